@@ -1,0 +1,2 @@
+/* ps-activation.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

@@ -1,0 +1,472 @@
+/* ps-args.c — see ps-args.h. */
+#include "ps-args.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+  char *name;
+  PsValue value;
+} Entry;
+
+struct _PsArgs {
+  GArray *entries;   /* Entry */
+};
+
+static void
+value_clear (PsValue *v)
+{
+  g_clear_pointer (&v->s, g_free);
+}
+
+static void
+entry_clear (gpointer p)
+{
+  Entry *e = p;
+  g_free (e->name);
+  value_clear (&e->value);
+}
+
+PsArgs *
+ps_args_new (void)
+{
+  PsArgs *a = g_new0 (PsArgs, 1);
+  a->entries = g_array_new (FALSE, TRUE, sizeof (Entry));
+  g_array_set_clear_func (a->entries, entry_clear);
+  return a;
+}
+
+void
+ps_args_free (PsArgs *args)
+{
+  if (args == NULL)
+    return;
+  g_array_unref (args->entries);
+  g_free (args);
+}
+
+PsArgs *
+ps_args_copy (const PsArgs *args)
+{
+  PsArgs *c = ps_args_new ();
+  for (guint i = 0; i < args->entries->len; i++)
+    {
+      const Entry *e = &g_array_index (args->entries, Entry, i);
+      ps_args_set_value (c, e->name, &e->value);
+    }
+  return c;
+}
+
+guint
+ps_args_len (const PsArgs *args)
+{
+  return args->entries->len;
+}
+
+const char *
+ps_args_name (const PsArgs *args, guint i)
+{
+  g_return_val_if_fail (i < args->entries->len, NULL);
+  return g_array_index (args->entries, Entry, i).name;
+}
+
+const PsValue *
+ps_args_value (const PsArgs *args, guint i)
+{
+  g_return_val_if_fail (i < args->entries->len, NULL);
+  return &g_array_index (args->entries, Entry, i).value;
+}
+
+const PsValue *
+ps_args_lookup (const PsArgs *args, const char *name)
+{
+  for (guint i = 0; i < args->entries->len; i++)
+    {
+      const Entry *e = &g_array_index (args->entries, Entry, i);
+      if (strcmp (e->name, name) == 0)
+        return &e->value;
+    }
+  return NULL;
+}
+
+gboolean
+ps_args_has (const PsArgs *args, const char *name)
+{
+  return ps_args_lookup (args, name) != NULL;
+}
+
+void
+ps_args_set_value (PsArgs *args, const char *name, const PsValue *v)
+{
+  PsValue copy = *v;
+  copy.s = g_strdup (v->s);
+  for (guint i = 0; i < args->entries->len; i++)
+    {
+      Entry *e = &g_array_index (args->entries, Entry, i);
+      if (strcmp (e->name, name) == 0)
+        {
+          value_clear (&e->value);
+          e->value = copy;
+          return;
+        }
+    }
+  Entry e = { g_strdup (name), copy };
+  g_array_append_val (args->entries, e);
+}
+
+void
+ps_args_set_none (PsArgs *args, const char *name)
+{
+  PsValue v = { .type = PS_VALUE_NONE };
+  ps_args_set_value (args, name, &v);
+}
+
+void
+ps_args_set_bool (PsArgs *args, const char *name, gboolean b)
+{
+  PsValue v = { .type = PS_VALUE_BOOL, .b = !!b };
+  ps_args_set_value (args, name, &v);
+}
+
+void
+ps_args_set_int (PsArgs *args, const char *name, int64_t i)
+{
+  PsValue v = { .type = PS_VALUE_INT, .i = i };
+  ps_args_set_value (args, name, &v);
+}
+
+void
+ps_args_set_double (PsArgs *args, const char *name, double d)
+{
+  PsValue v = { .type = PS_VALUE_DOUBLE, .d = d };
+  ps_args_set_value (args, name, &v);
+}
+
+void
+ps_args_set_string (PsArgs *args, const char *name, const char *s)
+{
+  PsValue v = { .type = PS_VALUE_STRING, .s = (char *) s };
+  ps_args_set_value (args, name, &v);
+}
+
+gboolean
+ps_args_set_int_list (PsArgs *args, const char *name, const int64_t *list, int n, GError **error)
+{
+  if (n < 0 || n > 8)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "argument '%s': lists have at most 8 elements, got %d", name, n);
+      return FALSE;
+    }
+  PsValue v = { .type = PS_VALUE_INT_LIST, .n_list = n };
+  if (n > 0)
+    memcpy (v.list, list, (gsize) n * sizeof (int64_t));
+  ps_args_set_value (args, name, &v);
+  return TRUE;
+}
+
+static const PsValue *
+get_typed (const PsArgs *args, const char *name, PsValueType type)
+{
+  const PsValue *v = ps_args_lookup (args, name);
+  if (v == NULL)
+    g_error ("ps_args: argument '%s' missing (resolve the args first)", name);
+  if (v->type != type && !(type == PS_VALUE_DOUBLE && v->type == PS_VALUE_INT))
+    g_error ("ps_args: argument '%s' has another type", name);
+  return v;
+}
+
+int64_t
+ps_args_get_int (const PsArgs *args, const char *name)
+{
+  return get_typed (args, name, PS_VALUE_INT)->i;
+}
+
+double
+ps_args_get_double (const PsArgs *args, const char *name)
+{
+  const PsValue *v = get_typed (args, name, PS_VALUE_DOUBLE);
+  return v->type == PS_VALUE_INT ? (double) v->i : v->d;
+}
+
+gboolean
+ps_args_get_bool (const PsArgs *args, const char *name)
+{
+  return get_typed (args, name, PS_VALUE_BOOL)->b;
+}
+
+const char *
+ps_args_get_string (const PsArgs *args, const char *name)
+{
+  return get_typed (args, name, PS_VALUE_STRING)->s;
+}
+
+gboolean
+ps_args_is_none (const PsArgs *args, const char *name)
+{
+  const PsValue *v = ps_args_lookup (args, name);
+  return v == NULL || v->type == PS_VALUE_NONE;
+}
+
+int
+ps_args_get_int_list (const PsArgs *args, const char *name, int64_t out[8])
+{
+  const PsValue *v = ps_args_lookup (args, name);
+  g_return_val_if_fail (v != NULL, 0);
+  if (v->type == PS_VALUE_INT)
+    {
+      out[0] = v->i;
+      return 1;
+    }
+  g_return_val_if_fail (v->type == PS_VALUE_INT_LIST, 0);
+  memcpy (out, v->list, (gsize) v->n_list * sizeof (int64_t));
+  return v->n_list;
+}
+
+static const char *
+kind_name (PsArgKind kind)
+{
+  switch (kind)
+    {
+    case PS_ARG_INT: return "an integer";
+    case PS_ARG_FLOAT: return "a number";
+    case PS_ARG_BOOL: return "a boolean";
+    case PS_ARG_STRING: return "a string";
+    case PS_ARG_INT_OR_TUPLE: return "an integer or a tuple of integers";
+    case PS_ARG_INT_LIST: return "an integer or a list of integers";
+    default: return "?";
+    }
+}
+
+static char *
+spec_names (const PsArgSpec *specs)
+{
+  GString *s = g_string_new (NULL);
+  for (const PsArgSpec *sp = specs; sp->name; sp++)
+    g_string_append_printf (s, "%s%s", s->len ? ", " : "", sp->name);
+  if (s->len == 0)
+    g_string_append (s, "none");
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error)
+{
+  *out = *v;
+  out->s = NULL;
+  if (v->type == PS_VALUE_NONE)
+    {
+      if (sp->nullable)
+        return TRUE;
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "argument '%s' must be %s, not None", sp->name, kind_name (sp->kind));
+      return FALSE;
+    }
+  switch (sp->kind)
+    {
+    case PS_ARG_INT:
+      if (v->type == PS_VALUE_INT)
+        return TRUE;
+      break;
+    case PS_ARG_FLOAT:
+      if (v->type == PS_VALUE_INT)
+        {
+          out->type = PS_VALUE_DOUBLE;
+          out->d = (double) v->i;
+          return TRUE;
+        }
+      if (v->type == PS_VALUE_DOUBLE)
+        return TRUE;
+      break;
+    case PS_ARG_BOOL:
+      if (v->type == PS_VALUE_BOOL)
+        return TRUE;
+      break;
+    case PS_ARG_STRING:
+      if (v->type == PS_VALUE_STRING)
+        {
+          if (sp->choices != NULL && !g_strv_contains (sp->choices, v->s))
+            {
+              g_autofree char *choices = g_strjoinv ("', '", (char **) sp->choices);
+              g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                           "argument '%s' must be one of '%s', got '%s'", sp->name, choices, v->s);
+              return FALSE;
+            }
+          out->s = g_strdup (v->s);
+          return TRUE;
+        }
+      break;
+    case PS_ARG_INT_OR_TUPLE:
+      if (v->type == PS_VALUE_INT)
+        {
+          int n = sp->tuple_len > 0 ? sp->tuple_len : 1;
+          out->type = PS_VALUE_INT_LIST;
+          out->n_list = n;
+          for (int k = 0; k < n; k++)
+            out->list[k] = v->i;
+          return TRUE;
+        }
+      if (v->type == PS_VALUE_INT_LIST)
+        {
+          if (sp->tuple_len > 0 && v->n_list != sp->tuple_len)
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                           "argument '%s' must be an integer or a tuple of %d integers, got %d",
+                           sp->name, sp->tuple_len, v->n_list);
+              return FALSE;
+            }
+          return TRUE;
+        }
+      break;
+    case PS_ARG_INT_LIST:
+      if (v->type == PS_VALUE_INT)
+        {
+          out->type = PS_VALUE_INT_LIST;
+          out->n_list = 1;
+          out->list[0] = v->i;
+          return TRUE;
+        }
+      if (v->type == PS_VALUE_INT_LIST)
+        return TRUE;
+      break;
+    default:
+      break;
+    }
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+               "argument '%s' must be %s", sp->name, kind_name (sp->kind));
+  return FALSE;
+}
+
+PsArgs *
+ps_args_resolve (const PsArgSpec *specs, const PsArgs *given, GError **error)
+{
+  static const PsArgSpec no_specs[] = { { NULL } };
+  if (specs == NULL)
+    specs = no_specs;
+
+  if (given != NULL)
+    for (guint i = 0; i < given->entries->len; i++)
+      {
+        const char *name = g_array_index (given->entries, Entry, i).name;
+        gboolean known = FALSE;
+        for (const PsArgSpec *sp = specs; sp->name && !known; sp++)
+          known = strcmp (sp->name, name) == 0;
+        if (!known)
+          {
+            g_autofree char *names = spec_names (specs);
+            g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                         "unknown argument '%s' (expected one of: %s)", name, names);
+            return NULL;
+          }
+      }
+
+  g_autoptr (PsArgs) out = ps_args_new ();
+  for (const PsArgSpec *sp = specs; sp->name; sp++)
+    {
+      const PsValue *v = given ? ps_args_lookup (given, sp->name) : NULL;
+      PsValue resolved = { 0 };
+      if (v != NULL)
+        {
+          if (!check_value (sp, v, &resolved, error))
+            return NULL;
+        }
+      else if (sp->required)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "missing required argument '%s'", sp->name);
+          return NULL;
+        }
+      else if (sp->def_none)
+        resolved.type = PS_VALUE_NONE;
+      else
+        switch (sp->kind)
+          {
+          case PS_ARG_INT: resolved.type = PS_VALUE_INT; resolved.i = sp->def_int; break;
+          case PS_ARG_FLOAT: resolved.type = PS_VALUE_DOUBLE; resolved.d = sp->def_double; break;
+          case PS_ARG_BOOL: resolved.type = PS_VALUE_BOOL; resolved.b = sp->def_bool; break;
+          case PS_ARG_STRING: resolved.type = PS_VALUE_STRING; resolved.s = g_strdup (sp->def_string); break;
+          case PS_ARG_INT_OR_TUPLE:
+          case PS_ARG_INT_LIST:
+            resolved.type = PS_VALUE_INT_LIST;
+            if (sp->def_list != NULL)
+              {
+                resolved.n_list = sp->def_list_len;
+                memcpy (resolved.list, sp->def_list, (gsize) sp->def_list_len * sizeof (int64_t));
+              }
+            else
+              {
+                int n = sp->tuple_len > 0 ? sp->tuple_len : 1;
+                resolved.n_list = n;
+                for (int k = 0; k < n; k++)
+                  resolved.list[k] = sp->def_int;
+              }
+            break;
+          default:
+            g_assert_not_reached ();
+          }
+      ps_args_set_value (out, sp->name, &resolved);
+      value_clear (&resolved);
+    }
+  return g_steal_pointer (&out);
+}
+
+char *
+ps_value_to_python (const PsValue *v)
+{
+  switch (v->type)
+    {
+    case PS_VALUE_NONE: return g_strdup ("None");
+    case PS_VALUE_BOOL: return g_strdup (v->b ? "True" : "False");
+    case PS_VALUE_INT: return g_strdup_printf ("%" G_GINT64_FORMAT, v->i);
+    case PS_VALUE_DOUBLE:
+      {
+        if (isnan (v->d))
+          return g_strdup ("float('nan')");
+        if (isinf (v->d))
+          return g_strdup (v->d > 0 ? "float('inf')" : "float('-inf')");
+        /* Shortest representation that round-trips, like Python's repr. */
+        char buf[G_ASCII_DTOSTR_BUF_SIZE];
+        for (int prec = 1; prec <= 17; prec++)
+          {
+            char fmt[8];
+            g_snprintf (fmt, sizeof fmt, "%%.%dg", prec);
+            g_ascii_formatd (buf, sizeof buf, fmt, v->d);
+            if (g_ascii_strtod (buf, NULL) == v->d)
+              break;
+          }
+        if (strpbrk (buf, ".eEn") == NULL)
+          return g_strconcat (buf, ".0", NULL);
+        return g_strdup (buf);
+      }
+    case PS_VALUE_STRING:
+      {
+        g_autofree char *esc = g_strescape (v->s ? v->s : "", NULL);
+        return g_strdup_printf ("'%s'", esc);
+      }
+    case PS_VALUE_INT_LIST:
+      {
+        GString *s = g_string_new ("(");
+        for (int k = 0; k < v->n_list; k++)
+          g_string_append_printf (s, "%s%" G_GINT64_FORMAT, k ? ", " : "", v->list[k]);
+        if (v->n_list == 1)
+          g_string_append_c (s, ',');
+        g_string_append_c (s, ')');
+        return g_string_free (s, FALSE);
+      }
+    default:
+      return g_strdup ("?");
+    }
+}
+
+char *
+ps_args_to_python (const PsArgs *args)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < args->entries->len; i++)
+    {
+      const Entry *e = &g_array_index (args->entries, Entry, i);
+      g_autofree char *v = ps_value_to_python (&e->value);
+      g_string_append_printf (s, "%s%s=%s", i ? ", " : "", e->name, v);
+    }
+  return g_string_free (s, FALSE);
+}

@@ -1,0 +1,100 @@
+/* ps-args.h — keyword arguments with PyTorch's names, types and defaults.
+ *
+ * Module constructors and init functions declare their arguments as a PsArgSpec table; user input
+ * (a recipe's "args" object, a form in the app) arrives as PsArgs and is resolved against the table:
+ * unknown names and wrong types are errors naming the argument, omitted ones take the default. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+#include "ps-error.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PS_VALUE_NONE,       /* Python None */
+  PS_VALUE_BOOL,
+  PS_VALUE_INT,
+  PS_VALUE_DOUBLE,
+  PS_VALUE_STRING,
+  PS_VALUE_INT_LIST,   /* a tuple/list of ints, e.g. kernel_size=(3, 3) */
+} PsValueType;
+
+typedef struct {
+  PsValueType type;
+  gboolean b;
+  int64_t i;
+  double d;
+  char *s;
+  int64_t list[8];
+  int n_list;
+} PsValue;
+
+typedef enum {
+  PS_ARG_INT,            /* int */
+  PS_ARG_FLOAT,          /* float; an int is accepted */
+  PS_ARG_BOOL,
+  PS_ARG_STRING,         /* one of spec->choices if given */
+  PS_ARG_INT_OR_TUPLE,   /* int or tuple of `tuple_len` ints (kernel_size, stride, padding …);
+                            an int is expanded to the tuple when resolved */
+  PS_ARG_INT_LIST,       /* int or list of ints of any length (normalized_shape) */
+} PsArgKind;
+
+typedef struct {
+  const char *name;
+  PsArgKind kind;
+  gboolean required;       /* no default */
+  gboolean nullable;       /* None allowed (and the default when def_none) */
+  gboolean def_none;
+  int64_t def_int;
+  double def_double;
+  gboolean def_bool;
+  const char *def_string;
+  const int64_t *def_list; /* with def_list_len */
+  int def_list_len;
+  int tuple_len;           /* for INT_OR_TUPLE: 1, 2 or 3 */
+  const char *const *choices;  /* NULL-terminated allowed strings, or NULL */
+  const char *doc;         /* one line for forms and --help */
+} PsArgSpec;               /* tables end with { NULL } */
+
+typedef struct _PsArgs PsArgs;
+
+PsArgs         *ps_args_new          (void);
+PsArgs         *ps_args_copy         (const PsArgs *args);
+void            ps_args_free         (PsArgs *args);
+guint           ps_args_len          (const PsArgs *args);
+const char     *ps_args_name         (const PsArgs *args, guint i);
+const PsValue  *ps_args_value        (const PsArgs *args, guint i);
+const PsValue  *ps_args_lookup       (const PsArgs *args, const char *name);
+gboolean        ps_args_has          (const PsArgs *args, const char *name);
+
+/* Setters replace a previous value of the same name, keeping its position. */
+void            ps_args_set_none     (PsArgs *args, const char *name);
+void            ps_args_set_bool     (PsArgs *args, const char *name, gboolean v);
+void            ps_args_set_int      (PsArgs *args, const char *name, int64_t v);
+void            ps_args_set_double   (PsArgs *args, const char *name, double v);
+void            ps_args_set_string   (PsArgs *args, const char *name, const char *v);
+gboolean        ps_args_set_int_list (PsArgs *args, const char *name, const int64_t *v, int n, GError **error);
+void            ps_args_set_value    (PsArgs *args, const char *name, const PsValue *v);
+
+/* Typed getters for resolved args (programmer error if missing or of another type). */
+int64_t         ps_args_get_int      (const PsArgs *args, const char *name);
+double          ps_args_get_double   (const PsArgs *args, const char *name);  /* int promoted */
+gboolean        ps_args_get_bool     (const PsArgs *args, const char *name);
+const char     *ps_args_get_string   (const PsArgs *args, const char *name);
+gboolean        ps_args_is_none      (const PsArgs *args, const char *name);
+/* For INT_OR_TUPLE / INT_LIST; returns the length and copies up to 8 values. */
+int             ps_args_get_int_list (const PsArgs *args, const char *name, int64_t out[8]);
+
+/* Checks `given` against `specs`: every name known, every value of the right type, required ones
+ * present; returns all arguments in spec order with defaults filled in. Error messages name the
+ * argument, e.g. "unknown argument 'in_feature' (expected one of: in_features, out_features, bias)". */
+PsArgs         *ps_args_resolve      (const PsArgSpec *specs, const PsArgs *given, GError **error);
+/* Python-style repr of a value: 10, 0.5, True, None, 'fan_in', (3, 3). */
+char           *ps_value_to_python   (const PsValue *v);
+/* "in_features=10, out_features=5, bias=True" — all of them, in order. */
+char           *ps_args_to_python    (const PsArgs *args);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsArgs, ps_args_free)
+
+G_END_DECLS

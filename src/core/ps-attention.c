@@ -1,0 +1,2 @@
+/* ps-attention.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

@@ -1,0 +1,2 @@
+/* ps-bilinear.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

@@ -1,0 +1,2 @@
+/* ps-container.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

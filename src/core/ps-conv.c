@@ -1,0 +1,2 @@
+/* ps-conv.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

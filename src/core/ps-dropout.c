@@ -1,0 +1,2 @@
+/* ps-dropout.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

@@ -1,0 +1,2 @@
+/* ps-embedding.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

@@ -1,0 +1,3 @@
+#include "ps-error.h"
+
+G_DEFINE_QUARK (paramscope-error-quark, ps_error)

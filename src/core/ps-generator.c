@@ -1,0 +1,2 @@
+/* ps-generator.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

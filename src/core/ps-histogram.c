@@ -1,0 +1,2 @@
+/* ps-histogram.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

@@ -1,0 +1,2 @@
+/* ps-init.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

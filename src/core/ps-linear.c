@@ -1,0 +1,2 @@
+/* ps-linear.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

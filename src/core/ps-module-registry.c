@@ -1,0 +1,2 @@
+/* ps-module-registry.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

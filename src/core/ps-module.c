@@ -1,0 +1,2 @@
+/* ps-module.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

@@ -1,0 +1,150 @@
+/* ps-module.h — nn.Module: a tree of named children with parameters and buffers.
+ *
+ * One PsModule is one Python module object. A module placed at several places of a tree (the
+ * article's `nn.Sequential(l, l)`) is the same PsModule pointer at each place, so it owns one set
+ * of parameters. Listings follow PyTorch 1.13:
+ *   - named_parameters / named_buffers / named_modules deduplicate by identity (first path wins);
+ *   - state_dict lists every path (no deduplication): parameters of a module first, then its
+ *     buffers, then its children recursively.
+ *
+ * Layers: each layer type is one file implementing one PsModuleClass (construct,
+ * reset_parameters, forward, describe) and one line in ps-module-registry.c.
+ *
+ * State and snapshots: a module tree is cheap to clone (ps_module_clone_tree): modules and
+ * PsParam structs are copied, tensors are shared (they are immutable once stored, see
+ * ps-tensor.h). The document layer clones the state before every op and runs the op on the clone,
+ * so a failed op is dropped wholesale and the previous state doubles as the timeline snapshot.
+ * Consequently a layer NEVER writes into an existing parameter tensor: it allocates a new tensor
+ * and calls ps_param_set_value. */
+#pragma once
+
+#include <glib.h>
+#include "ps-error.h"
+#include "ps-tensor.h"
+#include "ps-generator.h"
+#include "ps-args.h"
+#include "ps-init.h"
+
+G_BEGIN_DECLS
+
+typedef struct _PsModule PsModule;
+typedef struct _PsModuleClass PsModuleClass;
+
+typedef struct {
+  char *name;              /* "weight", "bias", "running_mean", "in_proj_weight", "weight_ih_l0" */
+  gboolean is_buffer;
+  PsTensor *value;         /* NULL: uninitialized (lazy, before its first forward) */
+  int created_step;        /* step index that created it; -1 unknown (set by the doc layer) */
+  int written_step;        /* step index that last wrote it; -1 unknown */
+  PsInitInfo init;         /* how its current values were produced */
+} PsParam;
+
+struct _PsModuleClass {
+  const char *name;             /* PyTorch class name: "Linear", "LazyLinear", "Sequential" */
+  const PsArgSpec *args;        /* constructor keyword arguments, { NULL }-terminated; NULL = none */
+  gboolean is_container;        /* Sequential, ModuleList, ModuleDict (children given by the recipe) */
+  gboolean is_lazy;             /* parameters materialize at the first forward */
+  gsize priv_size;              /* size of the flat (pointer-free) config struct in self->priv; 0 = none */
+  /* Validate self->args (already resolved against `args`) and register parameters and buffers with
+   * their shapes (values allocated, zero) — no draws. Fill self->priv. */
+  gboolean   (*construct)        (PsModule *self, GError **error);
+  /* PyTorch's reset_parameters(): default init in torch's draw order. NULL when the module has
+   * no reset_parameters (ReLU, containers). Writes via ps_param_set_value. */
+  gboolean   (*reset_parameters) (PsModule *self, PsGenerator *gen, GError **error);
+  /* Forward. Returns a new tensor. May draw (Dropout, lazy materialization) and may swap
+   * parameter/buffer values (BatchNorm running stats, lazy materialization). On error the caller
+   * discards the whole state clone, so no undo is needed here. */
+  PsTensor  *(*forward)          (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error);
+  /* Extra repr like PyTorch's extra_repr(): "in_features=10, out_features=5, bias=True". NULL →
+   * empty. */
+  char      *(*extra_repr)       (const PsModule *self);
+};
+
+struct _PsModule {
+  gatomicrefcount ref_count;
+  const PsModuleClass *klass;   /* may change once: a lazy module becomes its eager class */
+  char *id;                     /* recipe id ("fc"), NULL if none */
+  char *display_class;          /* user class name for containers ("CustomModel"); NULL → klass->name */
+  PsArgs *args;                 /* resolved constructor arguments (all of them, defaults filled) */
+  GPtrArray *child_names;       /* char*, in order */
+  GPtrArray *children;          /* PsModule*, owned refs, parallel to child_names */
+  GPtrArray *params;            /* PsParam*, registration order; parameters and buffers mixed */
+  gboolean training;            /* nn.Module.training; TRUE after construction */
+  int created_step;             /* -1 unknown */
+  gpointer priv;                /* klass->priv_size bytes, flat */
+};
+
+/* ---- registry ---- */
+const PsModuleClass  *ps_module_class_lookup (const char *name);
+/* NULL-terminated array of every class, in the order a type chooser shows them. */
+const PsModuleClass *const *ps_module_classes (void);
+
+/* ---- lifecycle ---- */
+/* Construct a module like `torch.nn.<type>(**args)`: resolve args, construct, and (unless lazy or a
+ * container) run reset_parameters drawing from gen. On error the generator is unchanged. */
+PsModule   *ps_module_new           (const char *type, const PsArgs *args, PsGenerator *gen, GError **error);
+/* An empty container of the given class ("Sequential", "ModuleList", "ModuleDict"), display class
+ * optional. */
+PsModule   *ps_module_new_container (const char *type, const char *display_class, GError **error);
+PsModule   *ps_module_ref           (PsModule *m);
+void        ps_module_unref         (PsModule *m);
+/* Clone a tree: every distinct module is copied once (sharing is preserved), PsParam structs are
+ * copied, tensors are shared (ref'd). `map` (optional, PsModule* old → PsModule* new, no refs)
+ * receives the correspondence so other clones (e.g. a doc's id table) can be remapped. */
+PsModule   *ps_module_clone_tree    (PsModule *root, GHashTable *map);
+
+/* ---- children ---- */
+/* Fails on a duplicate name or when `child` contains `parent` (a cycle). */
+gboolean    ps_module_add_child     (PsModule *parent, const char *name, PsModule *child, GError **error);
+gboolean    ps_module_remove_child  (PsModule *parent, const char *name, GError **error);
+PsModule   *ps_module_get_child     (PsModule *parent, const char *name);
+gboolean    ps_module_contains      (PsModule *root, PsModule *m);   /* m is root or below it */
+
+/* ---- parameters ---- */
+/* Register a parameter or buffer (construct only). value may be NULL (lazy). Takes a ref on value. */
+PsParam    *ps_module_register      (PsModule *self, const char *name, PsTensor *value, gboolean is_buffer);
+PsParam    *ps_module_get_param     (PsModule *self, const char *name);
+/* Swap in a new value (takes a ref; releases the old one). */
+void        ps_param_set_value      (PsParam *p, PsTensor *value);
+/* A fresh zero tensor of the param's shape, for writers (lazy params have no shape: error). */
+PsTensor   *ps_param_new_like       (const PsParam *p, GError **error);
+
+/* ---- listings (PyTorch semantics; see top of file) ---- */
+typedef struct {
+  char *path;          /* "0.weight", "encoder.layers.0.self_attn.in_proj_weight", "" for root module */
+  PsModule *module;    /* owning module (no ref) */
+  PsParam *param;      /* NULL for module listings */
+} PsNamedItem;
+
+/* Each returns a GPtrArray of PsNamedItem* (free with g_ptr_array_unref). */
+GPtrArray  *ps_module_named_parameters (PsModule *root);                 /* dedup; parameters only */
+GPtrArray  *ps_module_named_buffers    (PsModule *root);                 /* dedup; buffers only */
+GPtrArray  *ps_module_named_modules    (PsModule *root, gboolean remove_duplicate); /* pre-order */
+GPtrArray  *ps_module_state_dict       (PsModule *root);                 /* every path; lazy ones with value NULL */
+/* Number of parameter elements, deduplicated like sum(p.numel() for p in parameters()); lazy
+ * parameters count 0 and are reported in n_uninitialized when non-NULL. */
+int64_t     ps_module_count_parameters (PsModule *root, int *n_uninitialized);
+/* Resolve "a.b.weight" below root to a module and/or parameter. "" is root itself. */
+gboolean    ps_module_resolve          (PsModule *root, const char *path, PsModule **module, PsParam **param,
+                                        GError **error);
+
+/* ---- behaviour ---- */
+/* reset_parameters on this module (if it has one) or, for a module without one, on every module in
+ * named_modules() order that has one. On error the generator is unchanged. */
+gboolean    ps_module_reset_parameters (PsModule *m, PsGenerator *gen, GError **error);
+/* module(input). Errors carry PyTorch's messages. Does not restore state on failure (see top). */
+PsTensor   *ps_module_forward       (PsModule *m, PsTensor *input, PsGenerator *gen, GError **error);
+/* m.train(mode): this module and all descendants. */
+void        ps_module_set_training  (PsModule *m, gboolean training);
+const char *ps_module_class_name    (const PsModule *m);   /* display_class or klass->name */
+/* PyTorch repr of one module without children: "Linear(in_features=10, out_features=5, bias=True)" */
+char       *ps_module_describe      (const PsModule *m);
+/* Full PyTorch repr including children, as print(model) shows it. */
+char       *ps_module_repr          (PsModule *m);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsModule, ps_module_unref)
+
+/* Private config access for layer files. */
+#define PS_MODULE_PRIV(m, Type) ((Type *) (m)->priv)
+
+G_END_DECLS

@@ -1,0 +1,2 @@
+/* ps-norm.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

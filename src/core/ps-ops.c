@@ -1,0 +1,2 @@
+/* ps-ops.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

@@ -1,0 +1,2 @@
+/* ps-rnn.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

@@ -1,0 +1,2 @@
+/* ps-stats.c — placeholder; to be implemented. */
+#include "ps-tensor.h"

@@ -1,0 +1,286 @@
+/* ps-tensor.c — see ps-tensor.h for the layout and the immutability rule. */
+#include "ps-tensor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct _PsStorage {
+  gatomicrefcount ref_count;
+  gsize nbytes;
+  void *data;
+};
+
+static PsStorage *
+storage_new (gsize nbytes, gboolean zero, GError **error)
+{
+  if ((guint64) nbytes > PS_TENSOR_MAX_BYTES)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY,
+                   "cannot allocate %" G_GUINT64_FORMAT " bytes: more than the limit of %" G_GUINT64_FORMAT " bytes",
+                   (guint64) nbytes, (guint64) PS_TENSOR_MAX_BYTES);
+      return NULL;
+    }
+  /* aligned_alloc wants a multiple of the alignment; always allocate at least one block. */
+  gsize padded = (nbytes + 63) & ~(gsize) 63;
+  if (padded == 0)
+    padded = 64;
+  void *data = aligned_alloc (64, padded);
+  if (data == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY,
+                   "out of memory allocating %" G_GSIZE_FORMAT " bytes", nbytes);
+      return NULL;
+    }
+  if (zero)
+    memset (data, 0, padded);
+  PsStorage *s = g_new0 (PsStorage, 1);
+  g_atomic_ref_count_init (&s->ref_count);
+  s->nbytes = nbytes;
+  s->data = data;
+  return s;
+}
+
+static void
+storage_unref (PsStorage *s)
+{
+  if (g_atomic_ref_count_dec (&s->ref_count))
+    {
+      free (s->data);
+      g_free (s);
+    }
+}
+
+gsize
+ps_dtype_size (PsDType dtype)
+{
+  switch (dtype)
+    {
+    case PS_DTYPE_FLOAT32: return 4;
+    case PS_DTYPE_INT64: return 8;
+    default: g_return_val_if_reached (0);
+    }
+}
+
+const char *
+ps_dtype_name (PsDType dtype)
+{
+  switch (dtype)
+    {
+    case PS_DTYPE_FLOAT32: return "float32";
+    case PS_DTYPE_INT64: return "int64";
+    default: g_return_val_if_reached ("?");
+    }
+}
+
+gboolean
+ps_shape_numel (int ndim, const int64_t *shape, int64_t *numel, GError **error)
+{
+  if (ndim < 0 || ndim > PS_MAX_DIMS)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "tensors have at most %d dimensions, got %d", PS_MAX_DIMS, ndim);
+      return FALSE;
+    }
+  int64_t n = 1;
+  for (int i = 0; i < ndim; i++)
+    {
+      if (shape[i] < 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "negative dimension %" G_GINT64_FORMAT " in shape", shape[i]);
+          return FALSE;
+        }
+      if (shape[i] != 0 && n > INT64_MAX / shape[i])
+        {
+          g_autofree char *s = ps_shape_to_string (ndim, shape);
+          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW,
+                       "the number of elements of shape %s overflows", s);
+          return FALSE;
+        }
+      n *= shape[i];
+    }
+  *numel = n;
+  return TRUE;
+}
+
+char *
+ps_shape_to_string (int ndim, const int64_t *shape)
+{
+  GString *s = g_string_new ("[");
+  for (int i = 0; i < ndim; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? ", " : "", shape[i]);
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
+static PsTensor *
+tensor_alloc (PsDType dtype, int ndim, const int64_t *shape, gboolean zero, GError **error)
+{
+  int64_t numel;
+  if (!ps_shape_numel (ndim, shape, &numel, error))
+    return NULL;
+  gsize esize = ps_dtype_size (dtype);
+  if ((guint64) numel > G_MAXSIZE / esize)
+    {
+      g_autofree char *s = ps_shape_to_string (ndim, shape);
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "the byte size of shape %s overflows", s);
+      return NULL;
+    }
+  PsStorage *storage = storage_new ((gsize) numel * esize, zero, error);
+  if (storage == NULL)
+    return NULL;
+  PsTensor *t = g_new0 (PsTensor, 1);
+  g_atomic_ref_count_init (&t->ref_count);
+  t->dtype = dtype;
+  t->ndim = ndim;
+  t->numel = numel;
+  int64_t stride = 1;
+  for (int i = ndim - 1; i >= 0; i--)
+    {
+      t->shape[i] = shape[i];
+      t->strides[i] = stride;
+      stride *= shape[i] ? shape[i] : 1;
+    }
+  t->storage = storage;
+  t->data = storage->data;
+  return t;
+}
+
+PsTensor *
+ps_tensor_new (PsDType dtype, int ndim, const int64_t *shape, GError **error)
+{
+  return tensor_alloc (dtype, ndim, shape, TRUE, error);
+}
+
+PsTensor *
+ps_tensor_new_empty (PsDType dtype, int ndim, const int64_t *shape, GError **error)
+{
+  return tensor_alloc (dtype, ndim, shape, FALSE, error);
+}
+
+PsTensor *
+ps_tensor_new_1d (PsDType dtype, int64_t n0, GError **error)
+{
+  return ps_tensor_new (dtype, 1, &n0, error);
+}
+
+PsTensor *
+ps_tensor_new_2d (PsDType dtype, int64_t n0, int64_t n1, GError **error)
+{
+  int64_t shape[2] = { n0, n1 };
+  return ps_tensor_new (dtype, 2, shape, error);
+}
+
+PsTensor *
+ps_tensor_new_like (const PsTensor *t, GError **error)
+{
+  return ps_tensor_new (t->dtype, t->ndim, t->shape, error);
+}
+
+PsTensor *
+ps_tensor_new_from_f32 (int ndim, const int64_t *shape, const float *values, GError **error)
+{
+  PsTensor *t = ps_tensor_new_empty (PS_DTYPE_FLOAT32, ndim, shape, error);
+  if (t != NULL && t->numel > 0)
+    memcpy (t->data, values, (gsize) t->numel * sizeof (float));
+  return t;
+}
+
+PsTensor *
+ps_tensor_ref (PsTensor *t)
+{
+  g_return_val_if_fail (t != NULL, NULL);
+  g_atomic_ref_count_inc (&t->ref_count);
+  return t;
+}
+
+void
+ps_tensor_unref (PsTensor *t)
+{
+  if (t == NULL)
+    return;
+  if (g_atomic_ref_count_dec (&t->ref_count))
+    {
+      storage_unref (t->storage);
+      g_free (t);
+    }
+}
+
+PsTensor *
+ps_tensor_copy (const PsTensor *t, GError **error)
+{
+  PsTensor *c = ps_tensor_new_empty (t->dtype, t->ndim, t->shape, error);
+  if (c != NULL && t->numel > 0)
+    memcpy (c->data, t->data, ps_tensor_nbytes (t));
+  return c;
+}
+
+PsTensor *
+ps_tensor_reshape (PsTensor *t, int ndim, const int64_t *shape, GError **error)
+{
+  int64_t numel;
+  if (!ps_shape_numel (ndim, shape, &numel, error))
+    return NULL;
+  if (numel != t->numel)
+    {
+      g_autofree char *a = ps_tensor_shape_string (t);
+      g_autofree char *b = ps_shape_to_string (ndim, shape);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "shape '%s' is invalid for input of size %" G_GINT64_FORMAT " (from %s)",
+                   b, t->numel, a);
+      return NULL;
+    }
+  PsTensor *v = g_new0 (PsTensor, 1);
+  g_atomic_ref_count_init (&v->ref_count);
+  v->dtype = t->dtype;
+  v->ndim = ndim;
+  v->numel = numel;
+  int64_t stride = 1;
+  for (int i = ndim - 1; i >= 0; i--)
+    {
+      v->shape[i] = shape[i];
+      v->strides[i] = stride;
+      stride *= shape[i] ? shape[i] : 1;
+    }
+  g_atomic_ref_count_inc (&t->storage->ref_count);
+  v->storage = t->storage;
+  v->data = t->data;
+  return v;
+}
+
+gboolean
+ps_tensor_same_shape (const PsTensor *a, const PsTensor *b)
+{
+  if (a->ndim != b->ndim)
+    return FALSE;
+  for (int i = 0; i < a->ndim; i++)
+    if (a->shape[i] != b->shape[i])
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+ps_tensor_equal (const PsTensor *a, const PsTensor *b)
+{
+  return a->dtype == b->dtype && ps_tensor_same_shape (a, b)
+         && (a->numel == 0 || memcmp (a->data, b->data, ps_tensor_nbytes (a)) == 0);
+}
+
+char *
+ps_tensor_shape_string (const PsTensor *t)
+{
+  return ps_shape_to_string (t->ndim, t->shape);
+}
+
+gsize
+ps_tensor_nbytes (const PsTensor *t)
+{
+  return (gsize) t->numel * ps_dtype_size (t->dtype);
+}
+
+gboolean
+ps_tensor_is_exclusive (const PsTensor *t)
+{
+  return g_atomic_ref_count_compare ((gatomicrefcount *) &t->ref_count, 1)
+         && g_atomic_ref_count_compare ((gatomicrefcount *) &t->storage->ref_count, 1);
+}

@@ -1,0 +1,108 @@
+/* ps-tensor.h — dense tensors with refcounted storage.
+ *
+ * Layout: always contiguous row-major (C order); strides are in elements and derived from the
+ * shape. A tensor can be a view (reshape) sharing its storage with another tensor.
+ *
+ * Immutability rule, which the timeline's copy-on-write snapshots rely on: once a tensor has been
+ * stored in a parameter, a buffer, an output or a snapshot, its data is never written again. A
+ * writer allocates a new tensor, fills it, and swaps it in (ps_param_set_value). Only a tensor you
+ * have just created (refcount 1, storage refcount 1) may be written.
+ *
+ * Every size computation is overflow-checked and allocations larger than PS_TENSOR_MAX_BYTES or
+ * that fail are reported as PS_ERROR_OVERFLOW / PS_ERROR_NO_MEMORY, never abort. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+#include "ps-error.h"
+
+G_BEGIN_DECLS
+
+#define PS_MAX_DIMS 8
+/* Largest single allocation we attempt. Linux overcommit would otherwise "succeed" and kill the
+ * process on first touch. */
+#define PS_TENSOR_MAX_BYTES ((guint64) 8 << 30)
+
+typedef enum {
+  PS_DTYPE_FLOAT32,
+  PS_DTYPE_INT64,
+} PsDType;
+
+typedef struct _PsStorage PsStorage;
+
+typedef struct {
+  gatomicrefcount ref_count;
+  PsDType dtype;
+  int ndim;                        /* 0 = scalar */
+  int64_t shape[PS_MAX_DIMS];
+  int64_t strides[PS_MAX_DIMS];    /* elements, contiguous row-major */
+  int64_t numel;
+  PsStorage *storage;
+  void *data;                      /* = storage bytes; aligned to 64 bytes */
+} PsTensor;
+
+gsize        ps_dtype_size           (PsDType dtype);
+const char  *ps_dtype_name           (PsDType dtype);   /* "float32", "int64" */
+
+/* numel of a shape, overflow-checked (negative dims are an error). */
+gboolean     ps_shape_numel          (int ndim, const int64_t *shape, int64_t *numel, GError **error);
+/* "[5, 10]" */
+char        *ps_shape_to_string      (int ndim, const int64_t *shape);
+
+/* Zero-filled new tensor. */
+PsTensor    *ps_tensor_new           (PsDType dtype, int ndim, const int64_t *shape, GError **error);
+/* Like ps_tensor_new but the contents are unspecified (torch.empty). */
+PsTensor    *ps_tensor_new_empty     (PsDType dtype, int ndim, const int64_t *shape, GError **error);
+/* Convenience: shape given as a variable argument list of int64_t, e.g. ps_tensor_new_2d. */
+PsTensor    *ps_tensor_new_1d        (PsDType dtype, int64_t n0, GError **error);
+PsTensor    *ps_tensor_new_2d        (PsDType dtype, int64_t n0, int64_t n1, GError **error);
+PsTensor    *ps_tensor_new_like      (const PsTensor *t, GError **error);
+PsTensor    *ps_tensor_new_from_f32  (int ndim, const int64_t *shape, const float *values, GError **error);
+
+PsTensor    *ps_tensor_ref           (PsTensor *t);
+void         ps_tensor_unref         (PsTensor *t);
+
+/* Deep copy into new storage. */
+PsTensor    *ps_tensor_copy          (const PsTensor *t, GError **error);
+/* A view with another shape of the same numel, sharing storage. */
+PsTensor    *ps_tensor_reshape       (PsTensor *t, int ndim, const int64_t *shape, GError **error);
+
+gboolean     ps_tensor_same_shape    (const PsTensor *a, const PsTensor *b);
+/* Bitwise equality of dtype, shape and data. */
+gboolean     ps_tensor_equal         (const PsTensor *a, const PsTensor *b);
+char        *ps_tensor_shape_string  (const PsTensor *t);
+gsize        ps_tensor_nbytes        (const PsTensor *t);
+/* TRUE when the tensor's storage is referenced by no other tensor (so it may be written). */
+gboolean     ps_tensor_is_exclusive  (const PsTensor *t);
+
+static inline float *
+ps_tensor_f32 (PsTensor *t)
+{
+  g_assert (t->dtype == PS_DTYPE_FLOAT32);
+  return (float *) t->data;
+}
+
+static inline const float *
+ps_tensor_cf32 (const PsTensor *t)
+{
+  g_assert (t->dtype == PS_DTYPE_FLOAT32);
+  return (const float *) t->data;
+}
+
+static inline int64_t *
+ps_tensor_i64 (PsTensor *t)
+{
+  g_assert (t->dtype == PS_DTYPE_INT64);
+  return (int64_t *) t->data;
+}
+
+static inline const int64_t *
+ps_tensor_ci64 (const PsTensor *t)
+{
+  g_assert (t->dtype == PS_DTYPE_INT64);
+  return (const int64_t *) t->data;
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsTensor, ps_tensor_unref)
+
+G_END_DECLS

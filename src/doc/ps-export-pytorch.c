@@ -1,0 +1,2 @@
+/* ps-export-pytorch.c — placeholder; to be implemented. */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* ps-npy.c — placeholder; to be implemented. */
+#include <glib.h>

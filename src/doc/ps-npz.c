@@ -1,0 +1,2 @@
+/* ps-npz.c — placeholder; to be implemented. */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* ps-op.c — placeholder; to be implemented. */
+#include <glib.h>

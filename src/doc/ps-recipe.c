@@ -1,0 +1,2 @@
+/* ps-recipe.c — placeholder; to be implemented. */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* ps-safetensors.c — placeholder; to be implemented. */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* ps-state.c — placeholder; to be implemented. */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* ps-timeline.c — placeholder; to be implemented. */
+#include <glib.h>

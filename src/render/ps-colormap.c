@@ -1,0 +1,2 @@
+/* ps-colormap.c — placeholder; to be implemented. */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* ps-export.c — placeholder; to be implemented. */
+#include <glib.h>

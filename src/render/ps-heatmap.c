@@ -1,0 +1,2 @@
+/* ps-heatmap.c — placeholder; to be implemented. */
+#include <glib.h>

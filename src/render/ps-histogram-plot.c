@@ -1,0 +1,2 @@
+/* ps-histogram-plot.c — placeholder; to be implemented. */
+#include <glib.h>

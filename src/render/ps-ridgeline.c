@@ -1,0 +1,2 @@
+/* ps-ridgeline.c — placeholder; to be implemented. */
+#include <glib.h>

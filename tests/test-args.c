@@ -1,0 +1,99 @@
+#include <string.h>
+#include "ps-args.h"
+
+static const char *const modes[] = { "fan_in", "fan_out", NULL };
+static const int64_t one[] = { 1 };
+static const PsArgSpec specs[] = {
+  { "in_features", PS_ARG_INT, .required = TRUE },
+  { "bias", PS_ARG_BOOL, .def_bool = TRUE },
+  { "gain", PS_ARG_FLOAT, .def_double = 1.0 },
+  { "mode", PS_ARG_STRING, .def_string = "fan_in", .choices = modes },
+  { "kernel_size", PS_ARG_INT_OR_TUPLE, .def_int = 3, .tuple_len = 2 },
+  { "padding_idx", PS_ARG_INT, .nullable = TRUE, .def_none = TRUE },
+  { "stride", PS_ARG_INT_OR_TUPLE, .def_list = one, .def_list_len = 1, .tuple_len = 1 },
+  { NULL }
+};
+
+static void
+test_defaults_and_promotion (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsArgs) given = ps_args_new ();
+  ps_args_set_int (given, "in_features", 10);
+  ps_args_set_int (given, "gain", 2);   /* an int is a valid float */
+  g_autoptr (PsArgs) r = ps_args_resolve (specs, given, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_args_len (r), ==, 7);
+  g_assert_cmpint (ps_args_get_int (r, "in_features"), ==, 10);
+  g_assert_true (ps_args_get_bool (r, "bias"));
+  g_assert_cmpfloat (ps_args_get_double (r, "gain"), ==, 2.0);
+  g_assert_cmpstr (ps_args_get_string (r, "mode"), ==, "fan_in");
+  int64_t ks[8];
+  g_assert_cmpint (ps_args_get_int_list (r, "kernel_size", ks), ==, 2);
+  g_assert_cmpint (ks[0], ==, 3);
+  g_assert_cmpint (ks[1], ==, 3);
+  g_assert_true (ps_args_is_none (r, "padding_idx"));
+  g_autofree char *py = ps_args_to_python (r);
+  g_assert_cmpstr (py, ==, "in_features=10, bias=True, gain=2.0, mode='fan_in', kernel_size=(3, 3), padding_idx=None, stride=(1,)");
+}
+
+static void
+test_errors_name_the_argument (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsArgs) given = ps_args_new ();
+  ps_args_set_int (given, "in_feature", 10);
+  g_assert_null (ps_args_resolve (specs, given, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "'in_feature'"));
+  g_clear_error (&error);
+
+  g_autoptr (PsArgs) missing = ps_args_new ();
+  g_assert_null (ps_args_resolve (specs, missing, &error));
+  g_assert_nonnull (strstr (error->message, "in_features"));
+  g_clear_error (&error);
+
+  g_autoptr (PsArgs) wrong = ps_args_new ();
+  ps_args_set_int (wrong, "in_features", 3);
+  ps_args_set_string (wrong, "mode", "fan_avg");
+  g_assert_null (ps_args_resolve (specs, wrong, &error));
+  g_assert_nonnull (strstr (error->message, "fan_avg"));
+  g_clear_error (&error);
+
+  g_autoptr (PsArgs) badtype = ps_args_new ();
+  ps_args_set_double (badtype, "in_features", 3.5);
+  g_assert_null (ps_args_resolve (specs, badtype, &error));
+  g_assert_nonnull (strstr (error->message, "must be an integer"));
+  g_clear_error (&error);
+
+  g_autoptr (PsArgs) tuple = ps_args_new ();
+  int64_t three[3] = { 1, 2, 3 };
+  ps_args_set_int (tuple, "in_features", 3);
+  g_assert_true (ps_args_set_int_list (tuple, "kernel_size", three, 3, NULL));
+  g_assert_null (ps_args_resolve (specs, tuple, &error));
+  g_assert_nonnull (strstr (error->message, "kernel_size"));
+}
+
+static void
+test_python_repr_of_floats (void)
+{
+  PsValue v = { .type = PS_VALUE_DOUBLE, .d = 0.1 };
+  g_autofree char *a = ps_value_to_python (&v);
+  g_assert_cmpstr (a, ==, "0.1");
+  v.d = 2.23606797749979;
+  g_autofree char *b = ps_value_to_python (&v);
+  g_assert_cmpstr (b, ==, "2.23606797749979");
+  v.d = 1e-5;
+  g_autofree char *c = ps_value_to_python (&v);
+  g_assert_cmpstr (c, ==, "1e-05");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/args/defaults-and-promotion", test_defaults_and_promotion);
+  g_test_add_func ("/args/errors-name-the-argument", test_errors_name_the_argument);
+  g_test_add_func ("/args/python-repr-of-floats", test_python_repr_of_floats);
+  return g_test_run ();
+}
