@@ -1,2 +1,4 @@
-/* ps-attention.c — placeholder; to be implemented. */
-#include "ps-tensor.h"
+/* ps-attention.c — placeholder: the classes are declared but not implemented yet. */
+#include "ps-layers.h"
+
+const PsModuleClass ps_multihead_attention_class = { .name = "MultiheadAttention" };

@@ -1,2 +1,4 @@
-/* ps-dropout.c — placeholder; to be implemented. */
-#include "ps-tensor.h"
+/* ps-dropout.c — placeholder: the classes are declared but not implemented yet. */
+#include "ps-layers.h"
+
+const PsModuleClass ps_dropout_class = { .name = "Dropout" };

@@ -1,2 +1,4 @@
-/* ps-embedding.c — placeholder; to be implemented. */
-#include "ps-tensor.h"
+/* ps-embedding.c — placeholder: the classes are declared but not implemented yet. */
+#include "ps-layers.h"
+
+const PsModuleClass ps_embedding_class = { .name = "Embedding" };
