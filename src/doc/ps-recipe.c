@@ -1024,10 +1024,8 @@ ps_recipe_load_from_file (const char *path, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s", local->message);
       return NULL;
     }
-  PsRecipe *r = ps_recipe_load_from_data (data, (gssize) len, error);
-  if (r == NULL)
-    g_prefix_error (error, "%s: ", path);
-  return r;
+  /* no file-name prefix: errors read "op N (KIND): …" wherever they are shown */
+  return ps_recipe_load_from_data (data, (gssize) len, error);
 }
 
 char *
