@@ -111,18 +111,37 @@ ps_histogram_max_count (const PsHistogram *h)
   return m;
 }
 
-/* Several sub-histograms (element i goes to sub-histogram i % 4) break the store-to-load
- * dependency when neighbouring values fall into the same bin. */
-#define N_SUB 4
+/* Eight sub-histograms (element i goes to sub-histogram i % 8) break the store-to-load
+ * dependency when neighbouring values fall into the same bin. 32-bit sub-counts keep them in L1;
+ * they are flushed into the 64-bit counts before they could overflow. */
+#define N_SUB 8
+#define FLUSH_EVERY ((gsize) 1 << 30)
 
 typedef struct {
   PsHistogram *h;
   int n;
   int n_sub;
-  int64_t *sub;     /* n_sub × n */
+  guint32 *sub;     /* n_sub × n */
+  gsize pending;    /* elements counted into sub since the last flush */
   float *ef;        /* float32 edges */
   double scale;
+  /* vector path: usable when every value farther than eps bins from an edge is binned exactly
+   * by floor((v − e0)·scale_f) in float32 (see binner_init) */
+  gboolean vec_ok;
+  float scale_f, eps;
 } Binner;
+
+static void
+binner_flush (Binner *b)
+{
+  for (int s = 0; s < b->n_sub; s++)
+    for (int i = 0; i < b->n; i++)
+      {
+        b->h->counts[i] += b->sub[(gsize) s * b->n + i];
+        b->sub[(gsize) s * b->n + i] = 0;
+      }
+  b->pending = 0;
+}
 
 static void
 binner_init (Binner *b, PsHistogram *h)
@@ -130,19 +149,29 @@ binner_init (Binner *b, PsHistogram *h)
   b->h = h;
   b->n = h->n_bins;
   b->n_sub = h->n_bins <= 4096 ? N_SUB : 1;
-  b->sub = g_new0 (int64_t, (gsize) b->n_sub * b->n);
+  b->sub = g_new0 (guint32, (gsize) b->n_sub * b->n);
+  b->pending = 0;
   b->ef = g_new (float, b->n + 1);
   for (int i = 0; i <= b->n; i++)
     b->ef[i] = (float) h->edges[i];
   b->scale = b->n / (h->hi - h->lo);
+  /* Error of the float32 position f = (v − e0)·scale_f against the float32 edges, in bins: the
+   * subtraction and the edges' rounding are each within half an ulp of the largest magnitude,
+   * the product within n·2^-24. Lanes with frac(f) closer than eps to an integer take the exact
+   * path. Only worth it (and only valid) when bins are many ulps wide. */
+  double m = MAX (fabs ((double) b->ef[0]), fabs ((double) b->ef[b->n]));
+  double ulp = (double) nextafterf ((float) m, INFINITY) - (double) (float) m;
+  double bw = ((double) b->ef[b->n] - (double) b->ef[0]) / b->n;
+  double eps = 2 * ulp / bw + 4.0 * b->n * 0x1.0p-24 + 1e-6;
+  b->scale_f = (float) (b->n / ((double) b->ef[b->n] - (double) b->ef[0]));
+  b->eps = (float) eps;
+  b->vec_ok = b->n_sub == N_SUB && eps < 0.02 && h->f32_edges;
 }
 
 static void
 binner_finish (Binner *b)
 {
-  for (int s = 0; s < b->n_sub; s++)
-    for (int i = 0; i < b->n; i++)
-      b->h->counts[i] += b->sub[(gsize) s * b->n + i];
+  binner_flush (b);
   g_free (b->sub);
   g_free (b->ef);
 }
@@ -162,59 +191,90 @@ bin_f32 (const Binner *b, float v)
   return i;
 }
 
+static inline void
+bin_one_f32 (Binner *b, float v, gsize lane)
+{
+  PsHistogram *h = b->h;
+  if (v >= b->ef[0] && v <= b->ef[b->n])
+    b->sub[(lane % b->n_sub) * b->n + bin_f32 (b, v)]++;
+  else if (v < b->ef[0])
+    h->underflow++;
+  else if (v > b->ef[b->n])
+    h->overflow++;
+  else
+    h->nan++;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define PS_HAVE_AVX2_KERNELS 1
+
+/* Eight values at a time: range check and position in AVX2, increments in scalar code. A group
+ * with a value out of range, NaN, or near an edge goes through the exact scalar path. Returns
+ * how many values it consumed (a multiple of 8). */
+__attribute__ ((target ("avx2"))) static gsize
+bin_block_f32_avx2 (Binner *b, const float *restrict x, gsize n)
+{
+  const int nb = b->n;
+  guint32 *c = b->sub;
+  const __m256 e0 = _mm256_set1_ps (b->ef[0]), en = _mm256_set1_ps (b->ef[nb]);
+  const __m256 sc = _mm256_set1_ps (b->scale_f), eps = _mm256_set1_ps (b->eps);
+  const __m256 one_minus = _mm256_set1_ps (1.0f - b->eps);
+  const __m256i last = _mm256_set1_epi32 (nb - 1);
+  int32_t idx[8] __attribute__ ((aligned (32)));
+  gsize i = 0;
+  for (; i + 8 <= n; i += 8)
+    {
+      __m256 v = _mm256_loadu_ps (x + i);
+      __m256 out = _mm256_or_ps (_mm256_cmp_ps (v, e0, _CMP_NGE_UQ), _mm256_cmp_ps (v, en, _CMP_NLE_UQ));
+      __m256 f = _mm256_mul_ps (_mm256_sub_ps (v, e0), sc);
+      __m256i fi = _mm256_cvttps_epi32 (f);
+      __m256 frac = _mm256_sub_ps (f, _mm256_cvtepi32_ps (fi));
+      __m256 near = _mm256_or_ps (_mm256_cmp_ps (frac, eps, _CMP_LT_OQ),
+                                  _mm256_cmp_ps (frac, one_minus, _CMP_GT_OQ));
+      if (G_UNLIKELY (_mm256_movemask_ps (_mm256_or_ps (out, near)) != 0))
+        {
+          for (int k = 0; k < 8; k++)
+            bin_one_f32 (b, x[i + k], k);
+          continue;
+        }
+      _mm256_store_si256 ((__m256i *) idx, _mm256_min_epi32 (fi, last));
+      c[idx[0]]++;
+      c[nb + idx[1]]++;
+      c[2 * nb + idx[2]]++;
+      c[3 * nb + idx[3]]++;
+      c[4 * nb + idx[4]]++;
+      c[5 * nb + idx[5]]++;
+      c[6 * nb + idx[6]]++;
+      c[7 * nb + idx[7]]++;
+    }
+  return i;
+}
+
+static gboolean
+have_avx2 (void)
+{
+  static int cached = -1;
+  if (G_UNLIKELY (cached < 0))
+    cached = __builtin_cpu_supports ("avx2") ? 1 : 0;
+  return cached;
+}
+#endif
+
 static void
 bin_block_f32 (Binner *b, const float *restrict x, gsize n)
 {
-  const float e0 = b->ef[0], en = b->ef[b->n];
-  PsHistogram *h = b->h;
-  h->total += n;
-  if (b->n_sub == N_SUB)
-    {
-      int64_t *c0 = b->sub, *c1 = c0 + b->n, *c2 = c1 + b->n, *c3 = c2 + b->n;
-      gsize i = 0;
-      for (; i + 4 <= n; i += 4)
-        {
-          float v0 = x[i], v1 = x[i + 1], v2 = x[i + 2], v3 = x[i + 3];
-          /* Fast path: all four inside the range (NaN fails both comparisons). */
-          if (G_LIKELY (v0 >= e0 && v0 <= en && v1 >= e0 && v1 <= en &&
-                        v2 >= e0 && v2 <= en && v3 >= e0 && v3 <= en))
-            {
-              c0[bin_f32 (b, v0)]++;
-              c1[bin_f32 (b, v1)]++;
-              c2[bin_f32 (b, v2)]++;
-              c3[bin_f32 (b, v3)]++;
-            }
-          else
-            break;
-        }
-      for (; i < n; i++)
-        {
-          float v = x[i];
-          if (v >= e0 && v <= en)
-            b->sub[(gsize) (i & 3) * b->n + bin_f32 (b, v)]++;
-          else if (v < e0)
-            h->underflow++;
-          else if (v > en)
-            h->overflow++;
-          else
-            h->nan++;
-        }
-    }
-  else
-    {
-      for (gsize i = 0; i < n; i++)
-        {
-          float v = x[i];
-          if (v >= e0 && v <= en)
-            b->sub[bin_f32 (b, v)]++;
-          else if (v < e0)
-            h->underflow++;
-          else if (v > en)
-            h->overflow++;
-          else
-            h->nan++;
-        }
-    }
+  b->h->total += n;
+  if (b->pending + n > FLUSH_EVERY)
+    binner_flush (b);
+  b->pending += n;
+  gsize i = 0;
+#ifdef PS_HAVE_AVX2_KERNELS
+  if (b->vec_ok && have_avx2 ())
+    i = bin_block_f32_avx2 (b, x, n);
+#endif
+  for (; i < n; i++)
+    bin_one_f32 (b, x[i], i);
 }
 
 static void
@@ -222,6 +282,9 @@ bin_block_f64 (Binner *b, const double *x, gsize n)
 {
   PsHistogram *h = b->h;
   h->total += n;
+  if (b->pending + n > FLUSH_EVERY)
+    binner_flush (b);
+  b->pending += n;
   for (gsize i = 0; i < n; i++)
     {
       int k = ps_histogram_bin_of (h, x[i]);
