@@ -372,6 +372,55 @@ test_histogram_plot (void)
   o.log_y = TRUE;
   save_sample ("histogram-log.png", 720, 440, ps_histogram_plot_draw_func, &plot);
 
+  /* projector scale, a truncated normal with outliers outside the range: the under/overflow
+   * bars are there and hover reports them */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) t2 = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 30000, &error);
+  for (int i = 0; i < 30000; i++)
+    {
+      double v;
+      do
+        v = lcg_bell (1.0);
+      while (fabs (v) > 2);
+      ps_tensor_f32 (t2)[i] = (float) (0.02 * v);
+    }
+  ps_tensor_f32 (t2)[5] = 0.5f;
+  ps_tensor_f32 (t2)[6] = -0.7f;
+  ps_tensor_f32 (t2)[7] = 0.9f;
+  ps_tensor_f32 (t2)[8] = NAN;
+  g_autoptr (PsHistogram) h2 = ps_histogram_compute (t2, 64, -0.05, 0.05, &error);
+  PsStats st2;
+  ps_stats_compute (t2, &st2);
+  PsInitInfo tn;
+  memset (&tn, 0, sizeof tn);
+  g_strlcpy (tn.fn, "trunc_normal_", sizeof tn.fn);
+  tn.dist = PS_DIST_TRUNC_NORMAL;
+  tn.mean = 0;
+  tn.std = 0.02;
+  tn.a = -0.04;
+  tn.b = 0.04;
+  PsHistogramPlotOptions o2;
+  ps_histogram_plot_options_init (&o2);
+  o2.title = "vit.pos_embed";
+  o2.subtitle = "step 2 · seed 7 · trunc_normal_(std=0.02, a=−0.04, b=0.04)";
+  o2.init = &tn;
+  o2.stats = &st2;
+  o2.scale = 2;
+  PsHistogramPlot plot2 = { h2, &o2 };
+  g_assert_cmpint (h2->underflow, ==, 1);
+  g_assert_cmpint (h2->overflow, ==, 2);
+  g_assert_cmpint (h2->nan, ==, 1);
+  save_sample ("histogram-projector.png", 1440, 880, ps_histogram_plot_draw_func, &plot2);
+  gboolean found_under = FALSE;
+  for (double x = 0; x < 400 && !found_under; x += 1)
+    if (ps_histogram_plot_hit (&plot2, 1440, 880, x, 700, &hit) && hit.bin == -1)
+      {
+        found_under = TRUE;
+        g_assert_cmpint (hit.count, ==, 1);
+        g_assert_true (isinf (hit.lo));
+      }
+  g_assert_true (found_under);
+
   /* the expected count of a bin from the overlay matches the pdf × N × width */
   double e = ps_histogram_plot_expected_count (&plot, 10);
   g_assert_cmpfloat_with_epsilon (e, 20000 * (h->edges[11] - h->edges[10]) / (info.b - info.a), 1e-6);

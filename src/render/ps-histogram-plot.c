@@ -19,6 +19,7 @@ typedef struct {
   double x0, x1, y0, y1;       /* axis box: x0 left, y1 bottom (device y grows down) */
   double ux0, ux1;             /* underflow / overflow bar slots (0 width when unused) */
   double slot;
+  double legend_x;             /* legend column's left edge; 0 = legend drawn over the plot */
   double vmin, vmax;           /* value range on x */
   double cmin, cmax;           /* count range on y (log10 when log_y) */
   gboolean log_y;
@@ -73,7 +74,10 @@ frame_of (const PsHistogramPlot *p, double width, double height, Frame *f)
   double hh = ps_plot_header_height (o->title, NULL, o->subtitle, s);
   gboolean side = h->underflow > 0 || h->overflow > 0;
   f->slot = side ? 30 * s : 0;
-  double left = pad + 64 * s, right = width - pad - (side ? 8 * s : 0);
+  double legend_w = 245 * s;
+  f->legend_x = width >= legend_w + 380 * s ? width - pad - legend_w : 0;
+  double left = pad + 64 * s;
+  double right = (f->legend_x > 0 ? f->legend_x - 12 * s : width - pad) - (side ? 8 * s : 0);
   f->ux0 = left;
   f->ux1 = right - f->slot;
   f->x0 = left + (side ? f->slot + 10 * s : 0);
@@ -121,17 +125,22 @@ draw_side_bar (cairo_t *cr, const Frame *f, double x, int64_t count, const char 
                double s)
 {
   ps_color_set_source (cr, 0xff8a8a8au);
-  fill_bar (cr, f, x, x + f->slot, (double) count);
-  cairo_fill (cr);
+  if (count > 0)
+    {
+      /* at least a few pixels tall: a single outlier must be seen */
+      double yt = MIN (y_of (f, (double) count), f->y1 - 3 * s);
+      cairo_rectangle (cr, x, yt, f->slot, f->y1 - yt);
+      cairo_fill (cr);
+    }
   /* hatch so it does not read as an ordinary bin */
   char buf[64];
   ps_plot_format_count (count, buf, sizeof buf);
   ps_plot_set_font (cr, 10.5 * s, FALSE);
   ps_color_set_source (cr, PS_PLOT_FG);
-  double yt = count > 0 ? y_of (f, (double) count) : f->y1;
+  double yt = count > 0 ? MIN (y_of (f, (double) count), f->y1 - 3 * s) : f->y1;
   ps_plot_text (cr, x + f->slot / 2, yt - 3 * s, buf, PS_ALIGN_CENTER, PS_ALIGN_END);
   ps_color_set_source (cr, PS_PLOT_MUTED);
-  ps_plot_text (cr, x + f->slot / 2, f->y1 + 5 * s, label, PS_ALIGN_CENTER, PS_ALIGN_START);
+  ps_plot_text (cr, x + f->slot / 2, f->y1 + 24 * s, label, PS_ALIGN_CENTER, PS_ALIGN_START);
 }
 
 static int
@@ -211,84 +220,133 @@ draw_expected (const PsHistogramPlot *p, cairo_t *cr, const Frame *f, double s)
   g_array_unref (xs);
 }
 
+typedef struct {
+  int mark;        /* 0 none, 1 bar swatch, 2 line swatch */
+  gboolean muted;
+  char *text;
+  const char *key; /* drawn in its own column before text ("std", "mean"), or NULL */
+} LegendLine;
+
+static void
+add_line (GArray *a, int mark, gboolean muted, char *text)
+{
+  LegendLine l = { mark, muted, text, NULL };
+  g_array_append_val (a, l);
+}
+
+static void
+add_keyed (GArray *a, const char *key, gboolean muted, char *text)
+{
+  LegendLine l = { 0, muted, text, key };
+  g_array_append_val (a, l);
+}
+
 static void
 draw_legend (const PsHistogramPlot *p, cairo_t *cr, const Frame *f, double s)
 {
   const PsHistogramPlotOptions *o = p->o;
   const PsHistogram *h = p->h;
-  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
-  char n[48];
+  GArray *lines = g_array_new (FALSE, FALSE, sizeof (LegendLine));
+  char n[48], b[48];
   ps_plot_format_count (n_values (h) + h->nan, n, sizeof n);
-  g_ptr_array_add (lines, g_strdup_printf ("observed: %s values, %d bins", n, h->n_bins));
+  add_line (lines, 1, FALSE, g_strdup ("observed"));
+  add_line (lines, 0, TRUE, g_strdup_printf ("%s values · %d bins", n, h->n_bins));
   gboolean known = has_known_init (p);
   if (known)
     {
-      g_autofree char *label = ps_distribution_label (o->init);
-      g_ptr_array_add (lines, g_strdup_printf ("expected: %s%s%s", o->init->fn[0] ? o->init->fn : "",
-                                               o->init->fn[0] ? " → " : "", label));
+      add_line (lines, 2, FALSE, g_strdup ("expected"));
+      if (o->init->fn[0])
+        add_line (lines, 0, TRUE, g_strdup (o->init->fn));
+      add_line (lines, 0, TRUE, ps_distribution_label (o->init));
     }
   double em, es;
   if (o->stats && o->stats->n_finite > 0)
     {
-      char a[64], b[64];
+      char a[64];
+      gboolean mom = known && ps_distribution_moments (o->init, &em, &es);
       ps_plot_format_value (o->stats->std, a, sizeof a);
-      if (known && ps_distribution_moments (o->init, &em, &es))
+      if (mom)
         {
           ps_plot_format_value (es, b, sizeof b);
+          add_keyed (lines, "std", FALSE, g_strdup_printf ("expected %s", b));
           if (es > 0)
-            g_ptr_array_add (lines, g_strdup_printf ("std: expected %s / observed %s  (ratio %.3f)",
-                                                     b, a, o->stats->std / es));
+            add_keyed (lines, "", FALSE, g_strdup_printf ("observed %s (×%.3f)", a, o->stats->std / es));
           else
-            g_ptr_array_add (lines, g_strdup_printf ("std: expected %s / observed %s", b, a));
+            add_keyed (lines, "", FALSE, g_strdup_printf ("observed %s", a));
           ps_plot_format_value (em, b, sizeof b);
-          ps_plot_format_value (o->stats->mean, a, sizeof a);
-          g_ptr_array_add (lines, g_strdup_printf ("mean: expected %s / observed %s", b, a));
+          add_keyed (lines, "mean", TRUE, g_strdup_printf ("expected %s", b));
+          ps_plot_format_value (o->stats->mean, b, sizeof b);
+          add_keyed (lines, "", TRUE, g_strdup_printf ("observed %s", b));
         }
       else
         {
+          add_keyed (lines, "std", FALSE, g_strdup (a));
           ps_plot_format_value (o->stats->mean, b, sizeof b);
-          g_ptr_array_add (lines, g_strdup_printf ("mean %s, std %s", b, a));
+          add_keyed (lines, "mean", TRUE, g_strdup (b));
         }
+    }
+  if (h->underflow > 0 || h->overflow > 0)
+    {
+      char u[48], v[48];
+      ps_plot_format_count (h->underflow, u, sizeof u);
+      ps_plot_format_count (h->overflow, v, sizeof v);
+      add_line (lines, 0, TRUE, g_strdup_printf ("outside range: %s below, %s above", u, v));
     }
   if (h->nan > 0)
     {
       ps_plot_format_count (h->nan, n, sizeof n);
-      g_ptr_array_add (lines, g_strdup_printf ("NaN: %s (not drawn)", n));
+      add_line (lines, 0, FALSE, g_strdup_printf ("NaN: %s (not drawn)", n));
     }
   ps_plot_set_font (cr, 11.5 * s, FALSE);
   double tw = 0;
-  for (guint i = 0; i < lines->len; i++)
-    tw = MAX (tw, ps_plot_text_width (cr, lines->pdata[i]));
-  double lh = 17 * s, sw = 22 * s;
-  double bw = tw + sw + 16 * s, bh = lines->len * lh + 8 * s;
-  double bx = f->x1 - bw - 6 * s, by = f->y0 + 4 * s;
-  cairo_set_source_rgba (cr, 1, 1, 1, 0.88);
-  cairo_rectangle (cr, bx, by, bw, bh);
-  cairo_fill_preserve (cr);
-  ps_color_set_source (cr, PS_PLOT_GRID);
-  cairo_set_line_width (cr, 1 * s);
-  cairo_stroke (cr);
+  double keyw = 40 * s;
   for (guint i = 0; i < lines->len; i++)
     {
+      LegendLine *l = &g_array_index (lines, LegendLine, i);
+      tw = MAX (tw, ps_plot_text_width (cr, l->text) + (l->key ? keyw : 0));
+    }
+  double lh = 17 * s, sw = 22 * s;
+  double bw = tw + sw + 16 * s, bh = lines->len * lh + 8 * s;
+  double bx, by = f->y0 + 4 * s;
+  if (f->legend_x > 0)
+    bx = f->legend_x;
+  else
+    {
+      bx = f->x1 - bw - 6 * s;
+      cairo_set_source_rgba (cr, 1, 1, 1, 0.88);
+      cairo_rectangle (cr, bx, by, bw, bh);
+      cairo_fill_preserve (cr);
+      ps_color_set_source (cr, PS_PLOT_GRID);
+      cairo_set_line_width (cr, 1 * s);
+      cairo_stroke (cr);
+    }
+  for (guint i = 0; i < lines->len; i++)
+    {
+      LegendLine *l = &g_array_index (lines, LegendLine, i);
       double ly = by + 4 * s + lh * (i + 0.5);
-      if (i == 0)
+      if (l->mark == 1)
         {
           ps_color_set_source (cr, o->bar_color);
-          cairo_rectangle (cr, bx + 6 * s, ly - 5 * s, 14 * s, 10 * s);
+          cairo_rectangle (cr, bx + 4 * s, ly - 6 * s, 14 * s, 12 * s);
           cairo_fill (cr);
         }
-      else if (i == 1 && known)
+      else if (l->mark == 2)
         {
           ps_color_set_source (cr, o->expected_color);
           cairo_set_line_width (cr, 2.2 * s);
-          cairo_move_to (cr, bx + 5 * s, ly);
-          cairo_line_to (cr, bx + 21 * s, ly);
+          cairo_move_to (cr, bx + 3 * s, ly);
+          cairo_line_to (cr, bx + 19 * s, ly);
           cairo_stroke (cr);
         }
-      ps_color_set_source (cr, PS_PLOT_FG);
-      ps_plot_text (cr, bx + 6 * s + sw, ly, lines->pdata[i], PS_ALIGN_START, PS_ALIGN_CENTER);
+      ps_plot_set_font (cr, 11.5 * s, l->mark != 0);
+      ps_color_set_source (cr, l->muted ? PS_PLOT_MUTED : PS_PLOT_FG);
+      if (l->key)
+        ps_plot_text (cr, bx + sw + 2 * s, ly, l->key, PS_ALIGN_START, PS_ALIGN_CENTER);
+      ps_plot_text (cr, bx + sw + 2 * s + (l->key ? keyw : 0), ly, l->text, PS_ALIGN_START,
+                    PS_ALIGN_CENTER);
+      g_free (l->text);
     }
-  g_ptr_array_unref (lines);
+  g_array_unref (lines);
 }
 
 void

@@ -238,7 +238,11 @@ ps_plot_colorbar (cairo_t *cr, double x, double y, double h, const PsColormap *c
   cairo_stroke (cr);
 
   double ticks[PS_PLOT_MAX_TICKS], step;
-  int n = ps_plot_nice_ticks (lo, hi, MAX (2, MIN (9, (int) ((y1 - y0) / (28 * scale)))), ticks, &step);
+  int want = MAX (2, MIN (9, (int) ((y1 - y0) / (28 * scale))));
+  int n = ps_plot_nice_ticks (lo, hi, want, ticks, &step);
+  /* at least three labels when there is room for them */
+  for (int m = want + 1; n < 3 && m <= 12 && (y1 - y0) >= 3 * 14 * scale; m++)
+    n = ps_plot_nice_ticks (lo, hi, m, ticks, &step);
   ps_plot_set_font (cr, 11.5 * scale, FALSE);
   for (int i = 0; i < n; i++)
     {
