@@ -17,8 +17,8 @@
  * batch_first, or unbatched (L, E); the slow path of F.multi_head_attention_forward (what torch
  * runs when gradients are enabled), no masks, need_weights irrelevant (the output is returned). */
 #include "ps-layers.h"
+#include "ps-ops.h"
 
-#include <cblas.h>
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -213,8 +213,7 @@ linear_rows (const float *x, int64_t rows, int64_t in, const float *w, int64_t o
     }
   if (rows == 0 || out == 0 || in == 0)
     return;
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) rows, (int) out, (int) in, 1.0f,
-               x, (int) in, w, (int) in, b != NULL ? 1.0f : 0.0f, y, (int) out);
+  ps_ops_sgemm (false, true, rows, out, in, 1.0f, x, in, w, in, b != NULL ? 1.0f : 0.0f, y, out);
 }
 
 /* One batch of torch.bmm on CPU: c (M, N) = a (M, K) · op(b), op(b) = bᵀ when b_trans (b is
@@ -243,30 +242,30 @@ bmm_one (const float *a, const float *b, gboolean b_trans, float *c, int64_t M, 
           }
       return;
     }
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, b_trans ? CblasTrans : CblasNoTrans, (int) M, (int) N, (int) K,
-               1.0f, a, (int) K, b, b_trans ? (int) K : (int) N, 0.0f, c, (int) N);
+  ps_ops_sgemm (false, b_trans, M, N, K, 1.0f, a, K, b, b_trans ? K : N, 0.0f, c, N);
 }
 
-/* at::dropout on CPU (1.13, no MKL): one random64 per element, keep when the 53-bit uniform is
- * < 1 − p, kept values scaled by 1/(float)(1 − p); p = 1 zeroes without drawing. */
-static void
-dropout_inplace (float *x, int64_t n, double p, PsGenerator *gen)
+/* at::dropout on CPU (1.13): the mask draws are ps_generator_bernoulli_f32's (one random64 per
+ * element, none for p = 1); noise = mask / (float)(1 − p); out = x·noise. */
+static gboolean
+dropout_inplace (float *x, int64_t n, double p, PsGenerator *gen, GError **error)
 {
-  if (p == 1.0)
+  if (n > (int64_t) (PS_TENSOR_MAX_BYTES / sizeof (float)))
     {
-      for (int64_t i = 0; i < n; i++)
-        x[i] = x[i] * 0.0f;
-      return;
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "dropout mask of %" G_GINT64_FORMAT " values is too large", n);
+      return FALSE;
     }
-  double keep = 1.0 - p;
-  float scale = 1.0f / (float) keep;
+  g_autofree float *noise = g_try_malloc ((gsize) MAX (n, 1) * sizeof (float));
+  if (noise == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for a dropout mask");
+      return FALSE;
+    }
+  ps_generator_bernoulli_f32 (gen, noise, (size_t) n, p);
+  float keep = (float) (1.0 - p);
   for (int64_t i = 0; i < n; i++)
-    {
-      uint64_t r = ps_generator_random64 (gen);
-      double u = (double) (r & ((UINT64_C (1) << 53) - 1)) * 0x1p-53;
-      float noise = u < keep ? scale : 0.0f;
-      x[i] = x[i] * noise;
-    }
+    x[i] = p == 1.0 ? x[i] * noise[i] : x[i] * (noise[i] / keep);   /* noise.div_(1 − p); x·noise */
+  return TRUE;
 }
 
 static const float *
@@ -436,8 +435,8 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
       for (int64_t s = 0; s < S; s++)
         row[s] = row[s] * rs;
     }
-  if (self->training && cfg->dropout > 0.0)
-    dropout_inplace (w, B * L * S, cfg->dropout, gen);
+  if (self->training && cfg->dropout > 0.0 && !dropout_inplace (w, B * L * S, cfg->dropout, gen, error))
+    return NULL;
 
   for (int64_t b = 0; b < B; b++)
     bmm_one (w + b * L * S, v + b * S * hd, FALSE, o + b * L * hd, L, hd, S, small2);

@@ -12,8 +12,8 @@
  * the gate math in float, one rounding per ATen op. The initial state is zero (a recipe forward has
  * one input). Between layers, in training mode, dropout draws like at::dropout on CPU. */
 #include "ps-layers.h"
+#include "ps-ops.h"
 
-#include <cblas.h>
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -366,8 +366,7 @@ linear_rows (const float *x, int64_t rows, int64_t in, const float *w, int64_t o
     }
   if (rows == 0 || out == 0 || in == 0)
     return;
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) rows, (int) out, (int) in, 1.0f,
-               x, (int) in, w, (int) in, b != NULL ? 1.0f : 0.0f, y, (int) out);
+  ps_ops_sgemm (false, true, rows, out, in, 1.0f, x, in, w, in, b != NULL ? 1.0f : 0.0f, y, out);
 }
 
 static inline float
@@ -448,27 +447,27 @@ cell_step (const RnnConfig *cfg, const DirParams *p, int64_t n, const float *gi,
     }
 }
 
-/* at::dropout on CPU (1.13, no MKL): noise = bernoulli_(1 − p), one random64 per element
- * (u = 53-bit uniform, keep when u < 1 − p), noise /= (float)(1 − p); out = x·noise. p = 1 zeroes
- * without drawing. */
-static void
-dropout_inplace (float *x, int64_t n, double p, PsGenerator *gen)
+/* at::dropout on CPU (1.13): the mask draws are ps_generator_bernoulli_f32's (one random64 per
+ * element, none for p = 1); noise = mask / (float)(1 − p); out = x·noise. */
+static gboolean
+dropout_inplace (float *x, int64_t n, double p, PsGenerator *gen, GError **error)
 {
-  if (p == 1.0)
+  if (n > (int64_t) (PS_TENSOR_MAX_BYTES / sizeof (float)))
     {
-      for (int64_t i = 0; i < n; i++)
-        x[i] = x[i] * 0.0f;
-      return;
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "dropout mask of %" G_GINT64_FORMAT " values is too large", n);
+      return FALSE;
     }
-  double keep = 1.0 - p;
-  float scale = 1.0f / (float) keep;
+  g_autofree float *noise = g_try_malloc ((gsize) MAX (n, 1) * sizeof (float));
+  if (noise == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for a dropout mask");
+      return FALSE;
+    }
+  ps_generator_bernoulli_f32 (gen, noise, (size_t) n, p);
+  float keep = (float) (1.0 - p);
   for (int64_t i = 0; i < n; i++)
-    {
-      uint64_t r = ps_generator_random64 (gen);
-      double u = (double) (r & ((UINT64_C (1) << 53) - 1)) * 0x1p-53;
-      float noise = u < keep ? scale : 0.0f;
-      x[i] = x[i] * noise;
-    }
+    x[i] = p == 1.0 ? x[i] * noise[i] : x[i] * (noise[i] / keep);   /* noise.div_(1 − p); x·noise */
+  return TRUE;
 }
 
 static const float *
@@ -634,8 +633,12 @@ rnn_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
               return NULL;
             }
         }
-      if (cfg->dropout != 0 && self->training && l < cfg->num_layers - 1)
-        dropout_inplace (y, rows * width, cfg->dropout, gen);
+      if (cfg->dropout != 0 && self->training && l < cfg->num_layers - 1
+          && !dropout_inplace (y, rows * width, cfg->dropout, gen, error))
+        {
+          g_free (y);
+          return NULL;
+        }
       g_free (x);
       x = y;
       cur_in = width;
