@@ -268,11 +268,29 @@ dropout_inplace (float *x, int64_t n, double p, PsGenerator *gen, GError **error
   return TRUE;
 }
 
+/* The parameter's data, after checking it is there with the shape this configuration needs (a
+ * state loaded from a file could hold anything). */
 static const float *
-param_data (PsModule *m, const char *name)
+param_checked (PsModule *m, const char *path, const char *name, int ndim, const int64_t *dims, GError **error)
 {
-  PsParam *p = ps_module_get_param (m, name);
-  return p != NULL && p->value != NULL ? ps_tensor_cf32 (p->value) : NULL;
+  PsParam *p = m != NULL ? ps_module_get_param (m, name) : NULL;
+  g_autofree char *want = ps_shape_to_string (ndim, dims);
+  if (p == NULL || p->value == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED, "MultiheadAttention: parameter %s is missing", path);
+      return NULL;
+    }
+  gboolean ok = p->value->dtype == PS_DTYPE_FLOAT32 && p->value->ndim == ndim;
+  for (int i = 0; ok && i < ndim; i++)
+    ok = p->value->shape[i] == dims[i];
+  if (!ok)
+    {
+      g_autofree char *got = ps_tensor_shape_string (p->value);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "MultiheadAttention: %s is %s %s, expected float32 %s",
+                   path, ps_dtype_name (p->value->dtype), got, want);
+      return NULL;
+    }
+  return ps_tensor_cf32 (p->value);
 }
 
 static gboolean
@@ -335,29 +353,15 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
       return NULL;
     }
   PsModule *out_proj = ps_module_get_child (self, "out_proj");
-  const float *w_in = param_data (self, "in_proj_weight");
-  const float *b_in = cfg->bias ? param_data (self, "in_proj_bias") : NULL;
-  const float *bias_k = cfg->add_bias_kv ? param_data (self, "bias_k") : NULL;
-  const float *bias_v = cfg->add_bias_kv ? param_data (self, "bias_v") : NULL;
-  const float *w_out = out_proj ? param_data (out_proj, "weight") : NULL;
-  const float *b_out = out_proj && cfg->bias ? param_data (out_proj, "bias") : NULL;
-  if (w_in == NULL || w_out == NULL || (cfg->bias && (b_in == NULL || b_out == NULL))
-      || (cfg->add_bias_kv && (bias_k == NULL || bias_v == NULL)))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED, "MultiheadAttention: a parameter is missing");
-      return NULL;
-    }
-  if (out_proj->params->len > 0)
-    {
-      /* out_proj may have been replaced by an incompatible weight (e.g. loaded from a file) */
-      PsParam *wp = ps_module_get_param (out_proj, "weight");
-      if (wp->value->ndim != 2 || wp->value->shape[0] != E || wp->value->shape[1] != E)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "MultiheadAttention: out_proj.weight must be (%"
-                       G_GINT64_FORMAT ", %" G_GINT64_FORMAT ")", E, E);
-          return NULL;
-        }
-    }
+  int64_t s_w3[2] = { 3 * E, E }, s_b3[1] = { 3 * E }, s_kv[3] = { 1, 1, E }, s_ww[2] = { E, E }, s_b[1] = { E };
+  const float *w_in, *b_in = NULL, *bias_k = NULL, *bias_v = NULL, *w_out, *b_out = NULL;
+  if ((w_in = param_checked (self, "in_proj_weight", "in_proj_weight", 2, s_w3, error)) == NULL
+      || (cfg->bias && (b_in = param_checked (self, "in_proj_bias", "in_proj_bias", 1, s_b3, error)) == NULL)
+      || (cfg->add_bias_kv && ((bias_k = param_checked (self, "bias_k", "bias_k", 3, s_kv, error)) == NULL
+                               || (bias_v = param_checked (self, "bias_v", "bias_v", 3, s_kv, error)) == NULL))
+      || (w_out = param_checked (out_proj, "out_proj.weight", "weight", 2, s_ww, error)) == NULL
+      || (cfg->bias && (b_out = param_checked (out_proj, "out_proj.bias", "bias", 1, s_b, error)) == NULL))
+    return NULL;
 
   int64_t rows, B;
   int64_t S = L + (cfg->add_bias_kv ? 1 : 0) + (cfg->add_zero_attn ? 1 : 0);

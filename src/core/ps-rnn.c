@@ -470,11 +470,30 @@ dropout_inplace (float *x, int64_t n, double p, PsGenerator *gen, GError **error
   return TRUE;
 }
 
+/* The parameter's data, after checking it is there with the shape this configuration needs (a
+ * state loaded from a file could hold anything). dims[k] < 0 ends the shape. */
 static const float *
-param_data (PsModule *self, const char *name)
+param_checked (PsModule *self, const char *name, int ndim, const int64_t *dims, GError **error)
 {
   PsParam *p = ps_module_get_param (self, name);
-  return p != NULL && p->value != NULL ? ps_tensor_cf32 (p->value) : NULL;
+  g_autofree char *want = ps_shape_to_string (ndim, dims);
+  if (p == NULL || p->value == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED, "%s: parameter %s is missing",
+                   ps_module_class_name (self), name);
+      return NULL;
+    }
+  gboolean ok = p->value->dtype == PS_DTYPE_FLOAT32 && p->value->ndim == ndim;
+  for (int i = 0; ok && i < ndim; i++)
+    ok = p->value->shape[i] == dims[i];
+  if (!ok)
+    {
+      g_autofree char *got = ps_tensor_shape_string (p->value);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s: %s is %s %s, expected float32 %s",
+                   ps_module_class_name (self), name, ps_dtype_name (p->value->dtype), got, want);
+      return NULL;
+    }
+  return ps_tensor_cf32 (p->value);
 }
 
 static gboolean
@@ -495,18 +514,20 @@ dir_params (PsModule *self, const RnnConfig *cfg, int64_t layer, int dir, DirPar
       bhh = g_strdup_printf ("bias_hh_l%" G_GINT64_FORMAT "%s", layer, sfx);
       whr = g_strdup_printf ("weight_hr_l%" G_GINT64_FORMAT "%s", layer, sfx);
     }
-  out->w_ih = param_data (self, wih);
-  out->w_hh = param_data (self, whh);
-  out->b_ih = cfg->bias ? param_data (self, bih) : NULL;
-  out->b_hh = cfg->bias ? param_data (self, bhh) : NULL;
-  out->w_hr = cfg->proj_size > 0 ? param_data (self, whr) : NULL;
-  if (out->w_ih == NULL || out->w_hh == NULL || (cfg->bias && (out->b_ih == NULL || out->b_hh == NULL))
-      || (cfg->proj_size > 0 && out->w_hr == NULL))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED, "%s: a parameter of layer %" G_GINT64_FORMAT
-                   " is missing", ps_module_class_name (self), layer);
-      return FALSE;
-    }
+  int64_t H = cfg->hidden_size;
+  int64_t hr = cfg->proj_size > 0 ? cfg->proj_size : H;
+  int64_t G = gate_count (cfg->mode) * H;
+  int64_t in_l = layer == 0 ? cfg->input_size : hr * (cfg->bidirectional ? 2 : 1);
+  int64_t sih[2] = { G, in_l }, shh[2] = { G, hr }, sb[1] = { G }, shr[2] = { cfg->proj_size, H };
+  memset (out, 0, sizeof *out);
+  if ((out->w_ih = param_checked (self, wih, 2, sih, error)) == NULL
+      || (out->w_hh = param_checked (self, whh, 2, shh, error)) == NULL)
+    return FALSE;
+  if (cfg->bias && ((out->b_ih = param_checked (self, bih, 1, sb, error)) == NULL
+                    || (out->b_hh = param_checked (self, bhh, 1, sb, error)) == NULL))
+    return FALSE;
+  if (cfg->proj_size > 0 && (out->w_hr = param_checked (self, whr, 2, shr, error)) == NULL)
+    return FALSE;
   return TRUE;
 }
 
