@@ -125,7 +125,16 @@ ps_state_resolve (const PsState *state, const char *target, PsModule **module, P
         *param = NULL;
       return TRUE;
     }
-  return ps_module_resolve (m, dot + 1, module, param, error);
+  g_autoptr (GError) local = NULL;
+  if (!ps_module_resolve (m, dot + 1, module, param, &local))
+    {
+      /* name the whole target, not the part below the id */
+      const char *why = strstr (local->message, "not found: ");
+      g_set_error (error, local->domain, local->code, "'%s' not found: %s", target,
+                   why ? why + strlen ("not found: ") : local->message);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void
