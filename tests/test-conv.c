@@ -90,6 +90,62 @@ test_shared_forward (void)
                     "\"steps\":[{\"idx\":{\"shape\":[2,4],\"dtype\":\"int64\",\"int\":[1,2,4,5,4,3,0,9]}}]}", TRUE);
 }
 
+/* module.Sequential(Conv2d(1,4,3),ReLU,Conv2d(4,8,3,padding=1),Flatten,Linear(288,10)): children
+ * constructed left to right on one stream. */
+static void
+test_shared_sequential (void)
+{
+  g_autoptr (JsonParser) p = golden_load ("torch-1.13-golden.json");
+  JsonObject *c = golden_find (p, "module.Sequential(Conv2d(1,4,3),ReLU,Conv2d(4,8,3,padding=1),Flatten,Linear(288,10))");
+  g_autoptr (GError) error = NULL;
+  PsGenerator gen;
+  ps_generator_init (&gen, golden_seed (c), PS_FLAVOUR_AVX2);
+  g_autoptr (PsModule) s = ps_module_new_container ("Sequential", NULL, &error);
+  g_assert_no_error (error);
+  const char *types[] = { "Conv2d", "ReLU", "Conv2d", "Flatten", "Linear" };
+  PsArgs *args[5];
+  for (int i = 0; i < 5; i++)
+    args[i] = ps_args_new ();
+  ps_args_set_int (args[0], "in_channels", 1);
+  ps_args_set_int (args[0], "out_channels", 4);
+  ps_args_set_int (args[0], "kernel_size", 3);
+  ps_args_set_int (args[2], "in_channels", 4);
+  ps_args_set_int (args[2], "out_channels", 8);
+  ps_args_set_int (args[2], "kernel_size", 3);
+  ps_args_set_int (args[2], "padding", 1);
+  ps_args_set_int (args[4], "in_features", 288);
+  ps_args_set_int (args[4], "out_features", 10);
+  for (int i = 0; i < 5; i++)
+    {
+      g_autoptr (PsModule) m = ps_module_new (types[i], args[i], &gen, &error);
+      g_assert_no_error (error);
+      g_autofree char *name = g_strdup_printf ("%d", i);
+      g_assert_true (ps_module_add_child (s, name, m, &error));
+      ps_args_free (args[i]);
+    }
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (s);
+  JsonArray *order = json_object_get_array_member (c, "order");
+  JsonObject *T = json_object_get_object_member (c, "tensors");
+  g_assert_cmpuint (sd->len, ==, json_array_get_length (order));
+  for (guint i = 0; i < sd->len; i++)
+    {
+      PsNamedItem *it = g_ptr_array_index (sd, i);
+      g_assert_cmpstr (it->path, ==, json_array_get_string_element (order, i));
+      layer_assert_bits (it->path, it->param->value, json_object_get_object_member (T, it->path));
+    }
+  PsGenerator after = gen;
+  golden_assert_probe ("Sequential(Conv2d…)", &gen, c);
+  /* and it runs: (2, 1, 8, 8) → (2, 10) */
+  gen = after;
+  int64_t shape[4] = { 2, 1, 8, 8 };
+  g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, 4, shape, NULL);
+  g_autoptr (PsTensor) y = ps_module_forward (s, x, &gen, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (y->ndim, ==, 2);
+  g_assert_cmpint (y->shape[0], ==, 2);
+  g_assert_cmpint (y->shape[1], ==, 10);
+}
+
 /* The gemm engine against the direct loops, over many geometries (all three dims, transposed,
  * groups, strides, dilations, asymmetric padding, bias or not). */
 static void
@@ -293,6 +349,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/fixture/reprs", test_fixture_reprs);
   g_test_add_func ("/conv/shared/modules", test_shared_modules);
   g_test_add_func ("/conv/shared/forward", test_shared_forward);
+  g_test_add_func ("/conv/shared/sequential", test_shared_sequential);
   g_test_add_func ("/conv/engine-vs-naive", test_engine_vs_naive);
   g_test_add_func ("/conv/lazy-lifecycle", test_lazy_lifecycle);
   g_test_add_func ("/conv/reset-writes-new-tensors", test_reset_writes_new_tensors);
