@@ -223,6 +223,14 @@ fc('BatchNorm2d big', 'BatchNorm2d', {'num_features': 8, 'eps': 1e-3}, [{'shape'
 fc('GroupNorm(2,6)', 'GroupNorm', {'num_groups': 2, 'num_channels': 6}, [{'shape': [2, 6, 4, 4], 'scale': 2.0}],
    init_=[('weight', 0.5, 1.5), ('bias', -0.5, 0.5)])
 fc('GroupNorm(3,6) no affine 2D', 'GroupNorm', {'num_groups': 3, 'num_channels': 6, 'affine': False}, [{'shape': [3, 6]}])
+fc('GroupNorm(4,32) big', 'GroupNorm', {'num_groups': 4, 'num_channels': 32, 'eps': 1e-3}, [{'shape': [2, 32, 9, 9], 'scale': 3.0,
+   'shift': -2.0}], init_=[('weight', -1.0, 2.0), ('bias', -0.5, 0.5)])
+fc('GroupNorm(1,8) 3D', 'GroupNorm', {'num_groups': 1, 'num_channels': 8}, [{'shape': [3, 8, 17]}],
+   init_=[('weight', 0.5, 1.5), ('bias', -0.5, 0.5)])
+fc('LayerNorm(300)', 'LayerNorm', {'normalized_shape': 300}, [{'shape': [4, 300], 'scale': 2.0, 'shift': 3.0}],
+   init_=[('weight', -1.0, 1.0), ('bias', -1.0, 1.0)])
+fc('LayerNorm((5,7)) no affine 4D', 'LayerNorm', {'normalized_shape': [5, 7], 'elementwise_affine': False},
+   [{'shape': [2, 3, 5, 7]}])
 fc('LayerNorm(8)', 'LayerNorm', {'normalized_shape': 8}, [{'shape': [3, 8], 'scale': 3.0, 'shift': 1.0}],
    init_=[('weight', 0.5, 1.5), ('bias', -0.1, 0.1)])
 fc('LayerNorm((2,3))', 'LayerNorm', {'normalized_shape': [2, 3]}, [{'shape': [4, 2, 3]}])
