@@ -312,6 +312,19 @@ test_argument_errors (void)
   g_assert_nonnull (strstr (error->message, "output padding must be smaller than either stride or dilation"));
   g_clear_error (&error);
 
+  /* absurd sizes: an error, never an overflow */
+  g_autoptr (PsArgs) big = ps_args_new ();
+  ps_args_set_int (big, "in_channels", 1);
+  ps_args_set_int (big, "out_channels", 1);
+  ps_args_set_int (big, "kernel_size", 3);
+  ps_args_set_int (big, "dilation", G_MAXINT64 / 2 + 1);
+  g_autoptr (PsModule) bm = ps_module_new ("Conv1d", big, &gen, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsTensor) bx = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 1, 5, NULL);
+  g_assert_null (ps_module_forward (bm, bx, &gen, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_OVERFLOW);
+  g_clear_error (&error);
+
   /* Bilinear with in1 != in2 constructs (draws like torch) but cannot run on one input */
   g_autoptr (PsArgs) ba = ps_args_new ();
   ps_args_set_int (ba, "in1_features", 3);

@@ -107,27 +107,33 @@ ps_conv_output_size (const PsConvShape *s, int64_t out[3], GError **error)
 {
   for (int d = 0; d < 3; d++)
     {
-      if (s->stride[d] <= 0 || s->dilation[d] <= 0 || s->kernel[d] < 0)
+      if (s->stride[d] <= 0 || s->dilation[d] <= 0 || s->kernel[d] < 0 || s->in[d] < 0)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "non-positive stride or dilation");
           return FALSE;
         }
-      /* sizes are bounded by tensor sizes (< 2^40) and small arguments, so int64 cannot overflow
-       * as long as the arguments are sane; check them anyway. */
-      if (s->kernel[d] > INT32_MAX || s->dilation[d] > INT32_MAX || s->stride[d] > INT32_MAX
-          || s->pad_lo[d] > INT32_MAX || s->pad_hi[d] > INT32_MAX || s->output_padding[d] > INT32_MAX)
+      /* every term overflow-checked: arguments come from users, sizes from tensors */
+      int64_t dk, t, o;
+      gboolean bad = __builtin_mul_overflow (s->dilation[d], s->kernel[d] > 0 ? s->kernel[d] - 1 : 0, &dk)
+                     || __builtin_add_overflow (dk, (int64_t) 1, &dk);
+      if (!bad && s->transposed)
+        bad = __builtin_mul_overflow (s->in[d] > 0 ? s->in[d] - 1 : 0, s->stride[d], &t)
+              || __builtin_sub_overflow (t, s->pad_lo[d], &o) || __builtin_sub_overflow (o, s->pad_hi[d], &o)
+              || __builtin_add_overflow (o, dk, &o) || __builtin_add_overflow (o, s->output_padding[d], &o);
+      else if (!bad)
         {
-          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution arguments too large");
+          bad = __builtin_add_overflow (s->in[d], s->pad_lo[d], &t) || __builtin_add_overflow (t, s->pad_hi[d], &t);
+          o = bad || t < dk ? -1 : (t - dk) / s->stride[d] + 1;
+        }
+      if (bad)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution size computation overflows");
           return FALSE;
         }
-      const int64_t dk = s->dilation[d] * (s->kernel[d] - 1) + 1;
-      if (s->transposed)
-        out[d] = (s->in[d] - 1) * s->stride[d] - s->pad_lo[d] - s->pad_hi[d] + dk + s->output_padding[d];
-      else
-        {
-          const int64_t padded = s->in[d] + s->pad_lo[d] + s->pad_hi[d];
-          out[d] = padded < dk ? -1 : (padded - dk) / s->stride[d] + 1;
-        }
+      /* a transposed convolution of an empty input has (in − 1) = −1 rows: keep torch's value */
+      if (s->transposed && s->in[d] == 0)
+        o -= s->stride[d];
+      out[d] = o;
     }
   return TRUE;
 }
