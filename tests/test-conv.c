@@ -11,7 +11,7 @@ static const char *const conv_types[] = {
   "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "LazyConv2d",
   "Embedding", "Bilinear", NULL
 };
-static const char *const exact_types[] = { "Embedding", NULL };
+static const char *const exact_types[] = { "Embedding", "Bilinear", NULL };
 
 static void
 test_fixture_forward (void)
