@@ -3,6 +3,7 @@
  * direct kernel, and the lazy-module life cycle. */
 #include "layer-golden.h"
 #include "ps-im2col.h"
+#include "ps-conv.h"
 
 #include <math.h>
 #include <string.h>
@@ -144,6 +145,68 @@ test_shared_sequential (void)
   g_assert_cmpint (y->ndim, ==, 2);
   g_assert_cmpint (y->shape[0], ==, 2);
   g_assert_cmpint (y->shape[1], ==, 10);
+}
+
+/* torch's backend choice, predicted for every recorded fixture forward (oneDNN enabled) */
+static void
+test_backend_prediction (void)
+{
+  g_autoptr (JsonParser) p = golden_load ("conv-golden.json");
+  JsonObject *root = json_node_get_object (json_parser_get_root (p));
+  const int threads = (int) json_object_get_int_member (json_object_get_object_member (root, "meta"), "num_threads");
+  JsonArray *cases = golden_cases (p);
+  int n = 0, exact = 0;
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      const char *type = json_object_get_string_member (c, "type");
+      if (!g_str_has_prefix (type, "Conv") && !g_str_has_prefix (type, "LazyConv"))
+        continue;
+      if (!json_object_get_boolean_member (c, "mkldnn"))
+        continue;
+      g_autoptr (GError) error = NULL;
+      PsGenerator gen;
+      ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+      g_autoptr (PsArgs) args = layer_args (json_object_get_object_member (c, "args"));
+      g_autoptr (PsModule) m = ps_module_new (type, args, &gen, &error);
+      g_assert_no_error (error);
+      JsonObject *st = json_array_get_object_element (json_object_get_array_member (c, "steps"), 0);
+      int64_t shape[PS_MAX_DIMS];
+      int nd = golden_shape (json_object_get_array_member (st, "shape"), shape);
+      g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, nd, shape, NULL);
+      if (m->klass->is_lazy)
+        {
+          g_assert_null (ps_conv_module_torch_backend (m, x, threads, &error));
+          g_assert_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED);
+          g_clear_error (&error);
+          g_autoptr (PsTensor) y = ps_module_forward (m, x, &gen, &error);
+          g_assert_no_error (error);
+        }
+      const char *got = ps_conv_module_torch_backend (m, x, threads, &error);
+      g_assert_no_error (error);
+      const char *want = json_array_get_string_element (json_object_get_array_member (c, "backend"), 0);
+      if (g_str_has_prefix (want, "explicit pad + "))
+        want += strlen ("explicit pad + ");
+      if (g_strcmp0 (got, want) != 0)
+        g_error ("%s: predicted %s, torch %s", json_object_get_string_member (c, "name"), got, want);
+      exact += ps_conv_torch_backend_exact (got);
+      n++;
+    }
+  g_assert_cmpint (n, >=, 25);
+  g_assert_cmpint (exact, >, 0);
+  g_assert_cmpint (exact, <, n);
+  /* a shape error is reported as the forward would */
+  g_autoptr (GError) error = NULL;
+  PsGenerator gen;
+  ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+  g_autoptr (PsArgs) args = ps_args_new ();
+  ps_args_set_int (args, "in_channels", 3);
+  ps_args_set_int (args, "out_channels", 2);
+  ps_args_set_int (args, "kernel_size", 3);
+  g_autoptr (PsModule) m = ps_module_new ("Conv2d", args, &gen, &error);
+  g_autoptr (PsTensor) bad = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 3, 3, NULL);
+  g_assert_null (ps_conv_module_torch_backend (m, bad, 1, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_SHAPE);
 }
 
 /* The gemm engine against the direct loops, over many geometries (all three dims, transposed,
@@ -364,6 +427,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/shared/forward", test_shared_forward);
   g_test_add_func ("/conv/shared/sequential", test_shared_sequential);
   g_test_add_func ("/conv/engine-vs-naive", test_engine_vs_naive);
+  g_test_add_func ("/conv/backend-prediction", test_backend_prediction);
   g_test_add_func ("/conv/lazy-lifecycle", test_lazy_lifecycle);
   g_test_add_func ("/conv/reset-writes-new-tensors", test_reset_writes_new_tensors);
   g_test_add_func ("/conv/argument-errors", test_argument_errors);

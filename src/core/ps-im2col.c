@@ -241,6 +241,39 @@ ps_conv_forward_gemm (const PsConvShape *s, const float *x, const float *w, cons
   return TRUE;
 }
 
+const char *
+ps_conv_torch_backend (const PsConvShape *s, int nd, int torch_threads)
+{
+  gboolean strided = FALSE, dilated = FALSE;
+  for (int d = 3 - nd; d < 3; d++)
+    {
+      strided |= s->stride[d] != 1;
+      dilated |= s->dilation[d] != 1;
+    }
+  /* ConvParams::use_mkldnn (1.13): float CPU, not transposed; the weight's last two dims are those
+   * of the 2-D view (a 1-D weight (O, C, k) is viewed as (O, C, 1, k)); the size product is over
+   * the first four input dims. */
+  const int64_t kw = s->kernel[2];
+  const int64_t kh = nd == 1 ? 1 : s->kernel[1];
+  const int64_t d2 = nd == 3 ? s->in[0] : (nd == 2 ? s->in[1] : 1);
+  const int64_t d3 = nd == 1 ? s->in[2] : (nd == 2 ? s->in[2] : s->in[1]);
+  const double prod = (double) s->batch * (double) s->in_channels * (double) d2 * (double) d3;
+  const gboolean mkldnn = !s->transposed
+    && (strided || dilated || s->batch >= 16 || kw != 1 || kh != 1 || torch_threads > 1)
+    && (s->groups > 1 || (kw > 3 && kh > 3) || s->batch > 1 || prod > 20480.0);
+  if (mkldnn)
+    return "Mkldnn";
+  if (nd == 3)
+    return s->transposed ? "SlowTranspose3d" : dilated ? "SlowDilated3d" : "Slow3d";
+  return s->transposed ? "SlowTranspose2d" : dilated ? "SlowDilated2d" : "Slow2d";
+}
+
+gboolean
+ps_conv_torch_backend_exact (const char *backend)
+{
+  return g_str_has_prefix (backend, "Slow");
+}
+
 void
 ps_conv_forward_naive (const PsConvShape *s, const float *x, const float *w, const float *bias,
                        float *y)
