@@ -201,6 +201,10 @@ ps_conv_forward_gemm (const PsConvShape *s, const float *x, const float *w, cons
       geo.dilation[d] = s->dilation[d];
     }
 
+  gboolean identity_cols = !s->transposed && kvol == 1;
+  for (int d = 0; d < 3; d++)
+    identity_cols &= s->stride[d] == 1 && s->pad_lo[d] == 0 && s->pad_hi[d] == 0;
+
   for (int64_t b = 0; b < s->batch; b++)
     for (int64_t g = 0; g < G; g++)
       {
@@ -217,10 +221,15 @@ ps_conv_forward_gemm (const PsConvShape *s, const float *x, const float *w, cons
               memset (yg, 0, (size_t) (Og * ovol) * sizeof (float));
             if (m == 0 || n == 0 || k == 0)
               continue;
-            ps_vol2col (xg, &geo, col);
+            /* a 1×1×1 kernel with stride 1 and no padding: the columns are the input itself */
+            const float *cols = col;
+            if (identity_cols)
+              cols = xg;
+            else
+              ps_vol2col (xg, &geo, col);
             /* row-major (Og × ovol) = w_g (Og × k) · col (k × ovol): OpenBLAS turns this into
              * exactly ATen's column-major sgemm_('N','N', ovol, Og, k, …) */
-            ps_ops_sgemm (false, false, n, m, k, 1.0f, wg, k, col, m, bias != NULL ? 1.0f : 0.0f, yg, m);
+            ps_ops_sgemm (false, false, n, m, k, 1.0f, wg, k, cols, m, bias != NULL ? 1.0f : 0.0f, yg, m);
           }
         else
           {
