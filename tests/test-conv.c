@@ -209,6 +209,65 @@ test_backend_prediction (void)
   g_assert_error (error, PS_ERROR, PS_ERROR_SHAPE);
 }
 
+/* Zero sizes, as torch 1.13 handles them (facts checked with torch): no draws for empty weights,
+ * empty batches give empty outputs of the right shape. */
+static void
+test_zero_sizes (void)
+{
+  g_autoptr (GError) error = NULL;
+  PsGenerator gen, fresh;
+  ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+  fresh = gen;
+  const int64_t cfg[][3] = { { 0, 8, 3 }, { 3, 0, 3 } };
+  for (guint i = 0; i < G_N_ELEMENTS (cfg); i++)
+    {
+      g_autoptr (PsArgs) a = ps_args_new ();
+      ps_args_set_int (a, "in_channels", cfg[i][0]);
+      ps_args_set_int (a, "out_channels", cfg[i][1]);
+      ps_args_set_int (a, "kernel_size", cfg[i][2]);
+      g_autoptr (PsModule) m = ps_module_new ("Conv2d", a, &gen, &error);
+      g_assert_no_error (error);
+      g_assert_true (ps_generator_equal (&gen, &fresh));
+    }
+  const char *types[] = { "Conv2d", "ConvTranspose2d" };
+  const int64_t want[][4] = { { 0, 4, 3, 3 }, { 0, 4, 7, 7 } };
+  for (int t = 0; t < 2; t++)
+    {
+      g_autoptr (PsArgs) a = ps_args_new ();
+      ps_args_set_int (a, "in_channels", 3);
+      ps_args_set_int (a, "out_channels", 4);
+      ps_args_set_int (a, "kernel_size", 3);
+      g_autoptr (PsModule) m = ps_module_new (types[t], a, &gen, &error);
+      g_assert_no_error (error);
+      int64_t shape[4] = { 0, 3, 5, 5 };
+      g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, 4, shape, NULL);
+      g_autoptr (PsTensor) y = ps_module_forward (m, x, &gen, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (y->ndim, ==, 4);
+      g_assert_cmpmem (y->shape, 4 * sizeof (int64_t), want[t], 4 * sizeof (int64_t));
+    }
+  g_autoptr (PsArgs) ea = ps_args_new ();
+  ps_args_set_int (ea, "num_embeddings", 5);
+  ps_args_set_int (ea, "embedding_dim", 3);
+  g_autoptr (PsModule) em = ps_module_new ("Embedding", ea, &gen, &error);
+  g_autoptr (PsTensor) idx = ps_tensor_new_1d (PS_DTYPE_INT64, 0, NULL);
+  g_autoptr (PsTensor) ey = ps_module_forward (em, idx, &gen, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ey->ndim, ==, 2);
+  g_assert_cmpint (ey->shape[0], ==, 0);
+  g_assert_cmpint (ey->shape[1], ==, 3);
+  g_autoptr (PsArgs) ba = ps_args_new ();
+  ps_args_set_int (ba, "in1_features", 3);
+  ps_args_set_int (ba, "in2_features", 3);
+  ps_args_set_int (ba, "out_features", 2);
+  g_autoptr (PsModule) bl = ps_module_new ("Bilinear", ba, &gen, &error);
+  g_autoptr (PsTensor) bx = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 0, 3, NULL);
+  g_autoptr (PsTensor) by = ps_module_forward (bl, bx, &gen, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (by->shape[0], ==, 0);
+  g_assert_cmpint (by->shape[1], ==, 2);
+}
+
 /* The gemm engine against the direct loops, over many geometries (all three dims, transposed,
  * groups, strides, dilations, asymmetric padding, bias or not). */
 static void
@@ -427,6 +486,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/shared/forward", test_shared_forward);
   g_test_add_func ("/conv/shared/sequential", test_shared_sequential);
   g_test_add_func ("/conv/engine-vs-naive", test_engine_vs_naive);
+  g_test_add_func ("/conv/zero-sizes", test_zero_sizes);
   g_test_add_func ("/conv/backend-prediction", test_backend_prediction);
   g_test_add_func ("/conv/lazy-lifecycle", test_lazy_lifecycle);
   g_test_add_func ("/conv/reset-writes-new-tensors", test_reset_writes_new_tensors);

@@ -498,6 +498,14 @@ conv_plan (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out[3]
         lo[d] = hi[d] = p->padding[d];
     }
 
+  if (w->shape[0] < p->groups)
+    {
+      g_autofree char *ws = ps_tensor_shape_string (w);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Given groups=%" G_GINT64_FORMAT ", expected weight to be at least %" G_GINT64_FORMAT
+                   " at dimension 0, but got weight of size %s instead", p->groups, p->groups, ws);
+      return FALSE;
+    }
   /* channel check, shown with the batch dim as torch adds it before checking */
   const int64_t C = input->shape[batched ? 1 : 0];
   const int64_t expect = p->transposed ? w->shape[0] : w->shape[1] * p->groups;

@@ -547,14 +547,6 @@ batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
         }
       return NULL;
     }
-  if (x->numel == 0)
-    {
-      g_autofree char *xs = ps_tensor_shape_string (x);
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "input tensor must have at least one element, but got "
-                   "input_sizes = %s", xs);
-      return NULL;
-    }
-
   /* momentum: exponential_average_factor as _BatchNorm.forward computes it */
   double factor = p->momentum;
   g_autoptr (PsTensor) new_nb = NULL, new_rm = NULL, new_rv = NULL;
@@ -573,6 +565,14 @@ batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
   g_autoptr (PsTensor) y = new_output_like (x, error);
   if (y == NULL)
     return NULL;
+  if (x->numel == 0)
+    {
+      /* an empty batch: empty output; torch still counts the batch (Python side) but leaves the
+       * running statistics alone */
+      if (update)
+        ps_param_set_value (pnb, new_nb);
+      return g_steal_pointer (&y);
+    }
   const float *xd = ps_tensor_cf32 (x);
   float *yd = ps_tensor_f32 (y);
   const float *w = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "weight")->value) : NULL;

@@ -274,6 +274,7 @@ ec('Conv2d', {'in_channels': 4, 'out_channels': 8, 'kernel_size': 9}, [1, 4, 8, 
 ec('Conv2d', {'in_channels': 4, 'out_channels': 8, 'kernel_size': 3, 'dilation': 3}, [1, 4, 6, 8])
 ec('Conv2d', {'in_channels': 4, 'out_channels': 8, 'kernel_size': 3, 'groups': 2}, [1, 6, 8, 8])
 ec('Conv2d', {'in_channels': 4, 'out_channels': 8, 'kernel_size': 3, 'padding': 10, 'padding_mode': 'reflect'}, [1, 4, 8, 8])
+ec('Conv2d', {'in_channels': 3, 'out_channels': 0, 'kernel_size': 3}, [2, 3, 5, 5])
 ec('Conv1d', {'in_channels': 3, 'out_channels': 8, 'kernel_size': 3}, [2, 4, 8])
 ec('Conv1d', {'in_channels': 3, 'out_channels': 8, 'kernel_size': 3}, [8])
 ec('Conv1d', {'in_channels': 3, 'out_channels': 8, 'kernel_size': 5}, [1, 3, 4])
