@@ -431,7 +431,20 @@ test_argument_errors (void)
   int64_t op[2] = { 1, 1 };
   g_assert_true (ps_args_set_int_list (args, "output_padding", op, 2, NULL));
   g_assert_null (ps_module_new ("ConvTranspose2d", args, &gen, &error));
-  g_assert_nonnull (strstr (error->message, "output padding must be smaller than either stride or dilation"));
+  g_assert_cmpstr (error->message, ==, "output padding must be smaller than either stride or dilation, but got "
+                   "output_padding_height: 1 output_padding_width: 1 stride_height: 1 stride_width: 1 "
+                   "dilation_height: 1 dilation_width: 1");
+  g_clear_error (&error);
+  int64_t op1[1] = { 1 };
+  g_autoptr (PsArgs) t1 = ps_args_new ();
+  ps_args_set_int (t1, "in_channels", 4);
+  ps_args_set_int (t1, "out_channels", 6);
+  ps_args_set_int (t1, "kernel_size", 3);
+  g_assert_true (ps_args_set_int_list (t1, "output_padding", op1, 1, NULL));
+  g_assert_null (ps_module_new ("ConvTranspose1d", t1, &gen, &error));
+  g_assert_cmpstr (error->message, ==, "output padding must be smaller than either stride or dilation, but got "
+                   "output_padding_height: 0 output_padding_width: 1 stride_height: 1 stride_width: 1 "
+                   "dilation_height: 1 dilation_width: 1");
   g_clear_error (&error);
 
   /* absurd sizes: an error, never an overflow */

@@ -267,16 +267,22 @@ conv_construct (PsModule *self, GError **error)
           return FALSE;
         }
     }
+  /* slow_conv_transpose{2,3}d's shape check (torch raises it at the first forward; a 1-D
+   * convolution is checked as its 2-D view) */
   if (p->transposed)
     for (int d = 3 - p->nd; d < 3; d++)
       if (p->output_padding[d] >= p->stride[d] && p->output_padding[d] >= p->dilation[d])
         {
-          g_autofree char *op = tuple_str (p->nd, p->output_padding);
-          g_autofree char *st = tuple_str (p->nd, p->stride);
-          g_autofree char *dl = tuple_str (p->nd, p->dilation);
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                       "output padding must be smaller than either stride or dilation, but got "
-                       "output_padding=%s, stride=%s, dilation=%s", op, st, dl);
+          static const char *const names[] = { "depth", "height", "width" };
+          const int first = p->nd == 3 ? 0 : 1;
+          GString *m = g_string_new ("output padding must be smaller than either stride or dilation, but got");
+          const char *what[] = { "output_padding", "stride", "dilation" };
+          const int64_t *vals[] = { p->output_padding, p->stride, p->dilation };
+          for (int w = 0; w < 3; w++)
+            for (int e = first; e < 3; e++)
+              g_string_append_printf (m, " %s_%s: %" G_GINT64_FORMAT, what[w], names[e], vals[w][e]);
+          g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, m->str);
+          g_string_free (m, TRUE);
           return FALSE;
         }
   return register_params (self, lazy, error);
