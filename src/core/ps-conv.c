@@ -385,6 +385,12 @@ pad_check (const ConvPriv *p, const PsTensor *x, const int64_t in[3], const int6
   for (int d = 2; d >= 3 - p->nd; d--)   /* torch checks the last dimension first */
     {
       const int dim = x->ndim - 3 + d;
+      int64_t padded;
+      if (__builtin_add_overflow (in[d], lo[d], &padded) || __builtin_add_overflow (padded, hi[d], &padded))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "padded input size overflows");
+          return FALSE;
+        }
       if (p->padding_mode == MODE_REFLECT && (lo[d] >= in[d] || hi[d] >= in[d]))
         {
           g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
@@ -496,7 +502,12 @@ conv_plan (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out[3]
     {
       if (p->padding_kind == PAD_SAME)
         {
-          const int64_t total = p->dilation[d] * (p->kernel[d] - 1);
+          int64_t total;
+          if (__builtin_mul_overflow (p->dilation[d], p->kernel[d] > 0 ? p->kernel[d] - 1 : 0, &total))
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution size computation overflows");
+              return FALSE;
+            }
           lo[d] = total / 2;
           hi[d] = total - lo[d];
         }
