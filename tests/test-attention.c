@@ -64,8 +64,18 @@ test_structure (void)
   g_assert_cmpfloat_with_epsilon (bk->init.std, sqrt (1.0 / 8.0), 1e-12);   /* fans of (1,1,8): 8 and 8 */
   PsParam *ob = ps_module_get_param (op, "bias");
   g_assert_cmpint (ob->init.dist, ==, PS_DIST_CONSTANT);
+  g_assert_nonnull (strstr (ob->init.formula, "constant_(0.) after Linear's reset drew"));
   for (int i = 0; i < 8; i++)
     g_assert_cmpfloat (ps_tensor_cf32 (ob->value)[i], ==, 0.0f);
+
+  /* nested repr as torch prints it (text from torch 1.13) */
+  g_autoptr (PsModule) seq = ps_module_new_container ("Sequential", NULL, NULL);
+  g_autoptr (PsModule) lstm = rt_new_ints ("LSTM", &gen, &error, "input_size", (int64_t) 3, "hidden_size", (int64_t) 4, NULL);
+  g_assert_true (ps_module_add_child (seq, "0", m, &error));
+  g_assert_true (ps_module_add_child (seq, "1", lstm, &error));
+  g_autofree char *r = ps_module_repr (seq);
+  g_assert_cmpstr (r, ==, "Sequential(\n  (0): MultiheadAttention(\n    (out_proj): NonDynamicallyQuantizableLinear("
+                   "in_features=8, out_features=8, bias=True)\n  )\n  (1): LSTM(3, 4)\n)");
 
   /* a clone shares tensors and keeps the child */
   g_autoptr (PsModule) c = ps_module_clone_tree (m, NULL);
