@@ -167,8 +167,9 @@ am_sincos (float xin, float *s, float *c)
   uint32_t sign_sin = xb & 0x80000000u;
   float x = u2f (xb & 0x7fffffffu);
   float yq = x * AM_FOPI;
-  /* cvttps2dq: truncation, and 0x80000000 for out-of-range or NaN */
-  int32_t j = (yq < 2147483648.0f) ? (int32_t) yq : INT32_MIN;
+  /* cvttps2dq: truncation, and 0x80000000 for out-of-range or NaN; clamped first so the
+   * conversion is always defined (and the lane stays branch-free) */
+  int32_t j = (int32_t) ((yq < 2147483648.0f) ? yq : -2147483648.0f);
   j = (int32_t) (((uint32_t) j + 1u) & ~1u);
   float y = (float) j;
   uint32_t swap_sign_sin = ((uint32_t) j & 4u) << 29;
