@@ -249,12 +249,13 @@ rt_run_forward_cases (gboolean (*want_type) (const char *type), RtErr *total)
                   total->max_abs, total->max_rel, total->n_exact, total->n);
 }
 
-/* "init" cases of rnn-golden.json: construction (and the tree-wide reset where recorded). */
+/* "init" (AVX2 flavour) or "init_default" (PS_FLAVOUR_DEFAULT) cases of rnn-golden.json:
+ * construction (and the tree-wide reset where recorded). */
 static void
-rt_run_init_cases (gboolean (*want_type) (const char *type))
+rt_run_init_cases (gboolean (*want_type) (const char *type), const char *key, PsFlavour flavour)
 {
   g_autoptr (JsonParser) p = rt_load ("rnn-golden.json");
-  JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "init");
+  JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), key);
   guint ran = 0;
   for (guint i = 0; i < json_array_get_length (cases); i++)
     {
@@ -268,7 +269,7 @@ rt_run_init_cases (gboolean (*want_type) (const char *type))
       g_autofree char *what = g_strdup_printf ("%s %s%s", type, argstr,
                                                json_object_has_member (c, "tree_reset") ? " (tree reset)" : "");
       PsGenerator gen;
-      ps_generator_init (&gen, (uint64_t) json_object_get_int_member (c, "seed"), PS_FLAVOUR_AVX2);
+      ps_generator_init (&gen, (uint64_t) json_object_get_int_member (c, "seed"), flavour);
       g_autoptr (PsModule) m = ps_module_new (type, args, &gen, &error);
       g_assert_no_error (error);
       if (json_object_has_member (c, "tree_reset"))
