@@ -146,6 +146,9 @@ add_fwd('GRU', dict(input_size=3, hidden_size=4), (5, 3), seed=14)
 add_fwd('GRU', dict(input_size=16, hidden_size=32, bidirectional=True), (30, 8, 16), seed=15)
 add_fwd('RNN', dict(input_size=0, hidden_size=3), (3, 2, 0), seed=40)
 add_fwd('GRU', dict(input_size=3, hidden_size=4, num_layers=2), (5, 2, 3), seed=41, train=False, no_grad=True)
+# long sequences: does the recurrence amplify the ulp-level tanh/sigmoid differences?
+add_fwd('LSTM', dict(input_size=8, hidden_size=16), (200, 2, 8), seed=45)
+add_fwd('RNN', dict(input_size=8, hidden_size=16), (200, 2, 8), seed=46)
 # dropout between layers: training mode draws (reseeded before the forward), eval mode does not
 add_fwd('RNN', dict(input_size=4, hidden_size=6, num_layers=3, dropout=0.5), (5, 3, 4), seed=16, fwd_seed=123)
 add_fwd('LSTM', dict(input_size=4, hidden_size=5, num_layers=2, dropout=0.3, bidirectional=True), (4, 2, 4), seed=17, fwd_seed=7)
