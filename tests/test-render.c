@@ -245,6 +245,71 @@ test_heatmap_downsampling_keeps_extreme (void)
   cairo_surface_destroy (img);
 }
 
+/* The fast colorizer (SIMD pooling and colouring) against a naive reference, for many shapes and
+ * pooling factors, with NaN/±Inf/ties sprinkled in. */
+static void
+test_colorize_matches_reference (void)
+{
+  const PsColormap *cm = ps_colormap_get (PS_COLORMAP_DIVERGING);
+  int64_t shapes[][4] = { { 2, 37, 53 }, { 2, 10, 10 }, { 2, 64, 300 }, { 1, 1000 }, { 4, 3, 5, 3 },
+                          { 3, 6, 4, 7 } };
+  int64_t ks[][2] = { { 1, 1 }, { 2, 2 }, { 4, 4 }, { 3, 5 }, { 8, 1 }, { 1, 3 }, { 16, 16 } };
+  lcg_state = 77;
+  for (guint si = 0; si < G_N_ELEMENTS (shapes); si++)
+    {
+      int nd = (int) shapes[si][0];
+      g_autoptr (PsTensor) t = tensor_nd (nd, &shapes[si][1]);
+      float *x = ps_tensor_f32 (t);
+      for (int64_t i = 0; i < t->numel; i++)
+        {
+          double u = lcg_uniform ();
+          x[i] = u < 0.01 ? NAN : u < 0.02 ? INFINITY : u < 0.03 ? -INFINITY : u < 0.1 ? 0.5f
+                 : u < 0.17 ? -0.5f : (float) lcg_bell (0.3);
+        }
+      PsHeatmapGrid g;
+      ps_heatmap_grid_of (t, &g);
+      for (guint ki = 0; ki < G_N_ELEMENTS (ks); ki++)
+        {
+          int64_t kx = ks[ki][0], ky = ks[ki][1];
+          cairo_surface_t *img = ps_heatmap_colorize (t, &g, kx, ky, cm, -0.7, 0.9);
+          for (int64_t pr = 0; pr * ky < g.rows; pr++)
+            for (int64_t pc = 0; pc * kx < g.cols; pc++)
+              {
+                /* per column the first row of largest |x|, then the first such column */
+                int64_t best = -1;
+                guint32 bestk = 0;
+                for (int64_t c = pc * kx; c < MIN ((pc + 1) * kx, g.cols); c++)
+                  {
+                    int64_t br = -1;
+                    guint32 bk = 0;
+                    for (int64_t r = pr * ky; r < MIN ((pr + 1) * ky, g.rows); r++)
+                      {
+                        float v = x[ps_heatmap_grid_offset (t, &g, r, c)];
+                        guint32 b;
+                        memcpy (&b, &v, 4);
+                        if (br < 0 || (b & 0x7fffffffu) > bk)
+                          {
+                            bk = b & 0x7fffffffu;
+                            br = ps_heatmap_grid_offset (t, &g, r, c);
+                          }
+                      }
+                    if (best < 0 || bk > bestk)
+                      {
+                        bestk = bk;
+                        best = br;
+                      }
+                  }
+                guint32 want = ps_colormap_map (cm, x[best], -0.7, 0.9);
+                if (pixel (img, pc, pr) != want)
+                  g_error ("shape %u k %ux%u texel (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                           "): %08x, want %08x", si, (guint) ky, (guint) kx, pr, pc,
+                           pixel (img, pc, pr), want);
+              }
+          cairo_surface_destroy (img);
+        }
+    }
+}
+
 static void
 test_heatmap_strip_and_ranges (void)
 {
@@ -632,6 +697,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/heatmap-conv-tiles", test_heatmap_conv_tiles);
   g_test_add_func ("/render/heatmap-downsampling-keeps-extreme", test_heatmap_downsampling_keeps_extreme);
   g_test_add_func ("/render/heatmap-strip-and-ranges", test_heatmap_strip_and_ranges);
+  g_test_add_func ("/render/colorize-matches-reference", test_colorize_matches_reference);
   g_test_add_func ("/render/difference", test_difference);
   g_test_add_func ("/render/histogram-plot", test_histogram_plot);
   g_test_add_func ("/render/ridgeline-and-bands", test_ridgeline_and_bands);

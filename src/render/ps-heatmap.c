@@ -151,6 +151,31 @@ pool_rows_avx2 (const guint32 *restrict x, guint32 *restrict bk, guint32 *restri
     }
   return c;
 }
+
+/* Column-wise maximum of magnitude over nrows rows given by pointers, kept in registers (one
+ * store per column instead of one per row). */
+__attribute__ ((target ("avx2"))) static int64_t
+pool_block_avx2 (const guint32 *const *rows, int64_t nrows, guint32 *restrict bk,
+                 guint32 *restrict bv, int64_t n)
+{
+  const __m256i mask = _mm256_set1_epi32 (0x7fffffff);
+  int64_t c = 0;
+  for (; c + 8 <= n; c += 8)
+    {
+      __m256i k = _mm256_setzero_si256 (), v = k;
+      for (int64_t r = 0; r < nrows; r++)
+        {
+          __m256i x = _mm256_loadu_si256 ((const __m256i *) (rows[r] + c));
+          __m256i xk = _mm256_and_si256 (x, mask);
+          __m256i gt = _mm256_cmpgt_epi32 (xk, k);
+          k = _mm256_blendv_epi8 (k, xk, gt);
+          v = _mm256_blendv_epi8 (v, x, gt);
+        }
+      _mm256_storeu_si256 ((__m256i *) (bk + c), k);
+      _mm256_storeu_si256 ((__m256i *) (bv + c), v);
+    }
+  return c;
+}
 #endif
 
 /* Column-wise running maximum of magnitude over the rows of one pooled row. */
@@ -186,6 +211,201 @@ color_of_bits (guint32 bits, const PsColormap *cm, double lo, double inv)
   return cm->lut[i];
 }
 
+/* Keep the larger magnitude of each neighbouring pair, in place: n entries → n/2 (the left one
+ * on ties, so repeated halving picks the first maximum). */
+static void
+halve_scalar (guint32 *bk, guint32 *bv, int64_t n)
+{
+  for (int64_t j = 0; j < n / 2; j++)
+    {
+      int64_t w = bk[2 * j + 1] > bk[2 * j] ? 2 * j + 1 : 2 * j;
+      guint32 k = bk[w], v = bv[w];
+      bk[j] = k;
+      bv[j] = v;
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* n is a multiple of 16 */
+__attribute__ ((target ("avx2"))) static void
+halve_avx2 (guint32 *bk, guint32 *bv, int64_t n)
+{
+  const __m256i even_odd = _mm256_setr_epi32 (0, 2, 4, 6, 1, 3, 5, 7);
+  for (int64_t i = 0, o = 0; i < n; i += 16, o += 8)
+    {
+      __m256i ka = _mm256_permutevar8x32_epi32 (_mm256_loadu_si256 ((const __m256i *) (bk + i)), even_odd);
+      __m256i kb = _mm256_permutevar8x32_epi32 (_mm256_loadu_si256 ((const __m256i *) (bk + i + 8)), even_odd);
+      __m256i va = _mm256_permutevar8x32_epi32 (_mm256_loadu_si256 ((const __m256i *) (bv + i)), even_odd);
+      __m256i vb = _mm256_permutevar8x32_epi32 (_mm256_loadu_si256 ((const __m256i *) (bv + i + 8)), even_odd);
+      __m256i ke = _mm256_permute2x128_si256 (ka, kb, 0x20), ko = _mm256_permute2x128_si256 (ka, kb, 0x31);
+      __m256i ve = _mm256_permute2x128_si256 (va, vb, 0x20), vo = _mm256_permute2x128_si256 (va, vb, 0x31);
+      __m256i gt = _mm256_cmpgt_epi32 (ko, ke);
+      _mm256_storeu_si256 ((__m256i *) (bk + o), _mm256_blendv_epi8 (ke, ko, gt));
+      _mm256_storeu_si256 ((__m256i *) (bv + o), _mm256_blendv_epi8 (ve, vo, gt));
+    }
+}
+
+/* Colours of n float bits: the arithmetic of color_of_bits, four lanes at a time in double;
+ * non-finite lanes are patched afterwards. */
+__attribute__ ((target ("avx2"))) static void
+color_row_avx2 (const guint32 *x, int64_t n, guint32 *out, const PsColormap *cm, double lo,
+                double inv)
+{
+  const __m256d vlo = _mm256_set1_pd (lo), vinv = _mm256_set1_pd (inv), half = _mm256_set1_pd (0.5);
+  const __m256d zero = _mm256_setzero_pd (), top = _mm256_set1_pd (255.0);
+  const __m128i absmask = _mm_set1_epi32 (0x7fffffff), finmax = _mm_set1_epi32 (0x7f7fffff);
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    {
+      __m128i bits = _mm_loadu_si128 ((const __m128i *) (x + i));
+      __m256d f = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (_mm256_cvtps_pd (_mm_castsi128_ps (bits)), vlo), vinv), half);
+      f = _mm256_min_pd (_mm256_max_pd (f, zero), top);
+      __m128i idx = _mm256_cvttpd_epi32 (f);
+      __m128i col = _mm_i32gather_epi32 ((const int *) cm->lut, idx, 4);
+      _mm_storeu_si128 ((__m128i *) (out + i), col);
+      __m128i nonfinite = _mm_cmpgt_epi32 (_mm_and_si128 (bits, absmask), finmax);
+      if (G_UNLIKELY (_mm_movemask_epi8 (nonfinite)))
+        for (int k = 0; k < 4; k++)
+          out[i + k] = color_of_bits (x[i + k], cm, lo, inv);
+    }
+  for (; i < n; i++)
+    out[i] = color_of_bits (x[i], cm, lo, inv);
+}
+
+static gboolean
+have_avx2 (void)
+{
+  static int cached = -1;
+  if (G_UNLIKELY (cached < 0))
+    cached = __builtin_cpu_supports ("avx2") ? 1 : 0;
+  return cached;
+}
+#else
+static gboolean
+have_avx2 (void)
+{
+  return FALSE;
+}
+#endif
+
+static void
+color_row (const guint32 *x, int64_t n, guint32 *out, const PsColormap *cm, double lo, double inv)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (have_avx2 ())
+    {
+      color_row_avx2 (x, n, out, cm, lo, inv);
+      return;
+    }
+#endif
+  for (int64_t c = 0; c < n; c++)
+    out[c] = color_of_bits (x[c], cm, lo, inv);
+}
+
+gboolean
+ps_heatmap_colorize_into (cairo_surface_t *img, const PsTensor *t, const PsHeatmapGrid *g,
+                          int64_t kx, int64_t ky, const PsColormap *cm, double lo, double hi)
+{
+  int64_t pr = (g->rows + ky - 1) / ky, pc = (g->cols + kx - 1) / kx;
+  if (cairo_surface_status (img) != CAIRO_STATUS_SUCCESS ||
+      cairo_image_surface_get_format (img) != CAIRO_FORMAT_RGB24 ||
+      cairo_image_surface_get_width (img) != MAX (pc, 1) ||
+      cairo_image_surface_get_height (img) != MAX (pr, 1))
+    return FALSE;
+  if (t->numel == 0)
+    return TRUE;
+  cairo_surface_flush (img);
+  guint32 *px = (guint32 *) cairo_image_surface_get_data (img);
+  int stride = cairo_image_surface_get_stride (img) / 4;
+  /* kx a power of two: pool columns by repeated SIMD halving over a zero-padded row */
+  gboolean pow2 = kx > 1 && (kx & (kx - 1)) == 0;
+  int64_t padded = pow2 ? (g->cols + 16 * kx - 1) / (16 * kx) * (16 * kx) : g->cols;
+  guint32 *buf = g_new (guint32, g->cols);
+  guint32 *bk = g_new0 (guint32, padded), *bv = g_new0 (guint32, padded);
+  guint32 *row = g_new (guint32, pc);
+  /* rows are pointers into the tensor itself: no copy to make */
+  gboolean direct = t->dtype == PS_DTYPE_FLOAT32 && t->ndim <= 2;
+  /* the same arithmetic as ps_colormap_index, with the division hoisted */
+  double inv = 255.0 / (hi - lo);
+  for (int64_t r0 = 0, prow = 0; r0 < g->rows; r0 += ky, prow++)
+    {
+      int64_t r1 = MIN (r0 + ky, g->rows);
+      guint32 *out = px + prow * stride;
+      if (ky == 1 && kx == 1)
+        {
+          color_row (fetch_row (t, g, r0, buf), g->cols, out, cm, lo, inv);
+          continue;
+        }
+      /* zero keys lose to every real value except ±0, which shows as 0 either way */
+      int64_t done = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+      if (direct && have_avx2 () && r1 - r0 <= 64)
+        {
+          const guint32 *rows[64];
+          for (int64_t r = r0; r < r1; r++)
+            rows[r - r0] = fetch_row (t, g, r, buf);
+          done = pool_block_avx2 (rows, r1 - r0, bk, bv, g->cols);
+          for (int64_t c = done; c < g->cols; c++)
+            {
+              bk[c] = bv[c] = 0;
+              for (int64_t r = r0; r < r1; r++)
+                if (mag_key (rows[r - r0][c]) > bk[c])
+                  {
+                    bk[c] = mag_key (rows[r - r0][c]);
+                    bv[c] = rows[r - r0][c];
+                  }
+            }
+          /* the padding may hold halving results of the previous row */
+          memset (bk + g->cols, 0, (padded - g->cols) * 4);
+          memset (bv + g->cols, 0, (padded - g->cols) * 4);
+          done = g->cols;
+        }
+#endif
+      if (done == 0)
+        {
+          memset (bk, 0, padded * 4);
+          memset (bv, 0, padded * 4);
+          for (int64_t r = r0; r < r1; r++)
+            pool_rows (fetch_row (t, g, r, buf), bk, bv, g->cols);
+        }
+      if (kx == 1)
+        color_row (bv, g->cols, out, cm, lo, inv);
+      else if (pow2)
+        {
+          for (int64_t n = padded; n > padded / kx; n /= 2)
+            {
+              if (have_avx2 () && n % 16 == 0)
+                {
+#if defined(__x86_64__) && defined(__GNUC__)
+                  halve_avx2 (bk, bv, n);
+#endif
+                }
+              else
+                halve_scalar (bk, bv, n);
+            }
+          color_row (bv, pc, out, cm, lo, inv);
+        }
+      else
+        {
+          for (int64_t c0 = 0, pcol = 0; c0 < g->cols; c0 += kx, pcol++)
+            {
+              int64_t c1 = MIN (c0 + kx, g->cols), best = c0;
+              for (int64_t c = c0 + 1; c < c1; c++)
+                if (bk[c] > bk[best])
+                  best = c;
+              row[pcol] = bv[best];
+            }
+          color_row (row, pc, out, cm, lo, inv);
+        }
+    }
+  g_free (row);
+  g_free (buf);
+  g_free (bk);
+  g_free (bv);
+  cairo_surface_mark_dirty (img);
+  return TRUE;
+}
+
 cairo_surface_t *
 ps_heatmap_colorize (const PsTensor *t, const PsHeatmapGrid *g, int64_t kx, int64_t ky,
                      const PsColormap *cm, double lo, double hi)
@@ -193,45 +413,7 @@ ps_heatmap_colorize (const PsTensor *t, const PsHeatmapGrid *g, int64_t kx, int6
   int64_t pr = (g->rows + ky - 1) / ky, pc = (g->cols + kx - 1) / kx;
   cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, (int) MAX (pc, 1),
                                                      (int) MAX (pr, 1));
-  if (cairo_surface_status (img) != CAIRO_STATUS_SUCCESS || t->numel == 0)
-    return img;
-  cairo_surface_flush (img);
-  guint32 *px = (guint32 *) cairo_image_surface_get_data (img);
-  int stride = cairo_image_surface_get_stride (img) / 4;
-  guint32 *buf = g_new (guint32, g->cols);
-  guint32 *bk = g_new (guint32, g->cols), *bv = g_new (guint32, g->cols);
-  /* the same arithmetic as ps_colormap_index, with the division hoisted */
-  double inv = 255.0 / (hi - lo);
-  for (int64_t r0 = 0, prow = 0; r0 < g->rows; r0 += ky, prow++)
-    {
-      int64_t r1 = MIN (r0 + ky, g->rows);
-      const guint32 *x = fetch_row (t, g, r0, buf);
-      if (ky == 1 && kx == 1)
-        {
-          guint32 *out = px + prow * stride;
-          for (int64_t c = 0; c < g->cols; c++)
-            out[c] = color_of_bits (x[c], cm, lo, inv);
-          continue;
-        }
-      memcpy (bv, x, g->cols * 4);
-      for (int64_t c = 0; c < g->cols; c++)
-        bk[c] = mag_key (x[c]);
-      for (int64_t r = r0 + 1; r < r1; r++)
-        pool_rows (fetch_row (t, g, r, buf), bk, bv, g->cols);
-      guint32 *out = px + prow * stride;
-      for (int64_t c0 = 0, pcol = 0; c0 < g->cols; c0 += kx, pcol++)
-        {
-          int64_t c1 = MIN (c0 + kx, g->cols), best = c0;
-          for (int64_t c = c0 + 1; c < c1; c++)
-            if (bk[c] > bk[best])
-              best = c;
-          out[pcol] = color_of_bits (bv[best], cm, lo, inv);
-        }
-    }
-  g_free (buf);
-  g_free (bk);
-  g_free (bv);
-  cairo_surface_mark_dirty (img);
+  ps_heatmap_colorize_into (img, t, g, kx, ky, cm, lo, hi);
   return img;
 }
 

@@ -100,5 +100,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsHeatmap, ps_heatmap_free)
  * max-magnitude pooling. Exposed for the benchmark and tests. */
 cairo_surface_t *ps_heatmap_colorize (const PsTensor *t, const PsHeatmapGrid *g, int64_t kx,
                                       int64_t ky, const PsColormap *cm, double lo, double hi);
+/* The same into an existing RGB24 surface of exactly that size (FALSE otherwise): re-colorizing
+ * after a range or colormap change reuses the memory (fresh pages are costly). */
+gboolean ps_heatmap_colorize_into    (cairo_surface_t *img, const PsTensor *t,
+                                      const PsHeatmapGrid *g, int64_t kx, int64_t ky,
+                                      const PsColormap *cm, double lo, double hi);
 
 G_END_DECLS
