@@ -341,6 +341,24 @@ test_heatmap_strip_and_ranges (void)
   cairo_surface_destroy (s);
   save_sample ("heatmap-strip.png", 600, 260, ps_heatmap_draw_func, hm);
 
+  /* an int64 scalar buffer (num_batches_tracked): one cell, exact value on hover */
+  g_autoptr (PsTensor) n = ps_tensor_new (PS_DTYPE_INT64, 0, NULL, &error);
+  g_assert_no_error (error);
+  ps_tensor_i64 (n)[0] = 123456789012345;
+  PsHeatmapOptions on;
+  ps_heatmap_options_init (&on);
+  on.title = "bn.num_batches_tracked";
+  on.colormap = PS_COLORMAP_GRAY;
+  on.range = PS_HEATMAP_RANGE_MINMAX;
+  g_autoptr (PsHeatmap) hn = ps_heatmap_new (n, &on, &error);
+  g_assert_no_error (error);
+  cairo_surface_t *sn = render (ps_heatmap_draw_func, hn, 300, 240);
+  cell_centre (hn, 0, 0, &x, &y);
+  g_assert_true (ps_heatmap_hit (hn, x, y, &hit));
+  g_assert_cmpint (hit.ndim, ==, 0);
+  g_assert_cmpfloat (hit.value, ==, 123456789012345.0);
+  cairo_surface_destroy (sn);
+
   o.range = PS_HEATMAP_RANGE_FIXED;
   o.lo = 1;
   o.hi = 1;
