@@ -81,13 +81,13 @@ main (int argc, char **argv)
       gint64 t1 = g_get_monotonic_time ();
       tr[r] = (t1 - t0) / 1e3;
       t0 = g_get_monotonic_time ();
-      if (!ps_heatmap_colorize_into (dst, t, &g, k, k, cm, -0.05, 0.05))
+      if (!ps_heatmap_colorize_into (dst, t, &g, NULL, k, k, cm, -0.05, 0.05))
         return 1;
       t1 = g_get_monotonic_time ();
       tc[r] = (t1 - t0) / 1e3;
       sink ^= *(guint32 *) cairo_image_surface_get_data (dst);
       t0 = g_get_monotonic_time ();
-      cairo_surface_t *img = ps_heatmap_colorize (t, &g, k, k, cm, -0.05, 0.05);
+      cairo_surface_t *img = ps_heatmap_colorize (t, &g, NULL, k, k, cm, -0.05, 0.05);
       t1 = g_get_monotonic_time ();
       tn[r] = (t1 - t0) / 1e3;
       sink ^= *(guint32 *) cairo_image_surface_get_data (img);

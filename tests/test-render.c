@@ -228,6 +228,30 @@ test_heatmap_downsampling_keeps_extreme (void)
   cairo_surface_destroy (s);
   save_sample ("heatmap-downsampled.png", 700, 500, ps_heatmap_draw_func, hm);
 
+  /* zoom into 20 × 30 cells around the extreme: no pooling, exact cells, hover maps back */
+  PsHeatmapRegion view = { er - 10, ec - 15, 20, 30 };
+  ps_heatmap_set_view (hm, &view);
+  s = render (ps_heatmap_draw_func, hm, 700, 500);
+  ps_heatmap_get_downsampling (hm, &kx, &ky);
+  g_assert_cmpint (kx, ==, 1);
+  g_assert_cmpint (ky, ==, 1);
+  g_assert_true (ps_heatmap_cell_rect (hm, er, ec, rect));
+  g_assert_true (ps_heatmap_cell_rect (hm, er, ec, rect));
+  g_assert_cmphex (pixel (s, rect[0] + rect[2] / 2, rect[1] + rect[3] / 2), ==, cm->lut[0]);
+  g_assert_true (ps_heatmap_hit (hm, rect[0] + rect[2] / 2, rect[1] + rect[3] / 2, &hit));
+  g_assert_cmpint (hit.index[0], ==, er);
+  g_assert_cmpint (hit.index[1], ==, ec);
+  g_assert_cmpint (hit.block_rows, ==, 1);
+  double r2[4];
+  g_assert_true (ps_heatmap_cell_rect (hm, er - 10, ec - 15, r2));
+  g_assert_true (ps_heatmap_hit (hm, r2[0] + 1, r2[1] + 1, &hit));
+  g_assert_cmpint (hit.index[0], ==, er - 10);
+  g_assert_cmpint (hit.index[1], ==, ec - 15);
+  g_assert_cmpfloat (hit.value, ==, ps_tensor_f32 (t)[(er - 10) * 3000 + ec - 15]);
+  g_assert_false (ps_heatmap_cell_rect (hm, er - 11, ec, r2));   /* outside the view */
+  cairo_surface_destroy (s);
+  save_sample ("heatmap-zoom.png", 700, 500, ps_heatmap_draw_func, hm);
+
   /* the colorizer directly: a block with NaN shows NaN, with +Inf shows +Inf */
   int64_t sh2[2] = { 4, 4 };
   g_autoptr (PsTensor) u = tensor_nd (2, sh2);
@@ -236,7 +260,7 @@ test_heatmap_downsampling_keeps_extreme (void)
   ps_tensor_f32 (u)[3 * 4 + 0] = -0.5f;
   PsHeatmapGrid g;
   ps_heatmap_grid_of (u, &g);
-  cairo_surface_t *img = ps_heatmap_colorize (u, &g, 2, 2, cm, -1, 1);
+  cairo_surface_t *img = ps_heatmap_colorize (u, &g, NULL, 2, 2, cm, -1, 1);
   g_assert_cmpint (cairo_image_surface_get_width (img), ==, 2);
   g_assert_cmphex (pixel (img, 0, 0), ==, cm->nan_color);
   g_assert_cmphex (pixel (img, 1, 1), ==, cm->posinf_color);
@@ -271,7 +295,7 @@ test_colorize_matches_reference (void)
       for (guint ki = 0; ki < G_N_ELEMENTS (ks); ki++)
         {
           int64_t kx = ks[ki][0], ky = ks[ki][1];
-          cairo_surface_t *img = ps_heatmap_colorize (t, &g, kx, ky, cm, -0.7, 0.9);
+          cairo_surface_t *img = ps_heatmap_colorize (t, &g, NULL, kx, ky, cm, -0.7, 0.9);
           for (int64_t pr = 0; pr * ky < g.rows; pr++)
             for (int64_t pc = 0; pc * kx < g.cols; pc++)
               {
