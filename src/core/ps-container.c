@@ -1,2 +1,37 @@
-/* ps-container.c — placeholder; to be implemented. */
-#include "ps-tensor.h"
+/* ps-container.c — Sequential, ModuleList, ModuleDict.
+ *
+ * A recipe's custom nn.Module subclass ("class": "CustomModel") is a Sequential with a display
+ * class name: its forward runs its children in order. ModuleList and ModuleDict have no forward,
+ * as in torch. */
+#include "ps-layers.h"
+
+static PsTensor *
+sequential_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  PsTensor *x = ps_tensor_ref (input);
+  for (guint i = 0; i < self->children->len; i++)
+    {
+      PsTensor *y = ps_module_forward (g_ptr_array_index (self->children, i), x, gen, error);
+      ps_tensor_unref (x);
+      if (y == NULL)
+        return NULL;
+      x = y;
+    }
+  return x;
+}
+
+const PsModuleClass ps_sequential_class = {
+  .name = "Sequential",
+  .is_container = TRUE,
+  .forward = sequential_forward,
+};
+
+const PsModuleClass ps_module_list_class = {
+  .name = "ModuleList",
+  .is_container = TRUE,
+};
+
+const PsModuleClass ps_module_dict_class = {
+  .name = "ModuleDict",
+  .is_container = TRUE,
+};

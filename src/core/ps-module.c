@@ -1,2 +1,555 @@
-/* ps-module.c — placeholder; to be implemented. */
-#include "ps-tensor.h"
+/* ps-module.c — the module tree, parameter listings with PyTorch's semantics, cloning.
+ * See ps-module.h for the sharing and snapshot rules. */
+#include "ps-module.h"
+
+#include <string.h>
+
+/* ---------- params ---------- */
+
+static PsParam *
+param_new (const char *name, PsTensor *value, gboolean is_buffer)
+{
+  PsParam *p = g_new0 (PsParam, 1);
+  p->name = g_strdup (name);
+  p->is_buffer = is_buffer;
+  p->value = value ? ps_tensor_ref (value) : NULL;
+  p->created_step = -1;
+  p->written_step = -1;
+  ps_init_info_clear (&p->init);
+  return p;
+}
+
+static PsParam *
+param_copy (const PsParam *src)
+{
+  PsParam *p = g_new0 (PsParam, 1);
+  *p = *src;
+  p->name = g_strdup (src->name);
+  p->value = src->value ? ps_tensor_ref (src->value) : NULL;
+  return p;
+}
+
+static void
+param_free (gpointer data)
+{
+  PsParam *p = data;
+  g_free (p->name);
+  ps_tensor_unref (p->value);
+  g_free (p);
+}
+
+void
+ps_param_set_value (PsParam *p, PsTensor *value)
+{
+  PsTensor *old = p->value;
+  p->value = value ? ps_tensor_ref (value) : NULL;
+  ps_tensor_unref (old);
+}
+
+PsTensor *
+ps_param_new_like (const PsParam *p, GError **error)
+{
+  if (p->value == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                   "Attempted to use an uninitialized parameter '%s'", p->name);
+      return NULL;
+    }
+  return ps_tensor_new_like (p->value, error);
+}
+
+PsParam *
+ps_module_register (PsModule *self, const char *name, PsTensor *value, gboolean is_buffer)
+{
+  g_return_val_if_fail (ps_module_get_param (self, name) == NULL, NULL);
+  PsParam *p = param_new (name, value, is_buffer);
+  g_ptr_array_add (self->params, p);
+  return p;
+}
+
+PsParam *
+ps_module_get_param (PsModule *self, const char *name)
+{
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      PsParam *p = g_ptr_array_index (self->params, i);
+      if (strcmp (p->name, name) == 0)
+        return p;
+    }
+  return NULL;
+}
+
+/* ---------- lifecycle ---------- */
+
+static PsModule *
+module_alloc (const PsModuleClass *klass)
+{
+  PsModule *m = g_new0 (PsModule, 1);
+  g_atomic_ref_count_init (&m->ref_count);
+  m->klass = klass;
+  m->child_names = g_ptr_array_new_with_free_func (g_free);
+  m->children = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_module_unref);
+  m->params = g_ptr_array_new_with_free_func (param_free);
+  m->training = TRUE;
+  m->created_step = -1;
+  if (klass->priv_size > 0)
+    m->priv = g_malloc0 (klass->priv_size);
+  return m;
+}
+
+PsModule *
+ps_module_new (const char *type, const PsArgs *args, PsGenerator *gen, GError **error)
+{
+  g_return_val_if_fail (type != NULL, NULL);
+  const PsModuleClass *klass = ps_module_class_lookup (type);
+  if (klass == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "unknown module type '%s'", type);
+      return NULL;
+    }
+  if (klass->construct == NULL && !klass->is_container)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+                   "module type '%s' is not implemented yet", type);
+      return NULL;
+    }
+  g_autoptr (PsArgs) resolved = ps_args_resolve (klass->args, args, error);
+  if (resolved == NULL)
+    {
+      g_prefix_error (error, "%s: ", type);
+      return NULL;
+    }
+  g_autoptr (PsModule) m = module_alloc (klass);
+  m->args = g_steal_pointer (&resolved);
+  if (klass->construct != NULL && !klass->construct (m, error))
+    return NULL;
+  gboolean (*init) (PsModule *, PsGenerator *, GError **) =
+    klass->init_parameters != NULL ? klass->init_parameters : klass->reset_parameters;
+  if (!klass->is_lazy && init != NULL)
+    {
+      PsGenerator saved = *gen;
+      if (!init (m, gen, error))
+        {
+          *gen = saved;
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&m);
+}
+
+PsModule *
+ps_module_new_container (const char *type, const char *display_class, GError **error)
+{
+  const PsModuleClass *klass = ps_module_class_lookup (type);
+  if (klass == NULL || !klass->is_container)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' is not a container type "
+                   "(expected Sequential, ModuleList or ModuleDict)", type);
+      return NULL;
+    }
+  PsModule *m = module_alloc (klass);
+  m->args = ps_args_new ();
+  m->display_class = g_strdup (display_class);
+  return m;
+}
+
+PsModule *
+ps_module_ref (PsModule *m)
+{
+  g_return_val_if_fail (m != NULL, NULL);
+  g_atomic_ref_count_inc (&m->ref_count);
+  return m;
+}
+
+void
+ps_module_unref (PsModule *m)
+{
+  if (m == NULL)
+    return;
+  if (g_atomic_ref_count_dec (&m->ref_count))
+    {
+      g_free (m->id);
+      g_free (m->display_class);
+      ps_args_free (m->args);
+      g_ptr_array_unref (m->child_names);
+      g_ptr_array_unref (m->children);
+      g_ptr_array_unref (m->params);
+      g_free (m->priv);
+      g_free (m);
+    }
+}
+
+static PsModule *
+clone_rec (PsModule *src, GHashTable *map)
+{
+  PsModule *done = g_hash_table_lookup (map, src);
+  if (done != NULL)
+    return ps_module_ref (done);
+  PsModule *m = module_alloc (src->klass);
+  g_hash_table_insert (map, src, m);
+  m->id = g_strdup (src->id);
+  m->display_class = g_strdup (src->display_class);
+  m->args = src->args ? ps_args_copy (src->args) : NULL;
+  m->training = src->training;
+  m->created_step = src->created_step;
+  if (src->klass->priv_size > 0)
+    memcpy (m->priv, src->priv, src->klass->priv_size);
+  for (guint i = 0; i < src->params->len; i++)
+    g_ptr_array_add (m->params, param_copy (g_ptr_array_index (src->params, i)));
+  for (guint i = 0; i < src->children->len; i++)
+    {
+      g_ptr_array_add (m->child_names, g_strdup (g_ptr_array_index (src->child_names, i)));
+      g_ptr_array_add (m->children, clone_rec (g_ptr_array_index (src->children, i), map));
+    }
+  return m;
+}
+
+PsModule *
+ps_module_clone_tree (PsModule *root, GHashTable *map)
+{
+  g_autoptr (GHashTable) own = NULL;
+  if (map == NULL)
+    map = own = g_hash_table_new (NULL, NULL);
+  return clone_rec (root, map);
+}
+
+/* ---------- children ---------- */
+
+gboolean
+ps_module_contains (PsModule *root, PsModule *m)
+{
+  if (root == m)
+    return TRUE;
+  for (guint i = 0; i < root->children->len; i++)
+    if (ps_module_contains (g_ptr_array_index (root->children, i), m))
+      return TRUE;
+  return FALSE;
+}
+
+static int
+child_index (PsModule *parent, const char *name)
+{
+  for (guint i = 0; i < parent->child_names->len; i++)
+    if (strcmp (g_ptr_array_index (parent->child_names, i), name) == 0)
+      return (int) i;
+  return -1;
+}
+
+static gboolean
+valid_child_name (const char *name)
+{
+  return name != NULL && *name != '\0' && strchr (name, '.') == NULL;
+}
+
+gboolean
+ps_module_add_child (PsModule *parent, const char *name, PsModule *child, GError **error)
+{
+  if (!valid_child_name (name))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "module name '%s' is invalid: it must be non-empty and contain no '.'", name ? name : "");
+      return FALSE;
+    }
+  if (child_index (parent, name) >= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "'%s' already has a child named '%s'", ps_module_class_name (parent), name);
+      return FALSE;
+    }
+  if (ps_module_get_param (parent, name) != NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "attribute '%s' already exists", name);
+      return FALSE;
+    }
+  if (ps_module_contains (child, parent))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "adding '%s' as '%s' would make a cycle: it contains the parent",
+                   child->id ? child->id : ps_module_class_name (child), name);
+      return FALSE;
+    }
+  g_ptr_array_add (parent->child_names, g_strdup (name));
+  g_ptr_array_add (parent->children, ps_module_ref (child));
+  return TRUE;
+}
+
+gboolean
+ps_module_remove_child (PsModule *parent, const char *name, GError **error)
+{
+  int i = child_index (parent, name);
+  if (i < 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' has no child named '%s'",
+                   ps_module_class_name (parent), name);
+      return FALSE;
+    }
+  g_ptr_array_remove_index (parent->child_names, (guint) i);
+  g_ptr_array_remove_index (parent->children, (guint) i);
+  return TRUE;
+}
+
+PsModule *
+ps_module_get_child (PsModule *parent, const char *name)
+{
+  int i = child_index (parent, name);
+  return i < 0 ? NULL : g_ptr_array_index (parent->children, (guint) i);
+}
+
+/* ---------- listings ---------- */
+
+static PsNamedItem *
+item_new (const char *path, PsModule *m, PsParam *p)
+{
+  PsNamedItem *it = g_new0 (PsNamedItem, 1);
+  it->path = g_strdup (path);
+  it->module = m;
+  it->param = p;
+  return it;
+}
+
+static void
+item_free (gpointer data)
+{
+  PsNamedItem *it = data;
+  g_free (it->path);
+  g_free (it);
+}
+
+static char *
+join (const char *prefix, const char *name)
+{
+  return *prefix ? g_strconcat (prefix, ".", name, NULL) : g_strdup (name);
+}
+
+static void
+modules_rec (PsModule *m, const char *prefix, GHashTable *seen, GPtrArray *out)
+{
+  if (seen != NULL)
+    {
+      if (g_hash_table_contains (seen, m))
+        return;
+      g_hash_table_add (seen, m);
+    }
+  g_ptr_array_add (out, item_new (prefix, m, NULL));
+  for (guint i = 0; i < m->children->len; i++)
+    {
+      g_autofree char *p = join (prefix, g_ptr_array_index (m->child_names, i));
+      modules_rec (g_ptr_array_index (m->children, i), p, seen, out);
+    }
+}
+
+GPtrArray *
+ps_module_named_modules (PsModule *root, gboolean remove_duplicate)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (item_free);
+  g_autoptr (GHashTable) seen = remove_duplicate ? g_hash_table_new (NULL, NULL) : NULL;
+  modules_rec (root, "", seen, out);
+  return out;
+}
+
+static GPtrArray *
+named_members (PsModule *root, gboolean buffers)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (item_free);
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (root, TRUE);
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < mods->len; i++)
+    {
+      PsNamedItem *mi = g_ptr_array_index (mods, i);
+      for (guint j = 0; j < mi->module->params->len; j++)
+        {
+          PsParam *p = g_ptr_array_index (mi->module->params, j);
+          if (p->is_buffer != buffers || g_hash_table_contains (seen, p))
+            continue;
+          g_hash_table_add (seen, p);
+          g_autofree char *path = join (mi->path, p->name);
+          g_ptr_array_add (out, item_new (path, mi->module, p));
+        }
+    }
+  return out;
+}
+
+GPtrArray *
+ps_module_named_parameters (PsModule *root)
+{
+  return named_members (root, FALSE);
+}
+
+GPtrArray *
+ps_module_named_buffers (PsModule *root)
+{
+  return named_members (root, TRUE);
+}
+
+static void
+state_dict_rec (PsModule *m, const char *prefix, GPtrArray *out, int depth)
+{
+  /* parameters first, then buffers, then children: Module._save_to_state_dict order */
+  for (int pass = 0; pass < 2; pass++)
+    for (guint j = 0; j < m->params->len; j++)
+      {
+        PsParam *p = g_ptr_array_index (m->params, j);
+        if (p->is_buffer != (pass == 1))
+          continue;
+        g_autofree char *path = join (prefix, p->name);
+        g_ptr_array_add (out, item_new (path, m, p));
+      }
+  for (guint i = 0; i < m->children->len; i++)
+    {
+      g_autofree char *p = join (prefix, g_ptr_array_index (m->child_names, i));
+      state_dict_rec (g_ptr_array_index (m->children, i), p, out, depth + 1);
+    }
+}
+
+GPtrArray *
+ps_module_state_dict (PsModule *root)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (item_free);
+  state_dict_rec (root, "", out, 0);
+  return out;
+}
+
+int64_t
+ps_module_count_parameters (PsModule *root, int *n_uninitialized)
+{
+  g_autoptr (GPtrArray) ps = ps_module_named_parameters (root);
+  int64_t n = 0;
+  int lazy = 0;
+  for (guint i = 0; i < ps->len; i++)
+    {
+      PsNamedItem *it = g_ptr_array_index (ps, i);
+      if (it->param->value != NULL)
+        n += it->param->value->numel;
+      else
+        lazy++;
+    }
+  if (n_uninitialized != NULL)
+    *n_uninitialized = lazy;
+  return n;
+}
+
+gboolean
+ps_module_resolve (PsModule *root, const char *path, PsModule **module, PsParam **param, GError **error)
+{
+  PsModule *m = root;
+  PsParam *p = NULL;
+  if (path != NULL && *path != '\0')
+    {
+      g_auto (GStrv) parts = g_strsplit (path, ".", -1);
+      for (guint i = 0; parts[i] != NULL; i++)
+        {
+          PsModule *child = ps_module_get_child (m, parts[i]);
+          if (child != NULL)
+            {
+              m = child;
+              continue;
+            }
+          if (parts[i + 1] == NULL && (p = ps_module_get_param (m, parts[i])) != NULL)
+            break;
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND,
+                       "'%s' not found: %s has no child, parameter or buffer named '%s'",
+                       path, ps_module_class_name (m), parts[i]);
+          return FALSE;
+        }
+    }
+  if (module != NULL)
+    *module = m;
+  if (param != NULL)
+    *param = p;
+  return TRUE;
+}
+
+/* ---------- behaviour ---------- */
+
+static gboolean
+reset_all (PsModule *m, PsGenerator *gen, GError **error)
+{
+  if (m->klass->reset_parameters != NULL && !m->klass->is_lazy)
+    return m->klass->reset_parameters (m, gen, error);
+  if (m->klass->reset_parameters != NULL && m->klass->is_lazy)
+    return TRUE;  /* an unmaterialized lazy module has nothing to reset (torch skips it too) */
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (m, TRUE);
+  for (guint i = 1; i < mods->len; i++)
+    {
+      PsModule *sub = ((PsNamedItem *) g_ptr_array_index (mods, i))->module;
+      if (sub->klass->reset_parameters != NULL && !sub->klass->is_lazy
+          && !sub->klass->reset_parameters (sub, gen, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ps_module_reset_parameters (PsModule *m, PsGenerator *gen, GError **error)
+{
+  PsGenerator saved = *gen;
+  if (!reset_all (m, gen, error))
+    {
+      *gen = saved;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+PsTensor *
+ps_module_forward (PsModule *m, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  if (m->klass->forward == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+                   "Module [%s] is missing the required \"forward\" function", ps_module_class_name (m));
+      return NULL;
+    }
+  return m->klass->forward (m, input, gen, error);
+}
+
+void
+ps_module_set_training (PsModule *m, gboolean training)
+{
+  m->training = training;
+  for (guint i = 0; i < m->children->len; i++)
+    ps_module_set_training (g_ptr_array_index (m->children, i), training);
+}
+
+const char *
+ps_module_class_name (const PsModule *m)
+{
+  return m->display_class ? m->display_class : m->klass->name;
+}
+
+char *
+ps_module_describe (const PsModule *m)
+{
+  g_autofree char *extra = m->klass->extra_repr ? m->klass->extra_repr (m) : NULL;
+  return g_strdup_printf ("%s(%s)", ps_module_class_name (m), extra ? extra : "");
+}
+
+static void
+repr_rec (PsModule *m, GString *out, int indent)
+{
+  g_autofree char *extra = m->klass->extra_repr ? m->klass->extra_repr (m) : NULL;
+  g_string_append_printf (out, "%s(", ps_module_class_name (m));
+  if (m->children->len == 0)
+    {
+      g_string_append_printf (out, "%s)", extra ? extra : "");
+      return;
+    }
+  if (extra != NULL && *extra)
+    g_string_append_printf (out, "\n%*s%s", indent + 2, "", extra);
+  for (guint i = 0; i < m->children->len; i++)
+    {
+      g_string_append_printf (out, "\n%*s(%s): ", indent + 2, "",
+                              (char *) g_ptr_array_index (m->child_names, i));
+      repr_rec (g_ptr_array_index (m->children, i), out, indent + 2);
+    }
+  g_string_append_printf (out, "\n%*s)", indent, "");
+}
+
+char *
+ps_module_repr (PsModule *m)
+{
+  GString *out = g_string_new (NULL);
+  repr_rec (m, out, 0);
+  return g_string_free (out, FALSE);
+}

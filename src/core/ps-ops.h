@@ -1,0 +1,31 @@
+/* ps-ops.h — forward kernels shared by layers. Row-major float32 throughout.
+ * Fast paths go through OpenBLAS the way ATen calls it (so results are bit-exact when the same
+ * OpenBLAS and thread count are used); each has a naive reference kernel for tests. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include "ps-tensor.h"
+
+G_BEGIN_DECLS
+
+/* The OpenBLAS thread count every ps_ops_* BLAS call runs with: OpenBLAS's own default for this
+ * process (OPENBLAS_NUM_THREADS / GOTO_NUM_THREADS / OMP_NUM_THREADS, else the CPU count — what
+ * torch's OpenBLAS uses in the same environment), or PS_BLAS_THREADS when set. Results of
+ * sgemm depend on it (1 vs ≥2 threads differ); see ps-ops.c. */
+int       ps_ops_blas_threads (void);
+
+/* C(m,n) = alpha·op(A)·op(B) + beta·C, row-major, a thin wrapper over cblas_sgemm. */
+void      ps_ops_sgemm        (bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                               float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+                               float beta, float *c, int64_t ldc);
+
+/* torch.nn.functional.linear(x, w, b) exactly as ATen does it: x (..., in), w (out, in),
+ * b (out) or NULL. ≥2-D input: addmm on the flattened (N, in) input with the bias pre-filled
+ * (beta = 1); 1-D input: mm then add. Shape errors carry torch's message, e.g.
+ * "mat1 and mat2 shapes cannot be multiplied (1x5 and 10x5)". */
+PsTensor *ps_ops_linear       (const PsTensor *x, const PsTensor *w, const PsTensor *b, GError **error);
+/* Reference: plain loops with double accumulation. Same contract. */
+PsTensor *ps_ops_linear_naive (const PsTensor *x, const PsTensor *w, const PsTensor *b, GError **error);
+
+G_END_DECLS
