@@ -19,9 +19,10 @@
  * threshold, agree: problems up to that size always run single-threaded).
  * torch never sets OpenBLAS's thread count: torch.set_num_threads()/get_num_threads() (1 here,
  * torch's default on this 2-CPU machine) only size torch's OpenMP pool (verified: changing it
- * leaves openblas_get_num_threads() at 2), and Debian's torch links the same pthread OpenBLAS, whose pool size comes
- * from OPENBLAS_NUM_THREADS, else GOTO_NUM_THREADS, else OMP_NUM_THREADS, else the number of CPUs
- * (2 here), capped at the CPU count. So a torch process and Paramscope started in the same
+ * leaves openblas_get_num_threads() at 2), and Debian's torch links the same pthread OpenBLAS,
+ * whose pool size comes from OPENBLAS_NUM_THREADS, else GOTO_NUM_THREADS, else OMP_NUM_THREADS,
+ * else the number of CPUs (2 here), capped at the CPU count. The kernel OpenBLAS picks matters too
+ * (DYNAMIC_ARCH; OPENBLAS_CORETYPE=Haswell was set when the golden data were made). So a torch process and Paramscope started in the same
  * environment get the same count from the library itself. We read it once, before anything in
  * our process could change it, let PS_BLAS_THREADS override it (to match a torch run made with
  * another OPENBLAS_NUM_THREADS), and re-assert it before every BLAS call so that no other code in
