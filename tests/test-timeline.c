@@ -260,6 +260,17 @@ test_copy_on_write (void)
   g_autoptr (JsonObject) w = parse_op ("{\"op\": \"init\", \"target\": \"linear2.bias\", \"fn\": \"ones_\"}");
   g_assert_true (ps_timeline_append_op (tl, w, &error));
   g_assert_cmpuint (ps_timeline_storage_bytes (tl), ==, bytes + 2 * 4);
+  /* only the written module and the modules containing it are new; the rest is shared */
+  guint n = ps_timeline_get_n_steps (tl);
+  PsState *a = ps_timeline_get_state (tl, n - 1), *b = ps_timeline_get_state (tl, n);
+  g_assert_true (ps_state_get_module (a, "linear1") == ps_state_get_module (b, "linear1"));
+  g_assert_true (ps_state_get_module (a, "linear2") != ps_state_get_module (b, "linear2"));
+  g_assert_true (ps_state_get_module (a, "model") != ps_state_get_module (b, "model"));
+  g_assert_true (ps_state_get_module (a, "again") == ps_state_get_module (b, "again"));
+  g_assert_true (ps_module_get_child (ps_state_get_module (b, "model"), "linear1") == ps_state_get_module (b, "linear1"));
+  g_assert_true (ps_module_get_child (ps_state_get_module (b, "model"), "linear2") == ps_state_get_module (b, "linear2"));
+  g_assert_cmpint (param (a, "linear2.bias")->written_step, ==, 4);
+  g_assert_cmpint (param (b, "linear2.bias")->written_step, ==, (int) n);
   /* undo releases it again */
   g_assert_true (ps_timeline_undo (tl));
   g_assert_cmpuint (ps_timeline_storage_bytes (tl), ==, bytes);
