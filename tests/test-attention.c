@@ -162,6 +162,14 @@ test_forward_errors (void)
   g_assert_nonnull (strstr (error->message, "kdim=4 and vdim=8"));
   g_clear_error (&error);
 
+  /* a parameter replaced by one of another shape (e.g. a loaded file) is refused, not read past */
+  g_autoptr (PsModule) m2 = ps_module_clone_tree (m, NULL);
+  g_autoptr (PsTensor) wrong = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 8, 4, NULL);
+  ps_param_set_value (ps_module_get_param (ps_module_get_child (m2, "out_proj"), "weight"), wrong);
+  g_assert_null (ps_module_forward (m2, x, &gen, &error));
+  g_assert_cmpstr (error->message, ==, "MultiheadAttention: out_proj.weight is float32 [8, 4], expected float32 [8, 8]");
+  g_clear_error (&error);
+
   /* an empty sequence is fine, as in torch: (0, N, E) */
   int64_t s0[3] = { 0, 2, 8 };
   g_autoptr (PsTensor) x0 = ps_tensor_new (PS_DTYPE_FLOAT32, 3, s0, NULL);

@@ -3,10 +3,12 @@
 
 Run with Debian's torch 1.13.1:  /usr/bin/python3 tests/golden/gen_layers.py
 Writes tests/data/layers-golden.json. Format (like torch-1.13-golden.json, PYTORCH-PARITY.md §12):
-float32 tensors are {"shape", "hex"} with 8-hex-digit IEEE bit patterns.
+float32 tensors are {"shape", "hex": [8-hex-digit IEEE bit patterns]}.
 
 Sections:
-  forward   activation forwards on stored inputs: {"type", "args", "x", "y", "params"?}
+  inputs    shared inputs {name: tensor}
+  forward   activation forwards on stored inputs: {"type", "args", "x" (a tensor or the name of a
+            shared input), "y", "params"?}
   dropout   train-mode masks: manual_seed(seed), then y = Dropout(p)(x) with x stored (drawn from a
             separate generator, so the global stream starts right at the dropout draws),
             probe_after = torch.rand(2) afterwards (checks the draw count)
@@ -34,7 +36,7 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "la
 
 def hexes(t):
     t = t.detach().contiguous().to(torch.float32).flatten()
-    return " ".join("%08x" % struct.unpack("<I", struct.pack("<f", v))[0] for v in t.tolist())
+    return ["%08x" % struct.unpack("<I", struct.pack("<f", v))[0] for v in t.tolist()]
 
 
 def tensor(t):
@@ -42,7 +44,7 @@ def tensor(t):
 
 
 def probe():
-    return hexes(torch.rand(2)).split()
+    return hexes(torch.rand(2))
 
 
 def build(type_, args):
@@ -65,16 +67,19 @@ ELEMENTWISE = [
 ]
 
 
+BIG = torch.randn(4096, generator=input_gen(7)) * 4
+
+
 def forward_cases():
     cases = []
-    big = torch.randn(4096, generator=input_gen(7)) * 4
+    big = BIG
     for type_, args in ELEMENTWISE:
         for label, x in (("specials", SPECIALS), ("randn4096", big)):
             m = build(type_, args)
             with torch.no_grad():
-                y = m(x)
+                y = m(x.clone())   # inplace=True must not change the shared input
             cases.append({"name": "%s(%s).%s" % (type_, args, label), "type": type_, "args": args,
-                          "x": tensor(x), "y": tensor(y)})
+                          "x": label, "y": tensor(y)})
     shaped = [
         ("PReLU", {"num_parameters": 3, "init": 0.1}, (2, 3, 4)),
         ("PReLU", {"num_parameters": 3}, (5, 3)),
@@ -250,6 +255,7 @@ def main():
             "env": {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP", "GOTO", "ATEN"))},
             "generator": "tests/golden/gen_layers.py",
         },
+        "inputs": {"specials": tensor(SPECIALS), "randn4096": tensor(BIG)},
         "forward": forward_cases(),
         "dropout": dropout_cases(),
         "linear": linear_cases(),
@@ -257,7 +263,7 @@ def main():
         "errors": error_cases(),
     }
     with open(OUT, "w") as f:
-        json.dump(data, f, indent=1, allow_nan=False)
+        json.dump(data, f, separators=(",", ":"), allow_nan=False)
         f.write("\n")
     print("wrote %s (%d bytes)" % (OUT, os.path.getsize(OUT)))
 
