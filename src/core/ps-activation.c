@@ -1,13 +1,571 @@
-/* ps-activation.c — placeholder: the classes are declared but not implemented yet. */
+/* ps-activation.c — parameter-free (and nearly so) layers: ReLU, LeakyReLU, PReLU, GELU, Tanh,
+ * Sigmoid, SiLU, Softmax, Identity, Flatten.
+ *
+ * Numerics follow ATen 1.13's CPU kernels written as scalar float C (PYTORCH-PARITY.md §8):
+ *   - exact: ReLU (clamp_min keeps -0 and NaN), LeakyReLU, PReLU, Identity, Flatten;
+ *   - GELU(approximate='none'): torch calls oneDNN's eltwise_gelu_erf; we use the DEFAULT kernel's
+ *     formula x·0.5·(1 + erf(x/√2)) in float (≤ ~5e-7 abs from torch);
+ *   - GELU('tanh'), Tanh, Sigmoid, SiLU: the scalar formulas of the kernels with glibc's
+ *     tanhf/expf where torch uses Sleef's vectorised u10 functions (a few ulp apart);
+ *   - Softmax: max subtraction, exp, sum, multiply by the reciprocal, in torch's summation order.
+ * Every forward returns a new tensor (Identity/Flatten may return the input or a view: tensors
+ * are immutable once stored). */
 #include "ps-layers.h"
 
-const PsModuleClass ps_relu_class = { .name = "ReLU" };
-const PsModuleClass ps_leaky_relu_class = { .name = "LeakyReLU" };
-const PsModuleClass ps_prelu_class = { .name = "PReLU" };
-const PsModuleClass ps_gelu_class = { .name = "GELU" };
-const PsModuleClass ps_tanh_class = { .name = "Tanh" };
-const PsModuleClass ps_sigmoid_class = { .name = "Sigmoid" };
-const PsModuleClass ps_silu_class = { .name = "SiLU" };
-const PsModuleClass ps_softmax_class = { .name = "Softmax" };
-const PsModuleClass ps_identity_class = { .name = "Identity" };
-const PsModuleClass ps_flatten_class = { .name = "Flatten" };
+#include <math.h>
+#include <string.h>
+
+/* ---------- shared helpers ---------- */
+
+static gboolean
+check_float (const PsTensor *x, const char *what, GError **error)
+{
+  if (x->dtype == PS_DTYPE_FLOAT32)
+    return TRUE;
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+               "%s: expected a float32 input, got %s", what, ps_dtype_name (x->dtype));
+  return FALSE;
+}
+
+typedef float (*UnaryFn) (float x, const void *data);
+
+static PsTensor *
+map_unary (const PsTensor *x, const char *what, UnaryFn fn, const void *data, GError **error)
+{
+  if (!check_float (x, what, error))
+    return NULL;
+  PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, x->ndim, x->shape, error);
+  if (y == NULL)
+    return NULL;
+  const float *in = ps_tensor_cf32 (x);
+  float *out = ps_tensor_f32 (y);
+  for (int64_t i = 0; i < x->numel; i++)
+    out[i] = fn (in[i], data);
+  return y;
+}
+
+/* ATen's maybe_wrap_dim: a 0-D tensor accepts dims -1 and 0. */
+static gboolean
+wrap_dim (int64_t dim, int ndim, int64_t *out, GError **error)
+{
+  int64_t n = ndim > 0 ? ndim : 1;
+  if (dim < -n || dim > n - 1)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Dimension out of range (expected to be in range of [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                   "], but got %" G_GINT64_FORMAT ")", -n, n - 1, dim);
+      return FALSE;
+    }
+  *out = dim < 0 ? dim + n : dim;
+  return TRUE;
+}
+
+/* ps_module_new requires a construct; layers without parameters or config have nothing to do. */
+static gboolean
+no_construct (PsModule *self, GError **error)
+{
+  return TRUE;
+}
+
+static char *
+inplace_repr (const PsModule *self)
+{
+  return g_strdup (ps_args_get_bool (self->args, "inplace") ? "inplace=True" : "");
+}
+
+/* An argument as torch's extra_repr prints it (str() of the value: inf, not float('inf')). */
+static char *
+arg_python (const PsModule *self, const char *name)
+{
+  const PsValue *v = ps_args_lookup (self->args, name);
+  if (v->type == PS_VALUE_DOUBLE && isnan (v->d))
+    return g_strdup ("nan");
+  if (v->type == PS_VALUE_DOUBLE && isinf (v->d))
+    return g_strdup (v->d > 0 ? "inf" : "-inf");
+  return ps_value_to_python (v);
+}
+
+static const PsArgSpec inplace_only_args[] = {
+  { .name = "inplace", .kind = PS_ARG_BOOL, .def_bool = FALSE,
+    .doc = "accepted for compatibility; Paramscope never modifies its input" },
+  { NULL }
+};
+
+/* ---------- ReLU ---------- */
+
+static float
+relu_fn (float x, const void *data)
+{
+  return x < 0.0f ? 0.0f : x;   /* clamp_min(x, 0): -0 and NaN pass through, as in ATen */
+}
+
+static PsTensor *
+relu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  return map_unary (input, "ReLU", relu_fn, NULL, error);
+}
+
+const PsModuleClass ps_relu_class = {
+  .name = "ReLU",
+  .args = inplace_only_args,
+  .construct = no_construct,
+  .forward = relu_forward,
+  .extra_repr = inplace_repr,
+};
+
+/* ---------- LeakyReLU ---------- */
+
+typedef struct {
+  float negative_slope;
+} LeakyReluPriv;
+
+static const PsArgSpec leaky_relu_args[] = {
+  { .name = "negative_slope", .kind = PS_ARG_FLOAT, .def_double = 0.01, .doc = "slope for x < 0" },
+  { .name = "inplace", .kind = PS_ARG_BOOL, .def_bool = FALSE,
+    .doc = "accepted for compatibility; Paramscope never modifies its input" },
+  { NULL }
+};
+
+static gboolean
+leaky_relu_construct (PsModule *self, GError **error)
+{
+  /* the kernel converts the slope to the tensor's scalar type once */
+  PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope = (float) ps_args_get_double (self->args, "negative_slope");
+  return TRUE;
+}
+
+static float
+leaky_relu_fn (float x, const void *data)
+{
+  float ns = *(const float *) data;
+  return x > 0.0f ? x : x * ns;
+}
+
+static PsTensor *
+leaky_relu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  return map_unary (input, "LeakyReLU", leaky_relu_fn, &PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope,
+                    error);
+}
+
+static char *
+leaky_relu_extra_repr (const PsModule *self)
+{
+  g_autofree char *ns = arg_python (self, "negative_slope");
+  return g_strdup_printf ("negative_slope=%s%s", ns,
+                          ps_args_get_bool (self->args, "inplace") ? ", inplace=True" : "");
+}
+
+const PsModuleClass ps_leaky_relu_class = {
+  .name = "LeakyReLU",
+  .args = leaky_relu_args,
+  .priv_size = sizeof (LeakyReluPriv),
+  .construct = leaky_relu_construct,
+  .forward = leaky_relu_forward,
+  .extra_repr = leaky_relu_extra_repr,
+};
+
+/* ---------- PReLU ----------
+ * weight (num_parameters): one slope shared by all elements, or one per channel (input dim 1). */
+
+static const PsArgSpec prelu_args[] = {
+  { .name = "num_parameters", .kind = PS_ARG_INT, .def_int = 1, .doc = "1, or the number of input channels" },
+  { .name = "init", .kind = PS_ARG_FLOAT, .def_double = 0.25, .doc = "initial slope" },
+  { NULL }
+};
+
+static gboolean
+prelu_construct (PsModule *self, GError **error)
+{
+  int64_t n = ps_args_get_int (self->args, "num_parameters");
+  if (n < 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "Trying to create tensor with negative dimension %" G_GINT64_FORMAT ": [%" G_GINT64_FORMAT "]", n, n);
+      return FALSE;
+    }
+  g_autoptr (PsTensor) w = ps_tensor_new_1d (PS_DTYPE_FLOAT32, n, error);
+  if (w == NULL)
+    return FALSE;
+  ps_module_register (self, "weight", w, FALSE);
+  return TRUE;
+}
+
+static gboolean
+prelu_reset_parameters (PsModule *self, PsGenerator *gen, GError **error)
+{
+  PsParam *pw = ps_module_get_param (self, "weight");
+  g_autoptr (PsTensor) w = ps_param_new_like (pw, error);
+  if (w == NULL)
+    return FALSE;
+  PsInitInfo info;
+  ps_init_info_clear (&info);
+  if (!ps_init_constant_ (w, ps_args_get_double (self->args, "init"), &info, error))
+    return FALSE;
+  ps_param_set_value (pw, w);
+  pw->init = info;
+  return TRUE;
+}
+
+static PsTensor *
+prelu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  const PsTensor *w = ps_module_get_param (self, "weight")->value;
+  if (!check_float (input, "PReLU", error))
+    return NULL;
+  int64_t nw = w->numel;
+  int64_t channels = 1, inner = 1;
+  if (nw != 1)
+    {
+      if (input->ndim == 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Not allow zero-dim input tensor.");
+          return NULL;
+        }
+      if (input->ndim > 1)
+        channels = input->shape[1];
+      if (channels != nw)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                       "Mismatch of parameter numbers and input channel size. Found parameter numbers = %"
+                       G_GINT64_FORMAT " and channel size = %" G_GINT64_FORMAT ".", nw, channels);
+          return NULL;
+        }
+      for (int i = 2; i < input->ndim; i++)
+        inner *= input->shape[i];
+    }
+  PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
+  if (y == NULL)
+    return NULL;
+  const float *x = ps_tensor_cf32 (input), *a = ps_tensor_cf32 (w);
+  float *out = ps_tensor_f32 (y);
+  for (int64_t i = 0; i < input->numel; i++)
+    {
+      float slope = nw == 1 ? a[0] : a[(i / inner) % channels];
+      out[i] = x[i] > 0.0f ? x[i] : slope * x[i];
+    }
+  return y;
+}
+
+static char *
+prelu_extra_repr (const PsModule *self)
+{
+  return g_strdup_printf ("num_parameters=%" G_GINT64_FORMAT, ps_args_get_int (self->args, "num_parameters"));
+}
+
+const PsModuleClass ps_prelu_class = {
+  .name = "PReLU",
+  .args = prelu_args,
+  .construct = prelu_construct,
+  .reset_parameters = prelu_reset_parameters,
+  .forward = prelu_forward,
+  .extra_repr = prelu_extra_repr,
+};
+
+/* ---------- GELU ---------- */
+
+typedef struct {
+  gboolean tanh_approx;
+} GeluPriv;
+
+static const PsArgSpec gelu_args[] = {
+  { .name = "approximate", .kind = PS_ARG_STRING, .def_string = "none", .doc = "'none' (erf) or 'tanh'" },
+  { NULL }
+};
+
+static gboolean
+gelu_construct (PsModule *self, GError **error)
+{
+  const char *a = ps_args_get_string (self->args, "approximate");
+  /* torch constructs GELU('foo') and fails at every forward; we fail at once, with its message */
+  if (strcmp (a, "none") != 0 && strcmp (a, "tanh") != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "approximate argument must be either none or tanh.");
+      return FALSE;
+    }
+  PS_MODULE_PRIV (self, GeluPriv)->tanh_approx = strcmp (a, "tanh") == 0;
+  return TRUE;
+}
+
+static float
+gelu_erf_fn (float x, const void *data)
+{
+  const float alpha = (float) M_SQRT1_2;
+  return x * 0.5f * (1.0f + erff (x * alpha));
+}
+
+static float
+gelu_tanh_fn (float x, const void *data)
+{
+  const float beta = (float) (M_SQRT2 * M_2_SQRTPI * 0.5);
+  const float kappa = 0.044715f;
+  float x_cube = x * x * x;
+  float inner = beta * (x + kappa * x_cube);
+  return 0.5f * x * (1.0f + tanhf (inner));
+}
+
+static PsTensor *
+gelu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  gboolean t = PS_MODULE_PRIV (self, GeluPriv)->tanh_approx;
+  return map_unary (input, "GELU", t ? gelu_tanh_fn : gelu_erf_fn, NULL, error);
+}
+
+static char *
+gelu_extra_repr (const PsModule *self)
+{
+  g_autofree char *a = arg_python (self, "approximate");
+  return g_strdup_printf ("approximate=%s", a);
+}
+
+const PsModuleClass ps_gelu_class = {
+  .name = "GELU",
+  .args = gelu_args,
+  .priv_size = sizeof (GeluPriv),
+  .construct = gelu_construct,
+  .forward = gelu_forward,
+  .extra_repr = gelu_extra_repr,
+};
+
+/* ---------- Tanh, Sigmoid, SiLU ---------- */
+
+static float
+tanh_fn (float x, const void *data)
+{
+  return tanhf (x);
+}
+
+static PsTensor *
+tanh_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  return map_unary (input, "Tanh", tanh_fn, NULL, error);
+}
+
+const PsModuleClass ps_tanh_class = {
+  .name = "Tanh",
+  .construct = no_construct,
+  .forward = tanh_forward,
+};
+
+static float
+sigmoid_fn (float x, const void *data)
+{
+  return 1.0f / (1.0f + expf (-x));
+}
+
+static PsTensor *
+sigmoid_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  return map_unary (input, "Sigmoid", sigmoid_fn, NULL, error);
+}
+
+const PsModuleClass ps_sigmoid_class = {
+  .name = "Sigmoid",
+  .construct = no_construct,
+  .forward = sigmoid_forward,
+};
+
+static float
+silu_fn (float x, const void *data)
+{
+  return x / (1.0f + expf (-x));
+}
+
+static PsTensor *
+silu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  return map_unary (input, "SiLU", silu_fn, NULL, error);
+}
+
+const PsModuleClass ps_silu_class = {
+  .name = "SiLU",
+  .args = inplace_only_args,
+  .construct = no_construct,
+  .forward = silu_forward,
+  .extra_repr = inplace_repr,
+};
+
+/* ---------- Softmax ---------- */
+
+static const PsArgSpec softmax_args[] = {
+  { .name = "dim", .kind = PS_ARG_INT, .nullable = TRUE, .def_none = TRUE,
+    .doc = "dimension to normalize; None picks it from the input's ndim like torch (with a warning)" },
+  { NULL }
+};
+
+/* torch.nn.functional._get_softmax_dim: the legacy implicit choice. */
+static int64_t
+implicit_softmax_dim (int ndim)
+{
+  return (ndim == 0 || ndim == 1 || ndim == 3) ? 0 : 1;
+}
+
+/* Sum of n floats as ATen's vec::reduce_all adds them on AVX2 (8 float lanes): fewer than 8 →
+ * left to right; otherwise lane-wise partial sums over the 8-wide chunks, the tail added into the
+ * first lanes, then the lanes folded pairwise. */
+static float
+lane_sum (const float *v, int64_t n)
+{
+  if (n < 8)
+    {
+      float s = v[0];
+      for (int64_t i = 1; i < n; i++)
+        s += v[i];
+      return s;
+    }
+  float acc[8];
+  memcpy (acc, v, sizeof acc);
+  int64_t d = 8;
+  for (; d < n - (n % 8); d += 8)
+    for (int l = 0; l < 8; l++)
+      acc[l] += v[d + l];
+  for (int l = 0; d + l < n; l++)
+    acc[l] += v[d + l];
+  /* VecReduceAllSIMD<float> on AVX2: fold 128-bit halves, then 64-bit, then 32-bit pairs
+   * (measured closer to torch than a left-to-right fold) */
+  float h[4];
+  for (int l = 0; l < 4; l++)
+    h[l] = acc[l] + acc[l + 4];
+  return (h[0] + h[2]) + (h[1] + h[3]);
+}
+
+static PsTensor *
+softmax_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  if (!check_float (input, "Softmax", error))
+    return NULL;
+  int64_t dim;
+  if (ps_args_is_none (self->args, "dim"))
+    dim = implicit_softmax_dim (input->ndim);
+  else if (!wrap_dim (ps_args_get_int (self->args, "dim"), input->ndim, &dim, error))
+    return NULL;
+  PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
+  if (y == NULL || input->numel == 0)
+    return y;
+  /* view the input as (outer, n, inner) with n = shape[dim] */
+  int64_t n = input->ndim > 0 ? input->shape[dim] : 1;
+  int64_t inner = 1, outer = 1;
+  for (int i = 0; i < input->ndim; i++)
+    {
+      if (i < dim)
+        outer *= input->shape[i];
+      else if (i > dim)
+        inner *= input->shape[i];
+    }
+  const float *x = ps_tensor_cf32 (input);
+  float *out = ps_tensor_f32 (y);
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t j = 0; j < inner; j++)
+      {
+        const float *xs = x + o * n * inner + j;
+        float *ys = out + o * n * inner + j;
+        float max = xs[0];
+        for (int64_t k = 1; k < n; k++)
+          {
+            float v = xs[k * inner];
+            if (isnan (v) || v > max)   /* vec::maximum propagates NaN */
+              max = isnan (max) ? max : v;
+          }
+        for (int64_t k = 0; k < n; k++)
+          ys[k * inner] = expf (xs[k * inner] - max);
+        float sum;
+        if (inner == 1)
+          sum = lane_sum (ys, n);          /* _vec_softmax_lastdim */
+        else
+          {
+            sum = 0.0f;                    /* _vec_softmax: per inner lane, in dim order */
+            for (int64_t k = 0; k < n; k++)
+              sum += ys[k * inner];
+          }
+        float r = 1.0f / sum;
+        for (int64_t k = 0; k < n; k++)
+          ys[k * inner] *= r;
+      }
+  return y;
+}
+
+static char *
+softmax_extra_repr (const PsModule *self)
+{
+  g_autofree char *d = arg_python (self, "dim");
+  return g_strdup_printf ("dim=%s", d);
+}
+
+const PsModuleClass ps_softmax_class = {
+  .name = "Softmax",
+  .args = softmax_args,
+  .construct = no_construct,
+  .forward = softmax_forward,
+  .extra_repr = softmax_extra_repr,
+};
+
+/* ---------- Identity ---------- */
+
+static PsTensor *
+identity_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  return ps_tensor_ref (input);
+}
+
+/* torch's Identity(*args, **kwargs) ignores any arguments; we take none. */
+const PsModuleClass ps_identity_class = {
+  .name = "Identity",
+  .construct = no_construct,
+  .forward = identity_forward,
+};
+
+/* ---------- Flatten ---------- */
+
+static const PsArgSpec flatten_args[] = {
+  { .name = "start_dim", .kind = PS_ARG_INT, .def_int = 1, .doc = "first dim to flatten" },
+  { .name = "end_dim", .kind = PS_ARG_INT, .def_int = -1, .doc = "last dim to flatten" },
+  { NULL }
+};
+
+static PsTensor *
+flatten_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  int64_t start, end;
+  if (!wrap_dim (ps_args_get_int (self->args, "start_dim"), input->ndim, &start, error)
+      || !wrap_dim (ps_args_get_int (self->args, "end_dim"), input->ndim, &end, error))
+    return NULL;
+  if (start > end)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "flatten() has invalid args: start_dim cannot come after end_dim");
+      return NULL;
+    }
+  if (input->ndim == 0)
+    {
+      int64_t one = 1;
+      return ps_tensor_reshape (input, 1, &one, error);
+    }
+  if (start == end)
+    return ps_tensor_ref (input);
+  int64_t shape[PS_MAX_DIMS];
+  int nd = 0;
+  for (int64_t i = 0; i < start; i++)
+    shape[nd++] = input->shape[i];
+  int64_t flat = 1;
+  for (int64_t i = start; i <= end; i++)
+    flat *= input->shape[i];   /* no overflow: a sub-product of numel */
+  shape[nd++] = flat;
+  for (int64_t i = end + 1; i < input->ndim; i++)
+    shape[nd++] = input->shape[i];
+  return ps_tensor_reshape (input, nd, shape, error);
+}
+
+static char *
+flatten_extra_repr (const PsModule *self)
+{
+  return g_strdup_printf ("start_dim=%" G_GINT64_FORMAT ", end_dim=%" G_GINT64_FORMAT,
+                          ps_args_get_int (self->args, "start_dim"), ps_args_get_int (self->args, "end_dim"));
+}
+
+const PsModuleClass ps_flatten_class = {
+  .name = "Flatten",
+  .args = flatten_args,
+  .construct = no_construct,
+  .forward = flatten_forward,
+  .extra_repr = flatten_extra_repr,
+};

@@ -306,6 +306,20 @@ check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error
             out->list[k] = v->i;
           return TRUE;
         }
+      if (v->type == PS_VALUE_STRING && sp->choices != NULL)
+        {
+          /* padding='same' / 'valid': the strings an int-or-tuple argument also accepts */
+          if (!g_strv_contains (sp->choices, v->s))
+            {
+              g_autofree char *choices = g_strjoinv ("', '", (char **) sp->choices);
+              g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                           "argument '%s' must be an integer, a tuple of integers or one of '%s', got '%s'",
+                           sp->name, choices, v->s);
+              return FALSE;
+            }
+          out->s = g_strdup (v->s);
+          return TRUE;
+        }
       if (v->type == PS_VALUE_INT_LIST)
         {
           if (sp->tuple_len > 0 && v->n_list != sp->tuple_len)

@@ -36,7 +36,8 @@ typedef enum {
   PS_ARG_BOOL,
   PS_ARG_STRING,         /* one of spec->choices if given */
   PS_ARG_INT_OR_TUPLE,   /* int or tuple of `tuple_len` ints (kernel_size, stride, padding …);
-                            an int is expanded to the tuple when resolved */
+                            an int is expanded to the tuple when resolved. With `choices`, one
+                            of those strings is accepted too (Conv padding='same'/'valid') */
   PS_ARG_INT_LIST,       /* int or list of ints of any length (normalized_shape) */
 } PsArgKind;
 

@@ -1,10 +1,646 @@
-/* ps-conv.c — placeholder: the classes are declared but not implemented yet. */
+/* ps-conv.c — Conv1d/2d/3d, ConvTranspose1d/2d/3d and LazyConv2d (torch.nn, 1.13).
+ *
+ * One private config for all of them; the spatial arguments are stored right-aligned in 3-D
+ * (a Conv2d's kernel (3, 5) is {1, 3, 5}) because the engine (ps-im2col.h) works in 3-D.
+ *
+ * Parameters: weight (out, in/groups, *k), or (in, out/groups, *k) when transposed; bias (out).
+ * reset_parameters (PYTORCH-PARITY.md §5): kaiming_uniform_(a=√5) on the weight, then
+ * bias ~ U(±1/√fan_in) where fan_in comes from the weight; with fan_in == 0 the bias stays as
+ * torch.empty left it (zeros here, init info NONE).
+ *
+ * padding may be an int, a tuple, or 'valid' / 'same' (Conv only, stride 1, like torch).
+ * padding_mode 'reflect' / 'replicate' / 'circular' pads the input explicitly and then runs a
+ * convolution with padding 0, as nn.Conv*d.forward does. */
 #include "ps-layers.h"
+#include "ps-im2col.h"
 
-const PsModuleClass ps_conv1d_class = { .name = "Conv1d" };
-const PsModuleClass ps_conv2d_class = { .name = "Conv2d" };
-const PsModuleClass ps_conv3d_class = { .name = "Conv3d" };
-const PsModuleClass ps_conv_transpose1d_class = { .name = "ConvTranspose1d" };
-const PsModuleClass ps_conv_transpose2d_class = { .name = "ConvTranspose2d" };
-const PsModuleClass ps_conv_transpose3d_class = { .name = "ConvTranspose3d" };
-const PsModuleClass ps_lazy_conv2d_class = { .name = "LazyConv2d" };
+#include <math.h>
+#include <string.h>
+
+enum { PAD_NUMERIC, PAD_VALID, PAD_SAME };
+enum { MODE_ZEROS, MODE_REFLECT, MODE_REPLICATE, MODE_CIRCULAR };
+
+typedef struct {
+  int nd;
+  gboolean transposed;
+  int64_t in_channels;       /* 0 for an unmaterialized LazyConv2d */
+  int64_t out_channels;
+  int64_t groups;
+  int64_t kernel[3];
+  int64_t stride[3];
+  int64_t padding[3];        /* numeric padding; 0 for the strings */
+  int64_t dilation[3];
+  int64_t output_padding[3];
+  int padding_kind;
+  int padding_mode;
+  gboolean bias;
+} ConvPriv;
+
+static const char *const padding_strings[] = { "valid", "same", NULL };
+static const char *const mode_names[] = { "zeros", "reflect", "replicate", "circular", NULL };
+
+/* ---------- argument tables (torch's constructor order and defaults) ---------- */
+
+#define ARG_IN       { "in_channels", PS_ARG_INT, .required = TRUE, .doc = "number of input channels" }
+#define ARG_OUT      { "out_channels", PS_ARG_INT, .required = TRUE, .doc = "number of output channels" }
+#define ARG_K(n)     { "kernel_size", PS_ARG_INT_OR_TUPLE, .required = TRUE, .tuple_len = n, .doc = "kernel size" }
+#define ARG_S(n)     { "stride", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .doc = "stride" }
+#define ARG_P(n)     { "padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, .choices = padding_strings, \
+                       .doc = "zero-padding on both sides, or 'valid' / 'same'" }
+#define ARG_PT(n)    { "padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, \
+                       .doc = "dilation·(kernel_size−1)−padding zero-padding on both sides of the input" }
+#define ARG_OP(n)    { "output_padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, \
+                       .doc = "extra size added to one side of the output" }
+#define ARG_D(n)     { "dilation", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .doc = "spacing between kernel elements" }
+#define ARG_G        { "groups", PS_ARG_INT, .def_int = 1, .doc = "blocked connections from input to output channels" }
+#define ARG_B        { "bias", PS_ARG_BOOL, .def_bool = TRUE, .doc = "add a learnable bias" }
+#define ARG_M        { "padding_mode", PS_ARG_STRING, .def_string = "zeros", \
+                       .doc = "'zeros', 'reflect', 'replicate' or 'circular'" }
+
+#define CONV_ARGS(n)  { ARG_IN, ARG_OUT, ARG_K (n), ARG_S (n), ARG_P (n), ARG_D (n), ARG_G, ARG_B, ARG_M, { NULL } }
+#define CONVT_ARGS(n) { ARG_IN, ARG_OUT, ARG_K (n), ARG_S (n), ARG_PT (n), ARG_OP (n), ARG_G, ARG_B, ARG_D (n), \
+                        ARG_M, { NULL } }
+
+static const PsArgSpec conv1d_args[] = CONV_ARGS (1);
+static const PsArgSpec conv2d_args[] = CONV_ARGS (2);
+static const PsArgSpec conv3d_args[] = CONV_ARGS (3);
+static const PsArgSpec convt1d_args[] = CONVT_ARGS (1);
+static const PsArgSpec convt2d_args[] = CONVT_ARGS (2);
+static const PsArgSpec convt3d_args[] = CONVT_ARGS (3);
+static const PsArgSpec lazy_conv2d_args[] = {
+  ARG_OUT, ARG_K (2), ARG_S (2), ARG_P (2), ARG_D (2), ARG_G, ARG_B, ARG_M, { NULL }
+};
+
+/* ---------- helpers ---------- */
+
+static int
+class_nd (const PsModuleClass *k)
+{
+  if (k == &ps_conv1d_class || k == &ps_conv_transpose1d_class)
+    return 1;
+  if (k == &ps_conv3d_class || k == &ps_conv_transpose3d_class)
+    return 3;
+  return 2;
+}
+
+static gboolean
+class_transposed (const PsModuleClass *k)
+{
+  return k == &ps_conv_transpose1d_class || k == &ps_conv_transpose2d_class || k == &ps_conv_transpose3d_class;
+}
+
+/* An INT_OR_TUPLE argument right-aligned into v[3], the unused leading dims set to fill. */
+static void
+get_spatial (const PsArgs *args, const char *name, int nd, int64_t fill, int64_t v[3])
+{
+  int64_t list[8];
+  int n = ps_args_get_int_list (args, name, list);
+  g_assert (n == nd);
+  for (int d = 0; d < 3; d++)
+    v[d] = d < 3 - nd ? fill : list[d - (3 - nd)];
+}
+
+/* Python tuple of the last nd values: "(3, 3)", "(3,)". */
+static char *
+tuple_str (int nd, const int64_t v[3])
+{
+  GString *s = g_string_new ("(");
+  for (int d = 3 - nd; d < 3; d++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, d > 3 - nd ? ", " : "", v[d]);
+  if (nd == 1)
+    g_string_append_c (s, ',');
+  g_string_append_c (s, ')');
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+all_equal (int nd, const int64_t v[3], int64_t x)
+{
+  for (int d = 3 - nd; d < 3; d++)
+    if (v[d] != x)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+weight_shape (const ConvPriv *p, int64_t shape[5])
+{
+  shape[0] = p->transposed ? p->in_channels : p->out_channels;
+  shape[1] = p->transposed ? p->out_channels / p->groups : p->in_channels / p->groups;
+  for (int d = 0; d < p->nd; d++)
+    shape[2 + d] = p->kernel[3 - p->nd + d];
+}
+
+static gboolean
+register_params (PsModule *self, gboolean lazy, GError **error)
+{
+  ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
+  g_autoptr (PsTensor) w = NULL;
+  g_autoptr (PsTensor) b = NULL;
+  if (!lazy)
+    {
+      int64_t shape[5];
+      weight_shape (p, shape);
+      w = ps_tensor_new (PS_DTYPE_FLOAT32, 2 + p->nd, shape, error);
+      if (w == NULL)
+        return FALSE;
+      if (p->bias && (b = ps_tensor_new_1d (PS_DTYPE_FLOAT32, p->out_channels, error)) == NULL)
+        return FALSE;
+    }
+  PsParam *pw = ps_module_get_param (self, "weight");
+  if (pw == NULL)
+    ps_module_register (self, "weight", w, FALSE);
+  else
+    ps_param_set_value (pw, w);
+  if (p->bias)
+    {
+      PsParam *pb = ps_module_get_param (self, "bias");
+      if (pb == NULL)
+        ps_module_register (self, "bias", b, FALSE);
+      else
+        ps_param_set_value (pb, b);
+    }
+  return TRUE;
+}
+
+/* ---------- construct ---------- */
+
+static gboolean
+conv_construct (PsModule *self, GError **error)
+{
+  ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
+  const PsModuleClass *k = self->klass;
+  const gboolean lazy = k->is_lazy;
+  const PsArgs *a = self->args;
+  p->nd = class_nd (k);
+  p->transposed = class_transposed (k);
+  p->in_channels = lazy ? 0 : ps_args_get_int (a, "in_channels");
+  p->out_channels = ps_args_get_int (a, "out_channels");
+  p->groups = ps_args_get_int (a, "groups");
+  p->bias = ps_args_get_bool (a, "bias");
+  get_spatial (a, "kernel_size", p->nd, 1, p->kernel);
+  get_spatial (a, "stride", p->nd, 1, p->stride);
+  get_spatial (a, "dilation", p->nd, 1, p->dilation);
+  if (p->transposed)
+    get_spatial (a, "output_padding", p->nd, 0, p->output_padding);
+  const PsValue *pv = ps_args_lookup (a, "padding");
+  if (pv->type == PS_VALUE_STRING)
+    p->padding_kind = strcmp (pv->s, "same") == 0 ? PAD_SAME : PAD_VALID;
+  else
+    get_spatial (a, "padding", p->nd, 0, p->padding);
+  const char *mode = ps_args_get_string (a, "padding_mode");
+
+  /* _ConvNd.__init__'s checks, in its order */
+  if (p->groups <= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "groups must be a positive integer");
+      return FALSE;
+    }
+  if (p->in_channels % p->groups != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "in_channels must be divisible by groups");
+      return FALSE;
+    }
+  if (p->out_channels % p->groups != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "out_channels must be divisible by groups");
+      return FALSE;
+    }
+  if (p->padding_kind == PAD_SAME && !all_equal (3, p->stride, 1))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "padding='same' is not supported for strided convolutions");
+      return FALSE;
+    }
+  p->padding_mode = -1;
+  for (int i = 0; mode_names[i]; i++)
+    if (strcmp (mode, mode_names[i]) == 0)
+      p->padding_mode = i;
+  if (p->padding_mode < 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, "
+                   "but got padding_mode='%s'", mode);
+      return FALSE;
+    }
+  if (p->transposed && p->padding_mode != MODE_ZEROS)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "Only \"zeros\" padding mode is supported for %s", k->name);
+      return FALSE;
+    }
+  /* torch.empty's check on the weight shape */
+  int64_t shape[5];
+  weight_shape (p, shape);
+  for (int d = 0; d < 2 + p->nd; d++)
+    if (shape[d] < 0)
+      {
+        g_autofree char *s = ps_shape_to_string (2 + p->nd, shape);
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                     "Trying to create tensor with negative dimension %" G_GINT64_FORMAT ": %s",
+                     shape[d], s);
+        return FALSE;
+      }
+  /* torch accepts these at construction and fails at the first forward with these messages;
+   * rejecting them here keeps an unusable layer out of the model. */
+  for (int d = 0; d < 3; d++)
+    {
+      if (p->stride[d] <= 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "non-positive stride is not supported");
+          return FALSE;
+        }
+      if (p->padding[d] < 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "negative padding is not supported");
+          return FALSE;
+        }
+      if (p->dilation[d] <= 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "dilation should be greater than zero");
+          return FALSE;
+        }
+      if (p->output_padding[d] < 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "negative output_padding is not supported");
+          return FALSE;
+        }
+    }
+  if (p->transposed)
+    for (int d = 3 - p->nd; d < 3; d++)
+      if (p->output_padding[d] >= p->stride[d] && p->output_padding[d] >= p->dilation[d])
+        {
+          g_autofree char *op = tuple_str (p->nd, p->output_padding);
+          g_autofree char *st = tuple_str (p->nd, p->stride);
+          g_autofree char *dl = tuple_str (p->nd, p->dilation);
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "output padding must be smaller than either stride or dilation, but got "
+                       "output_padding=%s, stride=%s, dilation=%s", op, st, dl);
+          return FALSE;
+        }
+  return register_params (self, lazy, error);
+}
+
+/* ---------- reset_parameters ---------- */
+
+static gboolean
+conv_reset_parameters (PsModule *self, PsGenerator *gen, GError **error)
+{
+  ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
+  PsParam *pw = ps_module_get_param (self, "weight");
+  PsParam *pb = p->bias ? ps_module_get_param (self, "bias") : NULL;
+  g_autoptr (PsTensor) w = ps_param_new_like (pw, error);
+  if (w == NULL)
+    return FALSE;
+  g_autoptr (PsTensor) b = NULL;
+  if (pb != NULL && (b = ps_param_new_like (pb, error)) == NULL)
+    return FALSE;
+  int64_t fan_in, fan_out;
+  if (!ps_init_fans (w, &fan_in, &fan_out, error))
+    return FALSE;
+
+  PsInitInfo wi, bi;
+  ps_init_info_clear (&wi);
+  ps_init_info_clear (&bi);
+  if (!ps_init_kaiming_uniform_ (w, sqrt (5.0), "fan_in", "leaky_relu", gen, &wi, error))
+    return FALSE;
+  if (b != NULL && fan_in != 0)
+    {
+      const double bound = 1.0 / sqrt ((double) fan_in);
+      if (!ps_init_uniform_ (b, -bound, bound, gen, &bi, error))
+        return FALSE;
+      g_snprintf (bi.formula, sizeof bi.formula, "bound = 1/√fan_in = 1/√%" G_GINT64_FORMAT " = %g",
+                  fan_in, bound);
+      bi.has_fans = TRUE;
+      bi.fan_in = fan_in;
+      bi.fan_out = fan_out;
+    }
+  ps_param_set_value (pw, w);
+  pw->init = wi;
+  if (pb != NULL)
+    {
+      ps_param_set_value (pb, b);
+      pb->init = bi;
+    }
+  return TRUE;
+}
+
+/* ---------- forward ---------- */
+
+static const char *
+op_name (const ConvPriv *p)
+{
+  static const char *const conv[] = { "conv1d", "conv2d", "conv3d" };
+  static const char *const convt[] = { "conv_transpose1d", "conv_transpose2d", "conv_transpose3d" };
+  return (p->transposed ? convt : conv)[p->nd - 1];
+}
+
+/* LazyConvXd's pre-forward hook: in_channels from the input, materialize, reset (draws now), and
+ * become the eager class. */
+static gboolean
+lazy_materialize (PsModule *self, const PsTensor *x, PsGenerator *gen, GError **error)
+{
+  ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
+  if (x->ndim != p->nd + 1 && x->ndim != p->nd + 2)
+    {
+      g_autofree char *s = ps_tensor_shape_string (x);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s",
+                   p->nd + 1, p->nd + 2, self->klass->name, s);
+      return FALSE;
+    }
+  const int64_t in = x->ndim == p->nd + 2 ? x->shape[1] : x->shape[0];
+  if (in % p->groups != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "in_channels must be divisible by groups");
+      return FALSE;
+    }
+  /* the eager class's arguments: in_channels first, the rest as given */
+  g_autoptr (PsArgs) given = ps_args_copy (self->args);
+  ps_args_set_int (given, "in_channels", in);
+  g_autoptr (PsArgs) resolved = ps_args_resolve (conv2d_args, given, error);
+  if (resolved == NULL)
+    return FALSE;
+  p->in_channels = in;
+  if (!register_params (self, FALSE, error) || !conv_reset_parameters (self, gen, error))
+    return FALSE;
+  ps_args_free (self->args);
+  self->args = g_steal_pointer (&resolved);
+  self->klass = &ps_conv2d_class;
+  return TRUE;
+}
+
+/* F.pad(x, pads, mode) over the last nd dims of (N, C, D, H, W). */
+static PsTensor *
+pad_input (const ConvPriv *p, const PsTensor *x, int batched, const int64_t in[3], const int64_t lo[3],
+           const int64_t hi[3], GError **error)
+{
+  for (int d = 3 - p->nd; d < 3; d++)
+    {
+      const int dim = x->ndim - 3 + d;
+      if (p->padding_mode == MODE_REFLECT && (lo[d] >= in[d] || hi[d] >= in[d]))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                       "Argument #4: Padding size should be less than the corresponding input dimension, "
+                       "but got: padding (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") at dimension %d of input %d",
+                       lo[d], hi[d], dim, x->ndim);
+          return NULL;
+        }
+      if (p->padding_mode == MODE_CIRCULAR && (lo[d] > in[d] || hi[d] > in[d]))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Padding value causes wrapping around more than once.");
+          return NULL;
+        }
+      if (in[d] == 0 && lo[d] + hi[d] > 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                       "input dimension %d has size 0 and cannot be padded in '%s' mode", dim,
+                       mode_names[p->padding_mode]);
+          return NULL;
+        }
+    }
+  int64_t shape[PS_MAX_DIMS];
+  memcpy (shape, x->shape, sizeof shape);
+  for (int d = 3 - p->nd; d < 3; d++)
+    shape[x->ndim - 3 + d] += lo[d] + hi[d];
+  g_autoptr (PsTensor) y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, x->ndim, shape, error);
+  if (y == NULL)
+    return NULL;
+  const int64_t planes = (batched ? x->shape[0] : 1) * x->shape[batched ? 1 : 0];
+  int64_t out[3];
+  for (int d = 0; d < 3; d++)
+    out[d] = in[d] + lo[d] + hi[d];
+  int64_t *map[3];
+  for (int d = 0; d < 3; d++)
+    {
+      map[d] = g_new (int64_t, MAX (out[d], 1));
+      for (int64_t i = 0; i < out[d]; i++)
+        {
+          int64_t j = i - lo[d], n = in[d];
+          if (p->padding_mode == MODE_REFLECT)
+            j = j < 0 ? -j : (j >= n ? 2 * (n - 1) - j : j);
+          else if (p->padding_mode == MODE_REPLICATE)
+            j = CLAMP (j, 0, n - 1);
+          else
+            j = ((j % n) + n) % n;
+          map[d][i] = j;
+        }
+    }
+  const float *src = ps_tensor_cf32 (x);
+  float *dst = ps_tensor_f32 (y);
+  for (int64_t c = 0; c < planes; c++)
+    for (int64_t a = 0; a < out[0]; a++)
+      for (int64_t b = 0; b < out[1]; b++)
+        for (int64_t e = 0; e < out[2]; e++)
+          *dst++ = src[((c * in[0] + map[0][a]) * in[1] + map[1][b]) * in[2] + map[2][e]];
+  for (int d = 0; d < 3; d++)
+    g_free (map[d]);
+  return g_steal_pointer (&y);
+}
+
+static char *
+sizes_x (int nd, const int64_t v[3])
+{
+  GString *s = g_string_new (NULL);
+  for (int d = 3 - nd; d < 3; d++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, d > 3 - nd ? " x " : "", v[d]);
+  return g_string_free (s, FALSE);
+}
+
+static PsTensor *
+conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
+  if (input->dtype != PS_DTYPE_FLOAT32)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "expected a float32 input to %s, got %s", op_name (p), ps_dtype_name (input->dtype));
+      return NULL;
+    }
+  if (self->klass->is_lazy && !lazy_materialize (self, input, gen, error))
+    return NULL;
+  if (input->ndim != p->nd + 1 && input->ndim != p->nd + 2)
+    {
+      g_autofree char *s = ps_tensor_shape_string (input);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s",
+                   p->nd + 1, p->nd + 2, op_name (p), s);
+      return NULL;
+    }
+  const int batched = input->ndim == p->nd + 2;
+  const PsTensor *w = ps_module_get_param (self, "weight")->value;
+  const PsTensor *b = p->bias ? ps_module_get_param (self, "bias")->value : NULL;
+
+  int64_t in[3] = { 1, 1, 1 };
+  for (int d = 0; d < p->nd; d++)
+    in[3 - p->nd + d] = input->shape[input->ndim - p->nd + d];
+  int64_t lo[3], hi[3];
+  for (int d = 0; d < 3; d++)
+    {
+      if (p->padding_kind == PAD_SAME)
+        {
+          const int64_t total = p->dilation[d] * (p->kernel[d] - 1);
+          lo[d] = total / 2;
+          hi[d] = total - lo[d];
+        }
+      else
+        lo[d] = hi[d] = p->padding[d];
+    }
+
+  /* channel check, shown with the batch dim as torch adds it before checking */
+  const int64_t C = input->shape[batched ? 1 : 0];
+  const int64_t expect = p->transposed ? w->shape[0] : w->shape[1] * p->groups;
+  if (C != expect)
+    {
+      int64_t xs[PS_MAX_DIMS];
+      xs[0] = batched ? input->shape[0] : 1;
+      memcpy (xs + 1, input->shape + batched, (size_t) (p->nd + 1) * sizeof (int64_t));
+      g_autofree char *ws = ps_tensor_shape_string (w);
+      g_autofree char *is = ps_shape_to_string (p->nd + 2, xs);
+      if (p->transposed)
+        g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                     "Given transposed=1, weight of size %s, expected input%s to have %" G_GINT64_FORMAT
+                     " channels, but got %" G_GINT64_FORMAT " channels instead", ws, is, expect, C);
+      else
+        g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                     "Given groups=%" G_GINT64_FORMAT ", weight of size %s, expected input%s to have %"
+                     G_GINT64_FORMAT " channels, but got %" G_GINT64_FORMAT " channels instead",
+                     p->groups, ws, is, expect, C);
+      return NULL;
+    }
+
+  g_autoptr (PsTensor) padded = NULL;
+  const PsTensor *x = input;
+  if (p->padding_mode != MODE_ZEROS && (!all_equal (3, lo, 0) || !all_equal (3, hi, 0)))
+    {
+      padded = pad_input (p, input, batched, in, lo, hi, error);
+      if (padded == NULL)
+        return NULL;
+      x = padded;
+      for (int d = 0; d < 3; d++)
+        {
+          in[d] += lo[d] + hi[d];
+          lo[d] = hi[d] = 0;
+        }
+    }
+
+  PsConvShape s = {
+    .transposed = p->transposed,
+    .batch = batched ? x->shape[0] : 1,
+    .in_channels = C,
+    .out_channels = p->out_channels,
+    .groups = p->groups,
+  };
+  for (int d = 0; d < 3; d++)
+    {
+      s.in[d] = in[d];
+      s.kernel[d] = p->kernel[d];
+      s.stride[d] = p->stride[d];
+      s.pad_lo[d] = lo[d];
+      s.pad_hi[d] = hi[d];
+      s.dilation[d] = p->dilation[d];
+      s.output_padding[d] = p->output_padding[d];
+    }
+  int64_t out[3];
+  if (!ps_conv_output_size (&s, out, error))
+    return NULL;
+  for (int d = 3 - p->nd; d < 3; d++)
+    if (!p->transposed && out[d] < 1)
+      {
+        int64_t padded_in[3], dk[3];
+        for (int e = 0; e < 3; e++)
+          {
+            padded_in[e] = in[e] + lo[e] + hi[e];
+            dk[e] = p->dilation[e] * (p->kernel[e] - 1) + 1;
+          }
+        g_autofree char *a = sizes_x (p->nd, padded_in);
+        g_autofree char *k = sizes_x (p->nd, dk);
+        g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                     "Calculated padded input size per channel: (%s). Kernel size: (%s). "
+                     "Kernel size can't be greater than actual input size", a, k);
+        return NULL;
+      }
+    else if (p->transposed && out[d] < 1)
+      {
+        g_autofree char *a = sizes_x (p->nd, in);
+        g_autofree char *o = sizes_x (p->nd, out);
+        g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                     "Given input size per channel: (%s). Calculated output size per channel: (%s). "
+                     "Output size is too small", a, o);
+        return NULL;
+      }
+
+  int64_t yshape[PS_MAX_DIMS];
+  int yd = 0;
+  if (batched)
+    yshape[yd++] = s.batch;
+  yshape[yd++] = p->out_channels;
+  for (int d = 3 - p->nd; d < 3; d++)
+    yshape[yd++] = out[d];
+  g_autoptr (PsTensor) y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, yd, yshape, error);
+  if (y == NULL)
+    return NULL;
+  if (!ps_conv_forward_gemm (&s, ps_tensor_cf32 (x), ps_tensor_cf32 (w), b ? ps_tensor_cf32 (b) : NULL,
+                             ps_tensor_f32 (y), error))
+    return NULL;
+  return g_steal_pointer (&y);
+}
+
+/* ---------- repr ---------- */
+
+static char *
+conv_extra_repr (const PsModule *self)
+{
+  const ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
+  g_autofree char *k = tuple_str (p->nd, p->kernel);
+  g_autofree char *st = tuple_str (p->nd, p->stride);
+  GString *s = g_string_new (NULL);
+  g_string_append_printf (s, "%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", kernel_size=%s, stride=%s",
+                          p->in_channels, p->out_channels, k, st);
+  if (p->padding_kind != PAD_NUMERIC)
+    g_string_append_printf (s, ", padding=%s", p->padding_kind == PAD_SAME ? "same" : "valid");
+  else if (!all_equal (p->nd, p->padding, 0))
+    {
+      g_autofree char *t = tuple_str (p->nd, p->padding);
+      g_string_append_printf (s, ", padding=%s", t);
+    }
+  if (!all_equal (p->nd, p->dilation, 1))
+    {
+      g_autofree char *t = tuple_str (p->nd, p->dilation);
+      g_string_append_printf (s, ", dilation=%s", t);
+    }
+  if (!all_equal (p->nd, p->output_padding, 0))
+    {
+      g_autofree char *t = tuple_str (p->nd, p->output_padding);
+      g_string_append_printf (s, ", output_padding=%s", t);
+    }
+  if (p->groups != 1)
+    g_string_append_printf (s, ", groups=%" G_GINT64_FORMAT, p->groups);
+  if (!p->bias)
+    g_string_append (s, ", bias=False");
+  if (p->padding_mode != MODE_ZEROS)
+    g_string_append_printf (s, ", padding_mode=%s", mode_names[p->padding_mode]);
+  return g_string_free (s, FALSE);
+}
+
+/* ---------- classes ---------- */
+
+#define CONV_CLASS(var, cname, argtab, lazy)        \
+  const PsModuleClass var = {                       \
+    .name = cname,                                  \
+    .args = argtab,                                 \
+    .is_lazy = lazy,                                \
+    .priv_size = sizeof (ConvPriv),                 \
+    .construct = conv_construct,                    \
+    .reset_parameters = conv_reset_parameters,      \
+    .forward = conv_forward,                        \
+    .extra_repr = conv_extra_repr,                  \
+  }
+
+CONV_CLASS (ps_conv1d_class, "Conv1d", conv1d_args, FALSE);
+CONV_CLASS (ps_conv2d_class, "Conv2d", conv2d_args, FALSE);
+CONV_CLASS (ps_conv3d_class, "Conv3d", conv3d_args, FALSE);
+CONV_CLASS (ps_conv_transpose1d_class, "ConvTranspose1d", convt1d_args, FALSE);
+CONV_CLASS (ps_conv_transpose2d_class, "ConvTranspose2d", convt2d_args, FALSE);
+CONV_CLASS (ps_conv_transpose3d_class, "ConvTranspose3d", convt3d_args, FALSE);
+CONV_CLASS (ps_lazy_conv2d_class, "LazyConv2d", lazy_conv2d_args, TRUE);

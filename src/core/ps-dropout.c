@@ -1,4 +1,97 @@
-/* ps-dropout.c — placeholder: the classes are declared but not implemented yet. */
+/* ps-dropout.c — nn.Dropout(p=0.5, inplace=False).
+ *
+ * ATen 1.13 CPU (_dropout_impl, Dropout.cpp), reproduced bit for bit:
+ *   - eval mode, p == 0 or an empty input: the input itself, no draws;
+ *   - p == 1: input * 0 (so -x → -0, inf/NaN → NaN), no draws;
+ *   - otherwise noise = bernoulli_(1 - p) (2 draws per element: a double uniform u, keep when
+ *     u < 1 - p), noise.div_(1 - p) in float, output = input * noise.
+ * torch checks 0 <= p <= 1 at construction and again in F.dropout, where NaN fails too; we reject
+ * NaN at construction. inplace only changes which tensor torch writes; we never write the input. */
 #include "ps-layers.h"
 
-const PsModuleClass ps_dropout_class = { .name = "Dropout" };
+#include <math.h>
+
+typedef struct {
+  double p;
+} DropoutPriv;
+
+static const PsArgSpec dropout_args[] = {
+  { .name = "p", .kind = PS_ARG_FLOAT, .def_double = 0.5, .doc = "probability of an element to be zeroed" },
+  { .name = "inplace", .kind = PS_ARG_BOOL, .def_bool = FALSE,
+    .doc = "accepted for compatibility; Paramscope never modifies its input" },
+  { NULL }
+};
+
+/* str(p) as Python prints it */
+static char *
+p_str (const PsModule *self)
+{
+  const PsValue *v = ps_args_lookup (self->args, "p");
+  if (isnan (v->d))
+    return g_strdup ("nan");
+  if (isinf (v->d))
+    return g_strdup (v->d > 0 ? "inf" : "-inf");
+  return ps_value_to_python (v);
+}
+
+static gboolean
+dropout_construct (PsModule *self, GError **error)
+{
+  double p = ps_args_get_double (self->args, "p");
+  if (!(p >= 0.0 && p <= 1.0))
+    {
+      g_autofree char *s = p_str (self);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "dropout probability has to be between 0 and 1, but got %s", s);
+      return FALSE;
+    }
+  PS_MODULE_PRIV (self, DropoutPriv)->p = p;
+  return TRUE;
+}
+
+static PsTensor *
+dropout_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  double p = PS_MODULE_PRIV (self, DropoutPriv)->p;
+  if (input->dtype != PS_DTYPE_FLOAT32)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "Dropout: expected a float32 input, got %s", ps_dtype_name (input->dtype));
+      return NULL;
+    }
+  if (!self->training || p == 0.0 || input->numel == 0)
+    return ps_tensor_ref (input);
+  PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
+  if (y == NULL)
+    return NULL;
+  const float *x = ps_tensor_cf32 (input);
+  float *out = ps_tensor_f32 (y);
+  if (p == 1.0)
+    {
+      for (int64_t i = 0; i < input->numel; i++)
+        out[i] = x[i] * 0.0f;
+      return y;
+    }
+  /* the mask goes into the output buffer first: 1 = keep, 0 = drop */
+  ps_generator_bernoulli_f32 (gen, out, (size_t) input->numel, p);
+  const float q = (float) (1.0 - p);
+  for (int64_t i = 0; i < input->numel; i++)
+    out[i] = x[i] * (out[i] / q);
+  return y;
+}
+
+static char *
+dropout_extra_repr (const PsModule *self)
+{
+  g_autofree char *p = p_str (self);
+  return g_strdup_printf ("p=%s, inplace=%s", p, ps_args_get_bool (self->args, "inplace") ? "True" : "False");
+}
+
+const PsModuleClass ps_dropout_class = {
+  .name = "Dropout",
+  .args = dropout_args,
+  .priv_size = sizeof (DropoutPriv),
+  .construct = dropout_construct,
+  .forward = dropout_forward,
+  .extra_repr = dropout_extra_repr,
+};

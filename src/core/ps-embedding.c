@@ -1,4 +1,164 @@
-/* ps-embedding.c — placeholder: the classes are declared but not implemented yet. */
+/* ps-embedding.c — nn.Embedding (torch 1.13).
+ *
+ * weight (num_embeddings, embedding_dim). reset_parameters: normal_(0, 1) on the whole weight
+ * (the §3a per-element path when numel < 16), then the padding_idx row set to 0. A negative
+ * padding_idx is normalised to num_embeddings + padding_idx at construction, as torch does.
+ * forward: int64 indices of any shape → (*indices.shape, embedding_dim), a plain row gather
+ * (bit-exact). max_norm (which renormalises weight rows in place during forward) is not
+ * supported and is rejected at construction. */
 #include "ps-layers.h"
 
-const PsModuleClass ps_embedding_class = { .name = "Embedding" };
+#include <string.h>
+
+typedef struct {
+  int64_t num;
+  int64_t dim;
+  gboolean has_padding_idx;
+  int64_t padding_idx;     /* normalised, >= 0 */
+  double norm_type;
+  gboolean scale_grad_by_freq;
+  gboolean sparse;
+} EmbeddingPriv;
+
+static const PsArgSpec embedding_args[] = {
+  { "num_embeddings", PS_ARG_INT, .required = TRUE, .doc = "size of the dictionary" },
+  { "embedding_dim", PS_ARG_INT, .required = TRUE, .doc = "size of each embedding vector" },
+  { "padding_idx", PS_ARG_INT, .nullable = TRUE, .def_none = TRUE, .doc = "row kept at zero (negative counts from the end)" },
+  { "max_norm", PS_ARG_FLOAT, .nullable = TRUE, .def_none = TRUE, .doc = "not supported (must be None)" },
+  { "norm_type", PS_ARG_FLOAT, .def_double = 2.0, .doc = "p of the max_norm p-norm" },
+  { "scale_grad_by_freq", PS_ARG_BOOL, .def_bool = FALSE, .doc = "gradient option (no effect on forward)" },
+  { "sparse", PS_ARG_BOOL, .def_bool = FALSE, .doc = "gradient option (no effect on forward)" },
+  { NULL }
+};
+
+static gboolean
+embedding_construct (PsModule *self, GError **error)
+{
+  EmbeddingPriv *p = PS_MODULE_PRIV (self, EmbeddingPriv);
+  p->num = ps_args_get_int (self->args, "num_embeddings");
+  p->dim = ps_args_get_int (self->args, "embedding_dim");
+  p->norm_type = ps_args_get_double (self->args, "norm_type");
+  p->scale_grad_by_freq = ps_args_get_bool (self->args, "scale_grad_by_freq");
+  p->sparse = ps_args_get_bool (self->args, "sparse");
+  p->has_padding_idx = !ps_args_is_none (self->args, "padding_idx");
+  if (p->has_padding_idx)
+    {
+      int64_t idx = ps_args_get_int (self->args, "padding_idx");
+      if ((idx > 0 && idx >= p->num) || (idx < 0 && idx < -p->num))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Padding_idx must be within num_embeddings");
+          return FALSE;
+        }
+      p->padding_idx = idx < 0 ? p->num + idx : idx;
+    }
+  if (!ps_args_is_none (self->args, "max_norm"))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+                   "Embedding(max_norm=…) is not supported: it rewrites weight rows during forward");
+      return FALSE;
+    }
+  int64_t shape[2] = { p->num, p->dim };
+  if (p->num < 0 || p->dim < 0)
+    {
+      g_autofree char *s = ps_shape_to_string (2, shape);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "Trying to create tensor with negative dimension %" G_GINT64_FORMAT ": %s",
+                   p->num < 0 ? p->num : p->dim, s);
+      return FALSE;
+    }
+  g_autoptr (PsTensor) w = ps_tensor_new (PS_DTYPE_FLOAT32, 2, shape, error);
+  if (w == NULL)
+    return FALSE;
+  ps_module_register (self, "weight", w, FALSE);
+  return TRUE;
+}
+
+static gboolean
+embedding_reset (PsModule *self, PsGenerator *gen, GError **error)
+{
+  EmbeddingPriv *p = PS_MODULE_PRIV (self, EmbeddingPriv);
+  PsParam *pw = ps_module_get_param (self, "weight");
+  g_autoptr (PsTensor) w = ps_param_new_like (pw, error);
+  if (w == NULL)
+    return FALSE;
+  PsInitInfo info;
+  ps_init_info_clear (&info);
+  if (!ps_init_normal_ (w, 0.0, 1.0, gen, &info, error))
+    return FALSE;
+  if (p->has_padding_idx && p->dim > 0)
+    {
+      memset (ps_tensor_f32 (w) + p->padding_idx * p->dim, 0, (gsize) p->dim * sizeof (float));
+      g_snprintf (info.formula, sizeof info.formula, "N(0, 1), then row padding_idx=%" G_GINT64_FORMAT " = 0",
+                  p->padding_idx);
+    }
+  ps_param_set_value (pw, w);
+  pw->init = info;
+  return TRUE;
+}
+
+static PsTensor *
+embedding_forward (PsModule *self, PsTensor *idx, PsGenerator *gen, GError **error)
+{
+  EmbeddingPriv *p = PS_MODULE_PRIV (self, EmbeddingPriv);
+  if (idx->dtype != PS_DTYPE_INT64)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                   "Long, Int; but got torch.FloatTensor instead (while checking arguments for embedding)");
+      return NULL;
+    }
+  if (idx->ndim + 1 > PS_MAX_DIMS)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Embedding input has too many dimensions (%d)", idx->ndim);
+      return NULL;
+    }
+  const int64_t *id = ps_tensor_ci64 (idx);
+  for (int64_t i = 0; i < idx->numel; i++)
+    if (id[i] < 0 || id[i] >= p->num)
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "index out of range in self");
+        return NULL;
+      }
+  int64_t shape[PS_MAX_DIMS];
+  memcpy (shape, idx->shape, (gsize) idx->ndim * sizeof (int64_t));
+  shape[idx->ndim] = p->dim;
+  g_autoptr (PsTensor) y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, idx->ndim + 1, shape, error);
+  if (y == NULL)
+    return NULL;
+  const float *w = ps_tensor_cf32 (ps_module_get_param (self, "weight")->value);
+  float *yd = ps_tensor_f32 (y);
+  for (int64_t i = 0; i < idx->numel; i++)
+    memcpy (yd + i * p->dim, w + id[i] * p->dim, (gsize) p->dim * sizeof (float));
+  return g_steal_pointer (&y);
+}
+
+static char *
+embedding_extra_repr (const PsModule *self)
+{
+  const EmbeddingPriv *p = PS_MODULE_PRIV (self, EmbeddingPriv);
+  GString *s = g_string_new (NULL);
+  g_string_append_printf (s, "%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT, p->num, p->dim);
+  if (p->has_padding_idx)
+    g_string_append_printf (s, ", padding_idx=%" G_GINT64_FORMAT, p->padding_idx);
+  if (p->norm_type != 2.0)
+    {
+      PsValue v = { .type = PS_VALUE_DOUBLE, .d = p->norm_type };
+      g_autofree char *t = ps_value_to_python (&v);
+      g_string_append_printf (s, ", norm_type=%s", t);
+    }
+  if (p->scale_grad_by_freq)
+    g_string_append (s, ", scale_grad_by_freq=True");
+  if (p->sparse)
+    g_string_append (s, ", sparse=True");
+  return g_string_free (s, FALSE);
+}
+
+const PsModuleClass ps_embedding_class = {
+  .name = "Embedding",
+  .args = embedding_args,
+  .priv_size = sizeof (EmbeddingPriv),
+  .construct = embedding_construct,
+  .reset_parameters = embedding_reset,
+  .forward = embedding_forward,
+  .extra_repr = embedding_extra_repr,
+};

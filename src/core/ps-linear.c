@@ -1,5 +1,232 @@
-/* ps-linear.c — placeholder: the classes are declared but not implemented yet. */
+/* ps-linear.c — nn.Linear and nn.LazyLinear.
+ *
+ * Parameters: weight (out_features, in_features), bias (out_features) when bias=True.
+ * Default init (PYTORCH-PARITY.md §5): kaiming_uniform_(weight, a=√5), then bias ~ U(±1/√in)
+ * (bound 0 when in_features = 0), in that draw order.
+ *
+ * LazyLinear (§6) constructs like Linear(0, 0) with both parameters uninitialized and no draws.
+ * Its first forward sets in_features = x.shape[-1], materializes the parameters, runs Linear's
+ * reset_parameters on the generator at that moment, and the module becomes a Linear. Both classes
+ * share the LinearPriv struct so the class swap keeps priv valid. */
 #include "ps-layers.h"
+#include "ps-ops.h"
 
-const PsModuleClass ps_linear_class = { .name = "Linear" };
-const PsModuleClass ps_lazy_linear_class = { .name = "LazyLinear" };
+#include <math.h>
+
+typedef struct {
+  int64_t in_features;
+  int64_t out_features;
+  gboolean bias;
+} LinearPriv;
+
+static const PsArgSpec linear_args[] = {
+  { .name = "in_features", .kind = PS_ARG_INT, .required = TRUE, .doc = "size of each input sample" },
+  { .name = "out_features", .kind = PS_ARG_INT, .required = TRUE, .doc = "size of each output sample" },
+  { .name = "bias", .kind = PS_ARG_BOOL, .def_bool = TRUE, .doc = "learn an additive bias" },
+  { NULL }
+};
+
+static const PsArgSpec lazy_linear_args[] = {
+  { .name = "out_features", .kind = PS_ARG_INT, .required = TRUE, .doc = "size of each output sample" },
+  { .name = "bias", .kind = PS_ARG_BOOL, .def_bool = TRUE, .doc = "learn an additive bias" },
+  { NULL }
+};
+
+/* torch.empty's check, with its message: "Trying to create tensor with negative dimension -1: [5, -1]". */
+static gboolean
+check_shape (int ndim, const int64_t *shape, GError **error)
+{
+  for (int i = 0; i < ndim; i++)
+    if (shape[i] < 0)
+      {
+        g_autofree char *s = ps_shape_to_string (ndim, shape);
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                     "Trying to create tensor with negative dimension %" G_GINT64_FORMAT ": %s", shape[i], s);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* Registers weight and bias with zero values of their shapes. */
+static gboolean
+register_params (PsModule *self, GError **error)
+{
+  LinearPriv *priv = PS_MODULE_PRIV (self, LinearPriv);
+  int64_t wshape[2] = { priv->out_features, priv->in_features };
+  if (!check_shape (2, wshape, error) || !check_shape (1, &priv->out_features, error))
+    return FALSE;
+  g_autoptr (PsTensor) w = ps_tensor_new (PS_DTYPE_FLOAT32, 2, wshape, error);
+  if (w == NULL)
+    return FALSE;
+  g_autoptr (PsTensor) b = NULL;
+  if (priv->bias && (b = ps_tensor_new_1d (PS_DTYPE_FLOAT32, priv->out_features, error)) == NULL)
+    return FALSE;
+  if (ps_module_get_param (self, "weight") == NULL)
+    {
+      ps_module_register (self, "weight", w, FALSE);
+      if (priv->bias)
+        ps_module_register (self, "bias", b, FALSE);
+    }
+  else
+    {
+      /* materializing a lazy module: the params exist with value NULL */
+      ps_param_set_value (ps_module_get_param (self, "weight"), w);
+      if (priv->bias)
+        ps_param_set_value (ps_module_get_param (self, "bias"), b);
+    }
+  return TRUE;
+}
+
+static gboolean
+linear_construct (PsModule *self, GError **error)
+{
+  LinearPriv *priv = PS_MODULE_PRIV (self, LinearPriv);
+  priv->in_features = ps_args_get_int (self->args, "in_features");
+  priv->out_features = ps_args_get_int (self->args, "out_features");
+  priv->bias = ps_args_get_bool (self->args, "bias");
+  return register_params (self, error);
+}
+
+static gboolean
+linear_reset_parameters (PsModule *self, PsGenerator *gen, GError **error)
+{
+  LinearPriv *priv = PS_MODULE_PRIV (self, LinearPriv);
+  PsParam *pw = ps_module_get_param (self, "weight");
+  PsParam *pb = priv->bias ? ps_module_get_param (self, "bias") : NULL;
+  /* Fill fresh tensors first and swap them in only when both succeeded. */
+  g_autoptr (PsTensor) w = ps_param_new_like (pw, error);
+  if (w == NULL)
+    return FALSE;
+  g_autoptr (PsTensor) b = NULL;
+  if (pb != NULL && (b = ps_param_new_like (pb, error)) == NULL)
+    return FALSE;
+  PsInitInfo wi, bi;
+  ps_init_info_clear (&wi);
+  ps_init_info_clear (&bi);
+  if (!ps_init_kaiming_uniform_ (w, sqrt (5.0), "fan_in", "leaky_relu", gen, &wi, error))
+    return FALSE;
+  if (b != NULL)
+    {
+      int64_t fan_in = priv->in_features;
+      double bound = fan_in > 0 ? 1.0 / sqrt ((double) fan_in) : 0.0;
+      if (!ps_init_uniform_ (b, -bound, bound, gen, &bi, error))
+        return FALSE;
+      bi.has_fans = TRUE;
+      bi.fan_in = fan_in;
+      bi.fan_out = priv->out_features;
+      if (fan_in > 0)
+        g_snprintf (bi.formula, sizeof bi.formula,
+                    "bound = 1/√fan_in = 1/√%" G_GINT64_FORMAT " = %g", fan_in, bound);
+      else
+        g_snprintf (bi.formula, sizeof bi.formula, "bound = 0 (fan_in = 0)");
+    }
+  ps_param_set_value (pw, w);
+  pw->init = wi;
+  if (pb != NULL)
+    {
+      ps_param_set_value (pb, b);
+      pb->init = bi;
+    }
+  return TRUE;
+}
+
+static PsTensor *
+linear_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  PsParam *pw = ps_module_get_param (self, "weight");
+  PsParam *pb = ps_module_get_param (self, "bias");
+  if (input->dtype != PS_DTYPE_FLOAT32)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "mat1 and mat2 must have the same dtype");
+      return NULL;
+    }
+  return ps_ops_linear (input, pw->value, pb ? pb->value : NULL, error);
+}
+
+static char *
+linear_extra_repr (const PsModule *self)
+{
+  const LinearPriv *priv = PS_MODULE_PRIV (self, const LinearPriv);
+  return g_strdup_printf ("in_features=%" G_GINT64_FORMAT ", out_features=%" G_GINT64_FORMAT ", bias=%s",
+                          priv->in_features, priv->out_features, priv->bias ? "True" : "False");
+}
+
+const PsModuleClass ps_linear_class = {
+  .name = "Linear",
+  .args = linear_args,
+  .priv_size = sizeof (LinearPriv),
+  .construct = linear_construct,
+  .reset_parameters = linear_reset_parameters,
+  .forward = linear_forward,
+  .extra_repr = linear_extra_repr,
+};
+
+/* ---------- LazyLinear ---------- */
+
+static gboolean
+lazy_linear_construct (PsModule *self, GError **error)
+{
+  LinearPriv *priv = PS_MODULE_PRIV (self, LinearPriv);
+  priv->in_features = 0;
+  priv->out_features = ps_args_get_int (self->args, "out_features");
+  priv->bias = ps_args_get_bool (self->args, "bias");
+  /* torch accepts a negative out_features here (UninitializedParameter has no shape) and fails
+   * at materialization; so do we. */
+  ps_module_register (self, "weight", NULL, FALSE);
+  if (priv->bias)
+    ps_module_register (self, "bias", NULL, FALSE);
+  return TRUE;
+}
+
+/* LazyModuleMixin._infer_parameters + the class swap. All checks come before any change. */
+static gboolean
+lazy_linear_materialize (PsModule *self, const PsTensor *input, PsGenerator *gen, GError **error)
+{
+  LinearPriv *priv = PS_MODULE_PRIV (self, LinearPriv);
+  if (input->ndim == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "tuple index out of range");
+      return FALSE;
+    }
+  LinearPriv saved = *priv;
+  PsGenerator saved_gen = *gen;
+  priv->in_features = input->shape[input->ndim - 1];
+  if (!register_params (self, error)
+      || !linear_reset_parameters (self, gen, error))
+    {
+      /* the caller drops the whole state clone on error, but keep this module consistent anyway */
+      *priv = saved;
+      *gen = saved_gen;
+      ps_param_set_value (ps_module_get_param (self, "weight"), NULL);
+      if (priv->bias)
+        ps_param_set_value (ps_module_get_param (self, "bias"), NULL);
+      return FALSE;
+    }
+  PsArgs *args = ps_args_new ();
+  ps_args_set_int (args, "in_features", priv->in_features);
+  ps_args_set_int (args, "out_features", priv->out_features);
+  ps_args_set_bool (args, "bias", priv->bias);
+  ps_args_free (self->args);
+  self->args = args;
+  self->klass = &ps_linear_class;
+  return TRUE;
+}
+
+static PsTensor *
+lazy_linear_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  if (!lazy_linear_materialize (self, input, gen, error))
+    return NULL;
+  return linear_forward (self, input, gen, error);
+}
+
+const PsModuleClass ps_lazy_linear_class = {
+  .name = "LazyLinear",
+  .args = lazy_linear_args,
+  .is_lazy = TRUE,
+  .priv_size = sizeof (LinearPriv),
+  .construct = lazy_linear_construct,
+  .reset_parameters = linear_reset_parameters,  /* skipped by ps-module.c while lazy */
+  .forward = lazy_linear_forward,
+  .extra_repr = linear_extra_repr,
+};

@@ -123,10 +123,12 @@ ps_module_new (const char *type, const PsArgs *args, PsGenerator *gen, GError **
   m->args = g_steal_pointer (&resolved);
   if (klass->construct != NULL && !klass->construct (m, error))
     return NULL;
-  if (!klass->is_lazy && klass->reset_parameters != NULL)
+  gboolean (*init) (PsModule *, PsGenerator *, GError **) =
+    klass->init_parameters != NULL ? klass->init_parameters : klass->reset_parameters;
+  if (!klass->is_lazy && init != NULL)
     {
       PsGenerator saved = *gen;
-      if (!klass->reset_parameters (m, gen, error))
+      if (!init (m, gen, error))
         {
           *gen = saved;
           return NULL;

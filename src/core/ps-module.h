@@ -58,6 +58,10 @@ struct _PsModuleClass {
   /* Extra repr like PyTorch's extra_repr(): "in_features=10, out_features=5, bias=True". NULL →
    * empty. */
   char      *(*extra_repr)       (const PsModule *self);
+  /* The init that __init__ runs when it is not the public reset_parameters(): MultiheadAttention
+   * constructs its out_proj Linear and calls its private _reset_parameters(), but has no
+   * reset_parameters, so a tree-wide reset only resets out_proj. NULL → reset_parameters. */
+  gboolean   (*init_parameters)  (PsModule *self, PsGenerator *gen, GError **error);
 };
 
 struct _PsModule {

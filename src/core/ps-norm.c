@@ -1,7 +1,586 @@
-/* ps-norm.c — placeholder: the classes are declared but not implemented yet. */
+/* ps-norm.c — LayerNorm, GroupNorm, BatchNorm1d, BatchNorm2d (torch.nn, 1.13).
+ *
+ * reset_parameters: weight = 1, bias = 0 (when affine); BatchNorm buffers running_mean = 0,
+ * running_var = 1, num_batches_tracked = 0 (int64 scalar). No draws.
+ *
+ * BatchNorm forward follows ATen's CPU kernels (batch_norm_kernel.cpp) operation by operation and
+ * is bit-exact against torch 1.13 with one thread (verified by tests/golden/gen_conv.py):
+ *   statistics per channel c over n = N·spatial values —
+ *     spatial > 1 ("contiguous" kernel): mean = (float)(Σ_double x / n);
+ *                  var_sum = (float) Σ_double (float)((x − mean)²)
+ *     spatial = 1 ((N, C) input, the channels-last kernel): float sums in batch order,
+ *                  mean = (float)((double) Σ_float x / n); var_sum = Σ fmaf(d, d, ·), d = x − mean
+ *   invstd = (float)(1 / sqrt((double)(var_sum / (float) n) + eps))
+ *   running_mean = fmaf(m, mean, (1 − m)·running_mean), running_var = fmaf(m, var_sum/(n − 1),
+ *   (1 − m)·running_var), m = (float) momentum (or 1/num_batches_tracked when momentum is None)
+ *   y = fmaf(x, alpha, beta), alpha = invstd·weight, beta = bias − mean·alpha
+ *   eval: invstd = 1 / sqrtf(running_var + (float) eps), same y.
+ * Training swaps in NEW buffer tensors (running stats, num_batches_tracked); nothing is mutated.
+ *
+ * LayerNorm and GroupNorm compute their moments in double: torch's vectorised Welford
+ * (RowwiseMoments) is not reproduced, so they agree within ~1e-6 (PYTORCH-PARITY.md §8). */
 #include "ps-layers.h"
 
-const PsModuleClass ps_layer_norm_class = { .name = "LayerNorm" };
-const PsModuleClass ps_group_norm_class = { .name = "GroupNorm" };
-const PsModuleClass ps_batch_norm1d_class = { .name = "BatchNorm1d" };
-const PsModuleClass ps_batch_norm2d_class = { .name = "BatchNorm2d" };
+#include <math.h>
+#include <string.h>
+
+/* ---------- shared ---------- */
+
+static gboolean
+set_constant (PsModule *self, const char *name, double v, GError **error)
+{
+  PsParam *p = ps_module_get_param (self, name);
+  if (p == NULL)
+    return TRUE;
+  g_autoptr (PsTensor) t = ps_param_new_like (p, error);
+  if (t == NULL)
+    return FALSE;
+  PsInitInfo info;
+  ps_init_info_clear (&info);
+  if (t->dtype == PS_DTYPE_FLOAT32)
+    {
+      float *d = ps_tensor_f32 (t);
+      for (int64_t i = 0; i < t->numel; i++)
+        d[i] = (float) v;
+      g_strlcpy (info.fn, v == 0.0 ? "zeros_" : "ones_", sizeof info.fn);
+    }
+  else
+    {
+      int64_t *d = ps_tensor_i64 (t);
+      for (int64_t i = 0; i < t->numel; i++)
+        d[i] = (int64_t) v;
+      g_strlcpy (info.fn, "zero_", sizeof info.fn);
+    }
+  info.dist = PS_DIST_CONSTANT;
+  info.value = v;
+  ps_param_set_value (p, t);
+  p->init = info;
+  return TRUE;
+}
+
+static gboolean
+register_1d (PsModule *self, const char *name, int64_t n, gboolean buffer, GError **error)
+{
+  g_autoptr (PsTensor) t = ps_tensor_new_1d (PS_DTYPE_FLOAT32, n, error);
+  if (t == NULL)
+    return FALSE;
+  ps_module_register (self, name, t, buffer);
+  return TRUE;
+}
+
+static char *
+py_double (double d)
+{
+  PsValue v = { .type = PS_VALUE_DOUBLE, .d = d };
+  return ps_value_to_python (&v);
+}
+
+static PsTensor *
+new_output_like (const PsTensor *x, GError **error)
+{
+  return ps_tensor_new_empty (PS_DTYPE_FLOAT32, x->ndim, x->shape, error);
+}
+
+static gboolean
+check_float_input (const PsTensor *x, const char *what, GError **error)
+{
+  if (x->dtype == PS_DTYPE_FLOAT32)
+    return TRUE;
+  g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "expected a float32 input to %s, got %s", what,
+               ps_dtype_name (x->dtype));
+  return FALSE;
+}
+
+/* ---------- LayerNorm ---------- */
+
+typedef struct {
+  int nd;
+  int64_t shape[PS_MAX_DIMS];
+  double eps;
+  gboolean affine;
+} LayerNormPriv;
+
+static const PsArgSpec layer_norm_args[] = {
+  { "normalized_shape", PS_ARG_INT_LIST, .required = TRUE, .doc = "shape of the trailing dimensions to normalize" },
+  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .doc = "added to the variance" },
+  { "elementwise_affine", PS_ARG_BOOL, .def_bool = TRUE, .doc = "learnable weight and bias" },
+  { NULL }
+};
+
+static gboolean
+layer_norm_construct (PsModule *self, GError **error)
+{
+  LayerNormPriv *p = PS_MODULE_PRIV (self, LayerNormPriv);
+  int64_t list[8];
+  p->nd = ps_args_get_int_list (self->args, "normalized_shape", list);
+  if (p->nd < 1 || p->nd > PS_MAX_DIMS - 1)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "normalized_shape must have between 1 and %d dimensions", PS_MAX_DIMS - 1);
+      return FALSE;
+    }
+  memcpy (p->shape, list, (gsize) p->nd * sizeof (int64_t));
+  p->eps = ps_args_get_double (self->args, "eps");
+  p->affine = ps_args_get_bool (self->args, "elementwise_affine");
+  for (int d = 0; d < p->nd; d++)
+    if (p->shape[d] < 0)
+      {
+        g_autofree char *s = ps_shape_to_string (p->nd, p->shape);
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                     "Trying to create tensor with negative dimension %" G_GINT64_FORMAT ": %s", p->shape[d], s);
+        return FALSE;
+      }
+  if (p->affine)
+    {
+      g_autoptr (PsTensor) w = ps_tensor_new (PS_DTYPE_FLOAT32, p->nd, p->shape, error);
+      g_autoptr (PsTensor) b = w ? ps_tensor_new (PS_DTYPE_FLOAT32, p->nd, p->shape, error) : NULL;
+      if (b == NULL)
+        return FALSE;
+      ps_module_register (self, "weight", w, FALSE);
+      ps_module_register (self, "bias", b, FALSE);
+    }
+  return TRUE;
+}
+
+static gboolean
+affine_reset (PsModule *self, PsGenerator *gen, GError **error)
+{
+  return set_constant (self, "weight", 1.0, error) && set_constant (self, "bias", 0.0, error);
+}
+
+static PsTensor *
+layer_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **error)
+{
+  LayerNormPriv *p = PS_MODULE_PRIV (self, LayerNormPriv);
+  if (!check_float_input (x, "layer_norm", error))
+    return NULL;
+  gboolean ok = x->ndim >= p->nd;
+  for (int d = 0; ok && d < p->nd; d++)
+    ok = x->shape[x->ndim - p->nd + d] == p->shape[d];
+  if (!ok)
+    {
+      g_autofree char *ns = ps_shape_to_string (p->nd, p->shape);
+      g_autofree char *tail = g_strndup (ns + 1, strlen (ns) - 2);
+      g_autofree char *xs = ps_tensor_shape_string (x);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Given normalized_shape=%s, expected input with shape [*, %s], but got input of size%s",
+                   ns, tail, xs);
+      return NULL;
+    }
+  int64_t inner = 1;
+  for (int d = 0; d < p->nd; d++)
+    inner *= p->shape[d];
+  const int64_t rows = inner > 0 ? x->numel / inner : 0;
+  g_autoptr (PsTensor) y = new_output_like (x, error);
+  if (y == NULL)
+    return NULL;
+  const float *xd = ps_tensor_cf32 (x);
+  float *yd = ps_tensor_f32 (y);
+  const float *w = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "weight")->value) : NULL;
+  const float *b = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "bias")->value) : NULL;
+  for (int64_t r = 0; r < rows; r++)
+    {
+      const float *xr = xd + r * inner;
+      float *yr = yd + r * inner;
+      double mean = 0, var = 0;
+      for (int64_t i = 0; i < inner; i++)
+        mean += xr[i];
+      mean /= (double) inner;
+      for (int64_t i = 0; i < inner; i++)
+        var += (xr[i] - mean) * (xr[i] - mean);
+      var /= (double) inner;
+      const double rstd = 1.0 / sqrt (var + p->eps);
+      for (int64_t i = 0; i < inner; i++)
+        {
+          double v = (xr[i] - mean) * rstd;
+          if (w != NULL)
+            v = v * w[i] + b[i];
+          yr[i] = (float) v;
+        }
+    }
+  return g_steal_pointer (&y);
+}
+
+static char *
+layer_norm_extra_repr (const PsModule *self)
+{
+  const LayerNormPriv *p = PS_MODULE_PRIV (self, LayerNormPriv);
+  PsValue shape = { .type = PS_VALUE_INT_LIST, .n_list = p->nd };
+  memcpy (shape.list, p->shape, (gsize) p->nd * sizeof (int64_t));
+  g_autofree char *s = ps_value_to_python (&shape);
+  g_autofree char *e = py_double (p->eps);
+  return g_strdup_printf ("%s, eps=%s, elementwise_affine=%s", s, e, p->affine ? "True" : "False");
+}
+
+const PsModuleClass ps_layer_norm_class = {
+  .name = "LayerNorm",
+  .args = layer_norm_args,
+  .priv_size = sizeof (LayerNormPriv),
+  .construct = layer_norm_construct,
+  .reset_parameters = affine_reset,
+  .forward = layer_norm_forward,
+  .extra_repr = layer_norm_extra_repr,
+};
+
+/* ---------- GroupNorm ---------- */
+
+typedef struct {
+  int64_t num_groups;
+  int64_t num_channels;
+  double eps;
+  gboolean affine;
+} GroupNormPriv;
+
+static const PsArgSpec group_norm_args[] = {
+  { "num_groups", PS_ARG_INT, .required = TRUE, .doc = "number of groups to separate the channels into" },
+  { "num_channels", PS_ARG_INT, .required = TRUE, .doc = "number of channels expected in the input" },
+  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .doc = "added to the variance" },
+  { "affine", PS_ARG_BOOL, .def_bool = TRUE, .doc = "learnable per-channel weight and bias" },
+  { NULL }
+};
+
+static gboolean
+group_norm_construct (PsModule *self, GError **error)
+{
+  GroupNormPriv *p = PS_MODULE_PRIV (self, GroupNormPriv);
+  p->num_groups = ps_args_get_int (self->args, "num_groups");
+  p->num_channels = ps_args_get_int (self->args, "num_channels");
+  p->eps = ps_args_get_double (self->args, "eps");
+  p->affine = ps_args_get_bool (self->args, "affine");
+  if (p->num_groups == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "integer modulo by zero");
+      return FALSE;
+    }
+  if (p->num_channels % p->num_groups != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_channels must be divisible by num_groups");
+      return FALSE;
+    }
+  if (p->num_groups < 0 || p->num_channels < 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_groups and num_channels must not be negative");
+      return FALSE;
+    }
+  if (p->affine)
+    return register_1d (self, "weight", p->num_channels, FALSE, error)
+           && register_1d (self, "bias", p->num_channels, FALSE, error);
+  return TRUE;
+}
+
+static PsTensor *
+group_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **error)
+{
+  GroupNormPriv *p = PS_MODULE_PRIV (self, GroupNormPriv);
+  if (!check_float_input (x, "group_norm", error))
+    return NULL;
+  if (x->ndim < 2)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Dimension out of range (expected to be in range of [%d, %d], but got 1)",
+                   -MAX (x->ndim, 1), MAX (x->ndim, 1) - 1);
+      return NULL;
+    }
+  const int64_t N = x->shape[0], C = x->shape[1];
+  g_autofree char *xs = ps_tensor_shape_string (x);
+  if (p->affine && C != p->num_channels)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Expected weight to be a vector of size equal to the number of channels in input, "
+                   "but got weight of shape [%" G_GINT64_FORMAT "] and input of shape %s", p->num_channels, xs);
+      return NULL;
+    }
+  if (C % p->num_groups != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Expected number of channels in input to be divisible by num_groups, but got input of "
+                   "shape %s and num_groups=%" G_GINT64_FORMAT, xs, p->num_groups);
+      return NULL;
+    }
+  const int64_t HxW = N * C > 0 ? x->numel / (N * C) : 0;
+  const int64_t D = C / p->num_groups;
+  g_autoptr (PsTensor) y = new_output_like (x, error);
+  if (y == NULL)
+    return NULL;
+  const float *xd = ps_tensor_cf32 (x);
+  float *yd = ps_tensor_f32 (y);
+  const float *w = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "weight")->value) : NULL;
+  const float *b = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "bias")->value) : NULL;
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t g = 0; g < p->num_groups; g++)
+      {
+        const int64_t off = (n * C + g * D) * HxW, cnt = D * HxW;
+        double mean = 0, var = 0;
+        for (int64_t i = 0; i < cnt; i++)
+          mean += xd[off + i];
+        mean /= (double) MAX (cnt, 1);
+        for (int64_t i = 0; i < cnt; i++)
+          var += (xd[off + i] - mean) * (xd[off + i] - mean);
+        var /= (double) MAX (cnt, 1);
+        const double rstd = 1.0 / sqrt (var + p->eps);
+        for (int64_t c = 0; c < D; c++)
+          for (int64_t i = 0; i < HxW; i++)
+            {
+              const int64_t k = off + c * HxW + i;
+              double v = (xd[k] - mean) * rstd;
+              if (w != NULL)
+                v = v * w[g * D + c] + b[g * D + c];
+              yd[k] = (float) v;
+            }
+      }
+  return g_steal_pointer (&y);
+}
+
+static char *
+group_norm_extra_repr (const PsModule *self)
+{
+  const GroupNormPriv *p = PS_MODULE_PRIV (self, GroupNormPriv);
+  g_autofree char *e = py_double (p->eps);
+  return g_strdup_printf ("%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", eps=%s, affine=%s",
+                          p->num_groups, p->num_channels, e, p->affine ? "True" : "False");
+}
+
+const PsModuleClass ps_group_norm_class = {
+  .name = "GroupNorm",
+  .args = group_norm_args,
+  .priv_size = sizeof (GroupNormPriv),
+  .construct = group_norm_construct,
+  .reset_parameters = affine_reset,
+  .forward = group_norm_forward,
+  .extra_repr = group_norm_extra_repr,
+};
+
+/* ---------- BatchNorm1d / BatchNorm2d ---------- */
+
+typedef struct {
+  int64_t num_features;
+  double eps;
+  gboolean has_momentum;
+  double momentum;
+  gboolean affine;
+  gboolean track;
+} BatchNormPriv;
+
+static const PsArgSpec batch_norm_args[] = {
+  { "num_features", PS_ARG_INT, .required = TRUE, .doc = "number of channels C" },
+  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .doc = "added to the variance" },
+  { "momentum", PS_ARG_FLOAT, .nullable = TRUE, .def_double = 0.1,
+    .doc = "running stats update factor; None = cumulative average" },
+  { "affine", PS_ARG_BOOL, .def_bool = TRUE, .doc = "learnable per-channel weight and bias" },
+  { "track_running_stats", PS_ARG_BOOL, .def_bool = TRUE, .doc = "keep running_mean / running_var buffers" },
+  { NULL }
+};
+
+static gboolean
+batch_norm_construct (PsModule *self, GError **error)
+{
+  BatchNormPriv *p = PS_MODULE_PRIV (self, BatchNormPriv);
+  p->num_features = ps_args_get_int (self->args, "num_features");
+  p->eps = ps_args_get_double (self->args, "eps");
+  p->has_momentum = !ps_args_is_none (self->args, "momentum");
+  p->momentum = p->has_momentum ? ps_args_get_double (self->args, "momentum") : 0.0;
+  p->affine = ps_args_get_bool (self->args, "affine");
+  p->track = ps_args_get_bool (self->args, "track_running_stats");
+  if (p->num_features < 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "Trying to create tensor with negative dimension %" G_GINT64_FORMAT ": [%" G_GINT64_FORMAT "]",
+                   p->num_features, p->num_features);
+      return FALSE;
+    }
+  if (p->affine && !(register_1d (self, "weight", p->num_features, FALSE, error)
+                     && register_1d (self, "bias", p->num_features, FALSE, error)))
+    return FALSE;
+  if (p->track)
+    {
+      if (!register_1d (self, "running_mean", p->num_features, TRUE, error)
+          || !register_1d (self, "running_var", p->num_features, TRUE, error))
+        return FALSE;
+      g_autoptr (PsTensor) nbt = ps_tensor_new (PS_DTYPE_INT64, 0, NULL, error);
+      if (nbt == NULL)
+        return FALSE;
+      ps_module_register (self, "num_batches_tracked", nbt, TRUE);
+    }
+  return TRUE;
+}
+
+static gboolean
+batch_norm_reset (PsModule *self, PsGenerator *gen, GError **error)
+{
+  /* reset_running_stats(), then the affine parameters */
+  return set_constant (self, "running_mean", 0.0, error) && set_constant (self, "running_var", 1.0, error)
+         && set_constant (self, "num_batches_tracked", 0.0, error) && affine_reset (self, gen, error);
+}
+
+static PsTensor *
+batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **error)
+{
+  BatchNormPriv *p = PS_MODULE_PRIV (self, BatchNormPriv);
+  const gboolean is1d = self->klass == &ps_batch_norm1d_class;
+  if (!check_float_input (x, "batch_norm", error))
+    return NULL;
+  if (is1d ? (x->ndim != 2 && x->ndim != 3) : x->ndim != 4)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "expected %s input (got %dD input)",
+                   is1d ? "2D or 3D" : "4D", x->ndim);
+      return NULL;
+    }
+  const int64_t N = x->shape[0], C = x->shape[1];
+  const int64_t S = N * C > 0 ? x->numel / (N * C) : 1;
+  /* bn_training: batch statistics in train mode or when no running stats are tracked */
+  const gboolean use_batch = self->training || !p->track;
+  PsParam *prm = ps_module_get_param (self, "running_mean");
+  PsParam *prv = ps_module_get_param (self, "running_var");
+  PsParam *pnb = ps_module_get_param (self, "num_batches_tracked");
+
+  /* torch's own check order: the training size check in F.batch_norm, then ATen's shape checks */
+  if (use_batch && N * S == 1)
+    {
+      g_autofree char *xs = ps_tensor_shape_string (x);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "Expected more than 1 value per channel when training, got input size torch.Size(%s)", xs);
+      return NULL;
+    }
+  if (C != p->num_features)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s should contain %" G_GINT64_FORMAT " elements not %"
+                   G_GINT64_FORMAT, p->track ? "running_mean" : "weight", C, p->num_features);
+      if (!p->track && !p->affine)
+        {
+          g_clear_error (error);
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "expected %" G_GINT64_FORMAT " channels, got %"
+                       G_GINT64_FORMAT, p->num_features, C);
+        }
+      return NULL;
+    }
+  if (x->numel == 0)
+    {
+      g_autofree char *xs = ps_tensor_shape_string (x);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "input tensor must have at least one element, but got "
+                   "input_sizes = %s", xs);
+      return NULL;
+    }
+
+  /* momentum: exponential_average_factor as _BatchNorm.forward computes it */
+  double factor = p->momentum;
+  g_autoptr (PsTensor) new_nb = NULL, new_rm = NULL, new_rv = NULL;
+  const gboolean update = self->training && p->track;
+  if (update)
+    {
+      if ((new_nb = ps_tensor_new (PS_DTYPE_INT64, 0, NULL, error)) == NULL)
+        return NULL;
+      ps_tensor_i64 (new_nb)[0] = ps_tensor_ci64 (pnb->value)[0] + 1;
+      if (!p->has_momentum)
+        factor = 1.0 / (double) ps_tensor_ci64 (new_nb)[0];
+      if ((new_rm = ps_param_new_like (prm, error)) == NULL || (new_rv = ps_param_new_like (prv, error)) == NULL)
+        return NULL;
+    }
+
+  g_autoptr (PsTensor) y = new_output_like (x, error);
+  if (y == NULL)
+    return NULL;
+  const float *xd = ps_tensor_cf32 (x);
+  float *yd = ps_tensor_f32 (y);
+  const float *w = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "weight")->value) : NULL;
+  const float *b = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "bias")->value) : NULL;
+  const float *rm = p->track ? ps_tensor_cf32 (prm->value) : NULL;
+  const float *rv = p->track ? ps_tensor_cf32 (prv->value) : NULL;
+  const int64_t n = N * S;
+  const float mom = (float) factor;
+
+  for (int64_t c = 0; c < C; c++)
+    {
+      float mean, invstd;
+      if (use_batch)
+        {
+          float var_sum;
+          if (S == 1)
+            {
+              float acc = 0.0f;
+              for (int64_t i = 0; i < N; i++)
+                acc += xd[i * C + c];
+              mean = (float) ((double) acc / (double) n);
+              float vacc = 0.0f;
+              for (int64_t i = 0; i < N; i++)
+                {
+                  const float d = xd[i * C + c] - mean;
+                  vacc = fmaf (d, d, vacc);
+                }
+              var_sum = vacc;
+            }
+          else
+            {
+              double acc = 0.0;
+              for (int64_t i = 0; i < N; i++)
+                for (int64_t s = 0; s < S; s++)
+                  acc += xd[(i * C + c) * S + s];
+              mean = (float) (acc / (double) n);
+              double vacc = 0.0;
+              for (int64_t i = 0; i < N; i++)
+                for (int64_t s = 0; s < S; s++)
+                  {
+                    const float d = xd[(i * C + c) * S + s] - mean;
+                    vacc += (float) (d * d);
+                  }
+              var_sum = (float) vacc;
+            }
+          invstd = (float) (1.0 / sqrt ((double) (var_sum / (float) n) + p->eps));
+          if (update)
+            {
+              const float unbiased = var_sum / (float) (n - 1);
+              ps_tensor_f32 (new_rm)[c] = fmaf (mom, mean, (1.0f - mom) * rm[c]);
+              ps_tensor_f32 (new_rv)[c] = fmaf (mom, unbiased, (1.0f - mom) * rv[c]);
+            }
+        }
+      else
+        {
+          mean = rm[c];
+          invstd = 1.0f / sqrtf (rv[c] + (float) p->eps);
+        }
+      const float alpha = invstd * (w ? w[c] : 1.0f);
+      const float beta = (b ? b[c] : 0.0f) - mean * alpha;
+      for (int64_t i = 0; i < N; i++)
+        for (int64_t s = 0; s < S; s++)
+          {
+            const int64_t k = (i * C + c) * S + s;
+            yd[k] = fmaf (xd[k], alpha, beta);
+          }
+    }
+  if (update)
+    {
+      ps_param_set_value (prm, new_rm);
+      ps_param_set_value (prv, new_rv);
+      ps_param_set_value (pnb, new_nb);
+    }
+  return g_steal_pointer (&y);
+}
+
+static char *
+batch_norm_extra_repr (const PsModule *self)
+{
+  const BatchNormPriv *p = PS_MODULE_PRIV (self, BatchNormPriv);
+  g_autofree char *e = py_double (p->eps);
+  g_autofree char *m = p->has_momentum ? py_double (p->momentum) : g_strdup ("None");
+  return g_strdup_printf ("%" G_GINT64_FORMAT ", eps=%s, momentum=%s, affine=%s, track_running_stats=%s",
+                          p->num_features, e, m, p->affine ? "True" : "False", p->track ? "True" : "False");
+}
+
+const PsModuleClass ps_batch_norm1d_class = {
+  .name = "BatchNorm1d",
+  .args = batch_norm_args,
+  .priv_size = sizeof (BatchNormPriv),
+  .construct = batch_norm_construct,
+  .reset_parameters = batch_norm_reset,
+  .forward = batch_norm_forward,
+  .extra_repr = batch_norm_extra_repr,
+};
+
+const PsModuleClass ps_batch_norm2d_class = {
+  .name = "BatchNorm2d",
+  .args = batch_norm_args,
+  .priv_size = sizeof (BatchNormPriv),
+  .construct = batch_norm_construct,
+  .reset_parameters = batch_norm_reset,
+  .forward = batch_norm_forward,
+  .extra_repr = batch_norm_extra_repr,
+};

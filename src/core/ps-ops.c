@@ -1,2 +1,251 @@
-/* ps-ops.c — placeholder; to be implemented. */
-#include "ps-tensor.h"
+/* ps-ops.c — forward kernels (see ps-ops.h).
+ *
+ * Linear dispatch, as ATen 1.13 at::linear does it (aten/src/ATen/native/Linear.cpp), because the
+ * two BLAS call patterns round differently once K spans several OpenBLAS K-blocks (K > 384 for the
+ * Haswell sgemm kernel; measured: K=784, 4-D input, addmm ≠ mm+add):
+ *   - 2-D input with bias, or contiguous 3-D input with bias → addmm(bias, x, Wᵀ): Y pre-filled
+ *     with the broadcast bias, sgemm with beta = 1;
+ *   - otherwise (1-D input, ≥4-D input, or no bias) → matmul(x, Wᵀ) = mm on the (N, in) fold with
+ *     beta = 0, then Y += bias as a separate float add.
+ * Row-major Y(N,out) = X(N,in)·Wᵀ is cblas_sgemm(RowMajor, NoTrans, Trans, N, out, in, …), which
+ * OpenBLAS turns into exactly ATen's column-major call sgemm_('T','N', out, N, in, 1, W, in, X,
+ * in, beta, Y, out).
+ *
+ * Threads. OpenBLAS results depend on its thread count: with 1 thread, sgemm takes the
+ * single-threaded driver and sums K in a different blocking than with ≥2 threads (measured with
+ * torch 1.13 here: Linear(784→256, N=64) and (4096→4096, N=256) outputs differ between
+ * OPENBLAS_NUM_THREADS=1 and 2, while 2, 3, 4 agree — OpenBLAS caps at the CPU count; problems with
+ * M·N·K ≤ 262144 always run single-threaded). torch never sets OpenBLAS's thread count:
+ * torch.set_num_threads()/get_num_threads() (= 1 here: one physical core, 2 SMT CPUs) only size
+ * torch's OpenMP pool, and Debian's torch links the same pthread OpenBLAS, whose pool size comes
+ * from OPENBLAS_NUM_THREADS, else GOTO_NUM_THREADS, else OMP_NUM_THREADS, else the number of CPUs
+ * (2 here), capped at the CPU count. So a torch process and Paramscope started in the same
+ * environment get the same count from the library itself. We read it once, before anything in
+ * our process could change it, let PS_BLAS_THREADS override it (to match a torch run made with
+ * another OPENBLAS_NUM_THREADS), and re-assert it before every BLAS call so that no other code in
+ * the process can silently change our results. */
+#include "ps-ops.h"
+
+#include <cblas.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* OpenBLAS extensions (declared in OpenBLAS's cblas.h; repeated so a netlib cblas.h still
+ * compiles against the OpenBLAS we link). */
+extern void openblas_set_num_threads (int num_threads);
+extern int openblas_get_num_threads (void);
+
+static int
+blas_threads_once (void)
+{
+  static gsize once = 0;
+  static int threads = 1;
+  if (g_once_init_enter (&once))
+    {
+      int n = openblas_get_num_threads ();
+      const char *env = g_getenv ("PS_BLAS_THREADS");
+      if (env != NULL && *env != '\0')
+        {
+          char *end = NULL;
+          long v = strtol (env, &end, 10);
+          if (end != env && *end == '\0' && v >= 1 && v <= 1024)
+            n = (int) v;
+          else
+            g_warning ("PS_BLAS_THREADS='%s' is not a thread count; using %d", env, n);
+        }
+      threads = n < 1 ? 1 : n;
+      g_once_init_leave (&once, 1);
+    }
+  return threads;
+}
+
+int
+ps_ops_blas_threads (void)
+{
+  return blas_threads_once ();
+}
+
+static void
+pin_blas_threads (void)
+{
+  int n = blas_threads_once ();
+  if (openblas_get_num_threads () != n)
+    openblas_set_num_threads (n);
+}
+
+void
+ps_ops_sgemm (bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+              float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+              float beta, float *c, int64_t ldc)
+{
+  g_return_if_fail (m >= 0 && n >= 0 && k >= 0);
+  g_return_if_fail (m <= INT_MAX && n <= INT_MAX && k <= INT_MAX);
+  g_return_if_fail (lda <= INT_MAX && ldb <= INT_MAX && ldc <= INT_MAX);
+  if (m == 0 || n == 0)
+    return;
+  if (k == 0)
+    {
+      /* BLAS rejects lda = 0; the product is empty, only beta·C remains (ATen does the same). */
+      for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++)
+          c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+      return;
+    }
+  pin_blas_threads ();
+  cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+               (int) m, (int) n, (int) k, alpha, a, (int) lda, b, (int) ldb, beta, c, (int) ldc);
+}
+
+/* ---------- linear ---------- */
+
+typedef struct {
+  int64_t rows;       /* N: product of all input dims but the last (1 for a 1-D input) */
+  int64_t in, out;
+  int out_ndim;
+  int64_t out_shape[PS_MAX_DIMS];
+  gboolean addmm;     /* bias pre-filled, beta = 1 (else mm with beta = 0, then add) */
+} LinearPlan;
+
+/* Validates like ATen and fills the plan. Error texts are torch's. */
+static gboolean
+linear_plan (const PsTensor *x, const PsTensor *w, const PsTensor *b, LinearPlan *plan, GError **error)
+{
+  g_return_val_if_fail (x != NULL && w != NULL, FALSE);
+  if (x->dtype != PS_DTYPE_FLOAT32 || w->dtype != PS_DTYPE_FLOAT32
+      || (b != NULL && b->dtype != PS_DTYPE_FLOAT32))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "linear: expected float32 tensors, got input %s and weight %s",
+                   ps_dtype_name (x->dtype), ps_dtype_name (w->dtype));
+      return FALSE;
+    }
+  if (w->ndim != 2)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "linear: weight must be 2-D (out_features, in_features), got %d-D", w->ndim);
+      return FALSE;
+    }
+  if (x->ndim == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "both arguments to matmul need to be at least 1D, but they are 0D and 2D");
+      return FALSE;
+    }
+  int64_t in = x->shape[x->ndim - 1];
+  int64_t rows = 1;
+  for (int i = 0; i < x->ndim - 1; i++)
+    rows *= x->shape[i];   /* cannot overflow: x->numel did not */
+  plan->rows = rows;
+  plan->in = w->shape[1];
+  plan->out = w->shape[0];
+  if (in != plan->in)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "mat1 and mat2 shapes cannot be multiplied (%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+                   " and %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT ")", rows, in, plan->in, plan->out);
+      return FALSE;
+    }
+  plan->addmm = b != NULL && (x->ndim == 2 || x->ndim == 3);
+  if (b != NULL)
+    {
+      if (b->ndim != 1)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                       "linear: bias must be 1-D (out_features), got %d-D", b->ndim);
+          return FALSE;
+        }
+      int64_t bn = b->shape[0];
+      if (bn != plan->out && bn != 1)
+        {
+          if (plan->addmm)
+            g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                         "The expanded size of the tensor (%" G_GINT64_FORMAT ") must match the existing "
+                         "size (%" G_GINT64_FORMAT ") at non-singleton dimension 1.  Target sizes: [%"
+                         G_GINT64_FORMAT ", %" G_GINT64_FORMAT "].  Tensor sizes: [%" G_GINT64_FORMAT "]",
+                         plan->out, bn, rows, plan->out, bn);
+          else
+            g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                         "The size of tensor a (%" G_GINT64_FORMAT ") must match the size of tensor b (%"
+                         G_GINT64_FORMAT ") at non-singleton dimension %d", plan->out, bn, x->ndim - 1);
+          return FALSE;
+        }
+    }
+  if (rows > INT_MAX || plan->in > INT_MAX || plan->out > INT_MAX)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW,
+                   "linear: dimensions (%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " and %" G_GINT64_FORMAT
+                   "x%" G_GINT64_FORMAT ") exceed the BLAS integer range", rows, in, plan->in, plan->out);
+      return FALSE;
+    }
+  plan->out_ndim = x->ndim;
+  memcpy (plan->out_shape, x->shape, sizeof plan->out_shape);
+  plan->out_shape[x->ndim - 1] = plan->out;
+  return TRUE;
+}
+
+static inline float
+bias_at (const float *bias, int64_t bn, int64_t j)
+{
+  return bias[bn == 1 ? 0 : j];
+}
+
+PsTensor *
+ps_ops_linear (const PsTensor *x, const PsTensor *w, const PsTensor *b, GError **error)
+{
+  LinearPlan plan;
+  if (!linear_plan (x, w, b, &plan, error))
+    return NULL;
+  PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, plan.out_ndim, plan.out_shape, error);
+  if (y == NULL)
+    return NULL;
+  float *Y = ps_tensor_f32 (y);
+  const float *bias = b ? ps_tensor_cf32 (b) : NULL;
+  int64_t bn = b ? b->shape[0] : 0;
+  if (plan.addmm)
+    {
+      /* Y(N,out) = bias broadcast over rows, then Y += X·Wᵀ (beta = 1). */
+      for (int64_t i = 0; i < plan.rows; i++)
+        for (int64_t j = 0; j < plan.out; j++)
+          Y[i * plan.out + j] = bias_at (bias, bn, j);
+      ps_ops_sgemm (false, true, plan.rows, plan.out, plan.in, 1.0f, ps_tensor_cf32 (x), plan.in,
+                    ps_tensor_cf32 (w), plan.in, 1.0f, Y, plan.out);
+    }
+  else
+    {
+      /* matmul: Y = X·Wᵀ (beta = 0), then Y += bias as its own rounding step. */
+      ps_ops_sgemm (false, true, plan.rows, plan.out, plan.in, 1.0f, ps_tensor_cf32 (x), plan.in,
+                    ps_tensor_cf32 (w), plan.in, 0.0f, Y, plan.out);
+      if (bias != NULL)
+        for (int64_t i = 0; i < plan.rows; i++)
+          for (int64_t j = 0; j < plan.out; j++)
+            Y[i * plan.out + j] += bias_at (bias, bn, j);
+    }
+  return y;
+}
+
+PsTensor *
+ps_ops_linear_naive (const PsTensor *x, const PsTensor *w, const PsTensor *b, GError **error)
+{
+  LinearPlan plan;
+  if (!linear_plan (x, w, b, &plan, error))
+    return NULL;
+  PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, plan.out_ndim, plan.out_shape, error);
+  if (y == NULL)
+    return NULL;
+  const float *X = ps_tensor_cf32 (x);
+  const float *W = ps_tensor_cf32 (w);
+  const float *bias = b ? ps_tensor_cf32 (b) : NULL;
+  int64_t bn = b ? b->shape[0] : 0;
+  float *Y = ps_tensor_f32 (y);
+  for (int64_t i = 0; i < plan.rows; i++)
+    for (int64_t j = 0; j < plan.out; j++)
+      {
+        double acc = bias ? (double) bias_at (bias, bn, j) : 0.0;
+        const float *xr = X + i * plan.in, *wr = W + j * plan.in;
+        for (int64_t p = 0; p < plan.in; p++)
+          acc += (double) xr[p] * (double) wr[p];
+        Y[i * plan.out + j] = (float) acc;
+      }
+  return y;
+}

@@ -9,6 +9,12 @@
 
 G_BEGIN_DECLS
 
+/* The OpenBLAS thread count every ps_ops_* BLAS call runs with: OpenBLAS's own default for this
+ * process (OPENBLAS_NUM_THREADS / GOTO_NUM_THREADS / OMP_NUM_THREADS, else the CPU count — what
+ * torch's OpenBLAS uses in the same environment), or PS_BLAS_THREADS when set. Results of
+ * sgemm depend on it (1 vs ≥2 threads differ); see ps-ops.c. */
+int       ps_ops_blas_threads (void);
+
 /* C(m,n) = alpha·op(A)·op(B) + beta·C, row-major, a thin wrapper over cblas_sgemm. */
 void      ps_ops_sgemm        (bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                                float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,

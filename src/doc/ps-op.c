@@ -1,2 +1,736 @@
-/* ps-op.c — placeholder; to be implemented. */
-#include <glib.h>
+/* ps-op.c — see ps-op.h. Each op kind is one apply function working on a clone of the previous
+ * state; ps_op_apply_full does the cloning, error prefixing and step stamping around it. */
+#include "ps-op.h"
+#include "ps-recipe.h"
+#include "ps-init.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef gboolean (*ApplyFunc) (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx,
+                               GError **error);
+
+/* Errors inside apply functions are set without the "op N (kind): " prefix; apply_full adds it. */
+static void G_GNUC_PRINTF (3, 4)
+field_error (GError **error, const char *field, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "field '%s': %s", field, msg);
+}
+
+static gboolean
+resolve_module (PsState *state, JsonObject *op, const char *field, PsModule **out, GError **error)
+{
+  const char *target = json_object_get_string_member (op, field);
+  PsParam *p = NULL;
+  if (!ps_state_resolve (state, target, out, &p, error))
+    {
+      g_prefix_error (error, "field '%s': ", field);
+      return FALSE;
+    }
+  if (p != NULL)
+    {
+      field_error (error, field, "'%s' is a %s, not a module", target, p->is_buffer ? "buffer" : "parameter");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---------- module ---------- */
+
+static gboolean
+apply_module (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  const char *id = json_object_get_string_member (op, "id");
+  const char *type = json_object_get_string_member (op, "type");
+  if (ps_state_get_module (state, id) != NULL)
+    {
+      field_error (error, "id", "duplicate id '%s' (a module with this id already exists)", id);
+      return FALSE;
+    }
+  const PsModuleClass *klass = ps_module_class_lookup (type);
+  g_autoptr (PsModule) m = NULL;
+  if (klass != NULL && klass->is_container)
+    {
+      const char *display = json_object_has_member (op, "class")
+                            ? json_object_get_string_member (op, "class") : NULL;
+      m = ps_module_new_container (type, display, error);
+      if (m == NULL)
+        {
+          g_prefix_error (error, "field 'type': ");
+          return FALSE;
+        }
+      JsonNode *children = json_object_get_member (op, "children");
+      if (children != NULL && JSON_NODE_HOLDS_ARRAY (children))
+        {
+          JsonArray *a = json_node_get_array (children);
+          for (guint i = 0; i < json_array_get_length (a); i++)
+            {
+              const char *cid = json_array_get_string_element (a, i);
+              PsModule *c = ps_state_get_module (state, cid);
+              char name[24];
+              g_snprintf (name, sizeof name, "%u", i);
+              if (c == NULL)
+                {
+                  field_error (error, "children", "no module with id '%s'", cid);
+                  return FALSE;
+                }
+              if (!ps_module_add_child (m, name, c, error))
+                {
+                  g_prefix_error (error, "field 'children': ");
+                  return FALSE;
+                }
+            }
+        }
+      else if (children != NULL)
+        {
+          JsonObject *o = json_node_get_object (children);
+          g_autoptr (GList) names = json_object_get_members (o);
+          for (GList *l = names; l; l = l->next)
+            {
+              const char *cid = json_object_get_string_member (o, l->data);
+              PsModule *c = ps_state_get_module (state, cid);
+              if (c == NULL)
+                {
+                  field_error (error, "children", "'%s': no module with id '%s'", (char *) l->data, cid);
+                  return FALSE;
+                }
+              if (!ps_module_add_child (m, l->data, c, error))
+                {
+                  g_prefix_error (error, "field 'children': ");
+                  return FALSE;
+                }
+            }
+        }
+    }
+  else
+    {
+      g_autoptr (PsArgs) args = ps_recipe_args_from_json (json_object_get_member (op, "args"), error);
+      if (args == NULL)
+        {
+          g_prefix_error (error, "field 'args': ");
+          return FALSE;
+        }
+      m = ps_module_new (type, args, &state->gen, error);
+      if (m == NULL)
+        {
+          g_prefix_error (error, "field 'args': ");
+          return FALSE;
+        }
+    }
+  m->created_step = (int) n;
+  ps_state_add_module (state, id, m);
+  return TRUE;
+}
+
+/* ---------- attach / detach ---------- */
+
+static gboolean
+apply_attach (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  PsModule *parent, *child;
+  const char *name = json_object_get_string_member (op, "name");
+  if (!resolve_module (state, op, "parent", &parent, error) || !resolve_module (state, op, "child", &child, error))
+    return FALSE;
+  if (ps_module_get_child (parent, name) != NULL || ps_module_get_param (parent, name) != NULL)
+    {
+      field_error (error, "name", "'%s' already has a child, parameter or buffer named '%s' (detach it first)",
+                   json_object_get_string_member (op, "parent"), name);
+      return FALSE;
+    }
+  if (!ps_module_add_child (parent, name, child, error))
+    {
+      g_prefix_error (error, "field 'child': ");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+apply_detach (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  PsModule *parent;
+  if (!resolve_module (state, op, "parent", &parent, error))
+    return FALSE;
+  if (!ps_module_remove_child (parent, json_object_get_string_member (op, "name"), error))
+    {
+      g_prefix_error (error, "field 'name': ");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---------- init ---------- */
+
+/* fn(args) on a fresh tensor, swapped in: the old value stays intact for earlier snapshots. */
+static gboolean
+init_param (PsState *state, PsParam *p, const char *fn, JsonNode *args_node, GError **error)
+{
+  g_autoptr (PsArgs) args = ps_recipe_args_from_json (args_node, error);
+  if (args == NULL)
+    return FALSE;
+  g_autoptr (PsTensor) t = ps_param_new_like (p, error);
+  if (t == NULL)
+    return FALSE;
+  PsInitInfo info;
+  ps_init_info_clear (&info);
+  if (!ps_init_apply (t, fn, args, &state->gen, &info, error))
+    return FALSE;
+  ps_param_set_value (p, t);
+  p->init = info;
+  return TRUE;
+}
+
+static gboolean
+apply_init (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  const char *target = json_object_get_string_member (op, "target");
+  PsParam *p = NULL;
+  if (!ps_state_resolve (state, target, NULL, &p, error))
+    {
+      g_prefix_error (error, "field 'target': ");
+      return FALSE;
+    }
+  if (p == NULL)
+    {
+      field_error (error, "target", "'%s' is a module, not a parameter (init_modules initializes the "
+                   "modules below it)", target);
+      return FALSE;
+    }
+  if (p->value == NULL)
+    {
+      field_error (error, "target", "Attempted to use an uninitialized parameter '%s': run a forward "
+                   "first to materialize it", target);
+      return FALSE;
+    }
+  const char *fn = json_object_get_string_member (op, "fn");
+  if (!init_param (state, p, fn, json_object_get_member (op, "args"), error))
+    {
+      g_prefix_error (error, "%s: ", fn);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+apply_init_modules (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  PsModule *target;
+  if (!resolve_module (state, op, "target", &target, error))
+    return FALSE;
+  const char *match = json_object_get_string_member (op, "match");
+  static const char *const slots[] = { "weight", "bias" };
+  /* for m in target.modules(): if isinstance(m, match): init weight, then bias */
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (target, TRUE);
+  for (guint i = 0; i < mods->len; i++)
+    {
+      PsNamedItem *it = g_ptr_array_index (mods, i);
+      if (strcmp (it->module->klass->name, match) != 0)
+        continue;
+      for (guint s = 0; s < G_N_ELEMENTS (slots); s++)
+        {
+          JsonNode *spec = json_object_get_member (op, slots[s]);
+          PsParam *p = ps_module_get_param (it->module, slots[s]);
+          if (spec == NULL || p == NULL || p->is_buffer)
+            continue;   /* `if m.bias is not None` */
+          JsonObject *so = json_node_get_object (spec);
+          const char *fn = json_object_get_string_member (so, "fn");
+          if (!init_param (state, p, fn, json_object_get_member (so, "args"), error))
+            {
+              g_prefix_error (error, "field '%s': %s on %s%s%s: ", slots[s], fn, *it->path ? it->path : "",
+                              *it->path ? "." : "", slots[s]);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+apply_reset_parameters (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  PsModule *target;
+  if (!resolve_module (state, op, "target", &target, error))
+    return FALSE;
+  return ps_module_reset_parameters (target, &state->gen, error);
+}
+
+static gboolean
+apply_manual_seed (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  /* negative seeds are taken mod 2^64, like torch */
+  ps_generator_manual_seed (&state->gen, (uint64_t) json_object_get_int_member (op, "seed"));
+  return TRUE;
+}
+
+static gboolean
+apply_mode (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  PsModule *target;
+  if (!resolve_module (state, op, "target", &target, error))
+    return FALSE;
+  ps_module_set_training (target, json_object_get_boolean_member (op, "train"));
+  return TRUE;
+}
+
+/* ---------- forward ---------- */
+
+/* The input tensor, drawn from the generator exactly as torch.randn/rand/randint would. */
+static PsTensor *
+make_input (PsState *state, const PsInputSpec *spec, GError **error)
+{
+  g_autoptr (PsTensor) t = NULL;
+  switch (spec->kind)
+    {
+    case PS_INPUT_RANDN:
+    case PS_INPUT_RAND:
+      t = ps_tensor_new_empty (PS_DTYPE_FLOAT32, spec->ndim, spec->shape, error);
+      if (t == NULL)
+        return NULL;
+      if (spec->kind == PS_INPUT_RANDN)
+        ps_generator_normal_f32 (&state->gen, ps_tensor_f32 (t), (size_t) t->numel, 0.0, 1.0, TRUE);
+      else
+        ps_generator_uniform_f32 (&state->gen, ps_tensor_f32 (t), (size_t) t->numel, 0.0, 1.0);
+      break;
+    case PS_INPUT_ZEROS:
+    case PS_INPUT_ONES:
+      t = ps_tensor_new (PS_DTYPE_FLOAT32, spec->ndim, spec->shape, error);
+      if (t == NULL)
+        return NULL;
+      if (spec->kind == PS_INPUT_ONES)
+        for (int64_t i = 0; i < t->numel; i++)
+          ps_tensor_f32 (t)[i] = 1.0f;
+      break;
+    case PS_INPUT_RANDINT:
+      t = ps_tensor_new_empty (PS_DTYPE_INT64, spec->ndim, spec->shape, error);
+      if (t == NULL)
+        return NULL;
+      if (!ps_generator_randint (&state->gen, spec->low, spec->high, ps_tensor_i64 (t), (size_t) t->numel,
+                                 error))
+        return NULL;
+      break;
+    case PS_INPUT_VALUE:
+      t = ps_tensor_new_empty (spec->dtype, spec->ndim, spec->shape, error);
+      if (t == NULL)
+        return NULL;
+      for (int64_t i = 0; i < t->numel; i++)
+        {
+          double d = g_array_index (spec->values, double, i);
+          if (spec->dtype == PS_DTYPE_FLOAT32)
+            ps_tensor_f32 (t)[i] = (float) d;
+          else
+            ps_tensor_i64 (t)[i] = (int64_t) d;
+        }
+      break;
+    }
+  return g_steal_pointer (&t);
+}
+
+static gboolean
+apply_forward (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  PsModule *target;
+  if (!resolve_module (state, op, "target", &target, error))
+    return FALSE;
+  PsInputSpec spec;
+  if (!ps_recipe_parse_input (json_object_get_member (op, "input"), &spec, error))
+    {
+      g_prefix_error (error, "field 'input': ");
+      return FALSE;
+    }
+  g_autoptr (PsTensor) x = make_input (state, &spec, error);
+  ps_input_spec_clear (&spec);
+  if (x == NULL)
+    {
+      g_prefix_error (error, "field 'input': ");
+      return FALSE;
+    }
+  g_autoptr (PsTensor) y = ps_module_forward (target, x, &state->gen, error);
+  if (y == NULL)
+    return FALSE;
+  g_autofree char *dflt = g_strdup_printf ("output%u", n);
+  const char *name = json_object_has_member (op, "name") ? json_object_get_string_member (op, "name") : dflt;
+  ps_state_set_output (state, name, y);
+  return TRUE;
+}
+
+/* ---------- load ---------- */
+
+/* Hook for loading weights from a file (safetensors/npz) into a module: materializes lazy
+ * parameters from the file's shapes without drawing, checks sha256, strict key matching.
+ * Not implemented yet: the op is recognised, validated, and fails cleanly. */
+static gboolean
+apply_load (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  PsModule *target;
+  if (!resolve_module (state, op, "target", &target, error))
+    return FALSE;
+  g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+               "field 'file': loading weights from a file is not supported by this version yet");
+  return FALSE;
+}
+
+/* ---------- driver ---------- */
+
+static const struct {
+  const char *kind;
+  ApplyFunc apply;
+} applies[] = {
+  { "module", apply_module },
+  { "attach", apply_attach },
+  { "detach", apply_detach },
+  { "init", apply_init },
+  { "init_modules", apply_init_modules },
+  { "reset_parameters", apply_reset_parameters },
+  { "manual_seed", apply_manual_seed },
+  { "mode", apply_mode },
+  { "forward", apply_forward },
+  { "load", apply_load },
+};
+
+static PsParam *
+find_param (PsModule *m, const char *name)
+{
+  return m ? ps_module_get_param (m, name) : NULL;
+}
+
+/* created_step / written_step of every parameter and buffer that this op created, materialized or
+ * swapped, by comparing with the corresponding module of the previous state. */
+static void
+stamp (PsState *next, GHashTable *inverse, guint n)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < next->module_ids->len; i++)
+    {
+      PsModule *root = g_hash_table_lookup (next->modules, g_ptr_array_index (next->module_ids, i));
+      g_autoptr (GPtrArray) mods = ps_module_named_modules (root, TRUE);
+      for (guint j = 0; j < mods->len; j++)
+        {
+          PsModule *m = ((PsNamedItem *) g_ptr_array_index (mods, j))->module;
+          if (!g_hash_table_add (seen, m))
+            continue;
+          PsModule *old = g_hash_table_lookup (inverse, m);
+          for (guint k = 0; k < m->params->len; k++)
+            {
+              PsParam *p = g_ptr_array_index (m->params, k);
+              PsParam *q = find_param (old, p->name);
+              if (q == NULL || (q->value == NULL && p->value != NULL))
+                {
+                  if (p->value != NULL || q == NULL)
+                    p->created_step = (int) n;
+                  p->written_step = p->value != NULL ? (int) n : -1;
+                }
+              else if (q->value != p->value)
+                p->written_step = (int) n;
+            }
+        }
+    }
+}
+
+PsState *
+ps_op_apply_full (const PsState *prev, JsonObject *op, guint op_number, const PsOpContext *ctx,
+                  GError **error)
+{
+  g_return_val_if_fail (prev != NULL && op != NULL, NULL);
+  static const PsOpContext no_ctx = { NULL };
+  if (ctx == NULL)
+    ctx = &no_ctx;
+  if (!ps_recipe_validate_op (op, op_number, error))
+    return NULL;
+  const char *kind = ps_recipe_op_kind (op);
+  ApplyFunc apply = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (applies); i++)
+    if (strcmp (applies[i].kind, kind) == 0)
+      apply = applies[i].apply;
+  g_assert (apply != NULL);   /* validate_op knows every kind */
+
+  g_autoptr (GHashTable) map = g_hash_table_new (NULL, NULL);
+  g_autoptr (PsState) next = ps_state_clone (prev, map);
+  next->step = op_number;
+  if (!apply (next, op, op_number, ctx, error))
+    {
+      g_prefix_error (error, "op %u (%s): ", op_number, kind);
+      return NULL;
+    }
+  g_autoptr (GHashTable) inverse = g_hash_table_new (NULL, NULL);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, map);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (inverse, v, k);
+  stamp (next, inverse, op_number);
+  return g_steal_pointer (&next);
+}
+
+PsState *
+ps_op_apply (const PsState *prev, JsonObject *op, guint op_number, GError **error)
+{
+  return ps_op_apply_full (prev, op, op_number, NULL, error);
+}
+
+/* ---------- descriptions ---------- */
+
+static void
+append_num (GString *s, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (buf, sizeof buf, "%.3g", fabs (v));
+  if (v < 0)
+    g_string_append (s, "\xe2\x88\x92");   /* U+2212 MINUS SIGN */
+  g_string_append (s, buf);
+}
+
+char *
+ps_init_info_summary (const PsInitInfo *info)
+{
+  GString *s = g_string_new (NULL);
+  switch (info->dist)
+    {
+    case PS_DIST_UNIFORM:
+      g_string_append (s, "~ U(");
+      append_num (s, info->a);
+      g_string_append (s, ", ");
+      append_num (s, info->b);
+      g_string_append (s, ")");
+      break;
+    case PS_DIST_NORMAL:
+    case PS_DIST_TRUNC_NORMAL:
+      g_string_append (s, "~ N(");
+      append_num (s, info->mean);
+      g_string_append (s, ", ");
+      append_num (s, info->std);
+      g_string_append (s, ")");
+      if (info->dist == PS_DIST_TRUNC_NORMAL)
+        {
+          g_string_append (s, " truncated to [");
+          append_num (s, info->a);
+          g_string_append (s, ", ");
+          append_num (s, info->b);
+          g_string_append (s, "]");
+        }
+      break;
+    case PS_DIST_CONSTANT:
+      g_string_append (s, "= ");
+      append_num (s, info->value);
+      break;
+    case PS_DIST_OTHER:
+    case PS_DIST_NONE:
+      break;
+    }
+  if (info->fn[0] != '\0')
+    g_string_append_printf (s, "%sby %s(%s)", s->len ? " " : "", info->fn, info->args);
+  return g_string_free (s, FALSE);
+}
+
+static void
+append_param (GString *s, const char *path, const PsParam *p)
+{
+  g_string_append (s, path);
+  if (p->value == NULL)
+    {
+      g_string_append (s, " uninitialized");
+      return;
+    }
+  g_autofree char *shape = ps_tensor_shape_string (p->value);
+  g_autofree char *init = ps_init_info_summary (&p->init);
+  g_string_append_printf (s, " %s", shape);
+  if (*init)
+    g_string_append_printf (s, " %s", init);
+}
+
+/* Parameters (and buffers) of `after` matching a step predicate, as "path shape init" phrases. */
+static guint
+append_stamped (GString *s, const PsState *after, guint n, gboolean created_only, const char *sep)
+{
+  g_autoptr (GPtrArray) items = ps_state_list_params (after);
+  guint count = 0;
+  for (guint i = 0; i < items->len; i++)
+    {
+      PsNamedItem *it = g_ptr_array_index (items, i);
+      gboolean hit = created_only ? it->param->created_step == (int) n : it->param->written_step == (int) n;
+      if (!hit)
+        continue;
+      if (count++ > 0)
+        g_string_append (s, sep);
+      append_param (s, it->path, it->param);
+    }
+  return count;
+}
+
+static const char *
+str_member (JsonObject *op, const char *name)
+{
+  JsonNode *n = json_object_get_member (op, name);
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+         ? json_node_get_string (n) : "?";
+}
+
+/* What the op was doing, for "… failed: message". */
+static char *
+op_action (JsonObject *op)
+{
+  const char *kind = ps_recipe_op_kind (op);
+  if (kind == NULL)
+    return g_strdup ("op");
+  if (strcmp (kind, "module") == 0)
+    return g_strdup_printf ("creating %s as %s", str_member (op, "type"), str_member (op, "id"));
+  if (strcmp (kind, "attach") == 0)
+    return g_strdup_printf ("attaching %s to %s as %s", str_member (op, "child"), str_member (op, "parent"),
+                            str_member (op, "name"));
+  if (strcmp (kind, "detach") == 0)
+    return g_strdup_printf ("detaching %s from %s", str_member (op, "name"), str_member (op, "parent"));
+  if (strcmp (kind, "init") == 0)
+    return g_strdup_printf ("%s on %s", str_member (op, "fn"), str_member (op, "target"));
+  if (strcmp (kind, "init_modules") == 0)
+    return g_strdup_printf ("init loop over %s.modules()", str_member (op, "target"));
+  if (strcmp (kind, "reset_parameters") == 0)
+    return g_strdup_printf ("reset_parameters on %s", str_member (op, "target"));
+  if (strcmp (kind, "manual_seed") == 0)
+    return g_strdup ("manual_seed");
+  if (strcmp (kind, "mode") == 0)
+    return g_strdup_printf ("setting the mode of %s", str_member (op, "target"));
+  if (strcmp (kind, "forward") == 0)
+    return g_strdup_printf ("forward through %s", str_member (op, "target"));
+  if (strcmp (kind, "load") == 0)
+    return g_strdup_printf ("loading %s into %s", str_member (op, "file"), str_member (op, "target"));
+  return g_strdup (kind);
+}
+
+char *
+ps_op_describe (JsonObject *op, const PsState *before, const PsState *after, const GError *error)
+{
+  g_autofree char *action = op_action (op);
+  if (after == NULL)
+    {
+      const char *msg = error ? error->message : "unknown error";
+      /* drop our "op N (kind): " prefix: the timeline shows the step number already */
+      if (g_str_has_prefix (msg, "op "))
+        {
+          const char *p = strstr (msg, "): ");
+          if (p != NULL)
+            msg = p + 3;
+        }
+      return g_strdup_printf ("%s failed: %s", action, msg);
+    }
+
+  const char *kind = ps_recipe_op_kind (op);
+  guint n = after->step;
+  GString *s = g_string_new (NULL);
+  if (strcmp (kind, "module") == 0)
+    {
+      const char *id = str_member (op, "id");
+      PsModule *m = ps_state_get_module (after, id);
+      if (m->klass->is_container)
+        {
+          if (m->display_class != NULL)
+            g_string_append_printf (s, "%s (%s)", m->display_class, m->klass->name);
+          else
+            g_string_append (s, m->klass->name);
+          g_string_append_printf (s, " created as %s", id);
+          if (m->children->len == 0)
+            g_string_append (s, ", empty");
+          else
+            g_string_append (s, " with ");
+          g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+          gboolean shared = FALSE;
+          for (guint i = 0; i < m->children->len; i++)
+            {
+              PsModule *c = g_ptr_array_index (m->children, i);
+              shared |= !g_hash_table_add (seen, c);
+              g_string_append_printf (s, "%s(%s): %s", i ? ", " : "", (char *) g_ptr_array_index (m->child_names, i),
+                                      c->id ? c->id : ps_module_class_name (c));
+            }
+          if (shared)
+            g_string_append (s, " (one module at several places: shared, one set of parameters)");
+        }
+      else
+        {
+          g_autofree char *d = ps_module_describe (m);
+          g_string_append_printf (s, "%s created as %s", d, id);
+          if (m->params->len > 0)
+            {
+              g_string_append (s, ": ");
+              for (guint i = 0; i < m->params->len; i++)
+                {
+                  PsParam *p = g_ptr_array_index (m->params, i);
+                  if (i)
+                    g_string_append (s, ", ");
+                  append_param (s, p->name, p);
+                }
+              if (m->klass->is_lazy)
+                g_string_append (s, " (lazy: materialized by the first forward)");
+            }
+        }
+    }
+  else if (strcmp (kind, "attach") == 0)
+    g_string_append_printf (s, "attached %s to %s as %s", str_member (op, "child"), str_member (op, "parent"),
+                            str_member (op, "name"));
+  else if (strcmp (kind, "detach") == 0)
+    g_string_append_printf (s, "detached %s from %s", str_member (op, "name"), str_member (op, "parent"));
+  else if (strcmp (kind, "init") == 0)
+    {
+      PsParam *p = NULL;
+      ps_state_resolve (after, str_member (op, "target"), NULL, &p, NULL);
+      if (p != NULL)
+        append_param (s, str_member (op, "target"), p);
+    }
+  else if (strcmp (kind, "init_modules") == 0)
+    {
+      g_string_append_printf (s, "init loop over %s.modules() matching %s: ", str_member (op, "target"),
+                              str_member (op, "match"));
+      if (append_stamped (s, after, n, FALSE, ", ") == 0)
+        g_string_append (s, "nothing matched");
+    }
+  else if (strcmp (kind, "reset_parameters") == 0)
+    {
+      g_string_append_printf (s, "reset_parameters on %s: ", str_member (op, "target"));
+      if (append_stamped (s, after, n, FALSE, ", ") == 0)
+        g_string_append (s, "nothing to reset");
+    }
+  else if (strcmp (kind, "manual_seed") == 0)
+    g_string_append_printf (s, "torch.manual_seed(%" G_GINT64_FORMAT ")", json_object_get_int_member (op, "seed"));
+  else if (strcmp (kind, "mode") == 0)
+    {
+      gboolean train = json_object_get_boolean_member (op, "train");
+      g_string_append_printf (s, "%s.train(%s): %s mode", str_member (op, "target"), train ? "True" : "False",
+                              train ? "training" : "evaluation");
+    }
+  else if (strcmp (kind, "forward") == 0)
+    {
+      PsInputSpec spec;
+      g_autofree char *input = NULL;
+      if (ps_recipe_parse_input (json_object_get_member (op, "input"), &spec, NULL))
+        {
+          input = ps_input_spec_describe (&spec);
+          ps_input_spec_clear (&spec);
+        }
+      g_autofree char *dflt = g_strdup_printf ("output%u", n);
+      const char *name = json_object_has_member (op, "name") ? str_member (op, "name") : dflt;
+      PsTensor *y = ps_state_get_output (after, name);
+      g_autofree char *shape = y ? ps_tensor_shape_string (y) : g_strdup ("?");
+      g_string_append_printf (s, "forward through %s: input %s \xe2\x86\x92 %s %s", str_member (op, "target"),
+                              input ? input : "?", name, shape);
+      GString *mat = g_string_new (NULL);
+      if (append_stamped (mat, after, n, TRUE, ", ") > 0)
+        g_string_append_printf (s, "; materialized %s", mat->str);
+      g_string_free (mat, TRUE);
+      GString *wr = g_string_new (NULL);
+      g_autoptr (GPtrArray) items = ps_state_list_params (after);
+      guint nw = 0;
+      for (guint i = 0; i < items->len; i++)
+        {
+          PsNamedItem *it = g_ptr_array_index (items, i);
+          if (it->param->written_step == (int) n && it->param->created_step != (int) n)
+            g_string_append_printf (wr, "%s%s", nw++ ? ", " : "", it->path);
+        }
+      if (nw > 0)
+        g_string_append_printf (s, "; updated %s", wr->str);
+      g_string_free (wr, TRUE);
+    }
+  else
+    g_string_append (s, action);
+  return g_string_free (s, FALSE);
+}

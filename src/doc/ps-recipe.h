@@ -10,6 +10,9 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include "ps-error.h"
+#include "ps-args.h"
+#include "ps-generator.h"
+#include "ps-tensor.h"
 
 G_BEGIN_DECLS
 
@@ -17,7 +20,14 @@ typedef struct {
   int64_t seed;        /* as torch.manual_seed takes it (negative allowed, mod 2^64) */
   char *root;          /* id of the module shown as the model; may be NULL until one exists */
   GPtrArray *ops;      /* JsonObject*, owned refs */
+  /* Added after the first draft (additive): */
+  PsFlavour flavour;   /* "flavour": generator kernel flavour; PS_FLAVOUR_AVX2 by default */
+  char *description;   /* optional top-level "description"; NULL if none */
+  JsonObject *extra;   /* top-level "x-…" extension members, kept for the round trip; NULL if none */
 } PsRecipe;
+
+#define PS_RECIPE_FORMAT  "paramscope-recipe"
+#define PS_RECIPE_VERSION 1
 
 PsRecipe   *ps_recipe_new            (int64_t seed);
 void        ps_recipe_free           (PsRecipe *recipe);
@@ -32,6 +42,37 @@ gboolean    ps_recipe_validate_op    (JsonObject *op, guint index, GError **erro
 /* Appends a validated op (takes a ref). */
 gboolean    ps_recipe_append_op      (PsRecipe *recipe, JsonObject *op, GError **error);
 const char *ps_recipe_op_kind        (JsonObject *op);   /* the "op" string */
+/* NULL-terminated list of every op kind ("module", "attach", …, "load"). */
+const char *const *ps_recipe_op_kinds (void);
+
+/* A recipe "args" object (NULL node = none) as PsArgs: JSON int/float/bool/string/null and arrays
+ * of ints (tuples). Errors name the argument. */
+PsArgs     *ps_recipe_args_from_json (JsonNode *node, GError **error);
+
+/* A forward op's "input", parsed and checked (it does not draw: see ps-op.c). */
+typedef enum {
+  PS_INPUT_RANDN,
+  PS_INPUT_RAND,
+  PS_INPUT_ZEROS,
+  PS_INPUT_ONES,
+  PS_INPUT_RANDINT,
+  PS_INPUT_VALUE,
+} PsInputKind;
+
+typedef struct {
+  PsInputKind kind;
+  PsDType dtype;                /* FLOAT32, or INT64 for randint / integer values */
+  int ndim;
+  int64_t shape[PS_MAX_DIMS];
+  int64_t numel;
+  int64_t low, high;            /* randint */
+  GArray *values;               /* VALUE: double (FLOAT32) or int64_t (INT64), row-major; else NULL */
+} PsInputSpec;
+
+gboolean    ps_recipe_parse_input    (JsonNode *node, PsInputSpec *spec, GError **error);
+void        ps_input_spec_clear      (PsInputSpec *spec);
+/* "randn(1, 10)", "randint(0, 10, (3, 4))", "tensor([[1, 2]])" */
+char       *ps_input_spec_describe   (const PsInputSpec *spec);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsRecipe, ps_recipe_free)
 

@@ -1,2 +1,206 @@
-/* ps-state.c — placeholder; to be implemented. */
-#include <glib.h>
+/* ps-state.c — see ps-state.h. */
+#include "ps-state.h"
+
+#include <string.h>
+
+PsState *
+ps_state_new (int64_t seed, PsFlavour flavour, const char *root)
+{
+  PsState *s = g_new0 (PsState, 1);
+  g_atomic_ref_count_init (&s->ref_count);
+  s->root = g_strdup (root);
+  ps_generator_init (&s->gen, (uint64_t) seed, flavour);
+  s->module_ids = g_ptr_array_new_with_free_func (g_free);
+  s->modules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_module_unref);
+  s->output_names = g_ptr_array_new_with_free_func (g_free);
+  s->outputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_tensor_unref);
+  return s;
+}
+
+PsState *
+ps_state_ref (PsState *state)
+{
+  g_atomic_ref_count_inc (&state->ref_count);
+  return state;
+}
+
+void
+ps_state_unref (PsState *state)
+{
+  if (state == NULL || !g_atomic_ref_count_dec (&state->ref_count))
+    return;
+  g_free (state->root);
+  g_ptr_array_unref (state->module_ids);
+  g_hash_table_unref (state->modules);
+  g_ptr_array_unref (state->output_names);
+  g_hash_table_unref (state->outputs);
+  g_free (state);
+}
+
+PsState *
+ps_state_clone (const PsState *state, GHashTable *map)
+{
+  g_autoptr (GHashTable) own = NULL;
+  if (map == NULL)
+    map = own = g_hash_table_new (NULL, NULL);
+  PsState *c = g_new0 (PsState, 1);
+  g_atomic_ref_count_init (&c->ref_count);
+  c->step = state->step;
+  c->root = g_strdup (state->root);
+  c->gen = state->gen;
+  c->module_ids = g_ptr_array_new_with_free_func (g_free);
+  c->modules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_module_unref);
+  for (guint i = 0; i < state->module_ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (state->module_ids, i);
+      PsModule *m = g_hash_table_lookup (state->modules, id);
+      g_ptr_array_add (c->module_ids, g_strdup (id));
+      g_hash_table_insert (c->modules, g_strdup (id), ps_module_clone_tree (m, map));
+    }
+  c->output_names = g_ptr_array_new_with_free_func (g_free);
+  c->outputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_tensor_unref);
+  for (guint i = 0; i < state->output_names->len; i++)
+    {
+      const char *name = g_ptr_array_index (state->output_names, i);
+      g_ptr_array_add (c->output_names, g_strdup (name));
+      g_hash_table_insert (c->outputs, g_strdup (name),
+                           ps_tensor_ref (g_hash_table_lookup (state->outputs, name)));
+    }
+  return c;
+}
+
+PsModule *
+ps_state_get_module (const PsState *state, const char *id)
+{
+  return id ? g_hash_table_lookup (state->modules, id) : NULL;
+}
+
+PsModule *
+ps_state_get_root (const PsState *state)
+{
+  return ps_state_get_module (state, state->root);
+}
+
+PsTensor *
+ps_state_get_output (const PsState *state, const char *name)
+{
+  return g_hash_table_lookup (state->outputs, name);
+}
+
+void
+ps_state_add_module (PsState *state, const char *id, PsModule *module)
+{
+  g_return_if_fail (!g_hash_table_contains (state->modules, id));
+  g_free (module->id);
+  module->id = g_strdup (id);
+  g_ptr_array_add (state->module_ids, g_strdup (id));
+  g_hash_table_insert (state->modules, g_strdup (id), ps_module_ref (module));
+}
+
+void
+ps_state_set_output (PsState *state, const char *name, PsTensor *value)
+{
+  if (!g_hash_table_contains (state->outputs, name))
+    g_ptr_array_add (state->output_names, g_strdup (name));
+  g_hash_table_insert (state->outputs, g_strdup (name), ps_tensor_ref (value));
+}
+
+gboolean
+ps_state_resolve (const PsState *state, const char *target, PsModule **module, PsParam **param,
+                  GError **error)
+{
+  const char *dot = strchr (target, '.');
+  g_autofree char *id = dot ? g_strndup (target, (gsize) (dot - target)) : g_strdup (target);
+  PsModule *m = ps_state_get_module (state, id);
+  if (m == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "no module with id '%s'", id);
+      return FALSE;
+    }
+  if (dot == NULL)
+    {
+      if (module)
+        *module = m;
+      if (param)
+        *param = NULL;
+      return TRUE;
+    }
+  g_autoptr (GError) local = NULL;
+  if (!ps_module_resolve (m, dot + 1, module, param, &local))
+    {
+      /* name the whole target, not the part below the id */
+      const char *why = strstr (local->message, "not found: ");
+      g_set_error (error, local->domain, local->code, "'%s' not found: %s", target,
+                   why ? why + strlen ("not found: ") : local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+list_tree (const char *id, PsModule *root, GHashTable *seen, GPtrArray *out)
+{
+  /* state_dict order, deduplicated by PsParam identity (first path wins, as named_parameters) */
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (root);
+  for (guint i = 0; i < sd->len; i++)
+    {
+      PsNamedItem *it = g_ptr_array_index (sd, i);
+      if (g_hash_table_contains (seen, it->param))
+        continue;
+      g_hash_table_add (seen, it->param);
+      PsNamedItem *c = g_new0 (PsNamedItem, 1);
+      c->path = g_strconcat (id, ".", it->path, NULL);
+      c->module = it->module;
+      c->param = it->param;
+      g_ptr_array_add (out, c);
+    }
+}
+
+static void
+item_free (gpointer data)
+{
+  PsNamedItem *it = data;
+  g_free (it->path);
+  g_free (it);
+}
+
+GPtrArray *
+ps_state_list_params (const PsState *state)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (item_free);
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  PsModule *root = ps_state_get_root (state);
+  if (root != NULL)
+    list_tree (state->root, root, seen, out);
+  for (guint i = 0; i < state->module_ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (state->module_ids, i);
+      list_tree (id, g_hash_table_lookup (state->modules, id), seen, out);
+    }
+  return out;
+}
+
+static guint64
+account (PsTensor *t, GHashTable *seen)
+{
+  if (t == NULL || g_hash_table_contains (seen, t->storage))
+    return 0;
+  guint64 n = ps_tensor_nbytes (t);
+  g_hash_table_insert (seen, t->storage, GSIZE_TO_POINTER ((gsize) n));
+  return n;
+}
+
+guint64
+ps_state_account_storage (const PsState *state, GHashTable *seen)
+{
+  guint64 added = 0;
+  g_autoptr (GPtrArray) items = ps_state_list_params (state);
+  for (guint i = 0; i < items->len; i++)
+    added += account (((PsNamedItem *) g_ptr_array_index (items, i))->param->value, seen);
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, state->outputs);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    added += account (v, seen);
+  return added;
+}

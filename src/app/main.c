@@ -1,0 +1,18 @@
+#include "ps-config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "ps-application.h"
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, PS_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  g_autoptr (PsApplication) app = ps_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}

@@ -1,0 +1,200 @@
+/* ps-application.c — app-wide actions (quit, about, shortcuts, projector mode, scenarios) and the
+ * GSettings that outlive a window. */
+#include "ps-config.h"
+#include "ps-application.h"
+
+#include <glib/gi18n.h>
+
+#include "ps-window.h"
+
+struct _PsApplication {
+  AdwApplication parent_instance;
+  GSettings *settings;
+  gboolean demo;
+};
+
+G_DEFINE_FINAL_TYPE (PsApplication, ps_application, ADW_TYPE_APPLICATION)
+
+static GSettings *
+settings_new (void)
+{
+  /* Installed: the default source has the schema. Uninstalled (build-aux/demo, tests): the schema
+   * compiled in the build tree. */
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, PS_APPLICATION_ID, TRUE) : NULL;
+  if (schema == NULL)
+    {
+      g_autoptr (GSettingsSchemaSource) local =
+        g_settings_schema_source_new_from_directory (PS_BUILD_DATA_DIR, source, FALSE, NULL);
+      if (local != NULL)
+        schema = g_settings_schema_source_lookup (local, PS_APPLICATION_ID, FALSE);
+    }
+  if (schema == NULL)
+    {
+      g_warning ("GSettings schema %s not found; settings will not be remembered", PS_APPLICATION_ID);
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static PsWindow *
+new_window (PsApplication *self)
+{
+  PsWindow *win = ps_window_new (self);
+  gtk_window_present (GTK_WINDOW (win));
+  return win;
+}
+
+static void
+ps_application_activate (GApplication *app)
+{
+  PsApplication *self = PS_APPLICATION (app);
+  GtkWindow *win = gtk_application_get_active_window (GTK_APPLICATION (app));
+  if (win == NULL)
+    {
+      PsWindow *w = new_window (self);
+      ps_window_load_scenario (w, "demo");
+    }
+  else
+    gtk_window_present (win);
+}
+
+static void
+ps_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
+{
+  PsApplication *self = PS_APPLICATION (app);
+  for (int i = 0; i < n_files; i++)
+    {
+      PsWindow *w = new_window (self);
+      ps_window_open_file (w, files[i]);
+    }
+}
+
+static void
+about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  const char *developers[] = { "The Paramscope developers", NULL };
+  adw_show_about_window (gtk_application_get_active_window (app),
+                         "application-name", _("Paramscope"),
+                         "application-icon", PS_APPLICATION_ID,
+                         "developer-name", _("The Paramscope developers"),
+                         "version", PS_VERSION,
+                         "comments", _("Watch neural-network parameters over time, bit for bit as PyTorch 1.13 makes them."),
+                         "developers", developers,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         NULL);
+}
+
+static void
+quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  /* Close windows one by one so each can ask about unsaved changes. */
+  GList *windows = gtk_application_get_windows (app);
+  if (windows == NULL)
+    g_application_quit (G_APPLICATION (app));
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (GTK_WINDOW (l->data));
+}
+
+static void
+new_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  PsWindow *w = new_window (PS_APPLICATION (user_data));
+  ps_window_load_scenario (w, "empty");
+}
+
+static const GActionEntry app_actions[] = {
+  { "about", about_activated },
+  { "quit", quit_activated },
+  { "new-window", new_activated },
+};
+
+static void
+ps_application_startup (GApplication *app)
+{
+  PsApplication *self = PS_APPLICATION (app);
+  G_APPLICATION_CLASS (ps_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
+  if (self->settings != NULL)
+    {
+      g_autoptr (GAction) projector = g_settings_create_action (self->settings, "projector-mode");
+      g_action_map_add_action (G_ACTION_MAP (app), projector);
+      g_autoptr (GAction) colormap = g_settings_create_action (self->settings, "colormap");
+      g_action_map_add_action (G_ACTION_MAP (app), colormap);
+    }
+
+  static const struct { const char *action; const char *accels[3]; } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "app.new-window", { "<Control><Shift>n", NULL } },
+    { "app.projector-mode", { "F5", NULL } },
+    { "win.open", { "<Control>o", NULL } },
+    { "win.save", { "<Control>s", NULL } },
+    { "win.save-as", { "<Control><Shift>s", NULL } },
+    { "win.export-picture", { "<Control>e", NULL } },
+    { "win.export-pytorch", { "<Control><Shift>e", NULL } },
+    { "win.undo", { "<Control>z", NULL } },
+    { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
+    { "win.step-back", { "<Alt>Left", "comma", NULL } },
+    { "win.step-forward", { "<Alt>Right", "period", NULL } },
+    { "win.first-step", { "<Alt>Home", NULL } },
+    { "win.last-step", { "<Alt>End", NULL } },
+    { "win.play", { "space", NULL } },
+    { "win.replay", { "<Control>r", NULL } },
+    { "win.reseed", { "<Control><Shift>r", NULL } },
+    { "win.forward", { "<Control>f", NULL } },
+    { "win.reset-parameters", { "<Control>i", NULL } },
+    { "win.add-layer", { "<Control>l", NULL } },
+    { "win.toggle-train", { "<Control>t", NULL } },
+    { "window.close", { "<Control>w", NULL } },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
+}
+
+static void
+ps_application_dispose (GObject *object)
+{
+  PsApplication *self = PS_APPLICATION (object);
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (ps_application_parent_class)->dispose (object);
+}
+
+static void
+ps_application_class_init (PsApplicationClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ps_application_dispose;
+  G_APPLICATION_CLASS (klass)->activate = ps_application_activate;
+  G_APPLICATION_CLASS (klass)->open = ps_application_open;
+  G_APPLICATION_CLASS (klass)->startup = ps_application_startup;
+}
+
+static void
+ps_application_init (PsApplication *self)
+{
+  self->settings = settings_new ();
+  const GOptionEntry entries[] = {
+    { "demo", 0, 0, G_OPTION_ARG_NONE, &self->demo, N_("Start with the built-in demo (the default)"), NULL },
+    { NULL }
+  };
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+}
+
+PsApplication *
+ps_application_new (void)
+{
+  return g_object_new (PS_TYPE_APPLICATION,
+                       "application-id", PS_APPLICATION_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE,
+                       "resource-base-path", "/io/github/paramscope/Paramscope",
+                       NULL);
+}
+
+GSettings *
+ps_application_get_settings (PsApplication *self)
+{
+  g_return_val_if_fail (PS_IS_APPLICATION (self), NULL);
+  return self->settings;
+}

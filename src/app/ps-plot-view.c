@@ -1,0 +1,277 @@
+/* ps-plot-view.c — see ps-plot-view.h. */
+#include "ps-plot-view.h"
+
+#include <math.h>
+
+struct _PsPlotView {
+  GtkWidget parent_instance;
+
+  PsPlotDrawFunc draw;
+  PsPlotQueryFunc query;
+  gpointer user_data;
+  GDestroyNotify destroy;
+
+  cairo_surface_t *surface;   /* the picture at the widget's size, drawn once per data change */
+  int surface_width, surface_height;
+  double scale;
+
+  double zoom;                /* ≥ 1: magnification of the painted surface */
+  double pan_x, pan_y;        /* offset of the picture origin, widget coordinates */
+  double drag_start_x, drag_start_y;
+};
+
+enum { PROP_0, PROP_ZOOM, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (PsPlotView, ps_plot_view, GTK_TYPE_WIDGET)
+
+static void
+ensure_surface (PsPlotView *self, int width, int height)
+{
+  if (self->surface != NULL && self->surface_width == width && self->surface_height == height)
+    return;
+  g_clear_pointer (&self->surface, cairo_surface_destroy);
+  if (width <= 0 || height <= 0 || self->draw == NULL)
+    return;
+  self->surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  self->surface_width = width;
+  self->surface_height = height;
+  cairo_t *cr = cairo_create (self->surface);
+  self->draw (cr, width, height, self->scale, self->user_data);
+  cairo_destroy (cr);
+}
+
+static void
+clamp_pan (PsPlotView *self, int width, int height)
+{
+  double min_x = width - width * self->zoom, min_y = height - height * self->zoom;
+  self->pan_x = CLAMP (self->pan_x, min_x, 0);
+  self->pan_y = CLAMP (self->pan_y, min_y, 0);
+}
+
+static void
+ps_plot_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  PsPlotView *self = PS_PLOT_VIEW (widget);
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  ensure_surface (self, width, height);
+  if (self->surface == NULL)
+    return;
+  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  cairo_translate (cr, self->pan_x, self->pan_y);
+  cairo_scale (cr, self->zoom, self->zoom);
+  cairo_set_source_surface (cr, self->surface, 0, 0);
+  /* nearest: zoomed small matrices stay crisp cells, never blurred (GTK 4.8 has no scaled-texture filter) */
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+}
+
+static void
+ps_plot_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  PsPlotView *self = PS_PLOT_VIEW (widget);
+  clamp_pan (self, width, height);
+}
+
+static void
+ps_plot_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
+                      int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
+{
+  *minimum = 120;
+  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 640 : 420;
+}
+
+static void
+set_zoom_at (PsPlotView *self, double zoom, double x, double y)
+{
+  zoom = CLAMP (zoom, 1.0, 64.0);
+  /* keep the point under the pointer fixed */
+  double px = (x - self->pan_x) / self->zoom, py = (y - self->pan_y) / self->zoom;
+  self->zoom = zoom;
+  self->pan_x = x - px * zoom;
+  self->pan_y = y - py * zoom;
+  clamp_pan (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+}
+
+static gboolean
+on_scroll (GtkEventControllerScroll *controller, double dx, double dy, PsPlotView *self)
+{
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+  if (!(state & GDK_CONTROL_MASK) && self->zoom <= 1.0)
+    return FALSE;
+  double x = 0, y = 0;
+  GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (controller));
+  if (event != NULL)
+    {
+      gdk_event_get_position (event, &x, &y);
+      graphene_point_t p;
+      GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
+      double nx, ny;
+      gtk_native_get_surface_transform (native, &nx, &ny);
+      if (gtk_widget_compute_point (GTK_WIDGET (native), GTK_WIDGET (self),
+                                    &GRAPHENE_POINT_INIT (x - nx, y - ny), &p))
+        x = p.x, y = p.y;
+    }
+  if (state & GDK_CONTROL_MASK)
+    set_zoom_at (self, self->zoom * pow (1.15, -dy), x, y);
+  else
+    {
+      self->pan_x -= dx * 20;
+      self->pan_y -= dy * 20;
+      clamp_pan (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)));
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+  return TRUE;
+}
+
+static void
+on_drag_begin (GtkGestureDrag *gesture, double x, double y, PsPlotView *self)
+{
+  self->drag_start_x = self->pan_x;
+  self->drag_start_y = self->pan_y;
+}
+
+static void
+on_drag_update (GtkGestureDrag *gesture, double dx, double dy, PsPlotView *self)
+{
+  self->pan_x = self->drag_start_x + dx;
+  self->pan_y = self->drag_start_y + dy;
+  clamp_pan (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_zoom_scale_changed (GtkGestureZoom *gesture, double scale, PsPlotView *self)
+{
+  double x, y;
+  gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &x, &y);
+  set_zoom_at (self, self->zoom * scale, x, y);
+}
+
+static gboolean
+on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip, gpointer data)
+{
+  PsPlotView *self = PS_PLOT_VIEW (widget);
+  if (self->query == NULL || self->surface == NULL)
+    return FALSE;
+  double px = (x - self->pan_x) / self->zoom, py = (y - self->pan_y) / self->zoom;
+  g_autofree char *text = self->query (px, py, self->surface_width, self->surface_height, self->scale,
+                                       self->user_data);
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_markup (tooltip, text);
+  return TRUE;
+}
+
+static void
+ps_plot_view_dispose (GObject *object)
+{
+  PsPlotView *self = PS_PLOT_VIEW (object);
+  g_clear_pointer (&self->surface, cairo_surface_destroy);
+  if (self->destroy != NULL)
+    self->destroy (self->user_data);
+  self->destroy = NULL;
+  self->user_data = NULL;
+  G_OBJECT_CLASS (ps_plot_view_parent_class)->dispose (object);
+}
+
+static void
+ps_plot_view_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  PsPlotView *self = PS_PLOT_VIEW (object);
+  switch (prop_id)
+    {
+    case PROP_ZOOM: g_value_set_double (value, self->zoom); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ps_plot_view_class_init (PsPlotViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->dispose = ps_plot_view_dispose;
+  object_class->get_property = ps_plot_view_get_property;
+  widget_class->snapshot = ps_plot_view_snapshot;
+  widget_class->measure = ps_plot_view_measure;
+  widget_class->size_allocate = ps_plot_view_size_allocate;
+  properties[PROP_ZOOM] = g_param_spec_double ("zoom", NULL, NULL, 1.0, 64.0, 1.0,
+                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+  gtk_widget_class_set_css_name (widget_class, "plotview");
+}
+
+static void
+ps_plot_view_init (PsPlotView *self)
+{
+  self->zoom = 1.0;
+  self->scale = 1.0;
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
+  GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+  GtkGesture *zoom = gtk_gesture_zoom_new ();
+  g_signal_connect (zoom, "scale-changed", G_CALLBACK (on_zoom_scale_changed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (zoom));
+}
+
+GtkWidget *
+ps_plot_view_new (void)
+{
+  return g_object_new (PS_TYPE_PLOT_VIEW, NULL);
+}
+
+void
+ps_plot_view_set_draw_func (PsPlotView *self, PsPlotDrawFunc draw, PsPlotQueryFunc query,
+                            gpointer user_data, GDestroyNotify destroy)
+{
+  g_return_if_fail (PS_IS_PLOT_VIEW (self));
+  if (self->destroy != NULL)
+    self->destroy (self->user_data);
+  self->draw = draw;
+  self->query = query;
+  self->user_data = user_data;
+  self->destroy = destroy;
+  ps_plot_view_invalidate (self);
+}
+
+void
+ps_plot_view_invalidate (PsPlotView *self)
+{
+  g_return_if_fail (PS_IS_PLOT_VIEW (self));
+  g_clear_pointer (&self->surface, cairo_surface_destroy);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+ps_plot_view_reset_zoom (PsPlotView *self)
+{
+  self->zoom = 1.0;
+  self->pan_x = self->pan_y = 0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+}
+
+void
+ps_plot_view_set_scale (PsPlotView *self, double scale)
+{
+  if (self->scale == scale)
+    return;
+  self->scale = scale;
+  ps_plot_view_invalidate (self);
+}
+
+double
+ps_plot_view_get_zoom (PsPlotView *self)
+{
+  return self->zoom;
+}

@@ -1,0 +1,31 @@
+/* ps-plot-view.h — a widget that shows one render-layer picture (heatmap, histogram, …).
+ *
+ * The picture is drawn by a PsPlotDrawFunc with cairo — the very function the exporters use — into
+ * a cached image surface whenever the data or the size changes, then painted in snapshot. Zoom
+ * (ctrl+scroll, pinch) and pan (drag) transform the painted surface; hover asks a query function
+ * for a tooltip text at the point under the pointer, in picture coordinates. */
+#pragma once
+
+#include <gtk/gtk.h>
+#include <cairo.h>
+
+G_BEGIN_DECLS
+
+#define PS_TYPE_PLOT_VIEW (ps_plot_view_get_type ())
+G_DECLARE_FINAL_TYPE (PsPlotView, ps_plot_view, PS, PLOT_VIEW, GtkWidget)
+
+/* Draws the picture at width × height (device-independent units; scale for projector mode). */
+typedef void  (*PsPlotDrawFunc)  (cairo_t *cr, int width, int height, double scale, gpointer user_data);
+/* Returns a newly allocated tooltip for the point (x, y) of a width × height picture, or NULL. */
+typedef char *(*PsPlotQueryFunc) (double x, double y, int width, int height, double scale, gpointer user_data);
+
+GtkWidget *ps_plot_view_new          (void);
+void       ps_plot_view_set_draw_func (PsPlotView *self, PsPlotDrawFunc draw, PsPlotQueryFunc query,
+                                       gpointer user_data, GDestroyNotify destroy);
+/* The data changed: redraw the cached surface. */
+void       ps_plot_view_invalidate   (PsPlotView *self);
+void       ps_plot_view_reset_zoom   (PsPlotView *self);
+void       ps_plot_view_set_scale    (PsPlotView *self, double scale);   /* text/stroke scale, 1 or 1.6 */
+double     ps_plot_view_get_zoom     (PsPlotView *self);
+
+G_END_DECLS

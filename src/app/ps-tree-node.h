@@ -1,0 +1,48 @@
+/* ps-tree-node.h — one row of the model tree: a module (at one place in the tree), a parameter
+ * or a buffer. Built from a PsModule root; a module placed at several places appears at each one,
+ * every appearance pointing to the same PsModule and marked shared. GtkTreeListModel expands a node
+ * through ps_tree_node_get_children. No display needed: the tree is tested headlessly. */
+#pragma once
+
+#include <gio/gio.h>
+#include "ps-module.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PS_TREE_NODE_MODULE,
+  PS_TREE_NODE_PARAMETER,
+  PS_TREE_NODE_BUFFER,
+} PsTreeNodeKind;
+
+#define PS_TYPE_TREE_NODE (ps_tree_node_get_type ())
+G_DECLARE_FINAL_TYPE (PsTreeNode, ps_tree_node, PS, TREE_NODE, GObject)
+
+/* The root node ("model") of a module tree; children are built lazily. */
+PsTreeNode     *ps_tree_node_new_root      (PsModule *root, const char *root_name);
+PsTreeNodeKind  ps_tree_node_get_kind      (PsTreeNode *self);
+const char     *ps_tree_node_get_name      (PsTreeNode *self);   /* "0", "weight" */
+const char     *ps_tree_node_get_path      (PsTreeNode *self);   /* state_dict-style path, "" for root */
+/* "Linear(in_features=10, out_features=5, bias=True)" or "Parameter" / "Buffer" */
+const char     *ps_tree_node_get_type_label (PsTreeNode *self);
+/* "[5, 10]" for tensors, "55 parameters" for modules, "uninitialized" for lazy parameters */
+const char     *ps_tree_node_get_detail    (PsTreeNode *self);
+PsModule       *ps_tree_node_get_module    (PsTreeNode *self);   /* owning module for params */
+PsParam        *ps_tree_node_get_param     (PsTreeNode *self);   /* NULL for modules */
+/* Number of places the (owning) module appears in the whole tree; > 1 means shared. */
+guint           ps_tree_node_get_n_places  (PsTreeNode *self);
+gboolean        ps_tree_node_get_shared    (PsTreeNode *self);
+gboolean        ps_tree_node_get_highlight (PsTreeNode *self);
+void            ps_tree_node_set_highlight (PsTreeNode *self, gboolean highlight);
+/* GListModel of PsTreeNode, or NULL for leaves (parameters, buffers, modules without members). */
+GListModel     *ps_tree_node_get_children  (PsTreeNode *self);
+/* For GtkTreeListModel's create_func. */
+GListModel     *ps_tree_node_create_children_model (gpointer item, gpointer user_data);
+
+/* Mark every node that shows `module` (or a parameter of it) as highlighted and the rest not;
+ * module NULL clears. Walks only expanded (built) nodes and returns how many were highlighted. */
+guint           ps_tree_node_highlight_module (PsTreeNode *root, PsModule *module);
+/* An indented text dump of the whole tree for tests: "model Sequential 55 parameters\n  0 Linear… [shared]" */
+char           *ps_tree_node_to_string     (PsTreeNode *root);
+
+G_END_DECLS

@@ -1,0 +1,313 @@
+/* ps-im2col.c — see ps-im2col.h. */
+#include "ps-im2col.h"
+#include "ps-tensor.h"
+
+#include <cblas.h>
+#include <limits.h>
+#include <string.h>
+
+static int64_t
+vol3 (const int64_t v[3])
+{
+  return v[0] * v[1] * v[2];
+}
+
+/* Range of output positions o in [0, n_out) whose input index o·stride + off lands in [0, n_in). */
+static void
+valid_range (int64_t n_out, int64_t n_in, int64_t stride, int64_t off, int64_t *lo, int64_t *hi)
+{
+  /* o·stride + off >= 0  ⇔  o >= ceil(-off / stride) */
+  int64_t a = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  /* o·stride + off <= n_in - 1  ⇔  o <= floor((n_in - 1 - off) / stride) */
+  int64_t b = n_in - 1 - off < 0 ? -1 : (n_in - 1 - off) / stride;
+  *lo = MIN (a, n_out);
+  *hi = MAX (*lo, MIN (b + 1, n_out));
+}
+
+void
+ps_vol2col (const float *im, const PsColGeometry *g, float *col)
+{
+  const int64_t kD = g->kernel[0], kH = g->kernel[1], kW = g->kernel[2];
+  const int64_t iD = g->in[0], iH = g->in[1], iW = g->in[2];
+  const int64_t oD = g->out[0], oH = g->out[1], oW = g->out[2];
+  const int64_t rows = g->channels * kD * kH * kW;
+  for (int64_t r = 0; r < rows; r++)
+    {
+      const int64_t kw = r % kW, kh = (r / kW) % kH, kd = (r / kW / kH) % kD, c = r / kW / kH / kD;
+      const float *src = im + c * iD * iH * iW;
+      float *dst = col + r * oD * oH * oW;
+      const int64_t offw = kw * g->dilation[2] - g->pad[2];
+      int64_t wlo, whi;
+      valid_range (oW, iW, g->stride[2], offw, &wlo, &whi);
+      for (int64_t od = 0; od < oD; od++)
+        {
+          const int64_t id = od * g->stride[0] - g->pad[0] + kd * g->dilation[0];
+          for (int64_t oh = 0; oh < oH; oh++, dst += oW)
+            {
+              const int64_t ih = oh * g->stride[1] - g->pad[1] + kh * g->dilation[1];
+              if (id < 0 || id >= iD || ih < 0 || ih >= iH)
+                {
+                  memset (dst, 0, (size_t) oW * sizeof (float));
+                  continue;
+                }
+              const float *row = src + (id * iH + ih) * iW;
+              if (wlo > 0)
+                memset (dst, 0, (size_t) wlo * sizeof (float));
+              if (g->stride[2] == 1)
+                {
+                  if (whi > wlo)
+                    memcpy (dst + wlo, row + wlo + offw, (size_t) (whi - wlo) * sizeof (float));
+                }
+              else
+                for (int64_t ow = wlo; ow < whi; ow++)
+                  dst[ow] = row[ow * g->stride[2] + offw];
+              if (whi < oW)
+                memset (dst + whi, 0, (size_t) (oW - whi) * sizeof (float));
+            }
+        }
+    }
+}
+
+void
+ps_col2vol (const float *col, const PsColGeometry *g, float *im)
+{
+  const int64_t kD = g->kernel[0], kH = g->kernel[1], kW = g->kernel[2];
+  const int64_t iD = g->in[0], iH = g->in[1], iW = g->in[2];
+  const int64_t oD = g->out[0], oH = g->out[1], oW = g->out[2];
+  const int64_t rows = g->channels * kD * kH * kW;
+  memset (im, 0, (size_t) (g->channels * iD * iH * iW) * sizeof (float));
+  /* ATen's col2im/col2vol order: row (c, kd, kh, kw), then d, h, w — each += is one rounding, so
+   * this order is what makes the sums bit-exact. */
+  for (int64_t r = 0; r < rows; r++)
+    {
+      const int64_t kw = r % kW, kh = (r / kW) % kH, kd = (r / kW / kH) % kD, c = r / kW / kH / kD;
+      float *dst = im + c * iD * iH * iW;
+      const float *src = col + r * oD * oH * oW;
+      const int64_t offw = kw * g->dilation[2] - g->pad[2];
+      int64_t wlo, whi;
+      valid_range (oW, iW, g->stride[2], offw, &wlo, &whi);
+      for (int64_t od = 0; od < oD; od++)
+        {
+          const int64_t id = od * g->stride[0] - g->pad[0] + kd * g->dilation[0];
+          for (int64_t oh = 0; oh < oH; oh++, src += oW)
+            {
+              const int64_t ih = oh * g->stride[1] - g->pad[1] + kh * g->dilation[1];
+              if (id < 0 || id >= iD || ih < 0 || ih >= iH)
+                continue;
+              float *row = dst + (id * iH + ih) * iW;
+              for (int64_t ow = wlo; ow < whi; ow++)
+                row[ow * g->stride[2] + offw] += src[ow];
+            }
+        }
+    }
+}
+
+gboolean
+ps_conv_output_size (const PsConvShape *s, int64_t out[3], GError **error)
+{
+  for (int d = 0; d < 3; d++)
+    {
+      if (s->stride[d] <= 0 || s->dilation[d] <= 0 || s->kernel[d] < 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "non-positive stride or dilation");
+          return FALSE;
+        }
+      /* sizes are bounded by tensor sizes (< 2^40) and small arguments, so int64 cannot overflow
+       * as long as the arguments are sane; check them anyway. */
+      if (s->kernel[d] > INT32_MAX || s->dilation[d] > INT32_MAX || s->stride[d] > INT32_MAX
+          || s->pad_lo[d] > INT32_MAX || s->pad_hi[d] > INT32_MAX || s->output_padding[d] > INT32_MAX)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution arguments too large");
+          return FALSE;
+        }
+      const int64_t dk = s->dilation[d] * (s->kernel[d] - 1) + 1;
+      if (s->transposed)
+        out[d] = (s->in[d] - 1) * s->stride[d] - s->pad_lo[d] - s->pad_hi[d] + dk + s->output_padding[d];
+      else
+        {
+          const int64_t padded = s->in[d] + s->pad_lo[d] + s->pad_hi[d];
+          out[d] = padded < dk ? -1 : (padded - dk) / s->stride[d] + 1;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+ps_conv_output_numel (const PsConvShape *s, int64_t *numel, GError **error)
+{
+  int64_t out[3];
+  if (!ps_conv_output_size (s, out, error))
+    return FALSE;
+  int64_t shape[5] = { s->batch, s->out_channels, out[0], out[1], out[2] };
+  return ps_shape_numel (5, shape, numel, error);
+}
+
+static gboolean
+fits_int (int64_t v)
+{
+  return v >= 0 && v <= INT_MAX;
+}
+
+gboolean
+ps_conv_forward_gemm (const PsConvShape *s, const float *x, const float *w, const float *bias,
+                      float *y, GError **error)
+{
+  int64_t out[3];
+  if (!ps_conv_output_size (s, out, error))
+    return FALSE;
+  const int64_t G = s->groups;
+  const int64_t Cg = s->in_channels / G, Og = s->out_channels / G;
+  const int64_t kvol = vol3 (s->kernel), ivol = vol3 (s->in), ovol = vol3 (out);
+  int64_t col_n;
+  int64_t col_shape[3] = { s->transposed ? Og : Cg, kvol, s->transposed ? ivol : ovol };
+  if (!ps_shape_numel (3, col_shape, &col_n, error))
+    return FALSE;
+  const int64_t m = s->transposed ? ivol : ovol;
+  const int64_t n = s->transposed ? Og * kvol : Og;
+  const int64_t k = s->transposed ? Cg : Cg * kvol;
+  if (!fits_int (m) || !fits_int (n) || !fits_int (k) || !fits_int (col_n))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW,
+                   "convolution too large for a single BLAS call (%" G_GINT64_FORMAT " × %" G_GINT64_FORMAT
+                   " × %" G_GINT64_FORMAT ")", m, n, k);
+      return FALSE;
+    }
+  if ((guint64) col_n * sizeof (float) > PS_TENSOR_MAX_BYTES)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution column buffer too large");
+      return FALSE;
+    }
+  float *col = g_try_malloc (MAX (col_n, 1) * sizeof (float));
+  if (col == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the convolution column buffer");
+      return FALSE;
+    }
+
+  PsColGeometry geo = { .channels = s->transposed ? Og : Cg };
+  for (int d = 0; d < 3; d++)
+    {
+      geo.in[d] = s->transposed ? out[d] : s->in[d];
+      geo.out[d] = s->transposed ? s->in[d] : out[d];
+      geo.kernel[d] = s->kernel[d];
+      geo.pad[d] = s->pad_lo[d];
+      geo.stride[d] = s->stride[d];
+      geo.dilation[d] = s->dilation[d];
+    }
+
+  for (int64_t b = 0; b < s->batch; b++)
+    for (int64_t g = 0; g < G; g++)
+      {
+        const float *xg = x + (b * s->in_channels + g * Cg) * ivol;
+        float *yg = y + (b * s->out_channels + g * Og) * ovol;
+        if (!s->transposed)
+          {
+            const float *wg = w + g * Og * Cg * kvol;
+            if (bias != NULL)
+              for (int64_t o = 0; o < Og; o++)
+                for (int64_t i = 0; i < ovol; i++)
+                  yg[o * ovol + i] = bias[g * Og + o];
+            else
+              memset (yg, 0, (size_t) (Og * ovol) * sizeof (float));
+            if (m == 0 || n == 0 || k == 0)
+              continue;
+            ps_vol2col (xg, &geo, col);
+            cblas_sgemm (CblasColMajor, CblasNoTrans, CblasNoTrans, (int) m, (int) n, (int) k,
+                         1.0f, col, (int) m, wg, (int) k, bias != NULL ? 1.0f : 0.0f, yg, (int) m);
+          }
+        else
+          {
+            const float *wg = w + g * Cg * Og * kvol;
+            if (m == 0 || n == 0 || k == 0)
+              memset (col, 0, (size_t) col_n * sizeof (float));
+            else
+              cblas_sgemm (CblasColMajor, CblasNoTrans, CblasTrans, (int) m, (int) n, (int) k,
+                           1.0f, xg, (int) m, wg, (int) n, 0.0f, col, (int) m);
+            ps_col2vol (col, &geo, yg);
+            if (bias != NULL)
+              for (int64_t o = 0; o < Og; o++)
+                for (int64_t i = 0; i < ovol; i++)
+                  yg[o * ovol + i] += bias[g * Og + o];
+          }
+      }
+  g_free (col);
+  return TRUE;
+}
+
+void
+ps_conv_forward_naive (const PsConvShape *s, const float *x, const float *w, const float *bias,
+                       float *y)
+{
+  int64_t out[3];
+  if (!ps_conv_output_size (s, out, NULL))
+    g_return_if_reached ();
+  const int64_t G = s->groups;
+  const int64_t Cg = s->in_channels / G, Og = s->out_channels / G;
+  const int64_t kvol = vol3 (s->kernel), ivol = vol3 (s->in), ovol = vol3 (out);
+  const int64_t *st = s->stride, *dl = s->dilation, *pd = s->pad_lo, *kk = s->kernel;
+
+  if (!s->transposed)
+    {
+      for (int64_t b = 0; b < s->batch; b++)
+        for (int64_t o = 0; o < s->out_channels; o++)
+          for (int64_t od = 0; od < out[0]; od++)
+            for (int64_t oh = 0; oh < out[1]; oh++)
+              for (int64_t ow = 0; ow < out[2]; ow++)
+                {
+                  const int64_t g = o / Og;
+                  double acc = bias ? bias[o] : 0.0;
+                  for (int64_t c = 0; c < Cg; c++)
+                    for (int64_t a = 0; a < kk[0]; a++)
+                      for (int64_t e = 0; e < kk[1]; e++)
+                        for (int64_t f = 0; f < kk[2]; f++)
+                          {
+                            const int64_t id = od * st[0] - pd[0] + a * dl[0];
+                            const int64_t ih = oh * st[1] - pd[1] + e * dl[1];
+                            const int64_t iw = ow * st[2] - pd[2] + f * dl[2];
+                            if (id < 0 || id >= s->in[0] || ih < 0 || ih >= s->in[1] || iw < 0 || iw >= s->in[2])
+                              continue;
+                            const double xv = x[((b * s->in_channels + g * Cg + c) * s->in[0] + id) * s->in[1] * s->in[2]
+                                                + ih * s->in[2] + iw];
+                            const double wv = w[((o * Cg + c) * kk[0] + a) * kk[1] * kk[2] + e * kk[2] + f];
+                            acc += xv * wv;
+                          }
+                  y[((b * s->out_channels + o) * out[0] + od) * out[1] * out[2] + oh * out[2] + ow] = (float) acc;
+                }
+      return;
+    }
+
+  /* transposed: scatter every input element through the kernel */
+  double *acc = g_new0 (double, MAX (s->out_channels * ovol, 1));
+  for (int64_t b = 0; b < s->batch; b++)
+    {
+      for (int64_t o = 0; o < s->out_channels; o++)
+        for (int64_t i = 0; i < ovol; i++)
+          acc[o * ovol + i] = bias ? bias[o] : 0.0;
+      for (int64_t c = 0; c < s->in_channels; c++)
+        {
+          const int64_t g = c / Cg;
+          for (int64_t id = 0; id < s->in[0]; id++)
+            for (int64_t ih = 0; ih < s->in[1]; ih++)
+              for (int64_t iw = 0; iw < s->in[2]; iw++)
+                {
+                  const double xv = x[(b * s->in_channels + c) * ivol + (id * s->in[1] + ih) * s->in[2] + iw];
+                  for (int64_t oo = 0; oo < Og; oo++)
+                    for (int64_t a = 0; a < kk[0]; a++)
+                      for (int64_t e = 0; e < kk[1]; e++)
+                        for (int64_t f = 0; f < kk[2]; f++)
+                          {
+                            const int64_t od = id * st[0] - pd[0] + a * dl[0];
+                            const int64_t oh = ih * st[1] - pd[1] + e * dl[1];
+                            const int64_t ow = iw * st[2] - pd[2] + f * dl[2];
+                            if (od < 0 || od >= out[0] || oh < 0 || oh >= out[1] || ow < 0 || ow >= out[2])
+                              continue;
+                            const double wv = w[(c * Og + oo) * kvol + (a * kk[1] + e) * kk[2] + f];
+                            acc[(g * Og + oo) * ovol + (od * out[1] + oh) * out[2] + ow] += xv * wv;
+                          }
+                }
+        }
+      for (int64_t i = 0; i < s->out_channels * ovol; i++)
+        y[b * s->out_channels * ovol + i] = (float) acc[i];
+    }
+  g_free (acc);
+}

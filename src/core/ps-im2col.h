@@ -1,0 +1,73 @@
+/* ps-im2col.h — the convolution engine behind Conv{1,2,3}d and ConvTranspose{1,2,3}d.
+ *
+ * Everything is done in 3-D: a 1-D convolution is a 3-D one with depth = height = 1 and a 2-D one
+ * has depth 1. The column layouts then coincide with ATen's im2col (2-D) and vol2col (3-D), and
+ * every copy and every accumulation happens in ATen's order, so results equal torch's Slow2d /
+ * Slow3d / SlowDilated / SlowTranspose backends bit for bit when the same OpenBLAS runs:
+ *
+ *   conv:       y[n] = bias (pre-filled); per sample and group g:
+ *               col = vol2col(x[n, g]) — (Cg·kD·kH·kW) rows × (oD·oH·oW) columns, row-major;
+ *               sgemm_('N','N', oD·oH·oW, Og, Cg·kvol, 1, col, oD·oH·oW, w_g, Cg·kvol,
+ *                      beta = bias ? 1 : 0, y_g, oD·oH·oW)           (column-major, as ATen calls it)
+ *   transposed: per sample and group: col = sgemm_('N','T', iD·iH·iW, Og·kvol, Cg, 1, x_g, iD·iH·iW,
+ *                      w_g, Og·kvol, 0, col, iD·iH·iW); y_g = col2vol(col) (zero fill, then +=
+ *                      in (c, kd, kh, kw, d, h, w) order); then y += bias per channel.
+ *
+ * Tensors are contiguous row-major float32:
+ *   conv x (N, C, iD, iH, iW), weight (O, C/groups, kD, kH, kW), y (N, O, oD, oH, oW);
+ *   transposed x (N, C, iD, iH, iW), weight (C, O/groups, kD, kH, kW), y (N, O, oD, oH, oW).
+ * A naive direct kernel (double accumulation) is the reference the tests compare against. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+#include "ps-error.h"
+
+G_BEGIN_DECLS
+
+/* One image ↔ columns mapping. in: the image's spatial size; out: the column grid. */
+typedef struct {
+  int64_t channels;
+  int64_t in[3];
+  int64_t out[3];
+  int64_t kernel[3];
+  int64_t pad[3];       /* low-side padding; any high-side padding only shows in `out` */
+  int64_t stride[3];
+  int64_t dilation[3];
+} PsColGeometry;
+
+/* col (channels·kvol, out volume) ← im (channels, in volume); zeros where the kernel hits padding. */
+void      ps_vol2col            (const float *im, const PsColGeometry *g, float *col);
+/* im (channels, in volume) ← Σ col, zero-filled first, accumulated in ATen's col2im order. */
+void      ps_col2vol            (const float *col, const PsColGeometry *g, float *im);
+
+typedef struct {
+  gboolean transposed;
+  int64_t batch;
+  int64_t in_channels;
+  int64_t out_channels;
+  int64_t groups;
+  int64_t in[3];             /* input spatial size (D, H, W); unused leading dims are 1 */
+  int64_t kernel[3];
+  int64_t stride[3];
+  int64_t pad_lo[3];
+  int64_t pad_hi[3];         /* = pad_lo except for padding='same' with an odd total; conv only */
+  int64_t dilation[3];
+  int64_t output_padding[3]; /* transposed only */
+} PsConvShape;
+
+/* Output spatial size; FALSE with torch's message when the (padded) input is smaller than the
+ * dilated kernel or a size is not positive. */
+gboolean  ps_conv_output_size   (const PsConvShape *s, int64_t out[3], GError **error);
+/* Output (N, O, oD, oH, oW) element count, overflow-checked. */
+gboolean  ps_conv_output_numel  (const PsConvShape *s, int64_t *numel, GError **error);
+
+/* y must hold ps_conv_output_numel floats. bias may be NULL. The fast path may fail only to
+ * allocate its column buffer. */
+gboolean  ps_conv_forward_gemm  (const PsConvShape *s, const float *x, const float *w, const float *bias,
+                                 float *y, GError **error);
+/* Reference: direct loops, double accumulation (not bit-exact with torch). */
+void      ps_conv_forward_naive (const PsConvShape *s, const float *x, const float *w, const float *bias,
+                                 float *y);
+
+G_END_DECLS

@@ -1,0 +1,58 @@
+/* ps-state.h — the document state after some step of a recipe.
+ *
+ * A state holds the module table (recipe id → PsModule), the root id, the generator (a value),
+ * the forward outputs (name → PsTensor) and the step index. States are immutable once built: an op
+ * never changes a state, it makes a new one (ps_op_apply clones, then applies). Cloning copies the
+ * module structs and PsParam structs but shares every tensor (tensors are immutable once stored,
+ * see ps-tensor.h), so a step that writes nothing costs no tensor memory. */
+#pragma once
+
+#include <glib.h>
+#include "ps-module.h"
+#include "ps-generator.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gatomicrefcount ref_count;
+  guint step;              /* 0 = seeded, empty */
+  char *root;              /* id of the module shown as the model (may not exist yet) */
+  PsGenerator gen;
+  GPtrArray *module_ids;   /* char*, in creation order */
+  GHashTable *modules;     /* char* id → PsModule* (owned ref) */
+  GPtrArray *output_names; /* char*, in order of first appearance */
+  GHashTable *outputs;     /* char* name → PsTensor* (owned ref) */
+} PsState;
+
+/* Step 0: manual_seed(seed) with the given flavour, no modules, no outputs. */
+PsState    *ps_state_new            (int64_t seed, PsFlavour flavour, const char *root);
+PsState    *ps_state_ref            (PsState *state);
+void        ps_state_unref          (PsState *state);
+/* A copy sharing tensors. All modules are cloned with one shared map so that a module reachable
+ * from several ids (or several places) stays one module. `map` (optional, old → new PsModule*, no
+ * refs) receives the correspondence. */
+PsState    *ps_state_clone          (const PsState *state, GHashTable *map);
+
+PsModule   *ps_state_get_module     (const PsState *state, const char *id);
+/* The root module, or NULL if the root id is unset or not created yet. */
+PsModule   *ps_state_get_root       (const PsState *state);
+PsTensor   *ps_state_get_output     (const PsState *state, const char *name);
+/* Takes a ref on module / output; the module's id field is set to id. */
+void        ps_state_add_module     (PsState *state, const char *id, PsModule *module);
+void        ps_state_set_output     (PsState *state, const char *name, PsTensor *value);
+
+/* Resolve a recipe target "<id>" or "<id>.<child>….<param>". Errors name what is missing. */
+gboolean    ps_state_resolve        (const PsState *state, const char *target, PsModule **module,
+                                     PsParam **param, GError **error);
+
+/* Every parameter and buffer of the document, each once, as PsNamedItem* with target-style paths
+ * "<id>.<path>": first the root's tree, then the other modules' trees in creation order. */
+GPtrArray  *ps_state_list_params    (const PsState *state);
+
+/* Distinct tensor storages (keyed by storage) reachable from the state: parameters, buffers and
+ * outputs. Adds them to `seen` (PsStorage* → size) and returns the bytes newly added. */
+guint64     ps_state_account_storage (const PsState *state, GHashTable *seen);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsState, ps_state_unref)
+
+G_END_DECLS

@@ -1,0 +1,196 @@
+/* MultiheadAttention against torch 1.13: construction draws (out_proj Linear first, then
+ * xavier_uniform_, zeroed biases, xavier_normal_ bias_k/bias_v), the tree-wide reset that only
+ * reaches out_proj, self-attention forwards within |c−t| ≤ 1e-5 + 1e-4·|t|, dropout draws, reprs
+ * and argument validation. */
+#include "ps-module.h"
+#include "rnn-test-util.h"
+
+static gboolean
+is_mha (const char *type)
+{
+  return strcmp (type, "MultiheadAttention") == 0;
+}
+
+static void
+test_shared_golden (void)
+{
+  g_assert_cmpuint (rt_run_shared_golden (is_mha), ==, 4);
+}
+
+static void
+test_init_cases (void)
+{
+  rt_run_init_cases (is_mha);
+}
+
+static void
+test_forward_cases (void)
+{
+  RtErr total = { 0 };
+  rt_run_forward_cases (is_mha, &total);
+}
+
+static void
+test_repr_and_errors (void)
+{
+  rt_run_repr_and_error_cases (is_mha);
+}
+
+static void
+test_structure (void)
+{
+  PsGenerator gen;
+  ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsModule) m = rt_new_ints ("MultiheadAttention", &gen, &error, "embed_dim", (int64_t) 8,
+                                        "num_heads", (int64_t) 2, "add_bias_kv", (int64_t) 1, NULL);
+  g_assert_no_error (error);
+  PsModule *op = ps_module_get_child (m, "out_proj");
+  g_assert_nonnull (op);
+  g_assert_cmpstr (op->klass->name, ==, "Linear");
+  g_assert_cmpstr (ps_module_class_name (op), ==, "NonDynamicallyQuantizableLinear");
+  /* named_parameters: own parameters in registration order, then the child's */
+  g_autoptr (GPtrArray) np = ps_module_named_parameters (m);
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < np->len; i++)
+    g_string_append_printf (s, "%s ", ((PsNamedItem *) g_ptr_array_index (np, i))->path);
+  g_assert_cmpstr (s->str, ==, "in_proj_weight in_proj_bias bias_k bias_v out_proj.weight out_proj.bias ");
+  g_string_free (s, TRUE);
+  PsParam *w = ps_module_get_param (m, "in_proj_weight");
+  g_assert_cmpint (w->init.dist, ==, PS_DIST_UNIFORM);
+  g_assert_cmpstr (w->init.fn, ==, "xavier_uniform_");
+  PsParam *bk = ps_module_get_param (m, "bias_k");
+  g_assert_cmpint (bk->init.dist, ==, PS_DIST_NORMAL);
+  g_assert_cmpfloat_with_epsilon (bk->init.std, sqrt (1.0 / 8.0), 1e-12);   /* fans of (1,1,8): 8 and 8 */
+  PsParam *ob = ps_module_get_param (op, "bias");
+  g_assert_cmpint (ob->init.dist, ==, PS_DIST_CONSTANT);
+  for (int i = 0; i < 8; i++)
+    g_assert_cmpfloat (ps_tensor_cf32 (ob->value)[i], ==, 0.0f);
+
+  /* a clone shares tensors and keeps the child */
+  g_autoptr (PsModule) c = ps_module_clone_tree (m, NULL);
+  g_assert_true (ps_module_get_param (ps_module_get_child (c, "out_proj"), "weight")->value
+                 == ps_module_get_param (op, "weight")->value);
+}
+
+/* torch: reset over the tree only re-runs out_proj (a Linear) — in_proj_weight and bias_k keep
+ * their values, out_proj.bias is redrawn and NOT zeroed again. */
+static void
+test_tree_reset_only_out_proj (void)
+{
+  PsGenerator gen;
+  ps_generator_init (&gen, 3, PS_FLAVOUR_AVX2);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsModule) m = rt_new_ints ("MultiheadAttention", &gen, &error, "embed_dim", (int64_t) 8,
+                                        "num_heads", (int64_t) 4, "add_bias_kv", (int64_t) 1, NULL);
+  g_autoptr (PsTensor) w_in = ps_tensor_ref (ps_module_get_param (m, "in_proj_weight")->value);
+  g_autoptr (PsTensor) b_k = ps_tensor_ref (ps_module_get_param (m, "bias_k")->value);
+  PsModule *op = ps_module_get_child (m, "out_proj");
+  g_autoptr (PsTensor) w_out = ps_tensor_ref (ps_module_get_param (op, "weight")->value);
+  PsGenerator g2 = gen;
+  g_assert_true (ps_module_reset_parameters (m, &gen, &error));
+  g_assert_true (ps_module_get_param (m, "in_proj_weight")->value == w_in);
+  g_assert_true (ps_module_get_param (m, "bias_k")->value == b_k);
+  g_assert_false (ps_tensor_equal (ps_module_get_param (op, "weight")->value, w_out));
+  gboolean any_nonzero = FALSE;
+  for (int i = 0; i < 8; i++)
+    any_nonzero |= ps_tensor_cf32 (ps_module_get_param (op, "bias")->value)[i] != 0.0f;
+  g_assert_true (any_nonzero);
+  /* exactly Linear(8, 8)'s 64 + 8 draws */
+  float skip[72], a[2], b[2];
+  ps_generator_uniform_f32 (&g2, skip, 72, 0, 1);
+  ps_generator_uniform_f32 (&g2, a, 2, 0, 1);
+  ps_generator_uniform_f32 (&gen, b, 2, 0, 1);
+  g_assert_cmpmem (a, sizeof a, b, sizeof b);
+}
+
+static void
+expect_error (const char *message, int64_t embed_dim, int64_t num_heads, double dropout)
+{
+  g_autoptr (PsArgs) a = ps_args_new ();
+  ps_args_set_int (a, "embed_dim", embed_dim);
+  ps_args_set_int (a, "num_heads", num_heads);
+  ps_args_set_double (a, "dropout", dropout);
+  PsGenerator gen, before;
+  ps_generator_init (&gen, 9, PS_FLAVOUR_AVX2);
+  float skip[5];
+  ps_generator_uniform_f32 (&gen, skip, 5, 0, 1);
+  before = gen;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsModule) m = ps_module_new ("MultiheadAttention", a, &gen, &error);
+  g_assert_null (m);
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, message);
+  g_assert_true (ps_generator_equal (&gen, &before));
+}
+
+static void
+test_extra_errors (void)
+{
+  expect_error ("embed_dim and num_heads must be greater than 0, got embed_dim=8 and num_heads=0 instead", 8, 0, 0.0);
+  expect_error ("embed_dim and num_heads must be greater than 0, got embed_dim=0 and num_heads=1 instead", 0, 1, 0.0);
+  expect_error ("embed_dim and num_heads must be greater than 0, got embed_dim=8 and num_heads=-2 instead", 8, -2, 0.0);
+  expect_error ("dropout probability has to be between 0 and 1, but got 1.5", 8, 2, 1.5);
+  expect_error ("embed_dim must be divisible by num_heads", 9, 2, 0.0);
+}
+
+static void
+test_forward_errors (void)
+{
+  PsGenerator gen;
+  ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsModule) m = rt_new_ints ("MultiheadAttention", &gen, &error, "embed_dim", (int64_t) 8,
+                                        "num_heads", (int64_t) 2, NULL);
+  int64_t s3[3] = { 5, 3, 4 }, s4[4] = { 5, 2, 3, 8 };
+  g_autoptr (PsTensor) bad = ps_tensor_new (PS_DTYPE_FLOAT32, 3, s3, NULL);
+  g_assert_null (ps_module_forward (m, bad, &gen, &error));
+  g_assert_cmpstr (error->message, ==, "was expecting embedding dimension of 8, but got 4");
+  g_clear_error (&error);
+  g_autoptr (PsTensor) four = ps_tensor_new (PS_DTYPE_FLOAT32, 4, s4, NULL);
+  g_assert_null (ps_module_forward (m, four, &gen, &error));
+  g_assert_cmpstr (error->message, ==, "query should be unbatched 2D or batched 3D tensor but received 4-D query tensor");
+  g_clear_error (&error);
+
+  g_autoptr (PsModule) kv = rt_new_ints ("MultiheadAttention", &gen, &error, "embed_dim", (int64_t) 8,
+                                         "num_heads", (int64_t) 2, "kdim", (int64_t) 4, NULL);
+  g_assert_no_error (error);
+  int64_t s[3] = { 5, 3, 8 };
+  g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, 3, s, NULL);
+  g_assert_null (ps_module_forward (kv, x, &gen, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_SHAPE);
+  g_assert_nonnull (strstr (error->message, "kdim=4 and vdim=8"));
+  g_clear_error (&error);
+
+  /* a parameter replaced by one of another shape (e.g. a loaded file) is refused, not read past */
+  g_autoptr (PsModule) m2 = ps_module_clone_tree (m, NULL);
+  g_autoptr (PsTensor) wrong = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 8, 4, NULL);
+  ps_param_set_value (ps_module_get_param (ps_module_get_child (m2, "out_proj"), "weight"), wrong);
+  g_assert_null (ps_module_forward (m2, x, &gen, &error));
+  g_assert_cmpstr (error->message, ==, "MultiheadAttention: out_proj.weight is float32 [8, 4], expected float32 [8, 8]");
+  g_clear_error (&error);
+
+  /* an empty sequence is fine, as in torch: (0, N, E) */
+  int64_t s0[3] = { 0, 2, 8 };
+  g_autoptr (PsTensor) x0 = ps_tensor_new (PS_DTYPE_FLOAT32, 3, s0, NULL);
+  g_autoptr (PsTensor) y0 = ps_module_forward (m, x0, &gen, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (y0->shape[0], ==, 0);
+  g_assert_cmpint (y0->shape[1], ==, 2);
+  g_assert_cmpint (y0->shape[2], ==, 8);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/attention/shared-golden", test_shared_golden);
+  g_test_add_func ("/attention/init-golden", test_init_cases);
+  g_test_add_func ("/attention/forward-golden", test_forward_cases);
+  g_test_add_func ("/attention/repr-and-errors", test_repr_and_errors);
+  g_test_add_func ("/attention/structure", test_structure);
+  g_test_add_func ("/attention/tree-reset-only-out-proj", test_tree_reset_only_out_proj);
+  g_test_add_func ("/attention/extra-errors", test_extra_errors);
+  g_test_add_func ("/attention/forward-errors", test_forward_errors);
+  return g_test_run ();
+}

@@ -1,0 +1,81 @@
+/* The app's model tree, tested without a display (GTK testsuite's model_to_string pattern). */
+#include "ps-tree-node.h"
+
+static PsModule *
+leaf (const char *name, int64_t out, int64_t in)
+{
+  PsModule *m = ps_module_new_container ("Sequential", name, NULL);
+  g_autoptr (PsTensor) w = ps_tensor_new_2d (PS_DTYPE_FLOAT32, out, in, NULL);
+  ps_module_register (m, "weight", w, FALSE);
+  g_autoptr (PsTensor) rv = ps_tensor_new_1d (PS_DTYPE_FLOAT32, out, NULL);
+  ps_module_register (m, "running_var", rv, TRUE);
+  ps_module_register (m, "lazy", NULL, FALSE);
+  return m;
+}
+
+static void
+test_shared_places_and_highlight (void)
+{
+  g_autoptr (PsModule) l = leaf ("L", 5, 10);
+  g_autoptr (PsModule) other = leaf ("O", 2, 2);
+  g_autoptr (PsModule) s = ps_module_new_container ("Sequential", NULL, NULL);
+  ps_module_add_child (s, "0", l, NULL);
+  ps_module_add_child (s, "1", other, NULL);
+  ps_module_add_child (s, "2", l, NULL);
+  g_autoptr (PsTreeNode) root = ps_tree_node_new_root (s, "model");
+
+  g_autofree char *dump = ps_tree_node_to_string (root);
+  g_assert_cmpstr (dump, ==,
+                   "model Sequential() 54 parameters + 2 uninitialized\n"
+                   "  0 L() 50 parameters + 1 uninitialized [shared]\n"
+                   "    weight Parameter [5, 10]\n"
+                   "    lazy Parameter uninitialized\n"
+                   "    running_var Buffer [5]\n"
+                   "  1 O() 4 parameters + 1 uninitialized\n"
+                   "    weight Parameter [2, 2]\n"
+                   "    lazy Parameter uninitialized\n"
+                   "    running_var Buffer [2]\n"
+                   "  2 L() 50 parameters + 1 uninitialized [shared]\n"
+                   "    weight Parameter [5, 10]\n"
+                   "    lazy Parameter uninitialized\n"
+                   "    running_var Buffer [5]\n");
+
+  /* Selecting one place highlights both places and their members, nothing else. */
+  guint n = ps_tree_node_highlight_module (root, l);
+  g_assert_cmpuint (n, ==, 8);
+  g_autoptr (GListModel) kids = ps_tree_node_get_children (root);
+  g_autoptr (PsTreeNode) first = g_list_model_get_item (kids, 0);
+  g_autoptr (PsTreeNode) middle = g_list_model_get_item (kids, 1);
+  g_autoptr (PsTreeNode) last = g_list_model_get_item (kids, 2);
+  g_assert_true (ps_tree_node_get_highlight (first));
+  g_assert_true (ps_tree_node_get_highlight (last));
+  g_assert_false (ps_tree_node_get_highlight (middle));
+  g_assert_false (ps_tree_node_get_highlight (root));
+  g_assert_cmpuint (ps_tree_node_get_n_places (last), ==, 2);
+  g_assert_cmpstr (ps_tree_node_get_path (last), ==, "2");
+  g_assert_cmpuint (ps_tree_node_highlight_module (root, NULL), ==, 0);
+  g_assert_false (ps_tree_node_get_highlight (first));
+}
+
+static void
+test_leaves_have_no_children (void)
+{
+  g_autoptr (PsModule) l = leaf ("L", 1, 1);
+  g_autoptr (PsTreeNode) root = ps_tree_node_new_root (l, "l");
+  g_autoptr (GListModel) kids = ps_tree_node_get_children (root);
+  g_assert_cmpuint (g_list_model_get_n_items (kids), ==, 3);
+  g_autoptr (PsTreeNode) w = g_list_model_get_item (kids, 0);
+  g_assert_null (ps_tree_node_get_children (w));
+  g_assert_cmpint (ps_tree_node_get_kind (w), ==, PS_TREE_NODE_PARAMETER);
+  g_assert_cmpstr (ps_tree_node_get_path (w), ==, "weight");
+  g_assert_false (ps_tree_node_get_shared (root));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/tree-node/shared-places-and-highlight", test_shared_places_and_highlight);
+  g_test_add_func ("/tree-node/leaves", test_leaves_have_no_children);
+  return g_test_run ();
+}
