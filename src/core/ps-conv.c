@@ -337,9 +337,12 @@ conv_reset_parameters (PsModule *self, PsGenerator *gen, GError **error)
 static const char *
 op_name (const ConvPriv *p)
 {
-  static const char *const conv[] = { "conv1d", "conv2d", "conv3d" };
-  static const char *const convt[] = { "conv_transpose1d", "conv_transpose2d", "conv_transpose3d" };
-  return (p->transposed ? convt : conv)[p->nd - 1];
+  static const char *const names[2][3] = {
+    { "conv1d", "conv2d", "conv3d" },
+    { "conv_transpose1d", "conv_transpose2d", "conv_transpose3d" },
+  };
+  g_assert (p->nd >= 1 && p->nd <= 3);
+  return names[p->transposed ? 1 : 0][p->nd - 1];
 }
 
 /* LazyConvXd's pre-forward hook: in_channels from the input, materialize, reset (draws now), and
