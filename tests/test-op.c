@@ -84,7 +84,8 @@ test_module (void)
   g_assert_cmpstr (ps_module_class_name (m), ==, "CustomModel");
   g_assert_cmpstr (g_ptr_array_index (m->child_names, 0), ==, "linear2");
   g_assert_cmpstr (g_ptr_array_index (m->child_names, 1), ==, "linear1");
-  g_autofree char *d = ps_op_describe (parse_op ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\"}"), NULL, s, NULL);
+  g_autoptr (JsonObject) mop = parse_op ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\"}");
+  g_autofree char *d = ps_op_describe (mop, NULL, s, NULL);
   g_assert_nonnull (strstr (d, "CustomModel (Sequential) created as m"));
 }
 
