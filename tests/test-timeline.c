@@ -93,6 +93,8 @@ test_steps_and_stamps (void)
   g_assert_cmpint (w3->written_step, ==, 1);
   g_assert_cmpstr (w3->init.fn, ==, "kaiming_uniform_");
   g_assert_true (g_str_has_prefix (ps_timeline_get_description (tl, 4), "init loop over model.modules()"));
+  g_assert_true (g_str_has_prefix (ps_timeline_get_note (tl, 4), "for m in self.modules()"));
+  g_assert_null (ps_timeline_get_note (tl, 0));
 
   /* go to a step: the cursor moves, nothing else changes */
   g_autoptr (GError) error = NULL;
@@ -276,6 +278,26 @@ test_copy_on_write (void)
   g_assert_cmpuint (ps_timeline_storage_bytes (tl), ==, bytes);
 }
 
+/* "flavour": "default" reproduces ATEN_CPU_CAPABILITY=default: Linear's uniform_ over the inexact
+ * range ±1/√10 rounds differently from the AVX2 kernel (PYTORCH-PARITY.md §2). */
+static void
+test_flavour (void)
+{
+  g_autoptr (PsRecipe) r = load_example ("article-1-construction.json");
+  g_autoptr (PsTimeline) avx2 = ps_timeline_new_from_recipe (r, -1, NULL);
+  r->flavour = PS_FLAVOUR_DEFAULT;
+  g_autoptr (PsTimeline) dflt = ps_timeline_new_from_recipe (r, -1, NULL);
+  g_assert_cmpint (ps_timeline_get_last_state (dflt)->gen.flavour, ==, PS_FLAVOUR_DEFAULT);
+  PsTensor *a = param (ps_timeline_get_last_state (avx2), "fc.weight")->value;
+  PsTensor *b = param (ps_timeline_get_last_state (dflt), "fc.weight")->value;
+  g_assert_false (ps_tensor_equal (a, b));
+  /* the same draws: every value within one float rounding */
+  for (int64_t i = 0; i < a->numel; i++)
+    g_assert_cmpfloat_with_epsilon (ps_tensor_cf32 (a)[i], ps_tensor_cf32 (b)[i], 1e-7);
+  g_autofree char *data = ps_recipe_to_data (ps_timeline_get_recipe (dflt), NULL);
+  g_assert_nonnull (strstr (data, "\"flavour\" : \"default\""));
+}
+
 static void
 check_digest (const char *what, PsTensor *t, JsonObject *d)
 {
@@ -343,5 +365,6 @@ main (int argc, char **argv)
   g_test_add_func ("/timeline/compare", test_compare);
   g_test_add_func ("/timeline/copy-on-write", test_copy_on_write);
   g_test_add_func ("/timeline/examples-match-torch", test_examples_match_torch);
+  g_test_add_func ("/timeline/flavour", test_flavour);
   return g_test_run ();
 }
