@@ -280,6 +280,26 @@ test_copy_on_write (void)
 
 /* "flavour": "default" reproduces ATEN_CPU_CAPABILITY=default: Linear's uniform_ over the inexact
  * range ±1/√10 rounds differently from the AVX2 kernel (PYTORCH-PARITY.md §2). */
+/* A forward that materializes a lazy module inside a container changes only the new step. */
+static void
+test_lazy_snapshots (void)
+{
+  g_autoptr (PsRecipe) r = load_example ("lazy.json");
+  g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (r, -1, NULL);
+  PsState *s3 = ps_timeline_get_state (tl, 3), *s4 = ps_timeline_get_state (tl, 4);
+  g_assert_null (param (s3, "model.lazy.weight")->value);
+  g_assert_cmpstr (ps_state_get_module (s3, "lazy")->klass->name, ==, "LazyLinear");
+  g_assert_nonnull (param (s4, "model.lazy.weight")->value);
+  g_assert_cmpstr (ps_state_get_module (s4, "lazy")->klass->name, ==, "Linear");
+  g_assert_cmpint (param (s4, "lazy.weight")->created_step, ==, 4);
+  /* the eager module was not touched: shared between the two steps */
+  g_assert_true (ps_state_get_module (s3, "eager") == ps_state_get_module (s4, "eager"));
+  g_autoptr (GPtrArray) c = ps_timeline_compare (tl, 3, 4);
+  g_assert_cmpuint (c->len, ==, 2);
+  g_assert_cmpint (((PsParamChange *) g_ptr_array_index (c, 0))->kind, ==, PS_CHANGE_ADDED);
+  g_assert_cmpstr (((PsParamChange *) g_ptr_array_index (c, 0))->path, ==, "model.lazy.weight");
+}
+
 static void
 test_flavour (void)
 {
@@ -366,5 +386,6 @@ main (int argc, char **argv)
   g_test_add_func ("/timeline/copy-on-write", test_copy_on_write);
   g_test_add_func ("/timeline/examples-match-torch", test_examples_match_torch);
   g_test_add_func ("/timeline/flavour", test_flavour);
+  g_test_add_func ("/timeline/lazy-snapshots", test_lazy_snapshots);
   return g_test_run ();
 }
