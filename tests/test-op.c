@@ -92,6 +92,22 @@ test_module (void)
   g_assert_nonnull (strstr (d, "CustomModel (Sequential) created as m"));
 }
 
+/* a constructor's own submodules (MultiheadAttention.out_proj) are stamped like the module */
+static void
+test_module_with_submodules (void)
+{
+  PsState *s = ps_state_new (0, PS_FLAVOUR_AVX2, "mha");
+  s = step (s, "{\"op\": \"module\", \"id\": \"mha\", \"type\": \"MultiheadAttention\", \"args\": {\"embed_dim\": 8, \"num_heads\": 2}}");
+  PsParam *w = param (s, "mha.out_proj.weight");
+  g_assert_cmpint (w->created_step, ==, 1);
+  g_assert_cmpint (w->written_step, ==, 1);
+  g_assert_cmpint (param (s, "mha.in_proj_weight")->created_step, ==, 1);
+  s = step (s, "{\"op\": \"forward\", \"target\": \"mha\", \"input\": {\"randn\": [3, 8]}, \"name\": \"y\"}");
+  g_assert_cmpint (ps_state_get_output (s, "y")->shape[1], ==, 8);
+  g_assert_cmpint (param (s, "mha.out_proj.weight")->written_step, ==, 1);
+  ps_state_unref (s);
+}
+
 static void
 test_clone_preserves_sharing (void)
 {
@@ -487,6 +503,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/op/module", test_module);
+  g_test_add_func ("/op/module-with-submodules", test_module_with_submodules);
   g_test_add_func ("/op/clone-preserves-sharing", test_clone_preserves_sharing);
   g_test_add_func ("/op/init-copy-on-write", test_init_and_copy_on_write);
   g_test_add_func ("/op/init-modules", test_init_modules);

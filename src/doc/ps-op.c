@@ -550,35 +550,50 @@ writable_modules (const PsState *prev, JsonObject *op, const char *kind)
   return w;
 }
 
-/* created_step / written_step of every parameter and buffer that this op created, materialized or
- * swapped, by comparing with the corresponding module of the previous state. */
+/* created_step / written_step of one module's parameters and buffers, against its previous
+ * version (NULL for a module this op created). */
+static void
+stamp_module (PsModule *m, PsModule *old, guint n)
+{
+  for (guint k = 0; k < m->params->len; k++)
+    {
+      PsParam *p = g_ptr_array_index (m->params, k);
+      PsParam *q = find_param (old, p->name);
+      if (q == NULL || (q->value == NULL && p->value != NULL))
+        {
+          if (p->value != NULL || q == NULL)
+            p->created_step = (int) n;     /* new, or a lazy parameter materialized now */
+          p->written_step = p->value != NULL ? (int) n : -1;
+        }
+      else if (q->value != p->value)
+        p->written_step = (int) n;
+    }
+}
+
+/* Only modules that are new in this state can differ from the previous one: the ones cloned for
+ * writing (inverse maps them to their old version) and the ones the op created (not in inverse).
+ * Shared modules are the previous state's own and are left alone. */
 static void
 stamp (PsState *next, GHashTable *inverse, guint n)
 {
-  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, inverse);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    if (k != v)
+      stamp_module (k, v, n);
   for (guint i = 0; i < next->module_ids->len; i++)
     {
-      PsModule *root = g_hash_table_lookup (next->modules, g_ptr_array_index (next->module_ids, i));
-      g_autoptr (GPtrArray) mods = ps_module_named_modules (root, TRUE);
-      for (guint j = 0; j < mods->len; j++)
+      PsModule *m = g_hash_table_lookup (next->modules, g_ptr_array_index (next->module_ids, i));
+      if (g_hash_table_contains (inverse, m))
+        continue;
+      /* a new module, with the submodules its constructor made (MultiheadAttention.out_proj) */
+      g_autoptr (GPtrArray) sub = ps_module_named_modules (m, TRUE);
+      for (guint j = 0; j < sub->len; j++)
         {
-          PsModule *m = ((PsNamedItem *) g_ptr_array_index (mods, j))->module;
-          if (!g_hash_table_add (seen, m))
-            continue;
-          PsModule *old = g_hash_table_lookup (inverse, m);
-          for (guint k = 0; k < m->params->len; k++)
-            {
-              PsParam *p = g_ptr_array_index (m->params, k);
-              PsParam *q = find_param (old, p->name);
-              if (q == NULL || (q->value == NULL && p->value != NULL))
-                {
-                  if (p->value != NULL || q == NULL)
-                    p->created_step = (int) n;
-                  p->written_step = p->value != NULL ? (int) n : -1;
-                }
-              else if (q->value != p->value)
-                p->written_step = (int) n;
-            }
+          PsModule *c = ((PsNamedItem *) g_ptr_array_index (sub, j))->module;
+          if (!g_hash_table_contains (inverse, c))
+            stamp_module (c, NULL, n);
         }
     }
 }
