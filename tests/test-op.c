@@ -108,6 +108,28 @@ test_module_with_submodules (void)
   ps_state_unref (s);
 }
 
+/* BatchNorm's forward in training mode updates its running statistics */
+static void
+test_forward_writes_buffers (void)
+{
+  PsState *s = ps_state_new (0, PS_FLAVOUR_AVX2, "bn");
+  s = step (s, "{\"op\": \"module\", \"id\": \"bn\", \"type\": \"BatchNorm1d\", \"args\": {\"num_features\": 3}}");
+  s = step (s, "{\"op\": \"forward\", \"target\": \"bn\", \"input\": {\"randn\": [4, 3]}}");
+  PsParam *rm = param (s, "bn.running_mean");
+  g_assert_cmpint (rm->created_step, ==, 1);
+  g_assert_cmpint (rm->written_step, ==, 2);
+  g_assert_cmpint (rm->init.dist, ==, PS_DIST_OTHER);
+  g_autofree char *sum = ps_init_info_summary (&rm->init);
+  g_assert_cmpstr (sum, ==, "updated by forward at step 2");
+  g_assert_cmpint (param (s, "bn.weight")->written_step, ==, 1);
+  s = step (s, "{\"op\": \"mode\", \"target\": \"bn\", \"train\": false}");
+  PsTensor *before = param (s, "bn.running_mean")->value;
+  s = step (s, "{\"op\": \"forward\", \"target\": \"bn\", \"input\": {\"randn\": [4, 3]}}");
+  g_assert_true (param (s, "bn.running_mean")->value == before);   /* eval mode: untouched */
+  g_assert_cmpint (param (s, "bn.running_mean")->written_step, ==, 2);
+  ps_state_unref (s);
+}
+
 static void
 test_clone_preserves_sharing (void)
 {
@@ -188,6 +210,7 @@ test_attach_detach_mode_seed (void)
   ps_generator_init (&g, 7, PS_FLAVOUR_AVX2);
   g_assert_true (ps_generator_equal (&g, &s->gen));
   s = step (s, "{\"op\": \"reset_parameters\", \"target\": \"fc\"}");
+  g_assert_cmpstr (param (s, "fc.weight")->init.fn, ==, "kaiming_uniform_");
   g_assert_cmpint (param (s, "fc.weight")->written_step, ==, 8);
   g_assert_cmpint (param (s, "fc.bias")->written_step, ==, 8);
   g_assert_cmpint (param (s, "head.weight")->written_step, ==, 3);
@@ -505,6 +528,7 @@ main (int argc, char **argv)
   g_test_add_func ("/op/module", test_module);
   g_test_add_func ("/op/module-with-submodules", test_module_with_submodules);
   g_test_add_func ("/op/clone-preserves-sharing", test_clone_preserves_sharing);
+  g_test_add_func ("/op/forward-writes-buffers", test_forward_writes_buffers);
   g_test_add_func ("/op/init-copy-on-write", test_init_and_copy_on_write);
   g_test_add_func ("/op/init-modules", test_init_modules);
   g_test_add_func ("/op/attach-detach-mode-seed", test_attach_detach_mode_seed);

@@ -553,7 +553,7 @@ writable_modules (const PsState *prev, JsonObject *op, const char *kind)
 /* created_step / written_step of one module's parameters and buffers, against its previous
  * version (NULL for a module this op created). */
 static void
-stamp_module (PsModule *m, PsModule *old, guint n)
+stamp_module (PsModule *m, PsModule *old, guint n, const char *kind)
 {
   for (guint k = 0; k < m->params->len; k++)
     {
@@ -566,7 +566,18 @@ stamp_module (PsModule *m, PsModule *old, guint n)
           p->written_step = p->value != NULL ? (int) n : -1;
         }
       else if (q->value != p->value)
-        p->written_step = (int) n;
+        {
+          p->written_step = (int) n;
+          /* A forward that wrote values without describing them (BatchNorm's running statistics):
+           * the old description no longer holds. (Other ops describe what they write; a repeated
+           * reset_parameters legitimately leaves an identical description.) */
+          if (strcmp (kind, "forward") == 0 && memcmp (&p->init, &q->init, sizeof p->init) == 0)
+            {
+              ps_init_info_clear (&p->init);
+              p->init.dist = PS_DIST_OTHER;
+              g_snprintf (p->init.formula, sizeof p->init.formula, "updated by %s at step %u", kind, n);
+            }
+        }
     }
 }
 
@@ -574,14 +585,14 @@ stamp_module (PsModule *m, PsModule *old, guint n)
  * writing (inverse maps them to their old version) and the ones the op created (not in inverse).
  * Shared modules are the previous state's own and are left alone. */
 static void
-stamp (PsState *next, GHashTable *inverse, guint n)
+stamp (PsState *next, GHashTable *inverse, guint n, const char *kind)
 {
   GHashTableIter it;
   gpointer k, v;
   g_hash_table_iter_init (&it, inverse);
   while (g_hash_table_iter_next (&it, &k, &v))
     if (k != v)
-      stamp_module (k, v, n);
+      stamp_module (k, v, n, kind);
   for (guint i = 0; i < next->module_ids->len; i++)
     {
       PsModule *m = g_hash_table_lookup (next->modules, g_ptr_array_index (next->module_ids, i));
@@ -593,7 +604,7 @@ stamp (PsState *next, GHashTable *inverse, guint n)
         {
           PsModule *c = ((PsNamedItem *) g_ptr_array_index (sub, j))->module;
           if (!g_hash_table_contains (inverse, c))
-            stamp_module (c, NULL, n);
+            stamp_module (c, NULL, n, kind);
         }
     }
 }
@@ -630,7 +641,7 @@ ps_op_apply_full (const PsState *prev, JsonObject *op, guint op_number, const Ps
   g_hash_table_iter_init (&it, map);
   while (g_hash_table_iter_next (&it, &k, &v))
     g_hash_table_insert (inverse, v, k);
-  stamp (next, inverse, op_number);
+  stamp (next, inverse, op_number, kind);
   return g_steal_pointer (&next);
 }
 
@@ -692,7 +703,9 @@ ps_init_info_summary (const PsInitInfo *info)
   /* "~ U(−0.3, 0.3) by uniform_(a=-0.3, b=0.3)" says the same thing twice */
   gboolean redundant = (info->dist == PS_DIST_UNIFORM && strcmp (info->fn, "uniform_") == 0)
                        || (info->dist == PS_DIST_NORMAL && strcmp (info->fn, "normal_") == 0);
-  if (info->fn[0] != '\0' && !redundant)
+  if (info->fn[0] == '\0' && s->len == 0 && info->formula[0] != '\0')
+    g_string_append (s, info->formula);   /* "updated by forward at step 6" */
+  else if (info->fn[0] != '\0' && !redundant)
     {
       /* Linear/Conv's default a=math.sqrt(5) reads better as √5 */
       g_autofree char *args = g_strdup (info->args);
