@@ -493,6 +493,57 @@ test_golden_linear (void)
 }
 
 static void
+test_golden_modules (void)
+{
+  g_autoptr (JsonParser) parser = golden_load ("layers-golden.json");
+  JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "modules");
+  g_assert_cmpuint (json_array_get_length (cases), >=, 10);
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      const char *name = json_object_get_string_member (c, "name");
+      g_autoptr (PsArgs) args = golden_args (json_object_get_object_member (c, "args"));
+      PsGenerator gen;
+      ps_generator_init (&gen, golden_seed (c), PS_FLAVOUR_AVX2);
+      g_autoptr (PsModule) m = make (json_object_get_string_member (c, "type"), args, &gen);
+      if (json_object_has_member (c, "input_shape"))
+        {
+          int64_t shape[PS_MAX_DIMS];
+          int nd = golden_shape (json_object_get_array_member (c, "input_shape"), shape);
+          g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, nd, shape, NULL);
+          for (int64_t k = 0; k < x->numel; k++)
+            ps_tensor_f32 (x)[k] = 1.0f;
+          g_autoptr (PsTensor) y = forward_ok (m, x, &gen);
+          if (json_object_get_boolean_member (c, "uninitialized"))
+            assert_shape (name, y, json_object_get_object_member (c, "y"));
+          else
+            assert_bits (name, y, json_object_get_object_member (c, "y"));
+          g_autofree char *r = ps_module_describe (m);
+          g_assert_cmpstr (r, ==, json_object_get_string_member (c, "repr_after"));
+        }
+      JsonObject *sdj = json_object_get_object_member (c, "state_dict");
+      JsonArray *order = json_object_get_array_member (c, "order");
+      g_autoptr (GPtrArray) sd = ps_module_state_dict (m);
+      g_assert_cmpuint (sd->len, ==, json_array_get_length (order));
+      for (guint k = 0; k < sd->len; k++)
+        {
+          PsNamedItem *it = g_ptr_array_index (sd, k);
+          g_assert_cmpstr (it->path, ==, json_array_get_string_element (order, k));
+          g_autofree char *what = g_strdup_printf ("%s %s", name, it->path);
+          if (json_object_get_boolean_member (c, "uninitialized"))
+            {
+              /* torch.empty in torch: shape only, and we say the values were never drawn */
+              assert_shape (what, it->param->value, json_object_get_object_member (sdj, it->path));
+              g_assert_cmpint (it->param->init.dist, ==, PS_DIST_NONE);
+            }
+          else
+            assert_bits (what, it->param->value, json_object_get_object_member (sdj, it->path));
+        }
+      golden_assert_probe (name, &gen, c);
+    }
+}
+
+static void
 test_golden_repr (void)
 {
   g_autoptr (JsonParser) parser = golden_load ("layers-golden.json");
@@ -765,6 +816,7 @@ main (int argc, char **argv)
   g_test_add_func ("/layers/golden/forward", test_golden_forward);
   g_test_add_func ("/layers/golden/dropout", test_golden_dropout);
   g_test_add_func ("/layers/golden/linear", test_golden_linear);
+  g_test_add_func ("/layers/golden/modules", test_golden_modules);
   g_test_add_func ("/layers/golden/repr", test_golden_repr);
   g_test_add_func ("/layers/golden/errors", test_golden_errors);
   g_test_add_func ("/layers/bad-arguments", test_bad_arguments);
