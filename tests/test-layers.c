@@ -790,6 +790,34 @@ test_dropout_modes (void)
   g_assert_true (ps_generator_equal (&before, &gen));
 }
 
+/* Empty tensors whose other dims multiply past int64: nothing may overflow silently. */
+static void
+test_empty_huge_shapes (void)
+{
+  PsGenerator gen;
+  ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+  int64_t shape[4] = { 0, 3, (int64_t) 1 << 40, (int64_t) 1 << 40 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, 4, shape, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (x->numel, ==, 0);
+  g_autoptr (PsArgs) pa = ps_args_new ();
+  ps_args_set_int (pa, "num_parameters", 3);
+  g_autoptr (PsModule) prelu = make ("PReLU", pa, &gen);
+  g_autoptr (PsTensor) y = forward_ok (prelu, x, &gen);
+  g_assert_cmpint (y->numel, ==, 0);
+  const char *types[] = { "ReLU", "GELU", "Softmax", "Dropout", "Identity" };
+  for (gsize i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      g_autoptr (PsModule) m = make_plain (types[i], &gen);
+      g_autoptr (PsTensor) z = forward_ok (m, x, &gen);
+      g_assert_true (ps_tensor_same_shape (z, x));
+    }
+  g_autoptr (PsModule) flatten = make_plain ("Flatten", &gen);
+  g_assert_null (ps_module_forward (flatten, x, &gen, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_OVERFLOW);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -823,5 +851,6 @@ main (int argc, char **argv)
   g_test_add_func ("/layers/lazy-linear", test_lazy_linear_semantics);
   g_test_add_func ("/layers/reset-never-writes-in-place", test_reset_parameters_never_writes_in_place);
   g_test_add_func ("/layers/dropout-modes", test_dropout_modes);
+  g_test_add_func ("/layers/empty-huge-shapes", test_empty_huge_shapes);
   return g_test_run ();
 }

@@ -231,8 +231,8 @@ prelu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error
                        G_GINT64_FORMAT " and channel size = %" G_GINT64_FORMAT ".", nw, channels);
           return NULL;
         }
-      for (int i = 2; i < input->ndim; i++)
-        inner *= input->shape[i];
+      for (int i = 2; i < input->ndim && input->numel > 0; i++)
+        inner *= input->shape[i];   /* a sub-product of a non-zero numel: no overflow */
     }
   PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
   if (y == NULL)
@@ -548,7 +548,15 @@ flatten_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **err
     shape[nd++] = input->shape[i];
   int64_t flat = 1;
   for (int64_t i = start; i <= end; i++)
-    flat *= input->shape[i];   /* no overflow: a sub-product of numel */
+    {
+      /* a zero elsewhere lets numel be 0 while this sub-product overflows */
+      if (input->shape[i] != 0 && flat > INT64_MAX / input->shape[i])
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "flatten: the flattened size overflows");
+          return NULL;
+        }
+      flat *= input->shape[i];
+    }
   shape[nd++] = flat;
   for (int64_t i = end + 1; i < input->ndim; i++)
     shape[nd++] = input->shape[i];
