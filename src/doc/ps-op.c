@@ -397,6 +397,27 @@ find_param (PsModule *m, const char *name)
   return m ? ps_module_get_param (m, name) : NULL;
 }
 
+/* The modules of `prev` whose subtrees this op may change; everything else is shared with the
+ * new state (see ps_state_clone_for_write). Resolution failures are left for the apply function
+ * to report: the op then fails and the clone is dropped. */
+static GPtrArray *
+writable_modules (const PsState *prev, JsonObject *op, const char *kind)
+{
+  GPtrArray *w = g_ptr_array_new ();
+  const char *field = NULL;
+  if (strcmp (kind, "attach") == 0 || strcmp (kind, "detach") == 0)
+    field = "parent";
+  else if (strcmp (kind, "module") != 0 && strcmp (kind, "manual_seed") != 0)
+    field = "target";
+  if (field == NULL || !json_object_has_member (op, field))
+    return w;
+  PsModule *m = NULL;
+  PsParam *p = NULL;
+  if (ps_state_resolve (prev, json_object_get_string_member (op, field), &m, &p, NULL) && m != NULL)
+    g_ptr_array_add (w, m);   /* for a parameter target: its owning module */
+  return w;
+}
+
 /* created_step / written_step of every parameter and buffer that this op created, materialized or
  * swapped, by comparing with the corresponding module of the previous state. */
 static void
@@ -448,7 +469,8 @@ ps_op_apply_full (const PsState *prev, JsonObject *op, guint op_number, const Ps
   g_assert (apply != NULL);   /* validate_op knows every kind */
 
   g_autoptr (GHashTable) map = g_hash_table_new (NULL, NULL);
-  g_autoptr (PsState) next = ps_state_clone (prev, map);
+  g_autoptr (GPtrArray) writable = writable_modules (prev, op, kind);
+  g_autoptr (PsState) next = ps_state_clone_for_write (prev, writable, map);
   next->step = op_number;
   if (!apply (next, op, op_number, ctx, error))
     {
@@ -520,8 +542,23 @@ ps_init_info_summary (const PsInitInfo *info)
     case PS_DIST_NONE:
       break;
     }
-  if (info->fn[0] != '\0')
-    g_string_append_printf (s, "%sby %s(%s)", s->len ? " " : "", info->fn, info->args);
+  /* "~ U(−0.3, 0.3) by uniform_(a=-0.3, b=0.3)" says the same thing twice */
+  gboolean redundant = (info->dist == PS_DIST_UNIFORM && strcmp (info->fn, "uniform_") == 0)
+                       || (info->dist == PS_DIST_NORMAL && strcmp (info->fn, "normal_") == 0);
+  if (info->fn[0] != '\0' && !redundant)
+    {
+      /* Linear/Conv's default a=math.sqrt(5) reads better as √5 */
+      g_autofree char *args = g_strdup (info->args);
+      char *five = strstr (args, "a=2.23606797749979");
+      if (five != NULL)
+        {
+          *five = '\0';
+          char *tmp = g_strconcat (args, "a=\xe2\x88\x9a" "5", five + strlen ("a=2.23606797749979"), NULL);
+          g_free (args);
+          args = tmp;
+        }
+      g_string_append_printf (s, "%sby %s(%s)", s->len ? " " : "", info->fn, args);
+    }
   return g_string_free (s, FALSE);
 }
 

@@ -37,12 +37,62 @@ ps_state_unref (PsState *state)
   g_free (state);
 }
 
+/* needs[m] = TRUE when m is in `writable` or contains a module that is (memoized DFS). */
+static gboolean
+needs_clone (PsModule *m, GHashTable *writable, GHashTable *memo)
+{
+  gpointer v;
+  if (g_hash_table_lookup_extended (memo, m, NULL, &v))
+    return GPOINTER_TO_INT (v);
+  gboolean need = g_hash_table_contains (writable, m);
+  for (guint i = 0; i < m->children->len; i++)
+    need |= needs_clone (g_ptr_array_index (m->children, i), writable, memo);
+  g_hash_table_insert (memo, m, GINT_TO_POINTER (need));
+  return need;
+}
+
+static PsState *
+clone_with_map (const PsState *state, GHashTable *map);
+
+PsState *
+ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable *map)
+{
+  g_autoptr (GHashTable) own = NULL;
+  if (map == NULL)
+    map = own = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) w = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; writable && i < writable->len; i++)
+    {
+      g_autoptr (GPtrArray) sub = ps_module_named_modules (g_ptr_array_index (writable, i), TRUE);
+      for (guint j = 0; j < sub->len; j++)
+        g_hash_table_add (w, ((PsNamedItem *) g_ptr_array_index (sub, j))->module);
+    }
+  /* pre-seed the clone map with old → old for every module that stays shared: clone_tree then
+   * returns a new ref to it instead of a copy */
+  g_autoptr (GHashTable) memo = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < state->module_ids->len; i++)
+    needs_clone (g_hash_table_lookup (state->modules, g_ptr_array_index (state->module_ids, i)), w, memo);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, memo);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    if (!GPOINTER_TO_INT (v))
+      g_hash_table_insert (map, k, k);
+  return clone_with_map (state, map);
+}
+
 PsState *
 ps_state_clone (const PsState *state, GHashTable *map)
 {
   g_autoptr (GHashTable) own = NULL;
   if (map == NULL)
     map = own = g_hash_table_new (NULL, NULL);
+  return clone_with_map (state, map);
+}
+
+static PsState *
+clone_with_map (const PsState *state, GHashTable *map)
+{
   PsState *c = g_new0 (PsState, 1);
   g_atomic_ref_count_init (&c->ref_count);
   c->step = state->step;
@@ -125,7 +175,16 @@ ps_state_resolve (const PsState *state, const char *target, PsModule **module, P
         *param = NULL;
       return TRUE;
     }
-  return ps_module_resolve (m, dot + 1, module, param, error);
+  g_autoptr (GError) local = NULL;
+  if (!ps_module_resolve (m, dot + 1, module, param, &local))
+    {
+      /* name the whole target, not the part below the id */
+      const char *why = strstr (local->message, "not found: ");
+      g_set_error (error, local->domain, local->code, "'%s' not found: %s", target,
+                   why ? why + strlen ("not found: ") : local->message);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void

@@ -65,13 +65,14 @@ typedef enum {
 } PsChangeKind;
 
 typedef struct {
-  char *path;           /* target-style path in step b's document ("m.0.weight"), or step a's if removed */
+  char *path;           /* target-style path at step b ("m.0.weight"), or at step a if removed */
   PsChangeKind kind;
   PsParam *a, *b;       /* owned by the states (no refs); NULL when absent */
 } PsParamChange;
 
 /* Parameters and buffers whose values differ between two steps, in step b's listing order
- * followed by removed ones. Free with g_ptr_array_unref. */
+ * followed by removed ones. A parameter is identified by its module's recipe id and its name, so
+ * one that moved (attach) is compared with itself. Free with g_ptr_array_unref. */
 GPtrArray      *ps_timeline_compare        (const PsTimeline *tl, guint a, guint b);
 
 /* Bytes of distinct tensor storages alive across all steps (the memory the snapshots cost). */

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Build the libFuzzer harnesses (clang, no meson) and optionally run them.
+#   fuzz/run.sh build                 build fuzz/out/fuzz-{safetensors,npy,npz}
+#   fuzz/run.sh run NAME [RUNS] [JOBS] build, then fuzz NAME (safetensors|npy|npz) for RUNS
+#                                     executions (default 1000000) from fuzz/corpus/NAME
+# New corpus entries go to fuzz/out/corpus-NAME (the seeds in fuzz/corpus/ are left untouched);
+# crashers to fuzz/out/crash-NAME-*. Keep a crasher as a regression test by copying it to
+# tests/data/formats/fuzz-regressions/NAME/ (the meson tests replay that directory).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CC=${CC:-clang}
+OUT=fuzz/out
+mkdir -p "$OUT"
+PKGS="glib-2.0 gio-2.0 json-glib-1.0 libzip"
+CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+        -std=gnu11 -D_GNU_SOURCE -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74
+        -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 -Isrc/core -Isrc/doc $(pkg-config --cflags $PKGS)"
+LIBS="$(pkg-config --libs $PKGS) -lm"
+SRC="src/core/ps-error.c src/core/ps-tensor.c src/doc/ps-raw-dtype.c src/doc/ps-json-check.c
+     src/doc/ps-atomic-file.c src/doc/ps-safetensors.c src/doc/ps-npy.c src/doc/ps-npz.c"
+
+build () {
+  for n in safetensors npy npz; do
+    # shellcheck disable=SC2086
+    $CC $CFLAGS -o "$OUT/fuzz-$n" "fuzz/fuzz-$n.c" $SRC $LIBS
+  done
+}
+
+case "${1:-build}" in
+  build) build ;;
+  run)
+    name=${2:?name: safetensors, npy or npz}
+    runs=${3:-1000000}
+    jobs=${4:-1}
+    build
+    mkdir -p "$OUT/corpus-$name"
+    # rss/malloc limits: a tensor is at most a few times the input, so 2 GB is plenty.
+    par=()
+    # -jobs sends each job's output to ./fuzz-N.log; only use it for several jobs.
+    if [ "$jobs" -gt 1 ]; then par=(-jobs="$jobs" -workers="$jobs"); fi
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
+      "$OUT/fuzz-$name" -runs="$runs" "${par[@]}" -max_len=65536 \
+      -rss_limit_mb=2048 -dict="fuzz/$name.dict" -artifact_prefix="$OUT/crash-$name-" -print_final_stats=1 \
+      "$OUT/corpus-$name" "fuzz/corpus/$name"
+    ;;
+  *) echo "usage: $0 build | run NAME [RUNS] [JOBS]" >&2; exit 2 ;;
+esac

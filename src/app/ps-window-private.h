@@ -1,0 +1,75 @@
+/* ps-window-private.h — PsWindow's fields, shared by ps-window.c (views) and
+ * ps-window-actions.c (commands and their dialogs). */
+#pragma once
+
+#include "ps-window.h"
+#include "ps-plot-view.h"
+#include "ps-tree-node.h"
+#include "ps-figure.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PS_PAGE_HEATMAP,
+  PS_PAGE_HISTOGRAM,
+  PS_PAGE_OVER_TIME,
+  PS_PAGE_DIFFERENCE,
+  PS_N_PLOT_PAGES
+} PsPlotPage;
+
+struct _PsWindow {
+  AdwApplicationWindow parent_instance;
+
+  /* template children */
+  AdwWindowTitle *window_title;
+  GtkLabel *seed_label;
+  GtkRevealer *error_revealer;
+  GtkLabel *error_label;
+  GtkButton *error_dismiss;
+  AdwToastOverlay *toast_overlay;
+  GtkColumnView *tree_view;
+  GtkLabel *count_label;
+  AdwViewStack *view_stack;
+  GtkScale *step_scale;
+  GtkAdjustment *step_adjustment;
+  GtkListView *timeline_view;
+  GtkToggleButton *play_button;
+
+  /* views built in code */
+  PsPlotView *plots[PS_N_PLOT_PAGES];
+  PsFigure *figures[PS_N_PLOT_PAGES];
+  GtkLabel *explain_label;
+  GtkDropDown *range_dropdown;
+  GtkSpinButton *bins_spin;
+  GtkToggleButton *log_toggle;
+
+  PsDocument *document;
+  GSettings *settings;
+  PsTreeNode *root_node;
+  GtkTreeListModel *tree_model;
+  GtkSingleSelection *tree_selection;
+  GtkStringList *timeline_items;
+  GtkSingleSelection *timeline_selection;
+  char *selected_path;        /* state_dict-style path below the root; NULL = nothing selected */
+  char *error_text;
+  guint play_source;
+  gboolean syncing;           /* guards selection ↔ document feedback loops */
+};
+
+/* ps-window.c */
+void        ps_window_show_error     (PsWindow *self, const char *text);
+void        ps_window_clear_error    (PsWindow *self);
+void        ps_window_toast          (PsWindow *self, const char *text);
+void        ps_window_refresh        (PsWindow *self);
+PsTreeNode *ps_window_get_selected_node (PsWindow *self);   /* no ref, may be NULL */
+void        ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage page);
+PsPlotPage  ps_window_get_visible_page (PsWindow *self);
+/* ps-window-actions.c */
+void        ps_window_init_actions   (PsWindow *self);
+void        ps_window_update_actions (PsWindow *self);
+/* Apply an op built by a dialog; shows the error (and returns FALSE) on failure. */
+gboolean    ps_window_apply_op       (PsWindow *self, JsonObject *op);
+/* TRUE to stop the close (unsaved changes: a dialog asks first). */
+gboolean    ps_window_close_request_check (PsWindow *self);
+
+G_END_DECLS
