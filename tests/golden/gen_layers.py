@@ -118,6 +118,15 @@ def forward_cases():
         if type_ == "PReLU":
             case["params"] = {"weight": tensor(m.weight)}
         cases.append(case)
+    # GELU on one-element tensors: torch skips oneDNN (numel <= 1) and runs ATen's scalar kernel
+    xs = torch.cat([SPECIALS, torch.randn(200, generator=input_gen(300)) * 4])
+    with torch.no_grad():
+        ys = torch.stack([nn.GELU()(v.reshape(1)).reshape(()) for v in xs])
+        y0 = nn.GELU()(xs[40].reshape(()))
+    cases.append({"name": "GELU.one_element_each", "type": "GELU", "args": {}, "one_element": True,
+                  "x": tensor(xs), "y": tensor(ys)})
+    cases.append({"name": "GELU.0d", "type": "GELU", "args": {}, "x": tensor(xs[40].reshape(())),
+                  "y": tensor(y0)})
     # a softmax row containing -inf, and one entirely -inf (NaN result)
     x = torch.tensor([[1.0, float("-inf"), 2.0, 0.5], [float("-inf")] * 4, [float("nan"), 1, 2, 3]])
     with torch.no_grad():
