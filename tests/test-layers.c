@@ -382,22 +382,21 @@ typedef struct {
   double atol, rtol;
 } Tolerance;
 
-/* Measured against torch 1.13 (AVX2) on the golden inputs (|x| up to ~16 plus specials), glibc
- * 2.36: GELU(tanh) ≤ 2.4e-7 abs, Tanh/Sigmoid/SiLU ≤ 2 ulp, Softmax ≤ 2 ulp (torch uses Sleef's
- * vectorised tanhf/expf). The bounds leave a little room for another libm; bit-exact layers must
- * stay bit-exact. */
+/* Measured against torch 1.13 (AVX2, 1 intra-op thread) on the golden inputs (|x| up to ~16 plus
+ * specials), glibc 2.36. Only Tanh (Sleef's tanhf8_u10 vs glibc's tanhf, ≤ 2 ulp) and GELU('tanh')
+ * (which uses it; ≤ 2.4e-7 abs) are not reproduced bit for bit. */
 static const Tolerance tolerances[] = {
   { "ReLU", 0, 0, 0 },
   { "LeakyReLU", 0, 0, 0 },
   { "PReLU", 0, 0, 0 },
   { "Identity", 0, 0, 0 },
   { "Flatten", 0, 0, 0 },
-  { "GELU", 0, 0, 0 },          /* approximate='none': oneDNN's kernel / ATen's scalar erff, exact */
-  { "GELU-tanh", 2, 1e-6, 0 },  /* Sleef vs tanhf (ulp distance is huge near 0) */
+  { "GELU", 0, 0, 0 },          /* approximate='none': oneDNN's kernel / ATen's scalar erff */
+  { "GELU-tanh", 2, 1e-6, 0 },  /* ulp distance is huge near 0, hence the atol */
   { "Tanh", 3, 0, 0 },
-  { "Sigmoid", 3, 0, 0 },
-  { "SiLU", 3, 0, 0 },
-  { "Softmax", 3, 0, 0 },
+  { "Sigmoid", 0, 0, 0 },       /* Sleef's expf reproduced; glibc's on the scalar tail */
+  { "SiLU", 0, 0, 0 },
+  { "Softmax", 0, 0, 0 },
 };
 
 static void

@@ -107,6 +107,12 @@ def forward_cases():
         ("Flatten", {}, (2, 0, 4)),
         ("Identity", {}, (2, 3)),
         ("GELU", {}, (3, 5)),
+        # numel % 16 != 0: the last elements take ATen's scalar path (glibc expf)
+        ("Sigmoid", {}, (3, 7)),
+        ("Sigmoid", {}, (5,)),
+        ("SiLU", {}, (37,)),
+        ("SiLU", {}, (2, 3)),
+        ("Tanh", {}, (3, 7)),
     ]
     for i, (type_, args, shape) in enumerate(shaped):
         x = torch.randn(shape, generator=input_gen(100 + i)) * 3
