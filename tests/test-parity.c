@@ -113,6 +113,42 @@ state_items (PsState *state, GPtrArray *keys, GPtrArray *params)
     }
 }
 
+static double
+max_abs_diff (const PsTensor *c, const PsTensor *t)
+{
+  double m = 0;
+  for (int64_t i = 0; i < c->numel; i++)
+    m = MAX (m, fabs ((double) ps_tensor_cf32 (c)[i] - (double) ps_tensor_cf32 (t)[i]));
+  return m;
+}
+
+/* "Sequential(Linear, ReLU, LayerNorm)": the classes an output went through (for the report). */
+static const char *
+output_layers (PsTimeline *tl, JsonObject *res, const char *name)
+{
+  static char buf[512];
+  JsonObject *steps = json_object_get_object_member (res, "output_steps");
+  guint step = (guint) json_object_get_int_member (steps, name);
+  JsonObject *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, step - 1);
+  PsModule *m = NULL;
+  PsParam *p = NULL;
+  if (!ps_state_resolve (ps_timeline_get_state (tl, step), json_object_get_string_member (op, "target"), &m, &p,
+                         NULL) || m == NULL)
+    return "?";
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (m, TRUE);
+  GString *s = g_string_new (ps_module_class_name (m));
+  for (guint i = 1; i < mods->len; i++)
+    {
+      PsNamedItem *it = g_ptr_array_index (mods, i);
+      g_string_append_printf (s, "%s%s", i == 1 ? "(" : ", ", ps_module_class_name (it->module));
+    }
+  if (mods->len > 1)
+    g_string_append_c (s, ')');
+  g_strlcpy (buf, s->str, sizeof buf);
+  g_string_free (s, TRUE);
+  return buf;
+}
+
 /* Fails the case unless its problems are exactly a known divergence; frees problems. */
 static void
 report (const char *name, GPtrArray *problems)
@@ -265,9 +301,17 @@ test_recipe (gconstpointer data)
       g_autoptr (PsTensor) t = parity_tensor (json_array_get_object_element (
         tensors, (guint) json_object_get_int_member (outs, l->data)));
       g_autofree char *what = g_strdup_printf ("output '%s'", (char *) l->data);
-      char *msg = compare (what, c, t, TRUE, &totals);
+      Counts here = { 0 };
+      char *msg = compare (what, c, t, TRUE, &here);
       if (msg)
         g_ptr_array_add (problems, msg);
+      totals.exact += here.exact;
+      totals.close += here.close;
+      if (here.close)
+        g_test_message ("%s: %s within tolerance, not bit-exact (max |diff| %.3g) - through %s", name, what,
+                        max_abs_diff (c, t), output_layers (tl, res, l->data));
+      else if (here.exact)
+        g_test_message ("%s: %s bit-exact - through %s", name, what, output_layers (tl, res, l->data));
     }
 
   /* the generator: torch.rand(2) after the last applied op */
