@@ -35,9 +35,12 @@ case "${1:-build}" in
     build
     mkdir -p "$OUT/corpus-$name"
     # rss/malloc limits: a tensor is at most a few times the input, so 2 GB is plenty.
+    par=()
+    # -jobs sends each job's output to ./fuzz-N.log; only use it for several jobs.
+    if [ "$jobs" -gt 1 ]; then par=(-jobs="$jobs" -workers="$jobs"); fi
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
-      "$OUT/fuzz-$name" -runs="$runs" -jobs="$jobs" -workers="$jobs" -max_len=65536 \
-      -rss_limit_mb=2048 -artifact_prefix="$OUT/crash-$name-" -print_final_stats=1 \
+      "$OUT/fuzz-$name" -runs="$runs" "${par[@]}" -max_len=65536 \
+      -rss_limit_mb=2048 -dict="fuzz/$name.dict" -artifact_prefix="$OUT/crash-$name-" -print_final_stats=1 \
       "$OUT/corpus-$name" "fuzz/corpus/$name"
     ;;
   *) echo "usage: $0 build | run NAME [RUNS] [JOBS]" >&2; exit 2 ;;

@@ -6,6 +6,7 @@
 #include "ps-layers.h"
 #include "ps-ops.h"
 #include "gen-golden-util.h"
+#include <cblas.h>
 
 /* ---------- helpers ---------- */
 
@@ -752,6 +753,11 @@ main (int argc, char **argv)
                                           json_object_get_int_member (meta, "openblas_num_threads"));
     g_setenv ("PS_BLAS_THREADS", n, TRUE);
     g_assert_cmpint (ps_ops_blas_threads (), ==, json_object_get_int_member (meta, "openblas_num_threads"));
+    /* the kernel is chosen when the library loads (OPENBLAS_CORETYPE, else CPU detection) */
+    const char *core = json_object_get_string_member (meta, "openblas_corename");
+    if (g_ascii_strcasecmp (openblas_get_corename (), core) != 0)
+      g_error ("the golden Linear outputs were made with OpenBLAS's %s kernels, this process uses %s: "
+               "run with OPENBLAS_CORETYPE=%s (meson test sets it)", core, openblas_get_corename (), core);
   }
   g_test_add_func ("/layers/shared-golden/modules", test_shared_module_cases);
   g_test_add_func ("/layers/shared-golden/forward", test_shared_forward_cases);

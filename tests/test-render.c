@@ -228,6 +228,30 @@ test_heatmap_downsampling_keeps_extreme (void)
   cairo_surface_destroy (s);
   save_sample ("heatmap-downsampled.png", 700, 500, ps_heatmap_draw_func, hm);
 
+  /* zoom into 20 × 30 cells around the extreme: no pooling, exact cells, hover maps back */
+  PsHeatmapRegion view = { er - 10, ec - 15, 20, 30 };
+  ps_heatmap_set_view (hm, &view);
+  s = render (ps_heatmap_draw_func, hm, 700, 500);
+  ps_heatmap_get_downsampling (hm, &kx, &ky);
+  g_assert_cmpint (kx, ==, 1);
+  g_assert_cmpint (ky, ==, 1);
+  g_assert_true (ps_heatmap_cell_rect (hm, er, ec, rect));
+  g_assert_true (ps_heatmap_cell_rect (hm, er, ec, rect));
+  g_assert_cmphex (pixel (s, rect[0] + rect[2] / 2, rect[1] + rect[3] / 2), ==, cm->lut[0]);
+  g_assert_true (ps_heatmap_hit (hm, rect[0] + rect[2] / 2, rect[1] + rect[3] / 2, &hit));
+  g_assert_cmpint (hit.index[0], ==, er);
+  g_assert_cmpint (hit.index[1], ==, ec);
+  g_assert_cmpint (hit.block_rows, ==, 1);
+  double r2[4];
+  g_assert_true (ps_heatmap_cell_rect (hm, er - 10, ec - 15, r2));
+  g_assert_true (ps_heatmap_hit (hm, r2[0] + 1, r2[1] + 1, &hit));
+  g_assert_cmpint (hit.index[0], ==, er - 10);
+  g_assert_cmpint (hit.index[1], ==, ec - 15);
+  g_assert_cmpfloat (hit.value, ==, ps_tensor_f32 (t)[(er - 10) * 3000 + ec - 15]);
+  g_assert_false (ps_heatmap_cell_rect (hm, er - 11, ec, r2));   /* outside the view */
+  cairo_surface_destroy (s);
+  save_sample ("heatmap-zoom.png", 700, 500, ps_heatmap_draw_func, hm);
+
   /* the colorizer directly: a block with NaN shows NaN, with +Inf shows +Inf */
   int64_t sh2[2] = { 4, 4 };
   g_autoptr (PsTensor) u = tensor_nd (2, sh2);
@@ -236,13 +260,78 @@ test_heatmap_downsampling_keeps_extreme (void)
   ps_tensor_f32 (u)[3 * 4 + 0] = -0.5f;
   PsHeatmapGrid g;
   ps_heatmap_grid_of (u, &g);
-  cairo_surface_t *img = ps_heatmap_colorize (u, &g, 2, 2, cm, -1, 1);
+  cairo_surface_t *img = ps_heatmap_colorize (u, &g, NULL, 2, 2, cm, -1, 1);
   g_assert_cmpint (cairo_image_surface_get_width (img), ==, 2);
   g_assert_cmphex (pixel (img, 0, 0), ==, cm->nan_color);
   g_assert_cmphex (pixel (img, 1, 1), ==, cm->posinf_color);
   g_assert_cmphex (pixel (img, 0, 1), ==, cm->lut[ps_colormap_index (-0.5, -1, 1)]);
   g_assert_cmphex (pixel (img, 1, 0), ==, cm->lut[128]);
   cairo_surface_destroy (img);
+}
+
+/* The fast colorizer (SIMD pooling and colouring) against a naive reference, for many shapes and
+ * pooling factors, with NaN/±Inf/ties sprinkled in. */
+static void
+test_colorize_matches_reference (void)
+{
+  const PsColormap *cm = ps_colormap_get (PS_COLORMAP_DIVERGING);
+  int64_t shapes[][4] = { { 2, 37, 53 }, { 2, 10, 10 }, { 2, 64, 300 }, { 1, 1000 }, { 4, 3, 5, 3 },
+                          { 3, 6, 4, 7 } };
+  int64_t ks[][2] = { { 1, 1 }, { 2, 2 }, { 4, 4 }, { 3, 5 }, { 8, 1 }, { 1, 3 }, { 16, 16 } };
+  lcg_state = 77;
+  for (guint si = 0; si < G_N_ELEMENTS (shapes); si++)
+    {
+      int nd = (int) shapes[si][0];
+      g_autoptr (PsTensor) t = tensor_nd (nd, &shapes[si][1]);
+      float *x = ps_tensor_f32 (t);
+      for (int64_t i = 0; i < t->numel; i++)
+        {
+          double u = lcg_uniform ();
+          x[i] = u < 0.01 ? NAN : u < 0.02 ? INFINITY : u < 0.03 ? -INFINITY : u < 0.1 ? 0.5f
+                 : u < 0.17 ? -0.5f : (float) lcg_bell (0.3);
+        }
+      PsHeatmapGrid g;
+      ps_heatmap_grid_of (t, &g);
+      for (guint ki = 0; ki < G_N_ELEMENTS (ks); ki++)
+        {
+          int64_t kx = ks[ki][0], ky = ks[ki][1];
+          cairo_surface_t *img = ps_heatmap_colorize (t, &g, NULL, kx, ky, cm, -0.7, 0.9);
+          for (int64_t pr = 0; pr * ky < g.rows; pr++)
+            for (int64_t pc = 0; pc * kx < g.cols; pc++)
+              {
+                /* per column the first row of largest |x|, then the first such column */
+                int64_t best = -1;
+                guint32 bestk = 0;
+                for (int64_t c = pc * kx; c < MIN ((pc + 1) * kx, g.cols); c++)
+                  {
+                    int64_t br = -1;
+                    guint32 bk = 0;
+                    for (int64_t r = pr * ky; r < MIN ((pr + 1) * ky, g.rows); r++)
+                      {
+                        float v = x[ps_heatmap_grid_offset (t, &g, r, c)];
+                        guint32 b;
+                        memcpy (&b, &v, 4);
+                        if (br < 0 || (b & 0x7fffffffu) > bk)
+                          {
+                            bk = b & 0x7fffffffu;
+                            br = ps_heatmap_grid_offset (t, &g, r, c);
+                          }
+                      }
+                    if (best < 0 || bk > bestk)
+                      {
+                        bestk = bk;
+                        best = br;
+                      }
+                  }
+                guint32 want = ps_colormap_map (cm, x[best], -0.7, 0.9);
+                if (pixel (img, pc, pr) != want)
+                  g_error ("shape %u k %ux%u texel (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                           "): %08x, want %08x", si, (guint) ky, (guint) kx, pr, pc,
+                           pixel (img, pc, pr), want);
+              }
+          cairo_surface_destroy (img);
+        }
+    }
 }
 
 static void
@@ -275,6 +364,24 @@ test_heatmap_strip_and_ranges (void)
   g_assert_cmpint (hit.index[0], ==, 63);
   cairo_surface_destroy (s);
   save_sample ("heatmap-strip.png", 600, 260, ps_heatmap_draw_func, hm);
+
+  /* an int64 scalar buffer (num_batches_tracked): one cell, exact value on hover */
+  g_autoptr (PsTensor) n = ps_tensor_new (PS_DTYPE_INT64, 0, NULL, &error);
+  g_assert_no_error (error);
+  ps_tensor_i64 (n)[0] = 123456789012345;
+  PsHeatmapOptions on;
+  ps_heatmap_options_init (&on);
+  on.title = "bn.num_batches_tracked";
+  on.colormap = PS_COLORMAP_GRAY;
+  on.range = PS_HEATMAP_RANGE_MINMAX;
+  g_autoptr (PsHeatmap) hn = ps_heatmap_new (n, &on, &error);
+  g_assert_no_error (error);
+  cairo_surface_t *sn = render (ps_heatmap_draw_func, hn, 300, 240);
+  cell_centre (hn, 0, 0, &x, &y);
+  g_assert_true (ps_heatmap_hit (hn, x, y, &hit));
+  g_assert_cmpint (hit.ndim, ==, 0);
+  g_assert_cmpfloat (hit.value, ==, 123456789012345.0);
+  cairo_surface_destroy (sn);
 
   o.range = PS_HEATMAP_RANGE_FIXED;
   o.lo = 1;
@@ -632,6 +739,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/heatmap-conv-tiles", test_heatmap_conv_tiles);
   g_test_add_func ("/render/heatmap-downsampling-keeps-extreme", test_heatmap_downsampling_keeps_extreme);
   g_test_add_func ("/render/heatmap-strip-and-ranges", test_heatmap_strip_and_ranges);
+  g_test_add_func ("/render/colorize-matches-reference", test_colorize_matches_reference);
   g_test_add_func ("/render/difference", test_difference);
   g_test_add_func ("/render/histogram-plot", test_histogram_plot);
   g_test_add_func ("/render/ridgeline-and-bands", test_ridgeline_and_bands);

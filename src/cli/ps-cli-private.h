@@ -49,5 +49,11 @@ gboolean  ps_cli_write_tensors      (const char *path, const char *const *names,
 
 int       ps_cli_cmd_run            (int argc, char **argv);
 int       ps_cli_cmd_describe       (int argc, char **argv);
+/* ps-cli-picture.c */
+int       ps_cli_cmd_heatmap        (int argc, char **argv);
+int       ps_cli_cmd_histogram      (int argc, char **argv);
+int       ps_cli_cmd_ridgeline      (int argc, char **argv);
+int       ps_cli_cmd_bands          (int argc, char **argv);
+int       ps_cli_cmd_stats          (int argc, char **argv);
 
 G_END_DECLS

@@ -345,7 +345,7 @@ lazy_materialize (PsModule *self, const PsTensor *x, PsGenerator *gen, GError **
     {
       g_autofree char *s = ps_tensor_shape_string (x);
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
-                   "Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s",
+                   "Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: torch.Size(%s)",
                    p->nd + 1, p->nd + 2, self->klass->name, s);
       return FALSE;
     }
@@ -375,7 +375,7 @@ static PsTensor *
 pad_input (const ConvPriv *p, const PsTensor *x, int batched, const int64_t in[3], const int64_t lo[3],
            const int64_t hi[3], GError **error)
 {
-  for (int d = 3 - p->nd; d < 3; d++)
+  for (int d = 2; d >= 3 - p->nd; d--)   /* torch checks the last dimension first */
     {
       const int dim = x->ndim - 3 + d;
       if (p->padding_mode == MODE_REFLECT && (lo[d] >= in[d] || hi[d] >= in[d]))

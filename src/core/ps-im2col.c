@@ -1,8 +1,8 @@
 /* ps-im2col.c — see ps-im2col.h. */
 #include "ps-im2col.h"
 #include "ps-tensor.h"
+#include "ps-ops.h"
 
-#include <cblas.h>
 #include <limits.h>
 #include <string.h>
 
@@ -212,17 +212,18 @@ ps_conv_forward_gemm (const PsConvShape *s, const float *x, const float *w, cons
             if (m == 0 || n == 0 || k == 0)
               continue;
             ps_vol2col (xg, &geo, col);
-            cblas_sgemm (CblasColMajor, CblasNoTrans, CblasNoTrans, (int) m, (int) n, (int) k,
-                         1.0f, col, (int) m, wg, (int) k, bias != NULL ? 1.0f : 0.0f, yg, (int) m);
+            /* row-major (Og × ovol) = w_g (Og × k) · col (k × ovol): OpenBLAS turns this into
+             * exactly ATen's column-major sgemm_('N','N', ovol, Og, k, …) */
+            ps_ops_sgemm (false, false, n, m, k, 1.0f, wg, k, col, m, bias != NULL ? 1.0f : 0.0f, yg, m);
           }
         else
           {
             const float *wg = w + g * Cg * Og * kvol;
+            /* row-major col (Og·kvol × ivol) = w_gᵀ · x_g: ATen's sgemm_('N','T', ivol, Og·kvol, Cg, …) */
             if (m == 0 || n == 0 || k == 0)
               memset (col, 0, (size_t) col_n * sizeof (float));
             else
-              cblas_sgemm (CblasColMajor, CblasNoTrans, CblasTrans, (int) m, (int) n, (int) k,
-                           1.0f, xg, (int) m, wg, (int) n, 0.0f, col, (int) m);
+              ps_ops_sgemm (true, false, n, m, k, 1.0f, wg, n, xg, m, 0.0f, col, m);
             ps_col2vol (col, &geo, yg);
             if (bias != NULL)
               for (int64_t o = 0; o < Og; o++)

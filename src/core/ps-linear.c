@@ -183,6 +183,7 @@ static gboolean
 lazy_linear_materialize (PsModule *self, const PsTensor *input, PsGenerator *gen, GError **error)
 {
   LinearPriv *priv = PS_MODULE_PRIV (self, LinearPriv);
+  g_return_val_if_fail (gen != NULL, FALSE);   /* materialization draws */
   if (input->ndim == 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "tuple index out of range");

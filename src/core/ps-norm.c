@@ -11,9 +11,10 @@
  *     spatial = 1 ((N, C) input, the channels-last kernel): float sums in batch order,
  *                  mean = (float)((double) Σ_float x / n); var_sum = Σ fmaf(d, d, ·), d = x − mean
  *   invstd = (float)(1 / sqrt((double)(var_sum / (float) n) + eps))
- *   running_mean = fmaf(m, mean, (1 − m)·running_mean), running_var = fmaf(m, var_sum/(n − 1),
- *   (1 − m)·running_var), m = (float) momentum (or 1/num_batches_tracked when momentum is None)
- *   y = fmaf(x, alpha, beta), alpha = invstd·weight, beta = bias − mean·alpha
+ *   running_mean = m·mean + (1 − m)·running_mean (float), running_var = (float)((double) m ·
+ *   (double)(var_sum/(n − 1)) + (double)((1 − m)·running_var)), m = (float) momentum (or
+ *   1/num_batches_tracked when momentum is None)
+ *   y = fmaf(x, alpha, beta), alpha = invstd·weight, beta = fmaf(−mean, alpha, bias)
  *   eval: invstd = 1 / sqrtf(running_var + (float) eps), same y.
  * Training swaps in NEW buffer tensors (running stats, num_batches_tracked); nothing is mutated.
  *
@@ -528,8 +529,10 @@ batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
           if (update)
             {
               const float unbiased = var_sum / (float) (n - 1);
-              ps_tensor_f32 (new_rm)[c] = fmaf (mom, mean, (1.0f - mom) * rm[c]);
-              ps_tensor_f32 (new_rv)[c] = fmaf (mom, unbiased, (1.0f - mom) * rv[c]);
+              /* running_mean in float; running_var mixes float and ATen's double accscalar_t */
+              ps_tensor_f32 (new_rm)[c] = mom * mean + (1.0f - mom) * rm[c];
+              ps_tensor_f32 (new_rv)[c] = (float) ((double) mom * (double) unbiased
+                                                   + (double) ((1.0f - mom) * rv[c]));
             }
         }
       else
@@ -538,7 +541,7 @@ batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
           invstd = 1.0f / sqrtf (rv[c] + (float) p->eps);
         }
       const float alpha = invstd * (w ? w[c] : 1.0f);
-      const float beta = (b ? b[c] : 0.0f) - mean * alpha;
+      const float beta = fmaf (-mean, alpha, b ? b[c] : 0.0f);   /* contracted in torch's AVX2 build */
       for (int64_t i = 0; i < N; i++)
         for (int64_t s = 0; s < S; s++)
           {

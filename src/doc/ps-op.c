@@ -542,8 +542,23 @@ ps_init_info_summary (const PsInitInfo *info)
     case PS_DIST_NONE:
       break;
     }
-  if (info->fn[0] != '\0')
-    g_string_append_printf (s, "%sby %s(%s)", s->len ? " " : "", info->fn, info->args);
+  /* "~ U(−0.3, 0.3) by uniform_(a=-0.3, b=0.3)" says the same thing twice */
+  gboolean redundant = (info->dist == PS_DIST_UNIFORM && strcmp (info->fn, "uniform_") == 0)
+                       || (info->dist == PS_DIST_NORMAL && strcmp (info->fn, "normal_") == 0);
+  if (info->fn[0] != '\0' && !redundant)
+    {
+      /* Linear/Conv's default a=math.sqrt(5) reads better as √5 */
+      g_autofree char *args = g_strdup (info->args);
+      char *five = strstr (args, "a=2.23606797749979");
+      if (five != NULL)
+        {
+          *five = '\0';
+          char *tmp = g_strconcat (args, "a=\xe2\x88\x9a" "5", five + strlen ("a=2.23606797749979"), NULL);
+          g_free (args);
+          args = tmp;
+        }
+      g_string_append_printf (s, "%sby %s(%s)", s->len ? " " : "", info->fn, args);
+    }
   return g_string_free (s, FALSE);
 }
 

@@ -41,12 +41,12 @@ const PsColormap *ps_colormap_get      (PsColormapKind kind);
 /* NULL for an unknown name. */
 const PsColormap *ps_colormap_by_name  (const char *name);
 
-/* LUT index of v for the range [lo, hi] (lo < hi): round((v − lo)/(hi − lo)·255), saturated.
- * With lo = −hi, zero maps to 128. */
+/* LUT index of v for the range [lo, hi] (lo < hi): round((v − lo)·(255/(hi − lo))), saturated.
+ * With lo = −hi, zero maps to 128. (The heatmap colorizer uses exactly this arithmetic.) */
 static inline int
 ps_colormap_index (double v, double lo, double hi)
 {
-  double f = (v - lo) / (hi - lo) * 255.0 + 0.5;
+  double f = (v - lo) * (255.0 / (hi - lo)) + 0.5;
   if (!(f >= 0))
     return 0;
   if (f >= 255)

@@ -322,7 +322,16 @@ ps_figure_new (const PsTimeline *tl, const char *path, const PsFigureOptions *o,
   switch (o->kind)
     {
     case PS_FIGURE_HEATMAP: ok = build_heatmap (fig, o, error); break;
-    case PS_FIGURE_HISTOGRAM: ok = build_histogram (fig, o, error); break;
+    case PS_FIGURE_HISTOGRAM:
+      {
+        /* unlike the heatmap, the histogram plot does not append the shape itself */
+        g_autofree char *shape = ps_tensor_shape_string (fig->tensor);
+        char *titled = g_strdup_printf ("%s %s", fig->title, shape);
+        g_free (fig->title);
+        fig->title = titled;
+        ok = build_histogram (fig, o, error);
+        break;
+      }
     case PS_FIGURE_RIDGELINE:
     case PS_FIGURE_BANDS:
       g_free (fig->subtitle);

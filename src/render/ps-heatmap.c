@@ -151,6 +151,31 @@ pool_rows_avx2 (const guint32 *restrict x, guint32 *restrict bk, guint32 *restri
     }
   return c;
 }
+
+/* Column-wise maximum of magnitude over nrows rows given by pointers, kept in registers (one
+ * store per column instead of one per row). */
+__attribute__ ((target ("avx2"))) static int64_t
+pool_block_avx2 (const guint32 *const *rows, int64_t nrows, guint32 *restrict bk,
+                 guint32 *restrict bv, int64_t n)
+{
+  const __m256i mask = _mm256_set1_epi32 (0x7fffffff);
+  int64_t c = 0;
+  for (; c + 8 <= n; c += 8)
+    {
+      __m256i k = _mm256_setzero_si256 (), v = k;
+      for (int64_t r = 0; r < nrows; r++)
+        {
+          __m256i x = _mm256_loadu_si256 ((const __m256i *) (rows[r] + c));
+          __m256i xk = _mm256_and_si256 (x, mask);
+          __m256i gt = _mm256_cmpgt_epi32 (xk, k);
+          k = _mm256_blendv_epi8 (k, xk, gt);
+          v = _mm256_blendv_epi8 (v, x, gt);
+        }
+      _mm256_storeu_si256 ((__m256i *) (bk + c), k);
+      _mm256_storeu_si256 ((__m256i *) (bv + c), v);
+    }
+  return c;
+}
 #endif
 
 /* Column-wise running maximum of magnitude over the rows of one pooled row. */
@@ -186,52 +211,232 @@ color_of_bits (guint32 bits, const PsColormap *cm, double lo, double inv)
   return cm->lut[i];
 }
 
-cairo_surface_t *
-ps_heatmap_colorize (const PsTensor *t, const PsHeatmapGrid *g, int64_t kx, int64_t ky,
-                     const PsColormap *cm, double lo, double hi)
+/* Keep the larger magnitude of each neighbouring pair, in place: n entries → n/2 (the left one
+ * on ties, so repeated halving picks the first maximum). */
+static void
+halve_scalar (guint32 *bk, guint32 *bv, int64_t n)
 {
-  int64_t pr = (g->rows + ky - 1) / ky, pc = (g->cols + kx - 1) / kx;
-  cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, (int) MAX (pc, 1),
-                                                     (int) MAX (pr, 1));
-  if (cairo_surface_status (img) != CAIRO_STATUS_SUCCESS || t->numel == 0)
-    return img;
+  for (int64_t j = 0; j < n / 2; j++)
+    {
+      int64_t w = bk[2 * j + 1] > bk[2 * j] ? 2 * j + 1 : 2 * j;
+      guint32 k = bk[w], v = bv[w];
+      bk[j] = k;
+      bv[j] = v;
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* n is a multiple of 16 */
+__attribute__ ((target ("avx2"))) static void
+halve_avx2 (guint32 *bk, guint32 *bv, int64_t n)
+{
+  const __m256i even_odd = _mm256_setr_epi32 (0, 2, 4, 6, 1, 3, 5, 7);
+  for (int64_t i = 0, o = 0; i < n; i += 16, o += 8)
+    {
+      __m256i ka = _mm256_permutevar8x32_epi32 (_mm256_loadu_si256 ((const __m256i *) (bk + i)), even_odd);
+      __m256i kb = _mm256_permutevar8x32_epi32 (_mm256_loadu_si256 ((const __m256i *) (bk + i + 8)), even_odd);
+      __m256i va = _mm256_permutevar8x32_epi32 (_mm256_loadu_si256 ((const __m256i *) (bv + i)), even_odd);
+      __m256i vb = _mm256_permutevar8x32_epi32 (_mm256_loadu_si256 ((const __m256i *) (bv + i + 8)), even_odd);
+      __m256i ke = _mm256_permute2x128_si256 (ka, kb, 0x20), ko = _mm256_permute2x128_si256 (ka, kb, 0x31);
+      __m256i ve = _mm256_permute2x128_si256 (va, vb, 0x20), vo = _mm256_permute2x128_si256 (va, vb, 0x31);
+      __m256i gt = _mm256_cmpgt_epi32 (ko, ke);
+      _mm256_storeu_si256 ((__m256i *) (bk + o), _mm256_blendv_epi8 (ke, ko, gt));
+      _mm256_storeu_si256 ((__m256i *) (bv + o), _mm256_blendv_epi8 (ve, vo, gt));
+    }
+}
+
+/* Colours of n float bits: the arithmetic of color_of_bits, four lanes at a time in double;
+ * non-finite lanes are patched afterwards. */
+__attribute__ ((target ("avx2"))) static void
+color_row_avx2 (const guint32 *x, int64_t n, guint32 *out, const PsColormap *cm, double lo,
+                double inv)
+{
+  const __m256d vlo = _mm256_set1_pd (lo), vinv = _mm256_set1_pd (inv), half = _mm256_set1_pd (0.5);
+  const __m256d zero = _mm256_setzero_pd (), top = _mm256_set1_pd (255.0);
+  const __m128i absmask = _mm_set1_epi32 (0x7fffffff), finmax = _mm_set1_epi32 (0x7f7fffff);
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    {
+      __m128i bits = _mm_loadu_si128 ((const __m128i *) (x + i));
+      __m256d f = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (_mm256_cvtps_pd (_mm_castsi128_ps (bits)), vlo), vinv), half);
+      f = _mm256_min_pd (_mm256_max_pd (f, zero), top);
+      __m128i idx = _mm256_cvttpd_epi32 (f);
+      __m128i col = _mm_i32gather_epi32 ((const int *) cm->lut, idx, 4);
+      _mm_storeu_si128 ((__m128i *) (out + i), col);
+      __m128i nonfinite = _mm_cmpgt_epi32 (_mm_and_si128 (bits, absmask), finmax);
+      if (G_UNLIKELY (_mm_movemask_epi8 (nonfinite)))
+        for (int k = 0; k < 4; k++)
+          out[i + k] = color_of_bits (x[i + k], cm, lo, inv);
+    }
+  for (; i < n; i++)
+    out[i] = color_of_bits (x[i], cm, lo, inv);
+}
+
+static gboolean
+have_avx2 (void)
+{
+  static int cached = -1;
+  if (G_UNLIKELY (cached < 0))
+    cached = __builtin_cpu_supports ("avx2") ? 1 : 0;
+  return cached;
+}
+#else
+static gboolean
+have_avx2 (void)
+{
+  return FALSE;
+}
+#endif
+
+static void
+color_row (const guint32 *x, int64_t n, guint32 *out, const PsColormap *cm, double lo, double inv)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (have_avx2 ())
+    {
+      color_row_avx2 (x, n, out, cm, lo, inv);
+      return;
+    }
+#endif
+  for (int64_t c = 0; c < n; c++)
+    out[c] = color_of_bits (x[c], cm, lo, inv);
+}
+
+static gboolean
+region_of (const PsHeatmapGrid *g, const PsHeatmapRegion *region, PsHeatmapRegion *out)
+{
+  if (region == NULL || region->rows <= 0 || region->cols <= 0)
+    {
+      *out = (PsHeatmapRegion) { 0, 0, g->rows, g->cols };
+      return TRUE;
+    }
+  if (region->row0 < 0 || region->col0 < 0 || region->row0 + region->rows > g->rows ||
+      region->col0 + region->cols > g->cols)
+    return FALSE;
+  *out = *region;
+  return TRUE;
+}
+
+gboolean
+ps_heatmap_colorize_into (cairo_surface_t *img, const PsTensor *t, const PsHeatmapGrid *g,
+                          const PsHeatmapRegion *region, int64_t kx, int64_t ky,
+                          const PsColormap *cm, double lo, double hi)
+{
+  PsHeatmapRegion rg;
+  if (!region_of (g, region, &rg))
+    return FALSE;
+  const int64_t C0 = rg.col0, NC = rg.cols, R0 = rg.row0, RE = rg.row0 + rg.rows;
+  int64_t pr = (rg.rows + ky - 1) / ky, pc = (NC + kx - 1) / kx;
+  if (cairo_surface_status (img) != CAIRO_STATUS_SUCCESS ||
+      cairo_image_surface_get_format (img) != CAIRO_FORMAT_RGB24 ||
+      cairo_image_surface_get_width (img) != MAX (pc, 1) ||
+      cairo_image_surface_get_height (img) != MAX (pr, 1))
+    return FALSE;
+  if (t->numel == 0)
+    return TRUE;
   cairo_surface_flush (img);
   guint32 *px = (guint32 *) cairo_image_surface_get_data (img);
   int stride = cairo_image_surface_get_stride (img) / 4;
+  /* kx a power of two: pool columns by repeated SIMD halving over a zero-padded row */
+  gboolean pow2 = kx > 1 && (kx & (kx - 1)) == 0;
+  int64_t padded = pow2 ? (NC + 16 * kx - 1) / (16 * kx) * (16 * kx) : NC;
   guint32 *buf = g_new (guint32, g->cols);
-  guint32 *bk = g_new (guint32, g->cols), *bv = g_new (guint32, g->cols);
+  guint32 *bk = g_new0 (guint32, padded), *bv = g_new0 (guint32, padded);
+  guint32 *row = g_new (guint32, pc);
+  /* rows are pointers into the tensor itself: no copy to make */
+  gboolean direct = t->dtype == PS_DTYPE_FLOAT32 && t->ndim <= 2;
   /* the same arithmetic as ps_colormap_index, with the division hoisted */
   double inv = 255.0 / (hi - lo);
-  for (int64_t r0 = 0, prow = 0; r0 < g->rows; r0 += ky, prow++)
+  for (int64_t r0 = R0, prow = 0; r0 < RE; r0 += ky, prow++)
     {
-      int64_t r1 = MIN (r0 + ky, g->rows);
-      const guint32 *x = fetch_row (t, g, r0, buf);
+      int64_t r1 = MIN (r0 + ky, RE);
+      guint32 *out = px + prow * stride;
       if (ky == 1 && kx == 1)
         {
-          guint32 *out = px + prow * stride;
-          for (int64_t c = 0; c < g->cols; c++)
-            out[c] = color_of_bits (x[c], cm, lo, inv);
+          color_row (fetch_row (t, g, r0, buf) + C0, NC, out, cm, lo, inv);
           continue;
         }
-      memcpy (bv, x, g->cols * 4);
-      for (int64_t c = 0; c < g->cols; c++)
-        bk[c] = mag_key (x[c]);
-      for (int64_t r = r0 + 1; r < r1; r++)
-        pool_rows (fetch_row (t, g, r, buf), bk, bv, g->cols);
-      guint32 *out = px + prow * stride;
-      for (int64_t c0 = 0, pcol = 0; c0 < g->cols; c0 += kx, pcol++)
+      /* zero keys lose to every real value except ±0, which shows as 0 either way */
+      int64_t done = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+      if (direct && have_avx2 () && r1 - r0 <= 64)
         {
-          int64_t c1 = MIN (c0 + kx, g->cols), best = c0;
-          for (int64_t c = c0 + 1; c < c1; c++)
-            if (bk[c] > bk[best])
-              best = c;
-          out[pcol] = color_of_bits (bv[best], cm, lo, inv);
+          const guint32 *rows[64];
+          for (int64_t r = r0; r < r1; r++)
+            rows[r - r0] = fetch_row (t, g, r, buf) + C0;
+          done = pool_block_avx2 (rows, r1 - r0, bk, bv, NC);
+          for (int64_t c = done; c < NC; c++)
+            {
+              bk[c] = bv[c] = 0;
+              for (int64_t r = r0; r < r1; r++)
+                if (mag_key (rows[r - r0][c]) > bk[c])
+                  {
+                    bk[c] = mag_key (rows[r - r0][c]);
+                    bv[c] = rows[r - r0][c];
+                  }
+            }
+          /* the padding may hold halving results of the previous row */
+          memset (bk + NC, 0, (padded - NC) * 4);
+          memset (bv + NC, 0, (padded - NC) * 4);
+          done = NC;
+        }
+#endif
+      if (done == 0)
+        {
+          memset (bk, 0, padded * 4);
+          memset (bv, 0, padded * 4);
+          for (int64_t r = r0; r < r1; r++)
+            pool_rows (fetch_row (t, g, r, buf) + C0, bk, bv, NC);
+        }
+      if (kx == 1)
+        color_row (bv, NC, out, cm, lo, inv);
+      else if (pow2)
+        {
+          for (int64_t n = padded; n > padded / kx; n /= 2)
+            {
+              if (have_avx2 () && n % 16 == 0)
+                {
+#if defined(__x86_64__) && defined(__GNUC__)
+                  halve_avx2 (bk, bv, n);
+#endif
+                }
+              else
+                halve_scalar (bk, bv, n);
+            }
+          color_row (bv, pc, out, cm, lo, inv);
+        }
+      else
+        {
+          for (int64_t c0 = 0, pcol = 0; c0 < NC; c0 += kx, pcol++)
+            {
+              int64_t c1 = MIN (c0 + kx, NC), best = c0;
+              for (int64_t c = c0 + 1; c < c1; c++)
+                if (bk[c] > bk[best])
+                  best = c;
+              row[pcol] = bv[best];
+            }
+          color_row (row, pc, out, cm, lo, inv);
         }
     }
+  g_free (row);
   g_free (buf);
   g_free (bk);
   g_free (bv);
   cairo_surface_mark_dirty (img);
+  return TRUE;
+}
+
+cairo_surface_t *
+ps_heatmap_colorize (const PsTensor *t, const PsHeatmapGrid *g, const PsHeatmapRegion *region,
+                     int64_t kx, int64_t ky, const PsColormap *cm, double lo, double hi)
+{
+  PsHeatmapRegion rg;
+  if (!region_of (g, region, &rg))
+    rg = (PsHeatmapRegion) { 0, 0, g->rows, g->cols };
+  int64_t pr = (rg.rows + ky - 1) / ky, pc = (rg.cols + kx - 1) / kx;
+  cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, (int) MAX (pc, 1),
+                                                     (int) MAX (pr, 1));
+  ps_heatmap_colorize_into (img, t, g, &rg, kx, ky, cm, lo, hi);
   return img;
 }
 
@@ -252,7 +457,8 @@ struct _PsHeatmap {
   PsHeatmapGrid grid;
   const PsColormap *cm;
   double lo, hi;
-  cairo_surface_t *image;       /* cached colorization for (image_kx, image_ky) */
+  PsHeatmapRegion view;         /* the cells shown (whole grid by default) */
+  cairo_surface_t *image;       /* cached colorization of view for (image_kx, image_ky) */
   int64_t image_kx, image_ky;
   Layout last;
 };
@@ -363,6 +569,7 @@ ps_heatmap_new (PsTensor *t, const PsHeatmapOptions *options, GError **error)
   hm->cm = ps_colormap_get (hm->o.colormap < PS_COLORMAP_N ? hm->o.colormap : 0);
   ps_stats_compute (t, &hm->stats);
   ps_heatmap_grid_of (t, &hm->grid);
+  hm->view = (PsHeatmapRegion) { 0, 0, hm->grid.rows, hm->grid.cols };
   if (!compute_range (hm, error))
     {
       ps_heatmap_free (hm);
@@ -401,6 +608,33 @@ const PsHeatmapGrid *
 ps_heatmap_get_grid (PsHeatmap *hm)
 {
   return &hm->grid;
+}
+
+void
+ps_heatmap_set_view (PsHeatmap *hm, const PsHeatmapRegion *view)
+{
+  const PsHeatmapGrid *g = &hm->grid;
+  PsHeatmapRegion v = { 0, 0, g->rows, g->cols };
+  if (view && view->rows > 0 && view->cols > 0)
+    {
+      v.rows = MIN (view->rows, g->rows);
+      v.cols = MIN (view->cols, g->cols);
+      v.row0 = CLAMP (view->row0, 0, g->rows - v.rows);
+      v.col0 = CLAMP (view->col0, 0, g->cols - v.cols);
+    }
+  if (memcmp (&v, &hm->view, sizeof v) == 0)
+    return;
+  hm->view = v;
+  if (hm->image)
+    cairo_surface_destroy (hm->image);
+  hm->image = NULL;
+  hm->last.valid = FALSE;
+}
+
+void
+ps_heatmap_get_view (PsHeatmap *hm, PsHeatmapRegion *view)
+{
+  *view = hm->view;
 }
 
 void
@@ -456,6 +690,10 @@ draw_glyphs (PsHeatmap *hm, cairo_t *cr, const Layout *l, double ds)
       {
         int64_t r, c;
         ps_heatmap_grid_cell (t, &hm->grid, i, &r, &c);
+        r -= hm->view.row0;
+        c -= hm->view.col0;
+        if (r < 0 || c < 0 || r >= hm->view.rows || c >= hm->view.cols)
+          continue;
         char glyph = isnan (x[i]) ? 'x' : x[i] > 0 ? '+' : '-';
         guint32 col = ps_colormap_map (hm->cm, x[i], hm->lo, hm->hi);
         ps_plot_glyph (cr, l->ix + (c + 0.5) * l->cw, l->iy + (r + 0.5) * l->ch,
@@ -476,13 +714,19 @@ draw_tile_gaps (PsHeatmap *hm, cairo_t *cr, const Layout *l, double ds)
   double w = l->pcols * l->cw, h = l->prows * l->ch;
   /* vertical gaps between tile columns, horizontal ones between tile rows (when tiles have
    * more than one row of cells); only when a tile is several pixels wide */
-  if (tw * ds >= 6 && g->tiles_per_row > 1 && g->tile_cols > 1)
-    for (int64_t k = 1; k < g->tiles_per_row; k++)
-      cairo_rectangle (cr, l->ix + k * tw - gap / 2, l->iy, gap, h);
+  const PsHeatmapRegion *v = &hm->view;
+  cairo_save (cr);
+  cairo_rectangle (cr, l->ix, l->iy, w, h);
+  cairo_clip (cr);
+  /* boundaries strictly inside the view, at grid columns/rows that are multiples of a tile */
+  if (tw * ds >= 6 && g->tile_cols > 1)
+    for (int64_t gc = (v->col0 / g->tile_cols + 1) * g->tile_cols; gc < v->col0 + v->cols; gc += g->tile_cols)
+      cairo_rectangle (cr, l->ix + (double) (gc - v->col0) / g->tile_cols * tw - gap / 2, l->iy, gap, h);
   if (th * ds >= 6 && g->tile_rows > 1)
-    for (int64_t k = 1; k < g->rows / g->tile_rows; k++)
-      cairo_rectangle (cr, l->ix, l->iy + k * th - gap / 2, w, gap);
+    for (int64_t gr = (v->row0 / g->tile_rows + 1) * g->tile_rows; gr < v->row0 + v->rows; gr += g->tile_rows)
+      cairo_rectangle (cr, l->ix, l->iy + (double) (gr - v->row0) / g->tile_rows * th - gap / 2, w, gap);
   cairo_fill (cr);
+  cairo_restore (cr);
 }
 
 void
@@ -525,16 +769,17 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
 
   /* Pooling: at least one device pixel per texel. */
   double pw_px = floor (pw * ds), ph_px = floor (ph * ds);
-  l.kx = MAX (1, (int64_t) ceil (g->cols / MAX (pw_px, 1)));
-  l.ky = g->rows == 1 ? 1 : MAX (1, (int64_t) ceil (g->rows / MAX (ph_px, 1)));
-  l.pcols = (g->cols + l.kx - 1) / l.kx;
-  l.prows = (g->rows + l.ky - 1) / l.ky;
+  const PsHeatmapRegion *v = &hm->view;
+  l.kx = MAX (1, (int64_t) ceil (v->cols / MAX (pw_px, 1)));
+  l.ky = v->rows == 1 ? 1 : MAX (1, (int64_t) ceil (v->rows / MAX (ph_px, 1)));
+  l.pcols = (v->cols + l.kx - 1) / l.kx;
+  l.prows = (v->rows + l.ky - 1) / l.ky;
   /* Square texels as large as fit; an elongated matrix may stretch its short side to a fifth
    * of the area so it stays visible; a strip is at least a fifth of the height. */
   double sq = MIN (pw / l.pcols, ph / l.prows);
   l.cw = MAX (sq, MIN (pw / l.pcols, 0.2 * pw / l.pcols));
   l.ch = MAX (sq, MIN (ph / l.prows, 0.2 * ph / l.prows));
-  if (g->rows == 1 && hm->t->ndim <= 1)
+  if (v->rows == 1 && hm->t->ndim <= 1)
     l.ch = MAX (sq, MIN (ph, MAX (0.2 * ph, 36 * s)));
   l.cw = MIN (l.cw, pw / l.pcols);
   l.ch = MIN (l.ch, ph / l.prows);
@@ -551,7 +796,7 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
     {
       if (hm->image)
         cairo_surface_destroy (hm->image);
-      hm->image = ps_heatmap_colorize (hm->t, g, l.kx, l.ky, hm->cm, hm->lo, hm->hi);
+      hm->image = ps_heatmap_colorize (hm->t, g, &hm->view, l.kx, l.ky, hm->cm, hm->lo, hm->hi);
       hm->image_kx = l.kx;
       hm->image_ky = l.ky;
     }
@@ -619,7 +864,14 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
       ps_color_set_source (cr, PS_PLOT_FG);
       ps_plot_text (cr, fx, fy, buf, PS_ALIGN_START, PS_ALIGN_CENTER);
 
-      g_autofree char *lt = layout_text (hm);
+      g_autofree char *lt0 = layout_text (hm);
+      g_autofree char *lt = NULL;
+      if (v->rows != g->rows || v->cols != g->cols)
+        lt = g_strdup_printf ("%s  ·  zoomed: rows %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT
+                              ", columns %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT, lt0, v->row0,
+                              v->row0 + v->rows - 1, v->col0, v->col0 + v->cols - 1);
+      else
+        lt = g_steal_pointer (&lt0);
       g_autofree char *line2 = NULL;
       if (l.kx > 1 || l.ky > 1)
         {
@@ -680,8 +932,9 @@ ps_heatmap_hit (PsHeatmap *hm, double x, double y, PsHeatmapHit *hit)
     return FALSE;
   int64_t pc = (int64_t) fx, pr = (int64_t) fy;
   const PsHeatmapGrid *g = &hm->grid;
-  int64_t r0 = pr * l->ky, r1 = MIN (r0 + l->ky, g->rows);
-  int64_t c0 = pc * l->kx, c1 = MIN (c0 + l->kx, g->cols);
+  const PsHeatmapRegion *v = &hm->view;
+  int64_t r0 = v->row0 + pr * l->ky, r1 = MIN (r0 + l->ky, v->row0 + v->rows);
+  int64_t c0 = v->col0 + pc * l->kx, c1 = MIN (c0 + l->kx, v->col0 + v->cols);
   /* the element the colorizer showed: per column the first row of largest magnitude, then the
    * first such column */
   int64_t best_r = r0, best_c = c0;
@@ -723,8 +976,10 @@ gboolean
 ps_heatmap_cell_rect (PsHeatmap *hm, int64_t row, int64_t col, double rect[4])
 {
   const Layout *l = &hm->last;
-  if (!l->valid || l->pcols == 0 || row < 0 || col < 0 || row >= hm->grid.rows ||
-      col >= hm->grid.cols)
+  const PsHeatmapRegion *v = &hm->view;
+  row -= v->row0;
+  col -= v->col0;
+  if (!l->valid || l->pcols == 0 || row < 0 || col < 0 || row >= v->rows || col >= v->cols)
     return FALSE;
   rect[0] = l->ix + (col / l->kx) * l->cw;
   rect[1] = l->iy + (row / l->ky) * l->ch;

@@ -53,6 +53,11 @@ typedef struct {
   int64_t tiles_per_row;        /* tile columns (folded), 1 otherwise */
 } PsHeatmapGrid;
 
+/* A rectangle of grid cells (zoom/pan view). rows or cols <= 0 means the whole grid. */
+typedef struct {
+  int64_t row0, col0, rows, cols;
+} PsHeatmapRegion;
+
 void     ps_heatmap_grid_of        (const PsTensor *t, PsHeatmapGrid *g);
 /* Element offset (row-major) of the cell at (row, col). */
 int64_t  ps_heatmap_grid_offset    (const PsTensor *t, const PsHeatmapGrid *g, int64_t row,
@@ -82,6 +87,10 @@ void        ps_heatmap_free         (PsHeatmap *hm);
 const PsStats *ps_heatmap_get_stats (PsHeatmap *hm);
 void        ps_heatmap_get_range    (PsHeatmap *hm, double *lo, double *hi);
 const PsHeatmapGrid *ps_heatmap_get_grid (PsHeatmap *hm);
+/* Zoom and pan: show only these cells (clamped to the grid; NULL or empty = everything). The
+ * colour range stays that of the whole tensor, so zoomed views compare. */
+void        ps_heatmap_set_view     (PsHeatmap *hm, const PsHeatmapRegion *view);
+void        ps_heatmap_get_view     (PsHeatmap *hm, PsHeatmapRegion *view);
 
 void        ps_heatmap_draw         (PsHeatmap *hm, cairo_t *cr, double width, double height);
 /* PsDrawFunc-compatible wrapper for ps_export (data = the PsHeatmap). */
@@ -96,9 +105,16 @@ void        ps_heatmap_get_downsampling (PsHeatmap *hm, int64_t *kx, int64_t *ky
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsHeatmap, ps_heatmap_free)
 
-/* Colorize a grid into a new RGB24 surface of ceil(cols/kx) × ceil(rows/ky) texels with
- * max-magnitude pooling. Exposed for the benchmark and tests. */
-cairo_surface_t *ps_heatmap_colorize (const PsTensor *t, const PsHeatmapGrid *g, int64_t kx,
-                                      int64_t ky, const PsColormap *cm, double lo, double hi);
+/* Colorize a region of a grid (NULL = all) into a new RGB24 surface of ceil(cols/kx) ×
+ * ceil(rows/ky) texels with max-magnitude pooling. Exposed for the benchmark and tests. */
+cairo_surface_t *ps_heatmap_colorize (const PsTensor *t, const PsHeatmapGrid *g,
+                                      const PsHeatmapRegion *region, int64_t kx, int64_t ky,
+                                      const PsColormap *cm, double lo, double hi);
+/* The same into an existing RGB24 surface of exactly that size (FALSE otherwise, or for a
+ * region outside the grid): re-colorizing reuses the memory (fresh pages are costly). */
+gboolean ps_heatmap_colorize_into    (cairo_surface_t *img, const PsTensor *t,
+                                      const PsHeatmapGrid *g, const PsHeatmapRegion *region,
+                                      int64_t kx, int64_t ky, const PsColormap *cm, double lo,
+                                      double hi);
 
 G_END_DECLS

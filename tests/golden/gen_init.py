@@ -29,7 +29,8 @@ import subprocess
 import sys
 import warnings
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'gen-init-golden.json')
+OUT = os.environ.get('PS_GOLDEN_OUT') or os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data',
+                                                         'gen-init-golden.json')
 
 
 def f32hex(t):

@@ -237,12 +237,14 @@ def error_cases():
     return out
 
 
-def openblas_threads():
+def openblas():
+    """(threads, core name) of the OpenBLAS torch uses: both decide sgemm's rounding."""
     try:
         lib = ctypes.CDLL("/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so")
-        return lib.openblas_get_num_threads()
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_num_threads(), lib.openblas_get_corename().decode()
     except OSError:
-        return None
+        return None, None
 
 
 def main():
@@ -251,7 +253,8 @@ def main():
             "torch_version": torch.__version__,
             "python": sys.version.split()[0],
             "torch_num_threads": torch.get_num_threads(),
-            "openblas_num_threads": openblas_threads(),
+            "openblas_num_threads": openblas()[0],
+            "openblas_corename": openblas()[1],
             "env": {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP", "GOTO", "ATEN"))},
             "generator": "tests/golden/gen_layers.py",
         },
