@@ -146,29 +146,55 @@ redo_activated (GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 static void
+on_replay_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (PsWindow) self = data;
+  g_autoptr (GError) error = NULL;
+  if (!ps_document_replay_finish (PS_DOCUMENT (source), result, &error))
+    ps_window_job_failed (self, error);
+  else
+    ps_window_toast (self, _("Replayed with the same seed: every value is identical"));
+}
+
+static void
 replay_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
+  GCancellable *c = ps_window_begin_job (self, _("Replaying with the same seed…"));
+  ps_document_replay_async (self->document, c, on_replay_done, g_object_ref (self));
+}
+
+static void
+on_reseed_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (PsWindow) self = data;
   g_autoptr (GError) error = NULL;
-  if (!ps_document_replay (self->document, &error))
-    ps_window_show_error (self, error->message);
+  if (!ps_document_reseed_finish (PS_DOCUMENT (source), result, &error))
+    ps_window_job_failed (self, error);
   else
-    ps_window_toast (self, _("Replayed with the same seed: every value is identical"));
+    {
+      g_autofree char *msg = g_strdup_printf (_("Replayed with the new seed %" G_GINT64_FORMAT),
+                                              ps_document_get_seed (PS_DOCUMENT (source)));
+      ps_window_toast (self, msg);
+    }
 }
 
 static void
 reseed_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  g_autoptr (GError) error = NULL;
   int64_t seed = g_random_int_range (0, 1000000);
-  if (!ps_document_reseed (self->document, seed, &error))
-    ps_window_show_error (self, error->message);
-  else
-    {
-      g_autofree char *msg = g_strdup_printf (_("Replayed with the new seed %" G_GINT64_FORMAT), seed);
-      ps_window_toast (self, msg);
-    }
+  g_autofree char *label = g_strdup_printf (_("Replaying with the new seed %" G_GINT64_FORMAT "…"), seed);
+  GCancellable *c = ps_window_begin_job (self, label);
+  ps_document_reseed_async (self->document, seed, c, on_reseed_done, g_object_ref (self));
+}
+
+static void
+cancel_job_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  if (self->job_cancellable != NULL)
+    g_cancellable_cancel (self->job_cancellable);
 }
 
 /* ---------- model commands ---------- */
@@ -771,7 +797,7 @@ export_picture_activated (GSimpleAction *a, GVariant *p, gpointer data)
 static void
 scenario_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
-  ps_window_load_scenario (data, g_variant_get_string (p, NULL));
+  ps_window_load_scenario_async (data, g_variant_get_string (p, NULL));
 }
 
 /* ---------- close with unsaved changes ---------- */
@@ -816,7 +842,16 @@ ps_window_close_request_check (PsWindow *self)
 
 /* ---------- registration ---------- */
 
+static void
+open_recent_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  g_autoptr (GFile) file = g_file_new_for_uri (g_variant_get_string (p, NULL));
+  ps_window_open_file (data, file);
+}
+
 static const GActionEntry win_actions[] = {
+  { "cancel-job", cancel_job_activated },
+  { "open-recent", open_recent_activated, "s" },
   { "first-step", first_step_activated },
   { "last-step", last_step_activated },
   { "step-back", step_back_activated },
@@ -859,13 +894,20 @@ ps_window_update_actions (PsWindow *self)
 {
   guint step = ps_document_get_current_step (self->document);
   guint n = ps_document_get_n_steps (self->document);
-  gboolean has_model = ps_state_get_root (state (self)) != NULL;
+  /* while a job rebuilds the timeline, nothing may change it under the job's feet */
+  gboolean idle = !ps_document_get_busy (self->document);
+  gboolean has_model = idle && ps_state_get_root (state (self)) != NULL;
+  static const char *const mutating[] = { "replay", "reseed", "add-layer", "reuse-module", "remove-module", "open",
+                                          "open-recent", "scenario", "save", "save-as" };
+  for (guint i = 0; i < G_N_ELEMENTS (mutating); i++)
+    set_enabled (self, mutating[i], idle);
+  set_enabled (self, "cancel-job", !idle);
   set_enabled (self, "first-step", step > 0);
   set_enabled (self, "step-back", step > 0);
   set_enabled (self, "step-forward", step < n);
   set_enabled (self, "last-step", step < n);
-  set_enabled (self, "undo", n > 0);
-  set_enabled (self, "redo", ps_timeline_get_n_pending (ps_document_get_timeline (self->document)) > 0);
+  set_enabled (self, "undo", idle && n > 0);
+  set_enabled (self, "redo", idle && ps_timeline_get_n_pending (ps_document_get_timeline (self->document)) > 0);
   set_enabled (self, "reset-parameters", has_model);
   set_enabled (self, "initialize", has_model);
   set_enabled (self, "forward", has_model);

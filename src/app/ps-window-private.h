@@ -26,6 +26,9 @@ struct _PsWindow {
   GtkRevealer *error_revealer;
   GtkLabel *error_label;
   GtkButton *error_dismiss;
+  GtkRevealer *job_revealer;
+  GtkLabel *job_label;
+  GtkProgressBar *job_progress;
   AdwToastOverlay *toast_overlay;
   GtkColumnView *tree_view;
   GtkLabel *count_label;
@@ -34,6 +37,7 @@ struct _PsWindow {
   GtkAdjustment *step_adjustment;
   GtkListView *timeline_view;
   GtkToggleButton *play_button;
+  GMenu *recent_menu;
 
   /* views built in code */
   PsPlotView *plots[PS_N_PLOT_PAGES];
@@ -53,6 +57,7 @@ struct _PsWindow {
   char *selected_path;        /* state_dict-style path below the root; NULL = nothing selected */
   char *error_text;
   guint play_source;
+  GCancellable *job_cancellable;   /* the running document job's; NULL when idle */
   gboolean syncing;           /* guards selection ↔ document feedback loops */
 };
 
@@ -64,6 +69,10 @@ void        ps_window_refresh        (PsWindow *self);
 PsTreeNode *ps_window_get_selected_node (PsWindow *self);   /* no ref, may be NULL */
 void        ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage page);
 PsPlotPage  ps_window_get_visible_page (PsWindow *self);
+/* Starts showing a job (label, progress, Cancel) and returns its cancellable (no ref). */
+GCancellable *ps_window_begin_job    (PsWindow *self, const char *label);
+/* A job ended with this error (a cancelled one only says so in a toast). */
+void        ps_window_job_failed     (PsWindow *self, const GError *error);
 /* ps-window-actions.c */
 void        ps_window_init_actions   (PsWindow *self);
 void        ps_window_update_actions (PsWindow *self);

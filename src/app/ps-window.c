@@ -588,8 +588,33 @@ on_plot_option_changed (PsWindow *self)
 }
 
 static void
+rebuild_recent_menu (PsWindow *self)
+{
+  g_menu_remove_all (self->recent_menu);
+  g_auto (GStrv) uris = g_settings_get_strv (self->settings, "recent-files");
+  for (guint i = 0; uris[i] != NULL; i++)
+    {
+      g_autoptr (GFile) file = g_file_new_for_uri (uris[i]);
+      g_autofree char *name = g_file_get_basename (file);
+      g_autoptr (GMenuItem) item = g_menu_item_new (name, NULL);
+      g_menu_item_set_action_and_target (item, "win.open-recent", "s", uris[i]);
+      g_menu_append_item (self->recent_menu, item);
+    }
+  if (uris[0] == NULL)
+    {
+      g_autoptr (GMenuItem) item = g_menu_item_new (_("No recent recipes"), "win.no-recent");
+      g_menu_append_item (self->recent_menu, item);
+    }
+}
+
+static void
 on_settings_changed (GSettings *settings, const char *key, PsWindow *self)
 {
+  if (g_str_equal (key, "recent-files"))
+    {
+      rebuild_recent_menu (self);
+      return;
+    }
   if (g_str_equal (key, "projector-mode"))
     {
       if (g_settings_get_boolean (settings, key))
@@ -598,6 +623,41 @@ on_settings_changed (GSettings *settings, const char *key, PsWindow *self)
         gtk_widget_remove_css_class (GTK_WIDGET (self), "projector");
     }
   update_views (self);
+}
+
+static void
+on_doc_busy (PsDocument *doc, GParamSpec *pspec, PsWindow *self)
+{
+  gboolean busy = ps_document_get_busy (doc);
+  gtk_revealer_set_reveal_child (self->job_revealer, busy);
+  gtk_progress_bar_set_fraction (self->job_progress, 0);
+  if (!busy)
+    g_clear_object (&self->job_cancellable);
+  ps_window_update_actions (self);
+}
+
+static void
+on_doc_progress (PsDocument *doc, GParamSpec *pspec, PsWindow *self)
+{
+  gtk_progress_bar_set_fraction (self->job_progress, ps_document_get_progress (doc));
+}
+
+GCancellable *
+ps_window_begin_job (PsWindow *self, const char *label)
+{
+  g_clear_object (&self->job_cancellable);
+  self->job_cancellable = g_cancellable_new ();
+  gtk_label_set_text (self->job_label, label);
+  return self->job_cancellable;
+}
+
+void
+ps_window_job_failed (PsWindow *self, const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ps_window_toast (self, _("Cancelled: nothing changed"));
+  else
+    ps_window_show_error (self, error->message);
 }
 
 static void
@@ -700,6 +760,9 @@ ps_window_dispose (GObject *object)
 {
   PsWindow *self = PS_WINDOW (object);
   g_clear_handle_id (&self->play_source, g_source_remove);
+  if (self->job_cancellable != NULL)
+    g_cancellable_cancel (self->job_cancellable);   /* the job holds its own refs; its result is dropped */
+  g_clear_object (&self->job_cancellable);
   for (int i = 0; i < PS_N_PLOT_PAGES; i++)
     g_clear_pointer (&self->figures[i], ps_figure_free);
   if (self->document != NULL)
@@ -734,6 +797,9 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, error_dismiss);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, job_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, job_label);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, job_progress);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tree_view);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, count_label);
@@ -742,6 +808,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, step_adjustment);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, timeline_view);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, play_button);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, recent_menu);
 }
 
 static void
@@ -757,6 +824,8 @@ ps_window_init (PsWindow *self)
   g_signal_connect (self->document, "notify::current-step", G_CALLBACK (on_current_step), self);
   g_signal_connect (self->document, "notify::title", G_CALLBACK (on_doc_title), self);
   g_signal_connect (self->document, "notify::modified", G_CALLBACK (on_doc_title), self);
+  g_signal_connect (self->document, "notify::busy", G_CALLBACK (on_doc_busy), self);
+  g_signal_connect (self->document, "notify::progress", G_CALLBACK (on_doc_progress), self);
   g_signal_connect (self->error_dismiss, "clicked", G_CALLBACK (on_error_dismiss), self);
 }
 
@@ -770,6 +839,7 @@ ps_window_new (PsApplication *app)
       self->settings = g_object_ref (settings);
       g_signal_connect (settings, "changed", G_CALLBACK (on_settings_changed), self);
       on_settings_changed (settings, "projector-mode", self);
+      rebuild_recent_menu (self);
     }
   on_document_changed (self->document, self);
   return self;
@@ -813,18 +883,78 @@ ps_window_load_scenario (PsWindow *self, const char *name)
   return TRUE;
 }
 
+typedef struct {
+  PsWindow *window;   /* ref */
+  GFile *file;        /* NULL for a scenario */
+} LoadData;
+
+static void
+on_load_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  LoadData *ld = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) op_error = NULL;
+  if (!ps_document_load_finish (PS_DOCUMENT (source), result, &op_error, &error))
+    {
+      if (ld->file != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *msg = g_strdup_printf (_("Could not open %s: %s"), g_file_peek_path (ld->file),
+                                                  error->message);
+          ps_window_show_error (ld->window, msg);
+        }
+      else
+        ps_window_job_failed (ld->window, error);
+    }
+  else
+    {
+      show_load_result (ld->window, op_error);
+      if (ld->file != NULL)
+        ps_application_add_recent (PS_APPLICATION (gtk_window_get_application (GTK_WINDOW (ld->window))), ld->file);
+    }
+  g_object_unref (ld->window);
+  g_clear_object (&ld->file);
+  g_free (ld);
+}
+
+static void
+load_bytes_async (PsWindow *self, GBytes *bytes, GFile *file, const char *title)
+{
+  LoadData *ld = g_new0 (LoadData, 1);
+  ld->window = g_object_ref (self);
+  ld->file = file ? g_object_ref (file) : NULL;
+  g_autofree char *label = g_strdup_printf (_("Replaying %s…"), title ? title : g_file_peek_path (file));
+  GCancellable *c = ps_window_begin_job (self, label);
+  ps_document_load_async (self->document, bytes, file, title, c, on_load_done, ld);
+}
+
+void
+ps_window_load_scenario_async (PsWindow *self, const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/io/github/paramscope/Paramscope/scenarios/%s.json", name);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = g_resources_lookup_data (path, 0, &error);
+  if (bytes == NULL)
+    {
+      ps_window_show_error (self, error->message);
+      return;
+    }
+  load_bytes_async (self, bytes, NULL, name);
+}
+
 void
 ps_window_open_file (PsWindow *self, GFile *file)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GError) op_error = NULL;
-  if (!ps_document_load_file (self->document, file, &op_error, &error))
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  if (!g_file_load_contents (file, NULL, &data, &len, NULL, &error))
     {
       g_autofree char *msg = g_strdup_printf (_("Could not open %s: %s"), g_file_peek_path (file), error->message);
       ps_window_show_error (self, msg);
       return;
     }
-  show_load_result (self, op_error);
+  g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&data), len);
+  load_bytes_async (self, bytes, file, NULL);
 }
 
 gboolean
