@@ -300,6 +300,120 @@ test_jobs_in_worker (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+static void
+show_page (PsWindow *w, const char *name)
+{
+  adw_view_stack_set_visible_child_name (w->view_stack, name);
+  iterate ();
+}
+
+/* Hovering the heatmap names the index and the exact value; hovering the histogram the bin edges
+ * and count. Queried through the view's own tooltip path, over the whole widget. */
+static void
+test_hover_tooltips (void)
+{
+  PsWindow *w = new_window ("demo");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "heatmap");
+  PsParam *p = NULL;
+  g_assert_true (ps_state_resolve (ps_document_get_current_state (doc), "fc1.weight", NULL, &p, NULL));
+  g_assert_cmpint (p->value->ndim, ==, 2);
+  int64_t rows = p->value->shape[0], cols = p->value->shape[1];
+  const float *v = ps_tensor_cf32 (p->value);
+  GtkWidget *view = GTK_WIDGET (w->plots[PS_PAGE_HEATMAP]);
+  int width = gtk_widget_get_width (view), height = gtk_widget_get_height (view);
+  g_assert_cmpint (width, >, 100);
+  g_assert_cmpint (height, >, 100);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (int y = 0; y < height; y += 2)
+    for (int x = 0; x < width; x += 2)
+      {
+        g_autofree char *tip = ps_plot_view_query (PS_PLOT_VIEW (view), x, y);
+        if (tip == NULL)
+          continue;
+        gint64 r, c;
+        char value[64];
+        g_assert_cmpint (sscanf (tip, "(%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") = <b>%63[^<]</b>", &r, &c, value), ==, 3);
+        g_assert_cmpint (r, >=, 0);
+        g_assert_cmpint (r, <, rows);
+        g_assert_cmpint (c, >=, 0);
+        g_assert_cmpint (c, <, cols);
+        g_autofree char *expected = g_strdup_printf ("%.9g", (double) v[r * cols + c]);
+        g_assert_cmpstr (value, ==, expected);
+        g_hash_table_add (seen, g_strdup_printf ("%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT, r, c));
+      }
+  /* every cell can be hovered */
+  g_assert_cmpuint (g_hash_table_size (seen), ==, (guint) (rows * cols));
+
+  show_page (w, "histogram");
+  view = GTK_WIDGET (w->plots[PS_PAGE_HISTOGRAM]);
+  g_assert_nonnull (w->figures[PS_PAGE_HISTOGRAM]);
+  g_autoptr (GHashTable) bins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  int64_t total = 0;
+  for (int x = 0; x < gtk_widget_get_width (view); x++)
+    for (int y = 0; y < gtk_widget_get_height (view); y += 7)
+      {
+        g_autofree char *tip = ps_plot_view_query (PS_PLOT_VIEW (view), x, y);
+        if (tip == NULL)
+          continue;
+        double lo, hi;
+        gint64 count;
+        g_assert_cmpint (sscanf (tip, "[%lg, %lg): <b>%" G_GINT64_FORMAT "</b>", &lo, &hi, &count), ==, 3);
+        g_assert_cmpfloat (lo, <, hi);
+        g_autofree char *key = g_strdup_printf ("%.6g", lo);
+        if (g_hash_table_add (bins, g_steal_pointer (&key)))
+          {
+            total += count;
+            /* the count is exact: the values inside the (rounded) edges, give or take an edge value */
+            int64_t inside = 0;
+            for (int64_t i = 0; i < rows * cols; i++)
+              inside += v[i] >= lo && v[i] < hi;
+            g_assert_cmpint (llabs (inside - count), <=, 1);
+          }
+      }
+  /* every value is in exactly one bin the pointer can reach */
+  g_assert_cmpint (total, ==, rows * cols);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* The difference view compares with the chosen step and lists what changed; an empty page says why. */
+static void
+test_difference_and_empty_states (void)
+{
+  PsWindow *w = new_window ("demo");
+  PsDocument *doc = ps_window_get_document (w);
+  guint n = ps_document_get_n_steps (doc);
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "difference");
+  g_assert_true (gtk_widget_get_visible (w->diff_box));
+  g_assert_false (gtk_widget_get_visible (w->bins_box));
+  g_assert_cmpuint (ps_window_get_diff_from (w), ==, n - 1);
+  /* step 1 created fc1; the demo re-initializes it later */
+  ps_window_set_diff_from (w, 1);
+  iterate ();
+  g_assert_cmpuint (ps_window_get_diff_from (w), ==, 1);
+  g_assert_nonnull (w->figures[PS_PAGE_DIFFERENCE]);
+  const char *changes = gtk_label_get_text (w->changes_label);
+  g_test_message ("changes: %s", changes);
+  g_assert_nonnull (strstr (changes, "mlp.0.weight (changed)"));
+  g_autoptr (GPtrArray) expected = ps_timeline_compare (ps_document_get_timeline (doc), 1, n);
+  g_autofree char *count = g_strdup_printf ("%u tensor", expected->len);
+  g_assert_true (g_str_has_prefix (changes, count));
+  /* before fc1 existed there is nothing to subtract: the page says so instead of a picture */
+  ps_window_set_diff_from (w, 0);
+  iterate ();
+  g_assert_null (w->figures[PS_PAGE_DIFFERENCE]);
+  g_assert_nonnull (w->empty_text[PS_PAGE_DIFFERENCE]);
+  /* a module selected: the heatmap page explains what to select */
+  show_page (w, "heatmap");
+  g_assert_true (ps_window_select_path (w, "0"));
+  iterate ();
+  g_assert_null (w->figures[PS_PAGE_HEATMAP]);
+  g_assert_nonnull (strstr (w->empty_text[PS_PAGE_HEATMAP], "module"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 /* Opening a file remembers it in the recent files, newest first, without duplicates. */
 static void
 test_recent_files (void)
@@ -353,6 +467,8 @@ main (int argc, char **argv)
   g_test_add_func ("/window/every-scenario-loads", test_every_scenario_loads);
   g_test_add_func ("/window/jobs-in-worker", test_jobs_in_worker);
   g_test_add_func ("/window/recent-files", test_recent_files);
+  g_test_add_func ("/window/hover-tooltips", test_hover_tooltips);
+  g_test_add_func ("/window/difference-and-empty-states", test_difference_and_empty_states);
   int ret = g_test_run ();
   g_object_unref (app);
   return ret;

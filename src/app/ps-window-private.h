@@ -42,10 +42,15 @@ struct _PsWindow {
   /* views built in code */
   PsPlotView *plots[PS_N_PLOT_PAGES];
   PsFigure *figures[PS_N_PLOT_PAGES];
+  char *empty_text[PS_N_PLOT_PAGES];   /* why a page shows no figure (drawn in its place) */
   GtkLabel *explain_label;
   GtkDropDown *range_dropdown;
   GtkSpinButton *bins_spin;
   GtkToggleButton *log_toggle;
+  GtkWidget *range_box, *bins_box, *diff_box;   /* controls shown only on the pages they affect */
+  GtkDropDown *diff_dropdown;  /* 0 = the previous step, k + 1 = step k */
+  GtkStringList *diff_items;
+  GtkLabel *changes_label;     /* what changed between the two compared steps */
 
   PsDocument *document;
   GSettings *settings;
@@ -69,6 +74,9 @@ void        ps_window_refresh        (PsWindow *self);
 PsTreeNode *ps_window_get_selected_node (PsWindow *self);   /* no ref, may be NULL */
 void        ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage page);
 PsPlotPage  ps_window_get_visible_page (PsWindow *self);
+/* The step the difference view subtracts (the previous one unless another is chosen). */
+guint       ps_window_get_diff_from  (PsWindow *self);
+void        ps_window_set_diff_from  (PsWindow *self, int step);   /* −1 = the previous step */
 /* Starts showing a job (label, progress, Cancel) and returns its cancellable (no ref). */
 GCancellable *ps_window_begin_job    (PsWindow *self, const char *label);
 /* A job ended with this error (a cancelled one only says so in a toast). */

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <pango/pangocairo.h>
 
 #include "ps-stats.h"
 #include "ps-distribution.h"
@@ -315,42 +316,140 @@ ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage pa
     case PS_PAGE_OVER_TIME: o->kind = PS_FIGURE_RIDGELINE; break;
     case PS_PAGE_DIFFERENCE:
       o->kind = PS_FIGURE_HEATMAP;
-      o->diff_from = step > 0 ? (int) step - 1 : 0;
+      o->diff_from = (int) ps_window_get_diff_from (self);
       break;
     default: break;
     }
 }
 
+/* An empty page says why, in the middle, instead of staying blank. */
+static void
+draw_empty (cairo_t *cr, int width, int height, double scale, const char *text)
+{
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+  PangoFontDescription *font = pango_font_description_from_string ("Sans");
+  pango_font_description_set_absolute_size (font, 15 * scale * PANGO_SCALE);
+  pango_layout_set_font_description (layout, font);
+  pango_font_description_free (font);
+  pango_layout_set_width (layout, (int) (MAX (width - 80, 100) * PANGO_SCALE));
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_text (layout, text, -1);
+  int lw, lh;
+  pango_layout_get_pixel_size (layout, &lw, &lh);
+  cairo_set_source_rgba (cr, 0.4, 0.4, 0.45, 1);
+  cairo_move_to (cr, 40, (height - lh) / 2.0);
+  pango_cairo_show_layout (cr, layout);
+  g_object_unref (layout);
+}
+
+/* What a plot view draws: the page's figure, or why there is none. */
+typedef struct {
+  PsWindow *window;   /* no ref: the window owns the view */
+  PsPlotPage page;
+} PlotSlot;
+
+guint
+ps_window_get_diff_from (PsWindow *self)
+{
+  guint step = ps_document_get_current_step (self->document);
+  guint sel = self->diff_dropdown ? gtk_drop_down_get_selected (self->diff_dropdown) : 0;
+  if (sel == 0 || sel == GTK_INVALID_LIST_POSITION || sel - 1 > ps_document_get_n_steps (self->document))
+    return step > 0 ? step - 1 : 0;
+  return sel - 1;
+}
+
+void
+ps_window_set_diff_from (PsWindow *self, int step)
+{
+  gtk_drop_down_set_selected (self->diff_dropdown, step < 0 ? 0 : (guint) step + 1);
+}
+
+static void
+update_changes (PsWindow *self)
+{
+  guint b = ps_document_get_current_step (self->document), a = ps_window_get_diff_from (self);
+  PsTimeline *tl = ps_document_get_timeline (self->document);
+  g_autoptr (GPtrArray) changes = ps_timeline_compare (tl, a, b);
+  g_autoptr (GString) s = g_string_new (NULL);
+  if (a == b)
+    g_string_append_printf (s, _("Comparing step %u with itself: choose another step."), b);
+  else if (changes->len == 0)
+    g_string_append_printf (s, _("Nothing changed between step %u and step %u."), a, b);
+  else
+    {
+      g_string_append_printf (s, g_dngettext (GETTEXT_PACKAGE, "%u tensor differs between step %u and step %u:",
+                                              "%u tensors differ between step %u and step %u:", changes->len),
+                              changes->len, a, b);
+      for (guint i = 0; i < changes->len; i++)
+        {
+          PsParamChange *c = g_ptr_array_index (changes, i);
+          const char *what = c->kind == PS_CHANGE_ADDED ? _("added") : c->kind == PS_CHANGE_REMOVED ? _("removed")
+                             : _("changed");
+          g_string_append_printf (s, "%s %s (%s)", i ? "," : "", c->path, what);
+        }
+    }
+  gtk_label_set_text (self->changes_label, s->str);
+}
+
 static void
 draw_figure (cairo_t *cr, int width, int height, double scale, gpointer data)
 {
-  PsFigure **slot = data;
-  if (*slot != NULL)
-    ps_figure_draw (*slot, cr, width, height);
+  PlotSlot *slot = data;
+  PsFigure *fig = slot->window->figures[slot->page];
+  if (fig != NULL)
+    ps_figure_draw (fig, cr, width, height);
+  else if (slot->window->empty_text[slot->page] != NULL)
+    draw_empty (cr, width, height, scale, slot->window->empty_text[slot->page]);
 }
 
 static char *
 query_figure (double x, double y, int width, int height, double scale, gpointer data)
 {
-  PsFigure **slot = data;
-  return *slot ? ps_figure_query (*slot, x, y, width, height) : NULL;
+  PlotSlot *slot = data;
+  PsFigure *fig = slot->window->figures[slot->page];
+  return fig ? ps_figure_query (fig, x, y, width, height) : NULL;
+}
+
+/* Views across steps (difference, over time) name a parameter by its module's recipe id
+ * ("fc1.weight"): it exists from the step that created the module, while the state_dict path
+ * ("0.weight") exists only once the module sits in the model. */
+static char *
+stable_path (PsTreeNode *node)
+{
+  PsModule *m = ps_tree_node_get_module (node);
+  if (m != NULL && m->id != NULL)
+    return g_strdup_printf ("%s.%s", m->id, ps_tree_node_get_name (node));
+  return g_strdup (ps_tree_node_get_path (node));
 }
 
 static void
 update_plot (PsWindow *self, PsPlotPage page)
 {
   g_clear_pointer (&self->figures[page], ps_figure_free);
+  g_clear_pointer (&self->empty_text[page], g_free);
   PsTreeNode *node = ps_window_get_selected_node (self);
   PsParam *param = node ? ps_tree_node_get_param (node) : NULL;
+  if (node == NULL)
+    self->empty_text[page] = g_strdup (ps_document_get_n_steps (self->document) == 0 || self->root_node == NULL
+                                       ? _("No model yet.\nAdd a layer with the + button, or open a scenario from the menu.")
+                                       : _("Select a parameter or buffer in the tree to see its values."));
+  else if (param == NULL)
+    self->empty_text[page] = g_strdup_printf (_("“%s” is a module.\nSelect one of its parameters (e.g. its weight) to see values."),
+                                              ps_tree_node_get_name (node));
+  else if (param->value == NULL)
+    self->empty_text[page] = g_strdup (_("Uninitialized (lazy): this parameter has no shape and no values yet.\n"
+                                         "Run a forward (Ctrl+F) to materialize it."));
   if (param != NULL && param->value != NULL)
     {
       PsFigureOptions o;
       ps_window_fill_figure_options (self, &o, page);
       g_autoptr (GError) error = NULL;
-      self->figures[page] = ps_figure_new (ps_document_get_timeline (self->document),
-                                           ps_tree_node_get_path (node), &o, &error);
+      g_autofree char *path = page == PS_PAGE_DIFFERENCE || page == PS_PAGE_OVER_TIME
+                              ? stable_path (node) : g_strdup (ps_tree_node_get_path (node));
+      self->figures[page] = ps_figure_new (ps_document_get_timeline (self->document), path, &o, &error);
       if (self->figures[page] == NULL)
-        g_debug ("figure: %s", error->message);
+        self->empty_text[page] = g_strdup (error->message);
     }
   ps_plot_view_set_scale (self->plots[page], plot_scale (self));
   ps_plot_view_invalidate (self->plots[page]);
@@ -435,6 +534,11 @@ static void
 update_views (PsWindow *self)
 {
   PsPlotPage page = ps_window_get_visible_page (self);
+  gtk_widget_set_visible (self->range_box, page == PS_PAGE_HEATMAP || page == PS_PAGE_DIFFERENCE);
+  gtk_widget_set_visible (self->bins_box, page == PS_PAGE_HISTOGRAM || page == PS_PAGE_OVER_TIME);
+  gtk_widget_set_visible (self->diff_box, page == PS_PAGE_DIFFERENCE);
+  if (page == PS_PAGE_DIFFERENCE)
+    update_changes (self);
   for (int i = 0; i < PS_N_PLOT_PAGES; i++)
     if ((PsPlotPage) i == page)
       update_plot (self, (PsPlotPage) i);
@@ -467,6 +571,19 @@ rebuild_timeline (PsWindow *self)
   guint old = g_list_model_get_n_items (G_LIST_MODEL (self->timeline_items));
   gtk_string_list_splice (self->timeline_items, 0, old, (const char *const *) items->pdata);
   gtk_adjustment_configure (self->step_adjustment, ps_document_get_current_step (self->document), 0, n, 1, 1, 0);
+  guint keep = gtk_drop_down_get_selected (self->diff_dropdown);
+  g_autoptr (GPtrArray) diff = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (diff, g_strdup (_("the previous step")));
+  for (guint k = 0; k <= n; k++)
+    g_ptr_array_add (diff, g_strdup_printf (_("step %u"), k));
+  g_ptr_array_add (diff, NULL);
+  gtk_string_list_splice (self->diff_items, 0, g_list_model_get_n_items (G_LIST_MODEL (self->diff_items)),
+                          (const char *const *) diff->pdata);
+  gtk_drop_down_set_selected (self->diff_dropdown, keep != GTK_INVALID_LIST_POSITION && keep <= n + 1 ? keep : 0);
+  gtk_scale_clear_marks (self->step_scale);
+  if (n <= 60)   /* a tick per step while they stay distinguishable */
+    for (guint k = 0; k <= n; k++)
+      gtk_scale_add_mark (self->step_scale, k, GTK_POS_BOTTOM, NULL);
   gtk_single_selection_set_selected (self->timeline_selection, ps_document_get_current_step (self->document));
   self->syncing = FALSE;
 }
@@ -584,7 +701,8 @@ on_visible_page (AdwViewStack *stack, GParamSpec *pspec, PsWindow *self)
 static void
 on_plot_option_changed (PsWindow *self)
 {
-  update_views (self);
+  if (!self->syncing)   /* rebuilding the lists: the tree may still show the old timeline */
+    update_views (self);
 }
 
 static void
@@ -675,7 +793,10 @@ plot_page (PsWindow *self, PsPlotPage page)
   gtk_widget_set_hexpand (plot, TRUE);
   gtk_widget_set_vexpand (plot, TRUE);
   self->plots[page] = PS_PLOT_VIEW (plot);
-  ps_plot_view_set_draw_func (self->plots[page], draw_figure, query_figure, &self->figures[page], NULL);
+  PlotSlot *slot = g_new0 (PlotSlot, 1);
+  slot->window = self;
+  slot->page = page;
+  ps_plot_view_set_draw_func (self->plots[page], draw_figure, query_figure, slot, g_free);
   return plot;
 }
 
@@ -687,8 +808,23 @@ setup_views (PsWindow *self)
                                                 "document-open-recent-symbolic", "object-flip-horizontal-symbolic" };
   for (int i = 0; i < PS_N_PLOT_PAGES; i++)
     {
-      AdwViewStackPage *p = adw_view_stack_add_titled (self->view_stack, plot_page (self, (PsPlotPage) i),
-                                                       page_names[i], _(titles[i]));
+      GtkWidget *child = plot_page (self, (PsPlotPage) i);
+      if (i == PS_PAGE_DIFFERENCE)
+        {
+          GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+          gtk_box_append (GTK_BOX (box), child);
+          GtkWidget *changes = gtk_label_new (NULL);
+          gtk_label_set_wrap (GTK_LABEL (changes), TRUE);
+          gtk_label_set_xalign (GTK_LABEL (changes), 0);
+          gtk_label_set_selectable (GTK_LABEL (changes), TRUE);
+          gtk_widget_set_margin_start (changes, 12);
+          gtk_widget_set_margin_end (changes, 12);
+          gtk_widget_set_margin_bottom (changes, 8);
+          self->changes_label = GTK_LABEL (changes);
+          gtk_box_append (GTK_BOX (box), changes);
+          child = box;
+        }
+      AdwViewStackPage *p = adw_view_stack_add_titled (self->view_stack, child, page_names[i], _(titles[i]));
       adw_view_stack_page_set_icon_name (p, icons[i]);
     }
   GtkWidget *scroller = gtk_scrolled_window_new ();
@@ -720,11 +856,24 @@ setup_views (PsWindow *self)
   gtk_spin_button_set_value (self->bins_spin, 64);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->bins_spin), _("Histogram bins"));
   self->log_toggle = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_label (_("log y")));
-  gtk_box_append (GTK_BOX (controls), gtk_label_new (_("Range")));
-  gtk_box_append (GTK_BOX (controls), GTK_WIDGET (self->range_dropdown));
-  gtk_box_append (GTK_BOX (controls), gtk_label_new (_("Bins")));
-  gtk_box_append (GTK_BOX (controls), GTK_WIDGET (self->bins_spin));
-  gtk_box_append (GTK_BOX (controls), GTK_WIDGET (self->log_toggle));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->log_toggle), _("Logarithmic counts: rare values stay visible"));
+  self->diff_items = gtk_string_list_new (NULL);
+  self->diff_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->diff_items)), NULL));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->diff_dropdown), _("The step subtracted from the step shown"));
+  self->range_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_box_append (GTK_BOX (self->range_box), gtk_label_new (_("Range")));
+  gtk_box_append (GTK_BOX (self->range_box), GTK_WIDGET (self->range_dropdown));
+  self->bins_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_box_append (GTK_BOX (self->bins_box), gtk_label_new (_("Bins")));
+  gtk_box_append (GTK_BOX (self->bins_box), GTK_WIDGET (self->bins_spin));
+  gtk_box_append (GTK_BOX (self->bins_box), GTK_WIDGET (self->log_toggle));
+  self->diff_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_box_append (GTK_BOX (self->diff_box), gtk_label_new (_("Shown step minus")));
+  gtk_box_append (GTK_BOX (self->diff_box), GTK_WIDGET (self->diff_dropdown));
+  gtk_box_append (GTK_BOX (controls), self->range_box);
+  gtk_box_append (GTK_BOX (controls), self->bins_box);
+  gtk_box_append (GTK_BOX (controls), self->diff_box);
+  g_signal_connect_swapped (self->diff_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self->view_stack));
   gtk_box_insert_child_after (GTK_BOX (parent), controls, gtk_widget_get_prev_sibling (GTK_WIDGET (self->view_stack)));
   g_signal_connect_swapped (self->range_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
@@ -764,7 +913,10 @@ ps_window_dispose (GObject *object)
     g_cancellable_cancel (self->job_cancellable);   /* the job holds its own refs; its result is dropped */
   g_clear_object (&self->job_cancellable);
   for (int i = 0; i < PS_N_PLOT_PAGES; i++)
-    g_clear_pointer (&self->figures[i], ps_figure_free);
+    {
+      g_clear_pointer (&self->figures[i], ps_figure_free);
+      g_clear_pointer (&self->empty_text[i], g_free);
+    }
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   if (self->settings != NULL)
@@ -775,6 +927,7 @@ ps_window_dispose (GObject *object)
   g_clear_object (&self->tree_model);
   g_clear_object (&self->tree_selection);
   g_clear_object (&self->timeline_items);
+  g_clear_object (&self->diff_items);
   g_clear_object (&self->timeline_selection);
   g_clear_pointer (&self->selected_path, g_free);
   g_clear_pointer (&self->error_text, g_free);
