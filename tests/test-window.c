@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <inttypes.h>
 
 static PsApplication *app;
 
@@ -334,14 +335,14 @@ test_hover_tooltips (void)
           continue;
         gint64 r, c;
         char value[64];
-        g_assert_cmpint (sscanf (tip, "(%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") = <b>%63[^<]</b>", &r, &c, value), ==, 3);
+        g_assert_cmpint (sscanf (tip, "(%" PRId64 ", %" PRId64 ") = <b>%63[^<]</b>", &r, &c, value), ==, 3);
         g_assert_cmpint (r, >=, 0);
         g_assert_cmpint (r, <, rows);
         g_assert_cmpint (c, >=, 0);
         g_assert_cmpint (c, <, cols);
         g_autofree char *expected = g_strdup_printf ("%.9g", (double) v[r * cols + c]);
         g_assert_cmpstr (value, ==, expected);
-        g_hash_table_add (seen, g_strdup_printf ("%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT, r, c));
+        g_hash_table_add (seen, g_strdup_printf ("%" PRId64 ",%" PRId64, r, c));
       }
   /* every cell can be hovered */
   g_assert_cmpuint (g_hash_table_size (seen), ==, (guint) (rows * cols));
@@ -359,7 +360,7 @@ test_hover_tooltips (void)
           continue;
         double lo, hi;
         gint64 count;
-        g_assert_cmpint (sscanf (tip, "[%lg, %lg): <b>%" G_GINT64_FORMAT "</b>", &lo, &hi, &count), ==, 3);
+        g_assert_cmpint (sscanf (tip, "[%lg, %lg): <b>%" PRId64 "</b>", &lo, &hi, &count), ==, 3);
         g_assert_cmpfloat (lo, <, hi);
         g_autofree char *key = g_strdup_printf ("%.6g", lo);
         if (g_hash_table_add (bins, g_steal_pointer (&key)))

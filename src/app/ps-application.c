@@ -4,6 +4,7 @@
 #include "ps-application.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 #include "ps-window.h"
 

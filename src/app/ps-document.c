@@ -2,6 +2,7 @@
 #include "ps-document.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 struct _PsDocument {
   GObject parent_instance;

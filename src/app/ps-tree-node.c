@@ -2,6 +2,7 @@
 #include "ps-tree-node.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 struct _PsTreeNode {
   GObject parent_instance;
@@ -52,10 +53,10 @@ node_new (PsTreeNodeKind kind, const char *name, const char *path, PsModule *mod
       if (lazy > 0 && n == 0)
         self->detail = g_strdup (_("uninitialized"));
       else if (lazy > 0)
-        self->detail = g_strdup_printf (_("%" G_GINT64_FORMAT " parameters + %d uninitialized"), n, lazy);
+        self->detail = g_strdup_printf (_("%" PRId64 " parameters + %d uninitialized"), n, lazy);
       else
-        self->detail = g_strdup_printf (g_dngettext (NULL, "%" G_GINT64_FORMAT " parameter",
-                                                     "%" G_GINT64_FORMAT " parameters", (gulong) n), n);
+        self->detail = g_strdup_printf (g_dngettext (NULL, "%" PRId64 " parameter",
+                                                     "%" PRId64 " parameters", (gulong) n), n);
     }
   else
     {

@@ -5,6 +5,7 @@
 #include "ps-window-private.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 #include "ps-init.h"
 
@@ -173,7 +174,7 @@ on_reseed_done (GObject *source, GAsyncResult *result, gpointer data)
     ps_window_job_failed (self, error);
   else
     {
-      g_autofree char *msg = g_strdup_printf (_("Replayed with the new seed %" G_GINT64_FORMAT),
+      g_autofree char *msg = g_strdup_printf (_("Replayed with the new seed %" PRId64),
                                               ps_document_get_seed (PS_DOCUMENT (source)));
       ps_window_toast (self, msg);
     }
@@ -184,7 +185,7 @@ reseed_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
   int64_t seed = g_random_int_range (0, 1000000);
-  g_autofree char *label = g_strdup_printf (_("Replaying with the new seed %" G_GINT64_FORMAT "…"), seed);
+  g_autofree char *label = g_strdup_printf (_("Replaying with the new seed %" PRId64 "…"), seed);
   GCancellable *c = ps_window_begin_job (self, label);
   ps_document_reseed_async (self->document, seed, c, on_reseed_done, g_object_ref (self));
 }
@@ -617,10 +618,10 @@ guess_input_shape (PsWindow *self)
         if (v->type != PS_VALUE_INT)
           continue;
         if (g_str_equal (keys[i], "in_channels"))
-          return g_strdup_printf ("1, %" G_GINT64_FORMAT ", 8, 8", v->i);
+          return g_strdup_printf ("1, %" PRId64 ", 8, 8", v->i);
         if (g_str_equal (keys[i], "input_size") || g_str_equal (keys[i], "embed_dim"))
-          return g_strdup_printf ("5, 1, %" G_GINT64_FORMAT, v->i);
-        return g_strdup_printf ("1, %" G_GINT64_FORMAT, v->i);
+          return g_strdup_printf ("5, 1, %" PRId64, v->i);
+        return g_strdup_printf ("1, %" PRId64, v->i);
       }
   return g_strdup ("1, 10");
 }

@@ -5,6 +5,7 @@
 #include "ps-window-private.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 #include <pango/pangocairo.h>
 
@@ -98,7 +99,7 @@ rebuild_tree (PsWindow *self)
       int lazy = 0;
       int64_t n = ps_module_count_parameters (root, &lazy);
       g_autoptr (GPtrArray) sd = ps_module_state_dict (root);
-      g_autofree char *text = g_strdup_printf (_("%" G_GINT64_FORMAT " parameters (shared ones counted once); "
+      g_autofree char *text = g_strdup_printf (_("%" PRId64 " parameters (shared ones counted once); "
                                                   "the state dict lists %u entries"), n, sd->len);
       if (lazy > 0)
         {
@@ -460,11 +461,11 @@ append_stats (GString *s, const PsTensor *t, const PsInitInfo *init)
 {
   PsStats st;
   ps_stats_compute (t, &st);
-  g_string_append_printf (s, _("count %" G_GINT64_FORMAT "   mean %.6g   std %.6g (unbiased)\n"
+  g_string_append_printf (s, _("count %" PRId64 "   mean %.6g   std %.6g (unbiased)\n"
                                "min %.6g   max %.6g   ‖x‖₂ %.6g\n"),
                           st.count, st.mean, st.std, st.min, st.max, st.l2_norm);
   if (st.n_nan || st.n_posinf || st.n_neginf)
-    g_string_append_printf (s, _("⚠ NaN %" G_GINT64_FORMAT "   +Inf %" G_GINT64_FORMAT "   −Inf %" G_GINT64_FORMAT "\n"),
+    g_string_append_printf (s, _("⚠ NaN %" PRId64 "   +Inf %" PRId64 "   −Inf %" PRId64 "\n"),
                             st.n_nan, st.n_posinf, st.n_neginf);
   double mean, std;
   if (init != NULL && ps_distribution_moments (init, &mean, &std))
@@ -485,7 +486,7 @@ update_explain (PsWindow *self)
       g_string_append_printf (s, "%s\n\n", repr);
       int lazy = 0;
       int64_t n = ps_module_count_parameters (m, &lazy);
-      g_string_append_printf (s, _("%" G_GINT64_FORMAT " parameters"), n);
+      g_string_append_printf (s, _("%" PRId64 " parameters"), n);
       if (lazy)
         g_string_append_printf (s, _(", %d uninitialized"), lazy);
       g_string_append (s, m->training ? _(" — training mode\n") : _(" — eval mode\n"));
@@ -517,7 +518,7 @@ update_explain (PsWindow *self)
           if (p->init.formula[0])
             g_string_append_printf (s, "%s\n", p->init.formula);
           if (p->init.has_fans)
-            g_string_append_printf (s, _("fan_in = %" G_GINT64_FORMAT ", fan_out = %" G_GINT64_FORMAT "\n"),
+            g_string_append_printf (s, _("fan_in = %" PRId64 ", fan_out = %" PRId64 "\n"),
                                     p->init.fan_in, p->init.fan_out);
           g_autofree char *label = ps_distribution_label (&p->init);
           if (label && *label)
@@ -558,7 +559,7 @@ rebuild_timeline (PsWindow *self)
   PsTimeline *tl = ps_document_get_timeline (self->document);
   guint n = ps_timeline_get_n_steps (tl);
   g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (items, g_strdup_printf (_("0 · torch.manual_seed(%" G_GINT64_FORMAT ") — nothing exists yet"),
+  g_ptr_array_add (items, g_strdup_printf (_("0 · torch.manual_seed(%" PRId64 ") — nothing exists yet"),
                                            ps_document_get_seed (self->document)));
   for (guint k = 1; k <= n; k++)
     g_ptr_array_add (items, g_strdup_printf ("%u · %s", k, ps_timeline_get_description (tl, k)));
@@ -624,7 +625,7 @@ update_title (PsWindow *self)
                                             ps_document_get_title (self->document));
   adw_window_title_set_title (self->window_title, title);
   adw_window_title_set_subtitle (self->window_title, subtitle);
-  g_autofree char *seed = g_strdup_printf (_("seed %" G_GINT64_FORMAT), ps_document_get_seed (self->document));
+  g_autofree char *seed = g_strdup_printf (_("seed %" PRId64), ps_document_get_seed (self->document));
   gtk_label_set_text (self->seed_label, seed);
 }
 
