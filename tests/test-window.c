@@ -415,6 +415,55 @@ test_difference_and_empty_states (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* Forward outputs are listed with their shapes, drawn like parameters, and selected after a forward. */
+static void
+test_forward_outputs (void)
+{
+  PsWindow *w = new_window ("demo");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_true (ps_window_select_path (w, "outputs/logits"));
+  show_page (w, "heatmap");
+  PsFigure *fig = w->figures[PS_PAGE_HEATMAP];
+  g_assert_nonnull (fig);
+  g_assert_cmpstr (ps_figure_get_title (fig), ==, "logits");
+  PsTensor *y = ps_state_get_output (ps_document_get_current_state (doc), "logits");
+  g_assert_nonnull (y);
+  /* hovering shows the output's values */
+  GtkWidget *view = GTK_WIDGET (w->plots[PS_PAGE_HEATMAP]);
+  gboolean hit = FALSE;
+  for (int yy = 0; yy < gtk_widget_get_height (view) && !hit; yy += 3)
+    for (int x = 0; x < gtk_widget_get_width (view) && !hit; x += 3)
+      {
+        g_autofree char *tip = ps_plot_view_query (PS_PLOT_VIEW (view), x, yy);
+        gint64 r, c;
+        char value[64];
+        if (tip && sscanf (tip, "(%" PRId64 ", %" PRId64 ") = <b>%63[^<]</b>", &r, &c, value) == 3)
+          {
+            g_autofree char *expected = g_strdup_printf ("%.9g", (double) ps_tensor_cf32 (y)[r * 3 + c]);
+            g_assert_cmpstr (value, ==, expected);
+            hit = TRUE;
+          }
+      }
+  g_assert_true (hit);
+  show_page (w, "explain");
+  g_assert_nonnull (strstr (gtk_label_get_text (w->explain_label), "forward output"));
+
+  /* a new forward (what the Forward dialog applies) selects the output it wrote */
+  g_assert_true (ps_window_select_path (w, "0"));
+  PsState *before = ps_document_get_current_state (doc);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (parser, "{\"op\":\"forward\",\"target\":\"mlp\",\"input\":{\"rand\":[2,4]},"
+                                             "\"name\":\"probe\"}", -1, NULL));
+  g_assert_true (ps_window_apply_op (w, json_node_get_object (json_parser_get_root (parser))));
+  ps_window_show_new_output (w, before);
+  iterate ();
+  PsTreeNode *sel = ps_window_get_selected_node (w);
+  g_assert_nonnull (sel);
+  g_assert_cmpstr (ps_tree_node_get_path (sel), ==, "outputs/probe");
+  g_assert_cmpstr (ps_tree_node_get_detail (sel), ==, "[2, 3]");
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 /* Opening a file remembers it in the recent files, newest first, without duplicates. */
 static void
 test_recent_files (void)
@@ -469,6 +518,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/jobs-in-worker", test_jobs_in_worker);
   g_test_add_func ("/window/recent-files", test_recent_files);
   g_test_add_func ("/window/hover-tooltips", test_hover_tooltips);
+  g_test_add_func ("/window/forward-outputs", test_forward_outputs);
   g_test_add_func ("/window/difference-and-empty-states", test_difference_and_empty_states);
   int ret = g_test_run ();
   g_object_unref (app);

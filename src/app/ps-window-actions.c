@@ -24,6 +24,17 @@ ps_window_apply_op (PsWindow *self, JsonObject *op)
   return TRUE;
 }
 
+/* The selected node if it is part of the model (not a forward output): commands act on modules. */
+static PsTreeNode *
+selected_model_node (PsWindow *self)
+{
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  if (node == NULL)
+    return NULL;
+  PsTreeNodeKind kind = ps_tree_node_get_kind (node);
+  return kind == PS_TREE_NODE_OUTPUTS || kind == PS_TREE_NODE_OUTPUT ? NULL : node;
+}
+
 static PsState *
 state (PsWindow *self)
 {
@@ -34,7 +45,7 @@ state (PsWindow *self)
 static char *
 selected_target (PsWindow *self, gboolean want_module)
 {
-  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTreeNode *node = selected_model_node (self);
   PsState *st = state (self);
   if (st->root == NULL)
     return NULL;
@@ -238,7 +249,7 @@ remove_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
   PsWindow *self = data;
   if (!require_last_step (self))
     return;
-  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTreeNode *node = selected_model_node (self);
   if (node == NULL || ps_tree_node_get_param (node) != NULL || *ps_tree_node_get_path (node) == '\0')
     {
       ps_window_toast (self, _("Select a module below the model to remove it"));
@@ -455,7 +466,7 @@ on_dialog_response (AdwMessageDialog *dialog, const char *response, DialogData *
     {
       const char *fn = d->names[sel];
       g_autoptr (JsonObject) op = json_object_new ();
-      PsTreeNode *node = ps_window_get_selected_node (self);
+      PsTreeNode *node = selected_model_node (self);
       if (node != NULL && ps_tree_node_get_param (node) != NULL)
         {
           g_autofree char *target = selected_target (self, FALSE);
@@ -507,18 +518,9 @@ on_dialog_response (AdwMessageDialog *dialog, const char *response, DialogData *
   else
     json_object_set_member (input, kind, json_node_copy (json_parser_get_root (parser)));
   json_object_set_object_member (op, "input", input);
+  PsState *before = state (self);
   if (ps_window_apply_op (self, op))
-    {
-      PsState *after = state (self);
-      const char *name = after->output_names->len ? g_ptr_array_index (after->output_names, after->output_names->len - 1) : NULL;
-      PsTensor *y = name ? ps_state_get_output (after, name) : NULL;
-      if (y != NULL)
-        {
-          g_autofree char *shape = ps_tensor_shape_string (y);
-          g_autofree char *msg = g_strdup_printf (_("Forward done: %s has shape %s"), name, shape);
-          ps_window_toast (self, msg);
-        }
-    }
+    ps_window_show_new_output (self, before);
 }
 
 static AdwMessageDialog *
@@ -580,7 +582,7 @@ initialize_activated (GSimpleAction *a, GVariant *p, gpointer data)
   if (!require_last_step (self))
     return;
   DialogData *d;
-  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTreeNode *node = selected_model_node (self);
   gboolean param = node != NULL && ps_tree_node_get_param (node) != NULL;
   g_autofree char *body = param
     ? g_strdup_printf (_("Apply a torch.nn.init function to %s."), ps_tree_node_get_path (node))
@@ -652,7 +654,7 @@ reuse_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
   PsWindow *self = data;
   if (!require_last_step (self))
     return;
-  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTreeNode *node = selected_model_node (self);
   if (node == NULL || ps_tree_node_get_param (node) != NULL || *ps_tree_node_get_path (node) == '\0')
     {
       ps_window_toast (self, _("Select a module below the model to place it once more"));
@@ -680,6 +682,28 @@ reuse_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
   json_object_set_string_member (op, "name", name);
   json_object_set_string_member (op, "child", m->id);
   ps_window_apply_op (self, op);
+}
+
+void
+ps_window_show_new_output (PsWindow *self, PsState *before)
+{
+  /* the output this forward wrote: the one whose tensor differs from the step before */
+  PsState *after = state (self);
+  const char *name = NULL;
+  for (guint i = 0; i < after->output_names->len && name == NULL; i++)
+    {
+      const char *n = g_ptr_array_index (after->output_names, i);
+      if (ps_state_get_output (after, n) != ps_state_get_output (before, n))
+        name = n;
+    }
+  PsTensor *y = name ? ps_state_get_output (after, name) : NULL;
+  if (y == NULL)
+    return;
+  g_autofree char *shape = ps_tensor_shape_string (y);
+  g_autofree char *msg = g_strdup_printf (_("Forward done: %s has shape %s"), name, shape);
+  ps_window_toast (self, msg);
+  g_autofree char *path = g_strconcat ("outputs/", name, NULL);
+  ps_window_select_path (self, path);
 }
 
 /* ---------- files ---------- */

@@ -86,6 +86,8 @@ void        ps_window_init_actions   (PsWindow *self);
 void        ps_window_update_actions (PsWindow *self);
 /* Apply an op built by a dialog; shows the error (and returns FALSE) on failure. */
 gboolean    ps_window_apply_op       (PsWindow *self, JsonObject *op);
+/* After a forward: select the output it wrote (compared with `before`) and say its shape. */
+void        ps_window_show_new_output (PsWindow *self, PsState *before);
 /* TRUE to stop the close (unsaved changes: a dialog asks first). */
 gboolean    ps_window_close_request_check (PsWindow *self);
 

@@ -112,6 +112,10 @@ rebuild_tree (PsWindow *self)
   else
     gtk_label_set_text (self->count_label, _("No model yet: add a layer to begin."));
 
+  g_autoptr (PsTreeNode) outputs = ps_tree_node_new_outputs (state->output_names, state->outputs);
+  if (outputs != NULL)
+    g_list_store_append (store, outputs);
+
   self->syncing = TRUE;
   GtkTreeListModel *tree = gtk_tree_list_model_new (G_LIST_MODEL (store), FALSE, TRUE,
                                                     ps_tree_node_create_children_model, NULL, NULL);
@@ -431,22 +435,27 @@ update_plot (PsWindow *self, PsPlotPage page)
   g_clear_pointer (&self->empty_text[page], g_free);
   PsTreeNode *node = ps_window_get_selected_node (self);
   PsParam *param = node ? ps_tree_node_get_param (node) : NULL;
-  if (node == NULL)
+  const char *output = node ? ps_tree_node_get_output_name (node) : NULL;
+  if (node != NULL && ps_tree_node_get_kind (node) == PS_TREE_NODE_OUTPUTS)
+    self->empty_text[page] = g_strdup (_("Select one of the outputs to see its values."));
+  else if (node == NULL)
     self->empty_text[page] = g_strdup (ps_document_get_n_steps (self->document) == 0 || self->root_node == NULL
                                        ? _("No model yet.\nAdd a layer with the + button, or open a scenario from the menu.")
                                        : _("Select a parameter or buffer in the tree to see its values."));
-  else if (param == NULL)
+  else if (param == NULL && output == NULL)
     self->empty_text[page] = g_strdup_printf (_("“%s” is a module.\nSelect one of its parameters (e.g. its weight) to see values."),
                                               ps_tree_node_get_name (node));
-  else if (param->value == NULL)
+  else if (param != NULL && param->value == NULL)
     self->empty_text[page] = g_strdup (_("Uninitialized (lazy): this parameter has no shape and no values yet.\n"
                                          "Run a forward (Ctrl+F) to materialize it."));
-  if (param != NULL && param->value != NULL)
+  if ((param != NULL && param->value != NULL) || output != NULL)
     {
       PsFigureOptions o;
       ps_window_fill_figure_options (self, &o, page);
       g_autoptr (GError) error = NULL;
-      g_autofree char *path = page == PS_PAGE_DIFFERENCE || page == PS_PAGE_OVER_TIME
+      /* an output is named by its name: the figure looks it up among the state's outputs */
+      g_autofree char *path = output != NULL ? g_strdup (output)
+                              : page == PS_PAGE_DIFFERENCE || page == PS_PAGE_OVER_TIME
                               ? stable_path (node) : g_strdup (ps_tree_node_get_path (node));
       self->figures[page] = ps_figure_new (ps_document_get_timeline (self->document), path, &o, &error);
       if (self->figures[page] == NULL)
@@ -477,8 +486,20 @@ update_explain (PsWindow *self)
 {
   PsTreeNode *node = ps_window_get_selected_node (self);
   g_autoptr (GString) s = g_string_new (NULL);
+  PsTreeNodeKind kind = node ? ps_tree_node_get_kind (node) : PS_TREE_NODE_MODULE;
   if (node == NULL)
     g_string_append (s, _("Select a parameter or a module in the tree."));
+  else if (kind == PS_TREE_NODE_OUTPUTS)
+    g_string_append (s, _("The outputs of the forward passes so far, by name. An output is kept until a later "
+                          "forward with the same name replaces it."));
+  else if (kind == PS_TREE_NODE_OUTPUT)
+    {
+      PsTensor *t = ps_tree_node_get_tensor (node);
+      g_autofree char *shape = ps_tensor_shape_string (t);
+      g_string_append_printf (s, _("%s — forward output\nshape %s, %s\n\n"), ps_tree_node_get_output_name (node),
+                              shape, ps_dtype_name (t->dtype));
+      append_stats (s, t, NULL);
+    }
   else if (ps_tree_node_get_param (node) == NULL)
     {
       PsModule *m = ps_tree_node_get_module (node);
