@@ -9,7 +9,9 @@
  *   - exact: Sigmoid, SiLU, Softmax — Sleef's expf (what Vectorized<float>::exp() calls) on the
  *     elements the vector code handles, glibc's expf on the scalar tails, in the kernels'
  *     summation orders;
- *   - Tanh and GELU('tanh'): glibc's tanhf where torch uses Sleef's tanhf8_u10 (≤ 2 ulp apart).
+ *   - exact: Tanh — Sleef's tanhf (at::vml::vtanh runs the vector code on every element);
+ *   - exact: GELU('tanh') — ATen's formula (with the FMA GCC contracts in its AVX2 build) and
+ *     Sleef's tanhf, glibc's on the scalar tail.
  * The vector/scalar split follows the chunking of a single thread; with several torch threads the
  * split (and so a few tail elements) could differ.
  * Every forward returns a new tensor (Identity/Flatten may return the input or a view: tensors
@@ -30,6 +32,22 @@ check_float (const PsTensor *x, const char *what, GError **error)
   g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                "%s: expected a float32 input, got %s", what, ps_dtype_name (x->dtype));
   return FALSE;
+}
+
+static inline float
+f32_bits (uint32_t u)
+{
+  float f;
+  memcpy (&f, &u, sizeof f);
+  return f;
+}
+
+static inline uint32_t
+u32_bits (float f)
+{
+  uint32_t u;
+  memcpy (&u, &f, sizeof u);
+  return u;
 }
 
 typedef float (*UnaryFn) (float x, const void *data);
@@ -285,6 +303,188 @@ const PsModuleClass ps_prelu_class = {
   .extra_repr = prelu_extra_repr,
 };
 
+/* ---------- Sleef's expf and tanhf (ATen's Vectorized<float>::exp/tanh) ---------- */
+
+/* Sleef's expf (xexpf, the u10 variant ATen's Vectorized<float>::exp() calls on AVX2), in scalar
+ * form: q = rint(d/ln2), Cody–Waite reduction and a degree-6 polynomial with fused steps, then
+ * ldexp by two powers of two. */
+static float
+sleef_expf (float d)
+{
+  const float r_ln2 = 1.442695040888963407359924681001892137426645954152985934135449406931f;
+  const float l2u = 0.693145751953125f, l2l = 1.428606765330187045e-06f;
+  float qd = d * r_ln2;
+  /* cvtps2dq: round to nearest even; NaN and out-of-range give the "integer indefinite" */
+  int32_t q = (isnan (qd) || fabsf (qd) >= 2147483648.0f) ? INT32_MIN : (int32_t) lrintf (qd);
+  float qf = (float) q;
+  float s = fmaf (qf, -l2u, d);
+  s = fmaf (qf, -l2l, s);
+  float u = 0.000198527617612853646278381f;
+  u = fmaf (u, s, 0.00139304355252534151077271f);
+  u = fmaf (u, s, 0.00833336077630519866943359f);
+  u = fmaf (u, s, 0.0416664853692054748535156f);
+  u = fmaf (u, s, 0.166666671633720397949219f);
+  u = fmaf (u, s, 0.5f);
+  u = 1.0f + fmaf (s * s, u, s);
+  int32_t h = q >> 1;   /* arithmetic shift, as vsra */
+  u = u * f32_bits ((uint32_t) (h + 0x7f) << 23);
+  u = u * f32_bits ((uint32_t) (q - h + 0x7f) << 23);
+  if (d < -104.0f)
+    u = 0.0f;
+  if (100.0f < d)
+    u = INFINITY;
+  return u;
+}
+
+
+/* Sleef 3.5.1's tanhf (xtanhf, what Vectorized<float>::tanh() calls on AVX2 through
+ * Sleef_tanhf8_u10): tanh|x| = (e − 1/e)/(e + 1/e) with e = exp|x| in double-float arithmetic
+ * (df.h, FMA flavour), then the sign. Ported in scalar form; bit-exact against torch on the
+ * golden inputs. */
+typedef struct {
+  float x, y;   /* value = x + y, |y| ≤ ulp(x)/2 */
+} Df;
+
+static inline Df
+df_add2_f (Df x, float y)
+{
+  Df r;
+  r.x = x.x + y;
+  float v = r.x - x.x;
+  r.y = (x.x - (r.x - v)) + (y - v);
+  r.y = r.y + x.y;
+  return r;
+}
+
+static inline Df
+df_add2 (Df x, Df y)
+{
+  Df r;
+  r.x = x.x + y.x;
+  float v = r.x - x.x;
+  r.y = (x.x - (r.x - v)) + (y.x - v);
+  r.y = r.y + (x.y + y.y);
+  return r;
+}
+
+static inline Df
+df_add (Df x, Df y)   /* |x| ≥ |y| */
+{
+  Df r;
+  r.x = x.x + y.x;
+  r.y = (((x.x - r.x) + y.x) + x.y) + y.y;
+  return r;
+}
+
+static inline Df
+df_add_f_df (float x, Df y)
+{
+  Df r;
+  r.x = x + y.x;
+  r.y = ((x - r.x) + y.x) + y.y;
+  return r;
+}
+
+static inline Df
+df_mul_f (Df x, float y)
+{
+  Df r;
+  r.x = x.x * y;
+  r.y = fmaf (x.y, y, fmaf (x.x, y, -r.x));
+  return r;
+}
+
+static inline Df
+df_mul (Df x, Df y)
+{
+  Df r;
+  r.x = x.x * y.x;
+  r.y = fmaf (x.x, y.y, fmaf (x.y, y.x, fmaf (x.x, y.x, -r.x)));
+  return r;
+}
+
+static inline Df
+df_squ (Df x)
+{
+  Df r;
+  r.x = x.x * x.x;
+  r.y = fmaf (x.x + x.x, x.y, fmaf (x.x, x.x, -r.x));
+  return r;
+}
+
+static inline Df
+df_div (Df n, Df d)
+{
+  Df q;
+  float t = 1.0f / d.x;
+  q.x = n.x * t;
+  float u = fmaf (t, n.x, -q.x);
+  q.y = fmaf (-d.y, t, fmaf (-d.x, t, 1.0f));
+  q.y = fmaf (q.x, q.y, fmaf (n.y, t, u));
+  return q;
+}
+
+static inline Df
+df_rec (Df d)
+{
+  Df q;
+  q.x = 1.0f / d.x;
+  q.y = q.x * fmaf (-d.y, q.x, fmaf (-d.x, q.x, 1.0f));
+  return q;
+}
+
+static inline int32_t
+cvt_rint (float f)   /* cvtps2dq */
+{
+  return (isnan (f) || fabsf (f) >= 2147483648.0f) ? INT32_MIN : (int32_t) lrintf (f);
+}
+
+static inline float
+ldexp2_f (float d, int32_t e)   /* Sleef's vldexp2: two exact power-of-two scalings */
+{
+  int32_t h = e >> 1;
+  d = d * f32_bits ((uint32_t) (h + 0x7f) << 23);
+  return d * f32_bits ((uint32_t) (e - h + 0x7f) << 23);
+}
+
+static Df
+sleef_expk2f (Df d)
+{
+  const float r_ln2 = 1.442695040888963407359924681001892137426645954152985934135449406931f;
+  const float l2u = 0.693145751953125f, l2l = 1.428606765330187045e-06f;
+  int32_t q = cvt_rint ((d.x + d.y) * r_ln2);
+  Df s = df_add2_f (d, (float) q * -l2u);
+  s = df_add2_f (s, (float) q * -l2l);
+  float u = +0.1980960224e-3f;
+  u = fmaf (u, s.x, +0.1394256484e-2f);
+  u = fmaf (u, s.x, +0.8333456703e-2f);
+  u = fmaf (u, s.x, +0.4166637361e-1f);
+  Df t = df_add2_f (df_mul_f (s, u), +0.166666659414234244790680580464e+0f);
+  t = df_add2_f (df_mul (s, t), 0.5f);
+  t = df_add2 (s, df_mul (df_squ (s), t));
+  t = df_add_f_df (1.0f, t);
+  t.x = ldexp2_f (t.x, q);
+  t.y = ldexp2_f (t.y, q);
+  if (d.x < -104.0f)
+    t.x = t.y = 0.0f;
+  return t;
+}
+
+static float
+sleef_tanhf (float x)
+{
+  Df d = sleef_expk2f ((Df) { fabsf (x), 0.0f });
+  Df e = df_rec (d);
+  d = df_div (df_add (d, (Df) { -e.x, -e.y }), df_add (d, e));
+  float y = d.x + d.y;
+  if (fabsf (x) > 8.664339742f || isnan (y))
+    y = 1.0f;
+  y = f32_bits (u32_bits (y) ^ (u32_bits (x) & 0x80000000u));   /* vmulsign */
+  if (isnan (x))
+    y = f32_bits (0xffffffffu);
+  return y;
+}
+
 /* ---------- GELU ---------- */
 
 typedef struct {
@@ -316,22 +516,6 @@ gelu_erf_fn (float x, const void *data)
 {
   const float alpha = (float) M_SQRT1_2;
   return x * 0.5f * (1.0f + erff (x * alpha));
-}
-
-static inline float
-f32_bits (uint32_t u)
-{
-  float f;
-  memcpy (&f, &u, sizeof f);
-  return f;
-}
-
-static inline uint32_t
-u32_bits (float f)
-{
-  uint32_t u;
-  memcpy (&u, &f, sizeof u);
-  return u;
 }
 
 /* oneDNN's exp_compute_vector_fwd (jit_uni_eltwise_injector, v2.6) in scalar form: clamp, n =
@@ -382,21 +566,36 @@ gelu_onednn_fn (float s, const void *data)
   return fmaf (erf, half_s, half_s);             /* 0.5·s·(1 + erf) */
 }
 
+/* ATen's GeluKernel, approximate='tanh': the same float expression in the vector code (Sleef's
+ * tanhf) and the scalar tail (glibc's tanhf). */
 static float
-gelu_tanh_fn (float x, const void *data)
+gelu_tanh_expr (float x, float (*tanh_f) (float))
 {
   const float beta = (float) (M_SQRT2 * M_2_SQRTPI * 0.5);
   const float kappa = 0.044715f;
   float x_cube = x * x * x;
-  float inner = beta * (x + kappa * x_cube);
-  return 0.5f * x * (1.0f + tanhf (inner));
+  /* GCC contracts x + κ·x³ into one FMA in ATen's AVX2+FMA kernel (vector and scalar code) */
+  float inner = beta * fmaf (kappa, x_cube, x);
+  return 0.5f * x * (1.0f + tanh_f (inner));
+}
+
+static float
+gelu_tanh_fn (float x, const void *data)
+{
+  return gelu_tanh_expr (x, tanhf);
+}
+
+static float
+gelu_tanh_vec_fn (float x, const void *data)
+{
+  return gelu_tanh_expr (x, sleef_tanhf);
 }
 
 static PsTensor *
 gelu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
   if (PS_MODULE_PRIV (self, GeluPriv)->tanh_approx)
-    return map_unary (input, "GELU", gelu_tanh_fn, NULL, error);
+    return map_unary_vec (input, "GELU", gelu_tanh_vec_fn, gelu_tanh_fn, error);
   return map_unary (input, "GELU", input->numel <= 1 ? gelu_erf_fn : gelu_onednn_fn, NULL, error);
 }
 
@@ -418,44 +617,14 @@ const PsModuleClass ps_gelu_class = {
 
 /* ---------- Tanh, Sigmoid, SiLU ---------- */
 
-/* Sleef's expf (xexpf, the u10 variant ATen's Vectorized<float>::exp() calls on AVX2), in scalar
- * form: q = rint(d/ln2), Cody–Waite reduction and a degree-6 polynomial with fused steps, then
- * ldexp by two powers of two. */
-static float
-sleef_expf (float d)
-{
-  const float r_ln2 = 1.442695040888963407359924681001892137426645954152985934135449406931f;
-  const float l2u = 0.693145751953125f, l2l = 1.428606765330187045e-06f;
-  float qd = d * r_ln2;
-  /* cvtps2dq: round to nearest even; NaN and out-of-range give the "integer indefinite" */
-  int32_t q = (isnan (qd) || fabsf (qd) >= 2147483648.0f) ? INT32_MIN : (int32_t) lrintf (qd);
-  float qf = (float) q;
-  float s = fmaf (qf, -l2u, d);
-  s = fmaf (qf, -l2l, s);
-  float u = 0.000198527617612853646278381f;
-  u = fmaf (u, s, 0.00139304355252534151077271f);
-  u = fmaf (u, s, 0.00833336077630519866943359f);
-  u = fmaf (u, s, 0.0416664853692054748535156f);
-  u = fmaf (u, s, 0.166666671633720397949219f);
-  u = fmaf (u, s, 0.5f);
-  u = 1.0f + fmaf (s * s, u, s);
-  int32_t h = q >> 1;   /* arithmetic shift, as vsra */
-  u = u * f32_bits ((uint32_t) (h + 0x7f) << 23);
-  u = u * f32_bits ((uint32_t) (q - h + 0x7f) << 23);
-  if (d < -104.0f)
-    u = 0.0f;
-  if (100.0f < d)
-    u = INFINITY;
-  return u;
-}
-
-
 static float
 tanh_fn (float x, const void *data)
 {
-  return tanhf (x);
+  return sleef_tanhf (x);
 }
 
+/* torch.tanh on a contiguous float tensor goes through at::vml::vtanh = vec::map, whose partial
+ * last vector is computed by the vector code too: Sleef on every element. */
 static PsTensor *
 tanh_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {

@@ -113,6 +113,8 @@ def forward_cases():
         ("SiLU", {}, (37,)),
         ("SiLU", {}, (2, 3)),
         ("Tanh", {}, (3, 7)),
+        ("GELU", {"approximate": "tanh"}, (3, 7)),
+        ("GELU", {"approximate": "tanh"}, (4, 4, 4, 4, 4, 3)),
     ]
     for i, (type_, args, shape) in enumerate(shaped):
         x = torch.randn(shape, generator=input_gen(100 + i)) * 3
