@@ -16,6 +16,10 @@
  * Tensors are contiguous row-major float32:
  *   conv x (N, C, iD, iH, iW), weight (O, C/groups, kD, kH, kW), y (N, O, oD, oH, oW);
  *   transposed x (N, C, iD, iH, iW), weight (C, O/groups, kD, kH, kW), y (N, O, oD, oH, oW).
+ * The BLAS calls go through ps_ops_sgemm (row-major, so OpenBLAS receives exactly the calls above;
+ * thread count pinned as for Linear). A 1×1×1 kernel with stride 1 and no padding uses the input
+ * as its columns (same values, no copy). The per-sample gemm shape matters: splitting it (tiling
+ * the spatial dim) changes OpenBLAS's results, so it is kept whole.
  * A naive direct kernel (double accumulation) is the reference the tests compare against. */
 #pragma once
 
