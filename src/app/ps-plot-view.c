@@ -155,15 +155,24 @@ static gboolean
 on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip, gpointer data)
 {
   PsPlotView *self = PS_PLOT_VIEW (widget);
-  if (self->query == NULL || self->surface == NULL)
+  if (self->surface == NULL)
     return FALSE;
-  double px = (x - self->pan_x) / self->zoom, py = (y - self->pan_y) / self->zoom;
-  g_autofree char *text = self->query (px, py, self->surface_width, self->surface_height, self->scale,
-                                       self->user_data);
+  g_autofree char *text = ps_plot_view_query (self, x, y);
   if (text == NULL)
     return FALSE;
   gtk_tooltip_set_markup (tooltip, text);
   return TRUE;
+}
+
+char *
+ps_plot_view_query (PsPlotView *self, double x, double y)
+{
+  g_return_val_if_fail (PS_IS_PLOT_VIEW (self), NULL);
+  ensure_surface (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)));
+  if (self->query == NULL || self->surface == NULL)
+    return NULL;
+  double px = (x - self->pan_x) / self->zoom, py = (y - self->pan_y) / self->zoom;
+  return self->query (px, py, self->surface_width, self->surface_height, self->scale, self->user_data);
 }
 
 static void

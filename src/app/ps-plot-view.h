@@ -27,5 +27,7 @@ void       ps_plot_view_invalidate   (PsPlotView *self);
 void       ps_plot_view_reset_zoom   (PsPlotView *self);
 void       ps_plot_view_set_scale    (PsPlotView *self, double scale);   /* text/stroke scale, 1 or 1.6 */
 double     ps_plot_view_get_zoom     (PsPlotView *self);
+/* The tooltip for the widget point (x, y) — what hovering shows (zoom and pan applied). */
+char      *ps_plot_view_query        (PsPlotView *self, double x, double y);
 
 G_END_DECLS

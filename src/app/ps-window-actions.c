@@ -5,6 +5,7 @@
 #include "ps-window-private.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 #include "ps-init.h"
 
@@ -23,6 +24,17 @@ ps_window_apply_op (PsWindow *self, JsonObject *op)
   return TRUE;
 }
 
+/* The selected node if it is part of the model (not a forward output): commands act on modules. */
+static PsTreeNode *
+selected_model_node (PsWindow *self)
+{
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  if (node == NULL)
+    return NULL;
+  PsTreeNodeKind kind = ps_tree_node_get_kind (node);
+  return kind == PS_TREE_NODE_OUTPUTS || kind == PS_TREE_NODE_OUTPUT ? NULL : node;
+}
+
 static PsState *
 state (PsWindow *self)
 {
@@ -33,7 +45,7 @@ state (PsWindow *self)
 static char *
 selected_target (PsWindow *self, gboolean want_module)
 {
-  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTreeNode *node = selected_model_node (self);
   PsState *st = state (self);
   if (st->root == NULL)
     return NULL;
@@ -146,29 +158,55 @@ redo_activated (GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 static void
+on_replay_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (PsWindow) self = data;
+  g_autoptr (GError) error = NULL;
+  if (!ps_document_replay_finish (PS_DOCUMENT (source), result, &error))
+    ps_window_job_failed (self, error);
+  else
+    ps_window_toast (self, _("Replayed with the same seed: every value is identical"));
+}
+
+static void
 replay_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
+  GCancellable *c = ps_window_begin_job (self, _("Replaying with the same seed…"));
+  ps_document_replay_async (self->document, c, on_replay_done, g_object_ref (self));
+}
+
+static void
+on_reseed_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (PsWindow) self = data;
   g_autoptr (GError) error = NULL;
-  if (!ps_document_replay (self->document, &error))
-    ps_window_show_error (self, error->message);
+  if (!ps_document_reseed_finish (PS_DOCUMENT (source), result, &error))
+    ps_window_job_failed (self, error);
   else
-    ps_window_toast (self, _("Replayed with the same seed: every value is identical"));
+    {
+      g_autofree char *msg = g_strdup_printf (_("Replayed with the new seed %" PRId64),
+                                              ps_document_get_seed (PS_DOCUMENT (source)));
+      ps_window_toast (self, msg);
+    }
 }
 
 static void
 reseed_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  g_autoptr (GError) error = NULL;
   int64_t seed = g_random_int_range (0, 1000000);
-  if (!ps_document_reseed (self->document, seed, &error))
-    ps_window_show_error (self, error->message);
-  else
-    {
-      g_autofree char *msg = g_strdup_printf (_("Replayed with the new seed %" G_GINT64_FORMAT), seed);
-      ps_window_toast (self, msg);
-    }
+  g_autofree char *label = g_strdup_printf (_("Replaying with the new seed %" PRId64 "…"), seed);
+  GCancellable *c = ps_window_begin_job (self, label);
+  ps_document_reseed_async (self->document, seed, c, on_reseed_done, g_object_ref (self));
+}
+
+static void
+cancel_job_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  if (self->job_cancellable != NULL)
+    g_cancellable_cancel (self->job_cancellable);
 }
 
 /* ---------- model commands ---------- */
@@ -211,7 +249,7 @@ remove_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
   PsWindow *self = data;
   if (!require_last_step (self))
     return;
-  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTreeNode *node = selected_model_node (self);
   if (node == NULL || ps_tree_node_get_param (node) != NULL || *ps_tree_node_get_path (node) == '\0')
     {
       ps_window_toast (self, _("Select a module below the model to remove it"));
@@ -428,7 +466,7 @@ on_dialog_response (AdwMessageDialog *dialog, const char *response, DialogData *
     {
       const char *fn = d->names[sel];
       g_autoptr (JsonObject) op = json_object_new ();
-      PsTreeNode *node = ps_window_get_selected_node (self);
+      PsTreeNode *node = selected_model_node (self);
       if (node != NULL && ps_tree_node_get_param (node) != NULL)
         {
           g_autofree char *target = selected_target (self, FALSE);
@@ -480,18 +518,9 @@ on_dialog_response (AdwMessageDialog *dialog, const char *response, DialogData *
   else
     json_object_set_member (input, kind, json_node_copy (json_parser_get_root (parser)));
   json_object_set_object_member (op, "input", input);
+  PsState *before = state (self);
   if (ps_window_apply_op (self, op))
-    {
-      PsState *after = state (self);
-      const char *name = after->output_names->len ? g_ptr_array_index (after->output_names, after->output_names->len - 1) : NULL;
-      PsTensor *y = name ? ps_state_get_output (after, name) : NULL;
-      if (y != NULL)
-        {
-          g_autofree char *shape = ps_tensor_shape_string (y);
-          g_autofree char *msg = g_strdup_printf (_("Forward done: %s has shape %s"), name, shape);
-          ps_window_toast (self, msg);
-        }
-    }
+    ps_window_show_new_output (self, before);
 }
 
 static AdwMessageDialog *
@@ -553,7 +582,7 @@ initialize_activated (GSimpleAction *a, GVariant *p, gpointer data)
   if (!require_last_step (self))
     return;
   DialogData *d;
-  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTreeNode *node = selected_model_node (self);
   gboolean param = node != NULL && ps_tree_node_get_param (node) != NULL;
   g_autofree char *body = param
     ? g_strdup_printf (_("Apply a torch.nn.init function to %s."), ps_tree_node_get_path (node))
@@ -591,10 +620,10 @@ guess_input_shape (PsWindow *self)
         if (v->type != PS_VALUE_INT)
           continue;
         if (g_str_equal (keys[i], "in_channels"))
-          return g_strdup_printf ("1, %" G_GINT64_FORMAT ", 8, 8", v->i);
+          return g_strdup_printf ("1, %" PRId64 ", 8, 8", v->i);
         if (g_str_equal (keys[i], "input_size") || g_str_equal (keys[i], "embed_dim"))
-          return g_strdup_printf ("5, 1, %" G_GINT64_FORMAT, v->i);
-        return g_strdup_printf ("1, %" G_GINT64_FORMAT, v->i);
+          return g_strdup_printf ("5, 1, %" PRId64, v->i);
+        return g_strdup_printf ("1, %" PRId64, v->i);
       }
   return g_strdup ("1, 10");
 }
@@ -625,7 +654,7 @@ reuse_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
   PsWindow *self = data;
   if (!require_last_step (self))
     return;
-  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTreeNode *node = selected_model_node (self);
   if (node == NULL || ps_tree_node_get_param (node) != NULL || *ps_tree_node_get_path (node) == '\0')
     {
       ps_window_toast (self, _("Select a module below the model to place it once more"));
@@ -653,6 +682,28 @@ reuse_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
   json_object_set_string_member (op, "name", name);
   json_object_set_string_member (op, "child", m->id);
   ps_window_apply_op (self, op);
+}
+
+void
+ps_window_show_new_output (PsWindow *self, PsState *before)
+{
+  /* the output this forward wrote: the one whose tensor differs from the step before */
+  PsState *after = state (self);
+  const char *name = NULL;
+  for (guint i = 0; i < after->output_names->len && name == NULL; i++)
+    {
+      const char *n = g_ptr_array_index (after->output_names, i);
+      if (ps_state_get_output (after, n) != ps_state_get_output (before, n))
+        name = n;
+    }
+  PsTensor *y = name ? ps_state_get_output (after, name) : NULL;
+  if (y == NULL)
+    return;
+  g_autofree char *shape = ps_tensor_shape_string (y);
+  g_autofree char *msg = g_strdup_printf (_("Forward done: %s has shape %s"), name, shape);
+  ps_window_toast (self, msg);
+  g_autofree char *path = g_strconcat ("outputs/", name, NULL);
+  ps_window_select_path (self, path);
 }
 
 /* ---------- files ---------- */
@@ -771,7 +822,7 @@ export_picture_activated (GSimpleAction *a, GVariant *p, gpointer data)
 static void
 scenario_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
-  ps_window_load_scenario (data, g_variant_get_string (p, NULL));
+  ps_window_load_scenario_async (data, g_variant_get_string (p, NULL));
 }
 
 /* ---------- close with unsaved changes ---------- */
@@ -816,7 +867,16 @@ ps_window_close_request_check (PsWindow *self)
 
 /* ---------- registration ---------- */
 
+static void
+open_recent_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  g_autoptr (GFile) file = g_file_new_for_uri (g_variant_get_string (p, NULL));
+  ps_window_open_file (data, file);
+}
+
 static const GActionEntry win_actions[] = {
+  { "cancel-job", cancel_job_activated },
+  { "open-recent", open_recent_activated, "s" },
   { "first-step", first_step_activated },
   { "last-step", last_step_activated },
   { "step-back", step_back_activated },
@@ -859,13 +919,20 @@ ps_window_update_actions (PsWindow *self)
 {
   guint step = ps_document_get_current_step (self->document);
   guint n = ps_document_get_n_steps (self->document);
-  gboolean has_model = ps_state_get_root (state (self)) != NULL;
+  /* while a job rebuilds the timeline, nothing may change it under the job's feet */
+  gboolean idle = !ps_document_get_busy (self->document);
+  gboolean has_model = idle && ps_state_get_root (state (self)) != NULL;
+  static const char *const mutating[] = { "replay", "reseed", "add-layer", "reuse-module", "remove-module", "open",
+                                          "open-recent", "scenario", "save", "save-as" };
+  for (guint i = 0; i < G_N_ELEMENTS (mutating); i++)
+    set_enabled (self, mutating[i], idle);
+  set_enabled (self, "cancel-job", !idle);
   set_enabled (self, "first-step", step > 0);
   set_enabled (self, "step-back", step > 0);
   set_enabled (self, "step-forward", step < n);
   set_enabled (self, "last-step", step < n);
-  set_enabled (self, "undo", n > 0);
-  set_enabled (self, "redo", ps_timeline_get_n_pending (ps_document_get_timeline (self->document)) > 0);
+  set_enabled (self, "undo", idle && n > 0);
+  set_enabled (self, "redo", idle && ps_timeline_get_n_pending (ps_document_get_timeline (self->document)) > 0);
   set_enabled (self, "reset-parameters", has_model);
   set_enabled (self, "initialize", has_model);
   set_enabled (self, "forward", has_model);

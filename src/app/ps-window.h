@@ -14,6 +14,8 @@ PsWindow   *ps_window_new            (PsApplication *app);
 PsDocument *ps_window_get_document   (PsWindow *self);
 /* A built-in scenario by name ("demo", "article-3-shared", …), from the resources. */
 gboolean    ps_window_load_scenario  (PsWindow *self, const char *name);
+/* Both replay the recipe in a worker (progress and Cancel show meanwhile). */
+void        ps_window_load_scenario_async (PsWindow *self, const char *name);
 void        ps_window_open_file      (PsWindow *self, GFile *file);
 /* Select the tree row with this state_dict-style path ("0.weight", "" = root). */
 gboolean    ps_window_select_path    (PsWindow *self, const char *path);

@@ -62,6 +62,15 @@ gboolean  ps_conv_output_size   (const PsConvShape *s, int64_t out[3], GError **
 /* Output (N, O, oD, oH, oW) element count, overflow-checked. */
 gboolean  ps_conv_output_numel  (const PsConvShape *s, int64_t *numel, GError **error);
 
+/* Which backend torch 1.13's CPU _select_conv_backend picks for a float32 convolution of this
+ * shape (contiguous input, oneDNN enabled, no NNPACK/XNNPACK — the Debian build), with
+ * `torch_threads` = torch.get_num_threads(): "Slow2d", "SlowDilated2d", "SlowTranspose2d",
+ * "Slow3d", "SlowDilated3d", "SlowTranspose3d" (all reproduced bit for bit here) or "Mkldnn"
+ * (oneDNN: within tolerance only). A 1-D convolution is selected as its 2-D view. */
+const char *ps_conv_torch_backend  (const PsConvShape *s, int nd, int torch_threads);
+/* TRUE when this engine reproduces that backend bit for bit (same OpenBLAS and thread count). */
+gboolean  ps_conv_torch_backend_exact (const char *backend);
+
 /* y must hold ps_conv_output_numel floats. bias may be NULL. The fast path may fail only to
  * allocate its column buffer. */
 gboolean  ps_conv_forward_gemm  (const PsConvShape *s, const float *x, const float *w, const float *bias,
