@@ -18,6 +18,7 @@ Usage: /usr/bin/python3 tests/golden/gen_parity.py [--random 40] [--export build
 """
 
 import argparse
+import fnmatch
 import glob
 import hashlib
 import json
@@ -211,6 +212,35 @@ HAND = {
     ]),
 }
 
+# one recipe per error torch raises, each stopping at its failing op (the message must match)
+_ERRORS = {
+    "conv-groups": [mod("c", "Conv2d", in_channels=3, out_channels=4, kernel_size=3, groups=2)],
+    "conv-out-groups": [mod("c", "Conv1d", in_channels=4, out_channels=3, kernel_size=3, groups=2)],
+    "attention-heads": [mod("a", "MultiheadAttention", embed_dim=5, num_heads=2)],
+    "groupnorm-groups": [mod("g", "GroupNorm", num_groups=4, num_channels=6)],
+    "linear-negative": [mod("fc", "Linear", in_features=-1, out_features=5)],
+    "dropout-p": [mod("d", "Dropout", p=1.5)],
+    "layernorm-shape": [mod("ln", "LayerNorm", normalized_shape=8), fwd("ln", {"randn": [2, 5]})],
+    "conv-channels": [mod("c", "Conv2d", in_channels=3, out_channels=8, kernel_size=3),
+                      fwd("c", {"randn": [1, 4, 8, 8]})],
+    "conv-too-small": [mod("c", "Conv2d", in_channels=3, out_channels=8, kernel_size=3),
+                       fwd("c", {"randn": [1, 3, 2, 2]})],
+    "normal-std": [mod("fc", "Linear", in_features=3, out_features=2), init("fc.weight", "normal_", std=-1)],
+    "uniform-range": [mod("fc", "Linear", in_features=3, out_features=2), init("fc.bias", "uniform_", a=0.9545, b=-0.9545)],
+    "rnn-input-size": [mod("r", "RNN", input_size=3, hidden_size=4), fwd("r", {"randn": [2, 1, 5]})],
+    "lstm-input-dims": [mod("r", "LSTM", input_size=3, hidden_size=4), fwd("r", {"randn": [2, 1, 3, 3]})],
+    "embedding-float-input": [mod("e", "Embedding", num_embeddings=4, embedding_dim=3),
+                              fwd("e", {"value": [0.5, 1.0], "dtype": "float32"})],
+    "batchnorm-channels": [mod("bn", "BatchNorm2d", num_features=3), fwd("bn", {"randn": [2, 4, 3, 3]})],
+    "groupnorm-input": [mod("g", "GroupNorm", num_groups=2, num_channels=6), fwd("g", {"randn": [2, 4]})],
+    "kaiming-mode": [mod("fc", "Linear", in_features=3, out_features=2),
+                     init("fc.weight", "kaiming_uniform_", mode="fan_avg")],
+    "bilinear-shape": [mod("b", "Bilinear", in1_features=3, in2_features=3, out_features=2),
+                       fwd("b", {"randn": [2, 4]})],
+}
+for _name, _ops in _ERRORS.items():
+    HAND["error-" + _name] = R(0, None, _ops)
+
 # the same article recipes in the DEFAULT CPU flavour
 for _name in ("init-gallery", "article-custom-model"):
     HAND[_name + "-default"] = dict(HAND[_name], flavour="default")
@@ -300,7 +330,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--random", type=int, default=40)
     ap.add_argument("--export", metavar="BUILDDIR")
-    ap.add_argument("--only", help="only this recipe name")
+    ap.add_argument("--only", help="only recipes whose name matches this pattern")
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     recipes = dict(examples())
@@ -309,7 +339,7 @@ def main():
         recipes["random-%02d" % s] = random_recipes.generate(s)
     total = 0
     for name, rec in recipes.items():
-        if a.only and name != a.only:
+        if a.only and not fnmatch.fnmatch(name, a.only):
             continue
         rpath = os.path.join(OUT, name + ".recipe.json")
         with open(rpath, "w") as f:
@@ -321,7 +351,7 @@ def main():
         print("%-28s %3d ops %s" % (name, len(rec["ops"]),
                                    "error at %d: %s" % (err["step"], err["message"][:60]) if err else "ok"))
     if a.export:
-        export(a.export, [n for n in recipes if not a.only or n == a.only])
+        export(a.export, [n for n in recipes if not a.only or fnmatch.fnmatch(n, a.only)])
     for p in glob.glob(os.path.join(OUT, "*")):
         total += os.path.getsize(p)
     print("fixtures: %d recipes, %.0f KB" % (len(recipes), total / 1024))
