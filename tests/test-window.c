@@ -464,6 +464,93 @@ test_forward_outputs (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+static guint32
+pixel (cairo_surface_t *s, int x, int y)
+{
+  cairo_surface_flush (s);
+  const unsigned char *data = cairo_image_surface_get_data (s);
+  return *(const guint32 *) (data + (gsize) y * cairo_image_surface_get_stride (s) + (gsize) x * 4);
+}
+
+/* Zoomed in, the resting frame is redrawn at the zoomed resolution: text differs from the scaled-up
+ * cache (no longer pixelated) while the cells keep exactly their colours (nearest, never blurred). */
+static void
+test_zoom_redraw_sharp (void)
+{
+  PsWindow *w = new_window ("demo");
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "heatmap");
+  PsPlotView *view = w->plots[PS_PAGE_HEATMAP];
+  int width = gtk_widget_get_width (GTK_WIDGET (view)), height = gtk_widget_get_height (GTK_WIDGET (view));
+  /* a cell centre at zoom 1: the first point whose tooltip names cell (0, 0) */
+  int cx = -1, cy = -1;
+  for (int y = 0; y < height && cx < 0; y++)
+    for (int x = 0; x < width && cx < 0; x++)
+      {
+        g_autofree char *tip = ps_plot_view_query (view, x, y);
+        if (tip && g_str_has_prefix (tip, "(0, 0) ="))
+          cx = x + 4, cy = y + 4;
+      }
+  g_assert_cmpint (cx, >=, 0);
+  ps_plot_view_set_zoom (view, 3.0, cx, cy);
+  g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 3.0);
+  /* the point under the pointer stays put: still cell (0, 0) */
+  g_autofree char *tip = ps_plot_view_query (view, cx, cy);
+  g_assert_nonnull (tip);
+  g_assert_true (g_str_has_prefix (tip, "(0, 0) ="));
+  cairo_surface_t *fast = ps_plot_view_render_for_test (view, FALSE);
+  cairo_surface_t *sharp = ps_plot_view_render_for_test (view, TRUE);
+  g_assert_cmpuint (pixel (fast, cx, cy), ==, pixel (sharp, cx, cy));
+  gboolean differs = FALSE;
+  for (int y = 0; y < height && !differs; y++)
+    for (int x = 0; x < width && !differs; x++)
+      differs = pixel (fast, x, y) != pixel (sharp, x, y);
+  g_assert_true (differs);
+  cairo_surface_destroy (fast);
+  cairo_surface_destroy (sharp);
+  ps_plot_view_reset_zoom (view);
+  g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 1.0);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Projector mode (app.projector-mode, F5): larger text in the chrome and in every plot; remembered. */
+static void
+test_projector_mode (void)
+{
+  PsWindow *w = new_window ("demo");
+  GSettings *settings = ps_application_get_settings (app);
+  g_settings_set_boolean (settings, "projector-mode", FALSE);
+  iterate ();
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "histogram");
+  PsFigureOptions o;
+  ps_window_fill_figure_options (w, &o, PS_PAGE_HISTOGRAM);
+  g_assert_cmpfloat (o.scale, ==, 1.0);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (w), "projector"));
+  cairo_surface_t *small = ps_plot_view_render_for_test (w->plots[PS_PAGE_HISTOGRAM], FALSE);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "projector-mode", NULL);
+  iterate ();
+  g_assert_true (g_settings_get_boolean (settings, "projector-mode"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (w), "projector"));
+  ps_window_fill_figure_options (w, &o, PS_PAGE_HISTOGRAM);
+  g_assert_cmpfloat (o.scale, >, 1.0);
+  cairo_surface_t *large = ps_plot_view_render_for_test (w->plots[PS_PAGE_HISTOGRAM], FALSE);
+  /* the plot itself was drawn again, larger */
+  gboolean differs = FALSE;
+  int width = cairo_image_surface_get_width (small), height = cairo_image_surface_get_height (small);
+  g_assert_cmpint (cairo_image_surface_get_width (large), ==, width);
+  for (int y = 0; y < height && !differs; y++)
+    for (int x = 0; x < width && !differs; x++)
+      differs = pixel (small, x, y) != pixel (large, x, y);
+  g_assert_true (differs);
+  cairo_surface_destroy (small);
+  cairo_surface_destroy (large);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "projector-mode", NULL);
+  iterate ();
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (w), "projector"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 /* Opening a file remembers it in the recent files, newest first, without duplicates. */
 static void
 test_recent_files (void)
@@ -519,6 +606,8 @@ main (int argc, char **argv)
   g_test_add_func ("/window/recent-files", test_recent_files);
   g_test_add_func ("/window/hover-tooltips", test_hover_tooltips);
   g_test_add_func ("/window/forward-outputs", test_forward_outputs);
+  g_test_add_func ("/window/zoom-redraw-sharp", test_zoom_redraw_sharp);
+  g_test_add_func ("/window/projector-mode", test_projector_mode);
   g_test_add_func ("/window/difference-and-empty-states", test_difference_and_empty_states);
   int ret = g_test_run ();
   g_object_unref (app);
