@@ -2,6 +2,8 @@
  * `xvfb-run meson test`). Without a display they are skipped, and say so. */
 #include "ps-config.h"
 #include "ps-window-private.h"
+#include "ps-csv.h"
+#include "ps-npy.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -306,6 +308,15 @@ show_page (PsWindow *w, const char *name)
 {
   adw_view_stack_set_visible_child_name (w->view_stack, name);
   iterate ();
+  /* sizes are given on the next frame clock cycle, which iterate() need not reach */
+  PsPlotPage page = ps_window_get_visible_page (w);
+  if (page < PS_N_PLOT_PAGES)
+    {
+      gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      while (gtk_widget_get_width (GTK_WIDGET (w->plots[page])) == 0 && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, TRUE);
+      iterate ();
+    }
 }
 
 /* Hovering the heatmap names the index and the exact value; hovering the histogram the bin edges
@@ -551,6 +562,86 @@ test_projector_mode (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* Export: the picture at a chosen size and DPI; the selected tensor's data as .npy (exact) and .csv. */
+static void
+test_export_picture_and_data (void)
+{
+  PsWindow *w = new_window ("demo");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-export-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_window_select_path (w, "outputs/logits"));
+  show_page (w, "histogram");
+  const char *exts[] = { "png", "svg", "pdf", NULL };
+  for (int i = 0; exts[i]; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("fig.%s", exts[i]);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_assert_true (ps_window_export_picture_full (w, path, 640, 400, 2.0, 300, &error));
+      g_assert_no_error (error);
+      g_autofree char *data = NULL;
+      gsize len = 0;
+      g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+      g_assert_cmpuint (len, >, 100);
+      if (i == 0)
+        {
+          g_autoptr (GdkTexture) tex = gdk_texture_new_from_filename (path, &error);
+          g_assert_no_error (error);
+          /* PNG pixels: the size times the pixel scale */
+          g_assert_cmpint (gdk_texture_get_width (tex), ==, 1280);
+          g_assert_cmpint (gdk_texture_get_height (tex), ==, 800);
+        }
+      else
+        g_assert_true (memcmp (data, i == 1 ? "<?xml" : "%PDF", i == 1 ? 5 : 4) == 0);
+      g_unlink (path);
+    }
+  /* the data of the selected output, exactly */
+  PsTensor *y = ps_state_get_output (ps_document_get_current_state (ps_window_get_document (w)), "logits");
+  g_autofree char *npy = g_build_filename (dir, "logits.npy", NULL);
+  g_assert_true (ps_window_export_data (w, npy, &error));
+  g_assert_no_error (error);
+  g_autoptr (PsTensor) back = ps_npy_load (npy, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_tensor_equal (back, y));
+  g_unlink (npy);
+  g_autofree char *csv = g_build_filename (dir, "logits.csv", NULL);
+  g_assert_true (ps_window_export_data (w, csv, &error));
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  g_autofree char *expected = ps_csv_format (y);
+  g_assert_cmpstr (text, ==, expected);
+  g_unlink (csv);
+  g_autofree char *bad = g_build_filename (dir, "logits.txt", NULL);
+  g_assert_false (ps_window_export_data (w, bad, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  /* a module has no values to export */
+  g_assert_true (ps_window_select_path (w, "0"));
+  g_assert_false (ps_window_export_data (w, npy, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_NOT_FOUND);
+  g_rmdir (dir);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Every action with an accelerator appears in the keyboard-shortcuts window. */
+static void
+test_shortcuts_window_complete (void)
+{
+  g_autoptr (GBytes) ui = g_resources_lookup_data ("/io/github/paramscope/Paramscope/gtk/help-overlay.ui", 0, NULL);
+  g_assert_nonnull (ui);
+  g_autofree char *text = g_strndup (g_bytes_get_data (ui, NULL), g_bytes_get_size (ui));
+  g_auto (GStrv) actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
+  g_assert_cmpuint (g_strv_length (actions), >, 10);
+  for (guint i = 0; actions[i]; i++)
+    {
+      if (g_str_equal (actions[i], "win.show-help-overlay"))
+        continue;
+      g_autofree char *needle = g_strdup_printf (">%s<", actions[i]);
+      if (strstr (text, needle) == NULL)
+        g_error ("%s has an accelerator but is not in the shortcuts window", actions[i]);
+    }
+}
+
 /* Opening a file remembers it in the recent files, newest first, without duplicates. */
 static void
 test_recent_files (void)
@@ -608,6 +699,8 @@ main (int argc, char **argv)
   g_test_add_func ("/window/forward-outputs", test_forward_outputs);
   g_test_add_func ("/window/zoom-redraw-sharp", test_zoom_redraw_sharp);
   g_test_add_func ("/window/projector-mode", test_projector_mode);
+  g_test_add_func ("/window/export-picture-and-data", test_export_picture_and_data);
+  g_test_add_func ("/window/shortcuts-window-complete", test_shortcuts_window_complete);
   g_test_add_func ("/window/difference-and-empty-states", test_difference_and_empty_states);
   int ret = g_test_run ();
   g_object_unref (app);
