@@ -2,6 +2,8 @@
  * `xvfb-run meson test`). Without a display they are skipped, and say so. */
 #include "ps-config.h"
 #include "ps-window-private.h"
+#include "ps-csv.h"
+#include "ps-npy.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -306,6 +308,15 @@ show_page (PsWindow *w, const char *name)
 {
   adw_view_stack_set_visible_child_name (w->view_stack, name);
   iterate ();
+  /* sizes are given on the next frame clock cycle, which iterate() need not reach */
+  PsPlotPage page = ps_window_get_visible_page (w);
+  if (page < PS_N_PLOT_PAGES)
+    {
+      gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      while (gtk_widget_get_width (GTK_WIDGET (w->plots[page])) == 0 && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, TRUE);
+      iterate ();
+    }
 }
 
 /* Hovering the heatmap names the index and the exact value; hovering the histogram the bin edges
@@ -464,6 +475,173 @@ test_forward_outputs (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+static guint32
+pixel (cairo_surface_t *s, int x, int y)
+{
+  cairo_surface_flush (s);
+  const unsigned char *data = cairo_image_surface_get_data (s);
+  return *(const guint32 *) (data + (gsize) y * cairo_image_surface_get_stride (s) + (gsize) x * 4);
+}
+
+/* Zoomed in, the resting frame is redrawn at the zoomed resolution: text differs from the scaled-up
+ * cache (no longer pixelated) while the cells keep exactly their colours (nearest, never blurred). */
+static void
+test_zoom_redraw_sharp (void)
+{
+  PsWindow *w = new_window ("demo");
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "heatmap");
+  PsPlotView *view = w->plots[PS_PAGE_HEATMAP];
+  int width = gtk_widget_get_width (GTK_WIDGET (view)), height = gtk_widget_get_height (GTK_WIDGET (view));
+  /* a cell centre at zoom 1: the first point whose tooltip names cell (0, 0) */
+  int cx = -1, cy = -1;
+  for (int y = 0; y < height && cx < 0; y++)
+    for (int x = 0; x < width && cx < 0; x++)
+      {
+        g_autofree char *tip = ps_plot_view_query (view, x, y);
+        if (tip && g_str_has_prefix (tip, "(0, 0) ="))
+          cx = x + 4, cy = y + 4;
+      }
+  g_assert_cmpint (cx, >=, 0);
+  ps_plot_view_set_zoom (view, 3.0, cx, cy);
+  g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 3.0);
+  /* the point under the pointer stays put: still cell (0, 0) */
+  g_autofree char *tip = ps_plot_view_query (view, cx, cy);
+  g_assert_nonnull (tip);
+  g_assert_true (g_str_has_prefix (tip, "(0, 0) ="));
+  cairo_surface_t *fast = ps_plot_view_render_for_test (view, FALSE);
+  cairo_surface_t *sharp = ps_plot_view_render_for_test (view, TRUE);
+  g_assert_cmpuint (pixel (fast, cx, cy), ==, pixel (sharp, cx, cy));
+  gboolean differs = FALSE;
+  for (int y = 0; y < height && !differs; y++)
+    for (int x = 0; x < width && !differs; x++)
+      differs = pixel (fast, x, y) != pixel (sharp, x, y);
+  g_assert_true (differs);
+  cairo_surface_destroy (fast);
+  cairo_surface_destroy (sharp);
+  ps_plot_view_reset_zoom (view);
+  g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 1.0);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Projector mode (app.projector-mode, F5): larger text in the chrome and in every plot; remembered. */
+static void
+test_projector_mode (void)
+{
+  PsWindow *w = new_window ("demo");
+  GSettings *settings = ps_application_get_settings (app);
+  g_settings_set_boolean (settings, "projector-mode", FALSE);
+  iterate ();
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "histogram");
+  PsFigureOptions o;
+  ps_window_fill_figure_options (w, &o, PS_PAGE_HISTOGRAM);
+  g_assert_cmpfloat (o.scale, ==, 1.0);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (w), "projector"));
+  cairo_surface_t *small = ps_plot_view_render_for_test (w->plots[PS_PAGE_HISTOGRAM], FALSE);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "projector-mode", NULL);
+  iterate ();
+  g_assert_true (g_settings_get_boolean (settings, "projector-mode"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (w), "projector"));
+  ps_window_fill_figure_options (w, &o, PS_PAGE_HISTOGRAM);
+  g_assert_cmpfloat (o.scale, >, 1.0);
+  cairo_surface_t *large = ps_plot_view_render_for_test (w->plots[PS_PAGE_HISTOGRAM], FALSE);
+  /* the plot itself was drawn again, larger */
+  gboolean differs = FALSE;
+  int width = cairo_image_surface_get_width (small), height = cairo_image_surface_get_height (small);
+  g_assert_cmpint (cairo_image_surface_get_width (large), ==, width);
+  for (int y = 0; y < height && !differs; y++)
+    for (int x = 0; x < width && !differs; x++)
+      differs = pixel (small, x, y) != pixel (large, x, y);
+  g_assert_true (differs);
+  cairo_surface_destroy (small);
+  cairo_surface_destroy (large);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "projector-mode", NULL);
+  iterate ();
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (w), "projector"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Export: the picture at a chosen size and DPI; the selected tensor's data as .npy (exact) and .csv. */
+static void
+test_export_picture_and_data (void)
+{
+  PsWindow *w = new_window ("demo");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-export-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_window_select_path (w, "outputs/logits"));
+  show_page (w, "histogram");
+  const char *exts[] = { "png", "svg", "pdf", NULL };
+  for (int i = 0; exts[i]; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("fig.%s", exts[i]);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_assert_true (ps_window_export_picture_full (w, path, 640, 400, 2.0, 300, &error));
+      g_assert_no_error (error);
+      g_autofree char *data = NULL;
+      gsize len = 0;
+      g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+      g_assert_cmpuint (len, >, 100);
+      if (i == 0)
+        {
+          g_autoptr (GdkTexture) tex = gdk_texture_new_from_filename (path, &error);
+          g_assert_no_error (error);
+          /* PNG pixels: the size times the pixel scale */
+          g_assert_cmpint (gdk_texture_get_width (tex), ==, 1280);
+          g_assert_cmpint (gdk_texture_get_height (tex), ==, 800);
+        }
+      else
+        g_assert_true (memcmp (data, i == 1 ? "<?xml" : "%PDF", i == 1 ? 5 : 4) == 0);
+      g_unlink (path);
+    }
+  /* the data of the selected output, exactly */
+  PsTensor *y = ps_state_get_output (ps_document_get_current_state (ps_window_get_document (w)), "logits");
+  g_autofree char *npy = g_build_filename (dir, "logits.npy", NULL);
+  g_assert_true (ps_window_export_data (w, npy, &error));
+  g_assert_no_error (error);
+  g_autoptr (PsTensor) back = ps_npy_load (npy, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_tensor_equal (back, y));
+  g_unlink (npy);
+  g_autofree char *csv = g_build_filename (dir, "logits.csv", NULL);
+  g_assert_true (ps_window_export_data (w, csv, &error));
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  g_autofree char *expected = ps_csv_format (y);
+  g_assert_cmpstr (text, ==, expected);
+  g_unlink (csv);
+  g_autofree char *bad = g_build_filename (dir, "logits.txt", NULL);
+  g_assert_false (ps_window_export_data (w, bad, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  /* a module has no values to export */
+  g_assert_true (ps_window_select_path (w, "0"));
+  g_assert_false (ps_window_export_data (w, npy, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_NOT_FOUND);
+  g_rmdir (dir);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Every action with an accelerator appears in the keyboard-shortcuts window. */
+static void
+test_shortcuts_window_complete (void)
+{
+  g_autoptr (GBytes) ui = g_resources_lookup_data ("/io/github/paramscope/Paramscope/gtk/help-overlay.ui", 0, NULL);
+  g_assert_nonnull (ui);
+  g_autofree char *text = g_strndup (g_bytes_get_data (ui, NULL), g_bytes_get_size (ui));
+  g_auto (GStrv) actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
+  g_assert_cmpuint (g_strv_length (actions), >, 10);
+  for (guint i = 0; actions[i]; i++)
+    {
+      if (g_str_equal (actions[i], "win.show-help-overlay"))
+        continue;
+      g_autofree char *needle = g_strdup_printf (">%s<", actions[i]);
+      if (strstr (text, needle) == NULL)
+        g_error ("%s has an accelerator but is not in the shortcuts window", actions[i]);
+    }
+}
+
 /* Opening a file remembers it in the recent files, newest first, without duplicates. */
 static void
 test_recent_files (void)
@@ -519,6 +697,10 @@ main (int argc, char **argv)
   g_test_add_func ("/window/recent-files", test_recent_files);
   g_test_add_func ("/window/hover-tooltips", test_hover_tooltips);
   g_test_add_func ("/window/forward-outputs", test_forward_outputs);
+  g_test_add_func ("/window/zoom-redraw-sharp", test_zoom_redraw_sharp);
+  g_test_add_func ("/window/projector-mode", test_projector_mode);
+  g_test_add_func ("/window/export-picture-and-data", test_export_picture_and_data);
+  g_test_add_func ("/window/shortcuts-window-complete", test_shortcuts_window_complete);
   g_test_add_func ("/window/difference-and-empty-states", test_difference_and_empty_states);
   int ret = g_test_run ();
   g_object_unref (app);

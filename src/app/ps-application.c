@@ -135,6 +135,7 @@ ps_application_startup (GApplication *app)
     { "win.save", { "<Control>s", NULL } },
     { "win.save-as", { "<Control><Shift>s", NULL } },
     { "win.export-picture", { "<Control>e", NULL } },
+    { "win.export-data", { "<Control><Shift>e", NULL } },
     { "win.undo", { "<Control>z", NULL } },
     { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
     { "win.step-back", { "<Alt>Left", "comma", NULL } },

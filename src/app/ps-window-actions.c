@@ -5,6 +5,7 @@
 #include "ps-window-private.h"
 
 #include <glib/gi18n.h>
+
 #include <inttypes.h>
 
 #include "ps-init.h"
@@ -789,15 +790,121 @@ save_as_activated (GSimpleAction *a, GVariant *p, gpointer data)
   save_as (data, FALSE);
 }
 
+/* Export: the size, DPI and text scale are chosen first, then the file (GtkFileChooserNative; the
+ * extension picks PNG, SVG or PDF). The choices are remembered for the next export. */
+typedef struct {
+  PsWindow *window;
+  GtkSpinButton *width, *height, *scale, *dpi;
+} ExportDialog;
+
 static void
-on_export_response (GtkNativeDialog *dialog, int response, PsWindow *self)
+on_export_file_response (GtkNativeDialog *dialog, int response, PsWindow *self)
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = g_file_get_path (file);
       g_autoptr (GError) error = NULL;
-      if (!ps_window_export_picture (self, path, 1600, 1000, 1.0, &error))
+      if (!ps_window_export_picture_full (self, path, self->export_width, self->export_height, self->export_scale,
+                                          self->export_dpi, &error))
+        ps_window_show_error (self, error->message);
+      else
+        {
+          g_autofree char *msg = g_strdup_printf (_("Exported %s"), path);
+          ps_window_toast (self, msg);
+        }
+    }
+  g_object_unref (dialog);
+}
+
+static char *
+suggested_name (PsWindow *self, const char *ext)
+{
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  const char *what = node ? (ps_tree_node_get_output_name (node) ? ps_tree_node_get_output_name (node)
+                             : ps_tree_node_get_path (node)) : "figure";
+  g_autofree char *base = g_strdup_printf ("%s-step%u", *what ? what : "model",
+                                           ps_document_get_current_step (self->document));
+  g_strdelimit (base, "/\\:", '-');
+  return g_strconcat (base, ext, NULL);
+}
+
+static void
+on_export_dialog_response (AdwMessageDialog *dialog, const char *response, ExportDialog *d)
+{
+  PsWindow *self = d->window;
+  if (g_str_equal (response, "choose"))
+    {
+      self->export_width = gtk_spin_button_get_value_as_int (d->width);
+      self->export_height = gtk_spin_button_get_value_as_int (d->height);
+      self->export_scale = gtk_spin_button_get_value (d->scale);
+      self->export_dpi = gtk_spin_button_get_value (d->dpi);
+      GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export Picture (PNG, SVG or PDF)"), GTK_WINDOW (self),
+                                                                   GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+      g_autofree char *name = suggested_name (self, ".png");
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+      g_signal_connect (chooser, "response", G_CALLBACK (on_export_file_response), self);
+      gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+    }
+  g_free (d);
+}
+
+static GtkSpinButton *
+export_spin (GtkWidget *grid, int row, const char *label, double lo, double hi, double step, int digits, double value)
+{
+  GtkWidget *spin = gtk_spin_button_new_with_range (lo, hi, step);
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (spin), digits);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
+  GtkWidget *l = gtk_label_new (label);
+  gtk_label_set_xalign (GTK_LABEL (l), 1);
+  gtk_grid_attach (GTK_GRID (grid), l, 0, row, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), spin, 1, row, 1, 1);
+  return GTK_SPIN_BUTTON (spin);
+}
+
+static void
+export_picture_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  if (ps_window_get_selected_node (self) == NULL)
+    {
+      ps_window_toast (self, _("Select a parameter with values to export its picture"));
+      return;
+    }
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Export Picture"),
+                                              _("The picture is the one on screen, with title, colorbar, step and seed. "
+                                                "The file name's extension chooses PNG, SVG or PDF. Width and height are "
+                                                "points (SVG, PDF) or pixels (PNG, times the pixels per unit)."));
+  GtkWidget *grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  gtk_widget_set_halign (grid, GTK_ALIGN_CENTER);
+  ExportDialog *d = g_new0 (ExportDialog, 1);
+  d->window = self;
+  /* width × height in points (SVG/PDF) or pixels before the PNG pixel scale; the text size is the
+   * screen's (projector mode gives larger text) */
+  d->width = export_spin (grid, 0, _("Width"), 100, 10000, 10, 0, self->export_width);
+  d->height = export_spin (grid, 1, _("Height"), 100, 10000, 10, 0, self->export_height);
+  d->scale = export_spin (grid, 2, _("PNG pixels per unit"), 0.5, 4, 0.5, 1, self->export_scale);
+  d->dpi = export_spin (grid, 3, _("Resolution (DPI)"), 36, 1200, 1, 0, self->export_dpi);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), grid);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "choose", _("_Choose File…"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "choose", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "choose");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_export_dialog_response), d);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_export_data_response (GtkNativeDialog *dialog, int response, PsWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr (GError) error = NULL;
+      if (!ps_window_export_data (self, path, &error))
         ps_window_show_error (self, error->message);
       else
         {
@@ -809,13 +916,20 @@ on_export_response (GtkNativeDialog *dialog, int response, PsWindow *self)
 }
 
 static void
-export_picture_activated (GSimpleAction *a, GVariant *p, gpointer data)
+export_data_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export Picture (PNG, SVG or PDF)"), GTK_WINDOW (self),
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  if (node == NULL || ps_tree_node_get_tensor (node) == NULL)
+    {
+      ps_window_toast (self, _("Select a parameter, buffer or output with values to export them"));
+      return;
+    }
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export Data (.npy or .csv)"), GTK_WINDOW (self),
                                                                GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "figure.png");
-  g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), self);
+  g_autofree char *name = suggested_name (self, ".npy");
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_export_data_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
@@ -876,6 +990,7 @@ open_recent_activated (GSimpleAction *a, GVariant *p, gpointer data)
 
 static const GActionEntry win_actions[] = {
   { "cancel-job", cancel_job_activated },
+  { "export-data", export_data_activated },
   { "open-recent", open_recent_activated, "s" },
   { "first-step", first_step_activated },
   { "last-step", last_step_activated },

@@ -63,6 +63,8 @@ struct _PsWindow {
   char *error_text;
   guint play_source;
   GCancellable *job_cancellable;   /* the running document job's; NULL when idle */
+  int export_width, export_height;   /* the export dialog's last choices */
+  double export_scale, export_dpi;
   gboolean syncing;           /* guards selection ↔ document feedback loops */
 };
 

@@ -10,6 +10,8 @@
 #include <pango/pangocairo.h>
 
 #include "ps-stats.h"
+#include "ps-csv.h"
+#include "ps-npy.h"
 #include "ps-distribution.h"
 
 G_DEFINE_FINAL_TYPE (PsWindow, ps_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -990,6 +992,10 @@ static void
 ps_window_init (PsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->export_width = 1600;
+  self->export_height = 1000;
+  self->export_scale = 1.0;
+  self->export_dpi = 150;
   self->document = ps_document_new ();
   setup_tree (self);
   setup_views (self);
@@ -1135,6 +1141,13 @@ ps_window_open_file (PsWindow *self, GFile *file)
 gboolean
 ps_window_export_picture (PsWindow *self, const char *path, int width, int height, double scale, GError **error)
 {
+  return ps_window_export_picture_full (self, path, width, height, scale, 0, error);
+}
+
+gboolean
+ps_window_export_picture_full (PsWindow *self, const char *path, int width, int height, double scale, double dpi,
+                               GError **error)
+{
   PsPlotPage page = ps_window_get_visible_page (self);
   if (page == PS_N_PLOT_PAGES)
     page = PS_PAGE_HEATMAP;
@@ -1145,5 +1158,24 @@ ps_window_export_picture (PsWindow *self, const char *path, int width, int heigh
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, _("Select a parameter with values to export its picture"));
       return FALSE;
     }
-  return ps_figure_export (self->figures[page], path, width, height, scale, 0, error);
+  return ps_figure_export (self->figures[page], path, width, height, scale, dpi, error);
+}
+
+gboolean
+ps_window_export_data (PsWindow *self, const char *path, GError **error)
+{
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTensor *t = node ? ps_tree_node_get_tensor (node) : NULL;
+  if (t == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, _("Select a parameter, buffer or output with values to export them"));
+      return FALSE;
+    }
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  if (g_str_has_suffix (lower, ".csv"))
+    return ps_csv_write (path, t, error);
+  if (g_str_has_suffix (lower, ".npy"))
+    return ps_npy_write (path, t, error);
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Choose a file name ending in .npy or .csv"));
+  return FALSE;
 }

@@ -27,4 +27,10 @@ char       *ps_window_dump_tree      (PsWindow *self);
 gboolean    ps_window_export_picture (PsWindow *self, const char *path, int width, int height, double scale,
                                       GError **error);
 
+/* The same with a resolution recorded in the file (PNG pHYs; dpi ≤ 0: none). */
+gboolean    ps_window_export_picture_full (PsWindow *self, const char *path, int width, int height, double scale,
+                                           double dpi, GError **error);
+/* The selected tensor's values: .npy (exact, float32) or .csv, by extension. */
+gboolean    ps_window_export_data    (PsWindow *self, const char *path, GError **error);
+
 G_END_DECLS
