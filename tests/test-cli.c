@@ -255,6 +255,52 @@ test_state_dict_file (void)
   g_rmdir (dir);
 }
 
+/* A state dict written by `run --state-dict` loads back through a recipe's load op, with the file
+ * named relative to the recipe. */
+static void
+test_load_round_trip (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ps-cli-XXXXXX", NULL);
+  g_autofree char *w = g_build_filename (dir, "w.safetensors", NULL);
+  g_autofree char *a2 = example ("article-2-custom-init.json");
+  g_auto (Result) r = { 0 };
+  run (&r, "run", a2, "--until", "4", "--state-dict", w, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+
+  g_autofree char *recipe = g_build_filename (dir, "load.json", NULL);
+  g_assert_true (g_file_set_contents (recipe,
+    "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 7, \"root\": \"m\", \"ops\": ["
+    "{\"op\": \"module\", \"id\": \"a\", \"type\": \"Linear\", \"args\": {\"in_features\": 10, \"out_features\": 5}},"
+    "{\"op\": \"module\", \"id\": \"b\", \"type\": \"Linear\", \"args\": {\"in_features\": 5, \"out_features\": 2}},"
+    "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\", \"children\": {\"linear1\": \"a\", \"linear2\": \"b\"}},"
+    "{\"op\": \"load\", \"target\": \"m\", \"file\": \"w.safetensors\"}]}", -1, NULL));
+  g_autofree char *w2 = g_build_filename (dir, "w2.safetensors", NULL);
+  g_auto (Result) l = { 0 };
+  run (&l, "run", recipe, "--state-dict", w2, NULL);
+  g_assert_cmpstr (l.err, ==, "");
+  g_assert_cmpint (l.status, ==, 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsSafetensors) s1 = ps_safetensors_open (w, &error);
+  g_autoptr (PsSafetensors) s2 = ps_safetensors_open (w2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_safetensors_get_n_tensors (s1), ==, 4);
+  for (guint i = 0; i < ps_safetensors_get_n_tensors (s1); i++)
+    {
+      const char *name = ps_safetensors_get_info (s1, i)->name;
+      g_autoptr (PsTensor) x = ps_safetensors_load (s1, name, &error);
+      g_autoptr (PsTensor) y = ps_safetensors_load (s2, name, &error);
+      g_assert_no_error (error);
+      g_assert_true (ps_tensor_equal (x, y));
+    }
+  g_auto (Result) d = { 0 };
+  run (&d, "describe", recipe, NULL);
+  g_assert_nonnull (strstr (d.out, "step 4: m.load_state_dict(w.safetensors): m.linear1.weight, m.linear1.bias, m.linear2.weight, m.linear2.bias"));
+  g_unlink (w);
+  g_unlink (w2);
+  g_unlink (recipe);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -263,5 +309,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/failing-op", test_failing_op);
   g_test_add_func ("/cli/describe", test_describe);
   g_test_add_func ("/cli/state-dict", test_state_dict_file);
+  g_test_add_func ("/cli/load-round-trip", test_load_round_trip);
   return g_test_run ();
 }

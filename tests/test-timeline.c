@@ -93,6 +93,8 @@ test_steps_and_stamps (void)
   g_assert_cmpint (w3->written_step, ==, 1);
   g_assert_cmpstr (w3->init.fn, ==, "kaiming_uniform_");
   g_assert_true (g_str_has_prefix (ps_timeline_get_description (tl, 4), "init loop over model.modules()"));
+  g_assert_true (g_str_has_prefix (ps_timeline_get_note (tl, 4), "for m in self.modules()"));
+  g_assert_null (ps_timeline_get_note (tl, 0));
 
   /* go to a step: the cursor moves, nothing else changes */
   g_autoptr (GError) error = NULL;
@@ -276,6 +278,46 @@ test_copy_on_write (void)
   g_assert_cmpuint (ps_timeline_storage_bytes (tl), ==, bytes);
 }
 
+/* "flavour": "default" reproduces ATEN_CPU_CAPABILITY=default: Linear's uniform_ over the inexact
+ * range ±1/√10 rounds differently from the AVX2 kernel (PYTORCH-PARITY.md §2). */
+/* A forward that materializes a lazy module inside a container changes only the new step. */
+static void
+test_lazy_snapshots (void)
+{
+  g_autoptr (PsRecipe) r = load_example ("lazy.json");
+  g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (r, -1, NULL);
+  PsState *s3 = ps_timeline_get_state (tl, 3), *s4 = ps_timeline_get_state (tl, 4);
+  g_assert_null (param (s3, "model.lazy.weight")->value);
+  g_assert_cmpstr (ps_state_get_module (s3, "lazy")->klass->name, ==, "LazyLinear");
+  g_assert_nonnull (param (s4, "model.lazy.weight")->value);
+  g_assert_cmpstr (ps_state_get_module (s4, "lazy")->klass->name, ==, "Linear");
+  g_assert_cmpint (param (s4, "lazy.weight")->created_step, ==, 4);
+  /* the eager module was not touched: shared between the two steps */
+  g_assert_true (ps_state_get_module (s3, "eager") == ps_state_get_module (s4, "eager"));
+  g_autoptr (GPtrArray) c = ps_timeline_compare (tl, 3, 4);
+  g_assert_cmpuint (c->len, ==, 2);
+  g_assert_cmpint (((PsParamChange *) g_ptr_array_index (c, 0))->kind, ==, PS_CHANGE_ADDED);
+  g_assert_cmpstr (((PsParamChange *) g_ptr_array_index (c, 0))->path, ==, "model.lazy.weight");
+}
+
+static void
+test_flavour (void)
+{
+  g_autoptr (PsRecipe) r = load_example ("article-1-construction.json");
+  g_autoptr (PsTimeline) avx2 = ps_timeline_new_from_recipe (r, -1, NULL);
+  r->flavour = PS_FLAVOUR_DEFAULT;
+  g_autoptr (PsTimeline) dflt = ps_timeline_new_from_recipe (r, -1, NULL);
+  g_assert_cmpint (ps_timeline_get_last_state (dflt)->gen.flavour, ==, PS_FLAVOUR_DEFAULT);
+  PsTensor *a = param (ps_timeline_get_last_state (avx2), "fc.weight")->value;
+  PsTensor *b = param (ps_timeline_get_last_state (dflt), "fc.weight")->value;
+  g_assert_false (ps_tensor_equal (a, b));
+  /* the same draws: every value within one float rounding */
+  for (int64_t i = 0; i < a->numel; i++)
+    g_assert_cmpfloat_with_epsilon (ps_tensor_cf32 (a)[i], ps_tensor_cf32 (b)[i], 1e-7);
+  g_autofree char *data = ps_recipe_to_data (ps_timeline_get_recipe (dflt), NULL);
+  g_assert_nonnull (strstr (data, "\"flavour\" : \"default\""));
+}
+
 static void
 check_digest (const char *what, PsTensor *t, JsonObject *d)
 {
@@ -343,5 +385,7 @@ main (int argc, char **argv)
   g_test_add_func ("/timeline/compare", test_compare);
   g_test_add_func ("/timeline/copy-on-write", test_copy_on_write);
   g_test_add_func ("/timeline/examples-match-torch", test_examples_match_torch);
+  g_test_add_func ("/timeline/flavour", test_flavour);
+  g_test_add_func ("/timeline/lazy-snapshots", test_lazy_snapshots);
   return g_test_run ();
 }

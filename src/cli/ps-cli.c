@@ -94,8 +94,11 @@ ps_cli_usage_error (const char *command, const char *fmt, ...)
   va_start (ap, fmt);
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  fprintf (stderr, "paramscope-cli%s%s: %s\nTry 'paramscope-cli %s--help' for more information.\n",
-           command ? " " : "", command ? command : "", msg, command ? command : "");
+  if (command != NULL)
+    fprintf (stderr, "paramscope-cli %s: %s\nTry 'paramscope-cli %s --help' for more information.\n", command,
+             msg, command);
+  else
+    fprintf (stderr, "paramscope-cli: %s\nTry 'paramscope-cli --help' for more information.\n", msg);
   return 2;
 }
 

@@ -10,8 +10,9 @@ ps_state_new (int64_t seed, PsFlavour flavour, const char *root)
   g_atomic_ref_count_init (&s->ref_count);
   s->root = g_strdup (root);
   ps_generator_init (&s->gen, (uint64_t) seed, flavour);
-  s->module_ids = g_ptr_array_new_with_free_func (g_free);
-  s->modules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_module_unref);
+  /* ids are interned: every snapshot lists the same few ids, so they are stored once */
+  s->module_ids = g_ptr_array_new ();
+  s->modules = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ps_module_unref);
   s->output_names = g_ptr_array_new_with_free_func (g_free);
   s->outputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_tensor_unref);
   return s;
@@ -98,14 +99,14 @@ clone_with_map (const PsState *state, GHashTable *map)
   c->step = state->step;
   c->root = g_strdup (state->root);
   c->gen = state->gen;
-  c->module_ids = g_ptr_array_new_with_free_func (g_free);
-  c->modules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_module_unref);
+  c->module_ids = g_ptr_array_sized_new (state->module_ids->len);
+  c->modules = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ps_module_unref);
   for (guint i = 0; i < state->module_ids->len; i++)
     {
       const char *id = g_ptr_array_index (state->module_ids, i);
       PsModule *m = g_hash_table_lookup (state->modules, id);
-      g_ptr_array_add (c->module_ids, g_strdup (id));
-      g_hash_table_insert (c->modules, g_strdup (id), ps_module_clone_tree (m, map));
+      g_ptr_array_add (c->module_ids, (gpointer) id);
+      g_hash_table_insert (c->modules, (gpointer) id, ps_module_clone_tree (m, map));
     }
   c->output_names = g_ptr_array_new_with_free_func (g_free);
   c->outputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_tensor_unref);
@@ -143,8 +144,9 @@ ps_state_add_module (PsState *state, const char *id, PsModule *module)
   g_return_if_fail (!g_hash_table_contains (state->modules, id));
   g_free (module->id);
   module->id = g_strdup (id);
-  g_ptr_array_add (state->module_ids, g_strdup (id));
-  g_hash_table_insert (state->modules, g_strdup (id), ps_module_ref (module));
+  const char *interned = g_intern_string (id);
+  g_ptr_array_add (state->module_ids, (gpointer) interned);
+  g_hash_table_insert (state->modules, (gpointer) interned, ps_module_ref (module));
 }
 
 void

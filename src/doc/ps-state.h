@@ -18,8 +18,8 @@ typedef struct {
   guint step;              /* 0 = seeded, empty */
   char *root;              /* id of the module shown as the model (may not exist yet) */
   PsGenerator gen;
-  GPtrArray *module_ids;   /* char*, in creation order */
-  GHashTable *modules;     /* char* id → PsModule* (owned ref) */
+  GPtrArray *module_ids;   /* const char* (interned with g_intern_string), in creation order */
+  GHashTable *modules;     /* interned id → PsModule* (owned ref) */
   GPtrArray *output_names; /* char*, in order of first appearance */
   GHashTable *outputs;     /* char* name → PsTensor* (owned ref) */
 } PsState;

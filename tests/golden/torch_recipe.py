@@ -195,7 +195,7 @@ class Interpreter:
                 spec = op.get(pname)
                 if spec is None:
                     continue
-                t = getattr(mod, pname)
+                t = getattr(mod, pname, None)   # a module without it is skipped
                 if t is not None:
                     getattr(nn.init, spec["fn"])(t, **to_py(spec.get("args", {})))
 
@@ -218,7 +218,9 @@ class Interpreter:
     def make_input(spec):
         """randn/rand/zeros/ones: shape; randint: {low, high, size}; value (+ dtype)."""
         if "value" in spec:
-            dtype = {"float32": torch.float32, "int64": torch.int64}[spec.get("dtype", "float32")]
+            if "dtype" not in spec:   # torch infers: int64 when every number is an integer
+                return torch.tensor(spec["value"])
+            dtype = {"float32": torch.float32, "int64": torch.int64}[spec["dtype"]]
             return torch.tensor(spec["value"], dtype=dtype)
         if len(spec) != 1:
             raise RecipeError("input must have exactly one kind")
@@ -226,7 +228,7 @@ class Interpreter:
         if kind in ("randn", "rand", "zeros", "ones"):
             return getattr(torch, kind)(tuple(v))
         if kind == "randint":
-            return torch.randint(v["low"], v["high"], tuple(v["size"]))
+            return torch.randint(v.get("low", 0), v["high"], tuple(v["size"]))
         raise RecipeError("unknown input kind %r" % kind)
 
     def op_forward(self, op, step):
