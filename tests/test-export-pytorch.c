@@ -137,7 +137,7 @@ test_classes (void)
   assert_contains (s, "class CustomModel(nn.Module):\n    def __init__(self, linear1, linear2):\n");
   assert_contains (s, "        x = self.linear1(x)\n        x = self.linear2(x)\n        return x\n");
   assert_contains (s, "m = CustomModel(linear1=l1, linear2=l1)\n");
-  assert_contains (s, "for module in m.modules():\n    if type(module).__name__ == \"Linear\":\n");
+  assert_contains (s, "for module in m.modules():\n    if isinstance(module, nn.Linear):\n");
   assert_contains (s, "            nn.init.xavier_uniform_(module.weight, gain=2.0)\n");
   assert_contains (s, "            nn.init.zeros_(module.bias)\n");
 

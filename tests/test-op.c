@@ -33,6 +33,22 @@ step (PsState *state, const char *json)
   return next;
 }
 
+/* A typo in "match" is an error when applied (user class names are only known then). */
+static void
+test_init_modules_unknown_class (void)
+{
+  PsState *st = ps_state_new (0, PS_FLAVOUR_AVX2, "m");
+  st = step (st, "{\"op\":\"module\",\"id\":\"fc\",\"type\":\"Linear\",\"args\":{\"in_features\":2,\"out_features\":2}}");
+  st = step (st, "{\"op\":\"module\",\"id\":\"m\",\"type\":\"Sequential\",\"class\":\"Net\",\"children\":{\"a\":\"fc\"}}");
+  g_autoptr (JsonObject) bad = parse_op ("{\"op\":\"init_modules\",\"target\":\"m\",\"match\":\"Linearr\",\"weight\":{\"fn\":\"zeros_\"}}");
+  g_autoptr (GError) error = NULL;
+  g_assert_null (ps_op_apply (st, bad, 3, &error));
+  g_assert_nonnull (strstr (error->message, "unknown module type 'Linearr'"));
+  /* the user class name matches the container itself: it has no weight, so nothing changes */
+  st = step (st, "{\"op\":\"init_modules\",\"target\":\"m\",\"match\":\"Net\",\"weight\":{\"fn\":\"zeros_\"}}");
+  ps_state_unref (st);
+}
+
 static PsParam *
 param (PsState *s, const char *target)
 {
@@ -525,6 +541,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/op/init-modules-unknown-class", test_init_modules_unknown_class);
   g_test_add_func ("/op/module", test_module);
   g_test_add_func ("/op/module-with-submodules", test_module_with_submodules);
   g_test_add_func ("/op/clone-preserves-sharing", test_clone_preserves_sharing);

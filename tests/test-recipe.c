@@ -46,7 +46,7 @@ static const BadCase bad_cases[] = {
     "op 1 (init): field 'fn': argument 'gain': element 0 must be an integer" },
   { HEAD "\"ops\": [{\"op\": \"init\", \"fn\": \"zeros_\"}]}", "op 1 (init): field 'target': missing" },
   { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linear\"}]}", "op 1 (init_modules): give at least one of 'weight' and 'bias'" },
-  { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linearr\", \"bias\": {\"fn\": \"zeros_\"}}]}", "op 1 (init_modules): field 'match': unknown module type 'Linearr'" },
+  { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linear r\", \"bias\": {\"fn\": \"zeros_\"}}]}", "op 1 (init_modules): field 'match': 'Linear r' is not a class name" },
   { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linear\", \"bias\": {\"fn\": \"zeros_\", \"gain\": 1}}]}", "op 1 (init_modules): field 'bias': unknown field 'gain'" },
   { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linear\", \"weight\": {\"fn\": \"zero_\"}}]}", "op 1 (init_modules): field 'weight': unknown init function 'zero_'" },
   { HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": 1.5}]}", "op 1 (manual_seed): field 'seed': expected an integer, got a number" },

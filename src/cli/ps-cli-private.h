@@ -55,5 +55,7 @@ int       ps_cli_cmd_histogram      (int argc, char **argv);
 int       ps_cli_cmd_ridgeline      (int argc, char **argv);
 int       ps_cli_cmd_bands          (int argc, char **argv);
 int       ps_cli_cmd_stats          (int argc, char **argv);
+/* ps-cli-inspect.c */
+int       ps_cli_cmd_inspect        (int argc, char **argv);
 
 G_END_DECLS

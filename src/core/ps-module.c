@@ -518,6 +518,23 @@ ps_module_class_name (const PsModule *m)
   return m->display_class ? m->display_class : m->klass->name;
 }
 
+gboolean
+ps_module_isinstance (const PsModule *m, const char *name)
+{
+  static const struct { const char *sub, *base; } subclasses[] = {
+    { "LazyLinear", "Linear" },
+    { "LazyConv2d", "Conv2d" },
+  };
+  if (strcmp (m->klass->name, name) == 0)
+    return TRUE;
+  if (m->display_class != NULL && strcmp (m->display_class, name) == 0)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (subclasses); i++)
+    if (strcmp (m->klass->name, subclasses[i].sub) == 0 && strcmp (name, subclasses[i].base) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 char *
 ps_module_describe (const PsModule *m)
 {

@@ -141,6 +141,10 @@ PsTensor   *ps_module_forward       (PsModule *m, PsTensor *input, PsGenerator *
 /* m.train(mode): this module and all descendants. */
 void        ps_module_set_training  (PsModule *m, gboolean training);
 const char *ps_module_class_name    (const PsModule *m);   /* display_class or klass->name */
+/* isinstance(m, torch.nn.<name>) — subclasses included: LazyLinear is a Linear, LazyConv2d a Conv2d,
+ * MultiheadAttention's out_proj (NonDynamicallyQuantizableLinear) a Linear — or, for a name that is
+ * not a torch.nn class, the user class name of a container. */
+gboolean    ps_module_isinstance    (const PsModule *m, const char *name);
 /* PyTorch repr of one module without children: "Linear(in_features=10, out_features=5, bias=True)" */
 char       *ps_module_describe      (const PsModule *m);
 /* Full PyTorch repr including children, as print(model) shows it. */

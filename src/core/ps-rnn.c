@@ -591,8 +591,8 @@ rnn_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
     }
   if (input->ndim != 2 && input->ndim != 3)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s: Expected input to be 2D or 3D, got %dD tensor instead",
-                   cls, input->ndim);
+      /* torch 1.13 unsqueezes any non-3-D input as "unbatched", then checks for 3 dimensions */
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "input must have 3 dimensions, got %d", input->ndim + 1);
       return NULL;
     }
   gboolean batched = input->ndim == 3;

@@ -7,6 +7,7 @@
  * Bilinear, the first element of an RNN's tuple). Whatever the tree does not know (the insides of a
  * layer such as MultiheadAttention's out_proj) is spelled as plain attribute access. */
 #include "ps-export-pytorch.h"
+#include "ps-module.h"
 
 #include <math.h>
 #include <string.h>
@@ -930,9 +931,16 @@ emit_op (Exporter *ex, JsonObject *op, guint number, GError **error)
       Target t = { 0 };
       if (!resolve (ex, op_str (op, "target"), &t, number, kind, error))
         return FALSE;
-      g_string_append_printf (s, "for module in %s.modules():\n    if type(module).__name__ == ", t.expr->str);
-      append_py_string (s, op_str (op, "match") ? op_str (op, "match") : "");
-      g_string_append (s, ":\n");
+      const char *match = op_str (op, "match") ? op_str (op, "match") : "";
+      if (ps_module_class_lookup (match) != NULL)
+        g_string_append_printf (s, "for module in %s.modules():\n    if isinstance(module, nn.%s):\n", t.expr->str, match);
+      else
+        {
+          /* a user class: compare by name */
+          g_string_append_printf (s, "for module in %s.modules():\n    if type(module).__name__ == ", t.expr->str);
+          append_py_string (s, match);
+          g_string_append (s, ":\n");
+        }
       static const char *const which[] = { "weight", "bias" };
       for (guint k = 0; k < 2; k++)
         {

@@ -226,10 +226,25 @@ apply_init_modules (PsState *state, JsonObject *op, guint n, const PsOpContext *
   static const char *const slots[] = { "weight", "bias" };
   /* for m in target.modules(): if isinstance(m, match): init weight, then bias */
   g_autoptr (GPtrArray) mods = ps_module_named_modules (target, TRUE);
+  if (ps_module_class_lookup (match) == NULL)
+    {
+      /* not a torch.nn class: it must be the class of some module below the target (a user
+       * class, or e.g. NonDynamicallyQuantizableLinear), else it is a typo */
+      gboolean known = FALSE;
+      for (guint i = 0; i < mods->len && !known; i++)
+        known = ps_module_isinstance (((PsNamedItem *) g_ptr_array_index (mods, i))->module, match);
+      if (!known)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "field 'match': unknown module type '%s' (not a torch.nn class, and no module below the "
+                       "target has that class)", match);
+          return FALSE;
+        }
+    }
   for (guint i = 0; i < mods->len; i++)
     {
       PsNamedItem *it = g_ptr_array_index (mods, i);
-      if (strcmp (it->module->klass->name, match) != 0)
+      if (!ps_module_isinstance (it->module, match))
         continue;
       for (guint s = 0; s < G_N_ELEMENTS (slots); s++)
         {

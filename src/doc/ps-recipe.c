@@ -382,9 +382,10 @@ static gboolean
 validate_init_modules (JsonObject *op, guint index, GError **error)
 {
   const char *match = json_object_get_string_member (op, "match");
-  if (ps_module_class_lookup (match) == NULL)
+  /* a torch.nn class (isinstance, so subclasses match too) or a user class name */
+  if (!g_regex_match_simple ("^[A-Za-z_][A-Za-z0-9_]*$", match, 0, 0))
     {
-      op_error (error, index, "init_modules", "match", "unknown module type '%s'", match);
+      op_error (error, index, "init_modules", "match", "'%s' is not a class name", match);
       return FALSE;
     }
   const char *slots[] = { "weight", "bias" };

@@ -10,7 +10,7 @@ Python would, with no shortcuts:
                    runs its children in order (over _modules, which does not deduplicate)
   attach / detach  parent.add_module(name, child) / delattr(parent, name)
   init             getattr(nn.init, fn)(tensor, **args)
-  init_modules     for mod in target.modules(): if type(mod).__name__ == match: init weight, bias
+  init_modules     for mod in target.modules(): if isinstance(mod, nn.<match>) (a user class: by name): init weight, bias
   reset_parameters target.reset_parameters() if it has one, else every module in target.modules()
                    that has one (MultiheadAttention has none: only its out_proj is reset)
   manual_seed      torch.manual_seed(seed)
@@ -188,8 +188,9 @@ class Interpreter:
 
     def op_init_modules(self, op):
         root = self.resolve_module(op["target"])
+        cls = getattr(nn, op["match"], None)
         for mod in root.modules():
-            if type(mod).__name__ != op["match"]:
+            if not (isinstance(mod, cls) if isinstance(cls, type) else type(mod).__name__ == op["match"]):
                 continue
             for pname in ("weight", "bias"):
                 spec = op.get(pname)

@@ -87,7 +87,7 @@ model = CustomModel(linear1=l1, act=relu, linear2=l2)
 
 # Step 5
 for module in model.modules():
-    if type(module).__name__ == "Linear":
+    if isinstance(module, nn.Linear):
         if getattr(module, "weight", None) is not None:
             nn.init.xavier_uniform_(module.weight, gain=1.0)
         if getattr(module, "bias", None) is not None:

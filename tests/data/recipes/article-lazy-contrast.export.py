@@ -76,7 +76,7 @@ outputs["y_eager"] = model["eager"](torch.randn(2, 7))
 
 # Step 7
 for module in model.modules():
-    if type(module).__name__ == "Linear":
+    if isinstance(module, nn.Linear):
         if getattr(module, "bias", None) is not None:
             nn.init.ones_(module.bias)
 

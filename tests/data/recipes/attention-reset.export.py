@@ -64,7 +64,7 @@ outputs["y"] = attn(x, x, x)[0]  # self-attention; [0]: the output, not the weig
 
 # Step 3
 for module in attn.modules():
-    if type(module).__name__ == "Linear":
+    if isinstance(module, nn.Linear):
         if getattr(module, "weight", None) is not None:
             nn.init.ones_(module.weight)
 

@@ -87,7 +87,7 @@ model = CustomModel(linear1=linear1, linear2=linear2)
 # for m in self.modules(): if isinstance(m, nn.Linear): xavier_uniform_(m.weight); zeros_(m.bias)
 # — the defaults drawn above are overwritten.
 for module in model.modules():
-    if type(module).__name__ == "Linear":
+    if isinstance(module, nn.Linear):
         if getattr(module, "weight", None) is not None:
             nn.init.xavier_uniform_(module.weight)
         if getattr(module, "bias", None) is not None:

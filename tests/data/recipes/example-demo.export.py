@@ -81,7 +81,7 @@ mlp = nn.Sequential(fc1, act, hidden, act, hidden, act, head)
 # He init for ReLU networks: weights ~ N(0, √(2/fan_in)), biases 0. The shared layer is visited
 # once.
 for module in mlp.modules():
-    if type(module).__name__ == "Linear":
+    if isinstance(module, nn.Linear):
         if getattr(module, "weight", None) is not None:
             nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
         if getattr(module, "bias", None) is not None:

@@ -75,7 +75,7 @@ seq1 = nn.Sequential(relu1, leakyrelu1, ln1, fc1)
 
 # Step 7
 for module in seq1.modules():
-    if type(module).__name__ == "Linear":
+    if isinstance(module, nn.Linear):
         if getattr(module, "weight", None) is not None:
             nn.init.xavier_normal_(module.weight, gain=0.277)
         if getattr(module, "bias", None) is not None:

@@ -90,7 +90,7 @@ outputs["y7"] = model.body(torch.randn(2, 2, 6))
 
 # Step 8
 for module in model.modules():
-    if type(module).__name__ == "Linear":
+    if isinstance(module, nn.Linear):
         if getattr(module, "weight", None) is not None:
             nn.init.zeros_(module.weight)
         if getattr(module, "bias", None) is not None:
@@ -103,7 +103,7 @@ for module in model.body.modules():  # every module that has reset_parameters
 
 # Step 10
 for module in model.modules():
-    if type(module).__name__ == "Linear":
+    if isinstance(module, nn.Linear):
         if getattr(module, "weight", None) is not None:
             nn.init.xavier_uniform_(module.weight, gain=1.4142135623730951)
         if getattr(module, "bias", None) is not None:

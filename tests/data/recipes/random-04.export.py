@@ -113,7 +113,7 @@ encoder1.eval()
 
 # Step 10
 for module in encoder1.modules():
-    if type(module).__name__ == "ConvTranspose2d":
+    if isinstance(module, nn.ConvTranspose2d):
         if getattr(module, "weight", None) is not None:
             nn.init.kaiming_normal_(module.weight, a=0.01, mode="fan_out", nonlinearity="conv_transpose3d")
         if getattr(module, "bias", None) is not None:

@@ -99,7 +99,7 @@ outputs["output13"] = seq2(torch.randn(3, 3, 6, 3))
 
 # Step 14
 for module in seq2.modules():
-    if type(module).__name__ == "Conv2d":
+    if isinstance(module, nn.Conv2d):
         if getattr(module, "weight", None) is not None:
             nn.init.xavier_normal_(module.weight, gain=1.4142135623730951)
 

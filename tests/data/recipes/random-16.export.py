@@ -115,7 +115,7 @@ torch.manual_seed(1421688334)
 # Step 14
 # initialize every Conv2d
 for module in encoder1.modules():
-    if type(module).__name__ == "Conv2d":
+    if isinstance(module, nn.Conv2d):
         if getattr(module, "weight", None) is not None:
             nn.init.constant_(module.weight, val=3)
         if getattr(module, "bias", None) is not None:

@@ -133,7 +133,7 @@ model.body.add_module("4", softmax2)
 
 # Step 18
 for module in model.modules():
-    if type(module).__name__ == "Linear":
+    if isinstance(module, nn.Linear):
         if getattr(module, "weight", None) is not None:
             nn.init.constant_(module.weight, val=0.1)
         if getattr(module, "bias", None) is not None:

@@ -113,7 +113,7 @@ model["body"].eval()
 
 # Step 19
 for module in model.modules():
-    if type(module).__name__ == "PReLU":
+    if isinstance(module, nn.PReLU):
         if getattr(module, "weight", None) is not None:
             nn.init.constant_(module.weight, val=-1.25)
 

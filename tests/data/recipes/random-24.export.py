@@ -128,7 +128,7 @@ model.body.add_module("fc", bn2)
 
 # Step 15
 for module in model.modules():
-    if type(module).__name__ == "Linear":
+    if isinstance(module, nn.Linear):
         if getattr(module, "weight", None) is not None:
             nn.init.orthogonal_(module.weight)
         if getattr(module, "bias", None) is not None:

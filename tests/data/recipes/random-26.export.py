@@ -93,7 +93,7 @@ outputs["output11"] = model["m0"](x, x)
 
 # Step 12
 for module in model.modules():
-    if type(module).__name__ == "Conv2d":
+    if isinstance(module, nn.Conv2d):
         if getattr(module, "weight", None) is not None:
             nn.init.xavier_normal_(module.weight, gain=1.4142135623730951)
         if getattr(module, "bias", None) is not None:

@@ -99,7 +99,7 @@ outputs["y13"] = seq2(torch.randn(3, 2, 5))
 
 # Step 14
 for module in seq2.modules():
-    if type(module).__name__ == "ConvTranspose1d":
+    if isinstance(module, nn.ConvTranspose1d):
         if getattr(module, "weight", None) is not None:
             nn.init.uniform_(module.weight, a=-0.405, b=0.718)
         if getattr(module, "bias", None) is not None:
@@ -107,7 +107,7 @@ for module in seq2.modules():
 
 # Step 15
 for module in seq2.modules():
-    if type(module).__name__ == "ConvTranspose1d":
+    if isinstance(module, nn.ConvTranspose1d):
         if getattr(module, "weight", None) is not None:
             nn.init.zeros_(module.weight)
         if getattr(module, "bias", None) is not None:

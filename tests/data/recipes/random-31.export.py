@@ -81,7 +81,7 @@ seq1 = nn.Sequential(OrderedDict([("drop", gn1), ("embed", gn1), ("fc", gn1), ("
 # Step 7
 # initialize every Linear
 for module in seq1.modules():
-    if type(module).__name__ == "Linear":
+    if isinstance(module, nn.Linear):
         if getattr(module, "weight", None) is not None:
             nn.init.ones_(module.weight)
 

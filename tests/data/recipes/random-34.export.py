@@ -126,7 +126,7 @@ outputs["output18"] = seq1(torch.randn(2, 1, 4, 5))
 
 # Step 19
 for module in seq1.modules():
-    if type(module).__name__ == "GroupNorm":
+    if isinstance(module, nn.GroupNorm):
         if getattr(module, "weight", None) is not None:
             nn.init.normal_(module.weight, mean=0.427, std=1.0)
         if getattr(module, "bias", None) is not None:

@@ -145,7 +145,7 @@ fc1.reset_parameters()
 
 # Step 20
 for module in model.modules():
-    if type(module).__name__ == "Bilinear":
+    if isinstance(module, nn.Bilinear):
         if getattr(module, "weight", None) is not None:
             nn.init.ones_(module.weight)
         if getattr(module, "bias", None) is not None:

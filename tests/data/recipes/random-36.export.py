@@ -89,7 +89,7 @@ outputs["y10"] = grucell1(torch.randn(2, 4))
 # Step 11
 # initialize every Conv1d
 for module in seq1.modules():
-    if type(module).__name__ == "Conv1d":
+    if isinstance(module, nn.Conv1d):
         if getattr(module, "weight", None) is not None:
             nn.init.xavier_normal_(module.weight)
         if getattr(module, "bias", None) is not None:

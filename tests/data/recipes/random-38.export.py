@@ -122,7 +122,7 @@ del model.body.linear2
 # Step 17
 # initialize every Conv3d
 for module in model.modules():
-    if type(module).__name__ == "Conv3d":
+    if isinstance(module, nn.Conv3d):
         if getattr(module, "weight", None) is not None:
             nn.init.kaiming_normal_(module.weight, a=0.747, mode="fan_out")
         if getattr(module, "bias", None) is not None:

@@ -1,0 +1,125 @@
+/* ps-cli-inspect.c — `paramscope-cli inspect FILE`: every tensor of a checkpoint (safetensors,
+ * sharded safetensors index, .npy, .npz) with its statistics. */
+#include "ps-cli-private.h"
+#include "ps-checkpoint.h"
+#include "ps-stats.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+
+static const char inspect_usage[] =
+  "Usage: paramscope-cli inspect FILE [--json]\n"
+  "\n"
+  "List every tensor of a checkpoint — .safetensors (or a sharded model.safetensors.index.json),\n"
+  ".npy or .npz — with its dtype in the file, shape, element count, mean, std, min, max and NaN/Inf\n"
+  "counts, and the totals. Tensors are decoded one at a time.\n";
+
+static void
+add_number (JsonBuilder *b, const char *name, double v)
+{
+  json_builder_set_member_name (b, name);
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+int
+ps_cli_cmd_inspect (int argc, char **argv)
+{
+  gboolean as_json = FALSE;
+  const PsCliOption options[] = { { "--json", NULL, &as_json }, { NULL } };
+  g_autoptr (GPtrArray) pos = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  gboolean help;
+  if (!ps_cli_parse (argc, argv, options, pos, &help, &error))
+    return ps_cli_usage_error ("inspect", "%s", error->message);
+  if (help)
+    {
+      fputs (inspect_usage, stdout);
+      return 0;
+    }
+  if (pos->len != 1)
+    return ps_cli_usage_error ("inspect", "expected one FILE, got %u arguments", pos->len);
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (g_ptr_array_index (pos, 0), &error);
+  if (ck == NULL)
+    return ps_cli_error (error);
+
+  guint n = ps_checkpoint_get_n_entries (ck);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "file");
+  json_builder_add_string_value (b, g_ptr_array_index (pos, 0));
+  json_builder_set_member_name (b, "tensors");
+  json_builder_begin_array (b);
+  if (!as_json)
+    printf ("%-44s %-6s %-18s %11s %11s %11s %11s %11s %6s %6s\n", "name", "dtype", "shape", "count", "mean", "std",
+            "min", "max", "NaN", "Inf");
+  int64_t total = 0;
+  guint n_nonfinite = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      const PsCheckpointEntry *e = ps_checkpoint_get_entry (ck, i);
+      g_autoptr (PsTensor) t = ps_checkpoint_load (ck, e->name, &error);
+      if (t == NULL)
+        return ps_cli_error (error);
+      PsStats s;
+      ps_stats_compute (t, &s);
+      if (e->alias_of == NULL)
+        total += e->numel;
+      if (s.n_nan || s.n_posinf || s.n_neginf)
+        n_nonfinite++;
+      g_autofree char *shape = ps_shape_to_string (e->ndim, e->shape);
+      if (as_json)
+        {
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "name");
+          json_builder_add_string_value (b, e->name);
+          json_builder_set_member_name (b, "dtype");
+          json_builder_add_string_value (b, e->dtype);
+          json_builder_set_member_name (b, "shape");
+          json_builder_begin_array (b);
+          for (int d = 0; d < e->ndim; d++)
+            json_builder_add_int_value (b, e->shape[d]);
+          json_builder_end_array (b);
+          json_builder_set_member_name (b, "count");
+          json_builder_add_int_value (b, e->numel);
+          if (e->alias_of != NULL)
+            {
+              json_builder_set_member_name (b, "alias_of");
+              json_builder_add_string_value (b, e->alias_of);
+            }
+          add_number (b, "mean", s.mean);
+          add_number (b, "std", s.std);
+          add_number (b, "min", s.min);
+          add_number (b, "max", s.max);
+          json_builder_set_member_name (b, "nan");
+          json_builder_add_int_value (b, s.n_nan);
+          json_builder_set_member_name (b, "inf");
+          json_builder_add_int_value (b, s.n_posinf + s.n_neginf);
+          json_builder_end_object (b);
+        }
+      else
+        printf ("%-44s %-6s %-18s %11" G_GINT64_FORMAT " %11.4g %11.4g %11.4g %11.4g %6" G_GINT64_FORMAT
+                " %6" G_GINT64_FORMAT "%s%s\n", e->name, e->dtype, shape, e->numel, s.mean, s.std, s.min, s.max,
+                s.n_nan, s.n_posinf + s.n_neginf, e->alias_of ? "  = " : "", e->alias_of ? e->alias_of : "");
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "total_count");
+  json_builder_add_int_value (b, total);
+  json_builder_end_object (b);
+  if (as_json)
+    {
+      g_autoptr (JsonGenerator) gen = json_generator_new ();
+      g_autoptr (JsonNode) root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      json_generator_set_pretty (gen, TRUE);
+      g_autofree char *text = json_generator_to_data (gen, NULL);
+      puts (text);
+    }
+  else
+    printf ("%u tensors, %" G_GINT64_FORMAT " values (shared storage counted once)%s\n", n, total,
+            n_nonfinite ? "; ⚠ some contain NaN or Inf" : "");
+  return 0;
+}
