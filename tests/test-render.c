@@ -299,30 +299,23 @@ test_colorize_matches_reference (void)
           for (int64_t pr = 0; pr * ky < g.rows; pr++)
             for (int64_t pc = 0; pc * kx < g.cols; pc++)
               {
-                /* per column the first row of largest |x|, then the first such column */
+                /* the largest |x| of the block; for equal |x| the negative one (ps-heatmap.h) */
                 int64_t best = -1;
-                guint32 bestk = 0;
                 for (int64_t c = pc * kx; c < MIN ((pc + 1) * kx, g.cols); c++)
-                  {
-                    int64_t br = -1;
-                    guint32 bk = 0;
-                    for (int64_t r = pr * ky; r < MIN ((pr + 1) * ky, g.rows); r++)
-                      {
-                        float v = x[ps_heatmap_grid_offset (t, &g, r, c)];
-                        guint32 b;
-                        memcpy (&b, &v, 4);
-                        if (br < 0 || (b & 0x7fffffffu) > bk)
-                          {
-                            bk = b & 0x7fffffffu;
-                            br = ps_heatmap_grid_offset (t, &g, r, c);
-                          }
-                      }
-                    if (best < 0 || bk > bestk)
-                      {
-                        bestk = bk;
-                        best = br;
-                      }
-                  }
+                  for (int64_t r = pr * ky; r < MIN ((pr + 1) * ky, g.rows); r++)
+                    {
+                      int64_t off = ps_heatmap_grid_offset (t, &g, r, c);
+                      if (best < 0)
+                        {
+                          best = off;
+                          continue;
+                        }
+                      float a = fabsf (x[off]), b = fabsf (x[best]);
+                      gboolean nan_a = isnan (x[off]), nan_b = isnan (x[best]);
+                      if ((nan_a && !nan_b) || (!nan_b && a > b) ||
+                          (nan_a == nan_b && (a == b || nan_a) && signbit (x[off]) && !signbit (x[best])))
+                        best = off;
+                    }
                 guint32 want = ps_colormap_map (cm, x[best], -0.7, 0.9);
                 if (pixel (img, pc, pr) != want)
                   g_error ("shape %u k %ux%u texel (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
