@@ -16,7 +16,7 @@ CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-
         -std=gnu11 -D_GNU_SOURCE -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74
         -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 -Isrc/core -Isrc/doc $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lm"
-SRC="src/core/ps-error.c src/core/ps-tensor.c src/doc/ps-raw-dtype.c src/doc/ps-json-check.c
+SRC="src/core/ps-error.c src/core/ps-tensor.c src/doc/ps-raw-dtype.c src/doc/ps-json-reader.c
      src/doc/ps-atomic-file.c src/doc/ps-safetensors.c src/doc/ps-npy.c src/doc/ps-npz.c"
 
 build () {
@@ -35,9 +35,12 @@ case "${1:-build}" in
     build
     mkdir -p "$OUT/corpus-$name"
     # rss/malloc limits: a tensor is at most a few times the input, so 2 GB is plenty.
+    par=()
+    # -jobs sends each job's output to ./fuzz-N.log; only use it for several jobs.
+    if [ "$jobs" -gt 1 ]; then par=(-jobs="$jobs" -workers="$jobs"); fi
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
-      "$OUT/fuzz-$name" -runs="$runs" -jobs="$jobs" -workers="$jobs" -max_len=65536 \
-      -rss_limit_mb=2048 -artifact_prefix="$OUT/crash-$name-" -print_final_stats=1 \
+      "$OUT/fuzz-$name" -runs="$runs" "${par[@]}" -max_len=65536 \
+      -rss_limit_mb=2048 -dict="fuzz/$name.dict" -artifact_prefix="$OUT/crash-$name-" -print_final_stats=1 \
       "$OUT/corpus-$name" "fuzz/corpus/$name"
     ;;
   *) echo "usage: $0 build | run NAME [RUNS] [JOBS]" >&2; exit 2 ;;

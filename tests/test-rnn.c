@@ -20,7 +20,14 @@ test_shared_golden (void)
 static void
 test_init_cases (void)
 {
-  rt_run_init_cases (is_rnn_type);
+  rt_run_init_cases (is_rnn_type, "init", PS_FLAVOUR_AVX2);
+}
+
+/* torch with ATEN_CPU_CAPABILITY=default draws other values from the same stream */
+static void
+test_init_cases_default_flavour (void)
+{
+  rt_run_init_cases (is_rnn_type, "init_default", PS_FLAVOUR_DEFAULT);
 }
 
 static void
@@ -196,6 +203,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/rnn/shared-golden", test_shared_golden);
   g_test_add_func ("/rnn/init-golden", test_init_cases);
+  g_test_add_func ("/rnn/init-golden-default-flavour", test_init_cases_default_flavour);
   g_test_add_func ("/rnn/forward-golden", test_forward_cases);
   g_test_add_func ("/rnn/repr-and-errors", test_repr_and_errors);
   g_test_add_func ("/rnn/extra-errors", test_extra_errors);

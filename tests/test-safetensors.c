@@ -80,6 +80,55 @@ test_half_exhaustive (void)
 }
 
 static void
+test_unsigned_and_float8 (void)
+{
+  g_autoptr (GError) error = NULL;
+  const char *file = "unsigned.safetensors";
+  g_autofree char *path = fmt_data_path (file);
+  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, &error);
+  g_assert_no_error (error);
+  static const char *const names[] = { "u16", "u32", "u64" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr (PsTensor) t = ps_safetensors_load (st, names[i], &error);
+      g_assert_no_error (error);
+      fmt_assert_tensor (t, file, names[i]);
+    }
+  /* float8 is listed with its size but not decoded. */
+  const PsSafetensorsInfo *f8 = ps_safetensors_lookup (st, "f8");
+  g_assert_cmpstr (f8->dtype, ==, "F8_E4M3");
+  g_assert_cmpuint (f8->nbytes, ==, 2);
+  g_assert_null (ps_safetensors_load (st, "f8", &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED);
+  fmt_assert_error_contains (error, file, "tensor \"f8\": decoding F8_E4M3 tensors is not supported");
+  g_clear_error (&error);
+  /* A U64 value above INT64_MAX cannot become int64. */
+  g_assert_null (ps_safetensors_load (st, "u64.too_big", &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_OVERFLOW);
+  fmt_assert_error_contains (error, file, "(9223372036854775808) of an unsigned 64-bit tensor does not fit");
+  g_clear_error (&error);
+  /* load_all fails as a whole. */
+  g_autoptr (GPtrArray) n = NULL;
+  g_autoptr (GPtrArray) t = NULL;
+  g_assert_false (ps_safetensors_load_all (st, &n, &t, &error));
+  g_assert_nonnull (error);
+  g_assert_null (n);
+}
+
+static void
+test_write_errors (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) t = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 2, NULL);
+  const char *names[] = { "x" };
+  g_assert_false (ps_safetensors_write ("/nonexistent-dir/x.safetensors", 1, names, &t, NULL, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_IO);
+  g_clear_error (&error);
+  g_assert_null (ps_safetensors_open ("/nonexistent-dir/x.safetensors", &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_IO);
+}
+
+static void
 test_sharded (void)
 {
   g_autoptr (GError) error = NULL;
@@ -132,7 +181,12 @@ test_sharded_errors (void)
     { "{\"weight_map\": {\"embed.weight\": \"missing.safetensors\"}}", "cannot open" },
     { "{\"weight_map\": {\"a\": \"s1.safetensors\", \"a\": \"s1.safetensors\"}}", "duplicate key \"a\"" },
     { "{\"metadata\": {}}", "no \"weight_map\" object" },
-    { "[]", "no \"weight_map\" object" },
+    { "[]", "not a JSON object with a \"weight_map\"" },
+    { "{\"weight_map\": []}", "\"weight_map\" is not an object" },
+    { "{\"weight_map\": {}, \"metadata\": {\"a\": 1, \"a\": \"x\"}}", "duplicate key \"a\" in \"metadata\"" },
+    { "{\"weight_map\": {}, \"weight_map\": {}}", "duplicate key \"weight_map\"" },
+    { "{\"metadata\": {\"deep\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}, \"weight_map\": {}}", "JSON nesting deeper than 32 levels" },
+    { "{\"weight_map\": {\"a\": \"s1.safetensors\"}} x", "not valid JSON" },
     { "", "not valid JSON" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -353,6 +407,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/safetensors/read-all-dtypes", test_read_all_dtypes);
   g_test_add_func ("/safetensors/half-exhaustive", test_half_exhaustive);
+  g_test_add_func ("/safetensors/unsigned-and-float8", test_unsigned_and_float8);
+  g_test_add_func ("/safetensors/write-errors", test_write_errors);
   g_test_add_func ("/safetensors/sharded", test_sharded);
   g_test_add_func ("/safetensors/sharded-errors", test_sharded_errors);
   g_test_add_func ("/safetensors/write-round-trip", test_write_round_trip);

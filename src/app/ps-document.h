@@ -39,6 +39,26 @@ gboolean      ps_document_undo              (PsDocument *self);
 gboolean      ps_document_redo              (PsDocument *self, GError **error);
 gboolean      ps_document_replay            (PsDocument *self, GError **error);
 gboolean      ps_document_reseed            (PsDocument *self, int64_t seed, GError **error);
+/* Long work off the UI thread. A worker builds a new timeline from a private deep copy of the
+ * recipe (nothing is shared with the main thread), op by op, checking the cancellable and counting
+ * progress between ops; the finish swaps it in on the main thread. One job at a time: starting a
+ * second one while busy fails with G_IO_ERROR_BUSY. A cancelled job leaves the document as it was. */
+void          ps_document_replay_async      (PsDocument *self, GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data);
+gboolean      ps_document_replay_finish     (PsDocument *self, GAsyncResult *result, GError **error);
+void          ps_document_reseed_async      (PsDocument *self, int64_t seed, GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data);
+gboolean      ps_document_reseed_finish     (PsDocument *self, GAsyncResult *result, GError **error);
+/* Like ps_document_load_data; `bytes` is the recipe text. op_error as there. */
+void          ps_document_load_async        (PsDocument *self, GBytes *bytes, GFile *file, const char *title,
+                                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                                             gpointer user_data);
+gboolean      ps_document_load_finish       (PsDocument *self, GAsyncResult *result, GError **op_error,
+                                             GError **error);
+gboolean      ps_document_get_busy          (PsDocument *self);
+/* Fraction of the running job's ops done, 0…1 (0 when idle). */
+double        ps_document_get_progress      (PsDocument *self);
+
 /* The first pending op's error (e.g. the article's shape error after loading example 3). */
 const GError *ps_document_get_pending_error (PsDocument *self);
 

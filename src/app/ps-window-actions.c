@@ -6,6 +6,8 @@
 
 #include <glib/gi18n.h>
 
+#include <inttypes.h>
+
 #include "ps-init.h"
 
 /* ---------- helpers ---------- */
@@ -23,6 +25,17 @@ ps_window_apply_op (PsWindow *self, JsonObject *op)
   return TRUE;
 }
 
+/* The selected node if it is part of the model (not a forward output): commands act on modules. */
+static PsTreeNode *
+selected_model_node (PsWindow *self)
+{
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  if (node == NULL)
+    return NULL;
+  PsTreeNodeKind kind = ps_tree_node_get_kind (node);
+  return kind == PS_TREE_NODE_OUTPUTS || kind == PS_TREE_NODE_OUTPUT ? NULL : node;
+}
+
 static PsState *
 state (PsWindow *self)
 {
@@ -33,7 +46,7 @@ state (PsWindow *self)
 static char *
 selected_target (PsWindow *self, gboolean want_module)
 {
-  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTreeNode *node = selected_model_node (self);
   PsState *st = state (self);
   if (st->root == NULL)
     return NULL;
@@ -146,29 +159,55 @@ redo_activated (GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 static void
+on_replay_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (PsWindow) self = data;
+  g_autoptr (GError) error = NULL;
+  if (!ps_document_replay_finish (PS_DOCUMENT (source), result, &error))
+    ps_window_job_failed (self, error);
+  else
+    ps_window_toast (self, _("Replayed with the same seed: every value is identical"));
+}
+
+static void
 replay_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
+  GCancellable *c = ps_window_begin_job (self, _("Replaying with the same seed…"));
+  ps_document_replay_async (self->document, c, on_replay_done, g_object_ref (self));
+}
+
+static void
+on_reseed_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (PsWindow) self = data;
   g_autoptr (GError) error = NULL;
-  if (!ps_document_replay (self->document, &error))
-    ps_window_show_error (self, error->message);
+  if (!ps_document_reseed_finish (PS_DOCUMENT (source), result, &error))
+    ps_window_job_failed (self, error);
   else
-    ps_window_toast (self, _("Replayed with the same seed: every value is identical"));
+    {
+      g_autofree char *msg = g_strdup_printf (_("Replayed with the new seed %" PRId64),
+                                              ps_document_get_seed (PS_DOCUMENT (source)));
+      ps_window_toast (self, msg);
+    }
 }
 
 static void
 reseed_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  g_autoptr (GError) error = NULL;
   int64_t seed = g_random_int_range (0, 1000000);
-  if (!ps_document_reseed (self->document, seed, &error))
-    ps_window_show_error (self, error->message);
-  else
-    {
-      g_autofree char *msg = g_strdup_printf (_("Replayed with the new seed %" G_GINT64_FORMAT), seed);
-      ps_window_toast (self, msg);
-    }
+  g_autofree char *label = g_strdup_printf (_("Replaying with the new seed %" PRId64 "…"), seed);
+  GCancellable *c = ps_window_begin_job (self, label);
+  ps_document_reseed_async (self->document, seed, c, on_reseed_done, g_object_ref (self));
+}
+
+static void
+cancel_job_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  if (self->job_cancellable != NULL)
+    g_cancellable_cancel (self->job_cancellable);
 }
 
 /* ---------- model commands ---------- */
@@ -211,7 +250,7 @@ remove_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
   PsWindow *self = data;
   if (!require_last_step (self))
     return;
-  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTreeNode *node = selected_model_node (self);
   if (node == NULL || ps_tree_node_get_param (node) != NULL || *ps_tree_node_get_path (node) == '\0')
     {
       ps_window_toast (self, _("Select a module below the model to remove it"));
@@ -428,7 +467,7 @@ on_dialog_response (AdwMessageDialog *dialog, const char *response, DialogData *
     {
       const char *fn = d->names[sel];
       g_autoptr (JsonObject) op = json_object_new ();
-      PsTreeNode *node = ps_window_get_selected_node (self);
+      PsTreeNode *node = selected_model_node (self);
       if (node != NULL && ps_tree_node_get_param (node) != NULL)
         {
           g_autofree char *target = selected_target (self, FALSE);
@@ -480,18 +519,9 @@ on_dialog_response (AdwMessageDialog *dialog, const char *response, DialogData *
   else
     json_object_set_member (input, kind, json_node_copy (json_parser_get_root (parser)));
   json_object_set_object_member (op, "input", input);
+  PsState *before = state (self);
   if (ps_window_apply_op (self, op))
-    {
-      PsState *after = state (self);
-      const char *name = after->output_names->len ? g_ptr_array_index (after->output_names, after->output_names->len - 1) : NULL;
-      PsTensor *y = name ? ps_state_get_output (after, name) : NULL;
-      if (y != NULL)
-        {
-          g_autofree char *shape = ps_tensor_shape_string (y);
-          g_autofree char *msg = g_strdup_printf (_("Forward done: %s has shape %s"), name, shape);
-          ps_window_toast (self, msg);
-        }
-    }
+    ps_window_show_new_output (self, before);
 }
 
 static AdwMessageDialog *
@@ -553,7 +583,7 @@ initialize_activated (GSimpleAction *a, GVariant *p, gpointer data)
   if (!require_last_step (self))
     return;
   DialogData *d;
-  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTreeNode *node = selected_model_node (self);
   gboolean param = node != NULL && ps_tree_node_get_param (node) != NULL;
   g_autofree char *body = param
     ? g_strdup_printf (_("Apply a torch.nn.init function to %s."), ps_tree_node_get_path (node))
@@ -591,10 +621,10 @@ guess_input_shape (PsWindow *self)
         if (v->type != PS_VALUE_INT)
           continue;
         if (g_str_equal (keys[i], "in_channels"))
-          return g_strdup_printf ("1, %" G_GINT64_FORMAT ", 8, 8", v->i);
+          return g_strdup_printf ("1, %" PRId64 ", 8, 8", v->i);
         if (g_str_equal (keys[i], "input_size") || g_str_equal (keys[i], "embed_dim"))
-          return g_strdup_printf ("5, 1, %" G_GINT64_FORMAT, v->i);
-        return g_strdup_printf ("1, %" G_GINT64_FORMAT, v->i);
+          return g_strdup_printf ("5, 1, %" PRId64, v->i);
+        return g_strdup_printf ("1, %" PRId64, v->i);
       }
   return g_strdup ("1, 10");
 }
@@ -625,7 +655,7 @@ reuse_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
   PsWindow *self = data;
   if (!require_last_step (self))
     return;
-  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTreeNode *node = selected_model_node (self);
   if (node == NULL || ps_tree_node_get_param (node) != NULL || *ps_tree_node_get_path (node) == '\0')
     {
       ps_window_toast (self, _("Select a module below the model to place it once more"));
@@ -653,6 +683,28 @@ reuse_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
   json_object_set_string_member (op, "name", name);
   json_object_set_string_member (op, "child", m->id);
   ps_window_apply_op (self, op);
+}
+
+void
+ps_window_show_new_output (PsWindow *self, PsState *before)
+{
+  /* the output this forward wrote: the one whose tensor differs from the step before */
+  PsState *after = state (self);
+  const char *name = NULL;
+  for (guint i = 0; i < after->output_names->len && name == NULL; i++)
+    {
+      const char *n = g_ptr_array_index (after->output_names, i);
+      if (ps_state_get_output (after, n) != ps_state_get_output (before, n))
+        name = n;
+    }
+  PsTensor *y = name ? ps_state_get_output (after, name) : NULL;
+  if (y == NULL)
+    return;
+  g_autofree char *shape = ps_tensor_shape_string (y);
+  g_autofree char *msg = g_strdup_printf (_("Forward done: %s has shape %s"), name, shape);
+  ps_window_toast (self, msg);
+  g_autofree char *path = g_strconcat ("outputs/", name, NULL);
+  ps_window_select_path (self, path);
 }
 
 /* ---------- files ---------- */
@@ -738,15 +790,121 @@ save_as_activated (GSimpleAction *a, GVariant *p, gpointer data)
   save_as (data, FALSE);
 }
 
+/* Export: the size, DPI and text scale are chosen first, then the file (GtkFileChooserNative; the
+ * extension picks PNG, SVG or PDF). The choices are remembered for the next export. */
+typedef struct {
+  PsWindow *window;
+  GtkSpinButton *width, *height, *scale, *dpi;
+} ExportDialog;
+
 static void
-on_export_response (GtkNativeDialog *dialog, int response, PsWindow *self)
+on_export_file_response (GtkNativeDialog *dialog, int response, PsWindow *self)
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = g_file_get_path (file);
       g_autoptr (GError) error = NULL;
-      if (!ps_window_export_picture (self, path, 1600, 1000, 1.0, &error))
+      if (!ps_window_export_picture_full (self, path, self->export_width, self->export_height, self->export_scale,
+                                          self->export_dpi, &error))
+        ps_window_show_error (self, error->message);
+      else
+        {
+          g_autofree char *msg = g_strdup_printf (_("Exported %s"), path);
+          ps_window_toast (self, msg);
+        }
+    }
+  g_object_unref (dialog);
+}
+
+static char *
+suggested_name (PsWindow *self, const char *ext)
+{
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  const char *what = node ? (ps_tree_node_get_output_name (node) ? ps_tree_node_get_output_name (node)
+                             : ps_tree_node_get_path (node)) : "figure";
+  g_autofree char *base = g_strdup_printf ("%s-step%u", *what ? what : "model",
+                                           ps_document_get_current_step (self->document));
+  g_strdelimit (base, "/\\:", '-');
+  return g_strconcat (base, ext, NULL);
+}
+
+static void
+on_export_dialog_response (AdwMessageDialog *dialog, const char *response, ExportDialog *d)
+{
+  PsWindow *self = d->window;
+  if (g_str_equal (response, "choose"))
+    {
+      self->export_width = gtk_spin_button_get_value_as_int (d->width);
+      self->export_height = gtk_spin_button_get_value_as_int (d->height);
+      self->export_scale = gtk_spin_button_get_value (d->scale);
+      self->export_dpi = gtk_spin_button_get_value (d->dpi);
+      GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export Picture (PNG, SVG or PDF)"), GTK_WINDOW (self),
+                                                                   GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+      g_autofree char *name = suggested_name (self, ".png");
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+      g_signal_connect (chooser, "response", G_CALLBACK (on_export_file_response), self);
+      gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+    }
+  g_free (d);
+}
+
+static GtkSpinButton *
+export_spin (GtkWidget *grid, int row, const char *label, double lo, double hi, double step, int digits, double value)
+{
+  GtkWidget *spin = gtk_spin_button_new_with_range (lo, hi, step);
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (spin), digits);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
+  GtkWidget *l = gtk_label_new (label);
+  gtk_label_set_xalign (GTK_LABEL (l), 1);
+  gtk_grid_attach (GTK_GRID (grid), l, 0, row, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), spin, 1, row, 1, 1);
+  return GTK_SPIN_BUTTON (spin);
+}
+
+static void
+export_picture_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  if (ps_window_get_selected_node (self) == NULL)
+    {
+      ps_window_toast (self, _("Select a parameter with values to export its picture"));
+      return;
+    }
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Export Picture"),
+                                              _("The picture is the one on screen, with title, colorbar, step and seed. "
+                                                "The file name's extension chooses PNG, SVG or PDF. Width and height are "
+                                                "points (SVG, PDF) or pixels (PNG, times the pixels per unit)."));
+  GtkWidget *grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  gtk_widget_set_halign (grid, GTK_ALIGN_CENTER);
+  ExportDialog *d = g_new0 (ExportDialog, 1);
+  d->window = self;
+  /* width × height in points (SVG/PDF) or pixels before the PNG pixel scale; the text size is the
+   * screen's (projector mode gives larger text) */
+  d->width = export_spin (grid, 0, _("Width"), 100, 10000, 10, 0, self->export_width);
+  d->height = export_spin (grid, 1, _("Height"), 100, 10000, 10, 0, self->export_height);
+  d->scale = export_spin (grid, 2, _("PNG pixels per unit"), 0.5, 4, 0.5, 1, self->export_scale);
+  d->dpi = export_spin (grid, 3, _("Resolution (DPI)"), 36, 1200, 1, 0, self->export_dpi);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), grid);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "choose", _("_Choose File…"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "choose", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "choose");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_export_dialog_response), d);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_export_data_response (GtkNativeDialog *dialog, int response, PsWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr (GError) error = NULL;
+      if (!ps_window_export_data (self, path, &error))
         ps_window_show_error (self, error->message);
       else
         {
@@ -758,20 +916,27 @@ on_export_response (GtkNativeDialog *dialog, int response, PsWindow *self)
 }
 
 static void
-export_picture_activated (GSimpleAction *a, GVariant *p, gpointer data)
+export_data_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export Picture (PNG, SVG or PDF)"), GTK_WINDOW (self),
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  if (node == NULL || ps_tree_node_get_tensor (node) == NULL)
+    {
+      ps_window_toast (self, _("Select a parameter, buffer or output with values to export them"));
+      return;
+    }
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export Data (.npy or .csv)"), GTK_WINDOW (self),
                                                                GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "figure.png");
-  g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), self);
+  g_autofree char *name = suggested_name (self, ".npy");
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_export_data_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 static void
 scenario_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
-  ps_window_load_scenario (data, g_variant_get_string (p, NULL));
+  ps_window_load_scenario_async (data, g_variant_get_string (p, NULL));
 }
 
 /* ---------- close with unsaved changes ---------- */
@@ -816,7 +981,17 @@ ps_window_close_request_check (PsWindow *self)
 
 /* ---------- registration ---------- */
 
+static void
+open_recent_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  g_autoptr (GFile) file = g_file_new_for_uri (g_variant_get_string (p, NULL));
+  ps_window_open_file (data, file);
+}
+
 static const GActionEntry win_actions[] = {
+  { "cancel-job", cancel_job_activated },
+  { "export-data", export_data_activated },
+  { "open-recent", open_recent_activated, "s" },
   { "first-step", first_step_activated },
   { "last-step", last_step_activated },
   { "step-back", step_back_activated },
@@ -859,13 +1034,20 @@ ps_window_update_actions (PsWindow *self)
 {
   guint step = ps_document_get_current_step (self->document);
   guint n = ps_document_get_n_steps (self->document);
-  gboolean has_model = ps_state_get_root (state (self)) != NULL;
+  /* while a job rebuilds the timeline, nothing may change it under the job's feet */
+  gboolean idle = !ps_document_get_busy (self->document);
+  gboolean has_model = idle && ps_state_get_root (state (self)) != NULL;
+  static const char *const mutating[] = { "replay", "reseed", "add-layer", "reuse-module", "remove-module", "open",
+                                          "open-recent", "scenario", "save", "save-as" };
+  for (guint i = 0; i < G_N_ELEMENTS (mutating); i++)
+    set_enabled (self, mutating[i], idle);
+  set_enabled (self, "cancel-job", !idle);
   set_enabled (self, "first-step", step > 0);
   set_enabled (self, "step-back", step > 0);
   set_enabled (self, "step-forward", step < n);
   set_enabled (self, "last-step", step < n);
-  set_enabled (self, "undo", n > 0);
-  set_enabled (self, "redo", ps_timeline_get_n_pending (ps_document_get_timeline (self->document)) > 0);
+  set_enabled (self, "undo", idle && n > 0);
+  set_enabled (self, "redo", idle && ps_timeline_get_n_pending (ps_document_get_timeline (self->document)) > 0);
   set_enabled (self, "reset-parameters", has_model);
   set_enabled (self, "initialize", has_model);
   set_enabled (self, "forward", has_model);

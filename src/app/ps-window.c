@@ -5,9 +5,13 @@
 #include "ps-window-private.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
+#include <pango/pangocairo.h>
 
 #include "ps-stats.h"
+#include "ps-csv.h"
+#include "ps-npy.h"
 #include "ps-distribution.h"
 
 G_DEFINE_FINAL_TYPE (PsWindow, ps_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -97,7 +101,7 @@ rebuild_tree (PsWindow *self)
       int lazy = 0;
       int64_t n = ps_module_count_parameters (root, &lazy);
       g_autoptr (GPtrArray) sd = ps_module_state_dict (root);
-      g_autofree char *text = g_strdup_printf (_("%" G_GINT64_FORMAT " parameters (shared ones counted once); "
+      g_autofree char *text = g_strdup_printf (_("%" PRId64 " parameters (shared ones counted once); "
                                                   "the state dict lists %u entries"), n, sd->len);
       if (lazy > 0)
         {
@@ -109,6 +113,10 @@ rebuild_tree (PsWindow *self)
     }
   else
     gtk_label_set_text (self->count_label, _("No model yet: add a layer to begin."));
+
+  g_autoptr (PsTreeNode) outputs = ps_tree_node_new_outputs (state->output_names, state->outputs);
+  if (outputs != NULL)
+    g_list_store_append (store, outputs);
 
   self->syncing = TRUE;
   GtkTreeListModel *tree = gtk_tree_list_model_new (G_LIST_MODEL (store), FALSE, TRUE,
@@ -315,42 +323,145 @@ ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage pa
     case PS_PAGE_OVER_TIME: o->kind = PS_FIGURE_RIDGELINE; break;
     case PS_PAGE_DIFFERENCE:
       o->kind = PS_FIGURE_HEATMAP;
-      o->diff_from = step > 0 ? (int) step - 1 : 0;
+      o->diff_from = (int) ps_window_get_diff_from (self);
       break;
     default: break;
     }
 }
 
+/* An empty page says why, in the middle, instead of staying blank. */
+static void
+draw_empty (cairo_t *cr, int width, int height, double scale, const char *text)
+{
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+  PangoFontDescription *font = pango_font_description_from_string ("Sans");
+  pango_font_description_set_absolute_size (font, 15 * scale * PANGO_SCALE);
+  pango_layout_set_font_description (layout, font);
+  pango_font_description_free (font);
+  pango_layout_set_width (layout, (int) (MAX (width - 80, 100) * PANGO_SCALE));
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_text (layout, text, -1);
+  int lw, lh;
+  pango_layout_get_pixel_size (layout, &lw, &lh);
+  cairo_set_source_rgba (cr, 0.4, 0.4, 0.45, 1);
+  cairo_move_to (cr, 40, (height - lh) / 2.0);
+  pango_cairo_show_layout (cr, layout);
+  g_object_unref (layout);
+}
+
+/* What a plot view draws: the page's figure, or why there is none. */
+typedef struct {
+  PsWindow *window;   /* no ref: the window owns the view */
+  PsPlotPage page;
+} PlotSlot;
+
+guint
+ps_window_get_diff_from (PsWindow *self)
+{
+  guint step = ps_document_get_current_step (self->document);
+  guint sel = self->diff_dropdown ? gtk_drop_down_get_selected (self->diff_dropdown) : 0;
+  if (sel == 0 || sel == GTK_INVALID_LIST_POSITION || sel - 1 > ps_document_get_n_steps (self->document))
+    return step > 0 ? step - 1 : 0;
+  return sel - 1;
+}
+
+void
+ps_window_set_diff_from (PsWindow *self, int step)
+{
+  gtk_drop_down_set_selected (self->diff_dropdown, step < 0 ? 0 : (guint) step + 1);
+}
+
+static void
+update_changes (PsWindow *self)
+{
+  guint b = ps_document_get_current_step (self->document), a = ps_window_get_diff_from (self);
+  PsTimeline *tl = ps_document_get_timeline (self->document);
+  g_autoptr (GPtrArray) changes = ps_timeline_compare (tl, a, b);
+  g_autoptr (GString) s = g_string_new (NULL);
+  if (a == b)
+    g_string_append_printf (s, _("Comparing step %u with itself: choose another step."), b);
+  else if (changes->len == 0)
+    g_string_append_printf (s, _("Nothing changed between step %u and step %u."), a, b);
+  else
+    {
+      g_string_append_printf (s, g_dngettext (GETTEXT_PACKAGE, "%u tensor differs between step %u and step %u:",
+                                              "%u tensors differ between step %u and step %u:", changes->len),
+                              changes->len, a, b);
+      for (guint i = 0; i < changes->len; i++)
+        {
+          PsParamChange *c = g_ptr_array_index (changes, i);
+          const char *what = c->kind == PS_CHANGE_ADDED ? _("added") : c->kind == PS_CHANGE_REMOVED ? _("removed")
+                             : _("changed");
+          g_string_append_printf (s, "%s %s (%s)", i ? "," : "", c->path, what);
+        }
+    }
+  gtk_label_set_text (self->changes_label, s->str);
+}
+
 static void
 draw_figure (cairo_t *cr, int width, int height, double scale, gpointer data)
 {
-  PsFigure **slot = data;
-  if (*slot != NULL)
-    ps_figure_draw (*slot, cr, width, height);
+  PlotSlot *slot = data;
+  PsFigure *fig = slot->window->figures[slot->page];
+  if (fig != NULL)
+    ps_figure_draw (fig, cr, width, height);
+  else if (slot->window->empty_text[slot->page] != NULL)
+    draw_empty (cr, width, height, scale, slot->window->empty_text[slot->page]);
 }
 
 static char *
 query_figure (double x, double y, int width, int height, double scale, gpointer data)
 {
-  PsFigure **slot = data;
-  return *slot ? ps_figure_query (*slot, x, y, width, height) : NULL;
+  PlotSlot *slot = data;
+  PsFigure *fig = slot->window->figures[slot->page];
+  return fig ? ps_figure_query (fig, x, y, width, height) : NULL;
+}
+
+/* Views across steps (difference, over time) name a parameter by its module's recipe id
+ * ("fc1.weight"): it exists from the step that created the module, while the state_dict path
+ * ("0.weight") exists only once the module sits in the model. */
+static char *
+stable_path (PsTreeNode *node)
+{
+  PsModule *m = ps_tree_node_get_module (node);
+  if (m != NULL && m->id != NULL)
+    return g_strdup_printf ("%s.%s", m->id, ps_tree_node_get_name (node));
+  return g_strdup (ps_tree_node_get_path (node));
 }
 
 static void
 update_plot (PsWindow *self, PsPlotPage page)
 {
   g_clear_pointer (&self->figures[page], ps_figure_free);
+  g_clear_pointer (&self->empty_text[page], g_free);
   PsTreeNode *node = ps_window_get_selected_node (self);
   PsParam *param = node ? ps_tree_node_get_param (node) : NULL;
-  if (param != NULL && param->value != NULL)
+  const char *output = node ? ps_tree_node_get_output_name (node) : NULL;
+  if (node != NULL && ps_tree_node_get_kind (node) == PS_TREE_NODE_OUTPUTS)
+    self->empty_text[page] = g_strdup (_("Select one of the outputs to see its values."));
+  else if (node == NULL)
+    self->empty_text[page] = g_strdup (ps_document_get_n_steps (self->document) == 0 || self->root_node == NULL
+                                       ? _("No model yet.\nAdd a layer with the + button, or open a scenario from the menu.")
+                                       : _("Select a parameter or buffer in the tree to see its values."));
+  else if (param == NULL && output == NULL)
+    self->empty_text[page] = g_strdup_printf (_("“%s” is a module.\nSelect one of its parameters (e.g. its weight) to see values."),
+                                              ps_tree_node_get_name (node));
+  else if (param != NULL && param->value == NULL)
+    self->empty_text[page] = g_strdup (_("Uninitialized (lazy): this parameter has no shape and no values yet.\n"
+                                         "Run a forward (Ctrl+F) to materialize it."));
+  if ((param != NULL && param->value != NULL) || output != NULL)
     {
       PsFigureOptions o;
       ps_window_fill_figure_options (self, &o, page);
       g_autoptr (GError) error = NULL;
-      self->figures[page] = ps_figure_new (ps_document_get_timeline (self->document),
-                                           ps_tree_node_get_path (node), &o, &error);
+      /* an output is named by its name: the figure looks it up among the state's outputs */
+      g_autofree char *path = output != NULL ? g_strdup (output)
+                              : page == PS_PAGE_DIFFERENCE || page == PS_PAGE_OVER_TIME
+                              ? stable_path (node) : g_strdup (ps_tree_node_get_path (node));
+      self->figures[page] = ps_figure_new (ps_document_get_timeline (self->document), path, &o, &error);
       if (self->figures[page] == NULL)
-        g_debug ("figure: %s", error->message);
+        self->empty_text[page] = g_strdup (error->message);
     }
   ps_plot_view_set_scale (self->plots[page], plot_scale (self));
   ps_plot_view_invalidate (self->plots[page]);
@@ -361,11 +472,11 @@ append_stats (GString *s, const PsTensor *t, const PsInitInfo *init)
 {
   PsStats st;
   ps_stats_compute (t, &st);
-  g_string_append_printf (s, _("count %" G_GINT64_FORMAT "   mean %.6g   std %.6g (unbiased)\n"
+  g_string_append_printf (s, _("count %" PRId64 "   mean %.6g   std %.6g (unbiased)\n"
                                "min %.6g   max %.6g   ‖x‖₂ %.6g\n"),
                           st.count, st.mean, st.std, st.min, st.max, st.l2_norm);
   if (st.n_nan || st.n_posinf || st.n_neginf)
-    g_string_append_printf (s, _("⚠ NaN %" G_GINT64_FORMAT "   +Inf %" G_GINT64_FORMAT "   −Inf %" G_GINT64_FORMAT "\n"),
+    g_string_append_printf (s, _("⚠ NaN %" PRId64 "   +Inf %" PRId64 "   −Inf %" PRId64 "\n"),
                             st.n_nan, st.n_posinf, st.n_neginf);
   double mean, std;
   if (init != NULL && ps_distribution_moments (init, &mean, &std))
@@ -377,8 +488,20 @@ update_explain (PsWindow *self)
 {
   PsTreeNode *node = ps_window_get_selected_node (self);
   g_autoptr (GString) s = g_string_new (NULL);
+  PsTreeNodeKind kind = node ? ps_tree_node_get_kind (node) : PS_TREE_NODE_MODULE;
   if (node == NULL)
     g_string_append (s, _("Select a parameter or a module in the tree."));
+  else if (kind == PS_TREE_NODE_OUTPUTS)
+    g_string_append (s, _("The outputs of the forward passes so far, by name. An output is kept until a later "
+                          "forward with the same name replaces it."));
+  else if (kind == PS_TREE_NODE_OUTPUT)
+    {
+      PsTensor *t = ps_tree_node_get_tensor (node);
+      g_autofree char *shape = ps_tensor_shape_string (t);
+      g_string_append_printf (s, _("%s — forward output\nshape %s, %s\n\n"), ps_tree_node_get_output_name (node),
+                              shape, ps_dtype_name (t->dtype));
+      append_stats (s, t, NULL);
+    }
   else if (ps_tree_node_get_param (node) == NULL)
     {
       PsModule *m = ps_tree_node_get_module (node);
@@ -386,7 +509,7 @@ update_explain (PsWindow *self)
       g_string_append_printf (s, "%s\n\n", repr);
       int lazy = 0;
       int64_t n = ps_module_count_parameters (m, &lazy);
-      g_string_append_printf (s, _("%" G_GINT64_FORMAT " parameters"), n);
+      g_string_append_printf (s, _("%" PRId64 " parameters"), n);
       if (lazy)
         g_string_append_printf (s, _(", %d uninitialized"), lazy);
       g_string_append (s, m->training ? _(" — training mode\n") : _(" — eval mode\n"));
@@ -418,7 +541,7 @@ update_explain (PsWindow *self)
           if (p->init.formula[0])
             g_string_append_printf (s, "%s\n", p->init.formula);
           if (p->init.has_fans)
-            g_string_append_printf (s, _("fan_in = %" G_GINT64_FORMAT ", fan_out = %" G_GINT64_FORMAT "\n"),
+            g_string_append_printf (s, _("fan_in = %" PRId64 ", fan_out = %" PRId64 "\n"),
                                     p->init.fan_in, p->init.fan_out);
           g_autofree char *label = ps_distribution_label (&p->init);
           if (label && *label)
@@ -435,6 +558,11 @@ static void
 update_views (PsWindow *self)
 {
   PsPlotPage page = ps_window_get_visible_page (self);
+  gtk_widget_set_visible (self->range_box, page == PS_PAGE_HEATMAP || page == PS_PAGE_DIFFERENCE);
+  gtk_widget_set_visible (self->bins_box, page == PS_PAGE_HISTOGRAM || page == PS_PAGE_OVER_TIME);
+  gtk_widget_set_visible (self->diff_box, page == PS_PAGE_DIFFERENCE);
+  if (page == PS_PAGE_DIFFERENCE)
+    update_changes (self);
   for (int i = 0; i < PS_N_PLOT_PAGES; i++)
     if ((PsPlotPage) i == page)
       update_plot (self, (PsPlotPage) i);
@@ -454,7 +582,7 @@ rebuild_timeline (PsWindow *self)
   PsTimeline *tl = ps_document_get_timeline (self->document);
   guint n = ps_timeline_get_n_steps (tl);
   g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (items, g_strdup_printf (_("0 · torch.manual_seed(%" G_GINT64_FORMAT ") — nothing exists yet"),
+  g_ptr_array_add (items, g_strdup_printf (_("0 · torch.manual_seed(%" PRId64 ") — nothing exists yet"),
                                            ps_document_get_seed (self->document)));
   for (guint k = 1; k <= n; k++)
     g_ptr_array_add (items, g_strdup_printf ("%u · %s", k, ps_timeline_get_description (tl, k)));
@@ -467,6 +595,19 @@ rebuild_timeline (PsWindow *self)
   guint old = g_list_model_get_n_items (G_LIST_MODEL (self->timeline_items));
   gtk_string_list_splice (self->timeline_items, 0, old, (const char *const *) items->pdata);
   gtk_adjustment_configure (self->step_adjustment, ps_document_get_current_step (self->document), 0, n, 1, 1, 0);
+  guint keep = gtk_drop_down_get_selected (self->diff_dropdown);
+  g_autoptr (GPtrArray) diff = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (diff, g_strdup (_("the previous step")));
+  for (guint k = 0; k <= n; k++)
+    g_ptr_array_add (diff, g_strdup_printf (_("step %u"), k));
+  g_ptr_array_add (diff, NULL);
+  gtk_string_list_splice (self->diff_items, 0, g_list_model_get_n_items (G_LIST_MODEL (self->diff_items)),
+                          (const char *const *) diff->pdata);
+  gtk_drop_down_set_selected (self->diff_dropdown, keep != GTK_INVALID_LIST_POSITION && keep <= n + 1 ? keep : 0);
+  gtk_scale_clear_marks (self->step_scale);
+  if (n <= 60)   /* a tick per step while they stay distinguishable */
+    for (guint k = 0; k <= n; k++)
+      gtk_scale_add_mark (self->step_scale, k, GTK_POS_BOTTOM, NULL);
   gtk_single_selection_set_selected (self->timeline_selection, ps_document_get_current_step (self->document));
   self->syncing = FALSE;
 }
@@ -507,7 +648,7 @@ update_title (PsWindow *self)
                                             ps_document_get_title (self->document));
   adw_window_title_set_title (self->window_title, title);
   adw_window_title_set_subtitle (self->window_title, subtitle);
-  g_autofree char *seed = g_strdup_printf (_("seed %" G_GINT64_FORMAT), ps_document_get_seed (self->document));
+  g_autofree char *seed = g_strdup_printf (_("seed %" PRId64), ps_document_get_seed (self->document));
   gtk_label_set_text (self->seed_label, seed);
 }
 
@@ -584,12 +725,38 @@ on_visible_page (AdwViewStack *stack, GParamSpec *pspec, PsWindow *self)
 static void
 on_plot_option_changed (PsWindow *self)
 {
-  update_views (self);
+  if (!self->syncing)   /* rebuilding the lists: the tree may still show the old timeline */
+    update_views (self);
+}
+
+static void
+rebuild_recent_menu (PsWindow *self)
+{
+  g_menu_remove_all (self->recent_menu);
+  g_auto (GStrv) uris = g_settings_get_strv (self->settings, "recent-files");
+  for (guint i = 0; uris[i] != NULL; i++)
+    {
+      g_autoptr (GFile) file = g_file_new_for_uri (uris[i]);
+      g_autofree char *name = g_file_get_basename (file);
+      g_autoptr (GMenuItem) item = g_menu_item_new (name, NULL);
+      g_menu_item_set_action_and_target (item, "win.open-recent", "s", uris[i]);
+      g_menu_append_item (self->recent_menu, item);
+    }
+  if (uris[0] == NULL)
+    {
+      g_autoptr (GMenuItem) item = g_menu_item_new (_("No recent recipes"), "win.no-recent");
+      g_menu_append_item (self->recent_menu, item);
+    }
 }
 
 static void
 on_settings_changed (GSettings *settings, const char *key, PsWindow *self)
 {
+  if (g_str_equal (key, "recent-files"))
+    {
+      rebuild_recent_menu (self);
+      return;
+    }
   if (g_str_equal (key, "projector-mode"))
     {
       if (g_settings_get_boolean (settings, key))
@@ -598,6 +765,41 @@ on_settings_changed (GSettings *settings, const char *key, PsWindow *self)
         gtk_widget_remove_css_class (GTK_WIDGET (self), "projector");
     }
   update_views (self);
+}
+
+static void
+on_doc_busy (PsDocument *doc, GParamSpec *pspec, PsWindow *self)
+{
+  gboolean busy = ps_document_get_busy (doc);
+  gtk_revealer_set_reveal_child (self->job_revealer, busy);
+  gtk_progress_bar_set_fraction (self->job_progress, 0);
+  if (!busy)
+    g_clear_object (&self->job_cancellable);
+  ps_window_update_actions (self);
+}
+
+static void
+on_doc_progress (PsDocument *doc, GParamSpec *pspec, PsWindow *self)
+{
+  gtk_progress_bar_set_fraction (self->job_progress, ps_document_get_progress (doc));
+}
+
+GCancellable *
+ps_window_begin_job (PsWindow *self, const char *label)
+{
+  g_clear_object (&self->job_cancellable);
+  self->job_cancellable = g_cancellable_new ();
+  gtk_label_set_text (self->job_label, label);
+  return self->job_cancellable;
+}
+
+void
+ps_window_job_failed (PsWindow *self, const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ps_window_toast (self, _("Cancelled: nothing changed"));
+  else
+    ps_window_show_error (self, error->message);
 }
 
 static void
@@ -615,7 +817,10 @@ plot_page (PsWindow *self, PsPlotPage page)
   gtk_widget_set_hexpand (plot, TRUE);
   gtk_widget_set_vexpand (plot, TRUE);
   self->plots[page] = PS_PLOT_VIEW (plot);
-  ps_plot_view_set_draw_func (self->plots[page], draw_figure, query_figure, &self->figures[page], NULL);
+  PlotSlot *slot = g_new0 (PlotSlot, 1);
+  slot->window = self;
+  slot->page = page;
+  ps_plot_view_set_draw_func (self->plots[page], draw_figure, query_figure, slot, g_free);
   return plot;
 }
 
@@ -627,8 +832,23 @@ setup_views (PsWindow *self)
                                                 "document-open-recent-symbolic", "object-flip-horizontal-symbolic" };
   for (int i = 0; i < PS_N_PLOT_PAGES; i++)
     {
-      AdwViewStackPage *p = adw_view_stack_add_titled (self->view_stack, plot_page (self, (PsPlotPage) i),
-                                                       page_names[i], _(titles[i]));
+      GtkWidget *child = plot_page (self, (PsPlotPage) i);
+      if (i == PS_PAGE_DIFFERENCE)
+        {
+          GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+          gtk_box_append (GTK_BOX (box), child);
+          GtkWidget *changes = gtk_label_new (NULL);
+          gtk_label_set_wrap (GTK_LABEL (changes), TRUE);
+          gtk_label_set_xalign (GTK_LABEL (changes), 0);
+          gtk_label_set_selectable (GTK_LABEL (changes), TRUE);
+          gtk_widget_set_margin_start (changes, 12);
+          gtk_widget_set_margin_end (changes, 12);
+          gtk_widget_set_margin_bottom (changes, 8);
+          self->changes_label = GTK_LABEL (changes);
+          gtk_box_append (GTK_BOX (box), changes);
+          child = box;
+        }
+      AdwViewStackPage *p = adw_view_stack_add_titled (self->view_stack, child, page_names[i], _(titles[i]));
       adw_view_stack_page_set_icon_name (p, icons[i]);
     }
   GtkWidget *scroller = gtk_scrolled_window_new ();
@@ -660,11 +880,24 @@ setup_views (PsWindow *self)
   gtk_spin_button_set_value (self->bins_spin, 64);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->bins_spin), _("Histogram bins"));
   self->log_toggle = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_label (_("log y")));
-  gtk_box_append (GTK_BOX (controls), gtk_label_new (_("Range")));
-  gtk_box_append (GTK_BOX (controls), GTK_WIDGET (self->range_dropdown));
-  gtk_box_append (GTK_BOX (controls), gtk_label_new (_("Bins")));
-  gtk_box_append (GTK_BOX (controls), GTK_WIDGET (self->bins_spin));
-  gtk_box_append (GTK_BOX (controls), GTK_WIDGET (self->log_toggle));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->log_toggle), _("Logarithmic counts: rare values stay visible"));
+  self->diff_items = gtk_string_list_new (NULL);
+  self->diff_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->diff_items)), NULL));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->diff_dropdown), _("The step subtracted from the step shown"));
+  self->range_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_box_append (GTK_BOX (self->range_box), gtk_label_new (_("Range")));
+  gtk_box_append (GTK_BOX (self->range_box), GTK_WIDGET (self->range_dropdown));
+  self->bins_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_box_append (GTK_BOX (self->bins_box), gtk_label_new (_("Bins")));
+  gtk_box_append (GTK_BOX (self->bins_box), GTK_WIDGET (self->bins_spin));
+  gtk_box_append (GTK_BOX (self->bins_box), GTK_WIDGET (self->log_toggle));
+  self->diff_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_box_append (GTK_BOX (self->diff_box), gtk_label_new (_("Shown step minus")));
+  gtk_box_append (GTK_BOX (self->diff_box), GTK_WIDGET (self->diff_dropdown));
+  gtk_box_append (GTK_BOX (controls), self->range_box);
+  gtk_box_append (GTK_BOX (controls), self->bins_box);
+  gtk_box_append (GTK_BOX (controls), self->diff_box);
+  g_signal_connect_swapped (self->diff_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self->view_stack));
   gtk_box_insert_child_after (GTK_BOX (parent), controls, gtk_widget_get_prev_sibling (GTK_WIDGET (self->view_stack)));
   g_signal_connect_swapped (self->range_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
@@ -700,8 +933,14 @@ ps_window_dispose (GObject *object)
 {
   PsWindow *self = PS_WINDOW (object);
   g_clear_handle_id (&self->play_source, g_source_remove);
+  if (self->job_cancellable != NULL)
+    g_cancellable_cancel (self->job_cancellable);   /* the job holds its own refs; its result is dropped */
+  g_clear_object (&self->job_cancellable);
   for (int i = 0; i < PS_N_PLOT_PAGES; i++)
-    g_clear_pointer (&self->figures[i], ps_figure_free);
+    {
+      g_clear_pointer (&self->figures[i], ps_figure_free);
+      g_clear_pointer (&self->empty_text[i], g_free);
+    }
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   if (self->settings != NULL)
@@ -712,6 +951,7 @@ ps_window_dispose (GObject *object)
   g_clear_object (&self->tree_model);
   g_clear_object (&self->tree_selection);
   g_clear_object (&self->timeline_items);
+  g_clear_object (&self->diff_items);
   g_clear_object (&self->timeline_selection);
   g_clear_pointer (&self->selected_path, g_free);
   g_clear_pointer (&self->error_text, g_free);
@@ -734,6 +974,9 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, error_dismiss);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, job_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, job_label);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, job_progress);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tree_view);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, count_label);
@@ -742,12 +985,17 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, step_adjustment);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, timeline_view);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, play_button);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, recent_menu);
 }
 
 static void
 ps_window_init (PsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->export_width = 1600;
+  self->export_height = 1000;
+  self->export_scale = 1.0;
+  self->export_dpi = 150;
   self->document = ps_document_new ();
   setup_tree (self);
   setup_views (self);
@@ -757,6 +1005,8 @@ ps_window_init (PsWindow *self)
   g_signal_connect (self->document, "notify::current-step", G_CALLBACK (on_current_step), self);
   g_signal_connect (self->document, "notify::title", G_CALLBACK (on_doc_title), self);
   g_signal_connect (self->document, "notify::modified", G_CALLBACK (on_doc_title), self);
+  g_signal_connect (self->document, "notify::busy", G_CALLBACK (on_doc_busy), self);
+  g_signal_connect (self->document, "notify::progress", G_CALLBACK (on_doc_progress), self);
   g_signal_connect (self->error_dismiss, "clicked", G_CALLBACK (on_error_dismiss), self);
 }
 
@@ -770,6 +1020,7 @@ ps_window_new (PsApplication *app)
       self->settings = g_object_ref (settings);
       g_signal_connect (settings, "changed", G_CALLBACK (on_settings_changed), self);
       on_settings_changed (settings, "projector-mode", self);
+      rebuild_recent_menu (self);
     }
   on_document_changed (self->document, self);
   return self;
@@ -813,22 +1064,89 @@ ps_window_load_scenario (PsWindow *self, const char *name)
   return TRUE;
 }
 
+typedef struct {
+  PsWindow *window;   /* ref */
+  GFile *file;        /* NULL for a scenario */
+} LoadData;
+
+static void
+on_load_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  LoadData *ld = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) op_error = NULL;
+  if (!ps_document_load_finish (PS_DOCUMENT (source), result, &op_error, &error))
+    {
+      if (ld->file != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *msg = g_strdup_printf (_("Could not open %s: %s"), g_file_peek_path (ld->file),
+                                                  error->message);
+          ps_window_show_error (ld->window, msg);
+        }
+      else
+        ps_window_job_failed (ld->window, error);
+    }
+  else
+    {
+      show_load_result (ld->window, op_error);
+      if (ld->file != NULL)
+        ps_application_add_recent (PS_APPLICATION (gtk_window_get_application (GTK_WINDOW (ld->window))), ld->file);
+    }
+  g_object_unref (ld->window);
+  g_clear_object (&ld->file);
+  g_free (ld);
+}
+
+static void
+load_bytes_async (PsWindow *self, GBytes *bytes, GFile *file, const char *title)
+{
+  LoadData *ld = g_new0 (LoadData, 1);
+  ld->window = g_object_ref (self);
+  ld->file = file ? g_object_ref (file) : NULL;
+  g_autofree char *label = g_strdup_printf (_("Replaying %s…"), title ? title : g_file_peek_path (file));
+  GCancellable *c = ps_window_begin_job (self, label);
+  ps_document_load_async (self->document, bytes, file, title, c, on_load_done, ld);
+}
+
+void
+ps_window_load_scenario_async (PsWindow *self, const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/io/github/paramscope/Paramscope/scenarios/%s.json", name);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = g_resources_lookup_data (path, 0, &error);
+  if (bytes == NULL)
+    {
+      ps_window_show_error (self, error->message);
+      return;
+    }
+  load_bytes_async (self, bytes, NULL, name);
+}
+
 void
 ps_window_open_file (PsWindow *self, GFile *file)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GError) op_error = NULL;
-  if (!ps_document_load_file (self->document, file, &op_error, &error))
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  if (!g_file_load_contents (file, NULL, &data, &len, NULL, &error))
     {
       g_autofree char *msg = g_strdup_printf (_("Could not open %s: %s"), g_file_peek_path (file), error->message);
       ps_window_show_error (self, msg);
       return;
     }
-  show_load_result (self, op_error);
+  g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&data), len);
+  load_bytes_async (self, bytes, file, NULL);
 }
 
 gboolean
 ps_window_export_picture (PsWindow *self, const char *path, int width, int height, double scale, GError **error)
+{
+  return ps_window_export_picture_full (self, path, width, height, scale, 0, error);
+}
+
+gboolean
+ps_window_export_picture_full (PsWindow *self, const char *path, int width, int height, double scale, double dpi,
+                               GError **error)
 {
   PsPlotPage page = ps_window_get_visible_page (self);
   if (page == PS_N_PLOT_PAGES)
@@ -840,5 +1158,24 @@ ps_window_export_picture (PsWindow *self, const char *path, int width, int heigh
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, _("Select a parameter with values to export its picture"));
       return FALSE;
     }
-  return ps_figure_export (self->figures[page], path, width, height, scale, 0, error);
+  return ps_figure_export (self->figures[page], path, width, height, scale, dpi, error);
+}
+
+gboolean
+ps_window_export_data (PsWindow *self, const char *path, GError **error)
+{
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTensor *t = node ? ps_tree_node_get_tensor (node) : NULL;
+  if (t == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, _("Select a parameter, buffer or output with values to export them"));
+      return FALSE;
+    }
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  if (g_str_has_suffix (lower, ".csv"))
+    return ps_csv_write (path, t, error);
+  if (g_str_has_suffix (lower, ".npy"))
+    return ps_npy_write (path, t, error);
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Choose a file name ending in .npy or .csv"));
+  return FALSE;
 }

@@ -15,7 +15,12 @@
  *
  * Forward: self-attention, query = key = value = the input, shaped (L, N, E), (N, L, E) with
  * batch_first, or unbatched (L, E); the slow path of F.multi_head_attention_forward (what torch
- * runs when gradients are enabled), no masks, need_weights irrelevant (the output is returned). */
+ * runs when gradients are enabled), no masks, need_weights irrelevant (the output is returned).
+ * The matmuls are ATen's calls (addmm → sgemm; bmm → plain float loop below 400 multiply-adds per
+ * batch, sgemm above); softmax uses glibc expf where torch uses Sleef, so outputs agree to ~1e-7,
+ * not bit for bit. torch's fused fast path (eval + batch_first + no_grad) is within the same
+ * tolerance (tests/golden/gen_rnn.py records both). Training-mode dropout on the attention weights
+ * draws exactly like torch (one random64 per weight), so masks and probe draws match. */
 #include "ps-layers.h"
 #include "ps-ops.h"
 
@@ -151,6 +156,9 @@ fill_param (PsModule *m, const char *name, FillKind kind, PsGenerator *gen, GErr
     }
   if (!ok)
     return FALSE;
+  if (kind == FILL_ZEROS)
+    g_snprintf (info.formula, sizeof info.formula, "MultiheadAttention._reset_parameters: constant_(0.)%s",
+                strcmp (name, "bias") == 0 ? " after Linear's reset drew U(-1/sqrt(E), 1/sqrt(E)) here" : "");
   ps_param_set_value (p, t);
   p->init = info;
   return TRUE;

@@ -10,7 +10,10 @@
  * Forward follows ATen's CPU path (aten/src/ATen/native/RNN.cpp): the input projection of a whole
  * layer is one addmm (bias pre-filled, OpenBLAS sgemm), then per time step hg = h·W_hhᵀ + b_hh and
  * the gate math in float, one rounding per ATen op. The initial state is zero (a recipe forward has
- * one input). Between layers, in training mode, dropout draws like at::dropout on CPU. */
+ * one input). Between layers, in training mode, dropout draws like at::dropout on CPU.
+ * ReLU variants are bit-exact against torch with the same OpenBLAS; tanh/sigmoid use glibc's
+ * tanhf/expf where torch uses Sleef, so those outputs agree to ~1e-7 (tests/test-rnn.c). torch's
+ * dropout>0 with num_layers=1 UserWarning is not reproduced (there is no warning channel). */
 #include "ps-layers.h"
 #include "ps-ops.h"
 

@@ -154,6 +154,26 @@ def gen_safetensors():
     np.save(os.path.join(OUT, "f16_all_as_f32.npy"), allh.float().numpy())
 
 
+def gen_unsigned_safetensors():
+    """U16/U32/U64 (no torch 1.13 dtype: written from numpy) and a float8 tensor (listed only)."""
+    arrays = {"u16": np.array([0, 1, 65535], dtype="<u2"), "u32": np.array([[4294967295, 7]], dtype="<u4"),
+              "u64": np.array([0, 2 ** 63 - 1], dtype="<u8")}
+    header, data = {}, b""
+    for n, a in arrays.items():
+        b = a.tobytes()
+        header[n] = {"dtype": {"u2": "U16", "u4": "U32", "u8": "U64"}[a.dtype.str[1:]],
+                     "shape": list(a.shape), "data_offsets": [len(data), len(data) + len(b)]}
+        data += b
+        t = torch.from_numpy(a.astype(np.int64)) if a.dtype.itemsize >= 4 else torch.from_numpy(a.astype(np.float32))
+        record("unsigned.safetensors", n, header[n]["dtype"], t)
+    header["f8"] = {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [len(data), len(data) + 2]}
+    data += b"\x38\xb8"
+    big = np.array([2 ** 63], dtype="<u8").tobytes()
+    header["u64.too_big"] = {"dtype": "U64", "shape": [1], "data_offsets": [len(data), len(data) + 8]}
+    data += big
+    write(os.path.join(OUT, "unsigned.safetensors"), raw_safetensors(json.dumps(header), data))
+
+
 def bad_st(name, data, error):
     write(os.path.join(BAD, name), data)
     manifest.append({"file": name, "format": "safetensors", "error": error})
@@ -197,10 +217,10 @@ def gen_bad_safetensors():
                            f4 * 2), 'duplicate key "a"')
     bad_st("st_duplicate_field.safetensors",
            raw_safetensors('{"a":{"dtype":"F32","dtype":"F16","shape":[2],"data_offsets":[0,8]}}', f4),
-           'duplicate key "dtype" in the JSON object "a"')
+           'tensor "a": duplicate key "dtype"')
     bad_st("st_duplicate_metadata_key.safetensors",
            raw_safetensors('{"__metadata__":{"k":"1","k":"2"},' + ok_entry + "}", f4),
-           'duplicate key "k" in the JSON object "__metadata__"')
+           '__metadata__: duplicate key "k"')
     bad_st("st_metadata_not_string.safetensors",
            raw_safetensors('{"__metadata__":{"k":1},' + ok_entry + "}", f4),
            '__metadata__ value of "k" is not a string')
@@ -244,9 +264,9 @@ def gen_bad_safetensors():
            "data_offsets is not an array of two integers")
     bad_st("st_too_many_dims.safetensors",
            raw_safetensors('{"a":{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,2],"data_offsets":[0,8]}}', f4),
-           'tensor "a": 9 dimensions; at most 8 are supported')
+           'tensor "a": more than 8 dimensions; at most 8 are supported')
     bad_st("st_deep_nesting.safetensors", raw_safetensors("{" + '"a":' + "[" * 5000 + "]" * 5000 + "}"),
-           "JSON nesting deeper than 32 levels")
+           "header is not valid JSON: JSON nesting deeper than 32 levels")
     bad_st("st_invalid_utf8.safetensors",
            raw_safetensors(b'{"\xff":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', f4), "invalid UTF-8")
     bad_st("st_nul_in_header.safetensors",
@@ -402,7 +422,9 @@ def zip_bytes(members, compression=zipfile.ZIP_DEFLATED):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=compression) as z:
         for n, d in members:
-            z.writestr(n, d)
+            info = zipfile.ZipInfo(n, date_time=(1980, 1, 1, 0, 0, 0))   # reproducible bytes
+            info.compress_type = compression
+            z.writestr(info, d)
     return buf.getvalue()
 
 
@@ -450,6 +472,7 @@ def main():
     os.makedirs(BAD, exist_ok=True)
     gen_safetensors()
     gen_bad_safetensors()
+    gen_unsigned_safetensors()
     gen_npy()
     gen_bad_npy()
     gen_bad_npz()

@@ -3,6 +3,7 @@
 tests/test-attention.c). Run with Debian's torch 1.13.1: /usr/bin/python3 tests/golden/gen_rnn.py
 
 Writes tests/data/rnn-golden.json:
+  init_default — the same under ATEN_CPU_CAPABILITY=default (PS_FLAVOUR_DEFAULT)
   init     — construction draws: parameters in state_dict order (float32 bits) and probe_after
              (torch.rand(2) right after), for configurations the shared golden set lacks, plus
              MultiheadAttention's tree-wide reset (torch: only out_proj has reset_parameters).
@@ -145,6 +146,9 @@ add_fwd('GRU', dict(input_size=3, hidden_size=4), (5, 3), seed=14)
 add_fwd('GRU', dict(input_size=16, hidden_size=32, bidirectional=True), (30, 8, 16), seed=15)
 add_fwd('RNN', dict(input_size=0, hidden_size=3), (3, 2, 0), seed=40)
 add_fwd('GRU', dict(input_size=3, hidden_size=4, num_layers=2), (5, 2, 3), seed=41, train=False, no_grad=True)
+# long sequences: does the recurrence amplify the ulp-level tanh/sigmoid differences?
+add_fwd('LSTM', dict(input_size=8, hidden_size=16), (200, 2, 8), seed=45)
+add_fwd('RNN', dict(input_size=8, hidden_size=16), (200, 2, 8), seed=46)
 # dropout between layers: training mode draws (reseeded before the forward), eval mode does not
 add_fwd('RNN', dict(input_size=4, hidden_size=6, num_layers=3, dropout=0.5), (5, 3, 4), seed=16, fwd_seed=123)
 add_fwd('LSTM', dict(input_size=4, hidden_size=5, num_layers=2, dropout=0.3, bidirectional=True), (4, 2, 4), seed=17, fwd_seed=7)
@@ -211,11 +215,21 @@ add_err('GRUCell', dict(input_size=-3, hidden_size=2))
 add_err('MultiheadAttention', dict(embed_dim=8, num_heads=3))
 add_err('MultiheadAttention', dict(embed_dim=10, num_heads=4))
 
+# The same init cases with ATEN_CPU_CAPABILITY=default (torch's portable kernels: uniform_ without
+# the fused multiply-add, normal_ with libm): run in a child interpreter, the variable is read once.
+if os.environ.get("ATEN_CPU_CAPABILITY") == "default":
+    json.dump(cases_init, sys.stdout)
+    sys.exit(0)
+import subprocess
+child = subprocess.run([sys.executable, os.path.abspath(__file__)], capture_output=True, text=True, check=True,
+                       env=dict(os.environ, ATEN_CPU_CAPABILITY="default"))
+cases_init_default = json.loads(child.stdout)
+
 out = {
     "meta": {"torch_version": torch.__version__, "threads": torch.get_num_threads(),
              "generator": "tests/golden/gen_rnn.py",
              "float_format": "float32 -> 8 hex digits of the IEEE-754 bit pattern, concatenated"},
-    "init": cases_init, "forward": cases_fwd, "repr": cases_repr, "errors": cases_err,
+    "init": cases_init, "init_default": cases_init_default, "forward": cases_fwd, "repr": cases_repr, "errors": cases_err,
 }
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'rnn-golden.json')
 with open(path, 'w') as f:

@@ -1,0 +1,63 @@
+/* ps-checkpoint.h — any weights file as a list of named tensors, and their module tree.
+ *
+ * One API over safetensors (single or sharded via *.index.json), .npz and .npy (the format is
+ * recognised from the file's first bytes, and ".index.json" from the name). Listing reads only
+ * headers; a tensor is decoded when asked for (see ps-safetensors.h / ps-npz.h for the rules each
+ * reader enforces). Each entry keeps the file's own dtype string for display.
+ *
+ * The tree groups entries by dotted name, like PyTorch's state_dict keys: "encoder.layers.0.weight"
+ * → encoder / layers / 0 / weight. Children keep the file's order of first appearance. */
+#pragma once
+
+#include <glib.h>
+#include "ps-tensor.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PS_CHECKPOINT_SAFETENSORS,
+  PS_CHECKPOINT_NPZ,
+  PS_CHECKPOINT_NPY,
+} PsCheckpointFormat;
+
+typedef struct {
+  const char *name;           /* dotted name; for a .npy file, its base name without ".npy" */
+  const char *dtype;          /* as in the file: "BF16", "<f4", … */
+  PsDType target_dtype;       /* what ps_checkpoint_load returns */
+  int ndim;
+  int64_t shape[PS_MAX_DIMS];
+  int64_t numel;
+  const char *alias_of;       /* safetensors aliases (shared storage): the stored name, else NULL */
+} PsCheckpointEntry;
+
+typedef struct _PsCheckpointNode PsCheckpointNode;
+struct _PsCheckpointNode {
+  char *name;                 /* last component ("weight"); "" for the root */
+  char *path;                 /* dotted prefix ("encoder.layers.0"); "" for the root */
+  int entry;                  /* index of the entry with exactly this name, or -1 (a group) */
+  GPtrArray *children;        /* PsCheckpointNode*, in first-appearance order */
+  int64_t numel;              /* elements in this subtree, an aliased storage counted once */
+  guint n_tensors;            /* entries in this subtree, aliases included */
+};
+
+typedef struct _PsCheckpoint PsCheckpoint;
+
+PsCheckpoint *ps_checkpoint_open          (const char *path, GError **error);
+void          ps_checkpoint_free          (PsCheckpoint *ck);
+
+PsCheckpointFormat ps_checkpoint_get_format (PsCheckpoint *ck);
+guint         ps_checkpoint_get_n_entries (PsCheckpoint *ck);
+const PsCheckpointEntry *ps_checkpoint_get_entry (PsCheckpoint *ck, guint index);
+const PsCheckpointEntry *ps_checkpoint_lookup    (PsCheckpoint *ck, const char *name);
+/* safetensors __metadata__; NULL for other formats or a missing key. */
+const char   *ps_checkpoint_get_metadata  (PsCheckpoint *ck, const char *key);
+PsTensor     *ps_checkpoint_load          (PsCheckpoint *ck, const char *name, GError **error);
+
+/* The module tree (owned by ck, built on first call). */
+const PsCheckpointNode *ps_checkpoint_get_tree (PsCheckpoint *ck);
+/* The node of a dotted path ("" = root), or NULL. */
+const PsCheckpointNode *ps_checkpoint_find_node (PsCheckpoint *ck, const char *path);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsCheckpoint, ps_checkpoint_free)
+
+G_END_DECLS
