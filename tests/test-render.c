@@ -299,30 +299,23 @@ test_colorize_matches_reference (void)
           for (int64_t pr = 0; pr * ky < g.rows; pr++)
             for (int64_t pc = 0; pc * kx < g.cols; pc++)
               {
-                /* per column the first row of largest |x|, then the first such column */
+                /* the largest |x| of the block; for equal |x| the negative one (ps-heatmap.h) */
                 int64_t best = -1;
-                guint32 bestk = 0;
                 for (int64_t c = pc * kx; c < MIN ((pc + 1) * kx, g.cols); c++)
-                  {
-                    int64_t br = -1;
-                    guint32 bk = 0;
-                    for (int64_t r = pr * ky; r < MIN ((pr + 1) * ky, g.rows); r++)
-                      {
-                        float v = x[ps_heatmap_grid_offset (t, &g, r, c)];
-                        guint32 b;
-                        memcpy (&b, &v, 4);
-                        if (br < 0 || (b & 0x7fffffffu) > bk)
-                          {
-                            bk = b & 0x7fffffffu;
-                            br = ps_heatmap_grid_offset (t, &g, r, c);
-                          }
-                      }
-                    if (best < 0 || bk > bestk)
-                      {
-                        bestk = bk;
-                        best = br;
-                      }
-                  }
+                  for (int64_t r = pr * ky; r < MIN ((pr + 1) * ky, g.rows); r++)
+                    {
+                      int64_t off = ps_heatmap_grid_offset (t, &g, r, c);
+                      if (best < 0)
+                        {
+                          best = off;
+                          continue;
+                        }
+                      float a = fabsf (x[off]), b = fabsf (x[best]);
+                      gboolean nan_a = isnan (x[off]), nan_b = isnan (x[best]);
+                      if ((nan_a && !nan_b) || (!nan_b && a > b) ||
+                          (nan_a == nan_b && (a == b || nan_a) && signbit (x[off]) && !signbit (x[best])))
+                        best = off;
+                    }
                 guint32 want = ps_colormap_map (cm, x[best], -0.7, 0.9);
                 if (pixel (img, pc, pr) != want)
                   g_error ("shape %u k %ux%u texel (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
@@ -576,6 +569,70 @@ test_ridgeline_and_bands (void)
     ps_histogram_free (hs[i]);
 }
 
+/* Degenerate inputs draw something sensible and never fail: an empty tensor, a picture too small
+ * to hold a plot, a histogram of only NaN, no steps at all, quantiles of NaN. */
+static void
+test_degenerate_inputs (void)
+{
+  g_autoptr (GError) error = NULL;
+  int64_t shape[2] = { 0, 5 };
+  g_autoptr (PsTensor) t = tensor_nd (2, shape);
+  g_autoptr (PsHeatmap) hm = ps_heatmap_new (t, NULL, &error);
+  g_assert_no_error (error);
+  cairo_surface_t *s = render (ps_heatmap_draw_func, hm, 300, 200);
+  PsHeatmapHit hit;
+  g_assert_false (ps_heatmap_hit (hm, 150, 100, &hit));
+  cairo_surface_destroy (s);
+
+  int64_t sh2[2] = { 3, 3 };
+  g_autoptr (PsTensor) u = tensor_nd (2, sh2);
+  g_autoptr (PsHeatmap) hu = ps_heatmap_new (u, NULL, &error);
+  s = render (ps_heatmap_draw_func, hu, 20, 10);   /* too small for the plot area */
+  g_assert_false (ps_heatmap_hit (hu, 10, 5, &hit));
+  cairo_surface_destroy (s);
+  double lo, hi;
+  ps_heatmap_get_range (hu, &lo, &hi);   /* all zeros: a unit range around zero */
+  g_assert_cmpfloat (lo, ==, -1);
+  g_assert_cmpfloat (hi, ==, 1);
+
+  g_autoptr (PsTensor) nan = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 4, &error);
+  for (int i = 0; i < 4; i++)
+    ps_tensor_f32 (nan)[i] = NAN;
+  g_autoptr (PsHistogram) h = ps_histogram_compute (nan, 8, -1, 1, &error);
+  g_assert_cmpint (h->nan, ==, 4);
+  PsStats st;
+  ps_stats_compute (nan, &st);
+  PsHistogramPlotOptions o;
+  ps_histogram_plot_options_init (&o);
+  o.stats = &st;
+  PsHistogramPlot plot = { h, &o };
+  s = render (ps_histogram_plot_draw_func, &plot, 400, 300);
+  double bx, by;
+  g_assert_false (ps_histogram_plot_bin_point (&plot, 400, 300, 3, &bx, &by));   /* empty bin */
+  cairo_surface_destroy (s);
+
+  PsRidgelineOptions ro;
+  ps_ridgeline_options_init (&ro);
+  PsRidgeline r = { NULL, NULL, 0, &ro };
+  s = render (ps_ridgeline_draw_func, &r, 400, 300);
+  int row;
+  g_assert_false (ps_ridgeline_hit (&r, 400, 300, 200, 150, &row, NULL));
+  cairo_surface_destroy (s);
+
+  double q[PS_STATS_N_STANDARD_QUANTILES];
+  for (int k = 0; k < PS_STATS_N_STANDARD_QUANTILES; k++)
+    q[k] = NAN;
+  int64_t step = 7;
+  PsBands b = { q, &step, 1, &ro };
+  s = render (ps_bands_draw_func, &b, 400, 300);
+  int si = -1;
+  double x, y;
+  g_assert_true (ps_bands_point (&b, 400, 300, 0, 4, &x, &y));
+  g_assert_true (ps_bands_hit (&b, 400, 300, x, 150, &si));
+  g_assert_cmpint (si, ==, 0);
+  cairo_surface_destroy (s);
+}
+
 /* ---- export ---------------------------------------------------------------------------------- */
 
 static void
@@ -743,6 +800,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/difference", test_difference);
   g_test_add_func ("/render/histogram-plot", test_histogram_plot);
   g_test_add_func ("/render/ridgeline-and-bands", test_ridgeline_and_bands);
+  g_test_add_func ("/render/degenerate-inputs", test_degenerate_inputs);
   g_test_add_func ("/render/export-formats", test_export_formats);
   return g_test_run ();
 }

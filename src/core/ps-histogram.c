@@ -256,7 +256,7 @@ have_avx2 (void)
 {
   static int cached = -1;
   if (G_UNLIKELY (cached < 0))
-    cached = __builtin_cpu_supports ("avx2") ? 1 : 0;
+    cached = __builtin_cpu_supports ("avx2") && !g_getenv ("PS_DISABLE_SIMD") ? 1 : 0;
   return cached;
 }
 #endif

@@ -290,7 +290,7 @@ have_avx2 (void)
 {
   static int cached = -1;
   if (G_UNLIKELY (cached < 0))
-    cached = __builtin_cpu_supports ("avx2") ? 1 : 0;
+    cached = __builtin_cpu_supports ("avx2") && !g_getenv ("PS_DISABLE_SIMD") ? 1 : 0;
   return cached;
 }
 
@@ -299,7 +299,8 @@ have_avx2_fma (void)
 {
   static int cached = -1;
   if (G_UNLIKELY (cached < 0))
-    cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma") ? 1 : 0;
+    cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma") &&
+             !g_getenv ("PS_DISABLE_SIMD") ? 1 : 0;
   return cached;
 }
 #endif

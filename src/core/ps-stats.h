@@ -5,11 +5,13 @@
  * those of the FINITE values only (so one NaN does not hide the distribution of the others; the
  * NaN/Inf counts say it is there). With no finite value, mean/std/min/max/norm are NaN.
  *
- * Method: the data is cut into blocks of PS_STATS_BLOCK elements; per block a two-pass mean and
- * sum of squared deviations are computed in double while the block is in L1, and blocks are
- * merged with Chan et al.'s pairwise update. This is as accurate as a two-pass algorithm in
- * double and reads memory once. std matches torch.std (unbiased, n-1) and torch.std(unbiased=
- * False) / numpy.std (population, n).
+ * Method: the data is cut into blocks of PS_STATS_BLOCK elements; per block the mean and the sum
+ * of squared deviations M2 are computed in double — with AVX2+FMA in one pass of sums of x − x0
+ * and (x − x0)² (x0 the block's first value, which bounds the cancellation: relative error of M2
+ * <= ~n·ε ≈ 1e-12), otherwise in two passes while the block is in L1 — and blocks are merged with
+ * Chan et al.'s pairwise update. Memory is read once. std matches torch.std (unbiased, n − 1) and
+ * torch.std(unbiased=False) / numpy.std (population, n). PS_DISABLE_SIMD=1 in the environment
+ * forces the portable kernels (tests use it).
  *
  * Quantiles are numpy.quantile(method='linear') on the finite values, found by selection (no
  * full sort); q is a fraction in [0, 1]. */

@@ -10,8 +10,8 @@
  * The picture is colorized once into a cairo image surface (one texel per cell) and painted
  * scaled with CAIRO_FILTER_NEAREST, so small matrices stay crisp. When there are more cells than
  * device pixels, kx × ky blocks of cells are pooled into one texel keeping the value of largest
- * magnitude (NaN > ±Inf > max |x|), so a single extreme value stays visible, and the picture
- * says "downsampled". The image is cached and re-colorized only when the pooling changes.
+ * magnitude (NaN > ±Inf > max |x|; of two values with equal |x| the negative one), so a single
+ * extreme value stays visible, and the picture says "downsampled". The image is cached and re-colorized only when the pooling changes.
  *
  * ps_heatmap_draw() is the one drawing function used by the screen and every export format;
  * ps_heatmap_hit() maps a point of the last drawn picture back to the tensor index and value. */

@@ -288,22 +288,30 @@ ps_bands_draw (const PsBands *b, cairo_t *cr, double width, double height)
   for (int k = 0; k < 4; k++)
     {
       int lo = k, hi = PS_STATS_N_STANDARD_QUANTILES - 1 - k;
+      /* steps whose quantiles are not finite (no finite value at that step) are left out */
+      gboolean started = FALSE;
       for (int i = 0; i < b->n; i++)
         {
           double x = bx (&f, (double) b->steps[i]), y = by (&f, qrow (b, i)[hi]);
-          if (i == 0)
+          if (!isfinite (y) || !isfinite (qrow (b, i)[lo]))
+            continue;
+          if (!started)
             cairo_move_to (cr, x, y);
           else
             cairo_line_to (cr, x, y);
+          started = TRUE;
         }
       for (int i = b->n - 1; i >= 0; i--)
-        cairo_line_to (cr, bx (&f, (double) b->steps[i]), by (&f, qrow (b, i)[lo]));
+        if (isfinite (qrow (b, i)[lo]) && isfinite (qrow (b, i)[hi]))
+          cairo_line_to (cr, bx (&f, (double) b->steps[i]), by (&f, qrow (b, i)[lo]));
       cairo_close_path (cr);
       ps_color_set_source (cr, band_colors[k]);
-      if (b->n == 1)
+      if (b->n == 1 || !started)
         {
           /* a single step: draw the band as a short vertical bar */
           cairo_new_path (cr);
+          if (b->n != 1 || !isfinite (qrow (b, 0)[lo]) || !isfinite (qrow (b, 0)[hi]))
+            continue;
           double x = bx (&f, (double) b->steps[0]);
           cairo_rectangle (cr, x - 6 * s, by (&f, qrow (b, 0)[hi]), 12 * s,
                            by (&f, qrow (b, 0)[lo]) - by (&f, qrow (b, 0)[hi]));
@@ -314,15 +322,19 @@ ps_bands_draw (const PsBands *b, cairo_t *cr, double width, double height)
   ps_color_set_source (cr, PS_BANDS_MEDIAN_COLOR);
   cairo_set_line_width (cr, 2.5 * s);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  gboolean any = FALSE;
   for (int i = 0; i < b->n; i++)
     {
       double x = bx (&f, (double) b->steps[i]), y = by (&f, qrow (b, i)[med]);
-      if (i == 0)
+      if (!isfinite (y))
+        continue;
+      if (!any)
         cairo_move_to (cr, x, y);
       else
         cairo_line_to (cr, x, y);
+      any = TRUE;
     }
-  if (b->n == 1)
+  if (any && b->n == 1)
     cairo_rel_line_to (cr, 0.01, 0);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   cairo_stroke (cr);
