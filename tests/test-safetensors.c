@@ -1,4 +1,5 @@
 #include <glib/gstdio.h>
+#include <unistd.h>
 #include <string.h>
 #include "ps-safetensors.h"
 #include "ps-npy.h"
@@ -126,6 +127,26 @@ test_write_errors (void)
   g_clear_error (&error);
   g_assert_null (ps_safetensors_open ("/nonexistent-dir/x.safetensors", &error));
   g_assert_error (error, PS_ERROR, PS_ERROR_IO);
+}
+
+/* A file truncated after it was opened: loading reports it (no SIGBUS from the mapping). */
+static void
+test_truncated_after_open (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-st-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "t.safetensors", NULL);
+  g_autoptr (PsTensor) a = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 64, 64, NULL);
+  const char *names[] = { "a" };
+  g_assert_true (ps_safetensors_write (path, 1, names, &a, NULL, &error));
+  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (truncate (path, (off_t) ps_safetensors_get_info (st, 0)->offset + 100), ==, 0);
+  g_assert_null (ps_safetensors_load (st, "a", &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_IO);
+  fmt_assert_error_contains (error, "truncated", "t.safetensors: tensor \"a\": the file is shorter than when it was opened");
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 static void
@@ -409,6 +430,7 @@ main (int argc, char **argv)
   g_test_add_func ("/safetensors/half-exhaustive", test_half_exhaustive);
   g_test_add_func ("/safetensors/unsigned-and-float8", test_unsigned_and_float8);
   g_test_add_func ("/safetensors/write-errors", test_write_errors);
+  g_test_add_func ("/safetensors/truncated-after-open", test_truncated_after_open);
   g_test_add_func ("/safetensors/sharded", test_sharded);
   g_test_add_func ("/safetensors/sharded-errors", test_sharded_errors);
   g_test_add_func ("/safetensors/write-round-trip", test_write_round_trip);
