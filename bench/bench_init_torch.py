@@ -4,6 +4,8 @@ and runs bench-init (the C build) in the same session; prints medians, the ratio
 whether both produced identical bits (a hash of the first result after manual_seed(0)).
 
 Usage: /usr/bin/python3 bench/bench_init_torch.py build/bench/bench-init [reps]
+       ATEN_CPU_CAPABILITY=default /usr/bin/python3 bench/bench_init_torch.py ...   (DEFAULT flavour)
+       PS_RNG_NO_SIMD=1 ...   (the C side uses its portable kernels)
 """
 import json
 import os
@@ -30,13 +32,17 @@ def main():
     rows = cols = 4096
     torch.set_num_threads(1)
     c = {}
-    out = subprocess.run([exe, str(reps), str(rows), str(cols)], check=True, capture_output=True, text=True).stdout
+    # ATEN_CPU_CAPABILITY=default in the environment benchmarks the DEFAULT flavour on both sides
+    flavour = 'default' if os.environ.get('ATEN_CPU_CAPABILITY') == 'default' else 'avx2'
+    out = subprocess.run([exe, str(reps), str(rows), str(cols), flavour], check=True, capture_output=True,
+                         text=True).stdout
     for line in out.splitlines():
         r = json.loads(line)
         c[r['fn']] = r
     w = torch.empty(rows, cols)
     fns = {'kaiming_uniform_': lambda: init.kaiming_uniform_(w),
            'normal_': lambda: init.normal_(w)}
+    print('4096x4096 float32, flavour %s, %d repetitions, medians' % (flavour, reps))
     print('%-18s %12s %12s %8s  %s' % ('function', 'torch ms', 'C ms', 'C/torch', 'bits'))
     for name, fn in fns.items():
         torch.manual_seed(0)

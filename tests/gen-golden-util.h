@@ -340,6 +340,21 @@ golden_run_step (const char *what, JsonObject *st, PsGenerator *gen)
         x[i] = p == 0.0 ? 1.0f : p == 1.0 ? 1.0f * 0.0f : 1.0f * (x[i] / (float) (1.0 - p));
       golden_assert_f32 (what, x, (size_t) n, out);
     }
+  else if (strcmp (op, "dropout2d") == 0)
+    {
+      /* feature dropout: noise of shape (N, C, 1, 1) = mask / (float)(1 - p), broadcast */
+      int nd = golden_shape (json_object_get_array_member (st, "shape"), shape);
+      g_assert_cmpint (nd, ==, 4);
+      double p = golden_number (st, "p");
+      size_t nc = (size_t) (shape[0] * shape[1]), hw = (size_t) (shape[2] * shape[3]);
+      g_autofree float *m = g_new (float, nc);
+      g_autofree float *x = g_new (float, nc * hw);
+      ps_generator_bernoulli_f32 (gen, m, nc, p);
+      for (size_t i = 0; i < nc; i++)
+        for (size_t k = 0; k < hw; k++)
+          x[i * hw + k] = 1.0f * (m[i] / (float) (1.0 - p));
+      golden_assert_f32 (what, x, nc * hw, out);
+    }
   else if (strcmp (op, "gain") == 0)
     {
       JsonNode *pn = json_object_get_member (st, "param");

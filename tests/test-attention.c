@@ -20,7 +20,14 @@ test_shared_golden (void)
 static void
 test_init_cases (void)
 {
-  rt_run_init_cases (is_mha);
+  rt_run_init_cases (is_mha, "init", PS_FLAVOUR_AVX2);
+}
+
+/* torch with ATEN_CPU_CAPABILITY=default draws other values from the same stream */
+static void
+test_init_cases_default_flavour (void)
+{
+  rt_run_init_cases (is_mha, "init_default", PS_FLAVOUR_DEFAULT);
 }
 
 static void
@@ -64,8 +71,18 @@ test_structure (void)
   g_assert_cmpfloat_with_epsilon (bk->init.std, sqrt (1.0 / 8.0), 1e-12);   /* fans of (1,1,8): 8 and 8 */
   PsParam *ob = ps_module_get_param (op, "bias");
   g_assert_cmpint (ob->init.dist, ==, PS_DIST_CONSTANT);
+  g_assert_nonnull (strstr (ob->init.formula, "constant_(0.) after Linear's reset drew"));
   for (int i = 0; i < 8; i++)
     g_assert_cmpfloat (ps_tensor_cf32 (ob->value)[i], ==, 0.0f);
+
+  /* nested repr as torch prints it (text from torch 1.13) */
+  g_autoptr (PsModule) seq = ps_module_new_container ("Sequential", NULL, NULL);
+  g_autoptr (PsModule) lstm = rt_new_ints ("LSTM", &gen, &error, "input_size", (int64_t) 3, "hidden_size", (int64_t) 4, NULL);
+  g_assert_true (ps_module_add_child (seq, "0", m, &error));
+  g_assert_true (ps_module_add_child (seq, "1", lstm, &error));
+  g_autofree char *r = ps_module_repr (seq);
+  g_assert_cmpstr (r, ==, "Sequential(\n  (0): MultiheadAttention(\n    (out_proj): NonDynamicallyQuantizableLinear("
+                   "in_features=8, out_features=8, bias=True)\n  )\n  (1): LSTM(3, 4)\n)");
 
   /* a clone shares tensors and keeps the child */
   g_autoptr (PsModule) c = ps_module_clone_tree (m, NULL);
@@ -162,6 +179,14 @@ test_forward_errors (void)
   g_assert_nonnull (strstr (error->message, "kdim=4 and vdim=8"));
   g_clear_error (&error);
 
+  /* a parameter replaced by one of another shape (e.g. a loaded file) is refused, not read past */
+  g_autoptr (PsModule) m2 = ps_module_clone_tree (m, NULL);
+  g_autoptr (PsTensor) wrong = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 8, 4, NULL);
+  ps_param_set_value (ps_module_get_param (ps_module_get_child (m2, "out_proj"), "weight"), wrong);
+  g_assert_null (ps_module_forward (m2, x, &gen, &error));
+  g_assert_cmpstr (error->message, ==, "MultiheadAttention: out_proj.weight is float32 [8, 4], expected float32 [8, 8]");
+  g_clear_error (&error);
+
   /* an empty sequence is fine, as in torch: (0, N, E) */
   int64_t s0[3] = { 0, 2, 8 };
   g_autoptr (PsTensor) x0 = ps_tensor_new (PS_DTYPE_FLOAT32, 3, s0, NULL);
@@ -178,6 +203,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/attention/shared-golden", test_shared_golden);
   g_test_add_func ("/attention/init-golden", test_init_cases);
+  g_test_add_func ("/attention/init-golden-default-flavour", test_init_cases_default_flavour);
   g_test_add_func ("/attention/forward-golden", test_forward_cases);
   g_test_add_func ("/attention/repr-and-errors", test_repr_and_errors);
   g_test_add_func ("/attention/structure", test_structure);

@@ -133,9 +133,28 @@ test_width_and_errors (void)
   g_assert_null (ps_histogram_new_width (1e-9, 0, 1, PS_DTYPE_FLOAT32, &error));
   g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
+  /* a module: a float32 weight and an int64 buffer in one histogram with double edges */
   g_autoptr (PsTensor) ti = ps_tensor_new_1d (PS_DTYPE_INT64, 4, &error);
-  g_assert_false (ps_histogram_add (h, ti, &error));
-  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_autoptr (PsTensor) tf = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 3, &error);
+  ps_tensor_i64 (ti)[0] = -3;
+  ps_tensor_i64 (ti)[1] = 1;
+  ps_tensor_i64 (ti)[2] = 2;
+  ps_tensor_i64 (ti)[3] = 7;
+  ps_tensor_f32 (tf)[0] = 0.1f;
+  ps_tensor_f32 (tf)[1] = NAN;
+  ps_tensor_f32 (tf)[2] = 2.0f;
+  const PsTensor *parts[2] = { ti, tf };
+  g_autoptr (PsHistogram) hm = ps_histogram_compute_many (parts, 2, 4, -2.0, 2.0, &error);
+  g_assert_no_error (error);
+  g_assert_false (hm->f32_edges);
+  g_assert_cmpint (hm->total, ==, 7);
+  g_assert_cmpint (hm->underflow, ==, 1);
+  g_assert_cmpint (hm->overflow, ==, 1);
+  g_assert_cmpint (hm->nan, ==, 1);
+  g_assert_cmpint (hm->counts[2], ==, 1);   /* 0.1 in [0, 1) */
+  g_assert_cmpint (hm->counts[3], ==, 3);   /* 1, 2, 2.0: the last bin is closed */
+  g_assert_true (ps_histogram_add (h, ti, &error));   /* int64 into a float32-edge histogram */
+  g_assert_cmpint (h->total, ==, 4);
 }
 
 static void

@@ -20,7 +20,14 @@ test_shared_golden (void)
 static void
 test_init_cases (void)
 {
-  rt_run_init_cases (is_rnn_type);
+  rt_run_init_cases (is_rnn_type, "init", PS_FLAVOUR_AVX2);
+}
+
+/* torch with ATEN_CPU_CAPABILITY=default draws other values from the same stream */
+static void
+test_init_cases_default_flavour (void)
+{
+  rt_run_init_cases (is_rnn_type, "init_default", PS_FLAVOUR_DEFAULT);
 }
 
 static void
@@ -114,6 +121,14 @@ test_forward_errors (void)
   g_assert_cmpstr (error->message, ==, "Expected sequence length to be larger than 0 in RNN");
   g_clear_error (&error);
 
+  /* a parameter replaced by one of another shape (e.g. a loaded file) is refused, not read past */
+  g_autoptr (PsTensor) x_ok = ps_tensor_new (PS_DTYPE_FLOAT32, 3, (int64_t[]) { 5, 3, 4 }, NULL);
+  g_autoptr (PsTensor) small = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 24, 5, NULL);
+  ps_param_set_value (ps_module_get_param (lstm, "weight_hh_l0"), small);
+  g_assert_null (ps_module_forward (lstm, x_ok, &gen, &error));
+  g_assert_cmpstr (error->message, ==, "LSTM: weight_hh_l0 is float32 [24, 5], expected float32 [24, 6]");
+  g_clear_error (&error);
+
   g_autoptr (PsModule) cell = rt_new_ints ("GRUCell", &gen, &error, "input_size", (int64_t) 4, "hidden_size", (int64_t) 6, NULL);
   g_assert_null (ps_module_forward (cell, four, &gen, &error));
   g_assert_cmpstr (error->message, ==, "GRUCell: Expected input to be 1-D or 2-D but received 4-D tensor");
@@ -188,6 +203,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/rnn/shared-golden", test_shared_golden);
   g_test_add_func ("/rnn/init-golden", test_init_cases);
+  g_test_add_func ("/rnn/init-golden-default-flavour", test_init_cases_default_flavour);
   g_test_add_func ("/rnn/forward-golden", test_forward_cases);
   g_test_add_func ("/rnn/repr-and-errors", test_repr_and_errors);
   g_test_add_func ("/rnn/extra-errors", test_extra_errors);

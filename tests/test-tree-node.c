@@ -71,11 +71,42 @@ test_leaves_have_no_children (void)
   g_assert_false (ps_tree_node_get_shared (root));
 }
 
+/* Forward outputs: a group with one leaf per output, in order, with shapes; no group without outputs. */
+static void
+test_outputs_group (void)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autoptr (GHashTable) outputs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ps_tensor_unref);
+  g_assert_null (ps_tree_node_new_outputs (names, outputs));
+  g_ptr_array_add (names, "logits");
+  g_ptr_array_add (names, "hidden");
+  g_hash_table_insert (outputs, "logits", ps_tensor_new_2d (PS_DTYPE_FLOAT32, 8, 3, NULL));
+  g_hash_table_insert (outputs, "hidden", ps_tensor_new_1d (PS_DTYPE_FLOAT32, 16, NULL));
+  g_autoptr (PsTreeNode) group = ps_tree_node_new_outputs (names, outputs);
+  g_assert_nonnull (group);
+  g_assert_cmpint (ps_tree_node_get_kind (group), ==, PS_TREE_NODE_OUTPUTS);
+  g_autoptr (GListModel) kids = ps_tree_node_get_children (group);
+  g_assert_cmpuint (g_list_model_get_n_items (kids), ==, 2);
+  g_autoptr (PsTreeNode) first = g_list_model_get_item (kids, 0);
+  g_assert_cmpint (ps_tree_node_get_kind (first), ==, PS_TREE_NODE_OUTPUT);
+  g_assert_cmpstr (ps_tree_node_get_output_name (first), ==, "logits");
+  g_assert_cmpstr (ps_tree_node_get_path (first), ==, "outputs/logits");
+  g_assert_cmpstr (ps_tree_node_get_detail (first), ==, "[8, 3]");
+  g_assert_true (ps_tree_node_get_tensor (first) == g_hash_table_lookup (outputs, "logits"));
+  g_assert_null (ps_tree_node_get_param (first));
+  g_assert_false (ps_tree_node_get_shared (first));
+  g_assert_null (ps_tree_node_get_children (first));
+  g_assert_null (ps_tree_node_get_output_name (group));
+  g_autofree char *dump = ps_tree_node_to_string (group);
+  g_assert_cmpstr (dump, ==, "Outputs Forward outputs 2 tensors\n  logits Output [8, 3]\n  hidden Output [16]\n");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tree-node/shared-places-and-highlight", test_shared_places_and_highlight);
   g_test_add_func ("/tree-node/leaves", test_leaves_have_no_children);
+  g_test_add_func ("/tree-node/outputs-group", test_outputs_group);
   return g_test_run ();
 }

@@ -4,6 +4,7 @@
 #include "ps-application.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 #include "ps-window.h"
 
@@ -134,7 +135,7 @@ ps_application_startup (GApplication *app)
     { "win.save", { "<Control>s", NULL } },
     { "win.save-as", { "<Control><Shift>s", NULL } },
     { "win.export-picture", { "<Control>e", NULL } },
-    { "win.export-pytorch", { "<Control><Shift>e", NULL } },
+    { "win.export-data", { "<Control><Shift>e", NULL } },
     { "win.undo", { "<Control>z", NULL } },
     { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
     { "win.step-back", { "<Alt>Left", "comma", NULL } },
@@ -190,6 +191,27 @@ ps_application_new (void)
                        "flags", G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE,
                        "resource-base-path", "/io/github/paramscope/Paramscope",
                        NULL);
+}
+
+void
+ps_application_add_recent (PsApplication *self, GFile *file)
+{
+  g_return_if_fail (PS_IS_APPLICATION (self));
+  if (self->settings == NULL)
+    return;
+  g_autofree char *uri = g_file_get_uri (file);
+  g_auto (GStrv) old = g_settings_get_strv (self->settings, "recent-files");
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_strv_builder_add (b, uri);
+  guint n = 1;
+  for (guint i = 0; old[i] != NULL && n < PS_MAX_RECENT; i++)
+    if (!g_str_equal (old[i], uri))
+      {
+        g_strv_builder_add (b, old[i]);
+        n++;
+      }
+  g_auto (GStrv) list = g_strv_builder_end (b);
+  g_settings_set_strv (self->settings, "recent-files", (const char *const *) list);
 }
 
 GSettings *

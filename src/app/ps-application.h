@@ -11,5 +11,8 @@ G_DECLARE_FINAL_TYPE (PsApplication, ps_application, PS, APPLICATION, AdwApplica
 
 PsApplication *ps_application_new          (void);
 GSettings     *ps_application_get_settings (PsApplication *self);
+/* Remember an opened recipe at the top of the recent-files list (at most PS_MAX_RECENT). */
+#define PS_MAX_RECENT 10
+void           ps_application_add_recent   (PsApplication *self, GFile *file);
 
 G_END_DECLS

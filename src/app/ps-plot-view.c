@@ -18,6 +18,13 @@ struct _PsPlotView {
   double zoom;                /* ≥ 1: magnification of the painted surface */
   double pan_x, pan_y;        /* offset of the picture origin, widget coordinates */
   double drag_start_x, drag_start_y;
+
+  /* Zoomed in, the cached picture scaled up keeps cells crisp (nearest) but pixelates text. Once
+   * zoom and pan rest, the visible region is drawn again at the zoomed resolution: crisp text and
+   * lines, cells still nearest-filtered by the renderer. */
+  cairo_surface_t *zoomed;    /* the widget's area at (zoomed_zoom, zoomed_pan_*) */
+  double zoomed_zoom, zoomed_pan_x, zoomed_pan_y;
+  guint zoomed_timeout;
 };
 
 enum { PROP_0, PROP_ZOOM, N_PROPS };
@@ -42,6 +49,42 @@ ensure_surface (PsPlotView *self, int width, int height)
 }
 
 static void
+render_zoomed (PsPlotView *self, int width, int height)
+{
+  g_clear_pointer (&self->zoomed, cairo_surface_destroy);
+  if (self->surface == NULL || self->draw == NULL)
+    return;
+  self->zoomed = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cairo_t *cr = cairo_create (self->zoomed);
+  cairo_translate (cr, self->pan_x, self->pan_y);
+  cairo_scale (cr, self->zoom, self->zoom);
+  /* the same picture at the cached size, only under a transform: hover coordinates stay valid */
+  self->draw (cr, self->surface_width, self->surface_height, self->scale, self->user_data);
+  cairo_destroy (cr);
+  self->zoomed_zoom = self->zoom;
+  self->zoomed_pan_x = self->pan_x;
+  self->zoomed_pan_y = self->pan_y;
+}
+
+static gboolean
+zoomed_timeout_cb (gpointer data)
+{
+  PsPlotView *self = data;
+  self->zoomed_timeout = 0;
+  render_zoomed (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+zoomed_is_current (PsPlotView *self, int width, int height)
+{
+  return self->zoomed != NULL && self->zoomed_zoom == self->zoom && self->zoomed_pan_x == self->pan_x &&
+         self->zoomed_pan_y == self->pan_y && cairo_image_surface_get_width (self->zoomed) == width &&
+         cairo_image_surface_get_height (self->zoomed) == height;
+}
+
+static void
 clamp_pan (PsPlotView *self, int width, int height)
 {
   double min_x = width - width * self->zoom, min_y = height - height * self->zoom;
@@ -58,6 +101,13 @@ ps_plot_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (self->surface == NULL)
     return;
   cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (self->zoom > 1.0 && zoomed_is_current (self, width, height))
+    {
+      cairo_set_source_surface (cr, self->zoomed, 0, 0);
+      cairo_paint (cr);
+      cairo_destroy (cr);
+      return;
+    }
   cairo_translate (cr, self->pan_x, self->pan_y);
   cairo_scale (cr, self->zoom, self->zoom);
   cairo_set_source_surface (cr, self->surface, 0, 0);
@@ -65,6 +115,12 @@ ps_plot_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
   cairo_paint (cr);
   cairo_destroy (cr);
+  if (self->zoom > 1.0)
+    {
+      /* while zooming and panning, the fast path above; a sharp redraw once it rests */
+      g_clear_handle_id (&self->zoomed_timeout, g_source_remove);
+      self->zoomed_timeout = g_timeout_add (120, zoomed_timeout_cb, self);
+    }
 }
 
 static void
@@ -155,15 +211,65 @@ static gboolean
 on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip, gpointer data)
 {
   PsPlotView *self = PS_PLOT_VIEW (widget);
-  if (self->query == NULL || self->surface == NULL)
+  if (self->surface == NULL)
     return FALSE;
-  double px = (x - self->pan_x) / self->zoom, py = (y - self->pan_y) / self->zoom;
-  g_autofree char *text = self->query (px, py, self->surface_width, self->surface_height, self->scale,
-                                       self->user_data);
+  g_autofree char *text = ps_plot_view_query (self, x, y);
   if (text == NULL)
     return FALSE;
   gtk_tooltip_set_markup (tooltip, text);
   return TRUE;
+}
+
+void
+ps_plot_view_set_zoom (PsPlotView *self, double zoom, double x, double y)
+{
+  g_return_if_fail (PS_IS_PLOT_VIEW (self));
+  set_zoom_at (self, zoom, x, y);
+}
+
+void
+ps_plot_view_pan_by (PsPlotView *self, double dx, double dy)
+{
+  g_return_if_fail (PS_IS_PLOT_VIEW (self));
+  self->pan_x += dx;
+  self->pan_y += dy;
+  clamp_pan (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+cairo_surface_t *
+ps_plot_view_render_for_test (PsPlotView *self, gboolean sharp)
+{
+  g_return_val_if_fail (PS_IS_PLOT_VIEW (self), NULL);
+  int width = gtk_widget_get_width (GTK_WIDGET (self)), height = gtk_widget_get_height (GTK_WIDGET (self));
+  ensure_surface (self, width, height);
+  if (sharp)
+    render_zoomed (self, width, height);
+  else
+    g_clear_pointer (&self->zoomed, cairo_surface_destroy);
+  cairo_surface_t *out = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  GtkSnapshot *snap = gtk_snapshot_new ();
+  ps_plot_view_snapshot (GTK_WIDGET (self), snap);
+  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snap);
+  g_clear_handle_id (&self->zoomed_timeout, g_source_remove);
+  if (node != NULL)
+    {
+      cairo_t *cr = cairo_create (out);
+      gsk_render_node_draw (node, cr);
+      cairo_destroy (cr);
+    }
+  return out;
+}
+
+char *
+ps_plot_view_query (PsPlotView *self, double x, double y)
+{
+  g_return_val_if_fail (PS_IS_PLOT_VIEW (self), NULL);
+  ensure_surface (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)));
+  if (self->query == NULL || self->surface == NULL)
+    return NULL;
+  double px = (x - self->pan_x) / self->zoom, py = (y - self->pan_y) / self->zoom;
+  return self->query (px, py, self->surface_width, self->surface_height, self->scale, self->user_data);
 }
 
 static void
@@ -171,6 +277,8 @@ ps_plot_view_dispose (GObject *object)
 {
   PsPlotView *self = PS_PLOT_VIEW (object);
   g_clear_pointer (&self->surface, cairo_surface_destroy);
+  g_clear_pointer (&self->zoomed, cairo_surface_destroy);
+  g_clear_handle_id (&self->zoomed_timeout, g_source_remove);
   if (self->destroy != NULL)
     self->destroy (self->user_data);
   self->destroy = NULL;
@@ -249,6 +357,7 @@ ps_plot_view_invalidate (PsPlotView *self)
 {
   g_return_if_fail (PS_IS_PLOT_VIEW (self));
   g_clear_pointer (&self->surface, cairo_surface_destroy);
+  g_clear_pointer (&self->zoomed, cairo_surface_destroy);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 

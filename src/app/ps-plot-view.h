@@ -27,5 +27,15 @@ void       ps_plot_view_invalidate   (PsPlotView *self);
 void       ps_plot_view_reset_zoom   (PsPlotView *self);
 void       ps_plot_view_set_scale    (PsPlotView *self, double scale);   /* text/stroke scale, 1 or 1.6 */
 double     ps_plot_view_get_zoom     (PsPlotView *self);
+/* Zoom (1…64) keeping the widget point (x, y) fixed, and pan by a widget offset — what ctrl+scroll
+ * and dragging do. */
+void       ps_plot_view_set_zoom     (PsPlotView *self, double zoom, double x, double y);
+void       ps_plot_view_pan_by       (PsPlotView *self, double dx, double dy);
+/* One frame as the screen would paint it, into a new image surface: sharp = after the zoomed
+ * redraw (zoom and pan at rest), else the fast path used while zooming or panning. For tests and
+ * benchmarks. */
+cairo_surface_t *ps_plot_view_render_for_test (PsPlotView *self, gboolean sharp);
+/* The tooltip for the widget point (x, y) — what hovering shows (zoom and pan applied). */
+char      *ps_plot_view_query        (PsPlotView *self, double x, double y);
 
 G_END_DECLS

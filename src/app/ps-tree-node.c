@@ -1,7 +1,9 @@
 /* ps-tree-node.c — see ps-tree-node.h. */
+#include "ps-config.h"
 #include "ps-tree-node.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 struct _PsTreeNode {
   GObject parent_instance;
@@ -13,7 +15,8 @@ struct _PsTreeNode {
   PsModule *module;          /* ref */
   PsParam *param;            /* owned by module */
   GHashTable *places;        /* shared by the whole tree: PsModule* → count of appearances */
-  GListStore *children;      /* built on first request */
+  GListStore *children;      /* built on first request (outputs group: at creation) */
+  PsTensor *output;          /* ref; output nodes only */
   gboolean highlight;
 };
 
@@ -41,7 +44,7 @@ node_new (PsTreeNodeKind kind, const char *name, const char *path, PsModule *mod
   self->kind = kind;
   self->name = g_strdup (name);
   self->path = g_strdup (path);
-  self->module = ps_module_ref (module);
+  self->module = module ? ps_module_ref (module) : NULL;
   self->param = param;
   self->places = g_hash_table_ref (places);
   if (kind == PS_TREE_NODE_MODULE)
@@ -52,10 +55,10 @@ node_new (PsTreeNodeKind kind, const char *name, const char *path, PsModule *mod
       if (lazy > 0 && n == 0)
         self->detail = g_strdup (_("uninitialized"));
       else if (lazy > 0)
-        self->detail = g_strdup_printf (_("%" G_GINT64_FORMAT " parameters + %d uninitialized"), n, lazy);
+        self->detail = g_strdup_printf (_("%" PRId64 " parameters + %d uninitialized"), n, lazy);
       else
-        self->detail = g_strdup_printf (g_dngettext (NULL, "%" G_GINT64_FORMAT " parameter",
-                                                     "%" G_GINT64_FORMAT " parameters", (gulong) n), n);
+        self->detail = g_strdup_printf (g_dngettext (NULL, "%" PRId64 " parameter",
+                                                     "%" PRId64 " parameters", (gulong) n), n);
     }
   else
     {
@@ -79,9 +82,59 @@ join (const char *prefix, const char *name)
   return *prefix ? g_strconcat (prefix, ".", name, NULL) : g_strdup (name);
 }
 
+PsTreeNode *
+ps_tree_node_new_outputs (GPtrArray *output_names, GHashTable *outputs)
+{
+  if (output_names == NULL || output_names->len == 0)
+    return NULL;
+  g_autoptr (GHashTable) places = g_hash_table_new (NULL, NULL);
+  PsTreeNode *group = g_object_new (PS_TYPE_TREE_NODE, NULL);
+  group->kind = PS_TREE_NODE_OUTPUTS;
+  group->name = g_strdup (_("Outputs"));
+  group->path = g_strdup ("outputs");
+  group->type_label = g_strdup (_("Forward outputs"));
+  group->detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u tensor", "%u tensors", output_names->len),
+                                   output_names->len);
+  group->places = g_hash_table_ref (places);
+  group->children = g_list_store_new (PS_TYPE_TREE_NODE);
+  for (guint i = 0; i < output_names->len; i++)
+    {
+      const char *name = g_ptr_array_index (output_names, i);
+      PsTensor *t = g_hash_table_lookup (outputs, name);
+      if (t == NULL)
+        continue;
+      g_autoptr (PsTreeNode) n = g_object_new (PS_TYPE_TREE_NODE, NULL);
+      n->kind = PS_TREE_NODE_OUTPUT;
+      n->name = g_strdup (name);
+      n->path = g_strconcat ("outputs/", name, NULL);
+      n->type_label = g_strdup (_("Output"));
+      n->detail = ps_tensor_shape_string (t);
+      n->output = ps_tensor_ref (t);
+      n->places = g_hash_table_ref (places);
+      g_list_store_append (group->children, n);
+    }
+  return group;
+}
+
+const char *
+ps_tree_node_get_output_name (PsTreeNode *self)
+{
+  return self->kind == PS_TREE_NODE_OUTPUT ? self->name : NULL;
+}
+
+PsTensor *
+ps_tree_node_get_tensor (PsTreeNode *self)
+{
+  if (self->kind == PS_TREE_NODE_OUTPUT)
+    return self->output;
+  return self->param ? self->param->value : NULL;
+}
+
 GListModel *
 ps_tree_node_get_children (PsTreeNode *self)
 {
+  if (self->kind == PS_TREE_NODE_OUTPUTS)
+    return g_object_ref (G_LIST_MODEL (self->children));
   if (self->kind != PS_TREE_NODE_MODULE)
     return NULL;
   if (self->children == NULL)
@@ -131,6 +184,8 @@ PsParam *ps_tree_node_get_param (PsTreeNode *self) { return self->param; }
 guint
 ps_tree_node_get_n_places (PsTreeNode *self)
 {
+  if (self->module == NULL)
+    return 0;
   return GPOINTER_TO_UINT (g_hash_table_lookup (self->places, self->module));
 }
 
@@ -209,7 +264,9 @@ ps_tree_node_finalize (GObject *object)
   g_free (self->path);
   g_free (self->type_label);
   g_free (self->detail);
-  ps_module_unref (self->module);
+  if (self->module != NULL)
+    ps_module_unref (self->module);
+  g_clear_pointer (&self->output, ps_tensor_unref);
   g_clear_pointer (&self->places, g_hash_table_unref);
   g_clear_object (&self->children);
   G_OBJECT_CLASS (ps_tree_node_parent_class)->finalize (object);

@@ -13,6 +13,8 @@ typedef enum {
   PS_TREE_NODE_MODULE,
   PS_TREE_NODE_PARAMETER,
   PS_TREE_NODE_BUFFER,
+  PS_TREE_NODE_OUTPUTS,      /* the group of forward outputs */
+  PS_TREE_NODE_OUTPUT,       /* one forward output (path "outputs/NAME") */
 } PsTreeNodeKind;
 
 #define PS_TYPE_TREE_NODE (ps_tree_node_get_type ())
@@ -34,6 +36,13 @@ guint           ps_tree_node_get_n_places  (PsTreeNode *self);
 gboolean        ps_tree_node_get_shared    (PsTreeNode *self);
 gboolean        ps_tree_node_get_highlight (PsTreeNode *self);
 void            ps_tree_node_set_highlight (PsTreeNode *self, gboolean highlight);
+/* The "Outputs" group: one child per forward output of the state (names, shapes); NULL when the
+ * state has none. Outputs are not parameters: no module, never shared. */
+PsTreeNode     *ps_tree_node_new_outputs   (GPtrArray *output_names, GHashTable *outputs);
+/* The output's name for an output node ("logits"), else NULL. */
+const char     *ps_tree_node_get_output_name (PsTreeNode *self);
+/* The tensor a node shows: a parameter's or buffer's value (NULL while lazy) or an output. */
+PsTensor       *ps_tree_node_get_tensor    (PsTreeNode *self);
 /* GListModel of PsTreeNode, or NULL for leaves (parameters, buffers, modules without members). */
 GListModel     *ps_tree_node_get_children  (PsTreeNode *self);
 /* For GtkTreeListModel's create_func. */

@@ -1,10 +1,194 @@
-/* ps-cli.c — placeholder; to be implemented. */
+/* ps-cli.c — paramscope-cli: replay and describe recipes without a display.
+ *
+ * Commands are rows of one table (name, usage, summary, function); each parses its own options
+ * with the small parser below so that `--help` and usage errors behave the same everywhere.
+ * Exit status: 0 success, 1 a failing op or I/O error ("error: op N (KIND): MESSAGE"), 2 bad usage. */
 #include "ps-cli.h"
+#include "ps-cli-private.h"
+#include "ps-config.h"
+#include "ps-timeline.h"
+#include "ps-safetensors.h"
+
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------- option parsing ---------- */
+
+gboolean
+ps_cli_parse (int argc, char **argv, const PsCliOption *options, GPtrArray *positional, gboolean *help,
+              GError **error)
+{
+  *help = FALSE;
+  gboolean only_positional = FALSE;
+  for (int i = 0; i < argc; i++)
+    {
+      const char *a = argv[i];
+      if (only_positional || a[0] != '-' || a[1] == '\0')
+        {
+          g_ptr_array_add (positional, (gpointer) a);
+          continue;
+        }
+      if (strcmp (a, "--") == 0)
+        {
+          only_positional = TRUE;
+          continue;
+        }
+      if (strcmp (a, "--help") == 0 || strcmp (a, "-h") == 0)
+        {
+          *help = TRUE;
+          continue;
+        }
+      /* --name=value or --name value */
+      const char *eq = strchr (a, '=');
+      g_autofree char *name = eq ? g_strndup (a, (gsize) (eq - a)) : g_strdup (a);
+      const PsCliOption *o = options;
+      while (o && o->name && strcmp (o->name, name) != 0)
+        o++;
+      if (o == NULL || o->name == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "unknown option '%s'", name);
+          return FALSE;
+        }
+      if (o->value == NULL)
+        {
+          if (eq != NULL)
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "option '%s' takes no value", name);
+              return FALSE;
+            }
+          *o->flag = TRUE;
+          continue;
+        }
+      const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+      if (v == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "option '%s' needs a value", name);
+          return FALSE;
+        }
+      *o->value = v;
+    }
+  return TRUE;
+}
+
+gboolean
+ps_cli_parse_count (const char *option, const char *text, guint64 max, guint64 *out, GError **error)
+{
+  guint64 v = 0;
+  if (!g_ascii_string_to_unsigned (text, 10, 0, max, &v, NULL))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "%s expects a whole number between 0 and %" G_GUINT64_FORMAT ", not '%s'", option, max, text);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+/* ---------- shared helpers ---------- */
+
+int
+ps_cli_usage_error (const char *command, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  if (command != NULL)
+    fprintf (stderr, "paramscope-cli %s: %s\nTry 'paramscope-cli %s --help' for more information.\n", command,
+             msg, command);
+  else
+    fprintf (stderr, "paramscope-cli: %s\nTry 'paramscope-cli --help' for more information.\n", msg);
+  return 2;
+}
+
+int
+ps_cli_error (const GError *error)
+{
+  fprintf (stderr, "error: %s\n", error->message);
+  return 1;
+}
+
+gboolean
+ps_cli_load_timeline (const char *path, int until, PsTimeline **out, GError **error)
+{
+  *out = NULL;
+  g_autoptr (PsRecipe) recipe = ps_recipe_load_from_file (path, error);
+  if (recipe == NULL)
+    return FALSE;
+  if (until >= 0 && (guint) until > recipe->ops->len)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "--until %d: the recipe has only %u ops", until,
+                   recipe->ops->len);
+      return FALSE;
+    }
+  g_autofree char *dir = g_path_get_dirname (path);
+  *out = ps_timeline_new_from_recipe (recipe, until, dir);
+  const GError *e = ps_timeline_get_error (*out);
+  if (e != NULL)
+    {
+      g_propagate_error (error, g_error_copy (e));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---------- tensor files ---------- */
+
+gboolean
+ps_cli_write_tensors (const char *path, const char *const *names, PsTensor *const *tensors, guint n,
+                      GError **error)
+{
+  g_autoptr (GHashTable) meta = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (meta, "format", "pt");   /* what safetensors.torch writes */
+  g_hash_table_insert (meta, "producer", "paramscope-cli " PS_VERSION);
+  return ps_safetensors_write (path, n, names, tensors, meta, error);
+}
+
+/* ---------- dispatch ---------- */
+
+static void
+print_help (FILE *f)
+{
+  fprintf (f, "Usage: paramscope-cli COMMAND [ARGS…]\n\n"
+              "Watch neural-network parameters as PyTorch 1.13 creates them, without a display.\n\n"
+              "Commands:\n");
+  for (const PsCliCommand *c = ps_cli_commands; c->name; c++)
+    fprintf (f, "  %-12s %s\n", c->name, c->summary);
+  fprintf (f, "\nRun 'paramscope-cli COMMAND --help' for a command's options.\n"
+              "Exit status: 0 success, 1 a failing op or file error, 2 bad usage.\n");
+}
+
+static const PsCliCommand *
+lookup (const char *name)
+{
+  for (const PsCliCommand *c = ps_cli_commands; c->name; c++)
+    if (strcmp (c->name, name) == 0)
+      return c;
+  return NULL;
+}
 
 int
 ps_cli_main (int argc, char **argv)
 {
-  fprintf (stderr, "paramscope-cli: not implemented yet\n");
-  return 2;
+  if (argc < 2)
+    {
+      print_help (stderr);
+      return 2;
+    }
+  const char *cmd = argv[1];
+  if (strcmp (cmd, "--help") == 0 || strcmp (cmd, "-h") == 0 || strcmp (cmd, "help") == 0)
+    {
+      print_help (stdout);
+      return 0;
+    }
+  if (strcmp (cmd, "--version") == 0)
+    {
+      printf ("paramscope-cli %s\n", PS_VERSION);
+      return 0;
+    }
+  const PsCliCommand *c = lookup (cmd);
+  if (c == NULL)
+    return ps_cli_usage_error (NULL, "unknown command '%s'", cmd);
+  return c->run (argc - 2, argv + 2);
 }

@@ -15,10 +15,15 @@
  *
  * Forward: self-attention, query = key = value = the input, shaped (L, N, E), (N, L, E) with
  * batch_first, or unbatched (L, E); the slow path of F.multi_head_attention_forward (what torch
- * runs when gradients are enabled), no masks, need_weights irrelevant (the output is returned). */
+ * runs when gradients are enabled), no masks, need_weights irrelevant (the output is returned).
+ * The matmuls are ATen's calls (addmm → sgemm; bmm → plain float loop below 400 multiply-adds per
+ * batch, sgemm above); softmax uses glibc expf where torch uses Sleef, so outputs agree to ~1e-7,
+ * not bit for bit. torch's fused fast path (eval + batch_first + no_grad) is within the same
+ * tolerance (tests/golden/gen_rnn.py records both). Training-mode dropout on the attention weights
+ * draws exactly like torch (one random64 per weight), so masks and probe draws match. */
 #include "ps-layers.h"
+#include "ps-ops.h"
 
-#include <cblas.h>
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -151,6 +156,9 @@ fill_param (PsModule *m, const char *name, FillKind kind, PsGenerator *gen, GErr
     }
   if (!ok)
     return FALSE;
+  if (kind == FILL_ZEROS)
+    g_snprintf (info.formula, sizeof info.formula, "MultiheadAttention._reset_parameters: constant_(0.)%s",
+                strcmp (name, "bias") == 0 ? " after Linear's reset drew U(-1/sqrt(E), 1/sqrt(E)) here" : "");
   ps_param_set_value (p, t);
   p->init = info;
   return TRUE;
@@ -213,8 +221,7 @@ linear_rows (const float *x, int64_t rows, int64_t in, const float *w, int64_t o
     }
   if (rows == 0 || out == 0 || in == 0)
     return;
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) rows, (int) out, (int) in, 1.0f,
-               x, (int) in, w, (int) in, b != NULL ? 1.0f : 0.0f, y, (int) out);
+  ps_ops_sgemm (false, true, rows, out, in, 1.0f, x, in, w, in, b != NULL ? 1.0f : 0.0f, y, out);
 }
 
 /* One batch of torch.bmm on CPU: c (M, N) = a (M, K) · op(b), op(b) = bᵀ when b_trans (b is
@@ -243,37 +250,55 @@ bmm_one (const float *a, const float *b, gboolean b_trans, float *c, int64_t M, 
           }
       return;
     }
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, b_trans ? CblasTrans : CblasNoTrans, (int) M, (int) N, (int) K,
-               1.0f, a, (int) K, b, b_trans ? (int) K : (int) N, 0.0f, c, (int) N);
+  ps_ops_sgemm (false, b_trans, M, N, K, 1.0f, a, K, b, b_trans ? K : N, 0.0f, c, N);
 }
 
-/* at::dropout on CPU (1.13, no MKL): one random64 per element, keep when the 53-bit uniform is
- * < 1 − p, kept values scaled by 1/(float)(1 − p); p = 1 zeroes without drawing. */
-static void
-dropout_inplace (float *x, int64_t n, double p, PsGenerator *gen)
+/* at::dropout on CPU (1.13): the mask draws are ps_generator_bernoulli_f32's (one random64 per
+ * element, none for p = 1); noise = mask / (float)(1 − p); out = x·noise. */
+static gboolean
+dropout_inplace (float *x, int64_t n, double p, PsGenerator *gen, GError **error)
 {
-  if (p == 1.0)
+  if (n > (int64_t) (PS_TENSOR_MAX_BYTES / sizeof (float)))
     {
-      for (int64_t i = 0; i < n; i++)
-        x[i] = x[i] * 0.0f;
-      return;
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "dropout mask of %" G_GINT64_FORMAT " values is too large", n);
+      return FALSE;
     }
-  double keep = 1.0 - p;
-  float scale = 1.0f / (float) keep;
+  g_autofree float *noise = g_try_malloc ((gsize) MAX (n, 1) * sizeof (float));
+  if (noise == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for a dropout mask");
+      return FALSE;
+    }
+  ps_generator_bernoulli_f32 (gen, noise, (size_t) n, p);
+  float keep = (float) (1.0 - p);
   for (int64_t i = 0; i < n; i++)
-    {
-      uint64_t r = ps_generator_random64 (gen);
-      double u = (double) (r & ((UINT64_C (1) << 53) - 1)) * 0x1p-53;
-      float noise = u < keep ? scale : 0.0f;
-      x[i] = x[i] * noise;
-    }
+    x[i] = p == 1.0 ? x[i] * noise[i] : x[i] * (noise[i] / keep);   /* noise.div_(1 − p); x·noise */
+  return TRUE;
 }
 
+/* The parameter's data, after checking it is there with the shape this configuration needs (a
+ * state loaded from a file could hold anything). */
 static const float *
-param_data (PsModule *m, const char *name)
+param_checked (PsModule *m, const char *path, const char *name, int ndim, const int64_t *dims, GError **error)
 {
-  PsParam *p = ps_module_get_param (m, name);
-  return p != NULL && p->value != NULL ? ps_tensor_cf32 (p->value) : NULL;
+  PsParam *p = m != NULL ? ps_module_get_param (m, name) : NULL;
+  g_autofree char *want = ps_shape_to_string (ndim, dims);
+  if (p == NULL || p->value == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED, "MultiheadAttention: parameter %s is missing", path);
+      return NULL;
+    }
+  gboolean ok = p->value->dtype == PS_DTYPE_FLOAT32 && p->value->ndim == ndim;
+  for (int i = 0; ok && i < ndim; i++)
+    ok = p->value->shape[i] == dims[i];
+  if (!ok)
+    {
+      g_autofree char *got = ps_tensor_shape_string (p->value);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "MultiheadAttention: %s is %s %s, expected float32 %s",
+                   path, ps_dtype_name (p->value->dtype), got, want);
+      return NULL;
+    }
+  return ps_tensor_cf32 (p->value);
 }
 
 static gboolean
@@ -336,29 +361,15 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
       return NULL;
     }
   PsModule *out_proj = ps_module_get_child (self, "out_proj");
-  const float *w_in = param_data (self, "in_proj_weight");
-  const float *b_in = cfg->bias ? param_data (self, "in_proj_bias") : NULL;
-  const float *bias_k = cfg->add_bias_kv ? param_data (self, "bias_k") : NULL;
-  const float *bias_v = cfg->add_bias_kv ? param_data (self, "bias_v") : NULL;
-  const float *w_out = out_proj ? param_data (out_proj, "weight") : NULL;
-  const float *b_out = out_proj && cfg->bias ? param_data (out_proj, "bias") : NULL;
-  if (w_in == NULL || w_out == NULL || (cfg->bias && (b_in == NULL || b_out == NULL))
-      || (cfg->add_bias_kv && (bias_k == NULL || bias_v == NULL)))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED, "MultiheadAttention: a parameter is missing");
-      return NULL;
-    }
-  if (out_proj->params->len > 0)
-    {
-      /* out_proj may have been replaced by an incompatible weight (e.g. loaded from a file) */
-      PsParam *wp = ps_module_get_param (out_proj, "weight");
-      if (wp->value->ndim != 2 || wp->value->shape[0] != E || wp->value->shape[1] != E)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "MultiheadAttention: out_proj.weight must be (%"
-                       G_GINT64_FORMAT ", %" G_GINT64_FORMAT ")", E, E);
-          return NULL;
-        }
-    }
+  int64_t s_w3[2] = { 3 * E, E }, s_b3[1] = { 3 * E }, s_kv[3] = { 1, 1, E }, s_ww[2] = { E, E }, s_b[1] = { E };
+  const float *w_in, *b_in = NULL, *bias_k = NULL, *bias_v = NULL, *w_out, *b_out = NULL;
+  if ((w_in = param_checked (self, "in_proj_weight", "in_proj_weight", 2, s_w3, error)) == NULL
+      || (cfg->bias && (b_in = param_checked (self, "in_proj_bias", "in_proj_bias", 1, s_b3, error)) == NULL)
+      || (cfg->add_bias_kv && ((bias_k = param_checked (self, "bias_k", "bias_k", 3, s_kv, error)) == NULL
+                               || (bias_v = param_checked (self, "bias_v", "bias_v", 3, s_kv, error)) == NULL))
+      || (w_out = param_checked (out_proj, "out_proj.weight", "weight", 2, s_ww, error)) == NULL
+      || (cfg->bias && (b_out = param_checked (out_proj, "out_proj.bias", "bias", 1, s_b, error)) == NULL))
+    return NULL;
 
   int64_t rows, B;
   int64_t S = L + (cfg->add_bias_kv ? 1 : 0) + (cfg->add_zero_attn ? 1 : 0);
@@ -436,8 +447,8 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
       for (int64_t s = 0; s < S; s++)
         row[s] = row[s] * rs;
     }
-  if (self->training && cfg->dropout > 0.0)
-    dropout_inplace (w, B * L * S, cfg->dropout, gen);
+  if (self->training && cfg->dropout > 0.0 && !dropout_inplace (w, B * L * S, cfg->dropout, gen, error))
+    return NULL;
 
   for (int64_t b = 0; b < B; b++)
     bmm_one (w + b * L * S, v + b * S * hd, FALSE, o + b * L * hd, L, hd, S, small2);

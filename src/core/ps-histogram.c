@@ -299,29 +299,14 @@ bin_block_f64 (Binner *b, const double *x, gsize n)
     }
 }
 
-static gboolean
-check_dtype (const PsHistogram *h, const PsTensor *t, GError **error)
-{
-  if (h->f32_edges != (t->dtype == PS_DTYPE_FLOAT32))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "histogram made for %s data cannot count a %s tensor",
-                   h->f32_edges ? "float32" : "int64", ps_dtype_name (t->dtype));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 gboolean
 ps_histogram_add_with_stats (PsHistogram *h, const PsTensor *t, PsStats *stats, GError **error)
 {
   g_return_val_if_fail (h != NULL && t != NULL, FALSE);
-  if (!check_dtype (h, t, error))
-    return FALSE;
   Binner b;
   binner_init (&b, h);
   gsize n = (gsize) t->numel;
-  if (t->dtype == PS_DTYPE_FLOAT32)
+  if (t->dtype == PS_DTYPE_FLOAT32 && h->f32_edges)
     {
       /* Block by block: the block is still in L1 when the binning pass reads it again. */
       const float *x = ps_tensor_cf32 (t);
@@ -335,13 +320,18 @@ ps_histogram_add_with_stats (PsHistogram *h, const PsTensor *t, PsStats *stats, 
     }
   else
     {
-      const int64_t *x = ps_tensor_ci64 (t);
+      /* int64 data, or float32 data counted with double edges (a histogram shared with int64
+       * tensors): exact comparisons against h->edges, one value at a time */
       double buf[PS_STATS_BLOCK];
       for (gsize i = 0; i < n; i += PS_STATS_BLOCK)
         {
           gsize m = MIN ((gsize) PS_STATS_BLOCK, n - i);
-          for (gsize j = 0; j < m; j++)
-            buf[j] = (double) x[i + j];
+          if (t->dtype == PS_DTYPE_FLOAT32)
+            for (gsize j = 0; j < m; j++)
+              buf[j] = (double) ps_tensor_cf32 (t)[i + j];
+          else
+            for (gsize j = 0; j < m; j++)
+              buf[j] = (double) ps_tensor_ci64 (t)[i + j];
           if (stats)
             ps_stats_add_f64 (stats, buf, m);
           bin_block_f64 (&b, buf, m);
@@ -369,6 +359,22 @@ ps_histogram_compute (const PsTensor *t, int n_bins, double lo, double hi, GErro
       ps_histogram_free (h);
       return NULL;
     }
+  return h;
+}
+
+PsHistogram *
+ps_histogram_compute_many (const PsTensor *const *tensors, gsize n_tensors, int n_bins,
+                           double lo, double hi, GError **error)
+{
+  g_return_val_if_fail (n_tensors == 0 || tensors != NULL, NULL);
+  gboolean all_f32 = TRUE;
+  for (gsize i = 0; i < n_tensors; i++)
+    all_f32 = all_f32 && tensors[i]->dtype == PS_DTYPE_FLOAT32;
+  PsHistogram *h = ps_histogram_new (n_bins, lo, hi, all_f32 ? PS_DTYPE_FLOAT32 : PS_DTYPE_INT64,
+                                     error);
+  for (gsize i = 0; h != NULL && i < n_tensors; i++)
+    if (!ps_histogram_add (h, tensors[i], error))
+      g_clear_pointer (&h, ps_histogram_free);
   return h;
 }
 

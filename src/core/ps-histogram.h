@@ -44,7 +44,8 @@ PsHistogram *ps_histogram_new_width    (double width, double lo, double hi, PsDT
 void         ps_histogram_free         (PsHistogram *h);
 PsHistogram *ps_histogram_copy         (const PsHistogram *h);
 
-/* Count the values of t (its dtype must match the one given at creation for float32 edges). */
+/* Count the values of t. float32 edges (made for float32 data) are what numpy uses for float32
+ * arrays; any dtype can be added to any histogram, compared exactly with h->edges. */
 gboolean     ps_histogram_add          (PsHistogram *h, const PsTensor *t, GError **error);
 /* The same in one pass over memory that also accumulates statistics into stats (initialized
  * by the caller with ps_stats_init; call ps_stats_finish afterwards). */
@@ -53,6 +54,11 @@ gboolean     ps_histogram_add_with_stats (PsHistogram *h, const PsTensor *t, PsS
 /* Shorthand: a new histogram of one tensor. */
 PsHistogram *ps_histogram_compute      (const PsTensor *t, int n_bins, double lo, double hi,
                                         GError **error);
+
+/* Several tensors into one histogram (a module, a whole model): float32 edges when they are all
+ * float32, double edges otherwise. */
+PsHistogram *ps_histogram_compute_many (const PsTensor *const *tensors, gsize n_tensors,
+                                        int n_bins, double lo, double hi, GError **error);
 
 /* Bin of x: 0..n_bins-1, −1 below, n_bins above, −2 for NaN. */
 int          ps_histogram_bin_of       (const PsHistogram *h, double x);

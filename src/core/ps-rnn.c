@@ -10,10 +10,13 @@
  * Forward follows ATen's CPU path (aten/src/ATen/native/RNN.cpp): the input projection of a whole
  * layer is one addmm (bias pre-filled, OpenBLAS sgemm), then per time step hg = h·W_hhᵀ + b_hh and
  * the gate math in float, one rounding per ATen op. The initial state is zero (a recipe forward has
- * one input). Between layers, in training mode, dropout draws like at::dropout on CPU. */
+ * one input). Between layers, in training mode, dropout draws like at::dropout on CPU.
+ * ReLU variants are bit-exact against torch with the same OpenBLAS; tanh/sigmoid use glibc's
+ * tanhf/expf where torch uses Sleef, so those outputs agree to ~1e-7 (tests/test-rnn.c). torch's
+ * dropout>0 with num_layers=1 UserWarning is not reproduced (there is no warning channel). */
 #include "ps-layers.h"
+#include "ps-ops.h"
 
-#include <cblas.h>
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -366,8 +369,7 @@ linear_rows (const float *x, int64_t rows, int64_t in, const float *w, int64_t o
     }
   if (rows == 0 || out == 0 || in == 0)
     return;
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) rows, (int) out, (int) in, 1.0f,
-               x, (int) in, w, (int) in, b != NULL ? 1.0f : 0.0f, y, (int) out);
+  ps_ops_sgemm (false, true, rows, out, in, 1.0f, x, in, w, in, b != NULL ? 1.0f : 0.0f, y, out);
 }
 
 static inline float
@@ -448,34 +450,53 @@ cell_step (const RnnConfig *cfg, const DirParams *p, int64_t n, const float *gi,
     }
 }
 
-/* at::dropout on CPU (1.13, no MKL): noise = bernoulli_(1 − p), one random64 per element
- * (u = 53-bit uniform, keep when u < 1 − p), noise /= (float)(1 − p); out = x·noise. p = 1 zeroes
- * without drawing. */
-static void
-dropout_inplace (float *x, int64_t n, double p, PsGenerator *gen)
+/* at::dropout on CPU (1.13): the mask draws are ps_generator_bernoulli_f32's (one random64 per
+ * element, none for p = 1); noise = mask / (float)(1 − p); out = x·noise. */
+static gboolean
+dropout_inplace (float *x, int64_t n, double p, PsGenerator *gen, GError **error)
 {
-  if (p == 1.0)
+  if (n > (int64_t) (PS_TENSOR_MAX_BYTES / sizeof (float)))
     {
-      for (int64_t i = 0; i < n; i++)
-        x[i] = x[i] * 0.0f;
-      return;
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "dropout mask of %" G_GINT64_FORMAT " values is too large", n);
+      return FALSE;
     }
-  double keep = 1.0 - p;
-  float scale = 1.0f / (float) keep;
+  g_autofree float *noise = g_try_malloc ((gsize) MAX (n, 1) * sizeof (float));
+  if (noise == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for a dropout mask");
+      return FALSE;
+    }
+  ps_generator_bernoulli_f32 (gen, noise, (size_t) n, p);
+  float keep = (float) (1.0 - p);
   for (int64_t i = 0; i < n; i++)
-    {
-      uint64_t r = ps_generator_random64 (gen);
-      double u = (double) (r & ((UINT64_C (1) << 53) - 1)) * 0x1p-53;
-      float noise = u < keep ? scale : 0.0f;
-      x[i] = x[i] * noise;
-    }
+    x[i] = p == 1.0 ? x[i] * noise[i] : x[i] * (noise[i] / keep);   /* noise.div_(1 − p); x·noise */
+  return TRUE;
 }
 
+/* The parameter's data, after checking it is there with the shape this configuration needs (a
+ * state loaded from a file could hold anything). dims[k] < 0 ends the shape. */
 static const float *
-param_data (PsModule *self, const char *name)
+param_checked (PsModule *self, const char *name, int ndim, const int64_t *dims, GError **error)
 {
   PsParam *p = ps_module_get_param (self, name);
-  return p != NULL && p->value != NULL ? ps_tensor_cf32 (p->value) : NULL;
+  g_autofree char *want = ps_shape_to_string (ndim, dims);
+  if (p == NULL || p->value == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED, "%s: parameter %s is missing",
+                   ps_module_class_name (self), name);
+      return NULL;
+    }
+  gboolean ok = p->value->dtype == PS_DTYPE_FLOAT32 && p->value->ndim == ndim;
+  for (int i = 0; ok && i < ndim; i++)
+    ok = p->value->shape[i] == dims[i];
+  if (!ok)
+    {
+      g_autofree char *got = ps_tensor_shape_string (p->value);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s: %s is %s %s, expected float32 %s",
+                   ps_module_class_name (self), name, ps_dtype_name (p->value->dtype), got, want);
+      return NULL;
+    }
+  return ps_tensor_cf32 (p->value);
 }
 
 static gboolean
@@ -496,18 +517,20 @@ dir_params (PsModule *self, const RnnConfig *cfg, int64_t layer, int dir, DirPar
       bhh = g_strdup_printf ("bias_hh_l%" G_GINT64_FORMAT "%s", layer, sfx);
       whr = g_strdup_printf ("weight_hr_l%" G_GINT64_FORMAT "%s", layer, sfx);
     }
-  out->w_ih = param_data (self, wih);
-  out->w_hh = param_data (self, whh);
-  out->b_ih = cfg->bias ? param_data (self, bih) : NULL;
-  out->b_hh = cfg->bias ? param_data (self, bhh) : NULL;
-  out->w_hr = cfg->proj_size > 0 ? param_data (self, whr) : NULL;
-  if (out->w_ih == NULL || out->w_hh == NULL || (cfg->bias && (out->b_ih == NULL || out->b_hh == NULL))
-      || (cfg->proj_size > 0 && out->w_hr == NULL))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED, "%s: a parameter of layer %" G_GINT64_FORMAT
-                   " is missing", ps_module_class_name (self), layer);
-      return FALSE;
-    }
+  int64_t H = cfg->hidden_size;
+  int64_t hr = cfg->proj_size > 0 ? cfg->proj_size : H;
+  int64_t G = gate_count (cfg->mode) * H;
+  int64_t in_l = layer == 0 ? cfg->input_size : hr * (cfg->bidirectional ? 2 : 1);
+  int64_t sih[2] = { G, in_l }, shh[2] = { G, hr }, sb[1] = { G }, shr[2] = { cfg->proj_size, H };
+  memset (out, 0, sizeof *out);
+  if ((out->w_ih = param_checked (self, wih, 2, sih, error)) == NULL
+      || (out->w_hh = param_checked (self, whh, 2, shh, error)) == NULL)
+    return FALSE;
+  if (cfg->bias && ((out->b_ih = param_checked (self, bih, 1, sb, error)) == NULL
+                    || (out->b_hh = param_checked (self, bhh, 1, sb, error)) == NULL))
+    return FALSE;
+  if (cfg->proj_size > 0 && (out->w_hr = param_checked (self, whr, 2, shr, error)) == NULL)
+    return FALSE;
   return TRUE;
 }
 
@@ -634,8 +657,12 @@ rnn_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
               return NULL;
             }
         }
-      if (cfg->dropout != 0 && self->training && l < cfg->num_layers - 1)
-        dropout_inplace (y, rows * width, cfg->dropout, gen);
+      if (cfg->dropout != 0 && self->training && l < cfg->num_layers - 1
+          && !dropout_inplace (y, rows * width, cfg->dropout, gen, error))
+        {
+          g_free (y);
+          return NULL;
+        }
       g_free (x);
       x = y;
       cur_in = width;

@@ -173,6 +173,84 @@ block_sum_f32_avx2 (const float *restrict x, gsize n, double *sum, float *mn, fl
   *zeros = zc;
 }
 
+/* One pass per block: sums of d = x − c and d² with c = x[0], in double. Cancellation in
+ * M2 = Σd² − (Σd)²/n is bounded because c is one of the block's values: (mean − c)² <= M2, so
+ * the relative error of M2 is at most about n·ε (n <= PS_STATS_BLOCK): ~1e-12. Returns FALSE
+ * when the block holds NaN/Inf (the caller then classifies element by element). */
+__attribute__ ((target ("avx2,fma"))) static gboolean
+block_moments_f32_avx2 (const float *restrict x, gsize n, double *mean, double *m2, float *mn,
+                        float *mx, int64_t *zeros)
+{
+  const __m256d c = _mm256_set1_pd ((double) x[0]);
+  __m256d s0 = _mm256_setzero_pd (), s1 = s0, s2 = s0, s3 = s0;
+  __m256d q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+  __m256 lo = _mm256_set1_ps (x[0]), hi = lo, lo2 = lo, hi2 = lo;
+  __m256i z = _mm256_setzero_si256 (), z2 = z;
+  const __m256 zero = _mm256_setzero_ps ();
+  gsize i = 0;
+  for (; i + 16 <= n; i += 16)
+    {
+      __m256 v = _mm256_loadu_ps (x + i), w = _mm256_loadu_ps (x + i + 8);
+      __m256d d0 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_castps256_ps128 (v)), c);
+      __m256d d1 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_extractf128_ps (v, 1)), c);
+      __m256d d2 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_castps256_ps128 (w)), c);
+      __m256d d3 = _mm256_sub_pd (_mm256_cvtps_pd (_mm256_extractf128_ps (w, 1)), c);
+      s0 = _mm256_add_pd (s0, d0);
+      s1 = _mm256_add_pd (s1, d1);
+      s2 = _mm256_add_pd (s2, d2);
+      s3 = _mm256_add_pd (s3, d3);
+      q0 = _mm256_fmadd_pd (d0, d0, q0);
+      q1 = _mm256_fmadd_pd (d1, d1, q1);
+      q2 = _mm256_fmadd_pd (d2, d2, q2);
+      q3 = _mm256_fmadd_pd (d3, d3, q3);
+      lo = _mm256_min_ps (v, lo);
+      hi = _mm256_max_ps (v, hi);
+      lo2 = _mm256_min_ps (w, lo2);
+      hi2 = _mm256_max_ps (w, hi2);
+      z = _mm256_sub_epi32 (z, _mm256_castps_si256 (_mm256_cmp_ps (v, zero, _CMP_EQ_OQ)));
+      z2 = _mm256_sub_epi32 (z2, _mm256_castps_si256 (_mm256_cmp_ps (w, zero, _CMP_EQ_OQ)));
+    }
+  double a[4], b[4];
+  _mm256_storeu_pd (a, _mm256_add_pd (_mm256_add_pd (s0, s1), _mm256_add_pd (s2, s3)));
+  _mm256_storeu_pd (b, _mm256_add_pd (_mm256_add_pd (q0, q1), _mm256_add_pd (q2, q3)));
+  float l[8], h[8], l2[8], h2[8];
+  int32_t zz[8], zz2[8];
+  _mm256_storeu_ps (l, lo);
+  _mm256_storeu_ps (h, hi);
+  _mm256_storeu_ps (l2, lo2);
+  _mm256_storeu_ps (h2, hi2);
+  _mm256_storeu_si256 ((__m256i *) zz, z);
+  _mm256_storeu_si256 ((__m256i *) zz2, z2);
+  double S1 = (a[0] + a[1]) + (a[2] + a[3]), S2 = (b[0] + b[1]) + (b[2] + b[3]);
+  float lm = l[0], hm = h[0];
+  int64_t zc = 0;
+  for (int k = 0; k < 8; k++)
+    {
+      lm = MIN (lm, MIN (l[k], l2[k]));
+      hm = MAX (hm, MAX (h[k], h2[k]));
+      zc += zz[k] + zz2[k];
+    }
+  double x0 = (double) x[0];
+  for (; i < n; i++)
+    {
+      float v = x[i];
+      double d = (double) v - x0;
+      S1 += d;
+      S2 += d * d;
+      lm = v < lm ? v : lm;
+      hm = v > hm ? v : hm;
+      zc += v == 0.0f;
+    }
+  if (!isfinite (S2) || !isfinite (S1))
+    return FALSE;
+  *mean = x0 + S1 / (double) n;
+  *m2 = MAX (0.0, S2 - S1 * (S1 / (double) n));
+  *mn = lm;
+  *mx = hm;
+  *zeros = zc;
+  return TRUE;
+}
+
 __attribute__ ((target ("avx2"))) static double
 block_m2_f32_avx2 (const float *restrict x, gsize n, double mean)
 {
@@ -213,6 +291,15 @@ have_avx2 (void)
   static int cached = -1;
   if (G_UNLIKELY (cached < 0))
     cached = __builtin_cpu_supports ("avx2") ? 1 : 0;
+  return cached;
+}
+
+static gboolean
+have_avx2_fma (void)
+{
+  static int cached = -1;
+  if (G_UNLIKELY (cached < 0))
+    cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma") ? 1 : 0;
   return cached;
 }
 #endif
@@ -259,6 +346,19 @@ add_block_f32 (PsStats *s, const float *x, gsize n)
   float mn, mx;
   int64_t zeros;
   s->count += n;
+#ifdef PS_HAVE_AVX2_KERNELS
+  if (have_avx2_fma ())
+    {
+      double mean, m2;
+      if (G_LIKELY (block_moments_f32_avx2 (x, n, &mean, &m2, &mn, &mx, &zeros)))
+        {
+          merge_moments (s, n, mean, m2, mn, mx);
+          s->n_zero += zeros;
+          return;
+        }
+      goto classify;
+    }
+#endif
   block_sum (x, n, &sum, &mn, &mx, &zeros);
   /* A sum of < 2^13 finite floats in double cannot overflow: a non-finite sum means the block
    * holds a NaN or an infinity. That is rare, so only then do we classify element by element. */
@@ -269,6 +369,9 @@ add_block_f32 (PsStats *s, const float *x, gsize n)
       s->n_zero += zeros;
       return;
     }
+#ifdef PS_HAVE_AVX2_KERNELS
+classify:;
+#endif
   float buf[PS_STATS_BLOCK];
   gsize k = 0;
   for (gsize i = 0; i < n; i++)

@@ -152,6 +152,17 @@ ps_timeline_get_description (const PsTimeline *tl, guint step)
   return g_ptr_array_index (tl->descriptions, step);
 }
 
+const char *
+ps_timeline_get_note (const PsTimeline *tl, guint step)
+{
+  g_return_val_if_fail (step < tl->states->len, NULL);
+  if (step == 0)
+    return NULL;
+  JsonObject *op = g_ptr_array_index (tl->recipe->ops, step - 1);
+  JsonNode *n = json_object_get_member (op, "description");
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_string (n) : NULL;
+}
+
 guint
 ps_timeline_get_current (const PsTimeline *tl)
 {
@@ -312,6 +323,14 @@ same_values (const PsParam *a, const PsParam *b)
   return ps_tensor_equal (a->value, b->value);
 }
 
+/* A parameter's identity across steps: its module's recipe id and its name. Paths are not stable
+ * (attaching a module gives its parameters a new path) but ids are. */
+static char *
+param_key (const PsNamedItem *it)
+{
+  return g_strconcat (it->module->id ? it->module->id : "?", ".", it->param->name, NULL);
+}
+
 GPtrArray *
 ps_timeline_compare (const PsTimeline *tl, guint a, guint b)
 {
@@ -319,36 +338,32 @@ ps_timeline_compare (const PsTimeline *tl, guint a, guint b)
   PsState *sa = ps_timeline_get_state (tl, a);
   PsState *sb = ps_timeline_get_state (tl, b);
   g_return_val_if_fail (sa != NULL && sb != NULL, out);
-  /* pair by path: a parameter that moved (attach) is found under its new path in the other step */
-  g_autoptr (GHashTable) matched = g_hash_table_new (NULL, NULL);
+  g_autoptr (GPtrArray) la = ps_state_list_params (sa);
   g_autoptr (GPtrArray) lb = ps_state_list_params (sb);
+  g_autoptr (GHashTable) in_a = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) in_b = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < la->len; i++)
+    g_hash_table_insert (in_a, param_key (g_ptr_array_index (la, i)), g_ptr_array_index (la, i));
   for (guint i = 0; i < lb->len; i++)
     {
       PsNamedItem *it = g_ptr_array_index (lb, i);
-      PsParam *pa = NULL;
-      if (!ps_state_resolve (sa, it->path, NULL, &pa, NULL) || pa == NULL
-          || (pa->value == NULL && it->param->value != NULL))
+      char *key = param_key (it);
+      PsNamedItem *ia = g_hash_table_lookup (in_a, key);
+      g_hash_table_insert (in_b, key, it);
+      if (ia == NULL || (ia->param->value == NULL && it->param->value != NULL))
         {
-          if (it->param->value != NULL || pa == NULL)
-            g_ptr_array_add (out, change_new (it->path, PS_CHANGE_ADDED, pa, it->param));
-          if (pa != NULL)
-            g_hash_table_add (matched, pa);
-          continue;
+          if (ia == NULL || it->param->value != NULL)
+            g_ptr_array_add (out, change_new (it->path, PS_CHANGE_ADDED, ia ? ia->param : NULL, it->param));
         }
-      g_hash_table_add (matched, pa);
-      if (!same_values (pa, it->param))
-        g_ptr_array_add (out, change_new (it->path, PS_CHANGE_CHANGED, pa, it->param));
+      else if (!same_values (ia->param, it->param))
+        g_ptr_array_add (out, change_new (it->path, PS_CHANGE_CHANGED, ia->param, it->param));
     }
-  g_autoptr (GPtrArray) la = ps_state_list_params (sa);
   for (guint i = 0; i < la->len; i++)
     {
       PsNamedItem *it = g_ptr_array_index (la, i);
-      if (g_hash_table_contains (matched, it->param))
-        continue;
-      PsParam *pb = NULL;
-      if (ps_state_resolve (sb, it->path, NULL, &pb, NULL) && pb != NULL)
-        continue;   /* reachable under this path too (listed once under another path in b) */
-      g_ptr_array_add (out, change_new (it->path, PS_CHANGE_REMOVED, it->param, NULL));
+      g_autofree char *key = param_key (it);
+      if (!g_hash_table_contains (in_b, key))
+        g_ptr_array_add (out, change_new (it->path, PS_CHANGE_REMOVED, it->param, NULL));
     }
   return out;
 }

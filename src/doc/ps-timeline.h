@@ -35,6 +35,9 @@ PsState        *ps_timeline_get_last_state (const PsTimeline *tl);
 /* Readable sentence for step k ≥ 1 (see ps_op_describe). */
 const char     *ps_timeline_get_description (const PsTimeline *tl, guint step);
 
+/* The op's own "description" field for step k ≥ 1 (the teaching note), or NULL. */
+const char     *ps_timeline_get_note       (const PsTimeline *tl, guint step);
+
 /* The step being looked at (the app's cursor); append/undo/redo move it to the last step. */
 guint           ps_timeline_get_current    (const PsTimeline *tl);
 gboolean        ps_timeline_go_to_step     (PsTimeline *tl, guint step, GError **error);
@@ -65,13 +68,14 @@ typedef enum {
 } PsChangeKind;
 
 typedef struct {
-  char *path;           /* target-style path in step b's document ("m.0.weight"), or step a's if removed */
+  char *path;           /* target-style path at step b ("m.0.weight"), or at step a if removed */
   PsChangeKind kind;
   PsParam *a, *b;       /* owned by the states (no refs); NULL when absent */
 } PsParamChange;
 
 /* Parameters and buffers whose values differ between two steps, in step b's listing order
- * followed by removed ones. Free with g_ptr_array_unref. */
+ * followed by removed ones. A parameter is identified by its module's recipe id and its name, so
+ * one that moved (attach) is compared with itself. Free with g_ptr_array_unref. */
 GPtrArray      *ps_timeline_compare        (const PsTimeline *tl, guint a, guint b);
 
 /* Bytes of distinct tensor storages alive across all steps (the memory the snapshots cost). */

@@ -1,2 +1,990 @@
-/* ps-heatmap.c — placeholder; to be implemented. */
-#include <glib.h>
+/* ps-heatmap.c — see ps-heatmap.h for the folding, pooling and drawing rules. */
+#include "ps-heatmap.h"
+#include "ps-plot.h"
+
+#include <math.h>
+#include <string.h>
+
+void
+ps_heatmap_options_init (PsHeatmapOptions *o)
+{
+  memset (o, 0, sizeof *o);
+  o->colormap = PS_COLORMAP_DIVERGING;
+  o->range = PS_HEATMAP_RANGE_SYMMETRIC;
+  o->robust_q = 0.995;
+  o->scale = 1.0;
+  o->show_colorbar = TRUE;
+  o->show_footer = TRUE;
+}
+
+/* ---- grid ----------------------------------------------------------------------------------- */
+
+void
+ps_heatmap_grid_of (const PsTensor *t, PsHeatmapGrid *g)
+{
+  g->tile_rows = g->tile_cols = g->tiles_per_row = 1;
+  switch (t->ndim)
+    {
+    case 0:
+      g->rows = g->cols = 1;
+      break;
+    case 1:
+      g->rows = 1;
+      g->cols = t->shape[0];
+      break;
+    case 2:
+      g->rows = t->shape[0];
+      g->cols = t->shape[1];
+      break;
+    default:
+      {
+        int n = t->ndim;
+        int64_t mid = 1;
+        for (int i = 1; i <= n - 3; i++)
+          mid *= t->shape[i];
+        if (n == 3)
+          {
+            mid = t->shape[1];
+            g->tile_rows = 1;
+          }
+        else
+          g->tile_rows = t->shape[n - 2];
+        g->tile_cols = t->shape[n - 1];
+        g->tiles_per_row = mid;
+        g->rows = t->shape[0] * g->tile_rows;
+        g->cols = mid * g->tile_cols;
+        break;
+      }
+    }
+}
+
+int64_t
+ps_heatmap_grid_offset (const PsTensor *t, const PsHeatmapGrid *g, int64_t row, int64_t col)
+{
+  if (t->ndim <= 2)
+    return row * g->cols + col;
+  int64_t o = row / g->tile_rows, ir = row % g->tile_rows;
+  int64_t tc = col / g->tile_cols, ic = col % g->tile_cols;
+  return ((o * g->tiles_per_row + tc) * g->tile_rows + ir) * g->tile_cols + ic;
+}
+
+void
+ps_heatmap_grid_cell (const PsTensor *t, const PsHeatmapGrid *g, int64_t offset, int64_t *row,
+                      int64_t *col)
+{
+  if (t->ndim <= 2)
+    {
+      *row = g->cols ? offset / g->cols : 0;
+      *col = g->cols ? offset % g->cols : 0;
+      return;
+    }
+  int64_t ic = offset % g->tile_cols;
+  offset /= g->tile_cols;
+  int64_t ir = offset % g->tile_rows;
+  offset /= g->tile_rows;
+  int64_t tc = offset % g->tiles_per_row;
+  int64_t o = offset / g->tiles_per_row;
+  *row = o * g->tile_rows + ir;
+  *col = tc * g->tile_cols + ic;
+}
+
+void
+ps_tensor_offset_to_index (const PsTensor *t, int64_t offset, int64_t *index)
+{
+  for (int d = t->ndim - 1; d >= 0; d--)
+    {
+      int64_t n = t->shape[d];
+      index[d] = n ? offset % n : 0;
+      offset = n ? offset / n : 0;
+    }
+}
+
+/* ---- colorize -------------------------------------------------------------------------------- */
+
+/* Magnitude key of a float's bits: |x| as an unsigned integer orders finite < Inf < NaN. */
+static inline guint32
+mag_key (guint32 bits)
+{
+  return bits & 0x7fffffffu;
+}
+
+/* One grid row as float bits (int64 data is converted). */
+static const guint32 *
+fetch_row (const PsTensor *t, const PsHeatmapGrid *g, int64_t row, guint32 *buf)
+{
+  if (t->dtype == PS_DTYPE_FLOAT32 && t->ndim <= 2)
+    return (const guint32 *) ps_tensor_cf32 (t) + row * g->cols;
+  if (t->dtype == PS_DTYPE_FLOAT32)
+    {
+      const guint32 *x = (const guint32 *) ps_tensor_cf32 (t);
+      for (int64_t tc = 0; tc < g->tiles_per_row; tc++)
+        memcpy (buf + tc * g->tile_cols, x + ps_heatmap_grid_offset (t, g, row, tc * g->tile_cols),
+                g->tile_cols * sizeof (guint32));
+      return buf;
+    }
+  const int64_t *x = ps_tensor_ci64 (t);
+  for (int64_t c = 0; c < g->cols; c++)
+    {
+      float f = (float) x[ps_heatmap_grid_offset (t, g, row, c)];
+      memcpy (&buf[c], &f, 4);
+    }
+  return buf;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+__attribute__ ((target ("avx2"))) static int64_t
+pool_rows_avx2 (const guint32 *restrict x, guint32 *restrict bk, guint32 *restrict bv, int64_t n)
+{
+  const __m256i mask = _mm256_set1_epi32 (0x7fffffff);
+  int64_t c = 0;
+  for (; c + 8 <= n; c += 8)
+    {
+      __m256i v = _mm256_loadu_si256 ((const __m256i *) (x + c));
+      __m256i k = _mm256_and_si256 (v, mask);
+      __m256i ok = _mm256_loadu_si256 ((const __m256i *) (bk + c));
+      /* keys are < 2^31, so the signed compare is an unsigned one */
+      __m256i gt = _mm256_cmpgt_epi32 (k, ok);
+      _mm256_storeu_si256 ((__m256i *) (bk + c), _mm256_blendv_epi8 (ok, k, gt));
+      __m256i ov = _mm256_loadu_si256 ((const __m256i *) (bv + c));
+      _mm256_storeu_si256 ((__m256i *) (bv + c), _mm256_blendv_epi8 (ov, v, gt));
+    }
+  return c;
+}
+
+/* Column-wise maximum of magnitude over nrows rows given by pointers, kept in registers (one
+ * store per column instead of one per row). */
+__attribute__ ((target ("avx2"))) static int64_t
+pool_block_avx2 (const guint32 *const *rows, int64_t nrows, guint32 *restrict bk,
+                 guint32 *restrict bv, int64_t n)
+{
+  const __m256i mask = _mm256_set1_epi32 (0x7fffffff);
+  int64_t c = 0;
+  for (; c + 8 <= n; c += 8)
+    {
+      __m256i k = _mm256_setzero_si256 (), v = k;
+      for (int64_t r = 0; r < nrows; r++)
+        {
+          __m256i x = _mm256_loadu_si256 ((const __m256i *) (rows[r] + c));
+          __m256i xk = _mm256_and_si256 (x, mask);
+          __m256i gt = _mm256_cmpgt_epi32 (xk, k);
+          k = _mm256_blendv_epi8 (k, xk, gt);
+          v = _mm256_blendv_epi8 (v, x, gt);
+        }
+      _mm256_storeu_si256 ((__m256i *) (bk + c), k);
+      _mm256_storeu_si256 ((__m256i *) (bv + c), v);
+    }
+  return c;
+}
+#endif
+
+/* Column-wise running maximum of magnitude over the rows of one pooled row. */
+static void
+pool_rows (const guint32 *restrict x, guint32 *restrict bk, guint32 *restrict bv, int64_t n)
+{
+  int64_t c = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (__builtin_cpu_supports ("avx2"))
+    c = pool_rows_avx2 (x, bk, bv, n);
+#endif
+  for (; c < n; c++)
+    {
+      guint32 k = mag_key (x[c]);
+      if (k > bk[c])
+        {
+          bk[c] = k;
+          bv[c] = x[c];
+        }
+    }
+}
+
+static inline guint32
+color_of_bits (guint32 bits, const PsColormap *cm, double lo, double inv)
+{
+  guint32 k = mag_key (bits);
+  if (G_UNLIKELY (k >= 0x7f800000u))
+    return k > 0x7f800000u ? cm->nan_color : (bits >> 31 ? cm->neginf_color : cm->posinf_color);
+  float v;
+  memcpy (&v, &bits, 4);
+  double f = ((double) v - lo) * inv + 0.5;
+  int i = f >= 255 ? 255 : (f >= 0 ? (int) f : 0);
+  return cm->lut[i];
+}
+
+/* Keep the larger magnitude of each neighbouring pair, in place: n entries → n/2 (the left one
+ * on ties, so repeated halving picks the first maximum). */
+static void
+halve_scalar (guint32 *bk, guint32 *bv, int64_t n)
+{
+  for (int64_t j = 0; j < n / 2; j++)
+    {
+      int64_t w = bk[2 * j + 1] > bk[2 * j] ? 2 * j + 1 : 2 * j;
+      guint32 k = bk[w], v = bv[w];
+      bk[j] = k;
+      bv[j] = v;
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* n is a multiple of 16 */
+__attribute__ ((target ("avx2"))) static void
+halve_avx2 (guint32 *bk, guint32 *bv, int64_t n)
+{
+  const __m256i even_odd = _mm256_setr_epi32 (0, 2, 4, 6, 1, 3, 5, 7);
+  for (int64_t i = 0, o = 0; i < n; i += 16, o += 8)
+    {
+      __m256i ka = _mm256_permutevar8x32_epi32 (_mm256_loadu_si256 ((const __m256i *) (bk + i)), even_odd);
+      __m256i kb = _mm256_permutevar8x32_epi32 (_mm256_loadu_si256 ((const __m256i *) (bk + i + 8)), even_odd);
+      __m256i va = _mm256_permutevar8x32_epi32 (_mm256_loadu_si256 ((const __m256i *) (bv + i)), even_odd);
+      __m256i vb = _mm256_permutevar8x32_epi32 (_mm256_loadu_si256 ((const __m256i *) (bv + i + 8)), even_odd);
+      __m256i ke = _mm256_permute2x128_si256 (ka, kb, 0x20), ko = _mm256_permute2x128_si256 (ka, kb, 0x31);
+      __m256i ve = _mm256_permute2x128_si256 (va, vb, 0x20), vo = _mm256_permute2x128_si256 (va, vb, 0x31);
+      __m256i gt = _mm256_cmpgt_epi32 (ko, ke);
+      _mm256_storeu_si256 ((__m256i *) (bk + o), _mm256_blendv_epi8 (ke, ko, gt));
+      _mm256_storeu_si256 ((__m256i *) (bv + o), _mm256_blendv_epi8 (ve, vo, gt));
+    }
+}
+
+/* Colours of n float bits: the arithmetic of color_of_bits, four lanes at a time in double;
+ * non-finite lanes are patched afterwards. */
+__attribute__ ((target ("avx2"))) static void
+color_row_avx2 (const guint32 *x, int64_t n, guint32 *out, const PsColormap *cm, double lo,
+                double inv)
+{
+  const __m256d vlo = _mm256_set1_pd (lo), vinv = _mm256_set1_pd (inv), half = _mm256_set1_pd (0.5);
+  const __m256d zero = _mm256_setzero_pd (), top = _mm256_set1_pd (255.0);
+  const __m128i absmask = _mm_set1_epi32 (0x7fffffff), finmax = _mm_set1_epi32 (0x7f7fffff);
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    {
+      __m128i bits = _mm_loadu_si128 ((const __m128i *) (x + i));
+      __m256d f = _mm256_add_pd (_mm256_mul_pd (_mm256_sub_pd (_mm256_cvtps_pd (_mm_castsi128_ps (bits)), vlo), vinv), half);
+      f = _mm256_min_pd (_mm256_max_pd (f, zero), top);
+      __m128i idx = _mm256_cvttpd_epi32 (f);
+      __m128i col = _mm_i32gather_epi32 ((const int *) cm->lut, idx, 4);
+      _mm_storeu_si128 ((__m128i *) (out + i), col);
+      __m128i nonfinite = _mm_cmpgt_epi32 (_mm_and_si128 (bits, absmask), finmax);
+      if (G_UNLIKELY (_mm_movemask_epi8 (nonfinite)))
+        for (int k = 0; k < 4; k++)
+          out[i + k] = color_of_bits (x[i + k], cm, lo, inv);
+    }
+  for (; i < n; i++)
+    out[i] = color_of_bits (x[i], cm, lo, inv);
+}
+
+static gboolean
+have_avx2 (void)
+{
+  static int cached = -1;
+  if (G_UNLIKELY (cached < 0))
+    cached = __builtin_cpu_supports ("avx2") ? 1 : 0;
+  return cached;
+}
+#else
+static gboolean
+have_avx2 (void)
+{
+  return FALSE;
+}
+#endif
+
+static void
+color_row (const guint32 *x, int64_t n, guint32 *out, const PsColormap *cm, double lo, double inv)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (have_avx2 ())
+    {
+      color_row_avx2 (x, n, out, cm, lo, inv);
+      return;
+    }
+#endif
+  for (int64_t c = 0; c < n; c++)
+    out[c] = color_of_bits (x[c], cm, lo, inv);
+}
+
+static gboolean
+region_of (const PsHeatmapGrid *g, const PsHeatmapRegion *region, PsHeatmapRegion *out)
+{
+  if (region == NULL || region->rows <= 0 || region->cols <= 0)
+    {
+      *out = (PsHeatmapRegion) { 0, 0, g->rows, g->cols };
+      return TRUE;
+    }
+  if (region->row0 < 0 || region->col0 < 0 || region->row0 + region->rows > g->rows ||
+      region->col0 + region->cols > g->cols)
+    return FALSE;
+  *out = *region;
+  return TRUE;
+}
+
+gboolean
+ps_heatmap_colorize_into (cairo_surface_t *img, const PsTensor *t, const PsHeatmapGrid *g,
+                          const PsHeatmapRegion *region, int64_t kx, int64_t ky,
+                          const PsColormap *cm, double lo, double hi)
+{
+  PsHeatmapRegion rg;
+  if (!region_of (g, region, &rg))
+    return FALSE;
+  const int64_t C0 = rg.col0, NC = rg.cols, R0 = rg.row0, RE = rg.row0 + rg.rows;
+  int64_t pr = (rg.rows + ky - 1) / ky, pc = (NC + kx - 1) / kx;
+  if (cairo_surface_status (img) != CAIRO_STATUS_SUCCESS ||
+      cairo_image_surface_get_format (img) != CAIRO_FORMAT_RGB24 ||
+      cairo_image_surface_get_width (img) != MAX (pc, 1) ||
+      cairo_image_surface_get_height (img) != MAX (pr, 1))
+    return FALSE;
+  if (t->numel == 0)
+    return TRUE;
+  cairo_surface_flush (img);
+  guint32 *px = (guint32 *) cairo_image_surface_get_data (img);
+  int stride = cairo_image_surface_get_stride (img) / 4;
+  /* kx a power of two: pool columns by repeated SIMD halving over a zero-padded row */
+  gboolean pow2 = kx > 1 && (kx & (kx - 1)) == 0;
+  int64_t padded = pow2 ? (NC + 16 * kx - 1) / (16 * kx) * (16 * kx) : NC;
+  guint32 *buf = g_new (guint32, g->cols);
+  guint32 *bk = g_new0 (guint32, padded), *bv = g_new0 (guint32, padded);
+  guint32 *row = g_new (guint32, pc);
+  /* rows are pointers into the tensor itself: no copy to make */
+  gboolean direct = t->dtype == PS_DTYPE_FLOAT32 && t->ndim <= 2;
+  /* the same arithmetic as ps_colormap_index, with the division hoisted */
+  double inv = 255.0 / (hi - lo);
+  for (int64_t r0 = R0, prow = 0; r0 < RE; r0 += ky, prow++)
+    {
+      int64_t r1 = MIN (r0 + ky, RE);
+      guint32 *out = px + prow * stride;
+      if (ky == 1 && kx == 1)
+        {
+          color_row (fetch_row (t, g, r0, buf) + C0, NC, out, cm, lo, inv);
+          continue;
+        }
+      /* zero keys lose to every real value except ±0, which shows as 0 either way */
+      int64_t done = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+      if (direct && have_avx2 () && r1 - r0 <= 64)
+        {
+          const guint32 *rows[64];
+          for (int64_t r = r0; r < r1; r++)
+            rows[r - r0] = fetch_row (t, g, r, buf) + C0;
+          done = pool_block_avx2 (rows, r1 - r0, bk, bv, NC);
+          for (int64_t c = done; c < NC; c++)
+            {
+              bk[c] = bv[c] = 0;
+              for (int64_t r = r0; r < r1; r++)
+                if (mag_key (rows[r - r0][c]) > bk[c])
+                  {
+                    bk[c] = mag_key (rows[r - r0][c]);
+                    bv[c] = rows[r - r0][c];
+                  }
+            }
+          /* the padding may hold halving results of the previous row */
+          memset (bk + NC, 0, (padded - NC) * 4);
+          memset (bv + NC, 0, (padded - NC) * 4);
+          done = NC;
+        }
+#endif
+      if (done == 0)
+        {
+          memset (bk, 0, padded * 4);
+          memset (bv, 0, padded * 4);
+          for (int64_t r = r0; r < r1; r++)
+            pool_rows (fetch_row (t, g, r, buf) + C0, bk, bv, NC);
+        }
+      if (kx == 1)
+        color_row (bv, NC, out, cm, lo, inv);
+      else if (pow2)
+        {
+          for (int64_t n = padded; n > padded / kx; n /= 2)
+            {
+              if (have_avx2 () && n % 16 == 0)
+                {
+#if defined(__x86_64__) && defined(__GNUC__)
+                  halve_avx2 (bk, bv, n);
+#endif
+                }
+              else
+                halve_scalar (bk, bv, n);
+            }
+          color_row (bv, pc, out, cm, lo, inv);
+        }
+      else
+        {
+          for (int64_t c0 = 0, pcol = 0; c0 < NC; c0 += kx, pcol++)
+            {
+              int64_t c1 = MIN (c0 + kx, NC), best = c0;
+              for (int64_t c = c0 + 1; c < c1; c++)
+                if (bk[c] > bk[best])
+                  best = c;
+              row[pcol] = bv[best];
+            }
+          color_row (row, pc, out, cm, lo, inv);
+        }
+    }
+  g_free (row);
+  g_free (buf);
+  g_free (bk);
+  g_free (bv);
+  cairo_surface_mark_dirty (img);
+  return TRUE;
+}
+
+cairo_surface_t *
+ps_heatmap_colorize (const PsTensor *t, const PsHeatmapGrid *g, const PsHeatmapRegion *region,
+                     int64_t kx, int64_t ky, const PsColormap *cm, double lo, double hi)
+{
+  PsHeatmapRegion rg;
+  if (!region_of (g, region, &rg))
+    rg = (PsHeatmapRegion) { 0, 0, g->rows, g->cols };
+  int64_t pr = (rg.rows + ky - 1) / ky, pc = (rg.cols + kx - 1) / kx;
+  cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, (int) MAX (pc, 1),
+                                                     (int) MAX (pr, 1));
+  ps_heatmap_colorize_into (img, t, g, &rg, kx, ky, cm, lo, hi);
+  return img;
+}
+
+/* ---- the heatmap object ---------------------------------------------------------------------- */
+
+typedef struct {
+  gboolean valid;
+  double width, height;
+  double ix, iy, cw, ch;        /* image origin and texel size in user units */
+  int64_t kx, ky, prows, pcols;
+} Layout;
+
+struct _PsHeatmap {
+  PsTensor *t;
+  PsHeatmapOptions o;
+  char *title, *subtitle;
+  PsStats stats;
+  PsHeatmapGrid grid;
+  const PsColormap *cm;
+  double lo, hi;
+  PsHeatmapRegion view;         /* the cells shown (whole grid by default) */
+  cairo_surface_t *image;       /* cached colorization of view for (image_kx, image_ky) */
+  int64_t image_kx, image_ky;
+  Layout last;
+};
+
+static gboolean
+compute_range (PsHeatmap *hm, GError **error)
+{
+  const PsStats *s = &hm->stats;
+  double lo = -1, hi = 1;
+  if (hm->o.range == PS_HEATMAP_RANGE_FIXED)
+    {
+      if (!isfinite (hm->o.lo) || !isfinite (hm->o.hi) || !(hm->o.lo < hm->o.hi))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "colour range [%g, %g] is not a finite interval", hm->o.lo, hm->o.hi);
+          return FALSE;
+        }
+      hm->lo = hm->o.lo;
+      hm->hi = hm->o.hi;
+      return TRUE;
+    }
+  if (s->n_finite > 0)
+    switch (hm->o.range)
+      {
+      case PS_HEATMAP_RANGE_SYMMETRIC:
+        lo = -s->abs_max;
+        hi = s->abs_max;
+        break;
+      case PS_HEATMAP_RANGE_MINMAX:
+        lo = s->min;
+        hi = s->max;
+        break;
+      case PS_HEATMAP_RANGE_ROBUST:
+        {
+          double q = hm->o.robust_q;
+          if (!(q > 0.5 && q <= 1))
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                           "robust quantile %g is not in (0.5, 1]", q);
+              return FALSE;
+            }
+          if (hm->cm->diverging)
+            {
+              /* quantile of |x| over the finite values */
+              gsize n = (gsize) s->n_finite, k = 0;
+              float *a = g_try_new (float, MAX (n, 1));
+              if (a == NULL)
+                {
+                  g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY,
+                               "out of memory for the robust colour range");
+                  return FALSE;
+                }
+              for (int64_t i = 0; i < hm->t->numel; i++)
+                {
+                  double v = hm->t->dtype == PS_DTYPE_FLOAT32 ? ps_tensor_cf32 (hm->t)[i]
+                                                              : (double) ps_tensor_ci64 (hm->t)[i];
+                  if (isfinite (v))
+                    a[k++] = (float) fabs (v);
+                }
+              double m;
+              ps_stats_quantiles_inplace_f32 (a, k, &q, 1, &m);
+              g_free (a);
+              lo = -m;
+              hi = m;
+            }
+          else
+            {
+              double qs[2] = { 1 - q, q }, v[2];
+              if (!ps_stats_quantiles (hm->t, qs, 2, v, error))
+                return FALSE;
+              lo = v[0];
+              hi = v[1];
+            }
+          break;
+        }
+      default:
+        break;
+      }
+  if (!(hi > lo))
+    {
+      /* all equal (or all zero): a unit-wide range around the value */
+      double c = isfinite (lo) ? lo : 0;
+      double w = c != 0 ? fabs (c) * 0.5 : 1;
+      lo = hm->cm->diverging && c == 0 ? -1 : c - w;
+      hi = hm->cm->diverging && c == 0 ? 1 : c + w;
+    }
+  hm->lo = lo;
+  hm->hi = hi;
+  return TRUE;
+}
+
+PsHeatmap *
+ps_heatmap_new (PsTensor *t, const PsHeatmapOptions *options, GError **error)
+{
+  g_return_val_if_fail (t != NULL, NULL);
+  PsHeatmap *hm = g_new0 (PsHeatmap, 1);
+  if (options)
+    hm->o = *options;
+  else
+    ps_heatmap_options_init (&hm->o);
+  if (!(hm->o.scale > 0))
+    hm->o.scale = 1;
+  hm->t = ps_tensor_ref (t);
+  hm->title = g_strdup (hm->o.title);
+  hm->subtitle = g_strdup (hm->o.subtitle);
+  hm->o.title = hm->title;
+  hm->o.subtitle = hm->subtitle;
+  hm->cm = ps_colormap_get (hm->o.colormap < PS_COLORMAP_N ? hm->o.colormap : 0);
+  ps_stats_compute (t, &hm->stats);
+  ps_heatmap_grid_of (t, &hm->grid);
+  hm->view = (PsHeatmapRegion) { 0, 0, hm->grid.rows, hm->grid.cols };
+  if (!compute_range (hm, error))
+    {
+      ps_heatmap_free (hm);
+      return NULL;
+    }
+  return hm;
+}
+
+void
+ps_heatmap_free (PsHeatmap *hm)
+{
+  if (hm == NULL)
+    return;
+  ps_tensor_unref (hm->t);
+  g_free (hm->title);
+  g_free (hm->subtitle);
+  if (hm->image)
+    cairo_surface_destroy (hm->image);
+  g_free (hm);
+}
+
+const PsStats *
+ps_heatmap_get_stats (PsHeatmap *hm)
+{
+  return &hm->stats;
+}
+
+void
+ps_heatmap_get_range (PsHeatmap *hm, double *lo, double *hi)
+{
+  *lo = hm->lo;
+  *hi = hm->hi;
+}
+
+const PsHeatmapGrid *
+ps_heatmap_get_grid (PsHeatmap *hm)
+{
+  return &hm->grid;
+}
+
+void
+ps_heatmap_set_view (PsHeatmap *hm, const PsHeatmapRegion *view)
+{
+  const PsHeatmapGrid *g = &hm->grid;
+  PsHeatmapRegion v = { 0, 0, g->rows, g->cols };
+  if (view && view->rows > 0 && view->cols > 0)
+    {
+      v.rows = MIN (view->rows, g->rows);
+      v.cols = MIN (view->cols, g->cols);
+      v.row0 = CLAMP (view->row0, 0, g->rows - v.rows);
+      v.col0 = CLAMP (view->col0, 0, g->cols - v.cols);
+    }
+  if (memcmp (&v, &hm->view, sizeof v) == 0)
+    return;
+  hm->view = v;
+  if (hm->image)
+    cairo_surface_destroy (hm->image);
+  hm->image = NULL;
+  hm->last.valid = FALSE;
+}
+
+void
+ps_heatmap_get_view (PsHeatmap *hm, PsHeatmapRegion *view)
+{
+  *view = hm->view;
+}
+
+void
+ps_heatmap_get_downsampling (PsHeatmap *hm, int64_t *kx, int64_t *ky)
+{
+  *kx = hm->last.valid ? hm->last.kx : 1;
+  *ky = hm->last.valid ? hm->last.ky : 1;
+}
+
+static const char *
+range_name (PsHeatmapRange r)
+{
+  switch (r)
+    {
+    case PS_HEATMAP_RANGE_SYMMETRIC: return "symmetric ±max|x|";
+    case PS_HEATMAP_RANGE_ROBUST: return "robust";
+    case PS_HEATMAP_RANGE_MINMAX: return "min–max";
+    default: return "fixed";
+    }
+}
+
+static char *
+layout_text (PsHeatmap *hm)
+{
+  const PsTensor *t = hm->t;
+  if (t->ndim == 0)
+    return g_strdup ("scalar");
+  if (t->ndim == 1)
+    return g_strdup_printf ("strip of %" G_GINT64_FORMAT " values", t->shape[0]);
+  if (t->ndim == 2)
+    return g_strdup_printf ("rows = dim 0 (%" G_GINT64_FORMAT "), columns = dim 1 (%" G_GINT64_FORMAT ")",
+                            t->shape[0], t->shape[1]);
+  return g_strdup_printf ("tiles: %" G_GINT64_FORMAT " (dim 0) × %" G_GINT64_FORMAT
+                          ", each %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT,
+                          t->shape[0], hm->grid.tiles_per_row, hm->grid.tile_rows,
+                          hm->grid.tile_cols);
+}
+
+static void
+draw_glyphs (PsHeatmap *hm, cairo_t *cr, const Layout *l, double ds)
+{
+  const PsStats *s = &hm->stats;
+  if (s->n_nan + s->n_posinf + s->n_neginf == 0 || l->kx != 1 || l->ky != 1)
+    return;
+  if (MIN (l->cw, l->ch) * ds < 8)
+    return;
+  const PsTensor *t = hm->t;
+  if (t->dtype != PS_DTYPE_FLOAT32)
+    return;
+  const float *x = ps_tensor_cf32 (t);
+  for (int64_t i = 0; i < t->numel; i++)
+    if (!isfinite (x[i]))
+      {
+        int64_t r, c;
+        ps_heatmap_grid_cell (t, &hm->grid, i, &r, &c);
+        r -= hm->view.row0;
+        c -= hm->view.col0;
+        if (r < 0 || c < 0 || r >= hm->view.rows || c >= hm->view.cols)
+          continue;
+        char glyph = isnan (x[i]) ? 'x' : x[i] > 0 ? '+' : '-';
+        guint32 col = ps_colormap_map (hm->cm, x[i], hm->lo, hm->hi);
+        ps_plot_glyph (cr, l->ix + (c + 0.5) * l->cw, l->iy + (r + 0.5) * l->ch,
+                       MIN (l->cw, l->ch), glyph, col);
+      }
+}
+
+static void
+draw_tile_gaps (PsHeatmap *hm, cairo_t *cr, const Layout *l, double ds)
+{
+  const PsHeatmapGrid *g = &hm->grid;
+  if (hm->t->ndim < 3)
+    return;
+  double tw = g->tile_cols * l->cw / l->kx, th = g->tile_rows * l->ch / l->ky;
+  double gap = MAX (1.0 / ds, 0.16 * MIN (l->cw, l->ch));
+  gap = MIN (gap, 3 * hm->o.scale);
+  ps_color_set_source (cr, PS_PLOT_BG);
+  double w = l->pcols * l->cw, h = l->prows * l->ch;
+  /* vertical gaps between tile columns, horizontal ones between tile rows (when tiles have
+   * more than one row of cells); only when a tile is several pixels wide */
+  const PsHeatmapRegion *v = &hm->view;
+  cairo_save (cr);
+  cairo_rectangle (cr, l->ix, l->iy, w, h);
+  cairo_clip (cr);
+  /* boundaries strictly inside the view, at grid columns/rows that are multiples of a tile */
+  if (tw * ds >= 6 && g->tile_cols > 1)
+    for (int64_t gc = (v->col0 / g->tile_cols + 1) * g->tile_cols; gc < v->col0 + v->cols; gc += g->tile_cols)
+      cairo_rectangle (cr, l->ix + (double) (gc - v->col0) / g->tile_cols * tw - gap / 2, l->iy, gap, h);
+  if (th * ds >= 6 && g->tile_rows > 1)
+    for (int64_t gr = (v->row0 / g->tile_rows + 1) * g->tile_rows; gr < v->row0 + v->rows; gr += g->tile_rows)
+      cairo_rectangle (cr, l->ix, l->iy + (double) (gr - v->row0) / g->tile_rows * th - gap / 2, w, gap);
+  cairo_fill (cr);
+  cairo_restore (cr);
+}
+
+void
+ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
+{
+  g_return_if_fail (hm != NULL && cr != NULL);
+  const double s = hm->o.scale;
+  const PsStats *st = &hm->stats;
+  const PsHeatmapGrid *g = &hm->grid;
+  double ds_x = 1, ds_y = 0;
+  cairo_user_to_device_distance (cr, &ds_x, &ds_y);
+  double ds = MAX (fabs (ds_x), 1e-6);
+
+  cairo_save (cr);
+  ps_plot_background (cr, width, height);
+  double pad = 14 * s;
+  g_autofree char *shape = ps_tensor_shape_string (hm->t);
+  double hh = ps_plot_header (cr, pad, pad, width - 2 * pad, hm->o.title, shape, hm->o.subtitle, s);
+
+  double line = 19 * s;
+  double footer = hm->o.show_footer ? 2 * line + 4 * s : 0;
+  double cbw = hm->o.show_colorbar ? ps_plot_colorbar_width (cr, hm->lo, hm->hi, s) + 18 * s : 0;
+  double px = pad, py = pad + hh;
+  double pw = width - 2 * pad - cbw, ph = height - py - pad - footer;
+
+  Layout l = { 0 };
+  l.valid = TRUE;
+  l.width = width;
+  l.height = height;
+  if (pw < 4 || ph < 4 || hm->t->numel == 0)
+    {
+      ps_plot_set_font (cr, 13 * s, FALSE);
+      ps_color_set_source (cr, PS_PLOT_MUTED);
+      ps_plot_text (cr, px, py + 4 * s, hm->t->numel == 0 ? "empty tensor" : "too small to draw",
+                    PS_ALIGN_START, PS_ALIGN_START);
+      hm->last = (Layout) { 0 };
+      cairo_restore (cr);
+      return;
+    }
+
+  /* Pooling: at least one device pixel per texel. */
+  double pw_px = floor (pw * ds), ph_px = floor (ph * ds);
+  const PsHeatmapRegion *v = &hm->view;
+  l.kx = MAX (1, (int64_t) ceil (v->cols / MAX (pw_px, 1)));
+  l.ky = v->rows == 1 ? 1 : MAX (1, (int64_t) ceil (v->rows / MAX (ph_px, 1)));
+  l.pcols = (v->cols + l.kx - 1) / l.kx;
+  l.prows = (v->rows + l.ky - 1) / l.ky;
+  /* Square texels as large as fit; an elongated matrix may stretch its short side to a fifth
+   * of the area so it stays visible; a strip is at least a fifth of the height. */
+  double sq = MIN (pw / l.pcols, ph / l.prows);
+  l.cw = MAX (sq, MIN (pw / l.pcols, 0.2 * pw / l.pcols));
+  l.ch = MAX (sq, MIN (ph / l.prows, 0.2 * ph / l.prows));
+  if (v->rows == 1 && hm->t->ndim <= 1)
+    l.ch = MAX (sq, MIN (ph, MAX (0.2 * ph, 36 * s)));
+  l.cw = MIN (l.cw, pw / l.pcols);
+  l.ch = MIN (l.ch, ph / l.prows);
+  /* whole device pixels per texel when texels are big: equal cell widths */
+  if (l.cw * ds >= 3)
+    l.cw = floor (l.cw * ds) / ds;
+  if (l.ch * ds >= 3)
+    l.ch = floor (l.ch * ds) / ds;
+  double iw = l.pcols * l.cw, ih = l.prows * l.ch;
+  /* centre the picture with its colorbar: it reads better on a slide */
+  l.ix = px + MAX (0.0, floor ((pw - iw) / 2 * ds) / ds);
+  l.iy = py;
+
+  if (hm->image == NULL || hm->image_kx != l.kx || hm->image_ky != l.ky)
+    {
+      if (hm->image)
+        cairo_surface_destroy (hm->image);
+      hm->image = ps_heatmap_colorize (hm->t, g, &hm->view, l.kx, l.ky, hm->cm, hm->lo, hm->hi);
+      hm->image_kx = l.kx;
+      hm->image_ky = l.ky;
+    }
+
+  cairo_save (cr);
+  cairo_rectangle (cr, l.ix, l.iy, iw, ih);
+  cairo_clip (cr);
+  cairo_translate (cr, l.ix, l.iy);
+  cairo_scale (cr, l.cw, l.ch);
+  cairo_set_source_surface (cr, hm->image, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
+  cairo_paint (cr);
+  cairo_restore (cr);
+
+  draw_tile_gaps (hm, cr, &l, ds);
+  draw_glyphs (hm, cr, &l, ds);
+  ps_color_set_source (cr, PS_PLOT_MUTED);
+  cairo_set_line_width (cr, 1 * s);
+  cairo_rectangle (cr, l.ix - 0.5 * s, l.iy - 0.5 * s, iw + s, ih + s);
+  cairo_stroke (cr);
+
+  if (hm->o.show_colorbar)
+    {
+      double cbh = MIN (ph, MAX (ih, 160 * s));
+      gboolean ext_lo = st->n_finite > 0 && st->min < hm->lo;
+      gboolean ext_hi = st->n_finite > 0 && st->max > hm->hi;
+      ps_plot_colorbar (cr, l.ix + iw + 18 * s, l.iy, cbh, hm->cm, hm->lo, hm->hi, ext_lo, ext_hi, s);
+    }
+
+  if (hm->o.show_footer)
+    {
+      double fy = l.iy + MAX (ih, hm->o.show_colorbar ? MIN (ph, MAX (ih, 160 * s)) : 0) + 6 * s + line / 2;
+      double fx = l.ix;
+      char buf[256], a[64], b[64];
+      if (st->n_nan > 0)
+        {
+          char c[48];
+          ps_plot_format_count (st->n_nan, c, sizeof c);
+          g_snprintf (buf, sizeof buf, "NaN %s", c);
+          fx += ps_plot_swatch (cr, fx, fy, hm->cm->nan_color, 'x', buf, s);
+        }
+      if (st->n_posinf > 0)
+        {
+          char c[48];
+          ps_plot_format_count (st->n_posinf, c, sizeof c);
+          g_snprintf (buf, sizeof buf, "+Inf %s", c);
+          fx += ps_plot_swatch (cr, fx, fy, hm->cm->posinf_color, '+', buf, s);
+        }
+      if (st->n_neginf > 0)
+        {
+          char c[48];
+          ps_plot_format_count (st->n_neginf, c, sizeof c);
+          g_snprintf (buf, sizeof buf, "\u2212Inf %s", c);
+          fx += ps_plot_swatch (cr, fx, fy, hm->cm->neginf_color, '-', buf, s);
+        }
+      ps_plot_format_value (hm->lo, a, sizeof a);
+      ps_plot_format_value (hm->hi, b, sizeof b);
+      if (hm->o.range == PS_HEATMAP_RANGE_ROBUST)
+        g_snprintf (buf, sizeof buf, "colour range [%s, %s], robust (%.4g %% quantile%s)", a, b,
+                    hm->o.robust_q * 100, hm->cm->diverging ? " of |x|" : "s");
+      else
+        g_snprintf (buf, sizeof buf, "colour range [%s, %s], %s", a, b, range_name (hm->o.range));
+      ps_plot_set_font (cr, 11.5 * s, FALSE);
+      ps_color_set_source (cr, PS_PLOT_FG);
+      ps_plot_text (cr, fx, fy, buf, PS_ALIGN_START, PS_ALIGN_CENTER);
+
+      g_autofree char *lt0 = layout_text (hm);
+      g_autofree char *lt = NULL;
+      if (v->rows != g->rows || v->cols != g->cols)
+        lt = g_strdup_printf ("%s  ·  zoomed: rows %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT
+                              ", columns %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT, lt0, v->row0,
+                              v->row0 + v->rows - 1, v->col0, v->col0 + v->cols - 1);
+      else
+        lt = g_steal_pointer (&lt0);
+      g_autofree char *line2 = NULL;
+      if (l.kx > 1 || l.ky > 1)
+        {
+          if (l.kx == l.ky)
+            line2 = g_strdup_printf ("%s  ·  downsampled %" G_GINT64_FORMAT "× (largest |x| of each "
+                                     "%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT " block)",
+                                     lt, l.kx, l.ky, l.kx);
+          else
+            line2 = g_strdup_printf ("%s  ·  downsampled %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                                     " (largest |x| of each %" G_GINT64_FORMAT " rows × %"
+                                     G_GINT64_FORMAT " columns)",
+                                     lt, l.ky, l.kx, l.ky, l.kx);
+          ps_plot_set_font (cr, 11.5 * s, TRUE);
+          ps_color_set_source (cr, 0xffb03000u);
+        }
+      else
+        {
+          line2 = g_steal_pointer (&lt);
+          ps_plot_set_font (cr, 11.5 * s, FALSE);
+          ps_color_set_source (cr, PS_PLOT_MUTED);
+        }
+      ps_plot_text (cr, l.ix, fy + line, line2, PS_ALIGN_START, PS_ALIGN_CENTER);
+    }
+  hm->last = l;
+  cairo_restore (cr);
+}
+
+void
+ps_heatmap_draw_func (cairo_t *cr, double width, double height, gpointer data)
+{
+  ps_heatmap_draw (data, cr, width, height);
+}
+
+static double
+element_value (const PsTensor *t, int64_t off)
+{
+  return t->dtype == PS_DTYPE_FLOAT32 ? (double) ps_tensor_cf32 (t)[off]
+                                      : (double) ps_tensor_ci64 (t)[off];
+}
+
+static guint32
+element_key (const PsTensor *t, int64_t off)
+{
+  float f = t->dtype == PS_DTYPE_FLOAT32 ? ps_tensor_cf32 (t)[off] : (float) ps_tensor_ci64 (t)[off];
+  guint32 b;
+  memcpy (&b, &f, 4);
+  return mag_key (b);
+}
+
+gboolean
+ps_heatmap_hit (PsHeatmap *hm, double x, double y, PsHeatmapHit *hit)
+{
+  const Layout *l = &hm->last;
+  if (!l->valid || l->pcols == 0)
+    return FALSE;
+  double fx = (x - l->ix) / l->cw, fy = (y - l->iy) / l->ch;
+  if (fx < 0 || fy < 0 || fx >= l->pcols || fy >= l->prows)
+    return FALSE;
+  int64_t pc = (int64_t) fx, pr = (int64_t) fy;
+  const PsHeatmapGrid *g = &hm->grid;
+  const PsHeatmapRegion *v = &hm->view;
+  int64_t r0 = v->row0 + pr * l->ky, r1 = MIN (r0 + l->ky, v->row0 + v->rows);
+  int64_t c0 = v->col0 + pc * l->kx, c1 = MIN (c0 + l->kx, v->col0 + v->cols);
+  /* the element the colorizer showed: per column the first row of largest magnitude, then the
+   * first such column */
+  int64_t best_r = r0, best_c = c0;
+  guint32 best_k = 0;
+  gboolean first = TRUE;
+  for (int64_t c = c0; c < c1; c++)
+    {
+      int64_t br = r0;
+      guint32 bk = element_key (hm->t, ps_heatmap_grid_offset (hm->t, g, r0, c));
+      for (int64_t r = r0 + 1; r < r1; r++)
+        {
+          guint32 k = element_key (hm->t, ps_heatmap_grid_offset (hm->t, g, r, c));
+          if (k > bk)
+            {
+              bk = k;
+              br = r;
+            }
+        }
+      if (first || bk > best_k)
+        {
+          best_k = bk;
+          best_r = br;
+          best_c = c;
+          first = FALSE;
+        }
+    }
+  hit->row = best_r;
+  hit->col = best_c;
+  hit->offset = ps_heatmap_grid_offset (hm->t, g, best_r, best_c);
+  hit->ndim = hm->t->ndim;
+  ps_tensor_offset_to_index (hm->t, hit->offset, hit->index);
+  hit->value = element_value (hm->t, hit->offset);
+  hit->block_rows = r1 - r0;
+  hit->block_cols = c1 - c0;
+  return TRUE;
+}
+
+gboolean
+ps_heatmap_cell_rect (PsHeatmap *hm, int64_t row, int64_t col, double rect[4])
+{
+  const Layout *l = &hm->last;
+  const PsHeatmapRegion *v = &hm->view;
+  row -= v->row0;
+  col -= v->col0;
+  if (!l->valid || l->pcols == 0 || row < 0 || col < 0 || row >= v->rows || col >= v->cols)
+    return FALSE;
+  rect[0] = l->ix + (col / l->kx) * l->cw;
+  rect[1] = l->iy + (row / l->ky) * l->ch;
+  rect[2] = l->cw;
+  rect[3] = l->ch;
+  return TRUE;
+}

@@ -14,6 +14,7 @@ tests/test-init.c) interpret the cases generically:
     op "randint"      low, high, n           -> out: ints
     op "randperm"     n                      -> out: ints
     op "dropout"      shape, p               -> out: F.dropout(ones(shape), p, training=True)
+    op "dropout2d"    shape (N, C, H, W), p  -> out: F.dropout2d(ones(shape), p, training=True)
     op "init"         fn, shape, args        -> out (+ info) or error {type, message}
     op "gain"         nonlinearity, param    -> out: float64 hex, or error
     op "fans"         shape                  -> out: [fan_in, fan_out], or error
@@ -28,7 +29,8 @@ import subprocess
 import sys
 import warnings
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'gen-init-golden.json')
+OUT = os.environ.get('PS_GOLDEN_OUT') or os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data',
+                                                         'gen-init-golden.json')
 
 
 def f32hex(t):
@@ -98,6 +100,11 @@ def run_cases():
     def dropout(shape, p):
         return {'op': 'dropout', 'shape': list(shape), 'p': p,
                 '_run': lambda: (f32hex(F.dropout(torch.ones(*shape), p, training=True)), None)}
+
+    def dropout2d(shape, p):
+        # feature dropout: one bernoulli per (N, C), broadcast over the spatial dims
+        return {'op': 'dropout2d', 'shape': list(shape), 'p': p,
+                '_run': lambda: (f32hex(F.dropout2d(torch.ones(*shape), p, training=True)), None)}
 
     def gain(nl, param=None):
         return {'op': 'gain', 'nonlinearity': nl, 'param': param,
@@ -186,6 +193,10 @@ def run_cases():
         case('rng.dropout.p%g' % p, 21, [dropout((6, 7), p)])
     case('rng.dropout.after_init', 22, [ini('kaiming_uniform_', (4, 3)), dropout((3, 5), 0.25),
                                          dropout((0, 5), 0.25), dropout((17,), 0.2)])
+    case('rng.dropout2d', 23, [dropout2d((2, 3, 4, 5), 0.4), dropout2d((1, 5, 2, 2), 0.5)])
+    for seed in (2**32 + 5, -1, -12345):
+        case('init.seed%d.kaiming_normal_' % seed, seed, [ini('kaiming_normal_', (20, 7)), ini('uniform_', (3,)),
+                                                          ini('trunc_normal_', (9,))])
 
     # -- scalars --------------------------------------------------------------------------------
     case('init.gain', 0, [gain(n) for n in ('linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d',
@@ -243,7 +254,8 @@ def run_cases():
         'sparse_': [I('sparse_', (10, 6), sparsity=0.3), I('sparse_', (40, 3), sparsity=0.1, std=0.5),
                     I('sparse_', (4, 5), sparsity=0.0), I('sparse_', (4, 5), sparsity=1.0),
                     I('sparse_', (7, 2), sparsity=-0.3), I('sparse_', (3, 3, 3), sparsity=0.5),
-                    I('sparse_', (4, 4), sparsity=0.5, std=-1.0)],
+                    I('sparse_', (4, 4), sparsity=0.5, std=-1.0), I('sparse_', (4, 3), sparsity=3.0),
+                    I('sparse_', (4, 3), sparsity=-5.0)],
     }
     for fn, steps in steps_by_name.items():
         for i, st in enumerate(steps):

@@ -3,6 +3,7 @@
 tests/test-attention.c). Run with Debian's torch 1.13.1: /usr/bin/python3 tests/golden/gen_rnn.py
 
 Writes tests/data/rnn-golden.json:
+  init_default — the same under ATEN_CPU_CAPABILITY=default (PS_FLAVOUR_DEFAULT)
   init     — construction draws: parameters in state_dict order (float32 bits) and probe_after
              (torch.rand(2) right after), for configurations the shared golden set lacks, plus
              MultiheadAttention's tree-wide reset (torch: only out_proj has reset_parameters).
@@ -59,22 +60,26 @@ def add_tree_reset(type_, args, seed=0, seed2=5):
     c["probe_after"] = probe()
     cases_init.append(c)
 
-def add_fwd(type_, args, shape, seed=0, train=True, fwd_seed=None, name=None):
+def add_fwd(type_, args, shape, seed=0, train=True, fwd_seed=None, name=None, no_grad=False):
+    """no_grad: run under torch.no_grad(), where an eval-mode batch_first MultiheadAttention takes
+    torch's fused fast path (torch._native_multi_head_attention) instead of the Python slow path."""
     torch.manual_seed(seed)
     m = build(type_, args)
     m.train(train)
     x = torch.randn(*shape)
     if fwd_seed is not None:
         torch.manual_seed(fwd_seed)
-    if type_ == 'MultiheadAttention':
-        out = m(x, x, x)[0]
-    else:
-        out = m(x)
-        if isinstance(out, tuple):
-            out = out[0]
+    with torch.set_grad_enabled(not no_grad):
+        if type_ == 'MultiheadAttention':
+            out = m(x, x, x)[0]
+        else:
+            out = m(x)
+            if isinstance(out, tuple):
+                out = out[0]
+    out = out.detach()
     c = {"name": name or "%s(%s) x%s" % (type_, ",".join("%s=%s" % kv for kv in args.items()), list(shape)),
          "type": type_, "args": args, "seed": seed, "train": train, "input": tens(x),
-         "output": tens(out)}
+         "output": tens(out), "no_grad": no_grad}
     c.update(state(m))
     if fwd_seed is not None:
         c["fwd_seed"] = fwd_seed
@@ -83,7 +88,8 @@ def add_fwd(type_, args, shape, seed=0, train=True, fwd_seed=None, name=None):
     with torch.backends.mkldnn.flags(enabled=False):
         if fwd_seed is not None:
             torch.manual_seed(fwd_seed)
-        out2 = m(x, x, x)[0] if type_ == 'MultiheadAttention' else m(x)
+        with torch.set_grad_enabled(not no_grad):
+            out2 = m(x, x, x)[0] if type_ == 'MultiheadAttention' else m(x)
         if isinstance(out2, tuple):
             out2 = out2[0]
     c["torch_mkldnn_off_maxabs"] = float((out2 - out).abs().max()) if out.numel() else 0.0
@@ -113,6 +119,9 @@ add_init('MultiheadAttention', dict(embed_dim=8, num_heads=2, add_bias_kv=True),
 add_init('MultiheadAttention', dict(embed_dim=4, num_heads=2, kdim=3, vdim=5, bias=False), seed=7)
 add_init('MultiheadAttention', dict(embed_dim=20, num_heads=4, add_bias_kv=True, add_zero_attn=True, batch_first=True), seed=8)
 add_init('MultiheadAttention', dict(embed_dim=6, num_heads=6, kdim=6, vdim=None), seed=9)
+add_init('RNNCell', dict(input_size=3, hidden_size=0), seed=10)          # stdv = 0, nothing drawn
+add_init('LSTMCell', dict(input_size=0, hidden_size=2), seed=11)
+add_init('MultiheadAttention', dict(embed_dim=4, num_heads=2, kdim=0), seed=12)   # empty k_proj_weight
 add_tree_reset('MultiheadAttention', dict(embed_dim=8, num_heads=2, add_bias_kv=True))
 add_tree_reset('MultiheadAttention', dict(embed_dim=6, num_heads=3, bias=False))
 add_tree_reset('LSTM', dict(input_size=3, hidden_size=4, num_layers=2))
@@ -129,12 +138,17 @@ add_fwd('LSTM', dict(input_size=3, hidden_size=6, proj_size=2), (5, 2, 3), seed=
 add_fwd('LSTM', dict(input_size=3, hidden_size=6, proj_size=2, num_layers=2, bidirectional=True), (4, 3, 3), seed=7)
 add_fwd('LSTM', dict(input_size=4, hidden_size=5), (6, 4), seed=8)
 add_fwd('LSTM', dict(input_size=4, hidden_size=5, bias=False), (4, 2, 4), seed=9)
-add_fwd('LSTM', dict(input_size=32, hidden_size=64, num_layers=2), (20, 4, 32), seed=10)
+add_fwd('LSTM', dict(input_size=32, hidden_size=40, num_layers=2), (20, 4, 32), seed=10)
 add_fwd('GRU', dict(input_size=3, hidden_size=4), (5, 2, 3), seed=11)
 add_fwd('GRU', dict(input_size=3, hidden_size=4, num_layers=2, bidirectional=True), (5, 2, 3), seed=12)
 add_fwd('GRU', dict(input_size=3, hidden_size=4, batch_first=True, bias=False), (2, 5, 3), seed=13)
 add_fwd('GRU', dict(input_size=3, hidden_size=4), (5, 3), seed=14)
 add_fwd('GRU', dict(input_size=16, hidden_size=32, bidirectional=True), (30, 8, 16), seed=15)
+add_fwd('RNN', dict(input_size=0, hidden_size=3), (3, 2, 0), seed=40)
+add_fwd('GRU', dict(input_size=3, hidden_size=4, num_layers=2), (5, 2, 3), seed=41, train=False, no_grad=True)
+# long sequences: does the recurrence amplify the ulp-level tanh/sigmoid differences?
+add_fwd('LSTM', dict(input_size=8, hidden_size=16), (200, 2, 8), seed=45)
+add_fwd('RNN', dict(input_size=8, hidden_size=16), (200, 2, 8), seed=46)
 # dropout between layers: training mode draws (reseeded before the forward), eval mode does not
 add_fwd('RNN', dict(input_size=4, hidden_size=6, num_layers=3, dropout=0.5), (5, 3, 4), seed=16, fwd_seed=123)
 add_fwd('LSTM', dict(input_size=4, hidden_size=5, num_layers=2, dropout=0.3, bidirectional=True), (4, 2, 4), seed=17, fwd_seed=7)
@@ -163,6 +177,10 @@ add_fwd('MultiheadAttention', dict(embed_dim=8, num_heads=2, kdim=8, vdim=8), (5
 add_fwd('MultiheadAttention', dict(embed_dim=8, num_heads=2, dropout=0.5), (5, 3, 8), seed=37, fwd_seed=11)
 add_fwd('MultiheadAttention', dict(embed_dim=8, num_heads=2, dropout=0.5), (5, 3, 8), seed=38, fwd_seed=11, train=False)
 add_fwd('MultiheadAttention', dict(embed_dim=16, num_heads=4, dropout=0.2, add_bias_kv=True, batch_first=True), (3, 6, 16), seed=39, fwd_seed=12)
+# torch's fused fast path (eval, batch_first, no_grad); the unbatched input falls back to the slow path
+add_fwd('MultiheadAttention', dict(embed_dim=8, num_heads=2, batch_first=True), (3, 5, 8), seed=42, train=False, no_grad=True)
+add_fwd('MultiheadAttention', dict(embed_dim=64, num_heads=8, batch_first=True), (4, 20, 64), seed=43, train=False, no_grad=True)
+add_fwd('MultiheadAttention', dict(embed_dim=6, num_heads=3, bias=False, batch_first=True), (2, 4, 6), seed=44, train=False, no_grad=True)
 
 # ---------------- repr ----------------
 for t, a in [
@@ -197,11 +215,21 @@ add_err('GRUCell', dict(input_size=-3, hidden_size=2))
 add_err('MultiheadAttention', dict(embed_dim=8, num_heads=3))
 add_err('MultiheadAttention', dict(embed_dim=10, num_heads=4))
 
+# The same init cases with ATEN_CPU_CAPABILITY=default (torch's portable kernels: uniform_ without
+# the fused multiply-add, normal_ with libm): run in a child interpreter, the variable is read once.
+if os.environ.get("ATEN_CPU_CAPABILITY") == "default":
+    json.dump(cases_init, sys.stdout)
+    sys.exit(0)
+import subprocess
+child = subprocess.run([sys.executable, os.path.abspath(__file__)], capture_output=True, text=True, check=True,
+                       env=dict(os.environ, ATEN_CPU_CAPABILITY="default"))
+cases_init_default = json.loads(child.stdout)
+
 out = {
     "meta": {"torch_version": torch.__version__, "threads": torch.get_num_threads(),
              "generator": "tests/golden/gen_rnn.py",
              "float_format": "float32 -> 8 hex digits of the IEEE-754 bit pattern, concatenated"},
-    "init": cases_init, "forward": cases_fwd, "repr": cases_repr, "errors": cases_err,
+    "init": cases_init, "init_default": cases_init_default, "forward": cases_fwd, "repr": cases_repr, "errors": cases_err,
 }
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'rnn-golden.json')
 with open(path, 'w') as f:

@@ -1,0 +1,543 @@
+/* ps-document.c — see ps-document.h. */
+#include "ps-document.h"
+
+#include <glib/gi18n.h>
+#include <inttypes.h>
+
+struct _PsDocument {
+  GObject parent_instance;
+  PsTimeline *timeline;
+  GFile *file;
+  char *title;
+  gboolean modified;
+  gboolean busy;           /* a worker job runs */
+  double progress;
+  guint progress_source;
+};
+
+enum { PROP_0, PROP_CURRENT_STEP, PROP_N_STEPS, PROP_MODIFIED, PROP_TITLE, PROP_SEED, PROP_BUSY, PROP_PROGRESS, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+enum { CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (PsDocument, ps_document, G_TYPE_OBJECT)
+
+static void
+emit_changed (PsDocument *self, gboolean modified)
+{
+  if (modified && !self->modified)
+    {
+      self->modified = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
+    }
+  g_signal_emit (self, signals[CHANGED], 0);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_STEPS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_STEP]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEED]);
+}
+
+PsDocument *
+ps_document_new (void)
+{
+  return g_object_new (PS_TYPE_DOCUMENT, NULL);
+}
+
+gboolean
+ps_document_load_data (PsDocument *self, const char *data, gsize len, GFile *file, const char *title,
+                       GError **op_error, GError **error)
+{
+  g_autoptr (PsRecipe) recipe = ps_recipe_load_from_data (data, (gssize) len, error);
+  if (recipe == NULL)
+    return FALSE;
+  g_autofree char *base_dir = NULL;
+  if (file != NULL)
+    {
+      g_autoptr (GFile) parent = g_file_get_parent (file);
+      base_dir = parent ? g_file_get_path (parent) : NULL;
+    }
+  PsTimeline *tl = ps_timeline_new_from_recipe (recipe, -1, base_dir);
+  g_clear_pointer (&self->timeline, ps_timeline_free);
+  self->timeline = tl;
+  g_set_object (&self->file, file);
+  g_free (self->title);
+  self->title = g_strdup (title ? title : file ? g_file_peek_path (file) : _("Untitled"));
+  if (file != NULL && title == NULL)
+    {
+      g_free (self->title);
+      self->title = g_file_get_basename (file);
+    }
+  self->modified = FALSE;
+  const GError *pending = ps_timeline_get_error (tl);
+  if (pending != NULL && op_error != NULL)
+    *op_error = g_error_copy (pending);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
+  emit_changed (self, FALSE);
+  return TRUE;
+}
+
+gboolean
+ps_document_load_file (PsDocument *self, GFile *file, GError **op_error, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  if (!g_file_load_contents (file, NULL, &data, &len, NULL, error))
+    return FALSE;
+  return ps_document_load_data (self, data, len, file, NULL, op_error, error);
+}
+
+gboolean
+ps_document_save (PsDocument *self, GFile *file, GError **error)
+{
+  g_autoptr (PsRecipe) recipe = ps_timeline_to_recipe (self->timeline);
+  g_autofree char *path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Only local files can be saved"));
+      return FALSE;
+    }
+  if (!ps_recipe_save_to_file (recipe, path, error))
+    return FALSE;
+  g_set_object (&self->file, file);
+  g_free (self->title);
+  self->title = g_file_get_basename (file);
+  self->modified = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
+  return TRUE;
+}
+
+PsTimeline *ps_document_get_timeline (PsDocument *self) { return self->timeline; }
+
+PsState *
+ps_document_get_current_state (PsDocument *self)
+{
+  return ps_timeline_get_state (self->timeline, ps_timeline_get_current (self->timeline));
+}
+
+guint ps_document_get_current_step (PsDocument *self) { return ps_timeline_get_current (self->timeline); }
+guint ps_document_get_n_steps (PsDocument *self) { return ps_timeline_get_n_steps (self->timeline); }
+GFile *ps_document_get_file (PsDocument *self) { return self->file; }
+const char *ps_document_get_title (PsDocument *self) { return self->title; }
+gboolean ps_document_get_modified (PsDocument *self) { return self->modified; }
+
+int64_t
+ps_document_get_seed (PsDocument *self)
+{
+  return ps_timeline_get_recipe (self->timeline)->seed;
+}
+
+void
+ps_document_set_current_step (PsDocument *self, guint step)
+{
+  if (step > ps_timeline_get_n_steps (self->timeline) || step == ps_timeline_get_current (self->timeline))
+    return;
+  ps_timeline_go_to_step (self->timeline, step, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_STEP]);
+}
+
+gboolean
+ps_document_apply_op (PsDocument *self, JsonObject *op, GError **error)
+{
+  if (!ps_timeline_append_op (self->timeline, op, error))
+    return FALSE;
+  emit_changed (self, TRUE);
+  return TRUE;
+}
+
+gboolean
+ps_document_apply_op_json (PsDocument *self, const char *json, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, json, -1, error))
+    return FALSE;
+  JsonNode *root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "an op must be a JSON object");
+      return FALSE;
+    }
+  return ps_document_apply_op (self, json_node_get_object (root), error);
+}
+
+gboolean
+ps_document_undo (PsDocument *self)
+{
+  if (!ps_timeline_undo (self->timeline))
+    return FALSE;
+  emit_changed (self, TRUE);
+  return TRUE;
+}
+
+gboolean
+ps_document_redo (PsDocument *self, GError **error)
+{
+  if (!ps_timeline_redo (self->timeline, error))
+    return FALSE;
+  emit_changed (self, TRUE);
+  return TRUE;
+}
+
+gboolean
+ps_document_replay (PsDocument *self, GError **error)
+{
+  guint current = ps_timeline_get_current (self->timeline);
+  if (!ps_timeline_replay (self->timeline, error))
+    return FALSE;
+  ps_timeline_go_to_step (self->timeline, MIN (current, ps_timeline_get_n_steps (self->timeline)), NULL);
+  emit_changed (self, FALSE);
+  return TRUE;
+}
+
+gboolean
+ps_document_reseed (PsDocument *self, int64_t seed, GError **error)
+{
+  guint current = ps_timeline_get_current (self->timeline);
+  if (!ps_timeline_replay_with_seed (self->timeline, seed, error))
+    return FALSE;
+  ps_timeline_go_to_step (self->timeline, MIN (current, ps_timeline_get_n_steps (self->timeline)), NULL);
+  emit_changed (self, TRUE);
+  return TRUE;
+}
+
+/* ---------- worker jobs ---------- */
+
+typedef enum { JOB_LOAD, JOB_REPLAY, JOB_RESEED } JobKind;
+
+typedef struct {
+  JobKind kind;
+  PsRecipe *recipe;        /* private deep copy: applied ops, then pending ones */
+  char *base_dir;
+  guint n_apply;           /* ops the worker applies; the rest stay pending */
+  guint cursor;            /* step to show afterwards (clamped) */
+  gboolean retry_pending;  /* replay: the first pending op failed before; try it again so its error shows */
+  GFile *file;
+  char *title;
+  gint done;               /* ops applied so far (atomic: read by the main thread) */
+} Job;
+
+static void
+job_free (gpointer p)
+{
+  Job *job = p;
+  g_clear_pointer (&job->recipe, ps_recipe_free);
+  g_free (job->base_dir);
+  g_clear_object (&job->file);
+  g_free (job->title);
+  g_free (job);
+}
+
+/* Deep copy through the file format: the worker shares no JsonObject (whose refcounts are not
+ * atomic) with the timeline the main thread keeps showing. */
+static PsRecipe *
+recipe_deep_copy (const PsRecipe *recipe, GError **error)
+{
+  gsize len = 0;
+  g_autofree char *data = ps_recipe_to_data (recipe, &len);
+  return ps_recipe_load_from_data (data, (gssize) len, error);
+}
+
+static void
+job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Job *job = data;
+  /* until = 0: every op starts pending, and redo applies them one at a time */
+  PsTimeline *tl = ps_timeline_new_from_recipe (job->recipe, 0, job->base_dir);
+  for (guint i = 0; i < job->n_apply; i++)
+    {
+      GError *error = NULL;
+      if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+        {
+          ps_timeline_free (tl);
+          g_task_return_error (task, error);
+          return;
+        }
+      if (!ps_timeline_redo (tl, &error))
+        {
+          if (job->kind == JOB_LOAD)
+            {
+              /* like loading synchronously: the steps before the failing op exist, the error is kept */
+              g_clear_error (&error);
+              break;
+            }
+          ps_timeline_free (tl);
+          g_task_return_error (task, error);
+          return;
+        }
+      g_atomic_int_set (&job->done, (gint) i + 1);
+    }
+  if (job->retry_pending && ps_timeline_get_n_pending (tl) > 0)
+    {
+      /* records the error again, as the synchronous replay keeps it; should it pass now, it stays
+       * pending (undone) — replay never adds steps */
+      if (ps_timeline_redo (tl, NULL))
+        ps_timeline_undo (tl);
+    }
+  g_task_return_pointer (task, tl, (GDestroyNotify) ps_timeline_free);
+}
+
+static gboolean
+poll_progress (gpointer data)
+{
+  PsDocument *self = data;
+  GTask *task = g_object_get_data (G_OBJECT (self), "ps-job");
+  Job *job = task ? g_task_get_task_data (task) : NULL;
+  double p = job && job->n_apply > 0 ? (double) g_atomic_int_get (&job->done) / job->n_apply : 0;
+  if (p != self->progress)
+    {
+      self->progress = p;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+set_busy (PsDocument *self, GTask *task)
+{
+  self->busy = task != NULL;
+  g_object_set_data (G_OBJECT (self), "ps-job", task);
+  g_clear_handle_id (&self->progress_source, g_source_remove);
+  if (self->busy)
+    self->progress_source = g_timeout_add (50, poll_progress, self);
+  self->progress = 0;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+/* Runs on the main thread when the worker is done: swap the new timeline in. */
+static void
+job_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GTask *outer = data;   /* owned */
+  PsDocument *self = PS_DOCUMENT (source);
+  Job *job = g_task_get_task_data (G_TASK (result));
+  set_busy (self, NULL);
+  GError *error = NULL;
+  PsTimeline *tl = g_task_propagate_pointer (G_TASK (result), &error);
+  if (tl == NULL)
+    {
+      g_task_return_error (outer, error);
+      g_object_unref (outer);
+      return;
+    }
+  g_clear_pointer (&self->timeline, ps_timeline_free);
+  self->timeline = tl;
+  ps_timeline_go_to_step (tl, MIN (job->cursor, ps_timeline_get_n_steps (tl)), NULL);
+  if (job->kind == JOB_LOAD)
+    {
+      g_set_object (&self->file, job->file);
+      g_free (self->title);
+      self->title = job->title ? g_strdup (job->title)
+                    : job->file ? g_file_get_basename (job->file) : g_strdup (_("Untitled"));
+      self->modified = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
+    }
+  emit_changed (self, job->kind == JOB_RESEED);
+  g_task_return_boolean (outer, TRUE);
+  g_object_unref (outer);
+}
+
+static void
+start_job (PsDocument *self, Job *job, gpointer tag, GCancellable *cancellable,
+           GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, tag);
+  if (self->busy)
+    {
+      job_free (job);
+      g_task_return_new_error (outer, G_IO_ERROR, G_IO_ERROR_BUSY, _("Another job is still running"));
+      g_object_unref (outer);
+      return;
+    }
+  g_autoptr (GTask) inner = g_task_new (self, cancellable, job_done, outer);
+  g_task_set_task_data (inner, job, job_free);
+  set_busy (self, inner);
+  g_task_run_in_thread (inner, job_thread);
+}
+
+static Job *
+rebuild_job (PsDocument *self, JobKind kind, int64_t seed, GError **error)
+{
+  g_autoptr (PsRecipe) all = ps_timeline_to_recipe (self->timeline);
+  all->seed = seed;
+  PsRecipe *copy = recipe_deep_copy (all, error);
+  if (copy == NULL)
+    return NULL;
+  Job *job = g_new0 (Job, 1);
+  job->kind = kind;
+  job->recipe = copy;
+  job->n_apply = ps_timeline_get_n_steps (self->timeline);
+  job->cursor = ps_timeline_get_current (self->timeline);
+  job->retry_pending = ps_timeline_get_error (self->timeline) != NULL;
+  if (self->file != NULL)
+    {
+      g_autoptr (GFile) parent = g_file_get_parent (self->file);
+      job->base_dir = parent ? g_file_get_path (parent) : NULL;
+    }
+  return job;
+}
+
+void
+ps_document_replay_async (PsDocument *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  g_return_if_fail (PS_IS_DOCUMENT (self));
+  GError *error = NULL;
+  Job *job = rebuild_job (self, JOB_REPLAY, ps_document_get_seed (self), &error);
+  if (job == NULL)
+    {
+      g_task_report_error (self, callback, user_data, ps_document_replay_async, error);
+      return;
+    }
+  start_job (self, job, ps_document_replay_async, cancellable, callback, user_data);
+}
+
+gboolean
+ps_document_replay_finish (PsDocument *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+ps_document_reseed_async (PsDocument *self, int64_t seed, GCancellable *cancellable,
+                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (PS_IS_DOCUMENT (self));
+  GError *error = NULL;
+  Job *job = rebuild_job (self, JOB_RESEED, seed, &error);
+  if (job == NULL)
+    {
+      g_task_report_error (self, callback, user_data, ps_document_reseed_async, error);
+      return;
+    }
+  start_job (self, job, ps_document_reseed_async, cancellable, callback, user_data);
+}
+
+gboolean
+ps_document_reseed_finish (PsDocument *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+ps_document_load_async (PsDocument *self, GBytes *bytes, GFile *file, const char *title,
+                        GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (PS_IS_DOCUMENT (self));
+  g_return_if_fail (bytes != NULL);
+  GError *error = NULL;
+  gsize len = 0;
+  const char *data = g_bytes_get_data (bytes, &len);
+  /* parsing is quick and reports a malformed recipe at once; replaying its ops is the slow part */
+  PsRecipe *recipe = ps_recipe_load_from_data (data ? data : "", (gssize) len, &error);
+  if (recipe == NULL)
+    {
+      g_task_report_error (self, callback, user_data, ps_document_load_async, error);
+      return;
+    }
+  Job *job = g_new0 (Job, 1);
+  job->kind = JOB_LOAD;
+  job->recipe = recipe;
+  job->n_apply = recipe->ops->len;
+  job->cursor = G_MAXUINT;
+  job->file = file ? g_object_ref (file) : NULL;
+  job->title = g_strdup (title);
+  if (file != NULL)
+    {
+      g_autoptr (GFile) parent = g_file_get_parent (file);
+      job->base_dir = parent ? g_file_get_path (parent) : NULL;
+    }
+  start_job (self, job, ps_document_load_async, cancellable, callback, user_data);
+}
+
+gboolean
+ps_document_load_finish (PsDocument *self, GAsyncResult *result, GError **op_error, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  const GError *pending = ps_timeline_get_error (self->timeline);
+  if (pending != NULL && op_error != NULL)
+    *op_error = g_error_copy (pending);
+  return TRUE;
+}
+
+gboolean ps_document_get_busy (PsDocument *self) { return self->busy; }
+double ps_document_get_progress (PsDocument *self) { return self->progress; }
+
+const GError *
+ps_document_get_pending_error (PsDocument *self)
+{
+  return ps_timeline_get_error (self->timeline);
+}
+
+static void
+ps_document_finalize (GObject *object)
+{
+  PsDocument *self = PS_DOCUMENT (object);
+  g_clear_handle_id (&self->progress_source, g_source_remove);
+  g_clear_pointer (&self->timeline, ps_timeline_free);
+  g_clear_object (&self->file);
+  g_free (self->title);
+  G_OBJECT_CLASS (ps_document_parent_class)->finalize (object);
+}
+
+static void
+ps_document_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  PsDocument *self = PS_DOCUMENT (object);
+  switch (prop_id)
+    {
+    case PROP_CURRENT_STEP: g_value_set_uint (value, ps_document_get_current_step (self)); break;
+    case PROP_N_STEPS: g_value_set_uint (value, ps_document_get_n_steps (self)); break;
+    case PROP_MODIFIED: g_value_set_boolean (value, self->modified); break;
+    case PROP_TITLE: g_value_set_string (value, self->title); break;
+    case PROP_SEED: g_value_set_int64 (value, ps_document_get_seed (self)); break;
+    case PROP_BUSY: g_value_set_boolean (value, self->busy); break;
+    case PROP_PROGRESS: g_value_set_double (value, self->progress); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ps_document_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  PsDocument *self = PS_DOCUMENT (object);
+  switch (prop_id)
+    {
+    case PROP_CURRENT_STEP: ps_document_set_current_step (self, g_value_get_uint (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ps_document_class_init (PsDocumentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  object_class->finalize = ps_document_finalize;
+  object_class->get_property = ps_document_get_property;
+  object_class->set_property = ps_document_set_property;
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  properties[PROP_CURRENT_STEP] = g_param_spec_uint ("current-step", NULL, NULL, 0, G_MAXUINT, 0,
+                                                     G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_N_STEPS] = g_param_spec_uint ("n-steps", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_MODIFIED] = g_param_spec_boolean ("modified", NULL, NULL, FALSE, ro);
+  properties[PROP_TITLE] = g_param_spec_string ("title", NULL, NULL, NULL, ro);
+  properties[PROP_SEED] = g_param_spec_int64 ("seed", NULL, NULL, G_MININT64, G_MAXINT64, 0, ro);
+  properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE, ro);
+  properties[PROP_PROGRESS] = g_param_spec_double ("progress", NULL, NULL, 0, 1, 0, ro);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                   NULL, G_TYPE_NONE, 0);
+}
+
+static void
+ps_document_init (PsDocument *self)
+{
+  self->timeline = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
+  self->title = g_strdup (_("Untitled"));
+}

@@ -1,0 +1,96 @@
+/* ps-window-private.h — PsWindow's fields, shared by ps-window.c (views) and
+ * ps-window-actions.c (commands and their dialogs). */
+#pragma once
+
+#include "ps-window.h"
+#include "ps-plot-view.h"
+#include "ps-tree-node.h"
+#include "ps-figure.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PS_PAGE_HEATMAP,
+  PS_PAGE_HISTOGRAM,
+  PS_PAGE_OVER_TIME,
+  PS_PAGE_DIFFERENCE,
+  PS_N_PLOT_PAGES
+} PsPlotPage;
+
+struct _PsWindow {
+  AdwApplicationWindow parent_instance;
+
+  /* template children */
+  AdwWindowTitle *window_title;
+  GtkLabel *seed_label;
+  GtkRevealer *error_revealer;
+  GtkLabel *error_label;
+  GtkButton *error_dismiss;
+  GtkRevealer *job_revealer;
+  GtkLabel *job_label;
+  GtkProgressBar *job_progress;
+  AdwToastOverlay *toast_overlay;
+  GtkColumnView *tree_view;
+  GtkLabel *count_label;
+  AdwViewStack *view_stack;
+  GtkScale *step_scale;
+  GtkAdjustment *step_adjustment;
+  GtkListView *timeline_view;
+  GtkToggleButton *play_button;
+  GMenu *recent_menu;
+
+  /* views built in code */
+  PsPlotView *plots[PS_N_PLOT_PAGES];
+  PsFigure *figures[PS_N_PLOT_PAGES];
+  char *empty_text[PS_N_PLOT_PAGES];   /* why a page shows no figure (drawn in its place) */
+  GtkLabel *explain_label;
+  GtkDropDown *range_dropdown;
+  GtkSpinButton *bins_spin;
+  GtkToggleButton *log_toggle;
+  GtkWidget *range_box, *bins_box, *diff_box;   /* controls shown only on the pages they affect */
+  GtkDropDown *diff_dropdown;  /* 0 = the previous step, k + 1 = step k */
+  GtkStringList *diff_items;
+  GtkLabel *changes_label;     /* what changed between the two compared steps */
+
+  PsDocument *document;
+  GSettings *settings;
+  PsTreeNode *root_node;
+  GtkTreeListModel *tree_model;
+  GtkSingleSelection *tree_selection;
+  GtkStringList *timeline_items;
+  GtkSingleSelection *timeline_selection;
+  char *selected_path;        /* state_dict-style path below the root; NULL = nothing selected */
+  char *error_text;
+  guint play_source;
+  GCancellable *job_cancellable;   /* the running document job's; NULL when idle */
+  int export_width, export_height;   /* the export dialog's last choices */
+  double export_scale, export_dpi;
+  gboolean syncing;           /* guards selection ↔ document feedback loops */
+};
+
+/* ps-window.c */
+void        ps_window_show_error     (PsWindow *self, const char *text);
+void        ps_window_clear_error    (PsWindow *self);
+void        ps_window_toast          (PsWindow *self, const char *text);
+void        ps_window_refresh        (PsWindow *self);
+PsTreeNode *ps_window_get_selected_node (PsWindow *self);   /* no ref, may be NULL */
+void        ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage page);
+PsPlotPage  ps_window_get_visible_page (PsWindow *self);
+/* The step the difference view subtracts (the previous one unless another is chosen). */
+guint       ps_window_get_diff_from  (PsWindow *self);
+void        ps_window_set_diff_from  (PsWindow *self, int step);   /* −1 = the previous step */
+/* Starts showing a job (label, progress, Cancel) and returns its cancellable (no ref). */
+GCancellable *ps_window_begin_job    (PsWindow *self, const char *label);
+/* A job ended with this error (a cancelled one only says so in a toast). */
+void        ps_window_job_failed     (PsWindow *self, const GError *error);
+/* ps-window-actions.c */
+void        ps_window_init_actions   (PsWindow *self);
+void        ps_window_update_actions (PsWindow *self);
+/* Apply an op built by a dialog; shows the error (and returns FALSE) on failure. */
+gboolean    ps_window_apply_op       (PsWindow *self, JsonObject *op);
+/* After a forward: select the output it wrote (compared with `before`) and say its shape. */
+void        ps_window_show_new_output (PsWindow *self, PsState *before);
+/* TRUE to stop the close (unsaved changes: a dialog asks first). */
+gboolean    ps_window_close_request_check (PsWindow *self);
+
+G_END_DECLS

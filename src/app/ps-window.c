@@ -1,0 +1,1181 @@
+/* ps-window.c — the main window: model tree (GtkTreeListModel → GtkColumnView), parameter views
+ * (heatmap, histogram, over time, difference, explanation) and the timeline. Commands live in
+ * ps-window-actions.c. */
+#include "ps-config.h"
+#include "ps-window-private.h"
+
+#include <glib/gi18n.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pango/pangocairo.h>
+
+#include "ps-stats.h"
+#include "ps-csv.h"
+#include "ps-npy.h"
+#include "ps-distribution.h"
+
+G_DEFINE_FINAL_TYPE (PsWindow, ps_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static const char *page_names[PS_N_PLOT_PAGES] = { "heatmap", "histogram", "over-time", "difference" };
+
+/* ---------- errors and toasts ---------- */
+
+void
+ps_window_show_error (PsWindow *self, const char *text)
+{
+  g_free (self->error_text);
+  self->error_text = g_strdup (text);
+  gtk_label_set_text (self->error_label, text);
+  gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+}
+
+void
+ps_window_clear_error (PsWindow *self)
+{
+  g_clear_pointer (&self->error_text, g_free);
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+}
+
+const char *
+ps_window_get_error_text (PsWindow *self)
+{
+  return self->error_text;
+}
+
+void
+ps_window_toast (PsWindow *self, const char *text)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+/* ---------- tree ---------- */
+
+static PsModule *
+current_root (PsWindow *self)
+{
+  return ps_state_get_root (ps_document_get_current_state (self->document));
+}
+
+PsTreeNode *
+ps_window_get_selected_node (PsWindow *self)
+{
+  GtkTreeListRow *row = gtk_single_selection_get_selected_item (self->tree_selection);
+  return row ? PS_TREE_NODE (gtk_tree_list_row_get_item (row)) : NULL;
+}
+
+static gboolean
+select_path (PsWindow *self, const char *path)
+{
+  GListModel *model = G_LIST_MODEL (self->tree_model);
+  guint n = g_list_model_get_n_items (model);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GtkTreeListRow) row = g_list_model_get_item (model, i);
+      g_autoptr (PsTreeNode) node = PS_TREE_NODE (gtk_tree_list_row_get_item (row));
+      if (g_strcmp0 (ps_tree_node_get_path (node), path) == 0)
+        {
+          gtk_single_selection_set_selected (self->tree_selection, i);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+gboolean
+ps_window_select_path (PsWindow *self, const char *path)
+{
+  return select_path (self, path);
+}
+
+static void
+rebuild_tree (PsWindow *self)
+{
+  PsModule *root = current_root (self);
+  PsState *state = ps_document_get_current_state (self->document);
+  g_clear_object (&self->root_node);
+  GListStore *store = g_list_store_new (PS_TYPE_TREE_NODE);   /* owned by the tree model below */
+  if (root != NULL)
+    {
+      self->root_node = ps_tree_node_new_root (root, state->root);
+      g_list_store_append (store, self->root_node);
+      int lazy = 0;
+      int64_t n = ps_module_count_parameters (root, &lazy);
+      g_autoptr (GPtrArray) sd = ps_module_state_dict (root);
+      g_autofree char *text = g_strdup_printf (_("%" PRId64 " parameters (shared ones counted once); "
+                                                  "the state dict lists %u entries"), n, sd->len);
+      if (lazy > 0)
+        {
+          g_autofree char *more = g_strdup_printf (_("%s; %d uninitialized (lazy)"), text, lazy);
+          gtk_label_set_text (self->count_label, more);
+        }
+      else
+        gtk_label_set_text (self->count_label, text);
+    }
+  else
+    gtk_label_set_text (self->count_label, _("No model yet: add a layer to begin."));
+
+  g_autoptr (PsTreeNode) outputs = ps_tree_node_new_outputs (state->output_names, state->outputs);
+  if (outputs != NULL)
+    g_list_store_append (store, outputs);
+
+  self->syncing = TRUE;
+  GtkTreeListModel *tree = gtk_tree_list_model_new (G_LIST_MODEL (store), FALSE, TRUE,
+                                                    ps_tree_node_create_children_model, NULL, NULL);
+  g_clear_object (&self->tree_model);
+  self->tree_model = tree;
+  gtk_single_selection_set_model (self->tree_selection, G_LIST_MODEL (tree));
+  gboolean found = self->selected_path != NULL && select_path (self, self->selected_path);
+  if (!found)
+    {
+      /* keep a parameter selected so the views show something: the first weight */
+      g_autoptr (GPtrArray) params = root ? ps_module_named_parameters (root) : NULL;
+      const char *first = NULL;
+      for (guint i = 0; params && i < params->len && first == NULL; i++)
+        {
+          PsNamedItem *it = g_ptr_array_index (params, i);
+          if (it->param->value != NULL)
+            first = it->path;
+        }
+      if (first == NULL || !select_path (self, first))
+        gtk_single_selection_set_selected (self->tree_selection, GTK_INVALID_LIST_POSITION);
+    }
+  self->syncing = FALSE;
+  PsTreeNode *sel = ps_window_get_selected_node (self);
+  g_free (self->selected_path);
+  self->selected_path = sel ? g_strdup (ps_tree_node_get_path (sel)) : NULL;
+  if (self->root_node != NULL)
+    ps_tree_node_highlight_module (self->root_node, sel && ps_tree_node_get_shared (sel) ? ps_tree_node_get_module (sel) : NULL);
+}
+
+char *
+ps_window_dump_tree (PsWindow *self)
+{
+  return self->root_node ? ps_tree_node_to_string (self->root_node) : g_strdup ("");
+}
+
+static void on_tree_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsWindow *self);
+
+/* column factories */
+
+static void
+setup_name (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkWidget *expander = gtk_tree_expander_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  GtkWidget *badge = gtk_label_new (NULL);
+  gtk_widget_add_css_class (badge, "shared-badge");
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), badge);
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
+  gtk_list_item_set_child (item, expander);
+}
+
+static void
+update_highlight (GtkWidget *cell, PsTreeNode *node)
+{
+  GtkWidget *w = cell;
+  if (ps_tree_node_get_highlight (node))
+    gtk_widget_add_css_class (w, "shared-highlight");
+  else
+    gtk_widget_remove_css_class (w, "shared-highlight");
+}
+
+static void
+on_node_highlight (PsTreeNode *node, GParamSpec *pspec, GtkWidget *cell)
+{
+  update_highlight (cell, node);
+}
+
+static void
+bind_name (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkTreeListRow *row = gtk_list_item_get_item (item);
+  PsTreeNode *node = PS_TREE_NODE (gtk_tree_list_row_get_item (row));
+  GtkWidget *expander = gtk_list_item_get_child (item);
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
+  GtkWidget *box = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
+  GtkWidget *label = gtk_widget_get_first_child (box);
+  GtkWidget *badge = gtk_widget_get_next_sibling (label);
+  gtk_label_set_text (GTK_LABEL (label), ps_tree_node_get_name (node));
+  guint places = ps_tree_node_get_n_places (node);
+  gboolean show = ps_tree_node_get_kind (node) == PS_TREE_NODE_MODULE && places > 1;
+  if (show)
+    {
+      g_autofree char *t = g_strdup_printf (_("shared ×%u"), places);
+      gtk_label_set_text (GTK_LABEL (badge), t);
+      gtk_widget_set_tooltip_text (badge, _("This module object appears at several places: one set of parameters"));
+    }
+  gtk_widget_set_visible (badge, show);
+  update_highlight (expander, node);
+  g_signal_connect_object (node, "notify::highlight", G_CALLBACK (on_node_highlight), expander, 0);
+  g_object_unref (node);
+}
+
+static void
+unbind_name (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkTreeListRow *row = gtk_list_item_get_item (item);
+  if (row == NULL)
+    return;
+  gpointer node = gtk_tree_list_row_get_item (row);
+  if (node == NULL)
+    return;   /* the row's item is already gone (the whole tree was replaced) */
+  g_signal_handlers_disconnect_by_func (node, on_node_highlight, gtk_list_item_get_child (item));
+  g_object_unref (node);
+}
+
+static void
+setup_label (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_label (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  gboolean type_column = GPOINTER_TO_INT (data);
+  GtkTreeListRow *row = gtk_list_item_get_item (item);
+  g_autoptr (PsTreeNode) node = PS_TREE_NODE (gtk_tree_list_row_get_item (row));
+  GtkWidget *label = gtk_list_item_get_child (item);
+  const char *text = type_column ? ps_tree_node_get_type_label (node) : ps_tree_node_get_detail (node);
+  gtk_label_set_text (GTK_LABEL (label), text);
+  gtk_widget_set_tooltip_text (label, text);
+  PsParam *p = ps_tree_node_get_param (node);
+  if (!type_column && p != NULL && p->value == NULL)
+    gtk_widget_add_css_class (label, "uninitialized-label");
+  else
+    gtk_widget_remove_css_class (label, "uninitialized-label");
+}
+
+static void
+add_column (PsWindow *self, const char *title, GtkListItemFactory *factory, gboolean expand)
+{
+  GtkColumnViewColumn *col = gtk_column_view_column_new (title, factory);
+  gtk_column_view_column_set_expand (col, expand);
+  gtk_column_view_column_set_resizable (col, TRUE);
+  gtk_column_view_append_column (self->tree_view, col);
+  g_object_unref (col);
+}
+
+static void
+setup_tree (PsWindow *self)
+{
+  self->tree_selection = gtk_single_selection_new (NULL);
+  gtk_single_selection_set_autoselect (self->tree_selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->tree_selection, TRUE);
+  gtk_column_view_set_model (self->tree_view, GTK_SELECTION_MODEL (self->tree_selection));
+  g_signal_connect (self->tree_selection, "notify::selected-item", G_CALLBACK (on_tree_selected), self);
+
+  GtkListItemFactory *name = gtk_signal_list_item_factory_new ();
+  g_signal_connect (name, "setup", G_CALLBACK (setup_name), NULL);
+  g_signal_connect (name, "bind", G_CALLBACK (bind_name), NULL);
+  g_signal_connect (name, "unbind", G_CALLBACK (unbind_name), NULL);
+  add_column (self, _("Name"), name, FALSE);
+  GtkListItemFactory *type = gtk_signal_list_item_factory_new ();
+  g_signal_connect (type, "setup", G_CALLBACK (setup_label), NULL);
+  g_signal_connect (type, "bind", G_CALLBACK (bind_label), GINT_TO_POINTER (TRUE));
+  add_column (self, _("Type"), type, TRUE);
+  GtkListItemFactory *detail = gtk_signal_list_item_factory_new ();
+  g_signal_connect (detail, "setup", G_CALLBACK (setup_label), NULL);
+  g_signal_connect (detail, "bind", G_CALLBACK (bind_label), GINT_TO_POINTER (FALSE));
+  add_column (self, _("Shape / count"), detail, FALSE);
+}
+
+/* ---------- views ---------- */
+
+PsPlotPage
+ps_window_get_visible_page (PsWindow *self)
+{
+  const char *name = adw_view_stack_get_visible_child_name (self->view_stack);
+  for (int i = 0; i < PS_N_PLOT_PAGES; i++)
+    if (g_strcmp0 (name, page_names[i]) == 0)
+      return (PsPlotPage) i;
+  return PS_N_PLOT_PAGES;
+}
+
+static double
+plot_scale (PsWindow *self)
+{
+  return self->settings && g_settings_get_boolean (self->settings, "projector-mode") ? 1.6 : 1.0;
+}
+
+void
+ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage page)
+{
+  ps_figure_options_init (o);
+  guint step = ps_document_get_current_step (self->document);
+  o->step = step;
+  o->scale = plot_scale (self);
+  if (self->settings != NULL)
+    o->colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
+  o->range = (PsHeatmapRange) gtk_drop_down_get_selected (self->range_dropdown);
+  o->bins = gtk_spin_button_get_value_as_int (self->bins_spin);
+  o->log_y = gtk_toggle_button_get_active (self->log_toggle);
+  switch (page)
+    {
+    case PS_PAGE_HEATMAP: o->kind = PS_FIGURE_HEATMAP; break;
+    case PS_PAGE_HISTOGRAM: o->kind = PS_FIGURE_HISTOGRAM; break;
+    case PS_PAGE_OVER_TIME: o->kind = PS_FIGURE_RIDGELINE; break;
+    case PS_PAGE_DIFFERENCE:
+      o->kind = PS_FIGURE_HEATMAP;
+      o->diff_from = (int) ps_window_get_diff_from (self);
+      break;
+    default: break;
+    }
+}
+
+/* An empty page says why, in the middle, instead of staying blank. */
+static void
+draw_empty (cairo_t *cr, int width, int height, double scale, const char *text)
+{
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+  PangoFontDescription *font = pango_font_description_from_string ("Sans");
+  pango_font_description_set_absolute_size (font, 15 * scale * PANGO_SCALE);
+  pango_layout_set_font_description (layout, font);
+  pango_font_description_free (font);
+  pango_layout_set_width (layout, (int) (MAX (width - 80, 100) * PANGO_SCALE));
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_text (layout, text, -1);
+  int lw, lh;
+  pango_layout_get_pixel_size (layout, &lw, &lh);
+  cairo_set_source_rgba (cr, 0.4, 0.4, 0.45, 1);
+  cairo_move_to (cr, 40, (height - lh) / 2.0);
+  pango_cairo_show_layout (cr, layout);
+  g_object_unref (layout);
+}
+
+/* What a plot view draws: the page's figure, or why there is none. */
+typedef struct {
+  PsWindow *window;   /* no ref: the window owns the view */
+  PsPlotPage page;
+} PlotSlot;
+
+guint
+ps_window_get_diff_from (PsWindow *self)
+{
+  guint step = ps_document_get_current_step (self->document);
+  guint sel = self->diff_dropdown ? gtk_drop_down_get_selected (self->diff_dropdown) : 0;
+  if (sel == 0 || sel == GTK_INVALID_LIST_POSITION || sel - 1 > ps_document_get_n_steps (self->document))
+    return step > 0 ? step - 1 : 0;
+  return sel - 1;
+}
+
+void
+ps_window_set_diff_from (PsWindow *self, int step)
+{
+  gtk_drop_down_set_selected (self->diff_dropdown, step < 0 ? 0 : (guint) step + 1);
+}
+
+static void
+update_changes (PsWindow *self)
+{
+  guint b = ps_document_get_current_step (self->document), a = ps_window_get_diff_from (self);
+  PsTimeline *tl = ps_document_get_timeline (self->document);
+  g_autoptr (GPtrArray) changes = ps_timeline_compare (tl, a, b);
+  g_autoptr (GString) s = g_string_new (NULL);
+  if (a == b)
+    g_string_append_printf (s, _("Comparing step %u with itself: choose another step."), b);
+  else if (changes->len == 0)
+    g_string_append_printf (s, _("Nothing changed between step %u and step %u."), a, b);
+  else
+    {
+      g_string_append_printf (s, g_dngettext (GETTEXT_PACKAGE, "%u tensor differs between step %u and step %u:",
+                                              "%u tensors differ between step %u and step %u:", changes->len),
+                              changes->len, a, b);
+      for (guint i = 0; i < changes->len; i++)
+        {
+          PsParamChange *c = g_ptr_array_index (changes, i);
+          const char *what = c->kind == PS_CHANGE_ADDED ? _("added") : c->kind == PS_CHANGE_REMOVED ? _("removed")
+                             : _("changed");
+          g_string_append_printf (s, "%s %s (%s)", i ? "," : "", c->path, what);
+        }
+    }
+  gtk_label_set_text (self->changes_label, s->str);
+}
+
+static void
+draw_figure (cairo_t *cr, int width, int height, double scale, gpointer data)
+{
+  PlotSlot *slot = data;
+  PsFigure *fig = slot->window->figures[slot->page];
+  if (fig != NULL)
+    ps_figure_draw (fig, cr, width, height);
+  else if (slot->window->empty_text[slot->page] != NULL)
+    draw_empty (cr, width, height, scale, slot->window->empty_text[slot->page]);
+}
+
+static char *
+query_figure (double x, double y, int width, int height, double scale, gpointer data)
+{
+  PlotSlot *slot = data;
+  PsFigure *fig = slot->window->figures[slot->page];
+  return fig ? ps_figure_query (fig, x, y, width, height) : NULL;
+}
+
+/* Views across steps (difference, over time) name a parameter by its module's recipe id
+ * ("fc1.weight"): it exists from the step that created the module, while the state_dict path
+ * ("0.weight") exists only once the module sits in the model. */
+static char *
+stable_path (PsTreeNode *node)
+{
+  PsModule *m = ps_tree_node_get_module (node);
+  if (m != NULL && m->id != NULL)
+    return g_strdup_printf ("%s.%s", m->id, ps_tree_node_get_name (node));
+  return g_strdup (ps_tree_node_get_path (node));
+}
+
+static void
+update_plot (PsWindow *self, PsPlotPage page)
+{
+  g_clear_pointer (&self->figures[page], ps_figure_free);
+  g_clear_pointer (&self->empty_text[page], g_free);
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsParam *param = node ? ps_tree_node_get_param (node) : NULL;
+  const char *output = node ? ps_tree_node_get_output_name (node) : NULL;
+  if (node != NULL && ps_tree_node_get_kind (node) == PS_TREE_NODE_OUTPUTS)
+    self->empty_text[page] = g_strdup (_("Select one of the outputs to see its values."));
+  else if (node == NULL)
+    self->empty_text[page] = g_strdup (ps_document_get_n_steps (self->document) == 0 || self->root_node == NULL
+                                       ? _("No model yet.\nAdd a layer with the + button, or open a scenario from the menu.")
+                                       : _("Select a parameter or buffer in the tree to see its values."));
+  else if (param == NULL && output == NULL)
+    self->empty_text[page] = g_strdup_printf (_("“%s” is a module.\nSelect one of its parameters (e.g. its weight) to see values."),
+                                              ps_tree_node_get_name (node));
+  else if (param != NULL && param->value == NULL)
+    self->empty_text[page] = g_strdup (_("Uninitialized (lazy): this parameter has no shape and no values yet.\n"
+                                         "Run a forward (Ctrl+F) to materialize it."));
+  if ((param != NULL && param->value != NULL) || output != NULL)
+    {
+      PsFigureOptions o;
+      ps_window_fill_figure_options (self, &o, page);
+      g_autoptr (GError) error = NULL;
+      /* an output is named by its name: the figure looks it up among the state's outputs */
+      g_autofree char *path = output != NULL ? g_strdup (output)
+                              : page == PS_PAGE_DIFFERENCE || page == PS_PAGE_OVER_TIME
+                              ? stable_path (node) : g_strdup (ps_tree_node_get_path (node));
+      self->figures[page] = ps_figure_new (ps_document_get_timeline (self->document), path, &o, &error);
+      if (self->figures[page] == NULL)
+        self->empty_text[page] = g_strdup (error->message);
+    }
+  ps_plot_view_set_scale (self->plots[page], plot_scale (self));
+  ps_plot_view_invalidate (self->plots[page]);
+}
+
+static void
+append_stats (GString *s, const PsTensor *t, const PsInitInfo *init)
+{
+  PsStats st;
+  ps_stats_compute (t, &st);
+  g_string_append_printf (s, _("count %" PRId64 "   mean %.6g   std %.6g (unbiased)\n"
+                               "min %.6g   max %.6g   ‖x‖₂ %.6g\n"),
+                          st.count, st.mean, st.std, st.min, st.max, st.l2_norm);
+  if (st.n_nan || st.n_posinf || st.n_neginf)
+    g_string_append_printf (s, _("⚠ NaN %" PRId64 "   +Inf %" PRId64 "   −Inf %" PRId64 "\n"),
+                            st.n_nan, st.n_posinf, st.n_neginf);
+  double mean, std;
+  if (init != NULL && ps_distribution_moments (init, &mean, &std))
+    g_string_append_printf (s, _("expected std %.6g, observed %.6g (mean %.3g vs %.3g)\n"), std, st.std, mean, st.mean);
+}
+
+static void
+update_explain (PsWindow *self)
+{
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  g_autoptr (GString) s = g_string_new (NULL);
+  PsTreeNodeKind kind = node ? ps_tree_node_get_kind (node) : PS_TREE_NODE_MODULE;
+  if (node == NULL)
+    g_string_append (s, _("Select a parameter or a module in the tree."));
+  else if (kind == PS_TREE_NODE_OUTPUTS)
+    g_string_append (s, _("The outputs of the forward passes so far, by name. An output is kept until a later "
+                          "forward with the same name replaces it."));
+  else if (kind == PS_TREE_NODE_OUTPUT)
+    {
+      PsTensor *t = ps_tree_node_get_tensor (node);
+      g_autofree char *shape = ps_tensor_shape_string (t);
+      g_string_append_printf (s, _("%s — forward output\nshape %s, %s\n\n"), ps_tree_node_get_output_name (node),
+                              shape, ps_dtype_name (t->dtype));
+      append_stats (s, t, NULL);
+    }
+  else if (ps_tree_node_get_param (node) == NULL)
+    {
+      PsModule *m = ps_tree_node_get_module (node);
+      g_autofree char *repr = ps_module_repr (m);
+      g_string_append_printf (s, "%s\n\n", repr);
+      int lazy = 0;
+      int64_t n = ps_module_count_parameters (m, &lazy);
+      g_string_append_printf (s, _("%" PRId64 " parameters"), n);
+      if (lazy)
+        g_string_append_printf (s, _(", %d uninitialized"), lazy);
+      g_string_append (s, m->training ? _(" — training mode\n") : _(" — eval mode\n"));
+      if (ps_tree_node_get_shared (node))
+        g_string_append_printf (s, _("Shared: this one module object appears at %u places; it owns one set of parameters.\n"),
+                                ps_tree_node_get_n_places (node));
+    }
+  else
+    {
+      PsParam *p = ps_tree_node_get_param (node);
+      g_string_append_printf (s, "%s — %s\n", ps_tree_node_get_path (node),
+                              p->is_buffer ? _("buffer") : _("parameter"));
+      if (p->value == NULL)
+        g_string_append (s, _("uninitialized: a lazy parameter has no shape and no values until the first forward "
+                              "materializes it.\n"));
+      else
+        {
+          g_autofree char *shape = ps_tensor_shape_string (p->value);
+          g_string_append_printf (s, _("shape %s, %s\n"), shape, ps_dtype_name (p->value->dtype));
+        }
+      if (p->created_step >= 0)
+        g_string_append_printf (s, _("created at step %d"), p->created_step);
+      if (p->written_step >= 0)
+        g_string_append_printf (s, _(", last written at step %d"), p->written_step);
+      g_string_append (s, "\n\n");
+      if (p->init.fn[0])
+        {
+          g_string_append_printf (s, "%s(%s)\n", p->init.fn, p->init.args);
+          if (p->init.formula[0])
+            g_string_append_printf (s, "%s\n", p->init.formula);
+          if (p->init.has_fans)
+            g_string_append_printf (s, _("fan_in = %" PRId64 ", fan_out = %" PRId64 "\n"),
+                                    p->init.fan_in, p->init.fan_out);
+          g_autofree char *label = ps_distribution_label (&p->init);
+          if (label && *label)
+            g_string_append_printf (s, _("distribution: %s\n"), label);
+          g_string_append (s, "\n");
+        }
+      if (p->value != NULL)
+        append_stats (s, p->value, &p->init);
+    }
+  gtk_label_set_text (self->explain_label, s->str);
+}
+
+static void
+update_views (PsWindow *self)
+{
+  PsPlotPage page = ps_window_get_visible_page (self);
+  gtk_widget_set_visible (self->range_box, page == PS_PAGE_HEATMAP || page == PS_PAGE_DIFFERENCE);
+  gtk_widget_set_visible (self->bins_box, page == PS_PAGE_HISTOGRAM || page == PS_PAGE_OVER_TIME);
+  gtk_widget_set_visible (self->diff_box, page == PS_PAGE_DIFFERENCE);
+  if (page == PS_PAGE_DIFFERENCE)
+    update_changes (self);
+  for (int i = 0; i < PS_N_PLOT_PAGES; i++)
+    if ((PsPlotPage) i == page)
+      update_plot (self, (PsPlotPage) i);
+    else
+      {
+        g_clear_pointer (&self->figures[i], ps_figure_free);
+        ps_plot_view_invalidate (self->plots[i]);
+      }
+  update_explain (self);
+}
+
+/* ---------- timeline ---------- */
+
+static void
+rebuild_timeline (PsWindow *self)
+{
+  PsTimeline *tl = ps_document_get_timeline (self->document);
+  guint n = ps_timeline_get_n_steps (tl);
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (items, g_strdup_printf (_("0 · torch.manual_seed(%" PRId64 ") — nothing exists yet"),
+                                           ps_document_get_seed (self->document)));
+  for (guint k = 1; k <= n; k++)
+    g_ptr_array_add (items, g_strdup_printf ("%u · %s", k, ps_timeline_get_description (tl, k)));
+  const char *pending = ps_timeline_get_error_description (tl);
+  if (pending != NULL)
+    g_ptr_array_add (items, g_strdup_printf (_("✗ %u · %s"), n + 1, pending));
+  g_ptr_array_add (items, NULL);
+
+  self->syncing = TRUE;
+  guint old = g_list_model_get_n_items (G_LIST_MODEL (self->timeline_items));
+  gtk_string_list_splice (self->timeline_items, 0, old, (const char *const *) items->pdata);
+  gtk_adjustment_configure (self->step_adjustment, ps_document_get_current_step (self->document), 0, n, 1, 1, 0);
+  guint keep = gtk_drop_down_get_selected (self->diff_dropdown);
+  g_autoptr (GPtrArray) diff = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (diff, g_strdup (_("the previous step")));
+  for (guint k = 0; k <= n; k++)
+    g_ptr_array_add (diff, g_strdup_printf (_("step %u"), k));
+  g_ptr_array_add (diff, NULL);
+  gtk_string_list_splice (self->diff_items, 0, g_list_model_get_n_items (G_LIST_MODEL (self->diff_items)),
+                          (const char *const *) diff->pdata);
+  gtk_drop_down_set_selected (self->diff_dropdown, keep != GTK_INVALID_LIST_POSITION && keep <= n + 1 ? keep : 0);
+  gtk_scale_clear_marks (self->step_scale);
+  if (n <= 60)   /* a tick per step while they stay distinguishable */
+    for (guint k = 0; k <= n; k++)
+      gtk_scale_add_mark (self->step_scale, k, GTK_POS_BOTTOM, NULL);
+  gtk_single_selection_set_selected (self->timeline_selection, ps_document_get_current_step (self->document));
+  self->syncing = FALSE;
+}
+
+static void
+setup_step_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_widget_set_margin_start (label, 6);
+  gtk_widget_set_margin_top (label, 3);
+  gtk_widget_set_margin_bottom (label, 3);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_step_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkStringObject *s = gtk_list_item_get_item (item);
+  GtkWidget *label = gtk_list_item_get_child (item);
+  const char *text = gtk_string_object_get_string (s);
+  gtk_label_set_text (GTK_LABEL (label), text);
+  if (g_str_has_prefix (text, "✗"))
+    gtk_widget_add_css_class (label, "error");
+  else
+    gtk_widget_remove_css_class (label, "error");
+}
+
+/* ---------- refresh ---------- */
+
+static void
+update_title (PsWindow *self)
+{
+  g_autofree char *subtitle = g_strdup_printf (_("step %u of %u"), ps_document_get_current_step (self->document),
+                                               ps_document_get_n_steps (self->document));
+  g_autofree char *title = g_strdup_printf ("%s%s", ps_document_get_modified (self->document) ? "• " : "",
+                                            ps_document_get_title (self->document));
+  adw_window_title_set_title (self->window_title, title);
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+  g_autofree char *seed = g_strdup_printf (_("seed %" PRId64), ps_document_get_seed (self->document));
+  gtk_label_set_text (self->seed_label, seed);
+}
+
+void
+ps_window_refresh (PsWindow *self)
+{
+  rebuild_tree (self);
+  update_views (self);
+  update_title (self);
+  ps_window_update_actions (self);
+}
+
+static void
+on_document_changed (PsDocument *doc, PsWindow *self)
+{
+  rebuild_timeline (self);
+  ps_window_refresh (self);
+}
+
+static void
+on_current_step (PsDocument *doc, GParamSpec *pspec, PsWindow *self)
+{
+  self->syncing = TRUE;
+  gtk_adjustment_set_value (self->step_adjustment, ps_document_get_current_step (doc));
+  gtk_single_selection_set_selected (self->timeline_selection, ps_document_get_current_step (doc));
+  self->syncing = FALSE;
+  ps_window_refresh (self);
+}
+
+static void
+on_doc_title (PsDocument *doc, GParamSpec *pspec, PsWindow *self)
+{
+  update_title (self);
+}
+
+static void
+on_step_scale (GtkAdjustment *adj, PsWindow *self)
+{
+  if (!self->syncing)
+    ps_document_set_current_step (self->document, (guint) lround (gtk_adjustment_get_value (adj)));
+}
+
+static void
+on_timeline_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsWindow *self)
+{
+  if (self->syncing)
+    return;
+  guint i = gtk_single_selection_get_selected (sel);
+  if (i != GTK_INVALID_LIST_POSITION && i <= ps_document_get_n_steps (self->document))
+    ps_document_set_current_step (self->document, i);
+}
+
+static void
+on_tree_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsWindow *self)
+{
+  if (self->syncing)
+    return;
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  g_free (self->selected_path);
+  self->selected_path = node ? g_strdup (ps_tree_node_get_path (node)) : NULL;
+  if (self->root_node != NULL)
+    ps_tree_node_highlight_module (self->root_node,
+                                   node && ps_tree_node_get_shared (node) ? ps_tree_node_get_module (node) : NULL);
+  update_views (self);
+  ps_window_update_actions (self);
+}
+
+static void
+on_visible_page (AdwViewStack *stack, GParamSpec *pspec, PsWindow *self)
+{
+  update_views (self);
+}
+
+static void
+on_plot_option_changed (PsWindow *self)
+{
+  if (!self->syncing)   /* rebuilding the lists: the tree may still show the old timeline */
+    update_views (self);
+}
+
+static void
+rebuild_recent_menu (PsWindow *self)
+{
+  g_menu_remove_all (self->recent_menu);
+  g_auto (GStrv) uris = g_settings_get_strv (self->settings, "recent-files");
+  for (guint i = 0; uris[i] != NULL; i++)
+    {
+      g_autoptr (GFile) file = g_file_new_for_uri (uris[i]);
+      g_autofree char *name = g_file_get_basename (file);
+      g_autoptr (GMenuItem) item = g_menu_item_new (name, NULL);
+      g_menu_item_set_action_and_target (item, "win.open-recent", "s", uris[i]);
+      g_menu_append_item (self->recent_menu, item);
+    }
+  if (uris[0] == NULL)
+    {
+      g_autoptr (GMenuItem) item = g_menu_item_new (_("No recent recipes"), "win.no-recent");
+      g_menu_append_item (self->recent_menu, item);
+    }
+}
+
+static void
+on_settings_changed (GSettings *settings, const char *key, PsWindow *self)
+{
+  if (g_str_equal (key, "recent-files"))
+    {
+      rebuild_recent_menu (self);
+      return;
+    }
+  if (g_str_equal (key, "projector-mode"))
+    {
+      if (g_settings_get_boolean (settings, key))
+        gtk_widget_add_css_class (GTK_WIDGET (self), "projector");
+      else
+        gtk_widget_remove_css_class (GTK_WIDGET (self), "projector");
+    }
+  update_views (self);
+}
+
+static void
+on_doc_busy (PsDocument *doc, GParamSpec *pspec, PsWindow *self)
+{
+  gboolean busy = ps_document_get_busy (doc);
+  gtk_revealer_set_reveal_child (self->job_revealer, busy);
+  gtk_progress_bar_set_fraction (self->job_progress, 0);
+  if (!busy)
+    g_clear_object (&self->job_cancellable);
+  ps_window_update_actions (self);
+}
+
+static void
+on_doc_progress (PsDocument *doc, GParamSpec *pspec, PsWindow *self)
+{
+  gtk_progress_bar_set_fraction (self->job_progress, ps_document_get_progress (doc));
+}
+
+GCancellable *
+ps_window_begin_job (PsWindow *self, const char *label)
+{
+  g_clear_object (&self->job_cancellable);
+  self->job_cancellable = g_cancellable_new ();
+  gtk_label_set_text (self->job_label, label);
+  return self->job_cancellable;
+}
+
+void
+ps_window_job_failed (PsWindow *self, const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ps_window_toast (self, _("Cancelled: nothing changed"));
+  else
+    ps_window_show_error (self, error->message);
+}
+
+static void
+on_error_dismiss (GtkButton *button, PsWindow *self)
+{
+  ps_window_clear_error (self);
+}
+
+/* ---------- construction ---------- */
+
+static GtkWidget *
+plot_page (PsWindow *self, PsPlotPage page)
+{
+  GtkWidget *plot = ps_plot_view_new ();
+  gtk_widget_set_hexpand (plot, TRUE);
+  gtk_widget_set_vexpand (plot, TRUE);
+  self->plots[page] = PS_PLOT_VIEW (plot);
+  PlotSlot *slot = g_new0 (PlotSlot, 1);
+  slot->window = self;
+  slot->page = page;
+  ps_plot_view_set_draw_func (self->plots[page], draw_figure, query_figure, slot, g_free);
+  return plot;
+}
+
+static void
+setup_views (PsWindow *self)
+{
+  static const char *titles[PS_N_PLOT_PAGES] = { N_("Heatmap"), N_("Histogram"), N_("Over Time"), N_("Difference") };
+  static const char *icons[PS_N_PLOT_PAGES] = { "view-grid-symbolic", "view-continuous-symbolic",
+                                                "document-open-recent-symbolic", "object-flip-horizontal-symbolic" };
+  for (int i = 0; i < PS_N_PLOT_PAGES; i++)
+    {
+      GtkWidget *child = plot_page (self, (PsPlotPage) i);
+      if (i == PS_PAGE_DIFFERENCE)
+        {
+          GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+          gtk_box_append (GTK_BOX (box), child);
+          GtkWidget *changes = gtk_label_new (NULL);
+          gtk_label_set_wrap (GTK_LABEL (changes), TRUE);
+          gtk_label_set_xalign (GTK_LABEL (changes), 0);
+          gtk_label_set_selectable (GTK_LABEL (changes), TRUE);
+          gtk_widget_set_margin_start (changes, 12);
+          gtk_widget_set_margin_end (changes, 12);
+          gtk_widget_set_margin_bottom (changes, 8);
+          self->changes_label = GTK_LABEL (changes);
+          gtk_box_append (GTK_BOX (box), changes);
+          child = box;
+        }
+      AdwViewStackPage *p = adw_view_stack_add_titled (self->view_stack, child, page_names[i], _(titles[i]));
+      adw_view_stack_page_set_icon_name (p, icons[i]);
+    }
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  GtkWidget *label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_yalign (GTK_LABEL (label), 0);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_widget_add_css_class (label, "explain");
+  gtk_widget_set_margin_start (label, 18);
+  gtk_widget_set_margin_end (label, 18);
+  gtk_widget_set_margin_top (label, 12);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), label);
+  self->explain_label = GTK_LABEL (label);
+  AdwViewStackPage *p = adw_view_stack_add_titled (self->view_stack, scroller, "explain", _("Explain"));
+  adw_view_stack_page_set_icon_name (p, "dialog-information-symbolic");
+
+  /* plot controls under the switcher */
+  GtkWidget *controls = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_widget_set_margin_start (controls, 12);
+  gtk_widget_set_margin_end (controls, 12);
+  gtk_widget_set_margin_top (controls, 4);
+  gtk_widget_set_margin_bottom (controls, 4);
+  const char *ranges[] = { N_("Symmetric ±max|x|"), N_("Robust (99.5%)"), N_("Min–max"), NULL };
+  const char *tr[4] = { _(ranges[0]), _(ranges[1]), _(ranges[2]), NULL };
+  self->range_dropdown = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (tr));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->range_dropdown), _("Colour range of the heatmap"));
+  self->bins_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (2, 1024, 1));
+  gtk_spin_button_set_value (self->bins_spin, 64);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->bins_spin), _("Histogram bins"));
+  self->log_toggle = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_label (_("log y")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->log_toggle), _("Logarithmic counts: rare values stay visible"));
+  self->diff_items = gtk_string_list_new (NULL);
+  self->diff_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->diff_items)), NULL));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->diff_dropdown), _("The step subtracted from the step shown"));
+  self->range_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_box_append (GTK_BOX (self->range_box), gtk_label_new (_("Range")));
+  gtk_box_append (GTK_BOX (self->range_box), GTK_WIDGET (self->range_dropdown));
+  self->bins_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_box_append (GTK_BOX (self->bins_box), gtk_label_new (_("Bins")));
+  gtk_box_append (GTK_BOX (self->bins_box), GTK_WIDGET (self->bins_spin));
+  gtk_box_append (GTK_BOX (self->bins_box), GTK_WIDGET (self->log_toggle));
+  self->diff_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_box_append (GTK_BOX (self->diff_box), gtk_label_new (_("Shown step minus")));
+  gtk_box_append (GTK_BOX (self->diff_box), GTK_WIDGET (self->diff_dropdown));
+  gtk_box_append (GTK_BOX (controls), self->range_box);
+  gtk_box_append (GTK_BOX (controls), self->bins_box);
+  gtk_box_append (GTK_BOX (controls), self->diff_box);
+  g_signal_connect_swapped (self->diff_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
+  GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self->view_stack));
+  gtk_box_insert_child_after (GTK_BOX (parent), controls, gtk_widget_get_prev_sibling (GTK_WIDGET (self->view_stack)));
+  g_signal_connect_swapped (self->range_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
+  g_signal_connect_swapped (self->bins_spin, "value-changed", G_CALLBACK (on_plot_option_changed), self);
+  g_signal_connect_swapped (self->log_toggle, "toggled", G_CALLBACK (on_plot_option_changed), self);
+  g_signal_connect (self->view_stack, "notify::visible-child", G_CALLBACK (on_visible_page), self);
+}
+
+static void
+setup_timeline (PsWindow *self)
+{
+  self->timeline_items = gtk_string_list_new (NULL);
+  self->timeline_selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->timeline_items)));
+  gtk_single_selection_set_autoselect (self->timeline_selection, FALSE);
+  GtkListItemFactory *f = gtk_signal_list_item_factory_new ();
+  g_signal_connect (f, "setup", G_CALLBACK (setup_step_row), NULL);
+  g_signal_connect (f, "bind", G_CALLBACK (bind_step_row), NULL);
+  gtk_list_view_set_factory (self->timeline_view, f);
+  g_object_unref (f);
+  gtk_list_view_set_model (self->timeline_view, GTK_SELECTION_MODEL (self->timeline_selection));
+  g_signal_connect (self->timeline_selection, "notify::selected", G_CALLBACK (on_timeline_selected), self);
+  g_signal_connect (self->step_adjustment, "value-changed", G_CALLBACK (on_step_scale), self);
+}
+
+static gboolean
+on_close_request (GtkWindow *window)
+{
+  return ps_window_close_request_check (PS_WINDOW (window));
+}
+
+static void
+ps_window_dispose (GObject *object)
+{
+  PsWindow *self = PS_WINDOW (object);
+  g_clear_handle_id (&self->play_source, g_source_remove);
+  if (self->job_cancellable != NULL)
+    g_cancellable_cancel (self->job_cancellable);   /* the job holds its own refs; its result is dropped */
+  g_clear_object (&self->job_cancellable);
+  for (int i = 0; i < PS_N_PLOT_PAGES; i++)
+    {
+      g_clear_pointer (&self->figures[i], ps_figure_free);
+      g_clear_pointer (&self->empty_text[i], g_free);
+    }
+  if (self->document != NULL)
+    g_signal_handlers_disconnect_by_data (self->document, self);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->document);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->root_node);
+  g_clear_object (&self->tree_model);
+  g_clear_object (&self->tree_selection);
+  g_clear_object (&self->timeline_items);
+  g_clear_object (&self->diff_items);
+  g_clear_object (&self->timeline_selection);
+  g_clear_pointer (&self->selected_path, g_free);
+  g_clear_pointer (&self->error_text, g_free);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PS_TYPE_WINDOW);
+  G_OBJECT_CLASS (ps_window_parent_class)->dispose (object);
+}
+
+static void
+ps_window_class_init (PsWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->dispose = ps_window_dispose;
+  GTK_WINDOW_CLASS (klass)->close_request = on_close_request;
+
+  g_type_ensure (PS_TYPE_PLOT_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, seed_label);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, error_dismiss);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, job_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, job_label);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, job_progress);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, tree_view);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, count_label);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, step_scale);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, step_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, timeline_view);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, play_button);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, recent_menu);
+}
+
+static void
+ps_window_init (PsWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->export_width = 1600;
+  self->export_height = 1000;
+  self->export_scale = 1.0;
+  self->export_dpi = 150;
+  self->document = ps_document_new ();
+  setup_tree (self);
+  setup_views (self);
+  setup_timeline (self);
+  ps_window_init_actions (self);
+  g_signal_connect (self->document, "changed", G_CALLBACK (on_document_changed), self);
+  g_signal_connect (self->document, "notify::current-step", G_CALLBACK (on_current_step), self);
+  g_signal_connect (self->document, "notify::title", G_CALLBACK (on_doc_title), self);
+  g_signal_connect (self->document, "notify::modified", G_CALLBACK (on_doc_title), self);
+  g_signal_connect (self->document, "notify::busy", G_CALLBACK (on_doc_busy), self);
+  g_signal_connect (self->document, "notify::progress", G_CALLBACK (on_doc_progress), self);
+  g_signal_connect (self->error_dismiss, "clicked", G_CALLBACK (on_error_dismiss), self);
+}
+
+PsWindow *
+ps_window_new (PsApplication *app)
+{
+  PsWindow *self = g_object_new (PS_TYPE_WINDOW, "application", app, NULL);
+  GSettings *settings = ps_application_get_settings (app);
+  if (settings != NULL)
+    {
+      self->settings = g_object_ref (settings);
+      g_signal_connect (settings, "changed", G_CALLBACK (on_settings_changed), self);
+      on_settings_changed (settings, "projector-mode", self);
+      rebuild_recent_menu (self);
+    }
+  on_document_changed (self->document, self);
+  return self;
+}
+
+PsDocument *
+ps_window_get_document (PsWindow *self)
+{
+  return self->document;
+}
+
+static void
+show_load_result (PsWindow *self, GError *op_error)
+{
+  if (op_error != NULL)
+    ps_window_show_error (self, op_error->message);
+  else
+    ps_window_clear_error (self);
+}
+
+gboolean
+ps_window_load_scenario (PsWindow *self, const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/io/github/paramscope/Paramscope/scenarios/%s.json", name);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = g_resources_lookup_data (path, 0, &error);
+  if (bytes == NULL)
+    {
+      ps_window_show_error (self, error->message);
+      return FALSE;
+    }
+  g_autoptr (GError) op_error = NULL;
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+  if (!ps_document_load_data (self->document, data, len, NULL, name, &op_error, &error))
+    {
+      ps_window_show_error (self, error->message);
+      return FALSE;
+    }
+  show_load_result (self, op_error);
+  return TRUE;
+}
+
+typedef struct {
+  PsWindow *window;   /* ref */
+  GFile *file;        /* NULL for a scenario */
+} LoadData;
+
+static void
+on_load_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  LoadData *ld = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) op_error = NULL;
+  if (!ps_document_load_finish (PS_DOCUMENT (source), result, &op_error, &error))
+    {
+      if (ld->file != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *msg = g_strdup_printf (_("Could not open %s: %s"), g_file_peek_path (ld->file),
+                                                  error->message);
+          ps_window_show_error (ld->window, msg);
+        }
+      else
+        ps_window_job_failed (ld->window, error);
+    }
+  else
+    {
+      show_load_result (ld->window, op_error);
+      if (ld->file != NULL)
+        ps_application_add_recent (PS_APPLICATION (gtk_window_get_application (GTK_WINDOW (ld->window))), ld->file);
+    }
+  g_object_unref (ld->window);
+  g_clear_object (&ld->file);
+  g_free (ld);
+}
+
+static void
+load_bytes_async (PsWindow *self, GBytes *bytes, GFile *file, const char *title)
+{
+  LoadData *ld = g_new0 (LoadData, 1);
+  ld->window = g_object_ref (self);
+  ld->file = file ? g_object_ref (file) : NULL;
+  g_autofree char *label = g_strdup_printf (_("Replaying %s…"), title ? title : g_file_peek_path (file));
+  GCancellable *c = ps_window_begin_job (self, label);
+  ps_document_load_async (self->document, bytes, file, title, c, on_load_done, ld);
+}
+
+void
+ps_window_load_scenario_async (PsWindow *self, const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/io/github/paramscope/Paramscope/scenarios/%s.json", name);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = g_resources_lookup_data (path, 0, &error);
+  if (bytes == NULL)
+    {
+      ps_window_show_error (self, error->message);
+      return;
+    }
+  load_bytes_async (self, bytes, NULL, name);
+}
+
+void
+ps_window_open_file (PsWindow *self, GFile *file)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  if (!g_file_load_contents (file, NULL, &data, &len, NULL, &error))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Could not open %s: %s"), g_file_peek_path (file), error->message);
+      ps_window_show_error (self, msg);
+      return;
+    }
+  g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&data), len);
+  load_bytes_async (self, bytes, file, NULL);
+}
+
+gboolean
+ps_window_export_picture (PsWindow *self, const char *path, int width, int height, double scale, GError **error)
+{
+  return ps_window_export_picture_full (self, path, width, height, scale, 0, error);
+}
+
+gboolean
+ps_window_export_picture_full (PsWindow *self, const char *path, int width, int height, double scale, double dpi,
+                               GError **error)
+{
+  PsPlotPage page = ps_window_get_visible_page (self);
+  if (page == PS_N_PLOT_PAGES)
+    page = PS_PAGE_HEATMAP;
+  if (self->figures[page] == NULL)
+    update_plot (self, page);
+  if (self->figures[page] == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, _("Select a parameter with values to export its picture"));
+      return FALSE;
+    }
+  return ps_figure_export (self->figures[page], path, width, height, scale, dpi, error);
+}
+
+gboolean
+ps_window_export_data (PsWindow *self, const char *path, GError **error)
+{
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTensor *t = node ? ps_tree_node_get_tensor (node) : NULL;
+  if (t == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, _("Select a parameter, buffer or output with values to export them"));
+      return FALSE;
+    }
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  if (g_str_has_suffix (lower, ".csv"))
+    return ps_csv_write (path, t, error);
+  if (g_str_has_suffix (lower, ".npy"))
+    return ps_npy_write (path, t, error);
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Choose a file name ending in .npy or .csv"));
+  return FALSE;
+}

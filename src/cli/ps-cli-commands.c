@@ -1,0 +1,13 @@
+/* ps-cli-commands.c — the table of paramscope-cli commands, in the order --help lists them. */
+#include "ps-cli-private.h"
+
+const PsCliCommand ps_cli_commands[] = {
+  { "run", "replay a recipe; write the state dict / outputs as safetensors", ps_cli_cmd_run },
+  { "describe", "print a recipe's timeline, model and parameter table", ps_cli_cmd_describe },
+  { "stats", "statistics of every parameter and buffer at a step (--json)", ps_cli_cmd_stats },
+  { "heatmap", "draw a parameter as a heatmap (PNG, SVG or PDF)", ps_cli_cmd_heatmap },
+  { "histogram", "draw a parameter's histogram with its init's distribution", ps_cli_cmd_histogram },
+  { "ridgeline", "draw a parameter's histograms over the steps", ps_cli_cmd_ridgeline },
+  { "bands", "draw a parameter's percentile bands over the steps", ps_cli_cmd_bands },
+  { NULL }
+};

@@ -1,0 +1,59 @@
+/* ps-cli-private.h — what paramscope-cli's command files share.
+ *
+ * Adding a command: write ps-cli-NAME.c with `int ps_cli_cmd_NAME (int argc, char **argv)`
+ * (argv[0] is the first argument after the command name), declare it below, add one row to
+ * ps-cli-commands.c and the file to meson.build. Use ps_cli_parse for options so --help and usage
+ * errors behave like everywhere else: exit 0 for --help, 1 for a failing op or I/O error
+ * ("error: MESSAGE" on stderr, see ps_cli_error), 2 for bad usage (ps_cli_usage_error). */
+#pragma once
+
+#include <glib.h>
+#include "ps-timeline.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const char *name;
+  const char *summary;     /* one line for the command list */
+  int (*run) (int argc, char **argv);
+} PsCliCommand;
+
+/* ps-cli-commands.c: NULL-terminated by a row with name NULL */
+extern const PsCliCommand ps_cli_commands[];
+
+typedef struct {
+  const char *name;        /* "--until" */
+  const char **value;      /* set for options taking a value (--name VALUE or --name=VALUE) */
+  gboolean *flag;          /* set to TRUE for flags (value == NULL) */
+} PsCliOption;             /* tables end with { NULL } */
+
+/* Splits argv into options and positional arguments; -h/--help sets *help. Unknown options and
+ * missing values are errors (report them with ps_cli_usage_error). */
+gboolean  ps_cli_parse              (int argc, char **argv, const PsCliOption *options, GPtrArray *positional,
+                                     gboolean *help, GError **error);
+gboolean  ps_cli_parse_count        (const char *option, const char *text, guint64 max, guint64 *out,
+                                     GError **error);
+/* Prints "paramscope-cli COMMAND: MESSAGE" and a hint to stderr; returns 2. */
+int       ps_cli_usage_error        (const char *command, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* Prints "error: MESSAGE" to stderr; returns 1. */
+int       ps_cli_error              (const GError *error);
+/* Loads RECIPE and replays the first `until` ops (-1 = all). When an op fails, *out still holds the
+ * timeline up to it and the op's error ("op N (KIND): …") is returned. An --until beyond the
+ * recipe is PS_ERROR_INVALID_ARGUMENT with *out NULL. */
+gboolean  ps_cli_load_timeline      (const char *path, int until, PsTimeline **out, GError **error);
+/* The parameter table of `describe`: path, kind, shape, count, created, written, init. */
+char     *ps_cli_format_param_table (PsState *state);
+/* Writes named tensors as a safetensors file (F32 / I64). */
+gboolean  ps_cli_write_tensors      (const char *path, const char *const *names, PsTensor *const *tensors,
+                                     guint n, GError **error);
+
+int       ps_cli_cmd_run            (int argc, char **argv);
+int       ps_cli_cmd_describe       (int argc, char **argv);
+/* ps-cli-picture.c */
+int       ps_cli_cmd_heatmap        (int argc, char **argv);
+int       ps_cli_cmd_histogram      (int argc, char **argv);
+int       ps_cli_cmd_ridgeline      (int argc, char **argv);
+int       ps_cli_cmd_bands          (int argc, char **argv);
+int       ps_cli_cmd_stats          (int argc, char **argv);
+
+G_END_DECLS

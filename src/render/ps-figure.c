@@ -1,0 +1,465 @@
+/* ps-figure.c — see ps-figure.h. */
+#include "ps-figure.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ps-difference.h"
+#include "ps-export.h"
+#include "ps-histogram-plot.h"
+#include "ps-ridgeline.h"
+#include "ps-op.h"
+#include "ps-distribution.h"
+
+#define MAX_OVER_TIME_STEPS 48
+
+struct _PsFigure {
+  PsFigureKind kind;
+  char *title;
+  char *subtitle;
+  PsTensor *tensor;              /* shown tensor (or the difference) */
+  PsInitInfo init;
+  /* heatmap */
+  PsHeatmap *heatmap;
+  /* histogram */
+  PsHistogram *hist;
+  PsStats stats;
+  PsHistogramPlotOptions hopts;
+  PsHistogramPlot hplot;
+  /* over time */
+  GPtrArray *hists;              /* PsHistogram* */
+  GArray *steps;                 /* int64_t */
+  GArray *quantiles;             /* double, n × PS_STATS_N_STANDARD_QUANTILES */
+  PsRidgelineOptions ropts;
+  PsRidgeline ridge;
+  PsBands bands;
+};
+
+void
+ps_figure_options_init (PsFigureOptions *o)
+{
+  memset (o, 0, sizeof *o);
+  o->kind = PS_FIGURE_HEATMAP;
+  o->diff_from = -1;
+  o->colormap = PS_COLORMAP_DIVERGING;
+  o->range = PS_HEATMAP_RANGE_SYMMETRIC;
+  o->robust_q = 0.995;
+  o->bins = 64;
+  o->scale = 1.0;
+}
+
+gboolean
+ps_figure_kind_from_name (const char *name, PsFigureKind *kind, GError **error)
+{
+  static const char *names[] = { "heatmap", "histogram", "ridgeline", "bands" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (name, names[i]) == 0)
+      {
+        *kind = (PsFigureKind) i;
+        return TRUE;
+      }
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+               "unknown picture '%s' (expected heatmap, histogram, ridgeline or bands)", name);
+  return FALSE;
+}
+
+/* The parameter/buffer at `path` in a state: a state_dict key of the root first, then a recipe
+ * target, then a forward output name. NULL (no error) when it does not exist at that step. */
+static gboolean
+find_tensor (const PsState *st, const char *path, PsTensor **tensor, PsInitInfo *init, gboolean *exists,
+             GError **error)
+{
+  *tensor = NULL;
+  *exists = FALSE;
+  ps_init_info_clear (init);
+  PsModule *root = ps_state_get_root (st);
+  if (root != NULL)
+    {
+      g_autoptr (GPtrArray) sd = ps_module_state_dict (root);
+      for (guint i = 0; i < sd->len; i++)
+        {
+          PsNamedItem *it = g_ptr_array_index (sd, i);
+          if (strcmp (it->path, path) == 0)
+            {
+              *exists = TRUE;
+              *tensor = it->param->value;
+              *init = it->param->init;
+              return TRUE;
+            }
+        }
+    }
+  PsParam *p = NULL;
+  if (strchr (path, '.') != NULL && ps_state_resolve (st, path, NULL, &p, NULL) && p != NULL)
+    {
+      *exists = TRUE;
+      *tensor = p->value;
+      *init = p->init;
+      return TRUE;
+    }
+  PsTensor *out = ps_state_get_output (st, path);
+  if (out != NULL)
+    {
+      *exists = TRUE;
+      *tensor = out;
+      return TRUE;
+    }
+  return TRUE;
+}
+
+static gboolean
+tensor_at (const PsTimeline *tl, guint step, const char *path, PsTensor **tensor, PsInitInfo *init,
+           GError **error)
+{
+  if (step > ps_timeline_get_n_steps (tl))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "step %u does not exist (the timeline has steps 0 to %u)",
+                   step, ps_timeline_get_n_steps (tl));
+      return FALSE;
+    }
+  gboolean exists;
+  if (!find_tensor (ps_timeline_get_state (tl, step), path, tensor, init, &exists, error))
+    return FALSE;
+  if (!exists)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND,
+                   "'%s' is not a parameter, buffer or output at step %u (use a state_dict name such as "
+                   "'0.weight' or a recipe target such as 'fc.weight')", path, step);
+      return FALSE;
+    }
+  if (*tensor == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                   "'%s' is uninitialized at step %u: a lazy parameter gets its shape and values at the first forward",
+                   path, step);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The render layer appends the shape to the title itself. */
+static char *
+make_title (const char *path, const PsTensor *t)
+{
+  return g_strdup (path);
+}
+
+static char *
+make_subtitle (const PsTimeline *tl, guint step, int diff_from, const PsInitInfo *init)
+{
+  int64_t seed = ps_timeline_get_recipe (tl)->seed;
+  g_autofree char *summary = init ? ps_init_info_summary (init) : NULL;
+  if (diff_from >= 0)
+    return g_strdup_printf ("step %u − step %d · seed %" G_GINT64_FORMAT, step, diff_from, seed);
+  if (summary != NULL && *summary)
+    return g_strdup_printf ("step %u · seed %" G_GINT64_FORMAT " · %s", step, seed, summary);
+  return g_strdup_printf ("step %u · seed %" G_GINT64_FORMAT, step, seed);
+}
+
+static gboolean
+build_heatmap (PsFigure *fig, const PsFigureOptions *o, GError **error)
+{
+  PsHeatmapOptions ho;
+  if (o->diff_from >= 0)
+    ps_heatmap_options_init_difference (&ho);
+  else
+    ps_heatmap_options_init (&ho);
+  ho.title = fig->title;
+  ho.subtitle = fig->subtitle;
+  if (o->diff_from < 0)
+    ho.colormap = o->colormap;
+  ho.range = o->range;
+  ho.robust_q = o->robust_q > 0 ? o->robust_q : 0.995;
+  ho.scale = o->scale > 0 ? o->scale : 1.0;
+  fig->heatmap = ps_heatmap_new (fig->tensor, &ho, error);
+  return fig->heatmap != NULL;
+}
+
+static gboolean
+build_histogram (PsFigure *fig, const PsFigureOptions *o, GError **error)
+{
+  double lo, hi;
+  const PsTensor *ts[1] = { fig->tensor };
+  PsHistogramRange mode = o->range == PS_HEATMAP_RANGE_ROBUST ? PS_HISTOGRAM_RANGE_ROBUST
+                          : o->range == PS_HEATMAP_RANGE_SYMMETRIC ? PS_HISTOGRAM_RANGE_SYMMETRIC
+                          : PS_HISTOGRAM_RANGE_MINMAX;
+  if (!ps_histogram_auto_range (ts, 1, mode, 0.001, &lo, &hi, error))
+    return FALSE;
+  /* widen to the support of the init's distribution so the overlay is seen whole */
+  double slo, shi;
+  if (o->diff_from < 0 && ps_distribution_support (&fig->init, &slo, &shi) && isfinite (slo) && isfinite (shi)
+      && shi - slo < 4 * (hi - lo + 1e-30))
+    {
+      lo = MIN (lo, slo);
+      hi = MAX (hi, shi);
+    }
+  fig->hist = ps_histogram_new (o->bins > 0 ? o->bins : 64, lo, hi, fig->tensor->dtype, error);
+  if (fig->hist == NULL)
+    return FALSE;
+  ps_stats_init (&fig->stats);
+  if (!ps_histogram_add_with_stats (fig->hist, fig->tensor, &fig->stats, error))
+    return FALSE;
+  ps_stats_finish (&fig->stats);
+  ps_histogram_plot_options_init (&fig->hopts);
+  fig->hopts.title = fig->title;
+  fig->hopts.subtitle = fig->subtitle;
+  fig->hopts.log_y = o->log_y;
+  fig->hopts.init = o->diff_from < 0 && ps_distribution_known (&fig->init) ? &fig->init : NULL;
+  fig->hopts.stats = &fig->stats;
+  fig->hopts.scale = o->scale > 0 ? o->scale : 1.0;
+  fig->hplot.h = fig->hist;
+  fig->hplot.o = &fig->hopts;
+  return TRUE;
+}
+
+static gboolean
+build_over_time (PsFigure *fig, const PsTimeline *tl, const char *path, const PsFigureOptions *o,
+                 GError **error)
+{
+  guint n = ps_timeline_get_n_steps (tl);
+  g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
+  fig->steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  /* every step where it exists with values, thinned evenly to at most MAX_OVER_TIME_STEPS */
+  g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint k = 0; k <= n; k++)
+    {
+      PsTensor *t;
+      PsInitInfo init;
+      gboolean exists;
+      if (find_tensor (ps_timeline_get_state (tl, k), path, &t, &init, &exists, NULL) && t != NULL)
+        g_array_append_val (all, k);
+    }
+  if (all->len == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' has values at no step", path);
+      return FALSE;
+    }
+  guint stride = (all->len + MAX_OVER_TIME_STEPS - 1) / MAX_OVER_TIME_STEPS;
+  for (guint i = 0; i < all->len; i++)
+    {
+      if (i % stride != 0 && i != all->len - 1)
+        continue;
+      guint k = g_array_index (all, guint, i);
+      PsTensor *t;
+      PsInitInfo init;
+      gboolean exists;
+      find_tensor (ps_timeline_get_state (tl, k), path, &t, &init, &exists, NULL);
+      g_ptr_array_add (tensors, t);
+      int64_t s = k;
+      g_array_append_val (fig->steps, s);
+    }
+  ps_ridgeline_options_init (&fig->ropts);
+  fig->ropts.title = fig->title;
+  fig->ropts.subtitle = fig->subtitle;
+  fig->ropts.scale = o->scale > 0 ? o->scale : 1.0;
+  if (o->kind == PS_FIGURE_RIDGELINE)
+    {
+      double lo, hi;
+      if (!ps_histogram_auto_range ((const PsTensor *const *) tensors->pdata, tensors->len,
+                                    PS_HISTOGRAM_RANGE_MINMAX, 0, &lo, &hi, error))
+        return FALSE;
+      fig->hists = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_histogram_free);
+      for (guint i = 0; i < tensors->len; i++)
+        {
+          PsTensor *t = g_ptr_array_index (tensors, i);
+          PsHistogram *h = ps_histogram_new (o->bins > 0 ? o->bins : 64, lo, hi, t->dtype, error);
+          if (h == NULL || !ps_histogram_add (h, t, error))
+            {
+              ps_histogram_free (h);
+              return FALSE;
+            }
+          g_ptr_array_add (fig->hists, h);
+        }
+      fig->ridge.hists = (const PsHistogram *const *) fig->hists->pdata;
+      fig->ridge.steps = (const int64_t *) fig->steps->data;
+      fig->ridge.n = (int) fig->hists->len;
+      fig->ridge.o = &fig->ropts;
+    }
+  else
+    {
+      fig->quantiles = g_array_sized_new (FALSE, FALSE, sizeof (double),
+                                          tensors->len * PS_STATS_N_STANDARD_QUANTILES);
+      g_array_set_size (fig->quantiles, tensors->len * PS_STATS_N_STANDARD_QUANTILES);
+      for (guint i = 0; i < tensors->len; i++)
+        if (!ps_stats_quantiles (g_ptr_array_index (tensors, i), ps_stats_standard_quantiles,
+                                 PS_STATS_N_STANDARD_QUANTILES,
+                                 &g_array_index (fig->quantiles, double, i * PS_STATS_N_STANDARD_QUANTILES),
+                                 error))
+          return FALSE;
+      fig->bands.quantiles = (const double *) fig->quantiles->data;
+      fig->bands.steps = (const int64_t *) fig->steps->data;
+      fig->bands.n = (int) tensors->len;
+      fig->bands.o = &fig->ropts;
+    }
+  return TRUE;
+}
+
+PsFigure *
+ps_figure_new (const PsTimeline *tl, const char *path, const PsFigureOptions *o, GError **error)
+{
+  g_return_val_if_fail (tl != NULL && path != NULL && o != NULL, NULL);
+  g_autoptr (PsFigure) fig = g_new0 (PsFigure, 1);
+  fig->kind = o->kind;
+  PsTensor *t = NULL;
+  if (!tensor_at (tl, o->step, path, &t, &fig->init, error))
+    return NULL;
+  fig->title = make_title (path, t);
+  if (o->diff_from >= 0 && (o->kind == PS_FIGURE_HEATMAP || o->kind == PS_FIGURE_HISTOGRAM))
+    {
+      PsTensor *a = NULL;
+      PsInitInfo ainit;
+      if (!tensor_at (tl, (guint) o->diff_from, path, &a, &ainit, error))
+        return NULL;
+      fig->tensor = ps_difference_new (a, t, error);
+      if (fig->tensor == NULL)
+        return NULL;
+      g_free (fig->title);
+      fig->title = g_strdup_printf ("Δ %s", path);
+    }
+  else
+    fig->tensor = ps_tensor_ref (t);
+  fig->subtitle = make_subtitle (tl, o->step, o->diff_from, &fig->init);
+  gboolean ok = FALSE;
+  switch (o->kind)
+    {
+    case PS_FIGURE_HEATMAP: ok = build_heatmap (fig, o, error); break;
+    case PS_FIGURE_HISTOGRAM:
+      {
+        /* unlike the heatmap, the histogram plot does not append the shape itself */
+        g_autofree char *shape = ps_tensor_shape_string (fig->tensor);
+        char *titled = g_strdup_printf ("%s %s", fig->title, shape);
+        g_free (fig->title);
+        fig->title = titled;
+        ok = build_histogram (fig, o, error);
+        break;
+      }
+    case PS_FIGURE_RIDGELINE:
+    case PS_FIGURE_BANDS:
+      g_free (fig->subtitle);
+      fig->subtitle = g_strdup_printf ("steps 0–%u · seed %" G_GINT64_FORMAT, ps_timeline_get_n_steps (tl),
+                                       ps_timeline_get_recipe (tl)->seed);
+      g_free (fig->title);
+      fig->title = g_strdup (path);
+      ok = build_over_time (fig, tl, path, o, error);
+      break;
+    default:
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "unknown figure kind");
+    }
+  if (!ok)
+    return NULL;
+  return g_steal_pointer (&fig);
+}
+
+void
+ps_figure_free (PsFigure *fig)
+{
+  if (fig == NULL)
+    return;
+  g_free (fig->title);
+  g_free (fig->subtitle);
+  ps_tensor_unref (fig->tensor);
+  g_clear_pointer (&fig->heatmap, ps_heatmap_free);
+  g_clear_pointer (&fig->hist, ps_histogram_free);
+  g_clear_pointer (&fig->hists, g_ptr_array_unref);
+  g_clear_pointer (&fig->steps, g_array_unref);
+  g_clear_pointer (&fig->quantiles, g_array_unref);
+  g_free (fig);
+}
+
+void
+ps_figure_draw (PsFigure *fig, cairo_t *cr, double width, double height)
+{
+  switch (fig->kind)
+    {
+    case PS_FIGURE_HEATMAP: ps_heatmap_draw (fig->heatmap, cr, width, height); break;
+    case PS_FIGURE_HISTOGRAM: ps_histogram_plot_draw (&fig->hplot, cr, width, height); break;
+    case PS_FIGURE_RIDGELINE: ps_ridgeline_draw (&fig->ridge, cr, width, height); break;
+    case PS_FIGURE_BANDS: ps_bands_draw (&fig->bands, cr, width, height); break;
+    default: break;
+    }
+}
+
+static void
+draw_func (cairo_t *cr, double width, double height, gpointer data)
+{
+  ps_figure_draw (data, cr, width, height);
+}
+
+static char *
+index_string (const PsHeatmapHit *hit)
+{
+  GString *s = g_string_new ("(");
+  for (int i = 0; i < hit->ndim; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? ", " : "", hit->index[i]);
+  g_string_append (s, hit->ndim == 1 ? ",)" : ")");
+  return g_string_free (s, FALSE);
+}
+
+static char *
+bin_string (double lo, double hi, int64_t count)
+{
+  return g_strdup_printf ("[%.6g, %.6g): <b>%" G_GINT64_FORMAT "</b>", lo, hi, count);
+}
+
+char *
+ps_figure_query (PsFigure *fig, double x, double y, double width, double height)
+{
+  switch (fig->kind)
+    {
+    case PS_FIGURE_HEATMAP:
+      {
+        PsHeatmapHit hit;
+        if (!ps_heatmap_hit (fig->heatmap, x, y, &hit))
+          return NULL;
+        g_autofree char *idx = index_string (&hit);
+        if (hit.block_rows > 1 || hit.block_cols > 1)
+          return g_strdup_printf ("%s = <b>%.9g</b>\n<small>largest |x| of %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                                  " cells (downsampled)</small>", idx, hit.value, hit.block_rows, hit.block_cols);
+        return g_strdup_printf ("%s = <b>%.9g</b>", idx, hit.value);
+      }
+    case PS_FIGURE_HISTOGRAM:
+      {
+        PsHistogramPlotHit hit;
+        if (!ps_histogram_plot_hit (&fig->hplot, width, height, x, y, &hit))
+          return NULL;
+        return bin_string (hit.lo, hit.hi, hit.count);
+      }
+    case PS_FIGURE_RIDGELINE:
+      {
+        int row, bin;
+        if (!ps_ridgeline_hit (&fig->ridge, width, height, x, y, &row, &bin))
+          return NULL;
+        const PsHistogram *h = fig->ridge.hists[row];
+        if (bin < 0 || bin >= h->n_bins)
+          return g_strdup_printf ("step %" G_GINT64_FORMAT, fig->ridge.steps[row]);
+        g_autofree char *b = bin_string (h->edges[bin], h->edges[bin + 1], h->counts[bin]);
+        return g_strdup_printf ("step %" G_GINT64_FORMAT "\n%s", fig->ridge.steps[row], b);
+      }
+    case PS_FIGURE_BANDS:
+      {
+        int i;
+        if (!ps_bands_hit (&fig->bands, width, height, x, y, &i))
+          return NULL;
+        const double *q = fig->bands.quantiles + (gsize) i * PS_STATS_N_STANDARD_QUANTILES;
+        GString *s = g_string_new (NULL);
+        g_string_append_printf (s, "step %" G_GINT64_FORMAT, fig->bands.steps[i]);
+        for (int k = PS_STATS_N_STANDARD_QUANTILES - 1; k >= 0; k--)
+          g_string_append_printf (s, "\n%g%%: %.6g", ps_stats_standard_quantiles[k] * 100, q[k]);
+        return g_string_free (s, FALSE);
+      }
+    default:
+      return NULL;
+    }
+}
+
+gboolean
+ps_figure_export (PsFigure *fig, const char *path, double width, double height, double scale, double dpi,
+                  GError **error)
+{
+  return ps_export_picture (path, width, height, scale, dpi, draw_func, fig, error);
+}
+
+const char *
+ps_figure_get_title (PsFigure *fig)
+{
+  return fig->title;
+}

@@ -1,0 +1,57 @@
+/* ps-figure.h — one picture of a document, ready to draw on screen or export: the glue between a
+ * timeline (what to show) and the render layer (how to draw it). The app's views and every CLI
+ * picture command go through this, so what the screen shows is exactly what gets exported.
+ *
+ * A figure is built once per data change (statistics, histogram bins, colorized surface are
+ * computed in ps_figure_new) and then drawn at any size. */
+#pragma once
+
+#include <glib.h>
+#include <cairo.h>
+#include "ps-timeline.h"
+#include "ps-heatmap.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PS_FIGURE_HEATMAP,      /* the tensor; with diff_from ≥ 0 the difference step − diff_from */
+  PS_FIGURE_HISTOGRAM,    /* exact bins, theoretical overlay of the init that produced it */
+  PS_FIGURE_RIDGELINE,    /* one histogram per step where the tensor exists, shared bins */
+  PS_FIGURE_BANDS,        /* percentile bands across steps */
+} PsFigureKind;
+
+typedef struct {
+  PsFigureKind kind;
+  guint step;               /* the step shown */
+  int diff_from;            /* −1: none; else the step subtracted (heatmap and histogram) */
+  PsColormapKind colormap;
+  PsHeatmapRange range;
+  double robust_q;          /* for PS_HEATMAP_RANGE_ROBUST; default 0.995 */
+  int bins;                 /* histogram bins; default 64 */
+  gboolean log_y;
+  double scale;             /* text and strokes: 1 on screen; larger for a projector */
+} PsFigureOptions;
+
+typedef struct _PsFigure PsFigure;
+
+void        ps_figure_options_init (PsFigureOptions *o);
+gboolean    ps_figure_kind_from_name (const char *name, PsFigureKind *kind, GError **error);
+
+/* `path` names a parameter or buffer: a state_dict key of the root ("0.weight") or a recipe target
+ * ("fc.weight"). Errors: unknown path, uninitialized (lazy) parameter, step out of range,
+ * mismatched shapes for a difference. */
+PsFigure   *ps_figure_new          (const PsTimeline *tl, const char *path, const PsFigureOptions *o,
+                                    GError **error);
+void        ps_figure_free         (PsFigure *fig);
+void        ps_figure_draw         (PsFigure *fig, cairo_t *cr, double width, double height);
+/* Pango-markup tooltip for the point (x, y) of a width × height drawing, or NULL. */
+char       *ps_figure_query        (PsFigure *fig, double x, double y, double width, double height);
+/* PNG/SVG/PDF by extension, atomic. dpi ≤ 0: none recorded. */
+gboolean    ps_figure_export       (PsFigure *fig, const char *path, double width, double height,
+                                    double scale, double dpi, GError **error);
+/* Title of the figure, e.g. "0.weight [5, 10]". */
+const char *ps_figure_get_title    (PsFigure *fig);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsFigure, ps_figure_free)
+
+G_END_DECLS

@@ -1,0 +1,541 @@
+/* Each recipe op on a document state, and atomicity: a failing op returns NULL and leaves the
+ * previous state (modules, parameters, outputs, generator) exactly as it was. */
+#include "ps-op.h"
+#include "ps-recipe.h"
+#include "ps-safetensors.h"
+
+#include <glib/gstdio.h>
+
+#include <math.h>
+#include <string.h>
+
+static JsonObject *
+parse_op (const char *json)
+{
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  if (!json_parser_load_from_data (p, json, -1, &error))
+    g_error ("bad test JSON %s: %s", json, error->message);
+  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+}
+
+/* Applies op number state->step + 1; asserts success. Consumes `state`. */
+static PsState *
+step (PsState *state, const char *json)
+{
+  g_autoptr (JsonObject) op = parse_op (json);
+  g_autoptr (GError) error = NULL;
+  PsState *next = ps_op_apply (state, op, state->step + 1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (next);
+  g_assert_cmpuint (next->step, ==, state->step + 1);
+  ps_state_unref (state);
+  return next;
+}
+
+static PsParam *
+param (PsState *s, const char *target)
+{
+  PsParam *p = NULL;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_state_resolve (s, target, NULL, &p, &error));
+  g_assert_nonnull (p);
+  return p;
+}
+
+/* fc = Linear(10, 5); s = Sequential(fc, fc) */
+static PsState *
+article3 (void)
+{
+  PsState *s = ps_state_new (0, PS_FLAVOUR_AVX2, "s");
+  s = step (s, "{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 10, \"out_features\": 5}}");
+  s = step (s, "{\"op\": \"module\", \"id\": \"s\", \"type\": \"Sequential\", \"children\": [\"fc\", \"fc\"]}");
+  return s;
+}
+
+static void
+test_module (void)
+{
+  g_autoptr (PsState) s0 = ps_state_new (0, PS_FLAVOUR_AVX2, "s");
+  PsGenerator g0 = s0->gen;
+  g_autoptr (PsState) s = article3 ();
+  PsModule *fc = ps_state_get_module (s, "fc");
+  PsModule *seq = ps_state_get_root (s);
+  g_assert_nonnull (fc);
+  g_assert_cmpstr (fc->id, ==, "fc");
+  g_assert_true (g_ptr_array_index (seq->children, 0) == fc);
+  g_assert_true (g_ptr_array_index (seq->children, 1) == fc);
+  g_assert_cmpint (fc->created_step, ==, 1);
+  g_assert_cmpint (seq->created_step, ==, 2);
+  PsParam *w = param (s, "s.1.weight");
+  g_assert_true (w == param (s, "fc.weight"));
+  g_assert_cmpint (w->created_step, ==, 1);
+  g_assert_cmpint (w->written_step, ==, 1);
+  g_assert_cmpint (w->value->shape[0], ==, 5);
+  g_assert_cmpint (w->value->shape[1], ==, 10);
+  /* the default init drew 55 values: the generator moved on */
+  g_assert_false (ps_generator_equal (&g0, &s->gen));
+  PsGenerator probe = g0;
+  for (int i = 0; i < 55; i++)
+    ps_generator_random (&probe);
+  g_assert_true (ps_generator_equal (&probe, &s->gen));
+
+  /* a named container with a display class; children named by the object's keys, in order */
+  s = step (g_steal_pointer (&s), "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\", \"class\": \"CustomModel\","
+            " \"children\": {\"linear2\": \"fc\", \"linear1\": \"fc\"}}");
+  PsModule *m = ps_state_get_module (s, "m");
+  g_assert_cmpstr (ps_module_class_name (m), ==, "CustomModel");
+  g_assert_cmpstr (g_ptr_array_index (m->child_names, 0), ==, "linear2");
+  g_assert_cmpstr (g_ptr_array_index (m->child_names, 1), ==, "linear1");
+  g_autoptr (JsonObject) mop = parse_op ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\"}");
+  g_autofree char *d = ps_op_describe (mop, NULL, s, NULL);
+  g_assert_nonnull (strstr (d, "CustomModel (Sequential) created as m"));
+}
+
+/* a constructor's own submodules (MultiheadAttention.out_proj) are stamped like the module */
+static void
+test_module_with_submodules (void)
+{
+  PsState *s = ps_state_new (0, PS_FLAVOUR_AVX2, "mha");
+  s = step (s, "{\"op\": \"module\", \"id\": \"mha\", \"type\": \"MultiheadAttention\", \"args\": {\"embed_dim\": 8, \"num_heads\": 2}}");
+  PsParam *w = param (s, "mha.out_proj.weight");
+  g_assert_cmpint (w->created_step, ==, 1);
+  g_assert_cmpint (w->written_step, ==, 1);
+  g_assert_cmpint (param (s, "mha.in_proj_weight")->created_step, ==, 1);
+  s = step (s, "{\"op\": \"forward\", \"target\": \"mha\", \"input\": {\"randn\": [3, 8]}, \"name\": \"y\"}");
+  g_assert_cmpint (ps_state_get_output (s, "y")->shape[1], ==, 8);
+  g_assert_cmpint (param (s, "mha.out_proj.weight")->written_step, ==, 1);
+  ps_state_unref (s);
+}
+
+/* BatchNorm's forward in training mode updates its running statistics */
+static void
+test_forward_writes_buffers (void)
+{
+  PsState *s = ps_state_new (0, PS_FLAVOUR_AVX2, "bn");
+  s = step (s, "{\"op\": \"module\", \"id\": \"bn\", \"type\": \"BatchNorm1d\", \"args\": {\"num_features\": 3}}");
+  s = step (s, "{\"op\": \"forward\", \"target\": \"bn\", \"input\": {\"randn\": [4, 3]}}");
+  PsParam *rm = param (s, "bn.running_mean");
+  g_assert_cmpint (rm->created_step, ==, 1);
+  g_assert_cmpint (rm->written_step, ==, 2);
+  g_assert_cmpint (rm->init.dist, ==, PS_DIST_OTHER);
+  g_autofree char *sum = ps_init_info_summary (&rm->init);
+  g_assert_cmpstr (sum, ==, "updated by forward at step 2");
+  g_assert_cmpint (param (s, "bn.weight")->written_step, ==, 1);
+  s = step (s, "{\"op\": \"mode\", \"target\": \"bn\", \"train\": false}");
+  PsTensor *before = param (s, "bn.running_mean")->value;
+  s = step (s, "{\"op\": \"forward\", \"target\": \"bn\", \"input\": {\"randn\": [4, 3]}}");
+  g_assert_true (param (s, "bn.running_mean")->value == before);   /* eval mode: untouched */
+  g_assert_cmpint (param (s, "bn.running_mean")->written_step, ==, 2);
+  ps_state_unref (s);
+}
+
+static void
+test_clone_preserves_sharing (void)
+{
+  g_autoptr (PsState) s = article3 ();
+  g_autoptr (PsState) c = ps_state_clone (s, NULL);
+  PsModule *fc = ps_state_get_module (c, "fc");
+  PsModule *seq = ps_state_get_module (c, "s");
+  g_assert_true (fc != ps_state_get_module (s, "fc"));
+  g_assert_true (g_ptr_array_index (seq->children, 0) == fc);
+  g_assert_true (g_ptr_array_index (seq->children, 1) == fc);
+  /* tensors are shared, not copied */
+  g_assert_true (param (c, "fc.weight")->value == param (s, "fc.weight")->value);
+  g_assert_true (param (c, "fc.weight") != param (s, "fc.weight"));
+}
+
+static void
+test_init_and_copy_on_write (void)
+{
+  g_autoptr (PsState) s = article3 ();
+  PsTensor *old = ps_tensor_ref (param (s, "fc.weight")->value);
+  g_autoptr (PsTensor) old_copy = ps_tensor_copy (old, NULL);
+  PsTensor *old_bias = param (s, "fc.bias")->value;
+  g_autoptr (PsState) s2 = ps_state_ref (s);
+  s2 = step (s2, "{\"op\": \"init\", \"target\": \"s.0.weight\", \"fn\": \"xavier_uniform_\", \"args\": {\"gain\": 2.0}}");
+  PsParam *w = param (s2, "fc.weight");
+  g_assert_true (w->value != old);
+  g_assert_false (ps_tensor_equal (w->value, old));
+  g_assert_cmpint (w->created_step, ==, 1);
+  g_assert_cmpint (w->written_step, ==, 3);
+  g_assert_cmpstr (w->init.fn, ==, "xavier_uniform_");
+  g_assert_cmpint (w->init.dist, ==, PS_DIST_UNIFORM);
+  /* bound = gain·√(6/(fan_in+fan_out)) = 2·√(6/15) */
+  g_assert_cmpfloat_with_epsilon (w->init.b, 2.0 * sqrt (6.0 / 15.0), 1e-12);
+  /* the bias was not written: same tensor, same stamp */
+  g_assert_true (param (s2, "fc.bias")->value == old_bias);
+  g_assert_cmpint (param (s2, "fc.bias")->written_step, ==, 1);
+  /* the earlier state is untouched */
+  g_assert_true (param (s, "fc.weight")->value == old);
+  g_assert_true (ps_tensor_equal (old, old_copy));
+  g_assert_cmpint (param (s, "fc.weight")->written_step, ==, 1);
+  ps_tensor_unref (old);
+}
+
+static void
+test_init_modules (void)
+{
+  PsState *s = ps_state_new (0, PS_FLAVOUR_AVX2, "m");
+  s = step (s, "{\"op\": \"module\", \"id\": \"l1\", \"type\": \"Linear\", \"args\": {\"in_features\": 10, \"out_features\": 5}}");
+  s = step (s, "{\"op\": \"module\", \"id\": \"l2\", \"type\": \"Linear\", \"args\": {\"in_features\": 5, \"out_features\": 2, \"bias\": false}}");
+  s = step (s, "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\", \"class\": \"CustomModel\", \"children\": {\"linear1\": \"l1\", \"linear2\": \"l2\", \"again\": \"l1\"}}");
+  s = step (s, "{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linear\", \"weight\": {\"fn\": \"xavier_uniform_\"}, \"bias\": {\"fn\": \"constant_\", \"args\": {\"val\": 0.5}}}");
+  g_assert_cmpstr (param (s, "m.linear1.weight")->init.fn, ==, "xavier_uniform_");
+  g_assert_cmpstr (param (s, "m.linear2.weight")->init.fn, ==, "xavier_uniform_");
+  g_assert_cmpint (param (s, "m.linear2.weight")->written_step, ==, 4);
+  g_assert_null (ps_module_get_param (ps_state_get_module (s, "l2"), "bias"));   /* skipped, not an error */
+  PsParam *b = param (s, "m.again.bias");
+  g_assert_cmpfloat (ps_tensor_cf32 (b->value)[0], ==, 0.5f);
+  g_assert_cmpint (b->written_step, ==, 4);
+  ps_state_unref (s);
+}
+
+static void
+test_attach_detach_mode_seed (void)
+{
+  PsState *s = article3 ();
+  s = step (s, "{\"op\": \"module\", \"id\": \"head\", \"type\": \"Linear\", \"args\": {\"in_features\": 5, \"out_features\": 2}}");
+  s = step (s, "{\"op\": \"attach\", \"parent\": \"s\", \"name\": \"head\", \"child\": \"head\"}");
+  g_assert_true (ps_module_get_child (ps_state_get_root (s), "head") == ps_state_get_module (s, "head"));
+  g_assert_cmpint (param (s, "s.head.weight")->written_step, ==, 3);   /* attaching writes nothing */
+  s = step (s, "{\"op\": \"mode\", \"target\": \"s\", \"train\": false}");
+  g_assert_false (ps_state_get_module (s, "head")->training);
+  g_assert_false (ps_state_get_module (s, "fc")->training);
+  s = step (s, "{\"op\": \"detach\", \"parent\": \"s\", \"name\": \"head\"}");
+  g_assert_null (ps_module_get_child (ps_state_get_root (s), "head"));
+  g_assert_nonnull (ps_state_get_module (s, "head"));
+  s = step (s, "{\"op\": \"manual_seed\", \"seed\": 7}");
+  PsGenerator g;
+  ps_generator_init (&g, 7, PS_FLAVOUR_AVX2);
+  g_assert_true (ps_generator_equal (&g, &s->gen));
+  s = step (s, "{\"op\": \"reset_parameters\", \"target\": \"fc\"}");
+  g_assert_cmpstr (param (s, "fc.weight")->init.fn, ==, "kaiming_uniform_");
+  g_assert_cmpint (param (s, "fc.weight")->written_step, ==, 8);
+  g_assert_cmpint (param (s, "fc.bias")->written_step, ==, 8);
+  g_assert_cmpint (param (s, "head.weight")->written_step, ==, 3);
+  ps_state_unref (s);
+}
+
+static void
+test_forward (void)
+{
+  PsState *s = ps_state_new (0, PS_FLAVOUR_AVX2, "fc");
+  s = step (s, "{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 3, \"out_features\": 2}}");
+  PsGenerator before = s->gen;
+  s = step (s, "{\"op\": \"forward\", \"target\": \"fc\", \"input\": {\"randn\": [4, 3]}, \"name\": \"y\"}");
+  PsTensor *y = ps_state_get_output (s, "y");
+  g_assert_nonnull (y);
+  g_assert_cmpint (y->ndim, ==, 2);
+  g_assert_cmpint (y->shape[0], ==, 4);
+  g_assert_cmpint (y->shape[1], ==, 2);
+  /* the input was drawn as torch.randn(4, 3): normal_ on 12 contiguous floats */
+  PsGenerator probe = before;
+  float x[12];
+  ps_generator_normal_f32 (&probe, x, 12, 0.0, 1.0, TRUE);
+  g_assert_true (ps_generator_equal (&probe, &s->gen));
+  /* default output names, and ones/zeros/value inputs draw nothing */
+  s = step (s, "{\"op\": \"forward\", \"target\": \"fc\", \"input\": {\"value\": [[1, 0, 0]], \"dtype\": \"float32\"}}");
+  PsTensor *y2 = ps_state_get_output (s, "output3");
+  g_assert_nonnull (y2);
+  const float *w = ps_tensor_cf32 (param (s, "fc.weight")->value);
+  const float *b = ps_tensor_cf32 (param (s, "fc.bias")->value);
+  g_assert_cmpfloat (ps_tensor_cf32 (y2)[0], ==, w[0] + b[0]);
+  g_assert_cmpfloat (ps_tensor_cf32 (y2)[1], ==, w[3] + b[1]);
+  g_assert_true (ps_generator_equal (&probe, &s->gen));
+  g_assert_cmpuint (s->output_names->len, ==, 2);
+  ps_state_unref (s);
+}
+
+static void
+test_lazy_materialization (void)
+{
+  PsState *s = ps_state_new (0, PS_FLAVOUR_AVX2, "lz");
+  s = step (s, "{\"op\": \"module\", \"id\": \"lz\", \"type\": \"LazyLinear\", \"args\": {\"out_features\": 5}}");
+  PsGenerator g0;
+  ps_generator_init (&g0, 0, PS_FLAVOUR_AVX2);
+  g_assert_true (ps_generator_equal (&g0, &s->gen));   /* construction draws nothing */
+  PsParam *w = param (s, "lz.weight");
+  g_assert_null (w->value);
+  g_assert_cmpint (w->created_step, ==, 1);
+  g_assert_cmpint (w->written_step, ==, -1);
+  /* init on an uninitialized parameter fails */
+  g_autoptr (JsonObject) bad = parse_op ("{\"op\": \"init\", \"target\": \"lz.weight\", \"fn\": \"zeros_\"}");
+  g_autoptr (GError) error = NULL;
+  g_assert_null (ps_op_apply (s, bad, 2, &error));
+  g_assert_nonnull (strstr (error->message, "op 2 (init): field 'target': Attempted to use an uninitialized parameter"));
+  s = step (s, "{\"op\": \"forward\", \"target\": \"lz\", \"input\": {\"randn\": [2, 10]}}");
+  w = param (s, "lz.weight");
+  g_assert_nonnull (w->value);
+  g_assert_cmpint (w->value->shape[1], ==, 10);
+  g_assert_cmpint (w->created_step, ==, 2);
+  g_assert_cmpint (w->written_step, ==, 2);
+  ps_state_unref (s);
+}
+
+/* ---------- atomicity ---------- */
+
+typedef struct {
+  GPtrArray *paths;      /* char* */
+  GPtrArray *values;     /* PsTensor* (ref) */
+  GPtrArray *copies;     /* PsTensor* deep copies */
+  GArray *stamps;        /* int pairs */
+  PsGenerator gen;
+  guint n_modules, n_outputs;
+  char *repr;
+} Snapshot;
+
+static Snapshot *
+snapshot (PsState *s)
+{
+  Snapshot *snap = g_new0 (Snapshot, 1);
+  snap->paths = g_ptr_array_new_with_free_func (g_free);
+  snap->values = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  snap->copies = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  snap->stamps = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GPtrArray) items = ps_state_list_params (s);
+  for (guint i = 0; i < items->len; i++)
+    {
+      PsNamedItem *it = g_ptr_array_index (items, i);
+      g_ptr_array_add (snap->paths, g_strdup (it->path));
+      g_ptr_array_add (snap->values, it->param->value ? ps_tensor_ref (it->param->value) : NULL);
+      g_ptr_array_add (snap->copies, it->param->value ? ps_tensor_copy (it->param->value, NULL) : NULL);
+      g_array_append_val (snap->stamps, it->param->created_step);
+      g_array_append_val (snap->stamps, it->param->written_step);
+    }
+  snap->gen = s->gen;
+  snap->n_modules = s->module_ids->len;
+  snap->n_outputs = s->output_names->len;
+  PsModule *root = ps_state_get_root (s);
+  snap->repr = root ? ps_module_repr (root) : g_strdup ("");
+  return snap;
+}
+
+static void
+assert_unchanged (PsState *s, Snapshot *snap)
+{
+  g_autoptr (GPtrArray) items = ps_state_list_params (s);
+  g_assert_cmpuint (items->len, ==, snap->paths->len);
+  for (guint i = 0; i < items->len; i++)
+    {
+      PsNamedItem *it = g_ptr_array_index (items, i);
+      g_assert_cmpstr (it->path, ==, g_ptr_array_index (snap->paths, i));
+      g_assert_true (it->param->value == g_ptr_array_index (snap->values, i));
+      if (it->param->value)
+        g_assert_true (ps_tensor_equal (it->param->value, g_ptr_array_index (snap->copies, i)));
+      g_assert_cmpint (it->param->created_step, ==, g_array_index (snap->stamps, int, 2 * i));
+      g_assert_cmpint (it->param->written_step, ==, g_array_index (snap->stamps, int, 2 * i + 1));
+    }
+  g_assert_true (ps_generator_equal (&s->gen, &snap->gen));
+  g_assert_cmpuint (s->module_ids->len, ==, snap->n_modules);
+  g_assert_cmpuint (s->output_names->len, ==, snap->n_outputs);
+  PsModule *root = ps_state_get_root (s);
+  g_autofree char *repr = root ? ps_module_repr (root) : g_strdup ("");
+  g_assert_cmpstr (repr, ==, snap->repr);
+}
+
+static void
+snapshot_free (Snapshot *snap)
+{
+  g_ptr_array_unref (snap->paths);
+  g_ptr_array_unref (snap->values);
+  g_ptr_array_unref (snap->copies);
+  g_array_unref (snap->stamps);
+  g_free (snap->repr);
+  g_free (snap);
+}
+
+static const struct {
+  const char *op;
+  const char *message;
+} failing[] = {
+  { "{\"op\": \"init\", \"target\": \"nope.weight\", \"fn\": \"zeros_\"}", "op 5 (init): field 'target': no module with id 'nope'" },
+  { "{\"op\": \"init\", \"target\": \"s.0.wieght\", \"fn\": \"zeros_\"}", "op 5 (init): field 'target': 's.0.wieght' not found" },
+  { "{\"op\": \"init\", \"target\": \"s.0\", \"fn\": \"zeros_\"}", "op 5 (init): field 'target': 's.0' is a module, not a parameter" },
+  { "{\"op\": \"init\", \"target\": \"fc.bias\", \"fn\": \"xavier_uniform_\"}", "op 5 (init): xavier_uniform_: Fan in and fan out can not be computed" },
+  { "{\"op\": \"init\", \"target\": \"fc.weight\", \"fn\": \"xavier_uniform_\", \"args\": {\"gain\": \"x\"}}", "op 5 (init): field 'fn': xavier_uniform_: argument 'gain'" },
+  { "{\"op\": \"forward\", \"target\": \"s\", \"input\": {\"randn\": [1, 10]}}", "op 5 (forward): mat1 and mat2 shapes cannot be multiplied (1x5 and 10x5)" },
+  { "{\"op\": \"attach\", \"parent\": \"fc\", \"name\": \"loop\", \"child\": \"s\"}", "op 5 (attach): field 'child': " },
+  { "{\"op\": \"attach\", \"parent\": \"s\", \"name\": \"me\", \"child\": \"s\"}", "op 5 (attach): field 'child': " },
+  { "{\"op\": \"attach\", \"parent\": \"s\", \"name\": \"0\", \"child\": \"fc\"}", "op 5 (attach): field 'name': 's' already has a child" },
+  { "{\"op\": \"attach\", \"parent\": \"s\", \"name\": \"x\", \"child\": \"fc.weight\"}", "op 5 (attach): field 'child': 'fc.weight' is a parameter, not a module" },
+  { "{\"op\": \"detach\", \"parent\": \"s\", \"name\": \"7\"}", "op 5 (detach): field 'name': " },
+  { "{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 1, \"out_features\": 1}}", "op 5 (module): field 'id': duplicate id 'fc'" },
+  { "{\"op\": \"module\", \"id\": \"t\", \"type\": \"Sequential\", \"children\": [\"fc\", \"ghost\"]}", "op 5 (module): field 'children': no module with id 'ghost'" },
+  { "{\"op\": \"module\", \"id\": \"t\", \"type\": \"Linear\", \"args\": {\"in_feature\": 1, \"out_features\": 1}}", "op 5 (module): field 'args': Linear: unknown argument 'in_feature'" },
+  { "{\"op\": \"init_modules\", \"target\": \"s\", \"match\": \"Linear\", \"weight\": {\"fn\": \"zeros_\"}, \"bias\": {\"fn\": \"xavier_uniform_\"}}", "op 5 (init_modules): field 'bias': xavier_uniform_ on 0.bias: " },
+  { "{\"op\": \"mode\", \"target\": \"ghost\", \"train\": true}", "op 5 (mode): field 'target': no module with id 'ghost'" },
+  { "{\"op\": \"reset_parameters\", \"target\": \"fc.weight\"}", "op 5 (reset_parameters): field 'target': 'fc.weight' is a parameter, not a module" },
+  { "{\"op\": \"load\", \"target\": \"s\", \"file\": \"w.safetensors\"}", "op 5 (load): field 'file': " },
+  { "{\"op\": \"frobnicate\"}", "op 5 (frobnicate): field 'op': unknown op" },
+};
+
+static void
+test_atomicity (void)
+{
+  PsState *s = article3 ();
+  s = step (s, "{\"op\": \"forward\", \"target\": \"fc\", \"input\": {\"randn\": [2, 10]}, \"name\": \"first\"}");
+  s = step (s, "{\"op\": \"module\", \"id\": \"lz\", \"type\": \"LazyLinear\", \"args\": {\"out_features\": 3}}");
+  g_assert_cmpuint (s->step, ==, 4);
+  Snapshot *snap = snapshot (s);
+  for (guint i = 0; i < G_N_ELEMENTS (failing); i++)
+    {
+      g_autoptr (JsonObject) op = parse_op (failing[i].op);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsState) next = ps_op_apply (s, op, 5, &error);
+      if (next != NULL || error == NULL || !g_str_has_prefix (error->message, failing[i].message))
+        g_error ("case %u: expected an error starting with \"%s\", got %s", i, failing[i].message,
+                 error ? error->message : "success");
+      assert_unchanged (s, snap);
+      g_autofree char *d = ps_op_describe (op, s, NULL, error);
+      g_assert_nonnull (strstr (d, "failed: "));
+      g_assert_null (strstr (d, "op 5 ("));
+    }
+  snapshot_free (snap);
+  ps_state_unref (s);
+}
+
+static void
+test_describe (void)
+{
+  g_autoptr (PsState) s0 = ps_state_new (0, PS_FLAVOUR_AVX2, "fc");
+  g_autoptr (JsonObject) op = parse_op ("{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 10, \"out_features\": 5}}");
+  g_autoptr (PsState) s1 = ps_op_apply (s0, op, 1, NULL);
+  g_autofree char *d = ps_op_describe (op, s0, s1, NULL);
+  g_assert_true (g_str_has_prefix (d, "Linear(in_features=10, out_features=5, bias=True) created as fc: weight [5, 10] ~ U(\xe2\x88\x92" "0.316, 0.316)"));
+  g_assert_nonnull (strstr (d, "bias [5] ~ U(\xe2\x88\x92" "0.316, 0.316)"));
+
+  g_autoptr (JsonObject) fwd = parse_op ("{\"op\": \"forward\", \"target\": \"fc\", \"input\": {\"randn\": [1, 7]}}");
+  g_autoptr (GError) error = NULL;
+  g_assert_null (ps_op_apply (s1, fwd, 2, &error));
+  g_autofree char *f = ps_op_describe (fwd, s1, NULL, error);
+  g_assert_cmpstr (f, ==, "forward through fc failed: mat1 and mat2 shapes cannot be multiplied (1x7 and 10x5)");
+}
+
+static PsState *
+step_ctx (PsState *state, const char *json, const PsOpContext *ctx, GError **error)
+{
+  g_autoptr (JsonObject) op = parse_op (json);
+  return ps_op_apply_full (state, op, state->step + 1, ctx, error);
+}
+
+static void
+test_load (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ps-load-XXXXXX", NULL);
+  const PsOpContext ctx = { dir };
+  g_autoptr (GError) error = NULL;
+
+  /* the source: Linear(10, 5) drawn with seed 0, and the article's Sequential(l, l) */
+  g_autoptr (PsState) src = article3 ();
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (ps_state_get_module (src, "fc"));
+  const char *names[2];
+  PsTensor *tensors[2];
+  for (guint i = 0; i < 2; i++)
+    {
+      names[i] = ((PsNamedItem *) g_ptr_array_index (sd, i))->path;
+      tensors[i] = ((PsNamedItem *) g_ptr_array_index (sd, i))->param->value;
+    }
+  g_autofree char *full = g_build_filename (dir, "fc.safetensors", NULL);
+  g_assert_true (ps_safetensors_write (full, 2, names, tensors, NULL, &error));
+  g_autofree char *half = g_build_filename (dir, "weight.safetensors", NULL);
+  g_assert_true (ps_safetensors_write (half, 1, names, tensors, NULL, &error));
+  g_autoptr (GPtrArray) ssd = ps_module_state_dict (ps_state_get_module (src, "s"));
+  const char *snames[4];
+  PsTensor *stensors[4];
+  for (guint i = 0; i < 4; i++)
+    {
+      snames[i] = ((PsNamedItem *) g_ptr_array_index (ssd, i))->path;
+      stensors[i] = ((PsNamedItem *) g_ptr_array_index (ssd, i))->param->value;
+    }
+  g_autofree char *shared = g_build_filename (dir, "s.safetensors", NULL);
+  g_assert_true (ps_safetensors_write (shared, 4, snames, stensors, NULL, &error));
+  g_assert_no_error (error);
+
+  PsState *s = ps_state_new (1, PS_FLAVOUR_AVX2, "g");
+  s = step (s, "{\"op\": \"module\", \"id\": \"g\", \"type\": \"Linear\", \"args\": {\"in_features\": 10, \"out_features\": 5}}");
+  s = step (s, "{\"op\": \"module\", \"id\": \"small\", \"type\": \"Linear\", \"args\": {\"in_features\": 9, \"out_features\": 5}}");
+  s = step (s, "{\"op\": \"module\", \"id\": \"t\", \"type\": \"Sequential\", \"children\": [\"small\", \"small\"]}");
+  g_assert_false (ps_tensor_equal (param (s, "g.weight")->value, tensors[0]));
+
+  g_autoptr (GMappedFile) mf = g_mapped_file_new (full, FALSE, NULL);
+  g_autofree char *sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) g_mapped_file_get_contents (mf),
+                                                      g_mapped_file_get_length (mf));
+  static const struct { const char *json; const char *message; } bad[] = {
+    { "{\"op\": \"load\", \"target\": \"g\", \"file\": \"fc.safetensors\", \"sha256\": \"0000000000000000000000000000000000000000000000000000000000000000\"}",
+      "op 4 (load): field 'sha256': " },
+    { "{\"op\": \"load\", \"target\": \"g\", \"file\": \"weight.safetensors\"}",
+      "op 4 (load): Error(s) in loading state_dict for Linear: Missing key(s) in state_dict: \"bias\"." },
+    { "{\"op\": \"load\", \"target\": \"g\", \"file\": \"s.safetensors\"}",
+      "op 4 (load): Error(s) in loading state_dict for Linear: Missing key(s) in state_dict: \"weight\", \"bias\". Unexpected key(s) in state_dict: " },
+    { "{\"op\": \"load\", \"target\": \"small\", \"file\": \"fc.safetensors\"}",
+      "op 4 (load): Error(s) in loading state_dict for Linear: size mismatch for weight: copying a param with shape torch.Size([5, 10]) from checkpoint, the shape in current model is torch.Size([5, 9])." },
+    { "{\"op\": \"load\", \"target\": \"g\", \"file\": \"nope.safetensors\"}", "op 4 (load): field 'file': " },
+  };
+  Snapshot *snap = snapshot (s);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) e = NULL;
+      g_autoptr (PsState) next = step_ctx (s, bad[i].json, &ctx, &e);
+      if (next != NULL || e == NULL || !g_str_has_prefix (e->message, bad[i].message))
+        g_error ("load case %u: expected \"%s\", got %s", i, bad[i].message, e ? e->message : "success");
+      assert_unchanged (s, snap);
+    }
+  snapshot_free (snap);
+
+  /* strict load with the right checksum: values from the file, no draws, stamped and described */
+  PsGenerator before = s->gen;
+  g_autofree char *ok = g_strdup_printf ("{\"op\": \"load\", \"target\": \"g\", \"file\": \"fc.safetensors\", \"sha256\": \"%s\"}", sum);
+  PsState *l = step_ctx (s, ok, &ctx, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_tensor_equal (param (l, "g.weight")->value, tensors[0]));
+  g_assert_true (ps_tensor_equal (param (l, "g.bias")->value, tensors[1]));
+  g_assert_true (ps_generator_equal (&before, &l->gen));
+  g_assert_cmpint (param (l, "g.weight")->written_step, ==, 4);
+  g_assert_cmpint (param (l, "small.weight")->written_step, ==, 2);
+  g_assert_cmpstr (param (l, "g.weight")->init.fn, ==, "load_state_dict");
+  g_autoptr (JsonObject) okop = parse_op (ok);
+  g_autofree char *d = ps_op_describe (okop, s, l, NULL);
+  g_assert_cmpstr (d, ==, "g.load_state_dict(fc.safetensors): g.weight, g.bias");
+  ps_state_unref (l);
+
+  /* non-strict: the missing bias is left as it was */
+  l = step_ctx (s, "{\"op\": \"load\", \"target\": \"g\", \"file\": \"weight.safetensors\", \"strict\": false}", &ctx, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_tensor_equal (param (l, "g.weight")->value, tensors[0]));
+  g_assert_true (param (l, "g.bias")->value == param (s, "g.bias")->value);
+  ps_state_unref (l);
+
+  /* a shared module's state dict (aliases in the file) into another Sequential(l, l) of the right shape */
+  l = step_ctx (s, "{\"op\": \"module\", \"id\": \"h\", \"type\": \"Linear\", \"args\": {\"in_features\": 10, \"out_features\": 5}}", &ctx, &error);
+  l = step (l, "{\"op\": \"module\", \"id\": \"u\", \"type\": \"Sequential\", \"children\": [\"h\", \"h\"]}");
+  g_autofree char *abs = g_strdup_printf ("{\"op\": \"load\", \"target\": \"u\", \"file\": \"%s\"}", shared);
+  l = step (l, abs);
+  g_assert_true (ps_tensor_equal (param (l, "u.1.weight")->value, tensors[0]));
+  ps_state_unref (l);
+  ps_state_unref (s);
+
+  g_unlink (full);
+  g_unlink (half);
+  g_unlink (shared);
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/op/module", test_module);
+  g_test_add_func ("/op/module-with-submodules", test_module_with_submodules);
+  g_test_add_func ("/op/clone-preserves-sharing", test_clone_preserves_sharing);
+  g_test_add_func ("/op/forward-writes-buffers", test_forward_writes_buffers);
+  g_test_add_func ("/op/init-copy-on-write", test_init_and_copy_on_write);
+  g_test_add_func ("/op/init-modules", test_init_modules);
+  g_test_add_func ("/op/attach-detach-mode-seed", test_attach_detach_mode_seed);
+  g_test_add_func ("/op/forward", test_forward);
+  g_test_add_func ("/op/lazy", test_lazy_materialization);
+  g_test_add_func ("/op/atomicity", test_atomicity);
+  g_test_add_func ("/op/describe", test_describe);
+  g_test_add_func ("/op/load", test_load);
+  return g_test_run ();
+}

@@ -1,0 +1,206 @@
+/* Recipe loading: every class of malformed recipe is rejected with a message naming the op index
+ * and the field; load → save → load round-trips. Semantic errors (dangling ids, cycles …) are
+ * covered by test-op.c because they need the document state. */
+#include "ps-recipe.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#define HEAD "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, "
+
+typedef struct {
+  const char *json;
+  const char *message;    /* expected substring of the error */
+} BadCase;
+
+static const BadCase bad_cases[] = {
+  { "{not json", "not valid JSON" },
+  { "[1, 2]", "expected a JSON object at the top level" },
+  { "{\"format\": \"other\", \"version\": 1, \"seed\": 0, \"ops\": []}", "recipe: field 'format': expected \"paramscope-recipe\"" },
+  { "{\"format\": \"paramscope-recipe\", \"version\": 2, \"seed\": 0, \"ops\": []}", "recipe: field 'version': version 2 is not supported" },
+  { "{\"format\": \"paramscope-recipe\", \"version\": 1, \"ops\": []}", "recipe: field 'seed': missing" },
+  { HEAD "\"seed2\": 1, \"ops\": []}", "recipe: field 'seed2': unknown field" },
+  { HEAD "\"ops\": {}}", "recipe: field 'ops': expected an array" },
+  { HEAD "\"flavour\": \"sse\", \"ops\": []}", "recipe: field 'flavour'" },
+  { HEAD "\"root\": \"m\", \"ops\": []}", "recipe: field 'root': no op creates a module with id 'm'" },
+  { HEAD "\"ops\": [3]}", "op 1: expected an object, got an integer" },
+  { HEAD "\"ops\": [{\"id\": \"x\"}]}", "op 1 (?): field 'op': missing" },
+  { HEAD "\"ops\": [{\"op\": \"frobnicate\"}]}", "op 1 (frobnicate): field 'op': unknown op 'frobnicate'" },
+  { HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"s\", \"type\": \"Sequential\"}, {\"op\": \"module\", \"idd\": \"t\", \"type\": \"Sequential\"}]}",
+    "op 2 (module): field 'idd': unknown field" },
+  { HEAD "\"ops\": [{\"op\": \"module\", \"id\": 3, \"type\": \"Sequential\"}]}", "op 1 (module): field 'id': expected a string, got an integer" },
+  { HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"s\"}]}", "op 1 (module): field 'type': missing" },
+  { HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"a.b\", \"type\": \"Sequential\"}]}", "op 1 (module): field 'id': 'a.b' is not a valid id" },
+  { HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"s\", \"type\": \"Sequentiall\"}]}", "op 1 (module): field 'type': unknown module type 'Sequentiall'" },
+  { HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"s\", \"type\": \"Sequential\", \"args\": {\"x\": 1}}]}", "op 1 (module): field 'args': a Sequential takes no args" },
+  { HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"s\", \"type\": \"Sequential\", \"children\": [1]}]}", "op 1 (module): field 'children': element 0 must be a module id" },
+  { HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"s\", \"type\": \"Sequential\", \"children\": \"a\"}]}", "op 1 (module): field 'children': expected an array" },
+  { HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"s\", \"type\": \"Sequential\", \"children\": {\"a.b\": \"x\"}}]}", "op 1 (module): field 'children': 'a.b' is not a valid child name" },
+  { HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"s\", \"type\": \"Sequential\", \"description\": 5}]}", "op 1 (module): field 'description': expected a string" },
+  { HEAD "\"ops\": [{\"op\": \"init\", \"target\": \"m.w\", \"fn\": \"xavier_uniformm_\"}]}", "op 1 (init): field 'fn': unknown init function 'xavier_uniformm_'" },
+  { HEAD "\"ops\": [{\"op\": \"init\", \"target\": \"m.w\", \"fn\": \"xavier_uniform_\", \"args\": {\"gian\": 1}}]}",
+    "op 1 (init): field 'fn': xavier_uniform_: unknown argument 'gian'" },
+  { HEAD "\"ops\": [{\"op\": \"init\", \"target\": \"m.w\", \"fn\": \"xavier_uniform_\", \"args\": {\"gain\": \"big\"}}]}",
+    "op 1 (init): field 'fn': xavier_uniform_: argument 'gain'" },
+  { HEAD "\"ops\": [{\"op\": \"init\", \"target\": \"m.w\", \"fn\": \"xavier_uniform_\", \"args\": {\"gain\": [1.5]}}]}",
+    "op 1 (init): field 'fn': argument 'gain': element 0 must be an integer" },
+  { HEAD "\"ops\": [{\"op\": \"init\", \"fn\": \"zeros_\"}]}", "op 1 (init): field 'target': missing" },
+  { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linear\"}]}", "op 1 (init_modules): give at least one of 'weight' and 'bias'" },
+  { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linearr\", \"bias\": {\"fn\": \"zeros_\"}}]}", "op 1 (init_modules): field 'match': unknown module type 'Linearr'" },
+  { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linear\", \"bias\": {\"fn\": \"zeros_\", \"gain\": 1}}]}", "op 1 (init_modules): field 'bias': unknown field 'gain'" },
+  { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linear\", \"weight\": {\"fn\": \"zero_\"}}]}", "op 1 (init_modules): field 'weight': unknown init function 'zero_'" },
+  { HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": 1.5}]}", "op 1 (manual_seed): field 'seed': expected an integer, got a number" },
+  { HEAD "\"ops\": [{\"op\": \"mode\", \"target\": \"m\", \"train\": 0}]}", "op 1 (mode): field 'train': expected a boolean" },
+  { HEAD "\"ops\": [{\"op\": \"attach\", \"parent\": \"m\", \"name\": \"\", \"child\": \"c\"}]}", "op 1 (attach): field 'name'" },
+  { HEAD "\"ops\": [{\"op\": \"detach\", \"parent\": \"m\"}]}", "op 1 (detach): field 'name': missing" },
+  { HEAD "\"ops\": [{\"op\": \"forward\", \"target\": \"m\", \"input\": {\"randn\": [1, -2]}}]}", "op 1 (forward): field 'input': shape element 1 must be a non-negative integer" },
+  { HEAD "\"ops\": [{\"op\": \"forward\", \"target\": \"m\", \"input\": {\"randn\": [1], \"rand\": [1]}}]}", "op 1 (forward): field 'input': give only one of" },
+  { HEAD "\"ops\": [{\"op\": \"forward\", \"target\": \"m\", \"input\": {\"randm\": [1]}}]}", "op 1 (forward): field 'input': unknown member 'randm'" },
+  { HEAD "\"ops\": [{\"op\": \"forward\", \"target\": \"m\", \"input\": {\"value\": [[1, 2], [3]]}}]}", "op 1 (forward): field 'input': 'value' is ragged" },
+  { HEAD "\"ops\": [{\"op\": \"forward\", \"target\": \"m\", \"input\": {\"value\": [1.5], \"dtype\": \"int64\"}}]}", "op 1 (forward): field 'input': 'value' has non-integer numbers" },
+  { HEAD "\"ops\": [{\"op\": \"forward\", \"target\": \"m\", \"input\": {\"randint\": {\"low\": 5, \"high\": 5, \"size\": [2]}}}]}", "op 1 (forward): field 'input': 'randint': random_ expects 'from' to be less than 'to'" },
+  { HEAD "\"ops\": [{\"op\": \"forward\", \"target\": \"m\"}]}", "op 1 (forward): field 'input': missing" },
+  { HEAD "\"ops\": [{\"op\": \"load\", \"target\": \"m\", \"file\": \"w.safetensors\", \"sha256\": \"abc\"}]}", "op 1 (load): field 'sha256': expected 64 hexadecimal digits" },
+};
+
+static void
+test_malformed (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsRecipe) r = ps_recipe_load_from_data (bad_cases[i].json, -1, &error);
+      if (r != NULL || error == NULL || strstr (error->message, bad_cases[i].message) == NULL)
+        g_error ("case %u: expected an error containing \"%s\", got %s", i, bad_cases[i].message,
+                 error ? error->message : "success");
+      g_assert_true (error->domain == PS_ERROR);
+    }
+}
+
+static void
+test_accepts_valid_and_extensions (void)
+{
+  const char *json = HEAD "\"root\": \"s\", \"flavour\": \"default\", \"description\": \"hi\", \"x-app\": {\"zoom\": 2},"
+    "\"ops\": [{\"op\": \"module\", \"id\": \"s\", \"type\": \"Sequential\", \"x-note\": 1, \"description\": \"d\"},"
+    "{\"op\": \"forward\", \"target\": \"s\", \"input\": {\"value\": [[1, 2], [3, 4]]}},"
+    "{\"op\": \"load\", \"target\": \"s\", \"file\": \"w.safetensors\", \"strict\": true}]}";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (json, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (r->flavour, ==, PS_FLAVOUR_DEFAULT);
+  g_assert_cmpstr (r->description, ==, "hi");
+  g_assert_cmpstr (r->root, ==, "s");
+  g_assert_cmpuint (r->ops->len, ==, 3);
+  g_assert_cmpstr (ps_recipe_op_kind (g_ptr_array_index (r->ops, 2)), ==, "load");
+
+  /* extensions survive a save */
+  g_autofree char *data = ps_recipe_to_data (r, NULL);
+  g_assert_nonnull (strstr (data, "\"x-app\""));
+  g_assert_nonnull (strstr (data, "\"x-note\""));
+  g_autoptr (PsRecipe) r2 = ps_recipe_load_from_data (data, -1, &error);
+  g_assert_no_error (error);
+  g_autofree char *data2 = ps_recipe_to_data (r2, NULL);
+  g_assert_cmpstr (data, ==, data2);
+}
+
+static void
+test_input_parsing (void)
+{
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (p, "{\"value\": [[1, 2, 3], [4, 5, 6]]}", -1, NULL));
+  PsInputSpec spec;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_recipe_parse_input (json_parser_get_root (p), &spec, &error));
+  g_assert_cmpint (spec.ndim, ==, 2);
+  g_assert_cmpint (spec.shape[0], ==, 2);
+  g_assert_cmpint (spec.shape[1], ==, 3);
+  g_assert_cmpint (spec.dtype, ==, PS_DTYPE_INT64);   /* torch.tensor of ints is int64 */
+  g_assert_cmpfloat (g_array_index (spec.values, double, 5), ==, 6.0);
+  ps_input_spec_clear (&spec);
+
+  g_assert_true (json_parser_load_from_data (p, "{\"value\": [0.5, 2], \"dtype\": \"float32\"}", -1, NULL));
+  g_assert_true (ps_recipe_parse_input (json_parser_get_root (p), &spec, &error));
+  g_assert_cmpint (spec.dtype, ==, PS_DTYPE_FLOAT32);
+  g_assert_cmpint (spec.numel, ==, 2);
+  ps_input_spec_clear (&spec);
+
+  g_assert_true (json_parser_load_from_data (p, "{\"randint\": {\"high\": 10, \"size\": [3, 4]}}", -1, NULL));
+  g_assert_true (ps_recipe_parse_input (json_parser_get_root (p), &spec, &error));
+  g_assert_cmpint (spec.low, ==, 0);
+  g_assert_cmpint (spec.high, ==, 10);
+  g_assert_cmpint (spec.numel, ==, 12);
+  g_autofree char *d = ps_input_spec_describe (&spec);
+  g_assert_cmpstr (d, ==, "randint(0, 10, [3, 4])");
+  ps_input_spec_clear (&spec);
+}
+
+static void
+test_round_trip_files (void)
+{
+  const char *names[] = { "article-1-construction.json", "article-2-custom-init.json", "article-3-shared.json",
+                          "lazy.json", "demo.json", "init-schemes.json", "empty.json" };
+  g_autofree char *tmpdir = g_dir_make_tmp ("ps-recipe-XXXXXX", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "examples", names[i], NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsRecipe) r = ps_recipe_load_from_file (path, &error);
+      g_assert_no_error (error);
+      g_autofree char *out = g_build_filename (tmpdir, names[i], NULL);
+      g_assert_true (ps_recipe_save_to_file (r, out, &error));
+      g_assert_no_error (error);
+      g_autoptr (PsRecipe) r2 = ps_recipe_load_from_file (out, &error);
+      g_assert_no_error (error);
+      g_autofree char *a = ps_recipe_to_data (r, NULL);
+      g_autofree char *b = ps_recipe_to_data (r2, NULL);
+      g_assert_cmpstr (a, ==, b);
+      g_assert_cmpint (r2->seed, ==, r->seed);
+      g_assert_cmpuint (r2->ops->len, ==, r->ops->len);
+      /* saving over an existing file replaces it atomically (no temp file left behind) */
+      g_assert_true (ps_recipe_save_to_file (r2, out, &error));
+      g_unlink (out);
+    }
+  g_autoptr (GDir) dir = g_dir_open (tmpdir, 0, NULL);
+  g_assert_null (g_dir_read_name (dir));
+  g_rmdir (tmpdir);
+}
+
+static void
+test_copy_is_deep (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": 3}]}", -1, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsRecipe) c = ps_recipe_copy (r);
+  json_object_set_int_member (g_ptr_array_index (r->ops, 0), "seed", 4);
+  g_assert_cmpint (json_object_get_int_member (g_ptr_array_index (c->ops, 0), "seed"), ==, 3);
+}
+
+static void
+test_append_validates (void)
+{
+  g_autoptr (PsRecipe) r = ps_recipe_new (0);
+  g_autoptr (JsonObject) op = json_object_new ();
+  json_object_set_string_member (op, "op", "manual_seed");
+  g_autoptr (GError) error = NULL;
+  g_assert_false (ps_recipe_append_op (r, op, &error));
+  g_assert_nonnull (strstr (error->message, "op 1 (manual_seed): field 'seed': missing"));
+  g_assert_cmpuint (r->ops->len, ==, 0);
+  g_clear_error (&error);
+  json_object_set_int_member (op, "seed", -1);
+  g_assert_true (ps_recipe_append_op (r, op, &error));
+  g_assert_cmpuint (r->ops->len, ==, 1);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/recipe/malformed", test_malformed);
+  g_test_add_func ("/recipe/valid-and-extensions", test_accepts_valid_and_extensions);
+  g_test_add_func ("/recipe/input", test_input_parsing);
+  g_test_add_func ("/recipe/round-trip-files", test_round_trip_files);
+  g_test_add_func ("/recipe/copy-is-deep", test_copy_is_deep);
+  g_test_add_func ("/recipe/append-validates", test_append_validates);
+  return g_test_run ();
+}

@@ -1,0 +1,708 @@
+/* GUI tests: drive the real window through its actions and document, under Xvfb (CI runs
+ * `xvfb-run meson test`). Without a display they are skipped, and say so. */
+#include "ps-config.h"
+#include "ps-window-private.h"
+#include "ps-csv.h"
+#include "ps-npy.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <inttypes.h>
+
+static PsApplication *app;
+
+static void
+iterate (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static PsWindow *
+new_window (const char *scenario)
+{
+  PsWindow *w = ps_window_new (app);
+  gtk_window_present (GTK_WINDOW (w));
+  g_assert_true (ps_window_load_scenario (w, scenario));
+  iterate ();
+  return w;
+}
+
+/* Jobs (replay, new seed, loading) run in a worker: wait until the document is idle again. */
+static void
+wait_job (PsWindow *w)
+{
+  PsDocument *doc = ps_window_get_document (w);
+  while (ps_document_get_busy (doc))
+    g_main_context_iteration (NULL, TRUE);
+  iterate ();
+}
+
+static void
+activate (PsWindow *w, const char *action, GVariant *param)
+{
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (w), action));
+  g_action_group_activate_action (G_ACTION_GROUP (w), action, param);
+  iterate ();
+  wait_job (w);
+}
+
+static void
+on_async_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GAsyncResult **out = data;
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static void
+apply (PsWindow *w, const char *json)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_document_apply_op_json (ps_window_get_document (w), json, &error));
+  g_assert_no_error (error);
+  iterate ();
+}
+
+/* The article's example 3 built by hand: l = Linear(10, 5); model = [l, l]; forward fails. */
+static void
+test_article_example_3_by_hand (void)
+{
+  PsWindow *w = new_window ("empty");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 1);
+  apply (w, "{\"op\":\"module\",\"id\":\"l\",\"type\":\"Linear\",\"args\":{\"in_features\":10,\"out_features\":5}}");
+  apply (w, "{\"op\":\"attach\",\"parent\":\"model\",\"name\":\"0\",\"child\":\"l\"}");
+  /* "reuse this module here": select it in the tree, run the action */
+  g_assert_true (ps_window_select_path (w, "0"));
+  activate (w, "reuse-module", NULL);
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 4);
+
+  g_autofree char *tree = ps_window_dump_tree (w);
+  g_assert_nonnull (strstr (tree, "  0 Linear(in_features=10, out_features=5, bias=True) 55 parameters [shared]"));
+  g_assert_nonnull (strstr (tree, "  1 Linear(in_features=10, out_features=5, bias=True) 55 parameters [shared]"));
+  g_assert_nonnull (strstr (tree, "model Sequential() 55 parameters"));  /* counted once */
+
+  /* selecting one place highlights both */
+  g_assert_true (ps_window_select_path (w, "1.weight"));
+  iterate ();
+  g_autofree char *lit = ps_window_dump_tree (w);
+  g_assert_nonnull (strstr (lit, "  0 Linear(in_features=10, out_features=5, bias=True) 55 parameters [shared] [highlight]"));
+  g_assert_nonnull (strstr (lit, "  1 Linear(in_features=10, out_features=5, bias=True) 55 parameters [shared] [highlight]"));
+  g_assert_null (strstr (lit, "model Sequential() 55 parameters [highlight]"));
+
+  /* the forward fails with PyTorch's message; model, timeline and generator are unchanged */
+  PsState *before = ps_document_get_current_state (doc);
+  PsGenerator gen = before->gen;
+  PsParam *wparam = NULL;
+  g_assert_true (ps_state_resolve (before, "model.0.weight", NULL, &wparam, NULL));
+  PsTensor *wvalue = wparam->value;
+  g_autoptr (JsonObject) op = json_object_new ();
+  json_object_set_string_member (op, "op", "forward");
+  json_object_set_string_member (op, "target", "model");
+  JsonObject *input = json_object_new ();
+  JsonArray *shape = json_array_new ();
+  json_array_add_int_element (shape, 1);
+  json_array_add_int_element (shape, 10);
+  json_object_set_array_member (input, "randn", shape);
+  json_object_set_object_member (op, "input", input);
+  g_assert_false (ps_window_apply_op (w, op));
+  iterate ();
+  g_assert_nonnull (ps_window_get_error_text (w));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "mat1 and mat2 shapes cannot be multiplied (1x5 and 10x5)"));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 4);
+  PsState *after = ps_document_get_current_state (doc);
+  g_assert_true (after == before);
+  g_assert_true (ps_generator_equal (&after->gen, &gen));
+  g_assert_true (wparam->value == wvalue);
+
+  /* undo and redo through the actions */
+  activate (w, "undo", NULL);
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 3);
+  g_autofree char *undone = ps_window_dump_tree (w);
+  g_assert_null (strstr (undone, "[shared]"));
+  activate (w, "redo", NULL);
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 4);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+static void
+test_scenario_steps_and_export (void)
+{
+  PsWindow *w = new_window ("article-3-shared");
+  PsDocument *doc = ps_window_get_document (w);
+  /* loading the scenario shows the error of its failing last op */
+  g_assert_nonnull (ps_window_get_error_text (w));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "mat1 and mat2 shapes cannot be multiplied (1x5 and 10x5)"));
+  guint n = ps_document_get_n_steps (doc);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpuint (ps_document_get_current_step (doc), ==, n);
+  activate (w, "first-step", NULL);
+  g_assert_cmpuint (ps_document_get_current_step (doc), ==, 0);
+  activate (w, "step-forward", NULL);
+  g_assert_cmpuint (ps_document_get_current_step (doc), ==, 1);
+  activate (w, "step-forward", NULL);
+  activate (w, "step-forward", NULL);   /* clamps at the last step */
+  g_assert_cmpuint (ps_document_get_current_step (doc), ==, n);
+  activate (w, "step-back", NULL);
+  g_assert_cmpuint (ps_document_get_current_step (doc), ==, n - 1);
+  activate (w, "last-step", NULL);
+
+  /* export the heatmap of the selected weight */
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  iterate ();
+  g_autofree char *dir = g_dir_make_tmp ("ps-window-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "heatmap.png", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_window_export_picture (w, png, 800, 500, 1.0, &error));
+  g_assert_no_error (error);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (png, &data, &len, NULL));
+  g_assert_cmpuint (len, >, 1000);
+  g_assert_true (memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0);
+  g_autoptr (GdkTexture) tex = gdk_texture_new_from_filename (png, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (tex), ==, 800);
+  g_assert_cmpint (gdk_texture_get_height (tex), ==, 500);
+  g_unlink (png);
+  g_rmdir (dir);
+
+  /* replay with the same seed keeps every value; a new seed changes them */
+  PsParam *p = NULL;
+  g_assert_true (ps_state_resolve (ps_document_get_current_state (doc), "l.weight", NULL, &p, NULL));
+  g_autoptr (PsTensor) old = ps_tensor_ref (p->value);
+  activate (w, "replay", NULL);
+  g_assert_true (ps_state_resolve (ps_document_get_current_state (doc), "l.weight", NULL, &p, NULL));
+  g_assert_true (ps_tensor_equal (old, p->value));
+  activate (w, "reseed", NULL);
+  g_assert_true (ps_state_resolve (ps_document_get_current_state (doc), "l.weight", NULL, &p, NULL));
+  g_assert_false (ps_tensor_equal (old, p->value));
+  g_assert_true (ps_document_get_modified (doc));
+  /* a modified document asks before closing: the window stays */
+  gtk_window_close (GTK_WINDOW (w));
+  iterate ();
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (w)));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+static void
+test_every_scenario_loads (void)
+{
+  const char *names[] = { "demo", "article-1-construction", "article-2-custom-init", "lazy", "init-schemes", NULL };
+  for (int i = 0; names[i]; i++)
+    {
+      PsWindow *w = new_window (names[i]);
+      g_assert_null (ps_window_get_error_text (w));
+      g_assert_cmpuint (ps_document_get_n_steps (ps_window_get_document (w)), >, 0);
+      for (int page = 0; page < PS_N_PLOT_PAGES; page++)
+        {
+          adw_view_stack_set_visible_child_name (w->view_stack, (const char *[]) { "heatmap", "histogram", "over-time", "difference" }[page]);
+          iterate ();
+        }
+      gtk_window_destroy (GTK_WINDOW (w));
+    }
+}
+
+/* Replay, reseed and load in a worker: the same values as the synchronous calls, progress, cancel,
+ * and one job at a time. */
+static void
+test_jobs_in_worker (void)
+{
+  PsWindow *w = new_window ("demo");
+  PsDocument *doc = ps_window_get_document (w);
+  guint n = ps_document_get_n_steps (doc);
+  PsParam *p = NULL;
+  g_assert_true (ps_state_resolve (ps_document_get_current_state (doc), "fc1.weight", NULL, &p, NULL));
+  g_autoptr (PsTensor) before = ps_tensor_ref (p->value);
+
+  /* replay: identical values, a new state object, the same number of steps, progress reached 1 */
+  g_autoptr (GAsyncResult) r1 = NULL;
+  ps_document_replay_async (doc, NULL, on_async_done, &r1);
+  g_assert_true (ps_document_get_busy (doc));
+  g_assert_true (gtk_revealer_get_reveal_child (w->job_revealer));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (w), "replay"));
+  /* a second job while one runs is refused */
+  g_autoptr (GAsyncResult) r2 = NULL;
+  ps_document_reseed_async (doc, 7, NULL, on_async_done, &r2);
+  g_autoptr (GError) busy = NULL;
+  g_assert_false (ps_document_reseed_finish (doc, wait_result (&r2), &busy));
+  g_assert_error (busy, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_document_replay_finish (doc, wait_result (&r1), &error));
+  g_assert_no_error (error);
+  g_assert_false (ps_document_get_busy (doc));
+  iterate ();
+  g_assert_false (gtk_revealer_get_reveal_child (w->job_revealer));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (w), "replay"));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);
+  g_assert_true (ps_state_resolve (ps_document_get_current_state (doc), "fc1.weight", NULL, &p, NULL));
+  g_assert_true (p->value != before);
+  g_assert_true (ps_tensor_equal (before, p->value));
+
+  /* a cancelled job changes nothing */
+  PsState *kept = ps_document_get_current_state (doc);
+  g_autoptr (GCancellable) c = g_cancellable_new ();
+  g_cancellable_cancel (c);
+  g_autoptr (GAsyncResult) r3 = NULL;
+  ps_document_reseed_async (doc, 12345, c, on_async_done, &r3);
+  g_assert_false (ps_document_reseed_finish (doc, wait_result (&r3), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_true (ps_document_get_current_state (doc) == kept);
+  g_assert_cmpint (ps_document_get_seed (doc), ==, 42);
+
+  /* reseed in the worker equals the synchronous reseed */
+  g_autoptr (GAsyncResult) r4 = NULL;
+  ps_document_reseed_async (doc, 7, NULL, on_async_done, &r4);
+  g_assert_true (ps_document_reseed_finish (doc, wait_result (&r4), &error));
+  g_assert_cmpint (ps_document_get_seed (doc), ==, 7);
+  g_assert_true (ps_document_get_modified (doc));
+  g_assert_true (ps_state_resolve (ps_document_get_current_state (doc), "fc1.weight", NULL, &p, NULL));
+  g_autoptr (PsTensor) async_value = ps_tensor_ref (p->value);
+  g_autoptr (PsDocument) sync_doc = ps_document_new ();
+  g_autoptr (GBytes) bytes = g_resources_lookup_data ("/io/github/paramscope/Paramscope/scenarios/demo.json", 0, &error);
+  g_assert_no_error (error);
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+  g_assert_true (ps_document_load_data (sync_doc, data, len, NULL, "demo", NULL, &error));
+  g_assert_true (ps_document_reseed (sync_doc, 7, &error));
+  g_assert_true (ps_state_resolve (ps_document_get_current_state (sync_doc), "fc1.weight", NULL, &p, NULL));
+  g_assert_true (ps_tensor_equal (async_value, p->value));
+  g_assert_false (ps_tensor_equal (async_value, before));
+
+  /* loading in the worker: a failing op leaves the steps before it and reports its error */
+  g_autoptr (GBytes) ex3 = g_resources_lookup_data ("/io/github/paramscope/Paramscope/scenarios/article-3-shared.json",
+                                                    0, &error);
+  g_autoptr (GAsyncResult) r5 = NULL;
+  ps_document_load_async (doc, ex3, NULL, "ex3", NULL, on_async_done, &r5);
+  g_autoptr (GError) op_error = NULL;
+  g_assert_true (ps_document_load_finish (doc, wait_result (&r5), &op_error, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (op_error);
+  g_assert_nonnull (strstr (op_error->message, "mat1 and mat2 shapes cannot be multiplied"));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 2);
+  g_assert_false (ps_document_get_modified (doc));
+  g_assert_cmpstr (ps_document_get_title (doc), ==, "ex3");
+  /* replaying keeps the pending op's error (the timeline still shows it) */
+  activate (w, "replay", NULL);
+  g_assert_nonnull (ps_timeline_get_error_description (ps_document_get_timeline (doc)));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 2);
+
+  /* the scenario action loads in the worker too */
+  activate (w, "scenario", g_variant_new_string ("lazy"));
+  g_assert_cmpstr (ps_document_get_title (doc), ==, "lazy");
+  g_assert_null (ps_window_get_error_text (w));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+static void
+show_page (PsWindow *w, const char *name)
+{
+  adw_view_stack_set_visible_child_name (w->view_stack, name);
+  iterate ();
+  /* sizes are given on the next frame clock cycle, which iterate() need not reach */
+  PsPlotPage page = ps_window_get_visible_page (w);
+  if (page < PS_N_PLOT_PAGES)
+    {
+      gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      while (gtk_widget_get_width (GTK_WIDGET (w->plots[page])) == 0 && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, TRUE);
+      iterate ();
+    }
+}
+
+/* Hovering the heatmap names the index and the exact value; hovering the histogram the bin edges
+ * and count. Queried through the view's own tooltip path, over the whole widget. */
+static void
+test_hover_tooltips (void)
+{
+  PsWindow *w = new_window ("demo");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "heatmap");
+  PsParam *p = NULL;
+  g_assert_true (ps_state_resolve (ps_document_get_current_state (doc), "fc1.weight", NULL, &p, NULL));
+  g_assert_cmpint (p->value->ndim, ==, 2);
+  int64_t rows = p->value->shape[0], cols = p->value->shape[1];
+  const float *v = ps_tensor_cf32 (p->value);
+  GtkWidget *view = GTK_WIDGET (w->plots[PS_PAGE_HEATMAP]);
+  int width = gtk_widget_get_width (view), height = gtk_widget_get_height (view);
+  g_assert_cmpint (width, >, 100);
+  g_assert_cmpint (height, >, 100);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (int y = 0; y < height; y += 2)
+    for (int x = 0; x < width; x += 2)
+      {
+        g_autofree char *tip = ps_plot_view_query (PS_PLOT_VIEW (view), x, y);
+        if (tip == NULL)
+          continue;
+        gint64 r, c;
+        char value[64];
+        g_assert_cmpint (sscanf (tip, "(%" PRId64 ", %" PRId64 ") = <b>%63[^<]</b>", &r, &c, value), ==, 3);
+        g_assert_cmpint (r, >=, 0);
+        g_assert_cmpint (r, <, rows);
+        g_assert_cmpint (c, >=, 0);
+        g_assert_cmpint (c, <, cols);
+        g_autofree char *expected = g_strdup_printf ("%.9g", (double) v[r * cols + c]);
+        g_assert_cmpstr (value, ==, expected);
+        g_hash_table_add (seen, g_strdup_printf ("%" PRId64 ",%" PRId64, r, c));
+      }
+  /* every cell can be hovered */
+  g_assert_cmpuint (g_hash_table_size (seen), ==, (guint) (rows * cols));
+
+  show_page (w, "histogram");
+  view = GTK_WIDGET (w->plots[PS_PAGE_HISTOGRAM]);
+  g_assert_nonnull (w->figures[PS_PAGE_HISTOGRAM]);
+  g_autoptr (GHashTable) bins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  int64_t total = 0;
+  for (int x = 0; x < gtk_widget_get_width (view); x++)
+    for (int y = 0; y < gtk_widget_get_height (view); y += 7)
+      {
+        g_autofree char *tip = ps_plot_view_query (PS_PLOT_VIEW (view), x, y);
+        if (tip == NULL)
+          continue;
+        double lo, hi;
+        gint64 count;
+        g_assert_cmpint (sscanf (tip, "[%lg, %lg): <b>%" PRId64 "</b>", &lo, &hi, &count), ==, 3);
+        g_assert_cmpfloat (lo, <, hi);
+        g_autofree char *key = g_strdup_printf ("%.6g", lo);
+        if (g_hash_table_add (bins, g_steal_pointer (&key)))
+          {
+            total += count;
+            /* the count is exact: the values inside the (rounded) edges, give or take an edge value */
+            int64_t inside = 0;
+            for (int64_t i = 0; i < rows * cols; i++)
+              inside += v[i] >= lo && v[i] < hi;
+            g_assert_cmpint (llabs (inside - count), <=, 1);
+          }
+      }
+  /* every value is in exactly one bin the pointer can reach */
+  g_assert_cmpint (total, ==, rows * cols);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* The difference view compares with the chosen step and lists what changed; an empty page says why. */
+static void
+test_difference_and_empty_states (void)
+{
+  PsWindow *w = new_window ("demo");
+  PsDocument *doc = ps_window_get_document (w);
+  guint n = ps_document_get_n_steps (doc);
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "difference");
+  g_assert_true (gtk_widget_get_visible (w->diff_box));
+  g_assert_false (gtk_widget_get_visible (w->bins_box));
+  g_assert_cmpuint (ps_window_get_diff_from (w), ==, n - 1);
+  /* step 1 created fc1; the demo re-initializes it later */
+  ps_window_set_diff_from (w, 1);
+  iterate ();
+  g_assert_cmpuint (ps_window_get_diff_from (w), ==, 1);
+  g_assert_nonnull (w->figures[PS_PAGE_DIFFERENCE]);
+  const char *changes = gtk_label_get_text (w->changes_label);
+  g_test_message ("changes: %s", changes);
+  g_assert_nonnull (strstr (changes, "mlp.0.weight (changed)"));
+  g_autoptr (GPtrArray) expected = ps_timeline_compare (ps_document_get_timeline (doc), 1, n);
+  g_autofree char *count = g_strdup_printf ("%u tensor", expected->len);
+  g_assert_true (g_str_has_prefix (changes, count));
+  /* before fc1 existed there is nothing to subtract: the page says so instead of a picture */
+  ps_window_set_diff_from (w, 0);
+  iterate ();
+  g_assert_null (w->figures[PS_PAGE_DIFFERENCE]);
+  g_assert_nonnull (w->empty_text[PS_PAGE_DIFFERENCE]);
+  /* a module selected: the heatmap page explains what to select */
+  show_page (w, "heatmap");
+  g_assert_true (ps_window_select_path (w, "0"));
+  iterate ();
+  g_assert_null (w->figures[PS_PAGE_HEATMAP]);
+  g_assert_nonnull (strstr (w->empty_text[PS_PAGE_HEATMAP], "module"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Forward outputs are listed with their shapes, drawn like parameters, and selected after a forward. */
+static void
+test_forward_outputs (void)
+{
+  PsWindow *w = new_window ("demo");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_true (ps_window_select_path (w, "outputs/logits"));
+  show_page (w, "heatmap");
+  PsFigure *fig = w->figures[PS_PAGE_HEATMAP];
+  g_assert_nonnull (fig);
+  g_assert_cmpstr (ps_figure_get_title (fig), ==, "logits");
+  PsTensor *y = ps_state_get_output (ps_document_get_current_state (doc), "logits");
+  g_assert_nonnull (y);
+  /* hovering shows the output's values */
+  GtkWidget *view = GTK_WIDGET (w->plots[PS_PAGE_HEATMAP]);
+  gboolean hit = FALSE;
+  for (int yy = 0; yy < gtk_widget_get_height (view) && !hit; yy += 3)
+    for (int x = 0; x < gtk_widget_get_width (view) && !hit; x += 3)
+      {
+        g_autofree char *tip = ps_plot_view_query (PS_PLOT_VIEW (view), x, yy);
+        gint64 r, c;
+        char value[64];
+        if (tip && sscanf (tip, "(%" PRId64 ", %" PRId64 ") = <b>%63[^<]</b>", &r, &c, value) == 3)
+          {
+            g_autofree char *expected = g_strdup_printf ("%.9g", (double) ps_tensor_cf32 (y)[r * 3 + c]);
+            g_assert_cmpstr (value, ==, expected);
+            hit = TRUE;
+          }
+      }
+  g_assert_true (hit);
+  show_page (w, "explain");
+  g_assert_nonnull (strstr (gtk_label_get_text (w->explain_label), "forward output"));
+
+  /* a new forward (what the Forward dialog applies) selects the output it wrote */
+  g_assert_true (ps_window_select_path (w, "0"));
+  PsState *before = ps_document_get_current_state (doc);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (parser, "{\"op\":\"forward\",\"target\":\"mlp\",\"input\":{\"rand\":[2,4]},"
+                                             "\"name\":\"probe\"}", -1, NULL));
+  g_assert_true (ps_window_apply_op (w, json_node_get_object (json_parser_get_root (parser))));
+  ps_window_show_new_output (w, before);
+  iterate ();
+  PsTreeNode *sel = ps_window_get_selected_node (w);
+  g_assert_nonnull (sel);
+  g_assert_cmpstr (ps_tree_node_get_path (sel), ==, "outputs/probe");
+  g_assert_cmpstr (ps_tree_node_get_detail (sel), ==, "[2, 3]");
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+static guint32
+pixel (cairo_surface_t *s, int x, int y)
+{
+  cairo_surface_flush (s);
+  const unsigned char *data = cairo_image_surface_get_data (s);
+  return *(const guint32 *) (data + (gsize) y * cairo_image_surface_get_stride (s) + (gsize) x * 4);
+}
+
+/* Zoomed in, the resting frame is redrawn at the zoomed resolution: text differs from the scaled-up
+ * cache (no longer pixelated) while the cells keep exactly their colours (nearest, never blurred). */
+static void
+test_zoom_redraw_sharp (void)
+{
+  PsWindow *w = new_window ("demo");
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "heatmap");
+  PsPlotView *view = w->plots[PS_PAGE_HEATMAP];
+  int width = gtk_widget_get_width (GTK_WIDGET (view)), height = gtk_widget_get_height (GTK_WIDGET (view));
+  /* a cell centre at zoom 1: the first point whose tooltip names cell (0, 0) */
+  int cx = -1, cy = -1;
+  for (int y = 0; y < height && cx < 0; y++)
+    for (int x = 0; x < width && cx < 0; x++)
+      {
+        g_autofree char *tip = ps_plot_view_query (view, x, y);
+        if (tip && g_str_has_prefix (tip, "(0, 0) ="))
+          cx = x + 4, cy = y + 4;
+      }
+  g_assert_cmpint (cx, >=, 0);
+  ps_plot_view_set_zoom (view, 3.0, cx, cy);
+  g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 3.0);
+  /* the point under the pointer stays put: still cell (0, 0) */
+  g_autofree char *tip = ps_plot_view_query (view, cx, cy);
+  g_assert_nonnull (tip);
+  g_assert_true (g_str_has_prefix (tip, "(0, 0) ="));
+  cairo_surface_t *fast = ps_plot_view_render_for_test (view, FALSE);
+  cairo_surface_t *sharp = ps_plot_view_render_for_test (view, TRUE);
+  g_assert_cmpuint (pixel (fast, cx, cy), ==, pixel (sharp, cx, cy));
+  gboolean differs = FALSE;
+  for (int y = 0; y < height && !differs; y++)
+    for (int x = 0; x < width && !differs; x++)
+      differs = pixel (fast, x, y) != pixel (sharp, x, y);
+  g_assert_true (differs);
+  cairo_surface_destroy (fast);
+  cairo_surface_destroy (sharp);
+  ps_plot_view_reset_zoom (view);
+  g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 1.0);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Projector mode (app.projector-mode, F5): larger text in the chrome and in every plot; remembered. */
+static void
+test_projector_mode (void)
+{
+  PsWindow *w = new_window ("demo");
+  GSettings *settings = ps_application_get_settings (app);
+  g_settings_set_boolean (settings, "projector-mode", FALSE);
+  iterate ();
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "histogram");
+  PsFigureOptions o;
+  ps_window_fill_figure_options (w, &o, PS_PAGE_HISTOGRAM);
+  g_assert_cmpfloat (o.scale, ==, 1.0);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (w), "projector"));
+  cairo_surface_t *small = ps_plot_view_render_for_test (w->plots[PS_PAGE_HISTOGRAM], FALSE);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "projector-mode", NULL);
+  iterate ();
+  g_assert_true (g_settings_get_boolean (settings, "projector-mode"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (w), "projector"));
+  ps_window_fill_figure_options (w, &o, PS_PAGE_HISTOGRAM);
+  g_assert_cmpfloat (o.scale, >, 1.0);
+  cairo_surface_t *large = ps_plot_view_render_for_test (w->plots[PS_PAGE_HISTOGRAM], FALSE);
+  /* the plot itself was drawn again, larger */
+  gboolean differs = FALSE;
+  int width = cairo_image_surface_get_width (small), height = cairo_image_surface_get_height (small);
+  g_assert_cmpint (cairo_image_surface_get_width (large), ==, width);
+  for (int y = 0; y < height && !differs; y++)
+    for (int x = 0; x < width && !differs; x++)
+      differs = pixel (small, x, y) != pixel (large, x, y);
+  g_assert_true (differs);
+  cairo_surface_destroy (small);
+  cairo_surface_destroy (large);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "projector-mode", NULL);
+  iterate ();
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (w), "projector"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Export: the picture at a chosen size and DPI; the selected tensor's data as .npy (exact) and .csv. */
+static void
+test_export_picture_and_data (void)
+{
+  PsWindow *w = new_window ("demo");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-export-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_window_select_path (w, "outputs/logits"));
+  show_page (w, "histogram");
+  const char *exts[] = { "png", "svg", "pdf", NULL };
+  for (int i = 0; exts[i]; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("fig.%s", exts[i]);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_assert_true (ps_window_export_picture_full (w, path, 640, 400, 2.0, 300, &error));
+      g_assert_no_error (error);
+      g_autofree char *data = NULL;
+      gsize len = 0;
+      g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+      g_assert_cmpuint (len, >, 100);
+      if (i == 0)
+        {
+          g_autoptr (GdkTexture) tex = gdk_texture_new_from_filename (path, &error);
+          g_assert_no_error (error);
+          /* PNG pixels: the size times the pixel scale */
+          g_assert_cmpint (gdk_texture_get_width (tex), ==, 1280);
+          g_assert_cmpint (gdk_texture_get_height (tex), ==, 800);
+        }
+      else
+        g_assert_true (memcmp (data, i == 1 ? "<?xml" : "%PDF", i == 1 ? 5 : 4) == 0);
+      g_unlink (path);
+    }
+  /* the data of the selected output, exactly */
+  PsTensor *y = ps_state_get_output (ps_document_get_current_state (ps_window_get_document (w)), "logits");
+  g_autofree char *npy = g_build_filename (dir, "logits.npy", NULL);
+  g_assert_true (ps_window_export_data (w, npy, &error));
+  g_assert_no_error (error);
+  g_autoptr (PsTensor) back = ps_npy_load (npy, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_tensor_equal (back, y));
+  g_unlink (npy);
+  g_autofree char *csv = g_build_filename (dir, "logits.csv", NULL);
+  g_assert_true (ps_window_export_data (w, csv, &error));
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  g_autofree char *expected = ps_csv_format (y);
+  g_assert_cmpstr (text, ==, expected);
+  g_unlink (csv);
+  g_autofree char *bad = g_build_filename (dir, "logits.txt", NULL);
+  g_assert_false (ps_window_export_data (w, bad, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  /* a module has no values to export */
+  g_assert_true (ps_window_select_path (w, "0"));
+  g_assert_false (ps_window_export_data (w, npy, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_NOT_FOUND);
+  g_rmdir (dir);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Every action with an accelerator appears in the keyboard-shortcuts window. */
+static void
+test_shortcuts_window_complete (void)
+{
+  g_autoptr (GBytes) ui = g_resources_lookup_data ("/io/github/paramscope/Paramscope/gtk/help-overlay.ui", 0, NULL);
+  g_assert_nonnull (ui);
+  g_autofree char *text = g_strndup (g_bytes_get_data (ui, NULL), g_bytes_get_size (ui));
+  g_auto (GStrv) actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
+  g_assert_cmpuint (g_strv_length (actions), >, 10);
+  for (guint i = 0; actions[i]; i++)
+    {
+      if (g_str_equal (actions[i], "win.show-help-overlay"))
+        continue;
+      g_autofree char *needle = g_strdup_printf (">%s<", actions[i]);
+      if (strstr (text, needle) == NULL)
+        g_error ("%s has an accelerator but is not in the shortcuts window", actions[i]);
+    }
+}
+
+/* Opening a file remembers it in the recent files, newest first, without duplicates. */
+static void
+test_recent_files (void)
+{
+  PsWindow *w = new_window ("empty");
+  GSettings *settings = ps_application_get_settings (app);
+  g_assert_nonnull (settings);
+  g_settings_set_strv (settings, "recent-files", NULL);
+  g_autofree char *a = g_build_filename (PS_SOURCE_DIR,
+                                         "examples", "lazy.json", NULL);
+  g_autofree char *b = g_build_filename (PS_SOURCE_DIR, "examples", "demo.json", NULL);
+  g_autoptr (GFile) fa = g_file_new_for_path (a);
+  g_autoptr (GFile) fb = g_file_new_for_path (b);
+  ps_window_open_file (w, fa);
+  wait_job (w);
+  ps_window_open_file (w, fb);
+  wait_job (w);
+  g_autofree char *ua = g_file_get_uri (fa);
+  activate (w, "open-recent", g_variant_new_string (ua));
+  g_assert_cmpstr (ps_document_get_title (ps_window_get_document (w)), ==, "lazy.json");
+  g_auto (GStrv) list = g_settings_get_strv (settings, "recent-files");
+  g_assert_cmpuint (g_strv_length (list), ==, 2);
+  g_assert_cmpstr (list[0], ==, ua);
+  g_assert_true (g_str_has_suffix (list[1], "demo.json"));
+  g_assert_cmpint (g_menu_model_get_n_items (G_MENU_MODEL (w->recent_menu)), ==, 2);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_test_skip ("no display: GUI tests run under xvfb-run (build-aux/test does that)");
+      g_test_add_func ("/window/skipped", (GTestFunc) g_test_incomplete);
+      return g_test_run ();
+    }
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    {
+      /* GtkApplication warns (fatally, in tests) without a session bus */
+      g_test_skip ("no session bus: GUI tests run under dbus-run-session (build-aux/test does that)");
+      g_test_add_func ("/window/skipped", (GTestFunc) g_test_incomplete);
+      return g_test_run ();
+    }
+  adw_init ();
+  app = ps_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+  g_test_add_func ("/window/article-example-3-by-hand", test_article_example_3_by_hand);
+  g_test_add_func ("/window/scenario-steps-and-export", test_scenario_steps_and_export);
+  g_test_add_func ("/window/every-scenario-loads", test_every_scenario_loads);
+  g_test_add_func ("/window/jobs-in-worker", test_jobs_in_worker);
+  g_test_add_func ("/window/recent-files", test_recent_files);
+  g_test_add_func ("/window/hover-tooltips", test_hover_tooltips);
+  g_test_add_func ("/window/forward-outputs", test_forward_outputs);
+  g_test_add_func ("/window/zoom-redraw-sharp", test_zoom_redraw_sharp);
+  g_test_add_func ("/window/projector-mode", test_projector_mode);
+  g_test_add_func ("/window/export-picture-and-data", test_export_picture_and_data);
+  g_test_add_func ("/window/shortcuts-window-complete", test_shortcuts_window_complete);
+  g_test_add_func ("/window/difference-and-empty-states", test_difference_and_empty_states);
+  int ret = g_test_run ();
+  g_object_unref (app);
+  return ret;
+}
