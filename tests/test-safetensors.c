@@ -1,7 +1,9 @@
 #include <glib/gstdio.h>
+#include <unistd.h>
 #include <string.h>
 #include "ps-safetensors.h"
 #include "ps-npy.h"
+#include "ps-json-reader.h"
 #include "formats-test-util.h"
 
 static const char *const all_names[] = {
@@ -126,6 +128,26 @@ test_write_errors (void)
   g_clear_error (&error);
   g_assert_null (ps_safetensors_open ("/nonexistent-dir/x.safetensors", &error));
   g_assert_error (error, PS_ERROR, PS_ERROR_IO);
+}
+
+/* A file truncated after it was opened: loading reports it (no SIGBUS from the mapping). */
+static void
+test_truncated_after_open (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-st-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "t.safetensors", NULL);
+  g_autoptr (PsTensor) a = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 64, 64, NULL);
+  const char *names[] = { "a" };
+  g_assert_true (ps_safetensors_write (path, 1, names, &a, NULL, &error));
+  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (truncate (path, (off_t) ps_safetensors_get_info (st, 0)->offset + 100), ==, 0);
+  g_assert_null (ps_safetensors_load (st, "a", &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_IO);
+  fmt_assert_error_contains (error, "truncated", "t.safetensors: tensor \"a\": the file is shorter than when it was opened");
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 static void
@@ -401,14 +423,88 @@ test_fuzz_regressions (void)
   g_assert_cmpuint (n, >, 0);
 }
 
+/* The strict JSON reader behind the header and index parsers. */
+static gboolean
+json_skips (const char *text, guint depth, GError **error)
+{
+  PsJsonReader r;
+  return ps_json_reader_init (&r, text, strlen (text), depth, error)
+         && ps_json_reader_skip_value (&r, error) && ps_json_reader_end (&r, error);
+}
+
+static void
+test_json_reader (void)
+{
+  static const char *const good[] = {
+    "{}", "[]", "0", "-0", "1.5e-3", "-12E+2", "true", "false", "null", "\"\"",
+    "{\"a\": [1, {\"b\": null}, \"x\\u00e9\\ud83d\\ude00\"], \"c\": {}}", " [ 1 , 2 ] ",
+    "9223372036854775807", "-9223372036854775808",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      if (!json_skips (good[i], 8, &error))
+        g_error ("'%s' rejected: %s", good[i], error->message);
+    }
+  static const struct { const char *text; const char *error; } bad[] = {
+    { "[1,]", "trailing comma" }, { "{\"a\":1,}", "trailing comma" }, { "[1 2]", "expected ',' or ']'" },
+    { "{\"a\" 1}", "expected ':'" }, { "{1: 2}", "expected a string" }, { "01", "unexpected text" },
+    { "1.", "malformed number" }, { "1e", "malformed number" }, { "-", "expected a number" },
+    { "+1", "expected a value" }, { "tru", "expected a value" }, { "\"a", "unterminated string" },
+    { "\"\\x\"", "invalid escape" }, { "\"\\u0000\"", "invalid escape" },
+    { "\"\\ud800\"", "invalid escape" }, { "\"\\udc00\"", "invalid escape" },
+    { "\"a\tb\"", "control character" }, { "[[[[[[[[[]]]]]]]]]", "nesting deeper than 8 levels" },
+    { "9223372036854775808", "not a valid 64-bit integer" }, { "[1] [2]", "unexpected text" },
+    { "", "expected a value" }, { "\xff", "invalid UTF-8" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_assert_false (json_skips (bad[i].text, 8, &error));
+      fmt_assert_error_contains (error, bad[i].text, bad[i].error);
+    }
+  /* Decoded strings and integers. */
+  const char *text = "{\"k\\u0061\": [\"\\\"\\/\\n\", -42, 7.5]}";
+  PsJsonReader r;
+  g_autoptr (GError) error = NULL;
+  gboolean done, is_int;
+  gint64 v;
+  g_autofree char *key = NULL;
+  g_autofree char *str = NULL;
+  g_assert_true (ps_json_reader_init (&r, text, strlen (text), 4, &error));
+  g_assert_true (ps_json_reader_begin_object (&r, &error));
+  g_assert_true (ps_json_reader_next_member (&r, &done, &key, &error));
+  g_assert_false (done);
+  g_assert_cmpstr (key, ==, "ka");
+  g_assert_true (ps_json_reader_begin_array (&r, &error));
+  g_assert_true (ps_json_reader_next_element (&r, &done, &error));
+  g_assert_true (ps_json_reader_read_string (&r, &str, &error));
+  g_assert_cmpstr (str, ==, "\"/\n");
+  g_assert_true (ps_json_reader_next_element (&r, &done, &error));
+  g_assert_true (ps_json_reader_read_number (&r, &v, &is_int, &error));
+  g_assert_true (is_int);
+  g_assert_cmpint (v, ==, -42);
+  g_assert_true (ps_json_reader_next_element (&r, &done, &error));
+  g_assert_true (ps_json_reader_read_number (&r, &v, &is_int, &error));
+  g_assert_false (is_int);
+  g_assert_true (ps_json_reader_next_element (&r, &done, &error));
+  g_assert_true (done);
+  g_assert_true (ps_json_reader_next_member (&r, &done, &key, &error));
+  g_assert_true (done);
+  g_assert_true (ps_json_reader_end (&r, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/safetensors/json-reader", test_json_reader);
   g_test_add_func ("/safetensors/read-all-dtypes", test_read_all_dtypes);
   g_test_add_func ("/safetensors/half-exhaustive", test_half_exhaustive);
   g_test_add_func ("/safetensors/unsigned-and-float8", test_unsigned_and_float8);
   g_test_add_func ("/safetensors/write-errors", test_write_errors);
+  g_test_add_func ("/safetensors/truncated-after-open", test_truncated_after_open);
   g_test_add_func ("/safetensors/sharded", test_sharded);
   g_test_add_func ("/safetensors/sharded-errors", test_sharded_errors);
   g_test_add_func ("/safetensors/write-round-trip", test_write_round_trip);

@@ -6,9 +6,11 @@
  * "__metadata__": string → string), then the data section. Offsets are relative to the data
  * section, sorted, contiguous from 0 and cover it exactly.
  *
- * Opening maps the file (GMappedFile) and parses only the header, so listing a multi-GB file is
- * immediate; a tensor is decoded (and copied into aligned memory) only when asked for. Every rule
- * of the format is enforced on open; an error names the file, the tensor and the rule.
+ * Opening maps the file (GMappedFile) and parses only the header (with a strict pull JSON reader,
+ * ps-json-reader.h), so listing a multi-GB file is immediate; a tensor is read (pread, into new
+ * 64-byte-aligned storage, then converted) only when asked for, and a file truncated meanwhile
+ * gives an error, not SIGBUS. Every rule of the format is enforced on open; an error names the
+ * file, the tensor and the rule.
  *
  * Aliases: safetensors cannot store two names for one storage. The writer stores such tensors
  * once and records the other names in __metadata__["paramscope.aliases"] (a JSON object
