@@ -925,7 +925,19 @@ setup_timeline (PsWindow *self)
 static gboolean
 on_close_request (GtkWindow *window)
 {
-  return ps_window_close_request_check (PS_WINDOW (window));
+  PsWindow *self = PS_WINDOW (window);
+  if (self->settings != NULL && !gtk_window_is_maximized (window))
+    {
+      /* the next window opens at this size */
+      int width, height;
+      gtk_window_get_default_size (window, &width, &height);
+      if (width > 0 && height > 0)
+        {
+          g_settings_set_int (self->settings, "window-width", width);
+          g_settings_set_int (self->settings, "window-height", height);
+        }
+    }
+  return ps_window_close_request_check (self);
 }
 
 static void
@@ -1018,6 +1030,8 @@ ps_window_new (PsApplication *app)
   if (settings != NULL)
     {
       self->settings = g_object_ref (settings);
+      gtk_window_set_default_size (GTK_WINDOW (self), MAX (g_settings_get_int (settings, "window-width"), 640),
+                                   MAX (g_settings_get_int (settings, "window-height"), 480));
       g_signal_connect (settings, "changed", G_CALLBACK (on_settings_changed), self);
       on_settings_changed (settings, "projector-mode", self);
       rebuild_recent_menu (self);
