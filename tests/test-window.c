@@ -739,11 +739,23 @@ test_article_example_2_by_hand (void)
   g_assert_null (ps_window_build_forward_op (w, "randn", "1, ten", &error));
   g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
   g_assert_true (ps_window_run_forward (w, "randn", "1, 10"));
-  iterate ();
+  g_assert_true (ps_document_get_busy (doc));   /* in the worker */
+  wait_job (w);
   PsTreeNode *sel = ps_window_get_selected_node (w);
   g_assert_nonnull (sel);
-  g_assert_nonnull (ps_tree_node_get_output_name (sel));
+  g_assert_cmpstr (ps_tree_node_get_output_name (sel), ==, "y");
   g_assert_cmpstr (ps_tree_node_get_detail (sel), ==, "[1, 2]");
+  g_assert_true (ps_document_get_modified (doc));
+  /* the same forward as the scenario's (which also zeroes the biases first): same input draw */
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 7);   /* model, 2 × (module, attach), init, forward */
+  /* a forward that fails in the worker leaves everything as it was and shows PyTorch's message */
+  g_assert_true (ps_window_select_path (w, "linear2"));
+  PsState *kept = ps_document_get_current_state (doc);
+  g_assert_true (ps_window_run_forward (w, "randn", "1, 10"));
+  wait_job (w);
+  g_assert_true (ps_document_get_current_state (doc) == kept);
+  g_assert_nonnull (ps_window_get_error_text (w));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "mat1 and mat2 shapes cannot be multiplied (1x10 and 5x2)"));
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -773,7 +785,7 @@ test_lazy_contrast_by_hand (void)
   g_assert_nonnull (strstr (w->empty_text[PS_PAGE_HEATMAP], "forward"));
   g_assert_true (ps_window_select_path (w, "lazy"));
   g_assert_true (ps_window_run_forward (w, "randn", "2, 10"));
-  iterate ();
+  wait_job (w);
   g_autofree char *after = ps_window_dump_tree (w);
   g_assert_null (strstr (after, "uninitialized"));
   g_assert_nonnull (strstr (after, "    weight Parameter [5, 10]\n"));

@@ -518,6 +518,14 @@ ps_window_build_forward_op (PsWindow *self, const char *kind, const char *shape_
   else
     json_object_set_member (input, kind, json_node_copy (json_parser_get_root (parser)));
   json_object_set_object_member (op, "input", input);
+  /* name the output (y, y2, …: the article's spelling) so the view can select it afterwards */
+  g_autofree char *name = g_strdup ("y");
+  for (int i = 2; ps_state_get_output (state (self), name) != NULL; i++)
+    {
+      g_free (name);
+      name = g_strdup_printf ("y%d", i);
+    }
+  json_object_set_string_member (op, "name", name);
   return op;
 }
 
@@ -543,6 +551,36 @@ ps_window_add_layer (PsWindow *self, const char *type, const char *id, JsonObjec
   return TRUE;
 }
 
+typedef struct {
+  PsWindow *window;   /* ref */
+  char *name;         /* the output the forward writes */
+} ForwardData;
+
+static void
+on_forward_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  ForwardData *fd = data;
+  g_autoptr (GError) error = NULL;
+  if (!ps_document_apply_op_finish (PS_DOCUMENT (source), result, &error))
+    ps_window_job_failed (fd->window, error);
+  else
+    {
+      ps_window_clear_error (fd->window);
+      PsTensor *y = ps_state_get_output (state (fd->window), fd->name);
+      if (y != NULL)
+        {
+          g_autofree char *shape = ps_tensor_shape_string (y);
+          g_autofree char *msg = g_strdup_printf (_("Forward done: %s has shape %s"), fd->name, shape);
+          ps_window_toast (fd->window, msg);
+          g_autofree char *path = g_strconcat ("outputs/", fd->name, NULL);
+          ps_window_select_path (fd->window, path);
+        }
+    }
+  g_object_unref (fd->window);
+  g_free (fd->name);
+  g_free (fd);
+}
+
 gboolean
 ps_window_run_forward (PsWindow *self, const char *kind, const char *shape_text)
 {
@@ -553,10 +591,12 @@ ps_window_run_forward (PsWindow *self, const char *kind, const char *shape_text)
       ps_window_show_error (self, error->message);
       return FALSE;
     }
-  PsState *before = state (self);
-  if (!ps_window_apply_op (self, op))
-    return FALSE;
-  ps_window_show_new_output (self, before);
+  ForwardData *fd = g_new0 (ForwardData, 1);
+  fd->window = g_object_ref (self);
+  fd->name = g_strdup (json_object_get_string_member (op, "name"));
+  g_autofree char *label = g_strdup_printf (_("Running the forward pass (output %s)…"), fd->name);
+  GCancellable *c = ps_window_begin_job (self, label);
+  ps_document_apply_op_async (self->document, op, c, on_forward_done, fd);
   return TRUE;
 }
 

@@ -99,7 +99,8 @@ JsonObject *ps_window_build_module_op (PsWindow *self, const char *type, const c
 JsonObject *ps_window_build_attach_op (PsWindow *self, const char *child, const char *name);   /* NULL: no container selected */
 JsonObject *ps_window_build_init_op   (PsWindow *self, const char *fn, JsonObject *args, const char *match);
 JsonObject *ps_window_build_forward_op (PsWindow *self, const char *kind, const char *shape_text, GError **error);
-/* What "Add Layer" and "Forward" apply (module + attach as one unit; forward selects its output). */
+/* What "Add Layer" and "Forward" apply (module + attach as one unit). The forward runs as a job
+ * in the worker (progress, Cancel) and selects its output when done; FALSE if it did not start. */
 gboolean    ps_window_add_layer       (PsWindow *self, const char *type, const char *id, JsonObject *args,
                                        const char *name);
 gboolean    ps_window_run_forward     (PsWindow *self, const char *kind, const char *shape_text);
