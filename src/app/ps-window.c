@@ -661,11 +661,37 @@ ps_window_refresh (PsWindow *self)
   ps_window_update_actions (self);
 }
 
+static void scroll_timeline (PsWindow *self);
+static void scroll_timeline_idle (PsWindow *self);
+
 static void
 on_document_changed (PsDocument *doc, PsWindow *self)
 {
   rebuild_timeline (self);
   ps_window_refresh (self);
+  scroll_timeline (self);
+}
+
+/* Keep the current step in view (gtk_list_view_scroll_to is GTK 4.12; the list's own action is 4.0). */
+static void
+scroll_timeline (PsWindow *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self->timeline_view), "list.scroll-to-item", "u",
+                              ps_document_get_current_step (self->document));
+}
+
+static gboolean
+scroll_timeline_cb (gpointer data)
+{
+  PsWindow *self = data;
+  scroll_timeline (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+scroll_timeline_idle (PsWindow *self)
+{
+  g_idle_add_full (G_PRIORITY_LOW, scroll_timeline_cb, g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -676,6 +702,7 @@ on_current_step (PsDocument *doc, GParamSpec *pspec, PsWindow *self)
   gtk_single_selection_set_selected (self->timeline_selection, ps_document_get_current_step (doc));
   self->syncing = FALSE;
   ps_window_refresh (self);
+  scroll_timeline (self);
 }
 
 static void
@@ -920,6 +947,8 @@ setup_timeline (PsWindow *self)
   gtk_list_view_set_model (self->timeline_view, GTK_SELECTION_MODEL (self->timeline_selection));
   g_signal_connect (self->timeline_selection, "notify::selected", G_CALLBACK (on_timeline_selected), self);
   g_signal_connect (self->step_adjustment, "value-changed", G_CALLBACK (on_step_scale), self);
+  /* scrolling needs an allocated list: again once it is shown */
+  g_signal_connect_swapped (self->timeline_view, "map", G_CALLBACK (scroll_timeline_idle), self);
 }
 
 static gboolean
