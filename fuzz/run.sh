@@ -16,7 +16,7 @@ CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-
         -std=gnu11 -D_GNU_SOURCE -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74
         -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 -Isrc/core -Isrc/doc $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lm"
-SRC="src/core/ps-error.c src/core/ps-tensor.c src/doc/ps-raw-dtype.c src/doc/ps-json-check.c
+SRC="src/core/ps-error.c src/core/ps-tensor.c src/doc/ps-raw-dtype.c src/doc/ps-json-reader.c
      src/doc/ps-atomic-file.c src/doc/ps-safetensors.c src/doc/ps-npy.c src/doc/ps-npz.c"
 
 build () {

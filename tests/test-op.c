@@ -2,6 +2,9 @@
  * previous state (modules, parameters, outputs, generator) exactly as it was. */
 #include "ps-op.h"
 #include "ps-recipe.h"
+#include "ps-safetensors.h"
+
+#include <glib/gstdio.h>
 
 #include <math.h>
 #include <string.h>
@@ -84,8 +87,47 @@ test_module (void)
   g_assert_cmpstr (ps_module_class_name (m), ==, "CustomModel");
   g_assert_cmpstr (g_ptr_array_index (m->child_names, 0), ==, "linear2");
   g_assert_cmpstr (g_ptr_array_index (m->child_names, 1), ==, "linear1");
-  g_autofree char *d = ps_op_describe (parse_op ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\"}"), NULL, s, NULL);
+  g_autoptr (JsonObject) mop = parse_op ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\"}");
+  g_autofree char *d = ps_op_describe (mop, NULL, s, NULL);
   g_assert_nonnull (strstr (d, "CustomModel (Sequential) created as m"));
+}
+
+/* a constructor's own submodules (MultiheadAttention.out_proj) are stamped like the module */
+static void
+test_module_with_submodules (void)
+{
+  PsState *s = ps_state_new (0, PS_FLAVOUR_AVX2, "mha");
+  s = step (s, "{\"op\": \"module\", \"id\": \"mha\", \"type\": \"MultiheadAttention\", \"args\": {\"embed_dim\": 8, \"num_heads\": 2}}");
+  PsParam *w = param (s, "mha.out_proj.weight");
+  g_assert_cmpint (w->created_step, ==, 1);
+  g_assert_cmpint (w->written_step, ==, 1);
+  g_assert_cmpint (param (s, "mha.in_proj_weight")->created_step, ==, 1);
+  s = step (s, "{\"op\": \"forward\", \"target\": \"mha\", \"input\": {\"randn\": [3, 8]}, \"name\": \"y\"}");
+  g_assert_cmpint (ps_state_get_output (s, "y")->shape[1], ==, 8);
+  g_assert_cmpint (param (s, "mha.out_proj.weight")->written_step, ==, 1);
+  ps_state_unref (s);
+}
+
+/* BatchNorm's forward in training mode updates its running statistics */
+static void
+test_forward_writes_buffers (void)
+{
+  PsState *s = ps_state_new (0, PS_FLAVOUR_AVX2, "bn");
+  s = step (s, "{\"op\": \"module\", \"id\": \"bn\", \"type\": \"BatchNorm1d\", \"args\": {\"num_features\": 3}}");
+  s = step (s, "{\"op\": \"forward\", \"target\": \"bn\", \"input\": {\"randn\": [4, 3]}}");
+  PsParam *rm = param (s, "bn.running_mean");
+  g_assert_cmpint (rm->created_step, ==, 1);
+  g_assert_cmpint (rm->written_step, ==, 2);
+  g_assert_cmpint (rm->init.dist, ==, PS_DIST_OTHER);
+  g_autofree char *sum = ps_init_info_summary (&rm->init);
+  g_assert_cmpstr (sum, ==, "updated by forward at step 2");
+  g_assert_cmpint (param (s, "bn.weight")->written_step, ==, 1);
+  s = step (s, "{\"op\": \"mode\", \"target\": \"bn\", \"train\": false}");
+  PsTensor *before = param (s, "bn.running_mean")->value;
+  s = step (s, "{\"op\": \"forward\", \"target\": \"bn\", \"input\": {\"randn\": [4, 3]}}");
+  g_assert_true (param (s, "bn.running_mean")->value == before);   /* eval mode: untouched */
+  g_assert_cmpint (param (s, "bn.running_mean")->written_step, ==, 2);
+  ps_state_unref (s);
 }
 
 static void
@@ -168,6 +210,7 @@ test_attach_detach_mode_seed (void)
   ps_generator_init (&g, 7, PS_FLAVOUR_AVX2);
   g_assert_true (ps_generator_equal (&g, &s->gen));
   s = step (s, "{\"op\": \"reset_parameters\", \"target\": \"fc\"}");
+  g_assert_cmpstr (param (s, "fc.weight")->init.fn, ==, "kaiming_uniform_");
   g_assert_cmpint (param (s, "fc.weight")->written_step, ==, 8);
   g_assert_cmpint (param (s, "fc.bias")->written_step, ==, 8);
   g_assert_cmpint (param (s, "head.weight")->written_step, ==, 3);
@@ -369,12 +412,123 @@ test_describe (void)
   g_assert_cmpstr (f, ==, "forward through fc failed: mat1 and mat2 shapes cannot be multiplied (1x7 and 10x5)");
 }
 
+static PsState *
+step_ctx (PsState *state, const char *json, const PsOpContext *ctx, GError **error)
+{
+  g_autoptr (JsonObject) op = parse_op (json);
+  return ps_op_apply_full (state, op, state->step + 1, ctx, error);
+}
+
+static void
+test_load (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ps-load-XXXXXX", NULL);
+  const PsOpContext ctx = { dir };
+  g_autoptr (GError) error = NULL;
+
+  /* the source: Linear(10, 5) drawn with seed 0, and the article's Sequential(l, l) */
+  g_autoptr (PsState) src = article3 ();
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (ps_state_get_module (src, "fc"));
+  const char *names[2];
+  PsTensor *tensors[2];
+  for (guint i = 0; i < 2; i++)
+    {
+      names[i] = ((PsNamedItem *) g_ptr_array_index (sd, i))->path;
+      tensors[i] = ((PsNamedItem *) g_ptr_array_index (sd, i))->param->value;
+    }
+  g_autofree char *full = g_build_filename (dir, "fc.safetensors", NULL);
+  g_assert_true (ps_safetensors_write (full, 2, names, tensors, NULL, &error));
+  g_autofree char *half = g_build_filename (dir, "weight.safetensors", NULL);
+  g_assert_true (ps_safetensors_write (half, 1, names, tensors, NULL, &error));
+  g_autoptr (GPtrArray) ssd = ps_module_state_dict (ps_state_get_module (src, "s"));
+  const char *snames[4];
+  PsTensor *stensors[4];
+  for (guint i = 0; i < 4; i++)
+    {
+      snames[i] = ((PsNamedItem *) g_ptr_array_index (ssd, i))->path;
+      stensors[i] = ((PsNamedItem *) g_ptr_array_index (ssd, i))->param->value;
+    }
+  g_autofree char *shared = g_build_filename (dir, "s.safetensors", NULL);
+  g_assert_true (ps_safetensors_write (shared, 4, snames, stensors, NULL, &error));
+  g_assert_no_error (error);
+
+  PsState *s = ps_state_new (1, PS_FLAVOUR_AVX2, "g");
+  s = step (s, "{\"op\": \"module\", \"id\": \"g\", \"type\": \"Linear\", \"args\": {\"in_features\": 10, \"out_features\": 5}}");
+  s = step (s, "{\"op\": \"module\", \"id\": \"small\", \"type\": \"Linear\", \"args\": {\"in_features\": 9, \"out_features\": 5}}");
+  s = step (s, "{\"op\": \"module\", \"id\": \"t\", \"type\": \"Sequential\", \"children\": [\"small\", \"small\"]}");
+  g_assert_false (ps_tensor_equal (param (s, "g.weight")->value, tensors[0]));
+
+  g_autoptr (GMappedFile) mf = g_mapped_file_new (full, FALSE, NULL);
+  g_autofree char *sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) g_mapped_file_get_contents (mf),
+                                                      g_mapped_file_get_length (mf));
+  static const struct { const char *json; const char *message; } bad[] = {
+    { "{\"op\": \"load\", \"target\": \"g\", \"file\": \"fc.safetensors\", \"sha256\": \"0000000000000000000000000000000000000000000000000000000000000000\"}",
+      "op 4 (load): field 'sha256': " },
+    { "{\"op\": \"load\", \"target\": \"g\", \"file\": \"weight.safetensors\"}",
+      "op 4 (load): Error(s) in loading state_dict for Linear: Missing key(s) in state_dict: \"bias\"." },
+    { "{\"op\": \"load\", \"target\": \"g\", \"file\": \"s.safetensors\"}",
+      "op 4 (load): Error(s) in loading state_dict for Linear: Missing key(s) in state_dict: \"weight\", \"bias\". Unexpected key(s) in state_dict: " },
+    { "{\"op\": \"load\", \"target\": \"small\", \"file\": \"fc.safetensors\"}",
+      "op 4 (load): Error(s) in loading state_dict for Linear: size mismatch for weight: copying a param with shape torch.Size([5, 10]) from checkpoint, the shape in current model is torch.Size([5, 9])." },
+    { "{\"op\": \"load\", \"target\": \"g\", \"file\": \"nope.safetensors\"}", "op 4 (load): field 'file': " },
+  };
+  Snapshot *snap = snapshot (s);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) e = NULL;
+      g_autoptr (PsState) next = step_ctx (s, bad[i].json, &ctx, &e);
+      if (next != NULL || e == NULL || !g_str_has_prefix (e->message, bad[i].message))
+        g_error ("load case %u: expected \"%s\", got %s", i, bad[i].message, e ? e->message : "success");
+      assert_unchanged (s, snap);
+    }
+  snapshot_free (snap);
+
+  /* strict load with the right checksum: values from the file, no draws, stamped and described */
+  PsGenerator before = s->gen;
+  g_autofree char *ok = g_strdup_printf ("{\"op\": \"load\", \"target\": \"g\", \"file\": \"fc.safetensors\", \"sha256\": \"%s\"}", sum);
+  PsState *l = step_ctx (s, ok, &ctx, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_tensor_equal (param (l, "g.weight")->value, tensors[0]));
+  g_assert_true (ps_tensor_equal (param (l, "g.bias")->value, tensors[1]));
+  g_assert_true (ps_generator_equal (&before, &l->gen));
+  g_assert_cmpint (param (l, "g.weight")->written_step, ==, 4);
+  g_assert_cmpint (param (l, "small.weight")->written_step, ==, 2);
+  g_assert_cmpstr (param (l, "g.weight")->init.fn, ==, "load_state_dict");
+  g_autoptr (JsonObject) okop = parse_op (ok);
+  g_autofree char *d = ps_op_describe (okop, s, l, NULL);
+  g_assert_cmpstr (d, ==, "g.load_state_dict(fc.safetensors): g.weight, g.bias");
+  ps_state_unref (l);
+
+  /* non-strict: the missing bias is left as it was */
+  l = step_ctx (s, "{\"op\": \"load\", \"target\": \"g\", \"file\": \"weight.safetensors\", \"strict\": false}", &ctx, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_tensor_equal (param (l, "g.weight")->value, tensors[0]));
+  g_assert_true (param (l, "g.bias")->value == param (s, "g.bias")->value);
+  ps_state_unref (l);
+
+  /* a shared module's state dict (aliases in the file) into another Sequential(l, l) of the right shape */
+  l = step_ctx (s, "{\"op\": \"module\", \"id\": \"h\", \"type\": \"Linear\", \"args\": {\"in_features\": 10, \"out_features\": 5}}", &ctx, &error);
+  l = step (l, "{\"op\": \"module\", \"id\": \"u\", \"type\": \"Sequential\", \"children\": [\"h\", \"h\"]}");
+  g_autofree char *abs = g_strdup_printf ("{\"op\": \"load\", \"target\": \"u\", \"file\": \"%s\"}", shared);
+  l = step (l, abs);
+  g_assert_true (ps_tensor_equal (param (l, "u.1.weight")->value, tensors[0]));
+  ps_state_unref (l);
+  ps_state_unref (s);
+
+  g_unlink (full);
+  g_unlink (half);
+  g_unlink (shared);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/op/module", test_module);
+  g_test_add_func ("/op/module-with-submodules", test_module_with_submodules);
   g_test_add_func ("/op/clone-preserves-sharing", test_clone_preserves_sharing);
+  g_test_add_func ("/op/forward-writes-buffers", test_forward_writes_buffers);
   g_test_add_func ("/op/init-copy-on-write", test_init_and_copy_on_write);
   g_test_add_func ("/op/init-modules", test_init_modules);
   g_test_add_func ("/op/attach-detach-mode-seed", test_attach_detach_mode_seed);
@@ -382,5 +536,6 @@ main (int argc, char **argv)
   g_test_add_func ("/op/lazy", test_lazy_materialization);
   g_test_add_func ("/op/atomicity", test_atomicity);
   g_test_add_func ("/op/describe", test_describe);
+  g_test_add_func ("/op/load", test_load);
   return g_test_run ();
 }

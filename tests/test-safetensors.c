@@ -181,7 +181,12 @@ test_sharded_errors (void)
     { "{\"weight_map\": {\"embed.weight\": \"missing.safetensors\"}}", "cannot open" },
     { "{\"weight_map\": {\"a\": \"s1.safetensors\", \"a\": \"s1.safetensors\"}}", "duplicate key \"a\"" },
     { "{\"metadata\": {}}", "no \"weight_map\" object" },
-    { "[]", "no \"weight_map\" object" },
+    { "[]", "not a JSON object with a \"weight_map\"" },
+    { "{\"weight_map\": []}", "\"weight_map\" is not an object" },
+    { "{\"weight_map\": {}, \"metadata\": {\"a\": 1, \"a\": \"x\"}}", "duplicate key \"a\" in \"metadata\"" },
+    { "{\"weight_map\": {}, \"weight_map\": {}}", "duplicate key \"weight_map\"" },
+    { "{\"metadata\": {\"deep\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}, \"weight_map\": {}}", "JSON nesting deeper than 32 levels" },
+    { "{\"weight_map\": {\"a\": \"s1.safetensors\"}} x", "not valid JSON" },
     { "", "not valid JSON" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

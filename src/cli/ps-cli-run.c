@@ -10,16 +10,22 @@
 
 static const char run_usage[] =
   "Usage: paramscope-cli run RECIPE.json [--until N] [--state-dict OUT.safetensors] [--outputs OUT.safetensors]\n"
+  "                          [--copy-shared]\n"
   "\n"
   "Replay a recipe's ops (the first N with --until) and optionally write the result.\n"
   "\n"
   "  --until N                 replay only ops 1..N (step N of the timeline)\n"
   "  --state-dict FILE         write the root module's state_dict (PyTorch key names, every shared\n"
   "                            path, buffers included; uninitialized lazy parameters left out)\n"
-  "  --outputs FILE            write every forward output under its name\n";
+  "  --outputs FILE            write every forward output under its name\n"
+  "  --copy-shared             store each key of a shared parameter separately (by default a shared\n"
+  "                            tensor is stored once and its other keys recorded as aliases in the\n"
+  "                            metadata, which safetensors.torch.load_file does not read)\n"
+  "\n"
+  "On a failing op: exit status 1 and \"error: op N (KIND): MESSAGE\" on stderr.\n";
 
 static gboolean
-write_state_dict (PsState *state, const char *path, GError **error)
+write_state_dict (PsState *state, const char *path, gboolean copy_shared, GError **error)
 {
   PsModule *root = ps_state_get_root (state);
   if (root == NULL)
@@ -31,14 +37,27 @@ write_state_dict (PsState *state, const char *path, GError **error)
     }
   g_autoptr (GPtrArray) sd = ps_module_state_dict (root);
   g_autoptr (GPtrArray) names = g_ptr_array_new ();
-  g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
+  g_autoptr (GPtrArray) tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
   for (guint i = 0; i < sd->len; i++)
     {
       PsNamedItem *it = g_ptr_array_index (sd, i);
-      if (it->param->value == NULL)
+      PsTensor *t = it->param->value;
+      if (t == NULL)
         continue;   /* UninitializedParameter: torch.save would keep it, safetensors cannot */
       g_ptr_array_add (names, it->path);
-      g_ptr_array_add (tensors, it->param->value);
+      /* Shared parameters (Sequential(l, l)) have several keys for one storage. The writer stores
+       * them once and records the other keys as aliases; --copy-shared writes a copy per key so
+       * that safetensors.torch.load_file returns every key. */
+      if (copy_shared && !g_hash_table_add (seen, t->storage))
+        {
+          t = ps_tensor_copy (t, error);
+          if (t == NULL)
+            return FALSE;
+          g_ptr_array_add (tensors, t);
+        }
+      else
+        g_ptr_array_add (tensors, ps_tensor_ref (t));
     }
   return ps_cli_write_tensors (path, (const char *const *) names->pdata, (PsTensor *const *) tensors->pdata,
                              names->len, error);
@@ -58,8 +77,10 @@ int
 ps_cli_cmd_run (int argc, char **argv)
 {
   const char *until_s = NULL, *sd_path = NULL, *out_path = NULL;
+  gboolean copy_shared = FALSE;
   const PsCliOption options[] = {
-    { "--until", &until_s }, { "--state-dict", &sd_path }, { "--outputs", &out_path }, { NULL } };
+    { "--until", &until_s }, { "--state-dict", &sd_path }, { "--outputs", &out_path },
+    { "--copy-shared", NULL, &copy_shared }, { NULL } };
   g_autoptr (GPtrArray) pos = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   gboolean help;
@@ -85,7 +106,7 @@ ps_cli_cmd_run (int argc, char **argv)
       return ps_cli_error (error);
     }
   PsState *last = ps_timeline_get_last_state (tl);
-  if (sd_path && !write_state_dict (last, sd_path, &error))
+  if (sd_path && !write_state_dict (last, sd_path, copy_shared, &error))
     return ps_cli_error (error);
   if (out_path && !write_outputs (last, out_path, &error))
     return ps_cli_error (error);

@@ -7,6 +7,7 @@
 #include "ps-cli-private.h"
 #include "ps-config.h"
 #include "ps-timeline.h"
+#include "ps-safetensors.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,8 +94,11 @@ ps_cli_usage_error (const char *command, const char *fmt, ...)
   va_start (ap, fmt);
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  fprintf (stderr, "paramscope-cli%s%s: %s\nTry 'paramscope-cli %s--help' for more information.\n",
-           command ? " " : "", command ? command : "", msg, command ? command : "");
+  if (command != NULL)
+    fprintf (stderr, "paramscope-cli %s: %s\nTry 'paramscope-cli %s --help' for more information.\n", command,
+             msg, command);
+  else
+    fprintf (stderr, "paramscope-cli: %s\nTry 'paramscope-cli --help' for more information.\n", msg);
   return 2;
 }
 
@@ -135,9 +139,10 @@ gboolean
 ps_cli_write_tensors (const char *path, const char *const *names, PsTensor *const *tensors, guint n,
                       GError **error)
 {
-  g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
-               "%s: writing safetensors is not available in this build yet", path);
-  return FALSE;
+  g_autoptr (GHashTable) meta = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (meta, "format", "pt");   /* what safetensors.torch writes */
+  g_hash_table_insert (meta, "producer", "paramscope-cli " PS_VERSION);
+  return ps_safetensors_write (path, n, names, tensors, meta, error);
 }
 
 /* ---------- dispatch ---------- */

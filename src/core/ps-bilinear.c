@@ -5,8 +5,9 @@
  *
  * forward: y[…, o] = Σ_ij x1[…, i]·W[o, i, j]·x2[…, j] + b[o]. A module forward has ONE input, so
  * the same tensor is used as x1 and x2 — which needs in1_features == in2_features (a clear error
- * otherwise). Accumulation is in double; torch's _trilinear path is not reproduced bit for bit. */
+ * otherwise). The arithmetic follows ATen's _trilinear (see bilinear_forward). */
 #include "ps-layers.h"
+#include "ps-ops.h"
 
 #include <math.h>
 #include <string.h>
@@ -122,26 +123,57 @@ bilinear_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **error)
   if (y == NULL)
     return NULL;
   const int64_t rows = p->in1 > 0 ? x->numel / p->in1 : 0;
+  const int64_t in1 = p->in1, in2 = p->in2;
   const float *xd = ps_tensor_cf32 (x);
   const float *w = ps_tensor_cf32 (ps_module_get_param (self, "weight")->value);
   const float *b = p->bias ? ps_tensor_cf32 (ps_module_get_param (self, "bias")->value) : NULL;
   float *yd = ps_tensor_f32 (y);
-  for (int64_t r = 0; r < rows; r++)
+  if (rows == 0 || p->out == 0)
+    return g_steal_pointer (&y);
+  int64_t tmp_n;
+  int64_t tmp_shape[2] = { rows, in2 };
+  if (!ps_shape_numel (2, tmp_shape, &tmp_n, error))
+    return NULL;
+  g_autofree float *tmp = g_try_new (float, MAX (tmp_n, 1));
+  if (tmp == NULL)
     {
-      const float *xr = xd + r * p->in1;
-      for (int64_t o = 0; o < p->out; o++)
-        {
-          double acc = 0.0;
-          for (int64_t i = 0; i < p->in1; i++)
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory in bilinear");
+      return NULL;
+    }
+  /* at::_trilinear, unrolled over the output features k (ATen's unroll_dim = 1):
+   *   tmp = x1 · W[k]            bmm (1, rows, in1) × (1, in1, in2)
+   *   y[:, k] = Σ_j tmp·x2       bmm (rows, 1, in2) × (rows, in2, 1)
+   * each bmm as ATen runs it: naive float loops when contraction·rows·cols < 400, else sgemm per
+   * batch; then + bias. */
+  for (int64_t k = 0; k < p->out; k++)
+    {
+      const float *wk = w + k * in1 * in2;
+      if (in1 * rows * in2 < 400)
+        for (int64_t r = 0; r < rows; r++)
+          for (int64_t j = 0; j < in2; j++)
             {
-              double inner = 0.0;
-              for (int64_t j = 0; j < p->in2; j++)
-                inner += (double) w[(o * p->in1 + i) * p->in2 + j] * xr[j];
-              acc += inner * xr[i];
+              float acc = 0.0f;
+              for (int64_t i = 0; i < in1; i++)
+                acc += xd[r * in1 + i] * wk[i * in2 + j];
+              tmp[r * in2 + j] = acc;
             }
-          yd[r * p->out + o] = (float) (acc + (b ? b[o] : 0.0));
+      else
+        ps_ops_sgemm (false, false, rows, in2, in1, 1.0f, xd, in1, wk, in2, 0.0f, tmp, in2);
+      for (int64_t r = 0; r < rows; r++)
+        {
+          float acc = 0.0f;
+          if (in2 < 400)
+            for (int64_t j = 0; j < in2; j++)
+              acc += tmp[r * in2 + j] * xd[r * in2 + j];
+          else
+            ps_ops_sgemm (false, false, 1, 1, in2, 1.0f, tmp + r * in2, in2, xd + r * in2, 1, 0.0f, &acc, 1);
+          yd[r * p->out + k] = acc;
         }
     }
+  if (b != NULL)
+    for (int64_t r = 0; r < rows; r++)
+      for (int64_t k = 0; k < p->out; k++)
+        yd[r * p->out + k] += b[k];
   return g_steal_pointer (&y);
 }
 

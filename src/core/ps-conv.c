@@ -13,6 +13,7 @@
  * convolution with padding 0, as nn.Conv*d.forward does. */
 #include "ps-layers.h"
 #include "ps-im2col.h"
+#include "ps-conv.h"
 
 #include <math.h>
 #include <string.h>
@@ -266,16 +267,22 @@ conv_construct (PsModule *self, GError **error)
           return FALSE;
         }
     }
+  /* slow_conv_transpose{2,3}d's shape check (torch raises it at the first forward; a 1-D
+   * convolution is checked as its 2-D view) */
   if (p->transposed)
     for (int d = 3 - p->nd; d < 3; d++)
       if (p->output_padding[d] >= p->stride[d] && p->output_padding[d] >= p->dilation[d])
         {
-          g_autofree char *op = tuple_str (p->nd, p->output_padding);
-          g_autofree char *st = tuple_str (p->nd, p->stride);
-          g_autofree char *dl = tuple_str (p->nd, p->dilation);
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                       "output padding must be smaller than either stride or dilation, but got "
-                       "output_padding=%s, stride=%s, dilation=%s", op, st, dl);
+          static const char *const names[] = { "depth", "height", "width" };
+          const int first = p->nd == 3 ? 0 : 1;
+          GString *m = g_string_new ("output padding must be smaller than either stride or dilation, but got");
+          const char *what[] = { "output_padding", "stride", "dilation" };
+          const int64_t *vals[] = { p->output_padding, p->stride, p->dilation };
+          for (int w = 0; w < 3; w++)
+            for (int e = first; e < 3; e++)
+              g_string_append_printf (m, " %s_%s: %" G_GINT64_FORMAT, what[w], names[e], vals[w][e]);
+          g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, m->str);
+          g_string_free (m, TRUE);
           return FALSE;
         }
   return register_params (self, lazy, error);
@@ -345,7 +352,7 @@ lazy_materialize (PsModule *self, const PsTensor *x, PsGenerator *gen, GError **
     {
       g_autofree char *s = ps_tensor_shape_string (x);
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
-                   "Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s",
+                   "Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: torch.Size(%s)",
                    p->nd + 1, p->nd + 2, self->klass->name, s);
       return FALSE;
     }
@@ -370,35 +377,49 @@ lazy_materialize (PsModule *self, const PsTensor *x, PsGenerator *gen, GError **
   return TRUE;
 }
 
-/* F.pad(x, pads, mode) over the last nd dims of (N, C, D, H, W). */
-static PsTensor *
-pad_input (const ConvPriv *p, const PsTensor *x, int batched, const int64_t in[3], const int64_t lo[3],
-           const int64_t hi[3], GError **error)
+/* F.pad's checks for reflect / replicate / circular padding of x (its last nd dims). */
+static gboolean
+pad_check (const ConvPriv *p, const PsTensor *x, const int64_t in[3], const int64_t lo[3], const int64_t hi[3],
+           GError **error)
 {
-  for (int d = 3 - p->nd; d < 3; d++)
+  for (int d = 2; d >= 3 - p->nd; d--)   /* torch checks the last dimension first */
     {
       const int dim = x->ndim - 3 + d;
+      int64_t padded;
+      if (__builtin_add_overflow (in[d], lo[d], &padded) || __builtin_add_overflow (padded, hi[d], &padded))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "padded input size overflows");
+          return FALSE;
+        }
       if (p->padding_mode == MODE_REFLECT && (lo[d] >= in[d] || hi[d] >= in[d]))
         {
           g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                        "Argument #4: Padding size should be less than the corresponding input dimension, "
                        "but got: padding (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") at dimension %d of input %d",
                        lo[d], hi[d], dim, x->ndim);
-          return NULL;
+          return FALSE;
         }
       if (p->padding_mode == MODE_CIRCULAR && (lo[d] > in[d] || hi[d] > in[d]))
         {
           g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Padding value causes wrapping around more than once.");
-          return NULL;
+          return FALSE;
         }
       if (in[d] == 0 && lo[d] + hi[d] > 0)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                        "input dimension %d has size 0 and cannot be padded in '%s' mode", dim,
                        mode_names[p->padding_mode]);
-          return NULL;
+          return FALSE;
         }
     }
+  return TRUE;
+}
+
+/* F.pad(x, pads, mode) over the last nd dims of (N, C, D, H, W), after pad_check. */
+static PsTensor *
+pad_input (const ConvPriv *p, const PsTensor *x, int batched, const int64_t in[3], const int64_t lo[3],
+           const int64_t hi[3], GError **error)
+{
   int64_t shape[PS_MAX_DIMS];
   memcpy (shape, x->shape, sizeof shape);
   for (int d = 3 - p->nd; d < 3; d++)
@@ -447,29 +468,31 @@ sizes_x (int nd, const int64_t v[3])
   return g_string_free (s, FALSE);
 }
 
-static PsTensor *
-conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+/* Everything torch checks before computing, and the engine's shape: `s`, the output size `out`,
+ * whether the input is batched, and (when `padded` is not NULL) the explicitly padded input for
+ * the non-zero padding modes (NULL when none is needed). */
+static gboolean
+conv_plan (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out[3], int *batched_out,
+           PsTensor **padded, GError **error)
 {
   ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
-  if (input->dtype != PS_DTYPE_FLOAT32)
+  if (ps_module_get_param (self, "weight")->value == NULL)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
-                   "expected a float32 input to %s, got %s", op_name (p), ps_dtype_name (input->dtype));
-      return NULL;
+      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                   "Attempted to use an uninitialized parameter 'weight'");
+      return FALSE;
     }
-  if (self->klass->is_lazy && !lazy_materialize (self, input, gen, error))
-    return NULL;
   if (input->ndim != p->nd + 1 && input->ndim != p->nd + 2)
     {
-      g_autofree char *s = ps_tensor_shape_string (input);
+      g_autofree char *xs = ps_tensor_shape_string (input);
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                    "Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s",
-                   p->nd + 1, p->nd + 2, op_name (p), s);
-      return NULL;
+                   p->nd + 1, p->nd + 2, op_name (p), xs);
+      return FALSE;
     }
-  const int batched = input->ndim == p->nd + 2;
+  *batched_out = input->ndim == p->nd + 2;
+  const int batched = *batched_out;
   const PsTensor *w = ps_module_get_param (self, "weight")->value;
-  const PsTensor *b = p->bias ? ps_module_get_param (self, "bias")->value : NULL;
 
   int64_t in[3] = { 1, 1, 1 };
   for (int d = 0; d < p->nd; d++)
@@ -479,7 +502,12 @@ conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
     {
       if (p->padding_kind == PAD_SAME)
         {
-          const int64_t total = p->dilation[d] * (p->kernel[d] - 1);
+          int64_t total;
+          if (__builtin_mul_overflow (p->dilation[d], p->kernel[d] > 0 ? p->kernel[d] - 1 : 0, &total))
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution size computation overflows");
+              return FALSE;
+            }
           lo[d] = total / 2;
           hi[d] = total - lo[d];
         }
@@ -487,6 +515,14 @@ conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
         lo[d] = hi[d] = p->padding[d];
     }
 
+  if (w->shape[0] < p->groups)
+    {
+      g_autofree char *ws = ps_tensor_shape_string (w);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Given groups=%" G_GINT64_FORMAT ", expected weight to be at least %" G_GINT64_FORMAT
+                   " at dimension 0, but got weight of size %s instead", p->groups, p->groups, ws);
+      return FALSE;
+    }
   /* channel check, shown with the batch dim as torch adds it before checking */
   const int64_t C = input->shape[batched ? 1 : 0];
   const int64_t expect = p->transposed ? w->shape[0] : w->shape[1] * p->groups;
@@ -506,17 +542,17 @@ conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
                      "Given groups=%" G_GINT64_FORMAT ", weight of size %s, expected input%s to have %"
                      G_GINT64_FORMAT " channels, but got %" G_GINT64_FORMAT " channels instead",
                      p->groups, ws, is, expect, C);
-      return NULL;
+      return FALSE;
     }
 
-  g_autoptr (PsTensor) padded = NULL;
-  const PsTensor *x = input;
+  if (padded != NULL)
+    *padded = NULL;
   if (p->padding_mode != MODE_ZEROS && (!all_equal (3, lo, 0) || !all_equal (3, hi, 0)))
     {
-      padded = pad_input (p, input, batched, in, lo, hi, error);
-      if (padded == NULL)
-        return NULL;
-      x = padded;
+      if (!pad_check (p, input, in, lo, hi, error))
+        return FALSE;
+      if (padded != NULL && (*padded = pad_input (p, input, batched, in, lo, hi, error)) == NULL)
+        return FALSE;
       for (int d = 0; d < 3; d++)
         {
           in[d] += lo[d] + hi[d];
@@ -524,26 +560,25 @@ conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
         }
     }
 
-  PsConvShape s = {
+  *s = (PsConvShape) {
     .transposed = p->transposed,
-    .batch = batched ? x->shape[0] : 1,
+    .batch = batched ? input->shape[0] : 1,
     .in_channels = C,
     .out_channels = p->out_channels,
     .groups = p->groups,
   };
   for (int d = 0; d < 3; d++)
     {
-      s.in[d] = in[d];
-      s.kernel[d] = p->kernel[d];
-      s.stride[d] = p->stride[d];
-      s.pad_lo[d] = lo[d];
-      s.pad_hi[d] = hi[d];
-      s.dilation[d] = p->dilation[d];
-      s.output_padding[d] = p->output_padding[d];
+      s->in[d] = in[d];
+      s->kernel[d] = p->kernel[d];
+      s->stride[d] = p->stride[d];
+      s->pad_lo[d] = lo[d];
+      s->pad_hi[d] = hi[d];
+      s->dilation[d] = p->dilation[d];
+      s->output_padding[d] = p->output_padding[d];
     }
-  int64_t out[3];
-  if (!ps_conv_output_size (&s, out, error))
-    return NULL;
+  if (!ps_conv_output_size (s, out, error))
+    return FALSE;
   for (int d = 3 - p->nd; d < 3; d++)
     if (!p->transposed && out[d] < 1)
       {
@@ -558,7 +593,7 @@ conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
         g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                      "Calculated padded input size per channel: (%s). Kernel size: (%s). "
                      "Kernel size can't be greater than actual input size", a, k);
-        return NULL;
+        return FALSE;
       }
     else if (p->transposed && out[d] < 1)
       {
@@ -567,9 +602,33 @@ conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
         g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                      "Given input size per channel: (%s). Calculated output size per channel: (%s). "
                      "Output size is too small", a, o);
-        return NULL;
+        return FALSE;
       }
 
+  return TRUE;
+}
+
+static PsTensor *
+conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
+  if (input->dtype != PS_DTYPE_FLOAT32)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "expected a float32 input to %s, got %s", op_name (p), ps_dtype_name (input->dtype));
+      return NULL;
+    }
+  if (self->klass->is_lazy && !lazy_materialize (self, input, gen, error))
+    return NULL;
+  PsConvShape s;
+  int64_t out[3];
+  int batched;
+  g_autoptr (PsTensor) padded = NULL;
+  if (!conv_plan (self, input, &s, out, &batched, &padded, error))
+    return NULL;
+  const PsTensor *x = padded ? padded : input;
+  const PsTensor *w = ps_module_get_param (self, "weight")->value;
+  const PsTensor *b = p->bias ? ps_module_get_param (self, "bias")->value : NULL;
   int64_t yshape[PS_MAX_DIMS];
   int yd = 0;
   if (batched)
@@ -584,6 +643,24 @@ conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
                              ps_tensor_f32 (y), error))
     return NULL;
   return g_steal_pointer (&y);
+}
+
+const char *
+ps_conv_module_torch_backend (PsModule *m, const PsTensor *input, int torch_threads, GError **error)
+{
+  const PsModuleClass *k = m->klass;
+  if (k != &ps_conv1d_class && k != &ps_conv2d_class && k != &ps_conv3d_class && k != &ps_conv_transpose1d_class
+      && k != &ps_conv_transpose2d_class && k != &ps_conv_transpose3d_class && k != &ps_lazy_conv2d_class)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s is not a convolution", ps_module_class_name (m));
+      return NULL;
+    }
+  PsConvShape s;
+  int64_t out[3];
+  int batched;
+  if (!conv_plan (m, input, &s, out, &batched, NULL, error))
+    return NULL;
+  return ps_conv_torch_backend (&s, PS_MODULE_PRIV (m, ConvPriv)->nd, torch_threads);
 }
 
 /* ---------- repr ---------- */

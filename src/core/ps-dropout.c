@@ -61,6 +61,7 @@ dropout_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **err
     }
   if (!self->training || p == 0.0 || input->numel == 0)
     return ps_tensor_ref (input);
+  g_return_val_if_fail (gen != NULL || p == 1.0, NULL);   /* training-mode Dropout draws */
   PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
   if (y == NULL)
     return NULL;

@@ -49,12 +49,16 @@ void      ps_generator_uniform_f64   (PsGenerator *gen, double *out, size_t n, d
  * (§3a) as torch does for non-contiguous tensors. n >= 16 && contiguous → block path (§3b). */
 void      ps_generator_normal_f32    (PsGenerator *gen, float *out, size_t n, double mean, double std,
                                       gboolean contiguous);
-/* torch.randperm(n) (n < 2^32/20 as in 1.13's CPU path); n - 1 draws. */
+/* torch.randperm(n): 1.13's forward Fisher-Yates, random() % (n - i), for every n (verified
+ * against torch 1.13 at n = 214748365 > 2^32/20, where 2.x switches to random64); n - 1 draws. */
 gboolean  ps_generator_randperm      (PsGenerator *gen, int64_t n, int64_t *out, GError **error);
 /* torch.randint(low, high, (n,)) into int64 values. Requires low < high. */
 gboolean  ps_generator_randint       (PsGenerator *gen, int64_t low, int64_t high, int64_t *out, size_t n,
                                       GError **error);
-/* Bernoulli draws for Dropout masks as torch draws them (train mode); p = drop probability. */
+/* Bernoulli draws for Dropout masks as torch draws them (train mode); p = drop probability.
+ * out[i] = 1 (keep) or 0, one random64 per element: keep iff uniform53 < 1 - p (noise.bernoulli_(1-p)).
+ * p == 0 and p == 1 draw nothing (at::dropout returns early). torch then computes
+ * y = x * (mask / (float)(1 - p)) in float; Dropout2d/3d draw one value per (N, C). */
 void      ps_generator_bernoulli_f32 (PsGenerator *gen, float *out, size_t n, double p);
 
 G_END_DECLS

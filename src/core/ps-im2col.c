@@ -1,8 +1,8 @@
 /* ps-im2col.c — see ps-im2col.h. */
 #include "ps-im2col.h"
 #include "ps-tensor.h"
+#include "ps-ops.h"
 
-#include <cblas.h>
 #include <limits.h>
 #include <string.h>
 
@@ -107,27 +107,33 @@ ps_conv_output_size (const PsConvShape *s, int64_t out[3], GError **error)
 {
   for (int d = 0; d < 3; d++)
     {
-      if (s->stride[d] <= 0 || s->dilation[d] <= 0 || s->kernel[d] < 0)
+      if (s->stride[d] <= 0 || s->dilation[d] <= 0 || s->kernel[d] < 0 || s->in[d] < 0)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "non-positive stride or dilation");
           return FALSE;
         }
-      /* sizes are bounded by tensor sizes (< 2^40) and small arguments, so int64 cannot overflow
-       * as long as the arguments are sane; check them anyway. */
-      if (s->kernel[d] > INT32_MAX || s->dilation[d] > INT32_MAX || s->stride[d] > INT32_MAX
-          || s->pad_lo[d] > INT32_MAX || s->pad_hi[d] > INT32_MAX || s->output_padding[d] > INT32_MAX)
+      /* every term overflow-checked: arguments come from users, sizes from tensors */
+      int64_t dk, t, o;
+      gboolean bad = __builtin_mul_overflow (s->dilation[d], s->kernel[d] > 0 ? s->kernel[d] - 1 : 0, &dk)
+                     || __builtin_add_overflow (dk, (int64_t) 1, &dk);
+      if (!bad && s->transposed)
+        bad = __builtin_mul_overflow (s->in[d] > 0 ? s->in[d] - 1 : 0, s->stride[d], &t)
+              || __builtin_sub_overflow (t, s->pad_lo[d], &o) || __builtin_sub_overflow (o, s->pad_hi[d], &o)
+              || __builtin_add_overflow (o, dk, &o) || __builtin_add_overflow (o, s->output_padding[d], &o);
+      else if (!bad)
         {
-          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution arguments too large");
+          bad = __builtin_add_overflow (s->in[d], s->pad_lo[d], &t) || __builtin_add_overflow (t, s->pad_hi[d], &t);
+          o = bad || t < dk ? -1 : (t - dk) / s->stride[d] + 1;
+        }
+      if (bad)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution size computation overflows");
           return FALSE;
         }
-      const int64_t dk = s->dilation[d] * (s->kernel[d] - 1) + 1;
-      if (s->transposed)
-        out[d] = (s->in[d] - 1) * s->stride[d] - s->pad_lo[d] - s->pad_hi[d] + dk + s->output_padding[d];
-      else
-        {
-          const int64_t padded = s->in[d] + s->pad_lo[d] + s->pad_hi[d];
-          out[d] = padded < dk ? -1 : (padded - dk) / s->stride[d] + 1;
-        }
+      /* a transposed convolution of an empty input has (in − 1) = −1 rows: keep torch's value */
+      if (s->transposed && s->in[d] == 0)
+        o -= s->stride[d];
+      out[d] = o;
     }
   return TRUE;
 }
@@ -195,6 +201,10 @@ ps_conv_forward_gemm (const PsConvShape *s, const float *x, const float *w, cons
       geo.dilation[d] = s->dilation[d];
     }
 
+  gboolean identity_cols = !s->transposed && kvol == 1;
+  for (int d = 0; d < 3; d++)
+    identity_cols &= s->stride[d] == 1 && s->pad_lo[d] == 0 && s->pad_hi[d] == 0;
+
   for (int64_t b = 0; b < s->batch; b++)
     for (int64_t g = 0; g < G; g++)
       {
@@ -211,18 +221,24 @@ ps_conv_forward_gemm (const PsConvShape *s, const float *x, const float *w, cons
               memset (yg, 0, (size_t) (Og * ovol) * sizeof (float));
             if (m == 0 || n == 0 || k == 0)
               continue;
-            ps_vol2col (xg, &geo, col);
-            cblas_sgemm (CblasColMajor, CblasNoTrans, CblasNoTrans, (int) m, (int) n, (int) k,
-                         1.0f, col, (int) m, wg, (int) k, bias != NULL ? 1.0f : 0.0f, yg, (int) m);
+            /* a 1×1×1 kernel with stride 1 and no padding: the columns are the input itself */
+            const float *cols = col;
+            if (identity_cols)
+              cols = xg;
+            else
+              ps_vol2col (xg, &geo, col);
+            /* row-major (Og × ovol) = w_g (Og × k) · col (k × ovol): OpenBLAS turns this into
+             * exactly ATen's column-major sgemm_('N','N', ovol, Og, k, …) */
+            ps_ops_sgemm (false, false, n, m, k, 1.0f, wg, k, cols, m, bias != NULL ? 1.0f : 0.0f, yg, m);
           }
         else
           {
             const float *wg = w + g * Cg * Og * kvol;
+            /* row-major col (Og·kvol × ivol) = w_gᵀ · x_g: ATen's sgemm_('N','T', ivol, Og·kvol, Cg, …) */
             if (m == 0 || n == 0 || k == 0)
               memset (col, 0, (size_t) col_n * sizeof (float));
             else
-              cblas_sgemm (CblasColMajor, CblasNoTrans, CblasTrans, (int) m, (int) n, (int) k,
-                           1.0f, xg, (int) m, wg, (int) n, 0.0f, col, (int) m);
+              ps_ops_sgemm (true, false, n, m, k, 1.0f, wg, n, xg, m, 0.0f, col, m);
             ps_col2vol (col, &geo, yg);
             if (bias != NULL)
               for (int64_t o = 0; o < Og; o++)
@@ -232,6 +248,39 @@ ps_conv_forward_gemm (const PsConvShape *s, const float *x, const float *w, cons
       }
   g_free (col);
   return TRUE;
+}
+
+const char *
+ps_conv_torch_backend (const PsConvShape *s, int nd, int torch_threads)
+{
+  gboolean strided = FALSE, dilated = FALSE;
+  for (int d = 3 - nd; d < 3; d++)
+    {
+      strided |= s->stride[d] != 1;
+      dilated |= s->dilation[d] != 1;
+    }
+  /* ConvParams::use_mkldnn (1.13): float CPU, not transposed; the weight's last two dims are those
+   * of the 2-D view (a 1-D weight (O, C, k) is viewed as (O, C, 1, k)); the size product is over
+   * the first four input dims. */
+  const int64_t kw = s->kernel[2];
+  const int64_t kh = nd == 1 ? 1 : s->kernel[1];
+  const int64_t d2 = nd == 3 ? s->in[0] : (nd == 2 ? s->in[1] : 1);
+  const int64_t d3 = nd == 1 ? s->in[2] : (nd == 2 ? s->in[2] : s->in[1]);
+  const double prod = (double) s->batch * (double) s->in_channels * (double) d2 * (double) d3;
+  const gboolean mkldnn = !s->transposed
+    && (strided || dilated || s->batch >= 16 || kw != 1 || kh != 1 || torch_threads > 1)
+    && (s->groups > 1 || (kw > 3 && kh > 3) || s->batch > 1 || prod > 20480.0);
+  if (mkldnn)
+    return "Mkldnn";
+  if (nd == 3)
+    return s->transposed ? "SlowTranspose3d" : dilated ? "SlowDilated3d" : "Slow3d";
+  return s->transposed ? "SlowTranspose2d" : dilated ? "SlowDilated2d" : "Slow2d";
+}
+
+gboolean
+ps_conv_torch_backend_exact (const char *backend)
+{
+  return g_str_has_prefix (backend, "Slow");
 }
 
 void

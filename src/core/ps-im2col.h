@@ -16,6 +16,10 @@
  * Tensors are contiguous row-major float32:
  *   conv x (N, C, iD, iH, iW), weight (O, C/groups, kD, kH, kW), y (N, O, oD, oH, oW);
  *   transposed x (N, C, iD, iH, iW), weight (C, O/groups, kD, kH, kW), y (N, O, oD, oH, oW).
+ * The BLAS calls go through ps_ops_sgemm (row-major, so OpenBLAS receives exactly the calls above;
+ * thread count pinned as for Linear). A 1×1×1 kernel with stride 1 and no padding uses the input
+ * as its columns (same values, no copy). The per-sample gemm shape matters: splitting it (tiling
+ * the spatial dim) changes OpenBLAS's results, so it is kept whole.
  * A naive direct kernel (double accumulation) is the reference the tests compare against. */
 #pragma once
 
@@ -61,6 +65,15 @@ typedef struct {
 gboolean  ps_conv_output_size   (const PsConvShape *s, int64_t out[3], GError **error);
 /* Output (N, O, oD, oH, oW) element count, overflow-checked. */
 gboolean  ps_conv_output_numel  (const PsConvShape *s, int64_t *numel, GError **error);
+
+/* Which backend torch 1.13's CPU _select_conv_backend picks for a float32 convolution of this
+ * shape (contiguous input, oneDNN enabled, no NNPACK/XNNPACK — the Debian build), with
+ * `torch_threads` = torch.get_num_threads(): "Slow2d", "SlowDilated2d", "SlowTranspose2d",
+ * "Slow3d", "SlowDilated3d", "SlowTranspose3d" (all reproduced bit for bit here) or "Mkldnn"
+ * (oneDNN: within tolerance only). A 1-D convolution is selected as its 2-D view. */
+const char *ps_conv_torch_backend  (const PsConvShape *s, int nd, int torch_threads);
+/* TRUE when this engine reproduces that backend bit for bit (same OpenBLAS and thread count). */
+gboolean  ps_conv_torch_backend_exact (const char *backend);
 
 /* y must hold ps_conv_output_numel floats. bias may be NULL. The fast path may fail only to
  * allocate its column buffer. */

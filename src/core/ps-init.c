@@ -915,16 +915,18 @@ ps_init_sparse_ (PsTensor *t, double sparsity, double std, PsGenerator *gen, PsI
     }
   int64_t rows = t->shape[0], cols = t->shape[1];
   double nz = ceil (sparsity * (double) rows);
-  if (!(nz >= -9.2e18 && nz <= 9.2e18))
+  if (isnan (nz) || isinf (nz))
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "cannot convert float %g to integer", nz);
+      /* int(math.ceil(x)) in Python */
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "cannot convert float %s to integer",
+                   isnan (nz) ? "NaN" : "infinity");
       return FALSE;
     }
   if (!check_normal_std (std, error))
     return FALSE;
-  int64_t num_zeros = (int64_t) nz;
-  /* row_indices[:num_zeros] with Python slice semantics */
-  int64_t count = num_zeros >= 0 ? MIN (num_zeros, rows) : MAX (rows + num_zeros, 0);
+  /* row_indices[:num_zeros] with Python slice semantics (a negative count drops from the end) */
+  int64_t count = nz >= 0 ? (nz >= (double) rows ? rows : (int64_t) nz)
+                          : (-nz >= (double) rows ? 0 : rows + (int64_t) nz);
   int64_t *perm = g_try_new (int64_t, (size_t) MAX (rows, 1));
   if (perm == NULL)
     {

@@ -6,7 +6,8 @@
  *
  * LazyLinear (§6) constructs like Linear(0, 0) with both parameters uninitialized and no draws.
  * Its first forward sets in_features = x.shape[-1], materializes the parameters, runs Linear's
- * reset_parameters on the generator at that moment, and the module becomes a Linear. Both classes
+ * reset_parameters on the generator at that moment (unless in_features = 0: then torch leaves
+ * them uninitialized and draws nothing), and the module becomes a Linear. Both classes
  * share the LinearPriv struct so the class swap keeps priv valid. */
 #include "ps-layers.h"
 #include "ps-ops.h"
@@ -183,6 +184,7 @@ static gboolean
 lazy_linear_materialize (PsModule *self, const PsTensor *input, PsGenerator *gen, GError **error)
 {
   LinearPriv *priv = PS_MODULE_PRIV (self, LinearPriv);
+  g_return_val_if_fail (gen != NULL, FALSE);   /* materialization draws */
   if (input->ndim == 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "tuple index out of range");
@@ -191,8 +193,10 @@ lazy_linear_materialize (PsModule *self, const PsTensor *input, PsGenerator *gen
   LinearPriv saved = *priv;
   PsGenerator saved_gen = *gen;
   priv->in_features = input->shape[input->ndim - 1];
+  /* LazyLinear.reset_parameters skips in_features == 0: the parameters stay torch.empty (we
+   * hold zeros and record PS_DIST_NONE) and nothing is drawn. */
   if (!register_params (self, error)
-      || !linear_reset_parameters (self, gen, error))
+      || (priv->in_features != 0 && !linear_reset_parameters (self, gen, error)))
     {
       /* the caller drops the whole state clone on error, but keep this module consistent anyway */
       *priv = saved;

@@ -11,14 +11,17 @@
  *     spatial = 1 ((N, C) input, the channels-last kernel): float sums in batch order,
  *                  mean = (float)((double) Σ_float x / n); var_sum = Σ fmaf(d, d, ·), d = x − mean
  *   invstd = (float)(1 / sqrt((double)(var_sum / (float) n) + eps))
- *   running_mean = fmaf(m, mean, (1 − m)·running_mean), running_var = fmaf(m, var_sum/(n − 1),
- *   (1 − m)·running_var), m = (float) momentum (or 1/num_batches_tracked when momentum is None)
- *   y = fmaf(x, alpha, beta), alpha = invstd·weight, beta = bias − mean·alpha
+ *   running_mean = m·mean + (1 − m)·running_mean (float), running_var = (float)((double) m ·
+ *   (double)(var_sum/(n − 1)) + (double)((1 − m)·running_var)), m = (float) momentum (or
+ *   1/num_batches_tracked when momentum is None)
+ *   y = fmaf(x, alpha, beta), alpha = invstd·weight, beta = fmaf(−mean, alpha, bias)
  *   eval: invstd = 1 / sqrtf(running_var + (float) eps), same y.
  * Training swaps in NEW buffer tensors (running stats, num_batches_tracked); nothing is mutated.
  *
- * LayerNorm and GroupNorm compute their moments in double: torch's vectorised Welford
- * (RowwiseMoments) is not reproduced, so they agree within ~1e-6 (PYTORCH-PARITY.md §8). */
+ * LayerNorm and GroupNorm reproduce ATen's vectorised Welford (RowwiseMoments, 8 float lanes, no
+ * FMA) and its affine step (LayerNorm: fmaf(fmaf(x, rstd, −rstd·mean), γ, β); GroupNorm:
+ * fmaf(scale, x, −scale·mean + β), scale = rstd·γ), so they are bit-exact against torch 1.13 on
+ * AVX2 too (tests/golden/gen_conv.py cases). */
 #include "ps-layers.h"
 
 #include <math.h>
@@ -89,6 +92,102 @@ check_float_input (const PsTensor *x, const char *what, GError **error)
   g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "expected a float32 input to %s, got %s", what,
                ps_dtype_name (x->dtype));
   return FALSE;
+}
+
+/* ---------- ATen's RowwiseMoments (moments_utils.h, float, AVX2: 8 lanes) ----------
+ *
+ * Welford per lane over chunks of 16 vectors, chunk results merged through a cascade stack, then
+ * the scalar tail and the 8 lanes merged into one. torch's AVX2 build does not contract any of
+ * these operations into FMAs (verified against torch 1.13 for N = 1 … 4100), so plain float
+ * arithmetic under -ffp-contract=off reproduces mean and variance bit for bit. */
+
+#define MOMENTS_LANES 8
+#define MOMENTS_CHUNK 16
+
+typedef struct {
+  float v[MOMENTS_LANES];
+} Lanes;
+
+static void
+add_moments_lanes (int64_t m0_add, const Lanes *m1_add, const Lanes *m2_add, int64_t *m0, Lanes *m1, Lanes *m2)
+{
+  const int64_t n = *m0 + m0_add;
+  const float c = n == 0 ? 0.0f : (float) m0_add / (float) n;
+  for (int l = 0; l < MOMENTS_LANES; l++)
+    {
+      const float delta = m1_add->v[l] - m1->v[l];
+      m1->v[l] += c * delta;
+      m2->v[l] += m2_add->v[l] + delta * delta * c * (float) *m0;
+    }
+  *m0 = n;
+}
+
+static void
+add_moments (int64_t m0_add, float m1_add, float m2_add, int64_t *m0, float *m1, float *m2)
+{
+  const int64_t n = *m0 + m0_add;
+  const float c = n == 0 ? 0.0f : (float) m0_add / (float) n;
+  const float delta = m1_add - *m1;
+  *m1 += c * delta;
+  *m2 += m2_add + delta * delta * c * (float) *m0;
+  *m0 = n;
+}
+
+/* mean and biased variance of X[0..N) */
+static void
+rowwise_moments (const float *X, int64_t N, float *mean, float *var)
+{
+  const int64_t n = N / MOMENTS_LANES;
+  const int64_t m = (n + MOMENTS_CHUNK - 1) / MOMENTS_CHUNK;
+  int depth = 1;   /* utils::CeilLog2, which is 1 for m <= 2 */
+  while (m > 2 && ((int64_t) 1 << depth) < m)
+    depth++;
+  int64_t m0_stk[64] = { 0 };
+  Lanes m1_stk[64], m2_stk[64];
+  memset (m1_stk, 0, sizeof (Lanes) * (gsize) depth);
+  memset (m2_stk, 0, sizeof (Lanes) * (gsize) depth);
+  for (int64_t i = 0; i < m; i++)
+    {
+      const float *xp = X + i * MOMENTS_CHUNK * MOMENTS_LANES;
+      const int64_t m0 = MIN (MOMENTS_CHUNK, n - i * MOMENTS_CHUNK);
+      Lanes m1 = { { 0 } }, m2 = { { 0 } };
+      for (int64_t j = 0; j < m0; j++)
+        {
+          const float c = 1.0f / (float) (j + 1);
+          for (int l = 0; l < MOMENTS_LANES; l++)
+            {
+              const float x = xp[j * MOMENTS_LANES + l];
+              const float delta = x - m1.v[l];
+              m1.v[l] += delta * c;
+              m2.v[l] += delta * (x - m1.v[l]);
+            }
+        }
+      add_moments_lanes (m0, &m1, &m2, &m0_stk[0], &m1_stk[0], &m2_stk[0]);
+      int64_t mask = i + 1;
+      for (int j = 1; j < depth && (mask & 1) == 0; j++)
+        {
+          add_moments_lanes (m0_stk[j - 1], &m1_stk[j - 1], &m2_stk[j - 1], &m0_stk[j], &m1_stk[j], &m2_stk[j]);
+          m0_stk[j - 1] = 0;
+          memset (&m1_stk[j - 1], 0, sizeof (Lanes));
+          memset (&m2_stk[j - 1], 0, sizeof (Lanes));
+          mask >>= 1;
+        }
+    }
+  for (int i = 1; i < depth; i++)
+    add_moments_lanes (m0_stk[i], &m1_stk[i], &m2_stk[i], &m0_stk[0], &m1_stk[0], &m2_stk[0]);
+  int64_t m0 = 0;
+  float m1 = 0.0f, m2 = 0.0f;
+  for (int64_t i = n * MOMENTS_LANES; i < N; i++)
+    {
+      const float delta = X[i] - m1;
+      ++m0;
+      m1 += delta / (float) m0;
+      m2 += delta * (X[i] - m1);
+    }
+  for (int l = 0; l < MOMENTS_LANES; l++)
+    add_moments (n, m1_stk[0].v[l], m2_stk[0].v[l], &m0, &m1, &m2);
+  *mean = m1;
+  *var = m2 / (float) N;
 }
 
 /* ---------- LayerNorm ---------- */
@@ -178,25 +277,19 @@ layer_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
   float *yd = ps_tensor_f32 (y);
   const float *w = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "weight")->value) : NULL;
   const float *b = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "bias")->value) : NULL;
+  /* layer_norm_kernel.cpp: rstd = 1/sqrt(var + eps) in float; y = (x·scale + bias)·γ + β with
+   * both steps contracted to FMAs in torch's AVX2 build */
+  const float eps = (float) p->eps;
   for (int64_t r = 0; r < rows; r++)
     {
       const float *xr = xd + r * inner;
       float *yr = yd + r * inner;
-      double mean = 0, var = 0;
+      float mean, var;
+      rowwise_moments (xr, inner, &mean, &var);
+      const float rstd = 1.0f / sqrtf (var + eps);
+      const float scale = rstd, bias = -rstd * mean;
       for (int64_t i = 0; i < inner; i++)
-        mean += xr[i];
-      mean /= (double) inner;
-      for (int64_t i = 0; i < inner; i++)
-        var += (xr[i] - mean) * (xr[i] - mean);
-      var /= (double) inner;
-      const double rstd = 1.0 / sqrt (var + p->eps);
-      for (int64_t i = 0; i < inner; i++)
-        {
-          double v = (xr[i] - mean) * rstd;
-          if (w != NULL)
-            v = v * w[i] + b[i];
-          yr[i] = (float) v;
-        }
+        yr[i] = fmaf (fmaf (xr[i], scale, bias), w ? w[i] : 1.0f, b ? b[i] : 0.0f);
     }
   return g_steal_pointer (&y);
 }
@@ -306,27 +399,28 @@ group_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
   float *yd = ps_tensor_f32 (y);
   const float *w = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "weight")->value) : NULL;
   const float *b = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "bias")->value) : NULL;
+  /* group_norm_kernel.cpp: moments over each (sample, group); rstd = 1/sqrt(max(var, 0) + eps) */
+  const float eps = (float) p->eps;
   for (int64_t n = 0; n < N; n++)
     for (int64_t g = 0; g < p->num_groups; g++)
       {
-        const int64_t off = (n * C + g * D) * HxW, cnt = D * HxW;
-        double mean = 0, var = 0;
-        for (int64_t i = 0; i < cnt; i++)
-          mean += xd[off + i];
-        mean /= (double) MAX (cnt, 1);
-        for (int64_t i = 0; i < cnt; i++)
-          var += (xd[off + i] - mean) * (xd[off + i] - mean);
-        var /= (double) MAX (cnt, 1);
-        const double rstd = 1.0 / sqrt (var + p->eps);
+        const int64_t off = (n * C + g * D) * HxW;
+        float mean, var;
+        rowwise_moments (xd + off, D * HxW, &mean, &var);
+        const float rstd = 1.0f / sqrtf (MAX (var, 0.0f) + eps);
+        if (w == NULL)
+          {
+            for (int64_t k = 0; k < D * HxW; k++)
+              yd[off + k] = (xd[off + k] - mean) * rstd;
+            continue;
+          }
         for (int64_t c = 0; c < D; c++)
-          for (int64_t i = 0; i < HxW; i++)
-            {
-              const int64_t k = off + c * HxW + i;
-              double v = (xd[k] - mean) * rstd;
-              if (w != NULL)
-                v = v * w[g * D + c] + b[g * D + c];
-              yd[k] = (float) v;
-            }
+          {
+            const float scale = rstd * w[g * D + c];
+            const float bias = -scale * mean + b[g * D + c];
+            for (int64_t k = 0; k < HxW; k++)
+              yd[off + c * HxW + k] = fmaf (scale, xd[off + c * HxW + k], bias);
+          }
       }
   return g_steal_pointer (&y);
 }
@@ -453,14 +547,6 @@ batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
         }
       return NULL;
     }
-  if (x->numel == 0)
-    {
-      g_autofree char *xs = ps_tensor_shape_string (x);
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "input tensor must have at least one element, but got "
-                   "input_sizes = %s", xs);
-      return NULL;
-    }
-
   /* momentum: exponential_average_factor as _BatchNorm.forward computes it */
   double factor = p->momentum;
   g_autoptr (PsTensor) new_nb = NULL, new_rm = NULL, new_rv = NULL;
@@ -479,6 +565,14 @@ batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
   g_autoptr (PsTensor) y = new_output_like (x, error);
   if (y == NULL)
     return NULL;
+  if (x->numel == 0)
+    {
+      /* an empty batch: empty output; torch still counts the batch (Python side) but leaves the
+       * running statistics alone */
+      if (update)
+        ps_param_set_value (pnb, new_nb);
+      return g_steal_pointer (&y);
+    }
   const float *xd = ps_tensor_cf32 (x);
   float *yd = ps_tensor_f32 (y);
   const float *w = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "weight")->value) : NULL;
@@ -528,8 +622,10 @@ batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
           if (update)
             {
               const float unbiased = var_sum / (float) (n - 1);
-              ps_tensor_f32 (new_rm)[c] = fmaf (mom, mean, (1.0f - mom) * rm[c]);
-              ps_tensor_f32 (new_rv)[c] = fmaf (mom, unbiased, (1.0f - mom) * rv[c]);
+              /* running_mean in float; running_var mixes float and ATen's double accscalar_t */
+              ps_tensor_f32 (new_rm)[c] = mom * mean + (1.0f - mom) * rm[c];
+              ps_tensor_f32 (new_rv)[c] = (float) ((double) mom * (double) unbiased
+                                                   + (double) ((1.0f - mom) * rv[c]));
             }
         }
       else
@@ -538,7 +634,7 @@ batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
           invstd = 1.0f / sqrtf (rv[c] + (float) p->eps);
         }
       const float alpha = invstd * (w ? w[c] : 1.0f);
-      const float beta = (b ? b[c] : 0.0f) - mean * alpha;
+      const float beta = fmaf (-mean, alpha, b ? b[c] : 0.0f);   /* contracted in torch's AVX2 build */
       for (int64_t i = 0; i < N; i++)
         for (int64_t s = 0; s < S; s++)
           {

@@ -11,15 +11,18 @@
  * OpenBLAS turns into exactly ATen's column-major call sgemm_('T','N', out, N, in, 1, W, in, X,
  * in, beta, Y, out).
  *
- * Threads. OpenBLAS results depend on its thread count: with 1 thread, sgemm takes the
- * single-threaded driver and sums K in a different blocking than with ≥2 threads (measured with
- * torch 1.13 here: Linear(784→256, N=64) and (4096→4096, N=256) outputs differ between
- * OPENBLAS_NUM_THREADS=1 and 2, while 2, 3, 4 agree — OpenBLAS caps at the CPU count; problems with
- * M·N·K ≤ 262144 always run single-threaded). torch never sets OpenBLAS's thread count:
- * torch.set_num_threads()/get_num_threads() (= 1 here: one physical core, 2 SMT CPUs) only size
- * torch's OpenMP pool, and Debian's torch links the same pthread OpenBLAS, whose pool size comes
- * from OPENBLAS_NUM_THREADS, else GOTO_NUM_THREADS, else OMP_NUM_THREADS, else the number of CPUs
- * (2 here), capped at the CPU count. So a torch process and Paramscope started in the same
+ * Threads. OpenBLAS results depend on its thread count: sgemm with M·N·K > 262144 runs the
+ * threaded driver when more than one thread is allowed, and its partitioning rounds differently from
+ * the single-threaded driver (measured with torch 1.13 here: addmm 64×65×64 and 8×4097×8, Linear
+ * 784→256 at N=64 and 4096→4096 at N=256 all differ between OPENBLAS_NUM_THREADS=1 and 2, while
+ * 2, 3 and 4 agree — OpenBLAS caps at the CPU count, 2 here; 64×64×64 and 8×4096×8, at the
+ * threshold, agree: problems up to that size always run single-threaded).
+ * torch never sets OpenBLAS's thread count: torch.set_num_threads()/get_num_threads() (1 here,
+ * torch's default on this 2-CPU machine) only size torch's OpenMP pool (verified: changing it
+ * leaves openblas_get_num_threads() at 2), and Debian's torch links the same pthread OpenBLAS,
+ * whose pool size comes from OPENBLAS_NUM_THREADS, else GOTO_NUM_THREADS, else OMP_NUM_THREADS,
+ * else the number of CPUs (2 here), capped at the CPU count. The kernel OpenBLAS picks matters too
+ * (DYNAMIC_ARCH; OPENBLAS_CORETYPE=Haswell was set when the golden data were made). So a torch process and Paramscope started in the same
  * environment get the same count from the library itself. We read it once, before anything in
  * our process could change it, let PS_BLAS_THREADS override it (to match a torch run made with
  * another OPENBLAS_NUM_THREADS), and re-assert it before every BLAS call so that no other code in

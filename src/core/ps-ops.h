@@ -20,10 +20,14 @@ void      ps_ops_sgemm        (bool trans_a, bool trans_b, int64_t m, int64_t n,
                                float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
                                float beta, float *c, int64_t ldc);
 
-/* torch.nn.functional.linear(x, w, b) exactly as ATen does it: x (..., in), w (out, in),
- * b (out) or NULL. ≥2-D input: addmm on the flattened (N, in) input with the bias pre-filled
- * (beta = 1); 1-D input: mm then add. Shape errors carry torch's message, e.g.
- * "mat1 and mat2 shapes cannot be multiplied (1x5 and 10x5)". */
+/* torch.nn.functional.linear(x, w, b) exactly as ATen 1.13 does it: x (..., in), w (out, in),
+ * b (out) (or a one-element bias) or NULL; result (..., out).
+ *   - 2-D input, or 3-D input, with bias: addmm on the flattened (N, in) input with Y pre-filled
+ *     with the broadcast bias (beta = 1);
+ *   - 1-D input, ≥4-D input, or no bias: matmul = mm on the (N, in) fold with beta = 0, then
+ *     Y += bias. (The two round differently once K > 384; see ps-ops.c.)
+ * Shape errors carry torch's message, e.g. "mat1 and mat2 shapes cannot be multiplied (1x5 and
+ * 10x5)". */
 PsTensor *ps_ops_linear       (const PsTensor *x, const PsTensor *w, const PsTensor *b, GError **error);
 /* Reference: plain loops with double accumulation. Same contract. */
 PsTensor *ps_ops_linear_naive (const PsTensor *x, const PsTensor *w, const PsTensor *b, GError **error);

@@ -1,2 +1,1102 @@
-/* ps-export-pytorch.c — placeholder; to be implemented. */
-#include <glib.h>
+/* ps-export-pytorch.c — a recipe as a PyTorch script (see ps-export-pytorch.h).
+ *
+ * The exporter does not replay anything: it follows the recipe's module tree symbolically (ids,
+ * container types, child names, attach/detach) only to spell targets the way a person would —
+ * `model[0].weight` for a positional Sequential child, `model["body"]` for a ModuleDict,
+ * `model.linear1` for a named child — and to pick the right call for a forward (self-attention,
+ * Bilinear, the first element of an RNN's tuple). Whatever the tree does not know (the insides of a
+ * layer such as MultiheadAttention's out_proj) is spelled as plain attribute access. */
+#include "ps-export-pytorch.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---------- the symbolic tree ---------- */
+
+typedef struct _Node Node;
+struct _Node {
+  char *id;
+  char *type;          /* "Linear", "Sequential", … */
+  char *cls;           /* user class name, or NULL */
+  char *var;           /* Python variable holding it */
+  GPtrArray *names;    /* child names (char*), in order; containers only */
+  GPtrArray *kids;     /* Node*, parallel to names (no refs: nodes live in Exporter.nodes) */
+};
+
+typedef struct {
+  char *name;          /* Python class name */
+  gboolean generic;    /* forward loops over _modules (children change or differ) */
+  GPtrArray *names;    /* child names when not generic */
+} UserClass;
+
+typedef struct {
+  const PsRecipe *recipe;
+  GHashTable *nodes;        /* id → Node* (owned) */
+  GPtrArray *order;         /* Node* in creation order */
+  GHashTable *vars;         /* used Python names → TRUE */
+  GHashTable *classes;      /* class name → UserClass* (owned) */
+  GPtrArray *class_order;   /* UserClass* in first-use order */
+  gboolean need_ordered_dict;
+  GString *out;
+} Exporter;
+
+static void
+node_free (gpointer p)
+{
+  Node *n = p;
+  g_free (n->id);
+  g_free (n->type);
+  g_free (n->cls);
+  g_free (n->var);
+  if (n->names)
+    g_ptr_array_unref (n->names);
+  if (n->kids)
+    g_ptr_array_unref (n->kids);
+  g_free (n);
+}
+
+static void
+user_class_free (gpointer p)
+{
+  UserClass *c = p;
+  g_free (c->name);
+  if (c->names)
+    g_ptr_array_unref (c->names);
+  g_free (c);
+}
+
+static const char *const python_keywords[] = {
+  "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+  "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in",
+  "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with",
+  "yield", NULL
+};
+
+/* Names the script itself uses at module level, plus builtins a variable must not shadow. */
+static const char *const script_names[] = {
+  "torch", "nn", "sys", "os", "json", "hashlib", "OrderedDict", "outputs", "module", "x",
+  "save_result", "RECIPE_IDS", "print", "len", "range", "type", "id", "list", "dict", "str", "int",
+  "float", "input", "object", "super", "self", "getattr", "setattr", "delattr", "hasattr", "isinstance",
+  NULL
+};
+
+/* Attribute names of nn.Module that a child name must not shadow in `self.NAME` spelling. */
+static const char *const module_attrs[] = {
+  "training", "forward", "train", "eval", "modules", "children", "parameters", "buffers",
+  "state_dict", "named_modules", "named_children", "named_parameters", "named_buffers", "to",
+  "cuda", "cpu", "float", "double", "half", "type", "apply", "add_module", "register_buffer",
+  "register_parameter", "get_submodule", "load_state_dict", "zero_grad", "requires_grad_",
+  "extra_repr", "dump_patches", NULL
+};
+
+static gboolean
+in_list (const char *s, const char *const *list)
+{
+  for (guint i = 0; list[i] != NULL; i++)
+    if (strcmp (s, list[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_identifier (const char *s)
+{
+  if (s == NULL || !(g_ascii_isalpha (s[0]) || s[0] == '_'))
+    return FALSE;
+  for (const char *p = s; *p; p++)
+    if (!(g_ascii_isalnum (*p) || *p == '_'))
+      return FALSE;
+  return !in_list (s, python_keywords);
+}
+
+/* `.name` is safe for a child: an identifier that is no keyword and no nn.Module attribute. */
+static gboolean
+is_attr_name (const char *s)
+{
+  return is_identifier (s) && !in_list (s, module_attrs);
+}
+
+/* A fresh Python variable for a recipe id (ids are usually identifiers already). */
+static char *
+make_var (Exporter *ex, const char *id)
+{
+  GString *v = g_string_new (NULL);
+  for (const char *p = id; *p; p++)
+    g_string_append_c (v, (g_ascii_isalnum (*p) || *p == '_') ? *p : '_');
+  if (v->len == 0 || g_ascii_isdigit (v->str[0]))
+    g_string_prepend_c (v, '_');
+  while (in_list (v->str, python_keywords) || in_list (v->str, script_names)
+         || g_hash_table_contains (ex->vars, v->str) || g_hash_table_contains (ex->classes, v->str))
+    g_string_append_c (v, '_');
+  g_hash_table_add (ex->vars, g_strdup (v->str));
+  return g_string_free (v, FALSE);
+}
+
+/* ---------- Python literals ---------- */
+
+static void
+append_py_string (GString *s, const char *text)
+{
+  g_string_append_c (s, '"');
+  for (const unsigned char *p = (const unsigned char *) text; *p; p++)
+    {
+      switch (*p)
+        {
+        case '"': g_string_append (s, "\\\""); break;
+        case '\\': g_string_append (s, "\\\\"); break;
+        case '\n': g_string_append (s, "\\n"); break;
+        case '\t': g_string_append (s, "\\t"); break;
+        case '\r': g_string_append (s, "\\r"); break;
+        default:
+          if (*p < 0x20 || *p == 0x7f)
+            g_string_append_printf (s, "\\x%02x", *p);
+          else
+            g_string_append_c (s, (char) *p);
+        }
+    }
+  g_string_append_c (s, '"');
+}
+
+/* The shortest decimal that reads back as the same double, spelled as a Python float. */
+static void
+append_py_float (GString *s, double d)
+{
+  if (isnan (d))
+    {
+      g_string_append (s, "float(\"nan\")");
+      return;
+    }
+  if (isinf (d))
+    {
+      g_string_append (s, d > 0 ? "float(\"inf\")" : "-float(\"inf\")");
+      return;
+    }
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  for (int prec = 1; prec <= 17; prec++)
+    {
+      char fmt[8];
+      g_snprintf (fmt, sizeof fmt, "%%.%dg", prec);
+      g_ascii_formatd (buf, sizeof buf, fmt, d);
+      if (g_ascii_strtod (buf, NULL) == d)
+        break;
+    }
+  g_string_append (s, buf);
+  if (strpbrk (buf, ".en") == NULL)
+    g_string_append (s, ".0");
+}
+
+/* JSON → Python: arrays become tuples (as_list = FALSE, for constructor and init arguments) or
+ * lists (for torch.tensor values). */
+static void
+append_py_value (GString *s, JsonNode *node, gboolean as_list)
+{
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_NULL:
+      g_string_append (s, "None");
+      return;
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *a = json_node_get_array (node);
+        guint n = json_array_get_length (a);
+        g_string_append_c (s, as_list ? '[' : '(');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append (s, ", ");
+            append_py_value (s, json_array_get_element (a, i), as_list);
+          }
+        if (n == 1 && !as_list)
+          g_string_append_c (s, ',');
+        g_string_append_c (s, as_list ? ']' : ')');
+        return;
+      }
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *o = json_node_get_object (node);
+        g_autoptr (GList) members = json_object_get_members (o);
+        g_string_append_c (s, '{');
+        for (GList *l = members; l; l = l->next)
+          {
+            if (l != members)
+              g_string_append (s, ", ");
+            append_py_string (s, l->data);
+            g_string_append (s, ": ");
+            append_py_value (s, json_object_get_member (o, l->data), as_list);
+          }
+        g_string_append_c (s, '}');
+        return;
+      }
+    case JSON_NODE_VALUE:
+      break;
+    }
+  GType t = json_node_get_value_type (node);
+  if (t == G_TYPE_BOOLEAN)
+    g_string_append (s, json_node_get_boolean (node) ? "True" : "False");
+  else if (t == G_TYPE_INT64)
+    g_string_append_printf (s, "%" G_GINT64_FORMAT, json_node_get_int (node));
+  else if (t == G_TYPE_DOUBLE)
+    append_py_float (s, json_node_get_double (node));
+  else if (t == G_TYPE_STRING)
+    append_py_string (s, json_node_get_string (node));
+  else
+    g_string_append (s, "None");
+}
+
+/* "in_features=10, out_features=5" from an "args" object (NULL → ""). */
+static void
+append_kwargs (GString *s, JsonObject *args, gboolean leading_comma)
+{
+  if (args == NULL)
+    return;
+  g_autoptr (GList) members = json_object_get_members (args);
+  for (GList *l = members; l; l = l->next)
+    {
+      if (leading_comma || l != members)
+        g_string_append (s, ", ");
+      g_string_append_printf (s, "%s=", (const char *) l->data);
+      append_py_value (s, json_object_get_member (args, l->data), FALSE);
+    }
+}
+
+/* ---------- ops: fields ---------- */
+
+static const char *
+op_str (JsonObject *op, const char *name)
+{
+  JsonNode *n = json_object_get_member (op, name);
+  if (n == NULL || json_node_get_node_type (n) != JSON_NODE_VALUE
+      || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+static JsonObject *
+op_obj (JsonObject *op, const char *name)
+{
+  JsonNode *n = json_object_get_member (op, name);
+  if (n == NULL || json_node_get_node_type (n) != JSON_NODE_OBJECT)
+    return NULL;
+  return json_node_get_object (n);
+}
+
+static gboolean
+op_fail (GError **error, guint number, const char *kind, const char *what)
+{
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "op %u (%s): %s", number,
+               kind ? kind : "?", what);
+  return FALSE;
+}
+
+/* ---------- targets ---------- */
+
+static gboolean
+is_position (const char *name, guint pos)
+{
+  char buf[16];
+  g_snprintf (buf, sizeof buf, "%u", pos);
+  return strcmp (name, buf) == 0;
+}
+
+typedef struct {
+  GString *expr;       /* Python expression */
+  Node *node;          /* the tree node it ends at, NULL when below what the tree knows */
+} Target;
+
+static gboolean
+resolve (Exporter *ex, const char *path, Target *t, guint number, const char *kind, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (path ? path : "", ".", -1);
+  Node *n = parts[0] ? g_hash_table_lookup (ex->nodes, parts[0]) : NULL;
+  if (n == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf ("target '%s': no module with id '%s'", path ? path : "",
+                                              parts[0] ? parts[0] : "");
+      return op_fail (error, number, kind, msg);
+    }
+  t->expr = g_string_new (n->var);
+  t->node = n;
+  for (guint i = 1; parts[i] != NULL; i++)
+    {
+      const char *p = parts[i];
+      Node *child = NULL;
+      guint pos = 0;
+      if (t->node && t->node->names)
+        for (guint j = 0; j < t->node->names->len; j++)
+          if (strcmp (g_ptr_array_index (t->node->names, j), p) == 0)
+            {
+              child = g_ptr_array_index (t->node->kids, j);
+              pos = j;
+              break;
+            }
+      if (child != NULL && t->node->cls == NULL && strcmp (t->node->type, "ModuleDict") == 0)
+        {
+          g_string_append_c (t->expr, '[');
+          append_py_string (t->expr, p);
+          g_string_append_c (t->expr, ']');
+        }
+      else if (child != NULL && t->node->cls == NULL
+               && (strcmp (t->node->type, "Sequential") == 0 || strcmp (t->node->type, "ModuleList") == 0)
+               && is_position (p, pos))
+        /* positional indexing is only right while the name equals the position */
+        g_string_append_printf (t->expr, "[%u]", pos);
+      else if (is_attr_name (p))
+        g_string_append_printf (t->expr, ".%s", p);
+      else
+        {
+          g_string_prepend (t->expr, "getattr(");
+          g_string_append (t->expr, ", ");
+          append_py_string (t->expr, p);
+          g_string_append_c (t->expr, ')');
+        }
+      t->node = child;
+    }
+  return TRUE;
+}
+
+static void
+target_clear (Target *t)
+{
+  if (t->expr)
+    g_string_free (t->expr, TRUE);
+  t->expr = NULL;
+}
+
+/* ---------- classes ---------- */
+
+static gboolean
+type_has_reset_parameters (const char *type)
+{
+  static const char *const with_reset[] = {
+    "Linear", "LazyLinear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
+    "ConvTranspose2d", "ConvTranspose3d", "LazyConv1d", "LazyConv2d", "LazyConv3d", "Embedding",
+    "LayerNorm", "GroupNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "RNN", "LSTM", "GRU",
+    "RNNCell", "LSTMCell", "GRUCell", NULL
+  };
+  return type != NULL && in_list (type, with_reset);
+}
+
+static gboolean
+is_container_type (const char *type)
+{
+  return strcmp (type, "Sequential") == 0 || strcmp (type, "ModuleList") == 0
+         || strcmp (type, "ModuleDict") == 0;
+}
+
+/* Child names of a container op, in order (array children are "0", "1", …). */
+static GPtrArray *
+child_names_of (JsonObject *op, GPtrArray **ids)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  *ids = g_ptr_array_new_with_free_func (g_free);
+  JsonNode *c = json_object_get_member (op, "children");
+  if (c == NULL)
+    return names;
+  if (json_node_get_node_type (c) == JSON_NODE_ARRAY)
+    {
+      JsonArray *a = json_node_get_array (c);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          g_ptr_array_add (names, g_strdup_printf ("%u", i));
+          const char *s = json_array_get_string_element (a, i);
+          g_ptr_array_add (*ids, g_strdup (s ? s : ""));
+        }
+    }
+  else if (json_node_get_node_type (c) == JSON_NODE_OBJECT)
+    {
+      JsonObject *o = json_node_get_object (c);
+      g_autoptr (GList) members = json_object_get_members (o);
+      for (GList *l = members; l; l = l->next)
+        {
+          g_ptr_array_add (names, g_strdup (l->data));
+          const char *s = json_object_get_string_member (o, l->data);
+          g_ptr_array_add (*ids, g_strdup (s ? s : ""));
+        }
+    }
+  return names;
+}
+
+static char *
+class_identifier (const char *name)
+{
+  GString *v = g_string_new (NULL);
+  for (const char *p = name; *p; p++)
+    g_string_append_c (v, (g_ascii_isalnum (*p) || *p == '_') ? *p : '_');
+  if (v->len == 0 || g_ascii_isdigit (v->str[0]))
+    g_string_prepend_c (v, '_');
+  while (in_list (v->str, python_keywords) || in_list (v->str, script_names))
+    g_string_append_c (v, '_');
+  return g_string_free (v, FALSE);
+}
+
+static gboolean
+names_explicit_ok (GPtrArray *names)
+{
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *n = g_ptr_array_index (names, i);
+      if (!is_attr_name (n) || strcmp (n, "self") == 0 || strcmp (n, "x") == 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+same_names (GPtrArray *a, GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    if (strcmp (g_ptr_array_index (a, i), g_ptr_array_index (b, i)) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* ---------- pass 1: ids, variables and classes ---------- */
+
+static Node *
+add_node (Exporter *ex, JsonObject *op)
+{
+  Node *n = g_new0 (Node, 1);
+  n->id = g_strdup (op_str (op, "id"));
+  n->type = g_strdup (op_str (op, "type"));
+  const char *cls = op_str (op, "class");
+  n->cls = cls ? class_identifier (cls) : NULL;
+  n->var = make_var (ex, n->id);
+  if (is_container_type (n->type) || n->cls)
+    {
+      g_autoptr (GPtrArray) ids = NULL;
+      n->names = child_names_of (op, &ids);
+      n->kids = g_ptr_array_new ();
+      for (guint i = 0; i < ids->len; i++)
+        g_ptr_array_add (n->kids, g_hash_table_lookup (ex->nodes, g_ptr_array_index (ids, i)));
+    }
+  g_hash_table_insert (ex->nodes, g_strdup (n->id), n);
+  g_ptr_array_add (ex->order, n);
+  return n;
+}
+
+/* Follows a parent path of attach/detach through the tree (NULL when it leaves it). */
+static Node *
+walk (Exporter *ex, const char *path)
+{
+  g_auto (GStrv) parts = g_strsplit (path ? path : "", ".", -1);
+  Node *n = parts[0] ? g_hash_table_lookup (ex->nodes, parts[0]) : NULL;
+  for (guint i = 1; n != NULL && parts[i] != NULL; i++)
+    {
+      Node *next = NULL;
+      if (n->names)
+        for (guint j = 0; j < n->names->len; j++)
+          if (strcmp (g_ptr_array_index (n->names, j), parts[i]) == 0)
+            next = g_ptr_array_index (n->kids, j);
+      n = next;
+    }
+  return n;
+}
+
+static void
+tree_attach (Node *parent, const char *name, Node *child)
+{
+  if (parent == NULL || parent->names == NULL)
+    return;
+  g_ptr_array_add (parent->names, g_strdup (name));
+  g_ptr_array_add (parent->kids, child);
+}
+
+static void
+tree_detach (Node *parent, const char *name)
+{
+  if (parent == NULL || parent->names == NULL)
+    return;
+  for (guint j = 0; j < parent->names->len; j++)
+    if (strcmp (g_ptr_array_index (parent->names, j), name) == 0)
+      {
+        g_ptr_array_remove_index (parent->names, j);
+        g_ptr_array_remove_index (parent->kids, j);
+        return;
+      }
+}
+
+static gboolean
+scan (Exporter *ex, GError **error)
+{
+  GPtrArray *ops = ex->recipe->ops;
+  for (guint i = 0; i < ops->len; i++)
+    {
+      JsonObject *op = g_ptr_array_index (ops, i);
+      const char *kind = op_str (op, "op");
+      guint number = i + 1;
+      if (kind == NULL)
+        return op_fail (error, number, NULL, "field 'op': missing");
+      if (strcmp (kind, "module") == 0)
+        {
+          const char *id = op_str (op, "id"), *type = op_str (op, "type");
+          if (id == NULL || type == NULL)
+            return op_fail (error, number, kind, "needs 'id' and 'type'");
+          if (g_hash_table_contains (ex->nodes, id))
+            {
+              g_autofree char *msg = g_strdup_printf ("field 'id': duplicate id '%s'", id);
+              return op_fail (error, number, kind, msg);
+            }
+          Node *n = add_node (ex, op);
+          if (n->cls)
+            {
+              UserClass *c = g_hash_table_lookup (ex->classes, n->cls);
+              if (c == NULL)
+                {
+                  c = g_new0 (UserClass, 1);
+                  c->name = g_strdup (n->cls);
+                  c->names = g_ptr_array_new_with_free_func (g_free);
+                  for (guint j = 0; j < n->names->len; j++)
+                    g_ptr_array_add (c->names, g_strdup (g_ptr_array_index (n->names, j)));
+                  c->generic = !names_explicit_ok (c->names);
+                  g_hash_table_insert (ex->classes, g_strdup (c->name), c);
+                  g_ptr_array_add (ex->class_order, c);
+                }
+              else if (!same_names (c->names, n->names))
+                c->generic = TRUE;
+            }
+          else if (n->names && strcmp (type, "ModuleDict") != 0
+                   && json_object_has_member (op, "children")
+                   && json_node_get_node_type (json_object_get_member (op, "children")) == JSON_NODE_OBJECT)
+            ex->need_ordered_dict = TRUE;
+        }
+      else if (strcmp (kind, "attach") == 0 || strcmp (kind, "detach") == 0)
+        {
+          Node *parent = walk (ex, op_str (op, "parent"));
+          const char *name = op_str (op, "name");
+          if (name == NULL)
+            return op_fail (error, number, kind, "field 'name': missing");
+          if (parent && parent->cls)
+            ((UserClass *) g_hash_table_lookup (ex->classes, parent->cls))->generic = TRUE;
+          if (strcmp (kind, "attach") == 0)
+            tree_attach (parent, name, walk (ex, op_str (op, "child")));
+          else
+            tree_detach (parent, name);
+        }
+    }
+  return TRUE;
+}
+
+/* ---------- emitting ---------- */
+
+static void
+emit_comment (GString *s, const char *prefix, const char *text, guint width)
+{
+  /* words wrapped at `width` columns, every line starting with prefix */
+  g_auto (GStrv) words = g_strsplit_set (text, " \n\t\r", -1);
+  GString *line = g_string_new (prefix);
+  gboolean empty = TRUE;
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      if (words[i][0] == '\0')
+        continue;
+      if (!empty && line->len + 1 + strlen (words[i]) > width)
+        {
+          g_string_append_printf (s, "%s\n", line->str);
+          g_string_assign (line, prefix);
+          empty = TRUE;
+        }
+      if (!empty)
+        g_string_append_c (line, ' ');
+      g_string_append (line, words[i]);
+      empty = FALSE;
+    }
+  if (!empty)
+    g_string_append_printf (s, "%s\n", line->str);
+  g_string_free (line, TRUE);
+}
+
+static void
+emit_classes (Exporter *ex)
+{
+  GString *s = ex->out;
+  for (guint i = 0; i < ex->class_order->len; i++)
+    {
+      UserClass *c = g_ptr_array_index (ex->class_order, i);
+      g_string_append_printf (s, "\n\nclass %s(nn.Module):\n", c->name);
+      if (c->generic)
+        {
+          g_string_append (s,
+            "    \"\"\"A user-defined module whose forward runs its children in order.\"\"\"\n\n"
+            "    def __init__(self, **children):\n"
+            "        super().__init__()\n"
+            "        for name, child in children.items():\n"
+            "            self.add_module(name, child)\n\n"
+            "    def forward(self, x):\n"
+            "        for layer in self._modules.values():\n"
+            "            x = layer(x)\n"
+            "        return x\n");
+          continue;
+        }
+      g_string_append (s, "    def __init__(self");
+      for (guint j = 0; j < c->names->len; j++)
+        g_string_append_printf (s, ", %s", (const char *) g_ptr_array_index (c->names, j));
+      g_string_append (s, "):\n        super().__init__()\n");
+      for (guint j = 0; j < c->names->len; j++)
+        {
+          const char *n = g_ptr_array_index (c->names, j);
+          g_string_append_printf (s, "        self.%s = %s\n", n, n);
+        }
+      g_string_append (s, "\n    def forward(self, x):\n");
+      for (guint j = 0; j < c->names->len; j++)
+        g_string_append_printf (s, "        x = self.%s(x)\n", (const char *) g_ptr_array_index (c->names, j));
+      g_string_append (s, "        return x\n");
+    }
+}
+
+/* The helper that writes RESULT.json; kept apart from the replay so the replay reads cleanly. */
+static void
+emit_result_helper (Exporter *ex)
+{
+  GString *s = ex->out;
+  g_string_append (s,
+    "\n\n# ---- `python3 THIS.py RESULT.json` also writes what the replay produced (for Paramscope's\n"
+    "# tests): every module's state_dict, the outputs, the failing step, torch.rand(2) afterwards ----\n"
+    "RECIPE_IDS = {");
+  for (guint i = 0; i < ex->order->len; i++)
+    {
+      Node *n = g_ptr_array_index (ex->order, i);
+      if (i > 0)
+        g_string_append (s, ", ");
+      append_py_string (s, n->id);
+      g_string_append (s, ": ");
+      append_py_string (s, n->var);
+    }
+  g_string_append (s,
+    "}  # recipe id: variable\n"
+    "outputs = {}\n"
+    "\n\n"
+    "def save_result(path, error=None):\n"
+    "    import hashlib\n"
+    "    import json\n"
+    "\n"
+    "    def digest(t):\n"
+    "        if isinstance(t, nn.parameter.UninitializedTensorMixin):\n"
+    "            return None\n"
+    "        t = t.detach().contiguous()\n"
+    "        return {\"shape\": list(t.shape), \"dtype\": str(t.dtype).replace(\"torch.\", \"\"),\n"
+    "                \"sha256\": hashlib.sha256(t.numpy().tobytes()).hexdigest()}\n"
+    "\n"
+    "    state = {}\n"
+    "    for rid, var in RECIPE_IDS.items():\n"
+    "        m = globals().get(var)\n"
+    "        if isinstance(m, nn.Module):\n"
+    "            for k, v in m.state_dict(keep_vars=True).items():\n"
+    "                state[rid + \".\" + k] = digest(v)\n"
+    "    probe = [\"%08x\" % (b & 0xFFFFFFFF) for b in torch.rand(2).view(torch.int32).tolist()]\n"
+    "    result = {\"state\": state, \"outputs\": {k: digest(v) for k, v in outputs.items()},\n"
+    "              \"error\": error, \"probe_after\": probe}\n"
+    "    with open(path, \"w\") as f:\n"
+    "        json.dump(result, f, indent=1)\n"
+    "\n\n"
+    "def _save_on_error(kind, value, tb):\n"
+    "    import re\n"
+    "\n"
+    "    line = tb.tb_lineno  # the outermost frame: a line of the replay below\n"
+    "    with open(__file__) as f:\n"
+    "        source = f.read().splitlines()[:line]\n"
+    "    step = next((int(m.group(1)) for m in map(re.compile(r\"^# Step (\\d+)\").match, reversed(source)) if m), 0)\n"
+    "    message = value.args[0] if isinstance(value, KeyError) and len(value.args) == 1 else str(value)\n"
+    "    save_result(sys.argv[1], {\"step\": step, \"type\": kind.__name__, \"message\": message})\n"
+    "    sys.__excepthook__(kind, value, tb)\n"
+    "\n\n"
+    "if len(sys.argv) > 1:\n"
+    "    sys.excepthook = _save_on_error\n");
+}
+
+static void
+emit_input (GString *s, JsonObject *input)
+{
+  static const char *const shaped[] = { "randn", "rand", "zeros", "ones", NULL };
+  for (guint k = 0; shaped[k]; k++)
+    if (json_object_has_member (input, shaped[k]))
+      {
+        JsonNode *sh = json_object_get_member (input, shaped[k]);
+        g_string_append_printf (s, "torch.%s(", shaped[k]);
+        if (json_node_get_node_type (sh) == JSON_NODE_ARRAY && json_array_get_length (json_node_get_array (sh)) > 0)
+          {
+            JsonArray *a = json_node_get_array (sh);
+            for (guint i = 0; i < json_array_get_length (a); i++)
+              {
+                if (i > 0)
+                  g_string_append (s, ", ");
+                append_py_value (s, json_array_get_element (a, i), FALSE);
+              }
+          }
+        else
+          g_string_append (s, "()");
+        g_string_append_c (s, ')');
+        return;
+      }
+  if (json_object_has_member (input, "randint"))
+    {
+      JsonObject *r = json_object_get_object_member (input, "randint");
+      g_string_append (s, "torch.randint(");
+      if (json_object_has_member (r, "low"))
+        append_py_value (s, json_object_get_member (r, "low"), FALSE);
+      else
+        g_string_append_c (s, '0');
+      g_string_append (s, ", ");
+      if (json_object_has_member (r, "high"))
+        append_py_value (s, json_object_get_member (r, "high"), FALSE);
+      g_string_append (s, ", ");
+      if (json_object_has_member (r, "size"))
+        append_py_value (s, json_object_get_member (r, "size"), FALSE);
+      g_string_append_c (s, ')');
+      return;
+    }
+  if (json_object_has_member (input, "value"))
+    {
+      g_string_append (s, "torch.tensor(");
+      append_py_value (s, json_object_get_member (input, "value"), TRUE);
+      const char *dtype = json_object_has_member (input, "dtype")
+                          ? json_object_get_string_member (input, "dtype") : NULL;
+      if (dtype)
+        g_string_append_printf (s, ", dtype=torch.%s", dtype);
+      g_string_append_c (s, ')');
+      return;
+    }
+  g_string_append (s, "None");
+}
+
+static gboolean
+emit_module (Exporter *ex, JsonObject *op, guint number, GError **error)
+{
+  GString *s = ex->out;
+  Node *n = g_hash_table_lookup (ex->nodes, op_str (op, "id"));
+  g_autoptr (GPtrArray) ids = NULL;
+  g_autoptr (GPtrArray) names = child_names_of (op, &ids);
+  g_autoptr (GPtrArray) vars = g_ptr_array_new ();
+  for (guint i = 0; i < ids->len; i++)
+    {
+      Node *c = g_hash_table_lookup (ex->nodes, g_ptr_array_index (ids, i));
+      if (c == NULL)
+        {
+          g_autofree char *msg = g_strdup_printf ("field 'children': no module with id '%s'",
+                                                  (const char *) g_ptr_array_index (ids, i));
+          return op_fail (error, number, "module", msg);
+        }
+      g_ptr_array_add (vars, c->var);
+    }
+  gboolean object_children = json_object_has_member (op, "children")
+    && json_node_get_node_type (json_object_get_member (op, "children")) == JSON_NODE_OBJECT;
+  g_string_append_printf (s, "%s = ", n->var);
+  if (n->cls)
+    {
+      UserClass *c = g_hash_table_lookup (ex->classes, n->cls);
+      gboolean kw = TRUE;
+      for (guint i = 0; i < names->len; i++)
+        if (!is_identifier (g_ptr_array_index (names, i)))
+          kw = FALSE;
+      g_string_append_printf (s, "%s(", c->name);
+      if (!kw)
+        g_string_append (s, "**{");
+      for (guint i = 0; i < names->len; i++)
+        {
+          if (i > 0)
+            g_string_append (s, ", ");
+          if (kw)
+            g_string_append_printf (s, "%s=%s", (const char *) g_ptr_array_index (names, i),
+                                    (const char *) g_ptr_array_index (vars, i));
+          else
+            {
+              append_py_string (s, g_ptr_array_index (names, i));
+              g_string_append_printf (s, ": %s", (const char *) g_ptr_array_index (vars, i));
+            }
+        }
+      g_string_append (s, kw ? ")\n" : "})\n");
+      return TRUE;
+    }
+  if (!is_container_type (n->type))
+    {
+      g_string_append_printf (s, "nn.%s(", n->type);
+      append_kwargs (s, op_obj (op, "args"), FALSE);
+      g_string_append (s, ")\n");
+      return TRUE;
+    }
+  if (strcmp (n->type, "ModuleDict") == 0)
+    {
+      g_string_append (s, "nn.ModuleDict({");
+      for (guint i = 0; i < names->len; i++)
+        {
+          if (i > 0)
+            g_string_append (s, ", ");
+          append_py_string (s, g_ptr_array_index (names, i));
+          g_string_append_printf (s, ": %s", (const char *) g_ptr_array_index (vars, i));
+        }
+      g_string_append (s, "})\n");
+      return TRUE;
+    }
+  gboolean seq = strcmp (n->type, "Sequential") == 0;
+  if (!object_children)
+    {
+      g_string_append (s, seq ? "nn.Sequential(" : "nn.ModuleList([");
+      for (guint i = 0; i < vars->len; i++)
+        g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", (const char *) g_ptr_array_index (vars, i));
+      g_string_append (s, seq ? ")\n" : "])\n");
+      return TRUE;
+    }
+  if (seq)
+    {
+      g_string_append (s, "nn.Sequential(OrderedDict([");
+      for (guint i = 0; i < names->len; i++)
+        {
+          g_string_append (s, i > 0 ? ", (" : "(");
+          append_py_string (s, g_ptr_array_index (names, i));
+          g_string_append_printf (s, ", %s)", (const char *) g_ptr_array_index (vars, i));
+        }
+      g_string_append (s, "]))\n");
+      return TRUE;
+    }
+  /* a ModuleList with named children: built empty, then filled */
+  g_string_append (s, "nn.ModuleList()\n");
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_string_append_printf (s, "%s.add_module(", n->var);
+      append_py_string (s, g_ptr_array_index (names, i));
+      g_string_append_printf (s, ", %s)\n", (const char *) g_ptr_array_index (vars, i));
+    }
+  return TRUE;
+}
+
+static void
+emit_init_call (GString *s, const char *indent, JsonObject *spec, const char *tensor)
+{
+  g_string_append_printf (s, "%snn.init.%s(%s", indent, op_str (spec, "fn"), tensor);
+  append_kwargs (s, op_obj (spec, "args"), TRUE);
+  g_string_append (s, ")\n");
+}
+
+static gboolean
+emit_op (Exporter *ex, JsonObject *op, guint number, GError **error)
+{
+  GString *s = ex->out;
+  const char *kind = op_str (op, "op");
+  const char *desc = op_str (op, "description");
+  g_string_append_printf (s, "\n# Step %u\n", number);
+  if (desc && desc[0])
+    emit_comment (s, "# ", desc, 100);
+
+  if (strcmp (kind, "module") == 0)
+    {
+      if (!emit_module (ex, op, number, error))
+        return FALSE;
+    }
+  else if (strcmp (kind, "attach") == 0 || strcmp (kind, "detach") == 0)
+    {
+      Target parent = { 0 };
+      const char *name = op_str (op, "name");
+      if (!resolve (ex, op_str (op, "parent"), &parent, number, kind, error))
+        return FALSE;
+      if (strcmp (kind, "attach") == 0)
+        {
+          Target child = { 0 };
+          if (!resolve (ex, op_str (op, "child"), &child, number, kind, error))
+            {
+              target_clear (&parent);
+              return FALSE;
+            }
+          g_string_append_printf (s, "%s.add_module(", parent.expr->str);
+          append_py_string (s, name);
+          g_string_append_printf (s, ", %s)\n", child.expr->str);
+          tree_attach (parent.node, name, child.node);
+          target_clear (&child);
+        }
+      else
+        {
+          if (is_attr_name (name))
+            g_string_append_printf (s, "del %s.%s\n", parent.expr->str, name);
+          else
+            {
+              g_string_append_printf (s, "delattr(%s, ", parent.expr->str);
+              append_py_string (s, name);
+              g_string_append (s, ")\n");
+            }
+          tree_detach (parent.node, name);
+        }
+      target_clear (&parent);
+    }
+  else if (strcmp (kind, "init") == 0)
+    {
+      Target t = { 0 };
+      if (!resolve (ex, op_str (op, "target"), &t, number, kind, error))
+        return FALSE;
+      emit_init_call (s, "", op, t.expr->str);
+      target_clear (&t);
+    }
+  else if (strcmp (kind, "init_modules") == 0)
+    {
+      Target t = { 0 };
+      if (!resolve (ex, op_str (op, "target"), &t, number, kind, error))
+        return FALSE;
+      g_string_append_printf (s, "for module in %s.modules():\n    if type(module).__name__ == ", t.expr->str);
+      append_py_string (s, op_str (op, "match") ? op_str (op, "match") : "");
+      g_string_append (s, ":\n");
+      static const char *const which[] = { "weight", "bias" };
+      for (guint k = 0; k < 2; k++)
+        {
+          JsonObject *spec = op_obj (op, which[k]);
+          if (spec == NULL)
+            continue;
+          g_autofree char *tensor = g_strdup_printf ("module.%s", which[k]);
+          g_string_append_printf (s, "        if getattr(module, \"%s\", None) is not None:\n", which[k]);
+          emit_init_call (s, "            ", spec, tensor);
+        }
+      target_clear (&t);
+    }
+  else if (strcmp (kind, "reset_parameters") == 0)
+    {
+      Target t = { 0 };
+      if (!resolve (ex, op_str (op, "target"), &t, number, kind, error))
+        return FALSE;
+      if (t.node && !t.node->cls && type_has_reset_parameters (t.node->type))
+        g_string_append_printf (s, "%s.reset_parameters()\n", t.expr->str);
+      else
+        g_string_append_printf (s,
+          "for module in %s.modules():  # every module that has reset_parameters\n"
+          "    if hasattr(module, \"reset_parameters\"):\n"
+          "        module.reset_parameters()\n", t.expr->str);
+      target_clear (&t);
+    }
+  else if (strcmp (kind, "manual_seed") == 0)
+    {
+      g_string_append (s, "torch.manual_seed(");
+      JsonNode *seed = json_object_get_member (op, "seed");
+      if (seed)
+        append_py_value (s, seed, FALSE);
+      g_string_append (s, ")\n");
+    }
+  else if (strcmp (kind, "mode") == 0)
+    {
+      Target t = { 0 };
+      if (!resolve (ex, op_str (op, "target"), &t, number, kind, error))
+        return FALSE;
+      gboolean train = json_object_has_member (op, "train") && json_object_get_boolean_member (op, "train");
+      g_string_append_printf (s, "%s.%s()\n", t.expr->str, train ? "train" : "eval");
+      target_clear (&t);
+    }
+  else if (strcmp (kind, "forward") == 0)
+    {
+      Target t = { 0 };
+      if (!resolve (ex, op_str (op, "target"), &t, number, kind, error))
+        return FALSE;
+      JsonObject *input = op_obj (op, "input");
+      if (input == NULL)
+        {
+          target_clear (&t);
+          return op_fail (error, number, kind, "field 'input': missing");
+        }
+      const char *name = op_str (op, "name");
+      g_autofree char *dflt = g_strdup_printf ("output%u", number);
+      const char *type = t.node && !t.node->cls ? t.node->type : "";
+      gboolean self_attention = strcmp (type, "MultiheadAttention") == 0;
+      gboolean bilinear = strcmp (type, "Bilinear") == 0;
+      gboolean tuple = self_attention || strcmp (type, "RNN") == 0 || strcmp (type, "LSTM") == 0
+                       || strcmp (type, "GRU") == 0 || strcmp (type, "LSTMCell") == 0;
+      GString *call = g_string_new (NULL);
+      if (self_attention || bilinear)
+        {
+          g_string_append (s, "x = ");
+          emit_input (s, input);
+          g_string_append (s, "\n");
+          g_string_append_printf (call, "%s(%s)", t.expr->str, self_attention ? "x, x, x" : "x, x");
+        }
+      else
+        {
+          g_string_append_printf (call, "%s(", t.expr->str);
+          emit_input (call, input);
+          g_string_append_c (call, ')');
+        }
+      g_string_append (s, "outputs[");
+      append_py_string (s, name ? name : dflt);
+      g_string_append_printf (s, "] = %s%s", call->str, tuple ? "[0]" : "");
+      if (tuple)
+        g_string_append (s, self_attention ? "  # self-attention; [0]: the output, not the weights\n"
+                                           : "  # [0]: the output (the second value is the state)\n");
+      else
+        g_string_append_c (s, '\n');
+      g_string_free (call, TRUE);
+      target_clear (&t);
+    }
+  else
+    {
+      g_autofree char *msg = g_strdup_printf ("PyTorch export does not support '%s' ops", kind);
+      return op_fail (error, number, kind, msg);
+    }
+  return TRUE;
+}
+
+char *
+ps_export_pytorch (const PsRecipe *recipe, GError **error)
+{
+  g_return_val_if_fail (recipe != NULL, NULL);
+  Exporter ex = { 0 };
+  ex.recipe = recipe;
+  ex.nodes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, node_free);
+  ex.order = g_ptr_array_new ();
+  ex.vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  ex.classes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, user_class_free);
+  ex.class_order = g_ptr_array_new ();
+  ex.out = g_string_new (NULL);
+  gboolean ok = scan (&ex, error);
+
+  if (ok)
+    {
+      /* pass 2 follows the tree again from the start */
+      g_hash_table_remove_all (ex.nodes);
+      g_ptr_array_set_size (ex.order, 0);
+      g_hash_table_remove_all (ex.vars);
+      GString *s = ex.out;
+      g_string_append (s, "#!/usr/bin/env python3\n");
+      emit_comment (s, "# ", "Generated by Paramscope from a recipe: it replays the recipe with PyTorch "
+                    "(torch 1.13, CPU) and builds the same parameters, bit for bit.", 100);
+      if (recipe->description && recipe->description[0])
+        {
+          g_string_append (s, "#\n");
+          emit_comment (s, "# ", recipe->description, 100);
+        }
+      g_string_append (s, "import sys\n");
+      if (recipe->flavour == PS_FLAVOUR_DEFAULT)
+        g_string_append (s, "import os\n\n"
+                            "# the recipe reproduces torch's portable kernels, not the AVX2 ones\n"
+                            "os.environ[\"ATEN_CPU_CAPABILITY\"] = \"default\"\n");
+      if (ex.need_ordered_dict)
+        g_string_append (s, "from collections import OrderedDict\n");
+      g_string_append (s, "\nimport torch\nfrom torch import nn\n");
+      emit_classes (&ex);
+
+      /* the variables must be known for RECIPE_IDS before the ops are written: rebuild them in
+       * creation order (make_var is deterministic given the same sequence) */
+      GString *body = g_string_new (NULL);
+      ex.out = body;
+      g_string_append_printf (body, "\n\ntorch.manual_seed(%" G_GINT64_FORMAT ")\n", recipe->seed);
+      for (guint i = 0; ok && i < recipe->ops->len; i++)
+        {
+          JsonObject *op = g_ptr_array_index (recipe->ops, i);
+          if (strcmp (op_str (op, "op"), "module") == 0)
+            add_node (&ex, op);
+          ok = emit_op (&ex, op, i + 1, error);
+        }
+      ex.out = s;
+      if (ok)
+        {
+          emit_result_helper (&ex);
+          g_string_append (s, body->str);
+          g_string_append (s, "\nif len(sys.argv) > 1:\n    save_result(sys.argv[1])\n");
+        }
+      g_string_free (body, TRUE);
+    }
+
+  g_hash_table_unref (ex.nodes);
+  g_ptr_array_unref (ex.order);
+  g_hash_table_unref (ex.vars);
+  g_hash_table_unref (ex.classes);
+  g_ptr_array_unref (ex.class_order);
+  if (!ok)
+    {
+      g_string_free (ex.out, TRUE);
+      return NULL;
+    }
+  return g_string_free (ex.out, FALSE);
+}

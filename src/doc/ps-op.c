@@ -3,6 +3,7 @@
 #include "ps-op.h"
 #include "ps-recipe.h"
 #include "ps-init.h"
+#include "ps-safetensors.h"
 
 #include <math.h>
 #include <string.h>
@@ -359,18 +360,149 @@ apply_forward (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, 
 
 /* ---------- load ---------- */
 
-/* Hook for loading weights from a file (safetensors/npz) into a module: materializes lazy
- * parameters from the file's shapes without drawing, checks sha256, strict key matching.
- * Not implemented yet: the op is recognised, validated, and fails cleanly. */
+static char *
+torch_size (int ndim, const int64_t *shape)
+{
+  GString *s = g_string_new ("torch.Size([");
+  for (int i = 0; i < ndim; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? ", " : "", shape[i]);
+  g_string_append (s, "])");
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+check_sha256 (const char *path, const char *expected, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GMappedFile) mf = g_mapped_file_new (path, FALSE, &local);
+  if (mf == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_IO, "field 'file': %s", local->message);
+      return FALSE;
+    }
+  g_autofree char *sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                                      (const guchar *) g_mapped_file_get_contents (mf),
+                                                      g_mapped_file_get_length (mf));
+  if (g_ascii_strcasecmp (sum, expected) != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "field 'sha256': %s has sha256 %s, not the one the recipe pins", path, sum);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* module.load_state_dict(safetensors file, strict): every check first, then the values are swapped
+ * in (fresh tensors from the file; no draws). Keys are the target's state_dict() keys; a shared
+ * parameter may appear under several keys (the last one wins, as torch copies them in order). */
 static gboolean
 apply_load (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
 {
   PsModule *target;
   if (!resolve_module (state, op, "target", &target, error))
     return FALSE;
-  g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
-               "field 'file': loading weights from a file is not supported by this version yet");
-  return FALSE;
+  const char *file = json_object_get_string_member (op, "file");
+  g_autofree char *path = g_path_is_absolute (file) || ctx->base_dir == NULL
+                          ? g_strdup (file) : g_build_filename (ctx->base_dir, file, NULL);
+  if (json_object_has_member (op, "sha256")
+      && !check_sha256 (path, json_object_get_string_member (op, "sha256"), error))
+    return FALSE;
+  gboolean strict = !json_object_has_member (op, "strict") || json_object_get_boolean_member (op, "strict");
+  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, error);
+  if (st == NULL)
+    {
+      g_prefix_error (error, "field 'file': ");
+      return FALSE;
+    }
+
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (target);
+  g_autoptr (GHashTable) keys = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GString) missing = g_string_new (NULL);
+  g_autoptr (GString) unexpected = g_string_new (NULL);
+  g_autoptr (GPtrArray) todo = g_ptr_array_new ();   /* PsNamedItem* present in the file */
+  for (guint i = 0; i < sd->len; i++)
+    {
+      PsNamedItem *it = g_ptr_array_index (sd, i);
+      g_hash_table_add (keys, it->path);
+      const PsSafetensorsInfo *info = ps_safetensors_lookup (st, it->path);
+      if (info == NULL)
+        {
+          g_string_append_printf (missing, "%s\"%s\"", missing->len ? ", " : "", it->path);
+          continue;
+        }
+      if (it->param->value == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+                       "field 'target': '%s' is an uninitialized lazy parameter; loading into a lazy module "
+                       "is not supported yet (run a forward first)", it->path);
+          return FALSE;
+        }
+      PsTensor *v = it->param->value;
+      gboolean same = info->ndim == v->ndim;
+      for (int d = 0; same && d < v->ndim; d++)
+        same = info->shape[d] == v->shape[d];
+      if (!same)
+        {
+          g_autofree char *from = torch_size (info->ndim, info->shape);
+          g_autofree char *cur = torch_size (v->ndim, v->shape);
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                       "Error(s) in loading state_dict for %s: size mismatch for %s: copying a param with shape %s "
+                       "from checkpoint, the shape in current model is %s.", ps_module_class_name (target), it->path,
+                       from, cur);
+          return FALSE;
+        }
+      if (info->target_dtype != v->dtype)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "field 'file': '%s' is %s in the file but %s in the model", it->path, info->dtype,
+                       ps_dtype_name (v->dtype));
+          return FALSE;
+        }
+      g_ptr_array_add (todo, it);
+    }
+  for (guint i = 0; i < ps_safetensors_get_n_tensors (st); i++)
+    {
+      const char *name = ps_safetensors_get_info (st, i)->name;
+      if (!g_hash_table_contains (keys, name))
+        g_string_append_printf (unexpected, "%s\"%s\"", unexpected->len ? ", " : "", name);
+    }
+  if (strict && (missing->len > 0 || unexpected->len > 0))
+    {
+      /* torch's RuntimeError text, on one line */
+      g_autoptr (GString) msg = g_string_new (NULL);
+      g_string_append_printf (msg, "Error(s) in loading state_dict for %s:", ps_module_class_name (target));
+      if (missing->len)
+        g_string_append_printf (msg, " Missing key(s) in state_dict: %s.", missing->str);
+      if (unexpected->len)
+        g_string_append_printf (msg, " Unexpected key(s) in state_dict: %s.", unexpected->str);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s", msg->str);
+      return FALSE;
+    }
+  /* decode everything before changing anything */
+  g_autoptr (GPtrArray) values = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  for (guint i = 0; i < todo->len; i++)
+    {
+      PsNamedItem *it = g_ptr_array_index (todo, i);
+      PsTensor *t = ps_safetensors_load (st, it->path, error);
+      if (t == NULL)
+        {
+          g_prefix_error (error, "field 'file': ");
+          return FALSE;
+        }
+      g_ptr_array_add (values, t);
+    }
+  g_autofree char *base = g_path_get_basename (file);
+  for (guint i = 0; i < todo->len; i++)
+    {
+      PsParam *p = ((PsNamedItem *) g_ptr_array_index (todo, i))->param;
+      ps_param_set_value (p, g_ptr_array_index (values, i));
+      ps_init_info_clear (&p->init);
+      p->init.dist = PS_DIST_OTHER;
+      g_strlcpy (p->init.fn, "load_state_dict", sizeof p->init.fn);
+      g_snprintf (p->init.args, sizeof p->init.args, "'%s'", base);
+      g_snprintf (p->init.formula, sizeof p->init.formula, "loaded from %s", base);
+    }
+  return TRUE;
 }
 
 /* ---------- driver ---------- */
@@ -397,35 +529,82 @@ find_param (PsModule *m, const char *name)
   return m ? ps_module_get_param (m, name) : NULL;
 }
 
-/* created_step / written_step of every parameter and buffer that this op created, materialized or
- * swapped, by comparing with the corresponding module of the previous state. */
-static void
-stamp (PsState *next, GHashTable *inverse, guint n)
+/* The modules of `prev` whose subtrees this op may change; everything else is shared with the
+ * new state (see ps_state_clone_for_write). Resolution failures are left for the apply function
+ * to report: the op then fails and the clone is dropped. */
+static GPtrArray *
+writable_modules (const PsState *prev, JsonObject *op, const char *kind)
 {
-  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  GPtrArray *w = g_ptr_array_new ();
+  const char *field = NULL;
+  if (strcmp (kind, "attach") == 0 || strcmp (kind, "detach") == 0)
+    field = "parent";
+  else if (strcmp (kind, "module") != 0 && strcmp (kind, "manual_seed") != 0)
+    field = "target";
+  if (field == NULL || !json_object_has_member (op, field))
+    return w;
+  PsModule *m = NULL;
+  PsParam *p = NULL;
+  if (ps_state_resolve (prev, json_object_get_string_member (op, field), &m, &p, NULL) && m != NULL)
+    g_ptr_array_add (w, m);   /* for a parameter target: its owning module */
+  return w;
+}
+
+/* created_step / written_step of one module's parameters and buffers, against its previous
+ * version (NULL for a module this op created). */
+static void
+stamp_module (PsModule *m, PsModule *old, guint n, const char *kind)
+{
+  for (guint k = 0; k < m->params->len; k++)
+    {
+      PsParam *p = g_ptr_array_index (m->params, k);
+      PsParam *q = find_param (old, p->name);
+      if (q == NULL || (q->value == NULL && p->value != NULL))
+        {
+          if (p->value != NULL || q == NULL)
+            p->created_step = (int) n;     /* new, or a lazy parameter materialized now */
+          p->written_step = p->value != NULL ? (int) n : -1;
+        }
+      else if (q->value != p->value)
+        {
+          p->written_step = (int) n;
+          /* A forward that wrote values without describing them (BatchNorm's running statistics):
+           * the old description no longer holds. (Other ops describe what they write; a repeated
+           * reset_parameters legitimately leaves an identical description.) */
+          if (strcmp (kind, "forward") == 0 && memcmp (&p->init, &q->init, sizeof p->init) == 0)
+            {
+              ps_init_info_clear (&p->init);
+              p->init.dist = PS_DIST_OTHER;
+              g_snprintf (p->init.formula, sizeof p->init.formula, "updated by %s at step %u", kind, n);
+            }
+        }
+    }
+}
+
+/* Only modules that are new in this state can differ from the previous one: the ones cloned for
+ * writing (inverse maps them to their old version) and the ones the op created (not in inverse).
+ * Shared modules are the previous state's own and are left alone. */
+static void
+stamp (PsState *next, GHashTable *inverse, guint n, const char *kind)
+{
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, inverse);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    if (k != v)
+      stamp_module (k, v, n, kind);
   for (guint i = 0; i < next->module_ids->len; i++)
     {
-      PsModule *root = g_hash_table_lookup (next->modules, g_ptr_array_index (next->module_ids, i));
-      g_autoptr (GPtrArray) mods = ps_module_named_modules (root, TRUE);
-      for (guint j = 0; j < mods->len; j++)
+      PsModule *m = g_hash_table_lookup (next->modules, g_ptr_array_index (next->module_ids, i));
+      if (g_hash_table_contains (inverse, m))
+        continue;
+      /* a new module, with the submodules its constructor made (MultiheadAttention.out_proj) */
+      g_autoptr (GPtrArray) sub = ps_module_named_modules (m, TRUE);
+      for (guint j = 0; j < sub->len; j++)
         {
-          PsModule *m = ((PsNamedItem *) g_ptr_array_index (mods, j))->module;
-          if (!g_hash_table_add (seen, m))
-            continue;
-          PsModule *old = g_hash_table_lookup (inverse, m);
-          for (guint k = 0; k < m->params->len; k++)
-            {
-              PsParam *p = g_ptr_array_index (m->params, k);
-              PsParam *q = find_param (old, p->name);
-              if (q == NULL || (q->value == NULL && p->value != NULL))
-                {
-                  if (p->value != NULL || q == NULL)
-                    p->created_step = (int) n;
-                  p->written_step = p->value != NULL ? (int) n : -1;
-                }
-              else if (q->value != p->value)
-                p->written_step = (int) n;
-            }
+          PsModule *c = ((PsNamedItem *) g_ptr_array_index (sub, j))->module;
+          if (!g_hash_table_contains (inverse, c))
+            stamp_module (c, NULL, n, kind);
         }
     }
 }
@@ -448,7 +627,8 @@ ps_op_apply_full (const PsState *prev, JsonObject *op, guint op_number, const Ps
   g_assert (apply != NULL);   /* validate_op knows every kind */
 
   g_autoptr (GHashTable) map = g_hash_table_new (NULL, NULL);
-  g_autoptr (PsState) next = ps_state_clone (prev, map);
+  g_autoptr (GPtrArray) writable = writable_modules (prev, op, kind);
+  g_autoptr (PsState) next = ps_state_clone_for_write (prev, writable, map);
   next->step = op_number;
   if (!apply (next, op, op_number, ctx, error))
     {
@@ -461,7 +641,7 @@ ps_op_apply_full (const PsState *prev, JsonObject *op, guint op_number, const Ps
   g_hash_table_iter_init (&it, map);
   while (g_hash_table_iter_next (&it, &k, &v))
     g_hash_table_insert (inverse, v, k);
-  stamp (next, inverse, op_number);
+  stamp (next, inverse, op_number, kind);
   return g_steal_pointer (&next);
 }
 
@@ -520,8 +700,25 @@ ps_init_info_summary (const PsInitInfo *info)
     case PS_DIST_NONE:
       break;
     }
-  if (info->fn[0] != '\0')
-    g_string_append_printf (s, "%sby %s(%s)", s->len ? " " : "", info->fn, info->args);
+  /* "~ U(−0.3, 0.3) by uniform_(a=-0.3, b=0.3)" says the same thing twice */
+  gboolean redundant = (info->dist == PS_DIST_UNIFORM && strcmp (info->fn, "uniform_") == 0)
+                       || (info->dist == PS_DIST_NORMAL && strcmp (info->fn, "normal_") == 0);
+  if (info->fn[0] == '\0' && s->len == 0 && info->formula[0] != '\0')
+    g_string_append (s, info->formula);   /* "updated by forward at step 6" */
+  else if (info->fn[0] != '\0' && !redundant)
+    {
+      /* Linear/Conv's default a=math.sqrt(5) reads better as √5 */
+      g_autofree char *args = g_strdup (info->args);
+      char *five = strstr (args, "a=2.23606797749979");
+      if (five != NULL)
+        {
+          *five = '\0';
+          char *tmp = g_strconcat (args, "a=\xe2\x88\x9a" "5", five + strlen ("a=2.23606797749979"), NULL);
+          g_free (args);
+          args = tmp;
+        }
+      g_string_append_printf (s, "%sby %s(%s)", s->len ? " " : "", info->fn, args);
+    }
   return g_string_free (s, FALSE);
 }
 
@@ -729,6 +926,20 @@ ps_op_describe (JsonObject *op, const PsState *before, const PsState *after, con
       if (nw > 0)
         g_string_append_printf (s, "; updated %s", wr->str);
       g_string_free (wr, TRUE);
+    }
+  else if (strcmp (kind, "load") == 0)
+    {
+      g_string_append_printf (s, "%s.load_state_dict(%s): ", str_member (op, "target"), str_member (op, "file"));
+      g_autoptr (GPtrArray) items = ps_state_list_params (after);
+      guint nw = 0;
+      for (guint i = 0; i < items->len; i++)
+        {
+          PsNamedItem *it = g_ptr_array_index (items, i);
+          if (it->param->written_step == (int) n)
+            g_string_append_printf (s, "%s%s", nw++ ? ", " : "", it->path);
+        }
+      if (nw == 0)
+        g_string_append (s, "nothing loaded");
     }
   else
     g_string_append (s, action);

@@ -5,7 +5,12 @@
  * outputs and the generator exactly as they were. Errors read
  *   "op N (KIND): field 'F': MESSAGE"   (a problem with one field of the op), or
  *   "op N (KIND): MESSAGE"              (what PyTorch would raise, e.g. a shape error).
- * Op N produces timeline step N; step 0 is the seeded empty state. */
+ * Op N produces timeline step N; step 0 is the seeded empty state.
+ *
+ * Only the modules an op may write are copied (the target's subtree and the modules containing
+ * it, see ps_state_clone_for_write); the others are shared with `prev`. After a successful op,
+ * every parameter/buffer it created, materialized or swapped gets created_step / written_step =
+ * op number. The op kinds and their fields are documented in docs/recipe-format.md. */
 #pragma once
 
 #include <glib.h>
@@ -16,7 +21,8 @@ G_BEGIN_DECLS
 
 /* What an op may need besides the state. */
 typedef struct {
-  const char *base_dir;    /* relative "file" paths of load ops are resolved against it; NULL = cwd */
+  const char *base_dir;    /* relative "file" paths of load ops are resolved against it (the
+                              recipe's folder); NULL = the current directory */
 } PsOpContext;
 
 PsState *ps_op_apply      (const PsState *prev, JsonObject *op, guint op_number, GError **error);

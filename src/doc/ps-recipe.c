@@ -4,13 +4,10 @@
 #include "ps-recipe.h"
 #include "ps-module.h"
 #include "ps-init.h"
+#include "ps-atomic-file.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <string.h>
-#include <unistd.h>
-#include <glib/gstdio.h>
 
 /* ---------- field tables ---------- */
 
@@ -1095,52 +1092,6 @@ ps_recipe_save_to_file (const PsRecipe *recipe, const char *path, GError **error
 {
   gsize len = 0;
   g_autofree char *data = ps_recipe_to_data (recipe, &len);
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmpl = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
-  int fd = g_mkstemp_full (tmpl, O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0)
-    {
-      int e = errno;
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot create a temporary file in %s: %s", dir, g_strerror (e));
-      return FALSE;
-    }
-  gsize done = 0;
-  while (done < len)
-    {
-      ssize_t w = write (fd, data + done, len - done);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0)
-        {
-          int e = errno;
-          close (fd);
-          g_unlink (tmpl);
-          g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot write %s: %s", tmpl, g_strerror (e));
-          return FALSE;
-        }
-      done += (gsize) w;
-    }
-  if (fsync (fd) != 0 || close (fd) != 0)
-    {
-      int e = errno;
-      g_unlink (tmpl);
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot write %s: %s", tmpl, g_strerror (e));
-      return FALSE;
-    }
-  if (g_rename (tmpl, path) != 0)
-    {
-      int e = errno;
-      g_unlink (tmpl);
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot rename %s to %s: %s", tmpl, path, g_strerror (e));
-      return FALSE;
-    }
-  /* make the rename itself durable */
-  int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0)
-    {
-      fsync (dfd);
-      close (dfd);
-    }
-  return TRUE;
+  /* temp file in the same directory, fsync, rename, fsync the directory */
+  return ps_atomic_file_set_contents (path, data, len, error);
 }

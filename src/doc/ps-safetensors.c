@@ -1,7 +1,7 @@
 /* ps-safetensors.c — see ps-safetensors.h for the layout and the rules enforced. */
 #include "ps-safetensors.h"
 #include "ps-atomic-file.h"
-#include "ps-json-check.h"
+#include "ps-json-reader.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -94,81 +94,214 @@ ps_safetensors_unref (PsSafetensors *st)
     return FALSE; \
   } G_STMT_END
 
+/* Reads a non-negative JSON integer; *ok is FALSE (no error) when the value is some other JSON
+ * value, which is skipped. */
 static gboolean
-node_get_uint (JsonNode *n, gint64 *v)
+read_uint (PsJsonReader *r, gint64 *v, gboolean *ok, GError **error)
 {
-  if (n == NULL || JSON_NODE_TYPE (n) != JSON_NODE_VALUE || json_node_get_value_type (n) != G_TYPE_INT64)
-    return FALSE;
-  *v = json_node_get_int (n);
-  return *v >= 0;
+  char c = ps_json_reader_peek (r);
+  *ok = FALSE;
+  if (c == '-' || (c >= '0' && c <= '9'))
+    {
+      gboolean is_int;
+      if (!ps_json_reader_read_number (r, v, &is_int, error))
+        return FALSE;
+      *ok = is_int && *v >= 0;
+      return TRUE;
+    }
+  return ps_json_reader_skip_value (r, error);
 }
 
+/* A JSON syntax error inside the header, prefixed with the file. */
 static gboolean
-parse_metadata (const Shard *sh, JsonNode *node, GHashTable *into, GError **error)
+syntax_error (const Shard *sh, GError *local, GError **error)
 {
-  if (JSON_NODE_TYPE (node) != JSON_NODE_OBJECT)
-    FAIL ("%s: __metadata__ is not a JSON object (it must map strings to strings)", sh->label);
-  JsonObject *o = json_node_get_object (node);
-  g_autoptr (GList) members = json_object_get_members (o);
-  for (GList *l = members; l != NULL; l = l->next)
-    {
-      const char *k = l->data;
-      JsonNode *v = json_object_get_member (o, k);
-      if (JSON_NODE_TYPE (v) != JSON_NODE_VALUE || json_node_get_value_type (v) != G_TYPE_STRING)
-        FAIL ("%s: __metadata__ value of \"%s\" is not a string (metadata maps strings to strings)",
-              sh->label, k);
-      if (!g_hash_table_contains (into, k))
-        g_hash_table_insert (into, g_strdup (k), g_strdup (json_node_get_string (v)));
-    }
+  g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s: header is not valid JSON: %s", sh->label,
+               local->message);
+  g_error_free (local);
+  return FALSE;
+}
+
+/* Skips a value that has the wrong type for the schema. A syntax error in it is reported as such
+ * (returns FALSE with *error set); otherwise returns TRUE and the caller reports the schema rule. */
+static gboolean
+skip_wrong (const Shard *sh, PsJsonReader *r, GError **error)
+{
+  GError *local = NULL;
+  if (!ps_json_reader_skip_value (r, &local))
+    return syntax_error (sh, local, error);
   return TRUE;
 }
 
 static gboolean
-parse_entry (const Shard *sh, guint shard_index, const char *name, JsonNode *node, Entry **out,
+parse_metadata (const Shard *sh, PsJsonReader *r, GHashTable *into, GError **error)
+{
+  if (ps_json_reader_peek (r) != '{')
+    {
+      if (!skip_wrong (sh, r, error))
+        return FALSE;
+      FAIL ("%s: __metadata__ is not a JSON object (it must map strings to strings)", sh->label);
+    }
+  GError *local = NULL;
+  if (!ps_json_reader_begin_object (r, &local))
+    return syntax_error (sh, local, error);
+  for (;;)
+    {
+      gboolean done;
+      g_autofree char *k = NULL;
+      if (!ps_json_reader_next_member (r, &done, &k, &local))
+        return syntax_error (sh, local, error);
+      if (done)
+        return TRUE;
+      if (ps_json_reader_peek (r) != '"')
+        {
+          if (!skip_wrong (sh, r, error))
+            return FALSE;
+          FAIL ("%s: __metadata__ value of \"%s\" is not a string (metadata maps strings to strings)",
+                sh->label, k);
+        }
+      char *v;
+      if (!ps_json_reader_read_string (r, &v, &local))
+        return syntax_error (sh, local, error);
+      if (g_hash_table_contains (into, k))
+        {
+          g_free (v);
+          FAIL ("%s: __metadata__: duplicate key \"%s\"", sh->label, k);
+        }
+      g_hash_table_insert (into, g_steal_pointer (&k), v);
+    }
+}
+
+/* {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, keys in any order. */
+static gboolean
+parse_entry (const Shard *sh, guint shard_index, const char *name, PsJsonReader *r, Entry **out,
              GError **error)
 {
-  if (JSON_NODE_TYPE (node) != JSON_NODE_OBJECT)
-    FAIL ("%s: tensor \"%s\": entry is not a JSON object", sh->label, name);
-  JsonObject *o = json_node_get_object (node);
-  g_autoptr (GList) members = json_object_get_members (o);
-  for (GList *l = members; l != NULL; l = l->next)
-    if (strcmp (l->data, "dtype") != 0 && strcmp (l->data, "shape") != 0
-        && strcmp (l->data, "data_offsets") != 0)
-      FAIL ("%s: tensor \"%s\": unexpected key \"%s\" (an entry has exactly dtype, shape and "
-            "data_offsets)", sh->label, name, (const char *) l->data);
-  static const char *const required[] = { "dtype", "shape", "data_offsets" };
-  for (guint i = 0; i < G_N_ELEMENTS (required); i++)
-    if (!json_object_has_member (o, required[i]))
-      FAIL ("%s: tensor \"%s\": missing \"%s\"", sh->label, name, required[i]);
+  GError *local = NULL;
+  if (ps_json_reader_peek (r) != '{')
+    {
+      if (!skip_wrong (sh, r, error))
+        return FALSE;
+      FAIL ("%s: tensor \"%s\": entry is not a JSON object", sh->label, name);
+    }
+  if (!ps_json_reader_begin_object (r, &local))
+    return syntax_error (sh, local, error);
 
-  JsonNode *dn = json_object_get_member (o, "dtype");
-  if (JSON_NODE_TYPE (dn) != JSON_NODE_VALUE || json_node_get_value_type (dn) != G_TYPE_STRING)
-    FAIL ("%s: tensor \"%s\": dtype is not a string", sh->label, name);
-  const char *dtype = json_node_get_string (dn);
+  g_autofree char *dtype = NULL;
+  gboolean have_shape = FALSE, have_offsets = FALSE;
+  guint ndim = 0;
+  int64_t shape[PS_MAX_DIMS] = { 0 };
+  gint64 begin = 0, end = 0;
+  for (;;)
+    {
+      gboolean done;
+      g_autofree char *k = NULL;
+      if (!ps_json_reader_next_member (r, &done, &k, &local))
+        return syntax_error (sh, local, error);
+      if (done)
+        break;
+      gboolean seen = strcmp (k, "dtype") == 0 ? dtype != NULL
+                      : strcmp (k, "shape") == 0 ? have_shape
+                      : strcmp (k, "data_offsets") == 0 ? have_offsets : FALSE;
+      if (seen)
+        FAIL ("%s: tensor \"%s\": duplicate key \"%s\"", sh->label, name, k);
+      if (strcmp (k, "dtype") == 0)
+        {
+          if (ps_json_reader_peek (r) != '"')
+            {
+              if (!skip_wrong (sh, r, error))
+                return FALSE;
+              FAIL ("%s: tensor \"%s\": dtype is not a string", sh->label, name);
+            }
+          if (!ps_json_reader_read_string (r, &dtype, &local))
+            return syntax_error (sh, local, error);
+        }
+      else if (strcmp (k, "shape") == 0)
+        {
+          have_shape = TRUE;
+          if (ps_json_reader_peek (r) != '[')
+            {
+              if (!skip_wrong (sh, r, error))
+                return FALSE;
+              FAIL ("%s: tensor \"%s\": shape is not an array", sh->label, name);
+            }
+          if (!ps_json_reader_begin_array (r, &local))
+            return syntax_error (sh, local, error);
+          for (guint i = 0;; i++)
+            {
+              if (!ps_json_reader_next_element (r, &done, &local))
+                return syntax_error (sh, local, error);
+              if (done)
+                break;
+              if (i == PS_MAX_DIMS)
+                FAIL ("%s: tensor \"%s\": more than %d dimensions; at most %d are supported", sh->label,
+                      name, PS_MAX_DIMS, PS_MAX_DIMS);
+              gboolean ok;
+              gint64 d;
+              if (!read_uint (r, &d, &ok, &local))
+                return syntax_error (sh, local, error);
+              if (!ok)
+                FAIL ("%s: tensor \"%s\": shape element %u is not a non-negative integer", sh->label,
+                      name, i);
+              shape[i] = d;
+              ndim = i + 1;
+            }
+        }
+      else if (strcmp (k, "data_offsets") == 0)
+        {
+          have_offsets = TRUE;
+          gboolean ok = ps_json_reader_peek (r) == '[';
+          if (!ok && !skip_wrong (sh, r, error))
+            return FALSE;
+          if (ok && !ps_json_reader_begin_array (r, &local))
+            return syntax_error (sh, local, error);
+          gint64 v[2];
+          for (guint i = 0; ok; i++)
+            {
+              if (!ps_json_reader_next_element (r, &done, &local))
+                return syntax_error (sh, local, error);
+              if (done)
+                {
+                  ok = i == 2;
+                  break;
+                }
+              if (i == 2)
+                {
+                  ok = FALSE;
+                  break;
+                }
+              gboolean is_uint;
+              if (!read_uint (r, &v[i], &is_uint, &local))
+                {
+                  g_prefix_error (&local, "tensor \"%s\": data_offsets: ", name);
+                  return syntax_error (sh, local, error);
+                }
+              if (!is_uint)
+                FAIL ("%s: tensor \"%s\": data_offsets are not non-negative integers", sh->label, name);
+            }
+          if (!ok)
+            FAIL ("%s: tensor \"%s\": data_offsets is not an array of two integers", sh->label, name);
+          begin = v[0];
+          end = v[1];
+        }
+      else
+        FAIL ("%s: tensor \"%s\": unexpected key \"%s\" (an entry has exactly dtype, shape and "
+              "data_offsets)", sh->label, name, k);
+    }
+  if (dtype == NULL || !have_shape || !have_offsets)
+    FAIL ("%s: tensor \"%s\": missing \"%s\"", sh->label, name,
+          dtype == NULL ? "dtype" : !have_shape ? "shape" : "data_offsets");
+
   PsRawDType raw;
   if (!ps_raw_dtype_from_safetensors (dtype, &raw))
     FAIL ("%s: tensor \"%s\": unknown dtype \"%s\"", sh->label, name, dtype);
-
-  JsonNode *sn = json_object_get_member (o, "shape");
-  if (JSON_NODE_TYPE (sn) != JSON_NODE_ARRAY)
-    FAIL ("%s: tensor \"%s\": shape is not an array", sh->label, name);
-  JsonArray *sa = json_node_get_array (sn);
-  guint ndim = json_array_get_length (sa);
-  if (ndim > PS_MAX_DIMS)
-    FAIL ("%s: tensor \"%s\": %u dimensions; at most %d are supported", sh->label, name, ndim,
-          PS_MAX_DIMS);
-  int64_t shape[PS_MAX_DIMS] = { 0 };
-  for (guint i = 0; i < ndim; i++)
-    {
-      gint64 d;
-      if (!node_get_uint (json_array_get_element (sa, i), &d))
-        FAIL ("%s: tensor \"%s\": shape element %u is not a non-negative integer", sh->label, name, i);
-      shape[i] = d;
-    }
   int64_t numel;
-  g_autoptr (GError) local = NULL;
   if (!ps_shape_numel ((int) ndim, shape, &numel, &local))
-    FAIL ("%s: tensor \"%s\": %s", sh->label, name, local->message);
+    {
+      g_prefix_error (&local, "%s: tensor \"%s\": ", sh->label, name);
+      g_propagate_error (error, local);
+      return FALSE;
+    }
   gsize esize = ps_raw_dtype_size (raw);
   if ((guint64) numel > G_MAXUINT64 / esize)
     {
@@ -176,15 +309,6 @@ parse_entry (const Shard *sh, guint shard_index, const char *name, JsonNode *nod
       FAIL ("%s: tensor \"%s\": the byte size of shape %s overflows", sh->label, name, s);
     }
   guint64 nbytes = (guint64) numel * esize;
-
-  JsonNode *on = json_object_get_member (o, "data_offsets");
-  if (JSON_NODE_TYPE (on) != JSON_NODE_ARRAY || json_array_get_length (json_node_get_array (on)) != 2)
-    FAIL ("%s: tensor \"%s\": data_offsets is not an array of two integers", sh->label, name);
-  JsonArray *oa = json_node_get_array (on);
-  gint64 begin, end;
-  if (!node_get_uint (json_array_get_element (oa, 0), &begin)
-      || !node_get_uint (json_array_get_element (oa, 1), &end))
-    FAIL ("%s: tensor \"%s\": data_offsets are not non-negative integers", sh->label, name);
   if (begin > end)
     FAIL ("%s: tensor \"%s\": data_offsets [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "] end before "
           "they begin", sh->label, name, begin, end);
@@ -202,7 +326,7 @@ parse_entry (const Shard *sh, guint shard_index, const char *name, JsonNode *nod
 
   Entry *e = g_new0 (Entry, 1);
   e->name = g_strdup (name);
-  e->dtype = g_strdup (dtype);
+  e->dtype = g_steal_pointer (&dtype);
   e->info.name = e->name;
   e->info.dtype = e->dtype;
   e->info.raw_dtype = raw;
@@ -253,35 +377,47 @@ parse_shard (Shard *sh, guint shard_index, GPtrArray *entries, GHashTable *metad
   sh->data_len = (guint64) size - 8 - n;
 
   const char *text = (const char *) d + 8;
-  g_autoptr (GError) local = NULL;
-  if (!ps_json_check_strict (text, (gsize) n, MAX_JSON_DEPTH, &local))
-    FAIL ("%s: header: %s", sh->label, local->message);
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, text, (gssize) n, &local))
-    FAIL ("%s: header is not valid JSON: %s", sh->label, local->message);
-  JsonNode *root = json_parser_get_root (parser);
-  if (root == NULL || JSON_NODE_TYPE (root) != JSON_NODE_OBJECT)
-    FAIL ("%s: the header is not a JSON object", sh->label);
-
-  JsonObject *o = json_node_get_object (root);
-  g_autoptr (GList) members = json_object_get_members (o);
-  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
-  g_autoptr (GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  for (GList *l = members; l != NULL; l = l->next)
+  PsJsonReader r;
+  GError *local = NULL;
+  if (!ps_json_reader_init (&r, text, (gsize) n, MAX_JSON_DEPTH, &local))
     {
-      const char *name = l->data;
-      JsonNode *node = json_object_get_member (o, name);
+      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s: header: %s", sh->label, local->message);
+      g_error_free (local);
+      return FALSE;
+    }
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
+  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  gboolean have_meta = FALSE;
+  if (!ps_json_reader_begin_object (&r, &local))
+    return syntax_error (sh, local, error);
+  for (;;)
+    {
+      gboolean done;
+      g_autofree char *name = NULL;
+      if (!ps_json_reader_next_member (&r, &done, &name, &local))
+        return syntax_error (sh, local, error);
+      if (done)
+        break;
       if (strcmp (name, "__metadata__") == 0)
         {
-          if (!parse_metadata (sh, node, meta, error))
+          if (have_meta)
+            FAIL ("%s: duplicate key \"__metadata__\" in the header", sh->label);
+          have_meta = TRUE;
+          if (!parse_metadata (sh, &r, meta, error))
             return FALSE;
           continue;
         }
+      if (g_hash_table_contains (names, name))
+        FAIL ("%s: duplicate key \"%s\" in the header (a tensor named twice)", sh->label, name);
       Entry *e;
-      if (!parse_entry (sh, shard_index, name, node, &e, error))
+      if (!parse_entry (sh, shard_index, name, &r, &e, error))
         return FALSE;
       g_ptr_array_add (found, e);
+      g_hash_table_add (names, e->name);
     }
+  if (!ps_json_reader_end (&r, &local))
+    return syntax_error (sh, local, error);
 
   /* Sorted by offset, the tensors must tile the data section: no hole, no overlap, no tail. */
   g_ptr_array_sort (found, entry_cmp_offset);
@@ -325,7 +461,7 @@ entry_cmp_name (gconstpointer a, gconstpointer b)
   return strcmp ((*(Entry *const *) a)->name, (*(Entry *const *) b)->name);
 }
 
-/* Turns __metadata__["paramscope.aliases"] into alias entries. */
+/* Turns __metadata__["paramscope.aliases"] (a JSON object alias → stored name) into alias entries. */
 static gboolean
 add_aliases (PsSafetensors *st, const char *label, GError **error)
 {
@@ -333,38 +469,44 @@ add_aliases (PsSafetensors *st, const char *label, GError **error)
   if (text == NULL)
     return TRUE;
   g_autoptr (GError) local = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  if (!ps_json_check_strict (text, strlen (text), 4, &local)
-      || !json_parser_load_from_data (parser, text, -1, &local))
-    FAIL ("%s: __metadata__[\"%s\"] is not valid JSON: %s", label, PS_SAFETENSORS_ALIASES_KEY, local->message);
-  JsonNode *root = json_parser_get_root (parser);
-  if (root == NULL || JSON_NODE_TYPE (root) != JSON_NODE_OBJECT)
-    FAIL ("%s: __metadata__[\"%s\"] is not a JSON object", label, PS_SAFETENSORS_ALIASES_KEY);
-  JsonObject *o = json_node_get_object (root);
-  g_autoptr (GList) members = json_object_get_members (o);
+  PsJsonReader r;
   g_autoptr (GPtrArray) aliases = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
-  for (GList *l = members; l != NULL; l = l->next)
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  if (!ps_json_reader_init (&r, text, strlen (text), 1, &local)
+      || !ps_json_reader_begin_object (&r, &local))
+    FAIL ("%s: __metadata__[\"%s\"] is not a JSON object: %s", label, PS_SAFETENSORS_ALIASES_KEY,
+          local->message);
+  for (;;)
     {
-      const char *alias = l->data;
-      JsonNode *v = json_object_get_member (o, alias);
-      if (JSON_NODE_TYPE (v) != JSON_NODE_VALUE || json_node_get_value_type (v) != G_TYPE_STRING)
-        FAIL ("%s: alias \"%s\": the stored name is not a string", label, alias);
-      const char *target = json_node_get_string (v);
+      gboolean done;
+      g_autofree char *alias = NULL;
+      g_autofree char *target = NULL;
+      if (!ps_json_reader_next_member (&r, &done, &alias, &local))
+        FAIL ("%s: __metadata__[\"%s\"]: %s", label, PS_SAFETENSORS_ALIASES_KEY, local->message);
+      if (done)
+        break;
+      if (!ps_json_reader_read_string (&r, &target, &local))
+        FAIL ("%s: alias \"%s\": the stored name is not a string (%s)", label, alias, local->message);
       if (g_hash_table_contains (st->by_name, alias) || strcmp (alias, "__metadata__") == 0)
         FAIL ("%s: alias \"%s\" is also the name of a stored tensor", label, alias);
+      if (g_hash_table_contains (seen, alias))
+        FAIL ("%s: alias \"%s\" is given twice", label, alias);
       Entry *t = g_hash_table_lookup (st->by_name, target);
       if (t == NULL)
         FAIL ("%s: alias \"%s\" refers to \"%s\", which is not a stored tensor", label, alias, target);
       Entry *e = g_new0 (Entry, 1);
       e->info = t->info;
-      e->name = g_strdup (alias);
+      e->name = g_steal_pointer (&alias);
       e->dtype = g_strdup (t->dtype);
       e->alias_of = g_strdup (t->name);
       e->info.name = e->name;
       e->info.dtype = e->dtype;
       e->info.alias_of = e->alias_of;
       g_ptr_array_add (aliases, e);
+      g_hash_table_add (seen, e->name);
     }
+  if (!ps_json_reader_end (&r, &local))
+    FAIL ("%s: __metadata__[\"%s\"]: %s", label, PS_SAFETENSORS_ALIASES_KEY, local->message);
   g_ptr_array_sort (aliases, entry_cmp_name);
   for (guint i = 0; i < aliases->len; i++)
     {
@@ -456,6 +598,11 @@ shard_name_is_safe (const char *f)
 /* model.safetensors.index.json: {"metadata": {...}, "weight_map": {tensor: shard file name}}.
  * Shards must be plain file names in the index's directory. Every tensor of the weight map must
  * be in its shard and every tensor of a shard in the weight map. */
+#define INDEX_FAIL(...) G_STMT_START { \
+    g_set_error (error, PS_ERROR, PS_ERROR_PARSE, __VA_ARGS__); \
+    return NULL; \
+  } G_STMT_END
+
 static PsSafetensors *
 open_index (const char *path, GError **error)
 {
@@ -470,69 +617,94 @@ open_index (const char *path, GError **error)
   gsize len = g_mapped_file_get_length (map);
   const char *text = g_mapped_file_get_contents (map);
   if (len > MAX_INDEX_BYTES)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s: %" G_GSIZE_FORMAT " bytes, more than the "
-                   "limit of %" G_GSIZE_FORMAT, label, len, MAX_INDEX_BYTES);
-      return NULL;
-    }
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  if (len == 0 || !ps_json_check_strict (text, len, MAX_JSON_DEPTH, &local)
-      || !json_parser_load_from_data (parser, text, (gssize) len, &local))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s: not valid JSON: %s", label,
-                   local ? local->message : "empty file");
-      return NULL;
-    }
-  JsonNode *root = json_parser_get_root (parser);
-  JsonNode *wm = root && JSON_NODE_TYPE (root) == JSON_NODE_OBJECT
-                 ? json_object_get_member (json_node_get_object (root), "weight_map") : NULL;
-  if (wm == NULL || JSON_NODE_TYPE (wm) != JSON_NODE_OBJECT)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s: no \"weight_map\" object", label);
-      return NULL;
-    }
-  JsonObject *wmo = json_node_get_object (wm);
-  g_autoptr (GList) names = json_object_get_members (wmo);
-  g_autoptr (GPtrArray) files = g_ptr_array_new ();   /* borrowed from the parser */
-  for (GList *l = names; l != NULL; l = l->next)
-    {
-      JsonNode *v = json_object_get_member (wmo, l->data);
-      if (JSON_NODE_TYPE (v) != JSON_NODE_VALUE || json_node_get_value_type (v) != G_TYPE_STRING)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s: tensor \"%s\": shard is not a string",
-                       label, (const char *) l->data);
-          return NULL;
-        }
-      const char *f = json_node_get_string (v);
-      if (!shard_name_is_safe (f))
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s: tensor \"%s\": shard \"%s\" is not a "
-                       "file name in the index's directory", label, (const char *) l->data, f);
-          return NULL;
-        }
-      if (!g_ptr_array_find_with_equal_func (files, f, g_str_equal, NULL))
-        g_ptr_array_add (files, (gpointer) f);
-    }
-  g_ptr_array_sort (files, str_ptr_cmp);
+    INDEX_FAIL ("%s: %" G_GSIZE_FORMAT " bytes, more than the limit of %" G_GSIZE_FORMAT, label, len,
+                MAX_INDEX_BYTES);
 
   g_autoptr (PsSafetensors) st = safetensors_new ();
-  JsonNode *meta = json_object_get_member (json_node_get_object (root), "metadata");
-  if (meta != NULL && JSON_NODE_TYPE (meta) == JSON_NODE_OBJECT)
+  g_autoptr (GHashTable) weight_map = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();   /* borrowed from weight_map, in file order */
+  g_autoptr (GHashTable) file_set = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) meta_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gboolean have_map = FALSE, have_meta = FALSE;
+  PsJsonReader r;
+  if (len == 0 || !ps_json_reader_init (&r, text, len, MAX_JSON_DEPTH, &local))
+    INDEX_FAIL ("%s: not valid JSON: %s", label, local ? local->message : "empty file");
+  if (ps_json_reader_peek (&r) != '{')
+    INDEX_FAIL ("%s: not a JSON object with a \"weight_map\"", label);
+  if (!ps_json_reader_begin_object (&r, &local))
+    INDEX_FAIL ("%s: not valid JSON: %s", label, local->message);
+  for (;;)
     {
-      /* The index's metadata holds numbers too (total_size); keep its strings. */
-      JsonObject *mo = json_node_get_object (meta);
-      g_autoptr (GList) keys = json_object_get_members (mo);
-      for (GList *l = keys; l != NULL; l = l->next)
+      gboolean done;
+      g_autofree char *key = NULL;
+      if (!ps_json_reader_next_member (&r, &done, &key, &local))
+        INDEX_FAIL ("%s: not valid JSON: %s", label, local->message);
+      if (done)
+        break;
+      gboolean is_map = strcmp (key, "weight_map") == 0, is_meta = strcmp (key, "metadata") == 0;
+      if ((is_map && have_map) || (is_meta && have_meta))
+        INDEX_FAIL ("%s: duplicate key \"%s\"", label, key);
+      if ((!is_map && !is_meta) || ps_json_reader_peek (&r) != '{')
         {
-          JsonNode *v = json_object_get_member (mo, l->data);
-          if (JSON_NODE_TYPE (v) == JSON_NODE_VALUE && json_node_get_value_type (v) == G_TYPE_STRING)
-            g_hash_table_insert (st->metadata, g_strdup (l->data), g_strdup (json_node_get_string (v)));
+          /* Other keys, and a metadata that is not an object, are ignored. */
+          if (!ps_json_reader_skip_value (&r, &local))
+            INDEX_FAIL ("%s: not valid JSON: %s", label, local->message);
+          if (is_map)
+            INDEX_FAIL ("%s: \"weight_map\" is not an object", label);
+          continue;
+        }
+      have_map |= is_map;
+      have_meta |= is_meta;
+      if (!ps_json_reader_begin_object (&r, &local))
+        INDEX_FAIL ("%s: not valid JSON: %s", label, local->message);
+      for (;;)
+        {
+          g_autofree char *k = NULL;
+          if (!ps_json_reader_next_member (&r, &done, &k, &local))
+            INDEX_FAIL ("%s: not valid JSON: %s", label, local->message);
+          if (done)
+            break;
+          if (is_meta)
+            {
+              /* The index's metadata holds numbers too (total_size); keep its strings. */
+              char *v = NULL;
+              if (!g_hash_table_add (meta_keys, g_strdup (k)))
+                INDEX_FAIL ("%s: duplicate key \"%s\" in \"metadata\"", label, k);
+              if (ps_json_reader_peek (&r) == '"' ? !ps_json_reader_read_string (&r, &v, &local)
+                                                  : !ps_json_reader_skip_value (&r, &local))
+                INDEX_FAIL ("%s: not valid JSON: %s", label, local->message);
+              if (v != NULL)
+                g_hash_table_insert (st->metadata, g_steal_pointer (&k), v);
+              continue;
+            }
+          if (g_hash_table_contains (weight_map, k))
+            INDEX_FAIL ("%s: duplicate key \"%s\" in \"weight_map\"", label, k);
+          g_autofree char *f = NULL;
+          if (ps_json_reader_peek (&r) != '"')
+            INDEX_FAIL ("%s: tensor \"%s\": shard is not a string", label, k);
+          if (!ps_json_reader_read_string (&r, &f, &local))
+            INDEX_FAIL ("%s: not valid JSON: %s", label, local->message);
+          if (!shard_name_is_safe (f))
+            INDEX_FAIL ("%s: tensor \"%s\": shard \"%s\" is not a file name in the index's directory",
+                        label, k, f);
+          char *file = g_steal_pointer (&f);
+          g_ptr_array_add (names, k);
+          g_hash_table_insert (weight_map, g_steal_pointer (&k), file);
+          g_hash_table_add (file_set, file);
         }
     }
+  if (!ps_json_reader_end (&r, &local))
+    INDEX_FAIL ("%s: not valid JSON: %s", label, local->message);
+  if (!have_map)
+    INDEX_FAIL ("%s: no \"weight_map\" object", label);
+
+  guint n_files;
+  g_autofree const char **files = (const char **) g_hash_table_get_keys_as_array (file_set, &n_files);
+  qsort (files, n_files, sizeof (char *), str_ptr_cmp);
   g_autofree char *dir = g_path_get_dirname (path);
-  for (guint i = 0; i < files->len; i++)
+  for (guint i = 0; i < n_files; i++)
     {
-      g_autofree char *p = g_build_filename (dir, (const char *) files->pdata[i], NULL);
+      g_autofree char *p = g_build_filename (dir, files[i], NULL);
       Shard *sh = shard_map (p, error);
       if (sh == NULL)
         return NULL;
@@ -541,27 +713,22 @@ open_index (const char *path, GError **error)
       if (!parse_shard (sh, i, st->entries, st->metadata, error) || !index_names (st, first, error))
         return NULL;
     }
-  for (GList *l = names; l != NULL; l = l->next)
+  for (guint i = 0; i < names->len; i++)
     {
-      const char *f = json_object_get_string_member (wmo, l->data);
-      Entry *e = g_hash_table_lookup (st->by_name, l->data);
+      const char *name = names->pdata[i];
+      const char *f = g_hash_table_lookup (weight_map, name);
+      Entry *e = g_hash_table_lookup (st->by_name, name);
       Shard *sh = e ? st->shards->pdata[e->info.shard] : NULL;
       if (e == NULL || strcmp (sh->label, f) != 0)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s: tensor \"%s\" is not in its shard %s",
-                       label, (const char *) l->data, f);
-          return NULL;
-        }
+        INDEX_FAIL ("%s: tensor \"%s\" is not in its shard %s", label, name, f);
     }
   for (guint i = 0; i < st->entries->len; i++)
     {
       Entry *e = st->entries->pdata[i];
-      if (!json_object_has_member (wmo, e->name))
+      if (!g_hash_table_contains (weight_map, e->name))
         {
           Shard *sh = st->shards->pdata[e->info.shard];
-          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s: tensor \"%s\" of shard %s is not in the "
-                       "weight map", label, e->name, sh->label);
-          return NULL;
+          INDEX_FAIL ("%s: tensor \"%s\" of shard %s is not in the weight map", label, e->name, sh->label);
         }
     }
   if (!add_aliases (st, label, error))

@@ -10,8 +10,9 @@ ps_state_new (int64_t seed, PsFlavour flavour, const char *root)
   g_atomic_ref_count_init (&s->ref_count);
   s->root = g_strdup (root);
   ps_generator_init (&s->gen, (uint64_t) seed, flavour);
-  s->module_ids = g_ptr_array_new_with_free_func (g_free);
-  s->modules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_module_unref);
+  /* ids are interned: every snapshot lists the same few ids, so they are stored once */
+  s->module_ids = g_ptr_array_new ();
+  s->modules = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ps_module_unref);
   s->output_names = g_ptr_array_new_with_free_func (g_free);
   s->outputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_tensor_unref);
   return s;
@@ -37,25 +38,75 @@ ps_state_unref (PsState *state)
   g_free (state);
 }
 
+/* needs[m] = TRUE when m is in `writable` or contains a module that is (memoized DFS). */
+static gboolean
+needs_clone (PsModule *m, GHashTable *writable, GHashTable *memo)
+{
+  gpointer v;
+  if (g_hash_table_lookup_extended (memo, m, NULL, &v))
+    return GPOINTER_TO_INT (v);
+  gboolean need = g_hash_table_contains (writable, m);
+  for (guint i = 0; i < m->children->len; i++)
+    need |= needs_clone (g_ptr_array_index (m->children, i), writable, memo);
+  g_hash_table_insert (memo, m, GINT_TO_POINTER (need));
+  return need;
+}
+
+static PsState *
+clone_with_map (const PsState *state, GHashTable *map);
+
+PsState *
+ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable *map)
+{
+  g_autoptr (GHashTable) own = NULL;
+  if (map == NULL)
+    map = own = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) w = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; writable && i < writable->len; i++)
+    {
+      g_autoptr (GPtrArray) sub = ps_module_named_modules (g_ptr_array_index (writable, i), TRUE);
+      for (guint j = 0; j < sub->len; j++)
+        g_hash_table_add (w, ((PsNamedItem *) g_ptr_array_index (sub, j))->module);
+    }
+  /* pre-seed the clone map with old → old for every module that stays shared: clone_tree then
+   * returns a new ref to it instead of a copy */
+  g_autoptr (GHashTable) memo = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < state->module_ids->len; i++)
+    needs_clone (g_hash_table_lookup (state->modules, g_ptr_array_index (state->module_ids, i)), w, memo);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, memo);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    if (!GPOINTER_TO_INT (v))
+      g_hash_table_insert (map, k, k);
+  return clone_with_map (state, map);
+}
+
 PsState *
 ps_state_clone (const PsState *state, GHashTable *map)
 {
   g_autoptr (GHashTable) own = NULL;
   if (map == NULL)
     map = own = g_hash_table_new (NULL, NULL);
+  return clone_with_map (state, map);
+}
+
+static PsState *
+clone_with_map (const PsState *state, GHashTable *map)
+{
   PsState *c = g_new0 (PsState, 1);
   g_atomic_ref_count_init (&c->ref_count);
   c->step = state->step;
   c->root = g_strdup (state->root);
   c->gen = state->gen;
-  c->module_ids = g_ptr_array_new_with_free_func (g_free);
-  c->modules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_module_unref);
+  c->module_ids = g_ptr_array_sized_new (state->module_ids->len);
+  c->modules = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ps_module_unref);
   for (guint i = 0; i < state->module_ids->len; i++)
     {
       const char *id = g_ptr_array_index (state->module_ids, i);
       PsModule *m = g_hash_table_lookup (state->modules, id);
-      g_ptr_array_add (c->module_ids, g_strdup (id));
-      g_hash_table_insert (c->modules, g_strdup (id), ps_module_clone_tree (m, map));
+      g_ptr_array_add (c->module_ids, (gpointer) id);
+      g_hash_table_insert (c->modules, (gpointer) id, ps_module_clone_tree (m, map));
     }
   c->output_names = g_ptr_array_new_with_free_func (g_free);
   c->outputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_tensor_unref);
@@ -93,8 +144,9 @@ ps_state_add_module (PsState *state, const char *id, PsModule *module)
   g_return_if_fail (!g_hash_table_contains (state->modules, id));
   g_free (module->id);
   module->id = g_strdup (id);
-  g_ptr_array_add (state->module_ids, g_strdup (id));
-  g_hash_table_insert (state->modules, g_strdup (id), ps_module_ref (module));
+  const char *interned = g_intern_string (id);
+  g_ptr_array_add (state->module_ids, (gpointer) interned);
+  g_hash_table_insert (state->modules, (gpointer) interned, ps_module_ref (module));
 }
 
 void

@@ -18,8 +18,8 @@ typedef struct {
   guint step;              /* 0 = seeded, empty */
   char *root;              /* id of the module shown as the model (may not exist yet) */
   PsGenerator gen;
-  GPtrArray *module_ids;   /* char*, in creation order */
-  GHashTable *modules;     /* char* id → PsModule* (owned ref) */
+  GPtrArray *module_ids;   /* const char* (interned with g_intern_string), in creation order */
+  GHashTable *modules;     /* interned id → PsModule* (owned ref) */
   GPtrArray *output_names; /* char*, in order of first appearance */
   GHashTable *outputs;     /* char* name → PsTensor* (owned ref) */
 } PsState;
@@ -32,6 +32,13 @@ void        ps_state_unref          (PsState *state);
  * from several ids (or several places) stays one module. `map` (optional, old → new PsModule*, no
  * refs) receives the correspondence. */
 PsState    *ps_state_clone          (const PsState *state, GHashTable *map);
+/* A copy in which only the modules that an op may write are new: every module in the subtrees
+ * of `writable` (PsModule* of `state`) and every module containing one of them. All other modules
+ * are the same PsModule as in `state` (shared between the two states: neither may change them).
+ * With writable empty, only the tables are copied. `map` receives old → new for every module
+ * (old → old for shared ones). This is what keeps a step that writes one small parameter of a
+ * large model cheap in memory. */
+PsState    *ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable *map);
 
 PsModule   *ps_state_get_module     (const PsState *state, const char *id);
 /* The root module, or NULL if the root id is unset or not created yet. */

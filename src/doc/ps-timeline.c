@@ -152,6 +152,17 @@ ps_timeline_get_description (const PsTimeline *tl, guint step)
   return g_ptr_array_index (tl->descriptions, step);
 }
 
+const char *
+ps_timeline_get_note (const PsTimeline *tl, guint step)
+{
+  g_return_val_if_fail (step < tl->states->len, NULL);
+  if (step == 0)
+    return NULL;
+  JsonObject *op = g_ptr_array_index (tl->recipe->ops, step - 1);
+  JsonNode *n = json_object_get_member (op, "description");
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_string (n) : NULL;
+}
+
 guint
 ps_timeline_get_current (const PsTimeline *tl)
 {

@@ -35,6 +35,9 @@ PsState        *ps_timeline_get_last_state (const PsTimeline *tl);
 /* Readable sentence for step k ≥ 1 (see ps_op_describe). */
 const char     *ps_timeline_get_description (const PsTimeline *tl, guint step);
 
+/* The op's own "description" field for step k ≥ 1 (the teaching note), or NULL. */
+const char     *ps_timeline_get_note       (const PsTimeline *tl, guint step);
+
 /* The step being looked at (the app's cursor); append/undo/redo move it to the last step. */
 guint           ps_timeline_get_current    (const PsTimeline *tl);
 gboolean        ps_timeline_go_to_step     (PsTimeline *tl, guint step, GError **error);

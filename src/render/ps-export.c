@@ -243,11 +243,9 @@ ps_export_pages (const char *path, double width, double height, double scale, do
   int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0)
     return io_error (error, path, "create a temporary file for", errno);
-  /* mkstemp makes it 0600; a picture is meant to be shared like any new file */
-  mode_t mask = umask (0);
-  umask (mask);
-  if (fchmod (fd, 0666 & ~mask) != 0)
-    { /* not fatal: the picture is still correct */ }
+  /* mkstemp makes it 0600; a picture is meant to be shared. (Reading the umask would mean
+   * setting it, which races with other threads creating files.) Failure is not fatal. */
+  (void) !fchmod (fd, 0644);
 
   Sink sink = { fd, 0 };
   gboolean ok = render (&sink, path, fmt, width, height, scale, dpi, n_pages, draws, datas, error);

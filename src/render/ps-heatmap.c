@@ -788,9 +788,10 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
     l.cw = floor (l.cw * ds) / ds;
   if (l.ch * ds >= 3)
     l.ch = floor (l.ch * ds) / ds;
-  l.ix = px;
-  l.iy = py;
   double iw = l.pcols * l.cw, ih = l.prows * l.ch;
+  /* centre the picture with its colorbar: it reads better on a slide */
+  l.ix = px + MAX (0.0, floor ((pw - iw) / 2 * ds) / ds);
+  l.iy = py;
 
   if (hm->image == NULL || hm->image_kx != l.kx || hm->image_ky != l.ky)
     {
@@ -830,7 +831,7 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
   if (hm->o.show_footer)
     {
       double fy = l.iy + MAX (ih, hm->o.show_colorbar ? MIN (ph, MAX (ih, 160 * s)) : 0) + 6 * s + line / 2;
-      double fx = px;
+      double fx = l.ix;
       char buf[256], a[64], b[64];
       if (st->n_nan > 0)
         {
@@ -893,7 +894,7 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
           ps_plot_set_font (cr, 11.5 * s, FALSE);
           ps_color_set_source (cr, PS_PLOT_MUTED);
         }
-      ps_plot_text (cr, px, fy + line, line2, PS_ALIGN_START, PS_ALIGN_CENTER);
+      ps_plot_text (cr, l.ix, fy + line, line2, PS_ALIGN_START, PS_ALIGN_CENTER);
     }
   hm->last = l;
   cairo_restore (cr);

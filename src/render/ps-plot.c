@@ -121,6 +121,27 @@ ps_plot_background (cairo_t *cr, double width, double height)
   cairo_fill (cr);
 }
 
+/* s shortened with an ellipsis to fit max_w (at the current font). */
+static char *
+fit_text (cairo_t *cr, const char *s, double max_w)
+{
+  if (ps_plot_text_width (cr, s) <= max_w)
+    return g_strdup (s);
+  glong n = g_utf8_strlen (s, -1), lo = 0, hi = n;
+  while (lo < hi)
+    {
+      glong mid = (lo + hi + 1) / 2;
+      g_autofree char *head = g_utf8_substring (s, 0, mid);
+      g_autofree char *t = g_strconcat (head, "…", NULL);
+      if (ps_plot_text_width (cr, t) <= max_w)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+  g_autofree char *head = g_utf8_substring (s, 0, lo);
+  return g_strconcat (head, "…", NULL);
+}
+
 double
 ps_plot_header (cairo_t *cr, double x, double y, double width, const char *title,
                 const char *title_extra, const char *subtitle, double scale)
@@ -135,14 +156,19 @@ ps_plot_header (cairo_t *cr, double x, double y, double width, const char *title
         {
           ps_plot_set_font (cr, size, TRUE);
           ps_color_set_source (cr, PS_PLOT_FG);
-          ps_plot_text (cr, tx, y, title, PS_ALIGN_START, PS_ALIGN_START);
-          tx += ps_plot_text_width (cr, title) + 0.6 * size;
+          g_autofree char *t = fit_text (cr, title, width);
+          ps_plot_text (cr, tx, y, t, PS_ALIGN_START, PS_ALIGN_START);
+          tx += ps_plot_text_width (cr, t) + 0.6 * size;
         }
       if (title_extra && *title_extra)
         {
           ps_plot_set_font (cr, size, FALSE);
           ps_color_set_source (cr, PS_PLOT_MUTED);
-          ps_plot_text (cr, tx, y, title_extra, PS_ALIGN_START, PS_ALIGN_START);
+          if (x + width - tx > size)
+            {
+              g_autofree char *t = fit_text (cr, title_extra, x + width - tx);
+              ps_plot_text (cr, tx, y, t, PS_ALIGN_START, PS_ALIGN_START);
+            }
         }
       h += size * 1.35;
     }
@@ -151,7 +177,8 @@ ps_plot_header (cairo_t *cr, double x, double y, double width, const char *title
       double size = 12.5 * scale;
       ps_plot_set_font (cr, size, FALSE);
       ps_color_set_source (cr, PS_PLOT_MUTED);
-      ps_plot_text (cr, x, y + h, subtitle, PS_ALIGN_START, PS_ALIGN_START);
+      g_autofree char *t = fit_text (cr, subtitle, width);
+      ps_plot_text (cr, x, y + h, t, PS_ALIGN_START, PS_ALIGN_START);
       h += size * 1.45;
     }
   return h > 0 ? h + 6 * scale : 0;

@@ -107,6 +107,8 @@ ps_ridgeline_draw (const PsRidgeline *r, cairo_t *cr, double width, double heigh
     }
   double peak = f.row_h * (1 + CLAMP (o->overlap, 0.0, 3.0));
   const PsColormap *cm = ps_colormap_get (PS_COLORMAP_VIRIDIS);
+  /* with many steps, label every k-th row so labels never overlap */
+  int every = MAX (1, (int) ceil (14 * s / f.row_h));
   /* top row first, so each lower (later) row is drawn over the one above it */
   for (int i = 0; i < r->n; i++)
     {
@@ -133,11 +135,16 @@ ps_ridgeline_draw (const PsRidgeline *r, cairo_t *cr, double width, double heigh
       cairo_move_to (cr, f.x0, base);
       cairo_line_to (cr, f.x1, base);
       cairo_stroke (cr);
-      char label[64];
-      g_snprintf (label, sizeof label, "step %" G_GINT64_FORMAT, r->steps ? r->steps[i] : (int64_t) i);
-      ps_plot_set_font (cr, MIN (11.5 * s, MAX (7.0, f.row_h * 0.8)), FALSE);
-      ps_color_set_source (cr, PS_PLOT_FG);
-      ps_plot_text (cr, f.x0 - 8 * s, base - 1 * s, label, PS_ALIGN_END, PS_ALIGN_END);
+      if (i % every == 0 || i == r->n - 1)
+        {
+          char label[64];
+          g_snprintf (label, sizeof label, "step %" G_GINT64_FORMAT,
+                      r->steps ? r->steps[i] : (int64_t) i);
+          ps_plot_set_font (cr, 11.5 * s, FALSE);
+          ps_color_set_source (cr, PS_PLOT_FG);
+          if (i == r->n - 1 || (r->n - 1) % every == 0 || (r->n - 1 - i) >= every)
+            ps_plot_text (cr, f.x0 - 8 * s, base - 1 * s, label, PS_ALIGN_END, PS_ALIGN_END);
+        }
     }
   x_axis (cr, f.x0, f.x1, f.y1 + 2 * s, f.vmin, f.vmax, "value (exact bins; one shared count scale)", s);
   cairo_restore (cr);

@@ -217,10 +217,10 @@ def gen_bad_safetensors():
                            f4 * 2), 'duplicate key "a"')
     bad_st("st_duplicate_field.safetensors",
            raw_safetensors('{"a":{"dtype":"F32","dtype":"F16","shape":[2],"data_offsets":[0,8]}}', f4),
-           'duplicate key "dtype" in the JSON object "a"')
+           'tensor "a": duplicate key "dtype"')
     bad_st("st_duplicate_metadata_key.safetensors",
            raw_safetensors('{"__metadata__":{"k":"1","k":"2"},' + ok_entry + "}", f4),
-           'duplicate key "k" in the JSON object "__metadata__"')
+           '__metadata__: duplicate key "k"')
     bad_st("st_metadata_not_string.safetensors",
            raw_safetensors('{"__metadata__":{"k":1},' + ok_entry + "}", f4),
            '__metadata__ value of "k" is not a string')
@@ -264,9 +264,9 @@ def gen_bad_safetensors():
            "data_offsets is not an array of two integers")
     bad_st("st_too_many_dims.safetensors",
            raw_safetensors('{"a":{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,2],"data_offsets":[0,8]}}', f4),
-           'tensor "a": 9 dimensions; at most 8 are supported')
+           'tensor "a": more than 8 dimensions; at most 8 are supported')
     bad_st("st_deep_nesting.safetensors", raw_safetensors("{" + '"a":' + "[" * 5000 + "]" * 5000 + "}"),
-           "JSON nesting deeper than 32 levels")
+           "header is not valid JSON: JSON nesting deeper than 32 levels")
     bad_st("st_invalid_utf8.safetensors",
            raw_safetensors(b'{"\xff":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', f4), "invalid UTF-8")
     bad_st("st_nul_in_header.safetensors",

@@ -254,7 +254,8 @@ def run_cases():
         'sparse_': [I('sparse_', (10, 6), sparsity=0.3), I('sparse_', (40, 3), sparsity=0.1, std=0.5),
                     I('sparse_', (4, 5), sparsity=0.0), I('sparse_', (4, 5), sparsity=1.0),
                     I('sparse_', (7, 2), sparsity=-0.3), I('sparse_', (3, 3, 3), sparsity=0.5),
-                    I('sparse_', (4, 4), sparsity=0.5, std=-1.0)],
+                    I('sparse_', (4, 4), sparsity=0.5, std=-1.0), I('sparse_', (4, 3), sparsity=3.0),
+                    I('sparse_', (4, 3), sparsity=-5.0)],
     }
     for fn, steps in steps_by_name.items():
         for i, st in enumerate(steps):

@@ -14,6 +14,8 @@ Sections:
             probe_after = torch.rand(2) afterwards (checks the draw count)
   linear    Linear forwards re-created from the seed: manual_seed(seed); m = Linear(...);
             x = torch.empty(shape).uniform_(-1, 1); y = m(x) — only y is stored
+  modules   manual_seed(seed); m = type(**args); for lazy ones y = m(torch.ones(input_shape)):
+            {"state_dict", "order", "y"?, "repr_after"?, "probe_after"}
   repr      module reprs: {"type", "args", "repr"}
   errors    {"type", "args", "input_shape"?, "error"}: construction (no input_shape) or forward
             (on torch.ones(input_shape)) must fail with exactly this message
@@ -105,6 +107,14 @@ def forward_cases():
         ("Flatten", {}, (2, 0, 4)),
         ("Identity", {}, (2, 3)),
         ("GELU", {}, (3, 5)),
+        # numel % 16 != 0: the last elements take ATen's scalar path (glibc expf)
+        ("Sigmoid", {}, (3, 7)),
+        ("Sigmoid", {}, (5,)),
+        ("SiLU", {}, (37,)),
+        ("SiLU", {}, (2, 3)),
+        ("Tanh", {}, (3, 7)),
+        ("GELU", {"approximate": "tanh"}, (3, 7)),
+        ("GELU", {"approximate": "tanh"}, (4, 4, 4, 4, 4, 3)),
     ]
     for i, (type_, args, shape) in enumerate(shaped):
         x = torch.randn(shape, generator=input_gen(100 + i)) * 3
@@ -116,6 +126,15 @@ def forward_cases():
         if type_ == "PReLU":
             case["params"] = {"weight": tensor(m.weight)}
         cases.append(case)
+    # GELU on one-element tensors: torch skips oneDNN (numel <= 1) and runs ATen's scalar kernel
+    xs = torch.cat([SPECIALS, torch.randn(200, generator=input_gen(300)) * 4])
+    with torch.no_grad():
+        ys = torch.stack([nn.GELU()(v.reshape(1)).reshape(()) for v in xs])
+        y0 = nn.GELU()(xs[40].reshape(()))
+    cases.append({"name": "GELU.one_element_each", "type": "GELU", "args": {}, "one_element": True,
+                  "x": tensor(xs), "y": tensor(ys)})
+    cases.append({"name": "GELU.0d", "type": "GELU", "args": {}, "x": tensor(xs[40].reshape(())),
+                  "y": tensor(y0)})
     # a softmax row containing -inf, and one entirely -inf (NaN result)
     x = torch.tensor([[1.0, float("-inf"), 2.0, 0.5], [float("-inf")] * 4, [float("nan"), 1, 2, 3]])
     with torch.no_grad():
@@ -174,6 +193,46 @@ def linear_cases():
                       "in_features": fin, "out_features": fout, "bias": bias, "input_shape": list(shape),
                       "y": tensor(y), "probe_after": probe()})
     return cases
+
+
+MODULES = [
+    # (seed, type, args, lazy input shape or None)
+    (0, "Linear", {"in_features": 0, "out_features": 5}, None),
+    (1, "Linear", {"in_features": 5, "out_features": 0}, None),
+    (2, "Linear", {"in_features": 1, "out_features": 1}, None),
+    (3, "Linear", {"in_features": 3, "out_features": 7, "bias": False}, None),
+    (4, "PReLU", {"num_parameters": 0}, None),
+    (5, "PReLU", {"num_parameters": 5, "init": -1.5}, None),
+    (6, "LazyLinear", {"out_features": 4, "bias": False}, [6]),
+    (7, "LazyLinear", {"out_features": 3}, [2, 2, 9]),
+    (8, "LazyLinear", {"out_features": 3}, [3, 0]),
+    (9, "LazyLinear", {"out_features": 6}, [2, 3, 4, 20]),
+]
+
+
+def module_cases():
+    """manual_seed(seed); m = type(**args); [y = m(torch.ones(shape))]; state_dict; probe."""
+    out = []
+    for seed, type_, args, shape in MODULES:
+        torch.manual_seed(seed)
+        m = build(type_, args)
+        case = {"name": "%s(%s)" % (type_, args), "seed": seed, "type": type_, "args": args}
+        # LazyLinear materialized with in_features == 0 skips reset_parameters: its parameters
+        # (and so y) are uninitialized memory; only shapes and the draw count are checked.
+        uninit = type_ == "LazyLinear" and shape is not None and shape[-1] == 0
+        if shape is not None:
+            with torch.no_grad():
+                y = m(torch.ones(shape))
+            case["y"] = {"shape": list(y.shape)} if uninit else tensor(y)
+            case["input_shape"] = shape
+            case["repr_after"] = repr(m)
+        case["uninitialized"] = uninit
+        case["state_dict"] = {k: ({"shape": list(v.shape)} if uninit else tensor(v))
+                              for k, v in m.state_dict().items()}
+        case["order"] = list(m.state_dict().keys())
+        case["probe_after"] = probe()
+        out.append(case)
+    return out
 
 
 REPRS = [
@@ -237,12 +296,14 @@ def error_cases():
     return out
 
 
-def openblas_threads():
+def openblas():
+    """(threads, core name) of the OpenBLAS torch uses: both decide sgemm's rounding."""
     try:
         lib = ctypes.CDLL("/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so")
-        return lib.openblas_get_num_threads()
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_num_threads(), lib.openblas_get_corename().decode()
     except OSError:
-        return None
+        return None, None
 
 
 def main():
@@ -251,7 +312,8 @@ def main():
             "torch_version": torch.__version__,
             "python": sys.version.split()[0],
             "torch_num_threads": torch.get_num_threads(),
-            "openblas_num_threads": openblas_threads(),
+            "openblas_num_threads": openblas()[0],
+            "openblas_corename": openblas()[1],
             "env": {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP", "GOTO", "ATEN"))},
             "generator": "tests/golden/gen_layers.py",
         },
@@ -259,6 +321,7 @@ def main():
         "forward": forward_cases(),
         "dropout": dropout_cases(),
         "linear": linear_cases(),
+        "modules": module_cases(),
         "repr": repr_cases(),
         "errors": error_cases(),
     }

@@ -1,0 +1,26 @@
+/* ps-export-pytorch.h — a recipe as a runnable, readable PyTorch script.
+ *
+ * The script replays the recipe op by op the way a person would write it: torch.manual_seed,
+ * module construction with PyTorch's class names and keyword arguments (user classes become
+ * nn.Module subclasses), torch.nn.init calls, the init_modules loop, forwards stored in an
+ * `outputs` dict. Each op is preceded by a "# Step N" comment (N = the recipe's op number).
+ *
+ * Run as `python3 script.py RESULT.json`, it also writes every recipe module's state_dict (keys
+ * "<id>.<key>", as tests/golden/torch_recipe.py names them), the outputs (SHA-256 of their raw
+ * little-endian bytes, with shape and dtype), the first failing step with torch's message, and
+ * `torch.rand(2)` afterwards as float32 bit patterns — so tests can check that torch, given the
+ * script, computes what Paramscope computed. */
+#pragma once
+
+#include <glib.h>
+#include "ps-recipe.h"
+
+G_BEGIN_DECLS
+
+/* The script text (UTF-8, ends with a newline). Fails only on a recipe the script cannot express
+ * (a module op without id/type, a target naming no known id, …), with PS_ERROR_INVALID_ARGUMENT
+ * naming the op. The recipe is not replayed: ops that would fail in torch are exported as they
+ * are, and fail when the script runs. */
+char *ps_export_pytorch (const PsRecipe *recipe, GError **error);
+
+G_END_DECLS
