@@ -259,6 +259,18 @@ test_jobs_in_worker (void)
   g_assert_true (ps_document_get_current_state (doc) == kept);
   g_assert_cmpint (ps_document_get_seed (doc), ==, 42);
 
+  /* the window's Cancel button: the job is cancelled, nothing changes, the bar goes away */
+  g_action_group_activate_action (G_ACTION_GROUP (w), "reseed", NULL);
+  g_assert_true (ps_document_get_busy (doc));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (w), "cancel-job"));
+  g_action_group_activate_action (G_ACTION_GROUP (w), "cancel-job", NULL);
+  wait_job (w);
+  g_assert_true (ps_document_get_current_state (doc) == kept);
+  g_assert_cmpint (ps_document_get_seed (doc), ==, 42);
+  g_assert_false (gtk_revealer_get_reveal_child (w->job_revealer));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (w), "cancel-job"));
+  g_assert_null (ps_window_get_error_text (w));
+
   /* reseed in the worker equals the synchronous reseed */
   g_autoptr (GAsyncResult) r4 = NULL;
   ps_document_reseed_async (doc, 7, NULL, on_async_done, &r4);

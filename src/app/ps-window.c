@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <inttypes.h>
 #include <math.h>
+#include <string.h>
 #include <pango/pangocairo.h>
 
 #include "ps-stats.h"
@@ -243,7 +244,10 @@ bind_label (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   g_autoptr (PsTreeNode) node = PS_TREE_NODE (gtk_tree_list_row_get_item (row));
   GtkWidget *label = gtk_list_item_get_child (item);
   const char *text = type_column ? ps_tree_node_get_type_label (node) : ps_tree_node_get_detail (node);
-  gtk_label_set_text (GTK_LABEL (label), text);
+  /* the column shows the class ("Linear"); its arguments are in the tooltip and under Explain */
+  const char *paren = type_column ? strchr (text, '(') : NULL;
+  g_autofree char *shown = paren && paren > text ? g_strndup (text, (gsize) (paren - text)) : g_strdup (text);
+  gtk_label_set_text (GTK_LABEL (label), shown);
   gtk_widget_set_tooltip_text (label, text);
   PsParam *p = ps_tree_node_get_param (node);
   if (!type_column && p != NULL && p->value == NULL)
