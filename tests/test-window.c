@@ -259,6 +259,18 @@ test_jobs_in_worker (void)
   g_assert_true (ps_document_get_current_state (doc) == kept);
   g_assert_cmpint (ps_document_get_seed (doc), ==, 42);
 
+  /* the window's Cancel button: the job is cancelled, nothing changes, the bar goes away */
+  g_action_group_activate_action (G_ACTION_GROUP (w), "reseed", NULL);
+  g_assert_true (ps_document_get_busy (doc));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (w), "cancel-job"));
+  g_action_group_activate_action (G_ACTION_GROUP (w), "cancel-job", NULL);
+  wait_job (w);
+  g_assert_true (ps_document_get_current_state (doc) == kept);
+  g_assert_cmpint (ps_document_get_seed (doc), ==, 42);
+  g_assert_false (gtk_revealer_get_reveal_child (w->job_revealer));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (w), "cancel-job"));
+  g_assert_null (ps_window_get_error_text (w));
+
   /* reseed in the worker equals the synchronous reseed */
   g_autoptr (GAsyncResult) r4 = NULL;
   ps_document_reseed_async (doc, 7, NULL, on_async_done, &r4);
@@ -642,6 +654,159 @@ test_shortcuts_window_complete (void)
     }
 }
 
+static PsTensor *
+value_at (PsDocument *doc, const char *target)
+{
+  PsParam *p = NULL;
+  if (!ps_state_resolve (ps_document_get_current_state (doc), target, NULL, &p, NULL))
+    return NULL;
+  return p->value;
+}
+
+static PsDocument *
+scenario_document (const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/io/github/paramscope/Paramscope/scenarios/%s.json", name);
+  g_autoptr (GBytes) bytes = g_resources_lookup_data (path, 0, NULL);
+  g_assert_nonnull (bytes);
+  PsDocument *doc = ps_document_new ();
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_document_load_data (doc, data, len, NULL, name, NULL, &error));
+  g_assert_no_error (error);
+  return doc;
+}
+
+static JsonObject *
+args2 (const char *n1, const char *v1, const char *n2, const char *v2)
+{
+  const char *names[] = { n1, n2, NULL };
+  const char *texts[] = { v1, v2, NULL };
+  return ps_window_args_from_texts (names, texts);
+}
+
+/* The article's example 1 built with the Add Layer dialog's op building: the weights exist right
+ * after construction, with exactly the values the scenario (and PyTorch) has. */
+static void
+test_article_example_1_by_hand (void)
+{
+  PsWindow *w = new_window ("empty");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_true (ps_window_select_path (w, ""));
+  g_autoptr (JsonObject) args = args2 ("in_features", "10", "out_features", "5");
+  /* the op the dialog applies: a module, then an attach to the selected container */
+  g_autoptr (JsonObject) op = ps_window_build_module_op (w, "Linear", "", args);
+  g_assert_cmpstr (json_object_get_string_member (op, "op"), ==, "module");
+  g_assert_cmpstr (json_object_get_string_member (op, "id"), ==, "linear1");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (op, "args"), "in_features"), ==, 10);
+  g_assert_true (ps_window_add_layer (w, "Linear", "fc", args, ""));
+  iterate ();
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 3);   /* model, fc, attach */
+  g_autofree char *tree = ps_window_dump_tree (w);
+  g_assert_nonnull (strstr (tree, "  0 Linear(in_features=10, out_features=5, bias=True) 55 parameters\n"));
+  g_assert_nonnull (strstr (tree, "    weight Parameter [5, 10]\n"));
+  g_autoptr (PsDocument) ref = scenario_document ("article-1-construction");
+  g_assert_true (ps_tensor_equal (value_at (doc, "fc.weight"), value_at (ref, "fc.weight")));
+  g_assert_true (ps_tensor_equal (value_at (doc, "fc.bias"), value_at (ref, "fc.bias")));
+  /* undo takes the attach back, redo restores it */
+  activate (w, "undo", NULL);
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 2);
+  activate (w, "redo", NULL);
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 3);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Example 2: two layers, the article's init loop over model.modules() (Initialize with a module
+ * selected), a forward — its output selected. The weights equal the scenario's. */
+static void
+test_article_example_2_by_hand (void)
+{
+  PsWindow *w = new_window ("empty");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_true (ps_window_select_path (w, ""));
+  g_autoptr (JsonObject) a1 = args2 ("in_features", "10", "out_features", "5");
+  g_assert_true (ps_window_add_layer (w, "Linear", "linear1", a1, "linear1"));
+  g_assert_true (ps_window_select_path (w, ""));
+  g_autoptr (JsonObject) a2 = args2 ("in_features", "5", "out_features", "2");
+  g_assert_true (ps_window_add_layer (w, "Linear", "linear2", a2, "linear2"));
+  iterate ();
+  g_assert_true (ps_window_select_path (w, ""));
+  g_autoptr (JsonObject) none = ps_window_args_from_texts (NULL, NULL);
+  g_autoptr (JsonObject) init = ps_window_build_init_op (w, "xavier_uniform_", none, "Linear");
+  g_assert_cmpstr (json_object_get_string_member (init, "op"), ==, "init_modules");
+  g_assert_cmpstr (json_object_get_string_member (init, "target"), ==, "model");
+  g_assert_true (ps_window_apply_op (w, init));
+  g_autoptr (PsDocument) ref = scenario_document ("article-2-custom-init");
+  g_assert_true (ps_tensor_equal (value_at (doc, "linear1.weight"), value_at (ref, "linear1.weight")));
+  g_assert_true (ps_tensor_equal (value_at (doc, "linear2.weight"), value_at (ref, "linear2.weight")));
+  /* a parameter selected: init targets just it */
+  g_assert_true (ps_window_select_path (w, "linear1.bias"));
+  g_autoptr (JsonObject) zeros = ps_window_build_init_op (w, "zeros_", none, NULL);
+  g_assert_cmpstr (json_object_get_string_member (zeros, "op"), ==, "init");
+  g_assert_cmpstr (json_object_get_string_member (zeros, "target"), ==, "model.linear1.bias");
+  /* the forward dialog: a bad shape is refused before anything runs */
+  g_assert_true (ps_window_select_path (w, ""));
+  g_autoptr (GError) error = NULL;
+  g_assert_null (ps_window_build_forward_op (w, "randn", "1, ten", &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_assert_true (ps_window_run_forward (w, "randn", "1, 10"));
+  g_assert_true (ps_document_get_busy (doc));   /* in the worker */
+  wait_job (w);
+  PsTreeNode *sel = ps_window_get_selected_node (w);
+  g_assert_nonnull (sel);
+  g_assert_cmpstr (ps_tree_node_get_output_name (sel), ==, "y");
+  g_assert_cmpstr (ps_tree_node_get_detail (sel), ==, "[1, 2]");
+  g_assert_true (ps_document_get_modified (doc));
+  /* the same forward as the scenario's (which also zeroes the biases first): same input draw */
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 7);   /* model, 2 × (module, attach), init, forward */
+  /* a forward that fails in the worker leaves everything as it was and shows PyTorch's message */
+  g_assert_true (ps_window_select_path (w, "linear2"));
+  PsState *kept = ps_document_get_current_state (doc);
+  g_assert_true (ps_window_run_forward (w, "randn", "1, 10"));
+  wait_job (w);
+  g_assert_true (ps_document_get_current_state (doc) == kept);
+  g_assert_nonnull (ps_window_get_error_text (w));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "mat1 and mat2 shapes cannot be multiplied (1x10 and 5x2)"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* The lazy contrast: a LazyLinear shows "uninitialized" (tree, heatmap page) until the first
+ * forward materializes it with the scenario's exact values. */
+static void
+test_lazy_contrast_by_hand (void)
+{
+  PsWindow *w = new_window ("empty");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_true (ps_window_select_path (w, ""));
+  g_autoptr (JsonObject) la = ps_window_args_from_texts ((const char *[]) { "out_features", NULL },
+                                                         (const char *[]) { "5", NULL });
+  g_assert_true (ps_window_add_layer (w, "LazyLinear", "lazy", la, "lazy"));
+  g_assert_true (ps_window_select_path (w, ""));
+  g_autoptr (JsonObject) ea = args2 ("in_features", "10", "out_features", "5");
+  g_assert_true (ps_window_add_layer (w, "Linear", "eager", ea, "eager"));
+  iterate ();
+  g_autofree char *before = ps_window_dump_tree (w);
+  g_test_message ("%s", before);
+  g_assert_nonnull (strstr (before, "  lazy LazyLinear(in_features=0, out_features=5, bias=True) uninitialized\n"));
+  g_assert_nonnull (strstr (before, "    weight Parameter uninitialized\n"));
+  g_assert_nonnull (strstr (before, "  eager Linear(in_features=10, out_features=5, bias=True) 55 parameters\n"));
+  g_assert_true (ps_window_select_path (w, "lazy.weight"));
+  show_page (w, "heatmap");
+  g_assert_null (w->figures[PS_PAGE_HEATMAP]);
+  g_assert_nonnull (strstr (w->empty_text[PS_PAGE_HEATMAP], "forward"));
+  g_assert_true (ps_window_select_path (w, "lazy"));
+  g_assert_true (ps_window_run_forward (w, "randn", "2, 10"));
+  wait_job (w);
+  g_autofree char *after = ps_window_dump_tree (w);
+  g_assert_null (strstr (after, "uninitialized"));
+  g_assert_nonnull (strstr (after, "    weight Parameter [5, 10]\n"));
+  g_autoptr (PsDocument) ref = scenario_document ("lazy");
+  g_assert_true (ps_tensor_equal (value_at (doc, "lazy.weight"), value_at (ref, "lazy.weight")));
+  g_assert_true (ps_tensor_equal (value_at (doc, "eager.weight"), value_at (ref, "eager.weight")));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 /* Opening a file remembers it in the recent files, newest first, without duplicates. */
 static void
 test_recent_files (void)
@@ -700,6 +865,9 @@ main (int argc, char **argv)
   g_test_add_func ("/window/zoom-redraw-sharp", test_zoom_redraw_sharp);
   g_test_add_func ("/window/projector-mode", test_projector_mode);
   g_test_add_func ("/window/export-picture-and-data", test_export_picture_and_data);
+  g_test_add_func ("/window/article-example-1-by-hand", test_article_example_1_by_hand);
+  g_test_add_func ("/window/article-example-2-by-hand", test_article_example_2_by_hand);
+  g_test_add_func ("/window/lazy-contrast-by-hand", test_lazy_contrast_by_hand);
   g_test_add_func ("/window/shortcuts-window-complete", test_shortcuts_window_complete);
   g_test_add_func ("/window/difference-and-empty-states", test_difference_and_empty_states);
   int ret = g_test_run ();

@@ -202,7 +202,7 @@ ps_document_reseed (PsDocument *self, int64_t seed, GError **error)
 
 /* ---------- worker jobs ---------- */
 
-typedef enum { JOB_LOAD, JOB_REPLAY, JOB_RESEED } JobKind;
+typedef enum { JOB_LOAD, JOB_REPLAY, JOB_RESEED, JOB_APPEND } JobKind;
 
 typedef struct {
   JobKind kind;
@@ -333,7 +333,7 @@ job_done (GObject *source, GAsyncResult *result, gpointer data)
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
     }
-  emit_changed (self, job->kind == JOB_RESEED);
+  emit_changed (self, job->kind == JOB_RESEED || job->kind == JOB_APPEND);
   g_task_return_boolean (outer, TRUE);
   g_object_unref (outer);
 }
@@ -464,6 +464,44 @@ ps_document_load_finish (PsDocument *self, GAsyncResult *result, GError **op_err
   if (pending != NULL && op_error != NULL)
     *op_error = g_error_copy (pending);
   return TRUE;
+}
+
+void
+ps_document_apply_op_async (PsDocument *self, JsonObject *op, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (PS_IS_DOCUMENT (self));
+  g_return_if_fail (op != NULL);
+  GError *error = NULL;
+  /* the applied ops and the new one; pending (undone) ops are dropped, as appending does */
+  g_autoptr (PsRecipe) all = ps_recipe_copy (ps_timeline_get_recipe (self->timeline));
+  PsRecipe *deep = NULL;
+  /* the worker gets a re-parsed copy: no JsonObject is shared with this thread */
+  if (ps_recipe_append_op (all, op, &error))
+    deep = recipe_deep_copy (all, &error);
+  if (deep == NULL)
+    {
+      g_task_report_error (self, callback, user_data, ps_document_apply_op_async, error);
+      return;
+    }
+  Job *job = g_new0 (Job, 1);
+  job->kind = JOB_APPEND;
+  job->recipe = deep;
+  job->n_apply = deep->ops->len;
+  job->cursor = G_MAXUINT;
+  if (self->file != NULL)
+    {
+      g_autoptr (GFile) parent = g_file_get_parent (self->file);
+      job->base_dir = parent ? g_file_get_path (parent) : NULL;
+    }
+  start_job (self, job, ps_document_apply_op_async, cancellable, callback, user_data);
+}
+
+gboolean
+ps_document_apply_op_finish (PsDocument *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 gboolean ps_document_get_busy (PsDocument *self) { return self->busy; }

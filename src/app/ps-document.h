@@ -55,6 +55,13 @@ void          ps_document_load_async        (PsDocument *self, GBytes *bytes, GF
                                              gpointer user_data);
 gboolean      ps_document_load_finish       (PsDocument *self, GAsyncResult *result, GError **op_error,
                                              GError **error);
+/* Append an op (a forward, typically) in the worker: the recipe with the op appended is replayed
+ * there and swapped in, so the UI stays live and the job can be cancelled. On failure nothing
+ * changes. (Replaying costs every earlier op again: a doc-layer "apply one op to a state" would
+ * make this O(op).) */
+void          ps_document_apply_op_async    (PsDocument *self, JsonObject *op, GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data);
+gboolean      ps_document_apply_op_finish   (PsDocument *self, GAsyncResult *result, GError **error);
 gboolean      ps_document_get_busy          (PsDocument *self);
 /* Fraction of the running job's ops done, 0…1 (0 when idle). */
 double        ps_document_get_progress      (PsDocument *self);

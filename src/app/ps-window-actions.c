@@ -417,96 +417,95 @@ unique_id (PsWindow *self, const char *type)
     }
 }
 
-static void
-on_dialog_response (AdwMessageDialog *dialog, const char *response, DialogData *d)
+/* ---------- op building: what the dialogs apply, from plain values (tests call these) ---------- */
+
+JsonObject *
+ps_window_args_from_texts (const char *const *names, const char *const *texts)
 {
-  PsWindow *self = d->window;
-  if (!g_str_equal (response, "apply"))
-    return;
-  guint sel = gtk_drop_down_get_selected (d->choice);
-  PsState *st = state (self);
-  if (d->kind == 0)
+  JsonObject *args = json_object_new ();
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
     {
-      const char *type = d->names[sel];
-      g_autofree char *id = g_strdup (gtk_editable_get_text (GTK_EDITABLE (d->entry_a)));
-      if (*id == '\0')
-        {
-          g_free (id);
-          id = unique_id (self, type);
-        }
-      g_autoptr (JsonObject) op = json_object_new ();
-      json_object_set_string_member (op, "op", "module");
-      json_object_set_string_member (op, "id", id);
-      json_object_set_string_member (op, "type", type);
-      if (ps_module_class_lookup (type)->is_container)
-        json_object_set_array_member (op, "children", json_array_new ());
-      else
-        json_object_set_object_member (op, "args", collect_args (d));
-      if (!ps_window_apply_op (self, op))
-        return;
-      /* attach to the selected container (or make it the model if there is none) */
-      g_autofree char *parent = selected_target (self, TRUE);
-      PsModule *pm = NULL;
-      if (parent != NULL && ps_state_resolve (state (self), parent, &pm, NULL, NULL) && pm->klass->is_container)
-        {
-          g_autoptr (JsonObject) at = json_object_new ();
-          json_object_set_string_member (at, "op", "attach");
-          json_object_set_string_member (at, "parent", parent);
-          g_autofree char *name = g_strdup_printf ("%u", pm->children->len);
-          const char *typed = gtk_editable_get_text (GTK_EDITABLE (d->entry_b));
-          json_object_set_string_member (at, "name", *typed ? typed : name);
-          json_object_set_string_member (at, "child", id);
-          if (!ps_window_apply_op (self, at))
-            ps_document_undo (self->document);   /* keep add+attach together */
-        }
-      else if (st->root == NULL || ps_state_get_root (state (self)) == NULL)
-        ps_window_toast (self, _("Created. It becomes the model when the recipe's root names it."));
-      return;
+      JsonNode *v = texts[i] ? parse_arg_text (texts[i]) : NULL;
+      if (v != NULL)
+        json_object_set_member (args, names[i], v);
     }
-  if (d->kind == 1)
+  return args;
+}
+
+JsonObject *
+ps_window_build_module_op (PsWindow *self, const char *type, const char *id, JsonObject *args)
+{
+  g_autofree char *auto_id = id && *id ? NULL : unique_id (self, type);
+  JsonObject *op = json_object_new ();
+  json_object_set_string_member (op, "op", "module");
+  json_object_set_string_member (op, "id", auto_id ? auto_id : id);
+  json_object_set_string_member (op, "type", type);
+  const PsModuleClass *klass = ps_module_class_lookup (type);
+  if (klass != NULL && klass->is_container)
+    json_object_set_array_member (op, "children", json_array_new ());
+  else
+    json_object_set_object_member (op, "args", args ? json_object_ref (args) : json_object_new ());
+  return op;
+}
+
+JsonObject *
+ps_window_build_attach_op (PsWindow *self, const char *child, const char *name)
+{
+  g_autofree char *parent = selected_target (self, TRUE);
+  PsModule *pm = NULL;
+  if (parent == NULL || !ps_state_resolve (state (self), parent, &pm, NULL, NULL) || !pm->klass->is_container)
+    return NULL;
+  JsonObject *at = json_object_new ();
+  json_object_set_string_member (at, "op", "attach");
+  json_object_set_string_member (at, "parent", parent);
+  g_autofree char *next = g_strdup_printf ("%u", pm->children->len);
+  json_object_set_string_member (at, "name", name && *name ? name : next);
+  json_object_set_string_member (at, "child", child);
+  return at;
+}
+
+JsonObject *
+ps_window_build_init_op (PsWindow *self, const char *fn, JsonObject *args, const char *match)
+{
+  JsonObject *op = json_object_new ();
+  PsTreeNode *node = selected_model_node (self);
+  if (node != NULL && ps_tree_node_get_param (node) != NULL)
     {
-      const char *fn = d->names[sel];
-      g_autoptr (JsonObject) op = json_object_new ();
-      PsTreeNode *node = selected_model_node (self);
-      if (node != NULL && ps_tree_node_get_param (node) != NULL)
-        {
-          g_autofree char *target = selected_target (self, FALSE);
-          json_object_set_string_member (op, "op", "init");
-          json_object_set_string_member (op, "target", target);
-          json_object_set_string_member (op, "fn", fn);
-          json_object_set_object_member (op, "args", collect_args (d));
-        }
-      else
-        {
-          /* the article's loop: every module of a type */
-          g_autofree char *target = selected_target (self, TRUE);
-          const char *match = gtk_editable_get_text (GTK_EDITABLE (d->entry_a));
-          json_object_set_string_member (op, "op", "init_modules");
-          json_object_set_string_member (op, "target", target ? target : "");
-          json_object_set_string_member (op, "match", *match ? match : "Linear");
-          JsonObject *w = json_object_new ();
-          json_object_set_string_member (w, "fn", fn);
-          json_object_set_object_member (w, "args", collect_args (d));
-          json_object_set_object_member (op, "weight", w);
-        }
-      ps_window_apply_op (self, op);
-      return;
+      g_autofree char *target = selected_target (self, FALSE);
+      json_object_set_string_member (op, "op", "init");
+      json_object_set_string_member (op, "target", target);
+      json_object_set_string_member (op, "fn", fn);
+      json_object_set_object_member (op, "args", args ? json_object_ref (args) : json_object_new ());
     }
-  /* forward */
-  static const char *kinds[] = { "randn", "rand", "ones", "zeros", "randint" };
-  const char *kind = kinds[sel];
-  g_autofree char *shape_text = g_strdup_printf ("[%s]", gtk_editable_get_text (GTK_EDITABLE (d->entry_a)));
+  else
+    {
+      /* the article's loop: every module of a type */
+      g_autofree char *target = selected_target (self, TRUE);
+      json_object_set_string_member (op, "op", "init_modules");
+      json_object_set_string_member (op, "target", target ? target : "");
+      json_object_set_string_member (op, "match", match && *match ? match : "Linear");
+      JsonObject *w = json_object_new ();
+      json_object_set_string_member (w, "fn", fn);
+      json_object_set_object_member (w, "args", args ? json_object_ref (args) : json_object_new ());
+      json_object_set_object_member (op, "weight", w);
+    }
+  return op;
+}
+
+JsonObject *
+ps_window_build_forward_op (PsWindow *self, const char *kind, const char *shape_text, GError **error)
+{
+  g_autofree char *json = g_strdup_printf ("[%s]", shape_text);
   g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
-  if (!json_parser_load_from_data (parser, shape_text, -1, &error) || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+  if (!json_parser_load_from_data (parser, json, -1, NULL) || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
     {
-      ps_window_show_error (self, _("The input shape must be a list of sizes, e.g. 1, 10"));
-      return;
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("The input shape must be a list of sizes, e.g. 1, 10"));
+      return NULL;
     }
-  g_autoptr (JsonObject) op = json_object_new ();
+  JsonObject *op = json_object_new ();
   json_object_set_string_member (op, "op", "forward");
   g_autofree char *target = selected_target (self, TRUE);
-  json_object_set_string_member (op, "target", target);
+  json_object_set_string_member (op, "target", target ? target : "");
   JsonObject *input = json_object_new ();
   if (g_str_equal (kind, "randint"))
     {
@@ -519,9 +518,112 @@ on_dialog_response (AdwMessageDialog *dialog, const char *response, DialogData *
   else
     json_object_set_member (input, kind, json_node_copy (json_parser_get_root (parser)));
   json_object_set_object_member (op, "input", input);
+  /* name the output (y, y2, …: the article's spelling) so the view can select it afterwards */
+  g_autofree char *name = g_strdup ("y");
+  for (int i = 2; ps_state_get_output (state (self), name) != NULL; i++)
+    {
+      g_free (name);
+      name = g_strdup_printf ("y%d", i);
+    }
+  json_object_set_string_member (op, "name", name);
+  return op;
+}
+
+gboolean
+ps_window_add_layer (PsWindow *self, const char *type, const char *id, JsonObject *args, const char *name)
+{
+  g_autoptr (JsonObject) op = ps_window_build_module_op (self, type, id, args);
   PsState *before = state (self);
-  if (ps_window_apply_op (self, op))
-    ps_window_show_new_output (self, before);
+  if (!ps_window_apply_op (self, op))
+    return FALSE;
+  /* attach to the selected container (or make it the model if there is none) */
+  g_autoptr (JsonObject) at = ps_window_build_attach_op (self, json_object_get_string_member (op, "id"), name);
+  if (at != NULL)
+    {
+      if (!ps_window_apply_op (self, at))
+        {
+          ps_document_undo (self->document);   /* keep add+attach together */
+          return FALSE;
+        }
+    }
+  else if (before->root == NULL || ps_state_get_root (state (self)) == NULL)
+    ps_window_toast (self, _("Created. It becomes the model when the recipe's root names it."));
+  return TRUE;
+}
+
+typedef struct {
+  PsWindow *window;   /* ref */
+  char *name;         /* the output the forward writes */
+} ForwardData;
+
+static void
+on_forward_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  ForwardData *fd = data;
+  g_autoptr (GError) error = NULL;
+  if (!ps_document_apply_op_finish (PS_DOCUMENT (source), result, &error))
+    ps_window_job_failed (fd->window, error);
+  else
+    {
+      ps_window_clear_error (fd->window);
+      PsTensor *y = ps_state_get_output (state (fd->window), fd->name);
+      if (y != NULL)
+        {
+          g_autofree char *shape = ps_tensor_shape_string (y);
+          g_autofree char *msg = g_strdup_printf (_("Forward done: %s has shape %s"), fd->name, shape);
+          ps_window_toast (fd->window, msg);
+          g_autofree char *path = g_strconcat ("outputs/", fd->name, NULL);
+          ps_window_select_path (fd->window, path);
+        }
+    }
+  g_object_unref (fd->window);
+  g_free (fd->name);
+  g_free (fd);
+}
+
+gboolean
+ps_window_run_forward (PsWindow *self, const char *kind, const char *shape_text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) op = ps_window_build_forward_op (self, kind, shape_text, &error);
+  if (op == NULL)
+    {
+      ps_window_show_error (self, error->message);
+      return FALSE;
+    }
+  ForwardData *fd = g_new0 (ForwardData, 1);
+  fd->window = g_object_ref (self);
+  fd->name = g_strdup (json_object_get_string_member (op, "name"));
+  g_autofree char *label = g_strdup_printf (_("Running the forward pass (output %s)…"), fd->name);
+  GCancellable *c = ps_window_begin_job (self, label);
+  ps_document_apply_op_async (self->document, op, c, on_forward_done, fd);
+  return TRUE;
+}
+
+static void
+on_dialog_response (AdwMessageDialog *dialog, const char *response, DialogData *d)
+{
+  PsWindow *self = d->window;
+  if (!g_str_equal (response, "apply"))
+    return;
+  guint sel = gtk_drop_down_get_selected (d->choice);
+  if (d->kind == 0)
+    {
+      g_autoptr (JsonObject) args = collect_args (d);
+      ps_window_add_layer (self, d->names[sel], gtk_editable_get_text (GTK_EDITABLE (d->entry_a)), args,
+                           gtk_editable_get_text (GTK_EDITABLE (d->entry_b)));
+      return;
+    }
+  if (d->kind == 1)
+    {
+      g_autoptr (JsonObject) args = collect_args (d);
+      const char *match = d->entry_a ? gtk_editable_get_text (GTK_EDITABLE (d->entry_a)) : NULL;
+      g_autoptr (JsonObject) op = ps_window_build_init_op (self, d->names[sel], args, match);
+      ps_window_apply_op (self, op);
+      return;
+    }
+  static const char *kinds[] = { "randn", "rand", "ones", "zeros", "randint" };
+  ps_window_run_forward (self, kinds[sel], gtk_editable_get_text (GTK_EDITABLE (d->entry_a)));
 }
 
 static AdwMessageDialog *

@@ -90,6 +90,20 @@ void        ps_window_update_actions (PsWindow *self);
 gboolean    ps_window_apply_op       (PsWindow *self, JsonObject *op);
 /* After a forward: select the output it wrote (compared with `before`) and say its shape. */
 void        ps_window_show_new_output (PsWindow *self, PsState *before);
+/* Op building, shared by the dialogs and the tests. Args: PyTorch-style texts per name ("True",
+ * "(3, 3)", "0.5"; empty = PyTorch's default). The selection decides targets: the selected
+ * container receives a new layer, a selected parameter gets `init`, a module `init_modules`
+ * over its `match` type, a module runs the forward. */
+JsonObject *ps_window_args_from_texts (const char *const *names, const char *const *texts);
+JsonObject *ps_window_build_module_op (PsWindow *self, const char *type, const char *id, JsonObject *args);
+JsonObject *ps_window_build_attach_op (PsWindow *self, const char *child, const char *name);   /* NULL: no container selected */
+JsonObject *ps_window_build_init_op   (PsWindow *self, const char *fn, JsonObject *args, const char *match);
+JsonObject *ps_window_build_forward_op (PsWindow *self, const char *kind, const char *shape_text, GError **error);
+/* What "Add Layer" and "Forward" apply (module + attach as one unit). The forward runs as a job
+ * in the worker (progress, Cancel) and selects its output when done; FALSE if it did not start. */
+gboolean    ps_window_add_layer       (PsWindow *self, const char *type, const char *id, JsonObject *args,
+                                       const char *name);
+gboolean    ps_window_run_forward     (PsWindow *self, const char *kind, const char *shape_text);
 /* TRUE to stop the close (unsaved changes: a dialog asks first). */
 gboolean    ps_window_close_request_check (PsWindow *self);
 

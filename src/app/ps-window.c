@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <inttypes.h>
 #include <math.h>
+#include <string.h>
 #include <pango/pangocairo.h>
 
 #include "ps-stats.h"
@@ -243,7 +244,10 @@ bind_label (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   g_autoptr (PsTreeNode) node = PS_TREE_NODE (gtk_tree_list_row_get_item (row));
   GtkWidget *label = gtk_list_item_get_child (item);
   const char *text = type_column ? ps_tree_node_get_type_label (node) : ps_tree_node_get_detail (node);
-  gtk_label_set_text (GTK_LABEL (label), text);
+  /* the column shows the class ("Linear"); its arguments are in the tooltip and under Explain */
+  const char *paren = type_column ? strchr (text, '(') : NULL;
+  g_autofree char *shown = paren && paren > text ? g_strndup (text, (gsize) (paren - text)) : g_strdup (text);
+  gtk_label_set_text (GTK_LABEL (label), shown);
   gtk_widget_set_tooltip_text (label, text);
   PsParam *p = ps_tree_node_get_param (node);
   if (!type_column && p != NULL && p->value == NULL)
@@ -661,11 +665,37 @@ ps_window_refresh (PsWindow *self)
   ps_window_update_actions (self);
 }
 
+static void scroll_timeline (PsWindow *self);
+static void scroll_timeline_idle (PsWindow *self);
+
 static void
 on_document_changed (PsDocument *doc, PsWindow *self)
 {
   rebuild_timeline (self);
   ps_window_refresh (self);
+  scroll_timeline (self);
+}
+
+/* Keep the current step in view (gtk_list_view_scroll_to is GTK 4.12; the list's own action is 4.0). */
+static void
+scroll_timeline (PsWindow *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self->timeline_view), "list.scroll-to-item", "u",
+                              ps_document_get_current_step (self->document));
+}
+
+static gboolean
+scroll_timeline_cb (gpointer data)
+{
+  PsWindow *self = data;
+  scroll_timeline (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+scroll_timeline_idle (PsWindow *self)
+{
+  g_idle_add_full (G_PRIORITY_LOW, scroll_timeline_cb, g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -676,6 +706,7 @@ on_current_step (PsDocument *doc, GParamSpec *pspec, PsWindow *self)
   gtk_single_selection_set_selected (self->timeline_selection, ps_document_get_current_step (doc));
   self->syncing = FALSE;
   ps_window_refresh (self);
+  scroll_timeline (self);
 }
 
 static void
@@ -920,12 +951,26 @@ setup_timeline (PsWindow *self)
   gtk_list_view_set_model (self->timeline_view, GTK_SELECTION_MODEL (self->timeline_selection));
   g_signal_connect (self->timeline_selection, "notify::selected", G_CALLBACK (on_timeline_selected), self);
   g_signal_connect (self->step_adjustment, "value-changed", G_CALLBACK (on_step_scale), self);
+  /* scrolling needs an allocated list: again once it is shown */
+  g_signal_connect_swapped (self->timeline_view, "map", G_CALLBACK (scroll_timeline_idle), self);
 }
 
 static gboolean
 on_close_request (GtkWindow *window)
 {
-  return ps_window_close_request_check (PS_WINDOW (window));
+  PsWindow *self = PS_WINDOW (window);
+  if (self->settings != NULL && !gtk_window_is_maximized (window))
+    {
+      /* the next window opens at this size */
+      int width, height;
+      gtk_window_get_default_size (window, &width, &height);
+      if (width > 0 && height > 0)
+        {
+          g_settings_set_int (self->settings, "window-width", width);
+          g_settings_set_int (self->settings, "window-height", height);
+        }
+    }
+  return ps_window_close_request_check (self);
 }
 
 static void
@@ -1018,6 +1063,8 @@ ps_window_new (PsApplication *app)
   if (settings != NULL)
     {
       self->settings = g_object_ref (settings);
+      gtk_window_set_default_size (GTK_WINDOW (self), MAX (g_settings_get_int (settings, "window-width"), 640),
+                                   MAX (g_settings_get_int (settings, "window-height"), 480));
       g_signal_connect (settings, "changed", G_CALLBACK (on_settings_changed), self);
       on_settings_changed (settings, "projector-mode", self);
       rebuild_recent_menu (self);
