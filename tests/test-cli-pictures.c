@@ -1,0 +1,226 @@
+/* paramscope-cli heatmap / histogram / ridgeline / bands / stats as a user runs them (the built
+ * binary, PS_CLI): the files they write and their errors. */
+#include <cairo.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "ps-colormap.h"
+
+typedef struct {
+  int status;
+  char *out, *err;
+} Result;
+
+static void
+result_clear (Result *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
+
+static void
+run (Result *r, const char *first, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (char *) g_getenv ("PS_CLI"));
+  va_list ap;
+  va_start (ap, first);
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (char *) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  int ws = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err,
+                               &ws, &error));
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (ws));
+  r->status = WEXITSTATUS (ws);
+}
+
+/* eye_ on a 5×5 Linear weight, zeros_ on its bias. */
+static const char eye_recipe[] =
+  "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, \"root\": \"fc\", \"ops\": ["
+  " {\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 5, \"out_features\": 5}},"
+  " {\"op\": \"init\", \"target\": \"fc.weight\", \"fn\": \"eye_\"},"
+  " {\"op\": \"init\", \"target\": \"fc.bias\", \"fn\": \"zeros_\"}]}";
+
+typedef struct {
+  char *dir;
+  char *recipe;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->dir = g_dir_make_tmp ("ps-cli-pictures-XXXXXX", NULL);
+  f->recipe = g_build_filename (f->dir, "eye.json", NULL);
+  g_assert_true (g_file_set_contents (f->recipe, eye_recipe, -1, NULL));
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GDir) d = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (f->dir, name, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->recipe);
+}
+
+static guint
+count_pixels (cairo_surface_t *s, guint32 rgb)
+{
+  int w = cairo_image_surface_get_width (s), h = cairo_image_surface_get_height (s);
+  int stride = cairo_image_surface_get_stride (s);
+  const guint8 *data = cairo_image_surface_get_data (s);
+  guint n = 0;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if ((((const guint32 *) (data + y * stride))[x] & 0xffffff) == (rgb & 0xffffff))
+        n++;
+  return n;
+}
+
+static void
+test_heatmap_png (Fixture *f, gconstpointer data)
+{
+  g_autofree char *png = g_build_filename (f->dir, "w.png", NULL);
+  g_auto (Result) r = { 0 };
+  run (&r, "heatmap", f->recipe, "--param", "weight", "--out", png, "--width", "400", "--height", "300",
+       "--scale", "2", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  cairo_surface_t *s = cairo_image_surface_create_from_png (png);
+  g_assert_cmpint (cairo_surface_status (s), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (cairo_image_surface_get_width (s), ==, 800);
+  g_assert_cmpint (cairo_image_surface_get_height (s), ==, 600);
+  /* symmetric range ±1: the diagonal cells have the top colour, the other 20 the zero colour; the
+   * 5 diagonal cells cover much more area than the colorbar's top texel row */
+  const PsColormap *cm = ps_colormap_get (PS_COLORMAP_DIVERGING);
+  guint top = count_pixels (s, cm->lut[255]);
+  guint zero = count_pixels (s, ps_colormap_map (cm, 0.0, -1.0, 1.0));
+  g_assert_cmpuint (top, >, 5 * 100);
+  g_assert_cmpuint (zero, >, 3 * top);   /* 20 zero cells vs 5 diagonal ones */
+  cairo_surface_destroy (s);
+}
+
+static void
+test_histogram_svg_pdf (Fixture *f, gconstpointer data)
+{
+  g_autofree char *svg = g_build_filename (f->dir, "h.svg", NULL);
+  g_autofree char *pdf = g_build_filename (f->dir, "h.pdf", NULL);
+  g_auto (Result) a = { 0 };
+  run (&a, "histogram", f->recipe, "--param", "fc.weight", "--out", svg, "--bins", "10", "--log", NULL);
+  g_assert_cmpint (a.status, ==, 0);
+  g_autofree char *text = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (svg, &text, &len, NULL));
+  g_autoptr (GMarkupParseContext) ctx = g_markup_parse_context_new (&(GMarkupParser) { 0 }, 0, NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_markup_parse_context_parse (ctx, text, (gssize) len, &error) &&
+                 g_markup_parse_context_end_parse (ctx, &error));
+  g_assert_no_error (error);
+
+  g_auto (Result) b = { 0 };
+  run (&b, "histogram", f->recipe, "--param", "weight", "--step", "1", "--out", pdf, NULL);
+  g_assert_cmpint (b.status, ==, 0);
+  g_autofree char *pdftext = NULL;
+  g_assert_true (g_file_get_contents (pdf, &pdftext, &len, NULL));
+  g_assert_true (g_str_has_prefix (pdftext, "%PDF-"));
+  guint pages = 0;
+  /* the PDF has binary streams: search bytes, not a C string */
+  for (const char *p = pdftext; (p = memmem (p, len - (gsize) (p - pdftext), "/Type /Page", 11)) != NULL; p++)
+    if (p[11] != 's')
+      pages++;
+  g_assert_cmpuint (pages, ==, 1);
+}
+
+static void
+test_over_time_and_difference (Fixture *f, gconstpointer data)
+{
+  g_autofree char *r1 = g_build_filename (f->dir, "r.png", NULL);
+  g_autofree char *b1 = g_build_filename (f->dir, "b.svg", NULL);
+  g_autofree char *d1 = g_build_filename (f->dir, "d.png", NULL);
+  g_auto (Result) a = { 0 }, b = { 0 }, c = { 0 };
+  run (&a, "ridgeline", f->recipe, "--param", "fc.weight", "--out", r1, NULL);
+  g_assert_cmpint (a.status, ==, 0);
+  run (&b, "bands", f->recipe, "--param", "fc.weight", "--out", b1, NULL);
+  g_assert_cmpint (b.status, ==, 0);
+  run (&c, "heatmap", f->recipe, "--param", "weight", "--step", "2", "--diff-from", "1", "--out", d1, NULL);
+  g_assert_cmpint (c.status, ==, 0);
+  g_assert_true (g_file_test (r1, G_FILE_TEST_IS_REGULAR) && g_file_test (b1, G_FILE_TEST_IS_REGULAR)
+                 && g_file_test (d1, G_FILE_TEST_IS_REGULAR));
+}
+
+static void
+test_stats_json (Fixture *f, gconstpointer data)
+{
+  g_auto (Result) r = { 0 };
+  run (&r, "stats", f->recipe, "--json", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_data (p, r.out, -1, &error));
+  JsonObject *root = json_node_get_object (json_parser_get_root (p));
+  g_assert_cmpint (json_object_get_int_member (root, "step"), ==, 3);
+  JsonArray *params = json_object_get_array_member (root, "parameters");
+  g_assert_cmpuint (json_array_get_length (params), ==, 2);
+  JsonObject *w = json_array_get_object_element (params, 0);
+  g_assert_cmpstr (json_object_get_string_member (w, "path"), ==, "fc.weight");
+  g_assert_cmpint (json_object_get_int_member (w, "count"), ==, 25);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (w, "mean"), 0.2, 1e-12);
+  g_assert_cmpfloat (json_object_get_double_member (w, "max"), ==, 1.0);
+  g_assert_cmpint (json_object_get_int_member (w, "created_step"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (w, "written_step"), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (w, "init"), ==, "eye_");
+  g_auto (Result) s = { 0 };
+  run (&s, "stats", f->recipe, "--step", "1", NULL);
+  g_assert_cmpint (s.status, ==, 0);
+  g_assert_nonnull (strstr (s.out, "kaiming_uniform_"));
+}
+
+static void
+test_errors (Fixture *f, gconstpointer data)
+{
+  g_autofree char *png = g_build_filename (f->dir, "x.png", NULL);
+  g_autofree char *nodir = g_build_filename (f->dir, "no", "such", "dir", "x.png", NULL);
+  g_auto (Result) a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 }, e = { 0 };
+  run (&a, "heatmap", f->recipe, "--param", "nope", "--out", png, NULL);
+  g_assert_cmpint (a.status, ==, 1);
+  g_assert_nonnull (strstr (a.err, "'nope' is not a parameter"));
+  run (&b, "heatmap", f->recipe, "--param", "weight", "--out", png, "--range", "wide", NULL);
+  g_assert_cmpint (b.status, ==, 2);
+  g_assert_nonnull (strstr (b.err, "--range"));
+  run (&c, "heatmap", f->recipe, "--param", "weight", "--out", nodir, NULL);
+  g_assert_cmpint (c.status, ==, 1);
+  g_assert_nonnull (strstr (c.err, "x.png"));
+  run (&d, "histogram", f->recipe, "--param", "weight", "--out", png, "--step", "9", NULL);
+  g_assert_cmpint (d.status, ==, 1);
+  g_assert_nonnull (strstr (d.err, "step 9"));
+  run (&e, "heatmap", f->recipe, "--param", "weight", "--out", g_strconcat (f->dir, "/x.gif", NULL), NULL);
+  g_assert_cmpint (e.status, ==, 1);
+  g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));   /* no file left behind by the failures */
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/cli-pictures/heatmap-png", Fixture, NULL, fixture_setup, test_heatmap_png, fixture_teardown);
+  g_test_add ("/cli-pictures/histogram-svg-pdf", Fixture, NULL, fixture_setup, test_histogram_svg_pdf, fixture_teardown);
+  g_test_add ("/cli-pictures/over-time-and-difference", Fixture, NULL, fixture_setup, test_over_time_and_difference,
+              fixture_teardown);
+  g_test_add ("/cli-pictures/stats-json", Fixture, NULL, fixture_setup, test_stats_json, fixture_teardown);
+  g_test_add ("/cli-pictures/errors", Fixture, NULL, fixture_setup, test_errors, fixture_teardown);
+  return g_test_run ();
+}
