@@ -4,6 +4,7 @@
 #include "ps-recipe.h"
 #include "ps-module.h"
 #include "ps-init.h"
+#include "ps-json-check.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -875,11 +876,21 @@ top_error (GError **error, const char *field, const char *fmt, ...)
   return FALSE;
 }
 
+/* Deep enough for any recipe (a "value" nests at most PS_MAX_DIMS lists) and for "x-" extensions. */
+#define PS_RECIPE_MAX_DEPTH 128
+
 PsRecipe *
 ps_recipe_load_from_data (const char *data, gssize length, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local = NULL;
+  /* json-glib recurses per nesting level (a deeply nested recipe overflowed the stack) and keeps
+   * the last of duplicate keys silently: reject both, and invalid UTF-8, before it parses. */
+  if (!ps_json_check_strict (data, length < 0 ? strlen (data) : (gsize) length, PS_RECIPE_MAX_DEPTH, &local))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "recipe is not valid JSON: %s", local->message);
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, data, length, &local))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "recipe is not valid JSON: %s", local->message);
