@@ -332,14 +332,12 @@ make_input (PsState *state, const PsInputSpec *spec, GError **error)
       t = ps_tensor_new_empty (spec->dtype, spec->ndim, spec->shape, error);
       if (t == NULL)
         return NULL;
+      /* values: double for FLOAT32, int64_t for INT64 (ps-recipe.h) */
       for (int64_t i = 0; i < t->numel; i++)
-        {
-          double d = g_array_index (spec->values, double, i);
-          if (spec->dtype == PS_DTYPE_FLOAT32)
-            ps_tensor_f32 (t)[i] = (float) d;
-          else
-            ps_tensor_i64 (t)[i] = (int64_t) d;
-        }
+        if (spec->dtype == PS_DTYPE_FLOAT32)
+          ps_tensor_f32 (t)[i] = (float) g_array_index (spec->values, double, i);
+        else
+          ps_tensor_i64 (t)[i] = g_array_index (spec->values, int64_t, i);
       break;
     }
   return g_steal_pointer (&t);

@@ -5,6 +5,7 @@
 #include "ps-module.h"
 #include "ps-init.h"
 #include "ps-atomic-file.h"
+#include "ps-json-check.h"
 
 #include <math.h>
 #include <string.h>
@@ -586,7 +587,7 @@ parse_shape (JsonNode *n, PsInputSpec *spec, GError **error)
 /* Walks nested lists: the shape comes from the first element at each depth and every list at that
  * depth must match it (torch.tensor rejects ragged lists). */
 static gboolean
-parse_values (JsonNode *n, int depth, PsInputSpec *spec, gboolean *all_int, GError **error)
+parse_values (JsonNode *n, int depth, PsInputSpec *spec, GArray *ints, gboolean *all_int, GError **error)
 {
   if (JSON_NODE_HOLDS_ARRAY (n))
     {
@@ -607,7 +608,7 @@ parse_values (JsonNode *n, int depth, PsInputSpec *spec, gboolean *all_int, GErr
       else if (spec->shape[depth] != len)
         goto ragged;
       for (int64_t i = 0; i < len; i++)
-        if (!parse_values (json_array_get_element (a, (guint) i), depth + 1, spec, all_int, error))
+        if (!parse_values (json_array_get_element (a, (guint) i), depth + 1, spec, ints, all_int, error))
           return FALSE;
       return TRUE;
     }
@@ -615,8 +616,11 @@ parse_values (JsonNode *n, int depth, PsInputSpec *spec, gboolean *all_int, GErr
     goto ragged;
   if (node_is (n, G_TYPE_INT64))
     {
-      double d = (double) json_node_get_int (n);
+      /* kept exactly too: int64 values beyond 2^53 do not survive a double */
+      int64_t v = json_node_get_int (n);
+      double d = (double) v;
       g_array_append_val (spec->values, d);
+      g_array_append_val (ints, v);
       return TRUE;
     }
   if (node_is (n, G_TYPE_DOUBLE))
@@ -624,6 +628,7 @@ parse_values (JsonNode *n, int depth, PsInputSpec *spec, gboolean *all_int, GErr
       double d = json_node_get_double (n);
       *all_int = FALSE;
       g_array_append_val (spec->values, d);
+      g_array_append_val (ints, (int64_t) { 0 });
       return TRUE;
     }
   g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "'value' elements must be numbers, got %s",
@@ -735,7 +740,8 @@ ps_recipe_parse_input (JsonNode *node, PsInputSpec *spec, GError **error)
       {
         gboolean all_int = TRUE;
         spec->values = g_array_new (FALSE, FALSE, sizeof (double));
-        if (!parse_values (v, 0, spec, &all_int, error))
+        g_autoptr (GArray) ints = g_array_new (FALSE, FALSE, sizeof (int64_t));
+        if (!parse_values (v, 0, spec, ints, &all_int, error))
           {
             ps_input_spec_clear (spec);
             return FALSE;
@@ -767,6 +773,13 @@ ps_recipe_parse_input (JsonNode *node, PsInputSpec *spec, GError **error)
                 ps_input_spec_clear (spec);
                 return FALSE;
               }
+          }
+        /* As ps-recipe.h says: int64_t values for INT64 (a double cannot hold every int64, and
+         * casting one above 2^63 − 1 back is undefined). */
+        if (spec->dtype == PS_DTYPE_INT64)
+          {
+            g_array_unref (spec->values);
+            spec->values = g_steal_pointer (&ints);
           }
         return TRUE;
       }
@@ -873,11 +886,21 @@ top_error (GError **error, const char *field, const char *fmt, ...)
   return FALSE;
 }
 
+/* Deep enough for any recipe (a "value" nests at most PS_MAX_DIMS lists) and for "x-" extensions. */
+#define PS_RECIPE_MAX_DEPTH 128
+
 PsRecipe *
 ps_recipe_load_from_data (const char *data, gssize length, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local = NULL;
+  /* json-glib recurses per nesting level (a deeply nested recipe overflowed the stack) and keeps
+   * the last of duplicate keys silently: reject both, and invalid UTF-8, before it parses. */
+  if (!ps_json_check_strict (data, length < 0 ? strlen (data) : (gsize) length, PS_RECIPE_MAX_DEPTH, &local))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "recipe is not valid JSON: %s", local->message);
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, data, length, &local))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "recipe is not valid JSON: %s", local->message);
