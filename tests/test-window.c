@@ -723,6 +723,33 @@ test_rename_and_move (void)
   g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);
   g_autofree char *undone = ps_window_dump_tree (w);
   g_assert_cmpstr (undone, ==, before);
+  /* the dialog: F2's action opens it with the current name; its Rename response applies one op */
+  g_assert_true (ps_window_select_path (w, "1"));
+  iterate ();
+  activate (w, "rename-module", NULL);
+  AdwMessageDialog *dialog = NULL;
+  g_autoptr (GListModel) tops = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) t = g_list_model_get_item (tops, i);
+      if (ADW_IS_MESSAGE_DIALOG (t) && gtk_widget_get_visible (GTK_WIDGET (t)))
+        dialog = ADW_MESSAGE_DIALOG (t);
+    }
+  g_assert_nonnull (dialog);
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "1");
+  gtk_editable_set_text (entry, "bad.name");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "rename"));
+  gtk_editable_set_text (entry, "act");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "rename"));
+  adw_message_dialog_response (dialog, "rename");
+  iterate ();
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n + 1);
+  g_assert_cmpstr (ps_tree_node_get_path (ps_window_get_selected_node (w)), ==, "act");
+  g_autofree char *dialog_renamed = ps_window_dump_tree (w);
+  g_assert_nonnull (strstr (dialog_renamed, "\n  act ReLU()"));
+  activate (w, "undo", NULL);
+
   /* not at the last step: disabled */
   activate (w, "redo", NULL);
   activate (w, "step-back", NULL);

@@ -131,7 +131,10 @@ rename_response (AdwMessageDialog *dialog, const char *response, PsWindow *self)
   if (strcmp (response, "rename") != 0)
     return;
   GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
-  ps_window_rename_selected (self, gtk_editable_get_text (entry));
+  /* the module the dialog was opened for, even if the selection moved meanwhile */
+  const char *path = g_object_get_data (G_OBJECT (dialog), "ps-path");
+  if (path != NULL && ps_window_select_path (self, path))
+    ps_window_rename_selected (self, gtk_editable_get_text (entry));
 }
 
 static void
@@ -157,6 +160,8 @@ rename_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
   gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
   g_signal_connect (entry, "changed", G_CALLBACK (rename_entry_changed), dialog);
   adw_message_dialog_set_extra_child (dialog, entry);
+  g_object_set_data_full (G_OBJECT (dialog), "ps-path",
+                          g_strdup (ps_tree_node_get_path (ps_window_get_selected_node (self))), g_free);
   g_signal_connect (dialog, "response", G_CALLBACK (rename_response), self);
   gtk_window_present (GTK_WINDOW (dialog));
   gtk_widget_grab_focus (entry);
