@@ -185,6 +185,14 @@ check_child (PsState *state, JsonObject *op, PsModule **parent, GError **error)
 {
   if (!resolve_module (state, op, "parent", parent, error))
     return FALSE;
+  /* a layer's own submodules (MultiheadAttention's out_proj) have the names its forward uses */
+  if (!(*parent)->klass->is_container)
+    {
+      field_error (error, "parent", "'%s' is a %s: only the children of a Sequential, ModuleList or ModuleDict "
+                   "can be renamed or moved", json_object_get_string_member (op, "parent"),
+                   ps_module_class_name (*parent));
+      return FALSE;
+    }
   const char *name = json_object_get_string_member (op, "name");
   if (ps_module_get_child (*parent, name) == NULL)
     {

@@ -192,8 +192,17 @@ class Interpreter:
         if index is not None:
             reorder_modules(parent, op["name"], index)
 
-    def op_rename(self, op):
+    def container(self, op):
+        """The parent of a rename/move: only a container's children (a layer's own submodules keep
+        the names its forward uses)."""
         parent = self.resolve_module(op["parent"])
+        custom = any(type(parent) is c for c in make_custom_class.__defaults__[0].values())
+        if not custom and not isinstance(parent, (nn.Sequential, nn.ModuleList, nn.ModuleDict)):
+            raise RecipeError("%s is not a container" % op["parent"])
+        return parent
+
+    def op_rename(self, op):
+        parent = self.container(op)
         name, new = op["name"], op["new_name"]
         if name not in parent._modules:
             raise RecipeError("no child %r" % name)
@@ -204,7 +213,7 @@ class Interpreter:
         parent._modules.update(items)
 
     def op_move(self, op):
-        parent = self.resolve_module(op["parent"])
+        parent = self.container(op)
         if op["name"] not in parent._modules:
             raise RecipeError("no child %r" % op["name"])
         if not 0 <= op["index"] < len(parent._modules):
