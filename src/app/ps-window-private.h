@@ -104,6 +104,15 @@ JsonObject *ps_window_build_forward_op (PsWindow *self, const char *kind, const 
 gboolean    ps_window_add_layer       (PsWindow *self, const char *type, const char *id, JsonObject *args,
                                        const char *name);
 gboolean    ps_window_run_forward     (PsWindow *self, const char *kind, const char *shape_text);
+/* ps-window-restructure.c: rename / move the selected child of a container (one op each). The
+ * builders return NULL when no such child is selected (or the move would leave the children). */
+void        ps_window_restructure_init_actions   (PsWindow *self);
+void        ps_window_restructure_update_actions (PsWindow *self);
+JsonObject *ps_window_build_rename_op (PsWindow *self, const char *new_name);
+JsonObject *ps_window_build_move_op   (PsWindow *self, int delta);   /* −1 up, +1 down */
+/* Apply them; the selection follows the module. FALSE when nothing was applied. */
+gboolean    ps_window_rename_selected (PsWindow *self, const char *new_name);
+gboolean    ps_window_move_selected   (PsWindow *self, int delta);
 /* TRUE to stop the close (unsaved changes: a dialog asks first). */
 gboolean    ps_window_close_request_check (PsWindow *self);
 

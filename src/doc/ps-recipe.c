@@ -40,14 +40,20 @@ static gboolean validate_init_modules (JsonObject *op, guint index, GError **err
 static gboolean validate_forward (JsonObject *op, guint index, GError **error);
 static gboolean validate_attach (JsonObject *op, guint index, GError **error);
 static gboolean validate_load (JsonObject *op, guint index, GError **error);
+static gboolean validate_rename (JsonObject *op, guint index, GError **error);
 
 static const FieldSpec module_fields[] = {
   { "id", F_STRING, TRUE }, { "type", F_STRING, TRUE }, { "args", F_OBJECT, FALSE },
   { "children", F_ANY, FALSE }, { "class", F_STRING, FALSE }, { NULL } };
 static const FieldSpec attach_fields[] = {
-  { "parent", F_STRING, TRUE }, { "name", F_STRING, TRUE }, { "child", F_STRING, TRUE }, { NULL } };
+  { "parent", F_STRING, TRUE }, { "name", F_STRING, TRUE }, { "child", F_STRING, TRUE },
+  { "index", F_INT, FALSE }, { NULL } };
 static const FieldSpec detach_fields[] = {
   { "parent", F_STRING, TRUE }, { "name", F_STRING, TRUE }, { NULL } };
+static const FieldSpec rename_fields[] = {
+  { "parent", F_STRING, TRUE }, { "name", F_STRING, TRUE }, { "new_name", F_STRING, TRUE }, { NULL } };
+static const FieldSpec move_fields[] = {
+  { "parent", F_STRING, TRUE }, { "name", F_STRING, TRUE }, { "index", F_INT, TRUE }, { NULL } };
 static const FieldSpec init_fields[] = {
   { "target", F_STRING, TRUE }, { "fn", F_STRING, TRUE }, { "args", F_OBJECT, FALSE }, { NULL } };
 static const FieldSpec init_modules_fields[] = {
@@ -67,6 +73,8 @@ static const OpSpec op_specs[] = {
   { "module", module_fields, validate_module },
   { "attach", attach_fields, validate_attach },
   { "detach", detach_fields, validate_attach },
+  { "rename", rename_fields, validate_rename },
+  { "move", move_fields, validate_attach },
   { "init", init_fields, validate_init },
   { "init_modules", init_modules_fields, validate_init_modules },
   { "reset_parameters", target_fields, NULL },
@@ -81,7 +89,7 @@ const char *const *
 ps_recipe_op_kinds (void)
 {
   static const char *const kinds[] = {
-    "module", "attach", "detach", "init", "init_modules", "reset_parameters", "manual_seed",
+    "module", "attach", "detach", "rename", "move", "init", "init_modules", "reset_parameters", "manual_seed",
     "mode", "forward", "load", NULL
   };
   return kinds;
@@ -339,6 +347,29 @@ validate_attach (JsonObject *op, guint index, GError **error)
     {
       op_error (error, index, kind, "name", "'%s' is not a valid child name (non-empty, no '.')",
                 json_object_get_string_member (op, "name"));
+      return FALSE;
+    }
+  /* "index" (attach, move): a position among the parent's children; the upper bound needs the
+   * document state and is checked on replay */
+  JsonNode *index_node = json_object_get_member (op, "index");
+  if (index_node != NULL && (json_node_get_int (index_node) < 0 || json_node_get_int (index_node) > G_MAXINT32))
+    {
+      op_error (error, index, kind, "index", "%" G_GINT64_FORMAT " is out of range (expected 0 or more)",
+                json_node_get_int (index_node));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+validate_rename (JsonObject *op, guint index, GError **error)
+{
+  if (!validate_attach (op, index, error))
+    return FALSE;
+  if (!valid_name (json_object_get_string_member (op, "new_name")))
+    {
+      op_error (error, index, "rename", "new_name", "'%s' is not a valid child name (non-empty, no '.')",
+                json_object_get_string_member (op, "new_name"));
       return FALSE;
     }
   return TRUE;
@@ -1057,7 +1088,7 @@ ps_recipe_to_data (const PsRecipe *recipe, gsize *length)
   json_builder_set_member_name (b, "format");
   json_builder_add_string_value (b, PS_RECIPE_FORMAT);
   json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, PS_RECIPE_VERSION);
+  json_builder_add_int_value (b, ps_recipe_required_version (recipe));
   if (recipe->description != NULL)
     {
       json_builder_set_member_name (b, "description");
@@ -1118,4 +1149,18 @@ ps_recipe_save_to_file (const PsRecipe *recipe, const char *path, GError **error
   g_autofree char *data = ps_recipe_to_data (recipe, &len);
   /* temp file in the same directory, fsync, rename, fsync the directory */
   return ps_atomic_file_set_contents (path, data, len, error);
+}
+
+int
+ps_recipe_required_version (const PsRecipe *recipe)
+{
+  for (guint i = 0; i < recipe->ops->len; i++)
+    {
+      JsonObject *op = g_ptr_array_index (recipe->ops, i);
+      const char *kind = ps_recipe_op_kind (op);
+      if (kind != NULL && (strcmp (kind, "rename") == 0 || strcmp (kind, "move") == 0
+                           || (strcmp (kind, "attach") == 0 && json_object_has_member (op, "index"))))
+        return 2;
+    }
+  return 1;
 }
