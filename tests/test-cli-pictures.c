@@ -208,7 +208,8 @@ test_errors (Fixture *f, gconstpointer data)
   run (&d, "histogram", f->recipe, "--param", "weight", "--out", png, "--step", "9", NULL);
   g_assert_cmpint (d.status, ==, 1);
   g_assert_nonnull (strstr (d.err, "step 9"));
-  run (&e, "heatmap", f->recipe, "--param", "weight", "--out", g_strconcat (f->dir, "/x.gif", NULL), NULL);
+  g_autofree char *gif = g_build_filename (f->dir, "x.gif", NULL);
+  run (&e, "heatmap", f->recipe, "--param", "weight", "--out", gif, NULL);
   g_assert_cmpint (e.status, ==, 1);
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));   /* no file left behind by the failures */
 }
