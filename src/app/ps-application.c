@@ -136,6 +136,8 @@ ps_application_startup (GApplication *app)
     { "win.save-as", { "<Control><Shift>s", NULL } },
     { "win.export-picture", { "<Control>e", NULL } },
     { "win.export-data", { "<Control><Shift>e", NULL } },
+    { "win.open-checkpoint", { "<Control><Shift>o", NULL } },
+    { "win.export-pytorch", { "<Control><Shift>p", NULL } },
     { "win.undo", { "<Control>z", NULL } },
     { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
     { "win.step-back", { "<Alt>Left", "comma", NULL } },
