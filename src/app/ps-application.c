@@ -6,7 +6,7 @@
 #include <glib/gi18n.h>
 #include <inttypes.h>
 
-#include "ps-window.h"
+#include "ps-window-private.h"
 
 struct _PsApplication {
   AdwApplication parent_instance;
@@ -67,7 +67,14 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
   for (int i = 0; i < n_files; i++)
     {
       PsWindow *w = new_window (self);
-      ps_window_open_file (w, files[i]);
+      if (ps_window_is_checkpoint_name (files[i]))
+        {
+          /* weights open in a window of their own; this one (the demo) shows any error */
+          ps_window_load_scenario (w, "demo");
+          ps_window_open_checkpoint (w, files[i]);
+        }
+      else
+        ps_window_open_file (w, files[i]);
     }
 }
 

@@ -193,6 +193,9 @@ show_tensor (PsCheckpointWindow *self, PsCheckpointItem *item)
       self->stats_text = ps_checkpoint_describe_tensor (e, t);
     }
   gtk_label_set_text (self->stats_label, self->stats_text);
+  g_free (self->shown_summary);
+  self->shown_summary = g_strdup (self->summary_text);
+  gtk_label_set_text (self->summary_label, self->shown_summary);
   set_tensor_pages_visible (self, TRUE);
   const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
   if (g_strcmp0 (page, "summary") == 0)

@@ -1065,6 +1065,15 @@ ps_window_open_checkpoint (PsWindow *self, GFile *file)
   ps_checkpoint_window_open_async (app, file, NULL, on_checkpoint_opened, g_object_ref (self));
 }
 
+gboolean
+ps_window_is_checkpoint_name (GFile *file)
+{
+  g_autofree char *base = g_file_get_basename (file);
+  g_autofree char *lower = base ? g_ascii_strdown (base, -1) : g_strdup ("");
+  return g_str_has_suffix (lower, ".safetensors") || g_str_has_suffix (lower, ".index.json")
+         || g_str_has_suffix (lower, ".npy") || g_str_has_suffix (lower, ".npz");
+}
+
 guint
 ps_window_get_checkpoint_jobs (PsWindow *self)
 {

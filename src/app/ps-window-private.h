@@ -109,6 +109,8 @@ gboolean    ps_window_run_forward     (PsWindow *self, const char *kind, const c
  * window's banner and leaves its model as it was. */
 void        ps_window_open_checkpoint (PsWindow *self, GFile *file);
 guint       ps_window_get_checkpoint_jobs (PsWindow *self);   /* still opening */
+/* A weights file by its name (.safetensors, .index.json, .npy, .npz) rather than a recipe. */
+gboolean    ps_window_is_checkpoint_name (GFile *file);
 /* The document's recipe as a PyTorch script (ps_export_pytorch), written atomically. */
 gboolean    ps_window_export_pytorch  (PsWindow *self, const char *path, GError **error);
 /* TRUE to stop the close (unsaved changes: a dialog asks first). */

@@ -105,11 +105,17 @@ ps_checkpoint_summary_to_text (const PsCheckpointSummary *s)
                               d->numel, pct);
     }
   g_string_append (out, "\nL2 norm per layer:\n");
+  int width = 0;   /* names padded to one column */
+  for (guint i = 0; i < s->layers->len; i++)
+    width = MAX (width, (int) g_utf8_strlen (((PsCheckpointLayerNorm *) s->layers->pdata[i])->path, -1));
+  width = MAX (width, 11);
   for (guint i = 0; i < s->layers->len; i++)
     {
       const PsCheckpointLayerNorm *l = s->layers->pdata[i];
-      g_string_append_printf (out, "  %s  %.6g  (%u tensor%s, %" PRId64 " values", *l->path ? l->path : "(top level)",
-                              l->l2_norm, l->n_tensors, l->n_tensors == 1 ? "" : "s", l->numel);
+      const char *name = *l->path ? l->path : "(top level)";
+      g_string_append_printf (out, "  %s%*s  %12.6g  (", name, width - (int) g_utf8_strlen (name, -1), "",
+                              l->l2_norm);
+      g_string_append_printf (out, "%u tensor%s, %" PRId64 " values", l->n_tensors, l->n_tensors == 1 ? "" : "s", l->numel);
       if (l->n_nonfinite > 0)
         g_string_append_printf (out, ", %" PRId64 " NaN/Inf left out", l->n_nonfinite);
       g_string_append (out, ")\n");
