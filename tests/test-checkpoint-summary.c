@@ -13,7 +13,7 @@ test_nested (void)
   char *path = nested_write ();
   g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (path, &error);
   g_assert_no_error (error);
-  g_autoptr (PsCheckpointSummary) s = ps_checkpoint_summary_new (ck, NULL, &error);
+  g_autoptr (PsCheckpointSummary) s = ps_checkpoint_summary_new (ck, TRUE, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (s->n_params, ==, 6 + 2 + 4 + 2 + 1);
   g_assert_cmpuint (s->n_tensors, ==, 5);
@@ -52,6 +52,15 @@ test_nested (void)
       g_assert_cmpfloat_with_epsilon (ln->l2_norm, sqrt (sumsq), 1e-9 * sqrt (sumsq));
     }
   g_autofree char *text = ps_checkpoint_summary_to_text (s);
+  /* counts only: instant, and says the norms are coming */
+  g_autoptr (PsCheckpointSummary) quick = ps_checkpoint_summary_new (ck, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (quick->has_norms);
+  g_assert_cmpuint (quick->layers->len, ==, 0);
+  g_assert_cmpint (quick->n_params, ==, s->n_params);
+  g_assert_cmpint (((PsCheckpointDtypeCount *) quick->dtypes->pdata[1])->numel, ==, 14);
+  g_autofree char *quick_text = ps_checkpoint_summary_to_text (quick);
+  g_assert_nonnull (strstr (quick_text, "computing"));
   g_assert_nonnull (strstr (text, "15 parameters in 5 tensors"));
   g_assert_nonnull (strstr (text, "F32    4 tensors, 14 values"));
   g_assert_nonnull (strstr (text, "encoder.layers.1.fc  "));
@@ -74,7 +83,7 @@ test_all_dtypes (void)
   g_autofree char *path = fmt_data_path ("all_dtypes.safetensors");
   g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (path, &error);
   g_assert_no_error (error);
-  g_autoptr (PsCheckpointSummary) s = ps_checkpoint_summary_new (ck, NULL, &error);
+  g_autoptr (PsCheckpointSummary) s = ps_checkpoint_summary_new (ck, TRUE, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (s->n_params, ==, ps_checkpoint_get_tree (ck)->numel);
   guint n = 0;
@@ -102,7 +111,7 @@ test_all_dtypes (void)
   g_assert_true (found);
   g_autoptr (GCancellable) c = g_cancellable_new ();
   g_cancellable_cancel (c);
-  g_assert_null (ps_checkpoint_summary_new (ck, c, &error));
+  g_assert_null (ps_checkpoint_summary_new (ck, TRUE, c, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 

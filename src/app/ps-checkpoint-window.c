@@ -32,8 +32,11 @@ struct _PsCheckpointWindow {
   PsCheckpointItem *root;          /* owns the PsCheckpoint */
   GtkTreeListModel *tree_model;
   GtkSingleSelection *selection;
-  PsCheckpointSummary *summary;
+  PsCheckpointSummary *summary;    /* counts at once; norms when the worker is done */
   char *summary_text;              /* the whole checkpoint's */
+  char *path;                      /* the file (the norms worker opens its own handle) */
+  char *header;                    /* first line of the summary: path and format */
+  GCancellable *norms_cancellable; /* the running norms worker's; NULL when done */
   char *shown_summary;             /* what the summary page shows now */
   char *stats_text;
   char *error_text;
@@ -482,6 +485,80 @@ format_name (PsCheckpointFormat f)
     }
 }
 
+/* Per-layer norms decode every tensor: a worker computes them with a handle of its own (the
+ * readers are not shared across threads) while the window is already usable. */
+static void
+norms_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (data, &error);
+  PsCheckpointSummary *s = ck ? ps_checkpoint_summary_new (ck, TRUE, cancellable, &error) : NULL;
+  if (s == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, s, (GDestroyNotify) ps_checkpoint_summary_free);
+}
+
+static void
+on_norms_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  PsCheckpointSummary *s = g_task_propagate_pointer (G_TASK (result), &error);
+  PsCheckpointWindow *self = PS_CHECKPOINT_WINDOW (source);
+  if (self->selection == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_pointer (&s, ps_checkpoint_summary_free);
+      return;   /* the window was closed */
+    }
+  g_clear_object (&self->norms_cancellable);
+  g_autofree char *body = NULL;
+  if (s == NULL)
+    {
+      g_autofree char *counts = ps_checkpoint_summary_to_text (self->summary);
+      /* the counts stay; the norms line says why there are none */
+      char *cut = strstr (counts, "\nL2 norm per layer:");
+      if (cut != NULL)
+        *cut = '\0';
+      body = g_strdup_printf (_("%s\n\nNo L2 norms: %s\n"), counts, error->message);
+      show_error (self, error->message);
+    }
+  else
+    {
+      ps_checkpoint_summary_free (self->summary);
+      self->summary = s;
+      body = ps_checkpoint_summary_to_text (s);
+    }
+  g_free (self->summary_text);
+  self->summary_text = g_strdup_printf ("%s\n%s", self->header, body);
+  /* refresh what the summary page shows */
+  g_autoptr (PsCheckpointItem) item = selected_item (self);
+  if (item == NULL || ps_checkpoint_item_get_entry (item) == NULL)
+    show_group (self, item);
+  else
+    {
+      g_free (self->shown_summary);
+      self->shown_summary = g_strdup (self->summary_text);
+      gtk_label_set_text (self->summary_label, self->shown_summary);
+    }
+}
+
+static void
+start_norms (PsCheckpointWindow *self)
+{
+  if (self->path == NULL)
+    return;
+  self->norms_cancellable = g_cancellable_new ();
+  g_autoptr (GTask) task = g_task_new (self, self->norms_cancellable, on_norms_done, NULL);
+  g_task_set_task_data (task, g_strdup (self->path), g_free);
+  g_task_run_in_thread (task, norms_thread);
+}
+
+gboolean
+ps_checkpoint_window_get_busy (PsCheckpointWindow *self)
+{
+  return self->norms_cancellable != NULL;
+}
+
 /* Takes ck and s. */
 static PsCheckpointWindow *
 window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSummary *s)
@@ -491,8 +568,10 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
   g_autofree char *path = g_file_get_path (file);
   PsCheckpointFormat format = ps_checkpoint_get_format (ck);
   self->summary = s;
+  self->path = g_strdup (path);
+  self->header = g_strdup_printf ("%s (%s)", path ? path : base, format_name (format));
   g_autofree char *body = ps_checkpoint_summary_to_text (s);
-  self->summary_text = g_strdup_printf ("%s (%s)\n%s", path ? path : base, format_name (format), body);
+  self->summary_text = g_strdup_printf ("%s\n%s", self->header, body);
   self->root = ps_checkpoint_item_new_root (ck, base);
 
   gtk_window_set_title (GTK_WINDOW (self), base);
@@ -517,6 +596,7 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
   gtk_column_view_set_model (self->tree_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_selected), self);
   on_selected (self->selection, NULL, self);
+  start_norms (self);
   return self;
 }
 
@@ -550,9 +630,10 @@ open_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
       g_task_return_new_error (task, PS_ERROR, PS_ERROR_IO, _("Could not open %s: only local files can be read"), base);
       return;
     }
+  /* headers only: the tree lists at once even for a multi-GB file; values are read later */
   d->ck = ps_checkpoint_open (path, &error);
   if (d->ck != NULL)
-    d->summary = ps_checkpoint_summary_new (d->ck, cancellable, &error);
+    d->summary = ps_checkpoint_summary_new (d->ck, FALSE, cancellable, &error);
   if (d->summary == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -598,6 +679,9 @@ static void
 ps_checkpoint_window_dispose (GObject *object)
 {
   PsCheckpointWindow *self = PS_CHECKPOINT_WINDOW (object);
+  if (self->norms_cancellable != NULL)
+    g_cancellable_cancel (self->norms_cancellable);
+  g_clear_object (&self->norms_cancellable);
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_func (self->selection, on_selected, self);
   clear_tensor (self);
@@ -615,6 +699,8 @@ ps_checkpoint_window_finalize (GObject *object)
   g_free (self->summary_text);
   g_free (self->shown_summary);
   g_free (self->error_text);
+  g_free (self->path);
+  g_free (self->header);
   G_OBJECT_CLASS (ps_checkpoint_window_parent_class)->finalize (object);
 }
 

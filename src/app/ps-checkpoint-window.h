@@ -14,9 +14,9 @@ G_BEGIN_DECLS
 #define PS_TYPE_CHECKPOINT_WINDOW (ps_checkpoint_window_get_type ())
 G_DECLARE_FINAL_TYPE (PsCheckpointWindow, ps_checkpoint_window, PS, CHECKPOINT_WINDOW, AdwApplicationWindow)
 
-/* Reads the headers and computes the summary in a worker (it decodes every tensor once for the
- * norms); the finish builds the window (not yet presented) on the calling thread. Errors name the
- * file. */
+/* Reads the headers in a worker; the finish builds the window (not yet presented) on the calling
+ * thread. Errors name the file. The window then computes the per-layer norms in a worker of its
+ * own (they decode every tensor once) while it is already usable; closing it cancels them. */
 void        ps_checkpoint_window_open_async  (GtkApplication *app, GFile *file, GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data);
 PsCheckpointWindow *ps_checkpoint_window_open_finish (GAsyncResult *result, GError **error);
@@ -32,5 +32,7 @@ const char *ps_checkpoint_window_get_summary_text (PsCheckpointWindow *self);
 const char *ps_checkpoint_window_get_statistics_text (PsCheckpointWindow *self);
 const char *ps_checkpoint_window_get_error_text (PsCheckpointWindow *self);
 struct _PsFigure *ps_checkpoint_window_get_figure (PsCheckpointWindow *self, const char *page);
+/* TRUE while the per-layer norms are being computed. */
+gboolean    ps_checkpoint_window_get_busy    (PsCheckpointWindow *self);
 
 G_END_DECLS

@@ -32,7 +32,7 @@ ps_checkpoint_summary_free (PsCheckpointSummary *s)
 }
 
 PsCheckpointSummary *
-ps_checkpoint_summary_new (PsCheckpoint *ck, GCancellable *cancellable, GError **error)
+ps_checkpoint_summary_new (PsCheckpoint *ck, gboolean norms, GCancellable *cancellable, GError **error)
 {
   g_return_val_if_fail (ck != NULL, NULL);
   g_autoptr (PsCheckpointSummary) s = g_new0 (PsCheckpointSummary, 1);
@@ -60,6 +60,8 @@ ps_checkpoint_summary_new (PsCheckpoint *ck, GCancellable *cancellable, GError *
       if (e->alias_of != NULL)
         continue;   /* shared storage: its values were counted under the stored name */
       d->numel += e->numel;
+      if (!norms)
+        continue;
 
       const char *dot = strrchr (e->name, '.');
       g_autofree char *prefix = dot ? g_strndup (e->name, (gsize) (dot - e->name)) : g_strdup ("");
@@ -87,6 +89,7 @@ ps_checkpoint_summary_new (PsCheckpoint *ck, GCancellable *cancellable, GError *
     }
   for (guint i = 0; i < s->layers->len; i++)
     ((PsCheckpointLayerNorm *) s->layers->pdata[i])->l2_norm = sqrt (g_array_index (sumsq, double, i));
+  s->has_norms = norms;
   return g_steal_pointer (&s);
 }
 
@@ -103,6 +106,11 @@ ps_checkpoint_summary_to_text (const PsCheckpointSummary *s)
       g_string_append_printf (out, "  %-6s %u tensor%s, %" PRId64 " values (%.1f%%)\n", d->dtype, d->n_tensors,
                               d->n_tensors == 1 ? "" : "s",
                               d->numel, pct);
+    }
+  if (!s->has_norms)
+    {
+      g_string_append (out, "\nL2 norm per layer: computing (every tensor is read once)…\n");
+      return g_string_free (out, FALSE);
     }
   g_string_append (out, "\nL2 norm per layer:\n");
   int width = 0;   /* names padded to one column */

@@ -30,10 +30,13 @@ typedef struct {
   guint n_tensors;      /* entries (like state_dict) */
   GPtrArray *dtypes;    /* PsCheckpointDtypeCount*, in order of first appearance */
   GPtrArray *layers;    /* PsCheckpointLayerNorm*, in order of first appearance */
+  gboolean has_norms;   /* FALSE: counts only, `layers` empty */
 } PsCheckpointSummary;
 
-/* Decodes every stored tensor (checks the cancellable between tensors). */
-PsCheckpointSummary *ps_checkpoint_summary_new  (PsCheckpoint *ck, GCancellable *cancellable, GError **error);
+/* With norms, decodes every stored tensor (checking the cancellable between tensors); without,
+ * reads only the entries (instant). */
+PsCheckpointSummary *ps_checkpoint_summary_new  (PsCheckpoint *ck, gboolean norms, GCancellable *cancellable,
+                                                 GError **error);
 void                 ps_checkpoint_summary_free (PsCheckpointSummary *s);
 /* Plain text, one fact a line, for the summary page and tests. */
 char                *ps_checkpoint_summary_to_text (const PsCheckpointSummary *s);

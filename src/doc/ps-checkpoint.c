@@ -123,6 +123,18 @@ ps_checkpoint_open (const char *path, GError **error)
           g_set_error (error, PS_ERROR, local->code, "%s: %s", base, local->message);
           return NULL;
         }
+      /* the data must cover the rest of the file exactly, as for safetensors: checked now (no
+       * decoding needed) so a truncated file is refused when opened, not when first viewed */
+      guint64 have = (guint64) (len - MIN (len, ck->npy_header.data_offset));
+      if (have != ck->npy_header.data_nbytes)
+        {
+          g_autofree char *base = g_path_get_basename (path);
+          g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
+                       "%s: .npy: %" G_GUINT64_FORMAT " bytes of data where shape and dtype '%s' need %"
+                       G_GUINT64_FORMAT "%s", base, have, ck->npy_header.descr, ck->npy_header.data_nbytes,
+                       have < ck->npy_header.data_nbytes ? " (truncated file)" : " (trailing bytes)");
+          return NULL;
+        }
       ck->npy_path = g_strdup (path);
       g_autofree char *base = g_path_get_basename (path);
       ck->npy_name = g_str_has_suffix (base, ".npy") ? g_strndup (base, strlen (base) - 4) : g_strdup (base);
