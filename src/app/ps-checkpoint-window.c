@@ -335,7 +335,15 @@ bind_label (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
       text = count = g_strdup_printf ("%" PRId64, ps_checkpoint_item_get_numel (ci));
       break;
     }
-  gtk_label_set_text (GTK_LABEL (label), text);
+  /* a group of many dtypes would crowd the column: "mixed", the list in the tooltip */
+  g_auto (GStrv) parts = GPOINTER_TO_INT (data) == COL_DTYPE ? g_strsplit (text, ", ", -1) : NULL;
+  if (parts != NULL && g_strv_length (parts) > 2)
+    {
+      g_autofree char *mixed = g_strdup_printf (_("mixed (%u)"), g_strv_length (parts));
+      gtk_label_set_text (GTK_LABEL (label), mixed);
+    }
+  else
+    gtk_label_set_text (GTK_LABEL (label), text);
   gtk_widget_set_tooltip_text (label, text);
 }
 
