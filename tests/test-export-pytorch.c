@@ -153,6 +153,45 @@ test_classes (void)
 }
 
 static void
+test_restructure (void)
+{
+  g_autofree char *s = export_ok (HEAD
+    "{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 4, \"out_features\": 4}},"
+    "{\"op\": \"module\", \"id\": \"act\", \"type\": \"ReLU\"},"
+    "{\"op\": \"module\", \"id\": \"s\", \"type\": \"Sequential\", \"children\": [\"fc\", \"act\"]},"
+    "{\"op\": \"move\", \"parent\": \"s\", \"name\": \"1\", \"index\": 0},"
+    "{\"op\": \"init\", \"target\": \"s.0.weight\", \"fn\": \"zeros_\"},"
+    "{\"op\": \"rename\", \"parent\": \"s\", \"name\": \"0\", \"new_name\": \"head\"},"
+    "{\"op\": \"init\", \"target\": \"s.head.bias\", \"fn\": \"ones_\"},"
+    "{\"op\": \"attach\", \"parent\": \"s\", \"name\": \"2\", \"child\": \"fc\", \"index\": 0},"
+    "{\"op\": \"init\", \"target\": \"s.2.weight\", \"fn\": \"ones_\"},"
+    "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\", \"class\": \"Net\", \"children\": {\"a\": \"fc\", \"b\": \"act\"}},"
+    "{\"op\": \"move\", \"parent\": \"m\", \"name\": \"b\", \"index\": 0}"
+    "]}");
+  /* the helpers, once, before the replay */
+  assert_contains (s, "def move_child(parent, name, index):\n");
+  assert_contains (s, "def insert_child(parent, index, name, child):\n");
+  assert_contains (s, "def rename_child(parent, name, new_name):\n");
+  assert_contains (s, "    parent._modules.clear()\n    parent._modules.update(items)\n");
+  assert_contains (s, "move_child(s, \"1\", 0)\n");
+  /* after the move, the child named "0" is at position 1: spelled by name, not by position */
+  assert_contains (s, "nn.init.zeros_(getattr(s, \"0\").weight)\n");
+  assert_contains (s, "rename_child(s, \"0\", \"head\")\n");
+  assert_contains (s, "nn.init.ones_(s.head.bias)\n");
+  assert_contains (s, "insert_child(s, 0, \"2\", fc)\n");
+  assert_contains (s, "move_child(m, \"b\", 0)\n");
+  /* a user class whose children are reordered runs them in _modules order */
+  assert_contains (s, "    def __init__(self, **children):\n");
+  g_assert_true (strstr (s, "def move_child") < strstr (s, "torch.manual_seed(0)"));
+
+  /* without them: no helpers */
+  g_autofree char *plain = export_ok (HEAD
+    "{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 4, \"out_features\": 4}}"
+    "]}");
+  assert_not_contains (plain, "move_child");
+}
+
+static void
 test_names (void)
 {
   /* ids that are Python keywords or names the script uses get another variable */
@@ -339,6 +378,7 @@ main (int argc, char **argv)
   g_test_add_func ("/export-pytorch/targets", test_targets);
   g_test_add_func ("/export-pytorch/classes", test_classes);
   g_test_add_func ("/export-pytorch/names", test_names);
+  g_test_add_func ("/export-pytorch/restructure", test_restructure);
   g_test_add_func ("/export-pytorch/errors", test_errors);
   g_test_add_func ("/export-pytorch/cli", test_cli);
   g_autoptr (GPtrArray) names = parity_fixture_names ();

@@ -233,6 +233,102 @@ test_attach_detach_mode_seed (void)
   ps_state_unref (s);
 }
 
+/* The child names of a container, comma-separated. */
+static char *
+names_of (PsState *s, const char *id)
+{
+  PsModule *m = ps_state_get_module (s, id);
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < m->child_names->len; i++)
+    g_string_append_printf (out, "%s%s", i ? "," : "", (char *) g_ptr_array_index (m->child_names, i));
+  return g_string_free (out, FALSE);
+}
+
+static char *
+state_keys (PsState *s)
+{
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (ps_state_get_root (s));
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < sd->len; i++)
+    g_string_append_printf (out, "%s%s", i ? "," : "", ((PsNamedItem *) g_ptr_array_index (sd, i))->path);
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_rename_move (void)
+{
+  PsState *s = ps_state_new (0, PS_FLAVOUR_AVX2, "m");
+  s = step (s, "{\"op\": \"module\", \"id\": \"a\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 2}}");
+  s = step (s, "{\"op\": \"module\", \"id\": \"b\", \"type\": \"ReLU\"}");
+  s = step (s, "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\", \"children\": [\"a\", \"b\", \"a\"]}");
+  PsState *before_rename = ps_state_ref (s);
+  PsTensor *w = param (s, "m.0.weight")->value;
+  s = step (s, "{\"op\": \"rename\", \"parent\": \"m\", \"name\": \"2\", \"new_name\": \"tied\"}");
+  g_autofree char *n1 = names_of (s, "m");
+  g_assert_cmpstr (n1, ==, "0,1,tied");
+  g_autofree char *k1 = state_keys (s);
+  g_assert_cmpstr (k1, ==, "0.weight,0.bias,tied.weight,tied.bias");
+  /* still one module at both places, same tensors, nothing written */
+  PsModule *m = ps_state_get_root (s);
+  g_assert_true (g_ptr_array_index (m->children, 0) == g_ptr_array_index (m->children, 2));
+  g_assert_true (param (s, "m.tied.weight")->value == w);
+  g_assert_cmpint (param (s, "m.tied.weight")->written_step, ==, 1);
+  /* the previous state (the timeline's snapshot) is untouched */
+  g_autofree char *n0 = names_of (before_rename, "m");
+  g_assert_cmpstr (n0, ==, "0,1,2");
+  ps_state_unref (before_rename);
+
+  s = step (s, "{\"op\": \"move\", \"parent\": \"m\", \"name\": \"tied\", \"index\": 0}");
+  g_autofree char *n2 = names_of (s, "m");
+  g_assert_cmpstr (n2, ==, "tied,0,1");
+  s = step (s, "{\"op\": \"move\", \"parent\": \"m\", \"name\": \"tied\", \"index\": 2}");
+  g_autofree char *n3 = names_of (s, "m");
+  g_assert_cmpstr (n3, ==, "0,1,tied");
+  s = step (s, "{\"op\": \"move\", \"parent\": \"m\", \"name\": \"1\", \"index\": 1}");   /* in place */
+  g_autofree char *n4 = names_of (s, "m");
+  g_assert_cmpstr (n4, ==, "0,1,tied");
+  s = step (s, "{\"op\": \"rename\", \"parent\": \"m\", \"name\": \"1\", \"new_name\": \"1\"}");   /* no-op */
+  s = step (s, "{\"op\": \"module\", \"id\": \"c\", \"type\": \"Tanh\"}");
+  s = step (s, "{\"op\": \"attach\", \"parent\": \"m\", \"name\": \"squash\", \"child\": \"c\", \"index\": 1}");
+  g_autofree char *n5 = names_of (s, "m");
+  g_assert_cmpstr (n5, ==, "0,squash,1,tied");
+  s = step (s, "{\"op\": \"attach\", \"parent\": \"m\", \"name\": \"end\", \"child\": \"c\", \"index\": 4}");
+  g_autofree char *n6 = names_of (s, "m");
+  g_assert_cmpstr (n6, ==, "0,squash,1,tied,end");
+  g_autofree char *repr = ps_module_repr (ps_state_get_root (s));
+  g_assert_nonnull (strstr (repr, "(squash): Tanh()\n  (1): ReLU()\n  (tied): Linear"));
+  ps_state_unref (s);
+}
+
+static void
+test_module_child_api (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsModule) c = ps_module_new_container ("ModuleDict", NULL, &error);
+  g_autoptr (PsModule) x = ps_module_new_container ("Sequential", NULL, &error);
+  g_assert_true (ps_module_insert_child (c, -1, "a", x, &error));
+  g_assert_true (ps_module_insert_child (c, 0, "b", x, &error));
+  g_assert_false (ps_module_insert_child (c, 3, "c", x, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (ps_module_insert_child (x, 0, "self", c, &error));   /* a cycle */
+  g_clear_error (&error);
+  g_assert_cmpuint (x->children->len, ==, 0);
+  g_assert_cmpstr (g_ptr_array_index (c->child_names, 0), ==, "b");
+  g_assert_false (ps_module_rename_child (c, "b", "a", &error));
+  g_clear_error (&error);
+  g_assert_false (ps_module_rename_child (c, "zz", "y", &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (ps_module_rename_child (c, "b", "y", &error));
+  g_assert_true (ps_module_move_child (c, "y", 1, &error));
+  g_assert_cmpstr (g_ptr_array_index (c->child_names, 0), ==, "a");
+  g_assert_cmpstr (g_ptr_array_index (c->child_names, 1), ==, "y");
+  g_assert_false (ps_module_move_child (c, "y", 2, &error));
+  g_clear_error (&error);
+  g_assert_true (ps_module_get_child (c, "y") == x);
+}
+
 static void
 test_forward (void)
 {
@@ -383,6 +479,22 @@ static const struct {
   { "{\"op\": \"mode\", \"target\": \"ghost\", \"train\": true}", "op 5 (mode): field 'target': no module with id 'ghost'" },
   { "{\"op\": \"reset_parameters\", \"target\": \"fc.weight\"}", "op 5 (reset_parameters): field 'target': 'fc.weight' is a parameter, not a module" },
   { "{\"op\": \"load\", \"target\": \"s\", \"file\": \"w.safetensors\"}", "op 5 (load): field 'file': " },
+  { "{\"op\": \"attach\", \"parent\": \"s\", \"name\": \"x\", \"child\": \"lz\", \"index\": 3}", "op 5 (attach): field 'index': 3 is out of range: 's' has 2 children, so 0 to 2" },
+  { "{\"op\": \"attach\", \"parent\": \"s\", \"name\": \"x\", \"child\": \"lz\", \"index\": -1}", "op 5 (attach): field 'index': -1 is out of range" },
+  { "{\"op\": \"attach\", \"parent\": \"s\", \"name\": \"x\", \"child\": \"lz\", \"index\": \"0\"}", "op 5 (attach): field 'index': expected an integer" },
+  { "{\"op\": \"rename\", \"parent\": \"s\", \"name\": \"7\", \"new_name\": \"x\"}", "op 5 (rename): field 'name': 's' has no child named '7'" },
+  { "{\"op\": \"rename\", \"parent\": \"s\", \"name\": \"0\", \"new_name\": \"1\"}", "op 5 (rename): field 'new_name': 's' already has a child, parameter or buffer named '1'" },
+  { "{\"op\": \"rename\", \"parent\": \"fc\", \"name\": \"weight\", \"new_name\": \"w\"}", "op 5 (rename): field 'parent': 'fc' is a Linear: only the children of a Sequential, ModuleList or ModuleDict can be renamed or moved" },
+  { "{\"op\": \"move\", \"parent\": \"fc\", \"name\": \"weight\", \"index\": 0}", "op 5 (move): field 'parent': 'fc' is a Linear" },
+  { "{\"op\": \"rename\", \"parent\": \"s\", \"name\": \"0\", \"new_name\": \"a.b\"}", "op 5 (rename): field 'new_name': 'a.b' is not a valid child name" },
+  { "{\"op\": \"rename\", \"parent\": \"s\", \"name\": \"0\", \"new_name\": \"\"}", "op 5 (rename): field 'new_name': '' is not a valid child name" },
+  { "{\"op\": \"rename\", \"parent\": \"s\", \"name\": \"0\"}", "op 5 (rename): field 'new_name': missing" },
+  { "{\"op\": \"rename\", \"parent\": \"ghost\", \"name\": \"0\", \"new_name\": \"x\"}", "op 5 (rename): field 'parent': no module with id 'ghost'" },
+  { "{\"op\": \"move\", \"parent\": \"s\", \"name\": \"0\", \"index\": 2}", "op 5 (move): field 'index': 2 is out of range: 's' has 2 children, so 0 to 1" },
+  { "{\"op\": \"move\", \"parent\": \"s\", \"name\": \"0\", \"index\": -1}", "op 5 (move): field 'index': -1 is out of range" },
+  { "{\"op\": \"move\", \"parent\": \"s\", \"name\": \"zz\", \"index\": 0}", "op 5 (move): field 'name': 's' has no child named 'zz'" },
+  { "{\"op\": \"move\", \"parent\": \"s\", \"name\": \"0\"}", "op 5 (move): field 'index': missing" },
+  { "{\"op\": \"move\", \"parent\": \"s\", \"name\": \"0\", \"index\": 0, \"new_name\": \"x\"}", "op 5 (move): field 'new_name': unknown field" },
   { "{\"op\": \"frobnicate\"}", "op 5 (frobnicate): field 'op': unknown op" },
 };
 
@@ -550,6 +662,8 @@ main (int argc, char **argv)
   g_test_add_func ("/op/init-modules", test_init_modules);
   g_test_add_func ("/op/attach-detach-mode-seed", test_attach_detach_mode_seed);
   g_test_add_func ("/op/forward", test_forward);
+  g_test_add_func ("/op/rename-move", test_rename_move);
+  g_test_add_func ("/op/module-child-api", test_module_child_api);
   g_test_add_func ("/op/lazy", test_lazy_materialization);
   g_test_add_func ("/op/atomicity", test_atomicity);
   g_test_add_func ("/op/describe", test_describe);

@@ -17,7 +17,7 @@ static const BadCase bad_cases[] = {
   { "{not json", "not valid JSON" },
   { "[1, 2]", "expected a JSON object at the top level" },
   { "{\"format\": \"other\", \"version\": 1, \"seed\": 0, \"ops\": []}", "recipe: field 'format': expected \"paramscope-recipe\"" },
-  { "{\"format\": \"paramscope-recipe\", \"version\": 2, \"seed\": 0, \"ops\": []}", "recipe: field 'version': version 2 is not supported" },
+  { "{\"format\": \"paramscope-recipe\", \"version\": 3, \"seed\": 0, \"ops\": []}", "recipe: field 'version': version 3 is not supported" },
   { "{\"format\": \"paramscope-recipe\", \"version\": 1, \"ops\": []}", "recipe: field 'seed': missing" },
   { HEAD "\"seed2\": 1, \"ops\": []}", "recipe: field 'seed2': unknown field" },
   { HEAD "\"ops\": {}}", "recipe: field 'ops': expected an array" },
@@ -115,7 +115,7 @@ test_input_parsing (void)
   g_assert_cmpint (spec.shape[0], ==, 2);
   g_assert_cmpint (spec.shape[1], ==, 3);
   g_assert_cmpint (spec.dtype, ==, PS_DTYPE_INT64);   /* torch.tensor of ints is int64 */
-  g_assert_cmpfloat (g_array_index (spec.values, double, 5), ==, 6.0);
+  g_assert_cmpint (g_array_index (spec.values, int64_t, 5), ==, 6);   /* int64 values kept exactly */
   ps_input_spec_clear (&spec);
 
   g_assert_true (json_parser_load_from_data (p, "{\"value\": [0.5, 2], \"dtype\": \"float32\"}", -1, NULL));
@@ -192,6 +192,34 @@ test_append_validates (void)
   g_assert_cmpuint (r->ops->len, ==, 1);
 }
 
+/* Saving writes version 1 unless a version-2 op (rename, move, attach with an index) is used. */
+static void
+test_version_2_ops (void)
+{
+  static const struct { const char *op; int version; } cases[] = {
+    { "{\"op\": \"attach\", \"parent\": \"m\", \"name\": \"x\", \"child\": \"m\"}", 1 },
+    { "{\"op\": \"attach\", \"parent\": \"m\", \"name\": \"x\", \"child\": \"m\", \"index\": 0}", 2 },
+    { "{\"op\": \"rename\", \"parent\": \"m\", \"name\": \"x\", \"new_name\": \"y\"}", 2 },
+    { "{\"op\": \"move\", \"parent\": \"m\", \"name\": \"x\", \"index\": 3}", 2 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, "
+                                               "\"ops\": [%s]}", cases[i].op);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsRecipe) r = ps_recipe_load_from_data (json, -1, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (ps_recipe_required_version (r), ==, cases[i].version);
+      gsize len;
+      g_autofree char *saved = ps_recipe_to_data (r, &len);
+      g_autofree char *want = g_strdup_printf ("\"version\" : %d", cases[i].version);
+      g_assert_nonnull (strstr (saved, want));
+      g_autoptr (PsRecipe) back = ps_recipe_load_from_data (saved, (gssize) len, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (back->ops->len, ==, 1);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -202,5 +230,6 @@ main (int argc, char **argv)
   g_test_add_func ("/recipe/round-trip-files", test_round_trip_files);
   g_test_add_func ("/recipe/copy-is-deep", test_copy_is_deep);
   g_test_add_func ("/recipe/append-validates", test_append_validates);
+  g_test_add_func ("/recipe/version-2-ops", test_version_2_ops);
   return g_test_run ();
 }

@@ -489,6 +489,7 @@ test_json_reader (void)
   g_assert_false (is_int);
   g_assert_true (ps_json_reader_next_element (&r, &done, &error));
   g_assert_true (done);
+  g_clear_pointer (&key, g_free);   /* next_member hands out a new key */
   g_assert_true (ps_json_reader_next_member (&r, &done, &key, &error));
   g_assert_true (done);
   g_assert_true (ps_json_reader_end (&r, &error));

@@ -636,6 +636,130 @@ test_export_picture_and_data (void)
 }
 
 /* Every action with an accelerator appears in the keyboard-shortcuts window. */
+static PsTensor *value_at (PsDocument *doc, const char *target);
+
+static gboolean
+action_enabled (PsWindow *w, const char *name)
+{
+  return g_action_group_get_action_enabled (G_ACTION_GROUP (w), name);
+}
+
+/* Rename and Move Up/Down on a model with a shared module: one step each, the selection follows,
+ * the tree shows the new names and order, sharing is kept, undo restores. */
+static void
+test_rename_and_move (void)
+{
+  PsWindow *w = new_window ("empty");
+  PsDocument *doc = ps_window_get_document (w);
+  apply (w, "{\"op\":\"module\",\"id\":\"l\",\"type\":\"Linear\",\"args\":{\"in_features\":3,\"out_features\":3}}");
+  apply (w, "{\"op\":\"module\",\"id\":\"r\",\"type\":\"ReLU\"}");
+  apply (w, "{\"op\":\"attach\",\"parent\":\"model\",\"name\":\"0\",\"child\":\"l\"}");
+  apply (w, "{\"op\":\"attach\",\"parent\":\"model\",\"name\":\"1\",\"child\":\"r\"}");
+  apply (w, "{\"op\":\"attach\",\"parent\":\"model\",\"name\":\"2\",\"child\":\"l\"}");
+  guint n = ps_document_get_n_steps (doc);
+  g_autofree char *before = ps_window_dump_tree (w);
+
+  /* the model itself and a parameter are not children of a container */
+  g_assert_true (ps_window_select_path (w, ""));
+  iterate ();
+  g_assert_false (action_enabled (w, "rename-module"));
+  g_assert_false (action_enabled (w, "move-up"));
+  g_assert_null (ps_window_build_rename_op (w, "x"));
+  g_assert_true (ps_window_select_path (w, "2.weight"));
+  iterate ();
+  g_assert_false (action_enabled (w, "move-down"));
+  g_assert_null (ps_window_build_move_op (w, -1));
+  g_assert_true (ps_window_select_path (w, "0"));
+  iterate ();
+  g_assert_true (action_enabled (w, "rename-module"));
+  g_assert_false (action_enabled (w, "move-up"));     /* already first */
+  g_assert_true (action_enabled (w, "move-down"));
+  g_assert_null (ps_window_build_move_op (w, -1));
+
+  /* rename the second place of the shared Linear */
+  g_assert_true (ps_window_select_path (w, "2"));
+  iterate ();
+  g_assert_false (action_enabled (w, "move-down"));   /* already last */
+  g_autoptr (JsonObject) op = ps_window_build_rename_op (w, "tied");
+  g_assert_cmpstr (json_object_get_string_member (op, "op"), ==, "rename");
+  g_assert_cmpstr (json_object_get_string_member (op, "parent"), ==, "model");
+  g_assert_cmpstr (json_object_get_string_member (op, "name"), ==, "2");
+  g_assert_false (ps_window_rename_selected (w, "1"));   /* in use: refused, shown as an error */
+  iterate ();
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "already has a child"));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);
+  g_assert_true (ps_window_rename_selected (w, "tied"));
+  iterate ();
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n + 1);
+  g_assert_cmpstr (ps_tree_node_get_path (ps_window_get_selected_node (w)), ==, "tied");
+  g_autofree char *renamed = ps_window_dump_tree (w);
+  g_assert_nonnull (strstr (renamed, "  tied Linear(in_features=3, out_features=3, bias=True) 12 parameters [shared]"));
+  g_assert_nonnull (strstr (renamed, "  0 Linear(in_features=3, out_features=3, bias=True) 12 parameters [shared]"));
+  g_assert_null (strstr (renamed, "\n  2 "));
+  g_assert_true (value_at (doc, "model.tied.weight") == value_at (doc, "model.0.weight"));
+
+  /* move it up: one step, still selected, the tree shows the new order */
+  activate (w, "move-up", NULL);
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n + 2);
+  g_assert_cmpstr (ps_tree_node_get_path (ps_window_get_selected_node (w)), ==, "tied");
+  g_assert_true (action_enabled (w, "move-up"));
+  g_assert_true (action_enabled (w, "move-down"));
+  g_autofree char *moved = ps_window_dump_tree (w);
+  const char *p0 = strstr (moved, "\n  0 "), *pt = strstr (moved, "\n  tied "), *p1 = strstr (moved, "\n  1 ");
+  g_assert_true (p0 != NULL && pt != NULL && p1 != NULL);
+  g_assert_true (p0 < pt && pt < p1);
+  g_assert_nonnull (strstr (moved, "[shared]"));
+  PsModule *m = ps_state_get_root (ps_document_get_current_state (doc));
+  g_assert_cmpstr (g_ptr_array_index (m->child_names, 1), ==, "tied");
+  g_assert_true (g_ptr_array_index (m->children, 0) == g_ptr_array_index (m->children, 1));
+  activate (w, "move-down", NULL);
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n + 3);
+  g_assert_cmpstr (ps_tree_node_get_path (ps_window_get_selected_node (w)), ==, "tied");
+  activate (w, "move-up", NULL);
+
+  /* undo all three moves and the rename: the tree is what it was */
+  for (int i = 0; i < 4; i++)
+    activate (w, "undo", NULL);
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);
+  g_autofree char *undone = ps_window_dump_tree (w);
+  g_assert_cmpstr (undone, ==, before);
+  /* the dialog: F2's action opens it with the current name; its Rename response applies one op */
+  g_assert_true (ps_window_select_path (w, "1"));
+  iterate ();
+  activate (w, "rename-module", NULL);
+  AdwMessageDialog *dialog = NULL;
+  g_autoptr (GListModel) tops = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) t = g_list_model_get_item (tops, i);
+      if (ADW_IS_MESSAGE_DIALOG (t) && gtk_widget_get_visible (GTK_WIDGET (t)))
+        dialog = ADW_MESSAGE_DIALOG (t);
+    }
+  g_assert_nonnull (dialog);
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "1");
+  gtk_editable_set_text (entry, "bad.name");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "rename"));
+  gtk_editable_set_text (entry, "act");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "rename"));
+  adw_message_dialog_response (dialog, "rename");
+  iterate ();
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n + 1);
+  g_assert_cmpstr (ps_tree_node_get_path (ps_window_get_selected_node (w)), ==, "act");
+  g_autofree char *dialog_renamed = ps_window_dump_tree (w);
+  g_assert_nonnull (strstr (dialog_renamed, "\n  act ReLU()"));
+  activate (w, "undo", NULL);
+
+  /* not at the last step: disabled */
+  activate (w, "redo", NULL);
+  activate (w, "step-back", NULL);
+  g_assert_true (ps_window_select_path (w, "1"));
+  iterate ();
+  g_assert_false (action_enabled (w, "move-up"));
+  g_assert_false (action_enabled (w, "rename-module"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 static void
 test_shortcuts_window_complete (void)
 {
@@ -870,6 +994,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/lazy-contrast-by-hand", test_lazy_contrast_by_hand);
   g_test_add_func ("/window/shortcuts-window-complete", test_shortcuts_window_complete);
   g_test_add_func ("/window/difference-and-empty-states", test_difference_and_empty_states);
+  g_test_add_func ("/window/rename-and-move", test_rename_and_move);
   int ret = g_test_run ();
   g_object_unref (app);
   return ret;

@@ -158,6 +158,9 @@ ps_application_startup (GApplication *app)
     { "win.reset-parameters", { "<Control>i", NULL } },
     { "win.add-layer", { "<Control>l", NULL } },
     { "win.toggle-train", { "<Control>t", NULL } },
+    { "win.rename-module", { "F2", NULL } },
+    { "win.move-up", { "<Alt>Up", NULL } },
+    { "win.move-down", { "<Alt>Down", NULL } },
     { "window.close", { "<Control>w", NULL } },
   };
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)

@@ -113,6 +113,15 @@ guint       ps_window_get_checkpoint_jobs (PsWindow *self);   /* still opening *
 gboolean    ps_window_is_checkpoint_name (GFile *file);
 /* The document's recipe as a PyTorch script (ps_export_pytorch), written atomically. */
 gboolean    ps_window_export_pytorch  (PsWindow *self, const char *path, GError **error);
+/* ps-window-restructure.c: rename / move the selected child of a container (one op each). The
+ * builders return NULL when no such child is selected (or the move would leave the children). */
+void        ps_window_restructure_init_actions   (PsWindow *self);
+void        ps_window_restructure_update_actions (PsWindow *self);
+JsonObject *ps_window_build_rename_op (PsWindow *self, const char *new_name);
+JsonObject *ps_window_build_move_op   (PsWindow *self, int delta);   /* −1 up, +1 down */
+/* Apply them; the selection follows the module. FALSE when nothing was applied. */
+gboolean    ps_window_rename_selected (PsWindow *self, const char *new_name);
+gboolean    ps_window_move_selected   (PsWindow *self, int delta);
 /* TRUE to stop the close (unsaved changes: a dialog asks first). */
 gboolean    ps_window_close_request_check (PsWindow *self);
 

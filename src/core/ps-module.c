@@ -275,6 +275,83 @@ ps_module_add_child (PsModule *parent, const char *name, PsModule *child, GError
 }
 
 gboolean
+ps_module_insert_child (PsModule *parent, int index, const char *name, PsModule *child, GError **error)
+{
+  guint len = parent->children->len;
+  if (index < -1 || index > (int) len)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "index %d is out of range (0 to %u)", index, len);
+      return FALSE;
+    }
+  if (!ps_module_add_child (parent, name, child, error))
+    return FALSE;
+  if (index >= 0)
+    ps_module_move_child (parent, name, index, NULL);   /* cannot fail: the index was checked */
+  return TRUE;
+}
+
+gboolean
+ps_module_rename_child (PsModule *parent, const char *name, const char *new_name, GError **error)
+{
+  int i = child_index (parent, name);
+  if (i < 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' has no child named '%s'",
+                   ps_module_class_name (parent), name);
+      return FALSE;
+    }
+  if (!valid_child_name (new_name))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "module name '%s' is invalid: it must be non-empty and contain no '.'",
+                   new_name ? new_name : "");
+      return FALSE;
+    }
+  if (strcmp (name, new_name) == 0)
+    return TRUE;
+  if (child_index (parent, new_name) >= 0 || ps_module_get_param (parent, new_name) != NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "'%s' already has a child, parameter or buffer named '%s'",
+                   ps_module_class_name (parent), new_name);
+      return FALSE;
+    }
+  g_free (parent->child_names->pdata[i]);
+  parent->child_names->pdata[i] = g_strdup (new_name);
+  return TRUE;
+}
+
+gboolean
+ps_module_move_child (PsModule *parent, const char *name, int index, GError **error)
+{
+  int i = child_index (parent, name);
+  if (i < 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' has no child named '%s'",
+                   ps_module_class_name (parent), name);
+      return FALSE;
+    }
+  guint len = parent->children->len;
+  if (index < 0 || index >= (int) len)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "index %d is out of range (0 to %u)", index, len - 1);
+      return FALSE;
+    }
+  /* steal both entries (no free func runs), then put them back at the new place */
+  gpointer n = parent->child_names->pdata[i];
+  gpointer c = parent->children->pdata[i];
+  memmove (&parent->child_names->pdata[i], &parent->child_names->pdata[i + 1], (len - 1 - (guint) i) * sizeof (gpointer));
+  memmove (&parent->children->pdata[i], &parent->children->pdata[i + 1], (len - 1 - (guint) i) * sizeof (gpointer));
+  memmove (&parent->child_names->pdata[index + 1], &parent->child_names->pdata[index], (len - 1 - (guint) index) * sizeof (gpointer));
+  memmove (&parent->children->pdata[index + 1], &parent->children->pdata[index], (len - 1 - (guint) index) * sizeof (gpointer));
+  parent->child_names->pdata[index] = n;
+  parent->children->pdata[index] = c;
+  return TRUE;
+}
+
+gboolean
 ps_module_remove_child (PsModule *parent, const char *name, GError **error)
 {
   int i = child_index (parent, name);

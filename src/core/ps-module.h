@@ -101,6 +101,16 @@ PsModule   *ps_module_clone_tree    (PsModule *root, GHashTable *map);
 /* Fails on a duplicate name or when `child` contains `parent` (a cycle). */
 gboolean    ps_module_add_child     (PsModule *parent, const char *name, PsModule *child, GError **error);
 gboolean    ps_module_remove_child  (PsModule *parent, const char *name, GError **error);
+/* add_child, then place the new child at `index` among the children (0..n; -1 = append, as
+ * add_child). Like rebuilding the parent's `_modules` OrderedDict with the new key there. */
+gboolean    ps_module_insert_child  (PsModule *parent, int index, const char *name, PsModule *child,
+                                     GError **error);
+/* Rename a child in place (its position is kept). Fails on an unknown name, an invalid new name or
+ * one used by another child, parameter or buffer. Renaming to the same name is a no-op. */
+gboolean    ps_module_rename_child  (PsModule *parent, const char *name, const char *new_name, GError **error);
+/* Move a child to position `index` (0..n-1) among the parent's children, the others keeping their
+ * relative order. */
+gboolean    ps_module_move_child    (PsModule *parent, const char *name, int index, GError **error);
 PsModule   *ps_module_get_child     (PsModule *parent, const char *name);
 gboolean    ps_module_contains      (PsModule *root, PsModule *m);   /* m is root or below it */
 

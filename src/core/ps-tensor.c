@@ -10,14 +10,28 @@ struct _PsStorage {
   void *data;
 };
 
+static guint64 max_bytes = PS_TENSOR_MAX_BYTES;
+
+void
+ps_tensor_set_max_bytes (guint64 limit)
+{
+  max_bytes = limit == 0 || limit > PS_TENSOR_MAX_BYTES ? PS_TENSOR_MAX_BYTES : limit;
+}
+
+guint64
+ps_tensor_get_max_bytes (void)
+{
+  return max_bytes;
+}
+
 static PsStorage *
 storage_new (gsize nbytes, gboolean zero, GError **error)
 {
-  if ((guint64) nbytes > PS_TENSOR_MAX_BYTES)
+  if ((guint64) nbytes > max_bytes)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY,
                    "cannot allocate %" G_GUINT64_FORMAT " bytes: more than the limit of %" G_GUINT64_FORMAT " bytes",
-                   (guint64) nbytes, (guint64) PS_TENSOR_MAX_BYTES);
+                   (guint64) nbytes, max_bytes);
       return NULL;
     }
   /* aligned_alloc wants a multiple of the alignment; always allocate at least one block. */

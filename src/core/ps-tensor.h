@@ -22,6 +22,11 @@ G_BEGIN_DECLS
 /* Largest single allocation we attempt. Linux overcommit would otherwise "succeed" and kill the
  * process on first touch. */
 #define PS_TENSOR_MAX_BYTES ((guint64) 8 << 30)
+/* The limit in force: PS_TENSOR_MAX_BYTES unless lowered. Test hook for the fuzzers, which must
+ * keep their memory bounded: set_max_bytes lowers the limit (never raises it above
+ * PS_TENSOR_MAX_BYTES); 0 restores the default. Not thread-safe; call before any tensor work. */
+void         ps_tensor_set_max_bytes (guint64 max_bytes);
+guint64      ps_tensor_get_max_bytes (void);
 
 typedef enum {
   PS_DTYPE_FLOAT32,

@@ -38,6 +38,7 @@ typedef struct {
   GHashTable *classes;      /* class name → UserClass* (owned) */
   GPtrArray *class_order;   /* UserClass* in first-use order */
   gboolean need_ordered_dict;
+  gboolean need_restructure;   /* the rename/move helpers (attach at an index, rename, move) */
   GString *out;
 } Exporter;
 
@@ -504,6 +505,63 @@ tree_attach (Node *parent, const char *name, Node *child)
   g_ptr_array_add (parent->kids, child);
 }
 
+static void tree_detach (Node *parent, const char *name);
+
+/* Position of child `name`, or -1. */
+static int
+tree_find (Node *parent, const char *name)
+{
+  if (parent == NULL || parent->names == NULL)
+    return -1;
+  for (guint j = 0; j < parent->names->len; j++)
+    if (strcmp (g_ptr_array_index (parent->names, j), name) == 0)
+      return (int) j;
+  return -1;
+}
+
+static void
+tree_move (Node *parent, const char *name, gint64 index)
+{
+  int j = tree_find (parent, name);
+  if (j < 0 || index < 0 || index >= (gint64) parent->names->len)
+    return;
+  char *n = g_ptr_array_steal_index (parent->names, (guint) j);
+  Node *k = g_ptr_array_steal_index (parent->kids, (guint) j);
+  g_ptr_array_insert (parent->names, (int) index, n);
+  g_ptr_array_insert (parent->kids, (int) index, k);
+}
+
+static void
+tree_rename (Node *parent, const char *name, const char *new_name)
+{
+  int j = tree_find (parent, name);
+  if (j < 0 || new_name == NULL || tree_find (parent, new_name) >= 0)
+    return;
+  g_free (parent->names->pdata[j]);
+  parent->names->pdata[j] = g_strdup (new_name);
+}
+
+/* One restructuring op (attach, detach, rename, move) on the symbolic tree. */
+static void
+tree_apply (Exporter *ex, JsonObject *op, const char *kind, Node *parent, Node *child)
+{
+  const char *name = op_str (op, "name");
+  if (strcmp (kind, "attach") == 0)
+    {
+      if (tree_find (parent, name) >= 0)
+        return;
+      tree_attach (parent, name, child);
+      if (json_object_has_member (op, "index"))
+        tree_move (parent, name, json_object_get_int_member (op, "index"));
+    }
+  else if (strcmp (kind, "detach") == 0)
+    tree_detach (parent, name);
+  else if (strcmp (kind, "rename") == 0)
+    tree_rename (parent, name, op_str (op, "new_name"));
+  else if (strcmp (kind, "move") == 0)
+    tree_move (parent, name, json_object_get_int_member (op, "index"));
+}
+
 static void
 tree_detach (Node *parent, const char *name)
 {
@@ -562,7 +620,8 @@ scan (Exporter *ex, GError **error)
                    && json_node_get_node_type (json_object_get_member (op, "children")) == JSON_NODE_OBJECT)
             ex->need_ordered_dict = TRUE;
         }
-      else if (strcmp (kind, "attach") == 0 || strcmp (kind, "detach") == 0)
+      else if (strcmp (kind, "attach") == 0 || strcmp (kind, "detach") == 0 || strcmp (kind, "rename") == 0
+               || strcmp (kind, "move") == 0)
         {
           Node *parent = walk (ex, op_str (op, "parent"));
           const char *name = op_str (op, "name");
@@ -570,10 +629,9 @@ scan (Exporter *ex, GError **error)
             return op_fail (error, number, kind, "field 'name': missing");
           if (parent && parent->cls)
             ((UserClass *) g_hash_table_lookup (ex->classes, parent->cls))->generic = TRUE;
-          if (strcmp (kind, "attach") == 0)
-            tree_attach (parent, name, walk (ex, op_str (op, "child")));
-          else
-            tree_detach (parent, name);
+          if (strcmp (kind, "rename") == 0 || strcmp (kind, "move") == 0 || json_object_has_member (op, "index"))
+            ex->need_restructure = TRUE;
+          tree_apply (ex, op, kind, parent, strcmp (kind, "attach") == 0 ? walk (ex, op_str (op, "child")) : NULL);
         }
     }
   return TRUE;
@@ -644,6 +702,43 @@ emit_classes (Exporter *ex)
         g_string_append_printf (s, "        x = self.%s(x)\n", (const char *) g_ptr_array_index (c->names, j));
       g_string_append (s, "        return x\n");
     }
+}
+
+/* nn.Module has no API to rename or reorder children: these rebuild `_modules`, the OrderedDict
+ * that print(), state_dict(), modules() and Sequential's forward iterate, in place. */
+static void
+emit_restructure_helpers (GString *s)
+{
+  g_string_append (s,
+    "\n\n"
+    "def move_child(parent, name, index):\n"
+    "    \"\"\"Move child `name` of `parent` to position `index` among its children.\"\"\"\n"
+    "    if name not in parent._modules:\n"
+    "        raise KeyError(\"no child %r\" % name)\n"
+    "    if not 0 <= index < len(parent._modules):\n"
+    "        raise IndexError(\"index %d is out of range\" % index)\n"
+    "    items = [(k, m) for k, m in parent._modules.items() if k != name]\n"
+    "    items.insert(index, (name, parent._modules[name]))\n"
+    "    parent._modules.clear()\n"
+    "    parent._modules.update(items)\n"
+    "\n\n"
+    "def insert_child(parent, index, name, child):\n"
+    "    \"\"\"parent.add_module(name, child), placed at position `index` among the children.\"\"\"\n"
+    "    if not 0 <= index <= len(parent._modules):\n"
+    "        raise IndexError(\"index %d is out of range\" % index)\n"
+    "    parent.add_module(name, child)\n"
+    "    move_child(parent, name, index)\n"
+    "\n\n"
+    "def rename_child(parent, name, new_name):\n"
+    "    \"\"\"Rename child `name` of `parent` to `new_name`, keeping its position.\"\"\"\n"
+    "    if name not in parent._modules:\n"
+    "        raise KeyError(\"no child %r\" % name)\n"
+    "    if new_name != name and (new_name in parent._modules or new_name in parent._parameters\n"
+    "                             or new_name in parent._buffers):\n"
+    "        raise KeyError(\"attribute '%s' already exists\" % new_name)\n"
+    "    items = [(new_name if k == name else k, m) for k, m in parent._modules.items()]\n"
+    "    parent._modules.clear()\n"
+    "    parent._modules.update(items)\n");
 }
 
 /* The helper that writes RESULT.json; kept apart from the replay so the replay reads cleanly. */
@@ -898,10 +993,20 @@ emit_op (Exporter *ex, JsonObject *op, guint number, GError **error)
               target_clear (&parent);
               return FALSE;
             }
-          g_string_append_printf (s, "%s.add_module(", parent.expr->str);
-          append_py_string (s, name);
-          g_string_append_printf (s, ", %s)\n", child.expr->str);
-          tree_attach (parent.node, name, child.node);
+          if (json_object_has_member (op, "index"))
+            {
+              g_string_append_printf (s, "insert_child(%s, %" G_GINT64_FORMAT ", ", parent.expr->str,
+                                      json_object_get_int_member (op, "index"));
+              append_py_string (s, name);
+              g_string_append_printf (s, ", %s)\n", child.expr->str);
+            }
+          else
+            {
+              g_string_append_printf (s, "%s.add_module(", parent.expr->str);
+              append_py_string (s, name);
+              g_string_append_printf (s, ", %s)\n", child.expr->str);
+            }
+          tree_apply (ex, op, kind, parent.node, child.node);
           target_clear (&child);
         }
       else
@@ -916,6 +1021,24 @@ emit_op (Exporter *ex, JsonObject *op, guint number, GError **error)
             }
           tree_detach (parent.node, name);
         }
+      target_clear (&parent);
+    }
+  else if (strcmp (kind, "rename") == 0 || strcmp (kind, "move") == 0)
+    {
+      Target parent = { 0 };
+      if (!resolve (ex, op_str (op, "parent"), &parent, number, kind, error))
+        return FALSE;
+      g_string_append_printf (s, "%s_child(%s, ", kind, parent.expr->str);
+      append_py_string (s, op_str (op, "name"));
+      if (strcmp (kind, "rename") == 0)
+        {
+          g_string_append (s, ", ");
+          append_py_string (s, op_str (op, "new_name"));
+        }
+      else
+        g_string_append_printf (s, ", %" G_GINT64_FORMAT, json_object_get_int_member (op, "index"));
+      g_string_append (s, ")\n");
+      tree_apply (ex, op, kind, parent.node, NULL);
       target_clear (&parent);
     }
   else if (strcmp (kind, "init") == 0)
@@ -1073,6 +1196,8 @@ ps_export_pytorch (const PsRecipe *recipe, GError **error)
         g_string_append (s, "from collections import OrderedDict\n");
       g_string_append (s, "\nimport torch\nfrom torch import nn\n");
       emit_classes (&ex);
+      if (ex.need_restructure)
+        emit_restructure_helpers (s);
 
       /* the variables must be known for RECIPE_IDS before the ops are written: rebuild them in
        * creation order (make_var is deterministic given the same sequence) */

@@ -142,7 +142,20 @@ apply_attach (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, G
                    json_object_get_string_member (op, "parent"), name);
       return FALSE;
     }
-  if (!ps_module_add_child (parent, name, child, error))
+  int index = -1;   /* append */
+  if (json_object_has_member (op, "index"))
+    {
+      gint64 k = json_object_get_int_member (op, "index");
+      if (k < 0 || k > (gint64) parent->children->len)
+        {
+          field_error (error, "index", "%" G_GINT64_FORMAT " is out of range: '%s' has %u children, so 0 to %u",
+                       k, json_object_get_string_member (op, "parent"), parent->children->len,
+                       parent->children->len);
+          return FALSE;
+        }
+      index = (int) k;
+    }
+  if (!ps_module_insert_child (parent, index, name, child, error))
     {
       g_prefix_error (error, "field 'child': ");
       return FALSE;
@@ -159,6 +172,76 @@ apply_detach (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, G
   if (!ps_module_remove_child (parent, json_object_get_string_member (op, "name"), error))
     {
       g_prefix_error (error, "field 'name': ");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---------- rename / move ---------- */
+
+/* The child `name` of `parent` or an error on field 'name'. */
+static gboolean
+check_child (PsState *state, JsonObject *op, PsModule **parent, GError **error)
+{
+  if (!resolve_module (state, op, "parent", parent, error))
+    return FALSE;
+  /* a layer's own submodules (MultiheadAttention's out_proj) have the names its forward uses */
+  if (!(*parent)->klass->is_container)
+    {
+      field_error (error, "parent", "'%s' is a %s: only the children of a Sequential, ModuleList or ModuleDict "
+                   "can be renamed or moved", json_object_get_string_member (op, "parent"),
+                   ps_module_class_name (*parent));
+      return FALSE;
+    }
+  const char *name = json_object_get_string_member (op, "name");
+  if (ps_module_get_child (*parent, name) == NULL)
+    {
+      field_error (error, "name", "'%s' has no child named '%s'", json_object_get_string_member (op, "parent"), name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+apply_rename (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  PsModule *parent;
+  if (!check_child (state, op, &parent, error))
+    return FALSE;
+  const char *name = json_object_get_string_member (op, "name");
+  const char *new_name = json_object_get_string_member (op, "new_name");
+  if (strcmp (name, new_name) != 0
+      && (ps_module_get_child (parent, new_name) != NULL || ps_module_get_param (parent, new_name) != NULL))
+    {
+      field_error (error, "new_name", "'%s' already has a child, parameter or buffer named '%s'",
+                   json_object_get_string_member (op, "parent"), new_name);
+      return FALSE;
+    }
+  if (!ps_module_rename_child (parent, name, new_name, error))
+    {
+      g_prefix_error (error, "field 'new_name': ");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+apply_move (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  PsModule *parent;
+  if (!check_child (state, op, &parent, error))
+    return FALSE;
+  gint64 k = json_object_get_int_member (op, "index");
+  if (k < 0 || k >= (gint64) parent->children->len)
+    {
+      field_error (error, "index", "%" G_GINT64_FORMAT " is out of range: '%s' has %u children, so 0 to %u",
+                   k, json_object_get_string_member (op, "parent"), parent->children->len,
+                   parent->children->len - 1);
+      return FALSE;
+    }
+  if (!ps_module_move_child (parent, json_object_get_string_member (op, "name"), (int) k, error))
+    {
+      g_prefix_error (error, "field 'index': ");
       return FALSE;
     }
   return TRUE;
@@ -332,14 +415,12 @@ make_input (PsState *state, const PsInputSpec *spec, GError **error)
       t = ps_tensor_new_empty (spec->dtype, spec->ndim, spec->shape, error);
       if (t == NULL)
         return NULL;
+      /* values: double for FLOAT32, int64_t for INT64 (ps-recipe.h) */
       for (int64_t i = 0; i < t->numel; i++)
-        {
-          double d = g_array_index (spec->values, double, i);
-          if (spec->dtype == PS_DTYPE_FLOAT32)
-            ps_tensor_f32 (t)[i] = (float) d;
-          else
-            ps_tensor_i64 (t)[i] = (int64_t) d;
-        }
+        if (spec->dtype == PS_DTYPE_FLOAT32)
+          ps_tensor_f32 (t)[i] = (float) g_array_index (spec->values, double, i);
+        else
+          ps_tensor_i64 (t)[i] = g_array_index (spec->values, int64_t, i);
       break;
     }
   return g_steal_pointer (&t);
@@ -529,6 +610,8 @@ static const struct {
   { "module", apply_module },
   { "attach", apply_attach },
   { "detach", apply_detach },
+  { "rename", apply_rename },
+  { "move", apply_move },
   { "init", apply_init },
   { "init_modules", apply_init_modules },
   { "reset_parameters", apply_reset_parameters },
@@ -552,7 +635,8 @@ writable_modules (const PsState *prev, JsonObject *op, const char *kind)
 {
   GPtrArray *w = g_ptr_array_new ();
   const char *field = NULL;
-  if (strcmp (kind, "attach") == 0 || strcmp (kind, "detach") == 0)
+  if (strcmp (kind, "attach") == 0 || strcmp (kind, "detach") == 0 || strcmp (kind, "rename") == 0
+      || strcmp (kind, "move") == 0)
     field = "parent";
   else if (strcmp (kind, "module") != 0 && strcmp (kind, "manual_seed") != 0)
     field = "target";
@@ -794,6 +878,11 @@ op_action (JsonObject *op)
                             str_member (op, "name"));
   if (strcmp (kind, "detach") == 0)
     return g_strdup_printf ("detaching %s from %s", str_member (op, "name"), str_member (op, "parent"));
+  if (strcmp (kind, "rename") == 0)
+    return g_strdup_printf ("renaming %s.%s to %s", str_member (op, "parent"), str_member (op, "name"),
+                            str_member (op, "new_name"));
+  if (strcmp (kind, "move") == 0)
+    return g_strdup_printf ("moving %s.%s", str_member (op, "parent"), str_member (op, "name"));
   if (strcmp (kind, "init") == 0)
     return g_strdup_printf ("%s on %s", str_member (op, "fn"), str_member (op, "target"));
   if (strcmp (kind, "init_modules") == 0)
@@ -878,8 +967,28 @@ ps_op_describe (JsonObject *op, const PsState *before, const PsState *after, con
         }
     }
   else if (strcmp (kind, "attach") == 0)
-    g_string_append_printf (s, "attached %s to %s as %s", str_member (op, "child"), str_member (op, "parent"),
-                            str_member (op, "name"));
+    {
+      g_string_append_printf (s, "attached %s to %s as %s", str_member (op, "child"), str_member (op, "parent"),
+                              str_member (op, "name"));
+      if (json_object_has_member (op, "index"))
+        g_string_append_printf (s, " at position %" G_GINT64_FORMAT, json_object_get_int_member (op, "index"));
+    }
+  else if (strcmp (kind, "rename") == 0)
+    g_string_append_printf (s, "renamed %s.%s to %s.%s (its parameters' state_dict keys change with it)",
+                            str_member (op, "parent"), str_member (op, "name"), str_member (op, "parent"),
+                            str_member (op, "new_name"));
+  else if (strcmp (kind, "move") == 0)
+    {
+      g_string_append_printf (s, "moved %s.%s to position %" G_GINT64_FORMAT, str_member (op, "parent"),
+                              str_member (op, "name"), json_object_get_int_member (op, "index"));
+      PsModule *parent = NULL;
+      if (ps_state_resolve (after, str_member (op, "parent"), &parent, NULL, NULL) && parent != NULL)
+        {
+          g_string_append (s, ": children now ");
+          for (guint i = 0; i < parent->child_names->len; i++)
+            g_string_append_printf (s, "%s%s", i ? ", " : "", (char *) g_ptr_array_index (parent->child_names, i));
+        }
+    }
   else if (strcmp (kind, "detach") == 0)
     g_string_append_printf (s, "detached %s from %s", str_member (op, "name"), str_member (op, "parent"));
   else if (strcmp (kind, "init") == 0)

@@ -5,6 +5,7 @@
 #include "ps-module.h"
 #include "ps-init.h"
 #include "ps-atomic-file.h"
+#include "ps-json-check.h"
 
 #include <math.h>
 #include <string.h>
@@ -39,14 +40,20 @@ static gboolean validate_init_modules (JsonObject *op, guint index, GError **err
 static gboolean validate_forward (JsonObject *op, guint index, GError **error);
 static gboolean validate_attach (JsonObject *op, guint index, GError **error);
 static gboolean validate_load (JsonObject *op, guint index, GError **error);
+static gboolean validate_rename (JsonObject *op, guint index, GError **error);
 
 static const FieldSpec module_fields[] = {
   { "id", F_STRING, TRUE }, { "type", F_STRING, TRUE }, { "args", F_OBJECT, FALSE },
   { "children", F_ANY, FALSE }, { "class", F_STRING, FALSE }, { NULL } };
 static const FieldSpec attach_fields[] = {
-  { "parent", F_STRING, TRUE }, { "name", F_STRING, TRUE }, { "child", F_STRING, TRUE }, { NULL } };
+  { "parent", F_STRING, TRUE }, { "name", F_STRING, TRUE }, { "child", F_STRING, TRUE },
+  { "index", F_INT, FALSE }, { NULL } };
 static const FieldSpec detach_fields[] = {
   { "parent", F_STRING, TRUE }, { "name", F_STRING, TRUE }, { NULL } };
+static const FieldSpec rename_fields[] = {
+  { "parent", F_STRING, TRUE }, { "name", F_STRING, TRUE }, { "new_name", F_STRING, TRUE }, { NULL } };
+static const FieldSpec move_fields[] = {
+  { "parent", F_STRING, TRUE }, { "name", F_STRING, TRUE }, { "index", F_INT, TRUE }, { NULL } };
 static const FieldSpec init_fields[] = {
   { "target", F_STRING, TRUE }, { "fn", F_STRING, TRUE }, { "args", F_OBJECT, FALSE }, { NULL } };
 static const FieldSpec init_modules_fields[] = {
@@ -66,6 +73,8 @@ static const OpSpec op_specs[] = {
   { "module", module_fields, validate_module },
   { "attach", attach_fields, validate_attach },
   { "detach", detach_fields, validate_attach },
+  { "rename", rename_fields, validate_rename },
+  { "move", move_fields, validate_attach },
   { "init", init_fields, validate_init },
   { "init_modules", init_modules_fields, validate_init_modules },
   { "reset_parameters", target_fields, NULL },
@@ -80,7 +89,7 @@ const char *const *
 ps_recipe_op_kinds (void)
 {
   static const char *const kinds[] = {
-    "module", "attach", "detach", "init", "init_modules", "reset_parameters", "manual_seed",
+    "module", "attach", "detach", "rename", "move", "init", "init_modules", "reset_parameters", "manual_seed",
     "mode", "forward", "load", NULL
   };
   return kinds;
@@ -340,6 +349,29 @@ validate_attach (JsonObject *op, guint index, GError **error)
                 json_object_get_string_member (op, "name"));
       return FALSE;
     }
+  /* "index" (attach, move): a position among the parent's children; the upper bound needs the
+   * document state and is checked on replay */
+  JsonNode *index_node = json_object_get_member (op, "index");
+  if (index_node != NULL && (json_node_get_int (index_node) < 0 || json_node_get_int (index_node) > G_MAXINT32))
+    {
+      op_error (error, index, kind, "index", "%" G_GINT64_FORMAT " is out of range (expected 0 or more)",
+                json_node_get_int (index_node));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+validate_rename (JsonObject *op, guint index, GError **error)
+{
+  if (!validate_attach (op, index, error))
+    return FALSE;
+  if (!valid_name (json_object_get_string_member (op, "new_name")))
+    {
+      op_error (error, index, "rename", "new_name", "'%s' is not a valid child name (non-empty, no '.')",
+                json_object_get_string_member (op, "new_name"));
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -586,7 +618,7 @@ parse_shape (JsonNode *n, PsInputSpec *spec, GError **error)
 /* Walks nested lists: the shape comes from the first element at each depth and every list at that
  * depth must match it (torch.tensor rejects ragged lists). */
 static gboolean
-parse_values (JsonNode *n, int depth, PsInputSpec *spec, gboolean *all_int, GError **error)
+parse_values (JsonNode *n, int depth, PsInputSpec *spec, GArray *ints, gboolean *all_int, GError **error)
 {
   if (JSON_NODE_HOLDS_ARRAY (n))
     {
@@ -607,7 +639,7 @@ parse_values (JsonNode *n, int depth, PsInputSpec *spec, gboolean *all_int, GErr
       else if (spec->shape[depth] != len)
         goto ragged;
       for (int64_t i = 0; i < len; i++)
-        if (!parse_values (json_array_get_element (a, (guint) i), depth + 1, spec, all_int, error))
+        if (!parse_values (json_array_get_element (a, (guint) i), depth + 1, spec, ints, all_int, error))
           return FALSE;
       return TRUE;
     }
@@ -615,8 +647,11 @@ parse_values (JsonNode *n, int depth, PsInputSpec *spec, gboolean *all_int, GErr
     goto ragged;
   if (node_is (n, G_TYPE_INT64))
     {
-      double d = (double) json_node_get_int (n);
+      /* kept exactly too: int64 values beyond 2^53 do not survive a double */
+      int64_t v = json_node_get_int (n);
+      double d = (double) v;
       g_array_append_val (spec->values, d);
+      g_array_append_val (ints, v);
       return TRUE;
     }
   if (node_is (n, G_TYPE_DOUBLE))
@@ -624,6 +659,7 @@ parse_values (JsonNode *n, int depth, PsInputSpec *spec, gboolean *all_int, GErr
       double d = json_node_get_double (n);
       *all_int = FALSE;
       g_array_append_val (spec->values, d);
+      g_array_append_val (ints, (int64_t) { 0 });
       return TRUE;
     }
   g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "'value' elements must be numbers, got %s",
@@ -735,7 +771,8 @@ ps_recipe_parse_input (JsonNode *node, PsInputSpec *spec, GError **error)
       {
         gboolean all_int = TRUE;
         spec->values = g_array_new (FALSE, FALSE, sizeof (double));
-        if (!parse_values (v, 0, spec, &all_int, error))
+        g_autoptr (GArray) ints = g_array_new (FALSE, FALSE, sizeof (int64_t));
+        if (!parse_values (v, 0, spec, ints, &all_int, error))
           {
             ps_input_spec_clear (spec);
             return FALSE;
@@ -767,6 +804,13 @@ ps_recipe_parse_input (JsonNode *node, PsInputSpec *spec, GError **error)
                 ps_input_spec_clear (spec);
                 return FALSE;
               }
+          }
+        /* As ps-recipe.h says: int64_t values for INT64 (a double cannot hold every int64, and
+         * casting one above 2^63 − 1 back is undefined). */
+        if (spec->dtype == PS_DTYPE_INT64)
+          {
+            g_array_unref (spec->values);
+            spec->values = g_steal_pointer (&ints);
           }
         return TRUE;
       }
@@ -873,11 +917,21 @@ top_error (GError **error, const char *field, const char *fmt, ...)
   return FALSE;
 }
 
+/* Deep enough for any recipe (a "value" nests at most PS_MAX_DIMS lists) and for "x-" extensions. */
+#define PS_RECIPE_MAX_DEPTH 128
+
 PsRecipe *
 ps_recipe_load_from_data (const char *data, gssize length, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local = NULL;
+  /* json-glib recurses per nesting level (a deeply nested recipe overflowed the stack) and keeps
+   * the last of duplicate keys silently: reject both, and invalid UTF-8, before it parses. */
+  if (!ps_json_check_strict (data, length < 0 ? strlen (data) : (gsize) length, PS_RECIPE_MAX_DEPTH, &local))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "recipe is not valid JSON: %s", local->message);
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, data, length, &local))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "recipe is not valid JSON: %s", local->message);
@@ -1034,7 +1088,7 @@ ps_recipe_to_data (const PsRecipe *recipe, gsize *length)
   json_builder_set_member_name (b, "format");
   json_builder_add_string_value (b, PS_RECIPE_FORMAT);
   json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, PS_RECIPE_VERSION);
+  json_builder_add_int_value (b, ps_recipe_required_version (recipe));
   if (recipe->description != NULL)
     {
       json_builder_set_member_name (b, "description");
@@ -1095,4 +1149,18 @@ ps_recipe_save_to_file (const PsRecipe *recipe, const char *path, GError **error
   g_autofree char *data = ps_recipe_to_data (recipe, &len);
   /* temp file in the same directory, fsync, rename, fsync the directory */
   return ps_atomic_file_set_contents (path, data, len, error);
+}
+
+int
+ps_recipe_required_version (const PsRecipe *recipe)
+{
+  for (guint i = 0; i < recipe->ops->len; i++)
+    {
+      JsonObject *op = g_ptr_array_index (recipe->ops, i);
+      const char *kind = ps_recipe_op_kind (op);
+      if (kind != NULL && (strcmp (kind, "rename") == 0 || strcmp (kind, "move") == 0
+                           || (strcmp (kind, "attach") == 0 && json_object_has_member (op, "index"))))
+        return 2;
+    }
+  return 1;
 }

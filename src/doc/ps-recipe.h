@@ -27,7 +27,10 @@ typedef struct {
 } PsRecipe;
 
 #define PS_RECIPE_FORMAT  "paramscope-recipe"
-#define PS_RECIPE_VERSION 1
+/* The newest version this build reads. Version 2 added "rename", "move" and attach's "index";
+ * saving writes the lowest version that holds the recipe, so older readers keep reading recipes
+ * that do not use them. */
+#define PS_RECIPE_VERSION 2
 
 PsRecipe   *ps_recipe_new            (int64_t seed);
 void        ps_recipe_free           (PsRecipe *recipe);
@@ -44,6 +47,8 @@ gboolean    ps_recipe_append_op      (PsRecipe *recipe, JsonObject *op, GError *
 const char *ps_recipe_op_kind        (JsonObject *op);   /* the "op" string */
 /* NULL-terminated list of every op kind ("module", "attach", …, "load"). */
 const char *const *ps_recipe_op_kinds (void);
+/* The lowest format version that can hold this recipe (1, or 2 when it uses a version-2 op). */
+int         ps_recipe_required_version (const PsRecipe *recipe);
 
 /* A recipe "args" object (NULL node = none) as PsArgs: JSON int/float/bool/string/null and arrays
  * of ints (tuples). Errors name the argument. */

@@ -210,6 +210,45 @@ HAND = {
         fwd("embed", {"randint": {"low": 0, "high": 6, "size": [2, 3]}}, "tokens"),
         fwd("embed", {"value": [0, 5, 6], "dtype": "int64"}, "out_of_range"),
     ]),
+    # rename / move / attach at an index on a Sequential: forward order and state_dict keys follow
+    "restructure-sequential": R(11, "model", version=2, ops=[
+        mod("l1", "Linear", in_features=4, out_features=6),
+        mod("act", "ReLU"),
+        mod("l2", "Linear", in_features=6, out_features=6),
+        mod("l3", "Linear", in_features=6, out_features=2),
+        mod("model", "Sequential", ["l1", "act", "l2", "l3"]),
+        fwd("model", {"randn": [2, 4]}, "before"),
+        {"op": "move", "parent": "model", "name": "1", "index": 2},
+        fwd("model", {"randn": [2, 4]}, "moved"),
+        {"op": "rename", "parent": "model", "name": "3", "new_name": "head"},
+        mod("tanh", "Tanh"),
+        {"op": "attach", "parent": "model", "name": "squash", "child": "tanh", "index": 1},
+        init("model.head.weight", "xavier_uniform_"),
+        {"op": "move", "parent": "model", "name": "head", "index": 3},
+        {"op": "move", "parent": "model", "name": "head", "index": 4},
+        fwd("model", {"randn": [3, 4]}, "after"),
+    ]),
+    # a ModuleDict reordered before a tree-wide reset: modules() order decides the draw order
+    "restructure-dict-reset": R(12, "d", version=2, ops=[
+        mod("a", "Linear", in_features=3, out_features=2),
+        mod("b", "Linear", in_features=2, out_features=4),
+        mod("d", "ModuleDict", {"first": "a", "second": "b"}),
+        {"op": "move", "parent": "d", "name": "second", "index": 0},
+        {"op": "reset_parameters", "target": "d"},
+        {"op": "rename", "parent": "d", "name": "first", "new_name": "last"},
+        {"op": "init_modules", "target": "d", "match": "Linear", "weight": {"fn": "kaiming_normal_"}},
+    ]),
+    # a user class with a shared child: renamed and reordered, its forward runs the new order
+    "restructure-custom-shared": R(13, "model", version=2, ops=[
+        mod("l", "Linear", in_features=5, out_features=5),
+        mod("n", "LayerNorm", normalized_shape=5),
+        mod("model", "Sequential", {"linear1": "l", "norm": "n", "linear2": "l"}, cls="CustomModel"),
+        fwd("model", {"randn": [2, 5]}, "before"),
+        {"op": "rename", "parent": "model", "name": "linear2", "new_name": "tied"},
+        {"op": "move", "parent": "model", "name": "norm", "index": 0},
+        init("model.tied.weight", "orthogonal_"),
+        fwd("model", {"randn": [2, 5]}, "after"),
+    ]),
 }
 
 # one recipe per error torch raises, each stopping at its failing op (the message must match)

@@ -8,7 +8,10 @@ Python would, with no shortcuts:
   module           getattr(nn, type)(**args); containers nn.Sequential / nn.ModuleList /
                    nn.ModuleDict; "class" → a real nn.Module subclass made with type() whose forward
                    runs its children in order (over _modules, which does not deduplicate)
-  attach / detach  parent.add_module(name, child) / delattr(parent, name)
+  attach / detach  parent.add_module(name, child) / delattr(parent, name); attach's "index"
+                   then moves the new child to that position in parent._modules
+  rename / move    rebuild parent._modules (the OrderedDict print(), state_dict() and forward
+                   iterate) in place with the key renamed / the child at its new position
   init             getattr(nn.init, fn)(tensor, **args)
   init_modules     for mod in target.modules(): if isinstance(mod, nn.<match>) (a user class: by name): init weight, bias
   reset_parameters target.reset_parameters() if it has one, else every module in target.modules()
@@ -93,6 +96,14 @@ def probe():
     return tensor_json(torch.rand(2))["hex"]
 
 
+def reorder_modules(parent, name, index):
+    """Child `name` of `parent` to position `index`: the OrderedDict parent._modules rebuilt in place."""
+    items = [(k, v) for k, v in parent._modules.items() if k != name]
+    items.insert(index, (name, parent._modules[name]))
+    parent._modules.clear()
+    parent._modules.update(items)
+
+
 def make_custom_class(name, cache={}):
     """A user nn.Module subclass; forward runs the children in order. One class object per name
     so two modules of the same recipe class share their type, as in a script."""
@@ -107,8 +118,8 @@ def make_custom_class(name, cache={}):
 
 class Interpreter:
     def __init__(self, recipe):
-        if recipe.get("format") != "paramscope-recipe" or recipe.get("version") != 1:
-            raise RecipeError("not a paramscope-recipe version 1")
+        if recipe.get("format") != "paramscope-recipe" or recipe.get("version") not in (1, 2):
+            raise RecipeError("not a paramscope-recipe version 1 or 2")
         self.recipe = recipe
         self.ids = collections.OrderedDict()  # id → nn.Module, creation order
         self.outputs = collections.OrderedDict()
@@ -172,7 +183,42 @@ class Interpreter:
         self.ids[mid] = m
 
     def op_attach(self, op):
-        self.resolve_module(op["parent"]).add_module(op["name"], self.resolve_module(op["child"]))
+        parent = self.resolve_module(op["parent"])
+        child = self.resolve_module(op["child"])
+        index = op.get("index")
+        if index is not None and not 0 <= index <= len(parent._modules):
+            raise RecipeError("index %d out of range" % index)
+        parent.add_module(op["name"], child)
+        if index is not None:
+            reorder_modules(parent, op["name"], index)
+
+    def container(self, op):
+        """The parent of a rename/move: only a container's children (a layer's own submodules keep
+        the names its forward uses)."""
+        parent = self.resolve_module(op["parent"])
+        custom = any(type(parent) is c for c in make_custom_class.__defaults__[0].values())
+        if not custom and not isinstance(parent, (nn.Sequential, nn.ModuleList, nn.ModuleDict)):
+            raise RecipeError("%s is not a container" % op["parent"])
+        return parent
+
+    def op_rename(self, op):
+        parent = self.container(op)
+        name, new = op["name"], op["new_name"]
+        if name not in parent._modules:
+            raise RecipeError("no child %r" % name)
+        if new != name and (new in parent._modules or new in parent._parameters or new in parent._buffers):
+            raise RecipeError("attribute %r already exists" % new)
+        items = [(new if k == name else k, v) for k, v in parent._modules.items()]
+        parent._modules.clear()
+        parent._modules.update(items)
+
+    def op_move(self, op):
+        parent = self.container(op)
+        if op["name"] not in parent._modules:
+            raise RecipeError("no child %r" % op["name"])
+        if not 0 <= op["index"] < len(parent._modules):
+            raise RecipeError("index %d out of range" % op["index"])
+        reorder_modules(parent, op["name"], op["index"])
 
     def op_detach(self, op):
         parent = self.resolve_module(op["parent"])
