@@ -169,6 +169,51 @@ test_nested_tree (void)
   nested_remove (path);
 }
 
+/* The colormap chosen in the app's menu applies to checkpoint heatmaps too, at once. */
+static void
+test_follows_colormap (void)
+{
+  PsWindow *w = new_window ("empty");
+  g_autofree char *path = fmt_data_path ("all_dtypes.safetensors");
+  PsCheckpointWindow *cw = open_checkpoint (w, path);
+  g_assert_nonnull (cw);
+  g_assert_true (ps_checkpoint_window_select_path (cw, "f32.matrix"));
+  gtk_window_set_default_size (GTK_WINDOW (cw), 900, 600);
+  iterate ();
+  GSettings *settings = ps_application_get_settings (app);
+  g_assert_nonnull (settings);
+  g_settings_set_string (settings, "colormap", "diverging");
+  iterate ();
+  PsFigure *before = ps_checkpoint_window_get_figure (cw, "heatmap");
+  cairo_surface_t *a = ps_checkpoint_window_render_for_test (cw, "heatmap");
+  g_settings_set_string (settings, "colormap", "grayscale");
+  iterate ();
+  g_assert_true (ps_checkpoint_window_get_figure (cw, "heatmap") != before);
+  cairo_surface_t *b = ps_checkpoint_window_render_for_test (cw, "heatmap");
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  int w_ = cairo_image_surface_get_width (a), h_ = cairo_image_surface_get_height (a);
+  g_assert_cmpint (w_, ==, cairo_image_surface_get_width (b));
+  g_assert_cmpint (w_, >, 0);
+  /* grayscale pixels have r = g = b; the diverging map's do not: count the coloured ones */
+  guint coloured_a = 0, coloured_b = 0;
+  for (int y = 0; y < h_; y++)
+    for (int x = 0; x < w_; x++)
+      {
+        guint32 pa = ((guint32 *) (cairo_image_surface_get_data (a) + y * cairo_image_surface_get_stride (a)))[x];
+        guint32 pb = ((guint32 *) (cairo_image_surface_get_data (b) + y * cairo_image_surface_get_stride (b)))[x];
+        coloured_a += ((pa >> 16) & 0xff) != (pa & 0xff);
+        coloured_b += ((pb >> 16) & 0xff) != (pb & 0xff);
+      }
+  g_assert_cmpuint (coloured_a, >, coloured_b + 1000);
+  cairo_surface_destroy (a);
+  cairo_surface_destroy (b);
+  g_settings_reset (settings, "colormap");
+  gtk_window_destroy (GTK_WINDOW (cw));
+  gtk_window_destroy (GTK_WINDOW (w));
+  iterate ();
+}
+
 static guint n_found_late;
 
 /* A bad header fails the opening: the banner of the window that asked says why. Bad data behind a
@@ -288,6 +333,7 @@ main (int argc, char **argv)
   g_test_add_func ("/checkpoint-window/nested-tree", test_nested_tree);
   g_test_add_func ("/checkpoint-window/malformed-keeps-model", test_malformed_keeps_model);
   g_test_add_func ("/checkpoint-window/close-while-computing", test_close_while_computing);
+  g_test_add_func ("/checkpoint-window/follows-colormap", test_follows_colormap);
   g_test_add_func ("/checkpoint-window/export-pytorch", test_export_pytorch);
   int ret = g_test_run ();
   g_object_unref (app);

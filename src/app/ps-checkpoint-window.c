@@ -7,6 +7,7 @@
 #include <pango/pangocairo.h>
 #include <string.h>
 
+#include "ps-application.h"
 #include "ps-checkpoint-item.h"
 #include "ps-checkpoint-summary.h"
 #include "ps-figure.h"
@@ -37,6 +38,7 @@ struct _PsCheckpointWindow {
   char *path;                      /* the file (the norms worker opens its own handle) */
   char *header;                    /* first line of the summary: path and format */
   GCancellable *norms_cancellable; /* the running norms worker's; NULL when done */
+  GSettings *settings;             /* the application's (colormap, projector mode); may be NULL */
   char *shown_summary;             /* what the summary page shows now */
   char *stats_text;
   char *error_text;
@@ -188,6 +190,13 @@ show_tensor (PsCheckpointWindow *self, PsCheckpointItem *item)
           PsFigureOptions o;
           ps_figure_options_init (&o);
           o.kind = i == PLOT_HEATMAP ? PS_FIGURE_HEATMAP : PS_FIGURE_HISTOGRAM;
+          /* the same choices as the model window's views */
+          if (self->settings != NULL)
+            {
+              o.colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
+              o.scale = g_settings_get_boolean (self->settings, "projector-mode") ? 1.6 : 1.0;
+              ps_plot_view_set_scale (self->plots[i], o.scale);
+            }
           g_autoptr (GError) ferror = NULL;
           self->figures[i] = ps_figure_new_for_tensor (t, e->name, subtitle, &o, &ferror);
           if (self->figures[i] == NULL)
@@ -567,6 +576,22 @@ ps_checkpoint_window_get_busy (PsCheckpointWindow *self)
   return self->norms_cancellable != NULL;
 }
 
+static void
+on_settings_changed (GSettings *settings, const char *key, PsCheckpointWindow *self)
+{
+  if (g_str_equal (key, "colormap") || g_str_equal (key, "projector-mode"))
+    on_selected (self->selection, NULL, self);   /* redraw the figures with the new choice */
+}
+
+cairo_surface_t *
+ps_checkpoint_window_render_for_test (PsCheckpointWindow *self, const char *page)
+{
+  for (int i = 0; i < N_PLOTS; i++)
+    if (g_strcmp0 (page, plot_names[i]) == 0)
+      return ps_plot_view_render_for_test (self->plots[i], TRUE);
+  return NULL;
+}
+
 /* Takes ck and s. */
 static PsCheckpointWindow *
 window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSummary *s)
@@ -581,6 +606,12 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
   g_autofree char *body = ps_checkpoint_summary_to_text (s);
   self->summary_text = g_strdup_printf ("%s\n%s", self->header, body);
   self->root = ps_checkpoint_item_new_root (ck, base);
+  GSettings *settings = PS_IS_APPLICATION (app) ? ps_application_get_settings (PS_APPLICATION (app)) : NULL;
+  if (settings != NULL)
+    {
+      self->settings = g_object_ref (settings);
+      g_signal_connect_object (settings, "changed", G_CALLBACK (on_settings_changed), self, 0);
+    }
 
   gtk_window_set_title (GTK_WINDOW (self), base);
   adw_window_title_set_title (self->window_title, base);
@@ -690,6 +721,9 @@ ps_checkpoint_window_dispose (GObject *object)
   if (self->norms_cancellable != NULL)
     g_cancellable_cancel (self->norms_cancellable);
   g_clear_object (&self->norms_cancellable);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_func (self->settings, on_settings_changed, self);
+  g_clear_object (&self->settings);
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_func (self->selection, on_selected, self);
   clear_tensor (self);

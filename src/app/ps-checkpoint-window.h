@@ -32,6 +32,8 @@ const char *ps_checkpoint_window_get_summary_text (PsCheckpointWindow *self);
 const char *ps_checkpoint_window_get_statistics_text (PsCheckpointWindow *self);
 const char *ps_checkpoint_window_get_error_text (PsCheckpointWindow *self);
 struct _PsFigure *ps_checkpoint_window_get_figure (PsCheckpointWindow *self, const char *page);
+/* One frame of a plot page as the screen paints it (see ps_plot_view_render_for_test). */
+cairo_surface_t *ps_checkpoint_window_render_for_test (PsCheckpointWindow *self, const char *page);
 /* TRUE while the per-layer norms are being computed. */
 gboolean    ps_checkpoint_window_get_busy    (PsCheckpointWindow *self);
 
