@@ -406,6 +406,10 @@ build_ui (PsCheckpointWindow *self)
   GtkWidget *header = adw_header_bar_new ();
   self->window_title = ADW_WINDOW_TITLE (adw_window_title_new (_("Checkpoint"), NULL));
   adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), GTK_WIDGET (self->window_title));
+  GtkWidget *open = gtk_button_new_from_icon_name ("document-open-symbolic");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (open), "win.open-checkpoint");
+  gtk_widget_set_tooltip_text (open, _("Open another checkpoint"));
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), open);
   gtk_box_append (GTK_BOX (vbox), header);
 
   /* AdwBanner is libadwaita 1.3; a revealer does the same on 1.2 (as in ps-window.ui) */
@@ -592,6 +596,55 @@ ps_checkpoint_window_render_for_test (PsCheckpointWindow *self, const char *page
   return NULL;
 }
 
+/* win.open-checkpoint here too, so Ctrl+Shift+O works from a checkpoint window: the new file
+ * opens in a window of its own, an error shows in this window's banner. */
+static void
+on_other_opened (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (PsCheckpointWindow) self = data;
+  g_autoptr (GError) error = NULL;
+  PsCheckpointWindow *w = ps_checkpoint_window_open_finish (result, &error);
+  if (w == NULL)
+    show_error (self, error->message);
+  else
+    gtk_window_present (GTK_WINDOW (w));
+}
+
+void
+ps_checkpoint_window_open_other (PsCheckpointWindow *self, GFile *file)
+{
+  ps_checkpoint_window_open_async (gtk_window_get_application (GTK_WINDOW (self)), file, NULL, on_other_opened,
+                                   g_object_ref (self));
+}
+
+static void
+on_open_response (GtkNativeDialog *dialog, int response, PsCheckpointWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      ps_checkpoint_window_open_other (self, file);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_checkpoint_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsCheckpointWindow *self = data;
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open Checkpoint"), GTK_WINDOW (self),
+                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Weights (safetensors, sharded index, .npy, .npz)"));
+  const char *patterns[] = { "*.safetensors", "*.index.json", "*.npy", "*.npz" };
+  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
+    gtk_file_filter_add_pattern (filter, patterns[i]);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  g_object_unref (filter);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 /* Takes ck and s. */
 static PsCheckpointWindow *
 window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSummary *s)
@@ -753,8 +806,14 @@ ps_checkpoint_window_class_init (PsCheckpointWindowClass *klass)
   G_OBJECT_CLASS (klass)->finalize = ps_checkpoint_window_finalize;
 }
 
+static void open_checkpoint_activated (GSimpleAction *a, GVariant *p, gpointer data);
+
 static void
 ps_checkpoint_window_init (PsCheckpointWindow *self)
 {
+  static const GActionEntry actions[] = {
+    { "open-checkpoint", open_checkpoint_activated },
+  };
+  g_action_map_add_action_entries (G_ACTION_MAP (self), actions, G_N_ELEMENTS (actions), self);
   build_ui (self);
 }

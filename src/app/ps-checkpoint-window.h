@@ -21,6 +21,10 @@ void        ps_checkpoint_window_open_async  (GtkApplication *app, GFile *file, 
                                               GAsyncReadyCallback callback, gpointer user_data);
 PsCheckpointWindow *ps_checkpoint_window_open_finish (GAsyncResult *result, GError **error);
 
+/* Open another file from this window (win.open-checkpoint, Ctrl+Shift+O, does this after a file
+ * chooser): a window of its own on success, this window's banner on failure. */
+void        ps_checkpoint_window_open_other  (PsCheckpointWindow *self, GFile *file);
+
 /* For tests: the tree dump (see ps_checkpoint_item_to_string), selecting a dotted path ("" = the
  * root), the visible page's name ("summary", "heatmap", "histogram", "statistics"), the texts
  * shown, and the figures (NULL when a group is selected). */
