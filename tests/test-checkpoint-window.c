@@ -309,7 +309,15 @@ test_close_while_computing (void)
         g_main_context_iteration (NULL, TRUE);
     }
   g_assert_null (ps_window_get_error_text (w));
+  /* the asking window closed before a bad file's answer: nothing to show, nothing breaks */
+  g_autofree char *bad = fmt_data_path ("bad/st_hole.safetensors");
+  g_autoptr (GFile) bad_file = g_file_new_for_path (bad);
+  ps_window_open_checkpoint (w, bad_file);
+  g_object_ref (w);
   gtk_window_destroy (GTK_WINDOW (w));
+  while (ps_window_get_checkpoint_jobs (w) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_object_unref (w);
   iterate ();
 }
 

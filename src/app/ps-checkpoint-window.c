@@ -605,7 +605,10 @@ on_other_opened (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
   PsCheckpointWindow *w = ps_checkpoint_window_open_finish (result, &error);
   if (w == NULL)
-    show_error (self, error->message);
+    {
+      if (self->selection != NULL)   /* not closed meanwhile */
+        show_error (self, error->message);
+    }
   else
     gtk_window_present (GTK_WINDOW (w));
 }

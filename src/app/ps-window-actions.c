@@ -1049,8 +1049,9 @@ on_checkpoint_opened (GObject *source, GAsyncResult *result, gpointer data)
   self->checkpoint_jobs--;
   if (w == NULL)
     {
-      /* only the banner: the model in this window is untouched */
-      ps_window_job_failed (self, error);
+      /* only the banner: the model in this window is untouched (unless it was closed meanwhile) */
+      if (gtk_window_get_application (GTK_WINDOW (self)) != NULL)
+        ps_window_job_failed (self, error);
       return;
     }
   ps_window_clear_error (self);
