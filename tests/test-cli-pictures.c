@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -212,6 +213,69 @@ test_errors (Fixture *f, gconstpointer data)
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));   /* no file left behind by the failures */
 }
 
+/* inspect on a torch-written safetensors file: F32, F16 and BF16 values (expected.json has their
+ * float32 bit patterns as torch decoded them) come out with the right extrema and mean. */
+static void
+test_inspect_torch_checkpoint (void)
+{
+  g_autofree char *file = g_build_filename (g_getenv ("PS_TEST_DATA"), "formats", "all_dtypes.safetensors", NULL);
+  g_autofree char *expected = g_build_filename (g_getenv ("PS_TEST_DATA"), "formats", "expected.json", NULL);
+  g_auto (Result) r = { 0 };
+  run (&r, "inspect", file, "--json", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_autoptr (JsonParser) out = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (out, r.out, -1, NULL));
+  g_autoptr (JsonParser) exp = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (exp, expected, NULL));
+  JsonObject *fixtures = json_object_get_object_member (json_node_get_object (json_parser_get_root (exp)), "fixtures");
+  JsonObject *want = json_object_get_object_member (fixtures, "all_dtypes.safetensors");
+  JsonArray *tensors = json_object_get_array_member (json_node_get_object (json_parser_get_root (out)), "tensors");
+  guint checked = 0;
+  for (guint i = 0; i < json_array_get_length (tensors); i++)
+    {
+      JsonObject *t = json_array_get_object_element (tensors, i);
+      const char *name = json_object_get_string_member (t, "name");
+      if (!g_str_has_suffix (name, ".matrix"))
+        continue;
+      JsonObject *w = json_object_get_object_member (want, name);
+      g_assert_cmpstr (json_object_get_string_member (t, "dtype"), ==, json_object_get_string_member (w, "dtype"));
+      JsonArray *bits = json_object_get_array_member (w, "f32_bits");
+      double lo = INFINITY, hi = -INFINITY, sum = 0;
+      guint n = json_array_get_length (bits);
+      for (guint k = 0; k < n; k++)
+        {
+          guint32 b = (guint32) json_array_get_int_element (bits, k);
+          float v;
+          memcpy (&v, &b, 4);
+          lo = MIN (lo, v);
+          hi = MAX (hi, v);
+          sum += v;
+        }
+      g_assert_cmpint (json_object_get_int_member (t, "count"), ==, n);
+      g_assert_cmpfloat (json_object_get_double_member (t, "min"), ==, lo);
+      g_assert_cmpfloat (json_object_get_double_member (t, "max"), ==, hi);
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (t, "mean"), sum / n, 1e-9);
+      checked++;
+    }
+  g_assert_cmpuint (checked, ==, 3);   /* f32, f16 and bf16 */
+  /* a malformed file: a clear error, exit 1 */
+  g_autofree char *bad_dir = g_build_filename (g_getenv ("PS_TEST_DATA"), "formats", "bad", NULL);
+  g_autoptr (GDir) d = g_dir_open (bad_dir, 0, NULL);
+  const char *bad;
+  guint n_bad = 0;
+  while (d && (bad = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (bad, ".safetensors"))
+      {
+        g_autofree char *path = g_build_filename (bad_dir, bad, NULL);
+        g_auto (Result) b = { 0 };
+        run (&b, "inspect", path, NULL);
+        g_assert_cmpint (b.status, ==, 1);
+        g_assert_true (g_str_has_prefix (b.err, "error: "));
+        n_bad++;
+      }
+  g_assert_cmpuint (n_bad, >, 10);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -222,5 +286,6 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/cli-pictures/stats-json", Fixture, NULL, fixture_setup, test_stats_json, fixture_teardown);
   g_test_add ("/cli-pictures/errors", Fixture, NULL, fixture_setup, test_errors, fixture_teardown);
+  g_test_add_func ("/cli-pictures/inspect-torch-checkpoint", test_inspect_torch_checkpoint);
   return g_test_run ();
 }
