@@ -114,6 +114,20 @@ test_open_errors (void)
   g_assert_null (ps_checkpoint_open (bad, &error));
   fmt_assert_error_contains (error, "npy_object.npy", "object arrays");
   g_clear_error (&error);
+  /* the data's size is checked at open (no decoding), like safetensors' */
+  g_autofree char *trunc = fmt_data_path ("bad/npy_truncated_data.npy");
+  g_assert_null (ps_checkpoint_open (trunc, &error));
+  fmt_assert_error_contains (error, "npy_truncated_data.npy", "(truncated file)");
+  g_clear_error (&error);
+  g_autofree char *trail = fmt_data_path ("bad/npy_trailing_data.npy");
+  g_assert_null (ps_checkpoint_open (trail, &error));
+  fmt_assert_error_contains (error, "npy_trailing_data.npy", "(trailing bytes)");
+  g_clear_error (&error);
+  /* a damaged .npy is reported by the .npy reader, whatever its first bytes */
+  g_autofree char *magic = fmt_data_path ("bad/npy_bad_magic.npy");
+  g_assert_null (ps_checkpoint_open (magic, &error));
+  fmt_assert_error_contains (error, "npy_bad_magic.npy", "bad magic");
+  g_clear_error (&error);
   g_autofree char *bomb = fmt_data_path ("bad/npz_bomb_size_mismatch.npz");
   g_assert_null (ps_checkpoint_open (bomb, &error));
   fmt_assert_error_contains (error, "npz_bomb_size_mismatch.npz", "but its .npy header implies");

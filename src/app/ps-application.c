@@ -6,7 +6,7 @@
 #include <glib/gi18n.h>
 #include <inttypes.h>
 
-#include "ps-window.h"
+#include "ps-window-private.h"
 
 struct _PsApplication {
   AdwApplication parent_instance;
@@ -67,7 +67,14 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
   for (int i = 0; i < n_files; i++)
     {
       PsWindow *w = new_window (self);
-      ps_window_open_file (w, files[i]);
+      if (ps_window_is_checkpoint_name (files[i]))
+        {
+          /* weights open in a window of their own; this one (the demo) shows any error */
+          ps_window_load_scenario (w, "demo");
+          ps_window_open_checkpoint (w, files[i]);
+        }
+      else
+        ps_window_open_file (w, files[i]);
     }
 }
 
@@ -136,6 +143,8 @@ ps_application_startup (GApplication *app)
     { "win.save-as", { "<Control><Shift>s", NULL } },
     { "win.export-picture", { "<Control>e", NULL } },
     { "win.export-data", { "<Control><Shift>e", NULL } },
+    { "win.open-checkpoint", { "<Control><Shift>o", NULL } },
+    { "win.export-pytorch", { "<Control><Shift>p", NULL } },
     { "win.undo", { "<Control>z", NULL } },
     { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
     { "win.step-back", { "<Alt>Left", "comma", NULL } },

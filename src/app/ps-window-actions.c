@@ -9,6 +9,9 @@
 #include <inttypes.h>
 
 #include "ps-init.h"
+#include "ps-atomic-file.h"
+#include "ps-checkpoint-window.h"
+#include "ps-export-pytorch.h"
 
 /* ---------- helpers ---------- */
 
@@ -1035,6 +1038,119 @@ export_data_activated (GSimpleAction *a, GVariant *p, gpointer data)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+/* ---------- checkpoints and PyTorch export ---------- */
+
+static void
+on_checkpoint_opened (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (PsWindow) self = data;
+  g_autoptr (GError) error = NULL;
+  PsCheckpointWindow *w = ps_checkpoint_window_open_finish (result, &error);
+  self->checkpoint_jobs--;
+  if (w == NULL)
+    {
+      /* only the banner: the model in this window is untouched (unless it was closed meanwhile) */
+      if (gtk_window_get_application (GTK_WINDOW (self)) != NULL)
+        ps_window_job_failed (self, error);
+      return;
+    }
+  ps_window_clear_error (self);
+  gtk_window_present (GTK_WINDOW (w));
+}
+
+void
+ps_window_open_checkpoint (PsWindow *self, GFile *file)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  self->checkpoint_jobs++;
+  ps_checkpoint_window_open_async (app, file, NULL, on_checkpoint_opened, g_object_ref (self));
+}
+
+gboolean
+ps_window_is_checkpoint_name (GFile *file)
+{
+  g_autofree char *base = g_file_get_basename (file);
+  g_autofree char *lower = base ? g_ascii_strdown (base, -1) : g_strdup ("");
+  return g_str_has_suffix (lower, ".safetensors") || g_str_has_suffix (lower, ".index.json")
+         || g_str_has_suffix (lower, ".npy") || g_str_has_suffix (lower, ".npz");
+}
+
+guint
+ps_window_get_checkpoint_jobs (PsWindow *self)
+{
+  return self->checkpoint_jobs;
+}
+
+static void
+on_open_checkpoint_response (GtkNativeDialog *dialog, int response, PsWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      ps_window_open_checkpoint (self, file);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_checkpoint_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open Checkpoint"), GTK_WINDOW (self),
+                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Weights (safetensors, sharded index, .npy, .npz)"));
+  gtk_file_filter_add_pattern (filter, "*.safetensors");
+  gtk_file_filter_add_pattern (filter, "*.index.json");
+  gtk_file_filter_add_pattern (filter, "*.npy");
+  gtk_file_filter_add_pattern (filter, "*.npz");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  g_object_unref (filter);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_checkpoint_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+gboolean
+ps_window_export_pytorch (PsWindow *self, const char *path, GError **error)
+{
+  g_autoptr (PsRecipe) recipe = ps_timeline_to_recipe (ps_document_get_timeline (self->document));
+  g_autofree char *text = ps_export_pytorch (recipe, error);
+  if (text == NULL)
+    return FALSE;
+  return ps_atomic_file_set_contents (path, text, strlen (text), error);
+}
+
+static void
+on_export_pytorch_response (GtkNativeDialog *dialog, int response, PsWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr (GError) error = NULL;
+      if (!ps_window_export_pytorch (self, path, &error))
+        ps_window_show_error (self, error->message);
+      else
+        {
+          g_autofree char *msg = g_strdup_printf (_("Exported %s: run it with python3 to get the same values"), path);
+          ps_window_toast (self, msg);
+        }
+    }
+  g_object_unref (dialog);
+}
+
+static void
+export_pytorch_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export as PyTorch Code"), GTK_WINDOW (self),
+                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  g_autofree char *name = suggested_name (self, ".py");
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_export_pytorch_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 static void
 scenario_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
@@ -1115,6 +1231,8 @@ static const GActionEntry win_actions[] = {
   { "save-as", save_as_activated },
   { "export-picture", export_picture_activated },
   { "scenario", scenario_activated, "s" },
+  { "open-checkpoint", open_checkpoint_activated },
+  { "export-pytorch", export_pytorch_activated },
 };
 
 void

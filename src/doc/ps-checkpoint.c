@@ -94,7 +94,17 @@ ps_checkpoint_open (const char *path, GError **error)
   gsize n = 0;
   if (!g_str_has_suffix (path, ".index.json") && !sniff (path, magic, &n, error))
     return NULL;
-  if (n >= 6 && memcmp (magic, "\x93NUMPY", 6) == 0)
+  gboolean npy_magic = n >= 6 && memcmp (magic, "\x93NUMPY", 6) == 0;
+  gboolean zip_magic = n >= 4 && (memcmp (magic, "PK\x03\x04", 4) == 0 || memcmp (magic, "PK\x05\x06", 4) == 0);
+  /* Without a known magic the name decides, so a damaged .npy or .npz is reported by its own
+   * reader ("bad magic", "not a zip archive") rather than as a strange safetensors header. */
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  if (!npy_magic && !zip_magic)
+    {
+      npy_magic = g_str_has_suffix (lower, ".npy");
+      zip_magic = g_str_has_suffix (lower, ".npz");
+    }
+  if (npy_magic)
     {
       ck->format = PS_CHECKPOINT_NPY;
       /* The header is at most 12 + 10,000 bytes; parse it from a mapping (no data decoded). */
@@ -113,6 +123,18 @@ ps_checkpoint_open (const char *path, GError **error)
           g_set_error (error, PS_ERROR, local->code, "%s: %s", base, local->message);
           return NULL;
         }
+      /* the data must cover the rest of the file exactly, as for safetensors: checked now (no
+       * decoding needed) so a truncated file is refused when opened, not when first viewed */
+      guint64 have = (guint64) (len - MIN (len, ck->npy_header.data_offset));
+      if (have != ck->npy_header.data_nbytes)
+        {
+          g_autofree char *base = g_path_get_basename (path);
+          g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
+                       "%s: .npy: %" G_GUINT64_FORMAT " bytes of data where shape and dtype '%s' need %"
+                       G_GUINT64_FORMAT "%s", base, have, ck->npy_header.descr, ck->npy_header.data_nbytes,
+                       have < ck->npy_header.data_nbytes ? " (truncated file)" : " (trailing bytes)");
+          return NULL;
+        }
       ck->npy_path = g_strdup (path);
       g_autofree char *base = g_path_get_basename (path);
       ck->npy_name = g_str_has_suffix (base, ".npy") ? g_strndup (base, strlen (base) - 4) : g_strdup (base);
@@ -120,7 +142,7 @@ ps_checkpoint_open (const char *path, GError **error)
       add_entry (ck, ck->npy_name, h->descr, ps_raw_dtype_target (h->raw_dtype), h->ndim, h->shape,
                  h->numel, NULL);
     }
-  else if (n >= 4 && (memcmp (magic, "PK\x03\x04", 4) == 0 || memcmp (magic, "PK\x05\x06", 4) == 0))
+  else if (zip_magic)
     {
       ck->format = PS_CHECKPOINT_NPZ;
       if ((ck->npz = ps_npz_open (path, error)) == NULL)

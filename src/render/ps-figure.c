@@ -349,6 +349,46 @@ ps_figure_new (const PsTimeline *tl, const char *path, const PsFigureOptions *o,
   return g_steal_pointer (&fig);
 }
 
+PsFigure *
+ps_figure_new_for_tensor (PsTensor *tensor, const char *title, const char *subtitle, const PsFigureOptions *o,
+                          GError **error)
+{
+  g_return_val_if_fail (tensor != NULL && title != NULL && o != NULL, NULL);
+  if ((o->kind != PS_FIGURE_HEATMAP && o->kind != PS_FIGURE_HISTOGRAM) || o->diff_from >= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "a single tensor can be shown as a heatmap or a histogram only (the other pictures need a timeline)");
+      return NULL;
+    }
+  g_autoptr (PsFigure) fig = g_new0 (PsFigure, 1);
+  fig->kind = o->kind;
+  fig->tensor = ps_tensor_ref (tensor);
+  ps_init_info_clear (&fig->init);   /* no known init: no theoretical overlay */
+  fig->subtitle = g_strdup (subtitle ? subtitle : "");
+  gboolean ok;
+  if (o->kind == PS_FIGURE_HEATMAP)
+    {
+      fig->title = g_strdup (title);
+      ok = build_heatmap (fig, o, error);
+    }
+  else
+    {
+      /* as in ps_figure_new: the histogram plot does not append the shape itself */
+      g_autofree char *shape = ps_tensor_shape_string (tensor);
+      fig->title = g_strdup_printf ("%s %s", title, shape);
+      ok = build_histogram (fig, o, error);
+    }
+  if (!ok)
+    return NULL;
+  return g_steal_pointer (&fig);
+}
+
+PsTensor *
+ps_figure_get_tensor (PsFigure *fig)
+{
+  return fig->tensor;
+}
+
 void
 ps_figure_free (PsFigure *fig)
 {

@@ -42,6 +42,11 @@ gboolean    ps_figure_kind_from_name (const char *name, PsFigureKind *kind, GErr
  * mismatched shapes for a difference. */
 PsFigure   *ps_figure_new          (const PsTimeline *tl, const char *path, const PsFigureOptions *o,
                                     GError **error);
+/* A figure of one tensor that is not part of a timeline (a tensor read from a checkpoint):
+ * PS_FIGURE_HEATMAP or PS_FIGURE_HISTOGRAM only (the other kinds need steps; diff_from must be
+ * −1). `title` names it ("encoder.0.weight"); `subtitle` (may be NULL) says where it came from. */
+PsFigure   *ps_figure_new_for_tensor (PsTensor *tensor, const char *title, const char *subtitle,
+                                      const PsFigureOptions *o, GError **error);
 void        ps_figure_free         (PsFigure *fig);
 void        ps_figure_draw         (PsFigure *fig, cairo_t *cr, double width, double height);
 /* Pango-markup tooltip for the point (x, y) of a width × height drawing, or NULL. */
@@ -51,6 +56,8 @@ gboolean    ps_figure_export       (PsFigure *fig, const char *path, double widt
                                     double scale, double dpi, GError **error);
 /* Title of the figure, e.g. "0.weight [5, 10]". */
 const char *ps_figure_get_title    (PsFigure *fig);
+/* The tensor drawn (for a difference, the difference); no ref. */
+PsTensor   *ps_figure_get_tensor   (PsFigure *fig);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsFigure, ps_figure_free)
 

@@ -1,0 +1,156 @@
+/* ps-checkpoint-item.c — see ps-checkpoint-item.h. */
+#include "ps-config.h"
+#include "ps-checkpoint-item.h"
+
+#include <glib/gi18n.h>
+#include <inttypes.h>
+
+struct _PsCheckpointItem {
+  GObject parent_instance;
+  PsCheckpoint **ck;            /* g_rc_box shared by every item of the tree */
+  const PsCheckpointNode *node; /* owned by *ck */
+  char *name;
+  char *dtype;
+  char *shape;
+  GListStore *children;         /* built on first request */
+};
+
+G_DEFINE_FINAL_TYPE (PsCheckpointItem, ps_checkpoint_item, G_TYPE_OBJECT)
+
+static void
+clear_checkpoint (gpointer box)
+{
+  ps_checkpoint_free (*(PsCheckpoint **) box);
+}
+
+static void
+collect_dtypes (PsCheckpoint *ck, const PsCheckpointNode *node, GPtrArray *out)
+{
+  if (node->entry >= 0)
+    {
+      const char *d = ps_checkpoint_get_entry (ck, (guint) node->entry)->dtype;
+      if (!g_ptr_array_find_with_equal_func (out, d, g_str_equal, NULL))
+        g_ptr_array_add (out, (gpointer) d);
+    }
+  for (guint i = 0; node->children && i < node->children->len; i++)
+    collect_dtypes (ck, node->children->pdata[i], out);
+}
+
+static PsCheckpointItem *
+item_new (PsCheckpoint **box, const PsCheckpointNode *node, const char *name)
+{
+  PsCheckpointItem *self = g_object_new (PS_TYPE_CHECKPOINT_ITEM, NULL);
+  self->ck = g_rc_box_acquire (box);
+  self->node = node;
+  self->name = g_strdup (name);
+  PsCheckpoint *ck = *box;
+  if (node->entry >= 0)
+    {
+      const PsCheckpointEntry *e = ps_checkpoint_get_entry (ck, (guint) node->entry);
+      self->dtype = g_strdup (e->dtype);
+      self->shape = ps_shape_to_string (e->ndim, e->shape);
+    }
+  else
+    {
+      g_autoptr (GPtrArray) dtypes = g_ptr_array_new ();
+      collect_dtypes (ck, node, dtypes);
+      g_ptr_array_add (dtypes, NULL);
+      self->dtype = g_strjoinv (", ", (char **) dtypes->pdata);
+      self->shape = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u tensor", "%u tensors", node->n_tensors),
+                                     node->n_tensors);
+    }
+  return self;
+}
+
+PsCheckpointItem *
+ps_checkpoint_item_new_root (PsCheckpoint *ck, const char *root_name)
+{
+  g_return_val_if_fail (ck != NULL, NULL);
+  PsCheckpoint **box = g_rc_box_new (PsCheckpoint *);
+  *box = ck;
+  PsCheckpointItem *root = item_new (box, ps_checkpoint_get_tree (ck), root_name ? root_name : "checkpoint");
+  g_rc_box_release_full (box, clear_checkpoint);
+  return root;
+}
+
+const char *ps_checkpoint_item_get_name (PsCheckpointItem *self) { return self->name; }
+const char *ps_checkpoint_item_get_path (PsCheckpointItem *self) { return self->node->path; }
+const char *ps_checkpoint_item_get_dtype (PsCheckpointItem *self) { return self->dtype; }
+const char *ps_checkpoint_item_get_shape (PsCheckpointItem *self) { return self->shape; }
+int64_t ps_checkpoint_item_get_numel (PsCheckpointItem *self) { return self->node->numel; }
+const PsCheckpointNode *ps_checkpoint_item_get_node (PsCheckpointItem *self) { return self->node; }
+PsCheckpoint *ps_checkpoint_item_get_checkpoint (PsCheckpointItem *self) { return *self->ck; }
+
+const PsCheckpointEntry *
+ps_checkpoint_item_get_entry (PsCheckpointItem *self)
+{
+  return self->node->entry >= 0 ? ps_checkpoint_get_entry (*self->ck, (guint) self->node->entry) : NULL;
+}
+
+GListModel *
+ps_checkpoint_item_get_children (PsCheckpointItem *self)
+{
+  if (self->node->children == NULL || self->node->children->len == 0)
+    return NULL;
+  if (self->children == NULL)
+    {
+      self->children = g_list_store_new (PS_TYPE_CHECKPOINT_ITEM);
+      for (guint i = 0; i < self->node->children->len; i++)
+        {
+          const PsCheckpointNode *c = self->node->children->pdata[i];
+          g_autoptr (PsCheckpointItem) item = item_new (self->ck, c, c->name);
+          g_list_store_append (self->children, item);
+        }
+    }
+  return g_object_ref (G_LIST_MODEL (self->children));
+}
+
+GListModel *
+ps_checkpoint_item_create_children_model (gpointer item, gpointer user_data)
+{
+  return ps_checkpoint_item_get_children (PS_CHECKPOINT_ITEM (item));
+}
+
+static void
+to_string_rec (PsCheckpointItem *item, GString *out, int depth)
+{
+  g_string_append_printf (out, "%*s%s %s %s %" PRId64 "\n", depth * 2, "", item->name, item->dtype, item->shape,
+                          item->node->numel);
+  g_autoptr (GListModel) children = ps_checkpoint_item_get_children (item);
+  for (guint i = 0; children && i < g_list_model_get_n_items (children); i++)
+    {
+      g_autoptr (PsCheckpointItem) c = g_list_model_get_item (children, i);
+      to_string_rec (c, out, depth + 1);
+    }
+}
+
+char *
+ps_checkpoint_item_to_string (PsCheckpointItem *root)
+{
+  GString *out = g_string_new (NULL);
+  to_string_rec (root, out, 0);
+  return g_string_free (out, FALSE);
+}
+
+static void
+ps_checkpoint_item_finalize (GObject *object)
+{
+  PsCheckpointItem *self = PS_CHECKPOINT_ITEM (object);
+  g_clear_object (&self->children);
+  g_free (self->name);
+  g_free (self->dtype);
+  g_free (self->shape);
+  g_rc_box_release_full (self->ck, clear_checkpoint);
+  G_OBJECT_CLASS (ps_checkpoint_item_parent_class)->finalize (object);
+}
+
+static void
+ps_checkpoint_item_class_init (PsCheckpointItemClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ps_checkpoint_item_finalize;
+}
+
+static void
+ps_checkpoint_item_init (PsCheckpointItem *self)
+{
+}

@@ -1,0 +1,822 @@
+/* ps-checkpoint-window.c — see ps-checkpoint-window.h. */
+#include "ps-config.h"
+#include "ps-checkpoint-window.h"
+
+#include <glib/gi18n.h>
+#include <inttypes.h>
+#include <pango/pangocairo.h>
+#include <string.h>
+
+#include "ps-application.h"
+#include "ps-checkpoint-item.h"
+#include "ps-checkpoint-summary.h"
+#include "ps-figure.h"
+#include "ps-plot-view.h"
+
+enum { PLOT_HEATMAP, PLOT_HISTOGRAM, N_PLOTS };
+static const char *plot_names[N_PLOTS] = { "heatmap", "histogram" };
+
+struct _PsCheckpointWindow {
+  AdwApplicationWindow parent_instance;
+
+  AdwWindowTitle *window_title;
+  GtkRevealer *error_revealer;
+  GtkLabel *error_label;
+  GtkColumnView *tree_view;
+  GtkLabel *count_label;
+  AdwViewStack *view_stack;
+  AdwViewStackPage *tensor_pages[N_PLOTS + 1];   /* heatmap, histogram, statistics */
+  GtkLabel *summary_label;
+  GtkLabel *stats_label;
+  PsPlotView *plots[N_PLOTS];
+
+  PsCheckpointItem *root;          /* owns the PsCheckpoint */
+  GtkTreeListModel *tree_model;
+  GtkSingleSelection *selection;
+  PsCheckpointSummary *summary;    /* counts at once; norms when the worker is done */
+  char *summary_text;              /* the whole checkpoint's */
+  char *path;                      /* the file (the norms worker opens its own handle) */
+  char *header;                    /* first line of the summary: path and format */
+  GCancellable *norms_cancellable; /* the running norms worker's; NULL when done */
+  GSettings *settings;             /* the application's (colormap, projector mode); may be NULL */
+  char *shown_summary;             /* what the summary page shows now */
+  char *stats_text;
+  char *error_text;
+  PsFigure *figures[N_PLOTS];
+  char *empty_text[N_PLOTS];       /* why a plot shows no figure */
+};
+
+G_DEFINE_FINAL_TYPE (PsCheckpointWindow, ps_checkpoint_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* ---------- errors ---------- */
+
+static void
+show_error (PsCheckpointWindow *self, const char *text)
+{
+  g_free (self->error_text);
+  self->error_text = g_strdup (text);
+  gtk_label_set_text (self->error_label, text);
+  gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+}
+
+static void
+clear_error (PsCheckpointWindow *self)
+{
+  g_clear_pointer (&self->error_text, g_free);
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+}
+
+const char *
+ps_checkpoint_window_get_error_text (PsCheckpointWindow *self)
+{
+  return self->error_text;
+}
+
+/* ---------- plots ---------- */
+
+static void
+draw_message (cairo_t *cr, int width, int height, double scale, const char *text)
+{
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+  PangoFontDescription *font = pango_font_description_from_string ("Sans");
+  pango_font_description_set_absolute_size (font, 15 * scale * PANGO_SCALE);
+  pango_layout_set_font_description (layout, font);
+  pango_font_description_free (font);
+  pango_layout_set_width (layout, (int) (MAX (width - 80, 100) * PANGO_SCALE));
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_text (layout, text, -1);
+  int lw, lh;
+  pango_layout_get_pixel_size (layout, &lw, &lh);
+  cairo_set_source_rgba (cr, 0.4, 0.4, 0.45, 1);
+  cairo_move_to (cr, 40, (height - lh) / 2.0);
+  pango_cairo_show_layout (cr, layout);
+  g_object_unref (layout);
+}
+
+typedef struct {
+  PsCheckpointWindow *window;   /* no ref: the window owns the view */
+  int index;
+} PlotSlot;
+
+static void
+draw_plot (cairo_t *cr, int width, int height, double scale, gpointer data)
+{
+  PlotSlot *slot = data;
+  PsFigure *fig = slot->window->figures[slot->index];
+  if (fig != NULL)
+    ps_figure_draw (fig, cr, width, height);
+  else if (slot->window->empty_text[slot->index] != NULL)
+    draw_message (cr, width, height, scale, slot->window->empty_text[slot->index]);
+}
+
+static char *
+query_plot (double x, double y, int width, int height, double scale, gpointer data)
+{
+  PlotSlot *slot = data;
+  PsFigure *fig = slot->window->figures[slot->index];
+  return fig ? ps_figure_query (fig, x, y, width, height) : NULL;
+}
+
+PsFigure *
+ps_checkpoint_window_get_figure (PsCheckpointWindow *self, const char *page)
+{
+  for (int i = 0; i < N_PLOTS; i++)
+    if (g_strcmp0 (page, plot_names[i]) == 0)
+      return self->figures[i];
+  return NULL;
+}
+
+/* ---------- selection ---------- */
+
+static void
+set_tensor_pages_visible (PsCheckpointWindow *self, gboolean visible)
+{
+  for (int i = 0; i <= N_PLOTS; i++)
+    adw_view_stack_page_set_visible (self->tensor_pages[i], visible);
+}
+
+static void
+clear_tensor (PsCheckpointWindow *self)
+{
+  for (int i = 0; i < N_PLOTS; i++)
+    {
+      g_clear_pointer (&self->figures[i], ps_figure_free);
+      g_clear_pointer (&self->empty_text[i], g_free);
+    }
+  g_clear_pointer (&self->stats_text, g_free);
+}
+
+static void
+show_group (PsCheckpointWindow *self, PsCheckpointItem *item)
+{
+  const char *path = item ? ps_checkpoint_item_get_path (item) : "";
+  g_free (self->shown_summary);
+  if (*path)
+    {
+      const PsCheckpointNode *node = ps_checkpoint_item_get_node (item);
+      self->shown_summary = g_strdup_printf (_("%s: %" PRId64 " parameters in %u tensors (%s)\n\nThe whole checkpoint:\n%s"),
+                                             path, node->numel, node->n_tensors, ps_checkpoint_item_get_dtype (item),
+                                             self->summary_text);
+    }
+  else
+    self->shown_summary = g_strdup (self->summary_text);
+  gtk_label_set_text (self->summary_label, self->shown_summary);
+  set_tensor_pages_visible (self, FALSE);
+  adw_view_stack_set_visible_child_name (self->view_stack, "summary");
+}
+
+static void
+show_tensor (PsCheckpointWindow *self, PsCheckpointItem *item)
+{
+  const PsCheckpointEntry *e = ps_checkpoint_item_get_entry (item);
+  g_autoptr (GError) error = NULL;
+  /* decoded only now, and dropped when another row is selected */
+  g_autoptr (PsTensor) t = ps_checkpoint_load (ps_checkpoint_item_get_checkpoint (item), e->name, &error);
+  if (t == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf (_("Could not read %s: %s"), e->name, error->message);
+      show_error (self, msg);
+      for (int i = 0; i < N_PLOTS; i++)
+        self->empty_text[i] = g_strdup (msg);
+      self->stats_text = g_strdup (msg);
+    }
+  else
+    {
+      g_autofree char *shape = ps_shape_to_string (e->ndim, e->shape);
+      g_autofree char *subtitle = g_strdup_printf (_("%s in the file"), e->dtype);
+      for (int i = 0; i < N_PLOTS; i++)
+        {
+          PsFigureOptions o;
+          ps_figure_options_init (&o);
+          o.kind = i == PLOT_HEATMAP ? PS_FIGURE_HEATMAP : PS_FIGURE_HISTOGRAM;
+          /* the same choices as the model window's views */
+          if (self->settings != NULL)
+            {
+              o.colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
+              o.scale = g_settings_get_boolean (self->settings, "projector-mode") ? 1.6 : 1.0;
+              ps_plot_view_set_scale (self->plots[i], o.scale);
+            }
+          g_autoptr (GError) ferror = NULL;
+          self->figures[i] = ps_figure_new_for_tensor (t, e->name, subtitle, &o, &ferror);
+          if (self->figures[i] == NULL)
+            self->empty_text[i] = g_strdup (ferror->message);
+        }
+      self->stats_text = ps_checkpoint_describe_tensor (e, t);
+    }
+  gtk_label_set_text (self->stats_label, self->stats_text);
+  g_free (self->shown_summary);
+  self->shown_summary = g_strdup (self->summary_text);
+  gtk_label_set_text (self->summary_label, self->shown_summary);
+  set_tensor_pages_visible (self, TRUE);
+  const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
+  if (g_strcmp0 (page, "summary") == 0)
+    adw_view_stack_set_visible_child_name (self->view_stack, "heatmap");
+}
+
+static PsCheckpointItem *
+selected_item (PsCheckpointWindow *self)
+{
+  GtkTreeListRow *row = gtk_single_selection_get_selected_item (self->selection);
+  return row ? PS_CHECKPOINT_ITEM (gtk_tree_list_row_get_item (row)) : NULL;
+}
+
+static void
+on_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsCheckpointWindow *self)
+{
+  g_autoptr (PsCheckpointItem) item = selected_item (self);
+  clear_tensor (self);
+  if (item != NULL && ps_checkpoint_item_get_entry (item) != NULL)
+    show_tensor (self, item);
+  else
+    show_group (self, item);
+  for (int i = 0; i < N_PLOTS; i++)
+    {
+      ps_plot_view_reset_zoom (self->plots[i]);
+      ps_plot_view_invalidate (self->plots[i]);
+    }
+}
+
+gboolean
+ps_checkpoint_window_select_path (PsCheckpointWindow *self, const char *path)
+{
+  PsCheckpoint *ck = ps_checkpoint_item_get_checkpoint (self->root);
+  if (ps_checkpoint_find_node (ck, path) == NULL)
+    return FALSE;
+  /* expand every ancestor so the row exists, then find it */
+  GListModel *model = G_LIST_MODEL (self->tree_model);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (GtkTreeListRow) row = g_list_model_get_item (model, i);
+      g_autoptr (PsCheckpointItem) item = gtk_tree_list_row_get_item (row);
+      const char *p = ps_checkpoint_item_get_path (item);
+      if (g_strcmp0 (p, path) == 0)
+        {
+          gtk_single_selection_set_selected (self->selection, i);
+          return TRUE;
+        }
+      gsize n = strlen (p);
+      if (*p == '\0' || (g_str_has_prefix (path, p) && path[n] == '.'))
+        gtk_tree_list_row_set_expanded (row, TRUE);
+    }
+  return FALSE;
+}
+
+char *
+ps_checkpoint_window_dump_tree (PsCheckpointWindow *self)
+{
+  return ps_checkpoint_item_to_string (self->root);
+}
+
+const char *
+ps_checkpoint_window_get_page (PsCheckpointWindow *self)
+{
+  return adw_view_stack_get_visible_child_name (self->view_stack);
+}
+
+void
+ps_checkpoint_window_set_page (PsCheckpointWindow *self, const char *name)
+{
+  adw_view_stack_set_visible_child_name (self->view_stack, name);
+}
+
+const char *
+ps_checkpoint_window_get_summary_text (PsCheckpointWindow *self)
+{
+  return self->shown_summary;
+}
+
+const char *
+ps_checkpoint_window_get_statistics_text (PsCheckpointWindow *self)
+{
+  return self->stats_text;
+}
+
+/* ---------- tree columns ---------- */
+
+static void
+setup_name (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkWidget *expander = gtk_tree_expander_new ();
+  GtkWidget *label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), label);
+  gtk_list_item_set_child (item, expander);
+}
+
+static void
+bind_name (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkTreeListRow *row = gtk_list_item_get_item (item);
+  g_autoptr (PsCheckpointItem) ci = gtk_tree_list_row_get_item (row);
+  GtkWidget *expander = gtk_list_item_get_child (item);
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
+  GtkWidget *label = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
+  gtk_label_set_text (GTK_LABEL (label), ps_checkpoint_item_get_name (ci));
+  gtk_widget_set_tooltip_text (label, *ps_checkpoint_item_get_path (ci) ? ps_checkpoint_item_get_path (ci) : NULL);
+}
+
+enum { COL_DTYPE, COL_SHAPE, COL_COUNT };
+
+static void
+setup_label (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (label), GPOINTER_TO_INT (data) == COL_COUNT ? 1 : 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (label, "numeric");
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_label (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkTreeListRow *row = gtk_list_item_get_item (item);
+  g_autoptr (PsCheckpointItem) ci = gtk_tree_list_row_get_item (row);
+  GtkWidget *label = gtk_list_item_get_child (item);
+  g_autofree char *count = NULL;
+  const char *text;
+  switch (GPOINTER_TO_INT (data))
+    {
+    case COL_DTYPE: text = ps_checkpoint_item_get_dtype (ci); break;
+    case COL_SHAPE: text = ps_checkpoint_item_get_shape (ci); break;
+    default:
+      text = count = g_strdup_printf ("%" PRId64, ps_checkpoint_item_get_numel (ci));
+      break;
+    }
+  /* a group of many dtypes would crowd the column: "mixed", the list in the tooltip */
+  g_auto (GStrv) parts = GPOINTER_TO_INT (data) == COL_DTYPE ? g_strsplit (text, ", ", -1) : NULL;
+  if (parts != NULL && g_strv_length (parts) > 2)
+    {
+      g_autofree char *mixed = g_strdup_printf (_("mixed (%u)"), g_strv_length (parts));
+      gtk_label_set_text (GTK_LABEL (label), mixed);
+    }
+  else
+    gtk_label_set_text (GTK_LABEL (label), text);
+  gtk_widget_set_tooltip_text (label, text);
+}
+
+static void
+add_column (PsCheckpointWindow *self, const char *title, GCallback setup, GCallback bind, int col, gboolean expand)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", setup, GINT_TO_POINTER (col));
+  g_signal_connect (factory, "bind", bind, GINT_TO_POINTER (col));
+  GtkColumnViewColumn *c = gtk_column_view_column_new (title, factory);
+  gtk_column_view_column_set_expand (c, expand);
+  gtk_column_view_column_set_resizable (c, TRUE);
+  gtk_column_view_append_column (self->tree_view, c);
+  g_object_unref (c);
+}
+
+/* ---------- construction ---------- */
+
+static GtkWidget *
+scrolled_text (GtkLabel **out)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_yalign (GTK_LABEL (label), 0);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_widget_add_css_class (label, "explain");
+  gtk_widget_set_margin_start (label, 18);
+  gtk_widget_set_margin_end (label, 18);
+  gtk_widget_set_margin_top (label, 18);
+  gtk_widget_set_margin_bottom (label, 18);
+  GtkWidget *sw = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (sw), label);
+  gtk_widget_set_vexpand (sw, TRUE);
+  *out = GTK_LABEL (label);
+  return sw;
+}
+
+static void
+on_error_dismiss (GtkButton *button, PsCheckpointWindow *self)
+{
+  clear_error (self);
+}
+
+static void
+build_ui (PsCheckpointWindow *self)
+{
+  gtk_window_set_default_size (GTK_WINDOW (self), 1200, 800);
+  GtkWidget *vbox = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+  GtkWidget *header = adw_header_bar_new ();
+  self->window_title = ADW_WINDOW_TITLE (adw_window_title_new (_("Checkpoint"), NULL));
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), GTK_WIDGET (self->window_title));
+  GtkWidget *open = gtk_button_new_from_icon_name ("document-open-symbolic");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (open), "win.open-checkpoint");
+  gtk_widget_set_tooltip_text (open, _("Open another checkpoint"));
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), open);
+  gtk_box_append (GTK_BOX (vbox), header);
+
+  /* AdwBanner is libadwaita 1.3; a revealer does the same on 1.2 (as in ps-window.ui) */
+  GtkWidget *banner = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_add_css_class (banner, "error-banner");
+  gtk_box_append (GTK_BOX (banner), gtk_image_new_from_icon_name ("dialog-error-symbolic"));
+  self->error_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_set_hexpand (GTK_WIDGET (self->error_label), TRUE);
+  gtk_label_set_xalign (self->error_label, 0);
+  gtk_label_set_wrap (self->error_label, TRUE);
+  gtk_label_set_selectable (self->error_label, TRUE);
+  gtk_box_append (GTK_BOX (banner), GTK_WIDGET (self->error_label));
+  GtkWidget *dismiss = gtk_button_new_with_label (_("Dismiss"));
+  g_signal_connect (dismiss, "clicked", G_CALLBACK (on_error_dismiss), self);
+  gtk_box_append (GTK_BOX (banner), dismiss);
+  self->error_revealer = GTK_REVEALER (gtk_revealer_new ());
+  gtk_revealer_set_child (self->error_revealer, banner);
+  gtk_box_append (GTK_BOX (vbox), GTK_WIDGET (self->error_revealer));
+
+  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_widget_set_vexpand (paned, TRUE);
+  gtk_paned_set_position (GTK_PANED (paned), 560);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+
+  GtkWidget *left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  self->tree_view = GTK_COLUMN_VIEW (gtk_column_view_new (NULL));
+  gtk_column_view_set_show_column_separators (self->tree_view, FALSE);
+  add_column (self, _("Name"), G_CALLBACK (setup_name), G_CALLBACK (bind_name), -1, TRUE);
+  add_column (self, _("Dtype"), G_CALLBACK (setup_label), G_CALLBACK (bind_label), COL_DTYPE, FALSE);
+  add_column (self, _("Shape"), G_CALLBACK (setup_label), G_CALLBACK (bind_label), COL_SHAPE, FALSE);
+  add_column (self, _("Count"), G_CALLBACK (setup_label), G_CALLBACK (bind_label), COL_COUNT, FALSE);
+  GtkWidget *sw = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (sw), GTK_WIDGET (self->tree_view));
+  gtk_widget_set_vexpand (sw, TRUE);
+  gtk_box_append (GTK_BOX (left), sw);
+  self->count_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->count_label, 0);
+  gtk_label_set_wrap (self->count_label, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->count_label), "dim-label");
+  gtk_widget_set_margin_start (GTK_WIDGET (self->count_label), 12);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->count_label), 12);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->count_label), 6);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->count_label), 6);
+  gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->count_label));
+  gtk_paned_set_start_child (GTK_PANED (paned), left);
+
+  GtkWidget *right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  self->view_stack = ADW_VIEW_STACK (adw_view_stack_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->view_stack), TRUE);
+  GtkWidget *switcher = adw_view_switcher_new ();
+  adw_view_switcher_set_policy (ADW_VIEW_SWITCHER (switcher), ADW_VIEW_SWITCHER_POLICY_WIDE);
+  adw_view_switcher_set_stack (ADW_VIEW_SWITCHER (switcher), self->view_stack);
+  gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_top (switcher, 6);
+  gtk_widget_set_margin_bottom (switcher, 6);
+  gtk_box_append (GTK_BOX (right), switcher);
+  gtk_box_append (GTK_BOX (right), GTK_WIDGET (self->view_stack));
+
+  adw_view_stack_add_titled_with_icon (self->view_stack, scrolled_text (&self->summary_label), "summary",
+                                       _("Summary"), "view-list-symbolic");
+  static const char *icons[N_PLOTS] = { "view-grid-symbolic", "view-paged-symbolic" };
+  const char *titles[N_PLOTS] = { _("Heatmap"), _("Histogram") };
+  for (int i = 0; i < N_PLOTS; i++)
+    {
+      GtkWidget *plot = ps_plot_view_new ();
+      gtk_widget_set_hexpand (plot, TRUE);
+      gtk_widget_set_vexpand (plot, TRUE);
+      self->plots[i] = PS_PLOT_VIEW (plot);
+      PlotSlot *slot = g_new0 (PlotSlot, 1);
+      slot->window = self;
+      slot->index = i;
+      ps_plot_view_set_draw_func (self->plots[i], draw_plot, query_plot, slot, g_free);
+      self->tensor_pages[i] = adw_view_stack_add_titled_with_icon (self->view_stack, plot, plot_names[i], titles[i],
+                                                                   icons[i]);
+    }
+  self->tensor_pages[N_PLOTS] = adw_view_stack_add_titled_with_icon (self->view_stack,
+                                                                     scrolled_text (&self->stats_label),
+                                                                     "statistics", _("Statistics"),
+                                                                     "accessories-calculator-symbolic");
+  gtk_paned_set_end_child (GTK_PANED (paned), right);
+  gtk_box_append (GTK_BOX (vbox), paned);
+  adw_application_window_set_content (ADW_APPLICATION_WINDOW (self), vbox);
+}
+
+static const char *
+format_name (PsCheckpointFormat f)
+{
+  switch (f)
+    {
+    case PS_CHECKPOINT_SAFETENSORS: return "safetensors";
+    case PS_CHECKPOINT_NPZ: return "npz";
+    case PS_CHECKPOINT_NPY: return "npy";
+    default: return "?";
+    }
+}
+
+/* Per-layer norms decode every tensor: a worker computes them with a handle of its own (the
+ * readers are not shared across threads) while the window is already usable. */
+static void
+norms_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (data, &error);
+  PsCheckpointSummary *s = ck ? ps_checkpoint_summary_new (ck, TRUE, cancellable, &error) : NULL;
+  if (s == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, s, (GDestroyNotify) ps_checkpoint_summary_free);
+}
+
+static void
+on_norms_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  PsCheckpointSummary *s = g_task_propagate_pointer (G_TASK (result), &error);
+  PsCheckpointWindow *self = PS_CHECKPOINT_WINDOW (source);
+  if (self->selection == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_pointer (&s, ps_checkpoint_summary_free);
+      return;   /* the window was closed */
+    }
+  g_clear_object (&self->norms_cancellable);
+  g_autofree char *body = NULL;
+  if (s == NULL)
+    {
+      g_autofree char *counts = ps_checkpoint_summary_to_text (self->summary);
+      /* the counts stay; the norms line says why there are none */
+      char *cut = strstr (counts, "\nL2 norm per layer:");
+      if (cut != NULL)
+        *cut = '\0';
+      body = g_strdup_printf (_("%s\n\nNo L2 norms: %s\n"), counts, error->message);
+      show_error (self, error->message);
+    }
+  else
+    {
+      ps_checkpoint_summary_free (self->summary);
+      self->summary = s;
+      body = ps_checkpoint_summary_to_text (s);
+    }
+  g_free (self->summary_text);
+  self->summary_text = g_strdup_printf ("%s\n%s", self->header, body);
+  /* refresh what the summary page shows */
+  g_autoptr (PsCheckpointItem) item = selected_item (self);
+  if (item == NULL || ps_checkpoint_item_get_entry (item) == NULL)
+    show_group (self, item);
+  else
+    {
+      g_free (self->shown_summary);
+      self->shown_summary = g_strdup (self->summary_text);
+      gtk_label_set_text (self->summary_label, self->shown_summary);
+    }
+}
+
+static void
+start_norms (PsCheckpointWindow *self)
+{
+  if (self->path == NULL)
+    return;
+  self->norms_cancellable = g_cancellable_new ();
+  g_autoptr (GTask) task = g_task_new (self, self->norms_cancellable, on_norms_done, NULL);
+  g_task_set_task_data (task, g_strdup (self->path), g_free);
+  g_task_run_in_thread (task, norms_thread);
+}
+
+gboolean
+ps_checkpoint_window_get_busy (PsCheckpointWindow *self)
+{
+  return self->norms_cancellable != NULL;
+}
+
+static void
+on_settings_changed (GSettings *settings, const char *key, PsCheckpointWindow *self)
+{
+  if (g_str_equal (key, "colormap") || g_str_equal (key, "projector-mode"))
+    on_selected (self->selection, NULL, self);   /* redraw the figures with the new choice */
+}
+
+cairo_surface_t *
+ps_checkpoint_window_render_for_test (PsCheckpointWindow *self, const char *page)
+{
+  for (int i = 0; i < N_PLOTS; i++)
+    if (g_strcmp0 (page, plot_names[i]) == 0)
+      return ps_plot_view_render_for_test (self->plots[i], TRUE);
+  return NULL;
+}
+
+/* win.open-checkpoint here too, so Ctrl+Shift+O works from a checkpoint window: the new file
+ * opens in a window of its own, an error shows in this window's banner. */
+static void
+on_other_opened (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (PsCheckpointWindow) self = data;
+  g_autoptr (GError) error = NULL;
+  PsCheckpointWindow *w = ps_checkpoint_window_open_finish (result, &error);
+  if (w == NULL)
+    {
+      if (self->selection != NULL)   /* not closed meanwhile */
+        show_error (self, error->message);
+    }
+  else
+    gtk_window_present (GTK_WINDOW (w));
+}
+
+void
+ps_checkpoint_window_open_other (PsCheckpointWindow *self, GFile *file)
+{
+  ps_checkpoint_window_open_async (gtk_window_get_application (GTK_WINDOW (self)), file, NULL, on_other_opened,
+                                   g_object_ref (self));
+}
+
+static void
+on_open_response (GtkNativeDialog *dialog, int response, PsCheckpointWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      ps_checkpoint_window_open_other (self, file);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_checkpoint_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsCheckpointWindow *self = data;
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open Checkpoint"), GTK_WINDOW (self),
+                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Weights (safetensors, sharded index, .npy, .npz)"));
+  const char *patterns[] = { "*.safetensors", "*.index.json", "*.npy", "*.npz" };
+  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
+    gtk_file_filter_add_pattern (filter, patterns[i]);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  g_object_unref (filter);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* Takes ck and s. */
+static PsCheckpointWindow *
+window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSummary *s)
+{
+  PsCheckpointWindow *self = g_object_new (PS_TYPE_CHECKPOINT_WINDOW, "application", app, NULL);
+  g_autofree char *base = g_file_get_basename (file);
+  g_autofree char *path = g_file_get_path (file);
+  PsCheckpointFormat format = ps_checkpoint_get_format (ck);
+  self->summary = s;
+  self->path = g_strdup (path);
+  self->header = g_strdup_printf ("%s (%s)", path ? path : base, format_name (format));
+  g_autofree char *body = ps_checkpoint_summary_to_text (s);
+  self->summary_text = g_strdup_printf ("%s\n%s", self->header, body);
+  self->root = ps_checkpoint_item_new_root (ck, base);
+  GSettings *settings = PS_IS_APPLICATION (app) ? ps_application_get_settings (PS_APPLICATION (app)) : NULL;
+  if (settings != NULL)
+    {
+      self->settings = g_object_ref (settings);
+      g_signal_connect_object (settings, "changed", G_CALLBACK (on_settings_changed), self, 0);
+    }
+
+  gtk_window_set_title (GTK_WINDOW (self), base);
+  adw_window_title_set_title (self->window_title, base);
+  g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %" PRId64 " parameter",
+                                                            "%s · %" PRId64 " parameters", (gulong) s->n_params),
+                                               format_name (format), s->n_params);
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+  g_autofree char *count = g_strdup_printf (_("%" PRId64 " parameters (shared storage counted once) in %u tensors"),
+                                            s->n_params, s->n_tensors);
+  gtk_label_set_text (self->count_label, count);
+
+  GListStore *store = g_list_store_new (PS_TYPE_CHECKPOINT_ITEM);
+  g_list_store_append (store, self->root);
+  self->tree_model = gtk_tree_list_model_new (G_LIST_MODEL (store), FALSE, FALSE,
+                                              ps_checkpoint_item_create_children_model, NULL, NULL);
+  /* the root open: its first level is what a user looks for */
+  g_autoptr (GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (self->tree_model), 0);
+  gtk_tree_list_row_set_expanded (row, TRUE);
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->tree_model)));
+  gtk_single_selection_set_autoselect (self->selection, TRUE);
+  gtk_column_view_set_model (self->tree_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_selected), self);
+  on_selected (self->selection, NULL, self);
+  start_norms (self);
+  return self;
+}
+
+/* ---------- opening in a worker ---------- */
+
+typedef struct {
+  GFile *file;
+  PsCheckpoint *ck;
+  PsCheckpointSummary *summary;
+} OpenData;
+
+static void
+open_data_free (gpointer p)
+{
+  OpenData *d = p;
+  g_clear_object (&d->file);
+  g_clear_pointer (&d->ck, ps_checkpoint_free);
+  g_clear_pointer (&d->summary, ps_checkpoint_summary_free);
+  g_free (d);
+}
+
+static void
+open_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  OpenData *d = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_file_get_path (d->file);
+  g_autofree char *base = g_file_get_basename (d->file);
+  if (path == NULL)
+    {
+      g_task_return_new_error (task, PS_ERROR, PS_ERROR_IO, _("Could not open %s: only local files can be read"), base);
+      return;
+    }
+  /* headers only: the tree lists at once even for a multi-GB file; values are read later */
+  d->ck = ps_checkpoint_open (path, &error);
+  if (d->ck != NULL)
+    d->summary = ps_checkpoint_summary_new (d->ck, FALSE, cancellable, &error);
+  if (d->summary == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else if (strstr (error->message, base) != NULL)   /* the readers name the file already */
+        g_task_return_new_error (task, error->domain, error->code, _("Could not open the checkpoint: %s"),
+                                 error->message);
+      else
+        g_task_return_new_error (task, error->domain, error->code, _("Could not open %s: %s"), base, error->message);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+ps_checkpoint_window_open_async (GtkApplication *app, GFile *file, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (GTK_IS_APPLICATION (app) && G_IS_FILE (file));
+  OpenData *d = g_new0 (OpenData, 1);
+  d->file = g_object_ref (file);
+  g_autoptr (GTask) task = g_task_new (app, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_checkpoint_window_open_async);
+  g_task_set_task_data (task, d, open_data_free);
+  g_task_run_in_thread (task, open_thread);
+}
+
+PsCheckpointWindow *
+ps_checkpoint_window_open_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result) && g_task_get_source_tag (G_TASK (result)) == ps_checkpoint_window_open_async, NULL);
+  GTask *task = G_TASK (result);
+  if (!g_task_propagate_boolean (task, error))
+    return NULL;
+  OpenData *d = g_task_get_task_data (task);
+  return window_new (GTK_APPLICATION (g_task_get_source_object (task)), d->file, g_steal_pointer (&d->ck),
+                     g_steal_pointer (&d->summary));
+}
+
+/* ---------- GObject ---------- */
+
+static void
+ps_checkpoint_window_dispose (GObject *object)
+{
+  PsCheckpointWindow *self = PS_CHECKPOINT_WINDOW (object);
+  if (self->norms_cancellable != NULL)
+    g_cancellable_cancel (self->norms_cancellable);
+  g_clear_object (&self->norms_cancellable);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_func (self->settings, on_settings_changed, self);
+  g_clear_object (&self->settings);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_func (self->selection, on_selected, self);
+  clear_tensor (self);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->tree_model);
+  g_clear_object (&self->root);
+  G_OBJECT_CLASS (ps_checkpoint_window_parent_class)->dispose (object);
+}
+
+static void
+ps_checkpoint_window_finalize (GObject *object)
+{
+  PsCheckpointWindow *self = PS_CHECKPOINT_WINDOW (object);
+  g_clear_pointer (&self->summary, ps_checkpoint_summary_free);
+  g_free (self->summary_text);
+  g_free (self->shown_summary);
+  g_free (self->error_text);
+  g_free (self->path);
+  g_free (self->header);
+  G_OBJECT_CLASS (ps_checkpoint_window_parent_class)->finalize (object);
+}
+
+static void
+ps_checkpoint_window_class_init (PsCheckpointWindowClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ps_checkpoint_window_dispose;
+  G_OBJECT_CLASS (klass)->finalize = ps_checkpoint_window_finalize;
+}
+
+static void open_checkpoint_activated (GSimpleAction *a, GVariant *p, gpointer data);
+
+static void
+ps_checkpoint_window_init (PsCheckpointWindow *self)
+{
+  static const GActionEntry actions[] = {
+    { "open-checkpoint", open_checkpoint_activated },
+  };
+  g_action_map_add_action_entries (G_ACTION_MAP (self), actions, G_N_ELEMENTS (actions), self);
+  build_ui (self);
+}

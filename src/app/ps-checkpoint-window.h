@@ -1,0 +1,44 @@
+/* ps-checkpoint-window.h — a weights file (safetensors, sharded index, .npy, .npz) in a window of
+ * its own: the tensors grouped by dotted name (GtkTreeListModel → GtkColumnView) with the file's
+ * dtype, shape and count; a selected tensor decoded on demand and shown as a heatmap, a histogram
+ * and its statistics; a group or the root shows the checkpoint's summary (parameter count, dtype
+ * mix, per-layer L2 norms). Nothing here touches a recipe document: opening a checkpoint never
+ * disturbs the model open in a PsWindow. */
+#pragma once
+
+#include <adwaita.h>
+#include "ps-checkpoint.h"
+
+G_BEGIN_DECLS
+
+#define PS_TYPE_CHECKPOINT_WINDOW (ps_checkpoint_window_get_type ())
+G_DECLARE_FINAL_TYPE (PsCheckpointWindow, ps_checkpoint_window, PS, CHECKPOINT_WINDOW, AdwApplicationWindow)
+
+/* Reads the headers in a worker; the finish builds the window (not yet presented) on the calling
+ * thread. Errors name the file. The window then computes the per-layer norms in a worker of its
+ * own (they decode every tensor once) while it is already usable; closing it cancels them. */
+void        ps_checkpoint_window_open_async  (GtkApplication *app, GFile *file, GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
+PsCheckpointWindow *ps_checkpoint_window_open_finish (GAsyncResult *result, GError **error);
+
+/* Open another file from this window (win.open-checkpoint, Ctrl+Shift+O, does this after a file
+ * chooser): a window of its own on success, this window's banner on failure. */
+void        ps_checkpoint_window_open_other  (PsCheckpointWindow *self, GFile *file);
+
+/* For tests: the tree dump (see ps_checkpoint_item_to_string), selecting a dotted path ("" = the
+ * root), the visible page's name ("summary", "heatmap", "histogram", "statistics"), the texts
+ * shown, and the figures (NULL when a group is selected). */
+char       *ps_checkpoint_window_dump_tree   (PsCheckpointWindow *self);
+gboolean    ps_checkpoint_window_select_path (PsCheckpointWindow *self, const char *path);
+const char *ps_checkpoint_window_get_page    (PsCheckpointWindow *self);
+void        ps_checkpoint_window_set_page    (PsCheckpointWindow *self, const char *name);
+const char *ps_checkpoint_window_get_summary_text (PsCheckpointWindow *self);
+const char *ps_checkpoint_window_get_statistics_text (PsCheckpointWindow *self);
+const char *ps_checkpoint_window_get_error_text (PsCheckpointWindow *self);
+struct _PsFigure *ps_checkpoint_window_get_figure (PsCheckpointWindow *self, const char *page);
+/* One frame of a plot page as the screen paints it (see ps_plot_view_render_for_test). */
+cairo_surface_t *ps_checkpoint_window_render_for_test (PsCheckpointWindow *self, const char *page);
+/* TRUE while the per-layer norms are being computed. */
+gboolean    ps_checkpoint_window_get_busy    (PsCheckpointWindow *self);
+
+G_END_DECLS

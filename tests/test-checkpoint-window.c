@@ -1,0 +1,382 @@
+/* GUI tests of checkpoints and PyTorch export, driven through the main window as a user would:
+ * Open Checkpoint… opens a window of its own; a malformed file only shows an error. */
+#include "ps-config.h"
+#include "ps-window-private.h"
+#include "ps-checkpoint-window.h"
+#include "ps-export-pytorch.h"
+#include "formats-test-util.h"
+#include "checkpoint-test-util.h"
+
+#include <string.h>
+
+static PsApplication *app;
+
+static void
+iterate (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static PsWindow *
+new_window (const char *scenario)
+{
+  PsWindow *w = ps_window_new (app);
+  gtk_window_present (GTK_WINDOW (w));
+  g_assert_true (ps_window_load_scenario (w, scenario));
+  iterate ();
+  return w;
+}
+
+/* Opens path through the window and waits for the worker; returns the new window or NULL. */
+static PsCheckpointWindow *
+open_checkpoint (PsWindow *w, const char *path)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  guint before = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
+  ps_window_open_checkpoint (w, file);
+  while (ps_window_get_checkpoint_jobs (w) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  iterate ();
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  if (g_list_length (windows) == before)
+    return NULL;
+  g_assert_cmpuint (g_list_length (windows), ==, before + 1);
+  g_assert_true (PS_IS_CHECKPOINT_WINDOW (windows->data));   /* the newest is first */
+  PsCheckpointWindow *cw = windows->data;
+  /* the tree is there at once; the per-layer norms follow from a worker */
+  while (ps_checkpoint_window_get_busy (cw))
+    g_main_context_iteration (NULL, TRUE);
+  iterate ();
+  return cw;
+}
+
+static void
+assert_shown (PsCheckpointWindow *cw, const char *name, const char *page)
+{
+  g_assert_true (ps_checkpoint_window_select_path (cw, name));
+  iterate ();
+  g_assert_cmpstr (ps_checkpoint_window_get_page (cw), ==, page);
+  PsFigure *heat = ps_checkpoint_window_get_figure (cw, "heatmap");
+  PsFigure *hist = ps_checkpoint_window_get_figure (cw, "histogram");
+  g_assert_nonnull (heat);
+  g_assert_nonnull (hist);
+  g_assert_cmpstr (ps_figure_get_title (heat), ==, name);
+  /* what the views draw is exactly the fixture's values (written by torch 1.13) */
+  fmt_assert_tensor (ps_figure_get_tensor (heat), "all_dtypes.safetensors", name);
+  fmt_assert_tensor (ps_figure_get_tensor (hist), "all_dtypes.safetensors", name);
+  g_assert_true (g_str_has_prefix (ps_checkpoint_window_get_statistics_text (cw), name));
+}
+
+static void
+test_open_all_dtypes (void)
+{
+  PsWindow *w = new_window ("demo");
+  g_autofree char *path = fmt_data_path ("all_dtypes.safetensors");
+  PsCheckpointWindow *cw = open_checkpoint (w, path);
+  g_assert_nonnull (cw);
+  g_assert_null (ps_window_get_error_text (w));
+  g_assert_null (ps_checkpoint_window_get_error_text (cw));
+  /* the root shows the summary */
+  g_assert_cmpstr (ps_checkpoint_window_get_page (cw), ==, "summary");
+  const char *summary = ps_checkpoint_window_get_summary_text (cw);
+  g_assert_nonnull (strstr (summary, "in 17 tensors"));
+  g_assert_nonnull (strstr (summary, "BF16"));
+  g_assert_nonnull (strstr (summary, "L2 norm per layer"));
+  g_autofree char *dump = ps_checkpoint_window_dump_tree (cw);
+  g_assert_true (g_str_has_prefix (dump, "all_dtypes.safetensors "));
+  g_assert_nonnull (strstr (dump, "\n  f16 F16 2 tensors "));
+  g_assert_nonnull (strstr (dump, "\n    matrix BF16 [3, 5] 15\n"));
+  g_assert_nonnull (strstr (dump, "\n  model F32 1 tensor 4\n"));
+
+  assert_shown (cw, "f32.matrix", "heatmap");   /* from the summary to the first picture */
+  assert_shown (cw, "f16.matrix", "heatmap");
+  ps_checkpoint_window_set_page (cw, "statistics");
+  assert_shown (cw, "bf16.matrix", "statistics");   /* the page chosen stays while browsing */
+  g_assert_nonnull (strstr (ps_checkpoint_window_get_statistics_text (cw), "dtype BF16 (shown as float32)"));
+  ps_checkpoint_window_set_page (cw, "histogram");
+  assert_shown (cw, "model.layer.0.weight", "histogram");
+
+  /* a group: its line, then the summary; no tensor pages */
+  g_assert_true (ps_checkpoint_window_select_path (cw, "f16"));
+  iterate ();
+  g_assert_cmpstr (ps_checkpoint_window_get_page (cw), ==, "summary");
+  g_assert_null (ps_checkpoint_window_get_figure (cw, "heatmap"));
+  g_assert_true (g_str_has_prefix (ps_checkpoint_window_get_summary_text (cw), "f16: "));
+
+  gtk_window_destroy (GTK_WINDOW (cw));
+  gtk_window_destroy (GTK_WINDOW (w));
+  iterate ();
+}
+
+static void
+test_open_sharded_npz_npy (void)
+{
+  PsWindow *w = new_window ("demo");
+  const char *files[] = { "sharded/model.safetensors.index.json", "deflated.npz", "fortran_f4.npy" };
+  const char *firsts[] = { "  embed ", "  bias ", "  fortran_f4 " };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = fmt_data_path (files[i]);
+      PsCheckpointWindow *cw = open_checkpoint (w, path);
+      g_assert_nonnull (cw);
+      g_autofree char *dump = ps_checkpoint_window_dump_tree (cw);
+      g_assert_nonnull (strstr (dump, firsts[i]));
+      gtk_window_destroy (GTK_WINDOW (cw));
+      iterate ();
+    }
+  gtk_window_destroy (GTK_WINDOW (w));
+  iterate ();
+}
+
+static void
+test_nested_tree (void)
+{
+  PsWindow *w = new_window ("empty");
+  char *path = nested_write ();
+  PsCheckpointWindow *cw = open_checkpoint (w, path);
+  g_assert_nonnull (cw);
+  g_autofree char *dump = ps_checkpoint_window_dump_tree (cw);
+  g_assert_cmpstr (dump, ==,
+                   "nested.safetensors I64, F32 5 tensors 15\n"
+                   "  step I64 [1] 1\n"
+                   "  encoder F32 3 tensors 12\n"
+                   "    layers F32 3 tensors 12\n"
+                   "      0 F32 2 tensors 8\n"
+                   "        self_attn F32 2 tensors 8\n"
+                   "          q_proj F32 2 tensors 8\n"
+                   "            bias F32 [2] 2\n"
+                   "            weight F32 [2, 3] 6\n"
+                   "      1 F32 1 tensor 4\n"
+                   "        fc F32 1 tensor 4\n"
+                   "          weight F32 [2, 2] 4\n"
+                   "  head F32 1 tensor 2\n"
+                   "    weight F32 [1, 2] 2\n");
+  /* deep rows are reached by expanding their ancestors */
+  g_assert_true (ps_checkpoint_window_select_path (cw, "encoder.layers.0.self_attn.q_proj.bias"));
+  iterate ();
+  PsTensor *t = ps_figure_get_tensor (ps_checkpoint_window_get_figure (cw, "heatmap"));
+  g_assert_cmpint (t->numel, ==, 2);
+  g_assert_cmpfloat (ps_tensor_cf32 (t)[1], ==, (float) nested_value (1, 1));
+  /* an int64 tensor is viewable too */
+  g_assert_true (ps_checkpoint_window_select_path (cw, "step"));
+  iterate ();
+  g_assert_nonnull (ps_checkpoint_window_get_figure (cw, "histogram"));
+  g_assert_false (ps_checkpoint_window_select_path (cw, "encoder.nope"));
+  gtk_window_destroy (GTK_WINDOW (cw));
+  gtk_window_destroy (GTK_WINDOW (w));
+  iterate ();
+  nested_remove (path);
+}
+
+/* The colormap chosen in the app's menu applies to checkpoint heatmaps too, at once. */
+static void
+test_follows_colormap (void)
+{
+  PsWindow *w = new_window ("empty");
+  g_autofree char *path = fmt_data_path ("all_dtypes.safetensors");
+  PsCheckpointWindow *cw = open_checkpoint (w, path);
+  g_assert_nonnull (cw);
+  g_assert_true (ps_checkpoint_window_select_path (cw, "f32.matrix"));
+  gtk_window_set_default_size (GTK_WINDOW (cw), 900, 600);
+  iterate ();
+  GSettings *settings = ps_application_get_settings (app);
+  g_assert_nonnull (settings);
+  g_settings_set_string (settings, "colormap", "diverging");
+  iterate ();
+  cairo_surface_t *a = ps_checkpoint_window_render_for_test (cw, "heatmap");
+  g_settings_set_string (settings, "colormap", "grayscale");
+  iterate ();
+  cairo_surface_t *b = ps_checkpoint_window_render_for_test (cw, "heatmap");
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  int w_ = cairo_image_surface_get_width (a), h_ = cairo_image_surface_get_height (a);
+  g_assert_cmpint (w_, ==, cairo_image_surface_get_width (b));
+  g_assert_cmpint (w_, >, 0);
+  /* grayscale pixels have r = g = b; the diverging map's do not: count the coloured ones */
+  guint coloured_a = 0, coloured_b = 0;
+  for (int y = 0; y < h_; y++)
+    for (int x = 0; x < w_; x++)
+      {
+        guint32 pa = ((guint32 *) (cairo_image_surface_get_data (a) + y * cairo_image_surface_get_stride (a)))[x];
+        guint32 pb = ((guint32 *) (cairo_image_surface_get_data (b) + y * cairo_image_surface_get_stride (b)))[x];
+        coloured_a += ((pa >> 16) & 0xff) != (pa & 0xff);
+        coloured_b += ((pb >> 16) & 0xff) != (pb & 0xff);
+      }
+  g_assert_cmpuint (coloured_a, >, coloured_b + 1000);
+  cairo_surface_destroy (a);
+  cairo_surface_destroy (b);
+  g_settings_reset (settings, "colormap");
+  gtk_window_destroy (GTK_WINDOW (cw));
+  gtk_window_destroy (GTK_WINDOW (w));
+  iterate ();
+}
+
+/* From a checkpoint window, another file opens beside it; a bad one shows in its banner. */
+static void
+test_open_from_checkpoint_window (void)
+{
+  PsWindow *w = new_window ("empty");
+  g_autofree char *path = fmt_data_path ("fortran_f4.npy");
+  PsCheckpointWindow *cw = open_checkpoint (w, path);
+  g_assert_nonnull (cw);
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (cw), "open-checkpoint"));
+  guint n = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
+  g_autofree char *bad = fmt_data_path ("bad/st_hole.safetensors");
+  g_autoptr (GFile) bad_file = g_file_new_for_path (bad);
+  ps_checkpoint_window_open_other (cw, bad_file);
+  while (ps_checkpoint_window_get_error_text (cw) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (strstr (ps_checkpoint_window_get_error_text (cw), "st_hole.safetensors"));
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, n);
+  g_autofree char *good = fmt_data_path ("stored.npz");
+  g_autoptr (GFile) good_file = g_file_new_for_path (good);
+  ps_checkpoint_window_open_other (cw, good_file);
+  while (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))) == n)
+    g_main_context_iteration (NULL, TRUE);
+  PsCheckpointWindow *other = gtk_application_get_windows (GTK_APPLICATION (app))->data;
+  g_assert_true (PS_IS_CHECKPOINT_WINDOW (other) && other != cw);
+  while (ps_checkpoint_window_get_busy (other))
+    g_main_context_iteration (NULL, TRUE);
+  g_autofree char *dump = ps_checkpoint_window_dump_tree (other);
+  g_assert_true (g_str_has_prefix (dump, "stored.npz "));
+  gtk_window_destroy (GTK_WINDOW (other));
+  gtk_window_destroy (GTK_WINDOW (cw));
+  gtk_window_destroy (GTK_WINDOW (w));
+  iterate ();
+}
+
+static guint n_found_late;
+
+/* A bad header fails the opening: the banner of the window that asked says why. Bad data behind a
+ * good header (a CRC error, a member shorter than declared) is found when the values are read: the
+ * checkpoint window opens and its own banner says why. Either way the model is untouched. */
+static void
+assert_bad_keeps_model (const char *path, const char *file, const char *want)
+{
+  static PsWindow *w;
+  if (w == NULL)
+    w = new_window ("article-3-shared");
+  PsDocument *doc = ps_window_get_document (w);
+  guint steps = ps_document_get_n_steps (doc);
+  g_autofree char *before = ps_window_dump_tree (w);
+  PsCheckpointWindow *cw = open_checkpoint (w, path);
+  const char *err = cw ? ps_checkpoint_window_get_error_text (cw) : ps_window_get_error_text (w);
+  if (err == NULL || strstr (err, want) == NULL || strstr (err, file) == NULL)
+    g_error ("%s: banner '%s' should name the file and contain '%s'", file, err, want);
+  if (cw != NULL)
+    {
+      g_assert_null (ps_window_get_error_text (w));
+      n_found_late++;
+      g_test_message ("%s: refused only when its values are read", file);
+      gtk_window_destroy (GTK_WINDOW (cw));
+      iterate ();
+    }
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, steps);
+  g_autofree char *after = ps_window_dump_tree (w);
+  g_assert_cmpstr (after, ==, before);
+  ps_window_clear_error (w);
+}
+
+static void
+test_malformed_keeps_model (void)
+{
+  guint n = fmt_for_each_bad ("safetensors", assert_bad_keeps_model);
+  n += fmt_for_each_bad ("npy", assert_bad_keeps_model);
+  n += fmt_for_each_bad ("npz", assert_bad_keeps_model);
+  g_assert_cmpuint (n, >, 40);
+  g_assert_cmpuint (n_found_late, <, n / 4);   /* most are refused by their header */
+}
+
+/* Closing a checkpoint window while its norms are computed cancels them, and nothing breaks. */
+static void
+test_close_while_computing (void)
+{
+  PsWindow *w = new_window ("empty");
+  g_autofree char *path = fmt_data_path ("all_dtypes.safetensors");
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  for (int round = 0; round < 5; round++)
+    {
+      ps_window_open_checkpoint (w, file);
+      while (ps_window_get_checkpoint_jobs (w) > 0)
+        g_main_context_iteration (NULL, TRUE);
+      GtkWindow *cw = gtk_application_get_windows (GTK_APPLICATION (app))->data;
+      g_assert_true (PS_IS_CHECKPOINT_WINDOW (cw));
+      g_object_add_weak_pointer (G_OBJECT (cw), (gpointer *) &cw);
+      gtk_window_destroy (cw);
+      /* the worker holds the window until it reports back; then it is finalized */
+      while (cw != NULL)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_null (ps_window_get_error_text (w));
+  /* the asking window closed before a bad file's answer: nothing to show, nothing breaks */
+  g_autofree char *bad = fmt_data_path ("bad/st_hole.safetensors");
+  g_autoptr (GFile) bad_file = g_file_new_for_path (bad);
+  ps_window_open_checkpoint (w, bad_file);
+  g_object_ref (w);
+  gtk_window_destroy (GTK_WINDOW (w));
+  while (ps_window_get_checkpoint_jobs (w) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_object_unref (w);
+  iterate ();
+}
+
+static void
+test_export_pytorch (void)
+{
+  PsWindow *w = new_window ("article-3-shared");
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (w), "export-pytorch"));
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (w), "open-checkpoint"));
+  g_autofree char *dir = g_dir_make_tmp ("ps-py-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "model.py", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_window_export_pytorch (w, path, &error));
+  g_assert_no_error (error);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  g_autoptr (PsRecipe) recipe = ps_timeline_to_recipe (ps_document_get_timeline (ps_window_get_document (w)));
+  g_autofree char *want = ps_export_pytorch (recipe, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==, want);
+  g_assert_nonnull (strstr (text, "torch.manual_seed"));
+  /* an unwritable place: an error, and the model stays */
+  g_autofree char *bad = g_build_filename (dir, "no-such-dir", "x.py", NULL);
+  g_assert_false (ps_window_export_pytorch (w, bad, &error));
+  g_assert_nonnull (error);
+  g_unlink (path);
+  g_rmdir (dir);
+  gtk_window_destroy (GTK_WINDOW (w));
+  iterate ();
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_test_skip ("no display: GUI tests run under xvfb-run");
+      g_test_add_func ("/checkpoint-window/skipped", (GTestFunc) g_test_incomplete);
+      return g_test_run ();
+    }
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    {
+      g_test_skip ("no session bus: GUI tests run under dbus-run-session");
+      g_test_add_func ("/checkpoint-window/skipped", (GTestFunc) g_test_incomplete);
+      return g_test_run ();
+    }
+  adw_init ();
+  app = ps_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+  g_test_add_func ("/checkpoint-window/open-all-dtypes", test_open_all_dtypes);
+  g_test_add_func ("/checkpoint-window/open-sharded-npz-npy", test_open_sharded_npz_npy);
+  g_test_add_func ("/checkpoint-window/nested-tree", test_nested_tree);
+  g_test_add_func ("/checkpoint-window/malformed-keeps-model", test_malformed_keeps_model);
+  g_test_add_func ("/checkpoint-window/close-while-computing", test_close_while_computing);
+  g_test_add_func ("/checkpoint-window/follows-colormap", test_follows_colormap);
+  g_test_add_func ("/checkpoint-window/open-from-checkpoint-window", test_open_from_checkpoint_window);
+  g_test_add_func ("/checkpoint-window/export-pytorch", test_export_pytorch);
+  int ret = g_test_run ();
+  g_object_unref (app);
+  return ret;
+}
