@@ -115,7 +115,7 @@ test_input_parsing (void)
   g_assert_cmpint (spec.shape[0], ==, 2);
   g_assert_cmpint (spec.shape[1], ==, 3);
   g_assert_cmpint (spec.dtype, ==, PS_DTYPE_INT64);   /* torch.tensor of ints is int64 */
-  g_assert_cmpfloat (g_array_index (spec.values, double, 5), ==, 6.0);
+  g_assert_cmpint (g_array_index (spec.values, int64_t, 5), ==, 6);   /* int64_t for INT64 (ps-recipe.h) */
   ps_input_spec_clear (&spec);
 
   g_assert_true (json_parser_load_from_data (p, "{\"value\": [0.5, 2], \"dtype\": \"float32\"}", -1, NULL));
