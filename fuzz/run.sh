@@ -19,6 +19,16 @@ LIBS="$(pkg-config --libs $PKGS) -lm"
 SRC="src/core/ps-error.c src/core/ps-tensor.c src/doc/ps-raw-dtype.c src/doc/ps-json-reader.c
      src/doc/ps-atomic-file.c src/doc/ps-safetensors.c src/doc/ps-npy.c src/doc/ps-npz.c"
 
+# fuzz-recipe: the whole headless core + doc (recipe load and replay), built the same way.
+RECIPE_PKGS="$PKGS openblas lapacke"
+RECIPE_SRC="$(ls src/core/*.c src/doc/*.c)"
+
+build_recipe () {
+  # shellcheck disable=SC2086
+  $CC $CFLAGS -ffp-contract=off -o "$OUT/fuzz-recipe" fuzz/fuzz-recipe.c $RECIPE_SRC \
+    $(pkg-config --cflags --libs $RECIPE_PKGS) -lm
+}
+
 build () {
   for n in safetensors npy npz; do
     # shellcheck disable=SC2086
@@ -27,7 +37,20 @@ build () {
 }
 
 case "${1:-build}" in
-  build) build ;;
+  build) build; build_recipe ;;
+  run-recipe)
+    # fuzz-recipe: tensors limited to PS_FUZZ_MAX_BYTES (64 MiB by default), 10 s per input.
+    runs=${2:-1000000}
+    jobs=${3:-1}
+    build_recipe
+    mkdir -p "$OUT/corpus-recipe"
+    par=()
+    if [ "$jobs" -gt 1 ]; then par=(-jobs="$jobs" -workers="$jobs"); fi
+    G_DEBUG=fatal-criticals OPENBLAS_NUM_THREADS=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      ASAN_OPTIONS=detect_leaks=1 "$OUT/fuzz-recipe" -runs="$runs" "${par[@]}" -max_len=16384 \
+      -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -dict=fuzz/recipe.dict \
+      -artifact_prefix="$OUT/crash-recipe-" -print_final_stats=1 "$OUT/corpus-recipe" fuzz/corpus/recipe
+    ;;
   run)
     name=${2:?name: safetensors, npy or npz}
     runs=${3:-1000000}
@@ -43,5 +66,5 @@ case "${1:-build}" in
       -rss_limit_mb=2048 -dict="fuzz/$name.dict" -artifact_prefix="$OUT/crash-$name-" -print_final_stats=1 \
       "$OUT/corpus-$name" "fuzz/corpus/$name"
     ;;
-  *) echo "usage: $0 build | run NAME [RUNS] [JOBS]" >&2; exit 2 ;;
+  *) echo "usage: $0 build | run NAME [RUNS] [JOBS] | run-recipe [RUNS] [JOBS]" >&2; exit 2 ;;
 esac

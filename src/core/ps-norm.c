@@ -345,7 +345,8 @@ group_norm_construct (PsModule *self, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "integer modulo by zero");
       return FALSE;
     }
-  if (p->num_channels % p->num_groups != 0)
+  /* x % -1 is 0, but INT64_MIN % -1 overflows in C: skip it */
+  if (p->num_groups != -1 && p->num_channels % p->num_groups != 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_channels must be divisible by num_groups");
       return FALSE;

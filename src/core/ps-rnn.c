@@ -137,6 +137,9 @@ register_f32 (PsModule *self, const char *name, int ndim, const int64_t *shape, 
 /* Reads and validates the arguments into cfg; registers nothing. Messages are torch 1.13's; where
  * 1.13 has none or a misleading one (hidden_size=0 reports proj_size, num_layers=0 an IndexError)
  * they are torch 2.x's. */
+/* More layers than anyone trains; keeps registration (quadratic in the parameter count) fast. */
+#define PS_RNN_MAX_LAYERS 4096
+
 static gboolean
 read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cfg, GError **error)
 {
@@ -221,6 +224,30 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
     }
   if (cfg->input_size < 0)
     return negative_dim_error (g, cfg->input_size, error);
+  /* Each tensor is checked when allocated, but not their sum over num_layers, and registering
+   * parameters is quadratic in their number: LSTM(num_layers=2^31) hung, and many layers of
+   * large tensors together could exhaust memory. Bound the total before allocating anything. */
+  if (!is_cell)
+    {
+      int64_t hr = cfg->proj_size > 0 ? cfg->proj_size : cfg->hidden_size;
+      int64_t ndir = cfg->bidirectional ? 2 : 1, upper_in, hr2, in_sum, proj, per_dir, total;
+      if (cfg->num_layers > PS_RNN_MAX_LAYERS
+          || __builtin_mul_overflow (hr, ndir, &upper_in)
+          || __builtin_add_overflow (hr, 2, &hr2)
+          || __builtin_add_overflow (MAX (cfg->input_size, upper_in), hr2, &in_sum)
+          || __builtin_mul_overflow (g, in_sum, &per_dir)
+          || __builtin_mul_overflow (cfg->proj_size, cfg->hidden_size, &proj)
+          || __builtin_add_overflow (per_dir, proj, &per_dir)
+          || __builtin_mul_overflow (per_dir, ndir * cfg->num_layers, &total)
+          || (guint64) total > ps_tensor_get_max_bytes () / sizeof (float))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW,
+                       "num_layers=%" G_GINT64_FORMAT " with hidden_size=%" G_GINT64_FORMAT
+                       " is too large: at most %d layers and %" G_GUINT64_FORMAT " bytes of parameters",
+                       cfg->num_layers, cfg->hidden_size, PS_RNN_MAX_LAYERS, ps_tensor_get_max_bytes ());
+          return FALSE;
+        }
+    }
   return TRUE;
 }
 

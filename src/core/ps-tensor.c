@@ -95,7 +95,9 @@ ps_shape_numel (int ndim, const int64_t *shape, int64_t *numel, GError **error)
                    "tensors have at most %d dimensions, got %d", PS_MAX_DIMS, ndim);
       return FALSE;
     }
-  int64_t n = 1;
+  /* nz: the product of the non-zero dims, which the strides reach even when numel is 0
+   * ([0, 2^63 − 1, 5] overflowed computing its strides) */
+  int64_t n = 1, nz = 1;
   for (int i = 0; i < ndim; i++)
     {
       if (shape[i] < 0)
@@ -104,7 +106,7 @@ ps_shape_numel (int ndim, const int64_t *shape, int64_t *numel, GError **error)
                        "negative dimension %" G_GINT64_FORMAT " in shape", shape[i]);
           return FALSE;
         }
-      if (shape[i] != 0 && n > INT64_MAX / shape[i])
+      if (shape[i] != 0 && __builtin_mul_overflow (nz, shape[i], &nz))
         {
           g_autofree char *s = ps_shape_to_string (ndim, shape);
           g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW,

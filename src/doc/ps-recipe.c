@@ -863,6 +863,43 @@ ps_recipe_free (PsRecipe *recipe)
   g_free (recipe);
 }
 
+/* json-glib 1.6 writes a double whose shortest form has an exponent but no '.' (1e30, 1e+22) as
+ * "1e+30.0", which no JSON reader accepts, itself included: a saved recipe could not be opened
+ * and copying one aborted. Drop that ".0" (outside strings), in place. */
+static void
+fix_exponent_doubles (char *s)
+{
+  gboolean in_string = FALSE;
+  char *w = s;
+  const char *r = s;
+  while (*r != '\0')
+    {
+      char c = *r;
+      if (in_string)
+        {
+          *w++ = *r++;
+          if (c == '\\' && *r != '\0')
+            *w++ = *r++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      *w++ = *r++;
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == 'e' || c == 'E')
+        {
+          if (*r == '+' || *r == '-')
+            *w++ = *r++;
+          while (g_ascii_isdigit (*r))
+            *w++ = *r++;
+          if (r[0] == '.' && r[1] == '0' && !g_ascii_isdigit (r[2]))
+            r += 2;
+        }
+    }
+  *w = '\0';
+}
+
 /* A deep copy (through text) keeps a copied recipe independent of later edits of the original;
  * json_node_copy only refs the object. */
 static JsonObject *
@@ -874,6 +911,7 @@ object_copy (JsonObject *o)
   json_generator_set_root (gen, root);
   json_node_unref (root);
   g_autofree char *s = json_generator_to_data (gen, NULL);
+  fix_exponent_doubles (s);
   g_autoptr (JsonParser) p = json_parser_new ();
   if (!json_parser_load_from_data (p, s, -1, NULL))
     g_assert_not_reached ();
@@ -1132,8 +1170,9 @@ ps_recipe_to_data (const PsRecipe *recipe, gsize *length)
   json_generator_set_pretty (gen, TRUE);
   json_generator_set_indent (gen, 2);
   json_node_unref (root);
-  gsize len = 0;
-  char *s = json_generator_to_data (gen, &len);
+  char *s = json_generator_to_data (gen, NULL);
+  fix_exponent_doubles (s);
+  gsize len = strlen (s);
   /* end with a newline like a hand-written file */
   char *out = g_strconcat (s, "\n", NULL);
   g_free (s);
