@@ -129,18 +129,6 @@ ps_shape_to_string (int ndim, const int64_t *shape)
   return g_string_free (s, FALSE);
 }
 
-/* The next outer stride. An empty tensor (numel 0, so no overflow check failed) may have other
- * dimensions whose product overflows; its strides are never used to address memory, so they
- * saturate instead of overflowing. */
-static int64_t
-stride_step (int64_t stride, int64_t dim)
-{
-  int64_t next;
-  if (__builtin_mul_overflow (stride, dim ? dim : 1, &next))
-    return INT64_MAX;
-  return next;
-}
-
 static PsTensor *
 tensor_alloc (PsDType dtype, int ndim, const int64_t *shape, gboolean zero, GError **error)
 {
@@ -167,7 +155,7 @@ tensor_alloc (PsDType dtype, int ndim, const int64_t *shape, gboolean zero, GErr
     {
       t->shape[i] = shape[i];
       t->strides[i] = stride;
-      stride = stride_step (stride, shape[i]);
+      stride *= shape[i] ? shape[i] : 1;   /* ≤ the product of non-zero dims: checked */
     }
   t->storage = storage;
   t->data = storage->data;
@@ -268,7 +256,7 @@ ps_tensor_reshape (PsTensor *t, int ndim, const int64_t *shape, GError **error)
     {
       v->shape[i] = shape[i];
       v->strides[i] = stride;
-      stride = stride_step (stride, shape[i]);
+      stride *= shape[i] ? shape[i] : 1;   /* ≤ the product of non-zero dims: checked */
     }
   g_atomic_ref_count_inc (&t->storage->ref_count);
   v->storage = t->storage;
