@@ -319,11 +319,67 @@ test_distributions (void)
   g_assert_cmpstr (label, ==, "U(-0.316, 0.316)");
 }
 
+/* Tensors of 4M+ values are counted in two halves on two threads: the counts must equal a naive
+ * per-value count and the statistics a plain double loop. */
+static void
+test_large_split_matches_naive (void)
+{
+  const gsize n = ((gsize) 1 << 22) + 12345;
+  g_autoptr (PsTensor) t = ps_tensor_new_1d (PS_DTYPE_FLOAT32, (int64_t) n, NULL);
+  float *x = ps_tensor_f32 (t);
+  guint32 state = 12345;
+  for (gsize i = 0; i < n; i++)
+    {
+      state = state * 1664525u + 1013904223u;
+      x[i] = ((float) (state >> 8) / 16777216.0f - 0.5f) * 3.0f;   /* [-1.5, 1.5): some outside the range */
+    }
+  x[7] = NAN;
+  x[n - 3] = INFINITY;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsHistogram) h = ps_histogram_new (256, -1.0, 1.0, PS_DTYPE_FLOAT32, &error);
+  PsStats st;
+  ps_stats_init (&st);
+  g_assert_true (ps_histogram_add_with_stats (h, t, &st, &error));
+  ps_stats_finish (&st);
+  int64_t *naive = g_new0 (int64_t, 256);
+  int64_t under = 0, over = 0, nans = 0;
+  double sum = 0, lo = INFINITY, hi = -INFINITY;
+  int64_t finite = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      int b = ps_histogram_bin_of (h, x[i]);
+      if (b == -2) nans++;
+      else if (b == -1) under++;
+      else if (b == 256) over++;
+      else naive[b]++;
+      if (isfinite (x[i]))
+        {
+          sum += x[i];
+          lo = MIN (lo, x[i]);
+          hi = MAX (hi, x[i]);
+          finite++;
+        }
+    }
+  for (int b = 0; b < 256; b++)
+    g_assert_cmpint (h->counts[b], ==, naive[b]);
+  g_assert_cmpint (h->underflow, ==, under);
+  g_assert_cmpint (h->overflow, ==, over);
+  g_assert_cmpint (h->nan, ==, nans);
+  g_assert_cmpint (h->total, ==, (int64_t) n);
+  g_assert_cmpint (st.count, ==, (int64_t) n);
+  g_assert_cmpint (st.n_finite, ==, finite);
+  g_assert_cmpfloat (st.min, ==, lo);
+  g_assert_cmpfloat (st.max, ==, hi);
+  g_assert_cmpfloat_with_epsilon (st.mean, sum / finite, 1e-12);
+  g_free (naive);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/histogram/golden-numpy-counts", test_golden_counts);
+  g_test_add_func ("/histogram/large-split-matches-naive", test_large_split_matches_naive);
   g_test_add_func ("/histogram/fast-path-matches-reference", test_fast_path_matches_reference);
   g_test_add_func ("/histogram/width-and-errors", test_width_and_errors);
   g_test_add_func ("/histogram/auto-range", test_auto_range);
