@@ -897,29 +897,64 @@ save_as_activated (GSimpleAction *a, GVariant *p, gpointer data)
 
 /* Export: the size, DPI and text scale are chosen first, then the file (GtkFileChooserNative; the
  * extension picks PNG, SVG or PDF). The choices are remembered for the next export. */
+/* Every export: a save chooser with a suggested name, then a writer; its error goes to the banner,
+ * success to a toast (done_fmt has one %s, the path). */
+typedef gboolean (*ExportWriter) (PsWindow *self, const char *path, GError **error);
+
 typedef struct {
-  PsWindow *window;
-  GtkSpinButton *width, *height, *scale, *dpi;
-} ExportDialog;
+  PsWindow *self;
+  ExportWriter write;
+  char *done_fmt;
+} ExportJob;
 
 static void
-on_export_file_response (GtkNativeDialog *dialog, int response, PsWindow *self)
+on_export_chooser_response (GtkNativeDialog *dialog, int response, ExportJob *job)
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = g_file_get_path (file);
       g_autoptr (GError) error = NULL;
-      if (!ps_window_export_picture_full (self, path, self->export_width, self->export_height, self->export_scale,
-                                          self->export_dpi, &error))
-        ps_window_show_error (self, error->message);
+      if (!job->write (job->self, path, &error))
+        ps_window_show_error (job->self, error->message);
       else
         {
-          g_autofree char *msg = g_strdup_printf (_("Exported %s"), path);
-          ps_window_toast (self, msg);
+          g_autofree char *msg = g_strdup_printf (job->done_fmt, path);
+          ps_window_toast (job->self, msg);
         }
     }
+  g_free (job->done_fmt);
+  g_free (job);
   g_object_unref (dialog);
+}
+
+static char *suggested_name (PsWindow *self, const char *ext);
+
+static void
+export_with_chooser (PsWindow *self, const char *title, const char *ext, ExportWriter write, const char *done_fmt)
+{
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                               _("_Export"), _("_Cancel"));
+  g_autofree char *name = suggested_name (self, ext);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  ExportJob *job = g_new0 (ExportJob, 1);
+  job->self = self;
+  job->write = write;
+  job->done_fmt = g_strdup (done_fmt);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_export_chooser_response), job);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+typedef struct {
+  PsWindow *window;
+  GtkSpinButton *width, *height, *scale, *dpi;
+} ExportDialog;
+
+static gboolean
+write_picture (PsWindow *self, const char *path, GError **error)
+{
+  return ps_window_export_picture_full (self, path, self->export_width, self->export_height, self->export_scale,
+                                        self->export_dpi, error);
 }
 
 static char *
@@ -944,12 +979,7 @@ on_export_dialog_response (AdwMessageDialog *dialog, const char *response, Expor
       self->export_height = gtk_spin_button_get_value_as_int (d->height);
       self->export_scale = gtk_spin_button_get_value (d->scale);
       self->export_dpi = gtk_spin_button_get_value (d->dpi);
-      GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export Picture (PNG, SVG or PDF)"), GTK_WINDOW (self),
-                                                                   GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
-      g_autofree char *name = suggested_name (self, ".png");
-      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-      g_signal_connect (chooser, "response", G_CALLBACK (on_export_file_response), self);
-      gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+      export_with_chooser (self, _("Export Picture (PNG, SVG or PDF)"), ".png", write_picture, _("Exported %s"));
     }
   g_free (d);
 }
@@ -1002,25 +1032,6 @@ export_picture_activated (GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 static void
-on_export_data_response (GtkNativeDialog *dialog, int response, PsWindow *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      g_autoptr (GError) error = NULL;
-      if (!ps_window_export_data (self, path, &error))
-        ps_window_show_error (self, error->message);
-      else
-        {
-          g_autofree char *msg = g_strdup_printf (_("Exported %s"), path);
-          ps_window_toast (self, msg);
-        }
-    }
-  g_object_unref (dialog);
-}
-
-static void
 export_data_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
@@ -1030,12 +1041,7 @@ export_data_activated (GSimpleAction *a, GVariant *p, gpointer data)
       ps_window_toast (self, _("Select a parameter, buffer or output with values to export them"));
       return;
     }
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export Data (.npy or .csv)"), GTK_WINDOW (self),
-                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
-  g_autofree char *name = suggested_name (self, ".npy");
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_export_data_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  export_with_chooser (self, _("Export Data (.npy or .csv)"), ".npy", ps_window_export_data, _("Exported %s"));
 }
 
 /* ---------- checkpoints and PyTorch export ---------- */
@@ -1121,34 +1127,11 @@ ps_window_export_pytorch (PsWindow *self, const char *path, GError **error)
 }
 
 static void
-on_export_pytorch_response (GtkNativeDialog *dialog, int response, PsWindow *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      g_autoptr (GError) error = NULL;
-      if (!ps_window_export_pytorch (self, path, &error))
-        ps_window_show_error (self, error->message);
-      else
-        {
-          g_autofree char *msg = g_strdup_printf (_("Exported %s: run it with python3 to get the same values"), path);
-          ps_window_toast (self, msg);
-        }
-    }
-  g_object_unref (dialog);
-}
-
-static void
 export_pytorch_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export as PyTorch Code"), GTK_WINDOW (self),
-                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
-  g_autofree char *name = suggested_name (self, ".py");
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_export_pytorch_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  export_with_chooser (self, _("Export as PyTorch Code"), ".py", ps_window_export_pytorch,
+                       _("Exported %s: run it with python3 to get the same values"));
 }
 
 static void
