@@ -253,29 +253,6 @@ bmm_one (const float *a, const float *b, gboolean b_trans, float *c, int64_t M, 
   ps_ops_sgemm (false, b_trans, M, N, K, 1.0f, a, K, b, b_trans ? K : N, 0.0f, c, N);
 }
 
-/* at::dropout on CPU (1.13): the mask draws are ps_generator_bernoulli_f32's (one random64 per
- * element, none for p = 1); noise = mask / (float)(1 − p); out = x·noise. */
-static gboolean
-dropout_inplace (float *x, int64_t n, double p, PsGenerator *gen, GError **error)
-{
-  if (n > (int64_t) (PS_TENSOR_MAX_BYTES / sizeof (float)))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "dropout mask of %" G_GINT64_FORMAT " values is too large", n);
-      return FALSE;
-    }
-  g_autofree float *noise = g_try_malloc ((gsize) MAX (n, 1) * sizeof (float));
-  if (noise == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for a dropout mask");
-      return FALSE;
-    }
-  ps_generator_bernoulli_f32 (gen, noise, (size_t) n, p);
-  float keep = (float) (1.0 - p);
-  for (int64_t i = 0; i < n; i++)
-    x[i] = p == 1.0 ? x[i] * noise[i] : x[i] * (noise[i] / keep);   /* noise.div_(1 − p); x·noise */
-  return TRUE;
-}
-
 /* The parameter's data, after checking it is there with the shape this configuration needs (a
  * state loaded from a file could hold anything). */
 static const float *
@@ -447,7 +424,7 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
       for (int64_t s = 0; s < S; s++)
         row[s] = row[s] * rs;
     }
-  if (self->training && cfg->dropout > 0.0 && !dropout_inplace (w, B * L * S, cfg->dropout, gen, error))
+  if (self->training && cfg->dropout > 0.0 && !ps_ops_dropout (w, w, B * L * S, cfg->dropout, gen, error))
     return NULL;
 
   for (int64_t b = 0; b < B; b++)

@@ -8,6 +8,7 @@
  * torch checks 0 <= p <= 1 at construction and again in F.dropout, where NaN fails too; we reject
  * NaN at construction. inplace only changes which tensor torch writes; we never write the input. */
 #include "ps-layers.h"
+#include "ps-ops.h"
 
 #include <math.h>
 
@@ -65,19 +66,11 @@ dropout_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **err
   PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
   if (y == NULL)
     return NULL;
-  const float *x = ps_tensor_cf32 (input);
-  float *out = ps_tensor_f32 (y);
-  if (p == 1.0)
+  if (!ps_ops_dropout (ps_tensor_cf32 (input), ps_tensor_f32 (y), input->numel, p, gen, error))
     {
-      for (int64_t i = 0; i < input->numel; i++)
-        out[i] = x[i] * 0.0f;
-      return y;
+      ps_tensor_unref (y);
+      return NULL;
     }
-  /* the mask goes into the output buffer first: 1 = keep, 0 = drop */
-  ps_generator_bernoulli_f32 (gen, out, (size_t) input->numel, p);
-  const float q = (float) (1.0 - p);
-  for (int64_t i = 0; i < input->numel; i++)
-    out[i] = x[i] * (out[i] / q);
   return y;
 }
 

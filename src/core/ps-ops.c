@@ -252,3 +252,37 @@ ps_ops_linear_naive (const PsTensor *x, const PsTensor *w, const PsTensor *b, GE
       }
   return y;
 }
+
+gboolean
+ps_ops_dropout (const float *x, float *out, int64_t n, double p, PsGenerator *gen, GError **error)
+{
+  if (p == 1.0)
+    {
+      for (int64_t i = 0; i < n; i++)
+        out[i] = x[i] * 0.0f;   /* torch draws nothing; NaN·0 stays NaN as in torch */
+      return TRUE;
+    }
+  /* the mask goes into the output first; writing in place it needs a buffer of its own */
+  g_autofree float *scratch = NULL;
+  float *mask = out;
+  if (out == x)
+    {
+      if (n > (int64_t) (PS_TENSOR_MAX_BYTES / sizeof (float)))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "dropout mask of %" G_GINT64_FORMAT " values is too large", n);
+          return FALSE;
+        }
+      scratch = g_try_malloc ((gsize) MAX (n, 1) * sizeof (float));
+      if (scratch == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for a dropout mask");
+          return FALSE;
+        }
+      mask = scratch;
+    }
+  ps_generator_bernoulli_f32 (gen, mask, (size_t) n, p);
+  const float q = (float) (1.0 - p);
+  for (int64_t i = 0; i < n; i++)
+    out[i] = x[i] * (mask[i] / q);   /* noise.div_(1 − p); x·noise */
+  return TRUE;
+}

@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include "ps-tensor.h"
+#include "ps-generator.h"
 
 G_BEGIN_DECLS
 
@@ -31,5 +32,10 @@ void      ps_ops_sgemm        (bool trans_a, bool trans_b, int64_t m, int64_t n,
 PsTensor *ps_ops_linear       (const PsTensor *x, const PsTensor *w, const PsTensor *b, GError **error);
 /* Reference: plain loops with double accumulation. Same contract. */
 PsTensor *ps_ops_linear_naive (const PsTensor *x, const PsTensor *w, const PsTensor *b, GError **error);
+
+/* at::dropout on CPU (1.13) on n values: mask = bernoulli_(1 − p) (ps_generator_bernoulli_f32: one
+ * random64 per value, none for p = 1), noise = mask / (float)(1 − p), out = x·noise. out may be x
+ * (in place). The caller decides when dropout applies (training, p > 0). */
+gboolean  ps_ops_dropout      (const float *x, float *out, int64_t n, double p, PsGenerator *gen, GError **error);
 
 G_END_DECLS

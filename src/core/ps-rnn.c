@@ -477,29 +477,6 @@ cell_step (const RnnConfig *cfg, const DirParams *p, int64_t n, const float *gi,
     }
 }
 
-/* at::dropout on CPU (1.13): the mask draws are ps_generator_bernoulli_f32's (one random64 per
- * element, none for p = 1); noise = mask / (float)(1 − p); out = x·noise. */
-static gboolean
-dropout_inplace (float *x, int64_t n, double p, PsGenerator *gen, GError **error)
-{
-  if (n > (int64_t) (PS_TENSOR_MAX_BYTES / sizeof (float)))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "dropout mask of %" G_GINT64_FORMAT " values is too large", n);
-      return FALSE;
-    }
-  g_autofree float *noise = g_try_malloc ((gsize) MAX (n, 1) * sizeof (float));
-  if (noise == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for a dropout mask");
-      return FALSE;
-    }
-  ps_generator_bernoulli_f32 (gen, noise, (size_t) n, p);
-  float keep = (float) (1.0 - p);
-  for (int64_t i = 0; i < n; i++)
-    x[i] = p == 1.0 ? x[i] * noise[i] : x[i] * (noise[i] / keep);   /* noise.div_(1 − p); x·noise */
-  return TRUE;
-}
-
 /* The parameter's data, after checking it is there with the shape this configuration needs (a
  * state loaded from a file could hold anything). dims[k] < 0 ends the shape. */
 static const float *
@@ -685,7 +662,7 @@ rnn_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
             }
         }
       if (cfg->dropout != 0 && self->training && l < cfg->num_layers - 1
-          && !dropout_inplace (y, rows * width, cfg->dropout, gen, error))
+          && !ps_ops_dropout (y, y, rows * width, cfg->dropout, gen, error))
         {
           g_free (y);
           return NULL;
