@@ -74,26 +74,6 @@ ps_checkpoint_window_get_error_text (PsCheckpointWindow *self)
 
 /* ---------- plots ---------- */
 
-static void
-draw_message (cairo_t *cr, int width, int height, double scale, const char *text)
-{
-  PangoLayout *layout = pango_cairo_create_layout (cr);
-  PangoFontDescription *font = pango_font_description_from_string ("Sans");
-  pango_font_description_set_absolute_size (font, 15 * scale * PANGO_SCALE);
-  pango_layout_set_font_description (layout, font);
-  pango_font_description_free (font);
-  pango_layout_set_width (layout, (int) (MAX (width - 80, 100) * PANGO_SCALE));
-  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
-  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
-  pango_layout_set_text (layout, text, -1);
-  int lw, lh;
-  pango_layout_get_pixel_size (layout, &lw, &lh);
-  cairo_set_source_rgba (cr, 0.4, 0.4, 0.45, 1);
-  cairo_move_to (cr, 40, (height - lh) / 2.0);
-  pango_cairo_show_layout (cr, layout);
-  g_object_unref (layout);
-}
-
 typedef struct {
   PsCheckpointWindow *window;   /* no ref: the window owns the view */
   int index;
@@ -107,7 +87,7 @@ draw_plot (cairo_t *cr, int width, int height, double scale, gpointer data)
   if (fig != NULL)
     ps_figure_draw (fig, cr, width, height);
   else if (slot->window->empty_text[slot->index] != NULL)
-    draw_message (cr, width, height, scale, slot->window->empty_text[slot->index]);
+    ps_plot_view_draw_message (cr, width, height, scale, slot->window->empty_text[slot->index]);
 }
 
 static char *

@@ -38,4 +38,7 @@ cairo_surface_t *ps_plot_view_render_for_test (PsPlotView *self, gboolean sharp)
 /* The tooltip for the widget point (x, y) — what hovering shows (zoom and pan applied). */
 char      *ps_plot_view_query        (PsPlotView *self, double x, double y);
 
+/* For a draw function with nothing to plot: the reason, centred and wrapped, in a muted colour. */
+void       ps_plot_view_draw_message (cairo_t *cr, int width, int height, double scale, const char *text);
+
 G_END_DECLS
