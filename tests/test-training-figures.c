@@ -1,0 +1,269 @@
+/* test-training-figures.c — the training figures drawn from plain data: the loss curve (series,
+ * learning-rate axis, accuracy panel, NaN/Inf marks, log scale, step cursor), the ratio-over-time
+ * chart, the per-layer diagnostics, the decision boundary and the weight-template grid. Pixels are
+ * read back from the same drawing the PNG export makes.
+ *
+ * With PS_RENDER_SAMPLES=dir set, the pictures are also written there for a human to look at. */
+#include <math.h>
+#include <string.h>
+#include "ps-loss-curve.h"
+#include "ps-chart-axes.h"
+#include "ps-export.h"
+#include "ps-plot.h"
+
+static void
+save_sample (const char *name, double w, double h, PsDrawFunc draw, gpointer data)
+{
+  const char *dir = g_getenv ("PS_RENDER_SAMPLES");
+  if (dir == NULL)
+    return;
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_export_picture (path, w, h, 1.0, 96, draw, data, &error));
+  g_assert_no_error (error);
+}
+
+static cairo_surface_t *
+render (PsDrawFunc draw, gpointer data, int w, int h)
+{
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+  cairo_t *cr = cairo_create (s);
+  draw (cr, w, h, data);
+  g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  cairo_surface_flush (s);
+  return s;
+}
+
+static guint32
+pixel (cairo_surface_t *s, double x, double y)
+{
+  int xi = (int) floor (x), yi = (int) floor (y);
+  g_assert_cmpint (xi, >=, 0);
+  g_assert_cmpint (yi, >=, 0);
+  g_assert_cmpint (xi, <, cairo_image_surface_get_width (s));
+  g_assert_cmpint (yi, <, cairo_image_surface_get_height (s));
+  const guint8 *d = cairo_image_surface_get_data (s);
+  return *(const guint32 *) (d + yi * cairo_image_surface_get_stride (s) + xi * 4) | 0xff000000u;
+}
+
+static int
+color_dist (guint32 a, guint32 b)
+{
+  int d = 0;
+  for (int k = 0; k < 24; k += 8)
+    d = MAX (d, abs ((int) ((a >> k) & 255) - (int) ((b >> k) & 255)));
+  return d;
+}
+
+/* Pixels within tol of color in the rectangle. */
+static int
+count_color (cairo_surface_t *s, int x0, int y0, int x1, int y1, guint32 color, int tol)
+{
+  int n = 0, w = cairo_image_surface_get_width (s), h = cairo_image_surface_get_height (s);
+  for (int y = MAX (0, y0); y < MIN (h, y1); y++)
+    for (int x = MAX (0, x0); x < MIN (w, x1); x++)
+      n += color_dist (pixel (s, x, y), color) <= tol;
+  return n;
+}
+
+/* The series colour within a 2-pixel radius of (x, y). */
+static gboolean
+near_color (cairo_surface_t *s, double x, double y, guint32 color, int tol)
+{
+  return count_color (s, (int) x - 2, (int) y - 2, (int) x + 3, (int) y + 3, color, tol) > 0;
+}
+
+/* ---------- loss curve ---------- */
+
+#define N_STEPS 60
+
+typedef struct {
+  int64_t steps[N_STEPS];
+  double loss[N_STEPS], val[N_STEPS], acc[N_STEPS], lr[N_STEPS];
+  PsSeries losses[2], accs[1], lr_series;
+  PsLossCurveOptions o;
+  PsLossCurve lc;
+} LossData;
+
+static void
+loss_data_init (LossData *d, gboolean with_nan)
+{
+  memset (d, 0, sizeof *d);
+  for (int i = 0; i < N_STEPS; i++)
+    {
+      d->steps[i] = i * 10;
+      d->loss[i] = 2.3 * exp (-i / 15.0) + 0.05;
+      d->val[i] = 2.3 * exp (-i / 18.0) + 0.12;
+      d->acc[i] = 0.1 + 0.85 * (1 - exp (-i / 12.0));
+      d->lr[i] = i < 30 ? 0.1 : 0.01;
+    }
+  if (with_nan)
+    {
+      d->loss[40] = NAN;
+      d->loss[41] = INFINITY;
+    }
+  d->losses[0] = (PsSeries) { "train loss", d->steps, d->loss, N_STEPS };
+  d->losses[1] = (PsSeries) { "validation loss", d->steps, d->val, N_STEPS };
+  d->accs[0] = (PsSeries) { "accuracy", d->steps, d->acc, N_STEPS };
+  d->lr_series = (PsSeries) { "learning rate", d->steps, d->lr, N_STEPS };
+  ps_loss_curve_options_init (&d->o);
+  d->o.title = "Training";
+  d->o.subtitle = "SGD · batch 32";
+  d->lc = (PsLossCurve) { d->losses, 2, d->accs, 1, &d->lr_series, &d->o };
+}
+
+static void
+test_loss_curve_lines (void)
+{
+  LossData d;
+  loss_data_init (&d, FALSE);
+  const int W = 900, H = 560;
+  cairo_surface_t *s = render (ps_loss_curve_draw_func, &d.lc, W, H);
+  save_sample ("loss-curve.png", W, H, ps_loss_curve_draw_func, &d.lc);
+  save_sample ("loss-curve.svg", W, H, ps_loss_curve_draw_func, &d.lc);
+  /* every point of both loss series and the accuracy series is on its line */
+  for (guint k = 0; k < 3; k++)
+    for (guint i = 0; i < N_STEPS; i += 7)
+      {
+        double x, y;
+        g_assert_true (ps_loss_curve_point (&d.lc, W, H, k, i, &x, &y));
+        g_assert_true (near_color (s, x, y, ps_chart_series_color (k), 40));
+      }
+  /* the accuracy panel is below the loss panel; higher accuracy is higher up */
+  double xa, ya0, ya1, xl, yl;
+  g_assert_true (ps_loss_curve_point (&d.lc, W, H, 2, 0, &xa, &ya0));
+  g_assert_true (ps_loss_curve_point (&d.lc, W, H, 2, N_STEPS - 1, &xa, &ya1));
+  g_assert_true (ps_loss_curve_point (&d.lc, W, H, 0, N_STEPS - 1, &xl, &yl));
+  g_assert_cmpfloat (ya1, <, ya0);
+  g_assert_cmpfloat (ya0, >, yl);
+  /* the learning rate is drawn in its colour; without it, that colour is nowhere */
+  int lr_px = count_color (s, 0, 0, W, H, PS_LOSS_CURVE_LR_COLOR, 20);
+  g_assert_cmpint (lr_px, >, 100);
+  /* no NaN: no red marks */
+  g_assert_cmpint (count_color (s, 0, 0, W, H, PS_LOSS_CURVE_NONFINITE_COLOR, 20), ==, 0);
+  cairo_surface_destroy (s);
+  d.lc.lr = NULL;
+  s = render (ps_loss_curve_draw_func, &d.lc, W, H);
+  g_assert_cmpint (count_color (s, 0, 0, W, H, PS_LOSS_CURVE_LR_COLOR, 20), ==, 0);
+  cairo_surface_destroy (s);
+}
+
+static void
+test_loss_curve_nonfinite (void)
+{
+  LossData d;
+  loss_data_init (&d, TRUE);
+  d.lc.n_accuracies = 0;
+  const int W = 800, H = 480;
+  g_assert_cmpuint (ps_series_count_nonfinite (&d.losses[0]), ==, 2);
+  cairo_surface_t *s = render (ps_loss_curve_draw_func, &d.lc, W, H);
+  save_sample ("loss-curve-nan.png", W, H, ps_loss_curve_draw_func, &d.lc);
+  double x, y;
+  g_assert_false (ps_loss_curve_point (&d.lc, W, H, 0, 40, &x, &y));
+  g_assert_true (ps_loss_curve_step_x (&d.lc, W, H, 400, &x));
+  /* a red mark in the NaN step's column, none in a finite step's column */
+  int red_nan = count_color (s, (int) x - 2, 0, (int) x + 3, H, PS_LOSS_CURVE_NONFINITE_COLOR, 30);
+  g_assert_cmpint (red_nan, >, 10);
+  double x_ok;
+  g_assert_true (ps_loss_curve_step_x (&d.lc, W, H, 200, &x_ok));
+  g_assert_cmpint (count_color (s, (int) x_ok - 2, 0, (int) x_ok + 3, H, PS_LOSS_CURVE_NONFINITE_COLOR, 30), ==, 0);
+  /* the points around the gap are still drawn */
+  g_assert_true (ps_loss_curve_point (&d.lc, W, H, 0, 39, &x, &y));
+  g_assert_true (near_color (s, x, y, ps_chart_series_color (0), 40));
+  g_assert_true (ps_loss_curve_point (&d.lc, W, H, 0, 42, &x, &y));
+  g_assert_true (near_color (s, x, y, ps_chart_series_color (0), 40));
+  cairo_surface_destroy (s);
+}
+
+static void
+test_loss_curve_log (void)
+{
+  int64_t steps[3] = { 0, 1, 2 };
+  double v[3] = { 1, 0.1, 0.01 };
+  PsSeries se = { "loss", steps, v, 3 };
+  PsLossCurveOptions o;
+  ps_loss_curve_options_init (&o);
+  o.log_y = TRUE;
+  PsLossCurve lc = { &se, 1, NULL, 0, NULL, &o };
+  double x[3], y[3];
+  for (int i = 0; i < 3; i++)
+    g_assert_true (ps_loss_curve_point (&lc, 600, 400, 0, i, &x[i], &y[i]));
+  /* decades equally spaced */
+  g_assert_cmpfloat (fabs ((y[1] - y[0]) - (y[2] - y[1])), <, 1e-9);
+  g_assert_cmpfloat (y[1] - y[0], >, 20);
+  /* linear: 1 → 0.1 is ten times 0.1 → 0.01 */
+  o.log_y = FALSE;
+  for (int i = 0; i < 3; i++)
+    g_assert_true (ps_loss_curve_point (&lc, 600, 400, 0, i, &x[i], &y[i]));
+  g_assert_cmpfloat (fabs ((y[1] - y[0]) / (y[2] - y[1]) - 10), <, 1e-9);
+  /* zero has no place on a log axis */
+  v[2] = 0;
+  o.log_y = TRUE;
+  g_assert_false (ps_loss_curve_point (&lc, 600, 400, 0, 2, &x[2], &y[2]));
+  cairo_surface_t *s = render (ps_loss_curve_draw_func, &lc, 600, 400);
+  cairo_surface_destroy (s);
+}
+
+static void
+test_loss_curve_cursor (void)
+{
+  LossData d;
+  loss_data_init (&d, FALSE);
+  const int W = 900, H = 560;
+  d.o.show_cursor = TRUE;
+  d.o.cursor_step = 250;
+  cairo_surface_t *s = render (ps_loss_curve_draw_func, &d.lc, W, H);
+  save_sample ("loss-curve-cursor.png", W, H, ps_loss_curve_draw_func, &d.lc);
+  double x;
+  g_assert_true (ps_loss_curve_step_x (&d.lc, W, H, 250, &x));
+  int64_t step = -1;
+  g_assert_true (ps_loss_curve_step_at (&d.lc, W, H, x + 1, H / 2.0, &step));
+  g_assert_cmpint (step, ==, 250);
+  g_assert_false (ps_loss_curve_step_at (&d.lc, W, H, 2, H / 2.0, &step));
+  /* the cursor is a dark vertical line through both panels */
+  double xa, ya, xl, yl;
+  g_assert_true (ps_loss_curve_point (&d.lc, W, H, 2, 0, &xa, &ya));
+  g_assert_true (ps_loss_curve_point (&d.lc, W, H, 0, 0, &xl, &yl));
+  int dark = count_color (s, (int) floor (x), (int) yl, (int) floor (x) + 1, (int) ya, 0xff303030u, 60);
+  g_assert_cmpint (dark, >, (int) (ya - yl) / 2);
+  cairo_surface_destroy (s);
+  /* without the cursor that column is not dark */
+  d.o.show_cursor = FALSE;
+  s = render (ps_loss_curve_draw_func, &d.lc, W, H);
+  dark = count_color (s, (int) floor (x), (int) yl, (int) floor (x) + 1, (int) ya, 0xff303030u, 60);
+  g_assert_cmpint (dark, <, 20);
+  cairo_surface_destroy (s);
+}
+
+static void
+test_loss_curve_degenerate (void)
+{
+  /* no data, one point, tiny sizes: draws without error */
+  PsLossCurveOptions o;
+  ps_loss_curve_options_init (&o);
+  PsLossCurve empty = { NULL, 0, NULL, 0, NULL, &o };
+  cairo_surface_destroy (render (ps_loss_curve_draw_func, &empty, 400, 300));
+  int64_t st = 5;
+  double v = 0.7;
+  PsSeries one = { "loss", &st, &v, 1 };
+  PsLossCurve lc = { &one, 1, NULL, 0, &one, &o };
+  cairo_surface_t *s = render (ps_loss_curve_draw_func, &lc, 400, 300);
+  double x, y;
+  g_assert_true (ps_loss_curve_point (&lc, 400, 300, 0, 0, &x, &y));
+  g_assert_true (near_color (s, x, y, ps_chart_series_color (0), 40));
+  cairo_surface_destroy (s);
+  cairo_surface_destroy (render (ps_loss_curve_draw_func, &lc, 30, 20));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/loss-curve/lines", test_loss_curve_lines);
+  g_test_add_func ("/loss-curve/nonfinite", test_loss_curve_nonfinite);
+  g_test_add_func ("/loss-curve/log", test_loss_curve_log);
+  g_test_add_func ("/loss-curve/cursor", test_loss_curve_cursor);
+  g_test_add_func ("/loss-curve/degenerate", test_loss_curve_degenerate);
+  return g_test_run ();
+}
