@@ -10,6 +10,7 @@
 #include "ps-chart-axes.h"
 #include "ps-export.h"
 #include "ps-plot.h"
+#include "ps-ratio-chart.h"
 
 static void
 save_sample (const char *name, double w, double h, PsDrawFunc draw, gpointer data)
@@ -256,6 +257,97 @@ test_loss_curve_degenerate (void)
   cairo_surface_destroy (render (ps_loss_curve_draw_func, &lc, 30, 20));
 }
 
+/* ---------- ratio chart ---------- */
+
+#define RP 4
+#define RS 50
+
+static void
+test_ratio_chart (void)
+{
+  static const char *names[RP] = { "0.weight", "0.bias", "2.weight", "2.bias" };
+  int64_t steps[RS];
+  double grad[RP * RS], upd[RP * RS];
+  for (int i = 0; i < RS; i++)
+    {
+      steps[i] = i;
+      for (int p = 0; p < RP; p++)
+        {
+          grad[p * RS + i] = pow (10, -1.0 - 0.3 * p - i / 60.0);
+          upd[p * RS + i] = pow (10, -2.0 - 0.4 * p - i / 40.0);
+        }
+    }
+  upd[1 * RS + 20] = NAN;
+  upd[1 * RS + 21] = 0;
+  PsRatioChartOptions o;
+  ps_ratio_chart_options_init (&o);
+  o.title = "update / data";
+  PsRatioChart rc = { names, RP, steps, RS, grad, upd, &o };
+  const int W = 900, H = 620;
+  cairo_surface_t *s = render (ps_ratio_chart_draw_func, &rc, W, H);
+  save_sample ("ratio-chart.png", W, H, ps_ratio_chart_draw_func, &rc);
+  for (int k = 0; k < 2; k++)
+    for (guint p = 0; p < RP; p++)
+      for (guint i = 0; i < RS; i += 9)
+        {
+          double x, y;
+          if (k == 1 && p == 1 && (i == 20 || i == 21))
+            continue;
+          g_assert_true (ps_ratio_chart_point (&rc, W, H, k, p, i, &x, &y));
+          g_assert_true (near_color (s, x, y, ps_ratio_chart_color (p), 50));
+        }
+  double x, y, gy;
+  g_assert_false (ps_ratio_chart_point (&rc, W, H, PS_RATIO_UPDATE, 1, 20, &x, &y));
+  g_assert_false (ps_ratio_chart_point (&rc, W, H, PS_RATIO_UPDATE, 1, 21, &x, &y));
+  /* log10 axis: one decade apart is the same distance anywhere; the guide sits at 1e-3 */
+  double ya, yb;
+  g_assert_true (ps_ratio_chart_point (&rc, W, H, PS_RATIO_GRAD, 0, 0, &x, &ya));   /* 1e-1 */
+  g_assert_true (ps_ratio_chart_guide_y (&rc, W, H, PS_RATIO_GRAD, &gy));             /* 1e-3 */
+  g_assert_true (ps_ratio_chart_point (&rc, W, H, PS_RATIO_UPDATE, 0, 0, &x, &yb));  /* 1e-2 */
+  double yg2;
+  g_assert_true (ps_ratio_chart_guide_y (&rc, W, H, PS_RATIO_UPDATE, &yg2));
+  g_assert_cmpfloat (gy, >, ya);
+  g_assert_cmpfloat (yg2, >, yb);
+  /* the guide is a dashed grey line: grey pixels along its row, in both panels */
+  g_assert_cmpint (count_color (s, 100, (int) gy, W - 200, (int) gy + 1, 0xff555555u, 40), >, 100);
+  g_assert_cmpint (count_color (s, 100, (int) yg2, W - 200, (int) yg2 + 1, 0xff555555u, 40), >, 100);
+  cairo_surface_destroy (s);
+  /* no guide when asked for none */
+  o.guide = 0;
+  g_assert_false (ps_ratio_chart_guide_y (&rc, W, H, PS_RATIO_GRAD, &gy));
+  /* one panel only */
+  rc.grad_ratio = NULL;
+  g_assert_false (ps_ratio_chart_point (&rc, W, H, PS_RATIO_GRAD, 0, 0, &x, &y));
+  g_assert_true (ps_ratio_chart_point (&rc, W, H, PS_RATIO_UPDATE, 0, 0, &x, &y));
+  s = render (ps_ratio_chart_draw_func, &rc, W, H);
+  g_assert_true (near_color (s, x, y, ps_ratio_chart_color (0), 50));
+  cairo_surface_destroy (s);
+}
+
+static void
+test_ratio_of_stds (void)
+{
+  float a[4] = { 1, -1, 1, -1 }, b[4] = { 0.01f, -0.01f, 0.01f, -0.01f }, z[4] = { 0 };
+  PsStats sa, sb, sz;
+  ps_stats_init (&sa);
+  ps_stats_add_f32 (&sa, a, 4);
+  ps_stats_finish (&sa);
+  ps_stats_init (&sb);
+  ps_stats_add_f32 (&sb, b, 4);
+  ps_stats_finish (&sb);
+  ps_stats_init (&sz);
+  ps_stats_add_f32 (&sz, z, 4);
+  ps_stats_finish (&sz);
+  g_assert_cmpfloat (fabs (ps_ratio_of_stds (&sb, &sa) - 0.01), <, 1e-8);
+  g_assert_true (isnan (ps_ratio_of_stds (&sa, &sz)));
+  g_assert_cmpfloat (ps_ratio_of_stds (&sz, &sa), ==, 0);
+  b[2] = NAN;
+  ps_stats_init (&sb);
+  ps_stats_add_f32 (&sb, b, 4);
+  ps_stats_finish (&sb);
+  g_assert_true (isnan (ps_ratio_of_stds (&sb, &sa)));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -265,5 +357,7 @@ main (int argc, char **argv)
   g_test_add_func ("/loss-curve/log", test_loss_curve_log);
   g_test_add_func ("/loss-curve/cursor", test_loss_curve_cursor);
   g_test_add_func ("/loss-curve/degenerate", test_loss_curve_degenerate);
+  g_test_add_func ("/ratio-chart/draw", test_ratio_chart);
+  g_test_add_func ("/ratio-chart/ratio-of-stds", test_ratio_of_stds);
   return g_test_run ();
 }
