@@ -11,6 +11,7 @@
 #include "ps-export.h"
 #include "ps-plot.h"
 #include "ps-ratio-chart.h"
+#include "ps-layer-diagnostics.h"
 
 static void
 save_sample (const char *name, double w, double h, PsDrawFunc draw, gpointer data)
@@ -348,6 +349,156 @@ test_ratio_of_stds (void)
   g_assert_true (isnan (ps_ratio_of_stds (&sb, &sa)));
 }
 
+/* ---------- per-layer diagnostics ---------- */
+
+static guint64 lcg_state = 7;
+static double
+lcg_uniform (void)
+{
+  lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
+  return (double) (lcg_state >> 11) * 0x1.0p-53;
+}
+
+static double
+lcg_bell (double std)
+{
+  double s = 0;
+  for (int i = 0; i < 4; i++)
+    s += lcg_uniform ();
+  return (s - 2.0) * std / sqrt (4.0 / 12.0);
+}
+
+#define NL 4
+#define NV 4000
+
+typedef struct {
+  PsTensor *t[NL];
+  PsHistogram *h[NL];
+  PsStats st[NL];
+  PsLayerHistogram layers[NL];
+  char names[NL][32];
+  PsLayerDiagnosticsOptions o;
+  PsLayerDiagnostics d;
+} LayerData;
+
+static void
+layer_data_init (LayerData *ld, gboolean gradients)
+{
+  g_autoptr (GError) error = NULL;
+  static const double gains[NL] = { 0.5, 1.0, 3.0, 1.0 };
+  for (int l = 0; l < NL; l++)
+    {
+      ld->t[l] = ps_tensor_new_1d (PS_DTYPE_FLOAT32, NV, &error);
+      g_assert_no_error (error);
+      float *x = ps_tensor_f32 (ld->t[l]);
+      for (int i = 0; i < NV; i++)
+        {
+          double v = lcg_bell (gains[l]);
+          if (gradients)
+            x[i] = (float) (v * 1e-3 / (l + 1));
+          else if (l == NL - 1)
+            x[i] = (float) MAX (v, 0.0);        /* ReLU: about half dead */
+          else
+            x[i] = (float) tanh (v);
+        }
+      double lo = gradients ? -0.004 : -1, hi = gradients ? 0.004 : 1;
+      ld->h[l] = ps_histogram_compute (ld->t[l], 50, lo, hi, &error);
+      g_assert_no_error (error);
+      ps_stats_compute (ld->t[l], &ld->st[l]);
+      double sat, dead;
+      ps_layer_shares (ld->t[l], PS_LAYER_SATURATION_THRESHOLD, &sat, &dead);
+      g_snprintf (ld->names[l], sizeof ld->names[l], "layer %d (%s)", l + 1, l == NL - 1 ? "ReLU" : "Tanh");
+      /* saturation means something for tanh only */
+      ld->layers[l] = (PsLayerHistogram) { ld->names[l], ld->h[l], &ld->st[l], gradients || l == NL - 1 ? NAN : sat, dead };
+    }
+  ps_layer_diagnostics_options_init (&ld->o);
+  ld->o.title = gradients ? "Gradient histograms per layer" : "Activation histograms per layer";
+  ld->o.value_label = gradients ? "gradient" : "activation";
+  ld->d = (PsLayerDiagnostics) { ld->layers, NL, &ld->o };
+}
+
+static void
+layer_data_clear (LayerData *ld)
+{
+  for (int l = 0; l < NL; l++)
+    {
+      ps_tensor_unref (ld->t[l]);
+      ps_histogram_free (ld->h[l]);
+    }
+}
+
+static void
+test_layer_shares (void)
+{
+  g_autoptr (GError) error = NULL;
+  float v[8] = { 0, -0.0f, 0.5f, 0.98f, -0.99f, 0.97f, NAN, 1 };   /* 0.97f > 0.97 in double */
+  int64_t shape[1] = { 8 };
+  g_autoptr (PsTensor) t = ps_tensor_new_from_f32 (1, shape, v, &error);
+  g_assert_no_error (error);
+  double sat, dead;
+  ps_layer_shares (t, 0.97, &sat, &dead);
+  g_assert_cmpfloat (sat, ==, 3.0 / 8);   /* 0.98, −0.99, 1 (0.97f is not above 0.97f, as in torch) */
+  g_assert_cmpfloat (dead, ==, 2.0 / 8);  /* 0 and −0 */
+}
+
+static void
+test_layer_diagnostics (void)
+{
+  LayerData ld;
+  layer_data_init (&ld, FALSE);
+  /* the too-large gain saturates: more than 5 % above 0.97; the ReLU layer is about half dead */
+  g_assert_cmpfloat (ld.layers[2].saturated, >, 0.3);
+  g_assert_cmpfloat (ld.layers[0].saturated, <, 0.01);
+  g_assert_cmpfloat (fabs (ld.layers[3].dead - 0.5), <, 0.05);
+  g_autofree char *legend = ps_layer_diagnostics_legend (&ld.d, 2);
+  g_autofree char *expect = g_strdup_printf ("saturated %.1f %%", 100 * ld.layers[2].saturated);
+  g_assert_nonnull (strstr (legend, expect));
+  g_assert_nonnull (strstr (legend, "dead 0.0 %"));
+  g_assert_nonnull (strstr (legend, "mean "));
+  const int W = 900, H = 640;
+  for (int layout_i = 0; layout_i < 2; layout_i++)
+    {
+      ld.o.layout = layout_i ? PS_LAYER_DIAGNOSTICS_GRID : PS_LAYER_DIAGNOSTICS_OVERLAY;
+      cairo_surface_t *s = render (ps_layer_diagnostics_draw_func, &ld.d, W, H);
+      save_sample (layout_i ? "layers-grid.png" : "layers-overlay.png", W, H,
+                   ps_layer_diagnostics_draw_func, &ld.d);
+      /* the tallest bin of every layer is drawn in its colour */
+      for (guint l = 0; l < NL; l++)
+        {
+          int best = 0;
+          for (int b = 0; b < ld.h[l]->n_bins; b++)
+            if (ld.h[l]->counts[b] > ld.h[l]->counts[best])
+              best = b;
+          double x, y;
+          g_assert_true (ps_layer_diagnostics_bin_point (&ld.d, W, H, l, best, &x, &y));
+          g_assert_true (near_color (s, x, y + (layout_i ? 2 : 0), ps_layer_diagnostics_color (l), 50));
+        }
+      /* the saturated layer's peaks at ±1 are higher than its centre (GRID: per-layer scale) */
+      double xe, ye, xc, yc;
+      g_assert_true (ps_layer_diagnostics_bin_point (&ld.d, W, H, 2, 49, &xe, &ye));
+      g_assert_true (ps_layer_diagnostics_bin_point (&ld.d, W, H, 2, 25, &xc, &yc));
+      g_assert_cmpfloat (ye, <, yc);
+      /* the warning is in red */
+      g_assert_cmpint (count_color (s, 0, 0, W, H, 0xffd62728u, 30), >, 30);
+      cairo_surface_destroy (s);
+    }
+  layer_data_clear (&ld);
+
+  layer_data_init (&ld, TRUE);
+  g_autofree char *glegend = ps_layer_diagnostics_legend (&ld.d, 0);
+  g_assert_null (strstr (glegend, "saturated"));
+  ld.o.layout = PS_LAYER_DIAGNOSTICS_GRID;
+  cairo_surface_destroy (render (ps_layer_diagnostics_draw_func, &ld.d, W, H));
+  save_sample ("layers-gradients.png", W, H, ps_layer_diagnostics_draw_func, &ld.d);
+  ld.o.layout = PS_LAYER_DIAGNOSTICS_OVERLAY;
+  save_sample ("layers-gradients-overlay.png", W, H, ps_layer_diagnostics_draw_func, &ld.d);
+  /* too small, or no layers: no error */
+  cairo_surface_destroy (render (ps_layer_diagnostics_draw_func, &ld.d, 40, 30));
+  ld.d.n = 0;
+  cairo_surface_destroy (render (ps_layer_diagnostics_draw_func, &ld.d, 400, 300));
+  layer_data_clear (&ld);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -359,5 +510,7 @@ main (int argc, char **argv)
   g_test_add_func ("/loss-curve/degenerate", test_loss_curve_degenerate);
   g_test_add_func ("/ratio-chart/draw", test_ratio_chart);
   g_test_add_func ("/ratio-chart/ratio-of-stds", test_ratio_of_stds);
+  g_test_add_func ("/layer-diagnostics/shares", test_layer_shares);
+  g_test_add_func ("/layer-diagnostics/draw", test_layer_diagnostics);
   return g_test_run ();
 }
