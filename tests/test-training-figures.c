@@ -12,6 +12,8 @@
 #include "ps-plot.h"
 #include "ps-ratio-chart.h"
 #include "ps-layer-diagnostics.h"
+#include "ps-decision-boundary.h"
+#include "ps-error.h"
 
 static void
 save_sample (const char *name, double w, double h, PsDrawFunc draw, gpointer data)
@@ -499,6 +501,138 @@ test_layer_diagnostics (void)
   layer_data_clear (&ld);
 }
 
+/* ---------- decision boundary ---------- */
+
+/* a "model": logit 6·(0.8 − |p|), i.e. class 1 inside the circle of radius 0.8 */
+static gboolean
+circle_model (const float *xy, gsize n, float *out, gpointer data, GError **error)
+{
+  int *calls = data;
+  (*calls)++;
+  for (gsize i = 0; i < n; i++)
+    out[i] = (float) (6 * (0.8 - hypot (xy[2 * i], xy[2 * i + 1])));
+  return TRUE;
+}
+
+/* three classes by angle sector, as logits */
+static gboolean
+sector_model (const float *xy, gsize n, float *out, gpointer data, GError **error)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      double a = atan2 (xy[2 * i + 1], xy[2 * i]);
+      for (int k = 0; k < 3; k++)
+        out[3 * i + k] = (float) (3 * cos (a - (k * 2 * G_PI / 3)));
+    }
+  return TRUE;
+}
+
+static gboolean
+failing_model (const float *xy, gsize n, float *out, gpointer data, GError **error)
+{
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "model exploded");
+  return FALSE;
+}
+
+#define NP 200
+
+static void
+test_decision_boundary (void)
+{
+  g_autoptr (GError) error = NULL;
+  float pts[2 * NP];
+  int64_t labels[NP];
+  for (int i = 0; i < NP; i++)
+    {
+      double a = lcg_uniform () * 2 * G_PI;
+      double r = i % 2 ? 0.2 + 0.4 * lcg_uniform () : 1.0 + 0.4 * lcg_uniform ();
+      pts[2 * i] = (float) (r * cos (a));
+      pts[2 * i + 1] = (float) (r * sin (a));
+      labels[i] = i % 2;
+    }
+  double x0, x1, y0, y1;
+  ps_decision_boundary_bounds (pts, NP, 0.1, &x0, &x1, &y0, &y1);
+  g_assert_cmpfloat (x1 - x0, ==, y1 - y0);
+  g_assert_cmpfloat (x0, <, -1.3);
+  g_assert_cmpfloat (x1, >, 1.3);
+  int calls = 0;
+  const int G = 64;
+  g_autofree float *grid = ps_decision_boundary_sample (circle_model, &calls, x0, x1, y0, y1, G, G, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (calls, ==, G);   /* one call per row */
+  /* sample (r, c) is the model at the cell centre, row 0 at the top */
+  double sx = x0 + 5.5 * (x1 - x0) / G, sy = y1 - 3.5 * (y1 - y0) / G;
+  g_assert_cmpfloat (fabs (grid[3 * G + 5] - 6 * (0.8 - hypot ((float) sx, (float) sy))), <, 1e-5);
+
+  PsDecisionBoundaryOptions o;
+  ps_decision_boundary_options_init (&o);
+  o.title = "Decision boundary";
+  static const char *names[2] = { "outer", "inner" };
+  o.class_names = names;
+  PsDecisionBoundary db = { x0, x1, y0, y1, G, G, 1, grid, TRUE, pts, labels, NP, &o };
+  g_assert_true (ps_decision_boundary_check (&db, &error));
+  double p;
+  g_assert_cmpint (ps_decision_boundary_class_at (&db, G / 2, G / 2, &p), ==, 1);
+  g_assert_cmpfloat (p, >, 0.95);
+  g_assert_cmpint (ps_decision_boundary_class_at (&db, 0, 0, &p), ==, 0);
+
+  const int W = 760, H = 600;
+  cairo_surface_t *s = render (ps_decision_boundary_draw_func, &db, W, H);
+  save_sample ("decision-boundary.png", W, H, ps_decision_boundary_draw_func, &db);
+  /* every point is drawn in its label's colour */
+  for (int i = 0; i < NP; i += 13)
+    {
+      double x, y;
+      g_assert_true (ps_decision_boundary_to_screen (&db, W, H, pts[2 * i], pts[2 * i + 1], &x, &y));
+      g_assert_true (near_color (s, x, y, ps_decision_boundary_class_color ((int) labels[i]), 30));
+    }
+  cairo_surface_destroy (s);
+  /* without points: the region colour inside and outside, the dark boundary on the circle */
+  db.n_points = 0;
+  s = render (ps_decision_boundary_draw_func, &db, W, H);
+  double x, y;
+  g_assert_true (ps_decision_boundary_to_screen (&db, W, H, 0.01, 0.01, &x, &y));
+  double pc;
+  int cc = ps_decision_boundary_class_at (&db, G / 2, G / 2, &pc);
+  g_assert_cmpint (color_dist (pixel (s, x, y), ps_decision_boundary_region_color (cc, pc, 2)), <=, 6);
+  g_assert_true (ps_decision_boundary_to_screen (&db, W, H, 1.3, 1.3, &x, &y));
+  g_assert_cmpint (color_dist (pixel (s, x, y), ps_decision_boundary_region_color (0, 1.0, 2)), <=, 12);
+  g_assert_true (ps_decision_boundary_to_screen (&db, W, H, 0.8, 0, &x, &y));
+  g_assert_cmpint (count_color (s, (int) x - 3, (int) y - 1, (int) x + 4, (int) y + 2, 0xff1a1a1au, 70), >, 0);
+  g_assert_true (ps_decision_boundary_to_screen (&db, W, H, 0.4, 0, &x, &y));
+  g_assert_cmpint (count_color (s, (int) x - 3, (int) y - 1, (int) x + 4, (int) y + 2, 0xff1a1a1au, 70), ==, 0);
+  cairo_surface_destroy (s);
+
+  /* three classes from logits */
+  g_autofree float *grid3 = ps_decision_boundary_sample (sector_model, NULL, -1, 1, -1, 1, 48, 48, 3, &error);
+  g_assert_no_error (error);
+  PsDecisionBoundary db3 = { -1, 1, -1, 1, 48, 48, 3, grid3, TRUE, NULL, NULL, 0, &o };
+  o.class_names = NULL;
+  g_assert_cmpint (ps_decision_boundary_class_at (&db3, 24, 47, NULL), ==, 0);   /* +x */
+  g_assert_cmpint (ps_decision_boundary_class_at (&db3, 0, 10, NULL), ==, 1);    /* upper left */
+  g_assert_cmpint (ps_decision_boundary_class_at (&db3, 47, 10, NULL), ==, 2);   /* lower left */
+  save_sample ("decision-boundary-3.png", W, H, ps_decision_boundary_draw_func, &db3);
+  cairo_surface_destroy (render (ps_decision_boundary_draw_func, &db3, 50, 40));
+
+  /* bad input: clear errors */
+  g_assert_null (ps_decision_boundary_sample (failing_model, NULL, -1, 1, -1, 1, 8, 8, 1, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "exploded"));
+  g_clear_error (&error);
+  g_assert_null (ps_decision_boundary_sample (circle_model, &calls, -1, 1, -1, 1, 0, 8, 1, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (ps_decision_boundary_sample (circle_model, &calls, 1, 1, -1, 1, 8, 8, 1, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  labels[3] = 2;
+  db.n_points = NP;
+  g_assert_false (ps_decision_boundary_check (&db, &error));
+  g_assert_nonnull (strstr (error->message, "point 3"));
+  /* an invalid figure draws its background only, without a cairo error */
+  cairo_surface_destroy (render (ps_decision_boundary_draw_func, &db, 300, 200));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -512,5 +646,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ratio-chart/ratio-of-stds", test_ratio_of_stds);
   g_test_add_func ("/layer-diagnostics/shares", test_layer_shares);
   g_test_add_func ("/layer-diagnostics/draw", test_layer_diagnostics);
+  g_test_add_func ("/decision-boundary/draw", test_decision_boundary);
   return g_test_run ();
 }
