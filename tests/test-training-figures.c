@@ -14,6 +14,8 @@
 #include "ps-layer-diagnostics.h"
 #include "ps-decision-boundary.h"
 #include "ps-error.h"
+#include "ps-weight-grid.h"
+#include "ps-colormap.h"
 
 static void
 save_sample (const char *name, double w, double h, PsDrawFunc draw, gpointer data)
@@ -633,6 +635,111 @@ test_decision_boundary (void)
   cairo_surface_destroy (render (ps_decision_boundary_draw_func, &db, 300, 200));
 }
 
+/* ---------- weight-template grid ---------- */
+
+static void
+test_weight_grid (void)
+{
+  g_autoptr (GError) error = NULL;
+  const int U = 10;
+  g_autoptr (PsTensor) w = ps_tensor_new_2d (PS_DTYPE_FLOAT32, U, 784, &error);
+  g_assert_no_error (error);
+  float *x = ps_tensor_f32 (w);
+  /* unit u: a blob centred at a different place, negative surround, unit 9 ten times weaker */
+  for (int u = 0; u < U; u++)
+    for (int r = 0; r < 28; r++)
+      for (int c = 0; c < 28; c++)
+        {
+          double cy = 6 + 1.7 * u, cx = 22 - 1.6 * u;
+          double d2 = (r - cy) * (r - cy) + (c - cx) * (c - cx);
+          double v = 0.08 * exp (-d2 / 18) - 0.02 + 0.004 * (lcg_uniform () - 0.5);
+          x[u * 784 + r * 28 + c] = (float) (u == 9 ? v / 10 : v);
+        }
+  PsWeightGridOptions o;
+  ps_weight_grid_options_init (&o);
+  o.title = "fc1.weight";
+  o.subtitle = "step 0";
+  g_autoptr (PsWeightGrid) wg = ps_weight_grid_new (w, &o, &error);
+  g_assert_no_error (error);
+  double lo, hi;
+  ps_weight_grid_get_range (wg, &lo, &hi);
+  PsStats st;
+  ps_stats_compute (w, &st);
+  g_assert_cmpfloat (hi, ==, st.abs_max);
+  g_assert_cmpfloat (lo, ==, -hi);
+  const int W = 900, H = 520;
+  int cols, rows;
+  ps_weight_grid_get_layout (wg, W, H, &cols, &rows);
+  g_assert_cmpint (cols * rows, >=, U);
+  g_assert_cmpint ((cols - 1) * rows, <, U);
+  cairo_surface_t *s = render (ps_weight_grid_draw_func, wg, W, H);
+  save_sample ("weight-grid.png", W, H, ps_weight_grid_draw_func, wg);
+  const PsColormap *cm = ps_colormap_get (PS_COLORMAP_DIVERGING);
+  /* every pixel of every tile is exactly its weight's colour on the shared scale */
+  for (int u = 0; u < U; u++)
+    for (int r = 0; r < 28; r += 3)
+      for (int c = 0; c < 28; c += 5)
+        {
+          double px, py;
+          g_assert_true (ps_weight_grid_pixel_point (wg, W, H, u, r, c, &px, &py));
+          g_assert_cmphex (pixel (s, px, py), ==, ps_colormap_map (cm, x[u * 784 + r * 28 + c], lo, hi));
+          int64_t hu;
+          int hr, hc;
+          g_assert_true (ps_weight_grid_hit (wg, W, H, px, py, &hu, &hr, &hc));
+          g_assert_cmpint (hu, ==, u);
+          g_assert_cmpint (hr, ==, r);
+          g_assert_cmpint (hc, ==, c);
+        }
+  /* the weak unit's peak is pale: shared scale, not rescaled per tile */
+  double px, py;
+  g_assert_true (ps_weight_grid_pixel_point (wg, W, H, 9, (int) (6 + 1.7 * 9), (int) (22 - 1.6 * 9), &px, &py));
+  g_assert_cmpfloat (ps_color_luminance (pixel (s, px, py)), >, 0.6);
+  g_assert_true (ps_weight_grid_pixel_point (wg, W, H, 0, 6, 22, &px, &py));
+  g_assert_cmpfloat (ps_color_luminance (pixel (s, px, py)), <, 0.2);
+  cairo_surface_destroy (s);
+
+  /* robust scale: narrower, clipped values saturate */
+  o.robust_q = 0.9;
+  g_autoptr (PsWeightGrid) wr = ps_weight_grid_new (w, &o, &error);
+  g_assert_no_error (error);
+  double rlo, rhi;
+  ps_weight_grid_get_range (wr, &rlo, &rhi);
+  g_assert_cmpfloat (rhi, <, hi);
+  cairo_surface_destroy (render (ps_weight_grid_draw_func, wr, 300, 200));
+  cairo_surface_destroy (render (ps_weight_grid_draw_func, wr, 20, 20));
+
+  /* explicit tile shape and columns */
+  o.robust_q = 0;
+  o.tile_h = 14;
+  o.tile_w = 56;
+  o.columns = 2;
+  g_autoptr (PsWeightGrid) w2 = ps_weight_grid_new (w, &o, &error);
+  g_assert_no_error (error);
+  ps_weight_grid_get_layout (w2, W, H, &cols, &rows);
+  g_assert_cmpint (cols, ==, 2);
+  g_assert_cmpint (rows, ==, 5);
+
+  /* errors */
+  o.tile_h = 27;
+  o.tile_w = 28;
+  g_assert_null (ps_weight_grid_new (w, &o, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  o.tile_h = o.tile_w = 0;
+  g_autoptr (PsTensor) odd = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 3, 785, &error);
+  g_assert_null (ps_weight_grid_new (odd, &o, &error));
+  g_assert_nonnull (strstr (error->message, "785"));
+  g_clear_error (&error);
+  int64_t shape3[3] = { 2, 28, 28 };
+  g_autoptr (PsTensor) t3 = ps_tensor_new (PS_DTYPE_FLOAT32, 3, shape3, &error);
+  g_assert_null (ps_weight_grid_new (t3, &o, &error));
+  g_assert_nonnull (strstr (error->message, "2-D"));
+  g_clear_error (&error);
+  o.robust_q = 0.3;
+  g_assert_null (ps_weight_grid_new (w, &o, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -647,5 +754,6 @@ main (int argc, char **argv)
   g_test_add_func ("/layer-diagnostics/shares", test_layer_shares);
   g_test_add_func ("/layer-diagnostics/draw", test_layer_diagnostics);
   g_test_add_func ("/decision-boundary/draw", test_decision_boundary);
+  g_test_add_func ("/weight-grid/draw", test_weight_grid);
   return g_test_run ();
 }
