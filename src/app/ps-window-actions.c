@@ -707,31 +707,17 @@ initialize_activated (GSimpleAction *a, GVariant *p, gpointer data)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* The input shape a user most likely wants: batch 1 × the first layer's input size. */
+/* The selected module's example input (its class knows it), as "1, 10". */
 static char *
-guess_input_shape (PsWindow *self)
+guess_input_shape (PsWindow *self, PsExampleInput *ex)
 {
   g_autofree char *target = selected_target (self, TRUE);
   PsModule *m = NULL;
   if (target == NULL || !ps_state_resolve (state (self), target, &m, NULL, NULL))
     return g_strdup ("1, 10");
-  while (m->children->len > 0)
-    m = g_ptr_array_index (m->children, 0);
-  const char *keys[] = { "in_features", "in_channels", "input_size", "embed_dim", "in1_features", "num_features",
-                         NULL };
-  for (int i = 0; keys[i]; i++)
-    if (m->args && ps_args_has (m->args, keys[i]))
-      {
-        const PsValue *v = ps_args_lookup (m->args, keys[i]);
-        if (v->type != PS_VALUE_INT)
-          continue;
-        if (g_str_equal (keys[i], "in_channels"))
-          return g_strdup_printf ("1, %" PRId64 ", 8, 8", v->i);
-        if (g_str_equal (keys[i], "input_size") || g_str_equal (keys[i], "embed_dim"))
-          return g_strdup_printf ("5, 1, %" PRId64, v->i);
-        return g_strdup_printf ("1, %" PRId64, v->i);
-      }
-  return g_strdup ("1, 10");
+  ps_module_example_input (m, ex);
+  g_autofree char *shape = ps_shape_to_string (ex->ndim, ex->shape);   /* "[1, 10]" */
+  return g_strndup (shape + 1, strlen (shape) - 2);
 }
 
 static void
@@ -749,8 +735,11 @@ forward_activated (GSimpleAction *a, GVariant *p, gpointer data)
   d->choice = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (kinds));
   labeled (d->grid, 0, _("Input"), GTK_WIDGET (d->choice));
   d->entry_a = GTK_ENTRY (labeled (d->grid, 1, _("Shape"), gtk_entry_new ()));
-  g_autofree char *shape = guess_input_shape (self);
+  PsExampleInput ex = { PS_DTYPE_FLOAT32 };
+  g_autofree char *shape = guess_input_shape (self, &ex);
   gtk_editable_set_text (GTK_EDITABLE (d->entry_a), shape);
+  if (ex.dtype == PS_DTYPE_INT64)
+    gtk_drop_down_set_selected (d->choice, 4);   /* randint: indices (Embedding) */
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

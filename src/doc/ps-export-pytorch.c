@@ -309,22 +309,10 @@ target_clear (Target *t)
 /* ---------- classes ---------- */
 
 static gboolean
-type_has_reset_parameters (const char *type)
-{
-  static const char *const with_reset[] = {
-    "Linear", "LazyLinear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
-    "ConvTranspose2d", "ConvTranspose3d", "LazyConv1d", "LazyConv2d", "LazyConv3d", "Embedding",
-    "LayerNorm", "GroupNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "RNN", "LSTM", "GRU",
-    "RNNCell", "LSTMCell", "GRUCell", NULL
-  };
-  return type != NULL && in_list (type, with_reset);
-}
-
-static gboolean
 is_container_type (const char *type)
 {
-  return strcmp (type, "Sequential") == 0 || strcmp (type, "ModuleList") == 0
-         || strcmp (type, "ModuleDict") == 0;
+  const PsModuleClass *klass = ps_module_class_lookup (type);
+  return klass != NULL && klass->is_container;
 }
 
 /* Child names of a container op, in order (array children are "0", "1", …), and their ids. */
@@ -1047,7 +1035,7 @@ ps_py_emit_reset_parameters (PsPyExport *ex, const PsOp *op, guint number, GErro
   Target t = { 0 };
   if (!resolve (ex, op->u.target.target, &t, number, "reset_parameters", error))
     return FALSE;
-  if (t.node && !t.node->cls && type_has_reset_parameters (t.node->type))
+  if (t.node && !t.node->cls && ps_module_class_has_reset_parameters (ps_module_class_lookup (t.node->type)))
     g_string_append_printf (s, "%s.reset_parameters()\n", t.expr->str);
   else
     g_string_append_printf (s,
@@ -1085,18 +1073,20 @@ ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint number, GError **error
   if (!resolve (ex, f->target, &t, number, "forward", error))
     return FALSE;
   g_autofree char *dflt = g_strdup_printf ("output%u", number);
-  const char *type = t.node && !t.node->cls ? t.node->type : "";
-  gboolean self_attention = strcmp (type, "MultiheadAttention") == 0;
-  gboolean bilinear = strcmp (type, "Bilinear") == 0;
-  gboolean tuple = self_attention || strcmp (type, "RNN") == 0 || strcmp (type, "LSTM") == 0
-                   || strcmp (type, "GRU") == 0 || strcmp (type, "LSTMCell") == 0;
+  /* what the class says about its forward: how many inputs (each gets x), a tuple result */
+  const PsModuleClass *klass = t.node && !t.node->cls ? ps_module_class_lookup (t.node->type) : NULL;
+  guint n_inputs = klass && klass->n_inputs > 1 ? klass->n_inputs : 1;
+  gboolean tuple = klass && klass->returns_tuple;
   GString *call = g_string_new (NULL);
-  if (self_attention || bilinear)
+  if (n_inputs > 1)
     {
       g_string_append (s, "x = ");
       emit_input (s, &f->input);
       g_string_append (s, "\n");
-      g_string_append_printf (call, "%s(%s)", t.expr->str, self_attention ? "x, x, x" : "x, x");
+      g_string_append_printf (call, "%s(x", t.expr->str);
+      for (guint i = 1; i < n_inputs; i++)
+        g_string_append (call, ", x");
+      g_string_append_c (call, ')');
     }
   else
     {
@@ -1108,8 +1098,7 @@ ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint number, GError **error
   append_py_string (s, f->name ? f->name : dflt);
   g_string_append_printf (s, "] = %s%s", call->str, tuple ? "[0]" : "");
   if (tuple)
-    g_string_append (s, self_attention ? "  # self-attention; [0]: the output, not the weights\n"
-                                       : "  # [0]: the output (the second value is the state)\n");
+    g_string_append_printf (s, "  # %s\n", klass->tuple_note);
   else
     g_string_append_c (s, '\n');
   g_string_free (call, TRUE);
