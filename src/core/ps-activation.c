@@ -302,7 +302,8 @@ const PsModuleClass ps_prelu_class = {
   .name = "PReLU",
   .args = prelu_args,
   .construct = prelu_construct,
-  .reset_parameters = prelu_reset_parameters,
+  .init_parameters = prelu_reset_parameters,   /* torch 1.13's PReLU fills in __init__; it has no
+                                                  reset_parameters */
   .forward = prelu_forward,
   .extra_repr = prelu_extra_repr,
 };
