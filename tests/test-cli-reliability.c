@@ -463,6 +463,209 @@ test_stdout_errors (void)
   g_test_message ("standard output errors: %u CLI runs", n_cases - before_cases);
 }
 
+/* ---- no hangs on special files -------------------------------------------------------------- */
+
+static char *
+make_socket (const char *name)
+{
+  char *path = tmp_path (name);
+  int fd = socket (AF_UNIX, SOCK_STREAM, 0);
+  g_assert_cmpint (fd, >=, 0);
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  g_assert_cmpuint (strlen (path), <, sizeof sa.sun_path);
+  strcpy (sa.sun_path, path);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  close (fd);   /* the socket file stays */
+  return path;
+}
+
+static void
+test_special_files (void)
+{
+  guint before_cases = n_cases;
+  g_autofree char *fifo = tmp_path ("in.fifo");
+  g_autofree char *fifo_st = tmp_path ("in.safetensors");
+  g_autofree char *fifo_npy = tmp_path ("in.npy");
+  g_autofree char *fifo_npz = tmp_path ("in.npz");
+  g_autofree char *fifo_json = tmp_path ("in.json");
+  g_autofree char *dir = tmp_path ("adir.safetensors");
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (mkfifo (fifo_st, 0600), ==, 0);
+  g_assert_cmpint (mkfifo (fifo_npy, 0600), ==, 0);
+  g_assert_cmpint (mkfifo (fifo_npz, 0600), ==, 0);
+  g_assert_cmpint (mkfifo (fifo_json, 0600), ==, 0);
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  g_autofree char *sock = make_socket ("in.sock");
+  g_autofree char *index = write_tmp ("fifo.safetensors.index.json",
+                                      "{\"weight_map\": {\"weight\": \"in.safetensors\"}}");
+  const struct { const char *path, *kind; } inputs[] = {
+    { fifo, "a FIFO" }, { fifo_st, "a FIFO" }, { fifo_npy, "a FIFO" }, { fifo_npz, "a FIFO" },
+    { dir, "a directory" }, { "/dev/zero", "a character device" }, { "/dev/null", "a character device" },
+    { sock, "a socket" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      g_autofree char *want = g_strdup_printf ("%s: it is %s, not a regular file", inputs[i].path, inputs[i].kind);
+      g_auto (Result) a = { 0 };
+      run (&a, "inspect", inputs[i].path);
+      g_assert_cmpint (a.status, ==, 1);
+      if (strstr (a.err, want) == NULL)
+        g_error ("inspect %s: '%s'", inputs[i].path, a.err);
+      /* a load op naming it, with and without a pin */
+      for (int pinned = 0; pinned < 2; pinned++)
+        {
+          g_autofree char *ops = g_strdup_printf (LINEAR ", {\"op\": \"load\", \"target\": \"m\", \"file\": \"%s\"%s}",
+                                                  inputs[i].path, pinned ? ", \"sha256\": \"" "0123456789abcdef0123456789abcdef"
+                                                  "0123456789abcdef0123456789abcdef\"" : "");
+          g_autofree char *rec = write_recipe ("load-special.json", "", ops);
+          g_auto (Result) b = { 0 };
+          run (&b, "run", rec);
+          g_assert_cmpint (b.status, ==, 1);
+          if (strstr (b.err, "error: op 2 (load): ") == NULL || strstr (b.err, want) == NULL)
+            g_error ("load %s: '%s'", inputs[i].path, b.err);
+        }
+    }
+  /* a recipe that is a FIFO, a directory, /dev/zero; an index whose shard is a FIFO */
+  const char *const recipes[] = { fifo_json, tmpdir, "/dev/zero" };
+  for (guint i = 0; i < G_N_ELEMENTS (recipes); i++)
+    {
+      g_auto (Result) a = { 0 };
+      run (&a, "run", recipes[i]);
+      g_assert_cmpint (a.status, ==, 1);
+      g_assert_nonnull (strstr (a.err, "not a regular file"));
+    }
+  g_auto (Result) c = { 0 };
+  run (&c, "inspect", index);
+  g_assert_cmpint (c.status, ==, 1);
+  g_assert_nonnull (strstr (c.err, "it is a FIFO, not a regular file"));
+  g_test_message ("special files: %u CLI runs", n_cases - before_cases);
+}
+
+/* ---- the SHA-256 pin pins what is loaded ---------------------------------------------------- */
+
+static char *
+sha256_of_files (const char *const *paths)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      g_autofree char *d = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (paths[i], &d, &len, NULL));
+      g_checksum_update (sum, (const guchar *) d, (gssize) len);
+    }
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+static void
+write_one (const char *path, const char *name, PsTensor *t)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_safetensors_write (path, 1, &name, &t, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_sha256_pin (void)
+{
+  guint before_cases = n_cases;
+  /* a Linear(3, 2) state dict in one file, and split in two shards behind an index */
+  g_autoptr (PsTensor) w = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 2, 3, NULL);
+  g_autoptr (PsTensor) b = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 2, NULL);
+  for (int i = 0; i < 6; i++)
+    ps_tensor_f32 (w)[i] = (float) i * 0.25f;
+  ps_tensor_f32 (b)[0] = 7.0f;
+  ps_tensor_f32 (b)[1] = -7.0f;
+  g_autofree char *single = tmp_path ("pin.safetensors");
+  const char *names[] = { "weight", "bias" };
+  PsTensor *ts[] = { w, b };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_safetensors_write (single, 2, names, ts, NULL, &error));
+  g_autofree char *sw = tmp_path ("shard-w.safetensors");
+  g_autofree char *sb = tmp_path ("shard-b.safetensors");
+  write_one (sw, "weight", w);
+  write_one (sb, "bias", b);
+  g_autofree char *index = write_tmp ("pin.safetensors.index.json",
+                                      "{\"metadata\": {}, \"weight_map\": {\"weight\": \"shard-w.safetensors\", "
+                                      "\"bias\": \"shard-b.safetensors\"}}");
+
+  const char *const single_files[] = { single, NULL };
+  /* an index pins itself and its shards, in name order */
+  const char *const index_files[] = { index, sb, sw, NULL };
+  g_autofree char *sum_single = sha256_of_files (single_files);
+  g_autofree char *sum_index = sha256_of_files (index_files);
+  const struct { const char *file, *sum; } pins[] = { { single, sum_single }, { index, sum_index } };
+  for (guint i = 0; i < G_N_ELEMENTS (pins); i++)
+    {
+      g_autofree char *ops = g_strdup_printf (LINEAR ", {\"op\": \"load\", \"target\": \"m\", \"file\": \"%s\", "
+                                              "\"sha256\": \"%s\"}", pins[i].file, pins[i].sum);
+      g_autofree char *rec = write_recipe ("pin.json", "", ops);
+      g_autofree char *out = tmp_path ("pinned-out.safetensors");
+      g_auto (Result) ok = { 0 };
+      run (&ok, "run", rec, "--state-dict", out);
+      if (ok.status != 0)
+        g_error ("pinned load of %s: %s", pins[i].file, ok.err);
+      g_autoptr (PsSafetensors) st = ps_safetensors_open (out, &error);
+      g_assert_no_error (error);
+      g_autoptr (PsTensor) got = ps_safetensors_load (st, "weight", &error);
+      g_assert_no_error (error);
+      g_assert_true (ps_tensor_equal (got, w));
+    }
+  /* a changed shard (same size, one byte) is refused; so is a changed single file */
+  const char *const changed[] = { sb, single };
+  for (guint i = 0; i < G_N_ELEMENTS (changed); i++)
+    {
+      g_autofree char *d = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (changed[i], &d, &len, NULL));
+      d[len - 1] ^= 0x01;
+      g_assert_true (g_file_set_contents (changed[i], d, (gssize) len, NULL));
+      const char *file = i == 0 ? index : single;
+      const char *sum = i == 0 ? sum_index : sum_single;
+      g_autofree char *ops = g_strdup_printf (LINEAR ", {\"op\": \"load\", \"target\": \"m\", \"file\": \"%s\", "
+                                              "\"sha256\": \"%s\"}", file, sum);
+      g_autofree char *rec = write_recipe ("pin.json", "", ops);
+      g_auto (Result) bad = { 0 };
+      run (&bad, "run", rec);
+      g_assert_cmpint (bad.status, ==, 1);
+      if (strstr (bad.err, "not the one the recipe pins") == NULL)
+        g_error ("changed %s: '%s'", changed[i], bad.err);
+    }
+
+  /* what is hashed is what is parsed and loaded: the bytes are read once, so rewriting the file
+   * after the open changes neither the digest nor the values */
+  g_assert_true (ps_safetensors_write (single, 2, names, ts, NULL, &error));
+  g_autofree char *sum_now = sha256_of_files (single_files);
+  g_autofree char *digest = NULL;
+  g_autoptr (PsSafetensors) st = ps_safetensors_open_hashed (single, &digest, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (digest, ==, sum_now);
+  g_autoptr (PsTensor) w2 = ps_tensor_copy (w, NULL);
+  ps_tensor_f32 (w2)[0] = 99.0f;
+  PsTensor *ts2[] = { w2, b };
+  g_autofree char *d = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (single, &d, &len, NULL));
+  g_autoptr (GBytes) other = NULL;
+  /* in place (same inode): the worst case for a mapping */
+  {
+    g_autofree char *tmp2 = tmp_path ("w2.safetensors");
+    g_assert_true (ps_safetensors_write (tmp2, 2, names, ts2, NULL, &error));
+    g_autofree char *d2 = NULL;
+    gsize len2;
+    g_assert_true (g_file_get_contents (tmp2, &d2, &len2, NULL));
+    g_assert_cmpuint (len2, ==, len);
+    int fd = open (single, O_WRONLY);
+    g_assert_cmpint (fd, >=, 0);
+    g_assert_cmpint (pwrite (fd, d2, len2, 0), ==, (ssize_t) len2);
+    close (fd);
+  }
+  g_autoptr (PsTensor) got = ps_safetensors_load (st, "weight", &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_tensor_equal (got, w));
+  g_test_message ("sha256 pins: %u CLI runs", n_cases - before_cases);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -473,6 +676,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-reliability/outputs-devices-and-links", test_outputs_devices_and_links);
   g_test_add_func ("/cli-reliability/outputs-inputs-and-temps", test_outputs_inputs_and_temps);
   g_test_add_func ("/cli-reliability/stdout-errors", test_stdout_errors);
+  g_test_add_func ("/cli-reliability/special-files", test_special_files);
+  g_test_add_func ("/cli-reliability/sha256-pin", test_sha256_pin);
   int ret = g_test_run ();
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
   (void) system (cmd);
