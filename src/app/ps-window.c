@@ -15,6 +15,7 @@
 #include "ps-npy.h"
 #include "ps-distribution.h"
 #include "ps-explain.h"
+#include "ps-regular-file.h"
 
 G_DEFINE_FINAL_TYPE (PsWindow, ps_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -1082,15 +1083,15 @@ void
 ps_window_open_file (PsWindow *self, GFile *file)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  if (!g_file_load_contents (file, NULL, &data, &len, NULL, &error))
+  /* a FIFO would block the UI and /dev/zero never ends: refused before reading; size bounded */
+  g_autoptr (GBytes) bytes = ps_regular_file_load (file, PS_RECIPE_MAX_BYTES, &error);
+  if (bytes == NULL)
     {
-      g_autofree char *msg = g_strdup_printf (_("Could not open %s: %s"), g_file_peek_path (file), error->message);
+      g_autofree char *name = g_file_get_parse_name (file);
+      g_autofree char *msg = g_strdup_printf (_("Could not open %s: %s"), name, error->message);
       ps_window_show_error (self, msg);
       return;
     }
-  g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&data), len);
   load_bytes_async (self, bytes, file, NULL);
 }
 

@@ -1470,28 +1470,6 @@ torch_size (int ndim, const int64_t *shape)
   return g_string_free (s, FALSE);
 }
 
-static gboolean
-check_sha256 (const char *path, const char *expected, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  g_autoptr (GMappedFile) mf = g_mapped_file_new (path, FALSE, &local);
-  if (mf == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "field 'file': %s", local->message);
-      return FALSE;
-    }
-  g_autofree char *sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
-                                                      (const guchar *) g_mapped_file_get_contents (mf),
-                                                      g_mapped_file_get_length (mf));
-  if (g_ascii_strcasecmp (sum, expected) != 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "field 'sha256': %s has sha256 %s, not the one the recipe pins", path, sum);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* module.load_state_dict(safetensors file, strict): every check first, then the values are swapped
  * in (fresh tensors from the file; no draws). Keys are the target's state_dict() keys; a shared
  * parameter may appear under several keys (the last one wins, as torch copies them in order). */
@@ -1505,13 +1483,20 @@ apply_load (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GEr
   const char *file = lo->file;
   g_autofree char *path = g_path_is_absolute (file) || ctx->base_dir == NULL
                           ? g_strdup (file) : g_build_filename (ctx->base_dir, file, NULL);
-  if (lo->sha256 != NULL && !check_sha256 (path, lo->sha256, error))
-    return FALSE;
   gboolean strict = lo->strict;
-  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, error);
+  /* a pin is checked against the bytes that were read and parsed (read once), never a second read */
+  const char *pin = lo->sha256;
+  g_autofree char *sum = NULL;
+  g_autoptr (PsSafetensors) st = pin ? ps_safetensors_open_hashed (path, &sum, error) : ps_safetensors_open (path, error);
   if (st == NULL)
     {
       g_prefix_error (error, "field 'file': ");
+      return FALSE;
+    }
+  if (pin != NULL && g_ascii_strcasecmp (sum, pin) != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "field 'sha256': %s has sha256 %s, not the one the recipe pins", path, sum);
       return FALSE;
     }
 

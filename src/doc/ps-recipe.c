@@ -6,6 +6,7 @@
 #include "ps-op-private.h"
 #include "ps-atomic-file.h"
 #include "ps-json-check.h"
+#include "ps-regular-file.h"
 
 #include <math.h>
 #include <string.h>
@@ -612,9 +613,17 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local = NULL;
+  gsize n_bytes = length < 0 ? strlen (data) : (gsize) length;
+  if (n_bytes > (gsize) PS_RECIPE_MAX_BYTES)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "recipe is %" G_GSIZE_FORMAT " bytes, more than the limit of %d MiB for a recipe", n_bytes,
+                   PS_RECIPE_MAX_BYTES >> 20);
+      return NULL;
+    }
   /* json-glib recurses per nesting level (a deeply nested recipe overflowed the stack) and keeps
    * the last of duplicate keys silently: reject both, and invalid UTF-8, before it parses. */
-  if (!ps_json_check_strict (data, length < 0 ? strlen (data) : (gsize) length, PS_RECIPE_MAX_DEPTH, &local))
+  if (!ps_json_check_strict (data, n_bytes, PS_RECIPE_MAX_DEPTH, &local))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "recipe is not valid JSON: %s", local->message);
       return NULL;
@@ -754,16 +763,14 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
 PsRecipe *
 ps_recipe_load_from_file (const char *path, GError **error)
 {
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  g_autoptr (GError) local = NULL;
-  if (!g_file_get_contents (path, &data, &len, &local))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s", local->message);
-      return NULL;
-    }
+  /* a FIFO, a directory or /dev/zero is refused before a byte is read; size bounded */
+  g_autoptr (GBytes) bytes = ps_regular_file_read (path, PS_RECIPE_MAX_BYTES, error);
+  if (bytes == NULL)
+    return NULL;
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
   /* no file-name prefix: errors read "op N (KIND): …" wherever they are shown */
-  return ps_recipe_load_from_data (data, (gssize) len, error);
+  return ps_recipe_load_from_data (data ? data : "", (gssize) len, error);
 }
 
 char *
