@@ -488,7 +488,7 @@ ps_norm_base_construct (PsModule *self, GError **error)
   p->momentum = p->has_momentum ? ps_args_get_double (self->args, "momentum") : 0.0;
   p->affine = ps_args_get_bool (self->args, "affine");
   p->track = ps_args_get_bool (self->args, "track_running_stats");
-  if (p->num_features < 0)
+  if (p->num_features < 0 && (p->affine || p->track))   /* torch fails when it makes a tensor */
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "Trying to create tensor with negative dimension %" G_GINT64_FORMAT ": [%" G_GINT64_FORMAT "]",
