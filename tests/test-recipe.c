@@ -287,43 +287,39 @@ test_note_op (void)
     }
 }
 
-/* A number beyond the range of a double (1e400 reads as infinity) is refused when loading, with
- * the field named, instead of aborting when the recipe is copied or writing a file that cannot be
- * read back. */
+/* A number beyond the range of a double (1e400 reads as infinity, as in Python's json) loads, copies
+ * and saves (as 1e999, which reads back as the same infinity) wherever it is: an ignored "x-"
+ * field keeps it, an argument gets what torch does with float('inf') when the op runs (tested in
+ * test-cli-reliability against torch's own answers). Nothing aborts. */
 static void
 test_number_out_of_range (void)
 {
-  static const char *const bad[] = {
+  static const char *const docs[] = {
     HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 2}},"
     "{\"op\": \"init\", \"target\": \"fc.weight\", \"fn\": \"uniform_\", \"args\": {\"a\": -1e400, \"b\": 1}}]}",
-    "op 2 (init): field 'fn': argument 'a': the number is too large for a double",
     HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": 1, \"x-a\": [1e999]}]}",
-    "op 1 (manual_seed): field 'x-a': a number is too large for a double",
     HEAD "\"x-b\": {\"c\": -1e400}, \"ops\": []}",
-    "recipe: field 'x-b': a number is too large for a double",
     HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 2}},"
     "{\"op\": \"forward\", \"target\": \"fc\", \"input\": {\"value\": [1e400, 1]}}]}",
-    "op 2 (forward): field 'input': a 'value' element is too large for a double",
+    HEAD "\"x-big\": [1e308, {\"n\": -1e308}], \"ops\": [{\"op\": \"manual_seed\", \"seed\": 1, \"x-a\": {\"b\": [1e308]}}]}",
   };
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i += 2)
+  for (guint i = 0; i < G_N_ELEMENTS (docs); i++)
     {
-      g_autoptr (GError) e = NULL;
-      g_autoptr (PsRecipe) r = ps_recipe_load_from_data (bad[i], -1, &e);
-      g_assert_null (r);
-      g_assert_nonnull (e);
-      g_assert_cmpstr (e->message, ==, bad[i + 1]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsRecipe) r = ps_recipe_load_from_data (docs[i], -1, &error);
+      g_assert_no_error (error);
+      g_autoptr (PsRecipe) c = ps_recipe_copy (r);
+      g_autofree char *a = ps_recipe_to_data (r, NULL);
+      g_autofree char *b = ps_recipe_to_data (c, NULL);
+      g_assert_cmpstr (a, ==, b);
+      g_assert_null (strstr (a, "inf"));          /* no "inf.0", which no reader accepts */
+      g_autoptr (PsRecipe) back = ps_recipe_load_from_data (b, -1, &error);
+      g_assert_no_error (error);
+      g_autofree char *again = ps_recipe_to_data (back, NULL);
+      g_assert_cmpstr (again, ==, a);
+      if (strstr (docs[i], "1e400") != NULL || strstr (docs[i], "1e999") != NULL)
+        g_assert_nonnull (strstr (a, "1e999"));
     }
-  /* 1e308 is a double: it loads, copies and saves */
-  static const char ok[] = HEAD "\"x-big\": [1e308, {\"n\": -1e308}], \"ops\": [{\"op\": \"manual_seed\", \"seed\": 1, \"x-a\": {\"b\": [1e308]}}]}";
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (ok, -1, &error);
-  g_assert_no_error (error);
-  g_autoptr (PsRecipe) c = ps_recipe_copy (r);
-  g_autofree char *a = ps_recipe_to_data (r, NULL);
-  g_autofree char *b = ps_recipe_to_data (c, NULL);
-  g_assert_cmpstr (a, ==, b);
-  g_autoptr (PsRecipe) back = ps_recipe_load_from_data (b, -1, &error);
-  g_assert_no_error (error);
 }
 
 int

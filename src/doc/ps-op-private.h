@@ -63,8 +63,8 @@ void ps_op_parse_error (GError **error, guint index, const char *kind, const cha
 
 /* A copy of a JSON object sharing nothing with it (json_node_copy shares objects and arrays). */
 JsonObject *ps_json_object_deep_copy (JsonObject *o);
-/* FALSE when a number in `n` is not finite (a JSON number beyond the range of a double). */
-gboolean    ps_json_is_finite        (JsonNode *n);
+/* A copy of any JSON node sharing nothing with it. */
+JsonNode   *ps_json_deep_copy        (JsonNode *n);
 
 /* The Python emitters of the op table (ps-export-pytorch.c). */
 gboolean ps_py_scan_module  (PsPyExport *ex, const PsOp *op, guint n, GError **error);

@@ -74,8 +74,8 @@ valid_name (const char *s)
 
 /* A copy that shares no node, object, array or value with `n` (json_node_copy shares objects and
  * arrays by reference, and their reference counts are not atomic). */
-static JsonNode *
-json_deep_copy (JsonNode *n)
+JsonNode *
+ps_json_deep_copy (JsonNode *n)
 {
   JsonNode *c;
   switch (JSON_NODE_TYPE (n))
@@ -85,7 +85,7 @@ json_deep_copy (JsonNode *n)
         JsonObject *o = json_node_get_object (n), *co = json_object_new ();
         g_autoptr (GList) names = json_object_get_members (o);
         for (GList *l = names; l; l = l->next)
-          json_object_set_member (co, l->data, json_deep_copy (json_object_get_member (o, l->data)));
+          json_object_set_member (co, l->data, ps_json_deep_copy (json_object_get_member (o, l->data)));
         c = json_node_init_object (json_node_alloc (), co);
         json_object_unref (co);
         return c;
@@ -94,7 +94,7 @@ json_deep_copy (JsonNode *n)
       {
         JsonArray *a = json_node_get_array (n), *ca = json_array_new ();
         for (guint i = 0; i < json_array_get_length (a); i++)
-          json_array_add_element (ca, json_deep_copy (json_array_get_element (a, i)));
+          json_array_add_element (ca, ps_json_deep_copy (json_array_get_element (a, i)));
         c = json_node_init_array (json_node_alloc (), ca);
         json_array_unref (ca);
         return c;
@@ -118,43 +118,11 @@ JsonObject *
 ps_json_object_deep_copy (JsonObject *o)
 {
   JsonNode *n = json_node_init_object (json_node_alloc (), o);
-  JsonNode *c = json_deep_copy (n);
+  JsonNode *c = ps_json_deep_copy (n);
   JsonObject *r = json_object_ref (json_node_get_object (c));
   json_node_unref (c);
   json_node_unref (n);
   return r;
-}
-
-/* A JSON number beyond the range of a double reads as ±inf, which no JSON file can hold: refuse
- * it when loading rather than write a recipe that cannot be read back. */
-gboolean
-ps_json_is_finite (JsonNode *n)
-{
-  switch (JSON_NODE_TYPE (n))
-    {
-    case JSON_NODE_OBJECT:
-      {
-        JsonObject *o = json_node_get_object (n);
-        g_autoptr (GList) names = json_object_get_members (o);
-        for (GList *l = names; l; l = l->next)
-          if (!ps_json_is_finite (json_object_get_member (o, l->data)))
-            return FALSE;
-        return TRUE;
-      }
-    case JSON_NODE_ARRAY:
-      {
-        JsonArray *a = json_node_get_array (n);
-        for (guint i = 0; i < json_array_get_length (a); i++)
-          if (!ps_json_is_finite (json_array_get_element (a, i)))
-            return FALSE;
-        return TRUE;
-      }
-    case JSON_NODE_VALUE:
-      return !node_is (n, G_TYPE_DOUBLE) || isfinite (json_node_get_double (n));
-    case JSON_NODE_NULL:
-      break;
-    }
-  return TRUE;
 }
 
 /* ---------- keyword arguments ---------- */
@@ -353,14 +321,9 @@ ps_op_new_from_json (JsonObject *json, guint index, GError **error)
         continue;
       if (g_str_has_prefix (name, "x-"))
         {
-          if (!ps_json_is_finite (n))
-            {
-              ps_op_parse_error (error, index, kind->name, name, "a number is too large for a double");
-              return NULL;
-            }
           if (op->extra == NULL)
             op->extra = json_object_new ();
-          json_object_set_member (op->extra, name, json_deep_copy (n));
+          json_object_set_member (op->extra, name, ps_json_deep_copy (n));
           continue;
         }
       if (strcmp (name, "description") == 0)
@@ -440,7 +403,7 @@ ps_op_to_json (const PsOp *op)
     {
       g_autoptr (GList) names = json_object_get_members (op->extra);
       for (GList *l = names; l; l = l->next)
-        json_object_set_member (o, l->data, json_deep_copy (json_object_get_member (op->extra, l->data)));
+        json_object_set_member (o, l->data, ps_json_deep_copy (json_object_get_member (op->extra, l->data)));
     }
   return o;
 }
@@ -1507,28 +1470,6 @@ torch_size (int ndim, const int64_t *shape)
   return g_string_free (s, FALSE);
 }
 
-static gboolean
-check_sha256 (const char *path, const char *expected, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  g_autoptr (GMappedFile) mf = g_mapped_file_new (path, FALSE, &local);
-  if (mf == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "field 'file': %s", local->message);
-      return FALSE;
-    }
-  g_autofree char *sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
-                                                      (const guchar *) g_mapped_file_get_contents (mf),
-                                                      g_mapped_file_get_length (mf));
-  if (g_ascii_strcasecmp (sum, expected) != 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "field 'sha256': %s has sha256 %s, not the one the recipe pins", path, sum);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* module.load_state_dict(safetensors file, strict): every check first, then the values are swapped
  * in (fresh tensors from the file; no draws). Keys are the target's state_dict() keys; a shared
  * parameter may appear under several keys (the last one wins, as torch copies them in order). */
@@ -1542,13 +1483,20 @@ apply_load (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GEr
   const char *file = lo->file;
   g_autofree char *path = g_path_is_absolute (file) || ctx->base_dir == NULL
                           ? g_strdup (file) : g_build_filename (ctx->base_dir, file, NULL);
-  if (lo->sha256 != NULL && !check_sha256 (path, lo->sha256, error))
-    return FALSE;
   gboolean strict = lo->strict;
-  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, error);
+  /* a pin is checked against the bytes that were read and parsed (read once), never a second read */
+  const char *pin = lo->sha256;
+  g_autofree char *sum = NULL;
+  g_autoptr (PsSafetensors) st = pin ? ps_safetensors_open_hashed (path, &sum, error) : ps_safetensors_open (path, error);
   if (st == NULL)
     {
       g_prefix_error (error, "field 'file': ");
+      return FALSE;
+    }
+  if (pin != NULL && g_ascii_strcasecmp (sum, pin) != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "field 'sha256': %s has sha256 %s, not the one the recipe pins", path, sum);
       return FALSE;
     }
 

@@ -6,6 +6,7 @@
 #include "ps-op-private.h"
 #include "ps-atomic-file.h"
 #include "ps-json-check.h"
+#include "ps-regular-file.h"
 
 #include <math.h>
 #include <string.h>
@@ -73,13 +74,8 @@ ps_recipe_args_from_json (JsonNode *node, GError **error)
         ps_args_set_int (args, name, json_node_get_int (v));
       else if (node_is (v, G_TYPE_DOUBLE))
         {
-          if (!isfinite (json_node_get_double (v)))
-            {
-              /* a JSON number beyond ±1.8e308 reads as infinity, which no recipe file can hold */
-              g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "argument '%s': the number is too large for a double",
-                           name);
-              return NULL;
-            }
+          /* a JSON number beyond ±1.8e308 reads as ±infinity, as Python's json does; each argument
+           * then gets what torch does with float('inf') (accepted, or its exact error) */
           ps_args_set_double (args, name, json_node_get_double (v));
         }
       else if (node_is (v, G_TYPE_STRING))
@@ -305,11 +301,6 @@ parse_values (JsonNode *n, int depth, PsInputSpec *spec, GArray *ints, gboolean 
   if (node_is (n, G_TYPE_DOUBLE))
     {
       double d = json_node_get_double (n);
-      if (!isfinite (d))
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "a 'value' element is too large for a double");
-          return FALSE;
-        }
       *all_int = FALSE;
       g_array_append_val (spec->values, d);
       g_array_append_val (ints, (int64_t) { 0 });
@@ -523,7 +514,9 @@ ps_recipe_free (PsRecipe *recipe)
 
 /* json-glib 1.6 writes a double whose shortest form has an exponent but no '.' (1e30, 1e+22) as
  * "1e+30.0", which no JSON reader accepts, itself included: a saved recipe could not be opened
- * and copying one aborted. Drop that ".0" (outside strings), in place. */
+ * and copying one aborted. Drop that ".0" (outside strings), in place. It writes ±infinity as
+ * "inf.0" / "-inf.0": write 1e999, which reads back as the same infinity; "1e999" is no longer than
+ * "inf.0", so this too works in place. */
 static void
 fix_exponent_doubles (char *s)
 {
@@ -540,6 +533,14 @@ fix_exponent_doubles (char *s)
             *w++ = *r++;
           else if (c == '"')
             in_string = FALSE;
+          continue;
+        }
+      if (c == 'i' && strncmp (r, "inf.0", 5) == 0)
+        {
+          /* ±infinity (read from 1e400 or -1.8e308) has no JSON literal; 1e999 reads back as it */
+          memcpy (w, "1e999", 5);
+          w += 5;
+          r += 5;
           continue;
         }
       *w++ = *r++;
@@ -612,9 +613,17 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local = NULL;
+  gsize n_bytes = length < 0 ? strlen (data) : (gsize) length;
+  if (n_bytes > (gsize) PS_RECIPE_MAX_BYTES)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "recipe is %" G_GSIZE_FORMAT " bytes, more than the limit of %d MiB for a recipe", n_bytes,
+                   PS_RECIPE_MAX_BYTES >> 20);
+      return NULL;
+    }
   /* json-glib recurses per nesting level (a deeply nested recipe overflowed the stack) and keeps
    * the last of duplicate keys silently: reject both, and invalid UTF-8, before it parses. */
-  if (!ps_json_check_strict (data, length < 0 ? strlen (data) : (gsize) length, PS_RECIPE_MAX_DEPTH, &local))
+  if (!ps_json_check_strict (data, n_bytes, PS_RECIPE_MAX_DEPTH, &local))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "recipe is not valid JSON: %s", local->message);
       return NULL;
@@ -649,14 +658,9 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
         }
       if (g_str_has_prefix (name, "x-"))
         {
-          if (!ps_json_is_finite (json_object_get_member (o, name)))
-            {
-              top_error (error, name, "a number is too large for a double");
-              return NULL;
-            }
           if (r->extra == NULL)
             r->extra = json_object_new ();
-          json_object_set_member (r->extra, name, json_node_copy (json_object_get_member (o, name)));
+          json_object_set_member (r->extra, name, ps_json_deep_copy (json_object_get_member (o, name)));
         }
     }
 
@@ -759,16 +763,14 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
 PsRecipe *
 ps_recipe_load_from_file (const char *path, GError **error)
 {
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  g_autoptr (GError) local = NULL;
-  if (!g_file_get_contents (path, &data, &len, &local))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s", local->message);
-      return NULL;
-    }
+  /* a FIFO, a directory or /dev/zero is refused before a byte is read; size bounded */
+  g_autoptr (GBytes) bytes = ps_regular_file_read (path, PS_RECIPE_MAX_BYTES, error);
+  if (bytes == NULL)
+    return NULL;
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
   /* no file-name prefix: errors read "op N (KIND): …" wherever they are shown */
-  return ps_recipe_load_from_data (data, (gssize) len, error);
+  return ps_recipe_load_from_data (data ? data : "", (gssize) len, error);
 }
 
 char *

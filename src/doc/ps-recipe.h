@@ -35,6 +35,10 @@ typedef struct {
  * reading recipes that do not use them. */
 #define PS_RECIPE_VERSION 3
 
+/* A recipe file (or text) larger than this is refused: json-glib holds a whole document as a
+ * tree of nodes (~10× the text), and a timeline of that many steps would not fit anyway. */
+#define PS_RECIPE_MAX_BYTES (64 << 20)
+
 PsRecipe   *ps_recipe_new            (int64_t seed);
 void        ps_recipe_free           (PsRecipe *recipe);
 PsRecipe   *ps_recipe_copy           (const PsRecipe *recipe);
