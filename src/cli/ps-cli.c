@@ -246,5 +246,6 @@ ps_cli_main (int argc, char **argv)
 {
   /* a closed pipe is a write error (EPIPE) reported by finish_stdout, not a silent death */
   signal (SIGPIPE, SIG_IGN);
+  ps_cli_escape_std_streams ();
   return finish_stdout (dispatch (argc, argv));
 }
