@@ -11,6 +11,7 @@
 #include "ps-colormap.h"
 #include "ps-heatmap.h"
 #include "ps-error.h"
+#include "ps-loss-curve.h"
 
 /* Frames: a 6 × 8 heatmap whose cell (2, 3) grows with the frame, the rest fixed. */
 typedef struct {
@@ -399,12 +400,89 @@ test_contact_sheet (void)
   rm_rf (dir);
 }
 
+/* Any figure animates: the loss curve with its step cursor moving over 4 frames. */
+typedef struct {
+  PsLossCurve lc;
+  PsLossCurveOptions o;
+  int64_t cursor[4];
+} CursorFrames;
+
+static void
+cursor_draw (cairo_t *cr, double w, double h, guint frame, gpointer data)
+{
+  CursorFrames *c = data;
+  c->o.cursor_step = c->cursor[frame];
+  ps_loss_curve_draw (&c->lc, cr, w, h);
+}
+
+static void
+test_gif_loss_cursor (void)
+{
+  int64_t steps[40];
+  double loss[40];
+  for (int i = 0; i < 40; i++)
+    {
+      steps[i] = i;
+      loss[i] = 2 * exp (-i / 10.0) + 0.1;
+    }
+  PsSeries se = { "loss", steps, loss, 40 };
+  CursorFrames c = { .cursor = { 5, 15, 25, 35 } };
+  ps_loss_curve_options_init (&c.o);
+  c.o.title = "loss";
+  c.o.show_cursor = TRUE;
+  c.lc = (PsLossCurve) { &se, 1, NULL, 0, NULL, &c.o };
+  g_autofree char *dir = tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "loss.gif", NULL);
+  PsAnimationOptions o;
+  ps_animation_options_init (&o, 500, 320);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_animation_write_gif (path, 4, cursor_draw, &c, &o, &error));
+  g_assert_no_error (error);
+  if (g_getenv ("PS_RENDER_SAMPLES"))
+    {
+      g_autofree char *copy = g_build_filename (g_getenv ("PS_RENDER_SAMPLES"), "loss-cursor.gif", NULL);
+      g_assert_true (ps_animation_write_gif (copy, 4, cursor_draw, &c, &o, &error));
+    }
+  int err = 0;
+  GifFileType *gif = DGifOpenFileName (path, &err);
+  g_assert_cmpint (DGifSlurp (gif), ==, GIF_OK);
+  g_assert_cmpint (gif->ImageCount, ==, 4);
+  /* the cursor's column is dark in its own frame only; y in the middle of the plot */
+  for (int f = 0; f < 4; f++)
+    {
+      double x;
+      g_assert_true (ps_loss_curve_step_x (&c.lc, 500, 320, c.cursor[f], &x));
+      for (int g = 0; g < 4; g++)
+        {
+          int dark = 0;
+          for (int y = 120; y < 240; y++)
+            {
+              /* the 1.4-unit line is antialiased over two pixel columns: the darkest of three */
+              gboolean d = FALSE;
+              for (int dx = -1; dx <= 1; dx++)
+                {
+                  guint32 p = gif_pixel (gif, g, (int) floor (x) + dx, y);
+                  d |= ((p >> 16) & 255) < 140 && ((p >> 8) & 255) < 140 && (p & 255) < 140;
+                }
+              dark += d;
+            }
+          if (g == f)
+            g_assert_cmpint (dark, >, 100);
+          else
+            g_assert_cmpint (dark, <, 10);
+        }
+    }
+  DGifCloseFile (gif, &err);
+  rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/animation/gif", test_gif);
   g_test_add_func ("/animation/quantize", test_quantize);
+  g_test_add_func ("/animation/gif-loss-cursor", test_gif_loss_cursor);
   g_test_add_func ("/animation/series", test_series);
   g_test_add_func ("/animation/contact-sheet", test_contact_sheet);
   return g_test_run ();

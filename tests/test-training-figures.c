@@ -740,6 +740,37 @@ test_weight_grid (void)
   g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
 }
 
+/* Projector mode: text and strokes scaled up; every figure still draws, and its data points stay
+ * inside the picture. */
+static void
+test_projector_scale (void)
+{
+  const int W = 1000, H = 640;
+  LossData d;
+  loss_data_init (&d, TRUE);
+  d.o.scale = 1.8;
+  d.o.show_cursor = TRUE;
+  d.o.cursor_step = 300;
+  cairo_surface_destroy (render (ps_loss_curve_draw_func, &d.lc, W, H));
+  save_sample ("projector-loss.png", W, H, ps_loss_curve_draw_func, &d.lc);
+  double x, y;
+  g_assert_true (ps_loss_curve_point (&d.lc, W, H, 0, 0, &x, &y));
+  g_assert_true (x > 0 && x < W && y > 0 && y < H);
+
+  LayerData ld;
+  layer_data_init (&ld, FALSE);
+  ld.o.scale = 1.8;
+  for (int l = 0; l < 2; l++)
+    {
+      ld.o.layout = l ? PS_LAYER_DIAGNOSTICS_GRID : PS_LAYER_DIAGNOSTICS_OVERLAY;
+      cairo_surface_destroy (render (ps_layer_diagnostics_draw_func, &ld.d, W, H));
+      g_assert_true (ps_layer_diagnostics_bin_point (&ld.d, W, H, 3, 0, &x, &y));
+      g_assert_true (x > 0 && x < W && y > 0 && y < H);
+    }
+  save_sample ("projector-layers.png", W, H, ps_layer_diagnostics_draw_func, &ld.d);
+  layer_data_clear (&ld);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -755,5 +786,6 @@ main (int argc, char **argv)
   g_test_add_func ("/layer-diagnostics/draw", test_layer_diagnostics);
   g_test_add_func ("/decision-boundary/draw", test_decision_boundary);
   g_test_add_func ("/weight-grid/draw", test_weight_grid);
+  g_test_add_func ("/figures/projector-scale", test_projector_scale);
   return g_test_run ();
 }
