@@ -302,6 +302,20 @@ test_ratio_chart (void)
           g_assert_true (near_color (s, x, y, ps_ratio_chart_color (p), 50));
         }
   double x, y, gy;
+  /* hover finds the line under the pointer */
+  for (guint p = 0; p < RP; p++)
+    {
+      g_assert_true (ps_ratio_chart_point (&rc, W, H, PS_RATIO_UPDATE, p, 30, &x, &y));
+      PsRatioKind hk;
+      guint hp, hi;
+      g_assert_true (ps_ratio_chart_hit (&rc, W, H, x + 1, y + 2, &hk, &hp, &hi));
+      g_assert_cmpint (hk, ==, PS_RATIO_UPDATE);
+      g_assert_cmpuint (hp, ==, p);
+      g_assert_cmpuint (hi, ==, 30);
+    }
+  PsRatioKind hk;
+  guint hp, hi;
+  g_assert_false (ps_ratio_chart_hit (&rc, W, H, 3, 3, &hk, &hp, &hi));
   g_assert_false (ps_ratio_chart_point (&rc, W, H, PS_RATIO_UPDATE, 1, 20, &x, &y));
   g_assert_false (ps_ratio_chart_point (&rc, W, H, PS_RATIO_UPDATE, 1, 21, &x, &y));
   /* log10 axis: one decade apart is the same distance anywhere; the guide sits at 1e-3 */
@@ -477,6 +491,21 @@ test_layer_diagnostics (void)
           g_assert_true (ps_layer_diagnostics_bin_point (&ld.d, W, H, l, best, &x, &y));
           g_assert_true (near_color (s, x, y + (layout_i ? 2 : 0), ps_layer_diagnostics_color (l), 50));
         }
+      /* hover over a bar / a line point gives back its layer and bin */
+      for (guint l = 0; l < NL; l++)
+        {
+          double hx, hy;
+          g_assert_true (ps_layer_diagnostics_bin_point (&ld.d, W, H, l, 20, &hx, &hy));
+          guint hl;
+          int hb;
+          g_assert_true (ps_layer_diagnostics_hit (&ld.d, W, H, hx, hy - (layout_i ? 1 : 0), &hl, &hb));
+          if (layout_i)
+            g_assert_cmpuint (hl, ==, l);
+          g_assert_cmpint (hb, ==, 20);
+        }
+      guint hl0;
+      int hb0;
+      g_assert_false (ps_layer_diagnostics_hit (&ld.d, W, H, 1, 1, &hl0, &hb0));
       /* the saturated layer's peaks at ±1 are higher than its centre (GRID: per-layer scale) */
       double xe, ye, xc, yc;
       g_assert_true (ps_layer_diagnostics_bin_point (&ld.d, W, H, 2, 49, &xe, &ye));
@@ -593,6 +622,18 @@ test_decision_boundary (void)
   db.n_points = 0;
   s = render (ps_decision_boundary_draw_func, &db, W, H);
   double x, y;
+  /* screen ↔ plane ↔ grid sample */
+  double qx, qy;
+  g_assert_true (ps_decision_boundary_to_screen (&db, W, H, 0.5, -0.25, &x, &y));
+  g_assert_true (ps_decision_boundary_from_screen (&db, W, H, x, y, &qx, &qy));
+  g_assert_cmpfloat (fabs (qx - 0.5), <, 1e-9);
+  g_assert_cmpfloat (fabs (qy + 0.25), <, 1e-9);
+  int sr, sc;
+  g_assert_true (ps_decision_boundary_sample_at (&db, x0 + 5.5 * (x1 - x0) / G, y1 - 3.5 * (y1 - y0) / G, &sr, &sc));
+  g_assert_cmpint (sr, ==, 3);
+  g_assert_cmpint (sc, ==, 5);
+  g_assert_false (ps_decision_boundary_from_screen (&db, W, H, 2, 2, &qx, &qy));
+  g_assert_false (ps_decision_boundary_sample_at (&db, x1 + 1, 0, &sr, &sc));
   g_assert_true (ps_decision_boundary_to_screen (&db, W, H, 0.01, 0.01, &x, &y));
   double pc;
   int cc = ps_decision_boundary_class_at (&db, G / 2, G / 2, &pc);

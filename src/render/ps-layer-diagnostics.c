@@ -375,3 +375,53 @@ ps_layer_diagnostics_bin_point (const PsLayerDiagnostics *d, double width, doubl
   *y = y1 - (double) h->counts[bin] / ((double) max_count (h) * 1.05) * (y1 - y0);
   return TRUE;
 }
+
+gboolean
+ps_layer_diagnostics_hit (const PsLayerDiagnostics *d, double width, double height, double x,
+                          double y, guint *layer, int *bin)
+{
+  Layout L;
+  layout (d, width, height, &L);
+  double s = d->o->scale > 0 ? d->o->scale : 1;
+  if (d->o->layout == PS_LAYER_DIAGNOSTICS_OVERLAY)
+    {
+      const PsChartAxes *a = &L.axes;
+      if (x < a->x0 || x > a->x1 || y < a->y0 || y > a->y1)
+        return FALSE;
+      double v = ps_chart_x_value (a, x), best_d = 12 * s;
+      gboolean found = FALSE;
+      for (guint i = 0; i < d->n; i++)
+        {
+          const PsHistogram *h = d->layers[i].hist;
+          if (h == NULL)
+            continue;
+          int b = ps_histogram_bin_of (h, v);
+          if (b < 0 || b >= h->n_bins)
+            continue;
+          double dy = fabs (ps_chart_y (a, density (h, b)) - y);
+          if (dy <= best_d)
+            {
+              best_d = dy;
+              *layer = i;
+              *bin = b;
+              found = TRUE;
+            }
+        }
+      return found;
+    }
+  for (guint i = 0; i < d->n; i++)
+    {
+      double x0, y0, x1, y1;
+      cell_box (&L, i, s, &x0, &y0, &x1, &y1);
+      if (x < x0 || x > x1 || y < y0 || y > y1 || d->layers[i].hist == NULL)
+        continue;
+      PsChartAxes a = { x0, x1, y0, y1, L.vmin, L.vmax, 0, 1, FALSE, s };
+      int b = ps_histogram_bin_of (d->layers[i].hist, ps_chart_x_value (&a, x));
+      if (b < 0 || b >= d->layers[i].hist->n_bins)
+        return FALSE;
+      *layer = i;
+      *bin = b;
+      return TRUE;
+    }
+  return FALSE;
+}
