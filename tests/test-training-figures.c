@@ -812,6 +812,51 @@ test_projector_scale (void)
   layer_data_clear (&ld);
 }
 
+static void
+test_loss_curve_smoothing (void)
+{
+  /* TensorBoard's debiased EMA, by hand: w = 0.5, values 4, NaN, 2, 0 */
+  int64_t st[4] = { 0, 1, 2, 3 };
+  double v[4] = { 4, NAN, 2, 0 }, out[4];
+  PsSeries se = { "loss", st, v, 4 };
+  ps_series_smooth (&se, 0.5, out);
+  g_assert_cmpfloat (out[0], ==, 4);                                    /* 2 / 0.5 */
+  g_assert_cmpfloat (out[1], ==, 4);                                    /* NaN skipped */
+  g_assert_cmpfloat (fabs (out[2] - (0.5 * 2 + 0.5 * 2) / 0.75), <, 1e-12);  /* m = 2, /(1 − 0.25) */
+  g_assert_cmpfloat (fabs (out[3] - (0.5 * 2 + 0) / 0.875), <, 1e-12);
+  double nan_first[2] = { NAN, 1 }, o2[2];
+  PsSeries s2 = { "x", st, nan_first, 2 };
+  ps_series_smooth (&s2, 0.9, o2);
+  g_assert_true (isnan (o2[0]));
+  g_assert_cmpfloat (fabs (o2[1] - 1), <, 1e-12);
+
+  /* a noisy series: the smoothed line is drawn solid where the EMA is */
+  LossData d;
+  loss_data_init (&d, FALSE);
+  for (int i = 0; i < N_STEPS; i++)
+    d.loss[i] += (i % 2 ? 0.25 : -0.25);
+  d.lc.n_losses = 1;
+  d.lc.n_accuracies = 0;
+  d.lc.lr = NULL;
+  d.o.smoothing = 0.8;
+  const int W = 800, H = 480;
+  cairo_surface_t *s = render (ps_loss_curve_draw_func, &d.lc, W, H);
+  save_sample ("loss-curve-smoothed.png", W, H, ps_loss_curve_draw_func, &d.lc);
+  double sm[N_STEPS];
+  ps_series_smooth (&d.losses[0], 0.8, sm);
+  for (int i = 10; i < N_STEPS; i += 10)
+    {
+      double x, y, ys;
+      g_assert_true (ps_loss_curve_point (&d.lc, W, H, 0, i, &x, &y));
+      g_assert_true (ps_loss_curve_value_y (&d.lc, W, H, 0, sm[i], &ys));
+      g_assert_true (near_color (s, x, ys, ps_chart_series_color (0), 12));
+      /* the raw zig-zag is faint: not the full colour */
+      g_assert_cmpfloat (fabs (ys - y), >, 6);
+      g_assert_false (near_color (s, x, y, ps_chart_series_color (0), 12));
+    }
+  cairo_surface_destroy (s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -821,6 +866,7 @@ main (int argc, char **argv)
   g_test_add_func ("/loss-curve/log", test_loss_curve_log);
   g_test_add_func ("/loss-curve/cursor", test_loss_curve_cursor);
   g_test_add_func ("/loss-curve/degenerate", test_loss_curve_degenerate);
+  g_test_add_func ("/loss-curve/smoothing", test_loss_curve_smoothing);
   g_test_add_func ("/ratio-chart/draw", test_ratio_chart);
   g_test_add_func ("/ratio-chart/ratio-of-stds", test_ratio_of_stds);
   g_test_add_func ("/layer-diagnostics/shares", test_layer_shares);

@@ -13,6 +13,24 @@ ps_loss_curve_options_init (PsLossCurveOptions *o)
   o->scale = 1;
 }
 
+void
+ps_series_smooth (const PsSeries *s, double weight, double *out)
+{
+  double w = CLAMP (weight, 0.0, 0.999999), m = 0, debias = 1;
+  gboolean any = FALSE;
+  for (guint i = 0; i < s->n; i++)
+    {
+      double v = s->values[i];
+      if (isfinite (v))
+        {
+          m = w * m + (1 - w) * v;
+          debias *= w;
+          any = TRUE;
+        }
+      out[i] = any ? m / (1 - debias) : NAN;
+    }
+}
+
 guint
 ps_series_count_nonfinite (const PsSeries *s)
 {
@@ -89,6 +107,11 @@ legend_items (const PsLossCurve *lc, Item *it)
       it[n] = (Item) { FALSE, PS_LOSS_CURVE_NONFINITE_COLOR, 0, TRUE, "" };
       g_snprintf (it[n++].text, sizeof it->text, "▼ %u NaN/Inf (first at step %" G_GINT64_FORMAT ")",
                   nonfinite, first_bad);
+    }
+  if (o->smoothing > 0)
+    {
+      it[n] = (Item) { FALSE, PS_PLOT_MUTED, 0, FALSE, "" };
+      g_snprintf (it[n++].text, sizeof it->text, "smoothed (EMA %.2g), raw values faint", o->smoothing);
     }
   if (nonpositive > 0)
     {
@@ -247,6 +270,40 @@ series_path (cairo_t *cr, const PsChartAxes *a, const PsSeries *se, gboolean sta
     }
 }
 
+/* A series as a line in its colour and dash; with smoothing, the raw line faint under the EMA. */
+static void
+stroke_series (cairo_t *cr, const PsChartAxes *a, const PsSeries *se, guint k, double smoothing)
+{
+  double s = a->scale;
+  guint32 color = ps_chart_series_color (k);
+  cairo_save (cr);
+  ps_chart_series_dash (cr, k, s);
+  if (smoothing > 0 && se->n > 0)
+    {
+      series_path (cr, a, se, FALSE);
+      cairo_set_source_rgba (cr, ((color >> 16) & 255) / 255.0, ((color >> 8) & 255) / 255.0,
+                             (color & 255) / 255.0, 0.28);
+      cairo_set_line_width (cr, 1.2 * s);
+      cairo_stroke (cr);
+      double *sm = g_new (double, se->n);
+      ps_series_smooth (se, smoothing, sm);
+      PsSeries ss = { se->name, se->steps, sm, se->n };
+      series_path (cr, a, &ss, FALSE);
+      ps_color_set_source (cr, color);
+      cairo_set_line_width (cr, 2 * s);
+      cairo_stroke (cr);
+      g_free (sm);
+    }
+  else
+    {
+      series_path (cr, a, se, FALSE);
+      ps_color_set_source (cr, color);
+      cairo_set_line_width (cr, 2 * s);
+      cairo_stroke (cr);
+    }
+  cairo_restore (cr);
+}
+
 static void
 legend_line (cairo_t *cr, double *x, double y, guint32 color, guint dash_i, const char *label,
              double s)
@@ -361,13 +418,7 @@ ps_loss_curve_draw (const PsLossCurve *lc, cairo_t *cr, double width, double hei
   cairo_clip (cr);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   for (guint k = 0; k < lc->n_losses; k++)
-    {
-      series_path (cr, &L.loss, &lc->losses[k], FALSE);
-      ps_color_set_source (cr, ps_chart_series_color (k));
-      cairo_set_line_width (cr, 2 * s);
-      ps_chart_series_dash (cr, k, s);
-      cairo_stroke (cr);
-    }
+    stroke_series (cr, &L.loss, &lc->losses[k], k, o->smoothing);
   cairo_set_dash (cr, NULL, 0, 0);
   for (guint k = 0; k < lc->n_losses; k++)
     draw_nonfinite_marks (cr, &L.loss, &lc->losses[k]);
@@ -383,13 +434,7 @@ ps_loss_curve_draw (const PsLossCurve *lc, cairo_t *cr, double width, double hei
       cairo_rectangle (cr, L.acc.x0, L.acc.y0, L.acc.x1 - L.acc.x0, L.acc.y1 - L.acc.y0);
       cairo_clip (cr);
       for (guint k = 0; k < lc->n_accuracies; k++)
-        {
-          series_path (cr, &L.acc, &lc->accuracies[k], FALSE);
-          ps_color_set_source (cr, ps_chart_series_color (lc->n_losses + k));
-          cairo_set_line_width (cr, 2 * s);
-          ps_chart_series_dash (cr, lc->n_losses + k, s);
-          cairo_stroke (cr);
-        }
+        stroke_series (cr, &L.acc, &lc->accuracies[k], lc->n_losses + k, o->smoothing);
       cairo_set_dash (cr, NULL, 0, 0);
       for (guint k = 0; k < lc->n_accuracies; k++)
         draw_nonfinite_marks (cr, &L.acc, &lc->accuracies[k]);
@@ -503,6 +548,18 @@ ps_loss_curve_point (const PsLossCurve *lc, double width, double height, guint k
   const PsChartAxes *a = is_acc ? &L.acc : &L.loss;
   *x = ps_chart_x (a, (double) se->steps[i]);
   *y = ps_chart_y (a, se->values[i]);
+  return isfinite (*y);
+}
+
+gboolean
+ps_loss_curve_value_y (const PsLossCurve *lc, double width, double height, guint k, double value,
+                       double *y)
+{
+  if (k >= lc->n_losses + lc->n_accuracies)
+    return FALSE;
+  Layout L;
+  layout (lc, width, height, &L);
+  *y = ps_chart_y (k >= lc->n_losses ? &L.acc : &L.loss, value);
   return isfinite (*y);
 }
 
