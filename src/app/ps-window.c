@@ -831,6 +831,31 @@ setup_timeline (PsWindow *self)
   g_signal_connect_swapped (self->timeline_view, "map", G_CALLBACK (scroll_timeline_idle), self);
 }
 
+gboolean
+ps_window_single_keys_allowed (PsWindow *self)
+{
+  /* typing in an entry or moving in the tree or timeline must never play or step */
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  if (focus == NULL)
+    return TRUE;
+  return !GTK_IS_EDITABLE (focus) && !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->tree_view))
+         && !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->timeline_view))
+         && !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->bins_spin))
+         && !GTK_IS_DROP_DOWN (gtk_widget_get_ancestor (focus, GTK_TYPE_DROP_DOWN));
+}
+
+/* Space, ',' and '.': bindings of the window (bubble phase), not application accelerators, so the
+ * focused widget gets the key first and they are refused while it is one that takes keys. */
+static gboolean
+single_key (GtkWidget *widget, GVariant *args, gpointer data)
+{
+  PsWindow *self = PS_WINDOW (widget);
+  if (!ps_window_single_keys_allowed (self))
+    return FALSE;
+  g_action_group_activate_action (G_ACTION_GROUP (self), g_variant_get_string (args, NULL), NULL);
+  return TRUE;
+}
+
 static gboolean
 on_close_request (GtkWindow *window)
 {
@@ -888,6 +913,9 @@ ps_window_class_init (PsWindowClass *klass)
   GTK_WINDOW_CLASS (klass)->close_request = on_close_request;
 
   g_type_ensure (PS_TYPE_PLOT_VIEW);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_space, 0, single_key, "s", "play");
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_comma, 0, single_key, "s", "step-back");
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_period, 0, single_key, "s", "step-forward");
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PsWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, seed_label);
