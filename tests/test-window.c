@@ -1208,6 +1208,46 @@ test_single_keys_yield (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* Loading a scenario, opening a recipe and File → New used to discard unsaved steps without
+ * asking (only closing asked). Now each asks; Cancel keeps the document, Discard replaces it. */
+static void
+test_replace_asks_first (void)
+{
+  PsWindow *w = new_window ("article-1-construction");
+  PsDocument *doc = ps_window_get_document (w);
+  apply (w, "{\"op\":\"reset_parameters\",\"target\":\"fc\"}");
+  g_assert_true (ps_document_get_modified (doc));
+  guint n = ps_document_get_n_steps (doc);
+  const char *actions[] = { "scenario", "new", "open-recent" };
+  for (guint k = 0; k < G_N_ELEMENTS (actions); k++)
+    {
+      GVariant *param = k == 0 ? g_variant_new_string ("demo")
+                        : k == 2 ? g_variant_new_string ("file:///nonexistent/recipe.json") : NULL;
+      activate (w, actions[k], param);
+      iterate ();
+      AdwMessageDialog *ask = find_dialog (ADW_TYPE_MESSAGE_DIALOG);
+      g_assert_nonnull (ask);
+      g_assert_true (adw_message_dialog_has_response (ask, "discard"));
+      g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);   /* nothing replaced yet */
+      adw_message_dialog_response (ask, "cancel");
+      iterate ();
+      g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);
+      g_assert_true (ps_document_get_modified (doc));
+    }
+  activate (w, "new", NULL);
+  iterate ();
+  adw_message_dialog_response (find_dialog (ADW_TYPE_MESSAGE_DIALOG), "discard");
+  wait_job (w);
+  g_assert_false (ps_document_get_modified (doc));
+  g_assert_cmpstr (ps_document_get_title (doc), ==, "empty");
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 1);
+  /* unmodified: no question */
+  activate (w, "scenario", g_variant_new_string ("lazy"));
+  wait_job (w);
+  g_assert_cmpstr (ps_document_get_title (doc), ==, "lazy");
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1248,6 +1288,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/article-example-2-dialogs", test_article_example_2_dialogs);
   g_test_add_func ("/window/typed-seed-undo", test_typed_seed_undo);
   g_test_add_func ("/window/single-keys-yield", test_single_keys_yield);
+  g_test_add_func ("/window/replace-asks-first", test_replace_asks_first);
   int ret = g_test_run ();
   g_object_unref (app);
   return ret;

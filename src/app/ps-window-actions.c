@@ -496,9 +496,8 @@ on_open_response (GtkNativeDialog *dialog, int response, PsWindow *self)
 }
 
 static void
-open_activated (GSimpleAction *a, GVariant *p, gpointer data)
+show_open_chooser (PsWindow *self, gpointer data)
 {
-  PsWindow *self = data;
   GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open Recipe"), GTK_WINDOW (self),
                                                                GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
   GtkFileFilter *filter = gtk_file_filter_new ();
@@ -511,6 +510,13 @@ open_activated (GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 static void
+open_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  ps_window_confirm_replace (data, _("The recipe has steps that are not saved. They are lost if you open another recipe "
+                                     "without saving."), show_open_chooser, NULL, NULL);
+}
+
+static gboolean
 save_to (PsWindow *self, GFile *file)
 {
   g_autoptr (GError) error = NULL;
@@ -518,34 +524,100 @@ save_to (PsWindow *self, GFile *file)
     {
       g_autofree char *msg = g_strdup_printf (_("Could not save: %s"), error->message);
       ps_window_show_error (self, msg);
+      return FALSE;
     }
-  else
-    ps_window_toast (self, _("Saved"));
+  ps_window_toast (self, _("Saved"));
+  return TRUE;
+}
+
+/* Something that replaces or closes the document, run once the user agreed (or saved). */
+typedef struct {
+  PsWindow *self;   /* ref */
+  PsWindowThen then;
+  gpointer data;
+  GDestroyNotify free_data;
+} Pending;
+
+static void
+pending_finish (Pending *p, gboolean run)
+{
+  if (run)
+    p->then (p->self, p->data);
+  if (p->free_data != NULL)
+    p->free_data (p->data);
+  g_object_unref (p->self);
+  g_free (p);
 }
 
 static void
 on_save_response (GtkNativeDialog *dialog, int response, PsWindow *self)
 {
+  Pending *pending = g_object_steal_data (G_OBJECT (dialog), "ps-pending");
+  gboolean saved = FALSE;
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      save_to (self, file);
-      if (g_object_get_data (G_OBJECT (dialog), "close-after"))
-        gtk_window_destroy (GTK_WINDOW (self));
+      saved = save_to (self, file);
     }
+  if (pending != NULL)
+    pending_finish (pending, saved);
   g_object_unref (dialog);
 }
 
+/* Save As; then `pending` runs if the save succeeded (NULL: nothing more). */
 static void
-save_as (PsWindow *self, gboolean close_after)
+save_as (PsWindow *self, Pending *pending)
 {
   GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Save Recipe"), GTK_WINDOW (self),
                                                                GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "recipe.json");
-  if (close_after)
-    g_object_set_data (G_OBJECT (chooser), "close-after", GINT_TO_POINTER (1));
+  if (pending != NULL)
+    g_object_set_data (G_OBJECT (chooser), "ps-pending", pending);
   g_signal_connect (chooser, "response", G_CALLBACK (on_save_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+on_unsaved_response (AdwMessageDialog *dialog, const char *response, Pending *p)
+{
+  if (g_str_equal (response, "discard"))
+    pending_finish (p, TRUE);
+  else if (g_str_equal (response, "save"))
+    {
+      GFile *file = ps_document_get_file (p->self->document);
+      if (file == NULL)
+        {
+          save_as (p->self, p);   /* runs it after a successful save */
+          return;
+        }
+      pending_finish (p, save_to (p->self, file));
+    }
+  else
+    pending_finish (p, FALSE);
+}
+
+void
+ps_window_confirm_replace (PsWindow *self, const char *body, PsWindowThen then, gpointer data,
+                           GDestroyNotify free_data)
+{
+  Pending *p = g_new0 (Pending, 1);
+  p->self = g_object_ref (self);
+  p->then = then;
+  p->data = data;
+  p->free_data = free_data;
+  if (!ps_document_get_modified (self->document))
+    {
+      pending_finish (p, TRUE);
+      return;
+    }
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Save Changes?"), body));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "discard", _("_Discard"), "save", _("_Save"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "save");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_unsaved_response), p);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -556,13 +628,13 @@ save_activated (GSimpleAction *a, GVariant *p, gpointer data)
   if (file != NULL)
     save_to (self, file);
   else
-    save_as (self, FALSE);
+    save_as (self, NULL);
 }
 
 static void
 save_as_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
-  save_as (data, FALSE);
+  save_as (data, NULL);
 }
 
 /* Export: the size, DPI and text scale are chosen first, then the file (GtkFileChooserNative; the
@@ -761,32 +833,31 @@ export_pytorch_activated (GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 static void
+load_scenario (PsWindow *self, gpointer name)
+{
+  ps_window_load_scenario_async (self, name);
+}
+
+static void
 scenario_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
-  ps_window_load_scenario_async (data, g_variant_get_string (p, NULL));
+  ps_window_confirm_replace (data, _("The recipe has steps that are not saved. They are lost if you load a scenario "
+                                     "without saving."), load_scenario, g_variant_dup_string (p, NULL), g_free);
+}
+
+static void
+new_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  ps_window_confirm_replace (data, _("The recipe has steps that are not saved. They are lost if you start a new recipe "
+                                     "without saving."), load_scenario, g_strdup ("empty"), g_free);
 }
 
 /* ---------- close with unsaved changes ---------- */
 
 static void
-on_close_response (AdwMessageDialog *dialog, const char *response, PsWindow *self)
+destroy_window (PsWindow *self, gpointer data)
 {
-  if (g_str_equal (response, "discard"))
-    gtk_window_destroy (GTK_WINDOW (self));
-  else if (g_str_equal (response, "save"))
-    {
-      GFile *file = ps_document_get_file (self->document);
-      if (file != NULL)
-        {
-          g_autoptr (GError) error = NULL;
-          if (ps_document_save (self->document, file, &error))
-            gtk_window_destroy (GTK_WINDOW (self));
-          else
-            ps_window_show_error (self, error->message);
-        }
-      else
-        save_as (self, TRUE);
-    }
+  gtk_window_destroy (GTK_WINDOW (self));
 }
 
 gboolean
@@ -794,25 +865,25 @@ ps_window_close_request_check (PsWindow *self)
 {
   if (!ps_document_get_modified (self->document))
     return FALSE;
-  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Save Changes?"),
-                                                 _("The recipe has steps that are not saved. They are lost if you close without saving.")));
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "discard", _("_Discard"), "save", _("_Save"), NULL);
-  adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (dialog, "save");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect (dialog, "response", G_CALLBACK (on_close_response), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+  ps_window_confirm_replace (self, _("The recipe has steps that are not saved. They are lost if you close without saving."),
+                             destroy_window, NULL, NULL);
   return TRUE;
 }
 
 /* ---------- registration ---------- */
 
 static void
+open_file_then (PsWindow *self, gpointer file)
+{
+  ps_window_open_file (self, file);
+}
+
+static void
 open_recent_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
-  g_autoptr (GFile) file = g_file_new_for_uri (g_variant_get_string (p, NULL));
-  ps_window_open_file (data, file);
+  ps_window_confirm_replace (data, _("The recipe has steps that are not saved. They are lost if you open another recipe "
+                                     "without saving."), open_file_then,
+                             g_file_new_for_uri (g_variant_get_string (p, NULL)), g_object_unref);
 }
 
 static const GActionEntry win_actions[] = {
@@ -842,6 +913,7 @@ static const GActionEntry win_actions[] = {
   { "save-as", save_as_activated },
   { "export-picture", export_picture_activated },
   { "scenario", scenario_activated, "s" },
+  { "new", new_activated },
   { "open-checkpoint", open_checkpoint_activated },
   { "export-pytorch", export_pytorch_activated },
 };
@@ -870,7 +942,7 @@ ps_window_update_actions (PsWindow *self)
   gboolean idle = !ps_document_get_busy (self->document);
   gboolean has_model = idle && ps_state_get_root (state (self)) != NULL;
   static const char *const mutating[] = { "replay", "reseed", "reseed-to", "set-seed", "add-layer", "reuse-module", "remove-module", "open",
-                                          "open-recent", "scenario", "save", "save-as" };
+                                          "open-recent", "scenario", "new", "save", "save-as" };
   for (guint i = 0; i < G_N_ELEMENTS (mutating); i++)
     set_enabled (self, mutating[i], idle);
   set_enabled (self, "cancel-job", !idle);

@@ -126,6 +126,11 @@ void        ps_window_restructure_update_actions (PsWindow *self);
 /* Apply them; the selection follows the module. FALSE when nothing was applied. */
 gboolean    ps_window_rename_selected (PsWindow *self, const char *new_name);
 gboolean    ps_window_move_selected   (PsWindow *self, int delta);
+/* Run `then` now if the document has no unsaved changes, else after the user chose Discard or
+ * saved (Save; Save As when it has no file); Cancel drops it. `body` says what is lost. Every path that replaces or closes the document goes through here. */
+typedef void (*PsWindowThen) (PsWindow *self, gpointer data);
+void        ps_window_confirm_replace (PsWindow *self, const char *body, PsWindowThen then, gpointer data,
+                                       GDestroyNotify free_data);
 /* TRUE to stop the close (unsaved changes: a dialog asks first). */
 gboolean    ps_window_close_request_check (PsWindow *self);
 
