@@ -206,6 +206,9 @@ test_scenario_steps_and_export (void)
   /* loading the scenario shows the error of its failing last op */
   g_assert_nonnull (ps_window_get_error_text (w));
   g_assert_nonnull (strstr (ps_window_get_error_text (w), "mat1 and mat2 shapes cannot be multiplied (1x5 and 10x5)"));
+  /* counted as the title and timeline count: the step the failing op would have been (#11: it said "op 3 (forward)") */
+  g_assert_true (g_str_has_prefix (ps_window_get_error_text (w), "Step 3: "));
+  g_assert_null (strstr (ps_window_get_error_text (w), "op 3"));
   guint n = ps_document_get_n_steps (doc);
   g_assert_cmpuint (n, ==, 2);
   g_assert_cmpuint (ps_document_get_current_step (doc), ==, n);

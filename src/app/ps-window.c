@@ -26,8 +26,8 @@ void
 ps_window_show_error (PsWindow *self, const char *text)
 {
   g_free (self->error_text);
-  self->error_text = g_strdup (text);
-  gtk_label_set_text (self->error_label, text);
+  self->error_text = ps_explain_error (text);   /* "Step N: …", as the title counts */
+  gtk_label_set_text (self->error_label, self->error_text);
   gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
 }
 
