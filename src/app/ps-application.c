@@ -157,6 +157,7 @@ ps_application_startup (GApplication *app)
     { "win.reseed", { "<Control><Shift>r", NULL } },
     { "win.forward", { "<Control>f", NULL } },
     { "win.reset-parameters", { "<Control>i", NULL } },
+    { "win.initialize", { "<Control><Shift>i", NULL } },
     { "win.add-layer", { "<Control>l", NULL } },
     { "win.toggle-train", { "<Control>t", NULL } },
     { "win.rename-module", { "F2", NULL } },

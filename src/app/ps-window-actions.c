@@ -846,10 +846,17 @@ scenario_activated (GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 static void
+reset_document (PsWindow *self, gpointer data)
+{
+  ps_document_reset (self->document);
+  ps_window_clear_error (self);
+}
+
+static void
 new_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   ps_window_confirm_replace (data, _("The recipe has steps that are not saved. They are lost if you start a new recipe "
-                                     "without saving."), load_scenario, g_strdup ("empty"), g_free);
+                                     "without saving."), reset_document, NULL, NULL);
 }
 
 /* ---------- close with unsaved changes ---------- */

@@ -442,6 +442,36 @@ stable_path (PsTreeNode *node)
   return g_strdup (ps_tree_node_get_path (node));
 }
 
+/* A plot is an image to assistive technologies: its name says what it shows, its description
+ * the numbers a sighted user reads off it (or why it is empty). */
+static void
+update_plot_accessible (PsWindow *self, PsPlotPage page, PsTreeNode *node)
+{
+  static const char *const pages[PS_N_PLOT_PAGES] = { N_("Heatmap"), N_("Histogram"), N_("Over Time"),
+                                                      N_("Difference") };
+  g_autofree char *label = NULL, *description = NULL;
+  PsTensor *t = node ? ps_tree_node_get_tensor (node) : NULL;
+  if (self->figures[page] != NULL && t != NULL)
+    {
+      const char *what = ps_tree_node_get_output_name (node) ? ps_tree_node_get_output_name (node)
+                         : ps_tree_node_get_path (node);
+      label = g_strdup_printf (_("%s of %s"), _(pages[page]), what);
+      PsStats st;
+      ps_stats_compute (t, &st);
+      g_autofree char *shape = ps_tensor_shape_string (t);
+      description = g_strdup_printf (_("Step %u: shape %s, %" PRId64 " values from %.4g to %.4g, mean %.4g, std %.4g"),
+                                     ps_document_get_current_step (self->document), shape, st.count, st.min, st.max,
+                                     st.mean, st.std);
+    }
+  else
+    {
+      label = g_strdup (_(pages[page]));
+      description = g_strdup (self->empty_text[page] ? self->empty_text[page] : "");
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->plots[page]), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
+}
+
 static void
 update_plot (PsWindow *self, PsPlotPage page)
 {
@@ -478,6 +508,7 @@ update_plot (PsWindow *self, PsPlotPage page)
       if (self->figures[page] == NULL)
         self->empty_text[page] = g_strdup (error->message);
     }
+  update_plot_accessible (self, page, node);
   ps_plot_view_set_scale (self->plots[page], plot_scale (self));
   ps_plot_view_invalidate (self->plots[page]);
 }
@@ -600,6 +631,9 @@ update_title (PsWindow *self)
   g_autofree char *title = g_strdup_printf ("%s%s", ps_document_get_modified (self->document) ? "• " : "",
                                             ps_document_get_title (self->document));
   adw_window_title_set_title (self->window_title, title);
+  /* the window list and the accessibility tree tell documents apart */
+  g_autofree char *window_title = g_strdup_printf ("%s — Paramscope", title);
+  gtk_window_set_title (GTK_WINDOW (self), window_title);
   adw_window_title_set_subtitle (self->window_title, subtitle);
   g_autofree char *seed = g_strdup_printf (_("seed %" PRId64), ps_document_get_seed (self->document));
   gtk_label_set_text (self->seed_label, seed);
