@@ -83,7 +83,10 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
   const char *developers[] = { "The Paramscope developers", NULL };
+  /* Not resizable: libadwaita 1.2's about window folds its leaflet while being resized and then
+   * snapshots a header-bar stack it has not allocated (a Gtk-WARNING; found by the monkey test). */
   adw_show_about_window (gtk_application_get_active_window (app),
+                         "resizable", FALSE,
                          "application-name", _("Paramscope"),
                          "application-icon", PS_APPLICATION_ID,
                          "developer-name", _("The Paramscope developers"),
