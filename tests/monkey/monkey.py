@@ -253,6 +253,22 @@ class Session:
         return px, min(py, y + h - 1)
 
 
+def children(pid):
+    try:
+        with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
+def sandbox_works():
+    if shutil.which('bwrap') is None:
+        return False
+    r = subprocess.run(['bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
+                        '--', 'true'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return r.returncode == 0
+
+
 class App:
     def __init__(self, session, args, home):
         self.session = session
@@ -273,8 +289,14 @@ class App:
             env['DBUS_SESSION_BUS_ADDRESS'] = session.bus
         self.log_path = os.path.join(home, 'app.log')
         self.log = open(self.log_path, 'w+')
-        self.proc = subprocess.Popen(shlex.split(args.wrap) + [args.app, '--demo'], env=env, cwd=home, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        # The app gets random input with a file chooser open: it saves, exports and overwrites
+        # wherever the chooser happens to be (it once replaced /bin, running as root). So it only
+        # ever sees a read-only filesystem with its own home and /tmp writable.
+        sandbox = ['bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
+                   '--bind', '/tmp/.X11-unix', '/tmp/.X11-unix', '--bind', home, home, '--chdir', home,
+                   '--die-with-parent', '--']
+        self.proc = subprocess.Popen(sandbox + shlex.split(args.wrap) + [args.app, '--demo'], env=env, cwd=home,
+                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self.read_pos = 0
 
     def new_output(self):
@@ -288,7 +310,7 @@ class App:
     def wait_window(self, timeout):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if self.proc.poll() is not None:
+            if self.status() is not None:
                 return False
             if self.session.clients():
                 time.sleep(0.3)
@@ -296,15 +318,27 @@ class App:
             time.sleep(0.1)
         return False
 
+    def status(self):
+        """None while running, else the app's exit status (negative: killed by that signal)."""
+        st = self.proc.poll()
+        if st is not None and st > 128:
+            return -(st - 128)   # bwrap reports a child killed by a signal as 128 + signal
+        return st
+
     def stop(self):
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)   # the watchdog quits the app cleanly on it
+            # the watchdog quits the app cleanly on SIGTERM: send it to the app, not the sandbox
+            for pid in children(self.proc.pid) or [self.proc.pid]:
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        return self.proc.returncode
+        return self.status()
 
 
 BAD = ('WARNING **', 'CRITICAL **', 'ERROR **', 'AddressSanitizer', 'LeakSanitizer', 'runtime error:',
@@ -427,7 +461,7 @@ def run(session, args, name, actions):
     try:
         if not app.wait_window(args.start_timeout):
             out = app.new_output()
-            raise Failure('the app did not show a window (status %s):\n%s' % (app.proc.poll(), out[-3000:]))
+            raise Failure('the app did not show a window (status %s):\n%s' % (app.status(), out[-3000:]))
         for i, a in enumerate(actions):
             if args.verbose:
                 print('# %s %d %s' % (name, i, json.dumps(a)), flush=True)
@@ -437,7 +471,7 @@ def run(session, args, name, actions):
                 pass   # the window went away between looking it up and using it
             time.sleep(args.delay)
             bad = harvest(app.new_output())
-            status = app.proc.poll()
+            status = app.status()
             if bad and args.keep_going:
                 for line in bad:
                     key = re.sub(r'0x[0-9a-f]+|\d+:\d+:\d+\.\d+|\(\w+:\d+\)', '', line)[:120]
@@ -501,6 +535,9 @@ def main():
     args = ap.parse_args()
     if not os.access(args.app, os.X_OK):
         print('1..0 # SKIP %s is not built' % args.app)
+        return SKIP
+    if not sandbox_works():
+        print('1..0 # SKIP needs bubblewrap (bwrap) working: random input must not write outside a scratch home')
         return SKIP
 
     runs = []
