@@ -288,7 +288,8 @@ class App:
         if session.bus:
             env['DBUS_SESSION_BUS_ADDRESS'] = session.bus
         self.log_path = os.path.join(home, 'app.log')
-        self.log = open(self.log_path, 'w+')
+        self.log = open(self.log_path, 'w')
+        self.reader = open(self.log_path, errors='replace')
         # The app gets random input with a file chooser open: it saves, exports and overwrites
         # wherever the chooser happens to be (it once replaced /bin, running as root). So it only
         # ever sees a read-only filesystem with its own home and /tmp writable.
@@ -297,15 +298,10 @@ class App:
                    '--die-with-parent', '--']
         self.proc = subprocess.Popen(sandbox + shlex.split(args.wrap) + [args.app, '--demo'], env=env, cwd=home,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.read_pos = 0
 
     def new_output(self):
-        self.log.flush()
-        with open(self.log_path, errors='replace') as f:
-            f.seek(self.read_pos)
-            text = f.read()
-            self.read_pos = f.tell()
-        return text
+        # a handle of its own (the app writes through another, with its own offset)
+        return self.reader.read()
 
     def wait_window(self, timeout):
         deadline = time.time() + timeout
