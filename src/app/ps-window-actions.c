@@ -11,6 +11,7 @@
 #include "ps-init.h"
 #include "ps-atomic-file.h"
 #include "ps-checkpoint-window.h"
+#include "ps-file-chooser.h"
 #include "ps-export-pytorch.h"
 #include "ps-edit.h"
 #include "ps-py-literal.h"
@@ -493,9 +494,10 @@ on_open_response (GtkNativeDialog *dialog, int response, PsWindow *self)
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      ps_window_open_file (self, file);
+      if (file != NULL)   /* GTK 4.8 can accept with no file (a name typed into the location entry) */
+        ps_window_open_file (self, file);
     }
-  g_object_unref (dialog);
+  ps_file_chooser_release (dialog);
 }
 
 static void
@@ -560,11 +562,12 @@ on_save_response (GtkNativeDialog *dialog, int response, PsWindow *self)
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      saved = save_to (self, file);
+      /* GTK 4.8 can accept with no file (a name typed into the location entry) */
+      saved = file != NULL && save_to (self, file);
     }
   if (pending != NULL)
     pending_finish (pending, saved);
-  g_object_unref (dialog);
+  ps_file_chooser_release (dialog);
 }
 
 /* Save As; then `pending` runs if the save succeeded (NULL: nothing more). */
@@ -658,9 +661,11 @@ on_export_chooser_response (GtkNativeDialog *dialog, int response, ExportJob *jo
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
       g_autoptr (GError) error = NULL;
-      if (!job->write (job->self, path, &error))
+      if (path == NULL)
+        ps_window_show_error (job->self, _("Choose a file on this computer to export to"));
+      else if (!job->write (job->self, path, &error))
         ps_window_show_error (job->self, error->message);
       else
         {
@@ -670,7 +675,7 @@ on_export_chooser_response (GtkNativeDialog *dialog, int response, ExportJob *jo
     }
   g_free (job->done_fmt);
   g_free (job);
-  g_object_unref (dialog);
+  ps_file_chooser_release (dialog);
 }
 
 static char *suggested_name (PsWindow *self, const char *ext);
@@ -794,9 +799,10 @@ on_open_checkpoint_response (GtkNativeDialog *dialog, int response, PsWindow *se
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      ps_window_open_checkpoint (self, file);
+      if (file != NULL)
+        ps_window_open_checkpoint (self, file);
     }
-  g_object_unref (dialog);
+  ps_file_chooser_release (dialog);
 }
 
 static void
