@@ -1,5 +1,5 @@
 /* ps-cli-inspect.c — `paramscope-cli inspect FILE`: every tensor of a checkpoint (safetensors,
- * sharded safetensors index, .npy, .npz) with its statistics. */
+ * sharded safetensors index, torch.save files, .npy, .npz) with its statistics. */
 #include "ps-cli-private.h"
 #include "ps-checkpoint.h"
 #include "ps-stats.h"
@@ -9,11 +9,15 @@
 #include <stdio.h>
 
 static const char inspect_usage[] =
-  "Usage: paramscope-cli inspect FILE [--json]\n"
+  "Usage: paramscope-cli inspect FILE [--json] [--open-anyway]\n"
   "\n"
   "List every tensor of a checkpoint — .safetensors (or a sharded model.safetensors.index.json),\n"
-  ".npy or .npz — with its dtype in the file, shape, element count, mean, std, min, max and NaN/Inf\n"
-  "counts, and the totals. Tensors are decoded one at a time.\n";
+  "a PyTorch file written by torch.save (.pt, .pth, pytorch_model.bin, or a sharded\n"
+  "pytorch_model.bin.index.json), .npy or .npz — with its dtype in the file, shape, element count,\n"
+  "mean, std, min, max and NaN/Inf counts, and the totals; then the file's metadata (a training\n"
+  "checkpoint's epoch, loss, learning rates …). Tensors are decoded one at a time. Nothing in a\n"
+  "PyTorch file is ever executed: files naming other classes than tensors and dicts (a whole\n"
+  "pickled nn.Module) are refused unless --open-anyway, which shows such objects inertly.\n";
 
 static void
 add_number (JsonBuilder *b, const char *name, double v)
@@ -28,8 +32,8 @@ add_number (JsonBuilder *b, const char *name, double v)
 int
 ps_cli_cmd_inspect (int argc, char **argv)
 {
-  gboolean as_json = FALSE;
-  const PsCliOption options[] = { { "--json", NULL, &as_json }, { NULL } };
+  gboolean as_json = FALSE, anyway = FALSE;
+  const PsCliOption options[] = { { "--json", NULL, &as_json }, { "--open-anyway", NULL, &anyway }, { NULL } };
   g_autoptr (GPtrArray) pos = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   gboolean help;
@@ -42,7 +46,9 @@ ps_cli_cmd_inspect (int argc, char **argv)
     }
   if (pos->len != 1)
     return ps_cli_usage_error ("inspect", "expected one FILE, got %u arguments", pos->len);
-  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (g_ptr_array_index (pos, 0), &error);
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open_full (g_ptr_array_index (pos, 0),
+                                                         anyway ? PS_CHECKPOINT_OPEN_ANYWAY : PS_CHECKPOINT_OPEN_DEFAULT,
+                                                         &error);
   if (ck == NULL)
     return ps_cli_error (error);
 
@@ -62,10 +68,13 @@ ps_cli_cmd_inspect (int argc, char **argv)
     {
       const PsCheckpointEntry *e = ps_checkpoint_get_entry (ck, i);
       g_autoptr (PsTensor) t = ps_checkpoint_load (ck, e->name, &error);
-      if (t == NULL)
+      if (t == NULL && !g_error_matches (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED))
         return ps_cli_error (error);
-      PsStats s;
-      ps_stats_compute (t, &s);
+      PsStats s = { 0 };
+      if (t != NULL)
+        ps_stats_compute (t, &s);
+      else
+        s.mean = s.std = s.min = s.max = NAN;
       if (e->alias_of == NULL)
         total += e->numel;
       if (s.n_nan || s.n_posinf || s.n_neginf)
@@ -90,6 +99,16 @@ ps_cli_cmd_inspect (int argc, char **argv)
               json_builder_set_member_name (b, "alias_of");
               json_builder_add_string_value (b, e->alias_of);
             }
+          if (e->note != NULL)
+            {
+              json_builder_set_member_name (b, "note");
+              json_builder_add_string_value (b, e->note);
+            }
+          if (t == NULL)
+            {
+              json_builder_set_member_name (b, "not_decoded");
+              json_builder_add_string_value (b, error->message);
+            }
           add_number (b, "mean", s.mean);
           add_number (b, "std", s.std);
           add_number (b, "min", s.min);
@@ -103,11 +122,22 @@ ps_cli_cmd_inspect (int argc, char **argv)
       else
         printf ("%-44s %-6s %-18s %11" G_GINT64_FORMAT " %11.4g %11.4g %11.4g %11.4g %6" G_GINT64_FORMAT
                 " %6" G_GINT64_FORMAT "%s%s\n", e->name, e->dtype, shape, e->numel, s.mean, s.std, s.min, s.max,
-                s.n_nan, s.n_posinf + s.n_neginf, e->alias_of ? "  = " : "", e->alias_of ? e->alias_of : "");
+                s.n_nan, s.n_posinf + s.n_neginf, e->alias_of ? "  = " : e->note ? "  " : "",
+                e->alias_of ? e->alias_of : e->note ? e->note : "");
+      g_clear_error (&error);
     }
+  g_autofree const char **keys = ps_checkpoint_get_metadata_keys (ck);
   json_builder_end_array (b);
   json_builder_set_member_name (b, "total_count");
   json_builder_add_int_value (b, total);
+  json_builder_set_member_name (b, "metadata");
+  json_builder_begin_object (b);
+  for (guint k = 0; keys[k]; k++)
+    {
+      json_builder_set_member_name (b, keys[k]);
+      json_builder_add_string_value (b, ps_checkpoint_get_metadata (ck, keys[k]));
+    }
+  json_builder_end_object (b);
   json_builder_end_object (b);
   if (as_json)
     {
@@ -121,5 +151,11 @@ ps_cli_cmd_inspect (int argc, char **argv)
   else
     printf ("%u tensors, %" G_GINT64_FORMAT " values (shared storage counted once)%s\n", n, total,
             n_nonfinite ? "; ⚠ some contain NaN or Inf" : "");
+  if (!as_json && keys[0] != NULL)
+    {
+      printf ("\nmetadata\n");
+      for (guint k = 0; keys[k]; k++)
+        printf ("  %-42s %s\n", keys[k], ps_checkpoint_get_metadata (ck, keys[k]));
+    }
   return 0;
 }

@@ -3,6 +3,7 @@
 #include "ps-npy.h"
 #include "ps-npz.h"
 #include "ps-safetensors.h"
+#include "ps-torch-file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 struct _PsCheckpoint {
   PsCheckpointFormat format;
   PsSafetensors *st;
+  PsTorchFile *torch;
+  GStringChunk *notes;
   PsNpz *npz;
   char *npy_path;
   PsNpyHeader npy_header;
@@ -51,6 +54,9 @@ ps_checkpoint_free (PsCheckpoint *ck)
   g_clear_pointer (&ck->by_name, g_hash_table_unref);
   g_clear_pointer (&ck->entries, g_array_unref);
   g_clear_pointer (&ck->st, ps_safetensors_unref);
+  g_clear_pointer (&ck->torch, ps_torch_file_free);
+  if (ck->notes)
+    g_string_chunk_free (ck->notes);
   g_clear_pointer (&ck->npz, ps_npz_free);
   g_free (ck->npy_path);
   g_free (ck->npy_name);
@@ -61,15 +67,24 @@ static void
 add_entry (PsCheckpoint *ck, const char *name, const char *dtype, PsDType target, int ndim,
            const int64_t *shape, int64_t numel, const char *alias_of)
 {
-  PsCheckpointEntry e = { name, dtype, target, ndim, { 0 }, numel, alias_of };
+  PsCheckpointEntry e = { name, dtype, target, ndim, { 0 }, numel, alias_of, NULL };
   memcpy (e.shape, shape, sizeof (int64_t) * (gsize) ndim);
   g_array_append_val (ck->entries, e);
   g_hash_table_insert (ck->by_name, (gpointer) name, GUINT_TO_POINTER (ck->entries->len));
 }
 
-/* Reads the first bytes to tell .npy and zip (.npz) from safetensors. */
+gboolean
+ps_checkpoint_is_torch_name (const char *path)
+{
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  return g_str_has_suffix (lower, ".pt") || g_str_has_suffix (lower, ".pth") || g_str_has_suffix (lower, ".bin")
+         || g_str_has_suffix (lower, ".ckpt") || g_str_has_suffix (lower, ".tar")
+         || g_str_has_suffix (lower, ".bin.index.json");
+}
+
+/* Reads the first bytes to tell .npy, zip (.npz or torch) and legacy torch files from safetensors. */
 static gboolean
-sniff (const char *path, guint8 magic[8], gsize *n, GError **error)
+sniff (const char *path, guint8 magic[64], gsize *n, GError **error)
 {
   FILE *f = fopen (path, "rb");
   if (f == NULL)
@@ -77,23 +92,80 @@ sniff (const char *path, guint8 magic[8], gsize *n, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot open %s: %s", path, g_strerror (errno));
       return FALSE;
     }
-  *n = fread (magic, 1, 8, f);
+  *n = fread (magic, 1, 64, f);
   fclose (f);
+  return TRUE;
+}
+
+/* A zip whose first record is in a folder (torch.save's "P/data.pkl"; .npz members are plain). */
+static gboolean
+torch_zip_head (const guint8 *m, gsize n)
+{
+  if (n < 30 || memcmp (m, "PK\x03\x04", 4) != 0)
+    return FALSE;
+  gsize name_len = (gsize) (m[26] | (m[27] << 8));
+  return memchr (m + 30, '/', MIN (name_len, n - 30)) != NULL;
+}
+
+static gboolean
+open_torch (PsCheckpoint *ck, const char *path, PsCheckpointOpenFlags flags, GError **error)
+{
+  ck->format = PS_CHECKPOINT_TORCH;
+  ck->torch = ps_torch_file_open (path, (flags & PS_CHECKPOINT_OPEN_ANYWAY) ? PS_TORCH_OPEN_ANYWAY : PS_TORCH_OPEN_STRICT,
+                                  error);
+  if (ck->torch == NULL)
+    return FALSE;
+  ck->notes = g_string_chunk_new (1024);
+  for (guint i = 0; i < ps_torch_file_get_n_tensors (ck->torch); i++)
+    {
+      const PsTorchTensorInfo *info = ps_torch_file_get_info (ck->torch, i);
+      add_entry (ck, info->name, info->dtype, info->target_dtype, info->ndim, info->shape, info->numel,
+                 info->alias_of);
+      PsCheckpointEntry *e = &g_array_index (ck->entries, PsCheckpointEntry, ck->entries->len - 1);
+      if (info->param_of != NULL)
+        {
+          g_autofree char *note = g_strdup_printf ("optimizer state of %s", info->param_of);
+          e->note = g_string_chunk_insert (ck->notes, note);
+        }
+      else if (info->is_view && info->alias_of == NULL)
+        {
+          g_autofree char *note = g_strdup_printf ("view of storage %s (%" G_GINT64_FORMAT " elements) at offset %"
+                                                   G_GINT64_FORMAT, info->storage_key, info->storage_numel, info->offset);
+          e->note = g_string_chunk_insert (ck->notes, note);
+        }
+    }
   return TRUE;
 }
 
 PsCheckpoint *
 ps_checkpoint_open (const char *path, GError **error)
 {
+  return ps_checkpoint_open_full (path, PS_CHECKPOINT_OPEN_DEFAULT, error);
+}
+
+PsCheckpoint *
+ps_checkpoint_open_full (const char *path, PsCheckpointOpenFlags flags, GError **error)
+{
   g_return_val_if_fail (path != NULL, NULL);
   g_autoptr (PsCheckpoint) ck = g_new0 (PsCheckpoint, 1);
   ck->entries = g_array_new (FALSE, TRUE, sizeof (PsCheckpointEntry));
   ck->by_name = g_hash_table_new (g_str_hash, g_str_equal);
 
-  guint8 magic[8] = { 0 };
+  guint8 magic[64] = { 0 };
   gsize n = 0;
+  if (g_str_has_suffix (path, ".bin.index.json"))
+    return open_torch (ck, path, flags, error) ? g_steal_pointer (&ck) : NULL;
   if (!g_str_has_suffix (path, ".index.json") && !sniff (path, magic, &n, error))
     return NULL;
+  /* torch: a zip whose first record is in a folder (unless named .npz), the legacy magic, or no
+   * known magic at all under a torch file name (so the torch reader reports what is wrong) */
+  g_autofree char *lower0 = g_ascii_strdown (path, -1);
+  gboolean is_zip = n >= 4 && memcmp (magic, "PK\x03\x04", 4) == 0;
+  gboolean known = is_zip || (n >= 6 && memcmp (magic, "\x93NUMPY", 6) == 0) || (n >= 4 && memcmp (magic, "PK\x05\x06", 4) == 0);
+  if ((is_zip && torch_zip_head (magic, n) && !g_str_has_suffix (lower0, ".npz"))
+      || (!is_zip && ps_torch_file_sniff (magic, n))
+      || (!known && ps_checkpoint_is_torch_name (path) && !g_str_has_suffix (path, ".index.json")))
+    return open_torch (ck, path, flags, error) ? g_steal_pointer (&ck) : NULL;
   gboolean npy_magic = n >= 6 && memcmp (magic, "\x93NUMPY", 6) == 0;
   gboolean zip_magic = n >= 4 && (memcmp (magic, "PK\x03\x04", 4) == 0 || memcmp (magic, "PK\x05\x06", 4) == 0);
   /* Without a known magic the name decides, so a damaged .npy or .npz is reported by its own
@@ -199,7 +271,35 @@ ps_checkpoint_lookup (PsCheckpoint *ck, const char *name)
 const char *
 ps_checkpoint_get_metadata (PsCheckpoint *ck, const char *key)
 {
+  if (ck->torch)
+    return ps_torch_file_get_metadata (ck->torch, key);
   return ck->st ? ps_safetensors_get_metadata (ck->st, key) : NULL;
+}
+
+const char **
+ps_checkpoint_get_metadata_keys (PsCheckpoint *ck)
+{
+  if (ck->torch)
+    return ps_torch_file_get_metadata_keys (ck->torch);
+  if (ck->st)
+    return ps_safetensors_get_metadata_keys (ck->st);
+  return g_new0 (const char *, 1);
+}
+
+const char *
+ps_checkpoint_state_dict_name (PsCheckpoint *ck, const char *key)
+{
+  if (ck->torch == NULL)
+    {
+      const PsCheckpointEntry *e = ps_checkpoint_lookup (ck, key);
+      return e ? e->name : NULL;
+    }
+  const char *prefix = ps_torch_file_get_state_dict_prefix (ck->torch);
+  if (prefix == NULL)
+    prefix = "";
+  g_autofree char *full = g_strconcat (prefix, key, NULL);
+  const PsCheckpointEntry *e = ps_checkpoint_lookup (ck, full);
+  return e ? e->name : NULL;
 }
 
 PsTensor *
@@ -211,6 +311,8 @@ ps_checkpoint_load (PsCheckpoint *ck, const char *name, GError **error)
       return ps_safetensors_load (ck->st, name, error);
     case PS_CHECKPOINT_NPZ:
       return ps_npz_load (ck->npz, name, error);
+    case PS_CHECKPOINT_TORCH:
+      return ps_torch_file_load (ck->torch, name, error);
     case PS_CHECKPOINT_NPY:
     default:
       if (strcmp (name, ck->npy_name) != 0)
