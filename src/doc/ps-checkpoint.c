@@ -14,6 +14,7 @@ struct _PsCheckpoint {
   PsSafetensors *st;
   PsTorchFile *torch;
   GStringChunk *notes;
+  char *sd_prefix;            /* ps_checkpoint_open_state_dict of a torch file: stripped from names */
   PsNpz *npz;
   char *npy_path;
   PsNpyHeader npy_header;
@@ -60,6 +61,7 @@ ps_checkpoint_free (PsCheckpoint *ck)
   g_clear_pointer (&ck->npz, ps_npz_free);
   g_free (ck->npy_path);
   g_free (ck->npy_name);
+  g_free (ck->sd_prefix);
   g_free (ck);
 }
 
@@ -312,6 +314,11 @@ ps_checkpoint_load (PsCheckpoint *ck, const char *name, GError **error)
     case PS_CHECKPOINT_NPZ:
       return ps_npz_load (ck->npz, name, error);
     case PS_CHECKPOINT_TORCH:
+      if (ck->sd_prefix != NULL && ps_checkpoint_lookup (ck, name) != NULL)
+        {
+          g_autofree char *full = g_strconcat (ck->sd_prefix, name, NULL);
+          return ps_torch_file_load (ck->torch, full, error);
+        }
       return ps_torch_file_load (ck->torch, name, error);
     case PS_CHECKPOINT_NPY:
     default:
@@ -322,6 +329,33 @@ ps_checkpoint_load (PsCheckpoint *ck, const char *name, GError **error)
         }
       return ps_npy_load (ck->npy_path, NULL, error);
     }
+}
+
+PsCheckpoint *
+ps_checkpoint_open_state_dict (const char *path, GError **error)
+{
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (path, error);
+  if (ck == NULL || ck->torch == NULL)
+    return g_steal_pointer (&ck);
+  const char *prefix = ps_torch_file_get_state_dict_prefix (ck->torch);
+  if (prefix == NULL || *prefix == 0)
+    return g_steal_pointer (&ck);
+  gsize plen = strlen (prefix);
+  g_autoptr (GArray) all = g_steal_pointer (&ck->entries);
+  ck->entries = g_array_new (FALSE, TRUE, sizeof (PsCheckpointEntry));
+  g_hash_table_remove_all (ck->by_name);
+  for (guint i = 0; i < all->len; i++)
+    {
+      PsCheckpointEntry e = g_array_index (all, PsCheckpointEntry, i);
+      if (!g_str_has_prefix (e.name, prefix))
+        continue;
+      e.name += plen;
+      e.alias_of = e.alias_of && g_str_has_prefix (e.alias_of, prefix) ? e.alias_of + plen : NULL;
+      g_array_append_val (ck->entries, e);
+      g_hash_table_insert (ck->by_name, (gpointer) e.name, GUINT_TO_POINTER (ck->entries->len));
+    }
+  ck->sd_prefix = g_strdup (prefix);
+  return g_steal_pointer (&ck);
 }
 
 static void

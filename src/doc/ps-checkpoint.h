@@ -55,6 +55,11 @@ typedef struct _PsCheckpoint PsCheckpoint;
 
 PsCheckpoint *ps_checkpoint_open          (const char *path, GError **error);
 PsCheckpoint *ps_checkpoint_open_full     (const char *path, PsCheckpointOpenFlags flags, GError **error);
+/* The model's state dict in a weights file, for load_state_dict: the same API with only the state
+ * dict's tensors, named by their state_dict keys. For a torch training checkpoint that is the dict
+ * found under "model", "state_dict", … with its prefix (and a DataParallel "module.") removed;
+ * other formats (and torch files that are a plain state dict) list every tensor unchanged. */
+PsCheckpoint *ps_checkpoint_open_state_dict (const char *path, GError **error);
 /* The extensions the torch reader takes by name (.pt .pth .bin .ckpt .tar). */
 gboolean      ps_checkpoint_is_torch_name (const char *path);
 void          ps_checkpoint_free          (PsCheckpoint *ck);

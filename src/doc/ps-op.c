@@ -3,6 +3,7 @@
 #include "ps-op.h"
 #include "ps-recipe.h"
 #include "ps-init.h"
+#include "ps-checkpoint.h"
 #include "ps-safetensors.h"
 
 #include <math.h>
@@ -488,7 +489,7 @@ check_sha256 (const char *path, const char *expected, GError **error)
   return TRUE;
 }
 
-/* module.load_state_dict(safetensors file, strict): every check first, then the values are swapped
+/* module.load_state_dict(weights file — safetensors, torch.save, npz — via ps-checkpoint, strict): every check first, then the values are swapped
  * in (fresh tensors from the file; no draws). Keys are the target's state_dict() keys; a shared
  * parameter may appear under several keys (the last one wins, as torch copies them in order). */
 static gboolean
@@ -504,7 +505,7 @@ apply_load (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GEr
       && !check_sha256 (path, json_object_get_string_member (op, "sha256"), error))
     return FALSE;
   gboolean strict = !json_object_has_member (op, "strict") || json_object_get_boolean_member (op, "strict");
-  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, error);
+  g_autoptr (PsCheckpoint) st = ps_checkpoint_open_state_dict (path, error);
   if (st == NULL)
     {
       g_prefix_error (error, "field 'file': ");
@@ -520,7 +521,7 @@ apply_load (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GEr
     {
       PsNamedItem *it = g_ptr_array_index (sd, i);
       g_hash_table_add (keys, it->path);
-      const PsSafetensorsInfo *info = ps_safetensors_lookup (st, it->path);
+      const PsCheckpointEntry *info = ps_checkpoint_lookup (st, it->path);
       if (info == NULL)
         {
           g_string_append_printf (missing, "%s\"%s\"", missing->len ? ", " : "", it->path);
@@ -556,9 +557,9 @@ apply_load (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GEr
         }
       g_ptr_array_add (todo, it);
     }
-  for (guint i = 0; i < ps_safetensors_get_n_tensors (st); i++)
+  for (guint i = 0; i < ps_checkpoint_get_n_entries (st); i++)
     {
-      const char *name = ps_safetensors_get_info (st, i)->name;
+      const char *name = ps_checkpoint_get_entry (st, i)->name;
       if (!g_hash_table_contains (keys, name))
         g_string_append_printf (unexpected, "%s\"%s\"", unexpected->len ? ", " : "", name);
     }
@@ -579,7 +580,7 @@ apply_load (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GEr
   for (guint i = 0; i < todo->len; i++)
     {
       PsNamedItem *it = g_ptr_array_index (todo, i);
-      PsTensor *t = ps_safetensors_load (st, it->path, error);
+      PsTensor *t = ps_checkpoint_load (st, it->path, error);
       if (t == NULL)
         {
           g_prefix_error (error, "field 'file': ");
