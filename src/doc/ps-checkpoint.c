@@ -5,7 +5,10 @@
 #include "ps-safetensors.h"
 #include "ps-torch-file.h"
 
+#include "ps-regular-file.h"
 #include <errno.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,14 +91,15 @@ ps_checkpoint_is_torch_name (const char *path)
 static gboolean
 sniff (const char *path, guint8 magic[64], gsize *n, GError **error)
 {
-  FILE *f = fopen (path, "rb");
-  if (f == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot open %s: %s", path, g_strerror (errno));
-      return FALSE;
-    }
-  *n = fread (magic, 1, 64, f);
-  fclose (f);
+  int fd = ps_regular_file_open (path, error);   /* a FIFO or /dev/zero is refused, not read */
+  if (fd < 0)
+    return FALSE;
+  ssize_t r;
+  do
+    r = read (fd, magic, 64);
+  while (r < 0 && errno == EINTR);
+  *n = r > 0 ? (gsize) r : 0;
+  close (fd);
   return TRUE;
 }
 
@@ -109,12 +113,67 @@ torch_zip_head (const guint8 *m, gsize n)
   return memchr (m + 30, '/', MIN (name_len, n - 30)) != NULL;
 }
 
+/* The file copied once into anonymous memory while its SHA-256 is computed, so what is parsed
+ * and decoded later is exactly what was hashed. Returns the memory file's descriptor. */
+static int
+copy_hashed (const char *path, char **sha256, GError **error)
+{
+  int in = ps_regular_file_open (path, error);
+  if (in < 0)
+    return -1;
+  int out = memfd_create ("paramscope-pinned", MFD_CLOEXEC);
+  if (out < 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: %s", path, g_strerror (errno));
+      close (in);
+      return -1;
+    }
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  gsize chunk = (gsize) 1 << 20;
+  g_autofree guint8 *buf = g_malloc (chunk);
+  for (;;)
+    {
+      ssize_t r = read (in, buf, chunk);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0 || (r > 0 && write (out, buf, (gsize) r) != r))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: %s", path, g_strerror (errno));
+          close (in);
+          close (out);
+          return -1;
+        }
+      if (r == 0)
+        break;
+      g_checksum_update (sum, buf, (gssize) r);
+    }
+  close (in);
+  *sha256 = g_strdup (g_checksum_get_string (sum));
+  return out;
+}
+
 static gboolean
-open_torch (PsCheckpoint *ck, const char *path, PsCheckpointOpenFlags flags, GError **error)
+open_torch (PsCheckpoint *ck, const char *path, PsCheckpointOpenFlags flags, char **sha256, GError **error)
 {
   ck->format = PS_CHECKPOINT_TORCH;
-  ck->torch = ps_torch_file_open (path, (flags & PS_CHECKPOINT_OPEN_ANYWAY) ? PS_TORCH_OPEN_ANYWAY : PS_TORCH_OPEN_STRICT,
-                                  error);
+  PsTorchOpenFlags tflags = (flags & PS_CHECKPOINT_OPEN_ANYWAY) ? PS_TORCH_OPEN_ANYWAY : PS_TORCH_OPEN_STRICT;
+  if (sha256 != NULL)
+    {
+      if (g_str_has_suffix (path, ".index.json"))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "%s: a sha256 pin on a sharded PyTorch checkpoint "
+                       "is not supported (pin a single file)", path);
+          return FALSE;
+        }
+      int fd = copy_hashed (path, sha256, error);
+      if (fd < 0)
+        return FALSE;
+      g_autofree char *base = g_path_get_basename (path);
+      ck->torch = ps_torch_file_open_fd (fd, base, tflags, error);
+      close (fd);
+    }
+  else
+    ck->torch = ps_torch_file_open (path, tflags, error);
   if (ck->torch == NULL)
     return FALSE;
   ck->notes = g_string_chunk_new (1024);
@@ -145,8 +204,26 @@ ps_checkpoint_open (const char *path, GError **error)
   return ps_checkpoint_open_full (path, PS_CHECKPOINT_OPEN_DEFAULT, error);
 }
 
+static PsCheckpoint *open_impl (const char *path, PsCheckpointOpenFlags flags, char **sha256, GError **error);
+
 PsCheckpoint *
 ps_checkpoint_open_full (const char *path, PsCheckpointOpenFlags flags, GError **error)
+{
+  return open_impl (path, flags, NULL, error);
+}
+
+static gboolean
+no_pin (const char *path, char **sha256, GError **error)
+{
+  if (sha256 == NULL)
+    return TRUE;
+  g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "%s: sha256 pins are supported for safetensors and "
+               "PyTorch files", path);
+  return FALSE;
+}
+
+static PsCheckpoint *
+open_impl (const char *path, PsCheckpointOpenFlags flags, char **sha256, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
   g_autoptr (PsCheckpoint) ck = g_new0 (PsCheckpoint, 1);
@@ -156,7 +233,7 @@ ps_checkpoint_open_full (const char *path, PsCheckpointOpenFlags flags, GError *
   guint8 magic[64] = { 0 };
   gsize n = 0;
   if (g_str_has_suffix (path, ".bin.index.json"))
-    return open_torch (ck, path, flags, error) ? g_steal_pointer (&ck) : NULL;
+    return open_torch (ck, path, flags, sha256, error) ? g_steal_pointer (&ck) : NULL;
   if (!g_str_has_suffix (path, ".index.json") && !sniff (path, magic, &n, error))
     return NULL;
   /* torch: a zip whose first record is in a folder (unless named .npz), the legacy magic, or no
@@ -167,7 +244,7 @@ ps_checkpoint_open_full (const char *path, PsCheckpointOpenFlags flags, GError *
   if ((is_zip && torch_zip_head (magic, n) && !g_str_has_suffix (lower0, ".npz"))
       || (!is_zip && ps_torch_file_sniff (magic, n))
       || (!known && ps_checkpoint_is_torch_name (path) && !g_str_has_suffix (path, ".index.json")))
-    return open_torch (ck, path, flags, error) ? g_steal_pointer (&ck) : NULL;
+    return open_torch (ck, path, flags, sha256, error) ? g_steal_pointer (&ck) : NULL;
   gboolean npy_magic = n >= 6 && memcmp (magic, "\x93NUMPY", 6) == 0;
   gboolean zip_magic = n >= 4 && (memcmp (magic, "PK\x03\x04", 4) == 0 || memcmp (magic, "PK\x05\x06", 4) == 0);
   /* Without a known magic the name decides, so a damaged .npy or .npz is reported by its own
@@ -178,17 +255,16 @@ ps_checkpoint_open_full (const char *path, PsCheckpointOpenFlags flags, GError *
       npy_magic = g_str_has_suffix (lower, ".npy");
       zip_magic = g_str_has_suffix (lower, ".npz");
     }
+  if ((npy_magic || zip_magic) && !no_pin (path, sha256, error))
+    return NULL;
   if (npy_magic)
     {
       ck->format = PS_CHECKPOINT_NPY;
       /* The header is at most 12 + 10,000 bytes; parse it from a mapping (no data decoded). */
       g_autoptr (GError) local = NULL;
-      g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, &local);
+      g_autoptr (GMappedFile) map = ps_regular_file_map (path, error);
       if (map == NULL)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot open %s: %s", path, local->message);
-          return NULL;
-        }
+        return NULL;
       gsize len = g_mapped_file_get_length (map);
       if (!ps_npy_parse_header ((const guint8 *) g_mapped_file_get_contents (map), len,
                                 &ck->npy_header, &local))
@@ -232,7 +308,7 @@ ps_checkpoint_open_full (const char *path, PsCheckpointOpenFlags flags, GError *
   else
     {
       ck->format = PS_CHECKPOINT_SAFETENSORS;
-      if ((ck->st = ps_safetensors_open (path, error)) == NULL)
+      if ((ck->st = sha256 ? ps_safetensors_open_hashed (path, sha256, error) : ps_safetensors_open (path, error)) == NULL)
         return NULL;
       for (guint i = 0; i < ps_safetensors_get_n_tensors (ck->st); i++)
         {
@@ -289,6 +365,15 @@ ps_checkpoint_get_metadata_keys (PsCheckpoint *ck)
 }
 
 const char *
+ps_checkpoint_get_state_dict_prefix (PsCheckpoint *ck)
+{
+  if (ck->torch == NULL || ck->sd_prefix != NULL)
+    return "";
+  const char *p = ps_torch_file_get_state_dict_prefix (ck->torch);
+  return p ? p : "";
+}
+
+const char *
 ps_checkpoint_state_dict_name (PsCheckpoint *ck, const char *key)
 {
   if (ck->torch == NULL)
@@ -332,9 +417,9 @@ ps_checkpoint_load (PsCheckpoint *ck, const char *name, GError **error)
 }
 
 PsCheckpoint *
-ps_checkpoint_open_state_dict (const char *path, GError **error)
+ps_checkpoint_open_state_dict (const char *path, char **sha256, GError **error)
 {
-  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (path, error);
+  g_autoptr (PsCheckpoint) ck = open_impl (path, PS_CHECKPOINT_OPEN_DEFAULT, sha256, error);
   if (ck == NULL || ck->torch == NULL)
     return g_steal_pointer (&ck);
   const char *prefix = ps_torch_file_get_state_dict_prefix (ck->torch);

@@ -58,8 +58,11 @@ PsCheckpoint *ps_checkpoint_open_full     (const char *path, PsCheckpointOpenFla
 /* The model's state dict in a weights file, for load_state_dict: the same API with only the state
  * dict's tensors, named by their state_dict keys. For a torch training checkpoint that is the dict
  * found under "model", "state_dict", … with its prefix (and a DataParallel "module.") removed;
- * other formats (and torch files that are a plain state dict) list every tensor unchanged. */
-PsCheckpoint *ps_checkpoint_open_state_dict (const char *path, GError **error);
+ * other formats (and torch files that are a plain state dict) list every tensor unchanged.
+ * With `sha256` non-NULL the file is read once and *sha256 is the SHA-256 of exactly the bytes
+ * parsed and decoded (safetensors: ps_safetensors_open_hashed; torch: a copy in anonymous memory);
+ * .npy/.npz and sharded torch checkpoints cannot be pinned (an error says so). */
+PsCheckpoint *ps_checkpoint_open_state_dict (const char *path, char **sha256, GError **error);
 /* The extensions the torch reader takes by name (.pt .pth .bin .ckpt .tar). */
 gboolean      ps_checkpoint_is_torch_name (const char *path);
 void          ps_checkpoint_free          (PsCheckpoint *ck);
@@ -77,6 +80,9 @@ const char  **ps_checkpoint_get_metadata_keys (PsCheckpoint *ck);
  * checkpoint), or NULL when the file has no such tensor. For formats other than torch: the key
  * itself when present. */
 const char   *ps_checkpoint_state_dict_name (PsCheckpoint *ck, const char *key);
+/* The prefix of the model's state dict in entry names ("model." in a torch training checkpoint),
+ * "" when the entries are the state dict itself or for other formats. */
+const char   *ps_checkpoint_get_state_dict_prefix (PsCheckpoint *ck);
 PsTensor     *ps_checkpoint_load          (PsCheckpoint *ck, const char *name, GError **error);
 
 /* The module tree (owned by ck, built on first call). */

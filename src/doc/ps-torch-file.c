@@ -1,6 +1,7 @@
 /* ps-torch-file.c — see ps-torch-file.h. */
 #include "ps-torch-file.h"
 #include "ps-zip-archive.h"
+#include "ps-regular-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,9 +108,9 @@ parse_error (GError **error, const char *label, const char *fmt, ...)
 /* ---- zip format ---------------------------------------------------------------------------- */
 
 static gboolean
-open_zip (Shard *sh, const char *path, PsPickleFlags pflags, GError **error)
+open_zip (Shard *sh, int fd, PsPickleFlags pflags, GError **error)
 {
-  if ((sh->zip = ps_zip_archive_open (path, error)) == NULL)
+  if ((sh->zip = ps_zip_archive_open_fd (fd, sh->label, error)) == NULL)
     return FALSE;
   PsZipArchive *z = sh->zip;
   guint n = ps_zip_archive_get_n_entries (z);
@@ -182,13 +183,13 @@ open_zip (Shard *sh, const char *path, PsPickleFlags pflags, GError **error)
 /* ---- legacy format --------------------------------------------------------------------------- */
 
 static gboolean
-open_legacy (Shard *sh, const char *path, PsPickleFlags pflags, GError **error)
+open_legacy (Shard *sh, PsPickleFlags pflags, GError **error)
 {
   g_autoptr (GError) local = NULL;
-  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, &local);
+  g_autoptr (GMappedFile) map = g_mapped_file_new_from_fd (sh->fd, FALSE, &local);
   if (map == NULL)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot open %s: %s", path, local->message);
+      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot map %s: %s", sh->label, local->message);
       return FALSE;
     }
   const guint8 *d = (const guint8 *) g_mapped_file_get_contents (map);
@@ -687,34 +688,29 @@ check_storages (PsTorchFile *tf, Shard *sh, GError **error)
   return TRUE;
 }
 
+/* `fd` is taken over (closed with the shard). */
 static Shard *
-open_shard (PsTorchFile *tf, const char *path, GError **error)
+open_shard_fd (PsTorchFile *tf, int fd, const char *label, GError **error)
 {
   Shard *sh = g_new0 (Shard, 1);
   sh->fd = -1;
-  sh->label = g_path_get_basename (path);
+  sh->label = g_strdup (label);
   g_ptr_array_add (tf->shards, sh);
   guint8 head[16] = { 0 };
   gsize n = 0;
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot open %s: %s", path, g_strerror (errno));
-      return NULL;
-    }
   ssize_t r = pread (fd, head, sizeof head, 0);
   n = r > 0 ? (gsize) r : 0;
   PsPickleFlags pflags = (tf->flags & PS_TORCH_OPEN_ANYWAY) ? PS_PICKLE_OPEN_ANYWAY : PS_PICKLE_STRICT;
   gboolean ok;
   if (n >= 4 && memcmp (head, "PK\x03\x04", 4) == 0)
     {
+      ok = open_zip (sh, fd, pflags, error);
       close (fd);
-      ok = open_zip (sh, path, pflags, error);
     }
   else if (n >= sizeof legacy_magic && memcmp (head, legacy_magic, sizeof legacy_magic) == 0)
     {
       sh->fd = fd;
-      ok = open_legacy (sh, path, pflags, error);
+      ok = open_legacy (sh, pflags, error);
       if (ok && tf->format != PS_TORCH_FILE_SHARDED)
         tf->format = PS_TORCH_FILE_LEGACY;
     }
@@ -727,6 +723,16 @@ open_shard (PsTorchFile *tf, const char *path, GError **error)
   if (!ok || !check_storages (tf, sh, error))
     return NULL;
   return sh;
+}
+
+static Shard *
+open_shard (PsTorchFile *tf, const char *path, GError **error)
+{
+  int fd = ps_regular_file_open (path, error);
+  if (fd < 0)
+    return NULL;
+  g_autofree char *base = g_path_get_basename (path);
+  return open_shard_fd (tf, fd, base, error);
 }
 
 static gboolean
@@ -781,20 +787,15 @@ static PsTorchFile *
 open_index (const char *path, PsTorchOpenFlags flags, GError **error)
 {
   g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *text = NULL;
-  gsize len = 0;
   g_autoptr (GError) local = NULL;
-  struct stat st;
-  if (stat (path, &st) == 0 && (guint64) st.st_size > MAX_INDEX_BYTES)
-    return parse_error (error, base, "index file larger than %" G_GSIZE_FORMAT " bytes", MAX_INDEX_BYTES), NULL;
-  if (!g_file_get_contents (path, &text, &len, &local))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot read %s: %s", path, local->message);
-      return NULL;
-    }
+  g_autoptr (GBytes) bytes = ps_regular_file_read (path, MAX_INDEX_BYTES, error);
+  if (bytes == NULL)
+    return NULL;
+  gsize len = 0;
+  const char *text = g_bytes_get_data (bytes, &len);
   g_autoptr (JsonParser) parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, text, (gssize) len, &local))
-    return parse_error (error, base, "invalid JSON: %s", local->message), NULL;
+  if (len == 0 || !json_parser_load_from_data (parser, text, (gssize) len, &local))
+    return parse_error (error, base, "invalid JSON: %s", local ? local->message : "empty file"), NULL;
   JsonNode *root = json_parser_get_root (parser);
   JsonObject *obj = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
   JsonNode *wm = obj ? json_object_get_member (obj, "weight_map") : NULL;
@@ -869,6 +870,25 @@ ps_torch_file_open (const char *path, PsTorchOpenFlags flags, GError **error)
   tf->format = PS_TORCH_FILE_ZIP;
   g_autoptr (GHashTable) geometry = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if (open_shard (tf, path, error) == NULL || !walk_shard (tf, 0, geometry, error))
+    return NULL;
+  collect_unknown (tf);
+  find_state_dict (tf, ps_pickle_get_root (((Shard *) tf->shards->pdata[0])->pickle));
+  return g_steal_pointer (&tf);
+}
+
+PsTorchFile *
+ps_torch_file_open_fd (int fd, const char *label, PsTorchOpenFlags flags, GError **error)
+{
+  int own = fcntl (fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: %s", label, g_strerror (errno));
+      return NULL;
+    }
+  g_autoptr (PsTorchFile) tf = torch_file_new (flags);
+  tf->format = PS_TORCH_FILE_ZIP;
+  g_autoptr (GHashTable) geometry = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (open_shard_fd (tf, own, label, error) == NULL || !walk_shard (tf, 0, geometry, error))
     return NULL;
   collect_unknown (tf);
   find_state_dict (tf, ps_pickle_get_root (((Shard *) tf->shards->pdata[0])->pickle));

@@ -64,6 +64,8 @@ typedef struct _PsTorchFile PsTorchFile;
 gboolean     ps_torch_file_sniff      (const guint8 *head, gsize n);
 
 PsTorchFile *ps_torch_file_open       (const char *path, PsTorchOpenFlags flags, GError **error);
+/* A single file already open (the descriptor is duplicated); `label` names it in errors. */
+PsTorchFile *ps_torch_file_open_fd    (int fd, const char *label, PsTorchOpenFlags flags, GError **error);
 void         ps_torch_file_free       (PsTorchFile *tf);
 
 PsTorchFileFormat ps_torch_file_get_format (PsTorchFile *tf);

@@ -1,6 +1,7 @@
 /* ps-zip-archive.c — see ps-zip-archive.h. */
 #include "ps-zip-archive.h"
 #include "ps-error.h"
+#include "ps-regular-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -308,12 +309,9 @@ open_fd (int fd, const char *label, GError **error)
 PsZipArchive *
 ps_zip_archive_open (const char *path, GError **error)
 {
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  int fd = ps_regular_file_open (path, error);
   if (fd < 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot open %s: %s", path, g_strerror (errno));
-      return NULL;
-    }
+    return NULL;
   g_autofree char *base = g_path_get_basename (path);
   PsZipArchive *z = open_fd (fd, base, error);
   if (z == NULL)
