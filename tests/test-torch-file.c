@@ -182,6 +182,35 @@ test_checkpoint_api (void)
   g_assert_nonnull (strstr (error->message, "torch.nn.modules.container.Sequential"));
 }
 
+/* Inputs the fuzzers found (fuzz/README.md): each must open or fail with an error, in both modes,
+ * and every tensor of one that opens must load or fail with an error. */
+static void
+test_fuzz_regressions (void)
+{
+  g_autofree char *dir = pt_path ("fuzz-regressions");
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  guint n = 0;
+  for (const char *f; (f = g_dir_read_name (d)) != NULL; n++)
+    for (int mode = 0; mode < 2; mode++)
+      {
+        g_autofree char *path = g_build_filename (dir, f, NULL);
+        g_autoptr (GError) error = NULL;
+        g_autoptr (PsTorchFile) tf = ps_torch_file_open (path, mode ? PS_TORCH_OPEN_ANYWAY : PS_TORCH_OPEN_STRICT, &error);
+        g_assert_true ((tf == NULL) == (error != NULL));
+        for (guint i = 0; tf && i < ps_torch_file_get_n_tensors (tf); i++)
+          {
+            g_autoptr (PsTensor) t = ps_torch_file_load (tf, ps_torch_file_get_info (tf, i)->name, &error);
+            g_assert_true ((t == NULL) == (error != NULL));
+            g_clear_error (&error);
+          }
+        g_autofree const char **keys = tf ? ps_torch_file_get_metadata_keys (tf) : NULL;
+        for (guint k = 0; keys && keys[k]; k++)
+          g_assert_nonnull (ps_torch_file_get_metadata (tf, keys[k]));
+      }
+  g_assert_cmpuint (n, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -200,5 +229,6 @@ main (int argc, char **argv)
       g_test_add_data_func (tp, l->data, test_file);
     }
   g_test_add_func ("/torch-file/checkpoint-api", test_checkpoint_api);
+  g_test_add_func ("/torch-file/fuzz-regressions", test_fuzz_regressions);
   return g_test_run ();
 }

@@ -336,12 +336,27 @@ child_path (const char *path, const char *key)
   return *path ? g_strconcat (path, ".", key, NULL) : g_strdup (key);
 }
 
+/* A dict key as a path component: str as is, others as Python would print them (tuples too;
+ * hashable keys nest at most 8 deep, ps-pickle.c). */
 static char *
 key_string (PsPickleValue *k)
 {
   if (k->kind == PS_PV_STR)
     return g_strdup (k->str);
-  return scalar_repr (k);
+  if (k->kind == PS_PV_TUPLE)
+    {
+      GString *s = g_string_new ("(");
+      for (guint i = 0; i < k->items->len; i++)
+        {
+          PsPickleValue *x = k->items->pdata[i];
+          g_autofree char *r = x->kind == PS_PV_TUPLE ? key_string (x) : scalar_repr (x);
+          g_string_append_printf (s, "%s%s", i ? ", " : "", r ? r : "?");
+        }
+      g_string_append (s, k->items->len == 1 ? ",)" : ")");
+      return g_string_free (s, FALSE);
+    }
+  char *r = scalar_repr (k);
+  return r ? r : g_strdup ("?");
 }
 
 static gboolean walk (Walk *w, PsPickleValue *v, const char *path, int depth);
