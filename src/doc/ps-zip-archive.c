@@ -227,6 +227,8 @@ open_fd (int fd, const char *label, GError **error)
   z->names = g_string_chunk_new (4096);
   z->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   g_autofree Range *ranges = g_new (Range, n_entries + 1);
+  gsize lbuf_size = 30 + 65535;
+  g_autofree guint8 *lbuf = g_malloc (lbuf_size);
   gsize p = 0;
   for (guint64 i = 0; i < n_entries; i++)
     {
@@ -263,22 +265,24 @@ open_fd (int fd, const char *label, GError **error)
       if (!apply_zip64 (z, name, c + 46 + name_len, extra_len, &usize, &csize, &hoff, error))
         return NULL;
 
-      /* the local header: same name; its own sizes are not trusted (torch writes zeros there) */
-      guint8 lh[30];
+      /* the local header: same name; its own sizes are not trusted (torch writes zeros there).
+       * Header and name in one read (one pread per record keeps listing fast). */
       if (hoff > cd_off || cd_off - hoff < 30)
         return fail (z, error, "record \"%s\": local header offset %" G_GUINT64_FORMAT " outside the data area",
                      name, hoff), NULL;
-      if (!pread_exact (z, lh, 30, hoff, error))
+      gsize want = (gsize) MIN ((guint64) (30 + name_len), cd_off - hoff);
+      if (want > lbuf_size)
+        {
+          lbuf_size = want;
+          lbuf = g_realloc (lbuf, lbuf_size);
+        }
+      if (!pread_exact (z, lbuf, want, hoff, error))
         return NULL;
+      const guint8 *lh = lbuf;
       if (rd32 (lh) != SIG_LOCAL)
         return fail (z, error, "record \"%s\": no local header at offset %" G_GUINT64_FORMAT, name, hoff), NULL;
       gsize lname = rd16 (lh + 26), lextra = rd16 (lh + 28);
-      if (lname != name_len)
-        return fail (z, error, "record \"%s\": local header names another record", name), NULL;
-      g_autofree guint8 *lbuf = g_malloc (lname + 1);
-      if (!pread_exact (z, lbuf, lname, hoff + 30, error))
-        return NULL;
-      if (memcmp (lbuf, c + 46, lname) != 0)
+      if (lname != name_len || want < 30 + lname || memcmp (lh + 30, c + 46, lname) != 0)
         return fail (z, error, "record \"%s\": local header names another record", name), NULL;
       if (rd16 (lh + 8) != method)
         return fail (z, error, "record \"%s\": local and central compression methods differ", name), NULL;
