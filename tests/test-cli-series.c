@@ -60,7 +60,7 @@ test_series (void)
   g_auto (Result) csv = { 0 };
   run (&csv, "series", dir, "--csv", NULL);
   g_assert_cmpint (csv.status, ==, 0);
-  g_auto (GStrv) lines = g_strsplit (csv.out, "\r\n", -1);
+  g_auto (GStrv) lines = g_strsplit (csv.out, "\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, 1 + 6 * 16 + 1);
   g_assert_cmpstr (lines[0], ==, "step_index,epoch,file,tensor,status,numel,norm,rel_change");
 

@@ -548,7 +548,7 @@ ps_checkpoint_series_to_csv (PsCheckpointSeries *s)
   g_return_val_if_fail (s->norms != NULL, NULL);
   GString *out = g_string_new ("step_index,");
   csv_field (out, ps_checkpoint_series_order_name (s->order));
-  g_string_append (out, ",file,tensor,status,numel,norm,rel_change\r\n");
+  g_string_append (out, ",file,tensor,status,numel,norm,rel_change\n");
   static const char *const status[] = { "present", "missing", "shape_changed" };
   for (guint i = 0; i < s->steps->len; i++)
     for (guint k = 0; k < s->names->len; k++)
@@ -565,7 +565,7 @@ ps_checkpoint_series_to_csv (PsCheckpointSeries *s)
         csv_number (out, ps_checkpoint_series_get_norm (s, i, k));
         g_string_append_c (out, ',');
         csv_number (out, ps_checkpoint_series_get_rel_change (s, i, k));
-        g_string_append (out, "\r\n");
+        g_string_append_c (out, '\n');
       }
   return g_string_free (out, FALSE);
 }

@@ -83,7 +83,7 @@ gboolean    ps_checkpoint_series_has_norms     (PsCheckpointSeries *s);
 double      ps_checkpoint_series_get_norm      (PsCheckpointSeries *s, guint step, guint tensor);
 double      ps_checkpoint_series_get_rel_change (PsCheckpointSeries *s, guint step, guint tensor);
 
-/* CSV (RFC 4180): step_index,order,file,tensor,status,numel,norm,rel_change — norms must be computed. */
+/* CSV (RFC 4180 quoting, "\n" line ends): step_index,order,file,tensor,status,numel,norm,rel_change — norms must be computed. */
 char       *ps_checkpoint_series_to_csv        (PsCheckpointSeries *s);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsCheckpointSeries, ps_checkpoint_series_free)
