@@ -784,7 +784,9 @@ ps_window_is_checkpoint_name (GFile *file)
   g_autofree char *base = g_file_get_basename (file);
   g_autofree char *lower = base ? g_ascii_strdown (base, -1) : g_strdup ("");
   return g_str_has_suffix (lower, ".safetensors") || g_str_has_suffix (lower, ".index.json")
-         || g_str_has_suffix (lower, ".npy") || g_str_has_suffix (lower, ".npz");
+         || g_str_has_suffix (lower, ".npy") || g_str_has_suffix (lower, ".npz")
+         || g_str_has_suffix (lower, ".pt") || g_str_has_suffix (lower, ".pth") || g_str_has_suffix (lower, ".bin")
+         || g_str_has_suffix (lower, ".ckpt");
 }
 
 guint
@@ -817,6 +819,10 @@ open_checkpoint_activated (GSimpleAction *a, GVariant *p, gpointer data)
   gtk_file_filter_add_pattern (filter, "*.index.json");
   gtk_file_filter_add_pattern (filter, "*.npy");
   gtk_file_filter_add_pattern (filter, "*.npz");
+  gtk_file_filter_add_pattern (filter, "*.pt");
+  gtk_file_filter_add_pattern (filter, "*.pth");
+  gtk_file_filter_add_pattern (filter, "*.bin");
+  gtk_file_filter_add_pattern (filter, "*.ckpt");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
   g_object_unref (filter);
   g_signal_connect (chooser, "response", G_CALLBACK (on_open_checkpoint_response), self);

@@ -70,5 +70,6 @@ int       ps_cli_cmd_contact_sheet  (int argc, char **argv);
 int       ps_cli_cmd_boundary       (int argc, char **argv);
 /* ps-cli-inspect.c */
 int       ps_cli_cmd_inspect        (int argc, char **argv);
+int       ps_cli_cmd_series         (int argc, char **argv);
 
 G_END_DECLS

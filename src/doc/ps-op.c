@@ -4,6 +4,7 @@
  * errors and stamps the steps. */
 #include "ps-op-private.h"
 #include "ps-init.h"
+#include "ps-checkpoint.h"
 #include "ps-safetensors.h"
 
 #include <math.h>
@@ -1470,7 +1471,7 @@ torch_size (int ndim, const int64_t *shape)
   return g_string_free (s, FALSE);
 }
 
-/* module.load_state_dict(safetensors file, strict): every check first, then the values are swapped
+/* module.load_state_dict(weights file through ps-checkpoint — safetensors, torch.save, npz — strict): every check first, then the values are swapped
  * in (fresh tensors from the file; no draws). Keys are the target's state_dict() keys; a shared
  * parameter may appear under several keys (the last one wins, as torch copies them in order). */
 static gboolean
@@ -1487,7 +1488,7 @@ apply_load (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GEr
   /* a pin is checked against the bytes that were read and parsed (read once), never a second read */
   const char *pin = lo->sha256;
   g_autofree char *sum = NULL;
-  g_autoptr (PsSafetensors) st = pin ? ps_safetensors_open_hashed (path, &sum, error) : ps_safetensors_open (path, error);
+  g_autoptr (PsCheckpoint) st = ps_checkpoint_open_state_dict (path, pin ? &sum : NULL, error);
   if (st == NULL)
     {
       g_prefix_error (error, "field 'file': ");
@@ -1509,7 +1510,7 @@ apply_load (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GEr
     {
       PsNamedItem *it = g_ptr_array_index (sd, i);
       g_hash_table_add (keys, it->path);
-      const PsSafetensorsInfo *info = ps_safetensors_lookup (st, it->path);
+      const PsCheckpointEntry *info = ps_checkpoint_lookup (st, it->path);
       if (info == NULL)
         {
           g_string_append_printf (missing, "%s\"%s\"", missing->len ? ", " : "", it->path);
@@ -1545,9 +1546,9 @@ apply_load (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GEr
         }
       g_ptr_array_add (todo, it);
     }
-  for (guint i = 0; i < ps_safetensors_get_n_tensors (st); i++)
+  for (guint i = 0; i < ps_checkpoint_get_n_entries (st); i++)
     {
-      const char *name = ps_safetensors_get_info (st, i)->name;
+      const char *name = ps_checkpoint_get_entry (st, i)->name;
       if (!g_hash_table_contains (keys, name))
         g_string_append_printf (unexpected, "%s\"%s\"", unexpected->len ? ", " : "", name);
     }
@@ -1568,7 +1569,7 @@ apply_load (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GEr
   for (guint i = 0; i < todo->len; i++)
     {
       PsNamedItem *it = g_ptr_array_index (todo, i);
-      PsTensor *t = ps_safetensors_load (st, it->path, error);
+      PsTensor *t = ps_checkpoint_load (st, it->path, error);
       if (t == NULL)
         {
           g_prefix_error (error, "field 'file': ");
