@@ -69,7 +69,17 @@ ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable 
         g_hash_table_add (w, ((PsNamedItem *) g_ptr_array_index (sub, j))->module);
     }
   /* pre-seed the clone map with old → old for every module that stays shared: clone_tree then
-   * returns a new ref to it instead of a copy */
+   * returns a new ref to it instead of a copy. Nothing writable: every table entry is shared as is
+   * (no walk over the whole model for an op that creates a module or only draws). */
+  if (g_hash_table_size (w) == 0)
+    {
+      for (guint i = 0; i < state->module_ids->len; i++)
+        {
+          PsModule *m = g_hash_table_lookup (state->modules, g_ptr_array_index (state->module_ids, i));
+          g_hash_table_insert (map, m, m);
+        }
+      return clone_with_map (state, map);
+    }
   g_autoptr (GHashTable) memo = g_hash_table_new (NULL, NULL);
   for (guint i = 0; i < state->module_ids->len; i++)
     needs_clone (g_hash_table_lookup (state->modules, g_ptr_array_index (state->module_ids, i)), w, memo);
@@ -273,10 +283,11 @@ count_entries (PsModule *m, GHashTable *memo)
 }
 
 gboolean
-ps_state_check_size (const PsState *state, GError **error)
+ps_state_check_size (const PsState *state, gboolean only_last, GError **error)
 {
   g_autoptr (GHashTable) memo = g_hash_table_new (NULL, NULL);
-  for (guint i = 0; i < state->module_ids->len; i++)
+  guint first = only_last && state->module_ids->len > 0 ? state->module_ids->len - 1 : 0;
+  for (guint i = first; i < state->module_ids->len; i++)
     {
       const char *id = g_ptr_array_index (state->module_ids, i);
       PsModule *m = g_hash_table_lookup (state->modules, id);

@@ -67,8 +67,9 @@ guint64     ps_state_account_storage (const PsState *state, GHashTable *seen);
 #define PS_STATE_MAX_ENTRIES ((guint64) 1 << 20)
 
 /* FALSE (with the module's id and the count) when a module of the state has more than
- * PS_STATE_MAX_ENTRIES state_dict entries. Counts each shared module once (linear time). */
-gboolean    ps_state_check_size     (const PsState *state, GError **error);
+ * PS_STATE_MAX_ENTRIES state_dict entries. Counts each shared module once (linear time). With
+ * only_last, checks the module created last only (after an op that created one module). */
+gboolean    ps_state_check_size     (const PsState *state, gboolean only_last, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsState, ps_state_unref)
 

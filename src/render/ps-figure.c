@@ -218,7 +218,8 @@ build_over_time (PsFigure *fig, const PsTimeline *tl, const char *path, const Ps
                  GError **error)
 {
   guint n = ps_timeline_get_n_steps (tl);
-  g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
+  /* refs: a timeline with a memory budget rebuilds dropped steps, and frees them again */
+  g_autoptr (GPtrArray) tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
   fig->steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
   /* every step where it exists with values, thinned evenly to at most MAX_OVER_TIME_STEPS */
   g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -245,7 +246,7 @@ build_over_time (PsFigure *fig, const PsTimeline *tl, const char *path, const Ps
       PsInitInfo init;
       gboolean exists;
       find_tensor (ps_timeline_get_state (tl, k), path, &t, &init, &exists, NULL);
-      g_ptr_array_add (tensors, t);
+      g_ptr_array_add (tensors, ps_tensor_ref (t));
       int64_t s = k;
       g_array_append_val (fig->steps, s);
     }
