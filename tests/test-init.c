@@ -161,6 +161,14 @@ test_fixture_init (void)
   g_assert_cmpuint (golden_run_cases ("init."), >=, 140);
 }
 
+/* numbers beyond float and double range in every float argument (PS_GOLDEN_SET=overflow
+ * tests/golden/gen_init.py): the same error as torch, or the same values */
+static void
+test_fixture_overflow (void)
+{
+  g_assert_cmpuint (golden_run_cases_in ("overflow-golden.json", "init.overflow."), ==, 192);
+}
+
 /* ---- by name, specs, info ------------------------------------------------------------------- */
 
 static void
@@ -318,6 +326,7 @@ main (int argc, char **argv)
   g_test_add_func ("/init/shared-scalars", test_shared_scalars);
   g_test_add_func ("/init/fixtures", test_fixture_init);
   g_test_add_func ("/init/apply-errors", test_apply_errors);
+  g_test_add_func ("/init/fixture-overflow", test_fixture_overflow);
   g_test_add_func ("/init/info", test_info);
   g_test_add_func ("/init/kaiming-zero-size", test_kaiming_zero_size);
   g_test_add_func ("/init/moments-large", test_moments_large);

@@ -12,6 +12,8 @@
 #include "ps-atomic-file.h"
 #include "ps-checkpoint-window.h"
 #include "ps-export-pytorch.h"
+#include "ps-edit.h"
+#include "ps-py-literal.h"
 
 /* ---------- helpers ---------- */
 
@@ -28,42 +30,29 @@ ps_window_apply_op (PsWindow *self, JsonObject *op)
   return TRUE;
 }
 
-/* The selected node if it is part of the model (not a forward output): commands act on modules. */
-static PsTreeNode *
-selected_model_node (PsWindow *self)
-{
-  PsTreeNode *node = ps_window_get_selected_node (self);
-  if (node == NULL)
-    return NULL;
-  PsTreeNodeKind kind = ps_tree_node_get_kind (node);
-  return kind == PS_TREE_NODE_OUTPUTS || kind == PS_TREE_NODE_OUTPUT ? NULL : node;
-}
-
 static PsState *
 state (PsWindow *self)
 {
   return ps_document_get_current_state (self->document);
 }
 
-/* The recipe target of the selected tree node: "<root id>.<path>". */
-static char *
-selected_target (PsWindow *self, gboolean want_module)
+/* The tree's selection as an edit selection (nothing selected, or an output: the model root). */
+static PsEditSelection
+selection (PsWindow *self)
 {
-  PsTreeNode *node = selected_model_node (self);
-  PsState *st = state (self);
-  if (st->root == NULL)
-    return NULL;
-  if (node == NULL)
-    return want_module ? g_strdup (st->root) : NULL;
-  const char *path = ps_tree_node_get_path (node);
-  if (want_module && ps_tree_node_get_param (node) != NULL)
-    {
-      /* a parameter's module: strip the last component */
-      const char *dot = strrchr (path, '.');
-      g_autofree char *mpath = dot ? g_strndup (path, (gsize) (dot - path)) : g_strdup ("");
-      return *mpath ? g_strconcat (st->root, ".", mpath, NULL) : g_strdup (st->root);
-    }
-  return *path ? g_strconcat (st->root, ".", path, NULL) : g_strdup (st->root);
+  PsEditSelection sel = { NULL, NULL, FALSE };
+  ps_window_get_edit_selection (self, &sel);
+  return sel;
+}
+
+/* Apply an op a builder made, or say why there is none. */
+static void
+apply_built (PsWindow *self, JsonObject *op, GError *error)
+{
+  if (op != NULL)
+    ps_window_apply_op (self, op);
+  else if (error != NULL)
+    ps_window_toast (self, error->message);
 }
 
 static gboolean
@@ -219,56 +208,28 @@ static void
 reset_parameters_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  if (!require_last_step (self))
-    return;
-  g_autofree char *target = selected_target (self, TRUE);
-  if (target == NULL)
-    return;
-  g_autoptr (JsonObject) op = json_object_new ();
-  json_object_set_string_member (op, "op", "reset_parameters");
-  json_object_set_string_member (op, "target", target);
-  ps_window_apply_op (self, op);
+  PsEditSelection sel = selection (self);
+  g_autoptr (JsonObject) op = require_last_step (self) ? ps_edit_reset_op (state (self), &sel) : NULL;
+  apply_built (self, op, NULL);
 }
 
 static void
 toggle_train_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  if (!require_last_step (self))
-    return;
-  g_autofree char *target = selected_target (self, TRUE);
-  PsModule *m = NULL;
-  if (target == NULL || !ps_state_resolve (state (self), target, &m, NULL, NULL))
-    return;
-  g_autoptr (JsonObject) op = json_object_new ();
-  json_object_set_string_member (op, "op", "mode");
-  json_object_set_string_member (op, "target", target);
-  json_object_set_boolean_member (op, "train", !m->training);
-  ps_window_apply_op (self, op);
+  PsEditSelection sel = selection (self);
+  g_autoptr (JsonObject) op = require_last_step (self) ? ps_edit_mode_op (state (self), &sel) : NULL;
+  apply_built (self, op, NULL);
 }
 
 static void
 remove_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  if (!require_last_step (self))
-    return;
-  PsTreeNode *node = selected_model_node (self);
-  if (node == NULL || ps_tree_node_get_param (node) != NULL || *ps_tree_node_get_path (node) == '\0')
-    {
-      ps_window_toast (self, _("Select a module below the model to remove it"));
-      return;
-    }
-  const char *path = ps_tree_node_get_path (node);
-  const char *dot = strrchr (path, '.');
-  g_autofree char *parent = dot ? g_strndup (path, (gsize) (dot - path)) : g_strdup ("");
-  PsState *st = state (self);
-  g_autofree char *parent_target = *parent ? g_strconcat (st->root, ".", parent, NULL) : g_strdup (st->root);
-  g_autoptr (JsonObject) op = json_object_new ();
-  json_object_set_string_member (op, "op", "detach");
-  json_object_set_string_member (op, "parent", parent_target);
-  json_object_set_string_member (op, "name", dot ? dot + 1 : path);
-  ps_window_apply_op (self, op);
+  PsEditSelection sel = selection (self);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) op = require_last_step (self) ? ps_edit_detach_op (state (self), &sel, &error) : NULL;
+  apply_built (self, op, error);
 }
 
 /* ---------- dialogs ---------- */
@@ -301,44 +262,6 @@ labeled (GtkWidget *grid, int row, const char *label, GtkWidget *w)
   gtk_widget_set_hexpand (w, TRUE);
   gtk_grid_attach (GTK_GRID (grid), w, 1, row, 1, 1);
   return w;
-}
-
-/* Parse what a user typed for an argument: JSON, or Python spellings (True, None, (3, 3), 'x'). */
-static JsonNode *
-parse_arg_text (const char *text)
-{
-  g_autofree char *t = g_strstrip (g_strdup (text));
-  if (*t == '\0')
-    return NULL;
-  g_autoptr (GString) s = g_string_new (t);
-  if (g_str_equal (t, "True")) g_string_assign (s, "true");
-  else if (g_str_equal (t, "False")) g_string_assign (s, "false");
-  else if (g_str_equal (t, "None")) g_string_assign (s, "null");
-  else if (t[0] == '(')
-    {
-      g_string_overwrite (s, 0, "[");
-      if (s->str[s->len - 1] == ')')
-        s->str[s->len - 1] = ']';
-      g_autofree char *fixed = g_strdup (s->str);
-      /* "(3,)" → "[3,]" → "[3]" */
-      g_string_assign (s, fixed);
-      char *comma = strstr (s->str, ",]");
-      if (comma)
-        g_string_erase (s, comma - s->str, 1);
-    }
-  else if (t[0] == '\'')
-    {
-      g_strdelimit (s->str, "'", '"');
-    }
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, s->str, -1, NULL))
-    {
-      /* a bare word: a string */
-      JsonNode *n = json_node_new (JSON_NODE_VALUE);
-      json_node_set_string (n, t);
-      return n;
-    }
-  return json_node_copy (json_parser_get_root (parser));
 }
 
 static void
@@ -394,163 +317,50 @@ on_choice_changed (GtkDropDown *dd, GParamSpec *pspec, DialogData *d)
 }
 
 static JsonObject *
-collect_args (DialogData *d)
+collect_args (DialogData *d, GError **error)
 {
-  JsonObject *args = json_object_new ();
+  g_autofree const char **names = g_new0 (const char *, d->arg_entries->len + 1);
+  g_autofree const char **texts = g_new0 (const char *, d->arg_entries->len + 1);
   for (guint i = 0; i < d->arg_entries->len; i++)
     {
       GtkEntry *e = g_ptr_array_index (d->arg_entries, i);
-      JsonNode *v = parse_arg_text (gtk_editable_get_text (GTK_EDITABLE (e)));
-      if (v != NULL)
-        json_object_set_member (args, g_object_get_data (G_OBJECT (e), "arg-name"), v);
+      names[i] = g_object_get_data (G_OBJECT (e), "arg-name");
+      texts[i] = gtk_editable_get_text (GTK_EDITABLE (e));
     }
-  return args;
-}
-
-static char *
-unique_id (PsWindow *self, const char *type)
-{
-  g_autofree char *base = g_ascii_strdown (type, -1);
-  for (int i = 1;; i++)
-    {
-      char *id = g_strdup_printf ("%s%d", base, i);
-      if (ps_state_get_module (state (self), id) == NULL)
-        return id;
-      g_free (id);
-    }
-}
-
-/* ---------- op building: what the dialogs apply, from plain values (tests call these) ---------- */
-
-JsonObject *
-ps_window_args_from_texts (const char *const *names, const char *const *texts)
-{
-  JsonObject *args = json_object_new ();
-  for (guint i = 0; names != NULL && names[i] != NULL; i++)
-    {
-      JsonNode *v = texts[i] ? parse_arg_text (texts[i]) : NULL;
-      if (v != NULL)
-        json_object_set_member (args, names[i], v);
-    }
-  return args;
-}
-
-JsonObject *
-ps_window_build_module_op (PsWindow *self, const char *type, const char *id, JsonObject *args)
-{
-  g_autofree char *auto_id = id && *id ? NULL : unique_id (self, type);
-  JsonObject *op = json_object_new ();
-  json_object_set_string_member (op, "op", "module");
-  json_object_set_string_member (op, "id", auto_id ? auto_id : id);
-  json_object_set_string_member (op, "type", type);
-  const PsModuleClass *klass = ps_module_class_lookup (type);
-  if (klass != NULL && klass->is_container)
-    json_object_set_array_member (op, "children", json_array_new ());
-  else
-    json_object_set_object_member (op, "args", args ? json_object_ref (args) : json_object_new ());
-  return op;
-}
-
-JsonObject *
-ps_window_build_attach_op (PsWindow *self, const char *child, const char *name)
-{
-  g_autofree char *parent = selected_target (self, TRUE);
-  PsModule *pm = NULL;
-  if (parent == NULL || !ps_state_resolve (state (self), parent, &pm, NULL, NULL) || !pm->klass->is_container)
-    return NULL;
-  JsonObject *at = json_object_new ();
-  json_object_set_string_member (at, "op", "attach");
-  json_object_set_string_member (at, "parent", parent);
-  g_autofree char *next = g_strdup_printf ("%u", pm->children->len);
-  json_object_set_string_member (at, "name", name && *name ? name : next);
-  json_object_set_string_member (at, "child", child);
-  return at;
-}
-
-JsonObject *
-ps_window_build_init_op (PsWindow *self, const char *fn, JsonObject *args, const char *match)
-{
-  JsonObject *op = json_object_new ();
-  PsTreeNode *node = selected_model_node (self);
-  if (node != NULL && ps_tree_node_get_param (node) != NULL)
-    {
-      g_autofree char *target = selected_target (self, FALSE);
-      json_object_set_string_member (op, "op", "init");
-      json_object_set_string_member (op, "target", target);
-      json_object_set_string_member (op, "fn", fn);
-      json_object_set_object_member (op, "args", args ? json_object_ref (args) : json_object_new ());
-    }
-  else
-    {
-      /* the article's loop: every module of a type */
-      g_autofree char *target = selected_target (self, TRUE);
-      json_object_set_string_member (op, "op", "init_modules");
-      json_object_set_string_member (op, "target", target ? target : "");
-      json_object_set_string_member (op, "match", match && *match ? match : "Linear");
-      JsonObject *w = json_object_new ();
-      json_object_set_string_member (w, "fn", fn);
-      json_object_set_object_member (w, "args", args ? json_object_ref (args) : json_object_new ());
-      json_object_set_object_member (op, "weight", w);
-    }
-  return op;
-}
-
-JsonObject *
-ps_window_build_forward_op (PsWindow *self, const char *kind, const char *shape_text, GError **error)
-{
-  g_autofree char *json = g_strdup_printf ("[%s]", shape_text);
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, json, -1, NULL) || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("The input shape must be a list of sizes, e.g. 1, 10"));
-      return NULL;
-    }
-  JsonObject *op = json_object_new ();
-  json_object_set_string_member (op, "op", "forward");
-  g_autofree char *target = selected_target (self, TRUE);
-  json_object_set_string_member (op, "target", target ? target : "");
-  JsonObject *input = json_object_new ();
-  if (g_str_equal (kind, "randint"))
-    {
-      JsonObject *ri = json_object_new ();
-      json_object_set_int_member (ri, "low", 0);
-      json_object_set_int_member (ri, "high", 10);
-      json_object_set_member (ri, "size", json_node_copy (json_parser_get_root (parser)));
-      json_object_set_object_member (input, "randint", ri);
-    }
-  else
-    json_object_set_member (input, kind, json_node_copy (json_parser_get_root (parser)));
-  json_object_set_object_member (op, "input", input);
-  /* name the output (y, y2, …: the article's spelling) so the view can select it afterwards */
-  g_autofree char *name = g_strdup ("y");
-  for (int i = 2; ps_state_get_output (state (self), name) != NULL; i++)
-    {
-      g_free (name);
-      name = g_strdup_printf ("y%d", i);
-    }
-  json_object_set_string_member (op, "name", name);
-  return op;
+  return ps_py_literal_args (names, texts, error);
 }
 
 gboolean
 ps_window_add_layer (PsWindow *self, const char *type, const char *id, JsonObject *args, const char *name)
 {
-  g_autoptr (JsonObject) op = ps_window_build_module_op (self, type, id, args);
-  PsState *before = state (self);
-  if (!ps_window_apply_op (self, op))
-    return FALSE;
-  /* attach to the selected container (or make it the model if there is none) */
-  g_autoptr (JsonObject) at = ps_window_build_attach_op (self, json_object_get_string_member (op, "id"), name);
-  if (at != NULL)
+  return ps_window_add_module (self, type, id, args, name, NULL, NULL);
+}
+
+gboolean
+ps_window_add_module (PsWindow *self, const char *type, const char *id, JsonObject *args, const char *name,
+                      const char *const *children, const char *class_name)
+{
+  PsEditSelection sel = selection (self);
+  g_autoptr (JsonObject) op = ps_edit_module_op (state (self), type, id, args, children, class_name);
+  const char *new_id = json_object_get_string_member (op, "id");
+  /* construct + attach to the container nearest the selection: one step for Undo */
+  g_autoptr (JsonObject) at = ps_edit_attach_op (state (self), &sel, new_id, name);
+  if (at != NULL && g_strcmp0 (new_id, state (self)->root) == 0)
+    g_clear_pointer (&at, json_object_unref);   /* the model itself is attached nowhere */
+  JsonObject *ops[2] = { op, at };
+  g_autoptr (GError) error = NULL;
+  if (!ps_document_apply_ops (self->document, ops, at != NULL ? 2 : 1, &error))
     {
-      if (!ps_window_apply_op (self, at))
-        {
-          ps_document_undo (self->document);   /* keep add+attach together */
-          return FALSE;
-        }
+      ps_window_show_error (self, error->message);
+      return FALSE;
     }
-  else if (before->root == NULL || ps_state_get_root (state (self)) == NULL)
-    ps_window_toast (self, _("Created. It becomes the model when the recipe's root names it."));
+  ps_window_clear_error (self);
+  if (at == NULL && g_strcmp0 (new_id, state (self)->root) != 0)
+    {
+      g_autofree char *msg = g_strdup_printf (_("Created %s. Add a Sequential to make a model of it (its Children: %s)."),
+                                              new_id, new_id);
+      ps_window_toast (self, msg);
+    }
   return TRUE;
 }
 
@@ -588,7 +398,8 @@ gboolean
 ps_window_run_forward (PsWindow *self, const char *kind, const char *shape_text)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) op = ps_window_build_forward_op (self, kind, shape_text, &error);
+  PsEditSelection sel = selection (self);
+  g_autoptr (JsonObject) op = ps_edit_forward_op (state (self), &sel, kind, shape_text, &error);
   if (op == NULL)
     {
       ps_window_show_error (self, error->message);
@@ -610,18 +421,24 @@ on_dialog_response (AdwMessageDialog *dialog, const char *response, DialogData *
   if (!g_str_equal (response, "apply"))
     return;
   guint sel = gtk_drop_down_get_selected (d->choice);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) args = d->kind < 2 ? collect_args (d, &error) : NULL;
+  if (error != NULL)
+    {
+      ps_window_show_error (self, error->message);
+      return;
+    }
   if (d->kind == 0)
     {
-      g_autoptr (JsonObject) args = collect_args (d);
       ps_window_add_layer (self, d->names[sel], gtk_editable_get_text (GTK_EDITABLE (d->entry_a)), args,
                            gtk_editable_get_text (GTK_EDITABLE (d->entry_b)));
       return;
     }
   if (d->kind == 1)
     {
-      g_autoptr (JsonObject) args = collect_args (d);
       const char *match = d->entry_a ? gtk_editable_get_text (GTK_EDITABLE (d->entry_a)) : NULL;
-      g_autoptr (JsonObject) op = ps_window_build_init_op (self, d->names[sel], args, match);
+      PsEditSelection es = selection (self);
+      g_autoptr (JsonObject) op = ps_edit_init_op (state (self), &es, d->names[sel], args, match, NULL);
       ps_window_apply_op (self, op);
       return;
     }
@@ -688,10 +505,10 @@ initialize_activated (GSimpleAction *a, GVariant *p, gpointer data)
   if (!require_last_step (self))
     return;
   DialogData *d;
-  PsTreeNode *node = selected_model_node (self);
-  gboolean param = node != NULL && ps_tree_node_get_param (node) != NULL;
+  PsEditSelection sel = selection (self);
+  gboolean param = sel.path != NULL && sel.is_param;
   g_autofree char *body = param
-    ? g_strdup_printf (_("Apply a torch.nn.init function to %s."), ps_tree_node_get_path (node))
+    ? g_strdup_printf (_("Apply a torch.nn.init function to %s."), sel.path)
     : g_strdup (_("Apply a torch.nn.init function to the weight of every module of a type below the selection "
                   "(the article's loop over model.modules())."));
   AdwMessageDialog *dialog = dialog_new (self, _("Initialize"), body, &d);
@@ -705,33 +522,6 @@ initialize_activated (GSimpleAction *a, GVariant *p, gpointer data)
   g_signal_connect (d->choice, "notify::selected", G_CALLBACK (on_choice_changed), d);
   rebuild_arg_rows (d);
   gtk_window_present (GTK_WINDOW (dialog));
-}
-
-/* The input shape a user most likely wants: batch 1 × the first layer's input size. */
-static char *
-guess_input_shape (PsWindow *self)
-{
-  g_autofree char *target = selected_target (self, TRUE);
-  PsModule *m = NULL;
-  if (target == NULL || !ps_state_resolve (state (self), target, &m, NULL, NULL))
-    return g_strdup ("1, 10");
-  while (m->children->len > 0)
-    m = g_ptr_array_index (m->children, 0);
-  const char *keys[] = { "in_features", "in_channels", "input_size", "embed_dim", "in1_features", "num_features",
-                         NULL };
-  for (int i = 0; keys[i]; i++)
-    if (m->args && ps_args_has (m->args, keys[i]))
-      {
-        const PsValue *v = ps_args_lookup (m->args, keys[i]);
-        if (v->type != PS_VALUE_INT)
-          continue;
-        if (g_str_equal (keys[i], "in_channels"))
-          return g_strdup_printf ("1, %" PRId64 ", 8, 8", v->i);
-        if (g_str_equal (keys[i], "input_size") || g_str_equal (keys[i], "embed_dim"))
-          return g_strdup_printf ("5, 1, %" PRId64, v->i);
-        return g_strdup_printf ("1, %" PRId64, v->i);
-      }
-  return g_strdup ("1, 10");
 }
 
 static void
@@ -749,7 +539,8 @@ forward_activated (GSimpleAction *a, GVariant *p, gpointer data)
   d->choice = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (kinds));
   labeled (d->grid, 0, _("Input"), GTK_WIDGET (d->choice));
   d->entry_a = GTK_ENTRY (labeled (d->grid, 1, _("Shape"), gtk_entry_new ()));
-  g_autofree char *shape = guess_input_shape (self);
+  PsEditSelection sel = selection (self);
+  g_autofree char *shape = ps_edit_guess_input_shape (state (self), &sel);
   gtk_editable_set_text (GTK_EDITABLE (d->entry_a), shape);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -758,36 +549,10 @@ static void
 reuse_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  if (!require_last_step (self))
-    return;
-  PsTreeNode *node = selected_model_node (self);
-  if (node == NULL || ps_tree_node_get_param (node) != NULL || *ps_tree_node_get_path (node) == '\0')
-    {
-      ps_window_toast (self, _("Select a module below the model to place it once more"));
-      return;
-    }
-  PsModule *m = ps_tree_node_get_module (node);
-  if (m->id == NULL)
-    {
-      ps_window_toast (self, _("This module has no recipe id and cannot be referenced"));
-      return;
-    }
-  /* place it again in the same parent, after the existing children */
-  const char *path = ps_tree_node_get_path (node);
-  const char *dot = strrchr (path, '.');
-  g_autofree char *parent = dot ? g_strndup (path, (gsize) (dot - path)) : g_strdup ("");
-  PsState *st = state (self);
-  g_autofree char *parent_target = *parent ? g_strconcat (st->root, ".", parent, NULL) : g_strdup (st->root);
-  PsModule *pm = NULL;
-  if (!ps_state_resolve (st, parent_target, &pm, NULL, NULL))
-    return;
-  g_autofree char *name = g_strdup_printf ("%u", pm->children->len);
-  g_autoptr (JsonObject) op = json_object_new ();
-  json_object_set_string_member (op, "op", "attach");
-  json_object_set_string_member (op, "parent", parent_target);
-  json_object_set_string_member (op, "name", name);
-  json_object_set_string_member (op, "child", m->id);
-  ps_window_apply_op (self, op);
+  PsEditSelection sel = selection (self);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) op = require_last_step (self) ? ps_edit_reuse_op (state (self), &sel, &error) : NULL;
+  apply_built (self, op, error);
 }
 
 void
@@ -1250,8 +1015,8 @@ ps_window_update_actions (PsWindow *self)
   set_enabled (self, "step-back", step > 0);
   set_enabled (self, "step-forward", step < n);
   set_enabled (self, "last-step", step < n);
-  set_enabled (self, "undo", idle && n > 0);
-  set_enabled (self, "redo", idle && ps_timeline_get_n_pending (ps_document_get_timeline (self->document)) > 0);
+  set_enabled (self, "undo", ps_document_can_undo (self->document));
+  set_enabled (self, "redo", ps_document_can_redo (self->document));
   set_enabled (self, "reset-parameters", has_model);
   set_enabled (self, "initialize", has_model);
   set_enabled (self, "forward", has_model);

@@ -6,6 +6,7 @@
 #include "ps-plot-view.h"
 #include "ps-tree-node.h"
 #include "ps-figure.h"
+#include "ps-edit.h"
 
 G_BEGIN_DECLS
 
@@ -91,19 +92,16 @@ void        ps_window_update_actions (PsWindow *self);
 gboolean    ps_window_apply_op       (PsWindow *self, JsonObject *op);
 /* After a forward: select the output it wrote (compared with `before`) and say its shape. */
 void        ps_window_show_new_output (PsWindow *self, PsState *before);
-/* Op building, shared by the dialogs and the tests. Args: PyTorch-style texts per name ("True",
- * "(3, 3)", "0.5"; empty = PyTorch's default). The selection decides targets: the selected
- * container receives a new layer, a selected parameter gets `init`, a module `init_modules`
- * over its `match` type, a module runs the forward. */
-JsonObject *ps_window_args_from_texts (const char *const *names, const char *const *texts);
-JsonObject *ps_window_build_module_op (PsWindow *self, const char *type, const char *id, JsonObject *args);
-JsonObject *ps_window_build_attach_op (PsWindow *self, const char *child, const char *name);   /* NULL: no container selected */
-JsonObject *ps_window_build_init_op   (PsWindow *self, const char *fn, JsonObject *args, const char *match);
-JsonObject *ps_window_build_forward_op (PsWindow *self, const char *kind, const char *shape_text, GError **error);
+/* The tree's selection for the ps_edit_* op builders; FALSE (and *sel = nothing) when nothing of
+ * the model is selected (an output, or no selection). */
+gboolean    ps_window_get_edit_selection (PsWindow *self, PsEditSelection *sel);
 /* What "Add Layer" and "Forward" apply (module + attach as one unit). The forward runs as a job
  * in the worker (progress, Cancel) and selects its output when done; FALSE if it did not start. */
 gboolean    ps_window_add_layer       (PsWindow *self, const char *type, const char *id, JsonObject *args,
                                        const char *name);
+/* The same with a container's children (ids) and a user class name ("CustomModel"). */
+gboolean    ps_window_add_module      (PsWindow *self, const char *type, const char *id, JsonObject *args,
+                                       const char *name, const char *const *children, const char *class_name);
 gboolean    ps_window_run_forward     (PsWindow *self, const char *kind, const char *shape_text);
 /* Opens a weights file in a PsCheckpointWindow (read in a worker); a failure shows in this
  * window's banner and leaves its model as it was. */
@@ -117,8 +115,6 @@ gboolean    ps_window_export_pytorch  (PsWindow *self, const char *path, GError 
  * builders return NULL when no such child is selected (or the move would leave the children). */
 void        ps_window_restructure_init_actions   (PsWindow *self);
 void        ps_window_restructure_update_actions (PsWindow *self);
-JsonObject *ps_window_build_rename_op (PsWindow *self, const char *new_name);
-JsonObject *ps_window_build_move_op   (PsWindow *self, int delta);   /* −1 up, +1 down */
 /* Apply them; the selection follows the module. FALSE when nothing was applied. */
 gboolean    ps_window_rename_selected (PsWindow *self, const char *new_name);
 gboolean    ps_window_move_selected   (PsWindow *self, int delta);

@@ -7,43 +7,31 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-/* The selected module when it is a child of a container: its parent's recipe target, its child
- * name, its position and the parent's number of children. FALSE for anything else (nothing
- * selected, a parameter, the model itself, out_proj inside MultiheadAttention, an output). */
+static PsState *
+state (PsWindow *self)
+{
+  return ps_document_get_current_state (self->document);
+}
+
 static gboolean
 selected_child (PsWindow *self, char **parent_target, char **name, guint *index, guint *n_children)
 {
-  PsTreeNode *node = ps_window_get_selected_node (self);
-  if (node == NULL)
+  PsEditSelection sel;
+  if (!ps_window_get_edit_selection (self, &sel))
     return FALSE;
-  PsTreeNodeKind kind = ps_tree_node_get_kind (node);
-  if (kind == PS_TREE_NODE_OUTPUTS || kind == PS_TREE_NODE_OUTPUT || ps_tree_node_get_param (node) != NULL)
+  g_autofree char *parent = NULL;
+  if (!ps_edit_selected_child (state (self), &sel, &parent, name, index, n_children))
     return FALSE;
-  PsState *st = ps_document_get_current_state (self->document);
-  const char *path = ps_tree_node_get_path (node);
-  if (st->root == NULL || path == NULL || *path == '\0')
-    return FALSE;
-  const char *dot = strrchr (path, '.');
-  const char *child = dot ? dot + 1 : path;
-  g_autofree char *ppath = dot ? g_strndup (path, (gsize) (dot - path)) : g_strdup ("");
-  g_autofree char *target = *ppath ? g_strconcat (st->root, ".", ppath, NULL) : g_strdup (st->root);
   PsModule *pm = NULL;
-  if (!ps_state_resolve (st, target, &pm, NULL, NULL) || pm == NULL || !pm->klass->is_container)
-    return FALSE;
-  for (guint i = 0; i < pm->child_names->len; i++)
-    if (strcmp (g_ptr_array_index (pm->child_names, i), child) == 0)
-      {
-        if (parent_target)
-          *parent_target = g_steal_pointer (&target);
-        if (name)
-          *name = g_strdup (child);
-        if (index)
-          *index = i;
-        if (n_children)
-          *n_children = pm->child_names->len;
-        return TRUE;
-      }
-  return FALSE;
+  if (!ps_state_resolve (state (self), parent, &pm, NULL, NULL) || !pm->klass->is_container)
+    {
+      if (name)
+        g_clear_pointer (name, g_free);
+      return FALSE;
+    }
+  if (parent_target)
+    *parent_target = g_steal_pointer (&parent);
+  return TRUE;
 }
 
 static gboolean
@@ -52,42 +40,12 @@ at_last_step (PsWindow *self)
   return ps_document_get_current_step (self->document) == ps_document_get_n_steps (self->document);
 }
 
-JsonObject *
-ps_window_build_rename_op (PsWindow *self, const char *new_name)
-{
-  g_autofree char *parent = NULL, *name = NULL;
-  if (new_name == NULL || !selected_child (self, &parent, &name, NULL, NULL))
-    return NULL;
-  JsonObject *op = json_object_new ();
-  json_object_set_string_member (op, "op", "rename");
-  json_object_set_string_member (op, "parent", parent);
-  json_object_set_string_member (op, "name", name);
-  json_object_set_string_member (op, "new_name", new_name);
-  return op;
-}
-
-JsonObject *
-ps_window_build_move_op (PsWindow *self, int delta)
-{
-  g_autofree char *parent = NULL, *name = NULL;
-  guint index, n;
-  if (!selected_child (self, &parent, &name, &index, &n))
-    return NULL;
-  gint64 to = (gint64) index + delta;
-  if (delta == 0 || to < 0 || to >= (gint64) n)
-    return NULL;
-  JsonObject *op = json_object_new ();
-  json_object_set_string_member (op, "op", "move");
-  json_object_set_string_member (op, "parent", parent);
-  json_object_set_string_member (op, "name", name);
-  json_object_set_int_member (op, "index", to);
-  return op;
-}
-
 gboolean
 ps_window_rename_selected (PsWindow *self, const char *new_name)
 {
-  g_autoptr (JsonObject) op = ps_window_build_rename_op (self, new_name);
+  PsEditSelection sel;
+  ps_window_get_edit_selection (self, &sel);
+  g_autoptr (JsonObject) op = ps_edit_rename_op (state (self), &sel, new_name);
   if (op == NULL || !at_last_step (self))
     return FALSE;
   PsTreeNode *node = ps_window_get_selected_node (self);
@@ -104,7 +62,9 @@ ps_window_rename_selected (PsWindow *self, const char *new_name)
 gboolean
 ps_window_move_selected (PsWindow *self, int delta)
 {
-  g_autoptr (JsonObject) op = ps_window_build_move_op (self, delta);
+  PsEditSelection sel;
+  ps_window_get_edit_selection (self, &sel);
+  g_autoptr (JsonObject) op = ps_edit_move_op (state (self), &sel, delta);
   if (op == NULL || !at_last_step (self))
     return FALSE;
   /* child names do not change with the position: the path stays the module's */

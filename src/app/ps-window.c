@@ -14,6 +14,7 @@
 #include "ps-csv.h"
 #include "ps-npy.h"
 #include "ps-distribution.h"
+#include "ps-explain.h"
 
 G_DEFINE_FINAL_TYPE (PsWindow, ps_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -62,6 +63,19 @@ ps_window_get_selected_node (PsWindow *self)
 {
   GtkTreeListRow *row = gtk_single_selection_get_selected_item (self->tree_selection);
   return row ? PS_TREE_NODE (gtk_tree_list_row_get_item (row)) : NULL;
+}
+
+gboolean
+ps_window_get_edit_selection (PsWindow *self, PsEditSelection *sel)
+{
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsTreeNodeKind kind = node ? ps_tree_node_get_kind (node) : PS_TREE_NODE_OUTPUTS;
+  *sel = (PsEditSelection) { NULL, NULL, FALSE };
+  if (kind == PS_TREE_NODE_OUTPUTS || kind == PS_TREE_NODE_OUTPUT)
+    return FALSE;
+  sel->path = ps_tree_node_get_path (node);
+  sel->is_param = ps_tree_node_get_param (node) != NULL;
+  return TRUE;
 }
 
 static gboolean
@@ -358,28 +372,10 @@ ps_window_set_diff_from (PsWindow *self, int step)
 static void
 update_changes (PsWindow *self)
 {
-  guint b = ps_document_get_current_step (self->document), a = ps_window_get_diff_from (self);
-  PsTimeline *tl = ps_document_get_timeline (self->document);
-  g_autoptr (GPtrArray) changes = ps_timeline_compare (tl, a, b);
-  g_autoptr (GString) s = g_string_new (NULL);
-  if (a == b)
-    g_string_append_printf (s, _("Comparing step %u with itself: choose another step."), b);
-  else if (changes->len == 0)
-    g_string_append_printf (s, _("Nothing changed between step %u and step %u."), a, b);
-  else
-    {
-      g_string_append_printf (s, g_dngettext (GETTEXT_PACKAGE, "%u tensor differs between step %u and step %u:",
-                                              "%u tensors differ between step %u and step %u:", changes->len),
-                              changes->len, a, b);
-      for (guint i = 0; i < changes->len; i++)
-        {
-          PsParamChange *c = g_ptr_array_index (changes, i);
-          const char *what = c->kind == PS_CHANGE_ADDED ? _("added") : c->kind == PS_CHANGE_REMOVED ? _("removed")
-                             : _("changed");
-          g_string_append_printf (s, "%s %s (%s)", i ? "," : "", c->path, what);
-        }
-    }
-  gtk_label_set_text (self->changes_label, s->str);
+  g_autofree char *text = ps_explain_changes (ps_document_get_timeline (self->document),
+                                              ps_window_get_diff_from (self),
+                                              ps_document_get_current_step (self->document));
+  gtk_label_set_text (self->changes_label, text);
 }
 
 static void
@@ -451,90 +447,24 @@ update_plot (PsWindow *self, PsPlotPage page)
 }
 
 static void
-append_stats (GString *s, const PsTensor *t, const PsInitInfo *init)
-{
-  PsStats st;
-  ps_stats_compute (t, &st);
-  g_string_append_printf (s, _("count %" PRId64 "   mean %.6g   std %.6g (unbiased)\n"
-                               "min %.6g   max %.6g   ‖x‖₂ %.6g\n"),
-                          st.count, st.mean, st.std, st.min, st.max, st.l2_norm);
-  if (st.n_nan || st.n_posinf || st.n_neginf)
-    g_string_append_printf (s, _("⚠ NaN %" PRId64 "   +Inf %" PRId64 "   −Inf %" PRId64 "\n"),
-                            st.n_nan, st.n_posinf, st.n_neginf);
-  double mean, std;
-  if (init != NULL && ps_distribution_moments (init, &mean, &std))
-    g_string_append_printf (s, _("expected std %.6g, observed %.6g (mean %.3g vs %.3g)\n"), std, st.std, mean, st.mean);
-}
-
-static void
 update_explain (PsWindow *self)
 {
   PsTreeNode *node = ps_window_get_selected_node (self);
-  g_autoptr (GString) s = g_string_new (NULL);
   PsTreeNodeKind kind = node ? ps_tree_node_get_kind (node) : PS_TREE_NODE_MODULE;
+  g_autofree char *text = NULL;
   if (node == NULL)
-    g_string_append (s, _("Select a parameter or a module in the tree."));
+    text = g_strdup (_("Select a parameter or a module in the tree."));
   else if (kind == PS_TREE_NODE_OUTPUTS)
-    g_string_append (s, _("The outputs of the forward passes so far, by name. An output is kept until a later "
-                          "forward with the same name replaces it."));
+    text = g_strdup (_("The outputs of the forward passes so far, by name. An output is kept until a later "
+                       "forward with the same name replaces it."));
   else if (kind == PS_TREE_NODE_OUTPUT)
-    {
-      PsTensor *t = ps_tree_node_get_tensor (node);
-      g_autofree char *shape = ps_tensor_shape_string (t);
-      g_string_append_printf (s, _("%s — forward output\nshape %s, %s\n\n"), ps_tree_node_get_output_name (node),
-                              shape, ps_dtype_name (t->dtype));
-      append_stats (s, t, NULL);
-    }
+    text = ps_explain_output (ps_tree_node_get_output_name (node), ps_tree_node_get_tensor (node));
   else if (ps_tree_node_get_param (node) == NULL)
-    {
-      PsModule *m = ps_tree_node_get_module (node);
-      g_autofree char *repr = ps_module_repr (m);
-      g_string_append_printf (s, "%s\n\n", repr);
-      int lazy = 0;
-      int64_t n = ps_module_count_parameters (m, &lazy);
-      g_string_append_printf (s, _("%" PRId64 " parameters"), n);
-      if (lazy)
-        g_string_append_printf (s, _(", %d uninitialized"), lazy);
-      g_string_append (s, m->training ? _(" — training mode\n") : _(" — eval mode\n"));
-      if (ps_tree_node_get_shared (node))
-        g_string_append_printf (s, _("Shared: this one module object appears at %u places; it owns one set of parameters.\n"),
-                                ps_tree_node_get_n_places (node));
-    }
+    text = ps_explain_module (ps_tree_node_get_module (node),
+                              ps_tree_node_get_shared (node) ? MAX (2, ps_tree_node_get_n_places (node)) : 1);
   else
-    {
-      PsParam *p = ps_tree_node_get_param (node);
-      g_string_append_printf (s, "%s — %s\n", ps_tree_node_get_path (node),
-                              p->is_buffer ? _("buffer") : _("parameter"));
-      if (p->value == NULL)
-        g_string_append (s, _("uninitialized: a lazy parameter has no shape and no values until the first forward "
-                              "materializes it.\n"));
-      else
-        {
-          g_autofree char *shape = ps_tensor_shape_string (p->value);
-          g_string_append_printf (s, _("shape %s, %s\n"), shape, ps_dtype_name (p->value->dtype));
-        }
-      if (p->created_step >= 0)
-        g_string_append_printf (s, _("created at step %d"), p->created_step);
-      if (p->written_step >= 0)
-        g_string_append_printf (s, _(", last written at step %d"), p->written_step);
-      g_string_append (s, "\n\n");
-      if (p->init.fn[0])
-        {
-          g_string_append_printf (s, "%s(%s)\n", p->init.fn, p->init.args);
-          if (p->init.formula[0])
-            g_string_append_printf (s, "%s\n", p->init.formula);
-          if (p->init.has_fans)
-            g_string_append_printf (s, _("fan_in = %" PRId64 ", fan_out = %" PRId64 "\n"),
-                                    p->init.fan_in, p->init.fan_out);
-          g_autofree char *label = ps_distribution_label (&p->init);
-          if (label && *label)
-            g_string_append_printf (s, _("distribution: %s\n"), label);
-          g_string_append (s, "\n");
-        }
-      if (p->value != NULL)
-        append_stats (s, p->value, &p->init);
-    }
-  gtk_label_set_text (self->explain_label, s->str);
+    text = ps_explain_param (ps_tree_node_get_path (node), ps_tree_node_get_param (node));
+  gtk_label_set_text (self->explain_label, text);
 }
 
 static void

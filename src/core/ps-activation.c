@@ -171,8 +171,10 @@ static const PsArgSpec leaky_relu_args[] = {
 static gboolean
 leaky_relu_construct (PsModule *self, GError **error)
 {
-  /* the kernel converts the slope to the tensor's scalar type once */
-  PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope = (float) ps_args_get_double (self->args, "negative_slope");
+  /* the kernel converts the slope to the tensor's scalar type once; a slope beyond float range
+   * constructs in torch and fails at the forward (leaky_relu_forward) */
+  double ns = ps_args_get_double (self->args, "negative_slope");
+  PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope = ps_check_float_scalar (ns, NULL) ? (float) ns : 0.0f;
   return TRUE;
 }
 
@@ -186,6 +188,8 @@ leaky_relu_fn (float x, const void *data)
 static PsTensor *
 leaky_relu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
+  if (!ps_check_float_scalar (ps_args_get_double (self->args, "negative_slope"), error))
+    return NULL;
   return map_unary (input, "LeakyReLU", leaky_relu_fn, &PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope,
                     error);
 }

@@ -484,3 +484,15 @@ ps_args_to_python (const PsArgs *args)
     }
   return g_string_free (s, FALSE);
 }
+
+gboolean
+ps_check_float_scalar (double v, GError **error)
+{
+  if (isfinite (v) && (v < -(double) G_MAXFLOAT || v > (double) G_MAXFLOAT))
+    {
+      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                           "value cannot be converted to type float without overflow");
+      return FALSE;
+    }
+  return TRUE;
+}

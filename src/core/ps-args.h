@@ -93,6 +93,11 @@ int             ps_args_get_int_list (const PsArgs *args, const char *name, int6
 PsArgs         *ps_args_resolve      (const PsArgSpec *specs, const PsArgs *given, GError **error);
 /* Python-style repr of a value: 10, 0.5, True, None, 'fan_in', (3, 3). */
 char           *ps_value_to_python   (const PsValue *v);
+
+/* A Python float given where ATen wants a float32 scalar (fill_, clamp_, leaky_relu's slope) goes
+ * through c10::overflows<float>: ±inf and NaN convert, a finite value beyond ±FLT_MAX (1e39, 1e200)
+ * is refused with torch's "value cannot be converted to type float without overflow". */
+gboolean        ps_check_float_scalar (double v, GError **error);
 /* "in_features=10, out_features=5, bias=True" — all of them, in order. */
 char           *ps_args_to_python    (const PsArgs *args);
 

@@ -149,8 +149,15 @@ ps_init_calculate_gain (const char *nonlinearity, gboolean has_param, double par
   else if (strcmp (nonlinearity, "leaky_relu") == 0)
     {
       double ns = has_param ? param : 0.01;
-      /* Python's negative_slope ** 2 is pow(ns, 2.0) */
-      *gain = sqrt (2.0 / (1 + pow (ns, 2.0)));
+      /* Python's negative_slope ** 2 is pow(ns, 2.0), and a float ** that overflows from finite
+       * operands (1e200 ** 2) raises OverflowError instead of giving inf */
+      double sq = pow (ns, 2.0);
+      if (isfinite (ns) && isinf (sq))
+        {
+          g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "(34, 'Numerical result out of range')");
+          return FALSE;
+        }
+      *gain = sqrt (2.0 / (1 + sq));
     }
   else if (strcmp (nonlinearity, "selu") == 0)
     *gain = 3.0 / 4;
@@ -450,7 +457,8 @@ ps_init_trunc_normal_ (PsTensor *t, double mean, double std, double a, double b,
   double l = (1. + erf (((a - mean) / std) / sqrt (2.))) / 2.;
   double u = (1. + erf (((b - mean) / std) / sqrt (2.))) / 2.;
   double lo = 2 * l - 1, hi = 2 * u - 1;
-  if (!check_uniform_bounds (lo, hi, error))
+  /* then clamp_(min=a, max=b) converts both bounds to float */
+  if (!check_uniform_bounds (lo, hi, error) || !ps_check_float_scalar (a, error) || !ps_check_float_scalar (b, error))
     return FALSE;
 
   float *x = ps_tensor_f32 (t);
@@ -501,7 +509,7 @@ static gboolean
 constant_named (PsTensor *t, const char *fn, double value, PsArgs *args, PsInitInfo *info, GError **error)
 {
   g_return_val_if_fail (t != NULL, FALSE);
-  if (!check_float (t, error))
+  if (!check_float (t, error) || !ps_check_float_scalar (value, error))
     return FALSE;
   fill (t, (float) value);
   info_begin (info, fn, args);
@@ -924,6 +932,15 @@ ps_init_sparse_ (PsTensor *t, double sparsity, double std, PsGenerator *gen, PsI
     }
   if (!check_normal_std (std, error))
     return FALSE;
+  if (nz < -4611686018427387904.0 && cols > 0)
+    {
+      /* the slice's stop (clamped to Py_ssize_t) becomes a c10::SymInt, whose encoding reserves
+       * values below -2^62 for symbolic ints: torch 1.13 raises this from inside indexing */
+      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                           "Expected !is_symbolic() to be true, but got false.  (Could this error message "
+                           "be improved?  If so, please report an enhancement request to PyTorch.)");
+      return FALSE;
+    }
   /* row_indices[:num_zeros] with Python slice semantics (a negative count drops from the end) */
   int64_t count = nz >= 0 ? (nz >= (double) rows ? rows : (int64_t) nz)
                           : (-nz >= (double) rows ? 0 : rows + (int64_t) nz);

@@ -865,7 +865,9 @@ ps_recipe_free (PsRecipe *recipe)
 
 /* json-glib 1.6 writes a double whose shortest form has an exponent but no '.' (1e30, 1e+22) as
  * "1e+30.0", which no JSON reader accepts, itself included: a saved recipe could not be opened
- * and copying one aborted. Drop that ".0" (outside strings), in place. */
+ * and copying one aborted. Drop that ".0" (outside strings), in place. It writes ±infinity as
+ * "inf.0" / "-inf.0": write 1e999, which reads back as the same infinity; "1e999" is no longer than
+ * "inf.0", so this too works in place. */
 static void
 fix_exponent_doubles (char *s)
 {
@@ -884,6 +886,14 @@ fix_exponent_doubles (char *s)
             in_string = FALSE;
           continue;
         }
+      if (c == 'i' && strncmp (r, "inf.0", 5) == 0)
+        {
+          /* ±infinity (read from 1e400 or -1.8e308) has no JSON literal; 1e999 reads back as it */
+          memcpy (w, "1e999", 5);
+          w += 5;
+          r += 5;
+          continue;
+        }
       *w++ = *r++;
       if (c == '"')
         in_string = TRUE;
@@ -900,22 +910,42 @@ fix_exponent_doubles (char *s)
   *w = '\0';
 }
 
-/* A deep copy (through text) keeps a copied recipe independent of later edits of the original;
- * json_node_copy only refs the object. */
+/* A deep copy keeps a copied recipe independent of later edits of the original (json_node_copy
+ * only refs an object or array). Node by node, never through text: a number beyond double range
+ * (1e400 reads as inf) has no JSON text, so a text round trip could not re-read it. */
+static JsonNode *node_copy (JsonNode *n);
+
 static JsonObject *
 object_copy (JsonObject *o)
 {
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  JsonNode *root = json_node_new (JSON_NODE_OBJECT);
-  json_node_set_object (root, o);
-  json_generator_set_root (gen, root);
-  json_node_unref (root);
-  g_autofree char *s = json_generator_to_data (gen, NULL);
-  fix_exponent_doubles (s);
-  g_autoptr (JsonParser) p = json_parser_new ();
-  if (!json_parser_load_from_data (p, s, -1, NULL))
-    g_assert_not_reached ();
-  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+  JsonObject *c = json_object_new ();
+  g_autoptr (GList) members = json_object_get_members (o);
+  for (GList *l = members; l != NULL; l = l->next)
+    json_object_set_member (c, l->data, node_copy (json_object_get_member (o, l->data)));
+  return c;
+}
+
+static JsonNode *
+node_copy (JsonNode *n)
+{
+  if (JSON_NODE_HOLDS_OBJECT (n))
+    {
+      JsonNode *c = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (c, object_copy (json_node_get_object (n)));
+      return c;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (n))
+    {
+      JsonArray *a = json_node_get_array (n);
+      guint len = json_array_get_length (a);
+      JsonArray *ca = json_array_sized_new (len);
+      for (guint i = 0; i < len; i++)
+        json_array_add_element (ca, node_copy (json_array_get_element (a, i)));
+      JsonNode *c = json_node_new (JSON_NODE_ARRAY);
+      json_node_take_array (c, ca);
+      return c;
+    }
+  return json_node_copy (n);   /* values and null are copied by value */
 }
 
 PsRecipe *

@@ -229,6 +229,13 @@ ps_timeline_redo (PsTimeline *tl, GError **error)
   return TRUE;
 }
 
+void
+ps_timeline_clear_pending (PsTimeline *tl)
+{
+  g_ptr_array_set_size (tl->pending, 0);
+  set_error (tl, NULL, NULL);
+}
+
 guint
 ps_timeline_get_n_pending (const PsTimeline *tl)
 {

@@ -48,6 +48,8 @@ gboolean        ps_timeline_append_op      (PsTimeline *tl, JsonObject *op, GErr
 gboolean        ps_timeline_undo           (PsTimeline *tl);
 gboolean        ps_timeline_redo           (PsTimeline *tl, GError **error);
 guint           ps_timeline_get_n_pending  (const PsTimeline *tl);
+/* Forget the pending ops (nothing left to redo). */
+void            ps_timeline_clear_pending  (PsTimeline *tl);
 JsonObject     *ps_timeline_get_pending_op (const PsTimeline *tl, guint i);
 /* Why the first pending op failed the last time it was tried (loading, replay or redo); NULL if
  * it was not tried or nothing is pending. The message starts with "op N (KIND): ". */

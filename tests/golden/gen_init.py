@@ -29,8 +29,9 @@ import subprocess
 import sys
 import warnings
 
-OUT = os.environ.get('PS_GOLDEN_OUT') or os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data',
-                                                         'gen-init-golden.json')
+OUT = os.environ.get('PS_GOLDEN_OUT') or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), '..', 'data',
+    'overflow-golden.json' if os.environ.get('PS_GOLDEN_SET') == 'overflow' else 'gen-init-golden.json')
 
 
 def f32hex(t):
@@ -52,6 +53,7 @@ def run_cases():
     warnings.simplefilter('ignore')
     torch.set_num_threads(1)
     cases = []
+    overflow_set = os.environ.get('PS_GOLDEN_SET') == 'overflow'
 
     def case(name, seed, steps):
         torch.manual_seed(seed)
@@ -67,8 +69,10 @@ def run_cases():
                 st['error'] = {'type': type(e).__name__, 'message': str(e).split('\n')[0]}
             done.append(st)
         probe = f32hex(torch.rand(2))
-        cases.append({'name': name, 'seed': str(seed % 2**64), 'seed_py': seed,
-                      'steps': done, 'probe_after': probe})
+        c = {'name': name, 'seed': str(seed % 2**64), 'seed_py': seed, 'steps': done, 'probe_after': probe}
+        if overflow_set and any('error' in st for st in done):
+            del c['probe_after']   # torch may have drawn before raising; Paramscope's failed op did not
+        cases.append(c)
 
     def uniform(shape, a, b):
         return {'op': 'uniform', 'shape': list(shape), 'a': a, 'b': b,
@@ -164,6 +168,22 @@ def run_cases():
             f(w, **args)
             return f32hex(w), info_for(fn, w, args)
         return {'op': 'init', 'fn': fn, 'shape': list(shape), 'args': args, '_run': run}
+
+    if overflow_set:
+        # numbers beyond float32 and double range in every float argument (issue #10): a recipe's
+        # 1e400 reads as inf, like Python's float('1e400')
+        huge = (1e39, -1e39, 1e200, -1e200, math.inf, -math.inf)
+        params = {'uniform_': ['a', 'b'], 'normal_': ['mean', 'std'], 'trunc_normal_': ['mean', 'std', 'a', 'b'],
+                  'constant_': ['val'], 'xavier_uniform_': ['gain'], 'xavier_normal_': ['gain'],
+                  'kaiming_uniform_': ['a'], 'kaiming_normal_': ['a'], 'orthogonal_': ['gain'],
+                  'sparse_': ['sparsity', 'std'], 'dirac_': []}
+        for fn, names in params.items():
+            for p in names:
+                for v in huge:
+                    args = {'sparsity': 0.5} if fn == 'sparse_' else {'val': 0.0} if fn == 'constant_' else {}
+                    args[p] = v
+                    case('init.overflow.%s.%s=%r' % (fn, p, v), 3, [ini(fn, (4, 3), **args)])
+        return cases
 
     # -- generator ------------------------------------------------------------------------------
     for seed in (0, 1, 42, 2**32 + 5, 5, -1, 2**63 + 7, 123456789):
@@ -288,9 +308,12 @@ def main():
         for c in json.loads(out):
             c['flavour'] = flavour
             result['cases'].append(c)
+    # Python writes infinity as Infinity, which is not JSON; 1e400 reads back as it (an argument's
+    # repr inside a case name is "inf", not "Infinity")
+    text = json.dumps(result, indent=None, separators=(',', ':'))
+    text = text.replace('-Infinity', '-1e400').replace('Infinity', '1e400')
     with open(OUT, 'w') as f:
-        json.dump(result, f, indent=None, separators=(',', ':'))
-        f.write('\n')
+        f.write(text + '\n')
     print('wrote %d cases to %s (%d bytes)' % (len(result['cases']), OUT, os.path.getsize(OUT)))
 
 

@@ -35,8 +35,16 @@ int64_t       ps_document_get_seed          (PsDocument *self);
 gboolean      ps_document_apply_op          (PsDocument *self, JsonObject *op, GError **error);
 /* Parses a JSON object text and applies it — handy for tests and scripted demos. */
 gboolean      ps_document_apply_op_json     (PsDocument *self, const char *json, GError **error);
+/* Append ops as one user action (Add Layer = construct + attach): all or none is applied, and
+ * one Undo takes them all back. On failure the document is as before (minus its redo history). */
+gboolean      ps_document_apply_ops         (PsDocument *self, JsonObject *const *ops, guint n_ops, GError **error);
+/* Undo/Redo take back or bring back one user action: the steps one command appended, or a seed
+ * change (New Seed). Steps that came with a loaded recipe are undone one at a time. Both are
+ * refused while a job runs. */
 gboolean      ps_document_undo              (PsDocument *self);
 gboolean      ps_document_redo              (PsDocument *self, GError **error);
+gboolean      ps_document_can_undo          (PsDocument *self);
+gboolean      ps_document_can_redo          (PsDocument *self);
 gboolean      ps_document_replay            (PsDocument *self, GError **error);
 gboolean      ps_document_reseed            (PsDocument *self, int64_t seed, GError **error);
 /* Long work off the UI thread. A worker builds a new timeline from a private deep copy of the

@@ -1,4 +1,5 @@
 /* ps-document.c — see ps-document.h. */
+#include "ps-config.h"
 #include "ps-document.h"
 
 #include <glib/gi18n.h>
@@ -13,7 +14,19 @@ struct _PsDocument {
   gboolean busy;           /* a worker job runs */
   double progress;
   guint progress_source;
+  /* What Undo and Redo take back: one user action each (a group of steps, or a seed change). When
+   * the undo history is empty (steps that came with a loaded recipe) Undo takes back one step. */
+  GArray *undo_stack;      /* UndoItem */
+  GArray *redo_stack;
 };
+
+typedef enum { UNDO_STEPS, UNDO_SEED } UndoKind;
+
+typedef struct {
+  UndoKind kind;
+  guint n_steps;           /* UNDO_STEPS: how many steps the action appended */
+  int64_t seed_from, seed_to;
+} UndoItem;
 
 enum { PROP_0, PROP_CURRENT_STEP, PROP_N_STEPS, PROP_MODIFIED, PROP_TITLE, PROP_SEED, PROP_BUSY, PROP_PROGRESS, N_PROPS };
 static GParamSpec *properties[N_PROPS];
@@ -21,6 +34,21 @@ enum { CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (PsDocument, ps_document, G_TYPE_OBJECT)
+
+static void
+record (PsDocument *self, UndoKind kind, guint n_steps, int64_t seed_from, int64_t seed_to)
+{
+  UndoItem item = { kind, n_steps, seed_from, seed_to };
+  g_array_append_val (self->undo_stack, item);
+  g_array_set_size (self->redo_stack, 0);
+}
+
+static void
+forget_history (PsDocument *self)
+{
+  g_array_set_size (self->undo_stack, 0);
+  g_array_set_size (self->redo_stack, 0);
+}
 
 static void
 emit_changed (PsDocument *self, gboolean modified)
@@ -58,6 +86,7 @@ ps_document_load_data (PsDocument *self, const char *data, gsize len, GFile *fil
   PsTimeline *tl = ps_timeline_new_from_recipe (recipe, -1, base_dir);
   g_clear_pointer (&self->timeline, ps_timeline_free);
   self->timeline = tl;
+  forget_history (self);
   g_set_object (&self->file, file);
   g_free (self->title);
   self->title = g_strdup (title ? title : file ? g_file_peek_path (file) : _("Untitled"));
@@ -139,8 +168,25 @@ ps_document_set_current_step (PsDocument *self, guint step)
 gboolean
 ps_document_apply_op (PsDocument *self, JsonObject *op, GError **error)
 {
-  if (!ps_timeline_append_op (self->timeline, op, error))
-    return FALSE;
+  return ps_document_apply_ops (self, &op, 1, error);
+}
+
+gboolean
+ps_document_apply_ops (PsDocument *self, JsonObject *const *ops, guint n_ops, GError **error)
+{
+  g_return_val_if_fail (n_ops > 0, FALSE);
+  for (guint i = 0; i < n_ops; i++)
+    if (!ps_timeline_append_op (self->timeline, ops[i], error))
+      {
+        /* all or nothing: take back the ones this call appended (redo must not bring them back) */
+        for (guint k = 0; k < i; k++)
+          ps_timeline_undo (self->timeline);
+        ps_timeline_clear_pending (self->timeline);
+        if (i > 0)
+          emit_changed (self, FALSE);
+        return FALSE;
+      }
+  record (self, UNDO_STEPS, n_ops, 0, 0);
   emit_changed (self, TRUE);
   return TRUE;
 }
@@ -160,11 +206,53 @@ ps_document_apply_op_json (PsDocument *self, const char *json, GError **error)
   return ps_document_apply_op (self, json_node_get_object (root), error);
 }
 
+/* Rebuild with another seed, keeping the step being looked at. */
+static gboolean
+rebuild_with_seed (PsDocument *self, int64_t seed, GError **error)
+{
+  guint current = ps_timeline_get_current (self->timeline);
+  if (!ps_timeline_replay_with_seed (self->timeline, seed, error))
+    return FALSE;
+  ps_timeline_go_to_step (self->timeline, MIN (current, ps_timeline_get_n_steps (self->timeline)), NULL);
+  return TRUE;
+}
+
+gboolean
+ps_document_can_undo (PsDocument *self)
+{
+  return !self->busy && (self->undo_stack->len > 0 || ps_timeline_get_n_steps (self->timeline) > 0);
+}
+
+gboolean
+ps_document_can_redo (PsDocument *self)
+{
+  return !self->busy && (self->redo_stack->len > 0 || ps_timeline_get_n_pending (self->timeline) > 0);
+}
+
 gboolean
 ps_document_undo (PsDocument *self)
 {
-  if (!ps_timeline_undo (self->timeline))
+  if (self->busy)
     return FALSE;
+  UndoItem item = { UNDO_STEPS, 1, 0, 0 };
+  if (self->undo_stack->len > 0)
+    item = g_array_index (self->undo_stack, UndoItem, self->undo_stack->len - 1);
+  if (item.kind == UNDO_SEED)
+    {
+      if (!rebuild_with_seed (self, item.seed_from, NULL))
+        return FALSE;
+    }
+  else
+    {
+      guint undone = 0;
+      while (undone < item.n_steps && ps_timeline_undo (self->timeline))
+        undone++;
+      if (undone == 0)
+        return FALSE;
+    }
+  if (self->undo_stack->len > 0)
+    g_array_set_size (self->undo_stack, self->undo_stack->len - 1);
+  g_array_append_val (self->redo_stack, item);
   emit_changed (self, TRUE);
   return TRUE;
 }
@@ -172,8 +260,33 @@ ps_document_undo (PsDocument *self)
 gboolean
 ps_document_redo (PsDocument *self, GError **error)
 {
-  if (!ps_timeline_redo (self->timeline, error))
-    return FALSE;
+  if (self->busy)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("Another job is still running"));
+      return FALSE;
+    }
+  UndoItem item = { UNDO_STEPS, 1, 0, 0 };
+  if (self->redo_stack->len > 0)
+    item = g_array_index (self->redo_stack, UndoItem, self->redo_stack->len - 1);
+  if (item.kind == UNDO_SEED)
+    {
+      if (!rebuild_with_seed (self, item.seed_to, error))
+        return FALSE;
+    }
+  else
+    for (guint i = 0; i < item.n_steps; i++)
+      if (!ps_timeline_redo (self->timeline, error))
+        {
+          /* the group cannot come back whole (a pending op fails): take back what came */
+          for (guint k = 0; k < i; k++)
+            ps_timeline_undo (self->timeline);
+          if (i > 0)
+            emit_changed (self, FALSE);
+          return FALSE;
+        }
+  if (self->redo_stack->len > 0)
+    g_array_set_size (self->redo_stack, self->redo_stack->len - 1);
+  g_array_append_val (self->undo_stack, item);
   emit_changed (self, TRUE);
   return TRUE;
 }
@@ -192,10 +305,11 @@ ps_document_replay (PsDocument *self, GError **error)
 gboolean
 ps_document_reseed (PsDocument *self, int64_t seed, GError **error)
 {
-  guint current = ps_timeline_get_current (self->timeline);
-  if (!ps_timeline_replay_with_seed (self->timeline, seed, error))
+  int64_t before = ps_document_get_seed (self);
+  if (!rebuild_with_seed (self, seed, error))
     return FALSE;
-  ps_timeline_go_to_step (self->timeline, MIN (current, ps_timeline_get_n_steps (self->timeline)), NULL);
+  if (seed != before)
+    record (self, UNDO_SEED, 0, before, seed);
   emit_changed (self, TRUE);
   return TRUE;
 }
@@ -320,11 +434,17 @@ job_done (GObject *source, GAsyncResult *result, gpointer data)
       g_object_unref (outer);
       return;
     }
+  int64_t seed_before = ps_document_get_seed (self);
   g_clear_pointer (&self->timeline, ps_timeline_free);
   self->timeline = tl;
   ps_timeline_go_to_step (tl, MIN (job->cursor, ps_timeline_get_n_steps (tl)), NULL);
+  if (job->kind == JOB_APPEND)
+    record (self, UNDO_STEPS, 1, 0, 0);
+  else if (job->kind == JOB_RESEED && ps_document_get_seed (self) != seed_before)
+    record (self, UNDO_SEED, 0, seed_before, ps_document_get_seed (self));
   if (job->kind == JOB_LOAD)
     {
+      forget_history (self);
       g_set_object (&self->file, job->file);
       g_free (self->title);
       self->title = job->title ? g_strdup (job->title)
@@ -521,6 +641,8 @@ ps_document_finalize (GObject *object)
   g_clear_pointer (&self->timeline, ps_timeline_free);
   g_clear_object (&self->file);
   g_free (self->title);
+  g_array_unref (self->undo_stack);
+  g_array_unref (self->redo_stack);
   G_OBJECT_CLASS (ps_document_parent_class)->finalize (object);
 }
 
@@ -578,4 +700,6 @@ ps_document_init (PsDocument *self)
 {
   self->timeline = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
   self->title = g_strdup (_("Untitled"));
+  self->undo_stack = g_array_new (FALSE, FALSE, sizeof (UndoItem));
+  self->redo_stack = g_array_new (FALSE, FALSE, sizeof (UndoItem));
 }

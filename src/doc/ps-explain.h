@@ -1,0 +1,23 @@
+/* ps-explain.h — the texts beside the plots: what the selected parameter, module or output is,
+ * where its values came from, its statistics against the init's expected moments, and what
+ * changed between two steps. Headless, so tests read exactly what a user reads. */
+#pragma once
+
+#include "ps-timeline.h"
+
+G_BEGIN_DECLS
+
+/* count, mean, std (unbiased), min, max, L2 norm, non-finite counts and — with an init that has
+ * known moments — the expected std against the observed one. */
+void  ps_explain_append_stats (GString *s, const PsTensor *t, const PsInitInfo *init);
+/* "name — forward output", its shape, dtype and statistics. */
+char *ps_explain_output       (const char *name, const PsTensor *t);
+/* repr(m), its parameter count, training mode; n_places > 1: a shared module. */
+char *ps_explain_module       (const PsModule *m, guint n_places);
+/* path — parameter/buffer, shape, created/written steps, the init call, formula, fans, its
+ * distribution and statistics. */
+char *ps_explain_param        (const char *path, const PsParam *p);
+/* What differs between steps a and b, for the Difference page. */
+char *ps_explain_changes      (const PsTimeline *tl, guint a, guint b);
+
+G_END_DECLS

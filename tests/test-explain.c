@@ -1,0 +1,73 @@
+/* The Explain and Difference texts (ps-explain), headless: exactly what the app shows beside the plots. */
+#include "ps-explain.h"
+
+#include <string.h>
+
+static JsonObject *
+parse_op (const char *json)
+{
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (p, json, -1, NULL));
+  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+}
+
+static void
+append (PsTimeline *tl, const char *json)
+{
+  g_autoptr (JsonObject) op = parse_op (json);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_timeline_append_op (tl, op, &error));
+  g_assert_no_error (error);
+}
+
+#define assert_has(text, part) G_STMT_START { \
+  if (strstr ((text), (part)) == NULL) \
+    g_error ("“%s” not in:\n%s", (part), (text)); } G_STMT_END
+
+static void
+test_texts (void)
+{
+  g_autoptr (PsTimeline) tl = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
+  append (tl, "{\"op\":\"module\",\"id\":\"model\",\"type\":\"Sequential\",\"children\":[]}");
+  append (tl, "{\"op\":\"module\",\"id\":\"fc\",\"type\":\"Linear\",\"args\":{\"in_features\":3,\"out_features\":4}}");
+  append (tl, "{\"op\":\"attach\",\"parent\":\"model\",\"name\":\"0\",\"child\":\"fc\"}");
+  append (tl, "{\"op\":\"forward\",\"target\":\"model\",\"input\":{\"randn\":[2,3]},\"name\":\"y\"}");
+  PsState *st = ps_timeline_get_state (tl, 4);
+  PsParam *w = NULL;
+  PsModule *fc = NULL;
+  g_assert_true (ps_state_resolve (st, "model.0.weight", &fc, &w, NULL));
+
+  g_autofree char *pt = ps_explain_param ("0.weight", w);
+  assert_has (pt, "0.weight — parameter\n");
+  assert_has (pt, "shape [4, 3], float32\n");
+  assert_has (pt, "created at step 2");
+  assert_has (pt, "kaiming_uniform_(");
+  assert_has (pt, "fan_in = 3, fan_out = 4\n");
+  assert_has (pt, "count 12 ");
+  assert_has (pt, "expected std ");
+
+  g_autofree char *mt = ps_explain_module (fc, 1);
+  assert_has (mt, "Linear(in_features=3, out_features=4, bias=True)\n\n16 parameters — training mode\n");
+  g_assert_null (strstr (mt, "Shared"));
+  g_autofree char *shared = ps_explain_module (fc, 2);
+  assert_has (shared, "appears at 2 places");
+
+  g_autofree char *ot = ps_explain_output ("y", ps_state_get_output (st, "y"));
+  assert_has (ot, "y — forward output\nshape [2, 4], float32\n\ncount 8 ");
+
+  g_autofree char *same = ps_explain_changes (tl, 4, 4);
+  assert_has (same, "Comparing step 4 with itself");
+  g_autofree char *nothing = ps_explain_changes (tl, 2, 3);   /* attach: no value changed */
+  assert_has (nothing, "Nothing changed between step 2 and step 3.");
+  g_autofree char *added = ps_explain_changes (tl, 1, 2);
+  assert_has (added, "2 tensors differ between step 1 and step 2:");
+  assert_has (added, "fc.weight (added)");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/explain/texts", test_texts);
+  return g_test_run ();
+}
