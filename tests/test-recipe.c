@@ -17,7 +17,7 @@ static const BadCase bad_cases[] = {
   { "{not json", "not valid JSON" },
   { "[1, 2]", "expected a JSON object at the top level" },
   { "{\"format\": \"other\", \"version\": 1, \"seed\": 0, \"ops\": []}", "recipe: field 'format': expected \"paramscope-recipe\"" },
-  { "{\"format\": \"paramscope-recipe\", \"version\": 3, \"seed\": 0, \"ops\": []}", "recipe: field 'version': version 3 is not supported" },
+  { "{\"format\": \"paramscope-recipe\", \"version\": 4, \"seed\": 0, \"ops\": []}", "recipe: field 'version': version 4 is not supported" },
   { "{\"format\": \"paramscope-recipe\", \"version\": 1, \"ops\": []}", "recipe: field 'seed': missing" },
   { HEAD "\"seed2\": 1, \"ops\": []}", "recipe: field 'seed2': unknown field" },
   { HEAD "\"ops\": {}}", "recipe: field 'ops': expected an array" },

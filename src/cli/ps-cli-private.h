@@ -55,6 +55,8 @@ int       ps_cli_cmd_histogram      (int argc, char **argv);
 int       ps_cli_cmd_ridgeline      (int argc, char **argv);
 int       ps_cli_cmd_bands          (int argc, char **argv);
 int       ps_cli_cmd_stats          (int argc, char **argv);
+/* ps-cli-metrics.c */
+int       ps_cli_cmd_metrics        (int argc, char **argv);
 /* ps-cli-inspect.c */
 int       ps_cli_cmd_inspect        (int argc, char **argv);
 

@@ -1,6 +1,7 @@
 /* ps-op.c — see ps-op.h. Each op kind is one apply function working on a clone of the previous
  * state; ps_op_apply_full does the cloning, error prefixing and step stamping around it. */
 #include "ps-op.h"
+#include "ps-train-ops.h"
 #include "ps-recipe.h"
 #include "ps-init.h"
 #include "ps-safetensors.h"
@@ -445,11 +446,32 @@ apply_forward (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, 
       g_prefix_error (error, "field 'input': ");
       return FALSE;
     }
+  g_autofree char *dflt = g_strdup_printf ("output%u", n);
+  const char *name = json_object_has_member (op, "name") ? json_object_get_string_member (op, "name") : dflt;
+  if (json_object_has_member (op, "loss"))
+    {
+      /* loss = loss_fn(target(x), t): the target tensor is made after the input (ps-train-ops.h) */
+      PsLoss loss;
+      gboolean ok = ps_train_loss_from_json (json_object_get_member (op, "loss"), &loss, error);
+      JsonObject *lo = json_object_get_object_member (op, "loss");
+      PsInputSpec tspec;
+      if (ok && !(ok = ps_recipe_parse_input (json_object_get_member (lo, "target"), &tspec, error)))
+        g_prefix_error (error, "field 'loss': field 'target': ");
+      g_autoptr (PsTensor) t = NULL;
+      if (ok)
+        {
+          t = make_input (state, &tspec, error);
+          ps_input_spec_clear (&tspec);
+          ok = t != NULL;
+        }
+      ok = ok && ps_train_forward_with_loss (state, json_object_get_string_member (op, "target"), target, x, &loss, t,
+                                             name, error);
+      ps_loss_clear (&loss);
+      return ok;
+    }
   g_autoptr (PsTensor) y = ps_module_forward (target, x, &state->gen, error);
   if (y == NULL)
     return FALSE;
-  g_autofree char *dflt = g_strdup_printf ("output%u", n);
-  const char *name = json_object_has_member (op, "name") ? json_object_get_string_member (op, "name") : dflt;
   ps_state_set_output (state, name, y);
   return TRUE;
 }
@@ -670,7 +692,8 @@ stamp_module (PsModule *m, PsModule *old, guint n, const char *kind)
           /* A forward that wrote values without describing them (BatchNorm's running statistics):
            * the old description no longer holds. (Other ops describe what they write; a repeated
            * reset_parameters legitimately leaves an identical description.) */
-          if (strcmp (kind, "forward") == 0 && memcmp (&p->init, &q->init, sizeof p->init) == 0)
+          if ((strcmp (kind, "forward") == 0 || ps_train_ops_is_kind (kind))
+              && memcmp (&p->init, &q->init, sizeof p->init) == 0)
             {
               ps_init_info_clear (&p->init);
               p->init.dist = PS_DIST_OTHER;
@@ -723,13 +746,16 @@ ps_op_apply_full (const PsState *prev, JsonObject *op, guint op_number, const Ps
   for (guint i = 0; i < G_N_ELEMENTS (applies); i++)
     if (strcmp (applies[i].kind, kind) == 0)
       apply = applies[i].apply;
-  g_assert (apply != NULL);   /* validate_op knows every kind */
+  g_assert (apply != NULL || ps_train_ops_is_kind (kind));   /* validate_op knows every kind */
 
   g_autoptr (GHashTable) map = g_hash_table_new (NULL, NULL);
   g_autoptr (GPtrArray) writable = writable_modules (prev, op, kind);
+  if (ps_train_ops_is_kind (kind))
+    ps_train_ops_writable (prev, op, kind, writable);
   g_autoptr (PsState) next = ps_state_clone_for_write (prev, writable, map);
   next->step = op_number;
-  if (!apply (next, op, op_number, ctx, error))
+  if (apply != NULL ? !apply (next, op, op_number, ctx, error)
+                    : !ps_train_ops_apply (next, op, kind, op_number, error))
     {
       g_prefix_error (error, "op %u (%s): ", op_number, kind);
       return NULL;
@@ -897,6 +923,8 @@ op_action (JsonObject *op)
     return g_strdup_printf ("forward through %s", str_member (op, "target"));
   if (strcmp (kind, "load") == 0)
     return g_strdup_printf ("loading %s into %s", str_member (op, "file"), str_member (op, "target"));
+  if (ps_train_ops_is_kind (kind))
+    return ps_train_ops_describe (op, kind, NULL, NULL, NULL);
   return g_strdup (kind);
 }
 
@@ -918,6 +946,8 @@ ps_op_describe (JsonObject *op, const PsState *before, const PsState *after, con
     }
 
   const char *kind = ps_recipe_op_kind (op);
+  if (ps_train_ops_is_kind (kind))
+    return ps_train_ops_describe (op, kind, before, after, NULL);
   guint n = after->step;
   GString *s = g_string_new (NULL);
   if (strcmp (kind, "module") == 0)

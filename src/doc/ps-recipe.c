@@ -2,6 +2,7 @@
  * documented in docs/recipe-format.md; see ps-recipe.h. Semantic checks that need the document
  * state (dangling ids, cycles, shapes) live in ps-op.c. */
 #include "ps-recipe.h"
+#include "ps-train-ops.h"
 #include "ps-module.h"
 #include "ps-init.h"
 #include "ps-atomic-file.h"
@@ -64,7 +65,8 @@ static const FieldSpec seed_fields[] = { { "seed", F_INT, TRUE }, { NULL } };
 static const FieldSpec mode_fields[] = {
   { "target", F_STRING, TRUE }, { "train", F_BOOL, TRUE }, { NULL } };
 static const FieldSpec forward_fields[] = {
-  { "target", F_STRING, TRUE }, { "input", F_OBJECT, TRUE }, { "name", F_STRING, FALSE }, { NULL } };
+  { "target", F_STRING, TRUE }, { "input", F_OBJECT, TRUE }, { "name", F_STRING, FALSE }, { "loss", F_OBJECT, FALSE },
+  { NULL } };
 static const FieldSpec load_fields[] = {
   { "target", F_STRING, TRUE }, { "file", F_STRING, TRUE }, { "sha256", F_STRING, FALSE },
   { "strict", F_BOOL, FALSE }, { NULL } };
@@ -90,7 +92,8 @@ ps_recipe_op_kinds (void)
 {
   static const char *const kinds[] = {
     "module", "attach", "detach", "rename", "move", "init", "init_modules", "reset_parameters", "manual_seed",
-    "mode", "forward", "load", NULL
+    "mode", "forward", "load", "dataset", "optimizer", "scheduler", "backward", "step", "zero_grad",
+    "scheduler_step", "train", NULL
   };
   return kinds;
 }
@@ -514,6 +517,8 @@ ps_recipe_validate_op (JsonObject *op, guint index, GError **error)
       return FALSE;
     }
   const char *kind = json_node_get_string (kn);
+  if (ps_train_ops_is_kind (kind))
+    return ps_train_ops_validate (op, kind, index, error);
   const OpSpec *spec = op_spec_lookup (kind);
   if (spec == NULL)
     {
@@ -1223,6 +1228,14 @@ ps_recipe_save_to_file (const PsRecipe *recipe, const char *path, GError **error
 int
 ps_recipe_required_version (const PsRecipe *recipe)
 {
+  for (guint i = 0; i < recipe->ops->len; i++)
+    {
+      JsonObject *op = g_ptr_array_index (recipe->ops, i);
+      const char *kind = ps_recipe_op_kind (op);
+      if (kind != NULL && (ps_train_ops_is_kind (kind)
+                           || (strcmp (kind, "forward") == 0 && json_object_has_member (op, "loss"))))
+        return 3;
+    }
   for (guint i = 0; i < recipe->ops->len; i++)
     {
       JsonObject *op = g_ptr_array_index (recipe->ops, i);

@@ -30,7 +30,7 @@ typedef struct {
 /* The newest version this build reads. Version 2 added "rename", "move" and attach's "index";
  * saving writes the lowest version that holds the recipe, so older readers keep reading recipes
  * that do not use them. */
-#define PS_RECIPE_VERSION 2
+#define PS_RECIPE_VERSION 3
 
 PsRecipe   *ps_recipe_new            (int64_t seed);
 void        ps_recipe_free           (PsRecipe *recipe);
