@@ -49,8 +49,9 @@ main (int argc, char **argv)
       ps_state_unref (st);
       st = next;
     }
-  JsonObject *train = g_ptr_array_index (recipe->ops, n_ops - 1);
-  int64_t steps = json_object_get_int_member (train, "steps");
+  PsOp *train = g_ptr_array_index (recipe->ops, n_ops - 1);
+  g_autoptr (JsonObject) train_json = ps_op_to_json (train);
+  int64_t steps = json_object_get_int_member (train_json, "steps");
   double *ms = g_new (double, reps);
   PsState *last = NULL;
   for (int r = 0; r < reps; r++)

@@ -5,25 +5,27 @@
  * dissected step (forward with a loss, backward, step, zero_grad, scheduler_step), the example
  * recipe, and the errors. */
 #include <math.h>
+#include <string.h>
 #include "ps-op.h"
 #include "ps-recipe.h"
 #include "ps-timeline.h"
 #include "train-golden.h"
 
-static JsonObject *
-parse_op (const char *json)
+static PsOp *
+parse_op (const char *json, GError **error)
 {
   g_autoptr (JsonParser) p = json_parser_new ();
-  g_autoptr (GError) error = NULL;
-  g_assert_true (json_parser_load_from_data (p, json, -1, &error));
-  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+  g_assert_true (json_parser_load_from_data (p, json, -1, NULL));
+  return ps_op_new_from_json (json_node_get_object (json_parser_get_root (p)), 9, error);
 }
 
 static PsState *
 apply (PsState *st, guint n, const char *json)
 {
-  g_autoptr (JsonObject) op = parse_op (json);
   g_autoptr (GError) error = NULL;
+  g_autoptr (PsOp) op = parse_op (json, &error);
+  if (op == NULL)
+    g_error ("op %u %s: %s", n, json, error->message);
   PsState *next = ps_op_apply (st, op, n, &error);
   if (next == NULL)
     g_error ("op %u %s: %s", n, json, error->message);
@@ -179,8 +181,9 @@ test_dissected (void)
   g_autoptr (PsTensor) g0 = ps_tensor_ref (w->grad);
   /* a second backward through the freed graph fails as in torch, and changes nothing */
   {
-    g_autoptr (JsonObject) op = parse_op ("{\"op\":\"backward\",\"output\":\"loss\"}");
     g_autoptr (GError) error = NULL;
+    g_autoptr (PsOp) op = parse_op ("{\"op\":\"backward\",\"output\":\"loss\"}", &error);
+    g_assert_no_error (error);
     g_assert_null (ps_op_apply (st, op, n, &error));
     g_assert_true (strstr (error->message, "Trying to backward through the graph a second time") != NULL);
   }
@@ -213,10 +216,11 @@ test_dissected (void)
 static void
 expect_error (PsState *st, const char *json, const char *needle)
 {
-  g_autoptr (JsonObject) op = parse_op (json);
   g_autoptr (GError) error = NULL;
+  g_autoptr (PsOp) op = parse_op (json, &error);
   PsGenerator before = st->gen;
-  g_assert_null (ps_op_apply (st, op, 9, &error));
+  if (op != NULL)
+    g_assert_null (ps_op_apply (st, op, 9, &error));
   g_assert_nonnull (error);
   if (strstr (error->message, needle) == NULL)
     g_error ("expected '%s' in: %s", needle, error->message);

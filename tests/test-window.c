@@ -788,7 +788,7 @@ test_rename_and_move (void)
   iterate ();
   activate (w, "rename-module", NULL);
   AdwMessageDialog *dialog = NULL;
-  g_autoptr (GListModel) tops = gtk_window_get_toplevels ();
+  GListModel *tops = gtk_window_get_toplevels ();   /* transfer none: GTK keeps it */
   for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
     {
       g_autoptr (GObject) t = g_list_model_get_item (tops, i);
@@ -1021,6 +1021,42 @@ test_recent_files (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* Scenario 2, steps 1–2: linear1 and linear2 exist with their weights before the Sequential does.
+ * They used to be invisible ("No model yet"); now they are listed under "Not in the model", the
+ * first weight is shown, and commands on them target them by id. */
+static void
+test_objects_before_model (void)
+{
+  PsWindow *w = new_window ("article-2-custom-init");
+  PsDocument *doc = ps_window_get_document (w);
+  ps_document_set_current_step (doc, 1);
+  iterate ();
+  g_autofree char *tree = ps_window_dump_tree (w);
+  g_test_message ("%s", tree);
+  g_assert_nonnull (strstr (tree, "Not in the model Constructed modules 1 module\n"));
+  g_assert_nonnull (strstr (tree, "  linear1 Linear(in_features=10, out_features=5, bias=True) 55 parameters\n"));
+  g_assert_nonnull (strstr (tree, "    weight Parameter [5, 10]\n"));
+  PsTreeNode *sel = ps_window_get_selected_node (w);
+  g_assert_nonnull (sel);
+  g_assert_cmpstr (ps_tree_node_get_path (sel), ==, "@linear1.weight");
+  show_page (w, "heatmap");
+  g_assert_nonnull (w->figures[PS_PAGE_HEATMAP]);
+  PsEditSelection es = sel_of (w);
+  g_autofree char *target = ps_edit_target (cur_state (w), &es, FALSE);
+  g_assert_cmpstr (target, ==, "linear1.weight");
+  ps_document_set_current_step (doc, 2);
+  iterate ();
+  g_autofree char *two = ps_window_dump_tree (w);
+  g_assert_nonnull (strstr (two, "2 modules"));
+  g_assert_cmpstr (ps_tree_node_get_path (ps_window_get_selected_node (w)), ==, "@linear1.weight");
+  /* once the Sequential holds them, they are in the model and no longer listed apart */
+  ps_document_set_current_step (doc, 3);
+  iterate ();
+  g_autofree char *three = ps_window_dump_tree (w);
+  g_assert_null (strstr (three, "Not in the model"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1057,6 +1093,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/shortcuts-window-complete", test_shortcuts_window_complete);
   g_test_add_func ("/window/difference-and-empty-states", test_difference_and_empty_states);
   g_test_add_func ("/window/rename-and-move", test_rename_and_move);
+  g_test_add_func ("/window/objects-before-model", test_objects_before_model);
   int ret = g_test_run ();
   g_object_unref (app);
   return ret;

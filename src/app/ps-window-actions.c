@@ -540,8 +540,11 @@ forward_activated (GSimpleAction *a, GVariant *p, gpointer data)
   labeled (d->grid, 0, _("Input"), GTK_WIDGET (d->choice));
   d->entry_a = GTK_ENTRY (labeled (d->grid, 1, _("Shape"), gtk_entry_new ()));
   PsEditSelection sel = selection (self);
-  g_autofree char *shape = ps_edit_guess_input_shape (state (self), &sel);
+  PsExampleInput ex = { PS_DTYPE_FLOAT32 };
+  g_autofree char *shape = ps_edit_guess_input_shape (state (self), &sel, &ex);
   gtk_editable_set_text (GTK_EDITABLE (d->entry_a), shape);
+  if (ex.dtype == PS_DTYPE_INT64)
+    gtk_drop_down_set_selected (d->choice, 4);   /* randint: indices (Embedding) */
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

@@ -40,10 +40,9 @@ struct _PsWindow {
   GtkToggleButton *play_button;
   GMenu *recent_menu;
 
-  /* views built in code */
+  GtkLabel *story_heading;    /* the step's story: heading and teaching note */
+  GtkLabel *story_label;
   PsPlotView *plots[PS_N_PLOT_PAGES];
-  PsFigure *figures[PS_N_PLOT_PAGES];
-  char *empty_text[PS_N_PLOT_PAGES];   /* why a page shows no figure (drawn in its place) */
   GtkLabel *explain_label;
   GtkDropDown *range_dropdown;
   GtkSpinButton *bins_spin;
@@ -52,6 +51,9 @@ struct _PsWindow {
   GtkDropDown *diff_dropdown;  /* 0 = the previous step, k + 1 = step k */
   GtkStringList *diff_items;
   GtkLabel *changes_label;     /* what changed between the two compared steps */
+
+  PsFigure *figures[PS_N_PLOT_PAGES];
+  char *empty_text[PS_N_PLOT_PAGES];   /* why a page shows no figure (drawn in its place) */
 
   PsDocument *document;
   GSettings *settings;

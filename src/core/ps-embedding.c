@@ -153,6 +153,15 @@ embedding_extra_repr (const PsModule *self)
   return g_string_free (s, FALSE);
 }
 
+/* A batch of 5 indices. */
+static void
+embedding_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  ps_example_input_set (ex, 2, (int64_t[]) { 1, 5 });
+  ex->dtype = PS_DTYPE_INT64;
+  ex->high = ps_args_get_int (self->args, "num_embeddings");
+}
+
 const PsModuleClass ps_embedding_class = {
   .name = "Embedding",
   .args = embedding_args,
@@ -161,6 +170,7 @@ const PsModuleClass ps_embedding_class = {
   .reset_parameters = embedding_reset,
   .forward = embedding_forward,
   .extra_repr = embedding_extra_repr,
+  .example_input = embedding_example_input,
 };
 
 /* ---------- backward ----------

@@ -152,6 +152,12 @@ linear_extra_repr (const PsModule *self)
                           priv->in_features, priv->out_features, priv->bias ? "True" : "False");
 }
 
+static void
+linear_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  ps_example_input_set (ex, 2, (int64_t[]) { 1, PS_MODULE_PRIV (self, const LinearPriv)->in_features });
+}
+
 const PsModuleClass ps_linear_class = {
   .name = "Linear",
   .args = linear_args,
@@ -160,6 +166,7 @@ const PsModuleClass ps_linear_class = {
   .reset_parameters = linear_reset_parameters,
   .forward = linear_forward,
   .extra_repr = linear_extra_repr,
+  .example_input = linear_example_input,
 };
 
 /* ---------- LazyLinear ---------- */
@@ -233,6 +240,7 @@ const PsModuleClass ps_lazy_linear_class = {
   .reset_parameters = linear_reset_parameters,  /* skipped by ps-module.c while lazy */
   .forward = lazy_linear_forward,
   .extra_repr = linear_extra_repr,
+  .base = &ps_linear_class,   /* any last dimension: [1, 10] */
 };
 
 /* ---------- backward ----------

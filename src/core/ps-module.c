@@ -614,20 +614,52 @@ ps_module_class_name (const PsModule *m)
 }
 
 gboolean
-ps_module_isinstance (const PsModule *m, const char *name)
+ps_module_class_has_reset_parameters (const PsModuleClass *klass)
 {
-  static const struct { const char *sub, *base; } subclasses[] = {
-    { "LazyLinear", "Linear" },
-    { "LazyConv2d", "Conv2d" },
-  };
-  if (strcmp (m->klass->name, name) == 0)
-    return TRUE;
-  if (m->display_class != NULL && strcmp (m->display_class, name) == 0)
-    return TRUE;
-  for (guint i = 0; i < G_N_ELEMENTS (subclasses); i++)
-    if (strcmp (m->klass->name, subclasses[i].sub) == 0 && strcmp (name, subclasses[i].base) == 0)
+  return klass != NULL && klass->reset_parameters != NULL;
+}
+
+gboolean
+ps_module_class_is_a (const PsModuleClass *klass, const PsModuleClass *base)
+{
+  for (; klass != NULL; klass = klass->base)
+    if (klass == base)
       return TRUE;
   return FALSE;
+}
+
+gboolean
+ps_module_isinstance (const PsModule *m, const char *name)
+{
+  if (m->display_class != NULL && strcmp (m->display_class, name) == 0)
+    return TRUE;
+  for (const PsModuleClass *k = m->klass; k != NULL; k = k->base)
+    if (strcmp (k->name, name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+void
+ps_example_input_set (PsExampleInput *ex, int ndim, const int64_t *shape)
+{
+  ex->dtype = PS_DTYPE_FLOAT32;
+  ex->ndim = ndim;
+  for (int i = 0; i < ndim; i++)
+    ex->shape[i] = shape[i];
+}
+
+void
+ps_module_example_input (const PsModule *m, PsExampleInput *ex)
+{
+  while (m->klass->is_container && m->children->len > 0)
+    m = g_ptr_array_index (m->children, 0);
+  memset (ex, 0, sizeof *ex);
+  ex->dtype = PS_DTYPE_FLOAT32;
+  ex->ndim = 2;
+  ex->shape[0] = 1;
+  ex->shape[1] = 10;
+  if (m->klass->example_input != NULL)
+    m->klass->example_input (m, ex);
 }
 
 char *

@@ -305,6 +305,16 @@ layer_norm_extra_repr (const PsModule *self)
   return g_strdup_printf ("%s, eps=%s, elementwise_affine=%s", s, e, p->affine ? "True" : "False");
 }
 
+/* [2, normalized_shape…] */
+static void
+layer_norm_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  const LayerNormPriv *p = PS_MODULE_PRIV (self, LayerNormPriv);
+  int64_t shape[PS_MAX_DIMS] = { 2 };
+  memcpy (shape + 1, p->shape, (gsize) p->nd * sizeof (int64_t));
+  ps_example_input_set (ex, 1 + p->nd, shape);
+}
+
 const PsModuleClass ps_layer_norm_class = {
   .name = "LayerNorm",
   .args = layer_norm_args,
@@ -313,6 +323,7 @@ const PsModuleClass ps_layer_norm_class = {
   .reset_parameters = affine_reset,
   .forward = layer_norm_forward,
   .extra_repr = layer_norm_extra_repr,
+  .example_input = layer_norm_example_input,
 };
 
 /* ---------- GroupNorm ---------- */
@@ -435,6 +446,12 @@ group_norm_extra_repr (const PsModule *self)
                           p->num_groups, p->num_channels, e, p->affine ? "True" : "False");
 }
 
+static void
+group_norm_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  ps_example_input_set (ex, 3, (int64_t[]) { 2, PS_MODULE_PRIV (self, GroupNormPriv)->num_channels, 4 });
+}
+
 const PsModuleClass ps_group_norm_class = {
   .name = "GroupNorm",
   .args = group_norm_args,
@@ -443,6 +460,7 @@ const PsModuleClass ps_group_norm_class = {
   .reset_parameters = affine_reset,
   .forward = group_norm_forward,
   .extra_repr = group_norm_extra_repr,
+  .example_input = group_norm_example_input,
 };
 
 /* ---------- BatchNorm1d / BatchNorm2d ---------- */
@@ -662,6 +680,19 @@ batch_norm_extra_repr (const PsModule *self)
                           p->num_features, e, m, p->affine ? "True" : "False", p->track ? "True" : "False");
 }
 
+/* A batch of 2: training-mode statistics need more than one value per channel. */
+static void
+batch_norm1d_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  ps_example_input_set (ex, 2, (int64_t[]) { 2, PS_MODULE_PRIV (self, BatchNormPriv)->num_features });
+}
+
+static void
+batch_norm2d_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  ps_example_input_set (ex, 4, (int64_t[]) { 2, PS_MODULE_PRIV (self, BatchNormPriv)->num_features, 4, 4 });
+}
+
 const PsModuleClass ps_batch_norm1d_class = {
   .name = "BatchNorm1d",
   .args = batch_norm_args,
@@ -670,6 +701,7 @@ const PsModuleClass ps_batch_norm1d_class = {
   .reset_parameters = batch_norm_reset,
   .forward = batch_norm_forward,
   .extra_repr = batch_norm_extra_repr,
+  .example_input = batch_norm1d_example_input,
 };
 
 const PsModuleClass ps_batch_norm2d_class = {
@@ -680,4 +712,5 @@ const PsModuleClass ps_batch_norm2d_class = {
   .reset_parameters = batch_norm_reset,
   .forward = batch_norm_forward,
   .extra_repr = batch_norm_extra_repr,
+  .example_input = batch_norm2d_example_input,
 };

@@ -1,8 +1,10 @@
 /* ps-npz.c — see ps-npz.h for the zip-bomb rules. */
 #include "ps-npz.h"
 #include "ps-atomic-file.h"
+#include "ps-regular-file.h"
 
 #include <string.h>
+#include <unistd.h>
 #include <zip.h>
 
 #define READ_CHUNK ((gsize) 1 << 20)
@@ -180,9 +182,13 @@ ps_npz_open (const char *path, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
   int zerr = 0;
-  zip_t *z = zip_open (path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+  int fd = ps_regular_file_open (path, error);   /* a FIFO or /dev/zero is refused, not read */
+  if (fd < 0)
+    return NULL;
+  zip_t *z = zip_fdopen (fd, ZIP_CHECKCONS, &zerr);   /* owns fd when it succeeds */
   if (z == NULL)
     {
+      close (fd);
       zip_error_t ze;
       zip_error_init_with_code (&ze, zerr);
       if (zerr == ZIP_ER_OPEN || zerr == ZIP_ER_NOENT || zerr == ZIP_ER_READ)

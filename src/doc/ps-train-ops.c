@@ -1005,3 +1005,98 @@ ps_train_ops_describe (JsonObject *op, const char *kind, const PsState *before, 
     g_string_append_printf (s, " failed: %s", error->message);
   return g_string_free (s, FALSE);
 }
+
+/* ---------- the op table's entries (ps-op-private.h) ----------
+ * Each training op keeps its given fields as JSON values; check and apply see the op as the JSON
+ * object it was written as (ps_op_to_json), which the functions above validate and apply. */
+#include "ps-op-private.h"
+
+gboolean
+ps_json_field_parse (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
+{
+  *(JsonNode **) slot = json_node_copy (node);
+  return TRUE;
+}
+
+JsonNode *
+ps_json_field_write (const PsOp *op, gconstpointer slot)
+{
+  return json_node_copy (*(JsonNode *const *) slot);
+}
+
+void
+ps_json_field_copy (gpointer dst, gconstpointer src)
+{
+  JsonNode *n = *(JsonNode *const *) src;
+  *(JsonNode **) dst = n ? json_node_copy (n) : NULL;
+}
+
+void
+ps_json_field_clear (gpointer slot)
+{
+  g_clear_pointer ((JsonNode **) slot, json_node_unref);
+}
+
+#define TF(i, name, req) { name, PS_FIELD_CUSTOM, req, G_STRUCT_OFFSET (PsOp, u.train.fields[i]), 0, \
+                           ps_json_field_parse, ps_json_field_write, ps_json_field_copy, ps_json_field_clear }
+
+const PsOpField ps_train_fields_dataset[] = {
+  TF (0, "id", TRUE), TF (1, "type", FALSE), TF (2, "args", FALSE), TF (3, "file", FALSE), TF (4, "x", FALSE),
+  TF (5, "y", FALSE), TF (6, "sha256", FALSE), { NULL } };
+const PsOpField ps_train_fields_optimizer[] = {
+  TF (0, "id", TRUE), TF (1, "type", TRUE), TF (2, "params", TRUE), TF (3, "args", FALSE), { NULL } };
+const PsOpField ps_train_fields_scheduler[] = {
+  TF (0, "id", TRUE), TF (1, "type", TRUE), TF (2, "optimizer", TRUE), TF (3, "args", FALSE), { NULL } };
+const PsOpField ps_train_fields_backward[] = { TF (0, "output", TRUE), { NULL } };
+const PsOpField ps_train_fields_step[] = { TF (0, "optimizer", TRUE), { NULL } };
+const PsOpField ps_train_fields_zero_grad[] = { TF (0, "optimizer", TRUE), TF (1, "set_to_none", FALSE), { NULL } };
+const PsOpField ps_train_fields_scheduler_step[] = { TF (0, "scheduler", TRUE), { NULL } };
+const PsOpField ps_train_fields_train[] = {
+  TF (0, "model", TRUE), TF (1, "optimizer", TRUE), TF (2, "data", TRUE), TF (3, "loss", TRUE),
+  TF (4, "batch_size", FALSE), TF (5, "shuffle", FALSE), TF (6, "drop_last", FALSE), TF (7, "epochs", FALSE),
+  TF (8, "steps", FALSE), TF (9, "scheduler", FALSE), TF (10, "scheduler_every", FALSE),
+  TF (11, "clip_grad_norm", FALSE), TF (12, "record_every", FALSE), { NULL } };
+
+gboolean
+ps_train_op_check (PsOp *op, guint index, GError **error)
+{
+  g_autoptr (JsonObject) json = ps_op_to_json (op);
+  return ps_train_ops_validate (json, ps_op_get_kind (op), index, error);
+}
+
+gboolean
+ps_train_op_apply (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  g_autoptr (JsonObject) json = ps_op_to_json (op);
+  return ps_train_ops_apply (state, json, ps_op_get_kind (op), n, error);
+}
+
+void
+ps_train_op_writes (const PsOp *op, const PsState *prev, GPtrArray *w)
+{
+  g_autoptr (JsonObject) json = ps_op_to_json (op);
+  ps_train_ops_writable (prev, json, ps_op_get_kind (op), w);
+}
+
+char *
+ps_train_op_action (const PsOp *op)
+{
+  g_autoptr (JsonObject) json = ps_op_to_json (op);
+  return ps_train_ops_describe (json, ps_op_get_kind (op), NULL, NULL, NULL);
+}
+
+void
+ps_train_op_describe (const PsOp *op, const PsState *after, GString *s)
+{
+  g_autoptr (JsonObject) json = ps_op_to_json (op);
+  g_autofree char *d = ps_train_ops_describe (json, ps_op_get_kind (op), NULL, after, NULL);
+  g_string_append (s, d);
+}
+
+gboolean
+ps_train_op_py_emit (PsPyExport *ex, const PsOp *op, guint n, GError **error)
+{
+  g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "PyTorch export does not support '%s' ops yet",
+               ps_op_get_kind (op));
+  return FALSE;
+}
