@@ -315,7 +315,7 @@ const PsModuleClass ps_prelu_class = {
 /* Sleef's expf (xexpf, the u10 variant ATen's Vectorized<float>::exp() calls on AVX2), in scalar
  * form: q = rint(d/ln2), Cody–Waite reduction and a degree-6 polynomial with fused steps, then
  * ldexp by two powers of two. */
-static float
+PS_FMA_CLONES static float
 sleef_expf (float d)
 {
   const float r_ln2 = 1.442695040888963407359924681001892137426645954152985934135449406931f;
@@ -454,7 +454,7 @@ ldexp2_f (float d, int32_t e)   /* Sleef's vldexp2: two exact power-of-two scali
   return d * f32_bits ((uint32_t) (e - h + 0x7f) << 23);
 }
 
-static Df
+static inline __attribute__ ((always_inline)) Df
 sleef_expk2f (Df d)
 {
   const float r_ln2 = 1.442695040888963407359924681001892137426645954152985934135449406931f;
@@ -477,8 +477,8 @@ sleef_expk2f (Df d)
   return t;
 }
 
-static float
-sleef_tanhf (float x)
+static inline __attribute__ ((always_inline)) float
+sleef_tanhf_body (float x)
 {
   Df d = sleef_expk2f ((Df) { fabsf (x), 0.0f });
   Df e = df_rec (d);
@@ -490,6 +490,12 @@ sleef_tanhf (float x)
   if (isnan (x))
     y = f32_bits (0xffffffffu);
   return y;
+}
+
+PS_FMA_CLONES static float
+sleef_tanhf (float x)
+{
+  return sleef_tanhf_body (x);
 }
 
 /* ---------- GELU ---------- */
@@ -932,7 +938,7 @@ ps_leaky_relu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad
                        &PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope, error);
 }
 
-static float
+PS_FMA_CLONES static float
 tanh_bwd (float g, float y, const void *data)
 {
   return g * fmaf (-y, y, 1.0f);
