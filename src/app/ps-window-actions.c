@@ -390,6 +390,8 @@ initialize_apply (PsWindow *self, AdwMessageDialog *dialog)
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) args = ps_args_editor_get_args (ps_init_dialog_get_args (d), &error);
   PsEditSelection sel = selection (self);
+  if (!ps_init_dialog_get_for_param (d) && sel.is_param)
+    sel = (PsEditSelection) { sel.base, NULL, FALSE };   /* the loop over the whole model (or object) */
   g_autoptr (JsonObject) op = args ? ps_edit_init_op (state (self), &sel, ps_init_dialog_get_function (d), args,
                                                       gtk_editable_get_text (ps_init_dialog_get_match_entry (d)),
                                                       ps_init_dialog_get_bias_function (d)) : NULL;
@@ -407,8 +409,9 @@ initialize_activated (GSimpleAction *a, GVariant *p, gpointer data)
     return;
   PsEditSelection sel = selection (self);
   g_autofree char *target = ps_edit_target (state (self), &sel, FALSE);
-  g_autofree char *what = sel.is_param ? g_strdup (target) : applies_to (self);
-  ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (ps_init_dialog_new (GTK_WINDOW (self), what, sel.is_param)),
+  g_autofree char *scope = applies_to (self);
+  ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (ps_init_dialog_new (GTK_WINDOW (self), scope,
+                                                                          sel.is_param ? target : NULL)),
                             initialize_apply);
 }
 
