@@ -48,6 +48,7 @@ typedef struct {
   int created_step;        /* step index that created it; -1 unknown (set by the doc layer) */
   int written_step;        /* step index that last wrote it; -1 unknown */
   PsInitInfo init;         /* how its current values were produced */
+  PsTensor *grad;          /* .grad: NULL until a backward reaches it (torch's None); immutable like value */
 } PsParam;
 
 struct _PsModuleClass {
@@ -153,6 +154,8 @@ PsParam    *ps_module_register      (PsModule *self, const char *name, PsTensor 
 PsParam    *ps_module_get_param     (PsModule *self, const char *name);
 /* Swap in a new value (takes a ref; releases the old one). */
 void        ps_param_set_value      (PsParam *p, PsTensor *value);
+/* Swap in a new .grad (takes a ref; NULL = None; releases the old one). */
+void        ps_param_set_grad       (PsParam *p, PsTensor *grad);
 /* A fresh zero tensor of the param's shape, for writers (lazy params have no shape: error). */
 PsTensor   *ps_param_new_like       (const PsParam *p, GError **error);
 
