@@ -386,15 +386,14 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   if (!gtk_init_check ())
     {
-      g_test_skip ("no display: GUI tests run under xvfb-run");
-      g_test_add_func ("/checkpoint-window/skipped", (GTestFunc) g_test_incomplete);
-      return g_test_run ();
+      /* TAP's "skip the whole file" (plan 1..0): meson reports SKIP, not OK */
+      g_print ("1..0 # SKIP %s\n", "no display: GUI tests run under xvfb-run");
+      return 0;
     }
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
     {
-      g_test_skip ("no session bus: GUI tests run under dbus-run-session");
-      g_test_add_func ("/checkpoint-window/skipped", (GTestFunc) g_test_incomplete);
-      return g_test_run ();
+      g_print ("1..0 # SKIP %s\n", "no session bus: GUI tests run under dbus-run-session");
+      return 0;
     }
   adw_init ();
   app = ps_application_new ();

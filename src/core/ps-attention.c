@@ -208,22 +208,6 @@ fits_int (int64_t v)
   return v >= 0 && v <= INT_MAX;
 }
 
-/* y (rows, out) = x (rows, in) · wᵀ (+ b): ATen's addmm (bias pre-filled, beta = 1) or mm. */
-static void
-linear_rows (const float *x, int64_t rows, int64_t in, const float *w, int64_t out, const float *b, float *y)
-{
-  for (int64_t r = 0; r < rows; r++)
-    {
-      if (b != NULL)
-        memcpy (y + r * out, b, (size_t) out * sizeof (float));
-      else
-        memset (y + r * out, 0, (size_t) out * sizeof (float));
-    }
-  if (rows == 0 || out == 0 || in == 0)
-    return;
-  ps_ops_sgemm (false, true, rows, out, in, 1.0f, x, in, w, in, b != NULL ? 1.0f : 0.0f, y, out);
-}
-
 /* One batch of torch.bmm on CPU: c (M, N) = a (M, K) · op(b), op(b) = bᵀ when b_trans (b is
  * (N, K)) else b (K, N). ATen 1.13 (bmm_out_or_baddbmm_) runs a plain float loop, k ascending,
  * when K·M·N < 400 and one sgemm per batch otherwise; both are mirrored. */
@@ -375,7 +359,7 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
     memcpy (x, src, (size_t) (rows * E) * sizeof (float));
 
   /* packed in-projection: one linear with 3E outputs, chunked into q | k | v */
-  linear_rows (x, rows, E, w_in, 3 * E, b_in, qkv);
+  ps_ops_linear_rows (x, rows, E, w_in, 3 * E, b_in, qkv);
 
   /* heads: b = n·H + h; q[b, t, d] = qkv[t·N + n, h·hd + d] (view (L, N·H, hd), transpose(0, 1));
    * k, v likewise, then the bias_k/bias_v row at s = L, then the zero row */
@@ -450,13 +434,13 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
   float *y = ps_tensor_f32 (out);
   if (batched && cfg->batch_first)
     {
-      linear_rows (ob, rows, E, w_out, E, b_out, x);   /* x is free now: (L·N, E) */
+      ps_ops_linear_rows (ob, rows, E, w_out, E, b_out, x);   /* x is free now: (L·N, E) */
       for (int64_t t = 0; t < L; t++)
         for (int64_t n = 0; n < N; n++)
           memcpy (y + (n * L + t) * E, x + (t * N + n) * E, (size_t) E * sizeof (float));
     }
   else
-    linear_rows (ob, rows, E, w_out, E, b_out, y);
+    ps_ops_linear_rows (ob, rows, E, w_out, E, b_out, y);
   return g_steal_pointer (&out);
 }
 

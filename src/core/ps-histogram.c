@@ -1,5 +1,6 @@
 /* ps-histogram.c — see ps-histogram.h for the binning rule (numpy.histogram's). */
 #include "ps-histogram.h"
+#include "ps-cpu.h"
 
 #include <math.h>
 #include <string.h>
@@ -254,10 +255,7 @@ bin_block_f32_avx2 (Binner *b, const float *restrict x, gsize n)
 static gboolean
 have_avx2 (void)
 {
-  static int cached = -1;
-  if (G_UNLIKELY (cached < 0))
-    cached = __builtin_cpu_supports ("avx2") && !g_getenv ("PS_DISABLE_SIMD") ? 1 : 0;
-  return cached;
+  return (ps_cpu_features () & PS_CPU_AVX2) != 0;
 }
 #endif
 

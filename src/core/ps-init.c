@@ -1048,3 +1048,74 @@ ps_init_apply (PsTensor *t, const char *fn, const PsArgs *args, PsGenerator *gen
     }
   return ok;
 }
+
+/* ---------- init info as text ---------- */
+
+static void
+append_num (GString *s, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (buf, sizeof buf, "%.3g", fabs (v));
+  if (v < 0)
+    g_string_append (s, "\xe2\x88\x92");   /* U+2212 MINUS SIGN */
+  g_string_append (s, buf);
+}
+
+char *
+ps_init_info_summary (const PsInitInfo *info)
+{
+  GString *s = g_string_new (NULL);
+  switch (info->dist)
+    {
+    case PS_DIST_UNIFORM:
+      g_string_append (s, "~ U(");
+      append_num (s, info->a);
+      g_string_append (s, ", ");
+      append_num (s, info->b);
+      g_string_append (s, ")");
+      break;
+    case PS_DIST_NORMAL:
+    case PS_DIST_TRUNC_NORMAL:
+      g_string_append (s, "~ N(");
+      append_num (s, info->mean);
+      g_string_append (s, ", ");
+      append_num (s, info->std);
+      g_string_append (s, ")");
+      if (info->dist == PS_DIST_TRUNC_NORMAL)
+        {
+          g_string_append (s, " truncated to [");
+          append_num (s, info->a);
+          g_string_append (s, ", ");
+          append_num (s, info->b);
+          g_string_append (s, "]");
+        }
+      break;
+    case PS_DIST_CONSTANT:
+      g_string_append (s, "= ");
+      append_num (s, info->value);
+      break;
+    case PS_DIST_OTHER:
+    case PS_DIST_NONE:
+      break;
+    }
+  /* "~ U(−0.3, 0.3) by uniform_(a=-0.3, b=0.3)" says the same thing twice */
+  gboolean redundant = (info->dist == PS_DIST_UNIFORM && strcmp (info->fn, "uniform_") == 0)
+                       || (info->dist == PS_DIST_NORMAL && strcmp (info->fn, "normal_") == 0);
+  if (info->fn[0] == '\0' && s->len == 0 && info->formula[0] != '\0')
+    g_string_append (s, info->formula);   /* "updated by forward at step 6" */
+  else if (info->fn[0] != '\0' && !redundant)
+    {
+      /* Linear/Conv's default a=math.sqrt(5) reads better as √5 */
+      g_autofree char *args = g_strdup (info->args);
+      char *five = strstr (args, "a=2.23606797749979");
+      if (five != NULL)
+        {
+          *five = '\0';
+          char *tmp = g_strconcat (args, "a=\xe2\x88\x9a" "5", five + strlen ("a=2.23606797749979"), NULL);
+          g_free (args);
+          args = tmp;
+        }
+      g_string_append_printf (s, "%sby %s(%s)", s->len ? " " : "", info->fn, args);
+    }
+  return g_string_free (s, FALSE);
+}

@@ -71,4 +71,8 @@ gboolean  ps_init_apply            (PsTensor *t, const char *fn, const PsArgs *a
 const char *const *ps_init_function_names (void);
 const PsArgSpec   *ps_init_function_args  (const char *fn);
 
+/* "~ U(−0.316, 0.316) by kaiming_uniform_(a=√5)"; "" when nothing is known (the timeline, the
+ * CLI's parameter table and the figures' captions all say it this way). */
+char       *ps_init_info_summary (const PsInitInfo *info);
+
 G_END_DECLS

@@ -303,3 +303,19 @@ ps_ops_dropout (const float *x, float *out, int64_t n, double p, PsGenerator *ge
     out[i] = x[i] * (mask[i] / q);   /* noise.div_(1 − p); x·noise */
   return TRUE;
 }
+
+void
+ps_ops_linear_rows (const float *x, int64_t rows, int64_t in, const float *w, int64_t out, const float *b,
+                    float *y)
+{
+  for (int64_t r = 0; r < rows; r++)
+    {
+      if (b != NULL)
+        memcpy (y + r * out, b, (size_t) out * sizeof (float));
+      else
+        memset (y + r * out, 0, (size_t) out * sizeof (float));
+    }
+  if (rows == 0 || out == 0 || in == 0)
+    return;
+  ps_ops_sgemm (false, true, rows, out, in, 1.0f, x, in, w, in, b != NULL ? 1.0f : 0.0f, y, out);
+}

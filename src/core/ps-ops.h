@@ -21,6 +21,13 @@ void      ps_ops_sgemm        (bool trans_a, bool trans_b, int64_t m, int64_t n,
                                float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
                                float beta, float *c, int64_t ldc);
 
+/* y (rows, out) = x (rows, in) · wᵀ (+ b) on raw rows, as ATen's addmm (bias pre-filled,
+ * beta = 1) or, without b, mm (beta = 0): one sgemm call, so the same rounding as torch with the
+ * same OpenBLAS. The caller has checked that every dimension fits in an int. Used by the layers
+ * that run Linear-like projections inside their forward (RNN gates, attention projections). */
+void      ps_ops_linear_rows  (const float *x, int64_t rows, int64_t in, const float *w, int64_t out,
+                               const float *b, float *y);
+
 /* The Fortran sgemm_ call itself (column-major), as ATen's cpublas::gemm makes it; threads pinned
  * as for ps_ops_sgemm. Dimensions must fit int (checked by the caller). */
 void      ps_ops_sgemm_f77    (char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha,

@@ -5,6 +5,7 @@
  * operations in the same order (fmaf is exact on any ISA), so both copies give identical bits; the
  * AVX2 copy turns each fmaf into one instruction instead of a libm call and runs 8 lanes at once. */
 #include "ps-rng-kernels.h"
+#include "ps-cpu.h"
 
 #include <float.h>
 #include <math.h>
@@ -252,8 +253,7 @@ cpu_has_avx2_fma (void)
   static int cached = -1;   /* benign race: every thread computes the same value */
   if (cached < 0)
     {
-      __builtin_cpu_init ();
-      cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+      cached = (ps_cpu_hw_features () & (PS_CPU_AVX2 | PS_CPU_FMA)) == (PS_CPU_AVX2 | PS_CPU_FMA);
       /* PS_RNG_NO_SIMD=1 forces the generic copy (tests compare the two). */
       const char *env = g_getenv ("PS_RNG_NO_SIMD");
       if (env != NULL && env[0] == '1')

@@ -381,24 +381,6 @@ fits_int (int64_t v)
   return v >= 0 && v <= INT_MAX;
 }
 
-/* y (rows, out) = x (rows, in) · wᵀ (+ b), as ATen's addmm (bias pre-filled, beta = 1) or mm
- * (beta = 0): the same sgemm call, so the same rounding as torch with the same OpenBLAS. The
- * caller has checked every dimension fits in an int. */
-static void
-linear_rows (const float *x, int64_t rows, int64_t in, const float *w, int64_t out, const float *b, float *y)
-{
-  for (int64_t r = 0; r < rows; r++)
-    {
-      if (b != NULL)
-        memcpy (y + r * out, b, (size_t) out * sizeof (float));
-      else
-        memset (y + r * out, 0, (size_t) out * sizeof (float));
-    }
-  if (rows == 0 || out == 0 || in == 0)
-    return;
-  ps_ops_sgemm (false, true, rows, out, in, 1.0f, x, in, w, in, b != NULL ? 1.0f : 0.0f, y, out);
-}
-
 static inline float
 sigmoidf (float x)
 {
@@ -419,7 +401,7 @@ cell_step (const RnnConfig *cfg, const DirParams *p, int64_t n, const float *gi,
   int64_t H = cfg->hidden_size;
   int64_t hr = cfg->proj_size > 0 ? cfg->proj_size : H;
   int64_t G = gate_count (cfg->mode) * H;
-  linear_rows (h, n, hr, p->w_hh, G, p->b_hh, hg);
+  ps_ops_linear_rows (h, n, hr, p->w_hh, G, p->b_hh, hg);
   for (int64_t r = 0; r < n; r++)
     {
       const float *ig = gi + r * G;
@@ -471,7 +453,7 @@ cell_step (const RnnConfig *cfg, const DirParams *p, int64_t n, const float *gi,
   if (cfg->mode == MODE_LSTM)
     {
       if (cfg->proj_size > 0)
-        linear_rows (hy, n, H, p->w_hr, hr, NULL, h);   /* h = hy·W_hrᵀ (matmul, no bias) */
+        ps_ops_linear_rows (hy, n, H, p->w_hr, hr, NULL, h);   /* h = hy·W_hrᵀ (matmul, no bias) */
       else
         memcpy (h, hy, (size_t) (n * H) * sizeof (float));
     }
@@ -571,7 +553,7 @@ run_direction (const RnnConfig *cfg, const DirParams *p, const float *x, int64_t
       || !alloc_f32 (n, G, &hg, error) || !alloc_f32 (n, H, &hy, error))
     return FALSE;
   /* ATen precomputes the input projection of the whole sequence (CPU: linear on (T, n, in)) */
-  linear_rows (x, T * n, in, p->w_ih, G, p->b_ih, gi);
+  ps_ops_linear_rows (x, T * n, in, p->w_ih, G, p->b_ih, gi);
   for (int64_t s = 0; s < T; s++)
     {
       int64_t t = reverse ? T - 1 - s : s;
@@ -735,7 +717,7 @@ cell_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
   if (!alloc_f32 (n, G, &gi, error) || !alloc_f32 (n, H, &h, error) || !alloc_f32 (n, H, &c, error)
       || !alloc_f32 (n, G, &hg, error) || !alloc_f32 (n, H, &hy, error))
     return NULL;
-  linear_rows (ps_tensor_cf32 (input), n, in, p.w_ih, G, p.b_ih, gi);
+  ps_ops_linear_rows (ps_tensor_cf32 (input), n, in, p.w_ih, G, p.b_ih, gi);
   cell_step (cfg, &p, n, gi, h, c, hg, hy);
   int64_t shape[2] = { n, H };
   PsTensor *out = input->ndim == 2 ? ps_tensor_new_empty (PS_DTYPE_FLOAT32, 2, shape, error)

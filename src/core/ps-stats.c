@@ -1,5 +1,6 @@
 /* ps-stats.c — see ps-stats.h for what is counted and the method. */
 #include "ps-stats.h"
+#include "ps-cpu.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -288,20 +289,13 @@ block_m2_f32_avx2 (const float *restrict x, gsize n, double mean)
 static gboolean
 have_avx2 (void)
 {
-  static int cached = -1;
-  if (G_UNLIKELY (cached < 0))
-    cached = __builtin_cpu_supports ("avx2") && !g_getenv ("PS_DISABLE_SIMD") ? 1 : 0;
-  return cached;
+  return (ps_cpu_features () & PS_CPU_AVX2) != 0;
 }
 
 static gboolean
 have_avx2_fma (void)
 {
-  static int cached = -1;
-  if (G_UNLIKELY (cached < 0))
-    cached = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma") &&
-             !g_getenv ("PS_DISABLE_SIMD") ? 1 : 0;
-  return cached;
+  return (ps_cpu_features () & (PS_CPU_AVX2 | PS_CPU_FMA)) == (PS_CPU_AVX2 | PS_CPU_FMA);
 }
 #endif
 

@@ -1,5 +1,6 @@
 /* ps-threads.c — see ps-threads.h. */
 #include "ps-threads.h"
+#include "ps-cpu.h"
 #include "ps-onednn.h"
 #include "ps-ops.h"
 
@@ -88,10 +89,7 @@ ps_threads_aten_capability (void)
     {
       const char *env = g_getenv ("ATEN_CPU_CAPABILITY");
       gboolean has_avx2 = FALSE;
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_cpu_init ();
-      has_avx2 = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
-#endif
+      has_avx2 = (ps_cpu_hw_features () & (PS_CPU_AVX2 | PS_CPU_FMA)) == (PS_CPU_AVX2 | PS_CPU_FMA);
       if (env != NULL && g_ascii_strcasecmp (env, "avx512") == 0)
         cap = "AVX512";
       else if (env != NULL && g_ascii_strcasecmp (env, "avx2") == 0)

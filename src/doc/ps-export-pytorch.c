@@ -40,6 +40,7 @@ struct _PsPyExport {
   GPtrArray *class_order;   /* UserClass* in first-use order */
   gboolean need_ordered_dict;
   gboolean need_restructure;   /* the rename/move helpers (attach at an index, rename, move) */
+  gboolean have_outputs;       /* `outputs = {}` is written (before the first forward) */
   GString *out;
 };
 typedef PsPyExport Exporter;
@@ -79,7 +80,7 @@ static const char *const python_keywords[] = {
 /* Names the script itself uses at module level, plus builtins a variable must not shadow. */
 static const char *const script_names[] = {
   "torch", "nn", "sys", "os", "json", "hashlib", "OrderedDict", "outputs", "module", "x",
-  "save_result", "RECIPE_IDS", "print", "len", "range", "type", "id", "list", "dict", "str", "int",
+  "print", "len", "range", "type", "id", "list", "dict", "str", "int",
   "float", "input", "object", "super", "self", "getattr", "setattr", "delattr", "hasattr", "isinstance",
   NULL
 };
@@ -660,67 +661,6 @@ emit_restructure_helpers (GString *s)
     "    parent._modules.update(items)\n");
 }
 
-/* The helper that writes RESULT.json; kept apart from the replay so the replay reads cleanly. */
-static void
-emit_result_helper (Exporter *ex)
-{
-  GString *s = ex->out;
-  g_string_append (s,
-    "\n\n# ---- `python3 THIS.py RESULT.json` also writes what the replay produced (for Paramscope's\n"
-    "# tests): every module's state_dict, the outputs, the failing step, torch.rand(2) afterwards ----\n"
-    "RECIPE_IDS = {");
-  for (guint i = 0; i < ex->order->len; i++)
-    {
-      Node *n = g_ptr_array_index (ex->order, i);
-      if (i > 0)
-        g_string_append (s, ", ");
-      append_py_string (s, n->id);
-      g_string_append (s, ": ");
-      append_py_string (s, n->var);
-    }
-  g_string_append (s,
-    "}  # recipe id: variable\n"
-    "outputs = {}\n"
-    "\n\n"
-    "def save_result(path, error=None):\n"
-    "    import hashlib\n"
-    "    import json\n"
-    "\n"
-    "    def digest(t):\n"
-    "        if isinstance(t, nn.parameter.UninitializedTensorMixin):\n"
-    "            return None\n"
-    "        t = t.detach().contiguous()\n"
-    "        return {\"shape\": list(t.shape), \"dtype\": str(t.dtype).replace(\"torch.\", \"\"),\n"
-    "                \"sha256\": hashlib.sha256(t.numpy().tobytes()).hexdigest()}\n"
-    "\n"
-    "    state = {}\n"
-    "    for rid, var in RECIPE_IDS.items():\n"
-    "        m = globals().get(var)\n"
-    "        if isinstance(m, nn.Module):\n"
-    "            for k, v in m.state_dict(keep_vars=True).items():\n"
-    "                state[rid + \".\" + k] = digest(v)\n"
-    "    probe = [\"%08x\" % (b & 0xFFFFFFFF) for b in torch.rand(2).view(torch.int32).tolist()]\n"
-    "    result = {\"state\": state, \"outputs\": {k: digest(v) for k, v in outputs.items()},\n"
-    "              \"error\": error, \"probe_after\": probe}\n"
-    "    with open(path, \"w\") as f:\n"
-    "        json.dump(result, f, indent=1)\n"
-    "\n\n"
-    "def _save_on_error(kind, value, tb):\n"
-    "    import re\n"
-    "\n"
-    "    line = tb.tb_lineno  # the outermost frame: a line of the replay below\n"
-    "    with open(__file__) as f:\n"
-    "        source = f.read().splitlines()[:line]\n"
-    "    step = next((int(m.group(1)) for m in map(re.compile(r\"^# Step (\\d+)\").match, reversed(source)) if m), 0)\n"
-    "    message = value.args[0] if isinstance(value, KeyError) and len(value.args) == 1 else str(value)\n"
-    "    save_result(sys.argv[1], {\"step\": step, \"type\": kind.__name__, \"message\": message})\n"
-    "    sys.__excepthook__(kind, value, tb)\n"
-    "\n\n"
-    "if len(sys.argv) > 1:\n"
-    "    sys.excepthook = _save_on_error\n");
-}
-
-/* Python list literal of a "value" input, rebuilt from its shape; *k walks the elements. */
 static void
 append_py_values (GString *s, const PsInputSpec *spec, int depth, guint *k)
 {
@@ -1094,6 +1034,11 @@ ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint number, GError **error
       emit_input (call, &f->input);
       g_string_append_c (call, ')');
     }
+  if (!ex->have_outputs)
+    {
+      ex->have_outputs = TRUE;
+      g_string_append (s, "outputs = {}  # the forward results, by name\n");
+    }
   g_string_append (s, "outputs[");
   append_py_string (s, f->name ? f->name : dflt);
   g_string_append_printf (s, "] = %s%s", call->str, tuple ? "[0]" : "");
@@ -1155,7 +1100,6 @@ ps_export_pytorch (const PsRecipe *recipe, GError **error)
           g_string_append (s, "#\n");
           emit_comment (s, "# ", recipe->description, 100);
         }
-      g_string_append (s, "import sys\n");
       if (recipe->flavour == PS_FLAVOUR_DEFAULT)
         g_string_append (s, "import os\n\n"
                             "# the recipe reproduces torch's portable kernels, not the AVX2 ones\n"
@@ -1183,9 +1127,7 @@ ps_export_pytorch (const PsRecipe *recipe, GError **error)
       ex.out = s;
       if (ok)
         {
-          emit_result_helper (&ex);
           g_string_append (s, body->str);
-          g_string_append (s, "\nif len(sys.argv) > 1:\n    save_result(sys.argv[1])\n");
         }
       g_string_free (body, TRUE);
     }

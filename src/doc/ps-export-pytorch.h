@@ -5,11 +5,10 @@
  * nn.Module subclasses), torch.nn.init calls, the init_modules loop, forwards stored in an
  * `outputs` dict. Each op is preceded by a "# Step N" comment (N = the recipe's op number).
  *
- * Run as `python3 script.py RESULT.json`, it also writes every recipe module's state_dict (keys
- * "<id>.<key>", as tests/golden/torch_recipe.py names them), the outputs (SHA-256 of their raw
- * little-endian bytes, with shape and dtype), the first failing step with torch's message, and
- * `torch.rand(2)` afterwards as float32 bit patterns — so tests can check that torch, given the
- * script, computes what Paramscope computed. */
+ * The script carries no test harness: tests/golden/run_export.py runs it from outside (exec, then
+ * the recipe modules' state_dicts, the outputs, the failing step found from the traceback and the
+ * "# Step N" comments, torch.rand(2) afterwards), so tests can check that torch, given the script,
+ * computes what Paramscope computed. */
 #pragma once
 
 #include <glib.h>

@@ -156,9 +156,6 @@ PsState *ps_op_apply_full (const PsState *prev, const PsOp *op, guint op_number,
  *   "forward through m failed: mat1 and mat2 shapes cannot be multiplied (1x5 and 10x5)" */
 char    *ps_op_describe   (const PsOp *op, const PsState *before, const PsState *after, const GError *error);
 
-/* "~ U(−0.316, 0.316) by kaiming_uniform_(a=√5)"; "" when nothing is known. */
-char    *ps_init_info_summary (const PsInitInfo *info);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsOp, ps_op_unref)
 
 G_END_DECLS

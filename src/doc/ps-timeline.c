@@ -123,8 +123,8 @@ droppable (const PsTimeline *tl, guint i)
   guint tail = tl->budget == 0 ? 1 : 2;
   if (i == 0 || i + tail >= tl->states->len || i == tl->current || g_ptr_array_index (tl->states, i) == NULL)
     return FALSE;
-  const char *kind = ps_op_get_kind (g_ptr_array_index (tl->recipe->ops, i - 1));
-  return kind == NULL || strcmp (kind, "load") != 0;
+  const PsOp *op = g_ptr_array_index (tl->recipe->ops, i - 1);
+  return strcmp (ps_op_get_kind (op), "load") != 0;
 }
 
 /* Drops state i; the storages it introduced that the next kept state holds move to its account. */

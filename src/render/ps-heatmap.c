@@ -1,5 +1,6 @@
 /* ps-heatmap.c — see ps-heatmap.h for the folding, pooling and drawing rules. */
 #include "ps-heatmap.h"
+#include "ps-cpu.h"
 #include "ps-plot.h"
 
 #include <math.h>
@@ -160,10 +161,7 @@ color_of_bits (guint32 bits, const PsColormap *cm, double lo, double inv)
 static gboolean
 have_avx2 (void)
 {
-  static int cached = -1;
-  if (G_UNLIKELY (cached < 0))
-    cached = __builtin_cpu_supports ("avx2") && !g_getenv ("PS_DISABLE_SIMD") ? 1 : 0;
-  return cached;
+  return (ps_cpu_features () & PS_CPU_AVX2) != 0;
 }
 
 /* keys[c] = max (keys[c], rot_key(rows[r][c]) for every row), kept in registers (one store per
@@ -204,11 +202,7 @@ pool_block_avx512 (const guint32 *const *rows, int64_t nrows, int64_t n, guint32
 static gboolean
 have_avx512 (void)
 {
-  static int cached = -1;
-  if (G_UNLIKELY (cached < 0))
-    cached = __builtin_cpu_supports ("avx512f") && !g_getenv ("PS_DISABLE_SIMD") &&
-             !g_getenv ("PS_DISABLE_AVX512") ? 1 : 0;
-  return cached;
+  return (ps_cpu_features () & PS_CPU_AVX512F) != 0;
 }
 
 /* In place: keys of length n (a multiple of 16) → n/2, the max of each neighbouring pair. */

@@ -8,8 +8,9 @@ and, with --export BUILDDIR (a built tree):
   NAME.export.py     the C exporter's script for the recipe (= `paramscope-cli to-pytorch`;
                      written by tests/test-export-pytorch with PS_EXPORT_WRITE=1), the golden text
                      tests/test-export-pytorch.c compares with
-  NAME.export.json   the result of running that script with torch (SHA-256 digests); checked
-                     here to equal NAME.torch.json's final state, outputs, error and probe.
+  NAME.export.json   the result of running that script with torch (tests/golden/run_export.py
+                     runs it and reads its modules from outside; SHA-256 digests); checked here
+                     to equal NAME.torch.json's final state, outputs, error and probe.
 
 Recipes: the repository's examples/*.json (if present), the hand-written article recipes below,
 and random_recipes.generate(seed) for seeds 0..N-1.
@@ -394,7 +395,12 @@ def export(build, names):
             os.unlink(epath)
         env = dict(os.environ)
         env.pop("ATEN_CPU_CAPABILITY", None)
-        p = subprocess.run([sys.executable, spath, epath], capture_output=True, text=True, env=env)
+        # OpenBLAS's kernel set and thread count decide torch's sgemm bits: the settings the
+        # torch replays were made with (see tests/meson.build)
+        env.update(OPENBLAS_CORETYPE="Haswell", OPENBLAS_NUM_THREADS="2")
+        rpath = os.path.join(OUT, name + ".recipe.json")
+        p = subprocess.run([sys.executable, os.path.join(HERE, "run_export.py"), rpath, spath, epath],
+                           capture_output=True, text=True, env=env)
         if not os.path.exists(epath):
             raise SystemExit("%s: exported script wrote no result:\n%s" % (name, p.stderr))
         with open(epath) as f:
