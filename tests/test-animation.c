@@ -11,6 +11,12 @@
 #include "ps-colormap.h"
 #include "ps-heatmap.h"
 #include "ps-error.h"
+#include "ps-loss-curve.h"
+#include "ps-figure-sequence.h"
+#include "ps-recipe.h"
+#include "ps-timeline.h"
+#include "ps-state.h"
+#include "ps-stats.h"
 
 /* Frames: a 6 × 8 heatmap whose cell (2, 3) grows with the frame, the rest fixed. */
 typedef struct {
@@ -399,13 +405,165 @@ test_contact_sheet (void)
   rm_rf (dir);
 }
 
+/* Any figure animates: the loss curve with its step cursor moving over 4 frames. */
+typedef struct {
+  PsLossCurve lc;
+  PsLossCurveOptions o;
+  int64_t cursor[4];
+} CursorFrames;
+
+static void
+cursor_draw (cairo_t *cr, double w, double h, guint frame, gpointer data)
+{
+  CursorFrames *c = data;
+  c->o.cursor_step = c->cursor[frame];
+  ps_loss_curve_draw (&c->lc, cr, w, h);
+}
+
+static void
+test_gif_loss_cursor (void)
+{
+  int64_t steps[40];
+  double loss[40];
+  for (int i = 0; i < 40; i++)
+    {
+      steps[i] = i;
+      loss[i] = 2 * exp (-i / 10.0) + 0.1;
+    }
+  PsSeries se = { "loss", steps, loss, 40 };
+  CursorFrames c = { .cursor = { 5, 15, 25, 35 } };
+  ps_loss_curve_options_init (&c.o);
+  c.o.title = "loss";
+  c.o.show_cursor = TRUE;
+  c.lc = (PsLossCurve) { &se, 1, NULL, 0, NULL, &c.o };
+  g_autofree char *dir = tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "loss.gif", NULL);
+  PsAnimationOptions o;
+  ps_animation_options_init (&o, 500, 320);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_animation_write_gif (path, 4, cursor_draw, &c, &o, &error));
+  g_assert_no_error (error);
+  if (g_getenv ("PS_RENDER_SAMPLES"))
+    {
+      g_autofree char *copy = g_build_filename (g_getenv ("PS_RENDER_SAMPLES"), "loss-cursor.gif", NULL);
+      g_assert_true (ps_animation_write_gif (copy, 4, cursor_draw, &c, &o, &error));
+    }
+  int err = 0;
+  GifFileType *gif = DGifOpenFileName (path, &err);
+  g_assert_cmpint (DGifSlurp (gif), ==, GIF_OK);
+  g_assert_cmpint (gif->ImageCount, ==, 4);
+  /* the cursor's column is dark in its own frame only; y in the middle of the plot */
+  for (int f = 0; f < 4; f++)
+    {
+      double x;
+      g_assert_true (ps_loss_curve_step_x (&c.lc, 500, 320, c.cursor[f], &x));
+      for (int g = 0; g < 4; g++)
+        {
+          int dark = 0;
+          for (int y = 120; y < 240; y++)
+            {
+              /* the 1.4-unit line is antialiased over two pixel columns: the darkest of three */
+              gboolean d = FALSE;
+              for (int dx = -1; dx <= 1; dx++)
+                {
+                  guint32 p = gif_pixel (gif, g, (int) floor (x) + dx, y);
+                  d |= ((p >> 16) & 255) < 140 && ((p >> 8) & 255) < 140 && (p & 255) < 140;
+                }
+              dark += d;
+            }
+          if (g == f)
+            g_assert_cmpint (dark, >, 100);
+          else
+            g_assert_cmpint (dark, <, 10);
+        }
+    }
+  DGifCloseFile (gif, &err);
+  rm_rf (dir);
+}
+
+/* A parameter over steps: missing steps skipped (or an error), one colour range for all frames. */
+static void
+test_figure_sequence (void)
+{
+  static const char recipe_text[] =
+    "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, \"root\": \"fc\", \"ops\": ["
+    " {\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 5, \"out_features\": 5}},"
+    " {\"op\": \"init\", \"target\": \"fc.weight\", \"fn\": \"eye_\"},"
+    " {\"op\": \"init\", \"target\": \"fc.weight\", \"fn\": \"normal_\", \"args\": {\"std\": 3}}]}";
+  g_autoptr (GError) error = NULL;
+  PsRecipe *recipe = ps_recipe_load_from_data (recipe_text, -1, &error);
+  g_assert_no_error (error);
+  PsTimeline *tl = ps_timeline_new_from_recipe (recipe, -1, NULL);
+  g_assert_null (ps_timeline_get_error (tl));
+  g_assert_cmpuint (ps_timeline_get_n_steps (tl), ==, 3);
+  PsFigureOptions fo;
+  ps_figure_options_init (&fo);
+  guint steps[4] = { 0, 1, 2, 3 };
+  /* step 0: fc does not exist yet */
+  g_assert_null (ps_figure_sequence_new (tl, "fc.weight", steps, 4, &fo, FALSE, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (ps_figure_sequence_new (tl, "fc.weight", steps, 1, &fo, TRUE, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  PsFigureSequence *seq = ps_figure_sequence_new (tl, "fc.weight", steps, 4, &fo, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_figure_sequence_get_n_frames (seq), ==, 3);
+  g_assert_cmpuint (ps_figure_sequence_get_step (seq, 0), ==, 1);
+  g_assert_cmpuint (ps_figure_sequence_get_step (seq, 2), ==, 3);
+  /* symmetric: ±max |w| over all frames (the normal_(std=3) frame has the largest) */
+  double lo, hi;
+  ps_figure_sequence_get_range (seq, &lo, &hi);
+  PsStats st;
+  PsParam *param = NULL;
+  g_assert_true (ps_state_resolve (ps_timeline_get_state (tl, 3), "fc.weight", NULL, &param, NULL));
+  g_assert_nonnull (param);
+  ps_stats_compute (param->value, &st);
+  g_assert_cmpfloat (hi, ==, st.abs_max);
+  g_assert_cmpfloat (lo, ==, -hi);
+  /* every frame draws; the eye frame's diagonal is the colour of +1 on that shared range */
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 400, 300);
+  for (guint i = 0; i < 3; i++)
+    {
+      cairo_t *cr = cairo_create (s);
+      ps_figure_sequence_draw_frame (cr, 400, 300, i, seq);
+      g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+      cairo_destroy (cr);
+    }
+  cairo_surface_destroy (s);
+  ps_figure_sequence_free (seq);
+  /* histograms share their bins */
+  fo.kind = PS_FIGURE_HISTOGRAM;
+  fo.bins = 20;
+  seq = ps_figure_sequence_new (tl, "fc.weight", steps + 1, 3, &fo, FALSE, &error);
+  g_assert_no_error (error);
+  ps_figure_sequence_get_range (seq, &lo, &hi);
+  g_assert_cmpfloat (lo, ==, st.min);
+  g_assert_cmpfloat (hi, ==, st.max);
+  s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 400, 300);
+  cairo_t *cr = cairo_create (s);
+  ps_figure_sequence_draw_frame (cr, 400, 300, 1, seq);
+  g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+  ps_figure_sequence_free (seq);
+  /* ridgelines are not frames */
+  fo.kind = PS_FIGURE_RIDGELINE;
+  g_assert_null (ps_figure_sequence_new (tl, "fc.weight", steps + 1, 3, &fo, FALSE, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  ps_timeline_free (tl);
+  ps_recipe_free (recipe);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/animation/gif", test_gif);
   g_test_add_func ("/animation/quantize", test_quantize);
+  g_test_add_func ("/animation/gif-loss-cursor", test_gif_loss_cursor);
   g_test_add_func ("/animation/series", test_series);
+  g_test_add_func ("/animation/figure-sequence", test_figure_sequence);
   g_test_add_func ("/animation/contact-sheet", test_contact_sheet);
   return g_test_run ();
 }

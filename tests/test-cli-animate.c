@@ -30,6 +30,9 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
 static void
 run (Result *r, const char *first, ...)
 {
+  /* a Result is reused for several runs */
+  result_clear (r);
+  r->out = r->err = NULL;
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_ptr_array_add (argv, (char *) g_getenv ("PS_CLI"));
   va_list ap;

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
+#include <zip.h>
 
 typedef struct {
   int status;     /* exit status, or 128 + signal */
@@ -666,6 +667,295 @@ test_sha256_pin (void)
   g_test_message ("sha256 pins: %u CLI runs", n_cases - before_cases);
 }
 
+/* ---- bounded work for bounded input --------------------------------------------------------- */
+
+/* An .npz with one deflated member "a.npy" whose .npy header declares `declared_numel` float32
+ * values but which holds `real_numel` zeros; the zip's uncompressed sizes are patched to what the
+ * header implies (a zip bomb's claim). */
+static char *
+make_npz (const char *name, guint64 declared_numel, gsize real_numel)
+{
+  g_autofree char *dict = g_strdup_printf ("{'descr': '<f4', 'fortran_order': False, 'shape': (%" G_GUINT64_FORMAT ",), }",
+                                           declared_numel);
+  gsize hlen = 10 + strlen (dict) + 1;
+  gsize padded = (hlen + 63) / 64 * 64;
+  GByteArray *npy = g_byte_array_new ();
+  g_byte_array_append (npy, (const guint8 *) "\x93NUMPY\x01\x00", 8);
+  guint16 hl = (guint16) (padded - 10);
+  guint8 le[2] = { hl & 255, hl >> 8 };
+  g_byte_array_append (npy, le, 2);
+  g_byte_array_append (npy, (const guint8 *) dict, (guint) strlen (dict));
+  while (npy->len < padded - 1)
+    g_byte_array_append (npy, (const guint8 *) " ", 1);
+  g_byte_array_append (npy, (const guint8 *) "\n", 1);
+  gsize data_len = npy->len + real_numel * 4;
+  g_byte_array_set_size (npy, (guint) data_len);
+  memset (npy->data + padded, 0, real_numel * 4);
+  guint64 declared = padded + declared_numel * 4;
+
+  char *path = tmp_path (name);
+  int zerr = 0;
+  zip_t *z = zip_open (path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+  g_assert_nonnull (z);
+  gsize len = npy->len;
+  zip_source_t *src = zip_source_buffer (z, g_byte_array_free (npy, FALSE), len, 1);
+  g_assert_nonnull (src);
+  zip_int64_t idx = zip_file_add (z, "a.npy", src, ZIP_FL_OVERWRITE);
+  g_assert_cmpint (idx, >=, 0);
+  g_assert_cmpint (zip_set_file_compression (z, (zip_uint64_t) idx, ZIP_CM_DEFLATE, 9), ==, 0);
+  g_assert_cmpint (zip_close (z), ==, 0);
+  if (declared != data_len)
+    {
+      g_autofree guint8 *d = NULL;
+      gsize n;
+      g_assert_true (g_file_get_contents (path, (char **) &d, &n, NULL));
+      g_assert_cmpuint (declared, <, G_MAXUINT32);
+      guint8 v[4] = { declared & 255, (declared >> 8) & 255, (declared >> 16) & 255, (declared >> 24) & 255 };
+      guint patched = 0;
+      for (gsize i = 0; i + 46 <= n; i++)
+        {
+          if (memcmp (d + i, "PK\x03\x04", 4) == 0)
+            memcpy (d + i + 22, v, 4), patched++;
+          else if (memcmp (d + i, "PK\x01\x02", 4) == 0)
+            memcpy (d + i + 24, v, 4), patched++;
+        }
+      g_assert_cmpuint (patched, ==, 2);
+      g_assert_true (g_file_set_contents (path, (const char *) d, (gssize) n, NULL));
+    }
+  return path;
+}
+
+static void
+test_bounded_work (void)
+{
+  guint before_cases = n_cases;
+  /* a member claiming 1 GiB from a few hundred bytes: refused before inflating */
+  g_autofree char *bomb = make_npz ("bomb.npz", (guint64) 1 << 28, 1000);
+  g_auto (Result) a = { 0 };
+  run (&a, "inspect", bomb);
+  g_assert_cmpint (a.status, ==, 1);
+  if (strstr (a.err, "more than deflate can give (at most 1032:1): refusing to inflate it") == NULL)
+    g_error ("bomb: '%s'", a.err);
+  /* 4 MiB of zeros deflate about 1000:1: within what deflate gives, accepted */
+  g_autofree char *zeros = make_npz ("zeros.npz", (guint64) 1 << 20, (gsize) 1 << 20);
+  g_auto (Result) b = { 0 };
+  run (&b, "inspect", zeros);
+  if (b.status != 0)
+    g_error ("zeros.npz: %s", b.err);
+  g_assert_nonnull (strstr (b.out, "1048576"));
+
+  /* a module listed ten times in each of ten nested containers: 2·10^10 state_dict paths in
+   * torch; refused at the op that crosses 2^20 entries, for every command, in bounded time */
+  GString *ops = g_string_new (LINEAR);
+  for (int d = 1; d <= 10; d++)
+    {
+      g_string_append_printf (ops, ", {\"op\": \"module\", \"id\": \"s%d\", \"type\": \"Sequential\", \"children\": [", d);
+      for (int k = 0; k < 10; k++)
+        g_string_append_printf (ops, "%s\"%s%d\"", k ? ", " : "", d == 1 ? "m" : "s", d == 1 ? 0 : d - 1);
+      g_string_append (ops, "]}");
+    }
+  /* "m0" is not an id: name the Linear "m" */
+  g_autofree char *ops_s = g_string_free (ops, FALSE);
+  char *p;
+  while ((p = strstr (ops_s, "\"m0\"")) != NULL)
+    memmove (p + 2, p + 3, strlen (p + 3) + 1);
+  g_autofree char *rec = write_recipe ("explode.json", "\"x-note\": 0,", ops_s);
+  const char *const commands[] = { "run", "describe", "stats" };
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_auto (Result) r = { 0 };
+      run (&r, commands[i], rec);
+      const char *want = "op 7 (module): s6 would have more than 1048576 state_dict entries";
+      if (strstr (r.err, want) == NULL)
+        g_error ("%s explode.json: exit %d, '%s'", commands[i], r.status, r.err);
+      g_assert_cmpint (r.status, ==, strcmp (commands[i], "stats") == 0 ? 0 : 1);
+    }
+  /* attaching into a module repeated 10^5 times multiplies paths too: 2·10^5 entries, then
+   * 14·10^5 with an LSTM's 12 parameters under each copy */
+  g_autofree char *rec2 = write_recipe ("explode-attach.json", "",
+    "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 2}},"
+    "{\"op\": \"module\", \"id\": \"a\", \"type\": \"Sequential\", \"children\": [\"m\", \"m\", \"m\", \"m\", \"m\", \"m\", \"m\", \"m\", \"m\", \"m\"]},"
+    "{\"op\": \"module\", \"id\": \"b\", \"type\": \"Sequential\", \"children\": [\"a\", \"a\", \"a\", \"a\", \"a\", \"a\", \"a\", \"a\", \"a\", \"a\"]},"
+    "{\"op\": \"module\", \"id\": \"c\", \"type\": \"Sequential\", \"children\": [\"b\", \"b\", \"b\", \"b\", \"b\", \"b\", \"b\", \"b\", \"b\", \"b\"]},"
+    "{\"op\": \"module\", \"id\": \"d\", \"type\": \"Sequential\", \"children\": [\"c\", \"c\", \"c\", \"c\", \"c\", \"c\", \"c\", \"c\", \"c\", \"c\"]},"
+    "{\"op\": \"module\", \"id\": \"e\", \"type\": \"Sequential\", \"children\": [\"d\", \"d\", \"d\", \"d\", \"d\", \"d\", \"d\", \"d\", \"d\", \"d\"]},"
+    "{\"op\": \"module\", \"id\": \"big\", \"type\": \"LSTM\", \"args\": {\"input_size\": 2, \"hidden_size\": 2, \"num_layers\": 3}},"
+    "{\"op\": \"attach\", \"parent\": \"m\", \"name\": \"x\", \"child\": \"big\"}");
+  g_auto (Result) c = { 0 };
+  run (&c, "run", rec2);
+  g_assert_cmpint (c.status, ==, 1);
+  if (strstr (c.err, "would have more than 1048576 state_dict entries") == NULL)
+    g_error ("attach explosion: '%s'", c.err);
+
+  /* a recipe beyond the size limit: refused by its size, before it is read */
+  g_autofree char *huge = tmp_path ("huge.json");
+  int fd = open (huge, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, ((off_t) 64 << 20) + 1), ==, 0);   /* sparse */
+  close (fd);
+  g_auto (Result) d = { 0 };
+  run (&d, "run", huge);
+  g_assert_cmpint (d.status, ==, 1);
+  g_assert_nonnull (strstr (d.err, "67108865 bytes, more than the limit of 67108864 bytes"));
+  g_unlink (huge);
+  g_test_message ("bounded work: %u CLI runs", n_cases - before_cases);
+}
+
+/* ---- a listing shows everything it can -------------------------------------------------------- */
+
+static void
+test_inspect_lists_everything (void)
+{
+  guint before_cases = n_cases;
+  /* u16, u32, u64 and an F8_E4M3 tensor "f8" that cannot be decoded */
+  g_autofree char *file = g_build_filename (g_getenv ("PS_TEST_DATA"), "formats", "unsigned.safetensors", NULL);
+  g_auto (Result) a = { 0 };
+  run (&a, "inspect", file);
+  g_assert_cmpint (a.status, ==, 0);
+  g_assert_nonnull (strstr (a.out, "u16 "));
+  g_assert_nonnull (strstr (a.out, "u64 "));
+  g_assert_nonnull (strstr (a.out, "not decoded: "));
+  g_assert_nonnull (strstr (a.out, "decoding F8_E4M3 tensors is not supported"));
+  g_assert_nonnull (strstr (a.out, "does not fit in int64"));   /* u64.too_big, listed after f8 */
+  g_assert_nonnull (strstr (a.out, "5 tensors"));
+  g_assert_nonnull (strstr (a.out, "some could not be decoded"));
+  g_auto (Result) b = { 0 };
+  run (&b, "inspect", file, "--json");
+  g_assert_cmpint (b.status, ==, 0);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_data (p, b.out, -1, &error));
+  JsonObject *root = json_node_get_object (json_parser_get_root (p));
+  JsonArray *ts = json_object_get_array_member (root, "tensors");
+  g_assert_cmpuint (json_array_get_length (ts), ==, 5);
+  g_assert_cmpint (json_object_get_int_member (root, "undecoded_count"), ==, 2);
+  guint undecoded = 0;
+  for (guint i = 0; i < 5; i++)
+    {
+      JsonObject *t = json_array_get_object_element (ts, i);
+      g_assert_true (json_object_has_member (t, "dtype") && json_object_has_member (t, "shape"));
+      if (json_object_has_member (t, "decoded"))
+        {
+          g_assert_false (json_object_get_boolean_member (t, "decoded"));
+          const char *dt = json_object_get_string_member (t, "dtype");
+          g_assert_true (strcmp (dt, "F8_E4M3") == 0 || strcmp (dt, "U64") == 0);
+          g_assert_nonnull (strstr (json_object_get_string_member (t, "error"), dt[0] == 'F' ? "F8_E4M3" : "int64"));
+          undecoded++;
+        }
+      else
+        g_assert_true (json_object_has_member (t, "mean"));
+    }
+  g_assert_cmpuint (undecoded, ==, 2);
+  g_test_message ("listing: %u CLI runs", n_cases - before_cases);
+}
+
+/* ---- names are data, not terminal commands -------------------------------------------------- */
+
+static void
+assert_no_controls (const char *what, const char *s)
+{
+  for (const guint8 *p = (const guint8 *) s; *p; p++)
+    if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+      g_error ("%s: raw control byte 0x%02x in output: '%s'", what, *p, s);
+  if (!g_utf8_validate (s, -1, NULL))
+    g_error ("%s: output is not UTF-8", what);
+  for (const char *p = s; *p; p = g_utf8_next_char (p))
+    {
+      gunichar u = g_utf8_get_char (p);
+      if (u >= 0x80 && u <= 0x9f)
+        g_error ("%s: raw C1 control U+%04X in output", what, u);
+    }
+}
+
+static void
+test_names_are_data (void)
+{
+  guint before_cases = n_cases;
+  /* tensor names that would retitle the terminal, clear it, or use an 8-bit CSI */
+  static const char *const names[] = { "a\x1b]0;pwned\x07title", "b\x1b[2J\x1b[31mred", "c\xc2\x9b" "31m",
+                                       "d\rreturn\bback", "e\x7f" "del" };
+  g_autoptr (PsTensor) t = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 2, NULL);
+  PsTensor *ts[G_N_ELEMENTS (names)];
+  g_autoptr (GPtrArray) copies = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      ts[i] = ps_tensor_copy (t, NULL);   /* distinct storages: no aliases */
+      g_ptr_array_add (copies, ts[i]);
+    }
+  /* a file name that is not UTF-8 */
+  g_autofree char *file = tmp_path ("names-\xff\xfe.safetensors");
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_safetensors_write (file, G_N_ELEMENTS (names), names, ts, NULL, &error));
+  g_assert_no_error (error);
+
+  g_auto (Result) a = { 0 };
+  run (&a, "inspect", file);
+  g_assert_cmpint (a.status, ==, 0);
+  assert_no_controls ("inspect", a.out);
+  g_assert_nonnull (strstr (a.out, "a\\x1b]0;pwned\\x07title"));
+  g_assert_nonnull (strstr (a.out, "c\\u009b31m"));
+  g_assert_nonnull (strstr (a.out, "e\\x7fdel"));
+
+  g_auto (Result) b = { 0 };
+  run (&b, "inspect", file, "--json");
+  g_assert_cmpint (b.status, ==, 0);
+  assert_no_controls ("inspect --json", b.out);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (p, b.out, -1, &error));
+  g_assert_no_error (error);
+  JsonObject *root = json_node_get_object (json_parser_get_root (p));
+  /* the names come back exactly; the file name's bad bytes as U+FFFD */
+  JsonArray *arr = json_object_get_array_member (root, "tensors");
+  g_assert_cmpuint (json_array_get_length (arr), ==, G_N_ELEMENTS (names));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      gboolean found = FALSE;
+      for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+        found |= strcmp (json_object_get_string_member (json_array_get_object_element (arr, k), "name"), names[i]) == 0;
+      g_assert_true (found);
+    }
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (root, "file"), "names-\xef\xbf\xbd\xef\xbf\xbd.safetensors"));
+
+  /* an error naming a file or a recipe string escapes it too (stderr) */
+  g_autofree char *missing = tmp_path ("gone-\x1b[31m-\xff.safetensors");
+  g_auto (Result) c = { 0 };
+  run (&c, "inspect", missing);
+  g_assert_cmpint (c.status, ==, 1);
+  assert_no_controls ("inspect error", c.err);
+  g_assert_nonnull (strstr (c.err, "gone-\\x1b[31m-\\xff"));
+  g_autofree char *rec = write_recipe ("names.json", "\"description\": \"\\u001b]0;x\\u0007\",",
+                                       "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Lin\\u001b[2Jear\"}");
+  const char *const commands[] = { "run", "describe", "stats", "to-pytorch" };
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_auto (Result) d = { 0 };
+      run (&d, commands[i], rec);
+      assert_no_controls (commands[i], d.out);
+      assert_no_controls (commands[i], d.err);
+      g_assert_nonnull (strstr (d.err, "Lin\\x1b[2Jear"));
+    }
+  g_autofree char *rec2 = write_recipe ("names2.json", "\"description\": \"\\u001b]0;x\\u0007 \\u009b\",",
+                                        "{\"op\": \"module\", \"id\": \"m\\u001bx\", \"type\": \"Linear\", "
+                                        "\"args\": {\"in_features\": 1, \"out_features\": 1}}");
+  const char *const commands2[][2] = { { "describe", NULL }, { "stats", NULL }, { "stats", "--json" } };
+  for (guint i = 0; i < G_N_ELEMENTS (commands2); i++)
+    {
+      g_auto (Result) d = { 0 };
+      if (commands2[i][1])
+        run (&d, commands2[i][0], rec2, commands2[i][1]);
+      else
+        run (&d, commands2[i][0], rec2);
+      assert_no_controls (commands2[i][0], d.out);
+      assert_no_controls (commands2[i][0], d.err);
+      if (commands2[i][1])
+        {
+          g_autoptr (JsonParser) jp = json_parser_new ();
+          g_assert_true (json_parser_load_from_data (jp, d.out, -1, NULL));
+        }
+    }
+  g_test_message ("names: %u CLI runs", n_cases - before_cases);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -678,6 +968,9 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-reliability/stdout-errors", test_stdout_errors);
   g_test_add_func ("/cli-reliability/special-files", test_special_files);
   g_test_add_func ("/cli-reliability/sha256-pin", test_sha256_pin);
+  g_test_add_func ("/cli-reliability/bounded-work", test_bounded_work);
+  g_test_add_func ("/cli-reliability/inspect-lists-everything", test_inspect_lists_everything);
+  g_test_add_func ("/cli-reliability/names-are-data", test_names_are_data);
   int ret = g_test_run ();
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
   (void) system (cmd);

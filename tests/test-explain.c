@@ -93,11 +93,30 @@ test_story (void)
   assert_has (be, "Add a layer");
 }
 
+/* Errors say "Step N" (as the title and timeline do), not "op N (kind)", and no JSON field names. */
+static void
+test_error_text (void)
+{
+  static const struct { const char *in, *out; } cases[] = {
+    { "op 5 (forward): mat1 and mat2 shapes cannot be multiplied (1x10 and 5x2)",
+      "Step 5: mat1 and mat2 shapes cannot be multiplied (1x10 and 5x2)" },
+    { "op 2 (module): field 'args': Linear: in_features must be positive", "Step 2: Linear: in_features must be positive" },
+    { "Could not open x.json: No such file", "Could not open x.json: No such file" },
+    { "op x: odd", "op x: odd" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *t = ps_explain_error (cases[i].in);
+      g_assert_cmpstr (t, ==, cases[i].out);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/explain/texts", test_texts);
   g_test_add_func ("/explain/story", test_story);
+  g_test_add_func ("/explain/error-text", test_error_text);
   return g_test_run ();
 }

@@ -15,6 +15,9 @@
 #include "ps-conv.h"
 #include "ps-onednn.h"
 #include "ps-threads.h"
+#include "ps-init.h"
+#include "ps-erfinv.h"
+#include "ps-rng-kernels.h"
 
 static guint64 compared_values;
 
@@ -412,6 +415,44 @@ test_parallel_for (void)
     }
 }
 
+/* normal_ and trunc_normal_ transform their draws on several threads: the same bits as one pass */
+static void
+test_elementwise_split (void)
+{
+  const size_t n = 16 * 20011;   /* several grains per thread */
+  for (int fl = 0; fl < 2; fl++)
+    {
+      const PsFlavour flavour = fl ? PS_FLAVOUR_AVX2 : PS_FLAVOUR_DEFAULT;
+      PsGenerator a, b;
+      ps_generator_init (&a, 1234, flavour);
+      ps_generator_init (&b, 1234, flavour);
+      g_autofree float *x = g_new (float, n), *ref = g_new (float, n);
+      ps_generator_normal_f32 (&a, x, n, 0.5, 2.0, TRUE);
+      ps_generator_uniform_f32 (&b, ref, n, 0.0, 1.0);
+      ps_kernel_normal_fill16 (ref, n / 16, 0.5f, 2.0f, flavour);
+      g_assert_cmpmem (x, n * sizeof (float), ref, n * sizeof (float));
+
+      int64_t shape[2] = { 17, 9001 };
+      g_autoptr (PsTensor) t = ps_tensor_new (PS_DTYPE_FLOAT32, 2, shape, NULL);
+      ps_generator_init (&a, 99, flavour);
+      ps_generator_init (&b, 99, flavour);
+      g_assert_true (ps_init_trunc_normal_ (t, 0.1, 0.7, -1.0, 1.5, &a, NULL, NULL));
+      const double l = (1. + erf (((-1.0 - 0.1) / 0.7) / sqrt (2.))) / 2.;
+      const double u = (1. + erf (((1.5 - 0.1) / 0.7) / sqrt (2.))) / 2.;
+      g_autofree float *r = g_new (float, t->numel);
+      ps_generator_uniform_f32 (&b, r, (size_t) t->numel, 2 * l - 1, 2 * u - 1);
+      for (int64_t i = 0; i < t->numel; i++)
+        {
+          float v = ps_erfinv_f32 (r[i], flavour) * (float) (0.7 * sqrt (2.));
+          v = v + 0.1f;
+          v = v < -1.0f ? -1.0f : v;
+          r[i] = 1.5f < v ? 1.5f : v;
+        }
+      g_assert_cmpmem (ps_tensor_cf32 (t), t->numel * sizeof (float), r, t->numel * sizeof (float));
+      g_assert_true (ps_generator_equal (&a, &b));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -423,5 +464,6 @@ main (int argc, char **argv)
   g_test_add_func ("/onednn/conv/asymmetric", test_conv_asymmetric);
   g_test_add_func ("/onednn/gelu/naive", test_gelu_naive);
   g_test_add_func ("/onednn/parallel-for", test_parallel_for);
+  g_test_add_func ("/onednn/elementwise-split", test_elementwise_split);
   return g_test_run ();
 }

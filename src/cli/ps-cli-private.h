@@ -33,6 +33,11 @@ gboolean  ps_cli_parse              (int argc, char **argv, const PsCliOption *o
                                      gboolean *help, GError **error);
 gboolean  ps_cli_parse_count        (const char *option, const char *text, guint64 max, guint64 *out,
                                      GError **error);
+/* ps-cli-escape.c: standard output and error escape control characters and non-UTF-8 bytes
+ * (names are data, not terminal commands); call once at start. */
+void      ps_cli_escape_std_streams (void);
+/* A string for a JSON value: invalid UTF-8 (a file name) replaced by U+FFFD. Free it. */
+char     *ps_cli_json_string        (const char *s);
 /* Prints "paramscope-cli COMMAND: MESSAGE" and a hint to stderr; returns 2. */
 int       ps_cli_usage_error        (const char *command, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 /* Prints "error: MESSAGE" to stderr; returns 1. */
@@ -63,6 +68,8 @@ int       ps_cli_cmd_metrics        (int argc, char **argv);
 /* ps-cli-animate.c */
 int       ps_cli_cmd_animate        (int argc, char **argv);
 int       ps_cli_cmd_contact_sheet  (int argc, char **argv);
+/* ps-cli-boundary.c */
+int       ps_cli_cmd_boundary       (int argc, char **argv);
 /* ps-cli-inspect.c */
 int       ps_cli_cmd_inspect        (int argc, char **argv);
 

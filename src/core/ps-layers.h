@@ -31,6 +31,9 @@ extern const PsModuleClass ps_layer_norm_class;
 extern const PsModuleClass ps_group_norm_class;
 extern const PsModuleClass ps_batch_norm1d_class;
 extern const PsModuleClass ps_batch_norm2d_class;
+/* ps-instance-norm.c */
+extern const PsModuleClass ps_instance_norm1d_class;
+extern const PsModuleClass ps_instance_norm2d_class;
 /* ps-rnn.c */
 extern const PsModuleClass ps_rnn_class;
 extern const PsModuleClass ps_lstm_class;

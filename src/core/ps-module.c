@@ -226,15 +226,26 @@ ps_module_clone_tree (PsModule *root, GHashTable *map)
 
 /* ---------- children ---------- */
 
-gboolean
-ps_module_contains (PsModule *root, PsModule *m)
+/* Each module is visited once: a module listed n times under each of d nested containers would
+ * otherwise be visited n^d times (10^10 for ten containers listing their child ten times). */
+static gboolean
+contains_rec (PsModule *root, PsModule *m, GHashTable *seen)
 {
   if (root == m)
     return TRUE;
+  if (!g_hash_table_add (seen, root))
+    return FALSE;
   for (guint i = 0; i < root->children->len; i++)
-    if (ps_module_contains (g_ptr_array_index (root->children, i), m))
+    if (contains_rec (g_ptr_array_index (root->children, i), m, seen))
       return TRUE;
   return FALSE;
+}
+
+gboolean
+ps_module_contains (PsModule *root, PsModule *m)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  return contains_rec (root, m, seen);
 }
 
 static int

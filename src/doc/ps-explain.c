@@ -4,6 +4,8 @@
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "ps-distribution.h"
 #include "ps-stats.h"
@@ -138,4 +140,28 @@ ps_explain_story (const PsTimeline *tl, guint step, char **heading, char **body)
     *body = g_strdup_printf ("%s\n%s", note, what);
   else
     *body = g_strdup (note ? note : what ? what : "");
+}
+
+char *
+ps_explain_error (const char *message)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  const char *p = message;
+  unsigned step = 0;
+  int used = 0;
+  if (sscanf (p, "op %u (%*[^)]): %n", &step, &used) == 1 && used > 0)
+    {
+      g_string_append_printf (s, _("Step %u: "), step);
+      p += used;
+    }
+  /* "field 'args': " and the like name the file format's fields, not what the user did */
+  while (g_str_has_prefix (p, "field '"))
+    {
+      const char *end = strstr (p + 7, "': ");
+      if (end == NULL)
+        break;
+      p = end + 3;
+    }
+  g_string_append (s, p);
+  return g_string_free (g_steal_pointer (&s), FALSE);
 }

@@ -25,4 +25,8 @@ char *ps_explain_changes      (const PsTimeline *tl, guint a, guint b);
  * description with what to do next. Both newly allocated. */
 void  ps_explain_story        (const PsTimeline *tl, guint step, char **heading, char **body);
 
+/* An error for a person: the recipe layer's "op N (kind): field 'x': …" becomes "Step N: …"
+ * (the step the op would have been; no JSON field names). Other texts are returned as they are. */
+char *ps_explain_error        (const char *message);
+
 G_END_DECLS

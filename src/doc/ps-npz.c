@@ -173,6 +173,18 @@ npz_init (PsNpz *npz, GError **error)
       g_hash_table_insert (npz->by_name, m->name, m);
       if (!read_member_header (npz, m, error))
         return NULL;
+      guint64 comp = (sb.valid & ZIP_STAT_COMP_SIZE) ? (guint64) sb.comp_size : 0;
+      if (!(sb.valid & ZIP_STAT_COMP_SIZE)
+          || (sb.comp_method == ZIP_CM_STORE && comp != (guint64) sb.size)
+          || (sb.comp_method == ZIP_CM_DEFLATE && (guint64) sb.size > comp * PS_NPZ_MAX_RATIO + PS_NPZ_RATIO_SLACK))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s: member %s declares %" G_GUINT64_FORMAT
+                       " uncompressed bytes from %" G_GUINT64_FORMAT " compressed, more than %s can give "
+                       "(at most %d:1): refusing to inflate it", npz->label, sb.name, (guint64) sb.size, comp,
+                       sb.comp_method == ZIP_CM_STORE ? "storing" : "deflate",
+                       sb.comp_method == ZIP_CM_STORE ? 1 : PS_NPZ_MAX_RATIO);
+          return NULL;
+        }
     }
   return g_steal_pointer (&owned);
 }

@@ -67,6 +67,15 @@ push_op (PsTimeline *tl, PsOp *op, GError **error)
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
+  /* only ops that add containment can multiply paths */
+  const char *kind = ps_op_get_kind (op);
+  if (kind != NULL && (strcmp (kind, "module") == 0 || strcmp (kind, "attach") == 0)
+      && !ps_state_check_size (next, &local))
+    {
+      g_set_error (error, PS_ERROR, local->code, "op %u (%s): %s", n, kind, local->message);
+      ps_state_unref (next);
+      return FALSE;
+    }
   g_ptr_array_add (tl->recipe->ops, ps_op_ref (op));
   g_ptr_array_add (tl->states, next);
   g_ptr_array_add (tl->descriptions, ps_op_describe (op, last, next, NULL));

@@ -75,6 +75,13 @@ typedef struct {
 } Entry;
 
 static int
+cmp_entry_color (const void *a, const void *b)
+{
+  const Entry *x = a, *y = b;
+  return x->color < y->color ? -1 : x->color > y->color;
+}
+
+static int
 cmp_priority (const void *a, const void *b)
 {
   const Entry *x = a, *y = b;
@@ -85,13 +92,12 @@ cmp_priority (const void *a, const void *b)
   return x->color < y->color ? -1 : x->color > y->color;
 }
 
-static int sort_channel;
-
 static int
-cmp_channel (const void *a, const void *b)
+cmp_channel (gconstpointer a, gconstpointer b, gpointer data)
 {
   const Entry *x = a, *y = b;
-  int cx = (x->color >> sort_channel) & 255, cy = (y->color >> sort_channel) & 255;
+  int sh = GPOINTER_TO_INT (data);
+  int cx = (x->color >> sh) & 255, cy = (y->color >> sh) & 255;
   if (cx != cy)
     return cx - cy;
   return x->color < y->color ? -1 : x->color > y->color;
@@ -153,8 +159,9 @@ median_cut (Entry *e, gsize n, guint k, guint32 *out)
         }
       if (best < 0)
         break;
-      sort_channel = best_ch;
-      qsort (e + start[best], end[best] - start[best], sizeof *e, cmp_channel);
+      /* sorting with data instead of a static channel: GIFs may be written from several threads */
+      g_qsort_with_data (e + start[best], (gint) (end[best] - start[best]), sizeof *e, cmp_channel,
+                         GINT_TO_POINTER (best_ch));
       double total = 0, acc = 0;
       for (gsize i = start[best]; i < end[best]; i++)
         total += e[i].count;
@@ -216,28 +223,38 @@ ps_animation_quantize (const guint8 *pixels, int w, int h, int stride, const gui
   gsize n = (gsize) w * h;
   if (n == 0)
     return 0;
-  guint32 *colors = g_new (guint32, n);
+  /* runs of equal pixels first (flat areas are most of a figure), then sort the runs: far fewer
+   * items than pixels to sort */
+  Entry *runs = g_new (Entry, n);
+  gsize nr = 0;
   for (int y = 0; y < h; y++)
     {
       const guint32 *row = (const guint32 *) (pixels + (gsize) y * stride);
       for (int x = 0; x < w; x++)
-        colors[(gsize) y * w + x] = row[x] & 0xffffffu;
+        {
+          guint32 c = row[x] & 0xffffffu;
+          if (nr > 0 && runs[nr - 1].color == c)
+            runs[nr - 1].count++;
+          else
+            runs[nr++] = (Entry) { c, 1, FALSE };
+        }
     }
-  qsort (colors, n, sizeof *colors, cmp_u32);
-  /* distinct colours (in place) and their counts */
-  guint32 *counts = g_new (guint32, n);
+  qsort (runs, nr, sizeof *runs, cmp_entry_color);
+  /* distinct colours and their counts */
+  guint32 *colors = g_new (guint32, nr), *counts = g_new (guint32, nr);
   gsize nd = 0;
-  for (gsize i = 0; i < n; i++)
+  for (gsize i = 0; i < nr; i++)
     {
-      if (nd > 0 && colors[nd - 1] == colors[i])
-        counts[nd - 1]++;
+      if (nd > 0 && colors[nd - 1] == runs[i].color)
+        counts[nd - 1] += runs[i].count;
       else
         {
-          colors[nd] = colors[i];
-          counts[nd] = 1;
+          colors[nd] = runs[i].color;
+          counts[nd] = runs[i].count;
           nd++;
         }
     }
+  g_free (runs);
   guint8 *slot = g_new (guint8, nd);
   guint n_pal;
   if (nd <= 256)
@@ -275,11 +292,21 @@ ps_animation_quantize (const guint8 *pixels, int w, int h, int stride, const gui
         }
       g_free (e);
     }
+  guint32 last = 0x1000000u;   /* no colour: the first pixel looks up */
+  guint8 last_slot = 0;
   for (int y = 0; y < h; y++)
     {
       const guint32 *row = (const guint32 *) (pixels + (gsize) y * stride);
       for (int x = 0; x < w; x++)
-        indices[(gsize) y * w + x] = slot[find_u32 (colors, nd, row[x] & 0xffffffu)];
+        {
+          guint32 c = row[x] & 0xffffffu;
+          if (c != last)
+            {
+              last = c;
+              last_slot = slot[find_u32 (colors, nd, c)];
+            }
+          indices[(gsize) y * w + x] = last_slot;
+        }
     }
   g_free (slot);
   g_free (counts);
