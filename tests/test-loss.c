@@ -58,8 +58,9 @@ test_golden (void)
       g_autoptr (PsTensor) t = json_object_has_member (c, "ti")
                                  ? tg_index_tensor (json_object_get_array_member (c, "ti"))
                                  : tg_tensor (json_object_get_object_member (c, "t"));
+      g_autofree char *xs = ps_tensor_shape_string (x);
       g_autofree char *what = g_strdup_printf ("loss case %u (%s, %s, x %s)", i, ps_loss_kind_name (loss.kind),
-                                               ps_reduction_name (loss.reduction), ps_tensor_shape_string (x));
+                                               ps_reduction_name (loss.reduction), xs);
       g_autoptr (GError) error = NULL;
       g_autoptr (PsTensor) grad = NULL;
       gboolean scalar = json_object_has_member (c, "grad");

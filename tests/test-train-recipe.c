@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 #include "ps-op.h"
+#include "ps-fashion-mnist.h"
 #include "ps-recipe.h"
 #include "ps-timeline.h"
 #include "train-golden.h"
@@ -286,6 +287,46 @@ test_example (void)
     }
 }
 
+
+/* Fashion-MNIST from the Debian package: shapes, pixel scaling, labels; SKIP without the package. */
+static void
+test_fashion_mnist (void)
+{
+  if (!g_file_test (PS_FASHION_MNIST_DIR "/t10k-images-idx3-ubyte.gz", G_FILE_TEST_EXISTS) && g_getenv ("PS_FASHION_MNIST_DIR") == NULL)
+    {
+      g_test_skip ("dataset-fashion-mnist is not installed");
+      return;
+    }
+  PsState *st = ps_state_new (0, PS_FLAVOUR_AVX2, "m");
+  st = apply (st, 1, "{\"op\":\"dataset\",\"id\":\"d\",\"type\":\"fashion_mnist\",\"args\":{\"split\":\"test\",\"limit\":100}}");
+  PsDataset *d = ps_state_get_train_object (st, "d")->dataset;
+  g_assert_cmpint (d->x->ndim, ==, 4);
+  g_assert_cmpint (d->x->shape[0], ==, 100);
+  g_assert_cmpint (d->x->shape[2], ==, 28);
+  g_assert_cmpint (d->n_classes, ==, 10);   /* the first 100 test images cover all ten classes */
+  /* pixels are k/255 for bytes k: 0 and 1 occur, everything in between is such a fraction */
+  const float *x = ps_tensor_cf32 (d->x);
+  float mx = 0.0f;
+  for (int64_t i = 0; i < d->x->numel; i++)
+    {
+      float k = x[i] * 255.0f;
+      g_assert_cmpfloat (fabsf (k - rintf (k)), <, 1e-4);
+      mx = MAX (mx, x[i]);
+    }
+  g_assert_cmpfloat (mx, ==, 1.0f);
+  /* torchvision's FashionMNIST test set begins with labels 9, 2, 1, 1, 6 */
+  const int64_t first[5] = { 9, 2, 1, 1, 6 };
+  for (int i = 0; i < 5; i++)
+    g_assert_cmpint (ps_tensor_ci64 (d->y)[i], ==, first[i]);
+  ps_state_unref (st);
+  /* a missing directory names the package */
+  g_setenv ("PS_FASHION_MNIST_DIR", "/nonexistent", TRUE);
+  g_autoptr (GError) error = NULL;
+  g_assert_null (ps_fashion_mnist_load ("train", 10, &error));
+  g_assert_true (strstr (error->message, "dataset-fashion-mnist") != NULL);
+  g_unsetenv ("PS_FASHION_MNIST_DIR");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -294,5 +335,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train-recipe/dissected", test_dissected);
   g_test_add_func ("/train-recipe/errors", test_errors);
   g_test_add_func ("/train-recipe/example", test_example);
+  g_test_add_func ("/train-recipe/fashion-mnist", test_fashion_mnist);
   return g_test_run ();
 }

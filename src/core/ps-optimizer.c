@@ -273,7 +273,7 @@ ps_optimizer_state_items (const PsOptimizer *opt, guint i, const char *names[4],
   guint n = 0;
   if (!s->has_state)
     return 0;
-#define ADD(nm, t) do { if ((t) != NULL) { names[n] = (nm); values[n] = (t); n++; } } while (0)
+#define ADD(nm, t) do { PsTensor *t_ = (t); if (t_ != NULL) { names[n] = (nm); values[n] = t_; n++; } } while (0)
   switch (c->kind)
     {
     case PS_OPTIM_SGD:
