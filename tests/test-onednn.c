@@ -455,6 +455,9 @@ test_elementwise_split (void)
     }
 }
 
+/* libsleef's scalar logf (sleef.h declares it only when compiled with FMA) */
+float Sleef_logf1_u10purecfma (float);
+
 static float
 bits_f32 (guint32 b)
 {
@@ -463,7 +466,7 @@ bits_f32 (guint32 b)
   return f;
 }
 
-/* libsleef against the scalar ports (exp, tanh: the same bits; a full sweep with stride 7 over all
+/* libsleef against the scalar ports (exp, tanh, log: the same bits; for exp and tanh a full sweep with stride 7 over all
  * 2^32 patterns found 0 differences) and against double-precision libm (Sleef u10: 1 ulp, checked with a margin: ≤ 1.5 ulp) */
 static void
 test_sleef (void)
@@ -484,6 +487,10 @@ test_sleef (void)
       b = ps_sleef_tanhf_port (x);
       if (memcmp (&a, &b, 4) != 0)
         g_error ("tanhf(%a): libsleef %a, port %a", x, a, b);
+      a = Sleef_logf1_u10purecfma (x);
+      b = ps_sleef_logf (x);
+      if (memcmp (&a, &b, 4) != 0)
+        g_error ("logf(%a): libsleef %a, port %a", x, a, b);
       if (!isfinite (x))
         continue;
       /* Sleef 3.5.1's log1pf returns inf above 1e38 (and so does torch's log1p on AVX2) */

@@ -129,11 +129,10 @@ output_layers (PsTimeline *tl, JsonObject *res, const char *name)
   static char buf[512];
   JsonObject *steps = json_object_get_object_member (res, "output_steps");
   guint step = (guint) json_object_get_int_member (steps, name);
-  JsonObject *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, step - 1);
+  const PsOp *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, step - 1);
   PsModule *m = NULL;
   PsParam *p = NULL;
-  if (!ps_state_resolve (ps_timeline_get_state (tl, step), json_object_get_string_member (op, "target"), &m, &p,
-                         NULL) || m == NULL)
+  if (!ps_state_resolve (ps_timeline_get_state (tl, step), ps_op_get_target (op), &m, &p, NULL) || m == NULL)
     return "?";
   g_autoptr (GPtrArray) mods = ps_module_named_modules (m, TRUE);
   GString *s = g_string_new (ps_module_class_name (m));
@@ -212,13 +211,14 @@ test_recipe (gconstpointer data)
       JsonObject *e = json_node_get_object (terr);
       guint step = (guint) json_object_get_int_member (e, "step");
       expect_steps = step - 1;
-      JsonObject *op = g_ptr_array_index (recipe->ops, step - 1);
-      g_autofree char *want = g_strdup_printf ("op %u (%s): %s", step, ps_recipe_op_kind (op),
+      const PsOp *op = g_ptr_array_index (recipe->ops, step - 1);
+      g_autofree char *want = g_strdup_printf ("op %u (%s): %s", step, ps_op_get_kind (op),
                                                json_object_get_string_member (e, "message"));
-      const char *fn = json_object_has_member (op, "fn") ? json_object_get_string_member (op, "fn") : NULL;
-      if (fn == NULL && strcmp (ps_recipe_op_kind (op), "module") == 0)
+      g_autoptr (JsonObject) oj = ps_op_to_json (op);
+      const char *fn = json_object_has_member (oj, "fn") ? json_object_get_string_member (oj, "fn") : NULL;
+      if (fn == NULL && strcmp (ps_op_get_kind (op), "module") == 0)
         fn = "field 'args'";
-      g_autofree char *want_prefixed = fn ? g_strdup_printf ("op %u (%s): %s: %s", step, ps_recipe_op_kind (op), fn,
+      g_autofree char *want_prefixed = fn ? g_strdup_printf ("op %u (%s): %s: %s", step, ps_op_get_kind (op), fn,
                                                              json_object_get_string_member (e, "message")) : NULL;
       if (cerr == NULL)
         g_ptr_array_add (problems, g_strdup_printf ("torch fails at op %u (%s), Paramscope applies it", step,

@@ -304,7 +304,8 @@ const PsModuleClass ps_prelu_class = {
   .name = "PReLU",
   .args = prelu_args,
   .construct = prelu_construct,
-  .reset_parameters = prelu_reset_parameters,
+  .init_parameters = prelu_reset_parameters,   /* torch 1.13's PReLU fills in __init__; it has no
+                                                  reset_parameters */
   .forward = prelu_forward,
   .extra_repr = prelu_extra_repr,
 };
@@ -688,3 +689,103 @@ const PsModuleClass ps_flatten_class = {
   .forward = flatten_forward,
   .extra_repr = flatten_extra_repr,
 };
+
+/* ---------- backward (ps-autograd.h) ----------
+ * ATen 1.13's backward kernels (BinaryOpsKernel.cpp / Activation.cpp), the AVX2 build's fused
+ * forms spelled out (TRAINING-PARITY.md §5):
+ *   ReLU     threshold_backward(g, y, 0): y <= 0 ? 0 : g
+ *   LeakyReLU leaky_relu_backward(g, x, slope): x > 0 ? g : g·slope
+ *   Tanh     tanh_backward(g, y): g·fmaf(−y, y, 1)
+ *   Sigmoid  sigmoid_backward(g, y): (g·(1 − y))·y
+ *   Identity, Flatten: the gradient itself (reshaped to the input's shape). */
+
+typedef float (*BinaryFn) (float g, float v, const void *data);
+
+static gboolean
+map_backward (const PsTensor *v, PsTensor *grad_output, PsTensor **grad_input, BinaryFn fn, const void *data,
+              GError **error)
+{
+  if (grad_input == NULL)
+    return TRUE;
+  PsTensor *gi = ps_tensor_new_empty (PS_DTYPE_FLOAT32, v->ndim, v->shape, error);
+  if (gi == NULL)
+    return FALSE;
+  const float *g = ps_tensor_cf32 (grad_output), *x = ps_tensor_cf32 (v);
+  float *o = ps_tensor_f32 (gi);
+  for (int64_t i = 0; i < v->numel; i++)
+    o[i] = fn (g[i], x[i], data);
+  *grad_input = gi;
+  return TRUE;
+}
+
+static float
+relu_bwd (float g, float y, const void *data)
+{
+  return y <= 0.0f ? 0.0f : g;
+}
+
+gboolean
+ps_relu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                  PsGradSink *sink, GError **error)
+{
+  return map_backward (entry->output, grad_output, grad_input, relu_bwd, NULL, error);
+}
+
+static float
+leaky_relu_bwd (float g, float x, const void *data)
+{
+  return x > 0.0f ? g : g * *(const float *) data;
+}
+
+gboolean
+ps_leaky_relu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                        PsGradSink *sink, GError **error)
+{
+  return map_backward (entry->input, grad_output, grad_input, leaky_relu_bwd,
+                       &PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope, error);
+}
+
+static float
+tanh_bwd (float g, float y, const void *data)
+{
+  return g * fmaf (-y, y, 1.0f);
+}
+
+gboolean
+ps_tanh_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                  PsGradSink *sink, GError **error)
+{
+  return map_backward (entry->output, grad_output, grad_input, tanh_bwd, NULL, error);
+}
+
+static float
+sigmoid_bwd (float g, float y, const void *data)
+{
+  return (g * (1.0f - y)) * y;
+}
+
+gboolean
+ps_sigmoid_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                     PsGradSink *sink, GError **error)
+{
+  return map_backward (entry->output, grad_output, grad_input, sigmoid_bwd, NULL, error);
+}
+
+gboolean
+ps_identity_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                      PsGradSink *sink, GError **error)
+{
+  if (grad_input != NULL)
+    *grad_input = ps_tensor_ref (grad_output);
+  return TRUE;
+}
+
+gboolean
+ps_flatten_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                     PsGradSink *sink, GError **error)
+{
+  if (grad_input == NULL)
+    return TRUE;
+  *grad_input = ps_tensor_reshape (grad_output, entry->input->ndim, entry->input->shape, error);
+  return *grad_input != NULL;
+}

@@ -828,9 +828,21 @@ conv_extra_repr (const PsModule *self)
   return g_string_free (s, FALSE);
 }
 
+/* [1, in_channels, spatial…] with each spatial size 4 beyond the dilated kernel's reach, so any
+ * stride and padding leave an output; a lazy Conv2d takes 3 channels. */
+static void
+conv_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  const ConvPriv *p = PS_MODULE_PRIV (self, const ConvPriv);
+  int64_t shape[5] = { 1, p->in_channels > 0 ? p->in_channels : 3 };
+  for (int d = 0; d < p->nd; d++)   /* sizes are right-aligned in the 3-d arrays */
+    shape[2 + d] = (p->kernel[3 - p->nd + d] - 1) * p->dilation[3 - p->nd + d] + 4;
+  ps_example_input_set (ex, 2 + p->nd, shape);
+}
+
 /* ---------- classes ---------- */
 
-#define CONV_CLASS(var, cname, argtab, lazy)        \
+#define CONV_CLASS(var, cname, argtab, lazy, basecls) \
   const PsModuleClass var = {                       \
     .name = cname,                                  \
     .args = argtab,                                 \
@@ -840,12 +852,14 @@ conv_extra_repr (const PsModule *self)
     .reset_parameters = conv_reset_parameters,      \
     .forward = conv_forward,                        \
     .extra_repr = conv_extra_repr,                  \
+    .example_input = conv_example_input,            \
+    .base = basecls,                                \
   }
 
-CONV_CLASS (ps_conv1d_class, "Conv1d", conv1d_args, FALSE);
-CONV_CLASS (ps_conv2d_class, "Conv2d", conv2d_args, FALSE);
-CONV_CLASS (ps_conv3d_class, "Conv3d", conv3d_args, FALSE);
-CONV_CLASS (ps_conv_transpose1d_class, "ConvTranspose1d", convt1d_args, FALSE);
-CONV_CLASS (ps_conv_transpose2d_class, "ConvTranspose2d", convt2d_args, FALSE);
-CONV_CLASS (ps_conv_transpose3d_class, "ConvTranspose3d", convt3d_args, FALSE);
-CONV_CLASS (ps_lazy_conv2d_class, "LazyConv2d", lazy_conv2d_args, TRUE);
+CONV_CLASS (ps_conv1d_class, "Conv1d", conv1d_args, FALSE, NULL);
+CONV_CLASS (ps_conv2d_class, "Conv2d", conv2d_args, FALSE, NULL);
+CONV_CLASS (ps_conv3d_class, "Conv3d", conv3d_args, FALSE, NULL);
+CONV_CLASS (ps_conv_transpose1d_class, "ConvTranspose1d", convt1d_args, FALSE, NULL);
+CONV_CLASS (ps_conv_transpose2d_class, "ConvTranspose2d", convt2d_args, FALSE, NULL);
+CONV_CLASS (ps_conv_transpose3d_class, "ConvTranspose3d", convt3d_args, FALSE, NULL);
+CONV_CLASS (ps_lazy_conv2d_class, "LazyConv2d", lazy_conv2d_args, TRUE, &ps_conv2d_class);

@@ -11,7 +11,6 @@
 #ifndef FP_FAST_FMA
 float Sleef_expf1_u10purecfma (float);
 float Sleef_tanhf1_u10purecfma (float);
-float Sleef_logf1_u10purecfma (float);
 float Sleef_log1pf1_u10purecfma (float);
 float Sleef_erff1_u10purecfma (float);
 #endif
@@ -58,12 +57,6 @@ float
 ps_sleef_tanhf (float x)
 {
   return ps_sleef_available () ? Sleef_tanhf1_u10purecfma (x) : ps_sleef_tanhf_port (x);
-}
-
-float
-ps_sleef_logf (float x)
-{
-  return ps_sleef_available () ? Sleef_logf1_u10purecfma (x) : logf (x);
 }
 
 float
