@@ -310,193 +310,8 @@ const PsModuleClass ps_prelu_class = {
   .extra_repr = prelu_extra_repr,
 };
 
-/* ---------- Sleef's expf and tanhf (ATen's Vectorized<float>::exp/tanh) ---------- */
-
-/* Sleef's expf (xexpf, the u10 variant ATen's Vectorized<float>::exp() calls on AVX2), in scalar
- * form: q = rint(d/ln2), Cody–Waite reduction and a degree-6 polynomial with fused steps, then
- * ldexp by two powers of two. */
-PS_FMA_CLONES static float
-sleef_expf (float d)
-{
-  const float r_ln2 = 1.442695040888963407359924681001892137426645954152985934135449406931f;
-  const float l2u = 0.693145751953125f, l2l = 1.428606765330187045e-06f;
-  float qd = d * r_ln2;
-  /* cvtps2dq: round to nearest even; NaN and out-of-range give the "integer indefinite" */
-  int32_t q = (isnan (qd) || fabsf (qd) >= 2147483648.0f) ? INT32_MIN : (int32_t) lrintf (qd);
-  float qf = (float) q;
-  float s = fmaf (qf, -l2u, d);
-  s = fmaf (qf, -l2l, s);
-  float u = 0.000198527617612853646278381f;
-  u = fmaf (u, s, 0.00139304355252534151077271f);
-  u = fmaf (u, s, 0.00833336077630519866943359f);
-  u = fmaf (u, s, 0.0416664853692054748535156f);
-  u = fmaf (u, s, 0.166666671633720397949219f);
-  u = fmaf (u, s, 0.5f);
-  u = 1.0f + fmaf (s * s, u, s);
-  int32_t h = q >> 1;   /* arithmetic shift, as vsra */
-  u = u * f32_bits ((uint32_t) (h + 0x7f) << 23);
-  u = u * f32_bits ((uint32_t) (q - h + 0x7f) << 23);
-  if (d < -104.0f)
-    u = 0.0f;
-  if (100.0f < d)
-    u = INFINITY;
-  return u;
-}
-
-
-/* Sleef 3.5.1's tanhf (xtanhf, what Vectorized<float>::tanh() calls on AVX2 through
- * Sleef_tanhf8_u10): tanh|x| = (e − 1/e)/(e + 1/e) with e = exp|x| in double-float arithmetic
- * (df.h, FMA flavour), then the sign. Ported in scalar form; bit-exact against torch on the
- * golden inputs. */
-typedef struct {
-  float x, y;   /* value = x + y, |y| ≤ ulp(x)/2 */
-} Df;
-
-static inline Df
-df_add2_f (Df x, float y)
-{
-  Df r;
-  r.x = x.x + y;
-  float v = r.x - x.x;
-  r.y = (x.x - (r.x - v)) + (y - v);
-  r.y = r.y + x.y;
-  return r;
-}
-
-static inline Df
-df_add2 (Df x, Df y)
-{
-  Df r;
-  r.x = x.x + y.x;
-  float v = r.x - x.x;
-  r.y = (x.x - (r.x - v)) + (y.x - v);
-  r.y = r.y + (x.y + y.y);
-  return r;
-}
-
-static inline Df
-df_add (Df x, Df y)   /* |x| ≥ |y| */
-{
-  Df r;
-  r.x = x.x + y.x;
-  r.y = (((x.x - r.x) + y.x) + x.y) + y.y;
-  return r;
-}
-
-static inline Df
-df_add_f_df (float x, Df y)
-{
-  Df r;
-  r.x = x + y.x;
-  r.y = ((x - r.x) + y.x) + y.y;
-  return r;
-}
-
-static inline Df
-df_mul_f (Df x, float y)
-{
-  Df r;
-  r.x = x.x * y;
-  r.y = fmaf (x.y, y, fmaf (x.x, y, -r.x));
-  return r;
-}
-
-static inline Df
-df_mul (Df x, Df y)
-{
-  Df r;
-  r.x = x.x * y.x;
-  r.y = fmaf (x.x, y.y, fmaf (x.y, y.x, fmaf (x.x, y.x, -r.x)));
-  return r;
-}
-
-static inline Df
-df_squ (Df x)
-{
-  Df r;
-  r.x = x.x * x.x;
-  r.y = fmaf (x.x + x.x, x.y, fmaf (x.x, x.x, -r.x));
-  return r;
-}
-
-static inline Df
-df_div (Df n, Df d)
-{
-  Df q;
-  float t = 1.0f / d.x;
-  q.x = n.x * t;
-  float u = fmaf (t, n.x, -q.x);
-  q.y = fmaf (-d.y, t, fmaf (-d.x, t, 1.0f));
-  q.y = fmaf (q.x, q.y, fmaf (n.y, t, u));
-  return q;
-}
-
-static inline Df
-df_rec (Df d)
-{
-  Df q;
-  q.x = 1.0f / d.x;
-  q.y = q.x * fmaf (-d.y, q.x, fmaf (-d.x, q.x, 1.0f));
-  return q;
-}
-
-static inline int32_t
-cvt_rint (float f)   /* cvtps2dq */
-{
-  return (isnan (f) || fabsf (f) >= 2147483648.0f) ? INT32_MIN : (int32_t) lrintf (f);
-}
-
-static inline float
-ldexp2_f (float d, int32_t e)   /* Sleef's vldexp2: two exact power-of-two scalings */
-{
-  int32_t h = e >> 1;
-  d = d * f32_bits ((uint32_t) (h + 0x7f) << 23);
-  return d * f32_bits ((uint32_t) (e - h + 0x7f) << 23);
-}
-
-static inline __attribute__ ((always_inline)) Df
-sleef_expk2f (Df d)
-{
-  const float r_ln2 = 1.442695040888963407359924681001892137426645954152985934135449406931f;
-  const float l2u = 0.693145751953125f, l2l = 1.428606765330187045e-06f;
-  int32_t q = cvt_rint ((d.x + d.y) * r_ln2);
-  Df s = df_add2_f (d, (float) q * -l2u);
-  s = df_add2_f (s, (float) q * -l2l);
-  float u = +0.1980960224e-3f;
-  u = fmaf (u, s.x, +0.1394256484e-2f);
-  u = fmaf (u, s.x, +0.8333456703e-2f);
-  u = fmaf (u, s.x, +0.4166637361e-1f);
-  Df t = df_add2_f (df_mul_f (s, u), +0.166666659414234244790680580464e+0f);
-  t = df_add2_f (df_mul (s, t), 0.5f);
-  t = df_add2 (s, df_mul (df_squ (s), t));
-  t = df_add_f_df (1.0f, t);
-  t.x = ldexp2_f (t.x, q);
-  t.y = ldexp2_f (t.y, q);
-  if (d.x < -104.0f)
-    t.x = t.y = 0.0f;
-  return t;
-}
-
-static inline __attribute__ ((always_inline)) float
-sleef_tanhf_body (float x)
-{
-  Df d = sleef_expk2f ((Df) { fabsf (x), 0.0f });
-  Df e = df_rec (d);
-  d = df_div (df_add (d, (Df) { -e.x, -e.y }), df_add (d, e));
-  float y = d.x + d.y;
-  if (fabsf (x) > 8.664339742f || isnan (y))
-    y = 1.0f;
-  y = f32_bits (u32_bits (y) ^ (u32_bits (x) & 0x80000000u));   /* vmulsign */
-  if (isnan (x))
-    y = f32_bits (0xffffffffu);
-  return y;
-}
-
-PS_FMA_CLONES static float
-sleef_tanhf (float x)
-{
-  return sleef_tanhf_body (x);
-}
+/* Sleef's expf and tanhf (ATen's Vectorized<float>::exp/tanh on AVX2) come from libsleef:
+ * ps-sleef.h. */
 
 /* ---------- GELU ---------- */
 
@@ -553,7 +368,7 @@ gelu_tanh_fn (float x, const void *data)
 static float
 gelu_tanh_vec_fn (float x, const void *data)
 {
-  return gelu_tanh_expr (x, sleef_tanhf);
+  return gelu_tanh_expr (x, ps_sleef_tanhf);
 }
 
 static PsTensor *
@@ -592,7 +407,7 @@ const PsModuleClass ps_gelu_class = {
 static float
 tanh_fn (float x, const void *data)
 {
-  return sleef_tanhf (x);
+  return ps_sleef_tanhf (x);
 }
 
 /* torch.tanh on a contiguous float tensor goes through at::vml::vtanh = vec::map, whose partial
@@ -618,7 +433,7 @@ sigmoid_fn (float x, const void *data)
 static float
 sigmoid_vec_fn (float x, const void *data)
 {
-  return 1.0f / (sleef_expf (0.0f - x) + 1.0f);   /* (0 − a).exp() + 1, reciprocal */
+  return 1.0f / (ps_sleef_expf (0.0f - x) + 1.0f);   /* (0 − a).exp() + 1, reciprocal */
 }
 
 static PsTensor *
@@ -642,7 +457,7 @@ silu_fn (float x, const void *data)
 static float
 silu_vec_fn (float x, const void *data)
 {
-  return x / (1.0f + sleef_expf (-x));
+  return x / (1.0f + ps_sleef_expf (-x));
 }
 
 static PsTensor *
@@ -712,7 +527,7 @@ softmax_lastdim (const float *x, float *y, int64_t n)
     if (isnan (x[k]) || x[k] > max)   /* vec::maximum propagates NaN */
       max = isnan (max) ? max : x[k];
   for (int64_t k = 0; k < n; k++)
-    y[k] = sleef_expf (x[k] - max);
+    y[k] = ps_sleef_expf (x[k] - max);
   float r = 1.0f / lane_sum (y, n);
   for (int64_t k = 0; k < n; k++)
     y[k] *= r;
@@ -734,7 +549,7 @@ softmax_strided (const float *x, float *y, int64_t n, int64_t stride, gboolean v
   float sum = 0.0f;
   for (int64_t k = 0; k < n; k++)
     {
-      float e = vec ? sleef_expf (x[k * stride] - max) : expf (x[k * stride] - max);
+      float e = vec ? ps_sleef_expf (x[k * stride] - max) : expf (x[k * stride] - max);
       y[k * stride] = e;
       sum += e;
     }
@@ -875,14 +690,6 @@ const PsModuleClass ps_flatten_class = {
   .extra_repr = flatten_extra_repr,
 };
 
-/* ---------- exported for the losses (ps-sleef.h) ---------- */
-
-float
-ps_sleef_expf (float x)
-{
-  return sleef_expf (x);
-}
-
 /* ---------- backward (ps-autograd.h) ----------
  * ATen 1.13's backward kernels (BinaryOpsKernel.cpp / Activation.cpp), the AVX2 build's fused
  * forms spelled out (TRAINING-PARITY.md §5):
@@ -938,7 +745,7 @@ ps_leaky_relu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad
                        &PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope, error);
 }
 
-PS_FMA_CLONES static float
+static float
 tanh_bwd (float g, float y, const void *data)
 {
   return g * fmaf (-y, y, 1.0f);

@@ -1,5 +1,12 @@
-/* ps-sleef.h — scalar ports of the Sleef 3.5.1 float kernels ATen's Vectorized<float> calls
- * (Sleef_*f8_u10 on AVX2, FMA variants), lane for lane. */
+/* ps-sleef.h — the Sleef functions torch 1.13's vectorized float kernels call, from the same
+ * libsleef.so.3 Debian's torch links (ONEDNN-PARITY.md §6).
+ *
+ * On AVX2, ATen's Vectorized<float>::exp/log/log1p/tanh/erf call Sleef_<f>f8_u10. Sleef works lane
+ * by lane, and Sleef_<f>f8_u10 equals the scalar Sleef_<f>f1_u10purecfma bit for bit over every
+ * input (verified there for expf, logf, log1pf, tanhf, erff; 613 M inputs each), so these call the
+ * scalar functions element by element. Those need FMA; on a CPU without it (where torch would not
+ * run its AVX2 kernels anyway) exp and tanh fall back to the scalar ports below, which are also the
+ * references the tests compare the library with. */
 #pragma once
 
 #include <glib.h>
@@ -16,9 +23,19 @@ G_BEGIN_DECLS
 #define PS_FMA_CLONES
 #endif
 
-/* Vectorized<float>::exp() (xexpf). Defined in ps-activation.c beside tanhf. */
-float ps_sleef_expf (float x);
-/* Vectorized<float>::log() (xlogf_u1, non-AVX512 branch, FMA double-float steps). ps-sleef-logf.c */
-float ps_sleef_logf (float x);
+float     ps_sleef_expf       (float x);
+float     ps_sleef_tanhf      (float x);
+/* Vectorized<float>::log(): a scalar port of Sleef's xlogf_u1 (ps-sleef-logf.c, used by the
+ * losses); tests/test-onednn.c checks it against the library's Sleef_logf1_u10purecfma. */
+float     ps_sleef_logf       (float x);
+float     ps_sleef_log1pf     (float x);
+float     ps_sleef_erff       (float x);
+
+/* Scalar ports of Sleef 3.5.1's xexpf and xtanhf (FMA flavour), independent of libsleef. */
+float     ps_sleef_expf_port  (float x);
+float     ps_sleef_tanhf_port (float x);
+
+/* TRUE when the library functions are used (the CPU has FMA). */
+gboolean  ps_sleef_available  (void);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 #include "ps-cpu.h"
 #include "ps-onednn.h"
 #include "ps-ops.h"
+#include "ps-sleef.h"
 
 #include <limits.h>
 #include <omp.h>
@@ -119,7 +120,8 @@ ps_threads_runtime_report (void)
   const char *cap = g_getenv ("ONEDNN_MAX_CPU_ISA");
   g_string_append_printf (s, "oneDNN: %s, ISA %s%s%s%s\n", v, ps_onednn_isa (),
                           cap ? " (ONEDNN_MAX_CPU_ISA=" : "", cap ? cap : "", cap ? ")" : "");
-  g_string_append (s, "Sleef: libsleef 3 (u10 float functions)");
+  g_string_append (s, ps_sleef_available () ? "Sleef: libsleef.so.3 (Sleef_*f1_u10purecfma)"
+                                            : "Sleef: scalar ports (this CPU has no FMA)");
   return g_string_free (s, FALSE);
 }
 
