@@ -9,6 +9,7 @@
 
 #include "ps-application.h"
 #include "ps-checkpoint-item.h"
+#include "ps-file-chooser.h"
 #include "ps-checkpoint-summary.h"
 #include "ps-figure.h"
 #include "ps-plot-view.h"
@@ -606,9 +607,10 @@ on_open_response (GtkNativeDialog *dialog, int response, PsCheckpointWindow *sel
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      ps_checkpoint_window_open_other (self, file);
+      if (file != NULL)   /* GTK 4.8 can accept with no file */
+        ps_checkpoint_window_open_other (self, file);
     }
-  g_object_unref (dialog);
+  ps_file_chooser_release (dialog);
 }
 
 static void

@@ -63,6 +63,11 @@ int       ps_cli_cmd_histogram      (int argc, char **argv);
 int       ps_cli_cmd_ridgeline      (int argc, char **argv);
 int       ps_cli_cmd_bands          (int argc, char **argv);
 int       ps_cli_cmd_stats          (int argc, char **argv);
+/* ps-cli-animate.c */
+int       ps_cli_cmd_animate        (int argc, char **argv);
+int       ps_cli_cmd_contact_sheet  (int argc, char **argv);
+/* ps-cli-boundary.c */
+int       ps_cli_cmd_boundary       (int argc, char **argv);
 /* ps-cli-inspect.c */
 int       ps_cli_cmd_inspect        (int argc, char **argv);
 

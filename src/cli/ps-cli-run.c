@@ -186,9 +186,9 @@ ps_cli_cmd_describe (int argc, char **argv)
       printf ("  step %u: %s\n", k, ps_timeline_get_description (tl, k));
       if (k > 0)
         {
-          JsonObject *op = g_ptr_array_index (r->ops, k - 1);
-          if (json_object_has_member (op, "description"))
-            printf ("          (%s)\n", json_object_get_string_member (op, "description"));
+          const char *note = ps_timeline_get_note (tl, k);
+          if (note != NULL)
+            printf ("          (%s)\n", note);
         }
     }
   if (!ok)

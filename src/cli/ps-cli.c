@@ -9,13 +9,12 @@
 #include "ps-timeline.h"
 #include "ps-safetensors.h"
 #include "ps-atomic-file.h"
+#include "ps-threads.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <errno.h>
-#include <signal.h>
 #include <string.h>
 
 /* ---------- option parsing ---------- */
@@ -183,6 +182,8 @@ print_help (FILE *f)
               "Commands:\n");
   for (const PsCliCommand *c = ps_cli_commands; c->name; c++)
     fprintf (f, "  %-12s %s\n", c->name, c->summary);
+  fprintf (f, "\n  --version [--verbose]  the version; with --verbose also the CPU capability, thread count,\n"
+              "                         OpenBLAS core and oneDNN ISA results depend on\n");
   fprintf (f, "\nRun 'paramscope-cli COMMAND --help' for a command's options.\n"
               "Exit status: 0 success, 1 a failing op or file error, 2 bad usage.\n");
 }
@@ -225,7 +226,15 @@ dispatch (int argc, char **argv)
     }
   if (strcmp (cmd, "--version") == 0)
     {
+      if (argc > 2 && strcmp (argv[2], "--verbose") != 0)
+        return ps_cli_usage_error (NULL, "--version takes only --verbose, not '%s'", argv[2]);
       printf ("paramscope-cli %s\n", PS_VERSION);
+      if (argc > 2)
+        {
+          /* what decides bit-exactness with torch here: ISA, threads, OpenBLAS core, oneDNN */
+          g_autofree char *report = ps_threads_runtime_report ();
+          printf ("%s\n", report);
+        }
       return 0;
     }
   const PsCliCommand *c = lookup (cmd);

@@ -154,6 +154,22 @@ ps_document_save (PsDocument *self, GFile *file, GError **error)
   return TRUE;
 }
 
+void
+ps_document_reset (PsDocument *self)
+{
+  g_return_if_fail (!self->busy);
+  g_clear_pointer (&self->timeline, ps_timeline_free);
+  self->timeline = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
+  g_clear_object (&self->file);
+  g_free (self->title);
+  self->title = g_strdup (_("Untitled"));
+  self->modified = FALSE;
+  forget_history (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
+  emit_changed (self, FALSE);
+}
+
 PsTimeline *ps_document_get_timeline (PsDocument *self) { return self->timeline; }
 
 PsState *

@@ -28,7 +28,7 @@ struct _PsTimeline {
   GArray *accounts;          /* Account, parallel to states (with a budget) */
   PsState *recomputed[N_RECOMPUTED];   /* most recent first: dropped states rebuilt on demand */
   GPtrArray *descriptions;   /* char*, parallel to states; [0] describes the seed */
-  GPtrArray *pending;        /* JsonObject*: undone or not-yet-applicable ops, next first */
+  GPtrArray *pending;        /* PsOp*: undone or not-yet-applicable ops, next first */
   GError *error;             /* why pending[0] failed, if it was tried */
   char *error_description;
   guint current;
@@ -49,7 +49,7 @@ timeline_alloc (PsRecipe *recipe_without_ops, const char *base_dir)
   tl->recipe = recipe_without_ops;
   tl->states = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
   tl->descriptions = g_ptr_array_new_with_free_func (g_free);
-  tl->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  tl->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_op_unref);
   tl->base_dir = g_strdup (base_dir);
   tl->budget = G_MAXUINT64;
   tl->accounts = g_array_new (FALSE, TRUE, sizeof (Account));
@@ -222,7 +222,7 @@ set_error (PsTimeline *tl, GError *error, char *description)
 
 /* Applies op after the last state. Takes nothing; adds a ref on op when it succeeds. */
 static gboolean
-push_op (PsTimeline *tl, JsonObject *op, GError **error)
+push_op (PsTimeline *tl, PsOp *op, GError **error)
 {
   const PsOpContext ctx = { tl->base_dir };
   PsState *last = ps_timeline_get_last_state (tl);
@@ -235,7 +235,7 @@ push_op (PsTimeline *tl, JsonObject *op, GError **error)
       return FALSE;
     }
   /* only ops that add containment can multiply paths */
-  const char *kind = ps_recipe_op_kind (op);
+  const char *kind = ps_op_get_kind (op);
   if (kind != NULL && (strcmp (kind, "module") == 0 || strcmp (kind, "attach") == 0)
       && !ps_state_check_size (next, strcmp (kind, "module") == 0, &local))
     {
@@ -243,7 +243,7 @@ push_op (PsTimeline *tl, JsonObject *op, GError **error)
       ps_state_unref (next);
       return FALSE;
     }
-  g_ptr_array_add (tl->recipe->ops, json_object_ref (op));
+  g_ptr_array_add (tl->recipe->ops, ps_op_ref (op));
   g_ptr_array_add (tl->states, next);
   g_ptr_array_add (tl->descriptions, ps_op_describe (op, last, next, NULL));
   tl->current = n;
@@ -269,7 +269,7 @@ ps_timeline_new_from_recipe_with_budget (const PsRecipe *recipe, int until, cons
   guint i = 0;
   for (; i < limit; i++)
     {
-      JsonObject *op = g_ptr_array_index (recipe->ops, i);
+      PsOp *op = g_ptr_array_index (recipe->ops, i);
       GError *error = NULL;
       if (!push_op (tl, op, &error))
         {
@@ -278,7 +278,7 @@ ps_timeline_new_from_recipe_with_budget (const PsRecipe *recipe, int until, cons
         }
     }
   for (; i < recipe->ops->len; i++)
-    g_ptr_array_add (tl->pending, json_object_ref (g_ptr_array_index (recipe->ops, i)));
+    g_ptr_array_add (tl->pending, ps_op_ref (g_ptr_array_index (recipe->ops, i)));
   return tl;
 }
 
@@ -311,7 +311,7 @@ ps_timeline_to_recipe (const PsTimeline *tl)
 {
   PsRecipe *r = ps_recipe_copy (tl->recipe);
   for (guint i = 0; i < tl->pending->len; i++)
-    g_ptr_array_add (r->ops, json_object_ref (g_ptr_array_index (tl->pending, i)));
+    g_ptr_array_add (r->ops, ps_op_copy (g_ptr_array_index (tl->pending, i)));
   return r;
 }
 
@@ -385,9 +385,8 @@ ps_timeline_get_note (const PsTimeline *tl, guint step)
   g_return_val_if_fail (step < tl->states->len, NULL);
   if (step == 0)
     return NULL;
-  JsonObject *op = g_ptr_array_index (tl->recipe->ops, step - 1);
-  JsonNode *n = json_object_get_member (op, "description");
-  return n != NULL && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_string (n) : NULL;
+  const PsOp *op = g_ptr_array_index (tl->recipe->ops, step - 1);
+  return op->description;
 }
 
 guint
@@ -422,7 +421,14 @@ ps_timeline_go_to_step (PsTimeline *tl, guint step, GError **error)
 }
 
 gboolean
-ps_timeline_append_op (PsTimeline *tl, JsonObject *op, GError **error)
+ps_timeline_append_op (PsTimeline *tl, JsonObject *json, GError **error)
+{
+  g_autoptr (PsOp) op = ps_op_new_from_json (json, tl->recipe->ops->len + 1, error);
+  return op != NULL && ps_timeline_push_op (tl, op, error);
+}
+
+gboolean
+ps_timeline_push_op (PsTimeline *tl, PsOp *op, GError **error)
 {
   if (!push_op (tl, op, error))
     return FALSE;
@@ -437,7 +443,7 @@ ps_timeline_undo (PsTimeline *tl)
   guint n = tl->recipe->ops->len;
   if (n == 0)
     return FALSE;
-  JsonObject *op = json_object_ref (g_ptr_array_index (tl->recipe->ops, n - 1));
+  PsOp *op = ps_op_ref (g_ptr_array_index (tl->recipe->ops, n - 1));
   g_ptr_array_insert (tl->pending, 0, op);
   if (g_ptr_array_index (tl->states, n - 1) == NULL)
     {
@@ -473,7 +479,7 @@ ps_timeline_redo (PsTimeline *tl, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to redo");
       return FALSE;
     }
-  JsonObject *op = g_ptr_array_index (tl->pending, 0);
+  PsOp *op = g_ptr_array_index (tl->pending, 0);
   GError *local = NULL;
   if (!push_op (tl, op, &local))
     {
@@ -499,7 +505,7 @@ ps_timeline_get_n_pending (const PsTimeline *tl)
   return tl->pending->len;
 }
 
-JsonObject *
+const PsOp *
 ps_timeline_get_pending_op (const PsTimeline *tl, guint i)
 {
   g_return_val_if_fail (i < tl->pending->len, NULL);
