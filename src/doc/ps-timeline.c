@@ -123,7 +123,7 @@ droppable (const PsTimeline *tl, guint i)
   guint tail = tl->budget == 0 ? 1 : 2;
   if (i == 0 || i + tail >= tl->states->len || i == tl->current || g_ptr_array_index (tl->states, i) == NULL)
     return FALSE;
-  const char *kind = ps_recipe_op_kind (g_ptr_array_index (tl->recipe->ops, i - 1));
+  const char *kind = ps_op_get_kind (g_ptr_array_index (tl->recipe->ops, i - 1));
   return kind == NULL || strcmp (kind, "load") != 0;
 }
 
