@@ -422,15 +422,24 @@ test_argument_errors (void)
   g_assert_null (t);
   g_assert_nonnull (strstr (error->message, "padding"));
   g_clear_error (&error);
+  /* stride 0 and a too large output_padding construct, as in torch, and fail at the first
+   * forward with torch's messages (tests/test-module-args.c checks the whole table) */
   ps_args_set_int (args, "padding", 0);
   ps_args_set_int (args, "stride", 0);
-  g_assert_null (ps_module_new ("Conv2d", args, &gen, &error));
+  const int64_t x4[4] = { 1, 3, 5, 5 }, x3[3] = { 1, 4, 5 };
+  g_autoptr (PsTensor) in4 = ps_tensor_new (PS_DTYPE_FLOAT32, 4, x4, NULL);
+  g_autoptr (PsTensor) in3 = ps_tensor_new (PS_DTYPE_FLOAT32, 3, x3, NULL);
+  g_autoptr (PsModule) s0 = ps_module_new ("Conv2d", args, &gen, &error);
+  g_assert_no_error (error);
+  g_assert_null (ps_module_forward (s0, in4, &gen, &error));
   g_assert_cmpstr (error->message, ==, "non-positive stride is not supported");
   g_clear_error (&error);
   ps_args_set_int (args, "stride", 1);
   int64_t op[2] = { 1, 1 };
   g_assert_true (ps_args_set_int_list (args, "output_padding", op, 2, NULL));
-  g_assert_null (ps_module_new ("ConvTranspose2d", args, &gen, &error));
+  g_autoptr (PsModule) t2 = ps_module_new ("ConvTranspose2d", args, &gen, &error);
+  g_assert_no_error (error);
+  g_assert_null (ps_module_forward (t2, in4, &gen, &error));
   g_assert_cmpstr (error->message, ==, "output padding must be smaller than either stride or dilation, but got "
                    "output_padding_height: 1 output_padding_width: 1 stride_height: 1 stride_width: 1 "
                    "dilation_height: 1 dilation_width: 1");
@@ -441,7 +450,9 @@ test_argument_errors (void)
   ps_args_set_int (t1, "out_channels", 6);
   ps_args_set_int (t1, "kernel_size", 3);
   g_assert_true (ps_args_set_int_list (t1, "output_padding", op1, 1, NULL));
-  g_assert_null (ps_module_new ("ConvTranspose1d", t1, &gen, &error));
+  g_autoptr (PsModule) m1 = ps_module_new ("ConvTranspose1d", t1, &gen, &error);
+  g_assert_no_error (error);
+  g_assert_null (ps_module_forward (m1, in3, &gen, &error));
   g_assert_cmpstr (error->message, ==, "output padding must be smaller than either stride or dilation, but got "
                    "output_padding_height: 0 output_padding_width: 1 stride_height: 1 stride_width: 1 "
                    "dilation_height: 1 dilation_width: 1");

@@ -244,49 +244,8 @@ conv_construct (PsModule *self, GError **error)
                      shape[d], s);
         return FALSE;
       }
-  /* torch accepts these at construction and fails at the first forward with these messages;
-   * rejecting them here keeps an unusable layer out of the model. */
-  for (int d = 0; d < 3; d++)
-    {
-      if (p->stride[d] <= 0)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "non-positive stride is not supported");
-          return FALSE;
-        }
-      if (p->padding[d] < 0)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "negative padding is not supported");
-          return FALSE;
-        }
-      if (p->dilation[d] <= 0)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "dilation should be greater than zero");
-          return FALSE;
-        }
-      if (p->output_padding[d] < 0)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "negative output_padding is not supported");
-          return FALSE;
-        }
-    }
-  /* slow_conv_transpose{2,3}d's shape check (torch raises it at the first forward; a 1-D
-   * convolution is checked as its 2-D view) */
-  if (p->transposed)
-    for (int d = 3 - p->nd; d < 3; d++)
-      if (p->output_padding[d] >= p->stride[d] && p->output_padding[d] >= p->dilation[d])
-        {
-          static const char *const names[] = { "depth", "height", "width" };
-          const int first = p->nd == 3 ? 0 : 1;
-          GString *m = g_string_new ("output padding must be smaller than either stride or dilation, but got");
-          const char *what[] = { "output_padding", "stride", "dilation" };
-          const int64_t *vals[] = { p->output_padding, p->stride, p->dilation };
-          for (int w = 0; w < 3; w++)
-            for (int e = first; e < 3; e++)
-              g_string_append_printf (m, " %s_%s: %" G_GINT64_FORMAT, what[w], names[e], vals[w][e]);
-          g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, m->str);
-          g_string_free (m, TRUE);
-          return FALSE;
-        }
+  /* stride, padding, dilation, output_padding and a zero kernel size are accepted here, as torch
+   * does, and refused by the first forward with torch's messages (conv_forward_checks) */
   return register_params (self, lazy, error);
 }
 
@@ -476,6 +435,104 @@ sizes_x (int nd, const int64_t v[3])
 /* Everything torch checks before computing, and the engine's shape: `s`, the output size `out`,
  * whether the input is batched, and (when `padded` is not NULL) the explicitly padded input for
  * the non-zero padding modes (NULL when none is needed). */
+/* What torch's convolution checks at the first forward (check_shape_forward, then the backend's
+ * shape checks), with its messages. A 1-D convolution is checked as its 2-D view. */
+static gboolean
+conv_forward_checks (const ConvPriv *p, const PsTensor *w, GError **error)
+{
+  for (int d = 0; d < 3; d++)
+    if (p->padding[d] < 0 && p->padding_kind != PAD_SAME)
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "negative padding is not supported");
+        return FALSE;
+      }
+  for (int d = 0; d < 3; d++)
+    if (p->output_padding[d] < 0)
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "negative output_padding is not supported");
+        return FALSE;
+      }
+  for (int d = 0; d < 3; d++)
+    if (p->stride[d] <= 0)
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "non-positive stride is not supported");
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static gboolean
+conv_backend_checks (const ConvPriv *p, const PsTensor *w, GError **error)
+{
+  static const char *const names[] = { "depth", "height", "width" };
+  const int first = p->nd == 3 ? 0 : 1;   /* the dims of the (2-D view of the) convolution */
+  const int64_t *k = p->kernel, *dl = p->dilation;
+  gboolean kernel_zero = FALSE, dil_bad = FALSE;
+  for (int d = first; d < 3; d++)
+    {
+      kernel_zero |= k[d] <= 0;
+      dil_bad |= dl[d] <= 0;
+    }
+  g_autofree char *ws = ps_tensor_shape_string (w);
+  if (p->transposed && p->nd == 3 && w->numel == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "non-empty 5D (n_output_plane x n_input_plane x "
+                   "kernel_depth x kernel_height x kernel_width) tensor expected for weight, but got: %s", ws);
+      return FALSE;
+    }
+  if (kernel_zero)
+    {
+      if (p->nd == 3)
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                     "kernel size should be greater than zero, but got: %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
+                     " x %" G_GINT64_FORMAT " (TxHxW)", k[0], k[1], k[2]);
+      else
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                     "kernel size should be greater than zero, but got kernel_height: %" G_GINT64_FORMAT
+                     " kernel_width: %" G_GINT64_FORMAT, k[1], k[2]);
+      return FALSE;
+    }
+  if (dil_bad)
+    {
+      GString *m = g_string_new ("dilation should be greater than zero, but got ");
+      for (int d = first; d < 3; d++)
+        if (p->transposed)
+          g_string_append_printf (m, "%sdilation_%s: %" G_GINT64_FORMAT, d > first ? ", " : "", names[d], dl[d]);
+        else
+          g_string_append_printf (m, "%s%" G_GINT64_FORMAT, d > first ? ", " : "[", dl[d]);
+      if (!p->transposed)
+        g_string_append (m, "]");
+      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, m->str);
+      g_string_free (m, TRUE);
+      return FALSE;
+    }
+  if (p->transposed && w->numel == 0)
+    {
+      /* the 2-D view of the weight: [in, out/groups, 1, k] for a 1-D convolution */
+      int64_t v[4] = { w->shape[0], w->shape[1], p->nd == 1 ? 1 : w->shape[2], w->shape[w->ndim - 1] };
+      g_autofree char *vs = ps_shape_to_string (4, v);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "non-empty 2D or 4D weight tensor expected, but got: %s",
+                   vs);
+      return FALSE;
+    }
+  /* slow_conv_transpose{2,3}d's shape check */
+  if (p->transposed)
+    for (int d = first; d < 3; d++)
+      if (p->output_padding[d] >= p->stride[d] && p->output_padding[d] >= p->dilation[d])
+        {
+          GString *m = g_string_new ("output padding must be smaller than either stride or dilation, but got");
+          const char *what[] = { "output_padding", "stride", "dilation" };
+          const int64_t *vals[] = { p->output_padding, p->stride, p->dilation };
+          for (int w2 = 0; w2 < 3; w2++)
+            for (int e = first; e < 3; e++)
+              g_string_append_printf (m, " %s_%s: %" G_GINT64_FORMAT, what[w2], names[e], vals[w2][e]);
+          g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, m->str);
+          g_string_free (m, TRUE);
+          return FALSE;
+        }
+  return TRUE;
+}
+
 static gboolean
 conv_plan (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out[3], int *batched_out,
            PsTensor **padded, GError **error)
@@ -498,6 +555,8 @@ conv_plan (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out[3]
   *batched_out = input->ndim == p->nd + 2;
   const int batched = *batched_out;
   const PsTensor *w = ps_module_get_param (self, "weight")->value;
+  if (!conv_forward_checks (p, w, error))
+    return FALSE;
 
   int64_t in[3] = { 1, 1, 1 };
   for (int d = 0; d < p->nd; d++)
@@ -550,6 +609,8 @@ conv_plan (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out[3]
       return FALSE;
     }
 
+  if (!conv_backend_checks (p, w, error))
+    return FALSE;
   if (padded != NULL)
     *padded = NULL;
   if (p->padding_mode != MODE_ZEROS && (!all_equal (3, lo, 0) || !all_equal (3, hi, 0)))
