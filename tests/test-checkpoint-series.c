@@ -7,6 +7,8 @@
 #include <string.h>
 #include "ps-checkpoint-series.h"
 #include "ps-safetensors.h"
+#include "ps-series-watch.h"
+#include <stdio.h>
 
 static char *
 series_dir (void)
@@ -241,6 +243,108 @@ test_mixed_folder (void)
   g_rmdir (dir);
 }
 
+static void
+on_added (PsCheckpointSeries *s, const char *path, gpointer data)
+{
+  g_ptr_array_add (data, g_path_get_basename (path));
+}
+
+/* Waits (main loop) until cond() or about 10 s. */
+static gboolean
+wait_for (gboolean (*cond) (gpointer), gpointer data)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!cond (data) && g_get_monotonic_time () < end)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+  return cond (data);
+}
+
+static gboolean
+has_pending (gpointer w)
+{
+  return ps_series_watch_get_pending (w)[0] != NULL;
+}
+
+static gboolean
+added_two (gpointer a)
+{
+  return ((GPtrArray *) a)->len >= 2;
+}
+
+static gboolean
+added_one (gpointer a)
+{
+  return ((GPtrArray *) a)->len >= 1;
+}
+
+/* A folder written to while it is watched: a half-written torch.save (only its version record)
+ * stays out; the complete file comes in, whether written in place or renamed into the folder. */
+static void
+test_watch (void)
+{
+  g_autofree char *src = series_dir ();
+  g_autofree char *dir = g_dir_make_tmp ("ps-watch-XXXXXX", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *e0 = NULL, *e1 = NULL, *e2 = NULL, *intr = NULL;
+  gsize n0, n1, n2, ni;
+  g_autofree char *p0 = g_build_filename (src, "epoch_000.pt", NULL);
+  g_autofree char *p1 = g_build_filename (src, "epoch_001.pt", NULL);
+  g_autofree char *p2 = g_build_filename (src, "epoch_002.pt", NULL);
+  g_autofree char *pi = g_build_filename (g_getenv ("PS_TEST_DATA"), "pt", "valid", "interrupted_save.pt", NULL);
+  g_assert_true (g_file_get_contents (p0, &e0, &n0, NULL) && g_file_get_contents (p1, &e1, &n1, NULL)
+                 && g_file_get_contents (p2, &e2, &n2, NULL) && g_file_get_contents (pi, &intr, &ni, NULL));
+  g_autofree char *d0 = g_build_filename (dir, "epoch_000.pt", NULL);
+  g_autofree char *d1 = g_build_filename (dir, "epoch_001.pt", NULL);
+  g_autofree char *d2 = g_build_filename (dir, "epoch_002.pt", NULL);
+  g_assert_true (g_file_set_contents (d0, e0, (gssize) n0, NULL));
+  const char *paths[] = { dir };
+  g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+  g_assert_no_error (error);
+  g_autoptr (GPtrArray) added = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (PsSeriesWatch) w = ps_series_watch_new (s, dir, on_added, added, &error);
+  g_assert_no_error (error);
+
+  /* what an unfinished torch.save leaves, renamed into place */
+  g_assert_true (g_file_set_contents (d1, intr, (gssize) ni, NULL));
+  g_assert_true (wait_for (has_pending, w));
+  g_assert_cmpuint (ps_checkpoint_series_get_n_steps (s), ==, 1);
+  g_assert_cmpuint (added->len, ==, 0);
+  g_assert_nonnull (strstr (ps_series_watch_get_pending (w)[0], "did not finish"));
+
+  /* the finished file replaces it */
+  g_assert_true (g_file_set_contents (d1, e1, (gssize) n1, NULL));
+  g_assert_true (wait_for (added_one, added));
+  g_assert_cmpstr (added->pdata[0], ==, "epoch_001.pt");
+  g_assert_null (ps_series_watch_get_pending (w)[0]);
+
+  /* written in place in two halves (a reader in between sees a truncated zip) */
+  FILE *f = fopen (d2, "wb");
+  g_assert_nonnull (f);
+  g_assert_cmpuint (fwrite (e2, 1, n2 / 2, f), ==, n2 / 2);
+  fflush (f);
+  for (int k = 0; k < 50; k++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  g_assert_cmpuint (ps_checkpoint_series_get_n_steps (s), ==, 2);
+  g_assert_cmpuint (fwrite (e2 + n2 / 2, 1, n2 - n2 / 2, f), ==, n2 - n2 / 2);
+  fclose (f);
+  g_assert_true (wait_for (added_two, added));
+  g_assert_cmpstr (added->pdata[1], ==, "epoch_002.pt");
+  g_assert_cmpuint (ps_checkpoint_series_get_n_steps (s), ==, 3);
+  g_assert_cmpint (ps_checkpoint_series_get_order_value (s, 2), ==, 2);
+
+  g_clear_pointer (&w, ps_series_watch_free);
+  g_unlink (d0);
+  g_unlink (d1);
+  g_unlink (d2);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -249,5 +353,6 @@ main (int argc, char **argv)
   g_test_add_func ("/checkpoint-series/norms-match-torch", test_norms_match_torch);
   g_test_add_func ("/checkpoint-series/async-cancel", test_async);
   g_test_add_func ("/checkpoint-series/mixed-folder", test_mixed_folder);
+  g_test_add_func ("/checkpoint-series/watch", test_watch);
   return g_test_run ();
 }

@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include "ps-checkpoint.h"
+#include "ps-checkpoint-summary.h"
 #include "ps-torch-file.h"
 
 static JsonObject *manifest;
@@ -166,6 +167,15 @@ test_checkpoint_api (void)
   g_assert_nonnull (ps_checkpoint_find_node (ck, "model.bn"));
   g_assert_cmpstr (ps_checkpoint_state_dict_name (ck, "fc1.weight"), ==, "model.fc1.weight");
   g_assert_null (ps_checkpoint_state_dict_name (ck, "nope"));
+
+  /* the summary (the window's root page) of a file with a complex tensor: listed, left out of the norms */
+  g_autofree char *dpath = pt_path ("valid/dtypes.pt");
+  g_autoptr (PsCheckpoint) dck = ps_checkpoint_open (dpath, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsCheckpointSummary) sum = ps_checkpoint_summary_new (dck, TRUE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sum->n_tensors, ==, 14);
+  g_assert_true (sum->has_norms);
 
   /* a sharded pytorch_model.bin index */
   g_autofree char *ipath = pt_path ("valid/sharded/pytorch_model.bin.index.json");

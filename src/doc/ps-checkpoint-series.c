@@ -415,6 +415,7 @@ ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancell
   /* the previous checkpoint's tensors (by series index), for the relative change */
   g_autoptr (GPtrArray) prev = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
   g_ptr_array_set_size (prev, (guint) nt);
+  g_autofree double *prev_norm = g_new0 (double, nt + 1);
   for (guint i = 0; i < ns; i++)
     {
       for (guint k = 0; k < nt; k++)
@@ -440,18 +441,17 @@ ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancell
             }
           norms[(gsize) i * nt + k] = sqrt (ss);
           PsTensor *p = prev->pdata[k];
-          if (p != NULL && ps_tensor_same_shape (p, t) && p->dtype == t->dtype)
+          if (p != NULL && ps_tensor_same_shape (p, t) && p->dtype == t->dtype && prev_norm[k] > 0)
             {
-              double ds = 0, ps = 0;
+              double ds = 0;
               for (int64_t j = 0; j < t->numel; j++)
                 {
-                  double a = value_at (p, j), d = value_at (t, j) - a;
+                  double d = value_at (t, j) - value_at (p, j);
                   ds += d * d;
-                  ps += a * a;
                 }
-              if (ps > 0)
-                rel[(gsize) i * nt + k] = sqrt (ds) / sqrt (ps);
+              rel[(gsize) i * nt + k] = sqrt (ds) / prev_norm[k];
             }
+          prev_norm[k] = sqrt (ss);
           /* keep this one as the previous value (a missing checkpoint keeps the older one) */
           if (prev->pdata[k] != NULL)
             ps_tensor_unref (prev->pdata[k]);

@@ -74,9 +74,15 @@ ps_checkpoint_summary_new (PsCheckpoint *ck, gboolean norms, GCancellable *cance
           g_hash_table_insert (layers, l->path, l);
           g_array_set_size (sumsq, s->layers->len);
         }
-      g_autoptr (PsTensor) t = ps_checkpoint_load (ck, e->name, error);
+      g_autoptr (GError) local = NULL;
+      g_autoptr (PsTensor) t = ps_checkpoint_load (ck, e->name, &local);
+      if (t == NULL && g_error_matches (local, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED))
+        continue;   /* listed but not decoded (a torch complex tensor): no values to add */
       if (t == NULL)
-        return NULL;
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
       PsStats st;
       ps_stats_compute (t, &st);
       guint li;

@@ -1016,15 +1016,6 @@ load_info (PsTorchFile *tf, Entry *e, GError **error)
                    " storage elements, more than can be read at once", i->name, count);
       return NULL;
     }
-  g_autofree guint8 *bytes = g_try_malloc ((gsize) count * isz);
-  g_autofree guint8 *vals = NULL;
-  if (bytes == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "tensor \"%s\": out of memory", i->name);
-      return NULL;
-    }
-  if (!read_storage_bytes (loc, (guint64) first * isz, bytes, (gsize) count * isz, error))
-    return NULL;
   /* contiguous views decode straight into the tensor; others decode the span, then gather */
   gboolean contiguous = TRUE;
   int64_t expect = 1;
@@ -1034,6 +1025,23 @@ load_info (PsTorchFile *tf, Entry *e, GError **error)
         contiguous = FALSE;
       expect *= i->shape[k];
     }
+  /* float32/int64 stored little-endian as the tensor holds them: read into the tensor directly */
+  if (contiguous && !loc->shard->big_endian && G_BYTE_ORDER == G_LITTLE_ENDIAN
+      && (raw == PS_RAW_F32 || raw == PS_RAW_I64))
+    {
+      if (!read_storage_bytes (loc, (guint64) first * isz, t->data, (gsize) count * isz, error))
+        return NULL;
+      return g_steal_pointer (&t);
+    }
+  g_autofree guint8 *bytes = g_try_malloc ((gsize) count * isz);
+  g_autofree guint8 *vals = NULL;
+  if (bytes == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "tensor \"%s\": out of memory", i->name);
+      return NULL;
+    }
+  if (!read_storage_bytes (loc, (guint64) first * isz, bytes, (gsize) count * isz, error))
+    return NULL;
   if (contiguous)
     {
       if (!ps_raw_decode (raw, loc->shard->big_endian, bytes, (gsize) i->numel, t->data, error))
