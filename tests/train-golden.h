@@ -3,6 +3,7 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include "ps-tensor.h"

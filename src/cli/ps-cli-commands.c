@@ -6,6 +6,7 @@ const PsCliCommand ps_cli_commands[] = {
   { "run", "replay a recipe; write the state dict / outputs as safetensors", ps_cli_cmd_run },
   { "describe", "print a recipe's timeline, model and parameter table", ps_cli_cmd_describe },
   { "metrics", "the per-step training record of a recipe's train ops (--csv, --json)", ps_cli_cmd_metrics },
+  { "loss-curve", "draw the recorded training loss, accuracy and learning rate (PNG, SVG, PDF)", ps_cli_cmd_loss_curve },
   { "stats", "statistics of every parameter and buffer at a step (--json)", ps_cli_cmd_stats },
   { "heatmap", "draw a parameter as a heatmap (PNG, SVG or PDF)", ps_cli_cmd_heatmap },
   { "histogram", "draw a parameter's histogram with its init's distribution", ps_cli_cmd_histogram },

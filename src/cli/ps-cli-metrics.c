@@ -189,3 +189,104 @@ ps_cli_cmd_metrics (int argc, char **argv)
     fprintf (stderr, "note: the recipe has no train op (nothing recorded)\n");
   return rc;
 }
+
+/* ---------- loss-curve: the recorded losses, accuracies and learning rates as a figure ---------- */
+
+#include "ps-export.h"
+#include "ps-loss-curve.h"
+
+static const char loss_curve_usage[] =
+  "Usage: paramscope-cli loss-curve RECIPE --out FILE.{png,svg,pdf} [--log] [--smoothing W]\n"
+  "                                 [--width PX] [--height PX]\n"
+  "\n"
+  "Draws the loss (and the batch accuracy for classification, and the learning rate) that the\n"
+  "recipe's train ops recorded, over optimizer steps. --log puts the loss on a log axis;\n"
+  "--smoothing W (0 <= W < 1) adds TensorBoard's debiased moving average.\n";
+
+static gboolean
+parse_double (const char *opt, const char *text, double lo, double hi, double *out, GError **error)
+{
+  char *end = NULL;
+  double v = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !(v >= lo && v <= hi))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: expected a number in [%g, %g], got '%s'", opt, lo,
+                   hi, text);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+int
+ps_cli_cmd_loss_curve (int argc, char **argv)
+{
+  const char *out = NULL, *smooth_s = NULL, *width_s = NULL, *height_s = NULL;
+  gboolean log_y = FALSE;
+  const PsCliOption options[] = { { "--out", &out }, { "--smoothing", &smooth_s }, { "--width", &width_s },
+                                  { "--height", &height_s }, { "--log", NULL, &log_y }, { NULL } };
+  g_autoptr (GPtrArray) pos = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  gboolean help;
+  if (!ps_cli_parse (argc, argv, options, pos, &help, &error))
+    return ps_cli_usage_error ("loss-curve", "%s", error->message);
+  if (help)
+    {
+      fputs (loss_curve_usage, stdout);
+      return 0;
+    }
+  if (pos->len != 1)
+    return ps_cli_usage_error ("loss-curve", "expected one RECIPE, got %u arguments", pos->len);
+  if (out == NULL)
+    return ps_cli_usage_error ("loss-curve", "--out FILE is required");
+  double smoothing = 0.0, width = 800, height = 500;
+  if ((smooth_s && !parse_double ("--smoothing", smooth_s, 0.0, 0.999, &smoothing, &error))
+      || (width_s && !parse_double ("--width", width_s, 16, 8192, &width, &error))
+      || (height_s && !parse_double ("--height", height_s, 16, 8192, &height, &error)))
+    return ps_cli_usage_error ("loss-curve", "%s", error->message);
+  PsExportFormat fmt;
+  if (!ps_export_format_for_path (out, &fmt, &error))
+    return ps_cli_usage_error ("loss-curve", "%s", error->message);
+  g_autoptr (PsTimeline) tl = NULL;
+  if (!ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error))
+    return ps_cli_error (error);
+  g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  g_autoptr (GArray) loss = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) acc = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) lr = g_array_new (FALSE, FALSE, sizeof (double));
+  gboolean any_acc = FALSE;
+  for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
+    {
+      PsState *st = ps_timeline_get_state (tl, i);
+      for (guint k = 0; st->train_log && k < st->train_log->records->len; k++)
+        {
+          const PsTrainRecord *r = st->train_log->records->pdata[k];
+          double l = r->loss;
+          g_array_append_val (steps, r->step);
+          g_array_append_val (loss, l);
+          g_array_append_val (acc, r->accuracy);
+          g_array_append_val (lr, r->lr);
+          any_acc |= !isnan (r->accuracy);
+        }
+    }
+  if (steps->len == 0)
+    {
+      g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "the recipe has no train op (nothing recorded to draw)");
+      return ps_cli_error (error);
+    }
+  PsLossCurveOptions o;
+  ps_loss_curve_options_init (&o);
+  g_autofree char *base = g_path_get_basename (g_ptr_array_index (pos, 0));
+  o.title = "training loss";
+  o.subtitle = base;
+  o.log_y = log_y;
+  o.smoothing = smoothing;
+  PsSeries ls = { "train loss (batch)", (const int64_t *) steps->data, (const double *) loss->data, steps->len };
+  PsSeries as = { "batch accuracy", (const int64_t *) steps->data, (const double *) acc->data, steps->len };
+  PsSeries lrs = { "learning rate", (const int64_t *) steps->data, (const double *) lr->data, steps->len };
+  PsLossCurve lc = { &ls, 1, any_acc ? &as : NULL, any_acc ? 1 : 0, &lrs, &o };
+  if (!ps_export_picture (out, width, height, 1.0, 0, ps_loss_curve_draw_func, &lc, &error))
+    return ps_cli_error (error);
+  printf ("wrote %s (%u recorded steps)\n", out, steps->len);
+  return 0;
+}

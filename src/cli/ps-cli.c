@@ -5,6 +5,11 @@
  * Exit status: 0 success, 1 a failing op or I/O error ("error: op N (KIND): MESSAGE"), 2 bad usage. */
 #include "ps-cli.h"
 #include "ps-cli-private.h"
+#include "ps-train-ops.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include "ps-config.h"
 #include "ps-timeline.h"
 #include "ps-safetensors.h"
@@ -134,10 +139,52 @@ ps_cli_check_outputs (const char *const *outputs, guint n_outputs, const char *i
   return TRUE;
 }
 
+/* Training progress on stderr (at most twice a second, from the second second of a train op on)
+ * and Ctrl+C: the running train op stops cleanly (it fails as "interrupted"; nothing is written). */
+static volatile sig_atomic_t interrupted = 0;
+
+static void
+on_sigint (int sig)
+{
+  interrupted = 1;
+}
+
+typedef struct {
+  gint64 start, last;
+  int64_t start_step;
+} Progress;
+
+static gboolean
+train_progress (int64_t step, int64_t total, float loss, gpointer data)
+{
+  Progress *p = data;
+  gint64 now = g_get_monotonic_time ();
+  if (step == 1 || p->start == 0)
+    {
+      p->start = p->last = now;
+      p->start_step = step;
+    }
+  if (now - p->start > G_USEC_PER_SEC && (now - p->last > G_USEC_PER_SEC / 2 || step == total))
+    {
+      double rate = (double) (step - p->start_step) / ((double) (now - p->start) / G_USEC_PER_SEC);
+      fprintf (stderr, "\rtrain: step %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT ", %.0f steps/s, loss %.6g%s", step, total,
+               rate, (double) loss, step == total ? "\n" : "");
+      fflush (stderr);
+      p->last = now;
+    }
+  if (interrupted && p->last != p->start)
+    fputc ('\n', stderr);   /* end the progress line before the error */
+  return !interrupted;
+}
+
 gboolean
 ps_cli_load_timeline (const char *path, int until, PsTimeline **out, GError **error)
 {
   *out = NULL;
+  static Progress progress;
+  memset (&progress, 0, sizeof progress);
+  signal (SIGINT, on_sigint);
+  ps_train_ops_set_progress (train_progress, &progress);
   g_autoptr (PsRecipe) recipe = ps_recipe_load_from_file (path, error);
   if (recipe == NULL)
     return FALSE;

@@ -198,9 +198,23 @@ ps_tape_backward (PsTape *tape, PsTensor *grad_output, GError **error)
       return FALSE;
     }
   g_autoptr (GHashTable) routes = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
-  g_autoptr (GHashTable) produced = g_hash_table_new (NULL, NULL);
+  /* requires_grad, as torch propagates it: the data does not require grad; a call's output does when
+   * its input does or its module has parameters. Calls whose output does not (a Flatten of the
+   * data) are skipped, and no input gradient is computed for an input that does not (the first
+   * Linear's grad_input). */
+  g_autoptr (GHashTable) requires = g_hash_table_new (NULL, NULL);
   for (guint i = 0; i < tape->entries->len; i++)
-    g_hash_table_add (produced, g_array_index (tape->entries, PsTapeEntry, i).output);
+    {
+      const PsTapeEntry *e = &g_array_index (tape->entries, PsTapeEntry, i);
+      gboolean req = g_hash_table_contains (requires, e->input);
+      for (guint k = 0; !req && k < e->module->params->len; k++)
+        {
+          const PsParam *p = g_ptr_array_index (e->module->params, k);
+          req = !p->is_buffer && p->value != NULL;
+        }
+      if (req && e->output != NULL)
+        g_hash_table_add (requires, e->output);
+    }
   g_hash_table_insert (routes, tape->root_output, ps_tensor_ref (grad_output));
   PsGradSink sink = { g_ptr_array_new (), g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref) };
   gboolean ok = TRUE;
@@ -208,6 +222,8 @@ ps_tape_backward (PsTape *tape, PsTensor *grad_output, GError **error)
     {
       const PsTapeEntry *e = &g_array_index (tape->entries, PsTapeEntry, i);
       PsTensor *g = NULL;
+      if (!g_hash_table_contains (requires, e->output))
+        continue;   /* nothing below it needs a gradient */
       if (!g_hash_table_steal_extended (routes, e->output, NULL, (gpointer *) &g))
         continue;   /* this output did not reach the root */
       PsBackwardFunc fn = ps_backward_lookup (e->module->klass);
@@ -219,11 +235,7 @@ ps_tape_backward (PsTape *tape, PsTensor *grad_output, GError **error)
           ok = FALSE;
           break;
         }
-      /* The input needs a gradient when an earlier call produced it (the data itself does not
-       * require grad, as in torch). */
-      gboolean need_input = FALSE;
-      for (guint j = 0; j < i && !need_input; j++)
-        need_input = g_array_index (tape->entries, PsTapeEntry, j).output == e->input;
+      gboolean need_input = g_hash_table_contains (requires, e->input);
       PsTensor *gi = NULL;
       ok = fn (e->module, e, g, need_input ? &gi : NULL, &sink, error);
       ps_tensor_unref (g);

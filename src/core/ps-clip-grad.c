@@ -1,9 +1,10 @@
 /* ps-clip-grad.c — see ps-clip-grad.h. */
 #include "ps-clip-grad.h"
+#include "ps-sleef.h"   /* PS_FMA_CLONES */
 
 #include <math.h>
 
-float
+PS_FMA_CLONES float
 ps_grad_norm2 (const float *x, int64_t n)
 {
   float acc[8] = { 0 };

@@ -1,5 +1,6 @@
 /* ps-optimizer.c — see ps-optimizer.h; the per-element sequences are TRAINING-PARITY.md §2's. */
 #include "ps-optimizer.h"
+#include "ps-sleef.h"   /* PS_FMA_CLONES */
 
 #include <math.h>
 #include <string.h>
@@ -330,7 +331,7 @@ zeros_like (const PsTensor *t)
   return ps_tensor_new (PS_DTYPE_FLOAT32, t->ndim, t->shape, NULL);
 }
 
-gboolean
+PS_FMA_CLONES gboolean
 ps_optimizer_step (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError **error)
 {
   const PsOptimConfig *c = &opt->cfg;

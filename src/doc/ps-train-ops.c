@@ -670,6 +670,16 @@ apply_scheduler_step (PsState *state, JsonObject *op, GError **error)
 
 /* ---------- train ---------- */
 
+static PsTrainProgressFunc progress_fn = NULL;
+static gpointer progress_data = NULL;
+
+void
+ps_train_ops_set_progress (PsTrainProgressFunc fn, gpointer data)
+{
+  progress_fn = fn;
+  progress_data = data;
+}
+
 static void
 moments (const float *x, int64_t n, double *mean, double *std)
 {
@@ -872,6 +882,13 @@ apply_train (PsState *state, JsonObject *op, GError **error)
             }
           o->n_steps++;
           step++;
+          if (progress_fn != NULL && !progress_fn (step, steps, res.loss, progress_data))
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_FAILED, "interrupted at step %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT,
+                           step, steps);
+              ok = FALSE;
+              break;
+            }
           if (s != NULL && sched_per_step && !ps_scheduler_step (s->scheduler, o->optimizer, error))
             {
               ok = FALSE;

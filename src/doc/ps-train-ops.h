@@ -29,4 +29,10 @@ gboolean   ps_train_loss_from_json   (JsonNode *node, PsLoss *loss, GError **err
 gboolean   ps_train_forward_with_loss (PsState *state, const char *target_id, PsModule *target, PsTensor *x,
                                        const PsLoss *loss, PsTensor *t, const char *name, GError **error);
 
+/* Progress of train ops, process-wide (the CLI prints it): called after every optimizer step with
+ * the op's step count so far, its total and the step's loss. Returning FALSE stops the op, which
+ * then fails with "interrupted" (and changes nothing, as any failed op). NULL: no reporting. */
+typedef gboolean (*PsTrainProgressFunc) (int64_t step, int64_t total, float loss, gpointer data);
+void       ps_train_ops_set_progress (PsTrainProgressFunc fn, gpointer data);
+
 G_END_DECLS
