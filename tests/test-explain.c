@@ -64,10 +64,59 @@ test_texts (void)
   assert_has (added, "fc.weight (added)");
 }
 
+/* The story panel's text at each step of the article's example 2: the teaching note and what the
+ * step did; at step 0 the recipe's description and what to do next. */
+static void
+test_story (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "examples", "article-2-custom-init.json", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsRecipe) r = ps_recipe_load_from_file (path, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (r, -1, NULL);
+  g_autofree char *h0 = NULL, *b0 = NULL, *h1 = NULL, *b1 = NULL, *h4 = NULL, *b4 = NULL;
+  ps_explain_story (tl, 0, &h0, &b0);
+  g_assert_cmpstr (h0, ==, "Step 0 of 5");
+  assert_has (b0, "A custom init loop overwrites the defaults");
+  assert_has (b0, "torch.manual_seed(0).");
+  ps_explain_story (tl, 1, &h1, &b1);
+  g_assert_cmpstr (h1, ==, "Step 1 of 5");
+  assert_has (b1, "self.linear1 = nn.Linear(10, 5): default kaiming_uniform_ init, drawn now.\n");
+  assert_has (b1, "linear1");
+  ps_explain_story (tl, 4, &h4, &b4);
+  assert_has (b4, "for m in self.modules()");
+  assert_has (b4, "xavier_uniform_");
+  /* an empty document says how to begin */
+  g_autoptr (PsTimeline) empty = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
+  g_autofree char *he = NULL, *be = NULL;
+  ps_explain_story (empty, 0, &he, &be);
+  assert_has (be, "Add a layer");
+}
+
+/* Errors say "Step N" (as the title and timeline do), not "op N (kind)", and no JSON field names. */
+static void
+test_error_text (void)
+{
+  static const struct { const char *in, *out; } cases[] = {
+    { "op 5 (forward): mat1 and mat2 shapes cannot be multiplied (1x10 and 5x2)",
+      "Step 5: mat1 and mat2 shapes cannot be multiplied (1x10 and 5x2)" },
+    { "op 2 (module): field 'args': Linear: in_features must be positive", "Step 2: Linear: in_features must be positive" },
+    { "Could not open x.json: No such file", "Could not open x.json: No such file" },
+    { "op x: odd", "op x: odd" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *t = ps_explain_error (cases[i].in);
+      g_assert_cmpstr (t, ==, cases[i].out);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/explain/texts", test_texts);
+  g_test_add_func ("/explain/story", test_story);
+  g_test_add_func ("/explain/error-text", test_error_text);
   return g_test_run ();
 }

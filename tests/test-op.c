@@ -9,21 +9,31 @@
 #include <math.h>
 #include <string.h>
 
-static JsonObject *
-parse_op (const char *json)
+/* The op parsed (as op number `index`), or NULL with the parse error. */
+static PsOp *
+parse_op_as (const char *json, guint index, GError **error)
 {
   g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) local = NULL;
+  if (!json_parser_load_from_data (p, json, -1, &local))
+    g_error ("bad test JSON %s: %s", json, local->message);
+  return ps_op_new_from_json (json_node_get_object (json_parser_get_root (p)), index, error);
+}
+
+static PsOp *
+parse_op (const char *json)
+{
   g_autoptr (GError) error = NULL;
-  if (!json_parser_load_from_data (p, json, -1, &error))
-    g_error ("bad test JSON %s: %s", json, error->message);
-  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+  PsOp *op = parse_op_as (json, 1, &error);
+  g_assert_no_error (error);
+  return op;
 }
 
 /* Applies op number state->step + 1; asserts success. Consumes `state`. */
 static PsState *
 step (PsState *state, const char *json)
 {
-  g_autoptr (JsonObject) op = parse_op (json);
+  g_autoptr (PsOp) op = parse_op (json);
   g_autoptr (GError) error = NULL;
   PsState *next = ps_op_apply (state, op, state->step + 1, &error);
   g_assert_no_error (error);
@@ -40,7 +50,7 @@ test_init_modules_unknown_class (void)
   PsState *st = ps_state_new (0, PS_FLAVOUR_AVX2, "m");
   st = step (st, "{\"op\":\"module\",\"id\":\"fc\",\"type\":\"Linear\",\"args\":{\"in_features\":2,\"out_features\":2}}");
   st = step (st, "{\"op\":\"module\",\"id\":\"m\",\"type\":\"Sequential\",\"class\":\"Net\",\"children\":{\"a\":\"fc\"}}");
-  g_autoptr (JsonObject) bad = parse_op ("{\"op\":\"init_modules\",\"target\":\"m\",\"match\":\"Linearr\",\"weight\":{\"fn\":\"zeros_\"}}");
+  g_autoptr (PsOp) bad = parse_op ("{\"op\":\"init_modules\",\"target\":\"m\",\"match\":\"Linearr\",\"weight\":{\"fn\":\"zeros_\"}}");
   g_autoptr (GError) error = NULL;
   g_assert_null (ps_op_apply (st, bad, 3, &error));
   g_assert_nonnull (strstr (error->message, "unknown module type 'Linearr'"));
@@ -103,7 +113,7 @@ test_module (void)
   g_assert_cmpstr (ps_module_class_name (m), ==, "CustomModel");
   g_assert_cmpstr (g_ptr_array_index (m->child_names, 0), ==, "linear2");
   g_assert_cmpstr (g_ptr_array_index (m->child_names, 1), ==, "linear1");
-  g_autoptr (JsonObject) mop = parse_op ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\"}");
+  g_autoptr (PsOp) mop = parse_op ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\"}");
   g_autofree char *d = ps_op_describe (mop, NULL, s, NULL);
   g_assert_nonnull (strstr (d, "CustomModel (Sequential) created as m"));
 }
@@ -372,7 +382,7 @@ test_lazy_materialization (void)
   g_assert_cmpint (w->created_step, ==, 1);
   g_assert_cmpint (w->written_step, ==, -1);
   /* init on an uninitialized parameter fails */
-  g_autoptr (JsonObject) bad = parse_op ("{\"op\": \"init\", \"target\": \"lz.weight\", \"fn\": \"zeros_\"}");
+  g_autoptr (PsOp) bad = parse_op ("{\"op\": \"init\", \"target\": \"lz.weight\", \"fn\": \"zeros_\"}");
   g_autoptr (GError) error = NULL;
   g_assert_null (ps_op_apply (s, bad, 2, &error));
   g_assert_nonnull (strstr (error->message, "op 2 (init): field 'target': Attempted to use an uninitialized parameter"));
@@ -508,13 +518,16 @@ test_atomicity (void)
   Snapshot *snap = snapshot (s);
   for (guint i = 0; i < G_N_ELEMENTS (failing); i++)
     {
-      g_autoptr (JsonObject) op = parse_op (failing[i].op);
       g_autoptr (GError) error = NULL;
-      g_autoptr (PsState) next = ps_op_apply (s, op, 5, &error);
+      /* a structural error is found when the op is parsed, the others when it is applied */
+      g_autoptr (PsOp) op = parse_op_as (failing[i].op, 5, &error);
+      g_autoptr (PsState) next = op ? ps_op_apply (s, op, 5, &error) : NULL;
       if (next != NULL || error == NULL || !g_str_has_prefix (error->message, failing[i].message))
         g_error ("case %u: expected an error starting with \"%s\", got %s", i, failing[i].message,
                  error ? error->message : "success");
       assert_unchanged (s, snap);
+      if (op == NULL)
+        continue;
       g_autofree char *d = ps_op_describe (op, s, NULL, error);
       g_assert_nonnull (strstr (d, "failed: "));
       g_assert_null (strstr (d, "op 5 ("));
@@ -527,13 +540,13 @@ static void
 test_describe (void)
 {
   g_autoptr (PsState) s0 = ps_state_new (0, PS_FLAVOUR_AVX2, "fc");
-  g_autoptr (JsonObject) op = parse_op ("{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 10, \"out_features\": 5}}");
+  g_autoptr (PsOp) op = parse_op ("{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 10, \"out_features\": 5}}");
   g_autoptr (PsState) s1 = ps_op_apply (s0, op, 1, NULL);
   g_autofree char *d = ps_op_describe (op, s0, s1, NULL);
   g_assert_true (g_str_has_prefix (d, "Linear(in_features=10, out_features=5, bias=True) created as fc: weight [5, 10] ~ U(\xe2\x88\x92" "0.316, 0.316)"));
   g_assert_nonnull (strstr (d, "bias [5] ~ U(\xe2\x88\x92" "0.316, 0.316)"));
 
-  g_autoptr (JsonObject) fwd = parse_op ("{\"op\": \"forward\", \"target\": \"fc\", \"input\": {\"randn\": [1, 7]}}");
+  g_autoptr (PsOp) fwd = parse_op ("{\"op\": \"forward\", \"target\": \"fc\", \"input\": {\"randn\": [1, 7]}}");
   g_autoptr (GError) error = NULL;
   g_assert_null (ps_op_apply (s1, fwd, 2, &error));
   g_autofree char *f = ps_op_describe (fwd, s1, NULL, error);
@@ -543,7 +556,7 @@ test_describe (void)
 static PsState *
 step_ctx (PsState *state, const char *json, const PsOpContext *ctx, GError **error)
 {
-  g_autoptr (JsonObject) op = parse_op (json);
+  g_autoptr (PsOp) op = parse_op (json);
   return ps_op_apply_full (state, op, state->step + 1, ctx, error);
 }
 
@@ -622,7 +635,7 @@ test_load (void)
   g_assert_cmpint (param (l, "g.weight")->written_step, ==, 4);
   g_assert_cmpint (param (l, "small.weight")->written_step, ==, 2);
   g_assert_cmpstr (param (l, "g.weight")->init.fn, ==, "load_state_dict");
-  g_autoptr (JsonObject) okop = parse_op (ok);
+  g_autoptr (PsOp) okop = parse_op (ok);
   g_autofree char *d = ps_op_describe (okop, s, l, NULL);
   g_assert_cmpstr (d, ==, "g.load_state_dict(fc.safetensors): g.weight, g.bias");
   ps_state_unref (l);

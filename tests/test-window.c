@@ -10,6 +10,11 @@
 #include <inttypes.h>
 
 #include "ps-py-literal.h"
+#include "ps-rename-dialog.h"
+#include "ps-add-layer-dialog.h"
+#include "ps-init-dialog.h"
+#include "ps-forward-dialog.h"
+#include "ps-seed-dialog.h"
 
 /* The op builders (ps-edit) on the window's tree selection: what the dialogs apply. */
 static PsState *
@@ -201,6 +206,9 @@ test_scenario_steps_and_export (void)
   /* loading the scenario shows the error of its failing last op */
   g_assert_nonnull (ps_window_get_error_text (w));
   g_assert_nonnull (strstr (ps_window_get_error_text (w), "mat1 and mat2 shapes cannot be multiplied (1x5 and 10x5)"));
+  /* counted as the title and timeline count: the step the failing op would have been (#11: it said "op 3 (forward)") */
+  g_assert_true (g_str_has_prefix (ps_window_get_error_text (w), "Step 3: "));
+  g_assert_null (strstr (ps_window_get_error_text (w), "op 3"));
   guint n = ps_document_get_n_steps (doc);
   g_assert_cmpuint (n, ==, 2);
   g_assert_cmpuint (ps_document_get_current_step (doc), ==, n);
@@ -822,7 +830,7 @@ test_rename_and_move (void)
   iterate ();
   activate (w, "rename-module", NULL);
   AdwMessageDialog *dialog = NULL;
-  g_autoptr (GListModel) tops = gtk_window_get_toplevels ();
+  GListModel *tops = gtk_window_get_toplevels ();   /* transfer none: GTK keeps it */
   for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
     {
       g_autoptr (GObject) t = g_list_model_get_item (tops, i);
@@ -830,7 +838,8 @@ test_rename_and_move (void)
         dialog = ADW_MESSAGE_DIALOG (t);
     }
   g_assert_nonnull (dialog);
-  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_assert_true (PS_IS_RENAME_DIALOG (dialog));
+  GtkEditable *entry = ps_rename_dialog_get_entry (PS_RENAME_DIALOG (dialog));
   g_assert_cmpstr (gtk_editable_get_text (entry), ==, "1");
   gtk_editable_set_text (entry, "bad.name");
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "rename"));
@@ -1055,6 +1064,227 @@ test_recent_files (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* Scenario 2, steps 1–2: linear1 and linear2 exist with their weights before the Sequential does.
+ * They used to be invisible ("No model yet"); now they are listed under "Not in the model", the
+ * first weight is shown, and commands on them target them by id. */
+static void
+test_objects_before_model (void)
+{
+  PsWindow *w = new_window ("article-2-custom-init");
+  PsDocument *doc = ps_window_get_document (w);
+  ps_document_set_current_step (doc, 1);
+  iterate ();
+  g_autofree char *tree = ps_window_dump_tree (w);
+  g_test_message ("%s", tree);
+  g_assert_nonnull (strstr (tree, "Not in the model Constructed modules 1 module\n"));
+  g_assert_nonnull (strstr (tree, "  linear1 Linear(in_features=10, out_features=5, bias=True) 55 parameters\n"));
+  g_assert_nonnull (strstr (tree, "    weight Parameter [5, 10]\n"));
+  PsTreeNode *sel = ps_window_get_selected_node (w);
+  g_assert_nonnull (sel);
+  g_assert_cmpstr (ps_tree_node_get_path (sel), ==, "@linear1.weight");
+  show_page (w, "heatmap");
+  g_assert_nonnull (w->figures[PS_PAGE_HEATMAP]);
+  PsEditSelection es = sel_of (w);
+  g_autofree char *target = ps_edit_target (cur_state (w), &es, FALSE);
+  g_assert_cmpstr (target, ==, "linear1.weight");
+  ps_document_set_current_step (doc, 2);
+  iterate ();
+  g_autofree char *two = ps_window_dump_tree (w);
+  g_assert_nonnull (strstr (two, "2 modules"));
+  g_assert_cmpstr (ps_tree_node_get_path (ps_window_get_selected_node (w)), ==, "@linear1.weight");
+  /* once the Sequential holds them, they are in the model and no longer listed apart */
+  ps_document_set_current_step (doc, 3);
+  iterate ();
+  g_autofree char *three = ps_window_dump_tree (w);
+  g_assert_null (strstr (three, "Not in the model"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* The visible dialog of this type (the newest), or NULL. */
+static gpointer
+find_dialog (GType type)
+{
+  GListModel *tops = gtk_window_get_toplevels ();   /* transfer none */
+  gpointer found = NULL;
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) t = g_list_model_get_item (tops, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (t, type) && gtk_widget_get_visible (GTK_WIDGET (t)))
+        found = t;
+    }
+  return found;
+}
+
+static void
+set_arg (PsArgsEditor *e, const char *name, const char *text)
+{
+  GtkEditable *entry = ps_args_editor_get_entry (e, name);
+  g_assert_nonnull (entry);
+  gtk_editable_set_text (entry, text);
+}
+
+/* The article's example 2 from an empty document through the real dialogs, the way a user does
+ * it: Add Layer Linear(10, 5) as linear1 and Linear(5, 2) as linear2 (both shown before any model
+ * exists), Add Layer Sequential with class CustomModel and children linear1, linear2 (it becomes
+ * the model), Initialize xavier_uniform_ with zeros_ for the biases over every Linear (one step, as
+ * the article's loop), Forward randn(1, 10). 5 dialogs; the values equal the scenario's. */
+static void
+test_article_example_2_dialogs (void)
+{
+  PsWindow *w = ps_window_new (app);
+  gtk_window_present (GTK_WINDOW (w));
+  iterate ();
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 0);
+  const char *lin[2][3] = { { "linear1", "10", "5" }, { "linear2", "5", "2" } };
+  for (int k = 0; k < 2; k++)
+    {
+      activate (w, "add-layer", NULL);
+      PsAddLayerDialog *d = find_dialog (PS_TYPE_ADD_LAYER_DIALOG);
+      g_assert_nonnull (d);
+      ps_add_layer_dialog_set_type (d, "Linear");
+      gtk_editable_set_text (ps_add_layer_dialog_get_id_entry (d), lin[k][0]);
+      set_arg (ps_add_layer_dialog_get_args (d), "in_features", lin[k][1]);
+      set_arg (ps_add_layer_dialog_get_args (d), "out_features", lin[k][2]);
+      adw_message_dialog_response (ADW_MESSAGE_DIALOG (d), "apply");
+      iterate ();
+      g_assert_null (ps_window_get_error_text (w));
+    }
+  g_autofree char *objects = ps_window_dump_tree (w);
+  g_assert_nonnull (strstr (objects, "  linear2 Linear(in_features=5, out_features=2, bias=True) 12 parameters\n"));
+  activate (w, "add-layer", NULL);
+  PsAddLayerDialog *seq = find_dialog (PS_TYPE_ADD_LAYER_DIALOG);
+  ps_add_layer_dialog_set_type (seq, "Sequential");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (ps_add_layer_dialog_get_children_entry (seq))));
+  gtk_editable_set_text (ps_add_layer_dialog_get_class_entry (seq), "CustomModel");
+  gtk_editable_set_text (ps_add_layer_dialog_get_children_entry (seq), "linear1, linear2");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (seq), "apply");
+  iterate ();
+  g_assert_null (ps_window_get_error_text (w));
+  g_autofree char *model = ps_window_dump_tree (w);
+  g_assert_true (g_str_has_prefix (model, "model CustomModel"));
+  g_assert_null (strstr (model, "Not in the model"));
+
+  g_assert_true (ps_window_select_path (w, ""));
+  activate (w, "initialize", NULL);
+  PsInitDialog *init = find_dialog (PS_TYPE_INIT_DIALOG);
+  g_assert_nonnull (init);
+  ps_init_dialog_set_function (init, "xavier_uniform_");
+  ps_init_dialog_set_bias_function (init, "zeros_");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (init), "apply");
+  iterate ();
+  g_assert_null (ps_window_get_error_text (w));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 4);
+  g_autoptr (PsDocument) ref = scenario_document ("article-2-custom-init");
+  ps_document_set_current_step (ref, 4);
+  const char *targets[] = { "linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias" };
+  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+    g_assert_true (ps_tensor_equal (value_at (doc, targets[i]), value_at (ref, targets[i])));
+
+  activate (w, "forward", NULL);
+  PsForwardDialog *fwd = find_dialog (PS_TYPE_FORWARD_DIALOG);
+  g_assert_nonnull (fwd);
+  g_assert_cmpstr (gtk_editable_get_text (ps_forward_dialog_get_shape_entry (fwd)), ==, "1, 10");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (fwd), "apply");
+  wait_job (w);
+  g_assert_null (ps_window_get_error_text (w));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 5);
+  ps_document_set_current_step (ref, 5);
+  g_assert_true (ps_tensor_equal (ps_state_get_output (ps_document_get_current_state (doc), "y"),
+                                  ps_state_get_output (ps_document_get_current_state (ref), "y")));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Set Seed: a typed seed replays with it; Undo restores the old seed and values (#11: New Seed
+ * could not be undone and no seed could be typed). */
+static void
+test_typed_seed_undo (void)
+{
+  PsWindow *w = new_window ("article-1-construction");
+  PsDocument *doc = ps_window_get_document (w);
+  g_autoptr (PsTensor) before = ps_tensor_ref (value_at (doc, "fc.weight"));
+  activate (w, "set-seed", NULL);
+  PsSeedDialog *d = find_dialog (PS_TYPE_SEED_DIALOG);
+  g_assert_nonnull (d);
+  gtk_editable_set_text (ps_seed_dialog_get_entry (d), "12x");
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (d), "apply"));
+  gtk_editable_set_text (ps_seed_dialog_get_entry (d), "2024");
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (d), "apply"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (d), "apply");
+  wait_job (w);
+  g_assert_cmpint (ps_document_get_seed (doc), ==, 2024);
+  g_assert_false (ps_tensor_equal (before, value_at (doc, "fc.weight")));
+  g_assert_true (action_enabled (w, "undo"));
+  activate (w, "undo", NULL);
+  g_assert_cmpint (ps_document_get_seed (doc), ==, 0);
+  g_assert_true (ps_tensor_equal (before, value_at (doc, "fc.weight")));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Space, ',' and '.' used to be application accelerators that fired while typing in an entry or
+ * moving in the tree. Now they are window bindings that yield to those widgets. */
+static void
+test_single_keys_yield (void)
+{
+  PsWindow *w = new_window ("demo");
+  GtkApplication *a = GTK_APPLICATION (app);
+  g_auto (GStrv) play = gtk_application_get_accels_for_action (a, "win.play");
+  g_auto (GStrv) back = gtk_application_get_accels_for_action (a, "win.step-back");
+  g_assert_cmpuint (g_strv_length (play), ==, 0);
+  g_assert_false (g_strv_contains ((const char *const *) back, "comma"));
+  gtk_widget_grab_focus (GTK_WIDGET (w->bins_spin));
+  iterate ();
+  g_assert_false (ps_window_single_keys_allowed (w));
+  gtk_widget_grab_focus (GTK_WIDGET (w->tree_view));
+  iterate ();
+  g_assert_false (ps_window_single_keys_allowed (w));
+  gtk_root_set_focus (GTK_ROOT (w), NULL);
+  iterate ();
+  g_assert_true (ps_window_single_keys_allowed (w));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Loading a scenario, opening a recipe and File → New used to discard unsaved steps without
+ * asking (only closing asked). Now each asks; Cancel keeps the document, Discard replaces it. */
+static void
+test_replace_asks_first (void)
+{
+  PsWindow *w = new_window ("article-1-construction");
+  PsDocument *doc = ps_window_get_document (w);
+  apply (w, "{\"op\":\"reset_parameters\",\"target\":\"fc\"}");
+  g_assert_true (ps_document_get_modified (doc));
+  guint n = ps_document_get_n_steps (doc);
+  const char *actions[] = { "scenario", "new", "open-recent" };
+  for (guint k = 0; k < G_N_ELEMENTS (actions); k++)
+    {
+      GVariant *param = k == 0 ? g_variant_new_string ("demo")
+                        : k == 2 ? g_variant_new_string ("file:///nonexistent/recipe.json") : NULL;
+      activate (w, actions[k], param);
+      iterate ();
+      AdwMessageDialog *ask = find_dialog (ADW_TYPE_MESSAGE_DIALOG);
+      g_assert_nonnull (ask);
+      g_assert_true (adw_message_dialog_has_response (ask, "discard"));
+      g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);   /* nothing replaced yet */
+      adw_message_dialog_response (ask, "cancel");
+      iterate ();
+      g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);
+      g_assert_true (ps_document_get_modified (doc));
+    }
+  activate (w, "new", NULL);
+  iterate ();
+  adw_message_dialog_response (find_dialog (ADW_TYPE_MESSAGE_DIALOG), "discard");
+  iterate ();
+  g_assert_false (ps_document_get_modified (doc));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 0);
+  g_assert_false (action_enabled (w, "undo"));
+  /* unmodified: no question */
+  activate (w, "scenario", g_variant_new_string ("lazy"));
+  wait_job (w);
+  g_assert_cmpstr (ps_document_get_title (doc), ==, "lazy");
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1092,6 +1322,11 @@ main (int argc, char **argv)
   g_test_add_func ("/window/shortcuts-window-complete", test_shortcuts_window_complete);
   g_test_add_func ("/window/difference-and-empty-states", test_difference_and_empty_states);
   g_test_add_func ("/window/rename-and-move", test_rename_and_move);
+  g_test_add_func ("/window/objects-before-model", test_objects_before_model);
+  g_test_add_func ("/window/article-example-2-dialogs", test_article_example_2_dialogs);
+  g_test_add_func ("/window/typed-seed-undo", test_typed_seed_undo);
+  g_test_add_func ("/window/single-keys-yield", test_single_keys_yield);
+  g_test_add_func ("/window/replace-asks-first", test_replace_asks_first);
   int ret = g_test_run ();
   g_object_unref (app);
   return ret;

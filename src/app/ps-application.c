@@ -7,6 +7,7 @@
 #include <inttypes.h>
 
 #include "ps-window-private.h"
+#include "ps-threads.h"
 
 struct _PsApplication {
   AdwApplication parent_instance;
@@ -83,9 +84,12 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
   const char *developers[] = { "The Paramscope developers", NULL };
+  /* what decides bit-exactness with torch on this machine: ISA, threads, OpenBLAS core, oneDNN */
+  g_autofree char *runtime = ps_threads_runtime_report ();
   /* Not resizable: libadwaita 1.2's about window folds its leaflet while being resized and then
    * snapshots a header-bar stack it has not allocated (a Gtk-WARNING; found by the monkey test). */
   adw_show_about_window (gtk_application_get_active_window (app),
+                         "debug-info", runtime,
                          "resizable", FALSE,
                          "application-name", _("Paramscope"),
                          "application-icon", PS_APPLICATION_ID,
@@ -141,6 +145,7 @@ ps_application_startup (GApplication *app)
     { "app.quit", { "<Control>q", NULL } },
     { "app.new-window", { "<Control><Shift>n", NULL } },
     { "app.projector-mode", { "F5", NULL } },
+    { "win.new", { "<Control>n", NULL } },
     { "win.open", { "<Control>o", NULL } },
     { "win.save", { "<Control>s", NULL } },
     { "win.save-as", { "<Control><Shift>s", NULL } },
@@ -150,15 +155,16 @@ ps_application_startup (GApplication *app)
     { "win.export-pytorch", { "<Control><Shift>p", NULL } },
     { "win.undo", { "<Control>z", NULL } },
     { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
-    { "win.step-back", { "<Alt>Left", "comma", NULL } },
-    { "win.step-forward", { "<Alt>Right", "period", NULL } },
+    /* the single keys (space , .) are the window's own bindings: they must not fire while typing */
+    { "win.step-back", { "<Alt>Left", NULL } },
+    { "win.step-forward", { "<Alt>Right", NULL } },
     { "win.first-step", { "<Alt>Home", NULL } },
     { "win.last-step", { "<Alt>End", NULL } },
-    { "win.play", { "space", NULL } },
     { "win.replay", { "<Control>r", NULL } },
     { "win.reseed", { "<Control><Shift>r", NULL } },
     { "win.forward", { "<Control>f", NULL } },
     { "win.reset-parameters", { "<Control>i", NULL } },
+    { "win.initialize", { "<Control><Shift>i", NULL } },
     { "win.add-layer", { "<Control>l", NULL } },
     { "win.toggle-train", { "<Control>t", NULL } },
     { "win.rename-module", { "F2", NULL } },

@@ -4,6 +4,7 @@
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
+#include <string.h>
 
 struct _PsTreeNode {
   GObject parent_instance;
@@ -17,6 +18,7 @@ struct _PsTreeNode {
   GHashTable *places;        /* shared by the whole tree: PsModule* → count of appearances */
   GListStore *children;      /* built on first request (outputs group: at creation) */
   PsTensor *output;          /* ref; output nodes only */
+  char *base;                /* object trees: the module id they hang from */
   gboolean highlight;
 };
 
@@ -47,6 +49,11 @@ node_new (PsTreeNodeKind kind, const char *name, const char *path, PsModule *mod
   self->module = module ? ps_module_ref (module) : NULL;
   self->param = param;
   self->places = g_hash_table_ref (places);
+  if (path[0] == '@')
+    {
+      const char *dot = strchr (path, '.');
+      self->base = dot ? g_strndup (path + 1, (gsize) (dot - path - 1)) : g_strdup (path + 1);
+    }
   if (kind == PS_TREE_NODE_MODULE)
     {
       self->type_label = ps_module_describe (module);
@@ -116,6 +123,67 @@ ps_tree_node_new_outputs (GPtrArray *output_names, GHashTable *outputs)
   return group;
 }
 
+static void
+mark_inside (PsModule *m, GHashTable *inside)
+{
+  for (guint i = 0; i < m->children->len; i++)
+    {
+      PsModule *c = g_ptr_array_index (m->children, i);
+      if (g_hash_table_add (inside, c))
+        mark_inside (c, inside);
+    }
+}
+
+PsTreeNode *
+ps_tree_node_new_objects (const PsState *state)
+{
+  PsModule *root = ps_state_get_root (state);
+  g_autoptr (GHashTable) inside = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < state->module_ids->len; i++)
+    mark_inside (ps_state_get_module (state, g_ptr_array_index (state->module_ids, i)), inside);
+  g_autoptr (GListStore) objects = g_list_store_new (PS_TYPE_TREE_NODE);
+  for (guint i = 0; i < state->module_ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (state->module_ids, i);
+      PsModule *m = ps_state_get_module (state, id);
+      if (m == root || g_hash_table_contains (inside, m))
+        continue;
+      g_autoptr (GHashTable) places = g_hash_table_new (NULL, NULL);
+      count_places (m, places);
+      g_autofree char *path = g_strconcat ("@", id, NULL);
+      g_autoptr (PsTreeNode) n = node_new (PS_TREE_NODE_MODULE, id, path, m, NULL, places);
+      g_list_store_append (objects, n);
+    }
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (objects));
+  if (n == 0)
+    return NULL;
+  g_autoptr (GHashTable) places = g_hash_table_new (NULL, NULL);
+  PsTreeNode *group = g_object_new (PS_TYPE_TREE_NODE, NULL);
+  group->kind = PS_TREE_NODE_OBJECTS;
+  group->name = g_strdup (_("Not in the model"));
+  group->path = g_strdup ("objects");
+  group->type_label = g_strdup (_("Constructed modules"));
+  group->detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u module", "%u modules", n), n);
+  group->places = g_hash_table_ref (places);
+  group->children = g_steal_pointer (&objects);
+  return group;
+}
+
+const char *
+ps_tree_node_get_base (PsTreeNode *self)
+{
+  return self->base;
+}
+
+const char *
+ps_tree_node_get_rel_path (PsTreeNode *self)
+{
+  if (self->base == NULL)
+    return self->path;
+  const char *dot = strchr (self->path, '.');
+  return dot ? dot + 1 : "";
+}
+
 const char *
 ps_tree_node_get_output_name (PsTreeNode *self)
 {
@@ -133,7 +201,7 @@ ps_tree_node_get_tensor (PsTreeNode *self)
 GListModel *
 ps_tree_node_get_children (PsTreeNode *self)
 {
-  if (self->kind == PS_TREE_NODE_OUTPUTS)
+  if (self->kind == PS_TREE_NODE_OUTPUTS || self->kind == PS_TREE_NODE_OBJECTS)
     return g_object_ref (G_LIST_MODEL (self->children));
   if (self->kind != PS_TREE_NODE_MODULE)
     return NULL;
@@ -262,6 +330,7 @@ ps_tree_node_finalize (GObject *object)
   PsTreeNode *self = PS_TREE_NODE (object);
   g_free (self->name);
   g_free (self->path);
+  g_free (self->base);
   g_free (self->type_label);
   g_free (self->detail);
   if (self->module != NULL)

@@ -5,7 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
-#include "ps-module.h"
+#include "ps-state.h"
 
 G_BEGIN_DECLS
 
@@ -15,6 +15,7 @@ typedef enum {
   PS_TREE_NODE_BUFFER,
   PS_TREE_NODE_OUTPUTS,      /* the group of forward outputs */
   PS_TREE_NODE_OUTPUT,       /* one forward output (path "outputs/NAME") */
+  PS_TREE_NODE_OBJECTS,      /* the group of modules that exist but are not (yet) in the model */
 } PsTreeNodeKind;
 
 #define PS_TYPE_TREE_NODE (ps_tree_node_get_type ())
@@ -39,6 +40,15 @@ void            ps_tree_node_set_highlight (PsTreeNode *self, gboolean highlight
 /* The "Outputs" group: one child per forward output of the state (names, shapes); NULL when the
  * state has none. Outputs are not parameters: no module, never shared. */
 PsTreeNode     *ps_tree_node_new_outputs   (GPtrArray *output_names, GHashTable *outputs);
+/* The "Not in the model" group: every module of the state that is neither the model nor inside
+ * another module (in Python: `linear1 = nn.Linear(…)` before the Sequential exists), each as a
+ * tree of its own with its parameters. NULL when there is none. Their paths are "@ID" and
+ * "@ID.weight", so they never collide with the model's. */
+PsTreeNode     *ps_tree_node_new_objects   (const PsState *state);
+/* For nodes below an object: the module id it hangs from and the path below it ("" for the
+ * object itself); NULL / the node's path for the model's nodes. */
+const char     *ps_tree_node_get_base      (PsTreeNode *self);
+const char     *ps_tree_node_get_rel_path  (PsTreeNode *self);
 /* The output's name for an output node ("logits"), else NULL. */
 const char     *ps_tree_node_get_output_name (PsTreeNode *self);
 /* The tensor a node shows: a parameter's or buffer's value (NULL while lazy) or an output. */

@@ -15,6 +15,11 @@
 #include "ps-export-pytorch.h"
 #include "ps-edit.h"
 #include "ps-py-literal.h"
+#include "ps-add-layer-dialog.h"
+#include "ps-export-dialog.h"
+#include "ps-forward-dialog.h"
+#include "ps-init-dialog.h"
+#include "ps-seed-dialog.h"
 
 /* ---------- helpers ---------- */
 
@@ -189,7 +194,8 @@ static void
 reseed_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  int64_t seed = g_random_int_range (0, 1000000);
+  /* win.reseed: a random seed; win.reseed-to(x): this one (the Set Seed dialog) */
+  int64_t seed = p != NULL ? g_variant_get_int64 (p) : g_random_int_range (0, 1000000);
   g_autofree char *label = g_strdup_printf (_("Replaying with the new seed %" PRId64 "…"), seed);
   GCancellable *c = ps_window_begin_job (self, label);
   ps_document_reseed_async (self->document, seed, c, on_reseed_done, g_object_ref (self));
@@ -233,103 +239,7 @@ remove_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
   apply_built (self, op, error);
 }
 
-/* ---------- dialogs ---------- */
-
-typedef struct {
-  PsWindow *window;
-  GtkWidget *grid;
-  GtkDropDown *choice;
-  GtkEntry *entry_a;
-  GtkEntry *entry_b;
-  GPtrArray *arg_entries;   /* GtkEntry*, name in "arg-name" data */
-  const char *const *names;
-  int kind;                 /* 0 add layer, 1 initialize, 2 forward */
-} DialogData;
-
-static void
-dialog_data_free (gpointer p)
-{
-  DialogData *d = p;
-  g_ptr_array_unref (d->arg_entries);
-  g_free (d);
-}
-
-static GtkWidget *
-labeled (GtkWidget *grid, int row, const char *label, GtkWidget *w)
-{
-  GtkWidget *l = gtk_label_new (label);
-  gtk_label_set_xalign (GTK_LABEL (l), 1);
-  gtk_grid_attach (GTK_GRID (grid), l, 0, row, 1, 1);
-  gtk_widget_set_hexpand (w, TRUE);
-  gtk_grid_attach (GTK_GRID (grid), w, 1, row, 1, 1);
-  return w;
-}
-
-static void
-rebuild_arg_rows (DialogData *d)
-{
-  /* remove old rows (from row 2 on) */
-  for (guint i = 0; i < d->arg_entries->len; i++)
-    {
-      GtkWidget *e = g_ptr_array_index (d->arg_entries, i);
-      GtkWidget *l = gtk_grid_get_child_at (GTK_GRID (d->grid), 0, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (e), "row")));
-      gtk_grid_remove (GTK_GRID (d->grid), l);
-      gtk_grid_remove (GTK_GRID (d->grid), e);
-    }
-  g_ptr_array_set_size (d->arg_entries, 0);
-  guint sel = gtk_drop_down_get_selected (d->choice);
-  if (sel == GTK_INVALID_LIST_POSITION)
-    return;
-  const PsArgSpec *specs = NULL;
-  if (d->kind == 0)
-    specs = ps_module_class_lookup (d->names[sel])->args;
-  else if (d->kind == 1)
-    specs = ps_init_function_args (d->names[sel]);
-  int row = 3;
-  for (const PsArgSpec *sp = specs; sp && sp->name; sp++, row++)
-    {
-      GtkWidget *e = gtk_entry_new ();
-      if (!sp->required)
-        {
-          g_autoptr (PsArgs) empty = ps_args_new ();
-          const PsArgSpec one[2] = { *sp, { NULL } };
-          g_autoptr (PsArgs) def = ps_args_resolve (one, empty, NULL);
-          if (def != NULL)
-            {
-              g_autofree char *py = ps_value_to_python (ps_args_value (def, 0));
-              gtk_entry_set_placeholder_text (GTK_ENTRY (e), py);
-            }
-        }
-      else
-        gtk_entry_set_placeholder_text (GTK_ENTRY (e), _("required"));
-      if (sp->doc)
-        gtk_widget_set_tooltip_text (e, sp->doc);
-      g_object_set_data (G_OBJECT (e), "arg-name", (gpointer) sp->name);
-      g_object_set_data (G_OBJECT (e), "row", GINT_TO_POINTER (row));
-      labeled (d->grid, row, sp->name, e);
-      g_ptr_array_add (d->arg_entries, e);
-    }
-}
-
-static void
-on_choice_changed (GtkDropDown *dd, GParamSpec *pspec, DialogData *d)
-{
-  rebuild_arg_rows (d);
-}
-
-static JsonObject *
-collect_args (DialogData *d, GError **error)
-{
-  g_autofree const char **names = g_new0 (const char *, d->arg_entries->len + 1);
-  g_autofree const char **texts = g_new0 (const char *, d->arg_entries->len + 1);
-  for (guint i = 0; i < d->arg_entries->len; i++)
-    {
-      GtkEntry *e = g_ptr_array_index (d->arg_entries, i);
-      names[i] = g_object_get_data (G_OBJECT (e), "arg-name");
-      texts[i] = gtk_editable_get_text (GTK_EDITABLE (e));
-    }
-  return ps_py_literal_args (names, texts, error);
-}
+/* ---------- dialogs: each collects what a user typed; the ops come from ps-edit ---------- */
 
 gboolean
 ps_window_add_layer (PsWindow *self, const char *type, const char *id, JsonObject *args, const char *name)
@@ -415,57 +325,46 @@ ps_window_run_forward (PsWindow *self, const char *kind, const char *shape_text)
   return TRUE;
 }
 
+/* Every dialog's response: "apply" runs `apply` with the dialog (then the dialog closes). */
 static void
-on_dialog_response (AdwMessageDialog *dialog, const char *response, DialogData *d)
+on_dialog_apply (AdwMessageDialog *dialog, const char *response, PsWindow *self)
 {
-  PsWindow *self = d->window;
-  if (!g_str_equal (response, "apply"))
-    return;
-  guint sel = gtk_drop_down_get_selected (d->choice);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) args = d->kind < 2 ? collect_args (d, &error) : NULL;
-  if (error != NULL)
-    {
-      ps_window_show_error (self, error->message);
-      return;
-    }
-  if (d->kind == 0)
-    {
-      ps_window_add_layer (self, d->names[sel], gtk_editable_get_text (GTK_EDITABLE (d->entry_a)), args,
-                           gtk_editable_get_text (GTK_EDITABLE (d->entry_b)));
-      return;
-    }
-  if (d->kind == 1)
-    {
-      const char *match = d->entry_a ? gtk_editable_get_text (GTK_EDITABLE (d->entry_a)) : NULL;
-      PsEditSelection es = selection (self);
-      g_autoptr (JsonObject) op = ps_edit_init_op (state (self), &es, d->names[sel], args, match, NULL);
-      ps_window_apply_op (self, op);
-      return;
-    }
-  static const char *kinds[] = { "randn", "rand", "ones", "zeros", "randint" };
-  ps_window_run_forward (self, kinds[sel], gtk_editable_get_text (GTK_EDITABLE (d->entry_a)));
+  PsDialogApply apply = g_object_get_data (G_OBJECT (dialog), "ps-apply");
+  if (g_str_equal (response, "apply") || g_str_equal (response, "choose") || g_str_equal (response, "rename"))
+    apply (self, dialog);
 }
 
-static AdwMessageDialog *
-dialog_new (PsWindow *self, const char *heading, const char *body, DialogData **out)
+void
+ps_window_present_dialog (PsWindow *self, AdwMessageDialog *dialog, PsDialogApply apply)
 {
-  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, body));
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "apply", _("_Apply"), NULL);
-  adw_message_dialog_set_response_appearance (dialog, "apply", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (dialog, "apply");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  DialogData *d = g_new0 (DialogData, 1);
-  d->window = self;
-  d->arg_entries = g_ptr_array_new ();
-  d->grid = gtk_grid_new ();
-  gtk_grid_set_row_spacing (GTK_GRID (d->grid), 6);
-  gtk_grid_set_column_spacing (GTK_GRID (d->grid), 12);
-  adw_message_dialog_set_extra_child (dialog, d->grid);
-  g_object_set_data_full (G_OBJECT (dialog), "dialog-data", d, dialog_data_free);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_dialog_response), d);
-  *out = d;
-  return dialog;
+  g_object_set_data (G_OBJECT (dialog), "ps-apply", apply);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_dialog_apply), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* What a command applies to, for its dialog. */
+static char *
+applies_to (PsWindow *self)
+{
+  PsEditSelection sel = selection (self);
+  return ps_edit_describe (state (self), &sel);
+}
+
+static void
+add_layer_apply (PsWindow *self, AdwMessageDialog *dialog)
+{
+  PsAddLayerDialog *d = PS_ADD_LAYER_DIALOG (dialog);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) args = ps_args_editor_get_args (ps_add_layer_dialog_get_args (d), &error);
+  g_auto (GStrv) children = ps_add_layer_dialog_dup_children (d);
+  if (args == NULL)
+    ps_window_show_error (self, error->message);
+  else
+    ps_window_add_module (self, ps_add_layer_dialog_get_type_name (d),
+                          gtk_editable_get_text (ps_add_layer_dialog_get_id_entry (d)), args,
+                          gtk_editable_get_text (ps_add_layer_dialog_get_name_entry (d)),
+                          (const char *const *) children,
+                          gtk_editable_get_text (ps_add_layer_dialog_get_class_entry (d)));
 }
 
 static void
@@ -474,29 +373,30 @@ add_layer_activated (GSimpleAction *a, GVariant *p, gpointer data)
   PsWindow *self = data;
   if (!require_last_step (self))
     return;
-  static const char *names[64];
-  const PsModuleClass *const *classes = ps_module_classes ();
-  guint n = 0;
-  for (; classes[n] && n < G_N_ELEMENTS (names) - 1; n++)
-    names[n] = classes[n]->name;
-  names[n] = NULL;
-  DialogData *d;
-  AdwMessageDialog *dialog = dialog_new (self, _("Add a Layer"),
-                                         _("Arguments are PyTorch's; empty fields take PyTorch's defaults. "
-                                           "The layer is constructed now — its reset_parameters() runs in the constructor."),
-                                         &d);
-  d->kind = 0;
-  d->names = names;
-  d->choice = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (names));
-  gtk_drop_down_set_enable_search (d->choice, TRUE);
-  labeled (d->grid, 0, _("Type"), GTK_WIDGET (d->choice));
-  d->entry_a = GTK_ENTRY (labeled (d->grid, 1, _("Id"), gtk_entry_new ()));
-  gtk_entry_set_placeholder_text (d->entry_a, _("automatic"));
-  d->entry_b = GTK_ENTRY (labeled (d->grid, 2, _("Name in parent"), gtk_entry_new ()));
-  gtk_entry_set_placeholder_text (d->entry_b, _("next index"));
-  g_signal_connect (d->choice, "notify::selected", G_CALLBACK (on_choice_changed), d);
-  rebuild_arg_rows (d);
-  gtk_window_present (GTK_WINDOW (dialog));
+  PsEditSelection sel = selection (self);
+  g_autoptr (JsonObject) at = ps_edit_attach_op (state (self), &sel, "?", NULL);
+  g_autofree char *where = at != NULL
+    ? g_strdup_printf (_("attached to %s as its child %s"), json_object_get_string_member (at, "parent"),
+                       json_object_get_string_member (at, "name"))
+    : g_strdup (_("constructed on its own (no container to attach it to)"));
+  ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (ps_add_layer_dialog_new (GTK_WINDOW (self), where)),
+                            add_layer_apply);
+}
+
+static void
+initialize_apply (PsWindow *self, AdwMessageDialog *dialog)
+{
+  PsInitDialog *d = PS_INIT_DIALOG (dialog);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) args = ps_args_editor_get_args (ps_init_dialog_get_args (d), &error);
+  PsEditSelection sel = selection (self);
+  g_autoptr (JsonObject) op = args ? ps_edit_init_op (state (self), &sel, ps_init_dialog_get_function (d), args,
+                                                      gtk_editable_get_text (ps_init_dialog_get_match_entry (d)),
+                                                      ps_init_dialog_get_bias_function (d)) : NULL;
+  if (op == NULL)
+    ps_window_show_error (self, error->message);
+  else
+    ps_window_apply_op (self, op);
 }
 
 static void
@@ -505,24 +405,19 @@ initialize_activated (GSimpleAction *a, GVariant *p, gpointer data)
   PsWindow *self = data;
   if (!require_last_step (self))
     return;
-  DialogData *d;
   PsEditSelection sel = selection (self);
-  gboolean param = sel.path != NULL && sel.is_param;
-  g_autofree char *body = param
-    ? g_strdup_printf (_("Apply a torch.nn.init function to %s."), sel.path)
-    : g_strdup (_("Apply a torch.nn.init function to the weight of every module of a type below the selection "
-                  "(the article's loop over model.modules())."));
-  AdwMessageDialog *dialog = dialog_new (self, _("Initialize"), body, &d);
-  d->kind = 1;
-  d->names = ps_init_function_names ();
-  d->choice = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (d->names));
-  labeled (d->grid, 0, _("Function"), GTK_WIDGET (d->choice));
-  d->entry_a = GTK_ENTRY (labeled (d->grid, 1, _("Module type"), gtk_entry_new ()));
-  gtk_entry_set_placeholder_text (d->entry_a, "Linear");
-  gtk_widget_set_sensitive (GTK_WIDGET (d->entry_a), !param);
-  g_signal_connect (d->choice, "notify::selected", G_CALLBACK (on_choice_changed), d);
-  rebuild_arg_rows (d);
-  gtk_window_present (GTK_WINDOW (dialog));
+  g_autofree char *target = ps_edit_target (state (self), &sel, FALSE);
+  g_autofree char *what = sel.is_param ? g_strdup (target) : applies_to (self);
+  ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (ps_init_dialog_new (GTK_WINDOW (self), what, sel.is_param)),
+                            initialize_apply);
+}
+
+static void
+forward_apply (PsWindow *self, AdwMessageDialog *dialog)
+{
+  PsForwardDialog *d = PS_FORWARD_DIALOG (dialog);
+  ps_window_run_forward (self, ps_forward_dialog_get_kind (d),
+                         gtk_editable_get_text (ps_forward_dialog_get_shape_entry (d)));
 }
 
 static void
@@ -531,19 +426,32 @@ forward_activated (GSimpleAction *a, GVariant *p, gpointer data)
   PsWindow *self = data;
   if (!require_last_step (self))
     return;
-  DialogData *d;
-  AdwMessageDialog *dialog = dialog_new (self, _("Forward Pass"),
-                                         _("Run the selected module on an input drawn from the generator, "
-                                           "exactly as torch.randn / torch.rand would."), &d);
-  d->kind = 2;
-  const char *kinds[] = { "randn", "rand", "ones", "zeros", "randint(0, 10)", NULL };
-  d->choice = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (kinds));
-  labeled (d->grid, 0, _("Input"), GTK_WIDGET (d->choice));
-  d->entry_a = GTK_ENTRY (labeled (d->grid, 1, _("Shape"), gtk_entry_new ()));
   PsEditSelection sel = selection (self);
-  g_autofree char *shape = ps_edit_guess_input_shape (state (self), &sel);
-  gtk_editable_set_text (GTK_EDITABLE (d->entry_a), shape);
-  gtk_window_present (GTK_WINDOW (dialog));
+  PsExampleInput ex = { PS_DTYPE_FLOAT32 };
+  g_autofree char *shape = ps_edit_guess_input_shape (state (self), &sel, &ex);
+  g_autofree char *what = applies_to (self);
+  PsForwardDialog *dialog = ps_forward_dialog_new (GTK_WINDOW (self), what, shape);
+  if (ex.dtype == PS_DTYPE_INT64)
+    ps_forward_dialog_set_kind (dialog, "randint");   /* indices (Embedding) */
+  ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (dialog), forward_apply);
+}
+
+static void
+seed_apply (PsWindow *self, AdwMessageDialog *dialog)
+{
+  int64_t seed;
+  if (ps_seed_dialog_get_seed (PS_SEED_DIALOG (dialog), &seed))
+    g_action_group_activate_action (G_ACTION_GROUP (self), "reseed-to", g_variant_new_int64 (seed));
+}
+
+static void
+set_seed_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  int64_t seed = ps_document_get_seed (self->document);
+  ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (ps_seed_dialog_new (GTK_WINDOW (self), seed,
+                                                                          g_random_int_range (0, 1000000))),
+                            seed_apply);
 }
 
 static void
@@ -593,9 +501,8 @@ on_open_response (GtkNativeDialog *dialog, int response, PsWindow *self)
 }
 
 static void
-open_activated (GSimpleAction *a, GVariant *p, gpointer data)
+show_open_chooser (PsWindow *self, gpointer data)
 {
-  PsWindow *self = data;
   GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open Recipe"), GTK_WINDOW (self),
                                                                GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
   GtkFileFilter *filter = gtk_file_filter_new ();
@@ -608,6 +515,13 @@ open_activated (GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 static void
+open_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  ps_window_confirm_replace (data, _("The recipe has steps that are not saved. They are lost if you open another recipe "
+                                     "without saving."), show_open_chooser, NULL, NULL);
+}
+
+static gboolean
 save_to (PsWindow *self, GFile *file)
 {
   g_autoptr (GError) error = NULL;
@@ -615,39 +529,101 @@ save_to (PsWindow *self, GFile *file)
     {
       g_autofree char *msg = g_strdup_printf (_("Could not save: %s"), error->message);
       ps_window_show_error (self, msg);
+      return FALSE;
     }
-  else
-    ps_window_toast (self, _("Saved"));
+  ps_window_toast (self, _("Saved"));
+  return TRUE;
+}
+
+/* Something that replaces or closes the document, run once the user agreed (or saved). */
+typedef struct {
+  PsWindow *self;   /* ref */
+  PsWindowThen then;
+  gpointer data;
+  GDestroyNotify free_data;
+} Pending;
+
+static void
+pending_finish (Pending *p, gboolean run)
+{
+  if (run)
+    p->then (p->self, p->data);
+  if (p->free_data != NULL)
+    p->free_data (p->data);
+  g_object_unref (p->self);
+  g_free (p);
 }
 
 static void
 on_save_response (GtkNativeDialog *dialog, int response, PsWindow *self)
 {
+  Pending *pending = g_object_steal_data (G_OBJECT (dialog), "ps-pending");
+  gboolean saved = FALSE;
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      if (file == NULL)
-        {
-          ps_file_chooser_release (dialog);
-          return;
-        }
-      save_to (self, file);
-      if (g_object_get_data (G_OBJECT (dialog), "close-after"))
-        gtk_window_destroy (GTK_WINDOW (self));
+      /* GTK 4.8 can accept with no file (a name typed into the location entry) */
+      saved = file != NULL && save_to (self, file);
     }
+  if (pending != NULL)
+    pending_finish (pending, saved);
   ps_file_chooser_release (dialog);
 }
 
+/* Save As; then `pending` runs if the save succeeded (NULL: nothing more). */
 static void
-save_as (PsWindow *self, gboolean close_after)
+save_as (PsWindow *self, Pending *pending)
 {
   GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Save Recipe"), GTK_WINDOW (self),
                                                                GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "recipe.json");
-  if (close_after)
-    g_object_set_data (G_OBJECT (chooser), "close-after", GINT_TO_POINTER (1));
+  if (pending != NULL)
+    g_object_set_data (G_OBJECT (chooser), "ps-pending", pending);
   g_signal_connect (chooser, "response", G_CALLBACK (on_save_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+on_unsaved_response (AdwMessageDialog *dialog, const char *response, Pending *p)
+{
+  if (g_str_equal (response, "discard"))
+    pending_finish (p, TRUE);
+  else if (g_str_equal (response, "save"))
+    {
+      GFile *file = ps_document_get_file (p->self->document);
+      if (file == NULL)
+        {
+          save_as (p->self, p);   /* runs it after a successful save */
+          return;
+        }
+      pending_finish (p, save_to (p->self, file));
+    }
+  else
+    pending_finish (p, FALSE);
+}
+
+void
+ps_window_confirm_replace (PsWindow *self, const char *body, PsWindowThen then, gpointer data,
+                           GDestroyNotify free_data)
+{
+  Pending *p = g_new0 (Pending, 1);
+  p->self = g_object_ref (self);
+  p->then = then;
+  p->data = data;
+  p->free_data = free_data;
+  if (!ps_document_get_modified (self->document))
+    {
+      pending_finish (p, TRUE);
+      return;
+    }
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Save Changes?"), body));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "discard", _("_Discard"), "save", _("_Save"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "save");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_unsaved_response), p);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -658,13 +634,13 @@ save_activated (GSimpleAction *a, GVariant *p, gpointer data)
   if (file != NULL)
     save_to (self, file);
   else
-    save_as (self, FALSE);
+    save_as (self, NULL);
 }
 
 static void
 save_as_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
-  save_as (data, FALSE);
+  save_as (data, NULL);
 }
 
 /* Export: the size, DPI and text scale are chosen first, then the file (GtkFileChooserNative; the
@@ -719,11 +695,6 @@ export_with_chooser (PsWindow *self, const char *title, const char *ext, ExportW
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
-typedef struct {
-  PsWindow *window;
-  GtkSpinButton *width, *height, *scale, *dpi;
-} ExportDialog;
-
 static gboolean
 write_picture (PsWindow *self, const char *path, GError **error)
 {
@@ -744,31 +715,11 @@ suggested_name (PsWindow *self, const char *ext)
 }
 
 static void
-on_export_dialog_response (AdwMessageDialog *dialog, const char *response, ExportDialog *d)
+export_picture_apply (PsWindow *self, AdwMessageDialog *dialog)
 {
-  PsWindow *self = d->window;
-  if (g_str_equal (response, "choose"))
-    {
-      self->export_width = gtk_spin_button_get_value_as_int (d->width);
-      self->export_height = gtk_spin_button_get_value_as_int (d->height);
-      self->export_scale = gtk_spin_button_get_value (d->scale);
-      self->export_dpi = gtk_spin_button_get_value (d->dpi);
-      export_with_chooser (self, _("Export Picture (PNG, SVG or PDF)"), ".png", write_picture, _("Exported %s"));
-    }
-  g_free (d);
-}
-
-static GtkSpinButton *
-export_spin (GtkWidget *grid, int row, const char *label, double lo, double hi, double step, int digits, double value)
-{
-  GtkWidget *spin = gtk_spin_button_new_with_range (lo, hi, step);
-  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (spin), digits);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
-  GtkWidget *l = gtk_label_new (label);
-  gtk_label_set_xalign (GTK_LABEL (l), 1);
-  gtk_grid_attach (GTK_GRID (grid), l, 0, row, 1, 1);
-  gtk_grid_attach (GTK_GRID (grid), spin, 1, row, 1, 1);
-  return GTK_SPIN_BUTTON (spin);
+  ps_export_dialog_get_values (PS_EXPORT_DIALOG (dialog), &self->export_width, &self->export_height,
+                               &self->export_scale, &self->export_dpi);
+  export_with_chooser (self, _("Export Picture (PNG, SVG or PDF)"), ".png", write_picture, _("Exported %s"));
 }
 
 static void
@@ -780,29 +731,10 @@ export_picture_activated (GSimpleAction *a, GVariant *p, gpointer data)
       ps_window_toast (self, _("Select a parameter with values to export its picture"));
       return;
     }
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Export Picture"),
-                                              _("The picture is the one on screen, with title, colorbar, step and seed. "
-                                                "The file name's extension chooses PNG, SVG or PDF. Width and height are "
-                                                "points (SVG, PDF) or pixels (PNG, times the pixels per unit)."));
-  GtkWidget *grid = gtk_grid_new ();
-  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
-  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
-  gtk_widget_set_halign (grid, GTK_ALIGN_CENTER);
-  ExportDialog *d = g_new0 (ExportDialog, 1);
-  d->window = self;
-  /* width × height in points (SVG/PDF) or pixels before the PNG pixel scale; the text size is the
-   * screen's (projector mode gives larger text) */
-  d->width = export_spin (grid, 0, _("Width"), 100, 10000, 10, 0, self->export_width);
-  d->height = export_spin (grid, 1, _("Height"), 100, 10000, 10, 0, self->export_height);
-  d->scale = export_spin (grid, 2, _("PNG pixels per unit"), 0.5, 4, 0.5, 1, self->export_scale);
-  d->dpi = export_spin (grid, 3, _("Resolution (DPI)"), 36, 1200, 1, 0, self->export_dpi);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), grid);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "choose", _("_Choose File…"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "choose", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "choose");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_signal_connect (dialog, "response", G_CALLBACK (on_export_dialog_response), d);
-  gtk_window_present (GTK_WINDOW (dialog));
+  ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (ps_export_dialog_new (GTK_WINDOW (self), self->export_width,
+                                                                            self->export_height, self->export_scale,
+                                                                            self->export_dpi)),
+                            export_picture_apply);
 }
 
 static void
@@ -910,32 +842,38 @@ export_pytorch_activated (GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 static void
+load_scenario (PsWindow *self, gpointer name)
+{
+  ps_window_load_scenario_async (self, name);
+}
+
+static void
 scenario_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
-  ps_window_load_scenario_async (data, g_variant_get_string (p, NULL));
+  ps_window_confirm_replace (data, _("The recipe has steps that are not saved. They are lost if you load a scenario "
+                                     "without saving."), load_scenario, g_variant_dup_string (p, NULL), g_free);
+}
+
+static void
+reset_document (PsWindow *self, gpointer data)
+{
+  ps_document_reset (self->document);
+  ps_window_clear_error (self);
+}
+
+static void
+new_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  ps_window_confirm_replace (data, _("The recipe has steps that are not saved. They are lost if you start a new recipe "
+                                     "without saving."), reset_document, NULL, NULL);
 }
 
 /* ---------- close with unsaved changes ---------- */
 
 static void
-on_close_response (AdwMessageDialog *dialog, const char *response, PsWindow *self)
+destroy_window (PsWindow *self, gpointer data)
 {
-  if (g_str_equal (response, "discard"))
-    gtk_window_destroy (GTK_WINDOW (self));
-  else if (g_str_equal (response, "save"))
-    {
-      GFile *file = ps_document_get_file (self->document);
-      if (file != NULL)
-        {
-          g_autoptr (GError) error = NULL;
-          if (ps_document_save (self->document, file, &error))
-            gtk_window_destroy (GTK_WINDOW (self));
-          else
-            ps_window_show_error (self, error->message);
-        }
-      else
-        save_as (self, TRUE);
-    }
+  gtk_window_destroy (GTK_WINDOW (self));
 }
 
 gboolean
@@ -943,25 +881,25 @@ ps_window_close_request_check (PsWindow *self)
 {
   if (!ps_document_get_modified (self->document))
     return FALSE;
-  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Save Changes?"),
-                                                 _("The recipe has steps that are not saved. They are lost if you close without saving.")));
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "discard", _("_Discard"), "save", _("_Save"), NULL);
-  adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (dialog, "save");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect (dialog, "response", G_CALLBACK (on_close_response), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+  ps_window_confirm_replace (self, _("The recipe has steps that are not saved. They are lost if you close without saving."),
+                             destroy_window, NULL, NULL);
   return TRUE;
 }
 
 /* ---------- registration ---------- */
 
 static void
+open_file_then (PsWindow *self, gpointer file)
+{
+  ps_window_open_file (self, file);
+}
+
+static void
 open_recent_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
-  g_autoptr (GFile) file = g_file_new_for_uri (g_variant_get_string (p, NULL));
-  ps_window_open_file (data, file);
+  ps_window_confirm_replace (data, _("The recipe has steps that are not saved. They are lost if you open another recipe "
+                                     "without saving."), open_file_then,
+                             g_file_new_for_uri (g_variant_get_string (p, NULL)), g_object_unref);
 }
 
 static const GActionEntry win_actions[] = {
@@ -977,6 +915,8 @@ static const GActionEntry win_actions[] = {
   { "redo", redo_activated },
   { "replay", replay_activated },
   { "reseed", reseed_activated },
+  { "reseed-to", reseed_activated, "x" },
+  { "set-seed", set_seed_activated },
   { "reset-parameters", reset_parameters_activated },
   { "initialize", initialize_activated },
   { "forward", forward_activated },
@@ -989,6 +929,7 @@ static const GActionEntry win_actions[] = {
   { "save-as", save_as_activated },
   { "export-picture", export_picture_activated },
   { "scenario", scenario_activated, "s" },
+  { "new", new_activated },
   { "open-checkpoint", open_checkpoint_activated },
   { "export-pytorch", export_pytorch_activated },
 };
@@ -1016,8 +957,8 @@ ps_window_update_actions (PsWindow *self)
   /* while a job rebuilds the timeline, nothing may change it under the job's feet */
   gboolean idle = !ps_document_get_busy (self->document);
   gboolean has_model = idle && ps_state_get_root (state (self)) != NULL;
-  static const char *const mutating[] = { "replay", "reseed", "add-layer", "reuse-module", "remove-module", "open",
-                                          "open-recent", "scenario", "save", "save-as" };
+  static const char *const mutating[] = { "replay", "reseed", "reseed-to", "set-seed", "add-layer", "reuse-module", "remove-module", "open",
+                                          "open-recent", "scenario", "new", "save", "save-as" };
   for (guint i = 0; i < G_N_ELEMENTS (mutating); i++)
     set_enabled (self, mutating[i], idle);
   set_enabled (self, "cancel-job", !idle);

@@ -40,10 +40,9 @@ struct _PsWindow {
   GtkToggleButton *play_button;
   GMenu *recent_menu;
 
-  /* views built in code */
+  GtkLabel *story_heading;    /* the step's story: heading and teaching note */
+  GtkLabel *story_label;
   PsPlotView *plots[PS_N_PLOT_PAGES];
-  PsFigure *figures[PS_N_PLOT_PAGES];
-  char *empty_text[PS_N_PLOT_PAGES];   /* why a page shows no figure (drawn in its place) */
   GtkLabel *explain_label;
   GtkDropDown *range_dropdown;
   GtkSpinButton *bins_spin;
@@ -52,6 +51,9 @@ struct _PsWindow {
   GtkDropDown *diff_dropdown;  /* 0 = the previous step, k + 1 = step k */
   GtkStringList *diff_items;
   GtkLabel *changes_label;     /* what changed between the two compared steps */
+
+  PsFigure *figures[PS_N_PLOT_PAGES];
+  char *empty_text[PS_N_PLOT_PAGES];   /* why a page shows no figure (drawn in its place) */
 
   PsDocument *document;
   GSettings *settings;
@@ -78,6 +80,9 @@ void        ps_window_refresh        (PsWindow *self);
 PsTreeNode *ps_window_get_selected_node (PsWindow *self);   /* no ref, may be NULL */
 void        ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage page);
 PsPlotPage  ps_window_get_visible_page (PsWindow *self);
+/* FALSE while the focus is where keys are typed or navigate (entries, the tree, the timeline):
+ * then Space, ',' and '.' are left to that widget. */
+gboolean    ps_window_single_keys_allowed (PsWindow *self);
 /* The step the difference view subtracts (the previous one unless another is chosen). */
 guint       ps_window_get_diff_from  (PsWindow *self);
 void        ps_window_set_diff_from  (PsWindow *self, int step);   /* −1 = the previous step */
@@ -86,6 +91,9 @@ GCancellable *ps_window_begin_job    (PsWindow *self, const char *label);
 /* A job ended with this error (a cancelled one only says so in a toast). */
 void        ps_window_job_failed     (PsWindow *self, const GError *error);
 /* ps-window-actions.c */
+/* Present a command dialog; its "apply" (or "choose", "rename") response calls apply. */
+typedef void (*PsDialogApply) (PsWindow *self, AdwMessageDialog *dialog);
+void        ps_window_present_dialog (PsWindow *self, AdwMessageDialog *dialog, PsDialogApply apply);
 void        ps_window_init_actions   (PsWindow *self);
 void        ps_window_update_actions (PsWindow *self);
 /* Apply an op built by a dialog; shows the error (and returns FALSE) on failure. */
@@ -118,6 +126,11 @@ void        ps_window_restructure_update_actions (PsWindow *self);
 /* Apply them; the selection follows the module. FALSE when nothing was applied. */
 gboolean    ps_window_rename_selected (PsWindow *self, const char *new_name);
 gboolean    ps_window_move_selected   (PsWindow *self, int delta);
+/* Run `then` now if the document has no unsaved changes, else after the user chose Discard or
+ * saved (Save; Save As when it has no file); Cancel drops it. `body` says what is lost. Every path that replaces or closes the document goes through here. */
+typedef void (*PsWindowThen) (PsWindow *self, gpointer data);
+void        ps_window_confirm_replace (PsWindow *self, const char *body, PsWindowThen then, gpointer data,
+                                       GDestroyNotify free_data);
 /* TRUE to stop the close (unsaved changes: a dialog asks first). */
 gboolean    ps_window_close_request_check (PsWindow *self);
 

@@ -3,6 +3,7 @@
  * op ("rename", "move") on the selected module's parent, so undo takes it back in one step. */
 #include "ps-config.h"
 #include "ps-window-private.h"
+#include "ps-rename-dialog.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -78,23 +79,13 @@ ps_window_move_selected (PsWindow *self, int delta)
 /* ---------- the rename dialog ---------- */
 
 static void
-rename_entry_changed (GtkEditable *entry, AdwMessageDialog *dialog)
+rename_apply (PsWindow *self, AdwMessageDialog *dialog)
 {
-  const char *text = gtk_editable_get_text (entry);
-  gboolean ok = *text != '\0' && strchr (text, '.') == NULL;
-  adw_message_dialog_set_response_enabled (dialog, "rename", ok);
-}
-
-static void
-rename_response (AdwMessageDialog *dialog, const char *response, PsWindow *self)
-{
-  if (strcmp (response, "rename") != 0)
-    return;
-  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  PsRenameDialog *d = PS_RENAME_DIALOG (dialog);
   /* the module the dialog was opened for, even if the selection moved meanwhile */
-  const char *path = g_object_get_data (G_OBJECT (dialog), "ps-path");
+  const char *path = ps_rename_dialog_get_path (d);
   if (path != NULL && ps_window_select_path (self, path))
-    ps_window_rename_selected (self, gtk_editable_get_text (entry));
+    ps_window_rename_selected (self, gtk_editable_get_text (ps_rename_dialog_get_entry (d)));
 }
 
 static void
@@ -107,24 +98,10 @@ rename_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
       ps_window_toast (self, _("Select a module inside a container at the last step to rename it"));
       return;
     }
-  g_autofree char *body = g_strdup_printf (_("The new name of “%s”. Its parameters' state_dict keys change with it."),
-                                           name);
-  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Rename Module"),
-                                                                         body));
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "rename", _("_Rename"), NULL);
-  adw_message_dialog_set_response_appearance (dialog, "rename", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (dialog, "rename");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  GtkWidget *entry = gtk_entry_new ();
-  gtk_editable_set_text (GTK_EDITABLE (entry), name);
-  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  g_signal_connect (entry, "changed", G_CALLBACK (rename_entry_changed), dialog);
-  adw_message_dialog_set_extra_child (dialog, entry);
-  g_object_set_data_full (G_OBJECT (dialog), "ps-path",
-                          g_strdup (ps_tree_node_get_path (ps_window_get_selected_node (self))), g_free);
-  g_signal_connect (dialog, "response", G_CALLBACK (rename_response), self);
-  gtk_window_present (GTK_WINDOW (dialog));
-  gtk_widget_grab_focus (entry);
+  PsRenameDialog *dialog = ps_rename_dialog_new (GTK_WINDOW (self), name,
+                                                 ps_tree_node_get_path (ps_window_get_selected_node (self)));
+  ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (dialog), rename_apply);
+  gtk_widget_grab_focus (GTK_WIDGET (ps_rename_dialog_get_entry (dialog)));
 }
 
 static void

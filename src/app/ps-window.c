@@ -15,6 +15,7 @@
 #include "ps-npy.h"
 #include "ps-distribution.h"
 #include "ps-explain.h"
+#include "ps-regular-file.h"
 
 G_DEFINE_FINAL_TYPE (PsWindow, ps_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -26,8 +27,8 @@ void
 ps_window_show_error (PsWindow *self, const char *text)
 {
   g_free (self->error_text);
-  self->error_text = g_strdup (text);
-  gtk_label_set_text (self->error_label, text);
+  self->error_text = ps_explain_error (text);   /* "Step N: …", as the title counts */
+  gtk_label_set_text (self->error_label, self->error_text);
   gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
 }
 
@@ -71,9 +72,10 @@ ps_window_get_edit_selection (PsWindow *self, PsEditSelection *sel)
   PsTreeNode *node = ps_window_get_selected_node (self);
   PsTreeNodeKind kind = node ? ps_tree_node_get_kind (node) : PS_TREE_NODE_OUTPUTS;
   *sel = (PsEditSelection) { NULL, NULL, FALSE };
-  if (kind == PS_TREE_NODE_OUTPUTS || kind == PS_TREE_NODE_OUTPUT)
+  if (kind == PS_TREE_NODE_OUTPUTS || kind == PS_TREE_NODE_OUTPUT || kind == PS_TREE_NODE_OBJECTS)
     return FALSE;
-  sel->path = ps_tree_node_get_path (node);
+  sel->base = ps_tree_node_get_base (node);
+  sel->path = ps_tree_node_get_rel_path (node);
   sel->is_param = ps_tree_node_get_param (node) != NULL;
   return TRUE;
 }
@@ -126,8 +128,14 @@ rebuild_tree (PsWindow *self)
       else
         gtk_label_set_text (self->count_label, text);
     }
-  else
-    gtk_label_set_text (self->count_label, _("No model yet: add a layer to begin."));
+  g_autoptr (PsTreeNode) objects = ps_tree_node_new_objects (state);
+  if (objects != NULL)
+    g_list_store_append (store, objects);
+  if (root == NULL)
+    gtk_label_set_text (self->count_label, objects != NULL
+                        ? _("No model yet: the modules constructed so far are listed under “Not in the model”. "
+                            "Add a Sequential with them as its children to make the model.")
+                        : _("No model yet: add a layer to begin."));
 
   g_autoptr (PsTreeNode) outputs = ps_tree_node_new_outputs (state->output_names, state->outputs);
   if (outputs != NULL)
@@ -151,6 +159,21 @@ rebuild_tree (PsWindow *self)
           if (it->param->value != NULL)
             first = it->path;
         }
+      /* no model yet: the first constructed module's first parameter (scenario 2, step 1) */
+      g_autofree char *first_object = NULL;
+      if (first == NULL && objects != NULL)
+        {
+          g_autoptr (GListModel) kids = ps_tree_node_get_children (objects);
+          g_autoptr (PsTreeNode) obj = g_list_model_get_item (kids, 0);
+          PsModule *m = ps_tree_node_get_module (obj);
+          for (guint i = 0; i < m->params->len && first_object == NULL; i++)
+            {
+              PsParam *p = g_ptr_array_index (m->params, i);
+              if (p->value != NULL)
+                first_object = g_strdup_printf ("%s.%s", ps_tree_node_get_path (obj), p->name);
+            }
+          first = first_object;
+        }
       if (first == NULL || !select_path (self, first))
         gtk_single_selection_set_selected (self->tree_selection, GTK_INVALID_LIST_POSITION);
     }
@@ -165,7 +188,18 @@ rebuild_tree (PsWindow *self)
 char *
 ps_window_dump_tree (PsWindow *self)
 {
-  return self->root_node ? ps_tree_node_to_string (self->root_node) : g_strdup ("");
+  /* the model and the modules not in it (the outputs have their own tests) */
+  GString *out = g_string_new (NULL);
+  GListModel *top = self->tree_model ? gtk_tree_list_model_get_model (self->tree_model) : NULL;
+  for (guint i = 0; top != NULL && i < g_list_model_get_n_items (top); i++)
+    {
+      g_autoptr (PsTreeNode) node = g_list_model_get_item (top, i);
+      if (ps_tree_node_get_kind (node) == PS_TREE_NODE_OUTPUTS)
+        continue;
+      g_autofree char *text = ps_tree_node_to_string (node);
+      g_string_append (out, text);
+    }
+  return g_string_free (out, FALSE);
 }
 
 static void on_tree_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsWindow *self);
@@ -409,6 +443,36 @@ stable_path (PsTreeNode *node)
   return g_strdup (ps_tree_node_get_path (node));
 }
 
+/* A plot is an image to assistive technologies: its name says what it shows, its description
+ * the numbers a sighted user reads off it (or why it is empty). */
+static void
+update_plot_accessible (PsWindow *self, PsPlotPage page, PsTreeNode *node)
+{
+  static const char *const pages[PS_N_PLOT_PAGES] = { N_("Heatmap"), N_("Histogram"), N_("Over Time"),
+                                                      N_("Difference") };
+  g_autofree char *label = NULL, *description = NULL;
+  PsTensor *t = node ? ps_tree_node_get_tensor (node) : NULL;
+  if (self->figures[page] != NULL && t != NULL)
+    {
+      const char *what = ps_tree_node_get_output_name (node) ? ps_tree_node_get_output_name (node)
+                         : ps_tree_node_get_path (node);
+      label = g_strdup_printf (_("%s of %s"), _(pages[page]), what);
+      PsStats st;
+      ps_stats_compute (t, &st);
+      g_autofree char *shape = ps_tensor_shape_string (t);
+      description = g_strdup_printf (_("Step %u: shape %s, %" PRId64 " values from %.4g to %.4g, mean %.4g, std %.4g"),
+                                     ps_document_get_current_step (self->document), shape, st.count, st.min, st.max,
+                                     st.mean, st.std);
+    }
+  else
+    {
+      label = g_strdup (_(pages[page]));
+      description = g_strdup (self->empty_text[page] ? self->empty_text[page] : "");
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->plots[page]), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
+}
+
 static void
 update_plot (PsWindow *self, PsPlotPage page)
 {
@@ -419,6 +483,8 @@ update_plot (PsWindow *self, PsPlotPage page)
   const char *output = node ? ps_tree_node_get_output_name (node) : NULL;
   if (node != NULL && ps_tree_node_get_kind (node) == PS_TREE_NODE_OUTPUTS)
     self->empty_text[page] = g_strdup (_("Select one of the outputs to see its values."));
+  else if (node != NULL && ps_tree_node_get_kind (node) == PS_TREE_NODE_OBJECTS)
+    self->empty_text[page] = g_strdup (_("Select a parameter of one of these modules to see its values."));
   else if (node == NULL)
     self->empty_text[page] = g_strdup (ps_document_get_n_steps (self->document) == 0 || self->root_node == NULL
                                        ? _("No model yet.\nAdd a layer with the + button, or open a scenario from the menu.")
@@ -437,11 +503,13 @@ update_plot (PsWindow *self, PsPlotPage page)
       /* an output is named by its name: the figure looks it up among the state's outputs */
       g_autofree char *path = output != NULL ? g_strdup (output)
                               : page == PS_PAGE_DIFFERENCE || page == PS_PAGE_OVER_TIME
+                                || ps_tree_node_get_base (node) != NULL
                               ? stable_path (node) : g_strdup (ps_tree_node_get_path (node));
       self->figures[page] = ps_figure_new (ps_document_get_timeline (self->document), path, &o, &error);
       if (self->figures[page] == NULL)
         self->empty_text[page] = g_strdup (error->message);
     }
+  update_plot_accessible (self, page, node);
   ps_plot_view_set_scale (self->plots[page], plot_scale (self));
   ps_plot_view_invalidate (self->plots[page]);
 }
@@ -457,6 +525,10 @@ update_explain (PsWindow *self)
   else if (kind == PS_TREE_NODE_OUTPUTS)
     text = g_strdup (_("The outputs of the forward passes so far, by name. An output is kept until a later "
                        "forward with the same name replaces it."));
+  else if (kind == PS_TREE_NODE_OBJECTS)
+    text = g_strdup (_("Modules that exist but are not in the model (yet). In PyTorch, `linear1 = nn.Linear(10, 5)` "
+                       "draws its weights at once, long before a Sequential or a model class holds it. Add a "
+                       "Sequential whose children name them to make them the model."));
   else if (kind == PS_TREE_NODE_OUTPUT)
     text = ps_explain_output (ps_tree_node_get_output_name (node), ps_tree_node_get_tensor (node));
   else if (ps_tree_node_get_param (node) == NULL)
@@ -560,9 +632,17 @@ update_title (PsWindow *self)
   g_autofree char *title = g_strdup_printf ("%s%s", ps_document_get_modified (self->document) ? "• " : "",
                                             ps_document_get_title (self->document));
   adw_window_title_set_title (self->window_title, title);
+  /* the window list and the accessibility tree tell documents apart */
+  g_autofree char *window_title = g_strdup_printf ("%s — Paramscope", title);
+  gtk_window_set_title (GTK_WINDOW (self), window_title);
   adw_window_title_set_subtitle (self->window_title, subtitle);
   g_autofree char *seed = g_strdup_printf (_("seed %" PRId64), ps_document_get_seed (self->document));
   gtk_label_set_text (self->seed_label, seed);
+  g_autofree char *heading = NULL, *body = NULL;
+  ps_explain_story (ps_document_get_timeline (self->document), ps_document_get_current_step (self->document),
+                    &heading, &body);
+  gtk_label_set_text (self->story_heading, heading);
+  gtk_label_set_text (self->story_label, body);
 }
 
 void
@@ -759,96 +839,18 @@ on_error_dismiss (GtkButton *button, PsWindow *self)
 
 /* ---------- construction ---------- */
 
-static GtkWidget *
-plot_page (PsWindow *self, PsPlotPage page)
-{
-  GtkWidget *plot = ps_plot_view_new ();
-  gtk_widget_set_hexpand (plot, TRUE);
-  gtk_widget_set_vexpand (plot, TRUE);
-  self->plots[page] = PS_PLOT_VIEW (plot);
-  PlotSlot *slot = g_new0 (PlotSlot, 1);
-  slot->window = self;
-  slot->page = page;
-  ps_plot_view_set_draw_func (self->plots[page], draw_figure, query_figure, slot, g_free);
-  return plot;
-}
-
+/* The template has the pages; here each plot gets its painter and the controls their handlers. */
 static void
 setup_views (PsWindow *self)
 {
-  static const char *titles[PS_N_PLOT_PAGES] = { N_("Heatmap"), N_("Histogram"), N_("Over Time"), N_("Difference") };
-  static const char *icons[PS_N_PLOT_PAGES] = { "view-grid-symbolic", "view-continuous-symbolic",
-                                                "document-open-recent-symbolic", "object-flip-horizontal-symbolic" };
   for (int i = 0; i < PS_N_PLOT_PAGES; i++)
     {
-      GtkWidget *child = plot_page (self, (PsPlotPage) i);
-      if (i == PS_PAGE_DIFFERENCE)
-        {
-          GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-          gtk_box_append (GTK_BOX (box), child);
-          GtkWidget *changes = gtk_label_new (NULL);
-          gtk_label_set_wrap (GTK_LABEL (changes), TRUE);
-          gtk_label_set_xalign (GTK_LABEL (changes), 0);
-          gtk_label_set_selectable (GTK_LABEL (changes), TRUE);
-          gtk_widget_set_margin_start (changes, 12);
-          gtk_widget_set_margin_end (changes, 12);
-          gtk_widget_set_margin_bottom (changes, 8);
-          self->changes_label = GTK_LABEL (changes);
-          gtk_box_append (GTK_BOX (box), changes);
-          child = box;
-        }
-      AdwViewStackPage *p = adw_view_stack_add_titled (self->view_stack, child, page_names[i], _(titles[i]));
-      adw_view_stack_page_set_icon_name (p, icons[i]);
+      PlotSlot *slot = g_new0 (PlotSlot, 1);
+      slot->window = self;
+      slot->page = (PsPlotPage) i;
+      ps_plot_view_set_draw_func (self->plots[i], draw_figure, query_figure, slot, g_free);
     }
-  GtkWidget *scroller = gtk_scrolled_window_new ();
-  GtkWidget *label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_yalign (GTK_LABEL (label), 0);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_widget_add_css_class (label, "explain");
-  gtk_widget_set_margin_start (label, 18);
-  gtk_widget_set_margin_end (label, 18);
-  gtk_widget_set_margin_top (label, 12);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), label);
-  self->explain_label = GTK_LABEL (label);
-  AdwViewStackPage *p = adw_view_stack_add_titled (self->view_stack, scroller, "explain", _("Explain"));
-  adw_view_stack_page_set_icon_name (p, "dialog-information-symbolic");
-
-  /* plot controls under the switcher */
-  GtkWidget *controls = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  gtk_widget_set_margin_start (controls, 12);
-  gtk_widget_set_margin_end (controls, 12);
-  gtk_widget_set_margin_top (controls, 4);
-  gtk_widget_set_margin_bottom (controls, 4);
-  const char *ranges[] = { N_("Symmetric ±max|x|"), N_("Robust (99.5%)"), N_("Min–max"), NULL };
-  const char *tr[4] = { _(ranges[0]), _(ranges[1]), _(ranges[2]), NULL };
-  self->range_dropdown = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (tr));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->range_dropdown), _("Colour range of the heatmap"));
-  self->bins_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (2, 1024, 1));
-  gtk_spin_button_set_value (self->bins_spin, 64);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->bins_spin), _("Histogram bins"));
-  self->log_toggle = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_label (_("log y")));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->log_toggle), _("Logarithmic counts: rare values stay visible"));
-  self->diff_items = gtk_string_list_new (NULL);
-  self->diff_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->diff_items)), NULL));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->diff_dropdown), _("The step subtracted from the step shown"));
-  self->range_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  gtk_box_append (GTK_BOX (self->range_box), gtk_label_new (_("Range")));
-  gtk_box_append (GTK_BOX (self->range_box), GTK_WIDGET (self->range_dropdown));
-  self->bins_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  gtk_box_append (GTK_BOX (self->bins_box), gtk_label_new (_("Bins")));
-  gtk_box_append (GTK_BOX (self->bins_box), GTK_WIDGET (self->bins_spin));
-  gtk_box_append (GTK_BOX (self->bins_box), GTK_WIDGET (self->log_toggle));
-  self->diff_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  gtk_box_append (GTK_BOX (self->diff_box), gtk_label_new (_("Shown step minus")));
-  gtk_box_append (GTK_BOX (self->diff_box), GTK_WIDGET (self->diff_dropdown));
-  gtk_box_append (GTK_BOX (controls), self->range_box);
-  gtk_box_append (GTK_BOX (controls), self->bins_box);
-  gtk_box_append (GTK_BOX (controls), self->diff_box);
   g_signal_connect_swapped (self->diff_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
-  GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self->view_stack));
-  gtk_box_insert_child_after (GTK_BOX (parent), controls, gtk_widget_get_prev_sibling (GTK_WIDGET (self->view_stack)));
   g_signal_connect_swapped (self->range_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->bins_spin, "value-changed", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->log_toggle, "toggled", G_CALLBACK (on_plot_option_changed), self);
@@ -871,6 +873,31 @@ setup_timeline (PsWindow *self)
   g_signal_connect (self->step_adjustment, "value-changed", G_CALLBACK (on_step_scale), self);
   /* scrolling needs an allocated list: again once it is shown */
   g_signal_connect_swapped (self->timeline_view, "map", G_CALLBACK (scroll_timeline_idle), self);
+}
+
+gboolean
+ps_window_single_keys_allowed (PsWindow *self)
+{
+  /* typing in an entry or moving in the tree or timeline must never play or step */
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  if (focus == NULL)
+    return TRUE;
+  return !GTK_IS_EDITABLE (focus) && !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->tree_view))
+         && !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->timeline_view))
+         && !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->bins_spin))
+         && !GTK_IS_DROP_DOWN (gtk_widget_get_ancestor (focus, GTK_TYPE_DROP_DOWN));
+}
+
+/* Space, ',' and '.': bindings of the window (bubble phase), not application accelerators, so the
+ * focused widget gets the key first and they are refused while it is one that takes keys. */
+static gboolean
+single_key (GtkWidget *widget, GVariant *args, gpointer data)
+{
+  PsWindow *self = PS_WINDOW (widget);
+  if (!ps_window_single_keys_allowed (self))
+    return FALSE;
+  g_action_group_activate_action (G_ACTION_GROUP (self), g_variant_get_string (args, NULL), NULL);
+  return TRUE;
 }
 
 static gboolean
@@ -914,7 +941,6 @@ ps_window_dispose (GObject *object)
   g_clear_object (&self->tree_model);
   g_clear_object (&self->tree_selection);
   g_clear_object (&self->timeline_items);
-  g_clear_object (&self->diff_items);
   g_clear_object (&self->timeline_selection);
   g_clear_pointer (&self->selected_path, g_free);
   g_clear_pointer (&self->error_text, g_free);
@@ -931,6 +957,9 @@ ps_window_class_init (PsWindowClass *klass)
   GTK_WINDOW_CLASS (klass)->close_request = on_close_request;
 
   g_type_ensure (PS_TYPE_PLOT_VIEW);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_space, 0, single_key, "s", "play");
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_comma, 0, single_key, "s", "step-back");
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_period, 0, single_key, "s", "step-forward");
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PsWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, seed_label);
@@ -949,6 +978,26 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, timeline_view);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, play_button);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, recent_menu);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, story_heading);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, story_label);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, range_box);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, bins_box);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, diff_box);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, range_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, bins_spin);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, log_toggle);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, diff_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, diff_items);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, changes_label);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, explain_label);
+  gtk_widget_class_bind_template_child_full (widget_class, "heatmap_plot", FALSE,
+                                             G_STRUCT_OFFSET (PsWindow, plots[PS_PAGE_HEATMAP]));
+  gtk_widget_class_bind_template_child_full (widget_class, "histogram_plot", FALSE,
+                                             G_STRUCT_OFFSET (PsWindow, plots[PS_PAGE_HISTOGRAM]));
+  gtk_widget_class_bind_template_child_full (widget_class, "over_time_plot", FALSE,
+                                             G_STRUCT_OFFSET (PsWindow, plots[PS_PAGE_OVER_TIME]));
+  gtk_widget_class_bind_template_child_full (widget_class, "difference_plot", FALSE,
+                                             G_STRUCT_OFFSET (PsWindow, plots[PS_PAGE_DIFFERENCE]));
 }
 
 static void
@@ -1091,15 +1140,15 @@ void
 ps_window_open_file (PsWindow *self, GFile *file)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  if (!g_file_load_contents (file, NULL, &data, &len, NULL, &error))
+  /* a FIFO would block the UI and /dev/zero never ends: refused before reading; size bounded */
+  g_autoptr (GBytes) bytes = ps_regular_file_load (file, PS_RECIPE_MAX_BYTES, &error);
+  if (bytes == NULL)
     {
-      g_autofree char *msg = g_strdup_printf (_("Could not open %s: %s"), g_file_peek_path (file), error->message);
+      g_autofree char *name = g_file_get_parse_name (file);
+      g_autofree char *msg = g_strdup_printf (_("Could not open %s: %s"), name, error->message);
       ps_window_show_error (self, msg);
       return;
     }
-  g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&data), len);
   load_bytes_async (self, bytes, file, NULL);
 }
 

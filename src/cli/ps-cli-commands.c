@@ -10,6 +10,9 @@ const PsCliCommand ps_cli_commands[] = {
   { "histogram", "draw a parameter's histogram with its init's distribution", ps_cli_cmd_histogram },
   { "ridgeline", "draw a parameter's histograms over the steps", ps_cli_cmd_ridgeline },
   { "bands", "draw a parameter's percentile bands over the steps", ps_cli_cmd_bands },
+  { "animate", "draw a parameter over a range of steps as an animated GIF or numbered pictures", ps_cli_cmd_animate },
+  { "contact-sheet", "draw a parameter at chosen steps on one sheet (PNG, SVG, PDF)", ps_cli_cmd_contact_sheet },
+  { "boundary", "draw what a 2-input classifier decides over the plane, with data points", ps_cli_cmd_boundary },
   { "inspect", "list a checkpoint's tensors (safetensors, npy, npz) with statistics", ps_cli_cmd_inspect },
   { "to-pytorch", "write a PyTorch script that replays a recipe and saves its state", ps_cli_to_pytorch },
   { NULL }

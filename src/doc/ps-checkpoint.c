@@ -4,7 +4,9 @@
 #include "ps-npz.h"
 #include "ps-safetensors.h"
 
+#include "ps-regular-file.h"
 #include <errno.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -71,14 +73,15 @@ add_entry (PsCheckpoint *ck, const char *name, const char *dtype, PsDType target
 static gboolean
 sniff (const char *path, guint8 magic[8], gsize *n, GError **error)
 {
-  FILE *f = fopen (path, "rb");
-  if (f == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot open %s: %s", path, g_strerror (errno));
-      return FALSE;
-    }
-  *n = fread (magic, 1, 8, f);
-  fclose (f);
+  int fd = ps_regular_file_open (path, error);   /* a FIFO or /dev/zero is refused, not read */
+  if (fd < 0)
+    return FALSE;
+  ssize_t r;
+  do
+    r = read (fd, magic, 8);
+  while (r < 0 && errno == EINTR);
+  *n = r > 0 ? (gsize) r : 0;
+  close (fd);
   return TRUE;
 }
 
@@ -109,12 +112,9 @@ ps_checkpoint_open (const char *path, GError **error)
       ck->format = PS_CHECKPOINT_NPY;
       /* The header is at most 12 + 10,000 bytes; parse it from a mapping (no data decoded). */
       g_autoptr (GError) local = NULL;
-      g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, &local);
+      g_autoptr (GMappedFile) map = ps_regular_file_map (path, error);
       if (map == NULL)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot open %s: %s", path, local->message);
-          return NULL;
-        }
+        return NULL;
       gsize len = g_mapped_file_get_length (map);
       if (!ps_npy_parse_header ((const guint8 *) g_mapped_file_get_contents (map), len,
                                 &ck->npy_header, &local))

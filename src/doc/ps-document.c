@@ -1,6 +1,8 @@
 /* ps-document.c — see ps-document.h. */
 #include "ps-config.h"
 #include "ps-document.h"
+#include "ps-recipe.h"
+#include "ps-regular-file.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -108,11 +110,13 @@ ps_document_load_data (PsDocument *self, const char *data, gsize len, GFile *fil
 gboolean
 ps_document_load_file (PsDocument *self, GFile *file, GError **op_error, GError **error)
 {
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  if (!g_file_load_contents (file, NULL, &data, &len, NULL, error))
+  /* a FIFO or /dev/zero is refused, not read; size bounded */
+  g_autoptr (GBytes) bytes = ps_regular_file_load (file, PS_RECIPE_MAX_BYTES, error);
+  if (bytes == NULL)
     return FALSE;
-  return ps_document_load_data (self, data, len, file, NULL, op_error, error);
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+  return ps_document_load_data (self, data ? data : "", len, file, NULL, op_error, error);
 }
 
 gboolean
@@ -134,6 +138,22 @@ ps_document_save (PsDocument *self, GFile *file, GError **error)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
   return TRUE;
+}
+
+void
+ps_document_reset (PsDocument *self)
+{
+  g_return_if_fail (!self->busy);
+  g_clear_pointer (&self->timeline, ps_timeline_free);
+  self->timeline = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
+  g_clear_object (&self->file);
+  g_free (self->title);
+  self->title = g_strdup (_("Untitled"));
+  self->modified = FALSE;
+  forget_history (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
+  emit_changed (self, FALSE);
 }
 
 PsTimeline *ps_document_get_timeline (PsDocument *self) { return self->timeline; }

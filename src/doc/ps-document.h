@@ -20,6 +20,9 @@ gboolean      ps_document_load_data         (PsDocument *self, const char *data,
                                              const char *title, GError **op_error, GError **error);
 gboolean      ps_document_load_file         (PsDocument *self, GFile *file, GError **op_error, GError **error);
 gboolean      ps_document_save              (PsDocument *self, GFile *file, GError **error);
+/* A new, empty recipe (File → New): no steps, seed 0, the model root id "model", no file, nothing
+ * to undo. The first container added becomes the model. */
+void          ps_document_reset             (PsDocument *self);
 
 PsTimeline   *ps_document_get_timeline      (PsDocument *self);
 PsState      *ps_document_get_current_state (PsDocument *self);   /* no ref */

@@ -4,6 +4,8 @@
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "ps-distribution.h"
 #include "ps-stats.h"
@@ -111,4 +113,55 @@ ps_explain_changes (const PsTimeline *tl, guint a, guint b)
         }
     }
   return g_string_free (s, FALSE);
+}
+
+void
+ps_explain_story (const PsTimeline *tl, guint step, char **heading, char **body)
+{
+  guint n = ps_timeline_get_n_steps (tl);
+  const PsRecipe *recipe = ps_timeline_get_recipe (tl);
+  if (step == 0 || step > n)
+    {
+      *heading = g_strdup_printf (_("Step 0 of %u"), n);
+      GString *s = g_string_new (recipe->description ? recipe->description : "");
+      if (s->len > 0)
+        g_string_append (s, "\n\n");
+      g_string_append_printf (s, _("torch.manual_seed(%" PRId64 "). "), recipe->seed);
+      g_string_append (s, n == 0 ? _("Add a layer with the + button, or open a scenario from the menu.")
+                                 : _("Step forward (the . key or Alt+Right) to play the story."));
+      *body = g_string_free (s, FALSE);
+      return;
+    }
+  const char *what = ps_timeline_get_description (tl, step);
+  const char *note = ps_timeline_get_note (tl, step);
+  *heading = g_strdup_printf (_("Step %u of %u"), step, n);
+  /* the article's sentence first, then what the step did in PyTorch's terms */
+  if (note != NULL && what != NULL)
+    *body = g_strdup_printf ("%s\n%s", note, what);
+  else
+    *body = g_strdup (note ? note : what ? what : "");
+}
+
+char *
+ps_explain_error (const char *message)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  const char *p = message;
+  unsigned step = 0;
+  int used = 0;
+  if (sscanf (p, "op %u (%*[^)]): %n", &step, &used) == 1 && used > 0)
+    {
+      g_string_append_printf (s, _("Step %u: "), step);
+      p += used;
+    }
+  /* "field 'args': " and the like name the file format's fields, not what the user did */
+  while (g_str_has_prefix (p, "field '"))
+    {
+      const char *end = strstr (p + 7, "': ");
+      if (end == NULL)
+        break;
+      p = end + 3;
+    }
+  g_string_append (s, p);
+  return g_string_free (g_steal_pointer (&s), FALSE);
 }

@@ -20,4 +20,13 @@ char *ps_explain_param        (const char *path, const PsParam *p);
 /* What differs between steps a and b, for the Difference page. */
 char *ps_explain_changes      (const PsTimeline *tl, guint a, guint b);
 
+/* The story of a step for a projector: a heading ("Step 2 of 5 · Linear created as linear2") and a
+ * body — the step's teaching note (the op's own "description"), and at step 0 the recipe's
+ * description with what to do next. Both newly allocated. */
+void  ps_explain_story        (const PsTimeline *tl, guint step, char **heading, char **body);
+
+/* An error for a person: the recipe layer's "op N (kind): field 'x': …" becomes "Step N: …"
+ * (the step the op would have been; no JSON field names). Other texts are returned as they are. */
+char *ps_explain_error        (const char *message);
+
 G_END_DECLS

@@ -256,3 +256,38 @@ ps_state_account_storage (const PsState *state, GHashTable *seen)
     added += account (v, seen);
   return added;
 }
+
+/* state_dict entries of m's tree, saturating just above the limit; memo: PsModule* → count + 1 */
+static guint64
+count_entries (PsModule *m, GHashTable *memo)
+{
+  gpointer v = g_hash_table_lookup (memo, m);
+  if (v != NULL)
+    return (guint64) GPOINTER_TO_SIZE (v) - 1;
+  guint64 n = m->params->len;
+  for (guint i = 0; i < m->children->len && n <= PS_STATE_MAX_ENTRIES; i++)
+    n += count_entries (g_ptr_array_index (m->children, i), memo);
+  n = MIN (n, PS_STATE_MAX_ENTRIES + 1);
+  g_hash_table_insert (memo, m, GSIZE_TO_POINTER ((gsize) n + 1));
+  return n;
+}
+
+gboolean
+ps_state_check_size (const PsState *state, GError **error)
+{
+  g_autoptr (GHashTable) memo = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < state->module_ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (state->module_ids, i);
+      PsModule *m = g_hash_table_lookup (state->modules, id);
+      if (m != NULL && count_entries (m, memo) > PS_STATE_MAX_ENTRIES)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "%s would have more than %" G_GUINT64_FORMAT " state_dict entries (a module listed many "
+                       "times in nested containers appears once per path); refusing a structure that large",
+                       id, PS_STATE_MAX_ENTRIES);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}

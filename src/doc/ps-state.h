@@ -60,6 +60,16 @@ GPtrArray  *ps_state_list_params    (const PsState *state);
  * outputs. Adds them to `seen` (PsStorage* → size) and returns the bytes newly added. */
 guint64     ps_state_account_storage (const PsState *state, GHashTable *seen);
 
+/* A module listed n times in each of d nested containers has n^d state_dict paths (torch lists
+ * every one; its state_dict() and repr would not finish for 10 × 10 deep). Structures beyond this
+ * many state_dict entries (parameters and buffers counted at every place they appear) are refused
+ * by the op that builds them, so every listing stays bounded. */
+#define PS_STATE_MAX_ENTRIES ((guint64) 1 << 20)
+
+/* FALSE (with the module's id and the count) when a module of the state has more than
+ * PS_STATE_MAX_ENTRIES state_dict entries. Counts each shared module once (linear time). */
+gboolean    ps_state_check_size     (const PsState *state, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsState, ps_state_unref)
 
 G_END_DECLS

@@ -7,7 +7,7 @@ struct _PsTimeline {
   PsRecipe *recipe;          /* applied ops only */
   GPtrArray *states;         /* PsState*, len = recipe->ops->len + 1 */
   GPtrArray *descriptions;   /* char*, parallel to states; [0] describes the seed */
-  GPtrArray *pending;        /* JsonObject*: undone or not-yet-applicable ops, next first */
+  GPtrArray *pending;        /* PsOp*: undone or not-yet-applicable ops, next first */
   GError *error;             /* why pending[0] failed, if it was tried */
   char *error_description;
   guint current;
@@ -28,7 +28,7 @@ timeline_alloc (PsRecipe *recipe_without_ops, const char *base_dir)
   tl->recipe = recipe_without_ops;
   tl->states = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
   tl->descriptions = g_ptr_array_new_with_free_func (g_free);
-  tl->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  tl->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_op_unref);
   tl->base_dir = g_strdup (base_dir);
   g_ptr_array_add (tl->states, ps_state_new (tl->recipe->seed, tl->recipe->flavour, tl->recipe->root));
   g_ptr_array_add (tl->descriptions, seed_description (tl->recipe));
@@ -55,7 +55,7 @@ set_error (PsTimeline *tl, GError *error, char *description)
 
 /* Applies op after the last state. Takes nothing; adds a ref on op when it succeeds. */
 static gboolean
-push_op (PsTimeline *tl, JsonObject *op, GError **error)
+push_op (PsTimeline *tl, PsOp *op, GError **error)
 {
   const PsOpContext ctx = { tl->base_dir };
   PsState *last = ps_timeline_get_last_state (tl);
@@ -67,7 +67,16 @@ push_op (PsTimeline *tl, JsonObject *op, GError **error)
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  g_ptr_array_add (tl->recipe->ops, json_object_ref (op));
+  /* only ops that add containment can multiply paths */
+  const char *kind = ps_op_get_kind (op);
+  if (kind != NULL && (strcmp (kind, "module") == 0 || strcmp (kind, "attach") == 0)
+      && !ps_state_check_size (next, &local))
+    {
+      g_set_error (error, PS_ERROR, local->code, "op %u (%s): %s", n, kind, local->message);
+      ps_state_unref (next);
+      return FALSE;
+    }
+  g_ptr_array_add (tl->recipe->ops, ps_op_ref (op));
   g_ptr_array_add (tl->states, next);
   g_ptr_array_add (tl->descriptions, ps_op_describe (op, last, next, NULL));
   tl->current = n;
@@ -84,7 +93,7 @@ ps_timeline_new_from_recipe (const PsRecipe *recipe, int until, const char *base
   guint i = 0;
   for (; i < limit; i++)
     {
-      JsonObject *op = g_ptr_array_index (recipe->ops, i);
+      PsOp *op = g_ptr_array_index (recipe->ops, i);
       GError *error = NULL;
       if (!push_op (tl, op, &error))
         {
@@ -93,7 +102,7 @@ ps_timeline_new_from_recipe (const PsRecipe *recipe, int until, const char *base
         }
     }
   for (; i < recipe->ops->len; i++)
-    g_ptr_array_add (tl->pending, json_object_ref (g_ptr_array_index (recipe->ops, i)));
+    g_ptr_array_add (tl->pending, ps_op_ref (g_ptr_array_index (recipe->ops, i)));
   return tl;
 }
 
@@ -122,7 +131,7 @@ ps_timeline_to_recipe (const PsTimeline *tl)
 {
   PsRecipe *r = ps_recipe_copy (tl->recipe);
   for (guint i = 0; i < tl->pending->len; i++)
-    g_ptr_array_add (r->ops, json_object_ref (g_ptr_array_index (tl->pending, i)));
+    g_ptr_array_add (r->ops, ps_op_copy (g_ptr_array_index (tl->pending, i)));
   return r;
 }
 
@@ -158,9 +167,8 @@ ps_timeline_get_note (const PsTimeline *tl, guint step)
   g_return_val_if_fail (step < tl->states->len, NULL);
   if (step == 0)
     return NULL;
-  JsonObject *op = g_ptr_array_index (tl->recipe->ops, step - 1);
-  JsonNode *n = json_object_get_member (op, "description");
-  return n != NULL && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_string (n) : NULL;
+  const PsOp *op = g_ptr_array_index (tl->recipe->ops, step - 1);
+  return op->description;
 }
 
 guint
@@ -183,7 +191,14 @@ ps_timeline_go_to_step (PsTimeline *tl, guint step, GError **error)
 }
 
 gboolean
-ps_timeline_append_op (PsTimeline *tl, JsonObject *op, GError **error)
+ps_timeline_append_op (PsTimeline *tl, JsonObject *json, GError **error)
+{
+  g_autoptr (PsOp) op = ps_op_new_from_json (json, tl->recipe->ops->len + 1, error);
+  return op != NULL && ps_timeline_push_op (tl, op, error);
+}
+
+gboolean
+ps_timeline_push_op (PsTimeline *tl, PsOp *op, GError **error)
 {
   if (!push_op (tl, op, error))
     return FALSE;
@@ -198,7 +213,7 @@ ps_timeline_undo (PsTimeline *tl)
   guint n = tl->recipe->ops->len;
   if (n == 0)
     return FALSE;
-  JsonObject *op = json_object_ref (g_ptr_array_index (tl->recipe->ops, n - 1));
+  PsOp *op = ps_op_ref (g_ptr_array_index (tl->recipe->ops, n - 1));
   g_ptr_array_insert (tl->pending, 0, op);
   g_ptr_array_remove_index (tl->recipe->ops, n - 1);
   g_ptr_array_remove_index (tl->states, n);
@@ -216,7 +231,7 @@ ps_timeline_redo (PsTimeline *tl, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to redo");
       return FALSE;
     }
-  JsonObject *op = g_ptr_array_index (tl->pending, 0);
+  PsOp *op = g_ptr_array_index (tl->pending, 0);
   GError *local = NULL;
   if (!push_op (tl, op, &local))
     {
@@ -242,7 +257,7 @@ ps_timeline_get_n_pending (const PsTimeline *tl)
   return tl->pending->len;
 }
 
-JsonObject *
+const PsOp *
 ps_timeline_get_pending_op (const PsTimeline *tl, guint i)
 {
   g_return_val_if_fail (i < tl->pending->len, NULL);

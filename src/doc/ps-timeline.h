@@ -42,15 +42,18 @@ const char     *ps_timeline_get_note       (const PsTimeline *tl, guint step);
 guint           ps_timeline_get_current    (const PsTimeline *tl);
 gboolean        ps_timeline_go_to_step     (PsTimeline *tl, guint step, GError **error);
 
-/* Validate and apply after the last step. On failure nothing changes and the error says why. */
+/* Parse (ps_op_new_from_json), validate and apply after the last step. On failure nothing
+ * changes and the error says why. */
 gboolean        ps_timeline_append_op      (PsTimeline *tl, JsonObject *op, GError **error);
+/* The same for a parsed op (takes a ref when it succeeds). */
+gboolean        ps_timeline_push_op        (PsTimeline *tl, PsOp *op, GError **error);
 /* Remove the last op, keeping it for redo. FALSE when there is nothing to undo. */
 gboolean        ps_timeline_undo           (PsTimeline *tl);
 gboolean        ps_timeline_redo           (PsTimeline *tl, GError **error);
 guint           ps_timeline_get_n_pending  (const PsTimeline *tl);
 /* Forget the pending ops (nothing left to redo). */
 void            ps_timeline_clear_pending  (PsTimeline *tl);
-JsonObject     *ps_timeline_get_pending_op (const PsTimeline *tl, guint i);
+const PsOp     *ps_timeline_get_pending_op (const PsTimeline *tl, guint i);
 /* Why the first pending op failed the last time it was tried (loading, replay or redo); NULL if
  * it was not tried or nothing is pending. The message starts with "op N (KIND): ". */
 const GError   *ps_timeline_get_error      (const PsTimeline *tl);
