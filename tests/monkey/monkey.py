@@ -282,6 +282,11 @@ class App:
             'PS_STALL_WATCHDOG': str(args.stall_ms), 'PS_CRASH_STACK': '1', 'G_ENABLE_DIAGNOSTIC': '1',
         })
         env.pop('G_DEBUG', None)   # the log is captured and judged here; fatal-* would hide the rest
+        if 'ASAN_OPTIONS' in env:
+            # under ASan (CI's second pass) memory errors still abort the app and fail the run, but
+            # not the leak check at exit: after random use of GTK's choosers and dialogs it lists
+            # only GLib/GTK-internal allocations (no app frame), and leaks are the unit tests' job
+            env['ASAN_OPTIONS'] += ':detect_leaks=0'
         for kv in args.app_env:
             k, _, v = kv.partition('=')
             env[k] = v
@@ -356,6 +361,10 @@ KNOWN_GTK_BUGS = [
     # layout: a scroll that lands between a model change and that layout (or on an emptied list)
     # warns. Later GTK returns early for the emptied list and builds rows on demand.
     'failed to scroll to given position. Ignoring',
+    # The X11 backend places a popover (a menu, a drop-down) from the monitor of its parent window
+    # and asks for that monitor's geometry even when it found none (the window partly off the
+    # screen after a move or resize by the window manager).
+    'gdk_monitor_get_geometry: assertion',
 ]
 known_seen = []
 
@@ -526,7 +535,8 @@ def main():
     ap.add_argument('--replay', action='append', default=[], help='an action-list file (repeatable)')
     ap.add_argument('--out', default=os.getcwd(), help='where failing action lists are written')
     ap.add_argument('--delay', type=float, default=0.03, help='seconds between actions')
-    ap.add_argument('--stall-ms', type=int, default=1000, help='longest main-loop gap allowed')
+    ap.add_argument('--stall-ms', type=int, default=None,
+                    help='longest main-loop gap allowed (1000; 4000 when ASAN_OPTIONS is set: ASan slows the app)')
     ap.add_argument('--start-timeout', type=float, default=90)
     ap.add_argument('--keep-going', action='store_true',
                     help='report each distinct warning and go on (a crash still ends the run)')
@@ -535,6 +545,8 @@ def main():
     ap.add_argument('--keep-home', action='store_true', help='keep the app\'s home and log (app.log)')
     ap.add_argument('--verbose', action='store_true', help='print every action as it is sent')
     args = ap.parse_args()
+    if args.stall_ms is None:
+        args.stall_ms = 4000 if 'ASAN_OPTIONS' in os.environ else 1000
     if not os.access(args.app, os.X_OK):
         print('1..0 # SKIP %s is not built' % args.app)
         return SKIP
