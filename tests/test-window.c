@@ -1316,6 +1316,23 @@ test_dialog_templates (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* The Difference page for a tensor created at the shown step used to show the figure layer's
+ * internal error ("… is not a parameter, buffer or output at step 0 (use a state_dict name …)").
+ * Now it says when the tensor was created. */
+static void
+test_difference_of_new_tensor (void)
+{
+  PsWindow *w = new_window ("article-1-construction");
+  g_assert_true (ps_window_select_path (w, "weight"));
+  show_page (w, "difference");
+  g_assert_null (w->figures[PS_PAGE_DIFFERENCE]);
+  g_assert_nonnull (w->empty_text[PS_PAGE_DIFFERENCE]);
+  g_test_message ("%s", w->empty_text[PS_PAGE_DIFFERENCE]);
+  g_assert_nonnull (strstr (w->empty_text[PS_PAGE_DIFFERENCE], "fc.weight did not exist yet at step 0: it was created at step 1."));
+  g_assert_null (strstr (w->empty_text[PS_PAGE_DIFFERENCE], "state_dict"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1358,6 +1375,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/single-keys-yield", test_single_keys_yield);
   g_test_add_func ("/window/replace-asks-first", test_replace_asks_first);
   g_test_add_func ("/window/dialog-templates", test_dialog_templates);
+  g_test_add_func ("/window/difference-of-new-tensor", test_difference_of_new_tensor);
   int ret = g_test_run ();
   g_object_unref (app);
   return ret;

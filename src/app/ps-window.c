@@ -497,7 +497,16 @@ update_plot (PsWindow *self, PsPlotPage page)
   else if (param != NULL && param->value == NULL)
     self->empty_text[page] = g_strdup (_("Uninitialized (lazy): this parameter has no shape and no values yet.\n"
                                          "Run a forward (Ctrl+F) to materialize it."));
-  if ((param != NULL && param->value != NULL) || output != NULL)
+  guint diff_from = ps_window_get_diff_from (self);
+  if (page == PS_PAGE_DIFFERENCE && param != NULL && param->value != NULL && param->created_step > (int) diff_from)
+    {
+      /* nothing to subtract: say so, not "not a parameter at step 0" */
+      g_autofree char *name = stable_path (node);
+      self->empty_text[page] = g_strdup_printf (_("%s did not exist yet at step %u: it was created at step %d.\n"
+                                                  "Choose a later step under “Shown step minus” to compare."),
+                                                name, diff_from, param->created_step);
+    }
+  else if ((param != NULL && param->value != NULL) || output != NULL)
     {
       PsFigureOptions o;
       ps_window_fill_figure_options (self, &o, page);

@@ -380,7 +380,7 @@ ps_histogram_plot_draw (const PsHistogramPlot *p, cairo_t *cr, double width, dou
       step = 1;
     }
   else
-    nt = ps_plot_nice_ticks (0, f.cmax, MAX (3, (int) ((f.y1 - f.y0) / (40 * s))), ticks, &step);
+    nt = ps_plot_count_ticks (f.cmax, MAX (3, (int) ((f.y1 - f.y0) / (40 * s))), ticks, &step);
   for (int i = 0; i < nt; i++)
     {
       double y = y_of (&f, ticks[i]);

@@ -332,3 +332,19 @@ ps_plot_swatch (cairo_t *cr, double x, double y, guint32 color, char glyph, cons
   ps_plot_text (cr, x + s + 5 * scale, y, label, PS_ALIGN_START, PS_ALIGN_CENTER);
   return s + 5 * scale + ps_plot_text_width (cr, label) + 14 * scale;
 }
+
+int
+ps_plot_count_ticks (double hi, int max_ticks, double *ticks, double *step)
+{
+  int n = ps_plot_nice_ticks (0, hi, max_ticks, ticks, step);
+  if (*step >= 1)
+    return n;
+  /* whole counts only: 0, 1, …, ⌈hi⌉ thinned to max_ticks */
+  int top = (int) ceil (hi);
+  int every = MAX (1, (top + max_ticks - 1) / MAX (1, max_ticks - 1));
+  n = 0;
+  for (int v = 0; v <= top && n < PS_PLOT_MAX_TICKS; v += every)
+    ticks[n++] = v;
+  *step = every;
+  return n;
+}

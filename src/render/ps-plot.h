@@ -29,6 +29,9 @@ void    ps_plot_text            (cairo_t *cr, double x, double y, const char *s,
 /* Ticks at multiples of 1, 2 or 5 × 10^k inside [lo, hi], at most max_ticks of them (≥ 2);
  * returns the count and the step. */
 int     ps_plot_nice_ticks      (double lo, double hi, int max_ticks, double *ticks, double *step);
+/* Ticks for counts 0…hi: nice ticks, but never a fraction of a count (small counts used to be
+ * labelled 0, 1, 1, 2, 2 … by rounding 0.5-steps); at most max_ticks. */
+int     ps_plot_count_ticks     (double hi, int max_ticks, double *ticks, double *step);
 /* A tick label with as many decimals as the step needs, a real minus sign, exponent form for
  * very large or small numbers. */
 void    ps_plot_format_number   (double v, double step, char *buf, gsize len);
