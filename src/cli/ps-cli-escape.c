@@ -109,27 +109,22 @@ sink_close (void *cookie)
       if (!write_fd (s->fd, out->str, out->len))
         ret = -1;
     }
-  g_free (s);
   return ret;
 }
 
-/* The sinks live as long as the process (stdout/stderr are never closed); kept here so that
- * LeakSanitizer sees them reachable (glibc's cookie FILE is not scanned as a root). */
-static Sink *live_sinks[2];
+/* one per standard stream, for the life of the process (static: nothing to free at exit) */
+static Sink sinks[2];
 
 static FILE *
 escaping_stream (int fd, int mode)
 {
-  Sink *s = g_new0 (Sink, 1);
-  live_sinks[fd == STDERR_FILENO] = s;
+  Sink *s = &sinks[fd == STDOUT_FILENO ? 0 : 1];
   s->fd = fd;
+  s->n_pending = 0;
   cookie_io_functions_t io = { .write = sink_write, .close = sink_close };
   FILE *f = fopencookie (s, "w", io);
   if (f == NULL)
-    {
-      g_free (s);
-      return NULL;
-    }
+    return NULL;
   setvbuf (f, NULL, mode, BUFSIZ);
   return f;
 }

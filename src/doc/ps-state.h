@@ -75,7 +75,7 @@ guint64     ps_state_account_storage (const PsState *state, GHashTable *seen);
  * every one; its state_dict() and repr would not finish for 10 × 10 deep). Structures beyond this
  * many state_dict entries (parameters and buffers counted at every place they appear) are refused
  * by the op that builds them, so every listing stays bounded. */
-#define PS_STATE_MAX_ENTRIES ((guint64) 1 << 20)
+#define PS_STATE_MAX_ENTRIES ((guint64) 1 << 17)
 
 /* FALSE (with the module's id and the count) when a module of the state has more than
  * PS_STATE_MAX_ENTRIES state_dict entries. Counts each shared module once (linear time). With
