@@ -2,6 +2,7 @@
  * plane at a step — the regions' colours where the model's decision is known in closed form, data
  * points from a CSV file, and the errors (wrong input width, unknown module, bad CSV, bad range). */
 #include <cairo.h>
+#include <gif_lib.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -196,6 +197,49 @@ test_errors (void)
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
 }
 
+static void
+test_gif (void)
+{
+  g_autofree char *text = linear_recipe (1, 2);
+  g_autofree char *recipe = write_file ("gif.json", text);
+  g_autofree char *gif_path = g_build_filename (dir, "b.gif", NULL);
+  g_auto (Result) r = { 0 };
+  run (&r, "boundary", recipe, "--out", gif_path, "--grid", "40", "--width", "400", "--height", "320",
+       "--delay", "30", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "3 frames: steps 1–3"));
+  g_assert_nonnull (strstr (r.err, "skipped"));   /* step 0: no model yet */
+  int err = 0;
+  GifFileType *gif = DGifOpenFileName (gif_path, &err);
+  g_assert_nonnull (gif);
+  g_assert_cmpint (DGifSlurp (gif), ==, GIF_OK);
+  g_assert_cmpint (gif->ImageCount, ==, 3);
+  g_assert_cmpint (gif->SWidth, ==, 400);
+  GraphicsControlBlock gcb;
+  g_assert_cmpint (DGifSavedExtensionToGCB (gif, 2, &gcb), ==, GIF_OK);
+  g_assert_cmpint (gcb.DelayTime, ==, 30);
+  /* step 1 (kaiming init) decides differently from step 3 (logit = x1) over part of the plane */
+  int differ = 0;
+  SavedImage *a = &gif->SavedImages[0], *z = &gif->SavedImages[2];
+  ColorMapObject *ma = a->ImageDesc.ColorMap ? a->ImageDesc.ColorMap : gif->SColorMap;
+  ColorMapObject *mz = z->ImageDesc.ColorMap ? z->ImageDesc.ColorMap : gif->SColorMap;
+  for (int k = 0; k < 400 * 320; k++)
+    {
+      GifColorType ca = ma->Colors[a->RasterBits[k]], cz = mz->Colors[z->RasterBits[k]];
+      differ += ca.Red != cz.Red || ca.Green != cz.Green || ca.Blue != cz.Blue;
+    }
+  g_assert_cmpint (differ, >, 400 * 320 / 20);
+  DGifCloseFile (gif, &err);
+  /* --step is for one picture; --from etc. for a GIF */
+  run (&r, "boundary", recipe, "--out", gif_path, "--step", "2", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_autofree char *png = g_build_filename (dir, "b.png", NULL);
+  run (&r, "boundary", recipe, "--out", png, "--from", "1", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run (&r, "boundary", recipe, "--out", gif_path, "--from", "0", "--to", "0", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -209,6 +253,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-boundary/binary", test_binary);
   g_test_add_func ("/cli-boundary/points-softmax", test_points_and_softmax);
   g_test_add_func ("/cli-boundary/errors", test_errors);
+  g_test_add_func ("/cli-boundary/gif", test_gif);
   int rc = g_test_run ();
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   const char *name;

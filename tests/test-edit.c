@@ -80,8 +80,17 @@ test_targets (void)
   /* dialogs say what a command applies to */
   g_autofree char *d_root = ps_edit_describe (st, &none);
   g_assert_cmpstr (d_root, ==, "the whole model “model” (Sequential)");
+  g_autofree char *d_fc = ps_edit_describe (st, &fc);
+  g_assert_cmpstr (d_fc, ==, "“model.0” (Linear) only, not the whole model");
+  /* a parameter selected: commands run the model, and say so (Ctrl+F used to run only its layer) */
   g_autofree char *d_w = ps_edit_describe (st, &w);
-  g_assert_cmpstr (d_w, ==, "“model.0” (Linear) only, not the whole model");
+  g_assert_cmpstr (d_w, ==, "the whole model “model” (Sequential)");
+  g_autofree char *cmd_w = ps_edit_command_target (st, &w);
+  g_assert_cmpstr (cmd_w, ==, "model");
+  g_autofree char *cmd_obj = ps_edit_command_target (st, &obj);
+  g_assert_cmpstr (cmd_obj, ==, "fc");
+  g_autoptr (JsonObject) fwd = ps_edit_forward_op (st, &w, "randn", "1, 3", NULL);
+  g_assert_cmpstr (json_object_get_string_member (fwd, "target"), ==, "model");
 }
 
 static void

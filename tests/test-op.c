@@ -3,6 +3,7 @@
 #include "ps-op.h"
 #include "ps-recipe.h"
 #include "ps-safetensors.h"
+#include "ps-torch-file.h"
 
 #include <glib/gstdio.h>
 
@@ -662,6 +663,64 @@ test_load (void)
   g_rmdir (dir);
 }
 
+/* load_state_dict from torch.save files: a plain state dict, the same in the legacy format, and
+ * one nested in a training checkpoint under 'state_dict' with DataParallel's 'module.' prefix. */
+static void
+test_load_torch (void)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("PS_TEST_DATA"), "pt", "valid", NULL);
+  const PsOpContext ctx = { dir };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *ref_path = g_build_filename (dir, "linear_state_dict.pt", NULL);
+  g_autoptr (PsTorchFile) ref = ps_torch_file_open (ref_path, PS_TORCH_OPEN_STRICT, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsTensor) w = ps_torch_file_load (ref, "weight", &error);
+  g_autoptr (PsTensor) b = ps_torch_file_load (ref, "bias", &error);
+  g_assert_no_error (error);
+
+  PsState *s = ps_state_new (1, PS_FLAVOUR_AVX2, "g");
+  s = step (s, "{\"op\": \"module\", \"id\": \"g\", \"type\": \"Linear\", \"args\": {\"in_features\": 3, \"out_features\": 2}}");
+  g_assert_false (ps_tensor_equal (param (s, "g.weight")->value, w));
+  static const char *const files[] = { "linear_state_dict.pt", "linear_legacy.pt", "module_prefix.pt", "pytorch_model.bin" };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"op\": \"load\", \"target\": \"g\", \"file\": \"%s\"}", files[i]);
+      PsState *l = step_ctx (s, json, &ctx, &error);
+      g_assert_no_error (error);
+      g_assert_true (ps_tensor_equal (param (l, "g.weight")->value, w));
+      g_assert_true (ps_tensor_equal (param (l, "g.bias")->value, b));
+      ps_state_unref (l);
+    }
+  /* a pinned torch file: the hash of the bytes read; a wrong pin is refused */
+  g_autoptr (GMappedFile) mf = g_mapped_file_new (ref_path, FALSE, NULL);
+  g_autofree char *sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) g_mapped_file_get_contents (mf),
+                                                      g_mapped_file_get_length (mf));
+  g_autofree char *pinned = g_strdup_printf ("{\"op\": \"load\", \"target\": \"g\", \"file\": \"linear_state_dict.pt\", "
+                                             "\"sha256\": \"%s\"}", sum);
+  PsState *pl = step_ctx (s, pinned, &ctx, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_tensor_equal (param (pl, "g.weight")->value, w));
+  ps_state_unref (pl);
+  pl = step_ctx (s, "{\"op\": \"load\", \"target\": \"g\", \"file\": \"linear_legacy.pt\", \"sha256\": "
+                 "\"0000000000000000000000000000000000000000000000000000000000000000\"}", &ctx, &error);
+  g_assert_null (pl);
+  g_assert_nonnull (strstr (error->message, "field 'sha256': "));
+  g_clear_error (&error);
+  /* a training checkpoint whose model does not fit: torch's message, nothing changed */
+  Snapshot *snap = snapshot (s);
+  PsState *l = step_ctx (s, "{\"op\": \"load\", \"target\": \"g\", \"file\": \"checkpoint_sgd.pt\"}", &ctx, &error);
+  g_assert_null (l);
+  g_assert_nonnull (strstr (error->message, "Unexpected key(s) in state_dict: \"fc1.weight\""));
+  g_clear_error (&error);
+  /* a whole pickled module is refused (it would run code in torch.load) */
+  l = step_ctx (s, "{\"op\": \"load\", \"target\": \"g\", \"file\": \"whole_module.pt\"}", &ctx, &error);
+  g_assert_null (l);
+  g_assert_nonnull (strstr (error->message, "forbidden global torch.nn.modules.container.Sequential"));
+  assert_unchanged (s, snap);
+  snapshot_free (snap);
+  ps_state_unref (s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -681,5 +740,6 @@ main (int argc, char **argv)
   g_test_add_func ("/op/atomicity", test_atomicity);
   g_test_add_func ("/op/describe", test_describe);
   g_test_add_func ("/op/load", test_load);
+  g_test_add_func ("/op/load-torch", test_load_torch);
   return g_test_run ();
 }

@@ -43,10 +43,21 @@ ps_forward_dialog_get_shape_entry (PsForwardDialog *self)
   return GTK_EDITABLE (self->shape_entry);
 }
 
+/* The shape is what one checks or edits: it has the focus, so Enter runs at once. (Set once
+ * shown: focusing before the map made the dialog a "filler" in the accessibility tree.) */
+static void
+ps_forward_dialog_map (GtkWidget *widget)
+{
+  PsForwardDialog *self = PS_FORWARD_DIALOG (widget);
+  GTK_WIDGET_CLASS (ps_forward_dialog_parent_class)->map (widget);
+  gtk_widget_grab_focus (GTK_WIDGET (self->shape_entry));
+}
+
 static void
 ps_forward_dialog_class_init (PsForwardDialogClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  widget_class->map = ps_forward_dialog_map;
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-forward-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, PsForwardDialog, applies_label);
   gtk_widget_class_bind_template_child (widget_class, PsForwardDialog, kind_dropdown);

@@ -2,11 +2,14 @@
 #include "ps-config.h"
 #include "ps-init-dialog.h"
 
+#include <glib/gi18n.h>
+
 #include "ps-init.h"
 
 struct _PsInitDialog {
   AdwMessageDialog parent_instance;
-  GtkLabel *applies_label;
+  GtkDropDown *scope_dropdown;
+  GtkStringList *scope_dropdown_items;
   GtkDropDown *function_dropdown;
   GtkStringList *function_dropdown_items;
   GtkEntry *match_entry;
@@ -33,17 +36,44 @@ on_function_changed (PsInitDialog *self)
   ps_args_editor_set_specs (self->args_editor, fn ? ps_init_function_args (fn) : NULL);
 }
 
+gboolean
+ps_init_dialog_get_for_param (PsInitDialog *self)
+{
+  return gtk_drop_down_get_selected (self->scope_dropdown) == 1;
+}
+
+static void
+on_scope_changed (PsInitDialog *self)
+{
+  /* a parameter gets the function itself; a module loops over its submodules of a type */
+  gboolean loop = !ps_init_dialog_get_for_param (self);
+  gtk_widget_set_visible (self->match_label, loop);
+  gtk_widget_set_visible (GTK_WIDGET (self->match_entry), loop);
+  gtk_widget_set_visible (self->bias_label, loop);
+  gtk_widget_set_visible (GTK_WIDGET (self->bias_dropdown), loop);
+}
+
 PsInitDialog *
-ps_init_dialog_new (GtkWindow *parent, const char *applies_to, gboolean for_param)
+ps_init_dialog_new (GtkWindow *parent, const char *loop_scope, const char *param)
 {
   PsInitDialog *self = g_object_new (PS_TYPE_INIT_DIALOG, "transient-for", parent, "modal", TRUE, NULL);
-  gtk_label_set_text (self->applies_label, applies_to);
-  /* a parameter gets the function itself; a module loops over its submodules of a type */
-  gtk_widget_set_visible (self->match_label, !for_param);
-  gtk_widget_set_visible (GTK_WIDGET (self->match_entry), !for_param);
-  gtk_widget_set_visible (self->bias_label, !for_param);
-  gtk_widget_set_visible (GTK_WIDGET (self->bias_dropdown), !for_param);
+  g_autofree char *loop = g_strdup_printf (_("every module of a type in %s"), loop_scope);
+  gtk_string_list_append (self->scope_dropdown_items, loop);
+  if (param != NULL)
+    {
+      g_autofree char *only = g_strdup_printf (_("only the parameter %s"), param);
+      gtk_string_list_append (self->scope_dropdown_items, only);
+    }
+  gtk_drop_down_set_selected (self->scope_dropdown, 0);
+  g_signal_connect_swapped (self->scope_dropdown, "notify::selected", G_CALLBACK (on_scope_changed), self);
+  on_scope_changed (self);
   return self;
+}
+
+void
+ps_init_dialog_set_for_param (PsInitDialog *self, gboolean for_param)
+{
+  gtk_drop_down_set_selected (self->scope_dropdown, for_param ? 1 : 0);
 }
 
 void
@@ -78,7 +108,8 @@ ps_init_dialog_class_init (PsInitDialogClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   g_type_ensure (PS_TYPE_ARGS_EDITOR);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-init-dialog.ui");
-  gtk_widget_class_bind_template_child (widget_class, PsInitDialog, applies_label);
+  gtk_widget_class_bind_template_child (widget_class, PsInitDialog, scope_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PsInitDialog, scope_dropdown_items);
   gtk_widget_class_bind_template_child (widget_class, PsInitDialog, function_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PsInitDialog, function_dropdown_items);
   gtk_widget_class_bind_template_child (widget_class, PsInitDialog, match_entry);

@@ -12,7 +12,11 @@ G_BEGIN_DECLS
 
 #define PS_TYPE_INIT_DIALOG (ps_init_dialog_get_type ())
 G_DECLARE_FINAL_TYPE (PsInitDialog, ps_init_dialog, PS, INIT_DIALOG, AdwMessageDialog)
-PsInitDialog     *ps_init_dialog_new               (GtkWindow *parent, const char *applies_to, gboolean for_param);
+/* The scope chooser offers "every module of a type in <loop_scope>" (the default: the article's
+ * loop) and, with a parameter selected, "only the parameter <param>". */
+PsInitDialog     *ps_init_dialog_new               (GtkWindow *parent, const char *loop_scope, const char *param);
+gboolean          ps_init_dialog_get_for_param     (PsInitDialog *self);
+void              ps_init_dialog_set_for_param     (PsInitDialog *self, gboolean for_param);
 void              ps_init_dialog_set_function      (PsInitDialog *self, const char *fn);
 const char       *ps_init_dialog_get_function      (PsInitDialog *self);
 GtkEditable      *ps_init_dialog_get_match_entry   (PsInitDialog *self);

@@ -390,6 +390,8 @@ initialize_apply (PsWindow *self, AdwMessageDialog *dialog)
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) args = ps_args_editor_get_args (ps_init_dialog_get_args (d), &error);
   PsEditSelection sel = selection (self);
+  if (!ps_init_dialog_get_for_param (d) && sel.is_param)
+    sel = (PsEditSelection) { sel.base, NULL, FALSE };   /* the loop over the whole model (or object) */
   g_autoptr (JsonObject) op = args ? ps_edit_init_op (state (self), &sel, ps_init_dialog_get_function (d), args,
                                                       gtk_editable_get_text (ps_init_dialog_get_match_entry (d)),
                                                       ps_init_dialog_get_bias_function (d)) : NULL;
@@ -407,8 +409,9 @@ initialize_activated (GSimpleAction *a, GVariant *p, gpointer data)
     return;
   PsEditSelection sel = selection (self);
   g_autofree char *target = ps_edit_target (state (self), &sel, FALSE);
-  g_autofree char *what = sel.is_param ? g_strdup (target) : applies_to (self);
-  ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (ps_init_dialog_new (GTK_WINDOW (self), what, sel.is_param)),
+  g_autofree char *scope = applies_to (self);
+  ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (ps_init_dialog_new (GTK_WINDOW (self), scope,
+                                                                          sel.is_param ? target : NULL)),
                             initialize_apply);
 }
 
@@ -784,7 +787,9 @@ ps_window_is_checkpoint_name (GFile *file)
   g_autofree char *base = g_file_get_basename (file);
   g_autofree char *lower = base ? g_ascii_strdown (base, -1) : g_strdup ("");
   return g_str_has_suffix (lower, ".safetensors") || g_str_has_suffix (lower, ".index.json")
-         || g_str_has_suffix (lower, ".npy") || g_str_has_suffix (lower, ".npz");
+         || g_str_has_suffix (lower, ".npy") || g_str_has_suffix (lower, ".npz")
+         || g_str_has_suffix (lower, ".pt") || g_str_has_suffix (lower, ".pth") || g_str_has_suffix (lower, ".bin")
+         || g_str_has_suffix (lower, ".ckpt");
 }
 
 guint
@@ -817,6 +822,10 @@ open_checkpoint_activated (GSimpleAction *a, GVariant *p, gpointer data)
   gtk_file_filter_add_pattern (filter, "*.index.json");
   gtk_file_filter_add_pattern (filter, "*.npy");
   gtk_file_filter_add_pattern (filter, "*.npz");
+  gtk_file_filter_add_pattern (filter, "*.pt");
+  gtk_file_filter_add_pattern (filter, "*.pth");
+  gtk_file_filter_add_pattern (filter, "*.bin");
+  gtk_file_filter_add_pattern (filter, "*.ckpt");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
   g_object_unref (filter);
   g_signal_connect (chooser, "response", G_CALLBACK (on_open_checkpoint_response), self);

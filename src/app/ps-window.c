@@ -454,8 +454,10 @@ update_plot_accessible (PsWindow *self, PsPlotPage page, PsTreeNode *node)
   PsTensor *t = node ? ps_tree_node_get_tensor (node) : NULL;
   if (self->figures[page] != NULL && t != NULL)
     {
-      const char *what = ps_tree_node_get_output_name (node) ? ps_tree_node_get_output_name (node)
-                         : ps_tree_node_get_path (node);
+      /* a module not in the model is named by its id (fc.weight), as in Python */
+      g_autofree char *what = ps_tree_node_get_output_name (node) ? g_strdup (ps_tree_node_get_output_name (node))
+                              : ps_tree_node_get_base (node) ? stable_path (node)
+                              : g_strdup (ps_tree_node_get_path (node));
       label = g_strdup_printf (_("%s of %s"), _(pages[page]), what);
       PsStats st;
       ps_stats_compute (t, &st);

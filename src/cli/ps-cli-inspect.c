@@ -9,13 +9,17 @@
 #include <stdio.h>
 
 static const char inspect_usage[] =
-  "Usage: paramscope-cli inspect FILE [--json]\n"
+  "Usage: paramscope-cli inspect FILE [--json] [--open-anyway]\n"
   "\n"
   "List every tensor of a checkpoint — .safetensors (or a sharded model.safetensors.index.json),\n"
-  ".npy or .npz — with its dtype in the file, shape, element count, mean, std, min, max and NaN/Inf\n"
+  "a PyTorch file written by torch.save (.pt, .pth, pytorch_model.bin, or a sharded\n"
+  "pytorch_model.bin.index.json), .npy or .npz — with its dtype in the file, shape, element count, mean, std, min, max and NaN/Inf\n"
   "counts, and the totals. Tensors are decoded one at a time; one whose values cannot be decoded\n"
   "(F8, a read error) is listed with its header facts and marked \"not decoded: REASON\" (in --json:\n"
-  "\"decoded\": false and \"error\"), and the listing goes on (exit status 0).\n";
+  "\"decoded\": false and \"error\"), and the listing goes on (exit status 0). Then the file's\n"
+  "metadata (a training checkpoint's epoch, loss, learning rates …). Nothing in a PyTorch file is\n"
+  "ever executed: a file naming other classes than tensors and dicts (a whole pickled nn.Module) is\n"
+  "refused unless --open-anyway, which shows such objects inertly (still never run).\n";
 
 static void
 add_number (JsonBuilder *b, const char *name, double v)
@@ -30,8 +34,8 @@ add_number (JsonBuilder *b, const char *name, double v)
 int
 ps_cli_cmd_inspect (int argc, char **argv)
 {
-  gboolean as_json = FALSE;
-  const PsCliOption options[] = { { "--json", NULL, &as_json }, { NULL } };
+  gboolean as_json = FALSE, anyway = FALSE;
+  const PsCliOption options[] = { { "--json", NULL, &as_json }, { "--open-anyway", NULL, &anyway }, { NULL } };
   g_autoptr (GPtrArray) pos = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   gboolean help;
@@ -44,7 +48,9 @@ ps_cli_cmd_inspect (int argc, char **argv)
     }
   if (pos->len != 1)
     return ps_cli_usage_error ("inspect", "expected one FILE, got %u arguments", pos->len);
-  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (g_ptr_array_index (pos, 0), &error);
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open_full (g_ptr_array_index (pos, 0),
+                                                         anyway ? PS_CHECKPOINT_OPEN_ANYWAY : PS_CHECKPOINT_OPEN_DEFAULT,
+                                                         &error);
   if (ck == NULL)
     return ps_cli_error (error);
 
@@ -100,6 +106,12 @@ ps_cli_cmd_inspect (int argc, char **argv)
               json_builder_set_member_name (b, "alias_of");
               json_builder_add_string_value (b, alias);
             }
+          if (e->note != NULL)
+            {
+              g_autofree char *note = ps_cli_json_string (e->note);
+              json_builder_set_member_name (b, "note");
+              json_builder_add_string_value (b, note);
+            }
           if (t == NULL)
             {
               g_autofree char *msg = ps_cli_json_string (load_error->message);
@@ -126,13 +138,25 @@ ps_cli_cmd_inspect (int argc, char **argv)
       else
         printf ("%-44s %-6s %-18s %11" G_GINT64_FORMAT " %11.4g %11.4g %11.4g %11.4g %6" G_GINT64_FORMAT
                 " %6" G_GINT64_FORMAT "%s%s\n", e->name, e->dtype, shape, e->numel, s.mean, s.std, s.min, s.max,
-                s.n_nan, s.n_posinf + s.n_neginf, e->alias_of ? "  = " : "", e->alias_of ? e->alias_of : "");
+                s.n_nan, s.n_posinf + s.n_neginf, e->alias_of ? "  = " : e->note ? "  " : "",
+                e->alias_of ? e->alias_of : e->note ? e->note : "");
     }
+  g_autofree const char **keys = ps_checkpoint_get_metadata_keys (ck);
   json_builder_end_array (b);
   json_builder_set_member_name (b, "total_count");
   json_builder_add_int_value (b, total);
   json_builder_set_member_name (b, "undecoded_count");
   json_builder_add_int_value (b, n_undecoded);
+  json_builder_set_member_name (b, "metadata");
+  json_builder_begin_object (b);
+  for (guint k = 0; keys[k]; k++)
+    {
+      g_autofree char *key = ps_cli_json_string (keys[k]);
+      g_autofree char *value = ps_cli_json_string (ps_checkpoint_get_metadata (ck, keys[k]));
+      json_builder_set_member_name (b, key);
+      json_builder_add_string_value (b, value);
+    }
+  json_builder_end_object (b);
   json_builder_end_object (b);
   if (as_json)
     {
@@ -147,5 +171,11 @@ ps_cli_cmd_inspect (int argc, char **argv)
     printf ("%u tensors, %" G_GINT64_FORMAT " values (shared storage counted once)%s%s\n", n, total,
             n_nonfinite ? "; ⚠ some contain NaN or Inf" : "",
             n_undecoded ? "; ⚠ some could not be decoded (listed with their header facts)" : "");
+  if (!as_json && keys[0] != NULL)
+    {
+      printf ("\nmetadata\n");
+      for (guint k = 0; keys[k]; k++)
+        printf ("  %-42s %s\n", keys[k], ps_checkpoint_get_metadata (ck, keys[k]));
+    }
   return 0;
 }

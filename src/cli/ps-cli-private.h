@@ -63,6 +63,8 @@ int       ps_cli_cmd_histogram      (int argc, char **argv);
 int       ps_cli_cmd_ridgeline      (int argc, char **argv);
 int       ps_cli_cmd_bands          (int argc, char **argv);
 int       ps_cli_cmd_stats          (int argc, char **argv);
+/* ps-cli-metrics.c */
+int       ps_cli_cmd_metrics        (int argc, char **argv);
 /* ps-cli-animate.c */
 int       ps_cli_cmd_animate        (int argc, char **argv);
 int       ps_cli_cmd_contact_sheet  (int argc, char **argv);
@@ -70,5 +72,6 @@ int       ps_cli_cmd_contact_sheet  (int argc, char **argv);
 int       ps_cli_cmd_boundary       (int argc, char **argv);
 /* ps-cli-inspect.c */
 int       ps_cli_cmd_inspect        (int argc, char **argv);
+int       ps_cli_cmd_series         (int argc, char **argv);
 
 G_END_DECLS

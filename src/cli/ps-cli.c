@@ -148,7 +148,9 @@ ps_cli_load_timeline (const char *path, int until, PsTimeline **out, GError **er
       return FALSE;
     }
   g_autofree char *dir = g_path_get_dirname (path);
-  *out = ps_timeline_new_from_recipe (recipe, until, dir);
+  /* a command looks at one or a few steps: keep only step 0 and the last snapshot (and load
+   * steps); any other step is rebuilt by replay when asked for (memory ∝ the model, not steps) */
+  *out = ps_timeline_new_from_recipe_with_budget (recipe, until, dir, 0);
   const GError *e = ps_timeline_get_error (*out);
   if (e != NULL)
     {

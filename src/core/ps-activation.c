@@ -745,7 +745,7 @@ ps_leaky_relu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad
                        &PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope, error);
 }
 
-static float
+PS_FMA_CLONES static float
 tanh_bwd (float g, float y, const void *data)
 {
   return g * fmaf (-y, y, 1.0f);

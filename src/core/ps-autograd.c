@@ -68,6 +68,28 @@ ps_tape_entry (const PsTape *tape, guint i)
   return &g_array_index (tape->entries, PsTapeEntry, i);
 }
 
+PsTape *
+ps_tape_copy_remapped (const PsTape *tape, GHashTable *map)
+{
+  PsTape *c = ps_tape_new ();
+  for (guint i = 0; i < tape->entries->len; i++)
+    {
+      const PsTapeEntry *e = &g_array_index (tape->entries, PsTapeEntry, i);
+      PsModule *m = map ? g_hash_table_lookup (map, e->module) : NULL;
+      PsTapeEntry n = { ps_module_ref (m ? m : e->module), ps_tensor_ref (e->input),
+                        e->output ? ps_tensor_ref (e->output) : NULL, e->saved ? ps_tensor_ref (e->saved) : NULL };
+      g_array_append_val (c->entries, n);
+    }
+  c->root_output = tape->root_output ? ps_tensor_ref (tape->root_output) : NULL;
+  return c;
+}
+
+PsTensor *
+ps_tape_root_output (const PsTape *tape)
+{
+  return tape->root_output;
+}
+
 gboolean
 ps_tape_recording (void)
 {

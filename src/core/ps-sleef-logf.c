@@ -67,7 +67,7 @@ df_div (Df n, Df d)
   return (Df) { s, fmaf (s, v, fmaf (n.y, t, u)) };
 }
 
-float
+PS_FMA_CLONES float
 ps_sleef_logf (float d)
 {
   const float flt_min = 1.17549435e-38f;

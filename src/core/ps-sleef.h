@@ -13,6 +13,16 @@
 
 G_BEGIN_DECLS
 
+/* Speed, not results: a function marked PS_FMA_CLONES is compiled twice, and the FMA-capable CPU
+ * runs a copy in which each explicit fmaf() is one instruction instead of a libm call. fmaf is
+ * exactly rounded either way and -ffp-contract=off still forbids implicit contraction, so both
+ * copies return identical bits. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define PS_FMA_CLONES __attribute__ ((target_clones ("fma", "default")))
+#else
+#define PS_FMA_CLONES
+#endif
+
 float     ps_sleef_expf       (float x);
 float     ps_sleef_tanhf      (float x);
 /* Vectorized<float>::log(): a scalar port of Sleef's xlogf_u1 (ps-sleef-logf.c, used by the

@@ -55,10 +55,22 @@ ps_edit_target (const PsState *st, const PsEditSelection *sel, gboolean want_mod
   return join (id, sel->path);
 }
 
+char *
+ps_edit_command_target (const PsState *st, const PsEditSelection *sel)
+{
+  /* a selected parameter is where one looks, not what one runs: the model (or the object) */
+  if (sel != NULL && sel->path != NULL && sel->is_param)
+    {
+      const PsEditSelection base = { sel->base, NULL, FALSE };
+      return ps_edit_target (st, &base, TRUE);
+    }
+  return ps_edit_target (st, sel, TRUE);
+}
+
 PsModule *
 ps_edit_module (const PsState *st, const PsEditSelection *sel)
 {
-  g_autofree char *target = ps_edit_target (st, sel, TRUE);
+  g_autofree char *target = ps_edit_command_target (st, sel);
   PsModule *m = NULL;
   if (target == NULL || !ps_state_resolve (st, target, &m, NULL, NULL))
     return NULL;
@@ -68,7 +80,7 @@ ps_edit_module (const PsState *st, const PsEditSelection *sel)
 char *
 ps_edit_describe (const PsState *st, const PsEditSelection *sel)
 {
-  g_autofree char *target = ps_edit_target (st, sel, TRUE);
+  g_autofree char *target = ps_edit_command_target (st, sel);
   PsModule *m = ps_edit_module (st, sel);
   if (m == NULL)
     return g_strdup (_("No model yet"));
@@ -193,7 +205,7 @@ ps_edit_init_op (const PsState *st, const PsEditSelection *sel, const char *fn, 
       json_object_set_object_member (op, "args", args ? json_object_ref (args) : json_object_new ());
       return op;
     }
-  g_autofree char *target = ps_edit_target (st, sel, TRUE);
+  g_autofree char *target = ps_edit_command_target (st, sel);
   json_object_set_string_member (op, "op", "init_modules");
   json_object_set_string_member (op, "target", target ? target : "");
   json_object_set_string_member (op, "match", match && *match ? match : "Linear");
@@ -232,7 +244,7 @@ ps_edit_forward_op (const PsState *st, const PsEditSelection *sel, const char *k
     }
   JsonObject *op = json_object_new ();
   json_object_set_string_member (op, "op", "forward");
-  g_autofree char *target = ps_edit_target (st, sel, TRUE);
+  g_autofree char *target = ps_edit_command_target (st, sel);
   json_object_set_string_member (op, "target", target ? target : "");
   JsonObject *input = json_object_new ();
   if (g_str_equal (kind, "randint"))
@@ -254,7 +266,7 @@ ps_edit_forward_op (const PsState *st, const PsEditSelection *sel, const char *k
 JsonObject *
 ps_edit_reset_op (const PsState *st, const PsEditSelection *sel)
 {
-  g_autofree char *target = ps_edit_target (st, sel, TRUE);
+  g_autofree char *target = ps_edit_command_target (st, sel);
   if (target == NULL)
     return NULL;
   JsonObject *op = json_object_new ();
@@ -266,7 +278,7 @@ ps_edit_reset_op (const PsState *st, const PsEditSelection *sel)
 JsonObject *
 ps_edit_mode_op (const PsState *st, const PsEditSelection *sel)
 {
-  g_autofree char *target = ps_edit_target (st, sel, TRUE);
+  g_autofree char *target = ps_edit_command_target (st, sel);
   PsModule *m = NULL;
   if (target == NULL || !ps_state_resolve (st, target, &m, NULL, NULL))
     return NULL;

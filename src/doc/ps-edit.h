@@ -21,7 +21,11 @@ typedef struct {
 /* The recipe target ("<id>.<path>") of the selection; want_module strips a parameter's name to
  * its module. NULL when nothing is selected and there is no model root (or !want_module). */
 char       *ps_edit_target        (const PsState *st, const PsEditSelection *sel, gboolean want_module);
-/* The module a command acts on and a sentence saying so for a dialog ("fc1 (Linear) inside model"). */
+/* What a module command (forward, reset, train/eval, the init loop) acts on: the selected module,
+ * and with a parameter (or nothing) selected the model root — or the object the parameter hangs
+ * from. (A parameter selected used to make Ctrl+F run only its layer, silently.) */
+char       *ps_edit_command_target (const PsState *st, const PsEditSelection *sel);
+/* That module and a sentence saying so for a dialog ("the whole model “model” (Sequential)"). */
 PsModule   *ps_edit_module        (const PsState *st, const PsEditSelection *sel);
 char       *ps_edit_describe      (const PsState *st, const PsEditSelection *sel);
 

@@ -43,6 +43,9 @@ struct _PsOpKind {
   gboolean (*check) (PsOp *op, guint index, GError **error);
   /* The path of the module whose subtree apply may change (cloned for writing), or NULL. */
   const char *(*writes) (const PsOp *op);
+  /* Instead of writes, for ops whose written module depends on the state (an optimizer's model):
+   * adds the modules of prev that apply may change to w. May be NULL. */
+  void (*writes_modules) (const PsOp *op, const PsState *prev, GPtrArray *w);
   /* Applies the op to `state` (a clone of the previous one); errors without the "op N (KIND): "
    * prefix, which ps_op_apply_full adds. */
   gboolean (*apply) (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error);
@@ -85,5 +88,21 @@ gboolean ps_py_emit_mode    (PsPyExport *ex, const PsOp *op, guint n, GError **e
 gboolean ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_load    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_note    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+
+/* The training op kinds (ps-train-ops.c), in the table's order, and the forward op's "loss" field
+ * helpers (a field kept as its JSON value). */
+extern const PsOpField ps_train_fields_dataset[], ps_train_fields_optimizer[], ps_train_fields_scheduler[],
+  ps_train_fields_backward[], ps_train_fields_step[], ps_train_fields_zero_grad[],
+  ps_train_fields_scheduler_step[], ps_train_fields_train[];
+gboolean ps_train_op_check     (PsOp *op, guint index, GError **error);
+gboolean ps_train_op_apply     (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error);
+void     ps_train_op_writes    (const PsOp *op, const PsState *prev, GPtrArray *w);
+char    *ps_train_op_action    (const PsOp *op);
+void     ps_train_op_describe  (const PsOp *op, const PsState *after, GString *s);
+gboolean ps_train_op_py_emit   (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_json_field_parse   (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error);
+JsonNode *ps_json_field_write  (const PsOp *op, gconstpointer slot);
+void     ps_json_field_copy    (gpointer dst, gconstpointer src);
+void     ps_json_field_clear   (gpointer slot);
 
 G_END_DECLS

@@ -3,7 +3,9 @@
  * table, writing it back, copying, and ps_op_apply_full, which clones the state, applies, prefixes
  * errors and stamps the steps. */
 #include "ps-op-private.h"
+#include "ps-train-ops.h"
 #include "ps-init.h"
+#include "ps-checkpoint.h"
 #include "ps-safetensors.h"
 
 #include <math.h>
@@ -1395,10 +1397,34 @@ apply_forward (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, 
       g_prefix_error (error, "field 'input': ");
       return FALSE;
     }
+  g_autofree char *dflt = g_strdup_printf ("output%u", n);
+  if (f->loss != NULL)
+    {
+      /* loss = loss_fn(target(x), t): the loss target is made after the input (ps-train-ops.h) */
+      PsLoss loss;
+      gboolean ok = ps_train_loss_from_json (f->loss, &loss, error);
+      PsInputSpec tspec;
+      JsonNode *tn = ok ? json_object_get_member (json_node_get_object (f->loss), "target") : NULL;
+      if (ok && !(ok = tn != NULL && ps_recipe_parse_input (tn, &tspec, error)))
+        {
+          if (tn == NULL)
+            g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "missing");
+          g_prefix_error (error, "field 'loss': field 'target': ");
+        }
+      g_autoptr (PsTensor) t = NULL;
+      if (ok)
+        {
+          t = make_input (state, &tspec, error);
+          ps_input_spec_clear (&tspec);
+          ok = t != NULL;
+        }
+      ok = ok && ps_train_forward_with_loss (state, f->target, target, x, &loss, t, f->name ? f->name : dflt, error);
+      ps_loss_clear (&loss);
+      return ok;
+    }
   g_autoptr (PsTensor) y = ps_module_forward (target, x, &state->gen, error);
   if (y == NULL)
     return FALSE;
-  g_autofree char *dflt = g_strdup_printf ("output%u", n);
   ps_state_set_output (state, f->name ? f->name : dflt, y);
   return TRUE;
 }
@@ -1470,7 +1496,7 @@ torch_size (int ndim, const int64_t *shape)
   return g_string_free (s, FALSE);
 }
 
-/* module.load_state_dict(safetensors file, strict): every check first, then the values are swapped
+/* module.load_state_dict(weights file through ps-checkpoint — safetensors, torch.save, npz — strict): every check first, then the values are swapped
  * in (fresh tensors from the file; no draws). Keys are the target's state_dict() keys; a shared
  * parameter may appear under several keys (the last one wins, as torch copies them in order). */
 static gboolean
@@ -1487,7 +1513,7 @@ apply_load (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GEr
   /* a pin is checked against the bytes that were read and parsed (read once), never a second read */
   const char *pin = lo->sha256;
   g_autofree char *sum = NULL;
-  g_autoptr (PsSafetensors) st = pin ? ps_safetensors_open_hashed (path, &sum, error) : ps_safetensors_open (path, error);
+  g_autoptr (PsCheckpoint) st = ps_checkpoint_open_state_dict (path, pin ? &sum : NULL, error);
   if (st == NULL)
     {
       g_prefix_error (error, "field 'file': ");
@@ -1509,7 +1535,7 @@ apply_load (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GEr
     {
       PsNamedItem *it = g_ptr_array_index (sd, i);
       g_hash_table_add (keys, it->path);
-      const PsSafetensorsInfo *info = ps_safetensors_lookup (st, it->path);
+      const PsCheckpointEntry *info = ps_checkpoint_lookup (st, it->path);
       if (info == NULL)
         {
           g_string_append_printf (missing, "%s\"%s\"", missing->len ? ", " : "", it->path);
@@ -1545,9 +1571,9 @@ apply_load (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GEr
         }
       g_ptr_array_add (todo, it);
     }
-  for (guint i = 0; i < ps_safetensors_get_n_tensors (st); i++)
+  for (guint i = 0; i < ps_checkpoint_get_n_entries (st); i++)
     {
-      const char *name = ps_safetensors_get_info (st, i)->name;
+      const char *name = ps_checkpoint_get_entry (st, i)->name;
       if (!g_hash_table_contains (keys, name))
         g_string_append_printf (unexpected, "%s\"%s\"", unexpected->len ? ", " : "", name);
     }
@@ -1568,7 +1594,7 @@ apply_load (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GEr
   for (guint i = 0; i < todo->len; i++)
     {
       PsNamedItem *it = g_ptr_array_index (todo, i);
-      PsTensor *t = ps_safetensors_load (st, it->path, error);
+      PsTensor *t = ps_checkpoint_load (st, it->path, error);
       if (t == NULL)
         {
           g_prefix_error (error, "field 'file': ");
@@ -1791,6 +1817,8 @@ static GPtrArray *
 writable_modules (const PsState *prev, const PsOp *op)
 {
   GPtrArray *w = g_ptr_array_new ();
+  if (op->kind->writes_modules != NULL)
+    op->kind->writes_modules (op, prev, w);
   const char *path = ps_op_get_target (op);
   if (path == NULL)
     return w;
@@ -1959,6 +1987,8 @@ static const PsOpField forward_fields[] = {
   { "target", PS_FIELD_STRING, TRUE, F (forward, target) },
   { "input", PS_FIELD_CUSTOM, TRUE, F (forward, input), 0, input_parse, input_write, input_copy, input_clear },
   { "name", PS_FIELD_STRING, FALSE, F (forward, name) },
+  { "loss", PS_FIELD_CUSTOM, FALSE, F (forward, loss), 3, ps_json_field_parse, ps_json_field_write, ps_json_field_copy,
+    ps_json_field_clear },
   { NULL } };
 static const PsOpField load_fields[] = {
   { "target", PS_FIELD_STRING, TRUE, F (load, target) },
@@ -2008,6 +2038,19 @@ static const PsOpKind ps_op_kinds[] = {
     .apply = apply_load, .action = action_load, .describe = describe_load, .py_emit = ps_py_emit_load },
   { .name = "note", .version = 3, .fields = note_fields, .check = check_note,
     .apply = apply_note, .action = action_note, .describe = describe_note, .py_emit = ps_py_emit_note },
+#define TRAIN_KIND(nm, tbl, undescribed) \
+  { .name = nm, .version = 3, .fields = tbl, .check = ps_train_op_check, .writes_modules = ps_train_op_writes, \
+    .apply = ps_train_op_apply, .action = ps_train_op_action, .describe = ps_train_op_describe, \
+    .writes_undescribed = undescribed, .py_emit = ps_train_op_py_emit }
+  TRAIN_KIND ("dataset", ps_train_fields_dataset, FALSE),
+  TRAIN_KIND ("optimizer", ps_train_fields_optimizer, FALSE),
+  TRAIN_KIND ("scheduler", ps_train_fields_scheduler, FALSE),
+  TRAIN_KIND ("backward", ps_train_fields_backward, TRUE),
+  TRAIN_KIND ("step", ps_train_fields_step, TRUE),
+  TRAIN_KIND ("zero_grad", ps_train_fields_zero_grad, TRUE),
+  TRAIN_KIND ("scheduler_step", ps_train_fields_scheduler_step, FALSE),
+  TRAIN_KIND ("train", ps_train_fields_train, TRUE),
+#undef TRAIN_KIND
 };
 
 static const PsOpKind *

@@ -79,12 +79,18 @@ typedef struct {                 /* forward */
   char *target;
   PsInputSpec input;
   char *name;                    /* NULL: "output<N>" */
+  JsonNode *loss;                /* version 3: {"type", "args", "target"} (ps-train-ops.h), or NULL */
 } PsOpForward;
 
 typedef struct {                 /* load */
   char *target, *file, *sha256;
   gboolean strict;               /* TRUE when not given */
 } PsOpLoad;
+
+typedef struct {                 /* dataset, optimizer, scheduler, backward, step, zero_grad,
+                                    scheduler_step, train (ps-train-ops.c checks and applies them) */
+  JsonNode *fields[16];          /* each given field's value, by its index in the kind's field table */
+} PsOpTrain;
 
 typedef struct {                 /* note */
   char *text;
@@ -106,6 +112,7 @@ struct _PsOp {
     PsOpForward forward;
     PsOpLoad load;
     PsOpNote note;
+    PsOpTrain train;
   } u;
   /*< private >*/
   gint ref_count;

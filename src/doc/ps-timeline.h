@@ -23,6 +23,18 @@ PsTimeline     *ps_timeline_new            (int64_t seed, PsFlavour flavour, con
 /* Replays the recipe's ops in order (at most `until` of them; -1 = all). Always returns a timeline:
  * when op k fails, steps 0…k−1 exist, ops k… are pending and ps_timeline_get_error tells why. */
 PsTimeline     *ps_timeline_new_from_recipe (const PsRecipe *recipe, int until, const char *base_dir);
+/* The same, keeping snapshots within a memory budget while it replays (see below). */
+PsTimeline     *ps_timeline_new_from_recipe_with_budget (const PsRecipe *recipe, int until, const char *base_dir,
+                                                         guint64 budget_bytes);
+/* Memory budget for the snapshots' tensor storage (G_MAXUINT64, the default: keep all). Beyond it
+ * the oldest snapshots are dropped (never step 0, the last state — and with a budget above 0 the
+ * one before it —, the current step while it is current, nor one made by a load op) and
+ * rebuilt on demand by replaying from the nearest kept one: ps_timeline_get_state returns the
+ * same values, bit for bit. A rebuilt state is valid until three more have been rebuilt. With a
+ * budget of 0 only those stay: what `run` needs. */
+void            ps_timeline_set_memory_budget (PsTimeline *tl, guint64 budget_bytes);
+guint64         ps_timeline_get_memory_budget (const PsTimeline *tl);
+gboolean        ps_timeline_is_kept        (const PsTimeline *tl, guint step);
 void            ps_timeline_free           (PsTimeline *tl);
 
 /* The applied ops (ops->len == number of steps after step 0). */

@@ -279,7 +279,7 @@ class App:
             'XDG_DATA_HOME': os.path.join(home, '.local/share'), 'XDG_CACHE_HOME': os.path.join(home, '.cache'),
             'XDG_RUNTIME_DIR': home, 'GDK_BACKEND': 'x11', 'GDK_DEBUG': 'gl-disable', 'GSK_RENDERER': 'cairo',
             'NO_AT_BRIDGE': '1', 'GSETTINGS_BACKEND': 'memory', 'GTK_A11Y': 'none',
-            'PS_STALL_WATCHDOG': str(args.stall_ms), 'G_ENABLE_DIAGNOSTIC': '1',
+            'PS_STALL_WATCHDOG': str(args.stall_ms), 'PS_CRASH_STACK': '1', 'G_ENABLE_DIAGNOSTIC': '1',
         })
         env.pop('G_DEBUG', None)   # the log is captured and judged here; fatal-* would hide the rest
         for kv in args.app_env:
@@ -290,6 +290,7 @@ class App:
         self.log_path = os.path.join(home, 'app.log')
         self.log = open(self.log_path, 'w')
         self.reader = open(self.log_path, errors='replace')
+        self.tail = ''
         # The app gets random input with a file chooser open: it saves, exports and overwrites
         # wherever the chooser happens to be (it once replaced /bin, running as root). So it only
         # ever sees a read-only filesystem with its own home and /tmp writable.
@@ -301,7 +302,9 @@ class App:
 
     def new_output(self):
         # a handle of its own (the app writes through another, with its own offset)
-        return self.reader.read()
+        text = self.reader.read()
+        self.tail = (self.tail + text)[-6000:]
+        return text
 
     def wait_window(self, timeout):
         deadline = time.time() + timeout
@@ -441,12 +444,13 @@ def make_home(src):
 
 
 def run(session, args, name, actions):
-    """Runs one action list; returns (restarts, failure-or-None, longest-stall-ms)."""
+    """Runs one action list; returns (restarts, failure-or-None, longest-stall-ms, actions sent)."""
     home = make_home(args.source)
     app = App(session, args, home)
     longest = [0]
     restarts = 0
     seen = {}
+    sent = [0]
 
     def harvest(text):
         for line in text.splitlines():
@@ -461,6 +465,7 @@ def run(session, args, name, actions):
         for i, a in enumerate(actions):
             if args.verbose:
                 print('# %s %d %s' % (name, i, json.dumps(a)), flush=True)
+            sent[0] = i + 1
             try:
                 do_action(session, a, app)
             except XError:
@@ -481,8 +486,9 @@ def run(session, args, name, actions):
                 raise Failure('after action %d %s:\n%s' % (i, json.dumps(a), '\n'.join(bad[:20])))
             if status is not None:
                 if status != 0:
+                    app.new_output()
                     raise Failure('the app died (status %d) after action %d %s:\n%s'
-                                  % (status, i, json.dumps(a), app.new_output()[-3000:]))
+                                  % (status, i, json.dumps(a), app.tail[-4000:]))
                 # quit by a shortcut: start it again and go on
                 restarts += 1
                 app = App(session, args, home)
@@ -497,11 +503,11 @@ def run(session, args, name, actions):
             raise Failure('the app exited with status %s at the end' % status)
         if seen:
             raise Failure('%d distinct warnings (kept going)' % len(seen))
-        return restarts, None, longest[0]
+        return restarts, None, longest[0], sent[0]
     except Failure as f:
         app.stop()
         harvest(app.new_output())
-        return restarts, str(f), longest[0]
+        return restarts, str(f), longest[0], sent[0]
     finally:
         app.stop()
         if args.keep_home:
@@ -553,7 +559,7 @@ def main():
             runs.append(('seed %d' % seed, generate(seed, args.actions)))
 
     try:
-        session = Session(args)
+        session = Session(args)   # a display and window manager of their own for every run
     except SystemExit as e:
         msg, code = e.code
         print(msg)
@@ -565,9 +571,12 @@ def main():
     try:
         for n, (name, acts) in enumerate(runs, 1):
             t0 = time.time()
-            restarts, failure, stall = run(session, args, name, acts)
+            if n > 1:
+                session.close()
+                session = Session(args)
+            restarts, failure, stall, sent = run(session, args, name, acts)
             longest = max(longest, stall)
-            total += len(acts)
+            total += sent
             if failure is None:
                 print('ok %d - %s: %d actions, %d restarts, longest main-loop stall %d ms (%.0f s)'
                       % (n, name, len(acts), restarts, stall, time.time() - t0), flush=True)
@@ -586,7 +595,7 @@ def main():
         session.close()
     for line in sorted(set(re.sub(r'\(\w+:\d+\): |\d+:\d+:\d+\.\d+: ', '', l) for l in known_seen)):
         print('# known GTK 4.8 bug, not the app\'s: %s' % line)
-    print('# %d runs, %d actions, %d failed, longest main-loop stall %d ms' % (len(runs), total, failed, longest))
+    print('# %d runs, %d actions sent, %d failed, longest main-loop stall %d ms' % (len(runs), total, failed, longest))
     return 1 if failed else 0
 
 
