@@ -14,6 +14,7 @@
  * instance-norm-golden.json). */
 #include "ps-layers.h"
 #include "ps-norm.h"
+#include "ps-reduce.h"
 
 #include <string.h>
 
@@ -26,83 +27,6 @@ static const PsArgSpec instance_norm_args[] = {
   { "track_running_stats", PS_ARG_BOOL, .def_bool = FALSE, .doc = "keep running_mean / running_var buffers" },
   { NULL }
 };
-
-/* ---------- at::mean(0) of a row-major (R, C) float tensor ----------
- * ATen's cascade_sum (SumKernel.cpp) with Vectorized<float> lanes V = 8 (torch 1.13's AVX2 and
- * DEFAULT kernels), as /work/shared TRAINING-PARITY.md §3 describes and verified it; mean =
- * sum / (float) R. */
-
-enum { LANES = 8, LEVELS = 4 };
-
-/* multi_row_sum for one column: blocks of level_step values cascade through 4 accumulators */
-static float
-cascade (const float *x, int64_t stride, int64_t size)
-{
-  int64_t log2 = 0;
-  while ((G_GINT64_CONSTANT (1) << log2) < size)
-    log2++;
-  const int64_t level_power = MAX (4, log2 / LEVELS);
-  const int64_t level_step = G_GINT64_CONSTANT (1) << level_power;
-  const int64_t level_mask = level_step - 1;
-  float acc[LEVELS] = { 0 };
-  int64_t i = 0;
-  while (i + level_step <= size)
-    {
-      for (int64_t j = 0; j < level_step; j++, i++)
-        acc[0] += x[i * stride];
-      for (int k = 1; k < LEVELS; k++)
-        {
-          acc[k] += acc[k - 1];
-          acc[k - 1] = 0.0f;
-          if ((i & (level_mask << (k * level_power))) != 0)
-            break;
-        }
-    }
-  for (; i < size; i++)
-    acc[0] += x[i * stride];
-  return ((acc[0] + acc[1]) + acc[2]) + acc[3];
-}
-
-/* row_sum: four interleaved cascades (ilp factor 4), the tail into the first */
-static float
-row_sum (const float *x, int64_t stride, int64_t size)
-{
-  const int64_t q = size / 4;
-  float p[4];
-  for (int k = 0; k < 4; k++)
-    p[k] = cascade (x + k * stride, 4 * stride, q);
-  for (int64_t i = 4 * q; i < size; i++)
-    p[0] += x[i * stride];
-  return ((p[0] + p[1]) + p[2]) + p[3];
-}
-
-/* a contiguous row: vector lanes, the scalar tail first */
-static float
-inner_sum (const float *x, int64_t n)
-{
-  if (n < LANES)
-    return row_sum (x, 1, n);
-  float f = 0.0f;
-  for (int64_t k = LANES * (n / LANES); k < n; k++)
-    f += x[k];
-  for (int l = 0; l < LANES; l++)
-    f += row_sum (x + l, LANES, n / LANES);
-  return 0.0f + f;
-}
-
-/* mean over the rows of column c of (R, C) */
-static float
-mean0 (const float *x, int64_t R, int64_t C, int64_t c)
-{
-  float sum;
-  if (C == 1)
-    sum = inner_sum (x, R);
-  else if (c < (C >= LANES ? C / (4 * LANES) * (4 * LANES) : C / 4 * 4))
-    sum = cascade (x + c, C, R);   /* the columns summed 4 (or 4 vectors) at a time */
-  else
-    sum = row_sum (x + c, C, R);
-  return sum / (float) R;
-}
 
 /* v (n values) repeated `times` times, or NULL for NULL. */
 static float *
@@ -195,8 +119,10 @@ instance_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **e
       g_autoptr (PsTensor) t = ps_param_new_like (prm, error);
       if (t == NULL)
         return NULL;
+      float *d = ps_tensor_f32 (t);
+      ps_reduce_sum_dim0 (copies[k], N, C, d);   /* at::mean(0) = sum(0) / (float) N */
       for (int64_t c = 0; c < C; c++)
-        ps_tensor_f32 (t)[c] = mean0 (copies[k], N, C, c);
+        d[c] /= (float) N;
       /* a new tensor only when a value changed (eval mode usually leaves them as they were) */
       if (memcmp (ps_tensor_cf32 (t), ps_tensor_cf32 (prm->value), (size_t) C * sizeof (float)) != 0)
         ps_param_set_value (prm, t);

@@ -64,6 +64,13 @@ struct _PsOpKind {
 void ps_op_parse_error (GError **error, guint index, const char *kind, const char *field, const char *fmt, ...)
   G_GNUC_PRINTF (5, 6);
 
+/* "an integer", "a string", … for messages (ps-recipe.c). */
+const char *ps_json_type_name        (JsonNode *n);
+/* n holds a value of type t. */
+gboolean    ps_json_is               (JsonNode *n, GType t);
+/* Ids and child names become path components ("m.linear1.weight"): non-empty, no '.'. */
+gboolean    ps_recipe_valid_name     (const char *s);
+
 /* A copy of a JSON object sharing nothing with it (json_node_copy shares objects and arrays). */
 JsonObject *ps_json_object_deep_copy (JsonObject *o);
 /* A copy of any JSON node sharing nothing with it. */

@@ -38,40 +38,6 @@ field_error (GError **error, const char *field, const char *fmt, ...)
   g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "field '%s': %s", field, msg);
 }
 
-static const char *
-node_type_name (JsonNode *n)
-{
-  switch (JSON_NODE_TYPE (n))
-    {
-    case JSON_NODE_OBJECT: return "an object";
-    case JSON_NODE_ARRAY: return "an array";
-    case JSON_NODE_NULL: return "null";
-    case JSON_NODE_VALUE:
-      {
-        GType t = json_node_get_value_type (n);
-        if (t == G_TYPE_INT64) return "an integer";
-        if (t == G_TYPE_DOUBLE) return "a number";
-        if (t == G_TYPE_BOOLEAN) return "a boolean";
-        if (t == G_TYPE_STRING) return "a string";
-        return "a value";
-      }
-    default: return "something else";
-    }
-}
-
-static gboolean
-node_is (JsonNode *n, GType t)
-{
-  return JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == t;
-}
-
-/* Ids and child names become path components ("m.linear1.weight"). */
-static gboolean
-valid_name (const char *s)
-{
-  return s != NULL && *s != '\0' && strchr (s, '.') == NULL;
-}
-
 /* ---------- JSON values kept as they are ("x-" members) ---------- */
 
 /* A copy that shares no node, object, array or value with `n` (json_node_copy shares objects and
@@ -241,7 +207,7 @@ parse_field (PsOp *op, const PsOpField *f, JsonNode *n, guint index, GError **er
       *(char **) slot = g_strdup (json_node_get_string (n));
       return TRUE;
     case PS_FIELD_NAME:
-      if (!valid_name (json_node_get_string (n)))
+      if (!ps_recipe_valid_name (json_node_get_string (n)))
         {
           ps_op_parse_error (error, index, kind, f->name, "'%s' is not a valid child name (non-empty, no '.')",
                              json_node_get_string (n));
@@ -276,9 +242,9 @@ field_type_ok (const PsOpField *f, JsonNode *n, const char **expected)
   switch (f->type)
     {
     case PS_FIELD_STRING:
-    case PS_FIELD_NAME: *expected = "a string"; return node_is (n, G_TYPE_STRING);
-    case PS_FIELD_INT: *expected = "an integer"; return node_is (n, G_TYPE_INT64);
-    case PS_FIELD_BOOL: *expected = "a boolean"; return node_is (n, G_TYPE_BOOLEAN);
+    case PS_FIELD_NAME: *expected = "a string"; return ps_json_is (n, G_TYPE_STRING);
+    case PS_FIELD_INT: *expected = "an integer"; return ps_json_is (n, G_TYPE_INT64);
+    case PS_FIELD_BOOL: *expected = "a boolean"; return ps_json_is (n, G_TYPE_BOOLEAN);
     case PS_FIELD_ARGS: *expected = "an object"; return JSON_NODE_HOLDS_OBJECT (n);
     case PS_FIELD_CUSTOM: *expected = "anything"; return TRUE;
     }
@@ -295,9 +261,9 @@ ps_op_new_from_json (JsonObject *json, guint index, GError **error)
       ps_op_parse_error (error, index, "?", "op", "missing");
       return NULL;
     }
-  if (!node_is (kn, G_TYPE_STRING))
+  if (!ps_json_is (kn, G_TYPE_STRING))
     {
-      ps_op_parse_error (error, index, "?", "op", "expected a string, got %s", node_type_name (kn));
+      ps_op_parse_error (error, index, "?", "op", "expected a string, got %s", ps_json_type_name (kn));
       return NULL;
     }
   const char *kname = json_node_get_string (kn);
@@ -330,9 +296,9 @@ ps_op_new_from_json (JsonObject *json, guint index, GError **error)
         }
       if (strcmp (name, "description") == 0)
         {
-          if (!node_is (n, G_TYPE_STRING))
+          if (!ps_json_is (n, G_TYPE_STRING))
             {
-              ps_op_parse_error (error, index, kind->name, name, "expected a string, got %s", node_type_name (n));
+              ps_op_parse_error (error, index, kind->name, name, "expected a string, got %s", ps_json_type_name (n));
               return NULL;
             }
           op->description = g_strdup (json_node_get_string (n));
@@ -353,7 +319,7 @@ ps_op_new_from_json (JsonObject *json, guint index, GError **error)
       const char *expected = "";
       if (!field_type_ok (&kind->fields[i], n, &expected))
         {
-          ps_op_parse_error (error, index, kind->name, name, "expected %s, got %s", expected, node_type_name (n));
+          ps_op_parse_error (error, index, kind->name, name, "expected %s, got %s", expected, ps_json_type_name (n));
           return NULL;
         }
       given[i] = n;
@@ -536,7 +502,7 @@ children_parse (PsOp *op, gpointer slot, JsonNode *children, guint index, GError
       for (guint i = 0; i < json_array_get_length (a); i++)
         {
           JsonNode *e = json_array_get_element (a, i);
-          if (!node_is (e, G_TYPE_STRING) || !valid_name (json_node_get_string (e)))
+          if (!ps_json_is (e, G_TYPE_STRING) || !ps_recipe_valid_name (json_node_get_string (e)))
             {
               ps_op_parse_error (error, index, "module", "children", "element %u must be a module id", i);
               return FALSE;
@@ -554,13 +520,13 @@ children_parse (PsOp *op, gpointer slot, JsonNode *children, guint index, GError
       for (GList *l = names; l; l = l->next)
         {
           JsonNode *e = json_object_get_member (o, l->data);
-          if (!valid_name (l->data))
+          if (!ps_recipe_valid_name (l->data))
             {
               ps_op_parse_error (error, index, "module", "children",
                                  "'%s' is not a valid child name (non-empty, no '.')", (char *) l->data);
               return FALSE;
             }
-          if (!node_is (e, G_TYPE_STRING) || !valid_name (json_node_get_string (e)))
+          if (!ps_json_is (e, G_TYPE_STRING) || !ps_recipe_valid_name (json_node_get_string (e)))
             {
               ps_op_parse_error (error, index, "module", "children", "'%s' must name a module id", (char *) l->data);
               return FALSE;
@@ -571,7 +537,7 @@ children_parse (PsOp *op, gpointer slot, JsonNode *children, guint index, GError
       return TRUE;
     }
   ps_op_parse_error (error, index, "module", "children",
-                     "expected an array of module ids or an object {name: id}, got %s", node_type_name (children));
+                     "expected an array of module ids or an object {name: id}, got %s", ps_json_type_name (children));
   return FALSE;
 }
 
@@ -600,7 +566,7 @@ static gboolean
 check_module (PsOp *op, guint index, GError **error)
 {
   const PsOpModule *m = &op->u.module;
-  if (!valid_name (m->id))
+  if (!ps_recipe_valid_name (m->id))
     {
       ps_op_parse_error (error, index, "module", "id", "'%s' is not a valid id (non-empty, no '.')", m->id);
       return FALSE;
@@ -963,7 +929,7 @@ init_args_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **err
 {
   if (!JSON_NODE_HOLDS_OBJECT (n))
     {
-      ps_op_parse_error (error, index, "init", "args", "expected an object, got %s", node_type_name (n));
+      ps_op_parse_error (error, index, "init", "args", "expected an object, got %s", ps_json_type_name (n));
       return FALSE;
     }
   *(PsArgs **) slot = ps_recipe_args_from_json (n, error);
@@ -1086,7 +1052,7 @@ init_call_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **err
   const char *field = slot == &op->u.init_modules.weight ? "weight" : "bias";
   if (!JSON_NODE_HOLDS_OBJECT (n))
     {
-      ps_op_parse_error (error, index, "init_modules", field, "expected an object, got %s", node_type_name (n));
+      ps_op_parse_error (error, index, "init_modules", field, "expected an object, got %s", ps_json_type_name (n));
       return FALSE;
     }
   JsonObject *o = json_node_get_object (n);
@@ -1099,7 +1065,7 @@ init_call_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **err
         return FALSE;
       }
   JsonNode *fn = json_object_get_member (o, "fn");
-  if (fn == NULL || !node_is (fn, G_TYPE_STRING))
+  if (fn == NULL || !ps_json_is (fn, G_TYPE_STRING))
     {
       ps_op_parse_error (error, index, "init_modules", field, "'fn' must be a string naming an init function");
       return FALSE;
@@ -1108,7 +1074,7 @@ init_call_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **err
   if (args != NULL && !JSON_NODE_HOLDS_OBJECT (args))
     {
       ps_op_parse_error (error, index, "init_modules", field, "'args' must be an object, not %s",
-                         node_type_name (args));
+                         ps_json_type_name (args));
       return FALSE;
     }
   call->fn = g_strdup (json_node_get_string (fn));
@@ -1295,7 +1261,7 @@ input_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **error)
 {
   if (!JSON_NODE_HOLDS_OBJECT (n))
     {
-      ps_op_parse_error (error, index, "forward", "input", "expected an object, got %s", node_type_name (n));
+      ps_op_parse_error (error, index, "forward", "input", "expected an object, got %s", ps_json_type_name (n));
       return FALSE;
     }
   if (!ps_recipe_parse_input (n, slot, error))

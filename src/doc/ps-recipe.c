@@ -13,8 +13,8 @@
 
 /* ---------- errors ---------- */
 
-static const char *
-node_type_name (JsonNode *n)
+const char *
+ps_json_type_name (JsonNode *n)
 {
   switch (JSON_NODE_TYPE (n))
     {
@@ -34,15 +34,15 @@ node_type_name (JsonNode *n)
     }
 }
 
-static gboolean
-node_is (JsonNode *n, GType t)
+gboolean
+ps_json_is (JsonNode *n, GType t)
 {
   return JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == t;
 }
 
 /* Ids and child names become path components ("m.linear1.weight"). */
-static gboolean
-valid_name (const char *s)
+gboolean
+ps_recipe_valid_name (const char *s)
 {
   return s != NULL && *s != '\0' && strchr (s, '.') == NULL;
 }
@@ -57,7 +57,7 @@ ps_recipe_args_from_json (JsonNode *node, GError **error)
     return g_steal_pointer (&args);
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "expected an object, got %s", node_type_name (node));
+      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "expected an object, got %s", ps_json_type_name (node));
       return NULL;
     }
   JsonObject *obj = json_node_get_object (node);
@@ -68,17 +68,17 @@ ps_recipe_args_from_json (JsonNode *node, GError **error)
       JsonNode *v = json_object_get_member (obj, name);
       if (JSON_NODE_HOLDS_NULL (v))
         ps_args_set_none (args, name);
-      else if (node_is (v, G_TYPE_BOOLEAN))
+      else if (ps_json_is (v, G_TYPE_BOOLEAN))
         ps_args_set_bool (args, name, json_node_get_boolean (v));
-      else if (node_is (v, G_TYPE_INT64))
+      else if (ps_json_is (v, G_TYPE_INT64))
         ps_args_set_int (args, name, json_node_get_int (v));
-      else if (node_is (v, G_TYPE_DOUBLE))
+      else if (ps_json_is (v, G_TYPE_DOUBLE))
         {
           /* a JSON number beyond ±1.8e308 reads as ±infinity, as Python's json does; each argument
            * then gets what torch does with float('inf') (accepted, or its exact error) */
           ps_args_set_double (args, name, json_node_get_double (v));
         }
-      else if (node_is (v, G_TYPE_STRING))
+      else if (ps_json_is (v, G_TYPE_STRING))
         ps_args_set_string (args, name, json_node_get_string (v));
       else if (JSON_NODE_HOLDS_ARRAY (v))
         {
@@ -95,11 +95,11 @@ ps_recipe_args_from_json (JsonNode *node, GError **error)
           for (guint i = 0; i < n; i++)
             {
               JsonNode *e = json_array_get_element (a, i);
-              if (!node_is (e, G_TYPE_INT64))
+              if (!ps_json_is (e, G_TYPE_INT64))
                 {
                   g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
                                "argument '%s': element %u must be an integer, not %s", name, i,
-                               node_type_name (e));
+                               ps_json_type_name (e));
                   return NULL;
                 }
               list[i] = json_node_get_int (e);
@@ -110,7 +110,7 @@ ps_recipe_args_from_json (JsonNode *node, GError **error)
       else
         {
           g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
-                       "argument '%s': %s is not a supported argument value", name, node_type_name (v));
+                       "argument '%s': %s is not a supported argument value", name, ps_json_type_name (v));
           return NULL;
         }
     }
@@ -225,7 +225,7 @@ parse_shape (JsonNode *n, PsInputSpec *spec, GError **error)
   if (!JSON_NODE_HOLDS_ARRAY (n))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "a shape must be an array of integers, got %s",
-                   node_type_name (n));
+                   ps_json_type_name (n));
       return FALSE;
     }
   JsonArray *a = json_node_get_array (n);
@@ -239,7 +239,7 @@ parse_shape (JsonNode *n, PsInputSpec *spec, GError **error)
   for (guint i = 0; i < len; i++)
     {
       JsonNode *e = json_array_get_element (a, i);
-      if (!node_is (e, G_TYPE_INT64) || json_node_get_int (e) < 0)
+      if (!ps_json_is (e, G_TYPE_INT64) || json_node_get_int (e) < 0)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "shape element %u must be a non-negative integer", i);
           return FALSE;
@@ -288,7 +288,7 @@ parse_values (JsonNode *n, int depth, PsInputSpec *spec, GArray *ints, gboolean 
     }
   if (depth != spec->ndim)
     goto ragged;
-  if (node_is (n, G_TYPE_INT64))
+  if (ps_json_is (n, G_TYPE_INT64))
     {
       /* kept exactly too: int64 values beyond 2^53 do not survive a double */
       int64_t v = json_node_get_int (n);
@@ -298,7 +298,7 @@ parse_values (JsonNode *n, int depth, PsInputSpec *spec, GArray *ints, gboolean 
       g_array_append_val (spec->is_int, (guint8) { TRUE });
       return TRUE;
     }
-  if (node_is (n, G_TYPE_DOUBLE))
+  if (ps_json_is (n, G_TYPE_DOUBLE))
     {
       double d = json_node_get_double (n);
       *all_int = FALSE;
@@ -308,7 +308,7 @@ parse_values (JsonNode *n, int depth, PsInputSpec *spec, GArray *ints, gboolean 
       return TRUE;
     }
   g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "'value' elements must be numbers, got %s",
-               node_type_name (n));
+               ps_json_type_name (n));
   return FALSE;
 ragged:
   g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
@@ -390,7 +390,7 @@ ps_recipe_parse_input (JsonNode *node, PsInputSpec *spec, GError **error)
         JsonNode *low = json_object_get_member (r, "low");
         JsonNode *high = json_object_get_member (r, "high");
         JsonNode *size = json_object_get_member (r, "size");
-        if ((low != NULL && !node_is (low, G_TYPE_INT64)) || high == NULL || !node_is (high, G_TYPE_INT64))
+        if ((low != NULL && !ps_json_is (low, G_TYPE_INT64)) || high == NULL || !ps_json_is (high, G_TYPE_INT64))
           {
             g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "'randint': 'high' (and optional 'low') must be integers");
             return FALSE;
@@ -434,7 +434,7 @@ ps_recipe_parse_input (JsonNode *node, PsInputSpec *spec, GError **error)
         spec->dtype_given = dt != NULL;
         if (dt != NULL)
           {
-            const char *s = node_is (dt, G_TYPE_STRING) ? json_node_get_string (dt) : "";
+            const char *s = ps_json_is (dt, G_TYPE_STRING) ? json_node_get_string (dt) : "";
             if (strcmp (s, "float32") == 0)
               spec->dtype = PS_DTYPE_FLOAT32;
             else if (strcmp (s, "int64") == 0)
@@ -665,13 +665,13 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
     }
 
   JsonNode *n = json_object_get_member (o, "format");
-  if (n == NULL || !node_is (n, G_TYPE_STRING) || strcmp (json_node_get_string (n), PS_RECIPE_FORMAT) != 0)
+  if (n == NULL || !ps_json_is (n, G_TYPE_STRING) || strcmp (json_node_get_string (n), PS_RECIPE_FORMAT) != 0)
     {
       top_error (error, "format", "expected \"%s\"", PS_RECIPE_FORMAT);
       return NULL;
     }
   n = json_object_get_member (o, "version");
-  if (n == NULL || !node_is (n, G_TYPE_INT64))
+  if (n == NULL || !ps_json_is (n, G_TYPE_INT64))
     {
       top_error (error, "version", "expected an integer");
       return NULL;
@@ -683,7 +683,7 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
       return NULL;
     }
   n = json_object_get_member (o, "seed");
-  if (n == NULL || !node_is (n, G_TYPE_INT64))
+  if (n == NULL || !ps_json_is (n, G_TYPE_INT64))
     {
       top_error (error, "seed", n == NULL ? "missing" : "expected an integer");
       return NULL;
@@ -692,7 +692,7 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
   n = json_object_get_member (o, "root");
   if (n != NULL && !JSON_NODE_HOLDS_NULL (n))
     {
-      if (!node_is (n, G_TYPE_STRING) || !valid_name (json_node_get_string (n)))
+      if (!ps_json_is (n, G_TYPE_STRING) || !ps_recipe_valid_name (json_node_get_string (n)))
         {
           top_error (error, "root", "expected a module id");
           return NULL;
@@ -702,7 +702,7 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
   n = json_object_get_member (o, "flavour");
   if (n != NULL)
     {
-      if (!node_is (n, G_TYPE_STRING))
+      if (!ps_json_is (n, G_TYPE_STRING))
         {
           top_error (error, "flavour", "expected \"avx2\" or \"default\"");
           return NULL;
@@ -716,7 +716,7 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
   n = json_object_get_member (o, "description");
   if (n != NULL)
     {
-      if (!node_is (n, G_TYPE_STRING))
+      if (!ps_json_is (n, G_TYPE_STRING))
         {
           top_error (error, "description", "expected a string");
           return NULL;
@@ -736,7 +736,7 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
       if (!JSON_NODE_HOLDS_OBJECT (e))
         {
           g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "op %u: expected an object, got %s", i + 1,
-                       node_type_name (e));
+                       ps_json_type_name (e));
           return NULL;
         }
       if (!ps_recipe_append_op (r, json_node_get_object (e), error))
