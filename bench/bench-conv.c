@@ -1,9 +1,10 @@
 /* bench-conv — Conv2d(64 → 64, 3×3, padding 1) forward on an (8, 64, 56, 56) input: the module call
- * as the app runs it (output allocation, bias pre-fill, per-sample im2col + OpenBLAS sgemm with
- * ATen's Slow2d arguments). Prints the median; bench/bench_conv_torch.py runs this program and
- * torch's nn.Conv2d on the same seed in the same run and prints the ratio (target ≤ 1.3×). Torch
- * runs oneDNN (Mkldnn backend) at this size, so outputs agree within tolerance, not bit for bit;
- * with a third argument the output is written there (raw float32) for the script to compare.
+ * as the app runs it (output allocation, then torch 1.13's backend: at this size oneDNN through
+ * libdnnl, set up as torch/ideep does it, with torch's intra-op thread count). Prints the median;
+ * bench/bench_conv_torch.py runs this program and torch's nn.Conv2d on the same seed in the same run
+ * and prints the ratio (target ≤ 1.0×) and a hash of both outputs (bit-identical when both run the
+ * same libdnnl with the same ISA and thread count); with a third argument the output is written
+ * there (raw float32) for the script to compare.
  *
  * Usage: bench-conv [repeats] [batch] [out.f32] */
 #include <stdio.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the libFuzzer harnesses (clang, no meson) and optionally run them.
-#   fuzz/run.sh build                 build fuzz/out/fuzz-{safetensors,npy,npz}
-#   fuzz/run.sh run NAME [RUNS] [JOBS] build, then fuzz NAME (safetensors|npy|npz) for RUNS
+#   fuzz/run.sh build                 build fuzz/out/fuzz-{safetensors,npy,npz,torch-zip,pickle}
+#   fuzz/run.sh run NAME [RUNS] [JOBS] build, then fuzz NAME (safetensors|npy|npz|torch-zip|pickle) for RUNS
 #                                     executions (default 1000000) from fuzz/corpus/NAME
 # New corpus entries go to fuzz/out/corpus-NAME (the seeds in fuzz/corpus/ are left untouched);
 # crashers to fuzz/out/crash-NAME-*. Keep a crasher as a regression test by copying it to
@@ -11,13 +11,14 @@ cd "$(dirname "$0")/.."
 CC=${CC:-clang}
 OUT=fuzz/out
 mkdir -p "$OUT"
-PKGS="glib-2.0 gio-2.0 json-glib-1.0 libzip"
+PKGS="glib-2.0 gio-2.0 json-glib-1.0 libzip zlib"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
         -std=gnu11 -D_GNU_SOURCE -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74
         -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 -Isrc/core -Isrc/doc $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lm"
 SRC="src/core/ps-error.c src/core/ps-tensor.c src/doc/ps-raw-dtype.c src/doc/ps-json-reader.c
-     src/doc/ps-atomic-file.c src/doc/ps-safetensors.c src/doc/ps-npy.c src/doc/ps-npz.c"
+     src/doc/ps-atomic-file.c src/doc/ps-safetensors.c src/doc/ps-npy.c src/doc/ps-npz.c
+     src/doc/ps-zip-archive.c src/doc/ps-pickle.c src/doc/ps-torch-file.c src/doc/ps-regular-file.c"
 
 # fuzz-recipe: the whole headless core + doc (recipe load and replay), built the same way.
 RECIPE_PKGS="$PKGS openblas lapacke"
@@ -30,7 +31,7 @@ build_recipe () {
 }
 
 build () {
-  for n in safetensors npy npz; do
+  for n in safetensors npy npz torch-zip pickle; do
     # shellcheck disable=SC2086
     $CC $CFLAGS -o "$OUT/fuzz-$n" "fuzz/fuzz-$n.c" $SRC $LIBS
   done
@@ -52,7 +53,7 @@ case "${1:-build}" in
       -artifact_prefix="$OUT/crash-recipe-" -print_final_stats=1 "$OUT/corpus-recipe" fuzz/corpus/recipe
     ;;
   run)
-    name=${2:?name: safetensors, npy or npz}
+    name=${2:?name: safetensors, npy, npz, torch-zip or pickle}
     runs=${3:-1000000}
     jobs=${4:-1}
     build
@@ -62,7 +63,7 @@ case "${1:-build}" in
     # -jobs sends each job's output to ./fuzz-N.log; only use it for several jobs.
     if [ "$jobs" -gt 1 ]; then par=(-jobs="$jobs" -workers="$jobs"); fi
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
-      "$OUT/fuzz-$name" -runs="$runs" "${par[@]}" -max_len=65536 \
+      "$OUT/fuzz-$name" -runs="$runs" "${par[@]}" -max_len=65536 -timeout=10 \
       -rss_limit_mb=2048 -dict="fuzz/$name.dict" -artifact_prefix="$OUT/crash-$name-" -print_final_stats=1 \
       "$OUT/corpus-$name" "fuzz/corpus/$name"
     ;;

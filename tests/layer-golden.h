@@ -12,6 +12,7 @@
 #include <math.h>
 #include "gen-golden-util.h"
 #include "ps-module.h"
+#include "ps-im2col.h"
 
 /* JSON keyword arguments (ints, floats, bools, strings, null, int lists for tuples) → PsArgs. */
 static inline PsArgs *
@@ -281,7 +282,9 @@ layer_run_fixture_cases (JsonParser *p, const char *const *types, const char *co
 {
   static const char *const exact_backends[] = {
     "Slow2d", "SlowDilated2d", "Slow3d", "SlowDilated3d", "SlowTranspose2d", "SlowTranspose3d",
-    "explicit pad + Slow2d", "explicit pad + Slow3d", NULL
+    "explicit pad + Slow2d", "explicit pad + Slow3d",
+    /* oneDNN through libdnnl: the fixture was made with ONEDNN_MAX_CPU_ISA=AVX2, as the tests run */
+    "Mkldnn", "explicit pad + Mkldnn", NULL
   };
   JsonArray *cases = golden_cases (p);
   int n = 0;
@@ -296,9 +299,12 @@ layer_run_fixture_cases (JsonParser *p, const char *const *types, const char *co
       gboolean exact = *backend ? g_strv_contains (exact_backends, backend) : layer_type_in (type, exact_types);
       LayerRunOpts o = { .shared = FALSE, .exact = exact, .check_init = TRUE };
       const char *name = json_object_get_string_member (c, "name");
+      /* cases made under torch.backends.mkldnn.flags(enabled=False) */
+      ps_conv_set_mkldnn_enabled (!json_object_has_member (c, "mkldnn") || json_object_get_boolean_member (c, "mkldnn"));
       if (g_test_verbose ())
         g_test_message ("%s [%s]: %s", name, *backend ? backend : type, exact ? "bit-exact" : "tolerance");
       layer_run_case (name, c, c, o);
+      ps_conv_set_mkldnn_enabled (TRUE);
       n++;
     }
   return n;

@@ -349,6 +349,37 @@ test_export_pytorch (void)
   iterate ();
 }
 
+/* torch.save files open like the others: a training checkpoint's tree (model, optimizer state,
+ * metadata kept out of the tree); a file that would run code in torch.load is refused in the main
+ * window's banner and no window opens. */
+static void
+test_open_torch (void)
+{
+  PsWindow *w = new_window ("demo");
+  g_autofree char *path = g_build_filename (g_getenv ("PS_TEST_DATA"), "pt", "valid", "checkpoint_sgd.pt", NULL);
+  PsCheckpointWindow *cw = open_checkpoint (w, path);
+  g_assert_nonnull (cw);
+  g_assert_null (ps_checkpoint_window_get_error_text (cw));
+  g_autofree char *dump = ps_checkpoint_window_dump_tree (cw);
+  g_assert_true (g_str_has_prefix (dump, "checkpoint_sgd.pt "));
+  g_assert_nonnull (strstr (dump, "\n  model "));
+  g_assert_nonnull (strstr (dump, "\n  optimizer "));
+  g_assert_true (ps_checkpoint_window_select_path (cw, "model.fc1.weight"));
+  iterate ();
+  PsFigure *heat = ps_checkpoint_window_get_figure (cw, "heatmap");
+  g_assert_nonnull (heat);
+  g_assert_cmpint (ps_figure_get_tensor (heat)->numel, ==, 24);
+  gtk_window_destroy (GTK_WINDOW (cw));
+  iterate ();
+
+  g_autofree char *rce = g_build_filename (g_getenv ("PS_TEST_DATA"), "pt", "malicious", "rce_os_system.pt", NULL);
+  g_assert_null (open_checkpoint (w, rce));
+  g_assert_nonnull (ps_window_get_error_text (w));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "forbidden global os.system"));
+  gtk_window_destroy (GTK_WINDOW (w));
+  iterate ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -369,6 +400,7 @@ main (int argc, char **argv)
   app = ps_application_new ();
   g_application_register (G_APPLICATION (app), NULL, NULL);
   g_test_add_func ("/checkpoint-window/open-all-dtypes", test_open_all_dtypes);
+  g_test_add_func ("/checkpoint-window/open-torch", test_open_torch);
   g_test_add_func ("/checkpoint-window/open-sharded-npz-npy", test_open_sharded_npz_npy);
   g_test_add_func ("/checkpoint-window/nested-tree", test_nested_tree);
   g_test_add_func ("/checkpoint-window/malformed-keeps-model", test_malformed_keeps_model);

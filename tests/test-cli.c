@@ -63,6 +63,21 @@ test_usage (void)
   run (&version, "--version", NULL);
   g_assert_cmpint (version.status, ==, 0);
   g_assert_true (g_str_has_prefix (version.out, "paramscope-cli "));
+  g_assert_null (strstr (version.out, "oneDNN"));
+
+  /* --verbose: what decides bit-exactness (tests/meson.build sets OMP_NUM_THREADS=1 and the AVX2 cap) */
+  g_auto (Result) verbose = { 0 };
+  run (&verbose, "--version", "--verbose", NULL);
+  g_assert_cmpint (verbose.status, ==, 0);
+  g_assert_nonnull (strstr (verbose.out, "Intra-op threads: 1 (OMP_NUM_THREADS)"));
+  g_assert_nonnull (strstr (verbose.out, "ATen CPU capability: "));
+  g_assert_nonnull (strstr (verbose.out, "OpenBLAS: core "));
+  g_assert_nonnull (strstr (verbose.out, "oneDNN: 2."));
+  if (g_strcmp0 (g_getenv ("ONEDNN_MAX_CPU_ISA"), "AVX2") == 0)
+    g_assert_nonnull (strstr (verbose.out, "ISA AVX2 (ONEDNN_MAX_CPU_ISA=AVX2)"));
+  g_auto (Result) bad_version = { 0 };
+  run (&bad_version, "--version", "--frob", NULL);
+  g_assert_cmpint (bad_version.status, ==, 2);
 
   g_auto (Result) none = { 0 };
   run (&none, NULL, NULL);

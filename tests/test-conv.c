@@ -189,7 +189,7 @@ test_backend_prediction (void)
         want += strlen ("explicit pad + ");
       if (g_strcmp0 (got, want) != 0)
         g_error ("%s: predicted %s, torch %s", json_object_get_string_member (c, "name"), got, want);
-      exact += ps_conv_torch_backend_exact (got);
+      exact += g_str_has_prefix (got, "Slow");
       n++;
     }
   g_assert_cmpint (n, >=, 25);

@@ -223,7 +223,7 @@ test_forward_shapes (void)
       g_assert_null (ps_edit_forward_op (last (tl), &none, "randn", bad[i], &error));
       g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
     }
-  g_autofree char *guess = ps_edit_guess_input_shape (last (tl), &none);
+  g_autofree char *guess = ps_edit_guess_input_shape (last (tl), &none, NULL);
   g_assert_cmpstr (guess, ==, "1, 3");
 }
 

@@ -3,27 +3,38 @@
 #include "ps-op.h"
 #include "ps-recipe.h"
 #include "ps-safetensors.h"
+#include "ps-torch-file.h"
 
 #include <glib/gstdio.h>
 
 #include <math.h>
 #include <string.h>
 
-static JsonObject *
-parse_op (const char *json)
+/* The op parsed (as op number `index`), or NULL with the parse error. */
+static PsOp *
+parse_op_as (const char *json, guint index, GError **error)
 {
   g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) local = NULL;
+  if (!json_parser_load_from_data (p, json, -1, &local))
+    g_error ("bad test JSON %s: %s", json, local->message);
+  return ps_op_new_from_json (json_node_get_object (json_parser_get_root (p)), index, error);
+}
+
+static PsOp *
+parse_op (const char *json)
+{
   g_autoptr (GError) error = NULL;
-  if (!json_parser_load_from_data (p, json, -1, &error))
-    g_error ("bad test JSON %s: %s", json, error->message);
-  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+  PsOp *op = parse_op_as (json, 1, &error);
+  g_assert_no_error (error);
+  return op;
 }
 
 /* Applies op number state->step + 1; asserts success. Consumes `state`. */
 static PsState *
 step (PsState *state, const char *json)
 {
-  g_autoptr (JsonObject) op = parse_op (json);
+  g_autoptr (PsOp) op = parse_op (json);
   g_autoptr (GError) error = NULL;
   PsState *next = ps_op_apply (state, op, state->step + 1, &error);
   g_assert_no_error (error);
@@ -40,7 +51,7 @@ test_init_modules_unknown_class (void)
   PsState *st = ps_state_new (0, PS_FLAVOUR_AVX2, "m");
   st = step (st, "{\"op\":\"module\",\"id\":\"fc\",\"type\":\"Linear\",\"args\":{\"in_features\":2,\"out_features\":2}}");
   st = step (st, "{\"op\":\"module\",\"id\":\"m\",\"type\":\"Sequential\",\"class\":\"Net\",\"children\":{\"a\":\"fc\"}}");
-  g_autoptr (JsonObject) bad = parse_op ("{\"op\":\"init_modules\",\"target\":\"m\",\"match\":\"Linearr\",\"weight\":{\"fn\":\"zeros_\"}}");
+  g_autoptr (PsOp) bad = parse_op ("{\"op\":\"init_modules\",\"target\":\"m\",\"match\":\"Linearr\",\"weight\":{\"fn\":\"zeros_\"}}");
   g_autoptr (GError) error = NULL;
   g_assert_null (ps_op_apply (st, bad, 3, &error));
   g_assert_nonnull (strstr (error->message, "unknown module type 'Linearr'"));
@@ -103,7 +114,7 @@ test_module (void)
   g_assert_cmpstr (ps_module_class_name (m), ==, "CustomModel");
   g_assert_cmpstr (g_ptr_array_index (m->child_names, 0), ==, "linear2");
   g_assert_cmpstr (g_ptr_array_index (m->child_names, 1), ==, "linear1");
-  g_autoptr (JsonObject) mop = parse_op ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\"}");
+  g_autoptr (PsOp) mop = parse_op ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\"}");
   g_autofree char *d = ps_op_describe (mop, NULL, s, NULL);
   g_assert_nonnull (strstr (d, "CustomModel (Sequential) created as m"));
 }
@@ -372,7 +383,7 @@ test_lazy_materialization (void)
   g_assert_cmpint (w->created_step, ==, 1);
   g_assert_cmpint (w->written_step, ==, -1);
   /* init on an uninitialized parameter fails */
-  g_autoptr (JsonObject) bad = parse_op ("{\"op\": \"init\", \"target\": \"lz.weight\", \"fn\": \"zeros_\"}");
+  g_autoptr (PsOp) bad = parse_op ("{\"op\": \"init\", \"target\": \"lz.weight\", \"fn\": \"zeros_\"}");
   g_autoptr (GError) error = NULL;
   g_assert_null (ps_op_apply (s, bad, 2, &error));
   g_assert_nonnull (strstr (error->message, "op 2 (init): field 'target': Attempted to use an uninitialized parameter"));
@@ -508,13 +519,16 @@ test_atomicity (void)
   Snapshot *snap = snapshot (s);
   for (guint i = 0; i < G_N_ELEMENTS (failing); i++)
     {
-      g_autoptr (JsonObject) op = parse_op (failing[i].op);
       g_autoptr (GError) error = NULL;
-      g_autoptr (PsState) next = ps_op_apply (s, op, 5, &error);
+      /* a structural error is found when the op is parsed, the others when it is applied */
+      g_autoptr (PsOp) op = parse_op_as (failing[i].op, 5, &error);
+      g_autoptr (PsState) next = op ? ps_op_apply (s, op, 5, &error) : NULL;
       if (next != NULL || error == NULL || !g_str_has_prefix (error->message, failing[i].message))
         g_error ("case %u: expected an error starting with \"%s\", got %s", i, failing[i].message,
                  error ? error->message : "success");
       assert_unchanged (s, snap);
+      if (op == NULL)
+        continue;
       g_autofree char *d = ps_op_describe (op, s, NULL, error);
       g_assert_nonnull (strstr (d, "failed: "));
       g_assert_null (strstr (d, "op 5 ("));
@@ -527,13 +541,13 @@ static void
 test_describe (void)
 {
   g_autoptr (PsState) s0 = ps_state_new (0, PS_FLAVOUR_AVX2, "fc");
-  g_autoptr (JsonObject) op = parse_op ("{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 10, \"out_features\": 5}}");
+  g_autoptr (PsOp) op = parse_op ("{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 10, \"out_features\": 5}}");
   g_autoptr (PsState) s1 = ps_op_apply (s0, op, 1, NULL);
   g_autofree char *d = ps_op_describe (op, s0, s1, NULL);
   g_assert_true (g_str_has_prefix (d, "Linear(in_features=10, out_features=5, bias=True) created as fc: weight [5, 10] ~ U(\xe2\x88\x92" "0.316, 0.316)"));
   g_assert_nonnull (strstr (d, "bias [5] ~ U(\xe2\x88\x92" "0.316, 0.316)"));
 
-  g_autoptr (JsonObject) fwd = parse_op ("{\"op\": \"forward\", \"target\": \"fc\", \"input\": {\"randn\": [1, 7]}}");
+  g_autoptr (PsOp) fwd = parse_op ("{\"op\": \"forward\", \"target\": \"fc\", \"input\": {\"randn\": [1, 7]}}");
   g_autoptr (GError) error = NULL;
   g_assert_null (ps_op_apply (s1, fwd, 2, &error));
   g_autofree char *f = ps_op_describe (fwd, s1, NULL, error);
@@ -543,7 +557,7 @@ test_describe (void)
 static PsState *
 step_ctx (PsState *state, const char *json, const PsOpContext *ctx, GError **error)
 {
-  g_autoptr (JsonObject) op = parse_op (json);
+  g_autoptr (PsOp) op = parse_op (json);
   return ps_op_apply_full (state, op, state->step + 1, ctx, error);
 }
 
@@ -622,7 +636,7 @@ test_load (void)
   g_assert_cmpint (param (l, "g.weight")->written_step, ==, 4);
   g_assert_cmpint (param (l, "small.weight")->written_step, ==, 2);
   g_assert_cmpstr (param (l, "g.weight")->init.fn, ==, "load_state_dict");
-  g_autoptr (JsonObject) okop = parse_op (ok);
+  g_autoptr (PsOp) okop = parse_op (ok);
   g_autofree char *d = ps_op_describe (okop, s, l, NULL);
   g_assert_cmpstr (d, ==, "g.load_state_dict(fc.safetensors): g.weight, g.bias");
   ps_state_unref (l);
@@ -649,6 +663,64 @@ test_load (void)
   g_rmdir (dir);
 }
 
+/* load_state_dict from torch.save files: a plain state dict, the same in the legacy format, and
+ * one nested in a training checkpoint under 'state_dict' with DataParallel's 'module.' prefix. */
+static void
+test_load_torch (void)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("PS_TEST_DATA"), "pt", "valid", NULL);
+  const PsOpContext ctx = { dir };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *ref_path = g_build_filename (dir, "linear_state_dict.pt", NULL);
+  g_autoptr (PsTorchFile) ref = ps_torch_file_open (ref_path, PS_TORCH_OPEN_STRICT, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsTensor) w = ps_torch_file_load (ref, "weight", &error);
+  g_autoptr (PsTensor) b = ps_torch_file_load (ref, "bias", &error);
+  g_assert_no_error (error);
+
+  PsState *s = ps_state_new (1, PS_FLAVOUR_AVX2, "g");
+  s = step (s, "{\"op\": \"module\", \"id\": \"g\", \"type\": \"Linear\", \"args\": {\"in_features\": 3, \"out_features\": 2}}");
+  g_assert_false (ps_tensor_equal (param (s, "g.weight")->value, w));
+  static const char *const files[] = { "linear_state_dict.pt", "linear_legacy.pt", "module_prefix.pt", "pytorch_model.bin" };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"op\": \"load\", \"target\": \"g\", \"file\": \"%s\"}", files[i]);
+      PsState *l = step_ctx (s, json, &ctx, &error);
+      g_assert_no_error (error);
+      g_assert_true (ps_tensor_equal (param (l, "g.weight")->value, w));
+      g_assert_true (ps_tensor_equal (param (l, "g.bias")->value, b));
+      ps_state_unref (l);
+    }
+  /* a pinned torch file: the hash of the bytes read; a wrong pin is refused */
+  g_autoptr (GMappedFile) mf = g_mapped_file_new (ref_path, FALSE, NULL);
+  g_autofree char *sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) g_mapped_file_get_contents (mf),
+                                                      g_mapped_file_get_length (mf));
+  g_autofree char *pinned = g_strdup_printf ("{\"op\": \"load\", \"target\": \"g\", \"file\": \"linear_state_dict.pt\", "
+                                             "\"sha256\": \"%s\"}", sum);
+  PsState *pl = step_ctx (s, pinned, &ctx, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_tensor_equal (param (pl, "g.weight")->value, w));
+  ps_state_unref (pl);
+  pl = step_ctx (s, "{\"op\": \"load\", \"target\": \"g\", \"file\": \"linear_legacy.pt\", \"sha256\": "
+                 "\"0000000000000000000000000000000000000000000000000000000000000000\"}", &ctx, &error);
+  g_assert_null (pl);
+  g_assert_nonnull (strstr (error->message, "field 'sha256': "));
+  g_clear_error (&error);
+  /* a training checkpoint whose model does not fit: torch's message, nothing changed */
+  Snapshot *snap = snapshot (s);
+  PsState *l = step_ctx (s, "{\"op\": \"load\", \"target\": \"g\", \"file\": \"checkpoint_sgd.pt\"}", &ctx, &error);
+  g_assert_null (l);
+  g_assert_nonnull (strstr (error->message, "Unexpected key(s) in state_dict: \"fc1.weight\""));
+  g_clear_error (&error);
+  /* a whole pickled module is refused (it would run code in torch.load) */
+  l = step_ctx (s, "{\"op\": \"load\", \"target\": \"g\", \"file\": \"whole_module.pt\"}", &ctx, &error);
+  g_assert_null (l);
+  g_assert_nonnull (strstr (error->message, "forbidden global torch.nn.modules.container.Sequential"));
+  assert_unchanged (s, snap);
+  snapshot_free (snap);
+  ps_state_unref (s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -668,5 +740,6 @@ main (int argc, char **argv)
   g_test_add_func ("/op/atomicity", test_atomicity);
   g_test_add_func ("/op/describe", test_describe);
   g_test_add_func ("/op/load", test_load);
+  g_test_add_func ("/op/load-torch", test_load_torch);
   return g_test_run ();
 }

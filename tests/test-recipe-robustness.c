@@ -158,7 +158,7 @@ expect_failure (const char *ops, guint failing, const char *const *needles)
   /* Applying the failing op again leaves the state alone. */
   PsGenerator gen_before = last->gen;
   g_autoptr (GError) again = NULL;
-  JsonObject *op = g_ptr_array_index (r->ops, failing - 1);
+  const PsOp *op = g_ptr_array_index (r->ops, failing - 1);
   g_autoptr (PsState) after = ps_op_apply (last, op, failing, &again);
   g_assert_null (after);
   g_assert_nonnull (again);
@@ -413,7 +413,8 @@ test_exponent_doubles (void)
   g_autoptr (PsRecipe) again = ps_recipe_load_from_data (saved, len, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (again->description, ==, "keep 1e+30.0 in text");
-  JsonObject *args = json_object_get_object_member (g_ptr_array_index (again->ops, 1), "args");
+  g_autoptr (JsonObject) op1 = ps_op_to_json (g_ptr_array_index (again->ops, 1));
+  JsonObject *args = json_object_get_object_member (op1, "args");
   g_assert_cmpfloat (json_object_get_double_member (args, "a"), ==, -1e30);
   g_assert_cmpfloat (json_object_get_double_member (args, "b"), ==, 1e22);
   g_autoptr (PsRecipe) copy = ps_recipe_copy (r);

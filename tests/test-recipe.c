@@ -2,6 +2,9 @@
  * and the field; load → save → load round-trips. Semantic errors (dangling ids, cycles …) are
  * covered by test-op.c because they need the document state. */
 #include "ps-recipe.h"
+#include "ps-op.h"
+#include "ps-timeline.h"
+#include "ps-export-pytorch.h"
 
 #include <string.h>
 #include <glib/gstdio.h>
@@ -17,7 +20,7 @@ static const BadCase bad_cases[] = {
   { "{not json", "not valid JSON" },
   { "[1, 2]", "expected a JSON object at the top level" },
   { "{\"format\": \"other\", \"version\": 1, \"seed\": 0, \"ops\": []}", "recipe: field 'format': expected \"paramscope-recipe\"" },
-  { "{\"format\": \"paramscope-recipe\", \"version\": 3, \"seed\": 0, \"ops\": []}", "recipe: field 'version': version 3 is not supported" },
+  { "{\"format\": \"paramscope-recipe\", \"version\": 4, \"seed\": 0, \"ops\": []}", "recipe: field 'version': version 4 is not supported" },
   { "{\"format\": \"paramscope-recipe\", \"version\": 1, \"ops\": []}", "recipe: field 'seed': missing" },
   { HEAD "\"seed2\": 1, \"ops\": []}", "recipe: field 'seed2': unknown field" },
   { HEAD "\"ops\": {}}", "recipe: field 'ops': expected an array" },
@@ -91,7 +94,7 @@ test_accepts_valid_and_extensions (void)
   g_assert_cmpstr (r->description, ==, "hi");
   g_assert_cmpstr (r->root, ==, "s");
   g_assert_cmpuint (r->ops->len, ==, 3);
-  g_assert_cmpstr (ps_recipe_op_kind (g_ptr_array_index (r->ops, 2)), ==, "load");
+  g_assert_cmpstr (ps_op_get_kind (g_ptr_array_index (r->ops, 2)), ==, "load");
 
   /* extensions survive a save */
   g_autofree char *data = ps_recipe_to_data (r, NULL);
@@ -171,9 +174,12 @@ test_copy_is_deep (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (PsRecipe) r = ps_recipe_load_from_data (HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": 3}]}", -1, &error);
   g_assert_no_error (error);
-  g_autoptr (PsRecipe) c = ps_recipe_copy (r);
-  json_object_set_int_member (g_ptr_array_index (r->ops, 0), "seed", 4);
-  g_assert_cmpint (json_object_get_int_member (g_ptr_array_index (c->ops, 0), "seed"), ==, 3);
+  PsRecipe *c = ps_recipe_copy (r);
+  const PsOp *op = g_ptr_array_index (c->ops, 0);
+  g_assert_true (op != g_ptr_array_index (r->ops, 0));   /* its own typed op, not a shared one */
+  g_clear_pointer (&r, ps_recipe_free);
+  g_assert_cmpint (op->u.seed.seed, ==, 3);
+  ps_recipe_free (c);
 }
 
 static void
@@ -220,6 +226,102 @@ test_version_2_ops (void)
     }
 }
 
+/* The "note" op (version 3): a step that only explains. It changes nothing, needs version 3,
+ * round-trips, shows in the timeline and becomes a comment in the PyTorch export. */
+static void
+test_note_op (void)
+{
+  static const char json[] = HEAD "\"ops\": ["
+    "{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 2}},"
+    "{\"op\": \"note\", \"text\": \"The weights above come from kaiming_uniform_.\", \"x-tool\": {\"k\": [1, 2.5]}},"
+    "{\"op\": \"forward\", \"target\": \"fc\", \"input\": {\"randn\": [1, 2]}}]}";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (json, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ps_recipe_required_version (r), ==, 3);
+  g_autofree char *saved = ps_recipe_to_data (r, NULL);
+  g_assert_nonnull (strstr (saved, "\"version\" : 3"));
+  g_assert_nonnull (strstr (saved, "\"x-tool\""));
+  g_autoptr (PsRecipe) back = ps_recipe_load_from_data (saved, -1, &error);
+  g_assert_no_error (error);
+  g_autofree char *again = ps_recipe_to_data (back, NULL);
+  g_assert_cmpstr (saved, ==, again);
+
+  g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (r, -1, NULL);
+  g_assert_null (ps_timeline_get_error (tl));
+  g_assert_cmpuint (ps_timeline_get_n_steps (tl), ==, 3);
+  g_assert_cmpstr (ps_timeline_get_description (tl, 2), ==, "note: The weights above come from kaiming_uniform_.");
+  /* nothing changed, nothing drawn */
+  PsState *s1 = ps_timeline_get_state (tl, 1), *s2 = ps_timeline_get_state (tl, 2);
+  g_assert_true (ps_generator_equal (&s1->gen, &s2->gen));
+  g_assert_true (ps_state_get_module (s1, "fc") == ps_state_get_module (s2, "fc"));
+  /* the same draws as without the note */
+  static const char plain[] = HEAD "\"ops\": ["
+    "{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 2}},"
+    "{\"op\": \"forward\", \"target\": \"fc\", \"input\": {\"randn\": [1, 2]}, \"name\": \"output3\"}]}";
+  g_autoptr (PsRecipe) rp = ps_recipe_load_from_data (plain, -1, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsTimeline) tp = ps_timeline_new_from_recipe (rp, -1, NULL);
+  PsTensor *y = ps_state_get_output (ps_timeline_get_last_state (tl), "output3");
+  PsTensor *yp = ps_state_get_output (ps_timeline_get_last_state (tp), "output3");
+  g_assert_nonnull (y);
+  g_assert_nonnull (yp);
+  g_assert_cmpmem (ps_tensor_f32 (y), 8, ps_tensor_f32 (yp), 8);
+
+  g_autofree char *py = ps_export_pytorch (r, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (py, "\n# Step 2\n# The weights above come from kaiming_uniform_.\n\n# Step 3\n"));
+
+  static const char *const bad[] = {
+    HEAD "\"ops\": [{\"op\": \"note\", \"text\": \"  \"}]}", "op 1 (note): field 'text': must not be empty",
+    HEAD "\"ops\": [{\"op\": \"note\"}]}", "op 1 (note): field 'text': missing",
+    HEAD "\"ops\": [{\"op\": \"note\", \"text\": 1}]}", "op 1 (note): field 'text': expected a string, got an integer",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i += 2)
+    {
+      g_autoptr (GError) e = NULL;
+      g_autoptr (PsRecipe) rb = ps_recipe_load_from_data (bad[i], -1, &e);
+      g_assert_null (rb);
+      g_assert_nonnull (e);
+      g_assert_cmpstr (e->message, ==, bad[i + 1]);
+    }
+}
+
+/* A number beyond the range of a double (1e400 reads as infinity, as in Python's json) loads, copies
+ * and saves (as 1e999, which reads back as the same infinity) wherever it is: an ignored "x-"
+ * field keeps it, an argument gets what torch does with float('inf') when the op runs (tested in
+ * test-cli-reliability against torch's own answers). Nothing aborts. */
+static void
+test_number_out_of_range (void)
+{
+  static const char *const docs[] = {
+    HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 2}},"
+    "{\"op\": \"init\", \"target\": \"fc.weight\", \"fn\": \"uniform_\", \"args\": {\"a\": -1e400, \"b\": 1}}]}",
+    HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": 1, \"x-a\": [1e999]}]}",
+    HEAD "\"x-b\": {\"c\": -1e400}, \"ops\": []}",
+    HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 2}},"
+    "{\"op\": \"forward\", \"target\": \"fc\", \"input\": {\"value\": [1e400, 1]}}]}",
+    HEAD "\"x-big\": [1e308, {\"n\": -1e308}], \"ops\": [{\"op\": \"manual_seed\", \"seed\": 1, \"x-a\": {\"b\": [1e308]}}]}",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (docs); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsRecipe) r = ps_recipe_load_from_data (docs[i], -1, &error);
+      g_assert_no_error (error);
+      g_autoptr (PsRecipe) c = ps_recipe_copy (r);
+      g_autofree char *a = ps_recipe_to_data (r, NULL);
+      g_autofree char *b = ps_recipe_to_data (c, NULL);
+      g_assert_cmpstr (a, ==, b);
+      g_assert_null (strstr (a, "inf"));          /* no "inf.0", which no reader accepts */
+      g_autoptr (PsRecipe) back = ps_recipe_load_from_data (b, -1, &error);
+      g_assert_no_error (error);
+      g_autofree char *again = ps_recipe_to_data (back, NULL);
+      g_assert_cmpstr (again, ==, a);
+      if (strstr (docs[i], "1e400") != NULL || strstr (docs[i], "1e999") != NULL)
+        g_assert_nonnull (strstr (a, "1e999"));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -231,5 +333,7 @@ main (int argc, char **argv)
   g_test_add_func ("/recipe/copy-is-deep", test_copy_is_deep);
   g_test_add_func ("/recipe/append-validates", test_append_validates);
   g_test_add_func ("/recipe/version-2-ops", test_version_2_ops);
+  g_test_add_func ("/recipe/note-op", test_note_op);
+  g_test_add_func ("/recipe/number-out-of-range", test_number_out_of_range);
   return g_test_run ();
 }

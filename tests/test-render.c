@@ -145,6 +145,63 @@ test_heatmap_eye (void)
   save_sample ("heatmap-eye.png", 640, 480, ps_heatmap_draw_func, hm);
 }
 
+/* Drawn under a magnifying transform (the plot view's zoom), only the visible cells are colorized
+ * (the picture's image no longer grows with zoom × tensor): each visible cell still has exactly its
+ * colour, at the right place, and cells off the target are not needed. */
+static void
+test_heatmap_zoomed_visible_part (void)
+{
+  g_autoptr (GError) error = NULL;
+  int64_t shape[2] = { 600, 900 };
+  g_autoptr (PsTensor) t = tensor_nd (2, shape);
+  float *x = ps_tensor_f32 (t);
+  for (int64_t r = 0; r < shape[0]; r++)
+    for (int64_t c = 0; c < shape[1]; c++)
+      x[r * shape[1] + c] = (float) ((r * 7 + c * 13) % 41) / 20.0f - 1.0f;
+  PsHeatmapOptions o;
+  ps_heatmap_options_init (&o);
+  g_autoptr (PsHeatmap) hm = ps_heatmap_new (t, &o, &error);
+  g_assert_no_error (error);
+  double lo, hi;
+  ps_heatmap_get_range (hm, &lo, &hi);
+  const PsColormap *cm = ps_colormap_get (PS_COLORMAP_DIVERGING);
+  cairo_surface_t *whole = render (ps_heatmap_draw_func, hm, 640, 480);
+  int64_t kx, ky;
+  ps_heatmap_get_downsampling (hm, &kx, &ky);
+  g_assert_cmpint (kx, >, 1);   /* unzoomed, 900 columns pool into fewer than 640 pixels */
+  cairo_surface_destroy (whole);
+
+  /* zoom 40 about cell (300, 450): a 240 × 160 target shows a few dozen cells */
+  const double Z = 40, W = 240, H = 160;
+  double cx, cy;
+  cell_centre (hm, 300, 450, &cx, &cy);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) W, (int) H);
+  cairo_t *cr = cairo_create (s);
+  cairo_translate (cr, W / 2 - cx * Z, H / 2 - cy * Z);
+  cairo_scale (cr, Z, Z);
+  ps_heatmap_draw (hm, cr, 640, 480);
+  g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  cairo_surface_flush (s);
+  ps_heatmap_get_downsampling (hm, &kx, &ky);
+  g_assert_cmpint (kx, ==, 1);
+  g_assert_cmpint (ky, ==, 1);
+  int checked = 0;
+  for (int64_t r = 298; r <= 302; r++)
+    for (int64_t c = 447; c <= 453; c++)
+      {
+        double rect[4];
+        g_assert_true (ps_heatmap_cell_rect (hm, r, c, rect));
+        double px = W / 2 + (rect[0] + rect[2] / 2 - cx) * Z, py = H / 2 + (rect[1] + rect[3] / 2 - cy) * Z;
+        if (px < 0 || py < 0 || px >= W || py >= H)
+          continue;
+        g_assert_cmphex (pixel (s, px, py), ==, ps_colormap_map (cm, x[r * shape[1] + c], lo, hi));
+        checked++;
+      }
+  g_assert_cmpint (checked, >=, 9);
+  cairo_surface_destroy (s);
+}
+
 /* A 4-D conv weight folds into out × in tiles; hover inside a tile gives (o, i, kh, kw). */
 static void
 test_heatmap_conv_tiles (void)
@@ -793,6 +850,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/render/colormaps", test_colormaps);
   g_test_add_func ("/render/heatmap-eye", test_heatmap_eye);
+  g_test_add_func ("/render/heatmap-zoomed-visible-part", test_heatmap_zoomed_visible_part);
   g_test_add_func ("/render/heatmap-conv-tiles", test_heatmap_conv_tiles);
   g_test_add_func ("/render/heatmap-downsampling-keeps-extreme", test_heatmap_downsampling_keeps_extreme);
   g_test_add_func ("/render/heatmap-strip-and-ranges", test_heatmap_strip_and_ranges);

@@ -128,7 +128,7 @@ test_undo_redo (void)
   g_assert_cmpuint (ps_timeline_get_n_pending (tl), ==, 2);
   g_assert_cmpuint (ps_timeline_get_current (tl), ==, 3);
   g_assert_true (ps_timeline_get_last_state (tl) == s3);   /* undo keeps earlier snapshots as they were */
-  g_assert_cmpstr (ps_recipe_op_kind (ps_timeline_get_pending_op (tl, 0)), ==, "init_modules");
+  g_assert_cmpstr (ps_op_get_kind (ps_timeline_get_pending_op (tl, 0)), ==, "init_modules");
 
   /* saving keeps the undone ops */
   g_autoptr (PsRecipe) saved = ps_timeline_to_recipe (tl);

@@ -302,6 +302,20 @@ test_ratio_chart (void)
           g_assert_true (near_color (s, x, y, ps_ratio_chart_color (p), 50));
         }
   double x, y, gy;
+  /* hover finds the line under the pointer */
+  for (guint p = 0; p < RP; p++)
+    {
+      g_assert_true (ps_ratio_chart_point (&rc, W, H, PS_RATIO_UPDATE, p, 30, &x, &y));
+      PsRatioKind hk;
+      guint hp, hi;
+      g_assert_true (ps_ratio_chart_hit (&rc, W, H, x + 1, y + 2, &hk, &hp, &hi));
+      g_assert_cmpint (hk, ==, PS_RATIO_UPDATE);
+      g_assert_cmpuint (hp, ==, p);
+      g_assert_cmpuint (hi, ==, 30);
+    }
+  PsRatioKind hk;
+  guint hp, hi;
+  g_assert_false (ps_ratio_chart_hit (&rc, W, H, 3, 3, &hk, &hp, &hi));
   g_assert_false (ps_ratio_chart_point (&rc, W, H, PS_RATIO_UPDATE, 1, 20, &x, &y));
   g_assert_false (ps_ratio_chart_point (&rc, W, H, PS_RATIO_UPDATE, 1, 21, &x, &y));
   /* log10 axis: one decade apart is the same distance anywhere; the guide sits at 1e-3 */
@@ -477,6 +491,21 @@ test_layer_diagnostics (void)
           g_assert_true (ps_layer_diagnostics_bin_point (&ld.d, W, H, l, best, &x, &y));
           g_assert_true (near_color (s, x, y + (layout_i ? 2 : 0), ps_layer_diagnostics_color (l), 50));
         }
+      /* hover over a bar / a line point gives back its layer and bin */
+      for (guint l = 0; l < NL; l++)
+        {
+          double hx, hy;
+          g_assert_true (ps_layer_diagnostics_bin_point (&ld.d, W, H, l, 20, &hx, &hy));
+          guint hl;
+          int hb;
+          g_assert_true (ps_layer_diagnostics_hit (&ld.d, W, H, hx, hy - (layout_i ? 1 : 0), &hl, &hb));
+          if (layout_i)
+            g_assert_cmpuint (hl, ==, l);
+          g_assert_cmpint (hb, ==, 20);
+        }
+      guint hl0;
+      int hb0;
+      g_assert_false (ps_layer_diagnostics_hit (&ld.d, W, H, 1, 1, &hl0, &hb0));
       /* the saturated layer's peaks at ±1 are higher than its centre (GRID: per-layer scale) */
       double xe, ye, xc, yc;
       g_assert_true (ps_layer_diagnostics_bin_point (&ld.d, W, H, 2, 49, &xe, &ye));
@@ -593,6 +622,18 @@ test_decision_boundary (void)
   db.n_points = 0;
   s = render (ps_decision_boundary_draw_func, &db, W, H);
   double x, y;
+  /* screen ↔ plane ↔ grid sample */
+  double qx, qy;
+  g_assert_true (ps_decision_boundary_to_screen (&db, W, H, 0.5, -0.25, &x, &y));
+  g_assert_true (ps_decision_boundary_from_screen (&db, W, H, x, y, &qx, &qy));
+  g_assert_cmpfloat (fabs (qx - 0.5), <, 1e-9);
+  g_assert_cmpfloat (fabs (qy + 0.25), <, 1e-9);
+  int sr, sc;
+  g_assert_true (ps_decision_boundary_sample_at (&db, x0 + 5.5 * (x1 - x0) / G, y1 - 3.5 * (y1 - y0) / G, &sr, &sc));
+  g_assert_cmpint (sr, ==, 3);
+  g_assert_cmpint (sc, ==, 5);
+  g_assert_false (ps_decision_boundary_from_screen (&db, W, H, 2, 2, &qx, &qy));
+  g_assert_false (ps_decision_boundary_sample_at (&db, x1 + 1, 0, &sr, &sc));
   g_assert_true (ps_decision_boundary_to_screen (&db, W, H, 0.01, 0.01, &x, &y));
   double pc;
   int cc = ps_decision_boundary_class_at (&db, G / 2, G / 2, &pc);
@@ -740,6 +781,82 @@ test_weight_grid (void)
   g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
 }
 
+/* Projector mode: text and strokes scaled up; every figure still draws, and its data points stay
+ * inside the picture. */
+static void
+test_projector_scale (void)
+{
+  const int W = 1000, H = 640;
+  LossData d;
+  loss_data_init (&d, TRUE);
+  d.o.scale = 1.8;
+  d.o.show_cursor = TRUE;
+  d.o.cursor_step = 300;
+  cairo_surface_destroy (render (ps_loss_curve_draw_func, &d.lc, W, H));
+  save_sample ("projector-loss.png", W, H, ps_loss_curve_draw_func, &d.lc);
+  double x, y;
+  g_assert_true (ps_loss_curve_point (&d.lc, W, H, 0, 0, &x, &y));
+  g_assert_true (x > 0 && x < W && y > 0 && y < H);
+
+  LayerData ld;
+  layer_data_init (&ld, FALSE);
+  ld.o.scale = 1.8;
+  for (int l = 0; l < 2; l++)
+    {
+      ld.o.layout = l ? PS_LAYER_DIAGNOSTICS_GRID : PS_LAYER_DIAGNOSTICS_OVERLAY;
+      cairo_surface_destroy (render (ps_layer_diagnostics_draw_func, &ld.d, W, H));
+      g_assert_true (ps_layer_diagnostics_bin_point (&ld.d, W, H, 3, 0, &x, &y));
+      g_assert_true (x > 0 && x < W && y > 0 && y < H);
+    }
+  save_sample ("projector-layers.png", W, H, ps_layer_diagnostics_draw_func, &ld.d);
+  layer_data_clear (&ld);
+}
+
+static void
+test_loss_curve_smoothing (void)
+{
+  /* TensorBoard's debiased EMA, by hand: w = 0.5, values 4, NaN, 2, 0 */
+  int64_t st[4] = { 0, 1, 2, 3 };
+  double v[4] = { 4, NAN, 2, 0 }, out[4];
+  PsSeries se = { "loss", st, v, 4 };
+  ps_series_smooth (&se, 0.5, out);
+  g_assert_cmpfloat (out[0], ==, 4);                                    /* 2 / 0.5 */
+  g_assert_cmpfloat (out[1], ==, 4);                                    /* NaN skipped */
+  g_assert_cmpfloat (fabs (out[2] - (0.5 * 2 + 0.5 * 2) / 0.75), <, 1e-12);  /* m = 2, /(1 − 0.25) */
+  g_assert_cmpfloat (fabs (out[3] - (0.5 * 2 + 0) / 0.875), <, 1e-12);
+  double nan_first[2] = { NAN, 1 }, o2[2];
+  PsSeries s2 = { "x", st, nan_first, 2 };
+  ps_series_smooth (&s2, 0.9, o2);
+  g_assert_true (isnan (o2[0]));
+  g_assert_cmpfloat (fabs (o2[1] - 1), <, 1e-12);
+
+  /* a noisy series: the smoothed line is drawn solid where the EMA is */
+  LossData d;
+  loss_data_init (&d, FALSE);
+  for (int i = 0; i < N_STEPS; i++)
+    d.loss[i] += (i % 2 ? 0.25 : -0.25);
+  d.lc.n_losses = 1;
+  d.lc.n_accuracies = 0;
+  d.lc.lr = NULL;
+  d.o.smoothing = 0.8;
+  const int W = 800, H = 480;
+  cairo_surface_t *s = render (ps_loss_curve_draw_func, &d.lc, W, H);
+  save_sample ("loss-curve-smoothed.png", W, H, ps_loss_curve_draw_func, &d.lc);
+  double sm[N_STEPS];
+  ps_series_smooth (&d.losses[0], 0.8, sm);
+  for (int i = 10; i < N_STEPS; i += 10)
+    {
+      double x, y, ys;
+      g_assert_true (ps_loss_curve_point (&d.lc, W, H, 0, i, &x, &y));
+      g_assert_true (ps_loss_curve_value_y (&d.lc, W, H, 0, sm[i], &ys));
+      g_assert_true (near_color (s, x, ys, ps_chart_series_color (0), 12));
+      /* the raw zig-zag is faint: not the full colour */
+      g_assert_cmpfloat (fabs (ys - y), >, 6);
+      g_assert_false (near_color (s, x, y, ps_chart_series_color (0), 12));
+    }
+  cairo_surface_destroy (s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -749,11 +866,13 @@ main (int argc, char **argv)
   g_test_add_func ("/loss-curve/log", test_loss_curve_log);
   g_test_add_func ("/loss-curve/cursor", test_loss_curve_cursor);
   g_test_add_func ("/loss-curve/degenerate", test_loss_curve_degenerate);
+  g_test_add_func ("/loss-curve/smoothing", test_loss_curve_smoothing);
   g_test_add_func ("/ratio-chart/draw", test_ratio_chart);
   g_test_add_func ("/ratio-chart/ratio-of-stds", test_ratio_of_stds);
   g_test_add_func ("/layer-diagnostics/shares", test_layer_shares);
   g_test_add_func ("/layer-diagnostics/draw", test_layer_diagnostics);
   g_test_add_func ("/decision-boundary/draw", test_decision_boundary);
   g_test_add_func ("/weight-grid/draw", test_weight_grid);
+  g_test_add_func ("/figures/projector-scale", test_projector_scale);
   return g_test_run ();
 }

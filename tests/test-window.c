@@ -605,6 +605,40 @@ test_zoom_redraw_sharp (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* Zoom and pan stay finite whatever arrives: a zoom without a position (a scroll event or gesture
+ * with none gives NaN) zooms about the centre, and NaN or infinite zooms and pans change nothing.
+ * Before, one NaN stuck in the pan and blanked the plot until restart (found by the monkey test). */
+static void
+test_zoom_pan_non_finite (void)
+{
+  PsWindow *w = new_window ("demo");
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "heatmap");
+  PsPlotView *view = w->plots[PS_PAGE_HEATMAP];
+  int cx = gtk_widget_get_width (GTK_WIDGET (view)) / 2, cy = gtk_widget_get_height (GTK_WIDGET (view)) / 2;
+  g_autofree char *before = ps_plot_view_query (view, cx, cy);
+  g_assert_nonnull (before);
+  ps_plot_view_set_zoom (view, 2.0, NAN, NAN);
+  g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 2.0);
+  ps_plot_view_pan_by (view, NAN, INFINITY);
+  ps_plot_view_set_zoom (view, NAN, 10, 10);
+  ps_plot_view_set_zoom (view, INFINITY, 10, 10);
+  g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 2.0);
+  /* zoomed about the centre: the same cell is still under it */
+  g_autofree char *after = ps_plot_view_query (view, cx, cy);
+  g_assert_cmpstr (after, ==, before);
+  ps_plot_view_set_zoom (view, 1e300, cx, cy);
+  g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 64.0);
+  ps_plot_view_pan_by (view, -1e308, -1e308);
+  cairo_surface_t *fast = ps_plot_view_render_for_test (view, FALSE);
+  cairo_surface_t *sharp = ps_plot_view_render_for_test (view, TRUE);
+  g_assert_cmpint (cairo_image_surface_get_width (sharp), ==, gtk_widget_get_width (GTK_WIDGET (view)));
+  cairo_surface_destroy (fast);
+  cairo_surface_destroy (sharp);
+  ps_plot_view_reset_zoom (view);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 /* Projector mode (app.projector-mode, F5): larger text in the chrome and in every plot; remembered. */
 static void
 test_projector_mode (void)
@@ -1327,6 +1361,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/hover-tooltips", test_hover_tooltips);
   g_test_add_func ("/window/forward-outputs", test_forward_outputs);
   g_test_add_func ("/window/zoom-redraw-sharp", test_zoom_redraw_sharp);
+  g_test_add_func ("/window/zoom-pan-non-finite", test_zoom_pan_non_finite);
   g_test_add_func ("/window/projector-mode", test_projector_mode);
   g_test_add_func ("/window/export-picture-and-data", test_export_picture_and_data);
   g_test_add_func ("/window/article-example-1-by-hand", test_article_example_1_by_hand);

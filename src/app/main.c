@@ -4,6 +4,7 @@
 #include <locale.h>
 
 #include "ps-application.h"
+#include "ps-stall-watchdog.h"
 
 int
 main (int argc, char **argv)
@@ -13,6 +14,7 @@ main (int argc, char **argv)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  ps_stall_watchdog_install_from_env ();
   g_autoptr (PsApplication) app = ps_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

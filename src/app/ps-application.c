@@ -7,6 +7,7 @@
 #include <inttypes.h>
 
 #include "ps-window-private.h"
+#include "ps-threads.h"
 
 struct _PsApplication {
   AdwApplication parent_instance;
@@ -83,7 +84,13 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
   const char *developers[] = { "The Paramscope developers", NULL };
+  /* what decides bit-exactness with torch on this machine: ISA, threads, OpenBLAS core, oneDNN */
+  g_autofree char *runtime = ps_threads_runtime_report ();
+  /* Not resizable: libadwaita 1.2's about window folds its leaflet while being resized and then
+   * snapshots a header-bar stack it has not allocated (a Gtk-WARNING; found by the monkey test). */
   adw_show_about_window (gtk_application_get_active_window (app),
+                         "debug-info", runtime,
+                         "resizable", FALSE,
                          "application-name", _("Paramscope"),
                          "application-icon", PS_APPLICATION_ID,
                          "developer-name", _("The Paramscope developers"),

@@ -9,6 +9,7 @@
 
 #include "ps-application.h"
 #include "ps-checkpoint-item.h"
+#include "ps-file-chooser.h"
 #include "ps-checkpoint-summary.h"
 #include "ps-figure.h"
 #include "ps-plot-view.h"
@@ -482,6 +483,7 @@ format_name (PsCheckpointFormat f)
     case PS_CHECKPOINT_SAFETENSORS: return "safetensors";
     case PS_CHECKPOINT_NPZ: return "npz";
     case PS_CHECKPOINT_NPY: return "npy";
+    case PS_CHECKPOINT_TORCH: return "PyTorch";
     default: return "?";
     }
 }
@@ -606,9 +608,10 @@ on_open_response (GtkNativeDialog *dialog, int response, PsCheckpointWindow *sel
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      ps_checkpoint_window_open_other (self, file);
+      if (file != NULL)   /* GTK 4.8 can accept with no file */
+        ps_checkpoint_window_open_other (self, file);
     }
-  g_object_unref (dialog);
+  ps_file_chooser_release (dialog);
 }
 
 static void
@@ -619,7 +622,7 @@ open_checkpoint_activated (GSimpleAction *a, GVariant *p, gpointer data)
                                                                GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
   GtkFileFilter *filter = gtk_file_filter_new ();
   gtk_file_filter_set_name (filter, _("Weights (safetensors, sharded index, .npy, .npz)"));
-  const char *patterns[] = { "*.safetensors", "*.index.json", "*.npy", "*.npz" };
+  const char *patterns[] = { "*.safetensors", "*.index.json", "*.npy", "*.npz", "*.pt", "*.pth", "*.bin", "*.ckpt" };
   for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
     gtk_file_filter_add_pattern (filter, patterns[i]);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);

@@ -29,6 +29,14 @@ ps_forward_dialog_get_kind (PsForwardDialog *self)
   return i < G_N_ELEMENTS (kinds) ? kinds[i] : kinds[0];
 }
 
+void
+ps_forward_dialog_set_kind (PsForwardDialog *self, const char *kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (g_str_equal (kinds[i], kind))
+      gtk_drop_down_set_selected (self->kind_dropdown, i);
+}
+
 GtkEditable *
 ps_forward_dialog_get_shape_entry (PsForwardDialog *self)
 {

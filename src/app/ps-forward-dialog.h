@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (PsForwardDialog, ps_forward_dialog, PS, FORWARD_DIALOG, AdwMessageDialog)
 PsForwardDialog  *ps_forward_dialog_new            (GtkWindow *parent, const char *applies_to, const char *shape);
 const char       *ps_forward_dialog_get_kind       (PsForwardDialog *self);
+/* Select the input kind by its name ("randn", "rand", "ones", "zeros", "randint"). */
+void              ps_forward_dialog_set_kind       (PsForwardDialog *self, const char *kind);
 GtkEditable      *ps_forward_dialog_get_shape_entry (PsForwardDialog *self);
 
 G_END_DECLS

@@ -84,12 +84,21 @@ zoomed_is_current (PsPlotView *self, int width, int height)
          cairo_image_surface_get_height (self->zoomed) == height;
 }
 
+#define MAX_ZOOM 64.0
+
+/* Every zoom and pan value stays finite and in range: one NaN (a scroll event without a position,
+ * a gesture's degenerate centre) would otherwise stick in the pan and blank the plot until restart. */
 static void
 clamp_pan (PsPlotView *self, int width, int height)
 {
+  if (!isfinite (self->zoom))
+    self->zoom = 1.0;
+  self->zoom = CLAMP (self->zoom, 1.0, MAX_ZOOM);
+  width = MAX (width, 0);
+  height = MAX (height, 0);
   double min_x = width - width * self->zoom, min_y = height - height * self->zoom;
-  self->pan_x = CLAMP (self->pan_x, min_x, 0);
-  self->pan_y = CLAMP (self->pan_y, min_y, 0);
+  self->pan_x = isfinite (self->pan_x) ? CLAMP (self->pan_x, min_x, 0) : 0;
+  self->pan_y = isfinite (self->pan_y) ? CLAMP (self->pan_y, min_y, 0) : 0;
 }
 
 static void
@@ -141,13 +150,18 @@ ps_plot_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_siz
 static void
 set_zoom_at (PsPlotView *self, double zoom, double x, double y)
 {
-  zoom = CLAMP (zoom, 1.0, 64.0);
+  if (!isfinite (zoom))
+    return;
+  int width = gtk_widget_get_width (GTK_WIDGET (self)), height = gtk_widget_get_height (GTK_WIDGET (self));
+  if (!isfinite (x) || !isfinite (y))
+    x = width / 2.0, y = height / 2.0;
+  zoom = CLAMP (zoom, 1.0, MAX_ZOOM);
   /* keep the point under the pointer fixed */
   double px = (x - self->pan_x) / self->zoom, py = (y - self->pan_y) / self->zoom;
   self->zoom = zoom;
   self->pan_x = x - px * zoom;
   self->pan_y = y - py * zoom;
-  clamp_pan (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)));
+  clamp_pan (self, width, height);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
 }
@@ -158,18 +172,21 @@ on_scroll (GtkEventControllerScroll *controller, double dx, double dy, PsPlotVie
   GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
   if (!(state & GDK_CONTROL_MASK) && self->zoom <= 1.0)
     return FALSE;
-  double x = 0, y = 0;
+  if (!isfinite (dx) || !isfinite (dy))
+    return TRUE;
+  double x = NAN, y = NAN;   /* set_zoom_at zooms about the centre when the event has no position */
   GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (controller));
-  if (event != NULL)
+  if (event != NULL && gdk_event_get_position (event, &x, &y))
     {
-      gdk_event_get_position (event, &x, &y);
       graphene_point_t p;
       GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
       double nx, ny;
       gtk_native_get_surface_transform (native, &nx, &ny);
-      if (gtk_widget_compute_point (GTK_WIDGET (native), GTK_WIDGET (self),
-                                    &GRAPHENE_POINT_INIT (x - nx, y - ny), &p))
+      if (native != NULL && gtk_widget_compute_point (GTK_WIDGET (native), GTK_WIDGET (self),
+                                                      &GRAPHENE_POINT_INIT (x - nx, y - ny), &p))
         x = p.x, y = p.y;
+      else
+        x = y = NAN;
     }
   if (state & GDK_CONTROL_MASK)
     set_zoom_at (self, self->zoom * pow (1.15, -dy), x, y);
@@ -193,6 +210,8 @@ on_drag_begin (GtkGestureDrag *gesture, double x, double y, PsPlotView *self)
 static void
 on_drag_update (GtkGestureDrag *gesture, double dx, double dy, PsPlotView *self)
 {
+  if (!isfinite (dx) || !isfinite (dy))
+    return;
   self->pan_x = self->drag_start_x + dx;
   self->pan_y = self->drag_start_y + dy;
   clamp_pan (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)));
@@ -202,8 +221,9 @@ on_drag_update (GtkGestureDrag *gesture, double dx, double dy, PsPlotView *self)
 static void
 on_zoom_scale_changed (GtkGestureZoom *gesture, double scale, PsPlotView *self)
 {
-  double x, y;
-  gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &x, &y);
+  double x = NAN, y = NAN;
+  if (!gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &x, &y))
+    x = y = NAN;
   set_zoom_at (self, self->zoom * scale, x, y);
 }
 
@@ -231,6 +251,8 @@ void
 ps_plot_view_pan_by (PsPlotView *self, double dx, double dy)
 {
   g_return_if_fail (PS_IS_PLOT_VIEW (self));
+  if (!isfinite (dx) || !isfinite (dy))
+    return;
   self->pan_x += dx;
   self->pan_y += dy;
   clamp_pan (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)));
@@ -307,7 +329,7 @@ ps_plot_view_class_init (PsPlotViewClass *klass)
   widget_class->snapshot = ps_plot_view_snapshot;
   widget_class->measure = ps_plot_view_measure;
   widget_class->size_allocate = ps_plot_view_size_allocate;
-  properties[PROP_ZOOM] = g_param_spec_double ("zoom", NULL, NULL, 1.0, 64.0, 1.0,
+  properties[PROP_ZOOM] = g_param_spec_double ("zoom", NULL, NULL, 1.0, MAX_ZOOM, 1.0,
                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
   gtk_widget_class_set_css_name (widget_class, "plotview");

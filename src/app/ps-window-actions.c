@@ -11,6 +11,7 @@
 #include "ps-init.h"
 #include "ps-atomic-file.h"
 #include "ps-checkpoint-window.h"
+#include "ps-file-chooser.h"
 #include "ps-export-pytorch.h"
 #include "ps-edit.h"
 #include "ps-py-literal.h"
@@ -429,10 +430,13 @@ forward_activated (GSimpleAction *a, GVariant *p, gpointer data)
   if (!require_last_step (self))
     return;
   PsEditSelection sel = selection (self);
-  g_autofree char *shape = ps_edit_guess_input_shape (state (self), &sel);
+  PsExampleInput ex = { PS_DTYPE_FLOAT32 };
+  g_autofree char *shape = ps_edit_guess_input_shape (state (self), &sel, &ex);
   g_autofree char *what = applies_to (self);
-  ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (ps_forward_dialog_new (GTK_WINDOW (self), what, shape)),
-                            forward_apply);
+  PsForwardDialog *dialog = ps_forward_dialog_new (GTK_WINDOW (self), what, shape);
+  if (ex.dtype == PS_DTYPE_INT64)
+    ps_forward_dialog_set_kind (dialog, "randint");   /* indices (Embedding) */
+  ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (dialog), forward_apply);
 }
 
 static void
@@ -493,9 +497,10 @@ on_open_response (GtkNativeDialog *dialog, int response, PsWindow *self)
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      ps_window_open_file (self, file);
+      if (file != NULL)   /* GTK 4.8 can accept with no file (a name typed into the location entry) */
+        ps_window_open_file (self, file);
     }
-  g_object_unref (dialog);
+  ps_file_chooser_release (dialog);
 }
 
 static void
@@ -560,11 +565,12 @@ on_save_response (GtkNativeDialog *dialog, int response, PsWindow *self)
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      saved = save_to (self, file);
+      /* GTK 4.8 can accept with no file (a name typed into the location entry) */
+      saved = file != NULL && save_to (self, file);
     }
   if (pending != NULL)
     pending_finish (pending, saved);
-  g_object_unref (dialog);
+  ps_file_chooser_release (dialog);
 }
 
 /* Save As; then `pending` runs if the save succeeded (NULL: nothing more). */
@@ -658,9 +664,11 @@ on_export_chooser_response (GtkNativeDialog *dialog, int response, ExportJob *jo
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
       g_autoptr (GError) error = NULL;
-      if (!job->write (job->self, path, &error))
+      if (path == NULL)
+        ps_window_show_error (job->self, _("Choose a file on this computer to export to"));
+      else if (!job->write (job->self, path, &error))
         ps_window_show_error (job->self, error->message);
       else
         {
@@ -670,7 +678,7 @@ on_export_chooser_response (GtkNativeDialog *dialog, int response, ExportJob *jo
     }
   g_free (job->done_fmt);
   g_free (job);
-  g_object_unref (dialog);
+  ps_file_chooser_release (dialog);
 }
 
 static char *suggested_name (PsWindow *self, const char *ext);
@@ -779,7 +787,9 @@ ps_window_is_checkpoint_name (GFile *file)
   g_autofree char *base = g_file_get_basename (file);
   g_autofree char *lower = base ? g_ascii_strdown (base, -1) : g_strdup ("");
   return g_str_has_suffix (lower, ".safetensors") || g_str_has_suffix (lower, ".index.json")
-         || g_str_has_suffix (lower, ".npy") || g_str_has_suffix (lower, ".npz");
+         || g_str_has_suffix (lower, ".npy") || g_str_has_suffix (lower, ".npz")
+         || g_str_has_suffix (lower, ".pt") || g_str_has_suffix (lower, ".pth") || g_str_has_suffix (lower, ".bin")
+         || g_str_has_suffix (lower, ".ckpt");
 }
 
 guint
@@ -794,9 +804,10 @@ on_open_checkpoint_response (GtkNativeDialog *dialog, int response, PsWindow *se
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      ps_window_open_checkpoint (self, file);
+      if (file != NULL)
+        ps_window_open_checkpoint (self, file);
     }
-  g_object_unref (dialog);
+  ps_file_chooser_release (dialog);
 }
 
 static void
@@ -811,6 +822,10 @@ open_checkpoint_activated (GSimpleAction *a, GVariant *p, gpointer data)
   gtk_file_filter_add_pattern (filter, "*.index.json");
   gtk_file_filter_add_pattern (filter, "*.npy");
   gtk_file_filter_add_pattern (filter, "*.npz");
+  gtk_file_filter_add_pattern (filter, "*.pt");
+  gtk_file_filter_add_pattern (filter, "*.pth");
+  gtk_file_filter_add_pattern (filter, "*.bin");
+  gtk_file_filter_add_pattern (filter, "*.ckpt");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
   g_object_unref (filter);
   g_signal_connect (chooser, "response", G_CALLBACK (on_open_checkpoint_response), self);

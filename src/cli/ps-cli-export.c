@@ -43,6 +43,8 @@ ps_cli_to_pytorch (int argc, char **argv)
   if (output_short != NULL)
     output = output_short;
 
+  if (!ps_cli_check_outputs (&output, 1, g_ptr_array_index (positional, 0), &error))
+    return ps_cli_error (error);
   g_autoptr (PsRecipe) recipe = ps_recipe_load_from_file (g_ptr_array_index (positional, 0), &error);
   if (recipe == NULL)
     return ps_cli_error (error);
@@ -52,7 +54,7 @@ ps_cli_to_pytorch (int argc, char **argv)
   if (output == NULL)
     {
       fputs (script, stdout);
-      return fflush (stdout) == 0 ? 0 : 1;
+      return 0;   /* ps_cli_main reports a failed write */
     }
   if (!ps_atomic_file_set_contents (output, script, strlen (script), &error))
     return ps_cli_error (error);

@@ -71,6 +71,8 @@ picture_command (const char *command, PsFigureKind kind, int argc, char **argv)
     return ps_cli_usage_error (command, "--param PATH is required");
   if (out == NULL)
     return ps_cli_usage_error (command, "--out FILE is required");
+  if (!ps_cli_check_outputs (&out, 1, g_ptr_array_index (pos, 0), &error))
+    return ps_cli_error (error);
 
   PsFigureOptions o;
   ps_figure_options_init (&o);

@@ -33,10 +33,18 @@ gboolean  ps_cli_parse              (int argc, char **argv, const PsCliOption *o
                                      gboolean *help, GError **error);
 gboolean  ps_cli_parse_count        (const char *option, const char *text, guint64 max, guint64 *out,
                                      GError **error);
+/* ps-cli-escape.c: standard output and error escape control characters and non-UTF-8 bytes
+ * (names are data, not terminal commands); call once at start. */
+void      ps_cli_escape_std_streams (void);
+/* A string for a JSON value: invalid UTF-8 (a file name) replaced by U+FFFD. Free it. */
+char     *ps_cli_json_string        (const char *s);
 /* Prints "paramscope-cli COMMAND: MESSAGE" and a hint to stderr; returns 2. */
 int       ps_cli_usage_error        (const char *command, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 /* Prints "error: MESSAGE" to stderr; returns 1. */
 int       ps_cli_error              (const GError *error);
+/* FALSE (with a message) when an output is one of the inputs, or two outputs are the same file. */
+gboolean  ps_cli_check_outputs      (const char *const *outputs, guint n_outputs, const char *input,
+                                     GError **error);
 /* Loads RECIPE and replays the first `until` ops (-1 = all). When an op fails, *out still holds the
  * timeline up to it and the op's error ("op N (KIND): …") is returned. An --until beyond the
  * recipe is PS_ERROR_INVALID_ARGUMENT with *out NULL. */
@@ -55,7 +63,15 @@ int       ps_cli_cmd_histogram      (int argc, char **argv);
 int       ps_cli_cmd_ridgeline      (int argc, char **argv);
 int       ps_cli_cmd_bands          (int argc, char **argv);
 int       ps_cli_cmd_stats          (int argc, char **argv);
+/* ps-cli-metrics.c */
+int       ps_cli_cmd_metrics        (int argc, char **argv);
+/* ps-cli-animate.c */
+int       ps_cli_cmd_animate        (int argc, char **argv);
+int       ps_cli_cmd_contact_sheet  (int argc, char **argv);
+/* ps-cli-boundary.c */
+int       ps_cli_cmd_boundary       (int argc, char **argv);
 /* ps-cli-inspect.c */
 int       ps_cli_cmd_inspect        (int argc, char **argv);
+int       ps_cli_cmd_series         (int argc, char **argv);
 
 G_END_DECLS

@@ -97,6 +97,10 @@ ps_cli_cmd_run (int argc, char **argv)
   if (until_s && !ps_cli_parse_count ("--until", until_s, G_MAXINT, &until, &error))
     return ps_cli_usage_error ("run", "%s", error->message);
 
+  const char *outputs[] = { sd_path, out_path };
+  if (!ps_cli_check_outputs (outputs, G_N_ELEMENTS (outputs), g_ptr_array_index (pos, 0), &error))
+    return ps_cli_error (error);
+
   g_autoptr (PsTimeline) tl = NULL;
   if (!ps_cli_load_timeline (g_ptr_array_index (pos, 0), until_s ? (int) until : -1, &tl, &error))
     {
@@ -182,9 +186,9 @@ ps_cli_cmd_describe (int argc, char **argv)
       printf ("  step %u: %s\n", k, ps_timeline_get_description (tl, k));
       if (k > 0)
         {
-          JsonObject *op = g_ptr_array_index (r->ops, k - 1);
-          if (json_object_has_member (op, "description"))
-            printf ("          (%s)\n", json_object_get_string_member (op, "description"));
+          const char *note = ps_timeline_get_note (tl, k);
+          if (note != NULL)
+            printf ("          (%s)\n", note);
         }
     }
   if (!ok)

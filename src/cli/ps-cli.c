@@ -8,7 +8,11 @@
 #include "ps-config.h"
 #include "ps-timeline.h"
 #include "ps-safetensors.h"
+#include "ps-atomic-file.h"
+#include "ps-threads.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +114,27 @@ ps_cli_error (const GError *error)
 }
 
 gboolean
+ps_cli_check_outputs (const char *const *outputs, guint n_outputs, const char *input, GError **error)
+{
+  for (guint i = 0; i < n_outputs; i++)
+    {
+      if (outputs[i] == NULL)
+        continue;
+      if (!ps_atomic_file_check_not_input (outputs[i], input, error))
+        return FALSE;
+      for (guint k = i + 1; k < n_outputs; k++)
+        if (outputs[k] != NULL && (strcmp (outputs[i], outputs[k]) == 0
+                                   || !ps_atomic_file_check_not_input (outputs[k], outputs[i], NULL)))
+          {
+            g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                         "refusing to write %s twice: it is given for two outputs", outputs[k]);
+            return FALSE;
+          }
+    }
+  return TRUE;
+}
+
+gboolean
 ps_cli_load_timeline (const char *path, int until, PsTimeline **out, GError **error)
 {
   *out = NULL;
@@ -123,7 +148,9 @@ ps_cli_load_timeline (const char *path, int until, PsTimeline **out, GError **er
       return FALSE;
     }
   g_autofree char *dir = g_path_get_dirname (path);
-  *out = ps_timeline_new_from_recipe (recipe, until, dir);
+  /* a command looks at one or a few steps: keep only step 0 and the last snapshot (and load
+   * steps); any other step is rebuilt by replay when asked for (memory ∝ the model, not steps) */
+  *out = ps_timeline_new_from_recipe_with_budget (recipe, until, dir, 0);
   const GError *e = ps_timeline_get_error (*out);
   if (e != NULL)
     {
@@ -155,6 +182,8 @@ print_help (FILE *f)
               "Commands:\n");
   for (const PsCliCommand *c = ps_cli_commands; c->name; c++)
     fprintf (f, "  %-12s %s\n", c->name, c->summary);
+  fprintf (f, "\n  --version [--verbose]  the version; with --verbose also the CPU capability, thread count,\n"
+              "                         OpenBLAS core and oneDNN ISA results depend on\n");
   fprintf (f, "\nRun 'paramscope-cli COMMAND --help' for a command's options.\n"
               "Exit status: 0 success, 1 a failing op or file error, 2 bad usage.\n");
 }
@@ -168,8 +197,21 @@ lookup (const char *name)
   return NULL;
 }
 
-int
-ps_cli_main (int argc, char **argv)
+/* Output that did not reach standard output (a closed pipe, a full disk, /dev/full) is an error:
+ * exit status 1 with a message, never a silent success with truncated output. */
+static int
+finish_stdout (int status)
+{
+  errno = 0;
+  if (fflush (stdout) == 0 && !ferror (stdout))
+    return status;
+  int err = errno;
+  fprintf (stderr, "error: cannot write to standard output%s%s\n", err ? ": " : "", err ? g_strerror (err) : "");
+  return 1;
+}
+
+static int
+dispatch (int argc, char **argv)
 {
   if (argc < 2)
     {
@@ -184,11 +226,28 @@ ps_cli_main (int argc, char **argv)
     }
   if (strcmp (cmd, "--version") == 0)
     {
+      if (argc > 2 && strcmp (argv[2], "--verbose") != 0)
+        return ps_cli_usage_error (NULL, "--version takes only --verbose, not '%s'", argv[2]);
       printf ("paramscope-cli %s\n", PS_VERSION);
+      if (argc > 2)
+        {
+          /* what decides bit-exactness with torch here: ISA, threads, OpenBLAS core, oneDNN */
+          g_autofree char *report = ps_threads_runtime_report ();
+          printf ("%s\n", report);
+        }
       return 0;
     }
   const PsCliCommand *c = lookup (cmd);
   if (c == NULL)
     return ps_cli_usage_error (NULL, "unknown command '%s'", cmd);
   return c->run (argc - 2, argv + 2);
+}
+
+int
+ps_cli_main (int argc, char **argv)
+{
+  /* a closed pipe is a write error (EPIPE) reported by finish_stdout, not a silent death */
+  signal (SIGPIPE, SIG_IGN);
+  ps_cli_escape_std_streams ();
+  return finish_stdout (dispatch (argc, argv));
 }

@@ -4,8 +4,8 @@
  * Numerics follow ATen 1.13's CPU kernels as torch runs them here (AVX2, one intra-op thread),
  * written as scalar float C with every fused multiply-add spelled out (PYTORCH-PARITY.md §8):
  *   - exact: ReLU (clamp_min keeps -0 and NaN), LeakyReLU, PReLU, Identity, Flatten;
- *   - exact: GELU(approximate='none') — oneDNN's eltwise_gelu_erf JIT kernel in scalar form, or
- *     ATen's scalar erff formula for tensors of ≤ 1 element, as torch dispatches;
+ *   - exact: GELU(approximate='none') — oneDNN's eltwise_gelu_erf through libdnnl (ps-onednn.h),
+ *     or ATen's scalar erff formula for tensors of ≤ 1 element, as torch dispatches;
  *   - exact: Sigmoid, SiLU, Softmax — Sleef's expf (what Vectorized<float>::exp() calls) on the
  *     elements the vector code handles, glibc's expf on the scalar tails, in the kernels'
  *     summation orders;
@@ -17,6 +17,8 @@
  * Every forward returns a new tensor (Identity/Flatten may return the input or a view: tensors
  * are immutable once stored). */
 #include "ps-layers.h"
+#include "ps-onednn.h"
+#include "ps-sleef.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -302,7 +304,8 @@ const PsModuleClass ps_prelu_class = {
   .name = "PReLU",
   .args = prelu_args,
   .construct = prelu_construct,
-  .reset_parameters = prelu_reset_parameters,
+  .init_parameters = prelu_reset_parameters,   /* torch 1.13's PReLU fills in __init__; it has no
+                                                  reset_parameters */
   .forward = prelu_forward,
   .extra_repr = prelu_extra_repr,
 };
@@ -312,7 +315,7 @@ const PsModuleClass ps_prelu_class = {
 /* Sleef's expf (xexpf, the u10 variant ATen's Vectorized<float>::exp() calls on AVX2), in scalar
  * form: q = rint(d/ln2), Cody–Waite reduction and a degree-6 polynomial with fused steps, then
  * ldexp by two powers of two. */
-static float
+PS_FMA_CLONES static float
 sleef_expf (float d)
 {
   const float r_ln2 = 1.442695040888963407359924681001892137426645954152985934135449406931f;
@@ -451,7 +454,7 @@ ldexp2_f (float d, int32_t e)   /* Sleef's vldexp2: two exact power-of-two scali
   return d * f32_bits ((uint32_t) (e - h + 0x7f) << 23);
 }
 
-static Df
+static inline __attribute__ ((always_inline)) Df
 sleef_expk2f (Df d)
 {
   const float r_ln2 = 1.442695040888963407359924681001892137426645954152985934135449406931f;
@@ -474,8 +477,8 @@ sleef_expk2f (Df d)
   return t;
 }
 
-static float
-sleef_tanhf (float x)
+static inline __attribute__ ((always_inline)) float
+sleef_tanhf_body (float x)
 {
   Df d = sleef_expk2f ((Df) { fabsf (x), 0.0f });
   Df e = df_rec (d);
@@ -487,6 +490,12 @@ sleef_tanhf (float x)
   if (isnan (x))
     y = f32_bits (0xffffffffu);
   return y;
+}
+
+PS_FMA_CLONES static float
+sleef_tanhf (float x)
+{
+  return sleef_tanhf_body (x);
 }
 
 /* ---------- GELU ---------- */
@@ -522,54 +531,6 @@ gelu_erf_fn (float x, const void *data)
   return x * 0.5f * (1.0f + erff (x * alpha));
 }
 
-/* oneDNN's exp_compute_vector_fwd (jit_uni_eltwise_injector, v2.6) in scalar form: clamp, n =
- * floor(x·log2e + 0.5), r = x − n·ln2 (fused), degree-5 polynomial by fused Horner steps, times
- * 2^n built from the exponent bits (0 below ln(FLT_MIN)). vminps/vmaxps return their second
- * operand when the first is NaN. */
-static float
-onednn_exp (float x)
-{
-  const float ln_flt_min = f32_bits (0xc2aeac50), ln_flt_max = f32_bits (0x42b17218);
-  gboolean underflow = x < ln_flt_min;
-  x = x < ln_flt_max ? x : ln_flt_max;
-  x = x > ln_flt_min ? x : ln_flt_min;
-  float fx = x * f32_bits (0x3fb8aa3b) + 0.5f;   /* two roundings: vmulps, vaddps */
-  float n = floorf (fx);
-  float r = fmaf (-n, f32_bits (0x3f317218), x);
-  float pow2n = underflow ? 0.0f : f32_bits ((uint32_t) ((int32_t) n + 127) << 23);
-  float p = f32_bits (0x3c07cfce);
-  p = fmaf (p, r, f32_bits (0x3d2b9d0d));
-  p = fmaf (p, r, f32_bits (0x3e2aad40));
-  p = fmaf (p, r, f32_bits (0x3efffee3));
-  p = fmaf (p, r, f32_bits (0x3f7ffffb));
-  p = fmaf (p, r, 1.0f);
-  return p * pow2n;
-}
-
-/* torch 1.13 runs GELU(approximate='none') on float tensors of more than one element through
- * oneDNN's eltwise_gelu_erf (Activation.cpp: use_mkldnn). Its JIT kernel, step for step in
- * scalar C (gelu_erf_compute_vector_fwd): erf by Abramowitz–Stegun 7.1.26 with oneDNN's exp,
- * every vfmadd as fmaf. Bit-exact against torch on the golden inputs (AVX2 and AVX-512 JIT
- * kernels do the same IEEE operations). */
-static float
-gelu_onednn_fn (float s, const void *data)
-{
-  const float one_over_sqrt2 = f32_bits (0x3f3504f3);
-  float x = s * one_over_sqrt2;
-  float neg_exp = -onednn_exp (-(x * x));
-  uint32_t sign = u32_bits (x) & 0x80000000u;
-  float t = 1.0f / fmaf (f32_bits (0x3ea7ba05), fabsf (x), 1.0f);
-  float r = f32_bits (0x3f87dc22);
-  r = fmaf (r, t, f32_bits (0xbfba00e3));
-  r = fmaf (r, t, f32_bits (0x3fb5f0e3));
-  r = fmaf (r, t, f32_bits (0xbe91a98e));
-  r = fmaf (r, t, f32_bits (0x3e827906));
-  float erf_abs = fmaf (neg_exp * t, r, 1.0f);   /* 1 − t·r·exp(−x²) */
-  float erf = f32_bits (u32_bits (erf_abs) ^ sign);
-  float half_s = s * 0.5f;
-  return fmaf (erf, half_s, half_s);             /* 0.5·s·(1 + erf) */
-}
-
 /* ATen's GeluKernel, approximate='tanh': the same float expression in the vector code (Sleef's
  * tanhf) and the scalar tail (glibc's tanhf). */
 static float
@@ -600,7 +561,14 @@ gelu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
   if (PS_MODULE_PRIV (self, GeluPriv)->tanh_approx)
     return map_unary_vec (input, "GELU", gelu_tanh_vec_fn, gelu_tanh_fn, error);
-  return map_unary (input, "GELU", input->numel <= 1 ? gelu_erf_fn : gelu_onednn_fn, NULL, error);
+  if (input->numel <= 1 || !check_float (input, "GELU", error))
+    return map_unary (input, "GELU", gelu_erf_fn, NULL, error);
+  /* torch 1.13 runs GELU(approximate='none') on float tensors of more than one element through
+   * oneDNN's eltwise_gelu_erf (Activation.cpp: use_mkldnn): the same libdnnl call (ps-onednn.h) */
+  g_autoptr (PsTensor) y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
+  if (y == NULL || !ps_onednn_gelu_forward (input->ndim, input->shape, ps_tensor_cf32 (input), ps_tensor_f32 (y), error))
+    return NULL;
+  return g_steal_pointer (&y);
 }
 
 static char *
@@ -906,3 +874,111 @@ const PsModuleClass ps_flatten_class = {
   .forward = flatten_forward,
   .extra_repr = flatten_extra_repr,
 };
+
+/* ---------- exported for the losses (ps-sleef.h) ---------- */
+
+float
+ps_sleef_expf (float x)
+{
+  return sleef_expf (x);
+}
+
+/* ---------- backward (ps-autograd.h) ----------
+ * ATen 1.13's backward kernels (BinaryOpsKernel.cpp / Activation.cpp), the AVX2 build's fused
+ * forms spelled out (TRAINING-PARITY.md §5):
+ *   ReLU     threshold_backward(g, y, 0): y <= 0 ? 0 : g
+ *   LeakyReLU leaky_relu_backward(g, x, slope): x > 0 ? g : g·slope
+ *   Tanh     tanh_backward(g, y): g·fmaf(−y, y, 1)
+ *   Sigmoid  sigmoid_backward(g, y): (g·(1 − y))·y
+ *   Identity, Flatten: the gradient itself (reshaped to the input's shape). */
+
+typedef float (*BinaryFn) (float g, float v, const void *data);
+
+static gboolean
+map_backward (const PsTensor *v, PsTensor *grad_output, PsTensor **grad_input, BinaryFn fn, const void *data,
+              GError **error)
+{
+  if (grad_input == NULL)
+    return TRUE;
+  PsTensor *gi = ps_tensor_new_empty (PS_DTYPE_FLOAT32, v->ndim, v->shape, error);
+  if (gi == NULL)
+    return FALSE;
+  const float *g = ps_tensor_cf32 (grad_output), *x = ps_tensor_cf32 (v);
+  float *o = ps_tensor_f32 (gi);
+  for (int64_t i = 0; i < v->numel; i++)
+    o[i] = fn (g[i], x[i], data);
+  *grad_input = gi;
+  return TRUE;
+}
+
+static float
+relu_bwd (float g, float y, const void *data)
+{
+  return y <= 0.0f ? 0.0f : g;
+}
+
+gboolean
+ps_relu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                  PsGradSink *sink, GError **error)
+{
+  return map_backward (entry->output, grad_output, grad_input, relu_bwd, NULL, error);
+}
+
+static float
+leaky_relu_bwd (float g, float x, const void *data)
+{
+  return x > 0.0f ? g : g * *(const float *) data;
+}
+
+gboolean
+ps_leaky_relu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                        PsGradSink *sink, GError **error)
+{
+  return map_backward (entry->input, grad_output, grad_input, leaky_relu_bwd,
+                       &PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope, error);
+}
+
+PS_FMA_CLONES static float
+tanh_bwd (float g, float y, const void *data)
+{
+  return g * fmaf (-y, y, 1.0f);
+}
+
+gboolean
+ps_tanh_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                  PsGradSink *sink, GError **error)
+{
+  return map_backward (entry->output, grad_output, grad_input, tanh_bwd, NULL, error);
+}
+
+static float
+sigmoid_bwd (float g, float y, const void *data)
+{
+  return (g * (1.0f - y)) * y;
+}
+
+gboolean
+ps_sigmoid_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                     PsGradSink *sink, GError **error)
+{
+  return map_backward (entry->output, grad_output, grad_input, sigmoid_bwd, NULL, error);
+}
+
+gboolean
+ps_identity_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                      PsGradSink *sink, GError **error)
+{
+  if (grad_input != NULL)
+    *grad_input = ps_tensor_ref (grad_output);
+  return TRUE;
+}
+
+gboolean
+ps_flatten_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                     PsGradSink *sink, GError **error)
+{
+  if (grad_input == NULL)
+    return TRUE;
+  *grad_input = ps_tensor_reshape (grad_output, entry->input->ndim, entry->input->shape, error);
+  return *grad_input != NULL;
+}

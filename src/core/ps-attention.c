@@ -460,6 +460,14 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
   return g_steal_pointer (&out);
 }
 
+/* Self-attention over 5 positions, batch 1. */
+static void
+mha_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  const MhaConfig *c = PS_MODULE_PRIV (self, MhaConfig);
+  ps_example_input_set (ex, 3, (int64_t[]) { c->batch_first ? 1 : 5, c->batch_first ? 5 : 1, c->embed_dim });
+}
+
 const PsModuleClass ps_multihead_attention_class = {
   .name = "MultiheadAttention",
   .args = mha_args,
@@ -469,4 +477,8 @@ const PsModuleClass ps_multihead_attention_class = {
   .init_parameters = mha_init_parameters,
   .forward = mha_forward,
   .extra_repr = NULL,             /* torch prints only the out_proj child */
+  .n_inputs = 3,                  /* query, key, value: the document runs self-attention (x, x, x) */
+  .returns_tuple = TRUE,
+  .tuple_note = "self-attention; [0]: the output, not the weights",
+  .example_input = mha_example_input,
 };

@@ -186,6 +186,12 @@ bilinear_extra_repr (const PsModule *self)
                           p->in1, p->in2, p->out, p->bias ? "True" : "False");
 }
 
+static void
+bilinear_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  ps_example_input_set (ex, 2, (int64_t[]) { 1, PS_MODULE_PRIV (self, const BilinearPriv)->in1 });
+}
+
 const PsModuleClass ps_bilinear_class = {
   .name = "Bilinear",
   .args = bilinear_args,
@@ -194,4 +200,6 @@ const PsModuleClass ps_bilinear_class = {
   .reset_parameters = bilinear_reset,
   .forward = bilinear_forward,
   .extra_repr = bilinear_extra_repr,
+  .n_inputs = 2,   /* the document passes x as both x1 and x2 */
+  .example_input = bilinear_example_input,
 };

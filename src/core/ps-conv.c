@@ -14,6 +14,8 @@
 #include "ps-layers.h"
 #include "ps-im2col.h"
 #include "ps-conv.h"
+#include "ps-onednn.h"
+#include "ps-threads.h"
 
 #include <math.h>
 #include <string.h>
@@ -642,8 +644,8 @@ conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
   g_autoptr (PsTensor) y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, yd, yshape, error);
   if (y == NULL)
     return NULL;
-  if (!ps_conv_forward_gemm (&s, ps_tensor_cf32 (x), ps_tensor_cf32 (w), b ? ps_tensor_cf32 (b) : NULL,
-                             ps_tensor_f32 (y), error))
+  if (!ps_conv_forward (&s, p->nd, ps_tensor_cf32 (x), ps_tensor_cf32 (w), b ? ps_tensor_cf32 (b) : NULL,
+                        ps_tensor_f32 (y), error))
     return NULL;
   return g_steal_pointer (&y);
 }
@@ -664,6 +666,129 @@ ps_conv_module_torch_backend (PsModule *m, const PsTensor *input, int torch_thre
   if (!conv_plan (m, input, &s, out, &batched, NULL, error))
     return NULL;
   return ps_conv_torch_backend (&s, PS_MODULE_PRIV (m, ConvPriv)->nd, torch_threads);
+}
+
+/* ---------- the engine: torch's backend choice ---------- */
+
+const char *
+ps_conv_backend (const PsConvShape *s, int nd)
+{
+  return ps_conv_torch_backend (s, nd, ps_threads_intra_op ());
+}
+
+static gboolean
+asymmetric (const PsConvShape *s)
+{
+  for (int d = 0; d < 3; d++)
+    if (s->pad_hi[d] != s->pad_lo[d])
+      return TRUE;
+  return FALSE;
+}
+
+/* torch's _convolution_mode for padding='same': constant_pad_nd by pad_hi − pad_lo on the high
+ * side, then a convolution with padding pad_lo. Fills `sym` and returns the padded copy of x. */
+static float *
+pad_asymmetric (const PsConvShape *s, const float *x, PsConvShape *sym, GError **error)
+{
+  *sym = *s;
+  for (int d = 0; d < 3; d++)
+    {
+      g_return_val_if_fail (s->pad_hi[d] >= s->pad_lo[d], NULL);
+      sym->in[d] = s->in[d] + s->pad_hi[d] - s->pad_lo[d];
+      sym->pad_hi[d] = s->pad_lo[d];
+    }
+  int64_t shape[5] = { s->batch, s->in_channels, sym->in[0], sym->in[1], sym->in[2] }, n;
+  if (!ps_shape_numel (5, shape, &n, error))
+    return NULL;
+  if ((guint64) n * sizeof (float) > PS_TENSOR_MAX_BYTES)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "padded convolution input too large");
+      return NULL;
+    }
+  float *xp = g_try_malloc0 (MAX (n, 1) * sizeof (float));
+  if (xp == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the padded convolution input");
+      return NULL;
+    }
+  const int64_t planes = s->batch * s->in_channels;
+  for (int64_t c = 0; c < planes; c++)
+    for (int64_t a = 0; a < s->in[0]; a++)
+      for (int64_t b = 0; b < s->in[1]; b++)
+        memcpy (xp + ((c * sym->in[0] + a) * sym->in[1] + b) * sym->in[2],
+                x + ((c * s->in[0] + a) * s->in[1] + b) * s->in[2], (gsize) s->in[2] * sizeof (float));
+  return xp;
+}
+
+gboolean
+ps_conv_forward (const PsConvShape *s, int nd, const float *x, const float *w, const float *bias, float *y,
+                 GError **error)
+{
+  if (s->transposed || strcmp (ps_conv_backend (s, nd), "Mkldnn") != 0)
+    return ps_conv_forward_gemm (s, x, w, bias, y, error);
+  if (!asymmetric (s))
+    return ps_onednn_conv_forward (s, nd, x, w, bias, y, error);
+  PsConvShape sym;
+  g_autofree float *xp = pad_asymmetric (s, x, &sym, error);
+  return xp != NULL && ps_onednn_conv_forward (&sym, nd, xp, w, bias, y, error);
+}
+
+gboolean
+ps_conv_backward (const PsConvShape *s, int nd, const float *x, const float *w, const float *gy,
+                  float *gx, float *gw, float *gb, GError **error)
+{
+  if (s->transposed)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "the backward of a transposed convolution is not implemented");
+      return FALSE;
+    }
+  int64_t out[3];
+  if (!ps_conv_output_size (s, out, error))
+    return FALSE;
+  if (strcmp (ps_conv_backend (s, nd), "Mkldnn") != 0)
+    return ps_conv_backward_gemm (s, x, w, gy, gx, gw, gb, error);
+  PsConvShape sym = *s;
+  g_autofree float *xp = NULL;
+  g_autofree float *gxp = NULL;
+  if (asymmetric (s))
+    {
+      if ((xp = pad_asymmetric (s, x, &sym, error)) == NULL)
+        return FALSE;
+      if (gx != NULL && (gxp = g_try_malloc (MAX (s->batch * s->in_channels * sym.in[0] * sym.in[1] * sym.in[2], 1)
+                                             * sizeof (float))) == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the convolution's grad_input");
+          return FALSE;
+        }
+    }
+  if (gx != NULL && !ps_onednn_conv_backward_data (&sym, nd, gy, w, gxp ? gxp : gx, error))
+    return FALSE;
+  if ((gw != NULL || gb != NULL))
+    {
+      g_autofree float *gw_tmp = NULL;
+      if (gw == NULL)
+        {
+          const int64_t n = s->out_channels * (s->in_channels / s->groups) * s->kernel[0] * s->kernel[1] * s->kernel[2];
+          gw_tmp = g_try_malloc (MAX (n, 1) * sizeof (float));
+          if (gw_tmp == NULL)
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the convolution's grad_weight");
+              return FALSE;
+            }
+        }
+      if (!ps_onednn_conv_backward_weights (&sym, nd, xp ? xp : x, gy, gw ? gw : gw_tmp, gb, error))
+        return FALSE;
+    }
+  if (gxp != NULL)   /* the gradient of the explicit padding is dropped, as constant_pad_nd's backward does */
+    {
+      const int64_t planes = s->batch * s->in_channels;
+      for (int64_t c = 0; c < planes; c++)
+        for (int64_t a = 0; a < s->in[0]; a++)
+          for (int64_t b = 0; b < s->in[1]; b++)
+            memcpy (gx + ((c * s->in[0] + a) * s->in[1] + b) * s->in[2],
+                    gxp + ((c * sym.in[0] + a) * sym.in[1] + b) * sym.in[2], (gsize) s->in[2] * sizeof (float));
+    }
+  return TRUE;
 }
 
 /* ---------- repr ---------- */
@@ -703,9 +828,21 @@ conv_extra_repr (const PsModule *self)
   return g_string_free (s, FALSE);
 }
 
+/* [1, in_channels, spatial…] with each spatial size 4 beyond the dilated kernel's reach, so any
+ * stride and padding leave an output; a lazy Conv2d takes 3 channels. */
+static void
+conv_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  const ConvPriv *p = PS_MODULE_PRIV (self, const ConvPriv);
+  int64_t shape[5] = { 1, p->in_channels > 0 ? p->in_channels : 3 };
+  for (int d = 0; d < p->nd; d++)   /* sizes are right-aligned in the 3-d arrays */
+    shape[2 + d] = (p->kernel[3 - p->nd + d] - 1) * p->dilation[3 - p->nd + d] + 4;
+  ps_example_input_set (ex, 2 + p->nd, shape);
+}
+
 /* ---------- classes ---------- */
 
-#define CONV_CLASS(var, cname, argtab, lazy)        \
+#define CONV_CLASS(var, cname, argtab, lazy, basecls) \
   const PsModuleClass var = {                       \
     .name = cname,                                  \
     .args = argtab,                                 \
@@ -715,12 +852,14 @@ conv_extra_repr (const PsModule *self)
     .reset_parameters = conv_reset_parameters,      \
     .forward = conv_forward,                        \
     .extra_repr = conv_extra_repr,                  \
+    .example_input = conv_example_input,            \
+    .base = basecls,                                \
   }
 
-CONV_CLASS (ps_conv1d_class, "Conv1d", conv1d_args, FALSE);
-CONV_CLASS (ps_conv2d_class, "Conv2d", conv2d_args, FALSE);
-CONV_CLASS (ps_conv3d_class, "Conv3d", conv3d_args, FALSE);
-CONV_CLASS (ps_conv_transpose1d_class, "ConvTranspose1d", convt1d_args, FALSE);
-CONV_CLASS (ps_conv_transpose2d_class, "ConvTranspose2d", convt2d_args, FALSE);
-CONV_CLASS (ps_conv_transpose3d_class, "ConvTranspose3d", convt3d_args, FALSE);
-CONV_CLASS (ps_lazy_conv2d_class, "LazyConv2d", lazy_conv2d_args, TRUE);
+CONV_CLASS (ps_conv1d_class, "Conv1d", conv1d_args, FALSE, NULL);
+CONV_CLASS (ps_conv2d_class, "Conv2d", conv2d_args, FALSE, NULL);
+CONV_CLASS (ps_conv3d_class, "Conv3d", conv3d_args, FALSE, NULL);
+CONV_CLASS (ps_conv_transpose1d_class, "ConvTranspose1d", convt1d_args, FALSE, NULL);
+CONV_CLASS (ps_conv_transpose2d_class, "ConvTranspose2d", convt2d_args, FALSE, NULL);
+CONV_CLASS (ps_conv_transpose3d_class, "ConvTranspose3d", convt3d_args, FALSE, NULL);
+CONV_CLASS (ps_lazy_conv2d_class, "LazyConv2d", lazy_conv2d_args, TRUE, &ps_conv2d_class);

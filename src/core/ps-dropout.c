@@ -66,6 +66,31 @@ dropout_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **err
   PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
   if (y == NULL)
     return NULL;
+  if (ps_tape_recording ())
+    {
+      /* keep the noise for backward: the same draws (ps_ops_dropout on ones yields the noise
+       * itself), then out = x·noise exactly as ps_ops_dropout computes it */
+      g_autoptr (PsTensor) noise = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
+      if (noise == NULL)
+        {
+          ps_tensor_unref (y);
+          return NULL;
+        }
+      float *nz = ps_tensor_f32 (noise);
+      for (int64_t i = 0; i < input->numel; i++)
+        nz[i] = 1.0f;
+      if (!ps_ops_dropout (nz, nz, input->numel, p, gen, error))
+        {
+          ps_tensor_unref (y);
+          return NULL;
+        }
+      const float *x = ps_tensor_cf32 (input);
+      float *o = ps_tensor_f32 (y);
+      for (int64_t i = 0; i < input->numel; i++)
+        o[i] = x[i] * nz[i];
+      ps_tape_save (noise);
+      return y;
+    }
   if (!ps_ops_dropout (ps_tensor_cf32 (input), ps_tensor_f32 (y), input->numel, p, gen, error))
     {
       ps_tensor_unref (y);
@@ -89,3 +114,28 @@ const PsModuleClass ps_dropout_class = {
   .forward = dropout_forward,
   .extra_repr = dropout_extra_repr,
 };
+
+/* ---------- backward ----------
+ * grad = g·noise with the forward's noise = bernoulli_(1 − p)/(1 − p) (TRAINING-PARITY.md §5),
+ * saved by the forward when a tape records. Without noise (eval, p = 0) the layer passed x on. */
+gboolean
+ps_dropout_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                     PsGradSink *sink, GError **error)
+{
+  if (grad_input == NULL)
+    return TRUE;
+  if (entry->saved == NULL)
+    {
+      *grad_input = ps_tensor_ref (grad_output);
+      return TRUE;
+    }
+  PsTensor *gi = ps_tensor_new_empty (PS_DTYPE_FLOAT32, grad_output->ndim, grad_output->shape, error);
+  if (gi == NULL)
+    return FALSE;
+  const float *g = ps_tensor_cf32 (grad_output), *noise = ps_tensor_cf32 (entry->saved);
+  float *o = ps_tensor_f32 (gi);
+  for (int64_t i = 0; i < gi->numel; i++)
+    o[i] = g[i] * noise[i];
+  *grad_input = gi;
+  return TRUE;
+}

@@ -153,6 +153,15 @@ embedding_extra_repr (const PsModule *self)
   return g_string_free (s, FALSE);
 }
 
+/* A batch of 5 indices. */
+static void
+embedding_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  ps_example_input_set (ex, 2, (int64_t[]) { 1, 5 });
+  ex->dtype = PS_DTYPE_INT64;
+  ex->high = ps_args_get_int (self->args, "num_embeddings");
+}
+
 const PsModuleClass ps_embedding_class = {
   .name = "Embedding",
   .args = embedding_args,
@@ -161,4 +170,39 @@ const PsModuleClass ps_embedding_class = {
   .reset_parameters = embedding_reset,
   .forward = embedding_forward,
   .extra_repr = embedding_extra_repr,
+  .example_input = embedding_example_input,
 };
+
+/* ---------- backward ----------
+ * embedding_dense_backward_cpu (1.13): gW = zeros, then gW[idx[i]] += g[i] in occurrence order,
+ * skipping padding_idx — plain float adds (TRAINING-PARITY.md §5). The indices get no gradient. */
+gboolean
+ps_embedding_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                       PsGradSink *sink, GError **error)
+{
+  const EmbeddingPriv *priv = PS_MODULE_PRIV (self, const EmbeddingPriv);
+  if (priv->scale_grad_by_freq || priv->sparse)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+                   "Embedding backward: scale_grad_by_freq and sparse gradients are not supported yet");
+      return FALSE;
+    }
+  PsParam *pw = ps_module_get_param (self, "weight");
+  g_autoptr (PsTensor) gw = ps_tensor_new (PS_DTYPE_FLOAT32, 2, pw->value->shape, error);
+  if (gw == NULL)
+    return FALSE;
+  const int64_t *idx = ps_tensor_ci64 (entry->input);
+  const float *g = ps_tensor_cf32 (grad_output);
+  float *o = ps_tensor_f32 (gw);
+  const int64_t dim = priv->dim;
+  for (int64_t i = 0; i < entry->input->numel; i++)
+    {
+      if (priv->has_padding_idx && idx[i] == priv->padding_idx)
+        continue;
+      float *row = o + idx[i] * dim;
+      for (int64_t k = 0; k < dim; k++)
+        row[k] += g[i * dim + k];
+    }
+  ps_grad_sink_add (sink, pw, gw);
+  return TRUE;
+}

@@ -2,6 +2,7 @@
 #include "ps-im2col.h"
 #include "ps-tensor.h"
 #include "ps-ops.h"
+#include "ps-threads.h"
 
 #include <limits.h>
 #include <string.h>
@@ -250,6 +251,20 @@ ps_conv_forward_gemm (const PsConvShape *s, const float *x, const float *w, cons
   return TRUE;
 }
 
+static gint mkldnn_disabled;   /* torch.backends.mkldnn.enabled = not this */
+
+void
+ps_conv_set_mkldnn_enabled (gboolean enabled)
+{
+  g_atomic_int_set (&mkldnn_disabled, !enabled);
+}
+
+gboolean
+ps_conv_get_mkldnn_enabled (void)
+{
+  return !g_atomic_int_get (&mkldnn_disabled);
+}
+
 const char *
 ps_conv_torch_backend (const PsConvShape *s, int nd, int torch_threads)
 {
@@ -264,10 +279,14 @@ ps_conv_torch_backend (const PsConvShape *s, int nd, int torch_threads)
    * the first four input dims. */
   const int64_t kw = s->kernel[2];
   const int64_t kh = nd == 1 ? 1 : s->kernel[1];
-  const int64_t d2 = nd == 3 ? s->in[0] : (nd == 2 ? s->in[1] : 1);
-  const int64_t d3 = nd == 1 ? s->in[2] : (nd == 2 ? s->in[2] : s->in[1]);
+  /* with padding='same' and an even kernel torch first pads the input explicitly by pad_hi − pad_lo */
+  int64_t in[3];
+  for (int d = 0; d < 3; d++)
+    in[d] = s->in[d] + (s->transposed ? 0 : MAX (s->pad_hi[d] - s->pad_lo[d], 0));
+  const int64_t d2 = nd == 3 ? in[0] : (nd == 2 ? in[1] : 1);
+  const int64_t d3 = nd == 1 ? in[2] : (nd == 2 ? in[2] : in[1]);
   const double prod = (double) s->batch * (double) s->in_channels * (double) d2 * (double) d3;
-  const gboolean mkldnn = !s->transposed
+  const gboolean mkldnn = ps_conv_get_mkldnn_enabled () && !s->transposed
     && (strided || dilated || s->batch >= 16 || kw != 1 || kh != 1 || torch_threads > 1)
     && (s->groups > 1 || (kw > 3 && kh > 3) || s->batch > 1 || prod > 20480.0);
   if (mkldnn)
@@ -275,12 +294,6 @@ ps_conv_torch_backend (const PsConvShape *s, int nd, int torch_threads)
   if (nd == 3)
     return s->transposed ? "SlowTranspose3d" : dilated ? "SlowDilated3d" : "Slow3d";
   return s->transposed ? "SlowTranspose2d" : dilated ? "SlowDilated2d" : "Slow2d";
-}
-
-gboolean
-ps_conv_torch_backend_exact (const char *backend)
-{
-  return g_str_has_prefix (backend, "Slow");
 }
 
 void
@@ -359,4 +372,222 @@ ps_conv_forward_naive (const PsConvShape *s, const float *x, const float *w, con
         y[b * s->out_channels * ovol + i] = (float) acc[i];
     }
   g_free (acc);
+}
+
+/* ---------- backward (Slow2d) ---------- */
+
+static int
+ceil_log2 (int64_t x)
+{
+  return x <= 2 ? 1 : 64 - __builtin_clzll ((unsigned long long) (x - 1));
+}
+
+/* ATen's multi_row_sum for one column (SumKernel.cpp cascade_sum). */
+static float
+cascade (const float *x, int64_t stride, int64_t size)
+{
+  const int lp = MAX (4, ceil_log2 (size) / 4);
+  const int64_t step = (int64_t) 1 << lp;
+  float acc[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+  int64_t i = 0;
+  while (i + step <= size)
+    {
+      for (int64_t j = 0; j < step; j++, i++)
+        acc[0] += x[i * stride];
+      for (int j = 1; j < 4; j++)
+        {
+          acc[j] += acc[j - 1];
+          acc[j - 1] = 0.0f;
+          if ((i & ((step - 1) << (j * lp))) != 0)
+            break;
+        }
+    }
+  for (; i < size; i++)
+    acc[0] += x[i * stride];
+  return ((acc[0] + acc[1]) + acc[2]) + acc[3];
+}
+
+static float
+row_sum (const float *x, int64_t stride, int64_t size)
+{
+  const int64_t q = size / 4;
+  float p[4];
+  for (int k = 0; k < 4; k++)
+    p[k] = cascade (x + k * stride, 4 * stride, q);
+  for (int64_t i = 4 * q; i < size; i++)
+    p[0] += x[i * stride];
+  return ((p[0] + p[1]) + p[2]) + p[3];
+}
+
+/* The sum of a contiguous row as ATen's vectorized inner reduction computes it (V lanes). */
+static float
+inner_sum (const float *x, int64_t n, int V)
+{
+  if (n < V)
+    return row_sum (x, 1, n);
+  float lane[16];
+  for (int l = 0; l < V; l++)
+    lane[l] = row_sum (x + l, V, n / V);
+  float f = 0.0f;
+  for (int64_t k = V * (n / V); k < n; k++)
+    f += x[k];
+  for (int l = 0; l < V; l++)
+    f += lane[l];
+  return f;
+}
+
+gboolean
+ps_conv_backward_gemm (const PsConvShape *s, const float *x, const float *w, const float *gy,
+                       float *gx, float *gw, float *gb, GError **error)
+{
+  g_return_val_if_fail (!s->transposed, FALSE);
+  int64_t out[3];
+  if (!ps_conv_output_size (s, out, error))
+    return FALSE;
+  const int64_t G = s->groups;
+  const int64_t Cg = s->in_channels / G, Og = s->out_channels / G;
+  const int64_t kvol = vol3 (s->kernel), ivol = vol3 (s->in), ovol = vol3 (out);
+  const int64_t ckk = Cg * kvol;
+  int64_t col_n;
+  int64_t col_shape[2] = { ckk, ovol };
+  if (!ps_shape_numel (2, col_shape, &col_n, error))
+    return FALSE;
+  if (!fits_int (ovol) || !fits_int (ckk) || !fits_int (Og) || !fits_int (col_n))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution too large for a single BLAS call");
+      return FALSE;
+    }
+  if ((guint64) col_n * sizeof (float) > PS_TENSOR_MAX_BYTES)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution column buffer too large");
+      return FALSE;
+    }
+  float *col = g_try_malloc (MAX (col_n, 1) * sizeof (float));
+  if (col == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the convolution column buffer");
+      return FALSE;
+    }
+  PsColGeometry geo = { .channels = Cg };
+  gboolean identity_cols = kvol == 1;
+  for (int d = 0; d < 3; d++)
+    {
+      geo.in[d] = s->in[d];
+      geo.out[d] = out[d];
+      geo.kernel[d] = s->kernel[d];
+      geo.pad[d] = s->pad_lo[d];
+      geo.stride[d] = s->stride[d];
+      geo.dilation[d] = s->dilation[d];
+      identity_cols &= s->stride[d] == 1 && s->pad_lo[d] == 0 && s->pad_hi[d] == 0;
+    }
+  if (gw != NULL)
+    memset (gw, 0, (size_t) (s->out_channels * ckk) * sizeof (float));
+  if (gb != NULL)
+    memset (gb, 0, (size_t) s->out_channels * sizeof (float));
+  const int V = strcmp (ps_threads_aten_capability (), "AVX512") == 0 ? 16 : 8;
+
+  for (int64_t b = 0; b < s->batch; b++)
+    for (int64_t g = 0; g < G; g++)
+      {
+        const float *xg = x + (b * s->in_channels + g * Cg) * ivol;
+        const float *gyg = gy + (b * s->out_channels + g * Og) * ovol;
+        const float *wg = w + g * Og * ckk;
+        if (gx != NULL)
+          {
+            float *gxg = gx + (b * s->in_channels + g * Cg) * ivol;
+            /* row-major col (CKK × oHW) = W_gᵀ · gy_n: OpenBLAS receives sgemm_('N','T', oHW, CKK, O, …);
+             * then the zero-filled accumulation, also for 1×1 kernels (it turns −0 into +0) */
+            ps_ops_sgemm (true, false, ckk, ovol, Og, 1.0f, wg, ckk, gyg, ovol, 0.0f, col, ovol);
+            ps_col2vol (col, &geo, gxg);
+          }
+        if (gw != NULL && ovol > 0)
+          {
+            const float *cols = xg;
+            if (!identity_cols)
+              {
+                ps_vol2col (xg, &geo, col);
+                cols = col;
+              }
+            /* row-major gW_g (O × CKK) += gy_n · colᵀ: OpenBLAS receives sgemm_('T','N', CKK, O, oHW, …, 1, gW, CKK) */
+            ps_ops_sgemm (false, true, Og, ckk, ovol, 1.0f, gyg, ovol, cols, ovol, 1.0f, gw + g * Og * ckk, ckk);
+          }
+        if (gb != NULL && Og > 1)
+          for (int64_t o = 0; o < Og; o++)
+            gb[g * Og + o] += inner_sum (gyg + o * ovol, ovol, V);
+      }
+  /* One output channel per group: torch sums the group's contiguous (N, 1, out…) gradient, whose
+   * reduced dims coalesce into one row of N·out values. */
+  if (gb != NULL && Og == 1 && s->batch > 0)
+    {
+      float *row = g_try_malloc (MAX (s->batch * ovol, 1) * sizeof (float));
+      if (row == NULL)
+        {
+          g_free (col);
+          g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the convolution's grad_bias");
+          return FALSE;
+        }
+      for (int64_t g = 0; g < G; g++)
+        {
+          for (int64_t b = 0; b < s->batch; b++)
+            memcpy (row + b * ovol, gy + (b * s->out_channels + g) * ovol, (size_t) ovol * sizeof (float));
+          gb[g] = 0.0f + inner_sum (row, s->batch * ovol, V);
+        }
+      g_free (row);
+    }
+  g_free (col);
+  return TRUE;
+}
+
+void
+ps_conv_backward_naive (const PsConvShape *s, const float *x, const float *w, const float *gy,
+                        float *gx, float *gw, float *gb)
+{
+  int64_t out[3];
+  if (!ps_conv_output_size (s, out, NULL))
+    g_return_if_reached ();
+  const int64_t G = s->groups;
+  const int64_t Cg = s->in_channels / G, Og = s->out_channels / G;
+  const int64_t kvol = vol3 (s->kernel), ivol = vol3 (s->in);
+  const int64_t *st = s->stride, *dl = s->dilation, *pd = s->pad_lo, *kk = s->kernel;
+  double *ax = gx ? g_new0 (double, MAX (s->batch * s->in_channels * ivol, 1)) : NULL;
+  double *aw = gw ? g_new0 (double, MAX (s->out_channels * Cg * kvol, 1)) : NULL;
+  double *ab = gb ? g_new0 (double, MAX (s->out_channels, 1)) : NULL;
+  for (int64_t b = 0; b < s->batch; b++)
+    for (int64_t o = 0; o < s->out_channels; o++)
+      for (int64_t od = 0; od < out[0]; od++)
+        for (int64_t oh = 0; oh < out[1]; oh++)
+          for (int64_t ow = 0; ow < out[2]; ow++)
+            {
+              const int64_t g = o / Og;
+              const double gv = gy[((b * s->out_channels + o) * out[0] + od) * out[1] * out[2] + oh * out[2] + ow];
+              if (ab)
+                ab[o] += gv;
+              for (int64_t c = 0; c < Cg; c++)
+                for (int64_t a = 0; a < kk[0]; a++)
+                  for (int64_t e = 0; e < kk[1]; e++)
+                    for (int64_t f = 0; f < kk[2]; f++)
+                      {
+                        const int64_t id = od * st[0] - pd[0] + a * dl[0];
+                        const int64_t ih = oh * st[1] - pd[1] + e * dl[1];
+                        const int64_t iw = ow * st[2] - pd[2] + f * dl[2];
+                        if (id < 0 || id >= s->in[0] || ih < 0 || ih >= s->in[1] || iw < 0 || iw >= s->in[2])
+                          continue;
+                        const int64_t xi = ((b * s->in_channels + g * Cg + c) * s->in[0] + id) * s->in[1] * s->in[2]
+                                           + ih * s->in[2] + iw;
+                        const int64_t wi = ((o * Cg + c) * kk[0] + a) * kk[1] * kk[2] + e * kk[2] + f;
+                        if (ax)
+                          ax[xi] += gv * w[wi];
+                        if (aw)
+                          aw[wi] += gv * x[xi];
+                      }
+            }
+  for (int64_t i = 0; gx && i < s->batch * s->in_channels * ivol; i++)
+    gx[i] = (float) ax[i];
+  for (int64_t i = 0; gw && i < s->out_channels * Cg * kvol; i++)
+    gw[i] = (float) aw[i];
+  for (int64_t i = 0; gb && i < s->out_channels; i++)
+    gb[i] = (float) ab[i];
+  g_free (ax);
+  g_free (aw);
+  g_free (ab);
 }

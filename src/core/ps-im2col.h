@@ -69,12 +69,14 @@ gboolean  ps_conv_output_numel  (const PsConvShape *s, int64_t *numel, GError **
 /* Which backend torch 1.13's CPU _select_conv_backend picks for a float32 convolution of this
  * shape (contiguous input, oneDNN enabled, no NNPACK/XNNPACK — the Debian build), with
  * `torch_threads` = torch.get_num_threads(): "Slow2d", "SlowDilated2d", "SlowTranspose2d",
- * "Slow3d", "SlowDilated3d", "SlowTranspose3d" (all reproduced bit for bit here) or "Mkldnn"
- * (oneDNN: within tolerance only). A 1-D convolution is selected as its 2-D view. */
+ * "Slow3d", "SlowDilated3d", "SlowTranspose3d" (im2col + OpenBLAS here) or "Mkldnn" (oneDNN,
+ * ps-onednn.h). A 1-D convolution is selected as its 2-D view; an asymmetric padding
+ * (padding='same', even kernel) as the explicitly padded input torch selects with. */
 const char *ps_conv_torch_backend  (const PsConvShape *s, int nd, int torch_threads);
-/* TRUE when this engine reproduces that backend bit for bit (same OpenBLAS and thread count). */
-gboolean  ps_conv_torch_backend_exact (const char *backend);
-
+/* torch.backends.mkldnn.enabled (TRUE by default): FALSE sends every convolution to the Slow
+ * backends, as torch.backends.mkldnn.flags(enabled=False) does. Process-wide. */
+void      ps_conv_set_mkldnn_enabled (gboolean enabled);
+gboolean  ps_conv_get_mkldnn_enabled (void);
 /* y must hold ps_conv_output_numel floats. bias may be NULL. The fast path may fail only to
  * allocate its column buffer. */
 gboolean  ps_conv_forward_gemm  (const PsConvShape *s, const float *x, const float *w, const float *bias,
@@ -82,5 +84,21 @@ gboolean  ps_conv_forward_gemm  (const PsConvShape *s, const float *x, const flo
 /* Reference: direct loops, double accumulation (not bit-exact with torch). */
 void      ps_conv_forward_naive (const PsConvShape *s, const float *x, const float *w, const float *bias,
                                  float *y);
+
+/* Backward of a (non-transposed) convolution as torch 1.13's slow_conv2d_backward computes it
+ * (TRAINING-PARITY.md, Slow2d: verified bit-exact there), per group:
+ *   grad_input, per sample: col = sgemm_('N','T', oHW, CKK, O, 1, gy_n, oHW, W, CKK, 0, col, oHW),
+ *               then col2vol (ATen's unfolded2d_acc order);
+ *   grad_weight: zero, then per sample sgemm_('T','N', CKK, O, oHW, 1, col_n, oHW, gy_n, oHW, 1, gW, CKK);
+ *   grad_bias:   per sample, per channel gb[o] += sum(gy[n, o]) (ATen's inner-row cascade sum, 8 lanes);
+ *                with one output channel per group, one sum over the group's N·out values (torch's
+ *                per-group slices are contiguous, so the reduced dims coalesce).
+ * x (N, C, in…), w (O, C/G, k…), gy (N, O, out…); gx, gw, gb may each be NULL (not wanted).
+ * Dilated and 3-D variants use the same calls (not verified against torch separately). */
+gboolean  ps_conv_backward_gemm (const PsConvShape *s, const float *x, const float *w, const float *gy,
+                                 float *gx, float *gw, float *gb, GError **error);
+/* Reference: direct loops, double accumulation. Same contract (non-transposed). */
+void      ps_conv_backward_naive (const PsConvShape *s, const float *x, const float *w, const float *gy,
+                                  float *gx, float *gw, float *gb);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ps-module.h"
+#include "ps-autograd.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,9 @@ extern const PsModuleClass ps_layer_norm_class;
 extern const PsModuleClass ps_group_norm_class;
 extern const PsModuleClass ps_batch_norm1d_class;
 extern const PsModuleClass ps_batch_norm2d_class;
+/* ps-instance-norm.c */
+extern const PsModuleClass ps_instance_norm1d_class;
+extern const PsModuleClass ps_instance_norm2d_class;
 /* ps-rnn.c */
 extern const PsModuleClass ps_rnn_class;
 extern const PsModuleClass ps_lstm_class;
@@ -52,5 +56,19 @@ extern const PsModuleClass ps_identity_class;
 extern const PsModuleClass ps_flatten_class;
 /* ps-dropout.c */
 extern const PsModuleClass ps_dropout_class;
+
+/* Backward functions (PsBackwardFunc, ps-autograd.h), each in its layer's file. */
+#define PS_DECLARE_BACKWARD(fn) \
+  gboolean fn (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input, \
+               PsGradSink *sink, GError **error)
+PS_DECLARE_BACKWARD (ps_linear_backward);
+PS_DECLARE_BACKWARD (ps_relu_backward);
+PS_DECLARE_BACKWARD (ps_leaky_relu_backward);
+PS_DECLARE_BACKWARD (ps_tanh_backward);
+PS_DECLARE_BACKWARD (ps_sigmoid_backward);
+PS_DECLARE_BACKWARD (ps_identity_backward);
+PS_DECLARE_BACKWARD (ps_flatten_backward);
+PS_DECLARE_BACKWARD (ps_dropout_backward);
+PS_DECLARE_BACKWARD (ps_embedding_backward);
 
 G_END_DECLS

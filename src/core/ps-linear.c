@@ -152,6 +152,12 @@ linear_extra_repr (const PsModule *self)
                           priv->in_features, priv->out_features, priv->bias ? "True" : "False");
 }
 
+static void
+linear_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  ps_example_input_set (ex, 2, (int64_t[]) { 1, PS_MODULE_PRIV (self, const LinearPriv)->in_features });
+}
+
 const PsModuleClass ps_linear_class = {
   .name = "Linear",
   .args = linear_args,
@@ -160,6 +166,7 @@ const PsModuleClass ps_linear_class = {
   .reset_parameters = linear_reset_parameters,
   .forward = linear_forward,
   .extra_repr = linear_extra_repr,
+  .example_input = linear_example_input,
 };
 
 /* ---------- LazyLinear ---------- */
@@ -233,4 +240,73 @@ const PsModuleClass ps_lazy_linear_class = {
   .reset_parameters = linear_reset_parameters,  /* skipped by ps-module.c while lazy */
   .forward = lazy_linear_forward,
   .extra_repr = linear_extra_repr,
+  .base = &ps_linear_class,   /* any last dimension: [1, 10] */
 };
+
+/* ---------- backward ----------
+ * at::linear on a 2-D input with bias is addmm(b, x, W.t()), without bias mm(x, W.t()); autograd
+ * (FunctionsManual.cpp, 1.13) then runs, with ATen's stride rules (ps-aten-mm.h):
+ *   grad_input  = mm_mat1_backward: gy.mm(W), or W.t().mm(gy.t()).t() when x is column-major
+ *                 (strides[0] == 1 and strides[1] == N: torch's strides for in == 1, N == 1);
+ *   grad_weight = mm_mat2_backward of W.t() — always column-major — so gy.t().mm(x), whose
+ *                 (out, in) result is W's gradient after the two transposes;
+ *   grad_bias   = gy.sum(0) (sum_to of the broadcast bias), ATen's outer cascade sum. */
+#include "ps-aten-mm.h"
+#include "ps-reduce.h"
+
+gboolean
+ps_linear_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                    PsGradSink *sink, GError **error)
+{
+  PsParam *pw = ps_module_get_param (self, "weight");
+  PsParam *pb = ps_module_get_param (self, "bias");
+  const PsTensor *x = entry->input;
+  if (x->ndim != 2)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+                   "Linear backward: only 2-D inputs (batch, in_features) are supported yet, got %d-D", x->ndim);
+      return FALSE;
+    }
+  const int64_t N = x->shape[0], in = pw->value->shape[1], out = pw->value->shape[0];
+  const float *W = ps_tensor_cf32 (pw->value);
+  const float *X = ps_tensor_cf32 (x);
+  const float *GY = ps_tensor_cf32 (grad_output);
+  PsMatView gy = ps_mat_view (GY, N, out);
+  PsMatView xv = ps_mat_view (X, N, in);
+  g_autoptr (PsTensor) gx = NULL;
+  if (grad_input != NULL)
+    {
+      if ((gx = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 2, x->shape, error)) == NULL)
+        return FALSE;
+      PsMatView wt = ps_mat_view_t (ps_mat_view (W, out, in));   /* mat2 = W.t(), (in, out) */
+      if (xv.stride[0] == 1 && xv.stride[1] == N)
+        {
+          /* (in, N) result, transposed back into gx */
+          g_autofree float *tmp = g_new (float, (gsize) MAX (in * N, 1));
+          if (!ps_aten_mm (wt, ps_mat_view_t (gy), tmp, error))
+            return FALSE;
+          float *GX = ps_tensor_f32 (gx);
+          for (int64_t i = 0; i < N; i++)
+            for (int64_t j = 0; j < in; j++)
+              GX[i * in + j] = tmp[j * N + i];
+        }
+      else if (!ps_aten_mm (gy, ps_mat_view_t (wt), ps_tensor_f32 (gx), error))
+        return FALSE;
+    }
+  g_autoptr (PsTensor) gw = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 2, pw->value->shape, error);
+  if (gw == NULL || !ps_aten_mm (ps_mat_view_t (gy), xv, ps_tensor_f32 (gw), error))
+    return FALSE;
+  g_autoptr (PsTensor) gb = NULL;
+  if (pb != NULL)
+    {
+      if ((gb = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 1, pb->value->shape, error)) == NULL)
+        return FALSE;
+      ps_reduce_sum_dim0 (GY, N, out, ps_tensor_f32 (gb));
+    }
+  ps_grad_sink_add (sink, pw, gw);
+  if (gb != NULL)
+    ps_grad_sink_add (sink, pb, gb);
+  if (grad_input != NULL)
+    *grad_input = g_steal_pointer (&gx);
+  return TRUE;
+}

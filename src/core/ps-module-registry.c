@@ -20,6 +20,7 @@ static const PsModuleClass *const classes[] = {
   &ps_group_norm_class,
   &ps_batch_norm1d_class,
   &ps_batch_norm2d_class,
+  &ps_instance_norm1d_class, &ps_instance_norm2d_class,
   &ps_rnn_class,
   &ps_lstm_class,
   &ps_gru_class,

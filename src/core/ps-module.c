@@ -1,6 +1,7 @@
 /* ps-module.c — the module tree, parameter listings with PyTorch's semantics, cloning.
  * See ps-module.h for the sharing and snapshot rules. */
 #include "ps-module.h"
+#include "ps-autograd.h"
 
 #include <string.h>
 
@@ -26,6 +27,7 @@ param_copy (const PsParam *src)
   *p = *src;
   p->name = g_strdup (src->name);
   p->value = src->value ? ps_tensor_ref (src->value) : NULL;
+  p->grad = src->grad ? ps_tensor_ref (src->grad) : NULL;
   return p;
 }
 
@@ -35,6 +37,7 @@ param_free (gpointer data)
   PsParam *p = data;
   g_free (p->name);
   ps_tensor_unref (p->value);
+  ps_tensor_unref (p->grad);
   g_free (p);
 }
 
@@ -43,6 +46,14 @@ ps_param_set_value (PsParam *p, PsTensor *value)
 {
   PsTensor *old = p->value;
   p->value = value ? ps_tensor_ref (value) : NULL;
+  ps_tensor_unref (old);
+}
+
+void
+ps_param_set_grad (PsParam *p, PsTensor *grad)
+{
+  PsTensor *old = p->grad;
+  p->grad = grad ? ps_tensor_ref (grad) : NULL;
   ps_tensor_unref (old);
 }
 
@@ -215,15 +226,26 @@ ps_module_clone_tree (PsModule *root, GHashTable *map)
 
 /* ---------- children ---------- */
 
-gboolean
-ps_module_contains (PsModule *root, PsModule *m)
+/* Each module is visited once: a module listed n times under each of d nested containers would
+ * otherwise be visited n^d times (10^10 for ten containers listing their child ten times). */
+static gboolean
+contains_rec (PsModule *root, PsModule *m, GHashTable *seen)
 {
   if (root == m)
     return TRUE;
+  if (!g_hash_table_add (seen, root))
+    return FALSE;
   for (guint i = 0; i < root->children->len; i++)
-    if (ps_module_contains (g_ptr_array_index (root->children, i), m))
+    if (contains_rec (g_ptr_array_index (root->children, i), m, seen))
       return TRUE;
   return FALSE;
+}
+
+gboolean
+ps_module_contains (PsModule *root, PsModule *m)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  return contains_rec (root, m, seen);
 }
 
 static int
@@ -578,7 +600,14 @@ ps_module_forward (PsModule *m, PsTensor *input, PsGenerator *gen, GError **erro
                    "Module [%s] is missing the required \"forward\" function", ps_module_class_name (m));
       return NULL;
     }
-  return m->klass->forward (m, input, gen, error);
+  if (!ps_tape_recording () || m->klass->is_container)
+    return m->klass->forward (m, input, gen, error);
+  /* under a gradient tape: record this leaf call for backward (ps-autograd.h) */
+  guint call = ps_tape_begin_call (m, input);
+  PsTensor *y = m->klass->forward (m, input, gen, error);
+  if (y != NULL)
+    ps_tape_end_call (call, y);
+  return y;
 }
 
 void
@@ -596,20 +625,52 @@ ps_module_class_name (const PsModule *m)
 }
 
 gboolean
-ps_module_isinstance (const PsModule *m, const char *name)
+ps_module_class_has_reset_parameters (const PsModuleClass *klass)
 {
-  static const struct { const char *sub, *base; } subclasses[] = {
-    { "LazyLinear", "Linear" },
-    { "LazyConv2d", "Conv2d" },
-  };
-  if (strcmp (m->klass->name, name) == 0)
-    return TRUE;
-  if (m->display_class != NULL && strcmp (m->display_class, name) == 0)
-    return TRUE;
-  for (guint i = 0; i < G_N_ELEMENTS (subclasses); i++)
-    if (strcmp (m->klass->name, subclasses[i].sub) == 0 && strcmp (name, subclasses[i].base) == 0)
+  return klass != NULL && klass->reset_parameters != NULL;
+}
+
+gboolean
+ps_module_class_is_a (const PsModuleClass *klass, const PsModuleClass *base)
+{
+  for (; klass != NULL; klass = klass->base)
+    if (klass == base)
       return TRUE;
   return FALSE;
+}
+
+gboolean
+ps_module_isinstance (const PsModule *m, const char *name)
+{
+  if (m->display_class != NULL && strcmp (m->display_class, name) == 0)
+    return TRUE;
+  for (const PsModuleClass *k = m->klass; k != NULL; k = k->base)
+    if (strcmp (k->name, name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+void
+ps_example_input_set (PsExampleInput *ex, int ndim, const int64_t *shape)
+{
+  ex->dtype = PS_DTYPE_FLOAT32;
+  ex->ndim = ndim;
+  for (int i = 0; i < ndim; i++)
+    ex->shape[i] = shape[i];
+}
+
+void
+ps_module_example_input (const PsModule *m, PsExampleInput *ex)
+{
+  while (m->klass->is_container && m->children->len > 0)
+    m = g_ptr_array_index (m->children, 0);
+  memset (ex, 0, sizeof *ex);
+  ex->dtype = PS_DTYPE_FLOAT32;
+  ex->ndim = 2;
+  ex->shape[0] = 1;
+  ex->shape[1] = 10;
+  if (m->klass->example_input != NULL)
+    m->klass->example_input (m, ex);
 }
 
 char *

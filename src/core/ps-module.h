@@ -8,7 +8,9 @@
  *     buffers, then its children recursively.
  *
  * Layers: each layer type is one file implementing one PsModuleClass (construct,
- * reset_parameters, forward, describe) and one line in ps-module-registry.c.
+ * reset_parameters, forward, describe, and the facts about the type below: its base class, its
+ * forward's inputs and outputs, an example input) and one line in ps-module-registry.c. Nothing
+ * outside the layer lists types: the exporter, the app and the tests ask the class.
  *
  * State and snapshots: a module tree is cheap to clone (ps_module_clone_tree): modules and
  * PsParam structs are copied, tensors are shared (they are immutable once stored, see
@@ -30,6 +32,15 @@ G_BEGIN_DECLS
 typedef struct _PsModule PsModule;
 typedef struct _PsModuleClass PsModuleClass;
 
+/* An input a user would try first: the Forward dialog's default, and what the tests run every
+ * registered type on. */
+typedef struct {
+  PsDType dtype;                /* FLOAT32 (torch.randn), or INT64 (torch.randint(0, high)) */
+  int ndim;
+  int64_t shape[PS_MAX_DIMS];
+  int64_t high;                 /* INT64: values in [0, high) */
+} PsExampleInput;
+
 typedef struct {
   char *name;              /* "weight", "bias", "running_mean", "in_proj_weight", "weight_ih_l0" */
   gboolean is_buffer;
@@ -37,6 +48,7 @@ typedef struct {
   int created_step;        /* step index that created it; -1 unknown (set by the doc layer) */
   int written_step;        /* step index that last wrote it; -1 unknown */
   PsInitInfo init;         /* how its current values were produced */
+  PsTensor *grad;          /* .grad: NULL until a backward reaches it (torch's None); immutable like value */
 } PsParam;
 
 struct _PsModuleClass {
@@ -62,6 +74,24 @@ struct _PsModuleClass {
    * constructs its out_proj Linear and calls its private _reset_parameters(), but has no
    * reset_parameters, so a tree-wide reset only resets out_proj. NULL → reset_parameters. */
   gboolean   (*init_parameters)  (PsModule *self, PsGenerator *gen, GError **error);
+
+  /* ---- facts about the type (asked by the exporter, the app and the tests) ---- */
+  /* The torch.nn class this one derives from, for isinstance (LazyLinear → Linear); NULL: none
+   * that Paramscope knows. */
+  const PsModuleClass *base;
+  /* Tensors forward takes; 0 means 1. The document passes its one input to each of them
+   * (Bilinear: x, x; MultiheadAttention: self-attention, query = key = value = x). */
+  guint n_inputs;
+  /* forward returns a tuple; the document keeps its element [0]. `tuple_note` says what that
+   * element is, for the exported script's comment. */
+  gboolean returns_tuple;
+  const char *tuple_note;
+  /* The example input for this module's resolved args. NULL: shape [1, 10], float32 (a layer
+   * that takes any shape). */
+  void       (*example_input)    (const PsModule *self, PsExampleInput *ex);
+  /* Reserved for training (issue #12): the backward pass. NULL until a layer implements it; the
+   * training work gives it its final signature. */
+  gpointer backward;
 };
 
 struct _PsModule {
@@ -80,6 +110,10 @@ struct _PsModule {
 
 /* ---- registry ---- */
 const PsModuleClass  *ps_module_class_lookup (const char *name);
+/* torch's hasattr(type, "reset_parameters"), derived from the vtable. */
+gboolean              ps_module_class_has_reset_parameters (const PsModuleClass *klass);
+/* issubclass(klass, base): klass itself or a class it derives from (the `base` chain). */
+gboolean              ps_module_class_is_a (const PsModuleClass *klass, const PsModuleClass *base);
 /* NULL-terminated array of every class, in the order a type chooser shows them. */
 const PsModuleClass *const *ps_module_classes (void);
 
@@ -120,6 +154,8 @@ PsParam    *ps_module_register      (PsModule *self, const char *name, PsTensor 
 PsParam    *ps_module_get_param     (PsModule *self, const char *name);
 /* Swap in a new value (takes a ref; releases the old one). */
 void        ps_param_set_value      (PsParam *p, PsTensor *value);
+/* Swap in a new .grad (takes a ref; NULL = None; releases the old one). */
+void        ps_param_set_grad       (PsParam *p, PsTensor *grad);
 /* A fresh zero tensor of the param's shape, for writers (lazy params have no shape: error). */
 PsTensor   *ps_param_new_like       (const PsParam *p, GError **error);
 
@@ -155,6 +191,11 @@ const char *ps_module_class_name    (const PsModule *m);   /* display_class or k
  * MultiheadAttention's out_proj (NonDynamicallyQuantizableLinear) a Linear — or, for a name that is
  * not a torch.nn class, the user class name of a container. */
 gboolean    ps_module_isinstance    (const PsModule *m, const char *name);
+/* The example input for m (see PsExampleInput); a container's is its first child's, an empty
+ * one's [1, 10]. */
+void        ps_module_example_input (const PsModule *m, PsExampleInput *ex);
+/* For layers' example_input hooks: a float32 input of the given shape. */
+void        ps_example_input_set    (PsExampleInput *ex, int ndim, const int64_t *shape);
 /* PyTorch repr of one module without children: "Linear(in_features=10, out_features=5, bias=True)" */
 char       *ps_module_describe      (const PsModule *m);
 /* Full PyTorch repr including children, as print(model) shows it. */

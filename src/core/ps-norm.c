@@ -23,6 +23,7 @@
  * fmaf(scale, x, −scale·mean + β), scale = rstd·γ), so they are bit-exact against torch 1.13 on
  * AVX2 too (tests/golden/gen_conv.py cases). */
 #include "ps-layers.h"
+#include "ps-norm.h"
 
 #include <math.h>
 #include <string.h>
@@ -305,6 +306,16 @@ layer_norm_extra_repr (const PsModule *self)
   return g_strdup_printf ("%s, eps=%s, elementwise_affine=%s", s, e, p->affine ? "True" : "False");
 }
 
+/* [2, normalized_shape…] */
+static void
+layer_norm_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  const LayerNormPriv *p = PS_MODULE_PRIV (self, LayerNormPriv);
+  int64_t shape[PS_MAX_DIMS] = { 2 };
+  memcpy (shape + 1, p->shape, (gsize) p->nd * sizeof (int64_t));
+  ps_example_input_set (ex, 1 + p->nd, shape);
+}
+
 const PsModuleClass ps_layer_norm_class = {
   .name = "LayerNorm",
   .args = layer_norm_args,
@@ -313,6 +324,7 @@ const PsModuleClass ps_layer_norm_class = {
   .reset_parameters = affine_reset,
   .forward = layer_norm_forward,
   .extra_repr = layer_norm_extra_repr,
+  .example_input = layer_norm_example_input,
 };
 
 /* ---------- GroupNorm ---------- */
@@ -435,6 +447,12 @@ group_norm_extra_repr (const PsModule *self)
                           p->num_groups, p->num_channels, e, p->affine ? "True" : "False");
 }
 
+static void
+group_norm_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  ps_example_input_set (ex, 3, (int64_t[]) { 2, PS_MODULE_PRIV (self, GroupNormPriv)->num_channels, 4 });
+}
+
 const PsModuleClass ps_group_norm_class = {
   .name = "GroupNorm",
   .args = group_norm_args,
@@ -443,18 +461,12 @@ const PsModuleClass ps_group_norm_class = {
   .reset_parameters = affine_reset,
   .forward = group_norm_forward,
   .extra_repr = group_norm_extra_repr,
+  .example_input = group_norm_example_input,
 };
 
 /* ---------- BatchNorm1d / BatchNorm2d ---------- */
 
-typedef struct {
-  int64_t num_features;
-  double eps;
-  gboolean has_momentum;
-  double momentum;
-  gboolean affine;
-  gboolean track;
-} BatchNormPriv;
+typedef PsNormBase BatchNormPriv;
 
 static const PsArgSpec batch_norm_args[] = {
   { "num_features", PS_ARG_INT, .required = TRUE, .doc = "number of channels C" },
@@ -466,8 +478,8 @@ static const PsArgSpec batch_norm_args[] = {
   { NULL }
 };
 
-static gboolean
-batch_norm_construct (PsModule *self, GError **error)
+gboolean
+ps_norm_base_construct (PsModule *self, GError **error)
 {
   BatchNormPriv *p = PS_MODULE_PRIV (self, BatchNormPriv);
   p->num_features = ps_args_get_int (self->args, "num_features");
@@ -476,7 +488,7 @@ batch_norm_construct (PsModule *self, GError **error)
   p->momentum = p->has_momentum ? ps_args_get_double (self->args, "momentum") : 0.0;
   p->affine = ps_args_get_bool (self->args, "affine");
   p->track = ps_args_get_bool (self->args, "track_running_stats");
-  if (p->num_features < 0)
+  if (p->num_features < 0 && (p->affine || p->track))   /* torch fails when it makes a tensor */
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "Trying to create tensor with negative dimension %" G_GINT64_FORMAT ": [%" G_GINT64_FORMAT "]",
@@ -499,12 +511,85 @@ batch_norm_construct (PsModule *self, GError **error)
   return TRUE;
 }
 
-static gboolean
-batch_norm_reset (PsModule *self, PsGenerator *gen, GError **error)
+gboolean
+ps_norm_base_reset (PsModule *self, PsGenerator *gen, GError **error)
 {
   /* reset_running_stats(), then the affine parameters */
   return set_constant (self, "running_mean", 0.0, error) && set_constant (self, "running_var", 1.0, error)
          && set_constant (self, "num_batches_tracked", 0.0, error) && affine_reset (self, gen, error);
+}
+
+/* ATen's batch_norm on contiguous float (N, C, S) data (see the top of this file): per channel,
+ * the batch statistics (use_batch) or the running ones rm/rv; y = x normalized, scaled by w and
+ * shifted by b (NULL: 1 and 0). With new_rm/new_rv non-NULL, the updated running statistics are
+ * written there (momentum: _BatchNorm.forward's exponential_average_factor). */
+void
+ps_norm_batch_channels (const float *xd, float *yd, int64_t N, int64_t C, int64_t S, gboolean use_batch,
+                        const float *w, const float *b, const float *rm, const float *rv, double momentum,
+                        double eps, float *new_rm, float *new_rv)
+{
+  const int64_t n = N * S;
+  const float mom = (float) momentum;
+
+  for (int64_t c = 0; c < C; c++)
+    {
+      float mean, invstd;
+      if (use_batch)
+        {
+          float var_sum;
+          if (S == 1)
+            {
+              float acc = 0.0f;
+              for (int64_t i = 0; i < N; i++)
+                acc += xd[i * C + c];
+              mean = (float) ((double) acc / (double) n);
+              float vacc = 0.0f;
+              for (int64_t i = 0; i < N; i++)
+                {
+                  const float d = xd[i * C + c] - mean;
+                  vacc = fmaf (d, d, vacc);
+                }
+              var_sum = vacc;
+            }
+          else
+            {
+              double acc = 0.0;
+              for (int64_t i = 0; i < N; i++)
+                for (int64_t s = 0; s < S; s++)
+                  acc += xd[(i * C + c) * S + s];
+              mean = (float) (acc / (double) n);
+              double vacc = 0.0;
+              for (int64_t i = 0; i < N; i++)
+                for (int64_t s = 0; s < S; s++)
+                  {
+                    const float d = xd[(i * C + c) * S + s] - mean;
+                    vacc += (float) (d * d);
+                  }
+              var_sum = (float) vacc;
+            }
+          invstd = (float) (1.0 / sqrt ((double) (var_sum / (float) n) + eps));
+          if (new_rm != NULL)
+            {
+              const float unbiased = var_sum / (float) (n - 1);
+              /* running_mean in float; running_var mixes float and ATen's double accscalar_t */
+              new_rm[c] = mom * mean + (1.0f - mom) * rm[c];
+              new_rv[c] = (float) ((double) mom * (double) unbiased + (double) ((1.0f - mom) * rv[c]));
+            }
+        }
+      else
+        {
+          mean = rm[c];
+          invstd = 1.0f / sqrtf (rv[c] + (float) eps);
+        }
+      const float alpha = invstd * (w ? w[c] : 1.0f);
+      const float beta = fmaf (-mean, alpha, b ? b[c] : 0.0f);   /* contracted in torch's AVX2 build */
+      for (int64_t i = 0; i < N; i++)
+        for (int64_t s = 0; s < S; s++)
+          {
+            const int64_t k = (i * C + c) * S + s;
+            yd[k] = fmaf (xd[k], alpha, beta);
+          }
+    }
 }
 
 static PsTensor *
@@ -574,75 +659,12 @@ batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
         ps_param_set_value (pnb, new_nb);
       return g_steal_pointer (&y);
     }
-  const float *xd = ps_tensor_cf32 (x);
-  float *yd = ps_tensor_f32 (y);
-  const float *w = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "weight")->value) : NULL;
-  const float *b = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "bias")->value) : NULL;
-  const float *rm = p->track ? ps_tensor_cf32 (prm->value) : NULL;
-  const float *rv = p->track ? ps_tensor_cf32 (prv->value) : NULL;
-  const int64_t n = N * S;
-  const float mom = (float) factor;
-
-  for (int64_t c = 0; c < C; c++)
-    {
-      float mean, invstd;
-      if (use_batch)
-        {
-          float var_sum;
-          if (S == 1)
-            {
-              float acc = 0.0f;
-              for (int64_t i = 0; i < N; i++)
-                acc += xd[i * C + c];
-              mean = (float) ((double) acc / (double) n);
-              float vacc = 0.0f;
-              for (int64_t i = 0; i < N; i++)
-                {
-                  const float d = xd[i * C + c] - mean;
-                  vacc = fmaf (d, d, vacc);
-                }
-              var_sum = vacc;
-            }
-          else
-            {
-              double acc = 0.0;
-              for (int64_t i = 0; i < N; i++)
-                for (int64_t s = 0; s < S; s++)
-                  acc += xd[(i * C + c) * S + s];
-              mean = (float) (acc / (double) n);
-              double vacc = 0.0;
-              for (int64_t i = 0; i < N; i++)
-                for (int64_t s = 0; s < S; s++)
-                  {
-                    const float d = xd[(i * C + c) * S + s] - mean;
-                    vacc += (float) (d * d);
-                  }
-              var_sum = (float) vacc;
-            }
-          invstd = (float) (1.0 / sqrt ((double) (var_sum / (float) n) + p->eps));
-          if (update)
-            {
-              const float unbiased = var_sum / (float) (n - 1);
-              /* running_mean in float; running_var mixes float and ATen's double accscalar_t */
-              ps_tensor_f32 (new_rm)[c] = mom * mean + (1.0f - mom) * rm[c];
-              ps_tensor_f32 (new_rv)[c] = (float) ((double) mom * (double) unbiased
-                                                   + (double) ((1.0f - mom) * rv[c]));
-            }
-        }
-      else
-        {
-          mean = rm[c];
-          invstd = 1.0f / sqrtf (rv[c] + (float) p->eps);
-        }
-      const float alpha = invstd * (w ? w[c] : 1.0f);
-      const float beta = fmaf (-mean, alpha, b ? b[c] : 0.0f);   /* contracted in torch's AVX2 build */
-      for (int64_t i = 0; i < N; i++)
-        for (int64_t s = 0; s < S; s++)
-          {
-            const int64_t k = (i * C + c) * S + s;
-            yd[k] = fmaf (xd[k], alpha, beta);
-          }
-    }
+  ps_norm_batch_channels (ps_tensor_cf32 (x), ps_tensor_f32 (y), N, C, S, use_batch,
+                          p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "weight")->value) : NULL,
+                          p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "bias")->value) : NULL,
+                          p->track ? ps_tensor_cf32 (prm->value) : NULL, p->track ? ps_tensor_cf32 (prv->value) : NULL,
+                          factor, p->eps, update ? ps_tensor_f32 (new_rm) : NULL,
+                          update ? ps_tensor_f32 (new_rv) : NULL);
   if (update)
     {
       ps_param_set_value (prm, new_rm);
@@ -652,8 +674,8 @@ batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
   return g_steal_pointer (&y);
 }
 
-static char *
-batch_norm_extra_repr (const PsModule *self)
+char *
+ps_norm_base_extra_repr (const PsModule *self)
 {
   const BatchNormPriv *p = PS_MODULE_PRIV (self, BatchNormPriv);
   g_autofree char *e = py_double (p->eps);
@@ -662,22 +684,37 @@ batch_norm_extra_repr (const PsModule *self)
                           p->num_features, e, m, p->affine ? "True" : "False", p->track ? "True" : "False");
 }
 
+/* A batch of 2: training-mode statistics need more than one value per channel. */
+static void
+batch_norm1d_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  ps_example_input_set (ex, 2, (int64_t[]) { 2, PS_MODULE_PRIV (self, BatchNormPriv)->num_features });
+}
+
+static void
+batch_norm2d_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  ps_example_input_set (ex, 4, (int64_t[]) { 2, PS_MODULE_PRIV (self, BatchNormPriv)->num_features, 4, 4 });
+}
+
 const PsModuleClass ps_batch_norm1d_class = {
   .name = "BatchNorm1d",
   .args = batch_norm_args,
   .priv_size = sizeof (BatchNormPriv),
-  .construct = batch_norm_construct,
-  .reset_parameters = batch_norm_reset,
+  .construct = ps_norm_base_construct,
+  .reset_parameters = ps_norm_base_reset,
   .forward = batch_norm_forward,
-  .extra_repr = batch_norm_extra_repr,
+  .extra_repr = ps_norm_base_extra_repr,
+  .example_input = batch_norm1d_example_input,
 };
 
 const PsModuleClass ps_batch_norm2d_class = {
   .name = "BatchNorm2d",
   .args = batch_norm_args,
   .priv_size = sizeof (BatchNormPriv),
-  .construct = batch_norm_construct,
-  .reset_parameters = batch_norm_reset,
+  .construct = ps_norm_base_construct,
+  .reset_parameters = ps_norm_base_reset,
   .forward = batch_norm_forward,
-  .extra_repr = batch_norm_extra_repr,
+  .extra_repr = ps_norm_base_extra_repr,
+  .example_input = batch_norm2d_example_input,
 };

@@ -100,6 +100,23 @@ ps_ops_sgemm (bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                (int) m, (int) n, (int) k, alpha, a, (int) lda, b, (int) ldb, beta, c, (int) ldc);
 }
 
+extern void sgemm_ (const char *transa, const char *transb, const int *m, const int *n, const int *k,
+                    const float *alpha, const float *a, const int *lda, const float *b, const int *ldb,
+                    const float *beta, float *c, const int *ldc);
+
+void
+ps_ops_sgemm_f77 (char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha,
+                  const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc)
+{
+  g_return_if_fail (m >= 0 && n >= 0 && k >= 0 && m <= INT_MAX && n <= INT_MAX && k <= INT_MAX);
+  g_return_if_fail (lda <= INT_MAX && ldb <= INT_MAX && ldc <= INT_MAX);
+  if (m == 0 || n == 0)
+    return;
+  pin_blas_threads ();
+  int im = (int) m, in = (int) n, ik = (int) k, ilda = (int) lda, ildb = (int) ldb, ildc = (int) ldc;
+  sgemm_ (&transa, &transb, &im, &in, &ik, &alpha, a, &ilda, b, &ildb, &beta, c, &ildc);
+}
+
 /* ---------- linear ---------- */
 
 typedef struct {

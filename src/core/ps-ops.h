@@ -21,6 +21,12 @@ void      ps_ops_sgemm        (bool trans_a, bool trans_b, int64_t m, int64_t n,
                                float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
                                float beta, float *c, int64_t ldc);
 
+/* The Fortran sgemm_ call itself (column-major), as ATen's cpublas::gemm makes it; threads pinned
+ * as for ps_ops_sgemm. Dimensions must fit int (checked by the caller). */
+void      ps_ops_sgemm_f77    (char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha,
+                               const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                               float *c, int64_t ldc);
+
 /* torch.nn.functional.linear(x, w, b) exactly as ATen 1.13 does it: x (..., in), w (out, in),
  * b (out) (or a one-element bias) or NULL; result (..., out).
  *   - 2-D input, or 3-D input, with bias: addmm on the flattened (N, in) input with Y pre-filled

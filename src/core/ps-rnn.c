@@ -747,9 +747,21 @@ cell_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
   return out;
 }
 
+/* A sequence of 5 steps, batch 1 ([5, 1, input_size], or [1, 5, …] batch_first); a cell takes
+ * [1, input_size]. */
+static void
+rnn_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  const RnnConfig *c = PS_MODULE_PRIV (self, RnnConfig);
+  if (c->is_cell)
+    ps_example_input_set (ex, 2, (int64_t[]) { 1, c->input_size });
+  else
+    ps_example_input_set (ex, 3, (int64_t[]) { c->batch_first ? 1 : 5, c->batch_first ? 5 : 1, c->input_size });
+}
+
 /* ---------- classes ---------- */
 
-#define RNN_CLASS(var, cname, argtab, ctor, fwd)     \
+#define RNN_CLASS(var, cname, argtab, ctor, fwd, tuple) \
   const PsModuleClass var = {                        \
     .name = cname,                                   \
     .args = argtab,                                  \
@@ -758,11 +770,14 @@ cell_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
     .reset_parameters = rnn_reset_parameters,        \
     .forward = fwd,                                  \
     .extra_repr = rnn_extra_repr,                    \
+    .example_input = rnn_example_input,              \
+    .returns_tuple = tuple,                          \
+    .tuple_note = "[0]: the output (the second value is the state)", \
   }
 
-RNN_CLASS (ps_rnn_class, "RNN", rnn_args, rnn_construct, rnn_forward);
-RNN_CLASS (ps_lstm_class, "LSTM", lstm_args, lstm_construct, rnn_forward);
-RNN_CLASS (ps_gru_class, "GRU", gru_args, gru_construct, rnn_forward);
-RNN_CLASS (ps_rnn_cell_class, "RNNCell", rnn_cell_args, rnn_cell_construct, cell_forward);
-RNN_CLASS (ps_lstm_cell_class, "LSTMCell", cell_args, lstm_cell_construct, cell_forward);
-RNN_CLASS (ps_gru_cell_class, "GRUCell", cell_args, gru_cell_construct, cell_forward);
+RNN_CLASS (ps_rnn_class, "RNN", rnn_args, rnn_construct, rnn_forward, TRUE);
+RNN_CLASS (ps_lstm_class, "LSTM", lstm_args, lstm_construct, rnn_forward, TRUE);
+RNN_CLASS (ps_gru_class, "GRU", gru_args, gru_construct, rnn_forward, TRUE);
+RNN_CLASS (ps_rnn_cell_class, "RNNCell", rnn_cell_args, rnn_cell_construct, cell_forward, FALSE);
+RNN_CLASS (ps_lstm_cell_class, "LSTMCell", cell_args, lstm_cell_construct, cell_forward, TRUE);
+RNN_CLASS (ps_gru_cell_class, "GRUCell", cell_args, gru_cell_construct, cell_forward, FALSE);

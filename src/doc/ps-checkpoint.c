@@ -3,14 +3,21 @@
 #include "ps-npy.h"
 #include "ps-npz.h"
 #include "ps-safetensors.h"
+#include "ps-torch-file.h"
 
+#include "ps-regular-file.h"
 #include <errno.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <string.h>
 
 struct _PsCheckpoint {
   PsCheckpointFormat format;
   PsSafetensors *st;
+  PsTorchFile *torch;
+  GStringChunk *notes;
+  char *sd_prefix;            /* ps_checkpoint_open_state_dict of a torch file: stripped from names */
   PsNpz *npz;
   char *npy_path;
   PsNpyHeader npy_header;
@@ -51,9 +58,13 @@ ps_checkpoint_free (PsCheckpoint *ck)
   g_clear_pointer (&ck->by_name, g_hash_table_unref);
   g_clear_pointer (&ck->entries, g_array_unref);
   g_clear_pointer (&ck->st, ps_safetensors_unref);
+  g_clear_pointer (&ck->torch, ps_torch_file_free);
+  if (ck->notes)
+    g_string_chunk_free (ck->notes);
   g_clear_pointer (&ck->npz, ps_npz_free);
   g_free (ck->npy_path);
   g_free (ck->npy_name);
+  g_free (ck->sd_prefix);
   g_free (ck);
 }
 
@@ -61,39 +72,179 @@ static void
 add_entry (PsCheckpoint *ck, const char *name, const char *dtype, PsDType target, int ndim,
            const int64_t *shape, int64_t numel, const char *alias_of)
 {
-  PsCheckpointEntry e = { name, dtype, target, ndim, { 0 }, numel, alias_of };
+  PsCheckpointEntry e = { name, dtype, target, ndim, { 0 }, numel, alias_of, NULL };
   memcpy (e.shape, shape, sizeof (int64_t) * (gsize) ndim);
   g_array_append_val (ck->entries, e);
   g_hash_table_insert (ck->by_name, (gpointer) name, GUINT_TO_POINTER (ck->entries->len));
 }
 
-/* Reads the first bytes to tell .npy and zip (.npz) from safetensors. */
-static gboolean
-sniff (const char *path, guint8 magic[8], gsize *n, GError **error)
+gboolean
+ps_checkpoint_is_torch_name (const char *path)
 {
-  FILE *f = fopen (path, "rb");
-  if (f == NULL)
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  return g_str_has_suffix (lower, ".pt") || g_str_has_suffix (lower, ".pth") || g_str_has_suffix (lower, ".bin")
+         || g_str_has_suffix (lower, ".ckpt") || g_str_has_suffix (lower, ".tar")
+         || g_str_has_suffix (lower, ".bin.index.json");
+}
+
+/* Reads the first bytes to tell .npy, zip (.npz or torch) and legacy torch files from safetensors. */
+static gboolean
+sniff (const char *path, guint8 magic[64], gsize *n, GError **error)
+{
+  int fd = ps_regular_file_open (path, error);   /* a FIFO or /dev/zero is refused, not read */
+  if (fd < 0)
+    return FALSE;
+  ssize_t r;
+  do
+    r = read (fd, magic, 64);
+  while (r < 0 && errno == EINTR);
+  *n = r > 0 ? (gsize) r : 0;
+  close (fd);
+  return TRUE;
+}
+
+/* A zip whose first record is in a folder (torch.save's "P/data.pkl"; .npz members are plain). */
+static gboolean
+torch_zip_head (const guint8 *m, gsize n)
+{
+  if (n < 30 || memcmp (m, "PK\x03\x04", 4) != 0)
+    return FALSE;
+  gsize name_len = (gsize) (m[26] | (m[27] << 8));
+  return memchr (m + 30, '/', MIN (name_len, n - 30)) != NULL;
+}
+
+/* The file copied once into anonymous memory while its SHA-256 is computed, so what is parsed
+ * and decoded later is exactly what was hashed. Returns the memory file's descriptor. */
+static int
+copy_hashed (const char *path, char **sha256, GError **error)
+{
+  int in = ps_regular_file_open (path, error);
+  if (in < 0)
+    return -1;
+  int out = memfd_create ("paramscope-pinned", MFD_CLOEXEC);
+  if (out < 0)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot open %s: %s", path, g_strerror (errno));
-      return FALSE;
+      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: %s", path, g_strerror (errno));
+      close (in);
+      return -1;
     }
-  *n = fread (magic, 1, 8, f);
-  fclose (f);
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  gsize chunk = (gsize) 1 << 20;
+  g_autofree guint8 *buf = g_malloc (chunk);
+  for (;;)
+    {
+      ssize_t r = read (in, buf, chunk);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0 || (r > 0 && write (out, buf, (gsize) r) != r))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: %s", path, g_strerror (errno));
+          close (in);
+          close (out);
+          return -1;
+        }
+      if (r == 0)
+        break;
+      g_checksum_update (sum, buf, (gssize) r);
+    }
+  close (in);
+  *sha256 = g_strdup (g_checksum_get_string (sum));
+  return out;
+}
+
+static gboolean
+open_torch (PsCheckpoint *ck, const char *path, PsCheckpointOpenFlags flags, char **sha256, GError **error)
+{
+  ck->format = PS_CHECKPOINT_TORCH;
+  PsTorchOpenFlags tflags = (flags & PS_CHECKPOINT_OPEN_ANYWAY) ? PS_TORCH_OPEN_ANYWAY : PS_TORCH_OPEN_STRICT;
+  if (sha256 != NULL)
+    {
+      if (g_str_has_suffix (path, ".index.json"))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "%s: a sha256 pin on a sharded PyTorch checkpoint "
+                       "is not supported (pin a single file)", path);
+          return FALSE;
+        }
+      int fd = copy_hashed (path, sha256, error);
+      if (fd < 0)
+        return FALSE;
+      g_autofree char *base = g_path_get_basename (path);
+      ck->torch = ps_torch_file_open_fd (fd, base, tflags, error);
+      close (fd);
+    }
+  else
+    ck->torch = ps_torch_file_open (path, tflags, error);
+  if (ck->torch == NULL)
+    return FALSE;
+  ck->notes = g_string_chunk_new (1024);
+  for (guint i = 0; i < ps_torch_file_get_n_tensors (ck->torch); i++)
+    {
+      const PsTorchTensorInfo *info = ps_torch_file_get_info (ck->torch, i);
+      add_entry (ck, info->name, info->dtype, info->target_dtype, info->ndim, info->shape, info->numel,
+                 info->alias_of);
+      PsCheckpointEntry *e = &g_array_index (ck->entries, PsCheckpointEntry, ck->entries->len - 1);
+      if (info->param_of != NULL)
+        {
+          g_autofree char *note = g_strdup_printf ("optimizer state of %s", info->param_of);
+          e->note = g_string_chunk_insert (ck->notes, note);
+        }
+      else if (info->is_view && info->alias_of == NULL)
+        {
+          g_autofree char *note = g_strdup_printf ("view of storage %s (%" G_GINT64_FORMAT " elements) at offset %"
+                                                   G_GINT64_FORMAT, info->storage_key, info->storage_numel, info->offset);
+          e->note = g_string_chunk_insert (ck->notes, note);
+        }
+    }
   return TRUE;
 }
 
 PsCheckpoint *
 ps_checkpoint_open (const char *path, GError **error)
 {
+  return ps_checkpoint_open_full (path, PS_CHECKPOINT_OPEN_DEFAULT, error);
+}
+
+static PsCheckpoint *open_impl (const char *path, PsCheckpointOpenFlags flags, char **sha256, GError **error);
+
+PsCheckpoint *
+ps_checkpoint_open_full (const char *path, PsCheckpointOpenFlags flags, GError **error)
+{
+  return open_impl (path, flags, NULL, error);
+}
+
+static gboolean
+no_pin (const char *path, char **sha256, GError **error)
+{
+  if (sha256 == NULL)
+    return TRUE;
+  g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "%s: sha256 pins are supported for safetensors and "
+               "PyTorch files", path);
+  return FALSE;
+}
+
+static PsCheckpoint *
+open_impl (const char *path, PsCheckpointOpenFlags flags, char **sha256, GError **error)
+{
   g_return_val_if_fail (path != NULL, NULL);
   g_autoptr (PsCheckpoint) ck = g_new0 (PsCheckpoint, 1);
   ck->entries = g_array_new (FALSE, TRUE, sizeof (PsCheckpointEntry));
   ck->by_name = g_hash_table_new (g_str_hash, g_str_equal);
 
-  guint8 magic[8] = { 0 };
+  guint8 magic[64] = { 0 };
   gsize n = 0;
+  if (g_str_has_suffix (path, ".bin.index.json"))
+    return open_torch (ck, path, flags, sha256, error) ? g_steal_pointer (&ck) : NULL;
   if (!g_str_has_suffix (path, ".index.json") && !sniff (path, magic, &n, error))
     return NULL;
+  /* torch: a zip whose first record is in a folder (unless named .npz), the legacy magic, or no
+   * known magic at all under a torch file name (so the torch reader reports what is wrong) */
+  g_autofree char *lower0 = g_ascii_strdown (path, -1);
+  gboolean is_zip = n >= 4 && memcmp (magic, "PK\x03\x04", 4) == 0;
+  gboolean known = is_zip || (n >= 6 && memcmp (magic, "\x93NUMPY", 6) == 0) || (n >= 4 && memcmp (magic, "PK\x05\x06", 4) == 0);
+  if ((is_zip && torch_zip_head (magic, n) && !g_str_has_suffix (lower0, ".npz"))
+      || (!is_zip && ps_torch_file_sniff (magic, n))
+      || (!known && ps_checkpoint_is_torch_name (path) && !g_str_has_suffix (path, ".index.json")))
+    return open_torch (ck, path, flags, sha256, error) ? g_steal_pointer (&ck) : NULL;
   gboolean npy_magic = n >= 6 && memcmp (magic, "\x93NUMPY", 6) == 0;
   gboolean zip_magic = n >= 4 && (memcmp (magic, "PK\x03\x04", 4) == 0 || memcmp (magic, "PK\x05\x06", 4) == 0);
   /* Without a known magic the name decides, so a damaged .npy or .npz is reported by its own
@@ -104,17 +255,16 @@ ps_checkpoint_open (const char *path, GError **error)
       npy_magic = g_str_has_suffix (lower, ".npy");
       zip_magic = g_str_has_suffix (lower, ".npz");
     }
+  if ((npy_magic || zip_magic) && !no_pin (path, sha256, error))
+    return NULL;
   if (npy_magic)
     {
       ck->format = PS_CHECKPOINT_NPY;
       /* The header is at most 12 + 10,000 bytes; parse it from a mapping (no data decoded). */
       g_autoptr (GError) local = NULL;
-      g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, &local);
+      g_autoptr (GMappedFile) map = ps_regular_file_map (path, error);
       if (map == NULL)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot open %s: %s", path, local->message);
-          return NULL;
-        }
+        return NULL;
       gsize len = g_mapped_file_get_length (map);
       if (!ps_npy_parse_header ((const guint8 *) g_mapped_file_get_contents (map), len,
                                 &ck->npy_header, &local))
@@ -158,7 +308,7 @@ ps_checkpoint_open (const char *path, GError **error)
   else
     {
       ck->format = PS_CHECKPOINT_SAFETENSORS;
-      if ((ck->st = ps_safetensors_open (path, error)) == NULL)
+      if ((ck->st = sha256 ? ps_safetensors_open_hashed (path, sha256, error) : ps_safetensors_open (path, error)) == NULL)
         return NULL;
       for (guint i = 0; i < ps_safetensors_get_n_tensors (ck->st); i++)
         {
@@ -199,7 +349,44 @@ ps_checkpoint_lookup (PsCheckpoint *ck, const char *name)
 const char *
 ps_checkpoint_get_metadata (PsCheckpoint *ck, const char *key)
 {
+  if (ck->torch)
+    return ps_torch_file_get_metadata (ck->torch, key);
   return ck->st ? ps_safetensors_get_metadata (ck->st, key) : NULL;
+}
+
+const char **
+ps_checkpoint_get_metadata_keys (PsCheckpoint *ck)
+{
+  if (ck->torch)
+    return ps_torch_file_get_metadata_keys (ck->torch);
+  if (ck->st)
+    return ps_safetensors_get_metadata_keys (ck->st);
+  return g_new0 (const char *, 1);
+}
+
+const char *
+ps_checkpoint_get_state_dict_prefix (PsCheckpoint *ck)
+{
+  if (ck->torch == NULL || ck->sd_prefix != NULL)
+    return "";
+  const char *p = ps_torch_file_get_state_dict_prefix (ck->torch);
+  return p ? p : "";
+}
+
+const char *
+ps_checkpoint_state_dict_name (PsCheckpoint *ck, const char *key)
+{
+  if (ck->torch == NULL)
+    {
+      const PsCheckpointEntry *e = ps_checkpoint_lookup (ck, key);
+      return e ? e->name : NULL;
+    }
+  const char *prefix = ps_torch_file_get_state_dict_prefix (ck->torch);
+  if (prefix == NULL)
+    prefix = "";
+  g_autofree char *full = g_strconcat (prefix, key, NULL);
+  const PsCheckpointEntry *e = ps_checkpoint_lookup (ck, full);
+  return e ? e->name : NULL;
 }
 
 PsTensor *
@@ -211,6 +398,13 @@ ps_checkpoint_load (PsCheckpoint *ck, const char *name, GError **error)
       return ps_safetensors_load (ck->st, name, error);
     case PS_CHECKPOINT_NPZ:
       return ps_npz_load (ck->npz, name, error);
+    case PS_CHECKPOINT_TORCH:
+      if (ck->sd_prefix != NULL && ps_checkpoint_lookup (ck, name) != NULL)
+        {
+          g_autofree char *full = g_strconcat (ck->sd_prefix, name, NULL);
+          return ps_torch_file_load (ck->torch, full, error);
+        }
+      return ps_torch_file_load (ck->torch, name, error);
     case PS_CHECKPOINT_NPY:
     default:
       if (strcmp (name, ck->npy_name) != 0)
@@ -220,6 +414,33 @@ ps_checkpoint_load (PsCheckpoint *ck, const char *name, GError **error)
         }
       return ps_npy_load (ck->npy_path, NULL, error);
     }
+}
+
+PsCheckpoint *
+ps_checkpoint_open_state_dict (const char *path, char **sha256, GError **error)
+{
+  g_autoptr (PsCheckpoint) ck = open_impl (path, PS_CHECKPOINT_OPEN_DEFAULT, sha256, error);
+  if (ck == NULL || ck->torch == NULL)
+    return g_steal_pointer (&ck);
+  const char *prefix = ps_torch_file_get_state_dict_prefix (ck->torch);
+  if (prefix == NULL || *prefix == 0)
+    return g_steal_pointer (&ck);
+  gsize plen = strlen (prefix);
+  g_autoptr (GArray) all = g_steal_pointer (&ck->entries);
+  ck->entries = g_array_new (FALSE, TRUE, sizeof (PsCheckpointEntry));
+  g_hash_table_remove_all (ck->by_name);
+  for (guint i = 0; i < all->len; i++)
+    {
+      PsCheckpointEntry e = g_array_index (all, PsCheckpointEntry, i);
+      if (!g_str_has_prefix (e.name, prefix))
+        continue;
+      e.name += plen;
+      e.alias_of = e.alias_of && g_str_has_prefix (e.alias_of, prefix) ? e.alias_of + plen : NULL;
+      g_array_append_val (ck->entries, e);
+      g_hash_table_insert (ck->by_name, (gpointer) e.name, GUINT_TO_POINTER (ck->entries->len));
+    }
+  ck->sd_prefix = g_strdup (prefix);
+  return g_steal_pointer (&ck);
 }
 
 static void

@@ -1,7 +1,8 @@
 /* ps-checkpoint.h — any weights file as a list of named tensors, and their module tree.
  *
- * One API over safetensors (single or sharded via *.index.json), .npz and .npy (the format is
- * recognised from the file's first bytes, and ".index.json" from the name). Listing reads only
+ * One API over safetensors (single or sharded via *.index.json), PyTorch's torch.save files (.pt,
+ * .pth, pytorch_model.bin, sharded via pytorch_model.bin.index.json; ps-torch-file.h), .npz and .npy
+ * (the format is recognised from the file's first bytes, and ".index.json" from the name). Listing reads only
  * headers; a tensor is decoded when asked for (see ps-safetensors.h / ps-npz.h for the rules each
  * reader enforces). Each entry keeps the file's own dtype string for display.
  *
@@ -18,7 +19,15 @@ typedef enum {
   PS_CHECKPOINT_SAFETENSORS,
   PS_CHECKPOINT_NPZ,
   PS_CHECKPOINT_NPY,
+  PS_CHECKPOINT_TORCH,
 } PsCheckpointFormat;
+
+typedef enum {
+  PS_CHECKPOINT_OPEN_DEFAULT = 0,
+  /* torch files: whole pickled modules and other unknown classes shown as inert objects (never
+   * called); system modules are refused even then */
+  PS_CHECKPOINT_OPEN_ANYWAY = 1 << 0,
+} PsCheckpointOpenFlags;
 
 typedef struct {
   const char *name;           /* dotted name; for a .npy file, its base name without ".npy" */
@@ -27,7 +36,9 @@ typedef struct {
   int ndim;
   int64_t shape[PS_MAX_DIMS];
   int64_t numel;
-  const char *alias_of;       /* safetensors aliases (shared storage): the stored name, else NULL */
+  const char *alias_of;       /* safetensors aliases, torch tensors sharing one storage with the same
+                                 geometry (tied weights): the first name, else NULL */
+  const char *note;           /* torch: "optimizer state of model.fc1.weight", "view of storage 3", or NULL */
 } PsCheckpointEntry;
 
 typedef struct _PsCheckpointNode PsCheckpointNode;
@@ -43,14 +54,35 @@ struct _PsCheckpointNode {
 typedef struct _PsCheckpoint PsCheckpoint;
 
 PsCheckpoint *ps_checkpoint_open          (const char *path, GError **error);
+PsCheckpoint *ps_checkpoint_open_full     (const char *path, PsCheckpointOpenFlags flags, GError **error);
+/* The model's state dict in a weights file, for load_state_dict: the same API with only the state
+ * dict's tensors, named by their state_dict keys. For a torch training checkpoint that is the dict
+ * found under "model", "state_dict", … with its prefix (and a DataParallel "module.") removed;
+ * other formats (and torch files that are a plain state dict) list every tensor unchanged.
+ * With `sha256` non-NULL the file is read once and *sha256 is the SHA-256 of exactly the bytes
+ * parsed and decoded (safetensors: ps_safetensors_open_hashed; torch: a copy in anonymous memory);
+ * .npy/.npz and sharded torch checkpoints cannot be pinned (an error says so). */
+PsCheckpoint *ps_checkpoint_open_state_dict (const char *path, char **sha256, GError **error);
+/* The extensions the torch reader takes by name (.pt .pth .bin .ckpt .tar). */
+gboolean      ps_checkpoint_is_torch_name (const char *path);
 void          ps_checkpoint_free          (PsCheckpoint *ck);
 
 PsCheckpointFormat ps_checkpoint_get_format (PsCheckpoint *ck);
 guint         ps_checkpoint_get_n_entries (PsCheckpoint *ck);
 const PsCheckpointEntry *ps_checkpoint_get_entry (PsCheckpoint *ck, guint index);
 const PsCheckpointEntry *ps_checkpoint_lookup    (PsCheckpoint *ck, const char *name);
-/* safetensors __metadata__; NULL for other formats or a missing key. */
+/* safetensors __metadata__, or a torch file's scalars ("epoch", "optimizer.param_groups.0.lr" →
+ * Python-like repr); NULL for other formats or a missing key. */
 const char   *ps_checkpoint_get_metadata  (PsCheckpoint *ck, const char *key);
+/* Sorted, NULL-terminated (g_free the array only). */
+const char  **ps_checkpoint_get_metadata_keys (PsCheckpoint *ck);
+/* The entry name of a model state_dict key ("fc1.weight" → "model.fc1.weight" in a training
+ * checkpoint), or NULL when the file has no such tensor. For formats other than torch: the key
+ * itself when present. */
+const char   *ps_checkpoint_state_dict_name (PsCheckpoint *ck, const char *key);
+/* The prefix of the model's state dict in entry names ("model." in a torch training checkpoint),
+ * "" when the entries are the state dict itself or for other formats. */
+const char   *ps_checkpoint_get_state_dict_prefix (PsCheckpoint *ck);
 PsTensor     *ps_checkpoint_load          (PsCheckpoint *ck, const char *name, GError **error);
 
 /* The module tree (owned by ck, built on first call). */

@@ -1,6 +1,8 @@
 /* ps-document.c — see ps-document.h. */
 #include "ps-config.h"
 #include "ps-document.h"
+#include "ps-recipe.h"
+#include "ps-regular-file.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -70,6 +72,20 @@ ps_document_new (void)
   return g_object_new (PS_TYPE_DOCUMENT, NULL);
 }
 
+/* Snapshots of a document's timeline beyond this many bytes of tensors are dropped (oldest
+ * first) and rebuilt by replay when shown: training creates thousands of steps. 1 GiB, or
+ * PS_TIMELINE_BUDGET_MB from the environment. */
+static guint64
+document_budget (void)
+{
+  const char *env = g_getenv ("PS_TIMELINE_BUDGET_MB");
+  double mb = 1024;
+  if (env != NULL && *env != '\0')
+    mb = g_ascii_strtod (env, NULL);
+  /* at least 1 byte: a zero budget (keep only the last state) is for commands, not views */
+  return mb > 0 && mb < 1e12 ? MAX ((guint64) (mb * 1024 * 1024), 1) : 1;
+}
+
 gboolean
 ps_document_load_data (PsDocument *self, const char *data, gsize len, GFile *file, const char *title,
                        GError **op_error, GError **error)
@@ -83,7 +99,7 @@ ps_document_load_data (PsDocument *self, const char *data, gsize len, GFile *fil
       g_autoptr (GFile) parent = g_file_get_parent (file);
       base_dir = parent ? g_file_get_path (parent) : NULL;
     }
-  PsTimeline *tl = ps_timeline_new_from_recipe (recipe, -1, base_dir);
+  PsTimeline *tl = ps_timeline_new_from_recipe_with_budget (recipe, -1, base_dir, document_budget ());
   g_clear_pointer (&self->timeline, ps_timeline_free);
   self->timeline = tl;
   forget_history (self);
@@ -108,11 +124,13 @@ ps_document_load_data (PsDocument *self, const char *data, gsize len, GFile *fil
 gboolean
 ps_document_load_file (PsDocument *self, GFile *file, GError **op_error, GError **error)
 {
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  if (!g_file_load_contents (file, NULL, &data, &len, NULL, error))
+  /* a FIFO or /dev/zero is refused, not read; size bounded */
+  g_autoptr (GBytes) bytes = ps_regular_file_load (file, PS_RECIPE_MAX_BYTES, error);
+  if (bytes == NULL)
     return FALSE;
-  return ps_document_load_data (self, data, len, file, NULL, op_error, error);
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+  return ps_document_load_data (self, data ? data : "", len, file, NULL, op_error, error);
 }
 
 gboolean
@@ -372,7 +390,7 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
 {
   Job *job = data;
   /* until = 0: every op starts pending, and redo applies them one at a time */
-  PsTimeline *tl = ps_timeline_new_from_recipe (job->recipe, 0, job->base_dir);
+  PsTimeline *tl = ps_timeline_new_from_recipe_with_budget (job->recipe, 0, job->base_dir, document_budget ());
   for (guint i = 0; i < job->n_apply; i++)
     {
       GError *error = NULL;
@@ -715,6 +733,7 @@ static void
 ps_document_init (PsDocument *self)
 {
   self->timeline = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
+  ps_timeline_set_memory_budget (self->timeline, document_budget ());
   self->title = g_strdup (_("Untitled"));
   self->undo_stack = g_array_new (FALSE, FALSE, sizeof (UndoItem));
   self->redo_stack = g_array_new (FALSE, FALSE, sizeof (UndoItem));

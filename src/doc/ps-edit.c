@@ -399,26 +399,19 @@ ps_edit_move_op (const PsState *st, const PsEditSelection *sel, int delta)
 }
 
 char *
-ps_edit_guess_input_shape (const PsState *st, const PsEditSelection *sel)
+ps_edit_guess_input_shape (const PsState *st, const PsEditSelection *sel, PsExampleInput *ex)
 {
   PsModule *m = ps_edit_module (st, sel);
+  PsExampleInput local;
+  if (ex == NULL)
+    ex = &local;
   if (m == NULL)
-    return g_strdup ("1, 10");
-  while (m->children->len > 0)
-    m = g_ptr_array_index (m->children, 0);
-  const char *keys[] = { "in_features", "in_channels", "input_size", "embed_dim", "in1_features", "num_features",
-                         NULL };
-  for (int i = 0; keys[i]; i++)
-    if (m->args && ps_args_has (m->args, keys[i]))
-      {
-        const PsValue *v = ps_args_lookup (m->args, keys[i]);
-        if (v->type != PS_VALUE_INT)
-          continue;
-        if (g_str_equal (keys[i], "in_channels"))
-          return g_strdup_printf ("1, %" PRId64 ", 8, 8", v->i);
-        if (g_str_equal (keys[i], "input_size") || g_str_equal (keys[i], "embed_dim"))
-          return g_strdup_printf ("5, 1, %" PRId64, v->i);
-        return g_strdup_printf ("1, %" PRId64, v->i);
-      }
-  return g_strdup ("1, 10");
+    {
+      memset (ex, 0, sizeof *ex);
+      ex->dtype = PS_DTYPE_FLOAT32;
+      return g_strdup ("1, 10");
+    }
+  ps_module_example_input (m, ex);   /* the class knows its example input */
+  g_autofree char *shape = ps_shape_to_string (ex->ndim, ex->shape);   /* "[1, 10]" */
+  return g_strndup (shape + 1, strlen (shape) - 2);
 }

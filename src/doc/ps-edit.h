@@ -66,6 +66,9 @@ JsonObject *ps_edit_rename_op     (const PsState *st, const PsEditSelection *sel
 JsonObject *ps_edit_move_op       (const PsState *st, const PsEditSelection *sel, int delta);   /* −1 up, +1 down */
 
 /* An input shape the selected module most likely accepts (batch 1 × its first layer's input). */
-char       *ps_edit_guess_input_shape (const PsState *st, const PsEditSelection *sel);
+/* The Forward dialog's default input for the selection's module, as "1, 10" (its class's
+ * example input); ex (may be NULL) receives the dtype and bounds too. */
+char       *ps_edit_guess_input_shape (const PsState *st, const PsEditSelection *sel,
+                                       PsExampleInput *ex);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
  * Bilinear, the first element of an RNN's tuple). Whatever the tree does not know (the insides of a
  * layer such as MultiheadAttention's out_proj) is spelled as plain attribute access. */
 #include "ps-export-pytorch.h"
+#include "ps-op-private.h"
 #include "ps-module.h"
 
 #include <math.h>
@@ -30,7 +31,7 @@ typedef struct {
   GPtrArray *names;    /* child names when not generic */
 } UserClass;
 
-typedef struct {
+struct _PsPyExport {
   const PsRecipe *recipe;
   GHashTable *nodes;        /* id → Node* (owned) */
   GPtrArray *order;         /* Node* in creation order */
@@ -40,7 +41,8 @@ typedef struct {
   gboolean need_ordered_dict;
   gboolean need_restructure;   /* the rename/move helpers (attach at an index, rename, move) */
   GString *out;
-} Exporter;
+};
+typedef PsPyExport Exporter;
 
 static void
 node_free (gpointer p)
@@ -187,99 +189,39 @@ append_py_float (GString *s, double d)
     g_string_append (s, ".0");
 }
 
-/* JSON → Python: arrays become tuples (as_list = FALSE, for constructor and init arguments) or
- * lists (for torch.tensor values). */
+/* One argument value as Python: lists become tuples. */
 static void
-append_py_value (GString *s, JsonNode *node, gboolean as_list)
+append_py_arg (GString *s, const PsValue *v)
 {
-  switch (json_node_get_node_type (node))
+  switch (v->type)
     {
-    case JSON_NODE_NULL:
-      g_string_append (s, "None");
-      return;
-    case JSON_NODE_ARRAY:
-      {
-        JsonArray *a = json_node_get_array (node);
-        guint n = json_array_get_length (a);
-        g_string_append_c (s, as_list ? '[' : '(');
-        for (guint i = 0; i < n; i++)
-          {
-            if (i > 0)
-              g_string_append (s, ", ");
-            append_py_value (s, json_array_get_element (a, i), as_list);
-          }
-        if (n == 1 && !as_list)
-          g_string_append_c (s, ',');
-        g_string_append_c (s, as_list ? ']' : ')');
-        return;
-      }
-    case JSON_NODE_OBJECT:
-      {
-        JsonObject *o = json_node_get_object (node);
-        g_autoptr (GList) members = json_object_get_members (o);
-        g_string_append_c (s, '{');
-        for (GList *l = members; l; l = l->next)
-          {
-            if (l != members)
-              g_string_append (s, ", ");
-            append_py_string (s, l->data);
-            g_string_append (s, ": ");
-            append_py_value (s, json_object_get_member (o, l->data), as_list);
-          }
-        g_string_append_c (s, '}');
-        return;
-      }
-    case JSON_NODE_VALUE:
+    case PS_VALUE_NONE: g_string_append (s, "None"); break;
+    case PS_VALUE_BOOL: g_string_append (s, v->b ? "True" : "False"); break;
+    case PS_VALUE_INT: g_string_append_printf (s, "%" G_GINT64_FORMAT, (gint64) v->i); break;
+    case PS_VALUE_DOUBLE: append_py_float (s, v->d); break;
+    case PS_VALUE_STRING: append_py_string (s, v->s); break;
+    case PS_VALUE_INT_LIST:
+      g_string_append_c (s, '(');
+      for (int i = 0; i < v->n_list; i++)
+        g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i > 0 ? ", " : "", (gint64) v->list[i]);
+      g_string_append (s, v->n_list == 1 ? ",)" : ")");
       break;
     }
-  GType t = json_node_get_value_type (node);
-  if (t == G_TYPE_BOOLEAN)
-    g_string_append (s, json_node_get_boolean (node) ? "True" : "False");
-  else if (t == G_TYPE_INT64)
-    g_string_append_printf (s, "%" G_GINT64_FORMAT, json_node_get_int (node));
-  else if (t == G_TYPE_DOUBLE)
-    append_py_float (s, json_node_get_double (node));
-  else if (t == G_TYPE_STRING)
-    append_py_string (s, json_node_get_string (node));
-  else
-    g_string_append (s, "None");
 }
 
-/* "in_features=10, out_features=5" from an "args" object (NULL → ""). */
+/* "in_features=10, out_features=5" from keyword arguments as given (NULL → ""). */
 static void
-append_kwargs (GString *s, JsonObject *args, gboolean leading_comma)
+append_kwargs (GString *s, const PsArgs *args, gboolean leading_comma)
 {
   if (args == NULL)
     return;
-  g_autoptr (GList) members = json_object_get_members (args);
-  for (GList *l = members; l; l = l->next)
+  for (guint i = 0; i < ps_args_len (args); i++)
     {
-      if (leading_comma || l != members)
+      if (leading_comma || i > 0)
         g_string_append (s, ", ");
-      g_string_append_printf (s, "%s=", (const char *) l->data);
-      append_py_value (s, json_object_get_member (args, l->data), FALSE);
+      g_string_append_printf (s, "%s=", ps_args_name (args, i));
+      append_py_arg (s, ps_args_value (args, i));
     }
-}
-
-/* ---------- ops: fields ---------- */
-
-static const char *
-op_str (JsonObject *op, const char *name)
-{
-  JsonNode *n = json_object_get_member (op, name);
-  if (n == NULL || json_node_get_node_type (n) != JSON_NODE_VALUE
-      || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
-static JsonObject *
-op_obj (JsonObject *op, const char *name)
-{
-  JsonNode *n = json_object_get_member (op, name);
-  if (n == NULL || json_node_get_node_type (n) != JSON_NODE_OBJECT)
-    return NULL;
-  return json_node_get_object (n);
 }
 
 static gboolean
@@ -367,53 +309,23 @@ target_clear (Target *t)
 /* ---------- classes ---------- */
 
 static gboolean
-type_has_reset_parameters (const char *type)
-{
-  static const char *const with_reset[] = {
-    "Linear", "LazyLinear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
-    "ConvTranspose2d", "ConvTranspose3d", "LazyConv1d", "LazyConv2d", "LazyConv3d", "Embedding",
-    "LayerNorm", "GroupNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "RNN", "LSTM", "GRU",
-    "RNNCell", "LSTMCell", "GRUCell", NULL
-  };
-  return type != NULL && in_list (type, with_reset);
-}
-
-static gboolean
 is_container_type (const char *type)
 {
-  return strcmp (type, "Sequential") == 0 || strcmp (type, "ModuleList") == 0
-         || strcmp (type, "ModuleDict") == 0;
+  const PsModuleClass *klass = ps_module_class_lookup (type);
+  return klass != NULL && klass->is_container;
 }
 
-/* Child names of a container op, in order (array children are "0", "1", …). */
+/* Child names of a container op, in order (array children are "0", "1", …), and their ids. */
 static GPtrArray *
-child_names_of (JsonObject *op, GPtrArray **ids)
+child_names_of (const PsOp *op, GPtrArray **ids)
 {
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
   *ids = g_ptr_array_new_with_free_func (g_free);
-  JsonNode *c = json_object_get_member (op, "children");
-  if (c == NULL)
-    return names;
-  if (json_node_get_node_type (c) == JSON_NODE_ARRAY)
+  const PsOpModule *m = &op->u.module;
+  for (guint i = 0; m->child_names != NULL && i < m->child_names->len; i++)
     {
-      JsonArray *a = json_node_get_array (c);
-      for (guint i = 0; i < json_array_get_length (a); i++)
-        {
-          g_ptr_array_add (names, g_strdup_printf ("%u", i));
-          const char *s = json_array_get_string_element (a, i);
-          g_ptr_array_add (*ids, g_strdup (s ? s : ""));
-        }
-    }
-  else if (json_node_get_node_type (c) == JSON_NODE_OBJECT)
-    {
-      JsonObject *o = json_node_get_object (c);
-      g_autoptr (GList) members = json_object_get_members (o);
-      for (GList *l = members; l; l = l->next)
-        {
-          g_ptr_array_add (names, g_strdup (l->data));
-          const char *s = json_object_get_string_member (o, l->data);
-          g_ptr_array_add (*ids, g_strdup (s ? s : ""));
-        }
+      g_ptr_array_add (names, g_strdup (g_ptr_array_index (m->child_names, i)));
+      g_ptr_array_add (*ids, g_strdup (g_ptr_array_index (m->child_ids, i)));
     }
   return names;
 }
@@ -457,12 +369,12 @@ same_names (GPtrArray *a, GPtrArray *b)
 /* ---------- pass 1: ids, variables and classes ---------- */
 
 static Node *
-add_node (Exporter *ex, JsonObject *op)
+add_node (Exporter *ex, const PsOp *op)
 {
   Node *n = g_new0 (Node, 1);
-  n->id = g_strdup (op_str (op, "id"));
-  n->type = g_strdup (op_str (op, "type"));
-  const char *cls = op_str (op, "class");
+  n->id = g_strdup (op->u.module.id);
+  n->type = g_strdup (op->u.module.type);
+  const char *cls = op->u.module.cls;
   n->cls = cls ? class_identifier (cls) : NULL;
   n->var = make_var (ex, n->id);
   if (is_container_type (n->type) || n->cls)
@@ -541,27 +453,6 @@ tree_rename (Node *parent, const char *name, const char *new_name)
   parent->names->pdata[j] = g_strdup (new_name);
 }
 
-/* One restructuring op (attach, detach, rename, move) on the symbolic tree. */
-static void
-tree_apply (Exporter *ex, JsonObject *op, const char *kind, Node *parent, Node *child)
-{
-  const char *name = op_str (op, "name");
-  if (strcmp (kind, "attach") == 0)
-    {
-      if (tree_find (parent, name) >= 0)
-        return;
-      tree_attach (parent, name, child);
-      if (json_object_has_member (op, "index"))
-        tree_move (parent, name, json_object_get_int_member (op, "index"));
-    }
-  else if (strcmp (kind, "detach") == 0)
-    tree_detach (parent, name);
-  else if (strcmp (kind, "rename") == 0)
-    tree_rename (parent, name, op_str (op, "new_name"));
-  else if (strcmp (kind, "move") == 0)
-    tree_move (parent, name, json_object_get_int_member (op, "index"));
-}
-
 static void
 tree_detach (Node *parent, const char *name)
 {
@@ -576,64 +467,92 @@ tree_detach (Node *parent, const char *name)
       }
 }
 
-static gboolean
-scan (Exporter *ex, GError **error)
+/* ---------- pass 1 of the op table's kinds ---------- */
+
+gboolean
+ps_py_scan_module (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 {
-  GPtrArray *ops = ex->recipe->ops;
-  for (guint i = 0; i < ops->len; i++)
+  const char *id = op->u.module.id;
+  if (g_hash_table_contains (ex->nodes, id))
     {
-      JsonObject *op = g_ptr_array_index (ops, i);
-      const char *kind = op_str (op, "op");
-      guint number = i + 1;
-      if (kind == NULL)
-        return op_fail (error, number, NULL, "field 'op': missing");
-      if (strcmp (kind, "module") == 0)
-        {
-          const char *id = op_str (op, "id"), *type = op_str (op, "type");
-          if (id == NULL || type == NULL)
-            return op_fail (error, number, kind, "needs 'id' and 'type'");
-          if (g_hash_table_contains (ex->nodes, id))
-            {
-              g_autofree char *msg = g_strdup_printf ("field 'id': duplicate id '%s'", id);
-              return op_fail (error, number, kind, msg);
-            }
-          Node *n = add_node (ex, op);
-          if (n->cls)
-            {
-              UserClass *c = g_hash_table_lookup (ex->classes, n->cls);
-              if (c == NULL)
-                {
-                  c = g_new0 (UserClass, 1);
-                  c->name = g_strdup (n->cls);
-                  c->names = g_ptr_array_new_with_free_func (g_free);
-                  for (guint j = 0; j < n->names->len; j++)
-                    g_ptr_array_add (c->names, g_strdup (g_ptr_array_index (n->names, j)));
-                  c->generic = !names_explicit_ok (c->names);
-                  g_hash_table_insert (ex->classes, g_strdup (c->name), c);
-                  g_ptr_array_add (ex->class_order, c);
-                }
-              else if (!same_names (c->names, n->names))
-                c->generic = TRUE;
-            }
-          else if (n->names && strcmp (type, "ModuleDict") != 0
-                   && json_object_has_member (op, "children")
-                   && json_node_get_node_type (json_object_get_member (op, "children")) == JSON_NODE_OBJECT)
-            ex->need_ordered_dict = TRUE;
-        }
-      else if (strcmp (kind, "attach") == 0 || strcmp (kind, "detach") == 0 || strcmp (kind, "rename") == 0
-               || strcmp (kind, "move") == 0)
-        {
-          Node *parent = walk (ex, op_str (op, "parent"));
-          const char *name = op_str (op, "name");
-          if (name == NULL)
-            return op_fail (error, number, kind, "field 'name': missing");
-          if (parent && parent->cls)
-            ((UserClass *) g_hash_table_lookup (ex->classes, parent->cls))->generic = TRUE;
-          if (strcmp (kind, "rename") == 0 || strcmp (kind, "move") == 0 || json_object_has_member (op, "index"))
-            ex->need_restructure = TRUE;
-          tree_apply (ex, op, kind, parent, strcmp (kind, "attach") == 0 ? walk (ex, op_str (op, "child")) : NULL);
-        }
+      g_autofree char *msg = g_strdup_printf ("field 'id': duplicate id '%s'", id);
+      return op_fail (error, number, "module", msg);
     }
+  Node *n = add_node (ex, op);
+  if (n->cls)
+    {
+      UserClass *c = g_hash_table_lookup (ex->classes, n->cls);
+      if (c == NULL)
+        {
+          c = g_new0 (UserClass, 1);
+          c->name = g_strdup (n->cls);
+          c->names = g_ptr_array_new_with_free_func (g_free);
+          for (guint j = 0; j < n->names->len; j++)
+            g_ptr_array_add (c->names, g_strdup (g_ptr_array_index (n->names, j)));
+          c->generic = !names_explicit_ok (c->names);
+          g_hash_table_insert (ex->classes, g_strdup (c->name), c);
+          g_ptr_array_add (ex->class_order, c);
+        }
+      else if (!same_names (c->names, n->names))
+        c->generic = TRUE;
+    }
+  else if (n->names && strcmp (n->type, "ModuleDict") != 0 && op->u.module.children_named)
+    ex->need_ordered_dict = TRUE;
+  return TRUE;
+}
+
+/* The child edits on the symbolic tree, the same in both passes. */
+static void
+tree_op_attach (PsPyExport *ex, const PsOp *op, Node *parent)
+{
+  const PsOpChild *c = &op->u.child;
+  if (tree_find (parent, c->name) >= 0)
+    return;
+  tree_attach (parent, c->name, walk (ex, c->child));
+  if (ps_op_has_field (op, "index"))
+    tree_move (parent, c->name, c->index);
+}
+
+/* attach, detach, rename, move: the children of a user class are no longer fixed (its forward
+ * then loops over them). Returns the parent's node (NULL when the tree does not know it). */
+static Node *
+scan_child (PsPyExport *ex, const PsOp *op)
+{
+  Node *parent = walk (ex, op->u.child.parent);
+  if (parent && parent->cls)
+    ((UserClass *) g_hash_table_lookup (ex->classes, parent->cls))->generic = TRUE;
+  return parent;
+}
+
+gboolean
+ps_py_scan_attach (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  Node *parent = scan_child (ex, op);
+  ex->need_restructure |= ps_op_has_field (op, "index");   /* insert_child */
+  tree_op_attach (ex, op, parent);
+  return TRUE;
+}
+
+gboolean
+ps_py_scan_detach (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  tree_detach (scan_child (ex, op), op->u.child.name);
+  return TRUE;
+}
+
+gboolean
+ps_py_scan_rename (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  ex->need_restructure = TRUE;
+  tree_rename (scan_child (ex, op), op->u.child.name, op->u.child.new_name);
+  return TRUE;
+}
+
+gboolean
+ps_py_scan_move (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  ex->need_restructure = TRUE;
+  tree_move (scan_child (ex, op), op->u.child.name, op->u.child.index);
   return TRUE;
 }
 
@@ -801,66 +720,83 @@ emit_result_helper (Exporter *ex)
     "    sys.excepthook = _save_on_error\n");
 }
 
+/* Python list literal of a "value" input, rebuilt from its shape; *k walks the elements. */
 static void
-emit_input (GString *s, JsonObject *input)
+append_py_values (GString *s, const PsInputSpec *spec, int depth, guint *k)
 {
-  static const char *const shaped[] = { "randn", "rand", "zeros", "ones", NULL };
-  for (guint k = 0; shaped[k]; k++)
-    if (json_object_has_member (input, shaped[k]))
+  if (depth == spec->ndim)
+    {
+      guint i = (*k)++;
+      if (g_array_index (spec->is_int, guint8, i))
+        g_string_append_printf (s, "%" G_GINT64_FORMAT, (gint64) g_array_index (spec->exact_ints, int64_t, i));
+      else
+        append_py_float (s, g_array_index (spec->values, double, i));
+      return;
+    }
+  g_string_append_c (s, '[');
+  for (int64_t i = 0; i < spec->shape[depth]; i++)
+    {
+      if (i > 0)
+        g_string_append (s, ", ");
+      append_py_values (s, spec, depth + 1, k);
+    }
+  g_string_append_c (s, ']');
+}
+
+static void
+append_py_shape (GString *s, const PsInputSpec *spec, gboolean as_args)
+{
+  if (as_args && spec->ndim == 0)
+    {
+      g_string_append (s, "()");
+      return;
+    }
+  if (!as_args)
+    g_string_append_c (s, '(');
+  for (int i = 0; i < spec->ndim; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i > 0 ? ", " : "", (gint64) spec->shape[i]);
+  if (!as_args)
+    g_string_append (s, spec->ndim == 1 ? ",)" : ")");
+}
+
+static void
+emit_input (GString *s, const PsInputSpec *input)
+{
+  static const char *const shaped[] = { "randn", "rand", "zeros", "ones" };
+  switch (input->kind)
+    {
+    case PS_INPUT_RANDN:
+    case PS_INPUT_RAND:
+    case PS_INPUT_ZEROS:
+    case PS_INPUT_ONES:
+      g_string_append_printf (s, "torch.%s(", shaped[input->kind]);
+      append_py_shape (s, input, TRUE);
+      g_string_append_c (s, ')');
+      return;
+    case PS_INPUT_RANDINT:
+      g_string_append_printf (s, "torch.randint(%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", ", (gint64) input->low,
+                              (gint64) input->high);
+      append_py_shape (s, input, FALSE);
+      g_string_append_c (s, ')');
+      return;
+    case PS_INPUT_VALUE:
       {
-        JsonNode *sh = json_object_get_member (input, shaped[k]);
-        g_string_append_printf (s, "torch.%s(", shaped[k]);
-        if (json_node_get_node_type (sh) == JSON_NODE_ARRAY && json_array_get_length (json_node_get_array (sh)) > 0)
-          {
-            JsonArray *a = json_node_get_array (sh);
-            for (guint i = 0; i < json_array_get_length (a); i++)
-              {
-                if (i > 0)
-                  g_string_append (s, ", ");
-                append_py_value (s, json_array_get_element (a, i), FALSE);
-              }
-          }
-        else
-          g_string_append (s, "()");
+        guint k = 0;
+        g_string_append (s, "torch.tensor(");
+        append_py_values (s, input, 0, &k);
+        if (input->dtype_given)
+          g_string_append_printf (s, ", dtype=torch.%s", ps_dtype_name (input->dtype));
         g_string_append_c (s, ')');
         return;
       }
-  if (json_object_has_member (input, "randint"))
-    {
-      JsonObject *r = json_object_get_object_member (input, "randint");
-      g_string_append (s, "torch.randint(");
-      if (json_object_has_member (r, "low"))
-        append_py_value (s, json_object_get_member (r, "low"), FALSE);
-      else
-        g_string_append_c (s, '0');
-      g_string_append (s, ", ");
-      if (json_object_has_member (r, "high"))
-        append_py_value (s, json_object_get_member (r, "high"), FALSE);
-      g_string_append (s, ", ");
-      if (json_object_has_member (r, "size"))
-        append_py_value (s, json_object_get_member (r, "size"), FALSE);
-      g_string_append_c (s, ')');
-      return;
     }
-  if (json_object_has_member (input, "value"))
-    {
-      g_string_append (s, "torch.tensor(");
-      append_py_value (s, json_object_get_member (input, "value"), TRUE);
-      const char *dtype = json_object_has_member (input, "dtype")
-                          ? json_object_get_string_member (input, "dtype") : NULL;
-      if (dtype)
-        g_string_append_printf (s, ", dtype=torch.%s", dtype);
-      g_string_append_c (s, ')');
-      return;
-    }
-  g_string_append (s, "None");
 }
 
-static gboolean
-emit_module (Exporter *ex, JsonObject *op, guint number, GError **error)
+gboolean
+ps_py_emit_module (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 {
   GString *s = ex->out;
-  Node *n = g_hash_table_lookup (ex->nodes, op_str (op, "id"));
+  Node *n = add_node (ex, op);
   g_autoptr (GPtrArray) ids = NULL;
   g_autoptr (GPtrArray) names = child_names_of (op, &ids);
   g_autoptr (GPtrArray) vars = g_ptr_array_new ();
@@ -875,8 +811,7 @@ emit_module (Exporter *ex, JsonObject *op, guint number, GError **error)
         }
       g_ptr_array_add (vars, c->var);
     }
-  gboolean object_children = json_object_has_member (op, "children")
-    && json_node_get_node_type (json_object_get_member (op, "children")) == JSON_NODE_OBJECT;
+  gboolean object_children = op->u.module.children_named;
   g_string_append_printf (s, "%s = ", n->var);
   if (n->cls)
     {
@@ -907,7 +842,7 @@ emit_module (Exporter *ex, JsonObject *op, guint number, GError **error)
   if (!is_container_type (n->type))
     {
       g_string_append_printf (s, "nn.%s(", n->type);
-      append_kwargs (s, op_obj (op, "args"), FALSE);
+      append_kwargs (s, op->u.module.args, FALSE);
       g_string_append (s, ")\n");
       return TRUE;
     }
@@ -957,204 +892,231 @@ emit_module (Exporter *ex, JsonObject *op, guint number, GError **error)
 }
 
 static void
-emit_init_call (GString *s, const char *indent, JsonObject *spec, const char *tensor)
+emit_init_call (GString *s, const char *indent, const PsOpInitCall *call, const char *tensor)
 {
-  g_string_append_printf (s, "%snn.init.%s(%s", indent, op_str (spec, "fn"), tensor);
-  append_kwargs (s, op_obj (spec, "args"), TRUE);
+  g_string_append_printf (s, "%snn.init.%s(%s", indent, call->fn, tensor);
+  append_kwargs (s, call->args, TRUE);
   g_string_append (s, ")\n");
 }
 
-static gboolean
-emit_op (Exporter *ex, JsonObject *op, guint number, GError **error)
+gboolean
+ps_py_emit_attach (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 {
   GString *s = ex->out;
-  const char *kind = op_str (op, "op");
-  const char *desc = op_str (op, "description");
-  g_string_append_printf (s, "\n# Step %u\n", number);
-  if (desc && desc[0])
-    emit_comment (s, "# ", desc, 100);
-
-  if (strcmp (kind, "module") == 0)
+  const PsOpChild *c = &op->u.child;
+  Target parent = { 0 }, child = { 0 };
+  if (!resolve (ex, c->parent, &parent, number, "attach", error))
+    return FALSE;
+  if (!resolve (ex, c->child, &child, number, "attach", error))
     {
-      if (!emit_module (ex, op, number, error))
-        return FALSE;
-    }
-  else if (strcmp (kind, "attach") == 0 || strcmp (kind, "detach") == 0)
-    {
-      Target parent = { 0 };
-      const char *name = op_str (op, "name");
-      if (!resolve (ex, op_str (op, "parent"), &parent, number, kind, error))
-        return FALSE;
-      if (strcmp (kind, "attach") == 0)
-        {
-          Target child = { 0 };
-          if (!resolve (ex, op_str (op, "child"), &child, number, kind, error))
-            {
-              target_clear (&parent);
-              return FALSE;
-            }
-          if (json_object_has_member (op, "index"))
-            {
-              g_string_append_printf (s, "insert_child(%s, %" G_GINT64_FORMAT ", ", parent.expr->str,
-                                      json_object_get_int_member (op, "index"));
-              append_py_string (s, name);
-              g_string_append_printf (s, ", %s)\n", child.expr->str);
-            }
-          else
-            {
-              g_string_append_printf (s, "%s.add_module(", parent.expr->str);
-              append_py_string (s, name);
-              g_string_append_printf (s, ", %s)\n", child.expr->str);
-            }
-          tree_apply (ex, op, kind, parent.node, child.node);
-          target_clear (&child);
-        }
-      else
-        {
-          if (is_attr_name (name))
-            g_string_append_printf (s, "del %s.%s\n", parent.expr->str, name);
-          else
-            {
-              g_string_append_printf (s, "delattr(%s, ", parent.expr->str);
-              append_py_string (s, name);
-              g_string_append (s, ")\n");
-            }
-          tree_detach (parent.node, name);
-        }
       target_clear (&parent);
+      return FALSE;
     }
-  else if (strcmp (kind, "rename") == 0 || strcmp (kind, "move") == 0)
+  if (ps_op_has_field (op, "index"))
     {
-      Target parent = { 0 };
-      if (!resolve (ex, op_str (op, "parent"), &parent, number, kind, error))
-        return FALSE;
-      g_string_append_printf (s, "%s_child(%s, ", kind, parent.expr->str);
-      append_py_string (s, op_str (op, "name"));
-      if (strcmp (kind, "rename") == 0)
-        {
-          g_string_append (s, ", ");
-          append_py_string (s, op_str (op, "new_name"));
-        }
-      else
-        g_string_append_printf (s, ", %" G_GINT64_FORMAT, json_object_get_int_member (op, "index"));
-      g_string_append (s, ")\n");
-      tree_apply (ex, op, kind, parent.node, NULL);
-      target_clear (&parent);
-    }
-  else if (strcmp (kind, "init") == 0)
-    {
-      Target t = { 0 };
-      if (!resolve (ex, op_str (op, "target"), &t, number, kind, error))
-        return FALSE;
-      emit_init_call (s, "", op, t.expr->str);
-      target_clear (&t);
-    }
-  else if (strcmp (kind, "init_modules") == 0)
-    {
-      Target t = { 0 };
-      if (!resolve (ex, op_str (op, "target"), &t, number, kind, error))
-        return FALSE;
-      const char *match = op_str (op, "match") ? op_str (op, "match") : "";
-      if (ps_module_class_lookup (match) != NULL)
-        g_string_append_printf (s, "for module in %s.modules():\n    if isinstance(module, nn.%s):\n", t.expr->str, match);
-      else
-        {
-          /* a user class: compare by name */
-          g_string_append_printf (s, "for module in %s.modules():\n    if type(module).__name__ == ", t.expr->str);
-          append_py_string (s, match);
-          g_string_append (s, ":\n");
-        }
-      static const char *const which[] = { "weight", "bias" };
-      for (guint k = 0; k < 2; k++)
-        {
-          JsonObject *spec = op_obj (op, which[k]);
-          if (spec == NULL)
-            continue;
-          g_autofree char *tensor = g_strdup_printf ("module.%s", which[k]);
-          g_string_append_printf (s, "        if getattr(module, \"%s\", None) is not None:\n", which[k]);
-          emit_init_call (s, "            ", spec, tensor);
-        }
-      target_clear (&t);
-    }
-  else if (strcmp (kind, "reset_parameters") == 0)
-    {
-      Target t = { 0 };
-      if (!resolve (ex, op_str (op, "target"), &t, number, kind, error))
-        return FALSE;
-      if (t.node && !t.node->cls && type_has_reset_parameters (t.node->type))
-        g_string_append_printf (s, "%s.reset_parameters()\n", t.expr->str);
-      else
-        g_string_append_printf (s,
-          "for module in %s.modules():  # every module that has reset_parameters\n"
-          "    if hasattr(module, \"reset_parameters\"):\n"
-          "        module.reset_parameters()\n", t.expr->str);
-      target_clear (&t);
-    }
-  else if (strcmp (kind, "manual_seed") == 0)
-    {
-      g_string_append (s, "torch.manual_seed(");
-      JsonNode *seed = json_object_get_member (op, "seed");
-      if (seed)
-        append_py_value (s, seed, FALSE);
-      g_string_append (s, ")\n");
-    }
-  else if (strcmp (kind, "mode") == 0)
-    {
-      Target t = { 0 };
-      if (!resolve (ex, op_str (op, "target"), &t, number, kind, error))
-        return FALSE;
-      gboolean train = json_object_has_member (op, "train") && json_object_get_boolean_member (op, "train");
-      g_string_append_printf (s, "%s.%s()\n", t.expr->str, train ? "train" : "eval");
-      target_clear (&t);
-    }
-  else if (strcmp (kind, "forward") == 0)
-    {
-      Target t = { 0 };
-      if (!resolve (ex, op_str (op, "target"), &t, number, kind, error))
-        return FALSE;
-      JsonObject *input = op_obj (op, "input");
-      if (input == NULL)
-        {
-          target_clear (&t);
-          return op_fail (error, number, kind, "field 'input': missing");
-        }
-      const char *name = op_str (op, "name");
-      g_autofree char *dflt = g_strdup_printf ("output%u", number);
-      const char *type = t.node && !t.node->cls ? t.node->type : "";
-      gboolean self_attention = strcmp (type, "MultiheadAttention") == 0;
-      gboolean bilinear = strcmp (type, "Bilinear") == 0;
-      gboolean tuple = self_attention || strcmp (type, "RNN") == 0 || strcmp (type, "LSTM") == 0
-                       || strcmp (type, "GRU") == 0 || strcmp (type, "LSTMCell") == 0;
-      GString *call = g_string_new (NULL);
-      if (self_attention || bilinear)
-        {
-          g_string_append (s, "x = ");
-          emit_input (s, input);
-          g_string_append (s, "\n");
-          g_string_append_printf (call, "%s(%s)", t.expr->str, self_attention ? "x, x, x" : "x, x");
-        }
-      else
-        {
-          g_string_append_printf (call, "%s(", t.expr->str);
-          emit_input (call, input);
-          g_string_append_c (call, ')');
-        }
-      g_string_append (s, "outputs[");
-      append_py_string (s, name ? name : dflt);
-      g_string_append_printf (s, "] = %s%s", call->str, tuple ? "[0]" : "");
-      if (tuple)
-        g_string_append (s, self_attention ? "  # self-attention; [0]: the output, not the weights\n"
-                                           : "  # [0]: the output (the second value is the state)\n");
-      else
-        g_string_append_c (s, '\n');
-      g_string_free (call, TRUE);
-      target_clear (&t);
+      g_string_append_printf (s, "insert_child(%s, %" G_GINT64_FORMAT ", ", parent.expr->str, c->index);
+      append_py_string (s, c->name);
+      g_string_append_printf (s, ", %s)\n", child.expr->str);
     }
   else
     {
-      g_autofree char *msg = g_strdup_printf ("PyTorch export does not support '%s' ops", kind);
-      return op_fail (error, number, kind, msg);
+      g_string_append_printf (s, "%s.add_module(", parent.expr->str);
+      append_py_string (s, c->name);
+      g_string_append_printf (s, ", %s)\n", child.expr->str);
     }
+  tree_op_attach (ex, op, parent.node);
+  target_clear (&child);
+  target_clear (&parent);
+  return TRUE;
+}
+
+gboolean
+ps_py_emit_detach (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  GString *s = ex->out;
+  const char *name = op->u.child.name;
+  Target parent = { 0 };
+  if (!resolve (ex, op->u.child.parent, &parent, number, "detach", error))
+    return FALSE;
+  if (is_attr_name (name))
+    g_string_append_printf (s, "del %s.%s\n", parent.expr->str, name);
+  else
+    {
+      g_string_append_printf (s, "delattr(%s, ", parent.expr->str);
+      append_py_string (s, name);
+      g_string_append (s, ")\n");
+    }
+  tree_detach (parent.node, name);
+  target_clear (&parent);
+  return TRUE;
+}
+
+gboolean
+ps_py_emit_rename (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  GString *s = ex->out;
+  const PsOpChild *c = &op->u.child;
+  Target parent = { 0 };
+  if (!resolve (ex, c->parent, &parent, number, "rename", error))
+    return FALSE;
+  g_string_append_printf (s, "rename_child(%s, ", parent.expr->str);
+  append_py_string (s, c->name);
+  g_string_append (s, ", ");
+  append_py_string (s, c->new_name);
+  g_string_append (s, ")\n");
+  tree_rename (parent.node, c->name, c->new_name);
+  target_clear (&parent);
+  return TRUE;
+}
+
+gboolean
+ps_py_emit_move (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  GString *s = ex->out;
+  const PsOpChild *c = &op->u.child;
+  Target parent = { 0 };
+  if (!resolve (ex, c->parent, &parent, number, "move", error))
+    return FALSE;
+  g_string_append_printf (s, "move_child(%s, ", parent.expr->str);
+  append_py_string (s, c->name);
+  g_string_append_printf (s, ", %" G_GINT64_FORMAT ")\n", c->index);
+  tree_move (parent.node, c->name, c->index);
+  target_clear (&parent);
+  return TRUE;
+}
+
+gboolean
+ps_py_emit_init (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  Target t = { 0 };
+  if (!resolve (ex, op->u.init.target, &t, number, "init", error))
+    return FALSE;
+  emit_init_call (ex->out, "", &op->u.init.call, t.expr->str);
+  target_clear (&t);
+  return TRUE;
+}
+
+gboolean
+ps_py_emit_init_modules (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  GString *s = ex->out;
+  const PsOpInitModules *im = &op->u.init_modules;
+  Target t = { 0 };
+  if (!resolve (ex, im->target, &t, number, "init_modules", error))
+    return FALSE;
+  if (ps_module_class_lookup (im->match) != NULL)
+    g_string_append_printf (s, "for module in %s.modules():\n    if isinstance(module, nn.%s):\n", t.expr->str,
+                            im->match);
+  else
+    {
+      /* a user class: compare by name */
+      g_string_append_printf (s, "for module in %s.modules():\n    if type(module).__name__ == ", t.expr->str);
+      append_py_string (s, im->match);
+      g_string_append (s, ":\n");
+    }
+  static const char *const which[] = { "weight", "bias" };
+  const PsOpInitCall *calls[] = { &im->weight, &im->bias };
+  for (guint k = 0; k < 2; k++)
+    {
+      if (calls[k]->fn == NULL)
+        continue;
+      g_autofree char *tensor = g_strdup_printf ("module.%s", which[k]);
+      g_string_append_printf (s, "        if getattr(module, \"%s\", None) is not None:\n", which[k]);
+      emit_init_call (s, "            ", calls[k], tensor);
+    }
+  target_clear (&t);
+  return TRUE;
+}
+
+gboolean
+ps_py_emit_reset_parameters (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  GString *s = ex->out;
+  Target t = { 0 };
+  if (!resolve (ex, op->u.target.target, &t, number, "reset_parameters", error))
+    return FALSE;
+  if (t.node && !t.node->cls && ps_module_class_has_reset_parameters (ps_module_class_lookup (t.node->type)))
+    g_string_append_printf (s, "%s.reset_parameters()\n", t.expr->str);
+  else
+    g_string_append_printf (s,
+      "for module in %s.modules():  # every module that has reset_parameters\n"
+      "    if hasattr(module, \"reset_parameters\"):\n"
+      "        module.reset_parameters()\n", t.expr->str);
+  target_clear (&t);
+  return TRUE;
+}
+
+gboolean
+ps_py_emit_manual_seed (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  g_string_append_printf (ex->out, "torch.manual_seed(%" G_GINT64_FORMAT ")\n", op->u.seed.seed);
+  return TRUE;
+}
+
+gboolean
+ps_py_emit_mode (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  Target t = { 0 };
+  if (!resolve (ex, op->u.mode.target, &t, number, "mode", error))
+    return FALSE;
+  g_string_append_printf (ex->out, "%s.%s()\n", t.expr->str, op->u.mode.train ? "train" : "eval");
+  target_clear (&t);
+  return TRUE;
+}
+
+gboolean
+ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  GString *s = ex->out;
+  const PsOpForward *f = &op->u.forward;
+  Target t = { 0 };
+  if (!resolve (ex, f->target, &t, number, "forward", error))
+    return FALSE;
+  g_autofree char *dflt = g_strdup_printf ("output%u", number);
+  /* what the class says about its forward: how many inputs (each gets x), a tuple result */
+  const PsModuleClass *klass = t.node && !t.node->cls ? ps_module_class_lookup (t.node->type) : NULL;
+  guint n_inputs = klass && klass->n_inputs > 1 ? klass->n_inputs : 1;
+  gboolean tuple = klass && klass->returns_tuple;
+  GString *call = g_string_new (NULL);
+  if (n_inputs > 1)
+    {
+      g_string_append (s, "x = ");
+      emit_input (s, &f->input);
+      g_string_append (s, "\n");
+      g_string_append_printf (call, "%s(x", t.expr->str);
+      for (guint i = 1; i < n_inputs; i++)
+        g_string_append (call, ", x");
+      g_string_append_c (call, ')');
+    }
+  else
+    {
+      g_string_append_printf (call, "%s(", t.expr->str);
+      emit_input (call, &f->input);
+      g_string_append_c (call, ')');
+    }
+  g_string_append (s, "outputs[");
+  append_py_string (s, f->name ? f->name : dflt);
+  g_string_append_printf (s, "] = %s%s", call->str, tuple ? "[0]" : "");
+  if (tuple)
+    g_string_append_printf (s, "  # %s\n", klass->tuple_note);
+  else
+    g_string_append_c (s, '\n');
+  g_string_free (call, TRUE);
+  target_clear (&t);
+  return TRUE;
+}
+
+gboolean
+ps_py_emit_load (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  return op_fail (error, number, "load", "PyTorch export does not support 'load' ops");
+}
+
+/* A note is a comment in the script. */
+gboolean
+ps_py_emit_note (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  emit_comment (ex->out, "# ", op->u.note.text, 100);
   return TRUE;
 }
 
@@ -1170,7 +1132,13 @@ ps_export_pytorch (const PsRecipe *recipe, GError **error)
   ex.classes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, user_class_free);
   ex.class_order = g_ptr_array_new ();
   ex.out = g_string_new (NULL);
-  gboolean ok = scan (&ex, error);
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && i < recipe->ops->len; i++)
+    {
+      const PsOp *op = g_ptr_array_index (recipe->ops, i);
+      if (op->kind->py_scan != NULL)
+        ok = op->kind->py_scan (&ex, op, i + 1, error);
+    }
 
   if (ok)
     {
@@ -1206,10 +1174,11 @@ ps_export_pytorch (const PsRecipe *recipe, GError **error)
       g_string_append_printf (body, "\n\ntorch.manual_seed(%" G_GINT64_FORMAT ")\n", recipe->seed);
       for (guint i = 0; ok && i < recipe->ops->len; i++)
         {
-          JsonObject *op = g_ptr_array_index (recipe->ops, i);
-          if (strcmp (op_str (op, "op"), "module") == 0)
-            add_node (&ex, op);
-          ok = emit_op (&ex, op, i + 1, error);
+          const PsOp *op = g_ptr_array_index (recipe->ops, i);
+          g_string_append_printf (body, "\n# Step %u\n", i + 1);
+          if (op->description && op->description[0])
+            emit_comment (body, "# ", op->description, 100);
+          ok = op->kind->py_emit (&ex, op, i + 1, error);
         }
       ex.out = s;
       if (ok)

@@ -1,6 +1,7 @@
 /* ps-npy.c — see ps-npy.h for the layout and the rules enforced. */
 #include "ps-npy.h"
 #include "ps-atomic-file.h"
+#include "ps-regular-file.h"
 
 #include <string.h>
 
@@ -321,12 +322,9 @@ PsTensor *
 ps_npy_load (const char *path, PsNpyHeader *header, GError **error)
 {
   g_autoptr (GError) local = NULL;
-  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, &local);
+  g_autoptr (GMappedFile) map = ps_regular_file_map (path, error);
   if (map == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot open %s: %s", path, local->message);
-      return NULL;
-    }
+    return NULL;
   PsTensor *t = ps_npy_load_from_data ((const guint8 *) g_mapped_file_get_contents (map),
                                        g_mapped_file_get_length (map), header, &local);
   if (t == NULL)

@@ -1,8 +1,10 @@
 /* ps-npz.c — see ps-npz.h for the zip-bomb rules. */
 #include "ps-npz.h"
 #include "ps-atomic-file.h"
+#include "ps-regular-file.h"
 
 #include <string.h>
+#include <unistd.h>
 #include <zip.h>
 
 #define READ_CHUNK ((gsize) 1 << 20)
@@ -171,6 +173,18 @@ npz_init (PsNpz *npz, GError **error)
       g_hash_table_insert (npz->by_name, m->name, m);
       if (!read_member_header (npz, m, error))
         return NULL;
+      guint64 comp = (sb.valid & ZIP_STAT_COMP_SIZE) ? (guint64) sb.comp_size : 0;
+      if (!(sb.valid & ZIP_STAT_COMP_SIZE)
+          || (sb.comp_method == ZIP_CM_STORE && comp != (guint64) sb.size)
+          || (sb.comp_method == ZIP_CM_DEFLATE && (guint64) sb.size > comp * PS_NPZ_MAX_RATIO + PS_NPZ_RATIO_SLACK))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s: member %s declares %" G_GUINT64_FORMAT
+                       " uncompressed bytes from %" G_GUINT64_FORMAT " compressed, more than %s can give "
+                       "(at most %d:1): refusing to inflate it", npz->label, sb.name, (guint64) sb.size, comp,
+                       sb.comp_method == ZIP_CM_STORE ? "storing" : "deflate",
+                       sb.comp_method == ZIP_CM_STORE ? 1 : PS_NPZ_MAX_RATIO);
+          return NULL;
+        }
     }
   return g_steal_pointer (&owned);
 }
@@ -180,9 +194,13 @@ ps_npz_open (const char *path, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
   int zerr = 0;
-  zip_t *z = zip_open (path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+  int fd = ps_regular_file_open (path, error);   /* a FIFO or /dev/zero is refused, not read */
+  if (fd < 0)
+    return NULL;
+  zip_t *z = zip_fdopen (fd, ZIP_CHECKCONS, &zerr);   /* owns fd when it succeeds */
   if (z == NULL)
     {
+      close (fd);
       zip_error_t ze;
       zip_error_init_with_code (&ze, zerr);
       if (zerr == ZIP_ER_OPEN || zerr == ZIP_ER_NOENT || zerr == ZIP_ER_READ)

@@ -3,7 +3,8 @@
  * Opening reads the zip directory and each member's .npy header (a bounded read of at most
  * 12 + 10,000 bytes), so listing is cheap. Zip bombs: a member's declared uncompressed size must
  * not exceed PS_NPZ_MAX_MEMBER_BYTES and must equal what its .npy header implies (header + numel ×
- * itemsize); both are checked before anything is inflated, and data is read in bounded chunks that
+ * itemsize), and no more than PS_NPZ_MAX_RATIO times its compressed size; all are checked before
+ * anything is inflated, and data is read in bounded chunks that
  * never go past the declared size. Encrypted members, compression methods other than stored and
  * deflate, and duplicate member names are refused. Members not ending in ".npy" are ignored. */
 #pragma once
@@ -14,6 +15,11 @@
 G_BEGIN_DECLS
 
 #define PS_NPZ_MAX_MEMBER_BYTES ((guint64) 4 << 30)
+/* Deflate cannot expand more than 1032:1 (258-byte matches in 2-bit codes): a member declaring a
+ * larger ratio (plus a small allowance for tiny members), or a stored member whose sizes differ,
+ * is refused before it is inflated. */
+#define PS_NPZ_MAX_RATIO 1032
+#define PS_NPZ_RATIO_SLACK 1024
 
 typedef struct _PsNpz PsNpz;
 

@@ -1,15 +1,31 @@
-/* ps-op.c — see ps-op.h. Each op kind is one apply function working on a clone of the previous
- * state; ps_op_apply_full does the cloning, error prefixing and step stamping around it. */
-#include "ps-op.h"
-#include "ps-recipe.h"
+/* ps-op.c — see ps-op.h. The op table (ps_op_kinds, at the end of this file) holds one entry per
+ * op kind; everything else here is generic: parsing JSON into a typed PsOp by the kind's field
+ * table, writing it back, copying, and ps_op_apply_full, which clones the state, applies, prefixes
+ * errors and stamps the steps. */
+#include "ps-op-private.h"
+#include "ps-train-ops.h"
 #include "ps-init.h"
+#include "ps-checkpoint.h"
 #include "ps-safetensors.h"
 
 #include <math.h>
 #include <string.h>
 
-typedef gboolean (*ApplyFunc) (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx,
-                               GError **error);
+/* ---------- errors ---------- */
+
+void
+ps_op_parse_error (GError **error, guint index, const char *kind, const char *field, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  if (field != NULL)
+    g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "op %u (%s): field '%s': %s", index,
+                 kind ? kind : "?", field, msg);
+  else
+    g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "op %u (%s): %s", index, kind ? kind : "?", msg);
+}
 
 /* Errors inside apply functions are set without the "op N (kind): " prefix; apply_full adds it. */
 static void G_GNUC_PRINTF (3, 4)
@@ -22,10 +38,434 @@ field_error (GError **error, const char *field, const char *fmt, ...)
   g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "field '%s': %s", field, msg);
 }
 
-static gboolean
-resolve_module (PsState *state, JsonObject *op, const char *field, PsModule **out, GError **error)
+static const char *
+node_type_name (JsonNode *n)
 {
-  const char *target = json_object_get_string_member (op, field);
+  switch (JSON_NODE_TYPE (n))
+    {
+    case JSON_NODE_OBJECT: return "an object";
+    case JSON_NODE_ARRAY: return "an array";
+    case JSON_NODE_NULL: return "null";
+    case JSON_NODE_VALUE:
+      {
+        GType t = json_node_get_value_type (n);
+        if (t == G_TYPE_INT64) return "an integer";
+        if (t == G_TYPE_DOUBLE) return "a number";
+        if (t == G_TYPE_BOOLEAN) return "a boolean";
+        if (t == G_TYPE_STRING) return "a string";
+        return "a value";
+      }
+    default: return "something else";
+    }
+}
+
+static gboolean
+node_is (JsonNode *n, GType t)
+{
+  return JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == t;
+}
+
+/* Ids and child names become path components ("m.linear1.weight"). */
+static gboolean
+valid_name (const char *s)
+{
+  return s != NULL && *s != '\0' && strchr (s, '.') == NULL;
+}
+
+/* ---------- JSON values kept as they are ("x-" members) ---------- */
+
+/* A copy that shares no node, object, array or value with `n` (json_node_copy shares objects and
+ * arrays by reference, and their reference counts are not atomic). */
+JsonNode *
+ps_json_deep_copy (JsonNode *n)
+{
+  JsonNode *c;
+  switch (JSON_NODE_TYPE (n))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *o = json_node_get_object (n), *co = json_object_new ();
+        g_autoptr (GList) names = json_object_get_members (o);
+        for (GList *l = names; l; l = l->next)
+          json_object_set_member (co, l->data, ps_json_deep_copy (json_object_get_member (o, l->data)));
+        c = json_node_init_object (json_node_alloc (), co);
+        json_object_unref (co);
+        return c;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *a = json_node_get_array (n), *ca = json_array_new ();
+        for (guint i = 0; i < json_array_get_length (a); i++)
+          json_array_add_element (ca, ps_json_deep_copy (json_array_get_element (a, i)));
+        c = json_node_init_array (json_node_alloc (), ca);
+        json_array_unref (ca);
+        return c;
+      }
+    case JSON_NODE_NULL:
+      return json_node_init_null (json_node_alloc ());
+    case JSON_NODE_VALUE:
+      break;
+    }
+  GType t = json_node_get_value_type (n);
+  if (t == G_TYPE_INT64)
+    return json_node_init_int (json_node_alloc (), json_node_get_int (n));
+  if (t == G_TYPE_DOUBLE)
+    return json_node_init_double (json_node_alloc (), json_node_get_double (n));
+  if (t == G_TYPE_BOOLEAN)
+    return json_node_init_boolean (json_node_alloc (), json_node_get_boolean (n));
+  return json_node_init_string (json_node_alloc (), json_node_get_string (n));
+}
+
+JsonObject *
+ps_json_object_deep_copy (JsonObject *o)
+{
+  JsonNode *n = json_node_init_object (json_node_alloc (), o);
+  JsonNode *c = ps_json_deep_copy (n);
+  JsonObject *r = json_object_ref (json_node_get_object (c));
+  json_node_unref (c);
+  json_node_unref (n);
+  return r;
+}
+
+/* ---------- keyword arguments ---------- */
+
+static JsonNode *
+args_to_json (const PsArgs *args)
+{
+  JsonObject *o = json_object_new ();
+  for (guint i = 0; i < ps_args_len (args); i++)
+    {
+      const PsValue *v = ps_args_value (args, i);
+      JsonNode *n = json_node_alloc ();
+      switch (v->type)
+        {
+        case PS_VALUE_NONE: json_node_init_null (n); break;
+        case PS_VALUE_BOOL: json_node_init_boolean (n, v->b); break;
+        case PS_VALUE_INT: json_node_init_int (n, v->i); break;
+        case PS_VALUE_DOUBLE: json_node_init_double (n, v->d); break;
+        case PS_VALUE_STRING: json_node_init_string (n, v->s); break;
+        case PS_VALUE_INT_LIST:
+          {
+            JsonArray *a = json_array_new ();
+            for (int k = 0; k < v->n_list; k++)
+              json_array_add_int_element (a, v->list[k]);
+            json_node_init_array (n, a);
+            json_array_unref (a);
+            break;
+          }
+        }
+      json_object_set_member (o, ps_args_name (args, i), n);
+    }
+  JsonNode *n = json_node_init_object (json_node_alloc (), o);
+  json_object_unref (o);
+  return n;
+}
+
+/* Resolves `given` against the spec table only to check it (names, types, required ones). */
+static gboolean
+check_args (const PsArgSpec *specs, const PsArgs *given, GError **error)
+{
+  g_autoptr (PsArgs) empty = given ? NULL : ps_args_new ();
+  g_autoptr (PsArgs) resolved = ps_args_resolve (specs, given ? given : empty, error);
+  return resolved != NULL;
+}
+
+/* ---------- the generic parser, writer, copier ---------- */
+
+#define FIELD_SLOT(op, f) ((gpointer) ((char *) (op) + (f)->offset))
+
+static const PsOpKind *kind_lookup (const char *name);
+
+gboolean
+ps_op_has_field (const PsOp *op, const char *field)
+{
+  for (guint i = 0; op->kind->fields[i].name; i++)
+    if (strcmp (op->kind->fields[i].name, field) == 0)
+      return (op->present >> i) & 1;
+  return FALSE;
+}
+
+static void
+field_clear (const PsOpField *f, gpointer slot)
+{
+  switch (f->type)
+    {
+    case PS_FIELD_STRING:
+    case PS_FIELD_NAME:
+      g_clear_pointer ((char **) slot, g_free);
+      break;
+    case PS_FIELD_ARGS:
+      g_clear_pointer ((PsArgs **) slot, ps_args_free);
+      break;
+    case PS_FIELD_CUSTOM:
+      f->clear (slot);
+      break;
+    case PS_FIELD_INT:
+    case PS_FIELD_BOOL:
+      break;
+    }
+}
+
+static void
+op_free (PsOp *op)
+{
+  for (const PsOpField *f = op->kind->fields; f->name; f++)
+    field_clear (f, FIELD_SLOT (op, f));
+  g_free (op->description);
+  g_clear_pointer (&op->extra, json_object_unref);
+  g_free (op);
+}
+
+PsOp *
+ps_op_ref (PsOp *op)
+{
+  g_atomic_int_inc (&op->ref_count);
+  return op;
+}
+
+void
+ps_op_unref (PsOp *op)
+{
+  if (op != NULL && g_atomic_int_dec_and_test (&op->ref_count))
+    op_free (op);
+}
+
+static gboolean
+parse_field (PsOp *op, const PsOpField *f, JsonNode *n, guint index, GError **error)
+{
+  const char *kind = op->kind->name;
+  gpointer slot = FIELD_SLOT (op, f);
+  switch (f->type)
+    {
+    case PS_FIELD_STRING:
+      *(char **) slot = g_strdup (json_node_get_string (n));
+      return TRUE;
+    case PS_FIELD_NAME:
+      if (!valid_name (json_node_get_string (n)))
+        {
+          ps_op_parse_error (error, index, kind, f->name, "'%s' is not a valid child name (non-empty, no '.')",
+                             json_node_get_string (n));
+          return FALSE;
+        }
+      *(char **) slot = g_strdup (json_node_get_string (n));
+      return TRUE;
+    case PS_FIELD_INT:
+      *(gint64 *) slot = json_node_get_int (n);
+      return TRUE;
+    case PS_FIELD_BOOL:
+      *(gboolean *) slot = json_node_get_boolean (n);
+      return TRUE;
+    case PS_FIELD_ARGS:
+      *(PsArgs **) slot = ps_recipe_args_from_json (n, error);
+      if (*(PsArgs **) slot == NULL)
+        {
+          g_prefix_error (error, "op %u (%s): field '%s': ", index, kind, f->name);
+          return FALSE;
+        }
+      return TRUE;
+    case PS_FIELD_CUSTOM:
+      return f->parse (op, slot, n, index, error);
+    }
+  return FALSE;
+}
+
+/* The JSON type a field needs before it is parsed (custom fields check their own). */
+static gboolean
+field_type_ok (const PsOpField *f, JsonNode *n, const char **expected)
+{
+  switch (f->type)
+    {
+    case PS_FIELD_STRING:
+    case PS_FIELD_NAME: *expected = "a string"; return node_is (n, G_TYPE_STRING);
+    case PS_FIELD_INT: *expected = "an integer"; return node_is (n, G_TYPE_INT64);
+    case PS_FIELD_BOOL: *expected = "a boolean"; return node_is (n, G_TYPE_BOOLEAN);
+    case PS_FIELD_ARGS: *expected = "an object"; return JSON_NODE_HOLDS_OBJECT (n);
+    case PS_FIELD_CUSTOM: *expected = "anything"; return TRUE;
+    }
+  return FALSE;
+}
+
+PsOp *
+ps_op_new_from_json (JsonObject *json, guint index, GError **error)
+{
+  g_return_val_if_fail (json != NULL, NULL);
+  JsonNode *kn = json_object_get_member (json, "op");
+  if (kn == NULL)
+    {
+      ps_op_parse_error (error, index, "?", "op", "missing");
+      return NULL;
+    }
+  if (!node_is (kn, G_TYPE_STRING))
+    {
+      ps_op_parse_error (error, index, "?", "op", "expected a string, got %s", node_type_name (kn));
+      return NULL;
+    }
+  const char *kname = json_node_get_string (kn);
+  const PsOpKind *kind = kind_lookup (kname);
+  if (kind == NULL)
+    {
+      g_autofree char *kinds = g_strjoinv (", ", (char **) ps_op_kind_names ());
+      ps_op_parse_error (error, index, kname, "op", "unknown op '%s' (expected one of: %s)", kname, kinds);
+      return NULL;
+    }
+
+  g_autoptr (PsOp) op = g_new0 (PsOp, 1);
+  op->ref_count = 1;
+  op->kind = kind;
+  JsonNode *given[64] = { NULL };
+  /* every member known (or an "x-" extension) and well typed */
+  g_autoptr (GList) members = json_object_get_members (json);
+  for (GList *l = members; l; l = l->next)
+    {
+      const char *name = l->data;
+      JsonNode *n = json_object_get_member (json, name);
+      if (strcmp (name, "op") == 0)
+        continue;
+      if (g_str_has_prefix (name, "x-"))
+        {
+          if (op->extra == NULL)
+            op->extra = json_object_new ();
+          json_object_set_member (op->extra, name, ps_json_deep_copy (n));
+          continue;
+        }
+      if (strcmp (name, "description") == 0)
+        {
+          if (!node_is (n, G_TYPE_STRING))
+            {
+              ps_op_parse_error (error, index, kind->name, name, "expected a string, got %s", node_type_name (n));
+              return NULL;
+            }
+          op->description = g_strdup (json_node_get_string (n));
+          continue;
+        }
+      guint i = 0;
+      while (kind->fields[i].name && strcmp (kind->fields[i].name, name) != 0)
+        i++;
+      if (kind->fields[i].name == NULL)
+        {
+          g_autoptr (GString) names = g_string_new (NULL);
+          for (const PsOpField *g = kind->fields; g->name; g++)
+            g_string_append_printf (names, "%s, ", g->name);
+          g_string_append (names, "description");
+          ps_op_parse_error (error, index, kind->name, name, "unknown field (expected one of: %s)", names->str);
+          return NULL;
+        }
+      const char *expected = "";
+      if (!field_type_ok (&kind->fields[i], n, &expected))
+        {
+          ps_op_parse_error (error, index, kind->name, name, "expected %s, got %s", expected, node_type_name (n));
+          return NULL;
+        }
+      given[i] = n;
+    }
+  for (guint i = 0; kind->fields[i].name; i++)
+    if (kind->fields[i].required && given[i] == NULL)
+      {
+        ps_op_parse_error (error, index, kind->name, kind->fields[i].name, "missing");
+        return NULL;
+      }
+  for (guint i = 0; kind->fields[i].name; i++)
+    if (given[i] != NULL)
+      {
+        if (!parse_field (op, &kind->fields[i], given[i], index, error))
+          return NULL;
+        op->present |= G_GUINT64_CONSTANT (1) << i;
+      }
+  if (kind->check != NULL && !kind->check (op, index, error))
+    return NULL;
+  return g_steal_pointer (&op);
+}
+
+JsonObject *
+ps_op_to_json (const PsOp *op)
+{
+  JsonObject *o = json_object_new ();
+  json_object_set_string_member (o, "op", op->kind->name);
+  for (guint i = 0; op->kind->fields[i].name; i++)
+    {
+      const PsOpField *f = &op->kind->fields[i];
+      if (!((op->present >> i) & 1))
+        continue;
+      gconstpointer slot = FIELD_SLOT (op, f);
+      JsonNode *n = NULL;
+      switch (f->type)
+        {
+        case PS_FIELD_STRING:
+        case PS_FIELD_NAME: n = json_node_init_string (json_node_alloc (), *(char *const *) slot); break;
+        case PS_FIELD_INT: n = json_node_init_int (json_node_alloc (), *(const gint64 *) slot); break;
+        case PS_FIELD_BOOL: n = json_node_init_boolean (json_node_alloc (), *(const gboolean *) slot); break;
+        case PS_FIELD_ARGS: n = args_to_json (*(PsArgs *const *) slot); break;
+        case PS_FIELD_CUSTOM: n = f->write (op, slot); break;
+        }
+      json_object_set_member (o, f->name, n);
+    }
+  if (op->description != NULL)
+    json_object_set_string_member (o, "description", op->description);
+  if (op->extra != NULL)
+    {
+      g_autoptr (GList) names = json_object_get_members (op->extra);
+      for (GList *l = names; l; l = l->next)
+        json_object_set_member (o, l->data, ps_json_deep_copy (json_object_get_member (op->extra, l->data)));
+    }
+  return o;
+}
+
+PsOp *
+ps_op_copy (const PsOp *op)
+{
+  PsOp *c = g_new0 (PsOp, 1);
+  c->ref_count = 1;
+  c->kind = op->kind;
+  c->present = op->present;
+  c->description = g_strdup (op->description);
+  c->extra = op->extra ? ps_json_object_deep_copy (op->extra) : NULL;
+  c->u = op->u;   /* plain values; pointers are replaced below */
+  for (const PsOpField *f = op->kind->fields; f->name; f++)
+    {
+      gconstpointer from = FIELD_SLOT (op, f);
+      gpointer to = FIELD_SLOT (c, f);
+      switch (f->type)
+        {
+        case PS_FIELD_STRING:
+        case PS_FIELD_NAME: *(char **) to = g_strdup (*(char *const *) from); break;
+        case PS_FIELD_ARGS:
+          *(PsArgs **) to = *(PsArgs *const *) from ? ps_args_copy (*(PsArgs *const *) from) : NULL;
+          break;
+        case PS_FIELD_CUSTOM: f->copy (to, from); break;
+        case PS_FIELD_INT:
+        case PS_FIELD_BOOL: break;
+        }
+    }
+  return c;
+}
+
+const char *
+ps_op_get_kind (const PsOp *op)
+{
+  return op->kind->name;
+}
+
+int
+ps_op_get_version (const PsOp *op)
+{
+  int v = op->kind->version;
+  for (guint i = 0; op->kind->fields[i].name; i++)
+    if ((op->present >> i) & 1)
+      v = MAX (v, op->kind->fields[i].version);
+  return v;
+}
+
+const char *
+ps_op_get_target (const PsOp *op)
+{
+  return op->kind->writes ? op->kind->writes (op) : NULL;
+}
+
+/* ---------- shared by several kinds ---------- */
+
+static gboolean
+resolve_module (PsState *state, const char *target, const char *field, PsModule **out, GError **error)
+{
   PsParam *p = NULL;
   if (!ps_state_resolve (state, target, out, &p, error))
     {
@@ -40,82 +480,208 @@ resolve_module (PsState *state, JsonObject *op, const char *field, PsModule **ou
   return TRUE;
 }
 
+/* Every kind with a "target" has it as the first member of its struct (the union's common
+ * initial sequence), so u.target.target reads it for all of them. */
+static const char *
+writes_target (const PsOp *op)
+{
+  return op->u.target.target;
+}
+
+static const char *
+writes_parent (const PsOp *op)
+{
+  return op->u.child.parent;
+}
+
 /* ---------- module ---------- */
 
-static gboolean
-apply_module (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+static void
+children_clear (gpointer slot)
 {
-  const char *id = json_object_get_string_member (op, "id");
-  const char *type = json_object_get_string_member (op, "type");
-  if (ps_state_get_module (state, id) != NULL)
+  PsOpModule *m = (PsOpModule *) ((char *) slot - G_STRUCT_OFFSET (PsOpModule, child_names));
+  g_clear_pointer (&m->child_names, g_ptr_array_unref);
+  g_clear_pointer (&m->child_ids, g_ptr_array_unref);
+}
+
+static GPtrArray *
+strv_copy (GPtrArray *a)
+{
+  if (a == NULL)
+    return NULL;
+  GPtrArray *c = g_ptr_array_new_full (a->len, g_free);
+  for (guint i = 0; i < a->len; i++)
+    g_ptr_array_add (c, g_strdup (g_ptr_array_index (a, i)));
+  return c;
+}
+
+static void
+children_copy (gpointer dst, gconstpointer src)
+{
+  PsOpModule *d = (PsOpModule *) ((char *) dst - G_STRUCT_OFFSET (PsOpModule, child_names));
+  const PsOpModule *s = (const PsOpModule *) ((const char *) src - G_STRUCT_OFFSET (PsOpModule, child_names));
+  d->child_names = strv_copy (s->child_names);
+  d->child_ids = strv_copy (s->child_ids);
+}
+
+static gboolean
+children_parse (PsOp *op, gpointer slot, JsonNode *children, guint index, GError **error)
+{
+  PsOpModule *m = &op->u.module;
+  m->child_names = g_ptr_array_new_with_free_func (g_free);
+  m->child_ids = g_ptr_array_new_with_free_func (g_free);
+  if (JSON_NODE_HOLDS_ARRAY (children))
     {
-      field_error (error, "id", "duplicate id '%s' (a module with this id already exists)", id);
+      JsonArray *a = json_node_get_array (children);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          JsonNode *e = json_array_get_element (a, i);
+          if (!node_is (e, G_TYPE_STRING) || !valid_name (json_node_get_string (e)))
+            {
+              ps_op_parse_error (error, index, "module", "children", "element %u must be a module id", i);
+              return FALSE;
+            }
+          g_ptr_array_add (m->child_names, g_strdup_printf ("%u", i));
+          g_ptr_array_add (m->child_ids, g_strdup (json_node_get_string (e)));
+        }
+      return TRUE;
+    }
+  if (JSON_NODE_HOLDS_OBJECT (children))
+    {
+      m->children_named = TRUE;
+      JsonObject *o = json_node_get_object (children);
+      g_autoptr (GList) names = json_object_get_members (o);
+      for (GList *l = names; l; l = l->next)
+        {
+          JsonNode *e = json_object_get_member (o, l->data);
+          if (!valid_name (l->data))
+            {
+              ps_op_parse_error (error, index, "module", "children",
+                                 "'%s' is not a valid child name (non-empty, no '.')", (char *) l->data);
+              return FALSE;
+            }
+          if (!node_is (e, G_TYPE_STRING) || !valid_name (json_node_get_string (e)))
+            {
+              ps_op_parse_error (error, index, "module", "children", "'%s' must name a module id", (char *) l->data);
+              return FALSE;
+            }
+          g_ptr_array_add (m->child_names, g_strdup (l->data));
+          g_ptr_array_add (m->child_ids, g_strdup (json_node_get_string (e)));
+        }
+      return TRUE;
+    }
+  ps_op_parse_error (error, index, "module", "children",
+                     "expected an array of module ids or an object {name: id}, got %s", node_type_name (children));
+  return FALSE;
+}
+
+static JsonNode *
+children_write (const PsOp *op, gconstpointer slot)
+{
+  const PsOpModule *m = &op->u.module;
+  if (m->children_named)
+    {
+      JsonObject *o = json_object_new ();
+      for (guint i = 0; i < m->child_names->len; i++)
+        json_object_set_string_member (o, g_ptr_array_index (m->child_names, i), g_ptr_array_index (m->child_ids, i));
+      JsonNode *n = json_node_init_object (json_node_alloc (), o);
+      json_object_unref (o);
+      return n;
+    }
+  JsonArray *a = json_array_new ();
+  for (guint i = 0; i < m->child_ids->len; i++)
+    json_array_add_string_element (a, g_ptr_array_index (m->child_ids, i));
+  JsonNode *n = json_node_init_array (json_node_alloc (), a);
+  json_array_unref (a);
+  return n;
+}
+
+static gboolean
+check_module (PsOp *op, guint index, GError **error)
+{
+  const PsOpModule *m = &op->u.module;
+  if (!valid_name (m->id))
+    {
+      ps_op_parse_error (error, index, "module", "id", "'%s' is not a valid id (non-empty, no '.')", m->id);
       return FALSE;
     }
-  const PsModuleClass *klass = ps_module_class_lookup (type);
+  const PsModuleClass *klass = ps_module_class_lookup (m->type);
+  if (klass == NULL)
+    {
+      ps_op_parse_error (error, index, "module", "type", "unknown module type '%s'", m->type);
+      return FALSE;
+    }
+  if (klass->is_container)
+    {
+      if (ps_op_has_field (op, "args"))
+        {
+          ps_op_parse_error (error, index, "module", "args", "a %s takes no args; give its modules in 'children'",
+                             m->type);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (m->child_names != NULL)
+    {
+      ps_op_parse_error (error, index, "module", "children", "%s is not a container", m->type);
+      return FALSE;
+    }
+  if (m->cls != NULL)
+    {
+      ps_op_parse_error (error, index, "module", "class", "only containers take a display class");
+      return FALSE;
+    }
+  if (!check_args (klass->args, m->args, error))
+    {
+      g_prefix_error (error, "op %u (module): field 'args': %s: ", index, m->type);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+apply_module (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  const PsOpModule *mo = &op->u.module;
+  if (ps_state_get_module (state, mo->id) != NULL)
+    {
+      field_error (error, "id", "duplicate id '%s' (a module with this id already exists)", mo->id);
+      return FALSE;
+    }
+  const PsModuleClass *klass = ps_module_class_lookup (mo->type);
   g_autoptr (PsModule) m = NULL;
   if (klass != NULL && klass->is_container)
     {
-      const char *display = json_object_has_member (op, "class")
-                            ? json_object_get_string_member (op, "class") : NULL;
-      m = ps_module_new_container (type, display, error);
+      m = ps_module_new_container (mo->type, mo->cls, error);
       if (m == NULL)
         {
           g_prefix_error (error, "field 'type': ");
           return FALSE;
         }
-      JsonNode *children = json_object_get_member (op, "children");
-      if (children != NULL && JSON_NODE_HOLDS_ARRAY (children))
+      for (guint i = 0; mo->child_ids != NULL && i < mo->child_ids->len; i++)
         {
-          JsonArray *a = json_node_get_array (children);
-          for (guint i = 0; i < json_array_get_length (a); i++)
+          const char *cid = g_ptr_array_index (mo->child_ids, i);
+          const char *name = g_ptr_array_index (mo->child_names, i);
+          PsModule *c = ps_state_get_module (state, cid);
+          if (c == NULL)
             {
-              const char *cid = json_array_get_string_element (a, i);
-              PsModule *c = ps_state_get_module (state, cid);
-              char name[24];
-              g_snprintf (name, sizeof name, "%u", i);
-              if (c == NULL)
-                {
-                  field_error (error, "children", "no module with id '%s'", cid);
-                  return FALSE;
-                }
-              if (!ps_module_add_child (m, name, c, error))
-                {
-                  g_prefix_error (error, "field 'children': ");
-                  return FALSE;
-                }
+              if (mo->children_named)
+                field_error (error, "children", "'%s': no module with id '%s'", name, cid);
+              else
+                field_error (error, "children", "no module with id '%s'", cid);
+              return FALSE;
             }
-        }
-      else if (children != NULL)
-        {
-          JsonObject *o = json_node_get_object (children);
-          g_autoptr (GList) names = json_object_get_members (o);
-          for (GList *l = names; l; l = l->next)
+          if (!ps_module_add_child (m, name, c, error))
             {
-              const char *cid = json_object_get_string_member (o, l->data);
-              PsModule *c = ps_state_get_module (state, cid);
-              if (c == NULL)
-                {
-                  field_error (error, "children", "'%s': no module with id '%s'", (char *) l->data, cid);
-                  return FALSE;
-                }
-              if (!ps_module_add_child (m, l->data, c, error))
-                {
-                  g_prefix_error (error, "field 'children': ");
-                  return FALSE;
-                }
+              g_prefix_error (error, "field 'children': ");
+              return FALSE;
             }
         }
     }
   else
     {
-      g_autoptr (PsArgs) args = ps_recipe_args_from_json (json_object_get_member (op, "args"), error);
-      if (args == NULL)
-        {
-          g_prefix_error (error, "field 'args': ");
-          return FALSE;
-        }
-      m = ps_module_new (type, args, &state->gen, error);
+      g_autoptr (PsArgs) empty = mo->args ? NULL : ps_args_new ();
+      m = ps_module_new (mo->type, mo->args ? mo->args : empty, &state->gen, error);
       if (m == NULL)
         {
           g_prefix_error (error, "field 'args': ");
@@ -123,39 +689,107 @@ apply_module (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, G
         }
     }
   m->created_step = (int) n;
-  ps_state_add_module (state, id, m);
+  ps_state_add_module (state, mo->id, m);
   return TRUE;
 }
 
-/* ---------- attach / detach ---------- */
+static char *
+action_module (const PsOp *op)
+{
+  return g_strdup_printf ("creating %s as %s", op->u.module.type, op->u.module.id);
+}
+
+static void append_param (GString *s, const char *path, const PsParam *p);
+
+static void
+describe_module (const PsOp *op, const PsState *after, GString *s)
+{
+  const char *id = op->u.module.id;
+  PsModule *m = ps_state_get_module (after, id);
+  if (m->klass->is_container)
+    {
+      if (m->display_class != NULL)
+        g_string_append_printf (s, "%s (%s)", m->display_class, m->klass->name);
+      else
+        g_string_append (s, m->klass->name);
+      g_string_append_printf (s, " created as %s", id);
+      if (m->children->len == 0)
+        g_string_append (s, ", empty");
+      else
+        g_string_append (s, " with ");
+      g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+      gboolean shared = FALSE;
+      for (guint i = 0; i < m->children->len; i++)
+        {
+          PsModule *c = g_ptr_array_index (m->children, i);
+          shared |= !g_hash_table_add (seen, c);
+          g_string_append_printf (s, "%s(%s): %s", i ? ", " : "", (char *) g_ptr_array_index (m->child_names, i),
+                                  c->id ? c->id : ps_module_class_name (c));
+        }
+      if (shared)
+        g_string_append (s, " (one module at several places: shared, one set of parameters)");
+      return;
+    }
+  g_autofree char *d = ps_module_describe (m);
+  g_string_append_printf (s, "%s created as %s", d, id);
+  if (m->params->len > 0)
+    {
+      g_string_append (s, ": ");
+      for (guint i = 0; i < m->params->len; i++)
+        {
+          PsParam *p = g_ptr_array_index (m->params, i);
+          if (i)
+            g_string_append (s, ", ");
+          append_param (s, p->name, p);
+        }
+      if (m->klass->is_lazy)
+        g_string_append (s, " (lazy: materialized by the first forward)");
+    }
+}
+
+/* ---------- attach / detach / rename / move ---------- */
+
+/* "index" (attach, move): a position among the parent's children; the upper bound needs the
+ * document state and is checked on replay. */
+static gboolean
+check_child (PsOp *op, guint index, GError **error)
+{
+  gint64 k = op->u.child.index;
+  if (ps_op_has_field (op, "index") && (k < 0 || k > G_MAXINT32))
+    {
+      ps_op_parse_error (error, index, op->kind->name, "index",
+                         "%" G_GINT64_FORMAT " is out of range (expected 0 or more)", k);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 static gboolean
-apply_attach (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+apply_attach (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
 {
+  const PsOpChild *a = &op->u.child;
   PsModule *parent, *child;
-  const char *name = json_object_get_string_member (op, "name");
-  if (!resolve_module (state, op, "parent", &parent, error) || !resolve_module (state, op, "child", &child, error))
+  if (!resolve_module (state, a->parent, "parent", &parent, error)
+      || !resolve_module (state, a->child, "child", &child, error))
     return FALSE;
-  if (ps_module_get_child (parent, name) != NULL || ps_module_get_param (parent, name) != NULL)
+  if (ps_module_get_child (parent, a->name) != NULL || ps_module_get_param (parent, a->name) != NULL)
     {
       field_error (error, "name", "'%s' already has a child, parameter or buffer named '%s' (detach it first)",
-                   json_object_get_string_member (op, "parent"), name);
+                   a->parent, a->name);
       return FALSE;
     }
   int index = -1;   /* append */
-  if (json_object_has_member (op, "index"))
+  if (ps_op_has_field (op, "index"))
     {
-      gint64 k = json_object_get_int_member (op, "index");
-      if (k < 0 || k > (gint64) parent->children->len)
+      if (a->index < 0 || a->index > (gint64) parent->children->len)
         {
           field_error (error, "index", "%" G_GINT64_FORMAT " is out of range: '%s' has %u children, so 0 to %u",
-                       k, json_object_get_string_member (op, "parent"), parent->children->len,
-                       parent->children->len);
+                       a->index, a->parent, parent->children->len, parent->children->len);
           return FALSE;
         }
-      index = (int) k;
+      index = (int) a->index;
     }
-  if (!ps_module_insert_child (parent, index, name, child, error))
+  if (!ps_module_insert_child (parent, index, a->name, child, error))
     {
       g_prefix_error (error, "field 'child': ");
       return FALSE;
@@ -163,13 +797,27 @@ apply_attach (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, G
   return TRUE;
 }
 
+static char *
+action_attach (const PsOp *op)
+{
+  return g_strdup_printf ("attaching %s to %s as %s", op->u.child.child, op->u.child.parent, op->u.child.name);
+}
+
+static void
+describe_attach (const PsOp *op, const PsState *after, GString *s)
+{
+  g_string_append_printf (s, "attached %s to %s as %s", op->u.child.child, op->u.child.parent, op->u.child.name);
+  if (ps_op_has_field (op, "index"))
+    g_string_append_printf (s, " at position %" G_GINT64_FORMAT, op->u.child.index);
+}
+
 static gboolean
-apply_detach (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+apply_detach (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
 {
   PsModule *parent;
-  if (!resolve_module (state, op, "parent", &parent, error))
+  if (!resolve_module (state, op->u.child.parent, "parent", &parent, error))
     return FALSE;
-  if (!ps_module_remove_child (parent, json_object_get_string_member (op, "name"), error))
+  if (!ps_module_remove_child (parent, op->u.child.name, error))
     {
       g_prefix_error (error, "field 'name': ");
       return FALSE;
@@ -177,47 +825,54 @@ apply_detach (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, G
   return TRUE;
 }
 
-/* ---------- rename / move ---------- */
+static char *
+action_detach (const PsOp *op)
+{
+  return g_strdup_printf ("detaching %s from %s", op->u.child.name, op->u.child.parent);
+}
+
+static void
+describe_detach (const PsOp *op, const PsState *after, GString *s)
+{
+  g_string_append_printf (s, "detached %s from %s", op->u.child.name, op->u.child.parent);
+}
 
 /* The child `name` of `parent` or an error on field 'name'. */
 static gboolean
-check_child (PsState *state, JsonObject *op, PsModule **parent, GError **error)
+check_container_child (PsState *state, const PsOpChild *c, PsModule **parent, GError **error)
 {
-  if (!resolve_module (state, op, "parent", parent, error))
+  if (!resolve_module (state, c->parent, "parent", parent, error))
     return FALSE;
   /* a layer's own submodules (MultiheadAttention's out_proj) have the names its forward uses */
   if (!(*parent)->klass->is_container)
     {
       field_error (error, "parent", "'%s' is a %s: only the children of a Sequential, ModuleList or ModuleDict "
-                   "can be renamed or moved", json_object_get_string_member (op, "parent"),
-                   ps_module_class_name (*parent));
+                   "can be renamed or moved", c->parent, ps_module_class_name (*parent));
       return FALSE;
     }
-  const char *name = json_object_get_string_member (op, "name");
-  if (ps_module_get_child (*parent, name) == NULL)
+  if (ps_module_get_child (*parent, c->name) == NULL)
     {
-      field_error (error, "name", "'%s' has no child named '%s'", json_object_get_string_member (op, "parent"), name);
+      field_error (error, "name", "'%s' has no child named '%s'", c->parent, c->name);
       return FALSE;
     }
   return TRUE;
 }
 
 static gboolean
-apply_rename (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+apply_rename (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
 {
+  const PsOpChild *c = &op->u.child;
   PsModule *parent;
-  if (!check_child (state, op, &parent, error))
+  if (!check_container_child (state, c, &parent, error))
     return FALSE;
-  const char *name = json_object_get_string_member (op, "name");
-  const char *new_name = json_object_get_string_member (op, "new_name");
-  if (strcmp (name, new_name) != 0
-      && (ps_module_get_child (parent, new_name) != NULL || ps_module_get_param (parent, new_name) != NULL))
+  if (strcmp (c->name, c->new_name) != 0
+      && (ps_module_get_child (parent, c->new_name) != NULL || ps_module_get_param (parent, c->new_name) != NULL))
     {
-      field_error (error, "new_name", "'%s' already has a child, parameter or buffer named '%s'",
-                   json_object_get_string_member (op, "parent"), new_name);
+      field_error (error, "new_name", "'%s' already has a child, parameter or buffer named '%s'", c->parent,
+                   c->new_name);
       return FALSE;
     }
-  if (!ps_module_rename_child (parent, name, new_name, error))
+  if (!ps_module_rename_child (parent, c->name, c->new_name, error))
     {
       g_prefix_error (error, "field 'new_name': ");
       return FALSE;
@@ -225,21 +880,34 @@ apply_rename (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, G
   return TRUE;
 }
 
-static gboolean
-apply_move (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+static char *
+action_rename (const PsOp *op)
 {
+  return g_strdup_printf ("renaming %s.%s to %s", op->u.child.parent, op->u.child.name, op->u.child.new_name);
+}
+
+static void
+describe_rename (const PsOp *op, const PsState *after, GString *s)
+{
+  const PsOpChild *c = &op->u.child;
+  g_string_append_printf (s, "renamed %s.%s to %s.%s (its parameters' state_dict keys change with it)",
+                          c->parent, c->name, c->parent, c->new_name);
+}
+
+static gboolean
+apply_move (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  const PsOpChild *c = &op->u.child;
   PsModule *parent;
-  if (!check_child (state, op, &parent, error))
+  if (!check_container_child (state, c, &parent, error))
     return FALSE;
-  gint64 k = json_object_get_int_member (op, "index");
-  if (k < 0 || k >= (gint64) parent->children->len)
+  if (c->index < 0 || c->index >= (gint64) parent->children->len)
     {
       field_error (error, "index", "%" G_GINT64_FORMAT " is out of range: '%s' has %u children, so 0 to %u",
-                   k, json_object_get_string_member (op, "parent"), parent->children->len,
-                   parent->children->len - 1);
+                   c->index, c->parent, parent->children->len, parent->children->len - 1);
       return FALSE;
     }
-  if (!ps_module_move_child (parent, json_object_get_string_member (op, "name"), (int) k, error))
+  if (!ps_module_move_child (parent, c->name, (int) c->index, error))
     {
       g_prefix_error (error, "field 'index': ");
       return FALSE;
@@ -247,21 +915,101 @@ apply_move (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GEr
   return TRUE;
 }
 
-/* ---------- init ---------- */
+static char *
+action_move (const PsOp *op)
+{
+  return g_strdup_printf ("moving %s.%s", op->u.child.parent, op->u.child.name);
+}
+
+static void
+describe_move (const PsOp *op, const PsState *after, GString *s)
+{
+  const PsOpChild *c = &op->u.child;
+  g_string_append_printf (s, "moved %s.%s to position %" G_GINT64_FORMAT, c->parent, c->name, c->index);
+  PsModule *parent = NULL;
+  if (ps_state_resolve (after, c->parent, &parent, NULL, NULL) && parent != NULL)
+    {
+      g_string_append (s, ": children now ");
+      for (guint i = 0; i < parent->child_names->len; i++)
+        g_string_append_printf (s, "%s%s", i ? ", " : "", (char *) g_ptr_array_index (parent->child_names, i));
+    }
+}
+
+/* ---------- init / init_modules ---------- */
+
+static gboolean
+check_init_call (guint index, const char *kind, const char *field, const PsOpInitCall *call, GError **error)
+{
+  const char *const *names = ps_init_function_names ();
+  gboolean known = FALSE;
+  for (guint i = 0; names[i] && !known; i++)
+    known = strcmp (names[i], call->fn) == 0;
+  if (!known)
+    {
+      ps_op_parse_error (error, index, kind, field, "unknown init function '%s'", call->fn);
+      return FALSE;
+    }
+  if (!check_args (ps_init_function_args (call->fn), call->args, error))
+    {
+      g_prefix_error (error, "op %u (%s): field '%s': %s: ", index, kind, field, call->fn);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* init's "args" belong to its "fn": their errors name that field, as check_init_call's do. */
+static gboolean
+init_args_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **error)
+{
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    {
+      ps_op_parse_error (error, index, "init", "args", "expected an object, got %s", node_type_name (n));
+      return FALSE;
+    }
+  *(PsArgs **) slot = ps_recipe_args_from_json (n, error);
+  if (*(PsArgs **) slot == NULL)
+    {
+      g_prefix_error (error, "op %u (init): field 'fn': ", index);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static JsonNode *
+args_write (const PsOp *op, gconstpointer slot)
+{
+  return args_to_json (*(PsArgs *const *) slot);
+}
+
+static void
+args_copy (gpointer dst, gconstpointer src)
+{
+  *(PsArgs **) dst = *(PsArgs *const *) src ? ps_args_copy (*(PsArgs *const *) src) : NULL;
+}
+
+static void
+args_clear (gpointer slot)
+{
+  g_clear_pointer ((PsArgs **) slot, ps_args_free);
+}
+
+static gboolean
+check_init (PsOp *op, guint index, GError **error)
+{
+  return check_init_call (index, "init", "fn", &op->u.init.call, error);
+}
 
 /* fn(args) on a fresh tensor, swapped in: the old value stays intact for earlier snapshots. */
 static gboolean
-init_param (PsState *state, PsParam *p, const char *fn, JsonNode *args_node, GError **error)
+init_param (PsState *state, PsParam *p, const PsOpInitCall *call, GError **error)
 {
-  g_autoptr (PsArgs) args = ps_recipe_args_from_json (args_node, error);
-  if (args == NULL)
-    return FALSE;
+  g_autoptr (PsArgs) empty = call->args ? NULL : ps_args_new ();
   g_autoptr (PsTensor) t = ps_param_new_like (p, error);
   if (t == NULL)
     return FALSE;
   PsInitInfo info;
   ps_init_info_clear (&info);
-  if (!ps_init_apply (t, fn, args, &state->gen, &info, error))
+  if (!ps_init_apply (t, call->fn, call->args ? call->args : empty, &state->gen, &info, error))
     return FALSE;
   ps_param_set_value (p, t);
   p->init = info;
@@ -269,9 +1017,9 @@ init_param (PsState *state, PsParam *p, const char *fn, JsonNode *args_node, GEr
 }
 
 static gboolean
-apply_init (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+apply_init (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
 {
-  const char *target = json_object_get_string_member (op, "target");
+  const char *target = op->u.init.target;
   PsParam *p = NULL;
   if (!ps_state_resolve (state, target, NULL, &p, error))
     {
@@ -290,56 +1038,162 @@ apply_init (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GEr
                    "first to materialize it", target);
       return FALSE;
     }
-  const char *fn = json_object_get_string_member (op, "fn");
-  if (!init_param (state, p, fn, json_object_get_member (op, "args"), error))
+  if (!init_param (state, p, &op->u.init.call, error))
     {
-      g_prefix_error (error, "%s: ", fn);
+      g_prefix_error (error, "%s: ", op->u.init.call.fn);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+action_init (const PsOp *op)
+{
+  return g_strdup_printf ("%s on %s", op->u.init.call.fn, op->u.init.target);
+}
+
+static void
+describe_init (const PsOp *op, const PsState *after, GString *s)
+{
+  PsParam *p = NULL;
+  ps_state_resolve (after, op->u.init.target, NULL, &p, NULL);
+  if (p != NULL)
+    append_param (s, op->u.init.target, p);
+}
+
+static void
+init_call_clear (gpointer slot)
+{
+  PsOpInitCall *c = slot;
+  g_clear_pointer (&c->fn, g_free);
+  g_clear_pointer (&c->args, ps_args_free);
+}
+
+static void
+init_call_copy (gpointer dst, gconstpointer src)
+{
+  PsOpInitCall *d = dst;
+  const PsOpInitCall *s = src;
+  d->fn = g_strdup (s->fn);
+  d->args = s->args ? ps_args_copy (s->args) : NULL;
+}
+
+/* {"fn": "xavier_uniform_", "args": {…}} */
+static gboolean
+init_call_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **error)
+{
+  PsOpInitCall *call = slot;
+  const char *field = slot == &op->u.init_modules.weight ? "weight" : "bias";
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    {
+      ps_op_parse_error (error, index, "init_modules", field, "expected an object, got %s", node_type_name (n));
+      return FALSE;
+    }
+  JsonObject *o = json_node_get_object (n);
+  g_autoptr (GList) names = json_object_get_members (o);
+  for (GList *l = names; l; l = l->next)
+    if (strcmp (l->data, "fn") != 0 && strcmp (l->data, "args") != 0)
+      {
+        ps_op_parse_error (error, index, "init_modules", field, "unknown field '%s' (expected fn, args)",
+                           (char *) l->data);
+        return FALSE;
+      }
+  JsonNode *fn = json_object_get_member (o, "fn");
+  if (fn == NULL || !node_is (fn, G_TYPE_STRING))
+    {
+      ps_op_parse_error (error, index, "init_modules", field, "'fn' must be a string naming an init function");
+      return FALSE;
+    }
+  JsonNode *args = json_object_get_member (o, "args");
+  if (args != NULL && !JSON_NODE_HOLDS_OBJECT (args))
+    {
+      ps_op_parse_error (error, index, "init_modules", field, "'args' must be an object, not %s",
+                         node_type_name (args));
+      return FALSE;
+    }
+  call->fn = g_strdup (json_node_get_string (fn));
+  if (args != NULL)
+    {
+      call->args = ps_recipe_args_from_json (args, error);
+      if (call->args == NULL)
+        {
+          g_prefix_error (error, "op %u (init_modules): field '%s': ", index, field);
+          return FALSE;
+        }
+    }
+  return check_init_call (index, "init_modules", field, call, error);
+}
+
+static JsonNode *
+init_call_write (const PsOp *op, gconstpointer slot)
+{
+  const PsOpInitCall *call = slot;
+  JsonObject *o = json_object_new ();
+  json_object_set_string_member (o, "fn", call->fn);
+  if (call->args != NULL)
+    json_object_set_member (o, "args", args_to_json (call->args));
+  JsonNode *n = json_node_init_object (json_node_alloc (), o);
+  json_object_unref (o);
+  return n;
+}
+
+static gboolean
+check_init_modules (PsOp *op, guint index, GError **error)
+{
+  const char *match = op->u.init_modules.match;
+  /* a torch.nn class (isinstance, so subclasses match too) or a user class name */
+  if (!g_regex_match_simple ("^[A-Za-z_][A-Za-z0-9_]*$", match, 0, 0))
+    {
+      ps_op_parse_error (error, index, "init_modules", "match", "'%s' is not a class name", match);
+      return FALSE;
+    }
+  if (op->u.init_modules.weight.fn == NULL && op->u.init_modules.bias.fn == NULL)
+    {
+      ps_op_parse_error (error, index, "init_modules", NULL, "give at least one of 'weight' and 'bias'");
       return FALSE;
     }
   return TRUE;
 }
 
 static gboolean
-apply_init_modules (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+apply_init_modules (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
 {
+  const PsOpInitModules *im = &op->u.init_modules;
   PsModule *target;
-  if (!resolve_module (state, op, "target", &target, error))
+  if (!resolve_module (state, im->target, "target", &target, error))
     return FALSE;
-  const char *match = json_object_get_string_member (op, "match");
   static const char *const slots[] = { "weight", "bias" };
+  const PsOpInitCall *calls[] = { &im->weight, &im->bias };
   /* for m in target.modules(): if isinstance(m, match): init weight, then bias */
   g_autoptr (GPtrArray) mods = ps_module_named_modules (target, TRUE);
-  if (ps_module_class_lookup (match) == NULL)
+  if (ps_module_class_lookup (im->match) == NULL)
     {
       /* not a torch.nn class: it must be the class of some module below the target (a user
        * class, or e.g. NonDynamicallyQuantizableLinear), else it is a typo */
       gboolean known = FALSE;
       for (guint i = 0; i < mods->len && !known; i++)
-        known = ps_module_isinstance (((PsNamedItem *) g_ptr_array_index (mods, i))->module, match);
+        known = ps_module_isinstance (((PsNamedItem *) g_ptr_array_index (mods, i))->module, im->match);
       if (!known)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                        "field 'match': unknown module type '%s' (not a torch.nn class, and no module below the "
-                       "target has that class)", match);
+                       "target has that class)", im->match);
           return FALSE;
         }
     }
   for (guint i = 0; i < mods->len; i++)
     {
       PsNamedItem *it = g_ptr_array_index (mods, i);
-      if (!ps_module_isinstance (it->module, match))
+      if (!ps_module_isinstance (it->module, im->match))
         continue;
       for (guint s = 0; s < G_N_ELEMENTS (slots); s++)
         {
-          JsonNode *spec = json_object_get_member (op, slots[s]);
           PsParam *p = ps_module_get_param (it->module, slots[s]);
-          if (spec == NULL || p == NULL || p->is_buffer)
+          if (calls[s]->fn == NULL || p == NULL || p->is_buffer)
             continue;   /* `if m.bias is not None` */
-          JsonObject *so = json_node_get_object (spec);
-          const char *fn = json_object_get_string_member (so, "fn");
-          if (!init_param (state, p, fn, json_object_get_member (so, "args"), error))
+          if (!init_param (state, p, calls[s], error))
             {
-              g_prefix_error (error, "field '%s': %s on %s%s%s: ", slots[s], fn, *it->path ? it->path : "",
+              g_prefix_error (error, "field '%s': %s on %s%s%s: ", slots[s], calls[s]->fn, *it->path ? it->path : "",
                               *it->path ? "." : "", slots[s]);
               return FALSE;
             }
@@ -348,34 +1202,138 @@ apply_init_modules (PsState *state, JsonObject *op, guint n, const PsOpContext *
   return TRUE;
 }
 
+static char *
+action_init_modules (const PsOp *op)
+{
+  return g_strdup_printf ("init loop over %s.modules()", op->u.init_modules.target);
+}
+
+static guint append_stamped (GString *s, const PsState *after, guint n, gboolean created_only, const char *sep);
+
+static void
+describe_init_modules (const PsOp *op, const PsState *after, GString *s)
+{
+  g_string_append_printf (s, "init loop over %s.modules() matching %s: ", op->u.init_modules.target,
+                          op->u.init_modules.match);
+  if (append_stamped (s, after, after->step, FALSE, ", ") == 0)
+    g_string_append (s, "nothing matched");
+}
+
+/* ---------- reset_parameters, manual_seed, mode ---------- */
+
 static gboolean
-apply_reset_parameters (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+apply_reset_parameters (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
 {
   PsModule *target;
-  if (!resolve_module (state, op, "target", &target, error))
+  if (!resolve_module (state, op->u.target.target, "target", &target, error))
     return FALSE;
   return ps_module_reset_parameters (target, &state->gen, error);
 }
 
-static gboolean
-apply_manual_seed (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+static char *
+action_reset_parameters (const PsOp *op)
 {
-  /* negative seeds are taken mod 2^64, like torch */
-  ps_generator_manual_seed (&state->gen, (uint64_t) json_object_get_int_member (op, "seed"));
-  return TRUE;
+  return g_strdup_printf ("reset_parameters on %s", op->u.target.target);
+}
+
+static void
+describe_reset_parameters (const PsOp *op, const PsState *after, GString *s)
+{
+  g_string_append_printf (s, "reset_parameters on %s: ", op->u.target.target);
+  if (append_stamped (s, after, after->step, FALSE, ", ") == 0)
+    g_string_append (s, "nothing to reset");
 }
 
 static gboolean
-apply_mode (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+apply_manual_seed (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  /* negative seeds are taken mod 2^64, like torch */
+  ps_generator_manual_seed (&state->gen, (uint64_t) op->u.seed.seed);
+  return TRUE;
+}
+
+static char *
+action_manual_seed (const PsOp *op)
+{
+  return g_strdup ("manual_seed");
+}
+
+static void
+describe_manual_seed (const PsOp *op, const PsState *after, GString *s)
+{
+  g_string_append_printf (s, "torch.manual_seed(%" G_GINT64_FORMAT ")", op->u.seed.seed);
+}
+
+static gboolean
+apply_mode (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
 {
   PsModule *target;
-  if (!resolve_module (state, op, "target", &target, error))
+  if (!resolve_module (state, op->u.mode.target, "target", &target, error))
     return FALSE;
-  ps_module_set_training (target, json_object_get_boolean_member (op, "train"));
+  ps_module_set_training (target, op->u.mode.train);
   return TRUE;
+}
+
+static char *
+action_mode (const PsOp *op)
+{
+  return g_strdup_printf ("setting the mode of %s", op->u.mode.target);
+}
+
+static void
+describe_mode (const PsOp *op, const PsState *after, GString *s)
+{
+  gboolean train = op->u.mode.train;
+  g_string_append_printf (s, "%s.train(%s): %s mode", op->u.mode.target, train ? "True" : "False",
+                          train ? "training" : "evaluation");
 }
 
 /* ---------- forward ---------- */
+
+static gboolean
+input_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **error)
+{
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    {
+      ps_op_parse_error (error, index, "forward", "input", "expected an object, got %s", node_type_name (n));
+      return FALSE;
+    }
+  if (!ps_recipe_parse_input (n, slot, error))
+    {
+      g_prefix_error (error, "op %u (forward): field 'input': ", index);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static JsonNode *
+input_write (const PsOp *op, gconstpointer slot)
+{
+  return ps_input_spec_to_json (slot);
+}
+
+static void
+input_copy (gpointer dst, gconstpointer src)
+{
+  ps_input_spec_copy (dst, src);
+}
+
+static void
+input_clear (gpointer slot)
+{
+  ps_input_spec_clear (slot);
+}
+
+static gboolean
+check_forward (PsOp *op, guint index, GError **error)
+{
+  if (op->u.forward.name != NULL && *op->u.forward.name == '\0')
+    {
+      ps_op_parse_error (error, index, "forward", "name", "must not be empty");
+      return FALSE;
+    }
+  return TRUE;
+}
 
 /* The input tensor, drawn from the generator exactly as torch.randn/rand/randint would. */
 static PsTensor *
@@ -427,34 +1385,106 @@ make_input (PsState *state, const PsInputSpec *spec, GError **error)
 }
 
 static gboolean
-apply_forward (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+apply_forward (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
 {
+  const PsOpForward *f = &op->u.forward;
   PsModule *target;
-  if (!resolve_module (state, op, "target", &target, error))
+  if (!resolve_module (state, f->target, "target", &target, error))
     return FALSE;
-  PsInputSpec spec;
-  if (!ps_recipe_parse_input (json_object_get_member (op, "input"), &spec, error))
-    {
-      g_prefix_error (error, "field 'input': ");
-      return FALSE;
-    }
-  g_autoptr (PsTensor) x = make_input (state, &spec, error);
-  ps_input_spec_clear (&spec);
+  g_autoptr (PsTensor) x = make_input (state, &f->input, error);
   if (x == NULL)
     {
       g_prefix_error (error, "field 'input': ");
       return FALSE;
     }
+  g_autofree char *dflt = g_strdup_printf ("output%u", n);
+  if (f->loss != NULL)
+    {
+      /* loss = loss_fn(target(x), t): the loss target is made after the input (ps-train-ops.h) */
+      PsLoss loss;
+      gboolean ok = ps_train_loss_from_json (f->loss, &loss, error);
+      PsInputSpec tspec;
+      JsonNode *tn = ok ? json_object_get_member (json_node_get_object (f->loss), "target") : NULL;
+      if (ok && !(ok = tn != NULL && ps_recipe_parse_input (tn, &tspec, error)))
+        {
+          if (tn == NULL)
+            g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "missing");
+          g_prefix_error (error, "field 'loss': field 'target': ");
+        }
+      g_autoptr (PsTensor) t = NULL;
+      if (ok)
+        {
+          t = make_input (state, &tspec, error);
+          ps_input_spec_clear (&tspec);
+          ok = t != NULL;
+        }
+      ok = ok && ps_train_forward_with_loss (state, f->target, target, x, &loss, t, f->name ? f->name : dflt, error);
+      ps_loss_clear (&loss);
+      return ok;
+    }
   g_autoptr (PsTensor) y = ps_module_forward (target, x, &state->gen, error);
   if (y == NULL)
     return FALSE;
-  g_autofree char *dflt = g_strdup_printf ("output%u", n);
-  const char *name = json_object_has_member (op, "name") ? json_object_get_string_member (op, "name") : dflt;
-  ps_state_set_output (state, name, y);
+  ps_state_set_output (state, f->name ? f->name : dflt, y);
   return TRUE;
 }
 
+static char *
+action_forward (const PsOp *op)
+{
+  return g_strdup_printf ("forward through %s", op->u.forward.target);
+}
+
+static void
+describe_forward (const PsOp *op, const PsState *after, GString *s)
+{
+  guint n = after->step;
+  g_autofree char *input = ps_input_spec_describe (&op->u.forward.input);
+  g_autofree char *dflt = g_strdup_printf ("output%u", n);
+  const char *name = op->u.forward.name ? op->u.forward.name : dflt;
+  PsTensor *y = ps_state_get_output (after, name);
+  g_autofree char *shape = y ? ps_tensor_shape_string (y) : g_strdup ("?");
+  g_string_append_printf (s, "forward through %s: input %s \xe2\x86\x92 %s %s", op->u.forward.target, input, name,
+                          shape);
+  GString *mat = g_string_new (NULL);
+  if (append_stamped (mat, after, n, TRUE, ", ") > 0)
+    g_string_append_printf (s, "; materialized %s", mat->str);
+  g_string_free (mat, TRUE);
+  GString *wr = g_string_new (NULL);
+  g_autoptr (GPtrArray) items = ps_state_list_params (after);
+  guint nw = 0;
+  for (guint i = 0; i < items->len; i++)
+    {
+      PsNamedItem *it = g_ptr_array_index (items, i);
+      if (it->param->written_step == (int) n && it->param->created_step != (int) n)
+        g_string_append_printf (wr, "%s%s", nw++ ? ", " : "", it->path);
+    }
+  if (nw > 0)
+    g_string_append_printf (s, "; updated %s", wr->str);
+  g_string_free (wr, TRUE);
+}
+
 /* ---------- load ---------- */
+
+static gboolean
+check_load (PsOp *op, guint index, GError **error)
+{
+  const char *h = op->u.load.sha256;
+  if (h != NULL)
+    {
+      gboolean ok = strlen (h) == 64;
+      for (const char *c = h; ok && *c; c++)
+        ok = g_ascii_isxdigit (*c);
+      if (!ok)
+        {
+          ps_op_parse_error (error, index, "load", "sha256", "expected 64 hexadecimal digits");
+          return FALSE;
+        }
+    }
+  if (!ps_op_has_field (op, "strict"))
+    op->u.load.strict = TRUE;
+  return TRUE;
+}
 
 static char *
 torch_size (int ndim, const int64_t *shape)
@@ -466,48 +1496,33 @@ torch_size (int ndim, const int64_t *shape)
   return g_string_free (s, FALSE);
 }
 
-static gboolean
-check_sha256 (const char *path, const char *expected, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  g_autoptr (GMappedFile) mf = g_mapped_file_new (path, FALSE, &local);
-  if (mf == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "field 'file': %s", local->message);
-      return FALSE;
-    }
-  g_autofree char *sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
-                                                      (const guchar *) g_mapped_file_get_contents (mf),
-                                                      g_mapped_file_get_length (mf));
-  if (g_ascii_strcasecmp (sum, expected) != 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "field 'sha256': %s has sha256 %s, not the one the recipe pins", path, sum);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* module.load_state_dict(safetensors file, strict): every check first, then the values are swapped
+/* module.load_state_dict(weights file through ps-checkpoint — safetensors, torch.save, npz — strict): every check first, then the values are swapped
  * in (fresh tensors from the file; no draws). Keys are the target's state_dict() keys; a shared
  * parameter may appear under several keys (the last one wins, as torch copies them in order). */
 static gboolean
-apply_load (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GError **error)
+apply_load (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
 {
+  const PsOpLoad *lo = &op->u.load;
   PsModule *target;
-  if (!resolve_module (state, op, "target", &target, error))
+  if (!resolve_module (state, lo->target, "target", &target, error))
     return FALSE;
-  const char *file = json_object_get_string_member (op, "file");
+  const char *file = lo->file;
   g_autofree char *path = g_path_is_absolute (file) || ctx->base_dir == NULL
                           ? g_strdup (file) : g_build_filename (ctx->base_dir, file, NULL);
-  if (json_object_has_member (op, "sha256")
-      && !check_sha256 (path, json_object_get_string_member (op, "sha256"), error))
-    return FALSE;
-  gboolean strict = !json_object_has_member (op, "strict") || json_object_get_boolean_member (op, "strict");
-  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, error);
+  gboolean strict = lo->strict;
+  /* a pin is checked against the bytes that were read and parsed (read once), never a second read */
+  const char *pin = lo->sha256;
+  g_autofree char *sum = NULL;
+  g_autoptr (PsCheckpoint) st = ps_checkpoint_open_state_dict (path, pin ? &sum : NULL, error);
   if (st == NULL)
     {
       g_prefix_error (error, "field 'file': ");
+      return FALSE;
+    }
+  if (pin != NULL && g_ascii_strcasecmp (sum, pin) != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "field 'sha256': %s has sha256 %s, not the one the recipe pins", path, sum);
       return FALSE;
     }
 
@@ -520,7 +1535,7 @@ apply_load (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GEr
     {
       PsNamedItem *it = g_ptr_array_index (sd, i);
       g_hash_table_add (keys, it->path);
-      const PsSafetensorsInfo *info = ps_safetensors_lookup (st, it->path);
+      const PsCheckpointEntry *info = ps_checkpoint_lookup (st, it->path);
       if (info == NULL)
         {
           g_string_append_printf (missing, "%s\"%s\"", missing->len ? ", " : "", it->path);
@@ -556,9 +1571,9 @@ apply_load (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GEr
         }
       g_ptr_array_add (todo, it);
     }
-  for (guint i = 0; i < ps_safetensors_get_n_tensors (st); i++)
+  for (guint i = 0; i < ps_checkpoint_get_n_entries (st); i++)
     {
-      const char *name = ps_safetensors_get_info (st, i)->name;
+      const char *name = ps_checkpoint_get_entry (st, i)->name;
       if (!g_hash_table_contains (keys, name))
         g_string_append_printf (unexpected, "%s\"%s\"", unexpected->len ? ", " : "", name);
     }
@@ -579,7 +1594,7 @@ apply_load (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GEr
   for (guint i = 0; i < todo->len; i++)
     {
       PsNamedItem *it = g_ptr_array_index (todo, i);
-      PsTensor *t = ps_safetensors_load (st, it->path, error);
+      PsTensor *t = ps_checkpoint_load (st, it->path, error);
       if (t == NULL)
         {
           g_prefix_error (error, "field 'file': ");
@@ -601,155 +1616,64 @@ apply_load (PsState *state, JsonObject *op, guint n, const PsOpContext *ctx, GEr
   return TRUE;
 }
 
-/* ---------- driver ---------- */
 
-static const struct {
-  const char *kind;
-  ApplyFunc apply;
-} applies[] = {
-  { "module", apply_module },
-  { "attach", apply_attach },
-  { "detach", apply_detach },
-  { "rename", apply_rename },
-  { "move", apply_move },
-  { "init", apply_init },
-  { "init_modules", apply_init_modules },
-  { "reset_parameters", apply_reset_parameters },
-  { "manual_seed", apply_manual_seed },
-  { "mode", apply_mode },
-  { "forward", apply_forward },
-  { "load", apply_load },
-};
-
-static PsParam *
-find_param (PsModule *m, const char *name)
+static char *
+action_load (const PsOp *op)
 {
-  return m ? ps_module_get_param (m, name) : NULL;
+  return g_strdup_printf ("loading %s into %s", op->u.load.file, op->u.load.target);
 }
 
-/* The modules of `prev` whose subtrees this op may change; everything else is shared with the
- * new state (see ps_state_clone_for_write). Resolution failures are left for the apply function
- * to report: the op then fails and the clone is dropped. */
-static GPtrArray *
-writable_modules (const PsState *prev, JsonObject *op, const char *kind)
-{
-  GPtrArray *w = g_ptr_array_new ();
-  const char *field = NULL;
-  if (strcmp (kind, "attach") == 0 || strcmp (kind, "detach") == 0 || strcmp (kind, "rename") == 0
-      || strcmp (kind, "move") == 0)
-    field = "parent";
-  else if (strcmp (kind, "module") != 0 && strcmp (kind, "manual_seed") != 0)
-    field = "target";
-  if (field == NULL || !json_object_has_member (op, field))
-    return w;
-  PsModule *m = NULL;
-  PsParam *p = NULL;
-  if (ps_state_resolve (prev, json_object_get_string_member (op, field), &m, &p, NULL) && m != NULL)
-    g_ptr_array_add (w, m);   /* for a parameter target: its owning module */
-  return w;
-}
-
-/* created_step / written_step of one module's parameters and buffers, against its previous
- * version (NULL for a module this op created). */
 static void
-stamp_module (PsModule *m, PsModule *old, guint n, const char *kind)
+describe_load (const PsOp *op, const PsState *after, GString *s)
 {
-  for (guint k = 0; k < m->params->len; k++)
+  g_string_append_printf (s, "%s.load_state_dict(%s): ", op->u.load.target, op->u.load.file);
+  g_autoptr (GPtrArray) items = ps_state_list_params (after);
+  guint nw = 0;
+  for (guint i = 0; i < items->len; i++)
     {
-      PsParam *p = g_ptr_array_index (m->params, k);
-      PsParam *q = find_param (old, p->name);
-      if (q == NULL || (q->value == NULL && p->value != NULL))
-        {
-          if (p->value != NULL || q == NULL)
-            p->created_step = (int) n;     /* new, or a lazy parameter materialized now */
-          p->written_step = p->value != NULL ? (int) n : -1;
-        }
-      else if (q->value != p->value)
-        {
-          p->written_step = (int) n;
-          /* A forward that wrote values without describing them (BatchNorm's running statistics):
-           * the old description no longer holds. (Other ops describe what they write; a repeated
-           * reset_parameters legitimately leaves an identical description.) */
-          if (strcmp (kind, "forward") == 0 && memcmp (&p->init, &q->init, sizeof p->init) == 0)
-            {
-              ps_init_info_clear (&p->init);
-              p->init.dist = PS_DIST_OTHER;
-              g_snprintf (p->init.formula, sizeof p->init.formula, "updated by %s at step %u", kind, n);
-            }
-        }
+      PsNamedItem *it = g_ptr_array_index (items, i);
+      if (it->param->written_step == (int) after->step)
+        g_string_append_printf (s, "%s%s", nw++ ? ", " : "", it->path);
     }
+  if (nw == 0)
+    g_string_append (s, "nothing loaded");
 }
 
-/* Only modules that are new in this state can differ from the previous one: the ones cloned for
- * writing (inverse maps them to their old version) and the ones the op created (not in inverse).
- * Shared modules are the previous state's own and are left alone. */
+/* ---------- note (version 3) ---------- */
+
+/* A step that only explains: it changes nothing and draws nothing; the timeline shows its text
+ * and the PyTorch export writes it as a comment. */
+static gboolean
+check_note (PsOp *op, guint index, GError **error)
+{
+  gboolean blank = TRUE;
+  for (const char *c = op->u.note.text; *c && blank; c++)
+    blank = g_ascii_isspace (*c);
+  if (blank)
+    {
+      ps_op_parse_error (error, index, "note", "text", "must not be empty");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+apply_note (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  return TRUE;
+}
+
+static char *
+action_note (const PsOp *op)
+{
+  return g_strdup ("note");
+}
+
 static void
-stamp (PsState *next, GHashTable *inverse, guint n, const char *kind)
+describe_note (const PsOp *op, const PsState *after, GString *s)
 {
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, inverse);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    if (k != v)
-      stamp_module (k, v, n, kind);
-  for (guint i = 0; i < next->module_ids->len; i++)
-    {
-      PsModule *m = g_hash_table_lookup (next->modules, g_ptr_array_index (next->module_ids, i));
-      if (g_hash_table_contains (inverse, m))
-        continue;
-      /* a new module, with the submodules its constructor made (MultiheadAttention.out_proj) */
-      g_autoptr (GPtrArray) sub = ps_module_named_modules (m, TRUE);
-      for (guint j = 0; j < sub->len; j++)
-        {
-          PsModule *c = ((PsNamedItem *) g_ptr_array_index (sub, j))->module;
-          if (!g_hash_table_contains (inverse, c))
-            stamp_module (c, NULL, n, kind);
-        }
-    }
+  g_string_append_printf (s, "note: %s", op->u.note.text);
 }
-
-PsState *
-ps_op_apply_full (const PsState *prev, JsonObject *op, guint op_number, const PsOpContext *ctx,
-                  GError **error)
-{
-  g_return_val_if_fail (prev != NULL && op != NULL, NULL);
-  static const PsOpContext no_ctx = { NULL };
-  if (ctx == NULL)
-    ctx = &no_ctx;
-  if (!ps_recipe_validate_op (op, op_number, error))
-    return NULL;
-  const char *kind = ps_recipe_op_kind (op);
-  ApplyFunc apply = NULL;
-  for (guint i = 0; i < G_N_ELEMENTS (applies); i++)
-    if (strcmp (applies[i].kind, kind) == 0)
-      apply = applies[i].apply;
-  g_assert (apply != NULL);   /* validate_op knows every kind */
-
-  g_autoptr (GHashTable) map = g_hash_table_new (NULL, NULL);
-  g_autoptr (GPtrArray) writable = writable_modules (prev, op, kind);
-  g_autoptr (PsState) next = ps_state_clone_for_write (prev, writable, map);
-  next->step = op_number;
-  if (!apply (next, op, op_number, ctx, error))
-    {
-      g_prefix_error (error, "op %u (%s): ", op_number, kind);
-      return NULL;
-    }
-  g_autoptr (GHashTable) inverse = g_hash_table_new (NULL, NULL);
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, map);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    g_hash_table_insert (inverse, v, k);
-  stamp (next, inverse, op_number, kind);
-  return g_steal_pointer (&next);
-}
-
-PsState *
-ps_op_apply (const PsState *prev, JsonObject *op, guint op_number, GError **error)
-{
-  return ps_op_apply_full (prev, op, op_number, NULL, error);
-}
-
 /* ---------- descriptions ---------- */
 
 static void
@@ -856,56 +1780,13 @@ append_stamped (GString *s, const PsState *after, guint n, gboolean created_only
   return count;
 }
 
-static const char *
-str_member (JsonObject *op, const char *name)
-{
-  JsonNode *n = json_object_get_member (op, name);
-  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
-         ? json_node_get_string (n) : "?";
-}
-
-/* What the op was doing, for "… failed: message". */
-static char *
-op_action (JsonObject *op)
-{
-  const char *kind = ps_recipe_op_kind (op);
-  if (kind == NULL)
-    return g_strdup ("op");
-  if (strcmp (kind, "module") == 0)
-    return g_strdup_printf ("creating %s as %s", str_member (op, "type"), str_member (op, "id"));
-  if (strcmp (kind, "attach") == 0)
-    return g_strdup_printf ("attaching %s to %s as %s", str_member (op, "child"), str_member (op, "parent"),
-                            str_member (op, "name"));
-  if (strcmp (kind, "detach") == 0)
-    return g_strdup_printf ("detaching %s from %s", str_member (op, "name"), str_member (op, "parent"));
-  if (strcmp (kind, "rename") == 0)
-    return g_strdup_printf ("renaming %s.%s to %s", str_member (op, "parent"), str_member (op, "name"),
-                            str_member (op, "new_name"));
-  if (strcmp (kind, "move") == 0)
-    return g_strdup_printf ("moving %s.%s", str_member (op, "parent"), str_member (op, "name"));
-  if (strcmp (kind, "init") == 0)
-    return g_strdup_printf ("%s on %s", str_member (op, "fn"), str_member (op, "target"));
-  if (strcmp (kind, "init_modules") == 0)
-    return g_strdup_printf ("init loop over %s.modules()", str_member (op, "target"));
-  if (strcmp (kind, "reset_parameters") == 0)
-    return g_strdup_printf ("reset_parameters on %s", str_member (op, "target"));
-  if (strcmp (kind, "manual_seed") == 0)
-    return g_strdup ("manual_seed");
-  if (strcmp (kind, "mode") == 0)
-    return g_strdup_printf ("setting the mode of %s", str_member (op, "target"));
-  if (strcmp (kind, "forward") == 0)
-    return g_strdup_printf ("forward through %s", str_member (op, "target"));
-  if (strcmp (kind, "load") == 0)
-    return g_strdup_printf ("loading %s into %s", str_member (op, "file"), str_member (op, "target"));
-  return g_strdup (kind);
-}
 
 char *
-ps_op_describe (JsonObject *op, const PsState *before, const PsState *after, const GError *error)
+ps_op_describe (const PsOp *op, const PsState *before, const PsState *after, const GError *error)
 {
-  g_autofree char *action = op_action (op);
   if (after == NULL)
     {
+      g_autofree char *action = op->kind->action (op);
       const char *msg = error ? error->message : "unknown error";
       /* drop our "op N (kind): " prefix: the timeline shows the step number already */
       if (g_str_has_prefix (msg, "op "))
@@ -916,156 +1797,281 @@ ps_op_describe (JsonObject *op, const PsState *before, const PsState *after, con
         }
       return g_strdup_printf ("%s failed: %s", action, msg);
     }
-
-  const char *kind = ps_recipe_op_kind (op);
-  guint n = after->step;
   GString *s = g_string_new (NULL);
-  if (strcmp (kind, "module") == 0)
-    {
-      const char *id = str_member (op, "id");
-      PsModule *m = ps_state_get_module (after, id);
-      if (m->klass->is_container)
-        {
-          if (m->display_class != NULL)
-            g_string_append_printf (s, "%s (%s)", m->display_class, m->klass->name);
-          else
-            g_string_append (s, m->klass->name);
-          g_string_append_printf (s, " created as %s", id);
-          if (m->children->len == 0)
-            g_string_append (s, ", empty");
-          else
-            g_string_append (s, " with ");
-          g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
-          gboolean shared = FALSE;
-          for (guint i = 0; i < m->children->len; i++)
-            {
-              PsModule *c = g_ptr_array_index (m->children, i);
-              shared |= !g_hash_table_add (seen, c);
-              g_string_append_printf (s, "%s(%s): %s", i ? ", " : "", (char *) g_ptr_array_index (m->child_names, i),
-                                      c->id ? c->id : ps_module_class_name (c));
-            }
-          if (shared)
-            g_string_append (s, " (one module at several places: shared, one set of parameters)");
-        }
-      else
-        {
-          g_autofree char *d = ps_module_describe (m);
-          g_string_append_printf (s, "%s created as %s", d, id);
-          if (m->params->len > 0)
-            {
-              g_string_append (s, ": ");
-              for (guint i = 0; i < m->params->len; i++)
-                {
-                  PsParam *p = g_ptr_array_index (m->params, i);
-                  if (i)
-                    g_string_append (s, ", ");
-                  append_param (s, p->name, p);
-                }
-              if (m->klass->is_lazy)
-                g_string_append (s, " (lazy: materialized by the first forward)");
-            }
-        }
-    }
-  else if (strcmp (kind, "attach") == 0)
-    {
-      g_string_append_printf (s, "attached %s to %s as %s", str_member (op, "child"), str_member (op, "parent"),
-                              str_member (op, "name"));
-      if (json_object_has_member (op, "index"))
-        g_string_append_printf (s, " at position %" G_GINT64_FORMAT, json_object_get_int_member (op, "index"));
-    }
-  else if (strcmp (kind, "rename") == 0)
-    g_string_append_printf (s, "renamed %s.%s to %s.%s (its parameters' state_dict keys change with it)",
-                            str_member (op, "parent"), str_member (op, "name"), str_member (op, "parent"),
-                            str_member (op, "new_name"));
-  else if (strcmp (kind, "move") == 0)
-    {
-      g_string_append_printf (s, "moved %s.%s to position %" G_GINT64_FORMAT, str_member (op, "parent"),
-                              str_member (op, "name"), json_object_get_int_member (op, "index"));
-      PsModule *parent = NULL;
-      if (ps_state_resolve (after, str_member (op, "parent"), &parent, NULL, NULL) && parent != NULL)
-        {
-          g_string_append (s, ": children now ");
-          for (guint i = 0; i < parent->child_names->len; i++)
-            g_string_append_printf (s, "%s%s", i ? ", " : "", (char *) g_ptr_array_index (parent->child_names, i));
-        }
-    }
-  else if (strcmp (kind, "detach") == 0)
-    g_string_append_printf (s, "detached %s from %s", str_member (op, "name"), str_member (op, "parent"));
-  else if (strcmp (kind, "init") == 0)
-    {
-      PsParam *p = NULL;
-      ps_state_resolve (after, str_member (op, "target"), NULL, &p, NULL);
-      if (p != NULL)
-        append_param (s, str_member (op, "target"), p);
-    }
-  else if (strcmp (kind, "init_modules") == 0)
-    {
-      g_string_append_printf (s, "init loop over %s.modules() matching %s: ", str_member (op, "target"),
-                              str_member (op, "match"));
-      if (append_stamped (s, after, n, FALSE, ", ") == 0)
-        g_string_append (s, "nothing matched");
-    }
-  else if (strcmp (kind, "reset_parameters") == 0)
-    {
-      g_string_append_printf (s, "reset_parameters on %s: ", str_member (op, "target"));
-      if (append_stamped (s, after, n, FALSE, ", ") == 0)
-        g_string_append (s, "nothing to reset");
-    }
-  else if (strcmp (kind, "manual_seed") == 0)
-    g_string_append_printf (s, "torch.manual_seed(%" G_GINT64_FORMAT ")", json_object_get_int_member (op, "seed"));
-  else if (strcmp (kind, "mode") == 0)
-    {
-      gboolean train = json_object_get_boolean_member (op, "train");
-      g_string_append_printf (s, "%s.train(%s): %s mode", str_member (op, "target"), train ? "True" : "False",
-                              train ? "training" : "evaluation");
-    }
-  else if (strcmp (kind, "forward") == 0)
-    {
-      PsInputSpec spec;
-      g_autofree char *input = NULL;
-      if (ps_recipe_parse_input (json_object_get_member (op, "input"), &spec, NULL))
-        {
-          input = ps_input_spec_describe (&spec);
-          ps_input_spec_clear (&spec);
-        }
-      g_autofree char *dflt = g_strdup_printf ("output%u", n);
-      const char *name = json_object_has_member (op, "name") ? str_member (op, "name") : dflt;
-      PsTensor *y = ps_state_get_output (after, name);
-      g_autofree char *shape = y ? ps_tensor_shape_string (y) : g_strdup ("?");
-      g_string_append_printf (s, "forward through %s: input %s \xe2\x86\x92 %s %s", str_member (op, "target"),
-                              input ? input : "?", name, shape);
-      GString *mat = g_string_new (NULL);
-      if (append_stamped (mat, after, n, TRUE, ", ") > 0)
-        g_string_append_printf (s, "; materialized %s", mat->str);
-      g_string_free (mat, TRUE);
-      GString *wr = g_string_new (NULL);
-      g_autoptr (GPtrArray) items = ps_state_list_params (after);
-      guint nw = 0;
-      for (guint i = 0; i < items->len; i++)
-        {
-          PsNamedItem *it = g_ptr_array_index (items, i);
-          if (it->param->written_step == (int) n && it->param->created_step != (int) n)
-            g_string_append_printf (wr, "%s%s", nw++ ? ", " : "", it->path);
-        }
-      if (nw > 0)
-        g_string_append_printf (s, "; updated %s", wr->str);
-      g_string_free (wr, TRUE);
-    }
-  else if (strcmp (kind, "load") == 0)
-    {
-      g_string_append_printf (s, "%s.load_state_dict(%s): ", str_member (op, "target"), str_member (op, "file"));
-      g_autoptr (GPtrArray) items = ps_state_list_params (after);
-      guint nw = 0;
-      for (guint i = 0; i < items->len; i++)
-        {
-          PsNamedItem *it = g_ptr_array_index (items, i);
-          if (it->param->written_step == (int) n)
-            g_string_append_printf (s, "%s%s", nw++ ? ", " : "", it->path);
-        }
-      if (nw == 0)
-        g_string_append (s, "nothing loaded");
-    }
-  else
-    g_string_append (s, action);
+  op->kind->describe (op, after, s);
   return g_string_free (s, FALSE);
+}
+
+/* ---------- applying ---------- */
+
+static PsParam *
+find_param (PsModule *m, const char *name)
+{
+  return m ? ps_module_get_param (m, name) : NULL;
+}
+
+/* The modules of `prev` whose subtrees this op may change; everything else is shared with the
+ * new state (see ps_state_clone_for_write). Resolution failures are left for the apply function
+ * to report: the op then fails and the clone is dropped. */
+static GPtrArray *
+writable_modules (const PsState *prev, const PsOp *op)
+{
+  GPtrArray *w = g_ptr_array_new ();
+  if (op->kind->writes_modules != NULL)
+    op->kind->writes_modules (op, prev, w);
+  const char *path = ps_op_get_target (op);
+  if (path == NULL)
+    return w;
+  PsModule *m = NULL;
+  PsParam *p = NULL;
+  if (ps_state_resolve (prev, path, &m, &p, NULL) && m != NULL)
+    g_ptr_array_add (w, m);   /* for a parameter target: its owning module */
+  return w;
+}
+
+/* created_step / written_step of one module's parameters and buffers, against its previous
+ * version (NULL for a module this op created). */
+static void
+stamp_module (PsModule *m, PsModule *old, guint n, const PsOpKind *kind)
+{
+  for (guint k = 0; k < m->params->len; k++)
+    {
+      PsParam *p = g_ptr_array_index (m->params, k);
+      PsParam *q = find_param (old, p->name);
+      if (q == NULL || (q->value == NULL && p->value != NULL))
+        {
+          if (p->value != NULL || q == NULL)
+            p->created_step = (int) n;     /* new, or a lazy parameter materialized now */
+          p->written_step = p->value != NULL ? (int) n : -1;
+        }
+      else if (q->value != p->value)
+        {
+          p->written_step = (int) n;
+          /* A forward that wrote values without describing them (BatchNorm's running statistics):
+           * the old description no longer holds. (Other ops describe what they write; a repeated
+           * reset_parameters legitimately leaves an identical description.) */
+          if (kind->writes_undescribed && memcmp (&p->init, &q->init, sizeof p->init) == 0)
+            {
+              ps_init_info_clear (&p->init);
+              p->init.dist = PS_DIST_OTHER;
+              g_snprintf (p->init.formula, sizeof p->init.formula, "updated by %s at step %u", kind->name, n);
+            }
+        }
+    }
+}
+
+/* Only modules that are new in this state can differ from the previous one: the ones cloned for
+ * writing (inverse maps them to their old version) and the ones the op created (not in inverse).
+ * Shared modules are the previous state's own and are left alone. */
+static void
+stamp (PsState *next, GHashTable *inverse, guint n, const PsOpKind *kind)
+{
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, inverse);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    if (k != v)
+      stamp_module (k, v, n, kind);
+  for (guint i = 0; i < next->module_ids->len; i++)
+    {
+      PsModule *m = g_hash_table_lookup (next->modules, g_ptr_array_index (next->module_ids, i));
+      if (g_hash_table_contains (inverse, m))
+        continue;
+      /* a new module, with the submodules its constructor made (MultiheadAttention.out_proj) */
+      g_autoptr (GPtrArray) sub = ps_module_named_modules (m, TRUE);
+      for (guint j = 0; j < sub->len; j++)
+        {
+          PsModule *c = ((PsNamedItem *) g_ptr_array_index (sub, j))->module;
+          if (!g_hash_table_contains (inverse, c))
+            stamp_module (c, NULL, n, kind);
+        }
+    }
+}
+
+PsState *
+ps_op_apply_full (const PsState *prev, const PsOp *op, guint op_number, const PsOpContext *ctx,
+                  GError **error)
+{
+  g_return_val_if_fail (prev != NULL && op != NULL, NULL);
+  static const PsOpContext no_ctx = { NULL };
+  if (ctx == NULL)
+    ctx = &no_ctx;
+  g_autoptr (GHashTable) map = g_hash_table_new (NULL, NULL);
+  g_autoptr (GPtrArray) writable = writable_modules (prev, op);
+  g_autoptr (PsState) next = ps_state_clone_for_write (prev, writable, map);
+  next->step = op_number;
+  if (!op->kind->apply (next, op, op_number, ctx, error))
+    {
+      g_prefix_error (error, "op %u (%s): ", op_number, op->kind->name);
+      return NULL;
+    }
+  g_autoptr (GHashTable) inverse = g_hash_table_new (NULL, NULL);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, map);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (inverse, v, k);
+  stamp (next, inverse, op_number, op->kind);
+  return g_steal_pointer (&next);
+}
+
+PsState *
+ps_op_apply (const PsState *prev, const PsOp *op, guint op_number, GError **error)
+{
+  return ps_op_apply_full (prev, op, op_number, NULL, error);
+}
+
+/* ---------- the op table ----------
+ *
+ * One entry per op kind, in the order docs/recipe-format.md lists them. ADDING AN OP KIND = one
+ * entry here (name, the format version that adds it, its fields, check, apply, describe and its
+ * Python emitter), its member of the PsOp union (ps-op.h), its section in docs/recipe-format.md,
+ * and its tests; nothing else dispatches on kinds (see DESIGN.md). Field tables list the fields
+ * besides "op", "description" and "x-…"; a field added to an existing kind later names its own
+ * format version. */
+
+#define F(kind, member) G_STRUCT_OFFSET (PsOp, u.kind.member)
+
+static const PsOpField module_fields[] = {
+  { "id", PS_FIELD_STRING, TRUE, F (module, id) },
+  { "type", PS_FIELD_STRING, TRUE, F (module, type) },
+  { "args", PS_FIELD_ARGS, FALSE, F (module, args) },
+  { "children", PS_FIELD_CUSTOM, FALSE, F (module, child_names), 0, children_parse, children_write, children_copy,
+    children_clear },
+  { "class", PS_FIELD_STRING, FALSE, F (module, cls) },
+  { NULL } };
+static const PsOpField attach_fields[] = {
+  { "parent", PS_FIELD_STRING, TRUE, F (child, parent) },
+  { "name", PS_FIELD_NAME, TRUE, F (child, name) },
+  { "child", PS_FIELD_STRING, TRUE, F (child, child) },
+  { "index", PS_FIELD_INT, FALSE, F (child, index), 2 },
+  { NULL } };
+static const PsOpField detach_fields[] = {
+  { "parent", PS_FIELD_STRING, TRUE, F (child, parent) },
+  { "name", PS_FIELD_NAME, TRUE, F (child, name) },
+  { NULL } };
+static const PsOpField rename_fields[] = {
+  { "parent", PS_FIELD_STRING, TRUE, F (child, parent) },
+  { "name", PS_FIELD_NAME, TRUE, F (child, name) },
+  { "new_name", PS_FIELD_NAME, TRUE, F (child, new_name) },
+  { NULL } };
+static const PsOpField move_fields[] = {
+  { "parent", PS_FIELD_STRING, TRUE, F (child, parent) },
+  { "name", PS_FIELD_NAME, TRUE, F (child, name) },
+  { "index", PS_FIELD_INT, TRUE, F (child, index) },
+  { NULL } };
+static const PsOpField init_fields[] = {
+  { "target", PS_FIELD_STRING, TRUE, F (init, target) },
+  { "fn", PS_FIELD_STRING, TRUE, F (init, call.fn) },
+  { "args", PS_FIELD_CUSTOM, FALSE, F (init, call.args), 0, init_args_parse, args_write, args_copy, args_clear },
+  { NULL } };
+static const PsOpField init_modules_fields[] = {
+  { "target", PS_FIELD_STRING, TRUE, F (init_modules, target) },
+  { "match", PS_FIELD_STRING, TRUE, F (init_modules, match) },
+  { "weight", PS_FIELD_CUSTOM, FALSE, F (init_modules, weight), 0, init_call_parse, init_call_write, init_call_copy,
+    init_call_clear },
+  { "bias", PS_FIELD_CUSTOM, FALSE, F (init_modules, bias), 0, init_call_parse, init_call_write, init_call_copy,
+    init_call_clear },
+  { NULL } };
+static const PsOpField target_fields[] = {
+  { "target", PS_FIELD_STRING, TRUE, F (target, target) },
+  { NULL } };
+static const PsOpField seed_fields[] = {
+  { "seed", PS_FIELD_INT, TRUE, F (seed, seed) },
+  { NULL } };
+static const PsOpField mode_fields[] = {
+  { "target", PS_FIELD_STRING, TRUE, F (mode, target) },
+  { "train", PS_FIELD_BOOL, TRUE, F (mode, train) },
+  { NULL } };
+static const PsOpField forward_fields[] = {
+  { "target", PS_FIELD_STRING, TRUE, F (forward, target) },
+  { "input", PS_FIELD_CUSTOM, TRUE, F (forward, input), 0, input_parse, input_write, input_copy, input_clear },
+  { "name", PS_FIELD_STRING, FALSE, F (forward, name) },
+  { "loss", PS_FIELD_CUSTOM, FALSE, F (forward, loss), 3, ps_json_field_parse, ps_json_field_write, ps_json_field_copy,
+    ps_json_field_clear },
+  { NULL } };
+static const PsOpField load_fields[] = {
+  { "target", PS_FIELD_STRING, TRUE, F (load, target) },
+  { "file", PS_FIELD_STRING, TRUE, F (load, file) },
+  { "sha256", PS_FIELD_STRING, FALSE, F (load, sha256) },
+  { "strict", PS_FIELD_BOOL, FALSE, F (load, strict) },
+  { NULL } };
+static const PsOpField note_fields[] = {
+  { "text", PS_FIELD_STRING, TRUE, F (note, text) },
+  { NULL } };
+
+#undef F
+
+static const PsOpKind ps_op_kinds[] = {
+  { .name = "module", .version = 1, .fields = module_fields, .check = check_module,
+    .apply = apply_module, .action = action_module, .describe = describe_module,
+    .py_scan = ps_py_scan_module, .py_emit = ps_py_emit_module },
+  { .name = "attach", .version = 1, .fields = attach_fields, .check = check_child, .writes = writes_parent,
+    .apply = apply_attach, .action = action_attach, .describe = describe_attach,
+    .py_scan = ps_py_scan_attach, .py_emit = ps_py_emit_attach },
+  { .name = "detach", .version = 1, .fields = detach_fields, .writes = writes_parent,
+    .apply = apply_detach, .action = action_detach, .describe = describe_detach,
+    .py_scan = ps_py_scan_detach, .py_emit = ps_py_emit_detach },
+  { .name = "rename", .version = 2, .fields = rename_fields, .writes = writes_parent,
+    .apply = apply_rename, .action = action_rename, .describe = describe_rename,
+    .py_scan = ps_py_scan_rename, .py_emit = ps_py_emit_rename },
+  { .name = "move", .version = 2, .fields = move_fields, .check = check_child, .writes = writes_parent,
+    .apply = apply_move, .action = action_move, .describe = describe_move,
+    .py_scan = ps_py_scan_move, .py_emit = ps_py_emit_move },
+  { .name = "init", .version = 1, .fields = init_fields, .check = check_init, .writes = writes_target,
+    .apply = apply_init, .action = action_init, .describe = describe_init, .py_emit = ps_py_emit_init },
+  { .name = "init_modules", .version = 1, .fields = init_modules_fields, .check = check_init_modules,
+    .writes = writes_target, .apply = apply_init_modules, .action = action_init_modules,
+    .describe = describe_init_modules, .py_emit = ps_py_emit_init_modules },
+  { .name = "reset_parameters", .version = 1, .fields = target_fields, .writes = writes_target,
+    .apply = apply_reset_parameters, .action = action_reset_parameters, .describe = describe_reset_parameters,
+    .py_emit = ps_py_emit_reset_parameters },
+  { .name = "manual_seed", .version = 1, .fields = seed_fields,
+    .apply = apply_manual_seed, .action = action_manual_seed, .describe = describe_manual_seed,
+    .py_emit = ps_py_emit_manual_seed },
+  { .name = "mode", .version = 1, .fields = mode_fields, .writes = writes_target,
+    .apply = apply_mode, .action = action_mode, .describe = describe_mode, .py_emit = ps_py_emit_mode },
+  { .name = "forward", .version = 1, .fields = forward_fields, .check = check_forward, .writes = writes_target,
+    .apply = apply_forward, .action = action_forward, .describe = describe_forward, .writes_undescribed = TRUE,
+    .py_emit = ps_py_emit_forward },
+  { .name = "load", .version = 1, .fields = load_fields, .check = check_load, .writes = writes_target,
+    .apply = apply_load, .action = action_load, .describe = describe_load, .py_emit = ps_py_emit_load },
+  { .name = "note", .version = 3, .fields = note_fields, .check = check_note,
+    .apply = apply_note, .action = action_note, .describe = describe_note, .py_emit = ps_py_emit_note },
+#define TRAIN_KIND(nm, tbl, undescribed) \
+  { .name = nm, .version = 3, .fields = tbl, .check = ps_train_op_check, .writes_modules = ps_train_op_writes, \
+    .apply = ps_train_op_apply, .action = ps_train_op_action, .describe = ps_train_op_describe, \
+    .writes_undescribed = undescribed, .py_emit = ps_train_op_py_emit }
+  TRAIN_KIND ("dataset", ps_train_fields_dataset, FALSE),
+  TRAIN_KIND ("optimizer", ps_train_fields_optimizer, FALSE),
+  TRAIN_KIND ("scheduler", ps_train_fields_scheduler, FALSE),
+  TRAIN_KIND ("backward", ps_train_fields_backward, TRUE),
+  TRAIN_KIND ("step", ps_train_fields_step, TRUE),
+  TRAIN_KIND ("zero_grad", ps_train_fields_zero_grad, TRUE),
+  TRAIN_KIND ("scheduler_step", ps_train_fields_scheduler_step, FALSE),
+  TRAIN_KIND ("train", ps_train_fields_train, TRUE),
+#undef TRAIN_KIND
+};
+
+static const PsOpKind *
+kind_lookup (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (ps_op_kinds); i++)
+    if (strcmp (ps_op_kinds[i].name, name) == 0)
+      return &ps_op_kinds[i];
+  return NULL;
+}
+
+const char *const *
+ps_op_kind_names (void)
+{
+  static const char *names[G_N_ELEMENTS (ps_op_kinds) + 1];
+  static gsize done = 0;
+  if (g_once_init_enter (&done))
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (ps_op_kinds); i++)
+        names[i] = ps_op_kinds[i].name;
+      g_once_init_leave (&done, 1);
+    }
+  return names;
 }

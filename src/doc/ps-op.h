@@ -1,4 +1,10 @@
-/* ps-op.h — applying one recipe op to a document state, and describing it.
+/* ps-op.h — one recipe op: parsed once from JSON into a typed, validated PsOp; applied to a
+ * document state; described in one sentence; written back as JSON and as PyTorch code.
+ *
+ * Every op kind is one entry of the op table in ps-op.c (its name, fields and their validation,
+ * apply, describe, Python emission, the format version that added it). Nothing after
+ * ps_op_new_from_json reads JSON again: apply, describe and the exporter work on the typed fields
+ * below. The op kinds and their fields are documented in docs/recipe-format.md.
  *
  * ps_op_apply never modifies `prev`: it clones it (sharing tensors), applies the op to the clone
  * and returns the clone, or NULL with an error. A failed op therefore leaves modules, parameters,
@@ -10,14 +16,107 @@
  * Only the modules an op may write are copied (the target's subtree and the modules containing
  * it, see ps_state_clone_for_write); the others are shared with `prev`. After a successful op,
  * every parameter/buffer it created, materialized or swapped gets created_step / written_step =
- * op number. The op kinds and their fields are documented in docs/recipe-format.md. */
+ * op number. */
 #pragma once
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include "ps-args.h"
 #include "ps-state.h"
+#include "ps-recipe.h"
 
 G_BEGIN_DECLS
+
+typedef struct _PsOpKind PsOpKind;   /* one entry of the op table (ps-op-private.h) */
+
+/* ---- the typed fields of each kind (a string field is NULL when it was not given) ---- */
+
+typedef struct {
+  char *fn;             /* a torch.nn.init function; NULL: not given */
+  PsArgs *args;         /* as given; NULL: no "args" */
+} PsOpInitCall;
+
+typedef struct {                 /* module */
+  char *id, *type;
+  char *cls;                     /* containers: the display class ("CustomModel"), or NULL */
+  PsArgs *args;                  /* as given (NULL: no "args"); checked against the class at load */
+  GPtrArray *child_names;        /* containers: char*, in order; NULL: no "children" */
+  GPtrArray *child_ids;          /* char*, parallel to child_names */
+  gboolean children_named;       /* "children" was an object {name: id}, not an array */
+} PsOpModule;
+
+typedef struct {                 /* attach, detach, rename, move */
+  char *parent, *name;
+  char *child;                   /* attach */
+  char *new_name;                /* rename */
+  gint64 index;                  /* attach (optional), move */
+} PsOpChild;
+
+typedef struct {                 /* init */
+  char *target;
+  PsOpInitCall call;
+} PsOpInit;
+
+typedef struct {                 /* init_modules */
+  char *target, *match;
+  PsOpInitCall weight, bias;     /* fn NULL: not given */
+} PsOpInitModules;
+
+typedef struct {                 /* reset_parameters */
+  char *target;
+} PsOpTarget;
+
+typedef struct {                 /* manual_seed */
+  gint64 seed;
+} PsOpSeed;
+
+typedef struct {                 /* mode */
+  char *target;
+  gboolean train;
+} PsOpMode;
+
+typedef struct {                 /* forward */
+  char *target;
+  PsInputSpec input;
+  char *name;                    /* NULL: "output<N>" */
+  JsonNode *loss;                /* version 3: {"type", "args", "target"} (ps-train-ops.h), or NULL */
+} PsOpForward;
+
+typedef struct {                 /* load */
+  char *target, *file, *sha256;
+  gboolean strict;               /* TRUE when not given */
+} PsOpLoad;
+
+typedef struct {                 /* dataset, optimizer, scheduler, backward, step, zero_grad,
+                                    scheduler_step, train (ps-train-ops.c checks and applies them) */
+  JsonNode *fields[16];          /* each given field's value, by its index in the kind's field table */
+} PsOpTrain;
+
+typedef struct {                 /* note */
+  char *text;
+} PsOpNote;
+
+struct _PsOp {
+  const PsOpKind *kind;
+  guint64 present;               /* bit i: field i of the kind's field table was given */
+  char *description;             /* the op's "description" (its teaching note), or NULL */
+  JsonObject *extra;             /* its "x-…" members, kept for saving; NULL if none */
+  union {
+    PsOpModule module;
+    PsOpChild child;
+    PsOpInit init;
+    PsOpInitModules init_modules;
+    PsOpTarget target;
+    PsOpSeed seed;
+    PsOpMode mode;
+    PsOpForward forward;
+    PsOpLoad load;
+    PsOpNote note;
+    PsOpTrain train;
+  } u;
+  /*< private >*/
+  gint ref_count;
+};
 
 /* What an op may need besides the state. */
 typedef struct {
@@ -25,8 +124,29 @@ typedef struct {
                               recipe's folder); NULL = the current directory */
 } PsOpContext;
 
-PsState *ps_op_apply      (const PsState *prev, JsonObject *op, guint op_number, GError **error);
-PsState *ps_op_apply_full (const PsState *prev, JsonObject *op, guint op_number, const PsOpContext *ctx,
+/* Parses and validates one op object (structure: kind, fields, types, argument names, init
+ * functions, input specs). `index` is the op number used in messages
+ * ("op 3 (init): field 'fn': unknown init function 'xavier_uniformm_'"). */
+PsOp        *ps_op_new_from_json (JsonObject *json, guint index, GError **error);
+/* The op as a new JSON object, as a recipe file stores it ("x-" members included). */
+JsonObject  *ps_op_to_json       (const PsOp *op);
+/* A deep copy that shares nothing with `op` (safe to hand to another thread). */
+PsOp        *ps_op_copy          (const PsOp *op);
+PsOp        *ps_op_ref           (PsOp *op);
+void         ps_op_unref         (PsOp *op);
+
+const char  *ps_op_get_kind      (const PsOp *op);   /* "module", "init", … */
+/* The format version that can hold this op (the kind's, or a newer one for a newer field). */
+int          ps_op_get_version   (const PsOp *op);
+/* Whether `field` (one of the kind's fields) was given. */
+gboolean     ps_op_has_field     (const PsOp *op, const char *field);
+/* The target (or parent) path the op works on, or NULL (module, manual_seed, note). */
+const char  *ps_op_get_target    (const PsOp *op);
+/* NULL-terminated list of every op kind, in table order. */
+const char *const *ps_op_kind_names (void);
+
+PsState *ps_op_apply      (const PsState *prev, const PsOp *op, guint op_number, GError **error);
+PsState *ps_op_apply_full (const PsState *prev, const PsOp *op, guint op_number, const PsOpContext *ctx,
                            GError **error);
 
 /* One readable sentence for the timeline. `after` is the state the op produced, or NULL when it
@@ -34,9 +154,11 @@ PsState *ps_op_apply_full (const PsState *prev, JsonObject *op, guint op_number,
  *   "Linear(in_features=10, out_features=5, bias=True) created as fc: weight [5, 10] ~ U(−0.316, 0.316)
  *    by kaiming_uniform_(a=√5), bias [5] ~ U(−0.316, 0.316)"
  *   "forward through m failed: mat1 and mat2 shapes cannot be multiplied (1x5 and 10x5)" */
-char    *ps_op_describe   (JsonObject *op, const PsState *before, const PsState *after, const GError *error);
+char    *ps_op_describe   (const PsOp *op, const PsState *before, const PsState *after, const GError *error);
 
 /* "~ U(−0.316, 0.316) by kaiming_uniform_(a=√5)"; "" when nothing is known. */
 char    *ps_init_info_summary (const PsInitInfo *info);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsOp, ps_op_unref)
 
 G_END_DECLS

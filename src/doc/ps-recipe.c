@@ -1,133 +1,17 @@
-/* ps-recipe.c — recipe JSON: load with structural validation, save atomically. The format is
- * documented in docs/recipe-format.md; see ps-recipe.h. Semantic checks that need the document
- * state (dangling ids, cycles, shapes) live in ps-op.c. */
+/* ps-recipe.c — recipe JSON: load (each op parsed and validated by the op table, ps-op.c), save
+ * atomically; keyword arguments and forward inputs as JSON. The format is documented in
+ * docs/recipe-format.md; see ps-recipe.h. Semantic checks that need the document state
+ * (dangling ids, cycles, shapes) happen when ops are applied (ps-op.c). */
 #include "ps-recipe.h"
-#include "ps-module.h"
-#include "ps-init.h"
+#include "ps-op-private.h"
 #include "ps-atomic-file.h"
 #include "ps-json-check.h"
+#include "ps-regular-file.h"
 
 #include <math.h>
 #include <string.h>
 
-/* ---------- field tables ---------- */
-
-typedef enum {
-  F_STRING,
-  F_INT,
-  F_BOOL,
-  F_OBJECT,
-  F_ANY,       /* checked by the op's own validator */
-} FieldType;
-
-typedef struct {
-  const char *name;
-  FieldType type;
-  gboolean required;
-} FieldSpec;
-
-typedef gboolean (*OpValidator) (JsonObject *op, guint index, GError **error);
-
-typedef struct {
-  const char *kind;
-  const FieldSpec *fields;     /* besides "op" and "description"; { NULL } terminated */
-  OpValidator validate;        /* further checks after the field table; may be NULL */
-} OpSpec;
-
-static gboolean validate_module (JsonObject *op, guint index, GError **error);
-static gboolean validate_init (JsonObject *op, guint index, GError **error);
-static gboolean validate_init_modules (JsonObject *op, guint index, GError **error);
-static gboolean validate_forward (JsonObject *op, guint index, GError **error);
-static gboolean validate_attach (JsonObject *op, guint index, GError **error);
-static gboolean validate_load (JsonObject *op, guint index, GError **error);
-static gboolean validate_rename (JsonObject *op, guint index, GError **error);
-
-static const FieldSpec module_fields[] = {
-  { "id", F_STRING, TRUE }, { "type", F_STRING, TRUE }, { "args", F_OBJECT, FALSE },
-  { "children", F_ANY, FALSE }, { "class", F_STRING, FALSE }, { NULL } };
-static const FieldSpec attach_fields[] = {
-  { "parent", F_STRING, TRUE }, { "name", F_STRING, TRUE }, { "child", F_STRING, TRUE },
-  { "index", F_INT, FALSE }, { NULL } };
-static const FieldSpec detach_fields[] = {
-  { "parent", F_STRING, TRUE }, { "name", F_STRING, TRUE }, { NULL } };
-static const FieldSpec rename_fields[] = {
-  { "parent", F_STRING, TRUE }, { "name", F_STRING, TRUE }, { "new_name", F_STRING, TRUE }, { NULL } };
-static const FieldSpec move_fields[] = {
-  { "parent", F_STRING, TRUE }, { "name", F_STRING, TRUE }, { "index", F_INT, TRUE }, { NULL } };
-static const FieldSpec init_fields[] = {
-  { "target", F_STRING, TRUE }, { "fn", F_STRING, TRUE }, { "args", F_OBJECT, FALSE }, { NULL } };
-static const FieldSpec init_modules_fields[] = {
-  { "target", F_STRING, TRUE }, { "match", F_STRING, TRUE }, { "weight", F_OBJECT, FALSE },
-  { "bias", F_OBJECT, FALSE }, { NULL } };
-static const FieldSpec target_fields[] = { { "target", F_STRING, TRUE }, { NULL } };
-static const FieldSpec seed_fields[] = { { "seed", F_INT, TRUE }, { NULL } };
-static const FieldSpec mode_fields[] = {
-  { "target", F_STRING, TRUE }, { "train", F_BOOL, TRUE }, { NULL } };
-static const FieldSpec forward_fields[] = {
-  { "target", F_STRING, TRUE }, { "input", F_OBJECT, TRUE }, { "name", F_STRING, FALSE }, { NULL } };
-static const FieldSpec load_fields[] = {
-  { "target", F_STRING, TRUE }, { "file", F_STRING, TRUE }, { "sha256", F_STRING, FALSE },
-  { "strict", F_BOOL, FALSE }, { NULL } };
-
-static const OpSpec op_specs[] = {
-  { "module", module_fields, validate_module },
-  { "attach", attach_fields, validate_attach },
-  { "detach", detach_fields, validate_attach },
-  { "rename", rename_fields, validate_rename },
-  { "move", move_fields, validate_attach },
-  { "init", init_fields, validate_init },
-  { "init_modules", init_modules_fields, validate_init_modules },
-  { "reset_parameters", target_fields, NULL },
-  { "manual_seed", seed_fields, NULL },
-  { "mode", mode_fields, NULL },
-  { "forward", forward_fields, validate_forward },
-  { "load", load_fields, validate_load },
-  { NULL }
-};
-
-const char *const *
-ps_recipe_op_kinds (void)
-{
-  static const char *const kinds[] = {
-    "module", "attach", "detach", "rename", "move", "init", "init_modules", "reset_parameters", "manual_seed",
-    "mode", "forward", "load", NULL
-  };
-  return kinds;
-}
-
-static const OpSpec *
-op_spec_lookup (const char *kind)
-{
-  for (const OpSpec *s = op_specs; s->kind; s++)
-    if (strcmp (s->kind, kind) == 0)
-      return s;
-  return NULL;
-}
-
-const char *
-ps_recipe_op_kind (JsonObject *op)
-{
-  JsonNode *n = json_object_get_member (op, "op");
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
 /* ---------- errors ---------- */
-
-static void G_GNUC_PRINTF (5, 6)
-op_error (GError **error, guint index, const char *kind, const char *field, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  if (field != NULL)
-    g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "op %u (%s): field '%s': %s", index,
-                 kind ? kind : "?", field, msg);
-  else
-    g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "op %u (%s): %s", index, kind ? kind : "?", msg);
-}
 
 static const char *
 node_type_name (JsonNode *n)
@@ -154,20 +38,6 @@ static gboolean
 node_is (JsonNode *n, GType t)
 {
   return JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == t;
-}
-
-static gboolean
-check_field_type (JsonNode *n, FieldType type, const char **expected)
-{
-  switch (type)
-    {
-    case F_STRING: *expected = "a string"; return node_is (n, G_TYPE_STRING);
-    case F_INT: *expected = "an integer"; return node_is (n, G_TYPE_INT64);
-    case F_BOOL: *expected = "a boolean"; return node_is (n, G_TYPE_BOOLEAN);
-    case F_OBJECT: *expected = "an object"; return JSON_NODE_HOLDS_OBJECT (n);
-    case F_ANY: *expected = "anything"; return TRUE;
-    }
-  return FALSE;
 }
 
 /* Ids and child names become path components ("m.linear1.weight"). */
@@ -203,7 +73,11 @@ ps_recipe_args_from_json (JsonNode *node, GError **error)
       else if (node_is (v, G_TYPE_INT64))
         ps_args_set_int (args, name, json_node_get_int (v));
       else if (node_is (v, G_TYPE_DOUBLE))
-        ps_args_set_double (args, name, json_node_get_double (v));
+        {
+          /* a JSON number beyond ±1.8e308 reads as ±infinity, as Python's json does; each argument
+           * then gets what torch does with float('inf') (accepted, or its exact error) */
+          ps_args_set_double (args, name, json_node_get_double (v));
+        }
       else if (node_is (v, G_TYPE_STRING))
         ps_args_set_string (args, name, json_node_get_string (v));
       else if (JSON_NODE_HOLDS_ARRAY (v))
@@ -243,337 +117,106 @@ ps_recipe_args_from_json (JsonNode *node, GError **error)
   return g_steal_pointer (&args);
 }
 
-/* ---------- per-op validators ---------- */
-
-static gboolean
-validate_module (JsonObject *op, guint index, GError **error)
-{
-  const char *id = json_object_get_string_member (op, "id");
-  const char *type = json_object_get_string_member (op, "type");
-  if (!valid_name (id))
-    {
-      op_error (error, index, "module", "id", "'%s' is not a valid id (non-empty, no '.')", id);
-      return FALSE;
-    }
-  const PsModuleClass *klass = ps_module_class_lookup (type);
-  if (klass == NULL)
-    {
-      op_error (error, index, "module", "type", "unknown module type '%s'", type);
-      return FALSE;
-    }
-  JsonNode *children = json_object_get_member (op, "children");
-  if (klass->is_container)
-    {
-      if (json_object_has_member (op, "args"))
-        {
-          op_error (error, index, "module", "args", "a %s takes no args; give its modules in 'children'",
-                    type);
-          return FALSE;
-        }
-      if (children == NULL)
-        return TRUE;   /* an empty container */
-      if (JSON_NODE_HOLDS_ARRAY (children))
-        {
-          JsonArray *a = json_node_get_array (children);
-          for (guint i = 0; i < json_array_get_length (a); i++)
-            {
-              JsonNode *e = json_array_get_element (a, i);
-              if (!node_is (e, G_TYPE_STRING) || !valid_name (json_node_get_string (e)))
-                {
-                  op_error (error, index, "module", "children", "element %u must be a module id", i);
-                  return FALSE;
-                }
-            }
-          return TRUE;
-        }
-      if (JSON_NODE_HOLDS_OBJECT (children))
-        {
-          JsonObject *o = json_node_get_object (children);
-          g_autoptr (GList) names = json_object_get_members (o);
-          for (GList *l = names; l; l = l->next)
-            {
-              JsonNode *e = json_object_get_member (o, l->data);
-              if (!valid_name (l->data))
-                {
-                  op_error (error, index, "module", "children",
-                            "'%s' is not a valid child name (non-empty, no '.')", (char *) l->data);
-                  return FALSE;
-                }
-              if (!node_is (e, G_TYPE_STRING) || !valid_name (json_node_get_string (e)))
-                {
-                  op_error (error, index, "module", "children", "'%s' must name a module id",
-                            (char *) l->data);
-                  return FALSE;
-                }
-            }
-          return TRUE;
-        }
-      op_error (error, index, "module", "children",
-                "expected an array of module ids or an object {name: id}, got %s",
-                node_type_name (children));
-      return FALSE;
-    }
-
-  if (children != NULL)
-    {
-      op_error (error, index, "module", "children", "%s is not a container", type);
-      return FALSE;
-    }
-  if (json_object_has_member (op, "class"))
-    {
-      op_error (error, index, "module", "class", "only containers take a display class");
-      return FALSE;
-    }
-  g_autoptr (PsArgs) given = ps_recipe_args_from_json (json_object_get_member (op, "args"), error);
-  if (given == NULL)
-    {
-      g_prefix_error (error, "op %u (module): field 'args': ", index);
-      return FALSE;
-    }
-  g_autoptr (PsArgs) resolved = ps_args_resolve (klass->args, given, error);
-  if (resolved == NULL)
-    {
-      g_prefix_error (error, "op %u (module): field 'args': %s: ", index, type);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-validate_attach (JsonObject *op, guint index, GError **error)
-{
-  const char *kind = ps_recipe_op_kind (op);
-  if (!valid_name (json_object_get_string_member (op, "name")))
-    {
-      op_error (error, index, kind, "name", "'%s' is not a valid child name (non-empty, no '.')",
-                json_object_get_string_member (op, "name"));
-      return FALSE;
-    }
-  /* "index" (attach, move): a position among the parent's children; the upper bound needs the
-   * document state and is checked on replay */
-  JsonNode *index_node = json_object_get_member (op, "index");
-  if (index_node != NULL && (json_node_get_int (index_node) < 0 || json_node_get_int (index_node) > G_MAXINT32))
-    {
-      op_error (error, index, kind, "index", "%" G_GINT64_FORMAT " is out of range (expected 0 or more)",
-                json_node_get_int (index_node));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-validate_rename (JsonObject *op, guint index, GError **error)
-{
-  if (!validate_attach (op, index, error))
-    return FALSE;
-  if (!valid_name (json_object_get_string_member (op, "new_name")))
-    {
-      op_error (error, index, "rename", "new_name", "'%s' is not a valid child name (non-empty, no '.')",
-                json_object_get_string_member (op, "new_name"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-validate_init_call (JsonObject *op, guint index, const char *kind, const char *field,
-                    const char *fn, JsonNode *args_node, GError **error)
-{
-  const char *const *names = ps_init_function_names ();
-  gboolean known = FALSE;
-  for (guint i = 0; names[i] && !known; i++)
-    known = strcmp (names[i], fn) == 0;
-  if (!known)
-    {
-      op_error (error, index, kind, field, "unknown init function '%s'", fn);
-      return FALSE;
-    }
-  g_autoptr (PsArgs) given = ps_recipe_args_from_json (args_node, error);
-  if (given == NULL)
-    {
-      g_prefix_error (error, "op %u (%s): field '%s': ", index, kind, field);
-      return FALSE;
-    }
-  g_autoptr (PsArgs) resolved = ps_args_resolve (ps_init_function_args (fn), given, error);
-  if (resolved == NULL)
-    {
-      g_prefix_error (error, "op %u (%s): field '%s': %s: ", index, kind, field, fn);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-validate_init (JsonObject *op, guint index, GError **error)
-{
-  return validate_init_call (op, index, "init", "fn", json_object_get_string_member (op, "fn"),
-                             json_object_get_member (op, "args"), error);
-}
-
-static gboolean
-validate_init_modules (JsonObject *op, guint index, GError **error)
-{
-  const char *match = json_object_get_string_member (op, "match");
-  /* a torch.nn class (isinstance, so subclasses match too) or a user class name */
-  if (!g_regex_match_simple ("^[A-Za-z_][A-Za-z0-9_]*$", match, 0, 0))
-    {
-      op_error (error, index, "init_modules", "match", "'%s' is not a class name", match);
-      return FALSE;
-    }
-  const char *slots[] = { "weight", "bias" };
-  gboolean any = FALSE;
-  for (guint s = 0; s < G_N_ELEMENTS (slots); s++)
-    {
-      JsonNode *n = json_object_get_member (op, slots[s]);
-      if (n == NULL)
-        continue;
-      any = TRUE;
-      JsonObject *o = json_node_get_object (n);
-      g_autoptr (GList) names = json_object_get_members (o);
-      for (GList *l = names; l; l = l->next)
-        if (strcmp (l->data, "fn") != 0 && strcmp (l->data, "args") != 0)
-          {
-            op_error (error, index, "init_modules", slots[s], "unknown field '%s' (expected fn, args)",
-                      (char *) l->data);
-            return FALSE;
-          }
-      JsonNode *fn = json_object_get_member (o, "fn");
-      if (fn == NULL || !node_is (fn, G_TYPE_STRING))
-        {
-          op_error (error, index, "init_modules", slots[s], "'fn' must be a string naming an init function");
-          return FALSE;
-        }
-      JsonNode *args = json_object_get_member (o, "args");
-      if (args != NULL && !JSON_NODE_HOLDS_OBJECT (args))
-        {
-          op_error (error, index, "init_modules", slots[s], "'args' must be an object, not %s",
-                    node_type_name (args));
-          return FALSE;
-        }
-      if (!validate_init_call (op, index, "init_modules", slots[s], json_node_get_string (fn), args, error))
-        return FALSE;
-    }
-  if (!any)
-    {
-      op_error (error, index, "init_modules", NULL, "give at least one of 'weight' and 'bias'");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-validate_forward (JsonObject *op, guint index, GError **error)
-{
-  PsInputSpec spec;
-  if (!ps_recipe_parse_input (json_object_get_member (op, "input"), &spec, error))
-    {
-      g_prefix_error (error, "op %u (forward): field 'input': ", index);
-      return FALSE;
-    }
-  ps_input_spec_clear (&spec);
-  if (json_object_has_member (op, "name") && *json_object_get_string_member (op, "name") == '\0')
-    {
-      op_error (error, index, "forward", "name", "must not be empty");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-validate_load (JsonObject *op, guint index, GError **error)
-{
-  JsonNode *n = json_object_get_member (op, "sha256");
-  if (n != NULL)
-    {
-      const char *h = json_node_get_string (n);
-      gboolean ok = strlen (h) == 64;
-      for (const char *c = h; ok && *c; c++)
-        ok = g_ascii_isxdigit (*c);
-      if (!ok)
-        {
-          op_error (error, index, "load", "sha256", "expected 64 hexadecimal digits");
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-gboolean
-ps_recipe_validate_op (JsonObject *op, guint index, GError **error)
-{
-  g_return_val_if_fail (op != NULL, FALSE);
-  JsonNode *kn = json_object_get_member (op, "op");
-  if (kn == NULL)
-    {
-      op_error (error, index, "?", "op", "missing");
-      return FALSE;
-    }
-  if (!node_is (kn, G_TYPE_STRING))
-    {
-      op_error (error, index, "?", "op", "expected a string, got %s", node_type_name (kn));
-      return FALSE;
-    }
-  const char *kind = json_node_get_string (kn);
-  const OpSpec *spec = op_spec_lookup (kind);
-  if (spec == NULL)
-    {
-      g_autofree char *kinds = g_strjoinv (", ", (char **) ps_recipe_op_kinds ());
-      op_error (error, index, kind, "op", "unknown op '%s' (expected one of: %s)", kind, kinds);
-      return FALSE;
-    }
-
-  /* every member known (or an "x-" extension) and well typed */
-  g_autoptr (GList) members = json_object_get_members (op);
-  for (GList *l = members; l; l = l->next)
-    {
-      const char *name = l->data;
-      JsonNode *n = json_object_get_member (op, name);
-      if (strcmp (name, "op") == 0 || g_str_has_prefix (name, "x-"))
-        continue;
-      if (strcmp (name, "description") == 0)
-        {
-          if (!node_is (n, G_TYPE_STRING))
-            {
-              op_error (error, index, kind, name, "expected a string, got %s", node_type_name (n));
-              return FALSE;
-            }
-          continue;
-        }
-      const FieldSpec *f = spec->fields;
-      while (f->name && strcmp (f->name, name) != 0)
-        f++;
-      if (f->name == NULL)
-        {
-          GString *names = g_string_new (NULL);
-          for (const FieldSpec *g = spec->fields; g->name; g++)
-            g_string_append_printf (names, "%s, ", g->name);
-          g_string_append (names, "description");
-          op_error (error, index, kind, name, "unknown field (expected one of: %s)", names->str);
-          g_string_free (names, TRUE);
-          return FALSE;
-        }
-      const char *expected = "";
-      if (!check_field_type (n, f->type, &expected))
-        {
-          op_error (error, index, kind, name, "expected %s, got %s", expected, node_type_name (n));
-          return FALSE;
-        }
-    }
-  for (const FieldSpec *f = spec->fields; f->name; f++)
-    if (f->required && !json_object_has_member (op, f->name))
-      {
-        op_error (error, index, kind, f->name, "missing");
-        return FALSE;
-      }
-  return spec->validate == NULL || spec->validate (op, index, error);
-}
-
 /* ---------- forward inputs ---------- */
 
 void
 ps_input_spec_clear (PsInputSpec *spec)
 {
   g_clear_pointer (&spec->values, g_array_unref);
+  g_clear_pointer (&spec->exact_ints, g_array_unref);
+  g_clear_pointer (&spec->is_int, g_array_unref);
+}
+
+static GArray *
+array_copy (const GArray *a)
+{
+  if (a == NULL)
+    return NULL;
+  GArray *c = g_array_sized_new (FALSE, FALSE, g_array_get_element_size ((GArray *) a), a->len);
+  g_array_append_vals (c, a->data, a->len);
+  return c;
+}
+
+void
+ps_input_spec_copy (PsInputSpec *dst, const PsInputSpec *src)
+{
+  *dst = *src;
+  dst->values = array_copy (src->values);
+  dst->exact_ints = array_copy (src->exact_ints);
+  dst->is_int = array_copy (src->is_int);
+}
+
+static JsonNode *
+int_node (int64_t v)
+{
+  return json_node_init_int (json_node_alloc (), v);
+}
+
+static JsonNode *
+shape_to_json (const PsInputSpec *spec)
+{
+  JsonArray *a = json_array_new ();
+  for (int i = 0; i < spec->ndim; i++)
+    json_array_add_int_element (a, spec->shape[i]);
+  JsonNode *n = json_node_init_array (json_node_alloc (), a);
+  json_array_unref (a);
+  return n;
+}
+
+/* Nested lists of `value`, rebuilt from the shape; *k walks the elements in row-major order. */
+static JsonNode *
+values_to_json (const PsInputSpec *spec, int depth, guint *k)
+{
+  if (depth == spec->ndim)
+    {
+      guint i = (*k)++;
+      if (g_array_index (spec->is_int, guint8, i))
+        return int_node (g_array_index (spec->exact_ints, int64_t, i));
+      return json_node_init_double (json_node_alloc (), g_array_index (spec->values, double, i));
+    }
+  JsonArray *a = json_array_new ();
+  for (int64_t i = 0; i < spec->shape[depth]; i++)
+    json_array_add_element (a, values_to_json (spec, depth + 1, k));
+  JsonNode *n = json_node_init_array (json_node_alloc (), a);
+  json_array_unref (a);
+  return n;
+}
+
+JsonNode *
+ps_input_spec_to_json (const PsInputSpec *spec)
+{
+  static const char *const shaped[] = { "randn", "rand", "zeros", "ones" };
+  JsonObject *o = json_object_new ();
+  switch (spec->kind)
+    {
+    case PS_INPUT_RANDN:
+    case PS_INPUT_RAND:
+    case PS_INPUT_ZEROS:
+    case PS_INPUT_ONES:
+      json_object_set_member (o, shaped[spec->kind], shape_to_json (spec));
+      break;
+    case PS_INPUT_RANDINT:
+      {
+        JsonObject *r = json_object_new ();
+        if (spec->low_given)
+          json_object_set_int_member (r, "low", spec->low);
+        json_object_set_int_member (r, "high", spec->high);
+        json_object_set_member (r, "size", shape_to_json (spec));
+        json_object_set_object_member (o, "randint", r);
+        break;
+      }
+    case PS_INPUT_VALUE:
+      {
+        guint k = 0;
+        json_object_set_member (o, "value", values_to_json (spec, 0, &k));
+        if (spec->dtype_given)
+          json_object_set_string_member (o, "dtype", ps_dtype_name (spec->dtype));
+        break;
+      }
+    }
+  JsonNode *n = json_node_init_object (json_node_alloc (), o);
+  json_object_unref (o);
+  return n;
 }
 
 static gboolean
@@ -652,6 +295,7 @@ parse_values (JsonNode *n, int depth, PsInputSpec *spec, GArray *ints, gboolean 
       double d = (double) v;
       g_array_append_val (spec->values, d);
       g_array_append_val (ints, v);
+      g_array_append_val (spec->is_int, (guint8) { TRUE });
       return TRUE;
     }
   if (node_is (n, G_TYPE_DOUBLE))
@@ -660,6 +304,7 @@ parse_values (JsonNode *n, int depth, PsInputSpec *spec, GArray *ints, gboolean 
       *all_int = FALSE;
       g_array_append_val (spec->values, d);
       g_array_append_val (ints, (int64_t) { 0 });
+      g_array_append_val (spec->is_int, (guint8) { FALSE });
       return TRUE;
     }
   g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "'value' elements must be numbers, got %s",
@@ -756,6 +401,7 @@ ps_recipe_parse_input (JsonNode *node, PsInputSpec *spec, GError **error)
             return FALSE;
           }
         spec->low = low ? json_node_get_int (low) : 0;
+        spec->low_given = low != NULL;
         spec->high = json_node_get_int (high);
         spec->dtype = PS_DTYPE_INT64;
         if (spec->low >= spec->high)
@@ -771,6 +417,7 @@ ps_recipe_parse_input (JsonNode *node, PsInputSpec *spec, GError **error)
       {
         gboolean all_int = TRUE;
         spec->values = g_array_new (FALSE, FALSE, sizeof (double));
+        spec->is_int = g_array_new (FALSE, FALSE, sizeof (guint8));
         g_autoptr (GArray) ints = g_array_new (FALSE, FALSE, sizeof (int64_t));
         if (!parse_values (v, 0, spec, ints, &all_int, error))
           {
@@ -783,6 +430,8 @@ ps_recipe_parse_input (JsonNode *node, PsInputSpec *spec, GError **error)
             return FALSE;
           }
         spec->dtype = all_int && spec->numel > 0 ? PS_DTYPE_INT64 : PS_DTYPE_FLOAT32;
+        spec->exact_ints = g_array_ref (ints);
+        spec->dtype_given = dt != NULL;
         if (dt != NULL)
           {
             const char *s = node_is (dt, G_TYPE_STRING) ? json_node_get_string (dt) : "";
@@ -846,7 +495,7 @@ ps_recipe_new (int64_t seed)
 {
   PsRecipe *r = g_new0 (PsRecipe, 1);
   r->seed = seed;
-  r->ops = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  r->ops = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_op_unref);
   r->flavour = PS_FLAVOUR_AVX2;
   return r;
 }
@@ -910,44 +559,8 @@ fix_exponent_doubles (char *s)
   *w = '\0';
 }
 
-/* A deep copy keeps a copied recipe independent of later edits of the original (json_node_copy
- * only refs an object or array). Node by node, never through text: a number beyond double range
- * (1e400 reads as inf) has no JSON text, so a text round trip could not re-read it. */
-static JsonNode *node_copy (JsonNode *n);
-
-static JsonObject *
-object_copy (JsonObject *o)
-{
-  JsonObject *c = json_object_new ();
-  g_autoptr (GList) members = json_object_get_members (o);
-  for (GList *l = members; l != NULL; l = l->next)
-    json_object_set_member (c, l->data, node_copy (json_object_get_member (o, l->data)));
-  return c;
-}
-
-static JsonNode *
-node_copy (JsonNode *n)
-{
-  if (JSON_NODE_HOLDS_OBJECT (n))
-    {
-      JsonNode *c = json_node_new (JSON_NODE_OBJECT);
-      json_node_take_object (c, object_copy (json_node_get_object (n)));
-      return c;
-    }
-  if (JSON_NODE_HOLDS_ARRAY (n))
-    {
-      JsonArray *a = json_node_get_array (n);
-      guint len = json_array_get_length (a);
-      JsonArray *ca = json_array_sized_new (len);
-      for (guint i = 0; i < len; i++)
-        json_array_add_element (ca, node_copy (json_array_get_element (a, i)));
-      JsonNode *c = json_node_new (JSON_NODE_ARRAY);
-      json_node_take_array (c, ca);
-      return c;
-    }
-  return json_node_copy (n);   /* values and null are copied by value */
-}
-
+/* Typed ops copied one by one: the copy shares nothing with the original, so it may be handed
+ * to another thread (no text round trip, no JSON reference counts shared). */
 PsRecipe *
 ps_recipe_copy (const PsRecipe *recipe)
 {
@@ -956,19 +569,26 @@ ps_recipe_copy (const PsRecipe *recipe)
   r->description = g_strdup (recipe->description);
   r->flavour = recipe->flavour;
   if (recipe->extra != NULL)
-    r->extra = object_copy (recipe->extra);
+    r->extra = ps_json_object_deep_copy (recipe->extra);
   for (guint i = 0; i < recipe->ops->len; i++)
-    g_ptr_array_add (r->ops, object_copy (g_ptr_array_index (recipe->ops, i)));
+    g_ptr_array_add (r->ops, ps_op_copy (g_ptr_array_index (recipe->ops, i)));
   return r;
 }
 
 gboolean
 ps_recipe_append_op (PsRecipe *recipe, JsonObject *op, GError **error)
 {
-  if (!ps_recipe_validate_op (op, recipe->ops->len + 1, error))
+  PsOp *parsed = ps_op_new_from_json (op, recipe->ops->len + 1, error);
+  if (parsed == NULL)
     return FALSE;
-  g_ptr_array_add (recipe->ops, json_object_ref (op));
+  g_ptr_array_add (recipe->ops, parsed);
   return TRUE;
+}
+
+void
+ps_recipe_add_op (PsRecipe *recipe, PsOp *op)
+{
+  g_ptr_array_add (recipe->ops, ps_op_ref (op));
 }
 
 static gboolean
@@ -993,9 +613,17 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local = NULL;
+  gsize n_bytes = length < 0 ? strlen (data) : (gsize) length;
+  if (n_bytes > (gsize) PS_RECIPE_MAX_BYTES)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "recipe is %" G_GSIZE_FORMAT " bytes, more than the limit of %d MiB for a recipe", n_bytes,
+                   PS_RECIPE_MAX_BYTES >> 20);
+      return NULL;
+    }
   /* json-glib recurses per nesting level (a deeply nested recipe overflowed the stack) and keeps
    * the last of duplicate keys silently: reject both, and invalid UTF-8, before it parses. */
-  if (!ps_json_check_strict (data, length < 0 ? strlen (data) : (gsize) length, PS_RECIPE_MAX_DEPTH, &local))
+  if (!ps_json_check_strict (data, n_bytes, PS_RECIPE_MAX_DEPTH, &local))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "recipe is not valid JSON: %s", local->message);
       return NULL;
@@ -1032,7 +660,7 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
         {
           if (r->extra == NULL)
             r->extra = json_object_new ();
-          json_object_set_member (r->extra, name, json_node_copy (json_object_get_member (o, name)));
+          json_object_set_member (r->extra, name, ps_json_deep_copy (json_object_get_member (o, name)));
         }
     }
 
@@ -1120,9 +748,8 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
       gboolean found = FALSE;
       for (guint i = 0; i < r->ops->len && !found; i++)
         {
-          JsonObject *op = g_ptr_array_index (r->ops, i);
-          found = strcmp (ps_recipe_op_kind (op), "module") == 0
-                  && strcmp (json_object_get_string_member (op, "id"), r->root) == 0;
+          const PsOp *op = g_ptr_array_index (r->ops, i);
+          found = strcmp (ps_op_get_kind (op), "module") == 0 && strcmp (op->u.module.id, r->root) == 0;
         }
       if (!found)
         {
@@ -1136,16 +763,14 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
 PsRecipe *
 ps_recipe_load_from_file (const char *path, GError **error)
 {
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  g_autoptr (GError) local = NULL;
-  if (!g_file_get_contents (path, &data, &len, &local))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s", local->message);
-      return NULL;
-    }
+  /* a FIFO, a directory or /dev/zero is refused before a byte is read; size bounded */
+  g_autoptr (GBytes) bytes = ps_regular_file_read (path, PS_RECIPE_MAX_BYTES, error);
+  if (bytes == NULL)
+    return NULL;
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
   /* no file-name prefix: errors read "op N (KIND): …" wherever they are shown */
-  return ps_recipe_load_from_data (data, (gssize) len, error);
+  return ps_recipe_load_from_data (data ? data : "", (gssize) len, error);
 }
 
 char *
@@ -1187,8 +812,9 @@ ps_recipe_to_data (const PsRecipe *recipe, gsize *length)
   json_builder_begin_array (b);
   for (guint i = 0; i < recipe->ops->len; i++)
     {
-      JsonNode *n = json_node_new (JSON_NODE_OBJECT);
-      json_node_set_object (n, g_ptr_array_index (recipe->ops, i));
+      JsonObject *o = ps_op_to_json (g_ptr_array_index (recipe->ops, i));
+      JsonNode *n = json_node_init_object (json_node_alloc (), o);
+      json_object_unref (o);
       json_builder_add_value (b, n);
     }
   json_builder_end_array (b);
@@ -1223,13 +849,8 @@ ps_recipe_save_to_file (const PsRecipe *recipe, const char *path, GError **error
 int
 ps_recipe_required_version (const PsRecipe *recipe)
 {
+  int v = 1;
   for (guint i = 0; i < recipe->ops->len; i++)
-    {
-      JsonObject *op = g_ptr_array_index (recipe->ops, i);
-      const char *kind = ps_recipe_op_kind (op);
-      if (kind != NULL && (strcmp (kind, "rename") == 0 || strcmp (kind, "move") == 0
-                           || (strcmp (kind, "attach") == 0 && json_object_has_member (op, "index"))))
-        return 2;
-    }
-  return 1;
+    v = MAX (v, ps_op_get_version (g_ptr_array_index (recipe->ops, i)));
+  return v;
 }

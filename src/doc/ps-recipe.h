@@ -2,9 +2,10 @@
  *
  *   {"format": "paramscope-recipe", "version": 1, "seed": 0, "root": "model", "ops": [ ... ]}
  *
- * Ops are kept as JSON objects (so unknown-but-compatible fields survive a round trip) and are
- * validated structurally when loaded: unknown op, unknown field, wrong type → an error naming the
- * op index and the field. Semantic checks (dangling ids, shapes) happen when an op is applied. */
+ * Ops are parsed once, when loaded, into typed PsOps (ps-op.h) and validated structurally there:
+ * unknown op, unknown field, wrong type → an error naming the op index and the field. Their "x-"
+ * members are kept for saving. Semantic checks (dangling ids, shapes) happen when an op is
+ * applied. */
 #pragma once
 
 #include <glib.h>
@@ -16,10 +17,12 @@
 
 G_BEGIN_DECLS
 
+typedef struct _PsOp PsOp;   /* ps-op.h */
+
 typedef struct {
   int64_t seed;        /* as torch.manual_seed takes it (negative allowed, mod 2^64) */
   char *root;          /* id of the module shown as the model; may be NULL until one exists */
-  GPtrArray *ops;      /* JsonObject*, owned refs */
+  GPtrArray *ops;      /* PsOp*, owned refs */
   /* Added after the first draft (additive): */
   PsFlavour flavour;   /* "flavour": generator kernel flavour; PS_FLAVOUR_AVX2 by default */
   char *description;   /* optional top-level "description"; NULL if none */
@@ -27,10 +30,14 @@ typedef struct {
 } PsRecipe;
 
 #define PS_RECIPE_FORMAT  "paramscope-recipe"
-/* The newest version this build reads. Version 2 added "rename", "move" and attach's "index";
- * saving writes the lowest version that holds the recipe, so older readers keep reading recipes
- * that do not use them. */
-#define PS_RECIPE_VERSION 2
+/* The newest version this build reads. Version 2 added "rename", "move" and attach's "index",
+ * version 3 "note"; saving writes the lowest version that holds the recipe, so older readers keep
+ * reading recipes that do not use them. */
+#define PS_RECIPE_VERSION 3
+
+/* A recipe file (or text) larger than this is refused: json-glib holds a whole document as a
+ * tree of nodes (~10× the text), and a timeline of that many steps would not fit anyway. */
+#define PS_RECIPE_MAX_BYTES (64 << 20)
 
 PsRecipe   *ps_recipe_new            (int64_t seed);
 void        ps_recipe_free           (PsRecipe *recipe);
@@ -40,14 +47,11 @@ PsRecipe   *ps_recipe_load_from_file (const char *path, GError **error);
 char       *ps_recipe_to_data        (const PsRecipe *recipe, gsize *length);
 /* Atomic: temp file in the same directory, fsync, rename. */
 gboolean    ps_recipe_save_to_file   (const PsRecipe *recipe, const char *path, GError **error);
-/* Validate one op object structurally; index is used in messages ("op 3 (init): field 'fn' …"). */
-gboolean    ps_recipe_validate_op    (JsonObject *op, guint index, GError **error);
-/* Appends a validated op (takes a ref). */
+/* Parses `op` (ps_op_new_from_json, numbered as the next op) and appends it. */
 gboolean    ps_recipe_append_op      (PsRecipe *recipe, JsonObject *op, GError **error);
-const char *ps_recipe_op_kind        (JsonObject *op);   /* the "op" string */
-/* NULL-terminated list of every op kind ("module", "attach", …, "load"). */
-const char *const *ps_recipe_op_kinds (void);
-/* The lowest format version that can hold this recipe (1, or 2 when it uses a version-2 op). */
+/* Appends a parsed op (takes a ref). */
+void        ps_recipe_add_op         (PsRecipe *recipe, PsOp *op);
+/* The lowest format version that can hold this recipe (the newest ps_op_get_version of its ops). */
 int         ps_recipe_required_version (const PsRecipe *recipe);
 
 /* A recipe "args" object (NULL node = none) as PsArgs: JSON int/float/bool/string/null and arrays
@@ -72,10 +76,18 @@ typedef struct {
   int64_t numel;
   int64_t low, high;            /* randint */
   GArray *values;               /* VALUE: double (FLOAT32) or int64_t (INT64), row-major; else NULL */
+  /* How the input was written, so it can be written back (JSON, Python) as it was given: */
+  gboolean dtype_given;         /* VALUE: "dtype" was given */
+  gboolean low_given;           /* RANDINT: "low" was given */
+  GArray *exact_ints;           /* VALUE: int64_t per element (0 for a non-integer) */
+  GArray *is_int;               /* VALUE: guint8 per element, TRUE where the JSON number was an integer */
 } PsInputSpec;
 
 gboolean    ps_recipe_parse_input    (JsonNode *node, PsInputSpec *spec, GError **error);
 void        ps_input_spec_clear      (PsInputSpec *spec);
+void        ps_input_spec_copy       (PsInputSpec *dst, const PsInputSpec *src);
+/* The spec as the JSON node it was parsed from. */
+JsonNode   *ps_input_spec_to_json    (const PsInputSpec *spec);
 /* "randn(1, 10)", "randint(0, 10, (3, 4))", "tensor([[1, 2]])" */
 char       *ps_input_spec_describe   (const PsInputSpec *spec);
 

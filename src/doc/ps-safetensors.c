@@ -1,6 +1,7 @@
 /* ps-safetensors.c — see ps-safetensors.h for the layout and the rules enforced. */
 #include "ps-safetensors.h"
 #include "ps-atomic-file.h"
+#include "ps-regular-file.h"
 #include "ps-json-reader.h"
 
 #include <json-glib/json-glib.h>
@@ -541,18 +542,35 @@ index_names (PsSafetensors *st, guint first, GError **error)
   return TRUE;
 }
 
+/* A pinned open (sum != NULL) reads each file into memory once and hashes those bytes, so what is
+ * parsed is what was hashed; otherwise a shard is mapped and its tensors read with pread. */
 static Shard *
-shard_map (const char *path, GError **error)
+shard_map (const char *path, GChecksum *sum, GError **error)
 {
+  if (sum != NULL)
+    {
+      GBytes *b = ps_regular_file_read (path, G_MAXINT64, error);
+      if (b == NULL)
+        return NULL;
+      gsize len;
+      const guchar *d = g_bytes_get_data (b, &len);
+      g_checksum_update (sum, d, (gssize) len);
+      Shard *sh = g_new0 (Shard, 1);
+      sh->path = g_strdup (path);
+      sh->label = g_path_get_basename (path);
+      sh->fd = -1;
+      sh->bytes = b;
+      return sh;
+    }
   g_autoptr (GError) local = NULL;
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-  GMappedFile *map = fd >= 0 ? g_mapped_file_new_from_fd (fd, FALSE, &local) : NULL;
+  int fd = ps_regular_file_open (path, error);   /* a FIFO or /dev/zero is refused, not read */
+  if (fd < 0)
+    return NULL;
+  GMappedFile *map = g_mapped_file_new_from_fd (fd, FALSE, &local);
   if (map == NULL)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot open %s: %s", path,
-                   local ? local->message : g_strerror (errno));
-      if (fd >= 0)
-        close (fd);
+      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot open %s: %s", path, local->message);
+      close (fd);
       return NULL;
     }
   Shard *sh = g_new0 (Shard, 1);
@@ -581,10 +599,10 @@ ps_safetensors_new_from_bytes (GBytes *bytes, GError **error)
 }
 
 static PsSafetensors *
-open_single (const char *path, GError **error)
+open_single (const char *path, GChecksum *sum, GError **error)
 {
   g_autoptr (PsSafetensors) st = safetensors_new ();
-  Shard *sh = shard_map (path, error);
+  Shard *sh = shard_map (path, sum, error);
   if (sh == NULL)
     return NULL;
   g_ptr_array_add (st->shards, sh);
@@ -616,18 +634,24 @@ shard_name_is_safe (const char *f)
   } G_STMT_END
 
 static PsSafetensors *
-open_index (const char *path, GError **error)
+open_index (const char *path, GChecksum *sum, GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autofree char *label = g_path_get_basename (path);
-  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, &local);
-  if (map == NULL)
+  g_autoptr (GBytes) bytes = NULL;
+  if (sum != NULL)
+    bytes = ps_regular_file_read (path, MAX_INDEX_BYTES, error);
+  else
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot open %s: %s", path, local->message);
-      return NULL;
+      g_autoptr (GMappedFile) map = ps_regular_file_map (path, error);
+      bytes = map ? g_mapped_file_get_bytes (map) : NULL;
     }
-  gsize len = g_mapped_file_get_length (map);
-  const char *text = g_mapped_file_get_contents (map);
+  if (bytes == NULL)
+    return NULL;
+  gsize len;
+  const char *text = g_bytes_get_data (bytes, &len);
+  if (sum != NULL)
+    g_checksum_update (sum, (const guchar *) text, (gssize) len);
   if (len > MAX_INDEX_BYTES)
     INDEX_FAIL ("%s: %" G_GSIZE_FORMAT " bytes, more than the limit of %" G_GSIZE_FORMAT, label, len,
                 MAX_INDEX_BYTES);
@@ -717,7 +741,7 @@ open_index (const char *path, GError **error)
   for (guint i = 0; i < n_files; i++)
     {
       g_autofree char *p = g_build_filename (dir, files[i], NULL);
-      Shard *sh = shard_map (p, error);
+      Shard *sh = shard_map (p, sum, error);
       if (sh == NULL)
         return NULL;
       g_ptr_array_add (st->shards, sh);
@@ -753,8 +777,21 @@ ps_safetensors_open (const char *path, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
   if (g_str_has_suffix (path, ".index.json"))
-    return open_index (path, error);
-  return open_single (path, error);
+    return open_index (path, NULL, error);
+  return open_single (path, NULL, error);
+}
+
+PsSafetensors *
+ps_safetensors_open_hashed (const char *path, char **sha256, GError **error)
+{
+  g_return_val_if_fail (path != NULL && sha256 != NULL, NULL);
+  *sha256 = NULL;
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  PsSafetensors *st = g_str_has_suffix (path, ".index.json") ? open_index (path, sum, error)
+                                                              : open_single (path, sum, error);
+  if (st != NULL)
+    *sha256 = g_strdup (g_checksum_get_string (sum));
+  return st;
 }
 
 #undef FAIL

@@ -44,6 +44,10 @@ typedef struct {
 
 /* A single .safetensors file, or a sharded checkpoint when the path ends in ".index.json". */
 PsSafetensors *ps_safetensors_open        (const char *path, GError **error);
+/* Reads every file into memory once (an index, then its shards in name order), parses those bytes
+ * and returns their SHA-256 (lower-case hex) in *sha256: a pin checked against it pins exactly what
+ * was loaded, even if the files change meanwhile. */
+PsSafetensors *ps_safetensors_open_hashed (const char *path, char **sha256, GError **error);
 /* Parse a single file held in memory (copied into no other buffer; `bytes` is referenced). */
 PsSafetensors *ps_safetensors_new_from_bytes (GBytes *bytes, GError **error);
 

@@ -15,6 +15,8 @@ ps_state_new (int64_t seed, PsFlavour flavour, const char *root)
   s->modules = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ps_module_unref);
   s->output_names = g_ptr_array_new_with_free_func (g_free);
   s->outputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_tensor_unref);
+  s->train_ids = g_ptr_array_new ();
+  s->train_objects = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ps_train_object_unref);
   return s;
 }
 
@@ -35,6 +37,10 @@ ps_state_unref (PsState *state)
   g_hash_table_unref (state->modules);
   g_ptr_array_unref (state->output_names);
   g_hash_table_unref (state->outputs);
+  g_ptr_array_unref (state->train_ids);
+  g_hash_table_unref (state->train_objects);
+  g_clear_pointer (&state->graph, ps_train_graph_unref);
+  g_clear_pointer (&state->train_log, ps_train_log_unref);
   g_free (state);
 }
 
@@ -69,7 +75,17 @@ ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable 
         g_hash_table_add (w, ((PsNamedItem *) g_ptr_array_index (sub, j))->module);
     }
   /* pre-seed the clone map with old → old for every module that stays shared: clone_tree then
-   * returns a new ref to it instead of a copy */
+   * returns a new ref to it instead of a copy. Nothing writable: every table entry is shared as is
+   * (no walk over the whole model for an op that creates a module or only draws). */
+  if (g_hash_table_size (w) == 0)
+    {
+      for (guint i = 0; i < state->module_ids->len; i++)
+        {
+          PsModule *m = g_hash_table_lookup (state->modules, g_ptr_array_index (state->module_ids, i));
+          g_hash_table_insert (map, m, m);
+        }
+      return clone_with_map (state, map);
+    }
   g_autoptr (GHashTable) memo = g_hash_table_new (NULL, NULL);
   for (guint i = 0; i < state->module_ids->len; i++)
     needs_clone (g_hash_table_lookup (state->modules, g_ptr_array_index (state->module_ids, i)), w, memo);
@@ -117,7 +133,33 @@ clone_with_map (const PsState *state, GHashTable *map)
       g_hash_table_insert (c->outputs, g_strdup (name),
                            ps_tensor_ref (g_hash_table_lookup (state->outputs, name)));
     }
+  c->train_ids = g_ptr_array_copy (state->train_ids, NULL, NULL);
+  c->train_objects = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ps_train_object_unref);
+  for (guint i = 0; i < state->train_ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (state->train_ids, i);
+      g_hash_table_insert (c->train_objects, (gpointer) id,
+                           ps_train_object_ref (g_hash_table_lookup (state->train_objects, id)));
+    }
+  /* the graph follows its modules into the clone; a train log belongs to the state that made it */
+  if (state->graph != NULL)
+    c->graph = ps_train_graph_remap (state->graph, map);
   return c;
+}
+
+PsTrainObject *
+ps_state_get_train_object (const PsState *state, const char *id)
+{
+  return id ? g_hash_table_lookup (state->train_objects, id) : NULL;
+}
+
+void
+ps_state_set_train_object (PsState *state, const char *id, PsTrainObject *o)
+{
+  const char *key = g_intern_string (id);
+  if (!g_hash_table_contains (state->train_objects, key))
+    g_ptr_array_add (state->train_ids, (gpointer) key);
+  g_hash_table_insert (state->train_objects, (gpointer) key, ps_train_object_ref (o));
 }
 
 PsModule *
@@ -255,4 +297,40 @@ ps_state_account_storage (const PsState *state, GHashTable *seen)
   while (g_hash_table_iter_next (&it, NULL, &v))
     added += account (v, seen);
   return added;
+}
+
+/* state_dict entries of m's tree, saturating just above the limit; memo: PsModule* → count + 1 */
+static guint64
+count_entries (PsModule *m, GHashTable *memo)
+{
+  gpointer v = g_hash_table_lookup (memo, m);
+  if (v != NULL)
+    return (guint64) GPOINTER_TO_SIZE (v) - 1;
+  guint64 n = m->params->len;
+  for (guint i = 0; i < m->children->len && n <= PS_STATE_MAX_ENTRIES; i++)
+    n += count_entries (g_ptr_array_index (m->children, i), memo);
+  n = MIN (n, PS_STATE_MAX_ENTRIES + 1);
+  g_hash_table_insert (memo, m, GSIZE_TO_POINTER ((gsize) n + 1));
+  return n;
+}
+
+gboolean
+ps_state_check_size (const PsState *state, gboolean only_last, GError **error)
+{
+  g_autoptr (GHashTable) memo = g_hash_table_new (NULL, NULL);
+  guint first = only_last && state->module_ids->len > 0 ? state->module_ids->len - 1 : 0;
+  for (guint i = first; i < state->module_ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (state->module_ids, i);
+      PsModule *m = g_hash_table_lookup (state->modules, id);
+      if (m != NULL && count_entries (m, memo) > PS_STATE_MAX_ENTRIES)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "%s would have more than %" G_GUINT64_FORMAT " state_dict entries (a module listed many "
+                       "times in nested containers appears once per path); refusing a structure that large",
+                       id, PS_STATE_MAX_ENTRIES);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }

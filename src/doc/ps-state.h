@@ -10,10 +10,11 @@
 #include <glib.h>
 #include "ps-module.h"
 #include "ps-generator.h"
+#include "ps-train-object.h"
 
 G_BEGIN_DECLS
 
-typedef struct {
+typedef struct _PsState {
   gatomicrefcount ref_count;
   guint step;              /* 0 = seeded, empty */
   char *root;              /* id of the module shown as the model (may not exist yet) */
@@ -22,6 +23,11 @@ typedef struct {
   GHashTable *modules;     /* interned id → PsModule* (owned ref) */
   GPtrArray *output_names; /* char*, in order of first appearance */
   GHashTable *outputs;     /* char* name → PsTensor* (owned ref) */
+  /* training (ps-train-object.h): */
+  GPtrArray *train_ids;    /* const char* (interned), creation order */
+  GHashTable *train_objects; /* interned id → PsTrainObject* (owned ref): data sets, optimizers, schedulers */
+  PsTrainGraph *graph;     /* the last forward with a loss, until a backward consumes it; or NULL */
+  PsTrainLog *train_log;   /* the sub-steps the train op that made this state recorded; or NULL */
 } PsState;
 
 /* Step 0: manual_seed(seed) with the given flavour, no modules, no outputs. */
@@ -48,6 +54,11 @@ PsTensor   *ps_state_get_output     (const PsState *state, const char *name);
 void        ps_state_add_module     (PsState *state, const char *id, PsModule *module);
 void        ps_state_set_output     (PsState *state, const char *name, PsTensor *value);
 
+/* The data set / optimizer / scheduler with this id, or NULL. */
+PsTrainObject *ps_state_get_train_object (const PsState *state, const char *id);
+/* Takes a ref; replaces an object of the same id (keeping its place). */
+void        ps_state_set_train_object (PsState *state, const char *id, PsTrainObject *o);
+
 /* Resolve a recipe target "<id>" or "<id>.<child>….<param>". Errors name what is missing. */
 gboolean    ps_state_resolve        (const PsState *state, const char *target, PsModule **module,
                                      PsParam **param, GError **error);
@@ -59,6 +70,17 @@ GPtrArray  *ps_state_list_params    (const PsState *state);
 /* Distinct tensor storages (keyed by storage) reachable from the state: parameters, buffers and
  * outputs. Adds them to `seen` (PsStorage* → size) and returns the bytes newly added. */
 guint64     ps_state_account_storage (const PsState *state, GHashTable *seen);
+
+/* A module listed n times in each of d nested containers has n^d state_dict paths (torch lists
+ * every one; its state_dict() and repr would not finish for 10 × 10 deep). Structures beyond this
+ * many state_dict entries (parameters and buffers counted at every place they appear) are refused
+ * by the op that builds them, so every listing stays bounded. */
+#define PS_STATE_MAX_ENTRIES ((guint64) 1 << 20)
+
+/* FALSE (with the module's id and the count) when a module of the state has more than
+ * PS_STATE_MAX_ENTRIES state_dict entries. Counts each shared module once (linear time). With
+ * only_last, checks the module created last only (after an op that created one module). */
+gboolean    ps_state_check_size     (const PsState *state, gboolean only_last, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsState, ps_state_unref)
 

@@ -3,11 +3,32 @@
 
 #include <string.h>
 
+/* Memory budget (checkpointing): with a budget, each state records the tensor storages it
+ * introduced (not in the state before it) and their bytes. When the kept states' bytes exceed the
+ * budget, the oldest states are dropped — never step 0, the last two states, the step shown, nor a state made by a
+ * `load` op (replaying it would read the file again) — and the storages a dropped state introduced
+ * that the next kept state still holds are counted there. A dropped state is recomputed on demand
+ * by replaying the ops from the nearest kept (or recently recomputed) earlier state: bit-identical,
+ * since a state carries its generator. */
+#define N_RECOMPUTED 3
+/* what a snapshot's module and output tables cost beside tensors, per entry (approximate) */
+#define STATE_OVERHEAD(s) (64 * ((guint64) (s)->module_ids->len + (s)->output_names->len + 1))
+
+typedef struct {
+  guint64 bytes;             /* of `storages`, plus the state's own tables (STATE_OVERHEAD) */
+  GHashTable *storages;      /* PsStorage* → size: introduced by this state, still counted here */
+} Account;
+
 struct _PsTimeline {
   PsRecipe *recipe;          /* applied ops only */
-  GPtrArray *states;         /* PsState*, len = recipe->ops->len + 1 */
+  GPtrArray *states;         /* PsState* or NULL (dropped), len = recipe->ops->len + 1 */
+  guint64 budget;            /* G_MAXUINT64: keep every state (no accounting) */
+  guint64 kept_bytes;        /* Σ accounts[i].bytes over kept states */
+  guint scan_from;           /* states below this (but 0) are dropped or not droppable (load) */
+  GArray *accounts;          /* Account, parallel to states (with a budget) */
+  PsState *recomputed[N_RECOMPUTED];   /* most recent first: dropped states rebuilt on demand */
   GPtrArray *descriptions;   /* char*, parallel to states; [0] describes the seed */
-  GPtrArray *pending;        /* JsonObject*: undone or not-yet-applicable ops, next first */
+  GPtrArray *pending;        /* PsOp*: undone or not-yet-applicable ops, next first */
   GError *error;             /* why pending[0] failed, if it was tried */
   char *error_description;
   guint current;
@@ -28,11 +49,157 @@ timeline_alloc (PsRecipe *recipe_without_ops, const char *base_dir)
   tl->recipe = recipe_without_ops;
   tl->states = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
   tl->descriptions = g_ptr_array_new_with_free_func (g_free);
-  tl->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  tl->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_op_unref);
   tl->base_dir = g_strdup (base_dir);
+  tl->budget = G_MAXUINT64;
+  tl->accounts = g_array_new (FALSE, TRUE, sizeof (Account));
   g_ptr_array_add (tl->states, ps_state_new (tl->recipe->seed, tl->recipe->flavour, tl->recipe->root));
   g_ptr_array_add (tl->descriptions, seed_description (tl->recipe));
+  g_array_set_size (tl->accounts, 1);
   return tl;
+}
+
+static void
+account_clear (Account *a)
+{
+  g_clear_pointer (&a->storages, g_hash_table_unref);
+  a->bytes = 0;
+}
+
+static void
+clear_recomputed (PsTimeline *tl)
+{
+  for (guint i = 0; i < N_RECOMPUTED; i++)
+    g_clear_pointer (&tl->recomputed[i], ps_state_unref);
+}
+
+static GHashTable *
+storages_of (const PsState *state)
+{
+  GHashTable *seen = g_hash_table_new (NULL, NULL);
+  ps_state_account_storage (state, seen);
+  return seen;
+}
+
+/* Records what kept state i (i ≥ 1) introduced relative to the kept state before it. */
+static void
+account_new_state (PsTimeline *tl, guint i)
+{
+  if (tl->budget == G_MAXUINT64)
+    return;
+  guint p = i - 1;
+  while (g_ptr_array_index (tl->states, p) == NULL)
+    p--;
+  if (tl->accounts->len > i)
+    tl->kept_bytes -= g_array_index (tl->accounts, Account, i).bytes;
+  g_autoptr (GHashTable) before = storages_of (g_ptr_array_index (tl->states, p));
+  GHashTable *now = storages_of (g_ptr_array_index (tl->states, i));
+  GHashTableIter it;
+  gpointer k, v;
+  guint64 bytes = 0;
+  g_hash_table_iter_init (&it, now);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    if (g_hash_table_contains (before, k))
+      g_hash_table_iter_remove (&it);
+    else
+      bytes += GPOINTER_TO_SIZE (v);
+  if (tl->accounts->len <= i)
+    g_array_set_size (tl->accounts, i + 1);
+  bytes += STATE_OVERHEAD ((PsState *) g_ptr_array_index (tl->states, i));
+  Account *a = &g_array_index (tl->accounts, Account, i);
+  account_clear (a);
+  a->storages = now;
+  a->bytes = bytes;
+  tl->kept_bytes += bytes;
+}
+
+static gboolean
+droppable (const PsTimeline *tl, guint i)
+{
+  /* the step shown (the cursor) stays too: views hold its modules and parameters */
+  /* the last state stays; with a non-zero budget (an application) the one before it too, so a
+   * caller holding the state from before its op (to compare) keeps it valid. A zero budget (a
+   * command that only looks at the result) keeps just the last: the peak is two snapshots. */
+  guint tail = tl->budget == 0 ? 1 : 2;
+  if (i == 0 || i + tail >= tl->states->len || i == tl->current || g_ptr_array_index (tl->states, i) == NULL)
+    return FALSE;
+  const char *kind = ps_op_get_kind (g_ptr_array_index (tl->recipe->ops, i - 1));
+  return kind == NULL || strcmp (kind, "load") != 0;
+}
+
+/* Drops state i; the storages it introduced that the next kept state holds move to its account. */
+static void
+drop_state (PsTimeline *tl, guint i)
+{
+  guint j = i + 1;
+  while (g_ptr_array_index (tl->states, j) == NULL)
+    j++;   /* the last state is always kept */
+  Account *a = &g_array_index (tl->accounts, Account, i);
+  Account *b = &g_array_index (tl->accounts, Account, j);
+  if (a->storages != NULL && g_hash_table_size (a->storages) > 0)
+    {
+      g_autoptr (GHashTable) next = storages_of (g_ptr_array_index (tl->states, j));
+      if (b->storages == NULL)
+        b->storages = g_hash_table_new (NULL, NULL);
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, a->storages);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        if (g_hash_table_contains (next, k) && !g_hash_table_contains (b->storages, k))
+          {
+            g_hash_table_insert (b->storages, k, v);
+            b->bytes += GPOINTER_TO_SIZE (v);
+            tl->kept_bytes += GPOINTER_TO_SIZE (v);
+          }
+    }
+  tl->kept_bytes -= a->bytes;
+  account_clear (a);
+  ps_state_unref (g_ptr_array_index (tl->states, i));
+  g_ptr_array_index (tl->states, i) = NULL;
+}
+
+static void
+enforce_budget (PsTimeline *tl)
+{
+  if (tl->budget == G_MAXUINT64)
+    return;
+  guint i = MAX (tl->scan_from, 1);
+  guint tail = tl->budget == 0 ? 1 : 2;   /* as in droppable: scan_from must not pass them */
+  for (; tl->kept_bytes > tl->budget && i + tail < tl->states->len; i++)
+    if (droppable (tl, i))
+      drop_state (tl, i);
+  tl->scan_from = i;
+}
+
+void
+ps_timeline_set_memory_budget (PsTimeline *tl, guint64 bytes)
+{
+  if (bytes == tl->budget)
+    return;
+  if (tl->budget == G_MAXUINT64)
+    {
+      /* start accounting: every state is kept so far */
+      tl->budget = bytes;
+      tl->kept_bytes = 0;
+      g_array_set_size (tl->accounts, tl->states->len);
+      for (guint i = 1; i < tl->states->len; i++)
+        account_new_state (tl, i);
+    }
+  tl->budget = bytes;
+  enforce_budget (tl);
+}
+
+guint64
+ps_timeline_get_memory_budget (const PsTimeline *tl)
+{
+  return tl->budget;
+}
+
+gboolean
+ps_timeline_is_kept (const PsTimeline *tl, guint step)
+{
+  g_return_val_if_fail (step < tl->states->len, FALSE);
+  return g_ptr_array_index (tl->states, step) != NULL;
 }
 
 PsTimeline *
@@ -55,7 +222,7 @@ set_error (PsTimeline *tl, GError *error, char *description)
 
 /* Applies op after the last state. Takes nothing; adds a ref on op when it succeeds. */
 static gboolean
-push_op (PsTimeline *tl, JsonObject *op, GError **error)
+push_op (PsTimeline *tl, PsOp *op, GError **error)
 {
   const PsOpContext ctx = { tl->base_dir };
   PsState *last = ps_timeline_get_last_state (tl);
@@ -67,24 +234,42 @@ push_op (PsTimeline *tl, JsonObject *op, GError **error)
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  g_ptr_array_add (tl->recipe->ops, json_object_ref (op));
+  /* only ops that add containment can multiply paths */
+  const char *kind = ps_op_get_kind (op);
+  if (kind != NULL && (strcmp (kind, "module") == 0 || strcmp (kind, "attach") == 0)
+      && !ps_state_check_size (next, strcmp (kind, "module") == 0, &local))
+    {
+      g_set_error (error, PS_ERROR, local->code, "op %u (%s): %s", n, kind, local->message);
+      ps_state_unref (next);
+      return FALSE;
+    }
+  g_ptr_array_add (tl->recipe->ops, ps_op_ref (op));
   g_ptr_array_add (tl->states, next);
   g_ptr_array_add (tl->descriptions, ps_op_describe (op, last, next, NULL));
   tl->current = n;
+  account_new_state (tl, n);
+  enforce_budget (tl);
   return TRUE;
 }
 
 PsTimeline *
 ps_timeline_new_from_recipe (const PsRecipe *recipe, int until, const char *base_dir)
 {
+  return ps_timeline_new_from_recipe_with_budget (recipe, until, base_dir, G_MAXUINT64);
+}
+
+PsTimeline *
+ps_timeline_new_from_recipe_with_budget (const PsRecipe *recipe, int until, const char *base_dir, guint64 budget)
+{
   PsRecipe *shell = ps_recipe_copy (recipe);
   g_ptr_array_set_size (shell->ops, 0);
   PsTimeline *tl = timeline_alloc (shell, base_dir);
+  ps_timeline_set_memory_budget (tl, budget);
   guint limit = until < 0 ? recipe->ops->len : MIN ((guint) until, recipe->ops->len);
   guint i = 0;
   for (; i < limit; i++)
     {
-      JsonObject *op = g_ptr_array_index (recipe->ops, i);
+      PsOp *op = g_ptr_array_index (recipe->ops, i);
       GError *error = NULL;
       if (!push_op (tl, op, &error))
         {
@@ -93,7 +278,7 @@ ps_timeline_new_from_recipe (const PsRecipe *recipe, int until, const char *base
         }
     }
   for (; i < recipe->ops->len; i++)
-    g_ptr_array_add (tl->pending, json_object_ref (g_ptr_array_index (recipe->ops, i)));
+    g_ptr_array_add (tl->pending, ps_op_ref (g_ptr_array_index (recipe->ops, i)));
   return tl;
 }
 
@@ -103,6 +288,10 @@ ps_timeline_free (PsTimeline *tl)
   if (tl == NULL)
     return;
   ps_recipe_free (tl->recipe);
+  clear_recomputed (tl);
+  for (guint i = 0; i < tl->accounts->len; i++)
+    account_clear (&g_array_index (tl->accounts, Account, i));
+  g_array_unref (tl->accounts);
   g_ptr_array_unref (tl->states);
   g_ptr_array_unref (tl->descriptions);
   g_ptr_array_unref (tl->pending);
@@ -122,7 +311,7 @@ ps_timeline_to_recipe (const PsTimeline *tl)
 {
   PsRecipe *r = ps_recipe_copy (tl->recipe);
   for (guint i = 0; i < tl->pending->len; i++)
-    g_ptr_array_add (r->ops, json_object_ref (g_ptr_array_index (tl->pending, i)));
+    g_ptr_array_add (r->ops, ps_op_copy (g_ptr_array_index (tl->pending, i)));
   return r;
 }
 
@@ -132,11 +321,49 @@ ps_timeline_get_n_steps (const PsTimeline *tl)
   return tl->recipe->ops->len;
 }
 
+/* Rebuilds a dropped state by replaying from the nearest earlier kept or recomputed state. The
+ * result stays in a small cache of recent ones (so a caller may hold N_RECOMPUTED at once, and a
+ * walk over the steps replays one op per step). */
+static PsState *
+recompute (PsTimeline *tl, guint step)
+{
+  for (guint c = 0; c < N_RECOMPUTED; c++)
+    if (tl->recomputed[c] != NULL && tl->recomputed[c]->step == step)
+      return tl->recomputed[c];
+  guint j = step;
+  while (g_ptr_array_index (tl->states, j) == NULL)
+    j--;
+  g_autoptr (PsState) cur = ps_state_ref (g_ptr_array_index (tl->states, j));
+  for (guint c = 0; c < N_RECOMPUTED; c++)
+    if (tl->recomputed[c] != NULL && tl->recomputed[c]->step > cur->step && tl->recomputed[c]->step < step)
+      {
+        ps_state_unref (cur);
+        cur = ps_state_ref (tl->recomputed[c]);
+      }
+  const PsOpContext ctx = { tl->base_dir };
+  for (guint k = cur->step; k < step; k++)
+    {
+      g_autoptr (GError) error = NULL;
+      PsState *next = ps_op_apply_full (cur, g_ptr_array_index (tl->recipe->ops, k), k + 1, &ctx, &error);
+      /* these ops succeeded on the same states before; only running out of memory can fail */
+      if (next == NULL)
+        g_error ("replaying step %u to rebuild a dropped snapshot failed: %s", k + 1, error->message);
+      ps_state_unref (cur);
+      cur = next;
+    }
+  g_clear_pointer (&tl->recomputed[N_RECOMPUTED - 1], ps_state_unref);
+  memmove (tl->recomputed + 1, tl->recomputed, sizeof tl->recomputed[0] * (N_RECOMPUTED - 1));
+  tl->recomputed[0] = g_steal_pointer (&cur);
+  return tl->recomputed[0];
+}
+
 PsState *
 ps_timeline_get_state (const PsTimeline *tl, guint step)
 {
   g_return_val_if_fail (step < tl->states->len, NULL);
-  return g_ptr_array_index (tl->states, step);
+  PsState *s = g_ptr_array_index (tl->states, step);
+  /* the cache is not part of the timeline's value: recomputing keeps it logically const */
+  return s != NULL ? s : recompute ((PsTimeline *) tl, step);
 }
 
 PsState *
@@ -158,9 +385,8 @@ ps_timeline_get_note (const PsTimeline *tl, guint step)
   g_return_val_if_fail (step < tl->states->len, NULL);
   if (step == 0)
     return NULL;
-  JsonObject *op = g_ptr_array_index (tl->recipe->ops, step - 1);
-  JsonNode *n = json_object_get_member (op, "description");
-  return n != NULL && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_string (n) : NULL;
+  const PsOp *op = g_ptr_array_index (tl->recipe->ops, step - 1);
+  return op->description;
 }
 
 guint
@@ -178,12 +404,31 @@ ps_timeline_go_to_step (PsTimeline *tl, guint step, GError **error)
                    step, tl->states->len - 1);
       return FALSE;
     }
+  if (g_ptr_array_index (tl->states, step) == NULL)
+    {
+      /* the step shown stays kept while it is shown (views hold its modules and parameters) */
+      PsState *s = ps_state_ref (recompute (tl, step));
+      g_ptr_array_index (tl->states, step) = s;
+      account_new_state (tl, step);
+      if (tl->scan_from > step)
+        tl->scan_from = step;
+    }
+  if (tl->current != step && tl->current < tl->scan_from)
+    tl->scan_from = MAX (tl->current, 1);   /* the step shown before may be dropped now */
   tl->current = step;
+  enforce_budget (tl);
   return TRUE;
 }
 
 gboolean
-ps_timeline_append_op (PsTimeline *tl, JsonObject *op, GError **error)
+ps_timeline_append_op (PsTimeline *tl, JsonObject *json, GError **error)
+{
+  g_autoptr (PsOp) op = ps_op_new_from_json (json, tl->recipe->ops->len + 1, error);
+  return op != NULL && ps_timeline_push_op (tl, op, error);
+}
+
+gboolean
+ps_timeline_push_op (PsTimeline *tl, PsOp *op, GError **error)
 {
   if (!push_op (tl, op, error))
     return FALSE;
@@ -198,11 +443,29 @@ ps_timeline_undo (PsTimeline *tl)
   guint n = tl->recipe->ops->len;
   if (n == 0)
     return FALSE;
-  JsonObject *op = json_object_ref (g_ptr_array_index (tl->recipe->ops, n - 1));
+  PsOp *op = ps_op_ref (g_ptr_array_index (tl->recipe->ops, n - 1));
   g_ptr_array_insert (tl->pending, 0, op);
+  if (g_ptr_array_index (tl->states, n - 1) == NULL)
+    {
+      /* the new last state is always kept: rebuild it (it introduced what it holds now) */
+      PsState *s = ps_state_ref (recompute (tl, n - 1));
+      clear_recomputed (tl);
+      g_ptr_array_index (tl->states, n - 1) = s;
+    }
   g_ptr_array_remove_index (tl->recipe->ops, n - 1);
   g_ptr_array_remove_index (tl->states, n);
   g_ptr_array_remove_index (tl->descriptions, n);
+  if (tl->budget != G_MAXUINT64)
+    {
+      tl->kept_bytes -= g_array_index (tl->accounts, Account, n).bytes;
+      account_clear (&g_array_index (tl->accounts, Account, n));
+      g_array_set_size (tl->accounts, n);
+      /* recount the new last state against the kept state before it */
+      if (n - 1 > 0)
+        account_new_state (tl, n - 1);
+    }
+  clear_recomputed (tl);
+  tl->scan_from = 1;
   set_error (tl, NULL, NULL);
   tl->current = n - 1;
   return TRUE;
@@ -216,7 +479,7 @@ ps_timeline_redo (PsTimeline *tl, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to redo");
       return FALSE;
     }
-  JsonObject *op = g_ptr_array_index (tl->pending, 0);
+  PsOp *op = g_ptr_array_index (tl->pending, 0);
   GError *local = NULL;
   if (!push_op (tl, op, &local))
     {
@@ -242,7 +505,7 @@ ps_timeline_get_n_pending (const PsTimeline *tl)
   return tl->pending->len;
 }
 
-JsonObject *
+const PsOp *
 ps_timeline_get_pending_op (const PsTimeline *tl, guint i)
 {
   g_return_val_if_fail (i < tl->pending->len, NULL);
@@ -270,6 +533,7 @@ rebuild (PsTimeline *tl, int64_t seed, GError **error)
   PsRecipe *shell = ps_recipe_copy (r);
   g_ptr_array_set_size (shell->ops, 0);
   PsTimeline *fresh = timeline_alloc (shell, tl->base_dir);
+  ps_timeline_set_memory_budget (fresh, tl->budget);
   for (guint i = 0; i < r->ops->len; i++)
     if (!push_op (fresh, g_ptr_array_index (tl->recipe->ops, i), error))
       {
@@ -279,12 +543,20 @@ rebuild (PsTimeline *tl, int64_t seed, GError **error)
   /* swap the recipe and states; keep pending ops and the cursor */
   PsRecipe *tr = tl->recipe;
   GPtrArray *ts = tl->states, *td = tl->descriptions;
+  GArray *ta = tl->accounts;
+  guint64 tk = tl->kept_bytes;
   tl->recipe = fresh->recipe;
   tl->states = fresh->states;
   tl->descriptions = fresh->descriptions;
+  tl->accounts = fresh->accounts;
+  tl->kept_bytes = fresh->kept_bytes;
   fresh->recipe = tr;
   fresh->states = ts;
   fresh->descriptions = td;
+  fresh->accounts = ta;
+  fresh->kept_bytes = tk;
+  clear_recomputed (tl);
+  tl->scan_from = fresh->scan_from;
   ps_timeline_free (fresh);
   return TRUE;
 }
@@ -381,6 +653,7 @@ ps_timeline_storage_bytes (const PsTimeline *tl)
   g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
   guint64 total = 0;
   for (guint i = 0; i < tl->states->len; i++)
-    total += ps_state_account_storage (g_ptr_array_index (tl->states, i), seen);
+    if (g_ptr_array_index (tl->states, i) != NULL)
+      total += ps_state_account_storage (g_ptr_array_index (tl->states, i), seen);
   return total;
 }

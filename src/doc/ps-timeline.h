@@ -23,6 +23,18 @@ PsTimeline     *ps_timeline_new            (int64_t seed, PsFlavour flavour, con
 /* Replays the recipe's ops in order (at most `until` of them; -1 = all). Always returns a timeline:
  * when op k fails, steps 0…k−1 exist, ops k… are pending and ps_timeline_get_error tells why. */
 PsTimeline     *ps_timeline_new_from_recipe (const PsRecipe *recipe, int until, const char *base_dir);
+/* The same, keeping snapshots within a memory budget while it replays (see below). */
+PsTimeline     *ps_timeline_new_from_recipe_with_budget (const PsRecipe *recipe, int until, const char *base_dir,
+                                                         guint64 budget_bytes);
+/* Memory budget for the snapshots' tensor storage (G_MAXUINT64, the default: keep all). Beyond it
+ * the oldest snapshots are dropped (never step 0, the last state — and with a budget above 0 the
+ * one before it —, the current step while it is current, nor one made by a load op) and
+ * rebuilt on demand by replaying from the nearest kept one: ps_timeline_get_state returns the
+ * same values, bit for bit. A rebuilt state is valid until three more have been rebuilt. With a
+ * budget of 0 only those stay: what `run` needs. */
+void            ps_timeline_set_memory_budget (PsTimeline *tl, guint64 budget_bytes);
+guint64         ps_timeline_get_memory_budget (const PsTimeline *tl);
+gboolean        ps_timeline_is_kept        (const PsTimeline *tl, guint step);
 void            ps_timeline_free           (PsTimeline *tl);
 
 /* The applied ops (ops->len == number of steps after step 0). */
@@ -42,15 +54,18 @@ const char     *ps_timeline_get_note       (const PsTimeline *tl, guint step);
 guint           ps_timeline_get_current    (const PsTimeline *tl);
 gboolean        ps_timeline_go_to_step     (PsTimeline *tl, guint step, GError **error);
 
-/* Validate and apply after the last step. On failure nothing changes and the error says why. */
+/* Parse (ps_op_new_from_json), validate and apply after the last step. On failure nothing
+ * changes and the error says why. */
 gboolean        ps_timeline_append_op      (PsTimeline *tl, JsonObject *op, GError **error);
+/* The same for a parsed op (takes a ref when it succeeds). */
+gboolean        ps_timeline_push_op        (PsTimeline *tl, PsOp *op, GError **error);
 /* Remove the last op, keeping it for redo. FALSE when there is nothing to undo. */
 gboolean        ps_timeline_undo           (PsTimeline *tl);
 gboolean        ps_timeline_redo           (PsTimeline *tl, GError **error);
 guint           ps_timeline_get_n_pending  (const PsTimeline *tl);
 /* Forget the pending ops (nothing left to redo). */
 void            ps_timeline_clear_pending  (PsTimeline *tl);
-JsonObject     *ps_timeline_get_pending_op (const PsTimeline *tl, guint i);
+const PsOp     *ps_timeline_get_pending_op (const PsTimeline *tl, guint i);
 /* Why the first pending op failed the last time it was tried (loading, replay or redo); NULL if
  * it was not tried or nothing is pending. The message starts with "op N (KIND): ". */
 const GError   *ps_timeline_get_error      (const PsTimeline *tl);

@@ -443,3 +443,29 @@ ps_decision_boundary_draw_func (cairo_t *cr, double width, double height, gpoint
 {
   ps_decision_boundary_draw (data, cr, width, height);
 }
+
+gboolean
+ps_decision_boundary_from_screen (const PsDecisionBoundary *db, double width, double height,
+                                  double x, double y, double *px, double *py)
+{
+  Layout L;
+  layout (db, width, height, &L);
+  if (!(L.x1 > L.x0 && L.y1 > L.y0) || x < L.x0 || x > L.x1 || y < L.y0 || y > L.y1)
+    return FALSE;
+  *px = db->xmin + (x - L.x0) / (L.x1 - L.x0) * (db->xmax - db->xmin);
+  *py = db->ymin + (L.y1 - y) / (L.y1 - L.y0) * (db->ymax - db->ymin);
+  return TRUE;
+}
+
+gboolean
+ps_decision_boundary_sample_at (const PsDecisionBoundary *db, double px, double py, int *row,
+                                int *col)
+{
+  if (!(px >= db->xmin && px <= db->xmax && py >= db->ymin && py <= db->ymax))
+    return FALSE;
+  int c = (int) floor ((px - db->xmin) / (db->xmax - db->xmin) * db->grid_w);
+  int r = (int) floor ((db->ymax - py) / (db->ymax - db->ymin) * db->grid_h);
+  *col = CLAMP (c, 0, db->grid_w - 1);
+  *row = CLAMP (r, 0, db->grid_h - 1);
+  return TRUE;
+}

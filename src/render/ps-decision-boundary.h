@@ -77,4 +77,12 @@ gboolean  ps_decision_boundary_to_screen (const PsDecisionBoundary *db, double w
                                           double height, double px, double py, double *x,
                                           double *y);
 
+/* Inverse (hover): the plane point under (x, y); FALSE outside the plotted rectangle. */
+gboolean  ps_decision_boundary_from_screen (const PsDecisionBoundary *db, double width,
+                                            double height, double x, double y, double *px,
+                                            double *py);
+/* The grid sample (row, col) nearest to the plane point (px, py); FALSE outside the rectangle. */
+gboolean  ps_decision_boundary_sample_at (const PsDecisionBoundary *db, double px, double py,
+                                          int *row, int *col);
+
 G_END_DECLS

@@ -1,5 +1,6 @@
 /* ps-export.c — see ps-export.h. */
 #include "ps-export.h"
+#include "ps-atomic-file.h"
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
@@ -39,27 +40,14 @@ ps_export_format_for_path (const char *path, PsExportFormat *format, GError **er
 }
 
 typedef struct {
-  int fd;
-  int err;     /* first errno of a failed write */
+  PsAtomicFile *file;
+  GError *err;   /* the first failed write */
 } Sink;
 
 static gboolean
 write_all (Sink *s, const unsigned char *data, gsize len)
 {
-  while (len > 0 && s->err == 0)
-    {
-      ssize_t w = write (s->fd, data, len);
-      if (w < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          s->err = errno;
-          return FALSE;
-        }
-      data += w;
-      len -= (gsize) w;
-    }
-  return s->err == 0;
+  return s->err == NULL && ps_atomic_file_write (s->file, data, len, &s->err);
 }
 
 static cairo_status_t
@@ -126,13 +114,6 @@ png_set_dpi (GByteArray *png, double dpi)
 }
 
 static gboolean
-io_error (GError **error, const char *path, const char *what, int err)
-{
-  g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot %s “%s”: %s", what, path, g_strerror (err));
-  return FALSE;
-}
-
-static gboolean
 cairo_error (GError **error, const char *path, cairo_status_t st)
 {
   g_set_error (error, PS_ERROR, PS_ERROR_IO, "cannot draw “%s”: %s", path,
@@ -177,7 +158,10 @@ render (Sink *sink, const char *path, PsExportFormat fmt, double width, double h
       gboolean ok = write_all (sink, png->data, png->len);
       g_byte_array_unref (png);
       if (!ok)
-        return io_error (error, path, "write", sink->err);
+        {
+          g_propagate_error (error, g_steal_pointer (&sink->err));
+          return FALSE;
+        }
       return TRUE;
     }
 
@@ -198,8 +182,11 @@ render (Sink *sink, const char *path, PsExportFormat fmt, double width, double h
   if (st == CAIRO_STATUS_SUCCESS)
     st = cairo_surface_status (surf);
   cairo_surface_destroy (surf);
-  if (sink->err)
-    return io_error (error, path, "write", sink->err);
+  if (sink->err != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&sink->err));
+      return FALSE;
+    }
   if (st != CAIRO_STATUS_SUCCESS)
     return cairo_error (error, path, st);
   return TRUE;
@@ -236,38 +223,14 @@ ps_export_pages (const char *path, double width, double height, double scale, do
       return FALSE;
     }
 
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmpl_name = g_strdup_printf (".%s.XXXXXX", base);
-  g_autofree char *tmp = g_build_filename (dir, tmpl_name, NULL);
-  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return io_error (error, path, "create a temporary file for", errno);
-  /* mkstemp makes it 0600; a picture is meant to be shared. (Reading the umask would mean
-   * setting it, which races with other threads creating files.) Failure is not fatal. */
-  (void) !fchmod (fd, 0644);
-
-  Sink sink = { fd, 0 };
+  /* a temporary file renamed over a regular file; a device or pipe written through; links followed */
+  g_autoptr (PsAtomicFile) file = ps_atomic_file_new (path, error);
+  if (file == NULL)
+    return FALSE;
+  Sink sink = { file, NULL };
   gboolean ok = render (&sink, path, fmt, width, height, scale, dpi, n_pages, draws, datas, error);
-  if (ok && fsync (fd) != 0)
-    ok = io_error (error, path, "flush", errno);
-  if (close (fd) != 0 && ok)
-    ok = io_error (error, path, "close", errno);
-  if (ok && g_rename (tmp, path) != 0)
-    ok = io_error (error, path, "replace", errno);
-  if (!ok)
-    {
-      g_unlink (tmp);
-      return FALSE;
-    }
-  /* make the rename itself durable */
-  int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0)
-    {
-      fsync (dfd);
-      close (dfd);
-    }
-  return TRUE;
+  g_clear_error (&sink.err);
+  return ok && ps_atomic_file_commit (file, error);
 }
 
 gboolean

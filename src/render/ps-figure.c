@@ -211,12 +211,15 @@ build_histogram (PsFigure *fig, const PsFigureOptions *o, GError **error)
   return TRUE;
 }
 
+static gboolean build_over_time_from (PsFigure *fig, GPtrArray *tensors, const PsFigureOptions *o, GError **error);
+
 static gboolean
 build_over_time (PsFigure *fig, const PsTimeline *tl, const char *path, const PsFigureOptions *o,
                  GError **error)
 {
   guint n = ps_timeline_get_n_steps (tl);
-  g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
+  /* refs: a timeline with a memory budget rebuilds dropped steps, and frees them again */
+  g_autoptr (GPtrArray) tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
   fig->steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
   /* every step where it exists with values, thinned evenly to at most MAX_OVER_TIME_STEPS */
   g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -243,10 +246,17 @@ build_over_time (PsFigure *fig, const PsTimeline *tl, const char *path, const Ps
       PsInitInfo init;
       gboolean exists;
       find_tensor (ps_timeline_get_state (tl, k), path, &t, &init, &exists, NULL);
-      g_ptr_array_add (tensors, t);
+      g_ptr_array_add (tensors, ps_tensor_ref (t));
       int64_t s = k;
       g_array_append_val (fig->steps, s);
     }
+  return build_over_time_from (fig, tensors, o, error);
+}
+
+/* Ridgeline or bands of `tensors` at fig->steps (filled by the caller). */
+static gboolean
+build_over_time_from (PsFigure *fig, GPtrArray *tensors, const PsFigureOptions *o, GError **error)
+{
   ps_ridgeline_options_init (&fig->ropts);
   fig->ropts.title = fig->title;
   fig->ropts.subtitle = fig->subtitle;
@@ -379,6 +389,42 @@ ps_figure_new_for_tensor (PsTensor *tensor, const char *title, const char *subti
       ok = build_histogram (fig, o, error);
     }
   if (!ok)
+    return NULL;
+  return g_steal_pointer (&fig);
+}
+
+PsFigure *
+ps_figure_new_for_series (PsTensor *const *tensors, const int64_t *steps, guint n, const char *title,
+                          const char *subtitle, const PsFigureOptions *o, GError **error)
+{
+  g_return_val_if_fail (title != NULL && o != NULL, NULL);
+  if (o->kind != PS_FIGURE_RIDGELINE && o->kind != PS_FIGURE_BANDS)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "a series is drawn as a ridgeline or as bands");
+      return NULL;
+    }
+  if (n == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' has values in no checkpoint", title);
+      return NULL;
+    }
+  g_autoptr (PsFigure) fig = g_new0 (PsFigure, 1);
+  fig->kind = o->kind;
+  fig->tensor = ps_tensor_ref (tensors[n - 1]);
+  ps_init_info_clear (&fig->init);
+  fig->title = make_title (title, tensors[n - 1]);
+  fig->subtitle = g_strdup (subtitle ? subtitle : "");
+  fig->steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  g_autoptr (GPtrArray) list = g_ptr_array_new ();
+  /* thinned evenly to at most MAX_OVER_TIME_STEPS, the last one kept */
+  guint stride = (n + MAX_OVER_TIME_STEPS - 1) / MAX_OVER_TIME_STEPS;
+  for (guint i = 0; i < n; i++)
+    if (i % stride == 0 || i == n - 1)
+      {
+        g_ptr_array_add (list, tensors[i]);
+        g_array_append_val (fig->steps, steps[i]);
+      }
+  if (!build_over_time_from (fig, list, o, error))
     return NULL;
   return g_steal_pointer (&fig);
 }

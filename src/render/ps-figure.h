@@ -47,6 +47,11 @@ PsFigure   *ps_figure_new          (const PsTimeline *tl, const char *path, cons
  * −1). `title` names it ("encoder.0.weight"); `subtitle` (may be NULL) says where it came from. */
 PsFigure   *ps_figure_new_for_tensor (PsTensor *tensor, const char *title, const char *subtitle,
                                       const PsFigureOptions *o, GError **error);
+/* One tensor over a series of checkpoints: PS_FIGURE_RIDGELINE or PS_FIGURE_BANDS of `tensors` at
+ * `steps` (n, increasing; the labels), thinned like a timeline's. `title` names the tensor. */
+PsFigure   *ps_figure_new_for_series (PsTensor *const *tensors, const int64_t *steps, guint n,
+                                      const char *title, const char *subtitle,
+                                      const PsFigureOptions *o, GError **error);
 void        ps_figure_free         (PsFigure *fig);
 void        ps_figure_draw         (PsFigure *fig, cairo_t *cr, double width, double height);
 /* Pango-markup tooltip for the point (x, y) of a width × height drawing, or NULL. */

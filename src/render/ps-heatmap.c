@@ -680,6 +680,8 @@ draw_glyphs (PsHeatmap *hm, cairo_t *cr, const Layout *l, double ds)
   if (t->dtype != PS_DTYPE_FLOAT32)
     return;
   const float *x = ps_tensor_cf32 (t);
+  double vx0, vy0, vx1, vy1;
+  cairo_clip_extents (cr, &vx0, &vy0, &vx1, &vy1);
   for (int64_t i = 0; i < t->numel; i++)
     if (!isfinite (x[i]))
       {
@@ -689,10 +691,12 @@ draw_glyphs (PsHeatmap *hm, cairo_t *cr, const Layout *l, double ds)
         c -= hm->view.col0;
         if (r < 0 || c < 0 || r >= hm->view.rows || c >= hm->view.cols)
           continue;
+        double gx = l->ix + (c + 0.5) * l->cw, gy = l->iy + (r + 0.5) * l->ch;
+        if (gx + l->cw < vx0 || gx - l->cw > vx1 || gy + l->ch < vy0 || gy - l->ch > vy1)
+          continue;   /* zoomed in: most cells are off screen */
         char glyph = isnan (x[i]) ? 'x' : x[i] > 0 ? '+' : '-';
         guint32 col = ps_colormap_map (hm->cm, x[i], hm->lo, hm->hi);
-        ps_plot_glyph (cr, l->ix + (c + 0.5) * l->cw, l->iy + (r + 0.5) * l->ch,
-                       MIN (l->cw, l->ch), glyph, col);
+        ps_plot_glyph (cr, gx, gy, MIN (l->cw, l->ch), glyph, col);
       }
 }
 
@@ -788,7 +792,18 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
   l.ix = px + MAX (0.0, floor ((pw - iw) / 2 * ds) / ds);
   l.iy = py;
 
-  if (hm->image == NULL || hm->image_kx != l.kx || hm->image_ky != l.ky)
+  /* The texels the target shows (its clip, in user units). Zoomed in (a screen's plot view under
+   * a magnifying transform) that is a small part of the picture: only those cells are colorized,
+   * so the image follows what is visible, never the zoom factor times the tensor. */
+  double vx0, vy0, vx1, vy1;
+  cairo_clip_extents (cr, &vx0, &vy0, &vx1, &vy1);
+  int64_t pc0 = (int64_t) CLAMP (floor ((vx0 - l.ix) / l.cw), 0, (double) l.pcols);
+  int64_t pc1 = (int64_t) CLAMP (ceil ((vx1 - l.ix) / l.cw), 0, (double) l.pcols);
+  int64_t pr0 = (int64_t) CLAMP (floor ((vy0 - l.iy) / l.ch), 0, (double) l.prows);
+  int64_t pr1 = (int64_t) CLAMP (ceil ((vy1 - l.iy) / l.ch), 0, (double) l.prows);
+  gboolean whole = pc0 == 0 && pr0 == 0 && pc1 == l.pcols && pr1 == l.prows;
+  cairo_surface_t *part = NULL;
+  if (whole && (hm->image == NULL || hm->image_kx != l.kx || hm->image_ky != l.ky))
     {
       if (hm->image)
         cairo_surface_destroy (hm->image);
@@ -796,17 +811,29 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
       hm->image_kx = l.kx;
       hm->image_ky = l.ky;
     }
+  else if (!whole && pc1 > pc0 && pr1 > pr0)
+    {
+      /* pooled cells keep their boundaries: the part starts on one */
+      PsHeatmapRegion sub = { v->row0 + pr0 * l.ky, v->col0 + pc0 * l.kx,
+                              MIN ((pr1 - pr0) * l.ky, v->rows - pr0 * l.ky),
+                              MIN ((pc1 - pc0) * l.kx, v->cols - pc0 * l.kx) };
+      part = ps_heatmap_colorize (hm->t, g, &sub, l.kx, l.ky, hm->cm, hm->lo, hm->hi);
+    }
 
-  cairo_save (cr);
-  cairo_rectangle (cr, l.ix, l.iy, iw, ih);
-  cairo_clip (cr);
-  cairo_translate (cr, l.ix, l.iy);
-  cairo_scale (cr, l.cw, l.ch);
-  cairo_set_source_surface (cr, hm->image, 0, 0);
-  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
-  cairo_paint (cr);
-  cairo_restore (cr);
+  if (whole || part != NULL)
+    {
+      cairo_save (cr);
+      cairo_rectangle (cr, l.ix + pc0 * l.cw, l.iy + pr0 * l.ch, (pc1 - pc0) * l.cw, (pr1 - pr0) * l.ch);
+      cairo_clip (cr);
+      cairo_translate (cr, l.ix + pc0 * l.cw, l.iy + pr0 * l.ch);
+      cairo_scale (cr, l.cw, l.ch);
+      cairo_set_source_surface (cr, part != NULL ? part : hm->image, 0, 0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+      cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
+      cairo_paint (cr);
+      cairo_restore (cr);
+    }
+  g_clear_pointer (&part, cairo_surface_destroy);
 
   draw_tile_gaps (hm, cr, &l, ds);
   draw_glyphs (hm, cr, &l, ds);

@@ -68,26 +68,39 @@ density (const PsHistogram *h, int bin)
   return n > 0 && w > 0 ? (double) h->counts[bin] / ((double) n * w) : 0;
 }
 
-char *
-ps_layer_diagnostics_legend (const PsLayerDiagnostics *d, guint layer)
+/* "saturated 4.2 % · dead 0.0 %" (what the page is for, so first) */
+static void
+append_shares (GString *s, const PsLayerHistogram *L)
 {
-  const PsLayerHistogram *L = &d->layers[layer];
-  GString *s = g_string_new (NULL);
+  if (isfinite (L->saturated))
+    g_string_append_printf (s, "%ssaturated %.1f %%", s->len ? " · " : "", 100 * L->saturated);
+  if (isfinite (L->dead))
+    g_string_append_printf (s, "%sdead %.1f %%", s->len ? " · " : "", 100 * L->dead);
+}
+
+/* "mean +0.01 · std 0.63 · 12 outside" */
+static void
+append_stats (GString *s, const PsLayerHistogram *L)
+{
   if (L->stats)
     {
       char m[64], sd[64];
       ps_plot_format_value (L->stats->mean, m, sizeof m);
       ps_plot_format_value (L->stats->std, sd, sizeof sd);
-      g_string_append_printf (s, "mean %s · std %s", m, sd);
+      g_string_append_printf (s, "%smean %s · std %s", s->len ? " · " : "", m, sd);
     }
-  if (isfinite (L->saturated))
-    g_string_append_printf (s, "%ssaturated %.1f %%", s->len ? " · " : "", 100 * L->saturated);
-  if (isfinite (L->dead))
-    g_string_append_printf (s, "%sdead %.1f %%", s->len ? " · " : "", 100 * L->dead);
   if (L->hist && (L->hist->underflow || L->hist->overflow || L->hist->nan))
     g_string_append_printf (s, "%s%" G_GINT64_FORMAT " outside%s", s->len ? " · " : "",
                             L->hist->underflow + L->hist->overflow,
                             L->hist->nan ? " + NaN" : "");
+}
+
+char *
+ps_layer_diagnostics_legend (const PsLayerDiagnostics *d, guint layer)
+{
+  GString *s = g_string_new (NULL);
+  append_shares (s, &d->layers[layer]);
+  append_stats (s, &d->layers[layer]);
   return g_string_free (s, FALSE);
 }
 
@@ -166,7 +179,7 @@ cell_box (const Layout *L, guint i, double s, double *x0, double *y0, double *x1
   /* room between cells for the end labels of neighbouring value axes */
   *x0 = cx + 14 * s;
   *x1 = cx + L->cell_w - 24 * s;
-  *y0 = cy + 38 * s;
+  *y0 = cy + 54 * s;
   *y1 = cy + L->cell_h - 26 * s;
 }
 
@@ -176,19 +189,24 @@ max_count (const PsHistogram *h)
   return MAX (ps_histogram_max_count (h), 1);
 }
 
+/* part 0: the whole legend; 1: the shares only; 2: the statistics only */
 static void
-draw_legend_text (cairo_t *cr, const PsLayerDiagnostics *d, guint i, double x, double y, double s)
+draw_legend_text (cairo_t *cr, const PsLayerDiagnostics *d, guint i, int part, double x, double y,
+                  double s)
 {
   const PsLayerHistogram *Lh = &d->layers[i];
-  g_autofree char *text = ps_layer_diagnostics_legend (d, i);
-  ps_plot_set_font (cr, 11 * s, FALSE);
+  GString *text = g_string_new (NULL);
+  if (part != 2)
+    append_shares (text, Lh);
+  if (part != 1)
+    append_stats (text, Lh);
   /* the shares in bold red when over the warning level */
-  gboolean warn = (isfinite (Lh->saturated) && Lh->saturated > PS_LAYER_WARN_SHARE) ||
-                  (isfinite (Lh->dead) && Lh->dead > PS_LAYER_WARN_SHARE);
+  gboolean warn = part != 2 && ((isfinite (Lh->saturated) && Lh->saturated > PS_LAYER_WARN_SHARE) ||
+                                (isfinite (Lh->dead) && Lh->dead > PS_LAYER_WARN_SHARE));
+  ps_plot_set_font (cr, 11 * s, warn);
   ps_color_set_source (cr, warn ? WARN_COLOR : PS_PLOT_MUTED);
-  if (warn)
-    ps_plot_set_font (cr, 11 * s, TRUE);
-  ps_plot_text (cr, x, y, text, PS_ALIGN_START, PS_ALIGN_CENTER);
+  ps_plot_text (cr, x, y, text->str, PS_ALIGN_START, PS_ALIGN_CENTER);
+  g_string_free (text, TRUE);
 }
 
 static void
@@ -248,7 +266,7 @@ draw_overlay (const PsLayerDiagnostics *d, cairo_t *cr, const Layout *L, double 
       ps_color_set_source (cr, PS_PLOT_FG);
       ps_plot_text (cr, a->x0 + 28 * s, y - 7 * s, d->layers[i].name ? d->layers[i].name : "layer",
                     PS_ALIGN_START, PS_ALIGN_CENTER);
-      draw_legend_text (cr, d, i, a->x0 + 28 * s, y + 8 * s, s);
+      draw_legend_text (cr, d, i, 0, a->x0 + 28 * s, y + 8 * s, s);
     }
 }
 
@@ -263,12 +281,13 @@ draw_grid (const PsLayerDiagnostics *d, cairo_t *cr, const Layout *L, double s)
         continue;
       ps_plot_set_font (cr, 12 * s, TRUE);
       ps_color_set_source (cr, PS_PLOT_FG);
-      ps_plot_text (cr, x0, y0 - 30 * s, d->layers[i].name ? d->layers[i].name : "layer",
+      ps_plot_text (cr, x0, y0 - 46 * s, d->layers[i].name ? d->layers[i].name : "layer",
                     PS_ALIGN_START, PS_ALIGN_CENTER);
       cairo_save (cr);
-      cairo_rectangle (cr, x0, y0 - 20 * s, x1 - x0, 14 * s);
+      cairo_rectangle (cr, x0, y0 - 38 * s, x1 - x0 + 16 * s, 32 * s);
       cairo_clip (cr);
-      draw_legend_text (cr, d, i, x0, y0 - 13 * s, s);
+      draw_legend_text (cr, d, i, 1, x0, y0 - 29 * s, s);
+      draw_legend_text (cr, d, i, 2, x0, y0 - 13 * s, s);
       cairo_restore (cr);
       PsChartAxes a = { x0, x1, y0, y1, L->vmin, L->vmax, 0, 1, FALSE, s };
       const PsHistogram *h = d->layers[i].hist;
@@ -355,4 +374,54 @@ ps_layer_diagnostics_bin_point (const PsLayerDiagnostics *d, double width, doubl
   *x = ps_chart_x (&a, (h->edges[bin] + h->edges[bin + 1]) / 2);
   *y = y1 - (double) h->counts[bin] / ((double) max_count (h) * 1.05) * (y1 - y0);
   return TRUE;
+}
+
+gboolean
+ps_layer_diagnostics_hit (const PsLayerDiagnostics *d, double width, double height, double x,
+                          double y, guint *layer, int *bin)
+{
+  Layout L;
+  layout (d, width, height, &L);
+  double s = d->o->scale > 0 ? d->o->scale : 1;
+  if (d->o->layout == PS_LAYER_DIAGNOSTICS_OVERLAY)
+    {
+      const PsChartAxes *a = &L.axes;
+      if (x < a->x0 || x > a->x1 || y < a->y0 || y > a->y1)
+        return FALSE;
+      double v = ps_chart_x_value (a, x), best_d = 12 * s;
+      gboolean found = FALSE;
+      for (guint i = 0; i < d->n; i++)
+        {
+          const PsHistogram *h = d->layers[i].hist;
+          if (h == NULL)
+            continue;
+          int b = ps_histogram_bin_of (h, v);
+          if (b < 0 || b >= h->n_bins)
+            continue;
+          double dy = fabs (ps_chart_y (a, density (h, b)) - y);
+          if (dy <= best_d)
+            {
+              best_d = dy;
+              *layer = i;
+              *bin = b;
+              found = TRUE;
+            }
+        }
+      return found;
+    }
+  for (guint i = 0; i < d->n; i++)
+    {
+      double x0, y0, x1, y1;
+      cell_box (&L, i, s, &x0, &y0, &x1, &y1);
+      if (x < x0 || x > x1 || y < y0 || y > y1 || d->layers[i].hist == NULL)
+        continue;
+      PsChartAxes a = { x0, x1, y0, y1, L.vmin, L.vmax, 0, 1, FALSE, s };
+      int b = ps_histogram_bin_of (d->layers[i].hist, ps_chart_x_value (&a, x));
+      if (b < 0 || b >= d->layers[i].hist->n_bins)
+        return FALSE;
+      *layer = i;
+      *bin = b;
+      return TRUE;
+    }
+  return FALSE;
 }

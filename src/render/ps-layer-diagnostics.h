@@ -69,6 +69,10 @@ void     ps_layer_diagnostics_draw_func (cairo_t *cr, double width, double heigh
  * centre; GRID: the top centre of its bar). */
 gboolean ps_layer_diagnostics_bin_point (const PsLayerDiagnostics *d, double width, double height,
                                          guint layer, int bin, double *x, double *y);
+/* Hover: the layer and bin under (x, y). GRID: the cell's layer and the bin under x; OVERLAY: the
+ * bin under x of the layer whose density line is nearest to y there (within 12 units × scale). */
+gboolean ps_layer_diagnostics_hit       (const PsLayerDiagnostics *d, double width, double height,
+                                         double x, double y, guint *layer, int *bin);
 /* The legend text of a layer ("mean +0.012 · std 0.63 · saturated 4.2 % · dead 0.0 %"). */
 char    *ps_layer_diagnostics_legend    (const PsLayerDiagnostics *d, guint layer);
 

@@ -13,6 +13,24 @@ ps_loss_curve_options_init (PsLossCurveOptions *o)
   o->scale = 1;
 }
 
+void
+ps_series_smooth (const PsSeries *s, double weight, double *out)
+{
+  double w = CLAMP (weight, 0.0, 0.999999), m = 0, debias = 1;
+  gboolean any = FALSE;
+  for (guint i = 0; i < s->n; i++)
+    {
+      double v = s->values[i];
+      if (isfinite (v))
+        {
+          m = w * m + (1 - w) * v;
+          debias *= w;
+          any = TRUE;
+        }
+      out[i] = any ? m / (1 - debias) : NAN;
+    }
+}
+
 guint
 ps_series_count_nonfinite (const PsSeries *s)
 {
@@ -39,6 +57,116 @@ step_range (const PsSeries *s, guint n, double *lo, double *hi)
       }
 }
 
+
+/* ---- legend: items flowed into rows that fit the width ---------------------------------------- */
+
+#define MAX_ITEMS 40
+
+typedef struct {
+  gboolean is_line;           /* a line swatch with a label; else a note */
+  guint32 color;
+  guint dash;
+  gboolean bold;
+  char text[160];
+} Item;
+
+static guint
+legend_items (const PsLossCurve *lc, Item *it)
+{
+  const PsLossCurveOptions *o = lc->o;
+  guint n = 0, nonfinite = 0, nonpositive = 0;
+  int64_t first_bad = G_MAXINT64;
+  for (guint k = 0; k < lc->n_losses && n < MAX_ITEMS - 3; k++)
+    {
+      const PsSeries *se = &lc->losses[k];
+      it[n] = (Item) { TRUE, ps_chart_series_color (k), k, FALSE, "" };
+      g_strlcpy (it[n++].text, se->name ? se->name : "loss", sizeof it->text);
+      for (guint i = 0; i < se->n; i++)
+        {
+          if (!isfinite (se->values[i]))
+            {
+              nonfinite++;
+              first_bad = MIN (first_bad, se->steps[i]);
+            }
+          else if (o->log_y && !(se->values[i] > 0))
+            nonpositive++;
+        }
+    }
+  for (guint k = 0; k < lc->n_accuracies && n < MAX_ITEMS - 3; k++)
+    {
+      it[n] = (Item) { TRUE, ps_chart_series_color (lc->n_losses + k), lc->n_losses + k, FALSE, "" };
+      g_strlcpy (it[n++].text, lc->accuracies[k].name ? lc->accuracies[k].name : "accuracy", sizeof it->text);
+    }
+  if (lc->lr != NULL && lc->lr->n > 0)
+    {
+      it[n] = (Item) { TRUE, PS_LOSS_CURVE_LR_COLOR, 0, FALSE, "" };
+      g_strlcpy (it[n++].text, lc->lr->name ? lc->lr->name : "learning rate", sizeof it->text);
+    }
+  if (nonfinite > 0)
+    {
+      it[n] = (Item) { FALSE, PS_LOSS_CURVE_NONFINITE_COLOR, 0, TRUE, "" };
+      g_snprintf (it[n++].text, sizeof it->text, "▼ %u NaN/Inf (first at step %" G_GINT64_FORMAT ")",
+                  nonfinite, first_bad);
+    }
+  if (o->smoothing > 0)
+    {
+      it[n] = (Item) { FALSE, PS_PLOT_MUTED, 0, FALSE, "" };
+      g_snprintf (it[n++].text, sizeof it->text, "smoothed (EMA %.2g), raw values faint", o->smoothing);
+    }
+  if (nonpositive > 0)
+    {
+      it[n] = (Item) { FALSE, PS_PLOT_MUTED, 0, FALSE, "" };
+      g_snprintf (it[n++].text, sizeof it->text, "%u values ≤ 0 not on the log axis", nonpositive);
+    }
+  return n;
+}
+
+static double
+item_width (cairo_t *cr, const Item *it, double s)
+{
+  ps_plot_set_font (cr, 11.5 * s, it->bold);
+  return (it->is_line ? 23 * s : 0) + ps_plot_text_width (cr, it->text) + 16 * s;
+}
+
+/* Positions of the items (x and row) between x0 and x1; returns the number of rows. */
+static int
+legend_flow (cairo_t *cr, const Item *it, guint n, double x0, double x1, double s, double *xs,
+             int *rows)
+{
+  double x = x0;
+  int row = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      double w = item_width (cr, &it[i], s);
+      if (x > x0 && x + w - 16 * s > x1)
+        {
+          row++;
+          x = x0;
+        }
+      xs[i] = x;
+      rows[i] = row;
+      x += w;
+    }
+  return n ? row + 1 : 1;
+}
+
+static int
+legend_rows (const PsLossCurve *lc, double x0, double x1, double s)
+{
+  Item it[MAX_ITEMS];
+  double xs[MAX_ITEMS];
+  int rows[MAX_ITEMS];
+  guint n = legend_items (lc, it);
+  cairo_surface_t *surf = cairo_image_surface_create (CAIRO_FORMAT_A8, 1, 1);
+  cairo_t *cr = cairo_create (surf);
+  int r = legend_flow (cr, it, n, x0, x1, s, xs, rows);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surf);
+  return r;
+}
+
+#define LEGEND_ROW 18
+
 static void
 layout (const PsLossCurve *lc, double width, double height, Layout *L)
 {
@@ -49,9 +177,10 @@ layout (const PsLossCurve *lc, double width, double height, Layout *L)
   L->has_lr = lc->lr != NULL && lc->lr->n > 0;
   double hh = ps_plot_header_height (o->title, NULL, o->subtitle, s);
   L->legend_y = pad + hh + 8 * s;
-  double top = L->legend_y + 16 * s;
-  double bottom = height - pad - 36 * s;
   double x0 = pad + 70 * s, x1 = width - pad - (L->has_lr ? 76 * s : 12 * s);
+  int rows = legend_rows (lc, x0, width - pad, s);
+  double top = L->legend_y + (rows - 1) * LEGEND_ROW * s + 16 * s;
+  double bottom = height - pad - 36 * s;
 
   double smin = INFINITY, smax = -INFINITY;
   step_range (lc->losses, lc->n_losses, &smin, &smax);
@@ -141,6 +270,40 @@ series_path (cairo_t *cr, const PsChartAxes *a, const PsSeries *se, gboolean sta
     }
 }
 
+/* A series as a line in its colour and dash; with smoothing, the raw line faint under the EMA. */
+static void
+stroke_series (cairo_t *cr, const PsChartAxes *a, const PsSeries *se, guint k, double smoothing)
+{
+  double s = a->scale;
+  guint32 color = ps_chart_series_color (k);
+  cairo_save (cr);
+  ps_chart_series_dash (cr, k, s);
+  if (smoothing > 0 && se->n > 0)
+    {
+      series_path (cr, a, se, FALSE);
+      cairo_set_source_rgba (cr, ((color >> 16) & 255) / 255.0, ((color >> 8) & 255) / 255.0,
+                             (color & 255) / 255.0, 0.28);
+      cairo_set_line_width (cr, 1.2 * s);
+      cairo_stroke (cr);
+      double *sm = g_new (double, se->n);
+      ps_series_smooth (se, smoothing, sm);
+      PsSeries ss = { se->name, se->steps, sm, se->n };
+      series_path (cr, a, &ss, FALSE);
+      ps_color_set_source (cr, color);
+      cairo_set_line_width (cr, 2 * s);
+      cairo_stroke (cr);
+      g_free (sm);
+    }
+  else
+    {
+      series_path (cr, a, se, FALSE);
+      ps_color_set_source (cr, color);
+      cairo_set_line_width (cr, 2 * s);
+      cairo_stroke (cr);
+    }
+  cairo_restore (cr);
+}
+
 static void
 legend_line (cairo_t *cr, double *x, double y, guint32 color, guint dash_i, const char *label,
              double s)
@@ -212,48 +375,25 @@ ps_loss_curve_draw (const PsLossCurve *lc, cairo_t *cr, double width, double hei
     }
 
   /* legend */
-  double lx = L.loss.x0;
-  guint nonfinite = 0, nonpositive = 0;
-  int64_t first_bad = G_MAXINT64;
-  for (guint k = 0; k < lc->n_losses; k++)
-    {
-      const PsSeries *se = &lc->losses[k];
-      legend_line (cr, &lx, L.legend_y, ps_chart_series_color (k), k, se->name ? se->name : "loss", s);
-      for (guint i = 0; i < se->n; i++)
-        {
-          if (!isfinite (se->values[i]))
-            {
-              nonfinite++;
-              first_bad = MIN (first_bad, se->steps[i]);
-            }
-          else if (o->log_y && !(se->values[i] > 0))
-            nonpositive++;
-        }
-    }
-  for (guint k = 0; k < lc->n_accuracies; k++)
-    legend_line (cr, &lx, L.legend_y, ps_chart_series_color (lc->n_losses + k), lc->n_losses + k,
-                 lc->accuracies[k].name ? lc->accuracies[k].name : "accuracy", s);
-  if (L.has_lr)
-    legend_line (cr, &lx, L.legend_y, PS_LOSS_CURVE_LR_COLOR, 0,
-                 lc->lr->name ? lc->lr->name : "learning rate", s);
-  if (nonfinite > 0)
-    {
-      char buf[128];
-      g_snprintf (buf, sizeof buf, "▼ %u NaN/Inf (first at step %" G_GINT64_FORMAT ")", nonfinite,
-                  first_bad);
-      ps_plot_set_font (cr, 11.5 * s, TRUE);
-      ps_color_set_source (cr, PS_LOSS_CURVE_NONFINITE_COLOR);
-      ps_plot_text (cr, lx, L.legend_y, buf, PS_ALIGN_START, PS_ALIGN_CENTER);
-      lx += ps_plot_text_width (cr, buf) + 16 * s;
-    }
-  if (nonpositive > 0)
-    {
-      char buf[96];
-      g_snprintf (buf, sizeof buf, "%u values ≤ 0 not on the log axis", nonpositive);
-      ps_plot_set_font (cr, 11.5 * s, FALSE);
-      ps_color_set_source (cr, PS_PLOT_MUTED);
-      ps_plot_text (cr, lx, L.legend_y, buf, PS_ALIGN_START, PS_ALIGN_CENTER);
-    }
+  {
+    Item it[MAX_ITEMS];
+    double xs[MAX_ITEMS];
+    int rows[MAX_ITEMS];
+    guint n = legend_items (lc, it);
+    legend_flow (cr, it, n, L.loss.x0, width - pad, s, xs, rows);
+    for (guint i = 0; i < n; i++)
+      {
+        double lx = xs[i], ly = L.legend_y + rows[i] * LEGEND_ROW * s;
+        if (it[i].is_line)
+          legend_line (cr, &lx, ly, it[i].color, it[i].dash, it[i].text, s);
+        else
+          {
+            ps_plot_set_font (cr, 11.5 * s, it[i].bold);
+            ps_color_set_source (cr, it[i].color);
+            ps_plot_text (cr, lx, ly, it[i].text, PS_ALIGN_START, PS_ALIGN_CENTER);
+          }
+      }
+  }
 
   /* loss panel */
   ps_chart_x_axis (cr, &L.loss, "step", TRUE, !L.has_acc);
@@ -278,13 +418,7 @@ ps_loss_curve_draw (const PsLossCurve *lc, cairo_t *cr, double width, double hei
   cairo_clip (cr);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   for (guint k = 0; k < lc->n_losses; k++)
-    {
-      series_path (cr, &L.loss, &lc->losses[k], FALSE);
-      ps_color_set_source (cr, ps_chart_series_color (k));
-      cairo_set_line_width (cr, 2 * s);
-      ps_chart_series_dash (cr, k, s);
-      cairo_stroke (cr);
-    }
+    stroke_series (cr, &L.loss, &lc->losses[k], k, o->smoothing);
   cairo_set_dash (cr, NULL, 0, 0);
   for (guint k = 0; k < lc->n_losses; k++)
     draw_nonfinite_marks (cr, &L.loss, &lc->losses[k]);
@@ -300,13 +434,7 @@ ps_loss_curve_draw (const PsLossCurve *lc, cairo_t *cr, double width, double hei
       cairo_rectangle (cr, L.acc.x0, L.acc.y0, L.acc.x1 - L.acc.x0, L.acc.y1 - L.acc.y0);
       cairo_clip (cr);
       for (guint k = 0; k < lc->n_accuracies; k++)
-        {
-          series_path (cr, &L.acc, &lc->accuracies[k], FALSE);
-          ps_color_set_source (cr, ps_chart_series_color (lc->n_losses + k));
-          cairo_set_line_width (cr, 2 * s);
-          ps_chart_series_dash (cr, lc->n_losses + k, s);
-          cairo_stroke (cr);
-        }
+        stroke_series (cr, &L.acc, &lc->accuracies[k], lc->n_losses + k, o->smoothing);
       cairo_set_dash (cr, NULL, 0, 0);
       for (guint k = 0; k < lc->n_accuracies; k++)
         draw_nonfinite_marks (cr, &L.acc, &lc->accuracies[k]);
@@ -324,8 +452,9 @@ ps_loss_curve_draw (const PsLossCurve *lc, cairo_t *cr, double width, double hei
       cairo_move_to (cr, x, L.loss.y0);
       cairo_line_to (cr, x, yb);
       cairo_stroke (cr);
-      GString *label = g_string_new (NULL);
-      g_string_append_printf (label, "step %" G_GINT64_FORMAT, o->cursor_step);
+      /* the values at the cursor, one line each, in a box beside the cursor */
+      GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (lines, g_strdup_printf ("step %" G_GINT64_FORMAT, o->cursor_step));
       for (guint k = 0; k < lc->n_losses + lc->n_accuracies; k++)
         {
           gboolean is_acc = k >= lc->n_losses;
@@ -338,7 +467,7 @@ ps_loss_curve_draw (const PsLossCurve *lc, cairo_t *cr, double width, double hei
             g_snprintf (v, sizeof v, "%.1f %%", 100 * se->values[i]);
           else
             ps_plot_format_value (se->values[i], v, sizeof v);
-          g_string_append_printf (label, " · %s %s", se->name ? se->name : (is_acc ? "accuracy" : "loss"), v);
+          g_ptr_array_add (lines, g_strdup_printf ("%s %s", se->name ? se->name : (is_acc ? "accuracy" : "loss"), v));
           const PsChartAxes *a = is_acc ? &L.acc : &L.loss;
           double py = ps_chart_y (a, se->values[i]);
           if (isfinite (py))
@@ -355,21 +484,34 @@ ps_loss_curve_draw (const PsLossCurve *lc, cairo_t *cr, double width, double hei
             {
               char v[64];
               ps_plot_format_value (lc->lr->values[i], v, sizeof v);
-              g_string_append_printf (label, " · lr %s", v);
+              g_ptr_array_add (lines, g_strdup_printf ("%s %s", lc->lr->name ? lc->lr->name : "learning rate", v));
             }
         }
-      ps_plot_set_font (cr, 11 * s, TRUE);
-      double tw = ps_plot_text_width (cr, label->str);
-      double bx0 = x + 6 * s;
-      if (bx0 + tw + 8 * s > L.loss.x1)
-        bx0 = MAX (L.loss.x0, x - 6 * s - tw - 8 * s);
-      double by0 = L.loss.y0 + 12 * s;
-      cairo_set_source_rgba (cr, 1, 1, 1, 0.88);
-      cairo_rectangle (cr, bx0, by0 - 8 * s, tw + 8 * s, 16 * s);
-      cairo_fill (cr);
-      ps_color_set_source (cr, PS_PLOT_FG);
-      ps_plot_text (cr, bx0 + 4 * s, by0, label->str, PS_ALIGN_START, PS_ALIGN_CENTER);
-      g_string_free (label, TRUE);
+      double line_h = 15 * s, tw = 0;
+      for (guint i = 0; i < lines->len; i++)
+        {
+          ps_plot_set_font (cr, 11 * s, i == 0);
+          tw = MAX (tw, ps_plot_text_width (cr, g_ptr_array_index (lines, i)));
+        }
+      double bw = tw + 10 * s, bh = lines->len * line_h + 6 * s;
+      double bx0 = x + 8 * s;
+      if (bx0 + bw > L.loss.x1)
+        bx0 = MAX (L.loss.x0 + 2 * s, x - 8 * s - bw);
+      double by0 = L.loss.y0 + 10 * s;
+      cairo_set_source_rgba (cr, 1, 1, 1, 0.9);
+      cairo_rectangle (cr, bx0, by0, bw, bh);
+      cairo_fill_preserve (cr);
+      ps_color_set_source (cr, PS_PLOT_GRID);
+      cairo_set_line_width (cr, 1 * s);
+      cairo_stroke (cr);
+      for (guint i = 0; i < lines->len; i++)
+        {
+          ps_plot_set_font (cr, 11 * s, i == 0);
+          ps_color_set_source (cr, PS_PLOT_FG);
+          ps_plot_text (cr, bx0 + 5 * s, by0 + 3 * s + (i + 0.5) * line_h, g_ptr_array_index (lines, i),
+                        PS_ALIGN_START, PS_ALIGN_CENTER);
+        }
+      g_ptr_array_unref (lines);
     }
   cairo_restore (cr);
 }
@@ -406,6 +548,18 @@ ps_loss_curve_point (const PsLossCurve *lc, double width, double height, guint k
   const PsChartAxes *a = is_acc ? &L.acc : &L.loss;
   *x = ps_chart_x (a, (double) se->steps[i]);
   *y = ps_chart_y (a, se->values[i]);
+  return isfinite (*y);
+}
+
+gboolean
+ps_loss_curve_value_y (const PsLossCurve *lc, double width, double height, guint k, double value,
+                       double *y)
+{
+  if (k >= lc->n_losses + lc->n_accuracies)
+    return FALSE;
+  Layout L;
+  layout (lc, width, height, &L);
+  *y = ps_chart_y (k >= lc->n_losses ? &L.acc : &L.loss, value);
   return isfinite (*y);
 }
 

@@ -9,6 +9,10 @@
  * warm-up) and a linear axis from 0 otherwise; it is drawn as a staircase because a rate holds
  * until the step that changes it.
  *
+ * Smoothing (0 ≤ smoothing < 1) draws each series as TensorBoard does: the raw values faint, and
+ * over them the debiased exponential moving average s_i = m_i / (1 − w^k), m_i = w·m_{i−1} +
+ * (1 − w)·v_i over the k finite values so far (non-finite values are skipped, and still marked).
+ *
  * Data is plain arrays, so the app, the CLI and `train`'s recorded metrics all draw the same
  * picture. One draw function for the screen and every export format. */
 #pragma once
@@ -31,6 +35,7 @@ typedef struct {
   const char *subtitle;
   double scale;              /* text and strokes */
   gboolean log_y;            /* loss on a log10 axis */
+  double smoothing;          /* 0 = none; TensorBoard's weight w in [0, 1) */
   gboolean show_cursor;
   int64_t cursor_step;       /* the step cursor (the app's current step) */
 } PsLossCurveOptions;
@@ -62,6 +67,12 @@ gboolean ps_loss_curve_point      (const PsLossCurve *lc, double width, double h
 /* x of a step (cursor position). */
 gboolean ps_loss_curve_step_x     (const PsLossCurve *lc, double width, double height,
                                    int64_t step, double *x);
+/* y of a loss value (k < n_losses) or an accuracy value (k ≥ n_losses) on the axis series k is
+ * drawn on; FALSE when it has no place. */
+gboolean ps_loss_curve_value_y    (const PsLossCurve *lc, double width, double height, guint k,
+                                   double value, double *y);
+/* The debiased EMA of s (see above) into out (s->n values; NaN before the first finite value). */
+void     ps_series_smooth         (const PsSeries *s, double weight, double *out);
 /* Recorded values of a series that are NaN or ±Inf. */
 guint    ps_series_count_nonfinite (const PsSeries *s);
 

@@ -267,3 +267,45 @@ ps_ratio_chart_guide_y (const PsRatioChart *rc, double width, double height, PsR
   *y = ps_chart_y (&L.panel[kind], log10 (rc->o->guide));
   return TRUE;
 }
+
+gboolean
+ps_ratio_chart_hit (const PsRatioChart *rc, double width, double height, double x, double y,
+                    PsRatioKind *kind, guint *param, guint *step_index)
+{
+  Layout L;
+  layout (rc, width, height, &L);
+  double s = rc->o->scale > 0 ? rc->o->scale : 1;
+  for (int k = 0; k < 2; k++)
+    {
+      const PsChartAxes *a = &L.panel[k];
+      if (!L.shown[k] || rc->n_steps == 0 || x < a->x0 || x > a->x1 || y < a->y0 || y > a->y1)
+        continue;
+      guint best_i = 0;
+      for (guint i = 1; i < rc->n_steps; i++)
+        if (fabs (ps_chart_x (a, (double) rc->steps[i]) - x) <
+            fabs (ps_chart_x (a, (double) rc->steps[best_i]) - x))
+          best_i = i;
+      const double *r = ratios (rc, k);
+      double best_d = 12 * s;
+      gboolean found = FALSE;
+      for (guint p = 0; p < rc->n_params; p++)
+        {
+          double v = r[(gsize) p * rc->n_steps + best_i];
+          if (!(v > 0) || !isfinite (v))
+            continue;
+          double d = fabs (ps_chart_y (a, log10 (v)) - y);
+          if (d <= best_d)
+            {
+              best_d = d;
+              *param = p;
+              found = TRUE;
+            }
+        }
+      if (!found)
+        return FALSE;
+      *kind = (PsRatioKind) k;
+      *step_index = best_i;
+      return TRUE;
+    }
+  return FALSE;
+}

@@ -58,6 +58,10 @@ gboolean ps_ratio_chart_point     (const PsRatioChart *rc, double width, double 
 /* y of the guide line in a panel. */
 gboolean ps_ratio_chart_guide_y   (const PsRatioChart *rc, double width, double height,
                                    PsRatioKind kind, double *y);
+/* Hover: the panel under (x, y), the recorded step nearest to x and the parameter whose line is
+ * nearest to y at that step (within 12 units × scale); FALSE when none is that close. */
+gboolean ps_ratio_chart_hit       (const PsRatioChart *rc, double width, double height, double x,
+                                   double y, PsRatioKind *kind, guint *param, guint *step_index);
 /* The colour a parameter's line is drawn in. */
 guint32  ps_ratio_chart_color     (guint param);
 

@@ -27,8 +27,13 @@ import os
 import struct
 import warnings
 
-import torch
-import torch.nn as nn
+# oneDNN (torch's Mkldnn convolution backend) is capped at AVX2, as tests/meson.build caps it, so
+# those outputs are reproducible bit for bit on every x86-64 machine with AVX2; OpenBLAS as pinned there.
+os.environ['ONEDNN_MAX_CPU_ISA'] = 'AVX2'
+os.environ.setdefault('OPENBLAS_CORETYPE', 'Haswell')
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '2')
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
 from torch.nn import init
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'conv-golden.json')

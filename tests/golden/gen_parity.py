@@ -249,6 +249,46 @@ HAND = {
         init("model.tied.weight", "orthogonal_"),
         fwd("model", {"randn": [2, 5]}, "after"),
     ]),
+    # batched convolutions torch runs on oneDNN (Mkldnn backend), then BatchNorm running statistics
+    # computed from their outputs: all compared bit for bit (tests/test-parity.c, "onednn-" fixtures;
+    # oneDNN capped at AVX2 on both sides)
+    "onednn-conv2d-bn": R(3, "model", [
+        mod("c1", "Conv2d", in_channels=3, out_channels=8, kernel_size=3, padding=1),
+        mod("b1", "BatchNorm2d", num_features=8),
+        mod("r1", "ReLU"),
+        mod("c2", "Conv2d", in_channels=8, out_channels=16, kernel_size=3, stride=2, groups=2, bias=False),
+        mod("b2", "BatchNorm2d", num_features=16),
+        mod("c3", "Conv2d", in_channels=16, out_channels=16, kernel_size=[3, 2], dilation=[2, 1], padding=[2, 0]),
+        mod("c4", "Conv2d", in_channels=16, out_channels=16, kernel_size=3, groups=16, padding=1),
+        mod("b4", "BatchNorm2d", num_features=16),
+        mod("model", "Sequential", ["c1", "b1", "r1", "c2", "b2", "c3", "c4", "b4"]),
+        fwd("model", {"randn": [4, 3, 12, 11]}, "y"),
+        fwd("model", {"randn": [2, 3, 9, 13]}, "y2"),
+        {"op": "mode", "target": "model", "train": False},
+        fwd("model", {"randn": [3, 3, 10, 10]}, "y_eval"),
+    ]),
+    "onednn-conv1d-bn": R(5, "model", [
+        mod("c1", "Conv1d", in_channels=4, out_channels=8, kernel_size=5, padding=2),
+        mod("b1", "BatchNorm1d", num_features=8),
+        mod("c2", "Conv1d", in_channels=8, out_channels=8, kernel_size=3, stride=2, dilation=2, groups=4),
+        mod("b2", "BatchNorm1d", num_features=8),
+        mod("c3", "Conv1d", in_channels=8, out_channels=6, kernel_size=3, padding="same", bias=False),
+        mod("model", "Sequential", ["c1", "b1", "c2", "b2", "c3"]),
+        fwd("model", {"randn": [8, 4, 40]}, "y"),
+        fwd("model", {"randn": [3, 4, 33]}, "y2"),
+    ]),
+    "onednn-conv3d": R(9, "model", [
+        mod("c1", "Conv3d", in_channels=2, out_channels=4, kernel_size=3, padding=1),
+        mod("c2", "Conv3d", in_channels=4, out_channels=8, kernel_size=[1, 3, 3], stride=[1, 2, 2], groups=2),
+        mod("c3", "Conv3d", in_channels=8, out_channels=4, kernel_size=2, dilation=2, bias=False),
+        mod("model", "Sequential", ["c1", "c2", "c3"]),
+        fwd("model", {"randn": [2, 2, 7, 8, 9]}, "y"),
+        fwd("c1", {"randn": [3, 2, 5, 5, 5]}, "y_c1"),
+    ]),
+    "onednn-conv-same-even": R(11, "conv", [
+        mod("conv", "Conv2d", in_channels=3, out_channels=5, kernel_size=4, padding="same"),
+        fwd("conv", {"randn": [2, 3, 9, 8]}, "y"),
+    ]),
 }
 
 # one recipe per error torch raises, each stopping at its failing op (the message must match)

@@ -49,8 +49,12 @@ import subprocess
 import sys
 import warnings
 
-import torch
-from torch import nn
+# oneDNN (torch's convolution backend for batched inputs, and GELU) is capped at AVX2, as
+# tests/meson.build caps it for the C replay: then those values are bit-exact on every x86-64
+# machine with AVX2 (ONEDNN-PARITY.md). Set before torch loads libdnnl; subprocesses inherit it.
+os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
 
 warnings.filterwarnings("ignore")  # LazyModule's "heavy development" warning, kaiming zero-size …
 

@@ -1,0 +1,251 @@
+/* bench-torch-file — open and list a 10 GiB PyTorch checkpoint (target: <= 50 ms), then decode one
+ * tensor; and the norms over a series of checkpoints.
+ *
+ * The 10 GiB file is a torch.save zip as torch 1.13 writes one (data.pkl with an OrderedDict of
+ * 1280 _rebuild_tensor_v2 tensors of 2048 × 1024 float32, records data/K sorted as strings,
+ * version, central directory with zip64 offsets past 4 GiB, zip64 end records); the storages are
+ * holes (sparse file; their CRC is the CRC of zeros, so it is a valid archive that torch.load would
+ * read). It is written in /tmp and never committed. bench/bench_torch_file.py runs this program and,
+ * in the same run, lists the same file the way torch.load does before reading storages (zipfile +
+ * an Unpickler whose persistent_load returns a placeholder) and computes the series' norms with
+ * torch, printing the ratios.
+ *
+ * Usage: bench-torch-file [path] [repeats] [series-dir]
+ *   (default /tmp/ps-bench-10g.pt, 21; the series part runs when series-dir is given) */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "ps-checkpoint.h"
+#include "ps-checkpoint-series.h"
+
+#define N_TENSORS 1280
+#define ROWS 2048
+#define COLS 1024          /* 8 MiB of float32 per tensor, 10 GiB in all */
+
+static double
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
+}
+
+/* CPU time of this thread: robust to other processes competing for the cores. */
+static double
+cpu_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+static double
+median (double *v, int n)
+{
+  qsort (v, n, sizeof (double), cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static void
+put (GByteArray *b, guint64 v, int n)
+{
+  for (int k = 0; k < n; k++)
+    {
+      guint8 x = (guint8) (v >> (8 * k));
+      g_byte_array_append (b, &x, 1);
+    }
+}
+
+static void
+pstr (GByteArray *b, const char *s)
+{
+  g_byte_array_append (b, (const guint8 *) "X", 1);
+  put (b, strlen (s), 4);
+  g_byte_array_append (b, (const guint8 *) s, (guint) strlen (s));
+}
+
+static void
+pint (GByteArray *b, guint32 v)
+{
+  g_byte_array_append (b, (const guint8 *) "J", 1);
+  put (b, v, 4);
+}
+
+static void
+praw (GByteArray *b, const char *s)
+{
+  g_byte_array_append (b, (const guint8 *) s, (guint) strlen (s));
+}
+
+static int
+key_cmp (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static gboolean
+make_file (const char *path)
+{
+  static const char *const parts[] = { "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+                                       "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj",
+                                       "mlp.down_proj", "mlp.extra_proj" };
+  GByteArray *pk = g_byte_array_new ();
+  praw (pk, "\x80\x02" "ccollections\nOrderedDict\n)R(");
+  for (int i = 0; i < N_TENSORS; i++)
+    {
+      char name[128], key[16];
+      g_snprintf (name, sizeof name, "model.layers.%d.%s.weight", i / 8, parts[i % 8]);
+      g_snprintf (key, sizeof key, "%d", i);
+      pstr (pk, name);
+      praw (pk, "ctorch._utils\n_rebuild_tensor_v2\n((");
+      pstr (pk, "storage");
+      praw (pk, "ctorch\nFloatStorage\n");
+      pstr (pk, key);
+      pstr (pk, "cpu");
+      pint (pk, ROWS * COLS);
+      praw (pk, "tQ");
+      pint (pk, 0);
+      praw (pk, "(");
+      pint (pk, ROWS);
+      pint (pk, COLS);
+      praw (pk, "t(");
+      pint (pk, COLS);
+      pint (pk, 1);
+      praw (pk, "t\x89" "ccollections\nOrderedDict\n)RtR");
+    }
+  praw (pk, "u.");
+
+  /* records: data.pkl, data/K sorted as strings, version */
+  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  for (int i = 0; i < N_TENSORS; i++)
+    g_ptr_array_add (keys, g_strdup_printf ("%d", i));
+  g_ptr_array_sort (keys, key_cmp);
+  guint64 tsize = (guint64) ROWS * COLS * 4;
+  g_autofree guint8 *zeros = g_malloc0 ((gsize) tsize);
+  guint32 crc_zero = (guint32) crc32 (crc32 (0, NULL, 0), zeros, (uInt) tsize);
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0)
+    return FALSE;
+  GByteArray *cd = g_byte_array_new ();
+  guint64 off = 0;
+  gboolean ok = TRUE;
+  guint n_rec = 2 + N_TENSORS;
+  for (guint r = 0; r < n_rec && ok; r++)
+    {
+      g_autofree char *name = r == 0 ? g_strdup ("bench/data.pkl") : r == n_rec - 1 ? g_strdup ("bench/version")
+                                     : g_strdup_printf ("bench/data/%s", (char *) keys->pdata[r - 1]);
+      const guint8 *data = r == 0 ? pk->data : r == n_rec - 1 ? (const guint8 *) "3\n" : NULL;
+      guint64 size = r == 0 ? pk->len : r == n_rec - 1 ? 2 : tsize;
+      guint32 crc = data ? (guint32) crc32 (crc32 (0, NULL, 0), data, (uInt) size) : crc_zero;
+      GByteArray *lh = g_byte_array_new ();
+      put (lh, 0x04034b50, 4); put (lh, 45, 2); put (lh, 0, 2); put (lh, 0, 2); put (lh, 0, 4);
+      put (lh, crc, 4); put (lh, size, 4); put (lh, size, 4); put (lh, strlen (name), 2); put (lh, 0, 2);
+      praw (lh, name);
+      ok = pwrite (fd, lh->data, lh->len, (off_t) off) == (ssize_t) lh->len
+           && (data == NULL || pwrite (fd, data, (gsize) size, (off_t) (off + lh->len)) == (ssize_t) size);
+      gboolean far = off >= 0xFFFFFFFFu;
+      put (cd, 0x02014b50, 4); put (cd, 45, 2); put (cd, 45, 2); put (cd, 0, 2); put (cd, 0, 2); put (cd, 0, 4);
+      put (cd, crc, 4); put (cd, size, 4); put (cd, size, 4); put (cd, strlen (name), 2); put (cd, far ? 12 : 0, 2);
+      put (cd, 0, 2); put (cd, 0, 2); put (cd, 0, 2); put (cd, 0, 4); put (cd, far ? 0xFFFFFFFFu : off, 4);
+      praw (cd, name);
+      if (far)
+        {
+          put (cd, 1, 2); put (cd, 8, 2); put (cd, off, 8);
+        }
+      off += lh->len + size;
+      g_byte_array_unref (lh);
+    }
+  guint64 cd_off = off, cd_len = cd->len;
+  put (cd, 0x06064b50, 4); put (cd, 44, 8); put (cd, 45, 2); put (cd, 45, 2); put (cd, 0, 4); put (cd, 0, 4);
+  put (cd, n_rec, 8); put (cd, n_rec, 8); put (cd, cd_len, 8); put (cd, cd_off, 8);
+  put (cd, 0x07064b50, 4); put (cd, 0, 4); put (cd, cd_off + cd_len, 8); put (cd, 1, 4);
+  put (cd, 0x06054b50, 4); put (cd, 0, 2); put (cd, 0, 2); put (cd, 0xFFFF, 2); put (cd, 0xFFFF, 2);
+  put (cd, 0xFFFFFFFFu, 4); put (cd, 0xFFFFFFFFu, 4); put (cd, 0, 2);
+  ok = ok && pwrite (fd, cd->data, cd->len, (off_t) off) == (ssize_t) cd->len;
+  close (fd);
+  g_byte_array_unref (cd);
+  g_byte_array_unref (pk);
+  return ok;
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *path = argc > 1 ? argv[1] : "/tmp/ps-bench-10g.pt";
+  int reps = argc > 2 ? atoi (argv[2]) : 21;
+  const char *series = argc > 3 ? argv[3] : NULL;
+  if (!g_file_test (path, G_FILE_TEST_EXISTS) && !make_file (path))
+    {
+      fprintf (stderr, "cannot write %s\n", path);
+      return 1;
+    }
+  double *tl = g_new (double, reps), *td = g_new (double, reps), *tc = g_new (double, reps);
+  guint64 total = 0;
+  for (int r = 0; r < reps; r++)
+    {
+      g_autoptr (GError) error = NULL;
+      double t0 = now_ms (), c0 = cpu_ms ();
+      g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (path, &error);
+      if (ck == NULL)
+        {
+          fprintf (stderr, "%s\n", error->message);
+          return 1;
+        }
+      total = 0;
+      for (guint i = 0; i < ps_checkpoint_get_n_entries (ck); i++)
+        total += (guint64) ps_checkpoint_get_entry (ck, i)->numel;
+      ps_checkpoint_get_tree (ck);
+      double t1 = now_ms ();
+      tc[r] = cpu_ms () - c0;
+      g_autoptr (PsTensor) t = ps_checkpoint_load (ck, ps_checkpoint_get_entry (ck, (guint) r % N_TENSORS)->name, &error);
+      double t2 = now_ms ();
+      if (t == NULL)
+        {
+          fprintf (stderr, "%s\n", error->message);
+          return 1;
+        }
+      tl[r] = t1 - t0;
+      td[r] = t2 - t1;
+    }
+  printf ("10 GiB torch file, %d tensors, %" G_GUINT64_FORMAT " values\n", N_TENSORS, total);
+  double ml = median (tl, reps), md = median (td, reps);
+  printf ("open + list (+ tree) median %8.2f ms wall, %.2f ms CPU\n", ml, median (tc, reps));
+  printf ("decode one 8 MiB tensor     %8.2f ms median (pread + CRC-32 + copy)\n", md);
+  double ms = 0;
+  if (series != NULL)
+    {
+      double *tn = g_new (double, reps);
+      for (int r = 0; r < reps; r++)
+        {
+          g_autoptr (GError) error = NULL;
+          double t0 = now_ms ();
+          const char *paths[] = { series };
+          g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+          if (s == NULL || !ps_checkpoint_series_compute_norms (s, NULL, NULL, NULL, &error))
+            {
+              fprintf (stderr, "%s\n", error->message);
+              return 1;
+            }
+          tn[r] = now_ms () - t0;
+        }
+      ms = median (tn, reps);
+      printf ("series open + norms median  %8.2f ms (%s)\n", ms, series);
+      g_free (tn);
+    }
+  printf ("RESULT list_ms=%.4f load_ms=%.4f series_ms=%.4f\n", ml, md, ms);
+  g_free (tl);
+  g_free (td);
+  g_free (tc);
+  return 0;
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""Memory and time of `paramscope-cli run` against the number of steps (issue #10).
+
+Usage: /usr/bin/python3 bench/bench_steps_memory.py build/src/cli/paramscope-cli
+
+Writes four recipes to a temporary folder and runs each under /usr/bin/time -v (peak RSS, wall):
+  reinit20     a 4096x4096 Linear without bias (64 MiB weight) re-initialized 19 times (20 steps)
+  init20k      20,000 small ops: a Linear(8, 8), then 19,999 normal_ inits of its weight and bias
+  modules5k    5,000 module ops (ReLU) and a Sequential of all of them
+  empty        examples/empty.json, the process's own baseline
+Prints peak RSS (MiB), wall time (s) and, for reinit20, (peak - baseline) / model size.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+
+def rec(ops, root="m"):
+    return {"format": "paramscope-recipe", "version": 1, "seed": 0, "root": root, "ops": ops}
+
+
+def recipes(d):
+    out = {}
+    ops = [{"op": "module", "id": "m", "type": "Linear", "args": {"in_features": 4096, "out_features": 4096, "bias": False}}]
+    fns = ["kaiming_uniform_", "normal_", "xavier_uniform_", "uniform_"]
+    ops += [{"op": "init", "target": "m.weight", "fn": fns[i % 4]} for i in range(19)]
+    out["reinit20"] = rec(ops)
+    ops = [{"op": "module", "id": "m", "type": "Linear", "args": {"in_features": 8, "out_features": 8}}]
+    ops += [{"op": "init", "target": "m.weight" if i % 2 else "m.bias", "fn": "normal_"} for i in range(19999)]
+    out["init20k"] = rec(ops)
+    ops = [{"op": "module", "id": "l%d" % i, "type": "ReLU"} for i in range(4999)]
+    ops.append({"op": "module", "id": "m", "type": "Sequential", "children": ["l%d" % i for i in range(4999)]})
+    out["modules5k"] = rec(ops)
+    paths = {}
+    for name, r in out.items():
+        paths[name] = os.path.join(d, name + ".json")
+        with open(paths[name], "w") as f:
+            json.dump(r, f)
+    paths["empty"] = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "empty.json")
+    return paths
+
+
+def measure(cli, path):
+    p = subprocess.run(["/usr/bin/time", "-v", cli, "run", path], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit("%s failed: %s" % (path, p.stderr[-500:]))
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1)) / 1024
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", p.stderr).group(1)
+    secs = 0.0
+    for part in wall.split(":"):
+        secs = secs * 60 + float(part)
+    return rss, secs
+
+
+def main():
+    cli = sys.argv[1] if len(sys.argv) > 1 else "build/src/cli/paramscope-cli"
+    with tempfile.TemporaryDirectory() as d:
+        paths = recipes(d)
+        res = {name: measure(cli, p) for name, p in paths.items()}
+    for name, (rss, secs) in res.items():
+        print("%-10s peak RSS %8.1f MiB   wall %7.2f s" % (name, rss, secs))
+    model = 64.0
+    base = res["empty"][0]
+    print("reinit20: peak %.2fx the model (64 MiB); above the empty run's baseline (%.1f MiB): %.2fx"
+          % (res["reinit20"][0] / model, base, (res["reinit20"][0] - base) / model))
+
+
+if __name__ == "__main__":
+    main()

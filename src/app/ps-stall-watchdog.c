@@ -1,0 +1,123 @@
+/* ps-stall-watchdog.c — see ps-stall-watchdog.h.
+ *
+ * With PS_STALL_WATCHDOG=<ms> in the environment the app runs a high-priority timeout every 50 ms
+ * and measures the gap between its dispatches: a draw, a layout or a handler that blocks the main
+ * loop for longer than <ms> is logged as a g_warning with the gap, so a test that fails on any
+ * warning fails on a freeze, measured where it happens rather than from the test's wall clock.
+ * Time the main thread spent waiting for a CPU (another process had it) is not the app's and is
+ * subtracted.
+ * At exit (SIGTERM quits the app cleanly) the longest gap seen is printed, for the campaign
+ * figures. Off (no source, no signal handler) otherwise. */
+#include "ps-stall-watchdog.h"
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <execinfo.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define TICK_MS 50
+
+static gint64 last_tick;
+static gint64 limit_us;
+static gint64 longest_us;
+static gboolean armed;
+
+/* Time the calling thread has spent runnable but waiting for a CPU (Linux schedstat), in µs; -1 if
+ * unknown. A loaded machine (a CI runner, a parallel test suite) delays the main loop without the
+ * app doing anything: that time is not the app's stall. */
+static gint64
+runqueue_wait_us (void)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents ("/proc/thread-self/schedstat", &text, NULL, NULL))
+    return -1;
+  char *end = NULL;
+  g_ascii_strtoull (text, &end, 10);               /* time on a CPU */
+  guint64 wait_ns = g_ascii_strtoull (end, NULL, 10);
+  return (gint64) (wait_ns / 1000);
+}
+
+static gint64 last_wait;
+
+static gboolean
+tick (gpointer data)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 wait = runqueue_wait_us ();
+  gint64 waited = wait >= 0 && last_wait >= 0 ? wait - last_wait : 0;
+  gint64 gap = now - last_tick - TICK_MS * 1000 - waited;
+  last_tick = now;
+  last_wait = wait;
+  if (!armed)
+    {
+      /* the first tick comes after start-up (the demo's replay), which is not a response to input */
+      armed = TRUE;
+      return G_SOURCE_CONTINUE;
+    }
+  if (gap > longest_us)
+    longest_us = gap;
+  if (gap > limit_us)
+    g_warning ("main loop stalled for %" G_GINT64_FORMAT " ms (limit %" G_GINT64_FORMAT " ms; "
+               "another %" G_GINT64_FORMAT " ms waiting for a CPU not counted)",
+               gap / 1000, limit_us / 1000, waited / 1000);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+report (void)
+{
+  g_printerr ("ps-stall-watchdog: longest main-loop stall %" G_GINT64_FORMAT " ms\n", longest_us / 1000);
+}
+
+static gboolean
+on_sigterm (gpointer data)
+{
+  /* a test ends the app with SIGTERM: quit through the main loop so the report above is printed
+   * and the app's shutdown path runs too */
+  GApplication *app = g_application_get_default ();
+  if (app != NULL)
+    g_application_quit (app);
+  else
+    exit (0);
+  return G_SOURCE_REMOVE;
+}
+
+/* A crash under test input: print the stack (addresses and exported names are enough to find
+ * the library and function) before dying with the same signal, so a campaign log shows where. */
+static void
+on_crash (int sig)
+{
+  void *frames[64];
+  int n = backtrace (frames, G_N_ELEMENTS (frames));
+  static const char head[] = "ps-stall-watchdog: fatal signal, stack:\n";
+  if (write (STDERR_FILENO, head, sizeof head - 1) < 0)
+    _exit (128 + sig);
+  backtrace_symbols_fd (frames, n, STDERR_FILENO);
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
+void
+ps_stall_watchdog_install_from_env (void)
+{
+  const char *env = g_getenv ("PS_STALL_WATCHDOG");
+  if (env == NULL || *env == '\0')
+    return;
+  gint64 ms = g_ascii_strtoll (env, NULL, 10);
+  limit_us = (ms > 0 ? ms : 1000) * 1000;
+  last_tick = g_get_monotonic_time ();
+  last_wait = runqueue_wait_us ();
+  g_timeout_add_full (G_PRIORITY_HIGH, TICK_MS, tick, NULL, NULL);
+  g_unix_signal_add (SIGTERM, on_sigterm, NULL);
+  if (g_strcmp0 (g_getenv ("PS_CRASH_STACK"), "1") == 0)   /* not under ASan: it reports better */
+    {
+      backtrace (&(void *) { NULL }, 1);   /* loads libgcc's unwinder now, not in the handler */
+      signal (SIGSEGV, on_crash);
+      signal (SIGBUS, on_crash);
+      signal (SIGABRT, on_crash);
+      signal (SIGTRAP, on_crash);   /* G_DEBUG=fatal-criticals: the stack of the first critical */
+    }
+  atexit (report);
+}

@@ -1,0 +1,191 @@
+/* ps-cli-metrics.c — `paramscope-cli metrics RECIPE [--csv|--json]`: the per-step record of every
+ * train op (loss, batch accuracy, learning rate, gradient norm; with --csv/--json also per
+ * parameter ‖grad‖, ‖Δ‖, std(Δ)/std(θ) and per layer output mean/std/saturated/dead shares). */
+#include "ps-cli-private.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+
+static const char metrics_usage[] =
+  "Usage: paramscope-cli metrics RECIPE [--csv | --json]\n"
+  "\n"
+  "Replays RECIPE and prints the steps its train ops recorded (record_every): step, epoch, loss,\n"
+  "batch accuracy, learning rate and total gradient norm. --csv adds one column per parameter\n"
+  "statistic (PATH:grad_norm, PATH:update_norm, PATH:update_ratio) and per layer output\n"
+  "(LAYER:mean, :std, :saturated, :dead); --json prints the same as an array of records.\n"
+  "Losses are printed with 9 significant digits (they round-trip to the float32 value).\n";
+
+static void
+add_number (JsonBuilder *b, const char *name, double v)
+{
+  json_builder_set_member_name (b, name);
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+csv_number (GString *s, double v, const char *fmt)
+{
+  g_string_append_c (s, ',');
+  if (isfinite (v))
+    g_string_append_printf (s, fmt, v);
+}
+
+int
+ps_cli_cmd_metrics (int argc, char **argv)
+{
+  gboolean as_json = FALSE, as_csv = FALSE;
+  const PsCliOption options[] = { { "--json", NULL, &as_json }, { "--csv", NULL, &as_csv }, { NULL } };
+  g_autoptr (GPtrArray) pos = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  gboolean help;
+  if (!ps_cli_parse (argc, argv, options, pos, &help, &error))
+    return ps_cli_usage_error ("metrics", "%s", error->message);
+  if (help)
+    {
+      fputs (metrics_usage, stdout);
+      return 0;
+    }
+  if (pos->len != 1)
+    return ps_cli_usage_error ("metrics", "expected one RECIPE, got %u arguments", pos->len);
+  if (as_json && as_csv)
+    return ps_cli_usage_error ("metrics", "give at most one of --csv and --json");
+  g_autoptr (PsTimeline) tl = NULL;
+  int rc = 0;
+  if (!ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error))
+    {
+      if (tl == NULL)
+        return ps_cli_error (error);
+      ps_cli_error (error);   /* print what was recorded before the failing op, then fail */
+      rc = 1;
+    }
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_array (b);
+  gboolean header = FALSE;
+  guint n_records = 0;
+  for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
+    {
+      PsState *st = ps_timeline_get_state (tl, i);
+      if (st->train_log == NULL)
+        continue;
+      for (guint k = 0; k < st->train_log->records->len; k++, n_records++)
+        {
+          const PsTrainRecord *r = st->train_log->records->pdata[k];
+          if (as_json)
+            {
+              json_builder_begin_object (b);
+              json_builder_set_member_name (b, "op_step");
+              json_builder_add_int_value (b, i);
+              json_builder_set_member_name (b, "step");
+              json_builder_add_int_value (b, r->step);
+              json_builder_set_member_name (b, "epoch");
+              json_builder_add_int_value (b, r->epoch);
+              add_number (b, "loss", r->loss);
+              add_number (b, "accuracy", r->accuracy);
+              add_number (b, "lr", r->lr);
+              add_number (b, "grad_norm", r->grad_norm);
+              json_builder_set_member_name (b, "parameters");
+              json_builder_begin_array (b);
+              for (guint q = 0; q < r->params->len; q++)
+                {
+                  const PsParamStat *p = &g_array_index (r->params, PsParamStat, q);
+                  json_builder_begin_object (b);
+                  json_builder_set_member_name (b, "path");
+                  json_builder_add_string_value (b, p->path);
+                  add_number (b, "grad_norm", p->grad_norm);
+                  add_number (b, "update_norm", p->update_norm);
+                  add_number (b, "update_ratio", p->update_ratio);
+                  json_builder_end_object (b);
+                }
+              json_builder_end_array (b);
+              json_builder_set_member_name (b, "layers");
+              json_builder_begin_array (b);
+              for (guint q = 0; q < r->layers->len; q++)
+                {
+                  const PsLayerStat *l = &g_array_index (r->layers, PsLayerStat, q);
+                  json_builder_begin_object (b);
+                  json_builder_set_member_name (b, "path");
+                  json_builder_add_string_value (b, l->path);
+                  json_builder_set_member_name (b, "class");
+                  json_builder_add_string_value (b, l->klass);
+                  add_number (b, "mean", l->mean);
+                  add_number (b, "std", l->std);
+                  add_number (b, "saturated", l->saturated);
+                  add_number (b, "dead", l->dead);
+                  json_builder_end_object (b);
+                }
+              json_builder_end_array (b);
+              json_builder_end_object (b);
+              continue;
+            }
+          g_autoptr (GString) line = g_string_new (NULL);
+          if (as_csv)
+            {
+              if (!header)
+                {
+                  g_string_append (line, "op_step,step,epoch,loss,accuracy,lr,grad_norm");
+                  for (guint q = 0; q < r->params->len; q++)
+                    {
+                      const char *p = g_array_index (r->params, PsParamStat, q).path;
+                      g_string_append_printf (line, ",%s:grad_norm,%s:update_norm,%s:update_ratio", p, p, p);
+                    }
+                  for (guint q = 0; q < r->layers->len; q++)
+                    {
+                      const PsLayerStat *l = &g_array_index (r->layers, PsLayerStat, q);
+                      g_autofree char *nm = g_strdup_printf ("%s(%s)", l->path, l->klass);
+                      g_string_append_printf (line, ",%s:mean,%s:std,%s:saturated,%s:dead", nm, nm, nm, nm);
+                    }
+                  puts (line->str);
+                  g_string_truncate (line, 0);
+                  header = TRUE;
+                }
+              g_string_append_printf (line, "%u,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT, i, r->step, r->epoch);
+              csv_number (line, r->loss, "%.9g");
+              csv_number (line, r->accuracy, "%.6g");
+              csv_number (line, r->lr, "%.17g");
+              csv_number (line, r->grad_norm, "%.9g");
+              for (guint q = 0; q < r->params->len; q++)
+                {
+                  const PsParamStat *p = &g_array_index (r->params, PsParamStat, q);
+                  csv_number (line, p->grad_norm, "%.9g");
+                  csv_number (line, p->update_norm, "%.9g");
+                  csv_number (line, p->update_ratio, "%.9g");
+                }
+              for (guint q = 0; q < r->layers->len; q++)
+                {
+                  const PsLayerStat *l = &g_array_index (r->layers, PsLayerStat, q);
+                  csv_number (line, l->mean, "%.9g");
+                  csv_number (line, l->std, "%.9g");
+                  csv_number (line, l->saturated, "%.6g");
+                  csv_number (line, l->dead, "%.6g");
+                }
+              puts (line->str);
+              continue;
+            }
+          if (!header)
+            {
+              printf ("%7s %7s %6s %15s %9s %12s %12s\n", "op step", "step", "epoch", "loss", "accuracy", "lr", "grad norm");
+              header = TRUE;
+            }
+          g_autofree char *acc = isnan (r->accuracy) ? g_strdup ("-") : g_strdup_printf ("%.1f %%", 100.0 * r->accuracy);
+          printf ("%7u %7" G_GINT64_FORMAT " %6" G_GINT64_FORMAT " %15.9g %9s %12.6g %12.6g\n", i, r->step, r->epoch,
+                  (double) r->loss, acc, r->lr, r->grad_norm);
+        }
+    }
+  json_builder_end_array (b);
+  if (as_json)
+    {
+      g_autoptr (JsonGenerator) gen = json_generator_new ();
+      g_autoptr (JsonNode) root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      json_generator_set_pretty (gen, TRUE);
+      g_autofree char *text = json_generator_to_data (gen, NULL);
+      puts (text);
+    }
+  else if (n_records == 0 && !as_csv)
+    fprintf (stderr, "note: the recipe has no train op (nothing recorded)\n");
+  return rc;
+}

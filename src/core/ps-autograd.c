@@ -1,0 +1,279 @@
+/* ps-autograd.c — see ps-autograd.h. */
+#include "ps-autograd.h"
+#include "ps-layers.h"
+
+#include <string.h>
+
+struct _PsTape {
+  GArray *entries;   /* PsTapeEntry */
+  PsTensor *root_output;
+};
+
+struct _PsGradSink {
+  GPtrArray *params;   /* PsParam*, first-reached order */
+  GPtrArray *grads;    /* PsTensor*, parallel */
+};
+
+static __thread PsTape *recording_tape = NULL;
+static __thread gint open_call = -1;
+
+static void
+entry_clear (gpointer data)
+{
+  PsTapeEntry *e = data;
+  if (e->module != NULL)
+    ps_module_unref (e->module);
+  ps_tensor_unref (e->input);
+  ps_tensor_unref (e->output);
+  ps_tensor_unref (e->saved);
+  memset (e, 0, sizeof *e);
+}
+
+PsTape *
+ps_tape_new (void)
+{
+  PsTape *tape = g_new0 (PsTape, 1);
+  tape->entries = g_array_new (FALSE, TRUE, sizeof (PsTapeEntry));
+  g_array_set_clear_func (tape->entries, entry_clear);
+  return tape;
+}
+
+void
+ps_tape_clear (PsTape *tape)
+{
+  g_array_set_size (tape->entries, 0);
+  g_clear_pointer (&tape->root_output, ps_tensor_unref);
+}
+
+void
+ps_tape_free (PsTape *tape)
+{
+  if (tape == NULL)
+    return;
+  ps_tape_clear (tape);
+  g_array_unref (tape->entries);
+  g_free (tape);
+}
+
+guint
+ps_tape_n_entries (const PsTape *tape)
+{
+  return tape->entries->len;
+}
+
+const PsTapeEntry *
+ps_tape_entry (const PsTape *tape, guint i)
+{
+  g_return_val_if_fail (i < tape->entries->len, NULL);
+  return &g_array_index (tape->entries, PsTapeEntry, i);
+}
+
+PsTape *
+ps_tape_copy_remapped (const PsTape *tape, GHashTable *map)
+{
+  PsTape *c = ps_tape_new ();
+  for (guint i = 0; i < tape->entries->len; i++)
+    {
+      const PsTapeEntry *e = &g_array_index (tape->entries, PsTapeEntry, i);
+      PsModule *m = map ? g_hash_table_lookup (map, e->module) : NULL;
+      PsTapeEntry n = { ps_module_ref (m ? m : e->module), ps_tensor_ref (e->input),
+                        e->output ? ps_tensor_ref (e->output) : NULL, e->saved ? ps_tensor_ref (e->saved) : NULL };
+      g_array_append_val (c->entries, n);
+    }
+  c->root_output = tape->root_output ? ps_tensor_ref (tape->root_output) : NULL;
+  return c;
+}
+
+PsTensor *
+ps_tape_root_output (const PsTape *tape)
+{
+  return tape->root_output;
+}
+
+gboolean
+ps_tape_recording (void)
+{
+  return recording_tape != NULL;
+}
+
+guint
+ps_tape_begin_call (PsModule *m, PsTensor *input)
+{
+  g_return_val_if_fail (recording_tape != NULL, 0);
+  PsTapeEntry e = { ps_module_ref (m), ps_tensor_ref (input), NULL, NULL };
+  g_array_append_val (recording_tape->entries, e);
+  open_call = (gint) recording_tape->entries->len - 1;
+  return (guint) open_call;
+}
+
+void
+ps_tape_end_call (guint index, PsTensor *output)
+{
+  g_return_if_fail (recording_tape != NULL && index < recording_tape->entries->len);
+  PsTapeEntry *e = &g_array_index (recording_tape->entries, PsTapeEntry, index);
+  e->output = ps_tensor_ref (output);
+  open_call = -1;
+}
+
+void
+ps_tape_save (PsTensor *t)
+{
+  if (recording_tape == NULL || open_call < 0)
+    return;
+  PsTapeEntry *e = &g_array_index (recording_tape->entries, PsTapeEntry, open_call);
+  PsTensor *old = e->saved;
+  e->saved = ps_tensor_ref (t);
+  ps_tensor_unref (old);
+}
+
+PsTensor *
+ps_tape_forward (PsTape *tape, PsModule *root, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  g_return_val_if_fail (recording_tape == NULL, NULL);   /* no nested tapes */
+  ps_tape_clear (tape);
+  recording_tape = tape;
+  PsTensor *y = ps_module_forward (root, input, gen, error);
+  recording_tape = NULL;
+  open_call = -1;
+  if (y != NULL)
+    tape->root_output = ps_tensor_ref (y);
+  return y;
+}
+
+void
+ps_grad_sink_add (PsGradSink *sink, PsParam *p, PsTensor *grad)
+{
+  for (guint i = 0; i < sink->params->len; i++)
+    if (sink->params->pdata[i] == p)
+      {
+        /* InputBuffer::accumulate: old + new, a new tensor */
+        PsTensor *old = sink->grads->pdata[i];
+        PsTensor *sum = ps_tensor_new_empty (PS_DTYPE_FLOAT32, old->ndim, old->shape, NULL);
+        g_return_if_fail (sum != NULL && old->numel == grad->numel);
+        const float *a = ps_tensor_cf32 (old), *b = ps_tensor_cf32 (grad);
+        float *s = ps_tensor_f32 (sum);
+        for (int64_t k = 0; k < old->numel; k++)
+          s[k] = a[k] + b[k];
+        ps_tensor_unref (old);
+        sink->grads->pdata[i] = sum;
+        return;
+      }
+  g_ptr_array_add (sink->params, p);
+  g_ptr_array_add (sink->grads, ps_tensor_ref (grad));
+}
+
+/* Gradient routing: output tensor → its accumulated gradient. */
+static void
+route_add (GHashTable *routes, PsTensor *t, PsTensor *g)
+{
+  PsTensor *old = g_hash_table_lookup (routes, t);
+  if (old == NULL)
+    {
+      g_hash_table_insert (routes, t, ps_tensor_ref (g));
+      return;
+    }
+  PsTensor *sum = ps_tensor_new_empty (PS_DTYPE_FLOAT32, old->ndim, old->shape, NULL);
+  const float *a = ps_tensor_cf32 (old), *b = ps_tensor_cf32 (g);
+  float *s = ps_tensor_f32 (sum);
+  for (int64_t k = 0; k < old->numel; k++)
+    s[k] = a[k] + b[k];
+  g_hash_table_insert (routes, t, sum);   /* unrefs old */
+}
+
+gboolean
+ps_tape_backward (PsTape *tape, PsTensor *grad_output, GError **error)
+{
+  if (tape->root_output == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "element 0 of tensors does not require grad and does not have a grad_fn");
+      return FALSE;
+    }
+  if (!ps_tensor_same_shape (grad_output, tape->root_output) || grad_output->dtype != PS_DTYPE_FLOAT32)
+    {
+      g_autofree char *a = ps_tensor_shape_string (grad_output);
+      g_autofree char *b = ps_tensor_shape_string (tape->root_output);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Mismatch in shape: grad_output[0] has a shape of %s and output[0] has a shape of %s", a, b);
+      return FALSE;
+    }
+  g_autoptr (GHashTable) routes = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
+  g_autoptr (GHashTable) produced = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < tape->entries->len; i++)
+    g_hash_table_add (produced, g_array_index (tape->entries, PsTapeEntry, i).output);
+  g_hash_table_insert (routes, tape->root_output, ps_tensor_ref (grad_output));
+  PsGradSink sink = { g_ptr_array_new (), g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref) };
+  gboolean ok = TRUE;
+  for (guint i = tape->entries->len; i-- > 0;)
+    {
+      const PsTapeEntry *e = &g_array_index (tape->entries, PsTapeEntry, i);
+      PsTensor *g = NULL;
+      if (!g_hash_table_steal_extended (routes, e->output, NULL, (gpointer *) &g))
+        continue;   /* this output did not reach the root */
+      PsBackwardFunc fn = ps_backward_lookup (e->module->klass);
+      if (fn == NULL)
+        {
+          ps_tensor_unref (g);
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+                       "backward is not implemented for %s yet", ps_module_class_name (e->module));
+          ok = FALSE;
+          break;
+        }
+      /* The input needs a gradient when an earlier call produced it (the data itself does not
+       * require grad, as in torch). */
+      gboolean need_input = FALSE;
+      for (guint j = 0; j < i && !need_input; j++)
+        need_input = g_array_index (tape->entries, PsTapeEntry, j).output == e->input;
+      PsTensor *gi = NULL;
+      ok = fn (e->module, e, g, need_input ? &gi : NULL, &sink, error);
+      ps_tensor_unref (g);
+      if (!ok)
+        break;
+      if (gi != NULL)
+        {
+          route_add (routes, e->input, gi);
+          ps_tensor_unref (gi);
+        }
+    }
+  if (ok)
+    for (guint i = 0; i < sink.params->len; i++)
+      {
+        PsParam *p = sink.params->pdata[i];
+        PsTensor *g = sink.grads->pdata[i];
+        if (p->grad == NULL)
+          ps_param_set_grad (p, g);
+        else
+          {
+            /* AccumulateGrad: variable.grad += new_grad (after zero_grad(): 0 + g, so −0 → +0) */
+            g_autoptr (PsTensor) sum = ps_tensor_new_empty (PS_DTYPE_FLOAT32, g->ndim, g->shape, NULL);
+            const float *a = ps_tensor_cf32 (p->grad), *b = ps_tensor_cf32 (g);
+            float *s = ps_tensor_f32 (sum);
+            for (int64_t k = 0; k < g->numel; k++)
+              s[k] = a[k] + b[k];
+            ps_param_set_grad (p, sum);
+          }
+      }
+  g_ptr_array_unref (sink.params);
+  g_ptr_array_unref (sink.grads);
+  return ok;
+}
+
+PsBackwardFunc
+ps_backward_lookup (const PsModuleClass *klass)
+{
+  static const struct { const PsModuleClass *klass; PsBackwardFunc fn; } table[] = {
+    { &ps_linear_class, ps_linear_backward },
+    { &ps_relu_class, ps_relu_backward },
+    { &ps_leaky_relu_class, ps_leaky_relu_backward },
+    { &ps_tanh_class, ps_tanh_backward },
+    { &ps_sigmoid_class, ps_sigmoid_backward },
+    { &ps_identity_class, ps_identity_backward },
+    { &ps_flatten_class, ps_flatten_backward },
+    { &ps_dropout_class, ps_dropout_backward },
+    { &ps_embedding_class, ps_embedding_backward },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
+    if (table[i].klass == klass)
+      return table[i].fn;
+  return NULL;
+}

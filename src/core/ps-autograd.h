@@ -1,0 +1,77 @@
+/* ps-autograd.h — a gradient tape over the module tree (torch.autograd for module graphs).
+ *
+ * Forward under a tape records one entry per leaf-module call (the module, its input, its output
+ * and what its backward needs beyond them, e.g. Dropout's noise); containers only route tensors.
+ * Backward walks the entries in reverse — the order torch's engine runs the corresponding nodes —
+ * routing each output's gradient to the module's backward (the per-layer backward functions in
+ * the layer files) and the input gradient to whichever earlier entry produced that input.
+ *
+ * Parameter gradients follow torch's accumulation exactly (TRAINING-PARITY.md §5):
+ *   - a module called k times (shared) gets its per-use gradients summed in the order backward
+ *     reaches them, last forward use first: ((g_k + g_{k−1}) + …) + g_1 (AccumulateGrad's
+ *     InputBuffer);
+ *   - then .grad = that sum when .grad is None, else .grad + sum (a new tensor: tensors are
+ *     immutable once stored, see ps-tensor.h).
+ *
+ * The tape holds references only; a module tree may be cloned between forward and backward only
+ * if the caller maps modules (the doc layer runs forward and backward on one state). */
+#pragma once
+
+#include <glib.h>
+#include "ps-module.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  PsModule *module;        /* ref */
+  PsTensor *input;         /* ref */
+  PsTensor *output;        /* ref; NULL while the call runs */
+  PsTensor *saved;         /* ref or NULL: extra state for backward (Dropout's scaled mask) */
+} PsTapeEntry;
+
+typedef struct _PsTape PsTape;
+typedef struct _PsGradSink PsGradSink;
+
+/* One module's backward: given the gradient of entry->output, add parameter gradients to sink
+ * (ps_grad_sink_add) and, when grad_input is non-NULL, return the input's gradient there (a new
+ * tensor, or a ref of grad_output for pass-through layers). */
+typedef gboolean (*PsBackwardFunc) (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output,
+                                    PsTensor **grad_input, PsGradSink *sink, GError **error);
+
+PsTape          *ps_tape_new            (void);
+void             ps_tape_free           (PsTape *tape);
+/* Drop the entries (a fresh forward). */
+void             ps_tape_clear          (PsTape *tape);
+guint            ps_tape_n_entries      (const PsTape *tape);
+const PsTapeEntry *ps_tape_entry        (const PsTape *tape, guint i);
+
+/* A copy whose entries refer to map[module] (old → new PsModule*, as ps_module_clone_tree fills it;
+ * modules not in map stay). Tensors are shared. For a document that clones its module tree
+ * between a forward and its backward. */
+PsTape          *ps_tape_copy_remapped  (const PsTape *tape, GHashTable *map);
+/* The root output of the recorded forward (no ref), or NULL. */
+PsTensor        *ps_tape_root_output    (const PsTape *tape);
+
+/* root(input) with every leaf call recorded on tape (replacing what it held). */
+PsTensor        *ps_tape_forward        (PsTape *tape, PsModule *root, PsTensor *input, PsGenerator *gen,
+                                         GError **error);
+/* output.backward(grad_output): grad_output has the shape of the recorded root output. Errors
+ * leave every .grad untouched (all gradients are computed before any is stored). The tape stays
+ * valid (graphs are kept, as retain_graph=True would). */
+gboolean         ps_tape_backward       (PsTape *tape, PsTensor *grad_output, GError **error);
+
+/* For module forwards and ps_module_forward: */
+gboolean         ps_tape_recording      (void);
+/* Begin/end a leaf call on the tape recording in this thread (called by ps_module_forward). */
+guint            ps_tape_begin_call     (PsModule *m, PsTensor *input);
+void             ps_tape_end_call       (guint index, PsTensor *output);
+/* A forward saves an extra tensor for its backward (takes a ref) on the call being recorded. */
+void             ps_tape_save           (PsTensor *t);
+
+/* Parameter gradient of one use (takes a ref). */
+void             ps_grad_sink_add       (PsGradSink *sink, PsParam *p, PsTensor *grad);
+
+/* The backward of a module class, or NULL when it has none yet. */
+PsBackwardFunc   ps_backward_lookup     (const PsModuleClass *klass);
+
+G_END_DECLS

@@ -1,0 +1,231 @@
+/* ps-instance-norm.c — InstanceNorm1d and InstanceNorm2d (torch.nn, 1.13).
+ *
+ * Construction, reset_parameters and repr are _NormBase's (ps-norm.h): weight = 1 and bias = 0
+ * when affine, running_mean = 0, running_var = 1, num_batches_tracked = 0 when
+ * track_running_stats; the defaults are affine=False, track_running_stats=False. No draws.
+ *
+ * Forward is ATen's instance_norm (Normalization.cpp): the (N, C, …) input is viewed as
+ * (1, N·C, …) and run through batch_norm (ps_norm_batch_channels) with weight, bias and the
+ * running statistics repeated N times; batch statistics when training or not tracking. When the
+ * running statistics are tracked they are then replaced by the mean over N of their N updated
+ * copies — at::mean(0), ATen's float cascade sum divided by N — in eval mode too, where the copies are
+ * unchanged (so N copies of v become sum(v…)/N). num_batches_tracked is never touched. An
+ * unbatched (C, …) input runs as (1, C, …). Bit-exact against torch 1.13 (tests/data/
+ * instance-norm-golden.json). */
+#include "ps-layers.h"
+#include "ps-norm.h"
+
+#include <string.h>
+
+static const PsArgSpec instance_norm_args[] = {
+  { "num_features", PS_ARG_INT, .required = TRUE, .doc = "number of channels C" },
+  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .doc = "added to the variance" },
+  { "momentum", PS_ARG_FLOAT, .nullable = TRUE, .def_double = 0.1,
+    .doc = "running stats update factor (None fails at forward, as in torch)" },
+  { "affine", PS_ARG_BOOL, .def_bool = FALSE, .doc = "learnable per-channel weight and bias" },
+  { "track_running_stats", PS_ARG_BOOL, .def_bool = FALSE, .doc = "keep running_mean / running_var buffers" },
+  { NULL }
+};
+
+/* ---------- at::mean(0) of a row-major (R, C) float tensor ----------
+ * ATen's cascade_sum (SumKernel.cpp) with Vectorized<float> lanes V = 8 (torch 1.13's AVX2 and
+ * DEFAULT kernels), as /work/shared TRAINING-PARITY.md §3 describes and verified it; mean =
+ * sum / (float) R. */
+
+enum { LANES = 8, LEVELS = 4 };
+
+/* multi_row_sum for one column: blocks of level_step values cascade through 4 accumulators */
+static float
+cascade (const float *x, int64_t stride, int64_t size)
+{
+  int64_t log2 = 0;
+  while ((G_GINT64_CONSTANT (1) << log2) < size)
+    log2++;
+  const int64_t level_power = MAX (4, log2 / LEVELS);
+  const int64_t level_step = G_GINT64_CONSTANT (1) << level_power;
+  const int64_t level_mask = level_step - 1;
+  float acc[LEVELS] = { 0 };
+  int64_t i = 0;
+  while (i + level_step <= size)
+    {
+      for (int64_t j = 0; j < level_step; j++, i++)
+        acc[0] += x[i * stride];
+      for (int k = 1; k < LEVELS; k++)
+        {
+          acc[k] += acc[k - 1];
+          acc[k - 1] = 0.0f;
+          if ((i & (level_mask << (k * level_power))) != 0)
+            break;
+        }
+    }
+  for (; i < size; i++)
+    acc[0] += x[i * stride];
+  return ((acc[0] + acc[1]) + acc[2]) + acc[3];
+}
+
+/* row_sum: four interleaved cascades (ilp factor 4), the tail into the first */
+static float
+row_sum (const float *x, int64_t stride, int64_t size)
+{
+  const int64_t q = size / 4;
+  float p[4];
+  for (int k = 0; k < 4; k++)
+    p[k] = cascade (x + k * stride, 4 * stride, q);
+  for (int64_t i = 4 * q; i < size; i++)
+    p[0] += x[i * stride];
+  return ((p[0] + p[1]) + p[2]) + p[3];
+}
+
+/* a contiguous row: vector lanes, the scalar tail first */
+static float
+inner_sum (const float *x, int64_t n)
+{
+  if (n < LANES)
+    return row_sum (x, 1, n);
+  float f = 0.0f;
+  for (int64_t k = LANES * (n / LANES); k < n; k++)
+    f += x[k];
+  for (int l = 0; l < LANES; l++)
+    f += row_sum (x + l, LANES, n / LANES);
+  return 0.0f + f;
+}
+
+/* mean over the rows of column c of (R, C) */
+static float
+mean0 (const float *x, int64_t R, int64_t C, int64_t c)
+{
+  float sum;
+  if (C == 1)
+    sum = inner_sum (x, R);
+  else if (c < (C >= LANES ? C / (4 * LANES) * (4 * LANES) : C / 4 * 4))
+    sum = cascade (x + c, C, R);   /* the columns summed 4 (or 4 vectors) at a time */
+  else
+    sum = row_sum (x + c, C, R);
+  return sum / (float) R;
+}
+
+/* v (n values) repeated `times` times, or NULL for NULL. */
+static float *
+repeat (const float *v, int64_t n, int64_t times)
+{
+  if (v == NULL)
+    return NULL;
+  float *r = g_new (float, MAX (n * times, 1));
+  for (int64_t t = 0; t < times; t++)
+    memcpy (r + t * n, v, (size_t) n * sizeof (float));
+  return r;
+}
+
+static const float *
+param_data (PsModule *self, const char *name)
+{
+  PsParam *p = ps_module_get_param (self, name);
+  return p != NULL ? ps_tensor_cf32 (p->value) : NULL;
+}
+
+static PsTensor *
+instance_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **error)
+{
+  const PsNormBase *p = PS_MODULE_PRIV (self, PsNormBase);
+  const int no_batch = self->klass == &ps_instance_norm1d_class ? 2 : 3;   /* _get_no_batch_dim */
+  if (x->ndim != no_batch && x->ndim != no_batch + 1)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "expected %dD or %dD input (got %dD input)",
+                   no_batch, no_batch + 1, x->ndim);
+      return NULL;
+    }
+  if (x->dtype != PS_DTYPE_FLOAT32)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "expected a float32 input to instance_norm, got %s",
+                   ps_dtype_name (x->dtype));
+      return NULL;
+    }
+  const gboolean batched = x->ndim == no_batch + 1;
+  const int64_t N = batched ? x->shape[0] : 1, C = x->shape[batched ? 1 : 0];
+  int64_t S = 1;
+  for (int d = batched ? 2 : 1; d < x->ndim; d++)
+    S *= x->shape[d];   /* no overflow: numel is */
+  const gboolean use_input_stats = self->training || !p->track;
+  if (use_input_stats && S == 1)
+    {
+      /* F.instance_norm's _verify_spatial_size, on the batched size */
+      g_autofree char *xs = ps_tensor_shape_string (x);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "Expected more than 1 spatial element when training, got input size torch.Size(%s%s%s)",
+                   batched ? "" : "[1, ", batched ? xs : xs + 1, "");
+      return NULL;
+    }
+  if (!p->has_momentum)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "instance_norm(): argument 'momentum' (position 7) must be float, not NoneType");
+      return NULL;
+    }
+  /* batch_norm's checks on the repeated tensors */
+  if (C != p->num_features && (p->affine || p->track))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s should contain %" G_GINT64_FORMAT " elements not %"
+                   G_GINT64_FORMAT, p->affine ? "weight" : "running_mean", N * C, N * p->num_features);
+      return NULL;
+    }
+
+  g_autoptr (PsTensor) y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, x->ndim, x->shape, error);
+  if (y == NULL)
+    return NULL;
+  if (x->numel == 0)
+    return g_steal_pointer (&y);
+  g_autofree float *w = repeat (param_data (self, "weight"), C, N);
+  g_autofree float *b = repeat (param_data (self, "bias"), C, N);
+  g_autofree float *rm = repeat (param_data (self, "running_mean"), C, N);
+  g_autofree float *rv = repeat (param_data (self, "running_var"), C, N);
+  const gboolean update = p->track && use_input_stats;
+  g_autofree float *new_rm = update ? g_new (float, N * C) : NULL;
+  g_autofree float *new_rv = update ? g_new (float, N * C) : NULL;
+  ps_norm_batch_channels (ps_tensor_cf32 (x), ps_tensor_f32 (y), 1, N * C, S, use_input_stats, w, b, rm, rv,
+                          p->momentum, p->eps, new_rm, new_rv);
+  if (!p->track)
+    return g_steal_pointer (&y);
+
+  /* running_mean.copy_(running_mean_.view({N, C}).mean(0)), the same for running_var */
+  const char *const names[] = { "running_mean", "running_var" };
+  const float *copies[] = { update ? new_rm : rm, update ? new_rv : rv };
+  for (int k = 0; k < 2; k++)
+    {
+      PsParam *prm = ps_module_get_param (self, names[k]);
+      g_autoptr (PsTensor) t = ps_param_new_like (prm, error);
+      if (t == NULL)
+        return NULL;
+      for (int64_t c = 0; c < C; c++)
+        ps_tensor_f32 (t)[c] = mean0 (copies[k], N, C, c);
+      /* a new tensor only when a value changed (eval mode usually leaves them as they were) */
+      if (memcmp (ps_tensor_cf32 (t), ps_tensor_cf32 (prm->value), (size_t) C * sizeof (float)) != 0)
+        ps_param_set_value (prm, t);
+    }
+  return g_steal_pointer (&y);
+}
+
+/* [1, C, 8] and [1, C, 8, 8]: more than one spatial element per channel. */
+static void
+instance_norm_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  const int64_t C = PS_MODULE_PRIV (self, PsNormBase)->num_features;
+  if (self->klass == &ps_instance_norm1d_class)
+    ps_example_input_set (ex, 3, (int64_t[]) { 1, C, 8 });
+  else
+    ps_example_input_set (ex, 4, (int64_t[]) { 1, C, 8, 8 });
+}
+
+#define INSTANCE_NORM_CLASS(var, cname)                \
+  const PsModuleClass var = {                          \
+    .name = cname,                                     \
+    .args = instance_norm_args,                        \
+    .priv_size = sizeof (PsNormBase),                  \
+    .construct = ps_norm_base_construct,               \
+    .reset_parameters = ps_norm_base_reset,            \
+    .forward = instance_norm_forward,                  \
+    .extra_repr = ps_norm_base_extra_repr,             \
+    .example_input = instance_norm_example_input,      \
+  }
+
+INSTANCE_NORM_CLASS (ps_instance_norm1d_class, "InstanceNorm1d");
+INSTANCE_NORM_CLASS (ps_instance_norm2d_class, "InstanceNorm2d");

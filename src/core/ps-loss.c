@@ -1,0 +1,549 @@
+/* ps-loss.c — see ps-loss.h. Each formula names the ATen 1.13 kernel it reproduces; kernels in
+ * aten/src/ATen/native/cpu/ (AVX2 build) have GCC's contractions spelled out as fmaf, those in
+ * aten/src/ATen/native/ (baseline build, e.g. nll_loss, binary_cross_entropy) have none.
+ * BCELoss uses log(1 − x), not log1p(−x): verified against torch 1.13 (log1p differs on ~3 % of inputs). */
+#include "ps-loss.h"
+#include "ps-reduce.h"
+#include "ps-sleef.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const kind_names[] = {
+  "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+  "BCEWithLogitsLoss",
+};
+
+gboolean
+ps_loss_kind_from_name (const char *name, PsLossKind *kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (kind_names); i++)
+    if (g_strcmp0 (name, kind_names[i]) == 0)
+      {
+        *kind = (PsLossKind) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+ps_loss_kind_name (PsLossKind kind)
+{
+  return kind_names[kind];
+}
+
+gboolean
+ps_reduction_from_name (const char *name, PsReduction *out, GError **error)
+{
+  static const char *const names[] = { "mean", "sum", "none" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (name, names[i]) == 0)
+      {
+        *out = (PsReduction) i;
+        return TRUE;
+      }
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s is not a valid value for reduction", name);
+  return FALSE;
+}
+
+const char *
+ps_reduction_name (PsReduction r)
+{
+  return r == PS_REDUCTION_MEAN ? "mean" : r == PS_REDUCTION_SUM ? "sum" : "none";
+}
+
+void
+ps_loss_init (PsLoss *loss, PsLossKind kind)
+{
+  memset (loss, 0, sizeof *loss);
+  loss->kind = kind;
+  loss->reduction = PS_REDUCTION_MEAN;
+  loss->beta = 1.0;
+  loss->delta = 1.0;
+  loss->ignore_index = -100;
+}
+
+void
+ps_loss_clear (PsLoss *loss)
+{
+  g_clear_pointer (&loss->weight, ps_tensor_unref);
+  g_clear_pointer (&loss->pos_weight, ps_tensor_unref);
+}
+
+void
+ps_loss_copy (PsLoss *dst, const PsLoss *src)
+{
+  *dst = *src;
+  if (dst->weight)
+    ps_tensor_ref (dst->weight);
+  if (dst->pos_weight)
+    ps_tensor_ref (dst->pos_weight);
+}
+
+gboolean
+ps_loss_wants_indices (const PsLoss *loss)
+{
+  return loss->kind == PS_LOSS_CROSS_ENTROPY || loss->kind == PS_LOSS_NLL;
+}
+
+/* ---------- vec::reduce_all / map_reduce_all sums over one row (AVX2, 8 lanes) ---------- */
+
+static float
+reduce_all_sum (const float *v, int64_t n)
+{
+  if (n < 8)
+    {
+      float acc = v[0];
+      for (int64_t i = 1; i < n; i++)
+        acc += v[i];
+      return acc;
+    }
+  float a[8];
+  memcpy (a, v, sizeof a);
+  int64_t i = 8;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++)
+      a[l] += v[i + l];
+  for (int l = 0; i + l < n; l++)   /* the partial last vector into the first lanes */
+    a[l] += v[i + l];
+  float h[4];
+  for (int l = 0; l < 4; l++)
+    h[l] = a[l] + a[l + 4];
+  return (h[0] + h[2]) + (h[1] + h[3]);
+}
+
+void
+ps_loss_log_softmax (const float *x, int64_t n, int64_t c, float *out)
+{
+  g_autofree float *e = g_new (float, (gsize) MAX (c, 1));
+  for (int64_t r = 0; r < n; r++)
+    {
+      const float *xr = x + r * c;
+      float mx = xr[0];
+      for (int64_t k = 1; k < c; k++)
+        mx = (xr[k] > mx || isnan (xr[k])) ? xr[k] : mx;
+      for (int64_t k = 0; k < c; k++)
+        e[k] = ps_sleef_expf (xr[k] - mx);
+      float ls = ps_sleef_logf (reduce_all_sum (e, c));
+      for (int64_t k = 0; k < c; k++)
+        out[r * c + k] = (xr[k] - mx) - ls;
+    }
+}
+
+/* _vec_log_softmax_backward: gi = g − exp(out)·Σg, fused */
+static void
+log_softmax_backward (const float *g, const float *out, int64_t n, int64_t c, float *gi)
+{
+  for (int64_t r = 0; r < n; r++)
+    {
+      float s = reduce_all_sum (g + r * c, c);
+      for (int64_t k = 0; k < c; k++)
+        gi[r * c + k] = fmaf (-ps_sleef_expf (out[r * c + k]), s, g[r * c + k]);
+    }
+}
+
+/* ---------- nll_loss (LossNLL.cpp nll_loss_out_frame, 2-D) ---------- */
+
+static gboolean
+check_targets (const PsLoss *loss, const int64_t *t, int64_t n, int64_t c, GError **error)
+{
+  for (int64_t b = 0; b < n; b++)
+    if (t[b] != loss->ignore_index && (t[b] < 0 || t[b] >= c))
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Target %" G_GINT64_FORMAT " is out of bounds.", t[b]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* Returns the loss (mean/sum) and the total weight; `none` writes per-sample values. */
+static float
+nll_forward (const PsLoss *loss, const float *x, const int64_t *t, int64_t n, int64_t c, float *total_weight,
+             float *none_out)
+{
+  const float *w = loss->weight ? ps_tensor_cf32 (loss->weight) : NULL;
+  if (loss->reduction == PS_REDUCTION_NONE)
+    {
+      for (int64_t b = 0; b < n; b++)
+        none_out[b] = t[b] == loss->ignore_index ? 0.0f
+                      : w ? -(w[t[b]] * x[b * c + t[b]]) : -x[b * c + t[b]];
+      return 0.0f;
+    }
+  enum { LEVELS = 8 };
+  int64_t cl2 = n <= 2 ? 1 : 64 - __builtin_clzll ((unsigned long long) (n - 1));
+  const int64_t lp = MAX ((int64_t) 4, cl2 / LEVELS);
+  const int64_t mask = ((int64_t) 1 << lp) - 1;
+  float wsum[LEVELS] = { 0 }, lsum[LEVELS] = { 0 };
+  int64_t ignored = 0;
+  for (int64_t b = 0; b < n; b++)
+    {
+      int64_t tb = t[b];
+      if (tb == loss->ignore_index)
+        {
+          ignored++;
+          continue;
+        }
+      float d = x[b * c + tb];
+      if (w)
+        {
+          lsum[0] -= d * w[tb];
+          wsum[0] += w[tb];
+        }
+      else
+        lsum[0] -= d;
+      for (int j = 0; j + 1 < LEVELS; j++)
+        {
+          if ((b & (mask << (j * lp))) != 0)
+            break;
+          wsum[j + 1] += wsum[j];
+          lsum[j + 1] += lsum[j];
+          wsum[j] = 0.0f;
+          lsum[j] = 0.0f;
+        }
+    }
+  float tw;
+  if (w == NULL)
+    tw = (float) (n - ignored);
+  else
+    {
+      tw = 0.0f;
+      for (int j = 0; j < LEVELS; j++)
+        tw += wsum[j];
+    }
+  float out = 0.0f;
+  for (int j = 0; j < LEVELS; j++)
+    out += lsum[j];
+  if (loss->reduction == PS_REDUCTION_MEAN)
+    out /= tw;
+  *total_weight = tw;
+  return out;
+}
+
+/* nll_loss_backward_out_frame: gi[b, t_b] = w[t_b]·(−(1/total_weight)) (mean) or −1 (sum) */
+static void
+nll_backward (const PsLoss *loss, const int64_t *t, int64_t n, int64_t c, float total_weight, float *gi)
+{
+  const float *w = loss->weight ? ps_tensor_cf32 (loss->weight) : NULL;
+  memset (gi, 0, (size_t) (n * c) * sizeof (float));
+  const float g = -(loss->reduction == PS_REDUCTION_MEAN ? 1.0f / total_weight : 1.0f);
+  for (int64_t b = 0; b < n; b++)
+    if (t[b] != loss->ignore_index)
+      gi[b * c + t[b]] = w ? w[t[b]] * g : g;
+}
+
+/* ---------- elementwise losses ---------- */
+
+/* Sigmoid as the unary kernel computes it: whole 16-element chunks by the vector code (Sleef), the
+ * tail by the scalar code (glibc). */
+static void
+sigmoid_tensor (const float *x, int64_t n, float *out)
+{
+  int64_t nv = n / 16 * 16;
+  for (int64_t i = 0; i < nv; i++)
+    out[i] = 1.0f / (ps_sleef_expf (0.0f - x[i]) + 1.0f);
+  for (int64_t i = nv; i < n; i++)
+    out[i] = 1.0f / (1.0f + expf (-x[i]));
+}
+
+static float
+sgnf (float v)
+{
+  return (float) ((0.0f < v) - (v < 0.0f));
+}
+
+static gboolean
+check_same (const PsTensor *input, const PsTensor *target, GError **error)
+{
+  if (target->dtype != PS_DTYPE_FLOAT32)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "Found dtype Long but expected Float");
+      return FALSE;
+    }
+  if (!ps_tensor_same_shape (input, target))
+    {
+      g_autofree char *a = ps_tensor_shape_string (input);
+      g_autofree char *b = ps_tensor_shape_string (target);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Using a target size (%s) that is different to the input size (%s) is deprecated. "
+                   "Please ensure they have the same size.", b, a);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static PsTensor *
+scalar_tensor (float v, GError **error)
+{
+  PsTensor *t = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 0, NULL, error);
+  if (t != NULL)
+    ps_tensor_f32 (t)[0] = v;
+  return t;
+}
+
+static gboolean
+check_weights (const PsLoss *loss, const PsTensor *input, GError **error)
+{
+  if (loss->weight == NULL && loss->pos_weight == NULL)
+    return TRUE;
+  if (loss->kind == PS_LOSS_CROSS_ENTROPY || loss->kind == PS_LOSS_NLL)
+    {
+      if (loss->pos_weight == NULL && loss->weight->ndim == 1 && loss->weight->numel == input->shape[1])
+        return TRUE;
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "weight tensor should be defined either for all %" G_GINT64_FORMAT " classes or no classes "
+                   "but got weight tensor of shape: [%" G_GINT64_FORMAT "]",
+                   input->shape[1], loss->weight ? loss->weight->numel : 0);
+      return FALSE;
+    }
+  if (loss->kind == PS_LOSS_BCE || loss->kind == PS_LOSS_BCE_WITH_LOGITS)
+    {
+      /* supported: an element weight of the input's shape, a pos_weight of the last dim */
+      if (loss->weight != NULL && !ps_tensor_same_shape (loss->weight, input))
+        goto bad;
+      if (loss->pos_weight != NULL
+          && (loss->kind != PS_LOSS_BCE_WITH_LOGITS || loss->pos_weight->ndim != 1 || input->ndim < 1
+              || loss->pos_weight->numel != input->shape[input->ndim - 1]))
+        goto bad;
+      return TRUE;
+    }
+bad:
+  g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+               "%s: this weight/pos_weight shape is not supported (weight must match the input, pos_weight its "
+               "last dimension)", ps_loss_kind_name (loss->kind));
+  return FALSE;
+}
+
+PsTensor *
+ps_loss_compute (const PsLoss *loss, const PsTensor *input, const PsTensor *target, PsTensor **grad_input,
+                 GError **error)
+{
+  if (input->dtype != PS_DTYPE_FLOAT32)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: expected a float32 input", ps_loss_kind_name (loss->kind));
+      return NULL;
+    }
+  if (grad_input != NULL && loss->reduction == PS_REDUCTION_NONE)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "grad can be implicitly created only for scalar outputs");
+      return NULL;
+    }
+  const int64_t n = input->numel;
+  const float *x = ps_tensor_cf32 (input);
+  const gboolean mean = loss->reduction == PS_REDUCTION_MEAN;
+
+  if (ps_loss_wants_indices (loss))
+    {
+      if (loss->label_smoothing != 0.0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+                       "CrossEntropyLoss: label_smoothing is not supported yet");
+          return NULL;
+        }
+      if (target->dtype != PS_DTYPE_INT64)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+                       "%s: only class-index (int64) targets are supported yet", ps_loss_kind_name (loss->kind));
+          return NULL;
+        }
+      if (input->ndim != 2 || target->ndim != 1 || target->shape[0] != input->shape[0])
+        {
+          g_autofree char *a = ps_tensor_shape_string (input);
+          g_autofree char *b = ps_tensor_shape_string (target);
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                       "Expected input batch_size to match target batch_size: input %s, target %s "
+                       "(only (N, C) inputs are supported)", a, b);
+          return NULL;
+        }
+      const int64_t N = input->shape[0], C = input->shape[1];
+      const int64_t *t = ps_tensor_ci64 (target);
+      if (!check_weights (loss, input, error) || !check_targets (loss, t, N, C, error))
+        return NULL;
+      g_autofree float *lsm = NULL;
+      const float *logp = x;
+      if (loss->kind == PS_LOSS_CROSS_ENTROPY)
+        {
+          lsm = g_new (float, (gsize) MAX (n, 1));
+          ps_loss_log_softmax (x, N, C, lsm);
+          logp = lsm;
+        }
+      float tw = 0.0f;
+      PsTensor *out;
+      if (loss->reduction == PS_REDUCTION_NONE)
+        {
+          out = ps_tensor_new_1d (PS_DTYPE_FLOAT32, N, error);
+          if (out != NULL)
+            nll_forward (loss, logp, t, N, C, &tw, ps_tensor_f32 (out));
+          return out;
+        }
+      out = scalar_tensor (nll_forward (loss, logp, t, N, C, &tw, NULL), error);
+      if (out == NULL || grad_input == NULL)
+        return out;
+      PsTensor *gi = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 2, input->shape, error);
+      if (gi == NULL)
+        {
+          ps_tensor_unref (out);
+          return NULL;
+        }
+      nll_backward (loss, t, N, C, tw, ps_tensor_f32 (gi));
+      if (loss->kind == PS_LOSS_CROSS_ENTROPY)
+        {
+          g_autofree float *g = g_memdup2 (ps_tensor_cf32 (gi), (gsize) n * sizeof (float));
+          log_softmax_backward (g, lsm, N, C, ps_tensor_f32 (gi));
+        }
+      *grad_input = gi;
+      return out;
+    }
+
+  if (!check_same (input, target, error) || !check_weights (loss, input, error))
+    return NULL;
+  const float *tg = ps_tensor_cf32 (target);
+  g_autoptr (PsTensor) el = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
+  g_autoptr (PsTensor) gi = grad_input ? ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error) : NULL;
+  if (el == NULL || (grad_input && gi == NULL))
+    return NULL;
+  float *l = ps_tensor_f32 (el);
+  float *g = gi ? ps_tensor_f32 (gi) : NULL;
+  const float *w = loss->weight ? ps_tensor_cf32 (loss->weight) : NULL;
+  const float fn = (float) n;
+  switch (loss->kind)
+    {
+    case PS_LOSS_MSE:
+      {
+        /* mse_loss: (x − t)², backward (norm·(x − t))·g with norm = 2/n (mean) or 2 */
+        const float norm = (float) (mean ? 2.0 / (double) n : 2.0);
+        for (int64_t i = 0; i < n; i++)
+          {
+            float d = x[i] - tg[i];
+            l[i] = d * d;
+            if (g)
+              g[i] = (norm * d) * 1.0f;
+          }
+        break;
+      }
+    case PS_LOSS_L1:
+      {
+        /* (x − t).abs() then mean/sum; backward (g/n)·sgn(x − t) */
+        const float gn = mean ? 1.0f / fn : 1.0f;
+        for (int64_t i = 0; i < n; i++)
+          {
+            float d = x[i] - tg[i];
+            l[i] = fabsf (d);
+            if (g)
+              g[i] = gn * sgnf (d);
+          }
+        break;
+      }
+    case PS_LOSS_SMOOTH_L1:
+    case PS_LOSS_HUBER:
+      {
+        const gboolean huber = loss->kind == PS_LOSS_HUBER;
+        const float beta = (float) (huber ? loss->delta : loss->beta);
+        const float norm = (float) (mean ? 1.0 / (double) n : 1.0);
+        if (beta < 0.0f || (huber && beta <= 0.0f))
+          {
+            g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                         huber ? "huber_loss does not support non-positive values for delta."
+                               : "smooth_l1_loss does not support negative values for beta.");
+            return NULL;
+          }
+        if (!huber && beta == 0.0f)
+          {
+            /* beta = 0 is l1_loss */
+            PsLoss l1 = *loss;
+            l1.kind = PS_LOSS_L1;
+            return ps_loss_compute (&l1, input, target, grad_input, error);
+          }
+        for (int64_t i = 0; i < n; i++)
+          {
+            float d = x[i] - tg[i];
+            float z = fabsf (d);
+            if (huber)
+              l[i] = z < beta ? (0.5f * z) * z : beta * (z - 0.5f * beta);
+            else
+              l[i] = z < beta ? ((0.5f * z) * z) / beta : z - 0.5f * beta;
+            if (g)
+              {
+                if (huber)
+                  g[i] = d <= -beta ? ((-beta) * norm) * 1.0f : d >= beta ? (beta * norm) * 1.0f : (d * norm) * 1.0f;
+                else
+                  g[i] = (z >= beta ? (d > 0.0f ? 1.0f : -1.0f) * norm : (d / beta) * norm) * 1.0f;
+              }
+          }
+        break;
+      }
+    case PS_LOSS_BCE:
+      {
+        for (int64_t i = 0; i < n; i++)
+          if (!(x[i] >= 0.0f && x[i] <= 1.0f) || !(tg[i] >= 0.0f && tg[i] <= 1.0f))
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                           (x[i] >= 0.0f && x[i] <= 1.0f) ? "all elements of target should be between 0 and 1"
+                                                         : "all elements of input should be between 0 and 1");
+              return NULL;
+            }
+        for (int64_t i = 0; i < n; i++)
+          {
+            l[i] = (tg[i] - 1.0f) * fmaxf (logf (1.0f - x[i]), -100.0f) - tg[i] * fmaxf (logf (x[i]), -100.0f);
+            if (w)
+              l[i] = l[i] * w[i];
+            if (g)
+              {
+                g[i] = (1.0f * (x[i] - tg[i])) / fmaxf ((1.0f - x[i]) * x[i], 1e-12f);
+                if (w)
+                  g[i] = g[i] * w[i];
+                if (mean)
+                  g[i] = g[i] / fn;
+              }
+          }
+        break;
+      }
+    case PS_LOSS_BCE_WITH_LOGITS:
+      {
+        const float *pw = loss->pos_weight ? ps_tensor_cf32 (loss->pos_weight) : NULL;
+        const int64_t last = input->ndim > 0 ? input->shape[input->ndim - 1] : 1;
+        for (int64_t i = 0; i < n; i++)
+          {
+            float mv = fmaxf (-x[i], 0.0f);
+            float lg = ps_sleef_logf (ps_sleef_expf (-mv) + ps_sleef_expf (-x[i] - mv));
+            if (pw)
+              {
+                float lw = (pw[i % last] - 1.0f) * tg[i] + 1.0f;
+                l[i] = (1.0f - tg[i]) * x[i] + lw * (lg + mv);
+              }
+            else
+              l[i] = ((1.0f - tg[i]) * x[i] + mv) + lg;
+            if (w)
+              l[i] = l[i] * w[i];
+          }
+        if (g)
+          {
+            sigmoid_tensor (x, n, g);
+            for (int64_t i = 0; i < n; i++)
+              {
+                if (pw)
+                  {
+                    float tt = pw[i % last] * tg[i];
+                    g[i] = (((tt + 1.0f) - tg[i]) * g[i] - tt) * 1.0f;
+                  }
+                else
+                  g[i] = (g[i] - tg[i]) * 1.0f;
+                if (w)
+                  g[i] = g[i] * w[i];
+                if (mean)
+                  g[i] = g[i] / fn;
+              }
+          }
+        break;
+      }
+    default:
+      g_assert_not_reached ();
+    }
+  if (loss->reduction == PS_REDUCTION_NONE)
+    return g_steal_pointer (&el);
+  float s = ps_reduce_sum (l, n);
+  PsTensor *out = scalar_tensor (mean ? s / fn : s, error);
+  if (out != NULL && grad_input != NULL)
+    *grad_input = g_steal_pointer (&gi);
+  return out;
+}

@@ -1,0 +1,63 @@
+/* ps-loss.h — torch.nn losses (1.13, CPU float32): forward and the gradient loss.backward() seeds,
+ * bit for bit (TRAINING-PARITY.md §4).
+ *
+ * One call computes the loss and, on request, d loss / d input for loss.backward() (seed 1.0);
+ * that needs a scalar loss (reduction "mean" or "sum"), as in torch ("grad can be implicitly
+ * created only for scalar outputs"). Shapes: input (N, C) logits/log-probabilities with int64
+ * class indices (N) for CrossEntropyLoss/NLLLoss; same-shape float input and target otherwise. */
+#pragma once
+
+#include <glib.h>
+#include "ps-tensor.h"
+#include "ps-error.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PS_LOSS_MSE,
+  PS_LOSS_L1,
+  PS_LOSS_SMOOTH_L1,
+  PS_LOSS_HUBER,
+  PS_LOSS_CROSS_ENTROPY,
+  PS_LOSS_NLL,
+  PS_LOSS_BCE,
+  PS_LOSS_BCE_WITH_LOGITS,
+} PsLossKind;
+
+typedef enum {
+  PS_REDUCTION_MEAN,
+  PS_REDUCTION_SUM,
+  PS_REDUCTION_NONE,
+} PsReduction;
+
+typedef struct {
+  PsLossKind kind;
+  PsReduction reduction;    /* "mean" */
+  double beta;              /* SmoothL1Loss: 1.0 */
+  double delta;             /* HuberLoss: 1.0 */
+  int64_t ignore_index;     /* CrossEntropyLoss/NLLLoss: -100 */
+  double label_smoothing;   /* CrossEntropyLoss: 0.0 */
+  PsTensor *weight;         /* class weights (C) for CE/NLL, element weights for BCE*; NULL = None (ref) */
+  PsTensor *pos_weight;     /* BCEWithLogitsLoss (C or broadcastable to the last dim); NULL = None (ref) */
+} PsLoss;
+
+/* The PyTorch class name → kind ("MSELoss" …); FALSE for an unknown name. */
+gboolean     ps_loss_kind_from_name (const char *name, PsLossKind *kind);
+const char  *ps_loss_kind_name      (PsLossKind kind);
+gboolean     ps_reduction_from_name (const char *name, PsReduction *out, GError **error);
+const char  *ps_reduction_name      (PsReduction r);
+/* The defaults of torch.nn.<Kind>() */
+void         ps_loss_init           (PsLoss *loss, PsLossKind kind);
+void         ps_loss_clear          (PsLoss *loss);   /* drops weight refs */
+void         ps_loss_copy           (PsLoss *dst, const PsLoss *src);
+/* Is the target class indices (int64)? */
+gboolean     ps_loss_wants_indices  (const PsLoss *loss);
+
+/* loss_fn(input, target); when grad_input is non-NULL also input.grad after loss.backward(). */
+PsTensor    *ps_loss_compute        (const PsLoss *loss, const PsTensor *input, const PsTensor *target,
+                                     PsTensor **grad_input, GError **error);
+
+/* log_softmax(x, 1) of (N, C) rows, as ATen's _vec_log_softmax_lastdim (Sleef exp/log). */
+void         ps_loss_log_softmax    (const float *x, int64_t n, int64_t c, float *out);
+
+G_END_DECLS

@@ -1,0 +1,560 @@
+/* ps-optimizer.c — see ps-optimizer.h; the per-element sequences are TRAINING-PARITY.md §2's. */
+#include "ps-optimizer.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+  char *path;
+  gboolean has_state;
+  double step;          /* state['step']: a float32 tensor's value (exact up to 2^24) or an int */
+  PsTensor *buf[3];     /* per kind, see state_names */
+} ParamState;
+
+struct _PsOptimizer {
+  PsOptimConfig cfg;
+  GArray *params;       /* ParamState */
+};
+
+static const char *const kind_names[] = { "SGD", "Adam", "AdamW", "RMSprop", "Adagrad" };
+
+gboolean
+ps_optim_kind_from_name (const char *name, PsOptimKind *kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (kind_names); i++)
+    if (g_strcmp0 (name, kind_names[i]) == 0)
+      {
+        *kind = (PsOptimKind) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+ps_optim_kind_name (PsOptimKind kind)
+{
+  return kind_names[kind];
+}
+
+void
+ps_optim_config_init (PsOptimConfig *cfg, PsOptimKind kind)
+{
+  memset (cfg, 0, sizeof *cfg);
+  cfg->kind = kind;
+  cfg->beta1 = 0.9;
+  cfg->beta2 = 0.999;
+  cfg->alpha = 0.99;
+  switch (kind)
+    {
+    case PS_OPTIM_SGD: cfg->lr = NAN; break;   /* required */
+    case PS_OPTIM_ADAM: cfg->lr = 1e-3; cfg->eps = 1e-8; break;
+    case PS_OPTIM_ADAMW: cfg->lr = 1e-3; cfg->eps = 1e-8; cfg->weight_decay = 1e-2; break;
+    case PS_OPTIM_RMSPROP: cfg->lr = 1e-2; cfg->eps = 1e-8; break;
+    case PS_OPTIM_ADAGRAD: cfg->lr = 1e-2; cfg->eps = 1e-10; break;
+    }
+}
+
+static void
+param_state_clear (gpointer data)
+{
+  ParamState *s = data;
+  g_free (s->path);
+  for (int k = 0; k < 3; k++)
+    ps_tensor_unref (s->buf[k]);
+}
+
+static gboolean
+invalid (GError **error, const char *what, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_dtostr (buf, sizeof buf, v);
+  if (strpbrk (buf, ".eni") == NULL)   /* Python's repr of a float: -1.0 */
+    g_strlcat (buf, ".0", sizeof buf);
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Invalid %s: %s", what, buf);
+  return FALSE;
+}
+
+static gboolean
+validate (const PsOptimConfig *c, GError **error)
+{
+  if (isnan (c->lr))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "SGD: the learning rate 'lr' is required");
+      return FALSE;
+    }
+  if (c->lr < 0.0)
+    return invalid (error, "learning rate", c->lr);
+  switch (c->kind)
+    {
+    case PS_OPTIM_SGD:
+      if (c->momentum < 0.0)
+        return invalid (error, "momentum value", c->momentum);
+      if (c->weight_decay < 0.0)
+        return invalid (error, "weight_decay value", c->weight_decay);
+      if (c->nesterov && (c->momentum <= 0.0 || c->dampening != 0.0))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Nesterov momentum requires a momentum and zero dampening");
+          return FALSE;
+        }
+      break;
+    case PS_OPTIM_ADAM:
+    case PS_OPTIM_ADAMW:
+      if (c->eps < 0.0)
+        return invalid (error, "epsilon value", c->eps);
+      if (!(c->beta1 >= 0.0 && c->beta1 < 1.0))
+        return invalid (error, "beta parameter at index 0", c->beta1);
+      if (!(c->beta2 >= 0.0 && c->beta2 < 1.0))
+        return invalid (error, "beta parameter at index 1", c->beta2);
+      if (c->weight_decay < 0.0)
+        return invalid (error, "weight_decay value", c->weight_decay);
+      break;
+    case PS_OPTIM_RMSPROP:
+      if (c->eps < 0.0)
+        return invalid (error, "epsilon value", c->eps);
+      if (c->momentum < 0.0)
+        return invalid (error, "momentum value", c->momentum);
+      if (c->weight_decay < 0.0)
+        return invalid (error, "weight_decay value", c->weight_decay);
+      if (c->alpha < 0.0)
+        return invalid (error, "alpha value", c->alpha);
+      break;
+    case PS_OPTIM_ADAGRAD:
+      if (c->lr_decay < 0.0)
+        return invalid (error, "lr_decay value", c->lr_decay);
+      if (c->weight_decay < 0.0)
+        return invalid (error, "weight_decay value", c->weight_decay);
+      if (c->initial_accumulator_value < 0.0)
+        return invalid (error, "initial_accumulator_value value", c->initial_accumulator_value);
+      if (c->eps < 0.0)
+        return invalid (error, "epsilon value", c->eps);
+      break;
+    }
+  return TRUE;
+}
+
+PsOptimizer *
+ps_optimizer_new (const PsOptimConfig *cfg, PsModule *params, GError **error)
+{
+  if (!validate (cfg, error))
+    return NULL;
+  g_autoptr (GPtrArray) items = ps_module_named_parameters (params);
+  if (items->len == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "optimizer got an empty parameter list");
+      return NULL;
+    }
+  for (guint i = 0; i < items->len; i++)
+    {
+      PsNamedItem *it = items->pdata[i];
+      if (it->param->value == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                       "Attempted to use an uninitialized parameter '%s' in an optimizer (run a forward first)", it->path);
+          return NULL;
+        }
+    }
+  PsOptimizer *opt = g_new0 (PsOptimizer, 1);
+  opt->cfg = *cfg;
+  opt->params = g_array_new (FALSE, TRUE, sizeof (ParamState));
+  g_array_set_clear_func (opt->params, param_state_clear);
+  for (guint i = 0; i < items->len; i++)
+    {
+      PsNamedItem *it = items->pdata[i];
+      ParamState s = { g_strdup (it->path), FALSE, 0.0, { NULL, NULL, NULL } };
+      if (cfg->kind == PS_OPTIM_ADAGRAD)
+        {
+          /* state['step'] = tensor(0.), state['sum'] = full_like(p, initial_accumulator_value) */
+          s.has_state = TRUE;
+          s.buf[0] = ps_tensor_new_like (it->param->value, NULL);
+          float *sum = ps_tensor_f32 (s.buf[0]);
+          for (int64_t k = 0; k < s.buf[0]->numel; k++)
+            sum[k] = (float) cfg->initial_accumulator_value;
+        }
+      g_array_append_val (opt->params, s);
+    }
+  return opt;
+}
+
+PsOptimizer *
+ps_optimizer_copy (const PsOptimizer *src)
+{
+  PsOptimizer *opt = g_new0 (PsOptimizer, 1);
+  opt->cfg = src->cfg;
+  opt->params = g_array_new (FALSE, TRUE, sizeof (ParamState));
+  g_array_set_clear_func (opt->params, param_state_clear);
+  for (guint i = 0; i < src->params->len; i++)
+    {
+      ParamState s = g_array_index (src->params, ParamState, i);
+      s.path = g_strdup (s.path);
+      for (int k = 0; k < 3; k++)
+        if (s.buf[k])
+          ps_tensor_ref (s.buf[k]);
+      g_array_append_val (opt->params, s);
+    }
+  return opt;
+}
+
+void
+ps_optimizer_free (PsOptimizer *opt)
+{
+  if (opt == NULL)
+    return;
+  g_array_unref (opt->params);
+  g_free (opt);
+}
+
+const PsOptimConfig *
+ps_optimizer_config (const PsOptimizer *opt)
+{
+  return &opt->cfg;
+}
+
+double
+ps_optimizer_get_lr (const PsOptimizer *opt)
+{
+  return opt->cfg.lr;
+}
+
+void
+ps_optimizer_set_lr (PsOptimizer *opt, double lr)
+{
+  opt->cfg.lr = lr;
+}
+
+gboolean
+ps_optimizer_has_momentum (const PsOptimizer *opt)
+{
+  return opt->cfg.kind != PS_OPTIM_ADAGRAD;
+}
+
+void
+ps_optimizer_set_momentum (PsOptimizer *opt, double momentum)
+{
+  if (opt->cfg.kind == PS_OPTIM_ADAM || opt->cfg.kind == PS_OPTIM_ADAMW)
+    opt->cfg.beta1 = momentum;
+  else
+    opt->cfg.momentum = momentum;
+}
+
+guint
+ps_optimizer_n_params (const PsOptimizer *opt)
+{
+  return opt->params->len;
+}
+
+const char *
+ps_optimizer_param_path (const PsOptimizer *opt, guint i)
+{
+  return g_array_index (opt->params, ParamState, i).path;
+}
+
+static PsTensor *
+step_tensor (const ParamState *s, PsOptimKind kind)
+{
+  PsTensor *t;
+  if (kind == PS_OPTIM_RMSPROP)
+    {
+      t = ps_tensor_new_empty (PS_DTYPE_INT64, 0, NULL, NULL);
+      ps_tensor_i64 (t)[0] = (int64_t) s->step;
+    }
+  else
+    {
+      t = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 0, NULL, NULL);
+      ps_tensor_f32 (t)[0] = (float) s->step;
+    }
+  return t;
+}
+
+guint
+ps_optimizer_state_items (const PsOptimizer *opt, guint i, const char *names[4], PsTensor *values[4])
+{
+  const ParamState *s = &g_array_index (opt->params, ParamState, i);
+  const PsOptimConfig *c = &opt->cfg;
+  guint n = 0;
+  if (!s->has_state)
+    return 0;
+#define ADD(nm, t) do { if ((t) != NULL) { names[n] = (nm); values[n] = (t); n++; } } while (0)
+  switch (c->kind)
+    {
+    case PS_OPTIM_SGD:
+      ADD ("momentum_buffer", s->buf[0] ? ps_tensor_ref (s->buf[0]) : NULL);
+      break;
+    case PS_OPTIM_ADAM:
+    case PS_OPTIM_ADAMW:
+      ADD ("step", step_tensor (s, c->kind));
+      ADD ("exp_avg", ps_tensor_ref (s->buf[0]));
+      ADD ("exp_avg_sq", ps_tensor_ref (s->buf[1]));
+      if (c->amsgrad)
+        ADD ("max_exp_avg_sq", ps_tensor_ref (s->buf[2]));
+      break;
+    case PS_OPTIM_RMSPROP:
+      ADD ("step", step_tensor (s, c->kind));
+      ADD ("square_avg", ps_tensor_ref (s->buf[0]));
+      if (c->momentum > 0.0)
+        ADD ("momentum_buffer", ps_tensor_ref (s->buf[1]));
+      if (c->centered)
+        ADD ("grad_avg", ps_tensor_ref (s->buf[2]));
+      break;
+    case PS_OPTIM_ADAGRAD:
+      ADD ("step", step_tensor (s, c->kind));
+      ADD ("sum", ps_tensor_ref (s->buf[0]));
+      break;
+    }
+#undef ADD
+  return n;
+}
+
+/* a.add_(b, alpha=s): fused in the AVX2 kernels, plain in the default build */
+static inline float
+add_alpha (float a, float b, float s, gboolean fused)
+{
+  return fused ? fmaf (b, s, a) : a + s * b;
+}
+
+/* a.addcmul_(t1, t2, value=v) */
+static inline float
+addcmul (float a, float t1, float t2, float v, gboolean fused)
+{
+  return fused ? fmaf (v * t1, t2, a) : a + (v * t1) * t2;
+}
+
+static PsTensor *
+new_like (const PsTensor *t)
+{
+  return ps_tensor_new_empty (PS_DTYPE_FLOAT32, t->ndim, t->shape, NULL);
+}
+
+static PsTensor *
+zeros_like (const PsTensor *t)
+{
+  return ps_tensor_new (PS_DTYPE_FLOAT32, t->ndim, t->shape, NULL);
+}
+
+gboolean
+ps_optimizer_step (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError **error)
+{
+  const PsOptimConfig *c = &opt->cfg;
+  const gboolean fused = flavour == PS_FLAVOUR_AVX2;
+  /* resolve everything first: a failed step changes nothing */
+  g_autofree PsParam **ps = g_new0 (PsParam *, opt->params->len);
+  for (guint i = 0; i < opt->params->len; i++)
+    {
+      ParamState *s = &g_array_index (opt->params, ParamState, i);
+      if (!ps_module_resolve (root, s->path, NULL, &ps[i], error))
+        return FALSE;
+      if (ps[i] == NULL || ps[i]->value == NULL || (ps[i]->grad != NULL && ps[i]->grad->numel != ps[i]->value->numel))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "optimizer: parameter '%s' is missing or changed shape", s->path);
+          return FALSE;
+        }
+    }
+  for (guint i = 0; i < opt->params->len; i++)
+    {
+      PsParam *pp = ps[i];
+      if (pp->grad == NULL)
+        continue;
+      ParamState *s = &g_array_index (opt->params, ParamState, i);
+      const int64_t n = pp->value->numel;
+      const float *p0 = ps_tensor_cf32 (pp->value);
+      const float *g0 = ps_tensor_cf32 (pp->grad);
+      g_autoptr (PsTensor) pn = new_like (pp->value);
+      float *p = ps_tensor_f32 (pn);
+      memcpy (p, p0, (size_t) n * sizeof (float));
+      switch (c->kind)
+        {
+        case PS_OPTIM_SGD:
+          {
+            const float wd = (float) c->weight_decay, mom = (float) c->momentum;
+            const float damp1 = (float) (1.0 - c->dampening), nlr = (float) (-c->lr);
+            PsTensor *buf = NULL;
+            if (c->momentum != 0.0)
+              buf = new_like (pp->value);
+            float *b = buf ? ps_tensor_f32 (buf) : NULL;
+            const float *b0 = s->buf[0] ? ps_tensor_cf32 (s->buf[0]) : NULL;
+            for (int64_t k = 0; k < n; k++)
+              {
+                float d = c->maximize ? -g0[k] : g0[k];
+                if (c->weight_decay != 0.0)
+                  d = add_alpha (d, p0[k], wd, fused);
+                if (b != NULL)
+                  {
+                    if (b0 == NULL)
+                      b[k] = d;   /* clone(d).detach() */
+                    else
+                      b[k] = add_alpha (b0[k] * mom, d, damp1, fused);
+                    d = c->nesterov ? add_alpha (d, b[k], mom, fused) : b[k];
+                  }
+                p[k] = add_alpha (p0[k], d, nlr, fused);
+              }
+            if (buf != NULL)
+              {
+                ps_tensor_unref (s->buf[0]);
+                s->buf[0] = buf;
+                s->has_state = TRUE;
+              }
+            else
+              s->has_state = TRUE;   /* state[p] = {'momentum_buffer': None} */
+            break;
+          }
+        case PS_OPTIM_ADAM:
+        case PS_OPTIM_ADAMW:
+          {
+            if (!s->has_state)
+              {
+                s->has_state = TRUE;
+                s->step = 0.0;
+                s->buf[0] = zeros_like (pp->value);
+                s->buf[1] = zeros_like (pp->value);
+                if (c->amsgrad)
+                  s->buf[2] = zeros_like (pp->value);
+              }
+            s->step = (double) (float) (s->step + 1.0);   /* step_t += 1 on a float32 tensor */
+            const double bc1 = 1.0 - pow (c->beta1, s->step);
+            const double bc2 = 1.0 - pow (c->beta2, s->step);
+            const double step_size = c->lr / bc1;
+            const double bc2s = sqrt (bc2);
+            const float b1 = (float) c->beta1, b2 = (float) c->beta2;
+            const float omb1 = (float) (1.0 - c->beta1), omb2 = (float) (1.0 - c->beta2);
+            const float wd = (float) c->weight_decay, decay = (float) (1.0 - c->lr * c->weight_decay);
+            const float nss = (float) (-step_size), fbc2s = (float) bc2s, feps = (float) c->eps;
+            PsTensor *m = new_like (pp->value), *v = new_like (pp->value);
+            PsTensor *vmax = c->amsgrad ? new_like (pp->value) : NULL;
+            const float *m0 = ps_tensor_cf32 (s->buf[0]), *v0 = ps_tensor_cf32 (s->buf[1]);
+            const float *vm0 = vmax ? ps_tensor_cf32 (s->buf[2]) : NULL;
+            float *mm = ps_tensor_f32 (m), *vv = ps_tensor_f32 (v), *vm = vmax ? ps_tensor_f32 (vmax) : NULL;
+            for (int64_t k = 0; k < n; k++)
+              {
+                float g = c->maximize ? -g0[k] : g0[k];
+                float pk = p0[k];
+                if (c->kind == PS_OPTIM_ADAMW)
+                  pk = pk * decay;
+                else if (c->weight_decay != 0.0)
+                  g = add_alpha (g, pk, wd, fused);
+                mm[k] = add_alpha (m0[k] * b1, g, omb1, fused);   /* exp_avg.mul_(b1).add_(g, alpha=1-b1) */
+                vv[k] = addcmul (v0[k] * b2, g, g, omb2, fused);   /* exp_avg_sq.mul_(b2).addcmul_(g, g, 1-b2) */
+                float use = vv[k];
+                if (vm != NULL)
+                  {
+                    vm[k] = fmaxf (vm0[k], vv[k]);
+                    use = vm[k];
+                  }
+                float denom = sqrtf (use) / fbc2s + feps;
+                p[k] = pk + (nss * mm[k]) / denom;   /* addcdiv_(exp_avg, denom, value=-step_size) */
+              }
+            ps_tensor_unref (s->buf[0]);
+            ps_tensor_unref (s->buf[1]);
+            s->buf[0] = m;
+            s->buf[1] = v;
+            if (vmax)
+              {
+                ps_tensor_unref (s->buf[2]);
+                s->buf[2] = vmax;
+              }
+            break;
+          }
+        case PS_OPTIM_RMSPROP:
+          {
+            if (!s->has_state)
+              {
+                s->has_state = TRUE;
+                s->step = 0.0;
+                s->buf[0] = zeros_like (pp->value);
+                if (c->momentum > 0.0)
+                  s->buf[1] = zeros_like (pp->value);
+                if (c->centered)
+                  s->buf[2] = zeros_like (pp->value);
+              }
+            s->step += 1.0;
+            const float alpha = (float) c->alpha, oma = (float) (1.0 - c->alpha), wd = (float) c->weight_decay;
+            const float feps = (float) c->eps, mom = (float) c->momentum, nlr = (float) (-c->lr);
+            PsTensor *sq = new_like (pp->value);
+            PsTensor *mb = c->momentum > 0.0 ? new_like (pp->value) : NULL;
+            PsTensor *ga = c->centered ? new_like (pp->value) : NULL;
+            const float *sq0 = ps_tensor_cf32 (s->buf[0]);
+            const float *mb0 = mb ? ps_tensor_cf32 (s->buf[1]) : NULL, *ga0 = ga ? ps_tensor_cf32 (s->buf[2]) : NULL;
+            float *q = ps_tensor_f32 (sq), *bb = mb ? ps_tensor_f32 (mb) : NULL, *gg = ga ? ps_tensor_f32 (ga) : NULL;
+            for (int64_t k = 0; k < n; k++)
+              {
+                float g = c->maximize ? -g0[k] : g0[k];
+                if (c->weight_decay != 0.0)
+                  g = add_alpha (g, p0[k], wd, fused);
+                q[k] = addcmul (sq0[k] * alpha, g, g, oma, fused);
+                float avg;
+                if (gg != NULL)
+                  {
+                    gg[k] = add_alpha (ga0[k] * alpha, g, oma, fused);
+                    avg = sqrtf (addcmul (q[k], gg[k], gg[k], -1.0f, fused));
+                  }
+                else
+                  avg = sqrtf (q[k]);
+                avg = avg + feps;
+                if (bb != NULL)
+                  {
+                    bb[k] = mb0[k] * mom + (1.0f * g) / avg;   /* buf.mul_(m).addcdiv_(g, avg) */
+                    p[k] = add_alpha (p0[k], bb[k], nlr, fused);
+                  }
+                else
+                  p[k] = p0[k] + (nlr * g) / avg;   /* addcdiv_(g, avg, value=-lr) */
+              }
+            ps_tensor_unref (s->buf[0]);
+            s->buf[0] = sq;
+            if (mb)
+              {
+                ps_tensor_unref (s->buf[1]);
+                s->buf[1] = mb;
+              }
+            if (ga)
+              {
+                ps_tensor_unref (s->buf[2]);
+                s->buf[2] = ga;
+              }
+            break;
+          }
+        case PS_OPTIM_ADAGRAD:
+          {
+            s->step = (double) (float) (s->step + 1.0);
+            const double clr = c->lr / (1.0 + (s->step - 1.0) * c->lr_decay);
+            const float nclr = (float) (-clr), wd = (float) c->weight_decay, feps = (float) c->eps;
+            PsTensor *sum = new_like (pp->value);
+            const float *s0 = ps_tensor_cf32 (s->buf[0]);
+            float *sm = ps_tensor_f32 (sum);
+            for (int64_t k = 0; k < n; k++)
+              {
+                float g = c->maximize ? -g0[k] : g0[k];
+                if (c->weight_decay != 0.0)
+                  g = add_alpha (g, p0[k], wd, fused);
+                sm[k] = addcmul (s0[k], g, g, 1.0f, fused);
+                float std = sqrtf (sm[k]) + feps;
+                p[k] = p0[k] + (nclr * g) / std;
+              }
+            ps_tensor_unref (s->buf[0]);
+            s->buf[0] = sum;
+            break;
+          }
+        }
+      ps_param_set_value (pp, pn);
+    }
+  return TRUE;
+}
+
+gboolean
+ps_optimizer_zero_grad (PsOptimizer *opt, PsModule *root, gboolean set_to_none, GError **error)
+{
+  g_autofree PsParam **ps = g_new0 (PsParam *, opt->params->len);
+  for (guint i = 0; i < opt->params->len; i++)
+    if (!ps_module_resolve (root, g_array_index (opt->params, ParamState, i).path, NULL, &ps[i], error))
+      return FALSE;
+  for (guint i = 0; i < opt->params->len; i++)
+    {
+      if (ps[i] == NULL || ps[i]->grad == NULL)
+        continue;
+      if (set_to_none)
+        ps_param_set_grad (ps[i], NULL);
+      else
+        {
+          g_autoptr (PsTensor) z = zeros_like (ps[i]->grad);
+          ps_param_set_grad (ps[i], z);
+        }
+    }
+  return TRUE;
+}

@@ -1,0 +1,117 @@
+/* ps-reduce.c — ATen's cascade_sum for float32 (see ps-reduce.h).
+ *
+ * The kernel keeps Vectorized<float>::size() = 8 independent lane accumulators; each lane runs
+ * the same scalar control flow, so a strided scalar loop per lane reproduces the vector code. */
+#include "ps-reduce.h"
+
+#define LANES 8
+
+static int64_t
+ceil_log2 (int64_t x)
+{
+  if (x <= 2)
+    return 1;
+  return 64 - __builtin_clzll ((unsigned long long) (x - 1));
+}
+
+/* multi_row_sum for one column: `size` elements x[i * stride], four cascade levels. */
+static float
+cascade (const float *x, int64_t stride, int64_t size)
+{
+  const int64_t lp = MAX ((int64_t) 4, ceil_log2 (size) / 4);
+  const int64_t step = (int64_t) 1 << lp;
+  const int64_t mask = step - 1;
+  float acc[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+  int64_t i = 0;
+  while (i + step <= size)
+    {
+      for (int64_t j = 0; j < step; j++, i++)
+        acc[0] += x[i * stride];
+      for (int j = 1; j < 4; j++)
+        {
+          acc[j] += acc[j - 1];
+          acc[j - 1] = 0.0f;
+          if ((i & (mask << (j * lp))) != 0)
+            break;
+        }
+    }
+  for (; i < size; i++)
+    acc[0] += x[i * stride];
+  acc[0] += acc[1];
+  acc[0] += acc[2];
+  acc[0] += acc[3];
+  return acc[0];
+}
+
+/* row_sum: four interleaved partial cascades (ilp_factor 4), the remainder into the first. */
+static float
+row_sum (const float *x, int64_t stride, int64_t size)
+{
+  const int64_t q = size / 4;
+  float p[4];
+  for (int k = 0; k < 4; k++)
+    p[k] = cascade (x + k * stride, 4 * stride, q);
+  for (int64_t i = 4 * q; i < size; i++)
+    p[0] += x[i * stride];
+  p[0] += p[1];
+  p[0] += p[2];
+  p[0] += p[3];
+  return p[0];
+}
+
+float
+ps_reduce_sum (const float *x, int64_t n)
+{
+  if (n < LANES)
+    return 0.0f + row_sum (x, 1, n);
+  const int64_t nv = n / LANES;
+  float lane[LANES];
+  for (int l = 0; l < LANES; l++)
+    lane[l] = row_sum (x + l, LANES, nv);
+  float f = 0.0f;
+  for (int64_t k = LANES * nv; k < n; k++)   /* the scalar tail comes first */
+    f += x[k];
+  for (int l = 0; l < LANES; l++)
+    f += lane[l];
+  return 0.0f + f;
+}
+
+void
+ps_reduce_sum_dim0 (const float *x, int64_t rows, int64_t cols, float *out)
+{
+  if (cols == 1)
+    {
+      out[0] = ps_reduce_sum (x, rows);
+      return;
+    }
+  int64_t j = 0;
+  if (cols >= LANES)
+    {
+      /* vectorized_outer_sum: blocks of 4 vectors run multi_row_sum, then single vectors
+       * row_sum, then the scalar columns row_sum. */
+      for (; j + 4 * LANES <= cols; j += 4 * LANES)
+        for (int64_t c = j; c < j + 4 * LANES; c++)
+          out[c] = 0.0f + cascade (x + c, cols, rows);
+      for (; j + LANES <= cols; j += LANES)
+        for (int64_t c = j; c < j + LANES; c++)
+          out[c] = 0.0f + row_sum (x + c, cols, rows);
+    }
+  else
+    {
+      /* scalar_outer_sum: blocks of 4 columns through multi_row_sum */
+      for (; j + 4 <= cols; j += 4)
+        for (int64_t c = j; c < j + 4; c++)
+          out[c] = 0.0f + cascade (x + c, cols, rows);
+    }
+  for (; j < cols; j++)
+    out[j] = 0.0f + row_sum (x + j, cols, rows);
+}
+
+double
+ps_reduce_sum_naive (const float *x, int64_t n)
+{
+  double s = 0.0;
+  for (int64_t i = 0; i < n; i++)
+    s += x[i];
+  return s;
+}

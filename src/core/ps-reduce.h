@@ -1,0 +1,23 @@
+/* ps-reduce.h — ATen 1.13's CPU sum/mean (cascade_sum in SumKernel.cpp), bit for bit.
+ *
+ * torch sums float32 with float accumulators in a fixed tree: 8 vector lanes (AVX2 and DEFAULT
+ * builds; Vectorized<float>::size()), four interleaved row partials, and a four-level cascade
+ * whose level size grows with the length (TRAINING-PARITY.md §3). Plain left-to-right sums differ
+ * in the last bits for ~half of the results. Valid while torch runs one intra-op thread or the
+ * reduction has fewer than 32 768 elements (parallel_reduce splits above GRAIN_SIZE). */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+/* x.sum() of n contiguous floats (also the sum of one contiguous row: x.sum(-1)). */
+float ps_reduce_sum         (const float *x, int64_t n);
+/* x.sum(0) of a row-major (rows, cols) matrix into out[cols] (the outer reduction, e.g. a Linear
+ * bias gradient). */
+void  ps_reduce_sum_dim0    (const float *x, int64_t rows, int64_t cols, float *out);
+/* Reference: double accumulation, for tests. */
+double ps_reduce_sum_naive  (const float *x, int64_t n);
+
+G_END_DECLS

@@ -1,0 +1,56 @@
+/* ps-scheduler.h — torch.optim.lr_scheduler 1.13: StepLR, MultiStepLR, ExponentialLR,
+ * CosineAnnealingLR, LinearLR, OneCycleLR, in Python's double arithmetic and with the chainable
+ * (recursive) get_lr() forms scheduler.step() uses, so the learning rates are torch's bits.
+ * Construction runs torch's _initial_step() (last_epoch -1 → 0, which already sets the lr for
+ * LinearLR and OneCycleLR). */
+#pragma once
+
+#include <glib.h>
+#include "ps-optimizer.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PS_SCHED_STEP,
+  PS_SCHED_MULTI_STEP,
+  PS_SCHED_EXPONENTIAL,
+  PS_SCHED_COSINE_ANNEALING,
+  PS_SCHED_LINEAR,
+  PS_SCHED_ONE_CYCLE,
+} PsSchedKind;
+
+typedef struct {
+  PsSchedKind kind;
+  int64_t step_size;                 /* StepLR (required) */
+  double gamma;                      /* StepLR/MultiStepLR 0.1; ExponentialLR (required) */
+  int64_t milestones[32];            /* MultiStepLR (required), n_milestones of them */
+  int n_milestones;
+  int64_t t_max;                     /* CosineAnnealingLR (required) */
+  double eta_min;                    /* 0 */
+  double start_factor, end_factor;   /* LinearLR 1/3, 1.0 */
+  int64_t total_iters;               /* LinearLR 5 */
+  double max_lr;                     /* OneCycleLR (required) */
+  int64_t total_steps, epochs, steps_per_epoch;   /* 0 = None */
+  double pct_start;                  /* 0.3 */
+  gboolean anneal_cos;               /* anneal_strategy 'cos' (TRUE) or 'linear' */
+  gboolean cycle_momentum;           /* TRUE */
+  double base_momentum, max_momentum, div_factor, final_div_factor;   /* .85 .95 25 1e4 */
+  gboolean three_phase;
+} PsSchedConfig;
+
+typedef struct _PsScheduler PsScheduler;
+
+gboolean      ps_sched_kind_from_name   (const char *name, PsSchedKind *kind);
+const char   *ps_sched_kind_name        (PsSchedKind kind);
+/* defaults; required values are left 0/NAN and checked by ps_scheduler_new */
+void          ps_sched_config_init      (PsSchedConfig *cfg, PsSchedKind kind);
+/* Validates, then performs the initial step on opt (may change its lr/momentum). */
+PsScheduler  *ps_scheduler_new          (const PsSchedConfig *cfg, PsOptimizer *opt, GError **error);
+PsScheduler  *ps_scheduler_copy         (const PsScheduler *s);
+void          ps_scheduler_free         (PsScheduler *s);
+/* scheduler.step(): OneCycleLR raises past total_steps ("Tried to step …"), opt unchanged then. */
+gboolean      ps_scheduler_step         (PsScheduler *s, PsOptimizer *opt, GError **error);
+int64_t       ps_scheduler_last_epoch   (const PsScheduler *s);
+const PsSchedConfig *ps_scheduler_config (const PsScheduler *s);
+
+G_END_DECLS

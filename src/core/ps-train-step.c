@@ -1,0 +1,64 @@
+/* ps-train-step.c — see ps-train-step.h. */
+#include "ps-train-step.h"
+#include "ps-clip-grad.h"
+
+static int64_t
+count_correct (const PsTensor *out, const PsTensor *y)
+{
+  if (y->dtype != PS_DTYPE_INT64 || out->ndim != 2 || y->ndim != 1 || out->shape[0] != y->shape[0])
+    return -1;
+  const float *o = ps_tensor_cf32 (out);
+  const int64_t *t = ps_tensor_ci64 (y);
+  const int64_t n = out->shape[0], c = out->shape[1];
+  int64_t correct = 0;
+  for (int64_t i = 0; i < n; i++)
+    {
+      int64_t best = 0;   /* argmax: first maximum */
+      for (int64_t k = 1; k < c; k++)
+        if (o[i * c + k] > o[i * c + best])
+          best = k;
+      correct += best == t[i];
+    }
+  return correct;
+}
+
+gboolean
+ps_train_step (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimizer *opt, PsTensor *xb, PsTensor *yb,
+               PsGenerator *gen, double clip, PsFlavour flavour, PsTrainStepResult *result, GError **error)
+{
+  if (!ps_optimizer_zero_grad (opt, model, FALSE, error))
+    return FALSE;
+  g_autoptr (PsTensor) out = ps_tape_forward (tape, model, xb, gen, error);
+  if (out == NULL)
+    return FALSE;
+  g_autoptr (PsTensor) gout = NULL;
+  g_autoptr (PsTensor) l = ps_loss_compute (loss, out, yb, &gout, error);
+  if (l == NULL || !ps_tape_backward (tape, gout, error))
+    return FALSE;
+  float total = 0.0f;
+  if (clip > 0.0)
+    {
+      if (!ps_clip_grad_norm (model, clip, &total, error))
+        return FALSE;
+    }
+  else
+    {
+      g_autoptr (GPtrArray) items = ps_module_named_parameters (model);
+      g_autofree float *norms = g_new (float, items->len + 1);
+      guint k = 0;
+      for (guint i = 0; i < items->len; i++)
+        {
+          PsParam *p = ((PsNamedItem *) items->pdata[i])->param;
+          if (p->grad != NULL)
+            norms[k++] = ps_grad_norm2 (ps_tensor_cf32 (p->grad), p->grad->numel);
+        }
+      total = ps_grad_norm2 (norms, k);
+    }
+  if (!ps_optimizer_step (opt, model, flavour, error))
+    return FALSE;
+  result->loss = ps_tensor_cf32 (l)[0];
+  result->grad_norm = total;
+  result->correct = count_correct (out, yb);
+  result->count = xb->shape[0];
+  return TRUE;
+}

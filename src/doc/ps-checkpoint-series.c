@@ -1,0 +1,571 @@
+/* ps-checkpoint-series.c — see ps-checkpoint-series.h. */
+#include "ps-checkpoint-series.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  char *path;
+  char *label;
+  PsCheckpoint *ck;
+  gboolean has_step, has_epoch, has_number;
+  int64_t step, epoch, number;
+  GHashTable *entry_of;     /* series name → const PsCheckpointEntry* */
+} Step;
+
+struct _PsCheckpointSeries {
+  GPtrArray *steps;         /* Step*, ordered */
+  PsSeriesOrder order;
+  GPtrArray *names;         /* char*, series tensor names, first appearance */
+  GHashTable *name_index;   /* name → index + 1 */
+  GHashTable *alias_index;  /* stored file name → index + 1 */
+  GPtrArray *skipped;       /* char*, NULL-terminated */
+  double *norms;            /* n_steps × n_tensors, or NULL */
+  double *rel;
+};
+
+static void
+step_free (Step *st)
+{
+  g_free (st->path);
+  g_free (st->label);
+  ps_checkpoint_free (st->ck);
+  if (st->entry_of)
+    g_hash_table_unref (st->entry_of);
+  g_free (st);
+}
+
+void
+ps_checkpoint_series_free (PsCheckpointSeries *s)
+{
+  if (s == NULL)
+    return;
+  g_ptr_array_unref (s->steps);
+  g_ptr_array_unref (s->names);
+  g_hash_table_unref (s->name_index);
+  g_hash_table_unref (s->alias_index);
+  g_ptr_array_unref (s->skipped);
+  g_free (s->norms);
+  g_free (s->rel);
+  g_free (s);
+}
+
+gboolean
+ps_checkpoint_series_is_candidate (const char *path)
+{
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  if (g_str_has_suffix (lower, ".index.json"))
+    return FALSE;
+  return g_str_has_suffix (lower, ".pt") || g_str_has_suffix (lower, ".pth") || g_str_has_suffix (lower, ".bin")
+         || g_str_has_suffix (lower, ".ckpt") || g_str_has_suffix (lower, ".safetensors")
+         || g_str_has_suffix (lower, ".npz");
+}
+
+static gboolean
+parse_int_metadata (PsCheckpoint *ck, const char *key, int64_t *out)
+{
+  const char *v = ps_checkpoint_get_metadata (ck, key);
+  if (v == NULL || *v == 0)
+    return FALSE;
+  char *end = NULL;
+  gint64 x = g_ascii_strtoll (v, &end, 10);
+  if (*end != 0)
+    return FALSE;
+  *out = x;
+  return TRUE;
+}
+
+/* The last run of digits in the file name (extension excluded). */
+static gboolean
+name_number (const char *label, int64_t *out)
+{
+  const char *dot = strrchr (label, '.');
+  gsize len = dot ? (gsize) (dot - label) : strlen (label);
+  gssize end = -1;
+  for (gssize i = (gssize) len - 1; i >= 0; i--)
+    if (g_ascii_isdigit (label[i]))
+      {
+        end = i;
+        break;
+      }
+  if (end < 0)
+    return FALSE;
+  gssize begin = end;
+  while (begin > 0 && g_ascii_isdigit (label[begin - 1]))
+    begin--;
+  if (end - begin >= 18)
+    return FALSE;
+  int64_t v = 0;
+  for (gssize i = begin; i <= end; i++)
+    v = v * 10 + (label[i] - '0');
+  *out = v;
+  return TRUE;
+}
+
+static Step *
+open_step (const char *path, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  PsCheckpoint *ck = ps_checkpoint_open (path, &local);
+  if (ck == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  Step *st = g_new0 (Step, 1);
+  st->path = g_strdup (path);
+  st->label = g_path_get_basename (path);
+  st->ck = ck;
+  st->has_step = parse_int_metadata (ck, "step", &st->step);
+  st->has_epoch = parse_int_metadata (ck, "epoch", &st->epoch);
+  st->has_number = name_number (st->label, &st->number);
+  st->entry_of = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *prefix = ps_checkpoint_get_state_dict_prefix (ck);
+  gsize plen = prefix ? strlen (prefix) : 0;
+  for (guint i = 0; i < ps_checkpoint_get_n_entries (ck); i++)
+    {
+      const PsCheckpointEntry *e = ps_checkpoint_get_entry (ck, i);
+      const char *name = plen && g_str_has_prefix (e->name, prefix) ? e->name + plen : e->name;
+      g_hash_table_insert (st->entry_of, (gpointer) name, (gpointer) e);
+    }
+  return st;
+}
+
+static PsSeriesOrder order_kind;
+
+static int64_t
+order_value (const Step *st, PsSeriesOrder o)
+{
+  switch (o)
+    {
+    case PS_SERIES_ORDER_STEP: return st->step;
+    case PS_SERIES_ORDER_EPOCH: return st->epoch;
+    case PS_SERIES_ORDER_FILE_NUMBER: return st->number;
+    case PS_SERIES_ORDER_FILE_NAME:
+    default: return 0;
+    }
+}
+
+static int
+step_cmp (gconstpointer a, gconstpointer b)
+{
+  const Step *x = *(Step *const *) a, *y = *(Step *const *) b;
+  int64_t vx = order_value (x, order_kind), vy = order_value (y, order_kind);
+  if (vx != vy)
+    return vx < vy ? -1 : 1;
+  return g_utf8_collate (x->label, y->label);
+}
+
+static G_LOCK_DEFINE (order);
+
+/* Chooses the ordering, sorts, and rebuilds the tensor name list. */
+static void
+reorder (PsCheckpointSeries *s)
+{
+  gboolean all_step = TRUE, all_epoch = TRUE, all_number = TRUE;
+  for (guint i = 0; i < s->steps->len; i++)
+    {
+      Step *st = s->steps->pdata[i];
+      all_step &= st->has_step;
+      all_epoch &= st->has_epoch;
+      all_number &= st->has_number;
+    }
+  s->order = all_step ? PS_SERIES_ORDER_STEP : all_epoch ? PS_SERIES_ORDER_EPOCH
+             : all_number ? PS_SERIES_ORDER_FILE_NUMBER : PS_SERIES_ORDER_FILE_NAME;
+  G_LOCK (order);
+  order_kind = s->order;
+  g_ptr_array_sort (s->steps, step_cmp);
+  G_UNLOCK (order);
+
+  g_ptr_array_set_size (s->names, 0);
+  g_hash_table_remove_all (s->name_index);
+  g_hash_table_remove_all (s->alias_index);
+  for (guint i = 0; i < s->steps->len; i++)
+    {
+      Step *st = s->steps->pdata[i];
+      PsCheckpoint *ck = st->ck;
+      const char *prefix = ps_checkpoint_get_state_dict_prefix (ck);
+      gsize plen = prefix ? strlen (prefix) : 0;
+      for (guint k = 0; k < ps_checkpoint_get_n_entries (ck); k++)
+        {
+          const PsCheckpointEntry *e = ps_checkpoint_get_entry (ck, k);
+          const char *name = plen && g_str_has_prefix (e->name, prefix) ? e->name + plen : e->name;
+          if (!g_hash_table_contains (s->name_index, name))
+            {
+              char *copy = g_strdup (name);
+              g_ptr_array_add (s->names, copy);
+              g_hash_table_insert (s->name_index, copy, GUINT_TO_POINTER (s->names->len));
+            }
+          if (name != e->name && !g_hash_table_contains (s->alias_index, e->name))
+            g_hash_table_insert (s->alias_index, g_strdup (e->name),
+                                 g_hash_table_lookup (s->name_index, name));
+        }
+    }
+  g_clear_pointer (&s->norms, g_free);
+  g_clear_pointer (&s->rel, g_free);
+}
+
+static int
+str_cmp (gconstpointer a, gconstpointer b)
+{
+  return g_utf8_collate (*(char *const *) a, *(char *const *) b);
+}
+
+PsCheckpointSeries *
+ps_checkpoint_series_open (const char *const *paths, guint n_paths, GError **error)
+{
+  g_autoptr (PsCheckpointSeries) s = g_new0 (PsCheckpointSeries, 1);
+  s->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) step_free);
+  s->names = g_ptr_array_new_with_free_func (g_free);
+  s->name_index = g_hash_table_new (g_str_hash, g_str_equal);
+  s->alias_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  s->skipped = g_ptr_array_new_with_free_func (g_free);
+  if (n_paths == 1 && g_file_test (paths[0], G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr (GError) local = NULL;
+      g_autoptr (GDir) dir = g_dir_open (paths[0], 0, &local);
+      if (dir == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s", local->message);
+          return NULL;
+        }
+      g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+      for (const char *f; (f = g_dir_read_name (dir)) != NULL;)
+        if (ps_checkpoint_series_is_candidate (f))
+          g_ptr_array_add (files, g_build_filename (paths[0], f, NULL));
+      g_ptr_array_sort (files, str_cmp);
+      for (guint i = 0; i < files->len; i++)
+        {
+          g_autoptr (GError) e = NULL;
+          Step *st = open_step (files->pdata[i], &e);
+          if (st == NULL)
+            {
+              g_ptr_array_add (s->skipped, g_strdup (e->message));
+              continue;
+            }
+          g_ptr_array_add (s->steps, st);
+        }
+      if (s->steps->len == 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: no readable checkpoint (.pt .pth .bin .ckpt "
+                       ".safetensors .npz) in this folder%s%s", paths[0], s->skipped->len ? "; skipped: " : "",
+                       s->skipped->len ? (const char *) s->skipped->pdata[0] : "");
+          return NULL;
+        }
+    }
+  else
+    {
+      if (n_paths == 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "a series needs checkpoint files or a folder");
+          return NULL;
+        }
+      g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < n_paths; i++)
+        {
+          if (!g_hash_table_add (seen, (gpointer) paths[i]))
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s is given twice", paths[i]);
+              return NULL;
+            }
+          Step *st = open_step (paths[i], error);
+          if (st == NULL)
+            return NULL;
+          g_ptr_array_add (s->steps, st);
+        }
+    }
+  g_ptr_array_add (s->skipped, NULL);
+  reorder (s);
+  return g_steal_pointer (&s);
+}
+
+gboolean
+ps_checkpoint_series_add_file (PsCheckpointSeries *s, const char *path, GError **error)
+{
+  for (guint i = 0; i < s->steps->len; i++)
+    if (strcmp (((Step *) s->steps->pdata[i])->path, path) == 0)
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s is already in the series", path);
+        return FALSE;
+      }
+  Step *st = open_step (path, error);
+  if (st == NULL)
+    return FALSE;
+  g_ptr_array_add (s->steps, st);
+  reorder (s);
+  return TRUE;
+}
+
+guint ps_checkpoint_series_get_n_steps (PsCheckpointSeries *s) { return s->steps->len; }
+PsSeriesOrder ps_checkpoint_series_get_order (PsCheckpointSeries *s) { return s->order; }
+
+const char *
+ps_checkpoint_series_order_name (PsSeriesOrder order)
+{
+  static const char *const names[] = { "step", "epoch", "file number", "file name" };
+  return names[order];
+}
+
+static Step *
+get_step (PsCheckpointSeries *s, guint step)
+{
+  g_return_val_if_fail (step < s->steps->len, NULL);
+  return s->steps->pdata[step];
+}
+
+const char *ps_checkpoint_series_get_path (PsCheckpointSeries *s, guint step) { return get_step (s, step)->path; }
+const char *ps_checkpoint_series_get_label (PsCheckpointSeries *s, guint step) { return get_step (s, step)->label; }
+PsCheckpoint *ps_checkpoint_series_get_checkpoint (PsCheckpointSeries *s, guint step) { return get_step (s, step)->ck; }
+
+int64_t
+ps_checkpoint_series_get_order_value (PsCheckpointSeries *s, guint step)
+{
+  if (s->order == PS_SERIES_ORDER_FILE_NAME)
+    return step;
+  return order_value (get_step (s, step), s->order);
+}
+
+const char *const *
+ps_checkpoint_series_get_skipped (PsCheckpointSeries *s)
+{
+  return (const char *const *) s->skipped->pdata;
+}
+
+guint ps_checkpoint_series_get_n_tensors (PsCheckpointSeries *s) { return s->names->len; }
+
+const char *
+ps_checkpoint_series_get_tensor_name (PsCheckpointSeries *s, guint tensor)
+{
+  g_return_val_if_fail (tensor < s->names->len, NULL);
+  return s->names->pdata[tensor];
+}
+
+int
+ps_checkpoint_series_find_tensor (PsCheckpointSeries *s, const char *name)
+{
+  guint i = GPOINTER_TO_UINT (g_hash_table_lookup (s->name_index, name));
+  if (i == 0)
+    i = GPOINTER_TO_UINT (g_hash_table_lookup (s->alias_index, name));
+  return (int) i - 1;
+}
+
+const PsCheckpointEntry *
+ps_checkpoint_series_get_entry (PsCheckpointSeries *s, guint step, guint tensor)
+{
+  return g_hash_table_lookup (get_step (s, step)->entry_of, ps_checkpoint_series_get_tensor_name (s, tensor));
+}
+
+static gboolean
+same_shape (const PsCheckpointEntry *a, const PsCheckpointEntry *b)
+{
+  return a->ndim == b->ndim && memcmp (a->shape, b->shape, sizeof (int64_t) * (gsize) a->ndim) == 0;
+}
+
+PsSeriesPresence
+ps_checkpoint_series_get_presence (PsCheckpointSeries *s, guint step, guint tensor)
+{
+  const PsCheckpointEntry *e = ps_checkpoint_series_get_entry (s, step, tensor);
+  if (e == NULL)
+    return PS_SERIES_MISSING;
+  for (guint k = 0; k < step; k++)
+    {
+      const PsCheckpointEntry *first = ps_checkpoint_series_get_entry (s, k, tensor);
+      if (first != NULL)
+        return same_shape (first, e) ? PS_SERIES_PRESENT : PS_SERIES_SHAPE_CHANGED;
+    }
+  return PS_SERIES_PRESENT;
+}
+
+PsTensor *
+ps_checkpoint_series_load (PsCheckpointSeries *s, guint step, guint tensor, GError **error)
+{
+  const PsCheckpointEntry *e = ps_checkpoint_series_get_entry (s, step, tensor);
+  if (e == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s has no tensor \"%s\"", get_step (s, step)->label,
+                   ps_checkpoint_series_get_tensor_name (s, tensor));
+      return NULL;
+    }
+  g_autoptr (GError) local = NULL;
+  PsTensor *t = ps_checkpoint_load (get_step (s, step)->ck, e->name, &local);
+  if (t == NULL)
+    g_set_error (error, PS_ERROR, local->code, "%s: %s", get_step (s, step)->label, local->message);
+  return t;
+}
+
+/* ---- norms --------------------------------------------------------------------------------- */
+
+static double
+value_at (const PsTensor *t, int64_t i)
+{
+  return t->dtype == PS_DTYPE_FLOAT32 ? (double) ((const float *) t->data)[i] : (double) ((const int64_t *) t->data)[i];
+}
+
+gboolean
+ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancellable, PsSeriesProgress progress,
+                                    gpointer user_data, GError **error)
+{
+  guint ns = s->steps->len, nt = s->names->len;
+  gsize cells = (gsize) ns * nt;
+  g_autofree double *norms = g_new (double, cells + 1);
+  g_autofree double *rel = g_new (double, cells + 1);
+  for (gsize k = 0; k < cells; k++)
+    norms[k] = rel[k] = NAN;
+  /* the previous checkpoint's tensors (by series index), for the relative change */
+  g_autoptr (GPtrArray) prev = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  g_ptr_array_set_size (prev, (guint) nt);
+  for (guint i = 0; i < ns; i++)
+    {
+      for (guint k = 0; k < nt; k++)
+        {
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return FALSE;
+          if (ps_checkpoint_series_get_entry (s, i, k) == NULL)
+            continue;
+          g_autoptr (GError) local = NULL;
+          PsTensor *t = ps_checkpoint_series_load (s, i, k, &local);
+          if (t == NULL)
+            {
+              if (g_error_matches (local, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED))
+                continue;   /* listed but not decodable (complex): no norm */
+              g_propagate_error (error, g_steal_pointer (&local));
+              return FALSE;
+            }
+          double ss = 0;
+          for (int64_t j = 0; j < t->numel; j++)
+            {
+              double v = value_at (t, j);
+              ss += v * v;
+            }
+          norms[(gsize) i * nt + k] = sqrt (ss);
+          PsTensor *p = prev->pdata[k];
+          if (p != NULL && ps_tensor_same_shape (p, t) && p->dtype == t->dtype)
+            {
+              double ds = 0, ps = 0;
+              for (int64_t j = 0; j < t->numel; j++)
+                {
+                  double a = value_at (p, j), d = value_at (t, j) - a;
+                  ds += d * d;
+                  ps += a * a;
+                }
+              if (ps > 0)
+                rel[(gsize) i * nt + k] = sqrt (ds) / sqrt (ps);
+            }
+          /* keep this one as the previous value (a missing checkpoint keeps the older one) */
+          if (prev->pdata[k] != NULL)
+            ps_tensor_unref (prev->pdata[k]);
+          prev->pdata[k] = t;
+        }
+      if (progress)
+        progress (i + 1, ns, user_data);
+    }
+  g_free (s->norms);
+  g_free (s->rel);
+  s->norms = g_steal_pointer (&norms);
+  s->rel = g_steal_pointer (&rel);
+  return TRUE;
+}
+
+static void
+norms_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  (void) source;
+  if (ps_checkpoint_series_compute_norms (data, cancellable, NULL, NULL, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+ps_checkpoint_series_compute_norms_async (PsCheckpointSeries *s, GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_checkpoint_series_compute_norms_async);
+  g_task_set_task_data (task, s, NULL);
+  g_task_run_in_thread (task, norms_thread);
+}
+
+gboolean
+ps_checkpoint_series_compute_norms_finish (PsCheckpointSeries *s, GAsyncResult *result, GError **error)
+{
+  (void) s;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+ps_checkpoint_series_has_norms (PsCheckpointSeries *s)
+{
+  return s->norms != NULL;
+}
+
+double
+ps_checkpoint_series_get_norm (PsCheckpointSeries *s, guint step, guint tensor)
+{
+  g_return_val_if_fail (s->norms != NULL && step < s->steps->len && tensor < s->names->len, NAN);
+  return s->norms[(gsize) step * s->names->len + tensor];
+}
+
+double
+ps_checkpoint_series_get_rel_change (PsCheckpointSeries *s, guint step, guint tensor)
+{
+  g_return_val_if_fail (s->rel != NULL && step < s->steps->len && tensor < s->names->len, NAN);
+  return s->rel[(gsize) step * s->names->len + tensor];
+}
+
+static void
+csv_field (GString *out, const char *f)
+{
+  if (strpbrk (f, ",\"\r\n") == NULL)
+    {
+      g_string_append (out, f);
+      return;
+    }
+  g_string_append_c (out, '"');
+  for (const char *p = f; *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+csv_number (GString *out, double v)
+{
+  if (isnan (v))
+    return;
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.9g", v));
+}
+
+char *
+ps_checkpoint_series_to_csv (PsCheckpointSeries *s)
+{
+  g_return_val_if_fail (s->norms != NULL, NULL);
+  GString *out = g_string_new ("step_index,");
+  csv_field (out, ps_checkpoint_series_order_name (s->order));
+  g_string_append (out, ",file,tensor,status,numel,norm,rel_change\n");
+  static const char *const status[] = { "present", "missing", "shape_changed" };
+  for (guint i = 0; i < s->steps->len; i++)
+    for (guint k = 0; k < s->names->len; k++)
+      {
+        const PsCheckpointEntry *e = ps_checkpoint_series_get_entry (s, i, k);
+        g_string_append_printf (out, "%u,%" G_GINT64_FORMAT ",", i, ps_checkpoint_series_get_order_value (s, i));
+        csv_field (out, get_step (s, i)->label);
+        g_string_append_c (out, ',');
+        csv_field (out, s->names->pdata[k]);
+        g_string_append_printf (out, ",%s,", status[ps_checkpoint_series_get_presence (s, i, k)]);
+        if (e)
+          g_string_append_printf (out, "%" G_GINT64_FORMAT, e->numel);
+        g_string_append_c (out, ',');
+        csv_number (out, ps_checkpoint_series_get_norm (s, i, k));
+        g_string_append_c (out, ',');
+        csv_number (out, ps_checkpoint_series_get_rel_change (s, i, k));
+        g_string_append_c (out, '\n');
+      }
+  return g_string_free (out, FALSE);
+}

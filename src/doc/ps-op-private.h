@@ -1,0 +1,108 @@
+/* ps-op-private.h — the op table's entry type, shared by ps-op.c (the table, parsing, apply,
+ * describe), ps-recipe.c and ps-export-pytorch.c (Python emission). Not for the app.
+ *
+ * ADDING AN OP KIND = one PsOpKind entry in ps_op_kinds (ps-op.c) with its functions, its fields
+ * in the PsOp union (ps-op.h), its rows in docs/recipe-format.md, and its tests. Nothing else
+ * dispatches on the kind: parsing, validation, saving, copying, apply, describe, the version a
+ * recipe needs and the PyTorch export all go through the entry. */
+#pragma once
+
+#include "ps-op.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PS_FIELD_STRING,     /* char* */
+  PS_FIELD_NAME,       /* char*: an id or child name (non-empty, no '.') */
+  PS_FIELD_INT,        /* gint64 */
+  PS_FIELD_BOOL,       /* gboolean */
+  PS_FIELD_ARGS,       /* PsArgs*: an object of keyword arguments (JSON → PsArgs) */
+  PS_FIELD_CUSTOM,     /* the field's own parse / write / copy / clear */
+} PsOpFieldType;
+
+typedef struct {
+  const char *name;
+  PsOpFieldType type;
+  gboolean required;
+  gsize offset;        /* of the value in PsOp */
+  int version;         /* the format version that added the field; 0: the kind's own */
+  /* PS_FIELD_CUSTOM only. parse: errors carry the whole "op N (KIND): field 'F': " prefix. */
+  gboolean (*parse) (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error);
+  JsonNode *(*write) (const PsOp *op, gconstpointer slot);
+  void (*copy) (gpointer dst, gconstpointer src);
+  void (*clear) (gpointer slot);
+} PsOpField;
+
+typedef struct _PsPyExport PsPyExport;   /* the exporter's state (ps-export-pytorch.c) */
+
+struct _PsOpKind {
+  const char *name;
+  int version;                        /* the recipe format version that added the kind */
+  const PsOpField *fields;            /* besides "op" and "description"; { NULL } terminated, ≤ 64 */
+  /* Checks across fields after every field parsed; errors carry the whole prefix. May be NULL. */
+  gboolean (*check) (PsOp *op, guint index, GError **error);
+  /* The path of the module whose subtree apply may change (cloned for writing), or NULL. */
+  const char *(*writes) (const PsOp *op);
+  /* Instead of writes, for ops whose written module depends on the state (an optimizer's model):
+   * adds the modules of prev that apply may change to w. May be NULL. */
+  void (*writes_modules) (const PsOp *op, const PsState *prev, GPtrArray *w);
+  /* Applies the op to `state` (a clone of the previous one); errors without the "op N (KIND): "
+   * prefix, which ps_op_apply_full adds. */
+  gboolean (*apply) (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error);
+  /* "forward through m": what the op was doing, for "… failed: MESSAGE". */
+  char *(*action) (const PsOp *op);
+  /* The sentence for a successful op. */
+  void (*describe) (const PsOp *op, const PsState *after, GString *s);
+  /* Values the op writes without describing them read "updated by KIND at step N" (forward). */
+  gboolean writes_undescribed;
+  /* PyTorch export: follow the module tree in the first pass (may be NULL), then write the code. */
+  gboolean (*py_scan) (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+  gboolean (*py_emit) (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+};
+
+/* "op N (KIND): field 'F': MESSAGE", PS_ERROR_PARSE (F NULL: no field part). */
+void ps_op_parse_error (GError **error, guint index, const char *kind, const char *field, const char *fmt, ...)
+  G_GNUC_PRINTF (5, 6);
+
+/* A copy of a JSON object sharing nothing with it (json_node_copy shares objects and arrays). */
+JsonObject *ps_json_object_deep_copy (JsonObject *o);
+/* A copy of any JSON node sharing nothing with it. */
+JsonNode   *ps_json_deep_copy        (JsonNode *n);
+
+/* The Python emitters of the op table (ps-export-pytorch.c). */
+gboolean ps_py_scan_module  (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_scan_attach  (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_scan_detach  (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_scan_rename  (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_scan_move    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_module  (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_attach  (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_detach  (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_rename  (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_move    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_init    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_init_modules (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_reset_parameters (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_manual_seed (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_mode    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_load    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_note    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+
+/* The training op kinds (ps-train-ops.c), in the table's order, and the forward op's "loss" field
+ * helpers (a field kept as its JSON value). */
+extern const PsOpField ps_train_fields_dataset[], ps_train_fields_optimizer[], ps_train_fields_scheduler[],
+  ps_train_fields_backward[], ps_train_fields_step[], ps_train_fields_zero_grad[],
+  ps_train_fields_scheduler_step[], ps_train_fields_train[];
+gboolean ps_train_op_check     (PsOp *op, guint index, GError **error);
+gboolean ps_train_op_apply     (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error);
+void     ps_train_op_writes    (const PsOp *op, const PsState *prev, GPtrArray *w);
+char    *ps_train_op_action    (const PsOp *op);
+void     ps_train_op_describe  (const PsOp *op, const PsState *after, GString *s);
+gboolean ps_train_op_py_emit   (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_json_field_parse   (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error);
+JsonNode *ps_json_field_write  (const PsOp *op, gconstpointer slot);
+void     ps_json_field_copy    (gpointer dst, gconstpointer src);
+void     ps_json_field_clear   (gpointer slot);
+
+G_END_DECLS

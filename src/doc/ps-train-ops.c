@@ -1,0 +1,1102 @@
+/* ps-train-ops.c — see ps-train-ops.h; the torch code each op runs is in docs/recipe-format.md. */
+#include "ps-train-ops.h"
+#include "ps-clip-grad.h"
+#include "ps-fashion-mnist.h"
+#include "ps-train-step.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const kinds[] = {
+  "dataset", "optimizer", "scheduler", "backward", "step", "zero_grad", "scheduler_step", "train", NULL
+};
+
+gboolean
+ps_train_ops_is_kind (const char *kind)
+{
+  return kind != NULL && g_strv_contains (kinds, kind);
+}
+
+const char *const *
+ps_train_ops_kinds (void)
+{
+  return kinds;
+}
+
+/* ---------- JSON helpers ---------- */
+
+static void G_GNUC_PRINTF (3, 4)
+field_error (GError **error, const char *field, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "field '%s': %s", field, msg);
+}
+
+static gboolean
+is_number (JsonNode *n)
+{
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
+    return FALSE;
+  GType t = json_node_get_value_type (n);
+  return t == G_TYPE_INT64 || t == G_TYPE_DOUBLE;
+}
+
+static gboolean
+is_int (JsonNode *n)
+{
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_INT64;
+}
+
+static gboolean
+is_bool (JsonNode *n)
+{
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN;
+}
+
+static gboolean
+is_string (JsonNode *n)
+{
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING;
+}
+
+typedef enum { A_NUM, A_INT, A_BOOL, A_STR, A_NUM_LIST, A_INT_LIST, A_NULL_OR_FALSE, A_INT_OR_NULL } ArgType;
+
+typedef struct {
+  const char *name;
+  ArgType type;
+} ArgDef;
+
+/* Every member of args is one of defs with the right type; an error names it and lists the
+ * accepted names, like torch's TypeError for an unexpected keyword. */
+static gboolean
+check_args (JsonObject *args, const char *what, const ArgDef *defs, GError **error)
+{
+  g_autoptr (GList) names = json_object_get_members (args);
+  for (GList *l = names; l; l = l->next)
+    {
+      const char *k = l->data;
+      const ArgDef *d = NULL;
+      for (const ArgDef *q = defs; q->name; q++)
+        if (strcmp (q->name, k) == 0)
+          d = q;
+      if (d == NULL)
+        {
+          GString *s = g_string_new (NULL);
+          for (const ArgDef *q = defs; q->name; q++)
+            g_string_append_printf (s, "%s%s", s->len ? ", " : "", q->name);
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "%s got an unexpected keyword argument '%s' (expected one of: %s)", what, k, s->str);
+          g_string_free (s, TRUE);
+          return FALSE;
+        }
+      JsonNode *v = json_object_get_member (args, k);
+      gboolean ok;
+      switch (d->type)
+        {
+        case A_NUM: ok = is_number (v); break;
+        case A_INT: ok = is_int (v); break;
+        case A_BOOL: ok = is_bool (v); break;
+        case A_STR: ok = is_string (v); break;
+        case A_INT_OR_NULL: ok = is_int (v) || JSON_NODE_HOLDS_NULL (v); break;
+        case A_NULL_OR_FALSE: ok = JSON_NODE_HOLDS_NULL (v) || (is_bool (v) && !json_node_get_boolean (v)); break;
+        case A_NUM_LIST:
+        case A_INT_LIST:
+          ok = JSON_NODE_HOLDS_ARRAY (v);
+          if (ok)
+            {
+              JsonArray *a = json_node_get_array (v);
+              for (guint i = 0; ok && i < json_array_get_length (a); i++)
+                ok = d->type == A_NUM_LIST ? is_number (json_array_get_element (a, i))
+                                           : is_int (json_array_get_element (a, i));
+            }
+          break;
+        default: ok = FALSE;
+        }
+      if (!ok)
+        {
+          static const char *const expect[] = { "a number", "an integer", "a boolean", "a string", "a list of numbers",
+                                                "a list of integers", "null or false (only the default is supported)",
+                                                "an integer or null" };
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: argument '%s' must be %s", what, k,
+                       expect[d->type]);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static double
+num (JsonObject *o, const char *name, double dflt)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  return n != NULL && is_number (n) ? json_node_get_double (n) : dflt;
+}
+
+static PsTensor *
+float_list_tensor (JsonArray *a)
+{
+  guint n = json_array_get_length (a);
+  PsTensor *t = ps_tensor_new_1d (PS_DTYPE_FLOAT32, n, NULL);
+  for (guint i = 0; i < n; i++)
+    ps_tensor_f32 (t)[i] = (float) json_array_get_double_element (a, i);
+  return t;
+}
+
+/* ---------- losses ---------- */
+
+gboolean
+ps_train_loss_from_json (JsonNode *node, PsLoss *loss, GError **error)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      field_error (error, "loss", "expected an object {\"type\": \"CrossEntropyLoss\", \"args\": {…}}");
+      return FALSE;
+    }
+  JsonObject *o = json_node_get_object (node);
+  JsonNode *tn = json_object_get_member (o, "type");
+  PsLossKind kind;
+  if (!is_string (tn) || !ps_loss_kind_from_name (json_node_get_string (tn), &kind))
+    {
+      field_error (error, "loss", "unknown loss type '%s' (expected MSELoss, L1Loss, SmoothL1Loss, HuberLoss, "
+                   "CrossEntropyLoss, NLLLoss, BCELoss or BCEWithLogitsLoss)", is_string (tn) ? json_node_get_string (tn) : "");
+      return FALSE;
+    }
+  JsonNode *an = json_object_get_member (o, "args");
+  JsonObject *args = an && JSON_NODE_HOLDS_OBJECT (an) ? json_node_get_object (an) : NULL;
+  static const ArgDef common[] = { { "reduction", A_STR }, { NULL } };
+  static const ArgDef smooth[] = { { "reduction", A_STR }, { "beta", A_NUM }, { NULL } };
+  static const ArgDef huber[] = { { "reduction", A_STR }, { "delta", A_NUM }, { NULL } };
+  static const ArgDef ce[] = { { "weight", A_NUM_LIST }, { "ignore_index", A_INT }, { "reduction", A_STR },
+                               { "label_smoothing", A_NUM }, { NULL } };
+  static const ArgDef nll[] = { { "weight", A_NUM_LIST }, { "ignore_index", A_INT }, { "reduction", A_STR }, { NULL } };
+  static const ArgDef bce[] = { { "weight", A_NUM_LIST }, { "reduction", A_STR }, { NULL } };
+  static const ArgDef bcel[] = { { "weight", A_NUM_LIST }, { "reduction", A_STR }, { "pos_weight", A_NUM_LIST }, { NULL } };
+  const ArgDef *defs[] = { common, common, smooth, huber, ce, nll, bce, bcel };
+  ps_loss_init (loss, kind);
+  if (an != NULL && args == NULL)
+    {
+      field_error (error, "loss", "'args' must be an object");
+      return FALSE;
+    }
+  if (args == NULL)
+    return TRUE;
+  g_autofree char *what = g_strdup_printf ("%s()", ps_loss_kind_name (kind));
+  if (!check_args (args, what, defs[kind], error))
+    return FALSE;
+  if (json_object_has_member (args, "reduction")
+      && !ps_reduction_from_name (json_object_get_string_member (args, "reduction"), &loss->reduction, error))
+    return FALSE;
+  loss->beta = num (args, "beta", 1.0);
+  loss->delta = num (args, "delta", 1.0);
+  loss->label_smoothing = num (args, "label_smoothing", 0.0);
+  if (json_object_has_member (args, "ignore_index"))
+    loss->ignore_index = json_object_get_int_member (args, "ignore_index");
+  if (json_object_has_member (args, "weight"))
+    loss->weight = float_list_tensor (json_object_get_array_member (args, "weight"));
+  if (json_object_has_member (args, "pos_weight"))
+    loss->pos_weight = float_list_tensor (json_object_get_array_member (args, "pos_weight"));
+  return TRUE;
+}
+
+/* ---------- optimizers and schedulers from JSON ---------- */
+
+static gboolean
+optim_config_from_json (const char *type, JsonObject *args, PsOptimConfig *cfg, GError **error)
+{
+  PsOptimKind kind;
+  if (!ps_optim_kind_from_name (type, &kind))
+    {
+      field_error (error, "type", "unknown optimizer '%s' (expected SGD, Adam, AdamW, RMSprop or Adagrad)", type);
+      return FALSE;
+    }
+  static const ArgDef sgd[] = { { "lr", A_NUM }, { "momentum", A_NUM }, { "dampening", A_NUM }, { "weight_decay", A_NUM },
+                                { "nesterov", A_BOOL }, { "maximize", A_BOOL }, { "foreach", A_NULL_OR_FALSE },
+                                { "differentiable", A_NULL_OR_FALSE }, { NULL } };
+  static const ArgDef adam[] = { { "lr", A_NUM }, { "betas", A_NUM_LIST }, { "eps", A_NUM }, { "weight_decay", A_NUM },
+                                 { "amsgrad", A_BOOL }, { "foreach", A_NULL_OR_FALSE }, { "maximize", A_BOOL },
+                                 { "capturable", A_NULL_OR_FALSE }, { "differentiable", A_NULL_OR_FALSE },
+                                 { "fused", A_NULL_OR_FALSE }, { NULL } };
+  static const ArgDef adamw[] = { { "lr", A_NUM }, { "betas", A_NUM_LIST }, { "eps", A_NUM }, { "weight_decay", A_NUM },
+                                  { "amsgrad", A_BOOL }, { "maximize", A_BOOL }, { "foreach", A_NULL_OR_FALSE },
+                                  { "capturable", A_NULL_OR_FALSE }, { NULL } };
+  static const ArgDef rms[] = { { "lr", A_NUM }, { "alpha", A_NUM }, { "eps", A_NUM }, { "weight_decay", A_NUM },
+                                { "momentum", A_NUM }, { "centered", A_BOOL }, { "foreach", A_NULL_OR_FALSE },
+                                { "maximize", A_BOOL }, { "differentiable", A_NULL_OR_FALSE }, { NULL } };
+  static const ArgDef adagrad[] = { { "lr", A_NUM }, { "lr_decay", A_NUM }, { "weight_decay", A_NUM },
+                                    { "initial_accumulator_value", A_NUM }, { "eps", A_NUM },
+                                    { "foreach", A_NULL_OR_FALSE }, { "maximize", A_BOOL },
+                                    { "differentiable", A_NULL_OR_FALSE }, { NULL } };
+  const ArgDef *defs[] = { sgd, adam, adamw, rms, adagrad };
+  ps_optim_config_init (cfg, kind);
+  g_autofree char *what = g_strdup_printf ("%s()", type);
+  if (!check_args (args, what, defs[kind], error))
+    return FALSE;
+  cfg->lr = num (args, "lr", cfg->lr);
+  cfg->momentum = num (args, "momentum", cfg->momentum);
+  cfg->dampening = num (args, "dampening", cfg->dampening);
+  cfg->weight_decay = num (args, "weight_decay", cfg->weight_decay);
+  cfg->eps = num (args, "eps", cfg->eps);
+  cfg->alpha = num (args, "alpha", cfg->alpha);
+  cfg->lr_decay = num (args, "lr_decay", cfg->lr_decay);
+  cfg->initial_accumulator_value = num (args, "initial_accumulator_value", cfg->initial_accumulator_value);
+  if (json_object_has_member (args, "nesterov"))
+    cfg->nesterov = json_object_get_boolean_member (args, "nesterov");
+  if (json_object_has_member (args, "maximize"))
+    cfg->maximize = json_object_get_boolean_member (args, "maximize");
+  if (json_object_has_member (args, "amsgrad"))
+    cfg->amsgrad = json_object_get_boolean_member (args, "amsgrad");
+  if (json_object_has_member (args, "centered"))
+    cfg->centered = json_object_get_boolean_member (args, "centered");
+  if (json_object_has_member (args, "betas"))
+    {
+      JsonArray *b = json_object_get_array_member (args, "betas");
+      if (json_array_get_length (b) != 2)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: betas must be a pair (beta1, beta2)", what);
+          return FALSE;
+        }
+      cfg->beta1 = json_array_get_double_element (b, 0);
+      cfg->beta2 = json_array_get_double_element (b, 1);
+    }
+  return TRUE;
+}
+
+static gboolean
+sched_config_from_json (const char *type, JsonObject *args, PsSchedConfig *cfg, GError **error)
+{
+  PsSchedKind kind;
+  if (!ps_sched_kind_from_name (type, &kind))
+    {
+      field_error (error, "type", "unknown scheduler '%s' (expected StepLR, MultiStepLR, ExponentialLR, "
+                   "CosineAnnealingLR, LinearLR or OneCycleLR)", type);
+      return FALSE;
+    }
+  static const ArgDef step[] = { { "step_size", A_INT }, { "gamma", A_NUM }, { NULL } };
+  static const ArgDef multi[] = { { "milestones", A_INT_LIST }, { "gamma", A_NUM }, { NULL } };
+  static const ArgDef expo[] = { { "gamma", A_NUM }, { NULL } };
+  static const ArgDef cosine[] = { { "T_max", A_INT }, { "eta_min", A_NUM }, { NULL } };
+  static const ArgDef linear[] = { { "start_factor", A_NUM }, { "end_factor", A_NUM }, { "total_iters", A_INT }, { NULL } };
+  static const ArgDef onecycle[] = { { "max_lr", A_NUM }, { "total_steps", A_INT_OR_NULL }, { "epochs", A_INT_OR_NULL },
+                                     { "steps_per_epoch", A_INT_OR_NULL }, { "pct_start", A_NUM },
+                                     { "anneal_strategy", A_STR }, { "cycle_momentum", A_BOOL },
+                                     { "base_momentum", A_NUM }, { "max_momentum", A_NUM }, { "div_factor", A_NUM },
+                                     { "final_div_factor", A_NUM }, { "three_phase", A_BOOL }, { NULL } };
+  const ArgDef *defs[] = { step, multi, expo, cosine, linear, onecycle };
+  ps_sched_config_init (cfg, kind);
+  g_autofree char *what = g_strdup_printf ("%s()", type);
+  if (!check_args (args, what, defs[kind], error))
+    return FALSE;
+  if (json_object_has_member (args, "step_size"))
+    cfg->step_size = json_object_get_int_member (args, "step_size");
+  cfg->gamma = num (args, "gamma", cfg->gamma);
+  if (json_object_has_member (args, "milestones"))
+    {
+      JsonArray *a = json_object_get_array_member (args, "milestones");
+      if (json_array_get_length (a) > G_N_ELEMENTS (cfg->milestones))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: at most %u milestones are supported", what,
+                       (guint) G_N_ELEMENTS (cfg->milestones));
+          return FALSE;
+        }
+      cfg->n_milestones = (int) json_array_get_length (a);
+      for (int i = 0; i < cfg->n_milestones; i++)
+        cfg->milestones[i] = json_array_get_int_element (a, i);
+    }
+  if (json_object_has_member (args, "T_max"))
+    cfg->t_max = json_object_get_int_member (args, "T_max");
+  cfg->eta_min = num (args, "eta_min", cfg->eta_min);
+  cfg->start_factor = num (args, "start_factor", cfg->start_factor);
+  cfg->end_factor = num (args, "end_factor", cfg->end_factor);
+  if (json_object_has_member (args, "total_iters"))
+    cfg->total_iters = json_object_get_int_member (args, "total_iters");
+  cfg->max_lr = num (args, "max_lr", cfg->max_lr);
+  const char *ints[] = { "total_steps", "epochs", "steps_per_epoch" };
+  int64_t *dst[] = { &cfg->total_steps, &cfg->epochs, &cfg->steps_per_epoch };
+  for (int i = 0; i < 3; i++)
+    if (json_object_has_member (args, ints[i]) && !JSON_NODE_HOLDS_NULL (json_object_get_member (args, ints[i])))
+      {
+        *dst[i] = json_object_get_int_member (args, ints[i]);
+        if (*dst[i] <= 0)
+          {
+            g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                         "Expected positive integer %s, but got %" G_GINT64_FORMAT, ints[i], *dst[i]);
+            return FALSE;
+          }
+      }
+  cfg->pct_start = num (args, "pct_start", cfg->pct_start);
+  if (json_object_has_member (args, "anneal_strategy"))
+    {
+      const char *s = json_object_get_string_member (args, "anneal_strategy");
+      if (strcmp (s, "cos") != 0 && strcmp (s, "linear") != 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "anneal_strategy must by one of 'cos' or 'linear', instead got %s", s);
+          return FALSE;
+        }
+      cfg->anneal_cos = strcmp (s, "cos") == 0;
+    }
+  if (json_object_has_member (args, "cycle_momentum"))
+    cfg->cycle_momentum = json_object_get_boolean_member (args, "cycle_momentum");
+  if (json_object_has_member (args, "three_phase"))
+    cfg->three_phase = json_object_get_boolean_member (args, "three_phase");
+  cfg->base_momentum = num (args, "base_momentum", cfg->base_momentum);
+  cfg->max_momentum = num (args, "max_momentum", cfg->max_momentum);
+  cfg->div_factor = num (args, "div_factor", cfg->div_factor);
+  cfg->final_div_factor = num (args, "final_div_factor", cfg->final_div_factor);
+  return TRUE;
+}
+
+/* ---------- validation (field presence and types; values are checked at apply) ---------- */
+
+typedef enum { F_STR, F_INT, F_NUM, F_BOOL, F_OBJ, F_ANY } FType;
+typedef struct { const char *name; FType type; gboolean required; } FDef;
+
+static const FDef dataset_fields[] = { { "id", F_STR, TRUE }, { "type", F_STR, FALSE }, { "args", F_OBJ, FALSE },
+                                       { "file", F_STR, FALSE }, { "x", F_STR, FALSE }, { "y", F_STR, FALSE },
+                                       { "sha256", F_STR, FALSE }, { NULL } };
+static const FDef optimizer_fields[] = { { "id", F_STR, TRUE }, { "type", F_STR, TRUE }, { "params", F_STR, TRUE },
+                                         { "args", F_OBJ, FALSE }, { NULL } };
+static const FDef scheduler_fields[] = { { "id", F_STR, TRUE }, { "type", F_STR, TRUE }, { "optimizer", F_STR, TRUE },
+                                         { "args", F_OBJ, FALSE }, { NULL } };
+static const FDef backward_fields[] = { { "output", F_STR, TRUE }, { NULL } };
+static const FDef step_fields[] = { { "optimizer", F_STR, TRUE }, { NULL } };
+static const FDef zero_grad_fields[] = { { "optimizer", F_STR, TRUE }, { "set_to_none", F_BOOL, FALSE }, { NULL } };
+static const FDef scheduler_step_fields[] = { { "scheduler", F_STR, TRUE }, { NULL } };
+static const FDef train_fields[] = { { "model", F_STR, TRUE }, { "optimizer", F_STR, TRUE }, { "data", F_STR, TRUE },
+                                     { "loss", F_OBJ, TRUE }, { "batch_size", F_INT, FALSE }, { "shuffle", F_BOOL, FALSE },
+                                     { "drop_last", F_BOOL, FALSE }, { "epochs", F_INT, FALSE }, { "steps", F_INT, FALSE },
+                                     { "scheduler", F_STR, FALSE }, { "scheduler_every", F_STR, FALSE },
+                                     { "clip_grad_norm", F_NUM, FALSE }, { "record_every", F_INT, FALSE }, { NULL } };
+
+static const FDef *
+fields_of (const char *kind)
+{
+  const FDef *const table[] = { dataset_fields, optimizer_fields, scheduler_fields, backward_fields, step_fields,
+                                zero_grad_fields, scheduler_step_fields, train_fields };
+  for (guint i = 0; kinds[i]; i++)
+    if (strcmp (kinds[i], kind) == 0)
+      return table[i];
+  return NULL;
+}
+
+gboolean
+ps_train_ops_validate (JsonObject *op, const char *kind, guint index, GError **error)
+{
+  const FDef *defs = fields_of (kind);
+  g_return_val_if_fail (defs != NULL, FALSE);
+#define OPERR(field, ...) G_STMT_START { \
+    g_autofree char *m_ = g_strdup_printf (__VA_ARGS__); \
+    g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "op %u (%s): field '%s': %s", index, kind, field, m_); \
+    return FALSE; } G_STMT_END
+  g_autoptr (GList) members = json_object_get_members (op);
+  for (GList *l = members; l; l = l->next)
+    {
+      const char *name = l->data;
+      if (strcmp (name, "op") == 0 || strcmp (name, "description") == 0 || g_str_has_prefix (name, "x-"))
+        continue;
+      const FDef *d = NULL;
+      for (const FDef *q = defs; q->name; q++)
+        if (strcmp (q->name, name) == 0)
+          d = q;
+      if (d == NULL)
+        {
+          GString *s = g_string_new (NULL);
+          for (const FDef *q = defs; q->name; q++)
+            g_string_append_printf (s, "%s%s", s->len ? ", " : "", q->name);
+          g_autofree char *list = g_string_free (s, FALSE);
+          OPERR (name, "unknown field (expected %s)", list);
+        }
+      JsonNode *n = json_object_get_member (op, name);
+      gboolean ok = d->type == F_ANY || (d->type == F_STR && is_string (n)) || (d->type == F_INT && is_int (n))
+                    || (d->type == F_NUM && is_number (n)) || (d->type == F_BOOL && is_bool (n))
+                    || (d->type == F_OBJ && JSON_NODE_HOLDS_OBJECT (n));
+      if (!ok)
+        {
+          static const char *const tn[] = { "a string", "an integer", "a number", "a boolean", "an object", "" };
+          OPERR (name, "expected %s", tn[d->type]);
+        }
+      if (d->type == F_STR && json_node_get_string (n)[0] == '\0')
+        OPERR (name, "must not be empty");
+    }
+  for (const FDef *q = defs; q->name; q++)
+    if (q->required && !json_object_has_member (op, q->name))
+      OPERR (q->name, "missing");
+  if (strcmp (kind, "dataset") == 0)
+    {
+      gboolean has_type = json_object_has_member (op, "type"), has_file = json_object_has_member (op, "file");
+      if (has_type == has_file)
+        OPERR ("type", "give either \"type\" (xor, circles, blobs, fashion_mnist) or \"file\"");
+      if (has_file && (!json_object_has_member (op, "x") || !json_object_has_member (op, "y")))
+        OPERR (json_object_has_member (op, "x") ? "y" : "x", "missing (the array names of inputs and targets in the file)");
+    }
+  if (strcmp (kind, "train") == 0)
+    {
+      if (json_object_has_member (op, "epochs") == json_object_has_member (op, "steps"))
+        OPERR ("epochs", "give exactly one of \"epochs\" and \"steps\"");
+      const char *ints[] = { "batch_size", "epochs", "steps", "record_every" };
+      for (int i = 0; i < 4; i++)
+        if (json_object_has_member (op, ints[i]) && json_object_get_int_member (op, ints[i]) < 1)
+          OPERR (ints[i], "must be at least 1");
+      if (json_object_has_member (op, "scheduler_every"))
+        {
+          const char *e = json_object_get_string_member (op, "scheduler_every");
+          if (strcmp (e, "epoch") != 0 && strcmp (e, "step") != 0)
+            OPERR ("scheduler_every", "expected \"epoch\" or \"step\", got \"%s\"", e);
+        }
+      if (json_object_has_member (op, "clip_grad_norm") && !(json_object_get_double_member (op, "clip_grad_norm") > 0.0))
+        OPERR ("clip_grad_norm", "must be positive");
+    }
+#undef OPERR
+  return TRUE;
+}
+
+/* ---------- lookups ---------- */
+
+static PsTrainObject *
+lookup (PsState *state, JsonObject *op, const char *field, PsTrainObjectKind kind, GError **error)
+{
+  static const char *const names[] = { "data set", "optimizer", "scheduler" };
+  const char *id = json_object_get_string_member (op, field);
+  PsTrainObject *o = ps_state_get_train_object (state, id);
+  if (o == NULL || o->kind != kind)
+    {
+      field_error (error, field, "no %s with id '%s'", names[kind], id);
+      return NULL;
+    }
+  return o;
+}
+
+static gboolean
+check_new_id (PsState *state, const char *id, GError **error)
+{
+  if (ps_state_get_train_object (state, id) != NULL || ps_state_get_module (state, id) != NULL)
+    {
+      field_error (error, "id", "'%s' is already used", id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---------- dataset / optimizer / scheduler ---------- */
+
+static gboolean
+apply_dataset (PsState *state, JsonObject *op, GError **error)
+{
+  const char *id = json_object_get_string_member (op, "id");
+  if (!check_new_id (state, id, error))
+    return FALSE;
+  if (json_object_has_member (op, "file"))
+    {
+      field_error (error, "file", "data sets from files are not supported yet");
+      return FALSE;
+    }
+  const char *type = json_object_get_string_member (op, "type");
+  JsonObject *args = json_object_has_member (op, "args") ? json_object_get_object_member (op, "args") : NULL;
+  g_autoptr (PsDataset) d = NULL;
+  if (strcmp (type, "fashion_mnist") == 0)
+    {
+      static const ArgDef defs[] = { { "split", A_STR }, { "limit", A_INT }, { NULL } };
+      if (args && !check_args (args, "fashion_mnist", defs, error))
+        return FALSE;
+      const char *split = args && json_object_has_member (args, "split") ? json_object_get_string_member (args, "split") : "train";
+      int64_t limit = args && json_object_has_member (args, "limit") ? json_object_get_int_member (args, "limit") : 0;
+      d = ps_fashion_mnist_load (split, limit, error);
+    }
+  else
+    {
+      static const ArgDef defs[] = { { "n", A_INT }, { NULL } };
+      g_autofree char *what = g_strdup_printf ("dataset '%s'", type);
+      if (args && !check_args (args, what, defs, error))
+        return FALSE;
+      int64_t n = args && json_object_has_member (args, "n") ? json_object_get_int_member (args, "n") : 200;
+      PsGenerator saved = state->gen;
+      d = ps_dataset_new_toy (type, n, &state->gen, error);
+      if (d == NULL)
+        state->gen = saved;
+    }
+  if (d == NULL)
+    return FALSE;
+  g_autoptr (PsTrainObject) o = ps_train_object_new_dataset (type, d);
+  ps_state_set_train_object (state, id, o);
+  return TRUE;
+}
+
+static gboolean
+apply_optimizer (PsState *state, JsonObject *op, GError **error)
+{
+  const char *id = json_object_get_string_member (op, "id");
+  if (!check_new_id (state, id, error))
+    return FALSE;
+  const char *type = json_object_get_string_member (op, "type");
+  const char *params = json_object_get_string_member (op, "params");
+  PsModule *m = ps_state_get_module (state, params);
+  if (m == NULL)
+    {
+      field_error (error, "params", "no module with id '%s'", params);
+      return FALSE;
+    }
+  g_autoptr (JsonObject) empty = json_object_new ();
+  JsonObject *args = json_object_has_member (op, "args") ? json_object_get_object_member (op, "args") : empty;
+  PsOptimConfig cfg;
+  if (!optim_config_from_json (type, args, &cfg, error))
+    return FALSE;
+  PsOptimizer *opt = ps_optimizer_new (&cfg, m, error);
+  if (opt == NULL)
+    return FALSE;
+  g_autoptr (PsTrainObject) o = ps_train_object_new_optimizer (type, opt, params);
+  ps_state_set_train_object (state, id, o);
+  return TRUE;
+}
+
+static gboolean
+apply_scheduler (PsState *state, JsonObject *op, GError **error)
+{
+  const char *id = json_object_get_string_member (op, "id");
+  if (!check_new_id (state, id, error))
+    return FALSE;
+  PsTrainObject *oo = lookup (state, op, "optimizer", PS_TRAIN_OPTIMIZER, error);
+  if (oo == NULL)
+    return FALSE;
+  g_autoptr (JsonObject) empty = json_object_new ();
+  JsonObject *args = json_object_has_member (op, "args") ? json_object_get_object_member (op, "args") : empty;
+  PsSchedConfig cfg;
+  const char *type = json_object_get_string_member (op, "type");
+  if (!sched_config_from_json (type, args, &cfg, error))
+    return FALSE;
+  g_autoptr (PsTrainObject) opt = ps_train_object_copy (oo);   /* the scheduler's initial step sets its lr */
+  PsScheduler *s = ps_scheduler_new (&cfg, opt->optimizer, error);
+  if (s == NULL)
+    return FALSE;
+  g_autoptr (PsTrainObject) so = ps_train_object_new_scheduler (type, s, json_object_get_string_member (op, "optimizer"));
+  ps_state_set_train_object (state, json_object_get_string_member (op, "optimizer"), opt);
+  ps_state_set_train_object (state, id, so);
+  return TRUE;
+}
+
+/* ---------- forward with a loss, backward, step, zero_grad, scheduler_step ---------- */
+
+gboolean
+ps_train_forward_with_loss (PsState *state, const char *target_id, PsModule *target, PsTensor *x,
+                            const PsLoss *loss, PsTensor *t, const char *name, GError **error)
+{
+  PsTape *tape = ps_tape_new ();
+  g_autoptr (PsTensor) y = ps_tape_forward (tape, target, x, &state->gen, error);
+  g_autoptr (PsTensor) gout = NULL;
+  g_autoptr (PsTensor) l = y ? ps_loss_compute (loss, y, t, loss->reduction == PS_REDUCTION_NONE ? NULL : &gout, error)
+                             : NULL;
+  if (l == NULL)
+    {
+      ps_tape_free (tape);
+      return FALSE;
+    }
+  ps_state_set_output (state, name, l);
+  g_clear_pointer (&state->graph, ps_train_graph_unref);
+  if (gout != NULL)
+    state->graph = ps_train_graph_new (tape, target_id, name, gout);
+  else
+    ps_tape_free (tape);
+  return TRUE;
+}
+
+static gboolean
+apply_backward (PsState *state, JsonObject *op, GError **error)
+{
+  const char *out = json_object_get_string_member (op, "output");
+  if (ps_state_get_output (state, out) == NULL)
+    {
+      field_error (error, "output", "no output named '%s'", out);
+      return FALSE;
+    }
+  if (state->graph == NULL || strcmp (state->graph->output, out) != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "Trying to backward through the graph a second time (or directly access saved tensors after "
+                   "they have already been freed). '%s' is not the loss of the last forward with a \"loss\"", out);
+      return FALSE;
+    }
+  if (!ps_tape_backward (state->graph->tape, state->graph->grad_output, error))
+    return FALSE;
+  g_clear_pointer (&state->graph, ps_train_graph_unref);   /* retain_graph=False */
+  return TRUE;
+}
+
+static PsTrainObject *
+writable_copy (PsState *state, PsTrainObject *o, const char *id)
+{
+  g_autoptr (PsTrainObject) c = ps_train_object_copy (o);
+  ps_state_set_train_object (state, id, c);
+  return c;   /* the state holds it */
+}
+
+static gboolean
+apply_step (PsState *state, JsonObject *op, gboolean zero_grad, GError **error)
+{
+  PsTrainObject *oo = lookup (state, op, "optimizer", PS_TRAIN_OPTIMIZER, error);
+  if (oo == NULL)
+    return FALSE;
+  PsModule *m = ps_state_get_module (state, oo->model_id);
+  if (m == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "the optimizer's model '%s' no longer exists", oo->model_id);
+      return FALSE;
+    }
+  PsTrainObject *o = writable_copy (state, oo, json_object_get_string_member (op, "optimizer"));
+  if (zero_grad)
+    {
+      gboolean to_none = json_object_has_member (op, "set_to_none") && json_object_get_boolean_member (op, "set_to_none");
+      return ps_optimizer_zero_grad (o->optimizer, m, to_none, error);
+    }
+  if (!ps_optimizer_step (o->optimizer, m, state->gen.flavour, error))
+    return FALSE;
+  o->n_steps++;
+  return TRUE;
+}
+
+static gboolean
+apply_scheduler_step (PsState *state, JsonObject *op, GError **error)
+{
+  PsTrainObject *so = lookup (state, op, "scheduler", PS_TRAIN_SCHEDULER, error);
+  if (so == NULL)
+    return FALSE;
+  PsTrainObject *oo = ps_state_get_train_object (state, so->optimizer_id);
+  g_return_val_if_fail (oo != NULL, FALSE);
+  PsTrainObject *s = writable_copy (state, so, json_object_get_string_member (op, "scheduler"));
+  PsTrainObject *o = writable_copy (state, oo, s->optimizer_id);
+  return ps_scheduler_step (s->scheduler, o->optimizer, error);
+}
+
+/* ---------- train ---------- */
+
+static void
+moments (const float *x, int64_t n, double *mean, double *std)
+{
+  double s = 0.0;
+  for (int64_t i = 0; i < n; i++)
+    s += x[i];
+  double m = n > 0 ? s / (double) n : 0.0, q = 0.0;
+  for (int64_t i = 0; i < n; i++)
+    q += ((double) x[i] - m) * ((double) x[i] - m);
+  *mean = m;
+  *std = n > 1 ? sqrt (q / (double) (n - 1)) : 0.0;
+}
+
+/* Per-parameter and per-layer statistics of one step. before: the parameter values before it. */
+static void
+record_stats (PsTrainRecord *r, const char *model_id, PsModule *model, GHashTable *before, const PsTape *tape,
+              GHashTable *module_paths)
+{
+  g_autoptr (GPtrArray) items = ps_module_named_parameters (model);
+  for (guint i = 0; i < items->len; i++)
+    {
+      PsNamedItem *it = items->pdata[i];
+      PsParamStat s = { g_strdup_printf ("%s.%s", model_id, it->path), 0.0, 0.0, 0.0 };
+      PsTensor *old = g_hash_table_lookup (before, it->param);
+      const PsTensor *v = it->param->value;
+      if (it->param->grad != NULL)
+        s.grad_norm = ps_grad_norm2 (ps_tensor_cf32 (it->param->grad), it->param->grad->numel);
+      if (old != NULL && v != NULL && old->numel == v->numel)
+        {
+          g_autofree float *d = g_new (float, MAX (v->numel, 1));
+          for (int64_t k = 0; k < v->numel; k++)
+            d[k] = ps_tensor_cf32 (v)[k] - ps_tensor_cf32 (old)[k];
+          double dm, ds, om, os, q = 0.0;
+          for (int64_t k = 0; k < v->numel; k++)
+            q += (double) d[k] * (double) d[k];
+          s.update_norm = sqrt (q);
+          moments (d, v->numel, &dm, &ds);
+          moments (ps_tensor_cf32 (old), old->numel, &om, &os);
+          s.update_ratio = os > 0.0 ? ds / os : 0.0;
+        }
+      g_array_append_val (r->params, s);
+    }
+  for (guint i = 0; i < ps_tape_n_entries (tape); i++)
+    {
+      const PsTapeEntry *e = ps_tape_entry (tape, i);
+      if (e->output == NULL || e->output->dtype != PS_DTYPE_FLOAT32)
+        continue;
+      const char *path = g_hash_table_lookup (module_paths, e->module);
+      PsLayerStat s = { g_strdup (path ? path : "?"), g_strdup (ps_module_class_name (e->module)), 0, 0, 0, 0 };
+      const float *y = ps_tensor_cf32 (e->output);
+      const int64_t n = e->output->numel;
+      moments (y, n, &s.mean, &s.std);
+      int64_t sat = 0, dead = 0;
+      for (int64_t k = 0; k < n; k++)
+        {
+          sat += fabsf (y[k]) > 0.97f;
+          dead += y[k] == 0.0f;
+        }
+      s.saturated = n ? (double) sat / (double) n : 0.0;
+      s.dead = n ? (double) dead / (double) n : 0.0;
+      g_array_append_val (r->layers, s);
+    }
+}
+
+static gboolean
+apply_train (PsState *state, JsonObject *op, GError **error)
+{
+  const char *model_id = json_object_get_string_member (op, "model");
+  PsModule *model = ps_state_get_module (state, model_id);
+  if (model == NULL)
+    {
+      field_error (error, "model", "no module with id '%s'", model_id);
+      return FALSE;
+    }
+  PsTrainObject *oo = lookup (state, op, "optimizer", PS_TRAIN_OPTIMIZER, error);
+  PsTrainObject *dd = oo ? lookup (state, op, "data", PS_TRAIN_DATASET, error) : NULL;
+  if (dd == NULL)
+    return FALSE;
+  if (strcmp (oo->model_id, model_id) != 0)
+    {
+      field_error (error, "optimizer", "optimizer '%s' was given the parameters of '%s', not of '%s'",
+                   json_object_get_string_member (op, "optimizer"), oo->model_id, model_id);
+      return FALSE;
+    }
+  PsTrainObject *so = NULL;
+  if (json_object_has_member (op, "scheduler"))
+    {
+      so = lookup (state, op, "scheduler", PS_TRAIN_SCHEDULER, error);
+      if (so == NULL)
+        return FALSE;
+      if (strcmp (so->optimizer_id, json_object_get_string_member (op, "optimizer")) != 0)
+        {
+          field_error (error, "scheduler", "scheduler '%s' belongs to optimizer '%s'",
+                       json_object_get_string_member (op, "scheduler"), so->optimizer_id);
+          return FALSE;
+        }
+    }
+  PsLoss loss;
+  if (!ps_train_loss_from_json (json_object_get_member (op, "loss"), &loss, error))
+    {
+      ps_loss_clear (&loss);
+      return FALSE;
+    }
+  if (loss.reduction == PS_REDUCTION_NONE)
+    {
+      ps_loss_clear (&loss);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "grad can be implicitly created only for scalar outputs "
+                   "(the train loop needs reduction 'mean' or 'sum')");
+      return FALSE;
+    }
+  PsDataset *data = dd->dataset;
+  g_autoptr (PsDataset) float_data = NULL;
+  if (!ps_loss_wants_indices (&loss) && data->y->dtype == PS_DTYPE_INT64 && data->y->ndim == 1)
+    {
+      /* float-target losses see the class labels as TensorDataset(X, y.float().unsqueeze(1)) */
+      g_autoptr (PsTensor) t = ps_tensor_new_2d (PS_DTYPE_FLOAT32, data->y->shape[0], 1, error);
+      if (t == NULL)
+        {
+          ps_loss_clear (&loss);
+          return FALSE;
+        }
+      for (int64_t k = 0; k < t->numel; k++)
+        ps_tensor_f32 (t)[k] = (float) ps_tensor_ci64 (data->y)[k];
+      float_data = ps_dataset_new (data->x, t, error);
+      data = float_data;
+    }
+  const int64_t n = ps_dataset_len (data);
+  const int64_t bs = json_object_has_member (op, "batch_size") ? json_object_get_int_member (op, "batch_size") : 1;
+  const gboolean shuffle = json_object_has_member (op, "shuffle") && json_object_get_boolean_member (op, "shuffle");
+  const gboolean drop_last = json_object_has_member (op, "drop_last") && json_object_get_boolean_member (op, "drop_last");
+  const int64_t nb = ps_data_loader_n_batches (n, bs, drop_last);
+  const gboolean by_epochs = json_object_has_member (op, "epochs");
+  const int64_t epochs = by_epochs ? json_object_get_int_member (op, "epochs") : 0;
+  const int64_t steps = by_epochs ? epochs * nb : json_object_get_int_member (op, "steps");
+  const int64_t every = json_object_has_member (op, "record_every") ? json_object_get_int_member (op, "record_every") : 1;
+  const double clip = json_object_has_member (op, "clip_grad_norm") ? json_object_get_double_member (op, "clip_grad_norm") : 0.0;
+  const gboolean sched_per_step = json_object_has_member (op, "scheduler_every")
+                                  && strcmp (json_object_get_string_member (op, "scheduler_every"), "step") == 0;
+  if (nb == 0 && steps > 0)
+    {
+      ps_loss_clear (&loss);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "the data loader yields no batch (%" G_GINT64_FORMAT " samples, batch_size %" G_GINT64_FORMAT
+                   ", drop_last) and the loop would never end", n, bs);
+      return FALSE;
+    }
+  /* the loss targets: float losses take a float target; class indices stay int64 */
+  PsTrainObject *o = writable_copy (state, oo, json_object_get_string_member (op, "optimizer"));
+  PsTrainObject *s = so ? writable_copy (state, so, json_object_get_string_member (op, "scheduler")) : NULL;
+  g_autoptr (GHashTable) module_paths = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  {
+    g_autoptr (GPtrArray) mods = ps_module_named_modules (model, TRUE);
+    for (guint i = 0; i < mods->len; i++)
+      {
+        PsNamedItem *it = mods->pdata[i];
+        g_hash_table_insert (module_paths, it->module, g_strdup (it->path));
+      }
+  }
+  g_autoptr (PsTrainLog) log = ps_train_log_new ();
+  PsTape *tape = ps_tape_new ();
+  g_autofree int64_t *order = g_new (int64_t, MAX (n, 1));
+  g_autoptr (GHashTable) before = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
+  gboolean ok = TRUE;
+  int64_t step = 0, epoch = 0;
+  while (ok && step < steps)
+    {
+      if (!ps_data_loader_epoch_order (&state->gen, n, shuffle, order, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      for (int64_t b = 0; ok && b < nb && step < steps; b++)
+        {
+          g_autoptr (PsTensor) xb = NULL, yb = NULL;
+          if (!ps_dataset_batch (data, order + b * bs, MIN (bs, n - b * bs), &xb, &yb, error))
+            {
+              ok = FALSE;
+              break;
+            }
+          const gboolean rec = (step + 1) % every == 0;
+          g_hash_table_remove_all (before);
+          if (rec)
+            {
+              g_autoptr (GPtrArray) items = ps_module_named_parameters (model);
+              for (guint i = 0; i < items->len; i++)
+                {
+                  PsParam *p = ((PsNamedItem *) items->pdata[i])->param;
+                  if (p->value)
+                    g_hash_table_insert (before, p, ps_tensor_ref (p->value));
+                }
+            }
+          const double lr = ps_optimizer_get_lr (o->optimizer);
+          PsTrainStepResult res;
+          if (!ps_train_step (model, tape, &loss, o->optimizer, xb, yb, &state->gen, clip, state->gen.flavour, &res, error))
+            {
+              g_prefix_error (error, "step %" G_GINT64_FORMAT " (epoch %" G_GINT64_FORMAT ", batch %" G_GINT64_FORMAT "): ",
+                              step + 1, epoch, b);
+              ok = FALSE;
+              break;
+            }
+          o->n_steps++;
+          step++;
+          if (s != NULL && sched_per_step && !ps_scheduler_step (s->scheduler, o->optimizer, error))
+            {
+              ok = FALSE;
+              break;
+            }
+          if (rec)
+            {
+              PsTrainRecord *r = ps_train_record_new ();
+              r->step = o->n_steps;
+              r->epoch = epoch;
+              r->loss = res.loss;
+              r->accuracy = res.correct >= 0 ? (double) res.correct / (double) res.count : NAN;
+              r->lr = lr;
+              r->grad_norm = res.grad_norm;
+              record_stats (r, model_id, model, before, tape, module_paths);
+              r->state = ps_state_clone (state, NULL);
+              g_ptr_array_add (log->records, r);
+              /* the snapshot keeps these optimizer/scheduler objects: go on with copies */
+              o = writable_copy (state, o, json_object_get_string_member (op, "optimizer"));
+              if (s != NULL)
+                s = writable_copy (state, s, json_object_get_string_member (op, "scheduler"));
+            }
+        }
+      epoch++;
+      /* scheduler.step() once per epoch, after the epoch's batches (not after a partial one) */
+      if (ok && s != NULL && !sched_per_step && (by_epochs || step % nb == 0))
+        ok = ps_scheduler_step (s->scheduler, o->optimizer, error);
+    }
+  ps_tape_free (tape);
+  ps_loss_clear (&loss);
+  if (!ok)
+    return FALSE;
+  g_clear_pointer (&state->train_log, ps_train_log_unref);
+  state->train_log = g_steal_pointer (&log);
+  return TRUE;
+}
+
+gboolean
+ps_train_ops_apply (PsState *state, JsonObject *op, const char *kind, guint n, GError **error)
+{
+  if (strcmp (kind, "dataset") == 0)
+    return apply_dataset (state, op, error);
+  if (strcmp (kind, "optimizer") == 0)
+    return apply_optimizer (state, op, error);
+  if (strcmp (kind, "scheduler") == 0)
+    return apply_scheduler (state, op, error);
+  if (strcmp (kind, "backward") == 0)
+    return apply_backward (state, op, error);
+  if (strcmp (kind, "step") == 0)
+    return apply_step (state, op, FALSE, error);
+  if (strcmp (kind, "zero_grad") == 0)
+    return apply_step (state, op, TRUE, error);
+  if (strcmp (kind, "scheduler_step") == 0)
+    return apply_scheduler_step (state, op, error);
+  if (strcmp (kind, "train") == 0)
+    return apply_train (state, op, error);
+  g_return_val_if_reached (FALSE);
+}
+
+void
+ps_train_ops_writable (const PsState *prev, JsonObject *op, const char *kind, GPtrArray *w)
+{
+  const char *model_id = NULL;
+  if (strcmp (kind, "train") == 0)
+    model_id = json_object_get_string_member (op, "model");
+  else if (strcmp (kind, "step") == 0 || strcmp (kind, "zero_grad") == 0)
+    {
+      PsTrainObject *o = ps_state_get_train_object (prev, json_object_get_string_member (op, "optimizer"));
+      model_id = o && o->kind == PS_TRAIN_OPTIMIZER ? o->model_id : NULL;
+    }
+  else if (strcmp (kind, "backward") == 0 && prev->graph != NULL)
+    model_id = prev->graph->target_id;
+  PsModule *m = model_id ? ps_state_get_module (prev, model_id) : NULL;
+  if (m != NULL)
+    g_ptr_array_add (w, m);
+}
+
+/* ---------- descriptions ---------- */
+
+static const char *
+str (JsonObject *op, const char *name)
+{
+  JsonNode *n = json_object_get_member (op, name);
+  return is_string (n) ? json_node_get_string (n) : "?";
+}
+
+char *
+ps_train_ops_describe (JsonObject *op, const char *kind, const PsState *before, const PsState *after,
+                       const GError *error)
+{
+  GString *s = g_string_new (NULL);
+  if (strcmp (kind, "dataset") == 0)
+    {
+      g_string_append_printf (s, "data set %s: %s", str (op, "id"),
+                              json_object_has_member (op, "type") ? str (op, "type") : str (op, "file"));
+      PsTrainObject *o = after ? ps_state_get_train_object (after, str (op, "id")) : NULL;
+      if (o != NULL)
+        {
+          g_autofree char *xs = ps_tensor_shape_string (o->dataset->x);
+          g_string_append_printf (s, ", X %s", xs);
+          if (o->dataset->n_classes > 0)
+            g_string_append_printf (s, ", %" G_GINT64_FORMAT " classes", o->dataset->n_classes);
+        }
+    }
+  else if (strcmp (kind, "optimizer") == 0)
+    g_string_append_printf (s, "optimizer %s = %s(%s.parameters())", str (op, "id"), str (op, "type"), str (op, "params"));
+  else if (strcmp (kind, "scheduler") == 0)
+    g_string_append_printf (s, "scheduler %s = %s(%s)", str (op, "id"), str (op, "type"), str (op, "optimizer"));
+  else if (strcmp (kind, "backward") == 0)
+    g_string_append_printf (s, "%s.backward(): gradients accumulate into .grad", str (op, "output"));
+  else if (strcmp (kind, "step") == 0)
+    g_string_append_printf (s, "%s.step()", str (op, "optimizer"));
+  else if (strcmp (kind, "zero_grad") == 0)
+    g_string_append_printf (s, "%s.zero_grad()", str (op, "optimizer"));
+  else if (strcmp (kind, "scheduler_step") == 0)
+    g_string_append_printf (s, "%s.step()", str (op, "scheduler"));
+  else if (strcmp (kind, "train") == 0)
+    {
+      g_string_append_printf (s, "train %s with %s on %s", str (op, "model"), str (op, "optimizer"), str (op, "data"));
+      if (after != NULL && after->train_log != NULL && after->train_log->records->len > 0)
+        {
+          const PsTrainRecord *first = after->train_log->records->pdata[0];
+          const PsTrainRecord *last = after->train_log->records->pdata[after->train_log->records->len - 1];
+          g_string_append_printf (s, ": %" G_GINT64_FORMAT " steps, loss %.4g → %.4g", last->step - first->step + 1,
+                                  (double) first->loss, (double) last->loss);
+          if (!isnan (last->accuracy))
+            g_string_append_printf (s, ", batch accuracy %.0f %%", 100.0 * last->accuracy);
+        }
+    }
+  if (error != NULL)
+    g_string_append_printf (s, " failed: %s", error->message);
+  return g_string_free (s, FALSE);
+}
+
+/* ---------- the op table's entries (ps-op-private.h) ----------
+ * Each training op keeps its given fields as JSON values; check and apply see the op as the JSON
+ * object it was written as (ps_op_to_json), which the functions above validate and apply. */
+#include "ps-op-private.h"
+
+gboolean
+ps_json_field_parse (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
+{
+  *(JsonNode **) slot = json_node_copy (node);
+  return TRUE;
+}
+
+JsonNode *
+ps_json_field_write (const PsOp *op, gconstpointer slot)
+{
+  return json_node_copy (*(JsonNode *const *) slot);
+}
+
+void
+ps_json_field_copy (gpointer dst, gconstpointer src)
+{
+  JsonNode *n = *(JsonNode *const *) src;
+  *(JsonNode **) dst = n ? json_node_copy (n) : NULL;
+}
+
+void
+ps_json_field_clear (gpointer slot)
+{
+  g_clear_pointer ((JsonNode **) slot, json_node_unref);
+}
+
+#define TF(i, name, req) { name, PS_FIELD_CUSTOM, req, G_STRUCT_OFFSET (PsOp, u.train.fields[i]), 0, \
+                           ps_json_field_parse, ps_json_field_write, ps_json_field_copy, ps_json_field_clear }
+
+const PsOpField ps_train_fields_dataset[] = {
+  TF (0, "id", TRUE), TF (1, "type", FALSE), TF (2, "args", FALSE), TF (3, "file", FALSE), TF (4, "x", FALSE),
+  TF (5, "y", FALSE), TF (6, "sha256", FALSE), { NULL } };
+const PsOpField ps_train_fields_optimizer[] = {
+  TF (0, "id", TRUE), TF (1, "type", TRUE), TF (2, "params", TRUE), TF (3, "args", FALSE), { NULL } };
+const PsOpField ps_train_fields_scheduler[] = {
+  TF (0, "id", TRUE), TF (1, "type", TRUE), TF (2, "optimizer", TRUE), TF (3, "args", FALSE), { NULL } };
+const PsOpField ps_train_fields_backward[] = { TF (0, "output", TRUE), { NULL } };
+const PsOpField ps_train_fields_step[] = { TF (0, "optimizer", TRUE), { NULL } };
+const PsOpField ps_train_fields_zero_grad[] = { TF (0, "optimizer", TRUE), TF (1, "set_to_none", FALSE), { NULL } };
+const PsOpField ps_train_fields_scheduler_step[] = { TF (0, "scheduler", TRUE), { NULL } };
+const PsOpField ps_train_fields_train[] = {
+  TF (0, "model", TRUE), TF (1, "optimizer", TRUE), TF (2, "data", TRUE), TF (3, "loss", TRUE),
+  TF (4, "batch_size", FALSE), TF (5, "shuffle", FALSE), TF (6, "drop_last", FALSE), TF (7, "epochs", FALSE),
+  TF (8, "steps", FALSE), TF (9, "scheduler", FALSE), TF (10, "scheduler_every", FALSE),
+  TF (11, "clip_grad_norm", FALSE), TF (12, "record_every", FALSE), { NULL } };
+
+gboolean
+ps_train_op_check (PsOp *op, guint index, GError **error)
+{
+  g_autoptr (JsonObject) json = ps_op_to_json (op);
+  return ps_train_ops_validate (json, ps_op_get_kind (op), index, error);
+}
+
+gboolean
+ps_train_op_apply (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  g_autoptr (JsonObject) json = ps_op_to_json (op);
+  return ps_train_ops_apply (state, json, ps_op_get_kind (op), n, error);
+}
+
+void
+ps_train_op_writes (const PsOp *op, const PsState *prev, GPtrArray *w)
+{
+  g_autoptr (JsonObject) json = ps_op_to_json (op);
+  ps_train_ops_writable (prev, json, ps_op_get_kind (op), w);
+}
+
+char *
+ps_train_op_action (const PsOp *op)
+{
+  g_autoptr (JsonObject) json = ps_op_to_json (op);
+  return ps_train_ops_describe (json, ps_op_get_kind (op), NULL, NULL, NULL);
+}
+
+void
+ps_train_op_describe (const PsOp *op, const PsState *after, GString *s)
+{
+  g_autoptr (JsonObject) json = ps_op_to_json (op);
+  g_autofree char *d = ps_train_ops_describe (json, ps_op_get_kind (op), NULL, after, NULL);
+  g_string_append (s, d);
+}
+
+gboolean
+ps_train_op_py_emit (PsPyExport *ex, const PsOp *op, guint n, GError **error)
+{
+  g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "PyTorch export does not support '%s' ops yet",
+               ps_op_get_kind (op));
+  return FALSE;
+}

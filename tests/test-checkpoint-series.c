@@ -1,0 +1,253 @@
+/* A training run's checkpoints as a timeline (ps-checkpoint-series.c): tests/data/pt/series is one
+ * torch.save per epoch of a small MLP trained by torch (tests/golden/gen_pt.py), with the norms torch
+ * computed in norms.json. */
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+#include "ps-checkpoint-series.h"
+#include "ps-safetensors.h"
+
+static char *
+series_dir (void)
+{
+  return g_build_filename (g_getenv ("PS_TEST_DATA"), "pt", "series", NULL);
+}
+
+static void
+test_order_and_presence (void)
+{
+  g_autofree char *dir = series_dir ();
+  const char *paths[] = { dir };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_checkpoint_series_get_n_steps (s), ==, 6);
+  g_assert_cmpint (ps_checkpoint_series_get_order (s), ==, PS_SERIES_ORDER_EPOCH);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_assert_cmpint (ps_checkpoint_series_get_order_value (s, i), ==, i);
+      g_autofree char *label = g_strdup_printf ("epoch_%03u.pt", i);
+      g_assert_cmpstr (ps_checkpoint_series_get_label (s, i), ==, label);
+    }
+  g_assert_null (ps_checkpoint_series_get_skipped (s)[0]);
+  /* the model by its state_dict keys; the optimizer state by its path, missing before the first step */
+  int w = ps_checkpoint_series_find_tensor (s, "0.weight");
+  g_assert_cmpint (w, ==, 0);
+  g_assert_cmpint (ps_checkpoint_series_find_tensor (s, "model.0.weight"), ==, w);
+  int ea = ps_checkpoint_series_find_tensor (s, "optimizer.state.0.exp_avg");
+  g_assert_cmpint (ea, >, 0);
+  g_assert_cmpint (ps_checkpoint_series_get_presence (s, 0, (guint) ea), ==, PS_SERIES_MISSING);
+  g_assert_cmpint (ps_checkpoint_series_get_presence (s, 1, (guint) ea), ==, PS_SERIES_PRESENT);
+  g_assert_cmpint (ps_checkpoint_series_find_tensor (s, "nope"), ==, -1);
+
+  /* files given in any order are ordered the same */
+  g_autofree char *f3 = g_build_filename (dir, "epoch_003.pt", NULL);
+  g_autofree char *f1 = g_build_filename (dir, "epoch_001.pt", NULL);
+  const char *files[] = { f3, f1 };
+  g_autoptr (PsCheckpointSeries) two = ps_checkpoint_series_open (files, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ps_checkpoint_series_get_label (two, 0), ==, "epoch_001.pt");
+  const char *dup[] = { f1, f1 };
+  g_assert_null (ps_checkpoint_series_open (dup, 2, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+test_norms_match_torch (void)
+{
+  g_autofree char *dir = series_dir ();
+  const char *paths[] = { dir };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+  g_assert_no_error (error);
+  g_assert_false (ps_checkpoint_series_has_norms (s));
+  g_assert_true (ps_checkpoint_series_compute_norms (s, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_autofree char *npath = g_build_filename (dir, "norms.json", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, npath, &error));
+  JsonObject *norms = json_node_get_object (json_parser_get_root (parser));
+  guint checked = 0;
+  for (guint i = 0; i < ps_checkpoint_series_get_n_steps (s); i++)
+    {
+      JsonObject *per = json_object_get_object_member (norms, ps_checkpoint_series_get_label (s, i));
+      g_autoptr (GList) names = json_object_get_members (per);
+      for (GList *l = names; l; l = l->next)
+        {
+          int k = ps_checkpoint_series_find_tensor (s, l->data);
+          g_assert_cmpint (k, >=, 0);
+          double want = json_object_get_double_member (per, l->data);
+          double got = ps_checkpoint_series_get_norm (s, i, (guint) k);
+          g_assert_cmpfloat (fabs (got - want), <=, 1e-12 * MAX (1.0, want));
+          checked++;
+        }
+    }
+  g_assert_cmpuint (checked, ==, 6 * 4);
+
+  /* relative change against a naive recomputation from the decoded tensors */
+  int w = ps_checkpoint_series_find_tensor (s, "2.weight");
+  g_assert_true (isnan (ps_checkpoint_series_get_rel_change (s, 0, (guint) w)));
+  for (guint i = 1; i < 6; i++)
+    {
+      g_autoptr (PsTensor) a = ps_checkpoint_series_load (s, i - 1, (guint) w, &error);
+      g_autoptr (PsTensor) b = ps_checkpoint_series_load (s, i, (guint) w, &error);
+      g_assert_no_error (error);
+      double d = 0, n = 0;
+      for (int64_t j = 0; j < a->numel; j++)
+        {
+          double x = ps_tensor_cf32 (a)[j], y = ps_tensor_cf32 (b)[j];
+          d += (y - x) * (y - x);
+          n += x * x;
+        }
+      g_assert_cmpfloat (fabs (ps_checkpoint_series_get_rel_change (s, i, (guint) w) - sqrt (d) / sqrt (n)), <=, 1e-12);
+      g_assert_cmpfloat (ps_checkpoint_series_get_rel_change (s, i, (guint) w), >, 0);
+    }
+  /* Adam's exp_avg appears at epoch 1: no change there, one at epoch 2 */
+  int ea = ps_checkpoint_series_find_tensor (s, "optimizer.state.0.exp_avg");
+  g_assert_true (isnan (ps_checkpoint_series_get_norm (s, 0, (guint) ea)));
+  g_assert_true (isnan (ps_checkpoint_series_get_rel_change (s, 1, (guint) ea)));
+  g_assert_false (isnan (ps_checkpoint_series_get_rel_change (s, 2, (guint) ea)));
+
+  g_autofree char *csv = ps_checkpoint_series_to_csv (s);
+  g_auto (GStrv) lines = g_strsplit (csv, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "step_index,epoch,file,tensor,status,numel,norm,rel_change");
+  g_assert_cmpuint (g_strv_length (lines), ==, 1 + 6 * ps_checkpoint_series_get_n_tensors (s) + 1);
+  g_assert_true (g_str_has_prefix (lines[1], "0,0,epoch_000.pt,0.weight,present,32,"));
+  g_assert_nonnull (strstr (csv, "0,0,epoch_000.pt,optimizer.state.0.exp_avg,missing,,,"));
+}
+
+typedef struct {
+  PsCheckpointSeries *s;
+  gboolean done, ok;
+  GError *error;
+} AsyncData;
+
+static void
+async_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  AsyncData *d = data;
+  d->ok = ps_checkpoint_series_compute_norms_finish (d->s, result, &d->error);
+  d->done = TRUE;
+}
+
+static void
+test_async (void)
+{
+  g_autofree char *dir = series_dir ();
+  const char *paths[] = { dir };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+  g_assert_no_error (error);
+  g_autoptr (GCancellable) c = g_cancellable_new ();
+  g_cancellable_cancel (c);
+  AsyncData d = { s, FALSE, FALSE, NULL };
+  ps_checkpoint_series_compute_norms_async (s, c, async_cb, &d);
+  while (!d.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (d.ok);
+  g_assert_error (d.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&d.error);
+  g_assert_false (ps_checkpoint_series_has_norms (s));
+  d.done = FALSE;
+  ps_checkpoint_series_compute_norms_async (s, NULL, async_cb, &d);
+  while (!d.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (d.error);
+  g_assert_true (d.ok);
+  g_assert_true (ps_checkpoint_series_has_norms (s));
+  g_assert_false (isnan (ps_checkpoint_series_get_norm (s, 5, 0)));
+}
+
+/* A folder mixing formats, with a half-written torch.save and a tensor whose shape changes. */
+static void
+test_mixed_folder (void)
+{
+  g_autofree char *src = series_dir ();
+  g_autofree char *dir = g_dir_make_tmp ("ps-series-XXXXXX", NULL);
+  g_autoptr (GError) error = NULL;
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("epoch_%03u.pt", i);
+      g_autofree char *from = g_build_filename (src, name, NULL);
+      g_autofree char *to = g_build_filename (dir, name, NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (from, &data, &len, NULL));
+      g_assert_true (g_file_set_contents (to, data, (gssize) len, NULL));
+    }
+  /* epoch 2 as safetensors (epoch in its metadata), with 0.bias of another shape */
+  g_autoptr (PsTensor) w = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 16, 2, NULL);
+  g_autoptr (PsTensor) b = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 7, NULL);
+  for (int j = 0; j < 32; j++)
+    ps_tensor_f32 (w)[j] = (float) j;
+  const char *names[] = { "0.weight", "0.bias" };
+  PsTensor *ts[] = { w, b };
+  g_autoptr (GHashTable) md = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (md, "epoch", "2");
+  g_autofree char *st = g_build_filename (dir, "epoch_002.safetensors", NULL);
+  g_assert_true (ps_safetensors_write (st, 2, names, ts, md, &error));
+  /* the interrupted save of tests/data/pt/valid, as epoch 3 */
+  g_autofree char *intr_src = g_build_filename (g_getenv ("PS_TEST_DATA"), "pt", "valid", "interrupted_save.pt", NULL);
+  g_autofree char *intr = g_build_filename (dir, "epoch_003.pt", NULL);
+  g_autofree char *data = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (intr_src, &data, &len, NULL));
+  g_assert_true (g_file_set_contents (intr, data, (gssize) len, NULL));
+  g_autofree char *other = g_build_filename (dir, "notes.txt", NULL);
+  g_assert_true (g_file_set_contents (other, "hello", -1, NULL));
+
+  const char *paths[] = { dir };
+  g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_checkpoint_series_get_n_steps (s), ==, 3);
+  g_assert_cmpint (ps_checkpoint_series_get_order (s), ==, PS_SERIES_ORDER_EPOCH);
+  g_assert_cmpstr (ps_checkpoint_series_get_label (s, 2), ==, "epoch_002.safetensors");
+  const char *const *sk = ps_checkpoint_series_get_skipped (s);
+  g_assert_nonnull (sk[0]);
+  g_assert_nonnull (strstr (sk[0], "torch.save did not finish"));
+  g_assert_null (sk[1]);
+  int wk = ps_checkpoint_series_find_tensor (s, "0.weight"), bk = ps_checkpoint_series_find_tensor (s, "0.bias");
+  int k2 = ps_checkpoint_series_find_tensor (s, "2.weight");
+  g_assert_cmpint (ps_checkpoint_series_get_presence (s, 2, (guint) wk), ==, PS_SERIES_PRESENT);
+  g_assert_cmpint (ps_checkpoint_series_get_presence (s, 2, (guint) bk), ==, PS_SERIES_SHAPE_CHANGED);
+  g_assert_cmpint (ps_checkpoint_series_get_presence (s, 2, (guint) k2), ==, PS_SERIES_MISSING);
+  g_assert_true (ps_checkpoint_series_compute_norms (s, NULL, NULL, NULL, &error));
+  g_assert_cmpfloat (fabs (ps_checkpoint_series_get_norm (s, 2, (guint) wk) - sqrt (31.0 * 32 * 63 / 6)), <, 1e-9);
+  g_assert_true (isnan (ps_checkpoint_series_get_rel_change (s, 2, (guint) bk)));
+  g_assert_false (isnan (ps_checkpoint_series_get_rel_change (s, 2, (guint) wk)));
+
+  /* the interrupted file completes: add_file takes it (here: a copy of epoch 1 with another name) */
+  g_assert_false (ps_checkpoint_series_add_file (s, intr, &error));
+  g_assert_nonnull (strstr (error->message, "did not finish"));
+  g_clear_error (&error);
+  g_autofree char *e1 = g_build_filename (src, "epoch_001.pt", NULL);
+  g_autofree char *e1d = NULL;
+  g_assert_true (g_file_get_contents (e1, &e1d, &len, NULL));
+  g_assert_true (g_file_set_contents (intr, e1d, (gssize) len, NULL));
+  g_assert_true (ps_checkpoint_series_add_file (s, intr, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_checkpoint_series_get_n_steps (s), ==, 4);
+  g_assert_false (ps_checkpoint_series_has_norms (s));
+  /* it says epoch 1 inside, so it sorts second (by name after epoch_001.pt) */
+  g_assert_cmpstr (ps_checkpoint_series_get_label (s, 2), ==, "epoch_003.pt");
+
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  for (const char *f; (f = g_dir_read_name (d)) != NULL;)
+    {
+      g_autofree char *p = g_build_filename (dir, f, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/checkpoint-series/order-and-presence", test_order_and_presence);
+  g_test_add_func ("/checkpoint-series/norms-match-torch", test_norms_match_torch);
+  g_test_add_func ("/checkpoint-series/async-cancel", test_async);
+  g_test_add_func ("/checkpoint-series/mixed-folder", test_mixed_folder);
+  return g_test_run ();
+}

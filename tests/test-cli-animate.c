@@ -1,0 +1,350 @@
+/* paramscope-cli animate / contact-sheet as a user runs them (the built binary, PS_CLI): the GIF
+ * decoded with giflib (frame count, size, delays, loop, exact cell colours, frames differ where the
+ * data differs), the numbered PNG/SVG series, the contact sheet's PDF pages and PNG size, and
+ * errors that leave files alone. */
+#include <cairo.h>
+#include <gif_lib.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "ps-colormap.h"
+#include "ps-heatmap.h"
+
+typedef struct {
+  int status;
+  char *out, *err;
+} Result;
+
+static void
+result_clear (Result *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
+
+static void
+run (Result *r, const char *first, ...)
+{
+  /* a Result is reused for several runs */
+  result_clear (r);
+  r->out = r->err = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (char *) g_getenv ("PS_CLI"));
+  va_list ap;
+  va_start (ap, first);
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (char *) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  int ws = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err,
+                               &ws, &error));
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (ws));
+  r->status = WEXITSTATUS (ws);
+}
+
+/* step 0 seed, step 1 Linear(5, 5) created (kaiming_uniform_), step 2 eye_ on the weight,
+ * step 3 zeros_ on the bias (the weight as at step 2) */
+static const char eye_recipe[] =
+  "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, \"root\": \"fc\", \"ops\": ["
+  " {\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 5, \"out_features\": 5}},"
+  " {\"op\": \"init\", \"target\": \"fc.weight\", \"fn\": \"eye_\"},"
+  " {\"op\": \"init\", \"target\": \"fc.bias\", \"fn\": \"zeros_\"}]}";
+
+typedef struct {
+  char *dir;
+  char *recipe;
+} Fixture;
+
+static void
+rm_rf (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR))
+        rm_rf (p);
+      else
+        g_unlink (p);
+    }
+  g_rmdir (dir);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->dir = g_dir_make_tmp ("ps-cli-animate-XXXXXX", NULL);
+  f->recipe = g_build_filename (f->dir, "eye.json", NULL);
+  g_assert_true (g_file_set_contents (f->recipe, eye_recipe, -1, NULL));
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->recipe);
+}
+
+static guint
+count_files (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+  while (d && g_dir_read_name (d))
+    n++;
+  return n;
+}
+
+/* Where the animate frames put cell (r, c) of a 5 × 5 heatmap drawn at w × h: the same layout
+ * (title + subtitle, default options) drawn here. */
+static void
+cell_center (int w, int h, int r, int c, int *x, int *y)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) t = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 5, 5, &error);
+  PsHeatmapOptions o;
+  ps_heatmap_options_init (&o);
+  o.title = "fc.weight";
+  o.subtitle = "step";
+  o.range = PS_HEATMAP_RANGE_FIXED;
+  o.lo = -1;
+  o.hi = 1;
+  g_autoptr (PsHeatmap) hm = ps_heatmap_new (t, &o, &error);
+  g_assert_no_error (error);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, w, h);
+  cairo_t *cr = cairo_create (s);
+  ps_heatmap_draw (hm, cr, w, h);
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+  double rect[4];
+  g_assert_true (ps_heatmap_cell_rect (hm, r, c, rect));
+  *x = (int) (rect[0] + rect[2] / 2);
+  *y = (int) (rect[1] + rect[3] / 2);
+}
+
+static guint32
+gif_pixel (GifFileType *gif, int i, int x, int y)
+{
+  SavedImage *im = &gif->SavedImages[i];
+  ColorMapObject *map = im->ImageDesc.ColorMap ? im->ImageDesc.ColorMap : gif->SColorMap;
+  GifColorType c = map->Colors[im->RasterBits[y * im->ImageDesc.Width + x]];
+  return 0xff000000u | (c.Red << 16) | (c.Green << 8) | c.Blue;
+}
+
+static void
+test_animate_gif (Fixture *f, gconstpointer data)
+{
+  g_autofree char *gif_path = g_build_filename (f->dir, "w.gif", NULL);
+  g_auto (Result) r = { 0 };
+  run (&r, "animate", f->recipe, "--param", "fc.weight", "--from", "0", "--to", "3", "--out", gif_path,
+       "--width", "400", "--height", "300", "--delay", "25", "--last-delay", "200", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "3 frames: steps 1–3"));
+  g_assert_nonnull (strstr (r.err, "skipped"));   /* step 0: fc does not exist yet */
+  int err = 0;
+  GifFileType *gif = DGifOpenFileName (gif_path, &err);
+  g_assert_nonnull (gif);
+  g_assert_cmpint (DGifSlurp (gif), ==, GIF_OK);
+  g_assert_cmpint (gif->ImageCount, ==, 3);
+  g_assert_cmpint (gif->SWidth, ==, 400);
+  g_assert_cmpint (gif->SHeight, ==, 300);
+  static const int want_delay[3] = { 25, 25, 200 };
+  for (int i = 0; i < 3; i++)
+    {
+      GraphicsControlBlock gcb;
+      g_assert_cmpint (DGifSavedExtensionToGCB (gif, i, &gcb), ==, GIF_OK);
+      g_assert_cmpint (gcb.DelayTime, ==, want_delay[i]);
+    }
+  /* colour range shared by the frames: ±1 (eye_'s ones; kaiming's bound is 1/√5) */
+  const PsColormap *cm = ps_colormap_get (PS_COLORMAP_DIVERGING);
+  int x00, y00, x01, y01;
+  cell_center (400, 300, 0, 0, &x00, &y00);
+  cell_center (400, 300, 0, 1, &x01, &y01);
+  /* frames 2 and 3 (steps 2, 3) show the identity exactly */
+  for (int i = 1; i < 3; i++)
+    {
+      g_assert_cmphex (gif_pixel (gif, i, x00, y00), ==, cm->lut[255]);
+      g_assert_cmphex (gif_pixel (gif, i, x01, y01), ==, cm->lut[128]);
+    }
+  /* frame 1 (kaiming init) differs there; frames 2 and 3 are the same data, the same cells */
+  g_assert_cmphex (gif_pixel (gif, 0, x00, y00), !=, gif_pixel (gif, 1, x00, y00));
+  for (int r0 = 0; r0 < 5; r0++)
+    for (int c0 = 0; c0 < 5; c0++)
+      {
+        int x, y;
+        cell_center (400, 300, r0, c0, &x, &y);
+        g_assert_cmphex (gif_pixel (gif, 1, x, y), ==, gif_pixel (gif, 2, x, y));
+      }
+  DGifCloseFile (gif, &err);
+
+  /* play once: no NETSCAPE loop block */
+  run (&r, "animate", f->recipe, "--param", "fc.weight", "--out", gif_path, "--loop", "-1", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_autofree char *bytes = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (gif_path, &bytes, &len, NULL));
+  g_assert_null (memmem (bytes, len, "NETSCAPE2.0", 11));
+  run (&r, "animate", f->recipe, "--param", "fc.weight", "--out", gif_path, "--loop", "2", NULL);
+  g_free (bytes);
+  g_assert_true (g_file_get_contents (gif_path, &bytes, &len, NULL));
+  const char *ns = memmem (bytes, len, "NETSCAPE2.0", 11);
+  g_assert_nonnull (ns);
+  g_assert_cmpint (ns[11], ==, 3);
+  g_assert_cmpint (ns[12], ==, 1);
+  g_assert_cmpint (ns[13] | (ns[14] << 8), ==, 2);
+}
+
+static void
+test_animate_series (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = g_build_filename (f->dir, "frames", NULL);
+  g_autofree char *dir_slash = g_strconcat (dir, "/", NULL);
+  g_auto (Result) r = { 0 };
+  run (&r, "animate", f->recipe, "--param", "fc.weight", "--from", "1", "--out", dir_slash,
+       "--width", "400", "--height", "300", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpuint (count_files (dir), ==, 3);
+  const PsColormap *cm = ps_colormap_get (PS_COLORMAP_DIVERGING);
+  int x, y;
+  cell_center (400, 300, 2, 2, &x, &y);
+  for (int i = 1; i <= 3; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("fc.weight-%04d.png", i);
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      cairo_surface_t *s = cairo_image_surface_create_from_png (p);
+      g_assert_cmpint (cairo_surface_status (s), ==, CAIRO_STATUS_SUCCESS);
+      g_assert_cmpint (cairo_image_surface_get_width (s), ==, 400);
+      cairo_surface_flush (s);
+      guint32 px = ((guint32 *) (cairo_image_surface_get_data (s) + y * cairo_image_surface_get_stride (s)))[x];
+      if (i >= 2)
+        g_assert_cmphex (px | 0xff000000u, ==, cm->lut[255]);
+      else
+        g_assert_cmphex (px | 0xff000000u, !=, cm->lut[255]);
+      cairo_surface_destroy (s);
+    }
+  /* histogram frames as SVG into an existing folder (no trailing slash needed) */
+  run (&r, "animate", f->recipe, "--param", "fc.weight", "--kind", "histogram", "--format", "svg",
+       "--from", "2", "--to", "3", "--out", dir, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpuint (count_files (dir), ==, 5);
+  g_autofree char *svg_path = g_build_filename (dir, "fc.weight-0002.svg", NULL);
+  g_autofree char *svg = NULL;
+  g_assert_true (g_file_get_contents (svg_path, &svg, NULL, NULL));
+  g_assert_nonnull (strstr (svg, "<svg"));
+  /* --every */
+  g_autofree char *dir2 = g_build_filename (f->dir, "every/", NULL);
+  run (&r, "animate", f->recipe, "--param", "fc.weight", "--from", "1", "--every", "2", "--out", dir2, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "(step 1)"));
+  g_assert_nonnull (strstr (r.out, "(step 3)"));
+  g_assert_null (strstr (r.out, "(step 2)"));
+}
+
+static int
+pdf_pages (const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_assert_true (len > 5 && memcmp (data, "%PDF-", 5) == 0);
+  int n = 0;
+  for (const char *p = data; (p = memmem (p, len - (gsize) (p - data), "/Type /Page", 11)) != NULL; p++)
+    if (p[11] != 's')
+      n++;
+  return n;
+}
+
+static void
+test_contact_sheet (Fixture *f, gconstpointer data)
+{
+  g_autofree char *pdf = g_build_filename (f->dir, "sheet.pdf", NULL);
+  g_autofree char *png = g_build_filename (f->dir, "sheet.png", NULL);
+  g_auto (Result) r = { 0 };
+  run (&r, "contact-sheet", f->recipe, "--param", "fc.weight", "--steps", "1,2,3", "--out", pdf, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpint (pdf_pages (pdf), ==, 3);
+  run (&r, "contact-sheet", f->recipe, "--param", "fc.weight", "--steps", "1-3", "--columns", "3", "--out", pdf, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpint (pdf_pages (pdf), ==, 1);
+  run (&r, "contact-sheet", f->recipe, "--param", "fc.weight", "--steps", "1,3,2", "--out", png, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  cairo_surface_t *s = cairo_image_surface_create_from_png (png);
+  g_assert_cmpint (cairo_surface_status (s), ==, CAIRO_STATUS_SUCCESS);
+  /* 3 frames of 480 × 320: 2 per row, 8-point gaps */
+  g_assert_cmpint (cairo_image_surface_get_width (s), ==, 2 * 488 + 8);
+  g_assert_cmpint (cairo_image_surface_get_height (s), ==, 2 * 328 + 8);
+  cairo_surface_destroy (s);
+
+  /* a chosen step without the parameter is an error, and the sheet stays as it was */
+  g_autofree char *before = NULL, *after = NULL;
+  gsize lb, la;
+  g_assert_true (g_file_get_contents (png, &before, &lb, NULL));
+  run (&r, "contact-sheet", f->recipe, "--param", "fc.weight", "--steps", "0,2", "--out", png, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "step 0"));
+  run (&r, "contact-sheet", f->recipe, "--param", "fc.weight", "--steps", "1,9", "--out", png, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run (&r, "contact-sheet", f->recipe, "--param", "fc.weight", "--steps", "1", "--columns", "0", "--out", png, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_true (g_file_get_contents (png, &after, &la, NULL));
+  g_assert_cmpmem (before, lb, after, la);
+}
+
+static void
+test_errors (Fixture *f, gconstpointer data)
+{
+  g_autofree char *mp4 = g_build_filename (f->dir, "x.mp4", NULL);
+  g_autofree char *gif = g_build_filename (f->dir, "x.gif", NULL);
+  g_auto (Result) r = { 0 };
+  run (&r, "animate", f->recipe, "--param", "fc.weight", "--out", mp4, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, ".gif"));
+  run (&r, "animate", f->recipe, "--param", "fc.weight", "--from", "9", "--out", gif, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run (&r, "animate", f->recipe, "--param", "fc.weight", "--from", "3", "--to", "2", "--out", gif, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run (&r, "animate", f->recipe, "--param", "nope.weight", "--out", gif, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "nope.weight"));
+  run (&r, "animate", f->recipe, "--param", "fc.weight", "--from", "0", "--to", "0", "--out", gif, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  run (&r, "animate", f->recipe, "--param", "fc.weight", "--kind", "ridgeline", "--out", gif, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run (&r, "animate", f->recipe, "--param", "fc.weight", "--format", "svg", "--out", gif, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_false (g_file_test (gif, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (mp4, G_FILE_TEST_EXISTS));
+  /* only the recipe is left: no temporary files */
+  g_assert_cmpuint (count_files (f->dir), ==, 1);
+  run (&r, "animate", "--help", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "--last-delay"));
+  run (&r, "--help", NULL);
+  g_assert_nonnull (strstr (r.out, "contact-sheet"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (g_getenv ("PS_CLI") == NULL)
+    {
+      g_test_skip ("PS_CLI is not set (run through meson test)");
+      return g_test_run ();
+    }
+  g_test_add ("/cli-animate/gif", Fixture, NULL, fixture_setup, test_animate_gif, fixture_teardown);
+  g_test_add ("/cli-animate/series", Fixture, NULL, fixture_setup, test_animate_series, fixture_teardown);
+  g_test_add ("/cli-animate/contact-sheet", Fixture, NULL, fixture_setup, test_contact_sheet, fixture_teardown);
+  g_test_add ("/cli-animate/errors", Fixture, NULL, fixture_setup, test_errors, fixture_teardown);
+  return g_test_run ();
+}

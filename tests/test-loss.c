@@ -1,0 +1,125 @@
+/* test-loss.c — every loss and reduction against torch 1.13 (tests/data/train-golden.json
+ * "losses"): the loss value and x.grad after loss.backward(), bit for bit. */
+#include <math.h>
+#include "ps-loss.h"
+#include "ps-reduce.h"
+#include "ps-sleef.h"
+#include "train-golden.h"
+
+static PsTensor *
+float_list (JsonArray *a)
+{
+  g_autoptr (GError) error = NULL;
+  PsTensor *t = ps_tensor_new_1d (PS_DTYPE_FLOAT32, json_array_get_length (a), &error);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    ps_tensor_f32 (t)[i] = (float) json_array_get_double_element (a, i);
+  return t;
+}
+
+static void
+loss_from_case (JsonObject *c, PsLoss *loss)
+{
+  PsLossKind kind;
+  g_assert_true (ps_loss_kind_from_name (json_object_get_string_member (c, "type"), &kind));
+  ps_loss_init (loss, kind);
+  JsonObject *args = json_object_get_object_member (c, "args");
+  g_autoptr (GList) names = json_object_get_members (args);
+  for (GList *l = names; l; l = l->next)
+    {
+      const char *k = l->data;
+      if (g_str_equal (k, "reduction"))
+        g_assert_true (ps_reduction_from_name (json_object_get_string_member (args, k), &loss->reduction, NULL));
+      else if (g_str_equal (k, "beta"))
+        loss->beta = json_object_get_double_member (args, k);
+      else if (g_str_equal (k, "delta"))
+        loss->delta = json_object_get_double_member (args, k);
+      else if (g_str_equal (k, "ignore_index"))
+        loss->ignore_index = json_object_get_int_member (args, k);
+      else if (g_str_equal (k, "weight"))
+        loss->weight = float_list (json_object_get_array_member (args, k));
+      else if (g_str_equal (k, "pos_weight"))
+        loss->pos_weight = float_list (json_object_get_array_member (args, k));
+      else
+        g_error ("unknown loss arg %s", k);
+    }
+}
+
+static void
+test_golden (void)
+{
+  JsonArray *cases = tg_section ("losses");
+  g_assert_cmpuint (json_array_get_length (cases), >, 200);
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      PsLoss loss;
+      loss_from_case (c, &loss);
+      g_autoptr (PsTensor) x = tg_tensor (json_object_get_object_member (c, "x"));
+      g_autoptr (PsTensor) t = json_object_has_member (c, "ti")
+                                 ? tg_index_tensor (json_object_get_array_member (c, "ti"))
+                                 : tg_tensor (json_object_get_object_member (c, "t"));
+      g_autofree char *what = g_strdup_printf ("loss case %u (%s, %s, x %s)", i, ps_loss_kind_name (loss.kind),
+                                               ps_reduction_name (loss.reduction), ps_tensor_shape_string (x));
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsTensor) grad = NULL;
+      gboolean scalar = json_object_has_member (c, "grad");
+      g_autoptr (PsTensor) l = ps_loss_compute (&loss, x, t, scalar ? &grad : NULL, &error);
+      g_assert_no_error (error);
+      tg_check (what, l, json_object_get_object_member (c, "loss"));
+      if (scalar)
+        tg_check (what, grad, json_object_get_object_member (c, "grad"));
+      ps_loss_clear (&loss);
+    }
+  g_test_message ("%" G_GUINT64_FORMAT " loss and gradient values bit-identical to torch", tg_compared);
+}
+
+static void
+test_errors (void)
+{
+  PsLoss loss;
+  ps_loss_init (&loss, PS_LOSS_CROSS_ENTROPY);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) x = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 2, 3, NULL);
+  g_autoptr (PsTensor) t = ps_tensor_new_1d (PS_DTYPE_INT64, 2, NULL);
+  ps_tensor_i64 (t)[1] = 3;
+  g_assert_null (ps_loss_compute (&loss, x, t, NULL, &error));
+  g_assert_cmpstr (error->message, ==, "Target 3 is out of bounds.");
+  g_clear_error (&error);
+  ps_loss_init (&loss, PS_LOSS_MSE);
+  g_autoptr (PsTensor) t2 = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 3, 2, NULL);
+  g_assert_null (ps_loss_compute (&loss, x, t2, NULL, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_SHAPE);
+  g_clear_error (&error);
+  loss.reduction = PS_REDUCTION_NONE;
+  g_autoptr (PsTensor) t3 = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 2, 3, NULL);
+  g_autoptr (PsTensor) gi = NULL;
+  g_assert_null (ps_loss_compute (&loss, x, t3, &gi, &error));
+  g_assert_cmpstr (error->message, ==, "grad can be implicitly created only for scalar outputs");
+}
+
+/* The cascade sum against a double reference: exact for small integers, and close for random values. */
+static void
+test_reduce (void)
+{
+  for (int64_t n = 1; n < 3000; n += 37)
+    {
+      g_autofree float *v = g_new (float, n);
+      for (int64_t i = 0; i < n; i++)
+        v[i] = (float) (i % 7) - 3.0f;
+      g_assert_cmpfloat (ps_reduce_sum (v, n), ==, (float) ps_reduce_sum_naive (v, n));
+    }
+  g_assert_cmpfloat (ps_sleef_logf (1.0f), ==, 0.0f);
+  g_assert_true (isinf (ps_sleef_logf (0.0f)) && ps_sleef_logf (0.0f) < 0);
+  g_assert_true (isnan (ps_sleef_logf (-1.0f)));
+  g_assert_cmpfloat_with_epsilon (ps_sleef_logf (10.0f), logf (10.0f), 1e-6);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/loss/golden", test_golden);
+  g_test_add_func ("/loss/errors", test_errors);
+  g_test_add_func ("/loss/reduce", test_reduce);
+  return g_test_run ();
+}

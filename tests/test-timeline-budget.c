@@ -1,0 +1,199 @@
+/* The timeline's memory budget (issue #10): beyond it, old snapshots are dropped and rebuilt on
+ * demand by replay from the nearest kept one — every step reads back bit for bit the same as in a
+ * timeline that keeps everything, in any order, across undo/redo and a replay with a new seed. */
+#include "ps-timeline.h"
+
+#include <string.h>
+
+static PsRecipe *
+recipe_from (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  PsRecipe *r = ps_recipe_load_from_data (text, -1, &error);
+  g_assert_no_error (error);
+  return r;
+}
+
+static PsRecipe *
+load_example (const char *name)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "examples", name, NULL);
+  g_autoptr (GError) error = NULL;
+  PsRecipe *r = ps_recipe_load_from_file (path, &error);
+  g_assert_no_error (error);
+  return r;
+}
+
+/* Every parameter, buffer, output and the generator of two states are bitwise equal. */
+static void
+assert_states_equal (PsState *a, PsState *b, guint step)
+{
+  g_assert_cmpuint (a->step, ==, b->step);
+  if (!ps_generator_equal (&a->gen, &b->gen))
+    g_error ("step %u: generators differ", step);
+  g_autoptr (GPtrArray) la = ps_state_list_params (a);
+  g_autoptr (GPtrArray) lb = ps_state_list_params (b);
+  g_assert_cmpuint (la->len, ==, lb->len);
+  for (guint i = 0; i < la->len; i++)
+    {
+      PsNamedItem *x = g_ptr_array_index (la, i), *y = g_ptr_array_index (lb, i);
+      g_assert_cmpstr (x->path, ==, y->path);
+      if ((x->param->value == NULL) != (y->param->value == NULL))
+        g_error ("step %u: %s exists in one only", step, x->path);
+      if (x->param->value != NULL && !ps_tensor_equal (x->param->value, y->param->value))
+        g_error ("step %u: %s differs after a rebuild", step, x->path);
+      g_assert_cmpint (x->param->written_step, ==, y->param->written_step);
+    }
+  g_assert_cmpuint (a->output_names->len, ==, b->output_names->len);
+  for (guint i = 0; i < a->output_names->len; i++)
+    {
+      const char *n = g_ptr_array_index (a->output_names, i);
+      g_assert_true (ps_tensor_equal (ps_state_get_output (a, n), ps_state_get_output (b, n)));
+    }
+}
+
+static guint
+n_kept (PsTimeline *tl)
+{
+  guint n = 0;
+  for (guint k = 0; k <= ps_timeline_get_n_steps (tl); k++)
+    n += ps_timeline_is_kept (tl, k);
+  return n;
+}
+
+/* A Linear re-initialized many times, forwards and a dropout (draws) in between. */
+static PsRecipe *
+reinit_recipe (guint n_inits)
+{
+  GString *s = g_string_new ("{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 3, \"root\": \"s\", \"ops\": ["
+                             "{\"op\": \"module\", \"id\": \"l\", \"type\": \"Linear\", \"args\": {\"in_features\": 64, \"out_features\": 32}},"
+                             "{\"op\": \"module\", \"id\": \"d\", \"type\": \"Dropout\", \"args\": {\"p\": 0.3}},"
+                             "{\"op\": \"module\", \"id\": \"s\", \"type\": \"Sequential\", \"children\": [\"l\", \"d\"]}");
+  static const char *const fns[] = { "kaiming_uniform_", "normal_", "xavier_normal_", "orthogonal_", "trunc_normal_" };
+  for (guint i = 0; i < n_inits; i++)
+    {
+      g_string_append_printf (s, ", {\"op\": \"init\", \"target\": \"l.weight\", \"fn\": \"%s\"}", fns[i % G_N_ELEMENTS (fns)]);
+      if (i % 4 == 1)
+        g_string_append_printf (s, ", {\"op\": \"forward\", \"target\": \"s\", \"input\": {\"randn\": [2, 64]}, \"name\": \"y%u\"}", i);
+    }
+  g_string_append (s, "]}");
+  g_autofree char *text = g_string_free (s, FALSE);
+  return recipe_from (text);
+}
+
+static void
+test_budget_rebuilds_bit_identical (void)
+{
+  g_autoptr (PsRecipe) r = reinit_recipe (30);
+  g_autoptr (PsTimeline) full = ps_timeline_new_from_recipe (r, -1, NULL);
+  g_assert_null (ps_timeline_get_error (full));
+  guint n = ps_timeline_get_n_steps (full);
+  guint64 one = 64 * 32 * 4;   /* one weight */
+  const guint64 budgets[] = { 0, one, 5 * one, 1000 * one };
+  for (guint b = 0; b < G_N_ELEMENTS (budgets); b++)
+    {
+      g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe_with_budget (r, -1, NULL, budgets[b]);
+      g_assert_null (ps_timeline_get_error (tl));
+      g_assert_cmpuint (ps_timeline_get_n_steps (tl), ==, n);
+      if (budgets[b] == 0)
+        g_assert_cmpuint (n_kept (tl), ==, 2);   /* step 0 and the last */
+      else if (budgets[b] == 1000 * one)
+        g_assert_cmpuint (n_kept (tl), ==, n + 1);
+      /* the kept snapshots' tensors stay near the budget (one snapshot over it at most) */
+      if (budgets[b] > 0 && budgets[b] < 1000 * one)
+        g_assert_cmpuint (ps_timeline_storage_bytes (tl), <=, budgets[b] + 4 * one);
+      /* forwards, backwards, and jumps */
+      for (guint k = 0; k <= n; k++)
+        assert_states_equal (ps_timeline_get_state (full, k), ps_timeline_get_state (tl, k), k);
+      for (guint k = n + 1; k-- > 0;)
+        assert_states_equal (ps_timeline_get_state (full, k), ps_timeline_get_state (tl, k), k);
+      for (guint k = 0; k <= n; k += 7)
+        {
+          guint j = (k * 13) % (n + 1);
+          PsState *a = ps_timeline_get_state (tl, k), *c = ps_timeline_get_state (tl, j);
+          assert_states_equal (ps_timeline_get_state (full, k), a, k);   /* both still valid */
+          assert_states_equal (ps_timeline_get_state (full, j), c, j);
+        }
+      /* compare (two rebuilt states at once) agrees */
+      g_autoptr (GPtrArray) c1 = ps_timeline_compare (full, 3, n - 2);
+      g_autoptr (GPtrArray) c2 = ps_timeline_compare (tl, 3, n - 2);
+      g_assert_cmpuint (c1->len, ==, c2->len);
+    }
+}
+
+static void
+test_budget_undo_redo_replay (void)
+{
+  g_autoptr (PsRecipe) r = reinit_recipe (12);
+  g_autoptr (PsTimeline) full = ps_timeline_new_from_recipe (r, -1, NULL);
+  g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe_with_budget (r, -1, NULL, 0);
+  guint n = ps_timeline_get_n_steps (tl);
+  /* undo 5: the new last state (dropped before) is rebuilt and kept */
+  for (int i = 0; i < 5; i++)
+    {
+      g_assert_true (ps_timeline_undo (tl));
+      g_assert_true (ps_timeline_undo (full));
+      guint last = ps_timeline_get_n_steps (tl);
+      g_assert_true (ps_timeline_is_kept (tl, last));
+      assert_states_equal (ps_timeline_get_last_state (full), ps_timeline_get_last_state (tl), last);
+    }
+  for (int i = 0; i < 3; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_assert_true (ps_timeline_redo (tl, &error));
+      g_assert_true (ps_timeline_redo (full, &error));
+    }
+  for (guint k = 0; k <= ps_timeline_get_n_steps (tl); k++)
+    assert_states_equal (ps_timeline_get_state (full, k), ps_timeline_get_state (tl, k), k);
+  g_assert_cmpuint (ps_timeline_get_n_steps (tl), ==, n - 2);
+  /* a new seed rebuilds under the same budget */
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_timeline_replay_with_seed (tl, 77, &error));
+  g_assert_true (ps_timeline_replay_with_seed (full, 77, &error));
+  g_assert_cmpuint (n_kept (tl), ==, 2);
+  for (guint k = 0; k <= ps_timeline_get_n_steps (tl); k++)
+    assert_states_equal (ps_timeline_get_state (full, k), ps_timeline_get_state (tl, k), k);
+  /* the step shown stays kept while it is shown, and is dropped again after */
+  guint last = ps_timeline_get_n_steps (tl);
+  g_assert_false (ps_timeline_is_kept (tl, 4));
+  g_assert_true (ps_timeline_go_to_step (tl, 4, NULL));
+  g_assert_true (ps_timeline_is_kept (tl, 4));
+  PsState *shown = ps_timeline_get_state (tl, 4);
+  for (guint k = 1; k < last; k++)
+    ps_timeline_get_state (tl, k);   /* rebuild many others */
+  assert_states_equal (ps_timeline_get_state (full, 4), shown, 4);   /* still valid */
+  g_assert_true (ps_timeline_go_to_step (tl, last, NULL));
+  g_assert_false (ps_timeline_is_kept (tl, 4));
+  g_assert_cmpuint (n_kept (tl), ==, 2);
+  /* lowering the budget of a full timeline drops its snapshots; values unchanged */
+  ps_timeline_set_memory_budget (full, 0);
+  g_assert_cmpuint (n_kept (full), ==, 2);
+  for (guint k = 0; k <= ps_timeline_get_n_steps (tl); k++)
+    assert_states_equal (ps_timeline_get_state (full, k), ps_timeline_get_state (tl, k), k);
+}
+
+/* Every example recipe (loads too) replays the same under a zero budget. */
+static void
+test_budget_examples (void)
+{
+  static const char *const names[] = { "demo.json", "lazy.json", "article-1-construction.json",
+                                       "article-2-custom-init.json", "init-schemes.json" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr (PsRecipe) r = load_example (names[i]);
+      g_autoptr (PsTimeline) full = ps_timeline_new_from_recipe (r, -1, NULL);
+      g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe_with_budget (r, -1, NULL, 0);
+      for (guint k = ps_timeline_get_n_steps (tl) + 1; k-- > 0;)
+        assert_states_equal (ps_timeline_get_state (full, k), ps_timeline_get_state (tl, k), k);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/timeline-budget/rebuilds-bit-identical", test_budget_rebuilds_bit_identical);
+  g_test_add_func ("/timeline-budget/undo-redo-replay", test_budget_undo_redo_replay);
+  g_test_add_func ("/timeline-budget/examples", test_budget_examples);
+  return g_test_run ();
+}

@@ -1,0 +1,103 @@
+/* train-golden.h — reading tests/data/train-golden.json (tests/golden/gen_train.py) and comparing
+ * bit for bit. Tensors are {"shape", "hex"}, doubles 16-hex-digit strings. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <stdint.h>
+#include <string.h>
+#include "ps-tensor.h"
+
+static guint64 tg_compared = 0;
+
+static inline JsonObject *
+tg_root (void)
+{
+  static JsonParser *parser = NULL;
+  if (parser == NULL)
+    {
+      const char *dir = g_getenv ("PS_TEST_DATA");
+      g_assert_nonnull (dir);
+      g_autofree char *path = g_build_filename (dir, "train-golden.json", NULL);
+      parser = json_parser_new ();
+      g_autoptr (GError) error = NULL;
+      json_parser_load_from_file (parser, path, &error);
+      g_assert_no_error (error);
+    }
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static inline JsonArray *
+tg_section (const char *name)
+{
+  return json_object_get_array_member (tg_root (), name);
+}
+
+static inline float
+tg_hex_float (const char *s)
+{
+  uint32_t u = (uint32_t) g_ascii_strtoull (s, NULL, 16);
+  float f;
+  memcpy (&f, &u, sizeof f);
+  return f;
+}
+
+static inline double
+tg_hex_double (const char *s)
+{
+  uint64_t u = g_ascii_strtoull (s, NULL, 16);
+  double d;
+  memcpy (&d, &u, sizeof d);
+  return d;
+}
+
+static inline PsTensor *
+tg_tensor (JsonObject *o)
+{
+  JsonArray *shape = json_object_get_array_member (o, "shape");
+  JsonArray *hex = json_object_get_array_member (o, "hex");
+  int64_t dims[PS_MAX_DIMS];
+  int nd = (int) json_array_get_length (shape);
+  for (int i = 0; i < nd; i++)
+    dims[i] = json_array_get_int_element (shape, i);
+  g_autoptr (GError) error = NULL;
+  PsTensor *t = ps_tensor_new_empty (PS_DTYPE_FLOAT32, nd, dims, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (t->numel, ==, json_array_get_length (hex));
+  for (int64_t i = 0; i < t->numel; i++)
+    ps_tensor_f32 (t)[i] = tg_hex_float (json_array_get_string_element (hex, (guint) i));
+  return t;
+}
+
+static inline PsTensor *
+tg_index_tensor (JsonArray *a)
+{
+  g_autoptr (GError) error = NULL;
+  PsTensor *t = ps_tensor_new_1d (PS_DTYPE_INT64, json_array_get_length (a), &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    ps_tensor_i64 (t)[i] = json_array_get_int_element (a, i);
+  return t;
+}
+
+/* Bitwise equality of values (shape by count); a failure names the case and the first index. */
+static inline void
+tg_check_values (const char *what, const float *got, int64_t n, JsonObject *expect)
+{
+  JsonArray *hex = json_object_get_array_member (expect, "hex");
+  g_assert_cmpint (n, ==, json_array_get_length (hex));
+  for (int64_t i = 0; i < n; i++)
+    {
+      float e = tg_hex_float (json_array_get_string_element (hex, (guint) i));
+      if (memcmp (&e, &got[i], sizeof e) != 0 && !(isnan (e) && isnan (got[i])))
+        g_error ("%s: value %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " is %.9g (%a), torch has %.9g (%a)",
+                 what, i, n, got[i], got[i], e, e);
+    }
+  tg_compared += (guint64) n;
+}
+
+static inline void
+tg_check (const char *what, const PsTensor *got, JsonObject *expect)
+{
+  g_assert_nonnull (got);
+  tg_check_values (what, ps_tensor_cf32 (got), got->numel, expect);
+}
