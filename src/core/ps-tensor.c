@@ -300,3 +300,14 @@ ps_tensor_is_exclusive (const PsTensor *t)
   return g_atomic_ref_count_compare ((gatomicrefcount *) &t->ref_count, 1)
          && g_atomic_ref_count_compare ((gatomicrefcount *) &t->storage->ref_count, 1);
 }
+
+void
+ps_tensor_offset_to_index (const PsTensor *t, int64_t offset, int64_t *index)
+{
+  for (int d = t->ndim - 1; d >= 0; d--)
+    {
+      int64_t n = t->shape[d];
+      index[d] = n ? offset % n : 0;
+      offset = n ? offset / n : 0;
+    }
+}

@@ -76,6 +76,8 @@ gboolean     ps_tensor_same_shape    (const PsTensor *a, const PsTensor *b);
 /* Bitwise equality of dtype, shape and data. */
 gboolean     ps_tensor_equal         (const PsTensor *a, const PsTensor *b);
 char        *ps_tensor_shape_string  (const PsTensor *t);
+/* Row-major element offset → multi-index (i0, i1, …, i_{ndim-1}); index holds ndim entries. */
+void         ps_tensor_offset_to_index (const PsTensor *t, int64_t offset, int64_t *index);
 gsize        ps_tensor_nbytes        (const PsTensor *t);
 /* TRUE when the tensor's storage is referenced by no other tensor (so it may be written). */
 gboolean     ps_tensor_is_exclusive  (const PsTensor *t);
