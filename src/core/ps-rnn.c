@@ -530,6 +530,8 @@ alloc_f32 (int64_t a, int64_t b, float **out, GError **error)
                    G_GINT64_FORMAT " floats is too large", a, b);
       return FALSE;
     }
+  if (!ps_tensor_check_scratch ((guint64) n * sizeof (float), "an RNN working buffer", error))
+    return FALSE;
   *out = g_try_malloc0 ((gsize) MAX (n, 1) * sizeof (float));
   if (*out == NULL)
     {
