@@ -194,12 +194,20 @@ static void
 quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
-  /* Close windows one by one so each can ask about unsaved changes. */
+  /* Close the top-level windows one by one so each can ask about unsaved changes. Only those: the
+   * application's list also holds the dialogs transient for them (a window closes its own). A copy
+   * with a reference each: closing a window can take it out of the application's list while this
+   * walks it. */
   GList *windows = gtk_application_get_windows (app);
   if (windows == NULL)
     g_application_quit (G_APPLICATION (app));
+  GList *tops = NULL;
   for (GList *l = windows; l != NULL; l = l->next)
+    if (gtk_window_get_transient_for (GTK_WINDOW (l->data)) == NULL)
+      tops = g_list_prepend (tops, g_object_ref (l->data));
+  for (GList *l = tops; l != NULL; l = l->next)
     gtk_window_close (GTK_WINDOW (l->data));
+  g_list_free_full (tops, g_object_unref);
 }
 
 static void

@@ -812,10 +812,21 @@ new_activated (GSimpleAction *a, GVariant *p, gpointer data)
 
 /* ---------- close with unsaved changes ---------- */
 
+static gboolean
+destroy_idle (gpointer window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs from the "Save Changes?" dialog's response (or the save chooser's): destroying the window
+ * there finalized it while that dialog, transient for it, was still alive; the dialog's dispose then
+ * disconnected its handlers from the freed window ('instance with invalid (NULL) class pointer',
+ * found by the monkey test after Ctrl+Q, seed 205). So the window goes once the dialog has closed. */
 static void
 destroy_window (PsWindow *self, gpointer data)
 {
-  gtk_window_destroy (GTK_WINDOW (self));
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, destroy_idle, g_object_ref (self), g_object_unref);
 }
 
 gboolean
