@@ -9,6 +9,7 @@ Usage: /usr/bin/python3 bench/bench_init_replay.py build/src/cli/paramscope-cli 
 import hashlib
 import json
 import os
+import resource
 import statistics
 import struct
 import subprocess
@@ -74,20 +75,29 @@ def main():
         fc = torch_replay()
         same = all(st[k].tobytes() == p.detach().numpy().tobytes() for k, p in fc.state_dict().items())
         torch_replay()   # warm-up
-        c_times, t_times = [], []
+        c_times, t_times, c_cpu, t_cpu = [], [], [], []
         for _ in range(rounds):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             subprocess.run([cli, "run", rpath], check=True)
             c_times.append((time.perf_counter() - t0) * 1e3)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            c_cpu.append((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1e3)
+            p0 = time.process_time()   # user + sys of every thread of this process
             t0 = time.perf_counter()
             torch_replay()
             t_times.append((time.perf_counter() - t0) * 1e3)
+            t_cpu.append((time.process_time() - p0) * 1e3)
     cm, tm = statistics.median(c_times), statistics.median(t_times)
+    ccm, tcm = statistics.median(c_cpu), statistics.median(t_cpu)
     print(f"Linear({N},{N}) default init + {', '.join(f for f, _ in OPS)}; {rounds} rounds, alternating")
     print(f"paramscope-cli run (whole process) median {cm:8.1f} ms  {['%.0f' % v for v in c_times]}")
     print(f"torch {torch.__version__} in-process   median {tm:8.1f} ms  {['%.0f' % v for v in t_times]} "
           f"(torch threads {torch.get_num_threads()})")
     print(f"ratio paramscope/torch: {cm / tm:.3f}x of medians (target <= 0.7x)")
+    # CPU time (user + sys) does not depend on what else runs on the machine, wall time does
+    print(f"CPU time (user+sys): paramscope-cli median {ccm:8.1f} ms, torch median {tcm:8.1f} ms, "
+          f"ratio {ccm / tcm:.3f}x")
     print(f"weight sha256 paramscope {sha(st['weight'])} torch {sha(fc.weight.detach().numpy())}; "
           f"state_dict bits identical: {'yes' if same else 'NO'}")
 

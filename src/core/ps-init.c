@@ -932,6 +932,17 @@ ps_init_sparse_ (PsTensor *t, double sparsity, double std, PsGenerator *gen, PsI
 /* ---- by name ------------------------------------------------------------------------------ */
 
 gboolean
+ps_init_writes_every_element (const char *fn)
+{
+  static const char *const all[] = { "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
+                                     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_" };
+  for (guint i = 0; fn != NULL && i < G_N_ELEMENTS (all); i++)
+    if (strcmp (fn, all[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
 ps_init_apply (PsTensor *t, const char *fn, const PsArgs *args, PsGenerator *gen, PsInitInfo *info,
                GError **error)
 {

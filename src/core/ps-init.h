@@ -65,6 +65,9 @@ gboolean  ps_init_sparse_          (PsTensor *t, double sparsity, double std, Ps
 /* By name with PyTorch keyword arguments and defaults, e.g. fn = "xavier_uniform_",
  * args = {gain: 1.0}. Unknown function or argument → PS_ERROR_NOT_FOUND / INVALID_ARGUMENT
  * naming it. Used by recipes and the app. */
+/* TRUE when fn writes every element of its tensor (whatever was there before is never read), so
+ * the caller may hand it uninitialized storage: the random, constant and fan-based schemes. */
+gboolean  ps_init_writes_every_element (const char *fn);
 gboolean  ps_init_apply            (PsTensor *t, const char *fn, const PsArgs *args, PsGenerator *gen, PsInitInfo *info, GError **error);
 /* Names of every supported init function, NULL-terminated, and each one's argument specs. */
 const char *const *ps_init_function_names (void);

@@ -12,6 +12,62 @@ struct _PsStorage {
 
 static guint64 max_bytes = PS_TENSOR_MAX_BYTES;
 
+/* One freed large buffer is kept for the next allocation of the same size. Snapshots are immutable,
+ * so replaying a recipe allocates a fresh tensor per op and frees the dropped state's right after:
+ * without this a 64 MB weight went back to the kernel and was faulted in again, page by page, at
+ * every op (a fifth of `paramscope-cli run`'s CPU time for a 4096×4096 Linear). Contents are never
+ * relied on (zeroed storage is cleared again). Not in AddressSanitizer builds, where reusing a
+ * freed buffer would hide a use after free. */
+#define SPARE_MIN_BYTES ((gsize) 1 << 20)
+#define SPARE_MAX_BYTES ((gsize) 256 << 20)
+#if defined(__SANITIZE_ADDRESS__)
+#define SPARE_ENABLED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPARE_ENABLED 0
+#endif
+#endif
+#ifndef SPARE_ENABLED
+#define SPARE_ENABLED 1
+#endif
+G_LOCK_DEFINE_STATIC (spare);
+static void *spare_data;
+static gsize spare_size;
+
+static void *
+spare_take (gsize padded)
+{
+  void *data = NULL;
+  if (!SPARE_ENABLED || padded < SPARE_MIN_BYTES)
+    return NULL;
+  G_LOCK (spare);
+  if (spare_data != NULL && spare_size == padded)
+    {
+      data = spare_data;
+      spare_data = NULL;
+      spare_size = 0;
+    }
+  G_UNLOCK (spare);
+  return data;
+}
+
+/* Keeps data as the spare (freeing the one it replaces) or frees it. */
+static void
+spare_give (void *data, gsize padded)
+{
+  if (SPARE_ENABLED && padded >= SPARE_MIN_BYTES && padded <= SPARE_MAX_BYTES)
+    {
+      G_LOCK (spare);
+      void *old = spare_data;
+      spare_data = data;
+      spare_size = padded;
+      G_UNLOCK (spare);
+      free (old);
+      return;
+    }
+  free (data);
+}
+
 void
 ps_tensor_set_max_bytes (guint64 limit)
 {
@@ -121,7 +177,9 @@ storage_new (gsize nbytes, gboolean zero, GError **error)
   gsize padded = (nbytes + 63) & ~(gsize) 63;
   if (padded == 0)
     padded = 64;
-  void *data = aligned_alloc (64, padded);
+  void *data = spare_take (padded);
+  if (data == NULL)
+    data = aligned_alloc (64, padded);
   if (data == NULL)
     {
       __atomic_fetch_sub (&in_use, (guint64) nbytes, __ATOMIC_RELAXED);
@@ -144,7 +202,8 @@ storage_unref (PsStorage *s)
   if (g_atomic_ref_count_dec (&s->ref_count))
     {
       __atomic_fetch_sub (&in_use, (guint64) s->nbytes, __ATOMIC_RELAXED);
-      free (s->data);
+      gsize padded = (s->nbytes + 63) & ~(gsize) 63;
+      spare_give (s->data, padded == 0 ? 64 : padded);
       g_free (s);
     }
 }

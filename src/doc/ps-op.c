@@ -970,7 +970,10 @@ static gboolean
 init_param (PsState *state, PsParam *p, const PsOpInitCall *call, GError **error)
 {
   g_autoptr (PsArgs) empty = call->args ? NULL : ps_args_new ();
-  g_autoptr (PsTensor) t = ps_param_new_like (p, error);
+  /* a scheme that writes every element gets uninitialized storage (no pass clearing it first) */
+  g_autoptr (PsTensor) t = p->value != NULL && ps_init_writes_every_element (call->fn)
+                             ? ps_tensor_new_empty (p->value->dtype, p->value->ndim, p->value->shape, error)
+                             : ps_param_new_like (p, error);
   if (t == NULL)
     return FALSE;
   PsInitInfo info;

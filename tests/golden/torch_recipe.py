@@ -53,6 +53,9 @@ import warnings
 # tests/meson.build caps it for the C replay: then those values are bit-exact on every x86-64
 # machine with AVX2 (ONEDNN-PARITY.md). Set before torch loads libdnnl; subprocesses inherit it.
 os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
+# oneDNN's bits also depend on the intra-op thread count: one, as tests/meson.build sets it (torch
+# reads OMP_NUM_THREADS when it loads)
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
