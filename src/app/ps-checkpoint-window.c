@@ -10,6 +10,7 @@
 #include "ps-application.h"
 #include "ps-checkpoint-item.h"
 #include "ps-checkpoint-summary.h"
+#include "ps-error-banner.h"
 #include "ps-figure.h"
 #include "ps-plot-view.h"
 
@@ -20,8 +21,7 @@ struct _PsCheckpointWindow {
   AdwApplicationWindow parent_instance;
 
   AdwWindowTitle *window_title;
-  GtkRevealer *error_revealer;
-  GtkLabel *error_label;
+  PsErrorBanner *error_banner;
   GtkColumnView *tree_view;
   GtkLabel *count_label;
   AdwViewStack *view_stack;
@@ -46,7 +46,6 @@ struct _PsCheckpointWindow {
   GSettings *settings;             /* the application's (colormap, projector mode); may be NULL */
   char *shown_summary;             /* what the summary page shows now */
   char *stats_text;
-  char *error_text;
   PsFigure *figures[N_PLOTS];
   char *empty_text[N_PLOTS];       /* why a plot shows no figure */
 };
@@ -58,10 +57,7 @@ G_DEFINE_FINAL_TYPE (PsCheckpointWindow, ps_checkpoint_window, ADW_TYPE_APPLICAT
 static void
 show_error (PsCheckpointWindow *self, const char *text)
 {
-  g_free (self->error_text);
-  self->error_text = g_strdup (text);
-  gtk_label_set_text (self->error_label, text);
-  gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+  ps_error_banner_set_text (self->error_banner, text);
 }
 
 void
@@ -72,17 +68,10 @@ ps_checkpoint_window_show_error (PsCheckpointWindow *self, const char *text)
     show_error (self, text);
 }
 
-static void
-clear_error (PsCheckpointWindow *self)
-{
-  g_clear_pointer (&self->error_text, g_free);
-  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
-}
-
 const char *
 ps_checkpoint_window_get_error_text (PsCheckpointWindow *self)
 {
-  return self->error_text;
+  return ps_error_banner_get_text (self->error_banner);
 }
 
 /* ---------- plots ---------- */
@@ -374,12 +363,6 @@ bind_count (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   gtk_widget_set_tooltip_text (label, count);
 }
 
-static void
-on_error_dismiss (PsCheckpointWindow *self)
-{
-  clear_error (self);
-}
-
 static const char *
 format_name (PsCheckpointFormat f)
 {
@@ -631,7 +614,6 @@ ps_checkpoint_window_finalize (GObject *object)
   g_clear_pointer (&self->summary, ps_checkpoint_summary_free);
   g_free (self->summary_text);
   g_free (self->shown_summary);
-  g_free (self->error_text);
   g_free (self->path);
   g_free (self->header);
   G_OBJECT_CLASS (ps_checkpoint_window_parent_class)->finalize (object);
@@ -645,11 +627,11 @@ ps_checkpoint_window_class_init (PsCheckpointWindowClass *klass)
   G_OBJECT_CLASS (klass)->finalize = ps_checkpoint_window_finalize;
 
   g_type_ensure (PS_TYPE_PLOT_VIEW);
+  g_type_ensure (PS_TYPE_ERROR_BANNER);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-checkpoint-window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PsCheckpointWindow, name)
   CHILD (window_title);
-  CHILD (error_revealer);
-  CHILD (error_label);
+  CHILD (error_banner);
   CHILD (tree_view);
   CHILD (count_label);
   CHILD (view_stack);
@@ -661,7 +643,6 @@ ps_checkpoint_window_class_init (PsCheckpointWindowClass *klass)
   CHILD (heatmap_plot);
   CHILD (histogram_plot);
 #undef CHILD
-  gtk_widget_class_bind_template_callback (widget_class, on_error_dismiss);
   gtk_widget_class_bind_template_callback (widget_class, setup_name);
   gtk_widget_class_bind_template_callback (widget_class, bind_name);
   gtk_widget_class_bind_template_callback (widget_class, setup_text);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ps-window.h"
+#include "ps-error-banner.h"
 #include "ps-plot-view.h"
 #include "ps-tree-node.h"
 #include "ps-figure.h"
@@ -24,9 +25,7 @@ struct _PsWindow {
   /* template children */
   AdwWindowTitle *window_title;
   GtkLabel *seed_label;
-  GtkRevealer *error_revealer;
-  GtkLabel *error_label;
-  GtkButton *error_dismiss;
+  PsErrorBanner *error_banner;
   GtkRevealer *job_revealer;
   GtkLabel *job_label;
   GtkProgressBar *job_progress;
@@ -63,7 +62,6 @@ struct _PsWindow {
   GtkStringList *timeline_items;
   GtkSingleSelection *timeline_selection;
   char *selected_path;        /* state_dict-style path below the root; NULL = nothing selected */
-  char *error_text;
   guint play_source;
   GCancellable *job_cancellable;   /* the running document job's; NULL when idle */
   int export_width, export_height;   /* the export dialog's last choices */

@@ -26,23 +26,20 @@ static const char *page_names[PS_N_PLOT_PAGES] = { "heatmap", "histogram", "over
 void
 ps_window_show_error (PsWindow *self, const char *text)
 {
-  g_free (self->error_text);
-  self->error_text = ps_explain_error (text);   /* "Step N: …", as the title counts */
-  gtk_label_set_text (self->error_label, self->error_text);
-  gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+  g_autofree char *explained = ps_explain_error (text);   /* "Step N: …", as the title counts */
+  ps_error_banner_set_text (self->error_banner, explained);
 }
 
 void
 ps_window_clear_error (PsWindow *self)
 {
-  g_clear_pointer (&self->error_text, g_free);
-  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+  ps_error_banner_set_text (self->error_banner, NULL);
 }
 
 const char *
 ps_window_get_error_text (PsWindow *self)
 {
-  return self->error_text;
+  return ps_error_banner_get_text (self->error_banner);
 }
 
 void
@@ -842,12 +839,6 @@ ps_window_job_failed (PsWindow *self, const GError *error)
     ps_window_show_error (self, error->message);
 }
 
-static void
-on_error_dismiss (GtkButton *button, PsWindow *self)
-{
-  ps_window_clear_error (self);
-}
-
 /* ---------- construction ---------- */
 
 /* The template has the pages; here each plot gets its painter and the controls their handlers. */
@@ -954,7 +945,6 @@ ps_window_dispose (GObject *object)
   g_clear_object (&self->timeline_items);
   g_clear_object (&self->timeline_selection);
   g_clear_pointer (&self->selected_path, g_free);
-  g_clear_pointer (&self->error_text, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), PS_TYPE_WINDOW);
   G_OBJECT_CLASS (ps_window_parent_class)->dispose (object);
 }
@@ -968,15 +958,14 @@ ps_window_class_init (PsWindowClass *klass)
   GTK_WINDOW_CLASS (klass)->close_request = on_close_request;
 
   g_type_ensure (PS_TYPE_PLOT_VIEW);
+  g_type_ensure (PS_TYPE_ERROR_BANNER);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_space, 0, single_key, "s", "play");
   gtk_widget_class_add_binding (widget_class, GDK_KEY_comma, 0, single_key, "s", "step-back");
   gtk_widget_class_add_binding (widget_class, GDK_KEY_period, 0, single_key, "s", "step-forward");
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PsWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, seed_label);
-  gtk_widget_class_bind_template_child (widget_class, PsWindow, error_revealer);
-  gtk_widget_class_bind_template_child (widget_class, PsWindow, error_label);
-  gtk_widget_class_bind_template_child (widget_class, PsWindow, error_dismiss);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, error_banner);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, job_revealer);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, job_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, job_progress);
@@ -1030,7 +1019,6 @@ ps_window_init (PsWindow *self)
   g_signal_connect (self->document, "notify::modified", G_CALLBACK (on_doc_title), self);
   g_signal_connect (self->document, "notify::busy", G_CALLBACK (on_doc_busy), self);
   g_signal_connect (self->document, "notify::progress", G_CALLBACK (on_doc_progress), self);
-  g_signal_connect (self->error_dismiss, "clicked", G_CALLBACK (on_error_dismiss), self);
 }
 
 PsWindow *
