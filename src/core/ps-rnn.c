@@ -12,7 +12,7 @@
  * the gate math in float, one rounding per ATen op. The initial state is zero (a recipe forward has
  * one input). Between layers, in training mode, dropout draws like at::dropout on CPU.
  * ReLU variants are bit-exact against torch with the same OpenBLAS; tanh/sigmoid use glibc's
- * tanhf/expf where torch uses Sleef, so those outputs agree to ~1e-7 (tests/test-rnn.c). torch's
+ * tanhf/expf where torch uses Sleef, so those outputs agree to ~1e-7 (tests/core/test-rnn.c). torch's
  * dropout>0 with num_layers=1 UserWarning is not reproduced (there is no warning channel). */
 #include "ps-layers.h"
 #include "ps-ops.h"
