@@ -346,7 +346,9 @@ class App:
 
 
 BAD = ('WARNING **', 'CRITICAL **', 'ERROR **', 'AddressSanitizer', 'LeakSanitizer', 'runtime error:',
-       'stalled for', 'Segmentation fault')
+       'stalled for', 'Segmentation fault',
+       # memcheck (--wrap valgrind): it sees use-after-free inside GTK and libadwaita too
+       'Invalid read of', 'Invalid write of', 'Invalid free', 'Mismatched free')
 
 
 # Bugs inside GTK 4.8 itself that no application code reaches, each with what triggers it. They are
