@@ -196,11 +196,50 @@ test_seed_range_golden (void)
   g_assert_cmpuint (n_refused, ==, 2 * 4);
 }
 
+/* load of int64 tensors into float parameters and a float into an int64 buffer converts like
+ * torch's load_state_dict (param.copy_); golden from tests/golden/gen_load_convert.py. */
+static void
+test_load_converts_dtype (void)
+{
+  const char *dir = g_getenv ("PS_TEST_DATA");
+  g_autofree char *gpath = g_build_filename (dir, "load-convert-golden.json", NULL);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (p, gpath, NULL));
+  JsonObject *g = json_node_get_object (json_parser_get_root (p));
+  g_autofree char *pt = g_build_filename (dir, "load-convert.pt", NULL);
+  g_autofree char *pt_bn = g_build_filename (dir, "load-convert-bn.pt", NULL);
+  g_autofree char *text = g_strdup_printf (
+    "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, \"root\": \"s\", \"ops\": ["
+    "{\"op\": \"module\", \"id\": \"l\", \"type\": \"Linear\", \"args\": {\"in_features\": 3, \"out_features\": 3}},"
+    "{\"op\": \"module\", \"id\": \"b\", \"type\": \"BatchNorm1d\", \"args\": {\"num_features\": 2}},"
+    "{\"op\": \"module\", \"id\": \"s\", \"type\": \"Sequential\", \"children\": [\"l\"]},"
+    "{\"op\": \"load\", \"target\": \"l\", \"file\": \"%s\"}, {\"op\": \"load\", \"target\": \"b\", \"file\": \"%s\"}]}",
+    pt, pt_bn);
+  g_autoptr (GError) e = NULL;
+  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (text, -1, &e);
+  g_assert_no_error (e);
+  g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (r, -1, NULL);
+  if (ps_timeline_get_error (tl) != NULL)
+    g_error ("%s", ps_timeline_get_error (tl)->message);
+  PsState *st = ps_timeline_get_last_state (tl);
+  PsModule *m = NULL;
+  PsParam *w = NULL, *b = NULL, *nbt = NULL;
+  g_assert_true (ps_state_resolve (st, "l.weight", &m, &w, NULL));
+  g_assert_true (ps_state_resolve (st, "l.bias", &m, &b, NULL));
+  g_assert_true (ps_state_resolve (st, "b.num_batches_tracked", &m, &nbt, NULL));
+  g_assert_cmpint (w->value->dtype, ==, PS_DTYPE_FLOAT32);
+  g_assert_true (bits_equal (w->value, json_object_get_array_member (g, "weight")));
+  g_assert_true (bits_equal (b->value, json_object_get_array_member (g, "bias")));
+  g_assert_cmpint (nbt->value->dtype, ==, PS_DTYPE_INT64);
+  g_assert_cmpint (((const int64_t *) nbt->value->data)[0], ==, json_object_get_int_member (g, "num_batches_tracked"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/module-args/golden", test_module_args_golden);
   g_test_add_func ("/module-args/seed-range", test_seed_range_golden);
+  g_test_add_func ("/module-args/load-converts-dtype", test_load_converts_dtype);
   return g_test_run ();
 }
