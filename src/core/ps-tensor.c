@@ -455,3 +455,36 @@ ps_tensor_offset_to_index (const PsTensor *t, int64_t offset, int64_t *index)
       offset = n ? offset / n : 0;
     }
 }
+
+PsTensor *
+ps_tensor_copy_to_dtype (const PsTensor *t, PsDType dtype, GError **error)
+{
+  if (t->dtype == dtype)
+    return ps_tensor_copy (t, error);
+  PsTensor *out = ps_tensor_new_empty (dtype, t->ndim, t->shape, error);
+  if (out == NULL)
+    return NULL;
+  if (dtype == PS_DTYPE_FLOAT32)
+    {
+      const int64_t *src = t->data;
+      float *dst = out->data;
+      for (int64_t i = 0; i < t->numel; i++)
+        dst[i] = (float) src[i];
+      return out;
+    }
+  const float *src = t->data;
+  int64_t *dst = out->data;
+  for (int64_t i = 0; i < t->numel; i++)
+    {
+      /* [-2^63, 2^63) exactly representable bounds as floats */
+      if (!(src[i] >= -9223372036854775808.0f && src[i] < 9223372036854775808.0f))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "element %" G_GINT64_FORMAT " (%g) cannot be converted to int64", i, (double) src[i]);
+          ps_tensor_unref (out);
+          return NULL;
+        }
+      dst[i] = (int64_t) src[i];
+    }
+  return out;
+}

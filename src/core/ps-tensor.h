@@ -82,6 +82,11 @@ void         ps_tensor_unref         (PsTensor *t);
 
 /* Deep copy into new storage. */
 PsTensor    *ps_tensor_copy          (const PsTensor *t, GError **error);
+/* A new tensor of `dtype` with t's values converted as torch's copy_ does: int64 → float32 rounds
+ * to nearest (static_cast<float>); float32 → int64 truncates toward zero. A float that is NaN, ±inf
+ * or outside int64's range (undefined in C++, platform-dependent in torch) is refused with an error
+ * naming the element. Same dtype: a plain copy. */
+PsTensor    *ps_tensor_copy_to_dtype (const PsTensor *t, PsDType dtype, GError **error);
 /* A view with another shape of the same numel, sharing storage. */
 PsTensor    *ps_tensor_reshape       (PsTensor *t, int ndim, const int64_t *shape, GError **error);
 

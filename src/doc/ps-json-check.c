@@ -229,7 +229,22 @@ ps_json_check_strict (const char *text, gsize len, guint max_depth, GError **err
             {
               g_autofree char *tok = g_strndup (p, (gsize) (q - p));
               gint64 v;
-              if (!g_ascii_string_to_signed (tok, 10, G_MININT64, G_MAXINT64, &v, NULL))
+              guint64 u;
+              /* A seed takes what torch.manual_seed takes: -2^63 .. 2^64-1, the values above 2^63-1
+               * as their two's complement (json-glib reads them so, and torch maps the negative
+               * ones mod 2^64: manual_seed(-1) == manual_seed(2**64-1)). */
+              gboolean is_seed = g_strcmp0 (pending_key, "seed") == 0;
+              if (is_seed && !g_ascii_string_to_signed (tok, 10, G_MININT64, G_MAXINT64, &v, NULL)
+                  && !g_ascii_string_to_unsigned (tok, 10, 0, G_MAXUINT64, &u, NULL))
+                {
+                  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                               "seed %.40s at byte %" G_GSIZE_FORMAT " is out of range: a seed is from -2^63 to 2^64-1, "
+                               "as torch.manual_seed takes (torch: Overflow when unpacking long)",
+                               tok, (gsize) (p - text));
+                  ok = FALSE;
+                  break;
+                }
+              if (!is_seed && !g_ascii_string_to_signed (tok, 10, G_MININT64, G_MAXINT64, &v, NULL))
                 {
                   g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
                                "integer %.40s at byte %" G_GSIZE_FORMAT " is not a valid 64-bit integer",

@@ -1531,13 +1531,8 @@ apply_load (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GEr
                        from, cur);
           return FALSE;
         }
-      if (info->target_dtype != v->dtype)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                       "field 'file': '%s' is %s in the file but %s in the model", it->path, info->dtype,
-                       ps_dtype_name (v->dtype));
-          return FALSE;
-        }
+      /* a dtype that differs is converted below, as load_state_dict's param.copy_(input_param) does
+       * (an int64 tensor into a float parameter, a float into num_batches_tracked) */
       g_ptr_array_add (todo, it);
     }
   for (guint i = 0; i < ps_checkpoint_get_n_entries (st); i++)
@@ -1568,6 +1563,19 @@ apply_load (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GEr
         {
           g_prefix_error (error, "field 'file': ");
           return FALSE;
+        }
+      PsTensor *v = ((PsNamedItem *) g_ptr_array_index (todo, i))->param->value;
+      if (t->dtype != v->dtype)
+        {
+          PsTensor *c = ps_tensor_copy_to_dtype (t, v->dtype, error);
+          ps_tensor_unref (t);
+          if (c == NULL)
+            {
+              g_prefix_error (error, "field 'file': '%s' is %s in the file, the model's is %s: ", it->path,
+                              ps_checkpoint_lookup (st, it->path)->dtype, ps_dtype_name (v->dtype));
+              return FALSE;
+            }
+          t = c;
         }
       g_ptr_array_add (values, t);
     }

@@ -128,10 +128,118 @@ test_module_args_golden (void)
   g_assert_cmpuint (bad, ==, 0);
 }
 
+/* Bit patterns of a tensor's values against a JSON array of float32 bit patterns. */
+static gboolean
+bits_equal (const PsTensor *t, JsonArray *want)
+{
+  if (t == NULL || (guint) t->numel != json_array_get_length (want))
+    return FALSE;
+  const float *v = ps_tensor_cf32 (t);
+  for (guint i = 0; i < json_array_get_length (want); i++)
+    {
+      guint32 b;
+      memcpy (&b, &v[i], 4);
+      if (b != (guint32) json_array_get_int_element (want, i))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Seeds at the edges of torch.manual_seed's range (tests/golden/gen_seed_range.py), as the
+ * recipe's seed and as a manual_seed op: torch's draws, or torch's refusal. */
+static void
+test_seed_range_golden (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("PS_TEST_DATA"), "seed-range-golden.json", NULL);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_file (p, path, &error));
+  JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "cases");
+  guint n_refused = 0;
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      const char *seed = json_object_get_string_member (c, "seed");
+      JsonNode *err = json_object_get_member (c, "error");
+      for (int as_op = 0; as_op < 2; as_op++)
+        {
+          g_autofree char *text = as_op
+            ? g_strdup_printf ("{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 3, \"root\": \"l\", \"ops\": ["
+                               "{\"op\": \"module\", \"id\": \"l\", \"type\": \"Linear\", \"args\": {\"in_features\": 4, \"out_features\": 1, \"bias\": false}},"
+                               "{\"op\": \"manual_seed\", \"seed\": %s}, {\"op\": \"init\", \"target\": \"l.weight\", \"fn\": \"uniform_\"}]}", seed)
+            : g_strdup_printf ("{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": %s, \"root\": \"l\", \"ops\": ["
+                               "{\"op\": \"module\", \"id\": \"l\", \"type\": \"Linear\", \"args\": {\"in_features\": 4, \"out_features\": 1, \"bias\": false}}]}", seed);
+          g_autoptr (GError) e = NULL;
+          g_autoptr (PsRecipe) r = ps_recipe_load_from_data (text, -1, &e);
+          if (!JSON_NODE_HOLDS_NULL (err))
+            {
+              g_assert_null (r);
+              g_test_message ("seed %s: %s", seed, e->message);
+              g_assert_nonnull (strstr (e->message, json_node_get_string (err)));
+              g_assert_nonnull (strstr (e->message, seed));
+              n_refused++;
+              continue;
+            }
+          g_assert_no_error (e);
+          g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (r, -1, NULL);
+          g_assert_null (ps_timeline_get_error (tl));
+          PsModule *m = NULL;
+          PsParam *w = NULL;
+          g_assert_true (ps_state_resolve (ps_timeline_get_last_state (tl), "l.weight", &m, &w, NULL));
+          g_assert_nonnull (w);
+          JsonArray *want = json_object_get_array_member (c, as_op ? "weight" : "linear_weight");
+          if (!bits_equal (w->value, want))
+            g_error ("seed %s (%s): weight differs from torch", seed, as_op ? "manual_seed op" : "recipe seed");
+        }
+    }
+  g_assert_cmpuint (json_array_get_length (cases), >=, 15);
+  g_assert_cmpuint (n_refused, ==, 2 * 4);
+}
+
+/* load of int64 tensors into float parameters and a float into an int64 buffer converts like
+ * torch's load_state_dict (param.copy_); golden from tests/golden/gen_load_convert.py. */
+static void
+test_load_converts_dtype (void)
+{
+  const char *dir = g_getenv ("PS_TEST_DATA");
+  g_autofree char *gpath = g_build_filename (dir, "load-convert-golden.json", NULL);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (p, gpath, NULL));
+  JsonObject *g = json_node_get_object (json_parser_get_root (p));
+  g_autofree char *pt = g_build_filename (dir, "load-convert.pt", NULL);
+  g_autofree char *pt_bn = g_build_filename (dir, "load-convert-bn.pt", NULL);
+  g_autofree char *text = g_strdup_printf (
+    "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, \"root\": \"s\", \"ops\": ["
+    "{\"op\": \"module\", \"id\": \"l\", \"type\": \"Linear\", \"args\": {\"in_features\": 3, \"out_features\": 3}},"
+    "{\"op\": \"module\", \"id\": \"b\", \"type\": \"BatchNorm1d\", \"args\": {\"num_features\": 2}},"
+    "{\"op\": \"module\", \"id\": \"s\", \"type\": \"Sequential\", \"children\": [\"l\"]},"
+    "{\"op\": \"load\", \"target\": \"l\", \"file\": \"%s\"}, {\"op\": \"load\", \"target\": \"b\", \"file\": \"%s\"}]}",
+    pt, pt_bn);
+  g_autoptr (GError) e = NULL;
+  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (text, -1, &e);
+  g_assert_no_error (e);
+  g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (r, -1, NULL);
+  if (ps_timeline_get_error (tl) != NULL)
+    g_error ("%s", ps_timeline_get_error (tl)->message);
+  PsState *st = ps_timeline_get_last_state (tl);
+  PsModule *m = NULL;
+  PsParam *w = NULL, *b = NULL, *nbt = NULL;
+  g_assert_true (ps_state_resolve (st, "l.weight", &m, &w, NULL));
+  g_assert_true (ps_state_resolve (st, "l.bias", &m, &b, NULL));
+  g_assert_true (ps_state_resolve (st, "b.num_batches_tracked", &m, &nbt, NULL));
+  g_assert_cmpint (w->value->dtype, ==, PS_DTYPE_FLOAT32);
+  g_assert_true (bits_equal (w->value, json_object_get_array_member (g, "weight")));
+  g_assert_true (bits_equal (b->value, json_object_get_array_member (g, "bias")));
+  g_assert_cmpint (nbt->value->dtype, ==, PS_DTYPE_INT64);
+  g_assert_cmpint (((const int64_t *) nbt->value->data)[0], ==, json_object_get_int_member (g, "num_batches_tracked"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/module-args/golden", test_module_args_golden);
+  g_test_add_func ("/module-args/seed-range", test_seed_range_golden);
+  g_test_add_func ("/module-args/load-converts-dtype", test_load_converts_dtype);
   return g_test_run ();
 }

@@ -1,0 +1,50 @@
+#!/usr/bin/python3
+"""Golden table: seeds at the edges of what torch.manual_seed takes (-2^63 .. 2^64-1, negative
+ones mod 2^64), for tests/test-module-args.c (tests/data/seed-range-golden.json).
+
+Run with Debian's torch 1.13:  /usr/bin/python3 tests/golden/gen_seed_range.py
+
+Each case: {seed (decimal text, exact), error: null | message, initial_seed (decimal text),
+            weight: uniform_ of a (1, 4) tensor right after manual_seed,
+            linear_weight: nn.Linear(4, 1, bias=False).weight right after manual_seed,
+            both as float32 bit patterns}.
+"""
+import json
+import os
+import struct
+
+import torch
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'seed-range-golden.json')
+
+SEEDS = [0, 1, 2**31, 2**32 + 7, 2**63 - 1, 2**63, 2**64 - 2, 2**64 - 1, -1, -2, -2**63,
+         2**64, 2**65, -2**63 - 1, -2**64]
+
+
+def bits(t):
+    return [struct.unpack('<I', struct.pack('<f', v))[0] for v in t.detach().flatten().tolist()]
+
+
+def main():
+    out = []
+    for s in SEEDS:
+        case = {'seed': str(s), 'error': None, 'initial_seed': None, 'weight': None, 'linear_weight': None}
+        try:
+            g = torch.manual_seed(s)
+        except RuntimeError as e:
+            case['error'] = str(e)
+            out.append(case)
+            continue
+        case['initial_seed'] = str(g.initial_seed())
+        w = torch.empty(1, 4)
+        torch.nn.init.uniform_(w)
+        case['weight'] = bits(w)
+        torch.manual_seed(s)
+        case['linear_weight'] = bits(torch.nn.Linear(4, 1, bias=False).weight)
+        out.append(case)
+    with open(OUT, 'w') as f:
+        f.write(json.dumps({'torch': torch.__version__, 'cases': out}, indent=1) + '\n')
+
+
+if __name__ == '__main__':
+    main()
