@@ -727,11 +727,8 @@ pad_asymmetric (const PsConvShape *s, const float *x, PsConvShape *sym, GError *
   int64_t shape[5] = { s->batch, s->in_channels, sym->in[0], sym->in[1], sym->in[2] }, n;
   if (!ps_shape_numel (5, shape, &n, error))
     return NULL;
-  if ((guint64) n * sizeof (float) > PS_TENSOR_MAX_BYTES)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "padded convolution input too large");
-      return NULL;
-    }
+  if (!ps_tensor_check_scratch ((guint64) n * sizeof (float), "the padded convolution input", error))
+    return NULL;
   float *xp = g_try_malloc0 (MAX (n, 1) * sizeof (float));
   if (xp == NULL)
     {

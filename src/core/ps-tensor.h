@@ -27,6 +27,19 @@ G_BEGIN_DECLS
  * PS_TENSOR_MAX_BYTES); 0 restores the default. Not thread-safe; call before any tensor work. */
 void         ps_tensor_set_max_bytes (guint64 max_bytes);
 guint64      ps_tensor_get_max_bytes (void);
+/* A process-wide memory budget for tensor storage (issue #10: running out is an error, never an
+ * abort). Every live storage counts against it; an allocation that would exceed it fails with
+ * PS_ERROR_NO_MEMORY naming the sizes, and the op that asked for it fails without changing anything.
+ * 0 (the default) = no budget, only PS_TENSOR_MAX_BYTES per allocation. budget_from_env reads
+ * PS_MEMORY_BUDGET_MB (whole MiB; the CLI and the app call it at start). Scratch buffers of the
+ * kernels (im2col, attention, RNN, quantiles) are checked with check_scratch against what is left. */
+void         ps_tensor_set_budget (guint64 bytes);
+guint64      ps_tensor_get_budget (void);
+guint64      ps_tensor_get_bytes_in_use (void);
+gboolean     ps_tensor_budget_from_env (GError **error);
+gboolean     ps_tensor_check_scratch (guint64 bytes, const char *what, GError **error);
+/* "64.0 MiB (67108864 bytes)"; free with g_free. */
+char        *ps_format_bytes (guint64 bytes);
 
 typedef enum {
   PS_DTYPE_FLOAT32,

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden data for Linear, LazyLinear, the activations, Flatten and Dropout (tests/test-layers.c).
+"""Golden data for Linear, LazyLinear, the activations, Flatten and Dropout (tests/core/test-layers.c).
 
 Run with Debian's torch 1.13.1:  /usr/bin/python3 tests/golden/gen_layers.py
 Writes tests/data/layers/<Type>.json (one per layer type) and _shared.json (meta, inputs):
