@@ -15,12 +15,6 @@ struct _PsArgsEditor {
 
 G_DEFINE_FINAL_TYPE (PsArgsEditor, ps_args_editor, GTK_TYPE_WIDGET)
 
-GtkWidget *
-ps_args_editor_new (void)
-{
-  return g_object_new (PS_TYPE_ARGS_EDITOR, NULL);
-}
-
 void
 ps_args_editor_set_specs (PsArgsEditor *self, const PsArgSpec *specs)
 {
@@ -62,12 +56,6 @@ ps_args_editor_set_specs (PsArgsEditor *self, const PsArgSpec *specs)
       g_ptr_array_add (self->entries, entry);
       g_ptr_array_add (self->names, g_strdup (sp->name));
     }
-}
-
-guint
-ps_args_editor_get_n_args (PsArgsEditor *self)
-{
-  return self->entries->len;
 }
 
 GtkEditable *

@@ -12,10 +12,8 @@ G_BEGIN_DECLS
 #define PS_TYPE_ARGS_EDITOR (ps_args_editor_get_type ())
 G_DECLARE_FINAL_TYPE (PsArgsEditor, ps_args_editor, PS, ARGS_EDITOR, GtkWidget)
 
-GtkWidget  *ps_args_editor_new        (void);
 /* Rows for these specs ({ NULL }-terminated; NULL = none), replacing the old ones. */
 void        ps_args_editor_set_specs  (PsArgsEditor *self, const PsArgSpec *specs);
-guint       ps_args_editor_get_n_args (PsArgsEditor *self);
 /* The entry of argument `name` (for tests and keyboard focus), or NULL. */
 GtkEditable *ps_args_editor_get_entry (PsArgsEditor *self, const char *name);
 /* The typed values (Python literals) by name; NULL + error naming a malformed one. */

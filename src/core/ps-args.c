@@ -89,12 +89,6 @@ ps_args_lookup (const PsArgs *args, const char *name)
   return NULL;
 }
 
-gboolean
-ps_args_has (const PsArgs *args, const char *name)
-{
-  return ps_args_lookup (args, name) != NULL;
-}
-
 void
 ps_args_set_value (PsArgs *args, const char *name, const PsValue *v)
 {

@@ -67,7 +67,6 @@ guint           ps_args_len          (const PsArgs *args);
 const char     *ps_args_name         (const PsArgs *args, guint i);
 const PsValue  *ps_args_value        (const PsArgs *args, guint i);
 const PsValue  *ps_args_lookup       (const PsArgs *args, const char *name);
-gboolean        ps_args_has          (const PsArgs *args, const char *name);
 
 /* Setters replace a previous value of the same name, keeping its position. */
 void            ps_args_set_none     (PsArgs *args, const char *name);

@@ -120,17 +120,3 @@ ps_aten_mm (PsMatView m1, PsMatView m2, float *out, GError **error)
                     0.0f, out, ldc);
   return TRUE;
 }
-
-void
-ps_aten_mm_naive (PsMatView m1, PsMatView m2, float *out)
-{
-  for (int64_t i = 0; i < m1.size[0]; i++)
-    for (int64_t j = 0; j < m2.size[1]; j++)
-      {
-        double acc = 0.0;
-        for (int64_t p = 0; p < m1.size[1]; p++)
-          acc += (double) m1.data[i * m1.stride[0] + p * m1.stride[1]]
-                 * (double) m2.data[p * m2.stride[0] + j * m2.stride[1]];
-        out[i * MAX (m2.size[1], 1) + j] = (float) acc;
-      }
-}

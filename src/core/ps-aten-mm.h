@@ -28,7 +28,5 @@ PsMatView ps_mat_view_t        (PsMatView v);
 
 /* out (a fresh contiguous (m1.size[0], m2.size[1]) result, row-major) = m1.mm(m2). */
 gboolean  ps_aten_mm           (PsMatView m1, PsMatView m2, float *out, GError **error);
-/* Reference: double accumulation, for tests. */
-void      ps_aten_mm_naive     (PsMatView m1, PsMatView m2, float *out);
 
 G_END_DECLS

@@ -84,12 +84,6 @@ ps_tape_copy_remapped (const PsTape *tape, GHashTable *map)
   return c;
 }
 
-PsTensor *
-ps_tape_root_output (const PsTape *tape)
-{
-  return tape->root_output;
-}
-
 gboolean
 ps_tape_recording (void)
 {

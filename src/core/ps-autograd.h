@@ -49,8 +49,6 @@ const PsTapeEntry *ps_tape_entry        (const PsTape *tape, guint i);
  * modules not in map stay). Tensors are shared. For a document that clones its module tree
  * between a forward and its backward. */
 PsTape          *ps_tape_copy_remapped  (const PsTape *tape, GHashTable *map);
-/* The root output of the recorded forward (no ref), or NULL. */
-PsTensor        *ps_tape_root_output    (const PsTape *tape);
 
 /* root(input) with every leaf call recorded on tape (replacing what it held). */
 PsTensor        *ps_tape_forward        (PsTape *tape, PsModule *root, PsTensor *input, PsGenerator *gen,

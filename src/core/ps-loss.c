@@ -70,16 +70,6 @@ ps_loss_clear (PsLoss *loss)
   g_clear_pointer (&loss->pos_weight, ps_tensor_unref);
 }
 
-void
-ps_loss_copy (PsLoss *dst, const PsLoss *src)
-{
-  *dst = *src;
-  if (dst->weight)
-    ps_tensor_ref (dst->weight);
-  if (dst->pos_weight)
-    ps_tensor_ref (dst->pos_weight);
-}
-
 gboolean
 ps_loss_wants_indices (const PsLoss *loss)
 {

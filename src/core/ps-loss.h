@@ -49,7 +49,6 @@ const char  *ps_reduction_name      (PsReduction r);
 /* The defaults of torch.nn.<Kind>() */
 void         ps_loss_init           (PsLoss *loss, PsLossKind kind);
 void         ps_loss_clear          (PsLoss *loss);   /* drops weight refs */
-void         ps_loss_copy           (PsLoss *dst, const PsLoss *src);
 /* Is the target class indices (int64)? */
 gboolean     ps_loss_wants_indices  (const PsLoss *loss);
 

@@ -237,18 +237,6 @@ ps_optimizer_set_momentum (PsOptimizer *opt, double momentum)
     opt->cfg.momentum = momentum;
 }
 
-guint
-ps_optimizer_n_params (const PsOptimizer *opt)
-{
-  return opt->params->len;
-}
-
-const char *
-ps_optimizer_param_path (const PsOptimizer *opt, guint i)
-{
-  return g_array_index (opt->params, ParamState, i).path;
-}
-
 static PsTensor *
 step_tensor (const ParamState *s, PsOptimKind kind)
 {

@@ -63,8 +63,6 @@ gboolean      ps_optimizer_step           (PsOptimizer *opt, PsModule *root, PsF
 /* opt.zero_grad(set_to_none): 1.13's default set_to_none=False writes zeros into every existing .grad. */
 gboolean      ps_optimizer_zero_grad      (PsOptimizer *opt, PsModule *root, gboolean set_to_none, GError **error);
 
-guint         ps_optimizer_n_params       (const PsOptimizer *opt);
-const char   *ps_optimizer_param_path     (const PsOptimizer *opt, guint i);
 /* state[p] as torch names it, in torch's insertion order: names[k]/values[k] for k < return value
  * (≤ 4). "step" is a 0-d float32 tensor for Adam/AdamW/Adagrad (as in 1.13), a Python int shown
  * as an int64 tensor for RMSprop. Empty before the first step (except Adagrad). */

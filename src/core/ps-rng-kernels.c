@@ -234,7 +234,6 @@ normal16_default (float *d, size_t n_blocks, float mean, float std)
 /* ---- instantiation and dispatch ------------------------------------------------------------- */
 
 static void twist_generic (uint32_t *s) { twist_body (s); }
-static void temper_generic (const uint32_t *w, uint32_t *o, size_t n) { temper_body (w, o, n); }
 static void uniform_generic (const uint32_t *w, float *o, size_t n, float f, float r, PsFlavour fl)
 { uniform_body (w, o, n, f, r, fl); }
 static void normal16_generic (float *d, size_t nb, float m, float s) { normal16_avx2_body (d, nb, m, s); }
@@ -242,7 +241,6 @@ static void normal16_generic (float *d, size_t nb, float m, float s) { normal16_
 #if PS_HAVE_X86_CLONES
 #define PS_TARGET_AVX2 __attribute__ ((target ("avx2,fma")))
 PS_TARGET_AVX2 static void twist_avx2 (uint32_t *s) { twist_body (s); }
-PS_TARGET_AVX2 static void temper_avx2 (const uint32_t *w, uint32_t *o, size_t n) { temper_body (w, o, n); }
 PS_TARGET_AVX2 static void uniform_avx2 (const uint32_t *w, float *o, size_t n, float f, float r, PsFlavour fl)
 { uniform_body (w, o, n, f, r, fl); }
 PS_TARGET_AVX2 static void normal16_avx2 (float *d, size_t nb, float m, float s) { normal16_avx2_body (d, nb, m, s); }
@@ -271,12 +269,6 @@ void
 ps_mt_twist (uint32_t state[PS_MT_N])
 {
   PS_DISPATCH (twist, state);
-}
-
-void
-ps_mt_temper (const uint32_t *words, uint32_t *out, size_t n)
-{
-  PS_DISPATCH (temper, words, out, n);
 }
 
 void

@@ -16,8 +16,6 @@ G_BEGIN_DECLS
  * are just split where the 397-word lag changes sides so they vectorize). */
 void  ps_mt_twist               (uint32_t state[PS_MT_N]);
 
-/* out[i] = temper(words[i]) — one 32-bit draw each. */
-void  ps_mt_temper              (const uint32_t *words, uint32_t *out, size_t n);
 
 /* uniform_(from, to) on float32 from n untempered state words:
  * x = (temper(w) & 0xFFFFFF) * 2^-24;  AVX2: fmaf(x, range, from);  DEFAULT: x*range + from. */

@@ -293,15 +293,3 @@ ps_scheduler_step (PsScheduler *s, PsOptimizer *opt, GError **error)
 {
   return do_step (s, opt, error);
 }
-
-int64_t
-ps_scheduler_last_epoch (const PsScheduler *s)
-{
-  return s->last_epoch;
-}
-
-const PsSchedConfig *
-ps_scheduler_config (const PsScheduler *s)
-{
-  return &s->cfg;
-}

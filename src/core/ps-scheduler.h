@@ -50,7 +50,5 @@ PsScheduler  *ps_scheduler_copy         (const PsScheduler *s);
 void          ps_scheduler_free         (PsScheduler *s);
 /* scheduler.step(): OneCycleLR raises past total_steps ("Tried to step …"), opt unchanged then. */
 gboolean      ps_scheduler_step         (PsScheduler *s, PsOptimizer *opt, GError **error);
-int64_t       ps_scheduler_last_epoch   (const PsScheduler *s);
-const PsSchedConfig *ps_scheduler_config (const PsScheduler *s);
 
 G_END_DECLS

@@ -122,18 +122,6 @@ ps_document_load_data (PsDocument *self, const char *data, gsize len, GFile *fil
 }
 
 gboolean
-ps_document_load_file (PsDocument *self, GFile *file, GError **op_error, GError **error)
-{
-  /* a FIFO or /dev/zero is refused, not read; size bounded */
-  g_autoptr (GBytes) bytes = ps_regular_file_load (file, PS_RECIPE_MAX_BYTES, error);
-  if (bytes == NULL)
-    return FALSE;
-  gsize len;
-  const char *data = g_bytes_get_data (bytes, &len);
-  return ps_document_load_data (self, data ? data : "", len, file, NULL, op_error, error);
-}
-
-gboolean
 ps_document_save (PsDocument *self, GFile *file, GError **error)
 {
   g_autoptr (PsRecipe) recipe = ps_timeline_to_recipe (self->timeline);
@@ -322,17 +310,6 @@ ps_document_redo (PsDocument *self, GError **error)
     g_array_set_size (self->redo_stack, self->redo_stack->len - 1);
   g_array_append_val (self->undo_stack, item);
   emit_changed (self, TRUE);
-  return TRUE;
-}
-
-gboolean
-ps_document_replay (PsDocument *self, GError **error)
-{
-  guint current = ps_timeline_get_current (self->timeline);
-  if (!ps_timeline_replay (self->timeline, error))
-    return FALSE;
-  ps_timeline_go_to_step (self->timeline, MIN (current, ps_timeline_get_n_steps (self->timeline)), NULL);
-  emit_changed (self, FALSE);
   return TRUE;
 }
 
@@ -660,12 +637,6 @@ ps_document_apply_op_finish (PsDocument *self, GAsyncResult *result, GError **er
 
 gboolean ps_document_get_busy (PsDocument *self) { return self->busy; }
 double ps_document_get_progress (PsDocument *self) { return self->progress; }
-
-const GError *
-ps_document_get_pending_error (PsDocument *self)
-{
-  return ps_timeline_get_error (self->timeline);
-}
 
 static void
 ps_document_finalize (GObject *object)

@@ -18,7 +18,6 @@ PsDocument   *ps_document_new               (void);
  * error and leaves the document as it was. */
 gboolean      ps_document_load_data         (PsDocument *self, const char *data, gsize len, GFile *file,
                                              const char *title, GError **op_error, GError **error);
-gboolean      ps_document_load_file         (PsDocument *self, GFile *file, GError **op_error, GError **error);
 gboolean      ps_document_save              (PsDocument *self, GFile *file, GError **error);
 /* A new, empty recipe (File → New): no steps, seed 0, the model root id "model", no file, nothing
  * to undo. The first container added becomes the model. */
@@ -48,7 +47,6 @@ gboolean      ps_document_undo              (PsDocument *self);
 gboolean      ps_document_redo              (PsDocument *self, GError **error);
 gboolean      ps_document_can_undo          (PsDocument *self);
 gboolean      ps_document_can_redo          (PsDocument *self);
-gboolean      ps_document_replay            (PsDocument *self, GError **error);
 gboolean      ps_document_reseed            (PsDocument *self, int64_t seed, GError **error);
 /* Long work off the UI thread. A worker builds a new timeline from a private deep copy of the
  * recipe (nothing is shared with the main thread), op by op, checking the cancellable and counting
@@ -77,7 +75,5 @@ gboolean      ps_document_get_busy          (PsDocument *self);
 /* Fraction of the running job's ops done, 0…1 (0 when idle). */
 double        ps_document_get_progress      (PsDocument *self);
 
-/* The first pending op's error (e.g. the article's shape error after loading example 3). */
-const GError *ps_document_get_pending_error (PsDocument *self);
 
 G_END_DECLS

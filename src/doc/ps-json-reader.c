@@ -43,12 +43,6 @@ ps_json_reader_peek (PsJsonReader *r)
   return r->p < r->end ? *r->p : '\0';
 }
 
-gsize
-ps_json_reader_offset (PsJsonReader *r)
-{
-  return (gsize) (r->p - r->start);
-}
-
 static gboolean
 expect (PsJsonReader *r, char c, GError **error)
 {

@@ -25,7 +25,6 @@ gboolean ps_json_reader_init          (PsJsonReader *r, const char *text, gsize 
                                        GError **error);
 /* The next significant character, or 0 at the end of the text. */
 char     ps_json_reader_peek          (PsJsonReader *r);
-gsize    ps_json_reader_offset        (PsJsonReader *r);
 
 gboolean ps_json_reader_begin_object  (PsJsonReader *r, GError **error);
 /* After begin_object: reads "key": (with the separating ',' as needed). *done is set at '}'. */

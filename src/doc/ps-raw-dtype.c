@@ -47,12 +47,6 @@ ps_raw_dtype_target (PsRawDType raw)
 }
 
 gboolean
-ps_raw_dtype_decodable (PsRawDType raw)
-{
-  return raw != PS_RAW_F8_E4M3 && raw != PS_RAW_F8_E5M2;
-}
-
-gboolean
 ps_raw_dtype_from_safetensors (const char *name, PsRawDType *raw)
 {
   for (guint i = 0; i < G_N_ELEMENTS (raw_info); i++)

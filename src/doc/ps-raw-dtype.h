@@ -33,8 +33,6 @@ typedef enum {
 gsize     ps_raw_dtype_size        (PsRawDType raw);
 /* The PsTensor dtype a stored type decodes to (see the policy above). */
 PsDType   ps_raw_dtype_target      (PsRawDType raw);
-/* FALSE for the float8 types, which are listed but not decoded. */
-gboolean  ps_raw_dtype_decodable   (PsRawDType raw);
 /* safetensors names: "F32", "BF16", "BOOL", … */
 gboolean  ps_raw_dtype_from_safetensors (const char *name, PsRawDType *raw);
 const char *ps_raw_dtype_safetensors_name (PsRawDType raw);

@@ -585,12 +585,6 @@ ps_recipe_append_op (PsRecipe *recipe, JsonObject *op, GError **error)
   return TRUE;
 }
 
-void
-ps_recipe_add_op (PsRecipe *recipe, PsOp *op)
-{
-  g_ptr_array_add (recipe->ops, ps_op_ref (op));
-}
-
 static gboolean
 top_error (GError **error, const char *field, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
 

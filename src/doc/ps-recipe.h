@@ -49,8 +49,6 @@ char       *ps_recipe_to_data        (const PsRecipe *recipe, gsize *length);
 gboolean    ps_recipe_save_to_file   (const PsRecipe *recipe, const char *path, GError **error);
 /* Parses `op` (ps_op_new_from_json, numbered as the next op) and appends it. */
 gboolean    ps_recipe_append_op      (PsRecipe *recipe, JsonObject *op, GError **error);
-/* Appends a parsed op (takes a ref). */
-void        ps_recipe_add_op         (PsRecipe *recipe, PsOp *op);
 /* The lowest format version that can hold this recipe (the newest ps_op_get_version of its ops). */
 int         ps_recipe_required_version (const PsRecipe *recipe);
 

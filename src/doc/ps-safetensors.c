@@ -71,14 +71,6 @@ safetensors_new (void)
   return st;
 }
 
-PsSafetensors *
-ps_safetensors_ref (PsSafetensors *st)
-{
-  g_return_val_if_fail (st != NULL, NULL);
-  g_atomic_ref_count_inc (&st->ref_count);
-  return st;
-}
-
 void
 ps_safetensors_unref (PsSafetensors *st)
 {

@@ -51,7 +51,6 @@ PsSafetensors *ps_safetensors_open_hashed (const char *path, char **sha256, GErr
 /* Parse a single file held in memory (copied into no other buffer; `bytes` is referenced). */
 PsSafetensors *ps_safetensors_new_from_bytes (GBytes *bytes, GError **error);
 
-PsSafetensors *ps_safetensors_ref         (PsSafetensors *st);
 void           ps_safetensors_unref       (PsSafetensors *st);
 
 /* Stored tensors in file order (shard, then offset), then aliases sorted by name. */

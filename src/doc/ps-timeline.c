@@ -189,12 +189,6 @@ ps_timeline_set_memory_budget (PsTimeline *tl, guint64 bytes)
   enforce_budget (tl);
 }
 
-guint64
-ps_timeline_get_memory_budget (const PsTimeline *tl)
-{
-  return tl->budget;
-}
-
 gboolean
 ps_timeline_is_kept (const PsTimeline *tl, guint step)
 {

@@ -33,7 +33,6 @@ PsTimeline     *ps_timeline_new_from_recipe_with_budget (const PsRecipe *recipe,
  * same values, bit for bit. A rebuilt state is valid until three more have been rebuilt. With a
  * budget of 0 only those stay: what `run` needs. */
 void            ps_timeline_set_memory_budget (PsTimeline *tl, guint64 budget_bytes);
-guint64         ps_timeline_get_memory_budget (const PsTimeline *tl);
 gboolean        ps_timeline_is_kept        (const PsTimeline *tl, guint step);
 void            ps_timeline_free           (PsTimeline *tl);
 

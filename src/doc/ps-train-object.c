@@ -90,13 +90,6 @@ ps_train_graph_remap (const PsTrainGraph *g, GHashTable *map)
   return ps_train_graph_new (ps_tape_copy_remapped (g->tape, map), g->target_id, g->output, g->grad_output);
 }
 
-PsTrainGraph *
-ps_train_graph_ref (PsTrainGraph *g)
-{
-  g_atomic_ref_count_inc (&g->ref_count);
-  return g;
-}
-
 void
 ps_train_graph_unref (PsTrainGraph *g)
 {
@@ -151,13 +144,6 @@ ps_train_log_new (void)
   PsTrainLog *log = g_new0 (PsTrainLog, 1);
   g_atomic_ref_count_init (&log->ref_count);
   log->records = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_train_record_free);
-  return log;
-}
-
-PsTrainLog *
-ps_train_log_ref (PsTrainLog *log)
-{
-  g_atomic_ref_count_inc (&log->ref_count);
   return log;
 }
 

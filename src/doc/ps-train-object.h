@@ -53,7 +53,6 @@ PsTrainGraph  *ps_train_graph_new            (PsTape *tape, const char *target_i
                                               PsTensor *grad_output);   /* takes tape */
 /* The same graph over cloned modules (map: old → new PsModule*). */
 PsTrainGraph  *ps_train_graph_remap          (const PsTrainGraph *g, GHashTable *map);
-PsTrainGraph  *ps_train_graph_ref            (PsTrainGraph *g);
 void           ps_train_graph_unref          (PsTrainGraph *g);
 
 /* Statistics of one parameter at a recorded step. */
@@ -91,7 +90,6 @@ typedef struct {
 } PsTrainLog;
 
 PsTrainLog    *ps_train_log_new              (void);
-PsTrainLog    *ps_train_log_ref              (PsTrainLog *log);
 void           ps_train_log_unref            (PsTrainLog *log);
 PsTrainRecord *ps_train_record_new           (void);
 void           ps_train_record_free          (PsTrainRecord *r);

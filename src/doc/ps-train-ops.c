@@ -11,18 +11,6 @@ static const char *const kinds[] = {
   "dataset", "optimizer", "scheduler", "backward", "step", "zero_grad", "scheduler_step", "train", NULL
 };
 
-gboolean
-ps_train_ops_is_kind (const char *kind)
-{
-  return kind != NULL && g_strv_contains (kinds, kind);
-}
-
-const char *const *
-ps_train_ops_kinds (void)
-{
-  return kinds;
-}
-
 /* ---------- JSON helpers ---------- */
 
 static void G_GNUC_PRINTF (3, 4)

@@ -12,9 +12,6 @@
 
 G_BEGIN_DECLS
 
-gboolean   ps_train_ops_is_kind      (const char *kind);
-/* NULL-terminated kinds, for error messages and the op list. */
-const char *const *ps_train_ops_kinds (void);
 gboolean   ps_train_ops_validate     (JsonObject *op, const char *kind, guint index, GError **error);
 gboolean   ps_train_ops_apply        (PsState *state, JsonObject *op, const char *kind, guint n, GError **error);
 /* The modules of prev this op may write (added to w). */

@@ -311,19 +311,6 @@ open_fd (int fd, const char *label, GError **error)
 }
 
 PsZipArchive *
-ps_zip_archive_open (const char *path, GError **error)
-{
-  int fd = ps_regular_file_open (path, error);
-  if (fd < 0)
-    return NULL;
-  g_autofree char *base = g_path_get_basename (path);
-  PsZipArchive *z = open_fd (fd, base, error);
-  if (z == NULL)
-    close (fd);
-  return z;
-}
-
-PsZipArchive *
 ps_zip_archive_open_fd (int fd, const char *label, GError **error)
 {
   int dup_fd = fcntl (fd, F_DUPFD_CLOEXEC, 0);
@@ -356,12 +343,6 @@ ps_zip_archive_lookup (PsZipArchive *z, const char *name)
 {
   guint i = GPOINTER_TO_UINT (g_hash_table_lookup (z->by_name, name));
   return i ? &g_array_index (z->entries, PsZipEntry, i - 1) : NULL;
-}
-
-guint64
-ps_zip_archive_get_file_size (PsZipArchive *z)
-{
-  return z->file_size;
 }
 
 static gboolean

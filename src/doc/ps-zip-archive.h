@@ -40,8 +40,6 @@ typedef struct {
 
 typedef struct _PsZipArchive PsZipArchive;
 
-/* Opens and validates the whole directory; errors name the file by its base name. */
-PsZipArchive *ps_zip_archive_open        (const char *path, GError **error);
 /* Same over an open file (the fd is duplicated; the caller keeps its own). */
 PsZipArchive *ps_zip_archive_open_fd     (int fd, const char *label, GError **error);
 void          ps_zip_archive_free        (PsZipArchive *z);
@@ -49,7 +47,6 @@ void          ps_zip_archive_free        (PsZipArchive *z);
 guint         ps_zip_archive_get_n_entries (PsZipArchive *z);
 const PsZipEntry *ps_zip_archive_get_entry (PsZipArchive *z, guint index);
 const PsZipEntry *ps_zip_archive_lookup    (PsZipArchive *z, const char *name);
-guint64       ps_zip_archive_get_file_size (PsZipArchive *z);
 
 /* Reads `len` bytes at `offset` within a stored record (bounds checked; no CRC check). */
 gboolean      ps_zip_archive_read        (PsZipArchive *z, const PsZipEntry *e, guint64 offset,

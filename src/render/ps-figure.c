@@ -48,21 +48,6 @@ ps_figure_options_init (PsFigureOptions *o)
   o->scale = 1.0;
 }
 
-gboolean
-ps_figure_kind_from_name (const char *name, PsFigureKind *kind, GError **error)
-{
-  static const char *names[] = { "heatmap", "histogram", "ridgeline", "bands" };
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (g_strcmp0 (name, names[i]) == 0)
-      {
-        *kind = (PsFigureKind) i;
-        return TRUE;
-      }
-  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-               "unknown picture '%s' (expected heatmap, histogram, ridgeline or bands)", name);
-  return FALSE;
-}
-
 /* The parameter/buffer at `path` in a state: a state_dict key of the root first, then a recipe
  * target, then a forward output name. NULL (no error) when it does not exist at that step. */
 static gboolean

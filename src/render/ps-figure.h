@@ -35,7 +35,6 @@ typedef struct {
 typedef struct _PsFigure PsFigure;
 
 void        ps_figure_options_init (PsFigureOptions *o);
-gboolean    ps_figure_kind_from_name (const char *name, PsFigureKind *kind, GError **error);
 
 /* `path` names a parameter or buffer: a state_dict key of the root ("0.weight") or a recipe target
  * ("fc.weight"). Errors: unknown path, uninitialized (lazy) parameter, step out of range,

@@ -610,12 +610,6 @@ ps_heatmap_set_view (PsHeatmap *hm, const PsHeatmapRegion *view)
 }
 
 void
-ps_heatmap_get_view (PsHeatmap *hm, PsHeatmapRegion *view)
-{
-  *view = hm->view;
-}
-
-void
 ps_heatmap_get_downsampling (PsHeatmap *hm, int64_t *kx, int64_t *ky)
 {
   *kx = hm->last.valid ? hm->last.kx : 1;

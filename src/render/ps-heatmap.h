@@ -88,7 +88,6 @@ const PsHeatmapGrid *ps_heatmap_get_grid (PsHeatmap *hm);
 /* Zoom and pan: show only these cells (clamped to the grid; NULL or empty = everything). The
  * colour range stays that of the whole tensor, so zoomed views compare. */
 void        ps_heatmap_set_view     (PsHeatmap *hm, const PsHeatmapRegion *view);
-void        ps_heatmap_get_view     (PsHeatmap *hm, PsHeatmapRegion *view);
 
 void        ps_heatmap_draw         (PsHeatmap *hm, cairo_t *cr, double width, double height);
 /* PsDrawFunc-compatible wrapper for ps_export (data = the PsHeatmap). */
