@@ -5,6 +5,7 @@
 
 #include "ps-application.h"
 #include "ps-stall-watchdog.h"
+#include "ps-tensor.h"
 
 int
 main (int argc, char **argv)
@@ -15,6 +16,12 @@ main (int argc, char **argv)
   textdomain (GETTEXT_PACKAGE);
 
   ps_stall_watchdog_install_from_env ();
+  g_autoptr (GError) budget_error = NULL;
+  if (!ps_tensor_budget_from_env (&budget_error))
+    {
+      g_printerr ("paramscope: %s\n", budget_error->message);
+      return 2;
+    }
   g_autoptr (PsApplication) app = ps_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -7,12 +7,15 @@
 #include <inttypes.h>
 
 #include "ps-window-private.h"
+#include "ps-checkpoint-window.h"
+#include "ps-file-chooser.h"
 #include "ps-threads.h"
 
 struct _PsApplication {
   AdwApplication parent_instance;
   GSettings *settings;
   gboolean demo;
+  guint checkpoint_jobs;   /* checkpoints being opened (each opens in a window of its own) */
 };
 
 G_DEFINE_FINAL_TYPE (PsApplication, ps_application, ADW_TYPE_APPLICATION)
@@ -72,12 +75,98 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
         {
           /* weights open in a window of their own; this one (the demo) shows any error */
           ps_window_load_scenario (w, "demo");
-          ps_window_open_checkpoint (w, files[i]);
+          ps_application_open_checkpoint (self, files[i], GTK_WINDOW (w));
         }
       else
         ps_window_open_file (w, files[i]);
     }
 }
+
+/* ---------- opening a checkpoint ---------- */
+
+typedef struct {
+  PsApplication *app;   /* owned */
+  GtkWindow *asker;     /* owned, nullable */
+} OpenJob;
+
+static void
+on_checkpoint_opened (GObject *source, GAsyncResult *result, gpointer data)
+{
+  OpenJob *job = data;
+  g_autoptr (GError) error = NULL;
+  PsCheckpointWindow *w = ps_checkpoint_window_open_finish (result, &error);
+  job->app->checkpoint_jobs--;
+  /* the asking window shows the outcome unless it was closed meanwhile */
+  gboolean asker_open = job->asker != NULL && gtk_window_get_application (job->asker) != NULL;
+  if (w == NULL)
+    {
+      /* only the banner: the model in the asking window is untouched */
+      if (asker_open && PS_IS_WINDOW (job->asker))
+        ps_window_job_failed (PS_WINDOW (job->asker), error);
+      else if (asker_open && PS_IS_CHECKPOINT_WINDOW (job->asker))
+        ps_checkpoint_window_show_error (PS_CHECKPOINT_WINDOW (job->asker), error->message);
+    }
+  else
+    {
+      if (asker_open && PS_IS_WINDOW (job->asker))
+        ps_window_clear_error (PS_WINDOW (job->asker));
+      gtk_window_present (GTK_WINDOW (w));
+    }
+  g_clear_object (&job->asker);
+  g_object_unref (job->app);
+  g_free (job);
+}
+
+void
+ps_application_open_checkpoint (PsApplication *self, GFile *file, GtkWindow *asker)
+{
+  g_return_if_fail (PS_IS_APPLICATION (self) && G_IS_FILE (file));
+  g_return_if_fail (asker == NULL || GTK_IS_WINDOW (asker));
+  OpenJob *job = g_new0 (OpenJob, 1);
+  job->app = g_object_ref (self);
+  job->asker = asker ? g_object_ref (asker) : NULL;
+  self->checkpoint_jobs++;
+  ps_checkpoint_window_open_async (GTK_APPLICATION (self), file, NULL, on_checkpoint_opened, job);
+}
+
+guint
+ps_application_get_checkpoint_jobs (PsApplication *self)
+{
+  g_return_val_if_fail (PS_IS_APPLICATION (self), 0);
+  return self->checkpoint_jobs;
+}
+
+static void
+on_open_checkpoint_response (GtkNativeDialog *dialog, int response, PsApplication *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      /* the window the chooser was opened over is the one that shows a failure */
+      if (file != NULL)   /* GTK 4.8 can accept with no file */
+        ps_application_open_checkpoint (self, file, gtk_native_dialog_get_transient_for (dialog));
+    }
+  ps_file_chooser_release (dialog);
+}
+
+static void
+open_checkpoint_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open Checkpoint"), parent,
+                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Weights (safetensors, sharded index, .npy, .npz)"));
+  const char *patterns[] = { "*.safetensors", "*.index.json", "*.npy", "*.npz", "*.pt", "*.pth", "*.bin", "*.ckpt" };
+  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
+    gtk_file_filter_add_pattern (filter, patterns[i]);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  g_object_unref (filter);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_checkpoint_response), user_data);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* ---------- the other app-wide actions ---------- */
 
 static void
 about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
@@ -105,12 +194,20 @@ static void
 quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
-  /* Close windows one by one so each can ask about unsaved changes. */
+  /* Close the top-level windows one by one so each can ask about unsaved changes. Only those: the
+   * application's list also holds the dialogs transient for them (a window closes its own). A copy
+   * with a reference each: closing a window can take it out of the application's list while this
+   * walks it. */
   GList *windows = gtk_application_get_windows (app);
   if (windows == NULL)
     g_application_quit (G_APPLICATION (app));
+  GList *tops = NULL;
   for (GList *l = windows; l != NULL; l = l->next)
+    if (gtk_window_get_transient_for (GTK_WINDOW (l->data)) == NULL)
+      tops = g_list_prepend (tops, g_object_ref (l->data));
+  for (GList *l = tops; l != NULL; l = l->next)
     gtk_window_close (GTK_WINDOW (l->data));
+  g_list_free_full (tops, g_object_unref);
 }
 
 static void
@@ -124,6 +221,7 @@ static const GActionEntry app_actions[] = {
   { "about", about_activated },
   { "quit", quit_activated },
   { "new-window", new_activated },
+  { "open-checkpoint", open_checkpoint_activated },
 };
 
 static void
@@ -151,7 +249,7 @@ ps_application_startup (GApplication *app)
     { "win.save-as", { "<Control><Shift>s", NULL } },
     { "win.export-picture", { "<Control>e", NULL } },
     { "win.export-data", { "<Control><Shift>e", NULL } },
-    { "win.open-checkpoint", { "<Control><Shift>o", NULL } },
+    { "app.open-checkpoint", { "<Control><Shift>o", NULL } },
     { "win.export-pytorch", { "<Control><Shift>p", NULL } },
     { "win.undo", { "<Control>z", NULL } },
     { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },

@@ -15,4 +15,12 @@ GSettings     *ps_application_get_settings (PsApplication *self);
 #define PS_MAX_RECENT 10
 void           ps_application_add_recent   (PsApplication *self, GFile *file);
 
+/* app.open-checkpoint (Ctrl+Shift+O) asks for a file with a chooser and calls this: the weights
+ * file opens in a PsCheckpointWindow of its own (read in a worker). A failure shows in the banner
+ * of asker (a PsWindow or PsCheckpointWindow; nothing if NULL or closed meanwhile) and changes
+ * nothing else. */
+void           ps_application_open_checkpoint     (PsApplication *self, GFile *file, GtkWindow *asker);
+/* Checkpoints still being opened. */
+guint          ps_application_get_checkpoint_jobs (PsApplication *self);
+
 G_END_DECLS

@@ -9,7 +9,6 @@
 
 #include "ps-application.h"
 #include "ps-checkpoint-item.h"
-#include "ps-file-chooser.h"
 #include "ps-checkpoint-summary.h"
 #include "ps-figure.h"
 #include "ps-plot-view.h"
@@ -26,10 +25,15 @@ struct _PsCheckpointWindow {
   GtkColumnView *tree_view;
   GtkLabel *count_label;
   AdwViewStack *view_stack;
-  AdwViewStackPage *tensor_pages[N_PLOTS + 1];   /* heatmap, histogram, statistics */
+  AdwViewStackPage *heatmap_page;
+  AdwViewStackPage *histogram_page;
+  AdwViewStackPage *statistics_page;
+  AdwViewStackPage *tensor_pages[N_PLOTS + 1];   /* the three above, in order */
   GtkLabel *summary_label;
   GtkLabel *stats_label;
-  PsPlotView *plots[N_PLOTS];
+  PsPlotView *heatmap_plot;
+  PsPlotView *histogram_plot;
+  PsPlotView *plots[N_PLOTS];                    /* the two above, in order */
 
   PsCheckpointItem *root;          /* owns the PsCheckpoint */
   GtkTreeListModel *tree_model;
@@ -58,6 +62,14 @@ show_error (PsCheckpointWindow *self, const char *text)
   self->error_text = g_strdup (text);
   gtk_label_set_text (self->error_label, text);
   gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+}
+
+void
+ps_checkpoint_window_show_error (PsCheckpointWindow *self, const char *text)
+{
+  g_return_if_fail (PS_IS_CHECKPOINT_WINDOW (self));
+  if (self->selection != NULL)   /* not closed meanwhile */
+    show_error (self, text);
 }
 
 static void
@@ -273,7 +285,7 @@ ps_checkpoint_window_get_statistics_text (PsCheckpointWindow *self)
   return self->stats_text;
 }
 
-/* ---------- tree columns ---------- */
+/* ---------- tree columns (factories declared in ui/ps-checkpoint-window.ui) ---------- */
 
 static void
 setup_name (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
@@ -297,182 +309,75 @@ bind_name (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   gtk_widget_set_tooltip_text (label, *ps_checkpoint_item_get_path (ci) ? ps_checkpoint_item_get_path (ci) : NULL);
 }
 
-enum { COL_DTYPE, COL_SHAPE, COL_COUNT };
-
 static void
-setup_label (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+setup_label (GtkListItem *item, float xalign)
 {
   GtkWidget *label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (label), GPOINTER_TO_INT (data) == COL_COUNT ? 1 : 0);
+  gtk_label_set_xalign (GTK_LABEL (label), xalign);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (label, "numeric");
   gtk_list_item_set_child (item, label);
 }
 
 static void
-bind_label (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+setup_text (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
-  GtkTreeListRow *row = gtk_list_item_get_item (item);
-  g_autoptr (PsCheckpointItem) ci = gtk_tree_list_row_get_item (row);
-  GtkWidget *label = gtk_list_item_get_child (item);
-  g_autofree char *count = NULL;
-  const char *text;
-  switch (GPOINTER_TO_INT (data))
-    {
-    case COL_DTYPE: text = ps_checkpoint_item_get_dtype (ci); break;
-    case COL_SHAPE: text = ps_checkpoint_item_get_shape (ci); break;
-    default:
-      text = count = g_strdup_printf ("%" PRId64, ps_checkpoint_item_get_numel (ci));
-      break;
-    }
+  setup_label (item, 0);
+}
+
+static void
+setup_count (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  setup_label (item, 1);
+}
+
+static PsCheckpointItem *
+item_of (GtkListItem *item)
+{
+  return gtk_tree_list_row_get_item (gtk_list_item_get_item (item));
+}
+
+static void
+bind_dtype (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  g_autoptr (PsCheckpointItem) ci = item_of (item);
+  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
+  const char *text = ps_checkpoint_item_get_dtype (ci);
   /* a group of many dtypes would crowd the column: "mixed", the list in the tooltip */
-  g_auto (GStrv) parts = GPOINTER_TO_INT (data) == COL_DTYPE ? g_strsplit (text, ", ", -1) : NULL;
-  if (parts != NULL && g_strv_length (parts) > 2)
+  g_auto (GStrv) parts = g_strsplit (text, ", ", -1);
+  if (g_strv_length (parts) > 2)
     {
       g_autofree char *mixed = g_strdup_printf (_("mixed (%u)"), g_strv_length (parts));
-      gtk_label_set_text (GTK_LABEL (label), mixed);
+      gtk_label_set_text (label, mixed);
     }
   else
-    gtk_label_set_text (GTK_LABEL (label), text);
-  gtk_widget_set_tooltip_text (label, text);
+    gtk_label_set_text (label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
 }
 
 static void
-add_column (PsCheckpointWindow *self, const char *title, GCallback setup, GCallback bind, int col, gboolean expand)
+bind_shape (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", setup, GINT_TO_POINTER (col));
-  g_signal_connect (factory, "bind", bind, GINT_TO_POINTER (col));
-  GtkColumnViewColumn *c = gtk_column_view_column_new (title, factory);
-  gtk_column_view_column_set_expand (c, expand);
-  gtk_column_view_column_set_resizable (c, TRUE);
-  gtk_column_view_append_column (self->tree_view, c);
-  g_object_unref (c);
-}
-
-/* ---------- construction ---------- */
-
-static GtkWidget *
-scrolled_text (GtkLabel **out)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_yalign (GTK_LABEL (label), 0);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_widget_add_css_class (label, "explain");
-  gtk_widget_set_margin_start (label, 18);
-  gtk_widget_set_margin_end (label, 18);
-  gtk_widget_set_margin_top (label, 18);
-  gtk_widget_set_margin_bottom (label, 18);
-  GtkWidget *sw = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (sw), label);
-  gtk_widget_set_vexpand (sw, TRUE);
-  *out = GTK_LABEL (label);
-  return sw;
+  g_autoptr (PsCheckpointItem) ci = item_of (item);
+  GtkWidget *label = gtk_list_item_get_child (item);
+  gtk_label_set_text (GTK_LABEL (label), ps_checkpoint_item_get_shape (ci));
+  gtk_widget_set_tooltip_text (label, ps_checkpoint_item_get_shape (ci));
 }
 
 static void
-on_error_dismiss (GtkButton *button, PsCheckpointWindow *self)
+bind_count (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  g_autoptr (PsCheckpointItem) ci = item_of (item);
+  GtkWidget *label = gtk_list_item_get_child (item);
+  g_autofree char *count = g_strdup_printf ("%" PRId64, ps_checkpoint_item_get_numel (ci));
+  gtk_label_set_text (GTK_LABEL (label), count);
+  gtk_widget_set_tooltip_text (label, count);
+}
+
+static void
+on_error_dismiss (PsCheckpointWindow *self)
 {
   clear_error (self);
-}
-
-static void
-build_ui (PsCheckpointWindow *self)
-{
-  gtk_window_set_default_size (GTK_WINDOW (self), 1200, 800);
-  GtkWidget *vbox = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-
-  GtkWidget *header = adw_header_bar_new ();
-  self->window_title = ADW_WINDOW_TITLE (adw_window_title_new (_("Checkpoint"), NULL));
-  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), GTK_WIDGET (self->window_title));
-  GtkWidget *open = gtk_button_new_from_icon_name ("document-open-symbolic");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (open), "win.open-checkpoint");
-  gtk_widget_set_tooltip_text (open, _("Open another checkpoint"));
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), open);
-  gtk_box_append (GTK_BOX (vbox), header);
-
-  /* AdwBanner is libadwaita 1.3; a revealer does the same on 1.2 (as in ps-window.ui) */
-  GtkWidget *banner = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  gtk_widget_add_css_class (banner, "error-banner");
-  gtk_box_append (GTK_BOX (banner), gtk_image_new_from_icon_name ("dialog-error-symbolic"));
-  self->error_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_widget_set_hexpand (GTK_WIDGET (self->error_label), TRUE);
-  gtk_label_set_xalign (self->error_label, 0);
-  gtk_label_set_wrap (self->error_label, TRUE);
-  gtk_label_set_selectable (self->error_label, TRUE);
-  gtk_box_append (GTK_BOX (banner), GTK_WIDGET (self->error_label));
-  GtkWidget *dismiss = gtk_button_new_with_label (_("Dismiss"));
-  g_signal_connect (dismiss, "clicked", G_CALLBACK (on_error_dismiss), self);
-  gtk_box_append (GTK_BOX (banner), dismiss);
-  self->error_revealer = GTK_REVEALER (gtk_revealer_new ());
-  gtk_revealer_set_child (self->error_revealer, banner);
-  gtk_box_append (GTK_BOX (vbox), GTK_WIDGET (self->error_revealer));
-
-  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
-  gtk_widget_set_vexpand (paned, TRUE);
-  gtk_paned_set_position (GTK_PANED (paned), 560);
-  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
-
-  GtkWidget *left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  self->tree_view = GTK_COLUMN_VIEW (gtk_column_view_new (NULL));
-  gtk_column_view_set_show_column_separators (self->tree_view, FALSE);
-  add_column (self, _("Name"), G_CALLBACK (setup_name), G_CALLBACK (bind_name), -1, TRUE);
-  add_column (self, _("Dtype"), G_CALLBACK (setup_label), G_CALLBACK (bind_label), COL_DTYPE, FALSE);
-  add_column (self, _("Shape"), G_CALLBACK (setup_label), G_CALLBACK (bind_label), COL_SHAPE, FALSE);
-  add_column (self, _("Count"), G_CALLBACK (setup_label), G_CALLBACK (bind_label), COL_COUNT, FALSE);
-  GtkWidget *sw = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (sw), GTK_WIDGET (self->tree_view));
-  gtk_widget_set_vexpand (sw, TRUE);
-  gtk_box_append (GTK_BOX (left), sw);
-  self->count_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->count_label, 0);
-  gtk_label_set_wrap (self->count_label, TRUE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->count_label), "dim-label");
-  gtk_widget_set_margin_start (GTK_WIDGET (self->count_label), 12);
-  gtk_widget_set_margin_end (GTK_WIDGET (self->count_label), 12);
-  gtk_widget_set_margin_top (GTK_WIDGET (self->count_label), 6);
-  gtk_widget_set_margin_bottom (GTK_WIDGET (self->count_label), 6);
-  gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->count_label));
-  gtk_paned_set_start_child (GTK_PANED (paned), left);
-
-  GtkWidget *right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  self->view_stack = ADW_VIEW_STACK (adw_view_stack_new ());
-  gtk_widget_set_vexpand (GTK_WIDGET (self->view_stack), TRUE);
-  GtkWidget *switcher = adw_view_switcher_new ();
-  adw_view_switcher_set_policy (ADW_VIEW_SWITCHER (switcher), ADW_VIEW_SWITCHER_POLICY_WIDE);
-  adw_view_switcher_set_stack (ADW_VIEW_SWITCHER (switcher), self->view_stack);
-  gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
-  gtk_widget_set_margin_top (switcher, 6);
-  gtk_widget_set_margin_bottom (switcher, 6);
-  gtk_box_append (GTK_BOX (right), switcher);
-  gtk_box_append (GTK_BOX (right), GTK_WIDGET (self->view_stack));
-
-  adw_view_stack_add_titled_with_icon (self->view_stack, scrolled_text (&self->summary_label), "summary",
-                                       _("Summary"), "view-list-symbolic");
-  static const char *icons[N_PLOTS] = { "view-grid-symbolic", "view-paged-symbolic" };
-  const char *titles[N_PLOTS] = { _("Heatmap"), _("Histogram") };
-  for (int i = 0; i < N_PLOTS; i++)
-    {
-      GtkWidget *plot = ps_plot_view_new ();
-      gtk_widget_set_hexpand (plot, TRUE);
-      gtk_widget_set_vexpand (plot, TRUE);
-      self->plots[i] = PS_PLOT_VIEW (plot);
-      PlotSlot *slot = g_new0 (PlotSlot, 1);
-      slot->window = self;
-      slot->index = i;
-      ps_plot_view_set_draw_func (self->plots[i], draw_plot, query_plot, slot, g_free);
-      self->tensor_pages[i] = adw_view_stack_add_titled_with_icon (self->view_stack, plot, plot_names[i], titles[i],
-                                                                   icons[i]);
-    }
-  self->tensor_pages[N_PLOTS] = adw_view_stack_add_titled_with_icon (self->view_stack,
-                                                                     scrolled_text (&self->stats_label),
-                                                                     "statistics", _("Statistics"),
-                                                                     "accessories-calculator-symbolic");
-  gtk_paned_set_end_child (GTK_PANED (paned), right);
-  gtk_box_append (GTK_BOX (vbox), paned);
-  adw_application_window_set_content (ADW_APPLICATION_WINDOW (self), vbox);
 }
 
 static const char *
@@ -576,59 +481,6 @@ ps_checkpoint_window_render_for_test (PsCheckpointWindow *self, const char *page
     if (g_strcmp0 (page, plot_names[i]) == 0)
       return ps_plot_view_render_for_test (self->plots[i], TRUE);
   return NULL;
-}
-
-/* win.open-checkpoint here too, so Ctrl+Shift+O works from a checkpoint window: the new file
- * opens in a window of its own, an error shows in this window's banner. */
-static void
-on_other_opened (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr (PsCheckpointWindow) self = data;
-  g_autoptr (GError) error = NULL;
-  PsCheckpointWindow *w = ps_checkpoint_window_open_finish (result, &error);
-  if (w == NULL)
-    {
-      if (self->selection != NULL)   /* not closed meanwhile */
-        show_error (self, error->message);
-    }
-  else
-    gtk_window_present (GTK_WINDOW (w));
-}
-
-void
-ps_checkpoint_window_open_other (PsCheckpointWindow *self, GFile *file)
-{
-  ps_checkpoint_window_open_async (gtk_window_get_application (GTK_WINDOW (self)), file, NULL, on_other_opened,
-                                   g_object_ref (self));
-}
-
-static void
-on_open_response (GtkNativeDialog *dialog, int response, PsCheckpointWindow *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      if (file != NULL)   /* GTK 4.8 can accept with no file */
-        ps_checkpoint_window_open_other (self, file);
-    }
-  ps_file_chooser_release (dialog);
-}
-
-static void
-open_checkpoint_activated (GSimpleAction *a, GVariant *p, gpointer data)
-{
-  PsCheckpointWindow *self = data;
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open Checkpoint"), GTK_WINDOW (self),
-                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  GtkFileFilter *filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _("Weights (safetensors, sharded index, .npy, .npz)"));
-  const char *patterns[] = { "*.safetensors", "*.index.json", "*.npy", "*.npz", "*.pt", "*.pth", "*.bin", "*.ckpt" };
-  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
-    gtk_file_filter_add_pattern (filter, patterns[i]);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  g_object_unref (filter);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_open_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 /* Takes ck and s. */
@@ -788,18 +640,51 @@ ps_checkpoint_window_finalize (GObject *object)
 static void
 ps_checkpoint_window_class_init (PsCheckpointWindowClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   G_OBJECT_CLASS (klass)->dispose = ps_checkpoint_window_dispose;
   G_OBJECT_CLASS (klass)->finalize = ps_checkpoint_window_finalize;
-}
 
-static void open_checkpoint_activated (GSimpleAction *a, GVariant *p, gpointer data);
+  g_type_ensure (PS_TYPE_PLOT_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-checkpoint-window.ui");
+#define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PsCheckpointWindow, name)
+  CHILD (window_title);
+  CHILD (error_revealer);
+  CHILD (error_label);
+  CHILD (tree_view);
+  CHILD (count_label);
+  CHILD (view_stack);
+  CHILD (heatmap_page);
+  CHILD (histogram_page);
+  CHILD (statistics_page);
+  CHILD (summary_label);
+  CHILD (stats_label);
+  CHILD (heatmap_plot);
+  CHILD (histogram_plot);
+#undef CHILD
+  gtk_widget_class_bind_template_callback (widget_class, on_error_dismiss);
+  gtk_widget_class_bind_template_callback (widget_class, setup_name);
+  gtk_widget_class_bind_template_callback (widget_class, bind_name);
+  gtk_widget_class_bind_template_callback (widget_class, setup_text);
+  gtk_widget_class_bind_template_callback (widget_class, setup_count);
+  gtk_widget_class_bind_template_callback (widget_class, bind_dtype);
+  gtk_widget_class_bind_template_callback (widget_class, bind_shape);
+  gtk_widget_class_bind_template_callback (widget_class, bind_count);
+}
 
 static void
 ps_checkpoint_window_init (PsCheckpointWindow *self)
 {
-  static const GActionEntry actions[] = {
-    { "open-checkpoint", open_checkpoint_activated },
-  };
-  g_action_map_add_action_entries (G_ACTION_MAP (self), actions, G_N_ELEMENTS (actions), self);
-  build_ui (self);
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->tensor_pages[0] = self->heatmap_page;
+  self->tensor_pages[1] = self->histogram_page;
+  self->tensor_pages[2] = self->statistics_page;
+  self->plots[PLOT_HEATMAP] = self->heatmap_plot;
+  self->plots[PLOT_HISTOGRAM] = self->histogram_plot;
+  for (int i = 0; i < N_PLOTS; i++)
+    {
+      PlotSlot *slot = g_new0 (PlotSlot, 1);
+      slot->window = self;
+      slot->index = i;
+      ps_plot_view_set_draw_func (self->plots[i], draw_plot, query_plot, slot, g_free);
+    }
 }

@@ -21,9 +21,9 @@ void        ps_checkpoint_window_open_async  (GtkApplication *app, GFile *file, 
                                               GAsyncReadyCallback callback, gpointer user_data);
 PsCheckpointWindow *ps_checkpoint_window_open_finish (GAsyncResult *result, GError **error);
 
-/* Open another file from this window (win.open-checkpoint, Ctrl+Shift+O, does this after a file
- * chooser): a window of its own on success, this window's banner on failure. */
-void        ps_checkpoint_window_open_other  (PsCheckpointWindow *self, GFile *file);
+/* Shows text in this window's error banner (nothing once the window is closed); app.open-checkpoint
+ * reports a file that failed to open here when this window asked for it. */
+void        ps_checkpoint_window_show_error  (PsCheckpointWindow *self, const char *text);
 
 /* For tests: the tree dump (see ps_checkpoint_item_to_string), selecting a dotted path ("" = the
  * root), the visible page's name ("summary", "heatmap", "histogram", "statistics"), the texts

@@ -10,7 +10,6 @@
 
 #include "ps-init.h"
 #include "ps-atomic-file.h"
-#include "ps-checkpoint-window.h"
 #include "ps-file-chooser.h"
 #include "ps-export-pytorch.h"
 #include "ps-edit.h"
@@ -753,33 +752,7 @@ export_data_activated (GSimpleAction *a, GVariant *p, gpointer data)
   export_with_chooser (self, _("Export Data (.npy or .csv)"), ".npy", ps_window_export_data, _("Exported %s"));
 }
 
-/* ---------- checkpoints and PyTorch export ---------- */
-
-static void
-on_checkpoint_opened (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr (PsWindow) self = data;
-  g_autoptr (GError) error = NULL;
-  PsCheckpointWindow *w = ps_checkpoint_window_open_finish (result, &error);
-  self->checkpoint_jobs--;
-  if (w == NULL)
-    {
-      /* only the banner: the model in this window is untouched (unless it was closed meanwhile) */
-      if (gtk_window_get_application (GTK_WINDOW (self)) != NULL)
-        ps_window_job_failed (self, error);
-      return;
-    }
-  ps_window_clear_error (self);
-  gtk_window_present (GTK_WINDOW (w));
-}
-
-void
-ps_window_open_checkpoint (PsWindow *self, GFile *file)
-{
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-  self->checkpoint_jobs++;
-  ps_checkpoint_window_open_async (app, file, NULL, on_checkpoint_opened, g_object_ref (self));
-}
+/* ---------- checkpoint file names and PyTorch export ---------- */
 
 gboolean
 ps_window_is_checkpoint_name (GFile *file)
@@ -790,46 +763,6 @@ ps_window_is_checkpoint_name (GFile *file)
          || g_str_has_suffix (lower, ".npy") || g_str_has_suffix (lower, ".npz")
          || g_str_has_suffix (lower, ".pt") || g_str_has_suffix (lower, ".pth") || g_str_has_suffix (lower, ".bin")
          || g_str_has_suffix (lower, ".ckpt");
-}
-
-guint
-ps_window_get_checkpoint_jobs (PsWindow *self)
-{
-  return self->checkpoint_jobs;
-}
-
-static void
-on_open_checkpoint_response (GtkNativeDialog *dialog, int response, PsWindow *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      if (file != NULL)
-        ps_window_open_checkpoint (self, file);
-    }
-  ps_file_chooser_release (dialog);
-}
-
-static void
-open_checkpoint_activated (GSimpleAction *a, GVariant *p, gpointer data)
-{
-  PsWindow *self = data;
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open Checkpoint"), GTK_WINDOW (self),
-                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  GtkFileFilter *filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _("Weights (safetensors, sharded index, .npy, .npz)"));
-  gtk_file_filter_add_pattern (filter, "*.safetensors");
-  gtk_file_filter_add_pattern (filter, "*.index.json");
-  gtk_file_filter_add_pattern (filter, "*.npy");
-  gtk_file_filter_add_pattern (filter, "*.npz");
-  gtk_file_filter_add_pattern (filter, "*.pt");
-  gtk_file_filter_add_pattern (filter, "*.pth");
-  gtk_file_filter_add_pattern (filter, "*.bin");
-  gtk_file_filter_add_pattern (filter, "*.ckpt");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  g_object_unref (filter);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_open_checkpoint_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 gboolean
@@ -879,10 +812,21 @@ new_activated (GSimpleAction *a, GVariant *p, gpointer data)
 
 /* ---------- close with unsaved changes ---------- */
 
+static gboolean
+destroy_idle (gpointer window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs from the "Save Changes?" dialog's response (or the save chooser's): destroying the window
+ * there finalized it while that dialog, transient for it, was still alive; the dialog's dispose then
+ * disconnected its handlers from the freed window ('instance with invalid (NULL) class pointer',
+ * found by the monkey test after Ctrl+Q, seed 205). So the window goes once the dialog has closed. */
 static void
 destroy_window (PsWindow *self, gpointer data)
 {
-  gtk_window_destroy (GTK_WINDOW (self));
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, destroy_idle, g_object_ref (self), g_object_unref);
 }
 
 gboolean
@@ -939,7 +883,6 @@ static const GActionEntry win_actions[] = {
   { "export-picture", export_picture_activated },
   { "scenario", scenario_activated, "s" },
   { "new", new_activated },
-  { "open-checkpoint", open_checkpoint_activated },
   { "export-pytorch", export_pytorch_activated },
 };
 

@@ -69,7 +69,6 @@ struct _PsWindow {
   int export_width, export_height;   /* the export dialog's last choices */
   double export_scale, export_dpi;
   gboolean syncing;           /* guards selection ↔ document feedback loops */
-  guint checkpoint_jobs;      /* checkpoints being opened (each opens in a window of its own) */
 };
 
 /* ps-window.c */
@@ -111,10 +110,6 @@ gboolean    ps_window_add_layer       (PsWindow *self, const char *type, const c
 gboolean    ps_window_add_module      (PsWindow *self, const char *type, const char *id, JsonObject *args,
                                        const char *name, const char *const *children, const char *class_name);
 gboolean    ps_window_run_forward     (PsWindow *self, const char *kind, const char *shape_text);
-/* Opens a weights file in a PsCheckpointWindow (read in a worker); a failure shows in this
- * window's banner and leaves its model as it was. */
-void        ps_window_open_checkpoint (PsWindow *self, GFile *file);
-guint       ps_window_get_checkpoint_jobs (PsWindow *self);   /* still opening */
 /* A weights file by its name (.safetensors, .index.json, .npy, .npz) rather than a recipe. */
 gboolean    ps_window_is_checkpoint_name (GFile *file);
 /* The document's recipe as a PyTorch script (ps_export_pytorch), written atomically. */

@@ -89,9 +89,9 @@ common_options (const Common *c, PsFigureOptions *o, double *width, double *heig
     }
   if (c->cmap)
     {
-      if (g_str_equal (c->cmap, "diverging")) o->colormap = PS_COLORMAP_DIVERGING;
-      else if (g_str_equal (c->cmap, "viridis")) o->colormap = PS_COLORMAP_VIRIDIS;
-      else if (g_str_equal (c->cmap, "grayscale") || g_str_equal (c->cmap, "gray")) o->colormap = PS_COLORMAP_GRAY;
+      const PsColormap *cm = ps_colormap_by_name (c->cmap);
+      if (cm != NULL)
+        o->colormap = cm->kind;
       else
         {
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,

@@ -94,10 +94,11 @@ picture_command (const char *command, PsFigureKind kind, int argc, char **argv)
     }
   if (cmap_s)
     {
-      if (g_str_equal (cmap_s, "diverging")) o.colormap = PS_COLORMAP_DIVERGING;
-      else if (g_str_equal (cmap_s, "viridis")) o.colormap = PS_COLORMAP_VIRIDIS;
-      else if (g_str_equal (cmap_s, "grayscale") || g_str_equal (cmap_s, "gray")) o.colormap = PS_COLORMAP_GRAY;
-      else return ps_cli_usage_error (command, "--colormap must be diverging, viridis or grayscale, got '%s'", cmap_s);
+      const PsColormap *cm = ps_colormap_by_name (cmap_s);
+      if (cm != NULL)
+        o.colormap = cm->kind;
+      else
+        return ps_cli_usage_error (command, "--colormap must be diverging, viridis or grayscale, got '%s'", cmap_s);
     }
   if (range_s)
     {

@@ -4,6 +4,7 @@
  * with the small parser below so that `--help` and usage errors behave the same everywhere.
  * Exit status: 0 success, 1 a failing op or I/O error ("error: op N (KIND): MESSAGE"), 2 bad usage. */
 #include "ps-cli.h"
+#include "ps-tensor.h"
 #include "ps-cli-private.h"
 #include "ps-train-ops.h"
 
@@ -296,5 +297,11 @@ ps_cli_main (int argc, char **argv)
   /* a closed pipe is a write error (EPIPE) reported by finish_stdout, not a silent death */
   signal (SIGPIPE, SIG_IGN);
   ps_cli_escape_std_streams ();
+  g_autoptr (GError) budget_error = NULL;
+  if (!ps_tensor_budget_from_env (&budget_error))
+    {
+      g_printerr ("paramscope: %s\n", budget_error->message);
+      return 2;
+    }
   return finish_stdout (dispatch (argc, argv));
 }

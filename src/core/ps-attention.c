@@ -272,6 +272,8 @@ checked_buf (int64_t a, int64_t b, int64_t c, float **out, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "MultiheadAttention: working buffer too large");
       return FALSE;
     }
+  if (!ps_tensor_check_scratch ((guint64) n * sizeof (float), "a MultiheadAttention working buffer", error))
+    return FALSE;
   *out = g_try_malloc0 ((gsize) MAX (n, 1) * sizeof (float));
   if (*out == NULL)
     {

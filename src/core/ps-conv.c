@@ -14,6 +14,7 @@
 #include "ps-layers.h"
 #include "ps-im2col.h"
 #include "ps-conv.h"
+#include "ps-linear-reset.h"
 #include "ps-onednn.h"
 #include "ps-threads.h"
 
@@ -255,42 +256,7 @@ static gboolean
 conv_reset_parameters (PsModule *self, PsGenerator *gen, GError **error)
 {
   ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
-  PsParam *pw = ps_module_get_param (self, "weight");
-  PsParam *pb = p->bias ? ps_module_get_param (self, "bias") : NULL;
-  g_autoptr (PsTensor) w = ps_param_new_like (pw, error);
-  if (w == NULL)
-    return FALSE;
-  g_autoptr (PsTensor) b = NULL;
-  if (pb != NULL && (b = ps_param_new_like (pb, error)) == NULL)
-    return FALSE;
-  int64_t fan_in, fan_out;
-  if (!ps_init_fans (w, &fan_in, &fan_out, error))
-    return FALSE;
-
-  PsInitInfo wi, bi;
-  ps_init_info_clear (&wi);
-  ps_init_info_clear (&bi);
-  if (!ps_init_kaiming_uniform_ (w, sqrt (5.0), "fan_in", "leaky_relu", gen, &wi, error))
-    return FALSE;
-  if (b != NULL && fan_in != 0)
-    {
-      const double bound = 1.0 / sqrt ((double) fan_in);
-      if (!ps_init_uniform_ (b, -bound, bound, gen, &bi, error))
-        return FALSE;
-      g_snprintf (bi.formula, sizeof bi.formula, "bound = 1/√fan_in = 1/√%" G_GINT64_FORMAT " = %g",
-                  fan_in, bound);
-      bi.has_fans = TRUE;
-      bi.fan_in = fan_in;
-      bi.fan_out = fan_out;
-    }
-  ps_param_set_value (pw, w);
-  pw->init = wi;
-  if (pb != NULL)
-    {
-      ps_param_set_value (pb, b);
-      pb->init = bi;
-    }
-  return TRUE;
+  return ps_linear_like_reset (self, p->bias, PS_RESET_ZERO_FAN_IN_SKIP_BIAS, gen, error);
 }
 
 /* ---------- forward ---------- */
@@ -761,11 +727,8 @@ pad_asymmetric (const PsConvShape *s, const float *x, PsConvShape *sym, GError *
   int64_t shape[5] = { s->batch, s->in_channels, sym->in[0], sym->in[1], sym->in[2] }, n;
   if (!ps_shape_numel (5, shape, &n, error))
     return NULL;
-  if ((guint64) n * sizeof (float) > PS_TENSOR_MAX_BYTES)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "padded convolution input too large");
-      return NULL;
-    }
+  if (!ps_tensor_check_scratch ((guint64) n * sizeof (float), "the padded convolution input", error))
+    return NULL;
   float *xp = g_try_malloc0 (MAX (n, 1) * sizeof (float));
   if (xp == NULL)
     {

@@ -179,11 +179,8 @@ ps_conv_forward_gemm (const PsConvShape *s, const float *x, const float *w, cons
                    " × %" G_GINT64_FORMAT ")", m, n, k);
       return FALSE;
     }
-  if ((guint64) col_n * sizeof (float) > PS_TENSOR_MAX_BYTES)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution column buffer too large");
-      return FALSE;
-    }
+  if (!ps_tensor_check_scratch ((guint64) col_n * sizeof (float), "the convolution column buffer", error))
+    return FALSE;
   float *col = g_try_malloc (MAX (col_n, 1) * sizeof (float));
   if (col == NULL)
     {
@@ -457,11 +454,8 @@ ps_conv_backward_gemm (const PsConvShape *s, const float *x, const float *w, con
       g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution too large for a single BLAS call");
       return FALSE;
     }
-  if ((guint64) col_n * sizeof (float) > PS_TENSOR_MAX_BYTES)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution column buffer too large");
-      return FALSE;
-    }
+  if (!ps_tensor_check_scratch ((guint64) col_n * sizeof (float), "the convolution column buffer", error))
+    return FALSE;
   float *col = g_try_malloc (MAX (col_n, 1) * sizeof (float));
   if (col == NULL)
     {

@@ -70,66 +70,6 @@ info_fans (PsInitInfo *info, int64_t fan_in, int64_t fan_out)
   info->fan_out = fan_out;
 }
 
-static double
-normal_pdf (double x)
-{
-  return isinf (x) ? 0.0 : exp (-0.5 * x * x) / sqrt (2.0 * M_PI);
-}
-
-static double
-normal_cdf (double x)
-{
-  return 0.5 * (1.0 + erf (x / sqrt (2.0)));
-}
-
-gboolean
-ps_init_info_expected_moments (const PsInitInfo *info, double *mean, double *std)
-{
-  g_return_val_if_fail (info != NULL, FALSE);
-  double m, s;
-  switch (info->dist)
-    {
-    case PS_DIST_UNIFORM:
-      m = 0.5 * (info->a + info->b);
-      s = (info->b - info->a) / sqrt (12.0);
-      break;
-    case PS_DIST_NORMAL:
-      m = info->mean;
-      s = info->std;
-      break;
-    case PS_DIST_CONSTANT:
-      m = info->value;
-      s = 0.0;
-      break;
-    case PS_DIST_TRUNC_NORMAL:
-      {
-        /* moments of N(mean, std²) restricted to [a, b] */
-        double al = (info->a - info->mean) / info->std;
-        double be = (info->b - info->mean) / info->std;
-        double z = normal_cdf (be) - normal_cdf (al);
-        if (!(z > 0.0) || !(info->std > 0.0))
-          return FALSE;
-        double pa = normal_pdf (al), pb = normal_pdf (be);
-        double apa = isinf (al) ? 0.0 : al * pa;
-        double bpb = isinf (be) ? 0.0 : be * pb;
-        double r = (pa - pb) / z;
-        m = info->mean + info->std * r;
-        double var = info->std * info->std * (1.0 + (apa - bpb) / z - r * r);
-        s = sqrt (MAX (var, 0.0));
-        break;
-      }
-    case PS_DIST_NONE:
-    case PS_DIST_OTHER:
-    default:
-      return FALSE;
-    }
-  if (mean != NULL)
-    *mean = m;
-  if (std != NULL)
-    *std = s;
-  return TRUE;
-}
-
 /* ---- scalars ------------------------------------------------------------------------------ */
 
 gboolean

@@ -39,8 +39,7 @@ typedef struct {
 } PsInitInfo;
 
 void      ps_init_info_clear            (PsInitInfo *info);   /* dist = NONE, gain = NAN */
-/* Expected mean and std of the described distribution; FALSE for NONE/OTHER. */
-gboolean  ps_init_info_expected_moments (const PsInitInfo *info, double *mean, double *std);
+/* An init's expected mean and std: ps_distribution_moments() in ps-distribution.h (the one source). */
 
 gboolean  ps_init_calculate_gain  (const char *nonlinearity, gboolean has_param, double param,
                                    double *gain, GError **error);

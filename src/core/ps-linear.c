@@ -11,6 +11,7 @@
  * share the LinearPriv struct so the class swap keeps priv valid. */
 #include "ps-layers.h"
 #include "ps-ops.h"
+#include "ps-linear-reset.h"
 
 #include <math.h>
 
@@ -92,43 +93,7 @@ static gboolean
 linear_reset_parameters (PsModule *self, PsGenerator *gen, GError **error)
 {
   LinearPriv *priv = PS_MODULE_PRIV (self, LinearPriv);
-  PsParam *pw = ps_module_get_param (self, "weight");
-  PsParam *pb = priv->bias ? ps_module_get_param (self, "bias") : NULL;
-  /* Fill fresh tensors first and swap them in only when both succeeded. */
-  g_autoptr (PsTensor) w = ps_param_new_like (pw, error);
-  if (w == NULL)
-    return FALSE;
-  g_autoptr (PsTensor) b = NULL;
-  if (pb != NULL && (b = ps_param_new_like (pb, error)) == NULL)
-    return FALSE;
-  PsInitInfo wi, bi;
-  ps_init_info_clear (&wi);
-  ps_init_info_clear (&bi);
-  if (!ps_init_kaiming_uniform_ (w, sqrt (5.0), "fan_in", "leaky_relu", gen, &wi, error))
-    return FALSE;
-  if (b != NULL)
-    {
-      int64_t fan_in = priv->in_features;
-      double bound = fan_in > 0 ? 1.0 / sqrt ((double) fan_in) : 0.0;
-      if (!ps_init_uniform_ (b, -bound, bound, gen, &bi, error))
-        return FALSE;
-      bi.has_fans = TRUE;
-      bi.fan_in = fan_in;
-      bi.fan_out = priv->out_features;
-      if (fan_in > 0)
-        g_snprintf (bi.formula, sizeof bi.formula,
-                    "bound = 1/√fan_in = 1/√%" G_GINT64_FORMAT " = %g", fan_in, bound);
-      else
-        g_snprintf (bi.formula, sizeof bi.formula, "bound = 0 (fan_in = 0)");
-    }
-  ps_param_set_value (pw, w);
-  pw->init = wi;
-  if (pb != NULL)
-    {
-      ps_param_set_value (pb, b);
-      pb->init = bi;
-    }
-  return TRUE;
+  return ps_linear_like_reset (self, priv->bias, PS_RESET_ZERO_FAN_IN_BOUND_ZERO, gen, error);
 }
 
 static PsTensor *

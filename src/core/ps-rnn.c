@@ -12,7 +12,7 @@
  * the gate math in float, one rounding per ATen op. The initial state is zero (a recipe forward has
  * one input). Between layers, in training mode, dropout draws like at::dropout on CPU.
  * ReLU variants are bit-exact against torch with the same OpenBLAS; tanh/sigmoid use glibc's
- * tanhf/expf where torch uses Sleef, so those outputs agree to ~1e-7 (tests/test-rnn.c). torch's
+ * tanhf/expf where torch uses Sleef, so those outputs agree to ~1e-7 (tests/core/test-rnn.c). torch's
  * dropout>0 with num_layers=1 UserWarning is not reproduced (there is no warning channel). */
 #include "ps-layers.h"
 #include "ps-ops.h"
@@ -530,6 +530,8 @@ alloc_f32 (int64_t a, int64_t b, float **out, GError **error)
                    G_GINT64_FORMAT " floats is too large", a, b);
       return FALSE;
     }
+  if (!ps_tensor_check_scratch ((guint64) n * sizeof (float), "an RNN working buffer", error))
+    return FALSE;
   *out = g_try_malloc0 ((gsize) MAX (n, 1) * sizeof (float));
   if (*out == NULL)
     {

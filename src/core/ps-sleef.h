@@ -26,7 +26,7 @@ G_BEGIN_DECLS
 float     ps_sleef_expf       (float x);
 float     ps_sleef_tanhf      (float x);
 /* Vectorized<float>::log(): a scalar port of Sleef's xlogf_u1 (ps-sleef-logf.c, used by the
- * losses); tests/test-onednn.c checks it against the library's Sleef_logf1_u10purecfma. */
+ * losses); tests/core/test-onednn.c checks it against the library's Sleef_logf1_u10purecfma. */
 float     ps_sleef_logf       (float x);
 float     ps_sleef_log1pf     (float x);
 float     ps_sleef_erff       (float x);

@@ -716,6 +716,8 @@ ps_stats_quantiles_many (const PsTensor *const *tensors, gsize n_tensors, const 
                    "quantiles of %" G_GUINT64_FORMAT " values need too much memory", total);
       return FALSE;
     }
+  if (!ps_tensor_check_scratch (bytes, "the quantiles' copy of the values", error))
+    return FALSE;
   void *buf = g_try_malloc (MAX (bytes, 1));
   if (buf == NULL)
     {

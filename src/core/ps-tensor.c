@@ -80,14 +80,97 @@ ps_tensor_get_max_bytes (void)
   return max_bytes;
 }
 
+/* The process-wide memory budget: 0 = none. in_use counts the bytes of every live storage. */
+static guint64 budget_bytes = 0;
+static guint64 in_use = 0;   /* accessed atomically */
+
+void
+ps_tensor_set_budget (guint64 bytes)
+{
+  __atomic_store_n (&budget_bytes, bytes, __ATOMIC_RELAXED);
+}
+
+guint64
+ps_tensor_get_budget (void)
+{
+  return budget_bytes;
+}
+
+guint64
+ps_tensor_get_bytes_in_use (void)
+{
+  return __atomic_load_n (&in_use, __ATOMIC_RELAXED);
+}
+
+gboolean
+ps_tensor_budget_from_env (GError **error)
+{
+  const char *v = g_getenv ("PS_MEMORY_BUDGET_MB");
+  if (v == NULL || *v == '\0')
+    return TRUE;
+  guint64 mb;
+  if (!g_ascii_string_to_unsigned (v, 10, 0, G_MAXUINT64 >> 20, &mb, NULL))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "PS_MEMORY_BUDGET_MB=%s is not a whole number of MiB (0 = no budget)", v);
+      return FALSE;
+    }
+  ps_tensor_set_budget (mb << 20);
+  return TRUE;
+}
+
+char *
+ps_format_bytes (guint64 bytes)
+{
+  if (bytes < 1024)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " bytes", bytes);
+  static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+  double v = (double) bytes / 1024.0;
+  guint u = 0;
+  while (v >= 1024.0 && u + 1 < G_N_ELEMENTS (units))
+    {
+      v /= 1024.0;
+      u++;
+    }
+  return g_strdup_printf ("%.1f %s (%" G_GUINT64_FORMAT " bytes)", v, units[u], bytes);
+}
+
+static gboolean
+over_limits (guint64 bytes, guint64 reserved, const char *what, GError **error)
+{
+  if (bytes > max_bytes)
+    {
+      g_autofree char *b = ps_format_bytes (bytes), *m = ps_format_bytes (max_bytes);
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "cannot allocate %s for %s: more than the limit of %s for one allocation",
+                   b, what, m);
+      return TRUE;
+    }
+  guint64 budget = __atomic_load_n (&budget_bytes, __ATOMIC_RELAXED);
+  if (budget != 0 && (reserved > budget || bytes > budget - reserved))
+    {
+      g_autofree char *b = ps_format_bytes (bytes), *m = ps_format_bytes (budget), *u = ps_format_bytes (reserved);
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY,
+                   "cannot allocate %s for %s: the memory budget is %s and %s are in use (PS_MEMORY_BUDGET_MB)",
+                   b, what, m, u);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+ps_tensor_check_scratch (guint64 bytes, const char *what, GError **error)
+{
+  return !over_limits (bytes, ps_tensor_get_bytes_in_use (), what, error);
+}
+
 static PsStorage *
 storage_new (gsize nbytes, gboolean zero, GError **error)
 {
-  if ((guint64) nbytes > max_bytes)
+  /* Reserve first, so concurrent allocations cannot both pass the budget check. */
+  guint64 before = __atomic_fetch_add (&in_use, (guint64) nbytes, __ATOMIC_RELAXED);
+  if (over_limits (nbytes, before, "a tensor", error))
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY,
-                   "cannot allocate %" G_GUINT64_FORMAT " bytes: more than the limit of %" G_GUINT64_FORMAT " bytes",
-                   (guint64) nbytes, max_bytes);
+      __atomic_fetch_sub (&in_use, (guint64) nbytes, __ATOMIC_RELAXED);
       return NULL;
     }
   /* aligned_alloc wants a multiple of the alignment; always allocate at least one block. */
@@ -99,8 +182,9 @@ storage_new (gsize nbytes, gboolean zero, GError **error)
     data = aligned_alloc (64, padded);
   if (data == NULL)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY,
-                   "out of memory allocating %" G_GSIZE_FORMAT " bytes", nbytes);
+      __atomic_fetch_sub (&in_use, (guint64) nbytes, __ATOMIC_RELAXED);
+      g_autofree char *b = ps_format_bytes (nbytes);
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory allocating %s for a tensor", b);
       return NULL;
     }
   if (zero)
@@ -117,6 +201,7 @@ storage_unref (PsStorage *s)
 {
   if (g_atomic_ref_count_dec (&s->ref_count))
     {
+      __atomic_fetch_sub (&in_use, (guint64) s->nbytes, __ATOMIC_RELAXED);
       gsize padded = (s->nbytes + 63) & ~(gsize) 63;
       spare_give (s->data, padded == 0 ? 64 : padded);
       g_free (s);
@@ -358,4 +443,15 @@ ps_tensor_is_exclusive (const PsTensor *t)
 {
   return g_atomic_ref_count_compare ((gatomicrefcount *) &t->ref_count, 1)
          && g_atomic_ref_count_compare ((gatomicrefcount *) &t->storage->ref_count, 1);
+}
+
+void
+ps_tensor_offset_to_index (const PsTensor *t, int64_t offset, int64_t *index)
+{
+  for (int d = t->ndim - 1; d >= 0; d--)
+    {
+      int64_t n = t->shape[d];
+      index[d] = n ? offset % n : 0;
+      offset = n ? offset / n : 0;
+    }
 }

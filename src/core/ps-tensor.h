@@ -27,6 +27,19 @@ G_BEGIN_DECLS
  * PS_TENSOR_MAX_BYTES); 0 restores the default. Not thread-safe; call before any tensor work. */
 void         ps_tensor_set_max_bytes (guint64 max_bytes);
 guint64      ps_tensor_get_max_bytes (void);
+/* A process-wide memory budget for tensor storage (issue #10: running out is an error, never an
+ * abort). Every live storage counts against it; an allocation that would exceed it fails with
+ * PS_ERROR_NO_MEMORY naming the sizes, and the op that asked for it fails without changing anything.
+ * 0 (the default) = no budget, only PS_TENSOR_MAX_BYTES per allocation. budget_from_env reads
+ * PS_MEMORY_BUDGET_MB (whole MiB; the CLI and the app call it at start). Scratch buffers of the
+ * kernels (im2col, attention, RNN, quantiles) are checked with check_scratch against what is left. */
+void         ps_tensor_set_budget (guint64 bytes);
+guint64      ps_tensor_get_budget (void);
+guint64      ps_tensor_get_bytes_in_use (void);
+gboolean     ps_tensor_budget_from_env (GError **error);
+gboolean     ps_tensor_check_scratch (guint64 bytes, const char *what, GError **error);
+/* "64.0 MiB (67108864 bytes)"; free with g_free. */
+char        *ps_format_bytes (guint64 bytes);
 
 typedef enum {
   PS_DTYPE_FLOAT32,
@@ -76,6 +89,8 @@ gboolean     ps_tensor_same_shape    (const PsTensor *a, const PsTensor *b);
 /* Bitwise equality of dtype, shape and data. */
 gboolean     ps_tensor_equal         (const PsTensor *a, const PsTensor *b);
 char        *ps_tensor_shape_string  (const PsTensor *t);
+/* Row-major element offset → multi-index (i0, i1, …, i_{ndim-1}); index holds ndim entries. */
+void         ps_tensor_offset_to_index (const PsTensor *t, int64_t offset, int64_t *index);
 gsize        ps_tensor_nbytes        (const PsTensor *t);
 /* TRUE when the tensor's storage is referenced by no other tensor (so it may be written). */
 gboolean     ps_tensor_is_exclusive  (const PsTensor *t);

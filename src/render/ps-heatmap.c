@@ -89,17 +89,6 @@ ps_heatmap_grid_cell (const PsTensor *t, const PsHeatmapGrid *g, int64_t offset,
   *col = tc * g->tile_cols + ic;
 }
 
-void
-ps_tensor_offset_to_index (const PsTensor *t, int64_t offset, int64_t *index)
-{
-  for (int d = t->ndim - 1; d >= 0; d--)
-    {
-      int64_t n = t->shape[d];
-      index[d] = n ? offset % n : 0;
-      offset = n ? offset / n : 0;
-    }
-}
-
 /* ---- colorize -------------------------------------------------------------------------------- */
 
 /* Pooling key of a float's bits: rotated left by one, so the 31 magnitude bits come first and

@@ -65,8 +65,6 @@ int64_t  ps_heatmap_grid_offset    (const PsTensor *t, const PsHeatmapGrid *g, i
 /* Inverse: the cell of an element offset. */
 void     ps_heatmap_grid_cell      (const PsTensor *t, const PsHeatmapGrid *g, int64_t offset,
                                     int64_t *row, int64_t *col);
-/* offset → (i0, i1, …) */
-void     ps_tensor_offset_to_index (const PsTensor *t, int64_t offset, int64_t *index);
 
 typedef struct _PsHeatmap PsHeatmap;
 

@@ -3,8 +3,8 @@
 
 Run with Debian's torch 1.13:  /usr/bin/python3 tests/golden/gen_init.py
 It re-runs itself in two subprocesses, with ATEN_CPU_CAPABILITY unset (AVX2 on this machine) and
-=default, so every case exists in both flavours. The C tests (tests/test-generator.c,
-tests/test-init.c) interpret the cases generically:
+=default, so every case exists in both flavours. The C tests (tests/core/test-generator.c,
+tests/core/test-init.c) interpret the cases generically:
 
   case  = {name, flavour, seed (decimal string, seed mod 2**64), seed_py, steps, probe_after}
   step  = {op, ..., out | error}

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden fixture for InstanceNorm1d / InstanceNorm2d (tests/test-instance-norm.c).
+"""Golden fixture for InstanceNorm1d / InstanceNorm2d (tests/core/test-instance-norm.c).
 
 Run with Debian's torch 1.13.1:  /usr/bin/python3 tests/golden/gen_instance_norm.py
 Writes tests/data/instance-norm-golden.json (format: tests/golden/layer_cases.py).

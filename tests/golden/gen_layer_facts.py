@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Facts about every registered layer type, from torch 1.13.1 (tests/test-layer-facts.c).
+"""Facts about every registered layer type, from torch 1.13.1 (tests/core/test-layer-facts.c).
 
 Run with Debian's torch:  /usr/bin/python3 tests/golden/gen_layer_facts.py
 Writes tests/data/layer-facts.json: {"TYPE": {"has_reset_parameters", "bases", "n_inputs",

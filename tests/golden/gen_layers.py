@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Golden data for Linear, LazyLinear, the activations, Flatten and Dropout (tests/test-layers.c).
+"""Golden data for Linear, LazyLinear, the activations, Flatten and Dropout (tests/core/test-layers.c).
 
 Run with Debian's torch 1.13.1:  /usr/bin/python3 tests/golden/gen_layers.py
-Writes tests/data/layers-golden.json. Format (like torch-1.13-golden.json, PYTORCH-PARITY.md §12):
+Writes tests/data/layers/<Type>.json (one per layer type) and _shared.json (meta, inputs):
+see layers_split.py. Format (like torch-1.13-golden.json, PYTORCH-PARITY.md §12):
 float32 tensors are {"shape", "hex": [8-hex-digit IEEE bit patterns]}.
 
 Sections:
@@ -33,7 +34,7 @@ import torch.nn as nn
 
 warnings.simplefilter("ignore")
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "layers-golden.json")
+import layers_split
 
 
 def hexes(t):
@@ -325,10 +326,7 @@ def main():
         "repr": repr_cases(),
         "errors": error_cases(),
     }
-    with open(OUT, "w") as f:
-        json.dump(data, f, separators=(",", ":"), allow_nan=False)
-        f.write("\n")
-    print("wrote %s (%d bytes)" % (OUT, os.path.getsize(OUT)))
+    layers_split.write(data)
 
 
 if __name__ == "__main__":

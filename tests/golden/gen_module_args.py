@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Golden table: which module arguments torch 1.13 accepts, at construction and at the first
-forward (tests/data/module-args-golden.json), for tests/test-module-args.c.
+forward (tests/data/module-args-golden.json), for tests/doc/test-module-args.c.
 
 Run with Debian's torch 1.13:  /usr/bin/python3 tests/golden/gen_module_args.py
 

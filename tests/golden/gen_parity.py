@@ -2,12 +2,12 @@
 """gen_parity.py — writes the recipe parity fixtures into tests/data/recipes/.
 
 For every recipe NAME:
-  NAME.recipe.json   the recipe (what tests/test-parity.c replays in C)
+  NAME.recipe.json   the recipe (what tests/doc/test-parity.c replays in C)
   NAME.torch.json    torch_recipe.py's result: state after every step, outputs, error, probe
 and, with --export BUILDDIR (a built tree):
   NAME.export.py     the C exporter's script for the recipe (= `paramscope-cli to-pytorch`;
-                     written by tests/test-export-pytorch with PS_EXPORT_WRITE=1), the golden text
-                     tests/test-export-pytorch.c compares with
+                     written by tests/doc/test-export-pytorch with PS_EXPORT_WRITE=1), the golden text
+                     tests/doc/test-export-pytorch.c compares with
   NAME.export.json   the result of running that script with torch (tests/golden/run_export.py
                      runs it and reads its modules from outside; SHA-256 digests); checked here
                      to equal NAME.torch.json's final state, outputs, error and probe.
@@ -251,7 +251,7 @@ HAND = {
         fwd("model", {"randn": [2, 5]}, "after"),
     ]),
     # batched convolutions torch runs on oneDNN (Mkldnn backend), then BatchNorm running statistics
-    # computed from their outputs: all compared bit for bit (tests/test-parity.c, "onednn-" fixtures;
+    # computed from their outputs: all compared bit for bit (tests/doc/test-parity.c, "onednn-" fixtures;
     # oneDNN capped at AVX2 on both sides)
     "onednn-conv2d-bn": R(3, "model", [
         mod("c1", "Conv2d", in_channels=3, out_channels=8, kernel_size=3, padding=1),

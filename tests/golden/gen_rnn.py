@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Golden data for RNN/LSTM/GRU, their cells and MultiheadAttention (tests/test-rnn.c,
-tests/test-attention.c). Run with Debian's torch 1.13.1: /usr/bin/python3 tests/golden/gen_rnn.py
+"""Golden data for RNN/LSTM/GRU, their cells and MultiheadAttention (tests/core/test-rnn.c,
+tests/core/test-attention.c). Run with Debian's torch 1.13.1: /usr/bin/python3 tests/golden/gen_rnn.py
 
 Writes tests/data/rnn-golden.json:
   init_default — the same under ATEN_CPU_CAPABILITY=default (PS_FLAVOUR_DEFAULT)

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Fixtures for tests/test-stats.c and tests/test-histogram.c: summary statistics, quantiles
+"""Fixtures for tests/core/test-stats.c and tests/core/test-histogram.c: summary statistics, quantiles
 (numpy.quantile, method='linear'), numpy.histogram counts and Kolmogorov-Smirnov statistics,
 computed with numpy (and torch.std for the parity note) from the data stored in the file.
 

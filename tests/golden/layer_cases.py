@@ -1,5 +1,5 @@
 """Helpers for per-layer golden fixtures: one small JSON file per layer type (read by the C
-runner in tests/layer-golden.h). A new layer's script imports this module, declares its cases and
+runner in tests/support/layer-golden.h). A new layer's script imports this module, declares its cases and
 calls write():
 
     from layer_cases import Fixture

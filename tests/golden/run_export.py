@@ -12,7 +12,7 @@ The exported script is what a user gets: it has no test code. This runner execut
                the exception's type and message, or null
   probe_after  torch.rand(2) afterwards, as float32 bit patterns
 Tensors are {shape, dtype, sha256 of the raw little-endian bytes} (null for an uninitialized lazy
-parameter). tests/golden/gen_parity.py writes NAME.export.json with it; tests/test-export-pytorch.c
+parameter). tests/golden/gen_parity.py writes NAME.export.json with it; tests/doc/test-export-pytorch.c
 compares those with the torch replay of the recipe. torch is imported by the script itself, after
 any environment it sets (ATEN_CPU_CAPABILITY for the "default" kernel flavour).
 """

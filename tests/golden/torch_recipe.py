@@ -2,7 +2,7 @@
 """torch_recipe.py — replay a Paramscope recipe with real PyTorch 1.13.1, faithfully.
 
 Run with Debian's /usr/bin/python3 (torch 1.13.1). This is the reference the C replay is compared
-against (tests/test-parity.c), so it interprets every op the way a user typing the equivalent
+against (tests/doc/test-parity.c), so it interprets every op the way a user typing the equivalent
 Python would, with no shortcuts:
 
   module           getattr(nn, type)(**args); containers nn.Sequential / nn.ModuleList /

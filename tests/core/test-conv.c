@@ -423,7 +423,7 @@ test_argument_errors (void)
   g_assert_nonnull (strstr (error->message, "padding"));
   g_clear_error (&error);
   /* stride 0 and a too large output_padding construct, as in torch, and fail at the first
-   * forward with torch's messages (tests/test-module-args.c checks the whole table) */
+   * forward with torch's messages (tests/doc/test-module-args.c checks the whole table) */
   ps_args_set_int (args, "padding", 0);
   ps_args_set_int (args, "stride", 0);
   const int64_t x4[4] = { 1, 3, 5, 5 }, x3[3] = { 1, 4, 5 };

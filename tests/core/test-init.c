@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 #include "ps-init.h"
+#include "ps-distribution.h"
 #include "gen-golden-util.h"
 
 /* ---- the shared golden set (torch-1.13-golden.json, AVX2) --------------------------------- */
@@ -246,17 +247,17 @@ test_info (void)
   g_assert_nonnull (strstr (info.formula, "0.316228"));
   g_assert_nonnull (strstr (info.formula, "fan_in"));
   double m, s;
-  g_assert_true (ps_init_info_expected_moments (&info, &m, &s));
+  g_assert_true (ps_distribution_moments (&info, &m, &s));
   g_assert_cmpfloat (m, ==, 0.0);
   g_assert_cmpfloat_with_epsilon (s, info.b / sqrt (3), 1e-15);
 
   /* constant and normal */
   g_assert_true (ps_init_constant_ (t, 0.1, &info, NULL));
-  g_assert_true (ps_init_info_expected_moments (&info, &m, &s));
+  g_assert_true (ps_distribution_moments (&info, &m, &s));
   g_assert_cmpfloat (m, ==, (double) 0.1f);
   g_assert_cmpfloat (s, ==, 0.0);
   g_assert_true (ps_init_normal_ (t, 1.5, 0.25, &gen, &info, NULL));
-  g_assert_true (ps_init_info_expected_moments (&info, &m, &s));
+  g_assert_true (ps_distribution_moments (&info, &m, &s));
   g_assert_cmpfloat (m, ==, 1.5);
   g_assert_cmpfloat (s, ==, 0.25);
   g_assert_true (isnan (info.gain));
@@ -264,17 +265,17 @@ test_info (void)
   /* trunc_normal_ symmetric truncation: mean stays, std shrinks to √(1 − 4φ(2)/(2Φ(2) − 1)) ≈ 0.87963 */
   g_assert_true (ps_init_trunc_normal_ (t, 0, 1, -2, 2, &gen, &info, NULL));
   g_assert_cmpint (info.dist, ==, PS_DIST_TRUNC_NORMAL);
-  g_assert_true (ps_init_info_expected_moments (&info, &m, &s));
+  g_assert_true (ps_distribution_moments (&info, &m, &s));
   g_assert_cmpfloat (fabs (m), <, 1e-15);
   g_assert_cmpfloat_with_epsilon (s, 0.8796256610, 1e-9);
 
   /* OTHER has no moments */
   g_assert_true (ps_init_eye_ (t, &info, NULL));
   g_assert_cmpint (info.dist, ==, PS_DIST_OTHER);
-  g_assert_false (ps_init_info_expected_moments (&info, &m, &s));
+  g_assert_false (ps_distribution_moments (&info, &m, &s));
   ps_init_info_clear (&info);
   g_assert_cmpint (info.dist, ==, PS_DIST_NONE);
-  g_assert_false (ps_init_info_expected_moments (&info, &m, &s));
+  g_assert_false (ps_distribution_moments (&info, &m, &s));
 }
 
 /* kaiming on a zero-size tensor is a no-op: no error, no draw (even 1-D) */
@@ -305,7 +306,7 @@ test_moments_large (void)
       PsInitInfo info;
       g_assert_true (ps_init_apply (t, fns[k], NULL, &gen, &info, NULL));
       double m, s, sum = 0, sq = 0;
-      g_assert_true (ps_init_info_expected_moments (&info, &m, &s));
+      g_assert_true (ps_distribution_moments (&info, &m, &s));
       for (int64_t i = 0; i < t->numel; i++)
         {
           double v = ps_tensor_cf32 (t)[i];

@@ -14,7 +14,7 @@
 
 #include "ps-export-pytorch.h"
 #include "ps-recipe.h"
-#include "../src/cli/ps-cli-export.h"
+#include "ps-cli-export.h"
 #include "parity-util.h"
 
 static char *

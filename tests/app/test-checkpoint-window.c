@@ -34,8 +34,8 @@ open_checkpoint (PsWindow *w, const char *path)
 {
   g_autoptr (GFile) file = g_file_new_for_path (path);
   guint before = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
-  ps_window_open_checkpoint (w, file);
-  while (ps_window_get_checkpoint_jobs (w) > 0)
+  ps_application_open_checkpoint (PS_APPLICATION (app), file, GTK_WINDOW (w));
+  while (ps_application_get_checkpoint_jobs (PS_APPLICATION (app)) > 0)
     g_main_context_iteration (NULL, TRUE);
   iterate ();
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
@@ -220,18 +220,20 @@ test_open_from_checkpoint_window (void)
   g_autofree char *path = fmt_data_path ("fortran_f4.npy");
   PsCheckpointWindow *cw = open_checkpoint (w, path);
   g_assert_nonnull (cw);
-  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (cw), "open-checkpoint"));
+  /* opening belongs to the application: the same action serves every window */
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "open-checkpoint"));
+  g_assert_false (g_action_group_has_action (G_ACTION_GROUP (cw), "open-checkpoint"));
   guint n = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
   g_autofree char *bad = fmt_data_path ("bad/st_hole.safetensors");
   g_autoptr (GFile) bad_file = g_file_new_for_path (bad);
-  ps_checkpoint_window_open_other (cw, bad_file);
+  ps_application_open_checkpoint (PS_APPLICATION (app), bad_file, GTK_WINDOW (cw));
   while (ps_checkpoint_window_get_error_text (cw) == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_nonnull (strstr (ps_checkpoint_window_get_error_text (cw), "st_hole.safetensors"));
   g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, n);
   g_autofree char *good = fmt_data_path ("stored.npz");
   g_autoptr (GFile) good_file = g_file_new_for_path (good);
-  ps_checkpoint_window_open_other (cw, good_file);
+  ps_application_open_checkpoint (PS_APPLICATION (app), good_file, GTK_WINDOW (cw));
   while (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))) == n)
     g_main_context_iteration (NULL, TRUE);
   PsCheckpointWindow *other = gtk_application_get_windows (GTK_APPLICATION (app))->data;
@@ -297,8 +299,8 @@ test_close_while_computing (void)
   g_autoptr (GFile) file = g_file_new_for_path (path);
   for (int round = 0; round < 5; round++)
     {
-      ps_window_open_checkpoint (w, file);
-      while (ps_window_get_checkpoint_jobs (w) > 0)
+      ps_application_open_checkpoint (PS_APPLICATION (app), file, GTK_WINDOW (w));
+      while (ps_application_get_checkpoint_jobs (PS_APPLICATION (app)) > 0)
         g_main_context_iteration (NULL, TRUE);
       GtkWindow *cw = gtk_application_get_windows (GTK_APPLICATION (app))->data;
       g_assert_true (PS_IS_CHECKPOINT_WINDOW (cw));
@@ -312,10 +314,10 @@ test_close_while_computing (void)
   /* the asking window closed before a bad file's answer: nothing to show, nothing breaks */
   g_autofree char *bad = fmt_data_path ("bad/st_hole.safetensors");
   g_autoptr (GFile) bad_file = g_file_new_for_path (bad);
-  ps_window_open_checkpoint (w, bad_file);
+  ps_application_open_checkpoint (PS_APPLICATION (app), bad_file, GTK_WINDOW (w));
   g_object_ref (w);
   gtk_window_destroy (GTK_WINDOW (w));
-  while (ps_window_get_checkpoint_jobs (w) > 0)
+  while (ps_application_get_checkpoint_jobs (PS_APPLICATION (app)) > 0)
     g_main_context_iteration (NULL, TRUE);
   g_object_unref (w);
   iterate ();
@@ -326,7 +328,10 @@ test_export_pytorch (void)
 {
   PsWindow *w = new_window ("article-3-shared");
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (w), "export-pytorch"));
-  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (w), "open-checkpoint"));
+  g_assert_false (g_action_group_has_action (G_ACTION_GROUP (w), "open-checkpoint"));
+  g_auto (GStrv) by_accel = gtk_application_get_actions_for_accel (GTK_APPLICATION (app), "<Control><Shift>o");
+  g_assert_cmpstr (by_accel[0], ==, "app.open-checkpoint");
+  g_assert_null (by_accel[1]);
   g_autofree char *dir = g_dir_make_tmp ("ps-py-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "model.py", NULL);
   g_autoptr (GError) error = NULL;
