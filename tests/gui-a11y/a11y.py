@@ -6,6 +6,15 @@ import subprocess
 import sys
 import time
 
+# Under the sanitizers the app runs several times slower: every pause and time limit here is scaled by
+# PS_A11Y_SLOW (tests/meson.build sets it for a sanitized build), so keys never reach a dialog that
+# is not there yet and no wait gives up early. Not a speed test: nothing asserts a duration.
+SLOW = max(1.0, float(os.environ.get("PS_A11Y_SLOW", "1")))
+
+
+def pause(seconds):
+    time.sleep(seconds * SLOW)
+
 SKIP = 77
 
 
@@ -35,24 +44,24 @@ class App:
         self.pyatspi = pyatspi
         self.actions = 0
         self.wm = subprocess.Popen(["openbox", "--sm-disable"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
+        pause(0.5)
         env = dict(os.environ, GSETTINGS_BACKEND="memory", GDK_DEBUG="gl-disable", GSK_RENDERER="cairo",
                    GDK_BACKEND="x11")
         env.pop("NO_AT_BRIDGE", None)
         wrap = ["gdb", "-q", "-batch", "-ex", "run", "-ex", "bt", "--args"] if os.environ.get("PS_A11Y_GDB") else []
         self.proc = subprocess.Popen(wrap + [binary] + list(args), env=env)
         self.app = None
-        deadline = time.time() + 30
+        deadline = time.time() + 30 * SLOW
         while time.time() < deadline and self.app is None:
             for a in pyatspi.Registry.getDesktop(0):
                 if a is not None and a.name == "paramscope":
                     self.app = a
-            time.sleep(0.1)
+            pause(0.1)
         if self.app is None:
             self.close()
             raise Skip("the accessibility bus does not list the app (at-spi unavailable)")
         self.wait_for(lambda: self.main_window() is not None, "the main window")
-        time.sleep(0.5)
+        pause(0.5)
 
     def close(self):
         for p in (self.proc, self.wm):
@@ -69,12 +78,12 @@ class App:
         for k in keys:
             subprocess.run(["xdotool", "key", "--delay", "60", k], check=True)
             self.actions += 1
-            time.sleep(0.25)
+            pause(0.25)
 
     def type(self, text):
         subprocess.run(["xdotool", "type", "--delay", "40", text], check=True)
         self.actions += 1
-        time.sleep(0.25)
+        pause(0.25)
 
     # ---- output: the accessibility tree ----
     def windows(self):
@@ -93,7 +102,7 @@ class App:
         return None
 
     def wait_for(self, cond, what, timeout=15):
-        deadline = time.time() + timeout
+        deadline = time.time() + timeout * SLOW
         while time.time() < deadline:
             try:
                 v = cond()
@@ -101,7 +110,7 @@ class App:
                 v = None
             if v:
                 return v
-            time.sleep(0.1)
+            pause(0.1)
         raise AssertionError("timed out waiting for " + what)
 
     def wait_dialog(self, name):
