@@ -124,6 +124,18 @@ def generate(seed, n):
     return actions
 
 
+
+def tree_roots(app):
+    """The build tree holding the app (the directory with build.ninja) and the source tree of this
+    script: what the sandboxed app must still see."""
+    roots = []
+    d = os.path.dirname(os.path.realpath(app))
+    while d != '/' and not os.path.exists(os.path.join(d, 'build.ninja')):
+        d = os.path.dirname(d)
+    roots.append(d if d != '/' else os.path.dirname(os.path.realpath(app)))
+    roots.append(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))))
+    return roots
+
 class Failure(Exception):
     pass
 
@@ -299,9 +311,15 @@ class App:
         # The app gets random input with a file chooser open: it saves, exports and overwrites
         # wherever the chooser happens to be (it once replaced /bin, running as root). So it only
         # ever sees a read-only filesystem with its own home and /tmp writable.
+        # /tmp is a fresh tmpfs inside; a checkout or build tree under /tmp (a CI clone) comes back
+        # read-only, or the app would not be found.
+        keep = []
+        for d in sorted(set(tree_roots(args.app))):
+            if d == '/tmp' or d.startswith('/tmp/'):
+                keep += ['--ro-bind', d, d]
         sandbox = ['bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
-                   '--bind', '/tmp/.X11-unix', '/tmp/.X11-unix', '--bind', home, home, '--chdir', home,
-                   '--die-with-parent', '--']
+                   '--bind', '/tmp/.X11-unix', '/tmp/.X11-unix'] + keep + [
+                   '--bind', home, home, '--chdir', home, '--die-with-parent', '--']
         self.proc = subprocess.Popen(sandbox + shlex.split(args.wrap) + [args.app, '--demo'], env=env, cwd=home,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
