@@ -248,6 +248,14 @@ ps_tape_backward (PsTape *tape, PsTensor *grad_output, GError **error)
         PsTensor *g = sink.grads->pdata[i];
         if (p->grad == NULL)
           ps_param_set_grad (p, g);
+        else if (ps_tensor_is_exclusive (p->grad) && p->grad->numel == g->numel)
+          {
+            /* nothing else holds .grad (zero_grad's zeros in the train loop): += in place, as torch */
+            float *a = ps_tensor_f32 (p->grad);
+            const float *b = ps_tensor_cf32 (g);
+            for (int64_t k = 0; k < g->numel; k++)
+              a[k] = a[k] + b[k];
+          }
         else
           {
             /* AccumulateGrad: variable.grad += new_grad (after zero_grad(): 0 + g, so −0 → +0) */
