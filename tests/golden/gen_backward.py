@@ -104,6 +104,38 @@ case('GELU one element', 'GELU', {}, [1], seed=23, scale=2.0)
 case('GELU one element b', 'GELU', {}, [1, 1], seed=24)
 case('GELU tanh', 'GELU', {'approximate': 'tanh'}, [5, 19], seed=22, scale=2.0)
 
+# ---- BatchNorm: contiguous kernel (spatial > 1, double accumulators) and the (N, C) kernel; eval
+W = [('weight', 0.5, 1.5), ('bias', -0.5, 0.5)]
+case('BN2d b4', 'BatchNorm2d', {'num_features': 3}, [4, 3, 5, 5], seed=30, init_=W, scale=2.0, shift=0.5)
+case('BN2d b32 8x8', 'BatchNorm2d', {'num_features': 4}, [32, 4, 8, 8], seed=31, init_=W)
+case('BN2d b1 odd', 'BatchNorm2d', {'num_features': 2}, [1, 2, 3, 7], seed=32, init_=W)
+case('BN2d no affine', 'BatchNorm2d', {'num_features': 3, 'affine': False}, [2, 3, 2, 2], seed=33)
+case('BN2d momentum None', 'BatchNorm2d', {'num_features': 2, 'momentum': None}, [3, 2, 4, 3], seed=34, init_=W)
+case('BN2d no track', 'BatchNorm2d', {'num_features': 3, 'track_running_stats': False}, [2, 3, 3, 3], seed=35,
+     init_=W, mode='eval')
+case('BN2d eval', 'BatchNorm2d', {'num_features': 3}, [2, 3, 5, 4], seed=36, init_=W + [('running_mean', -1, 1),
+     ('running_var', 0.5, 2)], mode='eval')
+case('BN2d large', 'BatchNorm2d', {'num_features': 2}, [8, 2, 65, 65], seed=37, init_=W)
+case('BN1d 2-D', 'BatchNorm1d', {'num_features': 5}, [16, 5], seed=38, init_=W, scale=3.0)
+case('BN1d 2-D odd', 'BatchNorm1d', {'num_features': 17}, [9, 17], seed=39, init_=W)
+case('BN1d 2-D large', 'BatchNorm1d', {'num_features': 3}, [33000, 3], seed=40, init_=W)
+case('BN1d 3-D', 'BatchNorm1d', {'num_features': 4}, [3, 4, 7], seed=41, init_=W)
+case('BN1d 3-D len13', 'BatchNorm1d', {'num_features': 2}, [5, 2, 13], seed=42, init_=W)
+case('BN1d eval', 'BatchNorm1d', {'num_features': 6}, [7, 6], seed=43, init_=W + [('running_mean', -1, 1),
+     ('running_var', 0.5, 2)], mode='eval')
+case('BN1d first layer', 'BatchNorm1d', {'num_features': 3}, [4, 3], seed=44, init_=W, grad_input=False)
+
+# ---- InstanceNorm: batch_norm on the (1, N·C, S) view, repeat()'s backward for weight and bias
+case('IN1d', 'InstanceNorm1d', {'num_features': 3}, [2, 3, 9], seed=50)
+case('IN1d affine', 'InstanceNorm1d', {'num_features': 4, 'affine': True}, [5, 4, 7], seed=51, init_=W)
+case('IN2d affine track', 'InstanceNorm2d', {'num_features': 3, 'affine': True, 'track_running_stats': True},
+     [3, 3, 6, 5], seed=52, init_=W)
+case('IN2d eval track', 'InstanceNorm2d', {'num_features': 2, 'affine': True, 'track_running_stats': True},
+     [4, 2, 4, 4], seed=53, init_=W + [('running_mean', -1, 1), ('running_var', 0.5, 2)], mode='eval')
+case('IN2d unbatched affine', 'InstanceNorm2d', {'num_features': 2, 'affine': True}, [2, 5, 5], seed=54, init_=W)
+case('IN2d b1 affine', 'InstanceNorm2d', {'num_features': 3, 'affine': True}, [1, 3, 4, 4], seed=55, init_=W)
+case('IN1d affine b17', 'InstanceNorm1d', {'num_features': 9, 'affine': True}, [17, 9, 3], seed=56, init_=W)
+
 fix = OUT
 with open(fix, 'w') as f:
     json.dump({'meta': {'torch_version': torch.__version__, 'num_threads': torch.get_num_threads(),
