@@ -278,6 +278,8 @@ ps_backward_lookup (const PsModuleClass *klass)
     { &ps_dropout_class, ps_dropout_backward },
     { &ps_embedding_class, ps_embedding_backward },
   };
+  if (klass->backward != NULL)   /* a class that names its backward itself (ps-rnn.c) */
+    return (PsBackwardFunc) klass->backward;
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
     if (table[i].klass == klass)
       return table[i].fn;

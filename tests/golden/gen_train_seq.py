@@ -11,8 +11,9 @@ Sections:
   losses  as gen_train.py's: CrossEntropyLoss with label_smoothing (class indices, weight,
           ignore_index) and with probability targets (± label_smoothing, weight); loss and x.grad
           after loss.backward()
-  rnn     {"type", "args", "train", "params": {name: tensor}, "x", "gy", "y", "grads": {name: tensor},
-          "gx"}: y = m(x)[0]; y.backward(gy); the parameters' .grad and x.grad (x requires grad)
+  rnn     {"type", "args", "params": {name: tensor}, "xi", "xshape", "gy", "y", "grads": {name: tensor},
+          "fwd_seed"?}: m = Sequential(Embedding(10, input_size), rnn); y = m(x)[0]; y.backward(gy);
+          every parameter's .grad
 """
 import json
 import os
@@ -82,7 +83,54 @@ for (N, C) in [(1, 2), (7, 3), (8, 9), (32, 10), (33, 17), (100, 5)]:
             loss_case("CrossEntropyLoss", {"reduction": red, "label_smoothing": ls}, x, probs)
             loss_case("CrossEntropyLoss", {"reduction": red, "label_smoothing": ls, "weight": w}, x, probs)
 
-SECTIONS = {"losses": LOSSES}
+# ---------------- RNN / LSTM / GRU backward ----------------
+# m = Sequential(Embedding(10, input_size), rnn): the Embedding makes the RNN's input require
+# grad, so its weight gradient (rows summed in occurrence order) checks the RNN's grad_input.
+# Dropout cases reseed the global generator with fwd_seed right before the forward.
+RNNS = []
+
+
+def rnn_case(typ, args, shape, fwd_seed=None):
+    torch.manual_seed(len(RNNS) + 100)
+    rnn = getattr(nn, typ)(**args)
+    emb = nn.Embedding(10, args["input_size"])
+    m = nn.Sequential(emb, rnn)
+    with torch.no_grad():   # larger weights than the default init: saturated gates too
+        for p in rnn.parameters():
+            p.mul_(2.5)
+    x = torch.randint(0, 10, shape[:-1], generator=g)
+    if fwd_seed is not None:
+        torch.manual_seed(fwd_seed)
+    out = m(x)
+    y = out[0] if isinstance(out, tuple) else out
+    gy = randn(*y.shape)
+    y.backward(gy)
+    c = {"type": typ, "args": args, "xi": x.flatten().tolist(), "xshape": list(x.shape), "gy": tens(gy),
+         "y": tens(y), "params": {k: tens(v) for k, v in m.state_dict().items()},
+         "grads": {k: tens(v.grad) for k, v in m.named_parameters()}}
+    if fwd_seed is not None:
+        c["fwd_seed"] = fwd_seed
+    RNNS.append(c)
+
+
+for typ in ["RNN", "LSTM", "GRU"]:
+    rnn_case(typ, {"input_size": 4, "hidden_size": 5}, (6, 3, 4))
+    rnn_case(typ, {"input_size": 4, "hidden_size": 20, "num_layers": 2, "bidirectional": True}, (5, 2, 4))
+    rnn_case(typ, {"input_size": 4, "hidden_size": 6, "batch_first": True, "bias": False}, (3, 7, 4))
+    rnn_case(typ, {"input_size": 4, "hidden_size": 18}, (4, 4))   # unbatched (T, in)
+    rnn_case(typ, {"input_size": 5, "hidden_size": 7, "num_layers": 3, "dropout": 0.3}, (4, 2, 5), fwd_seed=7)
+    rnn_case(typ, {"input_size": 1, "hidden_size": 1}, (3, 1, 1))
+    rnn_case(typ, {"input_size": 8, "hidden_size": 33, "batch_first": True}, (16, 12, 8))
+rnn_case("RNN", {"input_size": 4, "hidden_size": 5, "nonlinearity": "relu", "num_layers": 2}, (6, 3, 4))
+rnn_case("LSTM", {"input_size": 4, "hidden_size": 6, "proj_size": 3}, (5, 2, 4))
+rnn_case("LSTM", {"input_size": 4, "hidden_size": 6, "proj_size": 1, "num_layers": 2, "bidirectional": True,
+                  "batch_first": True}, (2, 5, 4))
+for typ in ["RNNCell", "LSTMCell", "GRUCell"]:
+    rnn_case(typ, {"input_size": 4, "hidden_size": 5}, (3, 4))
+    rnn_case(typ, {"input_size": 4, "hidden_size": 17, "bias": False}, (4,))
+rnn_case("RNNCell", {"input_size": 4, "hidden_size": 5, "nonlinearity": "relu"}, (6, 4))
+
+SECTIONS = {"losses": LOSSES, "rnn": RNNS}
 
 if __name__ == "__main__":
     with open(OUT, "w") as f:
