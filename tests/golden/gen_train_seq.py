@@ -130,7 +130,95 @@ for typ in ["RNNCell", "LSTMCell", "GRUCell"]:
     rnn_case(typ, {"input_size": 4, "hidden_size": 17, "bias": False}, (4,))
 rnn_case("RNNCell", {"input_size": 4, "hidden_size": 5, "nonlinearity": "relu"}, (6, 4))
 
-SECTIONS = {"losses": LOSSES, "rnn": RNNS}
+# ---------------- end-to-end sequence runs, as recipes ----------------
+# Each run writes tests/data/train-seq/<name>.npz (numpy.savez) and <name>.recipe.json (version 3:
+# module ops in torch's construction order, the file data set, optimizer, train with record_every
+# 1); "runs" holds every step's loss, parameters and gradients from the torch loop the train op
+# documents: loader = DataLoader(TensorDataset(X, y), batch_size, shuffle, drop_last); per batch
+# opt.zero_grad(); loss = loss_fn(m(xb), yb); loss.backward(); [clip_grad_norm_]; opt.step().
+import numpy as np
+from torch.utils.data import DataLoader, TensorDataset
+
+SEQ_DIR = os.path.join(os.path.dirname(OUT), "train-seq")
+RUNS = []
+
+
+class Seq(nn.Sequential):
+    """nn.Sequential that passes on [0] of a tuple (an RNN's output), as Paramscope's Sequential."""
+    def forward(self, x):
+        for m in self:
+            x = m(x)
+            if isinstance(x, tuple):
+                x = x[0]
+        return x
+
+
+def seq_run(name, seed, X, y, layers, loss, opt, steps, bs=16, shuffle=True, drop_last=False, clip=None):
+    os.makedirs(SEQ_DIR, exist_ok=True)
+    np.savez(os.path.join(SEQ_DIR, name + ".npz"), X=X.numpy(), y=y.numpy())
+    torch.manual_seed(seed)
+    model = Seq(*[getattr(nn, t)(**a) for t, a in layers])
+    optim = getattr(torch.optim, opt[0])(model.parameters(), **opt[1])
+    loss_fn = getattr(nn, loss[0])(**loss[1])
+    loader = DataLoader(TensorDataset(X, y), batch_size=bs, shuffle=shuffle, drop_last=drop_last)
+    rec, step = [], 0
+    while step < steps:
+        for xb, yb in loader:
+            optim.zero_grad()
+            l = loss_fn(model(xb), yb)
+            l.backward()
+            if clip is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            optim.step()
+            step += 1
+            rec.append({"loss": tens(l), "params": {k: tens(v) for k, v in model.named_parameters()},
+                        "grads": {k: tens(v.grad) for k, v in model.named_parameters()}})
+            if step >= steps:
+                break
+    ops = [{"op": "module", "id": "l%d" % i, "type": t, "args": a} for i, (t, a) in enumerate(layers)]
+    ops.append({"op": "module", "id": "model", "type": "Sequential", "children": ["l%d" % i for i in range(len(layers))]})
+    ops.append({"op": "dataset", "id": "data", "file": name + ".npz", "x": "X", "y": "y"})
+    ops.append({"op": "optimizer", "id": "opt", "type": opt[0], "params": "model", "args": opt[1]})
+    train = {"op": "train", "model": "model", "optimizer": "opt", "data": "data",
+             "loss": {"type": loss[0], "args": loss[1]}, "batch_size": bs, "shuffle": shuffle,
+             "drop_last": drop_last, "steps": steps, "record_every": 1}
+    if clip is not None:
+        train["clip_grad_norm"] = clip
+    ops.append(train)
+    recipe = {"format": "paramscope-recipe", "version": 3, "seed": seed, "root": "model",
+              "description": "tests/golden/gen_train_seq.py: " + name, "ops": ops}
+    with open(os.path.join(SEQ_DIR, name + ".recipe.json"), "w") as f:
+        json.dump(recipe, f, indent=1)
+        f.write("\n")
+    RUNS.append({"name": name, "record": rec, "probe": torch.randint(0, 2 ** 31, (2,)).tolist()})
+
+
+# Embedding bag of 6 tokens → 3 classes (label smoothing)
+Xt = torch.randint(0, 20, (96, 6), generator=g)
+yt = Xt.sum(1) % 3
+seq_run("embedding-bag", 11, Xt, yt,
+        [("Embedding", {"num_embeddings": 20, "embedding_dim": 8}), ("Flatten", {}),
+         ("Linear", {"in_features": 48, "out_features": 16}), ("ReLU", {}),
+         ("Linear", {"in_features": 16, "out_features": 3})],
+        ("CrossEntropyLoss", {"label_smoothing": 0.1}), ("Adam", {"lr": 0.01}), 20)
+# LSTM sequence classification: is the sum of feature 0 over 7 steps positive?
+Xs = randn(64, 7, 4)
+ys = (Xs[:, :, 0].sum(1) > 0).long()
+seq_run("lstm-seq", 12, Xs, ys,
+        [("LSTM", {"input_size": 4, "hidden_size": 8, "batch_first": True}), ("Flatten", {}),
+         ("Linear", {"in_features": 56, "out_features": 2})],
+        ("CrossEntropyLoss", {}), ("SGD", {"lr": 0.1, "momentum": 0.9}), 20)
+# Embedding → 2-layer bidirectional GRU with dropout (draws interleaved with the loader's) → Linear
+Xg = torch.randint(0, 12, (48, 5), generator=g)
+yg = (Xg[:, 0] > Xg[:, -1]).long()
+seq_run("embedding-gru", 13, Xg, yg,
+        [("Embedding", {"num_embeddings": 12, "embedding_dim": 4}),
+         ("GRU", {"input_size": 4, "hidden_size": 6, "num_layers": 2, "batch_first": True, "bidirectional": True,
+                  "dropout": 0.25}),
+         ("Flatten", {}), ("Linear", {"in_features": 60, "out_features": 2})],
+        ("CrossEntropyLoss", {}), ("RMSprop", {"lr": 0.01}), 20, bs=12, drop_last=True, clip=1.0)
+
+SECTIONS = {"losses": LOSSES, "rnn": RNNS, "runs": RUNS}
 
 if __name__ == "__main__":
     with open(OUT, "w") as f:
