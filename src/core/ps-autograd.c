@@ -317,6 +317,8 @@ ps_backward_lookup (const PsModuleClass *klass)
     { &ps_instance_norm1d_class, ps_instance_norm_backward },
     { &ps_instance_norm2d_class, ps_instance_norm_backward },
   };
+  if (klass->backward != NULL)   /* a class that names its backward itself (ps-rnn.c) */
+    return (PsBackwardFunc) klass->backward;
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
     if (table[i].klass == klass)
       return table[i].fn;
