@@ -1949,7 +1949,7 @@ static const PsOpKind ps_op_kinds[] = {
 #define TRAIN_KIND(nm, tbl, undescribed) \
   { .name = nm, .version = 3, .fields = tbl, .check = ps_train_op_check, .writes_modules = ps_train_op_writes, \
     .apply = ps_train_op_apply, .action = ps_train_op_action, .describe = ps_train_op_describe, \
-    .writes_undescribed = undescribed, .py_emit = ps_train_op_py_emit }
+    .writes_undescribed = undescribed, .py_scan = ps_py_scan_train, .py_emit = ps_py_emit_train }
   TRAIN_KIND ("dataset", ps_train_fields_dataset, FALSE),
   TRAIN_KIND ("optimizer", ps_train_fields_optimizer, FALSE),
   TRAIN_KIND ("scheduler", ps_train_fields_scheduler, FALSE),
