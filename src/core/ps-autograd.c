@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+static PsBackwardFunc ps_backward_lookup (const PsModuleClass *klass);
+
 struct _PsTape {
   GArray *entries;   /* PsTapeEntry */
   PsTensor *root_output;
@@ -38,7 +40,7 @@ ps_tape_new (void)
   return tape;
 }
 
-void
+static void
 ps_tape_clear (PsTape *tape)
 {
   g_array_set_size (tape->entries, 0);
@@ -264,7 +266,7 @@ ps_tape_backward (PsTape *tape, PsTensor *grad_output, GError **error)
   return ok;
 }
 
-PsBackwardFunc
+static PsBackwardFunc
 ps_backward_lookup (const PsModuleClass *klass)
 {
   static const struct { const PsModuleClass *klass; PsBackwardFunc fn; } table[] = {

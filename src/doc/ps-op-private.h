@@ -61,18 +61,11 @@ struct _PsOpKind {
   gboolean (*py_emit) (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 };
 
-/* "op N (KIND): field 'F': MESSAGE", PS_ERROR_PARSE (F NULL: no field part). */
-void ps_op_parse_error (GError **error, guint index, const char *kind, const char *field, const char *fmt, ...)
-  G_GNUC_PRINTF (5, 6);
 
 /* "an integer", "a string", … for messages (ps-recipe.c). */
 const char *ps_json_type_name        (JsonNode *n);
 /* n holds a value of type t. */
 gboolean    ps_json_is               (JsonNode *n, GType t);
-/* NaN has no JSON number: a recipe writes it as the string "nan". Where a float is expected, a
- * number or one of the strings "nan", "inf", "-inf" (FALSE for anything else). */
-gboolean    ps_json_get_float        (JsonNode *n, double *value);
-JsonNode   *ps_json_new_float        (double value);
 /* torch.manual_seed(x) takes int(x): an integer from -2^63 to 2^64-1 (those above 2^63-1 arrive as
  * their two's complement, ps-json-check.h) or a float truncated toward zero; NaN, ±inf and
  * values out of range fail with torch's messages (*why, without a prefix). */

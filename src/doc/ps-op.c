@@ -11,9 +11,11 @@
 #include <math.h>
 #include <string.h>
 
+static const char *const *ps_op_kind_names (void);
+
 /* ---------- errors ---------- */
 
-void
+static void
 ps_op_parse_error (GError **error, guint index, const char *kind, const char *field, const char *fmt, ...)
 {
   va_list ap;
@@ -2000,7 +2002,7 @@ ps_op_kind_field_is_seed (const char *kind, const char *field)
   return FALSE;
 }
 
-const char *const *
+static const char *const *
 ps_op_kind_names (void)
 {
   static const char *names[G_N_ELEMENTS (ps_op_kinds) + 1];

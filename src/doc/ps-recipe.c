@@ -40,7 +40,7 @@ ps_json_is (JsonNode *n, GType t)
   return JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == t;
 }
 
-gboolean
+static gboolean
 ps_json_get_float (JsonNode *n, double *value)
 {
   if (ps_json_is (n, G_TYPE_DOUBLE) || ps_json_is (n, G_TYPE_INT64))
@@ -62,7 +62,7 @@ ps_json_get_float (JsonNode *n, double *value)
   return TRUE;
 }
 
-JsonNode *
+static JsonNode *
 ps_json_new_float (double value)
 {
   if (isnan (value))
