@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+static PsBackwardFunc ps_backward_lookup (const PsModuleClass *klass);
+
 struct _PsTape {
   GArray *entries;   /* PsTapeEntry */
   PsTensor *root_output;
@@ -39,7 +41,7 @@ ps_tape_new (void)
   return tape;
 }
 
-void
+static void
 ps_tape_clear (PsTape *tape)
 {
   g_array_set_size (tape->entries, 0);
@@ -295,7 +297,7 @@ ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_inp
   return ok;
 }
 
-PsBackwardFunc
+static PsBackwardFunc
 ps_backward_lookup (const PsModuleClass *klass)
 {
   static const struct { const PsModuleClass *klass; PsBackwardFunc fn; } table[] = {
