@@ -394,7 +394,7 @@ show_page (PsWindow *w, const char *name)
   if (page < PS_N_PLOT_PAGES)
     {
       gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-      while (gtk_widget_get_width (GTK_WIDGET (w->plots[page])) == 0 && g_get_monotonic_time () < deadline)
+      while (gtk_widget_get_width (GTK_WIDGET (ps_figure_page_get_view (w->pages[page]))) == 0 && g_get_monotonic_time () < deadline)
         g_main_context_iteration (NULL, TRUE);
       iterate ();
     }
@@ -414,7 +414,7 @@ test_hover_tooltips (void)
   g_assert_cmpint (p->value->ndim, ==, 2);
   int64_t rows = p->value->shape[0], cols = p->value->shape[1];
   const float *v = ps_tensor_cf32 (p->value);
-  GtkWidget *view = GTK_WIDGET (w->plots[PS_PAGE_HEATMAP]);
+  GtkWidget *view = GTK_WIDGET (ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]));
   int width = gtk_widget_get_width (view), height = gtk_widget_get_height (view);
   g_assert_cmpint (width, >, 100);
   g_assert_cmpint (height, >, 100);
@@ -440,8 +440,8 @@ test_hover_tooltips (void)
   g_assert_cmpuint (g_hash_table_size (seen), ==, (guint) (rows * cols));
 
   show_page (w, "histogram");
-  view = GTK_WIDGET (w->plots[PS_PAGE_HISTOGRAM]);
-  g_assert_nonnull (w->figures[PS_PAGE_HISTOGRAM]);
+  view = GTK_WIDGET (ps_figure_page_get_view (w->pages[PS_PAGE_HISTOGRAM]));
+  g_assert_nonnull (ps_figure_page_get_figure (w->pages[PS_PAGE_HISTOGRAM]));
   g_autoptr (GHashTable) bins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   int64_t total = 0;
   for (int x = 0; x < gtk_widget_get_width (view); x++)
@@ -486,7 +486,7 @@ test_difference_and_empty_states (void)
   ps_window_set_diff_from (w, 1);
   iterate ();
   g_assert_cmpuint (ps_window_get_diff_from (w), ==, 1);
-  g_assert_nonnull (w->figures[PS_PAGE_DIFFERENCE]);
+  g_assert_nonnull (ps_figure_page_get_figure (w->pages[PS_PAGE_DIFFERENCE]));
   const char *changes = gtk_label_get_text (w->changes_label);
   g_test_message ("changes: %s", changes);
   g_assert_nonnull (strstr (changes, "mlp.0.weight (changed)"));
@@ -496,14 +496,14 @@ test_difference_and_empty_states (void)
   /* before fc1 existed there is nothing to subtract: the page says so instead of a picture */
   ps_window_set_diff_from (w, 0);
   iterate ();
-  g_assert_null (w->figures[PS_PAGE_DIFFERENCE]);
-  g_assert_nonnull (w->empty_text[PS_PAGE_DIFFERENCE]);
+  g_assert_null (ps_figure_page_get_figure (w->pages[PS_PAGE_DIFFERENCE]));
+  g_assert_nonnull (ps_figure_page_get_message (w->pages[PS_PAGE_DIFFERENCE]));
   /* a module selected: the heatmap page explains what to select */
   show_page (w, "heatmap");
   g_assert_true (ps_window_select_path (w, "0"));
   iterate ();
-  g_assert_null (w->figures[PS_PAGE_HEATMAP]);
-  g_assert_nonnull (strstr (w->empty_text[PS_PAGE_HEATMAP], "module"));
+  g_assert_null (ps_figure_page_get_figure (w->pages[PS_PAGE_HEATMAP]));
+  g_assert_nonnull (strstr (ps_figure_page_get_message (w->pages[PS_PAGE_HEATMAP]), "module"));
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -515,13 +515,13 @@ test_forward_outputs (void)
   PsDocument *doc = ps_window_get_document (w);
   g_assert_true (ps_window_select_path (w, "outputs/logits"));
   show_page (w, "heatmap");
-  PsFigure *fig = w->figures[PS_PAGE_HEATMAP];
+  PsFigure *fig = ps_figure_page_get_figure (w->pages[PS_PAGE_HEATMAP]);
   g_assert_nonnull (fig);
   g_assert_cmpstr (ps_figure_get_title (fig), ==, "logits");
   PsTensor *y = ps_state_get_output (ps_document_get_current_state (doc), "logits");
   g_assert_nonnull (y);
   /* hovering shows the output's values */
-  GtkWidget *view = GTK_WIDGET (w->plots[PS_PAGE_HEATMAP]);
+  GtkWidget *view = GTK_WIDGET (ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]));
   gboolean hit = FALSE;
   for (int yy = 0; yy < gtk_widget_get_height (view) && !hit; yy += 3)
     for (int x = 0; x < gtk_widget_get_width (view) && !hit; x += 3)
@@ -572,7 +572,7 @@ test_zoom_redraw_sharp (void)
   PsWindow *w = new_window ("demo");
   g_assert_true (ps_window_select_path (w, "0.weight"));
   show_page (w, "heatmap");
-  PsPlotView *view = w->plots[PS_PAGE_HEATMAP];
+  PsPlotView *view = ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]);
   int width = gtk_widget_get_width (GTK_WIDGET (view)), height = gtk_widget_get_height (GTK_WIDGET (view));
   /* a cell centre at zoom 1: the first point whose tooltip names cell (0, 0) */
   int cx = -1, cy = -1;
@@ -614,7 +614,7 @@ test_zoom_pan_non_finite (void)
   PsWindow *w = new_window ("demo");
   g_assert_true (ps_window_select_path (w, "0.weight"));
   show_page (w, "heatmap");
-  PsPlotView *view = w->plots[PS_PAGE_HEATMAP];
+  PsPlotView *view = ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]);
   int cx = gtk_widget_get_width (GTK_WIDGET (view)) / 2, cy = gtk_widget_get_height (GTK_WIDGET (view)) / 2;
   g_autofree char *before = ps_plot_view_query (view, cx, cy);
   g_assert_nonnull (before);
@@ -653,14 +653,14 @@ test_projector_mode (void)
   ps_window_fill_figure_options (w, &o, PS_PAGE_HISTOGRAM);
   g_assert_cmpfloat (o.scale, ==, 1.0);
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (w), "projector"));
-  cairo_surface_t *small = ps_plot_view_render_for_test (w->plots[PS_PAGE_HISTOGRAM], FALSE);
+  cairo_surface_t *small = ps_plot_view_render_for_test (ps_figure_page_get_view (w->pages[PS_PAGE_HISTOGRAM]), FALSE);
   g_action_group_activate_action (G_ACTION_GROUP (app), "projector-mode", NULL);
   iterate ();
   g_assert_true (g_settings_get_boolean (settings, "projector-mode"));
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (w), "projector"));
   ps_window_fill_figure_options (w, &o, PS_PAGE_HISTOGRAM);
   g_assert_cmpfloat (o.scale, >, 1.0);
-  cairo_surface_t *large = ps_plot_view_render_for_test (w->plots[PS_PAGE_HISTOGRAM], FALSE);
+  cairo_surface_t *large = ps_plot_view_render_for_test (ps_figure_page_get_view (w->pages[PS_PAGE_HISTOGRAM]), FALSE);
   /* the plot itself was drawn again, larger */
   gboolean differs = FALSE;
   int width = cairo_image_surface_get_width (small), height = cairo_image_surface_get_height (small);
@@ -1023,8 +1023,8 @@ test_lazy_contrast_by_hand (void)
   g_assert_nonnull (strstr (before, "  eager Linear(in_features=10, out_features=5, bias=True) 55 parameters\n"));
   g_assert_true (ps_window_select_path (w, "lazy.weight"));
   show_page (w, "heatmap");
-  g_assert_null (w->figures[PS_PAGE_HEATMAP]);
-  g_assert_nonnull (strstr (w->empty_text[PS_PAGE_HEATMAP], "forward"));
+  g_assert_null (ps_figure_page_get_figure (w->pages[PS_PAGE_HEATMAP]));
+  g_assert_nonnull (strstr (ps_figure_page_get_message (w->pages[PS_PAGE_HEATMAP]), "forward"));
   g_assert_true (ps_window_select_path (w, "lazy"));
   g_assert_true (ps_window_run_forward (w, "randn", "2, 10"));
   wait_job (w);
@@ -1084,7 +1084,7 @@ test_objects_before_model (void)
   g_assert_nonnull (sel);
   g_assert_cmpstr (ps_tree_node_get_path (sel), ==, "@linear1.weight");
   show_page (w, "heatmap");
-  g_assert_nonnull (w->figures[PS_PAGE_HEATMAP]);
+  g_assert_nonnull (ps_figure_page_get_figure (w->pages[PS_PAGE_HEATMAP]));
   PsEditSelection es = sel_of (w);
   g_autofree char *target = ps_edit_target (cur_state (w), &es, FALSE);
   g_assert_cmpstr (target, ==, "linear1.weight");
@@ -1325,11 +1325,11 @@ test_difference_of_new_tensor (void)
   PsWindow *w = new_window ("article-1-construction");
   g_assert_true (ps_window_select_path (w, "weight"));
   show_page (w, "difference");
-  g_assert_null (w->figures[PS_PAGE_DIFFERENCE]);
-  g_assert_nonnull (w->empty_text[PS_PAGE_DIFFERENCE]);
-  g_test_message ("%s", w->empty_text[PS_PAGE_DIFFERENCE]);
-  g_assert_nonnull (strstr (w->empty_text[PS_PAGE_DIFFERENCE], "fc.weight did not exist yet at step 0: it was created at step 1."));
-  g_assert_null (strstr (w->empty_text[PS_PAGE_DIFFERENCE], "state_dict"));
+  g_assert_null (ps_figure_page_get_figure (w->pages[PS_PAGE_DIFFERENCE]));
+  g_assert_nonnull (ps_figure_page_get_message (w->pages[PS_PAGE_DIFFERENCE]));
+  g_test_message ("%s", ps_figure_page_get_message (w->pages[PS_PAGE_DIFFERENCE]));
+  g_assert_nonnull (strstr (ps_figure_page_get_message (w->pages[PS_PAGE_DIFFERENCE]), "fc.weight did not exist yet at step 0: it was created at step 1."));
+  g_assert_null (strstr (ps_figure_page_get_message (w->pages[PS_PAGE_DIFFERENCE]), "state_dict"));
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
