@@ -48,6 +48,7 @@ struct _PsWindow {
   PsFigurePage *pages[PS_N_PLOT_PAGES];
   GtkLabel *explain_label;
   GtkDropDown *range_dropdown;
+  GtkDropDown *pool_dropdown;  /* heatmap downsampling: PsHeatmapPool */
   GtkSpinButton *bins_spin;
   GtkToggleButton *log_toggle;
   GtkWidget *range_box, *bins_box, *diff_box;   /* controls shown only on the pages they affect */

@@ -421,6 +421,8 @@ ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage pa
   if (self->settings != NULL)
     o->colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
   o->range = (PsHeatmapRange) gtk_drop_down_get_selected (self->range_dropdown);
+  guint pool = gtk_drop_down_get_selected (self->pool_dropdown);
+  o->pool = pool < PS_HEATMAP_POOL_N ? (PsHeatmapPool) pool : PS_HEATMAP_POOL_MAXABS;
   o->bins = gtk_spin_button_get_value_as_int (self->bins_spin);
   o->log_y = gtk_toggle_button_get_active (self->log_toggle);
   switch (page)
@@ -856,6 +858,7 @@ setup_views (PsWindow *self)
 {
   g_signal_connect_swapped (self->diff_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->range_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
+  g_signal_connect_swapped (self->pool_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->bins_spin, "value-changed", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->log_toggle, "toggled", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect (self->view_stack, "notify::visible-child", G_CALLBACK (on_visible_page), self);
@@ -981,6 +984,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, bins_box);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, diff_box);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, range_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, pool_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, bins_spin);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, log_toggle);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, diff_dropdown);

@@ -677,6 +677,67 @@ test_projector_mode (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* Downsampling choice: a heatmap with more cells than pixels shows, and hover reports, the rule
+ * chosen under "Downsample" (largest |x| by default, mean, stride sample); an export carries it. */
+static const char wide_recipe[] =
+  "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, \"root\": \"net\", \"ops\": ["
+  "{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 3000, \"out_features\": 40}},"
+  "{\"op\": \"module\", \"id\": \"net\", \"type\": \"Sequential\", \"children\": [\"fc\"]}]}";
+
+static char *
+first_tip (PsWindow *w)
+{
+  PsPlotView *view = ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]);
+  int width = gtk_widget_get_width (GTK_WIDGET (view)), height = gtk_widget_get_height (GTK_WIDGET (view));
+  for (int y = 0; y < height; y += 2)
+    for (int x = 0; x < width; x += 2)
+      {
+        char *tip = ps_plot_view_query (view, x, y);
+        if (tip != NULL)
+          return tip;
+      }
+  return NULL;
+}
+
+static void
+test_downsample_choice (void)
+{
+  PsWindow *w = new_window ("empty");
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_document_load_data (ps_window_get_document (w), wide_recipe, strlen (wide_recipe), NULL, "wide",
+                                        NULL, &error));
+  g_assert_no_error (error);
+  iterate ();
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "heatmap");
+  g_assert_true (gtk_widget_get_visible (w->range_box));   /* the choice sits with the colour range */
+  static const char *const expected[] = { "largest |x|", "mean of", "downsampled by stride" };
+  for (guint pool = 0; pool < G_N_ELEMENTS (expected); pool++)
+    {
+      gtk_drop_down_set_selected (w->pool_dropdown, pool);
+      iterate ();
+      PsFigureOptions o;
+      ps_window_fill_figure_options (w, &o, PS_PAGE_HEATMAP);
+      g_assert_cmpint (o.pool, ==, pool);
+      cairo_surface_t *s = ps_plot_view_render_for_test (ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]), FALSE);
+      cairo_surface_destroy (s);
+      g_autofree char *tip = first_tip (w);
+      g_test_message ("%s", tip);
+      g_assert_nonnull (tip);
+      g_assert_nonnull (strstr (tip, expected[pool]));
+    }
+  /* the export is the figure on screen: with the chosen rule */
+  g_autofree char *dir = g_dir_make_tmp ("ps-pool-XXXXXX", &error);
+  g_autofree char *png = g_build_filename (dir, "stride.png", NULL);
+  g_assert_true (ps_window_export_picture (w, png, 1600, 1000, 1.0, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+  g_unlink (png);
+  g_rmdir (dir);
+  gtk_drop_down_set_selected (w->pool_dropdown, 0);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 /* Export: the picture at a chosen size and DPI; the selected tensor's data as .npy (exact) and .csv. */
 static void
 test_export_picture_and_data (void)
@@ -1362,6 +1423,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/zoom-redraw-sharp", test_zoom_redraw_sharp);
   g_test_add_func ("/window/zoom-pan-non-finite", test_zoom_pan_non_finite);
   g_test_add_func ("/window/projector-mode", test_projector_mode);
+  g_test_add_func ("/window/downsample-choice", test_downsample_choice);
   g_test_add_func ("/window/export-picture-and-data", test_export_picture_and_data);
   g_test_add_func ("/window/article-example-1-by-hand", test_article_example_1_by_hand);
   g_test_add_func ("/window/article-example-2-by-hand", test_article_example_2_by_hand);
