@@ -153,17 +153,19 @@ static void
 open_checkpoint_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open Checkpoint"), parent,
-                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  GtkFileFilter *filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _("Weights (safetensors, sharded index, .npy, .npz)"));
-  const char *patterns[] = { "*.safetensors", "*.index.json", "*.npy", "*.npz", "*.pt", "*.pth", "*.bin", "*.ckpt" };
-  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
-    gtk_file_filter_add_pattern (filter, patterns[i]);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  g_object_unref (filter);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_open_checkpoint_response), user_data);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Open Checkpoint"), parent,
+                                                       GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"));
+  if (!ps_file_chooser_is_reused (chooser))
+    {
+      GtkFileFilter *filter = gtk_file_filter_new ();
+      gtk_file_filter_set_name (filter, _("Weights (safetensors, sharded index, .npy, .npz)"));
+      const char *patterns[] = { "*.safetensors", "*.index.json", "*.npy", "*.npz", "*.pt", "*.pth", "*.bin", "*.ckpt" };
+      for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
+        gtk_file_filter_add_pattern (filter, patterns[i]);
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+      g_object_unref (filter);
+    }
+  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_open_checkpoint_response, user_data);
 }
 
 /* ---------- the other app-wide actions ---------- */
