@@ -1,4 +1,4 @@
-/* ps-file-chooser.h — file choosers that are never finalized while the app runs (GTK 4.8). */
+/* ps-file-chooser.h — GTK 4.8 file choosers that answer once and outlive their answer safely. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -10,8 +10,6 @@ typedef void (*PsFileChooserResponse) (GtkNativeDialog *chooser, int response, g
 
 GtkFileChooserNative *ps_file_chooser_new (const char *title, GtkWindow *parent,
                                            GtkFileChooserAction action, const char *accept_label);
-/* TRUE: it was used before and has its filters already */
-gboolean ps_file_chooser_is_reused (GtkFileChooserNative *chooser);
 void ps_file_chooser_show (GtkFileChooserNative *chooser, PsFileChooserResponse callback, gpointer data);
 void ps_file_chooser_release (GtkNativeDialog *chooser);
 

@@ -507,14 +507,11 @@ show_open_chooser (PsWindow *self, gpointer data)
 {
   GtkFileChooserNative *chooser = ps_file_chooser_new (_("Open Recipe"), GTK_WINDOW (self),
                                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"));
-  if (!ps_file_chooser_is_reused (chooser))
-    {
-      GtkFileFilter *filter = gtk_file_filter_new ();
-      gtk_file_filter_set_name (filter, _("Paramscope recipes (JSON)"));
-      gtk_file_filter_add_pattern (filter, "*.json");
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-      g_object_unref (filter);
-    }
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Paramscope recipes (JSON)"));
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  g_object_unref (filter);
   ps_file_chooser_show (chooser, (PsFileChooserResponse) on_open_response, self);
 }
 
