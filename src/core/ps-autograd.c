@@ -304,6 +304,7 @@ ps_backward_lookup (const PsModuleClass *klass)
     { &ps_conv2d_class, ps_conv_backward_module },
     { &ps_conv3d_class, ps_conv_backward_module },
     { &ps_gelu_class, ps_gelu_backward },
+    { &ps_layer_norm_class, ps_layer_norm_backward },
     { &ps_batch_norm1d_class, ps_batch_norm_backward },
     { &ps_batch_norm2d_class, ps_batch_norm_backward },
     { &ps_instance_norm1d_class, ps_instance_norm_backward },

@@ -47,7 +47,7 @@ def case(name, type_, args, shape, mode='train', seed=0, init_=(), scale=1.0, sh
     m = getattr(nn, type_)(**pyargs(args))
     for p, a, b in init_:
         init.uniform_(getattr(m, p), a, b)
-    state = {k: enc(v) for k, v in m.state_dict().items()}
+    state = {k: enc2(v) for k, v in m.state_dict().items()}
     m.train(mode == 'train')
     if int_input is not None:
         x = torch.randint(0, int_input, shape)
@@ -135,6 +135,19 @@ case('IN2d eval track', 'InstanceNorm2d', {'num_features': 2, 'affine': True, 't
 case('IN2d unbatched affine', 'InstanceNorm2d', {'num_features': 2, 'affine': True}, [2, 5, 5], seed=54, init_=W)
 case('IN2d b1 affine', 'InstanceNorm2d', {'num_features': 3, 'affine': True}, [1, 3, 4, 4], seed=55, init_=W)
 case('IN1d affine b17', 'InstanceNorm1d', {'num_features': 9, 'affine': True}, [17, 9, 3], seed=56, init_=W)
+
+# ---- LayerNorm: rows of N with the 8-lane reductions; elementwise_affine False; large rows
+LW = [('weight', 0.5, 1.5), ('bias', -0.5, 0.5)]
+case('LN 10', 'LayerNorm', {'normalized_shape': [10]}, [4, 10], seed=60, init_=LW, scale=2.0, shift=0.3)
+case('LN 64', 'LayerNorm', {'normalized_shape': [64]}, [7, 64], seed=61, init_=LW)
+case('LN 5 3-D', 'LayerNorm', {'normalized_shape': [5]}, [2, 3, 5], seed=62, init_=LW)
+case('LN 2-D shape', 'LayerNorm', {'normalized_shape': [3, 7]}, [4, 3, 7], seed=63, init_=LW)
+case('LN no affine', 'LayerNorm', {'normalized_shape': [33], 'elementwise_affine': False}, [5, 33], seed=64)
+case('LN no affine 6', 'LayerNorm', {'normalized_shape': [6], 'elementwise_affine': False}, [3, 6], seed=65)
+case('LN batch 1', 'LayerNorm', {'normalized_shape': [17]}, [1, 17], seed=66, init_=LW)
+case('LN large row', 'LayerNorm', {'normalized_shape': [40000]}, [1, 40000], seed=67)
+case('LN many rows', 'LayerNorm', {'normalized_shape': [8]}, [5000, 8], seed=68, init_=LW)
+case('LN first layer', 'LayerNorm', {'normalized_shape': [9]}, [3, 9], seed=69, init_=LW, grad_input=False)
 
 fix = OUT
 with open(fix, 'w') as f:
