@@ -149,6 +149,21 @@ case('LN large row', 'LayerNorm', {'normalized_shape': [40000]}, [1, 40000], see
 case('LN many rows', 'LayerNorm', {'normalized_shape': [8]}, [5000, 8], seed=68, init_=LW)
 case('LN first layer', 'LayerNorm', {'normalized_shape': [9]}, [3, 9], seed=69, init_=LW, grad_input=False)
 
+# ---- SiLU, Softmax (last dim: vectorised; other dims: host_softmax_backward), PReLU
+case('SiLU', 'SiLU', {}, [3, 45], seed=70, scale=3.0)
+case('SiLU large', 'SiLU', {}, [2, 5000], seed=71, scale=4.0)
+case('Softmax last', 'Softmax', {'dim': -1}, [6, 10], seed=72, scale=2.0)
+case('Softmax last 5', 'Softmax', {'dim': 1}, [4, 5], seed=73)
+case('Softmax last 37', 'Softmax', {'dim': 2}, [2, 3, 37], seed=74, scale=3.0)
+case('Softmax dim0', 'Softmax', {'dim': 0}, [7, 9], seed=75)
+case('Softmax dim1 of 3', 'Softmax', {'dim': 1}, [2, 6, 11], seed=76, scale=2.0)
+case('PReLU shared', 'PReLU', {}, [5, 13], seed=77)
+case('PReLU shared 4-D', 'PReLU', {'init': 0.1}, [2, 3, 4, 5], seed=78)
+case('PReLU channels 2-D', 'PReLU', {'num_parameters': 6}, [9, 6], seed=79)
+case('PReLU channels 2-D b33', 'PReLU', {'num_parameters': 4}, [33, 4], seed=80)
+case('PReLU channels 4-D', 'PReLU', {'num_parameters': 3}, [4, 3, 5, 5], seed=81, init_=[('weight', 0.0, 0.5)])
+case('PReLU channels 3-D', 'PReLU', {'num_parameters': 2}, [3, 2, 19], seed=82)
+
 fix = OUT
 with open(fix, 'w') as f:
     json.dump({'meta': {'torch_version': torch.__version__, 'num_threads': torch.get_num_threads(),
