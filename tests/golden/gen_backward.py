@@ -164,6 +164,14 @@ case('PReLU channels 2-D b33', 'PReLU', {'num_parameters': 4}, [33, 4], seed=80)
 case('PReLU channels 4-D', 'PReLU', {'num_parameters': 3}, [4, 3, 5, 5], seed=81, init_=[('weight', 0.0, 0.5)])
 case('PReLU channels 3-D', 'PReLU', {'num_parameters': 2}, [3, 2, 19], seed=82)
 
+# ---- Linear on 2-D / 3-D / 4-D inputs, Bilinear
+case('Linear 2-D', 'Linear', {'in_features': 7, 'out_features': 5}, [9, 7], seed=90)
+case('Linear 3-D', 'Linear', {'in_features': 6, 'out_features': 4}, [3, 5, 6], seed=91)
+case('Linear 3-D nobias', 'Linear', {'in_features': 6, 'out_features': 3, 'bias': False}, [2, 7, 6], seed=92)
+case('Linear 4-D', 'Linear', {'in_features': 5, 'out_features': 8}, [2, 3, 4, 5], seed=93)
+case('Linear 3-D in1', 'Linear', {'in_features': 1, 'out_features': 3}, [1, 1, 1], seed=94)
+case('Linear 3-D big', 'Linear', {'in_features': 64, 'out_features': 32}, [8, 50, 64], seed=95)
+
 fix = OUT
 with open(fix, 'w') as f:
     json.dump({'meta': {'torch_version': torch.__version__, 'num_threads': torch.get_num_threads(),
