@@ -23,6 +23,7 @@ import struct
 import torch
 import torch.nn as nn
 from torch.nn import init
+from torch.utils.data import DataLoader, TensorDataset
 
 from layer_cases import enc, pyargs
 
@@ -32,10 +33,10 @@ CASES = []
 BIG = 3000
 
 
-def enc2(t):
-    """enc(), or for more than BIG elements {"shape", "sha256"} of the little-endian float32 bytes."""
+def enc2(t, big=BIG):
+    """enc(), or for more than `big` elements {"shape", "sha256"} of the little-endian float32 bytes."""
     t = t.detach().contiguous()
-    if t.numel() <= BIG or t.dtype != torch.float32:
+    if t.numel() <= big or t.dtype != torch.float32:
         return enc(t)
     b = struct.pack('<%df' % t.numel(), *t.reshape(-1).tolist())
     return {'shape': list(t.shape), 'sha256': hashlib.sha256(b).hexdigest()}
@@ -172,11 +173,71 @@ case('Linear 4-D', 'Linear', {'in_features': 5, 'out_features': 8}, [2, 3, 4, 5]
 case('Linear 3-D in1', 'Linear', {'in_features': 1, 'out_features': 3}, [1, 1, 1], seed=94)
 case('Linear 3-D big', 'Linear', {'in_features': 64, 'out_features': 32}, [8, 50, 64], seed=95)
 
+
+# ---------------- end-to-end training runs (tests/core/test-backward.c /backward/runs) ----------------
+RUNS = []
+
+
+def conv8(n):
+    """The conv toy set of TRAINING-PARITY.md §6: a bright 4×4 square in class-1 images."""
+    y = torch.randint(0, 2, (n,))
+    X = torch.randn(n, 1, 8, 8) * 0.5
+    X[:, 0, 2:6, 2:6] += y[:, None, None]
+    return X, y
+
+
+def run(name, seed, data, spec, opt, steps, bs, n, toy=None):
+    """manual_seed(seed); data; model = Sequential(*spec) (default init); the canonical loop:
+    per batch of DataLoader(TensorDataset(X, y), bs, shuffle=True): zero_grad, CrossEntropyLoss, backward,
+    step. Every step: loss, every parameter, .grad and buffer."""
+    torch.manual_seed(seed)
+    if data == 'conv8':
+        X, y = conv8(n)
+    else:   # blobs, as gen_train.py's toy()
+        y = torch.randint(0, 3, (n,))
+        X = torch.tensor([[-2.0, -1.0], [2.0, -1.0], [0.0, 2.0]])[y] + 0.4 * torch.randn(n, 2)
+    model = nn.Sequential(*[getattr(nn, t)(**pyargs(a)) for t, a in spec])
+    optim = getattr(torch.optim, opt[0])(model.parameters(), **opt[1])
+    loss_fn = nn.CrossEntropyLoss()
+    loader = DataLoader(TensorDataset(X, y), batch_size=bs, shuffle=True)
+    rec, step = [], 0
+    while step < steps:
+        for xb, yb in loader:
+            optim.zero_grad()
+            l = loss_fn(model(xb), yb)
+            l.backward()
+            optim.step()
+            step += 1
+            rec.append({'loss': enc(l.reshape(1)), 'params': {k: enc2(v, 64) for k, v in model.named_parameters()},
+                        'grads': {k: enc2(v.grad, 64) for k, v in model.named_parameters()},
+                        'buffers': {k: enc(v) for k, v in model.named_buffers()}})
+            if step >= steps:
+                break
+    RUNS.append({'name': name, 'seed': seed, 'data': data, 'n': n, 'model': [[t, a] for t, a in spec],
+                 'opt': [opt[0], opt[1]], 'batch_size': bs, 'steps': steps, 'record': rec,
+                 'probe': torch.randint(0, 2 ** 31, (2,)).tolist()})
+
+
+CONVNET = [('Conv2d', {'in_channels': 1, 'out_channels': 4, 'kernel_size': 3, 'padding': 1}),
+           ('BatchNorm2d', {'num_features': 4}), ('ReLU', {}),
+           ('Conv2d', {'in_channels': 4, 'out_channels': 8, 'kernel_size': 3, 'stride': 2, 'padding': 1}),
+           ('ReLU', {}), ('Flatten', {}), ('Linear', {'in_features': 128, 'out_features': 2})]
+# 65 samples in batches of 16: four batches through oneDNN's convolutions, the fifth (one sample)
+# through Slow2d, every epoch
+run('convnet-sgd', 0, 'conv8', CONVNET, ('SGD', {'lr': 0.05, 'momentum': 0.9}), 20, 16, 65)
+run('convnet-adam', 1, 'conv8', CONVNET, ('Adam', {'lr': 0.01}), 20, 16, 65)
+run('ln-gelu-mlp', 2, 'blobs', [('Linear', {'in_features': 2, 'out_features': 16}),
+                                ('LayerNorm', {'normalized_shape': [16]}), ('GELU', {}),
+                                ('Linear', {'in_features': 16, 'out_features': 16}), ('SiLU', {}),
+                                ('BatchNorm1d', {'num_features': 16}),
+                                ('Linear', {'in_features': 16, 'out_features': 3})],
+    ('AdamW', {'lr': 0.01}), 20, 32, 200)
+
 fix = OUT
 with open(fix, 'w') as f:
     json.dump({'meta': {'torch_version': torch.__version__, 'num_threads': torch.get_num_threads(),
                         'onednn_isa': os.environ.get('ONEDNN_MAX_CPU_ISA'), 'generator':
-                        'tests/golden/gen_backward.py'}, 'cases': CASES}, f, separators=(',', ':'))
+                        'tests/golden/gen_backward.py'}, 'cases': CASES, 'runs': RUNS}, f, separators=(',', ':'))
     f.write('\n')
 print('wrote %d cases to %s (%d bytes)' % (len(CASES), fix, os.path.getsize(fix)))
 for c in CASES:
