@@ -96,6 +96,14 @@ case('Conv2d b8 large', 'Conv2d', {'in_channels': 8, 'out_channels': 16, 'kernel
 case('Conv1d b3', 'Conv1d', {'in_channels': 3, 'out_channels': 4, 'kernel_size': 3}, [3, 3, 17], seed=8)
 case('Conv1d b1', 'Conv1d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 2, 'stride': 2}, [1, 2, 9], seed=9)
 case('Conv3d b2', 'Conv3d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 2}, [2, 2, 4, 5, 3], seed=10)
+case('Conv2d reflect', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3, 'padding': 2,
+     'padding_mode': 'reflect'}, [2, 2, 5, 6], seed=12)
+case('Conv2d replicate b1', 'Conv2d', {'in_channels': 1, 'out_channels': 2, 'kernel_size': 3, 'padding': 1,
+     'padding_mode': 'replicate'}, [1, 1, 4, 4], seed=13)
+case('Conv1d reflect', 'Conv1d', {'in_channels': 2, 'out_channels': 2, 'kernel_size': 5, 'padding': 3,
+     'padding_mode': 'reflect'}, [3, 2, 6], seed=14)
+case('Conv2d circular first', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3, 'padding': 1,
+     'padding_mode': 'circular'}, [2, 2, 5, 5], seed=15, grad_input=False)
 case('Conv2d unbatched', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3}, [2, 6, 5], seed=11)
 
 # ---- GELU (oneDNN eltwise_gelu_erf backward), approximate='tanh' (ATen)
