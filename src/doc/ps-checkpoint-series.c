@@ -317,7 +317,6 @@ get_step (PsCheckpointSeries *s, guint step)
 
 const char *ps_checkpoint_series_get_path (PsCheckpointSeries *s, guint step) { return get_step (s, step)->path; }
 const char *ps_checkpoint_series_get_label (PsCheckpointSeries *s, guint step) { return get_step (s, step)->label; }
-PsCheckpoint *ps_checkpoint_series_get_checkpoint (PsCheckpointSeries *s, guint step) { return get_step (s, step)->ck; }
 
 int64_t
 ps_checkpoint_series_get_order_value (PsCheckpointSeries *s, guint step)
@@ -351,7 +350,7 @@ ps_checkpoint_series_find_tensor (PsCheckpointSeries *s, const char *name)
   return (int) i - 1;
 }
 
-const PsCheckpointEntry *
+static const PsCheckpointEntry *
 ps_checkpoint_series_get_entry (PsCheckpointSeries *s, guint step, guint tensor)
 {
   return g_hash_table_lookup (get_step (s, step)->entry_of, ps_checkpoint_series_get_tensor_name (s, tensor));
