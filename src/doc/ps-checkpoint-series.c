@@ -350,7 +350,7 @@ ps_checkpoint_series_find_tensor (PsCheckpointSeries *s, const char *name)
   return (int) i - 1;
 }
 
-static const PsCheckpointEntry *
+const PsCheckpointEntry *
 ps_checkpoint_series_get_entry (PsCheckpointSeries *s, guint step, guint tensor)
 {
   return g_hash_table_lookup (get_step (s, step)->entry_of, ps_checkpoint_series_get_tensor_name (s, tensor));

@@ -67,7 +67,8 @@ const char *ps_checkpoint_series_get_tensor_name (PsCheckpointSeries *s, guint t
 /* Index of a name (also accepts the name as stored in the files, e.g. "model.fc1.weight"), or -1. */
 int         ps_checkpoint_series_find_tensor   (PsCheckpointSeries *s, const char *name);
 PsSeriesPresence ps_checkpoint_series_get_presence (PsCheckpointSeries *s, guint step, guint tensor);
-/* The entry in that checkpoint, or NULL when missing. */
+/* The entry in that checkpoint, or NULL when missing (the series pane tells "missing" from "another shape"). */
+const PsCheckpointEntry *ps_checkpoint_series_get_entry (PsCheckpointSeries *s, guint step, guint tensor);
 PsTensor   *ps_checkpoint_series_load          (PsCheckpointSeries *s, guint step, guint tensor, GError **error);
 
 typedef void (*PsSeriesProgress) (guint done, guint total, gpointer user_data);
