@@ -4,7 +4,6 @@
 
 #include <string.h>
 
-static PsBackwardFunc ps_backward_lookup (const PsModuleClass *klass);
 
 struct _PsTape {
   GArray *entries;   /* PsTapeEntry */
@@ -297,7 +296,7 @@ ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_inp
   return ok;
 }
 
-static PsBackwardFunc
+PsBackwardFunc
 ps_backward_lookup (const PsModuleClass *klass)
 {
   static const struct { const PsModuleClass *klass; PsBackwardFunc fn; } table[] = {

@@ -72,5 +72,8 @@ void             ps_tape_save           (PsTensor *t);
 /* Parameter gradient of one use (takes a ref). */
 void             ps_grad_sink_add       (PsGradSink *sink, PsParam *p, PsTensor *grad);
 
+/* The backward of a module class, or NULL when it has none yet. */
+PsBackwardFunc   ps_backward_lookup     (const PsModuleClass *klass);
+
 
 G_END_DECLS
