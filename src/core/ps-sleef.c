@@ -1,5 +1,7 @@
 /* ps-sleef.c — see ps-sleef.h. */
 #include "ps-sleef.h"
+#include "ps-cpu.h"
+#include "ps-threads.h"
 
 #include <math.h>
 #include <sleef.h>
@@ -76,6 +78,99 @@ float
 ps_sleef_erff (float x)
 {
   return ps_sleef_available () ? Sleef_erff1_u10purecfma (x) : erff (x);
+}
+
+/* ---------- whole arrays, as ATen's vec::map ----------
+ *
+ * ATen's Vectorized<float>::tanh() is Sleef_tanhf8_u10 in the AVX2 build and Sleef_tanhf16_u10 in
+ * the AVX512 one (the dispatchers of the same libsleef.so.3, which pick the ISA variant as they do
+ * for torch); vec::map runs the last partial vector on a zero-filled copy. Which build runs is
+ * ATen's capability (ps-threads.h), checked against this CPU (the dispatchers would otherwise pick
+ * a variant without FMA). Elsewhere: the element-by-element functions above. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PS_SLEEF_VECTOR 1
+#pragma GCC push_options
+#pragma GCC target ("avx2,fma")
+#include <immintrin.h>
+__m256 Sleef_tanhf8_u10 (__m256);
+
+static void
+tanhf_map8 (const float *in, float *out, int64_t n)
+{
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (out + i, Sleef_tanhf8_u10 (_mm256_loadu_ps (in + i)));
+  if (i < n)
+    {
+      float buf[8] = { 0 };
+      memcpy (buf, in + i, (size_t) (n - i) * sizeof (float));
+      _mm256_storeu_ps (buf, Sleef_tanhf8_u10 (_mm256_loadu_ps (buf)));
+      memcpy (out + i, buf, (size_t) (n - i) * sizeof (float));
+    }
+}
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target ("avx512f,fma")
+__m512 Sleef_tanhf16_u10 (__m512);
+
+static void
+tanhf_map16 (const float *in, float *out, int64_t n)
+{
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps (out + i, Sleef_tanhf16_u10 (_mm512_loadu_ps (in + i)));
+  if (i < n)
+    {
+      float buf[16] = { 0 };
+      memcpy (buf, in + i, (size_t) (n - i) * sizeof (float));
+      _mm512_storeu_ps (buf, Sleef_tanhf16_u10 (_mm512_loadu_ps (buf)));
+      memcpy (out + i, buf, (size_t) (n - i) * sizeof (float));
+    }
+}
+#pragma GCC pop_options
+#endif
+
+/* 0: element by element, 8: AVX2 (f8), 16: AVX512 (f16) */
+static int
+vector_width (void)
+{
+  static gsize once = 0;
+  static int width = 0;
+  if (g_once_init_enter (&once))
+    {
+#ifdef PS_SLEEF_VECTOR
+      const guint hw = ps_cpu_features ();
+      const char *cap = ps_threads_aten_capability ();
+      const gboolean fma = (hw & (PS_CPU_AVX2 | PS_CPU_FMA)) == (PS_CPU_AVX2 | PS_CPU_FMA);
+      if (fma && strcmp (cap, "AVX512") == 0 && (hw & PS_CPU_AVX512F))
+        width = 16;
+      else if (fma && strcmp (cap, "AVX2") == 0)
+        width = 8;
+#endif
+      g_once_init_leave (&once, 1);
+    }
+  return width;
+}
+
+void
+ps_sleef_tanhf_map (const float *in, float *out, int64_t n)
+{
+#ifdef PS_SLEEF_VECTOR
+  switch (vector_width ())
+    {
+    case 16:
+      tanhf_map16 (in, out, n);
+      return;
+    case 8:
+      tanhf_map8 (in, out, n);
+      return;
+    default:
+      break;
+    }
+#endif
+  for (int64_t i = 0; i < n; i++)
+    out[i] = ps_sleef_tanhf (in[i]);
 }
 
 /* ---------- scalar ports ---------- */

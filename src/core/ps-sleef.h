@@ -10,6 +10,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdint.h>
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,11 @@ float     ps_sleef_tanhf      (float x);
 float     ps_sleef_logf       (float x);   /* log_softmax and the BCE losses */
 float     ps_sleef_log1pf     (float x);
 float     ps_sleef_erff       (float x);
+
+/* out[i] = tanh(in[i]) for i < n (in == out allowed), the way torch.tanh runs over a float tensor:
+ * Sleef_tanhf8_u10 / Sleef_tanhf16_u10 on whole vectors at ATen's AVX2 / AVX512 capability (the
+ * same bits as ps_sleef_tanhf, lane by lane), ps_sleef_tanhf element by element otherwise. */
+void      ps_sleef_tanhf_map  (const float *in, float *out, int64_t n);
 
 /* Scalar ports of Sleef 3.5.1's xexpf, xtanhf and xlogf_u1 (FMA flavour), independent of
  * libsleef; tests/core/test-onednn.c checks them against the library. */
