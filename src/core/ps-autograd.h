@@ -75,4 +75,5 @@ void             ps_grad_sink_add       (PsGradSink *sink, PsParam *p, PsTensor 
 /* The backward of a module class, or NULL when it has none yet. */
 PsBackwardFunc   ps_backward_lookup     (const PsModuleClass *klass);
 
+
 G_END_DECLS

@@ -64,6 +64,7 @@ const char *ps_checkpoint_series_get_tensor_name (PsCheckpointSeries *s, guint t
 int         ps_checkpoint_series_find_tensor   (PsCheckpointSeries *s, const char *name);
 PsSeriesPresence ps_checkpoint_series_get_presence (PsCheckpointSeries *s, guint step, guint tensor);
 /* The entry in that checkpoint, or NULL when missing. */
+/* The entry in that checkpoint, or NULL when missing. */
 const PsCheckpointEntry *ps_checkpoint_series_get_entry (PsCheckpointSeries *s, guint step, guint tensor);
 PsTensor   *ps_checkpoint_series_load          (PsCheckpointSeries *s, guint step, guint tensor, GError **error);
 

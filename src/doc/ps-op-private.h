@@ -97,6 +97,9 @@ gboolean ps_py_emit_reset_parameters (PsPyExport *ex, const PsOp *op, guint n, G
 gboolean ps_py_emit_manual_seed (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_mode    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+/* The training ops (dataset, optimizer, scheduler, backward, step, zero_grad, scheduler_step, train). */
+gboolean ps_py_scan_train   (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_train   (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_load    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_note    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 
@@ -110,7 +113,6 @@ gboolean ps_train_op_apply     (PsState *state, const PsOp *op, guint n, const P
 void     ps_train_op_writes    (const PsOp *op, const PsState *prev, GPtrArray *w);
 char    *ps_train_op_action    (const PsOp *op);
 void     ps_train_op_describe  (const PsOp *op, const PsState *after, GString *s);
-gboolean ps_train_op_py_emit   (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_json_field_parse   (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error);
 JsonNode *ps_json_field_write  (const PsOp *op, gconstpointer slot);
 void     ps_json_field_copy    (gpointer dst, gconstpointer src);

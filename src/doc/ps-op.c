@@ -1790,11 +1790,25 @@ stamp_module (PsModule *m, PsModule *old, guint n, const PsOpKind *kind)
     }
 }
 
-/* Only modules that are new in this state can differ from the previous one: the ones cloned for
- * writing (inverse maps them to their old version) and the ones the op created (not in inverse).
- * Shared modules are the previous state's own and are left alone. */
+/* A module the op created and the submodules its constructor made (MultiheadAttention.out_proj);
+ * children that are modules of `prev` (a container's listed ids) and their subtrees are not new. */
 static void
-stamp (PsState *next, GHashTable *inverse, guint n, const PsOpKind *kind)
+stamp_new (PsModule *c, const PsState *prev, GHashTable *inverse, GHashTable *seen, guint n, const PsOpKind *kind)
+{
+  if (g_hash_table_contains (inverse, c) || !g_hash_table_add (seen, c))
+    return;
+  if (c->id != NULL && ps_state_get_module (prev, c->id) == c)
+    return;
+  stamp_module (c, NULL, n, kind);
+  for (guint i = 0; i < c->children->len; i++)
+    stamp_new (g_ptr_array_index (c->children, i), prev, inverse, seen, n, kind);
+}
+
+/* Only modules that are new in this state can differ from the previous one: the ones cloned for
+ * writing (inverse maps them to their old version) and the ones the op created (the ids after
+ * prev's: ids are only added). Shared modules are the previous state's own and are left alone. */
+static void
+stamp (PsState *next, const PsState *prev, GHashTable *inverse, guint n, const PsOpKind *kind)
 {
   GHashTableIter it;
   gpointer k, v;
@@ -1802,20 +1816,9 @@ stamp (PsState *next, GHashTable *inverse, guint n, const PsOpKind *kind)
   while (g_hash_table_iter_next (&it, &k, &v))
     if (k != v)
       stamp_module (k, v, n, kind);
-  for (guint i = 0; i < next->module_ids->len; i++)
-    {
-      PsModule *m = g_hash_table_lookup (next->modules, g_ptr_array_index (next->module_ids, i));
-      if (g_hash_table_contains (inverse, m))
-        continue;
-      /* a new module, with the submodules its constructor made (MultiheadAttention.out_proj) */
-      g_autoptr (GPtrArray) sub = ps_module_named_modules (m, TRUE);
-      for (guint j = 0; j < sub->len; j++)
-        {
-          PsModule *c = ((PsNamedItem *) g_ptr_array_index (sub, j))->module;
-          if (!g_hash_table_contains (inverse, c))
-            stamp_module (c, NULL, n, kind);
-        }
-    }
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  for (guint i = ps_state_n_modules (prev); i < ps_state_n_modules (next); i++)
+    stamp_new (ps_state_get_module (next, ps_state_module_id (next, i)), prev, inverse, seen, n, kind);
 }
 
 PsState *
@@ -1841,7 +1844,7 @@ ps_op_apply_full (const PsState *prev, const PsOp *op, guint op_number, const Ps
   g_hash_table_iter_init (&it, map);
   while (g_hash_table_iter_next (&it, &k, &v))
     g_hash_table_insert (inverse, v, k);
-  stamp (next, inverse, op_number, op->kind);
+  stamp (next, prev, inverse, op_number, op->kind);
   return g_steal_pointer (&next);
 }
 
@@ -1971,7 +1974,7 @@ static const PsOpKind ps_op_kinds[] = {
 #define TRAIN_KIND(nm, tbl, undescribed) \
   { .name = nm, .version = 3, .fields = tbl, .check = ps_train_op_check, .writes_modules = ps_train_op_writes, \
     .apply = ps_train_op_apply, .action = ps_train_op_action, .describe = ps_train_op_describe, \
-    .writes_undescribed = undescribed, .py_emit = ps_train_op_py_emit }
+    .writes_undescribed = undescribed, .py_scan = ps_py_scan_train, .py_emit = ps_py_emit_train }
   TRAIN_KIND ("dataset", ps_train_fields_dataset, FALSE),
   TRAIN_KIND ("optimizer", ps_train_fields_optimizer, FALSE),
   TRAIN_KIND ("scheduler", ps_train_fields_scheduler, FALSE),

@@ -1208,10 +1208,3 @@ ps_train_op_describe (const PsOp *op, const PsState *after, GString *s)
   g_string_append (s, d);
 }
 
-gboolean
-ps_train_op_py_emit (PsPyExport *ex, const PsOp *op, guint n, GError **error)
-{
-  g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "PyTorch export does not support '%s' ops yet",
-               ps_op_get_kind (op));
-  return FALSE;
-}
