@@ -37,22 +37,6 @@ check_float (const PsTensor *x, const char *what, GError **error)
   return FALSE;
 }
 
-static inline float
-f32_bits (uint32_t u)
-{
-  float f;
-  memcpy (&f, &u, sizeof f);
-  return f;
-}
-
-static inline uint32_t
-u32_bits (float f)
-{
-  uint32_t u;
-  memcpy (&u, &f, sizeof u);
-  return u;
-}
-
 typedef float (*UnaryFn) (float x, const void *data);
 
 static PsTensor *
