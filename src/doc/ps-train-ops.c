@@ -658,14 +658,24 @@ apply_scheduler_step (PsState *state, JsonObject *op, GError **error)
 
 /* ---------- train ---------- */
 
-static PsTrainProgressFunc progress_fn = NULL;
-static gpointer progress_data = NULL;
+/* Per thread: the app trains in a worker while the main thread may replay other recipes. */
+static _Thread_local PsTrainProgressFunc progress_fn = NULL;
+static _Thread_local gpointer progress_data = NULL;
+static _Thread_local PsTrainRecordFunc record_fn = NULL;
+static _Thread_local gpointer record_data = NULL;
 
 void
 ps_train_ops_set_progress (PsTrainProgressFunc fn, gpointer data)
 {
   progress_fn = fn;
   progress_data = data;
+}
+
+void
+ps_train_ops_set_record_hook (PsTrainRecordFunc fn, gpointer data)
+{
+  record_fn = fn;
+  record_data = data;
 }
 
 static void
@@ -894,6 +904,8 @@ apply_train (PsState *state, JsonObject *op, GError **error)
               record_stats (r, model_id, model, before, tape, module_paths);
               r->state = ps_state_clone (state, NULL);
               g_ptr_array_add (log->records, r);
+              if (record_fn != NULL)
+                record_fn (r, record_data);
               /* the snapshot keeps these optimizer/scheduler objects: go on with copies */
               o = writable_copy (state, o, json_object_get_string_member (op, "optimizer"));
               if (s != NULL)
