@@ -272,3 +272,65 @@ ps_edit_teach_step_ops (const PsState *st, gboolean zero_grad, GError **error)
   g_ptr_array_add (ops, s);
   return ops;
 }
+
+#include "ps-py-literal.h"
+
+JsonObject *
+ps_edit_parse_kwargs (const char *text, GError **error)
+{
+  g_autoptr (JsonObject) o = json_object_new ();
+  const char *p = text ? text : "";
+  while (*p != '\0')
+    {
+      /* one "name=value" up to a comma outside brackets and quotes */
+      const char *start = p;
+      int depth = 0;
+      char quote = 0;
+      for (; *p != '\0'; p++)
+        {
+          if (quote)
+            {
+              if (*p == quote)
+                quote = 0;
+            }
+          else if (*p == '\'' || *p == '"')
+            quote = *p;
+          else if (*p == '(' || *p == '[')
+            depth++;
+          else if (*p == ')' || *p == ']')
+            depth--;
+          else if (*p == ',' && depth == 0)
+            break;
+        }
+      g_autofree char *item = g_strstrip (g_strndup (start, p - start));
+      if (*p == ',')
+        p++;
+      if (*item == '\0')
+        continue;
+      char *eq = strchr (item, '=');
+      if (eq == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "expected name=value, got “%s”", item);
+          return NULL;
+        }
+      *eq = '\0';
+      char *name = g_strstrip (item);
+      if (*name == '\0' || !(g_ascii_isalpha (*name) || *name == '_'))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "“%s” is not an argument name", name);
+          return NULL;
+        }
+      GError *e = NULL;
+      JsonNode *v = ps_py_literal_parse (eq + 1, &e);
+      if (v == NULL)
+        {
+          if (e != NULL)
+            g_propagate_prefixed_error (error, e, "%s: ", name);
+          else
+            g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s: no value after '='", name);
+          return NULL;
+        }
+      json_object_set_member (o, name, v);
+    }
+  return g_steal_pointer (&o);
+}

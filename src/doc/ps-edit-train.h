@@ -47,4 +47,9 @@ GPtrArray  *ps_edit_teach_forward_ops (const PsState *st, const char *loss, int6
 GPtrArray  *ps_edit_teach_backward_ops (const PsState *st, GError **error);
 GPtrArray  *ps_edit_teach_step_ops  (const PsState *st, gboolean zero_grad, GError **error);
 
+/* Keyword arguments as typed in a dialog, "lr=0.1, betas=(0.9, 0.999)", into an args object
+ * (values parsed by ps_py_literal_parse). Empty text: an empty object. NULL with an error naming
+ * the malformed part. */
+JsonObject *ps_edit_parse_kwargs    (const char *text, GError **error);
+
 G_END_DECLS

@@ -1012,7 +1012,12 @@ ps_train_ops_describe (JsonObject *op, const char *kind, const PsState *before, 
         {
           const PsTrainRecord *first = after->train_log->records->pdata[0];
           const PsTrainRecord *last = after->train_log->records->pdata[after->train_log->records->len - 1];
-          g_string_append_printf (s, ": %" G_GINT64_FORMAT " steps, loss %.4g → %.4g", last->step - first->step + 1,
+          /* the op's steps: the first record is the op's record_every-th step (not its first) */
+          const int64_t every = json_object_has_member (op, "record_every") ? json_object_get_int_member (op, "record_every") : 1;
+          const int64_t n0 = first->step - every;
+          const int64_t n_steps = json_object_has_member (op, "steps") ? json_object_get_int_member (op, "steps")
+                                  : last->step - n0;   /* epochs: exact when record_every divides the steps */
+          g_string_append_printf (s, ": %" G_GINT64_FORMAT " steps, loss %.4g → %.4g", n_steps,
                                   (double) first->loss, (double) last->loss);
           if (!isnan (last->accuracy))
             g_string_append_printf (s, ", batch accuracy %.0f %%", 100.0 * last->accuracy);

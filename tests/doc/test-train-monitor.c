@@ -232,6 +232,25 @@ test_teach_ops (void)
   g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n + 3);
 }
 
+static void
+test_kwargs (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) a = ps_edit_parse_kwargs (" lr=0.01, betas=(0.9, 0.999),amsgrad=True ", &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (json_object_get_double_member (a, "lr"), ==, 0.01);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (a, "betas")), ==, 2);
+  g_assert_true (json_object_get_boolean_member (a, "amsgrad"));
+  g_autoptr (JsonObject) empty = ps_edit_parse_kwargs ("", &error);
+  g_assert_cmpuint (json_object_get_size (empty), ==, 0);
+  g_assert_null (ps_edit_parse_kwargs ("lr 0.1", &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_PARSE);
+  g_clear_error (&error);
+  g_assert_null (ps_edit_parse_kwargs ("lr=(0.1", &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "lr"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -240,5 +259,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train-monitor/cancel-leaves-document", test_cancel_leaves_document);
   g_test_add_func ("/train-monitor/substep-equals-shorter-run", test_substep_equals_shorter_run);
   g_test_add_func ("/train-monitor/teach-ops", test_teach_ops);
+  g_test_add_func ("/train-monitor/kwargs", test_kwargs);
   return g_test_run ();
 }
