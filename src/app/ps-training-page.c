@@ -34,6 +34,8 @@ struct _PsTrainingPage {
   guint rebuilt_records;
   guint n_rebuilds;
   gboolean dirty;                  /* the timeline changed: re-index the records */
+  gboolean stale;                  /* changed while not on screen: rebuild when mapped */
+  gboolean disposed;               /* children gone: nothing to update */
 
   GtkLabel *status_label;
   GtkToggleButton *pause_button;
@@ -674,6 +676,15 @@ update_substep_label (PsTrainingPage *self)
 static void
 rebuild (PsTrainingPage *self)
 {
+  if (self->disposed)
+    return;
+  /* off screen (another page shown): no forward passes or figures for nobody; when mapped */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) && self->monitor == NULL)
+    {
+      self->stale = TRUE;
+      return;
+    }
+  self->stale = FALSE;
   self->n_rebuilds++;
   if (self->monitor != NULL)
     index_monitor (self);
@@ -815,6 +826,8 @@ void
 ps_training_page_set_monitor (PsTrainingPage *self, PsTrainMonitor *monitor, GCancellable *cancellable)
 {
   g_return_if_fail (PS_IS_TRAINING_PAGE (self));
+  if (self->disposed)
+    return;
   g_set_object (&self->monitor, monitor);
   g_set_object (&self->cancellable, cancellable);
   self->dirty = TRUE;
@@ -984,9 +997,22 @@ action_button (const char *label, const char *action, const char *tip)
 }
 
 static void
+ps_training_page_map (GtkWidget *widget)
+{
+  PsTrainingPage *self = PS_TRAINING_PAGE (widget);
+  GTK_WIDGET_CLASS (ps_training_page_parent_class)->map (widget);
+  if (self->stale)
+    rebuild (self);
+}
+
+static void
 ps_training_page_dispose (GObject *object)
 {
   PsTrainingPage *self = PS_TRAINING_PAGE (object);
+  self->disposed = TRUE;
+  if (self->tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+  self->tick_id = 0;
   if (self->doc != NULL)
     g_signal_handlers_disconnect_by_data (self->doc, self);
   g_clear_object (&self->doc);
@@ -1023,6 +1049,7 @@ ps_training_page_class_init (PsTrainingPageClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = ps_training_page_dispose;
   G_OBJECT_CLASS (klass)->finalize = ps_training_page_finalize;
+  GTK_WIDGET_CLASS (klass)->map = ps_training_page_map;
   gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "trainingpage");
 }
 

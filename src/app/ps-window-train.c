@@ -34,6 +34,7 @@ show_training_page (PsWindow *self)
 
 typedef struct {
   PsWindow *window;   /* ref */
+  PsTrainingPage *page;   /* ref: the window's children may be gone when the run ends */
 } TrainRun;
 
 static void
@@ -43,7 +44,7 @@ on_train_done (GObject *source, GAsyncResult *result, gpointer data)
   PsWindow *self = run->window;
   g_autoptr (GError) error = NULL;
   /* back to the document's records before the job's result is announced */
-  ps_training_page_set_monitor (self->training_page, NULL, NULL);
+  ps_training_page_set_monitor (run->page, NULL, NULL);
   if (!ps_document_apply_op_finish (PS_DOCUMENT (source), result, &error))
     ps_window_job_failed (self, error);
   else
@@ -52,6 +53,7 @@ on_train_done (GObject *source, GAsyncResult *result, gpointer data)
       ps_window_toast (self, ps_timeline_get_description (ps_document_get_timeline (self->document),
                                                           ps_document_get_n_steps (self->document)));
     }
+  g_object_unref (run->page);
   g_object_unref (run->window);
   g_free (run);
 }
@@ -71,6 +73,7 @@ ps_window_start_training (PsWindow *self, const PsTrainSpec *spec)
   GCancellable *c = ps_window_begin_job (self, label);
   TrainRun *run = g_new0 (TrainRun, 1);
   run->window = g_object_ref (self);
+  run->page = g_object_ref (self->training_page);
   ps_document_train_async (self->document, (JsonObject *const *) ops->pdata, ops->len, monitor, c, on_train_done, run);
   if (ps_document_get_busy (self->document))
     ps_training_page_set_monitor (self->training_page, monitor, c);
