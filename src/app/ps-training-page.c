@@ -746,11 +746,12 @@ draw_view (PsTrainingPage *self, cairo_t *cr, double w, double h, double scale)
 {
   switch (self->view)
     {
-    case PS_TRAINING_VIEW_LOSS: self->lco.scale = scale; ps_loss_curve_draw (&self->lc, cr, w, h); break;
-    case PS_TRAINING_VIEW_RATIOS: self->rco.scale = scale; ps_ratio_chart_draw (&self->rc, cr, w, h); break;
-    case PS_TRAINING_VIEW_ACTIVATIONS: self->ldo.scale = scale; ps_layer_diagnostics_draw (&self->ld, cr, w, h); break;
-    case PS_TRAINING_VIEW_BOUNDARY: self->dbo.scale = scale; ps_decision_boundary_draw (&self->db, cr, w, h); break;
-    case PS_TRAINING_VIEW_WEIGHT_GRID: ps_weight_grid_draw (self->wg, cr, w, h); break;
+    /* the figures' PsDrawFunc entry points: what the CLI and every export draw with */
+    case PS_TRAINING_VIEW_LOSS: self->lco.scale = scale; ps_loss_curve_draw_func (cr, w, h, &self->lc); break;
+    case PS_TRAINING_VIEW_RATIOS: self->rco.scale = scale; ps_ratio_chart_draw_func (cr, w, h, &self->rc); break;
+    case PS_TRAINING_VIEW_ACTIVATIONS: self->ldo.scale = scale; ps_layer_diagnostics_draw_func (cr, w, h, &self->ld); break;
+    case PS_TRAINING_VIEW_BOUNDARY: self->dbo.scale = scale; ps_decision_boundary_draw_func (cr, w, h, &self->db); break;
+    case PS_TRAINING_VIEW_WEIGHT_GRID: ps_weight_grid_draw_func (cr, w, h, self->wg); break;
     default: ps_figure_draw (self->fig, cr, w, h); break;
     }
 }
