@@ -768,14 +768,24 @@ apply_scheduler_step (PsState *state, JsonObject *op, GError **error)
 
 /* ---------- train ---------- */
 
-static PsTrainProgressFunc progress_fn = NULL;
-static gpointer progress_data = NULL;
+/* Per thread: the app trains in a worker while the main thread may replay other recipes. */
+static _Thread_local PsTrainProgressFunc progress_fn = NULL;
+static _Thread_local gpointer progress_data = NULL;
+static _Thread_local PsTrainRecordFunc record_fn = NULL;
+static _Thread_local gpointer record_data = NULL;
 
 void
 ps_train_ops_set_progress (PsTrainProgressFunc fn, gpointer data)
 {
   progress_fn = fn;
   progress_data = data;
+}
+
+void
+ps_train_ops_set_record_hook (PsTrainRecordFunc fn, gpointer data)
+{
+  record_fn = fn;
+  record_data = data;
 }
 
 static void
@@ -1004,6 +1014,8 @@ apply_train (PsState *state, JsonObject *op, GError **error)
               record_stats (r, model_id, model, before, tape, module_paths);
               r->state = ps_state_clone (state, NULL);
               g_ptr_array_add (log->records, r);
+              if (record_fn != NULL)
+                record_fn (r, record_data);
               /* the snapshot keeps these optimizer/scheduler objects: go on with copies */
               o = writable_copy (state, o, json_object_get_string_member (op, "optimizer"));
               if (s != NULL)
@@ -1110,7 +1122,12 @@ ps_train_ops_describe (JsonObject *op, const char *kind, const PsState *before, 
         {
           const PsTrainRecord *first = after->train_log->records->pdata[0];
           const PsTrainRecord *last = after->train_log->records->pdata[after->train_log->records->len - 1];
-          g_string_append_printf (s, ": %" G_GINT64_FORMAT " steps, loss %.4g → %.4g", last->step - first->step + 1,
+          /* the op's steps: the first record is the op's record_every-th step (not its first) */
+          const int64_t every = json_object_has_member (op, "record_every") ? json_object_get_int_member (op, "record_every") : 1;
+          const int64_t n0 = first->step - every;
+          const int64_t n_steps = json_object_has_member (op, "steps") ? json_object_get_int_member (op, "steps")
+                                  : last->step - n0;   /* epochs: exact when record_every divides the steps */
+          g_string_append_printf (s, ": %" G_GINT64_FORMAT " steps, loss %.4g → %.4g", n_steps,
                                   (double) first->loss, (double) last->loss);
           if (!isnan (last->accuracy))
             g_string_append_printf (s, ", batch accuracy %.0f %%", 100.0 * last->accuracy);
