@@ -4,6 +4,7 @@
 #include "ps-window-private.h"
 #include "ps-csv.h"
 #include "ps-npy.h"
+#include "ps-plot.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -384,6 +385,29 @@ test_jobs_in_worker (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* With PS_SCREENSHOTS=dir the window is also saved there as a PNG, for a human to look at. */
+static void
+save_screenshot (GtkWidget *widget, const char *name)
+{
+  const char *dir = g_getenv ("PS_SCREENSHOTS");
+  if (dir == NULL)
+    return;
+  iterate ();
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snap = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snap, width, height);
+  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snap);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cairo_t *cr = cairo_create (s);
+  if (node != NULL)
+    gsk_render_node_draw (node, cr);
+  cairo_destroy (cr);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_assert_cmpint (cairo_surface_write_to_png (s, path), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (s);
+}
+
 static void
 show_page (PsWindow *w, const char *name)
 {
@@ -735,6 +759,39 @@ test_downsample_choice (void)
   g_unlink (png);
   g_rmdir (dir);
   gtk_drop_down_set_selected (w->pool_dropdown, 0);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Dark style: the plots follow AdwStyleManager (dark background, light text), at once. */
+static void
+test_dark_style (void)
+{
+  PsWindow *w = new_window ("demo");
+  AdwStyleManager *sm = adw_style_manager_get_default ();
+  adw_style_manager_set_color_scheme (sm, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  iterate ();
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  static const char *const pages[] = { "heatmap", "histogram", "over-time" };
+  static const PsPlotPage ids[] = { PS_PAGE_HEATMAP, PS_PAGE_HISTOGRAM, PS_PAGE_OVER_TIME };
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      adw_style_manager_set_color_scheme (sm, ADW_COLOR_SCHEME_FORCE_LIGHT);
+      show_page (w, pages[i]);
+      PsPlotView *view = ps_figure_page_get_view (w->pages[ids[i]]);
+      cairo_surface_t *light = ps_plot_view_render_for_test (view, FALSE);
+      g_assert_cmphex (pixel (light, 2, 2), ==, PS_PLOT_BG);
+      adw_style_manager_set_color_scheme (sm, ADW_COLOR_SCHEME_FORCE_DARK);
+      iterate ();
+      g_assert_true (adw_style_manager_get_dark (sm));
+      cairo_surface_t *dark = ps_plot_view_render_for_test (view, FALSE);
+      g_assert_cmphex (pixel (dark, 2, 2), ==, PS_PLOT_DARK_BG);
+      cairo_surface_destroy (light);
+      cairo_surface_destroy (dark);
+      g_autofree char *name = g_strdup_printf ("dark-%s.png", pages[i]);
+      save_screenshot (GTK_WIDGET (w), name);
+    }
+  adw_style_manager_set_color_scheme (sm, ADW_COLOR_SCHEME_DEFAULT);
+  iterate ();
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -1424,6 +1481,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/zoom-pan-non-finite", test_zoom_pan_non_finite);
   g_test_add_func ("/window/projector-mode", test_projector_mode);
   g_test_add_func ("/window/downsample-choice", test_downsample_choice);
+  g_test_add_func ("/window/dark-style", test_dark_style);
   g_test_add_func ("/window/export-picture-and-data", test_export_picture_and_data);
   g_test_add_func ("/window/article-example-1-by-hand", test_article_example_1_by_hand);
   g_test_add_func ("/window/article-example-2-by-hand", test_article_example_2_by_hand);
