@@ -16,6 +16,7 @@ typedef enum {
   PS_PAGE_HISTOGRAM,
   PS_PAGE_OVER_TIME,
   PS_PAGE_DIFFERENCE,
+  PS_PAGE_COMPARE,      /* small multiples: the parameters named like the selected one */
   PS_N_PLOT_PAGES
 } PsPlotPage;
 
@@ -49,6 +50,9 @@ struct _PsWindow {
   GtkLabel *explain_label;
   GtkDropDown *range_dropdown;
   GtkDropDown *pool_dropdown;  /* heatmap downsampling: PsHeatmapPool */
+  GtkWidget *compare_box;
+  GtkDropDown *compare_dropdown;   /* 0 heatmaps, 1 histograms */
+  GtkCheckButton *compare_shared;  /* one range for all */
   GtkSpinButton *bins_spin;
   GtkToggleButton *log_toggle;
   GtkWidget *range_box, *bins_box, *diff_box;   /* controls shown only on the pages they affect */
