@@ -1,7 +1,11 @@
 /* ps-plot-view.c — see ps-plot-view.h. */
 #include "ps-plot-view.h"
 
+#include <adwaita.h>
 #include <math.h>
+
+#include "ps-colormap.h"
+#include "ps-plot.h"
 
 struct _PsPlotView {
   GtkWidget parent_instance;
@@ -32,6 +36,13 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (PsPlotView, ps_plot_view, GTK_TYPE_WIDGET)
 
+/* The plots follow the desktop's style (AdwStyleManager): dark chrome in dark style. */
+static gboolean
+style_is_dark (void)
+{
+  return adw_style_manager_get_dark (adw_style_manager_get_default ());
+}
+
 static void
 ensure_surface (PsPlotView *self, int width, int height)
 {
@@ -44,6 +55,7 @@ ensure_surface (PsPlotView *self, int width, int height)
   self->surface_width = width;
   self->surface_height = height;
   cairo_t *cr = cairo_create (self->surface);
+  ps_color_set_dark (cr, style_is_dark ());
   self->draw (cr, width, height, self->scale, self->user_data);
   cairo_destroy (cr);
 }
@@ -56,6 +68,7 @@ render_zoomed (PsPlotView *self, int width, int height)
     return;
   self->zoomed = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
   cairo_t *cr = cairo_create (self->zoomed);
+  ps_color_set_dark (cr, style_is_dark ());
   cairo_translate (cr, self->pan_x, self->pan_y);
   cairo_scale (cr, self->zoom, self->zoom);
   /* the same picture at the cached size, only under a transform: hover coordinates stay valid */
@@ -352,6 +365,8 @@ ps_plot_view_init (PsPlotView *self)
   GtkGesture *zoom = gtk_gesture_zoom_new ();
   g_signal_connect (zoom, "scale-changed", G_CALLBACK (on_zoom_scale_changed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (zoom));
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark", G_CALLBACK (ps_plot_view_invalidate),
+                           self, G_CONNECT_SWAPPED);
 }
 
 GtkWidget *
@@ -421,7 +436,7 @@ ps_plot_view_draw_message (cairo_t *cr, int width, int height, double scale, con
   pango_layout_set_text (layout, text, -1);
   int lw, lh;
   pango_layout_get_pixel_size (layout, &lw, &lh);
-  cairo_set_source_rgba (cr, 0.4, 0.4, 0.45, 1);
+  ps_color_set_source (cr, PS_PLOT_MUTED);   /* light in dark style */
   cairo_move_to (cr, 40, (height - lh) / 2.0);
   pango_cairo_show_layout (cr, layout);
   g_object_unref (layout);

@@ -18,6 +18,7 @@ typedef enum {
   PS_PAGE_HISTOGRAM,
   PS_PAGE_OVER_TIME,
   PS_PAGE_DIFFERENCE,
+  PS_PAGE_COMPARE,      /* small multiples: the parameters named like the selected one */
   PS_N_PLOT_PAGES
 } PsPlotPage;
 
@@ -51,6 +52,9 @@ struct _PsWindow {
   PsTrainingPage *training_page;   /* the Training page (ps-window-train.c drives it) */
   GtkDropDown *range_dropdown;
   GtkDropDown *pool_dropdown;  /* heatmap downsampling: PsHeatmapPool */
+  GtkWidget *compare_box;
+  GtkDropDown *compare_dropdown;   /* 0 heatmaps, 1 histograms */
+  GtkCheckButton *compare_shared;  /* one range for all */
   GtkSpinButton *bins_spin;
   GtkToggleButton *log_toggle;
   GtkWidget *range_box, *bins_box, *diff_box;   /* controls shown only on the pages they affect */

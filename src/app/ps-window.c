@@ -20,7 +20,7 @@
 
 G_DEFINE_FINAL_TYPE (PsWindow, ps_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static const char *page_names[PS_N_PLOT_PAGES] = { "heatmap", "histogram", "over-time", "difference" };
+static const char *page_names[PS_N_PLOT_PAGES] = { "heatmap", "histogram", "over-time", "difference", "compare" };
 
 /* ---------- errors and toasts ---------- */
 
@@ -394,6 +394,9 @@ ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage pa
       o->kind = PS_FIGURE_HEATMAP;
       o->diff_from = (int) ps_window_get_diff_from (self);
       break;
+    case PS_PAGE_COMPARE:
+      o->kind = gtk_drop_down_get_selected (self->compare_dropdown) == 1 ? PS_FIGURE_HISTOGRAM : PS_FIGURE_HEATMAP;
+      break;
     default: break;
     }
 }
@@ -435,12 +438,60 @@ stable_path (PsTreeNode *node)
   return g_strdup (ps_tree_node_get_path (node));
 }
 
+/* Compare: the selected parameter beside every parameter of the model with its name (all the
+ * weights, all the biases), drawn side by side with one range — the init-schemes scenario's
+ * question, "how do these layers' initial values differ?", in one picture. */
+static void
+update_compare (PsWindow *self, PsFigurePage *fp)
+{
+  PsTreeNode *node = ps_window_get_selected_node (self);
+  PsParam *param = node ? ps_tree_node_get_param (node) : NULL;
+  PsModule *root = current_root (self);
+  ps_figure_page_set_scale (fp, plot_scale (self));
+  if (param == NULL || param->value == NULL || root == NULL || ps_tree_node_get_base (node) != NULL)
+    {
+      ps_figure_page_set_message (fp, _("Select a parameter of the model: Compare shows it beside every parameter "
+                                        "with the same name (all the weights, or all the biases), side by side."));
+      return;
+    }
+  const char *leaf = ps_tree_node_get_name (node);
+  g_autoptr (GPtrArray) params = ps_module_named_parameters (root);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
+  for (guint i = 0; i < params->len && paths->len < PS_FIGURE_MAX_MULTIPLES; i++)
+    {
+      PsNamedItem *it = g_ptr_array_index (params, i);
+      const char *dot = strrchr (it->path, '.');
+      if (it->param->value != NULL && g_strcmp0 (dot ? dot + 1 : it->path, leaf) == 0)
+        g_ptr_array_add (paths, it->path);
+    }
+  PsFigureOptions o;
+  ps_window_fill_figure_options (self, &o, PS_PAGE_COMPARE);
+  g_autoptr (GError) error = NULL;
+  PsFigure *fig = ps_figure_new_multiples (ps_document_get_timeline (self->document),
+                                           (const char *const *) paths->pdata, paths->len, &o,
+                                           gtk_check_button_get_active (self->compare_shared), &error);
+  if (fig == NULL)
+    {
+      ps_figure_page_set_message (fp, error->message);
+      return;
+    }
+  g_autofree char *what = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u parameter named %s",
+                                                        "%u parameters named %s", paths->len), paths->len, leaf);
+  g_autofree char *context = g_strdup_printf (_("Step %u"), ps_document_get_current_step (self->document));
+  ps_figure_page_set_figure (fp, fig, what, context);
+}
+
 /* The page's figure, or why there is none. A figure page is an image to assistive technologies:
  * its name says what it shows, its description the numbers a sighted user reads off it. */
 static void
 update_plot (PsWindow *self, PsPlotPage page)
 {
   PsFigurePage *fp = self->pages[page];
+  if (page == PS_PAGE_COMPARE)
+    {
+      update_compare (self, fp);
+      return;
+    }
   PsTreeNode *node = ps_window_get_selected_node (self);
   PsParam *param = node ? ps_tree_node_get_param (node) : NULL;
   const char *output = node ? ps_tree_node_get_output_name (node) : NULL;
@@ -530,8 +581,11 @@ static void
 update_views (PsWindow *self)
 {
   PsPlotPage page = ps_window_get_visible_page (self);
-  gtk_widget_set_visible (self->range_box, page == PS_PAGE_HEATMAP || page == PS_PAGE_DIFFERENCE);
-  gtk_widget_set_visible (self->bins_box, page == PS_PAGE_HISTOGRAM || page == PS_PAGE_OVER_TIME);
+  gboolean compare_hist = page == PS_PAGE_COMPARE && gtk_drop_down_get_selected (self->compare_dropdown) == 1;
+  gtk_widget_set_visible (self->range_box, page == PS_PAGE_HEATMAP || page == PS_PAGE_DIFFERENCE
+                                           || (page == PS_PAGE_COMPARE && !compare_hist));
+  gtk_widget_set_visible (self->bins_box, page == PS_PAGE_HISTOGRAM || page == PS_PAGE_OVER_TIME || compare_hist);
+  gtk_widget_set_visible (self->compare_box, page == PS_PAGE_COMPARE);
   gtk_widget_set_visible (self->diff_box, page == PS_PAGE_DIFFERENCE);
   if (page == PS_PAGE_DIFFERENCE)
     update_changes (self);
@@ -819,6 +873,8 @@ setup_views (PsWindow *self)
   g_signal_connect_swapped (self->diff_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->range_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->pool_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
+  g_signal_connect_swapped (self->compare_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
+  g_signal_connect_swapped (self->compare_shared, "toggled", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->bins_spin, "value-changed", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->log_toggle, "toggled", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect (self->view_stack, "notify::visible-child", G_CALLBACK (on_visible_page), self);
@@ -949,6 +1005,9 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, diff_box);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, range_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, pool_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_box);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_shared);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, bins_spin);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, log_toggle);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, diff_dropdown);
@@ -964,6 +1023,8 @@ ps_window_class_init (PsWindowClass *klass)
                                              G_STRUCT_OFFSET (PsWindow, pages[PS_PAGE_OVER_TIME]));
   gtk_widget_class_bind_template_child_full (widget_class, "difference_plot", FALSE,
                                              G_STRUCT_OFFSET (PsWindow, pages[PS_PAGE_DIFFERENCE]));
+  gtk_widget_class_bind_template_child_full (widget_class, "compare_plot", FALSE,
+                                             G_STRUCT_OFFSET (PsWindow, pages[PS_PAGE_COMPARE]));
 }
 
 static void

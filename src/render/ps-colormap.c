@@ -1,5 +1,6 @@
 /* ps-colormap.c — see ps-colormap.h for the choice of maps. */
 #include "ps-colormap.h"
+#include "ps-plot.h"
 
 #include <math.h>
 
@@ -159,9 +160,39 @@ ps_colormap_map (const PsColormap *cm, double v, double lo, double hi)
   return cm->lut[ps_colormap_index (v, lo, hi)];
 }
 
+static const cairo_user_data_key_t dark_key;
+
+void
+ps_color_set_dark (cairo_t *cr, gboolean dark)
+{
+  cairo_set_user_data (cr, &dark_key, dark ? GINT_TO_POINTER (1) : NULL, NULL);
+}
+
+gboolean
+ps_color_get_dark (cairo_t *cr)
+{
+  return cairo_get_user_data (cr, &dark_key) != NULL;
+}
+
+/* The chrome's light colour → its dark-style one (RGB; the alpha is kept). */
+static guint32
+dark_chrome (guint32 argb)
+{
+  static const guint32 map[][2] = {
+    { PS_PLOT_FG, PS_PLOT_DARK_FG }, { PS_PLOT_MUTED, PS_PLOT_DARK_MUTED }, { PS_PLOT_GRID, PS_PLOT_DARK_GRID },
+    { PS_PLOT_BG, PS_PLOT_DARK_BG }, { PS_PLOT_WARN, PS_PLOT_DARK_WARN },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
+    if ((argb & 0xffffffu) == (map[i][0] & 0xffffffu))
+      return (argb & 0xff000000u) | (map[i][1] & 0xffffffu);
+  return argb;
+}
+
 void
 ps_color_set_source (cairo_t *cr, guint32 argb)
 {
+  if (ps_color_get_dark (cr))
+    argb = dark_chrome (argb);
   cairo_set_source_rgba (cr, ((argb >> 16) & 255) / 255.0, ((argb >> 8) & 255) / 255.0,
                          (argb & 255) / 255.0, ((argb >> 24) & 255) / 255.0);
 }

@@ -57,6 +57,13 @@ ps_colormap_index (double v, double lo, double hi)
 /* Colour of v, including NaN/±Inf. */
 guint32  ps_colormap_map        (const PsColormap *cm, double v, double lo, double hi);
 void     ps_color_set_source    (cairo_t *cr, guint32 argb);
+/* Dark style: after ps_color_set_dark (cr, TRUE), ps_color_set_source on cr draws the chrome
+ * colours of ps-plot.h (PS_PLOT_FG, MUTED, GRID, BG, WARN; any alpha) as their dark-style
+ * counterparts — a near-black background with light, high-contrast text for a projector — while
+ * data colours (colormaps, bars, curves) stay as they are. Screens follow the desktop's style;
+ * exports stay light. */
+void     ps_color_set_dark      (cairo_t *cr, gboolean dark);
+gboolean ps_color_get_dark      (cairo_t *cr);
 /* Relative luminance, for choosing a readable glyph colour over a cell. */
 double   ps_color_luminance     (guint32 argb);
 

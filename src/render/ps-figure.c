@@ -7,6 +7,7 @@
 #include "ps-difference.h"
 #include "ps-export.h"
 #include "ps-histogram-plot.h"
+#include "ps-plot.h"
 #include "ps-ridgeline.h"
 #include "ps-op.h"
 #include "ps-distribution.h"
@@ -33,6 +34,11 @@ struct _PsFigure {
   PsRidgelineOptions ropts;
   PsRidgeline ridge;
   PsBands bands;
+  /* small multiples */
+  GPtrArray *parts;              /* PsFigure* */
+  gboolean shared_range;
+  double shared_lo, shared_hi;
+  double scale;
 };
 
 void
@@ -140,8 +146,9 @@ make_subtitle (const PsTimeline *tl, guint step, int diff_from, const PsInitInfo
   return g_strdup_printf ("step %u · seed %" G_GINT64_FORMAT, step, seed);
 }
 
+/* fixed: NULL, or the colour range [fixed[0], fixed[1]] (small multiples sharing one) */
 static gboolean
-build_heatmap (PsFigure *fig, const PsFigureOptions *o, GError **error)
+build_heatmap (PsFigure *fig, const PsFigureOptions *o, const double *fixed, GError **error)
 {
   PsHeatmapOptions ho;
   if (o->diff_from >= 0)
@@ -156,15 +163,28 @@ build_heatmap (PsFigure *fig, const PsFigureOptions *o, GError **error)
   ho.robust_q = o->robust_q > 0 ? o->robust_q : 0.995;
   ho.scale = o->scale > 0 ? o->scale : 1.0;
   ho.pool = o->pool < PS_HEATMAP_POOL_N ? o->pool : PS_HEATMAP_POOL_MAXABS;
+  if (fixed != NULL)
+    {
+      ho.range = PS_HEATMAP_RANGE_FIXED;
+      ho.lo = fixed[0];
+      ho.hi = fixed[1];
+    }
   fig->heatmap = ps_heatmap_new (fig->tensor, &ho, error);
   return fig->heatmap != NULL;
 }
 
+/* fixed: NULL, or the value range [fixed[0], fixed[1]] of the bins (small multiples) */
 static gboolean
-build_histogram (PsFigure *fig, const PsFigureOptions *o, GError **error)
+build_histogram (PsFigure *fig, const PsFigureOptions *o, const double *fixed, GError **error)
 {
   double lo, hi;
   const PsTensor *ts[1] = { fig->tensor };
+  if (fixed != NULL)
+    {
+      lo = fixed[0];
+      hi = fixed[1];
+      goto bins;
+    }
   PsHistogramRange mode = o->range == PS_HEATMAP_RANGE_ROBUST ? PS_HISTOGRAM_RANGE_ROBUST
                           : o->range == PS_HEATMAP_RANGE_SYMMETRIC ? PS_HISTOGRAM_RANGE_SYMMETRIC
                           : PS_HISTOGRAM_RANGE_MINMAX;
@@ -178,6 +198,7 @@ build_histogram (PsFigure *fig, const PsFigureOptions *o, GError **error)
       lo = MIN (lo, slo);
       hi = MAX (hi, shi);
     }
+bins:
   fig->hist = ps_histogram_new (o->bins > 0 ? o->bins : 64, lo, hi, fig->tensor->dtype, error);
   if (fig->hist == NULL)
     return FALSE;
@@ -317,7 +338,7 @@ ps_figure_new (const PsTimeline *tl, const char *path, const PsFigureOptions *o,
   gboolean ok = FALSE;
   switch (o->kind)
     {
-    case PS_FIGURE_HEATMAP: ok = build_heatmap (fig, o, error); break;
+    case PS_FIGURE_HEATMAP: ok = build_heatmap (fig, o, NULL, error); break;
     case PS_FIGURE_HISTOGRAM:
       {
         /* unlike the heatmap, the histogram plot does not append the shape itself */
@@ -325,7 +346,7 @@ ps_figure_new (const PsTimeline *tl, const char *path, const PsFigureOptions *o,
         char *titled = g_strdup_printf ("%s %s", fig->title, shape);
         g_free (fig->title);
         fig->title = titled;
-        ok = build_histogram (fig, o, error);
+        ok = build_histogram (fig, o, NULL, error);
         break;
       }
     case PS_FIGURE_RIDGELINE:
@@ -365,14 +386,14 @@ ps_figure_new_for_tensor (PsTensor *tensor, const char *title, const char *subti
   if (o->kind == PS_FIGURE_HEATMAP)
     {
       fig->title = g_strdup (title);
-      ok = build_heatmap (fig, o, error);
+      ok = build_heatmap (fig, o, NULL, error);
     }
   else
     {
       /* as in ps_figure_new: the histogram plot does not append the shape itself */
       g_autofree char *shape = ps_tensor_shape_string (tensor);
       fig->title = g_strdup_printf ("%s %s", title, shape);
-      ok = build_histogram (fig, o, error);
+      ok = build_histogram (fig, o, NULL, error);
     }
   if (!ok)
     return NULL;
@@ -470,7 +491,172 @@ ps_figure_free (PsFigure *fig)
   g_clear_pointer (&fig->hists, g_ptr_array_unref);
   g_clear_pointer (&fig->steps, g_array_unref);
   g_clear_pointer (&fig->quantiles, g_array_unref);
+  g_clear_pointer (&fig->parts, g_ptr_array_unref);
   g_free (fig);
+}
+
+/* ---- small multiples ---- */
+
+typedef struct {
+  double x, y, w, h;
+} Cell;
+
+/* The grid: columns × rows cells below the header, chosen so the cells are as large as they can
+ * be without getting much wider than tall. */
+static void
+multiples_grid (PsFigure *fig, double width, double height, double *top, int *cols, int *rows)
+{
+  guint n = fig->parts->len;
+  *cols = *rows = 1;
+  *top = ps_plot_header_height (fig->title, NULL, fig->subtitle, fig->scale) + 10 * fig->scale;
+  double avail = MAX (height - *top, 1);
+  double best = -1;
+  for (guint c = 1; c <= n; c++)
+    {
+      guint r = (n + c - 1) / c;
+      double cw = width / c, ch = avail / r;
+      double score = MIN (cw, ch * 1.6);
+      if (score > best)
+        {
+          best = score;
+          *cols = (int) c;
+          *rows = (int) r;
+        }
+    }
+}
+
+static void
+multiples_cell (PsFigure *fig, double width, double height, guint i, Cell *c)
+{
+  double top;
+  int cols, rows;
+  multiples_grid (fig, width, height, &top, &cols, &rows);
+  double cw = width / cols, ch = MAX (height - top, 1) / rows;
+  c->x = floor ((i % cols) * cw);
+  c->y = floor (top + (i / cols) * ch);
+  c->w = floor (cw);
+  c->h = floor (ch);
+}
+
+static int
+multiples_cell_at (PsFigure *fig, double width, double height, double x, double y, Cell *c)
+{
+  for (guint i = 0; i < fig->parts->len; i++)
+    {
+      multiples_cell (fig, width, height, i, c);
+      if (x >= c->x && y >= c->y && x < c->x + c->w && y < c->y + c->h)
+        return (int) i;
+    }
+  return -1;
+}
+
+static void
+draw_multiples (PsFigure *fig, cairo_t *cr, double width, double height)
+{
+  cairo_save (cr);
+  ps_plot_background (cr, width, height);
+  double pad = 14 * fig->scale;
+  ps_plot_header (cr, pad, pad, width - 2 * pad, fig->title, NULL, fig->subtitle, fig->scale);
+  for (guint i = 0; i < fig->parts->len; i++)
+    {
+      Cell c;
+      multiples_cell (fig, width, height, i, &c);
+      cairo_save (cr);
+      cairo_rectangle (cr, c.x, c.y, c.w, c.h);
+      cairo_clip (cr);
+      cairo_translate (cr, c.x, c.y);
+      ps_figure_draw (g_ptr_array_index (fig->parts, i), cr, c.w, c.h);
+      cairo_restore (cr);
+    }
+  cairo_restore (cr);
+}
+
+PsFigure *
+ps_figure_new_multiples (const PsTimeline *tl, const char *const *paths, guint n, const PsFigureOptions *o,
+                         gboolean shared_range, GError **error)
+{
+  g_return_val_if_fail (tl != NULL && o != NULL && (paths != NULL || n == 0), NULL);
+  if (o->kind != PS_FIGURE_HEATMAP && o->kind != PS_FIGURE_HISTOGRAM)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "small multiples are heatmaps or histograms");
+      return NULL;
+    }
+  if (n == 0 || n > PS_FIGURE_MAX_MULTIPLES)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "small multiples show 1 to %d tensors, not %u",
+                   PS_FIGURE_MAX_MULTIPLES, n);
+      return NULL;
+    }
+  g_autoptr (PsFigure) fig = g_new0 (PsFigure, 1);
+  fig->kind = PS_FIGURE_MULTIPLES;
+  fig->scale = o->scale > 0 ? o->scale : 1.0;
+  fig->shared_range = shared_range;
+  fig->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_figure_free);
+  /* smaller text in the cells: they are a fraction of the picture */
+  PsFigureOptions po = *o;
+  po.scale = fig->scale * (n > 4 ? 0.8 : 0.9);
+  for (guint i = 0; i < n; i++)
+    {
+      PsFigure *part = ps_figure_new (tl, paths[i], &po, error);
+      if (part == NULL)
+        return NULL;
+      g_ptr_array_add (fig->parts, part);
+    }
+  fig->tensor = ps_tensor_ref (((PsFigure *) g_ptr_array_index (fig->parts, 0))->tensor);
+  ps_init_info_clear (&fig->init);
+  const char *what = o->kind == PS_FIGURE_HEATMAP ? "heatmaps" : "histograms";
+  if (shared_range)
+    {
+      /* the union of their own ranges, then every part again with it */
+      double lo = INFINITY, hi = -INFINITY;
+      for (guint i = 0; i < n; i++)
+        {
+          PsFigure *part = g_ptr_array_index (fig->parts, i);
+          double a, b;
+          if (part->heatmap != NULL)
+            ps_heatmap_get_range (part->heatmap, &a, &b);
+          else
+            a = part->hist->lo, b = part->hist->hi;
+          lo = MIN (lo, a);
+          hi = MAX (hi, b);
+        }
+      double fixed[2] = { lo, hi };
+      for (guint i = 0; i < n; i++)
+        {
+          PsFigure *part = g_ptr_array_index (fig->parts, i);
+          gboolean ok;
+          if (o->kind == PS_FIGURE_HEATMAP)
+            {
+              g_clear_pointer (&part->heatmap, ps_heatmap_free);
+              ok = build_heatmap (part, &po, fixed, error);
+            }
+          else
+            {
+              g_clear_pointer (&part->hist, ps_histogram_free);
+              ok = build_histogram (part, &po, fixed, error);
+            }
+          if (!ok)
+            return NULL;
+        }
+      fig->shared_lo = lo;
+      fig->shared_hi = hi;
+      char a[64], b[64];
+      ps_plot_format_value (lo, a, sizeof a);
+      ps_plot_format_value (hi, b, sizeof b);
+      fig->title = g_strdup_printf ("%u %s side by side, one %s range [%s, %s]", n, what,
+                                    o->kind == PS_FIGURE_HEATMAP ? "colour" : "value", a, b);
+    }
+  else
+    fig->title = g_strdup_printf ("%u %s side by side, each with its own %s range", n, what,
+                                  o->kind == PS_FIGURE_HEATMAP ? "colour" : "value");
+  fig->subtitle = g_strdup_printf ("step %u · seed %" G_GINT64_FORMAT, o->step, ps_timeline_get_recipe (tl)->seed);
+  return g_steal_pointer (&fig);
+}
+
+guint
+ps_figure_get_n_parts (PsFigure *fig)
+{
+  return fig->parts != NULL ? fig->parts->len : 1;
 }
 
 void
@@ -482,6 +668,7 @@ ps_figure_draw (PsFigure *fig, cairo_t *cr, double width, double height)
     case PS_FIGURE_HISTOGRAM: ps_histogram_plot_draw (&fig->hplot, cr, width, height); break;
     case PS_FIGURE_RIDGELINE: ps_ridgeline_draw (&fig->ridge, cr, width, height); break;
     case PS_FIGURE_BANDS: ps_bands_draw (&fig->bands, cr, width, height); break;
+    case PS_FIGURE_MULTIPLES: draw_multiples (fig, cr, width, height); break;
     default: break;
     }
 }
@@ -513,6 +700,17 @@ ps_figure_query (PsFigure *fig, double x, double y, double width, double height)
 {
   switch (fig->kind)
     {
+    case PS_FIGURE_MULTIPLES:
+      {
+        Cell c;
+        int i = multiples_cell_at (fig, width, height, x, y, &c);
+        if (i < 0)
+          return NULL;
+        PsFigure *part = g_ptr_array_index (fig->parts, i);
+        g_autofree char *inner = ps_figure_query (part, x - c.x, y - c.y, c.w, c.h);
+        g_autofree char *name = g_markup_escape_text (part->title, -1);
+        return inner ? g_strdup_printf ("<b>%s</b>\n%s", name, inner) : g_strdup_printf ("<b>%s</b>", name);
+      }
     case PS_FIGURE_HEATMAP:
       {
         PsHeatmapHit hit;

@@ -18,6 +18,7 @@ typedef enum {
   PS_FIGURE_HISTOGRAM,    /* exact bins, theoretical overlay of the init that produced it */
   PS_FIGURE_RIDGELINE,    /* one histogram per step where the tensor exists, shared bins */
   PS_FIGURE_BANDS,        /* percentile bands across steps */
+  PS_FIGURE_MULTIPLES,    /* several figures side by side (ps_figure_new_multiples only) */
 } PsFigureKind;
 
 typedef struct {
@@ -56,6 +57,17 @@ PsFigure   *ps_figure_new_for_difference (PsTensor *a, PsTensor *b, const char *
 PsFigure   *ps_figure_new_for_series (PsTensor *const *tensors, const int64_t *steps, guint n,
                                       const char *title, const char *subtitle,
                                       const PsFigureOptions *o, GError **error);
+/* Small multiples: the tensors at `paths` (n ≥ 1, at most PS_FIGURE_MAX_MULTIPLES) at o->step,
+ * each a heatmap or a histogram (o->kind), side by side in one picture — drawn, hovered and
+ * exported as one. shared_range: one colour range (heatmaps: the union of their ranges under
+ * o->range) or one value range and bin edges (histograms) for all, so they compare; the header
+ * states it. Errors: as ps_figure_new for any path; another kind; n out of range. */
+#define PS_FIGURE_MAX_MULTIPLES 16
+PsFigure   *ps_figure_new_multiples (const PsTimeline *tl, const char *const *paths, guint n,
+                                     const PsFigureOptions *o, gboolean shared_range,
+                                     GError **error);
+/* The figures side by side (1 for any other kind). */
+guint       ps_figure_get_n_parts  (PsFigure *fig);
 void        ps_figure_free         (PsFigure *fig);
 void        ps_figure_draw         (PsFigure *fig, cairo_t *cr, double width, double height);
 /* Pango-markup tooltip for the point (x, y) of a width × height drawing, or NULL. */
@@ -65,7 +77,7 @@ gboolean    ps_figure_export       (PsFigure *fig, const char *path, double widt
                                     double scale, double dpi, GError **error);
 /* Title of the figure, e.g. "0.weight [5, 10]". */
 const char *ps_figure_get_title    (PsFigure *fig);
-/* The tensor drawn (for a difference, the difference); no ref. */
+/* The tensor drawn (for a difference, the difference; small multiples: the first); no ref. */
 PsTensor   *ps_figure_get_tensor   (PsFigure *fig);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsFigure, ps_figure_free)

@@ -963,7 +963,7 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
                                      G_GINT64_FORMAT " columns)",
                                      lt, l.ky, l.kx, rule, l.ky, l.kx);
           ps_plot_set_font (cr, 11.5 * s, TRUE);
-          ps_color_set_source (cr, 0xffb03000u);
+          ps_color_set_source (cr, PS_PLOT_WARN);
         }
       else
         {

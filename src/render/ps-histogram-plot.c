@@ -313,7 +313,7 @@ draw_legend (const PsHistogramPlot *p, cairo_t *cr, const Frame *f, double s)
   else
     {
       bx = f->x1 - bw - 6 * s;
-      cairo_set_source_rgba (cr, 1, 1, 1, 0.88);
+      ps_color_set_source (cr, (PS_PLOT_BG & 0xffffffu) | 0xe0000000u);   /* 88 % opaque */
       cairo_rectangle (cr, bx, by, bw, bh);
       cairo_fill_preserve (cr);
       ps_color_set_source (cr, PS_PLOT_GRID);

@@ -20,6 +20,13 @@ typedef enum { PS_ALIGN_START, PS_ALIGN_CENTER, PS_ALIGN_END } PsAlign;
 #define PS_PLOT_MUTED   0xff606060u
 #define PS_PLOT_GRID    0xffe4e4e4u
 #define PS_PLOT_BG      0xffffffffu
+#define PS_PLOT_WARN    0xffb03000u   /* e.g. "downsampled" */
+/* Their dark-style counterparts (ps_color_set_dark): contrast ≥ 12:1 for text, as on a projector. */
+#define PS_PLOT_DARK_FG    0xfff2f2f2u
+#define PS_PLOT_DARK_MUTED 0xffb4b4b8u
+#define PS_PLOT_DARK_GRID  0xff3c3c40u
+#define PS_PLOT_DARK_BG    0xff1e1e20u
+#define PS_PLOT_DARK_WARN  0xffff9a5cu
 
 void    ps_plot_set_font        (cairo_t *cr, double size, gboolean bold);
 double  ps_plot_text_width      (cairo_t *cr, const char *s);

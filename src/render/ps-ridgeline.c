@@ -127,7 +127,7 @@ ps_ridgeline_draw (const PsRidgeline *r, cairo_t *cr, double width, double heigh
       guint32 c = cm->lut[r->n > 1 ? (int) (40 + 170.0 * i / (r->n - 1)) : 120];
       ps_color_set_source (cr, c);
       cairo_fill_preserve (cr);
-      ps_color_set_source (cr, 0xffffffffu);
+      ps_color_set_source (cr, PS_PLOT_BG);
       cairo_set_line_width (cr, 1.2 * s);
       cairo_stroke (cr);
       ps_color_set_source (cr, PS_PLOT_GRID);

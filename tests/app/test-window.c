@@ -4,8 +4,10 @@
 #include "ps-window-private.h"
 #include "ps-csv.h"
 #include "ps-npy.h"
+#include "ps-plot.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 #include <inttypes.h>
 
@@ -255,7 +257,7 @@ test_every_scenario_loads (void)
       g_assert_cmpuint (ps_document_get_n_steps (ps_window_get_document (w)), >, 0);
       for (int page = 0; page < PS_N_PLOT_PAGES; page++)
         {
-          adw_view_stack_set_visible_child_name (w->view_stack, (const char *[]) { "heatmap", "histogram", "over-time", "difference" }[page]);
+          adw_view_stack_set_visible_child_name (w->view_stack, (const char *[]) { "heatmap", "histogram", "over-time", "difference", "compare" }[page]);
           iterate ();
         }
       gtk_window_destroy (GTK_WINDOW (w));
@@ -364,6 +366,29 @@ test_jobs_in_worker (void)
   g_assert_cmpstr (ps_document_get_title (doc), ==, "lazy");
   g_assert_null (ps_window_get_error_text (w));
   gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* With PS_SCREENSHOTS=dir the window is also saved there as a PNG, for a human to look at. */
+static void
+save_screenshot (GtkWidget *widget, const char *name)
+{
+  const char *dir = g_getenv ("PS_SCREENSHOTS");
+  if (dir == NULL)
+    return;
+  iterate ();
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snap = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snap, width, height);
+  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snap);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cairo_t *cr = cairo_create (s);
+  if (node != NULL)
+    gsk_render_node_draw (node, cr);
+  cairo_destroy (cr);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_assert_cmpint (cairo_surface_write_to_png (s, path), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (s);
 }
 
 static void
@@ -717,6 +742,138 @@ test_downsample_choice (void)
   g_unlink (png);
   g_rmdir (dir);
   gtk_drop_down_set_selected (w->pool_dropdown, 0);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Small multiples (the init-schemes scenario): the selected weight beside every weight of the
+ * model, one colour range for all (the union of theirs) or each its own; histograms too; hover
+ * names the tensor under the pointer; exported as one picture. */
+static double
+colourfulness (cairo_surface_t *s, int x0, int y0, int x1, int y1)
+{
+  double sum = 0;
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        guint32 p = pixel (s, x, y);
+        sum += abs ((int) ((p >> 16) & 0xff) - (int) (p & 0xff));
+      }
+  return sum / ((double) (x1 - x0) * (y1 - y0));
+}
+
+static void
+test_compare_small_multiples (void)
+{
+  PsWindow *w = new_window ("init-schemes");
+  gtk_window_set_default_size (GTK_WINDOW (w), 1500, 900);
+  iterate ();
+  g_assert_true (ps_window_select_path (w, "default.weight"));
+  gtk_check_button_set_active (w->compare_shared, TRUE);
+  gtk_drop_down_set_selected (w->compare_dropdown, 0);
+  show_page (w, "compare");
+  g_assert_true (gtk_widget_get_visible (w->compare_box));
+  PsFigure *fig = ps_figure_page_get_figure (w->pages[PS_PAGE_COMPARE]);
+  g_assert_nonnull (fig);
+  g_assert_cmpuint (ps_figure_get_n_parts (fig), ==, 6);
+  /* the shared range is the union of the symmetric ranges: ± the largest |x| of the six */
+  double m = 0;
+  PsModule *root = ps_state_get_root (cur_state (w));
+  g_autoptr (GPtrArray) params = ps_module_named_parameters (root);
+  for (guint i = 0; i < params->len; i++)
+    {
+      PsNamedItem *it = g_ptr_array_index (params, i);
+      if (g_str_has_suffix (it->path, ".weight"))
+        for (int64_t k = 0; k < it->param->value->numel; k++)
+          m = MAX (m, fabs (ps_tensor_cf32 (it->param->value)[k]));
+    }
+  char a[64], b[64];
+  ps_plot_format_value (-m, a, sizeof a);
+  ps_plot_format_value (m, b, sizeof b);
+  g_autofree char *expected = g_strdup_printf ("6 heatmaps side by side, one colour range [%s, %s]", a, b);
+  g_assert_cmpstr (ps_figure_get_title (fig), ==, expected);
+  PsPlotView *view = ps_figure_page_get_view (w->pages[PS_PAGE_COMPARE]);
+  int width = gtk_widget_get_width (GTK_WIDGET (view)), height = gtk_widget_get_height (GTK_WIDGET (view));
+  cairo_surface_t *shared = ps_plot_view_render_for_test (view, FALSE);
+  save_screenshot (GTK_WIDGET (w), "compare-heatmaps-shared.png");
+  /* hover: the cell's tensor by name, then the value */
+  gboolean named = FALSE;
+  for (int y = height / 3; y < height && !named; y += 5)
+    for (int x = width * 2 / 5; x < width && !named; x += 5)
+      {
+        g_autofree char *tip = ps_plot_view_query (view, x, y);
+        named = tip != NULL && g_str_has_prefix (tip, "<b>") && strstr (tip, ".weight") && strstr (tip, " = <b>");
+      }
+  g_assert_true (named);
+  /* each its own range: the default init (the narrowest) fills its colour scale, so it is more colourful */
+  gtk_check_button_set_active (w->compare_shared, FALSE);
+  iterate ();
+  fig = ps_figure_page_get_figure (w->pages[PS_PAGE_COMPARE]);
+  g_assert_nonnull (strstr (ps_figure_get_title (fig), "each with its own colour range"));
+  cairo_surface_t *own = ps_plot_view_render_for_test (view, FALSE);
+  int cx0 = width / 30, cx1 = width / 5, cy0 = height / 4, cy1 = height * 2 / 5;
+  double c_shared = colourfulness (shared, cx0, cy0, cx1, cy1), c_own = colourfulness (own, cx0, cy0, cx1, cy1);
+  g_test_message ("default.weight colourfulness: %.1f shared, %.1f own range", c_shared, c_own);
+  g_assert_cmpfloat (c_own, >, c_shared * 1.3);
+  cairo_surface_destroy (shared);
+  cairo_surface_destroy (own);
+  /* histograms side by side, exported as one picture */
+  gtk_check_button_set_active (w->compare_shared, TRUE);
+  gtk_drop_down_set_selected (w->compare_dropdown, 1);
+  iterate ();
+  g_assert_true (gtk_widget_get_visible (w->bins_box));
+  fig = ps_figure_page_get_figure (w->pages[PS_PAGE_COMPARE]);
+  g_assert_nonnull (fig);
+  g_assert_true (g_str_has_prefix (ps_figure_get_title (fig), "6 histograms side by side, one value range"));
+  save_screenshot (GTK_WIDGET (w), "compare-histograms-shared.png");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-compare-XXXXXX", &error);
+  g_autofree char *png = g_build_filename (dir, "compare.png", NULL);
+  g_assert_true (ps_window_export_picture (w, png, 1920, 1080, 1.0, &error));
+  g_assert_no_error (error);
+  g_autoptr (GdkTexture) tex = gdk_texture_new_from_filename (png, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (tex), ==, 1920);
+  g_unlink (png);
+  g_rmdir (dir);
+  /* a module selected: the page says what to select */
+  g_assert_true (ps_window_select_path (w, "default"));
+  iterate ();
+  g_assert_null (ps_figure_page_get_figure (w->pages[PS_PAGE_COMPARE]));
+  g_assert_nonnull (strstr (ps_figure_page_get_message (w->pages[PS_PAGE_COMPARE]), "same name"));
+  gtk_drop_down_set_selected (w->compare_dropdown, 0);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Dark style: the plots follow AdwStyleManager (dark background, light text), at once. */
+static void
+test_dark_style (void)
+{
+  PsWindow *w = new_window ("demo");
+  AdwStyleManager *sm = adw_style_manager_get_default ();
+  adw_style_manager_set_color_scheme (sm, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  iterate ();
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  static const char *const pages[] = { "heatmap", "histogram", "over-time" };
+  static const PsPlotPage ids[] = { PS_PAGE_HEATMAP, PS_PAGE_HISTOGRAM, PS_PAGE_OVER_TIME };
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      adw_style_manager_set_color_scheme (sm, ADW_COLOR_SCHEME_FORCE_LIGHT);
+      show_page (w, pages[i]);
+      PsPlotView *view = ps_figure_page_get_view (w->pages[ids[i]]);
+      cairo_surface_t *light = ps_plot_view_render_for_test (view, FALSE);
+      g_assert_cmphex (pixel (light, 2, 2), ==, PS_PLOT_BG);
+      adw_style_manager_set_color_scheme (sm, ADW_COLOR_SCHEME_FORCE_DARK);
+      iterate ();
+      g_assert_true (adw_style_manager_get_dark (sm));
+      cairo_surface_t *dark = ps_plot_view_render_for_test (view, FALSE);
+      g_assert_cmphex (pixel (dark, 2, 2), ==, PS_PLOT_DARK_BG);
+      cairo_surface_destroy (light);
+      cairo_surface_destroy (dark);
+      g_autofree char *name = g_strdup_printf ("dark-%s.png", pages[i]);
+      save_screenshot (GTK_WIDGET (w), name);
+    }
+  adw_style_manager_set_color_scheme (sm, ADW_COLOR_SCHEME_DEFAULT);
+  iterate ();
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -1392,6 +1549,8 @@ main (int argc, char **argv)
   g_test_add_func ("/window/zoom-pan-non-finite", test_zoom_pan_non_finite);
   g_test_add_func ("/window/projector-mode", test_projector_mode);
   g_test_add_func ("/window/downsample-choice", test_downsample_choice);
+  g_test_add_func ("/window/dark-style", test_dark_style);
+  g_test_add_func ("/window/compare-small-multiples", test_compare_small_multiples);
   g_test_add_func ("/window/export-picture-and-data", test_export_picture_and_data);
   g_test_add_func ("/window/article-example-1-by-hand", test_article_example_1_by_hand);
   g_test_add_func ("/window/article-example-2-by-hand", test_article_example_2_by_hand);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include "ps-colormap.h"
+#include "ps-plot.h"
 #include "ps-heatmap.h"
 #include "ps-difference.h"
 #include "ps-histogram-plot.h"
@@ -206,6 +207,50 @@ test_heatmap_conv_tiles (void)
     }
   cairo_surface_destroy (s);
   save_sample ("heatmap-conv.png", 800, 600, ps_heatmap_draw_func, hm);
+}
+
+/* Dark style: the chrome (background, text, frame) turns dark, the data's colours do not. */
+static void
+draw_dark (cairo_t *cr, double width, double height, gpointer data)
+{
+  ps_color_set_dark (cr, TRUE);
+  ps_heatmap_draw (data, cr, width, height);
+}
+
+static void
+test_heatmap_dark_style (void)
+{
+  g_autoptr (GError) error = NULL;
+  int64_t shape[2] = { 4, 6 };
+  g_autoptr (PsTensor) t = tensor_nd (2, shape);
+  for (int64_t i = 0; i < t->numel; i++)
+    ps_tensor_f32 (t)[i] = (float) (i - 12) / 12.0f;
+  PsHeatmapOptions o;
+  ps_heatmap_options_init (&o);
+  o.title = "fc.weight";
+  g_autoptr (PsHeatmap) hm = ps_heatmap_new (t, &o, &error);
+  cairo_surface_t *light = render (ps_heatmap_draw_func, hm, 600, 400);
+  double rect[4];
+  g_assert_true (ps_heatmap_cell_rect (hm, 0, 0, rect));
+  guint32 cell_light = pixel (light, rect[0] + rect[2] / 2, rect[1] + rect[3] / 2);
+  cairo_surface_t *dark = render (draw_dark, hm, 600, 400);
+  g_assert_cmphex (pixel (light, 2, 2), ==, PS_PLOT_BG);
+  g_assert_cmphex (pixel (dark, 2, 2), ==, PS_PLOT_DARK_BG);
+  g_assert_true (ps_heatmap_cell_rect (hm, 0, 0, rect));
+  g_assert_cmphex (pixel (dark, rect[0] + rect[2] / 2, rect[1] + rect[3] / 2), ==, cell_light);
+  /* text: the title's darkest pixel on white, its lightest on the dark background */
+  guint min_light = 255, max_dark = 0;
+  for (int y = 8; y < 30; y++)
+    for (int x = 10; x < 120; x++)
+      {
+        min_light = MIN (min_light, pixel (light, x, y) & 0xff);
+        max_dark = MAX (max_dark, pixel (dark, x, y) & 0xff);
+      }
+  g_assert_cmpuint (min_light, <, 0x40);
+  g_assert_cmpuint (max_dark, >, 0xd0);
+  cairo_surface_destroy (light);
+  cairo_surface_destroy (dark);
+  save_sample ("heatmap-dark.png", 600, 400, draw_dark, hm);
 }
 
 /* The other downsampling rules: the texel of a block is its mean (computed here the same way) or
@@ -874,6 +919,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/heatmap-conv-tiles", test_heatmap_conv_tiles);
   g_test_add_func ("/render/heatmap-downsampling-keeps-extreme", test_heatmap_downsampling_keeps_extreme);
   g_test_add_func ("/render/heatmap-downsampling-rules", test_heatmap_downsampling_rules);
+  g_test_add_func ("/render/heatmap-dark-style", test_heatmap_dark_style);
   g_test_add_func ("/render/heatmap-strip-and-ranges", test_heatmap_strip_and_ranges);
   g_test_add_func ("/render/colorize-matches-reference", test_colorize_matches_reference);
   g_test_add_func ("/render/difference", test_difference);
