@@ -143,9 +143,10 @@ register_f32 (PsModule *self, const char *name, int ndim, const int64_t *shape, 
   return TRUE;
 }
 
-/* Reads and validates the arguments into cfg; registers nothing. Messages are torch 1.13's; where
- * 1.13 has none or a misleading one (hidden_size=0 reports proj_size, num_layers=0 an IndexError)
- * they are torch 2.x's. */
+/* Reads and validates the arguments into cfg; registers nothing. Checks, their order and their
+ * messages are torch 1.13's (tests/doc/test-module-args.c), also where its message is an accident
+ * of its Python code (hidden_size=0 reports proj_size; num_layers=0 is an IndexError, said with a
+ * plain-words prefix). */
 /* More layers than anyone trains; keeps registration (quadratic in the parameter count) fast. */
 #define PS_RNN_MAX_LAYERS 4096
 
@@ -204,31 +205,32 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
                    "[0, 1] representing the probability of an element being zeroed");
       return FALSE;
     }
-  if (cfg->hidden_size <= 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "hidden_size must be greater than zero");
-      return FALSE;
-    }
-  if (cfg->num_layers <= 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_layers must be greater than zero");
-      return FALSE;
-    }
   if (cfg->proj_size < 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "proj_size should be a positive integer or zero to disable projections");
       return FALSE;
     }
+  /* also torch's answer to hidden_size <= 0 (proj_size is 0 then) */
   if (cfg->proj_size >= cfg->hidden_size)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "proj_size has to be smaller than hidden_size");
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "proj_size has to be smaller than hidden_size");
       return FALSE;
     }
   if (__builtin_mul_overflow (gates, cfg->hidden_size, &g))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "hidden_size %" G_GINT64_FORMAT " is too large",
                    cfg->hidden_size);
+      return FALSE;
+    }
+  /* torch creates the layers' tensors first (a negative input_size fails there), then indexes the
+   * first one: with no layer, a Python IndexError */
+  if (cfg->num_layers <= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_layers must be at least 1 (got %"
+                   G_GINT64_FORMAT "); torch 1.13 fails with IndexError: list index out of range",
+                   cfg->num_layers);
       return FALSE;
     }
   if (cfg->input_size < 0)

@@ -84,10 +84,17 @@ expect_ctor_error (const char *type, const char *message, ...)
 static void
 test_extra_errors (void)
 {
-  expect_ctor_error ("RNN", "hidden_size must be greater than zero", "input_size", "3", "hidden_size", "0", NULL);
-  expect_ctor_error ("LSTM", "hidden_size must be greater than zero", "input_size", "3", "hidden_size", "-2", NULL);
-  expect_ctor_error ("GRU", "num_layers must be greater than zero", "input_size", "3", "hidden_size", "4",
-                     "num_layers", "0", NULL);
+  /* torch 1.13's answers, accidents of its Python code included */
+  expect_ctor_error ("RNN", "proj_size has to be smaller than hidden_size", "input_size", "3", "hidden_size", "0", NULL);
+  expect_ctor_error ("LSTM", "proj_size has to be smaller than hidden_size", "input_size", "3", "hidden_size", "-2",
+                     NULL);
+  expect_ctor_error ("GRU", "num_layers must be at least 1 (got 0); torch 1.13 fails with IndexError: list index out "
+                     "of range", "input_size", "3", "hidden_size", "4", "num_layers", "0", NULL);
+  /* no layer: the IndexError comes before the negative input_size would */
+  expect_ctor_error ("LSTM", "list index out of range", "input_size", "-1", "hidden_size", "4", "num_layers", "0",
+                     NULL);
+  expect_ctor_error ("LSTM", "Trying to create tensor with negative dimension -1: [16, -1]", "input_size", "-1",
+                     "hidden_size", "4", NULL);
   expect_ctor_error ("RNNCell", "Unknown nonlinearity: sigmoid", "input_size", "3", "hidden_size", "4",
                      "nonlinearity", "sigmoid", NULL);
   expect_ctor_error ("RNN", "unknown argument 'proj_size'", "input_size", "3", "hidden_size", "4",
