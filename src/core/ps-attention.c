@@ -24,8 +24,7 @@
  * dropout on the attention weights draws exactly like torch (one random64 per weight).
  *
  * Backward (mha_backward): the replayed forward, then autograd's formulas for those ops in the
- * engine's order; the dropout noise is saved on the tape. add_bias_kv / add_zero_attn have no
- * backward yet. */
+ * engine's order; the dropout noise is saved on the tape. */
 #include "ps-layers.h"
 #include "ps-aten-mm.h"
 #include "ps-autograd.h"
@@ -352,13 +351,25 @@ lane_sum (const float *v, int64_t n, gboolean avx2)
 typedef struct {
   int64_t L, N, S, B, rows;
   float *x, *qkv, *q, *k, *v, *p, *pd, *noise, *o, *ob;
+  float *kh, *vh;   /* add_zero_attn: k, v after torch.cat([k, zeros], dim=1), contiguous (B, S, hd) */
+  int64_t kv_stride;   /* row stride of k[b], v[b]: B·hd (views of (S, N, E) rows), or hd (kh, vh) */
 } MhaRun;
+
+/* k[b] / v[b] as torch's (S, hd) tensors */
+static PsMatView
+kv_view (const MhaRun *r, const float *kv, const float *kvh, int64_t b, int64_t hd)
+{
+  if (kvh != NULL)
+    return strided (kvh + b * r->S * hd, r->S, hd, hd, 1);
+  return strided (kv + b * hd, r->S, hd, r->kv_stride, 1);
+}
 
 static void
 mha_run_clear (MhaRun *r)
 {
   g_free (r->x); g_free (r->qkv); g_free (r->q); g_free (r->k); g_free (r->v);
   g_free (r->p); g_free (r->pd); g_free (r->noise); g_free (r->o); g_free (r->ob);
+  g_free (r->kh); g_free (r->vh);
   memset (r, 0, sizeof *r);
 }
 
@@ -511,13 +522,27 @@ mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, PsGenerato
         memcpy (r->k + (L * N + n) * E, mp.bias_k, (size_t) E * sizeof (float));
         memcpy (r->v + (L * N + n) * E, mp.bias_v, (size_t) E * sizeof (float));
       }
-  /* the add_zero_attn row is already zero (buffers are zero-filled) */
+  r->kv_stride = B * hd;
+  if (cfg->add_zero_attn)
+    {
+      /* torch.cat([k, zeros((B, 1, hd))], dim=1) after the head reshape: a new contiguous tensor */
+      if (!checked_buf (B, S, hd, &r->kh, error) || !checked_buf (B, S, hd, &r->vh, error))
+        return FALSE;
+      for (int64_t b = 0; b < B; b++)
+        for (int64_t t = 0; t + 1 < S; t++)
+          {
+            int64_t n = b / Hn, h = b % Hn;
+            memcpy (r->kh + (b * S + t) * hd, r->k + (t * N + n) * E + h * hd, (size_t) hd * sizeof (float));
+            memcpy (r->vh + (b * S + t) * hd, r->v + (t * N + n) * E + h * hd, (size_t) hd * sizeof (float));
+          }
+      r->kv_stride = hd;
+    }
 
   /* attn = bmm(q_scaled, k.transpose(-2, -1)); batch b = n·H + h: q[b] is (L, hd) with row
    * stride B·hd, k[b]ᵀ (hd, S) with column stride B·hd */
   const gboolean avx2 = cfg->flavour != PS_FLAVOUR_DEFAULT;
   for (int64_t b = 0; b < B; b++)
-    if (!bmm_batch (strided (r->q + b * hd, L, hd, B * hd, 1), strided (r->k + b * hd, hd, S, 1, B * hd),
+    if (!bmm_batch (strided (r->q + b * hd, L, hd, B * hd, 1), ps_mat_view_t (kv_view (r, r->k, r->kh, b, hd)),
                     r->p + b * L * S, error))
       return FALSE;
   /* softmax over s, as ATen's _vec_softmax_lastdim: max, exp(x − max) (Sleef on every element),
@@ -566,7 +591,7 @@ mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, PsGenerato
 
   /* attn_output = bmm(attn, v): v[b] (S, hd) with row stride B·hd */
   for (int64_t b = 0; b < B; b++)
-    if (!bmm_batch (ps_mat_view (r->pd + b * L * S, L, S), strided (r->v + b * hd, S, hd, B * hd, 1),
+    if (!bmm_batch (ps_mat_view (r->pd + b * L * S, L, S), kv_view (r, r->v, r->vh, b, hd),
                     r->o + b * L * hd, error))
       return FALSE;
   /* attn_output.transpose(0, 1).contiguous().view(L·N, E): ob[t·N + n, h·hd + d] = o[b, t, d] */
@@ -680,10 +705,10 @@ mha_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, P
               PsGradSink *sink, GError **error)
 {
   const MhaConfig *cfg = PS_MODULE_PRIV (self, MhaConfig);
-  if (cfg->add_bias_kv || cfg->add_zero_attn || cfg->flavour == PS_FLAVOUR_DEFAULT)
+  if (cfg->flavour == PS_FLAVOUR_DEFAULT)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "MultiheadAttention backward: add_bias_kv, "
-                   "add_zero_attn and the ATEN_CPU_CAPABILITY=default flavour are not supported yet");
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "MultiheadAttention backward: the "
+                   "ATEN_CPU_CAPABILITY=default flavour is not supported yet");
       return FALSE;
     }
   const gboolean drop = self->training && cfg->dropout > 0.0;
@@ -714,7 +739,7 @@ mha_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, P
   PsModule *out_proj = ps_module_get_child (self, "out_proj");
   gboolean ok = FALSE;
   g_autofree float *gy = NULL, *gob = NULL, *gp = NULL, *gv = NULL, *gqs = NULL, *gkt = NULL, *gproj = NULL;
-  g_autoptr (PsTensor) gw_out = NULL, gb_out = NULL, gw_in = NULL, gb_in = NULL, gx = NULL;
+  g_autoptr (PsTensor) gw_out = NULL, gb_out = NULL, gw_in = NULL, gb_in = NULL, gx = NULL, gbk = NULL, gbv = NULL;
   if (!checked_buf (rows, E, 1, &gy, error) || !checked_buf (rows, E, 1, &gob, error)
       || !checked_buf (B, L, S, &gp, error) || !checked_buf (B, S, hd, &gv, error)
       || !checked_buf (B, L, hd, &gqs, error) || !checked_buf (B, hd, S, &gkt, error)
@@ -741,7 +766,7 @@ mha_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, P
     {
       PsMatView go = strided (gob + b * hd, L, hd, B * hd, 1);
       /* gP = gO.bmm(vᵀ); gV = Pdᵀ.bmm(gO) */
-      if (!bmm_batch (go, strided (r.v + b * hd, hd, S, 1, B * hd), gp + b * L * S, error)
+      if (!bmm_batch (go, ps_mat_view_t (kv_view (&r, r.v, r.vh, b, hd)), gp + b * L * S, error)
           || !bmm_batch (ps_mat_view_t (ps_mat_view (r.pd + b * L * S, L, S)), go, gv + b * S * hd, error))
         goto out;
     }
@@ -787,7 +812,7 @@ mha_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, P
   for (int64_t b = 0; b < B; b++)
     {
       PsMatView gwv = ps_mat_view (gp + b * L * S, L, S);
-      if (!bmm_batch (gwv, strided (r.k + b * hd, S, hd, B * hd, 1), gqs + b * L * hd, error)
+      if (!bmm_batch (gwv, kv_view (&r, r.k, r.kh, b, hd), gqs + b * L * hd, error)
           || !bmm_batch (strided (r.q + b * hd, hd, L, 1, B * hd), gwv, gkt + b * hd * S, error))
         goto out;
     }
@@ -809,6 +834,25 @@ mha_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, P
               }
         }
   }
+  if (cfg->add_bias_kv)
+    {
+      /* bias_k.repeat(1, N, 1) was row s = L of k: its gradient, (N, E), summed over the repeats
+       * (repeat_backward: sum over the batch dimension, the outer reduction) */
+      g_autofree float *rk = NULL, *rv = NULL;
+      if (!checked_buf (N, E, 1, &rk, error) || !checked_buf (N, E, 1, &rv, error)
+          || (gbk = grad_like (self, "bias_k", error)) == NULL || (gbv = grad_like (self, "bias_v", error)) == NULL)
+        goto out;
+      for (int64_t n = 0; n < N; n++)
+        for (int64_t h = 0; h < Hn; h++)
+          for (int64_t d = 0; d < hd; d++)
+            {
+              int64_t b = n * Hn + h;
+              rk[n * E + h * hd + d] = gkt[(b * hd + d) * S + L];
+              rv[n * E + h * hd + d] = gv[(b * S + L) * hd + d];
+            }
+      ps_reduce_sum_dim0 (rk, N, E, ps_tensor_f32 (gbk));
+      ps_reduce_sum_dim0 (rv, N, E, ps_tensor_f32 (gbv));
+    }
   if ((gw_in = grad_like (self, "in_proj_weight", error)) == NULL
       || (cfg->bias && (gb_in = grad_like (self, "in_proj_bias", error)) == NULL))
     goto out;
@@ -862,6 +906,11 @@ mha_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, P
   ps_grad_sink_add (sink, ps_module_get_param (self, "in_proj_weight"), gw_in);
   if (gb_in)
     ps_grad_sink_add (sink, ps_module_get_param (self, "in_proj_bias"), gb_in);
+  if (gbk != NULL)
+    {
+      ps_grad_sink_add (sink, ps_module_get_param (self, "bias_k"), gbk);
+      ps_grad_sink_add (sink, ps_module_get_param (self, "bias_v"), gbv);
+    }
   ps_grad_sink_add (sink, ps_module_get_param (out_proj, "weight"), gw_out);
   if (gb_out)
     ps_grad_sink_add (sink, ps_module_get_param (out_proj, "bias"), gb_out);

@@ -267,6 +267,12 @@ attn_case({"embed_dim": 24, "num_heads": 2}, (9, 2, 24))            # softmax ro
 attn_case({"embed_dim": 8, "num_heads": 2, "dropout": 0.3}, (6, 3, 8), fwd_seed=17)
 attn_case({"embed_dim": 16, "num_heads": 4, "dropout": 0.2, "batch_first": True}, (2, 11, 16), fwd_seed=18)
 attn_case({"embed_dim": 8, "num_heads": 2, "dropout": 0.5}, (5, 2, 8), train=False)
+attn_case({"embed_dim": 8, "num_heads": 2, "add_bias_kv": True}, (5, 3, 8))
+attn_case({"embed_dim": 8, "num_heads": 2, "add_zero_attn": True}, (5, 3, 8))
+attn_case({"embed_dim": 8, "num_heads": 4, "add_bias_kv": True, "add_zero_attn": True, "batch_first": True}, (2, 4, 8))
+attn_case({"embed_dim": 16, "num_heads": 2, "add_zero_attn": True, "add_bias_kv": True}, (12, 2, 16))  # sgemm
+attn_case({"embed_dim": 16, "num_heads": 4, "dropout": 0.2, "add_bias_kv": True, "batch_first": True}, (3, 6, 16),
+          fwd_seed=19)
 
 # One step dissected (exported and run by torch only: tests/doc/test-train-seq.c /train-seq/export)
 DISSECTED = {"format": "paramscope-recipe", "version": 3, "seed": 5, "root": "m",
