@@ -71,7 +71,9 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
   for (int i = 0; i < n_files; i++)
     {
       PsWindow *w = new_window (self);
-      if (ps_window_is_checkpoint_name (files[i]))
+      /* a folder is a training run's checkpoints: a series in a checkpoint window, watched */
+      if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY
+          || ps_window_is_checkpoint_name (files[i]))
         {
           /* weights open in a window of their own; this one (the demo) shows any error */
           ps_window_load_scenario (w, "demo");
@@ -166,6 +168,17 @@ open_checkpoint_activated (GSimpleAction *action, GVariant *param, gpointer user
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+static void
+open_checkpoint_folder_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open Checkpoint Folder"), parent,
+                                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"),
+                                                               _("_Cancel"));
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_checkpoint_response), user_data);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 /* ---------- the other app-wide actions ---------- */
 
 static void
@@ -222,6 +235,7 @@ static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "new-window", new_activated },
   { "open-checkpoint", open_checkpoint_activated },
+  { "open-checkpoint-folder", open_checkpoint_folder_activated },
 };
 
 static void

@@ -794,3 +794,67 @@ ps_flatten_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_ou
   *grad_input = ps_tensor_reshape (grad_output, entry->input->ndim, entry->input->shape, error);
   return *grad_input != NULL;
 }
+
+/* GELU: torch 1.13's gelu_backward runs oneDNN's eltwise_gelu_erf backward (the same libdnnl call,
+ * ps-onednn.h) for approximate='none' on tensors of more than one element (use_mkldnn), else ATen's
+ * GeluBackwardKernel: the vector expression on blocks of 16, the scalar one (std::erf/tanh) on the
+ * tail, with the FMAs GCC contracts in the AVX2 build:
+ *   none: dy·(cdf + x·pdf), cdf = 0.5·(1 + erf(x·√½)), pdf = exp(−½x²)·(2/√π·√½·½)
+ *   tanh: t = tanh(β·fma(κ, x³, x)); dy·(½·(1 + t) + (½x·fma(−t, t, 1))·β·fma(3κ, x², 1)) — the
+ *         last sum is not contracted (100 000 vector and 45 000 tail values checked; fusing it:
+ *         ~10 % differ) */
+static float
+gelu_erf_bwd (float dy, float x, const void *data)
+{
+  const float kAlpha = (float) (M_SQRT1_2);
+  const float kBeta = (float) (M_2_SQRTPI * M_SQRT1_2 * 0.5);
+  const float cdf = 0.5f * (1.0f + erff (x * kAlpha));
+  const float pdf = kBeta * expf (-0.5f * x * x);
+  return dy * fmaf (x, pdf, cdf);
+}
+
+static float
+gelu_tanh_bwd_expr (float dy, float x, float (*tanh_f) (float))
+{
+  const float kBeta = (float) (M_SQRT2 * M_2_SQRTPI * 0.5);
+  const float kKappa = 0.044715f;
+  const float x_sq = x * x;
+  const float x_cube = x_sq * x;
+  const float inner = kBeta * fmaf (kKappa, x_cube, x);
+  const float t = tanh_f (inner);
+  const float left = 0.5f * x;
+  const float right = 1.0f + t;
+  const float left_derivative = 0.5f * right;
+  const float tanh_derivative = fmaf (-t, t, 1.0f);
+  const float inner_derivative = kBeta * fmaf (3.0f * kKappa, x_sq, 1.0f);
+  return dy * (left_derivative + (left * tanh_derivative) * inner_derivative);
+}
+
+gboolean
+ps_gelu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                  PsGradSink *sink, GError **error)
+{
+  if (grad_input == NULL)
+    return TRUE;
+  const PsTensor *x = entry->input;
+  g_autoptr (PsTensor) gi = ps_tensor_new_empty (PS_DTYPE_FLOAT32, x->ndim, x->shape, error);
+  if (gi == NULL)
+    return FALSE;
+  const float *g = ps_tensor_cf32 (grad_output), *xd = ps_tensor_cf32 (x);
+  float *o = ps_tensor_f32 (gi);
+  const gboolean tanh_approx = PS_MODULE_PRIV (self, GeluPriv)->tanh_approx;
+  if (!tanh_approx && x->numel > 1)
+    {
+      if (!ps_onednn_gelu_backward (x->ndim, x->shape, g, xd, o, error))
+        return FALSE;
+    }
+  else
+    {
+      const int64_t nvec = x->numel - x->numel % 16;
+      for (int64_t i = 0; i < x->numel; i++)
+        o[i] = tanh_approx ? gelu_tanh_bwd_expr (g[i], xd[i], i < nvec ? ps_sleef_tanhf : tanhf)
+                           : gelu_erf_bwd (g[i], xd[i], NULL);
+    }
+  *grad_input = g_steal_pointer (&gi);
+  return TRUE;
+}

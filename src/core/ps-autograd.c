@@ -7,6 +7,7 @@
 struct _PsTape {
   GArray *entries;   /* PsTapeEntry */
   PsTensor *root_output;
+  PsTensor *root_input;   /* for ps_tape_backward_input */
 };
 
 struct _PsGradSink {
@@ -43,6 +44,7 @@ ps_tape_clear (PsTape *tape)
 {
   g_array_set_size (tape->entries, 0);
   g_clear_pointer (&tape->root_output, ps_tensor_unref);
+  g_clear_pointer (&tape->root_input, ps_tensor_unref);
 }
 
 void
@@ -81,6 +83,7 @@ ps_tape_copy_remapped (const PsTape *tape, GHashTable *map)
       g_array_append_val (c->entries, n);
     }
   c->root_output = tape->root_output ? ps_tensor_ref (tape->root_output) : NULL;
+  c->root_input = tape->root_input ? ps_tensor_ref (tape->root_input) : NULL;
   return c;
 }
 
@@ -130,7 +133,10 @@ ps_tape_forward (PsTape *tape, PsModule *root, PsTensor *input, PsGenerator *gen
   recording_tape = NULL;
   open_call = -1;
   if (y != NULL)
-    tape->root_output = ps_tensor_ref (y);
+    {
+      tape->root_output = ps_tensor_ref (y);
+      tape->root_input = ps_tensor_ref (input);
+    }
   return y;
 }
 
@@ -177,6 +183,12 @@ route_add (GHashTable *routes, PsTensor *t, PsTensor *g)
 gboolean
 ps_tape_backward (PsTape *tape, PsTensor *grad_output, GError **error)
 {
+  return ps_tape_backward_input (tape, grad_output, NULL, error);
+}
+
+gboolean
+ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_input, GError **error)
+{
   if (tape->root_output == NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -197,6 +209,8 @@ ps_tape_backward (PsTape *tape, PsTensor *grad_output, GError **error)
    * data) are skipped, and no input gradient is computed for an input that does not (the first
    * Linear's grad_input). */
   g_autoptr (GHashTable) requires = g_hash_table_new (NULL, NULL);
+  if (grad_input != NULL)
+    g_hash_table_add (requires, tape->root_input);   /* x.requires_grad_() */
   for (guint i = 0; i < tape->entries->len; i++)
     {
       const PsTapeEntry *e = &g_array_index (tape->entries, PsTapeEntry, i);
@@ -269,6 +283,15 @@ ps_tape_backward (PsTape *tape, PsTensor *grad_output, GError **error)
       }
   g_ptr_array_unref (sink.params);
   g_ptr_array_unref (sink.grads);
+  if (ok && grad_input != NULL)
+    {
+      PsTensor *gi = NULL;
+      if (g_hash_table_steal_extended (routes, tape->root_input, NULL, (gpointer *) &gi))
+        *grad_input = gi;
+      else   /* the output does not depend on the input */
+        *grad_input = ps_tensor_new (PS_DTYPE_FLOAT32, tape->root_input->ndim, tape->root_input->shape, error);
+      ok = *grad_input != NULL;
+    }
   return ok;
 }
 
@@ -285,7 +308,17 @@ ps_backward_lookup (const PsModuleClass *klass)
     { &ps_flatten_class, ps_flatten_backward },
     { &ps_dropout_class, ps_dropout_backward },
     { &ps_embedding_class, ps_embedding_backward },
+    { &ps_conv1d_class, ps_conv_backward_module },
+    { &ps_conv2d_class, ps_conv_backward_module },
+    { &ps_conv3d_class, ps_conv_backward_module },
+    { &ps_gelu_class, ps_gelu_backward },
+    { &ps_batch_norm1d_class, ps_batch_norm_backward },
+    { &ps_batch_norm2d_class, ps_batch_norm_backward },
+    { &ps_instance_norm1d_class, ps_instance_norm_backward },
+    { &ps_instance_norm2d_class, ps_instance_norm_backward },
   };
+  if (klass->backward != NULL)   /* a class that names its backward itself (ps-rnn.c) */
+    return (PsBackwardFunc) klass->backward;
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
     if (table[i].klass == klass)
       return table[i].fn;

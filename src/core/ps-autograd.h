@@ -57,6 +57,10 @@ PsTensor        *ps_tape_forward        (PsTape *tape, PsModule *root, PsTensor 
  * leave every .grad untouched (all gradients are computed before any is stored). The tape stays
  * valid (graphs are kept, as retain_graph=True would). */
 gboolean         ps_tape_backward       (PsTape *tape, PsTensor *grad_output, GError **error);
+/* The same with the root input treated as requiring grad (x.requires_grad_()): its gradient is
+ * returned in *grad_input (a new tensor; zeros when the output does not depend on it). */
+gboolean         ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_input,
+                                         GError **error);
 
 /* For module forwards and ps_module_forward: */
 gboolean         ps_tape_recording      (void);

@@ -815,6 +815,61 @@ ps_conv_backward (const PsConvShape *s, int nd, const float *x, const float *w, 
   return TRUE;
 }
 
+/* ---------- backward (ps-autograd.h) ----------
+ * torch 1.13's convolution_backward on the backend its forward chose (ps_conv_backward: oneDNN's
+ * backward_data / backward_weights primitives, or Slow2d/Slow3d's sgemm + col2im), with the same
+ * output mask autograd passes: grad_input only when the input requires grad. padding_mode other
+ * than 'zeros' runs the convolution on an explicitly padded copy (F.pad); the gradient of the
+ * padded input would then be folded back by the pad's backward, which is not ported: such layers
+ * train only as a first layer (no grad_input). Transposed convolutions have no backward yet. */
+gboolean
+ps_conv_backward_module (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                         PsGradSink *sink, GError **error)
+{
+  ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
+  PsConvShape s;
+  int64_t out[3];
+  int batched;
+  g_autoptr (PsTensor) padded = NULL;
+  if (p->transposed)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "backward is not implemented for %s yet",
+                   ps_module_class_name (self));
+      return FALSE;
+    }
+  if (!conv_plan (self, entry->input, &s, out, &batched, &padded, error))
+    return FALSE;
+  if (padded != NULL && grad_input != NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+                   "%s backward: the input gradient through padding_mode='%s' is not implemented yet",
+                   ps_module_class_name (self), mode_names[p->padding_mode]);
+      return FALSE;
+    }
+  PsParam *pw = ps_module_get_param (self, "weight");
+  PsParam *pb = p->bias ? ps_module_get_param (self, "bias") : NULL;
+  const PsTensor *x = padded ? padded : entry->input;
+  g_autoptr (PsTensor) gx = NULL;
+  if (grad_input != NULL && (gx = ps_tensor_new_empty (PS_DTYPE_FLOAT32, entry->input->ndim, entry->input->shape,
+                                                       error)) == NULL)
+    return FALSE;
+  g_autoptr (PsTensor) gw = ps_tensor_new_empty (PS_DTYPE_FLOAT32, pw->value->ndim, pw->value->shape, error);
+  if (gw == NULL)
+    return FALSE;
+  g_autoptr (PsTensor) gb = NULL;
+  if (pb != NULL && (gb = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 1, pb->value->shape, error)) == NULL)
+    return FALSE;
+  if (!ps_conv_backward (&s, p->nd, ps_tensor_cf32 (x), ps_tensor_cf32 (pw->value), ps_tensor_cf32 (grad_output),
+                         gx ? ps_tensor_f32 (gx) : NULL, ps_tensor_f32 (gw), gb ? ps_tensor_f32 (gb) : NULL, error))
+    return FALSE;
+  ps_grad_sink_add (sink, pw, gw);
+  if (gb != NULL)
+    ps_grad_sink_add (sink, pb, gb);
+  if (grad_input != NULL)
+    *grad_input = g_steal_pointer (&gx);
+  return TRUE;
+}
+
 /* ---------- repr ---------- */
 
 static char *

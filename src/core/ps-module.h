@@ -89,8 +89,8 @@ struct _PsModuleClass {
   /* The example input for this module's resolved args. NULL: shape [1, 10], float32 (a layer
    * that takes any shape). */
   void       (*example_input)    (const PsModule *self, PsExampleInput *ex);
-  /* Reserved for training (issue #12): the backward pass. NULL until a layer implements it; the
-   * training work gives it its final signature. */
+  /* The backward pass, a PsBackwardFunc (ps-autograd.h), or NULL: ps_backward_lookup takes it
+   * first, then its own table. */
   gpointer backward;
 };
 

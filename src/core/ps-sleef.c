@@ -13,6 +13,7 @@
 #ifndef FP_FAST_FMA
 float Sleef_expf1_u10purecfma (float);
 float Sleef_tanhf1_u10purecfma (float);
+float Sleef_logf1_u10purecfma (float);
 float Sleef_log1pf1_u10purecfma (float);
 float Sleef_erff1_u10purecfma (float);
 #endif
@@ -59,6 +60,12 @@ float
 ps_sleef_tanhf (float x)
 {
   return ps_sleef_available () ? Sleef_tanhf1_u10purecfma (x) : ps_sleef_tanhf_port (x);
+}
+
+float
+ps_sleef_logf (float x)
+{
+  return ps_sleef_available () ? Sleef_logf1_u10purecfma (x) : ps_sleef_logf_port (x);
 }
 
 float
@@ -346,4 +353,57 @@ ps_sleef_tanhf_port (float x)
   if (isnan (x))
     y = f32_bits (0xffffffffu);
   return y;
+}
+
+
+/* Sleef 3.5.1's logf (xlogf_u1, what Vectorized<float>::log() calls on AVX2 through
+ * Sleef_logf8_u10): m = d·2^-e in [0.75, 1.5), x = (m − 1)/(m + 1) as a double-float,
+ * log d = e·ln2 + 2x + x³·P(x²), with the double-float helpers above (df.h, FMA flavour). */
+static inline Df
+df_add2_ff (float x, float y)
+{
+  Df r;
+  r.x = x + y;
+  float v = r.x - x;
+  r.y = (x - (r.x - v)) + (y - v);
+  return r;
+}
+
+static inline Df
+df_add_df_f (Df x, float y)
+{
+  Df r;
+  r.x = x.x + y;
+  r.y = ((x.x - r.x) + y) + x.y;
+  return r;
+}
+
+PS_FMA_CLONES float
+ps_sleef_logf_port (float d)
+{
+  const float flt_min = 1.17549435e-38f;
+  int o = d < flt_min;
+  if (o)
+    d = d * (18446744073709551616.0f);   /* 2^64 */
+  float d0 = d;
+  int32_t e = (int32_t) ((u32_bits (d * (1.0f / 0.75f)) >> 23) & 0xff) - 0x7f;
+  float m = f32_bits (u32_bits (d) + (uint32_t) ((uint32_t) (-e) << 23));
+  if (o)
+    e -= 64;
+  Df s = df_mul_f ((Df) { 0.69314718246459960938f, -1.904654323148236017e-09f }, (float) e);
+  Df x = df_div (df_add2_ff (-1.0f, m), df_add2_ff (1.0f, m));
+  float x2 = x.x * x.x;
+  float t = 0.3027294874e+0f;
+  t = fmaf (t, x2, 0.3996108174e+0f);
+  t = fmaf (t, x2, 0.6666694880e+0f);
+  s = df_add (s, (Df) { x.x * 2.0f, x.y * 2.0f });
+  s = df_add_df_f (s, (x2 * x.x) * t);
+  float r = s.x + s.y;
+  if (isinf (d0) && d0 > 0)
+    r = INFINITY;
+  if (d0 < 0.0f || isnan (d0))
+    r = NAN;
+  if (d0 == 0.0f)
+    r = -INFINITY;
+  return r;
 }

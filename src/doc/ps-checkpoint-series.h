@@ -83,6 +83,18 @@ gboolean    ps_checkpoint_series_has_norms     (PsCheckpointSeries *s);
 double      ps_checkpoint_series_get_norm      (PsCheckpointSeries *s, guint step, guint tensor);
 double      ps_checkpoint_series_get_rel_change (PsCheckpointSeries *s, guint step, guint tensor);
 
+/* Largest changes between two checkpoints: every tensor present in both with the same shape and
+ * dtype, read once from each, with ‖a‖, ‖b‖, ‖b − a‖ and the relative change ‖b − a‖ / ‖a‖ (NaN
+ * when ‖a‖ is 0), sorted by relative change, largest first (NaN last, ties by name). Synchronous
+ * (call it from a worker with a series of its own: the readers are not shared across threads). */
+typedef struct {
+  guint tensor;
+  double norm_a, norm_b, diff_norm, rel;
+} PsSeriesChange;
+
+GArray     *ps_checkpoint_series_rank_changes  (PsCheckpointSeries *s, guint a, guint b, GCancellable *cancellable,
+                                                GError **error);
+
 /* CSV (RFC 4180 quoting, "\n" line ends): step_index,order,file,tensor,status,numel,norm,rel_change — norms must be computed. */
 char       *ps_checkpoint_series_to_csv        (PsCheckpointSeries *s);
 

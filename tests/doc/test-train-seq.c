@@ -1,0 +1,75 @@
+/* test-train-seq.c — end-to-end training of sequence models as recipes against torch 1.13: the
+ * recipes in tests/data/train-seq (tests/golden/gen_train_seq.py: an Embedding bag with label
+ * smoothing and Adam, an LSTM sequence classifier with SGD momentum, an Embedding → 2-layer
+ * bidirectional GRU with dropout, RMSprop and clip_grad_norm_) read their data from .npz files next
+ * to them and train 20 steps; every step's loss, parameters and .grad must be torch's bit for bit,
+ * and the generator must end where torch's did (dropout and DataLoader draws). */
+#include <string.h>
+#include "ps-recipe.h"
+#include "ps-timeline.h"
+#include "train-golden.h"
+
+static void
+test_runs (void)
+{
+  JsonArray *runs = tg_seq_section ("runs");
+  g_assert_cmpuint (json_array_get_length (runs), >=, 3);
+  g_autofree char *dir = g_build_filename (g_getenv ("PS_TEST_DATA"), "train-seq", NULL);
+  guint64 before = tg_compared;
+  for (guint r = 0; r < json_array_get_length (runs); r++)
+    {
+      JsonObject *c = json_array_get_object_element (runs, r);
+      const char *name = json_object_get_string_member (c, "name");
+      g_autofree char *file = g_strdup_printf ("%s.recipe.json", name);
+      g_autofree char *path = g_build_filename (dir, file, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsRecipe) recipe = ps_recipe_load_from_file (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (ps_recipe_required_version (recipe), ==, 3);
+      g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (recipe, -1, dir);   /* data file relative to it */
+      if (ps_timeline_get_error (tl) != NULL)
+        g_error ("%s: %s", name, ps_timeline_get_error (tl)->message);
+      PsState *st = ps_timeline_get_state (tl, ps_timeline_get_n_steps (tl));
+      g_assert_nonnull (st->train_log);
+      JsonArray *rec = json_object_get_array_member (c, "record");
+      g_assert_cmpuint (st->train_log->records->len, ==, json_array_get_length (rec));
+      for (guint k = 0; k < json_array_get_length (rec); k++)
+        {
+          JsonObject *e = json_array_get_object_element (rec, k);
+          const PsTrainRecord *tr = st->train_log->records->pdata[k];
+          g_autofree char *what = g_strdup_printf ("%s step %" G_GINT64_FORMAT, name, tr->step);
+          tg_check_values (what, &tr->loss, 1, json_object_get_object_member (e, "loss"));
+          PsModule *model = ps_state_get_module (tr->state, "model");
+          const char *sect[2] = { "params", "grads" };
+          for (int s = 0; s < 2; s++)
+            {
+              JsonObject *ps = json_object_get_object_member (e, sect[s]);
+              g_autoptr (GList) names = json_object_get_members (ps);
+              g_assert_cmpuint (g_list_length (names), >, 0);
+              for (GList *l = names; l; l = l->next)
+                {
+                  PsParam *p = NULL;
+                  g_assert_true (ps_module_resolve (model, l->data, NULL, &p, NULL));
+                  g_autofree char *w2 = g_strdup_printf ("%s %s %s", what, sect[s], (char *) l->data);
+                  tg_check (w2, s == 0 ? p->value : p->grad, json_object_get_object_member (ps, l->data));
+                }
+            }
+        }
+      int64_t v[2];
+      PsGenerator gen = st->gen;
+      g_assert_true (ps_generator_randint (&gen, 0, (int64_t) 1 << 31, v, 2, NULL));
+      JsonArray *probe = json_object_get_array_member (c, "probe");
+      g_assert_cmpint (v[0], ==, json_array_get_int_element (probe, 0));
+      g_assert_cmpint (v[1], ==, json_array_get_int_element (probe, 1));
+    }
+  g_test_message ("%u runs: %" G_GUINT64_FORMAT " recorded values bit-identical to torch",
+                  json_array_get_length (runs), tg_compared - before);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/train-seq/runs", test_runs);
+  return g_test_run ();
+}
