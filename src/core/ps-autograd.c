@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+
 struct _PsTape {
   GArray *entries;   /* PsTapeEntry */
   PsTensor *root_output;
@@ -39,7 +40,7 @@ ps_tape_new (void)
   return tape;
 }
 
-void
+static void
 ps_tape_clear (PsTape *tape)
 {
   g_array_set_size (tape->entries, 0);

@@ -11,9 +11,11 @@
 #include <math.h>
 #include <string.h>
 
+static const char *const *ps_op_kind_names (void);
+
 /* ---------- errors ---------- */
 
-void
+static void
 ps_op_parse_error (GError **error, guint index, const char *kind, const char *field, const char *fmt, ...)
 {
   va_list ap;
@@ -108,7 +110,13 @@ args_to_json (const PsArgs *args)
         case PS_VALUE_NONE: json_node_init_null (n); break;
         case PS_VALUE_BOOL: json_node_init_boolean (n, v->b); break;
         case PS_VALUE_INT: json_node_init_int (n, v->i); break;
-        case PS_VALUE_DOUBLE: json_node_init_double (n, v->d); break;
+        case PS_VALUE_DOUBLE:
+          /* NaN has no JSON number: the string "nan" (ps_json_get_float) */
+          if (isnan (v->d))
+            json_node_init_string (n, "nan");
+          else
+            json_node_init_double (n, v->d);
+          break;
         case PS_VALUE_STRING: json_node_init_string (n, v->s); break;
         case PS_VALUE_INT_LIST:
           {
@@ -167,6 +175,7 @@ field_clear (const PsOpField *f, gpointer slot)
       f->clear (slot);
       break;
     case PS_FIELD_INT:
+    case PS_FIELD_SEED:
     case PS_FIELD_BOOL:
       break;
     }
@@ -218,6 +227,16 @@ parse_field (PsOp *op, const PsOpField *f, JsonNode *n, guint index, GError **er
     case PS_FIELD_INT:
       *(gint64 *) slot = json_node_get_int (n);
       return TRUE;
+    case PS_FIELD_SEED:
+      {
+        g_autofree char *why = NULL;
+        if (!ps_recipe_seed_from_json (n, (gint64 *) slot, &why))
+          {
+            ps_op_parse_error (error, index, kind, f->name, "%s", why);
+            return FALSE;
+          }
+        return TRUE;
+      }
     case PS_FIELD_BOOL:
       *(gboolean *) slot = json_node_get_boolean (n);
       return TRUE;
@@ -244,6 +263,7 @@ field_type_ok (const PsOpField *f, JsonNode *n, const char **expected)
     case PS_FIELD_STRING:
     case PS_FIELD_NAME: *expected = "a string"; return ps_json_is (n, G_TYPE_STRING);
     case PS_FIELD_INT: *expected = "an integer"; return ps_json_is (n, G_TYPE_INT64);
+    case PS_FIELD_SEED: *expected = "an integer"; return TRUE;   /* ps_recipe_seed_from_json says why not */
     case PS_FIELD_BOOL: *expected = "a boolean"; return ps_json_is (n, G_TYPE_BOOLEAN);
     case PS_FIELD_ARGS: *expected = "an object"; return JSON_NODE_HOLDS_OBJECT (n);
     case PS_FIELD_CUSTOM: *expected = "anything"; return TRUE;
@@ -358,7 +378,8 @@ ps_op_to_json (const PsOp *op)
         {
         case PS_FIELD_STRING:
         case PS_FIELD_NAME: n = json_node_init_string (json_node_alloc (), *(char *const *) slot); break;
-        case PS_FIELD_INT: n = json_node_init_int (json_node_alloc (), *(const gint64 *) slot); break;
+        case PS_FIELD_INT:
+        case PS_FIELD_SEED: n = json_node_init_int (json_node_alloc (), *(const gint64 *) slot); break;
         case PS_FIELD_BOOL: n = json_node_init_boolean (json_node_alloc (), *(const gboolean *) slot); break;
         case PS_FIELD_ARGS: n = args_to_json (*(PsArgs *const *) slot); break;
         case PS_FIELD_CUSTOM: n = f->write (op, slot); break;
@@ -399,6 +420,7 @@ ps_op_copy (const PsOp *op)
           break;
         case PS_FIELD_CUSTOM: f->copy (to, from); break;
         case PS_FIELD_INT:
+        case PS_FIELD_SEED:
         case PS_FIELD_BOOL: break;
         }
     }
@@ -1888,7 +1910,7 @@ static const PsOpField target_fields[] = {
   { "target", PS_FIELD_STRING, TRUE, F (target, target) },
   { NULL } };
 static const PsOpField seed_fields[] = {
-  { "seed", PS_FIELD_INT, TRUE, F (seed, seed) },
+  { "seed", PS_FIELD_SEED, TRUE, F (seed, seed) },
   { NULL } };
 static const PsOpField mode_fields[] = {
   { "target", PS_FIELD_STRING, TRUE, F (mode, target) },
@@ -1952,7 +1974,7 @@ static const PsOpKind ps_op_kinds[] = {
 #define TRAIN_KIND(nm, tbl, undescribed) \
   { .name = nm, .version = 3, .fields = tbl, .check = ps_train_op_check, .writes_modules = ps_train_op_writes, \
     .apply = ps_train_op_apply, .action = ps_train_op_action, .describe = ps_train_op_describe, \
-    .writes_undescribed = undescribed, .py_emit = ps_train_op_py_emit }
+    .writes_undescribed = undescribed, .py_scan = ps_py_scan_train, .py_emit = ps_py_emit_train }
   TRAIN_KIND ("dataset", ps_train_fields_dataset, FALSE),
   TRAIN_KIND ("optimizer", ps_train_fields_optimizer, FALSE),
   TRAIN_KIND ("scheduler", ps_train_fields_scheduler, FALSE),
@@ -1973,7 +1995,17 @@ kind_lookup (const char *name)
   return NULL;
 }
 
-const char *const *
+gboolean
+ps_op_kind_field_is_seed (const char *kind, const char *field)
+{
+  const PsOpKind *k = kind != NULL ? kind_lookup (kind) : NULL;
+  for (const PsOpField *f = k != NULL ? k->fields : NULL; f != NULL && f->name; f++)
+    if (strcmp (f->name, field) == 0)
+      return f->type == PS_FIELD_SEED;
+  return FALSE;
+}
+
+static const char *const *
 ps_op_kind_names (void)
 {
   static const char *names[G_N_ELEMENTS (ps_op_kinds) + 1];
