@@ -477,13 +477,13 @@ ps_figure_new_for_difference (PsTensor *a, PsTensor *b, const char *title, const
   if (o->kind == PS_FIGURE_HEATMAP)
     {
       fig->title = g_strdup_printf ("Δ %s", title);
-      ok = build_heatmap (fig, &d, error);
+      ok = build_heatmap (fig, &d, NULL, error);
     }
   else
     {
       g_autofree char *shape = ps_tensor_shape_string (fig->tensor);
       fig->title = g_strdup_printf ("Δ %s %s", title, shape);
-      ok = build_histogram (fig, &d, error);
+      ok = build_histogram (fig, &d, NULL, error);
     }
   if (!ok)
     return NULL;
