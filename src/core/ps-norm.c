@@ -402,6 +402,9 @@ ps_layer_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad
     return FALSE;
   const int64_t T = MAX (ps_threads_intra_op (), 1);
   g_autofree float *buf = NULL;
+  if (pw != NULL && M > 0
+      && !ps_tensor_check_scratch ((guint64) (2 * T * N) * sizeof (float), "the layer_norm backward", error))
+    return FALSE;
   if (pw != NULL && M > 0 && (buf = g_try_new0 (float, (gsize) (2 * T * N))) == NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the layer_norm backward");
