@@ -12,7 +12,9 @@
 #include "ps-checkpoint-summary.h"
 #include "ps-error-banner.h"
 #include "ps-figure.h"
-#include "ps-plot-view.h"
+#include "ps-figure-page.h"
+#include "ps-projector.h"
+#include "ps-series-pane.h"
 
 enum { PLOT_HEATMAP, PLOT_HISTOGRAM, N_PLOTS };
 static const char *plot_names[N_PLOTS] = { "heatmap", "histogram" };
@@ -31,9 +33,13 @@ struct _PsCheckpointWindow {
   AdwViewStackPage *tensor_pages[N_PLOTS + 1];   /* the three above, in order */
   GtkLabel *summary_label;
   GtkLabel *stats_label;
-  PsPlotView *heatmap_plot;
-  PsPlotView *histogram_plot;
-  PsPlotView *plots[N_PLOTS];                    /* the two above, in order */
+  PsFigurePage *heatmap_plot;
+  PsFigurePage *histogram_plot;
+  PsFigurePage *plots[N_PLOTS];                  /* the two above, in order */
+  AdwViewStackPage *series_page;
+  GtkPaned *paned;
+  PsSeriesPane *series_pane;       /* shown for a folder (a series); the tree is its newest file */
+  gboolean is_series;
 
   PsCheckpointItem *root;          /* owns the PsCheckpoint */
   GtkTreeListModel *tree_model;
@@ -46,8 +52,6 @@ struct _PsCheckpointWindow {
   GSettings *settings;             /* the application's (colormap, projector mode); may be NULL */
   char *shown_summary;             /* what the summary page shows now */
   char *stats_text;
-  PsFigure *figures[N_PLOTS];
-  char *empty_text[N_PLOTS];       /* why a plot shows no figure */
 };
 
 G_DEFINE_FINAL_TYPE (PsCheckpointWindow, ps_checkpoint_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -76,36 +80,12 @@ ps_checkpoint_window_get_error_text (PsCheckpointWindow *self)
 
 /* ---------- plots ---------- */
 
-typedef struct {
-  PsCheckpointWindow *window;   /* no ref: the window owns the view */
-  int index;
-} PlotSlot;
-
-static void
-draw_plot (cairo_t *cr, int width, int height, double scale, gpointer data)
-{
-  PlotSlot *slot = data;
-  PsFigure *fig = slot->window->figures[slot->index];
-  if (fig != NULL)
-    ps_figure_draw (fig, cr, width, height);
-  else if (slot->window->empty_text[slot->index] != NULL)
-    ps_plot_view_draw_message (cr, width, height, scale, slot->window->empty_text[slot->index]);
-}
-
-static char *
-query_plot (double x, double y, int width, int height, double scale, gpointer data)
-{
-  PlotSlot *slot = data;
-  PsFigure *fig = slot->window->figures[slot->index];
-  return fig ? ps_figure_query (fig, x, y, width, height) : NULL;
-}
-
 PsFigure *
 ps_checkpoint_window_get_figure (PsCheckpointWindow *self, const char *page)
 {
   for (int i = 0; i < N_PLOTS; i++)
     if (g_strcmp0 (page, plot_names[i]) == 0)
-      return self->figures[i];
+      return ps_figure_page_get_figure (self->plots[i]);
   return NULL;
 }
 
@@ -114,18 +94,15 @@ ps_checkpoint_window_get_figure (PsCheckpointWindow *self, const char *page)
 static void
 set_tensor_pages_visible (PsCheckpointWindow *self, gboolean visible)
 {
-  for (int i = 0; i <= N_PLOTS; i++)
-    adw_view_stack_page_set_visible (self->tensor_pages[i], visible);
+  for (int i = 0; i <= N_PLOTS; i++)   /* a series shows its own heatmap and histogram per checkpoint */
+    adw_view_stack_page_set_visible (self->tensor_pages[i], visible && (i == N_PLOTS || !self->is_series));
 }
 
 static void
 clear_tensor (PsCheckpointWindow *self)
 {
   for (int i = 0; i < N_PLOTS; i++)
-    {
-      g_clear_pointer (&self->figures[i], ps_figure_free);
-      g_clear_pointer (&self->empty_text[i], g_free);
-    }
+    ps_figure_page_set_figure (self->plots[i], NULL, NULL, NULL);
   g_clear_pointer (&self->stats_text, g_free);
 }
 
@@ -160,7 +137,7 @@ show_tensor (PsCheckpointWindow *self, PsCheckpointItem *item)
       g_autofree char *msg = g_strdup_printf (_("Could not read %s: %s"), e->name, error->message);
       show_error (self, msg);
       for (int i = 0; i < N_PLOTS; i++)
-        self->empty_text[i] = g_strdup (msg);
+        ps_figure_page_set_message (self->plots[i], msg);
       self->stats_text = g_strdup (msg);
     }
   else
@@ -174,15 +151,15 @@ show_tensor (PsCheckpointWindow *self, PsCheckpointItem *item)
           o.kind = i == PLOT_HEATMAP ? PS_FIGURE_HEATMAP : PS_FIGURE_HISTOGRAM;
           /* the same choices as the model window's views */
           if (self->settings != NULL)
-            {
-              o.colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
-              o.scale = g_settings_get_boolean (self->settings, "projector-mode") ? 1.6 : 1.0;
-              ps_plot_view_set_scale (self->plots[i], o.scale);
-            }
+            o.colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
+          o.scale = ps_projector_plot_scale (self->settings);
+          ps_figure_page_set_scale (self->plots[i], o.scale);
           g_autoptr (GError) ferror = NULL;
-          self->figures[i] = ps_figure_new_for_tensor (t, e->name, subtitle, &o, &ferror);
-          if (self->figures[i] == NULL)
-            self->empty_text[i] = g_strdup (ferror->message);
+          PsFigure *fig = ps_figure_new_for_tensor (t, e->name, subtitle, &o, &ferror);
+          if (fig != NULL)
+            ps_figure_page_set_figure (self->plots[i], fig, e->name, NULL);
+          else
+            ps_figure_page_set_message (self->plots[i], ferror->message);
         }
       self->stats_text = ps_checkpoint_describe_tensor (e, t);
     }
@@ -193,7 +170,7 @@ show_tensor (PsCheckpointWindow *self, PsCheckpointItem *item)
   set_tensor_pages_visible (self, TRUE);
   const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
   if (g_strcmp0 (page, "summary") == 0)
-    adw_view_stack_set_visible_child_name (self->view_stack, "heatmap");
+    adw_view_stack_set_visible_child_name (self->view_stack, self->is_series ? "series" : "heatmap");
 }
 
 static PsCheckpointItem *
@@ -212,11 +189,11 @@ on_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsCheckpointWindow *sel
     show_tensor (self, item);
   else
     show_group (self, item);
+  if (self->is_series)
+    ps_series_pane_set_tensor (self->series_pane, item && ps_checkpoint_item_get_entry (item)
+                                                    ? ps_checkpoint_item_get_entry (item)->name : NULL);
   for (int i = 0; i < N_PLOTS; i++)
-    {
-      ps_plot_view_reset_zoom (self->plots[i]);
-      ps_plot_view_invalidate (self->plots[i]);
-    }
+    ps_figure_page_reset_zoom (self->plots[i]);
 }
 
 gboolean
@@ -453,6 +430,8 @@ ps_checkpoint_window_get_busy (PsCheckpointWindow *self)
 static void
 on_settings_changed (GSettings *settings, const char *key, PsCheckpointWindow *self)
 {
+  if (g_str_equal (key, "projector-mode"))
+    ps_projector_apply (GTK_WIDGET (self), settings);
   if (g_str_equal (key, "colormap") || g_str_equal (key, "projector-mode"))
     on_selected (self->selection, NULL, self);   /* redraw the figures with the new choice */
 }
@@ -462,21 +441,44 @@ ps_checkpoint_window_render_for_test (PsCheckpointWindow *self, const char *page
 {
   for (int i = 0; i < N_PLOTS; i++)
     if (g_strcmp0 (page, plot_names[i]) == 0)
-      return ps_plot_view_render_for_test (self->plots[i], TRUE);
+      return ps_plot_view_render_for_test (ps_figure_page_get_view (self->plots[i]), TRUE);
   return NULL;
 }
 
-/* Takes ck and s. */
+PsSeriesPane *
+ps_checkpoint_window_get_series_pane (PsCheckpointWindow *self)
+{
+  return self->is_series ? self->series_pane : NULL;
+}
+
+static void
+on_series_error (PsSeriesPane *pane, const char *text, PsCheckpointWindow *self)
+{
+  show_error (self, text);
+}
+
+/* Takes ck, s and series (NULL: one file). For a series, ck is its newest file at opening. */
 static PsCheckpointWindow *
-window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSummary *s)
+window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSummary *s, PsCheckpointSeries *series)
 {
   PsCheckpointWindow *self = g_object_new (PS_TYPE_CHECKPOINT_WINDOW, "application", app, NULL);
-  g_autofree char *base = g_file_get_basename (file);
-  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *folder = series ? g_file_get_path (file) : NULL;
+  g_autoptr (GFile) shown = series ? g_file_new_for_path (ps_checkpoint_series_get_path (series,
+                                                           ps_checkpoint_series_get_n_steps (series) - 1))
+                                   : g_object_ref (file);
+  g_autofree char *base = g_file_get_basename (shown);
+  g_autofree char *path = g_file_get_path (shown);
   PsCheckpointFormat format = ps_checkpoint_get_format (ck);
   self->summary = s;
   self->path = g_strdup (path);
-  self->header = g_strdup_printf ("%s (%s)", path ? path : base, format_name (format));
+  if (series)
+    self->header = g_strdup_printf (_("%s: %u checkpoints ordered by %s; the tree and the summary show the newest "
+                                      "when the folder was opened, %s (%s)"),
+                                    folder, ps_checkpoint_series_get_n_steps (series),
+                                    ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (series)), base,
+                                    format_name (format));
+  else
+    self->header = g_strdup_printf ("%s (%s)", path ? path : base, format_name (format));
   g_autofree char *body = ps_checkpoint_summary_to_text (s);
   self->summary_text = g_strdup_printf ("%s\n%s", self->header, body);
   self->root = ps_checkpoint_item_new_root (ck, base);
@@ -485,13 +487,37 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
     {
       self->settings = g_object_ref (settings);
       g_signal_connect_object (settings, "changed", G_CALLBACK (on_settings_changed), self, 0);
+      ps_projector_apply (GTK_WIDGET (self), settings);
     }
 
+  if (series)
+    {
+      self->is_series = TRUE;
+      /* the pictures over checkpoints need the room more than the tree's columns */
+      gtk_window_set_default_size (GTK_WINDOW (self), 1400, 860);
+      gtk_paned_set_position (self->paned, 400);
+      adw_view_stack_page_set_visible (self->series_page, TRUE);
+      g_signal_connect_object (self->series_pane, "error", G_CALLBACK (on_series_error), self, 0);
+      ps_series_pane_set_settings (self->series_pane, self->settings);
+      g_autoptr (GError) werror = NULL;
+      /* a training run may still be writing: new checkpoints join the series as they are finished */
+      if (!ps_series_pane_set_series (self->series_pane, series, folder, &werror))
+        show_error (self, werror->message);
+      g_free (base);
+      base = g_file_get_basename (file);
+    }
   gtk_window_set_title (GTK_WINDOW (self), base);
   adw_window_title_set_title (self->window_title, base);
   g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %" PRId64 " parameter",
                                                             "%s · %" PRId64 " parameters", (gulong) s->n_params),
                                                format_name (format), s->n_params);
+  if (series)
+    {
+      g_free (subtitle);
+      /* no count: the watched folder grows */
+      subtitle = g_strdup_printf (_("Checkpoints of a run, ordered by %s"),
+                                  ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (series)));
+    }
   adw_window_title_set_subtitle (self->window_title, subtitle);
   g_autofree char *count = g_strdup_printf (_("%" PRId64 " parameters (shared storage counted once) in %u tensors"),
                                             s->n_params, s->n_tensors);
@@ -519,6 +545,7 @@ typedef struct {
   GFile *file;
   PsCheckpoint *ck;
   PsCheckpointSummary *summary;
+  PsCheckpointSeries *series;   /* a folder */
 } OpenData;
 
 static void
@@ -528,6 +555,7 @@ open_data_free (gpointer p)
   g_clear_object (&d->file);
   g_clear_pointer (&d->ck, ps_checkpoint_free);
   g_clear_pointer (&d->summary, ps_checkpoint_summary_free);
+  g_clear_pointer (&d->series, ps_checkpoint_series_free);
   g_free (d);
 }
 
@@ -542,6 +570,21 @@ open_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
     {
       g_task_return_new_error (task, PS_ERROR, PS_ERROR_IO, _("Could not open %s: only local files can be read"), base);
       return;
+    }
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      /* a folder: its checkpoints as a series (headers only); the tree shows the newest, read again
+       * with a handle of its own (the series' readers stay on the main thread) */
+      d->series = ps_checkpoint_series_open ((const char *const[]) { path }, 1, &error);
+      if (d->series == NULL)
+        {
+          g_task_return_new_error (task, error->domain, error->code, _("Could not open the folder: %s"), error->message);
+          return;
+        }
+      g_free (path);
+      path = g_strdup (ps_checkpoint_series_get_path (d->series, ps_checkpoint_series_get_n_steps (d->series) - 1));
+      g_free (base);
+      base = g_path_get_basename (path);
     }
   /* headers only: the tree lists at once even for a multi-GB file; values are read later */
   d->ck = ps_checkpoint_open (path, &error);
@@ -583,7 +626,7 @@ ps_checkpoint_window_open_finish (GAsyncResult *result, GError **error)
     return NULL;
   OpenData *d = g_task_get_task_data (task);
   return window_new (GTK_APPLICATION (g_task_get_source_object (task)), d->file, g_steal_pointer (&d->ck),
-                     g_steal_pointer (&d->summary));
+                     g_steal_pointer (&d->summary), g_steal_pointer (&d->series));
 }
 
 /* ---------- GObject ---------- */
@@ -626,8 +669,9 @@ ps_checkpoint_window_class_init (PsCheckpointWindowClass *klass)
   G_OBJECT_CLASS (klass)->dispose = ps_checkpoint_window_dispose;
   G_OBJECT_CLASS (klass)->finalize = ps_checkpoint_window_finalize;
 
-  g_type_ensure (PS_TYPE_PLOT_VIEW);
+  g_type_ensure (PS_TYPE_FIGURE_PAGE);
   g_type_ensure (PS_TYPE_ERROR_BANNER);
+  g_type_ensure (PS_TYPE_SERIES_PANE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-checkpoint-window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PsCheckpointWindow, name)
   CHILD (window_title);
@@ -642,6 +686,9 @@ ps_checkpoint_window_class_init (PsCheckpointWindowClass *klass)
   CHILD (stats_label);
   CHILD (heatmap_plot);
   CHILD (histogram_plot);
+  CHILD (series_page);
+  CHILD (paned);
+  CHILD (series_pane);
 #undef CHILD
   gtk_widget_class_bind_template_callback (widget_class, setup_name);
   gtk_widget_class_bind_template_callback (widget_class, bind_name);
@@ -661,11 +708,4 @@ ps_checkpoint_window_init (PsCheckpointWindow *self)
   self->tensor_pages[2] = self->statistics_page;
   self->plots[PLOT_HEATMAP] = self->heatmap_plot;
   self->plots[PLOT_HISTOGRAM] = self->histogram_plot;
-  for (int i = 0; i < N_PLOTS; i++)
-    {
-      PlotSlot *slot = g_new0 (PlotSlot, 1);
-      slot->window = self;
-      slot->index = i;
-      ps_plot_view_set_draw_func (self->plots[i], draw_plot, query_plot, slot, g_free);
-    }
 }

@@ -416,7 +416,12 @@ tanh_fn (float x, const void *data)
 static PsTensor *
 tanh_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
-  return map_unary (input, "Tanh", tanh_fn, NULL, error);
+  if (input->dtype != PS_DTYPE_FLOAT32)
+    return map_unary (input, "Tanh", tanh_fn, NULL, error);   /* its error */
+  PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
+  if (y != NULL)
+    ps_sleef_tanhf_map (ps_tensor_cf32 (input), ps_tensor_f32 (y), input->numel);
+  return y;
 }
 
 const PsModuleClass ps_tanh_class = {
@@ -746,7 +751,7 @@ ps_leaky_relu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad
                        &PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope, error);
 }
 
-static float
+static PS_FMA_CLONES float
 tanh_bwd (float g, float y, const void *data)
 {
   return g * fmaf (-y, y, 1.0f);

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+
 struct _PsTape {
   GArray *entries;   /* PsTapeEntry */
   PsTensor *root_output;
@@ -39,7 +40,7 @@ ps_tape_new (void)
   return tape;
 }
 
-void
+static void
 ps_tape_clear (PsTape *tape)
 {
   g_array_set_size (tape->entries, 0);
@@ -262,6 +263,14 @@ ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_inp
         PsTensor *g = sink.grads->pdata[i];
         if (p->grad == NULL)
           ps_param_set_grad (p, g);
+        else if (ps_tensor_is_exclusive (p->grad) && p->grad->numel == g->numel)
+          {
+            /* nothing else holds .grad (zero_grad's zeros in the train loop): += in place, as torch */
+            float *a = ps_tensor_f32 (p->grad);
+            const float *b = ps_tensor_cf32 (g);
+            for (int64_t k = 0; k < g->numel; k++)
+              a[k] = a[k] + b[k];
+          }
         else
           {
             /* AccumulateGrad: variable.grad += new_grad (after zero_grad(): 0 + g, so −0 → +0) */
@@ -313,6 +322,8 @@ ps_backward_lookup (const PsModuleClass *klass)
     { &ps_instance_norm1d_class, ps_instance_norm_backward },
     { &ps_instance_norm2d_class, ps_instance_norm_backward },
   };
+  if (klass->backward != NULL)   /* a class that names its backward itself (ps-rnn.c) */
+    return (PsBackwardFunc) klass->backward;
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
     if (table[i].klass == klass)
       return table[i].fn;

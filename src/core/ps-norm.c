@@ -499,9 +499,12 @@ group_norm_construct (PsModule *self, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_channels must be divisible by num_groups");
       return FALSE;
     }
-  if (p->num_groups < 0 || p->num_channels < 0)
+  /* a negative num_groups constructs in torch (its forward refuses it); a negative num_channels
+   * fails where the affine tensors are created */
+  if (p->affine && p->num_channels < 0)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_groups and num_channels must not be negative");
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Trying to create tensor with negative "
+                   "dimension %" G_GINT64_FORMAT ": [%" G_GINT64_FORMAT "]", p->num_channels, p->num_channels);
       return FALSE;
     }
   if (p->affine)
@@ -525,11 +528,11 @@ group_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
     }
   const int64_t N = x->shape[0], C = x->shape[1];
   g_autofree char *xs = ps_tensor_shape_string (x);
-  if (p->affine && C != p->num_channels)
+  /* ATen's check_group_norm_inputs, in its order */
+  if (p->num_groups <= 0)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
-                   "Expected weight to be a vector of size equal to the number of channels in input, "
-                   "but got weight of shape [%" G_GINT64_FORMAT "] and input of shape %s", p->num_channels, xs);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "Expected num groups to be greater than 0, got %" G_GINT64_FORMAT, p->num_groups);
       return NULL;
     }
   if (C % p->num_groups != 0)
@@ -537,6 +540,13 @@ group_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                    "Expected number of channels in input to be divisible by num_groups, but got input of "
                    "shape %s and num_groups=%" G_GINT64_FORMAT, xs, p->num_groups);
+      return NULL;
+    }
+  if (p->affine && C != p->num_channels)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Expected weight to be a vector of size equal to the number of channels in input, "
+                   "but got weight of shape [%" G_GINT64_FORMAT "] and input of shape %s", p->num_channels, xs);
       return NULL;
     }
   const int64_t HxW = N * C > 0 ? x->numel / (N * C) : 0;
@@ -586,7 +596,10 @@ group_norm_extra_repr (const PsModule *self)
 static void
 group_norm_example_input (const PsModule *self, PsExampleInput *ex)
 {
-  ps_example_input_set (ex, 3, (int64_t[]) { 2, PS_MODULE_PRIV (self, GroupNormPriv)->num_channels, 4 });
+  const GroupNormPriv *p = PS_MODULE_PRIV (self, GroupNormPriv);
+  /* GroupNorm(G, C<0, affine=False) constructs and normalizes any input whose channels G divides */
+  int64_t c = p->num_channels >= 0 ? p->num_channels : MAX (p->num_groups, 1);
+  ps_example_input_set (ex, 3, (int64_t[]) { 2, c, 4 });
 }
 
 const PsModuleClass ps_group_norm_class = {

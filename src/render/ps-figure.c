@@ -155,6 +155,7 @@ build_heatmap (PsFigure *fig, const PsFigureOptions *o, GError **error)
   ho.range = o->range;
   ho.robust_q = o->robust_q > 0 ? o->robust_q : 0.995;
   ho.scale = o->scale > 0 ? o->scale : 1.0;
+  ho.pool = o->pool < PS_HEATMAP_POOL_N ? o->pool : PS_HEATMAP_POOL_MAXABS;
   fig->heatmap = ps_heatmap_new (fig->tensor, &ho, error);
   return fig->heatmap != NULL;
 }
@@ -379,6 +380,42 @@ ps_figure_new_for_tensor (PsTensor *tensor, const char *title, const char *subti
 }
 
 PsFigure *
+ps_figure_new_for_difference (PsTensor *a, PsTensor *b, const char *title, const char *subtitle,
+                              const PsFigureOptions *o, GError **error)
+{
+  g_return_val_if_fail (a != NULL && b != NULL && title != NULL && o != NULL, NULL);
+  if (o->kind != PS_FIGURE_HEATMAP && o->kind != PS_FIGURE_HISTOGRAM)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "a difference is shown as a heatmap or a histogram");
+      return NULL;
+    }
+  g_autoptr (PsFigure) fig = g_new0 (PsFigure, 1);
+  fig->kind = o->kind;
+  fig->tensor = ps_difference_new (a, b, error);
+  if (fig->tensor == NULL)
+    return NULL;
+  ps_init_info_clear (&fig->init);
+  fig->subtitle = g_strdup (subtitle ? subtitle : "");
+  PsFigureOptions d = *o;
+  d.diff_from = 0;   /* the diverging map and no init overlay, as for a timeline's difference */
+  gboolean ok;
+  if (o->kind == PS_FIGURE_HEATMAP)
+    {
+      fig->title = g_strdup_printf ("Δ %s", title);
+      ok = build_heatmap (fig, &d, error);
+    }
+  else
+    {
+      g_autofree char *shape = ps_tensor_shape_string (fig->tensor);
+      fig->title = g_strdup_printf ("Δ %s %s", title, shape);
+      ok = build_histogram (fig, &d, error);
+    }
+  if (!ok)
+    return NULL;
+  return g_steal_pointer (&fig);
+}
+
+PsFigure *
 ps_figure_new_for_series (PsTensor *const *tensors, const int64_t *steps, guint n, const char *title,
                           const char *subtitle, const PsFigureOptions *o, GError **error)
 {
@@ -482,6 +519,14 @@ ps_figure_query (PsFigure *fig, double x, double y, double width, double height)
         if (!ps_heatmap_hit (fig->heatmap, x, y, &hit))
           return NULL;
         g_autofree char *idx = index_string (&hit);
+        if ((hit.block_rows > 1 || hit.block_cols > 1) && hit.pool == PS_HEATMAP_POOL_MEAN)
+          return g_strdup_printf ("%s = <b>%.9g</b>\n<small>mean of %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                                  " cells from this one (downsampled)</small>", idx, hit.value, hit.block_rows,
+                                  hit.block_cols);
+        if ((hit.block_rows > 1 || hit.block_cols > 1) && hit.pool == PS_HEATMAP_POOL_STRIDE)
+          return g_strdup_printf ("%s = <b>%.9g</b>\n<small>first of %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                                  " cells (downsampled by stride)</small>", idx, hit.value, hit.block_rows,
+                                  hit.block_cols);
         if (hit.block_rows > 1 || hit.block_cols > 1)
           return g_strdup_printf ("%s = <b>%.9g</b>\n<small>largest |x| of %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
                                   " cells (downsampled)</small>", idx, hit.value, hit.block_rows, hit.block_cols);
