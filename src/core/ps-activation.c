@@ -989,6 +989,8 @@ ps_prelu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outp
   float *gwd = ps_tensor_f32 (gw);
   if (x->numel > 0)
     {
+      if (!ps_tensor_check_scratch ((guint64) x->numel * sizeof (float), "the PReLU weight gradient", error))
+        return FALSE;
       g_autofree float *col = g_try_new (float, (gsize) x->numel);
       if (col == NULL)
         {
