@@ -2,6 +2,7 @@
 #include "ps-train-ops.h"
 #include "ps-clip-grad.h"
 #include "ps-checkpoint.h"
+#include "ps-csv.h"
 #include "ps-fashion-mnist.h"
 #include "ps-npz.h"
 #include "ps-regular-file.h"
@@ -536,11 +537,42 @@ dataset_from_file (JsonObject *op, const char *base_dir, GError **error)
   g_autoptr (PsNpz) npz = NULL;
   g_autoptr (PsCheckpoint) ck = NULL;
   g_autoptr (GError) local = NULL;
-  if (g_str_has_suffix (lower, ".npy") || g_str_has_suffix (lower, ".csv"))
+  if (g_str_has_suffix (lower, ".npy"))
     {
-      field_error (error, "file", "%s: only files holding named arrays are read (.npz from numpy.savez, "
-                   ".safetensors, torch.save of a dict): save X and y together in one .npz", file);
+      field_error (error, "file", "%s: a .npy file holds one unnamed array; save X and y together in one .npz "
+                   "(numpy.savez), or use a .csv table", file);
       return NULL;
+    }
+  if (g_str_has_suffix (lower, ".csv"))
+    {
+      g_autoptr (GBytes) bytes = ps_regular_file_read (path, ps_tensor_get_max_bytes (), &local);
+      if (bytes == NULL)
+        {
+          field_error (error, "file", "%s", local->message);
+          return NULL;
+        }
+      sum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+      if (pin != NULL && g_ascii_strcasecmp (sum, pin) != 0)
+        {
+          field_error (error, "sha256", "%s has sha256 %s, not the one the recipe pins", path, sum);
+          return NULL;
+        }
+      /* x: comma-separated column names, or "*" for every column but y */
+      g_auto (GStrv) cols = strcmp (xn, "*") == 0 ? NULL : g_strsplit (xn, ",", -1);
+      for (guint i = 0; cols && cols[i]; i++)
+        g_strstrip (cols[i]);
+      g_autoptr (PsTensor) cx = NULL, cy = NULL;
+      if (!ps_csv_read_xy (bytes, file, (const char *const *) cols, yn, &cx, &cy, &local))
+        {
+          g_autofree char *ymiss = g_strdup_printf ("no column '%s'", yn);
+          field_error (error, !g_error_matches (local, PS_ERROR, PS_ERROR_NOT_FOUND) ? "file"
+                              : strstr (local->message, ymiss) ? "y" : "x", "%s", local->message);
+          return NULL;
+        }
+      PsDataset *cd = ps_dataset_new (cx, cy, &local);
+      if (cd == NULL)
+        field_error (error, "file", "%s: %s", file, local->message);
+      return cd;
     }
   if (g_str_has_suffix (lower, ".npz"))
     {

@@ -158,9 +158,17 @@ class Seq(nn.Sequential):
         return x
 
 
-def seq_run(name, seed, X, y, layers, loss, opt, steps, bs=16, shuffle=True, drop_last=False, clip=None):
+def seq_run(name, seed, X, y, layers, loss, opt, steps, bs=16, shuffle=True, drop_last=False, clip=None, csv=False):
     os.makedirs(SEQ_DIR, exist_ok=True)
-    np.savez(os.path.join(SEQ_DIR, name + ".npz"), X=X.numpy(), y=y.numpy())
+    if csv:
+        # a header line, then each float32 value with 9 significant digits (float() and a float32
+        # rounding give it back exactly)
+        with open(os.path.join(SEQ_DIR, name + ".csv"), "w") as f:
+            f.write(",".join(["f%d" % j for j in range(X.shape[1])] + ["label"]) + "\n")
+            for i in range(X.shape[0]):
+                f.write(",".join(["%.9g" % v for v in X[i].tolist()] + ["%d" % int(y[i])]) + "\n")
+    else:
+        np.savez(os.path.join(SEQ_DIR, name + ".npz"), X=X.numpy(), y=y.numpy())
     torch.manual_seed(seed)
     model = Seq(*[getattr(nn, t)(**a) for t, a in layers])
     optim = getattr(torch.optim, opt[0])(model.parameters(), **opt[1])
@@ -182,7 +190,8 @@ def seq_run(name, seed, X, y, layers, loss, opt, steps, bs=16, shuffle=True, dro
                 break
     ops = [{"op": "module", "id": "l%d" % i, "type": t, "args": a} for i, (t, a) in enumerate(layers)]
     ops.append({"op": "module", "id": "model", "type": "Sequential", "children": ["l%d" % i for i in range(len(layers))]})
-    ops.append({"op": "dataset", "id": "data", "file": name + ".npz", "x": "X", "y": "y"})
+    ops.append({"op": "dataset", "id": "data", "file": name + ".csv", "x": "*", "y": "label"} if csv
+               else {"op": "dataset", "id": "data", "file": name + ".npz", "x": "X", "y": "y"})
     ops.append({"op": "optimizer", "id": "opt", "type": opt[0], "params": "model", "args": opt[1]})
     train = {"op": "train", "model": "model", "optimizer": "opt", "data": "data",
              "loss": {"type": loss[0], "args": loss[1]}, "batch_size": bs, "shuffle": shuffle,
@@ -222,6 +231,14 @@ seq_run("embedding-gru", 13, Xg, yg,
                   "dropout": 0.25}),
          ("Flatten", {}), ("Linear", {"in_features": 60, "out_features": 2})],
         ("CrossEntropyLoss", {}), ("RMSprop", {"lr": 0.01}), 20, bs=12, drop_last=True, clip=1.0)
+
+# An MLP on a CSV table (3 float columns and an integer label)
+Xc = randn(80, 3)
+yc = ((Xc[:, 0] * Xc[:, 1] - Xc[:, 2]) > 0).long()
+seq_run("csv-mlp", 14, Xc, yc,
+        [("Linear", {"in_features": 3, "out_features": 8}), ("Tanh", {}),
+         ("Linear", {"in_features": 8, "out_features": 2})],
+        ("CrossEntropyLoss", {}), ("Adam", {"lr": 0.02}), 12, bs=16, csv=True)
 
 # ---------------- MultiheadAttention backward (self-attention; after the runs: g's stream) ----------------
 # As "rnn": Sequential(Embedding(10, embed_dim), mha) names the parameters; the forward is
