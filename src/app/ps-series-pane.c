@@ -875,9 +875,9 @@ on_export_clicked (GtkButton *button, PsSeriesPane *self)
       return;
     }
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export Picture (PNG, SVG or PDF)"),
-                                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Picture (PNG, SVG or PDF)"),
+                                                       GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                       GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
   g_autofree char *safe = g_strdup (self->tensor >= 0 ? ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor)
                                                       : "series");
   g_strdelimit (safe, "/\\", '_');
@@ -889,8 +889,7 @@ on_export_clicked (GtkButton *button, PsSeriesPane *self)
   GtkWidget *view = GTK_WIDGET (self->plots[p]);
   job->width = MAX (gtk_widget_get_width (view), 400);
   job->height = MAX (gtk_widget_get_height (view), 300);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), job);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_export_response, job);
 }
 
 /* ---------- plot views ---------- */

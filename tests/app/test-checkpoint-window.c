@@ -8,25 +8,7 @@
 #include "checkpoint-test-util.h"
 
 #include <string.h>
-
-static PsApplication *app;
-
-static void
-iterate (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static PsWindow *
-new_window (const char *scenario)
-{
-  PsWindow *w = ps_window_new (app);
-  gtk_window_present (GTK_WINDOW (w));
-  g_assert_true (ps_window_load_scenario (w, scenario));
-  iterate ();
-  return w;
-}
+#include "window-test-util.h"
 
 /* Opens path through the window and waits for the worker; returns the new window or NULL. */
 static PsCheckpointWindow *
@@ -207,6 +189,32 @@ test_follows_colormap (void)
   cairo_surface_destroy (a);
   cairo_surface_destroy (b);
   g_settings_reset (settings, "colormap");
+  /* projector mode through the same helper as the main window: larger chrome, larger plot text */
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (cw), "projector"));
+  cairo_surface_t *small = ps_checkpoint_window_render_for_test (cw, "heatmap");
+  g_settings_set_boolean (settings, "projector-mode", TRUE);
+  iterate ();
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (cw), "projector"));
+  cairo_surface_t *large = ps_checkpoint_window_render_for_test (cw, "heatmap");
+  /* the header's text is 1.6 times larger: the first row of cells starts lower */
+  int first_small = -1, first_large = -1;
+  for (int y = 0; y < h_ && (first_small < 0 || first_large < 0); y++)
+    {
+      guint32 ps = ((guint32 *) (cairo_image_surface_get_data (small) + y * cairo_image_surface_get_stride (small)))[w_ / 3];
+      guint32 pl = ((guint32 *) (cairo_image_surface_get_data (large) + y * cairo_image_surface_get_stride (large)))[w_ / 3];
+      if (first_small < 0 && ((ps >> 16) & 0xff) != (ps & 0xff))
+        first_small = y;
+      if (first_large < 0 && ((pl >> 16) & 0xff) != (pl & 0xff))
+        first_large = y;
+    }
+  g_test_message ("first coloured row: %d (normal), %d (projector)", first_small, first_large);
+  g_assert_cmpint (first_small, >, 0);
+  g_assert_cmpint (first_large, >, first_small + 10);
+  cairo_surface_destroy (small);
+  cairo_surface_destroy (large);
+  g_settings_set_boolean (settings, "projector-mode", FALSE);
+  iterate ();
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (cw), "projector"));
   gtk_window_destroy (GTK_WINDOW (cw));
   gtk_window_destroy (GTK_WINDOW (w));
   iterate ();
@@ -388,21 +396,8 @@ test_open_torch (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      /* TAP's "skip the whole file" (plan 1..0): meson reports SKIP, not OK */
-      g_print ("1..0 # SKIP %s\n", "no display: GUI tests run under xvfb-run");
-      return 0;
-    }
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    {
-      g_print ("1..0 # SKIP %s\n", "no session bus: GUI tests run under dbus-run-session");
-      return 0;
-    }
-  adw_init ();
-  app = ps_application_new ();
-  g_application_register (G_APPLICATION (app), NULL, NULL);
+  if (!window_test_init (&argc, &argv))
+    return 0;
   g_test_add_func ("/checkpoint-window/open-all-dtypes", test_open_all_dtypes);
   g_test_add_func ("/checkpoint-window/open-torch", test_open_torch);
   g_test_add_func ("/checkpoint-window/open-sharded-npz-npy", test_open_sharded_npz_npy);
@@ -412,7 +407,5 @@ main (int argc, char **argv)
   g_test_add_func ("/checkpoint-window/follows-colormap", test_follows_colormap);
   g_test_add_func ("/checkpoint-window/open-from-checkpoint-window", test_open_from_checkpoint_window);
   g_test_add_func ("/checkpoint-window/export-pytorch", test_export_pytorch);
-  int ret = g_test_run ();
-  g_object_unref (app);
-  return ret;
+  return window_test_run ();
 }
