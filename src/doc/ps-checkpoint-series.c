@@ -396,12 +396,6 @@ ps_checkpoint_series_load (PsCheckpointSeries *s, guint step, guint tensor, GErr
 
 /* ---- norms --------------------------------------------------------------------------------- */
 
-static double
-value_at (const PsTensor *t, int64_t i)
-{
-  return t->dtype == PS_DTYPE_FLOAT32 ? (double) ((const float *) t->data)[i] : (double) ((const int64_t *) t->data)[i];
-}
-
 /* One tensor's values at one checkpoint: in place in the file's mapping (float32, nothing
  * copied) or decoded (a reference held). */
 typedef struct {
@@ -810,26 +804,20 @@ ps_checkpoint_series_rank_changes (PsCheckpointSeries *s, guint a, guint b, GCan
       const PsCheckpointEntry *eb = ps_checkpoint_series_get_entry (s, b, k);
       if (ea == NULL || eb == NULL || !same_shape (ea, eb))
         continue;
-      g_autoptr (GError) local = NULL;
-      g_autoptr (PsTensor) ta = ps_checkpoint_series_load (s, a, k, &local);
-      g_autoptr (PsTensor) tb = ta ? ps_checkpoint_series_load (s, b, k, &local) : NULL;
-      if (tb == NULL)
-        {
-          if (g_error_matches (local, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED))
-            continue;   /* listed but not decodable (complex) */
-          g_propagate_error (error, g_steal_pointer (&local));
-          return NULL;
-        }
-      if (ta->dtype != tb->dtype)
+      /* both read in place from the mappings where they can be (no copies), else decoded */
+      Cell ca = { s, a, k, NULL, FALSE, { 0 }, 0, NAN, FALSE };
+      if (!ps_sigbus_guard_run (cell_run, &ca, get_step (s, a)->label, error))
+        return NULL;
+      Cell cb = { s, b, k, &ca.cur, TRUE, { 0 }, 0, NAN, FALSE };
+      gboolean ok = ca.skipped || ps_sigbus_guard_run (cell_run, &cb, get_step (s, b)->label, error);
+      double sa = ca.ss, sb = cb.ss, sd = cb.ds;
+      gboolean usable = !ca.skipped && !cb.skipped && !isnan (sd);   /* NaN: another kind of values */
+      vals_clear (&ca.cur);
+      vals_clear (&cb.cur);
+      if (!ok)
+        return NULL;
+      if (!usable)
         continue;
-      double sa = 0, sb = 0, sd = 0;
-      for (int64_t j = 0; j < ta->numel; j++)
-        {
-          double x = value_at (ta, j), y = value_at (tb, j);
-          sa += x * x;
-          sb += y * y;
-          sd += (y - x) * (y - x);
-        }
       PsSeriesChange c = { k, sqrt (sa), sqrt (sb), sqrt (sd), NAN };
       if (c.norm_a > 0)
         c.rel = c.diff_norm / c.norm_a;

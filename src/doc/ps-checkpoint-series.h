@@ -94,7 +94,8 @@ double      ps_checkpoint_series_get_rel_change (PsCheckpointSeries *s, guint st
 /* Largest changes between two checkpoints: every tensor present in both with the same shape and
  * dtype, read once from each, with ‖a‖, ‖b‖, ‖b − a‖ and the relative change ‖b − a‖ / ‖a‖ (NaN
  * when ‖a‖ is 0), sorted by relative change, largest first (NaN last, ties by name). Synchronous
- * (call it from a worker with a series of its own: the readers are not shared across threads). */
+ * (call it from a worker with a series of its own: the readers are not shared across threads).
+ * Float32 values are read in place from the mappings, as for the norms. */
 typedef struct {
   guint tensor;
   double norm_a, norm_b, diff_norm, rel;
