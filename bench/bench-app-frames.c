@@ -108,7 +108,7 @@ main (int argc, char **argv)
 
   enum { N = 15 };
   double build[N], fast[N], sharp[N];
-  PsPlotView *view = w->plots[PS_PAGE_HEATMAP];
+  PsPlotView *view = ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]);
   for (int i = 0; i < N; i++)
     {
       gint64 a = g_get_monotonic_time ();

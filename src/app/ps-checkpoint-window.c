@@ -12,7 +12,8 @@
 #include "ps-checkpoint-summary.h"
 #include "ps-error-banner.h"
 #include "ps-figure.h"
-#include "ps-plot-view.h"
+#include "ps-figure-page.h"
+#include "ps-projector.h"
 #include "ps-series-pane.h"
 
 enum { PLOT_HEATMAP, PLOT_HISTOGRAM, N_PLOTS };
@@ -32,9 +33,9 @@ struct _PsCheckpointWindow {
   AdwViewStackPage *tensor_pages[N_PLOTS + 1];   /* the three above, in order */
   GtkLabel *summary_label;
   GtkLabel *stats_label;
-  PsPlotView *heatmap_plot;
-  PsPlotView *histogram_plot;
-  PsPlotView *plots[N_PLOTS];                    /* the two above, in order */
+  PsFigurePage *heatmap_plot;
+  PsFigurePage *histogram_plot;
+  PsFigurePage *plots[N_PLOTS];                  /* the two above, in order */
   AdwViewStackPage *series_page;
   GtkPaned *paned;
   PsSeriesPane *series_pane;       /* shown for a folder (a series); the tree is its newest file */
@@ -51,8 +52,6 @@ struct _PsCheckpointWindow {
   GSettings *settings;             /* the application's (colormap, projector mode); may be NULL */
   char *shown_summary;             /* what the summary page shows now */
   char *stats_text;
-  PsFigure *figures[N_PLOTS];
-  char *empty_text[N_PLOTS];       /* why a plot shows no figure */
 };
 
 G_DEFINE_FINAL_TYPE (PsCheckpointWindow, ps_checkpoint_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -81,36 +80,12 @@ ps_checkpoint_window_get_error_text (PsCheckpointWindow *self)
 
 /* ---------- plots ---------- */
 
-typedef struct {
-  PsCheckpointWindow *window;   /* no ref: the window owns the view */
-  int index;
-} PlotSlot;
-
-static void
-draw_plot (cairo_t *cr, int width, int height, double scale, gpointer data)
-{
-  PlotSlot *slot = data;
-  PsFigure *fig = slot->window->figures[slot->index];
-  if (fig != NULL)
-    ps_figure_draw (fig, cr, width, height);
-  else if (slot->window->empty_text[slot->index] != NULL)
-    ps_plot_view_draw_message (cr, width, height, scale, slot->window->empty_text[slot->index]);
-}
-
-static char *
-query_plot (double x, double y, int width, int height, double scale, gpointer data)
-{
-  PlotSlot *slot = data;
-  PsFigure *fig = slot->window->figures[slot->index];
-  return fig ? ps_figure_query (fig, x, y, width, height) : NULL;
-}
-
 PsFigure *
 ps_checkpoint_window_get_figure (PsCheckpointWindow *self, const char *page)
 {
   for (int i = 0; i < N_PLOTS; i++)
     if (g_strcmp0 (page, plot_names[i]) == 0)
-      return self->figures[i];
+      return ps_figure_page_get_figure (self->plots[i]);
   return NULL;
 }
 
@@ -127,10 +102,7 @@ static void
 clear_tensor (PsCheckpointWindow *self)
 {
   for (int i = 0; i < N_PLOTS; i++)
-    {
-      g_clear_pointer (&self->figures[i], ps_figure_free);
-      g_clear_pointer (&self->empty_text[i], g_free);
-    }
+    ps_figure_page_set_figure (self->plots[i], NULL, NULL, NULL);
   g_clear_pointer (&self->stats_text, g_free);
 }
 
@@ -165,7 +137,7 @@ show_tensor (PsCheckpointWindow *self, PsCheckpointItem *item)
       g_autofree char *msg = g_strdup_printf (_("Could not read %s: %s"), e->name, error->message);
       show_error (self, msg);
       for (int i = 0; i < N_PLOTS; i++)
-        self->empty_text[i] = g_strdup (msg);
+        ps_figure_page_set_message (self->plots[i], msg);
       self->stats_text = g_strdup (msg);
     }
   else
@@ -179,15 +151,15 @@ show_tensor (PsCheckpointWindow *self, PsCheckpointItem *item)
           o.kind = i == PLOT_HEATMAP ? PS_FIGURE_HEATMAP : PS_FIGURE_HISTOGRAM;
           /* the same choices as the model window's views */
           if (self->settings != NULL)
-            {
-              o.colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
-              o.scale = g_settings_get_boolean (self->settings, "projector-mode") ? 1.6 : 1.0;
-              ps_plot_view_set_scale (self->plots[i], o.scale);
-            }
+            o.colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
+          o.scale = ps_projector_plot_scale (self->settings);
+          ps_figure_page_set_scale (self->plots[i], o.scale);
           g_autoptr (GError) ferror = NULL;
-          self->figures[i] = ps_figure_new_for_tensor (t, e->name, subtitle, &o, &ferror);
-          if (self->figures[i] == NULL)
-            self->empty_text[i] = g_strdup (ferror->message);
+          PsFigure *fig = ps_figure_new_for_tensor (t, e->name, subtitle, &o, &ferror);
+          if (fig != NULL)
+            ps_figure_page_set_figure (self->plots[i], fig, e->name, NULL);
+          else
+            ps_figure_page_set_message (self->plots[i], ferror->message);
         }
       self->stats_text = ps_checkpoint_describe_tensor (e, t);
     }
@@ -221,10 +193,7 @@ on_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsCheckpointWindow *sel
     ps_series_pane_set_tensor (self->series_pane, item && ps_checkpoint_item_get_entry (item)
                                                     ? ps_checkpoint_item_get_entry (item)->name : NULL);
   for (int i = 0; i < N_PLOTS; i++)
-    {
-      ps_plot_view_reset_zoom (self->plots[i]);
-      ps_plot_view_invalidate (self->plots[i]);
-    }
+    ps_figure_page_reset_zoom (self->plots[i]);
 }
 
 gboolean
@@ -461,6 +430,8 @@ ps_checkpoint_window_get_busy (PsCheckpointWindow *self)
 static void
 on_settings_changed (GSettings *settings, const char *key, PsCheckpointWindow *self)
 {
+  if (g_str_equal (key, "projector-mode"))
+    ps_projector_apply (GTK_WIDGET (self), settings);
   if (g_str_equal (key, "colormap") || g_str_equal (key, "projector-mode"))
     on_selected (self->selection, NULL, self);   /* redraw the figures with the new choice */
 }
@@ -470,7 +441,7 @@ ps_checkpoint_window_render_for_test (PsCheckpointWindow *self, const char *page
 {
   for (int i = 0; i < N_PLOTS; i++)
     if (g_strcmp0 (page, plot_names[i]) == 0)
-      return ps_plot_view_render_for_test (self->plots[i], TRUE);
+      return ps_plot_view_render_for_test (ps_figure_page_get_view (self->plots[i]), TRUE);
   return NULL;
 }
 
@@ -516,6 +487,7 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
     {
       self->settings = g_object_ref (settings);
       g_signal_connect_object (settings, "changed", G_CALLBACK (on_settings_changed), self, 0);
+      ps_projector_apply (GTK_WIDGET (self), settings);
     }
 
   if (series)
@@ -697,7 +669,7 @@ ps_checkpoint_window_class_init (PsCheckpointWindowClass *klass)
   G_OBJECT_CLASS (klass)->dispose = ps_checkpoint_window_dispose;
   G_OBJECT_CLASS (klass)->finalize = ps_checkpoint_window_finalize;
 
-  g_type_ensure (PS_TYPE_PLOT_VIEW);
+  g_type_ensure (PS_TYPE_FIGURE_PAGE);
   g_type_ensure (PS_TYPE_ERROR_BANNER);
   g_type_ensure (PS_TYPE_SERIES_PANE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-checkpoint-window.ui");
@@ -736,11 +708,4 @@ ps_checkpoint_window_init (PsCheckpointWindow *self)
   self->tensor_pages[2] = self->statistics_page;
   self->plots[PLOT_HEATMAP] = self->heatmap_plot;
   self->plots[PLOT_HISTOGRAM] = self->histogram_plot;
-  for (int i = 0; i < N_PLOTS; i++)
-    {
-      PlotSlot *slot = g_new0 (PlotSlot, 1);
-      slot->window = self;
-      slot->index = i;
-      ps_plot_view_set_draw_func (self->plots[i], draw_plot, query_plot, slot, g_free);
-    }
 }

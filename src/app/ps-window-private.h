@@ -4,7 +4,7 @@
 
 #include "ps-window.h"
 #include "ps-error-banner.h"
-#include "ps-plot-view.h"
+#include "ps-figure-page.h"
 #include "ps-tree-node.h"
 #include "ps-figure.h"
 #include "ps-edit.h"
@@ -44,9 +44,10 @@ struct _PsWindow {
 
   GtkLabel *story_heading;    /* the step's story: heading and teaching note */
   GtkLabel *story_label;
-  PsPlotView *plots[PS_N_PLOT_PAGES];
+  PsFigurePage *pages[PS_N_PLOT_PAGES];
   GtkLabel *explain_label;
   GtkDropDown *range_dropdown;
+  GtkDropDown *pool_dropdown;  /* heatmap downsampling: PsHeatmapPool */
   GtkSpinButton *bins_spin;
   GtkToggleButton *log_toggle;
   GtkWidget *range_box, *bins_box, *diff_box;   /* controls shown only on the pages they affect */
@@ -54,8 +55,6 @@ struct _PsWindow {
   GtkStringList *diff_items;
   GtkLabel *changes_label;     /* what changed between the two compared steps */
 
-  PsFigure *figures[PS_N_PLOT_PAGES];
-  char *empty_text[PS_N_PLOT_PAGES];   /* why a page shows no figure (drawn in its place) */
 
   PsDocument *document;
   GSettings *settings;

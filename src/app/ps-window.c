@@ -16,6 +16,7 @@
 #include "ps-distribution.h"
 #include "ps-explain.h"
 #include "ps-regular-file.h"
+#include "ps-projector.h"
 
 G_DEFINE_FINAL_TYPE (PsWindow, ps_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -367,7 +368,7 @@ ps_window_get_visible_page (PsWindow *self)
 static double
 plot_scale (PsWindow *self)
 {
-  return self->settings && g_settings_get_boolean (self->settings, "projector-mode") ? 1.6 : 1.0;
+  return ps_projector_plot_scale (self->settings);
 }
 
 void
@@ -380,6 +381,8 @@ ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage pa
   if (self->settings != NULL)
     o->colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
   o->range = (PsHeatmapRange) gtk_drop_down_get_selected (self->range_dropdown);
+  guint pool = gtk_drop_down_get_selected (self->pool_dropdown);
+  o->pool = pool < PS_HEATMAP_POOL_N ? (PsHeatmapPool) pool : PS_HEATMAP_POOL_MAXABS;
   o->bins = gtk_spin_button_get_value_as_int (self->bins_spin);
   o->log_y = gtk_toggle_button_get_active (self->log_toggle);
   switch (page)
@@ -394,12 +397,6 @@ ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage pa
     default: break;
     }
 }
-
-/* What a plot view draws: the page's figure, or why there is none. */
-typedef struct {
-  PsWindow *window;   /* no ref: the window owns the view */
-  PsPlotPage page;
-} PlotSlot;
 
 guint
 ps_window_get_diff_from (PsWindow *self)
@@ -426,25 +423,6 @@ update_changes (PsWindow *self)
   gtk_label_set_text (self->changes_label, text);
 }
 
-static void
-draw_figure (cairo_t *cr, int width, int height, double scale, gpointer data)
-{
-  PlotSlot *slot = data;
-  PsFigure *fig = slot->window->figures[slot->page];
-  if (fig != NULL)
-    ps_figure_draw (fig, cr, width, height);
-  else if (slot->window->empty_text[slot->page] != NULL)
-    ps_plot_view_draw_message (cr, width, height, scale, slot->window->empty_text[slot->page]);
-}
-
-static char *
-query_figure (double x, double y, int width, int height, double scale, gpointer data)
-{
-  PlotSlot *slot = data;
-  PsFigure *fig = slot->window->figures[slot->page];
-  return fig ? ps_figure_query (fig, x, y, width, height) : NULL;
-}
-
 /* Views across steps (difference, over time) name a parameter by its module's recipe id
  * ("fc1.weight"): it exists from the step that created the module, while the state_dict path
  * ("0.weight") exists only once the module sits in the model. */
@@ -457,68 +435,40 @@ stable_path (PsTreeNode *node)
   return g_strdup (ps_tree_node_get_path (node));
 }
 
-/* A plot is an image to assistive technologies: its name says what it shows, its description
- * the numbers a sighted user reads off it (or why it is empty). */
-static void
-update_plot_accessible (PsWindow *self, PsPlotPage page, PsTreeNode *node)
-{
-  static const char *const pages[PS_N_PLOT_PAGES] = { N_("Heatmap"), N_("Histogram"), N_("Over Time"),
-                                                      N_("Difference") };
-  g_autofree char *label = NULL, *description = NULL;
-  PsTensor *t = node ? ps_tree_node_get_tensor (node) : NULL;
-  if (self->figures[page] != NULL && t != NULL)
-    {
-      /* a module not in the model is named by its id (fc.weight), as in Python */
-      g_autofree char *what = ps_tree_node_get_output_name (node) ? g_strdup (ps_tree_node_get_output_name (node))
-                              : ps_tree_node_get_base (node) ? stable_path (node)
-                              : g_strdup (ps_tree_node_get_path (node));
-      label = g_strdup_printf (_("%s of %s"), _(pages[page]), what);
-      PsStats st;
-      ps_stats_compute (t, &st);
-      g_autofree char *shape = ps_tensor_shape_string (t);
-      description = g_strdup_printf (_("Step %u: shape %s, %" PRId64 " values from %.4g to %.4g, mean %.4g, std %.4g"),
-                                     ps_document_get_current_step (self->document), shape, st.count, st.min, st.max,
-                                     st.mean, st.std);
-    }
-  else
-    {
-      label = g_strdup (_(pages[page]));
-      description = g_strdup (self->empty_text[page] ? self->empty_text[page] : "");
-    }
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->plots[page]), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
-}
-
+/* The page's figure, or why there is none. A figure page is an image to assistive technologies:
+ * its name says what it shows, its description the numbers a sighted user reads off it. */
 static void
 update_plot (PsWindow *self, PsPlotPage page)
 {
-  g_clear_pointer (&self->figures[page], ps_figure_free);
-  g_clear_pointer (&self->empty_text[page], g_free);
+  PsFigurePage *fp = self->pages[page];
   PsTreeNode *node = ps_window_get_selected_node (self);
   PsParam *param = node ? ps_tree_node_get_param (node) : NULL;
   const char *output = node ? ps_tree_node_get_output_name (node) : NULL;
+  g_autofree char *message = NULL;
   if (node != NULL && ps_tree_node_get_kind (node) == PS_TREE_NODE_OUTPUTS)
-    self->empty_text[page] = g_strdup (_("Select one of the outputs to see its values."));
+    message = g_strdup (_("Select one of the outputs to see its values."));
   else if (node != NULL && ps_tree_node_get_kind (node) == PS_TREE_NODE_OBJECTS)
-    self->empty_text[page] = g_strdup (_("Select a parameter of one of these modules to see its values."));
+    message = g_strdup (_("Select a parameter of one of these modules to see its values."));
   else if (node == NULL)
-    self->empty_text[page] = g_strdup (ps_document_get_n_steps (self->document) == 0 || self->root_node == NULL
-                                       ? _("No model yet.\nAdd a layer with the + button, or open a scenario from the menu.")
-                                       : _("Select a parameter or buffer in the tree to see its values."));
+    message = g_strdup (ps_document_get_n_steps (self->document) == 0 || self->root_node == NULL
+                        ? _("No model yet.\nAdd a layer with the + button, or open a scenario from the menu.")
+                        : _("Select a parameter or buffer in the tree to see its values."));
   else if (param == NULL && output == NULL)
-    self->empty_text[page] = g_strdup_printf (_("“%s” is a module.\nSelect one of its parameters (e.g. its weight) to see values."),
-                                              ps_tree_node_get_name (node));
+    message = g_strdup_printf (_("“%s” is a module.\nSelect one of its parameters (e.g. its weight) to see values."),
+                               ps_tree_node_get_name (node));
   else if (param != NULL && param->value == NULL)
-    self->empty_text[page] = g_strdup (_("Uninitialized (lazy): this parameter has no shape and no values yet.\n"
-                                         "Run a forward (Ctrl+F) to materialize it."));
+    message = g_strdup (_("Uninitialized (lazy): this parameter has no shape and no values yet.\n"
+                          "Run a forward (Ctrl+F) to materialize it."));
   guint diff_from = ps_window_get_diff_from (self);
+  PsFigure *fig = NULL;
   if (page == PS_PAGE_DIFFERENCE && param != NULL && param->value != NULL && param->created_step > (int) diff_from)
     {
       /* nothing to subtract: say so, not "not a parameter at step 0" */
       g_autofree char *name = stable_path (node);
-      self->empty_text[page] = g_strdup_printf (_("%s did not exist yet at step %u: it was created at step %d.\n"
-                                                  "Choose a later step under “Shown step minus” to compare."),
-                                                name, diff_from, param->created_step);
+      g_free (message);
+      message = g_strdup_printf (_("%s did not exist yet at step %u: it was created at step %d.\n"
+                                   "Choose a later step under “Shown step minus” to compare."),
+                                 name, diff_from, param->created_step);
     }
   else if ((param != NULL && param->value != NULL) || output != NULL)
     {
@@ -530,13 +480,25 @@ update_plot (PsWindow *self, PsPlotPage page)
                               : page == PS_PAGE_DIFFERENCE || page == PS_PAGE_OVER_TIME
                                 || ps_tree_node_get_base (node) != NULL
                               ? stable_path (node) : g_strdup (ps_tree_node_get_path (node));
-      self->figures[page] = ps_figure_new (ps_document_get_timeline (self->document), path, &o, &error);
-      if (self->figures[page] == NULL)
-        self->empty_text[page] = g_strdup (error->message);
+      fig = ps_figure_new (ps_document_get_timeline (self->document), path, &o, &error);
+      if (fig == NULL)
+        {
+          g_free (message);
+          message = g_strdup (error->message);
+        }
     }
-  update_plot_accessible (self, page, node);
-  ps_plot_view_set_scale (self->plots[page], plot_scale (self));
-  ps_plot_view_invalidate (self->plots[page]);
+  ps_figure_page_set_scale (fp, plot_scale (self));
+  if (fig != NULL)
+    {
+      /* a module not in the model is named by its id (fc.weight), as in Python */
+      g_autofree char *what = output ? g_strdup (output)
+                              : ps_tree_node_get_base (node) ? stable_path (node)
+                              : g_strdup (ps_tree_node_get_path (node));
+      g_autofree char *context = g_strdup_printf (_("Step %u"), ps_document_get_current_step (self->document));
+      ps_figure_page_set_figure (fp, fig, what, context);
+    }
+  else
+    ps_figure_page_set_message (fp, message);
 }
 
 static void
@@ -577,10 +539,7 @@ update_views (PsWindow *self)
     if ((PsPlotPage) i == page)
       update_plot (self, (PsPlotPage) i);
     else
-      {
-        g_clear_pointer (&self->figures[i], ps_figure_free);
-        ps_plot_view_invalidate (self->plots[i]);
-      }
+      ps_figure_page_set_figure (self->pages[i], NULL, NULL, NULL);
   update_explain (self);
 }
 
@@ -812,12 +771,7 @@ on_settings_changed (GSettings *settings, const char *key, PsWindow *self)
       return;
     }
   if (g_str_equal (key, "projector-mode"))
-    {
-      if (g_settings_get_boolean (settings, key))
-        gtk_widget_add_css_class (GTK_WIDGET (self), "projector");
-      else
-        gtk_widget_remove_css_class (GTK_WIDGET (self), "projector");
-    }
+    ps_projector_apply (GTK_WIDGET (self), settings);
   update_views (self);
 }
 
@@ -862,15 +816,9 @@ ps_window_job_failed (PsWindow *self, const GError *error)
 static void
 setup_views (PsWindow *self)
 {
-  for (int i = 0; i < PS_N_PLOT_PAGES; i++)
-    {
-      PlotSlot *slot = g_new0 (PlotSlot, 1);
-      slot->window = self;
-      slot->page = (PsPlotPage) i;
-      ps_plot_view_set_draw_func (self->plots[i], draw_figure, query_figure, slot, g_free);
-    }
   g_signal_connect_swapped (self->diff_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->range_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
+  g_signal_connect_swapped (self->pool_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->bins_spin, "value-changed", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->log_toggle, "toggled", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect (self->view_stack, "notify::visible-child", G_CALLBACK (on_visible_page), self);
@@ -945,11 +893,6 @@ ps_window_dispose (GObject *object)
   if (self->job_cancellable != NULL)
     g_cancellable_cancel (self->job_cancellable);   /* the job holds its own refs; its result is dropped */
   g_clear_object (&self->job_cancellable);
-  for (int i = 0; i < PS_N_PLOT_PAGES; i++)
-    {
-      g_clear_pointer (&self->figures[i], ps_figure_free);
-      g_clear_pointer (&self->empty_text[i], g_free);
-    }
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   if (self->settings != NULL)
@@ -975,7 +918,7 @@ ps_window_class_init (PsWindowClass *klass)
   object_class->dispose = ps_window_dispose;
   GTK_WINDOW_CLASS (klass)->close_request = on_close_request;
 
-  g_type_ensure (PS_TYPE_PLOT_VIEW);
+  g_type_ensure (PS_TYPE_FIGURE_PAGE);
   g_type_ensure (PS_TYPE_ERROR_BANNER);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_space, 0, single_key, "s", "play");
   gtk_widget_class_add_binding (widget_class, GDK_KEY_comma, 0, single_key, "s", "step-back");
@@ -1004,6 +947,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, bins_box);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, diff_box);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, range_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, pool_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, bins_spin);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, log_toggle);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, diff_dropdown);
@@ -1011,13 +955,13 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, changes_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, explain_label);
   gtk_widget_class_bind_template_child_full (widget_class, "heatmap_plot", FALSE,
-                                             G_STRUCT_OFFSET (PsWindow, plots[PS_PAGE_HEATMAP]));
+                                             G_STRUCT_OFFSET (PsWindow, pages[PS_PAGE_HEATMAP]));
   gtk_widget_class_bind_template_child_full (widget_class, "histogram_plot", FALSE,
-                                             G_STRUCT_OFFSET (PsWindow, plots[PS_PAGE_HISTOGRAM]));
+                                             G_STRUCT_OFFSET (PsWindow, pages[PS_PAGE_HISTOGRAM]));
   gtk_widget_class_bind_template_child_full (widget_class, "over_time_plot", FALSE,
-                                             G_STRUCT_OFFSET (PsWindow, plots[PS_PAGE_OVER_TIME]));
+                                             G_STRUCT_OFFSET (PsWindow, pages[PS_PAGE_OVER_TIME]));
   gtk_widget_class_bind_template_child_full (widget_class, "difference_plot", FALSE,
-                                             G_STRUCT_OFFSET (PsWindow, plots[PS_PAGE_DIFFERENCE]));
+                                             G_STRUCT_OFFSET (PsWindow, pages[PS_PAGE_DIFFERENCE]));
 }
 
 static void
@@ -1184,14 +1128,15 @@ ps_window_export_picture_full (PsWindow *self, const char *path, int width, int 
   PsPlotPage page = ps_window_get_visible_page (self);
   if (page == PS_N_PLOT_PAGES)
     page = PS_PAGE_HEATMAP;
-  if (self->figures[page] == NULL)
+  if (ps_figure_page_get_figure (self->pages[page]) == NULL)
     update_plot (self, page);
-  if (self->figures[page] == NULL)
+  PsFigure *fig = ps_figure_page_get_figure (self->pages[page]);
+  if (fig == NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, _("Select a parameter with values to export its picture"));
       return FALSE;
     }
-  return ps_figure_export (self->figures[page], path, width, height, scale, dpi, error);
+  return ps_figure_export (fig, path, width, height, scale, dpi, error);
 }
 
 gboolean

@@ -23,6 +23,8 @@ static const char picture_usage[] =
   "  --diff-from M           heatmap/histogram of (step N − step M)\n"
   "  --colormap NAME         diverging (default), viridis, grayscale\n"
   "  --range MODE            symmetric (default), robust, minmax\n"
+  "  --downsample RULE       a large heatmap's texel is the maxabs (largest |x|, default),\n"
+  "                          mean or stride (first cell) of its block; the footer names it\n"
   "  --bins N                histogram bins (default 64)\n"
   "  --log                   logarithmic count axis (histogram)\n"
   "  --width W --height H    size in points (default 960 × 600)\n"
@@ -48,11 +50,11 @@ static int
 picture_command (const char *command, PsFigureKind kind, int argc, char **argv)
 {
   const char *param = NULL, *out = NULL, *step_s = NULL, *diff_s = NULL, *cmap_s = NULL, *range_s = NULL;
-  const char *bins_s = NULL, *width_s = NULL, *height_s = NULL, *scale_s = NULL, *dpi_s = NULL;
+  const char *pool_s = NULL, *bins_s = NULL, *width_s = NULL, *height_s = NULL, *scale_s = NULL, *dpi_s = NULL;
   gboolean log_y = FALSE;
   const PsCliOption options[] = {
     { "--param", &param }, { "--out", &out }, { "--step", &step_s }, { "--diff-from", &diff_s },
-    { "--colormap", &cmap_s }, { "--range", &range_s }, { "--bins", &bins_s }, { "--log", NULL, &log_y },
+    { "--colormap", &cmap_s }, { "--range", &range_s }, { "--downsample", &pool_s }, { "--bins", &bins_s }, { "--log", NULL, &log_y },
     { "--width", &width_s }, { "--height", &height_s }, { "--scale", &scale_s }, { "--dpi", &dpi_s }, { NULL } };
   g_autoptr (GPtrArray) pos = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
@@ -106,6 +108,13 @@ picture_command (const char *command, PsFigureKind kind, int argc, char **argv)
       else if (g_str_equal (range_s, "robust")) o.range = PS_HEATMAP_RANGE_ROBUST;
       else if (g_str_equal (range_s, "minmax")) o.range = PS_HEATMAP_RANGE_MINMAX;
       else return ps_cli_usage_error (command, "--range must be symmetric, robust or minmax, got '%s'", range_s);
+    }
+  if (pool_s)
+    {
+      if (g_str_equal (pool_s, "maxabs")) o.pool = PS_HEATMAP_POOL_MAXABS;
+      else if (g_str_equal (pool_s, "mean")) o.pool = PS_HEATMAP_POOL_MEAN;
+      else if (g_str_equal (pool_s, "stride")) o.pool = PS_HEATMAP_POOL_STRIDE;
+      else return ps_cli_usage_error (command, "--downsample must be maxabs, mean or stride, got '%s'", pool_s);
     }
   if ((width_s && !parse_double ("--width", width_s, 16, 32767, &width, &error))
       || (height_s && !parse_double ("--height", height_s, 16, 32767, &height, &error))

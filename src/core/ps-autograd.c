@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+
 struct _PsTape {
   GArray *entries;   /* PsTapeEntry */
   PsTensor *root_output;
@@ -39,7 +40,7 @@ ps_tape_new (void)
   return tape;
 }
 
-void
+static void
 ps_tape_clear (PsTape *tape)
 {
   g_array_set_size (tape->entries, 0);
@@ -312,6 +313,10 @@ ps_backward_lookup (const PsModuleClass *klass)
     { &ps_conv2d_class, ps_conv_backward_module },
     { &ps_conv3d_class, ps_conv_backward_module },
     { &ps_gelu_class, ps_gelu_backward },
+    { &ps_silu_class, ps_silu_backward },
+    { &ps_softmax_class, ps_softmax_backward },
+    { &ps_prelu_class, ps_prelu_backward },
+    { &ps_layer_norm_class, ps_layer_norm_backward },
     { &ps_batch_norm1d_class, ps_batch_norm_backward },
     { &ps_batch_norm2d_class, ps_batch_norm_backward },
     { &ps_instance_norm1d_class, ps_instance_norm_backward },

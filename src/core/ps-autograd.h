@@ -41,7 +41,6 @@ typedef gboolean (*PsBackwardFunc) (PsModule *self, const PsTapeEntry *entry, Ps
 PsTape          *ps_tape_new            (void);
 void             ps_tape_free           (PsTape *tape);
 /* Drop the entries (a fresh forward). */
-void             ps_tape_clear          (PsTape *tape);
 guint            ps_tape_n_entries      (const PsTape *tape);
 const PsTapeEntry *ps_tape_entry        (const PsTape *tape, guint i);
 
@@ -75,5 +74,6 @@ void             ps_grad_sink_add       (PsGradSink *sink, PsParam *p, PsTensor 
 
 /* The backward of a module class, or NULL when it has none yet. */
 PsBackwardFunc   ps_backward_lookup     (const PsModuleClass *klass);
+
 
 G_END_DECLS

@@ -102,7 +102,7 @@ reduce_all_sum (const float *v, int64_t n)
   return (h[0] + h[2]) + (h[1] + h[3]);
 }
 
-void
+static void
 ps_loss_log_softmax (const float *x, int64_t n, int64_t c, float *out)
 {
   g_autofree float *e = g_new (float, (gsize) MAX (c, 1));

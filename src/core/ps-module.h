@@ -146,7 +146,6 @@ gboolean    ps_module_rename_child  (PsModule *parent, const char *name, const c
  * relative order. */
 gboolean    ps_module_move_child    (PsModule *parent, const char *name, int index, GError **error);
 PsModule   *ps_module_get_child     (PsModule *parent, const char *name);
-gboolean    ps_module_contains      (PsModule *root, PsModule *m);   /* m is root or below it */
 
 /* ---- parameters ---- */
 /* Register a parameter or buffer (construct only). value may be NULL (lazy). Takes a ref on value. */

@@ -192,6 +192,19 @@ rowwise_moments (const float *X, int64_t N, float *mean, float *var)
   *var = m2 / (float) N;
 }
 
+/* ---------- vec::reduce_all's 8 lanes and AVX2 fold (the backward kernels) ---------- */
+
+#define BN_LANES 8
+
+static float
+fold8 (const float *a)
+{
+  float h[4];
+  for (int l = 0; l < 4; l++)
+    h[l] = a[l] + a[l + 4];
+  return (h[0] + h[2]) + (h[1] + h[3]);
+}
+
 /* ---------- LayerNorm ---------- */
 
 typedef struct {
@@ -327,6 +340,124 @@ const PsModuleClass ps_layer_norm_class = {
   .extra_repr = layer_norm_extra_repr,
   .example_input = layer_norm_example_input,
 };
+
+/* LayerNorm backward: ATen 1.13's LayerNormBackwardKernelImplInternal (layer_norm_kernel.cpp, AVX2
+ * build). Per row i (a = rstd, mean as the forward computed them; 8-lane reductions as in
+ * vec::map*_reduce_all, GCC's contractions spelled out):
+ *   dgamma_buf[j] = fma(dy, fma(a, x, −a·mean), dgamma_buf[j]);  dbeta_buf[j] += dy
+ *   ds = Σ dy·x·γ (acc = fma(dy·x, γ, acc)),  db = Σ dy·γ (acc = fma(dy, γ, acc))
+ *   b = fma(db, mean, −ds)·a·a·a·(1/N);  c = fma(−b, mean, −(db·a·(1/N)))
+ *   dx = fma(b, x, (a·dy)·γ) + c
+ * The buffers are per thread of torch's parallel_for over the rows; dgamma/dbeta = 0 + Σ of the
+ * thread rows. Verified on 12 shapes (N = 5 … 40 000): 0 mismatches; a·dy·γ + b·x fused the other
+ * way round differs in ~20 % of dx. */
+static void
+layer_norm_vec_dot (const float *a, const float *b, const float *c, int64_t n, float *out)
+{
+  /* Σ a·b·c (c NULL: Σ a·b); b NULL: Σ a */
+#define LN_TERM(i) (b == NULL ? a[i] : (c != NULL ? (a[i] * b[i]) * c[i] : a[i] * b[i]))
+#define LN_ACC(i, acc) (b == NULL ? (acc) + a[i] : (c != NULL ? fmaf (a[i] * b[i], c[i], acc) : fmaf (a[i], b[i], acc)))
+  if (n < BN_LANES)
+    {
+      float s = LN_TERM (0);
+      for (int64_t i = 1; i < n; i++)
+        s = s + LN_TERM (i);
+      *out = s;
+      return;
+    }
+  float acc[BN_LANES];
+  for (int l = 0; l < BN_LANES; l++)
+    acc[l] = LN_TERM (l);
+  int64_t i = BN_LANES;
+  for (; i < n - n % BN_LANES; i += BN_LANES)
+    for (int l = 0; l < BN_LANES; l++)
+      acc[l] = LN_ACC (i + l, acc[l]);
+  for (int l = 0; l < n - i; l++)
+    acc[l] = LN_ACC (i + l, acc[l]);
+  *out = fold8 (acc);
+#undef LN_TERM
+#undef LN_ACC
+}
+
+gboolean
+ps_layer_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                        PsGradSink *sink, GError **error)
+{
+  LayerNormPriv *p = PS_MODULE_PRIV (self, LayerNormPriv);
+  const PsTensor *x = entry->input;
+  int64_t N = 1;
+  for (int d = 0; d < p->nd; d++)
+    N *= p->shape[d];
+  const int64_t M = N > 0 ? x->numel / N : 0;
+  PsParam *pw = p->affine ? ps_module_get_param (self, "weight") : NULL;
+  PsParam *pb = p->affine ? ps_module_get_param (self, "bias") : NULL;
+  const float *gamma = pw ? ps_tensor_cf32 (pw->value) : NULL;
+  const float *X = ps_tensor_cf32 (x), *dY = ps_tensor_cf32 (grad_output);
+  g_autoptr (PsTensor) gx = NULL, gw = NULL, gb = NULL;
+  if (grad_input != NULL && (gx = new_output_like (x, error)) == NULL)
+    return FALSE;
+  if (pw != NULL && ((gw = ps_tensor_new (PS_DTYPE_FLOAT32, p->nd, p->shape, error)) == NULL
+                     || (gb = ps_tensor_new (PS_DTYPE_FLOAT32, p->nd, p->shape, error)) == NULL))
+    return FALSE;
+  const int64_t T = MAX (ps_threads_intra_op (), 1);
+  g_autofree float *buf = NULL;
+  if (pw != NULL && M > 0 && (buf = g_try_new0 (float, (gsize) (2 * T * N))) == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the layer_norm backward");
+      return FALSE;
+    }
+  const float scale = 1.0f / (float) N, eps = (float) p->eps;
+  const int64_t used = M < 2 || T == 1 ? 1 : MIN (T, M);
+  const int64_t chunk = M > 0 ? (M + used - 1) / used : 0;
+  for (int64_t t = 0; t < used; t++)
+    for (int64_t i = t * chunk; i < MIN (M, (t + 1) * chunk); i++)
+      {
+        const float *xr = X + i * N, *dy = dY + i * N;
+        float mean, var;
+        rowwise_moments (xr, N, &mean, &var);
+        const float a = 1.0f / sqrtf (var + eps);
+        if (buf != NULL)
+          {
+            float *dgamma = buf + t * N, *dbeta = buf + T * N + t * N;
+            const float b = -a * mean;
+            for (int64_t j = 0; j < N; j++)
+              {
+                dgamma[j] = fmaf (dy[j], fmaf (a, xr[j], b), dgamma[j]);
+                dbeta[j] = dbeta[j] + dy[j];
+              }
+          }
+        if (gx == NULL)
+          continue;
+        float ds, db;
+        layer_norm_vec_dot (dy, xr, gamma, N, &ds);
+        layer_norm_vec_dot (dy, gamma, NULL, N, &db);
+        const float b = fmaf (db, mean, -ds) * a * a * a * scale;
+        const float c = fmaf (-b, mean, -(db * a * scale));
+        float *dx = ps_tensor_f32 (gx) + i * N;
+        for (int64_t j = 0; j < N; j++)
+          dx[j] = fmaf (b, xr[j], gamma ? (a * dy[j]) * gamma[j] : a * dy[j]) + c;
+      }
+  if (pw != NULL)
+    {
+      float *dg = ps_tensor_f32 (gw), *dbt = ps_tensor_f32 (gb);
+      for (int64_t j = 0; buf != NULL && j < N; j++)
+        {
+          float g = 0.0f, bsum = 0.0f;
+          for (int64_t t = 0; t < T; t++)
+            {
+              g += buf[t * N + j];
+              bsum += buf[T * N + t * N + j];
+            }
+          dg[j] = g;
+          dbt[j] = bsum;
+        }
+      ps_grad_sink_add (sink, pw, gw);
+      ps_grad_sink_add (sink, pb, gb);
+    }
+  if (grad_input != NULL)
+    *grad_input = g_steal_pointer (&gx);
+  return TRUE;
+}
 
 /* ---------- GroupNorm ---------- */
 
@@ -640,17 +771,6 @@ ps_norm_batch_channels (const float *xd, float *yd, int64_t N, int64_t C, int64_
  * summed from 0 in thread order; then the same dx formula in float (k = dotp·invstd·invstd/n,
  * grad_mean = sum/n). Verified against native_batch_norm_backward on 10 shapes (0 mismatches); the
  * unfused forms or float accumulators differ in 5–60 % of the values. */
-
-#define BN_LANES 8
-
-static float
-fold8 (const float *a)
-{
-  float h[4];
-  for (int l = 0; l < 4; l++)
-    h[l] = a[l] + a[l + 4];
-  return (h[0] + h[2]) + (h[1] + h[3]);
-}
 
 /* vec::reduce_all(+) of d[0..n) */
 static float

@@ -316,7 +316,6 @@ get_step (PsCheckpointSeries *s, guint step)
 
 const char *ps_checkpoint_series_get_path (PsCheckpointSeries *s, guint step) { return get_step (s, step)->path; }
 const char *ps_checkpoint_series_get_label (PsCheckpointSeries *s, guint step) { return get_step (s, step)->label; }
-PsCheckpoint *ps_checkpoint_series_get_checkpoint (PsCheckpointSeries *s, guint step) { return get_step (s, step)->ck; }
 
 int64_t
 ps_checkpoint_series_get_order_value (PsCheckpointSeries *s, guint step)

@@ -54,7 +54,6 @@ const char *ps_checkpoint_series_get_path      (PsCheckpointSeries *s, guint ste
 const char *ps_checkpoint_series_get_label     (PsCheckpointSeries *s, guint step);  /* base name */
 /* The value ordered by (step/epoch/number; the index for name order). */
 int64_t     ps_checkpoint_series_get_order_value (PsCheckpointSeries *s, guint step);
-PsCheckpoint *ps_checkpoint_series_get_checkpoint (PsCheckpointSeries *s, guint step);
 /* "file: reason" for each skipped file, NULL-terminated. */
 const char *const *ps_checkpoint_series_get_skipped (PsCheckpointSeries *s);
 
@@ -64,6 +63,7 @@ const char *ps_checkpoint_series_get_tensor_name (PsCheckpointSeries *s, guint t
 /* Index of a name (also accepts the name as stored in the files, e.g. "model.fc1.weight"), or -1. */
 int         ps_checkpoint_series_find_tensor   (PsCheckpointSeries *s, const char *name);
 PsSeriesPresence ps_checkpoint_series_get_presence (PsCheckpointSeries *s, guint step, guint tensor);
+/* The entry in that checkpoint, or NULL when missing. */
 /* The entry in that checkpoint, or NULL when missing. */
 const PsCheckpointEntry *ps_checkpoint_series_get_entry (PsCheckpointSeries *s, guint step, guint tensor);
 PsTensor   *ps_checkpoint_series_load          (PsCheckpointSeries *s, guint step, guint tensor, GError **error);

@@ -373,7 +373,7 @@ fields_of (const char *kind)
   return NULL;
 }
 
-gboolean
+static gboolean
 ps_train_ops_validate (JsonObject *op, const char *kind, guint index, GError **error)
 {
   const FDef *defs = fields_of (kind);
@@ -1024,7 +1024,7 @@ apply_train (PsState *state, JsonObject *op, GError **error)
   return TRUE;
 }
 
-gboolean
+static gboolean
 ps_train_ops_apply (PsState *state, JsonObject *op, const char *kind, guint n, const char *base_dir, GError **error)
 {
   if (strcmp (kind, "dataset") == 0)
@@ -1046,7 +1046,7 @@ ps_train_ops_apply (PsState *state, JsonObject *op, const char *kind, guint n, c
   g_return_val_if_reached (FALSE);
 }
 
-void
+static void
 ps_train_ops_writable (const PsState *prev, JsonObject *op, const char *kind, GPtrArray *w)
 {
   const char *model_id = NULL;
@@ -1073,7 +1073,7 @@ str (JsonObject *op, const char *name)
   return is_string (n) ? json_node_get_string (n) : "?";
 }
 
-char *
+static char *
 ps_train_ops_describe (JsonObject *op, const char *kind, const PsState *before, const PsState *after,
                        const GError *error)
 {
@@ -1208,10 +1208,3 @@ ps_train_op_describe (const PsOp *op, const PsState *after, GString *s)
   g_string_append (s, d);
 }
 
-gboolean
-ps_train_op_py_emit (PsPyExport *ex, const PsOp *op, guint n, GError **error)
-{
-  g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "PyTorch export does not support '%s' ops yet",
-               ps_op_get_kind (op));
-  return FALSE;
-}

@@ -155,6 +155,7 @@ build_heatmap (PsFigure *fig, const PsFigureOptions *o, GError **error)
   ho.range = o->range;
   ho.robust_q = o->robust_q > 0 ? o->robust_q : 0.995;
   ho.scale = o->scale > 0 ? o->scale : 1.0;
+  ho.pool = o->pool < PS_HEATMAP_POOL_N ? o->pool : PS_HEATMAP_POOL_MAXABS;
   fig->heatmap = ps_heatmap_new (fig->tensor, &ho, error);
   return fig->heatmap != NULL;
 }
@@ -518,6 +519,14 @@ ps_figure_query (PsFigure *fig, double x, double y, double width, double height)
         if (!ps_heatmap_hit (fig->heatmap, x, y, &hit))
           return NULL;
         g_autofree char *idx = index_string (&hit);
+        if ((hit.block_rows > 1 || hit.block_cols > 1) && hit.pool == PS_HEATMAP_POOL_MEAN)
+          return g_strdup_printf ("%s = <b>%.9g</b>\n<small>mean of %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                                  " cells from this one (downsampled)</small>", idx, hit.value, hit.block_rows,
+                                  hit.block_cols);
+        if ((hit.block_rows > 1 || hit.block_cols > 1) && hit.pool == PS_HEATMAP_POOL_STRIDE)
+          return g_strdup_printf ("%s = <b>%.9g</b>\n<small>first of %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                                  " cells (downsampled by stride)</small>", idx, hit.value, hit.block_rows,
+                                  hit.block_cols);
         if (hit.block_rows > 1 || hit.block_cols > 1)
           return g_strdup_printf ("%s = <b>%.9g</b>\n<small>largest |x| of %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
                                   " cells (downsampled)</small>", idx, hit.value, hit.block_rows, hit.block_cols);

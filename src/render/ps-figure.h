@@ -30,6 +30,7 @@ typedef struct {
   int bins;                 /* histogram bins; default 64 */
   gboolean log_y;
   double scale;             /* text and strokes: 1 on screen; larger for a projector */
+  PsHeatmapPool pool;       /* heatmap downsampling; default largest |x| */
 } PsFigureOptions;
 
 typedef struct _PsFigure PsFigure;

@@ -402,6 +402,81 @@ ps_heatmap_colorize_into (cairo_surface_t *img, const PsTensor *t, const PsHeatm
   return TRUE;
 }
 
+const char *
+ps_heatmap_pool_name (PsHeatmapPool pool)
+{
+  switch (pool)
+    {
+    case PS_HEATMAP_POOL_MEAN: return "mean";
+    case PS_HEATMAP_POOL_STRIDE: return "stride sample";
+    default: return "largest |x|";
+    }
+}
+
+/* Mean or stride pooling (the rare, explicit choices: plain loops). */
+static void
+colorize_other (cairo_surface_t *img, const PsTensor *t, const PsHeatmapGrid *g, const PsHeatmapRegion *rg,
+                int64_t kx, int64_t ky, PsHeatmapPool pool, const PsColormap *cm, double lo, double hi)
+{
+  const int64_t C0 = rg->col0, NC = rg->cols, R0 = rg->row0, RE = rg->row0 + rg->rows;
+  int64_t pc = (NC + kx - 1) / kx;
+  cairo_surface_flush (img);
+  guint32 *px = (guint32 *) cairo_image_surface_get_data (img);
+  int stride = cairo_image_surface_get_stride (img) / 4;
+  gboolean direct = t->dtype == PS_DTYPE_FLOAT32 && t->ndim <= 2;
+  guint32 *buf = direct ? NULL : g_new (guint32, (gsize) g->cols);
+  double *sum = g_new (double, pc);
+  for (int64_t r0 = R0, prow = 0; r0 < RE; r0 += ky, prow++)
+    {
+      int64_t r1 = pool == PS_HEATMAP_POOL_STRIDE ? r0 + 1 : MIN (r0 + ky, RE);
+      guint32 *out = px + prow * stride;
+      memset (sum, 0, pc * sizeof (double));
+      for (int64_t r = r0; r < r1; r++)
+        {
+          const guint32 *x = fetch_row (t, g, r, buf) + C0;
+          for (int64_t c0 = 0, pcol = 0; c0 < NC; c0 += kx, pcol++)
+            {
+              int64_t c1 = pool == PS_HEATMAP_POOL_STRIDE ? c0 + 1 : MIN (c0 + kx, NC);
+              for (int64_t c = c0; c < c1; c++)
+                {
+                  float v;
+                  memcpy (&v, &x[c], 4);
+                  sum[pcol] += v;
+                }
+            }
+        }
+      for (int64_t pcol = 0; pcol < pc; pcol++)
+        {
+          double n = pool == PS_HEATMAP_POOL_STRIDE ? 1
+                     : (double) (r1 - r0) * (double) (MIN ((pcol + 1) * kx, NC) - pcol * kx);
+          out[pcol] = ps_colormap_map (cm, sum[pcol] / n, lo, hi) & 0xffffffu;
+        }
+    }
+  g_free (sum);
+  g_free (buf);
+  cairo_surface_mark_dirty (img);
+}
+
+cairo_surface_t *
+ps_heatmap_colorize_pooled (const PsTensor *t, const PsHeatmapGrid *g, const PsHeatmapRegion *region,
+                            int64_t kx, int64_t ky, PsHeatmapPool pool, const PsColormap *cm, double lo,
+                            double hi)
+{
+  kx = MAX (kx, 1);
+  ky = MAX (ky, 1);
+  if (pool == PS_HEATMAP_POOL_MAXABS || (kx == 1 && ky == 1))
+    return ps_heatmap_colorize (t, g, region, kx, ky, cm, lo, hi);
+  PsHeatmapRegion rg;
+  if (!region_of (g, region, &rg))
+    rg = (PsHeatmapRegion) { 0, 0, g->rows, g->cols };
+  int64_t pr = (rg.rows + ky - 1) / ky, pc = (rg.cols + kx - 1) / kx;
+  cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, (int) MAX (pc, 1),
+                                                     (int) MAX (pr, 1));
+  if (cairo_surface_status (img) == CAIRO_STATUS_SUCCESS && t->numel > 0)
+    colorize_other (img, t, g, &rg, kx, ky, pool, cm, lo, hi);
+  return img;
+}
+
 cairo_surface_t *
 ps_heatmap_colorize (const PsTensor *t, const PsHeatmapGrid *g, const PsHeatmapRegion *region,
                      int64_t kx, int64_t ky, const PsColormap *cm, double lo, double hi)
@@ -784,7 +859,7 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
     {
       if (hm->image)
         cairo_surface_destroy (hm->image);
-      hm->image = ps_heatmap_colorize (hm->t, g, &hm->view, l.kx, l.ky, hm->cm, hm->lo, hm->hi);
+      hm->image = ps_heatmap_colorize_pooled (hm->t, g, &hm->view, l.kx, l.ky, hm->o.pool, hm->cm, hm->lo, hm->hi);
       hm->image_kx = l.kx;
       hm->image_ky = l.ky;
     }
@@ -794,7 +869,7 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
       PsHeatmapRegion sub = { v->row0 + pr0 * l.ky, v->col0 + pc0 * l.kx,
                               MIN ((pr1 - pr0) * l.ky, v->rows - pr0 * l.ky),
                               MIN ((pc1 - pc0) * l.kx, v->cols - pc0 * l.kx) };
-      part = ps_heatmap_colorize (hm->t, g, &sub, l.kx, l.ky, hm->cm, hm->lo, hm->hi);
+      part = ps_heatmap_colorize_pooled (hm->t, g, &sub, l.kx, l.ky, hm->o.pool, hm->cm, hm->lo, hm->hi);
     }
 
   if (whole || part != NULL)
@@ -875,15 +950,18 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
       g_autofree char *line2 = NULL;
       if (l.kx > 1 || l.ky > 1)
         {
+          /* the rule is named: a saturated look must not be read as the data's */
+          const char *rule = hm->o.pool == PS_HEATMAP_POOL_STRIDE ? "stride sample: first cell"
+                             : hm->o.pool == PS_HEATMAP_POOL_MEAN ? "mean" : "largest |x|";
           if (l.kx == l.ky)
-            line2 = g_strdup_printf ("%s  ·  downsampled %" G_GINT64_FORMAT "× (largest |x| of each "
+            line2 = g_strdup_printf ("%s  ·  downsampled %" G_GINT64_FORMAT "× (%s of each "
                                      "%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT " block)",
-                                     lt, l.kx, l.ky, l.kx);
+                                     lt, l.kx, rule, l.ky, l.kx);
           else
             line2 = g_strdup_printf ("%s  ·  downsampled %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
-                                     " (largest |x| of each %" G_GINT64_FORMAT " rows × %"
+                                     " (%s of each %" G_GINT64_FORMAT " rows × %"
                                      G_GINT64_FORMAT " columns)",
-                                     lt, l.ky, l.kx, l.ky, l.kx);
+                                     lt, l.ky, l.kx, rule, l.ky, l.kx);
           ps_plot_set_font (cr, 11.5 * s, TRUE);
           ps_color_set_source (cr, 0xffb03000u);
         }
@@ -935,6 +1013,28 @@ ps_heatmap_hit (PsHeatmap *hm, double x, double y, PsHeatmapHit *hit)
   const PsHeatmapRegion *v = &hm->view;
   int64_t r0 = v->row0 + pr * l->ky, r1 = MIN (r0 + l->ky, v->row0 + v->rows);
   int64_t c0 = v->col0 + pc * l->kx, c1 = MIN (c0 + l->kx, v->col0 + v->cols);
+  hit->pool = hm->o.pool;
+  hit->block_rows = r1 - r0;
+  hit->block_cols = c1 - c0;
+  if (hm->o.pool != PS_HEATMAP_POOL_MAXABS && (l->kx > 1 || l->ky > 1))
+    {
+      /* what the colorizer showed: the block's first cell, or the mean of the block */
+      hit->row = r0;
+      hit->col = c0;
+      hit->offset = ps_heatmap_grid_offset (hm->t, g, r0, c0);
+      hit->ndim = hm->t->ndim;
+      ps_tensor_offset_to_index (hm->t, hit->offset, hit->index);
+      hit->value = element_value (hm->t, hit->offset);
+      if (hm->o.pool == PS_HEATMAP_POOL_MEAN)
+        {
+          double sum = 0;
+          for (int64_t r = r0; r < r1; r++)
+            for (int64_t c = c0; c < c1; c++)
+              sum += (float) element_value (hm->t, ps_heatmap_grid_offset (hm->t, g, r, c));
+          hit->value = sum / ((double) (r1 - r0) * (double) (c1 - c0));
+        }
+      return TRUE;
+    }
   /* the element the colorizer showed: the largest pooling key (rot_key) of the block; equal
    * keys are equal values, the first in column-then-row order is reported */
   int64_t best_r = r0, best_c = c0;

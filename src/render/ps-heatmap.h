@@ -11,7 +11,9 @@
  * scaled with CAIRO_FILTER_NEAREST, so small matrices stay crisp. When there are more cells than
  * device pixels, kx × ky blocks of cells are pooled into one texel keeping the value of largest
  * magnitude (NaN > ±Inf > max |x|; of two values with equal |x| the negative one), so a single
- * extreme value stays visible, and the picture says "downsampled". The image is cached and re-colorized only when the pooling changes.
+ * extreme value stays visible, and the picture says "downsampled". That saturates a large
+ * matrix of similar values; PsHeatmapPool offers the block's mean (NaN/Inf propagate as in a sum)
+ * or a stride sample (the block's first cell) instead, and the footer names the one used. The image is cached and re-colorized only when the pooling changes.
  *
  * ps_heatmap_draw() is the one drawing function used by the screen and every export format;
  * ps_heatmap_hit() maps a point of the last drawn picture back to the tensor index and value. */
@@ -33,6 +35,17 @@ typedef enum {
   PS_HEATMAP_RANGE_FIXED,       /* [lo, hi] as given */
 } PsHeatmapRange;
 
+/* How kx × ky cells become one texel when there are more cells than pixels. */
+typedef enum {
+  PS_HEATMAP_POOL_MAXABS,       /* the value of largest magnitude (default): extremes stay visible */
+  PS_HEATMAP_POOL_MEAN,         /* the block's mean */
+  PS_HEATMAP_POOL_STRIDE,       /* the block's first (top-left) cell: every kx-th column, ky-th row */
+  PS_HEATMAP_POOL_N
+} PsHeatmapPool;
+
+/* "largest |x|", "mean", "stride sample" */
+const char *ps_heatmap_pool_name (PsHeatmapPool pool);
+
 typedef struct {
   const char *title;            /* e.g. the parameter path "features.0.weight"; shape appended */
   const char *subtitle;         /* e.g. "step 3 · seed 42 · kaiming_uniform_(a=√5)" */
@@ -43,6 +56,7 @@ typedef struct {
   double scale;                 /* text and stroke scale: 1 on screen, ~2 for a projector */
   gboolean show_colorbar;
   gboolean show_footer;         /* range, layout, NaN/Inf legend, downsampling note */
+  PsHeatmapPool pool;           /* downsampling; default PS_HEATMAP_POOL_MAXABS */
 } PsHeatmapOptions;
 
 void ps_heatmap_options_init (PsHeatmapOptions *o);
@@ -75,6 +89,7 @@ typedef struct {
   double value;                 /* exact (float32/int64 → double) */
   int64_t row, col;             /* grid cell */
   int64_t block_rows, block_cols; /* cells pooled into the texel (1 × 1 when not downsampled) */
+  PsHeatmapPool pool;           /* MEAN: value is the block's mean, index its first cell */
 } PsHeatmapHit;
 
 /* Takes a reference on t (which must not be written afterwards, see ps-tensor.h). Computes the
@@ -107,6 +122,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsHeatmap, ps_heatmap_free)
 cairo_surface_t *ps_heatmap_colorize (const PsTensor *t, const PsHeatmapGrid *g,
                                       const PsHeatmapRegion *region, int64_t kx, int64_t ky,
                                       const PsColormap *cm, double lo, double hi);
+/* The same with another pooling rule (MAXABS is ps_heatmap_colorize). */
+cairo_surface_t *ps_heatmap_colorize_pooled (const PsTensor *t, const PsHeatmapGrid *g,
+                                             const PsHeatmapRegion *region, int64_t kx,
+                                             int64_t ky, PsHeatmapPool pool, const PsColormap *cm,
+                                             double lo, double hi);
 /* The same into an existing RGB24 surface of exactly that size (FALSE otherwise, or for a
  * region outside the grid): re-colorizing reuses the memory (fresh pages are costly). */
 gboolean ps_heatmap_colorize_into    (cairo_surface_t *img, const PsTensor *t,

@@ -207,6 +207,32 @@ test_follows_colormap (void)
   cairo_surface_destroy (a);
   cairo_surface_destroy (b);
   g_settings_reset (settings, "colormap");
+  /* projector mode through the same helper as the main window: larger chrome, larger plot text */
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (cw), "projector"));
+  cairo_surface_t *small = ps_checkpoint_window_render_for_test (cw, "heatmap");
+  g_settings_set_boolean (settings, "projector-mode", TRUE);
+  iterate ();
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (cw), "projector"));
+  cairo_surface_t *large = ps_checkpoint_window_render_for_test (cw, "heatmap");
+  /* the header's text is 1.6 times larger: the first row of cells starts lower */
+  int first_small = -1, first_large = -1;
+  for (int y = 0; y < h_ && (first_small < 0 || first_large < 0); y++)
+    {
+      guint32 ps = ((guint32 *) (cairo_image_surface_get_data (small) + y * cairo_image_surface_get_stride (small)))[w_ / 3];
+      guint32 pl = ((guint32 *) (cairo_image_surface_get_data (large) + y * cairo_image_surface_get_stride (large)))[w_ / 3];
+      if (first_small < 0 && ((ps >> 16) & 0xff) != (ps & 0xff))
+        first_small = y;
+      if (first_large < 0 && ((pl >> 16) & 0xff) != (pl & 0xff))
+        first_large = y;
+    }
+  g_test_message ("first coloured row: %d (normal), %d (projector)", first_small, first_large);
+  g_assert_cmpint (first_small, >, 0);
+  g_assert_cmpint (first_large, >, first_small + 10);
+  cairo_surface_destroy (small);
+  cairo_surface_destroy (large);
+  g_settings_set_boolean (settings, "projector-mode", FALSE);
+  iterate ();
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (cw), "projector"));
   gtk_window_destroy (GTK_WINDOW (cw));
   gtk_window_destroy (GTK_WINDOW (w));
   iterate ();

@@ -394,7 +394,7 @@ show_page (PsWindow *w, const char *name)
   if (page < PS_N_PLOT_PAGES)
     {
       gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-      while (gtk_widget_get_width (GTK_WIDGET (w->plots[page])) == 0 && g_get_monotonic_time () < deadline)
+      while (gtk_widget_get_width (GTK_WIDGET (ps_figure_page_get_view (w->pages[page]))) == 0 && g_get_monotonic_time () < deadline)
         g_main_context_iteration (NULL, TRUE);
       iterate ();
     }
@@ -414,7 +414,7 @@ test_hover_tooltips (void)
   g_assert_cmpint (p->value->ndim, ==, 2);
   int64_t rows = p->value->shape[0], cols = p->value->shape[1];
   const float *v = ps_tensor_cf32 (p->value);
-  GtkWidget *view = GTK_WIDGET (w->plots[PS_PAGE_HEATMAP]);
+  GtkWidget *view = GTK_WIDGET (ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]));
   int width = gtk_widget_get_width (view), height = gtk_widget_get_height (view);
   g_assert_cmpint (width, >, 100);
   g_assert_cmpint (height, >, 100);
@@ -440,8 +440,8 @@ test_hover_tooltips (void)
   g_assert_cmpuint (g_hash_table_size (seen), ==, (guint) (rows * cols));
 
   show_page (w, "histogram");
-  view = GTK_WIDGET (w->plots[PS_PAGE_HISTOGRAM]);
-  g_assert_nonnull (w->figures[PS_PAGE_HISTOGRAM]);
+  view = GTK_WIDGET (ps_figure_page_get_view (w->pages[PS_PAGE_HISTOGRAM]));
+  g_assert_nonnull (ps_figure_page_get_figure (w->pages[PS_PAGE_HISTOGRAM]));
   g_autoptr (GHashTable) bins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   int64_t total = 0;
   for (int x = 0; x < gtk_widget_get_width (view); x++)
@@ -486,7 +486,7 @@ test_difference_and_empty_states (void)
   ps_window_set_diff_from (w, 1);
   iterate ();
   g_assert_cmpuint (ps_window_get_diff_from (w), ==, 1);
-  g_assert_nonnull (w->figures[PS_PAGE_DIFFERENCE]);
+  g_assert_nonnull (ps_figure_page_get_figure (w->pages[PS_PAGE_DIFFERENCE]));
   const char *changes = gtk_label_get_text (w->changes_label);
   g_test_message ("changes: %s", changes);
   g_assert_nonnull (strstr (changes, "mlp.0.weight (changed)"));
@@ -496,14 +496,14 @@ test_difference_and_empty_states (void)
   /* before fc1 existed there is nothing to subtract: the page says so instead of a picture */
   ps_window_set_diff_from (w, 0);
   iterate ();
-  g_assert_null (w->figures[PS_PAGE_DIFFERENCE]);
-  g_assert_nonnull (w->empty_text[PS_PAGE_DIFFERENCE]);
+  g_assert_null (ps_figure_page_get_figure (w->pages[PS_PAGE_DIFFERENCE]));
+  g_assert_nonnull (ps_figure_page_get_message (w->pages[PS_PAGE_DIFFERENCE]));
   /* a module selected: the heatmap page explains what to select */
   show_page (w, "heatmap");
   g_assert_true (ps_window_select_path (w, "0"));
   iterate ();
-  g_assert_null (w->figures[PS_PAGE_HEATMAP]);
-  g_assert_nonnull (strstr (w->empty_text[PS_PAGE_HEATMAP], "module"));
+  g_assert_null (ps_figure_page_get_figure (w->pages[PS_PAGE_HEATMAP]));
+  g_assert_nonnull (strstr (ps_figure_page_get_message (w->pages[PS_PAGE_HEATMAP]), "module"));
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -515,13 +515,13 @@ test_forward_outputs (void)
   PsDocument *doc = ps_window_get_document (w);
   g_assert_true (ps_window_select_path (w, "outputs/logits"));
   show_page (w, "heatmap");
-  PsFigure *fig = w->figures[PS_PAGE_HEATMAP];
+  PsFigure *fig = ps_figure_page_get_figure (w->pages[PS_PAGE_HEATMAP]);
   g_assert_nonnull (fig);
   g_assert_cmpstr (ps_figure_get_title (fig), ==, "logits");
   PsTensor *y = ps_state_get_output (ps_document_get_current_state (doc), "logits");
   g_assert_nonnull (y);
   /* hovering shows the output's values */
-  GtkWidget *view = GTK_WIDGET (w->plots[PS_PAGE_HEATMAP]);
+  GtkWidget *view = GTK_WIDGET (ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]));
   gboolean hit = FALSE;
   for (int yy = 0; yy < gtk_widget_get_height (view) && !hit; yy += 3)
     for (int x = 0; x < gtk_widget_get_width (view) && !hit; x += 3)
@@ -572,7 +572,7 @@ test_zoom_redraw_sharp (void)
   PsWindow *w = new_window ("demo");
   g_assert_true (ps_window_select_path (w, "0.weight"));
   show_page (w, "heatmap");
-  PsPlotView *view = w->plots[PS_PAGE_HEATMAP];
+  PsPlotView *view = ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]);
   int width = gtk_widget_get_width (GTK_WIDGET (view)), height = gtk_widget_get_height (GTK_WIDGET (view));
   /* a cell centre at zoom 1: the first point whose tooltip names cell (0, 0) */
   int cx = -1, cy = -1;
@@ -614,7 +614,7 @@ test_zoom_pan_non_finite (void)
   PsWindow *w = new_window ("demo");
   g_assert_true (ps_window_select_path (w, "0.weight"));
   show_page (w, "heatmap");
-  PsPlotView *view = w->plots[PS_PAGE_HEATMAP];
+  PsPlotView *view = ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]);
   int cx = gtk_widget_get_width (GTK_WIDGET (view)) / 2, cy = gtk_widget_get_height (GTK_WIDGET (view)) / 2;
   g_autofree char *before = ps_plot_view_query (view, cx, cy);
   g_assert_nonnull (before);
@@ -653,14 +653,14 @@ test_projector_mode (void)
   ps_window_fill_figure_options (w, &o, PS_PAGE_HISTOGRAM);
   g_assert_cmpfloat (o.scale, ==, 1.0);
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (w), "projector"));
-  cairo_surface_t *small = ps_plot_view_render_for_test (w->plots[PS_PAGE_HISTOGRAM], FALSE);
+  cairo_surface_t *small = ps_plot_view_render_for_test (ps_figure_page_get_view (w->pages[PS_PAGE_HISTOGRAM]), FALSE);
   g_action_group_activate_action (G_ACTION_GROUP (app), "projector-mode", NULL);
   iterate ();
   g_assert_true (g_settings_get_boolean (settings, "projector-mode"));
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (w), "projector"));
   ps_window_fill_figure_options (w, &o, PS_PAGE_HISTOGRAM);
   g_assert_cmpfloat (o.scale, >, 1.0);
-  cairo_surface_t *large = ps_plot_view_render_for_test (w->plots[PS_PAGE_HISTOGRAM], FALSE);
+  cairo_surface_t *large = ps_plot_view_render_for_test (ps_figure_page_get_view (w->pages[PS_PAGE_HISTOGRAM]), FALSE);
   /* the plot itself was drawn again, larger */
   gboolean differs = FALSE;
   int width = cairo_image_surface_get_width (small), height = cairo_image_surface_get_height (small);
@@ -674,6 +674,67 @@ test_projector_mode (void)
   g_action_group_activate_action (G_ACTION_GROUP (app), "projector-mode", NULL);
   iterate ();
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (w), "projector"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Downsampling choice: a heatmap with more cells than pixels shows, and hover reports, the rule
+ * chosen under "Downsample" (largest |x| by default, mean, stride sample); an export carries it. */
+static const char wide_recipe[] =
+  "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, \"root\": \"net\", \"ops\": ["
+  "{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 3000, \"out_features\": 40}},"
+  "{\"op\": \"module\", \"id\": \"net\", \"type\": \"Sequential\", \"children\": [\"fc\"]}]}";
+
+static char *
+first_tip (PsWindow *w)
+{
+  PsPlotView *view = ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]);
+  int width = gtk_widget_get_width (GTK_WIDGET (view)), height = gtk_widget_get_height (GTK_WIDGET (view));
+  for (int y = 0; y < height; y += 2)
+    for (int x = 0; x < width; x += 2)
+      {
+        char *tip = ps_plot_view_query (view, x, y);
+        if (tip != NULL)
+          return tip;
+      }
+  return NULL;
+}
+
+static void
+test_downsample_choice (void)
+{
+  PsWindow *w = new_window ("empty");
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_document_load_data (ps_window_get_document (w), wide_recipe, strlen (wide_recipe), NULL, "wide",
+                                        NULL, &error));
+  g_assert_no_error (error);
+  iterate ();
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "heatmap");
+  g_assert_true (gtk_widget_get_visible (w->range_box));   /* the choice sits with the colour range */
+  static const char *const expected[] = { "largest |x|", "mean of", "downsampled by stride" };
+  for (guint pool = 0; pool < G_N_ELEMENTS (expected); pool++)
+    {
+      gtk_drop_down_set_selected (w->pool_dropdown, pool);
+      iterate ();
+      PsFigureOptions o;
+      ps_window_fill_figure_options (w, &o, PS_PAGE_HEATMAP);
+      g_assert_cmpint (o.pool, ==, pool);
+      cairo_surface_t *s = ps_plot_view_render_for_test (ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]), FALSE);
+      cairo_surface_destroy (s);
+      g_autofree char *tip = first_tip (w);
+      g_test_message ("%s", tip);
+      g_assert_nonnull (tip);
+      g_assert_nonnull (strstr (tip, expected[pool]));
+    }
+  /* the export is the figure on screen: with the chosen rule */
+  g_autofree char *dir = g_dir_make_tmp ("ps-pool-XXXXXX", &error);
+  g_autofree char *png = g_build_filename (dir, "stride.png", NULL);
+  g_assert_true (ps_window_export_picture (w, png, 1600, 1000, 1.0, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+  g_unlink (png);
+  g_rmdir (dir);
+  gtk_drop_down_set_selected (w->pool_dropdown, 0);
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -1023,8 +1084,8 @@ test_lazy_contrast_by_hand (void)
   g_assert_nonnull (strstr (before, "  eager Linear(in_features=10, out_features=5, bias=True) 55 parameters\n"));
   g_assert_true (ps_window_select_path (w, "lazy.weight"));
   show_page (w, "heatmap");
-  g_assert_null (w->figures[PS_PAGE_HEATMAP]);
-  g_assert_nonnull (strstr (w->empty_text[PS_PAGE_HEATMAP], "forward"));
+  g_assert_null (ps_figure_page_get_figure (w->pages[PS_PAGE_HEATMAP]));
+  g_assert_nonnull (strstr (ps_figure_page_get_message (w->pages[PS_PAGE_HEATMAP]), "forward"));
   g_assert_true (ps_window_select_path (w, "lazy"));
   g_assert_true (ps_window_run_forward (w, "randn", "2, 10"));
   wait_job (w);
@@ -1084,7 +1145,7 @@ test_objects_before_model (void)
   g_assert_nonnull (sel);
   g_assert_cmpstr (ps_tree_node_get_path (sel), ==, "@linear1.weight");
   show_page (w, "heatmap");
-  g_assert_nonnull (w->figures[PS_PAGE_HEATMAP]);
+  g_assert_nonnull (ps_figure_page_get_figure (w->pages[PS_PAGE_HEATMAP]));
   PsEditSelection es = sel_of (w);
   g_autofree char *target = ps_edit_target (cur_state (w), &es, FALSE);
   g_assert_cmpstr (target, ==, "linear1.weight");
@@ -1325,11 +1386,11 @@ test_difference_of_new_tensor (void)
   PsWindow *w = new_window ("article-1-construction");
   g_assert_true (ps_window_select_path (w, "weight"));
   show_page (w, "difference");
-  g_assert_null (w->figures[PS_PAGE_DIFFERENCE]);
-  g_assert_nonnull (w->empty_text[PS_PAGE_DIFFERENCE]);
-  g_test_message ("%s", w->empty_text[PS_PAGE_DIFFERENCE]);
-  g_assert_nonnull (strstr (w->empty_text[PS_PAGE_DIFFERENCE], "fc.weight did not exist yet at step 0: it was created at step 1."));
-  g_assert_null (strstr (w->empty_text[PS_PAGE_DIFFERENCE], "state_dict"));
+  g_assert_null (ps_figure_page_get_figure (w->pages[PS_PAGE_DIFFERENCE]));
+  g_assert_nonnull (ps_figure_page_get_message (w->pages[PS_PAGE_DIFFERENCE]));
+  g_test_message ("%s", ps_figure_page_get_message (w->pages[PS_PAGE_DIFFERENCE]));
+  g_assert_nonnull (strstr (ps_figure_page_get_message (w->pages[PS_PAGE_DIFFERENCE]), "fc.weight did not exist yet at step 0: it was created at step 1."));
+  g_assert_null (strstr (ps_figure_page_get_message (w->pages[PS_PAGE_DIFFERENCE]), "state_dict"));
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -1362,6 +1423,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/zoom-redraw-sharp", test_zoom_redraw_sharp);
   g_test_add_func ("/window/zoom-pan-non-finite", test_zoom_pan_non_finite);
   g_test_add_func ("/window/projector-mode", test_projector_mode);
+  g_test_add_func ("/window/downsample-choice", test_downsample_choice);
   g_test_add_func ("/window/export-picture-and-data", test_export_picture_and_data);
   g_test_add_func ("/window/article-example-1-by-hand", test_article_example_1_by_hand);
   g_test_add_func ("/window/article-example-2-by-hand", test_article_example_2_by_hand);

@@ -129,9 +129,9 @@ compare (const char *what, const PsTensor *c, const PsTensor *t, gboolean tolera
 static void
 state_items (PsState *state, GPtrArray *keys, GPtrArray *params)
 {
-  for (guint i = 0; i < state->module_ids->len; i++)
+  for (guint i = 0; i < ps_state_n_modules (state); i++)
     {
-      const char *id = g_ptr_array_index (state->module_ids, i);
+      const char *id = ps_state_module_id (state, i);
       PsModule *m = ps_state_get_module (state, id);
       g_autoptr (GPtrArray) sd = ps_module_state_dict (m);
       for (guint j = 0; j < sd->len; j++)

@@ -23,6 +23,7 @@ import struct
 import torch
 import torch.nn as nn
 from torch.nn import init
+from torch.utils.data import DataLoader, TensorDataset
 
 from layer_cases import enc, pyargs
 
@@ -32,10 +33,10 @@ CASES = []
 BIG = 3000
 
 
-def enc2(t):
-    """enc(), or for more than BIG elements {"shape", "sha256"} of the little-endian float32 bytes."""
+def enc2(t, big=BIG):
+    """enc(), or for more than `big` elements {"shape", "sha256"} of the little-endian float32 bytes."""
     t = t.detach().contiguous()
-    if t.numel() <= BIG or t.dtype != torch.float32:
+    if t.numel() <= big or t.dtype != torch.float32:
         return enc(t)
     b = struct.pack('<%df' % t.numel(), *t.reshape(-1).tolist())
     return {'shape': list(t.shape), 'sha256': hashlib.sha256(b).hexdigest()}
@@ -47,7 +48,7 @@ def case(name, type_, args, shape, mode='train', seed=0, init_=(), scale=1.0, sh
     m = getattr(nn, type_)(**pyargs(args))
     for p, a, b in init_:
         init.uniform_(getattr(m, p), a, b)
-    state = {k: enc(v) for k, v in m.state_dict().items()}
+    state = {k: enc2(v) for k, v in m.state_dict().items()}
     m.train(mode == 'train')
     if int_input is not None:
         x = torch.randint(0, int_input, shape)
@@ -95,6 +96,14 @@ case('Conv2d b8 large', 'Conv2d', {'in_channels': 8, 'out_channels': 16, 'kernel
 case('Conv1d b3', 'Conv1d', {'in_channels': 3, 'out_channels': 4, 'kernel_size': 3}, [3, 3, 17], seed=8)
 case('Conv1d b1', 'Conv1d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 2, 'stride': 2}, [1, 2, 9], seed=9)
 case('Conv3d b2', 'Conv3d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 2}, [2, 2, 4, 5, 3], seed=10)
+case('Conv2d reflect', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3, 'padding': 2,
+     'padding_mode': 'reflect'}, [2, 2, 5, 6], seed=12)
+case('Conv2d replicate b1', 'Conv2d', {'in_channels': 1, 'out_channels': 2, 'kernel_size': 3, 'padding': 1,
+     'padding_mode': 'replicate'}, [1, 1, 4, 4], seed=13)
+case('Conv1d reflect', 'Conv1d', {'in_channels': 2, 'out_channels': 2, 'kernel_size': 5, 'padding': 3,
+     'padding_mode': 'reflect'}, [3, 2, 6], seed=14)
+case('Conv2d circular first', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3, 'padding': 1,
+     'padding_mode': 'circular'}, [2, 2, 5, 5], seed=15, grad_input=False)
 case('Conv2d unbatched', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3}, [2, 6, 5], seed=11)
 
 # ---- GELU (oneDNN eltwise_gelu_erf backward), approximate='tanh' (ATen)
@@ -136,11 +145,107 @@ case('IN2d unbatched affine', 'InstanceNorm2d', {'num_features': 2, 'affine': Tr
 case('IN2d b1 affine', 'InstanceNorm2d', {'num_features': 3, 'affine': True}, [1, 3, 4, 4], seed=55, init_=W)
 case('IN1d affine b17', 'InstanceNorm1d', {'num_features': 9, 'affine': True}, [17, 9, 3], seed=56, init_=W)
 
+# ---- LayerNorm: rows of N with the 8-lane reductions; elementwise_affine False; large rows
+LW = [('weight', 0.5, 1.5), ('bias', -0.5, 0.5)]
+case('LN 10', 'LayerNorm', {'normalized_shape': [10]}, [4, 10], seed=60, init_=LW, scale=2.0, shift=0.3)
+case('LN 64', 'LayerNorm', {'normalized_shape': [64]}, [7, 64], seed=61, init_=LW)
+case('LN 5 3-D', 'LayerNorm', {'normalized_shape': [5]}, [2, 3, 5], seed=62, init_=LW)
+case('LN 2-D shape', 'LayerNorm', {'normalized_shape': [3, 7]}, [4, 3, 7], seed=63, init_=LW)
+case('LN no affine', 'LayerNorm', {'normalized_shape': [33], 'elementwise_affine': False}, [5, 33], seed=64)
+case('LN no affine 6', 'LayerNorm', {'normalized_shape': [6], 'elementwise_affine': False}, [3, 6], seed=65)
+case('LN batch 1', 'LayerNorm', {'normalized_shape': [17]}, [1, 17], seed=66, init_=LW)
+case('LN large row', 'LayerNorm', {'normalized_shape': [40000]}, [1, 40000], seed=67)
+case('LN many rows', 'LayerNorm', {'normalized_shape': [8]}, [5000, 8], seed=68, init_=LW)
+case('LN first layer', 'LayerNorm', {'normalized_shape': [9]}, [3, 9], seed=69, init_=LW, grad_input=False)
+
+# ---- SiLU, Softmax (last dim: vectorised; other dims: host_softmax_backward), PReLU
+case('SiLU', 'SiLU', {}, [3, 45], seed=70, scale=3.0)
+case('SiLU large', 'SiLU', {}, [2, 5000], seed=71, scale=4.0)
+case('Softmax last', 'Softmax', {'dim': -1}, [6, 10], seed=72, scale=2.0)
+case('Softmax last 5', 'Softmax', {'dim': 1}, [4, 5], seed=73)
+case('Softmax last 37', 'Softmax', {'dim': 2}, [2, 3, 37], seed=74, scale=3.0)
+case('Softmax dim0', 'Softmax', {'dim': 0}, [7, 9], seed=75)
+case('Softmax dim1 of 3', 'Softmax', {'dim': 1}, [2, 6, 11], seed=76, scale=2.0)
+case('PReLU shared', 'PReLU', {}, [5, 13], seed=77)
+case('PReLU shared 4-D', 'PReLU', {'init': 0.1}, [2, 3, 4, 5], seed=78)
+case('PReLU channels 2-D', 'PReLU', {'num_parameters': 6}, [9, 6], seed=79)
+case('PReLU channels 2-D b33', 'PReLU', {'num_parameters': 4}, [33, 4], seed=80)
+case('PReLU channels 4-D', 'PReLU', {'num_parameters': 3}, [4, 3, 5, 5], seed=81, init_=[('weight', 0.0, 0.5)])
+case('PReLU channels 3-D', 'PReLU', {'num_parameters': 2}, [3, 2, 19], seed=82)
+
+# ---- Linear on 2-D / 3-D / 4-D inputs, Bilinear
+case('Linear 2-D', 'Linear', {'in_features': 7, 'out_features': 5}, [9, 7], seed=90)
+case('Linear 3-D', 'Linear', {'in_features': 6, 'out_features': 4}, [3, 5, 6], seed=91)
+case('Linear 3-D nobias', 'Linear', {'in_features': 6, 'out_features': 3, 'bias': False}, [2, 7, 6], seed=92)
+case('Linear 4-D', 'Linear', {'in_features': 5, 'out_features': 8}, [2, 3, 4, 5], seed=93)
+case('Linear 3-D in1', 'Linear', {'in_features': 1, 'out_features': 3}, [1, 1, 1], seed=94)
+case('Linear 3-D big', 'Linear', {'in_features': 64, 'out_features': 32}, [8, 50, 64], seed=95)
+
+
+# ---------------- end-to-end training runs (tests/core/test-backward.c /backward/runs) ----------------
+RUNS = []
+
+
+def conv8(n):
+    """The conv toy set of TRAINING-PARITY.md §6: a bright 4×4 square in class-1 images."""
+    y = torch.randint(0, 2, (n,))
+    X = torch.randn(n, 1, 8, 8) * 0.5
+    X[:, 0, 2:6, 2:6] += y[:, None, None]
+    return X, y
+
+
+def run(name, seed, data, spec, opt, steps, bs, n, toy=None):
+    """manual_seed(seed); data; model = Sequential(*spec) (default init); the canonical loop:
+    per batch of DataLoader(TensorDataset(X, y), bs, shuffle=True): zero_grad, CrossEntropyLoss, backward,
+    step. Every step: loss, every parameter, .grad and buffer."""
+    torch.manual_seed(seed)
+    if data == 'conv8':
+        X, y = conv8(n)
+    else:   # blobs, as gen_train.py's toy()
+        y = torch.randint(0, 3, (n,))
+        X = torch.tensor([[-2.0, -1.0], [2.0, -1.0], [0.0, 2.0]])[y] + 0.4 * torch.randn(n, 2)
+    model = nn.Sequential(*[getattr(nn, t)(**pyargs(a)) for t, a in spec])
+    optim = getattr(torch.optim, opt[0])(model.parameters(), **opt[1])
+    loss_fn = nn.CrossEntropyLoss()
+    loader = DataLoader(TensorDataset(X, y), batch_size=bs, shuffle=True)
+    rec, step = [], 0
+    while step < steps:
+        for xb, yb in loader:
+            optim.zero_grad()
+            l = loss_fn(model(xb), yb)
+            l.backward()
+            optim.step()
+            step += 1
+            rec.append({'loss': enc(l.reshape(1)), 'params': {k: enc2(v, 64) for k, v in model.named_parameters()},
+                        'grads': {k: enc2(v.grad, 64) for k, v in model.named_parameters()},
+                        'buffers': {k: enc(v) for k, v in model.named_buffers()}})
+            if step >= steps:
+                break
+    RUNS.append({'name': name, 'seed': seed, 'data': data, 'n': n, 'model': [[t, a] for t, a in spec],
+                 'opt': [opt[0], opt[1]], 'batch_size': bs, 'steps': steps, 'record': rec,
+                 'probe': torch.randint(0, 2 ** 31, (2,)).tolist()})
+
+
+CONVNET = [('Conv2d', {'in_channels': 1, 'out_channels': 4, 'kernel_size': 3, 'padding': 1}),
+           ('BatchNorm2d', {'num_features': 4}), ('ReLU', {}),
+           ('Conv2d', {'in_channels': 4, 'out_channels': 8, 'kernel_size': 3, 'stride': 2, 'padding': 1}),
+           ('ReLU', {}), ('Flatten', {}), ('Linear', {'in_features': 128, 'out_features': 2})]
+# 65 samples in batches of 16: four batches through oneDNN's convolutions, the fifth (one sample)
+# through Slow2d, every epoch
+run('convnet-sgd', 0, 'conv8', CONVNET, ('SGD', {'lr': 0.05, 'momentum': 0.9}), 20, 16, 65)
+run('convnet-adam', 1, 'conv8', CONVNET, ('Adam', {'lr': 0.01}), 20, 16, 65)
+run('ln-gelu-mlp', 2, 'blobs', [('Linear', {'in_features': 2, 'out_features': 16}),
+                                ('LayerNorm', {'normalized_shape': [16]}), ('GELU', {}),
+                                ('Linear', {'in_features': 16, 'out_features': 16}), ('SiLU', {}),
+                                ('BatchNorm1d', {'num_features': 16}),
+                                ('Linear', {'in_features': 16, 'out_features': 3})],
+    ('AdamW', {'lr': 0.01}), 20, 32, 200)
+
 fix = OUT
 with open(fix, 'w') as f:
     json.dump({'meta': {'torch_version': torch.__version__, 'num_threads': torch.get_num_threads(),
                         'onednn_isa': os.environ.get('ONEDNN_MAX_CPU_ISA'), 'generator':
-                        'tests/golden/gen_backward.py'}, 'cases': CASES}, f, separators=(',', ':'))
+                        'tests/golden/gen_backward.py'}, 'cases': CASES, 'runs': RUNS}, f, separators=(',', ':'))
     f.write('\n')
 print('wrote %d cases to %s (%d bytes)' % (len(CASES), fix, os.path.getsize(fix)))
 for c in CASES:

@@ -5,7 +5,10 @@ stays as it is.
 
 Run with Debian's torch 1.13.1 (OpenBLAS as tests/meson.build pins it):
   OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 /usr/bin/python3 tests/golden/gen_train_seq.py
-Writes tests/data/train-seq-golden.json, tensors as in gen_train.py ({"shape", "hex"}).
+Writes tests/data/train-seq-golden.json, tensors as in gen_train.py ({"shape", "hex"}), and the
+recipes and data files of tests/data/train-seq. With --export (after
+`PS_EXPORT_WRITE=1 build/tests/test-train-seq` wrote NAME.export.py) it only runs those exported
+scripts with torch into NAME.export.json.
 
 Sections:
   losses  as gen_train.py's: CrossEntropyLoss with label_smoothing (class indices, weight,
@@ -218,9 +221,55 @@ seq_run("embedding-gru", 13, Xg, yg,
          ("Flatten", {}), ("Linear", {"in_features": 60, "out_features": 2})],
         ("CrossEntropyLoss", {}), ("RMSprop", {"lr": 0.01}), 20, bs=12, drop_last=True, clip=1.0)
 
+# One step dissected (exported and run by torch only: tests/doc/test-train-seq.c /train-seq/export)
+DISSECTED = {"format": "paramscope-recipe", "version": 3, "seed": 5, "root": "m",
+             "description": "tests/golden/gen_train_seq.py: the dissected step, twice, with a scheduler",
+             "ops": [
+                 {"op": "module", "id": "lstm", "type": "LSTM", "args": {"input_size": 4, "hidden_size": 5}},
+                 {"op": "module", "id": "fc", "type": "Linear", "args": {"in_features": 5, "out_features": 3}},
+                 {"op": "module", "id": "m", "type": "Sequential", "children": ["lstm", "fc"]},
+                 {"op": "optimizer", "id": "opt", "type": "Adam", "params": "m", "args": {"lr": 0.05, "amsgrad": True}},
+                 {"op": "scheduler", "id": "s", "type": "StepLR", "optimizer": "opt", "args": {"step_size": 1, "gamma": 0.5}},
+                 {"op": "forward", "target": "m", "input": {"randn": [6, 4]}, "name": "loss",
+                  "loss": {"type": "CrossEntropyLoss", "args": {"label_smoothing": 0.2},
+                           "target": {"randint": {"low": 0, "high": 3, "size": [6]}}}},
+                 {"op": "backward", "output": "loss"},
+                 {"op": "step", "optimizer": "opt"},
+                 {"op": "scheduler_step", "scheduler": "s"},
+                 {"op": "zero_grad", "optimizer": "opt"},
+                 {"op": "forward", "target": "m", "input": {"randn": [6, 4]}, "name": "loss2",
+                  "loss": {"type": "MSELoss", "args": {"reduction": "sum"}, "target": {"randn": [6, 3]}}},
+                 {"op": "backward", "output": "loss2"},
+                 {"op": "step", "optimizer": "opt"},
+             ]}
+with open(os.path.join(SEQ_DIR, "dissected.recipe.json"), "w") as f:
+    json.dump(DISSECTED, f, indent=1)
+    f.write("\n")
+
 SECTIONS = {"losses": LOSSES, "rnn": RNNS, "runs": RUNS}
 
-if __name__ == "__main__":
+def export_results():
+    """NAME.export.json: each golden NAME.export.py (written by the C exporter: PS_EXPORT_WRITE=1
+    build/tests/test-train-seq) run by torch through run_export.py."""
+    import subprocess
+    here = os.path.dirname(os.path.abspath(__file__))
+    src = os.path.join(here, "..", "..")
+    for name in [r["name"] for r in RUNS] + ["train-xor", "dissected"]:
+        recipe = (os.path.join(src, "examples", "train-xor.json") if name == "train-xor"
+                  else os.path.join(SEQ_DIR, name + ".recipe.json"))
+        script = os.path.join(SEQ_DIR, name + ".export.py")
+        result = os.path.join(SEQ_DIR, name + ".export.json")
+        subprocess.run([sys.executable, os.path.join(here, "run_export.py"), recipe, script, result], check=True)
+        with open(result) as f:
+            err = json.load(f)["error"]
+        if err is not None:
+            raise SystemExit("%s: the exported script failed: %s" % (name, err))
+        print("ran", script, file=sys.stderr)
+
+
+if __name__ == "__main__" and "--export" in sys.argv:
+    export_results()
+elif __name__ == "__main__":
     with open(OUT, "w") as f:
         json.dump(SECTIONS, f, separators=(",", ":"))
         f.write("\n")

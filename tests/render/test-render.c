@@ -245,6 +245,63 @@ test_heatmap_conv_tiles (void)
   save_sample ("heatmap-conv.png", 800, 600, ps_heatmap_draw_func, hm);
 }
 
+/* The other downsampling rules: the texel of a block is its mean (computed here the same way) or
+ * its first cell, hover reports that value, and the extreme no longer saturates its texel. */
+static void
+test_heatmap_downsampling_rules (void)
+{
+  g_autoptr (GError) error = NULL;
+  int64_t shape[2] = { 2000, 3000 };
+  g_autoptr (PsTensor) t = tensor_nd (2, shape);
+  lcg_state = 11;
+  for (int64_t i = 0; i < t->numel; i++)
+    ps_tensor_f32 (t)[i] = (float) lcg_bell (0.02);
+  int64_t er = 1234, ec = 2345;
+  ps_tensor_f32 (t)[er * 3000 + ec] = -5.0f;
+  const PsColormap *cm = ps_colormap_get (PS_COLORMAP_DIVERGING);
+  for (int pool = PS_HEATMAP_POOL_MEAN; pool <= PS_HEATMAP_POOL_STRIDE; pool++)
+    {
+      PsHeatmapOptions o;
+      ps_heatmap_options_init (&o);
+      o.title = "embed.weight";
+      o.pool = (PsHeatmapPool) pool;
+      g_autoptr (PsHeatmap) hm = ps_heatmap_new (t, &o, &error);
+      g_assert_no_error (error);
+      cairo_surface_t *s = render (ps_heatmap_draw_func, hm, 700, 500);
+      int64_t kx, ky;
+      ps_heatmap_get_downsampling (hm, &kx, &ky);
+      g_assert_cmpint (kx, >, 1);
+      g_assert_cmpint (ky, >, 1);
+      double rect[4], lo, hi;
+      ps_heatmap_get_range (hm, &lo, &hi);
+      g_assert_cmpfloat (lo, ==, -5.0);   /* the range is the data's whatever the pooling */
+      g_assert_true (ps_heatmap_cell_rect (hm, er, ec, rect));
+      int64_t r0 = er / ky * ky, c0 = ec / kx * kx;
+      double expect = ps_tensor_f32 (t)[r0 * 3000 + c0];
+      if (pool == PS_HEATMAP_POOL_MEAN)
+        {
+          double sum = 0;
+          for (int64_t r = r0; r < MIN (r0 + ky, 2000); r++)
+            for (int64_t c = c0; c < MIN (c0 + kx, 3000); c++)
+              sum += ps_tensor_f32 (t)[r * 3000 + c];
+          expect = sum / ((double) (MIN (r0 + ky, 2000) - r0) * (double) (MIN (c0 + kx, 3000) - c0));
+        }
+      guint32 texel = pixel (s, rect[0] + rect[2] / 2, rect[1] + rect[3] / 2);
+      g_assert_cmphex (texel, ==, ps_colormap_map (cm, expect, lo, hi));
+      g_assert_cmphex (texel, !=, cm->lut[0]);   /* not saturated by the one extreme */
+      PsHeatmapHit hit;
+      g_assert_true (ps_heatmap_hit (hm, rect[0] + rect[2] / 2, rect[1] + rect[3] / 2, &hit));
+      g_assert_cmpint (hit.pool, ==, pool);
+      g_assert_cmpint (hit.index[0], ==, r0);
+      g_assert_cmpint (hit.index[1], ==, c0);
+      g_assert_cmpfloat (hit.value, ==, expect);
+      cairo_surface_destroy (s);
+      save_sample (pool == PS_HEATMAP_POOL_MEAN ? "heatmap-downsampled-mean.png" : "heatmap-downsampled-stride.png",
+                   700, 500, ps_heatmap_draw_func, hm);
+    }
+  g_assert_cmpstr (ps_heatmap_pool_name (PS_HEATMAP_POOL_MEAN), ==, "mean");
+}
+
 /* A single extreme value in a large matrix survives downsampling, and hover on its texel
  * reports it with the block size. */
 static void
@@ -853,6 +910,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/heatmap-zoomed-visible-part", test_heatmap_zoomed_visible_part);
   g_test_add_func ("/render/heatmap-conv-tiles", test_heatmap_conv_tiles);
   g_test_add_func ("/render/heatmap-downsampling-keeps-extreme", test_heatmap_downsampling_keeps_extreme);
+  g_test_add_func ("/render/heatmap-downsampling-rules", test_heatmap_downsampling_rules);
   g_test_add_func ("/render/heatmap-strip-and-ranges", test_heatmap_strip_and_ranges);
   g_test_add_func ("/render/colorize-matches-reference", test_colorize_matches_reference);
   g_test_add_func ("/render/difference", test_difference);
