@@ -405,6 +405,15 @@ KNOWN_GTK_BUGS = [
     # (stack under gdb, seed 35 after Ctrl+Q: button_activate_timeout -> clicked -> response_cb ->
     # should_respond -> this). The app's own call (ps_window_single_keys_allowed) checks for no focus.
     "gtk_widget_is_ancestor: assertion 'GTK_IS_WIDGET (widget)'",
+    # GtkWindow counts "active" (pressed) state up the ancestors of the widget under an implicit
+    # pointer grab and down again on release; when the grab ends on a changed ancestor chain (a
+    # popover or a modal chooser appearing under a held button, GtkFileChooserDialog's places
+    # sidebar starting its own drag) the count goes below zero and gtk_widget_set_active_state warns.
+    # The app never sets active state itself; seen here on GtkFileChooserDialog (seed 206, a drag
+    # in its sidebar) and on a GtkDropDown whose popover opened under the drag (toast replay), and
+    # reported against every GTK 4 release since (discourse.gnome.org "what does broken accounting
+    # of active state mean"). Counted and printed like the others.
+    'Broken accounting of active state for widget',
 ]
 known_seen = []
 
