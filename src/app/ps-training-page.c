@@ -229,8 +229,11 @@ update_whats (PsTrainingPage *self)
   PsTensor *sv[4] = { 0 };
   guint k = o && p != GTK_INVALID_LIST_POSITION ? ps_optimizer_state_items (o->optimizer, p, sn, sv) : 0;
   for (guint i = 0; i < k; i++)
-    if (strcmp (sn[i], "step") != 0)
-      g_ptr_array_add (names, (gpointer) sn[i]);
+    {
+      if (strcmp (sn[i], "step") != 0)
+        g_ptr_array_add (names, (gpointer) sn[i]);
+      ps_tensor_unref (sv[i]);   /* the items come with a ref each */
+    }
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->what_items));
   gboolean same = n == names->len;
   for (guint i = 0; same && i < n; i++)
@@ -270,10 +273,16 @@ what_tensor (PsTrainingPage *self, PsState *st, char **title)
   const char *sn[4] = { 0 };
   PsTensor *sv[4] = { 0 };
   guint k = o ? ps_optimizer_state_items (o->optimizer, p, sn, sv) : 0;
+  PsTensor *found = NULL;
   for (guint i = 0; i < k; i++)
-    if (strcmp (sn[i], what) == 0)
-      return sv[i];
-  return NULL;
+    {
+      /* borrowed: the optimizer's state keeps the buffers alive ("step" is made fresh and never
+       * listed) */
+      if (strcmp (sn[i], what) == 0 && strcmp (sn[i], "step") != 0)
+        found = sv[i];
+      ps_tensor_unref (sv[i]);
+    }
+  return found;
 }
 
 /* ---------- figures ---------- */
