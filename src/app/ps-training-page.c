@@ -1006,6 +1006,18 @@ action_button (const char *label, const char *action, const char *tip)
   return b;
 }
 
+/* A row of controls that scrolls sideways instead of widening the page: the view stack takes the
+ * widest page's width, and a page must not resize the plots of the others (projector mode's large
+ * text would). */
+static GtkWidget *
+hscroll (GtkWidget *child)
+{
+  GtkWidget *sw = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (sw), GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (sw), child);
+  return sw;
+}
+
 static void
 ps_training_page_map (GtkWidget *widget)
 {
@@ -1110,7 +1122,7 @@ ps_training_page_init (PsTrainingPage *self)
   gtk_box_append (GTK_BOX (bar), spacer0);
   gtk_box_append (GTK_BOX (bar), action_button (_("_Export View…"), "win.export-training-view",
                                                 _("Save this view as PNG, SVG or PDF")));
-  gtk_box_append (GTK_BOX (self), bar);
+  gtk_box_append (GTK_BOX (self), hscroll (bar));
 
   self->status_label = GTK_LABEL (gtk_label_new (""));
   gtk_label_set_xalign (self->status_label, 0);
@@ -1144,7 +1156,7 @@ ps_training_page_init (PsTrainingPage *self)
   labelled (self->diff_box, _("_Minus sub-step"), GTK_WIDGET (self->diff_spin));
   g_signal_connect_swapped (self->diff_spin, "value-changed", G_CALLBACK (on_control_changed), self);
   gtk_box_append (GTK_BOX (row), self->diff_box);
-  gtk_box_append (GTK_BOX (self), row);
+  gtk_box_append (GTK_BOX (self), hscroll (row));
 
   /* the sub-step scrubber */
   GtkWidget *sub = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
@@ -1163,6 +1175,7 @@ ps_training_page_init (PsTrainingPage *self)
   self->sub_label = GTK_LABEL (gtk_label_new (""));
   gtk_label_set_xalign (self->sub_label, 0);
   gtk_label_set_selectable (self->sub_label, TRUE);
+  gtk_label_set_wrap (self->sub_label, TRUE);
   gtk_widget_set_margin_start (GTK_WIDGET (self->sub_label), 8);
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->sub_label));
 
