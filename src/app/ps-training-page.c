@@ -229,8 +229,11 @@ update_whats (PsTrainingPage *self)
   PsTensor *sv[4] = { 0 };
   guint k = o && p != GTK_INVALID_LIST_POSITION ? ps_optimizer_state_items (o->optimizer, p, sn, sv) : 0;
   for (guint i = 0; i < k; i++)
-    if (strcmp (sn[i], "step") != 0)
-      g_ptr_array_add (names, (gpointer) sn[i]);
+    {
+      if (strcmp (sn[i], "step") != 0)
+        g_ptr_array_add (names, (gpointer) sn[i]);
+      ps_tensor_unref (sv[i]);   /* the items come with a ref each */
+    }
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->what_items));
   gboolean same = n == names->len;
   for (guint i = 0; same && i < n; i++)
@@ -270,10 +273,16 @@ what_tensor (PsTrainingPage *self, PsState *st, char **title)
   const char *sn[4] = { 0 };
   PsTensor *sv[4] = { 0 };
   guint k = o ? ps_optimizer_state_items (o->optimizer, p, sn, sv) : 0;
+  PsTensor *found = NULL;
   for (guint i = 0; i < k; i++)
-    if (strcmp (sn[i], what) == 0)
-      return sv[i];
-  return NULL;
+    {
+      /* borrowed: the optimizer's state keeps the buffers alive ("step" is made fresh and never
+       * listed) */
+      if (strcmp (sn[i], what) == 0 && strcmp (sn[i], "step") != 0)
+        found = sv[i];
+      ps_tensor_unref (sv[i]);
+    }
+  return found;
 }
 
 /* ---------- figures ---------- */
@@ -997,6 +1006,18 @@ action_button (const char *label, const char *action, const char *tip)
   return b;
 }
 
+/* A row of controls that scrolls sideways instead of widening the page: the view stack takes the
+ * widest page's width, and a page must not resize the plots of the others (projector mode's large
+ * text would). */
+static GtkWidget *
+hscroll (GtkWidget *child)
+{
+  GtkWidget *sw = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (sw), GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (sw), child);
+  return sw;
+}
+
 static void
 ps_training_page_map (GtkWidget *widget)
 {
@@ -1101,7 +1122,7 @@ ps_training_page_init (PsTrainingPage *self)
   gtk_box_append (GTK_BOX (bar), spacer0);
   gtk_box_append (GTK_BOX (bar), action_button (_("_Export View…"), "win.export-training-view",
                                                 _("Save this view as PNG, SVG or PDF")));
-  gtk_box_append (GTK_BOX (self), bar);
+  gtk_box_append (GTK_BOX (self), hscroll (bar));
 
   self->status_label = GTK_LABEL (gtk_label_new (""));
   gtk_label_set_xalign (self->status_label, 0);
@@ -1135,7 +1156,7 @@ ps_training_page_init (PsTrainingPage *self)
   labelled (self->diff_box, _("_Minus sub-step"), GTK_WIDGET (self->diff_spin));
   g_signal_connect_swapped (self->diff_spin, "value-changed", G_CALLBACK (on_control_changed), self);
   gtk_box_append (GTK_BOX (row), self->diff_box);
-  gtk_box_append (GTK_BOX (self), row);
+  gtk_box_append (GTK_BOX (self), hscroll (row));
 
   /* the sub-step scrubber */
   GtkWidget *sub = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
@@ -1154,6 +1175,7 @@ ps_training_page_init (PsTrainingPage *self)
   self->sub_label = GTK_LABEL (gtk_label_new (""));
   gtk_label_set_xalign (self->sub_label, 0);
   gtk_label_set_selectable (self->sub_label, TRUE);
+  gtk_label_set_wrap (self->sub_label, TRUE);
   gtk_widget_set_margin_start (GTK_WIDGET (self->sub_label), 8);
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->sub_label));
 

@@ -426,6 +426,13 @@ poll_progress (gpointer data)
   GTask *task = g_object_get_data (G_OBJECT (self), "ps-job");
   Job *job = task ? g_task_get_task_data (task) : NULL;
   double p = job && job->n_apply > 0 ? (double) g_atomic_int_get (&job->done) / job->n_apply : 0;
+  if (job != NULL && job->monitor != NULL && job->n_apply > 0)
+    {
+      /* a training run is one op: count its optimizer steps into the bar */
+      int64_t total = 0, step = ps_train_monitor_get_step (job->monitor, &total);
+      if (total > 0)
+        p = MIN (1.0, ((double) g_atomic_int_get (&job->done) + (double) step / (double) total) / job->n_apply);
+    }
   if (p != self->progress)
     {
       self->progress = p;
