@@ -862,6 +862,39 @@ test_compare_small_multiples (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* ps_window_get_selected_node lends the node: asking for it does not take references. */
+static void
+test_selected_node_borrowed (void)
+{
+  PsWindow *w = new_window ("demo");
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  PsTreeNode *node = ps_window_get_selected_node (w);
+  g_assert_nonnull (node);
+  guint before = G_OBJECT (node)->ref_count;
+  for (int i = 0; i < 10; i++)
+    g_assert_true (ps_window_get_selected_node (w) == node);
+  show_page (w, "heatmap");   /* the views ask for it too */
+  g_assert_cmpuint (G_OBJECT (node)->ref_count, ==, before);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* The About window's icon is found when run from the build tree (nothing installed): the
+ * application's resources carry it under <resource-base-path>/icons. */
+static void
+test_about_icon (void)
+{
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gdk_display_get_default ());
+  g_assert_true (gtk_icon_theme_has_icon (theme, PS_APPLICATION_ID));
+  g_autoptr (GtkIconPaintable) icon = gtk_icon_theme_lookup_icon (theme, PS_APPLICATION_ID, NULL, 128, 1,
+                                                                   GTK_TEXT_DIR_NONE, 0);
+  g_autoptr (GFile) file = gtk_icon_paintable_get_file (icon);
+  g_assert_nonnull (file);
+  g_autofree char *uri = g_file_get_uri (file);
+  g_test_message ("icon: %s", uri);
+  g_assert_true (g_str_has_prefix (uri, "resource:///io/github/paramscope/Paramscope/icons/"));
+  g_assert_true (gtk_icon_theme_has_icon (theme, PS_APPLICATION_ID "-symbolic"));
+}
+
 /* Dark style: the plots follow AdwStyleManager (dark background, light text), at once. */
 static void
 test_dark_style (void)
@@ -1582,6 +1615,8 @@ main (int argc, char **argv)
   g_test_add_func ("/window/projector-mode", test_projector_mode);
   g_test_add_func ("/window/downsample-choice", test_downsample_choice);
   g_test_add_func ("/window/dark-style", test_dark_style);
+  g_test_add_func ("/window/about-icon", test_about_icon);
+  g_test_add_func ("/window/selected-node-borrowed", test_selected_node_borrowed);
   g_test_add_func ("/window/compare-small-multiples", test_compare_small_multiples);
   g_test_add_func ("/window/export-picture-and-data", test_export_picture_and_data);
   g_test_add_func ("/window/article-example-1-by-hand", test_article_example_1_by_hand);
