@@ -3,10 +3,11 @@
 
 Usage: /usr/bin/python3 bench/bench_steps_memory.py build/src/cli/paramscope-cli
 
-Writes four recipes to a temporary folder and runs each under /usr/bin/time -v (peak RSS, wall):
+Writes five recipes to a temporary folder and runs each under /usr/bin/time -v (peak RSS, wall):
   reinit20     a 4096x4096 Linear without bias (64 MiB weight) re-initialized 19 times (20 steps)
   init20k      20,000 small ops: a Linear(8, 8), then 19,999 normal_ inits of its weight and bias
   modules5k    5,000 module ops (ReLU) and a Sequential of all of them
+  modules20k   the same with 20,000
   empty        examples/empty.json, the process's own baseline
 Prints peak RSS (MiB), wall time (s) and, for reinit20, (peak - baseline) / model size.
 """
@@ -34,6 +35,9 @@ def recipes(d):
     ops = [{"op": "module", "id": "l%d" % i, "type": "ReLU"} for i in range(4999)]
     ops.append({"op": "module", "id": "m", "type": "Sequential", "children": ["l%d" % i for i in range(4999)]})
     out["modules5k"] = rec(ops)
+    ops = [{"op": "module", "id": "l%d" % i, "type": "ReLU"} for i in range(19999)]
+    ops.append({"op": "module", "id": "m", "type": "Sequential", "children": ["l%d" % i for i in range(19999)]})
+    out["modules20k"] = rec(ops)
     paths = {}
     for name, r in out.items():
         paths[name] = os.path.join(d, name + ".json")

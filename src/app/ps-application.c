@@ -71,7 +71,9 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
   for (int i = 0; i < n_files; i++)
     {
       PsWindow *w = new_window (self);
-      if (ps_window_is_checkpoint_name (files[i]))
+      /* a folder is a training run's checkpoints: a series in a checkpoint window, watched */
+      if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY
+          || ps_window_is_checkpoint_name (files[i]))
         {
           /* weights open in a window of their own; this one (the demo) shows any error */
           ps_window_load_scenario (w, "demo");
@@ -153,8 +155,8 @@ static void
 open_checkpoint_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open Checkpoint"), parent,
-                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Open Checkpoint"), parent,
+                                                       GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"));
   GtkFileFilter *filter = gtk_file_filter_new ();
   gtk_file_filter_set_name (filter, _("Weights (safetensors, sharded index, .npy, .npz)"));
   const char *patterns[] = { "*.safetensors", "*.index.json", "*.npy", "*.npz", "*.pt", "*.pth", "*.bin", "*.ckpt" };
@@ -162,8 +164,16 @@ open_checkpoint_activated (GSimpleAction *action, GVariant *param, gpointer user
     gtk_file_filter_add_pattern (filter, patterns[i]);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
   g_object_unref (filter);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_open_checkpoint_response), user_data);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_open_checkpoint_response, user_data);
+}
+
+static void
+open_checkpoint_folder_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Open Checkpoint Folder"), parent,
+                                                       GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"));
+  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_open_checkpoint_response, user_data);
 }
 
 /* ---------- the other app-wide actions ---------- */
@@ -175,17 +185,17 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   const char *developers[] = { "The Paramscope developers", NULL };
   /* what decides bit-exactness with torch on this machine: ISA, threads, OpenBLAS core, oneDNN */
   g_autofree char *runtime = ps_threads_runtime_report ();
-  /* Not resizable: libadwaita 1.2's about window folds its leaflet while being resized and then
-   * snapshots a header-bar stack it has not allocated (a Gtk-WARNING; found by the monkey test). */
-  adw_show_about_window (gtk_application_get_active_window (app),
-                         "debug-info", runtime,
-                         "resizable", FALSE,
-                         "application-name", _("Paramscope"),
-                         "application-icon", PS_APPLICATION_ID,
-                         "developer-name", _("The Paramscope developers"),
+  /* GTK's about dialog, not libadwaita 1.2's about window: that one folds its leaflet while being
+   * resized and snapshots a header-bar stack it has not allocated (a Gtk-WARNING), and its
+   * "copied" toasts reach libadwaita 1.2's toast use-after-free (SIGSEGV under adw_animation_skip,
+   * monkey seed 10 after the app's own toasts stopped using AdwToastOverlay). */
+  gtk_show_about_dialog (gtk_application_get_active_window (app),
+                         "system-information", runtime,
+                         "program-name", _("Paramscope"),
+                         "logo-icon-name", PS_APPLICATION_ID,
                          "version", PS_VERSION,
                          "comments", _("Watch neural-network parameters over time, bit for bit as PyTorch 1.13 makes them."),
-                         "developers", developers,
+                         "authors", developers,
                          "license-type", GTK_LICENSE_GPL_3_0,
                          NULL);
 }
@@ -222,6 +232,7 @@ static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "new-window", new_activated },
   { "open-checkpoint", open_checkpoint_activated },
+  { "open-checkpoint-folder", open_checkpoint_folder_activated },
 };
 
 static void

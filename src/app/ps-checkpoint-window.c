@@ -14,6 +14,7 @@
 #include "ps-figure.h"
 #include "ps-figure-page.h"
 #include "ps-projector.h"
+#include "ps-series-pane.h"
 
 enum { PLOT_HEATMAP, PLOT_HISTOGRAM, N_PLOTS };
 static const char *plot_names[N_PLOTS] = { "heatmap", "histogram" };
@@ -35,6 +36,10 @@ struct _PsCheckpointWindow {
   PsFigurePage *heatmap_plot;
   PsFigurePage *histogram_plot;
   PsFigurePage *plots[N_PLOTS];                  /* the two above, in order */
+  AdwViewStackPage *series_page;
+  GtkPaned *paned;
+  PsSeriesPane *series_pane;       /* shown for a folder (a series); the tree is its newest file */
+  gboolean is_series;
 
   PsCheckpointItem *root;          /* owns the PsCheckpoint */
   GtkTreeListModel *tree_model;
@@ -89,8 +94,8 @@ ps_checkpoint_window_get_figure (PsCheckpointWindow *self, const char *page)
 static void
 set_tensor_pages_visible (PsCheckpointWindow *self, gboolean visible)
 {
-  for (int i = 0; i <= N_PLOTS; i++)
-    adw_view_stack_page_set_visible (self->tensor_pages[i], visible);
+  for (int i = 0; i <= N_PLOTS; i++)   /* a series shows its own heatmap and histogram per checkpoint */
+    adw_view_stack_page_set_visible (self->tensor_pages[i], visible && (i == N_PLOTS || !self->is_series));
 }
 
 static void
@@ -165,7 +170,7 @@ show_tensor (PsCheckpointWindow *self, PsCheckpointItem *item)
   set_tensor_pages_visible (self, TRUE);
   const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
   if (g_strcmp0 (page, "summary") == 0)
-    adw_view_stack_set_visible_child_name (self->view_stack, "heatmap");
+    adw_view_stack_set_visible_child_name (self->view_stack, self->is_series ? "series" : "heatmap");
 }
 
 static PsCheckpointItem *
@@ -184,6 +189,9 @@ on_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsCheckpointWindow *sel
     show_tensor (self, item);
   else
     show_group (self, item);
+  if (self->is_series)
+    ps_series_pane_set_tensor (self->series_pane, item && ps_checkpoint_item_get_entry (item)
+                                                    ? ps_checkpoint_item_get_entry (item)->name : NULL);
   for (int i = 0; i < N_PLOTS; i++)
     ps_figure_page_reset_zoom (self->plots[i]);
 }
@@ -437,17 +445,40 @@ ps_checkpoint_window_render_for_test (PsCheckpointWindow *self, const char *page
   return NULL;
 }
 
-/* Takes ck and s. */
+PsSeriesPane *
+ps_checkpoint_window_get_series_pane (PsCheckpointWindow *self)
+{
+  return self->is_series ? self->series_pane : NULL;
+}
+
+static void
+on_series_error (PsSeriesPane *pane, const char *text, PsCheckpointWindow *self)
+{
+  show_error (self, text);
+}
+
+/* Takes ck, s and series (NULL: one file). For a series, ck is its newest file at opening. */
 static PsCheckpointWindow *
-window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSummary *s)
+window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSummary *s, PsCheckpointSeries *series)
 {
   PsCheckpointWindow *self = g_object_new (PS_TYPE_CHECKPOINT_WINDOW, "application", app, NULL);
-  g_autofree char *base = g_file_get_basename (file);
-  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *folder = series ? g_file_get_path (file) : NULL;
+  g_autoptr (GFile) shown = series ? g_file_new_for_path (ps_checkpoint_series_get_path (series,
+                                                           ps_checkpoint_series_get_n_steps (series) - 1))
+                                   : g_object_ref (file);
+  g_autofree char *base = g_file_get_basename (shown);
+  g_autofree char *path = g_file_get_path (shown);
   PsCheckpointFormat format = ps_checkpoint_get_format (ck);
   self->summary = s;
   self->path = g_strdup (path);
-  self->header = g_strdup_printf ("%s (%s)", path ? path : base, format_name (format));
+  if (series)
+    self->header = g_strdup_printf (_("%s: %u checkpoints ordered by %s; the tree and the summary show the newest "
+                                      "when the folder was opened, %s (%s)"),
+                                    folder, ps_checkpoint_series_get_n_steps (series),
+                                    ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (series)), base,
+                                    format_name (format));
+  else
+    self->header = g_strdup_printf ("%s (%s)", path ? path : base, format_name (format));
   g_autofree char *body = ps_checkpoint_summary_to_text (s);
   self->summary_text = g_strdup_printf ("%s\n%s", self->header, body);
   self->root = ps_checkpoint_item_new_root (ck, base);
@@ -459,11 +490,34 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
       ps_projector_apply (GTK_WIDGET (self), settings);
     }
 
+  if (series)
+    {
+      self->is_series = TRUE;
+      /* the pictures over checkpoints need the room more than the tree's columns */
+      gtk_window_set_default_size (GTK_WINDOW (self), 1400, 860);
+      gtk_paned_set_position (self->paned, 400);
+      adw_view_stack_page_set_visible (self->series_page, TRUE);
+      g_signal_connect_object (self->series_pane, "error", G_CALLBACK (on_series_error), self, 0);
+      ps_series_pane_set_settings (self->series_pane, self->settings);
+      g_autoptr (GError) werror = NULL;
+      /* a training run may still be writing: new checkpoints join the series as they are finished */
+      if (!ps_series_pane_set_series (self->series_pane, series, folder, &werror))
+        show_error (self, werror->message);
+      g_free (base);
+      base = g_file_get_basename (file);
+    }
   gtk_window_set_title (GTK_WINDOW (self), base);
   adw_window_title_set_title (self->window_title, base);
   g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %" PRId64 " parameter",
                                                             "%s · %" PRId64 " parameters", (gulong) s->n_params),
                                                format_name (format), s->n_params);
+  if (series)
+    {
+      g_free (subtitle);
+      /* no count: the watched folder grows */
+      subtitle = g_strdup_printf (_("Checkpoints of a run, ordered by %s"),
+                                  ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (series)));
+    }
   adw_window_title_set_subtitle (self->window_title, subtitle);
   g_autofree char *count = g_strdup_printf (_("%" PRId64 " parameters (shared storage counted once) in %u tensors"),
                                             s->n_params, s->n_tensors);
@@ -491,6 +545,7 @@ typedef struct {
   GFile *file;
   PsCheckpoint *ck;
   PsCheckpointSummary *summary;
+  PsCheckpointSeries *series;   /* a folder */
 } OpenData;
 
 static void
@@ -500,6 +555,7 @@ open_data_free (gpointer p)
   g_clear_object (&d->file);
   g_clear_pointer (&d->ck, ps_checkpoint_free);
   g_clear_pointer (&d->summary, ps_checkpoint_summary_free);
+  g_clear_pointer (&d->series, ps_checkpoint_series_free);
   g_free (d);
 }
 
@@ -514,6 +570,21 @@ open_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
     {
       g_task_return_new_error (task, PS_ERROR, PS_ERROR_IO, _("Could not open %s: only local files can be read"), base);
       return;
+    }
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      /* a folder: its checkpoints as a series (headers only); the tree shows the newest, read again
+       * with a handle of its own (the series' readers stay on the main thread) */
+      d->series = ps_checkpoint_series_open ((const char *const[]) { path }, 1, &error);
+      if (d->series == NULL)
+        {
+          g_task_return_new_error (task, error->domain, error->code, _("Could not open the folder: %s"), error->message);
+          return;
+        }
+      g_free (path);
+      path = g_strdup (ps_checkpoint_series_get_path (d->series, ps_checkpoint_series_get_n_steps (d->series) - 1));
+      g_free (base);
+      base = g_path_get_basename (path);
     }
   /* headers only: the tree lists at once even for a multi-GB file; values are read later */
   d->ck = ps_checkpoint_open (path, &error);
@@ -555,7 +626,7 @@ ps_checkpoint_window_open_finish (GAsyncResult *result, GError **error)
     return NULL;
   OpenData *d = g_task_get_task_data (task);
   return window_new (GTK_APPLICATION (g_task_get_source_object (task)), d->file, g_steal_pointer (&d->ck),
-                     g_steal_pointer (&d->summary));
+                     g_steal_pointer (&d->summary), g_steal_pointer (&d->series));
 }
 
 /* ---------- GObject ---------- */
@@ -600,6 +671,7 @@ ps_checkpoint_window_class_init (PsCheckpointWindowClass *klass)
 
   g_type_ensure (PS_TYPE_FIGURE_PAGE);
   g_type_ensure (PS_TYPE_ERROR_BANNER);
+  g_type_ensure (PS_TYPE_SERIES_PANE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-checkpoint-window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PsCheckpointWindow, name)
   CHILD (window_title);
@@ -614,6 +686,9 @@ ps_checkpoint_window_class_init (PsCheckpointWindowClass *klass)
   CHILD (stats_label);
   CHILD (heatmap_plot);
   CHILD (histogram_plot);
+  CHILD (series_page);
+  CHILD (paned);
+  CHILD (series_pane);
 #undef CHILD
   gtk_widget_class_bind_template_callback (widget_class, setup_name);
   gtk_widget_class_bind_template_callback (widget_class, bind_name);

@@ -3,11 +3,16 @@
  * dtype, shape and count; a selected tensor decoded on demand and shown as a heatmap, a histogram
  * and its statistics; a group or the root shows the checkpoint's summary (parameter count, dtype
  * mix, per-layer L2 norms). Nothing here touches a recipe document: opening a checkpoint never
- * disturbs the model open in a PsWindow. */
+ * disturbs the model open in a PsWindow.
+ *
+ * A folder opens as a training run: its checkpoints as a series (ps-series-pane: scrub, play,
+ * difference, bands, ridgeline, norms, largest changes), watched for new checkpoints; the tree
+ * lists the newest file at opening. */
 #pragma once
 
 #include <adwaita.h>
 #include "ps-checkpoint.h"
+#include "ps-series-pane.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +43,8 @@ const char *ps_checkpoint_window_get_error_text (PsCheckpointWindow *self);
 struct _PsFigure *ps_checkpoint_window_get_figure (PsCheckpointWindow *self, const char *page);
 /* One frame of a plot page as the screen paints it (see ps_plot_view_render_for_test). */
 cairo_surface_t *ps_checkpoint_window_render_for_test (PsCheckpointWindow *self, const char *page);
+/* A folder opened as a series of checkpoints: the series pane (the "series" page), else NULL. */
+PsSeriesPane *ps_checkpoint_window_get_series_pane (PsCheckpointWindow *self);
 /* TRUE while the per-layer norms are being computed. */
 gboolean    ps_checkpoint_window_get_busy    (PsCheckpointWindow *self);
 

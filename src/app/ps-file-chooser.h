@@ -1,10 +1,16 @@
-/* ps-file-chooser.h — releasing a GtkFileChooserNative safely on GTK 4.8. */
+/* ps-file-chooser.h — GTK 4.8 file choosers that answer once and outlive their answer safely. */
 #pragma once
 
 #include <gtk/gtk.h>
 
 G_BEGIN_DECLS
 
+/* the answer: called once, then the callee calls ps_file_chooser_release */
+typedef void (*PsFileChooserResponse) (GtkNativeDialog *chooser, int response, gpointer data);
+
+GtkFileChooserNative *ps_file_chooser_new (const char *title, GtkWindow *parent,
+                                           GtkFileChooserAction action, const char *accept_label);
+void ps_file_chooser_show (GtkFileChooserNative *chooser, PsFileChooserResponse callback, gpointer data);
 void ps_file_chooser_release (GtkNativeDialog *chooser);
 
 G_END_DECLS

@@ -139,12 +139,12 @@ ps_tree_node_new_objects (const PsState *state)
 {
   PsModule *root = ps_state_get_root (state);
   g_autoptr (GHashTable) inside = g_hash_table_new (NULL, NULL);
-  for (guint i = 0; i < state->module_ids->len; i++)
-    mark_inside (ps_state_get_module (state, g_ptr_array_index (state->module_ids, i)), inside);
+  for (guint i = 0; i < ps_state_n_modules (state); i++)
+    mark_inside (ps_state_get_module (state, ps_state_module_id (state, i)), inside);
   g_autoptr (GListStore) objects = g_list_store_new (PS_TYPE_TREE_NODE);
-  for (guint i = 0; i < state->module_ids->len; i++)
+  for (guint i = 0; i < ps_state_n_modules (state); i++)
     {
-      const char *id = g_ptr_array_index (state->module_ids, i);
+      const char *id = ps_state_module_id (state, i);
       PsModule *m = ps_state_get_module (state, id);
       if (m == root || g_hash_table_contains (inside, m))
         continue;

@@ -505,15 +505,14 @@ on_open_response (GtkNativeDialog *dialog, int response, PsWindow *self)
 static void
 show_open_chooser (PsWindow *self, gpointer data)
 {
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open Recipe"), GTK_WINDOW (self),
-                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Open Recipe"), GTK_WINDOW (self),
+                                                       GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"));
   GtkFileFilter *filter = gtk_file_filter_new ();
   gtk_file_filter_set_name (filter, _("Paramscope recipes (JSON)"));
   gtk_file_filter_add_pattern (filter, "*.json");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
   g_object_unref (filter);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_open_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_open_response, self);
 }
 
 static void
@@ -576,13 +575,12 @@ on_save_response (GtkNativeDialog *dialog, int response, PsWindow *self)
 static void
 save_as (PsWindow *self, Pending *pending)
 {
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Save Recipe"), GTK_WINDOW (self),
-                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Save Recipe"), GTK_WINDOW (self),
+                                                       GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "recipe.json");
   if (pending != NULL)
     g_object_set_data (G_OBJECT (chooser), "ps-pending", pending);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_save_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_save_response, self);
 }
 
 static void
@@ -685,16 +683,15 @@ static char *suggested_name (PsWindow *self, const char *ext);
 static void
 export_with_chooser (PsWindow *self, const char *title, const char *ext, ExportWriter write, const char *done_fmt)
 {
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
-                                                               _("_Export"), _("_Cancel"));
+  GtkFileChooserNative *chooser = ps_file_chooser_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                       _("_Export"));
   g_autofree char *name = suggested_name (self, ext);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   ExportJob *job = g_new0 (ExportJob, 1);
   job->self = self;
   job->write = write;
   job->done_fmt = g_strdup (done_fmt);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_export_chooser_response), job);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_export_chooser_response, job);
 }
 
 static gboolean

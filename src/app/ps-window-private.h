@@ -30,11 +30,10 @@ struct _PsWindow {
   GtkRevealer *job_revealer;
   GtkLabel *job_label;
   GtkProgressBar *job_progress;
-  AdwToastOverlay *toast_overlay;
-  AdwToast *toast;   /* the one on screen (owned by the overlay), NULL once dismissed */
-  gint64 toast_since;       /* frame time its text was set (0: the next frame) */
-  gboolean toast_settled;   /* a frame after its show animation ended has passed */
-  guint toast_tick;
+  GtkOverlay *toast_overlay;
+  GtkRevealer *toast_revealer;
+  GtkLabel *toast_label;
+  guint toast_timeout;      /* hides the toast */
   GtkColumnView *tree_view;
   GtkLabel *count_label;
   AdwViewStack *view_stack;

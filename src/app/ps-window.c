@@ -43,67 +43,27 @@ ps_window_get_error_text (PsWindow *self)
   return ps_error_banner_get_text (self->error_banner);
 }
 
-#define TOAST_SETTLE_US (1 * G_USEC_PER_SEC)   /* longer than libadwaita's show animation */
-#define TOAST_US (5 * G_USEC_PER_SEC)
+#define TOAST_SECONDS 5
 
-static void
-on_toast_dismissed (AdwToast *toast, PsWindow *self)
-{
-  if (self->toast == toast)
-    self->toast = NULL;
-}
-
-/* The toast's timeout, counted in frames: it is dismissed only in a frame after one that came a
- * second past its start, so its show animation has ended in an earlier frame. */
 static gboolean
-toast_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+toast_timeout_cb (gpointer data)
 {
   PsWindow *self = data;
-  if (self->toast == NULL)
-    {
-      self->toast_tick = 0;
-      return G_SOURCE_REMOVE;
-    }
-  gint64 now = gdk_frame_clock_get_frame_time (clock);
-  if (self->toast_since == 0)
-    self->toast_since = now;
-  else if (!self->toast_settled)
-    self->toast_settled = now - self->toast_since >= TOAST_SETTLE_US;
-  else if (now - self->toast_since >= TOAST_US)
-    {
-      AdwToast *toast = self->toast;
-      self->toast = NULL;
-      self->toast_tick = 0;
-      adw_toast_dismiss (toast);
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
+  self->toast_timeout = 0;
+  gtk_revealer_set_reveal_child (self->toast_revealer, FALSE);
+  return G_SOURCE_REMOVE;
 }
 
-/* A message in a toast. libadwaita 1.2's overlay, when a toast is dismissed while it is still
- * sliding in, can free its bookkeeping in the hide animation's "done" handler and write to it in the
- * show animation's (valgrind on monkey seed 306: invalid read/write under adw_animation_skip of a
- * block adw_toast_overlay_add_toast allocated; the SIGSEGV of seeds 102 and 306). Two ways reached
- * it: a new toast pushing out one still sliding in, and the toast's own timeout firing after a long
- * main-loop stall, before the frame that ends the show animation. So a toast on screen is retitled
- * instead of replaced, and its timeout is counted in frames (toast_tick), not by a timer. */
+/* A message for a few seconds at the bottom of the window; a new one replaces it and starts the
+ * time again. (GTK's own revealer: libadwaita 1.2's AdwToastOverlay freed a toast in one
+ * animation's "done" handler and used it in another's; see ui/ps-window.ui.) */
 void
 ps_window_toast (PsWindow *self, const char *text)
 {
-  self->toast_since = 0;
-  if (self->toast != NULL)
-    {
-      adw_toast_set_title (self->toast, text);
-      return;
-    }
-  AdwToast *toast = adw_toast_new (text);
-  adw_toast_set_timeout (toast, 0);
-  self->toast = toast;
-  self->toast_settled = FALSE;
-  g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed), self, 0);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
-  if (self->toast_tick == 0)
-    self->toast_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->toast_overlay), toast_tick, self, NULL);
+  gtk_label_set_text (self->toast_label, text);
+  gtk_revealer_set_reveal_child (self->toast_revealer, TRUE);
+  g_clear_handle_id (&self->toast_timeout, g_source_remove);
+  self->toast_timeout = g_timeout_add_seconds (TOAST_SECONDS, toast_timeout_cb, self);
 }
 
 /* ---------- tree ---------- */
@@ -1002,6 +962,7 @@ ps_window_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->root_node);
   g_clear_object (&self->tree_model);
+  g_clear_handle_id (&self->toast_timeout, g_source_remove);
   g_clear_object (&self->tree_selection);
   g_clear_object (&self->timeline_items);
   g_clear_object (&self->timeline_selection);
@@ -1031,6 +992,8 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, job_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, job_progress);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tree_view);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, count_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, view_stack);

@@ -49,8 +49,6 @@ gboolean  ps_cli_check_outputs      (const char *const *outputs, guint n_outputs
  * timeline up to it and the op's error ("op N (KIND): …") is returned. An --until beyond the
  * recipe is PS_ERROR_INVALID_ARGUMENT with *out NULL. */
 gboolean  ps_cli_load_timeline      (const char *path, int until, PsTimeline **out, GError **error);
-/* The parameter table of `describe`: path, kind, shape, count, created, written, init. */
-char     *ps_cli_format_param_table (PsState *state);
 /* Writes named tensors as a safetensors file (F32 / I64). */
 gboolean  ps_cli_write_tensors      (const char *path, const char *const *names, PsTensor *const *tensors,
                                      guint n, GError **error);

@@ -126,7 +126,7 @@ static const char describe_usage[] =
   "Print the timeline (one line per step), the model as print(model) shows it, its parameters\n"
   "and buffers (path, shape, count, creating and last-writing step, init) and the outputs.\n";
 
-char *
+static char *
 ps_cli_format_param_table (PsState *state)
 {
   GString *s = g_string_new (NULL);

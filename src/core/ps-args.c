@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+static void ps_args_set_value (PsArgs *args, const char *name, const PsValue *v);
+
 typedef struct {
   char *name;
   PsValue value;
@@ -89,7 +91,7 @@ ps_args_lookup (const PsArgs *args, const char *name)
   return NULL;
 }
 
-void
+static void
 ps_args_set_value (PsArgs *args, const char *name, const PsValue *v)
 {
   PsValue copy = *v;

@@ -75,7 +75,6 @@ void            ps_args_set_int      (PsArgs *args, const char *name, int64_t v)
 void            ps_args_set_double   (PsArgs *args, const char *name, double v);
 void            ps_args_set_string   (PsArgs *args, const char *name, const char *v);
 gboolean        ps_args_set_int_list (PsArgs *args, const char *name, const int64_t *v, int n, GError **error);
-void            ps_args_set_value    (PsArgs *args, const char *name, const PsValue *v);
 
 /* Typed getters for resolved args (programmer error if missing or of another type). */
 int64_t         ps_args_get_int      (const PsArgs *args, const char *name);

@@ -57,8 +57,11 @@ register_f32 (PsModule *self, const char *name, int ndim, const int64_t *shape, 
   return TRUE;
 }
 
-/* torch 1.13 asserts divisibility with this message; it has no check for sizes ≤ 0 (num_heads=0
- * is a ZeroDivisionError, negative sizes fail oddly later), so those use torch 2.x's message. */
+/* Checks, their order and their messages are torch 1.13's (tests/doc/test-module-args.c), also
+ * where they are accidents of its Python code (said with a plain-words prefix): num_heads=0 is a
+ * ZeroDivisionError, embed_dim=0 one in xavier_uniform_, a negative size fails when its tensor is
+ * created; a negative num_heads that divides embed_dim and any dropout construct, and fail only in
+ * a forward. */
 static gboolean
 mha_construct (PsModule *self, GError **error)
 {
@@ -74,11 +77,16 @@ mha_construct (PsModule *self, GError **error)
   cfg.kdim = ps_args_is_none (a, "kdim") ? cfg.embed_dim : ps_args_get_int (a, "kdim");
   cfg.vdim = ps_args_is_none (a, "vdim") ? cfg.embed_dim : ps_args_get_int (a, "vdim");
 
-  if (cfg.embed_dim <= 0 || cfg.num_heads <= 0)
+  if (cfg.num_heads == 0)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "embed_dim and num_heads must be greater "
-                   "than 0, got embed_dim=%" G_GINT64_FORMAT " and num_heads=%" G_GINT64_FORMAT " instead",
-                   cfg.embed_dim, cfg.num_heads);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_heads must not be 0; torch 1.13 fails "
+                   "with ZeroDivisionError: integer division or modulo by zero");
+      return FALSE;
+    }
+  /* embed_dim // num_heads (Python floors; divisibility is the same either way) */
+  if (cfg.num_heads == -1 && cfg.embed_dim == INT64_MIN)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "embed_dim %" G_GINT64_FORMAT " is too large", cfg.embed_dim);
       return FALSE;
     }
   cfg.head_dim = cfg.embed_dim / cfg.num_heads;
@@ -87,19 +95,28 @@ mha_construct (PsModule *self, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "embed_dim must be divisible by num_heads");
       return FALSE;
     }
-  /* torch accepts any dropout here and fails only in a training forward (F.dropout's message) */
-  if (!(cfg.dropout >= 0.0 && cfg.dropout <= 1.0))
+  cfg.qkv_same = cfg.kdim == cfg.embed_dim && cfg.vdim == cfg.embed_dim;
+  /* torch.empty's message for the first tensor with a negative size: in_proj_weight (3E, E), or
+   * q/k/v_proj_weight (E, E), (E, kdim), (E, vdim) */
+  int64_t neg_rows = 0, neg_cols = 0;
+  if (cfg.embed_dim < 0)
     {
-      g_autofree char *d = ps_value_to_python (ps_args_lookup (a, "dropout"));
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "dropout probability has to be between 0 and 1, but got %s", d);
-      return FALSE;
+      neg_rows = cfg.qkv_same && cfg.embed_dim >= INT64_MIN / 3 ? 3 * cfg.embed_dim : cfg.embed_dim;
+      neg_cols = cfg.embed_dim;
     }
-  if (cfg.kdim < 0 || cfg.vdim < 0)
+  else if (cfg.kdim < 0 || cfg.vdim < 0)
+    neg_rows = cfg.embed_dim, neg_cols = cfg.kdim < 0 ? cfg.kdim : cfg.vdim;
+  if (neg_rows < 0 || neg_cols < 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Trying to create tensor with negative "
                    "dimension %" G_GINT64_FORMAT ": [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "]",
-                   MIN (cfg.kdim, cfg.vdim), cfg.embed_dim, MIN (cfg.kdim, cfg.vdim));
+                   neg_rows < 0 ? neg_rows : neg_cols, neg_rows, neg_cols);
+      return FALSE;
+    }
+  if (cfg.embed_dim == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "embed_dim must not be 0; torch 1.13 fails "
+                   "(xavier_uniform_ of an empty weight) with ZeroDivisionError: float division by zero");
       return FALSE;
     }
   int64_t e3;
@@ -108,7 +125,6 @@ mha_construct (PsModule *self, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "embed_dim %" G_GINT64_FORMAT " is too large", cfg.embed_dim);
       return FALSE;
     }
-  cfg.qkv_same = cfg.kdim == cfg.embed_dim && cfg.vdim == cfg.embed_dim;
 
   int64_t E = cfg.embed_dim;
   if (cfg.qkv_same)
@@ -323,6 +339,31 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
                    ", but got %" G_GINT64_FORMAT, E, e_in);
       return NULL;
     }
+  /* a negative num_heads constructs in torch; its forward fails in q.view(L, N·num_heads, head_dim) */
+  if (Hn < 0)
+    {
+      int64_t dims[3] = { L, 0, hd };
+      if (__builtin_mul_overflow (N, Hn, &dims[1]))
+        dims[1] = INT64_MIN;
+      gboolean inferred = FALSE;
+      for (int i = 0; i < 3; i++)
+        if (dims[i] == -1 && inferred)
+          {
+            g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "only one dimension can be inferred");
+            return NULL;
+          }
+        else if (dims[i] == -1)
+          inferred = TRUE;
+        else if (dims[i] < 0)
+          {
+            g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "invalid shape dimension %" G_GINT64_FORMAT, dims[i]);
+            return NULL;
+          }
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "cannot reshape tensor of 0 elements into shape [%"
+                   G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "] because the unspecified "
+                   "dimension size -1 can be any value and is ambiguous", dims[0], dims[1], dims[2]);
+      return NULL;
+    }
   PsModule *out_proj = ps_module_get_child (self, "out_proj");
   int64_t s_w3[2] = { 3 * E, E }, s_b3[1] = { 3 * E }, s_kv[3] = { 1, 1, E }, s_ww[2] = { E, E }, s_b[1] = { E };
   const float *w_in, *b_in = NULL, *bias_k = NULL, *bias_v = NULL, *w_out, *b_out = NULL;
@@ -409,6 +450,14 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
       float rs = 1.0f / sum;
       for (int64_t s = 0; s < S; s++)
         row[s] = row[s] * rs;
+    }
+  if (self->training && cfg->dropout > 1.0)
+    {
+      /* torch accepts any dropout at construction; F.dropout refuses it here (p < 0 never gets there) */
+      g_autofree char *d = ps_value_to_python (ps_args_lookup (self->args, "dropout"));
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "dropout probability has to be between 0 and 1, but got %s", d);
+      return NULL;
     }
   if (self->training && cfg->dropout > 0.0 && !ps_ops_dropout (w, w, B * L * S, cfg->dropout, gen, error))
     return NULL;

@@ -4,9 +4,11 @@
 
 #include <string.h>
 
+
 struct _PsTape {
   GArray *entries;   /* PsTapeEntry */
   PsTensor *root_output;
+  PsTensor *root_input;   /* for ps_tape_backward_input */
 };
 
 struct _PsGradSink {
@@ -38,11 +40,12 @@ ps_tape_new (void)
   return tape;
 }
 
-void
+static void
 ps_tape_clear (PsTape *tape)
 {
   g_array_set_size (tape->entries, 0);
   g_clear_pointer (&tape->root_output, ps_tensor_unref);
+  g_clear_pointer (&tape->root_input, ps_tensor_unref);
 }
 
 void
@@ -81,6 +84,7 @@ ps_tape_copy_remapped (const PsTape *tape, GHashTable *map)
       g_array_append_val (c->entries, n);
     }
   c->root_output = tape->root_output ? ps_tensor_ref (tape->root_output) : NULL;
+  c->root_input = tape->root_input ? ps_tensor_ref (tape->root_input) : NULL;
   return c;
 }
 
@@ -130,7 +134,10 @@ ps_tape_forward (PsTape *tape, PsModule *root, PsTensor *input, PsGenerator *gen
   recording_tape = NULL;
   open_call = -1;
   if (y != NULL)
-    tape->root_output = ps_tensor_ref (y);
+    {
+      tape->root_output = ps_tensor_ref (y);
+      tape->root_input = ps_tensor_ref (input);
+    }
   return y;
 }
 
@@ -177,6 +184,12 @@ route_add (GHashTable *routes, PsTensor *t, PsTensor *g)
 gboolean
 ps_tape_backward (PsTape *tape, PsTensor *grad_output, GError **error)
 {
+  return ps_tape_backward_input (tape, grad_output, NULL, error);
+}
+
+gboolean
+ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_input, GError **error)
+{
   if (tape->root_output == NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -197,6 +210,8 @@ ps_tape_backward (PsTape *tape, PsTensor *grad_output, GError **error)
    * data) are skipped, and no input gradient is computed for an input that does not (the first
    * Linear's grad_input). */
   g_autoptr (GHashTable) requires = g_hash_table_new (NULL, NULL);
+  if (grad_input != NULL)
+    g_hash_table_add (requires, tape->root_input);   /* x.requires_grad_() */
   for (guint i = 0; i < tape->entries->len; i++)
     {
       const PsTapeEntry *e = &g_array_index (tape->entries, PsTapeEntry, i);
@@ -248,6 +263,14 @@ ps_tape_backward (PsTape *tape, PsTensor *grad_output, GError **error)
         PsTensor *g = sink.grads->pdata[i];
         if (p->grad == NULL)
           ps_param_set_grad (p, g);
+        else if (ps_tensor_is_exclusive (p->grad) && p->grad->numel == g->numel)
+          {
+            /* nothing else holds .grad (zero_grad's zeros in the train loop): += in place, as torch */
+            float *a = ps_tensor_f32 (p->grad);
+            const float *b = ps_tensor_cf32 (g);
+            for (int64_t k = 0; k < g->numel; k++)
+              a[k] = a[k] + b[k];
+          }
         else
           {
             /* AccumulateGrad: variable.grad += new_grad (after zero_grad(): 0 + g, so −0 → +0) */
@@ -261,6 +284,15 @@ ps_tape_backward (PsTape *tape, PsTensor *grad_output, GError **error)
       }
   g_ptr_array_unref (sink.params);
   g_ptr_array_unref (sink.grads);
+  if (ok && grad_input != NULL)
+    {
+      PsTensor *gi = NULL;
+      if (g_hash_table_steal_extended (routes, tape->root_input, NULL, (gpointer *) &gi))
+        *grad_input = gi;
+      else   /* the output does not depend on the input */
+        *grad_input = ps_tensor_new (PS_DTYPE_FLOAT32, tape->root_input->ndim, tape->root_input->shape, error);
+      ok = *grad_input != NULL;
+    }
   return ok;
 }
 
@@ -277,7 +309,21 @@ ps_backward_lookup (const PsModuleClass *klass)
     { &ps_flatten_class, ps_flatten_backward },
     { &ps_dropout_class, ps_dropout_backward },
     { &ps_embedding_class, ps_embedding_backward },
+    { &ps_conv1d_class, ps_conv_backward_module },
+    { &ps_conv2d_class, ps_conv_backward_module },
+    { &ps_conv3d_class, ps_conv_backward_module },
+    { &ps_gelu_class, ps_gelu_backward },
+    { &ps_silu_class, ps_silu_backward },
+    { &ps_softmax_class, ps_softmax_backward },
+    { &ps_prelu_class, ps_prelu_backward },
+    { &ps_layer_norm_class, ps_layer_norm_backward },
+    { &ps_batch_norm1d_class, ps_batch_norm_backward },
+    { &ps_batch_norm2d_class, ps_batch_norm_backward },
+    { &ps_instance_norm1d_class, ps_instance_norm_backward },
+    { &ps_instance_norm2d_class, ps_instance_norm_backward },
   };
+  if (klass->backward != NULL)   /* a class that names its backward itself (ps-rnn.c) */
+    return (PsBackwardFunc) klass->backward;
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
     if (table[i].klass == klass)
       return table[i].fn;

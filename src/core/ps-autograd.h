@@ -41,7 +41,6 @@ typedef gboolean (*PsBackwardFunc) (PsModule *self, const PsTapeEntry *entry, Ps
 PsTape          *ps_tape_new            (void);
 void             ps_tape_free           (PsTape *tape);
 /* Drop the entries (a fresh forward). */
-void             ps_tape_clear          (PsTape *tape);
 guint            ps_tape_n_entries      (const PsTape *tape);
 const PsTapeEntry *ps_tape_entry        (const PsTape *tape, guint i);
 
@@ -57,6 +56,10 @@ PsTensor        *ps_tape_forward        (PsTape *tape, PsModule *root, PsTensor 
  * leave every .grad untouched (all gradients are computed before any is stored). The tape stays
  * valid (graphs are kept, as retain_graph=True would). */
 gboolean         ps_tape_backward       (PsTape *tape, PsTensor *grad_output, GError **error);
+/* The same with the root input treated as requiring grad (x.requires_grad_()): its gradient is
+ * returned in *grad_input (a new tensor; zeros when the output does not depend on it). */
+gboolean         ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_input,
+                                         GError **error);
 
 /* For module forwards and ps_module_forward: */
 gboolean         ps_tape_recording      (void);
@@ -71,5 +74,6 @@ void             ps_grad_sink_add       (PsGradSink *sink, PsParam *p, PsTensor 
 
 /* The backward of a module class, or NULL when it has none yet. */
 PsBackwardFunc   ps_backward_lookup     (const PsModuleClass *klass);
+
 
 G_END_DECLS

@@ -345,6 +345,27 @@ pad_check (const ConvPriv *p, const PsTensor *x, const int64_t in[3], const int6
   return TRUE;
 }
 
+/* For each padded position of each dim, the input position F.pad copies (g_free each map). */
+static void
+pad_maps (const ConvPriv *p, const int64_t in[3], const int64_t lo[3], const int64_t out[3], int64_t *map[3])
+{
+  for (int d = 0; d < 3; d++)
+    {
+      map[d] = g_new (int64_t, MAX (out[d], 1));
+      for (int64_t i = 0; i < out[d]; i++)
+        {
+          int64_t j = i - lo[d], n = in[d];
+          if (p->padding_mode == MODE_REFLECT)
+            j = j < 0 ? -j : (j >= n ? 2 * (n - 1) - j : j);
+          else if (p->padding_mode == MODE_REPLICATE)
+            j = CLAMP (j, 0, n - 1);
+          else
+            j = ((j % n) + n) % n;
+          map[d][i] = j;
+        }
+    }
+}
+
 /* F.pad(x, pads, mode) over the last nd dims of (N, C, D, H, W), after pad_check. */
 static PsTensor *
 pad_input (const ConvPriv *p, const PsTensor *x, int batched, const int64_t in[3], const int64_t lo[3],
@@ -362,21 +383,7 @@ pad_input (const ConvPriv *p, const PsTensor *x, int batched, const int64_t in[3
   for (int d = 0; d < 3; d++)
     out[d] = in[d] + lo[d] + hi[d];
   int64_t *map[3];
-  for (int d = 0; d < 3; d++)
-    {
-      map[d] = g_new (int64_t, MAX (out[d], 1));
-      for (int64_t i = 0; i < out[d]; i++)
-        {
-          int64_t j = i - lo[d], n = in[d];
-          if (p->padding_mode == MODE_REFLECT)
-            j = j < 0 ? -j : (j >= n ? 2 * (n - 1) - j : j);
-          else if (p->padding_mode == MODE_REPLICATE)
-            j = CLAMP (j, 0, n - 1);
-          else
-            j = ((j % n) + n) % n;
-          map[d][i] = j;
-        }
-    }
+  pad_maps (p, in, lo, out, map);
   const float *src = ps_tensor_cf32 (x);
   float *dst = ps_tensor_f32 (y);
   for (int64_t c = 0; c < planes; c++)
@@ -500,8 +507,8 @@ conv_backend_checks (const ConvPriv *p, const PsTensor *w, GError **error)
 }
 
 static gboolean
-conv_plan (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out[3], int *batched_out,
-           PsTensor **padded, GError **error)
+conv_plan_ex (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out[3], int *batched_out,
+              PsTensor **padded, int64_t explicit_lo[3], int64_t explicit_hi[3], GError **error)
 {
   ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
   if (ps_module_get_param (self, "weight")->value == NULL)
@@ -585,6 +592,12 @@ conv_plan (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out[3]
         return FALSE;
       if (padded != NULL && (*padded = pad_input (p, input, batched, in, lo, hi, error)) == NULL)
         return FALSE;
+      if (explicit_lo != NULL)
+        for (int d = 0; d < 3; d++)
+          {
+            explicit_lo[d] = lo[d];
+            explicit_hi[d] = hi[d];
+          }
       for (int d = 0; d < 3; d++)
         {
           in[d] += lo[d] + hi[d];
@@ -638,6 +651,13 @@ conv_plan (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out[3]
       }
 
   return TRUE;
+}
+
+static gboolean
+conv_plan (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out[3], int *batched_out,
+           PsTensor **padded, GError **error)
+{
+  return conv_plan_ex (self, input, s, out, batched_out, padded, NULL, NULL, error);
 }
 
 static PsTensor *
@@ -812,6 +832,91 @@ ps_conv_backward (const PsConvShape *s, int nd, const float *x, const float *w, 
             memcpy (gx + ((c * s->in[0] + a) * s->in[1] + b) * s->in[2],
                     gxp + ((c * sym.in[0] + a) * sym.in[1] + b) * sym.in[2], (gsize) s->in[2] * sizeof (float));
     }
+  return TRUE;
+}
+
+/* ---------- backward (ps-autograd.h) ----------
+ * torch 1.13's convolution_backward on the backend its forward chose (ps_conv_backward: oneDNN's
+ * backward_data / backward_weights primitives, or Slow2d/Slow3d's sgemm + col2im), with the same
+ * output mask autograd passes: grad_input only when the input requires grad. padding_mode 'reflect'
+ * or 'replicate' runs the convolution on an explicitly padded copy (F.pad); its gradient is folded
+ * back as the pad's backward does (zeros, then += in the padded tensor's order). 'circular' (a
+ * Python cat of slices in 1.13) trains only as a first layer (no grad_input). Transposed
+ * convolutions have no backward yet. */
+gboolean
+ps_conv_backward_module (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                         PsGradSink *sink, GError **error)
+{
+  ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
+  PsConvShape s;
+  int64_t out[3];
+  int batched;
+  g_autoptr (PsTensor) padded = NULL;
+  if (p->transposed)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "backward is not implemented for %s yet",
+                   ps_module_class_name (self));
+      return FALSE;
+    }
+  int64_t plo[3] = { 0, 0, 0 }, phi[3] = { 0, 0, 0 };
+  if (!conv_plan_ex (self, entry->input, &s, out, &batched, &padded, plo, phi, error))
+    return FALSE;
+  if (padded != NULL && grad_input != NULL && p->padding_mode == MODE_CIRCULAR)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+                   "%s backward: the input gradient through padding_mode='circular' is not implemented yet",
+                   ps_module_class_name (self));
+      return FALSE;
+    }
+  PsParam *pw = ps_module_get_param (self, "weight");
+  PsParam *pb = p->bias ? ps_module_get_param (self, "bias") : NULL;
+  const PsTensor *x = padded ? padded : entry->input;
+  g_autoptr (PsTensor) gx = NULL, gx_padded = NULL;
+  if (grad_input != NULL && (gx = ps_tensor_new (PS_DTYPE_FLOAT32, entry->input->ndim, entry->input->shape,
+                                                 error)) == NULL)
+    return FALSE;
+  if (gx != NULL && padded != NULL
+      && (gx_padded = ps_tensor_new_empty (PS_DTYPE_FLOAT32, padded->ndim, padded->shape, error)) == NULL)
+    return FALSE;
+  float *gx_conv = gx_padded ? ps_tensor_f32 (gx_padded) : gx ? ps_tensor_f32 (gx) : NULL;
+  g_autoptr (PsTensor) gw = ps_tensor_new_empty (PS_DTYPE_FLOAT32, pw->value->ndim, pw->value->shape, error);
+  if (gw == NULL)
+    return FALSE;
+  g_autoptr (PsTensor) gb = NULL;
+  if (pb != NULL && (gb = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 1, pb->value->shape, error)) == NULL)
+    return FALSE;
+  if (!ps_conv_backward (&s, p->nd, ps_tensor_cf32 (x), ps_tensor_cf32 (pw->value), ps_tensor_cf32 (grad_output),
+                         gx_conv, ps_tensor_f32 (gw), gb ? ps_tensor_f32 (gb) : NULL, error))
+    return FALSE;
+  if (gx_padded != NULL)
+    {
+      /* reflection/replication_pad backward: grad_input (zeros) += grad_output at the position each
+       * padded element was copied from, in the padded tensor's order */
+      int64_t in[3] = { 1, 1, 1 }, pout[3], *map[3];
+      for (int d = 0; d < p->nd; d++)
+        in[3 - p->nd + d] = entry->input->shape[entry->input->ndim - p->nd + d];
+      for (int d = 0; d < 3; d++)
+        pout[d] = in[d] + plo[d] + phi[d];
+      pad_maps (p, in, plo, pout, map);
+      const int64_t planes = entry->input->numel / MAX (in[0] * in[1] * in[2], 1);
+      const float *src = ps_tensor_cf32 (gx_padded);
+      float *dst = ps_tensor_f32 (gx);
+      for (int64_t c = 0; c < planes; c++)
+        for (int64_t a = 0; a < pout[0]; a++)
+          for (int64_t b = 0; b < pout[1]; b++)
+            for (int64_t e = 0; e < pout[2]; e++)
+              {
+                float *t = dst + ((c * in[0] + map[0][a]) * in[1] + map[1][b]) * in[2] + map[2][e];
+                *t = *t + *src++;
+              }
+      for (int d = 0; d < 3; d++)
+        g_free (map[d]);
+    }
+  ps_grad_sink_add (sink, pw, gw);
+  if (gb != NULL)
+    ps_grad_sink_add (sink, pb, gb);
+  if (grad_input != NULL)
+    *grad_input = g_steal_pointer (&gx);
   return TRUE;
 }
 

@@ -13,10 +13,11 @@ ps_dataset_new (PsTensor *x, PsTensor *y, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Size mismatch between tensors: X %s and y %s", a, b);
       return NULL;
     }
-  if (x->dtype != PS_DTYPE_FLOAT32)
+  if ((x->dtype != PS_DTYPE_FLOAT32 && x->dtype != PS_DTYPE_INT64)
+      || (y->dtype != PS_DTYPE_FLOAT32 && y->dtype != PS_DTYPE_INT64))
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "data set inputs must be float32, got %s",
-                   ps_dtype_name (x->dtype));
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "data set inputs and targets must be float32 or int64 "
+                   "(indices), got %s and %s", ps_dtype_name (x->dtype), ps_dtype_name (y->dtype));
       return NULL;
     }
   PsDataset *d = g_new0 (PsDataset, 1);

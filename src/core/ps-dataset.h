@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   gatomicrefcount ref_count;
-  PsTensor *x;        /* (n, …) float32 */
+  PsTensor *x;        /* (n, …) float32, or int64 (indices for an Embedding) */
   PsTensor *y;        /* (n) int64 class indices, or (n, …) float32 targets */
   int64_t n_classes;  /* max(y) + 1 for int64 targets, 0 otherwise */
 } PsDataset;

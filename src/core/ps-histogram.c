@@ -75,7 +75,7 @@ ps_histogram_free (PsHistogram *h)
   g_free (h);
 }
 
-PsHistogram *
+static PsHistogram *
 ps_histogram_copy (const PsHistogram *h)
 {
   PsHistogram *c = g_memdup2 (h, sizeof *h);

@@ -42,7 +42,6 @@ PsHistogram *ps_histogram_new          (int n_bins, double lo, double hi, PsDTyp
 PsHistogram *ps_histogram_new_width    (double width, double lo, double hi, PsDType dtype,
                                         GError **error);
 void         ps_histogram_free         (PsHistogram *h);
-PsHistogram *ps_histogram_copy         (const PsHistogram *h);
 
 /* Count the values of t. float32 edges (made for float32 data) are what numpy uses for float32
  * arrays; any dtype can be added to any histogram, compared exactly with h->edges. */

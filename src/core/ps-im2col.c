@@ -25,7 +25,7 @@ valid_range (int64_t n_out, int64_t n_in, int64_t stride, int64_t off, int64_t *
   *hi = MAX (*lo, MIN (b + 1, n_out));
 }
 
-void
+static void
 ps_vol2col (const float *im, const PsColGeometry *g, float *col)
 {
   const int64_t kD = g->kernel[0], kH = g->kernel[1], kW = g->kernel[2];
@@ -69,7 +69,7 @@ ps_vol2col (const float *im, const PsColGeometry *g, float *col)
     }
 }
 
-void
+static void
 ps_col2vol (const float *col, const PsColGeometry *g, float *im)
 {
   const int64_t kD = g->kernel[0], kH = g->kernel[1], kW = g->kernel[2];
@@ -256,7 +256,7 @@ ps_conv_set_mkldnn_enabled (gboolean enabled)
   g_atomic_int_set (&mkldnn_disabled, !enabled);
 }
 
-gboolean
+static gboolean
 ps_conv_get_mkldnn_enabled (void)
 {
   return !g_atomic_int_get (&mkldnn_disabled);

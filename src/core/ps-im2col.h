@@ -40,10 +40,6 @@ typedef struct {
   int64_t dilation[3];
 } PsColGeometry;
 
-/* col (channels·kvol, out volume) ← im (channels, in volume); zeros where the kernel hits padding. */
-void      ps_vol2col            (const float *im, const PsColGeometry *g, float *col);
-/* im (channels, in volume) ← Σ col, zero-filled first, accumulated in ATen's col2im order. */
-void      ps_col2vol            (const float *col, const PsColGeometry *g, float *im);
 
 typedef struct {
   gboolean transposed;
@@ -76,7 +72,6 @@ const char *ps_conv_torch_backend  (const PsConvShape *s, int nd, int torch_thre
 /* torch.backends.mkldnn.enabled (TRUE by default): FALSE sends every convolution to the Slow
  * backends, as torch.backends.mkldnn.flags(enabled=False) does. Process-wide. */
 void      ps_conv_set_mkldnn_enabled (gboolean enabled);
-gboolean  ps_conv_get_mkldnn_enabled (void);
 /* y must hold ps_conv_output_numel floats. bias may be NULL. The fast path may fail only to
  * allocate its column buffer. */
 gboolean  ps_conv_forward_gemm  (const PsConvShape *s, const float *x, const float *w, const float *bias,

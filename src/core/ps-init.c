@@ -483,7 +483,7 @@ ps_init_constant_ (PsTensor *t, double value, PsInitInfo *info, GError **error)
   return constant_named (t, "constant_", value, args, info, error);
 }
 
-gboolean
+static gboolean
 ps_init_ones_ (PsTensor *t, PsInitInfo *info, GError **error)
 {
   g_autoptr (PsArgs) args = ps_args_new ();
@@ -525,7 +525,7 @@ ps_init_eye_ (PsTensor *t, PsInitInfo *info, GError **error)
   return TRUE;
 }
 
-gboolean
+static gboolean
 ps_init_dirac_ (PsTensor *t, int64_t groups, PsInitInfo *info, GError **error)
 {
   g_return_val_if_fail (t != NULL, FALSE);
@@ -737,7 +737,7 @@ ps_init_kaiming_normal_ (PsTensor *t, double a, const char *mode, const char *no
 
 /* ---- orthogonal_ -------------------------------------------------------------------------- */
 
-gboolean
+static gboolean
 ps_init_orthogonal_ (PsTensor *t, double gain, PsGenerator *gen, PsInitInfo *info, GError **error)
 {
   g_return_val_if_fail (t != NULL && gen != NULL, FALSE);
@@ -863,7 +863,7 @@ out:
 
 /* ---- sparse_ ------------------------------------------------------------------------------ */
 
-gboolean
+static gboolean
 ps_init_sparse_ (PsTensor *t, double sparsity, double std, PsGenerator *gen, PsInitInfo *info, GError **error)
 {
   g_return_val_if_fail (t != NULL && gen != NULL, FALSE);

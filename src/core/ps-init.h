@@ -50,17 +50,13 @@ gboolean  ps_init_uniform_         (PsTensor *t, double a, double b, PsGenerator
 gboolean  ps_init_normal_          (PsTensor *t, double mean, double std, PsGenerator *gen, PsInitInfo *info, GError **error);
 gboolean  ps_init_trunc_normal_    (PsTensor *t, double mean, double std, double a, double b, PsGenerator *gen, PsInitInfo *info, GError **error);
 gboolean  ps_init_constant_        (PsTensor *t, double value, PsInitInfo *info, GError **error);
-gboolean  ps_init_ones_            (PsTensor *t, PsInitInfo *info, GError **error);
 gboolean  ps_init_zeros_           (PsTensor *t, PsInitInfo *info, GError **error);
 gboolean  ps_init_eye_             (PsTensor *t, PsInitInfo *info, GError **error);
-gboolean  ps_init_dirac_           (PsTensor *t, int64_t groups, PsInitInfo *info, GError **error);
 gboolean  ps_init_xavier_uniform_  (PsTensor *t, double gain, PsGenerator *gen, PsInitInfo *info, GError **error);
 gboolean  ps_init_xavier_normal_   (PsTensor *t, double gain, PsGenerator *gen, PsInitInfo *info, GError **error);
 /* mode: "fan_in" | "fan_out"; nonlinearity as calculate_gain. */
 gboolean  ps_init_kaiming_uniform_ (PsTensor *t, double a, const char *mode, const char *nonlinearity, PsGenerator *gen, PsInitInfo *info, GError **error);
 gboolean  ps_init_kaiming_normal_  (PsTensor *t, double a, const char *mode, const char *nonlinearity, PsGenerator *gen, PsInitInfo *info, GError **error);
-gboolean  ps_init_orthogonal_      (PsTensor *t, double gain, PsGenerator *gen, PsInitInfo *info, GError **error);
-gboolean  ps_init_sparse_          (PsTensor *t, double sparsity, double std, PsGenerator *gen, PsInitInfo *info, GError **error);
 
 /* By name with PyTorch keyword arguments and defaults, e.g. fn = "xavier_uniform_",
  * args = {gain: 1.0}. Unknown function or argument → PS_ERROR_NOT_FOUND / INVALID_ARGUMENT

@@ -15,6 +15,7 @@
 #include "ps-layers.h"
 #include "ps-norm.h"
 #include "ps-reduce.h"
+#include "ps-threads.h"
 
 #include <string.h>
 
@@ -103,6 +104,16 @@ instance_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **e
   g_autofree float *rm = repeat (param_data (self, "running_mean"), C, N);
   g_autofree float *rv = repeat (param_data (self, "running_var"), C, N);
   const gboolean update = p->track && use_input_stats;
+  if (!use_input_stats && ps_tape_recording ())
+    {
+      /* the backward normalizes with the running statistics this forward reads (it rewrites them) */
+      g_autoptr (PsTensor) saved = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 2, (int64_t[]) { 2, C }, error);
+      if (saved == NULL)
+        return NULL;
+      memcpy (ps_tensor_f32 (saved), rm, (size_t) C * sizeof (float));
+      memcpy (ps_tensor_f32 (saved) + C, rv, (size_t) C * sizeof (float));
+      ps_tape_save (saved);
+    }
   g_autofree float *new_rm = update ? g_new (float, N * C) : NULL;
   g_autofree float *new_rv = update ? g_new (float, N * C) : NULL;
   ps_norm_batch_channels (ps_tensor_cf32 (x), ps_tensor_f32 (y), 1, N * C, S, use_input_stats, w, b, rm, rv,
@@ -128,6 +139,65 @@ instance_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **e
         ps_param_set_value (prm, t);
     }
   return g_steal_pointer (&y);
+}
+
+/* Backward: batch_norm's backward on the (1, N·C, S) view (ps_norm_batch_backward, the contiguous
+ * kernel, or eval with the running statistics the forward read), then repeat()'s backward for
+ * weight and bias: the (N·C) gradient viewed as (N, C) and summed over N (at::sum(0), ATen's
+ * cascade; with N = 1 the gradient itself). */
+gboolean
+ps_instance_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                           PsGradSink *sink, GError **error)
+{
+  const PsNormBase *p = PS_MODULE_PRIV (self, PsNormBase);
+  const PsTensor *x = entry->input;
+  const int no_batch = self->klass == &ps_instance_norm1d_class ? 2 : 3;
+  const gboolean batched = x->ndim == no_batch + 1;
+  const int64_t N = batched ? x->shape[0] : 1, C = x->shape[batched ? 1 : 0];
+  const int64_t S = N * C > 0 ? x->numel / (N * C) : 1;
+  const gboolean use_input_stats = self->training || !p->track;
+  g_autofree float *w = repeat (param_data (self, "weight"), C, N);
+  g_autofree float *gw_rep = p->affine ? g_try_new (float, MAX (N * C, 1)) : NULL;
+  g_autofree float *gb_rep = p->affine ? g_try_new (float, MAX (N * C, 1)) : NULL;
+  g_autofree float *rm = NULL, *rv = NULL;
+  if (!use_input_stats)
+    {
+      g_return_val_if_fail (entry->saved != NULL, FALSE);
+      rm = repeat (ps_tensor_cf32 (entry->saved), C, N);
+      rv = repeat (ps_tensor_cf32 (entry->saved) + C, C, N);
+    }
+  g_autoptr (PsTensor) gx = NULL;
+  if (grad_input != NULL && (gx = ps_tensor_new_empty (PS_DTYPE_FLOAT32, x->ndim, x->shape, error)) == NULL)
+    return FALSE;
+  if (p->affine && (gw_rep == NULL || gb_rep == NULL))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the instance_norm backward");
+      return FALSE;
+    }
+  if (x->numel > 0
+      && !ps_norm_batch_backward (ps_tensor_cf32 (x), ps_tensor_cf32 (grad_output), 1, N * C, S, use_input_stats, w,
+                                  rm, rv, p->eps, ps_threads_intra_op (), gx ? ps_tensor_f32 (gx) : NULL, gw_rep,
+                                  gb_rep, error))
+    return FALSE;
+  if (p->affine)
+    {
+      const char *const names[] = { "weight", "bias" };
+      const float *reps[] = { gw_rep, gb_rep };
+      for (int k = 0; k < 2; k++)
+        {
+          g_autoptr (PsTensor) g = ps_tensor_new (PS_DTYPE_FLOAT32, 1, &C, error);
+          if (g == NULL)
+            return FALSE;
+          if (N == 1)
+            memcpy (ps_tensor_f32 (g), reps[k], (size_t) C * sizeof (float));
+          else if (x->numel > 0)
+            ps_reduce_sum_dim0 (reps[k], N, C, ps_tensor_f32 (g));
+          ps_grad_sink_add (sink, ps_module_get_param (self, names[k]), g);
+        }
+    }
+  if (grad_input != NULL)
+    *grad_input = g_steal_pointer (&gx);
+  return TRUE;
 }
 
 /* [1, C, 8] and [1, C, 8, 8]: more than one spatial element per channel. */

@@ -70,5 +70,13 @@ PS_DECLARE_BACKWARD (ps_identity_backward);
 PS_DECLARE_BACKWARD (ps_flatten_backward);
 PS_DECLARE_BACKWARD (ps_dropout_backward);
 PS_DECLARE_BACKWARD (ps_embedding_backward);
+PS_DECLARE_BACKWARD (ps_conv_backward_module);
+PS_DECLARE_BACKWARD (ps_gelu_backward);
+PS_DECLARE_BACKWARD (ps_silu_backward);
+PS_DECLARE_BACKWARD (ps_softmax_backward);
+PS_DECLARE_BACKWARD (ps_prelu_backward);
+PS_DECLARE_BACKWARD (ps_batch_norm_backward);
+PS_DECLARE_BACKWARD (ps_layer_norm_backward);
+PS_DECLARE_BACKWARD (ps_instance_norm_backward);
 
 G_END_DECLS

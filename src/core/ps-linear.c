@@ -215,7 +215,11 @@ const PsModuleClass ps_lazy_linear_class = {
  *                 (strides[0] == 1 and strides[1] == N: torch's strides for in == 1, N == 1);
  *   grad_weight = mm_mat2_backward of W.t() — always column-major — so gy.t().mm(x), whose
  *                 (out, in) result is W's gradient after the two transposes;
- *   grad_bias   = gy.sum(0) (sum_to of the broadcast bias), ATen's outer cascade sum. */
+ *   grad_bias   = gy.sum(0) (sum_to of the broadcast bias), ATen's outer cascade sum.
+ * An (…, in) input of more dims runs the same on its rows flattened: 1.13 takes a contiguous 3-D
+ * input with bias through _flatten_3d_linear (addmm on the (B·T, in) view) and anything else through
+ * matmul, which folds the leading dims into one mm; sum_to over the leading dims of a contiguous
+ * gradient coalesces to the same (rows, out) outer reduction. */
 #include "ps-aten-mm.h"
 #include "ps-reduce.h"
 
@@ -226,13 +230,14 @@ ps_linear_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_out
   PsParam *pw = ps_module_get_param (self, "weight");
   PsParam *pb = ps_module_get_param (self, "bias");
   const PsTensor *x = entry->input;
-  if (x->ndim != 2)
+  if (x->ndim < 2)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
-                   "Linear backward: only 2-D inputs (batch, in_features) are supported yet, got %d-D", x->ndim);
+                   "Linear backward: 1-D inputs (torch's mv path) are not supported yet");
       return FALSE;
     }
-  const int64_t N = x->shape[0], in = pw->value->shape[1], out = pw->value->shape[0];
+  const int64_t in = pw->value->shape[1], out = pw->value->shape[0];
+  const int64_t N = in > 0 ? x->numel / in : 0;   /* rows of the (…, in) input flattened */
   const float *W = ps_tensor_cf32 (pw->value);
   const float *X = ps_tensor_cf32 (x);
   const float *GY = ps_tensor_cf32 (grad_output);
@@ -241,7 +246,7 @@ ps_linear_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_out
   g_autoptr (PsTensor) gx = NULL;
   if (grad_input != NULL)
     {
-      if ((gx = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 2, x->shape, error)) == NULL)
+      if ((gx = ps_tensor_new_empty (PS_DTYPE_FLOAT32, x->ndim, x->shape, error)) == NULL)
         return FALSE;
       PsMatView wt = ps_mat_view_t (ps_mat_view (W, out, in));   /* mat2 = W.t(), (in, out) */
       if (xv.stride[0] == 1 && xv.stride[1] == N)

@@ -102,7 +102,7 @@ reduce_all_sum (const float *v, int64_t n)
   return (h[0] + h[2]) + (h[1] + h[3]);
 }
 
-void
+static void
 ps_loss_log_softmax (const float *x, int64_t n, int64_t c, float *out)
 {
   g_autofree float *e = g_new (float, (gsize) MAX (c, 1));
@@ -209,13 +209,14 @@ nll_forward (const PsLoss *loss, const float *x, const int64_t *t, int64_t n, in
   return out;
 }
 
-/* nll_loss_backward_out_frame: gi[b, t_b] = w[t_b]·(−(1/total_weight)) (mean) or −1 (sum) */
+/* nll_loss_backward_out_frame: gi[b, t_b] = w[t_b]·(−(go/total_weight)) (mean) or −go (sum), go the
+ * gradient of the loss (1 for loss.backward(), 1 − label_smoothing under smoothing) */
 static void
-nll_backward (const PsLoss *loss, const int64_t *t, int64_t n, int64_t c, float total_weight, float *gi)
+nll_backward (const PsLoss *loss, const int64_t *t, int64_t n, int64_t c, float total_weight, float go, float *gi)
 {
   const float *w = loss->weight ? ps_tensor_cf32 (loss->weight) : NULL;
   memset (gi, 0, (size_t) (n * c) * sizeof (float));
-  const float g = -(loss->reduction == PS_REDUCTION_MEAN ? 1.0f / total_weight : 1.0f);
+  const float g = -(loss->reduction == PS_REDUCTION_MEAN ? go / total_weight : go);
   for (int64_t b = 0; b < n; b++)
     if (t[b] != loss->ignore_index)
       gi[b * c + t[b]] = w ? w[t[b]] * g : g;
@@ -304,6 +305,179 @@ bad:
   return FALSE;
 }
 
+/* ---------- CrossEntropyLoss with label smoothing or probability targets (LossNLL.cpp) ---------- */
+
+/* cross_entropy_loss_label_smoothing, class indices:
+ *   input = log_softmax(x, 1); nll = nll_loss_nd(input, t, weight, reduction, ignore_index)
+ *   smooth = −(input·w).sum(1) (or −input.sum(1)); smooth.masked_fill_(t == ignore_index, 0)
+ *   mean: smooth.sum() / (non-ignored count, or weight.gather(t[kept]).sum()); sum: smooth.sum()
+ *   loss = (1 − ls)·nll + ret·(ls / C)
+ * The backward is autograd's through those ops: nll_loss_backward with grad_output (1 − ls), and
+ * (ls/C)/denominator negated, zero on ignored rows, times w[k]; both gradients meet at
+ * log_softmax's backward (two terms: their order cannot matter). */
+static PsTensor *
+cross_entropy_smoothing (const PsLoss *loss, const PsTensor *input, const int64_t *t, const float *lsm,
+                         PsTensor **grad_input, GError **error)
+{
+  const int64_t N = input->shape[0], C = input->shape[1];
+  const double ls = loss->label_smoothing;
+  const float keep = (float) (1.0 - ls), share = (float) (ls / (double) C);
+  const float *w = loss->weight ? ps_tensor_cf32 (loss->weight) : NULL;
+  g_autofree float *sm = g_new (float, (gsize) MAX (N, 1));
+  g_autofree float *row = g_new (float, (gsize) MAX (C, 1));
+  for (int64_t b = 0; b < N; b++)
+    {
+      const float *lr = lsm + b * C;
+      float s;
+      if (w)
+        {
+          for (int64_t k = 0; k < C; k++)
+            row[k] = lr[k] * w[k];
+          s = ps_reduce_sum (row, C);
+        }
+      else
+        s = ps_reduce_sum (lr, C);
+      sm[b] = t[b] == loss->ignore_index ? 0.0f : -s;
+    }
+  float tw = 0.0f;
+  if (loss->reduction == PS_REDUCTION_NONE)
+    {
+      PsTensor *out = ps_tensor_new_1d (PS_DTYPE_FLOAT32, N, error);
+      if (out == NULL)
+        return NULL;
+      float *o = ps_tensor_f32 (out);
+      nll_forward (loss, lsm, t, N, C, &tw, o);
+      for (int64_t b = 0; b < N; b++)
+        o[b] = keep * o[b] + sm[b] * share;
+      return out;
+    }
+  float denom = 1.0f;
+  if (loss->reduction == PS_REDUCTION_MEAN)
+    {
+      if (w)
+        {
+          /* weight.gather(0, target.masked_select(~ignore_mask)).sum() */
+          g_autofree float *tw_kept = g_new (float, (gsize) MAX (N, 1));
+          int64_t m = 0;
+          for (int64_t b = 0; b < N; b++)
+            if (t[b] != loss->ignore_index)
+              tw_kept[m++] = w[t[b]];
+          denom = ps_reduce_sum (tw_kept, m);
+        }
+      else
+        {
+          int64_t m = 0;
+          for (int64_t b = 0; b < N; b++)
+            m += t[b] != loss->ignore_index;
+          denom = (float) m;
+        }
+    }
+  float ret = ps_reduce_sum (sm, N);
+  if (loss->reduction == PS_REDUCTION_MEAN)
+    ret = ret / denom;
+  float nll = nll_forward (loss, lsm, t, N, C, &tw, NULL);
+  PsTensor *out = scalar_tensor (keep * nll + ret * share, error);
+  if (out == NULL || grad_input == NULL)
+    return out;
+  PsTensor *gi = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 2, input->shape, error);
+  if (gi == NULL)
+    {
+      ps_tensor_unref (out);
+      return NULL;
+    }
+  float *g = ps_tensor_f32 (gi);
+  nll_backward (loss, t, N, C, tw, keep * 1.0f, g);
+  const float gs = loss->reduction == PS_REDUCTION_MEAN ? (1.0f * share) / denom : 1.0f * share;
+  for (int64_t b = 0; b < N; b++)
+    {
+      const float gb = -(t[b] == loss->ignore_index ? 0.0f : gs);
+      for (int64_t k = 0; k < C; k++)
+        g[b * C + k] = g[b * C + k] + (w ? gb * w[k] : gb);
+    }
+  g_autofree float *gcopy = g_memdup2 (g, (gsize) (N * C) * sizeof (float));
+  log_softmax_backward (gcopy, lsm, N, C, g);
+  *grad_input = gi;
+  return out;
+}
+
+/* cross_entropy_loss_prob_target: target of the input's shape holds class probabilities.
+ *   input = log_softmax(x, 1); target = ls > 0 ? t·(1 − ls) + ls/C : t
+ *   mean: −(input·target[·w]).sum() / (numel / C); sum: −(…).sum(); none: −(…).sum(1) */
+static PsTensor *
+cross_entropy_prob (const PsLoss *loss, const PsTensor *input, const PsTensor *target, PsTensor **grad_input,
+                    GError **error)
+{
+  if (target->dtype != PS_DTYPE_FLOAT32)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "Expected floating point type for target with class probabilities, got %s",
+                   target->dtype == PS_DTYPE_INT64 ? "Long" : ps_dtype_name (target->dtype));
+      return NULL;
+    }
+  if (loss->ignore_index >= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "ignore_index is not supported for floating point target");
+      return NULL;
+    }
+  if (input->ndim != 2)
+    {
+      g_autofree char *a = ps_tensor_shape_string (input);
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+                   "CrossEntropyLoss: only (N, C) inputs are supported, got %s", a);
+      return NULL;
+    }
+  if (!check_weights (loss, input, error))
+    return NULL;
+  const double ls = loss->label_smoothing;
+  if (ls > 1.0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "label_smoothing must be between 0.0 and 1.0. Got: %g", ls);
+      return NULL;
+    }
+  const int64_t N = input->shape[0], C = input->shape[1], n = input->numel;
+  const float *w = loss->weight ? ps_tensor_cf32 (loss->weight) : NULL;
+  g_autofree float *lsm = g_new (float, (gsize) MAX (n, 1));
+  g_autofree float *tg = g_memdup2 (ps_tensor_cf32 (target), (gsize) MAX (n, 1) * sizeof (float));
+  g_autofree float *p = g_new (float, (gsize) MAX (n, 1));
+  ps_loss_log_softmax (ps_tensor_cf32 (input), N, C, lsm);
+  if (ls > 0.0)
+    {
+      const float a = (float) (1.0 - ls), b = (float) (ls / (double) C);
+      for (int64_t i = 0; i < n; i++)
+        tg[i] = tg[i] * a + b;
+    }
+  for (int64_t i = 0; i < n; i++)
+    p[i] = w ? (lsm[i] * tg[i]) * w[i % C] : lsm[i] * tg[i];
+  if (loss->reduction == PS_REDUCTION_NONE)
+    {
+      PsTensor *out = ps_tensor_new_1d (PS_DTYPE_FLOAT32, N, error);
+      if (out != NULL)
+        for (int64_t b = 0; b < N; b++)
+          ps_tensor_f32 (out)[b] = -ps_reduce_sum (p + b * C, C);
+      return out;
+    }
+  const gboolean mean = loss->reduction == PS_REDUCTION_MEAN;
+  float s = -ps_reduce_sum (p, n);
+  PsTensor *out = scalar_tensor (mean ? s / (float) N : s, error);
+  if (out == NULL || grad_input == NULL)
+    return out;
+  PsTensor *gi = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 2, input->shape, error);
+  if (gi == NULL)
+    {
+      ps_tensor_unref (out);
+      return NULL;
+    }
+  /* DivBackward (1/N), NegBackward, SumBackward (expand), MulBackward (·w, then ·target) */
+  const float g0 = -(mean ? 1.0f / (float) N : 1.0f);
+  g_autofree float *g = g_new (float, (gsize) MAX (n, 1));
+  for (int64_t i = 0; i < n; i++)
+    g[i] = w ? (g0 * w[i % C]) * tg[i] : g0 * tg[i];
+  log_softmax_backward (g, lsm, N, C, ps_tensor_f32 (gi));
+  *grad_input = gi;
+  return out;
+}
+
 PsTensor *
 ps_loss_compute (const PsLoss *loss, const PsTensor *input, const PsTensor *target, PsTensor **grad_input,
                  GError **error)
@@ -324,10 +498,14 @@ ps_loss_compute (const PsLoss *loss, const PsTensor *input, const PsTensor *targ
 
   if (ps_loss_wants_indices (loss))
     {
-      if (loss->label_smoothing != 0.0)
+      if (loss->kind == PS_LOSS_CROSS_ENTROPY && ps_tensor_same_shape (input, target))
+        return cross_entropy_prob (loss, input, target, grad_input, error);
+      const double ls = loss->kind == PS_LOSS_CROSS_ENTROPY ? loss->label_smoothing : 0.0;
+      const gboolean smoothing = ls > 0.0;
+      if (ls > 1.0)
         {
-          g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
-                       "CrossEntropyLoss: label_smoothing is not supported yet");
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "label_smoothing must be between 0.0 and 1.0. Got: %g", ls);
           return NULL;
         }
       if (target->dtype != PS_DTYPE_INT64)
@@ -359,6 +537,8 @@ ps_loss_compute (const PsLoss *loss, const PsTensor *input, const PsTensor *targ
         }
       float tw = 0.0f;
       PsTensor *out;
+      if (smoothing)
+        return cross_entropy_smoothing (loss, input, t, lsm, grad_input, error);
       if (loss->reduction == PS_REDUCTION_NONE)
         {
           out = ps_tensor_new_1d (PS_DTYPE_FLOAT32, N, error);
@@ -375,7 +555,7 @@ ps_loss_compute (const PsLoss *loss, const PsTensor *input, const PsTensor *targ
           ps_tensor_unref (out);
           return NULL;
         }
-      nll_backward (loss, t, N, C, tw, ps_tensor_f32 (gi));
+      nll_backward (loss, t, N, C, tw, 1.0f, ps_tensor_f32 (gi));
       if (loss->kind == PS_LOSS_CROSS_ENTROPY)
         {
           g_autofree float *g = g_memdup2 (ps_tensor_cf32 (gi), (gsize) n * sizeof (float));

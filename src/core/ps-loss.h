@@ -56,7 +56,5 @@ gboolean     ps_loss_wants_indices  (const PsLoss *loss);
 PsTensor    *ps_loss_compute        (const PsLoss *loss, const PsTensor *input, const PsTensor *target,
                                      PsTensor **grad_input, GError **error);
 
-/* log_softmax(x, 1) of (N, C) rows, as ATen's _vec_log_softmax_lastdim (Sleef exp/log). */
-void         ps_loss_log_softmax    (const float *x, int64_t n, int64_t c, float *out);
 
 G_END_DECLS

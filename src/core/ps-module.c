@@ -241,7 +241,7 @@ contains_rec (PsModule *root, PsModule *m, GHashTable *seen)
   return FALSE;
 }
 
-gboolean
+static gboolean
 ps_module_contains (PsModule *root, PsModule *m)
 {
   g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);

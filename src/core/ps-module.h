@@ -89,8 +89,8 @@ struct _PsModuleClass {
   /* The example input for this module's resolved args. NULL: shape [1, 10], float32 (a layer
    * that takes any shape). */
   void       (*example_input)    (const PsModule *self, PsExampleInput *ex);
-  /* Reserved for training (issue #12): the backward pass. NULL until a layer implements it; the
-   * training work gives it its final signature. */
+  /* The backward pass, a PsBackwardFunc (ps-autograd.h), or NULL: ps_backward_lookup takes it
+   * first, then its own table. */
   gpointer backward;
 };
 
@@ -146,7 +146,6 @@ gboolean    ps_module_rename_child  (PsModule *parent, const char *name, const c
  * relative order. */
 gboolean    ps_module_move_child    (PsModule *parent, const char *name, int index, GError **error);
 PsModule   *ps_module_get_child     (PsModule *parent, const char *name);
-gboolean    ps_module_contains      (PsModule *root, PsModule *m);   /* m is root or below it */
 
 /* ---- parameters ---- */
 /* Register a parameter or buffer (construct only). value may be NULL (lazy). Takes a ref on value. */

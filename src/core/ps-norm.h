@@ -29,4 +29,12 @@ void     ps_norm_batch_channels  (const float *x, float *y, int64_t N, int64_t C
                                   const float *w, const float *b, const float *rm, const float *rv,
                                   double momentum, double eps, float *new_rm, float *new_rv);
 
+/* native_batch_norm_backward on contiguous float (N, C, S) data (ps-norm.c explains the kernels):
+ * train = batch statistics (recomputed from x as the forward saved them), else the running ones
+ * rm/rv. w NULL = 1. threads = torch's intra-op thread count (the S == 1 kernel's buffers). Any
+ * of gx (x's size), gw, gb (C) may be NULL. */
+gboolean ps_norm_batch_backward  (const float *x, const float *gy, int64_t N, int64_t C, int64_t S, gboolean train,
+                                  const float *w, const float *rm, const float *rv, double eps, int threads,
+                                  float *gx, float *gw, float *gb, GError **error);
+
 G_END_DECLS

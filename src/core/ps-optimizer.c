@@ -1,6 +1,7 @@
 /* ps-optimizer.c — see ps-optimizer.h; the per-element sequences are TRAINING-PARITY.md §2's. */
 #include "ps-optimizer.h"
 #include "ps-sleef.h"   /* PS_FMA_CLONES */
+#include "ps-cpu.h"
 
 #include <math.h>
 #include <string.h>
@@ -319,6 +320,92 @@ zeros_like (const PsTensor *t)
   return ps_tensor_new (PS_DTYPE_FLOAT32, t->ndim, t->shape, NULL);
 }
 
+/* Where a step writes a parameter or state tensor: into the tensor itself when nothing else holds
+ * it (the previous step's own result, inside the train loop), else into a new one. torch updates
+ * in place; every update below reads element k of its inputs before writing element k, so the
+ * bits are the same either way, and a tensor a snapshot still holds is never written. */
+static PsTensor *
+output_for (PsTensor *t)
+{
+  return ps_tensor_is_exclusive (t) ? ps_tensor_ref (t) : new_like (t);
+}
+
+/* The AVX2 flavour's SGD and Adam/AdamW updates eight elements at a time: the same operations as
+ * the scalar loops (one vfmadd per fmaf, vsqrtps/vdivps are exactly rounded like sqrtf and /), so
+ * the same bits; the scalar loops finish the last n % 8 elements. */
+static gboolean
+have_avx2_fma (void)
+{
+  return (ps_cpu_features () & (PS_CPU_AVX2 | PS_CPU_FMA)) == (PS_CPU_AVX2 | PS_CPU_FMA);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PS_OPTIM_VECTOR 1
+#pragma GCC push_options
+#pragma GCC target ("avx2,fma")
+#include <immintrin.h>
+
+/* returns how many leading elements it did (a multiple of 8) */
+static int64_t
+sgd_avx2 (const PsOptimConfig *c, int64_t n, const float *p0, const float *g0, const float *b0, float *p, float *b)
+{
+  const __m256 sign = _mm256_set1_ps (-0.0f), wd = _mm256_set1_ps ((float) c->weight_decay);
+  const __m256 mom = _mm256_set1_ps ((float) c->momentum), damp1 = _mm256_set1_ps ((float) (1.0 - c->dampening));
+  const __m256 nlr = _mm256_set1_ps ((float) (-c->lr));
+  const gboolean has_wd = c->weight_decay != 0.0;
+  int64_t k = 0;
+  for (; k + 8 <= n; k += 8)
+    {
+      __m256 d = _mm256_loadu_ps (g0 + k);
+      if (c->maximize)
+        d = _mm256_xor_ps (d, sign);
+      const __m256 pk = _mm256_loadu_ps (p0 + k);
+      if (has_wd)
+        d = _mm256_fmadd_ps (pk, wd, d);
+      if (b != NULL)
+        {
+          __m256 bk = b0 == NULL ? d : _mm256_fmadd_ps (d, damp1, _mm256_mul_ps (_mm256_loadu_ps (b0 + k), mom));
+          _mm256_storeu_ps (b + k, bk);
+          d = c->nesterov ? _mm256_fmadd_ps (bk, mom, d) : bk;
+        }
+      _mm256_storeu_ps (p + k, _mm256_fmadd_ps (d, nlr, pk));
+    }
+  return k;
+}
+
+static int64_t
+adam_avx2 (const PsOptimConfig *c, int64_t n, float nss, float fbc2s, const float *p0, const float *g0,
+           const float *m0, const float *v0, float *p, float *mm, float *vv)
+{
+  const __m256 sign = _mm256_set1_ps (-0.0f), wd = _mm256_set1_ps ((float) c->weight_decay);
+  const __m256 decay = _mm256_set1_ps ((float) (1.0 - c->lr * c->weight_decay));
+  const __m256 b1 = _mm256_set1_ps ((float) c->beta1), b2 = _mm256_set1_ps ((float) c->beta2);
+  const __m256 omb1 = _mm256_set1_ps ((float) (1.0 - c->beta1)), omb2 = _mm256_set1_ps ((float) (1.0 - c->beta2));
+  const __m256 vnss = _mm256_set1_ps (nss), vbc2s = _mm256_set1_ps (fbc2s), eps = _mm256_set1_ps ((float) c->eps);
+  const gboolean adamw = c->kind == PS_OPTIM_ADAMW, has_wd = c->weight_decay != 0.0;
+  int64_t k = 0;
+  for (; k + 8 <= n; k += 8)
+    {
+      __m256 g = _mm256_loadu_ps (g0 + k);
+      if (c->maximize)
+        g = _mm256_xor_ps (g, sign);
+      __m256 pk = _mm256_loadu_ps (p0 + k);
+      if (adamw)
+        pk = _mm256_mul_ps (pk, decay);
+      else if (has_wd)
+        g = _mm256_fmadd_ps (pk, wd, g);
+      const __m256 m = _mm256_fmadd_ps (g, omb1, _mm256_mul_ps (_mm256_loadu_ps (m0 + k), b1));
+      const __m256 v = _mm256_fmadd_ps (_mm256_mul_ps (omb2, g), g, _mm256_mul_ps (_mm256_loadu_ps (v0 + k), b2));
+      _mm256_storeu_ps (mm + k, m);
+      _mm256_storeu_ps (vv + k, v);
+      const __m256 denom = _mm256_add_ps (_mm256_div_ps (_mm256_sqrt_ps (v), vbc2s), eps);
+      _mm256_storeu_ps (p + k, _mm256_add_ps (pk, _mm256_div_ps (_mm256_mul_ps (vnss, m), denom)));
+    }
+  return k;
+}
+#pragma GCC pop_options
+#endif
+
 PS_FMA_CLONES gboolean
 ps_optimizer_step (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError **error)
 {
@@ -346,9 +433,10 @@ ps_optimizer_step (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError *
       const int64_t n = pp->value->numel;
       const float *p0 = ps_tensor_cf32 (pp->value);
       const float *g0 = ps_tensor_cf32 (pp->grad);
-      g_autoptr (PsTensor) pn = new_like (pp->value);
+      g_autoptr (PsTensor) pn = output_for (pp->value);
       float *p = ps_tensor_f32 (pn);
-      memcpy (p, p0, (size_t) n * sizeof (float));
+      const gboolean vector = fused && have_avx2_fma ();
+      int64_t k0 = 0;
       switch (c->kind)
         {
         case PS_OPTIM_SGD:
@@ -357,10 +445,14 @@ ps_optimizer_step (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError *
             const float damp1 = (float) (1.0 - c->dampening), nlr = (float) (-c->lr);
             PsTensor *buf = NULL;
             if (c->momentum != 0.0)
-              buf = new_like (pp->value);
+              buf = s->buf[0] ? output_for (s->buf[0]) : new_like (pp->value);
             float *b = buf ? ps_tensor_f32 (buf) : NULL;
             const float *b0 = s->buf[0] ? ps_tensor_cf32 (s->buf[0]) : NULL;
-            for (int64_t k = 0; k < n; k++)
+#ifdef PS_OPTIM_VECTOR
+            if (vector)
+              k0 = sgd_avx2 (c, n, p0, g0, b0, p, b);
+#endif
+            for (int64_t k = k0; k < n; k++)
               {
                 float d = c->maximize ? -g0[k] : g0[k];
                 if (c->weight_decay != 0.0)
@@ -406,12 +498,16 @@ ps_optimizer_step (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError *
             const float omb1 = (float) (1.0 - c->beta1), omb2 = (float) (1.0 - c->beta2);
             const float wd = (float) c->weight_decay, decay = (float) (1.0 - c->lr * c->weight_decay);
             const float nss = (float) (-step_size), fbc2s = (float) bc2s, feps = (float) c->eps;
-            PsTensor *m = new_like (pp->value), *v = new_like (pp->value);
-            PsTensor *vmax = c->amsgrad ? new_like (pp->value) : NULL;
+            PsTensor *m = output_for (s->buf[0]), *v = output_for (s->buf[1]);
+            PsTensor *vmax = c->amsgrad ? output_for (s->buf[2]) : NULL;
             const float *m0 = ps_tensor_cf32 (s->buf[0]), *v0 = ps_tensor_cf32 (s->buf[1]);
             const float *vm0 = vmax ? ps_tensor_cf32 (s->buf[2]) : NULL;
             float *mm = ps_tensor_f32 (m), *vv = ps_tensor_f32 (v), *vm = vmax ? ps_tensor_f32 (vmax) : NULL;
-            for (int64_t k = 0; k < n; k++)
+#ifdef PS_OPTIM_VECTOR
+            if (vector && !c->amsgrad)
+              k0 = adam_avx2 (c, n, nss, fbc2s, p0, g0, m0, v0, p, mm, vv);
+#endif
+            for (int64_t k = k0; k < n; k++)
               {
                 float g = c->maximize ? -g0[k] : g0[k];
                 float pk = p0[k];
@@ -456,9 +552,9 @@ ps_optimizer_step (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError *
             s->step += 1.0;
             const float alpha = (float) c->alpha, oma = (float) (1.0 - c->alpha), wd = (float) c->weight_decay;
             const float feps = (float) c->eps, mom = (float) c->momentum, nlr = (float) (-c->lr);
-            PsTensor *sq = new_like (pp->value);
-            PsTensor *mb = c->momentum > 0.0 ? new_like (pp->value) : NULL;
-            PsTensor *ga = c->centered ? new_like (pp->value) : NULL;
+            PsTensor *sq = output_for (s->buf[0]);
+            PsTensor *mb = c->momentum > 0.0 ? output_for (s->buf[1]) : NULL;
+            PsTensor *ga = c->centered ? output_for (s->buf[2]) : NULL;
             const float *sq0 = ps_tensor_cf32 (s->buf[0]);
             const float *mb0 = mb ? ps_tensor_cf32 (s->buf[1]) : NULL, *ga0 = ga ? ps_tensor_cf32 (s->buf[2]) : NULL;
             float *q = ps_tensor_f32 (sq), *bb = mb ? ps_tensor_f32 (mb) : NULL, *gg = ga ? ps_tensor_f32 (ga) : NULL;
@@ -504,7 +600,7 @@ ps_optimizer_step (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError *
             s->step = (double) (float) (s->step + 1.0);
             const double clr = c->lr / (1.0 + (s->step - 1.0) * c->lr_decay);
             const float nclr = (float) (-clr), wd = (float) c->weight_decay, feps = (float) c->eps;
-            PsTensor *sum = new_like (pp->value);
+            PsTensor *sum = output_for (s->buf[0]);
             const float *s0 = ps_tensor_cf32 (s->buf[0]);
             float *sm = ps_tensor_f32 (sum);
             for (int64_t k = 0; k < n; k++)
@@ -539,6 +635,8 @@ ps_optimizer_zero_grad (PsOptimizer *opt, PsModule *root, gboolean set_to_none, 
         continue;
       if (set_to_none)
         ps_param_set_grad (ps[i], NULL);
+      else if (ps_tensor_is_exclusive (ps[i]->grad))
+        memset (ps[i]->grad->data, 0, ps_tensor_nbytes (ps[i]->grad));   /* grad.zero_(), as torch */
       else
         {
           g_autoptr (PsTensor) z = zeros_like (ps[i]->grad);

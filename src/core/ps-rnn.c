@@ -11,11 +11,19 @@
  * layer is one addmm (bias pre-filled, OpenBLAS sgemm), then per time step hg = h·W_hhᵀ + b_hh and
  * the gate math in float, one rounding per ATen op. The initial state is zero (a recipe forward has
  * one input). Between layers, in training mode, dropout draws like at::dropout on CPU.
- * ReLU variants are bit-exact against torch with the same OpenBLAS; tanh/sigmoid use glibc's
- * tanhf/expf where torch uses Sleef, so those outputs agree to ~1e-7 (tests/core/test-rnn.c). torch's
- * dropout>0 with num_layers=1 UserWarning is not reproduced (there is no warning channel). */
+ * tanh is Sleef on every element (vml) and sigmoid_ Sleef on whole 16-element chunks of each gate
+ * row, glibc on the rest, as ATen's kernels run them. torch's dropout>0 with num_layers=1
+ * UserWarning is not reproduced (there is no warning channel).
+ *
+ * Backward (rnn_backward) replays the forward keeping every gate, then runs autograd's formulas
+ * for those ATen ops in the engine's order (see "backward" below); a module's dropout noise
+ * between layers is saved on the tape. */
 #include "ps-layers.h"
+#include "ps-aten-mm.h"
+#include "ps-autograd.h"
 #include "ps-ops.h"
+#include "ps-reduce.h"
+#include "ps-sleef.h"
 
 #include <limits.h>
 #include <math.h>
@@ -39,6 +47,7 @@ typedef struct {
   gboolean batch_first;
   gboolean bidirectional;
   double dropout;
+  PsFlavour flavour;       /* the CPU kernel flavour of the last forward (its generator's) */
 } RnnConfig;
 
 static int64_t
@@ -134,9 +143,10 @@ register_f32 (PsModule *self, const char *name, int ndim, const int64_t *shape, 
   return TRUE;
 }
 
-/* Reads and validates the arguments into cfg; registers nothing. Messages are torch 1.13's; where
- * 1.13 has none or a misleading one (hidden_size=0 reports proj_size, num_layers=0 an IndexError)
- * they are torch 2.x's. */
+/* Reads and validates the arguments into cfg; registers nothing. Checks, their order and their
+ * messages are torch 1.13's (tests/doc/test-module-args.c), also where its message is an accident
+ * of its Python code (hidden_size=0 reports proj_size; num_layers=0 is an IndexError, said with a
+ * plain-words prefix). */
 /* More layers than anyone trains; keeps registration (quadratic in the parameter count) fast. */
 #define PS_RNN_MAX_LAYERS 4096
 
@@ -195,31 +205,32 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
                    "[0, 1] representing the probability of an element being zeroed");
       return FALSE;
     }
-  if (cfg->hidden_size <= 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "hidden_size must be greater than zero");
-      return FALSE;
-    }
-  if (cfg->num_layers <= 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_layers must be greater than zero");
-      return FALSE;
-    }
   if (cfg->proj_size < 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "proj_size should be a positive integer or zero to disable projections");
       return FALSE;
     }
+  /* also torch's answer to hidden_size <= 0 (proj_size is 0 then) */
   if (cfg->proj_size >= cfg->hidden_size)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "proj_size has to be smaller than hidden_size");
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "proj_size has to be smaller than hidden_size");
       return FALSE;
     }
   if (__builtin_mul_overflow (gates, cfg->hidden_size, &g))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "hidden_size %" G_GINT64_FORMAT " is too large",
                    cfg->hidden_size);
+      return FALSE;
+    }
+  /* torch creates the layers' tensors first (a negative input_size fails there), then indexes the
+   * first one: with no layer, a Python IndexError */
+  if (cfg->num_layers <= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_layers must be at least 1 (got %"
+                   G_GINT64_FORMAT "); torch 1.13 fails with IndexError: list index out of range",
+                   cfg->num_layers);
       return FALSE;
     }
   if (cfg->input_size < 0)
@@ -381,36 +392,66 @@ fits_int (int64_t v)
   return v >= 0 && v <= INT_MAX;
 }
 
+/* at::sigmoid_ on a gate chunk, a (n, H) view with row stride G: ATen's vectorized loop runs per
+ * row, whole 16-element chunks by the vector code (Sleef exp, reciprocal), the rest of the row by
+ * the scalar code (glibc exp). vec_end = H / 16 · 16. */
 static inline float
-sigmoidf (float x)
+sigmoid_at (float x, int64_t j, int64_t vec_end)
 {
-  return 1.0f / (1.0f + expf (-x));
+  return j < vec_end ? 1.0f / (ps_sleef_expf (0.0f - x) + 1.0f) : 1.0f / (1.0f + expf (-x));
 }
 
 typedef struct {
   const float *w_ih, *w_hh, *b_ih, *b_hh, *w_hr;   /* b_*, w_hr may be NULL */
 } DirParams;
 
+/* What a direction's backward needs from its forward, per time step t (rows t·n … t·n + n − 1).
+ * NULL pointers when not caching. */
+typedef struct {
+  float *act;   /* (T·n, G): LSTM i|f|g|o and GRU r|z|n after their activations; RNN h' */
+  float *hgn;   /* GRU (T·n, H): the n chunk of h·W_hhᵀ + b_hh, before ·r */
+  float *c;     /* LSTM (T·n, H): c_t */
+  float *tc;    /* LSTM (T·n, H): tanh(c_t) */
+  float *hy;    /* LSTM (T·n, H): o·tanh(c_t), before the projection */
+} DirCache;
+
+static void
+dir_cache_clear (DirCache *k)
+{
+  g_clear_pointer (&k->act, g_free);
+  g_clear_pointer (&k->hgn, g_free);
+  g_clear_pointer (&k->c, g_free);
+  g_clear_pointer (&k->tc, g_free);
+  g_clear_pointer (&k->hy, g_free);
+}
+
 /* One time step for a batch of n rows. gi (n, G) = x·W_ihᵀ + b_ih for this step; h (n, hr) and
  * c (n, H) hold the previous state and receive the new one. hg (n, G) and hy (n, H) are scratch.
- * The gate math mirrors ATen's cells op by op (each ATen op rounds once). */
+ * The gate math mirrors ATen's cells (RNN.cpp, CPU: no fused kernels) op by op, each ATen op
+ * rounding once: tanh is Sleef on every element (vml), sigmoid_ as sigmoid_at. k (may be NULL)
+ * receives the step's values at row offset r0. */
 static void
 cell_step (const RnnConfig *cfg, const DirParams *p, int64_t n, const float *gi, float *h, float *c,
-           float *hg, float *hy)
+           float *hg, float *hy, const DirCache *k, int64_t r0)
 {
   int64_t H = cfg->hidden_size;
   int64_t hr = cfg->proj_size > 0 ? cfg->proj_size : H;
   int64_t G = gate_count (cfg->mode) * H;
+  /* ATEN_CPU_CAPABILITY=default: Vectorized<float> is scalar glibc code on every element */
+  const gboolean avx2 = cfg->flavour != PS_FLAVOUR_DEFAULT;
+  float (*tanh_at) (float) = avx2 ? ps_sleef_tanhf : tanhf;
+  int64_t ve = avx2 ? H / 16 * 16 : 0;
   ps_ops_linear_rows (h, n, hr, p->w_hh, G, p->b_hh, hg);
   for (int64_t r = 0; r < n; r++)
     {
       const float *ig = gi + r * G;
-      const float *hgr = hg + r * G;
+      float *hgr = hg + r * G;
+      float *act = k && k->act ? k->act + (r0 + r) * G : NULL;
       switch (cfg->mode)
         {
         case MODE_RNN_TANH:
           for (int64_t j = 0; j < H; j++)
-            h[r * H + j] = tanhf (hgr[j] + ig[j]);
+            h[r * H + j] = tanh_at (hgr[j] + ig[j]);
           break;
         case MODE_RNN_RELU:
           for (int64_t j = 0; j < H; j++)
@@ -420,38 +461,55 @@ cell_step (const RnnConfig *cfg, const DirParams *p, int64_t n, const float *gi,
             }
           break;
         case MODE_LSTM:
-          /* gates = hg + gi; chunks [i|f|g|o]; cy = f·cx + i·g; hy = o·tanh(cy) */
+          /* gates = hg.add_(gi); chunks [i|f|g|o] activated in place; cy = (f·cx).add_(i·g);
+           * hy = o·cy.tanh() */
           for (int64_t j = 0; j < H; j++)
             {
-              float ingate = sigmoidf (hgr[j] + ig[j]);
-              float forget = sigmoidf (hgr[H + j] + ig[H + j]);
-              float cellg = tanhf (hgr[2 * H + j] + ig[2 * H + j]);
-              float outg = sigmoidf (hgr[3 * H + j] + ig[3 * H + j]);
+              float ingate = sigmoid_at (hgr[j] + ig[j], j, ve);
+              float forget = sigmoid_at (hgr[H + j] + ig[H + j], j, ve);
+              float cellg = tanh_at (hgr[2 * H + j] + ig[2 * H + j]);
+              float outg = sigmoid_at (hgr[3 * H + j] + ig[3 * H + j], j, ve);
               float fc = forget * c[r * H + j];
               float icg = ingate * cellg;
               float cy = fc + icg;
+              float tcy = tanh_at (cy);
               c[r * H + j] = cy;
-              hy[r * H + j] = outg * tanhf (cy);
+              hy[r * H + j] = outg * tcy;
+              if (act)
+                {
+                  act[j] = ingate, act[H + j] = forget, act[2 * H + j] = cellg, act[3 * H + j] = outg;
+                  k->c[(r0 + r) * H + j] = cy;
+                  k->tc[(r0 + r) * H + j] = tcy;
+                }
             }
           break;
         case MODE_GRU:
-          /* chunks [r|z|n]: r = σ(h_r + i_r); z = σ(h_z + i_z); n = tanh(i_n + h_n·r);
-           * h' = (h − n)·z + n */
+          /* chunks [r|z|n]: r = σ(h_r.add_(i_r)); z = σ(h_z.add_(i_z)); n = tanh(i_n + h_n.mul_(r));
+           * h' = (h − n).mul_(z).add_(n) */
           for (int64_t j = 0; j < H; j++)
             {
-              float rg = sigmoidf (hgr[j] + ig[j]);
-              float zg = sigmoidf (hgr[H + j] + ig[H + j]);
+              float rg = sigmoid_at (hgr[j] + ig[j], j, ve);
+              float zg = sigmoid_at (hgr[H + j] + ig[H + j], j, ve);
               float hn = hgr[2 * H + j] * rg;
-              float ng = tanhf (ig[2 * H + j] + hn);
+              float ng = tanh_at (ig[2 * H + j] + hn);
+              if (act)
+                {
+                  act[j] = rg, act[H + j] = zg, act[2 * H + j] = ng;
+                  k->hgn[(r0 + r) * H + j] = hgr[2 * H + j];
+                }
               float diff = h[r * H + j] - ng;
               float prod = diff * zg;
               h[r * H + j] = prod + ng;
             }
           break;
         }
+      if (act && (cfg->mode == MODE_RNN_TANH || cfg->mode == MODE_RNN_RELU))
+        memcpy (act, h + r * H, (size_t) H * sizeof (float));
     }
   if (cfg->mode == MODE_LSTM)
     {
+      if (k && k->hy)
+        memcpy (k->hy + r0 * H, hy, (size_t) (n * H) * sizeof (float));
       if (cfg->proj_size > 0)
         ps_ops_linear_rows (hy, n, H, p->w_hr, hr, NULL, h);   /* h = hy·W_hrᵀ (matmul, no bias) */
       else
@@ -541,11 +599,28 @@ alloc_f32 (int64_t a, int64_t b, float **out, GError **error)
   return TRUE;
 }
 
+
+static gboolean
+dir_cache_alloc (const RnnConfig *cfg, int64_t rows, DirCache *k, GError **error)
+{
+  int64_t H = cfg->hidden_size, G = gate_count (cfg->mode) * H;
+  memset (k, 0, sizeof *k);
+  if (!alloc_f32 (rows, G, &k->act, error))
+    return FALSE;
+  if (cfg->mode == MODE_GRU && !alloc_f32 (rows, H, &k->hgn, error))
+    return FALSE;
+  if (cfg->mode == MODE_LSTM
+      && (!alloc_f32 (rows, H, &k->c, error) || !alloc_f32 (rows, H, &k->tc, error)
+          || !alloc_f32 (rows, H, &k->hy, error)))
+    return FALSE;
+  return TRUE;
+}
+
 /* Runs one direction of one layer over x (T, n, in) time-major and writes h_t into
- * out[t, r, off .. off + hr) (row stride out_stride). */
+ * out[t, r, off .. off + hr) (row stride out_stride). k (may be NULL) caches for backward. */
 static gboolean
 run_direction (const RnnConfig *cfg, const DirParams *p, const float *x, int64_t T, int64_t n, int64_t in,
-               gboolean reverse, float *out, int64_t out_stride, int64_t off, GError **error)
+               gboolean reverse, float *out, int64_t out_stride, int64_t off, const DirCache *k, GError **error)
 {
   int64_t H = cfg->hidden_size;
   int64_t hr = cfg->proj_size > 0 ? cfg->proj_size : H;
@@ -559,9 +634,196 @@ run_direction (const RnnConfig *cfg, const DirParams *p, const float *x, int64_t
   for (int64_t s = 0; s < T; s++)
     {
       int64_t t = reverse ? T - 1 - s : s;
-      cell_step (cfg, p, n, gi + t * n * G, h, c, hg, hy);
+      cell_step (cfg, p, n, gi + t * n * G, h, c, hg, hy, k, t * n);
       for (int64_t r = 0; r < n; r++)
         memcpy (out + (t * n + r) * out_stride + off, h + r * hr, (size_t) hr * sizeof (float));
+    }
+  return TRUE;
+}
+
+/* The input's layout: T steps of n rows (time-major after batch_first's transpose). */
+typedef struct {
+  int64_t T, n, in;
+  gboolean batched;
+} SeqShape;
+
+static gboolean
+seq_shape (PsModule *self, const RnnConfig *cfg, const PsTensor *input, SeqShape *s, GError **error)
+{
+  const char *cls = ps_module_class_name (self);
+  if (input->dtype != PS_DTYPE_FLOAT32)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: expected a float32 input, got %s",
+                   cls, ps_dtype_name (input->dtype));
+      return FALSE;
+    }
+  if (cfg->is_cell)
+    {
+      if (input->ndim != 1 && input->ndim != 2)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s: Expected input to be 1-D or 2-D but received %d-D tensor",
+                       cls, input->ndim);
+          return FALSE;
+        }
+      s->T = 1;
+      s->n = input->ndim == 2 ? input->shape[0] : 1;
+      s->in = input->shape[input->ndim - 1];
+      s->batched = input->ndim == 2;
+      if (s->in != cfg->input_size)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "input has inconsistent input_size: got %" G_GINT64_FORMAT
+                       " expected %" G_GINT64_FORMAT, s->in, cfg->input_size);
+          return FALSE;
+        }
+      if (!fits_int (s->n) || !fits_int (s->in) || !fits_int (gate_count (cfg->mode) * cfg->hidden_size))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "%s: input is too large for BLAS", cls);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (input->ndim != 2 && input->ndim != 3)
+    {
+      /* torch 1.13 unsqueezes any non-3-D input as "unbatched", then checks for 3 dimensions */
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "input must have 3 dimensions, got %d", input->ndim + 1);
+      return FALSE;
+    }
+  s->batched = input->ndim == 3;
+  s->in = input->shape[input->ndim - 1];
+  if (!s->batched)
+    s->T = input->shape[0], s->n = 1;
+  else if (cfg->batch_first)
+    s->n = input->shape[0], s->T = input->shape[1];
+  else
+    s->T = input->shape[0], s->n = input->shape[1];
+  if (s->in != cfg->input_size)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "input.size(-1) must be equal to input_size. Expected %"
+                   G_GINT64_FORMAT ", got %" G_GINT64_FORMAT, cfg->input_size, s->in);
+      return FALSE;
+    }
+  if (s->T == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Expected sequence length to be larger than 0 in RNN");
+      return FALSE;
+    }
+  int64_t hr = cfg->proj_size > 0 ? cfg->proj_size : cfg->hidden_size;
+  int64_t rows;
+  if (__builtin_mul_overflow (s->T, s->n, &rows) || !fits_int (rows) || !fits_int (s->in)
+      || !fits_int (gate_count (cfg->mode) * cfg->hidden_size) || !fits_int (hr * (cfg->bidirectional ? 2 : 1)))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "%s: input of %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
+                   " rows is too large for BLAS", cls, s->T, s->n);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* batch-first (n, T, w) ↔ time-major (T, n, w) */
+static void
+swap_time_batch (const float *src, int64_t a, int64_t b, int64_t w, float *dst)
+{
+  for (int64_t i = 0; i < a; i++)
+    for (int64_t j = 0; j < b; j++)
+      memcpy (dst + (j * a + i) * w, src + (i * b + j) * w, (size_t) w * sizeof (float));
+}
+
+/* Every layer's input and output of one forward, kept for backward. */
+typedef struct {
+  int64_t L, ndir, rows, width;
+  float **x;        /* L: layer inputs (rows, in_l), time-major; x[0] the (copied) module input */
+  float **y;        /* L: layer outputs (rows, width) before dropout */
+  DirCache *k;      /* L·ndir */
+  float *noise;     /* (L − 1, rows, width) dropout noise, or NULL */
+} SeqRun;
+
+static void
+seq_run_clear (SeqRun *run)
+{
+  for (int64_t l = 0; l < run->L; l++)
+    {
+      if (run->x)
+        g_free (run->x[l]);
+      if (run->y)
+        g_free (run->y[l]);
+      for (int64_t d = 0; run->k && d < run->ndir; d++)
+        dir_cache_clear (&run->k[l * run->ndir + d]);
+    }
+  g_free (run->x);
+  g_free (run->y);
+  g_free (run->k);
+  g_free (run->noise);
+  memset (run, 0, sizeof *run);
+}
+
+/* The layer stack (ATen's apply_layer_stack). keep: fill run for backward (else only the last
+ * output survives, in run->y[L − 1]). Dropout between layers in training: noise = bernoulli_(1 −
+ * p) / (1 − p) drawn from gen, or taken from saved_noise when given (a backward's replay). */
+static gboolean
+seq_run (PsModule *self, const RnnConfig *cfg, const SeqShape *s, const float *x0, gboolean keep, PsGenerator *gen,
+         const float *saved_noise, SeqRun *run, GError **error)
+{
+  int64_t H = cfg->hidden_size;
+  int64_t hr = cfg->proj_size > 0 ? cfg->proj_size : H;
+  memset (run, 0, sizeof *run);
+  run->L = cfg->num_layers;
+  run->ndir = cfg->bidirectional ? 2 : 1;
+  run->rows = s->T * s->n;
+  run->width = hr * run->ndir;
+  run->x = g_new0 (float *, run->L);
+  run->y = g_new0 (float *, run->L);
+  run->k = g_new0 (DirCache, run->L * run->ndir);
+  gboolean drop = cfg->dropout != 0 && self->training && run->L > 1;
+  if (drop && !alloc_f32 ((run->L - 1) * run->rows, MAX (run->width, 1), &run->noise, error))
+    return FALSE;
+  if (!alloc_f32 (run->rows, MAX (s->in, 1), &run->x[0], error))
+    return FALSE;
+  if (run->rows * s->in > 0)
+    memcpy (run->x[0], x0, (size_t) (run->rows * s->in) * sizeof (float));
+  int64_t cur_in = s->in;
+  for (int64_t l = 0; l < run->L; l++)
+    {
+      if (!alloc_f32 (run->rows, MAX (run->width, 1), &run->y[l], error))
+        return FALSE;
+      for (int d = 0; d < run->ndir; d++)
+        {
+          DirParams p;
+          DirCache *k = &run->k[l * run->ndir + d];
+          if (!dir_params (self, cfg, l, d, &p, error)
+              || (keep && !dir_cache_alloc (cfg, run->rows, k, error))
+              || !run_direction (cfg, &p, run->x[l], s->T, s->n, cur_in, d == 1, run->y[l], run->width, d * hr,
+                                 keep ? k : NULL, error))
+            return FALSE;
+        }
+      if (l + 1 == run->L)
+        break;
+      if (!alloc_f32 (run->rows, MAX (run->width, 1), &run->x[l + 1], error))
+        return FALSE;
+      int64_t m = run->rows * run->width;
+      if (drop)
+        {
+          float *noise = run->noise + l * m;
+          if (saved_noise != NULL)
+            memcpy (noise, saved_noise + l * m, (size_t) m * sizeof (float));
+          else
+            {
+              for (int64_t i = 0; i < m; i++)
+                noise[i] = 1.0f;
+              /* at::dropout (CPU): noise.bernoulli_(1 − p).div_(1 − p); input · noise */
+              if (!ps_ops_dropout (noise, noise, m, cfg->dropout, gen, error))
+                return FALSE;
+            }
+          for (int64_t i = 0; i < m; i++)
+            run->x[l + 1][i] = run->y[l][i] * noise[i];
+        }
+      else if (m > 0)
+        memcpy (run->x[l + 1], run->y[l], (size_t) m * sizeof (float));
+      if (!keep)
+        {
+          g_clear_pointer (&run->x[l], g_free);
+          g_clear_pointer (&run->y[l], g_free);
+        }
+      cur_in = run->width;
     }
   return TRUE;
 }
@@ -569,166 +831,389 @@ run_direction (const RnnConfig *cfg, const DirParams *p, const float *x, int64_t
 static PsTensor *
 rnn_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
-  const RnnConfig *cfg = PS_MODULE_PRIV (self, RnnConfig);
-  const char *cls = ps_module_class_name (self);
-  if (input->dtype != PS_DTYPE_FLOAT32)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: expected a float32 input, got %s",
-                   cls, ps_dtype_name (input->dtype));
-      return NULL;
-    }
-  if (input->ndim != 2 && input->ndim != 3)
-    {
-      /* torch 1.13 unsqueezes any non-3-D input as "unbatched", then checks for 3 dimensions */
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "input must have 3 dimensions, got %d", input->ndim + 1);
-      return NULL;
-    }
-  gboolean batched = input->ndim == 3;
-  int64_t T, n, in = input->shape[input->ndim - 1];
-  if (!batched)
-    T = input->shape[0], n = 1;
-  else if (cfg->batch_first)
-    n = input->shape[0], T = input->shape[1];
-  else
-    T = input->shape[0], n = input->shape[1];
-  if (in != cfg->input_size)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "input.size(-1) must be equal to input_size. Expected %"
-                   G_GINT64_FORMAT ", got %" G_GINT64_FORMAT, cfg->input_size, in);
-      return NULL;
-    }
-  if (T == 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Expected sequence length to be larger than 0 in RNN");
-      return NULL;
-    }
-  int64_t H = cfg->hidden_size;
-  int64_t hr = cfg->proj_size > 0 ? cfg->proj_size : H;
-  int ndir = cfg->bidirectional ? 2 : 1;
-  int64_t width = hr * ndir;
-  int64_t rows;
-  if (__builtin_mul_overflow (T, n, &rows) || !fits_int (rows) || !fits_int (in)
-      || !fits_int (gate_count (cfg->mode) * H) || !fits_int (width))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "%s: input of %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
-                   " rows is too large for BLAS", cls, T, n);
-      return NULL;
-    }
-
-  /* time-major copy of the input: x[t, r, :] */
-  g_autofree float *x = NULL;
-  if (!alloc_f32 (rows, MAX (in, 1), &x, error))
+  RnnConfig *cfg = PS_MODULE_PRIV (self, RnnConfig);
+  cfg->flavour = gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2;
+  SeqShape s;
+  if (!seq_shape (self, cfg, input, &s, error))
     return NULL;
-  const float *src = ps_tensor_cf32 (input);
-  if (batched && cfg->batch_first)
+  g_autofree float *x = NULL;
+  if (!alloc_f32 (s.T * s.n, MAX (s.in, 1), &x, error))
+    return NULL;
+  if (s.batched && cfg->batch_first && !cfg->is_cell)
+    swap_time_batch (ps_tensor_cf32 (input), s.n, s.T, s.in, x);
+  else if (input->numel > 0)
+    memcpy (x, ps_tensor_cf32 (input), (size_t) input->numel * sizeof (float));
+  SeqRun run;
+  if (!seq_run (self, cfg, &s, x, FALSE, gen, NULL, &run, error))
     {
-      for (int64_t t = 0; t < T; t++)
-        for (int64_t r = 0; r < n; r++)
-          memcpy (x + (t * n + r) * in, src + (r * T + t) * in, (size_t) in * sizeof (float));
+      seq_run_clear (&run);
+      return NULL;
     }
-  else if (rows * in > 0)
-    memcpy (x, src, (size_t) (rows * in) * sizeof (float));
-
-  int64_t cur_in = in;
-  for (int64_t l = 0; l < cfg->num_layers; l++)
-    {
-      float *y = NULL;
-      if (!alloc_f32 (rows, MAX (width, 1), &y, error))
-        return NULL;
-      for (int d = 0; d < ndir; d++)
-        {
-          DirParams p;
-          if (!dir_params (self, cfg, l, d, &p, error)
-              || !run_direction (cfg, &p, x, T, n, cur_in, d == 1, y, width, d * hr, error))
-            {
-              g_free (y);
-              return NULL;
-            }
-        }
-      if (cfg->dropout != 0 && self->training && l < cfg->num_layers - 1
-          && !ps_ops_dropout (y, y, rows * width, cfg->dropout, gen, error))
-        {
-          g_free (y);
-          return NULL;
-        }
-      g_free (x);
-      x = y;
-      cur_in = width;
-    }
-
   int64_t shape[3];
   int ndim;
-  if (!batched)
-    ndim = 2, shape[0] = T, shape[1] = width;
+  if (cfg->is_cell)
+    ndim = s.batched ? 2 : 1, shape[0] = s.batched ? s.n : run.width, shape[1] = run.width;
+  else if (!s.batched)
+    ndim = 2, shape[0] = s.T, shape[1] = run.width;
   else if (cfg->batch_first)
-    ndim = 3, shape[0] = n, shape[1] = T, shape[2] = width;
+    ndim = 3, shape[0] = s.n, shape[1] = s.T, shape[2] = run.width;
   else
-    ndim = 3, shape[0] = T, shape[1] = n, shape[2] = width;
+    ndim = 3, shape[0] = s.T, shape[1] = s.n, shape[2] = run.width;
   PsTensor *out = ps_tensor_new_empty (PS_DTYPE_FLOAT32, ndim, shape, error);
-  if (out == NULL)
-    return NULL;
-  float *o = ps_tensor_f32 (out);
-  if (batched && cfg->batch_first)
+  if (out != NULL)
     {
-      for (int64_t t = 0; t < T; t++)
-        for (int64_t r = 0; r < n; r++)
-          memcpy (o + (r * T + t) * width, x + (t * n + r) * width, (size_t) width * sizeof (float));
+      float *o = ps_tensor_f32 (out);
+      const float *yl = run.y[run.L - 1];
+      if (s.batched && cfg->batch_first && !cfg->is_cell)
+        swap_time_batch (yl, s.T, s.n, run.width, o);
+      else if (out->numel > 0)
+        memcpy (o, yl, (size_t) out->numel * sizeof (float));
+      if (run.noise != NULL && ps_tape_recording ())
+        {
+          /* the dropout noise between layers, for backward */
+          g_autoptr (PsTensor) nz = ps_tensor_new_1d (PS_DTYPE_FLOAT32, (run.L - 1) * run.rows * run.width, error);
+          if (nz == NULL)
+            g_clear_pointer (&out, ps_tensor_unref);
+          else
+            {
+              memcpy (ps_tensor_f32 (nz), run.noise, (size_t) nz->numel * sizeof (float));
+              ps_tape_save (nz);
+            }
+        }
     }
-  else if (rows * width > 0)
-    memcpy (o, x, (size_t) (rows * width) * sizeof (float));
+  seq_run_clear (&run);
   return out;
 }
 
-/* Cells: input (n, in) or unbatched (in), zero initial state; returns h' (LSTMCell: h', not c'). */
-static PsTensor *
-cell_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+/* ---------- backward ---------- */
+
+/* Autograd's backward of the ATen ops above (FunctionsManual.cpp, derivatives.yaml), op by op:
+ *   addmm/mm: grad_mat1 = g.mm(W) (mm_mat1_backward), grad_W = g.t().mm(x) (mm_mat2_backward of
+ *   W.t(), which is column-major), grad_bias = g.sum(0) (sum_to, ATen's cascade sum);
+ *   sigmoid_backward (g·(1 − y))·y; tanh_backward g·fmaf(−y, y, 1) (GCC's contraction, both
+ *   paths); threshold_backward (relu) y <= 0 ? 0 : g; mul: g·other.
+ * Gradients meeting at one tensor are summed in the engine's order (InputBuffer: old + new): a
+ * step's W_hh/b_hh/W_hr gradients reach AccumulateGrad last step first; the hidden state h_{t−1}
+ * of a GRU gets the output's gradient, then (h − n)'s, then the h·W_hhᵀ product's. */
+
+/* gx (N, in) = gy.mm(W) for y = x·Wᵀ with x contiguous (N, in) (mm_mat1_backward; a
+ * column-major x, i.e. N = 1 or in = 1 with torch's strides, gives W.t().mm(gy.t()).t()). */
+static gboolean
+mm_grad_input (const float *gy, int64_t N, int64_t out, const float *W, int64_t in, float *gx, GError **error)
+{
+  PsMatView xv = ps_mat_view (gx, N, in);
+  PsMatView wt = ps_mat_view_t (ps_mat_view (W, out, in));
+  PsMatView gyv = ps_mat_view (gy, N, out);
+  if (xv.stride[0] == 1 && xv.stride[1] == N)
+    {
+      g_autofree float *tmp = NULL;
+      if (!alloc_f32 (in, MAX (N, 1), &tmp, error) || !ps_aten_mm (wt, ps_mat_view_t (gyv), tmp, error))
+        return FALSE;
+      for (int64_t i = 0; i < N; i++)
+        for (int64_t j = 0; j < in; j++)
+          gx[i * in + j] = tmp[j * N + i];
+      return TRUE;
+    }
+  return ps_aten_mm (gyv, ps_mat_view_t (wt), gx, error);
+}
+
+/* gW (out, in) = gy.t().mm(x) */
+static gboolean
+mm_grad_weight (const float *gy, int64_t N, int64_t out, const float *x, int64_t in, float *gw, GError **error)
+{
+  return ps_aten_mm (ps_mat_view_t (ps_mat_view (gy, N, out)), ps_mat_view (x, N, in), gw, error);
+}
+
+/* acc = new (first use) or acc + new (InputBuffer::accumulate) */
+static void
+accumulate (float *acc, const float *v, int64_t n, gboolean first)
+{
+  if (first)
+    memcpy (acc, v, (size_t) n * sizeof (float));
+  else
+    for (int64_t i = 0; i < n; i++)
+      acc[i] = acc[i] + v[i];
+}
+
+typedef struct {
+  float *w_ih, *w_hh, *b_ih, *b_hh, *w_hr;   /* gradients (NULL when the parameter does not exist) */
+} DirGrads;
+
+/* One direction of one layer, backward through time. x (T·n, in): the layer input; y: the layer
+ * output (row stride ys, this direction's columns from off); gy: the output's gradient (same
+ * layout); gx (T·n, in) or NULL: receives the layer input's gradient. */
+static gboolean
+dir_backward (const RnnConfig *cfg, const DirParams *p, const DirCache *k, const float *x, int64_t T, int64_t n,
+              int64_t in, gboolean reverse, const float *y, const float *gy, int64_t ys, int64_t off, DirGrads *gr,
+              float *gx, GError **error)
+{
+  const int64_t H = cfg->hidden_size;
+  const int64_t hr = cfg->proj_size > 0 ? cfg->proj_size : H;
+  const int64_t G = gate_count (cfg->mode) * H;
+  g_autofree float *dgi = NULL, *dhg = NULL, *dh = NULL, *dmm = NULL, *dsub = NULL, *dc = NULL, *dhy = NULL;
+  g_autofree float *hprev = NULL, *gw = NULL, *gb = NULL, *gwr = NULL, *cprev = NULL;
+  if (!alloc_f32 (T * n, G, &dgi, error) || !alloc_f32 (n, G, &dhg, error) || !alloc_f32 (n, hr, &dh, error)
+      || !alloc_f32 (n, hr, &dmm, error) || !alloc_f32 (n, H, &dsub, error) || !alloc_f32 (n, H, &dc, error)
+      || !alloc_f32 (n, H, &dhy, error) || !alloc_f32 (n, hr, &hprev, error) || !alloc_f32 (G, hr, &gw, error)
+      || !alloc_f32 (1, G, &gb, error) || !alloc_f32 (n, H, &cprev, error)
+      || (cfg->proj_size > 0 && !alloc_f32 (hr, H, &gwr, error)))
+    return FALSE;
+  for (int64_t s = T - 1; s >= 0; s--)
+    {
+      const int64_t t = reverse ? T - 1 - s : s;
+      const int64_t tp = reverse ? t + 1 : t - 1;   /* the step before, in processing order */
+      const gboolean last = s == T - 1;
+      /* h_{t−1}: the previous output, or the zero initial state */
+      for (int64_t r = 0; r < n; r++)
+        {
+          if (s == 0)
+            memset (hprev + r * hr, 0, (size_t) hr * sizeof (float));
+          else
+            memcpy (hprev + r * hr, y + (tp * n + r) * ys + off, (size_t) hr * sizeof (float));
+          if (cfg->mode == MODE_LSTM)
+            {
+              if (s == 0)
+                memset (cprev + r * H, 0, (size_t) H * sizeof (float));
+              else
+                memcpy (cprev + r * H, k->c + (tp * n + r) * H, (size_t) H * sizeof (float));
+            }
+        }
+      /* dh: the output's gradient, plus what the step after sent back */
+      for (int64_t r = 0; r < n; r++)
+        for (int64_t j = 0; j < hr; j++)
+          {
+            float g = gy[(t * n + r) * ys + off + j];
+            if (!last)
+              g = cfg->mode == MODE_GRU ? (g + dsub[r * H + j]) + dmm[r * hr + j] : g + dmm[r * hr + j];
+            dh[r * hr + j] = g;
+          }
+      float *gi_t = dgi + t * n * G;
+      const float *act = k->act + t * n * G;
+      switch (cfg->mode)
+        {
+        case MODE_RNN_TANH:
+        case MODE_RNN_RELU:
+          for (int64_t i = 0; i < n * H; i++)
+            {
+              float hv = act[i];
+              gi_t[i] = cfg->mode == MODE_RNN_TANH ? dh[i] * fmaf (-hv, hv, 1.0f) : (hv <= 0.0f ? 0.0f : dh[i]);
+            }
+          break;
+        case MODE_LSTM:
+          {
+            const float *hyv = dh;
+            if (cfg->proj_size > 0)
+              {
+                /* h = hy.mm(W_hr.t()) */
+                if (!mm_grad_input (dh, n, hr, p->w_hr, H, dhy, error)
+                    || !mm_grad_weight (dh, n, hr, k->hy + t * n * H, H, gwr, error))
+                  return FALSE;
+                accumulate (gr->w_hr, gwr, hr * H, last);
+                hyv = dhy;
+              }
+            for (int64_t r = 0; r < n; r++)
+              for (int64_t j = 0; j < H; j++)
+                {
+                  const float *a = act + r * G;
+                  float ig = a[j], fg = a[H + j], gg = a[2 * H + j], og = a[3 * H + j];
+                  int64_t e = (t * n + r) * H + j;
+                  float tc = k->tc[e];
+                  float dho = hyv[r * H + j];
+                  float d_o = dho * tc;
+                  float d_tc = dho * og;
+                  float dcy = d_tc * fmaf (-tc, tc, 1.0f);
+                  if (!last)
+                    dcy = dcy + dc[r * H + j];
+                  float d_f = dcy * cprev[r * H + j];
+                  float d_i = dcy * gg;
+                  float d_g = dcy * ig;
+                  dc[r * H + j] = dcy * fg;   /* to c_{t−1} */
+                  float *gt = gi_t + r * G;
+                  gt[j] = (d_i * (1.0f - ig)) * ig;
+                  gt[H + j] = (d_f * (1.0f - fg)) * fg;
+                  gt[2 * H + j] = d_g * fmaf (-gg, gg, 1.0f);
+                  gt[3 * H + j] = (d_o * (1.0f - og)) * og;
+                }
+            break;
+          }
+        case MODE_GRU:
+          for (int64_t r = 0; r < n; r++)
+            for (int64_t j = 0; j < H; j++)
+              {
+                const float *a = act + r * G;
+                float rg = a[j], zg = a[H + j], ng = a[2 * H + j];
+                float hp = hprev[r * H + j];
+                float d = dh[r * H + j];
+                float diff = hp - ng;
+                float d_diff = d * zg;                /* (h − n).mul_(z): grad·z */
+                float d_z = d * diff;
+                dsub[r * H + j] = d_diff;             /* to h_{t−1} */
+                float dng = d + (-d_diff);            /* add_(n) then −(h − n) */
+                float d_npre = dng * fmaf (-ng, ng, 1.0f);
+                float d_r = d_npre * k->hgn[(t * n + r) * H + j];
+                float *gt = gi_t + r * G;
+                gt[j] = (d_r * (1.0f - rg)) * rg;
+                gt[H + j] = (d_z * (1.0f - zg)) * zg;
+                gt[2 * H + j] = d_npre;
+                dhg[r * G + j] = gt[j];
+                dhg[r * G + H + j] = gt[H + j];
+                dhg[r * G + 2 * H + j] = d_npre * rg;   /* h_n.mul_(r): grad·r */
+              }
+          break;
+        }
+      const float *dhgv = cfg->mode == MODE_GRU ? dhg : gi_t;
+      /* hg = addmm(b_hh, h_{t−1}, W_hh.t()) */
+      if (!mm_grad_weight (dhgv, n, G, hprev, hr, gw, error))
+        return FALSE;
+      accumulate (gr->w_hh, gw, G * hr, last);
+      if (gr->b_hh != NULL)
+        {
+          ps_reduce_sum_dim0 (dhgv, n, G, gb);
+          accumulate (gr->b_hh, gb, G, last);
+        }
+      if (s > 0 && !mm_grad_input (dhgv, n, G, p->w_hh, hr, dmm, error))
+        return FALSE;
+    }
+  /* the input projection: addmm(b_ih, x.view(T·n, in), W_ih.t()) */
+  if (!mm_grad_weight (dgi, T * n, G, x, in, gr->w_ih, error))
+    return FALSE;
+  if (gr->b_ih != NULL)
+    ps_reduce_sum_dim0 (dgi, T * n, G, gr->b_ih);
+  if (gx != NULL && !mm_grad_input (dgi, T * n, G, p->w_ih, in, gx, error))
+    return FALSE;
+  return TRUE;
+}
+
+/* New parameter-gradient tensors for one direction, shaped like the parameters. */
+static gboolean
+dir_grads_new (PsModule *self, const RnnConfig *cfg, int64_t layer, int dir, PsTensor *t[5], GError **error)
+{
+  const char *base[5] = { "weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr" };
+  for (int i = 0; i < 5; i++)
+    {
+      t[i] = NULL;
+      g_autofree char *name = cfg->is_cell ? g_strdup (base[i])
+                                           : g_strdup_printf ("%s_l%" G_GINT64_FORMAT "%s", base[i], layer,
+                                                              dir == 1 ? "_reverse" : "");
+      PsParam *p = ps_module_get_param (self, name);
+      if (p == NULL || p->value == NULL)
+        continue;
+      if ((t[i] = ps_tensor_new_empty (PS_DTYPE_FLOAT32, p->value->ndim, p->value->shape, error)) == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+rnn_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+              PsGradSink *sink, GError **error)
 {
   const RnnConfig *cfg = PS_MODULE_PRIV (self, RnnConfig);
-  const char *cls = ps_module_class_name (self);
-  if (input->dtype != PS_DTYPE_FLOAT32)
+  const PsTensor *input = entry->input;
+  SeqShape s;
+  if (!seq_shape (self, cfg, input, &s, error))
+    return FALSE;
+  if (cfg->flavour == PS_FLAVOUR_DEFAULT)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: expected a float32 input, got %s",
-                   cls, ps_dtype_name (input->dtype));
-      return NULL;
+      /* that build's unfused formulas were not checked against torch */
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "%s backward: only the AVX2 kernel flavour is "
+                   "supported (this forward ran as ATEN_CPU_CAPABILITY=default)", ps_module_class_name (self));
+      return FALSE;
     }
-  if (input->ndim != 1 && input->ndim != 2)
+  const gboolean swap = s.batched && cfg->batch_first && !cfg->is_cell;
+  g_autofree float *x = NULL, *gtop = NULL;
+  if (!alloc_f32 (s.T * s.n, MAX (s.in, 1), &x, error))
+    return FALSE;
+  if (swap)
+    swap_time_batch (ps_tensor_cf32 (input), s.n, s.T, s.in, x);
+  else if (input->numel > 0)
+    memcpy (x, ps_tensor_cf32 (input), (size_t) input->numel * sizeof (float));
+  /* replay the forward, keeping what backward needs (same bits; dropout noise from the tape) */
+  const gboolean drop = cfg->dropout != 0 && self->training && cfg->num_layers > 1;
+  const int64_t hr = cfg->proj_size > 0 ? cfg->proj_size : cfg->hidden_size;
+  const int64_t width = hr * (cfg->bidirectional ? 2 : 1), rows = s.T * s.n;
+  if (drop && (entry->saved == NULL || entry->saved->numel != (cfg->num_layers - 1) * rows * width))
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s: Expected input to be 1-D or 2-D but received %d-D tensor",
-                   cls, input->ndim);
-      return NULL;
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "%s backward: the dropout noise of the forward was not recorded", ps_module_class_name (self));
+      return FALSE;
     }
-  int64_t n = input->ndim == 2 ? input->shape[0] : 1;
-  int64_t in = input->shape[input->ndim - 1];
-  if (in != cfg->input_size)
+  SeqRun run;
+  if (!seq_run (self, cfg, &s, x, TRUE, NULL, drop ? ps_tensor_cf32 (entry->saved) : NULL, &run, error))
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "input has inconsistent input_size: got %" G_GINT64_FORMAT
-                   " expected %" G_GINT64_FORMAT, in, cfg->input_size);
-      return NULL;
+      seq_run_clear (&run);
+      return FALSE;
     }
-  int64_t H = cfg->hidden_size;
-  int64_t G = gate_count (cfg->mode) * H;
-  if (!fits_int (n) || !fits_int (in) || !fits_int (G))
+  gboolean ok = FALSE;
+  g_autoptr (GPtrArray) grads = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  float *gcur = NULL;   /* gradient of the current layer's output (rows, width) */
+  if (!alloc_f32 (rows, MAX (width, 1), &gtop, error))
+    goto out;
+  if (swap)
+    swap_time_batch (ps_tensor_cf32 (grad_output), s.n, s.T, width, gtop);
+  else if (grad_output->numel > 0)
+    memcpy (gtop, ps_tensor_cf32 (grad_output), (size_t) grad_output->numel * sizeof (float));
+  gcur = g_steal_pointer (&gtop);
+  for (int64_t l = run.L - 1; l >= 0; l--)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "%s: input is too large for BLAS", cls);
-      return NULL;
+      const int64_t in_l = l == 0 ? s.in : width;
+      const gboolean need_gx = l > 0 || grad_input != NULL;
+      g_autofree float *gx = NULL, *gx2 = NULL;
+      if (need_gx && (!alloc_f32 (rows, MAX (in_l, 1), &gx, error) || !alloc_f32 (rows, MAX (in_l, 1), &gx2, error)))
+        goto out;
+      for (int d = 0; d < run.ndir; d++)
+        {
+          DirParams p;
+          PsTensor *t[5];
+          if (!dir_params (self, cfg, l, d, &p, error) || !dir_grads_new (self, cfg, l, d, t, error))
+            goto out;
+          const char *base[5] = { "weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr" };
+          DirGrads gr = { 0 };
+          float **slot[5] = { &gr.w_ih, &gr.w_hh, &gr.b_ih, &gr.b_hh, &gr.w_hr };
+          for (int i = 0; i < 5; i++)
+            if (t[i] != NULL)
+              {
+                *slot[i] = ps_tensor_f32 (t[i]);
+                g_ptr_array_add (grads, t[i]);
+                g_ptr_array_add (names, cfg->is_cell ? g_strdup (base[i])
+                                                     : g_strdup_printf ("%s_l%" G_GINT64_FORMAT "%s", base[i], l,
+                                                                        d == 1 ? "_reverse" : ""));
+              }
+          if (!dir_backward (cfg, &p, &run.k[l * run.ndir + d], run.x[l], s.T, s.n, in_l, d == 1, run.y[l], gcur,
+                             width, d * hr, &gr, need_gx ? (d == 0 ? gx : gx2) : NULL, error))
+            goto out;
+          if (need_gx && d == 1)
+            for (int64_t i = 0; i < rows * in_l; i++)
+              gx[i] = gx[i] + gx2[i];   /* the layer input feeds both directions */
+        }
+      g_free (gcur);
+      gcur = g_steal_pointer (&gx);
+      if (l > 0 && run.noise != NULL)
+        {
+          const float *noise = run.noise + (l - 1) * rows * width;
+          for (int64_t i = 0; i < rows * width; i++)
+            gcur[i] = gcur[i] * noise[i];   /* x · noise: grad · noise */
+        }
     }
-  DirParams p;
-  if (!dir_params (self, cfg, 0, 0, &p, error))
-    return NULL;
-  g_autofree float *gi = NULL, *h = NULL, *c = NULL, *hg = NULL, *hy = NULL;
-  if (!alloc_f32 (n, G, &gi, error) || !alloc_f32 (n, H, &h, error) || !alloc_f32 (n, H, &c, error)
-      || !alloc_f32 (n, G, &hg, error) || !alloc_f32 (n, H, &hy, error))
-    return NULL;
-  ps_ops_linear_rows (ps_tensor_cf32 (input), n, in, p.w_ih, G, p.b_ih, gi);
-  cell_step (cfg, &p, n, gi, h, c, hg, hy);
-  int64_t shape[2] = { n, H };
-  PsTensor *out = input->ndim == 2 ? ps_tensor_new_empty (PS_DTYPE_FLOAT32, 2, shape, error)
-                                   : ps_tensor_new_empty (PS_DTYPE_FLOAT32, 1, shape + 1, error);
-  if (out == NULL)
-    return NULL;
-  if (n * H > 0)
-    memcpy (ps_tensor_f32 (out), h, (size_t) (n * H) * sizeof (float));
-  return out;
+  if (grad_input != NULL)
+    {
+      PsTensor *gi = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
+      if (gi == NULL)
+        goto out;
+      if (swap)
+        swap_time_batch (gcur, s.T, s.n, s.in, ps_tensor_f32 (gi));
+      else if (gi->numel > 0)
+        memcpy (ps_tensor_f32 (gi), gcur, (size_t) gi->numel * sizeof (float));
+      *grad_input = gi;
+    }
+  for (guint i = 0; i < grads->len; i++)
+    ps_grad_sink_add (sink, ps_module_get_param (self, names->pdata[i]), grads->pdata[i]);
+  ok = TRUE;
+out:
+  g_free (gcur);
+  seq_run_clear (&run);
+  return ok;
 }
 
 /* A sequence of 5 steps, batch 1 ([5, 1, input_size], or [1, 5, …] batch_first); a cell takes
@@ -756,12 +1241,13 @@ rnn_example_input (const PsModule *self, PsExampleInput *ex)
     .extra_repr = rnn_extra_repr,                    \
     .example_input = rnn_example_input,              \
     .returns_tuple = tuple,                          \
+    .backward = (gpointer) rnn_backward,             \
     .tuple_note = "[0]: the output (the second value is the state)", \
   }
 
 RNN_CLASS (ps_rnn_class, "RNN", rnn_args, rnn_construct, rnn_forward, TRUE);
 RNN_CLASS (ps_lstm_class, "LSTM", lstm_args, lstm_construct, rnn_forward, TRUE);
 RNN_CLASS (ps_gru_class, "GRU", gru_args, gru_construct, rnn_forward, TRUE);
-RNN_CLASS (ps_rnn_cell_class, "RNNCell", rnn_cell_args, rnn_cell_construct, cell_forward, FALSE);
-RNN_CLASS (ps_lstm_cell_class, "LSTMCell", cell_args, lstm_cell_construct, cell_forward, TRUE);
-RNN_CLASS (ps_gru_cell_class, "GRUCell", cell_args, gru_cell_construct, cell_forward, FALSE);
+RNN_CLASS (ps_rnn_cell_class, "RNNCell", rnn_cell_args, rnn_cell_construct, rnn_forward, FALSE);
+RNN_CLASS (ps_lstm_cell_class, "LSTMCell", cell_args, lstm_cell_construct, rnn_forward, TRUE);
+RNN_CLASS (ps_gru_cell_class, "GRUCell", cell_args, gru_cell_construct, rnn_forward, FALSE);

@@ -1,5 +1,7 @@
 /* ps-sleef.c — see ps-sleef.h. */
 #include "ps-sleef.h"
+#include "ps-cpu.h"
+#include "ps-threads.h"
 
 #include <math.h>
 #include <sleef.h>
@@ -11,6 +13,7 @@
 #ifndef FP_FAST_FMA
 float Sleef_expf1_u10purecfma (float);
 float Sleef_tanhf1_u10purecfma (float);
+float Sleef_logf1_u10purecfma (float);
 float Sleef_log1pf1_u10purecfma (float);
 float Sleef_erff1_u10purecfma (float);
 #endif
@@ -60,6 +63,12 @@ ps_sleef_tanhf (float x)
 }
 
 float
+ps_sleef_logf (float x)
+{
+  return ps_sleef_available () ? Sleef_logf1_u10purecfma (x) : ps_sleef_logf_port (x);
+}
+
+float
 ps_sleef_log1pf (float x)
 {
   return ps_sleef_available () ? Sleef_log1pf1_u10purecfma (x) : log1pf (x);
@@ -69,6 +78,99 @@ float
 ps_sleef_erff (float x)
 {
   return ps_sleef_available () ? Sleef_erff1_u10purecfma (x) : erff (x);
+}
+
+/* ---------- whole arrays, as ATen's vec::map ----------
+ *
+ * ATen's Vectorized<float>::tanh() is Sleef_tanhf8_u10 in the AVX2 build and Sleef_tanhf16_u10 in
+ * the AVX512 one (the dispatchers of the same libsleef.so.3, which pick the ISA variant as they do
+ * for torch); vec::map runs the last partial vector on a zero-filled copy. Which build runs is
+ * ATen's capability (ps-threads.h), checked against this CPU (the dispatchers would otherwise pick
+ * a variant without FMA). Elsewhere: the element-by-element functions above. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PS_SLEEF_VECTOR 1
+#pragma GCC push_options
+#pragma GCC target ("avx2,fma")
+#include <immintrin.h>
+__m256 Sleef_tanhf8_u10 (__m256);
+
+static void
+tanhf_map8 (const float *in, float *out, int64_t n)
+{
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (out + i, Sleef_tanhf8_u10 (_mm256_loadu_ps (in + i)));
+  if (i < n)
+    {
+      float buf[8] = { 0 };
+      memcpy (buf, in + i, (size_t) (n - i) * sizeof (float));
+      _mm256_storeu_ps (buf, Sleef_tanhf8_u10 (_mm256_loadu_ps (buf)));
+      memcpy (out + i, buf, (size_t) (n - i) * sizeof (float));
+    }
+}
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target ("avx512f,fma")
+__m512 Sleef_tanhf16_u10 (__m512);
+
+static void
+tanhf_map16 (const float *in, float *out, int64_t n)
+{
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps (out + i, Sleef_tanhf16_u10 (_mm512_loadu_ps (in + i)));
+  if (i < n)
+    {
+      float buf[16] = { 0 };
+      memcpy (buf, in + i, (size_t) (n - i) * sizeof (float));
+      _mm512_storeu_ps (buf, Sleef_tanhf16_u10 (_mm512_loadu_ps (buf)));
+      memcpy (out + i, buf, (size_t) (n - i) * sizeof (float));
+    }
+}
+#pragma GCC pop_options
+#endif
+
+/* 0: element by element, 8: AVX2 (f8), 16: AVX512 (f16) */
+static int
+vector_width (void)
+{
+  static gsize once = 0;
+  static int width = 0;
+  if (g_once_init_enter (&once))
+    {
+#ifdef PS_SLEEF_VECTOR
+      const guint hw = ps_cpu_features ();
+      const char *cap = ps_threads_aten_capability ();
+      const gboolean fma = (hw & (PS_CPU_AVX2 | PS_CPU_FMA)) == (PS_CPU_AVX2 | PS_CPU_FMA);
+      if (fma && strcmp (cap, "AVX512") == 0 && (hw & PS_CPU_AVX512F))
+        width = 16;
+      else if (fma && strcmp (cap, "AVX2") == 0)
+        width = 8;
+#endif
+      g_once_init_leave (&once, 1);
+    }
+  return width;
+}
+
+void
+ps_sleef_tanhf_map (const float *in, float *out, int64_t n)
+{
+#ifdef PS_SLEEF_VECTOR
+  switch (vector_width ())
+    {
+    case 16:
+      tanhf_map16 (in, out, n);
+      return;
+    case 8:
+      tanhf_map8 (in, out, n);
+      return;
+    default:
+      break;
+    }
+#endif
+  for (int64_t i = 0; i < n; i++)
+    out[i] = ps_sleef_tanhf (in[i]);
 }
 
 /* ---------- scalar ports ---------- */
@@ -251,4 +353,57 @@ ps_sleef_tanhf_port (float x)
   if (isnan (x))
     y = f32_bits (0xffffffffu);
   return y;
+}
+
+
+/* Sleef 3.5.1's logf (xlogf_u1, what Vectorized<float>::log() calls on AVX2 through
+ * Sleef_logf8_u10): m = d·2^-e in [0.75, 1.5), x = (m − 1)/(m + 1) as a double-float,
+ * log d = e·ln2 + 2x + x³·P(x²), with the double-float helpers above (df.h, FMA flavour). */
+static inline Df
+df_add2_ff (float x, float y)
+{
+  Df r;
+  r.x = x + y;
+  float v = r.x - x;
+  r.y = (x - (r.x - v)) + (y - v);
+  return r;
+}
+
+static inline Df
+df_add_df_f (Df x, float y)
+{
+  Df r;
+  r.x = x.x + y;
+  r.y = ((x.x - r.x) + y) + x.y;
+  return r;
+}
+
+PS_FMA_CLONES float
+ps_sleef_logf_port (float d)
+{
+  const float flt_min = 1.17549435e-38f;
+  int o = d < flt_min;
+  if (o)
+    d = d * (18446744073709551616.0f);   /* 2^64 */
+  float d0 = d;
+  int32_t e = (int32_t) ((u32_bits (d * (1.0f / 0.75f)) >> 23) & 0xff) - 0x7f;
+  float m = f32_bits (u32_bits (d) + (uint32_t) ((uint32_t) (-e) << 23));
+  if (o)
+    e -= 64;
+  Df s = df_mul_f ((Df) { 0.69314718246459960938f, -1.904654323148236017e-09f }, (float) e);
+  Df x = df_div (df_add2_ff (-1.0f, m), df_add2_ff (1.0f, m));
+  float x2 = x.x * x.x;
+  float t = 0.3027294874e+0f;
+  t = fmaf (t, x2, 0.3996108174e+0f);
+  t = fmaf (t, x2, 0.6666694880e+0f);
+  s = df_add (s, (Df) { x.x * 2.0f, x.y * 2.0f });
+  s = df_add_df_f (s, (x2 * x.x) * t);
+  float r = s.x + s.y;
+  if (isinf (d0) && d0 > 0)
+    r = INFINITY;
+  if (d0 < 0.0f || isnan (d0))
+    r = NAN;
+  if (d0 == 0.0f)
+    r = -INFINITY;
+  return r;
 }

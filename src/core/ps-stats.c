@@ -466,7 +466,7 @@ ps_stats_add_f64 (PsStats *s, const double *x, gsize n)
     }
 }
 
-void
+static void
 ps_stats_add_i64 (PsStats *s, const int64_t *x, gsize n)
 {
   double buf[PS_STATS_BLOCK];
@@ -559,7 +559,7 @@ cmp_f64 (const void *a, const void *b)
 /* nth_element on a[l..r] (inclusive) with a median-of-three Hoare partition; elements equal to
  * the pivot are split between both sides, so many ties stay O(n). A depth limit falls back to a
  * sort of the remaining range so the worst case is O(n log n). */
-#define DEFINE_SELECT(T, SUFFIX, CMP)                                                         \
+#define DEFINE_SELECT(T, SUFFIX, CMP, LINKAGE)                                                \
   static void                                                                                \
   nth_##SUFFIX (T *a, gsize l, gsize r, gsize k)                                             \
   {                                                                                          \
@@ -620,7 +620,7 @@ cmp_f64 (const void *a, const void *b)
       }                                                                                      \
   }                                                                                          \
                                                                                              \
-  void                                                                                       \
+  LINKAGE void                                                                               \
   ps_stats_quantiles_inplace_##SUFFIX (T *x, gsize n, const double *q, gsize nq, double *out) \
   {                                                                                          \
     if (n == 0)                                                                              \
@@ -671,8 +671,8 @@ cmp_gsize (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-DEFINE_SELECT (float, f32, cmp_f32)
-DEFINE_SELECT (double, f64, cmp_f64)
+DEFINE_SELECT (float, f32, cmp_f32, )   /* ps-stats.h */
+DEFINE_SELECT (double, f64, cmp_f64, static)
 
 static gboolean
 check_q (const double *q, gsize nq, GError **error)

@@ -49,7 +49,6 @@ typedef struct {
 void      ps_stats_init         (PsStats *s);
 void      ps_stats_add_f32      (PsStats *s, const float *x, gsize n);
 void      ps_stats_add_f64      (PsStats *s, const double *x, gsize n);
-void      ps_stats_add_i64      (PsStats *s, const int64_t *x, gsize n);
 void      ps_stats_merge        (PsStats *s, const PsStats *other);
 void      ps_stats_finish       (PsStats *s);
 
@@ -70,6 +69,5 @@ gboolean  ps_stats_quantiles_many (const PsTensor *const *tensors, gsize n_tenso
 /* Quantiles of a plain array, which the caller allows to be reordered in place (NaN/Inf must
  * have been removed). Exposed for the histogram range and tests. */
 void      ps_stats_quantiles_inplace_f32 (float *x, gsize n, const double *q, gsize nq, double *out);
-void      ps_stats_quantiles_inplace_f64 (double *x, gsize n, const double *q, gsize nq, double *out);
 
 G_END_DECLS

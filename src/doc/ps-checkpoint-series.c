@@ -316,7 +316,6 @@ get_step (PsCheckpointSeries *s, guint step)
 
 const char *ps_checkpoint_series_get_path (PsCheckpointSeries *s, guint step) { return get_step (s, step)->path; }
 const char *ps_checkpoint_series_get_label (PsCheckpointSeries *s, guint step) { return get_step (s, step)->label; }
-PsCheckpoint *ps_checkpoint_series_get_checkpoint (PsCheckpointSeries *s, guint step) { return get_step (s, step)->ck; }
 
 int64_t
 ps_checkpoint_series_get_order_value (PsCheckpointSeries *s, guint step)
@@ -513,6 +512,61 @@ ps_checkpoint_series_get_rel_change (PsCheckpointSeries *s, guint step, guint te
 {
   g_return_val_if_fail (s->rel != NULL && step < s->steps->len && tensor < s->names->len, NAN);
   return s->rel[(gsize) step * s->names->len + tensor];
+}
+
+static int
+change_cmp (gconstpointer pa, gconstpointer pb, gpointer data)
+{
+  const PsSeriesChange *x = pa, *y = pb;
+  gboolean nx = isnan (x->rel), ny = isnan (y->rel);
+  if (nx != ny)
+    return nx ? 1 : -1;
+  if (!nx && x->rel != y->rel)
+    return x->rel > y->rel ? -1 : 1;
+  return strcmp (ps_checkpoint_series_get_tensor_name (data, x->tensor),
+                 ps_checkpoint_series_get_tensor_name (data, y->tensor));
+}
+
+GArray *
+ps_checkpoint_series_rank_changes (PsCheckpointSeries *s, guint a, guint b, GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail (a < s->steps->len && b < s->steps->len, NULL);
+  g_autoptr (GArray) out = g_array_new (FALSE, FALSE, sizeof (PsSeriesChange));
+  for (guint k = 0; k < s->names->len; k++)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      const PsCheckpointEntry *ea = ps_checkpoint_series_get_entry (s, a, k);
+      const PsCheckpointEntry *eb = ps_checkpoint_series_get_entry (s, b, k);
+      if (ea == NULL || eb == NULL || !same_shape (ea, eb))
+        continue;
+      g_autoptr (GError) local = NULL;
+      g_autoptr (PsTensor) ta = ps_checkpoint_series_load (s, a, k, &local);
+      g_autoptr (PsTensor) tb = ta ? ps_checkpoint_series_load (s, b, k, &local) : NULL;
+      if (tb == NULL)
+        {
+          if (g_error_matches (local, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED))
+            continue;   /* listed but not decodable (complex) */
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+      if (ta->dtype != tb->dtype)
+        continue;
+      double sa = 0, sb = 0, sd = 0;
+      for (int64_t j = 0; j < ta->numel; j++)
+        {
+          double x = value_at (ta, j), y = value_at (tb, j);
+          sa += x * x;
+          sb += y * y;
+          sd += (y - x) * (y - x);
+        }
+      PsSeriesChange c = { k, sqrt (sa), sqrt (sb), sqrt (sd), NAN };
+      if (c.norm_a > 0)
+        c.rel = c.diff_norm / c.norm_a;
+      g_array_append_val (out, c);
+    }
+  g_array_sort_with_data (out, change_cmp, s);
+  return g_steal_pointer (&out);
 }
 
 static void

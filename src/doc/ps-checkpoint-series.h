@@ -54,7 +54,6 @@ const char *ps_checkpoint_series_get_path      (PsCheckpointSeries *s, guint ste
 const char *ps_checkpoint_series_get_label     (PsCheckpointSeries *s, guint step);  /* base name */
 /* The value ordered by (step/epoch/number; the index for name order). */
 int64_t     ps_checkpoint_series_get_order_value (PsCheckpointSeries *s, guint step);
-PsCheckpoint *ps_checkpoint_series_get_checkpoint (PsCheckpointSeries *s, guint step);
 /* "file: reason" for each skipped file, NULL-terminated. */
 const char *const *ps_checkpoint_series_get_skipped (PsCheckpointSeries *s);
 
@@ -64,6 +63,7 @@ const char *ps_checkpoint_series_get_tensor_name (PsCheckpointSeries *s, guint t
 /* Index of a name (also accepts the name as stored in the files, e.g. "model.fc1.weight"), or -1. */
 int         ps_checkpoint_series_find_tensor   (PsCheckpointSeries *s, const char *name);
 PsSeriesPresence ps_checkpoint_series_get_presence (PsCheckpointSeries *s, guint step, guint tensor);
+/* The entry in that checkpoint, or NULL when missing. */
 /* The entry in that checkpoint, or NULL when missing. */
 const PsCheckpointEntry *ps_checkpoint_series_get_entry (PsCheckpointSeries *s, guint step, guint tensor);
 PsTensor   *ps_checkpoint_series_load          (PsCheckpointSeries *s, guint step, guint tensor, GError **error);
@@ -82,6 +82,18 @@ gboolean    ps_checkpoint_series_has_norms     (PsCheckpointSeries *s);
 /* NaN where not defined (missing, first appearance, shape changed, zero previous norm). */
 double      ps_checkpoint_series_get_norm      (PsCheckpointSeries *s, guint step, guint tensor);
 double      ps_checkpoint_series_get_rel_change (PsCheckpointSeries *s, guint step, guint tensor);
+
+/* Largest changes between two checkpoints: every tensor present in both with the same shape and
+ * dtype, read once from each, with ‖a‖, ‖b‖, ‖b − a‖ and the relative change ‖b − a‖ / ‖a‖ (NaN
+ * when ‖a‖ is 0), sorted by relative change, largest first (NaN last, ties by name). Synchronous
+ * (call it from a worker with a series of its own: the readers are not shared across threads). */
+typedef struct {
+  guint tensor;
+  double norm_a, norm_b, diff_norm, rel;
+} PsSeriesChange;
+
+GArray     *ps_checkpoint_series_rank_changes  (PsCheckpointSeries *s, guint a, guint b, GCancellable *cancellable,
+                                                GError **error);
 
 /* CSV (RFC 4180 quoting, "\n" line ends): step_index,order,file,tensor,status,numel,norm,rel_change — norms must be computed. */
 char       *ps_checkpoint_series_to_csv        (PsCheckpointSeries *s);

@@ -78,7 +78,7 @@ add_entry (PsCheckpoint *ck, const char *name, const char *dtype, PsDType target
   g_hash_table_insert (ck->by_name, (gpointer) name, GUINT_TO_POINTER (ck->entries->len));
 }
 
-gboolean
+static gboolean
 ps_checkpoint_is_torch_name (const char *path)
 {
   g_autofree char *lower = g_ascii_strdown (path, -1);

@@ -64,7 +64,6 @@ PsCheckpoint *ps_checkpoint_open_full     (const char *path, PsCheckpointOpenFla
  * .npy/.npz and sharded torch checkpoints cannot be pinned (an error says so). */
 PsCheckpoint *ps_checkpoint_open_state_dict (const char *path, char **sha256, GError **error);
 /* The extensions the torch reader takes by name (.pt .pth .bin .ckpt .tar). */
-gboolean      ps_checkpoint_is_torch_name (const char *path);
 void          ps_checkpoint_free          (PsCheckpoint *ck);
 
 PsCheckpointFormat ps_checkpoint_get_format (PsCheckpoint *ck);

@@ -10,7 +10,7 @@
 #include "ps-distribution.h"
 #include "ps-stats.h"
 
-void
+static void
 ps_explain_append_stats (GString *s, const PsTensor *t, const PsInitInfo *init)
 {
   PsStats st;

@@ -7,9 +7,6 @@
 
 G_BEGIN_DECLS
 
-/* count, mean, std (unbiased), min, max, L2 norm, non-finite counts and — with an init that has
- * known moments — the expected std against the observed one. */
-void  ps_explain_append_stats (GString *s, const PsTensor *t, const PsInitInfo *init);
 /* "name — forward output", its shape, dtype and statistics. */
 char *ps_explain_output       (const char *name, const PsTensor *t);
 /* repr(m), its parameter count, training mode; n_places > 1: a shared module. */

@@ -41,6 +41,8 @@ struct _PsPyExport {
   gboolean need_ordered_dict;
   gboolean need_restructure;   /* the rename/move helpers (attach at an index, rename, move) */
   gboolean have_outputs;       /* `outputs = {}` is written (before the first forward) */
+  GHashTable *train_vars;      /* data set / optimizer / scheduler id → Python variable (owned) */
+  gboolean need_unpack;        /* class UnpackSequential: a Sequential holds an RNN (tuple output) */
   GString *out;
 };
 typedef PsPyExport Exporter;
@@ -82,7 +84,7 @@ static const char *const script_names[] = {
   "torch", "nn", "sys", "os", "json", "hashlib", "OrderedDict", "outputs", "module", "x",
   "print", "len", "range", "type", "id", "list", "dict", "str", "int",
   "float", "input", "object", "super", "self", "getattr", "setattr", "delattr", "hasattr", "isinstance",
-  NULL
+  "UnpackSequential", NULL
 };
 
 /* Attribute names of nn.Module that a child name must not shadow in `self.NAME` spelling. */
@@ -307,6 +309,8 @@ target_clear (Target *t)
   t->expr = NULL;
 }
 
+static void emit_loss_fn (GString *s, const char *var, JsonObject *loss);
+
 /* ---------- classes ---------- */
 
 static gboolean
@@ -389,6 +393,23 @@ add_node (Exporter *ex, const PsOp *op)
   g_hash_table_insert (ex->nodes, g_strdup (n->id), n);
   g_ptr_array_add (ex->order, n);
   return n;
+}
+
+/* A plain Sequential holding a module that returns a tuple (an RNN's (output, state)): Paramscope's
+ * Sequential passes on [0], torch's would pass the tuple, so the script uses UnpackSequential. */
+static gboolean
+seq_needs_unpack (const Node *n)
+{
+  if (n->cls != NULL || strcmp (n->type, "Sequential") != 0 || n->kids == NULL)
+    return FALSE;
+  for (guint i = 0; i < n->kids->len; i++)
+    {
+      const Node *k = g_ptr_array_index (n->kids, i);
+      const PsModuleClass *klass = k && !k->cls ? ps_module_class_lookup (k->type) : NULL;
+      if (klass != NULL && klass->returns_tuple)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 /* Follows a parent path of attach/detach through the tree (NULL when it leaves it). */
@@ -499,6 +520,8 @@ ps_py_scan_module (PsPyExport *ex, const PsOp *op, guint number, GError **error)
     }
   else if (n->names && strcmp (n->type, "ModuleDict") != 0 && op->u.module.children_named)
     ex->need_ordered_dict = TRUE;
+  if (seq_needs_unpack (n))
+    ex->need_unpack = TRUE;
   return TRUE;
 }
 
@@ -800,9 +823,13 @@ ps_py_emit_module (PsPyExport *ex, const PsOp *op, guint number, GError **error)
       return TRUE;
     }
   gboolean seq = strcmp (n->type, "Sequential") == 0;
+  const char *seq_class = seq_needs_unpack (n) ? "UnpackSequential" : "nn.Sequential";
   if (!object_children)
     {
-      g_string_append (s, seq ? "nn.Sequential(" : "nn.ModuleList([");
+      if (seq)
+        g_string_append_printf (s, "%s(", seq_class);
+      else
+        g_string_append (s, "nn.ModuleList([");
       for (guint i = 0; i < vars->len; i++)
         g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", (const char *) g_ptr_array_index (vars, i));
       g_string_append (s, seq ? ")\n" : "])\n");
@@ -810,7 +837,7 @@ ps_py_emit_module (PsPyExport *ex, const PsOp *op, guint number, GError **error)
     }
   if (seq)
     {
-      g_string_append (s, "nn.Sequential(OrderedDict([");
+      g_string_append_printf (s, "%s(OrderedDict([", seq_class);
       for (guint i = 0; i < names->len; i++)
         {
           g_string_append (s, i > 0 ? ", (" : "(");
@@ -1017,6 +1044,34 @@ ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint number, GError **error
   const PsModuleClass *klass = t.node && !t.node->cls ? ps_module_class_lookup (t.node->type) : NULL;
   guint n_inputs = klass && klass->n_inputs > 1 ? klass->n_inputs : 1;
   gboolean tuple = klass && klass->returns_tuple;
+  if (f->loss != NULL)
+    {
+      /* loss_fn(target(x), t): the input is made first, then the loss target */
+      JsonObject *lo = json_node_get_object (f->loss);
+      PsInputSpec tspec;
+      if (!ps_recipe_parse_input (json_object_get_member (lo, "target"), &tspec, error))
+        {
+          target_clear (&t);
+          return FALSE;
+        }
+      g_string_append (s, "x = ");
+      emit_input (s, &f->input);
+      g_string_append (s, "\nx_target = ");
+      emit_input (s, &tspec);
+      g_string_append (s, "\n");
+      ps_input_spec_clear (&tspec);
+      emit_loss_fn (s, "loss_fn", lo);
+      if (!ex->have_outputs)
+        {
+          ex->have_outputs = TRUE;
+          g_string_append (s, "outputs = {}  # the forward results, by name\n");
+        }
+      g_string_append (s, "outputs[");
+      append_py_string (s, f->name ? f->name : dflt);
+      g_string_append_printf (s, "] = loss_fn(%s(x)%s, x_target)\n", t.expr->str, tuple ? "[0]" : "");
+      target_clear (&t);
+      return TRUE;
+    }
   GString *call = g_string_new (NULL);
   if (n_inputs > 1)
     {
@@ -1065,6 +1120,355 @@ ps_py_emit_note (PsPyExport *ex, const PsOp *op, guint number, GError **error)
   return TRUE;
 }
 
+/* ---------- training ops (recipe version 3) ---------- */
+
+/* A JSON value as a Python literal (numbers keep their kind: 1 stays int, 0.5 a float). */
+static void
+append_json_py (GString *s, JsonNode *n)
+{
+  if (n == NULL || JSON_NODE_HOLDS_NULL (n))
+    g_string_append (s, "None");
+  else if (JSON_NODE_HOLDS_ARRAY (n))
+    {
+      JsonArray *a = json_node_get_array (n);
+      g_string_append_c (s, '[');
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          if (i > 0)
+            g_string_append (s, ", ");
+          append_json_py (s, json_array_get_element (a, i));
+        }
+      g_string_append_c (s, ']');
+    }
+  else if (JSON_NODE_HOLDS_OBJECT (n))
+    {
+      JsonObject *o = json_node_get_object (n);
+      g_autoptr (GList) names = json_object_get_members (o);
+      g_string_append_c (s, '{');
+      for (GList *l = names; l; l = l->next)
+        {
+          if (l != names)
+            g_string_append (s, ", ");
+          append_py_string (s, l->data);
+          g_string_append (s, ": ");
+          append_json_py (s, json_object_get_member (o, l->data));
+        }
+      g_string_append_c (s, '}');
+    }
+  else
+    {
+      GType t = json_node_get_value_type (n);
+      if (t == G_TYPE_BOOLEAN)
+        g_string_append (s, json_node_get_boolean (n) ? "True" : "False");
+      else if (t == G_TYPE_INT64)
+        g_string_append_printf (s, "%" G_GINT64_FORMAT, json_node_get_int (n));
+      else if (t == G_TYPE_DOUBLE)
+        append_py_float (s, json_node_get_double (n));
+      else
+        append_py_string (s, json_node_get_string (n));
+    }
+}
+
+/* "k=v, …" of a JSON object (in its member order) */
+static void
+append_json_kwargs (GString *s, JsonObject *args, gboolean leading_comma)
+{
+  if (args == NULL)
+    return;
+  g_autoptr (GList) names = json_object_get_members (args);
+  for (GList *l = names; l; l = l->next)
+    {
+      g_string_append_printf (s, "%s%s=", (leading_comma || l != names) ? ", " : "", (const char *) l->data);
+      append_json_py (s, json_object_get_member (args, l->data));
+    }
+}
+
+static const char *
+jstr (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING ? json_node_get_string (n) : NULL;
+}
+
+/* The Python variable of a data set / optimizer / scheduler id (made when the op creating it is
+ * seen, in both passes alike). */
+static const char *
+train_var (Exporter *ex, const char *id, gboolean create)
+{
+  if (ex->train_vars == NULL)
+    ex->train_vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  const char *v = g_hash_table_lookup (ex->train_vars, id);
+  if (v == NULL && create)
+    {
+      char *nv = make_var (ex, id);
+      g_hash_table_insert (ex->train_vars, g_strdup (id), nv);
+      v = nv;
+    }
+  return v;
+}
+
+/* The loop's local names of a train op (the same sequence of make_var calls in both passes). */
+typedef struct {
+  char *loss_fn, *data, *loader, *losses, *step, *xb, *yb, *loss;
+} TrainLocals;
+
+static void
+train_locals (Exporter *ex, TrainLocals *l)
+{
+  l->loss_fn = make_var (ex, "loss_fn");
+  l->data = make_var (ex, "train_data");
+  l->loader = make_var (ex, "loader");
+  l->losses = make_var (ex, "losses");
+  l->step = make_var (ex, "step");
+  l->xb = make_var (ex, "xb");
+  l->yb = make_var (ex, "yb");
+  l->loss = make_var (ex, "loss");
+}
+
+static void
+train_locals_clear (TrainLocals *l)
+{
+  g_free (l->loss_fn); g_free (l->data); g_free (l->loader); g_free (l->losses);
+  g_free (l->step); g_free (l->xb); g_free (l->yb); g_free (l->loss);
+}
+
+gboolean
+ps_py_scan_train (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  const char *kind = ps_op_get_kind (op);
+  g_autoptr (JsonObject) o = ps_op_to_json (op);
+  if (strcmp (kind, "dataset") == 0 || strcmp (kind, "optimizer") == 0 || strcmp (kind, "scheduler") == 0)
+    train_var (ex, jstr (o, "id"), TRUE);
+  else if (strcmp (kind, "train") == 0)
+    {
+      TrainLocals l;
+      train_locals (ex, &l);
+      train_locals_clear (&l);
+    }
+  return TRUE;
+}
+
+static gboolean
+train_lookup (Exporter *ex, JsonObject *o, const char *field, const char **var, guint number, const char *kind,
+              GError **error)
+{
+  const char *id = jstr (o, field);
+  *var = id ? train_var (ex, id, FALSE) : NULL;
+  if (*var == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf ("field '%s': no data set, optimizer or scheduler with id '%s'", field,
+                                              id ? id : "");
+      return op_fail (error, number, kind, msg);
+    }
+  return TRUE;
+}
+
+/* loss_fn = nn.<type>(**args) (weight / pos_weight lists as tensors) */
+static void
+emit_loss_fn (GString *s, const char *var, JsonObject *loss)
+{
+  JsonObject *args = json_object_has_member (loss, "args") ? json_object_get_object_member (loss, "args") : NULL;
+  g_string_append_printf (s, "%s = nn.%s(", var, jstr (loss, "type"));
+  if (args != NULL)
+    {
+      g_autoptr (GList) names = json_object_get_members (args);
+      for (GList *l = names; l; l = l->next)
+        {
+          const char *k = l->data;
+          gboolean tensor = strcmp (k, "weight") == 0 || strcmp (k, "pos_weight") == 0;
+          g_string_append_printf (s, "%s%s=%s", l != names ? ", " : "", k, tensor ? "torch.tensor(" : "");
+          append_json_py (s, json_object_get_member (args, k));
+          if (tensor)
+            g_string_append (s, ")");
+        }
+    }
+  g_string_append (s, ")\n");
+}
+
+static gboolean
+emit_dataset (Exporter *ex, JsonObject *o, guint number, GError **error)
+{
+  GString *s = ex->out;
+  const char *var = train_var (ex, jstr (o, "id"), TRUE);
+  g_string_append (s, "from torch.utils.data import TensorDataset\n");
+  if (json_object_has_member (o, "file"))
+    {
+      const char *file = jstr (o, "file");
+      g_autofree char *lower = g_ascii_strdown (file, -1);
+      g_string_append (s, "import os\n");
+      g_string_append (s, "# the recipe's data file (a relative path is relative to the recipe's folder: keep this "
+                          "script there)\n");
+      g_string_append (s, "path = os.path.join(os.path.dirname(os.path.abspath(__file__)), ");
+      append_py_string (s, file);
+      g_string_append (s, ")\n");
+      if (g_str_has_suffix (lower, ".npz"))
+        g_string_append (s, "import numpy\nwith numpy.load(path) as f:\n    ");
+      else if (g_str_has_suffix (lower, ".safetensors"))
+        g_string_append (s, "from safetensors.torch import load_file\nf = load_file(path)\n");
+      else
+        g_string_append (s, "f = torch.load(path)\n");
+      g_string_append_printf (s, "%s = TensorDataset(torch.as_tensor(f[", var);
+      append_py_string (s, jstr (o, "x"));
+      g_string_append (s, "]), torch.as_tensor(f[");
+      append_py_string (s, jstr (o, "y"));
+      g_string_append (s, "]))\n");
+      return TRUE;
+    }
+  const char *type = jstr (o, "type");
+  JsonObject *args = json_object_has_member (o, "args") ? json_object_get_object_member (o, "args") : NULL;
+  int64_t n = args && json_object_has_member (args, "n") ? json_object_get_int_member (args, "n") : 200;
+  const char *code = NULL;
+  if (strcmp (type, "xor") == 0)
+    code = "X = torch.rand(%1$" G_GINT64_FORMAT ", 2) * 2 - 1\n"
+           "y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).long()\n"
+           "X = X + 0.1 * torch.randn(%1$" G_GINT64_FORMAT ", 2)\n";
+  else if (strcmp (type, "circles") == 0)
+    code = "X = torch.randn(%1$" G_GINT64_FORMAT ", 2)\n"
+           "y = (X.pow(2).sum(1) < 1).long()\n";
+  else if (strcmp (type, "blobs") == 0)
+    code = "y = torch.randint(0, 3, (%1$" G_GINT64_FORMAT ",))\n"
+           "X = torch.tensor([[-2., -1.], [2., -1.], [0., 2.]])[y] + 0.4 * torch.randn(%1$" G_GINT64_FORMAT ", 2)\n";
+  if (code == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf ("PyTorch export does not support the '%s' data set yet", type);
+      return op_fail (error, number, "dataset", msg);
+    }
+  g_string_append_printf (s, code, n);
+  g_string_append_printf (s, "%s = TensorDataset(X, y)\n", var);
+  return TRUE;
+}
+
+static gboolean
+emit_train (Exporter *ex, JsonObject *o, guint number, GError **error)
+{
+  GString *s = ex->out;
+  Target m = { 0 };
+  const char *opt = NULL, *data = NULL, *sched = NULL;
+  if (!resolve (ex, jstr (o, "model"), &m, number, "train", error))
+    return FALSE;
+  if (!train_lookup (ex, o, "optimizer", &opt, number, "train", error)
+      || !train_lookup (ex, o, "data", &data, number, "train", error)
+      || (json_object_has_member (o, "scheduler") && !train_lookup (ex, o, "scheduler", &sched, number, "train", error)))
+    {
+      target_clear (&m);
+      return FALSE;
+    }
+  TrainLocals l;
+  train_locals (ex, &l);
+  JsonObject *loss = json_object_get_object_member (o, "loss");
+  const char *lt = jstr (loss, "type");
+  gboolean indices = strcmp (lt, "CrossEntropyLoss") == 0 || strcmp (lt, "NLLLoss") == 0;
+  int64_t bs = json_object_has_member (o, "batch_size") ? json_object_get_int_member (o, "batch_size") : 1;
+  gboolean shuffle = json_object_has_member (o, "shuffle") && json_object_get_boolean_member (o, "shuffle");
+  gboolean drop_last = json_object_has_member (o, "drop_last") && json_object_get_boolean_member (o, "drop_last");
+  gboolean by_epochs = json_object_has_member (o, "epochs");
+  gboolean per_step = json_object_has_member (o, "scheduler_every")
+                      && strcmp (jstr (o, "scheduler_every"), "step") == 0;
+  g_string_append (s, "from torch.utils.data import DataLoader, TensorDataset\n");
+  emit_loss_fn (s, l.loss_fn, loss);
+  if (!indices)
+    g_string_append_printf (s, "%1$s = %2$s\n"
+                               "if %2$s.tensors[1].dtype == torch.int64 and %2$s.tensors[1].dim() == 1:\n"
+                               "    # a float-target loss sees class labels as y.float().unsqueeze(1)\n"
+                               "    %1$s = TensorDataset(%2$s.tensors[0], %2$s.tensors[1].float().unsqueeze(1))\n",
+                            l.data, data);
+  g_string_append_printf (s, "%s = DataLoader(%s, batch_size=%" G_GINT64_FORMAT ", shuffle=%s, drop_last=%s)\n",
+                          l.loader, indices ? data : l.data, bs, shuffle ? "True" : "False", drop_last ? "True" : "False");
+  g_string_append_printf (s, "%s = []  # the loss of every step\n", l.losses);
+  const char *ind;
+  if (by_epochs)
+    {
+      g_string_append_printf (s, "for _ in range(%" G_GINT64_FORMAT "):\n", json_object_get_int_member (o, "epochs"));
+      ind = "        ";
+    }
+  else
+    {
+      g_string_append_printf (s, "%s = 0\nwhile %s < %" G_GINT64_FORMAT ":\n", l.step, l.step,
+                              json_object_get_int_member (o, "steps"));
+      ind = "        ";
+    }
+  g_string_append_printf (s, "    for %s, %s in %s:\n", l.xb, l.yb, l.loader);
+  g_string_append_printf (s, "%s%s.zero_grad()\n", ind, opt);
+  g_string_append_printf (s, "%s%s = %s(%s(%s), %s)\n", ind, l.loss, l.loss_fn, m.expr->str, l.xb, l.yb);
+  g_string_append_printf (s, "%s%s.backward()\n", ind, l.loss);
+  if (json_object_has_member (o, "clip_grad_norm"))
+    {
+      g_string_append_printf (s, "%storch.nn.utils.clip_grad_norm_(%s.parameters(), ", ind, m.expr->str);
+      append_py_float (s, json_object_get_double_member (o, "clip_grad_norm"));
+      g_string_append (s, ")\n");
+    }
+  g_string_append_printf (s, "%s%s.step()\n", ind, opt);
+  if (sched && per_step)
+    g_string_append_printf (s, "%s%s.step()\n", ind, sched);
+  g_string_append_printf (s, "%s%s.append(%s.detach())\n", ind, l.losses, l.loss);
+  if (!by_epochs)
+    g_string_append_printf (s, "%1$s%2$s += 1\n%1$sif %2$s >= %3$" G_GINT64_FORMAT ":\n%1$s    break\n", ind, l.step,
+                            json_object_get_int_member (o, "steps"));
+  if (sched && !per_step)
+    {
+      if (by_epochs)
+        g_string_append_printf (s, "    %s.step()  # once per epoch\n", sched);
+      else
+        g_string_append_printf (s, "    if %s %% len(%s) == 0:  # once per whole epoch\n        %s.step()\n", l.step,
+                                l.loader, sched);
+    }
+  if (!ex->have_outputs)
+    {
+      ex->have_outputs = TRUE;
+      g_string_append (s, "outputs = {}  # the forward results, by name\n");
+    }
+  g_string_append_printf (s, "outputs[\"train%u\"] = torch.stack(%s)\n", number, l.losses);
+  train_locals_clear (&l);
+  target_clear (&m);
+  return TRUE;
+}
+
+gboolean
+ps_py_emit_train (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  GString *s = ex->out;
+  const char *kind = ps_op_get_kind (op);
+  g_autoptr (JsonObject) o = ps_op_to_json (op);
+  if (strcmp (kind, "dataset") == 0)
+    return emit_dataset (ex, o, number, error);
+  if (strcmp (kind, "optimizer") == 0 || strcmp (kind, "scheduler") == 0)
+    {
+      gboolean is_opt = strcmp (kind, "optimizer") == 0;
+      const char *on = NULL;
+      Target m = { 0 };
+      if (is_opt ? !resolve (ex, jstr (o, "params"), &m, number, kind, error)
+                 : !train_lookup (ex, o, "optimizer", &on, number, kind, error))
+        return FALSE;
+      const char *var = train_var (ex, jstr (o, "id"), TRUE);
+      g_string_append_printf (s, "%s = torch.optim.%s%s(%s%s", var, is_opt ? "" : "lr_scheduler.", jstr (o, "type"),
+                              is_opt ? m.expr->str : on, is_opt ? ".parameters()" : "");
+      append_json_kwargs (s, json_object_has_member (o, "args") ? json_object_get_object_member (o, "args") : NULL, TRUE);
+      g_string_append (s, ")\n");
+      target_clear (&m);
+      return TRUE;
+    }
+  if (strcmp (kind, "train") == 0)
+    return emit_train (ex, o, number, error);
+  if (strcmp (kind, "backward") == 0)
+    {
+      g_string_append (s, "outputs[");
+      append_py_string (s, jstr (o, "output"));
+      g_string_append (s, "].backward()\n");
+      return TRUE;
+    }
+  const char *field = strcmp (kind, "scheduler_step") == 0 ? "scheduler" : "optimizer";
+  const char *var = NULL;
+  if (!train_lookup (ex, o, field, &var, number, kind, error))
+    return FALSE;
+  if (strcmp (kind, "zero_grad") == 0)
+    g_string_append_printf (s, "%s.zero_grad(%s)\n", var,
+                            json_object_has_member (o, "set_to_none") && json_object_get_boolean_member (o, "set_to_none")
+                            ? "set_to_none=True" : "");
+  else
+    g_string_append_printf (s, "%s.step()\n", var);
+  return TRUE;
+}
+
 char *
 ps_export_pytorch (const PsRecipe *recipe, GError **error)
 {
@@ -1091,6 +1495,8 @@ ps_export_pytorch (const PsRecipe *recipe, GError **error)
       g_hash_table_remove_all (ex.nodes);
       g_ptr_array_set_size (ex.order, 0);
       g_hash_table_remove_all (ex.vars);
+      if (ex.train_vars)
+        g_hash_table_remove_all (ex.train_vars);
       GString *s = ex.out;
       g_string_append (s, "#!/usr/bin/env python3\n");
       emit_comment (s, "# ", "Generated by Paramscope from a recipe: it replays the recipe with PyTorch "
@@ -1108,6 +1514,16 @@ ps_export_pytorch (const PsRecipe *recipe, GError **error)
         g_string_append (s, "from collections import OrderedDict\n");
       g_string_append (s, "\nimport torch\nfrom torch import nn\n");
       emit_classes (&ex);
+      if (ex.need_unpack)
+        g_string_append (s, "\n\nclass UnpackSequential(nn.Sequential):\n"
+                            "    \"\"\"nn.Sequential passing on an RNN's output, [0] of its (output, state) tuple, as "
+                            "Paramscope's does.\"\"\"\n\n"
+                            "    def forward(self, x):\n"
+                            "        for layer in self:\n"
+                            "            x = layer(x)\n"
+                            "            if isinstance(x, tuple):\n"
+                            "                x = x[0]\n"
+                            "        return x\n");
       if (ex.need_restructure)
         emit_restructure_helpers (s);
 
@@ -1137,6 +1553,7 @@ ps_export_pytorch (const PsRecipe *recipe, GError **error)
   g_hash_table_unref (ex.vars);
   g_hash_table_unref (ex.classes);
   g_ptr_array_unref (ex.class_order);
+  g_clear_pointer (&ex.train_vars, g_hash_table_unref);
   if (!ok)
     {
       g_string_free (ex.out, TRUE);

@@ -5,7 +5,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
-const char *
+static const char *
 ps_fashion_mnist_dir (void)
 {
   const char *d = g_getenv ("PS_FASHION_MNIST_DIR");

@@ -10,7 +10,6 @@ G_BEGIN_DECLS
 
 #define PS_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
 
-const char *ps_fashion_mnist_dir  (void);
 /* split "train" (60 000) or "test" (10 000); limit ≤ 0 = all. A missing directory is an error
  * naming the Debian package. */
 PsDataset  *ps_fashion_mnist_load (const char *split, int64_t limit, GError **error);

@@ -9,6 +9,7 @@ typedef struct {
   gboolean expect_key;     /* objects: the next string is a key */
   GHashTable *keys;        /* objects: keys seen so far (owned strings) */
   char *name;              /* the key under which this container sits, for messages; may be NULL */
+  guint index;             /* arrays: the element being read */
 } Level;
 
 static int
@@ -107,6 +108,49 @@ bad:
 }
 
 static void
+append_pointer_segment (GString *s, const char *seg)
+{
+  g_string_append_c (s, '/');
+  for (const char *p = seg; *p; p++)
+    if (*p == '~')
+      g_string_append (s, "~0");
+    else if (*p == '/')
+      g_string_append (s, "~1");
+    else
+      g_string_append_c (s, *p);
+}
+
+/* The JSON pointer (RFC 6901) of the scalar being read: the containers on the stack, then the
+ * pending key (objects) or the element index (arrays). */
+static char *
+scalar_pointer (GArray *stack, const char *pending_key)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < stack->len; i++)
+    {
+      const Level *l = &g_array_index (stack, Level, i);
+      const char *key = i + 1 < stack->len ? g_array_index (stack, Level, i + 1).name : pending_key;
+      if (!l->is_object)
+        {
+          char idx[16];
+          g_snprintf (idx, sizeof idx, "%u", l->index);
+          append_pointer_segment (s, idx);
+        }
+      else
+        append_pointer_segment (s, key != NULL ? key : "");
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+ps_json_big_int_free (PsJsonBigInt *b)
+{
+  g_free (b->pointer);
+  g_free (b->text);
+  g_free (b);
+}
+
+static void
 level_clear (Level *l)
 {
   g_clear_pointer (&l->keys, g_hash_table_unref);
@@ -114,8 +158,10 @@ level_clear (Level *l)
 }
 
 gboolean
-ps_json_check_strict (const char *text, gsize len, guint max_depth, GError **error)
+ps_json_check_strict (const char *text, gsize len, guint max_depth, GPtrArray **big_ints, GError **error)
 {
+  if (big_ints != NULL)
+    *big_ints = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_json_big_int_free);
   const char *end;
   if (!g_utf8_validate_len (text, len, &end))
     {
@@ -176,6 +222,8 @@ ps_json_check_strict (const char *text, gsize len, guint max_depth, GError **err
               Level *top = &g_array_index (stack, Level, stack->len - 1);
               if (top->is_object)
                 top->expect_key = TRUE;
+              else
+                top->index++;
             }
           g_clear_pointer (&pending_key, g_free);
           p++;
@@ -214,8 +262,10 @@ ps_json_check_strict (const char *text, gsize len, guint max_depth, GError **err
         }
       else if (c == '-' || (c >= '0' && c <= '9'))
         {
-          /* json-glib wraps integers outside int64 silently (-18446744073709551615 parses as 1):
-           * refuse them here. */
+          /* Integers are read as 64-bit values, signed or unsigned: -2^63 … 2^64-1 (a seed takes
+           * all of that, as torch.manual_seed does). json-glib wraps what is beyond int64 silently
+           * (2^64-1 parses as -1, -18446744073709551615 as 1): those above 2^63-1 are listed for the
+           * caller to allow where an unsigned value is meant, the rest refused here. */
           const char *q = p;
           gboolean is_int = TRUE;
           while (q < end && (*q == '-' || *q == '+' || *q == '.' || *q == 'e' || *q == 'E'
@@ -228,29 +278,36 @@ ps_json_check_strict (const char *text, gsize len, guint max_depth, GError **err
           if (is_int)
             {
               g_autofree char *tok = g_strndup (p, (gsize) (q - p));
+              const char *digits = tok[0] == '-' ? tok + 1 : tok;
+              gboolean well_formed = digits[0] != '\0' && strspn (digits, "0123456789") == strlen (digits);
               gint64 v;
-              guint64 u;
-              /* A seed takes what torch.manual_seed takes: -2^63 .. 2^64-1, the values above 2^63-1
-               * as their two's complement (json-glib reads them so, and torch maps the negative
-               * ones mod 2^64: manual_seed(-1) == manual_seed(2**64-1)). */
-              gboolean is_seed = g_strcmp0 (pending_key, "seed") == 0;
-              if (is_seed && !g_ascii_string_to_signed (tok, 10, G_MININT64, G_MAXINT64, &v, NULL)
-                  && !g_ascii_string_to_unsigned (tok, 10, 0, G_MAXUINT64, &u, NULL))
+              guint64 u = 0;
+              gboolean in_range = tok[0] == '-'
+                ? g_ascii_string_to_signed (tok, 10, G_MININT64, G_MAXINT64, &v, NULL)
+                : g_ascii_string_to_unsigned (tok, 10, 0, G_MAXUINT64, &u, NULL);
+              if (!well_formed)
                 {
-                  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                               "seed %.40s at byte %" G_GSIZE_FORMAT " is out of range: a seed is from -2^63 to 2^64-1, "
-                               "as torch.manual_seed takes (torch: Overflow when unpacking long)",
+                  g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "invalid number %.40s at byte %" G_GSIZE_FORMAT,
                                tok, (gsize) (p - text));
                   ok = FALSE;
                   break;
                 }
-              if (!is_seed && !g_ascii_string_to_signed (tok, 10, G_MININT64, G_MAXINT64, &v, NULL))
+              if (!in_range)
                 {
-                  g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
-                               "integer %.40s at byte %" G_GSIZE_FORMAT " is not a valid 64-bit integer",
-                               tok, (gsize) (p - text));
+                  g_autofree char *where = scalar_pointer (stack, pending_key);
+                  g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW,
+                               "integer %.40s at %s is out of range: from -2^63 to 2^64-1 "
+                               "(torch: Overflow when unpacking long)", tok, where);
                   ok = FALSE;
                   break;
+                }
+              if (u > (guint64) G_MAXINT64 && big_ints != NULL)
+                {
+                  PsJsonBigInt *b = g_new0 (PsJsonBigInt, 1);
+                  b->pointer = scalar_pointer (stack, pending_key);
+                  b->text = g_steal_pointer (&tok);
+                  b->value = u;
+                  g_ptr_array_add (*big_ints, b);
                 }
             }
           p = q;
@@ -260,5 +317,7 @@ ps_json_check_strict (const char *text, gsize len, guint max_depth, GError **err
     }
 
   g_free (pending_key);
+  if (!ok && big_ints != NULL)
+    g_clear_pointer (big_ints, g_ptr_array_unref);
   return ok;
 }

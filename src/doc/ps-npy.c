@@ -272,7 +272,7 @@ fortran_to_c (const PsNpyHeader *h, gsize es, const guint8 *src, guint8 *dst)
     }
 }
 
-PsTensor *
+static PsTensor *
 ps_npy_decode (const PsNpyHeader *h, const guint8 *data, gsize len, GError **error)
 {
   if ((guint64) len != h->data_nbytes)

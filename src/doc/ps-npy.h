@@ -34,9 +34,6 @@ typedef struct {
 /* Parse the header at the start of `data`; `len` may be just a prefix of the file (it must cover
  * the header). */
 gboolean   ps_npy_parse_header     (const guint8 *data, gsize len, PsNpyHeader *header, GError **error);
-/* Decode the data that follows a parsed header; `len` must equal header->data_nbytes. */
-PsTensor  *ps_npy_decode           (const PsNpyHeader *header, const guint8 *data, gsize len,
-                                    GError **error);
 /* A whole .npy image in memory. `header` (optional) receives the parsed header. */
 PsTensor  *ps_npy_load_from_data   (const guint8 *data, gsize len, PsNpyHeader *header, GError **error);
 /* A file (memory-mapped). */

@@ -15,6 +15,7 @@ typedef enum {
   PS_FIELD_STRING,     /* char* */
   PS_FIELD_NAME,       /* char*: an id or child name (non-empty, no '.') */
   PS_FIELD_INT,        /* gint64 */
+  PS_FIELD_SEED,       /* gint64: what torch.manual_seed takes (ps_recipe_seed_from_json) */
   PS_FIELD_BOOL,       /* gboolean */
   PS_FIELD_ARGS,       /* PsArgs*: an object of keyword arguments (JSON → PsArgs) */
   PS_FIELD_CUSTOM,     /* the field's own parse / write / copy / clear */
@@ -60,14 +61,17 @@ struct _PsOpKind {
   gboolean (*py_emit) (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 };
 
-/* "op N (KIND): field 'F': MESSAGE", PS_ERROR_PARSE (F NULL: no field part). */
-void ps_op_parse_error (GError **error, guint index, const char *kind, const char *field, const char *fmt, ...)
-  G_GNUC_PRINTF (5, 6);
 
 /* "an integer", "a string", … for messages (ps-recipe.c). */
 const char *ps_json_type_name        (JsonNode *n);
 /* n holds a value of type t. */
 gboolean    ps_json_is               (JsonNode *n, GType t);
+/* torch.manual_seed(x) takes int(x): an integer from -2^63 to 2^64-1 (those above 2^63-1 arrive as
+ * their two's complement, ps-json-check.h) or a float truncated toward zero; NaN, ±inf and
+ * values out of range fail with torch's messages (*why, without a prefix). */
+gboolean    ps_recipe_seed_from_json (JsonNode *n, gint64 *seed, char **why);
+/* TRUE when the op kind's field is a seed (takes integers up to 2^64-1). */
+gboolean    ps_op_kind_field_is_seed (const char *kind, const char *field);
 /* Ids and child names become path components ("m.linear1.weight"): non-empty, no '.'. */
 gboolean    ps_recipe_valid_name     (const char *s);
 
@@ -93,6 +97,9 @@ gboolean ps_py_emit_reset_parameters (PsPyExport *ex, const PsOp *op, guint n, G
 gboolean ps_py_emit_manual_seed (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_mode    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+/* The training ops (dataset, optimizer, scheduler, backward, step, zero_grad, scheduler_step, train). */
+gboolean ps_py_scan_train   (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_train   (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_load    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_note    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 
@@ -106,7 +113,6 @@ gboolean ps_train_op_apply     (PsState *state, const PsOp *op, guint n, const P
 void     ps_train_op_writes    (const PsOp *op, const PsState *prev, GPtrArray *w);
 char    *ps_train_op_action    (const PsOp *op);
 void     ps_train_op_describe  (const PsOp *op, const PsState *after, GString *s);
-gboolean ps_train_op_py_emit   (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_json_field_parse   (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error);
 JsonNode *ps_json_field_write  (const PsOp *op, gconstpointer slot);
 void     ps_json_field_copy    (gpointer dst, gconstpointer src);

@@ -11,9 +11,11 @@
 #include <math.h>
 #include <string.h>
 
+static const char *const *ps_op_kind_names (void);
+
 /* ---------- errors ---------- */
 
-void
+static void
 ps_op_parse_error (GError **error, guint index, const char *kind, const char *field, const char *fmt, ...)
 {
   va_list ap;
@@ -108,7 +110,13 @@ args_to_json (const PsArgs *args)
         case PS_VALUE_NONE: json_node_init_null (n); break;
         case PS_VALUE_BOOL: json_node_init_boolean (n, v->b); break;
         case PS_VALUE_INT: json_node_init_int (n, v->i); break;
-        case PS_VALUE_DOUBLE: json_node_init_double (n, v->d); break;
+        case PS_VALUE_DOUBLE:
+          /* NaN has no JSON number: the string "nan" (ps_json_get_float) */
+          if (isnan (v->d))
+            json_node_init_string (n, "nan");
+          else
+            json_node_init_double (n, v->d);
+          break;
         case PS_VALUE_STRING: json_node_init_string (n, v->s); break;
         case PS_VALUE_INT_LIST:
           {
@@ -167,6 +175,7 @@ field_clear (const PsOpField *f, gpointer slot)
       f->clear (slot);
       break;
     case PS_FIELD_INT:
+    case PS_FIELD_SEED:
     case PS_FIELD_BOOL:
       break;
     }
@@ -218,6 +227,16 @@ parse_field (PsOp *op, const PsOpField *f, JsonNode *n, guint index, GError **er
     case PS_FIELD_INT:
       *(gint64 *) slot = json_node_get_int (n);
       return TRUE;
+    case PS_FIELD_SEED:
+      {
+        g_autofree char *why = NULL;
+        if (!ps_recipe_seed_from_json (n, (gint64 *) slot, &why))
+          {
+            ps_op_parse_error (error, index, kind, f->name, "%s", why);
+            return FALSE;
+          }
+        return TRUE;
+      }
     case PS_FIELD_BOOL:
       *(gboolean *) slot = json_node_get_boolean (n);
       return TRUE;
@@ -244,6 +263,7 @@ field_type_ok (const PsOpField *f, JsonNode *n, const char **expected)
     case PS_FIELD_STRING:
     case PS_FIELD_NAME: *expected = "a string"; return ps_json_is (n, G_TYPE_STRING);
     case PS_FIELD_INT: *expected = "an integer"; return ps_json_is (n, G_TYPE_INT64);
+    case PS_FIELD_SEED: *expected = "an integer"; return TRUE;   /* ps_recipe_seed_from_json says why not */
     case PS_FIELD_BOOL: *expected = "a boolean"; return ps_json_is (n, G_TYPE_BOOLEAN);
     case PS_FIELD_ARGS: *expected = "an object"; return JSON_NODE_HOLDS_OBJECT (n);
     case PS_FIELD_CUSTOM: *expected = "anything"; return TRUE;
@@ -358,7 +378,8 @@ ps_op_to_json (const PsOp *op)
         {
         case PS_FIELD_STRING:
         case PS_FIELD_NAME: n = json_node_init_string (json_node_alloc (), *(char *const *) slot); break;
-        case PS_FIELD_INT: n = json_node_init_int (json_node_alloc (), *(const gint64 *) slot); break;
+        case PS_FIELD_INT:
+        case PS_FIELD_SEED: n = json_node_init_int (json_node_alloc (), *(const gint64 *) slot); break;
         case PS_FIELD_BOOL: n = json_node_init_boolean (json_node_alloc (), *(const gboolean *) slot); break;
         case PS_FIELD_ARGS: n = args_to_json (*(PsArgs *const *) slot); break;
         case PS_FIELD_CUSTOM: n = f->write (op, slot); break;
@@ -399,6 +420,7 @@ ps_op_copy (const PsOp *op)
           break;
         case PS_FIELD_CUSTOM: f->copy (to, from); break;
         case PS_FIELD_INT:
+        case PS_FIELD_SEED:
         case PS_FIELD_BOOL: break;
         }
     }
@@ -1768,11 +1790,25 @@ stamp_module (PsModule *m, PsModule *old, guint n, const PsOpKind *kind)
     }
 }
 
-/* Only modules that are new in this state can differ from the previous one: the ones cloned for
- * writing (inverse maps them to their old version) and the ones the op created (not in inverse).
- * Shared modules are the previous state's own and are left alone. */
+/* A module the op created and the submodules its constructor made (MultiheadAttention.out_proj);
+ * children that are modules of `prev` (a container's listed ids) and their subtrees are not new. */
 static void
-stamp (PsState *next, GHashTable *inverse, guint n, const PsOpKind *kind)
+stamp_new (PsModule *c, const PsState *prev, GHashTable *inverse, GHashTable *seen, guint n, const PsOpKind *kind)
+{
+  if (g_hash_table_contains (inverse, c) || !g_hash_table_add (seen, c))
+    return;
+  if (c->id != NULL && ps_state_get_module (prev, c->id) == c)
+    return;
+  stamp_module (c, NULL, n, kind);
+  for (guint i = 0; i < c->children->len; i++)
+    stamp_new (g_ptr_array_index (c->children, i), prev, inverse, seen, n, kind);
+}
+
+/* Only modules that are new in this state can differ from the previous one: the ones cloned for
+ * writing (inverse maps them to their old version) and the ones the op created (the ids after
+ * prev's: ids are only added). Shared modules are the previous state's own and are left alone. */
+static void
+stamp (PsState *next, const PsState *prev, GHashTable *inverse, guint n, const PsOpKind *kind)
 {
   GHashTableIter it;
   gpointer k, v;
@@ -1780,20 +1816,9 @@ stamp (PsState *next, GHashTable *inverse, guint n, const PsOpKind *kind)
   while (g_hash_table_iter_next (&it, &k, &v))
     if (k != v)
       stamp_module (k, v, n, kind);
-  for (guint i = 0; i < next->module_ids->len; i++)
-    {
-      PsModule *m = g_hash_table_lookup (next->modules, g_ptr_array_index (next->module_ids, i));
-      if (g_hash_table_contains (inverse, m))
-        continue;
-      /* a new module, with the submodules its constructor made (MultiheadAttention.out_proj) */
-      g_autoptr (GPtrArray) sub = ps_module_named_modules (m, TRUE);
-      for (guint j = 0; j < sub->len; j++)
-        {
-          PsModule *c = ((PsNamedItem *) g_ptr_array_index (sub, j))->module;
-          if (!g_hash_table_contains (inverse, c))
-            stamp_module (c, NULL, n, kind);
-        }
-    }
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  for (guint i = ps_state_n_modules (prev); i < ps_state_n_modules (next); i++)
+    stamp_new (ps_state_get_module (next, ps_state_module_id (next, i)), prev, inverse, seen, n, kind);
 }
 
 PsState *
@@ -1819,7 +1844,7 @@ ps_op_apply_full (const PsState *prev, const PsOp *op, guint op_number, const Ps
   g_hash_table_iter_init (&it, map);
   while (g_hash_table_iter_next (&it, &k, &v))
     g_hash_table_insert (inverse, v, k);
-  stamp (next, inverse, op_number, op->kind);
+  stamp (next, prev, inverse, op_number, op->kind);
   return g_steal_pointer (&next);
 }
 
@@ -1885,7 +1910,7 @@ static const PsOpField target_fields[] = {
   { "target", PS_FIELD_STRING, TRUE, F (target, target) },
   { NULL } };
 static const PsOpField seed_fields[] = {
-  { "seed", PS_FIELD_INT, TRUE, F (seed, seed) },
+  { "seed", PS_FIELD_SEED, TRUE, F (seed, seed) },
   { NULL } };
 static const PsOpField mode_fields[] = {
   { "target", PS_FIELD_STRING, TRUE, F (mode, target) },
@@ -1949,7 +1974,7 @@ static const PsOpKind ps_op_kinds[] = {
 #define TRAIN_KIND(nm, tbl, undescribed) \
   { .name = nm, .version = 3, .fields = tbl, .check = ps_train_op_check, .writes_modules = ps_train_op_writes, \
     .apply = ps_train_op_apply, .action = ps_train_op_action, .describe = ps_train_op_describe, \
-    .writes_undescribed = undescribed, .py_emit = ps_train_op_py_emit }
+    .writes_undescribed = undescribed, .py_scan = ps_py_scan_train, .py_emit = ps_py_emit_train }
   TRAIN_KIND ("dataset", ps_train_fields_dataset, FALSE),
   TRAIN_KIND ("optimizer", ps_train_fields_optimizer, FALSE),
   TRAIN_KIND ("scheduler", ps_train_fields_scheduler, FALSE),
@@ -1970,7 +1995,17 @@ kind_lookup (const char *name)
   return NULL;
 }
 
-const char *const *
+gboolean
+ps_op_kind_field_is_seed (const char *kind, const char *field)
+{
+  const PsOpKind *k = kind != NULL ? kind_lookup (kind) : NULL;
+  for (const PsOpField *f = k != NULL ? k->fields : NULL; f != NULL && f->name; f++)
+    if (strcmp (f->name, field) == 0)
+      return f->type == PS_FIELD_SEED;
+  return FALSE;
+}
+
+static const char *const *
 ps_op_kind_names (void)
 {
   static const char *names[G_N_ELEMENTS (ps_op_kinds) + 1];

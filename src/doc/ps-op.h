@@ -142,8 +142,6 @@ int          ps_op_get_version   (const PsOp *op);
 gboolean     ps_op_has_field     (const PsOp *op, const char *field);
 /* The target (or parent) path the op works on, or NULL (module, manual_seed, note). */
 const char  *ps_op_get_target    (const PsOp *op);
-/* NULL-terminated list of every op kind, in table order. */
-const char *const *ps_op_kind_names (void);
 
 PsState *ps_op_apply      (const PsState *prev, const PsOp *op, guint op_number, GError **error);
 PsState *ps_op_apply_full (const PsState *prev, const PsOp *op, guint op_number, const PsOpContext *ctx,

@@ -106,7 +106,6 @@ ps_pickle_free (PsPickle *p)
 }
 
 PsPickleValue *ps_pickle_get_root (PsPickle *p) { return p->root; }
-guint ps_pickle_get_n_values (PsPickle *p) { return p->values->len; }
 guint ps_pickle_get_n_storages (PsPickle *p) { return p->storages->len; }
 
 PsPickleValue *

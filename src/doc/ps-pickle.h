@@ -103,7 +103,6 @@ PsPickle   *ps_pickle_parse         (const guint8 *data, gsize len, PsPickleFlag
                                      gsize *consumed, GError **error);
 void        ps_pickle_free          (PsPickle *p);
 PsPickleValue *ps_pickle_get_root   (PsPickle *p);
-guint       ps_pickle_get_n_values  (PsPickle *p);
 /* Storages in order of first appearance. */
 guint       ps_pickle_get_n_storages (PsPickle *p);
 PsPickleValue *ps_pickle_get_storage (PsPickle *p, guint index);

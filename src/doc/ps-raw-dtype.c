@@ -58,7 +58,7 @@ ps_raw_dtype_from_safetensors (const char *name, PsRawDType *raw)
   return FALSE;
 }
 
-const char *
+static const char *
 ps_raw_dtype_safetensors_name (PsRawDType raw)
 {
   g_return_val_if_fail ((guint) raw < G_N_ELEMENTS (raw_info), "?");

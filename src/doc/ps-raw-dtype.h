@@ -35,7 +35,6 @@ gsize     ps_raw_dtype_size        (PsRawDType raw);
 PsDType   ps_raw_dtype_target      (PsRawDType raw);
 /* safetensors names: "F32", "BF16", "BOOL", … */
 gboolean  ps_raw_dtype_from_safetensors (const char *name, PsRawDType *raw);
-const char *ps_raw_dtype_safetensors_name (PsRawDType raw);
 
 /* Decode `count` elements of `raw` from `src` (any alignment, little- or big-endian) into `dst`,
  * which holds `count` elements of ps_raw_dtype_target (raw). Fails only for U64 values that do not

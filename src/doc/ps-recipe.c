@@ -40,6 +40,73 @@ ps_json_is (JsonNode *n, GType t)
   return JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == t;
 }
 
+static gboolean
+ps_json_get_float (JsonNode *n, double *value)
+{
+  if (ps_json_is (n, G_TYPE_DOUBLE) || ps_json_is (n, G_TYPE_INT64))
+    {
+      *value = json_node_get_double (n);
+      return TRUE;
+    }
+  if (!ps_json_is (n, G_TYPE_STRING))
+    return FALSE;
+  const char *s = json_node_get_string (n);
+  if (strcmp (s, "nan") == 0)
+    *value = NAN;
+  else if (strcmp (s, "inf") == 0)
+    *value = INFINITY;
+  else if (strcmp (s, "-inf") == 0)
+    *value = -INFINITY;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static JsonNode *
+ps_json_new_float (double value)
+{
+  if (isnan (value))
+    return json_node_init_string (json_node_alloc (), "nan");
+  return json_node_init_double (json_node_alloc (), value);
+}
+
+gboolean
+ps_recipe_seed_from_json (JsonNode *n, gint64 *seed, char **why)
+{
+  if (ps_json_is (n, G_TYPE_INT64))
+    {
+      *seed = json_node_get_int (n);
+      return TRUE;
+    }
+  double d;
+  if (!ps_json_get_float (n, &d))
+    {
+      *why = g_strdup_printf ("expected an integer, got %s", ps_json_type_name (n));
+      return FALSE;
+    }
+  if (isnan (d))
+    {
+      *why = g_strdup ("seed nan: cannot convert float NaN to integer");
+      return FALSE;
+    }
+  if (isinf (d))
+    {
+      *why = g_strdup_printf ("seed %s: cannot convert float infinity to integer", d > 0 ? "inf" : "-inf");
+      return FALSE;
+    }
+  double t = trunc (d);   /* Python's int(x) */
+  if (t < -9223372036854775808.0 || t >= 18446744073709551616.0)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      *why = g_strdup_printf ("seed %s is out of range: from -2^63 to 2^64-1 (torch: Overflow when unpacking long)",
+                              g_ascii_dtostr (buf, sizeof buf, d));
+      return FALSE;
+    }
+  /* as an integer seed: those above 2^63-1 as their two's complement */
+  *seed = t < 0 ? (gint64) t : (gint64) (guint64) t;
+  return TRUE;
+}
+
 /* Ids and child names become path components ("m.linear1.weight"). */
 gboolean
 ps_recipe_valid_name (const char *s)
@@ -79,7 +146,14 @@ ps_recipe_args_from_json (JsonNode *node, GError **error)
           ps_args_set_double (args, name, json_node_get_double (v));
         }
       else if (ps_json_is (v, G_TYPE_STRING))
-        ps_args_set_string (args, name, json_node_get_string (v));
+        {
+          /* "nan" (how a recipe writes NaN), "inf" and "-inf" are floats */
+          double d;
+          if (ps_json_get_float (v, &d))
+            ps_args_set_double (args, name, d);
+          else
+            ps_args_set_string (args, name, json_node_get_string (v));
+        }
       else if (JSON_NODE_HOLDS_ARRAY (v))
         {
           JsonArray *a = json_node_get_array (v);
@@ -172,7 +246,7 @@ values_to_json (const PsInputSpec *spec, int depth, guint *k)
       guint i = (*k)++;
       if (g_array_index (spec->is_int, guint8, i))
         return int_node (g_array_index (spec->exact_ints, int64_t, i));
-      return json_node_init_double (json_node_alloc (), g_array_index (spec->values, double, i));
+      return ps_json_new_float (g_array_index (spec->values, double, i));
     }
   JsonArray *a = json_array_new ();
   for (int64_t i = 0; i < spec->shape[depth]; i++)
@@ -298,17 +372,17 @@ parse_values (JsonNode *n, int depth, PsInputSpec *spec, GArray *ints, gboolean 
       g_array_append_val (spec->is_int, (guint8) { TRUE });
       return TRUE;
     }
-  if (ps_json_is (n, G_TYPE_DOUBLE))
+  double d;
+  if (ps_json_get_float (n, &d))   /* a number, or "nan", "inf", "-inf" */
     {
-      double d = json_node_get_double (n);
       *all_int = FALSE;
       g_array_append_val (spec->values, d);
       g_array_append_val (ints, (int64_t) { 0 });
       g_array_append_val (spec->is_int, (guint8) { FALSE });
       return TRUE;
     }
-  g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "'value' elements must be numbers, got %s",
-               ps_json_type_name (n));
+  g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "'value' elements must be numbers (or \"nan\", \"inf\", "
+               "\"-inf\"), got %s", ps_json_type_name (n));
   return FALSE;
 ragged:
   g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
@@ -599,6 +673,42 @@ top_error (GError **error, const char *field, const char *fmt, ...)
   return FALSE;
 }
 
+/* Integers above 2^63-1 (json-glib holds them as their two's complement) are a seed's values,
+ * not any other field's: a recipe's seed and an op's seed field (ps_op_kind_field_is_seed). */
+static gboolean
+check_big_ints (JsonObject *o, GPtrArray *big_ints, GError **error)
+{
+  for (guint i = 0; big_ints != NULL && i < big_ints->len; i++)
+    {
+      const PsJsonBigInt *b = g_ptr_array_index (big_ints, i);
+      if (strcmp (b->pointer, "/seed") == 0)
+        continue;
+      const char *p = b->pointer;
+      JsonNode *ops = json_object_get_member (o, "ops");
+      if (g_str_has_prefix (p, "/ops/") && g_ascii_isdigit (p[5]) && ops != NULL && JSON_NODE_HOLDS_ARRAY (ops))
+        {
+          char *rest = NULL;
+          guint64 k = g_ascii_strtoull (p + 5, &rest, 10);
+          JsonArray *a = json_node_get_array (ops);
+          JsonNode *op = k < json_array_get_length (a) ? json_array_get_element (a, (guint) k) : NULL;
+          JsonNode *kn = op != NULL && JSON_NODE_HOLDS_OBJECT (op)
+            ? json_object_get_member (json_node_get_object (op), "op") : NULL;
+          const char *kind = kn != NULL && ps_json_is (kn, G_TYPE_STRING) ? json_node_get_string (kn) : "?";
+          if (*rest == '/' && strchr (rest + 1, '/') == NULL && ps_op_kind_field_is_seed (kind, rest + 1))
+            continue;
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "op %u (%s): integer %s at %s is out of range: "
+                       "from -2^63 to 2^63-1 (only a seed goes up to 2^64-1; torch: Overflow when unpacking long)",
+                       (guint) k + 1, kind, b->text, b->pointer);
+          return FALSE;
+        }
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "recipe: integer %s at %s is out of range: "
+                   "from -2^63 to 2^63-1 (only a seed goes up to 2^64-1; torch: Overflow when unpacking long)",
+                   b->text, b->pointer);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Deep enough for any recipe (a "value" nests at most PS_MAX_DIMS lists) and for "x-" extensions. */
 #define PS_RECIPE_MAX_DEPTH 128
 
@@ -617,9 +727,14 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
     }
   /* json-glib recurses per nesting level (a deeply nested recipe overflowed the stack) and keeps
    * the last of duplicate keys silently: reject both, and invalid UTF-8, before it parses. */
-  if (!ps_json_check_strict (data, n_bytes, PS_RECIPE_MAX_DEPTH, &local))
+  g_autoptr (GPtrArray) big_ints = NULL;
+  if (!ps_json_check_strict (data, n_bytes, PS_RECIPE_MAX_DEPTH, &big_ints, &local))
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "recipe is not valid JSON: %s", local->message);
+      /* an integer beyond 64 bits is valid JSON, only not a value a recipe can hold */
+      if (local->code == PS_ERROR_OVERFLOW)
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "recipe: %s", local->message);
+      else
+        g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "recipe is not valid JSON: %s", local->message);
       return NULL;
     }
   if (!json_parser_load_from_data (parser, data, length, &local))
@@ -634,6 +749,8 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
       return NULL;
     }
   JsonObject *o = json_node_get_object (root);
+  if (!check_big_ints (o, big_ints, error))
+    return NULL;
   g_autoptr (PsRecipe) r = ps_recipe_new (0);
 
   g_autoptr (GList) members = json_object_get_members (o);
@@ -677,12 +794,12 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
       return NULL;
     }
   n = json_object_get_member (o, "seed");
-  if (n == NULL || !ps_json_is (n, G_TYPE_INT64))
+  g_autofree char *why = NULL;
+  if (n == NULL || !ps_recipe_seed_from_json (n, &r->seed, &why))
     {
-      top_error (error, "seed", n == NULL ? "missing" : "expected an integer");
+      top_error (error, "seed", "%s", n == NULL ? "missing" : why);
       return NULL;
     }
-  r->seed = json_node_get_int (n);
   n = json_object_get_member (o, "root");
   if (n != NULL && !JSON_NODE_HOLDS_NULL (n))
     {

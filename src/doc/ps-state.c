@@ -11,8 +11,7 @@ ps_state_new (int64_t seed, PsFlavour flavour, const char *root)
   s->root = g_strdup (root);
   ps_generator_init (&s->gen, (uint64_t) seed, flavour);
   /* ids are interned: every snapshot lists the same few ids, so they are stored once */
-  s->module_ids = g_ptr_array_new ();
-  s->modules = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ps_module_unref);
+  s->modules = ps_module_table_new ();
   s->output_names = g_ptr_array_new_with_free_func (g_free);
   s->outputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_tensor_unref);
   s->train_ids = g_ptr_array_new ();
@@ -33,8 +32,7 @@ ps_state_unref (PsState *state)
   if (state == NULL || !g_atomic_ref_count_dec (&state->ref_count))
     return;
   g_free (state->root);
-  g_ptr_array_unref (state->module_ids);
-  g_hash_table_unref (state->modules);
+  ps_module_table_unref (state->modules);
   g_ptr_array_unref (state->output_names);
   g_hash_table_unref (state->outputs);
   g_ptr_array_unref (state->train_ids);
@@ -59,7 +57,7 @@ needs_clone (PsModule *m, GHashTable *writable, GHashTable *memo)
 }
 
 static PsState *
-clone_with_map (const PsState *state, GHashTable *map);
+clone_with_map (const PsState *state, GHashTable *map, GPtrArray *clone_ids);
 
 PsState *
 ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable *map)
@@ -74,28 +72,28 @@ ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable 
       for (guint j = 0; j < sub->len; j++)
         g_hash_table_add (w, ((PsNamedItem *) g_ptr_array_index (sub, j))->module);
     }
-  /* pre-seed the clone map with old → old for every module that stays shared: clone_tree then
-   * returns a new ref to it instead of a copy. Nothing writable: every table entry is shared as is
-   * (no walk over the whole model for an op that creates a module or only draws). */
+  /* Nothing writable: the table is shared as is (no walk over the model for an op that creates a
+   * module or only draws). */
   if (g_hash_table_size (w) == 0)
-    {
-      for (guint i = 0; i < state->module_ids->len; i++)
-        {
-          PsModule *m = g_hash_table_lookup (state->modules, g_ptr_array_index (state->module_ids, i));
-          g_hash_table_insert (map, m, m);
-        }
-      return clone_with_map (state, map);
-    }
+    return clone_with_map (state, map, NULL);
+  /* pre-seed the clone map with old → old for every module that stays shared: clone_tree then
+   * returns a new ref to it instead of a copy; only the table entries that need a clone change */
   g_autoptr (GHashTable) memo = g_hash_table_new (NULL, NULL);
-  for (guint i = 0; i < state->module_ids->len; i++)
-    needs_clone (g_hash_table_lookup (state->modules, g_ptr_array_index (state->module_ids, i)), w, memo);
+  const guint n = ps_module_table_size (state->modules);
+  g_autoptr (GPtrArray) ids = g_ptr_array_new ();
+  for (guint i = 0; i < n; i++)
+    {
+      const char *id = ps_module_table_id_at (state->modules, i);
+      if (needs_clone (ps_module_table_lookup (state->modules, id), w, memo))
+        g_ptr_array_add (ids, (gpointer) id);
+    }
   GHashTableIter it;
   gpointer k, v;
   g_hash_table_iter_init (&it, memo);
   while (g_hash_table_iter_next (&it, &k, &v))
     if (!GPOINTER_TO_INT (v))
       g_hash_table_insert (map, k, k);
-  return clone_with_map (state, map);
+  return clone_with_map (state, map, ids);
 }
 
 PsState *
@@ -104,25 +102,30 @@ ps_state_clone (const PsState *state, GHashTable *map)
   g_autoptr (GHashTable) own = NULL;
   if (map == NULL)
     map = own = g_hash_table_new (NULL, NULL);
-  return clone_with_map (state, map);
+  const guint n = ps_module_table_size (state->modules);
+  g_autoptr (GPtrArray) ids = g_ptr_array_sized_new (n);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (ids, (gpointer) ps_module_table_id_at (state->modules, i));
+  return clone_with_map (state, map, ids);
 }
 
+/* clone_ids: the ids whose modules are cloned (through map); every other entry is shared. */
 static PsState *
-clone_with_map (const PsState *state, GHashTable *map)
+clone_with_map (const PsState *state, GHashTable *map, GPtrArray *clone_ids)
 {
   PsState *c = g_new0 (PsState, 1);
   g_atomic_ref_count_init (&c->ref_count);
   c->step = state->step;
   c->root = g_strdup (state->root);
   c->gen = state->gen;
-  c->module_ids = g_ptr_array_sized_new (state->module_ids->len);
-  c->modules = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ps_module_unref);
-  for (guint i = 0; i < state->module_ids->len; i++)
+  c->modules = ps_module_table_ref (state->modules);
+  for (guint i = 0; clone_ids != NULL && i < clone_ids->len; i++)
     {
-      const char *id = g_ptr_array_index (state->module_ids, i);
-      PsModule *m = g_hash_table_lookup (state->modules, id);
-      g_ptr_array_add (c->module_ids, (gpointer) id);
-      g_hash_table_insert (c->modules, (gpointer) id, ps_module_clone_tree (m, map));
+      const char *id = g_ptr_array_index (clone_ids, i);
+      g_autoptr (PsModule) m = ps_module_clone_tree (ps_module_table_lookup (state->modules, id), map);
+      PsModuleTable *t = ps_module_table_set (c->modules, id, m);
+      ps_module_table_unref (c->modules);
+      c->modules = t;
     }
   c->output_names = g_ptr_array_new_with_free_func (g_free);
   c->outputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_tensor_unref);
@@ -165,7 +168,19 @@ ps_state_set_train_object (PsState *state, const char *id, PsTrainObject *o)
 PsModule *
 ps_state_get_module (const PsState *state, const char *id)
 {
-  return id ? g_hash_table_lookup (state->modules, id) : NULL;
+  return id ? ps_module_table_lookup (state->modules, id) : NULL;
+}
+
+guint
+ps_state_n_modules (const PsState *state)
+{
+  return ps_module_table_size (state->modules);
+}
+
+const char *
+ps_state_module_id (const PsState *state, guint i)
+{
+  return ps_module_table_id_at (state->modules, i);
 }
 
 PsModule *
@@ -183,12 +198,12 @@ ps_state_get_output (const PsState *state, const char *name)
 void
 ps_state_add_module (PsState *state, const char *id, PsModule *module)
 {
-  g_return_if_fail (!g_hash_table_contains (state->modules, id));
+  g_return_if_fail (ps_module_table_lookup (state->modules, id) == NULL);
   g_free (module->id);
   module->id = g_strdup (id);
-  const char *interned = g_intern_string (id);
-  g_ptr_array_add (state->module_ids, (gpointer) interned);
-  g_hash_table_insert (state->modules, (gpointer) interned, ps_module_ref (module));
+  PsModuleTable *t = ps_module_table_set (state->modules, id, module);
+  ps_module_table_unref (state->modules);
+  state->modules = t;
 }
 
 void
@@ -266,10 +281,10 @@ ps_state_list_params (const PsState *state)
   PsModule *root = ps_state_get_root (state);
   if (root != NULL)
     list_tree (state->root, root, seen, out);
-  for (guint i = 0; i < state->module_ids->len; i++)
+  for (guint i = 0; i < ps_state_n_modules (state); i++)
     {
-      const char *id = g_ptr_array_index (state->module_ids, i);
-      list_tree (id, g_hash_table_lookup (state->modules, id), seen, out);
+      const char *id = ps_state_module_id (state, i);
+      list_tree (id, ps_state_get_module (state, id), seen, out);
     }
   return out;
 }
@@ -299,6 +314,60 @@ ps_state_account_storage (const PsState *state, GHashTable *seen)
   return added;
 }
 
+/* The storages of m's tree, not descending into children that `other` holds as the same module
+ * under their id (a container listing existing modules: those are in both states). */
+static void
+account_module (PsModule *m, const PsState *other, GHashTable *visited, GHashTable *seen)
+{
+  if (m == NULL || !g_hash_table_add (visited, m))
+    return;
+  for (guint i = 0; i < m->params->len; i++)
+    account (((PsParam *) g_ptr_array_index (m->params, i))->value, seen);
+  for (guint i = 0; i < m->children->len; i++)
+    {
+      PsModule *c = g_ptr_array_index (m->children, i);
+      if (c->id == NULL || ps_state_get_module (other, c->id) != c)
+        account_module (c, other, visited, seen);
+    }
+}
+
+typedef struct {
+  const PsState *a, *b;
+  GHashTable *a_side, *b_side, *visited_a, *visited_b;
+} DiffSides;
+
+static void
+diff_module (const char *id, PsModule *in_a, PsModule *in_b, gpointer data)
+{
+  DiffSides *d = data;
+  account_module (in_a, d->b, d->visited_a, d->a_side);
+  account_module (in_b, d->a, d->visited_b, d->b_side);
+}
+
+void
+ps_state_storage_diff (const PsState *a, const PsState *b, GHashTable *a_side, GHashTable *b_side)
+{
+  g_autoptr (GHashTable) va = g_hash_table_new (NULL, NULL), vb = g_hash_table_new (NULL, NULL);
+  DiffSides d = { a, b, a_side, b_side, va, vb };
+  ps_module_table_diff (a->modules, b->modules, diff_module, &d);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, b->outputs);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    {
+      PsTensor *old = g_hash_table_lookup (a->outputs, k);
+      if (old != v)
+        {
+          account (v, b_side);
+          account (old, a_side);
+        }
+    }
+  g_hash_table_iter_init (&it, a->outputs);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    if (!g_hash_table_contains (b->outputs, k))
+      account (v, a_side);
+}
+
 /* state_dict entries of m's tree, saturating just above the limit; memo: PsModule* → count + 1 */
 static guint64
 count_entries (PsModule *m, GHashTable *memo)
@@ -318,11 +387,12 @@ gboolean
 ps_state_check_size (const PsState *state, gboolean only_last, GError **error)
 {
   g_autoptr (GHashTable) memo = g_hash_table_new (NULL, NULL);
-  guint first = only_last && state->module_ids->len > 0 ? state->module_ids->len - 1 : 0;
-  for (guint i = first; i < state->module_ids->len; i++)
+  const guint n = ps_state_n_modules (state);
+  guint first = only_last && n > 0 ? n - 1 : 0;
+  for (guint i = first; i < n; i++)
     {
-      const char *id = g_ptr_array_index (state->module_ids, i);
-      PsModule *m = g_hash_table_lookup (state->modules, id);
+      const char *id = ps_state_module_id (state, i);
+      PsModule *m = ps_state_get_module (state, id);
       if (m != NULL && count_entries (m, memo) > PS_STATE_MAX_ENTRIES)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,

@@ -9,6 +9,7 @@
 
 #include <glib.h>
 #include "ps-module.h"
+#include "ps-module-table.h"
 #include "ps-generator.h"
 #include "ps-train-object.h"
 
@@ -19,8 +20,7 @@ typedef struct _PsState {
   guint step;              /* 0 = seeded, empty */
   char *root;              /* id of the module shown as the model (may not exist yet) */
   PsGenerator gen;
-  GPtrArray *module_ids;   /* const char* (interned with g_intern_string), in creation order */
-  GHashTable *modules;     /* interned id → PsModule* (owned ref) */
+  PsModuleTable *modules; /* id → PsModule, creation order (persistent: shared between states) */
   GPtrArray *output_names; /* char*, in order of first appearance */
   GHashTable *outputs;     /* char* name → PsTensor* (owned ref) */
   /* training (ps-train-object.h): */
@@ -41,12 +41,16 @@ PsState    *ps_state_clone          (const PsState *state, GHashTable *map);
 /* A copy in which only the modules that an op may write are new: every module in the subtrees
  * of `writable` (PsModule* of `state`) and every module containing one of them. All other modules
  * are the same PsModule as in `state` (shared between the two states: neither may change them).
- * With writable empty, only the tables are copied. `map` receives old → new for every module
- * (old → old for shared ones). This is what keeps a step that writes one small parameter of a
- * large model cheap in memory. */
+ * `map` receives old → new for every cloned module and, when something is writable, old → old
+ * for every shared one. With writable empty nothing is walked or copied: the module table is
+ * shared (O(1); it is persistent, see ps-module-table.h) and map stays empty. This is what keeps
+ * a step that writes one small parameter of a large model, or creates one module, cheap. */
 PsState    *ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable *map);
 
 PsModule   *ps_state_get_module     (const PsState *state, const char *id);
+/* The number of module ids, and the i-th in creation order (interned). */
+guint       ps_state_n_modules      (const PsState *state);
+const char *ps_state_module_id      (const PsState *state, guint i);
 /* The root module, or NULL if the root id is unset or not created yet. */
 PsModule   *ps_state_get_root       (const PsState *state);
 PsTensor   *ps_state_get_output     (const PsState *state, const char *name);
@@ -70,6 +74,13 @@ GPtrArray  *ps_state_list_params    (const PsState *state);
 /* Distinct tensor storages (keyed by storage) reachable from the state: parameters, buffers and
  * outputs. Adds them to `seen` (PsStorage* → size) and returns the bytes newly added. */
 guint64     ps_state_account_storage (const PsState *state, GHashTable *seen);
+
+/* The storages (as ps_state_account_storage adds them) reachable from what differs between two
+ * states: the modules whose table entry is another PsModule (their whole subtrees) and the outputs
+ * that are another tensor, a's side into a_side and b's into b_side. Entries both share are not
+ * walked, so two consecutive steps compare in time proportional to what the op changed. A storage
+ * also reachable through a shared entry may be listed (weights tied across modules). */
+void        ps_state_storage_diff   (const PsState *a, const PsState *b, GHashTable *a_side, GHashTable *b_side);
 
 /* A module listed n times in each of d nested containers has n^d state_dict paths (torch lists
  * every one; its state_dict() and repr would not finish for 10 × 10 deep). Structures beyond this

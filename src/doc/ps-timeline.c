@@ -12,7 +12,7 @@
  * since a state carries its generator. */
 #define N_RECOMPUTED 3
 /* what a snapshot's module and output tables cost beside tensors, per entry (approximate) */
-#define STATE_OVERHEAD(s) (64 * ((guint64) (s)->module_ids->len + (s)->output_names->len + 1))
+#define STATE_OVERHEAD(s) (64 * ((guint64) ps_state_n_modules (s) + (s)->output_names->len + 1))
 
 typedef struct {
   guint64 bytes;             /* of `storages`, plus the state's own tables (STATE_OVERHEAD) */
@@ -73,14 +73,6 @@ clear_recomputed (PsTimeline *tl)
     g_clear_pointer (&tl->recomputed[i], ps_state_unref);
 }
 
-static GHashTable *
-storages_of (const PsState *state)
-{
-  GHashTable *seen = g_hash_table_new (NULL, NULL);
-  ps_state_account_storage (state, seen);
-  return seen;
-}
-
 /* Records what kept state i (i ≥ 1) introduced relative to the kept state before it. */
 static void
 account_new_state (PsTimeline *tl, guint i)
@@ -92,8 +84,11 @@ account_new_state (PsTimeline *tl, guint i)
     p--;
   if (tl->accounts->len > i)
     tl->kept_bytes -= g_array_index (tl->accounts, Account, i).bytes;
-  g_autoptr (GHashTable) before = storages_of (g_ptr_array_index (tl->states, p));
-  GHashTable *now = storages_of (g_ptr_array_index (tl->states, i));
+  /* only what differs between the two states is walked (ps_state_storage_diff): a step costs
+   * what its op changed, not the size of the model */
+  g_autoptr (GHashTable) before = g_hash_table_new (NULL, NULL);
+  GHashTable *now = g_hash_table_new (NULL, NULL);
+  ps_state_storage_diff (g_ptr_array_index (tl->states, p), g_ptr_array_index (tl->states, i), before, now);
   GHashTableIter it;
   gpointer k, v;
   guint64 bytes = 0;
@@ -138,14 +133,16 @@ drop_state (PsTimeline *tl, guint i)
   Account *b = &g_array_index (tl->accounts, Account, j);
   if (a->storages != NULL && g_hash_table_size (a->storages) > 0)
     {
-      g_autoptr (GHashTable) next = storages_of (g_ptr_array_index (tl->states, j));
+      /* state j holds a storage of state i unless only what changed between them held it */
+      g_autoptr (GHashTable) gone = g_hash_table_new (NULL, NULL), came = g_hash_table_new (NULL, NULL);
+      ps_state_storage_diff (g_ptr_array_index (tl->states, i), g_ptr_array_index (tl->states, j), gone, came);
       if (b->storages == NULL)
         b->storages = g_hash_table_new (NULL, NULL);
       GHashTableIter it;
       gpointer k, v;
       g_hash_table_iter_init (&it, a->storages);
       while (g_hash_table_iter_next (&it, &k, &v))
-        if (g_hash_table_contains (next, k) && !g_hash_table_contains (b->storages, k))
+        if ((!g_hash_table_contains (gone, k) || g_hash_table_contains (came, k)) && !g_hash_table_contains (b->storages, k))
           {
             g_hash_table_insert (b->storages, k, v);
             b->bytes += GPOINTER_TO_SIZE (v);

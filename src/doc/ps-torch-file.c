@@ -910,7 +910,6 @@ ps_torch_file_open_fd (int fd, const char *label, PsTorchOpenFlags flags, GError
   return g_steal_pointer (&tf);
 }
 
-PsTorchFileFormat ps_torch_file_get_format (PsTorchFile *tf) { return tf->format; }
 guint ps_torch_file_get_n_tensors (PsTorchFile *tf) { return tf->entries->len; }
 
 const PsTorchTensorInfo *

@@ -68,7 +68,6 @@ PsTorchFile *ps_torch_file_open       (const char *path, PsTorchOpenFlags flags,
 PsTorchFile *ps_torch_file_open_fd    (int fd, const char *label, PsTorchOpenFlags flags, GError **error);
 void         ps_torch_file_free       (PsTorchFile *tf);
 
-PsTorchFileFormat ps_torch_file_get_format (PsTorchFile *tf);
 guint        ps_torch_file_get_n_tensors (PsTorchFile *tf);
 const PsTorchTensorInfo *ps_torch_file_get_info (PsTorchFile *tf, guint index);
 const PsTorchTensorInfo *ps_torch_file_lookup   (PsTorchFile *tf, const char *name);

@@ -1,7 +1,10 @@
 /* ps-train-ops.c — see ps-train-ops.h; the torch code each op runs is in docs/recipe-format.md. */
 #include "ps-train-ops.h"
 #include "ps-clip-grad.h"
+#include "ps-checkpoint.h"
 #include "ps-fashion-mnist.h"
+#include "ps-npz.h"
+#include "ps-regular-file.h"
 #include "ps-train-step.h"
 
 #include <math.h>
@@ -370,7 +373,7 @@ fields_of (const char *kind)
   return NULL;
 }
 
-gboolean
+static gboolean
 ps_train_ops_validate (JsonObject *op, const char *kind, guint index, GError **error)
 {
   const FDef *defs = fields_of (kind);
@@ -470,16 +473,123 @@ check_new_id (PsState *state, const char *id, GError **error)
 
 /* ---------- dataset / optimizer / scheduler ---------- */
 
+/* One named array of a data file, float32 or int64 as TensorDataset keeps it. */
+static PsTensor *
+data_array (PsNpz *npz, PsCheckpoint *ck, const char *file, const char *field, const char *name, GError **error)
+{
+  gboolean found = npz ? ps_npz_lookup (npz, name) != NULL : ps_checkpoint_lookup (ck, name) != NULL;
+  if (!found)
+    {
+      GString *names = g_string_new (NULL);
+      guint n = npz ? ps_npz_get_n_arrays (npz) : ps_checkpoint_get_n_entries (ck);
+      for (guint i = 0; i < n && i < 20; i++)
+        g_string_append_printf (names, "%s'%s'", i ? ", " : "",
+                                npz ? ps_npz_get_info (npz, i)->name : ps_checkpoint_get_entry (ck, i)->name);
+      if (n > 20)
+        g_string_append (names, ", …");
+      g_autofree char *list = g_string_free (names, FALSE);
+      field_error (error, field, "%s has no array '%s' (it has %s)", file, name, n ? list : "none");
+      return NULL;
+    }
+  g_autoptr (GError) local = NULL;
+  PsTensor *t = npz ? ps_npz_load (npz, name, &local) : ps_checkpoint_load (ck, name, &local);
+  if (t == NULL)
+    {
+      field_error (error, field, "array '%s' of %s: %s", name, file, local->message);
+      return NULL;
+    }
+  if (t->dtype != PS_DTYPE_FLOAT32 && t->dtype != PS_DTYPE_INT64)
+    {
+      field_error (error, field, "array '%s' of %s is %s; data sets take float32 (inputs, regression targets) or "
+                   "int64 (class indices, Embedding inputs): convert it before saving", name, file,
+                   ps_dtype_name (t->dtype));
+      ps_tensor_unref (t);
+      return NULL;
+    }
+  if (t->ndim < 1)
+    {
+      field_error (error, field, "array '%s' of %s is a scalar; a data set needs one row per sample", name, file);
+      ps_tensor_unref (t);
+      return NULL;
+    }
+  return t;
+}
+
+/* TensorDataset(torch.as_tensor(f[x]), torch.as_tensor(f[y])) of a user's file: .npz (numpy.savez),
+ * .safetensors, or a torch.save'd dict of tensors; path relative to the recipe, optionally pinned
+ * by SHA-256 over exactly the bytes read. Tensors count against the memory budget. */
+static PsDataset *
+dataset_from_file (JsonObject *op, const char *base_dir, GError **error)
+{
+  const char *file = json_object_get_string_member (op, "file");
+  const char *xn = json_object_get_string_member (op, "x"), *yn = json_object_get_string_member (op, "y");
+  const char *pin = json_object_has_member (op, "sha256") ? json_object_get_string_member (op, "sha256") : NULL;
+  if (pin != NULL && (strlen (pin) != 64 || strspn (pin, "0123456789abcdefABCDEF") != 64))
+    {
+      field_error (error, "sha256", "expected 64 hexadecimal digits");
+      return NULL;
+    }
+  g_autofree char *path = g_path_is_absolute (file) || base_dir == NULL ? g_strdup (file)
+                                                                        : g_build_filename (base_dir, file, NULL);
+  g_autofree char *lower = g_ascii_strdown (file, -1);
+  g_autofree char *sum = NULL;
+  g_autoptr (PsNpz) npz = NULL;
+  g_autoptr (PsCheckpoint) ck = NULL;
+  g_autoptr (GError) local = NULL;
+  if (g_str_has_suffix (lower, ".npy") || g_str_has_suffix (lower, ".csv"))
+    {
+      field_error (error, "file", "%s: only files holding named arrays are read (.npz from numpy.savez, "
+                   ".safetensors, torch.save of a dict): save X and y together in one .npz", file);
+      return NULL;
+    }
+  if (g_str_has_suffix (lower, ".npz"))
+    {
+      /* read once: the pin covers exactly the bytes parsed */
+      g_autoptr (GBytes) bytes = ps_regular_file_read (path, ps_tensor_get_max_bytes (), &local);
+      if (bytes != NULL)
+        {
+          sum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+          npz = ps_npz_new_from_bytes (bytes, &local);
+        }
+    }
+  else
+    ck = ps_checkpoint_open_state_dict (path, pin ? &sum : NULL, &local);
+  if (npz == NULL && ck == NULL)
+    {
+      field_error (error, "file", "%s", local->message);
+      return NULL;
+    }
+  if (pin != NULL && g_ascii_strcasecmp (sum, pin) != 0)
+    {
+      field_error (error, "sha256", "%s has sha256 %s, not the one the recipe pins", path, sum);
+      return NULL;
+    }
+  g_autoptr (PsTensor) x = data_array (npz, ck, file, "x", xn, error);
+  if (x == NULL)
+    return NULL;
+  g_autoptr (PsTensor) y = data_array (npz, ck, file, "y", yn, error);
+  if (y == NULL)
+    return NULL;
+  PsDataset *d = ps_dataset_new (x, y, &local);
+  if (d == NULL)
+    field_error (error, "file", "%s: %s", file, local->message);
+  return d;
+}
+
 static gboolean
-apply_dataset (PsState *state, JsonObject *op, GError **error)
+apply_dataset (PsState *state, JsonObject *op, const char *base_dir, GError **error)
 {
   const char *id = json_object_get_string_member (op, "id");
   if (!check_new_id (state, id, error))
     return FALSE;
   if (json_object_has_member (op, "file"))
     {
-      field_error (error, "file", "data sets from files are not supported yet");
-      return FALSE;
+      g_autoptr (PsDataset) fd = dataset_from_file (op, base_dir, error);
+      if (fd == NULL)
+        return FALSE;
+      g_autoptr (PsTrainObject) fo = ps_train_object_new_dataset (json_object_get_string_member (op, "file"), fd);
+      ps_state_set_train_object (state, id, fo);
+      return TRUE;
     }
   const char *type = json_object_get_string_member (op, "type");
   JsonObject *args = json_object_has_member (op, "args") ? json_object_get_object_member (op, "args") : NULL;
@@ -914,11 +1024,11 @@ apply_train (PsState *state, JsonObject *op, GError **error)
   return TRUE;
 }
 
-gboolean
-ps_train_ops_apply (PsState *state, JsonObject *op, const char *kind, guint n, GError **error)
+static gboolean
+ps_train_ops_apply (PsState *state, JsonObject *op, const char *kind, guint n, const char *base_dir, GError **error)
 {
   if (strcmp (kind, "dataset") == 0)
-    return apply_dataset (state, op, error);
+    return apply_dataset (state, op, base_dir, error);
   if (strcmp (kind, "optimizer") == 0)
     return apply_optimizer (state, op, error);
   if (strcmp (kind, "scheduler") == 0)
@@ -936,7 +1046,7 @@ ps_train_ops_apply (PsState *state, JsonObject *op, const char *kind, guint n, G
   g_return_val_if_reached (FALSE);
 }
 
-void
+static void
 ps_train_ops_writable (const PsState *prev, JsonObject *op, const char *kind, GPtrArray *w)
 {
   const char *model_id = NULL;
@@ -963,7 +1073,7 @@ str (JsonObject *op, const char *name)
   return is_string (n) ? json_node_get_string (n) : "?";
 }
 
-char *
+static char *
 ps_train_ops_describe (JsonObject *op, const char *kind, const PsState *before, const PsState *after,
                        const GError *error)
 {
@@ -1073,7 +1183,7 @@ gboolean
 ps_train_op_apply (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
 {
   g_autoptr (JsonObject) json = ps_op_to_json (op);
-  return ps_train_ops_apply (state, json, ps_op_get_kind (op), n, error);
+  return ps_train_ops_apply (state, json, ps_op_get_kind (op), n, ctx ? ctx->base_dir : NULL, error);
 }
 
 void
@@ -1098,10 +1208,3 @@ ps_train_op_describe (const PsOp *op, const PsState *after, GString *s)
   g_string_append (s, d);
 }
 
-gboolean
-ps_train_op_py_emit (PsPyExport *ex, const PsOp *op, guint n, GError **error)
-{
-  g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "PyTorch export does not support '%s' ops yet",
-               ps_op_get_kind (op));
-  return FALSE;
-}

@@ -12,12 +12,6 @@
 
 G_BEGIN_DECLS
 
-gboolean   ps_train_ops_validate     (JsonObject *op, const char *kind, guint index, GError **error);
-gboolean   ps_train_ops_apply        (PsState *state, JsonObject *op, const char *kind, guint n, GError **error);
-/* The modules of prev this op may write (added to w). */
-void       ps_train_ops_writable     (const PsState *prev, JsonObject *op, const char *kind, GPtrArray *w);
-char      *ps_train_ops_describe     (JsonObject *op, const char *kind, const PsState *before, const PsState *after,
-                                      const GError *error);
 
 /* The "loss" object {"type", "args"} → a PsLoss (errors name the argument). */
 gboolean   ps_train_loss_from_json   (JsonNode *node, PsLoss *loss, GError **error);

@@ -401,6 +401,42 @@ ps_figure_new_for_tensor (PsTensor *tensor, const char *title, const char *subti
 }
 
 PsFigure *
+ps_figure_new_for_difference (PsTensor *a, PsTensor *b, const char *title, const char *subtitle,
+                              const PsFigureOptions *o, GError **error)
+{
+  g_return_val_if_fail (a != NULL && b != NULL && title != NULL && o != NULL, NULL);
+  if (o->kind != PS_FIGURE_HEATMAP && o->kind != PS_FIGURE_HISTOGRAM)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "a difference is shown as a heatmap or a histogram");
+      return NULL;
+    }
+  g_autoptr (PsFigure) fig = g_new0 (PsFigure, 1);
+  fig->kind = o->kind;
+  fig->tensor = ps_difference_new (a, b, error);
+  if (fig->tensor == NULL)
+    return NULL;
+  ps_init_info_clear (&fig->init);
+  fig->subtitle = g_strdup (subtitle ? subtitle : "");
+  PsFigureOptions d = *o;
+  d.diff_from = 0;   /* the diverging map and no init overlay, as for a timeline's difference */
+  gboolean ok;
+  if (o->kind == PS_FIGURE_HEATMAP)
+    {
+      fig->title = g_strdup_printf ("Δ %s", title);
+      ok = build_heatmap (fig, &d, NULL, error);
+    }
+  else
+    {
+      g_autofree char *shape = ps_tensor_shape_string (fig->tensor);
+      fig->title = g_strdup_printf ("Δ %s %s", title, shape);
+      ok = build_histogram (fig, &d, NULL, error);
+    }
+  if (!ok)
+    return NULL;
+  return g_steal_pointer (&fig);
+}
+
+PsFigure *
 ps_figure_new_for_series (PsTensor *const *tensors, const int64_t *steps, guint n, const char *title,
                           const char *subtitle, const PsFigureOptions *o, GError **error)
 {

@@ -48,6 +48,10 @@ PsFigure   *ps_figure_new          (const PsTimeline *tl, const char *path, cons
  * −1). `title` names it ("encoder.0.weight"); `subtitle` (may be NULL) says where it came from. */
 PsFigure   *ps_figure_new_for_tensor (PsTensor *tensor, const char *title, const char *subtitle,
                                       const PsFigureOptions *o, GError **error);
+/* b − a of two same-shape tensors read from checkpoints (ps_difference_new), as a heatmap (the
+ * diverging map, zero neutral) or a histogram; `title` names the tensor ("Δ " is prepended). */
+PsFigure   *ps_figure_new_for_difference (PsTensor *a, PsTensor *b, const char *title, const char *subtitle,
+                                          const PsFigureOptions *o, GError **error);
 /* One tensor over a series of checkpoints: PS_FIGURE_RIDGELINE or PS_FIGURE_BANDS of `tensors` at
  * `steps` (n, increasing; the labels), thinned like a timeline's. `title` names the tensor. */
 PsFigure   *ps_figure_new_for_series (PsTensor *const *tensors, const int64_t *steps, guint n,

@@ -12,43 +12,7 @@
 
 #include "ps-colormap.h"
 #include "ps-heatmap.h"
-
-typedef struct {
-  int status;
-  char *out, *err;
-} Result;
-
-static void
-result_clear (Result *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
-
-static void
-run (Result *r, const char *first, ...)
-{
-  /* a Result is reused for several runs */
-  result_clear (r);
-  r->out = r->err = NULL;
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (char *) g_getenv ("PS_CLI"));
-  va_list ap;
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) a);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  int ws = 0;
-  g_autoptr (GError) error = NULL;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err,
-                               &ws, &error));
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (ws));
-  r->status = WEXITSTATUS (ws);
-}
+#include "cli-run.h"
 
 /* step 0 seed, step 1 Linear(5, 5) created (kaiming_uniform_), step 2 eye_ on the weight,
  * step 3 zeros_ on the bias (the weight as at step 2) */

@@ -17,52 +17,8 @@
 #include <glib/gstdio.h>
 #include <zip.h>
 
-typedef struct {
-  int status;     /* exit status, or 128 + signal */
-  char *out;
-  char *err;
-} Result;
+#include "cli-run.h"
 
-static void
-result_clear (Result *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
-
-static guint n_cases;
-
-/* Runs the CLI (argv NULL-terminated) under a 60 s timeout, so a hang fails instead of blocking the
- * suite; stdin is /dev/null. A death by signal is status 128 + signal. */
-static void
-runv (Result *r, const char *const *args)
-{
-  const char *cli = g_getenv ("PS_CLI");
-  g_assert_nonnull (cli);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (char *) "timeout");
-  g_ptr_array_add (argv, (char *) "-s");
-  g_ptr_array_add (argv, (char *) "KILL");
-  g_ptr_array_add (argv, (char *) "60");
-  g_ptr_array_add (argv, (char *) cli);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_autoptr (GError) error = NULL;
-  int wait_status = 0;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &r->out,
-                               &r->err, &wait_status, &error));
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  r->status = WEXITSTATUS (wait_status);
-  if (r->status == 137)
-    g_error ("paramscope-cli %s %s: killed after 60 s (a hang)", args[0], args[1] ? args[1] : "");
-  n_cases++;
-}
-
-#define run(r, ...) runv ((r), (const char *const[]) { __VA_ARGS__, NULL })
 
 
 /* Runs the CLI with its standard output on `out_fd` (stderr captured): for /dev/full and a pipe
@@ -70,6 +26,7 @@ runv (Result *r, const char *const *args)
 static void
 runv_fd (Result *r, int out_fd, const char *const *args)
 {
+  result_clear (r);
   const char *cli = g_getenv ("PS_CLI");
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_ptr_array_add (argv, (char *) cli);
@@ -95,7 +52,7 @@ runv_fd (Result *r, int out_fd, const char *const *args)
   r->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128 + WTERMSIG (wait_status);
   r->out = g_strdup ("");
   r->err = g_string_free (e, FALSE);
-  n_cases++;
+  cli_run_count++;
 }
 
 #define run_fd(r, fd, ...) runv_fd ((r), (fd), (const char *const[]) { __VA_ARGS__, NULL })
@@ -236,7 +193,7 @@ test_out_of_range_numbers (void)
   g_assert_cmpstr (saved, ==, saved2);
   g_assert_nonnull (strstr (saved, "\"eps\" : 1e999"));
   g_assert_nonnull (strstr (saved, "-1e999"));
-  g_test_message ("numbers beyond range: %u CLI runs", n_cases);
+  g_test_message ("numbers beyond range: %u CLI runs", cli_run_count);
 }
 
 
@@ -245,7 +202,7 @@ test_out_of_range_numbers (void)
 static void
 test_outputs_devices_and_links (void)
 {
-  guint before_cases = n_cases;
+  guint before_cases = cli_run_count;
   g_autofree char *demo = example ("demo.json");
   struct stat full, null, so;
   g_assert_cmpint (stat ("/dev/full", &full), ==, 0);
@@ -354,13 +311,13 @@ test_outputs_devices_and_links (void)
   g_assert_cmpint (stat (png, &pst), ==, 0);
   g_assert_cmpuint (pst.st_mode & 07777, ==, 0600);
   g_assert_cmpuint (pst.st_size, >, 100);
-  g_test_message ("devices, FIFOs, links, permissions: %u CLI runs", n_cases - before_cases);
+  g_test_message ("devices, FIFOs, links, permissions: %u CLI runs", cli_run_count - before_cases);
 }
 
 static void
 test_outputs_inputs_and_temps (void)
 {
-  guint before_cases = n_cases;
+  guint before_cases = cli_run_count;
   g_autofree char *demo = example ("demo.json");
   g_autofree char *text = NULL;
   gsize len;
@@ -422,14 +379,14 @@ test_outputs_inputs_and_temps (void)
   g_assert_cmpuint (temps, ==, 2);   /* live and other */
   g_unlink (live);
   g_unlink (other);
-  g_test_message ("outputs that are inputs, temporaries: %u CLI runs", n_cases - before_cases);
+  g_test_message ("outputs that are inputs, temporaries: %u CLI runs", cli_run_count - before_cases);
 }
 
 /* Output that cannot be written to standard output is an error (exit 1 with a message). */
 static void
 test_stdout_errors (void)
 {
-  guint before_cases = n_cases;
+  guint before_cases = cli_run_count;
   g_autofree char *demo = example ("demo.json");
   const char *const commands[][4] = {
     { "describe", NULL }, { "to-pytorch", NULL }, { "stats", NULL }, { "stats", "--json" }, { "run", NULL },
@@ -461,7 +418,7 @@ test_stdout_errors (void)
       if (b.status != 1 || strstr (b.err, "cannot write to standard output") == NULL)
         g_error ("%s | (closed): exit %d, stderr '%s'", cmd, b.status, b.err);
     }
-  g_test_message ("standard output errors: %u CLI runs", n_cases - before_cases);
+  g_test_message ("standard output errors: %u CLI runs", cli_run_count - before_cases);
 }
 
 /* ---- no hangs on special files -------------------------------------------------------------- */
@@ -483,7 +440,7 @@ make_socket (const char *name)
 static void
 test_special_files (void)
 {
-  guint before_cases = n_cases;
+  guint before_cases = cli_run_count;
   g_autofree char *fifo = tmp_path ("in.fifo");
   g_autofree char *fifo_st = tmp_path ("in.safetensors");
   g_autofree char *fifo_npy = tmp_path ("in.npy");
@@ -539,7 +496,7 @@ test_special_files (void)
   run (&c, "inspect", index);
   g_assert_cmpint (c.status, ==, 1);
   g_assert_nonnull (strstr (c.err, "it is a FIFO, not a regular file"));
-  g_test_message ("special files: %u CLI runs", n_cases - before_cases);
+  g_test_message ("special files: %u CLI runs", cli_run_count - before_cases);
 }
 
 /* ---- the SHA-256 pin pins what is loaded ---------------------------------------------------- */
@@ -569,7 +526,7 @@ write_one (const char *path, const char *name, PsTensor *t)
 static void
 test_sha256_pin (void)
 {
-  guint before_cases = n_cases;
+  guint before_cases = cli_run_count;
   /* a Linear(3, 2) state dict in one file, and split in two shards behind an index */
   g_autoptr (PsTensor) w = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 2, 3, NULL);
   g_autoptr (PsTensor) b = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 2, NULL);
@@ -664,7 +621,7 @@ test_sha256_pin (void)
   g_autoptr (PsTensor) got = ps_safetensors_load (st, "weight", &error);
   g_assert_no_error (error);
   g_assert_true (ps_tensor_equal (got, w));
-  g_test_message ("sha256 pins: %u CLI runs", n_cases - before_cases);
+  g_test_message ("sha256 pins: %u CLI runs", cli_run_count - before_cases);
 }
 
 /* ---- bounded work for bounded input --------------------------------------------------------- */
@@ -728,7 +685,7 @@ make_npz (const char *name, guint64 declared_numel, gsize real_numel)
 static void
 test_bounded_work (void)
 {
-  guint before_cases = n_cases;
+  guint before_cases = cli_run_count;
   /* a member claiming 1 GiB from a few hundred bytes: refused before inflating */
   g_autofree char *bomb = make_npz ("bomb.npz", (guint64) 1 << 28, 1000);
   g_auto (Result) a = { 0 };
@@ -797,7 +754,7 @@ test_bounded_work (void)
   g_assert_cmpint (d.status, ==, 1);
   g_assert_nonnull (strstr (d.err, "67108865 bytes, more than the limit of 67108864 bytes"));
   g_unlink (huge);
-  g_test_message ("bounded work: %u CLI runs", n_cases - before_cases);
+  g_test_message ("bounded work: %u CLI runs", cli_run_count - before_cases);
 }
 
 /* ---- a listing shows everything it can -------------------------------------------------------- */
@@ -805,7 +762,7 @@ test_bounded_work (void)
 static void
 test_inspect_lists_everything (void)
 {
-  guint before_cases = n_cases;
+  guint before_cases = cli_run_count;
   /* u16, u32, u64 and an F8_E4M3 tensor "f8" that cannot be decoded */
   g_autofree char *file = g_build_filename (g_getenv ("PS_TEST_DATA"), "formats", "unsigned.safetensors", NULL);
   g_auto (Result) a = { 0 };
@@ -845,7 +802,7 @@ test_inspect_lists_everything (void)
         g_assert_true (json_object_has_member (t, "mean"));
     }
   g_assert_cmpuint (undecoded, ==, 2);
-  g_test_message ("listing: %u CLI runs", n_cases - before_cases);
+  g_test_message ("listing: %u CLI runs", cli_run_count - before_cases);
 }
 
 /* ---- names are data, not terminal commands -------------------------------------------------- */
@@ -869,7 +826,7 @@ assert_no_controls (const char *what, const char *s)
 static void
 test_names_are_data (void)
 {
-  guint before_cases = n_cases;
+  guint before_cases = cli_run_count;
   /* tensor names that would retitle the terminal, clear it, or use an 8-bit CSI */
   static const char *const names[] = { "a\x1b]0;pwned\x07title", "b\x1b[2J\x1b[31mred", "c\xc2\x9b" "31m",
                                        "d\rreturn\bback", "e\x7f" "del" };
@@ -952,13 +909,14 @@ test_names_are_data (void)
           g_assert_true (json_parser_load_from_data (jp, d.out, -1, NULL));
         }
     }
-  g_test_message ("names: %u CLI runs", n_cases - before_cases);
+  g_test_message ("names: %u CLI runs", cli_run_count - before_cases);
 }
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  cli_run_timeout_s = 60;
   tmpdir = g_dir_make_tmp ("ps-reliab-XXXXXX", NULL);
   g_assert_nonnull (tmpdir);
   g_test_add_func ("/cli-reliability/out-of-range-numbers", test_out_of_range_numbers);

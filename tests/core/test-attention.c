@@ -144,11 +144,56 @@ expect_error (const char *message, int64_t embed_dim, int64_t num_heads, double 
 static void
 test_extra_errors (void)
 {
-  expect_error ("embed_dim and num_heads must be greater than 0, got embed_dim=8 and num_heads=0 instead", 8, 0, 0.0);
-  expect_error ("embed_dim and num_heads must be greater than 0, got embed_dim=0 and num_heads=1 instead", 0, 1, 0.0);
-  expect_error ("embed_dim and num_heads must be greater than 0, got embed_dim=8 and num_heads=-2 instead", 8, -2, 0.0);
-  expect_error ("dropout probability has to be between 0 and 1, but got 1.5", 8, 2, 1.5);
+  expect_error ("num_heads must not be 0; torch 1.13 fails with ZeroDivisionError: integer division or modulo by zero",
+                8, 0, 0.0);
+  expect_error ("embed_dim must not be 0; torch 1.13 fails (xavier_uniform_ of an empty weight) with "
+                "ZeroDivisionError: float division by zero", 0, 1, 0.0);
+  expect_error ("Trying to create tensor with negative dimension -24: [-24, -8]", -8, 2, 0.0);
   expect_error ("embed_dim must be divisible by num_heads", 9, 2, 0.0);
+  expect_error ("embed_dim must be divisible by num_heads", 8, -3, 0.0);
+}
+
+/* torch constructs these and fails only in a forward: a negative num_heads that divides embed_dim
+ * (in q.view), and a dropout above 1 (in F.dropout, training only) */
+static void
+test_forward_time_errors (void)
+{
+  PsGenerator gen;
+  ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+  g_autoptr (GError) error = NULL;
+  int64_t s[3] = { 5, 3, 8 };
+  g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, 3, s, NULL);
+  const struct { int64_t heads; const char *message; } neg[] = {
+    { -1, "invalid shape dimension -3" },   /* view(5, 3·-1, -8) */
+    { -2, "invalid shape dimension -6" },
+    { -8, "invalid shape dimension -24" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (neg); i++)
+    {
+      g_autoptr (PsModule) m = rt_new_ints ("MultiheadAttention", &gen, &error, "embed_dim", (int64_t) 8,
+                                            "num_heads", neg[i].heads, NULL);
+      g_assert_no_error (error);
+      PsGenerator before = gen;
+      g_assert_null (ps_module_forward (m, x, &gen, &error));
+      g_assert_cmpstr (error->message, ==, neg[i].message);
+      g_assert_true (ps_generator_equal (&gen, &before));
+      g_clear_error (&error);
+    }
+  g_autoptr (PsArgs) a = ps_args_new ();
+  ps_args_set_int (a, "embed_dim", 8);
+  ps_args_set_int (a, "num_heads", 2);
+  ps_args_set_double (a, "dropout", 1.5);
+  g_autoptr (PsModule) m = ps_module_new ("MultiheadAttention", a, &gen, &error);
+  g_assert_no_error (error);
+  PsGenerator before = gen;
+  g_assert_null (ps_module_forward (m, x, &gen, &error));
+  g_assert_cmpstr (error->message, ==, "dropout probability has to be between 0 and 1, but got 1.5");
+  g_assert_true (ps_generator_equal (&gen, &before));
+  g_clear_error (&error);
+  ps_module_set_training (m, FALSE);
+  g_autoptr (PsTensor) y = ps_module_forward (m, x, &gen, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (y);
 }
 
 static void
@@ -210,5 +255,6 @@ main (int argc, char **argv)
   g_test_add_func ("/attention/tree-reset-only-out-proj", test_tree_reset_only_out_proj);
   g_test_add_func ("/attention/extra-errors", test_extra_errors);
   g_test_add_func ("/attention/forward-errors", test_forward_errors);
+  g_test_add_func ("/attention/forward-time-errors", test_forward_time_errors);
   return g_test_run ();
 }

@@ -1,5 +1,5 @@
 /* Convolutions, LazyConv2d, Embedding and Bilinear against torch 1.13: the shared golden cases,
- * tests/data/conv-golden.json (tests/golden/gen_conv.py), the im2col engine against the naive
+ * tests/data/conv/ (tests/golden/gen_conv.py, one file per layer type), the im2col engine against the naive
  * direct kernel, and the lazy-module life cycle. */
 #include "layer-golden.h"
 #include "ps-im2col.h"
@@ -17,21 +17,21 @@ static const char *const exact_types[] = { "Embedding", "Bilinear", NULL };
 static void
 test_fixture_forward (void)
 {
-  g_autoptr (JsonParser) p = golden_load ("conv-golden.json");
+  g_autoptr (JsonParser) p = golden_load_dir ("conv");
   g_assert_cmpint (layer_run_fixture_cases (p, conv_types, exact_types), >=, 40);
 }
 
 static void
 test_fixture_errors (void)
 {
-  g_autoptr (JsonParser) p = golden_load ("conv-golden.json");
+  g_autoptr (JsonParser) p = golden_load_dir ("conv");
   g_assert_cmpint (layer_run_fixture_errors (p, conv_types), >=, 25);
 }
 
 static void
 test_fixture_reprs (void)
 {
-  g_autoptr (JsonParser) p = golden_load ("conv-golden.json");
+  g_autoptr (JsonParser) p = golden_load_dir ("conv");
   g_assert_cmpint (layer_run_fixture_reprs (p, conv_types), >=, 12);
 }
 
@@ -151,7 +151,7 @@ test_shared_sequential (void)
 static void
 test_backend_prediction (void)
 {
-  g_autoptr (JsonParser) p = golden_load ("conv-golden.json");
+  g_autoptr (JsonParser) p = golden_load_dir ("conv");
   JsonObject *root = json_node_get_object (json_parser_get_root (p));
   const int threads = (int) json_object_get_int_member (json_object_get_object_member (root, "meta"), "num_threads");
   JsonArray *cases = golden_cases (p);

@@ -326,70 +326,13 @@ test_shared_module_twice_fails (void)
 
 /* ---------- layer goldens (data/layers/) ---------- */
 
-/* The layer goldens, one file per layer type in data/layers/ (made by tests/golden/gen_layers.py):
- * _shared.json holds "meta" and "inputs"; every <Type>.json holds that type's cases under the
- * section names ("forward", "dropout", …). Returns one object with each section's cases
- * concatenated in file-name order; "meta" (the same in every file) and "inputs" taken once. */
-static int
-golden_strcmp_p (const char **a, const char **b)
-{
-  return strcmp (*a, *b);
-}
-
-static JsonNode *
-layers_golden_load (void)
-{
-  const char *data = g_getenv ("PS_TEST_DATA");
-  g_assert_nonnull (data);
-  g_autofree char *dir = g_build_filename (data, "layers", NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GDir) d = g_dir_open (dir, 0, &error);
-  g_assert_no_error (error);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-  while ((name = g_dir_read_name (d)) != NULL)
-    if (g_str_has_suffix (name, ".json"))
-      g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) golden_strcmp_p);
-  g_assert_cmpuint (names->len, >=, 2);
-  JsonObject *merged = json_object_new ();
-  for (guint i = 0; i < names->len; i++)
-    {
-      g_autofree char *path = g_build_filename (dir, g_ptr_array_index (names, i), NULL);
-      g_autoptr (JsonParser) parser = json_parser_new ();
-      json_parser_load_from_file (parser, path, &error);
-      g_assert_no_error (error);
-      JsonObject *o = json_node_get_object (json_parser_get_root (parser));
-      g_autoptr (GList) members = json_object_get_members (o);
-      for (GList *l = members; l != NULL; l = l->next)
-        {
-          const char *key = l->data;
-          JsonNode *v = json_object_get_member (o, key);
-          if (JSON_NODE_HOLDS_ARRAY (v))
-            {
-              if (!json_object_has_member (merged, key))
-                json_object_set_array_member (merged, key, json_array_new ());
-              JsonArray *dst = json_object_get_array_member (merged, key);
-              JsonArray *src = json_node_get_array (v);
-              for (guint k = 0; k < json_array_get_length (src); k++)
-                json_array_add_element (dst, json_node_copy (json_array_get_element (src, k)));
-            }
-          else if (!json_object_has_member (merged, key))
-            json_object_set_member (merged, key, json_node_copy (v));
-        }
-    }
-  JsonNode *root = json_node_new (JSON_NODE_OBJECT);
-  json_node_take_object (root, merged);
-  return root;
-}
-
 /* Every activation is reproduced bit for bit (torch 1.13, AVX2, one intra-op thread, glibc 2.36):
  * see the kernels' notes in ps-activation.c. */
 
 static void
 test_golden_forward (void)
 {
-  g_autoptr (JsonNode) golden = layers_golden_load ();
+  g_autoptr (JsonNode) golden = golden_merge_dir ("layers");
   JsonObject *root = json_node_get_object (golden);
   JsonObject *inputs = json_object_get_object_member (root, "inputs");
   JsonArray *cases = json_object_get_array_member (root, "forward");
@@ -439,7 +382,7 @@ test_golden_forward (void)
 static void
 test_golden_dropout (void)
 {
-  g_autoptr (JsonNode) golden = layers_golden_load ();
+  g_autoptr (JsonNode) golden = golden_merge_dir ("layers");
   JsonArray *cases = json_object_get_array_member (json_node_get_object (golden), "dropout");
   g_assert_cmpuint (json_array_get_length (cases), >=, 10);
   for (guint i = 0; i < json_array_get_length (cases); i++)
@@ -462,7 +405,7 @@ test_golden_dropout (void)
 static void
 test_golden_linear (void)
 {
-  g_autoptr (JsonNode) golden = layers_golden_load ();
+  g_autoptr (JsonNode) golden = golden_merge_dir ("layers");
   JsonArray *cases = json_object_get_array_member (json_node_get_object (golden), "linear");
   g_assert_cmpuint (json_array_get_length (cases), >=, 8);
   for (guint i = 0; i < json_array_get_length (cases); i++)
@@ -488,7 +431,7 @@ test_golden_linear (void)
 static void
 test_golden_modules (void)
 {
-  g_autoptr (JsonNode) golden = layers_golden_load ();
+  g_autoptr (JsonNode) golden = golden_merge_dir ("layers");
   JsonArray *cases = json_object_get_array_member (json_node_get_object (golden), "modules");
   g_assert_cmpuint (json_array_get_length (cases), >=, 10);
   for (guint i = 0; i < json_array_get_length (cases); i++)
@@ -539,7 +482,7 @@ test_golden_modules (void)
 static void
 test_golden_repr (void)
 {
-  g_autoptr (JsonNode) golden = layers_golden_load ();
+  g_autoptr (JsonNode) golden = golden_merge_dir ("layers");
   JsonArray *cases = json_object_get_array_member (json_node_get_object (golden), "repr");
   g_assert_cmpuint (json_array_get_length (cases), >=, 25);
   for (guint i = 0; i < json_array_get_length (cases); i++)
@@ -559,7 +502,7 @@ test_golden_repr (void)
 static void
 test_golden_errors (void)
 {
-  g_autoptr (JsonNode) golden = layers_golden_load ();
+  g_autoptr (JsonNode) golden = golden_merge_dir ("layers");
   JsonArray *cases = json_object_get_array_member (json_node_get_object (golden), "errors");
   g_assert_cmpuint (json_array_get_length (cases), >=, 20);
   for (guint i = 0; i < json_array_get_length (cases); i++)
@@ -821,7 +764,7 @@ main (int argc, char **argv)
    * gen_layers.py; pin it before the first BLAS call so the test does not depend on the
    * environment it runs in (OPENBLAS_NUM_THREADS, CPU count). */
   {
-    g_autoptr (JsonNode) golden = layers_golden_load ();
+    g_autoptr (JsonNode) golden = golden_merge_dir ("layers");
     JsonObject *meta = json_object_get_object_member (json_node_get_object (golden), "meta");
     g_autofree char *n = g_strdup_printf ("%" G_GINT64_FORMAT,
                                           json_object_get_int_member (meta, "openblas_num_threads"));

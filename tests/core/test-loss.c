@@ -39,16 +39,16 @@ loss_from_case (JsonObject *c, PsLoss *loss)
         loss->weight = float_list (json_object_get_array_member (args, k));
       else if (g_str_equal (k, "pos_weight"))
         loss->pos_weight = float_list (json_object_get_array_member (args, k));
+      else if (g_str_equal (k, "label_smoothing"))
+        loss->label_smoothing = json_object_get_double_member (args, k);
       else
         g_error ("unknown loss arg %s", k);
     }
 }
 
 static void
-test_golden (void)
+check_cases (JsonArray *cases)
 {
-  JsonArray *cases = tg_section ("losses");
-  g_assert_cmpuint (json_array_get_length (cases), >, 200);
   for (guint i = 0; i < json_array_get_length (cases); i++)
     {
       JsonObject *c = json_array_get_object_element (cases, i);
@@ -71,7 +71,70 @@ test_golden (void)
         tg_check (what, grad, json_object_get_object_member (c, "grad"));
       ps_loss_clear (&loss);
     }
+}
+
+static void
+test_golden (void)
+{
+  JsonArray *cases = tg_section ("losses");
+  g_assert_cmpuint (json_array_get_length (cases), >, 200);
+  check_cases (cases);
   g_test_message ("%" G_GUINT64_FORMAT " loss and gradient values bit-identical to torch", tg_compared);
+}
+
+/* CrossEntropyLoss with label_smoothing (class indices, weight, ignore_index) and probability
+ * targets (tests/golden/gen_train_seq.py). */
+static void
+test_golden_smoothing (void)
+{
+  JsonArray *cases = tg_seq_section ("losses");
+  g_assert_cmpuint (json_array_get_length (cases), >=, 180);
+  guint64 before = tg_compared;
+  check_cases (cases);
+  g_test_message ("%" G_GUINT64_FORMAT " label-smoothing/probability-target values bit-identical to torch",
+                  tg_compared - before);
+}
+
+static void
+test_smoothing_errors (void)
+{
+  PsLoss loss;
+  ps_loss_init (&loss, PS_LOSS_CROSS_ENTROPY);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) x = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 2, 3, NULL);
+  g_autoptr (PsTensor) t = ps_tensor_new_1d (PS_DTYPE_INT64, 2, NULL);
+  g_autoptr (PsTensor) p = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 2, 3, NULL);
+  g_autoptr (PsTensor) ti = ps_tensor_new_2d (PS_DTYPE_INT64, 2, 3, NULL);
+  loss.label_smoothing = 1.5;
+  g_assert_null (ps_loss_compute (&loss, x, t, NULL, &error));
+  g_assert_cmpstr (error->message, ==, "label_smoothing must be between 0.0 and 1.0. Got: 1.5");
+  g_clear_error (&error);
+  loss.ignore_index = 0;
+  g_assert_null (ps_loss_compute (&loss, x, p, NULL, &error));
+  g_assert_cmpstr (error->message, ==, "ignore_index is not supported for floating point target");
+  g_clear_error (&error);
+  loss.ignore_index = -100;
+  g_assert_null (ps_loss_compute (&loss, x, p, NULL, &error));
+  g_assert_cmpstr (error->message, ==, "label_smoothing must be between 0.0 and 1.0. Got: 1.5");
+  g_clear_error (&error);
+  loss.label_smoothing = 0.0;
+  g_assert_null (ps_loss_compute (&loss, x, ti, NULL, &error));
+  g_assert_cmpstr (error->message, ==, "Expected floating point type for target with class probabilities, got Long");
+  g_clear_error (&error);
+  /* probabilities: the gradient of a one-hot target equals the class-index one */
+  ps_tensor_i64 (t)[0] = 2;
+  ps_tensor_f32 (p)[2] = 1.0f;
+  ps_tensor_f32 (p)[3] = 1.0f;
+  for (int i = 0; i < 6; i++)
+    ps_tensor_f32 (x)[i] = (float) i * 0.5f - 1.0f;
+  g_autoptr (PsTensor) g1 = NULL, g2 = NULL;
+  g_autoptr (PsTensor) l1 = ps_loss_compute (&loss, x, t, &g1, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsTensor) l2 = ps_loss_compute (&loss, x, p, &g2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (ps_tensor_cf32 (l1)[0], ps_tensor_cf32 (l2)[0], 1e-6);
+  for (int i = 0; i < 6; i++)
+    g_assert_cmpfloat_with_epsilon (ps_tensor_cf32 (g1)[i], ps_tensor_cf32 (g2)[i], 1e-6);
 }
 
 static void
@@ -120,7 +183,9 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/loss/golden", test_golden);
+  g_test_add_func ("/loss/golden-smoothing", test_golden_smoothing);
   g_test_add_func ("/loss/errors", test_errors);
+  g_test_add_func ("/loss/smoothing-errors", test_smoothing_errors);
   g_test_add_func ("/loss/reduce", test_reduce);
   return g_test_run ();
 }

@@ -1,5 +1,5 @@
 /* LayerNorm, GroupNorm, BatchNorm1d/2d against torch 1.13: the shared golden cases and
- * tests/data/conv-golden.json (tests/golden/gen_conv.py): BatchNorm bit for bit (train, eval,
+ * tests/data/conv/ (tests/golden/gen_conv.py, one file per layer type): BatchNorm bit for bit (train, eval,
  * running statistics after several forwards, momentum=None), LayerNorm and GroupNorm too;
  * errors and reprs with torch's text; buffers swapped, never mutated. */
 #include "layer-golden.h"
@@ -12,21 +12,21 @@ static const char *const exact_types[] = { "BatchNorm1d", "BatchNorm2d", "LayerN
 static void
 test_fixture_forward (void)
 {
-  g_autoptr (JsonParser) p = golden_load ("conv-golden.json");
+  g_autoptr (JsonParser) p = golden_load_dir ("conv");
   g_assert_cmpint (layer_run_fixture_cases (p, norm_types, exact_types), >=, 12);
 }
 
 static void
 test_fixture_errors (void)
 {
-  g_autoptr (JsonParser) p = golden_load ("conv-golden.json");
+  g_autoptr (JsonParser) p = golden_load_dir ("conv");
   g_assert_cmpint (layer_run_fixture_errors (p, norm_types), >=, 10);
 }
 
 static void
 test_fixture_reprs (void)
 {
-  g_autoptr (JsonParser) p = golden_load ("conv-golden.json");
+  g_autoptr (JsonParser) p = golden_load_dir ("conv");
   g_assert_cmpint (layer_run_fixture_reprs (p, norm_types), >=, 5);
 }
 

@@ -55,6 +55,62 @@ test_order_and_presence (void)
   g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
 }
 
+/* Largest changes from epoch 3 to epoch 5: ‖a‖ as torch computed it (norms.json), the ranking as a
+ * naive recomputation from the decoded tensors; tensors missing in one file are left out. */
+static void
+test_rank_changes (void)
+{
+  g_autofree char *dir = series_dir ();
+  const char *paths[] = { dir };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+  g_assert_no_error (error);
+  g_autoptr (GArray) ch = ps_checkpoint_series_rank_changes (s, 3, 5, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ch->len, ==, 16);   /* 4 model tensors + 12 optimizer state tensors */
+  g_autofree char *npath = g_build_filename (dir, "norms.json", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, npath, &error));
+  JsonObject *golden = json_node_get_object (json_parser_get_root (parser));
+  JsonObject *g3 = json_object_get_object_member (golden, "epoch_003.pt");
+  JsonObject *g5 = json_object_get_object_member (golden, "epoch_005.pt");
+  guint golden_checked = 0;
+  for (guint i = 0; i < ch->len; i++)
+    {
+      PsSeriesChange *c = &g_array_index (ch, PsSeriesChange, i);
+      if (i > 0)
+        g_assert_cmpfloat (c->rel, <=, g_array_index (ch, PsSeriesChange, i - 1).rel);
+      const char *name = ps_checkpoint_series_get_tensor_name (s, c->tensor);
+      g_autoptr (PsTensor) a = ps_checkpoint_series_load (s, 3, c->tensor, &error);
+      g_autoptr (PsTensor) b = ps_checkpoint_series_load (s, 5, c->tensor, &error);
+      g_assert_no_error (error);
+      double na = 0, d = 0;
+      for (int64_t j = 0; j < a->numel; j++)
+        {
+          double x = ps_tensor_cf32 (a)[j], y = ps_tensor_cf32 (b)[j];
+          na += x * x;
+          d += (y - x) * (y - x);
+        }
+      g_assert_cmpfloat (fabs (c->rel - sqrt (d) / sqrt (na)), <=, 1e-12 * c->rel);
+      if (json_object_has_member (g3, name))
+        {
+          g_assert_cmpfloat (fabs (c->norm_a - json_object_get_double_member (g3, name)), <=, 1e-12 * c->norm_a);
+          g_assert_cmpfloat (fabs (c->norm_b - json_object_get_double_member (g5, name)), <=, 1e-12 * c->norm_b);
+          golden_checked++;
+        }
+    }
+  g_assert_cmpuint (golden_checked, ==, 4);
+  /* from epoch 0 (no optimizer state yet) to 1: only the model's tensors */
+  g_autoptr (GArray) first = ps_checkpoint_series_rank_changes (s, 0, 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->len, ==, 4);
+  /* cancelled: an error, nothing returned */
+  g_autoptr (GCancellable) cancel = g_cancellable_new ();
+  g_cancellable_cancel (cancel);
+  g_assert_null (ps_checkpoint_series_rank_changes (s, 0, 1, cancel, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
 static void
 test_norms_match_torch (void)
 {
@@ -351,6 +407,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/checkpoint-series/order-and-presence", test_order_and_presence);
   g_test_add_func ("/checkpoint-series/norms-match-torch", test_norms_match_torch);
+  g_test_add_func ("/checkpoint-series/rank-changes", test_rank_changes);
   g_test_add_func ("/checkpoint-series/async-cancel", test_async);
   g_test_add_func ("/checkpoint-series/mixed-folder", test_mixed_folder);
   g_test_add_func ("/checkpoint-series/watch", test_watch);

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "cli-run.h"
+
 static PsTimeline *
 timeline_from (const char *text)
 {
@@ -172,8 +174,7 @@ test_budget_env_and_count (void)
 static void
 test_cli_budget (void)
 {
-  const char *cli = g_getenv ("PS_CLI");
-  if (cli == NULL)
+  if (g_getenv ("PS_CLI") == NULL)
     {
       g_test_skip ("PS_CLI not set");
       return;
@@ -189,22 +190,17 @@ test_cli_budget (void)
   for (guint i = 0; i < G_N_ELEMENTS (budgets); i++)
     {
       g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "PS_MEMORY_BUDGET_MB", budgets[i], TRUE);
-      const char *argv[] = { cli, "run", path, NULL };
-      g_autofree char *out = NULL, *err = NULL;
-      int status = 0;
-      g_autoptr (GError) error = NULL;
-      g_assert_true (g_spawn_sync (NULL, (char **) argv, env, 0, NULL, NULL, &out, &err, &status, &error));
-      g_assert_no_error (error);
-      g_test_message ("PS_MEMORY_BUDGET_MB=%s: %s", budgets[i], err);
-      g_assert_true (WIFEXITED (status));
-      g_assert_cmpint (WEXITSTATUS (status), ==, want_status[i]);
+      g_auto (Result) r = { 0 };
+      run_env (&r, env, "run", path);
+      g_test_message ("PS_MEMORY_BUDGET_MB=%s: %s", budgets[i], r.err);
+      g_assert_cmpint (r.status, ==, want_status[i]);
       if (want_status[i] == 1)
         {
-          g_assert_nonnull (strstr (err, "64.0 MiB"));
-          g_assert_nonnull (strstr (err, "memory budget is 16.0 MiB"));
+          g_assert_nonnull (strstr (r.err, "64.0 MiB"));
+          g_assert_nonnull (strstr (r.err, "memory budget is 16.0 MiB"));
         }
       if (want_status[i] == 2)
-        g_assert_nonnull (strstr (err, "PS_MEMORY_BUDGET_MB=lots"));
+        g_assert_nonnull (strstr (r.err, "PS_MEMORY_BUDGET_MB=lots"));
     }
   g_unlink (path);
   g_rmdir (dir);

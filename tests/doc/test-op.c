@@ -427,7 +427,7 @@ snapshot (PsState *s)
       g_array_append_val (snap->stamps, it->param->written_step);
     }
   snap->gen = s->gen;
-  snap->n_modules = s->module_ids->len;
+  snap->n_modules = ps_state_n_modules (s);
   snap->n_outputs = s->output_names->len;
   PsModule *root = ps_state_get_root (s);
   snap->repr = root ? ps_module_repr (root) : g_strdup ("");
@@ -450,7 +450,7 @@ assert_unchanged (PsState *s, Snapshot *snap)
       g_assert_cmpint (it->param->written_step, ==, g_array_index (snap->stamps, int, 2 * i + 1));
     }
   g_assert_true (ps_generator_equal (&s->gen, &snap->gen));
-  g_assert_cmpuint (s->module_ids->len, ==, snap->n_modules);
+  g_assert_cmpuint (ps_state_n_modules (s), ==, snap->n_modules);
   g_assert_cmpuint (s->output_names->len, ==, snap->n_outputs);
   PsModule *root = ps_state_get_root (s);
   g_autofree char *repr = root ? ps_module_repr (root) : g_strdup ("");

@@ -6,6 +6,7 @@
 #include "ps-timeline.h"
 #include "ps-export-pytorch.h"
 
+#include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -52,7 +53,8 @@ static const BadCase bad_cases[] = {
   { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linear r\", \"bias\": {\"fn\": \"zeros_\"}}]}", "op 1 (init_modules): field 'match': 'Linear r' is not a class name" },
   { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linear\", \"bias\": {\"fn\": \"zeros_\", \"gain\": 1}}]}", "op 1 (init_modules): field 'bias': unknown field 'gain'" },
   { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linear\", \"weight\": {\"fn\": \"zero_\"}}]}", "op 1 (init_modules): field 'weight': unknown init function 'zero_'" },
-  { HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": 1.5}]}", "op 1 (manual_seed): field 'seed': expected an integer, got a number" },
+  { HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": \"1\"}]}", "op 1 (manual_seed): field 'seed': expected an integer, got a string" },
+  { HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": \"nan\"}]}", "op 1 (manual_seed): field 'seed': seed nan: cannot convert float NaN to integer" },
   { HEAD "\"ops\": [{\"op\": \"mode\", \"target\": \"m\", \"train\": 0}]}", "op 1 (mode): field 'train': expected a boolean" },
   { HEAD "\"ops\": [{\"op\": \"attach\", \"parent\": \"m\", \"name\": \"\", \"child\": \"c\"}]}", "op 1 (attach): field 'name'" },
   { HEAD "\"ops\": [{\"op\": \"detach\", \"parent\": \"m\"}]}", "op 1 (detach): field 'name': missing" },
@@ -322,6 +324,104 @@ test_number_out_of_range (void)
     }
 }
 
+/* NaN has no JSON number: a recipe writes it as the string "nan", which reads back as NaN wherever a
+ * float is expected (keyword arguments, forward values; "inf" and "-inf" too), so a recipe holding
+ * a NaN saves as valid JSON and loads again (docs/recipe-format.md). */
+static void
+test_nan_round_trip (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (
+    HEAD "\"root\": \"fc\", \"ops\": [{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", "
+    "\"args\": {\"in_features\": 2, \"out_features\": 2}}]}", -1, &error);
+  g_assert_no_error (error);
+  /* as the app builds an op: a JSON node holding a NaN double */
+  JsonObject *op = json_object_new (), *args = json_object_new ();
+  json_object_set_string_member (op, "op", "init");
+  json_object_set_string_member (op, "target", "fc.weight");
+  json_object_set_string_member (op, "fn", "constant_");
+  json_object_set_double_member (args, "val", NAN);
+  json_object_set_object_member (op, "args", args);
+  g_assert_true (ps_recipe_append_op (r, op, &error));
+  g_assert_no_error (error);
+  json_object_unref (op);
+  g_autofree char *text = ps_recipe_to_data (r, NULL);
+  g_assert_nonnull (strstr (text, "\"nan\""));
+  /* valid JSON for any reader (json-glib itself, without Paramscope's pass) */
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (p, text, -1, &error));
+  g_assert_no_error (error);
+  g_autoptr (PsRecipe) back = ps_recipe_load_from_data (text, -1, &error);
+  g_assert_no_error (error);
+  g_autofree char *again = ps_recipe_to_data (back, NULL);
+  g_assert_cmpstr (again, ==, text);
+  g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (back, -1, NULL);
+  g_assert_null (ps_timeline_get_error (tl));
+  PsModule *m = NULL;
+  PsParam *w = NULL;
+  g_assert_true (ps_state_resolve (ps_timeline_get_last_state (tl), "fc.weight", &m, &w, NULL));
+  for (int64_t i = 0; i < w->value->numel; i++)
+    g_assert_true (isnan (ps_tensor_cf32 (w->value)[i]));
+
+  /* forward values: "nan", "inf", "-inf" are floats; the saved recipe writes NaN back as "nan" */
+  g_autoptr (PsRecipe) f = ps_recipe_load_from_data (
+    HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", "
+    "\"args\": {\"in_features\": 3, \"out_features\": 1}}, {\"op\": \"forward\", \"target\": \"fc\", "
+    "\"input\": {\"value\": [[\"nan\", \"inf\", \"-inf\"]]}, \"name\": \"y\"}]}", -1, &error);
+  g_assert_no_error (error);
+  g_autofree char *ftext = ps_recipe_to_data (f, NULL);
+  g_assert_nonnull (strstr (ftext, "\"nan\""));
+  g_assert_nonnull (strstr (ftext, "1e999"));
+  g_assert_true (json_parser_load_from_data (p, ftext, -1, &error));
+  g_assert_no_error (error);
+  /* any other string is still a string (and no float) */
+  g_autoptr (PsRecipe) bad = ps_recipe_load_from_data (
+    HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", "
+    "\"args\": {\"in_features\": 3, \"out_features\": 1}}, {\"op\": \"forward\", \"target\": \"fc\", "
+    "\"input\": {\"value\": [\"NaN\"]}}]}", -1, &error);
+  g_assert_null (bad);
+  g_assert_nonnull (strstr (error->message, "'value' elements must be numbers"));
+}
+
+/* Integers are read as 64-bit values, signed or unsigned: above 2^63-1 only a seed takes them (as
+ * torch.manual_seed does, up to 2^64-1); elsewhere, and beyond 64 bits, a clear error that does not
+ * call the (valid) JSON invalid. */
+static void
+test_unsigned_integers (void)
+{
+  static const struct { const char *json, *message; } cases[] = {
+    { HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": 18446744073709551615}]}", NULL },
+    { "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 9223372036854775808, \"ops\": []}", NULL },
+    { HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"s\", \"type\": \"Softmax\", \"args\": {\"dim\": 18446744073709551615}}]}",
+      "op 1 (module): integer 18446744073709551615 at /ops/0/args/dim is out of range" },
+    { HEAD "\"x-a\": {\"seed\": 9223372036854775808}, \"ops\": []}", "recipe: integer 9223372036854775808 at /x-a/seed" },
+    { HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": 1, \"x-n\": [0, 9223372036854775808]}]}",
+      "integer 9223372036854775808 at /ops/0/x-n/1" },
+    { HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": 18446744073709551616}]}",
+      "recipe: integer 18446744073709551616 at /ops/0/seed is out of range: from -2^63 to 2^64-1" },
+    { HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": -9223372036854775809}]}",
+      "Overflow when unpacking long" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsRecipe) r = ps_recipe_load_from_data (cases[i].json, -1, &error);
+      if (cases[i].message == NULL)
+        {
+          g_assert_no_error (error);
+          continue;
+        }
+      g_assert_null (r);
+      if (strstr (error->message, cases[i].message) == NULL)
+        g_error ("case %u: got \"%s\", expected \"%s\"", i, error->message, cases[i].message);
+      g_assert_false (g_str_has_prefix (error->message, "recipe is not valid JSON"));
+    }
+  /* the seed as torch takes it: 2^64-1 is -1 (manual_seed(-1) == manual_seed(2**64 - 1)) */
+  g_autoptr (PsRecipe) a = ps_recipe_load_from_data (cases[0].json, -1, NULL);
+  PsOp *op = g_ptr_array_index (a->ops, 0);
+  g_assert_cmpint (op->u.seed.seed, ==, -1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -335,5 +435,7 @@ main (int argc, char **argv)
   g_test_add_func ("/recipe/version-2-ops", test_version_2_ops);
   g_test_add_func ("/recipe/note-op", test_note_op);
   g_test_add_func ("/recipe/number-out-of-range", test_number_out_of_range);
+  g_test_add_func ("/recipe/nan-round-trip", test_nan_round_trip);
+  g_test_add_func ("/recipe/unsigned-integers", test_unsigned_integers);
   return g_test_run ();
 }

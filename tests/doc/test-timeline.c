@@ -82,8 +82,8 @@ test_steps_and_stamps (void)
   g_assert_null (ps_timeline_get_error (tl));
   g_assert_cmpuint (ps_timeline_get_n_steps (tl), ==, 5);
   g_assert_cmpuint (ps_timeline_get_current (tl), ==, 5);
-  g_assert_cmpuint (ps_timeline_get_state (tl, 0)->module_ids->len, ==, 0);
-  g_assert_cmpuint (ps_timeline_get_state (tl, 1)->module_ids->len, ==, 1);
+  g_assert_cmpuint (ps_state_n_modules (ps_timeline_get_state (tl, 0)), ==, 0);
+  g_assert_cmpuint (ps_state_n_modules (ps_timeline_get_state (tl, 1)), ==, 1);
   PsState *last = ps_timeline_get_last_state (tl);
   PsParam *w = param (last, "model.linear1.weight");
   g_assert_cmpint (w->created_step, ==, 1);

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Golden fixtures for convolutions, norms, Embedding and Bilinear (tests/data/conv-golden.json).
+"""Golden fixtures for convolutions, norms, Embedding and Bilinear (tests/data/conv/<Type>.json).
 
 Run with Debian's torch 1.13:  /usr/bin/python3 tests/golden/gen_conv.py
 One thread (torch.set_num_threads(1)), like tests/data/torch-1.13-golden.json.
 
-  {"meta": {...}, "cases": [...], "errors": [...], "reprs": [...]}
+  {"meta": {...}, "cases": [...], "errors": [...], "reprs": [...]}, written split per layer type
+  (golden_split.py): tests/data/conv/<Type>.json holds "meta" and that type's cases.
 
 case (kind "forward"):
   type, args            torch.nn.<type>(**args); lists stand for tuples
@@ -22,9 +23,9 @@ errors: {type, args, shape?, dtype?, mode?, message}: construction error, or for
         torch.zeros(shape, dtype) (int64 input for Embedding: ones)
 reprs:  {type, args, repr} (lazy modules before their forward)
 """
-import json
 import os
 import struct
+import sys
 import warnings
 
 # oneDNN (torch's Mkldnn convolution backend) is capped at AVX2, as tests/meson.build caps it, so
@@ -36,7 +37,8 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 from torch.nn import init
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'conv-golden.json')
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import golden_split  # noqa: E402
 warnings.simplefilter('ignore')
 torch.set_num_threads(1)
 
@@ -325,8 +327,5 @@ rc('Bilinear', {'in1_features': 3, 'in2_features': 4, 'out_features': 5, 'bias':
 
 meta = {'torch_version': torch.__version__, 'num_threads': torch.get_num_threads(),
         'generator': 'tests/golden/gen_conv.py'}
-with open(OUT, 'w') as f:
-    json.dump({'meta': meta, 'cases': cases, 'errors': errors, 'reprs': reprs}, f, separators=(',', ':'))
-    f.write('\n')
-print('wrote %d cases, %d errors, %d reprs to %s (%d bytes)' % (len(cases), len(errors), len(reprs), OUT,
-                                                                 os.path.getsize(OUT)))
+golden_split.write({'meta': meta, 'cases': cases, 'errors': errors, 'reprs': reprs}, 'conv')
+print('%d cases, %d errors, %d reprs' % (len(cases), len(errors), len(reprs)))

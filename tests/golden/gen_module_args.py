@@ -67,7 +67,10 @@ def cases():
                   {'num_features': 3, 'momentum': 2.0}, {'num_features': 3, 'eps': 0.0}, {'num_features': 5}):
             add(typ, a, shape)
     for a in ({'num_groups': 0, 'num_channels': 4}, {'num_groups': 3, 'num_channels': 4},
-              {'num_groups': 2, 'num_channels': 4}, {'num_groups': -1, 'num_channels': 4}):
+              {'num_groups': 2, 'num_channels': 4}, {'num_groups': -1, 'num_channels': 4},
+              {'num_groups': -2, 'num_channels': 4}, {'num_groups': 2, 'num_channels': -4},
+              {'num_groups': 2, 'num_channels': -4, 'affine': False}, {'num_groups': 2, 'num_channels': 0},
+              {'num_groups': 3, 'num_channels': 3}):
         add('GroupNorm', a, [2, 4, 3])
     for a in ({'normalized_shape': 0}, {'normalized_shape': -1}, {'normalized_shape': [3, 0]},
               {'normalized_shape': 4}, {'normalized_shape': 3, 'eps': -1.0}):
@@ -78,15 +81,24 @@ def cases():
                   {'input_size': 3, 'hidden_size': 2, 'num_layers': -1},
                   {'input_size': 3, 'hidden_size': 2, 'dropout': 0.5},
                   {'input_size': 3, 'hidden_size': 2, 'num_layers': 2, 'dropout': 1.5},
-                  {'input_size': 4, 'hidden_size': 2}):
+                  {'input_size': 4, 'hidden_size': 2}, {'input_size': -1, 'hidden_size': 2},
+                  {'input_size': -1, 'hidden_size': 2, 'num_layers': 0}):
             add(typ, a, [5, 1, 3])
+    for a in ({'input_size': 3, 'hidden_size': 2, 'proj_size': -1}, {'input_size': 3, 'hidden_size': 2, 'proj_size': 2},
+              {'input_size': 3, 'hidden_size': 2, 'proj_size': 1}):
+        add('LSTM', a, [5, 1, 3])
     for typ in ('RNNCell', 'LSTMCell', 'GRUCell'):
         for a in ({'input_size': 0, 'hidden_size': 2}, {'input_size': 3, 'hidden_size': 0},
                   {'input_size': 3, 'hidden_size': -1}, {'input_size': 4, 'hidden_size': 2}):
             add(typ, a, [2, 3])
+    # self-attention forwards (query = key = value), as a recipe's forward op runs them
     for a in ({'embed_dim': 4, 'num_heads': 3}, {'embed_dim': 4, 'num_heads': 0}, {'embed_dim': 0, 'num_heads': 1},
-              {'embed_dim': 4, 'num_heads': 2, 'dropout': 1.5}, {'embed_dim': 4, 'num_heads': -1}):
-        add('MultiheadAttention', a, None)
+              {'embed_dim': 4, 'num_heads': 2, 'dropout': 1.5}, {'embed_dim': 4, 'num_heads': -1},
+              {'embed_dim': 4, 'num_heads': 2}, {'embed_dim': 4, 'num_heads': -4}, {'embed_dim': 4, 'num_heads': -3},
+              {'embed_dim': -4, 'num_heads': 2}, {'embed_dim': 0, 'num_heads': 2}, {'embed_dim': -1, 'num_heads': 0},
+              {'embed_dim': 4, 'num_heads': 2, 'kdim': -1}, {'embed_dim': 4, 'num_heads': 2, 'vdim': -2},
+              {'embed_dim': 4, 'num_heads': 2, 'dropout': -0.5}, {'embed_dim': 4, 'num_heads': 2, 'dropout': 1.0}):
+        add('MultiheadAttention', a, [5, 3, 4])
     for a in ({'num_parameters': 0}, {'num_parameters': -1}, {'num_parameters': 3}, {'num_parameters': 2}):
         add('PReLU', a, [2, 3])
     for a in ({'dim': 2}, {'dim': -3}, {'dim': 1}):
@@ -111,7 +123,8 @@ def run():
             continue
         if shape is not None:
             try:
-                m(torch.randn(*shape))
+                x = torch.randn(*shape)
+                m(x, x, x) if typ == 'MultiheadAttention' else m(x)
             except Exception as e:  # noqa: BLE001
                 case['forward_error'] = {'type': type(e).__name__, 'message': str(e).split('\n')[0]}
         out.append(case)

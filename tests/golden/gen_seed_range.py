@@ -4,7 +4,10 @@ ones mod 2^64), for tests/test-module-args.c (tests/data/seed-range-golden.json)
 
 Run with Debian's torch 1.13:  /usr/bin/python3 tests/golden/gen_seed_range.py
 
-Each case: {seed (decimal text, exact), error: null | message, initial_seed (decimal text),
+Float seeds are what torch.manual_seed does with them: int(x) (1.5 -> 1, -1.5 -> -1), NaN and
+infinity refused as int() refuses them. In a recipe NaN is the string "nan" and infinity 1e999.
+
+Each case: {seed (the JSON text of the seed), error: null | message, initial_seed (decimal text),
             weight: uniform_ of a (1, 4) tensor right after manual_seed,
             linear_weight: nn.Linear(4, 1, bias=False).weight right after manual_seed,
             both as float32 bit patterns}.
@@ -18,7 +21,20 @@ import torch
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'seed-range-golden.json')
 
 SEEDS = [0, 1, 2**31, 2**32 + 7, 2**63 - 1, 2**63, 2**64 - 2, 2**64 - 1, -1, -2, -2**63,
-         2**64, 2**65, -2**63 - 1, -2**64]
+         2**64, 2**65, -2**63 - 1, -2**64,
+         1.5, -1.5, 2.0, 0.99, -0.5, 1e19, 9.3e18, -9.2e18, 1e20, 1.8446744073709552e19, -1e19,
+         float('inf'), float('-inf'), float('nan')]
+
+
+def json_text(s):
+    """The seed as a recipe writes it: NaN as the string "nan", infinity as 1e999."""
+    if isinstance(s, float) and s != s:
+        return '"nan"'
+    if s == float('inf'):
+        return '1e999'
+    if s == float('-inf'):
+        return '-1e999'
+    return repr(s)
 
 
 def bits(t):
@@ -28,10 +44,10 @@ def bits(t):
 def main():
     out = []
     for s in SEEDS:
-        case = {'seed': str(s), 'error': None, 'initial_seed': None, 'weight': None, 'linear_weight': None}
+        case = {'seed': json_text(s), 'error': None, 'initial_seed': None, 'weight': None, 'linear_weight': None}
         try:
             g = torch.manual_seed(s)
-        except RuntimeError as e:
+        except (RuntimeError, ValueError, OverflowError) as e:
             case['error'] = str(e)
             out.append(case)
             continue

@@ -9,7 +9,7 @@ calls write():
     fx.repr("InstanceNorm1d", {"num_features": 3})
     fx.write()
 
-The format is the one of tests/data/conv-golden.json (see tests/golden/gen_conv.py): cases
+The format is the one of tests/data/conv/ (see tests/golden/gen_conv.py): cases
 replayed from the seed (construct, init.uniform_ calls, inputs drawn with torch.randn), every
 tensor as float32 hex / int64 ints, torch.rand(2) afterwards as the probe; errors with torch's
 message; reprs. One thread, warnings off.

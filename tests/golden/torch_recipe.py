@@ -61,6 +61,8 @@ from torch import nn  # noqa: E402
 
 warnings.filterwarnings("ignore")  # LazyModule's "heavy development" warning, kaiming zero-size …
 
+# the recipe versions this replay knows (version 3 adds the training ops: gen_train.py)
+VERSIONS = (1, 2)
 ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
 
@@ -125,7 +127,7 @@ def make_custom_class(name, cache={}):
 
 class Interpreter:
     def __init__(self, recipe):
-        if recipe.get("format") != "paramscope-recipe" or recipe.get("version") not in (1, 2):
+        if recipe.get("format") != "paramscope-recipe" or recipe.get("version") not in VERSIONS:
             raise RecipeError("not a paramscope-recipe version 1 or 2")
         self.recipe = recipe
         self.ids = collections.OrderedDict()  # id → nn.Module, creation order

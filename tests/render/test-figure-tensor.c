@@ -125,6 +125,44 @@ test_needs_a_timeline (void)
   g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
 }
 
+/* b − a of two checkpoints' tensors: float32 subtraction, the diverging map, mismatches refused. */
+static void
+test_difference (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) a = ramp (3, 4);
+  g_autoptr (PsTensor) b = ramp (3, 4);
+  float *x = ps_tensor_f32 (b);
+  for (int64_t i = 0; i < b->numel; i++)
+    x[i] = x[i] * 3.0f + 0.1f;
+  PsFigureOptions o;
+  ps_figure_options_init (&o);
+  o.kind = PS_FIGURE_HEATMAP;
+  g_autoptr (PsFigure) fig = ps_figure_new_for_difference (a, b, "fc.weight", "epoch 2 − epoch 1", &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ps_figure_get_title (fig), ==, "Δ fc.weight");
+  PsTensor *d = ps_figure_get_tensor (fig);
+  for (int64_t i = 0; i < d->numel; i++)
+    {
+      float want = ps_tensor_f32 (b)[i] - ps_tensor_f32 (a)[i];
+      g_assert_cmpint (memcmp (&ps_tensor_f32 (d)[i], &want, sizeof want), ==, 0);
+    }
+  g_autoptr (GPtrArray) tips = g_ptr_array_new_with_free_func (g_free);
+  g_assert_cmpuint (scan (fig, 500, 400, tips), >, 0);
+  o.kind = PS_FIGURE_HISTOGRAM;
+  g_autoptr (PsFigure) hist = ps_figure_new_for_difference (a, b, "fc.weight", NULL, &o, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (ps_figure_get_title (hist), "Δ fc.weight [3, 4]"));
+  /* another shape, another kind */
+  g_autoptr (PsTensor) c = ramp (4, 3);
+  g_assert_null (ps_figure_new_for_difference (a, c, "x", NULL, &o, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_SHAPE);
+  g_clear_error (&error);
+  o.kind = PS_FIGURE_BANDS;
+  g_assert_null (ps_figure_new_for_difference (a, b, "x", NULL, &o, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -132,5 +170,6 @@ main (int argc, char **argv)
   g_test_add_func ("/figure-tensor/heatmap", test_heatmap);
   g_test_add_func ("/figure-tensor/histogram", test_histogram);
   g_test_add_func ("/figure-tensor/needs-a-timeline", test_needs_a_timeline);
+  g_test_add_func ("/figure-tensor/difference", test_difference);
   return g_test_run ();
 }

@@ -1,4 +1,4 @@
-/* layer-golden.h — the generic runner for layer fixtures (tests/data/conv-golden.json, made by
+/* layer-golden.h — the generic runner for layer fixtures (tests/data/conv/, one file per type, made by
  * tests/golden/gen_conv.py; see its docstring for the format) and for the layer cases of the shared
  * tests/data/torch-1.13-golden.json. Used by test-conv.c and test-norm.c.
  *
@@ -267,7 +267,7 @@ layer_run_case (const char *name, JsonObject *spec, JsonObject *c, LayerRunOpts 
   golden_assert_probe (name, &gen, c);
 }
 
-/* ---- conv-golden.json ---- */
+/* ---- tests/data/conv/ (and the fixtures in its format) ---- */
 
 static inline gboolean
 layer_type_in (const char *type, const char *const *types)

@@ -10,27 +10,45 @@
 
 static guint64 tg_compared = 0;
 
+/* The root object of tests/data/FILE (parsed once per file). */
 static inline JsonObject *
-tg_root (void)
+tg_root_of (const char *file)
 {
-  static JsonParser *parser = NULL;
+  static GHashTable *parsers = NULL;   /* file → JsonParser, kept for the test's life */
+  if (parsers == NULL)
+    parsers = g_hash_table_new (g_str_hash, g_str_equal);
+  JsonParser *parser = g_hash_table_lookup (parsers, file);
   if (parser == NULL)
     {
       const char *dir = g_getenv ("PS_TEST_DATA");
       g_assert_nonnull (dir);
-      g_autofree char *path = g_build_filename (dir, "train-golden.json", NULL);
+      g_autofree char *path = g_build_filename (dir, file, NULL);
       parser = json_parser_new ();
       g_autoptr (GError) error = NULL;
       json_parser_load_from_file (parser, path, &error);
       g_assert_no_error (error);
+      g_hash_table_insert (parsers, (gpointer) file, parser);
     }
   return json_node_get_object (json_parser_get_root (parser));
+}
+
+static inline JsonObject *
+tg_root (void)
+{
+  return tg_root_of ("train-golden.json");
 }
 
 static inline JsonArray *
 tg_section (const char *name)
 {
   return json_object_get_array_member (tg_root (), name);
+}
+
+/* A section of tests/data/train-seq-golden.json (tests/golden/gen_train_seq.py). */
+static inline JsonArray *
+tg_seq_section (const char *name)
+{
+  return json_object_get_array_member (tg_root_of ("train-seq-golden.json"), name);
 }
 
 static inline float

@@ -1,0 +1,497 @@
+/* GUI tests of a training run's folder as a series (ps-series-pane in the checkpoint window), on
+ * the 6-epoch run torch wrote (tests/data/pt/series, tests/golden/gen_pt.py): open the folder as a
+ * user does (the application's open, as for a folder given on the command line), scrub, play,
+ * compare two checkpoints, bands, ridgeline, norms, largest changes, export; and a folder being
+ * written to while the window is open (files copied in, one of them in two halves with a pause).
+ * Every value shown is checked against the files read independently. With PS_SCREENSHOT_DIR set,
+ * the window is saved there as PNG. */
+#include "ps-config.h"
+#include "ps-window-private.h"
+#include "ps-checkpoint-window.h"
+#include "ps-figure.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+static PsApplication *app;
+
+static void
+iterate (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Runs the main loop for about ms milliseconds. */
+static void
+pause_ms (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+static char *
+series_dir (void)
+{
+  return g_build_filename (g_getenv ("PS_TEST_DATA"), "pt", "series", NULL);
+}
+
+static char *
+fixture (const char *name)
+{
+  g_autofree char *dir = series_dir ();
+  return g_build_filename (dir, name, NULL);
+}
+
+static void
+wait_idle (PsSeriesPane *pane)
+{
+  gint64 end = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  while (ps_series_pane_get_busy (pane) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (ps_series_pane_get_busy (pane));
+  iterate ();
+}
+
+/* Opens a folder through the application, as `paramscope DIR` or File → Open Checkpoint Folder… do. */
+static PsCheckpointWindow *
+open_folder (const char *dir)
+{
+  PsWindow *w = ps_window_new (app);
+  g_assert_true (ps_window_load_scenario (w, "demo"));
+  gtk_window_present (GTK_WINDOW (w));
+  g_autoptr (GFile) file = g_file_new_for_path (dir);
+  guint before = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
+  ps_application_open_checkpoint (PS_APPLICATION (app), file, GTK_WINDOW (w));
+  while (ps_application_get_checkpoint_jobs (PS_APPLICATION (app)) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  iterate ();
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  g_assert_null (ps_window_get_error_text (w));
+  g_assert_cmpuint (g_list_length (windows), ==, before + 1);
+  g_assert_true (PS_IS_CHECKPOINT_WINDOW (windows->data));
+  PsCheckpointWindow *cw = windows->data;
+  gtk_window_destroy (GTK_WINDOW (w));
+  while (ps_checkpoint_window_get_busy (cw))
+    g_main_context_iteration (NULL, TRUE);
+  iterate ();
+  return cw;
+}
+
+static PsTensor *
+read_tensor (const char *file, const char *name)
+{
+  g_autofree char *path = fixture (file);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (path, &error);
+  g_assert_no_error (error);
+  PsTensor *t = ps_checkpoint_load (ck, name, &error);
+  g_assert_no_error (error);
+  return t;
+}
+
+static void
+assert_same_values (PsTensor *got, PsTensor *want)
+{
+  g_assert_nonnull (got);
+  g_assert_cmpint (got->dtype, ==, PS_DTYPE_FLOAT32);
+  g_assert_cmpint (got->numel, ==, want->numel);
+  g_assert_cmpint (memcmp (got->data, want->data, (gsize) want->numel * sizeof (float)), ==, 0);
+}
+
+static void
+assert_difference (PsTensor *got, const char *fa, const char *fb, const char *name)
+{
+  g_autoptr (PsTensor) a = read_tensor (fa, name);
+  g_autoptr (PsTensor) b = read_tensor (fb, name);
+  g_assert_nonnull (got);
+  g_assert_cmpint (got->numel, ==, a->numel);
+  for (int64_t i = 0; i < a->numel; i++)
+    {
+      float want = ((float *) b->data)[i] - ((float *) a->data)[i];
+      g_assert_cmpint (memcmp (&((float *) got->data)[i], &want, sizeof want), ==, 0);
+    }
+}
+
+/* Pixels that are not the white background: something was drawn. */
+static guint
+ink (cairo_surface_t *s)
+{
+  g_assert_nonnull (s);
+  cairo_surface_flush (s);
+  int w = cairo_image_surface_get_width (s), h = cairo_image_surface_get_height (s);
+  int stride = cairo_image_surface_get_stride (s);
+  const guint8 *d = cairo_image_surface_get_data (s);
+  guint n = 0;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if ((*(const guint32 *) (d + y * stride + 4 * x) & 0xffffff) != 0xffffff)
+        n++;
+  cairo_surface_destroy (s);
+  return n;
+}
+
+/* Shows a page and paints it as the screen does, once it has a size. */
+static guint
+page_ink (PsSeriesPane *pane, const char *page)
+{
+  ps_series_pane_set_page (pane, page);
+  for (int i = 0; i < 200; i++)
+    {
+      cairo_surface_t *s = ps_series_pane_render_for_test (pane, page);
+      gboolean sized = cairo_image_surface_get_width (s) > 100;
+      cairo_surface_destroy (s);
+      if (sized)
+        break;
+      pause_ms (10);
+    }
+  return ink (ps_series_pane_render_for_test (pane, page));
+}
+
+static void
+screenshot (GtkWidget *widget, const char *name)
+{
+  const char *dir = g_getenv ("PS_SCREENSHOT_DIR");
+  if (dir == NULL)
+    return;
+  for (int i = 0; i < 50 && gtk_widget_get_width (widget) == 0; i++)
+    pause_ms (20);
+  pause_ms (200);
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  g_autoptr (GdkPaintable) p = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snap = gtk_snapshot_new ();
+  gdk_paintable_snapshot (p, snap, w, h);
+  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snap);
+  g_assert_nonnull (node);
+  GskRenderer *r = gtk_native_get_renderer (GTK_NATIVE (widget));
+  g_autoptr (GdkTexture) tex = gsk_renderer_render_texture (r, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (tex, path));
+  g_test_message ("screenshot %s", path);
+}
+
+/* The norms torch computed (tests/golden/gen_pt.py wrote them beside the files). */
+static double
+golden_norm (const char *file, const char *name)
+{
+  g_autofree char *path = fixture ("norms.json");
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, path, NULL));
+  JsonObject *per = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), file);
+  return json_object_get_double_member (per, name);
+}
+
+static void
+test_open_scrub_diff (void)
+{
+  g_autofree char *dir = series_dir ();
+  PsCheckpointWindow *cw = open_folder (dir);
+  PsSeriesPane *pane = ps_checkpoint_window_get_series_pane (cw);
+  g_assert_nonnull (pane);
+  g_assert_null (ps_checkpoint_window_get_error_text (cw));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (cw)), ==, "series");
+  g_assert_cmpuint (ps_series_pane_get_n_steps (pane), ==, 6);
+  /* the newest checkpoint, followed */
+  g_assert_cmpuint (ps_series_pane_get_step (pane), ==, 5);
+  g_assert_true (ps_series_pane_get_following (pane));
+  g_assert_cmpstr (ps_series_pane_get_step_text (pane), ==, "epoch 5 · epoch_005.pt (6 of 6)");
+  g_assert_nonnull (strstr (ps_checkpoint_window_get_summary_text (cw), "6 checkpoints ordered by epoch"));
+
+  /* a tensor selected in the tree (named as the file stores it) is shown over the checkpoints */
+  g_assert_true (ps_checkpoint_window_select_path (cw, "model.0.weight"));
+  iterate ();
+  g_assert_cmpstr (ps_checkpoint_window_get_page (cw), ==, "series");
+  PsFigure *heat = ps_series_pane_get_figure (pane, "heatmap");
+  g_assert_nonnull (heat);
+  g_assert_cmpstr (ps_figure_get_title (heat), ==, "0.weight");
+  g_autoptr (PsTensor) e5 = read_tensor ("epoch_005.pt", "model.0.weight");
+  assert_same_values (ps_figure_get_tensor (heat), e5);
+
+  /* scrubbing: the values of that checkpoint; no longer following the newest */
+  ps_series_pane_set_step (pane, 2);
+  iterate ();
+  g_assert_false (ps_series_pane_get_following (pane));
+  g_assert_cmpstr (ps_series_pane_get_step_text (pane), ==, "epoch 2 · epoch_002.pt (3 of 6)");
+  g_autoptr (PsTensor) e2 = read_tensor ("epoch_002.pt", "model.0.weight");
+  assert_same_values (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "heatmap")), e2);
+  assert_same_values (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "histogram")), e2);
+  g_assert_cmpuint (page_ink (pane, "heatmap"), >, 1000);
+  screenshot (GTK_WIDGET (cw), "series-heatmap.png");
+
+  /* the difference to the previous checkpoint, then to a chosen one */
+  g_assert_cmpint (ps_series_pane_get_compare (pane), ==, 1);
+  PsFigure *diff = ps_series_pane_get_figure (pane, "difference");
+  g_assert_cmpstr (ps_figure_get_title (diff), ==, "Δ 0.weight");
+  assert_difference (ps_figure_get_tensor (diff), "epoch_001.pt", "epoch_002.pt", "model.0.weight");
+  ps_series_pane_set_compare (pane, 0);
+  assert_difference (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "difference")), "epoch_000.pt",
+                     "epoch_002.pt", "model.0.weight");
+  ps_series_pane_set_step (pane, 0);   /* compared with itself: all zero */
+  PsTensor *zero = ps_figure_get_tensor (ps_series_pane_get_figure (pane, "difference"));
+  for (int64_t i = 0; i < zero->numel; i++)
+    g_assert_cmpfloat (((float *) zero->data)[i], ==, 0);
+  ps_series_pane_set_compare (pane, -1);   /* previous: the first checkpoint has none */
+  g_assert_null (ps_series_pane_get_figure (pane, "difference"));
+  g_assert_nonnull (strstr (ps_series_pane_get_message (pane, "difference"), "no previous one"));
+
+  /* over every checkpoint */
+  PsFigure *bands = ps_series_pane_get_figure (pane, "bands");
+  g_assert_nonnull (bands);
+  g_assert_nonnull (strstr (ps_figure_get_title (bands), "0.weight"));
+  assert_same_values (ps_figure_get_tensor (bands), e5);   /* the last one drawn is the newest */
+  g_assert_nonnull (ps_series_pane_get_figure (pane, "ridgeline"));
+  g_assert_cmpuint (page_ink (pane, "bands"), >, 1000);
+  screenshot (GTK_WIDGET (cw), "series-bands.png");
+  g_assert_cmpuint (page_ink (pane, "ridgeline"), >, 1000);
+  screenshot (GTK_WIDGET (cw), "series-ridgeline.png");
+
+  /* norms from the worker equal torch's (norms.json) */
+  wait_idle (pane);
+  guint n = 0;
+  const double *norms = ps_series_pane_get_norms (pane, &n);
+  g_assert_cmpuint (n, ==, 6);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *file = g_strdup_printf ("epoch_%03u.pt", i);
+      double want = golden_norm (file, "0.weight");
+      g_assert_cmpfloat (fabs (norms[i] - want), <=, 1e-12 * want);
+    }
+  const double *rel = ps_series_pane_get_rel_changes (pane, &n);
+  g_assert_true (isnan (rel[0]));
+  g_assert_cmpfloat (rel[1], >, 0);
+  g_assert_cmpuint (page_ink (pane, "norms"), >, 1000);
+  screenshot (GTK_WIDGET (cw), "series-norms.png");
+
+  /* export as drawn */
+  g_autofree char *tmp = g_dir_make_tmp ("ps-series-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (tmp, "norms.png", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_series_pane_export (pane, "norms", png, 640, 420, &error));
+  g_assert_no_error (error);
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (png, &bytes, &len, NULL));
+  g_assert_cmpuint (len, >, 1000);
+  g_assert_cmpint (memcmp (bytes, "\x89PNG", 4), ==, 0);
+  g_assert_false (ps_series_pane_export (pane, "changes", png, 640, 420, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_unlink (png);
+  g_rmdir (tmp);
+
+  gtk_window_destroy (GTK_WINDOW (cw));
+  iterate ();
+}
+
+/* ‖b − a‖ / ‖a‖ of every tensor in both files, computed here; the name with the largest. */
+static char *
+largest_change (const char *fa, const char *fb)
+{
+  g_autofree char *pa = fixture (fa), *pb = fixture (fb);
+  g_autoptr (PsCheckpoint) a = ps_checkpoint_open (pa, NULL);
+  g_autoptr (PsCheckpoint) b = ps_checkpoint_open (pb, NULL);
+  double best = -1;
+  char *name = NULL;
+  for (guint i = 0; i < ps_checkpoint_get_n_entries (b); i++)
+    {
+      const char *n = ps_checkpoint_get_entry (b, i)->name;
+      g_autoptr (PsTensor) tb = ps_checkpoint_load (b, n, NULL);
+      g_autoptr (PsTensor) ta = ps_checkpoint_load (a, n, NULL);
+      if (ta == NULL || tb == NULL || ta->numel != tb->numel)
+        continue;
+      double sa = 0, sd = 0;
+      for (int64_t j = 0; j < ta->numel; j++)
+        {
+          double x = ((float *) ta->data)[j], y = ((float *) tb->data)[j];
+          sa += x * x;
+          sd += (y - x) * (y - x);
+        }
+      if (sa > 0 && sqrt (sd / sa) > best)
+        {
+          best = sqrt (sd / sa);
+          g_free (name);
+          name = g_strdup (g_str_has_prefix (n, "model.") ? n + 6 : n);
+        }
+    }
+  return name;
+}
+
+static void
+test_changes_and_play (void)
+{
+  g_autofree char *dir = series_dir ();
+  PsCheckpointWindow *cw = open_folder (dir);
+  PsSeriesPane *pane = ps_checkpoint_window_get_series_pane (cw);
+  g_assert_true (ps_checkpoint_window_select_path (cw, "model.2.bias"));
+  iterate ();
+
+  /* largest changes from epoch 3 to epoch 5 */
+  ps_series_pane_set_compare (pane, 3);
+  ps_series_pane_set_page (pane, "changes");
+  wait_idle (pane);
+  g_autofree char *want = largest_change ("epoch_003.pt", "epoch_005.pt");
+  g_assert_nonnull (want);
+  g_assert_cmpstr (ps_series_pane_get_top_change (pane), ==, want);
+  const char *text = ps_series_pane_get_changes_text (pane);
+  g_assert_nonnull (strstr (text, "from a = epoch_003.pt to b = epoch_005.pt"));
+  g_assert_nonnull (strstr (text, "   1  "));
+  g_assert_nonnull (strstr (text, "  0.weight\n"));
+  screenshot (GTK_WIDGET (cw), "series-changes.png");
+  /* from epoch 0 (no optimizer state yet) to 1 */
+  ps_series_pane_set_step (pane, 1);
+  ps_series_pane_set_compare (pane, -1);
+  wait_idle (pane);
+  g_autofree char *want01 = largest_change ("epoch_000.pt", "epoch_001.pt");
+  g_assert_cmpstr (ps_series_pane_get_top_change (pane), ==, want01);
+  g_assert_null (strstr (ps_series_pane_get_changes_text (pane), "optimizer."));
+
+  /* Play from the first checkpoint: every checkpoint in order, then it stops at the newest and follows it */
+  ps_series_pane_set_page (pane, "heatmap");
+  ps_series_pane_set_step (pane, 0);
+  ps_series_pane_set_play_interval (pane, 30);
+  ps_series_pane_set_playing (pane, TRUE);
+  g_assert_true (ps_series_pane_get_playing (pane));
+  g_assert_false (ps_series_pane_get_following (pane));
+  guint seen[8] = { 0 }, n_seen = 0, last = 0;
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (ps_series_pane_get_playing (pane) && g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      guint s = ps_series_pane_get_step (pane);
+      if (s != last)
+        {
+          g_assert_cmpuint (s, ==, last + 1);
+          g_assert_cmpuint (n_seen, <, G_N_ELEMENTS (seen));
+          seen[n_seen++] = s;
+          last = s;
+          /* the picture follows the scrubber */
+          g_autofree char *file = g_strdup_printf ("epoch_%03u.pt", s);
+          g_autoptr (PsTensor) t = read_tensor (file, "model.2.bias");
+          assert_same_values (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "heatmap")), t);
+        }
+    }
+  g_assert_false (ps_series_pane_get_playing (pane));
+  g_assert_cmpuint (n_seen, ==, 5);
+  g_assert_cmpuint (seen[4], ==, 5);
+  g_assert_true (ps_series_pane_get_following (pane));
+
+  gtk_window_destroy (GTK_WINDOW (cw));
+  iterate ();
+}
+
+static void
+copy_fixture (const char *name, const char *dir)
+{
+  g_autofree char *src = fixture (name);
+  g_autofree char *dst = g_build_filename (dir, name, NULL);
+  g_autofree char *bytes = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (src, &bytes, &len, NULL));
+  g_assert_true (g_file_set_contents (dst, bytes, (gssize) len, NULL));
+}
+
+/* Waits (main loop running) until the series has n checkpoints. */
+static void
+wait_steps (PsSeriesPane *pane, guint n)
+{
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (ps_series_pane_get_n_steps (pane) < n && g_get_monotonic_time () < end)
+    pause_ms (20);
+  g_assert_cmpuint (ps_series_pane_get_n_steps (pane), ==, n);
+}
+
+static void
+test_watch_folder (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ps-watch-XXXXXX", NULL);
+  copy_fixture ("epoch_000.pt", dir);
+  copy_fixture ("epoch_001.pt", dir);
+  PsCheckpointWindow *cw = open_folder (dir);
+  PsSeriesPane *pane = ps_checkpoint_window_get_series_pane (cw);
+  g_assert_true (ps_checkpoint_window_select_path (cw, "model.0.weight"));
+  iterate ();
+  g_assert_cmpuint (ps_series_pane_get_n_steps (pane), ==, 2);
+  g_assert_cmpuint (ps_series_pane_get_step (pane), ==, 1);
+  g_assert_nonnull (strstr (ps_series_pane_get_status_text (pane), "Watching the folder"));
+
+  /* a training script writes epoch 2 in two halves: nothing shown until it is complete */
+  g_autofree char *src = fixture ("epoch_002.pt");
+  g_autofree char *bytes = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (src, &bytes, &len, NULL));
+  g_autofree char *dst = g_build_filename (dir, "epoch_002.pt", NULL);
+  FILE *f = fopen (dst, "wb");
+  g_assert_nonnull (f);
+  g_assert_cmpuint (fwrite (bytes, 1, len / 2, f), ==, len / 2);
+  fflush (f);
+  pause_ms (400);
+  g_assert_cmpuint (ps_series_pane_get_n_steps (pane), ==, 2);
+  g_assert_cmpuint (fwrite (bytes + len / 2, 1, len - len / 2, f), ==, len - len / 2);
+  fclose (f);
+  wait_steps (pane, 3);
+  /* followed: the newest is shown */
+  g_assert_cmpuint (ps_series_pane_get_step (pane), ==, 2);
+  g_assert_cmpstr (ps_series_pane_get_step_text (pane), ==, "epoch 2 · epoch_002.pt (3 of 3)");
+  g_autoptr (PsTensor) e2 = read_tensor ("epoch_002.pt", "model.0.weight");
+  assert_same_values (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "heatmap")), e2);
+  wait_idle (pane);
+  guint n;
+  ps_series_pane_get_norms (pane, &n);
+  g_assert_cmpuint (n, ==, 3);   /* computed again for the grown series */
+  screenshot (GTK_WIDGET (cw), "series-watch.png");
+
+  /* the user scrubs back: new checkpoints join but the view stays on the file chosen */
+  ps_series_pane_set_step (pane, 0);
+  g_assert_false (ps_series_pane_get_following (pane));
+  pause_ms (300);
+  copy_fixture ("epoch_003.pt", dir);
+  wait_steps (pane, 4);
+  g_assert_cmpuint (ps_series_pane_get_step (pane), ==, 0);
+  g_assert_cmpstr (ps_series_pane_get_step_text (pane), ==, "epoch 0 · epoch_000.pt (1 of 4)");
+  /* Follow newest again */
+  ps_series_pane_set_following (pane, TRUE);
+  g_assert_cmpuint (ps_series_pane_get_step (pane), ==, 3);
+  wait_idle (pane);
+  ps_series_pane_get_norms (pane, &n);
+  g_assert_cmpuint (n, ==, 4);
+
+  gtk_window_destroy (GTK_WINDOW (cw));
+  iterate ();
+  const char *names[] = { "epoch_000.pt", "epoch_001.pt", "epoch_002.pt", "epoch_003.pt" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, names[i], NULL);
+      g_unlink (p);
+    }
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_print ("1..0 # SKIP %s\n", "no display: GUI tests run under xvfb-run");
+      return 0;
+    }
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    {
+      g_print ("1..0 # SKIP %s\n", "no session bus: GUI tests run under dbus-run-session");
+      return 0;
+    }
+  adw_init ();
+  app = ps_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+  g_test_add_func ("/series-window/open-scrub-diff", test_open_scrub_diff);
+  g_test_add_func ("/series-window/changes-and-play", test_changes_and_play);
+  g_test_add_func ("/series-window/watch-folder", test_watch_folder);
+  int ret = g_test_run ();
+  g_object_unref (app);
+  return ret;
+}

@@ -1,0 +1,173 @@
+/* test-rnn-backward.c — RNN, LSTM, GRU and their cells trained through the gradient tape against
+ * torch 1.13 (tests/data/train-seq-golden.json "rnn", from tests/golden/gen_train_seq.py): the
+ * forward output and every parameter's .grad after y.backward(gy), bit for bit. The model is
+ * Sequential(Embedding(10, input_size), rnn), so the Embedding's gradient checks the RNN's grad_input;
+ * layers, directions, batch_first, bias=False, proj_size, unbatched inputs, dropout between
+ * layers (same draws), hidden sizes with and without a 16-element tail. */
+#include "ps-autograd.h"
+#include "ps-module.h"
+#include "train-golden.h"
+
+static PsArgs *
+args_from_json (JsonObject *o)
+{
+  PsArgs *a = ps_args_new ();
+  g_autoptr (GList) members = json_object_get_members (o);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (o, l->data);
+      GType t = json_node_get_value_type (node);
+      if (t == G_TYPE_BOOLEAN)
+        ps_args_set_bool (a, l->data, json_node_get_boolean (node));
+      else if (t == G_TYPE_INT64)
+        ps_args_set_int (a, l->data, json_node_get_int (node));
+      else if (t == G_TYPE_DOUBLE)
+        ps_args_set_double (a, l->data, json_node_get_double (node));
+      else
+        ps_args_set_string (a, l->data, json_node_get_string (node));
+    }
+  return a;
+}
+
+static PsTensor *
+index_input (JsonObject *c)
+{
+  JsonArray *xs = json_object_get_array_member (c, "xshape");
+  JsonArray *xi = json_object_get_array_member (c, "xi");
+  int64_t dims[PS_MAX_DIMS];
+  int nd = (int) json_array_get_length (xs);
+  for (int i = 0; i < nd; i++)
+    dims[i] = json_array_get_int_element (xs, (guint) i);
+  PsTensor *t = ps_tensor_new (PS_DTYPE_INT64, nd, dims, NULL);
+  g_assert_cmpint (t->numel, ==, json_array_get_length (xi));
+  for (int64_t i = 0; i < t->numel; i++)
+    ps_tensor_i64 (t)[i] = json_array_get_int_element (xi, (guint) i);
+  return t;
+}
+
+static PsModule *
+build (JsonObject *c, PsGenerator *gen)
+{
+  g_autoptr (GError) error = NULL;
+  JsonObject *args = json_object_get_object_member (c, "args");
+  g_autoptr (PsArgs) la = ps_args_new ();
+  ps_args_set_int (la, "num_embeddings", 10);
+  ps_args_set_int (la, "embedding_dim", json_object_get_int_member (args, "input_size"));
+  g_autoptr (PsArgs) ra = args_from_json (args);
+  g_autoptr (PsArgs) none = ps_args_new ();
+  PsModule *seq = ps_module_new ("Sequential", none, gen, &error);
+  g_assert_no_error (error);
+  PsModule *lin = ps_module_new ("Embedding", la, gen, &error);
+  g_assert_no_error (error);
+  PsModule *rnn = ps_module_new (json_object_get_string_member (c, "type"), ra, gen, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_module_add_child (seq, "0", lin, &error));
+  g_assert_true (ps_module_add_child (seq, "1", rnn, &error));
+  ps_module_unref (lin);
+  ps_module_unref (rnn);
+  JsonObject *params = json_object_get_object_member (c, "params");
+  g_autoptr (GList) names = json_object_get_members (params);
+  for (GList *l = names; l; l = l->next)
+    {
+      PsParam *p = NULL;
+      g_assert_true (ps_module_resolve (seq, l->data, NULL, &p, NULL));
+      g_autoptr (PsTensor) v = tg_tensor (json_object_get_object_member (params, l->data));
+      g_assert_true (ps_tensor_same_shape (v, p->value));
+      ps_param_set_value (p, v);
+    }
+  return seq;
+}
+
+static void
+test_golden (void)
+{
+  JsonArray *cases = tg_seq_section ("rnn");
+  g_assert_cmpuint (json_array_get_length (cases), >=, 30);
+  guint64 before = tg_compared;
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      PsGenerator gen;
+      ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+      g_autoptr (PsModule) m = build (c, &gen);
+      if (json_object_has_member (c, "fwd_seed"))
+        ps_generator_init (&gen, (guint64) json_object_get_int_member (c, "fwd_seed"), PS_FLAVOUR_AVX2);
+      g_autoptr (PsTensor) x = index_input (c);
+      g_autoptr (PsTensor) gy = tg_tensor (json_object_get_object_member (c, "gy"));
+      g_autofree char *xs = ps_tensor_shape_string (x);
+      g_autofree char *what = g_strdup_printf ("rnn case %u: %s x %s", i, json_object_get_string_member (c, "type"), xs);
+      g_autoptr (GError) error = NULL;
+      PsTape *tape = ps_tape_new ();
+      g_autoptr (PsTensor) y = ps_tape_forward (tape, m, x, &gen, &error);
+      g_assert_no_error (error);
+      tg_check (what, y, json_object_get_object_member (c, "y"));
+      if (!ps_tape_backward (tape, gy, &error))
+        g_error ("%s: %s", what, error->message);
+      JsonObject *grads = json_object_get_object_member (c, "grads");
+      g_autoptr (GList) names = json_object_get_members (grads);
+      for (GList *l = names; l; l = l->next)
+        {
+          PsParam *p = NULL;
+          g_assert_true (ps_module_resolve (m, l->data, NULL, &p, NULL));
+          g_autofree char *w2 = g_strdup_printf ("%s grad %s", what, (char *) l->data);
+          g_assert_nonnull (p->grad);
+          tg_check (w2, p->grad, json_object_get_object_member (grads, l->data));
+        }
+      ps_tape_free (tape);
+    }
+  g_test_message ("%" G_GUINT64_FORMAT " outputs and gradients bit-identical to torch", tg_compared - before);
+}
+
+/* A second backward accumulates (.grad = old + new), and a missing dropout record is an error. */
+static void
+test_accumulate_and_errors (void)
+{
+  JsonObject *c = json_array_get_object_element (tg_seq_section ("rnn"), 1);   /* LSTM 2 layers, bidirectional */
+  PsGenerator gen;
+  ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+  g_autoptr (PsModule) m = build (c, &gen);
+  g_autoptr (PsTensor) x = index_input (c);
+  g_autoptr (PsTensor) gy = tg_tensor (json_object_get_object_member (c, "gy"));
+  g_autoptr (GError) error = NULL;
+  PsTape *tape = ps_tape_new ();
+  g_autoptr (PsTensor) y = ps_tape_forward (tape, m, x, &gen, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_tape_backward (tape, gy, &error));
+  PsParam *p = NULL;
+  g_assert_true (ps_module_resolve (m, "1.weight_hh_l1_reverse", NULL, &p, NULL));
+  g_autoptr (PsTensor) g1 = ps_tensor_ref (p->grad);
+  g_assert_true (ps_tape_backward (tape, gy, &error));
+  for (int64_t k = 0; k < g1->numel; k++)
+    g_assert_cmpfloat (ps_tensor_cf32 (p->grad)[k], ==, ps_tensor_cf32 (g1)[k] + ps_tensor_cf32 (g1)[k]);
+  ps_tape_free (tape);
+
+  /* the dropout case replayed without its recorded noise */
+  JsonObject *dc = NULL;
+  JsonArray *cases = tg_seq_section ("rnn");
+  for (guint i = 0; i < json_array_get_length (cases) && dc == NULL; i++)
+    if (json_object_has_member (json_array_get_object_element (cases, i), "fwd_seed"))
+      dc = json_array_get_object_element (cases, i);
+  g_assert_nonnull (dc);
+  g_autoptr (PsModule) dm = build (dc, &gen);
+  PsModule *rnn = NULL;
+  g_assert_true (ps_module_resolve (dm, "1", &rnn, NULL, NULL));
+  g_autoptr (PsTensor) x0 = index_input (dc);
+  int64_t shape[3] = { x0->shape[0], x0->shape[1], json_object_get_int_member (json_object_get_object_member (dc, "args"),
+                                                                                "input_size") };
+  g_autoptr (PsTensor) dx = ps_tensor_new (PS_DTYPE_FLOAT32, 3, shape, NULL);
+  PsTapeEntry e = { rnn, dx, NULL, NULL };
+  PsBackwardFunc fn = ps_backward_lookup (rnn->klass);
+  g_assert_nonnull (fn);
+  g_autoptr (PsTensor) dgy = tg_tensor (json_object_get_object_member (dc, "gy"));
+  g_assert_false (fn (rnn, &e, dgy, NULL, NULL, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/rnn-backward/golden", test_golden);
+  g_test_add_func ("/rnn-backward/accumulate-and-errors", test_accumulate_and_errors);
+  return g_test_run ();
+}

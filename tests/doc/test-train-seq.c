@@ -1,0 +1,192 @@
+/* test-train-seq.c — end-to-end training of sequence models as recipes against torch 1.13: the
+ * recipes in tests/data/train-seq (tests/golden/gen_train_seq.py: an Embedding bag with label
+ * smoothing and Adam, an LSTM sequence classifier with SGD momentum, an Embedding → 2-layer
+ * bidirectional GRU with dropout, RMSprop and clip_grad_norm_) read their data from .npz files next
+ * to them and train 20 steps; every step's loss, parameters and .grad must be torch's bit for bit,
+ * and the generator must end where torch's did (dropout and DataLoader draws).
+ *
+ * Export: each recipe (and examples/train-xor.json, and dissected.recipe.json: forward with a loss,
+ * backward, step, scheduler_step, zero_grad) exported as a PyTorch script must equal the
+ * golden NAME.export.py, and that script, run by torch (tests/golden/run_export.py, written to
+ * NAME.export.json by gen_train_seq.py --export BUILD), must end with our parameters (SHA-256 of
+ * their bytes), our losses and our generator state. PS_EXPORT_WRITE=1 rewrites the
+ * golden scripts instead. */
+#include <string.h>
+#include "ps-export-pytorch.h"
+#include "ps-recipe.h"
+#include "ps-timeline.h"
+#include "train-golden.h"
+
+static void
+test_runs (void)
+{
+  JsonArray *runs = tg_seq_section ("runs");
+  g_assert_cmpuint (json_array_get_length (runs), >=, 3);
+  g_autofree char *dir = g_build_filename (g_getenv ("PS_TEST_DATA"), "train-seq", NULL);
+  guint64 before = tg_compared;
+  for (guint r = 0; r < json_array_get_length (runs); r++)
+    {
+      JsonObject *c = json_array_get_object_element (runs, r);
+      const char *name = json_object_get_string_member (c, "name");
+      g_autofree char *file = g_strdup_printf ("%s.recipe.json", name);
+      g_autofree char *path = g_build_filename (dir, file, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsRecipe) recipe = ps_recipe_load_from_file (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (ps_recipe_required_version (recipe), ==, 3);
+      g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (recipe, -1, dir);   /* data file relative to it */
+      if (ps_timeline_get_error (tl) != NULL)
+        g_error ("%s: %s", name, ps_timeline_get_error (tl)->message);
+      PsState *st = ps_timeline_get_state (tl, ps_timeline_get_n_steps (tl));
+      g_assert_nonnull (st->train_log);
+      JsonArray *rec = json_object_get_array_member (c, "record");
+      g_assert_cmpuint (st->train_log->records->len, ==, json_array_get_length (rec));
+      for (guint k = 0; k < json_array_get_length (rec); k++)
+        {
+          JsonObject *e = json_array_get_object_element (rec, k);
+          const PsTrainRecord *tr = st->train_log->records->pdata[k];
+          g_autofree char *what = g_strdup_printf ("%s step %" G_GINT64_FORMAT, name, tr->step);
+          tg_check_values (what, &tr->loss, 1, json_object_get_object_member (e, "loss"));
+          PsModule *model = ps_state_get_module (tr->state, "model");
+          const char *sect[2] = { "params", "grads" };
+          for (int s = 0; s < 2; s++)
+            {
+              JsonObject *ps = json_object_get_object_member (e, sect[s]);
+              g_autoptr (GList) names = json_object_get_members (ps);
+              g_assert_cmpuint (g_list_length (names), >, 0);
+              for (GList *l = names; l; l = l->next)
+                {
+                  PsParam *p = NULL;
+                  g_assert_true (ps_module_resolve (model, l->data, NULL, &p, NULL));
+                  g_autofree char *w2 = g_strdup_printf ("%s %s %s", what, sect[s], (char *) l->data);
+                  tg_check (w2, s == 0 ? p->value : p->grad, json_object_get_object_member (ps, l->data));
+                }
+            }
+        }
+      int64_t v[2];
+      PsGenerator gen = st->gen;
+      g_assert_true (ps_generator_randint (&gen, 0, (int64_t) 1 << 31, v, 2, NULL));
+      JsonArray *probe = json_object_get_array_member (c, "probe");
+      g_assert_cmpint (v[0], ==, json_array_get_int_element (probe, 0));
+      g_assert_cmpint (v[1], ==, json_array_get_int_element (probe, 1));
+    }
+  g_test_message ("%u runs: %" G_GUINT64_FORMAT " recorded values bit-identical to torch",
+                  json_array_get_length (runs), tg_compared - before);
+}
+
+static char *
+sha256_of_floats (const float *v, int64_t n)
+{
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) v, (gsize) n * sizeof (float));
+}
+
+static void
+test_export (void)
+{
+  const char *data = g_getenv ("PS_TEST_DATA"), *src = g_getenv ("PS_SOURCE_DIR");
+  g_assert_nonnull (src);
+  g_autofree char *dir = g_build_filename (data, "train-seq", NULL);
+  JsonArray *runs = tg_seq_section ("runs");
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  for (guint r = 0; r < json_array_get_length (runs); r++)
+    g_ptr_array_add (names, g_strdup (json_object_get_string_member (json_array_get_object_element (runs, r), "name")));
+  g_ptr_array_add (names, g_strdup ("train-xor"));
+  g_ptr_array_add (names, g_strdup ("dissected"));   /* forward with a loss, backward, step, … */
+  gboolean write = g_getenv ("PS_EXPORT_WRITE") != NULL;
+  guint checked = 0;
+  for (guint r = 0; r < names->len; r++)
+    {
+      const char *name = names->pdata[r];
+      g_autofree char *file = g_strdup_printf ("%s.recipe.json", name);
+      g_autofree char *path = g_str_equal (name, "train-xor") ? g_build_filename (src, "examples", "train-xor.json", NULL)
+                                                             : g_build_filename (dir, file, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsRecipe) recipe = ps_recipe_load_from_file (path, &error);
+      g_assert_no_error (error);
+      g_autofree char *script = ps_export_pytorch (recipe, &error);
+      g_assert_no_error (error);
+      g_autofree char *spath = g_strdup_printf ("%s/%s.export.py", dir, name);
+      if (write)
+        {
+          g_assert_true (g_file_set_contents (spath, script, -1, &error));
+          continue;
+        }
+      g_autofree char *want = NULL;
+      g_assert_true (g_file_get_contents (spath, &want, NULL, &error));
+      g_assert_cmpstr (script, ==, want);
+      /* what torch computed running it */
+      g_autofree char *epath = g_strdup_printf ("%s/%s.export.json", dir, name);
+      g_autoptr (JsonParser) p = json_parser_new ();
+      g_assert_true (json_parser_load_from_file (p, epath, &error));
+      JsonObject *res = json_node_get_object (json_parser_get_root (p));
+      g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (res, "error")));
+      g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (recipe, -1, dir);
+      g_assert_null (ps_timeline_get_error (tl));
+      guint last = ps_timeline_get_n_steps (tl);
+      PsState *st = ps_timeline_get_state (tl, last);
+      JsonObject *state = json_object_get_object_member (res, "state");
+      g_autoptr (GList) keys = json_object_get_members (state);
+      g_assert_cmpuint (g_list_length (keys), >, 0);
+      for (GList *l = keys; l; l = l->next)
+        {
+          const char *key = l->data, *dot = strchr (key, '.');
+          g_assert_nonnull (dot);
+          g_autofree char *id = g_strndup (key, (gsize) (dot - key));
+          PsModule *m = ps_state_get_module (st, id);
+          PsParam *prm = NULL;
+          g_assert_true (m != NULL && ps_module_resolve (m, dot + 1, NULL, &prm, NULL));
+          g_autofree char *ours = sha256_of_floats (ps_tensor_cf32 (prm->value), prm->value->numel);
+          const char *theirs = json_object_get_string_member (json_object_get_object_member (state, key), "sha256");
+          if (g_strcmp0 (ours, theirs) != 0)
+            g_error ("%s: %s differs from what the exported script computed", name, key);
+          checked++;
+        }
+      /* the outputs: a forward's loss, or a train op's loss at every step (outputs["train<N>"]) */
+      JsonObject *outs = json_object_get_object_member (res, "outputs");
+      g_autoptr (GList) onames = json_object_get_members (outs);
+      g_assert_cmpuint (g_list_length (onames), >, 0);
+      for (GList *l = onames; l; l = l->next)
+        {
+          const char *on = l->data;
+          g_autofree char *ours = NULL;
+          PsTensor *t = ps_state_get_output (st, on);
+          if (t != NULL)
+            ours = sha256_of_floats (ps_tensor_cf32 (t), t->numel);
+          else
+            {
+              g_assert_true (g_str_has_prefix (on, "train") && st->train_log != NULL);
+              guint nrec = st->train_log->records->len;
+              g_autofree float *losses = g_new (float, MAX (nrec, 1));
+              for (guint k = 0; k < nrec; k++)
+                losses[k] = ((const PsTrainRecord *) st->train_log->records->pdata[k])->loss;
+              ours = sha256_of_floats (losses, nrec);
+            }
+          const char *theirs = json_object_get_string_member (json_object_get_object_member (outs, on), "sha256");
+          if (g_strcmp0 (ours, theirs) != 0)
+            g_error ("%s: output %s differs from what the exported script computed", name, on);
+        }
+      /* torch.rand(2) after the script */
+      PsGenerator gen = st->gen;
+      float r2[2];
+      ps_generator_uniform_f32 (&gen, r2, 2, 0.0, 1.0);
+      JsonArray *probe = json_object_get_array_member (res, "probe_after");
+      for (int i = 0; i < 2; i++)
+        {
+          uint32_t u;
+          memcpy (&u, &r2[i], 4);
+          g_autofree char *hx = g_strdup_printf ("%08x", u);
+          g_assert_cmpstr (hx, ==, json_array_get_string_element (probe, (guint) i));
+        }
+    }
+  if (!write)
+    g_test_message ("%u exported scripts: %u parameters, every loss and the generator equal to ours", names->len, checked);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/train-seq/runs", test_runs);
+  g_test_add_func ("/train-seq/export", test_export);
+  return g_test_run ();
+}

@@ -1,0 +1,253 @@
+#!/usr/bin/python3
+"""Golden fixture for the layers' backward passes (tests/core/test-backward.c).
+
+Run with Debian's torch 1.13.1, oneDNN capped at AVX2 and one intra-op thread, as tests/meson.build
+pins the C side:
+  ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 \\
+    /usr/bin/python3 tests/golden/gen_backward.py
+Writes tests/data/backward-golden.json: {"meta", "cases": [case]}, a case being
+  {"name", "type", "args", "mode": "train"|"eval", "state": {name: tensor} (state_dict before),
+   "x", "gy", "y", "gx" (null when the input needs no gradient), "grads": {param: tensor},
+   "after": {buffer: tensor} (state_dict buffers after the forward), "backend" (convolutions)}
+with tensors as in layer_cases.py (float32 as big-endian hex, int64 as ints), or, above 3000 elements, as
+{"shape", "sha256"} of the little-endian float32 bytes (x and gy are replayed from the seed). The torch code of a case:
+  torch.manual_seed(seed); m = nn.<type>(**args); [init.uniform_(m.<p>, a, b) ...]; m.train(mode)
+  x = (torch.randn(shape) * scale + shift).requires_grad_(grad_input); y = m(x)
+  gy = torch.randn(y.shape); y.backward(gy)
+"""
+import hashlib
+import json
+import os
+import struct
+
+import torch
+import torch.nn as nn
+from torch.nn import init
+from torch.utils.data import DataLoader, TensorDataset
+
+from layer_cases import enc, pyargs
+
+torch.set_num_threads(1)
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'backward-golden.json')
+CASES = []
+BIG = 3000
+
+
+def enc2(t, big=BIG):
+    """enc(), or for more than `big` elements {"shape", "sha256"} of the little-endian float32 bytes."""
+    t = t.detach().contiguous()
+    if t.numel() <= big or t.dtype != torch.float32:
+        return enc(t)
+    b = struct.pack('<%df' % t.numel(), *t.reshape(-1).tolist())
+    return {'shape': list(t.shape), 'sha256': hashlib.sha256(b).hexdigest()}
+
+
+def case(name, type_, args, shape, mode='train', seed=0, init_=(), scale=1.0, shift=0.0, grad_input=True,
+         int_input=None):
+    torch.manual_seed(seed)
+    m = getattr(nn, type_)(**pyargs(args))
+    for p, a, b in init_:
+        init.uniform_(getattr(m, p), a, b)
+    state = {k: enc2(v) for k, v in m.state_dict().items()}
+    m.train(mode == 'train')
+    if int_input is not None:
+        x = torch.randint(0, int_input, shape)
+    else:
+        x = torch.randn(*shape)
+        if scale != 1.0:
+            x = x * scale
+        if shift != 0.0:
+            x = x + shift
+        x.requires_grad_(grad_input)
+    backend = None
+    if type_.startswith('Conv') and not isinstance(m.padding, str):
+        xb = x if x.dim() == len(m.stride) + 2 else x.unsqueeze(0)
+        backend = str(torch._C._select_conv_backend(xb, m.weight, m.bias, m.stride, m.padding if not isinstance(
+            m.padding, str) else (0,) * len(m.stride), m.dilation, m.transposed, m.output_padding,
+            m.groups)).split('.')[-1] if not isinstance(m.padding, str) else None
+    y = m(x)
+    gy = torch.randn(*y.shape)
+    y.backward(gy)
+    grads = {k: enc2(p.grad) for k, p in m.named_parameters() if p.grad is not None}
+    after = {k: enc2(v) for k, v in m.named_buffers()}
+    CASES.append({'name': name, 'type': type_, 'args': args, 'mode': mode, 'seed': seed, 'init': [list(i) for i in init_],
+                  'shape': list(shape), 'scale': scale, 'shift': shift, 'state': state,
+                  'x': enc2(x), 'gy': enc2(gy), 'y': enc2(y),
+                  'gx': enc2(x.grad) if (int_input is None and grad_input) else None,
+                  'grads': grads, 'after': after, 'backend': backend})
+
+
+# ---- convolutions: Slow2d (batch 1) and oneDNN (batch > 1), Conv1d/3d, groups, stride, dilation
+case('Conv2d b1 slow', 'Conv2d', {'in_channels': 1, 'out_channels': 4, 'kernel_size': 3, 'padding': 1}, [1, 1, 8, 8])
+case('Conv2d b1 3->5 stride2', 'Conv2d', {'in_channels': 3, 'out_channels': 5, 'kernel_size': 3, 'stride': 2},
+     [1, 3, 9, 7], seed=1)
+case('Conv2d b4 mkldnn', 'Conv2d', {'in_channels': 3, 'out_channels': 8, 'kernel_size': 3, 'padding': 1},
+     [4, 3, 10, 10], seed=2)
+case('Conv2d b2 5x5 nobias', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 5, 'bias': False},
+     [2, 2, 11, 9], seed=3)
+case('Conv2d b3 groups dil', 'Conv2d', {'in_channels': 4, 'out_channels': 6, 'kernel_size': 3, 'groups': 2,
+     'dilation': 2, 'padding': 2}, [3, 4, 7, 8], seed=4)
+case('Conv2d b2 same', 'Conv2d', {'in_channels': 2, 'out_channels': 2, 'kernel_size': 4, 'padding': 'same'},
+     [2, 2, 6, 6], seed=5)
+case('Conv2d b2 first layer', 'Conv2d', {'in_channels': 1, 'out_channels': 4, 'kernel_size': 3}, [2, 1, 6, 6],
+     seed=6, grad_input=False)
+case('Conv2d b8 large', 'Conv2d', {'in_channels': 8, 'out_channels': 16, 'kernel_size': 3, 'padding': 1},
+     [8, 8, 16, 16], seed=7)
+case('Conv1d b3', 'Conv1d', {'in_channels': 3, 'out_channels': 4, 'kernel_size': 3}, [3, 3, 17], seed=8)
+case('Conv1d b1', 'Conv1d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 2, 'stride': 2}, [1, 2, 9], seed=9)
+case('Conv3d b2', 'Conv3d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 2}, [2, 2, 4, 5, 3], seed=10)
+case('Conv2d reflect', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3, 'padding': 2,
+     'padding_mode': 'reflect'}, [2, 2, 5, 6], seed=12)
+case('Conv2d replicate b1', 'Conv2d', {'in_channels': 1, 'out_channels': 2, 'kernel_size': 3, 'padding': 1,
+     'padding_mode': 'replicate'}, [1, 1, 4, 4], seed=13)
+case('Conv1d reflect', 'Conv1d', {'in_channels': 2, 'out_channels': 2, 'kernel_size': 5, 'padding': 3,
+     'padding_mode': 'reflect'}, [3, 2, 6], seed=14)
+case('Conv2d circular first', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3, 'padding': 1,
+     'padding_mode': 'circular'}, [2, 2, 5, 5], seed=15, grad_input=False)
+case('Conv2d unbatched', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3}, [2, 6, 5], seed=11)
+
+# ---- GELU (oneDNN eltwise_gelu_erf backward), approximate='tanh' (ATen)
+case('GELU', 'GELU', {}, [4, 37], seed=20, scale=2.0)
+case('GELU large', 'GELU', {}, [3, 11001], seed=21, scale=3.0)
+case('GELU one element', 'GELU', {}, [1], seed=23, scale=2.0)
+case('GELU one element b', 'GELU', {}, [1, 1], seed=24)
+case('GELU tanh', 'GELU', {'approximate': 'tanh'}, [5, 19], seed=22, scale=2.0)
+
+# ---- BatchNorm: contiguous kernel (spatial > 1, double accumulators) and the (N, C) kernel; eval
+W = [('weight', 0.5, 1.5), ('bias', -0.5, 0.5)]
+case('BN2d b4', 'BatchNorm2d', {'num_features': 3}, [4, 3, 5, 5], seed=30, init_=W, scale=2.0, shift=0.5)
+case('BN2d b32 8x8', 'BatchNorm2d', {'num_features': 4}, [32, 4, 8, 8], seed=31, init_=W)
+case('BN2d b1 odd', 'BatchNorm2d', {'num_features': 2}, [1, 2, 3, 7], seed=32, init_=W)
+case('BN2d no affine', 'BatchNorm2d', {'num_features': 3, 'affine': False}, [2, 3, 2, 2], seed=33)
+case('BN2d momentum None', 'BatchNorm2d', {'num_features': 2, 'momentum': None}, [3, 2, 4, 3], seed=34, init_=W)
+case('BN2d no track', 'BatchNorm2d', {'num_features': 3, 'track_running_stats': False}, [2, 3, 3, 3], seed=35,
+     init_=W, mode='eval')
+case('BN2d eval', 'BatchNorm2d', {'num_features': 3}, [2, 3, 5, 4], seed=36, init_=W + [('running_mean', -1, 1),
+     ('running_var', 0.5, 2)], mode='eval')
+case('BN2d large', 'BatchNorm2d', {'num_features': 2}, [8, 2, 65, 65], seed=37, init_=W)
+case('BN1d 2-D', 'BatchNorm1d', {'num_features': 5}, [16, 5], seed=38, init_=W, scale=3.0)
+case('BN1d 2-D odd', 'BatchNorm1d', {'num_features': 17}, [9, 17], seed=39, init_=W)
+case('BN1d 2-D large', 'BatchNorm1d', {'num_features': 3}, [33000, 3], seed=40, init_=W)
+case('BN1d 3-D', 'BatchNorm1d', {'num_features': 4}, [3, 4, 7], seed=41, init_=W)
+case('BN1d 3-D len13', 'BatchNorm1d', {'num_features': 2}, [5, 2, 13], seed=42, init_=W)
+case('BN1d eval', 'BatchNorm1d', {'num_features': 6}, [7, 6], seed=43, init_=W + [('running_mean', -1, 1),
+     ('running_var', 0.5, 2)], mode='eval')
+case('BN1d first layer', 'BatchNorm1d', {'num_features': 3}, [4, 3], seed=44, init_=W, grad_input=False)
+
+# ---- InstanceNorm: batch_norm on the (1, N·C, S) view, repeat()'s backward for weight and bias
+case('IN1d', 'InstanceNorm1d', {'num_features': 3}, [2, 3, 9], seed=50)
+case('IN1d affine', 'InstanceNorm1d', {'num_features': 4, 'affine': True}, [5, 4, 7], seed=51, init_=W)
+case('IN2d affine track', 'InstanceNorm2d', {'num_features': 3, 'affine': True, 'track_running_stats': True},
+     [3, 3, 6, 5], seed=52, init_=W)
+case('IN2d eval track', 'InstanceNorm2d', {'num_features': 2, 'affine': True, 'track_running_stats': True},
+     [4, 2, 4, 4], seed=53, init_=W + [('running_mean', -1, 1), ('running_var', 0.5, 2)], mode='eval')
+case('IN2d unbatched affine', 'InstanceNorm2d', {'num_features': 2, 'affine': True}, [2, 5, 5], seed=54, init_=W)
+case('IN2d b1 affine', 'InstanceNorm2d', {'num_features': 3, 'affine': True}, [1, 3, 4, 4], seed=55, init_=W)
+case('IN1d affine b17', 'InstanceNorm1d', {'num_features': 9, 'affine': True}, [17, 9, 3], seed=56, init_=W)
+
+# ---- LayerNorm: rows of N with the 8-lane reductions; elementwise_affine False; large rows
+LW = [('weight', 0.5, 1.5), ('bias', -0.5, 0.5)]
+case('LN 10', 'LayerNorm', {'normalized_shape': [10]}, [4, 10], seed=60, init_=LW, scale=2.0, shift=0.3)
+case('LN 64', 'LayerNorm', {'normalized_shape': [64]}, [7, 64], seed=61, init_=LW)
+case('LN 5 3-D', 'LayerNorm', {'normalized_shape': [5]}, [2, 3, 5], seed=62, init_=LW)
+case('LN 2-D shape', 'LayerNorm', {'normalized_shape': [3, 7]}, [4, 3, 7], seed=63, init_=LW)
+case('LN no affine', 'LayerNorm', {'normalized_shape': [33], 'elementwise_affine': False}, [5, 33], seed=64)
+case('LN no affine 6', 'LayerNorm', {'normalized_shape': [6], 'elementwise_affine': False}, [3, 6], seed=65)
+case('LN batch 1', 'LayerNorm', {'normalized_shape': [17]}, [1, 17], seed=66, init_=LW)
+case('LN large row', 'LayerNorm', {'normalized_shape': [40000]}, [1, 40000], seed=67)
+case('LN many rows', 'LayerNorm', {'normalized_shape': [8]}, [5000, 8], seed=68, init_=LW)
+case('LN first layer', 'LayerNorm', {'normalized_shape': [9]}, [3, 9], seed=69, init_=LW, grad_input=False)
+
+# ---- SiLU, Softmax (last dim: vectorised; other dims: host_softmax_backward), PReLU
+case('SiLU', 'SiLU', {}, [3, 45], seed=70, scale=3.0)
+case('SiLU large', 'SiLU', {}, [2, 5000], seed=71, scale=4.0)
+case('Softmax last', 'Softmax', {'dim': -1}, [6, 10], seed=72, scale=2.0)
+case('Softmax last 5', 'Softmax', {'dim': 1}, [4, 5], seed=73)
+case('Softmax last 37', 'Softmax', {'dim': 2}, [2, 3, 37], seed=74, scale=3.0)
+case('Softmax dim0', 'Softmax', {'dim': 0}, [7, 9], seed=75)
+case('Softmax dim1 of 3', 'Softmax', {'dim': 1}, [2, 6, 11], seed=76, scale=2.0)
+case('PReLU shared', 'PReLU', {}, [5, 13], seed=77)
+case('PReLU shared 4-D', 'PReLU', {'init': 0.1}, [2, 3, 4, 5], seed=78)
+case('PReLU channels 2-D', 'PReLU', {'num_parameters': 6}, [9, 6], seed=79)
+case('PReLU channels 2-D b33', 'PReLU', {'num_parameters': 4}, [33, 4], seed=80)
+case('PReLU channels 4-D', 'PReLU', {'num_parameters': 3}, [4, 3, 5, 5], seed=81, init_=[('weight', 0.0, 0.5)])
+case('PReLU channels 3-D', 'PReLU', {'num_parameters': 2}, [3, 2, 19], seed=82)
+
+# ---- Linear on 2-D / 3-D / 4-D inputs, Bilinear
+case('Linear 2-D', 'Linear', {'in_features': 7, 'out_features': 5}, [9, 7], seed=90)
+case('Linear 3-D', 'Linear', {'in_features': 6, 'out_features': 4}, [3, 5, 6], seed=91)
+case('Linear 3-D nobias', 'Linear', {'in_features': 6, 'out_features': 3, 'bias': False}, [2, 7, 6], seed=92)
+case('Linear 4-D', 'Linear', {'in_features': 5, 'out_features': 8}, [2, 3, 4, 5], seed=93)
+case('Linear 3-D in1', 'Linear', {'in_features': 1, 'out_features': 3}, [1, 1, 1], seed=94)
+case('Linear 3-D big', 'Linear', {'in_features': 64, 'out_features': 32}, [8, 50, 64], seed=95)
+
+
+# ---------------- end-to-end training runs (tests/core/test-backward.c /backward/runs) ----------------
+RUNS = []
+
+
+def conv8(n):
+    """The conv toy set of TRAINING-PARITY.md §6: a bright 4×4 square in class-1 images."""
+    y = torch.randint(0, 2, (n,))
+    X = torch.randn(n, 1, 8, 8) * 0.5
+    X[:, 0, 2:6, 2:6] += y[:, None, None]
+    return X, y
+
+
+def run(name, seed, data, spec, opt, steps, bs, n, toy=None):
+    """manual_seed(seed); data; model = Sequential(*spec) (default init); the canonical loop:
+    per batch of DataLoader(TensorDataset(X, y), bs, shuffle=True): zero_grad, CrossEntropyLoss, backward,
+    step. Every step: loss, every parameter, .grad and buffer."""
+    torch.manual_seed(seed)
+    if data == 'conv8':
+        X, y = conv8(n)
+    else:   # blobs, as gen_train.py's toy()
+        y = torch.randint(0, 3, (n,))
+        X = torch.tensor([[-2.0, -1.0], [2.0, -1.0], [0.0, 2.0]])[y] + 0.4 * torch.randn(n, 2)
+    model = nn.Sequential(*[getattr(nn, t)(**pyargs(a)) for t, a in spec])
+    optim = getattr(torch.optim, opt[0])(model.parameters(), **opt[1])
+    loss_fn = nn.CrossEntropyLoss()
+    loader = DataLoader(TensorDataset(X, y), batch_size=bs, shuffle=True)
+    rec, step = [], 0
+    while step < steps:
+        for xb, yb in loader:
+            optim.zero_grad()
+            l = loss_fn(model(xb), yb)
+            l.backward()
+            optim.step()
+            step += 1
+            rec.append({'loss': enc(l.reshape(1)), 'params': {k: enc2(v, 64) for k, v in model.named_parameters()},
+                        'grads': {k: enc2(v.grad, 64) for k, v in model.named_parameters()},
+                        'buffers': {k: enc(v) for k, v in model.named_buffers()}})
+            if step >= steps:
+                break
+    RUNS.append({'name': name, 'seed': seed, 'data': data, 'n': n, 'model': [[t, a] for t, a in spec],
+                 'opt': [opt[0], opt[1]], 'batch_size': bs, 'steps': steps, 'record': rec,
+                 'probe': torch.randint(0, 2 ** 31, (2,)).tolist()})
+
+
+CONVNET = [('Conv2d', {'in_channels': 1, 'out_channels': 4, 'kernel_size': 3, 'padding': 1}),
+           ('BatchNorm2d', {'num_features': 4}), ('ReLU', {}),
+           ('Conv2d', {'in_channels': 4, 'out_channels': 8, 'kernel_size': 3, 'stride': 2, 'padding': 1}),
+           ('ReLU', {}), ('Flatten', {}), ('Linear', {'in_features': 128, 'out_features': 2})]
+# 65 samples in batches of 16: four batches through oneDNN's convolutions, the fifth (one sample)
+# through Slow2d, every epoch
+run('convnet-sgd', 0, 'conv8', CONVNET, ('SGD', {'lr': 0.05, 'momentum': 0.9}), 20, 16, 65)
+run('convnet-adam', 1, 'conv8', CONVNET, ('Adam', {'lr': 0.01}), 20, 16, 65)
+run('ln-gelu-mlp', 2, 'blobs', [('Linear', {'in_features': 2, 'out_features': 16}),
+                                ('LayerNorm', {'normalized_shape': [16]}), ('GELU', {}),
+                                ('Linear', {'in_features': 16, 'out_features': 16}), ('SiLU', {}),
+                                ('BatchNorm1d', {'num_features': 16}),
+                                ('Linear', {'in_features': 16, 'out_features': 3})],
+    ('AdamW', {'lr': 0.01}), 20, 32, 200)
+
+fix = OUT
+with open(fix, 'w') as f:
+    json.dump({'meta': {'torch_version': torch.__version__, 'num_threads': torch.get_num_threads(),
+                        'onednn_isa': os.environ.get('ONEDNN_MAX_CPU_ISA'), 'generator':
+                        'tests/golden/gen_backward.py'}, 'cases': CASES, 'runs': RUNS}, f, separators=(',', ':'))
+    f.write('\n')
+print('wrote %d cases to %s (%d bytes)' % (len(CASES), fix, os.path.getsize(fix)))
+for c in CASES:
+    if c['backend']:
+        print(c['name'], c['backend'])

@@ -1,0 +1,81 @@
+"""Splits a golden fixture per layer type (no torch needed), so a new layer type adds one small
+file instead of regenerating a large one. Used by layers_split.py (tests/data/layers/) and
+gen_conv.py (tests/data/conv/).
+
+A fixture {"meta": ..., SECTION: [case, ...], ...} becomes DIR/<Type>.json files, each holding
+"meta" and that type's cases under the same section names, in generation order; keys listed in
+`shared` go to DIR/_shared.json. The tests read the folder and concatenate the sections in
+file-name order (tests/support/gen-golden-util.h: golden_load_dir).
+
+  /usr/bin/python3 tests/golden/golden_split.py conv OLD.json            # split (migration)
+  /usr/bin/python3 tests/golden/golden_split.py --verify conv OLD.json   # every case byte-identical
+"""
+import json
+import os
+import sys
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
+
+# name → (sections, keys for _shared.json, type of the cases of sections whose cases carry none)
+LAYOUTS = {
+    "layers": (("forward", "dropout", "linear", "modules", "repr", "errors"), ("inputs",),
+               {"dropout": "Dropout", "linear": "Linear"}),
+    "conv": (("cases", "errors", "reprs"), (), {}),
+}
+
+
+def dump(obj):
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False)
+
+
+def split(data, layout):
+    sections, shared, section_type = LAYOUTS[layout]
+    files = {}
+    if shared:
+        files["_shared"] = dict({"meta": data["meta"]}, **{k: data[k] for k in shared})
+    for sec in sections:
+        for case in data[sec]:
+            t = case.get("type", section_type.get(sec))
+            files.setdefault(t, {"meta": data["meta"]}).setdefault(sec, []).append(case)
+    return files
+
+
+def write(data, layout):
+    out = os.path.join(DATA, layout)
+    os.makedirs(out, exist_ok=True)
+    files = split(data, layout)
+    for name in os.listdir(out):   # a type that is gone leaves no stale file
+        if name.endswith(".json") and name[:-5] not in files:
+            os.unlink(os.path.join(out, name))
+    for name, obj in files.items():
+        with open(os.path.join(out, name + ".json"), "w") as f:
+            f.write(dump(obj))
+            f.write("\n")
+    print("wrote %d files in %s" % (len(files), out))
+
+
+def verify(old, layout):
+    """Every old case (serialized) stands in the new files exactly once, and nothing else does."""
+    sections, shared, _ = LAYOUTS[layout]
+    out = os.path.join(DATA, layout)
+    new = {}
+    for name in sorted(os.listdir(out)):
+        with open(os.path.join(out, name)) as f:
+            obj = json.load(f)
+        assert obj["meta"] == old["meta"], name
+        if name == "_shared.json":
+            for k in shared:
+                assert dump(obj[k]) == dump(old[k]), k
+        for sec in sections:
+            new.setdefault(sec, []).extend(dump(c) for c in obj.get(sec, []))
+    for sec in sections:
+        a = sorted(dump(c) for c in old[sec])
+        assert a == sorted(new[sec]), sec
+        print("%-8s %3d cases identical" % (sec, len(a)))
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    with open(args[-1]) as f:
+        old = json.load(f)
+    verify(old, args[-2]) if args[0] == "--verify" else write(old, args[-2])
