@@ -393,7 +393,10 @@ save_screenshot (GtkWidget *widget, const char *name)
   const char *dir = g_getenv ("PS_SCREENSHOTS");
   if (dir == NULL)
     return;
-  iterate ();
+  /* a few frames: a resized window is laid out and painted on the next frame clock cycles */
+  gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
   int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
   g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   GtkSnapshot *snap = gtk_snapshot_new ();
@@ -859,6 +862,53 @@ test_compare_small_multiples (void)
   g_assert_null (ps_figure_page_get_figure (w->pages[PS_PAGE_COMPARE]));
   g_assert_nonnull (strstr (ps_figure_page_get_message (w->pages[PS_PAGE_COMPARE]), "same name"));
   gtk_drop_down_set_selected (w->compare_dropdown, 0);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Projector mode fits a 1280×720 projector: the window's minimum size is below it, so nothing is
+ * clipped or pushed off screen. Narrow windows: the plot controls scroll sideways and the seed and
+ * Replay buttons give way, so the minimum width stays under 480 (it was 727; 360 is not reached:
+ * the header's buttons alone need more). */
+/* The window's minimum width, and its minimum height at `width` (wrapped labels grow taller when narrow). */
+static void
+window_minimum (GtkWidget *w, int width, int *mw, int *mh)
+{
+  gtk_widget_measure (w, GTK_ORIENTATION_HORIZONTAL, -1, mw, NULL, NULL, NULL);
+  gtk_widget_measure (w, GTK_ORIENTATION_VERTICAL, MAX (width, *mw), mh, NULL, NULL, NULL);
+}
+
+static void
+test_projector_fits (void)
+{
+  GSettings *settings = ps_application_get_settings (app);
+  PsWindow *w = new_window ("article-2-custom-init");
+  g_settings_set_boolean (settings, "projector-mode", TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (w), 1280, 720);
+  ps_document_set_current_step (ps_window_get_document (w), 1);
+  iterate ();
+  show_page (w, "heatmap");
+  int mw, mh;
+  window_minimum (GTK_WIDGET (w), 1280, &mw, &mh);
+  g_test_message ("projector mode: minimum %d × %d, allocated %d × %d", mw, mh, gtk_widget_get_width (GTK_WIDGET (w)),
+                  gtk_widget_get_height (GTK_WIDGET (w)));
+  g_assert_cmpint (mw, <=, 1280);
+  g_assert_cmpint (mh, <=, 720);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (w)), <=, 1280);
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (w)), <=, 720);
+  /* the plot keeps most of the window: at least half its width and height */
+  GtkWidget *plot = GTK_WIDGET (ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]));
+  g_test_message ("plot %d × %d", gtk_widget_get_width (plot), gtk_widget_get_height (plot));
+  save_screenshot (GTK_WIDGET (w), "projector-1280x720-step1.png");
+  ps_document_set_current_step (ps_window_get_document (w), ps_document_get_n_steps (ps_window_get_document (w)));
+  iterate ();
+  save_screenshot (GTK_WIDGET (w), "projector-1280x720-last.png");
+  g_settings_set_boolean (settings, "projector-mode", FALSE);
+  gtk_window_set_default_size (GTK_WINDOW (w), 360, 294);
+  iterate ();
+  window_minimum (GTK_WIDGET (w), 480, &mw, &mh);
+  g_test_message ("normal mode: minimum %d × %d", mw, mh);
+  g_assert_cmpint (mw, <=, 480);
+  save_screenshot (GTK_WIDGET (w), "small-360x294.png");
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -1616,6 +1666,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/downsample-choice", test_downsample_choice);
   g_test_add_func ("/window/dark-style", test_dark_style);
   g_test_add_func ("/window/about-icon", test_about_icon);
+  g_test_add_func ("/window/projector-fits", test_projector_fits);
   g_test_add_func ("/window/selected-node-borrowed", test_selected_node_borrowed);
   g_test_add_func ("/window/compare-small-multiples", test_compare_small_multiples);
   g_test_add_func ("/window/export-picture-and-data", test_export_picture_and_data);
