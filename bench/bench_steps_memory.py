@@ -9,7 +9,7 @@ Writes five recipes to a temporary folder and runs each under /usr/bin/time -v (
   modules5k    5,000 module ops (ReLU) and a Sequential of all of them
   modules20k   the same with 20,000
   empty        examples/empty.json, the process's own baseline
-Prints peak RSS (MiB), wall time (s) and, for reinit20, (peak - baseline) / model size.
+Prints peak RSS (MiB), wall and CPU (user + system) time (s) and, for reinit20, (peak - baseline) / model size.
 """
 import json
 import os
@@ -56,7 +56,8 @@ def measure(cli, path):
     secs = 0.0
     for part in wall.split(":"):
         secs = secs * 60 + float(part)
-    return rss, secs
+    cpu = sum(float(re.search(r"%s time \(seconds\): ([\d.]+)" % k, p.stderr).group(1)) for k in ("User", "System"))
+    return rss, secs, cpu
 
 
 def main():
@@ -64,8 +65,8 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         paths = recipes(d)
         res = {name: measure(cli, p) for name, p in paths.items()}
-    for name, (rss, secs) in res.items():
-        print("%-10s peak RSS %8.1f MiB   wall %7.2f s" % (name, rss, secs))
+    for name, (rss, secs, cpu) in res.items():
+        print("%-10s peak RSS %8.1f MiB   wall %7.2f s   CPU %7.2f s" % (name, rss, secs, cpu))
     model = 64.0
     base = res["empty"][0]
     print("reinit20: peak %.2fx the model (64 MiB); above the empty run's baseline (%.1f MiB): %.2fx"

@@ -276,6 +276,7 @@ ps_application_startup (GApplication *app)
     { "win.initialize", { "<Control><Shift>i", NULL } },
     { "win.add-layer", { "<Control>l", NULL } },
     { "win.toggle-train", { "<Control>t", NULL } },
+    { "win.train", { "<Control><Shift>t", NULL } },
     { "win.rename-module", { "F2", NULL } },
     { "win.move-up", { "<Alt>Up", NULL } },
     { "win.move-down", { "<Alt>Down", NULL } },

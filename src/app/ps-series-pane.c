@@ -59,6 +59,8 @@ struct _PsSeriesPane {
   PsCheckpointSeries *norm_series;
   GCancellable *norms_cancellable;
   gboolean norms_again;            /* the series grew while they were computed */
+  guint norms_done, norms_total;   /* progress of the running worker */
+  guint status_source;             /* refreshes the watched folder's pending files */
   char *norms_error;
   GArray *chart_steps, *chart_norms, *chart_rel;
   PsNormChartOptions chart_opts;
@@ -491,13 +493,45 @@ ensure_changes (PsSeriesPane *self)
 
 /* ---------- norms of the whole series ---------- */
 
+typedef struct {
+  GWeakRef pane;
+  guint done, total;
+} Progress;
+
+static gboolean
+show_progress (gpointer data)
+{
+  Progress *p = data;
+  g_autoptr (PsSeriesPane) self = g_weak_ref_get (&p->pane);
+  if (self != NULL && self->norms_cancellable != NULL)
+    {
+      self->norms_done = p->done;
+      self->norms_total = p->total;
+      update_controls (self);
+    }
+  g_weak_ref_clear (&p->pane);
+  g_free (p);
+  return G_SOURCE_REMOVE;
+}
+
+/* From the worker, after each checkpoint: the status line says how far it got. */
+static void
+on_norms_progress (guint done, guint total, gpointer data)
+{
+  Progress *p = g_new0 (Progress, 1);
+  g_weak_ref_init (&p->pane, g_task_get_source_object (data));
+  p->done = done;
+  p->total = total;
+  g_main_context_invoke (g_task_get_context (data), show_progress, p);
+}
+
 static void
 norms_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   GPtrArray *paths = data;
   GError *error = NULL;
   PsCheckpointSeries *s = ps_checkpoint_series_open ((const char *const *) paths->pdata, paths->len, &error);
-  if (s != NULL && !ps_checkpoint_series_compute_norms (s, cancellable, NULL, NULL, &error))
+  if (s != NULL && !ps_checkpoint_series_compute_norms (s, cancellable, on_norms_progress, task, &error))
     g_clear_pointer (&s, ps_checkpoint_series_free);
   if (s == NULL)
     g_task_return_error (task, error);
@@ -543,12 +577,40 @@ start_norms (PsSeriesPane *self)
   for (guint i = 0; i < n_steps (self); i++)
     g_ptr_array_add (paths, g_strdup (ps_checkpoint_series_get_path (self->series, i)));
   self->norms_cancellable = g_cancellable_new ();
+  self->norms_done = self->norms_total = 0;
   g_autoptr (GTask) task = g_task_new (self, self->norms_cancellable, on_norms_done, NULL);
   g_task_set_task_data (task, paths, (GDestroyNotify) g_ptr_array_unref);
   g_task_run_in_thread (task, norms_thread);
 }
 
 /* ---------- controls ---------- */
+
+static void
+update_status (PsSeriesPane *self)
+{
+  GString *st = g_string_new (NULL);
+  if (self->watch_dir)
+    g_string_append (st, _("Watching the folder"));
+  if (self->watch)
+    {
+      const char *const *pending = ps_series_watch_get_pending (self->watch);
+      guint np = g_strv_length ((char **) pending);
+      if (np)
+        g_string_append_printf (st, g_dngettext (GETTEXT_PACKAGE, " · %u file not complete yet", " · %u files not complete yet", np), np);
+    }
+  if (self->norms_cancellable && self->norms_total > 0)
+    {
+      g_string_append (st, st->len ? " · " : "");
+      g_string_append_printf (st, _("computing norms… %u of %u checkpoints"), self->norms_done, self->norms_total);
+    }
+  else if (self->norms_cancellable)
+    g_string_append_printf (st, "%s%s", st->len ? " · " : "", _("computing norms…"));
+  if (self->changes_cancellable)
+    g_string_append_printf (st, "%s%s", st->len ? " · " : "", _("comparing…"));
+  g_free (self->status_text);
+  self->status_text = g_string_free (st, FALSE);
+  gtk_label_set_text (self->status_label, self->status_text);
+}
 
 static void
 update_controls (PsSeriesPane *self)
@@ -573,8 +635,12 @@ update_controls (PsSeriesPane *self)
       g_ptr_array_add (items, g_strdup_printf ("%s · %s", sn, ps_checkpoint_series_get_label (self->series, i)));
     }
   g_ptr_array_add (items, NULL);
-  gtk_string_list_splice (self->compare_model, 0, g_list_model_get_n_items (m), (const char *const *) items->pdata);
-  g_assert (g_list_model_get_n_items (m) == want);
+  /* only when the series changed (an open list keeps its rows while playing) */
+  gboolean same = g_list_model_get_n_items (m) == want;
+  for (guint i = 0; same && i < want; i++)
+    same = g_strcmp0 (gtk_string_list_get_string (self->compare_model, i), items->pdata[i]) == 0;
+  if (!same)
+    gtk_string_list_splice (self->compare_model, 0, g_list_model_get_n_items (m), (const char *const *) items->pdata);
   int ci = self->compare_choice >= 0 ? index_of_path (self, self->compare_path) : -1;
   gtk_drop_down_set_selected (self->compare_dropdown, ci >= 0 ? (guint) ci + 1 : 0);
 
@@ -591,23 +657,7 @@ update_controls (PsSeriesPane *self)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->step_label),
                                n ? ps_checkpoint_series_get_path (self->series, self->step) : NULL);
 
-  GString *st = g_string_new (NULL);
-  if (self->watch_dir)
-    g_string_append (st, _("Watching the folder"));
-  if (self->watch)
-    {
-      const char *const *pending = ps_series_watch_get_pending (self->watch);
-      guint np = g_strv_length ((char **) pending);
-      if (np)
-        g_string_append_printf (st, g_dngettext (GETTEXT_PACKAGE, " · %u file not complete yet", " · %u files not complete yet", np), np);
-    }
-  if (self->norms_cancellable)
-    g_string_append_printf (st, "%s%s", st->len ? " · " : "", _("computing norms…"));
-  if (self->changes_cancellable)
-    g_string_append_printf (st, "%s%s", st->len ? " · " : "", _("comparing…"));
-  g_free (self->status_text);
-  self->status_text = g_string_free (st, FALSE);
-  gtk_label_set_text (self->status_label, self->status_text);
+  update_status (self);
   self->updating = FALSE;
 }
 
@@ -746,6 +796,13 @@ on_added (PsCheckpointSeries *series, const char *path, gpointer data)
   self->step_path = g_strdup (ps_checkpoint_series_get_path (series, self->step));
   start_norms (self);
   refresh (self);
+}
+
+static gboolean
+refresh_status (gpointer data)
+{
+  update_status (data);
+  return G_SOURCE_CONTINUE;
 }
 
 /* ---------- export ---------- */
@@ -920,6 +977,9 @@ ps_series_pane_set_series (PsSeriesPane *self, PsCheckpointSeries *series, const
       ok = self->watch != NULL;
       if (ok)
         self->watch_dir = g_strdup (watch_dir);
+      /* files still being written show in the status line (the watch says only when one is added) */
+      if (ok && self->status_source == 0)
+        self->status_source = g_timeout_add (250, refresh_status, self);
     }
   start_norms (self);
   refresh (self);
@@ -1062,6 +1122,7 @@ ps_series_pane_dispose (GObject *object)
 {
   PsSeriesPane *self = PS_SERIES_PANE (object);
   g_clear_handle_id (&self->play_source, g_source_remove);
+  g_clear_handle_id (&self->status_source, g_source_remove);
   g_clear_pointer (&self->watch, ps_series_watch_free);
   if (self->norms_cancellable)
     g_cancellable_cancel (self->norms_cancellable);

@@ -888,6 +888,7 @@ ps_window_init_actions (PsWindow *self)
 {
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
   ps_window_restructure_init_actions (self);
+  ps_window_train_init_actions (self);
 }
 
 static void
@@ -922,4 +923,5 @@ ps_window_update_actions (PsWindow *self)
   set_enabled (self, "forward", has_model);
   set_enabled (self, "toggle-train", has_model);
   ps_window_restructure_update_actions (self);
+  ps_window_train_update_actions (self);
 }

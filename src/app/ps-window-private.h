@@ -8,6 +8,8 @@
 #include "ps-tree-node.h"
 #include "ps-figure.h"
 #include "ps-edit.h"
+#include "ps-edit-train.h"
+#include "ps-training-page.h"
 
 G_BEGIN_DECLS
 
@@ -47,6 +49,7 @@ struct _PsWindow {
   GtkLabel *story_label;
   PsFigurePage *pages[PS_N_PLOT_PAGES];
   GtkLabel *explain_label;
+  PsTrainingPage *training_page;   /* the Training page (ps-window-train.c drives it) */
   GtkDropDown *range_dropdown;
   GtkDropDown *pool_dropdown;  /* heatmap downsampling: PsHeatmapPool */
   GtkWidget *compare_box;
@@ -121,6 +124,11 @@ gboolean    ps_window_export_pytorch  (PsWindow *self, const char *path, GError 
 /* ps-window-restructure.c: rename / move the selected child of a container (one op each). The
  * builders return NULL when no such child is selected (or the move would leave the children). */
 void        ps_window_restructure_init_actions   (PsWindow *self);
+/* ps-window-train.c: Train…, the one-step teaching actions, exporting the Training page's view. */
+void        ps_window_train_init_actions   (PsWindow *self);
+void        ps_window_train_update_actions (PsWindow *self);
+/* Run a training (the Train dialog's choices) in the worker, followed on the Training page. */
+gboolean    ps_window_start_training       (PsWindow *self, const PsTrainSpec *spec);
 void        ps_window_restructure_update_actions (PsWindow *self);
 /* Apply them; the selection follows the module. FALSE when nothing was applied. */
 gboolean    ps_window_rename_selected (PsWindow *self, const char *new_name);

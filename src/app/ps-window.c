@@ -981,6 +981,7 @@ ps_window_class_init (PsWindowClass *klass)
 
   g_type_ensure (PS_TYPE_FIGURE_PAGE);
   g_type_ensure (PS_TYPE_ERROR_BANNER);
+  g_type_ensure (PS_TYPE_TRAINING_PAGE);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_space, 0, single_key, "s", "play");
   gtk_widget_class_add_binding (widget_class, GDK_KEY_comma, 0, single_key, "s", "step-back");
   gtk_widget_class_add_binding (widget_class, GDK_KEY_period, 0, single_key, "s", "step-forward");
@@ -1018,6 +1019,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, diff_items);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, changes_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, explain_label);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, training_page);
   gtk_widget_class_bind_template_child_full (widget_class, "heatmap_plot", FALSE,
                                              G_STRUCT_OFFSET (PsWindow, pages[PS_PAGE_HEATMAP]));
   gtk_widget_class_bind_template_child_full (widget_class, "histogram_plot", FALSE,
@@ -1039,6 +1041,7 @@ ps_window_init (PsWindow *self)
   self->export_scale = 1.0;
   self->export_dpi = 150;
   self->document = ps_document_new ();
+  ps_training_page_set_document (self->training_page, self->document);
   setup_tree (self);
   setup_views (self);
   setup_timeline (self);

@@ -49,21 +49,6 @@ static const char sheet_usage[] =
   "  --width W --height H    frame size in points (default 480 × 320)\n"
   "  --scale S               PNG pixels per point (default 1)\n";
 
-static gboolean
-parse_number (const char *option, const char *text, double min, double max, double *out, GError **error)
-{
-  char *end = NULL;
-  double v = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0' || !isfinite (v) || v < min || v > max)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: expected a number in [%g, %g], got '%s'",
-                   option, min, max, text);
-      return FALSE;
-    }
-  *out = v;
-  return TRUE;
-}
-
 typedef struct {
   const char *param, *out, *kind, *cmap, *range, *bins, *width, *height, *scale;
   gboolean log_y;
@@ -123,9 +108,9 @@ common_options (const Common *c, PsFigureOptions *o, double *width, double *heig
         }
       o->bins = (int) v;
     }
-  if ((c->width && !parse_number ("--width", c->width, 16, 8192, width, error)) ||
-      (c->height && !parse_number ("--height", c->height, 16, 8192, height, error)) ||
-      (c->scale && !parse_number ("--scale", c->scale, 0.1, 8, scale, error)))
+  if ((c->width && !ps_cli_parse_double ("--width", c->width, 16, 8192, width, error)) ||
+      (c->height && !ps_cli_parse_double ("--height", c->height, 16, 8192, height, error)) ||
+      (c->scale && !ps_cli_parse_double ("--scale", c->scale, 0.1, 8, scale, error)))
     return FALSE;
   o->scale = *scale;
   return TRUE;
@@ -169,16 +154,9 @@ ps_cli_cmd_animate (int argc, char **argv)
     { "--width", &c.width }, { "--height", &c.height }, { "--scale", &c.scale }, { NULL } };
   g_autoptr (GPtrArray) pos = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
-  gboolean help;
-  if (!ps_cli_parse (argc, argv, options, pos, &help, &error))
-    return ps_cli_usage_error ("animate", "%s", error->message);
-  if (help)
-    {
-      fputs (animate_usage, stdout);
-      return 0;
-    }
-  if (pos->len != 1)
-    return ps_cli_usage_error ("animate", "expected one RECIPE, got %u arguments", pos->len);
+  int parsed = ps_cli_parse_one ("animate", animate_usage, argc, argv, options, pos, "RECIPE");
+  if (parsed >= 0)
+    return parsed;
   if (c.param == NULL)
     return ps_cli_usage_error ("animate", "--param PATH is required");
   if (c.out == NULL)
@@ -353,16 +331,9 @@ ps_cli_cmd_contact_sheet (int argc, char **argv)
     { "--height", &c.height }, { "--scale", &c.scale }, { NULL } };
   g_autoptr (GPtrArray) pos = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
-  gboolean help;
-  if (!ps_cli_parse (argc, argv, options, pos, &help, &error))
-    return ps_cli_usage_error ("contact-sheet", "%s", error->message);
-  if (help)
-    {
-      fputs (sheet_usage, stdout);
-      return 0;
-    }
-  if (pos->len != 1)
-    return ps_cli_usage_error ("contact-sheet", "expected one RECIPE, got %u arguments", pos->len);
+  int parsed = ps_cli_parse_one ("contact-sheet", sheet_usage, argc, argv, options, pos, "RECIPE");
+  if (parsed >= 0)
+    return parsed;
   if (c.param == NULL || steps_s == NULL || c.out == NULL)
     return ps_cli_usage_error ("contact-sheet", "--param PATH, --steps LIST and --out FILE are required");
   PsFigureOptions fo;

@@ -183,16 +183,9 @@ ps_cli_cmd_boundary (int argc, char **argv)
     { "--to", &to_s }, { "--every", &every_s }, { "--delay", &delay_s }, { NULL } };
   g_autoptr (GPtrArray) pos = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
-  gboolean help;
-  if (!ps_cli_parse (argc, argv, options, pos, &help, &error))
-    return ps_cli_usage_error ("boundary", "%s", error->message);
-  if (help)
-    {
-      fputs (boundary_usage, stdout);
-      return 0;
-    }
-  if (pos->len != 1)
-    return ps_cli_usage_error ("boundary", "expected one RECIPE, got %u arguments", pos->len);
+  int parsed = ps_cli_parse_one ("boundary", boundary_usage, argc, argv, options, pos, "RECIPE");
+  if (parsed >= 0)
+    return parsed;
   if (out == NULL)
     return ps_cli_usage_error ("boundary", "--out FILE is required");
   gboolean gif = g_str_has_suffix (out, ".gif");

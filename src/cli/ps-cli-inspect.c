@@ -21,16 +21,6 @@ static const char inspect_usage[] =
   "ever executed: a file naming other classes than tensors and dicts (a whole pickled nn.Module) is\n"
   "refused unless --open-anyway, which shows such objects inertly (still never run).\n";
 
-static void
-add_number (JsonBuilder *b, const char *name, double v)
-{
-  json_builder_set_member_name (b, name);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
 int
 ps_cli_cmd_inspect (int argc, char **argv)
 {
@@ -38,16 +28,9 @@ ps_cli_cmd_inspect (int argc, char **argv)
   const PsCliOption options[] = { { "--json", NULL, &as_json }, { "--open-anyway", NULL, &anyway }, { NULL } };
   g_autoptr (GPtrArray) pos = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
-  gboolean help;
-  if (!ps_cli_parse (argc, argv, options, pos, &help, &error))
-    return ps_cli_usage_error ("inspect", "%s", error->message);
-  if (help)
-    {
-      fputs (inspect_usage, stdout);
-      return 0;
-    }
-  if (pos->len != 1)
-    return ps_cli_usage_error ("inspect", "expected one FILE, got %u arguments", pos->len);
+  int parsed = ps_cli_parse_one ("inspect", inspect_usage, argc, argv, options, pos, "FILE");
+  if (parsed >= 0)
+    return parsed;
   g_autoptr (PsCheckpoint) ck = ps_checkpoint_open_full (g_ptr_array_index (pos, 0),
                                                          anyway ? PS_CHECKPOINT_OPEN_ANYWAY : PS_CHECKPOINT_OPEN_DEFAULT,
                                                          &error);
@@ -122,10 +105,10 @@ ps_cli_cmd_inspect (int argc, char **argv)
               json_builder_end_object (b);
               continue;
             }
-          add_number (b, "mean", s.mean);
-          add_number (b, "std", s.std);
-          add_number (b, "min", s.min);
-          add_number (b, "max", s.max);
+          ps_cli_json_add_number (b, "mean", s.mean);
+          ps_cli_json_add_number (b, "std", s.std);
+          ps_cli_json_add_number (b, "min", s.min);
+          ps_cli_json_add_number (b, "max", s.max);
           json_builder_set_member_name (b, "nan");
           json_builder_add_int_value (b, s.n_nan);
           json_builder_set_member_name (b, "inf");

@@ -17,16 +17,6 @@ static const char metrics_usage[] =
   "Losses are printed with 9 significant digits (they round-trip to the float32 value).\n";
 
 static void
-add_number (JsonBuilder *b, const char *name, double v)
-{
-  json_builder_set_member_name (b, name);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 csv_number (GString *s, double v, const char *fmt)
 {
   g_string_append_c (s, ',');
@@ -41,16 +31,9 @@ ps_cli_cmd_metrics (int argc, char **argv)
   const PsCliOption options[] = { { "--json", NULL, &as_json }, { "--csv", NULL, &as_csv }, { NULL } };
   g_autoptr (GPtrArray) pos = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
-  gboolean help;
-  if (!ps_cli_parse (argc, argv, options, pos, &help, &error))
-    return ps_cli_usage_error ("metrics", "%s", error->message);
-  if (help)
-    {
-      fputs (metrics_usage, stdout);
-      return 0;
-    }
-  if (pos->len != 1)
-    return ps_cli_usage_error ("metrics", "expected one RECIPE, got %u arguments", pos->len);
+  int parsed = ps_cli_parse_one ("metrics", metrics_usage, argc, argv, options, pos, "RECIPE");
+  if (parsed >= 0)
+    return parsed;
   if (as_json && as_csv)
     return ps_cli_usage_error ("metrics", "give at most one of --csv and --json");
   g_autoptr (PsTimeline) tl = NULL;
@@ -83,10 +66,10 @@ ps_cli_cmd_metrics (int argc, char **argv)
               json_builder_add_int_value (b, r->step);
               json_builder_set_member_name (b, "epoch");
               json_builder_add_int_value (b, r->epoch);
-              add_number (b, "loss", r->loss);
-              add_number (b, "accuracy", r->accuracy);
-              add_number (b, "lr", r->lr);
-              add_number (b, "grad_norm", r->grad_norm);
+              ps_cli_json_add_number (b, "loss", r->loss);
+              ps_cli_json_add_number (b, "accuracy", r->accuracy);
+              ps_cli_json_add_number (b, "lr", r->lr);
+              ps_cli_json_add_number (b, "grad_norm", r->grad_norm);
               json_builder_set_member_name (b, "parameters");
               json_builder_begin_array (b);
               for (guint q = 0; q < r->params->len; q++)
@@ -95,9 +78,9 @@ ps_cli_cmd_metrics (int argc, char **argv)
                   json_builder_begin_object (b);
                   json_builder_set_member_name (b, "path");
                   json_builder_add_string_value (b, p->path);
-                  add_number (b, "grad_norm", p->grad_norm);
-                  add_number (b, "update_norm", p->update_norm);
-                  add_number (b, "update_ratio", p->update_ratio);
+                  ps_cli_json_add_number (b, "grad_norm", p->grad_norm);
+                  ps_cli_json_add_number (b, "update_norm", p->update_norm);
+                  ps_cli_json_add_number (b, "update_ratio", p->update_ratio);
                   json_builder_end_object (b);
                 }
               json_builder_end_array (b);
@@ -111,10 +94,10 @@ ps_cli_cmd_metrics (int argc, char **argv)
                   json_builder_add_string_value (b, l->path);
                   json_builder_set_member_name (b, "class");
                   json_builder_add_string_value (b, l->klass);
-                  add_number (b, "mean", l->mean);
-                  add_number (b, "std", l->std);
-                  add_number (b, "saturated", l->saturated);
-                  add_number (b, "dead", l->dead);
+                  ps_cli_json_add_number (b, "mean", l->mean);
+                  ps_cli_json_add_number (b, "std", l->std);
+                  ps_cli_json_add_number (b, "saturated", l->saturated);
+                  ps_cli_json_add_number (b, "dead", l->dead);
                   json_builder_end_object (b);
                 }
               json_builder_end_array (b);
@@ -203,21 +186,6 @@ static const char loss_curve_usage[] =
   "recipe's train ops recorded, over optimizer steps. --log puts the loss on a log axis;\n"
   "--smoothing W (0 <= W < 1) adds TensorBoard's debiased moving average.\n";
 
-static gboolean
-parse_double (const char *opt, const char *text, double lo, double hi, double *out, GError **error)
-{
-  char *end = NULL;
-  double v = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0' || !(v >= lo && v <= hi))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: expected a number in [%g, %g], got '%s'", opt, lo,
-                   hi, text);
-      return FALSE;
-    }
-  *out = v;
-  return TRUE;
-}
-
 int
 ps_cli_cmd_loss_curve (int argc, char **argv)
 {
@@ -227,22 +195,15 @@ ps_cli_cmd_loss_curve (int argc, char **argv)
                                   { "--height", &height_s }, { "--log", NULL, &log_y }, { NULL } };
   g_autoptr (GPtrArray) pos = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
-  gboolean help;
-  if (!ps_cli_parse (argc, argv, options, pos, &help, &error))
-    return ps_cli_usage_error ("loss-curve", "%s", error->message);
-  if (help)
-    {
-      fputs (loss_curve_usage, stdout);
-      return 0;
-    }
-  if (pos->len != 1)
-    return ps_cli_usage_error ("loss-curve", "expected one RECIPE, got %u arguments", pos->len);
+  int parsed = ps_cli_parse_one ("loss-curve", loss_curve_usage, argc, argv, options, pos, "RECIPE");
+  if (parsed >= 0)
+    return parsed;
   if (out == NULL)
     return ps_cli_usage_error ("loss-curve", "--out FILE is required");
   double smoothing = 0.0, width = 800, height = 500;
-  if ((smooth_s && !parse_double ("--smoothing", smooth_s, 0.0, 0.999, &smoothing, &error))
-      || (width_s && !parse_double ("--width", width_s, 16, 8192, &width, &error))
-      || (height_s && !parse_double ("--height", height_s, 16, 8192, &height, &error)))
+  if ((smooth_s && !ps_cli_parse_double ("--smoothing", smooth_s, 0.0, 0.999, &smoothing, &error))
+      || (width_s && !ps_cli_parse_double ("--width", width_s, 16, 8192, &width, &error))
+      || (height_s && !ps_cli_parse_double ("--height", height_s, 16, 8192, &height, &error)))
     return ps_cli_usage_error ("loss-curve", "%s", error->message);
   PsExportFormat fmt;
   if (!ps_export_format_for_path (out, &fmt, &error))

@@ -31,21 +31,6 @@ static const char picture_usage[] =
   "  --scale S               PNG pixels per point, and text/stroke scale for projectors (default 1)\n"
   "  --dpi D                 resolution recorded in the PNG (default none)\n";
 
-static gboolean
-parse_double (const char *option, const char *text, double min, double max, double *out, GError **error)
-{
-  char *end = NULL;
-  double v = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0' || !isfinite (v) || v < min || v > max)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: expected a number in [%g, %g], got '%s'",
-                   option, min, max, text);
-      return FALSE;
-    }
-  *out = v;
-  return TRUE;
-}
-
 static int
 picture_command (const char *command, PsFigureKind kind, int argc, char **argv)
 {
@@ -116,10 +101,10 @@ picture_command (const char *command, PsFigureKind kind, int argc, char **argv)
       else if (g_str_equal (pool_s, "stride")) o.pool = PS_HEATMAP_POOL_STRIDE;
       else return ps_cli_usage_error (command, "--downsample must be maxabs, mean or stride, got '%s'", pool_s);
     }
-  if ((width_s && !parse_double ("--width", width_s, 16, 32767, &width, &error))
-      || (height_s && !parse_double ("--height", height_s, 16, 32767, &height, &error))
-      || (scale_s && !parse_double ("--scale", scale_s, 0.1, 16, &scale, &error))
-      || (dpi_s && !parse_double ("--dpi", dpi_s, 1, 10000, &dpi, &error)))
+  if ((width_s && !ps_cli_parse_double ("--width", width_s, 16, 32767, &width, &error))
+      || (height_s && !ps_cli_parse_double ("--height", height_s, 16, 32767, &height, &error))
+      || (scale_s && !ps_cli_parse_double ("--scale", scale_s, 0.1, 16, &scale, &error))
+      || (dpi_s && !ps_cli_parse_double ("--dpi", dpi_s, 1, 10000, &dpi, &error)))
     return ps_cli_usage_error (command, "%s", error->message);
   o.scale = scale;
 
@@ -182,16 +167,6 @@ static const char stats_usage[] =
   "min, max, L2 norm, NaN/Inf counts, the step that created and last wrote it, and the init that\n"
   "produced it with its expected std.\n";
 
-static void
-add_number (JsonBuilder *b, const char *name, double v)
-{
-  json_builder_set_member_name (b, name);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
 int
 ps_cli_cmd_stats (int argc, char **argv)
 {
@@ -200,16 +175,9 @@ ps_cli_cmd_stats (int argc, char **argv)
   const PsCliOption options[] = { { "--step", &step_s }, { "--json", NULL, &as_json }, { NULL } };
   g_autoptr (GPtrArray) pos = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
-  gboolean help;
-  if (!ps_cli_parse (argc, argv, options, pos, &help, &error))
-    return ps_cli_usage_error ("stats", "%s", error->message);
-  if (help)
-    {
-      fputs (stats_usage, stdout);
-      return 0;
-    }
-  if (pos->len != 1)
-    return ps_cli_usage_error ("stats", "expected one RECIPE, got %u arguments", pos->len);
+  int parsed = ps_cli_parse_one ("stats", stats_usage, argc, argv, options, pos, "RECIPE");
+  if (parsed >= 0)
+    return parsed;
   g_autoptr (PsTimeline) tl = NULL;
   if (!ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error))
     {
@@ -275,12 +243,12 @@ ps_cli_cmd_stats (int argc, char **argv)
           json_builder_add_string_value (b, p->value ? ps_dtype_name (p->value->dtype) : "");
           json_builder_set_member_name (b, "count");
           json_builder_add_int_value (b, s.count);
-          add_number (b, "mean", s.mean);
-          add_number (b, "std", s.std);
-          add_number (b, "std_population", s.std_pop);
-          add_number (b, "min", s.min);
-          add_number (b, "max", s.max);
-          add_number (b, "l2_norm", s.l2_norm);
+          ps_cli_json_add_number (b, "mean", s.mean);
+          ps_cli_json_add_number (b, "std", s.std);
+          ps_cli_json_add_number (b, "std_population", s.std_pop);
+          ps_cli_json_add_number (b, "min", s.min);
+          ps_cli_json_add_number (b, "max", s.max);
+          ps_cli_json_add_number (b, "l2_norm", s.l2_norm);
           json_builder_set_member_name (b, "nan");
           json_builder_add_int_value (b, s.n_nan);
           json_builder_set_member_name (b, "posinf");
@@ -295,8 +263,8 @@ ps_cli_cmd_stats (int argc, char **argv)
           json_builder_add_string_value (b, p->value ? p->init.fn : "uninitialized");
           json_builder_set_member_name (b, "init_args");
           json_builder_add_string_value (b, p->init.args);
-          add_number (b, "expected_mean", known ? emean : NAN);
-          add_number (b, "expected_std", known ? estd : NAN);
+          ps_cli_json_add_number (b, "expected_mean", known ? emean : NAN);
+          ps_cli_json_add_number (b, "expected_std", known ? estd : NAN);
           json_builder_end_object (b);
         }
       else

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include "ps-timeline.h"
 
 G_BEGIN_DECLS
@@ -33,9 +34,19 @@ gboolean  ps_cli_parse              (int argc, char **argv, const PsCliOption *o
                                      gboolean *help, GError **error);
 gboolean  ps_cli_parse_count        (const char *option, const char *text, guint64 max, guint64 *out,
                                      GError **error);
+/* A finite number in [min, max] (an error naming the option otherwise). */
+gboolean  ps_cli_parse_double       (const char *option, const char *text, double min, double max, double *out,
+                                     GError **error);
+/* ps_cli_parse for a command that takes exactly one positional argument, named `what` ("RECIPE",
+ * "FILE") in the message: prints `usage` for --help. Returns -1 to go on, else the exit status to
+ * return (0 after --help, 2 for bad usage). */
+int       ps_cli_parse_one          (const char *command, const char *usage, int argc, char **argv,
+                                     const PsCliOption *options, GPtrArray *positional, const char *what);
 /* ps-cli-escape.c: standard output and error escape control characters and non-UTF-8 bytes
  * (names are data, not terminal commands); call once at start. */
 void      ps_cli_escape_std_streams (void);
+/* "name": v, or null where v is NaN or infinite (JSON has no literal for them). */
+void      ps_cli_json_add_number    (JsonBuilder *b, const char *name, double v);
 /* A string for a JSON value: invalid UTF-8 (a file name) replaced by U+FFFD. Free it. */
 char     *ps_cli_json_string        (const char *s);
 /* Prints "paramscope-cli COMMAND: MESSAGE" and a hint to stderr; returns 2. */

@@ -83,16 +83,9 @@ ps_cli_cmd_run (int argc, char **argv)
     { "--copy-shared", NULL, &copy_shared }, { NULL } };
   g_autoptr (GPtrArray) pos = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
-  gboolean help;
-  if (!ps_cli_parse (argc, argv, options, pos, &help, &error))
-    return ps_cli_usage_error ("run", "%s", error->message);
-  if (help)
-    {
-      fputs (run_usage, stdout);
-      return 0;
-    }
-  if (pos->len != 1)
-    return ps_cli_usage_error ("run", "expected one RECIPE, got %u arguments", pos->len);
+  int parsed = ps_cli_parse_one ("run", run_usage, argc, argv, options, pos, "RECIPE");
+  if (parsed >= 0)
+    return parsed;
   guint64 until = 0;
   if (until_s && !ps_cli_parse_count ("--until", until_s, G_MAXINT, &until, &error))
     return ps_cli_usage_error ("run", "%s", error->message);

@@ -18,6 +18,7 @@
 #include "ps-threads.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,49 @@ ps_cli_usage_error (const char *command, const char *fmt, ...)
   else
     fprintf (stderr, "paramscope-cli: %s\nTry 'paramscope-cli --help' for more information.\n", msg);
   return 2;
+}
+
+int
+ps_cli_parse_one (const char *command, const char *usage, int argc, char **argv, const PsCliOption *options,
+                  GPtrArray *positional, const char *what)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean help = FALSE;
+  if (!ps_cli_parse (argc, argv, options, positional, &help, &error))
+    return ps_cli_usage_error (command, "%s", error->message);
+  if (help)
+    {
+      fputs (usage, stdout);
+      return 0;
+    }
+  if (positional->len != 1)
+    return ps_cli_usage_error (command, "expected one %s, got %u arguments", what, positional->len);
+  return -1;
+}
+
+gboolean
+ps_cli_parse_double (const char *option, const char *text, double min, double max, double *out, GError **error)
+{
+  char *end = NULL;
+  double v = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !isfinite (v) || v < min || v > max)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: expected a number in [%g, %g], got '%s'",
+                   option, min, max, text);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+void
+ps_cli_json_add_number (JsonBuilder *b, const char *name, double v)
+{
+  json_builder_set_member_name (b, name);
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
 }
 
 int

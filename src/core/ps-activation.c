@@ -37,22 +37,6 @@ check_float (const PsTensor *x, const char *what, GError **error)
   return FALSE;
 }
 
-static inline float
-f32_bits (uint32_t u)
-{
-  float f;
-  memcpy (&f, &u, sizeof f);
-  return f;
-}
-
-static inline uint32_t
-u32_bits (float f)
-{
-  uint32_t u;
-  memcpy (&u, &f, sizeof u);
-  return u;
-}
-
 typedef float (*UnaryFn) (float x, const void *data);
 
 static PsTensor *
@@ -1005,6 +989,8 @@ ps_prelu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outp
   float *gwd = ps_tensor_f32 (gw);
   if (x->numel > 0)
     {
+      if (!ps_tensor_check_scratch ((guint64) x->numel * sizeof (float), "the PReLU weight gradient", error))
+        return FALSE;
       g_autofree float *col = g_try_new (float, (gsize) x->numel);
       if (col == NULL)
         {

@@ -17,12 +17,20 @@
  * batch_first, or unbatched (L, E); the slow path of F.multi_head_attention_forward (what torch
  * runs when gradients are enabled), no masks, need_weights irrelevant (the output is returned).
  * The matmuls are ATen's calls (addmm → sgemm; bmm → plain float loop below 400 multiply-adds per
- * batch, sgemm above); softmax uses glibc expf where torch uses Sleef, so outputs agree to ~1e-7,
- * not bit for bit. torch's fused fast path (eval + batch_first + no_grad) is within the same
- * tolerance (tests/golden/gen_rnn.py records both). Training-mode dropout on the attention weights
- * draws exactly like torch (one random64 per weight), so masks and probe draws match. */
+ * batch, else addmm_impl_cpu_ on the heads' strided views); softmax is _vec_softmax_lastdim (Sleef
+ * exp, the 8-lane sum): bit for bit with torch's slow path. An unbatched input runs three linears
+ * (torch's q, k, v are then different unsqueeze views). torch's fused fast path (eval +
+ * batch_first + no_grad) differs by ~1e-7 (tests/golden/gen_rnn.py records both). Training-mode
+ * dropout on the attention weights draws exactly like torch (one random64 per weight).
+ *
+ * Backward (mha_backward): the replayed forward, then autograd's formulas for those ops in the
+ * engine's order; the dropout noise is saved on the tape. */
 #include "ps-layers.h"
+#include "ps-aten-mm.h"
+#include "ps-autograd.h"
 #include "ps-ops.h"
+#include "ps-reduce.h"
+#include "ps-sleef.h"
 
 #include <limits.h>
 #include <math.h>
@@ -32,6 +40,7 @@ typedef struct {
   int64_t embed_dim, num_heads, head_dim, kdim, vdim;
   double dropout;
   gboolean bias, add_bias_kv, add_zero_attn, batch_first, qkv_same;
+  PsFlavour flavour;   /* the CPU kernel flavour of the last forward (its generator's) */
 } MhaConfig;
 
 static const PsArgSpec mha_args[] = {
@@ -224,35 +233,6 @@ fits_int (int64_t v)
   return v >= 0 && v <= INT_MAX;
 }
 
-/* One batch of torch.bmm on CPU: c (M, N) = a (M, K) · op(b), op(b) = bᵀ when b_trans (b is
- * (N, K)) else b (K, N). ATen 1.13 (bmm_out_or_baddbmm_) runs a plain float loop, k ascending,
- * when K·M·N < 400 and one sgemm per batch otherwise; both are mirrored. */
-static void
-bmm_one (const float *a, const float *b, gboolean b_trans, float *c, int64_t M, int64_t N, int64_t K,
-         gboolean small)
-{
-  if (M == 0 || N == 0)
-    return;
-  if (K == 0)
-    {
-      memset (c, 0, (size_t) (M * N) * sizeof (float));
-      return;
-    }
-  if (small)
-    {
-      for (int64_t i = 0; i < M; i++)
-        for (int64_t j = 0; j < N; j++)
-          {
-            float acc = 0.0f;
-            for (int64_t k = 0; k < K; k++)
-              acc += a[i * K + k] * (b_trans ? b[j * K + k] : b[k * N + j]);
-            c[i * N + j] = acc;
-          }
-      return;
-    }
-  ps_ops_sgemm (false, b_trans, M, N, K, 1.0f, a, K, b, b_trans ? K : N, 0.0f, c, N);
-}
-
 /* The parameter's data, after checking it is there with the shape this configuration needs (a
  * state loaded from a file could hold anything). */
 static const float *
@@ -299,21 +279,139 @@ checked_buf (int64_t a, int64_t b, int64_t c, float **out, GError **error)
   return TRUE;
 }
 
-static PsTensor *
-mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+/* One batch of torch.bmm on CPU: out (M, N), contiguous, = a (M, K) · b (K, N), both strided views
+ * as ATen has them. ATen 1.13 (bmm_out_or_baddbmm_) runs a plain float loop, k ascending, when
+ * K·M·N < 400 (baddbmm_cpu_kernel, baseline build: no fused multiply-add) and one addmm per batch
+ * otherwise (addmm_impl_cpu_'s stride rules into sgemm: ps_aten_mm). */
+static gboolean
+bmm_batch (PsMatView a, PsMatView b, float *out, GError **error)
 {
-  const MhaConfig *cfg = PS_MODULE_PRIV (self, MhaConfig);
+  int64_t M = a.size[0], K = a.size[1], N = b.size[1];
+  if (M == 0 || N == 0)
+    return TRUE;
+  if (K * M * N < 400)
+    {
+      for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++)
+          {
+            float acc = 0.0f;
+            for (int64_t k = 0; k < K; k++)
+              acc += a.data[i * a.stride[0] + k * a.stride[1]] * b.data[k * b.stride[0] + j * b.stride[1]];
+            out[i * N + j] = acc;
+          }
+      return TRUE;
+    }
+  return ps_aten_mm (a, b, out, error);
+}
+
+static PsMatView
+strided (const float *data, int64_t rows, int64_t cols, int64_t s0, int64_t s1)
+{
+  PsMatView v = { data, { rows, cols }, { s0, s1 } };
+  return v;
+}
+
+/* vec::reduce_all(+) over one row of n floats: 8 lane accumulators, the partial last vector into
+ * the first lanes, then the AVX2 fold (a_l + a_{l+4}; (h0 + h2) + (h1 + h3)); under
+ * ATEN_CPU_CAPABILITY=default the lanes fold in order. Below 8 values, left to right. */
+static float
+lane_sum (const float *v, int64_t n, gboolean avx2)
+{
+  if (n < 8)
+    {
+      float acc = v[0];
+      for (int64_t i = 1; i < n; i++)
+        acc += v[i];
+      return acc;
+    }
+  float a[8];
+  memcpy (a, v, sizeof a);
+  int64_t i = 8;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++)
+      a[l] += v[i + l];
+  for (int l = 0; i + l < n; l++)
+    a[l] += v[i + l];
+  if (!avx2)
+    {
+      float acc = a[0];
+      for (int l = 1; l < 8; l++)
+        acc += a[l];
+      return acc;
+    }
+  float h[4];
+  for (int l = 0; l < 4; l++)
+    h[l] = a[l] + a[l + 4];
+  return (h[0] + h[2]) + (h[1] + h[3]);
+}
+
+/* Everything one forward computed, kept for backward. Layouts are torch's: x, qkv, ob are (L·N, ·)
+ * time-major rows; q (scaled), k, v are the (L, N·H, hd) views' data, i.e. (L·N, E) rows with head
+ * h of batch row n at columns h·hd …; p and pd (after dropout) are (B, L, S) contiguous. */
+typedef struct {
+  int64_t L, N, S, B, rows;
+  float *x, *qkv, *q, *k, *v, *p, *pd, *noise, *o, *ob;
+  float *kh, *vh;   /* add_zero_attn: k, v after torch.cat([k, zeros], dim=1), contiguous (B, S, hd) */
+  int64_t kv_stride;   /* row stride of k[b], v[b]: B·hd (views of (S, N, E) rows), or hd (kh, vh) */
+} MhaRun;
+
+/* k[b] / v[b] as torch's (S, hd) tensors */
+static PsMatView
+kv_view (const MhaRun *r, const float *kv, const float *kvh, int64_t b, int64_t hd)
+{
+  if (kvh != NULL)
+    return strided (kvh + b * r->S * hd, r->S, hd, hd, 1);
+  return strided (kv + b * hd, r->S, hd, r->kv_stride, 1);
+}
+
+static void
+mha_run_clear (MhaRun *r)
+{
+  g_free (r->x); g_free (r->qkv); g_free (r->q); g_free (r->k); g_free (r->v);
+  g_free (r->p); g_free (r->pd); g_free (r->noise); g_free (r->o); g_free (r->ob);
+  g_free (r->kh); g_free (r->vh);
+  memset (r, 0, sizeof *r);
+}
+
+typedef struct {
+  const float *w_in, *b_in, *bias_k, *bias_v, *w_out, *b_out;
+} MhaParams;
+
+static gboolean
+mha_params (PsModule *self, const MhaConfig *cfg, MhaParams *mp, GError **error)
+{
+  int64_t E = cfg->embed_dim;
+  PsModule *out_proj = ps_module_get_child (self, "out_proj");
+  int64_t s_w3[2] = { 3 * E, E }, s_b3[1] = { 3 * E }, s_kv[3] = { 1, 1, E }, s_ww[2] = { E, E }, s_b[1] = { E };
+  memset (mp, 0, sizeof *mp);
+  if ((mp->w_in = param_checked (self, "in_proj_weight", "in_proj_weight", 2, s_w3, error)) == NULL
+      || (cfg->bias && (mp->b_in = param_checked (self, "in_proj_bias", "in_proj_bias", 1, s_b3, error)) == NULL)
+      || (cfg->add_bias_kv && ((mp->bias_k = param_checked (self, "bias_k", "bias_k", 3, s_kv, error)) == NULL
+                               || (mp->bias_v = param_checked (self, "bias_v", "bias_v", 3, s_kv, error)) == NULL))
+      || (mp->w_out = param_checked (out_proj, "out_proj.weight", "weight", 2, s_ww, error)) == NULL
+      || (cfg->bias && (mp->b_out = param_checked (out_proj, "out_proj.bias", "bias", 1, s_b, error)) == NULL))
+    return FALSE;
+  return TRUE;
+}
+
+/* F.multi_head_attention_forward's slow path for self-attention. saved_noise: the dropout noise
+ * of a recorded forward (a backward's replay), else drawn from gen. */
+static gboolean
+mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, PsGenerator *gen, const float *saved_noise,
+         MhaRun *r, GError **error)
+{
+  memset (r, 0, sizeof *r);
   if (input->dtype != PS_DTYPE_FLOAT32)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "MultiheadAttention: expected a float32 "
                    "input, got %s", ps_dtype_name (input->dtype));
-      return NULL;
+      return FALSE;
     }
   if (input->ndim != 2 && input->ndim != 3)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "query should be unbatched 2D or batched 3D tensor but "
                    "received %d-D query tensor", input->ndim);
-      return NULL;
+      return FALSE;
     }
   if (!cfg->qkv_same)
     {
@@ -321,7 +419,7 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
                    "(query = key = value = the input), which needs kdim and vdim equal to embed_dim (%"
                    G_GINT64_FORMAT "), but kdim=%" G_GINT64_FORMAT " and vdim=%" G_GINT64_FORMAT,
                    cfg->embed_dim, cfg->kdim, cfg->vdim);
-      return NULL;
+      return FALSE;
     }
   gboolean batched = input->ndim == 3;
   int64_t E = cfg->embed_dim, Hn = cfg->num_heads, hd = cfg->head_dim;
@@ -337,7 +435,7 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "was expecting embedding dimension of %" G_GINT64_FORMAT
                    ", but got %" G_GINT64_FORMAT, E, e_in);
-      return NULL;
+      return FALSE;
     }
   /* a negative num_heads constructs in torch; its forward fails in q.view(L, N·num_heads, head_dim) */
   if (Hn < 0)
@@ -350,104 +448,115 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
         if (dims[i] == -1 && inferred)
           {
             g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "only one dimension can be inferred");
-            return NULL;
+            return FALSE;
           }
         else if (dims[i] == -1)
           inferred = TRUE;
         else if (dims[i] < 0)
           {
             g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "invalid shape dimension %" G_GINT64_FORMAT, dims[i]);
-            return NULL;
+            return FALSE;
           }
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "cannot reshape tensor of 0 elements into shape [%"
                    G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "] because the unspecified "
                    "dimension size -1 can be any value and is ambiguous", dims[0], dims[1], dims[2]);
-      return NULL;
+      return FALSE;
     }
-  PsModule *out_proj = ps_module_get_child (self, "out_proj");
-  int64_t s_w3[2] = { 3 * E, E }, s_b3[1] = { 3 * E }, s_kv[3] = { 1, 1, E }, s_ww[2] = { E, E }, s_b[1] = { E };
-  const float *w_in, *b_in = NULL, *bias_k = NULL, *bias_v = NULL, *w_out, *b_out = NULL;
-  if ((w_in = param_checked (self, "in_proj_weight", "in_proj_weight", 2, s_w3, error)) == NULL
-      || (cfg->bias && (b_in = param_checked (self, "in_proj_bias", "in_proj_bias", 1, s_b3, error)) == NULL)
-      || (cfg->add_bias_kv && ((bias_k = param_checked (self, "bias_k", "bias_k", 3, s_kv, error)) == NULL
-                               || (bias_v = param_checked (self, "bias_v", "bias_v", 3, s_kv, error)) == NULL))
-      || (w_out = param_checked (out_proj, "out_proj.weight", "weight", 2, s_ww, error)) == NULL
-      || (cfg->bias && (b_out = param_checked (out_proj, "out_proj.bias", "bias", 1, s_b, error)) == NULL))
-    return NULL;
-
+  MhaParams mp;
+  if (!mha_params (self, cfg, &mp, error))
+    return FALSE;
   int64_t rows, B;
   int64_t S = L + (cfg->add_bias_kv ? 1 : 0) + (cfg->add_zero_attn ? 1 : 0);
   if (__builtin_mul_overflow (L, N, &rows) || __builtin_mul_overflow (N, Hn, &B)
       || !fits_int (rows) || !fits_int (3 * E) || !fits_int (S))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "MultiheadAttention: input too large for BLAS");
-      return NULL;
+      return FALSE;
     }
-
-  /* x (L·N, E) time-major */
-  g_autofree float *x = NULL, *qkv = NULL, *q = NULL, *k = NULL, *v = NULL, *w = NULL, *o = NULL, *ob = NULL;
-  if (!checked_buf (rows, E, 1, &x, error) || !checked_buf (rows, 3 * E, 1, &qkv, error)
-      || !checked_buf (B, L, hd, &q, error) || !checked_buf (B, S, hd, &k, error)
-      || !checked_buf (B, S, hd, &v, error) || !checked_buf (B, L, S, &w, error)
-      || !checked_buf (B, L, hd, &o, error) || !checked_buf (rows, E, 1, &ob, error))
-    return NULL;
+  r->L = L, r->N = N, r->S = S, r->B = B, r->rows = rows;
+  /* k, v: S rows of (N, E) — the input's L, then bias_k/bias_v's, then the zero row */
+  if (!checked_buf (rows, E, 1, &r->x, error) || !checked_buf (rows, 3 * E, 1, &r->qkv, error)
+      || !checked_buf (rows, E, 1, &r->q, error) || !checked_buf (S * N, E, 1, &r->k, error)
+      || !checked_buf (S * N, E, 1, &r->v, error) || !checked_buf (B, L, S, &r->p, error)
+      || !checked_buf (B, L, S, &r->pd, error) || !checked_buf (B, L, hd, &r->o, error)
+      || !checked_buf (rows, E, 1, &r->ob, error))
+    return FALSE;
   const float *src = ps_tensor_cf32 (input);
   if (batched && cfg->batch_first)
     {
       for (int64_t t = 0; t < L; t++)
         for (int64_t n = 0; n < N; n++)
-          memcpy (x + (t * N + n) * E, src + (n * L + t) * E, (size_t) E * sizeof (float));
+          memcpy (r->x + (t * N + n) * E, src + (n * L + t) * E, (size_t) E * sizeof (float));
     }
   else if (rows > 0)
-    memcpy (x, src, (size_t) (rows * E) * sizeof (float));
+    memcpy (r->x, src, (size_t) (rows * E) * sizeof (float));
 
-  /* packed in-projection: one linear with 3E outputs, chunked into q | k | v */
-  ps_ops_linear_rows (x, rows, E, w_in, 3 * E, b_in, qkv);
-
-  /* heads: b = n·H + h; q[b, t, d] = qkv[t·N + n, h·hd + d] (view (L, N·H, hd), transpose(0, 1));
-   * k, v likewise, then the bias_k/bias_v row at s = L, then the zero row */
-  float inv_scale = (float) sqrt ((double) hd);  /* q / math.sqrt(hd): float tensor ÷ float scalar */
-  for (int64_t n = 0; n < N; n++)
-    for (int64_t h = 0; h < Hn; h++)
-      {
-        int64_t b = n * Hn + h;
-        for (int64_t t = 0; t < L; t++)
-          {
-            const float *row = qkv + (t * N + n) * 3 * E + h * hd;
-            for (int64_t d = 0; d < hd; d++)
-              {
-                q[(b * L + t) * hd + d] = row[d] / inv_scale;
-                k[(b * S + t) * hd + d] = row[E + d];
-                v[(b * S + t) * hd + d] = row[2 * E + d];
-              }
-          }
-        if (cfg->add_bias_kv)
-          for (int64_t d = 0; d < hd; d++)
-            {
-              k[(b * S + L) * hd + d] = bias_k[h * hd + d];
-              v[(b * S + L) * hd + d] = bias_v[h * hd + d];
-            }
-        /* the add_zero_attn row is already zero (buffers are zero-filled) */
-      }
-
-  gboolean small1 = hd * L * S < 400, small2 = S * L * hd < 400;
-  for (int64_t b = 0; b < B; b++)
-    bmm_one (q + b * L * hd, k + b * S * hd, TRUE, w + b * L * S, L, S, hd, small1);
-
-  /* softmax over s, as ATen's _vec_softmax_lastdim: max, exp(x − max), sum, × (1/sum) */
-  for (int64_t r = 0; r < B * L; r++)
+  if (batched)
+    /* packed in-projection (query is key is value): one linear with 3E outputs, chunked q | k | v */
+    ps_ops_linear_rows (r->x, rows, E, mp.w_in, 3 * E, mp.b_in, r->qkv);
+  else
     {
-      float *row = w + r * S;
+      /* unbatched: query, key and value are three unsqueeze(1) views, no longer the same object, so
+       * _in_projection_packed runs three linears with the chunks of in_proj_weight/bias */
+      g_autofree float *part = NULL;
+      if (!checked_buf (rows, E, 1, &part, error))
+        return FALSE;
+      for (int c = 0; c < 3; c++)
+        {
+          ps_ops_linear_rows (r->x, rows, E, mp.w_in + c * E * E, E, mp.b_in ? mp.b_in + c * E : NULL, part);
+          for (int64_t i = 0; i < rows; i++)
+            memcpy (r->qkv + i * 3 * E + c * E, part + i * E, (size_t) E * sizeof (float));
+        }
+    }
+  float scale = (float) sqrt ((double) hd);   /* q / math.sqrt(hd): float tensor ÷ float scalar */
+  for (int64_t i = 0; i < rows; i++)
+    for (int64_t e = 0; e < E; e++)
+      {
+        r->q[i * E + e] = r->qkv[i * 3 * E + e] / scale;
+        r->k[i * E + e] = r->qkv[i * 3 * E + E + e];
+        r->v[i * E + e] = r->qkv[i * 3 * E + 2 * E + e];
+      }
+  if (cfg->add_bias_kv)
+    for (int64_t n = 0; n < N; n++)   /* torch.cat([k, bias_k.repeat(1, bsz, 1)]) */
+      {
+        memcpy (r->k + (L * N + n) * E, mp.bias_k, (size_t) E * sizeof (float));
+        memcpy (r->v + (L * N + n) * E, mp.bias_v, (size_t) E * sizeof (float));
+      }
+  r->kv_stride = B * hd;
+  if (cfg->add_zero_attn)
+    {
+      /* torch.cat([k, zeros((B, 1, hd))], dim=1) after the head reshape: a new contiguous tensor */
+      if (!checked_buf (B, S, hd, &r->kh, error) || !checked_buf (B, S, hd, &r->vh, error))
+        return FALSE;
+      for (int64_t b = 0; b < B; b++)
+        for (int64_t t = 0; t + 1 < S; t++)
+          {
+            int64_t n = b / Hn, h = b % Hn;
+            memcpy (r->kh + (b * S + t) * hd, r->k + (t * N + n) * E + h * hd, (size_t) hd * sizeof (float));
+            memcpy (r->vh + (b * S + t) * hd, r->v + (t * N + n) * E + h * hd, (size_t) hd * sizeof (float));
+          }
+      r->kv_stride = hd;
+    }
+
+  /* attn = bmm(q_scaled, k.transpose(-2, -1)); batch b = n·H + h: q[b] is (L, hd) with row
+   * stride B·hd, k[b]ᵀ (hd, S) with column stride B·hd */
+  const gboolean avx2 = cfg->flavour != PS_FLAVOUR_DEFAULT;
+  for (int64_t b = 0; b < B; b++)
+    if (!bmm_batch (strided (r->q + b * hd, L, hd, B * hd, 1), ps_mat_view_t (kv_view (r, r->k, r->kh, b, hd)),
+                    r->p + b * L * S, error))
+      return FALSE;
+  /* softmax over s, as ATen's _vec_softmax_lastdim: max, exp(x − max) (Sleef on every element),
+   * the lane sum, 1/sum, × */
+  g_autofree float *tmp = g_new (float, MAX (S, 1));
+  for (int64_t i = 0; i < B * L; i++)
+    {
+      float *row = r->p + i * S;
       float mx = -INFINITY;
       for (int64_t s = 0; s < S; s++)
         mx = row[s] > mx || isnan (row[s]) ? row[s] : mx;
-      float sum = 0.0f;
       for (int64_t s = 0; s < S; s++)
-        {
-          row[s] = expf (row[s] - mx);
-          sum += row[s];
-        }
-      float rs = 1.0f / sum;
+        row[s] = avx2 ? ps_sleef_expf (row[s] - mx) : expf (row[s] - mx);
+      float rs = 1.0f / lane_sum (row, S, avx2);
       for (int64_t s = 0; s < S; s++)
         row[s] = row[s] * rs;
     }
@@ -457,20 +566,57 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
       g_autofree char *d = ps_value_to_python (ps_args_lookup (self->args, "dropout"));
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "dropout probability has to be between 0 and 1, but got %s", d);
-      return NULL;
+      return FALSE;
     }
-  if (self->training && cfg->dropout > 0.0 && !ps_ops_dropout (w, w, B * L * S, cfg->dropout, gen, error))
-    return NULL;
+  int64_t nw = B * L * S;
+  if (self->training && cfg->dropout > 0.0)
+    {
+      /* at::dropout: noise = bernoulli_(1 − p) / (1 − p); attn · noise */
+      if (!checked_buf (B, L, S, &r->noise, error))
+        return FALSE;
+      if (saved_noise != NULL)
+        memcpy (r->noise, saved_noise, (size_t) nw * sizeof (float));
+      else
+        {
+          for (int64_t i = 0; i < nw; i++)
+            r->noise[i] = 1.0f;
+          if (!ps_ops_dropout (r->noise, r->noise, nw, cfg->dropout, gen, error))
+            return FALSE;
+        }
+      for (int64_t i = 0; i < nw; i++)
+        r->pd[i] = r->p[i] * r->noise[i];
+    }
+  else if (nw > 0)
+    memcpy (r->pd, r->p, (size_t) nw * sizeof (float));
 
+  /* attn_output = bmm(attn, v): v[b] (S, hd) with row stride B·hd */
   for (int64_t b = 0; b < B; b++)
-    bmm_one (w + b * L * S, v + b * S * hd, FALSE, o + b * L * hd, L, hd, S, small2);
-
-  /* back to (L·N, E): ob[t·N + n, h·hd + d] = o[b, t, d] */
+    if (!bmm_batch (ps_mat_view (r->pd + b * L * S, L, S), kv_view (r, r->v, r->vh, b, hd),
+                    r->o + b * L * hd, error))
+      return FALSE;
+  /* attn_output.transpose(0, 1).contiguous().view(L·N, E): ob[t·N + n, h·hd + d] = o[b, t, d] */
   for (int64_t n = 0; n < N; n++)
     for (int64_t h = 0; h < Hn; h++)
       for (int64_t t = 0; t < L; t++)
-        memcpy (ob + (t * N + n) * E + h * hd, o + ((n * Hn + h) * L + t) * hd, (size_t) hd * sizeof (float));
+        memcpy (r->ob + (t * N + n) * E + h * hd, r->o + ((n * Hn + h) * L + t) * hd, (size_t) hd * sizeof (float));
+  return TRUE;
+}
 
+static PsTensor *
+mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  MhaConfig *cfg = PS_MODULE_PRIV (self, MhaConfig);
+  cfg->flavour = gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2;
+  MhaRun r;
+  if (!mha_run (self, cfg, input, gen, NULL, &r, error))
+    {
+      mha_run_clear (&r);
+      return NULL;
+    }
+  MhaParams mp;
+  g_assert (mha_params (self, cfg, &mp, NULL));
+  int64_t E = cfg->embed_dim, L = r.L, N = r.N;
+  gboolean batched = input->ndim == 3;
   int64_t shape[3];
   int ndim;
   if (!batched)
@@ -481,18 +627,299 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
     ndim = 3, shape[0] = L, shape[1] = N, shape[2] = E;
   g_autoptr (PsTensor) out = ps_tensor_new_empty (PS_DTYPE_FLOAT32, ndim, shape, error);
   if (out == NULL)
-    return NULL;
+    {
+      mha_run_clear (&r);
+      return NULL;
+    }
   float *y = ps_tensor_f32 (out);
   if (batched && cfg->batch_first)
     {
-      ps_ops_linear_rows (ob, rows, E, w_out, E, b_out, x);   /* x is free now: (L·N, E) */
+      ps_ops_linear_rows (r.ob, r.rows, E, mp.w_out, E, mp.b_out, r.x);   /* x is free now: (L·N, E) */
       for (int64_t t = 0; t < L; t++)
         for (int64_t n = 0; n < N; n++)
-          memcpy (y + (n * L + t) * E, x + (t * N + n) * E, (size_t) E * sizeof (float));
+          memcpy (y + (n * L + t) * E, r.x + (t * N + n) * E, (size_t) E * sizeof (float));
     }
   else
-    ps_ops_linear_rows (ob, rows, E, w_out, E, b_out, y);
+    ps_ops_linear_rows (r.ob, r.rows, E, mp.w_out, E, mp.b_out, y);
+  if (r.noise != NULL && ps_tape_recording ())
+    {
+      g_autoptr (PsTensor) nz = ps_tensor_new_1d (PS_DTYPE_FLOAT32, r.B * r.L * r.S, error);
+      if (nz == NULL)
+        {
+          mha_run_clear (&r);
+          return NULL;
+        }
+      memcpy (ps_tensor_f32 (nz), r.noise, (size_t) nz->numel * sizeof (float));
+      ps_tape_save (nz);   /* the attention dropout's noise, for backward */
+    }
+  mha_run_clear (&r);
   return g_steal_pointer (&out);
+}
+
+/* ---------- backward ---------- */
+
+/* gx (R, in) = gy.mm(W) for y = x·Wᵀ + b, x contiguous (R, in) (mm_mat1_backward; a column-major x
+ * gives W.t().mm(gy.t()).t()); gW = gy.t().mm(x); gb = gy.sum(0). */
+static gboolean
+linear_backward (const float *gy, const float *x, const float *W, int64_t R, int64_t in, int64_t out, float *gx,
+                 float *gW, float *gb, GError **error)
+{
+  PsMatView wt = ps_mat_view_t (ps_mat_view (W, out, in));
+  PsMatView gyv = ps_mat_view (gy, R, out);
+  if (gx != NULL)
+    {
+      PsMatView xv = ps_mat_view (x, R, in);
+      if (xv.stride[0] == 1 && xv.stride[1] == R)
+        {
+          g_autofree float *tmp = g_new (float, MAX (in * R, 1));
+          if (!ps_aten_mm (wt, ps_mat_view_t (gyv), tmp, error))
+            return FALSE;
+          for (int64_t i = 0; i < R; i++)
+            for (int64_t j = 0; j < in; j++)
+              gx[i * in + j] = tmp[j * R + i];
+        }
+      else if (!ps_aten_mm (gyv, ps_mat_view_t (wt), gx, error))
+        return FALSE;
+    }
+  if (!ps_aten_mm (ps_mat_view_t (gyv), ps_mat_view (x, R, in), gW, error))
+    return FALSE;
+  if (gb != NULL)
+    ps_reduce_sum_dim0 (gy, R, out, gb);
+  return TRUE;
+}
+
+static PsTensor *
+grad_like (PsModule *m, const char *name, GError **error)
+{
+  PsParam *p = ps_module_get_param (m, name);
+  return ps_tensor_new_empty (PS_DTYPE_FLOAT32, p->value->ndim, p->value->shape, error);
+}
+
+/* Autograd's backward of the slow path above, op by op: out_proj (addmm), the head transposes
+ * (moves), bmm (BmmBackward0: grad.bmm(mat2ᵀ), selfᵀ.bmm(grad), with the views' strides), dropout
+ * (grad · noise), softmax (_vec_softmax_backward: (g − Σ g·y)·y, the dot as vec::map2_reduce_all),
+ * q / √hd (grad / √hd), the q|k|v selects (summed into zeros: −0 becomes +0), the in-projection
+ * (addmm). */
+static gboolean
+mha_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+              PsGradSink *sink, GError **error)
+{
+  const MhaConfig *cfg = PS_MODULE_PRIV (self, MhaConfig);
+  if (cfg->flavour == PS_FLAVOUR_DEFAULT)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "MultiheadAttention backward: the "
+                   "ATEN_CPU_CAPABILITY=default flavour is not supported yet");
+      return FALSE;
+    }
+  const gboolean drop = self->training && cfg->dropout > 0.0;
+  MhaRun r;
+  if (drop && entry->saved == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "MultiheadAttention backward: the dropout noise of the forward was not recorded");
+      return FALSE;
+    }
+  if (!mha_run (self, cfg, entry->input, NULL, drop ? ps_tensor_cf32 (entry->saved) : NULL, &r, error))
+    {
+      mha_run_clear (&r);
+      return FALSE;
+    }
+  if (drop && entry->saved->numel != r.B * r.L * r.S)
+    {
+      mha_run_clear (&r);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "MultiheadAttention backward: the recorded dropout noise does not fit this input");
+      return FALSE;
+    }
+  MhaParams mp;
+  g_assert (mha_params (self, cfg, &mp, NULL));
+  const int64_t E = cfg->embed_dim, Hn = cfg->num_heads, hd = cfg->head_dim;
+  const int64_t L = r.L, N = r.N, S = r.S, B = r.B, rows = r.rows;
+  const gboolean batched = entry->input->ndim == 3;
+  PsModule *out_proj = ps_module_get_child (self, "out_proj");
+  gboolean ok = FALSE;
+  g_autofree float *gy = NULL, *gob = NULL, *gp = NULL, *gv = NULL, *gqs = NULL, *gkt = NULL, *gproj = NULL;
+  g_autoptr (PsTensor) gw_out = NULL, gb_out = NULL, gw_in = NULL, gb_in = NULL, gx = NULL, gbk = NULL, gbv = NULL;
+  if (!checked_buf (rows, E, 1, &gy, error) || !checked_buf (rows, E, 1, &gob, error)
+      || !checked_buf (B, L, S, &gp, error) || !checked_buf (B, S, hd, &gv, error)
+      || !checked_buf (B, L, hd, &gqs, error) || !checked_buf (B, hd, S, &gkt, error)
+      || !checked_buf (rows, 3 * E, 1, &gproj, error))
+    goto out;
+  /* the output's gradient, time-major (L·N, E) */
+  const float *g0 = ps_tensor_cf32 (grad_output);
+  if (batched && cfg->batch_first)
+    {
+      for (int64_t t = 0; t < L; t++)
+        for (int64_t n = 0; n < N; n++)
+          memcpy (gy + (t * N + n) * E, g0 + (n * L + t) * E, (size_t) E * sizeof (float));
+    }
+  else if (rows > 0)
+    memcpy (gy, g0, (size_t) (rows * E) * sizeof (float));
+  /* out_proj */
+  if ((gw_out = grad_like (out_proj, "weight", error)) == NULL
+      || (cfg->bias && (gb_out = grad_like (out_proj, "bias", error)) == NULL)
+      || !linear_backward (gy, r.ob, mp.w_out, rows, E, E, gob, ps_tensor_f32 (gw_out),
+                           gb_out ? ps_tensor_f32 (gb_out) : NULL, error))
+    goto out;
+  /* gO[b] = gob's (L, hd) view at column b·hd, row stride B·hd (the transpose/contiguous/view) */
+  for (int64_t b = 0; b < B; b++)
+    {
+      PsMatView go = strided (gob + b * hd, L, hd, B * hd, 1);
+      /* gP = gO.bmm(vᵀ); gV = Pdᵀ.bmm(gO) */
+      if (!bmm_batch (go, ps_mat_view_t (kv_view (&r, r.v, r.vh, b, hd)), gp + b * L * S, error)
+          || !bmm_batch (ps_mat_view_t (ps_mat_view (r.pd + b * L * S, L, S)), go, gv + b * S * hd, error))
+        goto out;
+    }
+  if (r.noise != NULL)
+    for (int64_t i = 0; i < B * L * S; i++)
+      gp[i] = gp[i] * r.noise[i];
+  /* softmax backward per row: dot = map2_reduce_all(g·y), then (g − dot)·y */
+  {
+    g_autofree float *prod = g_new (float, MAX (S, 1));
+    for (int64_t i = 0; i < B * L; i++)
+      {
+        float *g = gp + i * S;
+        const float *y = r.p + i * S;
+        float dot;
+        if (S < 8)
+          {
+            dot = g[0] * y[0];
+            for (int64_t s = 1; s < S; s++)
+              dot += g[s] * y[s];
+          }
+        else
+          {
+            /* lanes: first vector's products, then fused acc + g·y (GCC contracts the vector add of the product) */
+            float a[8];
+            for (int l = 0; l < 8; l++)
+              a[l] = g[l] * y[l];
+            int64_t s = 8;
+            for (; s + 8 <= S; s += 8)
+              for (int l = 0; l < 8; l++)
+                a[l] = fmaf (g[s + l], y[s + l], a[l]);
+            for (int l = 0; s + l < S; l++)
+              a[l] = fmaf (g[s + l], y[s + l], a[l]);
+            float h[4];
+            for (int l = 0; l < 4; l++)
+              h[l] = a[l] + a[l + 4];
+            dot = (h[0] + h[2]) + (h[1] + h[3]);
+          }
+        for (int64_t s = 0; s < S; s++)
+          g[s] = (g[s] - dot) * y[s];
+      }
+  }
+  /* attn = bmm(q_s, kᵀ): gQs = gW.bmm(k); gKᵀ = q_sᵀ.bmm(gW) */
+  for (int64_t b = 0; b < B; b++)
+    {
+      PsMatView gwv = ps_mat_view (gp + b * L * S, L, S);
+      if (!bmm_batch (gwv, kv_view (&r, r.k, r.kh, b, hd), gqs + b * L * hd, error)
+          || !bmm_batch (strided (r.q + b * hd, hd, L, 1, B * hd), gwv, gkt + b * hd * S, error))
+        goto out;
+    }
+  /* back to the projection's (L·N, 3E) rows; q / √hd: grad / √hd; the three selects summed into
+   * zeros (+ 0.0f) */
+  {
+    float scale = (float) sqrt ((double) hd);
+    for (int64_t n = 0; n < N; n++)
+      for (int64_t h = 0; h < Hn; h++)
+        {
+          int64_t b = n * Hn + h;
+          for (int64_t t = 0; t < L; t++)
+            for (int64_t d = 0; d < hd; d++)
+              {
+                float *row = gproj + (t * N + n) * 3 * E + h * hd + d;
+                row[0] = gqs[(b * L + t) * hd + d] / scale + 0.0f;
+                row[E] = gkt[(b * hd + d) * S + t] + 0.0f;
+                row[2 * E] = gv[(b * S + t) * hd + d] + 0.0f;
+              }
+        }
+  }
+  if (cfg->add_bias_kv)
+    {
+      /* bias_k.repeat(1, N, 1) was row s = L of k: its gradient, (N, E), summed over the repeats
+       * (repeat_backward: sum over the batch dimension, the outer reduction) */
+      g_autofree float *rk = NULL, *rv = NULL;
+      if (!checked_buf (N, E, 1, &rk, error) || !checked_buf (N, E, 1, &rv, error)
+          || (gbk = grad_like (self, "bias_k", error)) == NULL || (gbv = grad_like (self, "bias_v", error)) == NULL)
+        goto out;
+      for (int64_t n = 0; n < N; n++)
+        for (int64_t h = 0; h < Hn; h++)
+          for (int64_t d = 0; d < hd; d++)
+            {
+              int64_t b = n * Hn + h;
+              rk[n * E + h * hd + d] = gkt[(b * hd + d) * S + L];
+              rv[n * E + h * hd + d] = gv[(b * S + L) * hd + d];
+            }
+      ps_reduce_sum_dim0 (rk, N, E, ps_tensor_f32 (gbk));
+      ps_reduce_sum_dim0 (rv, N, E, ps_tensor_f32 (gbv));
+    }
+  if ((gw_in = grad_like (self, "in_proj_weight", error)) == NULL
+      || (cfg->bias && (gb_in = grad_like (self, "in_proj_bias", error)) == NULL))
+    goto out;
+  if (grad_input != NULL
+      && (gx = ps_tensor_new_empty (PS_DTYPE_FLOAT32, entry->input->ndim, entry->input->shape, error)) == NULL)
+    goto out;
+  {
+    g_autofree float *gxr = NULL;
+    if (gx != NULL && !checked_buf (rows, E, 1, &gxr, error))
+      goto out;
+    if (batched)
+      {
+        if (!linear_backward (gproj, r.x, mp.w_in, rows, E, 3 * E, gxr, ps_tensor_f32 (gw_in),
+                              gb_in ? ps_tensor_f32 (gb_in) : NULL, error))
+          goto out;
+      }
+    else
+      {
+        /* three linears (see mha_run): their weight/bias chunks' gradients are concatenated (the
+         * chunk's backward), the input gets ((g_v + g_k) + g_q) — value's linear runs first in the
+         * engine, query's last */
+        g_autofree float *gc = NULL, *gxc = NULL;
+        if (!checked_buf (rows, E, 1, &gc, error) || !checked_buf (rows, E, 1, &gxc, error))
+          goto out;
+        for (int c = 2; c >= 0; c--)
+          {
+            for (int64_t i = 0; i < rows; i++)
+              memcpy (gc + i * E, gproj + i * 3 * E + c * E, (size_t) E * sizeof (float));
+            if (!linear_backward (gc, r.x, mp.w_in + c * E * E, rows, E, E, gxr ? gxc : NULL,
+                                  ps_tensor_f32 (gw_in) + c * E * E, gb_in ? ps_tensor_f32 (gb_in) + c * E : NULL,
+                                  error))
+              goto out;
+            if (gxr != NULL)
+              for (int64_t i = 0; i < rows * E; i++)
+                gxr[i] = c == 2 ? gxc[i] : gxr[i] + gxc[i];
+          }
+      }
+    if (gx != NULL)
+      {
+        float *gxo = ps_tensor_f32 (gx);
+        if (batched && cfg->batch_first)
+          {
+            for (int64_t t = 0; t < L; t++)
+              for (int64_t n = 0; n < N; n++)
+                memcpy (gxo + (n * L + t) * E, gxr + (t * N + n) * E, (size_t) E * sizeof (float));
+          }
+        else if (rows > 0)
+          memcpy (gxo, gxr, (size_t) (rows * E) * sizeof (float));
+      }
+  }
+  ps_grad_sink_add (sink, ps_module_get_param (self, "in_proj_weight"), gw_in);
+  if (gb_in)
+    ps_grad_sink_add (sink, ps_module_get_param (self, "in_proj_bias"), gb_in);
+  if (gbk != NULL)
+    {
+      ps_grad_sink_add (sink, ps_module_get_param (self, "bias_k"), gbk);
+      ps_grad_sink_add (sink, ps_module_get_param (self, "bias_v"), gbv);
+    }
+  ps_grad_sink_add (sink, ps_module_get_param (out_proj, "weight"), gw_out);
+  if (gb_out)
+    ps_grad_sink_add (sink, ps_module_get_param (out_proj, "bias"), gb_out);
+  if (grad_input != NULL)
+    *grad_input = g_steal_pointer (&gx);
+  ok = TRUE;
+out:
+  mha_run_clear (&r);
+  return ok;
 }
 
 /* Self-attention over 5 positions, batch 1. */
@@ -516,4 +943,5 @@ const PsModuleClass ps_multihead_attention_class = {
   .returns_tuple = TRUE,
   .tuple_note = "self-attention; [0]: the output, not the weights",
   .example_input = mha_example_input,
+  .backward = (gpointer) mha_backward,
 };

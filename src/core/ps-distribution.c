@@ -306,9 +306,11 @@ ps_distribution_ks (const PsTensor *t, const PsInitInfo *info, double *d, double
   gsize n = (gsize) t->numel, m = 0;
   gboolean f32 = t->dtype == PS_DTYPE_FLOAT32;
   gsize esize = f32 ? sizeof (float) : sizeof (double);
-  if (n > PS_TENSOR_MAX_BYTES / (2 * esize))
+  if (n > G_MAXSIZE / (2 * esize)
+      || !ps_tensor_check_scratch ((guint64) MAX (2 * n * esize, 1), "sorting values for the KS test", error))
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "too many values to sort for the KS test");
+      if (error != NULL && *error == NULL)
+        g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "too many values to sort for the KS test");
       return FALSE;
     }
   void *buf = g_try_malloc (MAX (2 * n * esize, 1));

@@ -1,5 +1,6 @@
 /* ps-im2col.c — see ps-im2col.h. */
 #include "ps-im2col.h"
+#include "ps-reduce.h"
 #include "ps-tensor.h"
 #include "ps-ops.h"
 #include "ps-threads.h"
@@ -373,66 +374,6 @@ ps_conv_forward_naive (const PsConvShape *s, const float *x, const float *w, con
 
 /* ---------- backward (Slow2d) ---------- */
 
-static int
-ceil_log2 (int64_t x)
-{
-  return x <= 2 ? 1 : 64 - __builtin_clzll ((unsigned long long) (x - 1));
-}
-
-/* ATen's multi_row_sum for one column (SumKernel.cpp cascade_sum). */
-static float
-cascade (const float *x, int64_t stride, int64_t size)
-{
-  const int lp = MAX (4, ceil_log2 (size) / 4);
-  const int64_t step = (int64_t) 1 << lp;
-  float acc[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
-  int64_t i = 0;
-  while (i + step <= size)
-    {
-      for (int64_t j = 0; j < step; j++, i++)
-        acc[0] += x[i * stride];
-      for (int j = 1; j < 4; j++)
-        {
-          acc[j] += acc[j - 1];
-          acc[j - 1] = 0.0f;
-          if ((i & ((step - 1) << (j * lp))) != 0)
-            break;
-        }
-    }
-  for (; i < size; i++)
-    acc[0] += x[i * stride];
-  return ((acc[0] + acc[1]) + acc[2]) + acc[3];
-}
-
-static float
-row_sum (const float *x, int64_t stride, int64_t size)
-{
-  const int64_t q = size / 4;
-  float p[4];
-  for (int k = 0; k < 4; k++)
-    p[k] = cascade (x + k * stride, 4 * stride, q);
-  for (int64_t i = 4 * q; i < size; i++)
-    p[0] += x[i * stride];
-  return ((p[0] + p[1]) + p[2]) + p[3];
-}
-
-/* The sum of a contiguous row as ATen's vectorized inner reduction computes it (V lanes). */
-static float
-inner_sum (const float *x, int64_t n, int V)
-{
-  if (n < V)
-    return row_sum (x, 1, n);
-  float lane[16];
-  for (int l = 0; l < V; l++)
-    lane[l] = row_sum (x + l, V, n / V);
-  float f = 0.0f;
-  for (int64_t k = V * (n / V); k < n; k++)
-    f += x[k];
-  for (int l = 0; l < V; l++)
-    f += lane[l];
-  return f;
-}
-
 gboolean
 ps_conv_backward_gemm (const PsConvShape *s, const float *x, const float *w, const float *gy,
                        float *gx, float *gw, float *gb, GError **error)
@@ -507,7 +448,7 @@ ps_conv_backward_gemm (const PsConvShape *s, const float *x, const float *w, con
           }
         if (gb != NULL && Og > 1)
           for (int64_t o = 0; o < Og; o++)
-            gb[g * Og + o] += inner_sum (gyg + o * ovol, ovol, V);
+            gb[g * Og + o] += ps_reduce_sum_lanes (gyg + o * ovol, ovol, V);
       }
   /* One output channel per group: torch sums the group's contiguous (N, 1, out…) gradient, whose
    * reduced dims coalesce into one row of N·out values. */
@@ -524,7 +465,7 @@ ps_conv_backward_gemm (const PsConvShape *s, const float *x, const float *w, con
         {
           for (int64_t b = 0; b < s->batch; b++)
             memcpy (row + b * ovol, gy + (b * s->out_channels + g) * ovol, (size_t) ovol * sizeof (float));
-          gb[g] = 0.0f + inner_sum (row, s->batch * ovol, V);
+          gb[g] = 0.0f + ps_reduce_sum_lanes (row, s->batch * ovol, V);
         }
       g_free (row);
     }

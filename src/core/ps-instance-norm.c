@@ -156,13 +156,21 @@ ps_instance_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *g
   const int64_t N = batched ? x->shape[0] : 1, C = x->shape[batched ? 1 : 0];
   const int64_t S = N * C > 0 ? x->numel / (N * C) : 1;
   const gboolean use_input_stats = self->training || !p->track;
+  if (!ps_tensor_check_scratch ((guint64) (p->affine ? 3 : 0) * (guint64) (N * C) * sizeof (float),
+                                "the instance_norm backward", error))
+    return FALSE;
   g_autofree float *w = repeat (param_data (self, "weight"), C, N);
   g_autofree float *gw_rep = p->affine ? g_try_new (float, MAX (N * C, 1)) : NULL;
   g_autofree float *gb_rep = p->affine ? g_try_new (float, MAX (N * C, 1)) : NULL;
   g_autofree float *rm = NULL, *rv = NULL;
   if (!use_input_stats)
     {
-      g_return_val_if_fail (entry->saved != NULL, FALSE);
+      if (entry->saved == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "instance_norm backward: the forward's running statistics were not recorded");
+          return FALSE;
+        }
       rm = repeat (ps_tensor_cf32 (entry->saved), C, N);
       rv = repeat (ps_tensor_cf32 (entry->saved) + C, C, N);
     }

@@ -8,7 +8,8 @@
  *   statistics per channel c over n = N·spatial values —
  *     spatial > 1 ("contiguous" kernel): mean = (float)(Σ_double x / n);
  *                  var_sum = (float) Σ_double (float)((x − mean)²)
- *     spatial = 1 ((N, C) input, the channels-last kernel): float sums in batch order,
+ *     spatial = 1 ((N, C) input, the channels-last kernel): float sums in batch order, one per
+ *                  thread of torch's parallel_for over N, the thread sums added in double:
  *                  mean = (float)((double) Σ_float x / n); var_sum = Σ fmaf(d, d, ·), d = x − mean
  *   invstd = (float)(1 / sqrt((double)(var_sum / (float) n) + eps))
  *   running_mean = m·mean + (1 − m)·running_mean (float), running_var = (float)((double) m ·
@@ -401,6 +402,9 @@ ps_layer_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad
     return FALSE;
   const int64_t T = MAX (ps_threads_intra_op (), 1);
   g_autofree float *buf = NULL;
+  if (pw != NULL && M > 0
+      && !ps_tensor_check_scratch ((guint64) (2 * T * N) * sizeof (float), "the layer_norm backward", error))
+    return FALSE;
   if (pw != NULL && M > 0 && (buf = g_try_new0 (float, (gsize) (2 * T * N))) == NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the layer_norm backward");
@@ -676,17 +680,32 @@ channel_stats (const float *xd, int64_t N, int64_t C, int64_t S, int64_t c, floa
   float mean, var_sum;
   if (S == 1)
     {
-      float acc = 0.0f;
-      for (int64_t i = 0; i < N; i++)
-        acc += xd[i * C + c];
-      mean = (float) ((double) acc / (double) n);
-      float vacc = 0.0f;
-      for (int64_t i = 0; i < N; i++)
+      /* the channels-last kernel: one float row per thread of torch's parallel_for over N (chunks of
+       * ⌈N / min(T, N)⌉ samples), the rows then summed in double in thread order */
+      const int64_t T = MAX (ps_threads_intra_op (), 1);
+      const int64_t used = N < 2 || T == 1 ? 1 : MIN (T, N);
+      const int64_t chunk = (N + used - 1) / used;
+      double acc = 0.0;
+      for (int64_t t = 0; t < used; t++)
         {
-          const float d = xd[i * C + c] - mean;
-          vacc = fmaf (d, d, vacc);
+          float part = 0.0f;
+          for (int64_t i = t * chunk; i < MIN (N, (t + 1) * chunk); i++)
+            part += xd[i * C + c];
+          acc += part;
         }
-      var_sum = vacc;
+      mean = (float) (acc / (double) n);
+      double vacc = 0.0;
+      for (int64_t t = 0; t < used; t++)
+        {
+          float part = 0.0f;
+          for (int64_t i = t * chunk; i < MIN (N, (t + 1) * chunk); i++)
+            {
+              const float d = xd[i * C + c] - mean;
+              part = fmaf (d, d, part);
+            }
+          vacc += part;
+        }
+      var_sum = (float) vacc;
     }
   else
     {

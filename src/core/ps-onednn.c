@@ -5,6 +5,7 @@
 #include "ps-onednn.h"
 #include "ps-error.h"
 #include "ps-threads.h"
+#include "ps-tensor.h"
 
 #include <oneapi/dnnl/dnnl.h>
 #include <stdlib.h>
@@ -56,7 +57,10 @@ status_name (dnnl_status_t st)
 
 /* Work buffers (blocked copies, scratchpads) are kept per thread between calls: allocating and
  * freeing several MB per call made glibc map and unmap them each time, and the page faults cost
- * up to a quarter of a Conv2d's time. A few buffers per thread, freed when the thread ends. */
+ * up to a quarter of a Conv2d's time. A few buffers per thread, freed when the thread ends.
+ * Every new buffer — pooled, or left to oneDNN when the pool's slots are busy — is checked against
+ * the process's memory limits first (ps_tensor_check_scratch: PS_MEMORY_BUDGET_MB, the largest
+ * allocation): over them the call fails with a GError before anything is computed. */
 #define POOL_SLOTS 6
 typedef struct {
   void *ptr[POOL_SLOTS];
@@ -87,10 +91,11 @@ pool_get (void)
   return p;
 }
 
-/* A free buffer of at least `size` bytes (64-byte aligned), marked busy; NULL when out of memory
- * or when every slot is busy (then the caller lets oneDNN allocate). */
+/* A free buffer of at least `size` bytes (64-byte aligned), marked busy; NULL when every slot is
+ * busy (then the caller lets oneDNN allocate), or NULL with *error set when the memory limits or
+ * the allocator refuse it. */
 static void *
-pool_take (gsize size)
+pool_take (gsize size, GError **error)
 {
   Pool *p = pool_get ();
   int best = -1, spare = -1;
@@ -110,9 +115,13 @@ pool_take (gsize size)
       free (p->ptr[spare]);
       p->ptr[spare] = NULL;
       p->size[spare] = 0;
+      if (!ps_tensor_check_scratch (MAX (size, 64), "a oneDNN work buffer", error))
+        return NULL;
       if (posix_memalign (&p->ptr[spare], 64, MAX (size, 64)) != 0)
         {
           p->ptr[spare] = NULL;
+          g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "oneDNN: out of memory for a work buffer of %" G_GSIZE_FORMAT
+                       " bytes", size);
           return NULL;
         }
       p->size[spare] = MAX (size, 64);
@@ -204,12 +213,31 @@ out:
 }
 
 /* New memory of layout md backed by a pooled buffer (oneDNN's own allocation if none is free). */
+/* A pooled buffer of `size` bytes (recorded in c), or NULL for oneDNN's own allocation; FALSE
+ * with *error when the memory limits refuse either. */
+static gboolean
+ctx_take (Ctx *c, gsize size, void **buf, GError **error)
+{
+  GError *local = NULL;
+  *buf = c->n_bufs < MAX_OWNED ? pool_take (size, &local) : NULL;
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  if (*buf != NULL)
+    c->bufs[c->n_bufs++] = *buf;
+  else if (!ps_tensor_check_scratch (size, "a oneDNN work buffer", error))
+    return FALSE;
+  return TRUE;
+}
+
 static dnnl_memory_t
 ctx_work_mem (Ctx *c, const dnnl_memory_desc_t *md, GError **error)
 {
   void *buf = NULL;
-  if (c->n_bufs < MAX_OWNED && (buf = pool_take (dnnl_memory_desc_get_size (md))) != NULL)
-    c->bufs[c->n_bufs++] = buf;
+  if (!ctx_take (c, dnnl_memory_desc_get_size (md), &buf, error))
+    return NULL;
   return ctx_mem (c, md, buf != NULL ? buf : DNNL_MEMORY_ALLOCATE, error);
 }
 
@@ -227,9 +255,9 @@ run (Ctx *c, const_dnnl_primitive_desc_t pd, int nargs, const dnnl_exec_arg_t *a
   const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md (pd, dnnl_query_scratchpad_md, 0);
   if (smd != NULL && dnnl_memory_desc_get_size (smd) > 0)
     {
-      void *buf = c->n_bufs < MAX_OWNED ? pool_take (dnnl_memory_desc_get_size (smd)) : NULL;
-      if (buf != NULL)
-        c->bufs[c->n_bufs++] = buf;
+      void *buf = NULL;
+      if (!ctx_take (c, dnnl_memory_desc_get_size (smd), &buf, error))
+        goto out;
       TRY (dnnl_memory_create (&scratch, smd, c->engine, buf != NULL ? buf : DNNL_MEMORY_ALLOCATE));
       all[nargs++] = (dnnl_exec_arg_t) { DNNL_ARG_SCRATCHPAD, scratch };
     }

@@ -284,11 +284,9 @@ ps_ops_dropout (const float *x, float *out, int64_t n, double p, PsGenerator *ge
   float *mask = out;
   if (out == x)
     {
-      if (n > (int64_t) (PS_TENSOR_MAX_BYTES / sizeof (float)))
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "dropout mask of %" G_GINT64_FORMAT " values is too large", n);
-          return FALSE;
-        }
+      /* the process-wide limits: the memory budget as well as the largest allocation */
+      if (!ps_tensor_check_scratch ((guint64) MAX (n, 1) * sizeof (float), "a dropout mask", error))
+        return FALSE;
       scratch = g_try_malloc ((gsize) MAX (n, 1) * sizeof (float));
       if (scratch == NULL)
         {

@@ -4,6 +4,8 @@
  * the same scalar control flow, so a strided scalar loop per lane reproduces the vector code. */
 #include "ps-reduce.h"
 
+#include <math.h>
+
 #define LANES 8
 
 static int64_t
@@ -60,20 +62,27 @@ row_sum (const float *x, int64_t stride, int64_t size)
 }
 
 float
+ps_reduce_sum_lanes (const float *x, int64_t n, int lanes)
+{
+  g_return_val_if_fail (lanes >= 1 && lanes <= PS_REDUCE_MAX_LANES, NAN);
+  if (n < lanes)
+    return row_sum (x, 1, n);
+  const int64_t nv = n / lanes;
+  float lane[PS_REDUCE_MAX_LANES];
+  for (int l = 0; l < lanes; l++)
+    lane[l] = row_sum (x + l, lanes, nv);
+  float f = 0.0f;
+  for (int64_t k = lanes * nv; k < n; k++)   /* the scalar tail comes first */
+    f += x[k];
+  for (int l = 0; l < lanes; l++)
+    f += lane[l];
+  return f;
+}
+
+float
 ps_reduce_sum (const float *x, int64_t n)
 {
-  if (n < LANES)
-    return 0.0f + row_sum (x, 1, n);
-  const int64_t nv = n / LANES;
-  float lane[LANES];
-  for (int l = 0; l < LANES; l++)
-    lane[l] = row_sum (x + l, LANES, nv);
-  float f = 0.0f;
-  for (int64_t k = LANES * nv; k < n; k++)   /* the scalar tail comes first */
-    f += x[k];
-  for (int l = 0; l < LANES; l++)
-    f += lane[l];
-  return 0.0f + f;
+  return 0.0f + ps_reduce_sum_lanes (x, n, LANES);
 }
 
 void

@@ -14,6 +14,10 @@ G_BEGIN_DECLS
 
 /* x.sum() of n contiguous floats (also the sum of one contiguous row: x.sum(-1)). */
 float ps_reduce_sum         (const float *x, int64_t n);
+/* The inner reduction with `lanes` vector lanes (ps_reduce_sum: 8), without the final "0 +" that
+ * turns a -0 sum into +0 (Slow2d's grad_bias accumulates these sums itself). */
+#define PS_REDUCE_MAX_LANES 16
+float ps_reduce_sum_lanes   (const float *x, int64_t n, int lanes);
 /* x.sum(0) of a row-major (rows, cols) matrix into out[cols] (the outer reduction, e.g. a Linear
  * bias gradient). */
 void  ps_reduce_sum_dim0    (const float *x, int64_t rows, int64_t cols, float *out);

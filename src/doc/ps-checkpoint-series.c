@@ -1,5 +1,6 @@
 /* ps-checkpoint-series.c — see ps-checkpoint-series.h. */
 #include "ps-checkpoint-series.h"
+#include "ps-sigbus-guard.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -395,10 +396,239 @@ ps_checkpoint_series_load (PsCheckpointSeries *s, guint step, guint tensor, GErr
 
 /* ---- norms --------------------------------------------------------------------------------- */
 
-static double
-value_at (const PsTensor *t, int64_t i)
+/* One tensor's values at one checkpoint: in place in the file's mapping (float32, nothing
+ * copied) or decoded (a reference held). */
+typedef struct {
+  const float *f32;
+  const int64_t *i64;
+  int64_t n;
+  PsTensor *owned;
+} Vals;
+
+static void
+vals_clear (Vals *v)
 {
-  return t->dtype == PS_DTYPE_FLOAT32 ? (double) ((const float *) t->data)[i] : (double) ((const int64_t *) t->data)[i];
+  g_clear_pointer (&v->owned, ps_tensor_unref);
+  memset (v, 0, sizeof *v);
+}
+
+static double
+vals_at (const Vals *v, int64_t i)
+{
+  return v->f32 ? (double) v->f32[i] : (double) v->i64[i];
+}
+
+/* Σx² in double; four accumulators (independent chains, so the adds overlap). */
+static double
+sumsq_f32 (const float *x, int64_t n)
+{
+  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    {
+      double x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
+      a0 += x0 * x0;
+      a1 += x1 * x1;
+      a2 += x2 * x2;
+      a3 += x3 * x3;
+    }
+  for (; i < n; i++)
+    a0 += (double) x[i] * x[i];
+  return (a0 + a1) + (a2 + a3);
+}
+
+/* Σ(y − x)² in double. */
+static double
+sumsq_diff_f32 (const float *x, const float *y, int64_t n)
+{
+  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    {
+      double d0 = (double) y[i] - x[i], d1 = (double) y[i + 1] - x[i + 1];
+      double d2 = (double) y[i + 2] - x[i + 2], d3 = (double) y[i + 3] - x[i + 3];
+      a0 += d0 * d0;
+      a1 += d1 * d1;
+      a2 += d2 * d2;
+      a3 += d3 * d3;
+    }
+  for (; i < n; i++)
+    {
+      double d = (double) y[i] - x[i];
+      a0 += d * d;
+    }
+  return (a0 + a1) + (a2 + a3);
+}
+
+static double
+sumsq (const Vals *v)
+{
+  if (v->f32)
+    return sumsq_f32 (v->f32, v->n);
+  double ss = 0;
+  for (int64_t j = 0; j < v->n; j++)
+    ss += vals_at (v, j) * vals_at (v, j);
+  return ss;
+}
+
+static double
+sumsq_diff (const Vals *a, const Vals *b)
+{
+  if (a->f32 && b->f32)
+    return sumsq_diff_f32 (a->f32, b->f32, a->n);
+  double ds = 0;
+  for (int64_t j = 0; j < a->n; j++)
+    {
+      double d = vals_at (b, j) - vals_at (a, j);
+      ds += d * d;
+    }
+  return ds;
+}
+
+static guint series_threads;   /* 0: one per processor */
+static gboolean series_no_map;
+
+void
+ps_checkpoint_series_set_mapping (gboolean use)
+{
+  series_no_map = !use;
+}
+
+void
+ps_checkpoint_series_set_threads (guint n)
+{
+  series_threads = n;
+}
+
+/* One (checkpoint, tensor) cell, run under the SIGBUS guard: map or read the values, Σx², and
+ * Σ(x − prev)² when prev has the same shape. */
+typedef struct {
+  PsCheckpointSeries *s;
+  guint step, tensor;
+  const Vals *prev;
+  gboolean prev_same;     /* prev is comparable (same shape and kind) */
+  Vals cur;               /* out */
+  double ss, ds;          /* out; ds NaN when not compared */
+  gboolean skipped;       /* out: listed but not decodable */
+} Cell;
+
+static gboolean
+cell_run (gpointer data, GError **error)
+{
+  Cell *c = data;
+  const PsCheckpointEntry *e = ps_checkpoint_series_get_entry (c->s, c->step, c->tensor);
+  Step *st = get_step (c->s, c->step);
+  g_autoptr (GError) local = NULL;
+  int64_t n = 0;
+  const float *f = series_no_map ? NULL : ps_checkpoint_map_f32 (st->ck, e->name, &n, &local);
+  if (local != NULL)
+    {
+      g_set_error (error, PS_ERROR, local->code, "%s: %s", st->label, local->message);
+      return FALSE;
+    }
+  if (f != NULL)
+    {
+      c->cur.f32 = f;
+      c->cur.n = n;
+    }
+  else
+    {
+      PsTensor *t = ps_checkpoint_series_load (c->s, c->step, c->tensor, &local);
+      if (t == NULL)
+        {
+          if (g_error_matches (local, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED))
+            {
+              c->skipped = TRUE;   /* listed but not decodable (complex): no norm */
+              return TRUE;
+            }
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      c->cur.owned = t;
+      c->cur.n = t->numel;
+      if (t->dtype == PS_DTYPE_FLOAT32)
+        c->cur.f32 = t->data;
+      else
+        c->cur.i64 = t->data;
+    }
+  c->ss = sumsq (&c->cur);
+  c->ds = NAN;
+  if (c->prev_same && c->prev->n == c->cur.n && (c->prev->f32 != NULL) == (c->cur.f32 != NULL))
+    c->ds = sumsq_diff (c->prev, &c->cur);
+  return TRUE;
+}
+
+typedef struct {
+  PsCheckpointSeries *own;     /* this worker's series (worker 0: the caller's) */
+  PsCheckpointSeries *main;    /* the caller's: indices, outputs */
+  GArray *tensors;             /* guint, the caller's tensor indices */
+  double *norms, *rel;         /* the caller's n_steps × n_tensors; disjoint cells per worker */
+  GCancellable *cancellable;
+  gint *stop;
+  GError *error;
+  PsSeriesProgress progress;   /* worker 0 only */
+  gpointer user_data;
+} Worker;
+
+static gboolean
+same_entry_shape (PsCheckpointSeries *s, guint step, guint prev_step, guint tensor)
+{
+  const PsCheckpointEntry *a = ps_checkpoint_series_get_entry (s, prev_step, tensor);
+  const PsCheckpointEntry *b = ps_checkpoint_series_get_entry (s, step, tensor);
+  return a && b && same_shape (a, b);
+}
+
+static gpointer
+worker_run (gpointer data)
+{
+  Worker *w = data;
+  guint ns = w->main->steps->len, nt = w->main->names->len, nk = w->tensors->len;
+  /* this worker's index of each tensor, and the previous values kept per tensor */
+  g_autofree int *own = g_new (int, nk + 1);
+  g_autofree Vals *prev = g_new0 (Vals, nk + 1);
+  g_autofree int *prev_step = g_new (int, nk + 1);
+  for (guint j = 0; j < nk; j++)
+    {
+      own[j] = ps_checkpoint_series_find_tensor (w->own, w->main->names->pdata[g_array_index (w->tensors, guint, j)]);
+      prev_step[j] = -1;
+    }
+  for (guint i = 0; i < ns && w->error == NULL; i++)
+    {
+      for (guint j = 0; j < nk; j++)
+        {
+          if (g_atomic_int_get (w->stop) || g_cancellable_set_error_if_cancelled (w->cancellable, &w->error))
+            break;
+          guint k = g_array_index (w->tensors, guint, j);
+          if (own[j] < 0 || ps_checkpoint_series_get_entry (w->own, i, (guint) own[j]) == NULL)
+            continue;
+          Cell c = { w->own, i, (guint) own[j], &prev[j], FALSE, { 0 }, 0, NAN, FALSE };
+          c.prev_same = prev_step[j] >= 0 && same_entry_shape (w->own, i, (guint) prev_step[j], (guint) own[j]);
+          const char *label = get_step (w->own, i)->label;
+          if (!ps_sigbus_guard_run (cell_run, &c, label, &w->error))
+            {
+              vals_clear (&c.cur);
+              break;
+            }
+          if (c.skipped)
+            continue;
+          double norm = sqrt (c.ss);
+          w->norms[(gsize) i * nt + k] = norm;
+          double prev_norm = prev_step[j] >= 0 ? w->norms[(gsize) prev_step[j] * nt + k] : 0;
+          if (!isnan (c.ds) && prev_norm > 0)
+            w->rel[(gsize) i * nt + k] = sqrt (c.ds) / prev_norm;
+          /* keep these as the previous values (a missing checkpoint keeps the older ones) */
+          vals_clear (&prev[j]);
+          prev[j] = c.cur;
+          prev_step[j] = (int) i;
+        }
+      if (w->error == NULL && w->progress)
+        w->progress (i + 1, ns, w->user_data);
+    }
+  for (guint j = 0; j < nk; j++)
+    vals_clear (&prev[j]);
+  if (w->error != NULL)
+    g_atomic_int_set (w->stop, 1);
+  return NULL;
 }
 
 gboolean
@@ -411,53 +641,87 @@ ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancell
   g_autofree double *rel = g_new (double, cells + 1);
   for (gsize k = 0; k < cells; k++)
     norms[k] = rel[k] = NAN;
-  /* the previous checkpoint's tensors (by series index), for the relative change */
-  g_autoptr (GPtrArray) prev = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
-  g_ptr_array_set_size (prev, (guint) nt);
-  g_autofree double *prev_norm = g_new0 (double, nt + 1);
-  for (guint i = 0; i < ns; i++)
+  /* The tensors are shared out over the processors, the largest first to the least loaded; each
+   * worker reads through checkpoints of its own (the readers are not shared across threads). */
+  guint nw = series_threads ? series_threads : MIN (g_get_num_processors (), 8u);
+  nw = MAX (1u, MIN (nw, MAX (nt, 1u)));
+  g_autofree guint *order = g_new (guint, nt + 1);
+  g_autofree int64_t *size = g_new0 (int64_t, nt + 1);
+  for (guint k = 0; k < nt; k++)
     {
-      for (guint k = 0; k < nt; k++)
+      order[k] = k;
+      for (guint i = 0; i < ns && size[k] == 0; i++)
         {
-          if (g_cancellable_set_error_if_cancelled (cancellable, error))
-            return FALSE;
-          if (ps_checkpoint_series_get_entry (s, i, k) == NULL)
-            continue;
-          g_autoptr (GError) local = NULL;
-          PsTensor *t = ps_checkpoint_series_load (s, i, k, &local);
-          if (t == NULL)
-            {
-              if (g_error_matches (local, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED))
-                continue;   /* listed but not decodable (complex): no norm */
-              g_propagate_error (error, g_steal_pointer (&local));
-              return FALSE;
-            }
-          double ss = 0;
-          for (int64_t j = 0; j < t->numel; j++)
-            {
-              double v = value_at (t, j);
-              ss += v * v;
-            }
-          norms[(gsize) i * nt + k] = sqrt (ss);
-          PsTensor *p = prev->pdata[k];
-          if (p != NULL && ps_tensor_same_shape (p, t) && p->dtype == t->dtype && prev_norm[k] > 0)
-            {
-              double ds = 0;
-              for (int64_t j = 0; j < t->numel; j++)
-                {
-                  double d = value_at (t, j) - value_at (p, j);
-                  ds += d * d;
-                }
-              rel[(gsize) i * nt + k] = sqrt (ds) / prev_norm[k];
-            }
-          prev_norm[k] = sqrt (ss);
-          /* keep this one as the previous value (a missing checkpoint keeps the older one) */
-          if (prev->pdata[k] != NULL)
-            ps_tensor_unref (prev->pdata[k]);
-          prev->pdata[k] = t;
+          const PsCheckpointEntry *e = ps_checkpoint_series_get_entry (s, i, k);
+          size[k] = e ? MAX (e->numel, 1) * ns : 0;
         }
-      if (progress)
-        progress (i + 1, ns, user_data);
+    }
+  for (guint a = 1; a < nt; a++)   /* insertion sort by size, descending (stable) */
+    for (guint b = a; b > 0 && size[order[b]] > size[order[b - 1]]; b--)
+      {
+        guint t = order[b];
+        order[b] = order[b - 1];
+        order[b - 1] = t;
+      }
+  g_autofree Worker *w = g_new0 (Worker, nw);
+  g_autofree int64_t *load = g_new0 (int64_t, nw);
+  gint stop = 0;
+  for (guint j = 0; j < nw; j++)
+    {
+      w[j].main = s;
+      w[j].own = s;
+      w[j].tensors = g_array_new (FALSE, FALSE, sizeof (guint));
+      w[j].norms = norms;
+      w[j].rel = rel;
+      w[j].cancellable = cancellable;
+      w[j].stop = &stop;
+    }
+  w[0].progress = progress;
+  w[0].user_data = user_data;
+  for (guint a = 0; a < nt; a++)
+    {
+      guint best = 0;
+      for (guint j = 1; j < nw; j++)
+        if (load[j] < load[best])
+          best = j;
+      g_array_append_val (w[best].tensors, order[a]);
+      load[best] += size[order[a]];
+    }
+  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
+  for (guint i = 0; i < ns; i++)
+    g_ptr_array_add (paths, ((Step *) s->steps->pdata[i])->path);
+  GError *first_error = NULL;
+  for (guint j = 1; j < nw && first_error == NULL; j++)
+    {
+      w[j].own = ps_checkpoint_series_open ((const char *const *) paths->pdata, paths->len, &first_error);
+      /* the same files in the same order (they were read once already) */
+      for (guint i = 0; w[j].own && first_error == NULL && i < ns; i++)
+        if (strcmp (get_step (w[j].own, i)->path, paths->pdata[i]) != 0)
+          g_set_error (&first_error, PS_ERROR, PS_ERROR_IO, "%s changed while the norms were computed",
+                       (const char *) paths->pdata[i]);
+    }
+  g_autoptr (GPtrArray) threads = g_ptr_array_new ();
+  if (first_error == NULL)
+    {
+      for (guint j = 1; j < nw; j++)
+        g_ptr_array_add (threads, g_thread_new ("ps-series-norms", worker_run, &w[j]));
+      worker_run (&w[0]);
+      for (guint j = 0; j < threads->len; j++)
+        g_thread_join (threads->pdata[j]);
+    }
+  for (guint j = 0; j < nw; j++)
+    {
+      if (first_error == NULL && w[j].error != NULL)
+        first_error = g_steal_pointer (&w[j].error);
+      g_clear_error (&w[j].error);
+      g_array_unref (w[j].tensors);
+      if (j > 0 && w[j].own)
+        ps_checkpoint_series_free (w[j].own);
+    }
+  if (first_error != NULL)
+    {
+      g_propagate_error (error, first_error);
+      return FALSE;
     }
   g_free (s->norms);
   g_free (s->rel);
@@ -540,26 +804,20 @@ ps_checkpoint_series_rank_changes (PsCheckpointSeries *s, guint a, guint b, GCan
       const PsCheckpointEntry *eb = ps_checkpoint_series_get_entry (s, b, k);
       if (ea == NULL || eb == NULL || !same_shape (ea, eb))
         continue;
-      g_autoptr (GError) local = NULL;
-      g_autoptr (PsTensor) ta = ps_checkpoint_series_load (s, a, k, &local);
-      g_autoptr (PsTensor) tb = ta ? ps_checkpoint_series_load (s, b, k, &local) : NULL;
-      if (tb == NULL)
-        {
-          if (g_error_matches (local, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED))
-            continue;   /* listed but not decodable (complex) */
-          g_propagate_error (error, g_steal_pointer (&local));
-          return NULL;
-        }
-      if (ta->dtype != tb->dtype)
+      /* both read in place from the mappings where they can be (no copies), else decoded */
+      Cell ca = { s, a, k, NULL, FALSE, { 0 }, 0, NAN, FALSE };
+      if (!ps_sigbus_guard_run (cell_run, &ca, get_step (s, a)->label, error))
+        return NULL;
+      Cell cb = { s, b, k, &ca.cur, TRUE, { 0 }, 0, NAN, FALSE };
+      gboolean ok = ca.skipped || ps_sigbus_guard_run (cell_run, &cb, get_step (s, b)->label, error);
+      double sa = ca.ss, sb = cb.ss, sd = cb.ds;
+      gboolean usable = !ca.skipped && !cb.skipped && !isnan (sd);   /* NaN: another kind of values */
+      vals_clear (&ca.cur);
+      vals_clear (&cb.cur);
+      if (!ok)
+        return NULL;
+      if (!usable)
         continue;
-      double sa = 0, sb = 0, sd = 0;
-      for (int64_t j = 0; j < ta->numel; j++)
-        {
-          double x = value_at (ta, j), y = value_at (tb, j);
-          sa += x * x;
-          sb += y * y;
-          sd += (y - x) * (y - x);
-        }
       PsSeriesChange c = { k, sqrt (sa), sqrt (sb), sqrt (sd), NAN };
       if (c.norm_a > 0)
         c.rel = c.diff_norm / c.norm_a;

@@ -11,7 +11,11 @@
  *
  * Norms: per tensor and checkpoint the L2 norm (in double) and the relative change from the
  * previous checkpoint that has it with the same shape, ‖x_t − x_{t−1}‖ / ‖x_{t−1}‖, computed in a
- * worker (ps_checkpoint_series_compute_norms_async) that can be cancelled and reports progress. */
+ * worker (ps_checkpoint_series_compute_norms_async) that can be cancelled and reports progress.
+ * The tensors are shared out over one thread per processor (each reading through checkpoints of
+ * its own); float32 values are summed in place in the files' read-only mappings (nothing copied,
+ * torch records CRC-checked on the mapped bytes, a file truncated meanwhile is an error, not a
+ * SIGBUS), other values decoded under the memory budget. */
 #pragma once
 
 #include <gio/gio.h>
@@ -63,8 +67,7 @@ const char *ps_checkpoint_series_get_tensor_name (PsCheckpointSeries *s, guint t
 /* Index of a name (also accepts the name as stored in the files, e.g. "model.fc1.weight"), or -1. */
 int         ps_checkpoint_series_find_tensor   (PsCheckpointSeries *s, const char *name);
 PsSeriesPresence ps_checkpoint_series_get_presence (PsCheckpointSeries *s, guint step, guint tensor);
-/* The entry in that checkpoint, or NULL when missing. */
-/* The entry in that checkpoint, or NULL when missing. */
+/* The entry in that checkpoint, or NULL when missing (the series pane tells "missing" from "another shape"). */
 const PsCheckpointEntry *ps_checkpoint_series_get_entry (PsCheckpointSeries *s, guint step, guint tensor);
 PsTensor   *ps_checkpoint_series_load          (PsCheckpointSeries *s, guint step, guint tensor, GError **error);
 
@@ -72,6 +75,11 @@ typedef void (*PsSeriesProgress) (guint done, guint total, gpointer user_data);
 
 /* Synchronous (call it from a worker): every tensor of every checkpoint read once. `progress` is
  * called from the calling thread after each checkpoint. */
+/* Threads for the norms: 0 (the default) = one per processor (at most 8). For benchmarks and tests. */
+void        ps_checkpoint_series_set_threads   (guint n);
+/* Float32 values are read in place from the files' mappings where they can be (the default), or
+ * always decoded into tensors (FALSE). For benchmarks and tests. */
+void        ps_checkpoint_series_set_mapping   (gboolean use);
 gboolean    ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancellable,
                                                 PsSeriesProgress progress, gpointer user_data, GError **error);
 void        ps_checkpoint_series_compute_norms_async  (PsCheckpointSeries *s, GCancellable *cancellable,
@@ -86,7 +94,8 @@ double      ps_checkpoint_series_get_rel_change (PsCheckpointSeries *s, guint st
 /* Largest changes between two checkpoints: every tensor present in both with the same shape and
  * dtype, read once from each, with ‖a‖, ‖b‖, ‖b − a‖ and the relative change ‖b − a‖ / ‖a‖ (NaN
  * when ‖a‖ is 0), sorted by relative change, largest first (NaN last, ties by name). Synchronous
- * (call it from a worker with a series of its own: the readers are not shared across threads). */
+ * (call it from a worker with a series of its own: the readers are not shared across threads).
+ * Float32 values are read in place from the mappings, as for the norms. */
 typedef struct {
   guint tensor;
   double norm_a, norm_b, diff_norm, rel;

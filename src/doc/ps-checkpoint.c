@@ -389,6 +389,25 @@ ps_checkpoint_state_dict_name (PsCheckpoint *ck, const char *key)
   return e ? e->name : NULL;
 }
 
+const float *
+ps_checkpoint_map_f32 (PsCheckpoint *ck, const char *name, int64_t *numel, GError **error)
+{
+  switch (ck->format)
+    {
+    case PS_CHECKPOINT_SAFETENSORS:
+      return ps_safetensors_map_f32 (ck->st, name, numel, error);
+    case PS_CHECKPOINT_TORCH:
+      if (ck->sd_prefix != NULL && ps_checkpoint_lookup (ck, name) != NULL)
+        {
+          g_autofree char *full = g_strconcat (ck->sd_prefix, name, NULL);
+          return ps_torch_file_map_f32 (ck->torch, full, numel, error);
+        }
+      return ps_torch_file_map_f32 (ck->torch, name, numel, error);
+    default:
+      return NULL;
+    }
+}
+
 PsTensor *
 ps_checkpoint_load (PsCheckpoint *ck, const char *name, GError **error)
 {

@@ -83,6 +83,13 @@ const char   *ps_checkpoint_state_dict_name (PsCheckpoint *ck, const char *key);
  * "" when the entries are the state dict itself or for other formats. */
 const char   *ps_checkpoint_get_state_dict_prefix (PsCheckpoint *ck);
 PsTensor     *ps_checkpoint_load          (PsCheckpoint *ck, const char *name, GError **error);
+/* A float32 tensor's values without copying, in place in a read-only mapping of the file
+ * (safetensors; torch zip archives, whose records torch aligns to 64 bytes), CRC verified for
+ * torch; valid while ck is open. NULL without an error when that tensor cannot be mapped so (other
+ * formats and dtypes, strided views, misaligned data): ps_checkpoint_load it. Nothing is decoded,
+ * so the memory budget is not charged. Touching the values raises SIGBUS if the file shrinks
+ * meanwhile: call this and read the values under ps_sigbus_guard_run. */
+const float  *ps_checkpoint_map_f32       (PsCheckpoint *ck, const char *name, int64_t *numel, GError **error);
 
 /* The module tree (owned by ck, built on first call). */
 const PsCheckpointNode *ps_checkpoint_get_tree (PsCheckpoint *ck);

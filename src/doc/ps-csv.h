@@ -15,4 +15,12 @@ char     *ps_csv_format  (const PsTensor *t);
 /* Atomic. */
 gboolean  ps_csv_write   (const char *path, const PsTensor *t, GError **error);
 
+/* A data table for a data set: a header line of column names, then one line of numbers per sample
+ * (comma-separated, no quoting; "\r\n" or "\n"; blank lines ignored). x_cols: the input columns in
+ * order, or NULL for every column but y_col. *x: float32 (rows, len(x_cols)), each value parsed as
+ * Python's float() does and rounded to float32; *y: int64 when every y value is an integer, else
+ * float32 (as torch.tensor of Python ints or floats). name labels the errors. */
+gboolean  ps_csv_read_xy (GBytes *bytes, const char *name, const char *const *x_cols, const char *y_col,
+                          PsTensor **x, PsTensor **y, GError **error);
+
 G_END_DECLS

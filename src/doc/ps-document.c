@@ -3,6 +3,7 @@
 #include "ps-document.h"
 #include "ps-recipe.h"
 #include "ps-regular-file.h"
+#include "ps-train-monitor.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -339,6 +340,8 @@ typedef struct {
   GFile *file;
   char *title;
   gint done;               /* ops applied so far (atomic: read by the main thread) */
+  guint n_new;             /* JOB_APPEND: the ops appended (one undo takes them all back) */
+  PsTrainMonitor *monitor; /* reports the appended ops' training; or NULL */
 } Job;
 
 static void
@@ -349,6 +352,7 @@ job_free (gpointer p)
   g_free (job->base_dir);
   g_clear_object (&job->file);
   g_free (job->title);
+  g_clear_object (&job->monitor);
   g_free (job);
 }
 
@@ -377,7 +381,21 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
           g_task_return_error (task, error);
           return;
         }
-      if (!ps_timeline_redo (tl, &error))
+      const gboolean watch = job->monitor != NULL && i + job->n_new >= job->n_apply;
+      if (watch)
+        ps_train_monitor_attach (job->monitor, cancellable);
+      gboolean ok = ps_timeline_redo (tl, &error);
+      if (watch)
+        ps_train_monitor_detach (job->monitor);
+      if (job->kind == JOB_APPEND && g_cancellable_is_cancelled (cancellable))
+        {
+          /* a train op stopped by Cancel fails as "interrupted"; one that ended as Cancel was
+           * pressed is dropped all the same: either way the document stays as it was */
+          g_clear_error (&error);
+          g_cancellable_set_error_if_cancelled (cancellable, &error);
+          ok = FALSE;
+        }
+      if (!ok)
         {
           if (job->kind == JOB_LOAD)
             {
@@ -450,7 +468,7 @@ job_done (GObject *source, GAsyncResult *result, gpointer data)
   self->timeline = tl;
   ps_timeline_go_to_step (tl, MIN (job->cursor, ps_timeline_get_n_steps (tl)), NULL);
   if (job->kind == JOB_APPEND)
-    record (self, UNDO_STEPS, 1, 0, 0);
+    record (self, UNDO_STEPS, MAX (job->n_new, 1), 0, 0);
   else if (job->kind == JOB_RESEED && ps_document_get_seed (self) != seed_before)
     record (self, UNDO_SEED, 0, seed_before, ps_document_get_seed (self));
   if (job->kind == JOB_LOAD)
@@ -597,35 +615,56 @@ ps_document_load_finish (PsDocument *self, GAsyncResult *result, GError **op_err
   return TRUE;
 }
 
-void
-ps_document_apply_op_async (PsDocument *self, JsonObject *op, GCancellable *cancellable,
-                            GAsyncReadyCallback callback, gpointer user_data)
+static void
+append_async (PsDocument *self, JsonObject *const *ops, guint n_ops, PsTrainMonitor *monitor, gpointer tag,
+              GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_return_if_fail (PS_IS_DOCUMENT (self));
-  g_return_if_fail (op != NULL);
   GError *error = NULL;
-  /* the applied ops and the new one; pending (undone) ops are dropped, as appending does */
+  /* the applied ops and the new ones; pending (undone) ops are dropped, as appending does */
   g_autoptr (PsRecipe) all = ps_recipe_copy (ps_timeline_get_recipe (self->timeline));
   PsRecipe *deep = NULL;
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && i < n_ops; i++)
+    ok = ps_recipe_append_op (all, ops[i], &error);
   /* the worker gets a re-parsed copy: no JsonObject is shared with this thread */
-  if (ps_recipe_append_op (all, op, &error))
+  if (ok)
     deep = recipe_deep_copy (all, &error);
   if (deep == NULL)
     {
-      g_task_report_error (self, callback, user_data, ps_document_apply_op_async, error);
+      g_task_report_error (self, callback, user_data, tag, error);
       return;
     }
   Job *job = g_new0 (Job, 1);
   job->kind = JOB_APPEND;
   job->recipe = deep;
   job->n_apply = deep->ops->len;
+  job->n_new = n_ops;
+  job->monitor = monitor ? g_object_ref (monitor) : NULL;
   job->cursor = G_MAXUINT;
   if (self->file != NULL)
     {
       g_autoptr (GFile) parent = g_file_get_parent (self->file);
       job->base_dir = parent ? g_file_get_path (parent) : NULL;
     }
-  start_job (self, job, ps_document_apply_op_async, cancellable, callback, user_data);
+  start_job (self, job, tag, cancellable, callback, user_data);
+}
+
+void
+ps_document_apply_op_async (PsDocument *self, JsonObject *op, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (PS_IS_DOCUMENT (self));
+  g_return_if_fail (op != NULL);
+  append_async (self, &op, 1, NULL, ps_document_apply_op_async, cancellable, callback, user_data);
+}
+
+void
+ps_document_train_async (PsDocument *self, JsonObject *const *ops, guint n_ops, PsTrainMonitor *monitor,
+                         GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (PS_IS_DOCUMENT (self));
+  g_return_if_fail (ops != NULL && n_ops > 0);
+  append_async (self, ops, n_ops, monitor, ps_document_apply_op_async, cancellable, callback, user_data);
 }
 
 gboolean

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 #include "ps-timeline.h"
+#include "ps-train-monitor.h"
 
 G_BEGIN_DECLS
 
@@ -71,6 +72,14 @@ gboolean      ps_document_load_finish       (PsDocument *self, GAsyncResult *res
 void          ps_document_apply_op_async    (PsDocument *self, JsonObject *op, GCancellable *cancellable,
                                              GAsyncReadyCallback callback, gpointer user_data);
 gboolean      ps_document_apply_op_finish   (PsDocument *self, GAsyncResult *result, GError **error);
+/* Append ops (a training run: data set, optimizer, scheduler, train) in the worker as one user
+ * action (one Undo), reporting the appended ops' optimizer steps and recorded sub-steps to
+ * `monitor` (may be NULL) as they happen; the monitor also pauses the run. Cancelling stops the
+ * run at its next optimizer step and leaves the document exactly as it was. Finish with
+ * ps_document_apply_op_finish. */
+void          ps_document_train_async       (PsDocument *self, JsonObject *const *ops, guint n_ops,
+                                             PsTrainMonitor *monitor, GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data);
 gboolean      ps_document_get_busy          (PsDocument *self);
 /* Fraction of the running job's ops done, 0…1 (0 when idle). */
 double        ps_document_get_progress      (PsDocument *self);

@@ -1301,6 +1301,36 @@ emit_dataset (Exporter *ex, JsonObject *o, guint number, GError **error)
       g_string_append (s, "path = os.path.join(os.path.dirname(os.path.abspath(__file__)), ");
       append_py_string (s, file);
       g_string_append (s, ")\n");
+      if (g_str_has_suffix (lower, ".csv"))
+        {
+          /* a header line, then numbers: inputs as float32, y as int64 when all are integers */
+          const char *xs = jstr (o, "x");
+          g_string_append (s, "import csv\nwith open(path, newline=\"\") as f:\n    rows = [r for r in csv.DictReader(f)]\n");
+          g_string_append (s, "y_col = ");
+          append_py_string (s, jstr (o, "y"));
+          g_string_append (s, "\nx_cols = ");
+          if (strcmp (xs, "*") == 0)
+            g_string_append (s, "[c for c in rows[0] if c != y_col]\n");
+          else
+            {
+              g_auto (GStrv) cols = g_strsplit (xs, ",", -1);
+              g_string_append_c (s, '[');
+              for (guint i = 0; cols[i]; i++)
+                {
+                  g_string_append (s, i ? ", " : "");
+                  append_py_string (s, g_strstrip (cols[i]));
+                }
+              g_string_append (s, "]\n");
+            }
+          g_string_append (s, "X = torch.tensor([[float(r[c]) for c in x_cols] for r in rows], dtype=torch.float32)\n"
+                              "ys = [r[y_col].strip() for r in rows]\n"
+                              "if all(v.lstrip(\"+-\").isdigit() for v in ys):\n"
+                              "    y = torch.tensor([int(v) for v in ys])\n"
+                              "else:\n"
+                              "    y = torch.tensor([float(v) for v in ys], dtype=torch.float32)\n");
+          g_string_append_printf (s, "%s = TensorDataset(X, y)\n", var);
+          return TRUE;
+        }
       if (g_str_has_suffix (lower, ".npz"))
         g_string_append (s, "import numpy\nwith numpy.load(path) as f:\n    ");
       else if (g_str_has_suffix (lower, ".safetensors"))

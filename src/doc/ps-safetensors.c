@@ -902,6 +902,27 @@ decode (PsSafetensors *st, const PsSafetensorsInfo *info, GError **error)
   return g_steal_pointer (&t);
 }
 
+const float *
+ps_safetensors_map_f32 (PsSafetensors *st, const char *name, int64_t *numel, GError **error)
+{
+  const PsSafetensorsInfo *info = ps_safetensors_lookup (st, name);
+  if (info == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "no tensor named \"%s\"", name);
+      return NULL;
+    }
+  Shard *sh = st->shards->pdata[info->shard];
+  if (sh->map == NULL || info->raw_dtype != PS_RAW_F32 || G_BYTE_ORDER != G_LITTLE_ENDIAN || info->numel == 0
+      || info->offset % 4 != 0)
+    return NULL;   /* read it instead */
+  gsize len = 0;
+  const guint8 *base = g_bytes_get_data (sh->bytes, &len);
+  if (info->offset > len || info->nbytes > len - info->offset)
+    return NULL;
+  *numel = info->numel;
+  return (const float *) (const void *) (base + info->offset);
+}
+
 PsTensor *
 ps_safetensors_load (PsSafetensors *st, const char *name, GError **error)
 {

@@ -67,6 +67,11 @@ const char   **ps_safetensors_get_metadata_keys (PsSafetensors *st);
 
 /* Decode one tensor (aliases load their stored tensor) into new aligned storage. */
 PsTensor      *ps_safetensors_load        (PsSafetensors *st, const char *name, GError **error);
+/* A float32 tensor's values in place in the file's read-only mapping (*numel values, valid while
+ * st is open); NULL without an error when not mappable so (another dtype, misaligned, in memory):
+ * read it with ps_safetensors_load. Touching them may raise SIGBUS if the file shrinks: use them
+ * under ps_sigbus_guard_run. */
+const float   *ps_safetensors_map_f32     (PsSafetensors *st, const char *name, int64_t *numel, GError **error);
 /* Decode everything; aliases share storage with their stored tensor. Returns parallel arrays
  * (names: char*, tensors: PsTensor*) in ps_safetensors_get_info order. */
 gboolean       ps_safetensors_load_all    (PsSafetensors *st, GPtrArray **names, GPtrArray **tensors,

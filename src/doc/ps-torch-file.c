@@ -1072,6 +1072,40 @@ load_info (PsTorchFile *tf, Entry *e, GError **error)
   return g_steal_pointer (&t);
 }
 
+const float *
+ps_torch_file_map_f32 (PsTorchFile *tf, const char *name, int64_t *numel, GError **error)
+{
+  Entry *e = g_hash_table_lookup (tf->by_name, name);
+  if (e == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "no tensor named \"%s\"", name);
+      return NULL;
+    }
+  const PsTorchTensorInfo *i = &e->info;
+  StorageLoc *loc = g_hash_table_lookup (tf->locs, e->tensor->storage);
+  PsRawDType raw;
+  if (loc == NULL || loc->record == NULL || loc->shard->big_endian || G_BYTE_ORDER != G_LITTLE_ENDIAN
+      || !ps_torch_storage_raw_dtype (i->stype, &raw) || raw != PS_RAW_F32 || i->target_dtype != PS_DTYPE_FLOAT32
+      || i->numel == 0)
+    return NULL;   /* not mappable as float32 values: the caller reads */
+  int64_t expect = 1;
+  for (int k = i->ndim - 1; k >= 0; k--)
+    {
+      if (i->shape[k] != 1 && i->stride[k] != expect)
+        return NULL;   /* a strided view */
+      expect *= i->shape[k];
+    }
+  /* the view lies inside its storage record (checked by the unpickler against the record) */
+  guint64 first = (guint64) i->offset * 4, len = (guint64) i->numel * 4;
+  if (first > loc->record->size || len > loc->record->size - first || (loc->record->data_offset + first) % 4 != 0)
+    return NULL;
+  const guint8 *rec = ps_zip_archive_map (loc->shard->zip, loc->record, error);
+  if (rec == NULL || !ps_zip_archive_verify (loc->shard->zip, loc->record, rec, error))
+    return NULL;
+  *numel = i->numel;
+  return (const float *) (const void *) (rec + first);
+}
+
 PsTensor *
 ps_torch_file_load (PsTorchFile *tf, const char *name, GError **error)
 {

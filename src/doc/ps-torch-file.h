@@ -85,6 +85,13 @@ const char *const *ps_torch_file_get_unknown_globals (PsTorchFile *tf);
 const char  *ps_torch_file_get_state_dict_prefix (PsTorchFile *tf);
 
 PsTensor    *ps_torch_file_load       (PsTorchFile *tf, const char *name, GError **error);
+/* The values of a contiguous little-endian float32 tensor in a zip archive, in place in a
+ * read-only mapping of the file (64-byte-aligned records, as torch writes them), the record's
+ * CRC verified on the mapped bytes; *numel values, valid while tf is open. NULL without an error
+ * when the tensor cannot be mapped so (legacy format, other dtype, strided view, misaligned): read
+ * it with ps_torch_file_load. Touching mapped bytes may raise SIGBUS if the file shrinks: call
+ * this and use the values under ps_sigbus_guard_run. */
+const float *ps_torch_file_map_f32    (PsTorchFile *tf, const char *name, int64_t *numel, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsTorchFile, ps_torch_file_free)
 

@@ -2,6 +2,7 @@
 #include "ps-train-ops.h"
 #include "ps-clip-grad.h"
 #include "ps-checkpoint.h"
+#include "ps-csv.h"
 #include "ps-fashion-mnist.h"
 #include "ps-npz.h"
 #include "ps-regular-file.h"
@@ -536,11 +537,42 @@ dataset_from_file (JsonObject *op, const char *base_dir, GError **error)
   g_autoptr (PsNpz) npz = NULL;
   g_autoptr (PsCheckpoint) ck = NULL;
   g_autoptr (GError) local = NULL;
-  if (g_str_has_suffix (lower, ".npy") || g_str_has_suffix (lower, ".csv"))
+  if (g_str_has_suffix (lower, ".npy"))
     {
-      field_error (error, "file", "%s: only files holding named arrays are read (.npz from numpy.savez, "
-                   ".safetensors, torch.save of a dict): save X and y together in one .npz", file);
+      field_error (error, "file", "%s: a .npy file holds one unnamed array; save X and y together in one .npz "
+                   "(numpy.savez), or use a .csv table", file);
       return NULL;
+    }
+  if (g_str_has_suffix (lower, ".csv"))
+    {
+      g_autoptr (GBytes) bytes = ps_regular_file_read (path, ps_tensor_get_max_bytes (), &local);
+      if (bytes == NULL)
+        {
+          field_error (error, "file", "%s", local->message);
+          return NULL;
+        }
+      sum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+      if (pin != NULL && g_ascii_strcasecmp (sum, pin) != 0)
+        {
+          field_error (error, "sha256", "%s has sha256 %s, not the one the recipe pins", path, sum);
+          return NULL;
+        }
+      /* x: comma-separated column names, or "*" for every column but y */
+      g_auto (GStrv) cols = strcmp (xn, "*") == 0 ? NULL : g_strsplit (xn, ",", -1);
+      for (guint i = 0; cols && cols[i]; i++)
+        g_strstrip (cols[i]);
+      g_autoptr (PsTensor) cx = NULL, cy = NULL;
+      if (!ps_csv_read_xy (bytes, file, (const char *const *) cols, yn, &cx, &cy, &local))
+        {
+          g_autofree char *ymiss = g_strdup_printf ("no column '%s'", yn);
+          field_error (error, !g_error_matches (local, PS_ERROR, PS_ERROR_NOT_FOUND) ? "file"
+                              : strstr (local->message, ymiss) ? "y" : "x", "%s", local->message);
+          return NULL;
+        }
+      PsDataset *cd = ps_dataset_new (cx, cy, &local);
+      if (cd == NULL)
+        field_error (error, "file", "%s: %s", file, local->message);
+      return cd;
     }
   if (g_str_has_suffix (lower, ".npz"))
     {
@@ -768,14 +800,24 @@ apply_scheduler_step (PsState *state, JsonObject *op, GError **error)
 
 /* ---------- train ---------- */
 
-static PsTrainProgressFunc progress_fn = NULL;
-static gpointer progress_data = NULL;
+/* Per thread: the app trains in a worker while the main thread may replay other recipes. */
+static _Thread_local PsTrainProgressFunc progress_fn = NULL;
+static _Thread_local gpointer progress_data = NULL;
+static _Thread_local PsTrainRecordFunc record_fn = NULL;
+static _Thread_local gpointer record_data = NULL;
 
 void
 ps_train_ops_set_progress (PsTrainProgressFunc fn, gpointer data)
 {
   progress_fn = fn;
   progress_data = data;
+}
+
+void
+ps_train_ops_set_record_hook (PsTrainRecordFunc fn, gpointer data)
+{
+  record_fn = fn;
+  record_data = data;
 }
 
 static void
@@ -1004,6 +1046,8 @@ apply_train (PsState *state, JsonObject *op, GError **error)
               record_stats (r, model_id, model, before, tape, module_paths);
               r->state = ps_state_clone (state, NULL);
               g_ptr_array_add (log->records, r);
+              if (record_fn != NULL)
+                record_fn (r, record_data);
               /* the snapshot keeps these optimizer/scheduler objects: go on with copies */
               o = writable_copy (state, o, json_object_get_string_member (op, "optimizer"));
               if (s != NULL)
@@ -1110,7 +1154,12 @@ ps_train_ops_describe (JsonObject *op, const char *kind, const PsState *before, 
         {
           const PsTrainRecord *first = after->train_log->records->pdata[0];
           const PsTrainRecord *last = after->train_log->records->pdata[after->train_log->records->len - 1];
-          g_string_append_printf (s, ": %" G_GINT64_FORMAT " steps, loss %.4g → %.4g", last->step - first->step + 1,
+          /* the op's steps: the first record is the op's record_every-th step (not its first) */
+          const int64_t every = json_object_has_member (op, "record_every") ? json_object_get_int_member (op, "record_every") : 1;
+          const int64_t n0 = first->step - every;
+          const int64_t n_steps = json_object_has_member (op, "steps") ? json_object_get_int_member (op, "steps")
+                                  : last->step - n0;   /* epochs: exact when record_every divides the steps */
+          g_string_append_printf (s, ": %" G_GINT64_FORMAT " steps, loss %.4g → %.4g", n_steps,
                                   (double) first->loss, (double) last->loss);
           if (!isnan (last->accuracy))
             g_string_append_printf (s, ", batch accuracy %.0f %%", 100.0 * last->accuracy);

@@ -25,5 +25,10 @@ gboolean   ps_train_forward_with_loss (PsState *state, const char *target_id, Ps
  * then fails with "interrupted" (and changes nothing, as any failed op). NULL: no reporting. */
 typedef gboolean (*PsTrainProgressFunc) (int64_t step, int64_t total, float loss, gpointer data);
 void       ps_train_ops_set_progress (PsTrainProgressFunc fn, gpointer data);
+/* Both hooks are per thread (set them in the thread that applies the op). The record hook sees
+ * every sub-step as it is recorded (its snapshot state is complete and immutable: take a ref to
+ * keep it; the metrics belong to the record). NULL: none. */
+typedef void (*PsTrainRecordFunc) (const PsTrainRecord *record, gpointer data);
+void       ps_train_ops_set_record_hook (PsTrainRecordFunc fn, gpointer data);
 
 G_END_DECLS

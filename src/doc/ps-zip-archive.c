@@ -18,6 +18,7 @@ struct _PsZipArchive {
   GStringChunk *names;
   GHashTable *by_name;      /* name → index + 1 */
   guint8 *verified;         /* per entry: CRC checked */
+  GMappedFile *map;         /* the whole file, mapped on first ps_zip_archive_map */
 };
 
 #define SIG_LOCAL   0x04034b50u
@@ -83,6 +84,8 @@ ps_zip_archive_free (PsZipArchive *z)
   if (z->by_name)
     g_hash_table_unref (z->by_name);
   g_free (z->verified);
+  if (z->map)
+    g_mapped_file_unref (z->map);
   g_free (z);
 }
 
@@ -419,6 +422,29 @@ ps_zip_archive_verify (PsZipArchive *z, const PsZipEntry *e, const guint8 *data,
                  e->name, e->crc32, crc);
   z->verified[i] = 1;
   return TRUE;
+}
+
+const guint8 *
+ps_zip_archive_map (PsZipArchive *z, const PsZipEntry *e, GError **error)
+{
+  if (!check_stored (z, e, error))
+    return NULL;
+  if (z->map == NULL)
+    {
+      g_autoptr (GError) local = NULL;
+      z->map = g_mapped_file_new_from_fd (z->fd, FALSE, &local);
+      if (z->map == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: cannot map: %s", z->label, local->message);
+          return NULL;
+        }
+    }
+  /* the records were checked against the size at opening; a file truncated since is refused here
+   * (and a truncation after this point is the caller's SIGBUS guard's) */
+  guint64 len = g_mapped_file_get_length (z->map);
+  if (len < z->file_size || e->data_offset > len || e->size > len - e->data_offset)
+    return fail (z, error, "the file is shorter than when it was opened"), NULL;
+  return (const guint8 *) g_mapped_file_get_contents (z->map) + e->data_offset;
 }
 
 guint8 *

@@ -54,6 +54,10 @@ gboolean      ps_zip_archive_read        (PsZipArchive *z, const PsZipEntry *e, 
 /* The whole record into new memory (g_free), its CRC verified. Records larger than `max` refused. */
 guint8       *ps_zip_archive_read_all    (PsZipArchive *z, const PsZipEntry *e, guint64 max,
                                           GError **error);
+/* The record's bytes in a read-only mapping of the whole file (made once, kept until the archive
+ * is freed), without copying; no CRC check (ps_zip_archive_verify with the pointer does it).
+ * Touching the bytes raises SIGBUS if the file was truncated since: use ps_sigbus_guard_run. */
+const guint8 *ps_zip_archive_map         (PsZipArchive *z, const PsZipEntry *e, GError **error);
 /* Checks the CRC of a stored record (cached: done once per record). If `data` is non-NULL it holds
  * the whole record already (no read). */
 gboolean      ps_zip_archive_verify      (PsZipArchive *z, const PsZipEntry *e, const guint8 *data,

@@ -218,15 +218,42 @@ bins:
   return TRUE;
 }
 
-static gboolean build_over_time_from (PsFigure *fig, GPtrArray *tensors, const PsFigureOptions *o, GError **error);
+/* The i-th tensor of an over-time figure (a new ref): fetched one at a time, so a figure over the
+ * steps of a timeline that keeps only a few snapshots holds one rebuilt tensor at a time, not one
+ * per step (a ridgeline over 20 steps of a 64 MiB weight peaked at 1.3 GB). */
+typedef PsTensor *(*OverTimeGet) (gpointer data, guint i);
+static gboolean build_over_time_from (PsFigure *fig, guint n, OverTimeGet get, gpointer data, const PsFigureOptions *o,
+                                      GError **error);
+
+typedef struct {
+  const PsTimeline *tl;
+  const char *path;
+  const GArray *steps;   /* int64_t */
+} TimelineTensors;
+
+static PsTensor *
+timeline_tensor (gpointer data, guint i)
+{
+  TimelineTensors *d = data;
+  PsTensor *t = NULL;
+  PsInitInfo init;
+  gboolean exists;
+  find_tensor (ps_timeline_get_state (d->tl, (guint) g_array_index (d->steps, int64_t, i)), d->path, &t, &init, &exists,
+               NULL);
+  return t != NULL ? ps_tensor_ref (t) : NULL;
+}
+
+static PsTensor *
+list_tensor (gpointer data, guint i)
+{
+  return ps_tensor_ref (g_ptr_array_index ((GPtrArray *) data, i));
+}
 
 static gboolean
 build_over_time (PsFigure *fig, const PsTimeline *tl, const char *path, const PsFigureOptions *o,
                  GError **error)
 {
   guint n = ps_timeline_get_n_steps (tl);
-  /* refs: a timeline with a memory budget rebuilds dropped steps, and frees them again */
-  g_autoptr (GPtrArray) tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
   fig->steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
   /* every step where it exists with values, thinned evenly to at most MAX_OVER_TIME_STEPS */
   g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -248,21 +275,25 @@ build_over_time (PsFigure *fig, const PsTimeline *tl, const char *path, const Ps
     {
       if (i % stride != 0 && i != all->len - 1)
         continue;
-      guint k = g_array_index (all, guint, i);
-      PsTensor *t;
-      PsInitInfo init;
-      gboolean exists;
-      find_tensor (ps_timeline_get_state (tl, k), path, &t, &init, &exists, NULL);
-      g_ptr_array_add (tensors, ps_tensor_ref (t));
-      int64_t s = k;
+      int64_t s = g_array_index (all, guint, i);
       g_array_append_val (fig->steps, s);
     }
-  return build_over_time_from (fig, tensors, o, error);
+  /* a timeline with a memory budget rebuilds dropped steps when asked, and frees them again */
+  TimelineTensors d = { tl, path, fig->steps };
+  return build_over_time_from (fig, fig->steps->len, timeline_tensor, &d, o, error);
 }
 
-/* Ridgeline or bands of `tensors` at fig->steps (filled by the caller). */
 static gboolean
-build_over_time_from (PsFigure *fig, GPtrArray *tensors, const PsFigureOptions *o, GError **error)
+over_time_missing (PsFigure *fig, guint i, GError **error)
+{
+  g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "no values at step %" G_GINT64_FORMAT,
+               g_array_index (fig->steps, int64_t, i));
+  return FALSE;
+}
+
+/* Ridgeline or bands of the n tensors get() gives, at fig->steps (filled by the caller). */
+static gboolean
+build_over_time_from (PsFigure *fig, guint n, OverTimeGet get, gpointer data, const PsFigureOptions *o, GError **error)
 {
   ps_ridgeline_options_init (&fig->ropts);
   fig->ropts.title = fig->title;
@@ -270,14 +301,35 @@ build_over_time_from (PsFigure *fig, GPtrArray *tensors, const PsFigureOptions *
   fig->ropts.scale = o->scale > 0 ? o->scale : 1.0;
   if (o->kind == PS_FIGURE_RIDGELINE)
     {
-      double lo, hi;
-      if (!ps_histogram_auto_range ((const PsTensor *const *) tensors->pdata, tensors->len,
-                                    PS_HISTOGRAM_RANGE_MINMAX, 0, &lo, &hi, error))
-        return FALSE;
-      fig->hists = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_histogram_free);
-      for (guint i = 0; i < tensors->len; i++)
+      /* one shared range: ps_histogram_auto_range's MINMAX over all of them (the finite min and
+       * max, −1…1 when none is finite), gathered one tensor at a time */
+      double lo = INFINITY, hi = -INFINITY;
+      int64_t n_finite = 0;
+      for (guint i = 0; i < n; i++)
         {
-          PsTensor *t = g_ptr_array_index (tensors, i);
+          g_autoptr (PsTensor) t = get (data, i);
+          if (t == NULL)
+            return over_time_missing (fig, i, error);
+          PsStats st;
+          ps_stats_compute_many ((const PsTensor *const *) &t, 1, &st);
+          if (st.n_finite > 0)
+            {
+              lo = MIN (lo, st.min);
+              hi = MAX (hi, st.max);
+              n_finite += st.n_finite;
+            }
+        }
+      if (n_finite == 0)
+        {
+          lo = -1;
+          hi = 1;
+        }
+      fig->hists = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_histogram_free);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr (PsTensor) t = get (data, i);
+          if (t == NULL)
+            return over_time_missing (fig, i, error);
           PsHistogram *h = ps_histogram_new (o->bins > 0 ? o->bins : 64, lo, hi, t->dtype, error);
           if (h == NULL || !ps_histogram_add (h, t, error))
             {
@@ -293,18 +345,20 @@ build_over_time_from (PsFigure *fig, GPtrArray *tensors, const PsFigureOptions *
     }
   else
     {
-      fig->quantiles = g_array_sized_new (FALSE, FALSE, sizeof (double),
-                                          tensors->len * PS_STATS_N_STANDARD_QUANTILES);
-      g_array_set_size (fig->quantiles, tensors->len * PS_STATS_N_STANDARD_QUANTILES);
-      for (guint i = 0; i < tensors->len; i++)
-        if (!ps_stats_quantiles (g_ptr_array_index (tensors, i), ps_stats_standard_quantiles,
-                                 PS_STATS_N_STANDARD_QUANTILES,
-                                 &g_array_index (fig->quantiles, double, i * PS_STATS_N_STANDARD_QUANTILES),
-                                 error))
-          return FALSE;
+      fig->quantiles = g_array_sized_new (FALSE, FALSE, sizeof (double), n * PS_STATS_N_STANDARD_QUANTILES);
+      g_array_set_size (fig->quantiles, n * PS_STATS_N_STANDARD_QUANTILES);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr (PsTensor) t = get (data, i);
+          if (t == NULL)
+            return over_time_missing (fig, i, error);
+          if (!ps_stats_quantiles (t, ps_stats_standard_quantiles, PS_STATS_N_STANDARD_QUANTILES,
+                                   &g_array_index (fig->quantiles, double, i * PS_STATS_N_STANDARD_QUANTILES), error))
+            return FALSE;
+        }
       fig->bands.quantiles = (const double *) fig->quantiles->data;
       fig->bands.steps = (const int64_t *) fig->steps->data;
-      fig->bands.n = (int) tensors->len;
+      fig->bands.n = (int) n;
       fig->bands.o = &fig->ropts;
     }
   return TRUE;
@@ -467,7 +521,7 @@ ps_figure_new_for_series (PsTensor *const *tensors, const int64_t *steps, guint 
         g_ptr_array_add (list, tensors[i]);
         g_array_append_val (fig->steps, steps[i]);
       }
-  if (!build_over_time_from (fig, list, o, error))
+  if (!build_over_time_from (fig, list->len, list_tensor, list, o, error))
     return NULL;
   return g_steal_pointer (&fig);
 }

@@ -8,25 +8,7 @@
 #include "checkpoint-test-util.h"
 
 #include <string.h>
-
-static PsApplication *app;
-
-static void
-iterate (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static PsWindow *
-new_window (const char *scenario)
-{
-  PsWindow *w = ps_window_new (app);
-  gtk_window_present (GTK_WINDOW (w));
-  g_assert_true (ps_window_load_scenario (w, scenario));
-  iterate ();
-  return w;
-}
+#include "window-test-util.h"
 
 /* Opens path through the window and waits for the worker; returns the new window or NULL. */
 static PsCheckpointWindow *
@@ -414,21 +396,8 @@ test_open_torch (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      /* TAP's "skip the whole file" (plan 1..0): meson reports SKIP, not OK */
-      g_print ("1..0 # SKIP %s\n", "no display: GUI tests run under xvfb-run");
-      return 0;
-    }
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    {
-      g_print ("1..0 # SKIP %s\n", "no session bus: GUI tests run under dbus-run-session");
-      return 0;
-    }
-  adw_init ();
-  app = ps_application_new ();
-  g_application_register (G_APPLICATION (app), NULL, NULL);
+  if (!window_test_init (&argc, &argv))
+    return 0;
   g_test_add_func ("/checkpoint-window/open-all-dtypes", test_open_all_dtypes);
   g_test_add_func ("/checkpoint-window/open-torch", test_open_torch);
   g_test_add_func ("/checkpoint-window/open-sharded-npz-npy", test_open_sharded_npz_npy);
@@ -438,7 +407,5 @@ main (int argc, char **argv)
   g_test_add_func ("/checkpoint-window/follows-colormap", test_follows_colormap);
   g_test_add_func ("/checkpoint-window/open-from-checkpoint-window", test_open_from_checkpoint_window);
   g_test_add_func ("/checkpoint-window/export-pytorch", test_export_pytorch);
-  int ret = g_test_run ();
-  g_object_unref (app);
-  return ret;
+  return window_test_run ();
 }

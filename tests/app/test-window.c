@@ -18,6 +18,7 @@
 #include "ps-forward-dialog.h"
 #include "ps-seed-dialog.h"
 #include "ps-export-dialog.h"
+#include "window-test-util.h"
 
 /* The op builders (ps-edit) on the window's tree selection: what the dialogs apply. */
 static PsState *
@@ -75,25 +76,6 @@ args_from_texts (const char *const *names, const char *const *texts)
   JsonObject *args = ps_py_literal_args (names, texts, &error);
   g_assert_no_error (error);
   return args;
-}
-
-static PsApplication *app;
-
-static void
-iterate (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static PsWindow *
-new_window (const char *scenario)
-{
-  PsWindow *w = ps_window_new (app);
-  gtk_window_present (GTK_WINDOW (w));
-  g_assert_true (ps_window_load_scenario (w, scenario));
-  iterate ();
-  return w;
 }
 
 /* Jobs (replay, new seed, loading) run in a worker: wait until the document is idle again. */
@@ -1640,22 +1622,8 @@ test_difference_of_new_tensor (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      /* TAP's "skip the whole file" (plan 1..0): meson reports SKIP, not OK */
-      g_print ("1..0 # SKIP %s\n", "no display: GUI tests run under xvfb-run (build-aux/test does that)");
-      return 0;
-    }
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    {
-      /* GtkApplication warns (fatally, in tests) without a session bus */
-      g_print ("1..0 # SKIP %s\n", "no session bus: GUI tests run under dbus-run-session (build-aux/test does that)");
-      return 0;
-    }
-  adw_init ();
-  app = ps_application_new ();
-  g_application_register (G_APPLICATION (app), NULL, NULL);
+  if (!window_test_init (&argc, &argv))
+    return 0;
   g_test_add_func ("/window/article-example-3-by-hand", test_article_example_3_by_hand);
   g_test_add_func ("/window/scenario-steps-and-export", test_scenario_steps_and_export);
   g_test_add_func ("/window/every-scenario-loads", test_every_scenario_loads);
@@ -1686,7 +1654,5 @@ main (int argc, char **argv)
   g_test_add_func ("/window/replace-asks-first", test_replace_asks_first);
   g_test_add_func ("/window/dialog-templates", test_dialog_templates);
   g_test_add_func ("/window/difference-of-new-tensor", test_difference_of_new_tensor);
-  int ret = g_test_run ();
-  g_object_unref (app);
-  return ret;
+  return window_test_run ();
 }

@@ -13,6 +13,7 @@
 #include "ps-colormap.h"
 #include "ps-heatmap.h"
 #include "cli-run.h"
+#include "picture-test-util.h"
 
 /* step 0 seed, step 1 Linear(5, 5) created (kaiming_uniform_), step 2 eye_ on the weight,
  * step 3 zeros_ on the bias (the weight as at step 2) */
@@ -28,22 +29,6 @@ typedef struct {
 } Fixture;
 
 static void
-rm_rf (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        rm_rf (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (dir);
-}
-
-static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   f->dir = g_dir_make_tmp ("ps-cli-animate-XXXXXX", NULL);
@@ -57,16 +42,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->recipe);
-}
-
-static guint
-count_files (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  guint n = 0;
-  while (d && g_dir_read_name (d))
-    n++;
-  return n;
 }
 
 /* Where the animate frames put cell (r, c) of a 5 × 5 heatmap drawn at w × h: the same layout
@@ -96,15 +71,6 @@ cell_center (int w, int h, int r, int c, int *x, int *y)
   *y = (int) (rect[1] + rect[3] / 2);
 }
 
-static guint32
-gif_pixel (GifFileType *gif, int i, int x, int y)
-{
-  SavedImage *im = &gif->SavedImages[i];
-  ColorMapObject *map = im->ImageDesc.ColorMap ? im->ImageDesc.ColorMap : gif->SColorMap;
-  GifColorType c = map->Colors[im->RasterBits[y * im->ImageDesc.Width + x]];
-  return 0xff000000u | (c.Red << 16) | (c.Green << 8) | c.Blue;
-}
-
 static void
 test_animate_gif (Fixture *f, gconstpointer data)
 {
@@ -116,9 +82,7 @@ test_animate_gif (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (r.out, "3 frames: steps 1–3"));
   g_assert_nonnull (strstr (r.err, "skipped"));   /* step 0: fc does not exist yet */
   int err = 0;
-  GifFileType *gif = DGifOpenFileName (gif_path, &err);
-  g_assert_nonnull (gif);
-  g_assert_cmpint (DGifSlurp (gif), ==, GIF_OK);
+  GifFileType *gif = gif_open (gif_path);
   g_assert_cmpint (gif->ImageCount, ==, 3);
   g_assert_cmpint (gif->SWidth, ==, 400);
   g_assert_cmpint (gif->SHeight, ==, 300);

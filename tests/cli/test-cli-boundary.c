@@ -11,6 +11,7 @@
 
 #include "ps-decision-boundary.h"
 #include "cli-run.h"
+#include "picture-test-util.h"
 
 /* logit(s) = the identity on (x1, x2): eye_ weight, zeros_ bias */
 static char *
@@ -42,15 +43,6 @@ png_pixel (const char *path, double x, double y)
   guint32 p = ((guint32 *) (cairo_image_surface_get_data (s) + (int) y * cairo_image_surface_get_stride (s)))[(int) x];
   cairo_surface_destroy (s);
   return p | 0xff000000u;
-}
-
-static int
-color_dist (guint32 a, guint32 b)
-{
-  int d = 0;
-  for (int k = 0; k < 24; k += 8)
-    d = MAX (d, abs ((int) ((a >> k) & 255) - (int) ((b >> k) & 255)));
-  return d;
 }
 
 /* Where the plane point lands in the command's default 760 × 600 picture of [x0, x1] × [y0, y1]. */
@@ -175,9 +167,7 @@ test_gif (void)
   g_assert_nonnull (strstr (r.out, "3 frames: steps 1–3"));
   g_assert_nonnull (strstr (r.err, "skipped"));   /* step 0: no model yet */
   int err = 0;
-  GifFileType *gif = DGifOpenFileName (gif_path, &err);
-  g_assert_nonnull (gif);
-  g_assert_cmpint (DGifSlurp (gif), ==, GIF_OK);
+  GifFileType *gif = gif_open (gif_path);
   g_assert_cmpint (gif->ImageCount, ==, 3);
   g_assert_cmpint (gif->SWidth, ==, 400);
   GraphicsControlBlock gcb;

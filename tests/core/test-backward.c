@@ -19,6 +19,7 @@
 #include "ps-dataset.h"
 #include "ps-loss.h"
 #include "ps-optimizer.h"
+#include "ps-threads.h"
 #include "ps-train-step.h"
 #include "train-config.h"
 
@@ -153,6 +154,9 @@ run_case (JsonObject *c)
       check (name, key, layer_state_value (m, l->data), json_object_get_object_member (state, l->data));
     }
   ps_module_set_training (m, strcmp (json_object_get_string_member (c, "mode"), "train") == 0);
+  /* torch.set_num_threads for the case (the kernels' per-thread buffers); restored at the end */
+  const int threads_before = ps_threads_intra_op ();
+  ps_threads_set_intra_op ((int) json_object_get_int_member (c, "threads"));
 
   int64_t shape[PS_MAX_DIMS];
   int nd = golden_shape (json_object_get_array_member (c, "shape"), shape);
@@ -187,6 +191,7 @@ run_case (JsonObject *c)
       g_assert_true (json_object_has_member (grads, it->path));
       check (name, key, it->param->grad, json_object_get_object_member (grads, it->path));
     }
+  ps_threads_set_intra_op (threads_before);
   JsonObject *after = json_object_get_object_member (c, "after");
   g_autoptr (GList) bufs = json_object_get_members (after);
   for (GList *l = bufs; l != NULL; l = l->next)

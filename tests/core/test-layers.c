@@ -326,220 +326,208 @@ test_shared_module_twice_fails (void)
 
 /* ---------- layer goldens (data/layers/) ---------- */
 
+/* The layer goldens (data/layers/, one file per layer type): each section's cases run through its
+ * case runner, one table row per section. */
+typedef void (*CaseRunner) (JsonObject *root, JsonObject *c, const char *name);
+
+typedef struct {
+  const char *path, *section;
+  guint min_cases;
+  CaseRunner run;
+} GoldenSection;
+
+static void
+run_golden_section (gconstpointer data)
+{
+  const GoldenSection *gs = data;
+  g_autoptr (JsonNode) golden = golden_merge_dir ("layers");
+  JsonObject *root = json_node_get_object (golden);
+  JsonArray *cases = json_object_get_array_member (root, gs->section);
+  g_assert_cmpuint (json_array_get_length (cases), >=, gs->min_cases);
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      const char *name = json_object_has_member (c, "name") ? json_object_get_string_member (c, "name")
+                                                            : json_object_get_string_member (c, "type");
+      gs->run (root, c, name);
+    }
+}
+
 /* Every activation is reproduced bit for bit (torch 1.13, AVX2, one intra-op thread, glibc 2.36):
  * see the kernels' notes in ps-activation.c. */
 
 static void
-test_golden_forward (void)
+run_forward_case (JsonObject *root, JsonObject *c, const char *name)
 {
-  g_autoptr (JsonNode) golden = golden_merge_dir ("layers");
-  JsonObject *root = json_node_get_object (golden);
   JsonObject *inputs = json_object_get_object_member (root, "inputs");
-  JsonArray *cases = json_object_get_array_member (root, "forward");
-  guint n = json_array_get_length (cases);
-  g_assert_cmpuint (n, >=, 40);
-  for (guint i = 0; i < n; i++)
+  const char *type = json_object_get_string_member (c, "type");
+  JsonNode *xn = json_object_get_member (c, "x");
+  JsonObject *xo = JSON_NODE_HOLDS_VALUE (xn)
+                     ? json_object_get_object_member (inputs, json_node_get_string (xn))
+                     : json_node_get_object (xn);
+  g_autoptr (PsTensor) x = json_tensor (xo);
+  g_autoptr (PsArgs) args = golden_args (json_object_get_object_member (c, "args"));
+  PsGenerator gen, before;
+  ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+  g_autoptr (PsModule) m = make (type, args, &gen);
+  if (json_object_has_member (c, "params"))
+    assert_bits (name, ps_module_get_param (m, "weight")->value,
+                 json_object_get_object_member (json_object_get_object_member (c, "params"), "weight"));
+  before = gen;
+  g_autoptr (PsTensor) y = NULL;
+  if (json_object_has_member (c, "one_element") && json_object_get_boolean_member (c, "one_element"))
     {
-      JsonObject *c = json_array_get_object_element (cases, i);
-      const char *name = json_object_get_string_member (c, "name");
-      const char *type = json_object_get_string_member (c, "type");
-      JsonNode *xn = json_object_get_member (c, "x");
-      JsonObject *xo = JSON_NODE_HOLDS_VALUE (xn)
-                         ? json_object_get_object_member (inputs, json_node_get_string (xn))
-                         : json_node_get_object (xn);
-      g_autoptr (PsTensor) x = json_tensor (xo);
-      g_autoptr (PsArgs) args = golden_args (json_object_get_object_member (c, "args"));
-      PsGenerator gen, before;
-      ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
-      g_autoptr (PsModule) m = make (type, args, &gen);
-      if (json_object_has_member (c, "params"))
-        assert_bits (name, ps_module_get_param (m, "weight")->value,
-                     json_object_get_object_member (json_object_get_object_member (c, "params"), "weight"));
-      before = gen;
-      g_autoptr (PsTensor) y = NULL;
-      if (json_object_has_member (c, "one_element") && json_object_get_boolean_member (c, "one_element"))
+      /* torch evaluated each element as its own one-element tensor */
+      y = ps_tensor_new_like (x, NULL);
+      for (int64_t k = 0; k < x->numel; k++)
         {
-          /* torch evaluated each element as its own one-element tensor */
-          y = ps_tensor_new_like (x, NULL);
-          for (int64_t k = 0; k < x->numel; k++)
-            {
-              int64_t one = 1;
-              g_autoptr (PsTensor) xk = ps_tensor_new_from_f32 (1, &one, ps_tensor_cf32 (x) + k, NULL);
-              g_autoptr (PsTensor) yk = forward_ok (m, xk, &gen);
-              ps_tensor_f32 (y)[k] = ps_tensor_cf32 (yk)[0];
-            }
+          int64_t one = 1;
+          g_autoptr (PsTensor) xk = ps_tensor_new_from_f32 (1, &one, ps_tensor_cf32 (x) + k, NULL);
+          g_autoptr (PsTensor) yk = forward_ok (m, xk, &gen);
+          ps_tensor_f32 (y)[k] = ps_tensor_cf32 (yk)[0];
         }
-      else
-        y = forward_ok (m, x, &gen);
-      g_assert_true (ps_generator_equal (&before, &gen));   /* activations never draw */
-      assert_bits (name, y, json_object_get_object_member (c, "y"));
-      /* the input was not modified */
-      g_autoptr (PsTensor) x2 = json_tensor (xo);
-      g_assert_true (ps_tensor_equal (x, x2));
     }
+  else
+    y = forward_ok (m, x, &gen);
+  g_assert_true (ps_generator_equal (&before, &gen));   /* activations never draw */
+  assert_bits (name, y, json_object_get_object_member (c, "y"));
+  /* the input was not modified */
+  g_autoptr (PsTensor) x2 = json_tensor (xo);
+  g_assert_true (ps_tensor_equal (x, x2));
 }
 
 static void
-test_golden_dropout (void)
+run_dropout_case (JsonObject *root, JsonObject *c, const char *name)
 {
-  g_autoptr (JsonNode) golden = golden_merge_dir ("layers");
-  JsonArray *cases = json_object_get_array_member (json_node_get_object (golden), "dropout");
-  g_assert_cmpuint (json_array_get_length (cases), >=, 10);
-  for (guint i = 0; i < json_array_get_length (cases); i++)
-    {
-      JsonObject *c = json_array_get_object_element (cases, i);
-      const char *name = json_object_get_string_member (c, "name");
-      g_autoptr (PsTensor) x = json_tensor (json_object_get_object_member (c, "x"));
-      g_autoptr (PsArgs) args = ps_args_new ();
-      ps_args_set_double (args, "p", golden_number (c, "p"));
-      PsGenerator gen;
-      ps_generator_init (&gen, golden_seed (c), PS_FLAVOUR_AVX2);
-      g_autoptr (PsModule) m = make ("Dropout", args, &gen);
-      ps_module_set_training (m, json_object_get_boolean_member (c, "train"));
-      g_autoptr (PsTensor) y = forward_ok (m, x, &gen);
-      assert_bits (name, y, json_object_get_object_member (c, "y"));
-      golden_assert_probe (name, &gen, c);
-    }
+  g_autoptr (PsTensor) x = json_tensor (json_object_get_object_member (c, "x"));
+  g_autoptr (PsArgs) args = ps_args_new ();
+  ps_args_set_double (args, "p", golden_number (c, "p"));
+  PsGenerator gen;
+  ps_generator_init (&gen, golden_seed (c), PS_FLAVOUR_AVX2);
+  g_autoptr (PsModule) m = make ("Dropout", args, &gen);
+  ps_module_set_training (m, json_object_get_boolean_member (c, "train"));
+  g_autoptr (PsTensor) y = forward_ok (m, x, &gen);
+  assert_bits (name, y, json_object_get_object_member (c, "y"));
+  golden_assert_probe (name, &gen, c);
 }
 
 static void
-test_golden_linear (void)
+run_linear_case (JsonObject *root, JsonObject *c, const char *name)
 {
-  g_autoptr (JsonNode) golden = golden_merge_dir ("layers");
-  JsonArray *cases = json_object_get_array_member (json_node_get_object (golden), "linear");
-  g_assert_cmpuint (json_array_get_length (cases), >=, 8);
-  for (guint i = 0; i < json_array_get_length (cases); i++)
-    {
-      JsonObject *c = json_array_get_object_element (cases, i);
-      const char *name = json_object_get_string_member (c, "name");
-      PsGenerator gen;
-      ps_generator_init (&gen, golden_seed (c), PS_FLAVOUR_AVX2);
-      g_autoptr (PsModule) m = make_linear (json_object_get_int_member (c, "in_features"),
-                                            json_object_get_int_member (c, "out_features"),
-                                            json_object_get_boolean_member (c, "bias"), &gen);
-      int64_t shape[PS_MAX_DIMS];
-      int nd = golden_shape (json_object_get_array_member (c, "input_shape"), shape);
-      g_autoptr (PsTensor) x = ps_tensor_new_empty (PS_DTYPE_FLOAT32, nd, shape, NULL);
-      ps_generator_uniform_f32 (&gen, ps_tensor_f32 (x), (size_t) x->numel, -1.0, 1.0);
-      g_autoptr (PsTensor) y = forward_ok (m, x, &gen);
-      /* Bit-exact: the same OpenBLAS, the same call, the same thread count (see ps-ops.c). */
-      assert_bits (name, y, json_object_get_object_member (c, "y"));
-      golden_assert_probe (name, &gen, c);
-    }
+  PsGenerator gen;
+  ps_generator_init (&gen, golden_seed (c), PS_FLAVOUR_AVX2);
+  g_autoptr (PsModule) m = make_linear (json_object_get_int_member (c, "in_features"),
+                                        json_object_get_int_member (c, "out_features"),
+                                        json_object_get_boolean_member (c, "bias"), &gen);
+  int64_t shape[PS_MAX_DIMS];
+  int nd = golden_shape (json_object_get_array_member (c, "input_shape"), shape);
+  g_autoptr (PsTensor) x = ps_tensor_new_empty (PS_DTYPE_FLOAT32, nd, shape, NULL);
+  ps_generator_uniform_f32 (&gen, ps_tensor_f32 (x), (size_t) x->numel, -1.0, 1.0);
+  g_autoptr (PsTensor) y = forward_ok (m, x, &gen);
+  /* Bit-exact: the same OpenBLAS, the same call, the same thread count (see ps-ops.c). */
+  assert_bits (name, y, json_object_get_object_member (c, "y"));
+  golden_assert_probe (name, &gen, c);
 }
 
 static void
-test_golden_modules (void)
+run_modules_case (JsonObject *root, JsonObject *c, const char *name)
 {
-  g_autoptr (JsonNode) golden = golden_merge_dir ("layers");
-  JsonArray *cases = json_object_get_array_member (json_node_get_object (golden), "modules");
-  g_assert_cmpuint (json_array_get_length (cases), >=, 10);
-  for (guint i = 0; i < json_array_get_length (cases); i++)
+  g_autoptr (PsArgs) args = golden_args (json_object_get_object_member (c, "args"));
+  PsGenerator gen;
+  ps_generator_init (&gen, golden_seed (c), PS_FLAVOUR_AVX2);
+  g_autoptr (PsModule) m = make (json_object_get_string_member (c, "type"), args, &gen);
+  if (json_object_has_member (c, "input_shape"))
     {
-      JsonObject *c = json_array_get_object_element (cases, i);
-      const char *name = json_object_get_string_member (c, "name");
-      g_autoptr (PsArgs) args = golden_args (json_object_get_object_member (c, "args"));
-      PsGenerator gen;
-      ps_generator_init (&gen, golden_seed (c), PS_FLAVOUR_AVX2);
-      g_autoptr (PsModule) m = make (json_object_get_string_member (c, "type"), args, &gen);
-      if (json_object_has_member (c, "input_shape"))
-        {
-          int64_t shape[PS_MAX_DIMS];
-          int nd = golden_shape (json_object_get_array_member (c, "input_shape"), shape);
-          g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, nd, shape, NULL);
-          for (int64_t k = 0; k < x->numel; k++)
-            ps_tensor_f32 (x)[k] = 1.0f;
-          g_autoptr (PsTensor) y = forward_ok (m, x, &gen);
-          if (json_object_get_boolean_member (c, "uninitialized"))
-            assert_shape (name, y, json_object_get_object_member (c, "y"));
-          else
-            assert_bits (name, y, json_object_get_object_member (c, "y"));
-          g_autofree char *r = ps_module_describe (m);
-          g_assert_cmpstr (r, ==, json_object_get_string_member (c, "repr_after"));
-        }
-      JsonObject *sdj = json_object_get_object_member (c, "state_dict");
-      JsonArray *order = json_object_get_array_member (c, "order");
-      g_autoptr (GPtrArray) sd = ps_module_state_dict (m);
-      g_assert_cmpuint (sd->len, ==, json_array_get_length (order));
-      for (guint k = 0; k < sd->len; k++)
-        {
-          PsNamedItem *it = g_ptr_array_index (sd, k);
-          g_assert_cmpstr (it->path, ==, json_array_get_string_element (order, k));
-          g_autofree char *what = g_strdup_printf ("%s %s", name, it->path);
-          if (json_object_get_boolean_member (c, "uninitialized"))
-            {
-              /* torch.empty in torch: shape only, and we say the values were never drawn */
-              assert_shape (what, it->param->value, json_object_get_object_member (sdj, it->path));
-              g_assert_cmpint (it->param->init.dist, ==, PS_DIST_NONE);
-            }
-          else
-            assert_bits (what, it->param->value, json_object_get_object_member (sdj, it->path));
-        }
-      golden_assert_probe (name, &gen, c);
-    }
-}
-
-static void
-test_golden_repr (void)
-{
-  g_autoptr (JsonNode) golden = golden_merge_dir ("layers");
-  JsonArray *cases = json_object_get_array_member (json_node_get_object (golden), "repr");
-  g_assert_cmpuint (json_array_get_length (cases), >=, 25);
-  for (guint i = 0; i < json_array_get_length (cases); i++)
-    {
-      JsonObject *c = json_array_get_object_element (cases, i);
-      g_autoptr (PsArgs) args = golden_args (json_object_get_object_member (c, "args"));
-      PsGenerator gen;
-      ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
-      g_autoptr (PsModule) m = make (json_object_get_string_member (c, "type"), args, &gen);
-      g_autofree char *r = ps_module_describe (m);
-      g_assert_cmpstr (r, ==, json_object_get_string_member (c, "repr"));
-      g_autofree char *r2 = ps_module_repr (m);
-      g_assert_cmpstr (r2, ==, r);
-    }
-}
-
-static void
-test_golden_errors (void)
-{
-  g_autoptr (JsonNode) golden = golden_merge_dir ("layers");
-  JsonArray *cases = json_object_get_array_member (json_node_get_object (golden), "errors");
-  g_assert_cmpuint (json_array_get_length (cases), >=, 20);
-  for (guint i = 0; i < json_array_get_length (cases); i++)
-    {
-      JsonObject *c = json_array_get_object_element (cases, i);
-      const char *type = json_object_get_string_member (c, "type");
-      const char *want = json_object_get_string_member (c, "error");
-      g_autoptr (PsArgs) args = golden_args (json_object_get_object_member (c, "args"));
-      PsGenerator gen, before;
-      ps_generator_init (&gen, 3, PS_FLAVOUR_AVX2);
-      ps_generator_random (&gen);   /* a generator in mid-stream */
-      g_autoptr (GError) error = NULL;
-      if (!json_object_has_member (c, "input_shape"))
-        {
-          before = gen;
-          g_autoptr (PsModule) m = ps_module_new (type, args, &gen, &error);
-          g_assert_null (m);
-          g_assert_nonnull (error);
-          g_assert_cmpstr (error->message, ==, want);
-          g_assert_true (ps_generator_equal (&before, &gen));  /* a failed construction draws nothing */
-          continue;
-        }
-      g_autoptr (PsModule) m = make (type, args, &gen);
       int64_t shape[PS_MAX_DIMS];
       int nd = golden_shape (json_object_get_array_member (c, "input_shape"), shape);
       g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, nd, shape, NULL);
       for (int64_t k = 0; k < x->numel; k++)
         ps_tensor_f32 (x)[k] = 1.0f;
+      g_autoptr (PsTensor) y = forward_ok (m, x, &gen);
+      if (json_object_get_boolean_member (c, "uninitialized"))
+        assert_shape (name, y, json_object_get_object_member (c, "y"));
+      else
+        assert_bits (name, y, json_object_get_object_member (c, "y"));
+      g_autofree char *r = ps_module_describe (m);
+      g_assert_cmpstr (r, ==, json_object_get_string_member (c, "repr_after"));
+    }
+  JsonObject *sdj = json_object_get_object_member (c, "state_dict");
+  JsonArray *order = json_object_get_array_member (c, "order");
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (m);
+  g_assert_cmpuint (sd->len, ==, json_array_get_length (order));
+  for (guint k = 0; k < sd->len; k++)
+    {
+      PsNamedItem *it = g_ptr_array_index (sd, k);
+      g_assert_cmpstr (it->path, ==, json_array_get_string_element (order, k));
+      g_autofree char *what = g_strdup_printf ("%s %s", name, it->path);
+      if (json_object_get_boolean_member (c, "uninitialized"))
+        {
+          /* torch.empty in torch: shape only, and we say the values were never drawn */
+          assert_shape (what, it->param->value, json_object_get_object_member (sdj, it->path));
+          g_assert_cmpint (it->param->init.dist, ==, PS_DIST_NONE);
+        }
+      else
+        assert_bits (what, it->param->value, json_object_get_object_member (sdj, it->path));
+    }
+  golden_assert_probe (name, &gen, c);
+}
+
+static void
+run_repr_case (JsonObject *root, JsonObject *c, const char *name)
+{
+  g_autoptr (PsArgs) args = golden_args (json_object_get_object_member (c, "args"));
+  PsGenerator gen;
+  ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+  g_autoptr (PsModule) m = make (json_object_get_string_member (c, "type"), args, &gen);
+  g_autofree char *r = ps_module_describe (m);
+  g_assert_cmpstr (r, ==, json_object_get_string_member (c, "repr"));
+  g_autofree char *r2 = ps_module_repr (m);
+  g_assert_cmpstr (r2, ==, r);
+}
+
+static void
+run_errors_case (JsonObject *root, JsonObject *c, const char *name)
+{
+  const char *type = json_object_get_string_member (c, "type");
+  const char *want = json_object_get_string_member (c, "error");
+  g_autoptr (PsArgs) args = golden_args (json_object_get_object_member (c, "args"));
+  PsGenerator gen, before;
+  ps_generator_init (&gen, 3, PS_FLAVOUR_AVX2);
+  ps_generator_random (&gen);   /* a generator in mid-stream */
+  g_autoptr (GError) error = NULL;
+  if (!json_object_has_member (c, "input_shape"))
+    {
       before = gen;
-      g_autoptr (PsTensor) y = ps_module_forward (m, x, &gen, &error);
-      g_assert_null (y);
+      g_autoptr (PsModule) m = ps_module_new (type, args, &gen, &error);
+      g_assert_null (m);
       g_assert_nonnull (error);
       g_assert_cmpstr (error->message, ==, want);
-      g_assert_true (ps_generator_equal (&before, &gen));
-      g_assert_true (m->klass->is_lazy == (strcmp (type, "LazyLinear") == 0));  /* a failed materialization stays lazy */
+      g_assert_true (ps_generator_equal (&before, &gen));  /* a failed construction draws nothing */
+      return;
     }
+  g_autoptr (PsModule) m = make (type, args, &gen);
+  int64_t shape[PS_MAX_DIMS];
+  int nd = golden_shape (json_object_get_array_member (c, "input_shape"), shape);
+  g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, nd, shape, NULL);
+  for (int64_t k = 0; k < x->numel; k++)
+    ps_tensor_f32 (x)[k] = 1.0f;
+  before = gen;
+  g_autoptr (PsTensor) y = ps_module_forward (m, x, &gen, &error);
+  g_assert_null (y);
+  g_assert_nonnull (error);
+  g_assert_cmpstr (error->message, ==, want);
+  g_assert_true (ps_generator_equal (&before, &gen));
+  g_assert_true (m->klass->is_lazy == (strcmp (type, "LazyLinear") == 0));  /* a failed materialization stays lazy */
 }
+
+static const GoldenSection golden_sections[] = {
+  { "/layers/golden/forward", "forward", 40, run_forward_case },
+  { "/layers/golden/dropout", "dropout", 10, run_dropout_case },
+  { "/layers/golden/linear", "linear", 8, run_linear_case },
+  { "/layers/golden/modules", "modules", 10, run_modules_case },
+  { "/layers/golden/repr", "repr", 25, run_repr_case },
+  { "/layers/golden/errors", "errors", 20, run_errors_case },
+};
 
 /* ---------- semantics ---------- */
 
@@ -779,12 +767,8 @@ main (int argc, char **argv)
   g_test_add_func ("/layers/shared-golden/modules", test_shared_module_cases);
   g_test_add_func ("/layers/shared-golden/forward", test_shared_forward_cases);
   g_test_add_func ("/layers/shared-golden/module-used-twice", test_shared_module_twice_fails);
-  g_test_add_func ("/layers/golden/forward", test_golden_forward);
-  g_test_add_func ("/layers/golden/dropout", test_golden_dropout);
-  g_test_add_func ("/layers/golden/linear", test_golden_linear);
-  g_test_add_func ("/layers/golden/modules", test_golden_modules);
-  g_test_add_func ("/layers/golden/repr", test_golden_repr);
-  g_test_add_func ("/layers/golden/errors", test_golden_errors);
+  for (guint i = 0; i < G_N_ELEMENTS (golden_sections); i++)
+    g_test_add_data_func (golden_sections[i].path, &golden_sections[i], run_golden_section);
   g_test_add_func ("/layers/bad-arguments", test_bad_arguments);
   g_test_add_func ("/layers/lazy-linear", test_lazy_linear_semantics);
   g_test_add_func ("/layers/reset-never-writes-in-place", test_reset_parameters_never_writes_in_place);

@@ -1,9 +1,11 @@
-/* test-rnn-backward.c — RNN, LSTM, GRU and their cells trained through the gradient tape against
+/* test-rnn-backward.c — RNN, LSTM, GRU, their cells and MultiheadAttention (self-attention) trained
+ * through the gradient tape against
  * torch 1.13 (tests/data/train-seq-golden.json "rnn", from tests/golden/gen_train_seq.py): the
  * forward output and every parameter's .grad after y.backward(gy), bit for bit. The model is
  * Sequential(Embedding(10, input_size), rnn), so the Embedding's gradient checks the RNN's grad_input;
  * layers, directions, batch_first, bias=False, proj_size, unbatched inputs, dropout between
  * layers (same draws), hidden sizes with and without a 16-element tail. */
+#include <string.h>
 #include "ps-autograd.h"
 #include "ps-module.h"
 #include "train-golden.h"
@@ -52,7 +54,8 @@ build (JsonObject *c, PsGenerator *gen)
   JsonObject *args = json_object_get_object_member (c, "args");
   g_autoptr (PsArgs) la = ps_args_new ();
   ps_args_set_int (la, "num_embeddings", 10);
-  ps_args_set_int (la, "embedding_dim", json_object_get_int_member (args, "input_size"));
+  ps_args_set_int (la, "embedding_dim", json_object_has_member (c, "emb_dim") ? json_object_get_int_member (c, "emb_dim")
+                                                                             : json_object_get_int_member (args, "input_size"));
   g_autoptr (PsArgs) ra = args_from_json (args);
   g_autoptr (PsArgs) none = ps_args_new ();
   PsModule *seq = ps_module_new ("Sequential", none, gen, &error);
@@ -63,6 +66,8 @@ build (JsonObject *c, PsGenerator *gen)
   g_assert_no_error (error);
   g_assert_true (ps_module_add_child (seq, "0", lin, &error));
   g_assert_true (ps_module_add_child (seq, "1", rnn, &error));
+  if (json_object_has_member (c, "train"))
+    ps_module_set_training (seq, json_object_get_boolean_member (c, "train"));
   ps_module_unref (lin);
   ps_module_unref (rnn);
   JsonObject *params = json_object_get_object_member (c, "params");
@@ -79,10 +84,10 @@ build (JsonObject *c, PsGenerator *gen)
 }
 
 static void
-test_golden (void)
+run_section (const char *section, guint min_cases)
 {
-  JsonArray *cases = tg_seq_section ("rnn");
-  g_assert_cmpuint (json_array_get_length (cases), >=, 30);
+  JsonArray *cases = tg_seq_section (section);
+  g_assert_cmpuint (json_array_get_length (cases), >=, min_cases);
   guint64 before = tg_compared;
   for (guint i = 0; i < json_array_get_length (cases); i++)
     {
@@ -95,7 +100,7 @@ test_golden (void)
       g_autoptr (PsTensor) x = index_input (c);
       g_autoptr (PsTensor) gy = tg_tensor (json_object_get_object_member (c, "gy"));
       g_autofree char *xs = ps_tensor_shape_string (x);
-      g_autofree char *what = g_strdup_printf ("rnn case %u: %s x %s", i, json_object_get_string_member (c, "type"), xs);
+      g_autofree char *what = g_strdup_printf ("%s case %u: %s x %s", section, i, json_object_get_string_member (c, "type"), xs);
       g_autoptr (GError) error = NULL;
       PsTape *tape = ps_tape_new ();
       g_autoptr (PsTensor) y = ps_tape_forward (tape, m, x, &gen, &error);
@@ -115,7 +120,23 @@ test_golden (void)
         }
       ps_tape_free (tape);
     }
-  g_test_message ("%" G_GUINT64_FORMAT " outputs and gradients bit-identical to torch", tg_compared - before);
+  g_test_message ("%s: %" G_GUINT64_FORMAT " outputs and gradients bit-identical to torch", section,
+                  tg_compared - before);
+}
+
+static void
+test_golden (void)
+{
+  run_section ("rnn", 30);
+}
+
+/* MultiheadAttention, self-attention: batch_first, unbatched, bias=False, one head, bmm through
+ * sgemm, softmax rows with a lane tail, dropout on the weights (same draws), eval mode,
+ * add_bias_kv and add_zero_attn. */
+static void
+test_attention (void)
+{
+  run_section ("attention", 16);
 }
 
 /* A second backward accumulates (.grad = old + new), and a missing dropout record is an error. */
@@ -163,11 +184,39 @@ test_accumulate_and_errors (void)
   g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
 }
 
+/* What has no backward yet says so, and changes no .grad: the ATEN_CPU_CAPABILITY=default flavour. */
+static void
+test_attention_unsupported (void)
+{
+  PsGenerator gen;
+  ps_generator_init (&gen, 0, PS_FLAVOUR_DEFAULT);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsArgs) a = ps_args_new ();
+  ps_args_set_int (a, "embed_dim", 8);
+  ps_args_set_int (a, "num_heads", 2);
+  g_autoptr (PsModule) m = ps_module_new ("MultiheadAttention", a, &gen, &error);
+  g_assert_no_error (error);
+  int64_t shape[3] = { 4, 2, 8 };
+  g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, 3, shape, NULL);
+  PsTape *tape = ps_tape_new ();
+  g_autoptr (PsTensor) y = ps_tape_forward (tape, m, x, &gen, &error);
+  g_assert_no_error (error);
+  g_assert_false (ps_tape_backward (tape, y, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED);
+  g_assert_nonnull (strstr (error->message, "ATEN_CPU_CAPABILITY=default"));
+  PsParam *p = NULL;
+  g_assert_true (ps_module_resolve (m, "in_proj_weight", NULL, &p, NULL));
+  g_assert_null (p->grad);
+  ps_tape_free (tape);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/rnn-backward/golden", test_golden);
+  g_test_add_func ("/rnn-backward/attention", test_attention);
+  g_test_add_func ("/rnn-backward/attention-unsupported", test_attention_unsupported);
   g_test_add_func ("/rnn-backward/accumulate-and-errors", test_accumulate_and_errors);
   return g_test_run ();
 }

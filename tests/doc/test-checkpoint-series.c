@@ -9,6 +9,7 @@
 #include "ps-safetensors.h"
 #include "ps-series-watch.h"
 #include <stdio.h>
+#include <unistd.h>
 
 static char *
 series_dir (void)
@@ -109,6 +110,162 @@ test_rank_changes (void)
   g_cancellable_cancel (cancel);
   g_assert_null (ps_checkpoint_series_rank_changes (s, 0, 1, cancel, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* Values read in place from the mapping equal the decoded ones; what cannot be mapped so
+ * (BF16, float16, an .npz) says so without an error. */
+static void
+test_mapped_values (void)
+{
+  g_autofree char *dir = series_dir ();
+  g_autofree char *pt = g_build_filename (dir, "epoch_003.pt", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (pt, &error);
+  g_assert_no_error (error);
+  guint mapped = 0;
+  for (guint i = 0; i < ps_checkpoint_get_n_entries (ck); i++)
+    {
+      const char *name = ps_checkpoint_get_entry (ck, i)->name;
+      int64_t n = 0;
+      const float *f = ps_checkpoint_map_f32 (ck, name, &n, &error);
+      g_assert_no_error (error);
+      g_autoptr (PsTensor) t = ps_checkpoint_load (ck, name, &error);
+      g_assert_no_error (error);
+      if (f == NULL)
+        continue;
+      g_assert_cmpint ((guintptr) f % 4, ==, 0);
+      g_assert_cmpint (n, ==, t->numel);
+      g_assert_cmpint (memcmp (f, t->data, (gsize) n * 4), ==, 0);
+      mapped++;
+    }
+  g_assert_cmpuint (mapped, ==, ps_checkpoint_get_n_entries (ck));   /* all float32, contiguous */
+
+  g_autofree char *stp = g_build_filename (g_getenv ("PS_TEST_DATA"), "formats", "all_dtypes.safetensors", NULL);
+  g_autoptr (PsCheckpoint) st = ps_checkpoint_open (stp, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsSafetensors) raw = ps_safetensors_open (stp, &error);
+  g_assert_no_error (error);
+  guint st_mapped = 0, st_read = 0;
+  for (guint i = 0; i < ps_checkpoint_get_n_entries (st); i++)
+    {
+      const PsCheckpointEntry *e = ps_checkpoint_get_entry (st, i);
+      int64_t n = 0;
+      const float *f = ps_checkpoint_map_f32 (st, e->name, &n, &error);
+      g_assert_no_error (error);
+      if (f == NULL)
+        {
+          /* float32 at an offset that is not a multiple of 4 (after odd-sized F16/BF16 data) is read */
+          g_assert_true (strcmp (e->dtype, "F32") != 0 || e->numel == 0
+                         || ps_safetensors_lookup (raw, e->name)->offset % 4 != 0);
+          st_read++;
+          continue;
+        }
+      g_assert_cmpstr (e->dtype, ==, "F32");
+      g_autoptr (PsTensor) t = ps_checkpoint_load (st, e->name, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (memcmp (f, t->data, (gsize) n * 4), ==, 0);
+      st_mapped++;
+    }
+  g_assert_cmpuint (st_read, >, 0);   /* every F32 there follows odd-sized data */
+  /* a sharded safetensors model (aligned float32 in both shards, one float16) */
+  g_autofree char *idx = g_build_filename (g_getenv ("PS_TEST_DATA"), "formats", "sharded",
+                                           "model.safetensors.index.json", NULL);
+  g_autoptr (PsCheckpoint) sh = ps_checkpoint_open (idx, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < ps_checkpoint_get_n_entries (sh); i++)
+    {
+      const PsCheckpointEntry *e = ps_checkpoint_get_entry (sh, i);
+      int64_t n = 0;
+      const float *f = ps_checkpoint_map_f32 (sh, e->name, &n, &error);
+      g_assert_no_error (error);
+      g_assert_true ((f != NULL) == (strcmp (e->dtype, "F32") == 0));
+      if (f == NULL)
+        continue;
+      g_autoptr (PsTensor) t = ps_checkpoint_load (sh, e->name, &error);
+      g_assert_cmpint (memcmp (f, t->data, (gsize) n * 4), ==, 0);
+      st_mapped++;
+    }
+  g_assert_cmpuint (st_mapped, ==, 3);
+}
+
+/* The same norms (bit for bit) whatever the number of threads: each tensor is summed by one
+ * worker in the same order. */
+static void
+test_norms_threads (void)
+{
+  g_autofree char *dir = series_dir ();
+  const char *paths[] = { dir };
+  g_autoptr (GError) error = NULL;
+  double *ref = NULL;
+  guint cells = 0;
+  for (guint threads = 1; threads <= 3; threads++)
+    {
+      ps_checkpoint_series_set_threads (threads);
+      g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+      g_assert_no_error (error);
+      g_assert_true (ps_checkpoint_series_compute_norms (s, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      guint ns = ps_checkpoint_series_get_n_steps (s), nt = ps_checkpoint_series_get_n_tensors (s);
+      if (ref == NULL)
+        {
+          cells = ns * nt;
+          ref = g_new (double, 2 * cells);
+        }
+      for (guint i = 0; i < ns; i++)
+        for (guint k = 0; k < nt; k++)
+          {
+            double n = ps_checkpoint_series_get_norm (s, i, k), r = ps_checkpoint_series_get_rel_change (s, i, k);
+            if (threads == 1)
+              {
+                ref[i * nt + k] = n;
+                ref[cells + i * nt + k] = r;
+              }
+            else
+              {
+                g_assert_cmpint (memcmp (&n, &ref[i * nt + k], sizeof n), ==, 0);
+                g_assert_cmpint (memcmp (&r, &ref[cells + i * nt + k], sizeof r), ==, 0);
+              }
+          }
+    }
+  ps_checkpoint_series_set_threads (0);
+  g_free (ref);
+}
+
+/* A checkpoint truncated after the series was opened (a script overwriting it): the norms fail
+ * with an error naming it, nothing crashes, and the series keeps no half-computed norms. */
+static void
+test_norms_truncated (void)
+{
+  g_autofree char *dir = series_dir ();
+  g_autofree char *tmp = g_dir_make_tmp ("ps-trunc-XXXXXX", NULL);
+  const char *names[] = { "epoch_000.pt", "epoch_001.pt" };
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *src = g_build_filename (dir, names[i], NULL);
+      g_autofree char *dst = g_build_filename (tmp, names[i], NULL);
+      g_autofree char *bytes = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (src, &bytes, &len, NULL));
+      g_assert_true (g_file_set_contents (dst, bytes, (gssize) len, NULL));
+    }
+  const char *paths[] = { tmp };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+  g_assert_no_error (error);
+  g_autofree char *victim = g_build_filename (tmp, "epoch_001.pt", NULL);
+  g_assert_cmpint (truncate (victim, 1000), ==, 0);
+  ps_checkpoint_series_set_threads (1);   /* the caller's own readers, opened before the truncation */
+  g_assert_false (ps_checkpoint_series_compute_norms (s, NULL, NULL, NULL, &error));
+  ps_checkpoint_series_set_threads (0);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "epoch_001.pt"));
+  g_assert_false (ps_checkpoint_series_has_norms (s));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *p = g_build_filename (tmp, names[i], NULL);
+      g_unlink (p);
+    }
+  g_rmdir (tmp);
 }
 
 static void
@@ -408,6 +565,9 @@ main (int argc, char **argv)
   g_test_add_func ("/checkpoint-series/order-and-presence", test_order_and_presence);
   g_test_add_func ("/checkpoint-series/norms-match-torch", test_norms_match_torch);
   g_test_add_func ("/checkpoint-series/rank-changes", test_rank_changes);
+  g_test_add_func ("/checkpoint-series/mapped-values", test_mapped_values);
+  g_test_add_func ("/checkpoint-series/norms-threads", test_norms_threads);
+  g_test_add_func ("/checkpoint-series/norms-truncated", test_norms_truncated);
   g_test_add_func ("/checkpoint-series/async-cancel", test_async);
   g_test_add_func ("/checkpoint-series/mixed-folder", test_mixed_folder);
   g_test_add_func ("/checkpoint-series/watch", test_watch);

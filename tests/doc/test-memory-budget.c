@@ -1,6 +1,6 @@
 /* The process-wide memory budget for tensor storage (issue #10: running out of memory is an
  * error at the op that asked for it, never an abort). With a small budget, a big module, init,
- * forward and LSTM forward (its scratch buffer) each fail with PS_ERROR_NO_MEMORY naming the sizes, and
+ * forward, LSTM forward (its scratch buffer) and a oneDNN convolution (its work buffers) each fail with PS_ERROR_NO_MEMORY naming the sizes, and
  * the timeline — its steps, every parameter and the generator — is exactly as it was. The CLI reads
  * PS_MEMORY_BUDGET_MB and reports the failing op with exit status 1. */
 #include "ps-timeline.h"
@@ -119,6 +119,7 @@ static const char recipe[] =
   "{\"op\": \"module\", \"id\": \"l\", \"type\": \"Linear\", \"args\": {\"in_features\": 1024, \"out_features\": 1024}},"
   "{\"op\": \"module\", \"id\": \"r\", \"type\": \"LSTM\", \"args\": {\"input_size\": 16, \"hidden_size\": 256}},"
   "{\"op\": \"module\", \"id\": \"s\", \"type\": \"Sequential\", \"children\": [\"l\"]},"
+  "{\"op\": \"module\", \"id\": \"c\", \"type\": \"Conv2d\", \"args\": {\"in_channels\": 16, \"out_channels\": 16, \"kernel_size\": 3}},"
   "{\"op\": \"init\", \"target\": \"l.weight\", \"fn\": \"normal_\"}]}";
 
 static void
@@ -141,6 +142,11 @@ test_budget_refuses_ops (void)
   assert_budget_refuses (tl, 3 * mib,
                          "{\"op\": \"forward\", \"target\": \"r\", \"input\": {\"randn\": [1024, 1, 16]}, \"name\": \"z\"}",
                          (const char *const[]) { "RNN working buffer", "4.0 MiB", NULL });
+  /* a batched Conv2d runs through oneDNN: its input (512 KiB) and output (480.5 KiB) fit,
+   * the blocked copies oneDNN works on do not */
+  assert_budget_refuses (tl, 1 * mib,
+                         "{\"op\": \"forward\", \"target\": \"c\", \"input\": {\"randn\": [2, 16, 64, 64]}, \"name\": \"cz\"}",
+                         (const char *const[]) { "oneDNN work buffer", NULL });
 }
 
 static void

@@ -1,7 +1,8 @@
 /* test-module-table.c — the persistent module table (ps-module-table.h): setting an entry makes a
  * new table and leaves every older one as it was, order is creation order, references are
  * released; and a recipe with thousands of module ops shares it between steps (each step's table
- * differs from the previous one by one id). */
+ * differs from the previous one by one id). Sizes stay below GLib's first quark block (2,048 quarks
+ * per process): GLib never frees a quark array it outgrew, which LeakSanitizer would report. */
 #include <string.h>
 #include "ps-module-table.h"
 #include "ps-op.h"
@@ -34,7 +35,7 @@ collect_diff (const char *id, PsModule *in_a, PsModule *in_b, gpointer data)
 static void
 test_persistent (void)
 {
-  enum { N = 5000 };
+  enum { N = 1000 };
   PsModule *mods[N];
   PsModuleTable *versions[N + 1];
   versions[0] = ps_module_table_new ();
@@ -64,7 +65,7 @@ test_persistent (void)
   g_assert_true (ps_module_table_lookup (w, "m17") == other);
   g_assert_true (ps_module_table_lookup (versions[N], "m17") == mods[17]);
   g_assert_cmpstr (ps_module_table_id_at (w, 17), ==, "m17");
-  g_assert_cmpstr (ps_module_table_id_at (w, N - 1), ==, "m4999");
+  g_assert_cmpstr (ps_module_table_id_at (w, N - 1), ==, "m999");
   /* diff: what differs, both ways, and nothing when shared */
   {
     g_autoptr (GHashTable) got = g_hash_table_new (g_str_hash, g_str_equal);
@@ -100,13 +101,13 @@ test_persistent (void)
     }
 }
 
-/* 3,000 module ops then a Sequential of them: every step shares the previous table, the modules
+/* 500 module ops then a Sequential of them: every step shares the previous table, the modules
  * created earlier are the same PsModule in every later step, and stamps (created_step) stay those
  * of the op that created each. */
 static void
 test_recipe_steps (void)
 {
-  enum { N = 3000 };
+  enum { N = 500 };
   g_autoptr (GString) s = g_string_new ("{\"format\":\"paramscope-recipe\",\"version\":1,\"seed\":0,\"root\":\"seq\",\"ops\":[");
   for (guint i = 0; i < N; i++)
     g_string_append_printf (s, "{\"op\":\"module\",\"id\":\"l%u\",\"type\":\"Linear\",\"args\":{\"in_features\":2,"

@@ -1,7 +1,8 @@
 /* test-train-data.c — the dataset op's "file" form: TensorDataset(f[x], f[y]) of a user's .npz,
  * .safetensors or torch file, float32 or int64 arrays kept as they are, the SHA-256 pin over the
  * bytes read, and clear errors that change nothing (missing array, wrong pin, row mismatch,
- * unsupported format, memory budget). Files are written here with Paramscope's own writers. */
+ * unsupported format, memory budget); CSV tables (header, "*" or named columns, integer or float
+ * targets, malformed tables). Files are written here. */
 #include <string.h>
 #include <glib/gstdio.h>
 #include "ps-npz.h"
@@ -129,7 +130,7 @@ test_file_datasets (void)
   g_autofree char *missing = g_build_filename (dir, "nope.npz", NULL);
   g_autofree char *e5 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"x\":\"X\",\"y\":\"y\"}", missing);
   expect_error (st, e5, "field 'file': ");
-  expect_error (st, "{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"data.csv\",\"x\":\"X\",\"y\":\"y\"}",
+  expect_error (st, "{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"data.npy\",\"x\":\"X\",\"y\":\"y\"}",
                 "save X and y together in one .npz");
   expect_error (st, "{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"data.npz\",\"x\":\"X\"}", "field 'y': missing");
   g_autofree char *e6 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"x\":\"X\",\"y\":\"y\","
@@ -141,10 +142,75 @@ test_file_datasets (void)
   g_rmdir (dir);
 }
 
+static char *
+write_text (const char *dir, const char *name, const char *text)
+{
+  char *path = g_build_filename (dir, name, NULL);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+/* A CSV table: header, "*" or named input columns, an integer or float target column. */
+static void
+test_csv (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-train-csv-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *ok = write_text (dir, "t.csv", "a, b,label,c\r\n1.5,-2,0,1e-3\r\n\r\n0.1,3,2,-0\n");
+  g_autofree char *fl = write_text (dir, "f.csv", "a,b,t\n1,2,0.5\n3,4,-1\n");
+  g_autofree char *bad = write_text (dir, "bad.csv", "a,b,t\n1,x,0\n");
+  g_autofree char *ragged = write_text (dir, "ragged.csv", "a,b,t\n1,2\n");
+  g_autofree char *quoted = write_text (dir, "q.csv", "a,b,t\n\"1\",2,3\n");
+  PsState *st = ps_state_new (0, PS_FLAVOUR_AVX2, "m");
+  g_autofree char *op = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"x\":\"*\",\"y\":\"label\"}", ok);
+  PsState *next = try_apply (st, op, &error);
+  g_assert_no_error (error);
+  PsTrainObject *o = ps_state_get_train_object (next, "d");
+  g_assert_cmpint (o->dataset->x->dtype, ==, PS_DTYPE_FLOAT32);
+  g_assert_cmpint (o->dataset->x->shape[0], ==, 2);
+  g_assert_cmpint (o->dataset->x->shape[1], ==, 3);
+  const float want[6] = { 1.5f, -2.0f, (float) 1e-3, 0.1f, 3.0f, -0.0f };
+  g_assert_cmpmem (ps_tensor_cf32 (o->dataset->x), sizeof want, want, sizeof want);
+  g_assert_cmpint (o->dataset->y->dtype, ==, PS_DTYPE_INT64);
+  g_assert_cmpint (ps_tensor_ci64 (o->dataset->y)[1], ==, 2);
+  ps_state_unref (next);
+  g_autofree char *op2 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"x\":\"c, a\",\"y\":\"label\"}", ok);
+  next = try_apply (st, op2, &error);
+  g_assert_no_error (error);
+  o = ps_state_get_train_object (next, "d");
+  g_assert_cmpint (o->dataset->x->shape[1], ==, 2);
+  g_assert_cmpfloat (ps_tensor_cf32 (o->dataset->x)[1], ==, 1.5f);
+  ps_state_unref (next);
+  g_autofree char *op3 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"x\":\"*\",\"y\":\"t\"}", fl);
+  next = try_apply (st, op3, &error);
+  g_assert_no_error (error);
+  o = ps_state_get_train_object (next, "d");
+  g_assert_cmpint (o->dataset->y->dtype, ==, PS_DTYPE_FLOAT32);   /* 0.5: not all integers */
+  ps_state_unref (next);
+  g_autofree char *e1 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"x\":\"*\",\"y\":\"target\"}", ok);
+  expect_error (st, e1, "field 'y': ");
+  expect_error (st, e1, "has no column 'target' (it has 'a', 'b', 'label', 'c')");
+  g_autofree char *e2 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"x\":\"a,z\",\"y\":\"label\"}", ok);
+  expect_error (st, e2, "field 'x': ");
+  g_autofree char *e3 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"x\":\"*\",\"y\":\"t\"}", bad);
+  expect_error (st, e3, "row 1: 'x' (column 'b') is not a number");
+  g_autofree char *e4 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"x\":\"*\",\"y\":\"t\"}", ragged);
+  expect_error (st, e4, "line 2 has 2 fields, the header 3");
+  g_autofree char *e5 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"x\":\"*\",\"y\":\"t\"}", quoted);
+  expect_error (st, e5, "quoted fields are not supported");
+  ps_state_unref (st);
+  const char *files[] = { ok, fl, bad, ragged, quoted };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    g_unlink (files[i]);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/train-data/files", test_file_datasets);
+  g_test_add_func ("/train-data/csv", test_csv);
   return g_test_run ();
 }

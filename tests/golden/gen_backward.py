@@ -43,7 +43,8 @@ def enc2(t, big=BIG):
 
 
 def case(name, type_, args, shape, mode='train', seed=0, init_=(), scale=1.0, shift=0.0, grad_input=True,
-         int_input=None):
+         int_input=None, threads=1):
+    torch.set_num_threads(threads)
     torch.manual_seed(seed)
     m = getattr(nn, type_)(**pyargs(args))
     for p, a, b in init_:
@@ -70,7 +71,8 @@ def case(name, type_, args, shape, mode='train', seed=0, init_=(), scale=1.0, sh
     y.backward(gy)
     grads = {k: enc2(p.grad) for k, p in m.named_parameters() if p.grad is not None}
     after = {k: enc2(v) for k, v in m.named_buffers()}
-    CASES.append({'name': name, 'type': type_, 'args': args, 'mode': mode, 'seed': seed, 'init': [list(i) for i in init_],
+    torch.set_num_threads(1)
+    CASES.append({'name': name, 'type': type_, 'args': args, 'mode': mode, 'seed': seed, 'threads': threads, 'init': [list(i) for i in init_],
                   'shape': list(shape), 'scale': scale, 'shift': shift, 'state': state,
                   'x': enc2(x), 'gy': enc2(gy), 'y': enc2(y),
                   'gx': enc2(x.grad) if (int_input is None and grad_input) else None,
@@ -156,6 +158,11 @@ case('LN no affine 6', 'LayerNorm', {'normalized_shape': [6], 'elementwise_affin
 case('LN batch 1', 'LayerNorm', {'normalized_shape': [17]}, [1, 17], seed=66, init_=LW)
 case('LN large row', 'LayerNorm', {'normalized_shape': [40000]}, [1, 40000], seed=67)
 case('LN many rows', 'LayerNorm', {'normalized_shape': [8]}, [5000, 8], seed=68, init_=LW)
+# torch.set_num_threads(2): the per-thread dgamma/dbeta rows (LayerNorm) and sum/dotp rows (BatchNorm (N, C))
+case('LN many rows 2 threads', 'LayerNorm', {'normalized_shape': [8]}, [5001, 8], seed=70, init_=LW, threads=2)
+case('LN 3 rows 2 threads', 'LayerNorm', {'normalized_shape': [10]}, [3, 10], seed=71, init_=LW, threads=2)
+case('BN1d 2-D 2 threads', 'BatchNorm1d', {'num_features': 5}, [33, 5], seed=72, init_=W, threads=2)
+case('BN1d 2-D large 2 threads', 'BatchNorm1d', {'num_features': 3}, [20001, 3], seed=73, init_=W, threads=2)
 case('LN first layer', 'LayerNorm', {'normalized_shape': [9]}, [3, 9], seed=69, init_=LW, grad_input=False)
 
 # ---- SiLU, Softmax (last dim: vectorised; other dims: host_softmax_backward), PReLU

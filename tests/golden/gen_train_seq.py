@@ -14,6 +14,8 @@ Sections:
   losses  as gen_train.py's: CrossEntropyLoss with label_smoothing (class indices, weight,
           ignore_index) and with probability targets (± label_smoothing, weight); loss and x.grad
           after loss.backward()
+  attention  as rnn for MultiheadAttention self-attention (h = emb(x); y = mha(h, h, h)[0]), with
+          "emb_dim" and "train"
   rnn     {"type", "args", "params": {name: tensor}, "xi", "xshape", "gy", "y", "grads": {name: tensor},
           "fwd_seed"?}: m = Sequential(Embedding(10, input_size), rnn); y = m(x)[0]; y.backward(gy);
           every parameter's .grad
@@ -156,9 +158,17 @@ class Seq(nn.Sequential):
         return x
 
 
-def seq_run(name, seed, X, y, layers, loss, opt, steps, bs=16, shuffle=True, drop_last=False, clip=None):
+def seq_run(name, seed, X, y, layers, loss, opt, steps, bs=16, shuffle=True, drop_last=False, clip=None, csv=False):
     os.makedirs(SEQ_DIR, exist_ok=True)
-    np.savez(os.path.join(SEQ_DIR, name + ".npz"), X=X.numpy(), y=y.numpy())
+    if csv:
+        # a header line, then each float32 value with 9 significant digits (float() and a float32
+        # rounding give it back exactly)
+        with open(os.path.join(SEQ_DIR, name + ".csv"), "w") as f:
+            f.write(",".join(["f%d" % j for j in range(X.shape[1])] + ["label"]) + "\n")
+            for i in range(X.shape[0]):
+                f.write(",".join(["%.9g" % v for v in X[i].tolist()] + ["%d" % int(y[i])]) + "\n")
+    else:
+        np.savez(os.path.join(SEQ_DIR, name + ".npz"), X=X.numpy(), y=y.numpy())
     torch.manual_seed(seed)
     model = Seq(*[getattr(nn, t)(**a) for t, a in layers])
     optim = getattr(torch.optim, opt[0])(model.parameters(), **opt[1])
@@ -180,7 +190,8 @@ def seq_run(name, seed, X, y, layers, loss, opt, steps, bs=16, shuffle=True, dro
                 break
     ops = [{"op": "module", "id": "l%d" % i, "type": t, "args": a} for i, (t, a) in enumerate(layers)]
     ops.append({"op": "module", "id": "model", "type": "Sequential", "children": ["l%d" % i for i in range(len(layers))]})
-    ops.append({"op": "dataset", "id": "data", "file": name + ".npz", "x": "X", "y": "y"})
+    ops.append({"op": "dataset", "id": "data", "file": name + ".csv", "x": "*", "y": "label"} if csv
+               else {"op": "dataset", "id": "data", "file": name + ".npz", "x": "X", "y": "y"})
     ops.append({"op": "optimizer", "id": "opt", "type": opt[0], "params": "model", "args": opt[1]})
     train = {"op": "train", "model": "model", "optimizer": "opt", "data": "data",
              "loss": {"type": loss[0], "args": loss[1]}, "batch_size": bs, "shuffle": shuffle,
@@ -221,6 +232,65 @@ seq_run("embedding-gru", 13, Xg, yg,
          ("Flatten", {}), ("Linear", {"in_features": 60, "out_features": 2})],
         ("CrossEntropyLoss", {}), ("RMSprop", {"lr": 0.01}), 20, bs=12, drop_last=True, clip=1.0)
 
+# An MLP on a CSV table (3 float columns and an integer label)
+Xc = randn(80, 3)
+yc = ((Xc[:, 0] * Xc[:, 1] - Xc[:, 2]) > 0).long()
+seq_run("csv-mlp", 14, Xc, yc,
+        [("Linear", {"in_features": 3, "out_features": 8}), ("Tanh", {}),
+         ("Linear", {"in_features": 8, "out_features": 2})],
+        ("CrossEntropyLoss", {}), ("Adam", {"lr": 0.02}), 12, bs=16, csv=True)
+
+# ---------------- MultiheadAttention backward (self-attention; after the runs: g's stream) ----------------
+# As "rnn": Sequential(Embedding(10, embed_dim), mha) names the parameters; the forward is
+# h = emb(x); y = mha(h, h, h)[0] (need_weights=True, the default: F.multi_head_attention_forward's
+# bmm/softmax path); y.backward(gy).
+ATTN = []
+
+
+def attn_case(args, shape, fwd_seed=None, train=True):
+    torch.manual_seed(len(ATTN) + 300)
+    E = args["embed_dim"]
+    emb = nn.Embedding(10, E)
+    mha = nn.MultiheadAttention(**args)
+    m = nn.Sequential(emb, mha)
+    m.train(train)
+    with torch.no_grad():
+        for p in mha.parameters():   # larger than the default init (zero biases): sharper softmax rows
+            p.add_(torch.randn(p.shape, generator=g) * 0.3)
+    x = torch.randint(0, 10, shape[:-1], generator=g)
+    if fwd_seed is not None:
+        torch.manual_seed(fwd_seed)
+    h = emb(x)
+    y = mha(h, h, h)[0]
+    gy = randn(*y.shape)
+    y.backward(gy)
+    c = {"type": "MultiheadAttention", "args": args, "emb_dim": E, "train": train, "xi": x.flatten().tolist(),
+         "xshape": list(x.shape), "gy": tens(gy), "y": tens(y),
+         "params": {k: tens(v) for k, v in m.state_dict().items()},
+         "grads": {k: tens(v.grad) for k, v in m.named_parameters()}}
+    if fwd_seed is not None:
+        c["fwd_seed"] = fwd_seed
+    ATTN.append(c)
+
+
+attn_case({"embed_dim": 8, "num_heads": 2}, (5, 3, 8))
+attn_case({"embed_dim": 8, "num_heads": 2, "batch_first": True}, (3, 5, 8))
+attn_case({"embed_dim": 8, "num_heads": 2}, (5, 8))
+attn_case({"embed_dim": 6, "num_heads": 3, "bias": False}, (4, 2, 6))
+attn_case({"embed_dim": 8, "num_heads": 1}, (7, 2, 8))
+attn_case({"embed_dim": 16, "num_heads": 4}, (12, 3, 16))          # bmm through sgemm (K·M·N ≥ 400)
+attn_case({"embed_dim": 64, "num_heads": 8, "batch_first": True}, (4, 20, 64))
+attn_case({"embed_dim": 24, "num_heads": 2}, (9, 2, 24))            # softmax rows of 9: lanes + tail
+attn_case({"embed_dim": 8, "num_heads": 2, "dropout": 0.3}, (6, 3, 8), fwd_seed=17)
+attn_case({"embed_dim": 16, "num_heads": 4, "dropout": 0.2, "batch_first": True}, (2, 11, 16), fwd_seed=18)
+attn_case({"embed_dim": 8, "num_heads": 2, "dropout": 0.5}, (5, 2, 8), train=False)
+attn_case({"embed_dim": 8, "num_heads": 2, "add_bias_kv": True}, (5, 3, 8))
+attn_case({"embed_dim": 8, "num_heads": 2, "add_zero_attn": True}, (5, 3, 8))
+attn_case({"embed_dim": 8, "num_heads": 4, "add_bias_kv": True, "add_zero_attn": True, "batch_first": True}, (2, 4, 8))
+attn_case({"embed_dim": 16, "num_heads": 2, "add_zero_attn": True, "add_bias_kv": True}, (12, 2, 16))  # sgemm
+attn_case({"embed_dim": 16, "num_heads": 4, "dropout": 0.2, "add_bias_kv": True, "batch_first": True}, (3, 6, 16),
+          fwd_seed=19)
+
 # One step dissected (exported and run by torch only: tests/doc/test-train-seq.c /train-seq/export)
 DISSECTED = {"format": "paramscope-recipe", "version": 3, "seed": 5, "root": "m",
              "description": "tests/golden/gen_train_seq.py: the dissected step, twice, with a scheduler",
@@ -246,7 +316,7 @@ with open(os.path.join(SEQ_DIR, "dissected.recipe.json"), "w") as f:
     json.dump(DISSECTED, f, indent=1)
     f.write("\n")
 
-SECTIONS = {"losses": LOSSES, "rnn": RNNS, "runs": RUNS}
+SECTIONS = {"losses": LOSSES, "rnn": RNNS, "attention": ATTN, "runs": RUNS}
 
 def export_results():
     """NAME.export.json: each golden NAME.export.py (written by the C exporter: PS_EXPORT_WRITE=1

@@ -17,6 +17,7 @@
 #include "ps-timeline.h"
 #include "ps-state.h"
 #include "ps-stats.h"
+#include "picture-test-util.h"
 
 /* Frames: a 6 × 8 heatmap whose cell (2, 3) grows with the frame, the rest fixed. */
 typedef struct {
@@ -75,45 +76,6 @@ tmp_dir (void)
   return g_dir_make_tmp ("ps-animation-XXXXXX", NULL);
 }
 
-static void
-rm_rf (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        rm_rf (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (dir);
-}
-
-static guint
-count_files (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  guint n = 0;
-  while (d && g_dir_read_name (d))
-    n++;
-  return n;
-}
-
-/* RGB of pixel (x, y) of decoded frame i */
-static guint32
-gif_pixel (GifFileType *gif, int i, int x, int y)
-{
-  SavedImage *im = &gif->SavedImages[i];
-  ColorMapObject *map = im->ImageDesc.ColorMap ? im->ImageDesc.ColorMap : gif->SColorMap;
-  g_assert_nonnull (map);
-  int idx = im->RasterBits[y * im->ImageDesc.Width + x];
-  g_assert_cmpint (idx, <, map->ColorCount);
-  GifColorType c = map->Colors[idx];
-  return 0xff000000u | (c.Red << 16) | (c.Green << 8) | c.Blue;
-}
-
 static gboolean
 has_loop_extension (GifFileType *gif, int *count)
 {
@@ -161,9 +123,7 @@ test_gif (void)
     }
 
   int err = 0;
-  GifFileType *gif = DGifOpenFileName (path, &err);
-  g_assert_nonnull (gif);
-  g_assert_cmpint (DGifSlurp (gif), ==, GIF_OK);
+  GifFileType *gif = gif_open (path);
   g_assert_cmpint (gif->ImageCount, ==, N);
   g_assert_cmpint (gif->SWidth, ==, 420);
   g_assert_cmpint (gif->SHeight, ==, 300);
@@ -214,8 +174,7 @@ test_gif (void)
   o.loop = -1;
   o.scale = 2;
   g_assert_true (ps_animation_write_gif (path, 2, frame_draw, &f, &o, &error));
-  gif = DGifOpenFileName (path, &err);
-  g_assert_cmpint (DGifSlurp (gif), ==, GIF_OK);
+  gif = gif_open (path);
   g_assert_cmpint (gif->ImageCount, ==, 2);
   g_assert_cmpint (gif->SWidth, ==, 840);
   g_assert_false (has_loop_extension (gif, &loop));
@@ -226,8 +185,7 @@ test_gif (void)
   o.loop = 3;
   o.scale = 1;
   g_assert_true (ps_animation_write_gif (path, 1, frame_draw, &f, &o, &error));
-  gif = DGifOpenFileName (path, &err);
-  g_assert_cmpint (DGifSlurp (gif), ==, GIF_OK);
+  gif = gif_open (path);
   g_assert_true (has_loop_extension (gif, &loop));
   g_assert_cmpint (loop, ==, 3);
   DGifCloseFile (gif, &err);
@@ -449,8 +407,7 @@ test_gif_loss_cursor (void)
       g_assert_true (ps_animation_write_gif (copy, 4, cursor_draw, &c, &o, &error));
     }
   int err = 0;
-  GifFileType *gif = DGifOpenFileName (path, &err);
-  g_assert_cmpint (DGifSlurp (gif), ==, GIF_OK);
+  GifFileType *gif = gif_open (path);
   g_assert_cmpint (gif->ImageCount, ==, 4);
   /* the cursor's column is dark in its own frame only; y in the middle of the plot */
   for (int f = 0; f < 4; f++)

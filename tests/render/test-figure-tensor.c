@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 #include "ps-figure.h"
+#include "ps-recipe.h"
+#include "ps-timeline.h"
 
 static PsTensor *
 ramp (int64_t rows, int64_t cols)
@@ -163,6 +165,62 @@ test_difference (void)
   g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
 }
 
+static cairo_surface_t *
+draw (PsFigure *fig)
+{
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 600, 400);
+  cairo_t *cr = cairo_create (s);
+  ps_figure_draw (fig, cr, 600, 400);
+  cairo_destroy (cr);
+  cairo_surface_flush (s);
+  return s;
+}
+
+/* Over time, a timeline that keeps no snapshot but step 0 and the last (what the CLI uses) rebuilds
+ * each step's tensor one at a time; the ridgeline and the bands must be the ones drawn from a
+ * timeline that keeps every step, pixel for pixel. */
+static void
+test_over_time_budget (void)
+{
+  static const char text[] =
+    "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 3, \"root\": \"fc\", \"ops\": ["
+    "{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 64, \"out_features\": 32}},"
+    "{\"op\": \"init\", \"target\": \"fc.weight\", \"fn\": \"normal_\", \"args\": {\"std\": 2.0}},"
+    "{\"op\": \"init\", \"target\": \"fc.bias\", \"fn\": \"zeros_\"},"
+    "{\"op\": \"init\", \"target\": \"fc.weight\", \"fn\": \"uniform_\", \"args\": {\"a\": -3.0, \"b\": 0.5}},"
+    "{\"op\": \"init\", \"target\": \"fc.weight\", \"fn\": \"xavier_uniform_\"},"
+    "{\"op\": \"init\", \"target\": \"fc.weight\", \"fn\": \"constant_\", \"args\": {\"val\": 0.25}}]}";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (text, -1, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsTimeline) all = ps_timeline_new_from_recipe (r, -1, NULL);
+  g_autoptr (PsTimeline) few = ps_timeline_new_from_recipe_with_budget (r, -1, NULL, 0);
+  g_assert_null (ps_timeline_get_error (all));
+  g_assert_null (ps_timeline_get_error (few));
+  g_assert_false (ps_timeline_is_kept (few, 3));
+  PsFigureKind kinds[] = { PS_FIGURE_RIDGELINE, PS_FIGURE_BANDS };
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      PsFigureOptions o;
+      ps_figure_options_init (&o);
+      o.kind = kinds[k];
+      o.step = ps_timeline_get_n_steps (all);
+      g_autoptr (PsFigure) fa = ps_figure_new (all, "fc.weight", &o, &error);
+      g_assert_no_error (error);
+      g_autoptr (PsFigure) ff = ps_figure_new (few, "fc.weight", &o, &error);
+      g_assert_no_error (error);
+      cairo_surface_t *a = draw (fa), *b = draw (ff);
+      g_assert_cmpint (cairo_image_surface_get_stride (a) * 400, ==, cairo_image_surface_get_stride (b) * 400);
+      g_assert_cmpint (memcmp (cairo_image_surface_get_data (a), cairo_image_surface_get_data (b),
+                               (size_t) cairo_image_surface_get_stride (a) * 400), ==, 0);
+      /* and the rows are the steps: one per step where the weight has values (1 to 6) */
+      g_autofree char *q = ps_figure_query (ff, 300, 200, 600, 400);
+      g_assert_true (q == NULL || strstr (q, "step") != NULL);
+      cairo_surface_destroy (a);
+      cairo_surface_destroy (b);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -171,5 +229,6 @@ main (int argc, char **argv)
   g_test_add_func ("/figure-tensor/histogram", test_histogram);
   g_test_add_func ("/figure-tensor/needs-a-timeline", test_needs_a_timeline);
   g_test_add_func ("/figure-tensor/difference", test_difference);
+  g_test_add_func ("/figure-tensor/over-time-budget", test_over_time_budget);
   return g_test_run ();
 }

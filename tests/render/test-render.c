@@ -14,6 +14,7 @@
 #include "ps-ridgeline.h"
 #include "ps-export.h"
 #include "ps-histogram.h"
+#include "picture-test-util.h"
 
 static guint64 lcg_state = 1;
 static double
@@ -40,44 +41,6 @@ tensor_nd (int ndim, const int64_t *shape)
   PsTensor *t = ps_tensor_new (PS_DTYPE_FLOAT32, ndim, shape, &error);
   g_assert_no_error (error);
   return t;
-}
-
-static void
-save_sample (const char *name, double w, double h, PsDrawFunc draw, gpointer data)
-{
-  const char *dir = g_getenv ("PS_RENDER_SAMPLES");
-  if (dir == NULL)
-    return;
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (ps_export_picture (path, w, h, 1.0, 96, draw, data, &error));
-  g_assert_no_error (error);
-}
-
-/* Draw into an ARGB32 image the same way the PNG export does. */
-static cairo_surface_t *
-render (PsDrawFunc draw, gpointer data, int w, int h)
-{
-  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
-  cairo_t *cr = cairo_create (s);
-  draw (cr, w, h, data);
-  g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
-  cairo_destroy (cr);
-  cairo_surface_flush (s);
-  return s;
-}
-
-static guint32
-pixel (cairo_surface_t *s, double x, double y)
-{
-  int xi = (int) floor (x), yi = (int) floor (y);
-  g_assert_cmpint (xi, >=, 0);
-  g_assert_cmpint (yi, >=, 0);
-  g_assert_cmpint (xi, <, cairo_image_surface_get_width (s));
-  g_assert_cmpint (yi, <, cairo_image_surface_get_height (s));
-  const guint8 *d = cairo_image_surface_get_data (s);
-  int stride = cairo_image_surface_get_stride (s);
-  return *(const guint32 *) (d + yi * stride + xi * 4) | 0xff000000u;
 }
 
 static void

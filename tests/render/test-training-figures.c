@@ -16,62 +16,7 @@
 #include "ps-error.h"
 #include "ps-weight-grid.h"
 #include "ps-colormap.h"
-
-static void
-save_sample (const char *name, double w, double h, PsDrawFunc draw, gpointer data)
-{
-  const char *dir = g_getenv ("PS_RENDER_SAMPLES");
-  if (dir == NULL)
-    return;
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (ps_export_picture (path, w, h, 1.0, 96, draw, data, &error));
-  g_assert_no_error (error);
-}
-
-static cairo_surface_t *
-render (PsDrawFunc draw, gpointer data, int w, int h)
-{
-  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
-  cairo_t *cr = cairo_create (s);
-  draw (cr, w, h, data);
-  g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
-  cairo_destroy (cr);
-  cairo_surface_flush (s);
-  return s;
-}
-
-static guint32
-pixel (cairo_surface_t *s, double x, double y)
-{
-  int xi = (int) floor (x), yi = (int) floor (y);
-  g_assert_cmpint (xi, >=, 0);
-  g_assert_cmpint (yi, >=, 0);
-  g_assert_cmpint (xi, <, cairo_image_surface_get_width (s));
-  g_assert_cmpint (yi, <, cairo_image_surface_get_height (s));
-  const guint8 *d = cairo_image_surface_get_data (s);
-  return *(const guint32 *) (d + yi * cairo_image_surface_get_stride (s) + xi * 4) | 0xff000000u;
-}
-
-static int
-color_dist (guint32 a, guint32 b)
-{
-  int d = 0;
-  for (int k = 0; k < 24; k += 8)
-    d = MAX (d, abs ((int) ((a >> k) & 255) - (int) ((b >> k) & 255)));
-  return d;
-}
-
-/* Pixels within tol of color in the rectangle. */
-static int
-count_color (cairo_surface_t *s, int x0, int y0, int x1, int y1, guint32 color, int tol)
-{
-  int n = 0, w = cairo_image_surface_get_width (s), h = cairo_image_surface_get_height (s);
-  for (int y = MAX (0, y0); y < MIN (h, y1); y++)
-    for (int x = MAX (0, x0); x < MIN (w, x1); x++)
-      n += color_dist (pixel (s, x, y), color) <= tol;
-  return n;
-}
+#include "picture-test-util.h"
 
 /* The series colour within a 2-pixel radius of (x, y). */
 static gboolean

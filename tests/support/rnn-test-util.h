@@ -176,6 +176,7 @@ typedef struct {
   double max_abs, max_rel;   /* rel over |t| > 1e-3 */
   double max_tol;            /* max of |c − t| / (1e-5 + 1e-4·|t|): < 1 passes */
   int64_t n, n_exact, n_bad;
+  int64_t n_slow, n_slow_exact;   /* the cases torch ran through its Python slow path (no "no_grad") */
 } RtErr;
 
 /* |c − t| ≤ 1e-5 + 1e-4·|t| (PYTORCH-PARITY.md §8) for every element; accumulates statistics. */
@@ -245,6 +246,11 @@ rt_run_forward_cases (gboolean (*want_type) (const char *type), RtErr *total)
       total->max_tol = MAX (total->max_tol, e.max_tol);
       total->n += e.n;
       total->n_exact += e.n_exact;
+      if (!(json_object_has_member (c, "no_grad") && json_object_get_boolean_member (c, "no_grad")))
+        {
+          total->n_slow += e.n;
+          total->n_slow_exact += e.n_exact;
+        }
       ran++;
     }
   g_assert_cmpuint (ran, >, 5);

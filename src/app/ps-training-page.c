@@ -1,0 +1,1166 @@
+/* ps-training-page.c — see ps-training-page.h. */
+#include "ps-config.h"
+#include "ps-training-page.h"
+#include "ps-plot-view.h"
+#include "ps-file-chooser.h"
+#include "ps-figure.h"
+#include "ps-difference.h"
+#include "ps-loss-curve.h"
+#include "ps-ratio-chart.h"
+#include "ps-layer-diagnostics.h"
+#include "ps-decision-boundary.h"
+#include "ps-weight-grid.h"
+#include "ps-export.h"
+#include "ps-histogram.h"
+#include "ps-stats.h"
+#include "ps-error.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+/* A live run redraws at most this often (µs): a steady rate, whatever the steps per second. */
+#define LIVE_FRAME_US (100 * 1000)
+#define ACTIVATION_SAMPLES 256
+#define BOUNDARY_GRID 100
+
+struct _PsTrainingPage {
+  GtkBox parent_instance;
+  PsDocument *doc;                 /* ref */
+  PsTrainMonitor *monitor;         /* ref while live */
+  GCancellable *cancellable;       /* ref while live */
+  guint tick_id;
+  gint64 last_rebuild;
+  guint rebuilt_records;
+  guint n_rebuilds;
+  gboolean dirty;                  /* the timeline changed: re-index the records */
+  gboolean stale;                  /* changed while not on screen: rebuild when mapped */
+  gboolean disposed;               /* children gone: nothing to update */
+
+  GtkLabel *status_label;
+  GtkToggleButton *pause_button;
+  GtkButton *cancel_button;
+  GtkDropDown *view_dropdown;
+  GtkDropDown *param_dropdown;
+  GtkStringList *param_items;
+  GtkDropDown *what_dropdown;
+  GtkStringList *what_items;
+  GtkWidget *param_box;
+  GtkScale *sub_scale;
+  GtkAdjustment *sub_adjustment;
+  GtkLabel *sub_label;
+  GtkSpinButton *diff_spin;
+  GtkWidget *diff_box;
+  PsPlotView *plot;
+  char *status;
+  char *empty_text;
+
+  /* every recorded sub-step: records (no ref; kept alive by `held`) and their snapshots */
+  GPtrArray *records;              /* const PsTrainRecord* */
+  GPtrArray *states;               /* PsState* (ref) — NULL entries while live */
+  GPtrArray *held;                 /* PsState* refs of the timeline states that own the logs */
+  GArray *xsteps;                  /* int64 x position of each record (steps across train ops) */
+  guint shown;
+  PsState *shown_state;            /* ref */
+  gboolean syncing;
+
+  /* the figure of the current view */
+  PsTrainingView view;
+  GArray *loss, *acc, *lr, *ratio_g, *ratio_u;
+  GPtrArray *names;
+  PsSeries s_loss, s_acc, s_lr;
+  PsLossCurveOptions lco;
+  PsLossCurve lc;
+  PsRatioChartOptions rco;
+  PsRatioChart rc;
+  GPtrArray *layer_hists;          /* PsHistogram* */
+  GArray *layer_stats;             /* PsStats */
+  GArray *layers;                  /* PsLayerHistogram */
+  PsLayerDiagnosticsOptions ldo;
+  PsLayerDiagnostics ld;
+  float *db_values;
+  PsTensor *db_x, *db_y;
+  PsDecisionBoundaryOptions dbo;
+  PsDecisionBoundary db;
+  PsWeightGrid *wg;
+  PsFigure *fig;
+  PsTensor *shown_tensor;          /* ref */
+  gboolean have_figure;
+};
+
+G_DEFINE_FINAL_TYPE (PsTrainingPage, ps_training_page, GTK_TYPE_BOX)
+
+static const char *const view_names[] = {
+  N_("Loss and accuracy"), N_("Update and gradient ratios"), N_("Activations per layer"),
+  N_("Decision boundary"), N_("First-layer weights (tiles)"), N_("Parameter heatmap"),
+  N_("Parameter histogram"), N_("Difference of two sub-steps"),
+};
+
+static void rebuild (PsTrainingPage *self);
+
+/* ---------- records ---------- */
+
+static void
+clear_records (PsTrainingPage *self)
+{
+  g_ptr_array_set_size (self->records, 0);
+  g_ptr_array_set_size (self->states, 0);
+  g_ptr_array_set_size (self->held, 0);
+  g_array_set_size (self->xsteps, 0);
+}
+
+static void
+add_record (PsTrainingPage *self, const PsTrainRecord *r, PsState *state)
+{
+  int64_t last = self->xsteps->len ? g_array_index (self->xsteps, int64_t, self->xsteps->len - 1) : 0;
+  int64_t base = self->xsteps->len ? GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (self), "ps-offset")) : 0;
+  int64_t x = r->step + base;
+  if (x <= last)
+    {
+      /* a new optimizer counts from 1 again: continue the axis after the last step */
+      base = last;
+      x = r->step + base;
+      g_object_set_data (G_OBJECT (self), "ps-offset", GSIZE_TO_POINTER ((gsize) base));
+    }
+  g_ptr_array_add (self->records, (gpointer) r);
+  g_ptr_array_add (self->states, state ? ps_state_ref (state) : NULL);
+  g_array_append_val (self->xsteps, x);
+}
+
+/* Index every record of the timeline's train ops (only their states are built). */
+static void
+index_timeline (PsTrainingPage *self)
+{
+  clear_records (self);
+  g_object_set_data (G_OBJECT (self), "ps-offset", NULL);
+  if (self->doc == NULL)
+    return;
+  PsTimeline *tl = ps_document_get_timeline (self->doc);
+  const PsRecipe *recipe = ps_timeline_get_recipe (tl);
+  for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
+    {
+      const PsOp *op = g_ptr_array_index (recipe->ops, i - 1);
+      if (strcmp (ps_op_get_kind (op), "train") != 0)
+        continue;
+      PsState *st = ps_timeline_get_state (tl, i);
+      if (st->train_log == NULL)
+        continue;
+      g_ptr_array_add (self->held, ps_state_ref (st));
+      for (guint k = 0; k < st->train_log->records->len; k++)
+        {
+          const PsTrainRecord *r = st->train_log->records->pdata[k];
+          add_record (self, r, r->state);
+        }
+    }
+}
+
+static void
+index_monitor (PsTrainingPage *self)
+{
+  guint n = ps_train_monitor_get_n_records (self->monitor);
+  for (guint i = self->records->len; i < n; i++)
+    add_record (self, ps_train_monitor_get_record (self->monitor, i), NULL);
+}
+
+/* ---------- the shown snapshot ---------- */
+
+static PsModule *
+shown_model (PsTrainingPage *self)
+{
+  return self->shown_state ? ps_state_get_root (self->shown_state) : NULL;
+}
+
+static void
+update_params (PsTrainingPage *self)
+{
+  PsModule *root = shown_model (self);
+  g_autofree char *keep = NULL;
+  GtkStringObject *sel = gtk_drop_down_get_selected_item (self->param_dropdown);
+  if (sel != NULL)
+    keep = g_strdup (gtk_string_object_get_string (sel));
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  if (root != NULL)
+    {
+      g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
+      for (guint i = 0; i < items->len; i++)
+        g_ptr_array_add (names, g_strdup_printf ("%s.%s", self->shown_state->root, ((PsNamedItem *) items->pdata[i])->path));
+    }
+  /* the same list: keep the selection as it is (no flicker while live) */
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->param_items));
+  gboolean same = n == names->len;
+  for (guint i = 0; same && i < n; i++)
+    same = strcmp (gtk_string_list_get_string (self->param_items, i), names->pdata[i]) == 0;
+  if (same)
+    return;
+  self->syncing = TRUE;
+  g_ptr_array_add (names, NULL);
+  gtk_string_list_splice (self->param_items, 0, n, (const char *const *) names->pdata);
+  guint pick = 0;
+  for (guint i = 0; keep && i + 1 < names->len; i++)
+    if (strcmp (names->pdata[i], keep) == 0)
+      pick = i;
+  gtk_drop_down_set_selected (self->param_dropdown, pick);
+  self->syncing = FALSE;
+}
+
+/* The optimizer of the shown model, and the index of a parameter among its parameters. */
+static PsTrainObject *
+shown_optimizer (PsTrainingPage *self)
+{
+  PsState *st = self->shown_state;
+  for (guint i = st ? st->train_ids->len : 0; i-- > 0;)
+    {
+      PsTrainObject *o = ps_state_get_train_object (st, g_ptr_array_index (st->train_ids, i));
+      if (o->kind == PS_TRAIN_OPTIMIZER && g_strcmp0 (o->model_id, st->root) == 0)
+        return o;
+    }
+  return NULL;
+}
+
+static void
+update_whats (PsTrainingPage *self)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_ptr_array_add (names, "value");
+  g_ptr_array_add (names, "grad");
+  PsTrainObject *o = shown_optimizer (self);
+  guint p = gtk_drop_down_get_selected (self->param_dropdown);
+  const char *sn[4] = { 0 };
+  PsTensor *sv[4] = { 0 };
+  guint k = o && p != GTK_INVALID_LIST_POSITION ? ps_optimizer_state_items (o->optimizer, p, sn, sv) : 0;
+  for (guint i = 0; i < k; i++)
+    if (strcmp (sn[i], "step") != 0)
+      g_ptr_array_add (names, (gpointer) sn[i]);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->what_items));
+  gboolean same = n == names->len;
+  for (guint i = 0; same && i < n; i++)
+    same = strcmp (gtk_string_list_get_string (self->what_items, i), names->pdata[i]) == 0;
+  if (same)
+    return;
+  guint keep = gtk_drop_down_get_selected (self->what_dropdown);
+  self->syncing = TRUE;
+  g_ptr_array_add (names, NULL);
+  gtk_string_list_splice (self->what_items, 0, n, (const char *const *) names->pdata);
+  gtk_drop_down_set_selected (self->what_dropdown, keep < names->len - 1 ? keep : 0);
+  self->syncing = FALSE;
+}
+
+static PsTensor *
+what_tensor (PsTrainingPage *self, PsState *st, char **title)
+{
+  guint p = gtk_drop_down_get_selected (self->param_dropdown);
+  GtkStringObject *po = gtk_drop_down_get_selected_item (self->param_dropdown);
+  GtkStringObject *wo = gtk_drop_down_get_selected_item (self->what_dropdown);
+  if (st == NULL || po == NULL || wo == NULL)
+    return NULL;
+  const char *target = gtk_string_object_get_string (po);
+  const char *what = gtk_string_object_get_string (wo);
+  PsParam *param = NULL;
+  if (!ps_state_resolve (st, target, NULL, &param, NULL) || param == NULL)
+    return NULL;
+  *title = strcmp (what, "value") == 0 ? g_strdup (target) : g_strdup_printf ("%s · %s", target, what);
+  if (strcmp (what, "value") == 0)
+    return param->value;
+  if (strcmp (what, "grad") == 0)
+    return param->grad;
+  PsState *saved = self->shown_state;
+  self->shown_state = st;
+  PsTrainObject *o = shown_optimizer (self);
+  self->shown_state = saved;
+  const char *sn[4] = { 0 };
+  PsTensor *sv[4] = { 0 };
+  guint k = o ? ps_optimizer_state_items (o->optimizer, p, sn, sv) : 0;
+  for (guint i = 0; i < k; i++)
+    if (strcmp (sn[i], what) == 0)
+      return sv[i];
+  return NULL;
+}
+
+/* ---------- figures ---------- */
+
+static void
+clear_figure (PsTrainingPage *self)
+{
+  self->have_figure = FALSE;
+  g_ptr_array_set_size (self->layer_hists, 0);
+  g_array_set_size (self->layer_stats, 0);
+  g_array_set_size (self->layers, 0);
+  g_clear_pointer (&self->db_values, g_free);
+  g_clear_pointer (&self->db_x, ps_tensor_unref);
+  g_clear_pointer (&self->db_y, ps_tensor_unref);
+  g_clear_pointer (&self->wg, ps_weight_grid_free);
+  g_clear_pointer (&self->fig, ps_figure_free);
+  g_clear_pointer (&self->shown_tensor, ps_tensor_unref);
+  g_clear_pointer (&self->empty_text, g_free);
+}
+
+static void
+build_loss (PsTrainingPage *self)
+{
+  guint n = self->records->len;
+  g_array_set_size (self->loss, n);
+  g_array_set_size (self->acc, n);
+  g_array_set_size (self->lr, n);
+  gboolean any_acc = FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      const PsTrainRecord *r = self->records->pdata[i];
+      g_array_index (self->loss, double, i) = r->loss;
+      g_array_index (self->acc, double, i) = r->accuracy;
+      g_array_index (self->lr, double, i) = r->lr;
+      any_acc |= !isnan (r->accuracy);
+    }
+  const int64_t *x = (const int64_t *) self->xsteps->data;
+  self->s_loss = (PsSeries) { _("train loss (batch)"), x, (const double *) self->loss->data, n };
+  self->s_acc = (PsSeries) { _("batch accuracy"), x, (const double *) self->acc->data, n };
+  self->s_lr = (PsSeries) { _("learning rate"), x, (const double *) self->lr->data, n };
+  ps_loss_curve_options_init (&self->lco);
+  self->lco.title = _("Training loss");
+  self->lco.show_cursor = n > 0;
+  self->lco.cursor_step = n > 0 ? g_array_index (self->xsteps, int64_t, self->shown) : 0;
+  self->lc = (PsLossCurve) { &self->s_loss, 1, any_acc ? &self->s_acc : NULL, any_acc ? 1 : 0, &self->s_lr, &self->lco };
+  self->have_figure = TRUE;
+}
+
+static double
+std_of (const PsTensor *t)
+{
+  if (t == NULL || t->dtype != PS_DTYPE_FLOAT32 || t->numel < 1)
+    return NAN;
+  const float *v = ps_tensor_cf32 (t);
+  double s = 0, q = 0;
+  for (int64_t i = 0; i < t->numel; i++)
+    s += v[i];
+  double m = s / (double) t->numel;
+  for (int64_t i = 0; i < t->numel; i++)
+    q += ((double) v[i] - m) * ((double) v[i] - m);
+  return sqrt (q / (double) t->numel);
+}
+
+static void
+build_ratios (PsTrainingPage *self)
+{
+  guint n = self->records->len;
+  const PsTrainRecord *last = n ? self->records->pdata[n - 1] : NULL;
+  guint np = last ? last->params->len : 0;
+  g_ptr_array_set_size (self->names, 0);
+  for (guint p = 0; p < np; p++)
+    g_ptr_array_add (self->names, g_strdup (g_array_index (last->params, PsParamStat, p).path));
+  g_array_set_size (self->ratio_u, (gsize) np * n);
+  g_array_set_size (self->ratio_g, (gsize) np * n);
+  gboolean any_g = FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      const PsTrainRecord *r = self->records->pdata[i];
+      PsState *st = self->states->pdata[i];
+      for (guint p = 0; p < np; p++)
+        {
+          double u = NAN, g = NAN;
+          if (r->params->len == np)
+            {
+              const PsParamStat *s = &g_array_index (r->params, PsParamStat, p);
+              u = s->update_ratio;
+              PsParam *param = NULL;
+              if (st != NULL && ps_state_resolve (st, s->path, NULL, &param, NULL) && param && param->grad)
+                {
+                  double sd = std_of (param->value);
+                  g = sd > 0 ? std_of (param->grad) / sd : NAN;
+                  any_g = TRUE;
+                }
+            }
+          g_array_index (self->ratio_u, double, (gsize) p * n + i) = u;
+          g_array_index (self->ratio_g, double, (gsize) p * n + i) = g;
+        }
+    }
+  ps_ratio_chart_options_init (&self->rco);
+  self->rco.title = _("How fast each parameter changes");
+  self->rco.subtitle = any_g ? NULL : _("live: update/data only — grad/data appears when the run has finished");
+  self->rco.show_cursor = n > 0;
+  self->rco.cursor_step = n > 0 ? g_array_index (self->xsteps, int64_t, self->shown) : 0;
+  self->rc = (PsRatioChart) { (const char *const *) self->names->pdata, np, (const int64_t *) self->xsteps->data, n,
+                              any_g ? (const double *) self->ratio_g->data : NULL, (const double *) self->ratio_u->data,
+                              &self->rco };
+  self->have_figure = np > 0 && n > 0;
+  if (!self->have_figure)
+    self->empty_text = g_strdup (_("No recorded sub-step yet."));
+}
+
+/* The newest data set of a state. */
+static PsDataset *
+shown_dataset (PsState *st)
+{
+  for (guint i = st ? st->train_ids->len : 0; i-- > 0;)
+    {
+      PsTrainObject *o = ps_state_get_train_object (st, g_ptr_array_index (st->train_ids, i));
+      if (o->kind == PS_TRAIN_DATASET)
+        return o->dataset;
+    }
+  return NULL;
+}
+
+/* The first rows of a data set's inputs (a view as a new tensor). */
+static PsTensor *
+first_rows (const PsTensor *x, int64_t rows, GError **error)
+{
+  int64_t shape[8];
+  for (int d = 0; d < x->ndim && d < 8; d++)
+    shape[d] = x->shape[d];
+  shape[0] = MIN (rows, x->shape[0]);
+  PsTensor *t = ps_tensor_new (x->dtype, x->ndim, shape, error);
+  if (t == NULL)
+    return NULL;
+  memcpy (t->data, x->data, (size_t) t->numel * ps_dtype_size (x->dtype));
+  return t;
+}
+
+static void
+build_activations (PsTrainingPage *self)
+{
+  PsDataset *d = shown_dataset (self->shown_state);
+  if (d == NULL || shown_model (self) == NULL)
+    {
+      self->empty_text = g_strdup (_("Activations need a model and a data set at the shown step."));
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) x = first_rows (d->x, ACTIVATION_SAMPLES, &error);
+  /* a private copy: running the model must not touch the document (dropout draws, lazy layers) */
+  g_autoptr (PsState) copy = ps_state_clone (self->shown_state, NULL);
+  PsGenerator gen = copy->gen;
+  PsTape *tape = ps_tape_new ();
+  g_autoptr (PsTensor) y = x ? ps_tape_forward (tape, ps_state_get_root (copy), x, &gen, &error) : NULL;
+  if (y == NULL)
+    {
+      ps_tape_free (tape);
+      self->empty_text = g_strdup_printf (_("Running the model on the data set failed: %s"), error->message);
+      return;
+    }
+  for (guint i = 0; i < ps_tape_n_entries (tape); i++)
+    {
+      const PsTapeEntry *e = ps_tape_entry (tape, i);
+      if (e->output == NULL || e->output->dtype != PS_DTYPE_FLOAT32)
+        continue;
+      double lo, hi;
+      const PsTensor *out = e->output;
+      if (!ps_histogram_auto_range (&out, 1, PS_HISTOGRAM_RANGE_MINMAX, 0, &lo, &hi, NULL))
+        continue;
+      PsHistogram *h = ps_histogram_compute (out, 60, lo, hi, NULL);
+      if (h == NULL)
+        continue;
+      g_ptr_array_add (self->layer_hists, h);
+      PsStats s;
+      ps_stats_compute (out, &s);
+      g_array_append_val (self->layer_stats, s);
+      PsLayerHistogram lh = { 0 };
+      lh.name = g_intern_string (ps_module_class_name (e->module));
+      ps_layer_shares (out, PS_LAYER_SATURATION_THRESHOLD, &lh.saturated, &lh.dead);
+      g_array_append_val (self->layers, lh);
+    }
+  ps_tape_free (tape);
+  for (guint i = 0; i < self->layers->len; i++)
+    {
+      PsLayerHistogram *lh = &g_array_index (self->layers, PsLayerHistogram, i);
+      lh->hist = self->layer_hists->pdata[i];
+      lh->stats = &g_array_index (self->layer_stats, PsStats, i);
+      g_autofree char *name = g_strdup_printf ("layer %u (%s)", i + 1, lh->name);
+      lh->name = g_intern_string (name);
+    }
+  ps_layer_diagnostics_options_init (&self->ldo);
+  self->ldo.title = _("Activations per layer");
+  self->ldo.layout = PS_LAYER_DIAGNOSTICS_GRID;
+  self->ldo.value_label = _("activation");
+  self->ld = (PsLayerDiagnostics) { (const PsLayerHistogram *) self->layers->data, self->layers->len, &self->ldo };
+  self->have_figure = self->layers->len > 0;
+}
+
+typedef struct {
+  PsModule *module;
+  PsGenerator gen;
+} BoundaryModel;
+
+static gboolean
+run_boundary_model (const float *xy, gsize n, float *out, gpointer data, GError **error)
+{
+  BoundaryModel *m = data;
+  int64_t shape[2] = { (int64_t) n, 2 };
+  g_autoptr (PsTensor) x = ps_tensor_new_from_f32 (2, shape, xy, error);
+  g_autoptr (PsTensor) y = x ? ps_module_forward (m->module, x, &m->gen, error) : NULL;
+  if (y == NULL)
+    return FALSE;
+  if (y->dtype != PS_DTYPE_FLOAT32 || y->ndim != 2 || y->shape[0] != (int64_t) n)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "the model does not give one row of class scores per point");
+      return FALSE;
+    }
+  memcpy (out, ps_tensor_cf32 (y), (size_t) y->numel * sizeof (float));
+  return TRUE;
+}
+
+static void
+build_boundary (PsTrainingPage *self)
+{
+  PsDataset *d = shown_dataset (self->shown_state);
+  if (d == NULL || shown_model (self) == NULL || d->x->ndim != 2 || d->x->shape[1] != 2)
+    {
+      self->empty_text = g_strdup (_("The decision boundary is drawn for a model of 2-D points (xor, circles, blobs)."));
+      return;
+    }
+  g_autoptr (PsState) copy = ps_state_clone (self->shown_state, NULL);
+  BoundaryModel m = { ps_state_get_root (copy), copy->gen };
+  g_autoptr (GError) error = NULL;
+  float p[2] = { 0, 0 };
+  float probe[PS_DECISION_BOUNDARY_MAX_CLASSES];
+  BoundaryModel pm = m;
+  int64_t shape[2] = { 1, 2 };
+  g_autoptr (PsTensor) x = ps_tensor_new_from_f32 (2, shape, p, &error);
+  g_autoptr (PsTensor) y = x ? ps_module_forward (pm.module, x, &pm.gen, &error) : NULL;
+  (void) probe;
+  if (y == NULL || y->ndim != 2 || y->shape[1] < 1 || y->shape[1] > PS_DECISION_BOUNDARY_MAX_CLASSES)
+    {
+      self->empty_text = g_strdup_printf (_("The model is not a classifier of 2-D points: %s"),
+                                          error ? error->message : _("unexpected output shape"));
+      return;
+    }
+  int k = (int) y->shape[1];
+  int64_t n = d->x->shape[0];
+  double x0, x1, y0, y1;
+  ps_decision_boundary_bounds (ps_tensor_cf32 (d->x), (gsize) n, 0.1, &x0, &x1, &y0, &y1);
+  self->db_values = ps_decision_boundary_sample (run_boundary_model, &m, x0, x1, y0, y1, BOUNDARY_GRID, BOUNDARY_GRID,
+                                                 k, &error);
+  if (self->db_values == NULL)
+    {
+      self->empty_text = g_strdup (error->message);
+      return;
+    }
+  self->db_x = ps_tensor_ref (d->x);
+  self->db_y = d->y->dtype == PS_DTYPE_INT64 && d->y->ndim == 1 ? ps_tensor_ref (d->y) : NULL;
+  ps_decision_boundary_options_init (&self->dbo);
+  self->dbo.title = _("Decision boundary");
+  self->db = (PsDecisionBoundary) { x0, x1, y0, y1, BOUNDARY_GRID, BOUNDARY_GRID, k, self->db_values, TRUE,
+                                    ps_tensor_cf32 (self->db_x), self->db_y ? ps_tensor_ci64 (self->db_y) : NULL,
+                                    (gsize) n, &self->dbo };
+  if (self->db_y != NULL)
+    for (int64_t i = 0; i < n; i++)
+      if (ps_tensor_ci64 (self->db_y)[i] < 0 || ps_tensor_ci64 (self->db_y)[i] >= MAX (k, 2))
+        self->db.labels = NULL;
+  self->have_figure = ps_decision_boundary_check (&self->db, NULL);
+  if (!self->have_figure)
+    self->empty_text = g_strdup (_("The model's outputs cannot be drawn as classes."));
+}
+
+static void
+build_weight_grid (PsTrainingPage *self)
+{
+  PsModule *root = shown_model (self);
+  if (root == NULL)
+    {
+      self->empty_text = g_strdup (_("No model at the shown step."));
+      return;
+    }
+  g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
+  for (guint i = 0; i < items->len; i++)
+    {
+      PsParam *p = ((PsNamedItem *) items->pdata[i])->param;
+      if (p->value == NULL || p->value->ndim != 2 || p->value->dtype != PS_DTYPE_FLOAT32)
+        continue;
+      int64_t in = p->value->shape[1], side = (int64_t) llround (sqrt ((double) in));
+      if (side * side != in || side < 2)
+        break;   /* the first layer's inputs are not a square image */
+      PsWeightGridOptions o;
+      ps_weight_grid_options_init (&o);
+      o.title = _("First-layer weights, one tile per unit");
+      self->wg = ps_weight_grid_new (p->value, &o, NULL);
+      self->have_figure = self->wg != NULL;
+      return;
+    }
+  self->empty_text = g_strdup (_("The weight tiles need a first Linear layer whose inputs are a square image "
+                                 "(Fashion-MNIST: 784 = 28 × 28)."));
+}
+
+static void
+build_param (PsTrainingPage *self, PsFigureKind kind, gboolean diff)
+{
+  g_autofree char *title = NULL;
+  PsTensor *t = what_tensor (self, self->shown_state, &title);
+  if (t == NULL)
+    {
+      self->empty_text = g_strdup (_("Choose a parameter (and .grad or an optimizer state that exists at this sub-step)."));
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  g_autofree char *subtitle = NULL;
+  const PsTrainRecord *r = self->records->len ? self->records->pdata[self->shown] : NULL;
+  if (diff)
+    {
+      guint from = (guint) gtk_spin_button_get_value_as_int (self->diff_spin);
+      PsState *a = from < self->states->len ? self->states->pdata[from] : NULL;
+      g_autofree char *at = NULL;
+      PsTensor *ta = a ? what_tensor (self, a, &at) : NULL;
+      if (ta == NULL)
+        {
+          self->empty_text = g_strdup (_("Nothing to compare at the other sub-step."));
+          return;
+        }
+      self->shown_tensor = ps_difference_new (ta, t, &error);
+      if (self->shown_tensor == NULL)
+        {
+          self->empty_text = g_strdup (error->message);
+          return;
+        }
+      const PsTrainRecord *ra = self->records->pdata[from];
+      subtitle = g_strdup_printf (_("optimizer step %lld − step %lld"),
+                                  (long long) (r ? r->step : 0), (long long) ra->step);
+      g_autofree char *t2 = g_strdup_printf ("Δ %s", title);
+      g_free (title);
+      title = g_steal_pointer (&t2);
+    }
+  else
+    {
+      self->shown_tensor = ps_tensor_ref (t);
+      subtitle = r ? g_strdup_printf (_("optimizer step %lld · epoch %lld · loss %.4g"),
+                                      (long long) r->step, (long long) r->epoch, r->loss)
+                   : NULL;
+    }
+  PsFigureOptions o;
+  ps_figure_options_init (&o);
+  o.kind = kind;
+  self->fig = ps_figure_new_for_tensor (self->shown_tensor, title, subtitle, &o, &error);
+  if (self->fig == NULL)
+    self->empty_text = g_strdup (error->message);
+  self->have_figure = self->fig != NULL;
+}
+
+static void
+update_status (PsTrainingPage *self)
+{
+  g_free (self->status);
+  if (self->monitor != NULL)
+    {
+      int64_t total = 0, step = ps_train_monitor_get_step (self->monitor, &total);
+      double rate = ps_train_monitor_get_steps_per_second (self->monitor);
+      float loss = ps_train_monitor_get_last_loss (self->monitor);
+      if (!ps_train_monitor_get_started (self->monitor))
+        self->status = g_strdup (_("Preparing: replaying the steps before the run…"));
+      else
+        self->status = ps_train_monitor_get_paused (self->monitor)
+                       ? g_strdup_printf (_("Paused at step %lld / %lld · %.0f steps/s · loss %.4g"),
+                                          (long long) step, (long long) total, rate, loss)
+                       : g_strdup_printf (_("Training: step %lld / %lld · %.0f steps/s · loss %.4g"),
+                                          (long long) step, (long long) total, rate, loss);
+    }
+  else if (self->records->len == 0)
+    self->status = g_strdup (_("No training yet. Train… (Ctrl+Shift+T) adds a training run; the one-step buttons run "
+                               "forward with loss, backward, step and zero_grad one at a time."));
+  else
+    self->status = g_strdup_printf (_("%u recorded sub-steps of the document's training"), self->records->len);
+  gtk_label_set_text (self->status_label, self->status);
+}
+
+static void
+update_substep_label (PsTrainingPage *self)
+{
+  if (self->records->len == 0)
+    {
+      gtk_label_set_text (self->sub_label, "");
+      return;
+    }
+  const PsTrainRecord *r = self->records->pdata[self->shown];
+  g_autofree char *acc = isnan (r->accuracy) ? g_strdup ("") : g_strdup_printf (_(" · accuracy %.1f %%"), 100 * r->accuracy);
+  g_autofree char *text = g_strdup_printf (_("Sub-step %u of %u: optimizer step %lld, epoch %lld · loss %.5g%s · lr %.3g · ‖g‖ %.3g"),
+                                           self->shown + 1, self->records->len, (long long) r->step, (long long) r->epoch,
+                                           r->loss, acc, r->lr,
+                                           r->grad_norm);
+  gtk_label_set_text (self->sub_label, text);
+}
+
+static void
+rebuild (PsTrainingPage *self)
+{
+  if (self->disposed)
+    return;
+  /* off screen (another page shown): no forward passes or figures for nobody; when mapped */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) && self->monitor == NULL)
+    {
+      self->stale = TRUE;
+      return;
+    }
+  self->stale = FALSE;
+  self->n_rebuilds++;
+  if (self->monitor != NULL)
+    index_monitor (self);
+  else if (self->dirty)
+    {
+      index_timeline (self);
+      self->dirty = FALSE;
+    }
+  guint n = self->records->len;
+  if (self->monitor != NULL || self->shown >= n)
+    self->shown = n ? n - 1 : 0;
+  g_clear_pointer (&self->shown_state, ps_state_unref);
+  if (self->monitor != NULL)
+    self->shown_state = ps_train_monitor_dup_latest_state (self->monitor);
+  else if (n > 0)
+    self->shown_state = ps_state_ref (self->states->pdata[self->shown]);
+  else if (self->doc != NULL)
+    self->shown_state = ps_state_ref (ps_document_get_current_state (self->doc));
+  self->syncing = TRUE;
+  gtk_adjustment_configure (self->sub_adjustment, self->shown, 0, MAX (n, 1) - 1, 1, 10, 0);
+  gtk_spin_button_set_range (self->diff_spin, 0, MAX (n, 1) - 1);
+  self->syncing = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sub_scale), self->monitor == NULL && n > 1);
+  gtk_widget_set_visible (GTK_WIDGET (self->pause_button), self->monitor != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), self->monitor != NULL);
+  update_params (self);
+  update_whats (self);
+  self->view = (PsTrainingView) gtk_drop_down_get_selected (self->view_dropdown);
+  gtk_widget_set_visible (self->param_box, self->view >= PS_TRAINING_VIEW_HEATMAP);
+  gtk_widget_set_visible (self->diff_box, self->view == PS_TRAINING_VIEW_DIFFERENCE);
+  clear_figure (self);
+  if (n == 0 && self->view <= PS_TRAINING_VIEW_RATIOS)
+    self->empty_text = g_strdup (self->monitor ? _("Waiting for the first recorded sub-step…")
+                                               : _("No recorded training steps yet: Train… adds a run."));
+  else
+    switch (self->view)
+      {
+      case PS_TRAINING_VIEW_LOSS: build_loss (self); break;
+      case PS_TRAINING_VIEW_RATIOS: build_ratios (self); break;
+      case PS_TRAINING_VIEW_ACTIVATIONS: build_activations (self); break;
+      case PS_TRAINING_VIEW_BOUNDARY: build_boundary (self); break;
+      case PS_TRAINING_VIEW_WEIGHT_GRID: build_weight_grid (self); break;
+      case PS_TRAINING_VIEW_HEATMAP: build_param (self, PS_FIGURE_HEATMAP, FALSE); break;
+      case PS_TRAINING_VIEW_HISTOGRAM: build_param (self, PS_FIGURE_HISTOGRAM, FALSE); break;
+      case PS_TRAINING_VIEW_DIFFERENCE: build_param (self, PS_FIGURE_HEATMAP, TRUE); break;
+      default: break;
+      }
+  update_status (self);
+  update_substep_label (self);
+  g_autofree char *desc = self->have_figure ? g_strdup_printf ("%s, %s", _(view_names[self->view]),
+                                                               gtk_label_get_text (self->sub_label))
+                                            : g_strdup (self->empty_text ? self->empty_text : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->plot), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, desc, -1);
+  ps_plot_view_invalidate (self->plot);
+}
+
+static void
+draw_view (PsTrainingPage *self, cairo_t *cr, double w, double h, double scale)
+{
+  switch (self->view)
+    {
+    /* the figures' PsDrawFunc entry points: what the CLI and every export draw with */
+    case PS_TRAINING_VIEW_LOSS: self->lco.scale = scale; ps_loss_curve_draw_func (cr, w, h, &self->lc); break;
+    case PS_TRAINING_VIEW_RATIOS: self->rco.scale = scale; ps_ratio_chart_draw_func (cr, w, h, &self->rc); break;
+    case PS_TRAINING_VIEW_ACTIVATIONS: self->ldo.scale = scale; ps_layer_diagnostics_draw_func (cr, w, h, &self->ld); break;
+    case PS_TRAINING_VIEW_BOUNDARY: self->dbo.scale = scale; ps_decision_boundary_draw_func (cr, w, h, &self->db); break;
+    case PS_TRAINING_VIEW_WEIGHT_GRID: ps_weight_grid_draw_func (cr, w, h, self->wg); break;
+    default: ps_figure_draw (self->fig, cr, w, h); break;
+    }
+}
+
+static void
+plot_draw (cairo_t *cr, int width, int height, double scale, gpointer data)
+{
+  PsTrainingPage *self = data;
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  if (self->have_figure)
+    {
+      draw_view (self, cr, width, height, scale);
+      return;
+    }
+  const char *text = self->empty_text ? self->empty_text : "";
+  cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, 14 * scale);
+  cairo_text_extents_t ext;
+  cairo_text_extents (cr, text, &ext);
+  cairo_move_to (cr, MAX (8, (width - ext.width) / 2), height / 2.0);
+  cairo_show_text (cr, text);
+}
+
+static void
+export_draw (cairo_t *cr, double width, double height, gpointer data)
+{
+  PsTrainingPage *self = data;
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  draw_view (self, cr, width, height, 1.0);
+}
+
+gboolean
+ps_training_page_export (PsTrainingPage *self, const char *path, double width, double height, GError **error)
+{
+  if (!self->have_figure)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to export: %s",
+                   self->empty_text ? self->empty_text : "no figure");
+      return FALSE;
+    }
+  return ps_export_picture (path, width, height, 1.0, 0, export_draw, self, error);
+}
+
+/* ---------- live ---------- */
+
+static gboolean
+on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  PsTrainingPage *self = data;
+  if (self->monitor == NULL)
+    {
+      self->tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  gint64 now = gdk_frame_clock_get_frame_time (clock);
+  if (now - self->last_rebuild < LIVE_FRAME_US)
+    return G_SOURCE_CONTINUE;
+  self->last_rebuild = now;
+  if (ps_train_monitor_get_n_records (self->monitor) != self->rebuilt_records)
+    {
+      self->rebuilt_records = ps_train_monitor_get_n_records (self->monitor);
+      rebuild (self);
+    }
+  else
+    update_status (self);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+ps_training_page_set_monitor (PsTrainingPage *self, PsTrainMonitor *monitor, GCancellable *cancellable)
+{
+  g_return_if_fail (PS_IS_TRAINING_PAGE (self));
+  if (self->disposed)
+    return;
+  g_set_object (&self->monitor, monitor);
+  g_set_object (&self->cancellable, cancellable);
+  self->dirty = TRUE;
+  self->rebuilt_records = 0;
+  self->syncing = TRUE;
+  gtk_toggle_button_set_active (self->pause_button, FALSE);
+  self->syncing = FALSE;
+  if (monitor != NULL)
+    {
+      clear_records (self);
+      g_object_set_data (G_OBJECT (self), "ps-offset", NULL);
+      if (self->tick_id == 0)
+        self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, self, NULL);
+    }
+  else if (self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+      self->tick_id = 0;
+    }
+  rebuild (self);
+}
+
+static void
+on_pause_toggled (GtkToggleButton *b, PsTrainingPage *self)
+{
+  if (self->syncing || self->monitor == NULL)
+    return;
+  gboolean paused = gtk_toggle_button_get_active (b);
+  ps_train_monitor_set_paused (self->monitor, paused);
+  gtk_button_set_label (GTK_BUTTON (b), paused ? _("_Resume") : _("_Pause"));
+  update_status (self);
+}
+
+static void
+on_cancel (GtkButton *b, PsTrainingPage *self)
+{
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+}
+
+void
+ps_training_page_press_pause (PsTrainingPage *self, gboolean paused)
+{
+  gtk_toggle_button_set_active (self->pause_button, paused);
+}
+
+void
+ps_training_page_press_cancel (PsTrainingPage *self)
+{
+  g_signal_emit_by_name (self->cancel_button, "clicked");
+}
+
+/* ---------- document ---------- */
+
+static void
+on_doc_changed (PsDocument *doc, PsTrainingPage *self)
+{
+  self->dirty = TRUE;
+  if (self->monitor == NULL)
+    {
+      self->shown = G_MAXUINT;   /* the newest sub-step */
+      rebuild (self);
+    }
+}
+
+void
+ps_training_page_set_document (PsTrainingPage *self, PsDocument *doc)
+{
+  g_return_if_fail (PS_IS_TRAINING_PAGE (self));
+  if (self->doc != NULL)
+    g_signal_handlers_disconnect_by_data (self->doc, self);
+  g_set_object (&self->doc, doc);
+  if (doc != NULL)
+    g_signal_connect (doc, "changed", G_CALLBACK (on_doc_changed), self);
+  on_doc_changed (doc, self);
+}
+
+static void
+on_control_changed (PsTrainingPage *self)
+{
+  if (!self->syncing)
+    rebuild (self);
+}
+
+static void
+on_sub_changed (GtkAdjustment *adj, PsTrainingPage *self)
+{
+  if (self->syncing || self->monitor != NULL)
+    return;
+  guint i = (guint) lround (gtk_adjustment_get_value (adj));
+  if (i != self->shown)
+    {
+      self->shown = i;
+      rebuild (self);
+    }
+}
+
+void
+ps_training_page_set_view (PsTrainingPage *self, PsTrainingView view)
+{
+  gtk_drop_down_set_selected (self->view_dropdown, view);
+}
+
+guint ps_training_page_get_n_substeps (PsTrainingPage *self) { return self->records->len; }
+guint ps_training_page_get_substep (PsTrainingPage *self) { return self->shown; }
+PsState *ps_training_page_get_shown_state (PsTrainingPage *self) { return self->shown_state; }
+PsTensor *ps_training_page_get_shown_tensor (PsTrainingPage *self) { return self->shown_tensor; }
+const char *ps_training_page_get_status (PsTrainingPage *self) { return self->status; }
+const char *ps_training_page_get_empty_text (PsTrainingPage *self) { return self->have_figure ? NULL : self->empty_text; }
+guint ps_training_page_get_n_rebuilds (PsTrainingPage *self) { return self->n_rebuilds; }
+
+void
+ps_training_page_set_substep (PsTrainingPage *self, guint i)
+{
+  if (self->records->len == 0)
+    return;
+  gtk_adjustment_set_value (self->sub_adjustment, MIN (i, self->records->len - 1));
+}
+
+gboolean
+ps_training_page_select_param (PsTrainingPage *self, const char *target, const char *what)
+{
+  gboolean found = FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->param_items)); i++)
+    if (strcmp (gtk_string_list_get_string (self->param_items, i), target) == 0)
+      {
+        gtk_drop_down_set_selected (self->param_dropdown, i);
+        found = TRUE;
+      }
+  if (!found)
+    return FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->what_items)); i++)
+    if (strcmp (gtk_string_list_get_string (self->what_items, i), what) == 0)
+      {
+        gtk_drop_down_set_selected (self->what_dropdown, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+void
+ps_training_page_set_diff_from (PsTrainingPage *self, guint from)
+{
+  gtk_spin_button_set_value (self->diff_spin, from);
+}
+
+/* ---------- construction ---------- */
+
+static GtkWidget *
+labelled (GtkWidget *box, const char *text, GtkWidget *w)
+{
+  GtkWidget *l = gtk_label_new_with_mnemonic (text);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (l), w);
+  gtk_box_append (GTK_BOX (box), l);
+  gtk_box_append (GTK_BOX (box), w);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_RELATION_LABELLED_BY, l, NULL, -1);
+  return w;
+}
+
+static GtkWidget *
+action_button (const char *label, const char *action, const char *tip)
+{
+  GtkWidget *b = gtk_button_new_with_mnemonic (label);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (b), action);
+  gtk_widget_set_tooltip_text (b, tip);
+  return b;
+}
+
+static void
+ps_training_page_map (GtkWidget *widget)
+{
+  PsTrainingPage *self = PS_TRAINING_PAGE (widget);
+  GTK_WIDGET_CLASS (ps_training_page_parent_class)->map (widget);
+  if (self->stale)
+    rebuild (self);
+}
+
+static void
+ps_training_page_dispose (GObject *object)
+{
+  PsTrainingPage *self = PS_TRAINING_PAGE (object);
+  self->disposed = TRUE;
+  if (self->tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+  self->tick_id = 0;
+  if (self->doc != NULL)
+    g_signal_handlers_disconnect_by_data (self->doc, self);
+  g_clear_object (&self->doc);
+  g_clear_object (&self->monitor);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (ps_training_page_parent_class)->dispose (object);
+}
+
+static void
+ps_training_page_finalize (GObject *object)
+{
+  PsTrainingPage *self = PS_TRAINING_PAGE (object);
+  clear_figure (self);
+  g_clear_pointer (&self->shown_state, ps_state_unref);
+  g_ptr_array_unref (self->records);
+  g_ptr_array_unref (self->states);
+  g_ptr_array_unref (self->held);
+  g_array_unref (self->xsteps);
+  g_array_unref (self->loss);
+  g_array_unref (self->acc);
+  g_array_unref (self->lr);
+  g_array_unref (self->ratio_g);
+  g_array_unref (self->ratio_u);
+  g_ptr_array_unref (self->names);
+  g_ptr_array_unref (self->layer_hists);
+  g_array_unref (self->layer_stats);
+  g_array_unref (self->layers);
+  g_free (self->status);
+  G_OBJECT_CLASS (ps_training_page_parent_class)->finalize (object);
+}
+
+static void
+ps_training_page_class_init (PsTrainingPageClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ps_training_page_dispose;
+  G_OBJECT_CLASS (klass)->finalize = ps_training_page_finalize;
+  GTK_WIDGET_CLASS (klass)->map = ps_training_page_map;
+  gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "trainingpage");
+}
+
+static void
+ps_training_page_init (PsTrainingPage *self)
+{
+  self->records = g_ptr_array_new ();
+  self->states = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
+  self->held = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
+  self->xsteps = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  self->loss = g_array_new (FALSE, FALSE, sizeof (double));
+  self->acc = g_array_new (FALSE, FALSE, sizeof (double));
+  self->lr = g_array_new (FALSE, FALSE, sizeof (double));
+  self->ratio_g = g_array_new (FALSE, FALSE, sizeof (double));
+  self->ratio_u = g_array_new (FALSE, FALSE, sizeof (double));
+  self->names = g_ptr_array_new_with_free_func (g_free);
+  self->layer_hists = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_histogram_free);
+  self->layer_stats = g_array_new (FALSE, FALSE, sizeof (PsStats));
+  self->layers = g_array_new (FALSE, FALSE, sizeof (PsLayerHistogram));
+  self->dirty = TRUE;
+
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
+  gtk_box_set_spacing (GTK_BOX (self), 6);
+
+  /* commands: train, the four one-step actions, and the live run's controls */
+  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_margin_start (bar, 8);
+  gtk_widget_set_margin_end (bar, 8);
+  gtk_widget_set_margin_top (bar, 6);
+  GtkWidget *train = action_button (_("_Train…"), "win.train", _("Add a training run (Ctrl+Shift+T)"));
+  gtk_widget_add_css_class (train, "suggested-action");
+  gtk_box_append (GTK_BOX (bar), train);
+  gtk_box_append (GTK_BOX (bar), action_button (_("Forward + _Loss"), "win.teach-forward",
+                                                _("loss = loss_fn(model(xb), yb) on the first batch of the data set")));
+  gtk_box_append (GTK_BOX (bar), action_button (_("_Backward"), "win.teach-backward", _("loss.backward(): fills every .grad")));
+  gtk_box_append (GTK_BOX (bar), action_button (_("Optimizer _Step"), "win.teach-step", _("opt.step(): moves every parameter")));
+  gtk_box_append (GTK_BOX (bar), action_button (_("_Zero Grad"), "win.teach-zero-grad", _("opt.zero_grad(): .grad back to zeros")));
+  self->pause_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (_("_Pause")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button), _("Pause or resume the running training"));
+  g_signal_connect (self->pause_button, "toggled", G_CALLBACK (on_pause_toggled), self);
+  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->pause_button));
+  self->cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Ca_ncel Training")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->cancel_button), _("Stop the run: the document stays as it was before it"));
+  g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (on_cancel), self);
+  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->cancel_button));
+  GtkWidget *spacer0 = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_set_hexpand (spacer0, TRUE);
+  gtk_box_append (GTK_BOX (bar), spacer0);
+  gtk_box_append (GTK_BOX (bar), action_button (_("_Export View…"), "win.export-training-view",
+                                                _("Save this view as PNG, SVG or PDF")));
+  gtk_box_append (GTK_BOX (self), bar);
+
+  self->status_label = GTK_LABEL (gtk_label_new (""));
+  gtk_label_set_xalign (self->status_label, 0);
+  gtk_label_set_wrap (self->status_label, TRUE);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->status_label), 8);
+  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->status_label));
+
+  /* what to show */
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_margin_start (row, 8);
+  gtk_widget_set_margin_end (row, 8);
+  const char *views[PS_TRAINING_N_VIEWS + 1];
+  for (guint i = 0; i < PS_TRAINING_N_VIEWS; i++)
+    views[i] = _(view_names[i]);
+  views[PS_TRAINING_N_VIEWS] = NULL;
+  self->view_dropdown = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (views));
+  labelled (row, _("_View"), GTK_WIDGET (self->view_dropdown));
+  g_signal_connect_swapped (self->view_dropdown, "notify::selected", G_CALLBACK (on_control_changed), self);
+  self->param_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->param_items = gtk_string_list_new (NULL);
+  self->param_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (self->param_items), NULL));
+  labelled (self->param_box, _("P_arameter"), GTK_WIDGET (self->param_dropdown));
+  self->what_items = gtk_string_list_new (NULL);
+  self->what_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (self->what_items), NULL));
+  labelled (self->param_box, _("S_how"), GTK_WIDGET (self->what_dropdown));
+  g_signal_connect_swapped (self->param_dropdown, "notify::selected", G_CALLBACK (on_control_changed), self);
+  g_signal_connect_swapped (self->what_dropdown, "notify::selected", G_CALLBACK (on_control_changed), self);
+  gtk_box_append (GTK_BOX (row), self->param_box);
+  self->diff_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->diff_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, 1, 1));
+  labelled (self->diff_box, _("_Minus sub-step"), GTK_WIDGET (self->diff_spin));
+  g_signal_connect_swapped (self->diff_spin, "value-changed", G_CALLBACK (on_control_changed), self);
+  gtk_box_append (GTK_BOX (row), self->diff_box);
+  gtk_box_append (GTK_BOX (self), row);
+
+  /* the sub-step scrubber */
+  GtkWidget *sub = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_margin_start (sub, 8);
+  gtk_widget_set_margin_end (sub, 8);
+  self->sub_adjustment = gtk_adjustment_new (0, 0, 0, 1, 10, 0);
+  self->sub_scale = GTK_SCALE (gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, self->sub_adjustment));
+  gtk_widget_set_hexpand (GTK_WIDGET (self->sub_scale), TRUE);
+  gtk_scale_set_draw_value (self->sub_scale, FALSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sub_scale), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Recorded sub-step"), -1);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->sub_scale), _("Scrub through the recorded optimizer steps"));
+  g_signal_connect (self->sub_adjustment, "value-changed", G_CALLBACK (on_sub_changed), self);
+  gtk_box_append (GTK_BOX (sub), GTK_WIDGET (self->sub_scale));
+  gtk_box_append (GTK_BOX (self), sub);
+  self->sub_label = GTK_LABEL (gtk_label_new (""));
+  gtk_label_set_xalign (self->sub_label, 0);
+  gtk_label_set_selectable (self->sub_label, TRUE);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->sub_label), 8);
+  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->sub_label));
+
+  self->plot = PS_PLOT_VIEW (ps_plot_view_new ());
+  gtk_widget_set_hexpand (GTK_WIDGET (self->plot), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self->plot), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->plot), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Training view"), -1);
+  ps_plot_view_set_draw_func (self->plot, plot_draw, NULL, self, NULL);
+  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->plot));
+}

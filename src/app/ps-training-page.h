@@ -1,0 +1,66 @@
+/* ps-training-page.h — the Training page of the main window: what a `train` op did and is doing.
+ *
+ * Views (each drawn by a render-layer figure, the same function the CLI and exports use): the
+ * loss/accuracy curve with the learning rate and a cursor at the shown sub-step; the grad/data
+ * and update/data ratios per parameter (log10, 1e-3 guide); per-layer activation histograms at
+ * the shown sub-step; the decision boundary for 2-D data sets; the first layer's weights as
+ * 28 × 28 tiles; and for a chosen parameter its value, its .grad or an optimizer state tensor as
+ * a heatmap or histogram, or the difference between two sub-steps.
+ *
+ * The sub-step scale scrubs through every recorded optimizer step of the document's train ops;
+ * the page shows that step's exact snapshot. While a run is live (ps_training_page_set_monitor)
+ * the page follows the newest sub-step at a steady frame rate from a frame clock tick, shows
+ * step, total and steps/s, and offers Pause/Resume and Cancel. */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "ps-document.h"
+
+G_BEGIN_DECLS
+
+#define PS_TYPE_TRAINING_PAGE (ps_training_page_get_type ())
+G_DECLARE_FINAL_TYPE (PsTrainingPage, ps_training_page, PS, TRAINING_PAGE, GtkBox)
+
+typedef enum {
+  PS_TRAINING_VIEW_LOSS,
+  PS_TRAINING_VIEW_RATIOS,
+  PS_TRAINING_VIEW_ACTIVATIONS,
+  PS_TRAINING_VIEW_BOUNDARY,
+  PS_TRAINING_VIEW_WEIGHT_GRID,
+  PS_TRAINING_VIEW_HEATMAP,
+  PS_TRAINING_VIEW_HISTOGRAM,
+  PS_TRAINING_VIEW_DIFFERENCE,
+  PS_TRAINING_N_VIEWS
+} PsTrainingView;
+
+void      ps_training_page_set_document (PsTrainingPage *self, PsDocument *doc);
+/* A live run: follow it until ps_training_page_set_monitor (self, NULL, NULL). cancellable is the
+ * run's (Cancel cancels it). */
+void      ps_training_page_set_monitor  (PsTrainingPage *self, PsTrainMonitor *monitor, GCancellable *cancellable);
+void      ps_training_page_set_view     (PsTrainingPage *self, PsTrainingView view);
+/* Recorded sub-steps known to the page (live: so far), and the one shown (index). */
+guint     ps_training_page_get_n_substeps (PsTrainingPage *self);
+guint     ps_training_page_get_substep  (PsTrainingPage *self);
+/* Show sub-step i (clamped); its optimizer step count in *opt_step. */
+void      ps_training_page_set_substep  (PsTrainingPage *self, guint i);
+/* The snapshot shown (no ref; NULL if none) and the tensor the parameter views draw (no ref). */
+PsState  *ps_training_page_get_shown_state (PsTrainingPage *self);
+PsTensor *ps_training_page_get_shown_tensor (PsTrainingPage *self);
+/* Select the parameter (recipe target "fc1.weight") and what of it: "value", "grad" or an
+ * optimizer state name ("momentum_buffer", "exp_avg" …). FALSE if not listed. */
+gboolean  ps_training_page_select_param (PsTrainingPage *self, const char *target, const char *what);
+/* Difference view: shown sub-step minus sub-step `from`. */
+void      ps_training_page_set_diff_from (PsTrainingPage *self, guint from);
+/* The status line ("step 120 / 500 · 2,300 steps/s · loss 0.31") and why a view is empty. */
+const char *ps_training_page_get_status (PsTrainingPage *self);
+const char *ps_training_page_get_empty_text (PsTrainingPage *self);
+/* Export the current view (PNG/SVG/PDF by extension). */
+gboolean  ps_training_page_export       (PsTrainingPage *self, const char *path, double width, double height,
+                                         GError **error);
+/* Press Pause/Resume or Cancel as a user would (for tests and scripted demos). */
+void      ps_training_page_press_pause  (PsTrainingPage *self, gboolean paused);
+void      ps_training_page_press_cancel (PsTrainingPage *self);
+/* Rebuilds of the figure so far (live updates are throttled to the frame clock). */
+guint     ps_training_page_get_n_rebuilds (PsTrainingPage *self);
+
+G_END_DECLS

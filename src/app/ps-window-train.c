@@ -1,0 +1,236 @@
+/* ps-window-train.c — the window's training commands: Train… (the dialog, then the run in the
+ * worker, followed live on the Training page with Pause/Resume/Cancel), the one-step teaching
+ * actions (forward with loss, backward, optimizer step, zero_grad) and exporting the Training
+ * page's view. The ops come from ps-edit-train; each command is one Undo. */
+#include "ps-config.h"
+#include "ps-window-private.h"
+#include "ps-train-dialog.h"
+#include "ps-training-page.h"
+#include "ps-file-chooser.h"
+#include "ps-edit-train.h"
+
+#include <glib/gi18n.h>
+
+static PsState *
+state (PsWindow *self)
+{
+  return ps_document_get_current_state (self->document);
+}
+
+static gboolean
+at_last_step (PsWindow *self)
+{
+  if (ps_document_get_current_step (self->document) == ps_document_get_n_steps (self->document))
+    return TRUE;
+  ps_window_toast (self, _("Go to the last step to add a step (the timeline is a recipe: steps are appended)"));
+  return FALSE;
+}
+
+static void
+show_training_page (PsWindow *self)
+{
+  adw_view_stack_set_visible_child_name (self->view_stack, "training");
+}
+
+typedef struct {
+  PsWindow *window;   /* ref */
+  PsTrainingPage *page;   /* ref: the window's children may be gone when the run ends */
+} TrainRun;
+
+static void
+on_train_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  TrainRun *run = data;
+  PsWindow *self = run->window;
+  g_autoptr (GError) error = NULL;
+  /* back to the document's records before the job's result is announced */
+  ps_training_page_set_monitor (run->page, NULL, NULL);
+  if (!ps_document_apply_op_finish (PS_DOCUMENT (source), result, &error))
+    ps_window_job_failed (self, error);
+  else
+    {
+      ps_window_clear_error (self);
+      ps_window_toast (self, ps_timeline_get_description (ps_document_get_timeline (self->document),
+                                                          ps_document_get_n_steps (self->document)));
+    }
+  g_object_unref (run->page);
+  g_object_unref (run->window);
+  g_free (run);
+}
+
+gboolean
+ps_window_start_training (PsWindow *self, const PsTrainSpec *spec)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ops = ps_edit_train_ops (state (self), spec, &error);
+  if (ops == NULL)
+    {
+      ps_window_show_error (self, error->message);
+      return FALSE;
+    }
+  g_autoptr (PsTrainMonitor) monitor = ps_train_monitor_new ();
+  g_autofree char *label = g_strdup_printf (_("Training %s…"), state (self)->root);
+  GCancellable *c = ps_window_begin_job (self, label);
+  TrainRun *run = g_new0 (TrainRun, 1);
+  run->window = g_object_ref (self);
+  run->page = g_object_ref (self->training_page);
+  ps_document_train_async (self->document, (JsonObject *const *) ops->pdata, ops->len, monitor, c, on_train_done, run);
+  if (ps_document_get_busy (self->document))
+    ps_training_page_set_monitor (self->training_page, monitor, c);
+  show_training_page (self);
+  return TRUE;
+}
+
+static void
+train_apply (PsWindow *self, AdwMessageDialog *dialog)
+{
+  PsTrainSpec spec;
+  g_autoptr (GError) error = NULL;
+  if (!ps_train_dialog_get_spec (PS_TRAIN_DIALOG (dialog), &spec, &error))
+    ps_window_show_error (self, error->message);
+  else
+    ps_window_start_training (self, &spec);
+}
+
+static void
+train_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  if (!at_last_step (self))
+    return;
+  PsState *st = state (self);
+  PsModule *root = ps_state_get_root (st);
+  if (root == NULL)
+    {
+      ps_window_toast (self, _("There is no model to train yet: add layers to a Sequential first"));
+      return;
+    }
+  g_autofree char *what = g_strdup_printf (_("the whole model “%s” (%s)"), st->root, ps_module_class_name (root));
+  ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (ps_train_dialog_new (GTK_WINDOW (self), what)), train_apply);
+}
+
+/* The one-step actions: their ops applied as one Undo, or the reason in a toast. */
+static void
+apply_teach (PsWindow *self, GPtrArray *ops, GError *error)
+{
+  if (ops == NULL)
+    {
+      ps_window_toast (self, error->message);
+      return;
+    }
+  g_autoptr (GError) e = NULL;
+  if (!ps_document_apply_ops (self->document, (JsonObject *const *) ops->pdata, ops->len, &e))
+    ps_window_show_error (self, e->message);
+  else
+    {
+      ps_window_clear_error (self);
+      ps_window_toast (self, ps_timeline_get_description (ps_document_get_timeline (self->document),
+                                                          ps_document_get_n_steps (self->document)));
+    }
+}
+
+static void
+teach_forward_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  if (!at_last_step (self))
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ops = ps_edit_teach_forward_ops (state (self), "CrossEntropyLoss", 32, &error);
+  apply_teach (self, ops, error);
+}
+
+static void
+teach_backward_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  if (!at_last_step (self))
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ops = ps_edit_teach_backward_ops (state (self), &error);
+  apply_teach (self, ops, error);
+}
+
+static void
+teach_step_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  if (!at_last_step (self))
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ops = ps_edit_teach_step_ops (state (self), FALSE, &error);
+  apply_teach (self, ops, error);
+}
+
+static void
+teach_zero_grad_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  if (!at_last_step (self))
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ops = ps_edit_teach_step_ops (state (self), TRUE, &error);
+  apply_teach (self, ops, error);
+}
+
+static void
+on_export_response (GtkNativeDialog *chooser, int response, PsWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+      if (path == NULL)
+        ps_window_show_error (self, _("Only local files can be written"));
+      else if (!ps_training_page_export (self->training_page, path, self->export_width, self->export_height, &error))
+        ps_window_show_error (self, error->message);
+      else
+        {
+          g_autofree char *msg = g_strdup_printf (_("Exported %s"), path);
+          ps_window_toast (self, msg);
+        }
+    }
+  ps_file_chooser_release (chooser);
+  g_object_unref (self);
+}
+
+static void
+export_training_view_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export Training View"), GTK_WINDOW (self),
+                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "training.png");
+  g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static const GActionEntry train_actions[] = {
+  { "train", train_activated },
+  { "teach-forward", teach_forward_activated },
+  { "teach-backward", teach_backward_activated },
+  { "teach-step", teach_step_activated },
+  { "teach-zero-grad", teach_zero_grad_activated },
+  { "export-training-view", export_training_view_activated },
+};
+
+void
+ps_window_train_init_actions (PsWindow *self)
+{
+  g_action_map_add_action_entries (G_ACTION_MAP (self), train_actions, G_N_ELEMENTS (train_actions), self);
+}
+
+void
+ps_window_train_update_actions (PsWindow *self)
+{
+  gboolean idle = !ps_document_get_busy (self->document);
+  gboolean has_model = idle && ps_state_get_root (state (self)) != NULL;
+  static const char *const model_actions[] = { "train", "teach-forward", "teach-backward", "teach-step", "teach-zero-grad" };
+  for (guint i = 0; i < G_N_ELEMENTS (model_actions); i++)
+    {
+      GAction *a = g_action_map_lookup_action (G_ACTION_MAP (self), model_actions[i]);
+      if (a != NULL)
+        g_simple_action_set_enabled (G_SIMPLE_ACTION (a), has_model);
+    }
+}

@@ -1,0 +1,127 @@
+/* picture-test-util.h — reading back what a figure drew: pixels of a cairo drawing made the way the
+ * PNG export makes it, colour distances, frames of a GIF (giflib), temporary folders. Shared by the
+ * render tests and the CLI picture tests. */
+#pragma once
+
+#include <cairo.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include "ps-export.h"
+
+/* With PS_RENDER_SAMPLES=dir set, the picture is also written there for a human to look at. */
+static inline void
+save_sample (const char *name, double w, double h, PsDrawFunc draw, gpointer data)
+{
+  const char *dir = g_getenv ("PS_RENDER_SAMPLES");
+  if (dir == NULL)
+    return;
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_export_picture (path, w, h, 1.0, 96, draw, data, &error));
+  g_assert_no_error (error);
+}
+
+/* Draw into an ARGB32 image the same way the PNG export does. */
+static inline cairo_surface_t *
+render (PsDrawFunc draw, gpointer data, int w, int h)
+{
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+  cairo_t *cr = cairo_create (s);
+  draw (cr, w, h, data);
+  g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  cairo_surface_flush (s);
+  return s;
+}
+
+/* 0xffRRGGBB of the pixel containing (x, y). */
+static inline guint32
+pixel (cairo_surface_t *s, double x, double y)
+{
+  int xi = (int) floor (x), yi = (int) floor (y);
+  g_assert_cmpint (xi, >=, 0);
+  g_assert_cmpint (yi, >=, 0);
+  g_assert_cmpint (xi, <, cairo_image_surface_get_width (s));
+  g_assert_cmpint (yi, <, cairo_image_surface_get_height (s));
+  const guint8 *d = cairo_image_surface_get_data (s);
+  return *(const guint32 *) (d + yi * cairo_image_surface_get_stride (s) + xi * 4) | 0xff000000u;
+}
+
+/* The largest difference of one channel. */
+static inline int
+color_dist (guint32 a, guint32 b)
+{
+  int d = 0;
+  for (int k = 0; k < 24; k += 8)
+    d = MAX (d, abs ((int) ((a >> k) & 255) - (int) ((b >> k) & 255)));
+  return d;
+}
+
+/* Pixels within tol of color in the rectangle [x0, x1) × [y0, y1) (clipped to the picture). */
+static inline int
+count_color (cairo_surface_t *s, int x0, int y0, int x1, int y1, guint32 color, int tol)
+{
+  int n = 0, w = cairo_image_surface_get_width (s), h = cairo_image_surface_get_height (s);
+  for (int y = MAX (0, y0); y < MIN (h, y1); y++)
+    for (int x = MAX (0, x0); x < MIN (w, x1); x++)
+      n += color_dist (pixel (s, x, y), color) <= tol;
+  return n;
+}
+
+static inline void
+rm_rf (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR))
+        rm_rf (p);
+      else
+        g_unlink (p);
+    }
+  g_rmdir (dir);
+}
+
+static inline guint
+count_files (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+  while (d && g_dir_read_name (d))
+    n++;
+  return n;
+}
+
+#ifdef GIFLIB_MAJOR
+/* The whole GIF decoded (DGifSlurp); close with DGifCloseFile. */
+static inline GifFileType *
+gif_open (const char *path)
+{
+  int err = 0;
+  GifFileType *gif = DGifOpenFileName (path, &err);
+  g_assert_nonnull (gif);
+  g_assert_cmpint (DGifSlurp (gif), ==, GIF_OK);
+  return gif;
+}
+
+/* 0xffRRGGBB of pixel (x, y) of decoded frame i (its own colour map, else the global one). */
+static inline guint32
+gif_pixel (GifFileType *gif, int i, int x, int y)
+{
+  SavedImage *im = &gif->SavedImages[i];
+  ColorMapObject *map = im->ImageDesc.ColorMap ? im->ImageDesc.ColorMap : gif->SColorMap;
+  g_assert_nonnull (map);
+  g_assert_cmpint (x, >=, 0);
+  g_assert_cmpint (y, >=, 0);
+  g_assert_cmpint (x, <, im->ImageDesc.Width);
+  g_assert_cmpint (y, <, im->ImageDesc.Height);
+  int idx = im->RasterBits[y * im->ImageDesc.Width + x];
+  g_assert_cmpint (idx, <, map->ColorCount);
+  GifColorType c = map->Colors[idx];
+  return 0xff000000u | ((guint32) c.Red << 16) | ((guint32) c.Green << 8) | c.Blue;
+}
+#endif
