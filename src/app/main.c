@@ -23,5 +23,9 @@ main (int argc, char **argv)
       return 2;
     }
   g_autoptr (PsApplication) app = ps_application_new ();
+  /* One instance per session: a second launch (or Files opening a recipe) hands its files to the
+   * running one over D-Bus and exits; the windows' actions are exported there too. In-process test
+   * applications stay non-unique (ps_application_new). */
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN);
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -77,8 +77,13 @@ current_root (PsWindow *self)
 PsTreeNode *
 ps_window_get_selected_node (PsWindow *self)
 {
+  /* the selection holds the row and the row its item: a borrowed pointer, valid while selected
+   * (gtk_tree_list_row_get_item returns a reference, released here — it used to leak per call) */
   GtkTreeListRow *row = gtk_single_selection_get_selected_item (self->tree_selection);
-  return row ? PS_TREE_NODE (gtk_tree_list_row_get_item (row)) : NULL;
+  PsTreeNode *node = row ? PS_TREE_NODE (gtk_tree_list_row_get_item (row)) : NULL;
+  if (node != NULL)
+    g_object_unref (node);
+  return node;
 }
 
 gboolean

@@ -249,9 +249,12 @@ ps_edit_forward_op (const PsState *st, const PsEditSelection *sel, const char *k
   JsonObject *input = json_object_new ();
   if (g_str_equal (kind, "randint"))
     {
+      /* indices every row of the target exists for: an Embedding's num_embeddings, else 10 */
+      PsExampleInput ex = { PS_DTYPE_FLOAT32 };
+      g_autofree char *guess = ps_edit_guess_input_shape (st, sel, &ex);
       JsonObject *ri = json_object_new ();
       json_object_set_int_member (ri, "low", 0);
-      json_object_set_int_member (ri, "high", 10);
+      json_object_set_int_member (ri, "high", ex.dtype == PS_DTYPE_INT64 && ex.high > 0 ? ex.high : 10);
       json_object_set_member (ri, "size", json_node_copy (shape));
       json_object_set_object_member (input, "randint", ri);
     }

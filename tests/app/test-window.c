@@ -375,7 +375,10 @@ save_screenshot (GtkWidget *widget, const char *name)
   const char *dir = g_getenv ("PS_SCREENSHOTS");
   if (dir == NULL)
     return;
-  iterate ();
+  /* a few frames: a resized window is laid out and painted on the next frame clock cycles */
+  gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
   int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
   g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   GtkSnapshot *snap = gtk_snapshot_new ();
@@ -842,6 +845,89 @@ test_compare_small_multiples (void)
   g_assert_nonnull (strstr (ps_figure_page_get_message (w->pages[PS_PAGE_COMPARE]), "same name"));
   gtk_drop_down_set_selected (w->compare_dropdown, 0);
   gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Projector mode fits a 1280×720 projector: the window's minimum size is below it, so nothing is
+ * clipped or pushed off screen. Narrow windows: the plot controls scroll sideways and the seed and
+ * Replay buttons give way, so the minimum width stays under 500 (it was 727; 360 is not reached:
+ * the header's buttons alone need more). */
+/* The window's minimum width, and its minimum height at `width` (wrapped labels grow taller when narrow). */
+static void
+window_minimum (GtkWidget *w, int width, int *mw, int *mh)
+{
+  gtk_widget_measure (w, GTK_ORIENTATION_HORIZONTAL, -1, mw, NULL, NULL, NULL);
+  gtk_widget_measure (w, GTK_ORIENTATION_VERTICAL, MAX (width, *mw), mh, NULL, NULL, NULL);
+}
+
+static void
+test_projector_fits (void)
+{
+  GSettings *settings = ps_application_get_settings (app);
+  PsWindow *w = new_window ("article-2-custom-init");
+  g_settings_set_boolean (settings, "projector-mode", TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (w), 1280, 720);
+  ps_document_set_current_step (ps_window_get_document (w), 1);
+  iterate ();
+  show_page (w, "heatmap");
+  int mw, mh;
+  window_minimum (GTK_WIDGET (w), 1280, &mw, &mh);
+  g_test_message ("projector mode: minimum %d × %d, allocated %d × %d", mw, mh, gtk_widget_get_width (GTK_WIDGET (w)),
+                  gtk_widget_get_height (GTK_WIDGET (w)));
+  g_assert_cmpint (mw, <=, 1280);
+  g_assert_cmpint (mh, <=, 720);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (w)), <=, 1280);
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (w)), <=, 720);
+  /* the plot keeps most of the window: at least half its width and height */
+  GtkWidget *plot = GTK_WIDGET (ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]));
+  g_test_message ("plot %d × %d", gtk_widget_get_width (plot), gtk_widget_get_height (plot));
+  save_screenshot (GTK_WIDGET (w), "projector-1280x720-step1.png");
+  ps_document_set_current_step (ps_window_get_document (w), ps_document_get_n_steps (ps_window_get_document (w)));
+  iterate ();
+  save_screenshot (GTK_WIDGET (w), "projector-1280x720-last.png");
+  g_settings_set_boolean (settings, "projector-mode", FALSE);
+  gtk_window_set_default_size (GTK_WINDOW (w), 360, 294);
+  /* the style change (font sizes) reaches the widgets on the next frames */
+  gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  window_minimum (GTK_WIDGET (w), 500, &mw, &mh);
+  g_test_message ("normal mode: minimum %d × %d", mw, mh);
+  g_assert_cmpint (mw, <=, 500);
+  save_screenshot (GTK_WIDGET (w), "small-360x294.png");
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* ps_window_get_selected_node lends the node: asking for it does not take references. */
+static void
+test_selected_node_borrowed (void)
+{
+  PsWindow *w = new_window ("demo");
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  PsTreeNode *node = ps_window_get_selected_node (w);
+  g_assert_nonnull (node);
+  guint before = G_OBJECT (node)->ref_count;
+  for (int i = 0; i < 10; i++)
+    g_assert_true (ps_window_get_selected_node (w) == node);
+  show_page (w, "heatmap");   /* the views ask for it too */
+  g_assert_cmpuint (G_OBJECT (node)->ref_count, ==, before);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* The About window's icon is found when run from the build tree (nothing installed): the
+ * application's resources carry it under <resource-base-path>/icons. */
+static void
+test_about_icon (void)
+{
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gdk_display_get_default ());
+  g_assert_true (gtk_icon_theme_has_icon (theme, PS_APPLICATION_ID));
+  g_autoptr (GtkIconPaintable) icon = gtk_icon_theme_lookup_icon (theme, PS_APPLICATION_ID, NULL, 128, 1,
+                                                                   GTK_TEXT_DIR_NONE, 0);
+  g_autoptr (GFile) file = gtk_icon_paintable_get_file (icon);
+  g_assert_nonnull (file);
+  g_autofree char *uri = g_file_get_uri (file);
+  g_test_message ("icon: %s", uri);
+  g_assert_true (g_str_has_prefix (uri, "resource:///io/github/paramscope/Paramscope/icons/"));
+  g_assert_true (gtk_icon_theme_has_icon (theme, PS_APPLICATION_ID "-symbolic"));
 }
 
 /* Dark style: the plots follow AdwStyleManager (dark background, light text), at once. */
@@ -1550,6 +1636,9 @@ main (int argc, char **argv)
   g_test_add_func ("/window/projector-mode", test_projector_mode);
   g_test_add_func ("/window/downsample-choice", test_downsample_choice);
   g_test_add_func ("/window/dark-style", test_dark_style);
+  g_test_add_func ("/window/about-icon", test_about_icon);
+  g_test_add_func ("/window/projector-fits", test_projector_fits);
+  g_test_add_func ("/window/selected-node-borrowed", test_selected_node_borrowed);
   g_test_add_func ("/window/compare-small-multiples", test_compare_small_multiples);
   g_test_add_func ("/window/export-picture-and-data", test_export_picture_and_data);
   g_test_add_func ("/window/article-example-1-by-hand", test_article_example_1_by_hand);

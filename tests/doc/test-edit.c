@@ -227,6 +227,31 @@ test_forward_shapes (void)
   g_assert_cmpstr (guess, ==, "1, 3");
 }
 
+/* The Forward dialog's default for an Embedding: randint(0, num_embeddings), every row reachable. */
+static void
+test_forward_embedding_indices (void)
+{
+  g_autoptr (PsTimeline) tl = ps_timeline_new (0, PS_FLAVOUR_AVX2, "emb");
+  append (tl, "{\"op\":\"module\",\"id\":\"emb\",\"type\":\"Embedding\","
+              "\"args\":{\"num_embeddings\":1000,\"embedding_dim\":8}}");
+  PsEditSelection none = { NULL, NULL, FALSE };
+  PsExampleInput ex = { PS_DTYPE_FLOAT32 };
+  g_autofree char *shape = ps_edit_guess_input_shape (last (tl), &none, &ex);
+  g_assert_cmpint (ex.dtype, ==, PS_DTYPE_INT64);
+  g_autoptr (GError) error = NULL;
+  JsonObject *op = ps_edit_forward_op (last (tl), &none, "randint", shape, &error);
+  g_assert_no_error (error);
+  JsonObject *ri = json_object_get_object_member (json_object_get_object_member (op, "input"), "randint");
+  g_assert_cmpint (json_object_get_int_member (ri, "low"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (ri, "high"), ==, 1000);
+  append_built (tl, op);   /* and it runs */
+  /* a layer without an index input keeps randint(0, 10) */
+  g_autoptr (PsTimeline) tl2 = small_model ();
+  g_autoptr (JsonObject) op2 = ps_edit_forward_op (last (tl2), &none, "randint", "1, 3", &error);
+  ri = json_object_get_object_member (json_object_get_object_member (op2, "input"), "randint");
+  g_assert_cmpint (json_object_get_int_member (ri, "high"), ==, 10);
+}
+
 static void
 test_restructure (void)
 {
@@ -267,6 +292,7 @@ main (int argc, char **argv)
   g_test_add_func ("/edit/module-op", test_module_op);
   g_test_add_func ("/edit/init-loop", test_init_loop);
   g_test_add_func ("/edit/forward-shapes", test_forward_shapes);
+  g_test_add_func ("/edit/forward-embedding-indices", test_forward_embedding_indices);
   g_test_add_func ("/edit/restructure", test_restructure);
   return g_test_run ();
 }
