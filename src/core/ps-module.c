@@ -184,11 +184,14 @@ ps_module_unref (PsModule *m)
       ps_args_free (m->args);
       g_ptr_array_unref (m->child_names);
       g_ptr_array_unref (m->children);
+      g_clear_pointer (&m->child_index, g_hash_table_unref);
       g_ptr_array_unref (m->params);
       g_free (m->priv);
       g_free (m);
     }
 }
+
+static void child_index_rebuild (PsModule *parent);
 
 static PsModule *
 clone_rec (PsModule *src, GHashTable *map)
@@ -212,6 +215,7 @@ clone_rec (PsModule *src, GHashTable *map)
       g_ptr_array_add (m->child_names, g_strdup (g_ptr_array_index (src->child_names, i)));
       g_ptr_array_add (m->children, clone_rec (g_ptr_array_index (src->children, i), map));
     }
+  child_index_rebuild (m);
   return m;
 }
 
@@ -248,10 +252,31 @@ ps_module_contains (PsModule *root, PsModule *m)
   return contains_rec (root, m, seen);
 }
 
+/* Below this many children a linear scan; above, a hash index of the names (keys borrowed from
+ * child_names), so a container op listing n children costs O(n), not O(n^2). The index is kept by
+ * the functions that change the children, never built by a lookup: lookups stay pure reads. */
+#define CHILD_INDEX_MIN 16
+
+static void
+child_index_rebuild (PsModule *parent)
+{
+  g_clear_pointer (&parent->child_index, g_hash_table_unref);
+  guint len = parent->child_names->len;
+  if (len < CHILD_INDEX_MIN)
+    return;
+  parent->child_index = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < len; i++)
+    g_hash_table_insert (parent->child_index, g_ptr_array_index (parent->child_names, i),
+                         GUINT_TO_POINTER (i + 1));
+}
+
 static int
 child_index (PsModule *parent, const char *name)
 {
-  for (guint i = 0; i < parent->child_names->len; i++)
+  if (parent->child_index != NULL)
+    return (int) GPOINTER_TO_UINT (g_hash_table_lookup (parent->child_index, name)) - 1;
+  guint len = parent->child_names->len;
+  for (guint i = 0; i < len; i++)
     if (strcmp (g_ptr_array_index (parent->child_names, i), name) == 0)
       return (int) i;
   return -1;
@@ -291,8 +316,13 @@ ps_module_add_child (PsModule *parent, const char *name, PsModule *child, GError
                    child->id ? child->id : ps_module_class_name (child), name);
       return FALSE;
     }
-  g_ptr_array_add (parent->child_names, g_strdup (name));
+  char *copy = g_strdup (name);
+  g_ptr_array_add (parent->child_names, copy);
   g_ptr_array_add (parent->children, ps_module_ref (child));
+  if (parent->child_index != NULL)
+    g_hash_table_insert (parent->child_index, copy, GUINT_TO_POINTER (parent->child_names->len));
+  else if (parent->child_names->len >= CHILD_INDEX_MIN)
+    child_index_rebuild (parent);
   return TRUE;
 }
 
@@ -341,6 +371,7 @@ ps_module_rename_child (PsModule *parent, const char *name, const char *new_name
     }
   g_free (parent->child_names->pdata[i]);
   parent->child_names->pdata[i] = g_strdup (new_name);
+  child_index_rebuild (parent);
   return TRUE;
 }
 
@@ -370,6 +401,7 @@ ps_module_move_child (PsModule *parent, const char *name, int index, GError **er
   memmove (&parent->children->pdata[index + 1], &parent->children->pdata[index], (len - 1 - (guint) index) * sizeof (gpointer));
   parent->child_names->pdata[index] = n;
   parent->children->pdata[index] = c;
+  child_index_rebuild (parent);
   return TRUE;
 }
 
@@ -383,8 +415,10 @@ ps_module_remove_child (PsModule *parent, const char *name, GError **error)
                    ps_module_class_name (parent), name);
       return FALSE;
     }
+  g_clear_pointer (&parent->child_index, g_hash_table_unref);   /* before the name is freed */
   g_ptr_array_remove_index (parent->child_names, (guint) i);
   g_ptr_array_remove_index (parent->children, (guint) i);
+  child_index_rebuild (parent);
   return TRUE;
 }
 

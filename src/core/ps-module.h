@@ -102,6 +102,8 @@ struct _PsModule {
   PsArgs *args;                 /* resolved constructor arguments (all of them, defaults filled) */
   GPtrArray *child_names;       /* char*, in order */
   GPtrArray *children;          /* PsModule*, owned refs, parallel to child_names */
+  GHashTable *child_index;      /* private to ps-module.c: name -> index + 1 when there are
+                                 * many children (kept by add/rename/move/remove); else NULL */
   GPtrArray *params;            /* PsParam*, registration order; parameters and buffers mixed */
   gboolean training;            /* nn.Module.training; TRUE after construction */
   int created_step;             /* -1 unknown */

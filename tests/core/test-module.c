@@ -58,6 +58,69 @@ test_shared_module_listings (void)
   g_assert_cmpstr (e, ==, "0.running_mean");
 }
 
+/* Every lookup agrees with the order of child_names, across the sizes where the container
+ * switches from a linear scan to its name index, after each kind of change. */
+static void
+check_children_agree (PsModule *s)
+{
+  for (guint i = 0; i < s->child_names->len; i++)
+    {
+      const char *name = g_ptr_array_index (s->child_names, i);
+      g_assert_true (ps_module_get_child (s, name) == g_ptr_array_index (s->children, i));
+    }
+  g_assert_null (ps_module_get_child (s, "absent"));
+}
+
+static void
+test_many_children_lookup (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsModule) s = ps_module_new_container ("Sequential", NULL, &error);
+  g_autoptr (GPtrArray) leaves = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_module_unref);
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%u", i);
+      PsModule *l = ps_module_new_container ("Sequential", NULL, &error);
+      g_ptr_array_add (leaves, l);
+      g_assert_true (ps_module_add_child (s, name, l, &error));
+      check_children_agree (s);
+      /* a duplicate is refused at every size */
+      g_assert_false (ps_module_add_child (s, name, l, &error));
+      g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+    }
+  g_assert_cmpuint (s->children->len, ==, 40);
+  g_assert_true (ps_module_rename_child (s, "7", "seven", &error));
+  g_assert_null (ps_module_get_child (s, "7"));
+  g_assert_true (ps_module_get_child (s, "seven") == leaves->pdata[7]);
+  g_assert_false (ps_module_rename_child (s, "8", "seven", &error));
+  g_clear_error (&error);
+  check_children_agree (s);
+  g_assert_true (ps_module_move_child (s, "39", 0, &error));
+  g_assert_cmpstr (g_ptr_array_index (s->child_names, 0), ==, "39");
+  check_children_agree (s);
+  g_assert_true (ps_module_insert_child (s, 5, "new", leaves->pdata[0], &error));
+  g_assert_cmpstr (g_ptr_array_index (s->child_names, 5), ==, "new");
+  check_children_agree (s);
+  g_autoptr (PsModule) c = ps_module_clone_tree (s, NULL);
+  check_children_agree (c);
+  g_assert_false (ps_module_add_child (c, "seven", leaves->pdata[1], &error));
+  g_clear_error (&error);
+  /* remove down below the index size and back up */
+  for (guint i = 10; i < 39; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%u", i);
+      g_assert_true (ps_module_remove_child (s, name, &error));
+      g_assert_null (ps_module_get_child (s, name));
+      check_children_agree (s);
+    }
+  g_assert_cmpuint (s->children->len, ==, 12);
+  g_assert_true (ps_module_add_child (s, "20", leaves->pdata[20], &error));
+  check_children_agree (s);
+  check_children_agree (c);
+  g_assert_cmpuint (c->children->len, ==, 41);
+}
+
 static void
 test_cycle_and_duplicate_names_rejected (void)
 {
@@ -166,6 +229,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/module/shared-listings", test_shared_module_listings);
   g_test_add_func ("/module/cycle-and-duplicates", test_cycle_and_duplicate_names_rejected);
+  g_test_add_func ("/module/many-children-lookup", test_many_children_lookup);
   g_test_add_func ("/module/clone", test_clone_preserves_sharing_and_shares_tensors);
   g_test_add_func ("/module/resolve", test_resolve_paths);
   g_test_add_func ("/module/module-list-no-forward", test_module_list_has_no_forward);
