@@ -869,6 +869,12 @@ test_projector_fits (void)
   ps_document_set_current_step (ps_window_get_document (w), 1);
   iterate ();
   show_page (w, "heatmap");
+  /* the resize goes through the X server: wait (up to 10 s, a loaded machine) until the window has it */
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((gtk_widget_get_width (GTK_WIDGET (w)) > 1280 || gtk_widget_get_height (GTK_WIDGET (w)) > 720)
+         && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  iterate ();
   int mw, mh;
   window_minimum (GTK_WIDGET (w), 1280, &mw, &mh);
   g_test_message ("projector mode: minimum %d × %d, allocated %d × %d", mw, mh, gtk_widget_get_width (GTK_WIDGET (w)),
