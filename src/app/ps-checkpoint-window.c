@@ -458,6 +458,18 @@ on_series_error (PsSeriesPane *pane, const char *text, PsCheckpointWindow *self)
 }
 
 /* Takes ck, s and series (NULL: one file). For a series, ck is its newest file at opening. */
+/* A row of the largest changes clicked: that tensor selected in the tree (named as the newest file
+ * stores it), else shown in the series pane only (it is not in that file). */
+static void
+on_series_show_tensor (PsSeriesPane *pane, const char *name, PsCheckpointWindow *self)
+{
+  PsCheckpoint *ck = ps_checkpoint_item_get_checkpoint (self->root);
+  const char *prefix = ps_checkpoint_get_state_dict_prefix (ck);
+  g_autofree char *stored = g_strconcat (prefix ? prefix : "", name, NULL);
+  if (!ps_checkpoint_window_select_path (self, stored) && !ps_checkpoint_window_select_path (self, name))
+    ps_series_pane_set_tensor (pane, name);
+}
+
 static PsCheckpointWindow *
 window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSummary *s, PsCheckpointSeries *series)
 {
@@ -498,6 +510,7 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
       gtk_paned_set_position (self->paned, 400);
       adw_view_stack_page_set_visible (self->series_page, TRUE);
       g_signal_connect_object (self->series_pane, "error", G_CALLBACK (on_series_error), self, 0);
+      g_signal_connect_object (self->series_pane, "show-tensor", G_CALLBACK (on_series_show_tensor), self, 0);
       ps_series_pane_set_settings (self->series_pane, self->settings);
       g_autoptr (GError) werror = NULL;
       /* a training run may still be writing: new checkpoints join the series as they are finished */

@@ -59,6 +59,23 @@ wait_idle (PsSeriesPane *pane)
   iterate ();
 }
 
+/* A page's figure once it is built: pictures are read and built in workers. */
+static PsFigure *
+figure (PsSeriesPane *pane, const char *page)
+{
+  ps_series_pane_get_figure (pane, page);
+  wait_idle (pane);
+  return ps_series_pane_get_figure (pane, page);
+}
+
+static const char *
+message (PsSeriesPane *pane, const char *page)
+{
+  ps_series_pane_get_message (pane, page);
+  wait_idle (pane);
+  return ps_series_pane_get_message (pane, page);
+}
+
 /* Opens a folder through the application, as `paramscope DIR` or File → Open Checkpoint Folder… do. */
 static PsCheckpointWindow *
 open_folder (const char *dir)
@@ -217,7 +234,7 @@ test_open_scrub_diff (void)
   g_assert_true (ps_checkpoint_window_select_path (cw, "model.0.weight"));
   iterate ();
   g_assert_cmpstr (ps_checkpoint_window_get_page (cw), ==, "series");
-  PsFigure *heat = ps_series_pane_get_figure (pane, "heatmap");
+  PsFigure *heat = figure (pane, "heatmap");
   g_assert_nonnull (heat);
   g_assert_cmpstr (ps_figure_get_title (heat), ==, "0.weight");
   g_autoptr (PsTensor) e5 = read_tensor ("epoch_005.pt", "model.0.weight");
@@ -229,33 +246,37 @@ test_open_scrub_diff (void)
   g_assert_false (ps_series_pane_get_following (pane));
   g_assert_cmpstr (ps_series_pane_get_step_text (pane), ==, "epoch 2 · epoch_002.pt (3 of 6)");
   g_autoptr (PsTensor) e2 = read_tensor ("epoch_002.pt", "model.0.weight");
-  assert_same_values (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "heatmap")), e2);
-  assert_same_values (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "histogram")), e2);
+  assert_same_values (ps_figure_get_tensor (figure (pane, "heatmap")), e2);
+  assert_same_values (ps_figure_get_tensor (figure (pane, "histogram")), e2);
   g_assert_cmpuint (page_ink (pane, "heatmap"), >, 1000);
   screenshot (GTK_WIDGET (cw), "series-heatmap.png");
 
   /* the difference to the previous checkpoint, then to a chosen one */
   g_assert_cmpint (ps_series_pane_get_compare (pane), ==, 1);
-  PsFigure *diff = ps_series_pane_get_figure (pane, "difference");
+  PsFigure *diff = figure (pane, "difference");
   g_assert_cmpstr (ps_figure_get_title (diff), ==, "Δ 0.weight");
   assert_difference (ps_figure_get_tensor (diff), "epoch_001.pt", "epoch_002.pt", "model.0.weight");
   ps_series_pane_set_compare (pane, 0);
-  assert_difference (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "difference")), "epoch_000.pt",
+  assert_difference (ps_figure_get_tensor (figure (pane, "difference")), "epoch_000.pt",
                      "epoch_002.pt", "model.0.weight");
   ps_series_pane_set_step (pane, 0);   /* compared with itself: all zero */
-  PsTensor *zero = ps_figure_get_tensor (ps_series_pane_get_figure (pane, "difference"));
+  PsTensor *zero = ps_figure_get_tensor (figure (pane, "difference"));
   for (int64_t i = 0; i < zero->numel; i++)
     g_assert_cmpfloat (((float *) zero->data)[i], ==, 0);
   ps_series_pane_set_compare (pane, -1);   /* previous: the first checkpoint has none */
-  g_assert_null (ps_series_pane_get_figure (pane, "difference"));
-  g_assert_nonnull (strstr (ps_series_pane_get_message (pane, "difference"), "no previous one"));
+  g_assert_null (figure (pane, "difference"));
+  g_assert_nonnull (strstr (message (pane, "difference"), "no previous one"));
 
   /* over every checkpoint */
-  PsFigure *bands = ps_series_pane_get_figure (pane, "bands");
+  PsFigure *bands = figure (pane, "bands");
   g_assert_nonnull (bands);
   g_assert_nonnull (strstr (ps_figure_get_title (bands), "0.weight"));
   assert_same_values (ps_figure_get_tensor (bands), e5);   /* the last one drawn is the newest */
-  g_assert_nonnull (ps_series_pane_get_figure (pane, "ridgeline"));
+  /* the positions are epochs (the files' metadata): hover says so */
+  g_autofree char *hover = ps_figure_query (bands, 400, 250, 800, 500);
+  g_assert_nonnull (hover);
+  g_assert_true (g_str_has_prefix (hover, "epoch "));
+  g_assert_nonnull (figure (pane, "ridgeline"));
   g_assert_cmpuint (page_ink (pane, "bands"), >, 1000);
   screenshot (GTK_WIDGET (cw), "series-bands.png");
   g_assert_cmpuint (page_ink (pane, "ridgeline"), >, 1000);
@@ -349,18 +370,65 @@ test_changes_and_play (void)
   g_assert_cmpstr (ps_series_pane_get_top_change (pane), ==, want);
   const char *text = ps_series_pane_get_changes_text (pane);
   g_assert_nonnull (strstr (text, "from a = epoch_003.pt to b = epoch_005.pt"));
-  g_assert_nonnull (strstr (text, "   1  "));
-  g_assert_nonnull (strstr (text, "  0.weight\n"));
+  /* a table: every tensor in both, largest relative change first */
+  guint rows = ps_series_pane_get_n_change_rows (pane);
+  g_assert_cmpuint (rows, >=, 6);
+  g_assert_cmpstr (ps_series_pane_get_change_row (pane, 0, NULL), ==, want);
+  for (guint i = 0; i + 1 < rows; i++)
+    {
+      double r0, r1;
+      ps_series_pane_get_change_row (pane, i, &r0);
+      ps_series_pane_get_change_row (pane, i + 1, &r1);
+      g_assert_true (isnan (r1) || r0 >= r1);
+    }
   screenshot (GTK_WIDGET (cw), "series-changes.png");
+  /* sorted by a column title: by name, then by relative change again (ascending: largest last) */
+  ps_series_pane_sort_changes (pane, "Tensor", TRUE);
+  for (guint i = 0; i + 1 < rows; i++)
+    g_assert_cmpint (strcmp (ps_series_pane_get_change_row (pane, i, NULL), ps_series_pane_get_change_row (pane, i + 1, NULL)), <, 0);
+  ps_series_pane_sort_changes (pane, "Relative change", TRUE);
+  g_assert_cmpstr (ps_series_pane_get_change_row (pane, rows - 1, NULL), ==, want);
+  /* exported as CSV, as shown (RFC 4180, full precision) */
+  g_autofree char *tmp = g_dir_make_tmp ("ps-changes-XXXXXX", NULL);
+  g_autofree char *csv_path = g_build_filename (tmp, "changes.csv", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_series_pane_export_changes (pane, csv_path, &error));
+  g_assert_no_error (error);
+  g_autofree char *csv = NULL;
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
+  g_auto (GStrv) lines = g_strsplit (csv, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "rank,tensor,rel_change,norm_a,norm_b,diff_norm,file_a,file_b");
+  g_assert_cmpuint (g_strv_length (lines), ==, rows + 2);   /* header, rows, "" after the last line end */
+  g_auto (GStrv) last_row = g_strsplit (lines[rows], ",", -1);
+  double rel_last;
+  ps_series_pane_get_change_row (pane, rows - 1, &rel_last);
+  g_assert_cmpstr (last_row[1], ==, want);
+  g_assert_cmpfloat (g_ascii_strtod (last_row[2], NULL), ==, rel_last);
+  g_assert_cmpstr (last_row[6], ==, "epoch_003.pt");
+  g_assert_cmpstr (last_row[7], ==, "epoch_005.pt");
+  g_unlink (csv_path);
+  g_rmdir (tmp);
+  /* a click on a row shows that tensor: selected in the window's tree, drawn in the series views */
+  const char *clicked = ps_series_pane_get_change_row (pane, 0, NULL);
+  g_autofree char *clicked_name = g_strdup (clicked);
+  ps_series_pane_click_change_row (pane, 0);
+  iterate ();
+  g_assert_cmpstr (ps_series_pane_get_page (pane), ==, "changes");
+  g_assert_cmpstr (ps_figure_get_title (figure (pane, "heatmap")), ==, clicked_name);
+  g_autofree char *stored = g_strconcat ("model.", clicked_name, NULL);
+  g_autoptr (PsTensor) want_t = read_tensor ("epoch_005.pt", stored);
+  assert_same_values (ps_figure_get_tensor (figure (pane, "heatmap")), want_t);
   /* from epoch 0 (no optimizer state yet) to 1 */
   ps_series_pane_set_step (pane, 1);
   ps_series_pane_set_compare (pane, -1);
   wait_idle (pane);
   g_autofree char *want01 = largest_change ("epoch_000.pt", "epoch_001.pt");
   g_assert_cmpstr (ps_series_pane_get_top_change (pane), ==, want01);
-  g_assert_null (strstr (ps_series_pane_get_changes_text (pane), "optimizer."));
+  for (guint i = 0; i < ps_series_pane_get_n_change_rows (pane); i++)
+    g_assert_false (g_str_has_prefix (ps_series_pane_get_change_row (pane, i, NULL), "optimizer."));
 
   /* Play from the first checkpoint: every checkpoint in order, then it stops at the newest and follows it */
+  g_assert_true (ps_checkpoint_window_select_path (cw, "model.2.bias"));
   ps_series_pane_set_page (pane, "heatmap");
   ps_series_pane_set_step (pane, 0);
   ps_series_pane_set_play_interval (pane, 30);
@@ -379,8 +447,9 @@ test_changes_and_play (void)
           g_assert_cmpuint (n_seen, <, G_N_ELEMENTS (seen));
           seen[n_seen++] = s;
           last = s;
-          /* the picture follows the scrubber */
-          g_autofree char *file = g_strdup_printf ("epoch_%03u.pt", s);
+          /* the picture follows the scrubber: Play moves on only once the checkpoint before is shown
+           * (read in a worker), so the picture still shown is the previous checkpoint's */
+          g_autofree char *file = g_strdup_printf ("epoch_%03u.pt", s - 1);
           g_autoptr (PsTensor) t = read_tensor (file, "model.2.bias");
           assert_same_values (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "heatmap")), t);
         }
@@ -389,6 +458,8 @@ test_changes_and_play (void)
   g_assert_cmpuint (n_seen, ==, 5);
   g_assert_cmpuint (seen[4], ==, 5);
   g_assert_true (ps_series_pane_get_following (pane));
+  g_autoptr (PsTensor) t5 = read_tensor ("epoch_005.pt", "model.2.bias");
+  assert_same_values (ps_figure_get_tensor (figure (pane, "heatmap")), t5);
 
   gtk_window_destroy (GTK_WINDOW (cw));
   iterate ();
@@ -451,7 +522,7 @@ test_watch_folder (void)
   pause_ms (400);
   g_assert_null (strstr (ps_series_pane_get_status_text (pane), "not complete"));
   g_autoptr (PsTensor) e2 = read_tensor ("epoch_002.pt", "model.0.weight");
-  assert_same_values (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "heatmap")), e2);
+  assert_same_values (ps_figure_get_tensor (figure (pane, "heatmap")), e2);
   wait_idle (pane);
   guint n;
   ps_series_pane_get_norms (pane, &n);
@@ -510,7 +581,7 @@ test_open_argument (void)
   guint n;
   ps_series_pane_get_norms (pane, &n);
   g_assert_cmpuint (n, ==, 0);   /* no tensor selected */
-  g_assert_nonnull (strstr (ps_series_pane_get_message (pane, "norms"), "Select a tensor"));
+  g_assert_nonnull (strstr (message (pane, "norms"), "Select a tensor"));
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = gtk_application_get_windows (GTK_APPLICATION (app)))
     gtk_window_destroy (l->data);
   iterate ();
