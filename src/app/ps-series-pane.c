@@ -63,6 +63,7 @@ struct _PsSeriesPane {
   GCancellable *norms_cancellable;
   gboolean norms_again;            /* the series grew while they were computed */
   guint norms_done, norms_total;   /* progress of the running worker */
+  guint norms_cells;               /* checkpoint × tensor cells the last one computed */
   guint status_source;             /* refreshes the watched folder's pending files */
   char *norms_error;
   GArray *chart_steps, *chart_norms, *chart_rel;
@@ -449,6 +450,9 @@ build_norms (PsSeriesPane *self)
   g_array_set_size (self->chart_steps, 0);
   g_array_set_size (self->chart_norms, 0);
   g_array_set_size (self->chart_rel, 0);
+  if (!norms_match (self) && self->norms_cancellable != NULL
+      && ps_figure_page_get_figure (self->plots[P_NORMS]) != NULL && !self->norms_error)
+    return;   /* a new file's norms are being added: the chart so far stays until they are there */
   if (!norms_match (self))
     {
       g_autofree char *text = self->norms_error ? g_strdup_printf (_("No norms: %s"), self->norms_error)
@@ -964,14 +968,60 @@ on_norms_progress (guint done, guint total, gpointer data)
   g_main_context_invoke (g_task_get_context (data), show_progress, p);
 }
 
+typedef struct {
+  GPtrArray *paths;            /* the series' files, in its order */
+  PsCheckpointSeries *base;    /* the norms computed before (fewer files), or NULL */
+  guint cells;                 /* out: checkpoint × tensor cells computed */
+} NormsJob;
+
+static void
+norms_job_free (gpointer p)
+{
+  NormsJob *j = p;
+  g_ptr_array_unref (j->paths);
+  g_clear_pointer (&j->base, ps_checkpoint_series_free);
+  g_free (j);
+}
+
+/* The series of the job's files: the earlier one grown by the new files (its norms kept), else
+ * opened afresh. */
+static PsCheckpointSeries *
+norms_series (NormsJob *j, GError **error)
+{
+  PsCheckpointSeries *s = g_steal_pointer (&j->base);
+  if (s != NULL)
+    {
+      for (guint i = 0; i < j->paths->len && s != NULL; i++)
+        {
+          gboolean there = FALSE;
+          for (guint k = 0; k < ps_checkpoint_series_get_n_steps (s) && !there; k++)
+            there = g_strcmp0 (ps_checkpoint_series_get_path (s, k), j->paths->pdata[i]) == 0;
+          if (!there && !ps_checkpoint_series_add_file (s, j->paths->pdata[i], NULL))
+            g_clear_pointer (&s, ps_checkpoint_series_free);
+        }
+      gboolean same = s != NULL && ps_checkpoint_series_get_n_steps (s) == j->paths->len;
+      for (guint i = 0; same && i < j->paths->len; i++)
+        same = g_strcmp0 (ps_checkpoint_series_get_path (s, i), j->paths->pdata[i]) == 0;
+      if (!same)
+        g_clear_pointer (&s, ps_checkpoint_series_free);
+    }
+  if (s == NULL)
+    s = ps_checkpoint_series_open ((const char *const *) j->paths->pdata, j->paths->len, error);
+  return s;
+}
+
 static void
 norms_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
-  GPtrArray *paths = data;
+  NormsJob *j = data;
   GError *error = NULL;
-  PsCheckpointSeries *s = ps_checkpoint_series_open ((const char *const *) paths->pdata, paths->len, &error);
-  if (s != NULL && !ps_checkpoint_series_compute_norms (s, cancellable, on_norms_progress, task, &error))
-    g_clear_pointer (&s, ps_checkpoint_series_free);
+  PsCheckpointSeries *s = norms_series (j, &error);
+  if (s != NULL)
+    {
+      j->cells = ps_checkpoint_series_get_n_unknown_norms (s);
+      if (!ps_checkpoint_series_update_norms (s, cancellable, on_norms_progress, task, &error))
+        g_clear_pointer (&s, ps_checkpoint_series_free);
+    }
   if (s == NULL)
     g_task_return_error (task, error);
   else
@@ -990,6 +1040,7 @@ on_norms_done (GObject *source, GAsyncResult *result, gpointer data)
   g_clear_pointer (&self->norm_series, ps_checkpoint_series_free);
   g_clear_pointer (&self->norms_error, g_free);
   self->norm_series = s;
+  self->norms_cells = ((NormsJob *) g_task_get_task_data (G_TASK (result)))->cells;
   if (s == NULL)
     {
       self->norms_error = g_strdup (error->message);
@@ -1012,13 +1063,16 @@ start_norms (PsSeriesPane *self)
     }
   if (self->series == NULL || norms_match (self))
     return;
-  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  NormsJob *j = g_new0 (NormsJob, 1);
+  j->paths = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < n_steps (self); i++)
-    g_ptr_array_add (paths, g_strdup (ps_checkpoint_series_get_path (self->series, i)));
+    g_ptr_array_add (j->paths, g_strdup (ps_checkpoint_series_get_path (self->series, i)));
+  /* the folder grew: the norms known stay, only the new files' (and what they change) are computed */
+  j->base = g_steal_pointer (&self->norm_series);
   self->norms_cancellable = g_cancellable_new ();
   self->norms_done = self->norms_total = 0;
   g_autoptr (GTask) task = g_task_new (self, self->norms_cancellable, on_norms_done, NULL);
-  g_task_set_task_data (task, paths, (GDestroyNotify) g_ptr_array_unref);
+  g_task_set_task_data (task, j, norms_job_free);
   g_task_run_in_thread (task, norms_thread);
 }
 
@@ -1516,6 +1570,12 @@ ps_series_pane_get_rel_changes (PsSeriesPane *self, guint *n)
   ensure_page (self, P_NORMS);
   *n = ps_figure_page_get_figure (self->plots[P_NORMS]) ? self->chart_rel->len : 0;
   return *n ? (const double *) self->chart_rel->data : NULL;
+}
+
+guint
+ps_series_pane_get_norms_cells (PsSeriesPane *self)
+{
+  return self->norms_cells;
 }
 
 gboolean

@@ -73,6 +73,9 @@ void        ps_series_pane_click_change_row (PsSeriesPane *self, guint position)
 /* CSV of the table as shown: rank,tensor,rel_change,norm_a,norm_b,diff_norm,file_a,file_b. */
 char       *ps_series_pane_get_changes_csv (PsSeriesPane *self);
 gboolean    ps_series_pane_export_changes (PsSeriesPane *self, const char *path, GError **error);
+/* Checkpoint × tensor cells whose norms the last norms worker computed (a file added to a watched
+ * folder: only its own and the next checkpoint's). */
+guint       ps_series_pane_get_norms_cells (PsSeriesPane *self);
 /* TRUE while a worker (norms, changes, a picture being read) runs. */
 gboolean    ps_series_pane_get_busy     (PsSeriesPane *self);
 cairo_surface_t *ps_series_pane_render_for_test (PsSeriesPane *self, const char *page);

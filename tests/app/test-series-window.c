@@ -526,7 +526,18 @@ test_watch_folder (void)
   wait_idle (pane);
   guint n;
   ps_series_pane_get_norms (pane, &n);
-  g_assert_cmpuint (n, ==, 3);   /* computed again for the grown series */
+  g_assert_cmpuint (n, ==, 3);
+  /* only the new checkpoint's norms were computed (the newest: no later one's relative change) */
+  g_autofree char *e2_path = g_build_filename (dir, "epoch_002.pt", NULL);
+  g_autoptr (PsCheckpoint) e2_file = ps_checkpoint_open (e2_path, NULL);
+  g_assert_cmpuint (ps_series_pane_get_norms_cells (pane), ==, ps_checkpoint_get_n_entries (e2_file));
+  const double *norms3 = ps_series_pane_get_norms (pane, &n);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *file = g_strdup_printf ("epoch_%03u.pt", i);
+      double want = golden_norm (file, "0.weight");
+      g_assert_cmpfloat (fabs (norms3[i] - want), <=, 1e-12 * want);
+    }
   screenshot (GTK_WIDGET (cw), "series-watch.png");
 
   /* the user scrubs back: new checkpoints join but the view stays on the file chosen */
@@ -587,6 +598,86 @@ test_open_argument (void)
   iterate ();
 }
 
+/* `paramscope epoch_004.pt epoch_001.pt epoch_002.pt` (or the three chosen together in Open
+ * Checkpoint): one series of exactly those files, ordered by the epoch stored in them, not watched. */
+static void
+test_open_files (void)
+{
+  GFile *files[3];
+  const char *names[3] = { "epoch_004.pt", "epoch_001.pt", "epoch_002.pt" };
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *p = fixture (names[i]);
+      files[i] = g_file_new_for_path (p);
+    }
+  guint before = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
+  g_application_open (G_APPLICATION (app), files, 3, "");
+  while (ps_application_get_checkpoint_jobs (PS_APPLICATION (app)) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  iterate ();
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  g_assert_cmpuint (g_list_length (windows), ==, before + 2);   /* the demo (it shows errors) and one series */
+  PsCheckpointWindow *cw = NULL;
+  guint n_cw = 0;
+  for (GList *l = windows; l; l = l->next)
+    if (PS_IS_CHECKPOINT_WINDOW (l->data))
+      {
+        cw = l->data;
+        n_cw++;
+      }
+  g_assert_cmpuint (n_cw, ==, 1);
+  PsSeriesPane *pane = ps_checkpoint_window_get_series_pane (cw);
+  g_assert_nonnull (pane);
+  g_assert_cmpuint (ps_series_pane_get_n_steps (pane), ==, 3);
+  PsCheckpointSeries *series = ps_series_pane_get_series (pane);
+  g_assert_cmpint (ps_checkpoint_series_get_order (series), ==, PS_SERIES_ORDER_EPOCH);
+  g_assert_cmpstr (ps_checkpoint_series_get_label (series, 0), ==, "epoch_001.pt");
+  g_assert_cmpstr (ps_checkpoint_series_get_label (series, 1), ==, "epoch_002.pt");
+  g_assert_cmpstr (ps_checkpoint_series_get_label (series, 2), ==, "epoch_004.pt");
+  g_assert_cmpstr (ps_series_pane_get_step_text (pane), ==, "epoch 4 · epoch_004.pt (3 of 3)");
+  g_assert_null (strstr (ps_series_pane_get_status_text (pane), "Watching"));
+  g_assert_nonnull (strstr (ps_checkpoint_window_get_summary_text (cw), "3 checkpoint files chosen in"));
+  /* the series works as a folder's: norms of the three equal torch's */
+  g_assert_true (ps_checkpoint_window_select_path (cw, "model.0.weight"));
+  wait_idle (pane);
+  guint n = 0;
+  const double *norms = ps_series_pane_get_norms (pane, &n);
+  g_assert_cmpuint (n, ==, 3);
+  const guint epochs[3] = { 1, 2, 4 };
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *file = g_strdup_printf ("epoch_%03u.pt", epochs[i]);
+      double want = golden_norm (file, "0.weight");
+      g_assert_cmpfloat (fabs (norms[i] - want), <=, 1e-12 * want);
+    }
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = gtk_application_get_windows (GTK_APPLICATION (app)))
+    gtk_window_destroy (l->data);
+  iterate ();
+
+  /* one of them unreadable: nothing opens, the asking window says which file */
+  g_autofree char *tmp = g_dir_make_tmp ("ps-files-XXXXXX", NULL);
+  g_autofree char *bad = g_build_filename (tmp, "epoch_009.pt", NULL);
+  g_assert_true (g_file_set_contents (bad, "not a checkpoint", -1, NULL));
+  g_object_unref (files[2]);
+  files[2] = g_file_new_for_path (bad);
+  PsWindow *w = ps_window_new (app);
+  g_assert_true (ps_window_load_scenario (w, "demo"));
+  before = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
+  ps_application_open_checkpoints (PS_APPLICATION (app), files, 3, GTK_WINDOW (w));
+  while (ps_application_get_checkpoint_jobs (PS_APPLICATION (app)) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  iterate ();
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, before);
+  g_assert_nonnull (ps_window_get_error_text (w));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "epoch_009.pt"));
+  gtk_window_destroy (GTK_WINDOW (w));
+  iterate ();
+  g_unlink (bad);
+  g_rmdir (tmp);
+  for (guint i = 0; i < 3; i++)
+    g_object_unref (files[i]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -608,6 +699,7 @@ main (int argc, char **argv)
   g_test_add_func ("/series-window/changes-and-play", test_changes_and_play);
   g_test_add_func ("/series-window/watch-folder", test_watch_folder);
   g_test_add_func ("/series-window/open-argument", test_open_argument);
+  g_test_add_func ("/series-window/open-files", test_open_files);
   int ret = g_test_run ();
   g_object_unref (app);
   return ret;
