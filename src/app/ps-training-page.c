@@ -60,6 +60,7 @@ struct _PsTrainingPage {
   GPtrArray *states;               /* PsState* (ref) — NULL entries while live */
   GPtrArray *held;                 /* PsState* refs of the timeline states that own the logs */
   GArray *xsteps;                  /* int64 x position of each record (steps across train ops) */
+  PsTrainAxis axis;
   guint shown;
   PsState *shown_state;            /* ref */
   gboolean syncing;
@@ -109,19 +110,36 @@ clear_records (PsTrainingPage *self)
   g_array_set_size (self->xsteps, 0);
 }
 
+int64_t
+ps_train_axis_next (PsTrainAxis *axis, int64_t optimizer_step)
+{
+  int64_t x = optimizer_step + axis->base;
+  if (x <= axis->last)
+    {
+      /* a new optimizer counts from 1 again: continue the axis after the last step */
+      axis->base = axis->last;
+      x = optimizer_step + axis->base;
+    }
+  axis->last = x;
+  return x;
+}
+
+char *
+ps_train_record_describe (const PsTrainRecord *r, int64_t axis_step)
+{
+  g_autofree char *acc = isnan (r->accuracy) ? g_strdup ("") : g_strdup_printf (_(" · accuracy %.1f %%"), 100 * r->accuracy);
+  g_autofree char *step = axis_step == r->step
+                          ? g_strdup_printf (_("training step %lld"), (long long) axis_step)
+                          : g_strdup_printf (_("training step %lld (optimizer step %lld of its run)"),
+                                             (long long) axis_step, (long long) r->step);
+  return g_strdup_printf (_("%s · epoch %lld · loss %.5g%s · lr %.3g · ‖g‖ %.3g"), step, (long long) r->epoch,
+                          r->loss, acc, r->lr, r->grad_norm);
+}
+
 static void
 add_record (PsTrainingPage *self, const PsTrainRecord *r, PsState *state)
 {
-  int64_t last = self->xsteps->len ? g_array_index (self->xsteps, int64_t, self->xsteps->len - 1) : 0;
-  int64_t base = self->xsteps->len ? GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (self), "ps-offset")) : 0;
-  int64_t x = r->step + base;
-  if (x <= last)
-    {
-      /* a new optimizer counts from 1 again: continue the axis after the last step */
-      base = last;
-      x = r->step + base;
-      g_object_set_data (G_OBJECT (self), "ps-offset", GSIZE_TO_POINTER ((gsize) base));
-    }
+  int64_t x = ps_train_axis_next (&self->axis, r->step);
   g_ptr_array_add (self->records, (gpointer) r);
   g_ptr_array_add (self->states, state ? ps_state_ref (state) : NULL);
   g_array_append_val (self->xsteps, x);
@@ -132,7 +150,7 @@ static void
 index_timeline (PsTrainingPage *self)
 {
   clear_records (self);
-  g_object_set_data (G_OBJECT (self), "ps-offset", NULL);
+  self->axis = (PsTrainAxis) { 0, 0 };
   if (self->doc == NULL)
     return;
   PsTimeline *tl = ps_document_get_timeline (self->doc);
@@ -325,6 +343,8 @@ build_loss (PsTrainingPage *self)
   self->s_lr = (PsSeries) { _("learning rate"), x, (const double *) self->lr->data, n };
   ps_loss_curve_options_init (&self->lco);
   self->lco.title = _("Training loss");
+  if (self->axis.base > 0)
+    self->lco.subtitle = _("x: training steps across the runs (a run with a new optimizer continues the count)");
   self->lco.show_cursor = n > 0;
   self->lco.cursor_step = n > 0 ? g_array_index (self->xsteps, int64_t, self->shown) : 0;
   self->lc = (PsLossCurve) { &self->s_loss, 1, any_acc ? &self->s_acc : NULL, any_acc ? 1 : 0, &self->s_lr, &self->lco };
@@ -616,9 +636,9 @@ build_param (PsTrainingPage *self, PsFigureKind kind, gboolean diff)
           self->empty_text = g_strdup (error->message);
           return;
         }
-      const PsTrainRecord *ra = self->records->pdata[from];
-      subtitle = g_strdup_printf (_("optimizer step %lld − step %lld"),
-                                  (long long) (r ? r->step : 0), (long long) ra->step);
+      subtitle = g_strdup_printf (_("training step %lld − step %lld"),
+                                  (long long) g_array_index (self->xsteps, int64_t, self->shown),
+                                  (long long) g_array_index (self->xsteps, int64_t, from));
       g_autofree char *t2 = g_strdup_printf ("Δ %s", title);
       g_free (title);
       title = g_steal_pointer (&t2);
@@ -626,9 +646,7 @@ build_param (PsTrainingPage *self, PsFigureKind kind, gboolean diff)
   else
     {
       self->shown_tensor = ps_tensor_ref (t);
-      subtitle = r ? g_strdup_printf (_("optimizer step %lld · epoch %lld · loss %.4g"),
-                                      (long long) r->step, (long long) r->epoch, r->loss)
-                   : NULL;
+      subtitle = r ? ps_train_record_describe (r, g_array_index (self->xsteps, int64_t, self->shown)) : NULL;
     }
   PsFigureOptions o;
   ps_figure_options_init (&o);
@@ -674,11 +692,8 @@ update_substep_label (PsTrainingPage *self)
       return;
     }
   const PsTrainRecord *r = self->records->pdata[self->shown];
-  g_autofree char *acc = isnan (r->accuracy) ? g_strdup ("") : g_strdup_printf (_(" · accuracy %.1f %%"), 100 * r->accuracy);
-  g_autofree char *text = g_strdup_printf (_("Sub-step %u of %u: optimizer step %lld, epoch %lld · loss %.5g%s · lr %.3g · ‖g‖ %.3g"),
-                                           self->shown + 1, self->records->len, (long long) r->step, (long long) r->epoch,
-                                           r->loss, acc, r->lr,
-                                           r->grad_norm);
+  g_autofree char *what = ps_train_record_describe (r, g_array_index (self->xsteps, int64_t, self->shown));
+  g_autofree char *text = g_strdup_printf (_("Sub-step %u of %u: %s"), self->shown + 1, self->records->len, what);
   gtk_label_set_text (self->sub_label, text);
 }
 
@@ -848,7 +863,7 @@ ps_training_page_set_monitor (PsTrainingPage *self, PsTrainMonitor *monitor, GCa
   if (monitor != NULL)
     {
       clear_records (self);
-      g_object_set_data (G_OBJECT (self), "ps-offset", NULL);
+      self->axis = (PsTrainAxis) { 0, 0 };
       if (self->tick_id == 0)
         self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, self, NULL);
     }

@@ -239,6 +239,11 @@ test_scrub_matches_cli_and_views (void)
   g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n + 2);
   g_assert_cmpuint (ps_training_page_get_n_substeps (page), ==, 20 + 60);
 
+  /* the main timeline's sub-steps of the new run: labelled on the loss curve's axis (20 + 37) */
+  ps_window_set_substep (w, 36);
+  iterate ();
+  g_assert_nonnull (strstr (gtk_label_get_text (w->sub_label),
+                            "Sub-step 37 of 60: training step 57 (optimizer step 37 of its run)"));
   /* scrub to the run's 37th optimizer step: the values the CLI computes for 37 steps */
   ps_training_page_set_substep (page, 20 + 36);
   iterate ();
@@ -319,6 +324,130 @@ test_scrub_matches_cli_and_views (void)
   g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);
   g_assert_cmpuint (ps_training_page_get_n_substeps (page), ==, 20);
   gtk_window_destroy (GTK_WINDOW (w));
+}
+
+
+/* The main timeline reaches every recorded sub-step of a train step: the Heatmap, Histogram and
+ * Difference pages draw that sub-step's exact snapshot (the CLI's values for that many steps), and
+ * Play walks through the sub-steps. */
+static PsTensor *
+page_tensor (PsWindow *w, PsPlotPage page)
+{
+  PsFigure *fig = ps_figure_page_get_figure (w->pages[page]);
+  g_assert_nonnull (fig);
+  return ps_figure_get_tensor (fig);
+}
+
+static void
+test_main_timeline_substeps (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  adw_view_stack_set_visible_child_name (w->view_stack, "heatmap");
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  iterate ();
+  guint n = ps_document_get_n_steps (doc);
+  PsState *last = ps_document_get_current_state (doc);
+  g_assert_cmpuint (ps_window_get_n_substeps (w), ==, 20);
+  g_assert_cmpuint (ps_window_get_substep (w), ==, 20);   /* a train step starts at its end */
+  g_assert_null (ps_window_get_substep_state (w));
+  g_assert_true (gtk_widget_get_visible (w->sub_box));
+  PsParam *p_end = NULL;
+  g_assert_true (ps_state_resolve (last, "fc1.weight", NULL, &p_end, NULL));
+  g_assert_true (page_tensor (w, PS_PAGE_HEATMAP) == p_end->value);
+
+  /* sub-step 10 (index 9): the snapshot after 10 optimizer steps, the CLI's values for 10 steps */
+  gtk_adjustment_set_value (w->sub_adjustment, 9);
+  iterate ();
+  g_assert_cmpuint (ps_window_get_substep (w), ==, 9);
+  PsState *sub = ps_window_get_substep_state (w);
+  g_assert_nonnull (sub);
+  PsParam *p9 = NULL;
+  g_assert_true (ps_state_resolve (sub, "fc1.weight", NULL, &p9, NULL));
+  g_assert_true (page_tensor (w, PS_PAGE_HEATMAP) == p9->value);
+  g_autofree char *dir = NULL;
+  g_autoptr (PsSafetensors) st = cli_state_at (doc, 10, &dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) cli = ps_safetensors_load (st, "0.weight", &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_tensor_equal (cli, page_tensor (w, PS_PAGE_HEATMAP)));
+  remove_dir (dir);
+  g_assert_nonnull (strstr (gtk_label_get_text (w->sub_label), "Sub-step 10 of 20: training step 10 ·"));
+  /* the histogram follows too */
+  adw_view_stack_set_visible_child_name (w->view_stack, "histogram");
+  iterate ();
+  g_assert_true (page_tensor (w, PS_PAGE_HISTOGRAM) == p9->value);
+  /* the difference: this sub-step minus the one before (one optimizer update) */
+  adw_view_stack_set_visible_child_name (w->view_stack, "difference");
+  iterate ();
+  PsTensor *d = page_tensor (w, PS_PAGE_DIFFERENCE);
+  PsParam *p8 = NULL;
+  const PsTrainRecord *r8 = last->train_log->records->pdata[8];
+  g_assert_true (ps_state_resolve (r8->state, "fc1.weight", NULL, &p8, NULL));
+  for (int64_t k = 0; k < d->numel; k++)
+    g_assert_cmpfloat (ps_tensor_cf32 (d)[k], ==, ps_tensor_cf32 (p9->value)[k] - ps_tensor_cf32 (p8->value)[k]);
+  /* scrubbing the histogram animates: another sub-step, another tensor */
+  adw_view_stack_set_visible_child_name (w->view_stack, "histogram");
+  ps_window_set_substep (w, 3);
+  iterate ();
+  g_assert_true (ps_figure_page_get_figure (w->pages[PS_PAGE_HISTOGRAM]) != NULL);
+  g_assert_true (page_tensor (w, PS_PAGE_HISTOGRAM) != p9->value);
+
+  /* another step: no sub-steps there, the scale hides; back at the train step it starts at its end */
+  ps_document_set_current_step (doc, n - 1);
+  iterate ();
+  g_assert_cmpuint (ps_window_get_n_substeps (w), ==, 0);
+  g_assert_false (gtk_widget_get_visible (w->sub_box));
+
+  /* Play from the step before: it enters the train step at its first sub-step and walks through
+   * them in order to the step's end, then stops (the last step) */
+  adw_view_stack_set_visible_child_name (w->view_stack, "heatmap");
+  g_action_group_activate_action (G_ACTION_GROUP (w), "play", NULL);
+  GArray *seen = g_array_new (FALSE, FALSE, sizeof (guint));
+  gint64 end = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  while (w->play_source != 0)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      if (ps_document_get_current_step (doc) == n)
+        {
+          guint k = ps_window_get_substep (w);
+          if (seen->len == 0 || g_array_index (seen, guint, seen->len - 1) != k)
+            {
+              g_array_append_val (seen, k);
+              PsState *s = ps_window_get_substep_state (w);
+              PsParam *pk = NULL;
+              g_assert_true (ps_state_resolve (s ? s : last, "fc1.weight", NULL, &pk, NULL));
+              g_assert_true (page_tensor (w, PS_PAGE_HEATMAP) == pk->value);
+            }
+        }
+    }
+  g_assert_cmpuint (seen->len, ==, 21);   /* 20 sub-steps, then the step's end */
+  for (guint i = 0; i < seen->len; i++)
+    g_assert_cmpuint (g_array_index (seen, guint, i), ==, i);
+  g_array_unref (seen);
+  g_autoptr (GVariant) playing = g_action_group_get_action_state (G_ACTION_GROUP (w), "play");
+  g_assert_false (g_variant_get_boolean (playing));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* The loss curve's x axis and the sub-step labels count the same steps: a second run with a new
+ * optimizer continues the axis, and the labels say both counts. */
+static void
+test_axis_agrees (void)
+{
+  PsTrainAxis axis = { 0, 0 };
+  g_assert_cmpint (ps_train_axis_next (&axis, 1), ==, 1);
+  g_assert_cmpint (ps_train_axis_next (&axis, 2), ==, 2);
+  g_assert_cmpint (ps_train_axis_next (&axis, 3), ==, 3);
+  g_assert_cmpint (ps_train_axis_next (&axis, 1), ==, 4);    /* a new optimizer */
+  g_assert_cmpint (ps_train_axis_next (&axis, 4), ==, 7);    /* every 3rd: 1, 4 → 4, 7 */
+  g_assert_cmpint (ps_train_axis_next (&axis, 5), ==, 8);    /* the same optimizer continued */
+  PsTrainRecord r = { .step = 37, .epoch = 2, .loss = 0.5f, .accuracy = NAN, .lr = 0.1, .grad_norm = 1 };
+  g_autofree char *a = ps_train_record_describe (&r, 57);
+  g_assert_true (g_str_has_prefix (a, "training step 57 (optimizer step 37 of its run) · epoch 2"));
+  g_autofree char *b = ps_train_record_describe (&r, 37);
+  g_assert_true (g_str_has_prefix (b, "training step 37 · epoch 2"));
 }
 
 static void
@@ -444,6 +573,8 @@ main (int argc, char **argv)
   g_application_register (G_APPLICATION (app), NULL, NULL);
   g_test_add_func ("/training/live-pause-cancel", test_live_pause_cancel);
   g_test_add_func ("/training/scrub-matches-cli-and-views", test_scrub_matches_cli_and_views);
+  g_test_add_func ("/training/main-timeline-substeps", test_main_timeline_substeps);
+  g_test_add_func ("/training/axis-agrees", test_axis_agrees);
   g_test_add_func ("/training/scenarios", test_scenarios);
   g_test_add_func ("/training/teach-actions", test_teach_actions);
   g_test_add_func ("/training/fashion-templates", test_fashion_templates);
