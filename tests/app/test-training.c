@@ -495,6 +495,196 @@ test_scenarios (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* ---------- the scenarios' claims against torch (tests/golden/gen_scenarios.py) ---------- */
+
+static JsonObject *
+scenario_golden (JsonParser **parser)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("PS_TEST_DATA"), "scenario-golden.json", NULL);
+  *parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_file (*parser, path, &error));
+  return json_node_get_object (json_parser_get_root (*parser));
+}
+
+static float
+hex_f32 (const char *hex)
+{
+  guint32 bits = (guint32) g_ascii_strtoull (hex, NULL, 16);
+  float f;
+  memcpy (&f, &bits, sizeof f);
+  return f;
+}
+
+static double
+hex_f64 (const char *hex)
+{
+  guint64 bits = g_ascii_strtoull (hex, NULL, 16);
+  double d;
+  memcpy (&d, &bits, sizeof d);
+  return d;
+}
+
+/* a golden {"shape", "hex"} equals t bit for bit */
+static void
+assert_golden_tensor (JsonObject *g, const PsTensor *t)
+{
+  JsonArray *hex = json_object_get_array_member (g, "hex");
+  g_assert_nonnull (t);
+  g_assert_cmpint (t->numel, ==, json_array_get_length (hex));
+  for (int64_t k = 0; k < t->numel; k++)
+    {
+      float want = hex_f32 (json_array_get_string_element (hex, (guint) k));
+      g_assert_cmpint (memcmp (&want, &ps_tensor_cf32 (t)[k], sizeof want), ==, 0);
+    }
+}
+
+/* The records of every train step, in timeline order. */
+static GPtrArray *
+all_records (PsDocument *doc)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  PsTimeline *tl = ps_document_get_timeline (doc);
+  for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
+    {
+      const PsOp *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, i - 1);
+      PsState *st = ps_timeline_get_state (tl, i);
+      if (strcmp (ps_op_get_kind (op), "train") == 0 && st->train_log != NULL)
+        for (guint k = 0; k < st->train_log->records->len; k++)
+          g_ptr_array_add (out, st->train_log->records->pdata[k]);
+    }
+  return out;
+}
+
+static void
+assert_losses (GPtrArray *records, JsonArray *loss)
+{
+  g_assert_cmpuint (records->len, ==, json_array_get_length (loss));
+  for (guint i = 0; i < records->len; i++)
+    {
+      const PsTrainRecord *r = records->pdata[i];
+      float want = hex_f32 (json_array_get_string_element (loss, i));
+      g_assert_cmpint (memcmp (&want, &r->loss, sizeof want), ==, 0);
+    }
+}
+
+static void
+test_scenario_tanh_saturation (void)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *g = json_object_get_object_member (scenario_golden (&parser), "tanh-saturation");
+  PsWindow *w = new_window ("tanh-saturation");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_null (ps_window_get_error_text (w));
+  g_autoptr (GPtrArray) records = all_records (doc);
+  assert_losses (records, json_object_get_array_member (g, "loss"));
+  /* the tanh layers' saturation share on each step's batch, torch's (|h| > 0.97) */
+  JsonArray *sat = json_object_get_array_member (g, "sat");
+  double max_default = 0, min_x5 = 1;
+  for (guint i = 0; i < records->len; i++)
+    {
+      const PsTrainRecord *r = records->pdata[i];
+      JsonArray *want = json_array_get_array_element (sat, i);
+      guint t = 0;
+      for (guint l = 0; l < r->layers->len; l++)
+        {
+          const PsLayerStat *ls = &g_array_index (r->layers, PsLayerStat, l);
+          if (strcmp (ls->klass, "Tanh") != 0)
+            continue;
+          g_assert_cmpfloat (ls->saturated, ==, hex_f64 (json_array_get_string_element (want, t)));
+          if (i < 40)
+            max_default = MAX (max_default, ls->saturated);
+          else
+            min_x5 = MIN (min_x5, ls->saturated);
+          t++;
+        }
+      g_assert_cmpuint (t, ==, 2);
+    }
+  /* what the scenario says: none saturated from the default init, over a third at ×5 */
+  g_assert_cmpfloat (max_default, ==, 0);
+  g_assert_cmpfloat (min_x5, >, 0.33);
+  /* fc1.weight.grad at the first step of each run, as torch */
+  JsonArray *grads = json_object_get_array_member (g, "grad1");
+  for (guint k = 0; k < 2; k++)
+    {
+      const PsTrainRecord *r = records->pdata[k == 0 ? 0 : 40];
+      PsParam *p = NULL;
+      g_assert_true (ps_state_resolve (r->state, "fc1.weight", NULL, &p, NULL));
+      assert_golden_tensor (json_array_get_object_element (grads, k), p->grad);
+    }
+  /* the second run continues the training axis: its first sub-step is training step 41 */
+  guint n = ps_document_get_n_steps (doc);
+  g_assert_cmpuint (ps_window_get_n_substeps (w), ==, 40);
+  ps_window_set_substep (w, 0);
+  iterate ();
+  g_assert_nonnull (strstr (gtk_label_get_text (w->sub_label), "training step 41 (optimizer step 1 of its run)"));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);
+  ps_training_page_set_view (w->training_page, PS_TRAINING_VIEW_ACTIVATIONS);
+  ps_training_page_set_substep (w->training_page, 40);
+  iterate ();
+  g_assert_null (ps_training_page_get_empty_text (w->training_page));
+  shot (w, "scenario-tanh-saturation");
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+static void
+test_scenario_shared_module (void)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *g = json_object_get_object_member (scenario_golden (&parser), "shared");
+  PsWindow *w = new_window ("shared-module-grad");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_null (ps_window_get_error_text (w));
+  g_autoptr (GPtrArray) records = all_records (doc);
+  assert_losses (records, json_object_get_array_member (g, "loss"));
+  /* step 1: the one l.weight.grad is torch's, and it is the first use's gradient plus the second's */
+  const PsTrainRecord *r = records->pdata[0];
+  PsParam *p = NULL;
+  g_assert_true (ps_state_resolve (r->state, "l.weight", NULL, &p, NULL));
+  assert_golden_tensor (json_object_get_object_member (g, "grad"), p->grad);
+  JsonArray *g1 = json_object_get_array_member (json_object_get_object_member (g, "grad_first"), "hex");
+  JsonArray *g2 = json_object_get_array_member (json_object_get_object_member (g, "grad_second"), "hex");
+  gboolean both = FALSE;
+  for (int64_t k = 0; k < p->grad->numel; k++)
+    {
+      float a = hex_f32 (json_array_get_string_element (g1, (guint) k));
+      float b = hex_f32 (json_array_get_string_element (g2, (guint) k));
+      g_assert_cmpfloat (ps_tensor_cf32 (p->grad)[k], ==, a + b);
+      both |= a != 0 && b != 0;
+    }
+  g_assert_true (both);   /* both uses contribute */
+  /* the model's two state_dict entries are the one tensor at every sub-step */
+  PsModule *root = ps_state_get_root (r->state);
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (root);
+  g_assert_cmpuint (sd->len, ==, 4);
+  g_assert_true (((PsNamedItem *) sd->pdata[0])->param == ((PsNamedItem *) sd->pdata[2])->param);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+static void
+test_scenario_lazy_then_train (void)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *g = json_object_get_object_member (scenario_golden (&parser), "lazy");
+  PsWindow *w = new_window ("lazy-then-train");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_null (ps_window_get_error_text (w));
+  PsTimeline *tl = ps_document_get_timeline (doc);
+  /* uninitialized until the dry run (step 6), then torch's values */
+  PsParam *p = NULL;
+  g_assert_true (ps_state_resolve (ps_timeline_get_state (tl, 5), "fc1.weight", NULL, &p, NULL));
+  g_assert_null (p->value);
+  g_assert_true (ps_state_resolve (ps_timeline_get_state (tl, 6), "fc1.weight", NULL, &p, NULL));
+  assert_golden_tensor (json_object_get_object_member (g, "w_after_dry_run"), p->value);
+  g_autoptr (GPtrArray) records = all_records (doc);
+  assert_losses (records, json_object_get_array_member (g, "loss"));
+  g_assert_true (ps_state_resolve (ps_document_get_current_state (doc), "fc1.weight", NULL, &p, NULL));
+  g_assert_cmpint (p->value->shape[0], ==, 16);
+  g_assert_cmpint (p->value->shape[1], ==, 2);
+  assert_golden_tensor (json_object_get_object_member (g, "w_end"), p->value);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 /* Fashion-MNIST: the first layer's 32 units as 28 × 28 tiles (skipped without the data set). */
 static void
 test_fashion_templates (void)
@@ -576,6 +766,9 @@ main (int argc, char **argv)
   g_test_add_func ("/training/main-timeline-substeps", test_main_timeline_substeps);
   g_test_add_func ("/training/axis-agrees", test_axis_agrees);
   g_test_add_func ("/training/scenarios", test_scenarios);
+  g_test_add_func ("/training/scenario-tanh-saturation", test_scenario_tanh_saturation);
+  g_test_add_func ("/training/scenario-shared-module", test_scenario_shared_module);
+  g_test_add_func ("/training/scenario-lazy-then-train", test_scenario_lazy_then_train);
   g_test_add_func ("/training/teach-actions", test_teach_actions);
   g_test_add_func ("/training/fashion-templates", test_fashion_templates);
   int ret = g_test_run ();
