@@ -60,10 +60,10 @@ static void
 update_label (PsWindow *self)
 {
   guint n = self->n_substeps;
-  if (n == 0)
-    return;
   g_autofree char *text = NULL;
-  if (self->substep >= n)
+  if (n == 0)
+    text = g_strdup (_("No sub-steps here: a train step's recorded optimizer steps show up on this slider"));
+  else if (self->substep >= n)
     text = g_strdup_printf (_("After the whole run: %u recorded sub-steps — drag to see each one"), n);
   else
     {
@@ -72,6 +72,7 @@ update_label (PsWindow *self)
       text = g_strdup_printf (_("Sub-step %u of %u: %s"), self->substep + 1, n, what);
     }
   gtk_label_set_text (self->sub_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->sub_label), text);   /* the whole line when ellipsized */
 }
 
 void
@@ -94,7 +95,9 @@ ps_window_substeps_sync (PsWindow *self)
   self->syncing = TRUE;
   gtk_adjustment_configure (self->sub_adjustment, self->substep, 0, MAX (self->n_substeps, 1), 1, 10, 0);
   self->syncing = FALSE;
-  gtk_widget_set_visible (self->sub_box, log != NULL);
+  /* always there (showing and hiding it re-laid out the timeline's pane under a drag: GTK 4.8 then
+   * snapshotted the GtkPaned before allocating it — the random monkey's toast regression) */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sub_scale), log != NULL);
   update_label (self);
 }
 
@@ -258,7 +261,7 @@ ps_window_substeps_init (PsWindow *self)
   gtk_widget_set_margin_start (self->sub_box, 12);
   gtk_widget_set_margin_end (self->sub_box, 6);
   GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *heading = gtk_label_new_with_mnemonic (_("Su_b-step"));
+  GtkWidget *heading = gtk_label_new_with_mnemonic (_("S_ub-step"));
   gtk_box_append (GTK_BOX (line), heading);
   self->sub_adjustment = GTK_ADJUSTMENT (g_object_ref_sink (gtk_adjustment_new (0, 0, 1, 1, 10, 0)));
   self->sub_scale = GTK_SCALE (gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, self->sub_adjustment));
@@ -273,11 +276,13 @@ ps_window_substeps_init (PsWindow *self)
   gtk_box_append (GTK_BOX (self->sub_box), line);
   self->sub_label = GTK_LABEL (gtk_label_new (""));
   gtk_label_set_xalign (self->sub_label, 0);
-  gtk_label_set_wrap (self->sub_label, TRUE);
+  gtk_label_set_ellipsize (self->sub_label, PANGO_ELLIPSIZE_END);   /* one line: a constant height */
+  gtk_label_set_selectable (self->sub_label, FALSE);
   gtk_widget_add_css_class (GTK_WIDGET (self->sub_label), "dim-label");
   gtk_box_append (GTK_BOX (self->sub_box), GTK_WIDGET (self->sub_label));
   gtk_box_insert_child_after (GTK_BOX (column), self->sub_box, row);
-  gtk_widget_set_visible (self->sub_box, FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sub_scale), FALSE);
+  update_label (self);
   g_signal_connect (self->sub_adjustment, "value-changed", G_CALLBACK (on_sub_scale), self);
 }
 

@@ -8,6 +8,8 @@
 #include "ps-train-dialog.h"
 #include "ps-training-page.h"
 #include "ps-safetensors.h"
+#include <gif_lib.h>
+#include "picture-test-util.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -327,6 +329,173 @@ test_scrub_matches_cli_and_views (void)
 }
 
 
+/* The Train dialog offers a data set from a file (the recipe's `dataset` "file" form): a CSV table
+ * trains the model; a missing file is an error that changes nothing. */
+static void
+test_file_dataset (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  guint n = ps_document_get_n_steps (doc);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-train-file-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *csv = g_build_filename (dir, "points.csv", NULL);
+  GString *text = g_string_new ("a,b,label\n");
+  for (int i = 0; i < 64; i++)
+    {
+      double a = ((i * 37) % 64) / 32.0 - 1, b = ((i * 11) % 64) / 32.0 - 1;
+      g_string_append_printf (text, "%.4f,%.4f,%d\n", a, b, (a > 0) != (b > 0));
+    }
+  g_assert_true (g_file_set_contents (csv, text->str, -1, &error));
+  g_string_free (text, TRUE);
+
+  /* a file that is not there: the error names it, the document stays as it was */
+  g_autofree char *missing = g_build_filename (dir, "missing.csv", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (w), "train", NULL);
+  iterate ();
+  PsTrainDialog *d = find_dialog (PS_TYPE_TRAIN_DIALOG);
+  g_assert_nonnull (d);
+  ps_train_dialog_set_file (d, missing, NULL, "label");
+  ps_train_dialog_set_count (d, 10, 1);
+  PsTrainSpec spec;
+  g_assert_true (ps_train_dialog_get_spec (d, &spec, &error));
+  g_assert_cmpstr (spec.x, ==, "*");   /* a CSV: every other column */
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (d), "apply");
+  wait_job (w);
+  g_assert_nonnull (ps_window_get_error_text (w));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "missing.csv"));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);
+
+  /* the CSV: dataset + optimizer + train, 10 recorded sub-steps on 64 rows */
+  g_action_group_activate_action (G_ACTION_GROUP (w), "train", NULL);
+  iterate ();
+  d = find_dialog (PS_TYPE_TRAIN_DIALOG);
+  g_assert_nonnull (d);
+  ps_train_dialog_set_file (d, csv, "a, b", "label");
+  ps_train_dialog_set_count (d, 10, 1);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (d), "apply");
+  wait_job (w);
+  g_assert_null (ps_window_get_error_text (w));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n + 3);
+  const PsRecipe *recipe = ps_timeline_get_recipe (ps_document_get_timeline (doc));
+  const PsOp *op = g_ptr_array_index (recipe->ops, n);
+  g_assert_cmpstr (ps_op_get_kind (op), ==, "dataset");
+  PsState *st = ps_document_get_current_state (doc);
+  g_assert_nonnull (st->train_log);
+  g_assert_cmpuint (st->train_log->records->len, ==, 10);
+  PsDataset *data = NULL;
+  for (guint i = 0; i < st->train_ids->len; i++)
+    {
+      PsTrainObject *o = ps_state_get_train_object (st, g_ptr_array_index (st->train_ids, i));
+      if (o->kind == PS_TRAIN_DATASET && strcmp (o->type, csv) == 0)
+        data = o->dataset;
+    }
+  g_assert_nonnull (data);
+  g_assert_cmpint (ps_dataset_len (data), ==, 64);
+  g_unlink (csv);
+  g_rmdir (dir);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Gradients per layer: one histogram of each parameter's .grad at the sub-step (all of its values
+ * binned); the chosen parameter as a ridgeline and as percentile bands over the recorded sub-steps. */
+static void
+test_gradients_and_series (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsTrainingPage *page = w->training_page;
+  g_assert_cmpuint (ps_training_page_get_n_substeps (page), ==, 20);
+  ps_training_page_set_substep (page, 9);
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_GRADIENTS);
+  iterate ();
+  g_assert_null (ps_training_page_get_empty_text (page));
+  const PsLayerDiagnostics *ld = ps_training_page_get_layer_diagnostics (page);
+  g_assert_nonnull (ld);
+  PsState *st = ps_training_page_get_shown_state (page);
+  static const char *const names[] = { "0.weight", "0.bias", "2.weight", "2.bias" };
+  static const char *const targets[] = { "fc1.weight", "fc1.bias", "head.weight", "head.bias" };
+  g_assert_cmpuint (ld->n, ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      PsParam *p = NULL;
+      g_assert_true (ps_state_resolve (st, targets[i], NULL, &p, NULL));
+      g_assert_true (g_str_has_prefix (ld->layers[i].name, names[i]));
+      g_assert_nonnull (strstr (ld->layers[i].name, ".grad (Linear)"));
+      const PsHistogram *h = ld->layers[i].hist;
+      int64_t sum = h->underflow + h->overflow + h->nan;
+      for (int b = 0; b < h->n_bins; b++)
+        sum += h->counts[b];
+      g_assert_cmpint (sum, ==, p->grad->numel);
+      double mean = 0;
+      for (int64_t k = 0; k < p->grad->numel; k++)
+        mean += ps_tensor_cf32 (p->grad)[k];
+      mean /= (double) p->grad->numel;
+      g_assert_cmpfloat (fabs (ld->layers[i].stats->mean - mean), <=, 1e-9 * MAX (1.0, fabs (mean)));
+      g_assert_true (isnan (ld->layers[i].saturated));
+    }
+  shot (w, "view-gradients");
+  /* over sub-steps: the figure ends at the last recorded snapshot's tensor */
+  const PsTrainRecord *last = ps_document_get_current_state (ps_window_get_document (w))->train_log->records->pdata[19];
+  PsParam *p_last = NULL;
+  g_assert_true (ps_state_resolve (last->state, "fc1.weight", NULL, &p_last, NULL));
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_RIDGELINE);
+  iterate ();
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
+  iterate ();
+  g_assert_null (ps_training_page_get_empty_text (page));
+  g_assert_true (ps_training_page_get_shown_tensor (page) == p_last->value);
+  shot (w, "view-ridgeline");
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_BANDS);
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "grad"));
+  iterate ();
+  g_assert_null (ps_training_page_get_empty_text (page));
+  g_assert_true (ps_training_page_get_shown_tensor (page) == p_last->grad);
+  shot (w, "view-bands");
+
+  /* the heatmap over sub-steps 1, 6, 11, 16 and 20: an animated GIF (5 frames, each its own
+   * picture), a numbered PNG series, a PDF; the shown sub-step stays */
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
+  ps_training_page_set_substep (page, 9);
+  iterate ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-train-frames-XXXXXX", &error);
+  g_autofree char *gif_path = g_build_filename (dir, "w.gif", NULL);
+  guint frames = 0;
+  g_assert_true (ps_training_page_export_frames (page, gif_path, 0, 99, 5, 400, 300, 20, &frames, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (frames, ==, 5);
+  GifFileType *gif = gif_open (gif_path);
+  g_assert_cmpint (gif->ImageCount, ==, 5);
+  g_assert_cmpint (gif->SWidth, ==, 400);
+  gboolean differ = FALSE;
+  for (int y = 0; y < 300 && !differ; y += 3)
+    for (int x = 0; x < 400 && !differ; x += 3)
+      differ = gif_pixel (gif, 0, x, y) != gif_pixel (gif, 4, x, y);
+  g_assert_true (differ);   /* sub-step 1 and sub-step 20 are drawn from their own values */
+  DGifCloseFile (gif, NULL);
+  g_assert_cmpuint (ps_training_page_get_substep (page), ==, 9);
+  g_autofree char *png_path = g_build_filename (dir, "frame.png", NULL);
+  g_assert_true (ps_training_page_export_frames (page, png_path, 10, 19, 3, 400, 300, 0, &frames, &error));
+  g_assert_cmpuint (frames, ==, 4);   /* 11, 14, 17, 20 */
+  g_autofree char *first_png = g_build_filename (dir, "frame-0001.png", NULL);
+  g_autofree char *last_png = g_build_filename (dir, "frame-0004.png", NULL);
+  g_assert_true (g_file_test (first_png, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (last_png, G_FILE_TEST_IS_REGULAR));
+  g_autofree char *pdf_path = g_build_filename (dir, "slides.pdf", NULL);
+  g_assert_true (ps_training_page_export_frames (page, pdf_path, 0, 19, 10, 400, 300, 0, &frames, &error));
+  g_assert_cmpuint (frames, ==, 3);
+  g_assert_true (g_file_test (pdf_path, G_FILE_TEST_IS_REGULAR));
+  /* an unknown kind of file: an error, nothing written */
+  g_autofree char *txt = g_build_filename (dir, "w.txt", NULL);
+  g_assert_false (ps_training_page_export_frames (page, txt, 0, 19, 1, 400, 300, 0, NULL, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_assert_false (g_file_test (txt, G_FILE_TEST_EXISTS));
+  rm_rf (dir);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 /* The main timeline reaches every recorded sub-step of a train step: the Heatmap, Histogram and
  * Difference pages draw that sub-step's exact snapshot (the CLI's values for that many steps), and
  * Play walks through the sub-steps. */
@@ -351,7 +520,7 @@ test_main_timeline_substeps (void)
   g_assert_cmpuint (ps_window_get_n_substeps (w), ==, 20);
   g_assert_cmpuint (ps_window_get_substep (w), ==, 20);   /* a train step starts at its end */
   g_assert_null (ps_window_get_substep_state (w));
-  g_assert_true (gtk_widget_get_visible (w->sub_box));
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (w->sub_scale)));
   PsParam *p_end = NULL;
   g_assert_true (ps_state_resolve (last, "fc1.weight", NULL, &p_end, NULL));
   g_assert_true (page_tensor (w, PS_PAGE_HEATMAP) == p_end->value);
@@ -393,11 +562,11 @@ test_main_timeline_substeps (void)
   g_assert_true (ps_figure_page_get_figure (w->pages[PS_PAGE_HISTOGRAM]) != NULL);
   g_assert_true (page_tensor (w, PS_PAGE_HISTOGRAM) != p9->value);
 
-  /* another step: no sub-steps there, the scale hides; back at the train step it starts at its end */
+  /* another step: no sub-steps there, the scale is off; back at the train step it starts at its end */
   ps_document_set_current_step (doc, n - 1);
   iterate ();
   g_assert_cmpuint (ps_window_get_n_substeps (w), ==, 0);
-  g_assert_false (gtk_widget_get_visible (w->sub_box));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (w->sub_scale)));
 
   /* Play from the step before: it enters the train step at its first sub-step and walks through
    * them in order to the step's end, then stops (the last step) */
@@ -763,6 +932,8 @@ main (int argc, char **argv)
   g_application_register (G_APPLICATION (app), NULL, NULL);
   g_test_add_func ("/training/live-pause-cancel", test_live_pause_cancel);
   g_test_add_func ("/training/scrub-matches-cli-and-views", test_scrub_matches_cli_and_views);
+  g_test_add_func ("/training/file-dataset", test_file_dataset);
+  g_test_add_func ("/training/gradients-and-series", test_gradients_and_series);
   g_test_add_func ("/training/main-timeline-substeps", test_main_timeline_substeps);
   g_test_add_func ("/training/axis-agrees", test_axis_agrees);
   g_test_add_func ("/training/scenarios", test_scenarios);
