@@ -188,6 +188,20 @@ case('Linear 4-D', 'Linear', {'in_features': 5, 'out_features': 8}, [2, 3, 4, 5]
 case('Linear 3-D in1', 'Linear', {'in_features': 1, 'out_features': 3}, [1, 1, 1], seed=94)
 case('Linear 3-D big', 'Linear', {'in_features': 64, 'out_features': 32}, [8, 50, 64], seed=95)
 
+# ---- GroupNorm: ds/db per (sample, channel), then per (sample, group) with gamma; no affine; large groups
+case('GN 2 groups', 'GroupNorm', {'num_groups': 2, 'num_channels': 4}, [3, 4, 5], seed=100, init_=W, scale=2.0, shift=0.3)
+case('GN 4-D', 'GroupNorm', {'num_groups': 3, 'num_channels': 6}, [2, 6, 5, 7], seed=101, init_=W)
+case('GN one group', 'GroupNorm', {'num_groups': 1, 'num_channels': 5}, [4, 5, 9], seed=102, init_=W)
+case('GN per channel', 'GroupNorm', {'num_groups': 8, 'num_channels': 8}, [2, 8, 3, 3], seed=103, init_=W)
+case('GN 2-D', 'GroupNorm', {'num_groups': 4, 'num_channels': 32}, [5, 32], seed=104, init_=W)
+case('GN D 24', 'GroupNorm', {'num_groups': 2, 'num_channels': 48}, [3, 48, 4, 4], seed=105, init_=W)
+case('GN no affine', 'GroupNorm', {'num_groups': 3, 'num_channels': 9, 'affine': False}, [2, 9, 11], seed=106)
+case('GN large', 'GroupNorm', {'num_groups': 4, 'num_channels': 16}, [4, 16, 33, 33], seed=107, init_=W)
+case('GN 3-D input', 'GroupNorm', {'num_groups': 2, 'num_channels': 4}, [2, 4, 3, 4, 5], seed=108, init_=W)
+case('GN first layer', 'GroupNorm', {'num_groups': 2, 'num_channels': 6}, [3, 6, 8], seed=109, init_=W,
+     grad_input=False)
+case('GN batch 1', 'GroupNorm', {'num_groups': 5, 'num_channels': 10}, [1, 10, 17], seed=110, init_=W, scale=3.0)
+
 
 # ---------------- end-to-end training runs (tests/core/test-backward.c /backward/runs) ----------------
 RUNS = []
