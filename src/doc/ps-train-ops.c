@@ -884,9 +884,31 @@ record_stats (PsTrainRecord *r, const char *model_id, PsModule *model, GHashTabl
     }
 }
 
-static gboolean
-apply_train (PsState *state, JsonObject *op, GError **error)
+/* Everything a train op's loop works with, resolved from the op and a state: the op's own state, or
+ * the clone of a snapshot when a dropped sub-step is replayed (ps_train_log_get_state). */
+typedef struct {
+  const char *model_id, *opt_id, *sched_id;
+  PsModule *model;
+  PsDataset *data;          /* the state's, or float_data */
+  PsDataset *float_data;    /* owned: class labels as float targets */
+  PsLoss loss;
+  PsTrainObject *o, *s;     /* writable copies stored in the state (s: NULL without a scheduler) */
+  int64_t n, bs, nb, steps, every;
+  double clip;
+  gboolean shuffle, by_epochs, sched_per_step;
+} TrainRun;
+
+static void
+train_run_clear (TrainRun *run)
 {
+  ps_loss_clear (&run->loss);
+  g_clear_pointer (&run->float_data, ps_dataset_unref);
+}
+
+static gboolean
+train_setup (PsState *state, JsonObject *op, TrainRun *run, GError **error)
+{
+  memset (run, 0, sizeof *run);
   const char *model_id = json_object_get_string_member (op, "model");
   PsModule *model = ps_state_get_module (state, model_id);
   if (model == NULL)
@@ -917,155 +939,342 @@ apply_train (PsState *state, JsonObject *op, GError **error)
           return FALSE;
         }
     }
-  PsLoss loss;
-  if (!ps_train_loss_from_json (json_object_get_member (op, "loss"), &loss, error))
+  if (!ps_train_loss_from_json (json_object_get_member (op, "loss"), &run->loss, error))
     {
-      ps_loss_clear (&loss);
+      ps_loss_clear (&run->loss);
       return FALSE;
     }
-  if (loss.reduction == PS_REDUCTION_NONE)
+  if (run->loss.reduction == PS_REDUCTION_NONE)
     {
-      ps_loss_clear (&loss);
+      ps_loss_clear (&run->loss);
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "grad can be implicitly created only for scalar outputs "
                    "(the train loop needs reduction 'mean' or 'sum')");
       return FALSE;
     }
-  PsDataset *data = dd->dataset;
-  g_autoptr (PsDataset) float_data = NULL;
-  if (!ps_loss_wants_indices (&loss) && data->y->dtype == PS_DTYPE_INT64 && data->y->ndim == 1)
+  run->data = dd->dataset;
+  if (!ps_loss_wants_indices (&run->loss) && run->data->y->dtype == PS_DTYPE_INT64 && run->data->y->ndim == 1)
     {
       /* float-target losses see the class labels as TensorDataset(X, y.float().unsqueeze(1)) */
-      g_autoptr (PsTensor) t = ps_tensor_new_2d (PS_DTYPE_FLOAT32, data->y->shape[0], 1, error);
+      g_autoptr (PsTensor) t = ps_tensor_new_2d (PS_DTYPE_FLOAT32, run->data->y->shape[0], 1, error);
       if (t == NULL)
         {
-          ps_loss_clear (&loss);
+          ps_loss_clear (&run->loss);
           return FALSE;
         }
       for (int64_t k = 0; k < t->numel; k++)
-        ps_tensor_f32 (t)[k] = (float) ps_tensor_ci64 (data->y)[k];
-      float_data = ps_dataset_new (data->x, t, error);
-      data = float_data;
+        ps_tensor_f32 (t)[k] = (float) ps_tensor_ci64 (run->data->y)[k];
+      run->float_data = ps_dataset_new (run->data->x, t, error);
+      if (run->float_data == NULL)
+        {
+          ps_loss_clear (&run->loss);
+          return FALSE;
+        }
+      run->data = run->float_data;
     }
-  const int64_t n = ps_dataset_len (data);
-  const int64_t bs = json_object_has_member (op, "batch_size") ? json_object_get_int_member (op, "batch_size") : 1;
-  const gboolean shuffle = json_object_has_member (op, "shuffle") && json_object_get_boolean_member (op, "shuffle");
+  run->n = ps_dataset_len (run->data);
+  run->bs = json_object_has_member (op, "batch_size") ? json_object_get_int_member (op, "batch_size") : 1;
+  run->shuffle = json_object_has_member (op, "shuffle") && json_object_get_boolean_member (op, "shuffle");
   const gboolean drop_last = json_object_has_member (op, "drop_last") && json_object_get_boolean_member (op, "drop_last");
-  const int64_t nb = ps_data_loader_n_batches (n, bs, drop_last);
-  const gboolean by_epochs = json_object_has_member (op, "epochs");
-  const int64_t epochs = by_epochs ? json_object_get_int_member (op, "epochs") : 0;
-  const int64_t steps = by_epochs ? epochs * nb : json_object_get_int_member (op, "steps");
-  const int64_t every = json_object_has_member (op, "record_every") ? json_object_get_int_member (op, "record_every") : 1;
-  const double clip = json_object_has_member (op, "clip_grad_norm") ? json_object_get_double_member (op, "clip_grad_norm") : 0.0;
-  const gboolean sched_per_step = json_object_has_member (op, "scheduler_every")
-                                  && strcmp (json_object_get_string_member (op, "scheduler_every"), "step") == 0;
-  if (nb == 0 && steps > 0)
+  run->nb = ps_data_loader_n_batches (run->n, run->bs, drop_last);
+  run->by_epochs = json_object_has_member (op, "epochs");
+  run->steps = run->by_epochs ? json_object_get_int_member (op, "epochs") * run->nb : json_object_get_int_member (op, "steps");
+  run->every = json_object_has_member (op, "record_every") ? json_object_get_int_member (op, "record_every") : 1;
+  run->clip = json_object_has_member (op, "clip_grad_norm") ? json_object_get_double_member (op, "clip_grad_norm") : 0.0;
+  run->sched_per_step = json_object_has_member (op, "scheduler_every")
+                        && strcmp (json_object_get_string_member (op, "scheduler_every"), "step") == 0;
+  if (run->nb == 0 && run->steps > 0)
     {
-      ps_loss_clear (&loss);
+      train_run_clear (run);
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "the data loader yields no batch (%" G_GINT64_FORMAT " samples, batch_size %" G_GINT64_FORMAT
-                   ", drop_last) and the loop would never end", n, bs);
+                   ", drop_last) and the loop would never end", run->n, run->bs);
       return FALSE;
     }
-  /* the loss targets: float losses take a float target; class indices stay int64 */
-  PsTrainObject *o = writable_copy (state, oo, json_object_get_string_member (op, "optimizer"));
-  PsTrainObject *s = so ? writable_copy (state, so, json_object_get_string_member (op, "scheduler")) : NULL;
-  g_autoptr (GHashTable) module_paths = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  {
-    g_autoptr (GPtrArray) mods = ps_module_named_modules (model, TRUE);
-    for (guint i = 0; i < mods->len; i++)
-      {
-        PsNamedItem *it = mods->pdata[i];
-        g_hash_table_insert (module_paths, it->module, g_strdup (it->path));
-      }
-  }
-  g_autoptr (PsTrainLog) log = ps_train_log_new ();
-  PsTape *tape = ps_tape_new ();
-  g_autofree int64_t *order = g_new (int64_t, MAX (n, 1));
-  g_autoptr (GHashTable) before = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
-  gboolean ok = TRUE;
-  int64_t step = 0, epoch = 0;
-  while (ok && step < steps)
+  run->model_id = model_id;
+  run->model = model;
+  run->opt_id = json_object_get_string_member (op, "optimizer");
+  run->sched_id = so ? json_object_get_string_member (op, "scheduler") : NULL;
+  run->o = writable_copy (state, oo, run->opt_id);
+  run->s = so ? writable_copy (state, so, run->sched_id) : NULL;
+  return TRUE;
+}
+
+/* Keeping the sub-steps' snapshots within a memory budget (issue #12, "recorded over time"): every
+ * record keeps its metrics; its snapshot state may be dropped and is then recomputed by replaying
+ * the loop from the nearest earlier kept snapshot (or the op's starting state) — bit-identical, as a
+ * snapshot carries the generator and the optimizer's state, and the log keeps each epoch's
+ * generator from before its DataLoader order was drawn (to resume mid-epoch). Thinning: a snapshot
+ * is kept when its record number is a multiple of `stride` (and the newest always); when the kept
+ * snapshots' bytes exceed the budget, stride doubles — so a replay runs fewer than `stride`·every
+ * steps. A snapshot's bytes are counted as its model's parameters, buffers and .grad plus the
+ * optimizer's state (what a training step replaces), not the data set (shared by all). */
+typedef struct {
+  JsonObject *op;           /* ref */
+  PsState *start;           /* the state the op started from */
+  GArray *epoch_gens;       /* PsGenerator at each epoch's start, before its order was drawn */
+  GArray *cost;             /* guint64 per record: its snapshot's bytes */
+  guint64 budget, kept_bytes;
+  guint64 stride;
+} TrainReplay;
+
+static void
+train_replay_free (gpointer data)
+{
+  TrainReplay *rp = data;
+  json_object_unref (rp->op);
+  ps_state_unref (rp->start);
+  g_array_unref (rp->epoch_gens);
+  g_array_unref (rp->cost);
+  g_free (rp);
+}
+
+/* Per thread, like the hooks above: the timeline sets its budget around each op it applies. */
+static _Thread_local gboolean have_snapshot_budget = FALSE;
+static _Thread_local guint64 snapshot_budget = 0;
+
+void
+ps_train_ops_set_snapshot_budget (guint64 bytes)
+{
+  have_snapshot_budget = bytes != G_MAXUINT64;
+  snapshot_budget = bytes;
+}
+
+static guint64
+snapshot_bytes (PsModule *model, const PsOptimizer *opt)
+{
+  guint64 bytes = 0;
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (model);
+  for (guint i = 0; i < sd->len; i++)
     {
-      if (!ps_data_loader_epoch_order (&state->gen, n, shuffle, order, error))
+      const PsParam *p = ((PsNamedItem *) sd->pdata[i])->param;
+      bytes += (p->value ? ps_tensor_nbytes (p->value) : 0) + (p->grad ? ps_tensor_nbytes (p->grad) : 0);
+    }
+  g_autoptr (GPtrArray) params = ps_module_named_parameters (model);
+  for (guint i = 0; i < params->len; i++)
+    {
+      const char *names[4];
+      PsTensor *values[4];
+      guint k = ps_optimizer_state_items (opt, i, names, values);
+      for (guint j = 0; j < k; j++)
+        bytes += ps_tensor_nbytes (values[j]);
+    }
+  return bytes;
+}
+
+static void
+drop_snapshot (PsTrainLog *log, TrainReplay *rp, guint k)
+{
+  PsTrainRecord *r = log->records->pdata[k];
+  if (r->state == NULL)
+    return;
+  g_clear_pointer (&r->state, ps_state_unref);
+  rp->kept_bytes -= g_array_index (rp->cost, guint64, k);
+}
+
+/* after record log->records->len − 1 was added with its snapshot */
+static void
+thin_snapshots (PsTrainLog *log, TrainReplay *rp, guint64 cost)
+{
+  const guint len = log->records->len;
+  g_array_append_val (rp->cost, cost);
+  rp->kept_bytes += cost;
+  if (len >= 2 && (len - 1) % rp->stride != 0)   /* the one before was kept as the newest only */
+    drop_snapshot (log, rp, len - 2);
+  while (rp->kept_bytes > rp->budget && rp->stride <= len)
+    {
+      rp->stride *= 2;
+      for (guint k = 0; k + 1 < len; k++)
+        if ((k + 1) % rp->stride != 0)
+          drop_snapshot (log, rp, k);
+    }
+}
+
+/* Runs the loop's steps from+1 … to (counted in this op) on state, which is after step `from` as
+ * its snapshot was taken (before an epoch-end scheduler.step()). With `log` (the op itself) every
+ * `every`-th step is recorded; without (a replay) the run stops at `to` as a snapshot would. */
+static gboolean
+train_loop (PsState *state, TrainRun *run, int64_t from, int64_t to, PsTrainLog *log, TrainReplay *rp,
+            GError **error)
+{
+  g_autoptr (GHashTable) module_paths = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  if (log != NULL)
+    {
+      g_autoptr (GPtrArray) mods = ps_module_named_modules (run->model, TRUE);
+      for (guint i = 0; i < mods->len; i++)
+        {
+          PsNamedItem *it = mods->pdata[i];
+          g_hash_table_insert (module_paths, it->module, g_strdup (it->path));
+        }
+    }
+  g_autofree int64_t *order = g_new (int64_t, MAX (run->n, 1));
+  g_autoptr (GHashTable) before = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
+  const int64_t nb = run->nb;
+  gboolean ok = TRUE;
+  int64_t step = from;
+  if (from > 0 && from < to && from % nb == 0)
+    {
+      /* the epoch-end scheduler.step() that followed the snapshot */
+      if (run->s != NULL && !run->sched_per_step && !ps_scheduler_step (run->s->scheduler, run->o->optimizer, error))
+        return FALSE;
+    }
+  else if (from > 0 && from < to)
+    {
+      /* mid-epoch: the epoch's order, drawn again from the generator it was drawn from */
+      g_return_val_if_fail (rp != NULL && (guint64) (from / nb) < rp->epoch_gens->len, FALSE);
+      PsGenerator g = g_array_index (rp->epoch_gens, PsGenerator, from / nb);
+      if (!ps_data_loader_epoch_order (&g, run->n, run->shuffle, order, error))
+        return FALSE;
+    }
+  PsTape *tape = ps_tape_new ();
+  while (ok && step < to)
+    {
+      const int64_t epoch = step / nb, b = step % nb;
+      if (b == 0)
+        {
+          if (log != NULL && rp != NULL)
+            g_array_append_val (rp->epoch_gens, state->gen);
+          if (!ps_data_loader_epoch_order (&state->gen, run->n, run->shuffle, order, error))
+            {
+              ok = FALSE;
+              break;
+            }
+        }
+      g_autoptr (PsTensor) xb = NULL, yb = NULL;
+      if (!ps_dataset_batch (run->data, order + b * run->bs, MIN (run->bs, run->n - b * run->bs), &xb, &yb, error))
         {
           ok = FALSE;
           break;
         }
-      for (int64_t b = 0; ok && b < nb && step < steps; b++)
+      const gboolean rec = log != NULL && (step + 1) % run->every == 0;
+      g_hash_table_remove_all (before);
+      if (rec)
         {
-          g_autoptr (PsTensor) xb = NULL, yb = NULL;
-          if (!ps_dataset_batch (data, order + b * bs, MIN (bs, n - b * bs), &xb, &yb, error))
+          g_autoptr (GPtrArray) items = ps_module_named_parameters (run->model);
+          for (guint i = 0; i < items->len; i++)
             {
-              ok = FALSE;
-              break;
-            }
-          const gboolean rec = (step + 1) % every == 0;
-          g_hash_table_remove_all (before);
-          if (rec)
-            {
-              g_autoptr (GPtrArray) items = ps_module_named_parameters (model);
-              for (guint i = 0; i < items->len; i++)
-                {
-                  PsParam *p = ((PsNamedItem *) items->pdata[i])->param;
-                  if (p->value)
-                    g_hash_table_insert (before, p, ps_tensor_ref (p->value));
-                }
-            }
-          const double lr = ps_optimizer_get_lr (o->optimizer);
-          PsTrainStepResult res;
-          if (!ps_train_step (model, tape, &loss, o->optimizer, xb, yb, &state->gen, clip, state->gen.flavour, &res, error))
-            {
-              g_prefix_error (error, "step %" G_GINT64_FORMAT " (epoch %" G_GINT64_FORMAT ", batch %" G_GINT64_FORMAT "): ",
-                              step + 1, epoch, b);
-              ok = FALSE;
-              break;
-            }
-          o->n_steps++;
-          step++;
-          if (progress_fn != NULL && !progress_fn (step, steps, res.loss, progress_data))
-            {
-              g_set_error (error, PS_ERROR, PS_ERROR_FAILED, "interrupted at step %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT,
-                           step, steps);
-              ok = FALSE;
-              break;
-            }
-          if (s != NULL && sched_per_step && !ps_scheduler_step (s->scheduler, o->optimizer, error))
-            {
-              ok = FALSE;
-              break;
-            }
-          if (rec)
-            {
-              PsTrainRecord *r = ps_train_record_new ();
-              r->step = o->n_steps;
-              r->epoch = epoch;
-              r->loss = res.loss;
-              r->accuracy = res.correct >= 0 ? (double) res.correct / (double) res.count : NAN;
-              r->lr = lr;
-              r->grad_norm = res.grad_norm;
-              record_stats (r, model_id, model, before, tape, module_paths);
-              r->state = ps_state_clone (state, NULL);
-              g_ptr_array_add (log->records, r);
-              if (record_fn != NULL)
-                record_fn (r, record_data);
-              /* the snapshot keeps these optimizer/scheduler objects: go on with copies */
-              o = writable_copy (state, o, json_object_get_string_member (op, "optimizer"));
-              if (s != NULL)
-                s = writable_copy (state, s, json_object_get_string_member (op, "scheduler"));
+              PsParam *p = ((PsNamedItem *) items->pdata[i])->param;
+              if (p->value)
+                g_hash_table_insert (before, p, ps_tensor_ref (p->value));
             }
         }
-      epoch++;
-      /* scheduler.step() once per epoch, after the epoch's batches (not after a partial one) */
-      if (ok && s != NULL && !sched_per_step && (by_epochs || step % nb == 0))
-        ok = ps_scheduler_step (s->scheduler, o->optimizer, error);
+      const double lr = ps_optimizer_get_lr (run->o->optimizer);
+      PsTrainStepResult res;
+      if (!ps_train_step (run->model, tape, &run->loss, run->o->optimizer, xb, yb, &state->gen, run->clip,
+                          state->gen.flavour, &res, error))
+        {
+          g_prefix_error (error, "step %" G_GINT64_FORMAT " (epoch %" G_GINT64_FORMAT ", batch %" G_GINT64_FORMAT "): ",
+                          step + 1, epoch, b);
+          ok = FALSE;
+          break;
+        }
+      run->o->n_steps++;
+      step++;
+      if (log != NULL && progress_fn != NULL && !progress_fn (step, run->steps, res.loss, progress_data))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_FAILED, "interrupted at step %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT,
+                       step, run->steps);
+          ok = FALSE;
+          break;
+        }
+      if (run->s != NULL && run->sched_per_step && !ps_scheduler_step (run->s->scheduler, run->o->optimizer, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      if (rec)
+        {
+          PsTrainRecord *r = ps_train_record_new ();
+          r->step = run->o->n_steps;
+          r->epoch = epoch;
+          r->loss = res.loss;
+          r->accuracy = res.correct >= 0 ? (double) res.correct / (double) res.count : NAN;
+          r->lr = lr;
+          r->grad_norm = res.grad_norm;
+          record_stats (r, run->model_id, run->model, before, tape, module_paths);
+          r->state = ps_state_clone (state, NULL);
+          g_ptr_array_add (log->records, r);
+          if (record_fn != NULL)
+            record_fn (r, record_data);
+          if (rp != NULL)
+            thin_snapshots (log, rp, snapshot_bytes (run->model, run->o->optimizer));
+          /* the snapshot keeps these optimizer/scheduler objects: go on with copies */
+          run->o = writable_copy (state, run->o, run->opt_id);
+          if (run->s != NULL)
+            run->s = writable_copy (state, run->s, run->sched_id);
+        }
+      /* scheduler.step() once per epoch, after the epoch's batches (not after a partial one); a
+       * replay stops before the one that follows its last step, as the snapshot did */
+      if (step % nb == 0 && run->s != NULL && !run->sched_per_step && (log != NULL || step < to)
+          && !ps_scheduler_step (run->s->scheduler, run->o->optimizer, error))
+        {
+          ok = FALSE;
+          break;
+        }
     }
   ps_tape_free (tape);
-  ps_loss_clear (&loss);
+  return ok;
+}
+
+static gboolean
+apply_train (PsState *state, JsonObject *op, GError **error)
+{
+  /* before train_setup: the optimizer and scheduler objects it makes writable change in place */
+  g_autoptr (PsState) start = have_snapshot_budget ? ps_state_clone (state, NULL) : NULL;
+  TrainRun run;
+  if (!train_setup (state, op, &run, error))
+    return FALSE;
+  g_autoptr (PsTrainLog) log = ps_train_log_new ();
+  TrainReplay *rp = NULL;
+  if (have_snapshot_budget)
+    {
+      rp = g_new0 (TrainReplay, 1);
+      rp->op = json_object_ref (op);
+      rp->start = g_steal_pointer (&start);
+      rp->epoch_gens = g_array_new (FALSE, FALSE, sizeof (PsGenerator));
+      rp->cost = g_array_new (FALSE, FALSE, sizeof (guint64));
+      rp->budget = snapshot_budget;
+      rp->stride = 1;
+      log->replay = rp;
+      log->replay_free = train_replay_free;
+    }
+  gboolean ok = train_loop (state, &run, 0, run.steps, log, rp, error);
+  train_run_clear (&run);
   if (!ok)
     return FALSE;
   g_clear_pointer (&state->train_log, ps_train_log_unref);
   state->train_log = g_steal_pointer (&log);
   return TRUE;
+}
+
+PsState *
+ps_train_log_get_state (const PsTrainLog *log, guint i, GError **error)
+{
+  g_return_val_if_fail (log != NULL && i < log->records->len, NULL);
+  const PsTrainRecord *r = log->records->pdata[i];
+  if (r->state != NULL)
+    return ps_state_ref (r->state);
+  TrainReplay *rp = log->replay;
+  g_return_val_if_fail (rp != NULL, NULL);
+  int k = (int) i - 1;
+  while (k >= 0 && ((const PsTrainRecord *) log->records->pdata[k])->state == NULL)
+    k--;
+  TrainRun run;
+  PsState *st = ps_state_clone (k >= 0 ? ((const PsTrainRecord *) log->records->pdata[k])->state : rp->start, NULL);
+  if (!train_setup (st, rp->op, &run, error))
+    {
+      ps_state_unref (st);
+      return NULL;
+    }
+  const int64_t from = k >= 0 ? (int64_t) (k + 1) * run.every : 0, to = (int64_t) (i + 1) * run.every;
+  gboolean ok = train_loop (st, &run, from, to, NULL, rp, error);
+  train_run_clear (&run);
+  if (!ok)
+    {
+      g_prefix_error (error, "replaying sub-step %u: ", i + 1);
+      ps_state_unref (st);
+      return NULL;
+    }
+  return st;
 }
 
 static gboolean
