@@ -1331,6 +1331,15 @@ emit_dataset (Exporter *ex, JsonObject *o, guint number, GError **error)
           g_string_append_printf (s, "%s = TensorDataset(X, y)\n", var);
           return TRUE;
         }
+      if (g_str_has_suffix (lower, ".npy"))
+        {
+          /* numpy.save files: the inputs in `file`, the targets in `y` (relative to the recipe too) */
+          g_string_append (s, "import numpy\ny_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), ");
+          append_py_string (s, jstr (o, "y"));
+          g_string_append_printf (s, ")\n%s = TensorDataset(torch.as_tensor(numpy.load(path)), "
+                                  "torch.as_tensor(numpy.load(y_path)))\n", var);
+          return TRUE;
+        }
       if (g_str_has_suffix (lower, ".npz"))
         g_string_append (s, "import numpy\nwith numpy.load(path) as f:\n    ");
       else if (g_str_has_suffix (lower, ".safetensors"))

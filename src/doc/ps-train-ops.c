@@ -4,12 +4,16 @@
 #include "ps-checkpoint.h"
 #include "ps-csv.h"
 #include "ps-fashion-mnist.h"
+#include "ps-npy.h"
 #include "ps-npz.h"
 #include "ps-regular-file.h"
 #include "ps-train-step.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const kinds[] = {
   "dataset", "optimizer", "scheduler", "backward", "step", "zero_grad", "scheduler_step", "train", NULL
@@ -348,7 +352,7 @@ typedef struct { const char *name; FType type; gboolean required; } FDef;
 
 static const FDef dataset_fields[] = { { "id", F_STR, TRUE }, { "type", F_STR, FALSE }, { "args", F_OBJ, FALSE },
                                        { "file", F_STR, FALSE }, { "x", F_STR, FALSE }, { "y", F_STR, FALSE },
-                                       { "sha256", F_STR, FALSE }, { NULL } };
+                                       { "sha256", F_STR, FALSE }, { "y_sha256", F_STR, FALSE }, { NULL } };
 static const FDef optimizer_fields[] = { { "id", F_STR, TRUE }, { "type", F_STR, TRUE }, { "params", F_STR, TRUE },
                                          { "args", F_OBJ, FALSE }, { NULL } };
 static const FDef scheduler_fields[] = { { "id", F_STR, TRUE }, { "type", F_STR, TRUE }, { "optimizer", F_STR, TRUE },
@@ -421,8 +425,17 @@ ps_train_ops_validate (JsonObject *op, const char *kind, guint index, GError **e
       gboolean has_type = json_object_has_member (op, "type"), has_file = json_object_has_member (op, "file");
       if (has_type == has_file)
         OPERR ("type", "give either \"type\" (xor, circles, blobs, fashion_mnist) or \"file\"");
-      if (has_file && (!json_object_has_member (op, "x") || !json_object_has_member (op, "y")))
+      const gboolean npy = has_file && g_str_has_suffix (json_object_get_string_member (op, "file"), ".npy");
+      if (npy && !json_object_has_member (op, "y"))
+        OPERR ("y", "missing (the .npy file of the targets, beside the inputs' file)");
+      if (npy && json_object_has_member (op, "x"))
+        OPERR ("x", "a .npy file holds one array: \"file\" is the inputs, \"y\" the targets' .npy file");
+      if (npy && !g_str_has_suffix (json_object_get_string_member (op, "y"), ".npy"))
+        OPERR ("y", "expected the targets' .npy file (the inputs are a .npy file)");
+      if (has_file && !npy && (!json_object_has_member (op, "x") || !json_object_has_member (op, "y")))
         OPERR (json_object_has_member (op, "x") ? "y" : "x", "missing (the array names of inputs and targets in the file)");
+      if (!npy && json_object_has_member (op, "y_sha256"))
+        OPERR ("y_sha256", "only for a .npy targets file (\"sha256\" pins the data file)");
     }
   if (strcmp (kind, "train") == 0)
     {
@@ -474,6 +487,124 @@ check_new_id (PsState *state, const char *id, GError **error)
 
 /* ---------- dataset / optimizer / scheduler ---------- */
 
+/* The whole data file, its bytes counted against the memory budget while they are held (the arrays
+ * parsed from them are allocated beside them): a file that does not fit is an error naming the
+ * budget, before anything is read. */
+static void
+holder_free (gpointer t)
+{
+  ps_tensor_unref (t);
+}
+
+static GBytes *
+read_counted (const char *path, const char *file, GError **error)
+{
+  int fd = ps_regular_file_open (path, error);
+  if (fd < 0)
+    return NULL;
+  struct stat sb;
+  if (fstat (fd, &sb) != 0)
+    {
+      int e = errno;
+      close (fd);
+      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: %s", path, g_strerror (e));
+      return NULL;
+    }
+  const guint64 size = (guint64) sb.st_size;
+  g_autofree char *what = g_strdup_printf ("the bytes of %s", file);
+  const int64_t n = (int64_t) ((size + 3) / 4);
+  PsTensor *holder = ps_tensor_check_scratch (size, what, error) ? ps_tensor_new_empty (PS_DTYPE_FLOAT32, 1, &n, error)
+                                                                  : NULL;
+  if (holder == NULL)
+    {
+      close (fd);
+      return NULL;
+    }
+  guint8 *buf = holder->data;
+  guint64 got = 0;
+  while (got < size)
+    {
+      ssize_t r = read (fd, buf + got, (size_t) MIN (size - got, (guint64) 1 << 30));
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        {
+          int e = errno;
+          close (fd);
+          ps_tensor_unref (holder);
+          g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: %s", path, r < 0 ? g_strerror (e) : "the file got shorter while reading");
+          return NULL;
+        }
+      got += (guint64) r;
+    }
+  close (fd);
+  return g_bytes_new_with_free_func (buf, (gsize) size, holder_free, holder);
+}
+
+/* A float32 or int64 array with one row per sample, as a data set keeps it. */
+static gboolean
+check_data_array (const PsTensor *t, const char *field, const char *name, const char *file, GError **error)
+{
+  if (t->dtype != PS_DTYPE_FLOAT32 && t->dtype != PS_DTYPE_INT64)
+    {
+      field_error (error, field, "array '%s' of %s is %s; data sets take float32 (inputs, regression targets) or "
+                   "int64 (class indices, Embedding inputs): convert it before saving", name, file,
+                   ps_dtype_name (t->dtype));
+      return FALSE;
+    }
+  if (t->ndim < 1)
+    {
+      field_error (error, field, "array '%s' of %s is a scalar; a data set needs one row per sample", name, file);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* One .npy file (numpy.save), budget-counted and optionally pinned by `pin_field` */
+static PsTensor *
+npy_array (JsonObject *op, const char *base_dir, const char *file, const char *field, const char *pin_field,
+           GError **error)
+{
+  const char *pin = json_object_has_member (op, pin_field) ? json_object_get_string_member (op, pin_field) : NULL;
+  if (pin != NULL && (strlen (pin) != 64 || strspn (pin, "0123456789abcdefABCDEF") != 64))
+    {
+      field_error (error, pin_field, "expected 64 hexadecimal digits");
+      return NULL;
+    }
+  g_autofree char *path = g_path_is_absolute (file) || base_dir == NULL ? g_strdup (file)
+                                                                        : g_build_filename (base_dir, file, NULL);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GBytes) bytes = read_counted (path, file, &local);
+  if (bytes == NULL)
+    {
+      field_error (error, field, "%s", local->message);
+      return NULL;
+    }
+  if (pin != NULL)
+    {
+      g_autofree char *sum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+      if (g_ascii_strcasecmp (sum, pin) != 0)
+        {
+          field_error (error, pin_field, "%s has sha256 %s, not the one the recipe pins", path, sum);
+          return NULL;
+        }
+    }
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  PsTensor *t = ps_npy_load_from_data (data, len, NULL, &local);
+  if (t == NULL)
+    {
+      field_error (error, field, "%s: %s", file, local->message);
+      return NULL;
+    }
+  if (!check_data_array (t, field, file, file, error))
+    {
+      ps_tensor_unref (t);
+      return NULL;
+    }
+  return t;
+}
+
 /* One named array of a data file, float32 or int64 as TensorDataset keeps it. */
 static PsTensor *
 data_array (PsNpz *npz, PsCheckpoint *ck, const char *file, const char *field, const char *name, GError **error)
@@ -499,17 +630,8 @@ data_array (PsNpz *npz, PsCheckpoint *ck, const char *file, const char *field, c
       field_error (error, field, "array '%s' of %s: %s", name, file, local->message);
       return NULL;
     }
-  if (t->dtype != PS_DTYPE_FLOAT32 && t->dtype != PS_DTYPE_INT64)
+  if (!check_data_array (t, field, name, file, error))
     {
-      field_error (error, field, "array '%s' of %s is %s; data sets take float32 (inputs, regression targets) or "
-                   "int64 (class indices, Embedding inputs): convert it before saving", name, file,
-                   ps_dtype_name (t->dtype));
-      ps_tensor_unref (t);
-      return NULL;
-    }
-  if (t->ndim < 1)
-    {
-      field_error (error, field, "array '%s' of %s is a scalar; a data set needs one row per sample", name, file);
       ps_tensor_unref (t);
       return NULL;
     }
@@ -523,7 +645,8 @@ static PsDataset *
 dataset_from_file (JsonObject *op, const char *base_dir, GError **error)
 {
   const char *file = json_object_get_string_member (op, "file");
-  const char *xn = json_object_get_string_member (op, "x"), *yn = json_object_get_string_member (op, "y");
+  const char *xn = json_object_has_member (op, "x") ? json_object_get_string_member (op, "x") : NULL;
+  const char *yn = json_object_get_string_member (op, "y");
   const char *pin = json_object_has_member (op, "sha256") ? json_object_get_string_member (op, "sha256") : NULL;
   if (pin != NULL && (strlen (pin) != 64 || strspn (pin, "0123456789abcdefABCDEF") != 64))
     {
@@ -539,13 +662,19 @@ dataset_from_file (JsonObject *op, const char *base_dir, GError **error)
   g_autoptr (GError) local = NULL;
   if (g_str_has_suffix (lower, ".npy"))
     {
-      field_error (error, "file", "%s: a .npy file holds one unnamed array; save X and y together in one .npz "
-                   "(numpy.savez), or use a .csv table", file);
-      return NULL;
+      /* TensorDataset(torch.as_tensor(numpy.load(file)), torch.as_tensor(numpy.load(y))) */
+      g_autoptr (PsTensor) x = npy_array (op, base_dir, file, "file", "sha256", error);
+      g_autoptr (PsTensor) y = x ? npy_array (op, base_dir, yn, "y", "y_sha256", error) : NULL;
+      if (y == NULL)
+        return NULL;
+      PsDataset *nd = ps_dataset_new (x, y, &local);
+      if (nd == NULL)
+        field_error (error, "file", "%s: %s", file, local->message);
+      return nd;
     }
   if (g_str_has_suffix (lower, ".csv"))
     {
-      g_autoptr (GBytes) bytes = ps_regular_file_read (path, ps_tensor_get_max_bytes (), &local);
+      g_autoptr (GBytes) bytes = read_counted (path, file, &local);
       if (bytes == NULL)
         {
           field_error (error, "file", "%s", local->message);
@@ -577,7 +706,7 @@ dataset_from_file (JsonObject *op, const char *base_dir, GError **error)
   if (g_str_has_suffix (lower, ".npz"))
     {
       /* read once: the pin covers exactly the bytes parsed */
-      g_autoptr (GBytes) bytes = ps_regular_file_read (path, ps_tensor_get_max_bytes (), &local);
+      g_autoptr (GBytes) bytes = read_counted (path, file, &local);
       if (bytes != NULL)
         {
           sum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
@@ -1415,7 +1544,7 @@ ps_json_field_clear (gpointer slot)
 
 const PsOpField ps_train_fields_dataset[] = {
   TF (0, "id", TRUE), TF (1, "type", FALSE), TF (2, "args", FALSE), TF (3, "file", FALSE), TF (4, "x", FALSE),
-  TF (5, "y", FALSE), TF (6, "sha256", FALSE), { NULL } };
+  TF (5, "y", FALSE), TF (6, "sha256", FALSE), TF (7, "y_sha256", FALSE), { NULL } };
 const PsOpField ps_train_fields_optimizer[] = {
   TF (0, "id", TRUE), TF (1, "type", TRUE), TF (2, "params", TRUE), TF (3, "args", FALSE), { NULL } };
 const PsOpField ps_train_fields_scheduler[] = {
