@@ -66,7 +66,7 @@ def case(name, type_, args, shape, mode='train', seed=0, init_=(), scale=1.0, sh
         backend = str(torch._C._select_conv_backend(xb, m.weight, m.bias, m.stride, m.padding if not isinstance(
             m.padding, str) else (0,) * len(m.stride), m.dilation, m.transposed, m.output_padding,
             m.groups)).split('.')[-1] if not isinstance(m.padding, str) else None
-    y = m(x)
+    y = m(x, x) if type_ == 'Bilinear' else m(x)   # Paramscope's Bilinear uses its one input twice
     gy = torch.randn(*y.shape)
     y.backward(gy)
     grads = {k: enc2(p.grad) for k, p in m.named_parameters() if p.grad is not None}
@@ -203,6 +203,13 @@ case('Linear 1-D nobias', 'Linear', {'in_features': 9, 'out_features': 4, 'bias'
 case('Linear 1-D in1', 'Linear', {'in_features': 1, 'out_features': 6}, [1], seed=98)
 case('Linear 1-D out1', 'Linear', {'in_features': 300, 'out_features': 1}, [300], seed=99)
 case('Linear 1-D big', 'Linear', {'in_features': 200, 'out_features': 150}, [200], seed=89)
+case('Bilinear', 'Bilinear', {'in1_features': 3, 'in2_features': 3, 'out_features': 2}, [4, 3], seed=120)
+case('Bilinear nobias', 'Bilinear', {'in1_features': 5, 'in2_features': 5, 'out_features': 3, 'bias': False}, [6, 5], seed=121)
+case('Bilinear big', 'Bilinear', {'in1_features': 24, 'in2_features': 24, 'out_features': 4}, [9, 24], seed=122)
+case('Bilinear big rows', 'Bilinear', {'in1_features': 6, 'in2_features': 6, 'out_features': 3}, [40, 6], seed=123)
+case('Bilinear 3-D', 'Bilinear', {'in1_features': 4, 'in2_features': 4, 'out_features': 5}, [2, 3, 4], seed=124)
+case('Bilinear 1 row big', 'Bilinear', {'in1_features': 30, 'in2_features': 30, 'out_features': 2}, [1, 30], seed=125)
+case('Bilinear 1-D', 'Bilinear', {'in1_features': 4, 'in2_features': 4, 'out_features': 3}, [4], seed=126)
 case('Linear 3-D big', 'Linear', {'in_features': 64, 'out_features': 32}, [8, 50, 64], seed=95)
 
 # ---- GroupNorm: ds/db per (sample, channel), then per (sample, group) with gamma; no affine; large groups
