@@ -118,6 +118,19 @@ case('Conv3d circular', 'Conv3d', {'in_channels': 2, 'out_channels': 2, 'kernel_
      'padding_mode': 'circular'}, [2, 2, 3, 4, 5], seed=25)
 case('Conv2d circular same', 'Conv2d', {'in_channels': 2, 'out_channels': 2, 'kernel_size': 4, 'padding': 'same',
      'padding_mode': 'circular'}, [2, 2, 6, 5], seed=26)
+case('ConvT2d b1', 'ConvTranspose2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3}, [1, 2, 4, 4], seed=130)
+case('ConvT2d stride outpad', 'ConvTranspose2d', {'in_channels': 4, 'out_channels': 6, 'kernel_size': 3, 'stride': 2,
+     'padding': 1, 'output_padding': 1}, [3, 4, 5, 5], seed=131)
+case('ConvT2d groups dil nobias', 'ConvTranspose2d', {'in_channels': 4, 'out_channels': 6, 'kernel_size': [2, 3],
+     'groups': 2, 'dilation': 2, 'bias': False}, [2, 4, 5, 6], seed=132)
+case('ConvT1d', 'ConvTranspose1d', {'in_channels': 3, 'out_channels': 2, 'kernel_size': 4, 'stride': 2}, [2, 3, 7], seed=133)
+case('ConvT3d', 'ConvTranspose3d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 2, 'stride': 2}, [2, 2, 3, 3, 3],
+     seed=134)
+case('ConvT2d big', 'ConvTranspose2d', {'in_channels': 8, 'out_channels': 16, 'kernel_size': 3, 'padding': 1},
+     [4, 8, 12, 12], seed=135)
+case('ConvT2d 1x1', 'ConvTranspose2d', {'in_channels': 5, 'out_channels': 4, 'kernel_size': 1}, [2, 5, 3, 3], seed=136)
+case('ConvT2d unbatched', 'ConvTranspose2d', {'in_channels': 2, 'out_channels': 2, 'kernel_size': 2, 'stride': 2},
+     [2, 3, 3], seed=137)
 case('Conv2d unbatched', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3}, [2, 6, 5], seed=11)
 
 # ---- GELU (oneDNN eltwise_gelu_erf backward), approximate='tanh' (ATen)
