@@ -136,7 +136,10 @@ run_case (JsonObject *c)
   const char *name = json_object_get_string_member (c, "name");
   g_autoptr (GError) error = NULL;
   PsGenerator gen;
-  ps_generator_init (&gen, json_object_get_int_member (c, "seed"), PS_FLAVOUR_AVX2);
+  /* torch's kernels as ATEN_CPU_CAPABILITY chose them (the generator carries the flavour) */
+  const char *cap = json_object_get_string_member_with_default (c, "capability", "avx2");
+  ps_generator_init (&gen, json_object_get_int_member (c, "seed"),
+                     strcmp (cap, "default") == 0 ? PS_FLAVOUR_DEFAULT : PS_FLAVOUR_AVX2);
   g_autoptr (PsArgs) args = layer_args (json_object_get_object_member (c, "args"));
   g_autoptr (PsModule) m = ps_module_new (json_object_get_string_member (c, "type"), args, &gen, &error);
   g_assert_no_error (error);
