@@ -602,3 +602,58 @@ ps_conv_transpose_backward_gemm (const PsConvShape *s, const float *x, const flo
       }
   return TRUE;
 }
+
+/* The naive reference of ps_conv_transpose_backward_gemm: the scatter of ps_conv_forward_naive's
+ * transposed branch, differentiated, in double. */
+void
+ps_conv_transpose_backward_naive (const PsConvShape *s, const float *x, const float *w, const float *gy,
+                                  float *gx, float *gw, float *gb)
+{
+  int64_t out[3];
+  if (!s->transposed || !ps_conv_output_size (s, out, NULL))
+    g_return_if_reached ();
+  const int64_t G = s->groups;
+  const int64_t Cg = s->in_channels / G, Og = s->out_channels / G;
+  const int64_t kvol = vol3 (s->kernel), ivol = vol3 (s->in), ovol = vol3 (out);
+  const int64_t *st = s->stride, *dl = s->dilation, *pd = s->pad_lo, *kk = s->kernel;
+  const int64_t nx = s->batch * s->in_channels * ivol, nw = s->in_channels * Og * kvol;
+  double *ax = g_new0 (double, MAX (nx, 1)), *aw = g_new0 (double, MAX (nw, 1));
+  double *ab = g_new0 (double, MAX (s->out_channels, 1));
+  for (int64_t b = 0; b < s->batch; b++)
+    for (int64_t c = 0; c < s->in_channels; c++)
+      for (int64_t id = 0; id < s->in[0]; id++)
+        for (int64_t ih = 0; ih < s->in[1]; ih++)
+          for (int64_t iw = 0; iw < s->in[2]; iw++)
+            {
+              const int64_t xi = (b * s->in_channels + c) * ivol + (id * s->in[1] + ih) * s->in[2] + iw;
+              const int64_t g = c / Cg;
+              for (int64_t oo = 0; oo < Og; oo++)
+                for (int64_t a = 0; a < kk[0]; a++)
+                  for (int64_t e = 0; e < kk[1]; e++)
+                    for (int64_t f = 0; f < kk[2]; f++)
+                      {
+                        const int64_t od = id * st[0] - pd[0] + a * dl[0];
+                        const int64_t oh = ih * st[1] - pd[1] + e * dl[1];
+                        const int64_t ow = iw * st[2] - pd[2] + f * dl[2];
+                        if (od < 0 || od >= out[0] || oh < 0 || oh >= out[1] || ow < 0 || ow >= out[2])
+                          continue;
+                        const int64_t wi = (c * Og + oo) * kvol + (a * kk[1] + e) * kk[2] + f;
+                        const double g_y = gy[(b * s->out_channels + g * Og + oo) * ovol + (od * out[1] + oh) * out[2] + ow];
+                        ax[xi] += g_y * w[wi];
+                        aw[wi] += g_y * x[xi];
+                      }
+            }
+  for (int64_t b = 0; b < s->batch; b++)
+    for (int64_t o = 0; o < s->out_channels; o++)
+      for (int64_t i = 0; i < ovol; i++)
+        ab[o] += gy[(b * s->out_channels + o) * ovol + i];
+  for (int64_t i = 0; gx && i < nx; i++)
+    gx[i] = (float) ax[i];
+  for (int64_t i = 0; gw && i < nw; i++)
+    gw[i] = (float) aw[i];
+  for (int64_t i = 0; gb && i < s->out_channels; i++)
+    gb[i] = (float) ab[i];
+  g_free (ax);
+  g_free (aw);
+  g_free (ab);
+}
