@@ -268,6 +268,11 @@ def default_cases():
     case('default MHA big', 'MultiheadAttention', {'embed_dim': 16, 'num_heads': 4, 'batch_first': True}, [3, 12, 16],
          seed=151)
     case('default MHA rows 9', 'MultiheadAttention', {'embed_dim': 24, 'num_heads': 2}, [9, 2, 24], seed=152)
+    case('default GN', 'GroupNorm', {'num_groups': 2, 'num_channels': 4}, [3, 4, 5], seed=154, init_=W, scale=2.0)
+    case('default GN 4-D', 'GroupNorm', {'num_groups': 3, 'num_channels': 6}, [2, 6, 5, 7], seed=155, init_=W)
+    case('default GN D 24', 'GroupNorm', {'num_groups': 2, 'num_channels': 48}, [3, 48, 4, 4], seed=156, init_=W)
+    case('default GN no affine', 'GroupNorm', {'num_groups': 3, 'num_channels': 9, 'affine': False}, [2, 9, 11],
+         seed=157)
     case('default MHA kv zero', 'MultiheadAttention', {'embed_dim': 8, 'num_heads': 2, 'add_bias_kv': True,
          'add_zero_attn': True}, [5, 3, 8], seed=153)
 
