@@ -497,6 +497,22 @@ def do_action(s, a, app):
             s.key_combo('Return')
     elif t == 'wait':
         time.sleep(a['ms'] / 1000)
+    elif t == 'activate':
+        # in replay lists only (never generated): asks the window manager to focus the window whose
+        # title contains this text, as a click on it would (keys then go there)
+        for wid in s.clients():
+            try:
+                w = s.d.create_resource_object('window', wid)
+                name = w.get_full_property(s.d.intern_atom('_NET_WM_NAME'), X.AnyPropertyType)
+                title = name.value.decode('utf-8', 'replace') if name is not None else (w.get_wm_name() or '')
+            except XError:
+                continue
+            if a['title'] in title:
+                ev = protocol.event.ClientMessage(window=w, client_type=s.atom['_NET_ACTIVE_WINDOW'],
+                                                  data=(32, [2, X.CurrentTime, 0, 0, 0]))
+                s.root.send_event(ev, event_mask=X.SubstructureRedirectMask | X.SubstructureNotifyMask)
+                s.d.sync()
+                break
     elif t == 'no-window':
         # in replay lists only (never generated): fails while a window with this title is shown
         # (exact: the whole title; GTK's inspector is titled with the program name, "paramscope")
