@@ -109,18 +109,41 @@ step_forward_activated (GSimpleAction *a, GVariant *p, gpointer data)
   step_to (data, (int) ps_document_get_current_step (PS_WINDOW (data)->document) + 1);
 }
 
+#define PLAY_STEP_MS 1200
+#define PLAY_SUBSTEP_MS 80
+
+static gboolean play_tick (gpointer data);
+
+static void
+play_schedule (PsWindow *self, guint ms)
+{
+  g_clear_handle_id (&self->play_source, g_source_remove);
+  self->play_source = g_timeout_add (ms, play_tick, self);
+}
+
+/* One frame of Play: the next recorded sub-step of a train step (from its first when Play enters
+ * it), else the next step; stops after the last step. */
 static gboolean
 play_tick (gpointer data)
 {
   PsWindow *self = data;
+  self->play_source = 0;
+  if (ps_window_substeps_advance (self, FALSE))
+    {
+      play_schedule (self, PLAY_SUBSTEP_MS);
+      return G_SOURCE_REMOVE;
+    }
   if (at_last_step (self))
     {
-      self->play_source = 0;
       g_action_group_change_action_state (G_ACTION_GROUP (self), "play", g_variant_new_boolean (FALSE));
       return G_SOURCE_REMOVE;
     }
   step_to (self, (int) ps_document_get_current_step (self->document) + 1);
-  return G_SOURCE_CONTINUE;
+  if (ps_window_substeps_advance (self, TRUE))
+    play_schedule (self, PLAY_SUBSTEP_MS);
+  else
+    play_schedule (self, PLAY_STEP_MS);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -132,9 +155,10 @@ play_change_state (GSimpleAction *action, GVariant *value, gpointer data)
   g_clear_handle_id (&self->play_source, g_source_remove);
   if (on)
     {
-      if (at_last_step (self))
+      if (at_last_step (self) && (ps_window_get_n_substeps (self) == 0
+                                  || ps_window_get_substep (self) >= ps_window_get_n_substeps (self)))
         step_to (self, 0);
-      self->play_source = g_timeout_add (1200, play_tick, self);
+      play_schedule (self, PLAY_STEP_MS);
     }
 }
 
