@@ -53,8 +53,9 @@ SHORTCUTS = [
     ('ctrl+a', 1), ('ctrl+c', 1), ('ctrl+v', 1), ('ctrl+plus', 1), ('ctrl+minus', 1), ('ctrl+0', 1),
     ('ctrl+shift+l', 1),
     # added in session 4: the accelerators the list above missed (New, Initialize, Train) and the
-    # mnemonics of the Training page's buttons (Alt+T Train…, Alt+E Export View…)
-    ('ctrl+n', 1), ('ctrl+shift+i', 2), ('ctrl+shift+t', 2), ('alt+e', 1), ('alt+t', 1),
+    # mnemonics of the Training page's buttons (Alt+T Train…, Alt+E Export View…, Alt+P Export Over
+    # Sub-steps…)
+    ('ctrl+n', 1), ('ctrl+shift+i', 2), ('ctrl+shift+t', 2), ('alt+e', 1), ('alt+t', 1), ('alt+p', 1),
 ]
 NAV_KEYS = [
     ('Escape', 10), ('Tab', 6), ('shift+Tab', 3), ('Return', 5), ('Up', 4), ('Down', 4),
@@ -513,6 +514,11 @@ def do_action(s, a, app):
                 s.root.send_event(ev, event_mask=X.SubstructureRedirectMask | X.SubstructureNotifyMask)
                 s.d.sync()
                 break
+    elif t == 'geometry':
+        # in replay lists only: prints the focused window's size (what the window manager allowed)
+        if win is not None:
+            _, _, w, h = s.geometry(win)
+            print('# %s: window %dx%d' % (a.get('label', 'geometry'), w, h), flush=True)
     elif t == 'no-window':
         # in replay lists only (never generated): fails while a window with this title is shown
         # (exact: the whole title; GTK's inspector is titled with the program name, "paramscope")
