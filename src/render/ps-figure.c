@@ -166,6 +166,7 @@ build_heatmap (PsFigure *fig, const PsFigureOptions *o, const double *fixed, GEr
   if (fixed != NULL)
     {
       ho.range = PS_HEATMAP_RANGE_FIXED;
+      ho.range_label = "shared";
       ho.lo = fixed[0];
       ho.hi = fixed[1];
     }
@@ -711,6 +712,20 @@ guint
 ps_figure_get_n_parts (PsFigure *fig)
 {
   return fig->parts != NULL ? fig->parts->len : 1;
+}
+
+PsFigure *
+ps_figure_get_part (PsFigure *fig, guint i)
+{
+  g_return_val_if_fail (fig != NULL && i < ps_figure_get_n_parts (fig), NULL);
+  return fig->parts != NULL ? g_ptr_array_index (fig->parts, i) : fig;
+}
+
+PsHeatmap *
+ps_figure_get_heatmap (PsFigure *fig)
+{
+  g_return_val_if_fail (fig != NULL, NULL);
+  return fig->heatmap;
 }
 
 void

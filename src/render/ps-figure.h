@@ -68,6 +68,10 @@ PsFigure   *ps_figure_new_multiples (const PsTimeline *tl, const char *const *pa
                                      GError **error);
 /* The figures side by side (1 for any other kind). */
 guint       ps_figure_get_n_parts  (PsFigure *fig);
+/* Part i of small multiples (i < n_parts), or the figure itself for i = 0 of any other kind; no ref. */
+PsFigure   *ps_figure_get_part     (PsFigure *fig, guint i);
+/* The heatmap a PS_FIGURE_HEATMAP figure draws (NULL for other kinds); no ref. */
+PsHeatmap  *ps_figure_get_heatmap  (PsFigure *fig);
 void        ps_figure_free         (PsFigure *fig);
 void        ps_figure_draw         (PsFigure *fig, cairo_t *cr, double width, double height);
 /* Pango-markup tooltip for the point (x, y) of a width × height drawing, or NULL. */

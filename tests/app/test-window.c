@@ -794,6 +794,13 @@ test_compare_small_multiples (void)
   ps_plot_format_value (m, b, sizeof b);
   g_autofree char *expected = g_strdup_printf ("6 heatmaps side by side, one colour range [%s, %s]", a, b);
   g_assert_cmpstr (ps_figure_get_title (fig), ==, expected);
+  /* each heatmap's footer names the range as shared (it said "fixed") */
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *range = ps_heatmap_range_text (ps_figure_get_heatmap (ps_figure_get_part (fig, i)));
+      g_autofree char *want = g_strdup_printf ("colour range [%s, %s], shared", a, b);
+      g_assert_cmpstr (range, ==, want);
+    }
   PsPlotView *view = ps_figure_page_get_view (w->pages[PS_PAGE_COMPARE]);
   int width = gtk_widget_get_width (GTK_WIDGET (view)), height = gtk_widget_get_height (GTK_WIDGET (view));
   cairo_surface_t *shared = ps_plot_view_render_for_test (view, FALSE);
@@ -900,6 +907,41 @@ test_projector_fits (void)
   g_test_message ("normal mode: minimum %d × %d", mw, mh);
   g_assert_cmpint (mw, <=, 500);
   save_screenshot (GTK_WIDGET (w), "small-360x294.png");
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* A toast never hides the plot: it shows below it (the plot gives up the height) — it used to be
+ * drawn over the plot's bottom axis labels. */
+static void
+test_toast_below_plot (void)
+{
+  PsWindow *w = new_window ("demo");
+  gtk_window_set_default_size (GTK_WINDOW (w), 1100, 700);
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "heatmap");
+  iterate ();
+  ps_window_toast (w, "Exported the picture to /tmp/a-rather-long-file-name-for-the-toast.png");
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!gtk_revealer_get_child_revealed (w->toast_revealer) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (gtk_revealer_get_child_revealed (w->toast_revealer));
+  GtkWidget *plot = GTK_WIDGET (ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]));
+  graphene_rect_t pb, tb;
+  /* the new layout is applied on a following frame: wait (up to 5 s) for the two to be apart */
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  do
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_assert_true (gtk_widget_compute_bounds (plot, GTK_WIDGET (w), &pb));
+      g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (w->toast_label), GTK_WIDGET (w), &tb));
+    }
+  while (graphene_rect_intersection (&pb, &tb, NULL) && g_get_monotonic_time () < deadline);
+  g_test_message ("plot y %.0f–%.0f, toast y %.0f–%.0f", pb.origin.y, pb.origin.y + pb.size.height, tb.origin.y,
+                  tb.origin.y + tb.size.height);
+  g_assert_cmpfloat (tb.size.height, >, 0);
+  g_assert_false (graphene_rect_intersection (&pb, &tb, NULL));
+  g_assert_cmpfloat (pb.size.height, >, 200);
+  save_screenshot (GTK_WIDGET (w), "toast-below-plot.png");
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -1644,6 +1686,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/dark-style", test_dark_style);
   g_test_add_func ("/window/about-icon", test_about_icon);
   g_test_add_func ("/window/projector-fits", test_projector_fits);
+  g_test_add_func ("/window/toast-below-plot", test_toast_below_plot);
   g_test_add_func ("/window/selected-node-borrowed", test_selected_node_borrowed);
   g_test_add_func ("/window/compare-small-multiples", test_compare_small_multiples);
   g_test_add_func ("/window/export-picture-and-data", test_export_picture_and_data);
