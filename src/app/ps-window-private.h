@@ -54,6 +54,7 @@ struct _PsWindow {
   GtkDropDown *pool_dropdown;  /* heatmap downsampling: PsHeatmapPool */
   GtkWidget *compare_box;
   GtkDropDown *compare_dropdown;   /* 0 heatmaps, 1 histograms */
+  GtkDropDown *compare_of_dropdown; /* 0 same-named parameters, 1 the selected one at each step */
   GtkCheckButton *compare_shared;  /* one range for all */
   GtkSpinButton *bins_spin;
   GtkToggleButton *log_toggle;

@@ -459,6 +459,30 @@ update_compare (PsWindow *self, PsFigurePage *fp)
                                         "with the same name (all the weights, or all the biases), side by side."));
       return;
     }
+  PsFigureOptions o;
+  ps_window_fill_figure_options (self, &o, PS_PAGE_COMPARE);
+  g_autoptr (GError) error = NULL;
+  if (gtk_drop_down_get_selected (self->compare_of_dropdown) == 1)
+    {
+      /* one parameter at each step where it changed (constructed, initialized, trained) */
+      const PsTimeline *tl = ps_document_get_timeline (self->document);
+      const char *path = ps_tree_node_get_path (node);
+      guint steps[PS_FIGURE_MAX_MULTIPLES];
+      guint n = ps_figure_steps_of_change (tl, path, steps, PS_FIGURE_MAX_MULTIPLES);
+      PsFigure *fig = n > 0 ? ps_figure_new_multiples_over_steps (tl, path, steps, n, &o,
+                                                                   gtk_check_button_get_active (self->compare_shared),
+                                                                   &error)
+                            : NULL;
+      if (fig == NULL)
+        {
+          ps_figure_page_set_message (fp, error ? error->message : _("This parameter has values at no step."));
+          return;
+        }
+      g_autofree char *what = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s at %u step", "%s at %u steps", n),
+                                               path, n);
+      ps_figure_page_set_figure (fp, fig, what, _("Each step where it changed"));
+      return;
+    }
   const char *leaf = ps_tree_node_get_name (node);
   g_autoptr (GPtrArray) params = ps_module_named_parameters (root);
   g_autoptr (GPtrArray) paths = g_ptr_array_new ();
@@ -469,9 +493,6 @@ update_compare (PsWindow *self, PsFigurePage *fp)
       if (it->param->value != NULL && g_strcmp0 (dot ? dot + 1 : it->path, leaf) == 0)
         g_ptr_array_add (paths, it->path);
     }
-  PsFigureOptions o;
-  ps_window_fill_figure_options (self, &o, PS_PAGE_COMPARE);
-  g_autoptr (GError) error = NULL;
   PsFigure *fig = ps_figure_new_multiples (ps_document_get_timeline (self->document),
                                            (const char *const *) paths->pdata, paths->len, &o,
                                            gtk_check_button_get_active (self->compare_shared), &error);
@@ -879,6 +900,7 @@ setup_views (PsWindow *self)
   g_signal_connect_swapped (self->range_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->pool_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->compare_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
+  g_signal_connect_swapped (self->compare_of_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->compare_shared, "toggled", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->bins_spin, "value-changed", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->log_toggle, "toggled", G_CALLBACK (on_plot_option_changed), self);
@@ -1012,6 +1034,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, pool_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_box);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_of_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_shared);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, bins_spin);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, log_toggle);

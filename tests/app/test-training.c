@@ -262,20 +262,20 @@ test_scrub_matches_cli_and_views (void)
   /* the selected parameter's value, .grad and momentum buffer at that sub-step */
   ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
   iterate ();
-  g_assert_true (ps_training_page_select_param (page, "mlp.fc1.weight", "value"));
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
   iterate ();
   PsParam *w0 = NULL;
   g_assert_true (ps_state_resolve (shown, "fc1.weight", NULL, &w0, NULL));
   g_assert_true (ps_training_page_get_shown_tensor (page) == w0->value);
-  g_assert_true (ps_training_page_select_param (page, "mlp.fc1.weight", "grad"));
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "grad"));
   iterate ();
   g_assert_true (ps_training_page_get_shown_tensor (page) == w0->grad);
-  g_assert_true (ps_training_page_select_param (page, "mlp.fc1.weight", "momentum_buffer"));
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "momentum_buffer"));
   iterate ();
   g_assert_nonnull (ps_training_page_get_shown_tensor (page));
   g_assert_null (ps_training_page_get_empty_text (page));
   /* the difference of two sub-steps is b − a of the two snapshots */
-  ps_training_page_select_param (page, "mlp.fc1.weight", "value");
+  ps_training_page_select_param (page, "mlp.0.weight", "value");
   ps_training_page_set_view (page, PS_TRAINING_VIEW_DIFFERENCE);
   ps_training_page_set_diff_from (page, 55);
   iterate ();

@@ -854,6 +854,62 @@ test_compare_small_multiples (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* Small multiples of one parameter over steps: the steps where it changed (scenario 2: linear1's
+ * weight constructed at step 1 with the default init, overwritten by xavier_uniform_ at step 4),
+ * side by side on one colour range. */
+static void
+test_compare_over_steps (void)
+{
+  PsWindow *w = new_window ("article-2-custom-init");
+  gtk_window_set_default_size (GTK_WINDOW (w), 1400, 860);
+  iterate ();
+  g_assert_true (ps_window_select_path (w, "linear1.weight"));
+  const PsTimeline *tl = ps_document_get_timeline (ps_window_get_document (w));
+  guint steps[PS_FIGURE_MAX_MULTIPLES];
+  g_assert_cmpuint (ps_figure_steps_of_change (tl, "linear1.weight", steps, PS_FIGURE_MAX_MULTIPLES), ==, 2);
+  g_assert_cmpuint (steps[0], ==, 1);
+  g_assert_cmpuint (steps[1], ==, 4);
+  g_assert_cmpuint (ps_figure_steps_of_change (tl, "linear1.weight", steps, 1), ==, 1);
+  g_assert_cmpuint (steps[0], ==, 4);                        /* thinned: the last one kept */
+  gtk_check_button_set_active (w->compare_shared, TRUE);
+  gtk_drop_down_set_selected (w->compare_dropdown, 0);
+  gtk_drop_down_set_selected (w->compare_of_dropdown, 1);
+  show_page (w, "compare");
+  PsFigure *fig = ps_figure_page_get_figure (w->pages[PS_PAGE_COMPARE]);
+  g_assert_nonnull (fig);
+  g_assert_cmpuint (ps_figure_get_n_parts (fig), ==, 2);
+  g_assert_true (g_str_has_prefix (ps_figure_get_title (fig), "linear1.weight at 2 steps side by side, one colour range ["));
+  /* each part is the weight at its step, both drawn on the one range */
+  double lo0, hi0, lo1, hi1;
+  for (guint i = 0; i < 2; i++)
+    {
+      PsParam *p = NULL;
+      g_assert_true (ps_state_resolve (ps_timeline_get_state (tl, i == 0 ? 1 : 4), "linear1.weight", NULL, &p, NULL));
+      g_assert_true (ps_tensor_equal (ps_figure_get_tensor (ps_figure_get_part (fig, i)), p->value));
+      g_autofree char *range = ps_heatmap_range_text (ps_figure_get_heatmap (ps_figure_get_part (fig, i)));
+      g_assert_true (g_str_has_suffix (range, ", shared"));
+    }
+  ps_heatmap_get_range (ps_figure_get_heatmap (ps_figure_get_part (fig, 0)), &lo0, &hi0);
+  ps_heatmap_get_range (ps_figure_get_heatmap (ps_figure_get_part (fig, 1)), &lo1, &hi1);
+  g_assert_cmpfloat (lo0, ==, lo1);
+  g_assert_cmpfloat (hi0, ==, hi1);
+  /* the shared range covers xavier's larger values: ± its bound √(6/15) ≥ the largest |x| */
+  g_assert_cmpfloat (hi0, <=, sqrt (6.0 / 15.0));
+  g_assert_cmpfloat (hi0, >, 1 / sqrt (10.0));                  /* beyond the default init's bound */
+  save_screenshot (GTK_WIDGET (w), "compare-over-steps.png");
+  /* histograms too, each its own range */
+  gtk_drop_down_set_selected (w->compare_dropdown, 1);
+  gtk_check_button_set_active (w->compare_shared, FALSE);
+  iterate ();
+  fig = ps_figure_page_get_figure (w->pages[PS_PAGE_COMPARE]);
+  g_assert_nonnull (fig);
+  g_assert_cmpstr (ps_figure_get_title (fig), ==, "linear1.weight at 2 steps side by side, each with its own value range");
+  gtk_drop_down_set_selected (w->compare_of_dropdown, 0);
+  gtk_drop_down_set_selected (w->compare_dropdown, 0);
+  gtk_check_button_set_active (w->compare_shared, TRUE);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 /* Projector mode fits a 1280×720 projector: the window's minimum size is below it, so nothing is
  * clipped or pushed off screen. Narrow windows: the plot controls scroll sideways and the seed and
  * Replay buttons give way, so the minimum width stays under 500 (it was 727; 360 is not reached:
@@ -1685,6 +1741,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/downsample-choice", test_downsample_choice);
   g_test_add_func ("/window/dark-style", test_dark_style);
   g_test_add_func ("/window/about-icon", test_about_icon);
+  g_test_add_func ("/window/compare-over-steps", test_compare_over_steps);
   g_test_add_func ("/window/projector-fits", test_projector_fits);
   g_test_add_func ("/window/toast-below-plot", test_toast_below_plot);
   g_test_add_func ("/window/selected-node-borrowed", test_selected_node_borrowed);
