@@ -33,6 +33,7 @@ struct _PsWindow {
   GtkLabel *job_label;
   GtkProgressBar *job_progress;
   GtkOverlay *toast_overlay;
+  GtkPaned *main_paned;     /* model and timeline | story and plots */
   GtkRevealer *toast_revealer;
   GtkLabel *toast_label;
   guint toast_timeout;      /* hides the toast */
