@@ -31,7 +31,11 @@ SCENARIOS = [
 
 
 def story(app):
-    """(heading, body) of the story panel."""
+    """(heading, body) of the story panel: its two labels found once (a walk of the whole tree
+    is slow on a loaded machine), then only read."""
+    cached = getattr(app, "story_labels", None)
+    if cached is not None and re.fullmatch(r"Step \d+ of \d+", name_of(cached[0])):
+        return name_of(cached[0]), name_of(cached[1])
     w = app.main_window()
     labels = [n for n in walk(w) if n.getRoleName() == "label"]
     heading = next((n for n in labels if re.fullmatch(r"Step \d+ of \d+", name_of(n))), None)
@@ -39,13 +43,16 @@ def story(app):
         return None, None
     for i, n in enumerate(labels):
         if n == heading and i + 1 < len(labels):
+            app.story_labels = (heading, labels[i + 1])
             return name_of(heading), name_of(labels[i + 1])
     return name_of(heading), None
 
 
 def heading_is(app, text):
-    return app.wait_for(lambda: story(app)[0] == text and story(app), "the story heading “%s” (shown: %r)"
-                        % (text, story(app)[0]), timeout=60)
+    try:
+        return app.wait_for(lambda: story(app)[0] == text and story(app), "", timeout=60)
+    except AssertionError:
+        raise AssertionError("timed out waiting for the story heading “%s” (shown: %r)" % (text, story(app)[0]))
 
 
 def play(binary, tap):
