@@ -68,8 +68,22 @@ static void
 ps_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
 {
   PsApplication *self = PS_APPLICATION (app);
+  /* several checkpoint files (`paramscope a.pt b.pt c.pt`): one series of them */
+  g_autoptr (GPtrArray) checkpoints = g_ptr_array_new ();
+  for (int i = 0; i < n_files; i++)
+    if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY
+        && ps_window_is_checkpoint_name (files[i]))
+      g_ptr_array_add (checkpoints, files[i]);
+  if (checkpoints->len >= 2)
+    {
+      PsWindow *w = new_window (self);
+      ps_window_load_scenario (w, "demo");
+      ps_application_open_checkpoints (self, (GFile **) checkpoints->pdata, checkpoints->len, GTK_WINDOW (w));
+    }
   for (int i = 0; i < n_files; i++)
     {
+      if (checkpoints->len >= 2 && g_ptr_array_find (checkpoints, files[i], NULL))
+        continue;
       PsWindow *w = new_window (self);
       /* a folder is a training run's checkpoints: a series in a checkpoint window, watched */
       if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY
@@ -120,6 +134,23 @@ on_checkpoint_opened (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 void
+ps_application_open_checkpoints (PsApplication *self, GFile *const *files, guint n_files, GtkWindow *asker)
+{
+  g_return_if_fail (PS_IS_APPLICATION (self) && files != NULL && n_files > 0);
+  g_return_if_fail (asker == NULL || GTK_IS_WINDOW (asker));
+  if (n_files == 1)
+    {
+      ps_application_open_checkpoint (self, files[0], asker);
+      return;
+    }
+  OpenJob *job = g_new0 (OpenJob, 1);
+  job->app = g_object_ref (self);
+  job->asker = asker ? g_object_ref (asker) : NULL;
+  self->checkpoint_jobs++;
+  ps_checkpoint_window_open_series_async (GTK_APPLICATION (self), files, n_files, NULL, on_checkpoint_opened, job);
+}
+
+void
 ps_application_open_checkpoint (PsApplication *self, GFile *file, GtkWindow *asker)
 {
   g_return_if_fail (PS_IS_APPLICATION (self) && G_IS_FILE (file));
@@ -143,10 +174,15 @@ on_open_checkpoint_response (GtkNativeDialog *dialog, int response, PsApplicatio
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      /* the window the chooser was opened over is the one that shows a failure */
-      if (file != NULL)   /* GTK 4.8 can accept with no file */
-        ps_application_open_checkpoint (self, file, gtk_native_dialog_get_transient_for (dialog));
+      /* several files chosen: one series of them; the window the chooser was opened over is the
+       * one that shows a failure */
+      g_autoptr (GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
+      g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (g_object_unref);
+      for (guint i = 0; files != NULL && i < g_list_model_get_n_items (files); i++)
+        g_ptr_array_add (list, g_list_model_get_item (files, i));
+      if (list->len > 0)   /* GTK 4.8 can accept with no file */
+        ps_application_open_checkpoints (self, (GFile *const *) list->pdata, list->len,
+                                         gtk_native_dialog_get_transient_for (dialog));
     }
   ps_file_chooser_release (dialog);
 }
@@ -157,6 +193,8 @@ open_checkpoint_activated (GSimpleAction *action, GVariant *param, gpointer user
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
   GtkFileChooserNative *chooser = ps_file_chooser_new (_("Open Checkpoint"), parent,
                                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"));
+  /* several files: a series (a training run's checkpoints), ordered by the step/epoch in them */
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
   GtkFileFilter *filter = gtk_file_filter_new ();
   gtk_file_filter_set_name (filter, _("Weights (safetensors, sharded index, .npy, .npz)"));
   const char *patterns[] = { "*.safetensors", "*.index.json", "*.npy", "*.npz", "*.pt", "*.pth", "*.bin", "*.ckpt" };

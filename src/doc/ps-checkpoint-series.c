@@ -24,6 +24,8 @@ struct _PsCheckpointSeries {
   GPtrArray *skipped;       /* char*, NULL-terminated */
   double *norms;            /* n_steps × n_tensors, or NULL */
   double *rel;
+  guint8 *known;            /* n_steps × n_tensors: 1 where norms/rel are computed (or nothing to compute) */
+  guint norms_steps;        /* the steps (the first ones of `steps` before a re-ordering) the arrays are laid out for */
 };
 
 static void
@@ -49,6 +51,7 @@ ps_checkpoint_series_free (PsCheckpointSeries *s)
   g_ptr_array_unref (s->skipped);
   g_free (s->norms);
   g_free (s->rel);
+  g_free (s->known);
   g_free (s);
 }
 
@@ -160,10 +163,24 @@ step_cmp (gconstpointer a, gconstpointer b)
 
 static G_LOCK_DEFINE (order);
 
-/* Chooses the ordering, sorts, and rebuilds the tensor name list. */
+static const PsCheckpointEntry *entry_at (PsCheckpointSeries *s, guint step, guint tensor);
+
+static gpointer
+copy_string (gconstpointer src, gpointer data)
+{
+  return g_strdup (src);
+}
+static void remap_norms (PsCheckpointSeries *s, GPtrArray *old_steps, GPtrArray *old_names);
+
+/* Chooses the ordering, sorts, and rebuilds the tensor name list; norms already computed are kept
+ * (moved to the new layout) except where a new file changes them. */
 static void
 reorder (PsCheckpointSeries *s)
 {
+  g_autoptr (GPtrArray) old_steps = g_ptr_array_copy (s->steps, NULL, NULL);
+  g_ptr_array_set_free_func (old_steps, NULL);   /* the copy takes the free function too: the steps stay */
+  g_autoptr (GPtrArray) old_names = g_ptr_array_copy (s->names, copy_string, NULL);
+  g_ptr_array_set_free_func (old_names, g_free);
   gboolean all_step = TRUE, all_epoch = TRUE, all_number = TRUE;
   for (guint i = 0; i < s->steps->len; i++)
     {
@@ -203,8 +220,80 @@ reorder (PsCheckpointSeries *s)
                                  g_hash_table_lookup (s->name_index, name));
         }
     }
-  g_clear_pointer (&s->norms, g_free);
-  g_clear_pointer (&s->rel, g_free);
+  remap_norms (s, old_steps, old_names);
+}
+
+static gboolean has_tensor (PsCheckpointSeries *s, guint step, guint tensor) { return entry_at (s, step, tensor) != NULL; }
+
+/* After re-ordering: the computed cells moved to the new layout. A file not there before has all
+ * its cells to compute, and so has, for each of its tensors, the next checkpoint with that tensor
+ * (its relative change is now from the new file). */
+static void
+remap_norms (PsCheckpointSeries *s, GPtrArray *old_steps, GPtrArray *old_names)
+{
+  if (s->norms == NULL)
+    return;
+  guint ns = s->steps->len, nt = s->names->len, ont = old_names->len;
+  gsize cells = (gsize) ns * nt;
+  double *norms = g_new (double, cells + 1), *rel = g_new (double, cells + 1);
+  guint8 *known = g_new0 (guint8, cells + 1);
+  for (gsize c = 0; c < cells; c++)
+    norms[c] = rel[c] = NAN;
+  g_autoptr (GHashTable) old_step = g_hash_table_new (NULL, NULL);
+  /* a file just added is at the end of old_steps, not in the arrays */
+  for (guint i = 0; i < old_steps->len && i < s->norms_steps; i++)
+    g_hash_table_insert (old_step, old_steps->pdata[i], GUINT_TO_POINTER (i + 1));
+  g_autoptr (GHashTable) old_tensor = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint k = 0; k < ont; k++)
+    g_hash_table_insert (old_tensor, old_names->pdata[k], GUINT_TO_POINTER (k + 1));
+  g_autofree int *old_k = g_new (int, nt + 1);
+  for (guint k = 0; k < nt; k++)
+    old_k[k] = (int) GPOINTER_TO_UINT (g_hash_table_lookup (old_tensor, s->names->pdata[k])) - 1;
+  for (guint i = 0; i < ns; i++)
+    {
+      guint oi = GPOINTER_TO_UINT (g_hash_table_lookup (old_step, s->steps->pdata[i]));
+      if (oi == 0)
+        continue;   /* a new file */
+      for (guint k = 0; k < nt; k++)
+        {
+          gsize c = (gsize) i * nt + k;
+          if (old_k[k] < 0)
+            {
+              known[c] = !has_tensor (s, i, k);   /* a tensor only the new files have */
+              continue;
+            }
+          gsize oc = (gsize) (oi - 1) * ont + (guint) old_k[k];
+          norms[c] = s->norms[oc];
+          rel[c] = s->rel[oc];
+          known[c] = s->known[oc];
+        }
+    }
+  for (guint i = 0; i < ns; i++)
+    {
+      if (g_hash_table_contains (old_step, s->steps->pdata[i]))
+        continue;
+      for (guint k = 0; k < nt; k++)
+        {
+          if (!has_tensor (s, i, k))
+            {
+              known[(gsize) i * nt + k] = 1;
+              continue;
+            }
+          for (guint n = i + 1; n < ns; n++)
+            if (has_tensor (s, n, k))
+              {
+                known[(gsize) n * nt + k] = 0;
+                break;
+              }
+        }
+    }
+  g_free (s->norms);
+  g_free (s->rel);
+  g_free (s->known);
+  s->norms = norms;
+  s->rel = rel;
+  s->known = known;
+  s->norms_steps = ns;
 }
 
 static int
@@ -348,6 +437,12 @@ ps_checkpoint_series_find_tensor (PsCheckpointSeries *s, const char *name)
   if (i == 0)
     i = GPOINTER_TO_UINT (g_hash_table_lookup (s->alias_index, name));
   return (int) i - 1;
+}
+
+static const PsCheckpointEntry *
+entry_at (PsCheckpointSeries *s, guint step, guint tensor)
+{
+  return g_hash_table_lookup (((Step *) s->steps->pdata[step])->entry_of, s->names->pdata[tensor]);
 }
 
 const PsCheckpointEntry *
@@ -563,6 +658,7 @@ typedef struct {
   PsCheckpointSeries *main;    /* the caller's: indices, outputs */
   GArray *tensors;             /* guint, the caller's tensor indices */
   double *norms, *rel;         /* the caller's n_steps × n_tensors; disjoint cells per worker */
+  const guint8 *known;         /* cells not to compute (NULL: compute all) */
   GCancellable *cancellable;
   gint *stop;
   GError *error;
@@ -587,10 +683,11 @@ worker_run (gpointer data)
   g_autofree int *own = g_new (int, nk + 1);
   g_autofree Vals *prev = g_new0 (Vals, nk + 1);
   g_autofree int *prev_step = g_new (int, nk + 1);
+  g_autofree int *prev_loaded = g_new (int, nk + 1);   /* the step prev[j] holds, −1 none */
   for (guint j = 0; j < nk; j++)
     {
       own[j] = ps_checkpoint_series_find_tensor (w->own, w->main->names->pdata[g_array_index (w->tensors, guint, j)]);
-      prev_step[j] = -1;
+      prev_step[j] = prev_loaded[j] = -1;
     }
   for (guint i = 0; i < ns && w->error == NULL; i++)
     {
@@ -601,8 +698,28 @@ worker_run (gpointer data)
           guint k = g_array_index (w->tensors, guint, j);
           if (own[j] < 0 || ps_checkpoint_series_get_entry (w->own, i, (guint) own[j]) == NULL)
             continue;
+          if (w->known != NULL && w->known[(gsize) i * nt + k])
+            {
+              if (!isnan (w->norms[(gsize) i * nt + k]))
+                prev_step[j] = (int) i;   /* computed before: its values are read only if a later cell needs them */
+              continue;
+            }
+          if (prev_step[j] >= 0 && prev_loaded[j] != prev_step[j])
+            {
+              Cell pc = { w->own, (guint) prev_step[j], (guint) own[j], NULL, FALSE, { 0 }, 0, NAN, FALSE };
+              vals_clear (&prev[j]);
+              prev_loaded[j] = -1;
+              if (!ps_sigbus_guard_run (cell_run, &pc, get_step (w->own, (guint) prev_step[j])->label, &w->error))
+                {
+                  vals_clear (&pc.cur);
+                  break;
+                }
+              prev[j] = pc.cur;
+              prev_loaded[j] = pc.skipped ? -1 : prev_step[j];
+            }
           Cell c = { w->own, i, (guint) own[j], &prev[j], FALSE, { 0 }, 0, NAN, FALSE };
-          c.prev_same = prev_step[j] >= 0 && same_entry_shape (w->own, i, (guint) prev_step[j], (guint) own[j]);
+          c.prev_same = prev_step[j] >= 0 && prev_loaded[j] == prev_step[j]
+                        && same_entry_shape (w->own, i, (guint) prev_step[j], (guint) own[j]);
           const char *label = get_step (w->own, i)->label;
           if (!ps_sigbus_guard_run (cell_run, &c, label, &w->error))
             {
@@ -619,7 +736,7 @@ worker_run (gpointer data)
           /* keep these as the previous values (a missing checkpoint keeps the older ones) */
           vals_clear (&prev[j]);
           prev[j] = c.cur;
-          prev_step[j] = (int) i;
+          prev_step[j] = prev_loaded[j] = (int) i;
         }
       if (w->error == NULL && w->progress)
         w->progress (i + 1, ns, w->user_data);
@@ -631,16 +748,28 @@ worker_run (gpointer data)
   return NULL;
 }
 
-gboolean
-ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancellable, PsSeriesProgress progress,
-                                    gpointer user_data, GError **error)
+/* Computes the cells not known (all when `all`). */
+static gboolean
+compute_norms (PsCheckpointSeries *s, gboolean all, GCancellable *cancellable, PsSeriesProgress progress,
+               gpointer user_data, GError **error)
 {
   guint ns = s->steps->len, nt = s->names->len;
   gsize cells = (gsize) ns * nt;
   g_autofree double *norms = g_new (double, cells + 1);
   g_autofree double *rel = g_new (double, cells + 1);
+  const guint8 *known = all || s->norms == NULL ? NULL : s->known;
+  gsize n_needed = 0;
   for (gsize k = 0; k < cells; k++)
-    norms[k] = rel[k] = NAN;
+    {
+      if (known != NULL && known[k])
+        {
+          norms[k] = s->norms[k];
+          rel[k] = s->rel[k];
+          continue;
+        }
+      norms[k] = rel[k] = NAN;
+      n_needed++;
+    }
   /* The tensors are shared out over the processors, the largest first to the least loaded; each
    * worker reads through checkpoints of its own (the readers are not shared across threads). */
   guint nw = series_threads ? series_threads : MIN (g_get_num_processors (), 8u);
@@ -650,12 +779,17 @@ ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancell
   for (guint k = 0; k < nt; k++)
     {
       order[k] = k;
-      for (guint i = 0; i < ns && size[k] == 0; i++)
+      /* the values read: every needed cell (and the one before it) */
+      for (guint i = 0; i < ns; i++)
         {
           const PsCheckpointEntry *e = ps_checkpoint_series_get_entry (s, i, k);
-          size[k] = e ? MAX (e->numel, 1) * ns : 0;
+          if (e != NULL && (known == NULL || !known[(gsize) i * nt + k]))
+            size[k] += MAX (e->numel, 1) * (known ? 2 : 1);
         }
     }
+  /* a few new cells (a file added to a computed series): one thread, no other readers to open */
+  if (known != NULL && n_needed * 4 < cells)
+    nw = 1;
   for (guint a = 1; a < nt; a++)   /* insertion sort by size, descending (stable) */
     for (guint b = a; b > 0 && size[order[b]] > size[order[b - 1]]; b--)
       {
@@ -673,6 +807,7 @@ ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancell
       w[j].tensors = g_array_new (FALSE, FALSE, sizeof (guint));
       w[j].norms = norms;
       w[j].rel = rel;
+      w[j].known = known;
       w[j].cancellable = cancellable;
       w[j].stop = &stop;
     }
@@ -680,6 +815,8 @@ ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancell
   w[0].user_data = user_data;
   for (guint a = 0; a < nt; a++)
     {
+      if (size[order[a]] == 0)
+        continue;   /* nothing to compute for this tensor */
       guint best = 0;
       for (guint j = 1; j < nw; j++)
         if (load[j] < load[best])
@@ -725,9 +862,39 @@ ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancell
     }
   g_free (s->norms);
   g_free (s->rel);
+  g_free (s->known);
   s->norms = g_steal_pointer (&norms);
   s->rel = g_steal_pointer (&rel);
+  s->known = g_malloc (cells + 1);
+  memset (s->known, 1, cells + 1);
+  s->norms_steps = ns;
   return TRUE;
+}
+
+gboolean
+ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancellable, PsSeriesProgress progress,
+                                    gpointer user_data, GError **error)
+{
+  return compute_norms (s, TRUE, cancellable, progress, user_data, error);
+}
+
+gboolean
+ps_checkpoint_series_update_norms (PsCheckpointSeries *s, GCancellable *cancellable, PsSeriesProgress progress,
+                                   gpointer user_data, GError **error)
+{
+  return compute_norms (s, FALSE, cancellable, progress, user_data, error);
+}
+
+guint
+ps_checkpoint_series_get_n_unknown_norms (PsCheckpointSeries *s)
+{
+  gsize cells = (gsize) s->steps->len * s->names->len;
+  if (s->norms == NULL)
+    return (guint) MIN (cells, G_MAXUINT);
+  gsize n = 0;
+  for (gsize c = 0; c < cells; c++)
+    n += !s->known[c];
+  return (guint) MIN (n, G_MAXUINT);
 }
 
 static void
@@ -761,7 +928,7 @@ ps_checkpoint_series_compute_norms_finish (PsCheckpointSeries *s, GAsyncResult *
 gboolean
 ps_checkpoint_series_has_norms (PsCheckpointSeries *s)
 {
-  return s->norms != NULL;
+  return s->norms != NULL && ps_checkpoint_series_get_n_unknown_norms (s) == 0;
 }
 
 double

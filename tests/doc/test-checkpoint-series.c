@@ -231,6 +231,80 @@ test_norms_threads (void)
   g_free (ref);
 }
 
+/* A series growing one file at a time (a watched folder, files written out of order): after each
+ * add_file only the new file's cells and, per tensor, the next checkpoint's are computed again, and
+ * the norms equal a fresh computation over all the files bit for bit. */
+static void
+test_norms_incremental (void)
+{
+  g_autofree char *dir = series_dir ();
+  char *p[6];
+  for (guint i = 0; i < 6; i++)
+    p[i] = g_strdup_printf ("%s/epoch_%03u.pt", dir, i);
+  g_autoptr (GError) error = NULL;
+  const char *all[] = { p[0], p[1], p[2], p[3], p[4], p[5] };
+  g_autoptr (PsCheckpointSeries) full = ps_checkpoint_series_open (all, 6, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_checkpoint_series_compute_norms (full, NULL, NULL, NULL, &error));
+  const char *start[] = { p[0], p[2], p[4] };
+  g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (start, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_checkpoint_series_get_n_unknown_norms (s), ==,
+                    ps_checkpoint_series_get_n_steps (s) * ps_checkpoint_series_get_n_tensors (s));
+  g_assert_true (ps_checkpoint_series_update_norms (s, NULL, NULL, NULL, &error));   /* none known: all */
+  g_assert_true (ps_checkpoint_series_has_norms (s));
+  guint order[] = { 5, 1, 3 };   /* at the end, then between two, then between two again */
+  for (guint a = 0; a < G_N_ELEMENTS (order); a++)
+    {
+      g_assert_true (ps_checkpoint_series_add_file (s, p[order[a]], &error));
+      g_assert_no_error (error);
+      g_assert_false (ps_checkpoint_series_has_norms (s));
+      /* expected: the new file's tensors, and for each the next checkpoint that has it */
+      guint ns = ps_checkpoint_series_get_n_steps (s), nt = ps_checkpoint_series_get_n_tensors (s), at = ns;
+      for (guint i = 0; i < ns; i++)
+        if (g_strcmp0 (ps_checkpoint_series_get_path (s, i), p[order[a]]) == 0)
+          at = i;
+      g_assert_cmpuint (at, <, ns);
+      guint want = 0;
+      for (guint k = 0; k < nt; k++)
+        if (ps_checkpoint_series_get_entry (s, at, k) != NULL)
+          {
+            want++;
+            for (guint i = at + 1; i < ns; i++)
+              if (ps_checkpoint_series_get_entry (s, i, k) != NULL)
+                {
+                  want++;
+                  break;
+                }
+          }
+      g_assert_cmpuint (ps_checkpoint_series_get_n_unknown_norms (s), ==, want);
+      g_assert_cmpuint (want, <, ns * nt / 2);
+      g_assert_true (ps_checkpoint_series_update_norms (s, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (ps_checkpoint_series_get_n_unknown_norms (s), ==, 0);
+    }
+  g_assert_cmpuint (ps_checkpoint_series_get_n_steps (s), ==, 6);
+  g_assert_cmpuint (ps_checkpoint_series_get_n_tensors (s), ==, ps_checkpoint_series_get_n_tensors (full));
+  guint compared = 0;
+  for (guint i = 0; i < 6; i++)
+    {
+      g_assert_cmpstr (ps_checkpoint_series_get_path (s, i), ==, ps_checkpoint_series_get_path (full, i));
+      for (guint k = 0; k < ps_checkpoint_series_get_n_tensors (s); k++)
+        {
+          int fk = ps_checkpoint_series_find_tensor (full, ps_checkpoint_series_get_tensor_name (s, k));
+          g_assert_cmpint (fk, >=, 0);
+          double n = ps_checkpoint_series_get_norm (s, i, k), fn = ps_checkpoint_series_get_norm (full, i, (guint) fk);
+          double r = ps_checkpoint_series_get_rel_change (s, i, k), fr = ps_checkpoint_series_get_rel_change (full, i, (guint) fk);
+          g_assert_cmpint (memcmp (&n, &fn, sizeof n), ==, 0);
+          g_assert_cmpint (memcmp (&r, &fr, sizeof r), ==, 0);
+          compared += !isnan (r);
+        }
+    }
+  g_assert_cmpuint (compared, >, 40);   /* relative changes, not only NaNs */
+  for (guint i = 0; i < 6; i++)
+    g_free (p[i]);
+}
+
 /* A checkpoint truncated after the series was opened (a script overwriting it): the norms fail
  * with an error naming it, nothing crashes, and the series keeps no half-computed norms. */
 static void
@@ -567,6 +641,7 @@ main (int argc, char **argv)
   g_test_add_func ("/checkpoint-series/rank-changes", test_rank_changes);
   g_test_add_func ("/checkpoint-series/mapped-values", test_mapped_values);
   g_test_add_func ("/checkpoint-series/norms-threads", test_norms_threads);
+  g_test_add_func ("/checkpoint-series/norms-incremental", test_norms_incremental);
   g_test_add_func ("/checkpoint-series/norms-truncated", test_norms_truncated);
   g_test_add_func ("/checkpoint-series/async-cancel", test_async);
   g_test_add_func ("/checkpoint-series/mixed-folder", test_mixed_folder);
