@@ -34,6 +34,13 @@ check_text (const char *example, const char *text, PsState *st, GPtrArray *paths
           PsModule *m = ps_state_get_module (st, id);
           if (m == NULL || root == NULL || m == root)
             continue;       /* a loop variable (m.weight) or a module not in the model */
+          /* a module placed twice (Sequential(l, l)) has no one path: the note names the variable */
+          g_autoptr (GPtrArray) mods = ps_module_named_modules (root, FALSE);
+          guint places = 0;
+          for (guint i = 0; i < mods->len; i++)
+            places += ((PsNamedItem *) g_ptr_array_index (mods, i))->module == m;
+          if (places > 1)
+            continue;
           g_autofree char *mentioned = g_strdup_printf ("%s.%s", id, *n);
           gboolean shown = FALSE;
           for (guint i = 0; i < paths->len && !shown; i++)

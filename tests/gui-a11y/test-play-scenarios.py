@@ -4,6 +4,7 @@ scenarios are examples/*.json), then stepped through with the keyboard (Alt+Home
 story panel — read through the accessibility tree — shows each step's heading and teaching note
 (the recipe's own text). Scenario 2 at step 1 shows linear1 under “Not in the
 model”: the weights exist before the model does. Usage: test-play-scenarios.py PATH/TO/paramscope"""
+import html
 import json
 import os
 import re
@@ -15,19 +16,15 @@ from a11y import find, name_of, texts, walk  # noqa: E402
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples")
 
-# the Scenarios menu, in its order (ui/ps-window.ui)
-SCENARIOS = [
-    ("Demo model", "demo"),
-    ("1. Weights exist after construction", "article-1-construction"),
-    ("2. A custom init loop overwrites the defaults", "article-2-custom-init"),
-    ("3. A module placed twice is shared", "article-3-shared"),
-    ("Lazy modules materialize at the first forward", "lazy"),
-    ("Default vs Xavier vs Kaiming", "init-schemes"),
-    ("Training XOR live (SGD with momentum)", "train-xor"),
-    ("Why not zeros: zero init never breaks symmetry", "zero-init-symmetry"),
-    ("Too high a learning rate explodes", "lr-too-high"),
-    ("Fashion-MNIST: weights become templates", "fashion-mnist-templates"),
-]
+# the Scenarios menu, in its order: (label, name) read from ui/ps-window.ui, so a scenario added
+# there is played too
+def scenarios():
+    ui = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "ui", "ps-window.ui")
+    with open(ui, encoding="utf-8") as f:
+        text = f.read()
+    found = re.findall(r'<attribute name="label"[^>]*>([^<]*)</attribute><attribute name="action">win\.scenario'
+                       r'</attribute><attribute name="target">([^<]*)</attribute>', text)
+    return [(html.unescape(label), name) for label, name in found]
 
 
 def story(app):
@@ -56,7 +53,9 @@ def heading_is(app, text):
 
 
 def play(binary, tap):
-    for label, name in SCENARIOS:
+    found = scenarios()
+    tap.ok(len(found) >= 10, "the Scenarios menu lists %d scenarios" % len(found))
+    for label, name in found:
         path = os.path.join(EXAMPLES, name + ".json")
         with open(path, encoding="utf-8") as f:
             recipe = json.load(f)
