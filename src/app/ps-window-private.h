@@ -34,9 +34,6 @@ struct _PsWindow {
   GtkProgressBar *job_progress;
   GtkOverlay *toast_overlay;
   GtkPaned *main_paned;     /* model and timeline | story and plots */
-  GtkWidget *header_bar;
-  GtkMenuButton *primary_menu_button;
-  GtkMenuButton *add_menu_button;
   GtkRevealer *toast_revealer;
   GtkLabel *toast_label;
   guint toast_timeout;      /* hides the toast */

@@ -1083,9 +1083,6 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, job_progress);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, main_paned);
-  gtk_widget_class_bind_template_child (widget_class, PsWindow, header_bar);
-  gtk_widget_class_bind_template_child (widget_class, PsWindow, primary_menu_button);
-  gtk_widget_class_bind_template_child (widget_class, PsWindow, add_menu_button);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_revealer);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tree_view);
@@ -1130,14 +1127,6 @@ static void
 ps_window_init (PsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  /* the + menu's commands also in the main menu: a narrow header folds the + button away */
-  GMenuModel *add = gtk_menu_button_get_menu_model (self->add_menu_button);
-  GMenuModel *primary = gtk_menu_button_get_menu_model (self->primary_menu_button);
-  if (G_IS_MENU (primary) && add != NULL)
-    {
-      g_autoptr (GMenuItem) item = g_menu_item_new_submenu (_("_Model"), add);
-      g_menu_insert_item (G_MENU (primary), 1, item);
-    }
   self->export_width = 1600;
   self->export_height = 1000;
   self->export_scale = 1.0;

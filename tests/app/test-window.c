@@ -966,119 +966,6 @@ test_projector_fits (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
-/* GNOME's smallest window, 360 × 294: the window takes that size, the header folds (Step back and
- * Step forward stay; First step, Play and Last step are in the main menu, as are Replay and New
- * Seed), every header control lies inside the window, the content scrolls, no GTK warning. */
-static guint gtk_warnings;
-
-static GLogWriterOutput
-count_warnings (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
-{
-  if (level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL))
-    gtk_warnings++;
-  return g_log_writer_default (level, fields, n_fields, data);
-}
-
-static gboolean
-menu_has_action (GMenuModel *menu, const char *action)
-{
-  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
-    {
-      g_autofree char *a = NULL;
-      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &a) && g_strcmp0 (a, action) == 0)
-        return TRUE;
-      g_autoptr (GMenuLinkIter) links = g_menu_model_iterate_item_links (menu, i);
-      GMenuModel *sub;
-      while (g_menu_link_iter_get_next (links, NULL, &sub))
-        {
-          gboolean found = menu_has_action (sub, action);
-          g_object_unref (sub);
-          if (found)
-            return TRUE;
-        }
-    }
-  return FALSE;
-}
-
-/* the mapped buttons of the header bar with this action, inside the window */
-static guint
-header_buttons_for (GtkWidget *w, GtkWidget *win, const char *action)
-{
-  guint n = 0;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      if (GTK_IS_ACTIONABLE (c) && gtk_widget_get_mapped (c) &&
-          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (c)), action) == 0)
-        {
-          graphene_rect_t b;
-          g_assert_true (gtk_widget_compute_bounds (c, win, &b));
-          g_assert_cmpfloat (b.size.width, >, 0);
-          g_assert_cmpfloat (b.origin.x, >=, 0);
-          g_assert_cmpfloat (b.origin.x + b.size.width, <=, gtk_widget_get_width (win));
-          n++;
-        }
-      n += header_buttons_for (c, win, action);
-    }
-  return n;
-}
-
-static void
-test_smallest_window (void)
-{
-  PsWindow *w = new_window ("article-2-custom-init");
-  guint before = gtk_warnings;
-  gtk_window_set_default_size (GTK_WINDOW (w), 360, 294);
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while ((gtk_widget_get_width (GTK_WIDGET (w)) > 360 || gtk_widget_get_height (GTK_WIDGET (w)) > 294)
-         && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE);
-  save_screenshot (GTK_WIDGET (w), "smallest-360x294.png");
-  int mw, mh;
-  window_minimum (GTK_WIDGET (w), 360, &mw, &mh);
-  int hw;
-  gtk_widget_measure (GTK_WIDGET (w->header_bar), GTK_ORIENTATION_HORIZONTAL, -1, &hw, NULL, NULL, NULL);
-  g_test_message ("minimum %d × %d (header %d), allocated %d × %d", mw, mh, hw, gtk_widget_get_width (GTK_WIDGET (w)),
-                  gtk_widget_get_height (GTK_WIDGET (w)));
-  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (w->header_bar)); c; c = gtk_widget_get_next_sibling (c))
-    for (GtkWidget *d = gtk_widget_get_first_child (c); d; d = gtk_widget_get_next_sibling (d))
-      {
-        int m;
-        gtk_widget_measure (d, GTK_ORIENTATION_HORIZONTAL, -1, &m, NULL, NULL, NULL);
-        g_test_message ("  header part %s: %d", G_OBJECT_TYPE_NAME (d), m);
-      }
-  /* the window's own size (inside any client-side shadow) is within GNOME's smallest */
-  g_assert_cmpint (mw, <=, gtk_widget_get_width (GTK_WIDGET (w)));
-  g_assert_cmpint (mh, <=, gtk_widget_get_height (GTK_WIDGET (w)));
-  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (w)), <=, 360);
-  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (w)), <=, 294);
-  /* every header command: a button inside the window, or in the main menu */
-  GMenuModel *menu = gtk_menu_button_get_menu_model (w->primary_menu_button);
-  static const char *const actions[] = { "win.first-step", "win.step-back", "win.play", "win.step-forward",
-                                         "win.last-step", "win.replay", "win.reseed", "win.add-layer",
-                                         "win.reuse-module", "win.remove-module", "win.initialize", "win.train" };
-  GtkWidget *header = GTK_WIDGET (w->header_bar);
-  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
-    {
-      guint shown = header_buttons_for (header, GTK_WIDGET (w), actions[i]);
-      gboolean in_menu = menu_has_action (menu, actions[i] + 4) || menu_has_action (menu, actions[i]);
-      g_test_message ("%s: %u header button(s), %s the main menu", actions[i], shown, in_menu ? "in" : "not in");
-      g_assert_true (shown > 0 || in_menu);
-    }
-  /* stepping stays on a button */
-  g_assert_cmpuint (header_buttons_for (header, GTK_WIDGET (w), "win.step-back"), ==, 1);
-  g_assert_cmpuint (header_buttons_for (header, GTK_WIDGET (w), "win.step-forward"), ==, 1);
-  g_assert_cmpuint (gtk_warnings, ==, before);
-  /* wide again: the whole navigation is back */
-  gtk_window_set_default_size (GTK_WINDOW (w), 1200, 800);
-  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (gtk_widget_get_width (GTK_WIDGET (w)) != 1200 && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE);
-  iterate ();
-  g_assert_cmpuint (header_buttons_for (header, GTK_WIDGET (w), "win.first-step"), ==, 1);
-  g_assert_cmpuint (gtk_warnings, ==, before);
-  gtk_window_destroy (GTK_WINDOW (w));
-}
-
 /* A toast never hides the plot: the picture is drawn shorter, ending above the toast — the toast
  * used to cover the plot's bottom axis labels. */
 static void
@@ -1845,7 +1732,6 @@ test_difference_of_new_tensor (void)
 int
 main (int argc, char **argv)
 {
-  g_log_set_writer_func (count_warnings, NULL, NULL);
   if (!window_test_init (&argc, &argv))
     return 0;
   g_test_add_func ("/window/article-example-3-by-hand", test_article_example_3_by_hand);
@@ -1863,7 +1749,6 @@ main (int argc, char **argv)
   g_test_add_func ("/window/about-icon", test_about_icon);
   g_test_add_func ("/window/compare-over-steps", test_compare_over_steps);
   g_test_add_func ("/window/projector-fits", test_projector_fits);
-  g_test_add_func ("/window/smallest-window", test_smallest_window);
   g_test_add_func ("/window/toast-below-plot", test_toast_below_plot);
   g_test_add_func ("/window/selected-node-borrowed", test_selected_node_borrowed);
   g_test_add_func ("/window/compare-small-multiples", test_compare_small_multiples);
