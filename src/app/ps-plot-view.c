@@ -18,6 +18,7 @@ struct _PsPlotView {
   cairo_surface_t *surface;   /* the picture at the widget's size, drawn once per data change */
   int surface_width, surface_height;
   double scale;
+  int reserve_bottom;         /* pixels at the bottom the picture leaves free (a toast shows there) */
 
   double zoom;                /* ≥ 1: magnification of the painted surface */
   double pan_x, pan_y;        /* offset of the picture origin, widget coordinates */
@@ -114,12 +115,38 @@ clamp_pan (PsPlotView *self, int width, int height)
   self->pan_y = isfinite (self->pan_y) ? CLAMP (self->pan_y, min_y, 0) : 0;
 }
 
+/* The picture's height: the widget's, less the reserved strip at the bottom. */
+static int
+picture_height (PsPlotView *self)
+{
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  return self->reserve_bottom > 0 ? MAX (height - self->reserve_bottom, MIN (height, 60)) : height;
+}
+
+void
+ps_plot_view_set_reserve_bottom (PsPlotView *self, int pixels)
+{
+  g_return_if_fail (PS_IS_PLOT_VIEW (self));
+  pixels = MAX (pixels, 0);
+  if (pixels == self->reserve_bottom)
+    return;
+  self->reserve_bottom = pixels;
+  ps_plot_view_invalidate (self);
+}
+
+int
+ps_plot_view_get_picture_height (PsPlotView *self)
+{
+  g_return_val_if_fail (PS_IS_PLOT_VIEW (self), 0);
+  return picture_height (self);
+}
+
 static void
 ps_plot_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   PsPlotView *self = PS_PLOT_VIEW (widget);
   int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  ensure_surface (self, width, height);
+  ensure_surface (self, width, picture_height (self));
   if (self->surface == NULL)
     return;
   cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
@@ -277,7 +304,7 @@ ps_plot_view_render_for_test (PsPlotView *self, gboolean sharp)
 {
   g_return_val_if_fail (PS_IS_PLOT_VIEW (self), NULL);
   int width = gtk_widget_get_width (GTK_WIDGET (self)), height = gtk_widget_get_height (GTK_WIDGET (self));
-  ensure_surface (self, width, height);
+  ensure_surface (self, width, picture_height (self));
   if (sharp)
     render_zoomed (self, width, height);
   else
@@ -300,7 +327,7 @@ char *
 ps_plot_view_query (PsPlotView *self, double x, double y)
 {
   g_return_val_if_fail (PS_IS_PLOT_VIEW (self), NULL);
-  ensure_surface (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)));
+  ensure_surface (self, gtk_widget_get_width (GTK_WIDGET (self)), picture_height (self));
   if (self->query == NULL || self->surface == NULL)
     return NULL;
   double px = (x - self->pan_x) / self->zoom, py = (y - self->pan_y) / self->zoom;

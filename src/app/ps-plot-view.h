@@ -25,6 +25,10 @@ void       ps_plot_view_set_draw_func (PsPlotView *self, PsPlotDrawFunc draw, Ps
 /* The data changed: redraw the cached surface. */
 void       ps_plot_view_invalidate   (PsPlotView *self);
 void       ps_plot_view_reset_zoom   (PsPlotView *self);
+/* Leave `pixels` at the bottom free (the picture is drawn that much shorter; 0 = none): where a
+ * toast shows, so it never covers the axis labels. */
+void       ps_plot_view_set_reserve_bottom (PsPlotView *self, int pixels);
+int        ps_plot_view_get_picture_height (PsPlotView *self);
 void       ps_plot_view_set_scale    (PsPlotView *self, double scale);   /* text/stroke scale, 1 or 1.6 */
 double     ps_plot_view_get_zoom     (PsPlotView *self);
 /* Zoom (1…64) keeping the widget point (x, y) fixed, and pan by a widget offset — what ctrl+scroll

@@ -33,6 +33,7 @@ struct _PsWindow {
   GtkLabel *job_label;
   GtkProgressBar *job_progress;
   GtkOverlay *toast_overlay;
+  GtkPaned *main_paned;     /* model and timeline | story and plots */
   GtkRevealer *toast_revealer;
   GtkLabel *toast_label;
   guint toast_timeout;      /* hides the toast */
@@ -54,6 +55,7 @@ struct _PsWindow {
   GtkDropDown *pool_dropdown;  /* heatmap downsampling: PsHeatmapPool */
   GtkWidget *compare_box;
   GtkDropDown *compare_dropdown;   /* 0 heatmaps, 1 histograms */
+  GtkDropDown *compare_of_dropdown; /* 0 same-named parameters, 1 the selected one at each step */
   GtkCheckButton *compare_shared;  /* one range for all */
   GtkSpinButton *bins_spin;
   GtkToggleButton *log_toggle;

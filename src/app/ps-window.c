@@ -44,6 +44,61 @@ ps_window_get_error_text (PsWindow *self)
 }
 
 #define TOAST_SECONDS 5
+#define TOAST_MARGIN 24   /* its margin-bottom in ui/ps-window.ui */
+
+/* Every plot of the window (the figure pages' and the Training page's) leaves the strip the toast
+ * covers free (`toast` the toast's rectangle in the overlay's coordinates; NULL: no toast), so a
+ * toast never hides axis labels. Drawn shorter, not laid out again: the window's size stays. */
+static void
+reserve_for_toast (GtkWidget *w, GtkWidget *overlay, const graphene_rect_t *toast, int *last)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      if (PS_IS_PLOT_VIEW (c))
+        {
+          int reserve = 0;
+          graphene_rect_t b;
+          if (toast != NULL && gtk_widget_compute_bounds (c, overlay, &b) && b.size.width > 0)
+            {
+              gboolean across = b.origin.x < toast->origin.x + toast->size.width &&
+                                toast->origin.x < b.origin.x + b.size.width;
+              double below = b.origin.y + b.size.height - toast->origin.y;
+              reserve = across && below > 0 ? (int) ceil (below) + 6 : 0;
+              *last = reserve;
+            }
+          else if (toast != NULL)
+            reserve = *last;   /* a page not shown now: laid out as the one shown */
+          ps_plot_view_set_reserve_bottom (PS_PLOT_VIEW (c), reserve);
+        }
+      else
+        reserve_for_toast (c, overlay, toast, last);
+    }
+}
+
+static void
+update_toast_reserve (PsWindow *self, gboolean shown)
+{
+  GtkWidget *overlay = GTK_WIDGET (self->toast_overlay), *label = GTK_WIDGET (self->toast_label);
+  int ow = gtk_widget_get_width (overlay), oh = gtk_widget_get_height (overlay), last = 0;
+  if (!shown || ow <= 0)
+    {
+      reserve_for_toast (overlay, overlay, NULL, &last);
+      return;
+    }
+  /* over the plots' side (centred there), not over the model tree and the timeline */
+  int left = 12;
+  graphene_rect_t pane;
+  GtkWidget *end = gtk_paned_get_end_child (self->main_paned);
+  if (end != NULL && gtk_widget_compute_bounds (end, overlay, &pane) && pane.size.width >= 320)
+    left = (int) pane.origin.x + 12;
+  gtk_widget_set_margin_start (GTK_WIDGET (self->toast_revealer), left);
+  int nw, h, avail = MAX (ow - left - 12, 1);
+  gtk_widget_measure (label, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &nw, NULL, NULL);
+  int w = MIN (nw, avail);
+  gtk_widget_measure (label, GTK_ORIENTATION_VERTICAL, w, NULL, &h, NULL, NULL);
+  graphene_rect_t toast = GRAPHENE_RECT_INIT (left + (avail - w) / 2.0f, (float) (oh - TOAST_MARGIN - h), (float) w, (float) h);
+  reserve_for_toast (overlay, overlay, &toast, &last);
+}
 
 static gboolean
 toast_timeout_cb (gpointer data)
@@ -51,6 +106,7 @@ toast_timeout_cb (gpointer data)
   PsWindow *self = data;
   self->toast_timeout = 0;
   gtk_revealer_set_reveal_child (self->toast_revealer, FALSE);
+  update_toast_reserve (self, FALSE);
   return G_SOURCE_REMOVE;
 }
 
@@ -62,6 +118,7 @@ ps_window_toast (PsWindow *self, const char *text)
 {
   gtk_label_set_text (self->toast_label, text);
   gtk_revealer_set_reveal_child (self->toast_revealer, TRUE);
+  update_toast_reserve (self, TRUE);
   g_clear_handle_id (&self->toast_timeout, g_source_remove);
   self->toast_timeout = g_timeout_add_seconds (TOAST_SECONDS, toast_timeout_cb, self);
 }
@@ -459,6 +516,30 @@ update_compare (PsWindow *self, PsFigurePage *fp)
                                         "with the same name (all the weights, or all the biases), side by side."));
       return;
     }
+  PsFigureOptions o;
+  ps_window_fill_figure_options (self, &o, PS_PAGE_COMPARE);
+  g_autoptr (GError) error = NULL;
+  if (gtk_drop_down_get_selected (self->compare_of_dropdown) == 1)
+    {
+      /* one parameter at each step where it changed (constructed, initialized, trained) */
+      const PsTimeline *tl = ps_document_get_timeline (self->document);
+      const char *path = ps_tree_node_get_path (node);
+      guint steps[PS_FIGURE_MAX_MULTIPLES];
+      guint n = ps_figure_steps_of_change (tl, path, steps, PS_FIGURE_MAX_MULTIPLES);
+      PsFigure *fig = n > 0 ? ps_figure_new_multiples_over_steps (tl, path, steps, n, &o,
+                                                                   gtk_check_button_get_active (self->compare_shared),
+                                                                   &error)
+                            : NULL;
+      if (fig == NULL)
+        {
+          ps_figure_page_set_message (fp, error ? error->message : _("This parameter has values at no step."));
+          return;
+        }
+      g_autofree char *what = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s at %u step", "%s at %u steps", n),
+                                               path, n);
+      ps_figure_page_set_figure (fp, fig, what, _("Each step where it changed"));
+      return;
+    }
   const char *leaf = ps_tree_node_get_name (node);
   g_autoptr (GPtrArray) params = ps_module_named_parameters (root);
   g_autoptr (GPtrArray) paths = g_ptr_array_new ();
@@ -469,9 +550,6 @@ update_compare (PsWindow *self, PsFigurePage *fp)
       if (it->param->value != NULL && g_strcmp0 (dot ? dot + 1 : it->path, leaf) == 0)
         g_ptr_array_add (paths, it->path);
     }
-  PsFigureOptions o;
-  ps_window_fill_figure_options (self, &o, PS_PAGE_COMPARE);
-  g_autoptr (GError) error = NULL;
   PsFigure *fig = ps_figure_new_multiples (ps_document_get_timeline (self->document),
                                            (const char *const *) paths->pdata, paths->len, &o,
                                            gtk_check_button_get_active (self->compare_shared), &error);
@@ -888,6 +966,7 @@ setup_views (PsWindow *self)
   g_signal_connect_swapped (self->range_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->pool_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->compare_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
+  g_signal_connect_swapped (self->compare_of_dropdown, "notify::selected", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->compare_shared, "toggled", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->bins_spin, "value-changed", G_CALLBACK (on_plot_option_changed), self);
   g_signal_connect_swapped (self->log_toggle, "toggled", G_CALLBACK (on_plot_option_changed), self);
@@ -1003,6 +1082,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, job_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, job_progress);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, main_paned);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_revealer);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tree_view);
@@ -1022,6 +1102,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, pool_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_box);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_of_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_shared);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, bins_spin);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, log_toggle);

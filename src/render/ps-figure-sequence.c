@@ -151,6 +151,7 @@ ps_figure_sequence_new (const PsTimeline *tl, const char *path, const guint *ste
           ho.subtitle = f->subtitle;
           ho.colormap = o->colormap;
           ho.range = PS_HEATMAP_RANGE_FIXED;
+          ho.range_label = "shared by all frames";
           ho.lo = lo;
           ho.hi = hi;
           ho.scale = o->scale > 0 ? o->scale : 1;

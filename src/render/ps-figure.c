@@ -190,6 +190,7 @@ build_heatmap (PsFigure *fig, const PsFigureOptions *o, const double *fixed, GEr
   if (fixed != NULL)
     {
       ho.range = PS_HEATMAP_RANGE_FIXED;
+      ho.range_label = "shared";
       ho.lo = fixed[0];
       ho.hi = fixed[1];
     }
@@ -682,11 +683,12 @@ draw_multiples (PsFigure *fig, cairo_t *cr, double width, double height)
   cairo_restore (cr);
 }
 
-PsFigure *
-ps_figure_new_multiples (const PsTimeline *tl, const char *const *paths, guint n, const PsFigureOptions *o,
-                         gboolean shared_range, GError **error)
+/* paths[i] at steps[i] (steps NULL: all at o->step); over_steps: one tensor at several steps
+ * (titles say so) */
+static PsFigure *
+new_multiples (const PsTimeline *tl, const char *const *paths, const guint *steps, guint n, const PsFigureOptions *o,
+               gboolean shared_range, gboolean over_steps, GError **error)
 {
-  g_return_val_if_fail (tl != NULL && o != NULL && (paths != NULL || n == 0), NULL);
   if (o->kind != PS_FIGURE_HEATMAP && o->kind != PS_FIGURE_HISTOGRAM)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "small multiples are heatmaps or histograms");
@@ -708,6 +710,8 @@ ps_figure_new_multiples (const PsTimeline *tl, const char *const *paths, guint n
   po.scale = fig->scale * (n > 4 ? 0.8 : 0.9);
   for (guint i = 0; i < n; i++)
     {
+      if (steps != NULL)
+        po.step = steps[i];
       PsFigure *part = ps_figure_new (tl, paths[i], &po, error);
       if (part == NULL)
         return NULL;
@@ -736,6 +740,8 @@ ps_figure_new_multiples (const PsTimeline *tl, const char *const *paths, guint n
         {
           PsFigure *part = g_ptr_array_index (fig->parts, i);
           gboolean ok;
+          if (steps != NULL)
+            po.step = steps[i];
           if (o->kind == PS_FIGURE_HEATMAP)
             {
               g_clear_pointer (&part->heatmap, ps_heatmap_free);
@@ -754,20 +760,115 @@ ps_figure_new_multiples (const PsTimeline *tl, const char *const *paths, guint n
       char a[64], b[64];
       ps_plot_format_value (lo, a, sizeof a);
       ps_plot_format_value (hi, b, sizeof b);
-      fig->title = g_strdup_printf ("%u %s side by side, one %s range [%s, %s]", n, what,
-                                    o->kind == PS_FIGURE_HEATMAP ? "colour" : "value", a, b);
+      if (over_steps)
+        fig->title = g_strdup_printf ("%s at %u steps side by side, one %s range [%s, %s]", paths[0], n,
+                                      o->kind == PS_FIGURE_HEATMAP ? "colour" : "value", a, b);
+      else
+        fig->title = g_strdup_printf ("%u %s side by side, one %s range [%s, %s]", n, what,
+                                      o->kind == PS_FIGURE_HEATMAP ? "colour" : "value", a, b);
     }
+  else if (over_steps)
+    fig->title = g_strdup_printf ("%s at %u steps side by side, each with its own %s range", paths[0], n,
+                                  o->kind == PS_FIGURE_HEATMAP ? "colour" : "value");
   else
     fig->title = g_strdup_printf ("%u %s side by side, each with its own %s range", n, what,
                                   o->kind == PS_FIGURE_HEATMAP ? "colour" : "value");
-  fig->subtitle = g_strdup_printf ("step %u · seed %" G_GINT64_FORMAT, o->step, ps_timeline_get_recipe (tl)->seed);
+  if (over_steps)
+    {
+      GString *list = g_string_new (NULL);
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf (list, "%s%u", i ? ", " : "", steps[i]);
+      fig->subtitle = g_strdup_printf ("steps %s · seed %" G_GINT64_FORMAT, list->str, ps_timeline_get_recipe (tl)->seed);
+      g_string_free (list, TRUE);
+    }
+  else
+    fig->subtitle = g_strdup_printf ("step %u · seed %" G_GINT64_FORMAT, o->step, ps_timeline_get_recipe (tl)->seed);
   return g_steal_pointer (&fig);
+}
+
+PsFigure *
+ps_figure_new_multiples (const PsTimeline *tl, const char *const *paths, guint n, const PsFigureOptions *o,
+                         gboolean shared_range, GError **error)
+{
+  g_return_val_if_fail (tl != NULL && o != NULL && (paths != NULL || n == 0), NULL);
+  return new_multiples (tl, paths, NULL, n, o, shared_range, FALSE, error);
+}
+
+guint
+ps_figure_steps_of_change (const PsTimeline *tl, const char *path, guint *steps, guint max_steps)
+{
+  g_return_val_if_fail (tl != NULL && path != NULL && (steps != NULL || max_steps == 0), 0);
+  g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (guint));
+  PsTensor *prev = NULL;
+  guint n = ps_timeline_get_n_steps (tl);
+  for (guint k = 0; k <= n; k++)
+    {
+      PsTensor *t;
+      PsInitInfo init;
+      gboolean exists;
+      if (!find_tensor (ps_timeline_get_state (tl, k), path, &t, &init, &exists, NULL) || t == NULL)
+        {
+          g_clear_pointer (&prev, ps_tensor_unref);
+          continue;
+        }
+      /* unchanged: the same tensor (copy-on-write shares it) or the same shape and values */
+      gboolean same = prev != NULL && (prev == t || (ps_tensor_same_shape (prev, t) && ps_tensor_equal (prev, t)));
+      if (!same)
+        g_array_append_val (all, k);
+      g_clear_pointer (&prev, ps_tensor_unref);
+      prev = ps_tensor_ref (t);
+    }
+  g_clear_pointer (&prev, ps_tensor_unref);
+  if (all->len <= max_steps)
+    {
+      for (guint i = 0; i < all->len; i++)
+        steps[i] = g_array_index (all, guint, i);
+      return all->len;
+    }
+  /* thinned evenly, the first and the last kept */
+  if (max_steps == 0)
+    return 0;
+  if (max_steps == 1)
+    {
+      steps[0] = g_array_index (all, guint, all->len - 1);
+      return 1;
+    }
+  for (guint i = 0; i < max_steps; i++)
+    steps[i] = g_array_index (all, guint, (guint) ((guint64) i * (all->len - 1) / (max_steps - 1)));
+  return max_steps;
+}
+
+PsFigure *
+ps_figure_new_multiples_over_steps (const PsTimeline *tl, const char *path, const guint *steps, guint n,
+                                    const PsFigureOptions *o, gboolean shared_range, GError **error)
+{
+  g_return_val_if_fail (tl != NULL && path != NULL && o != NULL && (steps != NULL || n == 0), NULL);
+  if (n > PS_FIGURE_MAX_MULTIPLES)
+    n = PS_FIGURE_MAX_MULTIPLES + 1;   /* the error below */
+  const char *paths[PS_FIGURE_MAX_MULTIPLES + 1];
+  for (guint i = 0; i < n; i++)
+    paths[i] = path;
+  return new_multiples (tl, paths, steps, n, o, shared_range, TRUE, error);
 }
 
 guint
 ps_figure_get_n_parts (PsFigure *fig)
 {
   return fig->parts != NULL ? fig->parts->len : 1;
+}
+
+PsFigure *
+ps_figure_get_part (PsFigure *fig, guint i)
+{
+  g_return_val_if_fail (fig != NULL && i < ps_figure_get_n_parts (fig), NULL);
+  return fig->parts != NULL ? g_ptr_array_index (fig->parts, i) : fig;
+}
+
+PsHeatmap *
+ps_figure_get_heatmap (PsFigure *fig)
+{
+  g_return_val_if_fail (fig != NULL, NULL);
+  return fig->heatmap;
 }
 
 void

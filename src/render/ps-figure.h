@@ -76,8 +76,21 @@ PsFigure   *ps_figure_new_for_norms (const PsNormChart *chart);
 PsFigure   *ps_figure_new_multiples (const PsTimeline *tl, const char *const *paths, guint n,
                                      const PsFigureOptions *o, gboolean shared_range,
                                      GError **error);
+/* The steps where the tensor at `path` has values that differ from the step before (the first
+ * step where it has values counts), thinned evenly to at most max_steps (first and last kept):
+ * the moments worth comparing (constructed, initialized, trained). Returns how many were written. */
+guint       ps_figure_steps_of_change (const PsTimeline *tl, const char *path, guint *steps, guint max_steps);
+/* Small multiples of one tensor: `path` at each of `steps` (n ≥ 1, at most PS_FIGURE_MAX_MULTIPLES),
+ * side by side with one range when shared_range, as ps_figure_new_multiples. */
+PsFigure   *ps_figure_new_multiples_over_steps (const PsTimeline *tl, const char *path, const guint *steps,
+                                                guint n, const PsFigureOptions *o, gboolean shared_range,
+                                                GError **error);
 /* The figures side by side (1 for any other kind). */
 guint       ps_figure_get_n_parts  (PsFigure *fig);
+/* Part i of small multiples (i < n_parts), or the figure itself for i = 0 of any other kind; no ref. */
+PsFigure   *ps_figure_get_part     (PsFigure *fig, guint i);
+/* The heatmap a PS_FIGURE_HEATMAP figure draws (NULL for other kinds); no ref. */
+PsHeatmap  *ps_figure_get_heatmap  (PsFigure *fig);
 void        ps_figure_free         (PsFigure *fig);
 void        ps_figure_draw         (PsFigure *fig, cairo_t *cr, double width, double height);
 /* Pango-markup tooltip for the point (x, y) of a width × height drawing, or NULL. */

@@ -692,15 +692,29 @@ ps_heatmap_get_downsampling (PsHeatmap *hm, int64_t *kx, int64_t *ky)
 }
 
 static const char *
-range_name (PsHeatmapRange r)
+range_name (const PsHeatmapOptions *o)
 {
-  switch (r)
+  if (o->range == PS_HEATMAP_RANGE_FIXED && o->range_label != NULL)
+    return o->range_label;
+  switch (o->range)
     {
     case PS_HEATMAP_RANGE_SYMMETRIC: return "symmetric ±max|x|";
     case PS_HEATMAP_RANGE_ROBUST: return "robust";
     case PS_HEATMAP_RANGE_MINMAX: return "min–max";
     default: return "fixed";
     }
+}
+
+char *
+ps_heatmap_range_text (PsHeatmap *hm)
+{
+  char a[64], b[64];
+  ps_plot_format_value (hm->lo, a, sizeof a);
+  ps_plot_format_value (hm->hi, b, sizeof b);
+  if (hm->o.range == PS_HEATMAP_RANGE_ROBUST)
+    return g_strdup_printf ("colour range [%s, %s], robust (%.4g %% quantile%s)", a, b,
+                            hm->o.robust_q * 100, hm->cm->diverging ? " of |x|" : "s");
+  return g_strdup_printf ("colour range [%s, %s], %s", a, b, range_name (&hm->o));
 }
 
 static char *
@@ -906,7 +920,7 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
     {
       double fy = l.iy + MAX (ih, hm->o.show_colorbar ? MIN (ph, MAX (ih, 160 * s)) : 0) + 6 * s + line / 2;
       double fx = l.ix;
-      char buf[256], a[64], b[64];
+      char buf[256];
       if (st->n_nan > 0)
         {
           char c[48];
@@ -928,16 +942,10 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
           g_snprintf (buf, sizeof buf, "\u2212Inf %s", c);
           fx += ps_plot_swatch (cr, fx, fy, hm->cm->neginf_color, '-', buf, s);
         }
-      ps_plot_format_value (hm->lo, a, sizeof a);
-      ps_plot_format_value (hm->hi, b, sizeof b);
-      if (hm->o.range == PS_HEATMAP_RANGE_ROBUST)
-        g_snprintf (buf, sizeof buf, "colour range [%s, %s], robust (%.4g %% quantile%s)", a, b,
-                    hm->o.robust_q * 100, hm->cm->diverging ? " of |x|" : "s");
-      else
-        g_snprintf (buf, sizeof buf, "colour range [%s, %s], %s", a, b, range_name (hm->o.range));
+      g_autofree char *range = ps_heatmap_range_text (hm);
       ps_plot_set_font (cr, 11.5 * s, FALSE);
       ps_color_set_source (cr, PS_PLOT_FG);
-      ps_plot_text (cr, fx, fy, buf, PS_ALIGN_START, PS_ALIGN_CENTER);
+      ps_plot_text (cr, fx, fy, range, PS_ALIGN_START, PS_ALIGN_CENTER);
 
       g_autofree char *lt0 = layout_text (hm);
       g_autofree char *lt = NULL;

@@ -53,6 +53,8 @@ typedef struct {
   PsHeatmapRange range;
   double robust_q;              /* ROBUST: default 0.995 */
   double lo, hi;                /* FIXED */
+  const char *range_label;      /* FIXED: how the footer names the range ("shared" for small
+                                 * multiples); a static string; NULL = "fixed" */
   double scale;                 /* text and stroke scale: 1 on screen, ~2 for a projector */
   gboolean show_colorbar;
   gboolean show_footer;         /* range, layout, NaN/Inf legend, downsampling note */
@@ -98,6 +100,9 @@ typedef struct {
 PsHeatmap  *ps_heatmap_new          (PsTensor *t, const PsHeatmapOptions *options, GError **error);
 void        ps_heatmap_free         (PsHeatmap *hm);
 const PsStats *ps_heatmap_get_stats (PsHeatmap *hm);
+/* The footer's range line: "colour range [−0.5, 0.5], symmetric ±max|x|" (or robust, min–max,
+ * the FIXED range's label). */
+char       *ps_heatmap_range_text   (PsHeatmap *hm);
 void        ps_heatmap_get_range    (PsHeatmap *hm, double *lo, double *hi);
 const PsHeatmapGrid *ps_heatmap_get_grid (PsHeatmap *hm);
 /* Zoom and pan: show only these cells (clamped to the grid; NULL or empty = everything). The

@@ -349,6 +349,40 @@ draw_legend (const PsHistogramPlot *p, cairo_t *cr, const Frame *f, double s)
   g_array_unref (lines);
 }
 
+/* The count axis' ticks: powers of ten on a log axis, else whole counts up to the top of the
+ * frame (never above it: a tick past cmax would be drawn over the header). */
+static int
+frame_y_ticks (const Frame *f, double s, double *ticks, double *ys)
+{
+  int nt = 0;
+  double step;
+  if (f->log_y)
+    {
+      for (int e = 0; e <= (int) floor (f->cmax) && nt < PS_PLOT_MAX_TICKS; e++)
+        ticks[nt++] = pow (10, e);
+    }
+  else
+    nt = ps_plot_count_ticks (f->cmax, MAX (3, (int) ((f->y1 - f->y0) / (40 * s))), ticks, &step);
+  for (int i = 0; i < nt; i++)
+    ys[i] = y_of (f, ticks[i]);
+  return nt;
+}
+
+int
+ps_histogram_plot_y_ticks (const PsHistogramPlot *p, double width, double height, double *ticks,
+                           double *ys, double *top, double *bottom)
+{
+  g_return_val_if_fail (p != NULL && p->h != NULL && p->o != NULL, 0);
+  double s = p->o->scale > 0 ? p->o->scale : 1;
+  Frame f;
+  frame_of (p, width, height, &f);
+  if (top)
+    *top = f.y0;
+  if (bottom)
+    *bottom = f.y1;
+  return frame_y_ticks (&f, s, ticks, ys);
+}
+
 void
 ps_histogram_plot_draw (const PsHistogramPlot *p, cairo_t *cr, double width, double height)
 {
@@ -368,22 +402,13 @@ ps_histogram_plot_draw (const PsHistogramPlot *p, cairo_t *cr, double width, dou
     }
 
   /* grid and y ticks */
-  double ticks[PS_PLOT_MAX_TICKS], step;
-  int nt;
+  double ticks[PS_PLOT_MAX_TICKS], ys[PS_PLOT_MAX_TICKS];
+  int nt = frame_y_ticks (&f, s, ticks, ys);
   cairo_set_line_width (cr, 1 * s);
   ps_plot_set_font (cr, 11.5 * s, FALSE);
-  if (f.log_y)
-    {
-      nt = 0;
-      for (int e = 0; e <= (int) floor (f.cmax) && nt < PS_PLOT_MAX_TICKS; e++)
-        ticks[nt++] = pow (10, e);
-      step = 1;
-    }
-  else
-    nt = ps_plot_count_ticks (f.cmax, MAX (3, (int) ((f.y1 - f.y0) / (40 * s))), ticks, &step);
   for (int i = 0; i < nt; i++)
     {
-      double y = y_of (&f, ticks[i]);
+      double y = ys[i];
       ps_color_set_source (cr, PS_PLOT_GRID);
       cairo_move_to (cr, f.ux0, y);
       cairo_line_to (cr, f.ux1 + f.slot, y);
@@ -427,6 +452,7 @@ ps_histogram_plot_draw (const PsHistogramPlot *p, cairo_t *cr, double width, dou
   cairo_move_to (cr, f.x0, f.y1);
   cairo_line_to (cr, f.x1, f.y1);
   cairo_stroke (cr);
+  double step;
   nt = ps_plot_nice_ticks (f.vmin, f.vmax, MAX (3, MIN (11, (int) ((f.x1 - f.x0) / (70 * s)))),
                            ticks, &step);
   ps_plot_set_font (cr, 11.5 * s, FALSE);

@@ -45,6 +45,10 @@ gboolean ps_histogram_plot_hit         (const PsHistogramPlot *p, double width, 
 /* A point inside the drawn bar of `bin` (for tests and keyboard focus). */
 gboolean ps_histogram_plot_bin_point   (const PsHistogramPlot *p, double width, double height,
                                         int bin, double *x, double *y);
+/* The count axis' ticks (at most PS_PLOT_MAX_TICKS) and their y positions as drawn; top and bottom
+ * (may be NULL) receive the plot frame's edges. */
+int      ps_histogram_plot_y_ticks     (const PsHistogramPlot *p, double width, double height,
+                                        double *ticks, double *ys, double *top, double *bottom);
 /* Expected count of a bin under the overlaid distribution: N·(F(hi) − F(lo)), N = the
  * non-NaN count. NaN without a known distribution. */
 double   ps_histogram_plot_expected_count (const PsHistogramPlot *p, int bin);

@@ -336,11 +336,14 @@ ps_plot_swatch (cairo_t *cr, double x, double y, guint32 color, char glyph, cons
 int
 ps_plot_count_ticks (double hi, int max_ticks, double *ticks, double *step)
 {
+  /* at least two labels: a coarse step (50 for a top of 43) would leave only the 0 */
   int n = ps_plot_nice_ticks (0, hi, max_ticks, ticks, step);
+  for (int m = max_ticks + 1; n < 2 && m <= PS_PLOT_MAX_TICKS; m++)
+    n = ps_plot_nice_ticks (0, hi, m, ticks, step);
   if (*step >= 1)
     return n;
-  /* whole counts only: 0, 1, …, ⌈hi⌉ thinned to max_ticks */
-  int top = (int) ceil (hi);
+  /* whole counts only: 0, 1, …, ⌊hi⌋ thinned to max_ticks (a tick above hi is outside the axis) */
+  int top = (int) floor (hi);
   int every = MAX (1, (top + max_ticks - 1) / MAX (1, max_ticks - 1));
   n = 0;
   for (int v = 0; v <= top && n < PS_PLOT_MAX_TICKS; v += every)

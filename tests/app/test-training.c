@@ -640,7 +640,7 @@ test_scenarios (void)
     moved |= v[c] != 0.0f;
   g_assert_true (moved);   /* it trained: the rows moved, together */
   ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
-  ps_training_page_select_param (page, "mlp.0.weight", "value");
+  ps_training_page_select_param (page, "mlp.fc1.weight", "value");
   shot (w, "scenario-zero-init");
   gtk_window_destroy (GTK_WINDOW (w));
 

@@ -794,6 +794,13 @@ test_compare_small_multiples (void)
   ps_plot_format_value (m, b, sizeof b);
   g_autofree char *expected = g_strdup_printf ("6 heatmaps side by side, one colour range [%s, %s]", a, b);
   g_assert_cmpstr (ps_figure_get_title (fig), ==, expected);
+  /* each heatmap's footer names the range as shared (it said "fixed") */
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *range = ps_heatmap_range_text (ps_figure_get_heatmap (ps_figure_get_part (fig, i)));
+      g_autofree char *want = g_strdup_printf ("colour range [%s, %s], shared", a, b);
+      g_assert_cmpstr (range, ==, want);
+    }
   PsPlotView *view = ps_figure_page_get_view (w->pages[PS_PAGE_COMPARE]);
   int width = gtk_widget_get_width (GTK_WIDGET (view)), height = gtk_widget_get_height (GTK_WIDGET (view));
   cairo_surface_t *shared = ps_plot_view_render_for_test (view, FALSE);
@@ -844,6 +851,62 @@ test_compare_small_multiples (void)
   g_assert_null (ps_figure_page_get_figure (w->pages[PS_PAGE_COMPARE]));
   g_assert_nonnull (strstr (ps_figure_page_get_message (w->pages[PS_PAGE_COMPARE]), "same name"));
   gtk_drop_down_set_selected (w->compare_dropdown, 0);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Small multiples of one parameter over steps: the steps where it changed (scenario 2: linear1's
+ * weight constructed at step 1 with the default init, overwritten by xavier_uniform_ at step 4),
+ * side by side on one colour range. */
+static void
+test_compare_over_steps (void)
+{
+  PsWindow *w = new_window ("article-2-custom-init");
+  gtk_window_set_default_size (GTK_WINDOW (w), 1400, 860);
+  iterate ();
+  g_assert_true (ps_window_select_path (w, "linear1.weight"));
+  const PsTimeline *tl = ps_document_get_timeline (ps_window_get_document (w));
+  guint steps[PS_FIGURE_MAX_MULTIPLES];
+  g_assert_cmpuint (ps_figure_steps_of_change (tl, "linear1.weight", steps, PS_FIGURE_MAX_MULTIPLES), ==, 2);
+  g_assert_cmpuint (steps[0], ==, 1);
+  g_assert_cmpuint (steps[1], ==, 4);
+  g_assert_cmpuint (ps_figure_steps_of_change (tl, "linear1.weight", steps, 1), ==, 1);
+  g_assert_cmpuint (steps[0], ==, 4);                        /* thinned: the last one kept */
+  gtk_check_button_set_active (w->compare_shared, TRUE);
+  gtk_drop_down_set_selected (w->compare_dropdown, 0);
+  gtk_drop_down_set_selected (w->compare_of_dropdown, 1);
+  show_page (w, "compare");
+  PsFigure *fig = ps_figure_page_get_figure (w->pages[PS_PAGE_COMPARE]);
+  g_assert_nonnull (fig);
+  g_assert_cmpuint (ps_figure_get_n_parts (fig), ==, 2);
+  g_assert_true (g_str_has_prefix (ps_figure_get_title (fig), "linear1.weight at 2 steps side by side, one colour range ["));
+  /* each part is the weight at its step, both drawn on the one range */
+  double lo0, hi0, lo1, hi1;
+  for (guint i = 0; i < 2; i++)
+    {
+      PsParam *p = NULL;
+      g_assert_true (ps_state_resolve (ps_timeline_get_state (tl, i == 0 ? 1 : 4), "linear1.weight", NULL, &p, NULL));
+      g_assert_true (ps_tensor_equal (ps_figure_get_tensor (ps_figure_get_part (fig, i)), p->value));
+      g_autofree char *range = ps_heatmap_range_text (ps_figure_get_heatmap (ps_figure_get_part (fig, i)));
+      g_assert_true (g_str_has_suffix (range, ", shared"));
+    }
+  ps_heatmap_get_range (ps_figure_get_heatmap (ps_figure_get_part (fig, 0)), &lo0, &hi0);
+  ps_heatmap_get_range (ps_figure_get_heatmap (ps_figure_get_part (fig, 1)), &lo1, &hi1);
+  g_assert_cmpfloat (lo0, ==, lo1);
+  g_assert_cmpfloat (hi0, ==, hi1);
+  /* the shared range covers xavier's larger values: ± its bound √(6/15) ≥ the largest |x| */
+  g_assert_cmpfloat (hi0, <=, sqrt (6.0 / 15.0));
+  g_assert_cmpfloat (hi0, >, 1 / sqrt (10.0));                  /* beyond the default init's bound */
+  save_screenshot (GTK_WIDGET (w), "compare-over-steps.png");
+  /* histograms too, each its own range */
+  gtk_drop_down_set_selected (w->compare_dropdown, 1);
+  gtk_check_button_set_active (w->compare_shared, FALSE);
+  iterate ();
+  fig = ps_figure_page_get_figure (w->pages[PS_PAGE_COMPARE]);
+  g_assert_nonnull (fig);
+  g_assert_cmpstr (ps_figure_get_title (fig), ==, "linear1.weight at 2 steps side by side, each with its own value range");
+  gtk_drop_down_set_selected (w->compare_of_dropdown, 0);
+  gtk_drop_down_set_selected (w->compare_dropdown, 0);
+  gtk_check_button_set_active (w->compare_shared, TRUE);
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -900,6 +963,47 @@ test_projector_fits (void)
   g_test_message ("normal mode: minimum %d × %d", mw, mh);
   g_assert_cmpint (mw, <=, 500);
   save_screenshot (GTK_WIDGET (w), "small-360x294.png");
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* A toast never hides the plot: the picture is drawn shorter, ending above the toast — the toast
+ * used to cover the plot's bottom axis labels. */
+static void
+test_toast_below_plot (void)
+{
+  PsWindow *w = new_window ("demo");
+  gtk_window_set_default_size (GTK_WINDOW (w), 1100, 700);
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  show_page (w, "heatmap");
+  iterate ();
+  ps_window_toast (w, "Exported the picture to /tmp/a-rather-long-file-name-for-the-toast.png");
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!gtk_revealer_get_child_revealed (w->toast_revealer) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (gtk_revealer_get_child_revealed (w->toast_revealer));
+  iterate ();
+  PsPlotView *view = ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]);
+  GtkWidget *plot = GTK_WIDGET (view);
+  graphene_rect_t pb, tb;
+  g_assert_true (gtk_widget_compute_bounds (plot, GTK_WIDGET (w), &pb));
+  g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (w->toast_label), GTK_WIDGET (w), &tb));
+  pb.size.height = ps_plot_view_get_picture_height (view);     /* what is drawn */
+  /* the picture itself: its bottom rows are the background again, not cut-off labels */
+  cairo_surface_t *img = ps_plot_view_render_for_test (view, FALSE);
+  g_assert_cmpint (cairo_image_surface_get_height (img), ==, gtk_widget_get_height (plot));
+  cairo_surface_destroy (img);
+  g_test_message ("plot y %.0f–%.0f, toast y %.0f–%.0f", pb.origin.y, pb.origin.y + pb.size.height, tb.origin.y,
+                  tb.origin.y + tb.size.height);
+  g_assert_cmpfloat (tb.size.height, >, 0);
+  g_assert_false (graphene_rect_intersection (&pb, &tb, NULL));
+  g_assert_cmpfloat (pb.size.height, >, 200);
+  save_screenshot (GTK_WIDGET (w), "toast-below-plot.png");
+  /* once it has gone (after its few seconds), the whole height is the picture's again */
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (gtk_revealer_get_reveal_child (w->toast_revealer) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (gtk_revealer_get_reveal_child (w->toast_revealer));
+  g_assert_cmpint (ps_plot_view_get_picture_height (view), ==, gtk_widget_get_height (plot));
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -1643,7 +1747,9 @@ main (int argc, char **argv)
   g_test_add_func ("/window/downsample-choice", test_downsample_choice);
   g_test_add_func ("/window/dark-style", test_dark_style);
   g_test_add_func ("/window/about-icon", test_about_icon);
+  g_test_add_func ("/window/compare-over-steps", test_compare_over_steps);
   g_test_add_func ("/window/projector-fits", test_projector_fits);
+  g_test_add_func ("/window/toast-below-plot", test_toast_below_plot);
   g_test_add_func ("/window/selected-node-borrowed", test_selected_node_borrowed);
   g_test_add_func ("/window/compare-small-multiples", test_compare_small_multiples);
   g_test_add_func ("/window/export-picture-and-data", test_export_picture_and_data);
