@@ -27,13 +27,45 @@ field_error (GError **error, const char *field, const char *fmt, ...)
   g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "field '%s': %s", field, msg);
 }
 
+/* A number: a JSON number, or the recipe's spelling of the floats JSON has no literal for ("nan",
+ * "inf", "-inf"; docs/recipe-format.md), which torch's Python arguments take as float('nan')… */
 static gboolean
-is_number (JsonNode *n)
+number_value (JsonNode *n, double *v)
 {
   if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
     return FALSE;
   GType t = json_node_get_value_type (n);
-  return t == G_TYPE_INT64 || t == G_TYPE_DOUBLE;
+  if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE)
+    {
+      *v = json_node_get_double (n);
+      return TRUE;
+    }
+  if (t != G_TYPE_STRING)
+    return FALSE;
+  const char *s = json_node_get_string (n);
+  if (strcmp (s, "nan") == 0)
+    *v = NAN;
+  else if (strcmp (s, "inf") == 0)
+    *v = INFINITY;
+  else if (strcmp (s, "-inf") == 0)
+    *v = -INFINITY;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_number (JsonNode *n)
+{
+  double v;
+  return number_value (n, &v);
+}
+
+static double
+number_or (JsonNode *n, double dflt)
+{
+  double v;
+  return number_value (n, &v) ? v : dflt;
 }
 
 static gboolean
@@ -123,8 +155,7 @@ check_args (JsonObject *args, const char *what, const ArgDef *defs, GError **err
 static double
 num (JsonObject *o, const char *name, double dflt)
 {
-  JsonNode *n = json_object_get_member (o, name);
-  return n != NULL && is_number (n) ? json_node_get_double (n) : dflt;
+  return number_or (json_object_get_member (o, name), dflt);
 }
 
 static PsTensor *
@@ -133,7 +164,7 @@ float_list_tensor (JsonArray *a)
   guint n = json_array_get_length (a);
   PsTensor *t = ps_tensor_new_1d (PS_DTYPE_FLOAT32, n, NULL);
   for (guint i = 0; i < n; i++)
-    ps_tensor_f32 (t)[i] = (float) json_array_get_double_element (a, i);
+    ps_tensor_f32 (t)[i] = (float) number_or (json_array_get_element (a, i), 0.0);
   return t;
 }
 
@@ -227,6 +258,8 @@ optim_config_from_json (const char *type, JsonObject *args, PsOptimConfig *cfg, 
   if (!check_args (args, what, defs[kind], error))
     return FALSE;
   cfg->lr = num (args, "lr", cfg->lr);
+  if (json_object_has_member (args, "lr"))
+    cfg->lr_missing = FALSE;   /* SGD(lr=float('nan')) is taken, as torch takes it */
   cfg->momentum = num (args, "momentum", cfg->momentum);
   cfg->dampening = num (args, "dampening", cfg->dampening);
   cfg->weight_decay = num (args, "weight_decay", cfg->weight_decay);
@@ -250,8 +283,8 @@ optim_config_from_json (const char *type, JsonObject *args, PsOptimConfig *cfg, 
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: betas must be a pair (beta1, beta2)", what);
           return FALSE;
         }
-      cfg->beta1 = json_array_get_double_element (b, 0);
-      cfg->beta2 = json_array_get_double_element (b, 1);
+      cfg->beta1 = number_or (json_array_get_element (b, 0), 0.0);
+      cfg->beta2 = number_or (json_array_get_element (b, 1), 0.0);
     }
   return TRUE;
 }
@@ -284,6 +317,8 @@ sched_config_from_json (const char *type, JsonObject *args, PsSchedConfig *cfg, 
   if (json_object_has_member (args, "step_size"))
     cfg->step_size = json_object_get_int_member (args, "step_size");
   cfg->gamma = num (args, "gamma", cfg->gamma);
+  if (json_object_has_member (args, "gamma"))
+    cfg->gamma_missing = FALSE;
   if (json_object_has_member (args, "milestones"))
     {
       JsonArray *a = json_object_get_array_member (args, "milestones");
@@ -305,6 +340,8 @@ sched_config_from_json (const char *type, JsonObject *args, PsSchedConfig *cfg, 
   if (json_object_has_member (args, "total_iters"))
     cfg->total_iters = json_object_get_int_member (args, "total_iters");
   cfg->max_lr = num (args, "max_lr", cfg->max_lr);
+  if (json_object_has_member (args, "max_lr"))
+    cfg->max_lr_missing = FALSE;
   const char *ints[] = { "total_steps", "epochs", "steps_per_epoch" };
   int64_t *dst[] = { &cfg->total_steps, &cfg->epochs, &cfg->steps_per_epoch };
   for (int i = 0; i < 3; i++)
@@ -438,7 +475,9 @@ ps_train_ops_validate (JsonObject *op, const char *kind, guint index, GError **e
           if (strcmp (e, "epoch") != 0 && strcmp (e, "step") != 0)
             OPERR ("scheduler_every", "expected \"epoch\" or \"step\", got \"%s\"", e);
         }
-      if (json_object_has_member (op, "clip_grad_norm") && !(json_object_get_double_member (op, "clip_grad_norm") > 0.0))
+      /* torch's clip_grad_norm_ takes any float (0 zeroes the gradients, a negative one flips them,
+       * NaN makes them NaN); Paramscope clips by a positive norm only, "inf" included */
+      if (json_object_has_member (op, "clip_grad_norm") && !(number_or (json_object_get_member (op, "clip_grad_norm"), NAN) > 0.0))
         OPERR ("clip_grad_norm", "must be positive");
     }
 #undef OPERR
@@ -955,7 +994,7 @@ apply_train (PsState *state, JsonObject *op, GError **error)
   const int64_t epochs = by_epochs ? json_object_get_int_member (op, "epochs") : 0;
   const int64_t steps = by_epochs ? epochs * nb : json_object_get_int_member (op, "steps");
   const int64_t every = json_object_has_member (op, "record_every") ? json_object_get_int_member (op, "record_every") : 1;
-  const double clip = json_object_has_member (op, "clip_grad_norm") ? json_object_get_double_member (op, "clip_grad_norm") : 0.0;
+  const double clip = number_or (json_object_get_member (op, "clip_grad_norm"), 0.0);
   const gboolean sched_per_step = json_object_has_member (op, "scheduler_every")
                                   && strcmp (json_object_get_string_member (op, "scheduler_every"), "step") == 0;
   if (nb == 0 && steps > 0)
