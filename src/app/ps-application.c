@@ -16,6 +16,7 @@ struct _PsApplication {
   GSettings *settings;
   gboolean demo;
   guint checkpoint_jobs;   /* checkpoints being opened (each opens in a window of its own) */
+  GtkWidget *anyway_dialog;   /* the "Open anyway?" question shown, weak */
 };
 
 G_DEFINE_FINAL_TYPE (PsApplication, ps_application, ADW_TYPE_APPLICATION)
@@ -68,8 +69,22 @@ static void
 ps_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
 {
   PsApplication *self = PS_APPLICATION (app);
+  /* several checkpoint files (`paramscope a.pt b.pt c.pt`): one series of them */
+  g_autoptr (GPtrArray) checkpoints = g_ptr_array_new ();
+  for (int i = 0; i < n_files; i++)
+    if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY
+        && ps_window_is_checkpoint_name (files[i]))
+      g_ptr_array_add (checkpoints, files[i]);
+  if (checkpoints->len >= 2)
+    {
+      PsWindow *w = new_window (self);
+      ps_window_load_scenario (w, "demo");
+      ps_application_open_checkpoints (self, (GFile **) checkpoints->pdata, checkpoints->len, GTK_WINDOW (w));
+    }
   for (int i = 0; i < n_files; i++)
     {
+      if (checkpoints->len >= 2 && g_ptr_array_find (checkpoints, files[i], NULL))
+        continue;
       PsWindow *w = new_window (self);
       /* a folder is a training run's checkpoints: a series in a checkpoint window, watched */
       if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY
@@ -89,7 +104,91 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
 typedef struct {
   PsApplication *app;   /* owned */
   GtkWindow *asker;     /* owned, nullable */
+  GFile *file;          /* owned, one file (NULL: several) */
+  gboolean anyway;      /* opened in the "open anyway" mode */
 } OpenJob;
+
+static void
+open_job_free (OpenJob *job)
+{
+  g_clear_object (&job->asker);
+  g_clear_object (&job->file);
+  g_object_unref (job->app);
+  g_free (job);
+}
+
+static void on_checkpoint_opened (GObject *source, GAsyncResult *result, gpointer data);
+
+typedef struct {
+  PsApplication *app;   /* owned */
+  GFile *file;          /* owned */
+  GtkWindow *asker;     /* owned, nullable */
+  gboolean answered;
+} AnywayQuestion;
+
+static void
+anyway_question_free (gpointer data, GClosure *closure)
+{
+  AnywayQuestion *q = data;
+  g_object_unref (q->app);
+  g_object_unref (q->file);
+  g_clear_object (&q->asker);
+  g_free (q);
+}
+
+/* Once: closing the dialog after a response answers again ("cancel"). */
+static void
+on_anyway_response (AdwMessageDialog *dialog, const char *response, AnywayQuestion *q)
+{
+  if (q->answered)
+    return;
+  q->answered = TRUE;
+  if (g_strcmp0 (response, "anyway") == 0)
+    ps_application_open_checkpoint_anyway (q->app, q->file, q->asker);
+}
+
+/* A torch file refused because it would build objects of a class (a whole pickled module): the
+ * user may open it anyway — those objects listed inertly, never called. */
+static void
+ask_open_anyway (PsApplication *self, GFile *file, GtkWindow *asker, const char *why)
+{
+  g_autofree char *base = g_file_get_basename (file);
+  g_autofree char *heading = g_strdup_printf (_("Open %s anyway?"), base);
+  g_autofree char *body = g_strdup_printf (_("%s\n\nOpening it anyway lists those objects as inert data: "
+                                             "nothing in the file is run or built, and its tensors show as usual."),
+                                           why);
+  GtkWidget *dialog = adw_message_dialog_new (asker, heading, body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "anyway", _("_Open Anyway"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "anyway", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  AnywayQuestion *q = g_new0 (AnywayQuestion, 1);
+  q->app = g_object_ref (self);
+  q->file = g_object_ref (file);
+  q->asker = asker ? g_object_ref (asker) : NULL;
+  g_signal_connect_data (dialog, "response", G_CALLBACK (on_anyway_response), q, anyway_question_free, 0);
+  g_set_weak_pointer (&self->anyway_dialog, dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+ps_application_open_checkpoint_anyway (PsApplication *self, GFile *file, GtkWindow *asker)
+{
+  g_return_if_fail (PS_IS_APPLICATION (self) && G_IS_FILE (file));
+  OpenJob *job = g_new0 (OpenJob, 1);
+  job->app = g_object_ref (self);
+  job->asker = asker ? g_object_ref (asker) : NULL;
+  job->file = g_object_ref (file);
+  job->anyway = TRUE;
+  self->checkpoint_jobs++;
+  ps_checkpoint_window_open_anyway_async (GTK_APPLICATION (self), file, NULL, on_checkpoint_opened, job);
+}
+
+GtkWidget *
+ps_application_get_anyway_dialog (PsApplication *self)
+{
+  return self->anyway_dialog;
+}
 
 static void
 on_checkpoint_opened (GObject *source, GAsyncResult *result, gpointer data)
@@ -107,6 +206,8 @@ on_checkpoint_opened (GObject *source, GAsyncResult *result, gpointer data)
         ps_window_job_failed (PS_WINDOW (job->asker), error);
       else if (asker_open && PS_IS_CHECKPOINT_WINDOW (job->asker))
         ps_checkpoint_window_show_error (PS_CHECKPOINT_WINDOW (job->asker), error->message);
+      if (job->file != NULL && !job->anyway && ps_checkpoint_window_error_allows_anyway (error))
+        ask_open_anyway (job->app, job->file, asker_open ? job->asker : NULL, error->message);
     }
   else
     {
@@ -114,9 +215,24 @@ on_checkpoint_opened (GObject *source, GAsyncResult *result, gpointer data)
         ps_window_clear_error (PS_WINDOW (job->asker));
       gtk_window_present (GTK_WINDOW (w));
     }
-  g_clear_object (&job->asker);
-  g_object_unref (job->app);
-  g_free (job);
+  open_job_free (job);
+}
+
+void
+ps_application_open_checkpoints (PsApplication *self, GFile *const *files, guint n_files, GtkWindow *asker)
+{
+  g_return_if_fail (PS_IS_APPLICATION (self) && files != NULL && n_files > 0);
+  g_return_if_fail (asker == NULL || GTK_IS_WINDOW (asker));
+  if (n_files == 1)
+    {
+      ps_application_open_checkpoint (self, files[0], asker);
+      return;
+    }
+  OpenJob *job = g_new0 (OpenJob, 1);
+  job->app = g_object_ref (self);
+  job->asker = asker ? g_object_ref (asker) : NULL;
+  self->checkpoint_jobs++;
+  ps_checkpoint_window_open_series_async (GTK_APPLICATION (self), files, n_files, NULL, on_checkpoint_opened, job);
 }
 
 void
@@ -127,6 +243,7 @@ ps_application_open_checkpoint (PsApplication *self, GFile *file, GtkWindow *ask
   OpenJob *job = g_new0 (OpenJob, 1);
   job->app = g_object_ref (self);
   job->asker = asker ? g_object_ref (asker) : NULL;
+  job->file = g_object_ref (file);
   self->checkpoint_jobs++;
   ps_checkpoint_window_open_async (GTK_APPLICATION (self), file, NULL, on_checkpoint_opened, job);
 }
@@ -143,10 +260,15 @@ on_open_checkpoint_response (GtkNativeDialog *dialog, int response, PsApplicatio
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      /* the window the chooser was opened over is the one that shows a failure */
-      if (file != NULL)   /* GTK 4.8 can accept with no file */
-        ps_application_open_checkpoint (self, file, gtk_native_dialog_get_transient_for (dialog));
+      /* several files chosen: one series of them; the window the chooser was opened over is the
+       * one that shows a failure */
+      g_autoptr (GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
+      g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (g_object_unref);
+      for (guint i = 0; files != NULL && i < g_list_model_get_n_items (files); i++)
+        g_ptr_array_add (list, g_list_model_get_item (files, i));
+      if (list->len > 0)   /* GTK 4.8 can accept with no file */
+        ps_application_open_checkpoints (self, (GFile *const *) list->pdata, list->len,
+                                         gtk_native_dialog_get_transient_for (dialog));
     }
   ps_file_chooser_release (dialog);
 }
@@ -157,6 +279,8 @@ open_checkpoint_activated (GSimpleAction *action, GVariant *param, gpointer user
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
   GtkFileChooserNative *chooser = ps_file_chooser_new (_("Open Checkpoint"), parent,
                                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"));
+  /* several files: a series (a training run's checkpoints), ordered by the step/epoch in them */
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
   GtkFileFilter *filter = gtk_file_filter_new ();
   gtk_file_filter_set_name (filter, _("Weights (safetensors, sharded index, .npy, .npz)"));
   const char *patterns[] = { "*.safetensors", "*.index.json", "*.npy", "*.npz", "*.pt", "*.pth", "*.bin", "*.ckpt" };

@@ -20,6 +20,16 @@ void           ps_application_add_recent   (PsApplication *self, GFile *file);
  * of asker (a PsWindow or PsCheckpointWindow; nothing if NULL or closed meanwhile) and changes
  * nothing else. */
 void           ps_application_open_checkpoint     (PsApplication *self, GFile *file, GtkWindow *asker);
+/* Several checkpoint files (chosen together, or given on the command line) as one series in a
+ * checkpoint window, ordered by the step/epoch stored in them, else the numbers in their names;
+ * one file: as ps_application_open_checkpoint. Failures show in asker's banner. */
+void           ps_application_open_checkpoints    (PsApplication *self, GFile *const *files, guint n_files,
+                                                   GtkWindow *asker);
+/* A torch file the default open refused because it would build objects of a class (a whole
+ * pickled module): ps_application_open_checkpoint then asks whether to open it anyway; this opens
+ * it so — those objects listed inertly, never called. The question shown, or NULL (for tests). */
+void           ps_application_open_checkpoint_anyway (PsApplication *self, GFile *file, GtkWindow *asker);
+GtkWidget     *ps_application_get_anyway_dialog   (PsApplication *self);
 /* Checkpoints still being opened. */
 guint          ps_application_get_checkpoint_jobs (PsApplication *self);
 

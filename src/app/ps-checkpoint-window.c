@@ -39,6 +39,7 @@ struct _PsCheckpointWindow {
   AdwViewStackPage *series_page;
   GtkPaned *paned;
   PsSeriesPane *series_pane;       /* shown for a folder (a series); the tree is its newest file */
+  PsCheckpointOpenFlags open_flags;   /* how the file was opened (set before the norms worker starts) */
   gboolean is_series;
 
   PsCheckpointItem *root;          /* owns the PsCheckpoint */
@@ -359,7 +360,7 @@ static void
 norms_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   GError *error = NULL;
-  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (data, &error);
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open_full (data, PS_CHECKPOINT_WINDOW (source)->open_flags, &error);
   PsCheckpointSummary *s = ck ? ps_checkpoint_summary_new (ck, TRUE, cancellable, &error) : NULL;
   if (s == NULL)
     g_task_return_error (task, error);
@@ -458,10 +459,25 @@ on_series_error (PsSeriesPane *pane, const char *text, PsCheckpointWindow *self)
 }
 
 /* Takes ck, s and series (NULL: one file). For a series, ck is its newest file at opening. */
+/* A row of the largest changes clicked: that tensor selected in the tree (named as the newest file
+ * stores it), else shown in the series pane only (it is not in that file). */
+static void
+on_series_show_tensor (PsSeriesPane *pane, const char *name, PsCheckpointWindow *self)
+{
+  PsCheckpoint *ck = ps_checkpoint_item_get_checkpoint (self->root);
+  const char *prefix = ps_checkpoint_get_state_dict_prefix (ck);
+  g_autofree char *stored = g_strconcat (prefix ? prefix : "", name, NULL);
+  if (!ps_checkpoint_window_select_path (self, stored) && !ps_checkpoint_window_select_path (self, name))
+    ps_series_pane_set_tensor (pane, name);
+}
+
 static PsCheckpointWindow *
-window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSummary *s, PsCheckpointSeries *series)
+window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSummary *s, PsCheckpointSeries *series,
+            gboolean chosen_files, PsCheckpointOpenFlags flags)
 {
   PsCheckpointWindow *self = g_object_new (PS_TYPE_CHECKPOINT_WINDOW, "application", app, NULL);
+  self->open_flags = flags;
+  /* a series: `file` is its folder (watched), or the folder of the files chosen (not watched) */
   g_autofree char *folder = series ? g_file_get_path (file) : NULL;
   g_autoptr (GFile) shown = series ? g_file_new_for_path (ps_checkpoint_series_get_path (series,
                                                            ps_checkpoint_series_get_n_steps (series) - 1))
@@ -471,7 +487,13 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
   PsCheckpointFormat format = ps_checkpoint_get_format (ck);
   self->summary = s;
   self->path = g_strdup (path);
-  if (series)
+  if (series && chosen_files)
+    self->header = g_strdup_printf (_("%u checkpoint files chosen in %s, ordered by %s; the tree and the summary "
+                                      "show the newest, %s (%s)"),
+                                    ps_checkpoint_series_get_n_steps (series), folder,
+                                    ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (series)), base,
+                                    format_name (format));
+  else if (series)
     self->header = g_strdup_printf (_("%s: %u checkpoints ordered by %s; the tree and the summary show the newest "
                                       "when the folder was opened, %s (%s)"),
                                     folder, ps_checkpoint_series_get_n_steps (series),
@@ -498,10 +520,11 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
       gtk_paned_set_position (self->paned, 400);
       adw_view_stack_page_set_visible (self->series_page, TRUE);
       g_signal_connect_object (self->series_pane, "error", G_CALLBACK (on_series_error), self, 0);
+      g_signal_connect_object (self->series_pane, "show-tensor", G_CALLBACK (on_series_show_tensor), self, 0);
       ps_series_pane_set_settings (self->series_pane, self->settings);
       g_autoptr (GError) werror = NULL;
       /* a training run may still be writing: new checkpoints join the series as they are finished */
-      if (!ps_series_pane_set_series (self->series_pane, series, folder, &werror))
+      if (!ps_series_pane_set_series (self->series_pane, series, chosen_files ? NULL : folder, &werror))
         show_error (self, werror->message);
       g_free (base);
       base = g_file_get_basename (file);
@@ -543,6 +566,8 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
 
 typedef struct {
   GFile *file;
+  GPtrArray *files;             /* GFile*: several files as one series (NULL: `file` alone) */
+  PsCheckpointOpenFlags flags;  /* PS_CHECKPOINT_OPEN_ANYWAY: whole pickled objects shown inertly */
   PsCheckpoint *ck;
   PsCheckpointSummary *summary;
   PsCheckpointSeries *series;   /* a folder */
@@ -553,6 +578,7 @@ open_data_free (gpointer p)
 {
   OpenData *d = p;
   g_clear_object (&d->file);
+  g_clear_pointer (&d->files, g_ptr_array_unref);
   g_clear_pointer (&d->ck, ps_checkpoint_free);
   g_clear_pointer (&d->summary, ps_checkpoint_summary_free);
   g_clear_pointer (&d->series, ps_checkpoint_series_free);
@@ -571,7 +597,34 @@ open_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
       g_task_return_new_error (task, PS_ERROR, PS_ERROR_IO, _("Could not open %s: only local files can be read"), base);
       return;
     }
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+  if (d->files != NULL)
+    {
+      /* chosen files: a series of exactly these, in the order of the step/epoch stored in them */
+      g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < d->files->len; i++)
+        {
+          char *p = g_file_get_path (d->files->pdata[i]);
+          if (p == NULL)
+            {
+              g_autofree char *b = g_file_get_basename (d->files->pdata[i]);
+              g_task_return_new_error (task, PS_ERROR, PS_ERROR_IO, _("Could not open %s: only local files can be read"), b);
+              return;
+            }
+          g_ptr_array_add (paths, p);
+        }
+      d->series = ps_checkpoint_series_open ((const char *const *) paths->pdata, paths->len, &error);
+      if (d->series == NULL)
+        {
+          g_task_return_new_error (task, error->domain, error->code, _("Could not open the checkpoints as a series: %s"),
+                                   error->message);
+          return;
+        }
+      g_free (path);
+      path = g_strdup (ps_checkpoint_series_get_path (d->series, ps_checkpoint_series_get_n_steps (d->series) - 1));
+      g_free (base);
+      base = g_path_get_basename (path);
+    }
+  else if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       /* a folder: its checkpoints as a series (headers only); the tree shows the newest, read again
        * with a handle of its own (the series' readers stay on the main thread) */
@@ -587,7 +640,7 @@ open_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
       base = g_path_get_basename (path);
     }
   /* headers only: the tree lists at once even for a multi-GB file; values are read later */
-  d->ck = ps_checkpoint_open (path, &error);
+  d->ck = ps_checkpoint_open_full (path, d->flags, &error);
   if (d->ck != NULL)
     d->summary = ps_checkpoint_summary_new (d->ck, FALSE, cancellable, &error);
   if (d->summary == NULL)
@@ -617,6 +670,46 @@ ps_checkpoint_window_open_async (GtkApplication *app, GFile *file, GCancellable 
   g_task_run_in_thread (task, open_thread);
 }
 
+void
+ps_checkpoint_window_open_anyway_async (GtkApplication *app, GFile *file, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (GTK_IS_APPLICATION (app) && G_IS_FILE (file));
+  OpenData *d = g_new0 (OpenData, 1);
+  d->file = g_object_ref (file);
+  d->flags = PS_CHECKPOINT_OPEN_ANYWAY;
+  g_autoptr (GTask) task = g_task_new (app, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_checkpoint_window_open_async);
+  g_task_set_task_data (task, d, open_data_free);
+  g_task_run_in_thread (task, open_thread);
+}
+
+gboolean
+ps_checkpoint_window_error_allows_anyway (const GError *error)
+{
+  /* the torch reader's refusal of an unknown class says so (system modules are never allowed) */
+  return error != NULL && strstr (error->message, "open anyway shows such objects inertly") != NULL;
+}
+
+void
+ps_checkpoint_window_open_series_async (GtkApplication *app, GFile *const *files, guint n_files,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (GTK_IS_APPLICATION (app) && files != NULL && n_files > 0);
+  OpenData *d = g_new0 (OpenData, 1);
+  /* the window is named by the folder of the first file */
+  d->file = g_file_get_parent (files[0]);
+  if (d->file == NULL)
+    d->file = g_object_ref (files[0]);
+  d->files = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < n_files; i++)
+    g_ptr_array_add (d->files, g_object_ref (files[i]));
+  g_autoptr (GTask) task = g_task_new (app, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_checkpoint_window_open_async);
+  g_task_set_task_data (task, d, open_data_free);
+  g_task_run_in_thread (task, open_thread);
+}
+
 PsCheckpointWindow *
 ps_checkpoint_window_open_finish (GAsyncResult *result, GError **error)
 {
@@ -626,7 +719,7 @@ ps_checkpoint_window_open_finish (GAsyncResult *result, GError **error)
     return NULL;
   OpenData *d = g_task_get_task_data (task);
   return window_new (GTK_APPLICATION (g_task_get_source_object (task)), d->file, g_steal_pointer (&d->ck),
-                     g_steal_pointer (&d->summary), g_steal_pointer (&d->series));
+                     g_steal_pointer (&d->summary), g_steal_pointer (&d->series), d->files != NULL, d->flags);
 }
 
 /* ---------- GObject ---------- */

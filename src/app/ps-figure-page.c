@@ -57,9 +57,9 @@ ps_figure_page_set_figure (PsFigurePage *self, PsFigure *fig, const char *what, 
       g_autofree char *label = g_strdup_printf (_("%s of %s"), self->title ? self->title : "",
                                                 what ? what : ps_figure_get_title (fig));
       PsTensor *t = ps_figure_get_tensor (fig);
-      if (ps_figure_get_n_parts (fig) > 1)
+      if (ps_figure_get_n_parts (fig) > 1 || t == NULL)
         {
-          /* several tensors: the figure's title says what they are and the range they share */
+          /* several tensors (or a chart of numbers, no tensor): the figure's title says what they are */
           g_autofree char *description = context ? g_strdup_printf ("%s: %s", context, ps_figure_get_title (fig))
                                                  : g_strdup (ps_figure_get_title (fig));
           set_accessible (self, label, description);

@@ -7,18 +7,18 @@
 #include <math.h>
 #include <string.h>
 
-#include "ps-export.h"
+#include "ps-atomic-file.h"
 #include "ps-figure.h"
+#include "ps-figure-page.h"
 #include "ps-file-chooser.h"
 #include "ps-norm-chart.h"
-#include "ps-plot-view.h"
+#include "ps-projector.h"
 #include "ps-series-watch.h"
 
 enum { P_HEATMAP, P_HISTOGRAM, P_DIFFERENCE, P_BANDS, P_RIDGELINE, P_NORMS, N_PLOTS };
 static const char *const plot_names[N_PLOTS] = { "heatmap", "histogram", "difference", "bands", "ridgeline", "norms" };
 
 #define DEFAULT_PLAY_MS 700
-#define MAX_CHANGE_ROWS 40
 
 struct _PsSeriesPane {
   GtkBox parent_instance;
@@ -33,8 +33,9 @@ struct _PsSeriesPane {
   GtkLabel *status_label;
   AdwViewStack *view_stack;
   GtkLabel *changes_label;
-  PsPlotView *heatmap_plot, *histogram_plot, *difference_plot, *bands_plot, *ridgeline_plot, *norms_plot;
-  PsPlotView *plots[N_PLOTS];
+  GtkColumnView *changes_view;
+  PsFigurePage *heatmap_plot, *histogram_plot, *difference_plot, *bands_plot, *ridgeline_plot, *norms_plot;
+  PsFigurePage *plots[N_PLOTS];
 
   PsCheckpointSeries *series;      /* main thread only; workers open series of their own */
   PsSeriesWatch *watch;
@@ -51,23 +52,21 @@ struct _PsSeriesPane {
   guint play_source;
   guint play_ms;
 
-  PsFigure *figures[N_PLOTS];      /* the norms page has none: it draws the chart below */
-  char *messages[N_PLOTS];
   gboolean dirty[N_PLOTS];
+  /* pictures are built in workers (files read and decoded off the main thread); the page keeps
+   * showing the previous picture, or a placeholder, until the new one is ready */
+  GCancellable *build_cancellable[N_PLOTS];
+  guint build_gen[N_PLOTS];
 
   /* norms of the whole series (a worker's series of its own) */
   PsCheckpointSeries *norm_series;
   GCancellable *norms_cancellable;
   gboolean norms_again;            /* the series grew while they were computed */
   guint norms_done, norms_total;   /* progress of the running worker */
+  guint norms_cells;               /* checkpoint × tensor cells the last one computed */
   guint status_source;             /* refreshes the watched folder's pending files */
   char *norms_error;
   GArray *chart_steps, *chart_norms, *chart_rel;
-  PsNormChartOptions chart_opts;
-  PsNormChart chart;
-  char *chart_title;
-  char *chart_subtitle;
-  char *x_title;
 
   /* largest changes */
   GCancellable *changes_cancellable;
@@ -75,6 +74,9 @@ struct _PsSeriesPane {
   char *changes_text;
   char *top_change;
   gboolean changes_dirty;
+  GListStore *changes_store;       /* ChangeRow, in the order computed (largest first) */
+  GtkSortListModel *changes_sorted;
+  GtkSingleSelection *changes_selection;
 
   char *step_text;
   char *status_text;
@@ -82,7 +84,7 @@ struct _PsSeriesPane {
 
 G_DEFINE_FINAL_TYPE (PsSeriesPane, ps_series_pane, GTK_TYPE_BOX)
 
-enum { SIGNAL_ERROR, N_SIGNALS };
+enum { SIGNAL_ERROR, SIGNAL_SHOW_TENSOR, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void refresh (PsSeriesPane *self);
@@ -146,76 +148,239 @@ step_name (PsSeriesPane *self, guint i)
 
 /* ---------- figures ---------- */
 
+/* What the series' positions are, for axes and hover texts: "epoch" or "step" from the files'
+ * metadata, else "checkpoint" (numbered by file name or position). */
+static const char *
+axis_name (PsSeriesPane *self, gboolean increasing)
+{
+  PsSeriesOrder o = ps_checkpoint_series_get_order (self->series);
+  if (!increasing || (o != PS_SERIES_ORDER_STEP && o != PS_SERIES_ORDER_EPOCH))
+    return "checkpoint";
+  return ps_checkpoint_series_order_name (o);
+}
+
+static double
+plot_scale (PsSeriesPane *self)
+{
+  return ps_projector_plot_scale (self->settings);
+}
+
 static void
 figure_options (PsSeriesPane *self, PsFigureKind kind, PsFigureOptions *o)
 {
   ps_figure_options_init (o);
   o->kind = kind;
   if (self->settings != NULL)
-    {
-      o->colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
-      o->scale = g_settings_get_boolean (self->settings, "projector-mode") ? 1.6 : 1.0;
-    }
+    o->colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
+  o->scale = plot_scale (self);
 }
 
 static void
-set_message (PsSeriesPane *self, int page, char *text)
+set_message (PsSeriesPane *self, int page, const char *text)
 {
-  g_clear_pointer (&self->figures[page], ps_figure_free);
-  g_free (self->messages[page]);
-  self->messages[page] = text;
+  ps_figure_page_set_message (self->plots[page], text);
+}
+
+static void
+cancel_build (PsSeriesPane *self, int page)
+{
+  self->build_gen[page]++;
+  if (self->build_cancellable[page])
+    g_cancellable_cancel (self->build_cancellable[page]);
+  g_clear_object (&self->build_cancellable[page]);
+}
+
+/* One picture to build in a worker: the tensors (file, name as stored there) it needs. */
+typedef struct {
+  GWeakRef pane;
+  int page;
+  guint gen;
+  PsFigureOptions o;
+  char *step_name;
+  char *name;                  /* the tensor, as the series names it */
+  char *subtitle;
+  char *context;               /* the accessible description's start */
+  GPtrArray *paths, *stored, *wheres;   /* char*, one per tensor read */
+  GArray *steps;               /* int64_t, bands and ridgeline */
+  PsFigure *fig;               /* out */
+  char *message;               /* out, when there is no figure */
+} BuildJob;
+
+static void
+build_job_free (gpointer p)
+{
+  BuildJob *j = p;
+  g_weak_ref_clear (&j->pane);
+  g_free (j->step_name);
+  g_free (j->name);
+  g_free (j->subtitle);
+  g_free (j->context);
+  g_ptr_array_unref (j->paths);
+  g_ptr_array_unref (j->stored);
+  g_ptr_array_unref (j->wheres);
+  g_array_unref (j->steps);
+  g_clear_pointer (&j->fig, ps_figure_free);
+  g_free (j->message);
+  g_free (j);
+}
+
+static BuildJob *
+build_job_new (PsSeriesPane *self, int page)
+{
+  BuildJob *j = g_new0 (BuildJob, 1);
+  g_weak_ref_init (&j->pane, self);
+  j->page = page;
+  j->gen = self->build_gen[page];
+  j->name = g_strdup (ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor));
+  j->paths = g_ptr_array_new_with_free_func (g_free);
+  j->stored = g_ptr_array_new_with_free_func (g_free);
+  j->wheres = g_ptr_array_new_with_free_func (g_free);
+  j->steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  return j;
+}
+
+static void
+build_job_add (PsSeriesPane *self, BuildJob *j, guint step, char *where)
+{
+  const PsCheckpointEntry *e = ps_checkpoint_series_get_entry (self->series, step, (guint) self->tensor);
+  g_ptr_array_add (j->paths, g_strdup (ps_checkpoint_series_get_path (self->series, step)));
+  g_ptr_array_add (j->stored, g_strdup (e ? e->name : j->name));
+  g_ptr_array_add (j->wheres, where);
+}
+
+/* In the worker: the i-th tensor, read from its file with a reader of its own. */
+static PsTensor *
+build_job_load (BuildJob *j, guint i, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (j->paths->pdata[i], &local);
+  PsTensor *t = ck ? ps_checkpoint_load (ck, j->stored->pdata[i], &local) : NULL;
+  if (t == NULL)
+    g_set_error (error, PS_ERROR, local->code, _("No %s at %s: %s"), j->name, (const char *) j->wheres->pdata[i],
+                 local->message);
+  return t;
+}
+
+static void
+build_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  BuildJob *j = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  for (guint i = 0; i < j->paths->len; i++)
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          g_task_return_boolean (task, FALSE);
+          return;
+        }
+      PsTensor *t = build_job_load (j, i, &error);
+      if (t == NULL)
+        {
+          j->message = g_strdup (error->message);
+          g_task_return_boolean (task, TRUE);
+          return;
+        }
+      g_ptr_array_add (tensors, t);
+    }
+  PsTensor **ts = (PsTensor **) tensors->pdata;
+  j->o.step_name = j->step_name;
+  switch (j->page)
+    {
+    case P_DIFFERENCE:
+      j->fig = ps_figure_new_for_difference (ts[0], ts[1], j->name, j->subtitle, &j->o, &error);
+      break;
+    case P_BANDS:
+    case P_RIDGELINE:
+      j->fig = ps_figure_new_for_series (ts, (const int64_t *) j->steps->data, tensors->len, j->name, j->subtitle,
+                                         &j->o, &error);
+      break;
+    default:
+      j->fig = ps_figure_new_for_tensor (ts[0], j->name, j->subtitle, &j->o, &error);
+      break;
+    }
+  if (j->fig == NULL)
+    j->message = g_strdup (error->message);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_build_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  BuildJob *j = g_task_get_task_data (G_TASK (result));
+  if (!g_task_propagate_boolean (G_TASK (result), NULL))
+    return;   /* cancelled */
+  g_autoptr (PsSeriesPane) self = g_weak_ref_get (&j->pane);
+  if (self == NULL || j->gen != self->build_gen[j->page])
+    return;   /* the pane is gone, or something newer was asked for */
+  g_clear_object (&self->build_cancellable[j->page]);
+  PsFigurePage *page = self->plots[j->page];
+  ps_figure_page_set_scale (page, j->o.scale);
+  if (j->fig != NULL)
+    ps_figure_page_set_figure (page, g_steal_pointer (&j->fig), j->name, j->context);
+  else
+    set_message (self, j->page, j->message);
+  update_controls (self);
+}
+
+static void
+start_build (PsSeriesPane *self, BuildJob *j)
+{
+  int page = j->page;
+  /* the first picture of a page: a placeholder; afterwards the previous picture stays until the new one is ready */
+  if (ps_figure_page_get_figure (self->plots[page]) == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Reading %s…"), j->name);
+      set_message (self, page, text);
+    }
+  self->build_cancellable[page] = g_cancellable_new ();
+  g_autoptr (GTask) task = g_task_new (NULL, self->build_cancellable[page], on_build_done, NULL);
+  g_task_set_task_data (task, j, build_job_free);
+  g_task_run_in_thread (task, build_thread);
 }
 
 static void
 build_at_step (PsSeriesPane *self, int page)
 {
-  const char *name = ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor);
   g_autofree char *where = step_name (self, self->step);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PsTensor) t = ps_checkpoint_series_load (self->series, self->step, (guint) self->tensor, &error);
-  if (t == NULL)
-    {
-      set_message (self, page, g_strdup_printf (_("No %s at %s: %s"), name, where, error->message));
-      return;
-    }
   const char *label = ps_checkpoint_series_get_label (self->series, self->step);
-  PsFigureOptions o;
+  BuildJob *j;
   if (page == P_DIFFERENCE)
     {
       int c = resolved_compare (self);
       if (c < 0)
         {
-          set_message (self, page, g_strdup (_("The first checkpoint has no previous one: choose one to compare with")));
+          set_message (self, page, _("The first checkpoint has no previous one: choose one to compare with"));
           return;
         }
-      g_autoptr (PsTensor) a = ps_checkpoint_series_load (self->series, (guint) c, (guint) self->tensor, &error);
       g_autofree char *from = step_name (self, (guint) c);
-      if (a == NULL)
-        {
-          set_message (self, page, g_strdup_printf (_("No %s at %s: %s"), name, from, error->message));
-          return;
-        }
-      figure_options (self, PS_FIGURE_HEATMAP, &o);
-      g_autofree char *subtitle = g_strdup_printf (_("%s − %s (%s − %s)"), where, from, label,
-                                                   ps_checkpoint_series_get_label (self->series, (guint) c));
-      self->figures[page] = ps_figure_new_for_difference (a, t, name, subtitle, &o, &error);
+      j = build_job_new (self, page);
+      figure_options (self, PS_FIGURE_HEATMAP, &j->o);
+      j->subtitle = g_strdup_printf (_("%s − %s (%s − %s)"), where, from, label,
+                                     ps_checkpoint_series_get_label (self->series, (guint) c));
+      j->context = g_strdup_printf (_("%s − %s"), where, from);
+      build_job_add (self, j, (guint) c, g_strdup (from));
+      build_job_add (self, j, self->step, g_strdup (where));
     }
   else
     {
-      figure_options (self, page == P_HEATMAP ? PS_FIGURE_HEATMAP : PS_FIGURE_HISTOGRAM, &o);
-      g_autofree char *subtitle = g_strdup_printf ("%s · %s", where, label);
-      self->figures[page] = ps_figure_new_for_tensor (t, name, subtitle, &o, &error);
+      j = build_job_new (self, page);
+      figure_options (self, page == P_HEATMAP ? PS_FIGURE_HEATMAP : PS_FIGURE_HISTOGRAM, &j->o);
+      j->subtitle = g_strdup_printf ("%s · %s", where, label);
+      j->context = g_strdup (where);
+      build_job_add (self, j, self->step, g_strdup (where));
     }
-  if (self->figures[page] == NULL)
-    set_message (self, page, g_strdup (error->message));
+  start_build (self, j);
 }
+
+/* At most this many checkpoints are read for bands and a ridgeline (as ps_figure_new_for_series
+ * thins them: evenly, the newest kept). */
+#define MAX_SERIES_PICTURE_STEPS 48
 
 static void
 build_over_series (PsSeriesPane *self, int page)
 {
-  const char *name = ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor);
-  g_autoptr (GPtrArray) tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
-  g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  g_autoptr (GArray) present = g_array_new (FALSE, FALSE, sizeof (guint));
   guint skipped = 0;
   gboolean increasing = TRUE;
   int64_t last = 0;
@@ -226,36 +391,45 @@ build_over_series (PsSeriesPane *self, int page)
           skipped += ps_checkpoint_series_get_entry (self->series, i, (guint) self->tensor) != NULL;
           continue;
         }
-      g_autoptr (GError) error = NULL;
-      PsTensor *t = ps_checkpoint_series_load (self->series, i, (guint) self->tensor, &error);
-      if (t == NULL)
-        {
-          set_message (self, page, g_strdup (error->message));
-          return;
-        }
       int64_t v = ps_checkpoint_series_get_order_value (self->series, i);
-      if (steps->len > 0 && v <= last)
+      if (present->len > 0 && v <= last)
         increasing = FALSE;
       last = v;
-      g_ptr_array_add (tensors, t);
-      g_array_append_val (steps, v);
+      g_array_append_val (present, i);
     }
-  if (!increasing)   /* equal step numbers in two files: place them by position */
-    for (guint i = 0; i < steps->len; i++)
-      g_array_index (steps, int64_t, i) = i;
-  PsFigureOptions o;
-  figure_options (self, page == P_BANDS ? PS_FIGURE_BANDS : PS_FIGURE_RIDGELINE, &o);
-  PsSeriesOrder order = ps_checkpoint_series_get_order (self->series);
-  g_autofree char *subtitle = skipped
-    ? g_strdup_printf (_("%u checkpoints by %s · %u with another shape left out"), tensors->len,
-                       increasing ? ps_checkpoint_series_order_name (order) : _("position"), skipped)
-    : g_strdup_printf (_("%u checkpoints by %s"), tensors->len,
-                       increasing ? ps_checkpoint_series_order_name (order) : _("position"));
-  g_autoptr (GError) error = NULL;
-  self->figures[page] = ps_figure_new_for_series ((PsTensor *const *) tensors->pdata, (const int64_t *) steps->data,
-                                                  tensors->len, name, subtitle, &o, &error);
-  if (self->figures[page] == NULL)
-    set_message (self, page, g_strdup (error->message));
+  BuildJob *j = build_job_new (self, page);
+  guint n = present->len;
+  guint stride = (n + MAX_SERIES_PICTURE_STEPS - 1) / MAX_SERIES_PICTURE_STEPS;
+  for (guint k = 0; k < n; k++)
+    if (k % stride == 0 || k == n - 1)
+      {
+        guint i = g_array_index (present, guint, k);
+        /* equal step numbers in two files: place them by position */
+        int64_t v = increasing ? ps_checkpoint_series_get_order_value (self->series, i) : (int64_t) k;
+        g_array_append_val (j->steps, v);
+        build_job_add (self, j, i, step_name (self, i));
+      }
+  figure_options (self, page == P_BANDS ? PS_FIGURE_BANDS : PS_FIGURE_RIDGELINE, &j->o);
+  j->step_name = g_strdup (axis_name (self, increasing));
+  const char *by = increasing ? ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (self->series))
+                              : _("position");
+  j->subtitle = skipped ? g_strdup_printf (_("%u checkpoints by %s · %u with another shape left out"), n, by, skipped)
+                        : g_strdup_printf (_("%u checkpoints by %s"), n, by);
+  if (n > j->steps->len)
+    {
+      g_autofree char *more = g_strdup_printf (_("%s · %u of them drawn"), j->subtitle, j->steps->len);
+      g_free (j->subtitle);
+      j->subtitle = g_steal_pointer (&more);
+    }
+  j->context = g_strdup (j->subtitle);
+  if (n == 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("'%s' has values in no checkpoint"), j->name);
+      build_job_free (j);
+      set_message (self, page, text);
+      return;
+    }
+  start_build (self, j);
 }
 
 static gboolean
@@ -269,23 +443,29 @@ norms_match (PsSeriesPane *self)
   return TRUE;
 }
 
+/* The norm chart: numbers already computed by the norms worker, nothing read here. */
 static void
 build_norms (PsSeriesPane *self)
 {
   g_array_set_size (self->chart_steps, 0);
   g_array_set_size (self->chart_norms, 0);
   g_array_set_size (self->chart_rel, 0);
+  if (!norms_match (self) && self->norms_cancellable != NULL
+      && ps_figure_page_get_figure (self->plots[P_NORMS]) != NULL && !self->norms_error)
+    return;   /* a new file's norms are being added: the chart so far stays until they are there */
   if (!norms_match (self))
     {
-      set_message (self, P_NORMS, self->norms_error ? g_strdup_printf (_("No norms: %s"), self->norms_error)
-                                                    : g_strdup (_("Computing the norms of every checkpoint…")));
+      g_autofree char *text = self->norms_error ? g_strdup_printf (_("No norms: %s"), self->norms_error)
+                                                : g_strdup (_("Computing the norms of every checkpoint…"));
+      set_message (self, P_NORMS, text);
       return;
     }
   const char *name = ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor);
   int k = ps_checkpoint_series_find_tensor (self->norm_series, name);
   if (k < 0)
     {
-      set_message (self, P_NORMS, g_strdup_printf (_("No norms for %s"), name));
+      g_autofree char *text = g_strdup_printf (_("No norms for %s"), name);
+      set_message (self, P_NORMS, text);
       return;
     }
   gboolean increasing = TRUE;
@@ -303,25 +483,21 @@ build_norms (PsSeriesPane *self)
   if (!increasing)
     for (guint i = 0; i < self->chart_steps->len; i++)
       g_array_index (self->chart_steps, int64_t, i) = i;
-  g_free (self->chart_title);
-  self->chart_title = g_strdup (name);
-  g_free (self->chart_subtitle);
-  self->chart_subtitle = g_strdup_printf (_("L2 norm and relative change ‖x_t − x_t−1‖ / ‖x_t−1‖ over %u checkpoints"),
-                                          n_steps (self));
-  g_free (self->x_title);
-  self->x_title = g_strdup (increasing ? ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (self->series))
-                                       : _("checkpoint"));
-  ps_norm_chart_options_init (&self->chart_opts);
-  self->chart_opts.title = self->chart_title;
-  self->chart_opts.subtitle = self->chart_subtitle;
-  self->chart_opts.x_title = self->x_title;
-  self->chart_opts.cursor = (int) self->step;
-  self->chart_opts.compare = resolved_compare (self);
-  if (self->settings != NULL)
-    self->chart_opts.scale = g_settings_get_boolean (self->settings, "projector-mode") ? 1.6 : 1.0;
-  self->chart = (PsNormChart) { (const int64_t *) self->chart_steps->data, (const double *) self->chart_norms->data,
-                                (const double *) self->chart_rel->data, self->chart_steps->len, &self->chart_opts };
-  g_clear_pointer (&self->messages[P_NORMS], g_free);
+  g_autofree char *subtitle = g_strdup_printf (_("L2 norm and relative change ‖x_t − x_t−1‖ / ‖x_t−1‖ over %u checkpoints"),
+                                               n_steps (self));
+  PsNormChartOptions opts;
+  ps_norm_chart_options_init (&opts);
+  opts.title = name;
+  opts.subtitle = subtitle;
+  opts.x_title = axis_name (self, increasing);
+  opts.cursor = (int) self->step;
+  opts.compare = resolved_compare (self);
+  opts.scale = plot_scale (self);
+  PsNormChart chart = { (const int64_t *) self->chart_steps->data, (const double *) self->chart_norms->data,
+                        (const double *) self->chart_rel->data, self->chart_steps->len, &opts };
+  ps_figure_page_set_scale (self->plots[P_NORMS], opts.scale);
+  g_autofree char *where = step_name (self, self->step);
+  ps_figure_page_set_figure (self->plots[P_NORMS], ps_figure_new_for_norms (&chart), name, where);
 }
 
 static void
@@ -330,7 +506,7 @@ ensure_page (PsSeriesPane *self, int page)
   if (!self->dirty[page])
     return;
   self->dirty[page] = FALSE;
-  set_message (self, page, NULL);
+  cancel_build (self, page);
   if (page == P_NORMS)
     {
       g_array_set_size (self->chart_steps, 0);
@@ -338,12 +514,16 @@ ensure_page (PsSeriesPane *self, int page)
       g_array_set_size (self->chart_rel, 0);
     }
   if (self->series == NULL)
-    return;
+    {
+      ps_figure_page_set_figure (self->plots[page], NULL, NULL, NULL);
+      return;
+    }
   if (self->tensor < 0)
     {
-      set_message (self, page, self->tensor_name
-                                 ? g_strdup_printf (_("%s is not a tensor of this series"), self->tensor_name)
-                                 : g_strdup (_("Select a tensor to see it over the checkpoints")));
+      g_autofree char *text = self->tensor_name
+                                ? g_strdup_printf (_("%s is not a tensor of this series"), self->tensor_name)
+                                : g_strdup (_("Select a tensor to see it over the checkpoints"));
+      set_message (self, page, text);
       return;
     }
   switch (page)
@@ -367,12 +547,105 @@ page_index (const char *name)
   return -1;
 }
 
+static gboolean
+building (PsSeriesPane *self)
+{
+  for (int i = 0; i < N_PLOTS; i++)
+    if (self->build_cancellable[i] != NULL)
+      return TRUE;
+  return FALSE;
+}
+
 /* ---------- largest changes ---------- */
+
+/* One row of the table: a tensor and how much it moved from checkpoint a to b. */
+#define PS_TYPE_CHANGE_ROW (ps_change_row_get_type ())
+G_DECLARE_FINAL_TYPE (PsChangeRow, ps_change_row, PS, CHANGE_ROW, GObject)
+
+struct _PsChangeRow {
+  GObject parent_instance;
+  guint rank;               /* 1 = largest relative change */
+  char *tensor;
+  double rel, norm_a, norm_b, diff_norm;
+};
+
+G_DEFINE_FINAL_TYPE (PsChangeRow, ps_change_row, G_TYPE_OBJECT)
+
+static void
+ps_change_row_finalize (GObject *object)
+{
+  g_free (PS_CHANGE_ROW (object)->tensor);
+  G_OBJECT_CLASS (ps_change_row_parent_class)->finalize (object);
+}
+
+static void ps_change_row_class_init (PsChangeRowClass *klass) { G_OBJECT_CLASS (klass)->finalize = ps_change_row_finalize; }
+static void ps_change_row_init (PsChangeRow *self) { (void) self; }
+
+enum { COL_RANK, COL_TENSOR, COL_REL, COL_NORM_A, COL_NORM_B, COL_DIFF, N_COLS };
+
+static double
+row_number (PsChangeRow *r, int col)
+{
+  switch (col)
+    {
+    case COL_RANK: return r->rank;
+    case COL_REL: return r->rel;
+    case COL_NORM_A: return r->norm_a;
+    case COL_NORM_B: return r->norm_b;
+    case COL_DIFF: return r->diff_norm;
+    default: return NAN;
+    }
+}
+
+static char *
+row_text (PsChangeRow *r, int col)
+{
+  if (col == COL_TENSOR)
+    return g_strdup (r->tensor);
+  if (col == COL_RANK)
+    return g_strdup_printf ("%u", r->rank);
+  double v = row_number (r, col);
+  return isnan (v) ? g_strdup ("—") : g_strdup_printf ("%.6g", v);
+}
+
+/* Ascending order of a column (GtkColumnView reverses it for descending); NaN after numbers. */
+static int
+row_compare (gconstpointer a, gconstpointer b, gpointer data)
+{
+  int col = GPOINTER_TO_INT (data);
+  PsChangeRow *x = (PsChangeRow *) a, *y = (PsChangeRow *) b;
+  if (col == COL_TENSOR)
+    return g_strcmp0 (x->tensor, y->tensor);
+  double u = row_number (x, col), v = row_number (y, col);
+  if (isnan (u) || isnan (v))
+    return isnan (u) - isnan (v);
+  return u < v ? GTK_ORDERING_SMALLER : u > v ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
+}
+
+static void
+setup_cell (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  int col = GPOINTER_TO_INT (data);
+  GtkWidget *label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (label), col == COL_TENSOR ? 0 : 1);
+  if (col != COL_TENSOR)
+    gtk_widget_add_css_class (label, "numeric");
+  else
+    gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_cell (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  PsChangeRow *r = gtk_list_item_get_item (item);
+  g_autofree char *text = row_text (r, GPOINTER_TO_INT (data));
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text);
+}
 
 typedef struct {
   char *a, *b;           /* paths */
-  char *text;
-  char *top;
+  GPtrArray *rows;       /* PsChangeRow* */
 } ChangesJob;
 
 static void
@@ -381,8 +654,7 @@ changes_job_free (gpointer p)
   ChangesJob *j = p;
   g_free (j->a);
   g_free (j->b);
-  g_free (j->text);
-  g_free (j->top);
+  g_ptr_array_unref (j->rows);
   g_free (j);
 }
 
@@ -406,24 +678,27 @@ changes_thread (GTask *task, gpointer source, gpointer data, GCancellable *cance
       g_task_return_error (task, error);
       return;
     }
-  GString *out = g_string_new (NULL);
-  g_autofree char *la = g_path_get_basename (j->a), *lb = g_path_get_basename (j->b);
-  g_string_append_printf (out, _("Relative change ‖b − a‖ / ‖a‖ from a = %s to b = %s, largest first\n\n"), la, lb);
-  g_string_append_printf (out, "%4s  %-12s  %-12s  %-12s  %s\n", "#", "rel. change", "norm a", "norm b", "tensor");
-  for (guint i = 0; i < ch->len && i < MAX_CHANGE_ROWS; i++)
+  for (guint i = 0; i < ch->len; i++)
     {
       PsSeriesChange *c = &g_array_index (ch, PsSeriesChange, i);
-      const char *name = ps_checkpoint_series_get_tensor_name (s, c->tensor);
-      if (i == 0)
-        j->top = g_strdup (name);
-      g_string_append_printf (out, "%4u  %-12.6g  %-12.6g  %-12.6g  %s\n", i + 1, c->rel, c->norm_a, c->norm_b, name);
+      PsChangeRow *r = g_object_new (PS_TYPE_CHANGE_ROW, NULL);
+      r->rank = i + 1;
+      r->tensor = g_strdup (ps_checkpoint_series_get_tensor_name (s, c->tensor));
+      r->rel = c->rel;
+      r->norm_a = c->norm_a;
+      r->norm_b = c->norm_b;
+      r->diff_norm = c->diff_norm;
+      g_ptr_array_add (j->rows, r);
     }
-  if (ch->len > MAX_CHANGE_ROWS)
-    g_string_append_printf (out, _("… %u more\n"), ch->len - MAX_CHANGE_ROWS);
-  if (ch->len == 0)
-    g_string_append (out, _("No tensor is in both checkpoints with the same shape.\n"));
-  j->text = g_string_free (out, FALSE);
   g_task_return_boolean (task, TRUE);
+}
+
+static void
+set_changes_text (PsSeriesPane *self, char *text)
+{
+  g_free (self->changes_text);
+  self->changes_text = text;
+  gtk_label_set_text (self->changes_label, text);
 }
 
 static void
@@ -436,17 +711,33 @@ on_changes_done (GObject *source, GAsyncResult *result, gpointer data)
   PsSeriesPane *self = PS_SERIES_PANE (source);
   ChangesJob *j = g_task_get_task_data (G_TASK (result));
   g_clear_object (&self->changes_cancellable);
-  g_free (self->changes_text);
   g_clear_pointer (&self->top_change, g_free);
   if (ok)
     {
-      self->changes_text = g_steal_pointer (&j->text);
-      self->top_change = g_steal_pointer (&j->top);
+      g_autofree char *la = g_path_get_basename (j->a), *lb = g_path_get_basename (j->b);
+      g_list_store_splice (self->changes_store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->changes_store)),
+                           j->rows->pdata, j->rows->len);
+      if (j->rows->len > 0)
+        self->top_change = g_strdup (PS_CHANGE_ROW (j->rows->pdata[0])->tensor);
+      set_changes_text (self, j->rows->len
+                                ? g_strdup_printf (_("Relative change ‖b − a‖ / ‖a‖ of %u tensors from a = %s to b = %s"),
+                                                   j->rows->len, la, lb)
+                                : g_strdup_printf (_("No tensor is in both %s and %s with the same shape."), la, lb));
     }
   else
-    self->changes_text = g_strdup_printf (_("Could not compare the checkpoints: %s"), error->message);
-  gtk_label_set_text (self->changes_label, self->changes_text);
+    set_changes_text (self, g_strdup_printf (_("Could not compare the checkpoints: %s"), error->message));
   update_controls (self);
+}
+
+static void
+clear_changes (PsSeriesPane *self, char *text)
+{
+  if (self->changes_cancellable)
+    g_cancellable_cancel (self->changes_cancellable);
+  g_clear_object (&self->changes_cancellable);
+  g_clear_pointer (&self->top_change, g_free);
+  g_list_store_remove_all (self->changes_store);
+  set_changes_text (self, text);
 }
 
 static void
@@ -458,14 +749,8 @@ ensure_changes (PsSeriesPane *self)
   int c = resolved_compare (self);
   if (c < 0)
     {
-      if (self->changes_cancellable)
-        g_cancellable_cancel (self->changes_cancellable);
-      g_clear_object (&self->changes_cancellable);
       g_clear_pointer (&self->changes_key, g_free);
-      g_clear_pointer (&self->top_change, g_free);
-      g_free (self->changes_text);
-      self->changes_text = g_strdup (_("The first checkpoint has no previous one: choose one to compare with"));
-      gtk_label_set_text (self->changes_label, self->changes_text);
+      clear_changes (self, g_strdup (_("The first checkpoint has no previous one: choose one to compare with")));
       return;
     }
   const char *a = ps_checkpoint_series_get_path (self->series, (guint) c);
@@ -475,20 +760,178 @@ ensure_changes (PsSeriesPane *self)
     return;
   g_free (self->changes_key);
   self->changes_key = g_steal_pointer (&key);
-  if (self->changes_cancellable)
-    g_cancellable_cancel (self->changes_cancellable);
-  g_clear_object (&self->changes_cancellable);
-  g_clear_pointer (&self->top_change, g_free);
-  g_free (self->changes_text);
-  self->changes_text = g_strdup (_("Comparing every tensor of the two checkpoints…"));
-  gtk_label_set_text (self->changes_label, self->changes_text);
+  clear_changes (self, g_strdup (_("Comparing every tensor of the two checkpoints…")));
   self->changes_cancellable = g_cancellable_new ();
   ChangesJob *j = g_new0 (ChangesJob, 1);
   j->a = g_strdup (a);
   j->b = g_strdup (b);
+  j->rows = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr (GTask) task = g_task_new (self, self->changes_cancellable, on_changes_done, NULL);
   g_task_set_task_data (task, j, changes_job_free);
   g_task_run_in_thread (task, changes_thread);
+}
+
+/* A row clicked (selected) or activated: that tensor in every view of the window. */
+static void
+show_change_row (PsSeriesPane *self, guint position)
+{
+  g_autoptr (PsChangeRow) r = g_list_model_get_item (G_LIST_MODEL (self->changes_sorted), position);
+  if (r != NULL)
+    g_signal_emit (self, signals[SIGNAL_SHOW_TENSOR], 0, r->tensor);
+}
+
+static void
+on_change_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsSeriesPane *self)
+{
+  guint pos = gtk_single_selection_get_selected (sel);
+  if (!self->updating && pos != GTK_INVALID_LIST_POSITION)
+    show_change_row (self, pos);
+}
+
+static void
+on_change_activated (GtkColumnView *view, guint position, PsSeriesPane *self)
+{
+  show_change_row (self, position);
+}
+
+static void
+csv_field (GString *out, const char *f)
+{
+  if (strpbrk (f, ",\"\r\n") == NULL)
+    {
+      g_string_append (out, f);
+      return;
+    }
+  g_string_append_c (out, '"');
+  for (const char *p = f; *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+csv_number (GString *out, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_string_append_c (out, ',');
+  if (!isnan (v))
+    g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.17g", v));
+}
+
+char *
+ps_series_pane_get_changes_csv (PsSeriesPane *self)
+{
+  g_return_val_if_fail (PS_IS_SERIES_PANE (self), NULL);
+  g_auto (GStrv) files = self->changes_key ? g_strsplit (self->changes_key, "\n", 2) : NULL;
+  g_autofree char *la = files && files[0] ? g_path_get_basename (files[0]) : g_strdup ("");
+  g_autofree char *lb = files && files[0] && files[1] ? g_path_get_basename (files[1]) : g_strdup ("");
+  GString *out = g_string_new ("rank,tensor,rel_change,norm_a,norm_b,diff_norm,file_a,file_b\n");
+  GListModel *m = G_LIST_MODEL (self->changes_sorted);
+  for (guint i = 0; i < g_list_model_get_n_items (m); i++)
+    {
+      g_autoptr (PsChangeRow) r = g_list_model_get_item (m, i);
+      g_string_append_printf (out, "%u,", r->rank);
+      csv_field (out, r->tensor);
+      csv_number (out, r->rel);
+      csv_number (out, r->norm_a);
+      csv_number (out, r->norm_b);
+      csv_number (out, r->diff_norm);
+      g_string_append_c (out, ',');
+      csv_field (out, la);
+      g_string_append_c (out, ',');
+      csv_field (out, lb);
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+ps_series_pane_export_changes (PsSeriesPane *self, const char *path, GError **error)
+{
+  g_return_val_if_fail (PS_IS_SERIES_PANE (self), FALSE);
+  if (self->changes_cancellable != NULL || g_list_model_get_n_items (G_LIST_MODEL (self->changes_store)) == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Nothing to export: %s"),
+                   self->changes_text ? self->changes_text : _("the largest changes are not computed"));
+      return FALSE;
+    }
+  g_autofree char *csv = ps_series_pane_get_changes_csv (self);
+  return ps_atomic_file_set_contents (path, csv, strlen (csv), error);
+}
+
+guint
+ps_series_pane_get_n_change_rows (PsSeriesPane *self)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (self->changes_sorted));
+}
+
+/* The row at a position as shown (sorted), or NULL. */
+const char *
+ps_series_pane_get_change_row (PsSeriesPane *self, guint position, double *rel)
+{
+  GListModel *m = G_LIST_MODEL (self->changes_sorted);
+  if (position >= g_list_model_get_n_items (m))
+    return NULL;
+  g_autoptr (PsChangeRow) r = g_list_model_get_item (m, position);
+  if (rel)
+    *rel = r->rel;
+  return r->tensor;   /* the store keeps the row */
+}
+
+void
+ps_series_pane_sort_changes (PsSeriesPane *self, const char *column, gboolean ascending)
+{
+  GListModel *cols = gtk_column_view_get_columns (self->changes_view);
+  for (guint i = 0; i < g_list_model_get_n_items (cols); i++)
+    {
+      g_autoptr (GtkColumnViewColumn) c = g_list_model_get_item (cols, i);
+      if (g_strcmp0 (gtk_column_view_column_get_title (c), column) == 0)
+        {
+          gtk_column_view_sort_by_column (self->changes_view, c, ascending ? GTK_SORT_ASCENDING : GTK_SORT_DESCENDING);
+          return;
+        }
+    }
+  g_warning ("no column %s", column);
+}
+
+void
+ps_series_pane_click_change_row (PsSeriesPane *self, guint position)
+{
+  gtk_single_selection_set_selected (self->changes_selection, position);
+}
+
+static void
+setup_changes_view (PsSeriesPane *self)
+{
+  static const char *const titles[N_COLS] = { N_("#"), N_("Tensor"), N_("Relative change"), N_("‖a‖"), N_("‖b‖"),
+                                              N_("‖b − a‖") };
+  self->changes_store = g_list_store_new (PS_TYPE_CHANGE_ROW);
+  for (int col = 0; col < N_COLS; col++)
+    {
+      GtkListItemFactory *f = gtk_signal_list_item_factory_new ();
+      g_signal_connect (f, "setup", G_CALLBACK (setup_cell), GINT_TO_POINTER (col));
+      g_signal_connect (f, "bind", G_CALLBACK (bind_cell), GINT_TO_POINTER (col));
+      GtkColumnViewColumn *c = gtk_column_view_column_new (_(titles[col]), f);
+      GtkSorter *sorter = GTK_SORTER (gtk_custom_sorter_new (row_compare, GINT_TO_POINTER (col), NULL));
+      gtk_column_view_column_set_sorter (c, sorter);
+      g_object_unref (sorter);
+      gtk_column_view_column_set_resizable (c, TRUE);
+      gtk_column_view_column_set_expand (c, col == COL_TENSOR);
+      gtk_column_view_append_column (self->changes_view, c);
+      g_object_unref (c);
+    }
+  GtkSorter *sorter = gtk_column_view_get_sorter (self->changes_view);
+  self->changes_sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->changes_store)),
+                                                  g_object_ref (sorter));
+  self->changes_selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->changes_sorted)));
+  gtk_single_selection_set_autoselect (self->changes_selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->changes_selection, TRUE);
+  gtk_column_view_set_model (self->changes_view, GTK_SELECTION_MODEL (self->changes_selection));
+  g_signal_connect (self->changes_selection, "notify::selected", G_CALLBACK (on_change_selected), self);
+  g_signal_connect (self->changes_view, "activate", G_CALLBACK (on_change_activated), self);
 }
 
 /* ---------- norms of the whole series ---------- */
@@ -525,14 +968,60 @@ on_norms_progress (guint done, guint total, gpointer data)
   g_main_context_invoke (g_task_get_context (data), show_progress, p);
 }
 
+typedef struct {
+  GPtrArray *paths;            /* the series' files, in its order */
+  PsCheckpointSeries *base;    /* the norms computed before (fewer files), or NULL */
+  guint cells;                 /* out: checkpoint × tensor cells computed */
+} NormsJob;
+
+static void
+norms_job_free (gpointer p)
+{
+  NormsJob *j = p;
+  g_ptr_array_unref (j->paths);
+  g_clear_pointer (&j->base, ps_checkpoint_series_free);
+  g_free (j);
+}
+
+/* The series of the job's files: the earlier one grown by the new files (its norms kept), else
+ * opened afresh. */
+static PsCheckpointSeries *
+norms_series (NormsJob *j, GError **error)
+{
+  PsCheckpointSeries *s = g_steal_pointer (&j->base);
+  if (s != NULL)
+    {
+      for (guint i = 0; i < j->paths->len && s != NULL; i++)
+        {
+          gboolean there = FALSE;
+          for (guint k = 0; k < ps_checkpoint_series_get_n_steps (s) && !there; k++)
+            there = g_strcmp0 (ps_checkpoint_series_get_path (s, k), j->paths->pdata[i]) == 0;
+          if (!there && !ps_checkpoint_series_add_file (s, j->paths->pdata[i], NULL))
+            g_clear_pointer (&s, ps_checkpoint_series_free);
+        }
+      gboolean same = s != NULL && ps_checkpoint_series_get_n_steps (s) == j->paths->len;
+      for (guint i = 0; same && i < j->paths->len; i++)
+        same = g_strcmp0 (ps_checkpoint_series_get_path (s, i), j->paths->pdata[i]) == 0;
+      if (!same)
+        g_clear_pointer (&s, ps_checkpoint_series_free);
+    }
+  if (s == NULL)
+    s = ps_checkpoint_series_open ((const char *const *) j->paths->pdata, j->paths->len, error);
+  return s;
+}
+
 static void
 norms_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
-  GPtrArray *paths = data;
+  NormsJob *j = data;
   GError *error = NULL;
-  PsCheckpointSeries *s = ps_checkpoint_series_open ((const char *const *) paths->pdata, paths->len, &error);
-  if (s != NULL && !ps_checkpoint_series_compute_norms (s, cancellable, on_norms_progress, task, &error))
-    g_clear_pointer (&s, ps_checkpoint_series_free);
+  PsCheckpointSeries *s = norms_series (j, &error);
+  if (s != NULL)
+    {
+      j->cells = ps_checkpoint_series_get_n_unknown_norms (s);
+      if (!ps_checkpoint_series_update_norms (s, cancellable, on_norms_progress, task, &error))
+        g_clear_pointer (&s, ps_checkpoint_series_free);
+    }
   if (s == NULL)
     g_task_return_error (task, error);
   else
@@ -551,6 +1040,7 @@ on_norms_done (GObject *source, GAsyncResult *result, gpointer data)
   g_clear_pointer (&self->norm_series, ps_checkpoint_series_free);
   g_clear_pointer (&self->norms_error, g_free);
   self->norm_series = s;
+  self->norms_cells = ((NormsJob *) g_task_get_task_data (G_TASK (result)))->cells;
   if (s == NULL)
     {
       self->norms_error = g_strdup (error->message);
@@ -573,13 +1063,16 @@ start_norms (PsSeriesPane *self)
     }
   if (self->series == NULL || norms_match (self))
     return;
-  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  NormsJob *j = g_new0 (NormsJob, 1);
+  j->paths = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < n_steps (self); i++)
-    g_ptr_array_add (paths, g_strdup (ps_checkpoint_series_get_path (self->series, i)));
+    g_ptr_array_add (j->paths, g_strdup (ps_checkpoint_series_get_path (self->series, i)));
+  /* the folder grew: the norms known stay, only the new files' (and what they change) are computed */
+  j->base = g_steal_pointer (&self->norm_series);
   self->norms_cancellable = g_cancellable_new ();
   self->norms_done = self->norms_total = 0;
   g_autoptr (GTask) task = g_task_new (self, self->norms_cancellable, on_norms_done, NULL);
-  g_task_set_task_data (task, paths, (GDestroyNotify) g_ptr_array_unref);
+  g_task_set_task_data (task, j, norms_job_free);
   g_task_run_in_thread (task, norms_thread);
 }
 
@@ -607,6 +1100,8 @@ update_status (PsSeriesPane *self)
     g_string_append_printf (st, "%s%s", st->len ? " · " : "", _("computing norms…"));
   if (self->changes_cancellable)
     g_string_append_printf (st, "%s%s", st->len ? " · " : "", _("comparing…"));
+  if (building (self))
+    g_string_append_printf (st, "%s%s", st->len ? " · " : "", _("reading…"));
   g_free (self->status_text);
   self->status_text = g_string_free (st, FALSE);
   gtk_label_set_text (self->status_label, self->status_text);
@@ -669,7 +1164,6 @@ refresh (PsSeriesPane *self)
   if (p >= 0)
     {
       ensure_page (self, p);
-      ps_plot_view_invalidate (self->plots[p]);
     }
   else if (g_strcmp0 (page, "changes") == 0)
     ensure_changes (self);
@@ -722,6 +1216,10 @@ play_tick (gpointer data)
       update_controls (self);
       return G_SOURCE_REMOVE;
     }
+  /* at most as fast as the pictures are read: the one shown is finished before moving on */
+  int p = page_index (adw_view_stack_get_visible_child_name (self->view_stack));
+  if (p >= 0 && self->build_cancellable[p] != NULL)
+    return G_SOURCE_CONTINUE;
   go_to_step (self, self->step + 1);
   return G_SOURCE_CONTINUE;
 }
@@ -807,12 +1305,6 @@ refresh_status (gpointer data)
 
 /* ---------- export ---------- */
 
-static void
-export_draw_norms (cairo_t *cr, double width, double height, gpointer data)
-{
-  ps_norm_chart_draw (data, cr, width, height);
-}
-
 gboolean
 ps_series_pane_export (PsSeriesPane *self, const char *page, const char *path, double width, double height,
                        GError **error)
@@ -824,19 +1316,20 @@ ps_series_pane_export (PsSeriesPane *self, const char *page, const char *path, d
       return FALSE;
     }
   ensure_page (self, p);
-  if (self->messages[p] != NULL)
+  if (self->build_cancellable[p] != NULL)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Nothing to export: %s"), self->messages[p]);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("The picture is still being read: export it when it is shown"));
       return FALSE;
     }
-  if (p == P_NORMS)
-    return ps_export_picture (path, width, height, 1, 0, export_draw_norms, &self->chart, error);
-  if (self->figures[p] == NULL)
+  PsFigure *fig = ps_figure_page_get_figure (self->plots[p]);
+  if (fig == NULL)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Select a tensor to export its picture"));
+      const char *why = ps_figure_page_get_message (self->plots[p]);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Nothing to export: %s"),
+                   why ? why : _("select a tensor"));
       return FALSE;
     }
-  return ps_figure_export (self->figures[p], path, width, height, 1, 0, error);
+  return ps_figure_export (fig, path, width, height, 1, 0, error);
 }
 
 typedef struct {
@@ -855,6 +1348,11 @@ on_export_response (GtkNativeDialog *dialog, int response, ExportJob *job)
       g_autoptr (GError) error = NULL;
       if (path == NULL)
         emit_error (job->self, _("Choose a file on this computer to export to"));
+      else if (g_strcmp0 (job->page, "changes") == 0)
+        {
+          if (!ps_series_pane_export_changes (job->self, path, &error))
+            emit_error (job->self, error->message);
+        }
       else if (!ps_series_pane_export (job->self, job->page, path, job->width, job->height, &error))
         emit_error (job->self, error->message);
     }
@@ -869,60 +1367,26 @@ on_export_clicked (GtkButton *button, PsSeriesPane *self)
 {
   const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
   int p = page_index (page);
-  if (p < 0)
-    {
-      emit_error (self, _("The largest changes are a table: choose a picture page to export"));
-      return;
-    }
+  gboolean table = g_strcmp0 (page, "changes") == 0;
+  if (p < 0 && !table)
+    return;
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Picture (PNG, SVG or PDF)"),
+  GtkFileChooserNative *chooser = ps_file_chooser_new (table ? _("Export Table (CSV)") : _("Export Picture (PNG, SVG or PDF)"),
                                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
-  g_autofree char *safe = g_strdup (self->tensor >= 0 ? ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor)
-                                                      : "series");
+  g_autofree char *safe = g_strdup (self->tensor >= 0 && !table
+                                      ? ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor)
+                                      : "series");
   g_strdelimit (safe, "/\\", '_');
-  g_autofree char *name = g_strdup_printf ("%s-%s.png", safe, page);
+  g_autofree char *name = g_strdup_printf ("%s-%s.%s", safe, page, table ? "csv" : "png");
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   ExportJob *job = g_new0 (ExportJob, 1);
   job->self = g_object_ref (self);
   job->page = g_strdup (page);
-  GtkWidget *view = GTK_WIDGET (self->plots[p]);
+  GtkWidget *view = p >= 0 ? GTK_WIDGET (self->plots[p]) : GTK_WIDGET (self);
   job->width = MAX (gtk_widget_get_width (view), 400);
   job->height = MAX (gtk_widget_get_height (view), 300);
   ps_file_chooser_show (chooser, (PsFileChooserResponse) on_export_response, job);
-}
-
-/* ---------- plot views ---------- */
-
-typedef struct {
-  PsSeriesPane *self;   /* no ref: the pane owns the view */
-  int index;
-} Slot;
-
-static void
-draw_plot (cairo_t *cr, int width, int height, double scale, gpointer data)
-{
-  Slot *slot = data;
-  PsSeriesPane *self = slot->self;
-  int p = slot->index;
-  ensure_page (self, p);
-  if (self->messages[p] != NULL)
-    ps_plot_view_draw_message (cr, width, height, scale, self->messages[p]);
-  else if (p == P_NORMS && self->chart.n > 0)
-    ps_norm_chart_draw (&self->chart, cr, width, height);
-  else if (self->figures[p] != NULL)
-    ps_figure_draw (self->figures[p], cr, width, height);
-}
-
-static char *
-query_plot (double x, double y, int width, int height, double scale, gpointer data)
-{
-  Slot *slot = data;
-  PsSeriesPane *self = slot->self;
-  if (slot->index == P_NORMS)
-    return self->messages[P_NORMS] == NULL && self->chart.n ? ps_norm_chart_query (&self->chart, width, height, x, y) : NULL;
-  PsFigure *fig = self->figures[slot->index];
-  return fig ? ps_figure_query (fig, x, y, width, height) : NULL;
 }
 
 /* ---------- public ---------- */
@@ -970,6 +1434,8 @@ ps_series_pane_set_series (PsSeriesPane *self, PsCheckpointSeries *series, const
   self->step_path = g_strdup (ps_checkpoint_series_get_path (series, self->step));
   self->tensor = self->tensor_name ? ps_checkpoint_series_find_tensor (series, self->tensor_name) : -1;
   mark_dirty (self, FALSE);
+  for (int i = 0; i < N_PLOTS; i++)
+    ps_figure_page_set_figure (self->plots[i], NULL, NULL, NULL);
   gboolean ok = TRUE;
   if (watch_dir != NULL)
     {
@@ -1005,7 +1471,11 @@ ps_series_pane_set_tensor (PsSeriesPane *self, const char *name)
   mark_dirty (self, FALSE);
   self->changes_dirty = changes;   /* the table is about every tensor */
   for (int i = 0; i < N_PLOTS; i++)
-    ps_plot_view_reset_zoom (self->plots[i]);
+    {
+      /* another tensor: its placeholder until it is read, never the previous tensor's picture */
+      ps_figure_page_set_figure (self->plots[i], NULL, NULL, NULL);
+      ps_figure_page_reset_zoom (self->plots[i]);
+    }
   refresh (self);
 }
 
@@ -1073,7 +1543,7 @@ ps_series_pane_get_figure (PsSeriesPane *self, const char *page)
   if (p < 0)
     return NULL;
   ensure_page (self, p);
-  return self->figures[p];
+  return ps_figure_page_get_figure (self->plots[p]);
 }
 
 const char *
@@ -1083,14 +1553,14 @@ ps_series_pane_get_message (PsSeriesPane *self, const char *page)
   if (p < 0)
     return NULL;
   ensure_page (self, p);
-  return self->messages[p];
+  return ps_figure_page_get_message (self->plots[p]);
 }
 
 const double *
 ps_series_pane_get_norms (PsSeriesPane *self, guint *n)
 {
   ensure_page (self, P_NORMS);
-  *n = self->messages[P_NORMS] ? 0 : self->chart_norms->len;
+  *n = ps_figure_page_get_figure (self->plots[P_NORMS]) ? self->chart_norms->len : 0;
   return *n ? (const double *) self->chart_norms->data : NULL;
 }
 
@@ -1098,21 +1568,27 @@ const double *
 ps_series_pane_get_rel_changes (PsSeriesPane *self, guint *n)
 {
   ensure_page (self, P_NORMS);
-  *n = self->messages[P_NORMS] ? 0 : self->chart_rel->len;
+  *n = ps_figure_page_get_figure (self->plots[P_NORMS]) ? self->chart_rel->len : 0;
   return *n ? (const double *) self->chart_rel->data : NULL;
+}
+
+guint
+ps_series_pane_get_norms_cells (PsSeriesPane *self)
+{
+  return self->norms_cells;
 }
 
 gboolean
 ps_series_pane_get_busy (PsSeriesPane *self)
 {
-  return self->norms_cancellable != NULL || self->changes_cancellable != NULL;
+  return self->norms_cancellable != NULL || self->changes_cancellable != NULL || building (self);
 }
 
 cairo_surface_t *
 ps_series_pane_render_for_test (PsSeriesPane *self, const char *page)
 {
   int p = page_index (page);
-  return p >= 0 ? ps_plot_view_render_for_test (self->plots[p], TRUE) : NULL;
+  return p >= 0 ? ps_plot_view_render_for_test (ps_figure_page_get_view (self->plots[p]), TRUE) : NULL;
 }
 
 /* ---------- GObject ---------- */
@@ -1130,6 +1606,8 @@ ps_series_pane_dispose (GObject *object)
   if (self->changes_cancellable)
     g_cancellable_cancel (self->changes_cancellable);
   g_clear_object (&self->changes_cancellable);
+  for (int i = 0; i < N_PLOTS; i++)
+    cancel_build (self, i);
   if (self->settings)
     g_signal_handlers_disconnect_by_func (self->settings, on_settings_changed, self);
   g_clear_object (&self->settings);
@@ -1141,19 +1619,14 @@ static void
 ps_series_pane_finalize (GObject *object)
 {
   PsSeriesPane *self = PS_SERIES_PANE (object);
-  for (int i = 0; i < N_PLOTS; i++)
-    {
-      g_clear_pointer (&self->figures[i], ps_figure_free);
-      g_free (self->messages[i]);
-    }
+  g_clear_object (&self->changes_selection);
+  g_clear_object (&self->changes_sorted);
+  g_clear_object (&self->changes_store);
   g_clear_pointer (&self->norm_series, ps_checkpoint_series_free);
   g_clear_pointer (&self->series, ps_checkpoint_series_free);
   g_array_unref (self->chart_steps);
   g_array_unref (self->chart_norms);
   g_array_unref (self->chart_rel);
-  g_free (self->chart_title);
-  g_free (self->chart_subtitle);
-  g_free (self->x_title);
   g_free (self->norms_error);
   g_free (self->changes_key);
   g_free (self->changes_text);
@@ -1176,7 +1649,10 @@ ps_series_pane_class_init (PsSeriesPaneClass *klass)
   /* a message for the window's error banner */
   signals[SIGNAL_ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                         G_TYPE_NONE, 1, G_TYPE_STRING);
-  g_type_ensure (PS_TYPE_PLOT_VIEW);
+  /* a tensor (as the series names it) to show in every view of the window: a row of the largest changes clicked */
+  signals[SIGNAL_SHOW_TENSOR] = g_signal_new ("show-tensor", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                              NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  g_type_ensure (PS_TYPE_FIGURE_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-series-pane.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PsSeriesPane, name)
   CHILD (play_button);
@@ -1189,6 +1665,7 @@ ps_series_pane_class_init (PsSeriesPaneClass *klass)
   CHILD (status_label);
   CHILD (view_stack);
   CHILD (changes_label);
+  CHILD (changes_view);
   CHILD (heatmap_plot);
   CHILD (histogram_plot);
   CHILD (difference_plot);
@@ -1211,20 +1688,14 @@ ps_series_pane_init (PsSeriesPane *self)
   self->chart_steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
   self->chart_norms = g_array_new (FALSE, FALSE, sizeof (double));
   self->chart_rel = g_array_new (FALSE, FALSE, sizeof (double));
-  PsPlotView *views[N_PLOTS] = { self->heatmap_plot, self->histogram_plot, self->difference_plot, self->bands_plot,
-                                 self->ridgeline_plot, self->norms_plot };
+  PsFigurePage *views[N_PLOTS] = { self->heatmap_plot, self->histogram_plot, self->difference_plot, self->bands_plot,
+                                   self->ridgeline_plot, self->norms_plot };
   for (int i = 0; i < N_PLOTS; i++)
     {
       self->plots[i] = views[i];
       self->dirty[i] = TRUE;
-      Slot *slot = g_new0 (Slot, 1);
-      slot->self = self;
-      slot->index = i;
-      ps_plot_view_set_draw_func (views[i], draw_plot, query_plot, slot, g_free);
-      char label[64];
-      g_snprintf (label, sizeof label, "%s", plot_names[i]);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (views[i]), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
     }
+  setup_changes_view (self);
   g_signal_connect (self->step_adjustment, "value-changed", G_CALLBACK (on_step_changed), self);
   g_signal_connect (self->follow_check, "notify::active", G_CALLBACK (on_follow_toggled), self);
   g_signal_connect (self->compare_dropdown, "notify::selected", G_CALLBACK (on_compare_selected), self);

@@ -48,16 +48,35 @@ const char *ps_series_pane_get_status_text (PsSeriesPane *self);
 /* Pages: "heatmap", "histogram", "difference", "bands", "ridgeline", "norms", "changes". */
 const char *ps_series_pane_get_page     (PsSeriesPane *self);
 void        ps_series_pane_set_page     (PsSeriesPane *self, const char *name);
-/* The figure of a figure page, built if needed (NULL with a reason in get_message). */
+/* The figure of a figure page. Asking starts building it if needed, in a worker: until it is ready
+ * the page shows the previous figure (or none, with a placeholder in get_message); wait until
+ * get_busy is FALSE for the current one. */
 struct _PsFigure *ps_series_pane_get_figure (PsSeriesPane *self, const char *page);
 const char *ps_series_pane_get_message  (PsSeriesPane *self, const char *page);
 /* The norm chart's values for the shown tensor (NULL until the norms are computed). */
 const double *ps_series_pane_get_norms  (PsSeriesPane *self, guint *n);
 const double *ps_series_pane_get_rel_changes (PsSeriesPane *self, guint *n);
-/* The largest-changes table as shown, and its first tensor (NULL while computing). */
+/* The largest changes: a table (GtkColumnView) of every tensor in both checkpoints with its
+ * relative change, ‖a‖, ‖b‖ and ‖b − a‖, largest change first until a column title is clicked;
+ * a row clicked emits "show-tensor" (the window selects that tensor); Export saves it as CSV.
+ * The line above it (what is compared, or why nothing is), and the largest change's tensor (NULL
+ * while computing). */
 const char *ps_series_pane_get_changes_text (PsSeriesPane *self);
 const char *ps_series_pane_get_top_change (PsSeriesPane *self);
-/* TRUE while a worker (norms, changes) runs. */
+guint       ps_series_pane_get_n_change_rows (PsSeriesPane *self);
+/* The tensor of the row at a position as shown (sorted), and its relative change; NULL past the end. */
+const char *ps_series_pane_get_change_row (PsSeriesPane *self, guint position, double *rel);
+/* Sorts by the column titled `column` ("Tensor", "Relative change", "‖a‖", …), as a click on its title does. */
+void        ps_series_pane_sort_changes (PsSeriesPane *self, const char *column, gboolean ascending);
+/* Selects the row at a position, as a click does. */
+void        ps_series_pane_click_change_row (PsSeriesPane *self, guint position);
+/* CSV of the table as shown: rank,tensor,rel_change,norm_a,norm_b,diff_norm,file_a,file_b. */
+char       *ps_series_pane_get_changes_csv (PsSeriesPane *self);
+gboolean    ps_series_pane_export_changes (PsSeriesPane *self, const char *path, GError **error);
+/* Checkpoint × tensor cells whose norms the last norms worker computed (a file added to a watched
+ * folder: only its own and the next checkpoint's). */
+guint       ps_series_pane_get_norms_cells (PsSeriesPane *self);
+/* TRUE while a worker (norms, changes, a picture being read) runs. */
 gboolean    ps_series_pane_get_busy     (PsSeriesPane *self);
 cairo_surface_t *ps_series_pane_render_for_test (PsSeriesPane *self, const char *page);
 /* Writes the page's picture (PNG/SVG/PDF by extension, atomic) at width × height. */

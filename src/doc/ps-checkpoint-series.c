@@ -3,6 +3,9 @@
 #include "ps-sigbus-guard.h"
 
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +27,8 @@ struct _PsCheckpointSeries {
   GPtrArray *skipped;       /* char*, NULL-terminated */
   double *norms;            /* n_steps × n_tensors, or NULL */
   double *rel;
+  guint8 *known;            /* n_steps × n_tensors: 1 where norms/rel are computed (or nothing to compute) */
+  guint norms_steps;        /* the steps (the first ones of `steps` before a re-ordering) the arrays are laid out for */
 };
 
 static void
@@ -49,6 +54,7 @@ ps_checkpoint_series_free (PsCheckpointSeries *s)
   g_ptr_array_unref (s->skipped);
   g_free (s->norms);
   g_free (s->rel);
+  g_free (s->known);
   g_free (s);
 }
 
@@ -160,10 +166,24 @@ step_cmp (gconstpointer a, gconstpointer b)
 
 static G_LOCK_DEFINE (order);
 
-/* Chooses the ordering, sorts, and rebuilds the tensor name list. */
+static const PsCheckpointEntry *entry_at (PsCheckpointSeries *s, guint step, guint tensor);
+
+static gpointer
+copy_string (gconstpointer src, gpointer data)
+{
+  return g_strdup (src);
+}
+static void remap_norms (PsCheckpointSeries *s, GPtrArray *old_steps, GPtrArray *old_names);
+
+/* Chooses the ordering, sorts, and rebuilds the tensor name list; norms already computed are kept
+ * (moved to the new layout) except where a new file changes them. */
 static void
 reorder (PsCheckpointSeries *s)
 {
+  g_autoptr (GPtrArray) old_steps = g_ptr_array_copy (s->steps, NULL, NULL);
+  g_ptr_array_set_free_func (old_steps, NULL);   /* the copy takes the free function too: the steps stay */
+  g_autoptr (GPtrArray) old_names = g_ptr_array_copy (s->names, copy_string, NULL);
+  g_ptr_array_set_free_func (old_names, g_free);
   gboolean all_step = TRUE, all_epoch = TRUE, all_number = TRUE;
   for (guint i = 0; i < s->steps->len; i++)
     {
@@ -203,8 +223,80 @@ reorder (PsCheckpointSeries *s)
                                  g_hash_table_lookup (s->name_index, name));
         }
     }
-  g_clear_pointer (&s->norms, g_free);
-  g_clear_pointer (&s->rel, g_free);
+  remap_norms (s, old_steps, old_names);
+}
+
+static gboolean has_tensor (PsCheckpointSeries *s, guint step, guint tensor) { return entry_at (s, step, tensor) != NULL; }
+
+/* After re-ordering: the computed cells moved to the new layout. A file not there before has all
+ * its cells to compute, and so has, for each of its tensors, the next checkpoint with that tensor
+ * (its relative change is now from the new file). */
+static void
+remap_norms (PsCheckpointSeries *s, GPtrArray *old_steps, GPtrArray *old_names)
+{
+  if (s->norms == NULL)
+    return;
+  guint ns = s->steps->len, nt = s->names->len, ont = old_names->len;
+  gsize cells = (gsize) ns * nt;
+  double *norms = g_new (double, cells + 1), *rel = g_new (double, cells + 1);
+  guint8 *known = g_new0 (guint8, cells + 1);
+  for (gsize c = 0; c < cells; c++)
+    norms[c] = rel[c] = NAN;
+  g_autoptr (GHashTable) old_step = g_hash_table_new (NULL, NULL);
+  /* a file just added is at the end of old_steps, not in the arrays */
+  for (guint i = 0; i < old_steps->len && i < s->norms_steps; i++)
+    g_hash_table_insert (old_step, old_steps->pdata[i], GUINT_TO_POINTER (i + 1));
+  g_autoptr (GHashTable) old_tensor = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint k = 0; k < ont; k++)
+    g_hash_table_insert (old_tensor, old_names->pdata[k], GUINT_TO_POINTER (k + 1));
+  g_autofree int *old_k = g_new (int, nt + 1);
+  for (guint k = 0; k < nt; k++)
+    old_k[k] = (int) GPOINTER_TO_UINT (g_hash_table_lookup (old_tensor, s->names->pdata[k])) - 1;
+  for (guint i = 0; i < ns; i++)
+    {
+      guint oi = GPOINTER_TO_UINT (g_hash_table_lookup (old_step, s->steps->pdata[i]));
+      if (oi == 0)
+        continue;   /* a new file */
+      for (guint k = 0; k < nt; k++)
+        {
+          gsize c = (gsize) i * nt + k;
+          if (old_k[k] < 0)
+            {
+              known[c] = !has_tensor (s, i, k);   /* a tensor only the new files have */
+              continue;
+            }
+          gsize oc = (gsize) (oi - 1) * ont + (guint) old_k[k];
+          norms[c] = s->norms[oc];
+          rel[c] = s->rel[oc];
+          known[c] = s->known[oc];
+        }
+    }
+  for (guint i = 0; i < ns; i++)
+    {
+      if (g_hash_table_contains (old_step, s->steps->pdata[i]))
+        continue;
+      for (guint k = 0; k < nt; k++)
+        {
+          if (!has_tensor (s, i, k))
+            {
+              known[(gsize) i * nt + k] = 1;
+              continue;
+            }
+          for (guint n = i + 1; n < ns; n++)
+            if (has_tensor (s, n, k))
+              {
+                known[(gsize) n * nt + k] = 0;
+                break;
+              }
+        }
+    }
+  g_free (s->norms);
+  g_free (s->rel);
+  g_free (s->known);
+  s->norms = norms;
+  s->rel = rel;
+  s->known = known;
+  s->norms_steps = ns;
 }
 
 static int
@@ -350,6 +442,12 @@ ps_checkpoint_series_find_tensor (PsCheckpointSeries *s, const char *name)
   return (int) i - 1;
 }
 
+static const PsCheckpointEntry *
+entry_at (PsCheckpointSeries *s, guint step, guint tensor)
+{
+  return g_hash_table_lookup (((Step *) s->steps->pdata[step])->entry_of, s->names->pdata[tensor]);
+}
+
 const PsCheckpointEntry *
 ps_checkpoint_series_get_entry (PsCheckpointSeries *s, guint step, guint tensor)
 {
@@ -418,53 +516,138 @@ vals_at (const Vals *v, int64_t i)
   return v->f32 ? (double) v->f32[i] : (double) v->i64[i];
 }
 
-/* Σx² in double; four accumulators (independent chains, so the adds overlap). */
-static double
-sumsq_f32 (const float *x, int64_t n)
+/* Σx² in double, two doubles per vector operation (SSE2, the build's baseline) and four vectors
+ * of independent sums, so the adds overlap and one pass runs at memory speed. */
+typedef double PsV2d __attribute__ ((vector_size (16)));
+
+/* Four floats as two pairs of doubles (SSE2's cvtps2pd where there is SSE2). */
+static inline void
+load4 (const float *p, PsV2d *lo, PsV2d *hi)
 {
-  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4)
-    {
-      double x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
-      a0 += x0 * x0;
-      a1 += x1 * x1;
-      a2 += x2 * x2;
-      a3 += x3 * x3;
-    }
-  for (; i < n; i++)
-    a0 += (double) x[i] * x[i];
-  return (a0 + a1) + (a2 + a3);
+#ifdef __SSE2__
+  __m128 f = _mm_loadu_ps (p);
+  *lo = (PsV2d) _mm_cvtps_pd (f);
+  *hi = (PsV2d) _mm_cvtps_pd (_mm_movehl_ps (f, f));
+#else
+  *lo = (PsV2d) { p[0], p[1] };
+  *hi = (PsV2d) { p[2], p[3] };
+#endif
 }
 
-/* Σ(y − x)² in double. */
-static double
-sumsq_diff_f32 (const float *x, const float *y, int64_t n)
+/* Running sums over 8-value groups: a result never depends on where a pass was split (the
+ * splits fall on group boundaries; the last partial group is added at the end). */
+typedef struct {
+  PsV2d s[4], d[4];
+} SumState;
+
+static void
+sum_state_init (SumState *st)
 {
-  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4)
+  memset (st, 0, sizeof *st);
+}
+
+/* values [i0, i1) of y (and x: the differences when x is non-NULL); i0, i1 multiples of 8 */
+static void
+sum_groups (SumState *st, const float *x, const float *y, int64_t i0, int64_t i1)
+{
+  PsV2d s0 = st->s[0], s1 = st->s[1], s2 = st->s[2], s3 = st->s[3];
+  if (x == NULL)
+    for (int64_t i = i0; i < i1; i += 8)
+      {
+        PsV2d y0, y1, y2, y3;
+        load4 (y + i, &y0, &y1);
+        load4 (y + i + 4, &y2, &y3);
+        s0 += y0 * y0;
+        s1 += y1 * y1;
+        s2 += y2 * y2;
+        s3 += y3 * y3;
+      }
+  else
     {
-      double d0 = (double) y[i] - x[i], d1 = (double) y[i + 1] - x[i + 1];
-      double d2 = (double) y[i + 2] - x[i + 2], d3 = (double) y[i + 3] - x[i + 3];
-      a0 += d0 * d0;
-      a1 += d1 * d1;
-      a2 += d2 * d2;
-      a3 += d3 * d3;
+      PsV2d d0 = st->d[0], d1 = st->d[1], d2 = st->d[2], d3 = st->d[3];
+      for (int64_t i = i0; i < i1; i += 8)
+        {
+          PsV2d y0, y1, y2, y3, x0, x1, x2, x3;
+          load4 (y + i, &y0, &y1);
+          load4 (y + i + 4, &y2, &y3);
+          load4 (x + i, &x0, &x1);
+          load4 (x + i + 4, &x2, &x3);
+          PsV2d e0 = y0 - x0, e1 = y1 - x1, e2 = y2 - x2, e3 = y3 - x3;
+          s0 += y0 * y0;
+          s1 += y1 * y1;
+          s2 += y2 * y2;
+          s3 += y3 * y3;
+          d0 += e0 * e0;
+          d1 += e1 * e1;
+          d2 += e2 * e2;
+          d3 += e3 * e3;
+        }
+      st->d[0] = d0, st->d[1] = d1, st->d[2] = d2, st->d[3] = d3;
     }
-  for (; i < n; i++)
+  st->s[0] = s0, st->s[1] = s1, st->s[2] = s2, st->s[3] = s3;
+}
+
+/* the partial group [i0, n), then the totals */
+static void
+sum_finish (SumState *st, const float *x, const float *y, int64_t i0, int64_t n, double *ss_y, double *ss_d)
+{
+  PsV2d sv = (st->s[0] + st->s[1]) + (st->s[2] + st->s[3]), dv = (st->d[0] + st->d[1]) + (st->d[2] + st->d[3]);
+  double s = sv[0] + sv[1], d = dv[0] + dv[1];
+  for (int64_t i = i0; i < n; i++)
     {
-      double d = (double) y[i] - x[i];
-      a0 += d * d;
+      double yi = y[i];
+      s += yi * yi;
+      if (x != NULL)
+        {
+          double e = yi - (double) x[i];
+          d += e * e;
+        }
     }
-  return (a0 + a1) + (a2 + a3);
+  *ss_y = s;
+  if (ss_d != NULL)
+    *ss_d = d;
+}
+
+/* Σy² and, with x, Σ(y − x)², in double, in one pass over both; with a CRC to check (crc->entry
+ * set: y lies in that mapped record), the record's bytes are checked in the same pass, a cache-sized
+ * piece at a time, so every byte comes from memory once. */
+#define SUM_PIECE 8192   /* values: 32 KiB */
+
+static gboolean
+sum_f32 (const float *x, const float *y, int64_t n, PsZipCrc *crc, double *ss_y, double *ss_d, GError **error)
+{
+  SumState st;
+  sum_state_init (&st);
+  int64_t whole = n / 8 * 8;
+  if (crc == NULL || crc->entry == NULL)
+    sum_groups (&st, x, y, 0, whole);
+  else
+    {
+      const guint8 *yb = (const guint8 *) y;
+      ps_zip_crc_feed (crc, crc->record, (gsize) (yb - crc->record));
+      for (int64_t i = 0; i < whole; i += SUM_PIECE)
+        {
+          int64_t k = MIN (whole - i, (int64_t) SUM_PIECE);
+          ps_zip_crc_feed (crc, yb + i * 4, (gsize) k * 4);
+          sum_groups (&st, x, y, i, i + k);
+        }
+      ps_zip_crc_feed (crc, yb + whole * 4, (gsize) (crc->entry->size - (guint64) (yb + whole * 4 - crc->record)));
+      if (!ps_zip_crc_finish (crc, error))
+        return FALSE;
+    }
+  sum_finish (&st, x, y, whole, n, ss_y, ss_d);
+  return TRUE;
 }
 
 static double
 sumsq (const Vals *v)
 {
   if (v->f32)
-    return sumsq_f32 (v->f32, v->n);
+    {
+      double ss;
+      sum_f32 (NULL, v->f32, v->n, NULL, &ss, NULL, NULL);
+      return ss;
+    }
   double ss = 0;
   for (int64_t j = 0; j < v->n; j++)
     ss += vals_at (v, j) * vals_at (v, j);
@@ -474,8 +657,6 @@ sumsq (const Vals *v)
 static double
 sumsq_diff (const Vals *a, const Vals *b)
 {
-  if (a->f32 && b->f32)
-    return sumsq_diff_f32 (a->f32, b->f32, a->n);
   double ds = 0;
   for (int64_t j = 0; j < a->n; j++)
     {
@@ -520,7 +701,8 @@ cell_run (gpointer data, GError **error)
   Step *st = get_step (c->s, c->step);
   g_autoptr (GError) local = NULL;
   int64_t n = 0;
-  const float *f = series_no_map ? NULL : ps_checkpoint_map_f32 (st->ck, e->name, &n, &local);
+  PsZipCrc crc = { 0 };
+  const float *f = series_no_map ? NULL : ps_checkpoint_map_f32_unchecked (st->ck, e->name, &n, &crc, &local);
   if (local != NULL)
     {
       g_set_error (error, PS_ERROR, local->code, "%s: %s", st->label, local->message);
@@ -530,6 +712,16 @@ cell_run (gpointer data, GError **error)
     {
       c->cur.f32 = f;
       c->cur.n = n;
+      c->ds = NAN;
+      gboolean compare = c->prev_same && c->prev->n == n && c->prev->f32 != NULL;
+      /* the record's CRC (when not checked yet) in the same pass as the sums */
+      if (!sum_f32 (compare ? c->prev->f32 : NULL, f, n, &crc, &c->ss, compare ? &c->ds : NULL, &local))
+        {
+          c->cur.f32 = NULL;
+          g_propagate_error (error, g_steal_pointer (&local));   /* the zip reader names the file */
+          return FALSE;
+        }
+      return TRUE;
     }
   else
     {
@@ -551,10 +743,16 @@ cell_run (gpointer data, GError **error)
       else
         c->cur.i64 = t->data;
     }
-  c->ss = sumsq (&c->cur);
   c->ds = NAN;
-  if (c->prev_same && c->prev->n == c->cur.n && (c->prev->f32 != NULL) == (c->cur.f32 != NULL))
-    c->ds = sumsq_diff (c->prev, &c->cur);
+  gboolean compare = c->prev_same && c->prev->n == c->cur.n && (c->prev->f32 != NULL) == (c->cur.f32 != NULL);
+  if (compare && c->cur.f32 != NULL)
+    sum_f32 (c->prev->f32, c->cur.f32, c->cur.n, NULL, &c->ss, &c->ds, NULL);   /* one pass over both */
+  else
+    {
+      c->ss = sumsq (&c->cur);
+      if (compare)
+        c->ds = sumsq_diff (c->prev, &c->cur);
+    }
   return TRUE;
 }
 
@@ -563,6 +761,7 @@ typedef struct {
   PsCheckpointSeries *main;    /* the caller's: indices, outputs */
   GArray *tensors;             /* guint, the caller's tensor indices */
   double *norms, *rel;         /* the caller's n_steps × n_tensors; disjoint cells per worker */
+  const guint8 *known;         /* cells not to compute (NULL: compute all) */
   GCancellable *cancellable;
   gint *stop;
   GError *error;
@@ -587,10 +786,11 @@ worker_run (gpointer data)
   g_autofree int *own = g_new (int, nk + 1);
   g_autofree Vals *prev = g_new0 (Vals, nk + 1);
   g_autofree int *prev_step = g_new (int, nk + 1);
+  g_autofree int *prev_loaded = g_new (int, nk + 1);   /* the step prev[j] holds, −1 none */
   for (guint j = 0; j < nk; j++)
     {
       own[j] = ps_checkpoint_series_find_tensor (w->own, w->main->names->pdata[g_array_index (w->tensors, guint, j)]);
-      prev_step[j] = -1;
+      prev_step[j] = prev_loaded[j] = -1;
     }
   for (guint i = 0; i < ns && w->error == NULL; i++)
     {
@@ -601,8 +801,28 @@ worker_run (gpointer data)
           guint k = g_array_index (w->tensors, guint, j);
           if (own[j] < 0 || ps_checkpoint_series_get_entry (w->own, i, (guint) own[j]) == NULL)
             continue;
+          if (w->known != NULL && w->known[(gsize) i * nt + k])
+            {
+              if (!isnan (w->norms[(gsize) i * nt + k]))
+                prev_step[j] = (int) i;   /* computed before: its values are read only if a later cell needs them */
+              continue;
+            }
+          if (prev_step[j] >= 0 && prev_loaded[j] != prev_step[j])
+            {
+              Cell pc = { w->own, (guint) prev_step[j], (guint) own[j], NULL, FALSE, { 0 }, 0, NAN, FALSE };
+              vals_clear (&prev[j]);
+              prev_loaded[j] = -1;
+              if (!ps_sigbus_guard_run (cell_run, &pc, get_step (w->own, (guint) prev_step[j])->label, &w->error))
+                {
+                  vals_clear (&pc.cur);
+                  break;
+                }
+              prev[j] = pc.cur;
+              prev_loaded[j] = pc.skipped ? -1 : prev_step[j];
+            }
           Cell c = { w->own, i, (guint) own[j], &prev[j], FALSE, { 0 }, 0, NAN, FALSE };
-          c.prev_same = prev_step[j] >= 0 && same_entry_shape (w->own, i, (guint) prev_step[j], (guint) own[j]);
+          c.prev_same = prev_step[j] >= 0 && prev_loaded[j] == prev_step[j]
+                        && same_entry_shape (w->own, i, (guint) prev_step[j], (guint) own[j]);
           const char *label = get_step (w->own, i)->label;
           if (!ps_sigbus_guard_run (cell_run, &c, label, &w->error))
             {
@@ -619,7 +839,7 @@ worker_run (gpointer data)
           /* keep these as the previous values (a missing checkpoint keeps the older ones) */
           vals_clear (&prev[j]);
           prev[j] = c.cur;
-          prev_step[j] = (int) i;
+          prev_step[j] = prev_loaded[j] = (int) i;
         }
       if (w->error == NULL && w->progress)
         w->progress (i + 1, ns, w->user_data);
@@ -631,16 +851,28 @@ worker_run (gpointer data)
   return NULL;
 }
 
-gboolean
-ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancellable, PsSeriesProgress progress,
-                                    gpointer user_data, GError **error)
+/* Computes the cells not known (all when `all`). */
+static gboolean
+compute_norms (PsCheckpointSeries *s, gboolean all, GCancellable *cancellable, PsSeriesProgress progress,
+               gpointer user_data, GError **error)
 {
   guint ns = s->steps->len, nt = s->names->len;
   gsize cells = (gsize) ns * nt;
   g_autofree double *norms = g_new (double, cells + 1);
   g_autofree double *rel = g_new (double, cells + 1);
+  const guint8 *known = all || s->norms == NULL ? NULL : s->known;
+  gsize n_needed = 0;
   for (gsize k = 0; k < cells; k++)
-    norms[k] = rel[k] = NAN;
+    {
+      if (known != NULL && known[k])
+        {
+          norms[k] = s->norms[k];
+          rel[k] = s->rel[k];
+          continue;
+        }
+      norms[k] = rel[k] = NAN;
+      n_needed++;
+    }
   /* The tensors are shared out over the processors, the largest first to the least loaded; each
    * worker reads through checkpoints of its own (the readers are not shared across threads). */
   guint nw = series_threads ? series_threads : MIN (g_get_num_processors (), 8u);
@@ -650,12 +882,17 @@ ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancell
   for (guint k = 0; k < nt; k++)
     {
       order[k] = k;
-      for (guint i = 0; i < ns && size[k] == 0; i++)
+      /* the values read: every needed cell (and the one before it) */
+      for (guint i = 0; i < ns; i++)
         {
           const PsCheckpointEntry *e = ps_checkpoint_series_get_entry (s, i, k);
-          size[k] = e ? MAX (e->numel, 1) * ns : 0;
+          if (e != NULL && (known == NULL || !known[(gsize) i * nt + k]))
+            size[k] += MAX (e->numel, 1) * (known ? 2 : 1);
         }
     }
+  /* a few new cells (a file added to a computed series): one thread, no other readers to open */
+  if (known != NULL && n_needed * 4 < cells)
+    nw = 1;
   for (guint a = 1; a < nt; a++)   /* insertion sort by size, descending (stable) */
     for (guint b = a; b > 0 && size[order[b]] > size[order[b - 1]]; b--)
       {
@@ -673,6 +910,7 @@ ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancell
       w[j].tensors = g_array_new (FALSE, FALSE, sizeof (guint));
       w[j].norms = norms;
       w[j].rel = rel;
+      w[j].known = known;
       w[j].cancellable = cancellable;
       w[j].stop = &stop;
     }
@@ -680,6 +918,8 @@ ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancell
   w[0].user_data = user_data;
   for (guint a = 0; a < nt; a++)
     {
+      if (size[order[a]] == 0)
+        continue;   /* nothing to compute for this tensor */
       guint best = 0;
       for (guint j = 1; j < nw; j++)
         if (load[j] < load[best])
@@ -725,9 +965,39 @@ ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancell
     }
   g_free (s->norms);
   g_free (s->rel);
+  g_free (s->known);
   s->norms = g_steal_pointer (&norms);
   s->rel = g_steal_pointer (&rel);
+  s->known = g_malloc (cells + 1);
+  memset (s->known, 1, cells + 1);
+  s->norms_steps = ns;
   return TRUE;
+}
+
+gboolean
+ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancellable, PsSeriesProgress progress,
+                                    gpointer user_data, GError **error)
+{
+  return compute_norms (s, TRUE, cancellable, progress, user_data, error);
+}
+
+gboolean
+ps_checkpoint_series_update_norms (PsCheckpointSeries *s, GCancellable *cancellable, PsSeriesProgress progress,
+                                   gpointer user_data, GError **error)
+{
+  return compute_norms (s, FALSE, cancellable, progress, user_data, error);
+}
+
+guint
+ps_checkpoint_series_get_n_unknown_norms (PsCheckpointSeries *s)
+{
+  gsize cells = (gsize) s->steps->len * s->names->len;
+  if (s->norms == NULL)
+    return (guint) MIN (cells, G_MAXUINT);
+  gsize n = 0;
+  for (gsize c = 0; c < cells; c++)
+    n += !s->known[c];
+  return (guint) MIN (n, G_MAXUINT);
 }
 
 static void
@@ -761,7 +1031,7 @@ ps_checkpoint_series_compute_norms_finish (PsCheckpointSeries *s, GAsyncResult *
 gboolean
 ps_checkpoint_series_has_norms (PsCheckpointSeries *s)
 {
-  return s->norms != NULL;
+  return s->norms != NULL && ps_checkpoint_series_get_n_unknown_norms (s) == 0;
 }
 
 double

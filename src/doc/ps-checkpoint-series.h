@@ -46,7 +46,8 @@ void        ps_checkpoint_series_free          (PsCheckpointSeries *s);
 
 /* Adds one more file (a watched folder's new checkpoint); re-orders. FALSE with an error when it
  * cannot be read yet (e.g. an interrupted or unfinished torch.save) or is already in the series.
- * Computed norms are dropped (compute again). */
+ * Computed norms are kept: ps_checkpoint_series_update_norms then computes only the new file's
+ * and, for each of its tensors, the relative change of the next checkpoint that has it. */
 gboolean    ps_checkpoint_series_add_file      (PsCheckpointSeries *s, const char *path, GError **error);
 /* TRUE when `path` has a checkpoint extension that a series folder takes. */
 gboolean    ps_checkpoint_series_is_candidate  (const char *path);
@@ -86,6 +87,12 @@ void        ps_checkpoint_series_compute_norms_async  (PsCheckpointSeries *s, GC
                                                        GAsyncReadyCallback callback, gpointer user_data);
 gboolean    ps_checkpoint_series_compute_norms_finish (PsCheckpointSeries *s, GAsyncResult *result,
                                                        GError **error);
+/* Only the norms not known yet (after ps_checkpoint_series_add_file); all when none were computed. */
+gboolean    ps_checkpoint_series_update_norms  (PsCheckpointSeries *s, GCancellable *cancellable,
+                                                PsSeriesProgress progress, gpointer user_data, GError **error);
+/* Cells (checkpoint × tensor) whose norms are not computed yet. */
+guint       ps_checkpoint_series_get_n_unknown_norms (PsCheckpointSeries *s);
+/* TRUE when every norm is known. */
 gboolean    ps_checkpoint_series_has_norms     (PsCheckpointSeries *s);
 /* NaN where not defined (missing, first appearance, shape changed, zero previous norm). */
 double      ps_checkpoint_series_get_norm      (PsCheckpointSeries *s, guint step, guint tensor);

@@ -1,6 +1,7 @@
 /* ps-timeline.c — see ps-timeline.h. */
 #include "ps-timeline.h"
 #include "ps-memory.h"
+#include "ps-train-ops.h"
 
 #include <string.h>
 
@@ -237,7 +238,9 @@ push_op (PsTimeline *tl, PsOp *op, GError **error)
   guint n = tl->recipe->ops->len + 1;
   const PsOpContext ctx = { tl->base_dir, last_is_spent (tl) ? last : NULL, &spent_written };
   g_autoptr (GError) local = NULL;
+  ps_train_ops_set_snapshot_budget (tl->budget);   /* a train op's sub-step snapshots keep to it too */
   PsState *next = ps_op_apply_full (last, op, n, &ctx, &local);
+  ps_train_ops_set_snapshot_budget (G_MAXUINT64);
   if (next == NULL)
     {
       if (spent_written)
@@ -389,7 +392,9 @@ recompute (PsTimeline *tl, guint step)
           ctx.spent = cur;
           ctx.spent_written = &written;
         }
+      ps_train_ops_set_snapshot_budget (tl->budget);
       PsState *next = ps_op_apply_full (cur, g_ptr_array_index (tl->recipe->ops, k), k + 1, &ctx, &error);
+      ps_train_ops_set_snapshot_budget (G_MAXUINT64);
       /* these ops succeeded on the same states before; only running out of memory can fail */
       if (next == NULL)
         g_error ("replaying step %u to rebuild a dropped snapshot failed: %s", k + 1, error->message);

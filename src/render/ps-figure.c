@@ -39,6 +39,12 @@ struct _PsFigure {
   gboolean shared_range;
   double shared_lo, shared_hi;
   double scale;
+  char *step_name;
+  /* norm chart */
+  GArray *norms, *rel;           /* double */
+  PsNormChartOptions nopts;
+  PsNormChart nchart;
+  char *x_title;
 };
 
 void
@@ -125,6 +131,24 @@ tensor_at (const PsTimeline *tl, guint step, const char *path, PsTensor **tensor
       return FALSE;
     }
   return TRUE;
+}
+
+PsTensor *
+ps_figure_find_tensor (const PsState *st, const char *path, const char *where, GError **error)
+{
+  g_return_val_if_fail (st != NULL && path != NULL && where != NULL, NULL);
+  PsTensor *t = NULL;
+  PsInitInfo init;
+  gboolean exists;
+  if (!find_tensor (st, path, &t, &init, &exists, error))
+    return NULL;
+  if (!exists)
+    g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' is not a parameter, buffer or output at %s", path, where);
+  else if (t == NULL)
+    g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                 "'%s' is uninitialized at %s: a lazy parameter gets its shape and values at the first forward",
+                 path, where);
+  return t;
 }
 
 /* The render layer appends the shape to the title itself. */
@@ -303,6 +327,9 @@ build_over_time_from (PsFigure *fig, guint n, OverTimeGet get, gpointer data, co
   fig->ropts.title = fig->title;
   fig->ropts.subtitle = fig->subtitle;
   fig->ropts.scale = o->scale > 0 ? o->scale : 1.0;
+  g_free (fig->step_name);
+  fig->step_name = g_strdup (o->step_name);
+  fig->ropts.x_title = fig->step_name;
   if (o->kind == PS_FIGURE_RIDGELINE)
     {
       /* one shared range: ps_histogram_auto_range's MINMAX over all of them (the finite min and
@@ -530,6 +557,32 @@ ps_figure_new_for_series (PsTensor *const *tensors, const int64_t *steps, guint 
   return g_steal_pointer (&fig);
 }
 
+PsFigure *
+ps_figure_new_for_norms (const PsNormChart *chart)
+{
+  g_return_val_if_fail (chart != NULL && chart->o != NULL, NULL);
+  PsFigure *fig = g_new0 (PsFigure, 1);
+  fig->kind = PS_FIGURE_NORMS;
+  ps_init_info_clear (&fig->init);
+  fig->title = g_strdup (chart->o->title ? chart->o->title : "");
+  fig->subtitle = g_strdup (chart->o->subtitle ? chart->o->subtitle : "");
+  fig->x_title = g_strdup (chart->o->x_title);
+  fig->steps = g_array_sized_new (FALSE, FALSE, sizeof (int64_t), chart->n);
+  fig->norms = g_array_sized_new (FALSE, FALSE, sizeof (double), chart->n);
+  fig->rel = g_array_sized_new (FALSE, FALSE, sizeof (double), chart->n);
+  g_array_append_vals (fig->steps, chart->steps, chart->n);
+  g_array_append_vals (fig->norms, chart->norms, chart->n);
+  g_array_append_vals (fig->rel, chart->rel, chart->n);
+  fig->nopts = *chart->o;
+  fig->nopts.title = fig->title;
+  fig->nopts.subtitle = fig->subtitle;
+  fig->nopts.x_title = fig->x_title;
+  fig->nchart = (PsNormChart) { (const int64_t *) fig->steps->data, (const double *) fig->norms->data,
+                                (const double *) fig->rel->data, chart->n, &fig->nopts };
+  fig->scale = chart->o->scale;
+  return fig;
+}
+
 PsTensor *
 ps_figure_get_tensor (PsFigure *fig)
 {
@@ -550,6 +603,10 @@ ps_figure_free (PsFigure *fig)
   g_clear_pointer (&fig->steps, g_array_unref);
   g_clear_pointer (&fig->quantiles, g_array_unref);
   g_clear_pointer (&fig->parts, g_ptr_array_unref);
+  g_clear_pointer (&fig->norms, g_array_unref);
+  g_clear_pointer (&fig->rel, g_array_unref);
+  g_free (fig->step_name);
+  g_free (fig->x_title);
   g_free (fig);
 }
 
@@ -727,6 +784,7 @@ ps_figure_draw (PsFigure *fig, cairo_t *cr, double width, double height)
     case PS_FIGURE_RIDGELINE: ps_ridgeline_draw (&fig->ridge, cr, width, height); break;
     case PS_FIGURE_BANDS: ps_bands_draw (&fig->bands, cr, width, height); break;
     case PS_FIGURE_MULTIPLES: draw_multiples (fig, cr, width, height); break;
+    case PS_FIGURE_NORMS: ps_norm_chart_draw (&fig->nchart, cr, width, height); break;
     default: break;
     }
 }
@@ -801,10 +859,11 @@ ps_figure_query (PsFigure *fig, double x, double y, double width, double height)
         if (!ps_ridgeline_hit (&fig->ridge, width, height, x, y, &row, &bin))
           return NULL;
         const PsHistogram *h = fig->ridge.hists[row];
+        const char *sn = fig->step_name ? fig->step_name : "step";
         if (bin < 0 || bin >= h->n_bins)
-          return g_strdup_printf ("step %" G_GINT64_FORMAT, fig->ridge.steps[row]);
+          return g_strdup_printf ("%s %" G_GINT64_FORMAT, sn, fig->ridge.steps[row]);
         g_autofree char *b = bin_string (h->edges[bin], h->edges[bin + 1], h->counts[bin]);
-        return g_strdup_printf ("step %" G_GINT64_FORMAT "\n%s", fig->ridge.steps[row], b);
+        return g_strdup_printf ("%s %" G_GINT64_FORMAT "\n%s", sn, fig->ridge.steps[row], b);
       }
     case PS_FIGURE_BANDS:
       {
@@ -813,11 +872,14 @@ ps_figure_query (PsFigure *fig, double x, double y, double width, double height)
           return NULL;
         const double *q = fig->bands.quantiles + (gsize) i * PS_STATS_N_STANDARD_QUANTILES;
         GString *s = g_string_new (NULL);
-        g_string_append_printf (s, "step %" G_GINT64_FORMAT, fig->bands.steps[i]);
+        g_string_append_printf (s, "%s %" G_GINT64_FORMAT, fig->step_name ? fig->step_name : "step",
+                                fig->bands.steps[i]);
         for (int k = PS_STATS_N_STANDARD_QUANTILES - 1; k >= 0; k--)
           g_string_append_printf (s, "\n%g%%: %.6g", ps_stats_standard_quantiles[k] * 100, q[k]);
         return g_string_free (s, FALSE);
       }
+    case PS_FIGURE_NORMS:
+      return ps_norm_chart_query (&fig->nchart, width, height, x, y);
     default:
       return NULL;
     }

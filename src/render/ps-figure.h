@@ -10,6 +10,7 @@
 #include <cairo.h>
 #include "ps-timeline.h"
 #include "ps-heatmap.h"
+#include "ps-norm-chart.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,7 @@ typedef enum {
   PS_FIGURE_RIDGELINE,    /* one histogram per step where the tensor exists, shared bins */
   PS_FIGURE_BANDS,        /* percentile bands across steps */
   PS_FIGURE_MULTIPLES,    /* several figures side by side (ps_figure_new_multiples only) */
+  PS_FIGURE_NORMS,        /* L2 norm and relative change over checkpoints (ps_figure_new_for_norms only) */
 } PsFigureKind;
 
 typedef struct {
@@ -32,6 +34,7 @@ typedef struct {
   gboolean log_y;
   double scale;             /* text and strokes: 1 on screen; larger for a projector */
   PsHeatmapPool pool;       /* heatmap downsampling; default largest |x| */
+  const char *step_name;    /* ridgeline/bands: what the steps are ("epoch", "checkpoint"); NULL: "step" */
 } PsFigureOptions;
 
 typedef struct _PsFigure PsFigure;
@@ -48,6 +51,10 @@ PsFigure   *ps_figure_new          (const PsTimeline *tl, const char *path, cons
  * −1). `title` names it ("encoder.0.weight"); `subtitle` (may be NULL) says where it came from. */
 PsFigure   *ps_figure_new_for_tensor (PsTensor *tensor, const char *title, const char *subtitle,
                                       const PsFigureOptions *o, GError **error);
+/* The tensor a figure of `path` in state `st` draws (as ps_figure_new resolves it: a state_dict
+ * key of the root, a recipe target, an output name); no ref. Errors: not found, uninitialized.
+ * `where` names the state in messages ("sub-step 3"). */
+PsTensor   *ps_figure_find_tensor  (const PsState *st, const char *path, const char *where, GError **error);
 /* b − a of two same-shape tensors read from checkpoints (ps_difference_new), as a heatmap (the
  * diverging map, zero neutral) or a histogram; `title` names the tensor ("Δ " is prepended). */
 PsFigure   *ps_figure_new_for_difference (PsTensor *a, PsTensor *b, const char *title, const char *subtitle,
@@ -57,6 +64,9 @@ PsFigure   *ps_figure_new_for_difference (PsTensor *a, PsTensor *b, const char *
 PsFigure   *ps_figure_new_for_series (PsTensor *const *tensors, const int64_t *steps, guint n,
                                       const char *title, const char *subtitle,
                                       const PsFigureOptions *o, GError **error);
+/* A norm chart (ps-norm-chart) as a figure: its arrays and strings are copied, so it draws,
+ * hovers and exports like any other figure. Has no tensor (ps_figure_get_tensor gives NULL). */
+PsFigure   *ps_figure_new_for_norms (const PsNormChart *chart);
 /* Small multiples: the tensors at `paths` (n ≥ 1, at most PS_FIGURE_MAX_MULTIPLES) at o->step,
  * each a heatmap or a histogram (o->kind), side by side in one picture — drawn, hovered and
  * exported as one. shared_range: one colour range (heatmaps: the union of their ranges under

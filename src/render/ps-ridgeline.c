@@ -138,7 +138,7 @@ ps_ridgeline_draw (const PsRidgeline *r, cairo_t *cr, double width, double heigh
       if (i % every == 0 || i == r->n - 1)
         {
           char label[64];
-          g_snprintf (label, sizeof label, "step %" G_GINT64_FORMAT,
+          g_snprintf (label, sizeof label, "%s %" G_GINT64_FORMAT, o->x_title ? o->x_title : "step",
                       r->steps ? r->steps[i] : (int64_t) i);
           ps_plot_set_font (cr, 11.5 * s, FALSE);
           ps_color_set_source (cr, PS_PLOT_FG);
@@ -366,7 +366,8 @@ ps_bands_draw (const PsBands *b, cairo_t *cr, double width, double height)
       ps_plot_text (cr, x, f.y1 + 6 * s, buf, PS_ALIGN_CENTER, PS_ALIGN_START);
     }
   ps_color_set_source (cr, PS_PLOT_MUTED);
-  ps_plot_text (cr, (f.x0 + f.x1) / 2, f.y1 + 24 * s, "step", PS_ALIGN_CENTER, PS_ALIGN_START);
+  ps_plot_text (cr, (f.x0 + f.x1) / 2, f.y1 + 24 * s, b->o->x_title ? b->o->x_title : "step", PS_ALIGN_CENTER,
+                PS_ALIGN_START);
 
   /* legend at the right */
   double lx = f.x1 + 16 * s, ly = f.y0 + 8 * s;

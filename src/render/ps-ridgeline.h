@@ -16,6 +16,7 @@ typedef struct {
   const char *subtitle;
   double scale;        /* text and strokes */
   double overlap;      /* ridgeline: how far a peak may reach into the rows above (0..3) */
+  const char *x_title; /* what the steps are: "epoch", "checkpoint", … (NULL: "step") */
 } PsRidgelineOptions;
 
 void ps_ridgeline_options_init (PsRidgelineOptions *o);

@@ -59,6 +59,23 @@ wait_idle (PsSeriesPane *pane)
   iterate ();
 }
 
+/* A page's figure once it is built: pictures are read and built in workers. */
+static PsFigure *
+figure (PsSeriesPane *pane, const char *page)
+{
+  ps_series_pane_get_figure (pane, page);
+  wait_idle (pane);
+  return ps_series_pane_get_figure (pane, page);
+}
+
+static const char *
+message (PsSeriesPane *pane, const char *page)
+{
+  ps_series_pane_get_message (pane, page);
+  wait_idle (pane);
+  return ps_series_pane_get_message (pane, page);
+}
+
 /* Opens a folder through the application, as `paramscope DIR` or File → Open Checkpoint Folder… do. */
 static PsCheckpointWindow *
 open_folder (const char *dir)
@@ -217,7 +234,7 @@ test_open_scrub_diff (void)
   g_assert_true (ps_checkpoint_window_select_path (cw, "model.0.weight"));
   iterate ();
   g_assert_cmpstr (ps_checkpoint_window_get_page (cw), ==, "series");
-  PsFigure *heat = ps_series_pane_get_figure (pane, "heatmap");
+  PsFigure *heat = figure (pane, "heatmap");
   g_assert_nonnull (heat);
   g_assert_cmpstr (ps_figure_get_title (heat), ==, "0.weight");
   g_autoptr (PsTensor) e5 = read_tensor ("epoch_005.pt", "model.0.weight");
@@ -229,33 +246,37 @@ test_open_scrub_diff (void)
   g_assert_false (ps_series_pane_get_following (pane));
   g_assert_cmpstr (ps_series_pane_get_step_text (pane), ==, "epoch 2 · epoch_002.pt (3 of 6)");
   g_autoptr (PsTensor) e2 = read_tensor ("epoch_002.pt", "model.0.weight");
-  assert_same_values (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "heatmap")), e2);
-  assert_same_values (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "histogram")), e2);
+  assert_same_values (ps_figure_get_tensor (figure (pane, "heatmap")), e2);
+  assert_same_values (ps_figure_get_tensor (figure (pane, "histogram")), e2);
   g_assert_cmpuint (page_ink (pane, "heatmap"), >, 1000);
   screenshot (GTK_WIDGET (cw), "series-heatmap.png");
 
   /* the difference to the previous checkpoint, then to a chosen one */
   g_assert_cmpint (ps_series_pane_get_compare (pane), ==, 1);
-  PsFigure *diff = ps_series_pane_get_figure (pane, "difference");
+  PsFigure *diff = figure (pane, "difference");
   g_assert_cmpstr (ps_figure_get_title (diff), ==, "Δ 0.weight");
   assert_difference (ps_figure_get_tensor (diff), "epoch_001.pt", "epoch_002.pt", "model.0.weight");
   ps_series_pane_set_compare (pane, 0);
-  assert_difference (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "difference")), "epoch_000.pt",
+  assert_difference (ps_figure_get_tensor (figure (pane, "difference")), "epoch_000.pt",
                      "epoch_002.pt", "model.0.weight");
   ps_series_pane_set_step (pane, 0);   /* compared with itself: all zero */
-  PsTensor *zero = ps_figure_get_tensor (ps_series_pane_get_figure (pane, "difference"));
+  PsTensor *zero = ps_figure_get_tensor (figure (pane, "difference"));
   for (int64_t i = 0; i < zero->numel; i++)
     g_assert_cmpfloat (((float *) zero->data)[i], ==, 0);
   ps_series_pane_set_compare (pane, -1);   /* previous: the first checkpoint has none */
-  g_assert_null (ps_series_pane_get_figure (pane, "difference"));
-  g_assert_nonnull (strstr (ps_series_pane_get_message (pane, "difference"), "no previous one"));
+  g_assert_null (figure (pane, "difference"));
+  g_assert_nonnull (strstr (message (pane, "difference"), "no previous one"));
 
   /* over every checkpoint */
-  PsFigure *bands = ps_series_pane_get_figure (pane, "bands");
+  PsFigure *bands = figure (pane, "bands");
   g_assert_nonnull (bands);
   g_assert_nonnull (strstr (ps_figure_get_title (bands), "0.weight"));
   assert_same_values (ps_figure_get_tensor (bands), e5);   /* the last one drawn is the newest */
-  g_assert_nonnull (ps_series_pane_get_figure (pane, "ridgeline"));
+  /* the positions are epochs (the files' metadata): hover says so */
+  g_autofree char *hover = ps_figure_query (bands, 400, 250, 800, 500);
+  g_assert_nonnull (hover);
+  g_assert_true (g_str_has_prefix (hover, "epoch "));
+  g_assert_nonnull (figure (pane, "ridgeline"));
   g_assert_cmpuint (page_ink (pane, "bands"), >, 1000);
   screenshot (GTK_WIDGET (cw), "series-bands.png");
   g_assert_cmpuint (page_ink (pane, "ridgeline"), >, 1000);
@@ -349,18 +370,65 @@ test_changes_and_play (void)
   g_assert_cmpstr (ps_series_pane_get_top_change (pane), ==, want);
   const char *text = ps_series_pane_get_changes_text (pane);
   g_assert_nonnull (strstr (text, "from a = epoch_003.pt to b = epoch_005.pt"));
-  g_assert_nonnull (strstr (text, "   1  "));
-  g_assert_nonnull (strstr (text, "  0.weight\n"));
+  /* a table: every tensor in both, largest relative change first */
+  guint rows = ps_series_pane_get_n_change_rows (pane);
+  g_assert_cmpuint (rows, >=, 6);
+  g_assert_cmpstr (ps_series_pane_get_change_row (pane, 0, NULL), ==, want);
+  for (guint i = 0; i + 1 < rows; i++)
+    {
+      double r0, r1;
+      ps_series_pane_get_change_row (pane, i, &r0);
+      ps_series_pane_get_change_row (pane, i + 1, &r1);
+      g_assert_true (isnan (r1) || r0 >= r1);
+    }
   screenshot (GTK_WIDGET (cw), "series-changes.png");
+  /* sorted by a column title: by name, then by relative change again (ascending: largest last) */
+  ps_series_pane_sort_changes (pane, "Tensor", TRUE);
+  for (guint i = 0; i + 1 < rows; i++)
+    g_assert_cmpint (strcmp (ps_series_pane_get_change_row (pane, i, NULL), ps_series_pane_get_change_row (pane, i + 1, NULL)), <, 0);
+  ps_series_pane_sort_changes (pane, "Relative change", TRUE);
+  g_assert_cmpstr (ps_series_pane_get_change_row (pane, rows - 1, NULL), ==, want);
+  /* exported as CSV, as shown (RFC 4180, full precision) */
+  g_autofree char *tmp = g_dir_make_tmp ("ps-changes-XXXXXX", NULL);
+  g_autofree char *csv_path = g_build_filename (tmp, "changes.csv", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_series_pane_export_changes (pane, csv_path, &error));
+  g_assert_no_error (error);
+  g_autofree char *csv = NULL;
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
+  g_auto (GStrv) lines = g_strsplit (csv, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "rank,tensor,rel_change,norm_a,norm_b,diff_norm,file_a,file_b");
+  g_assert_cmpuint (g_strv_length (lines), ==, rows + 2);   /* header, rows, "" after the last line end */
+  g_auto (GStrv) last_row = g_strsplit (lines[rows], ",", -1);
+  double rel_last;
+  ps_series_pane_get_change_row (pane, rows - 1, &rel_last);
+  g_assert_cmpstr (last_row[1], ==, want);
+  g_assert_cmpfloat (g_ascii_strtod (last_row[2], NULL), ==, rel_last);
+  g_assert_cmpstr (last_row[6], ==, "epoch_003.pt");
+  g_assert_cmpstr (last_row[7], ==, "epoch_005.pt");
+  g_unlink (csv_path);
+  g_rmdir (tmp);
+  /* a click on a row shows that tensor: selected in the window's tree, drawn in the series views */
+  const char *clicked = ps_series_pane_get_change_row (pane, 0, NULL);
+  g_autofree char *clicked_name = g_strdup (clicked);
+  ps_series_pane_click_change_row (pane, 0);
+  iterate ();
+  g_assert_cmpstr (ps_series_pane_get_page (pane), ==, "changes");
+  g_assert_cmpstr (ps_figure_get_title (figure (pane, "heatmap")), ==, clicked_name);
+  g_autofree char *stored = g_strconcat ("model.", clicked_name, NULL);
+  g_autoptr (PsTensor) want_t = read_tensor ("epoch_005.pt", stored);
+  assert_same_values (ps_figure_get_tensor (figure (pane, "heatmap")), want_t);
   /* from epoch 0 (no optimizer state yet) to 1 */
   ps_series_pane_set_step (pane, 1);
   ps_series_pane_set_compare (pane, -1);
   wait_idle (pane);
   g_autofree char *want01 = largest_change ("epoch_000.pt", "epoch_001.pt");
   g_assert_cmpstr (ps_series_pane_get_top_change (pane), ==, want01);
-  g_assert_null (strstr (ps_series_pane_get_changes_text (pane), "optimizer."));
+  for (guint i = 0; i < ps_series_pane_get_n_change_rows (pane); i++)
+    g_assert_false (g_str_has_prefix (ps_series_pane_get_change_row (pane, i, NULL), "optimizer."));
 
   /* Play from the first checkpoint: every checkpoint in order, then it stops at the newest and follows it */
+  g_assert_true (ps_checkpoint_window_select_path (cw, "model.2.bias"));
   ps_series_pane_set_page (pane, "heatmap");
   ps_series_pane_set_step (pane, 0);
   ps_series_pane_set_play_interval (pane, 30);
@@ -379,8 +447,9 @@ test_changes_and_play (void)
           g_assert_cmpuint (n_seen, <, G_N_ELEMENTS (seen));
           seen[n_seen++] = s;
           last = s;
-          /* the picture follows the scrubber */
-          g_autofree char *file = g_strdup_printf ("epoch_%03u.pt", s);
+          /* the picture follows the scrubber: Play moves on only once the checkpoint before is shown
+           * (read in a worker), so the picture still shown is the previous checkpoint's */
+          g_autofree char *file = g_strdup_printf ("epoch_%03u.pt", s - 1);
           g_autoptr (PsTensor) t = read_tensor (file, "model.2.bias");
           assert_same_values (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "heatmap")), t);
         }
@@ -389,6 +458,8 @@ test_changes_and_play (void)
   g_assert_cmpuint (n_seen, ==, 5);
   g_assert_cmpuint (seen[4], ==, 5);
   g_assert_true (ps_series_pane_get_following (pane));
+  g_autoptr (PsTensor) t5 = read_tensor ("epoch_005.pt", "model.2.bias");
+  assert_same_values (ps_figure_get_tensor (figure (pane, "heatmap")), t5);
 
   gtk_window_destroy (GTK_WINDOW (cw));
   iterate ();
@@ -451,11 +522,22 @@ test_watch_folder (void)
   pause_ms (400);
   g_assert_null (strstr (ps_series_pane_get_status_text (pane), "not complete"));
   g_autoptr (PsTensor) e2 = read_tensor ("epoch_002.pt", "model.0.weight");
-  assert_same_values (ps_figure_get_tensor (ps_series_pane_get_figure (pane, "heatmap")), e2);
+  assert_same_values (ps_figure_get_tensor (figure (pane, "heatmap")), e2);
   wait_idle (pane);
   guint n;
   ps_series_pane_get_norms (pane, &n);
-  g_assert_cmpuint (n, ==, 3);   /* computed again for the grown series */
+  g_assert_cmpuint (n, ==, 3);
+  /* only the new checkpoint's norms were computed (the newest: no later one's relative change) */
+  g_autofree char *e2_path = g_build_filename (dir, "epoch_002.pt", NULL);
+  g_autoptr (PsCheckpoint) e2_file = ps_checkpoint_open (e2_path, NULL);
+  g_assert_cmpuint (ps_series_pane_get_norms_cells (pane), ==, ps_checkpoint_get_n_entries (e2_file));
+  const double *norms3 = ps_series_pane_get_norms (pane, &n);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *file = g_strdup_printf ("epoch_%03u.pt", i);
+      double want = golden_norm (file, "0.weight");
+      g_assert_cmpfloat (fabs (norms3[i] - want), <=, 1e-12 * want);
+    }
   screenshot (GTK_WIDGET (cw), "series-watch.png");
 
   /* the user scrubs back: new checkpoints join but the view stays on the file chosen */
@@ -510,10 +592,90 @@ test_open_argument (void)
   guint n;
   ps_series_pane_get_norms (pane, &n);
   g_assert_cmpuint (n, ==, 0);   /* no tensor selected */
-  g_assert_nonnull (strstr (ps_series_pane_get_message (pane, "norms"), "Select a tensor"));
+  g_assert_nonnull (strstr (message (pane, "norms"), "Select a tensor"));
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = gtk_application_get_windows (GTK_APPLICATION (app)))
     gtk_window_destroy (l->data);
   iterate ();
+}
+
+/* `paramscope epoch_004.pt epoch_001.pt epoch_002.pt` (or the three chosen together in Open
+ * Checkpoint): one series of exactly those files, ordered by the epoch stored in them, not watched. */
+static void
+test_open_files (void)
+{
+  GFile *files[3];
+  const char *names[3] = { "epoch_004.pt", "epoch_001.pt", "epoch_002.pt" };
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *p = fixture (names[i]);
+      files[i] = g_file_new_for_path (p);
+    }
+  guint before = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
+  g_application_open (G_APPLICATION (app), files, 3, "");
+  while (ps_application_get_checkpoint_jobs (PS_APPLICATION (app)) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  iterate ();
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  g_assert_cmpuint (g_list_length (windows), ==, before + 2);   /* the demo (it shows errors) and one series */
+  PsCheckpointWindow *cw = NULL;
+  guint n_cw = 0;
+  for (GList *l = windows; l; l = l->next)
+    if (PS_IS_CHECKPOINT_WINDOW (l->data))
+      {
+        cw = l->data;
+        n_cw++;
+      }
+  g_assert_cmpuint (n_cw, ==, 1);
+  PsSeriesPane *pane = ps_checkpoint_window_get_series_pane (cw);
+  g_assert_nonnull (pane);
+  g_assert_cmpuint (ps_series_pane_get_n_steps (pane), ==, 3);
+  PsCheckpointSeries *series = ps_series_pane_get_series (pane);
+  g_assert_cmpint (ps_checkpoint_series_get_order (series), ==, PS_SERIES_ORDER_EPOCH);
+  g_assert_cmpstr (ps_checkpoint_series_get_label (series, 0), ==, "epoch_001.pt");
+  g_assert_cmpstr (ps_checkpoint_series_get_label (series, 1), ==, "epoch_002.pt");
+  g_assert_cmpstr (ps_checkpoint_series_get_label (series, 2), ==, "epoch_004.pt");
+  g_assert_cmpstr (ps_series_pane_get_step_text (pane), ==, "epoch 4 · epoch_004.pt (3 of 3)");
+  g_assert_null (strstr (ps_series_pane_get_status_text (pane), "Watching"));
+  g_assert_nonnull (strstr (ps_checkpoint_window_get_summary_text (cw), "3 checkpoint files chosen in"));
+  /* the series works as a folder's: norms of the three equal torch's */
+  g_assert_true (ps_checkpoint_window_select_path (cw, "model.0.weight"));
+  wait_idle (pane);
+  guint n = 0;
+  const double *norms = ps_series_pane_get_norms (pane, &n);
+  g_assert_cmpuint (n, ==, 3);
+  const guint epochs[3] = { 1, 2, 4 };
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *file = g_strdup_printf ("epoch_%03u.pt", epochs[i]);
+      double want = golden_norm (file, "0.weight");
+      g_assert_cmpfloat (fabs (norms[i] - want), <=, 1e-12 * want);
+    }
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = gtk_application_get_windows (GTK_APPLICATION (app)))
+    gtk_window_destroy (l->data);
+  iterate ();
+
+  /* one of them unreadable: nothing opens, the asking window says which file */
+  g_autofree char *tmp = g_dir_make_tmp ("ps-files-XXXXXX", NULL);
+  g_autofree char *bad = g_build_filename (tmp, "epoch_009.pt", NULL);
+  g_assert_true (g_file_set_contents (bad, "not a checkpoint", -1, NULL));
+  g_object_unref (files[2]);
+  files[2] = g_file_new_for_path (bad);
+  PsWindow *w = ps_window_new (app);
+  g_assert_true (ps_window_load_scenario (w, "demo"));
+  before = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
+  ps_application_open_checkpoints (PS_APPLICATION (app), files, 3, GTK_WINDOW (w));
+  while (ps_application_get_checkpoint_jobs (PS_APPLICATION (app)) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  iterate ();
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, before);
+  g_assert_nonnull (ps_window_get_error_text (w));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "epoch_009.pt"));
+  gtk_window_destroy (GTK_WINDOW (w));
+  iterate ();
+  g_unlink (bad);
+  g_rmdir (tmp);
+  for (guint i = 0; i < 3; i++)
+    g_object_unref (files[i]);
 }
 
 int
@@ -537,6 +699,7 @@ main (int argc, char **argv)
   g_test_add_func ("/series-window/changes-and-play", test_changes_and_play);
   g_test_add_func ("/series-window/watch-folder", test_watch_folder);
   g_test_add_func ("/series-window/open-argument", test_open_argument);
+  g_test_add_func ("/series-window/open-files", test_open_files);
   int ret = g_test_run ();
   g_object_unref (app);
   return ret;

@@ -231,6 +231,156 @@ test_norms_threads (void)
   g_free (ref);
 }
 
+/* A series growing one file at a time (a watched folder, files written out of order): after each
+ * add_file only the new file's cells and, per tensor, the next checkpoint's are computed again, and
+ * the norms equal a fresh computation over all the files bit for bit. */
+static void
+test_norms_incremental (void)
+{
+  g_autofree char *dir = series_dir ();
+  char *p[6];
+  for (guint i = 0; i < 6; i++)
+    p[i] = g_strdup_printf ("%s/epoch_%03u.pt", dir, i);
+  g_autoptr (GError) error = NULL;
+  const char *all[] = { p[0], p[1], p[2], p[3], p[4], p[5] };
+  g_autoptr (PsCheckpointSeries) full = ps_checkpoint_series_open (all, 6, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_checkpoint_series_compute_norms (full, NULL, NULL, NULL, &error));
+  const char *start[] = { p[0], p[2], p[4] };
+  g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (start, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_checkpoint_series_get_n_unknown_norms (s), ==,
+                    ps_checkpoint_series_get_n_steps (s) * ps_checkpoint_series_get_n_tensors (s));
+  g_assert_true (ps_checkpoint_series_update_norms (s, NULL, NULL, NULL, &error));   /* none known: all */
+  g_assert_true (ps_checkpoint_series_has_norms (s));
+  guint order[] = { 5, 1, 3 };   /* at the end, then between two, then between two again */
+  for (guint a = 0; a < G_N_ELEMENTS (order); a++)
+    {
+      g_assert_true (ps_checkpoint_series_add_file (s, p[order[a]], &error));
+      g_assert_no_error (error);
+      g_assert_false (ps_checkpoint_series_has_norms (s));
+      /* expected: the new file's tensors, and for each the next checkpoint that has it */
+      guint ns = ps_checkpoint_series_get_n_steps (s), nt = ps_checkpoint_series_get_n_tensors (s), at = ns;
+      for (guint i = 0; i < ns; i++)
+        if (g_strcmp0 (ps_checkpoint_series_get_path (s, i), p[order[a]]) == 0)
+          at = i;
+      g_assert_cmpuint (at, <, ns);
+      guint want = 0;
+      for (guint k = 0; k < nt; k++)
+        if (ps_checkpoint_series_get_entry (s, at, k) != NULL)
+          {
+            want++;
+            for (guint i = at + 1; i < ns; i++)
+              if (ps_checkpoint_series_get_entry (s, i, k) != NULL)
+                {
+                  want++;
+                  break;
+                }
+          }
+      g_assert_cmpuint (ps_checkpoint_series_get_n_unknown_norms (s), ==, want);
+      g_assert_cmpuint (want, <, ns * nt / 2);
+      g_assert_true (ps_checkpoint_series_update_norms (s, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (ps_checkpoint_series_get_n_unknown_norms (s), ==, 0);
+    }
+  g_assert_cmpuint (ps_checkpoint_series_get_n_steps (s), ==, 6);
+  g_assert_cmpuint (ps_checkpoint_series_get_n_tensors (s), ==, ps_checkpoint_series_get_n_tensors (full));
+  guint compared = 0;
+  for (guint i = 0; i < 6; i++)
+    {
+      g_assert_cmpstr (ps_checkpoint_series_get_path (s, i), ==, ps_checkpoint_series_get_path (full, i));
+      for (guint k = 0; k < ps_checkpoint_series_get_n_tensors (s); k++)
+        {
+          int fk = ps_checkpoint_series_find_tensor (full, ps_checkpoint_series_get_tensor_name (s, k));
+          g_assert_cmpint (fk, >=, 0);
+          double n = ps_checkpoint_series_get_norm (s, i, k), fn = ps_checkpoint_series_get_norm (full, i, (guint) fk);
+          double r = ps_checkpoint_series_get_rel_change (s, i, k), fr = ps_checkpoint_series_get_rel_change (full, i, (guint) fk);
+          g_assert_cmpint (memcmp (&n, &fn, sizeof n), ==, 0);
+          g_assert_cmpint (memcmp (&r, &fr, sizeof r), ==, 0);
+          compared += !isnan (r);
+        }
+    }
+  g_assert_cmpuint (compared, >, 40);   /* relative changes, not only NaNs */
+  for (guint i = 0; i < 6; i++)
+    g_free (p[i]);
+}
+
+/* A bit flipped in a tensor's values (the record's CRC-32 no longer matches): the norms, which
+ * check each record's CRC in the same pass as they sum its values, fail with an error naming the
+ * file and the record — mapped or read, one thread or two — and keep no norms. The intact files'
+ * records are checked on the way (a second computation does not check them again and gives the
+ * same norms). */
+static void
+test_norms_crc (void)
+{
+  g_autofree char *dir = series_dir ();
+  g_autofree char *tmp = g_dir_make_tmp ("ps-crc-XXXXXX", NULL);
+  const char *names[] = { "epoch_001.pt", "epoch_002.pt", "epoch_003.pt" };
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *src = g_build_filename (dir, names[i], NULL);
+      g_autofree char *dst = g_build_filename (tmp, names[i], NULL);
+      g_autofree char *bytes = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (src, &bytes, &len, NULL));
+      if (i == 1)
+        {
+          /* the values of model.2.weight (2 × 16 float32) in the file: one bit of the 10th flipped */
+          g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (src, NULL);
+          g_autoptr (PsTensor) t = ps_checkpoint_load (ck, "model.2.weight", NULL);
+          g_assert_nonnull (t);
+          guint8 *at = memmem (bytes, len, t->data, 128);
+          g_assert_nonnull (at);
+          at[9 * 4 + 1] ^= 0x10;
+        }
+      g_assert_true (g_file_set_contents (dst, bytes, (gssize) len, NULL));
+    }
+  const char *paths[] = { tmp };
+  for (guint v = 0; v < 3; v++)
+    {
+      ps_checkpoint_series_set_threads (v == 2 ? 2 : 1);
+      ps_checkpoint_series_set_mapping (v != 1);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+      g_assert_no_error (error);
+      g_assert_false (ps_checkpoint_series_compute_norms (s, NULL, NULL, NULL, &error));
+      g_assert_nonnull (error);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, "epoch_002.pt"));
+      g_assert_nonnull (strstr (error->message, "CRC-32 mismatch"));
+      g_assert_false (ps_checkpoint_series_has_norms (s));
+    }
+  ps_checkpoint_series_set_threads (0);
+  ps_checkpoint_series_set_mapping (TRUE);
+  /* the intact files alone: computed twice (records checked in the first pass only), same norms */
+  g_autofree char *bad = g_build_filename (tmp, "epoch_002.pt", NULL);
+  g_unlink (bad);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+  g_assert_no_error (error);
+  ps_checkpoint_series_set_threads (1);
+  g_assert_true (ps_checkpoint_series_compute_norms (s, NULL, NULL, NULL, &error));
+  guint nt = ps_checkpoint_series_get_n_tensors (s);
+  g_autofree double *first = g_new (double, 2 * nt);
+  for (guint k = 0; k < nt; k++)
+    first[k] = ps_checkpoint_series_get_norm (s, 1, k), first[nt + k] = ps_checkpoint_series_get_rel_change (s, 1, k);
+  g_assert_true (ps_checkpoint_series_compute_norms (s, NULL, NULL, NULL, &error));
+  ps_checkpoint_series_set_threads (0);
+  g_assert_no_error (error);
+  for (guint k = 0; k < nt; k++)
+    {
+      double n = ps_checkpoint_series_get_norm (s, 1, k), r = ps_checkpoint_series_get_rel_change (s, 1, k);
+      g_assert_cmpint (memcmp (&n, &first[k], sizeof n), ==, 0);
+      g_assert_cmpint (memcmp (&r, &first[nt + k], sizeof r), ==, 0);
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *p = g_build_filename (tmp, names[i], NULL);
+      g_unlink (p);
+    }
+  g_rmdir (tmp);
+}
+
 /* A checkpoint truncated after the series was opened (a script overwriting it): the norms fail
  * with an error naming it, nothing crashes, and the series keeps no half-computed norms. */
 static void
@@ -567,7 +717,9 @@ main (int argc, char **argv)
   g_test_add_func ("/checkpoint-series/rank-changes", test_rank_changes);
   g_test_add_func ("/checkpoint-series/mapped-values", test_mapped_values);
   g_test_add_func ("/checkpoint-series/norms-threads", test_norms_threads);
+  g_test_add_func ("/checkpoint-series/norms-incremental", test_norms_incremental);
   g_test_add_func ("/checkpoint-series/norms-truncated", test_norms_truncated);
+  g_test_add_func ("/checkpoint-series/norms-crc", test_norms_crc);
   g_test_add_func ("/checkpoint-series/async-cancel", test_async);
   g_test_add_func ("/checkpoint-series/mixed-folder", test_mixed_folder);
   g_test_add_func ("/checkpoint-series/watch", test_watch);
