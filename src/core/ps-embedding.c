@@ -78,7 +78,8 @@ embedding_reset (PsModule *self, PsGenerator *gen, GError **error)
 {
   EmbeddingPriv *p = PS_MODULE_PRIV (self, EmbeddingPriv);
   PsParam *pw = ps_module_get_param (self, "weight");
-  g_autoptr (PsTensor) w = ps_param_new_like (pw, error);
+  /* normal_ checks its arguments, then writes every element */
+  g_autoptr (PsTensor) w = ps_param_new_for_overwrite (pw, error);
   if (w == NULL)
     return FALSE;
   PsInitInfo info;

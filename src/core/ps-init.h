@@ -62,7 +62,10 @@ gboolean  ps_init_kaiming_normal_  (PsTensor *t, double a, const char *mode, con
  * args = {gain: 1.0}. Unknown function or argument → PS_ERROR_NOT_FOUND / INVALID_ARGUMENT
  * naming it. Used by recipes and the app. */
 /* TRUE when fn writes every element of its tensor (whatever was there before is never read), so
- * the caller may hand it uninitialized storage: the random, constant and fan-based schemes. */
+ * the caller may hand it uninitialized storage: the random, constant and fan-based schemes. Each
+ * of them checks all its arguments (and the tensor's shape) before it writes the first value and
+ * cannot fail after that, so when it fails the tensor is as it was: a caller may hand it a
+ * tensor whose old values must survive a failure (the timeline's in-place re-init). */
 gboolean  ps_init_writes_every_element (const char *fn);
 gboolean  ps_init_apply            (PsTensor *t, const char *fn, const PsArgs *args, PsGenerator *gen, PsInitInfo *info, GError **error);
 /* Names of every supported init function, NULL-terminated, and each one's argument specs. */

@@ -10,7 +10,8 @@ ps_linear_like_reset (PsModule *self, gboolean has_bias, PsResetZeroFanIn zero_f
 {
   PsParam *pw = ps_module_get_param (self, "weight");
   PsParam *pb = has_bias ? ps_module_get_param (self, "bias") : NULL;
-  g_autoptr (PsTensor) w = ps_param_new_like (pw, error);
+  /* kaiming_uniform_ checks its arguments, then writes every element */
+  g_autoptr (PsTensor) w = ps_param_new_for_overwrite (pw, error);
   if (w == NULL)
     return FALSE;
   g_autoptr (PsTensor) b = NULL;

@@ -586,7 +586,8 @@ ps_loss_compute (const PsLoss *loss, const PsTensor *input, const PsTensor *targ
         const gboolean huber = loss->kind == PS_LOSS_HUBER;
         const float beta = (float) (huber ? loss->delta : loss->beta);
         const float norm = (float) (mean ? 1.0 / (double) n : 1.0);
-        if (beta < 0.0f || (huber && beta <= 0.0f))
+        /* ATen: TORCH_CHECK(beta >= 0) / TORCH_CHECK(delta > 0): NaN refused */
+        if (!(beta >= 0.0f) || (huber && !(beta > 0.0f)))
           {
             g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                          huber ? "huber_loss does not support non-positive values for delta."

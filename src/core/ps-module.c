@@ -69,6 +69,16 @@ ps_param_new_like (const PsParam *p, GError **error)
   return ps_tensor_new_like (p->value, error);
 }
 
+PsTensor *
+ps_param_new_for_overwrite (PsParam *p, GError **error)
+{
+  if (p->value != NULL && g_atomic_ref_count_compare (&p->value->ref_count, 1) && ps_tensor_is_exclusive (p->value))
+    return ps_tensor_ref (p->value);
+  if (p->value == NULL)
+    return ps_param_new_like (p, error);   /* the error for a lazy parameter */
+  return ps_tensor_new_empty (p->value->dtype, p->value->ndim, p->value->shape, error);
+}
+
 PsParam *
 ps_module_register (PsModule *self, const char *name, PsTensor *value, gboolean is_buffer)
 {
@@ -253,8 +263,10 @@ ps_module_contains (PsModule *root, PsModule *m)
 }
 
 /* Below this many children a linear scan; above, a hash index of the names (keys borrowed from
- * child_names), so a container op listing n children costs O(n), not O(n^2). The index is kept by
- * the functions that change the children, never built by a lookup: lookups stay pure reads. */
+ * child_names) to the children, so a container op listing n children costs O(n), not O(n^2). The
+ * index holds no positions: inserting at a place or moving a child shifts the arrays (one memmove
+ * of pointers) and leaves the index alone. It is kept by the functions that change the children,
+ * never built by a lookup: lookups stay pure reads. */
 #define CHILD_INDEX_MIN 16
 
 static void
@@ -267,15 +279,37 @@ child_index_rebuild (PsModule *parent)
   parent->child_index = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < len; i++)
     g_hash_table_insert (parent->child_index, g_ptr_array_index (parent->child_names, i),
-                         GUINT_TO_POINTER (i + 1));
+                         g_ptr_array_index (parent->children, i));
 }
 
+/* The child named `name`, or NULL. */
+static PsModule *
+child_lookup (PsModule *parent, const char *name)
+{
+  if (parent->child_index != NULL)
+    return g_hash_table_lookup (parent->child_index, name);
+  guint len = parent->child_names->len;
+  for (guint i = 0; i < len; i++)
+    if (strcmp (g_ptr_array_index (parent->child_names, i), name) == 0)
+      return g_ptr_array_index (parent->children, i);
+  return NULL;
+}
+
+/* The position of the child named `name`, or -1 (a scan; callers change the arrays anyway). */
 static int
 child_index (PsModule *parent, const char *name)
 {
-  if (parent->child_index != NULL)
-    return (int) GPOINTER_TO_UINT (g_hash_table_lookup (parent->child_index, name)) - 1;
   guint len = parent->child_names->len;
+  if (parent->child_index != NULL)
+    {
+      gpointer key;
+      if (!g_hash_table_lookup_extended (parent->child_index, name, &key, NULL))
+        return -1;
+      for (guint i = 0; i < len; i++)   /* the key is the very string in child_names */
+        if (g_ptr_array_index (parent->child_names, i) == key)
+          return (int) i;
+      g_assert_not_reached ();
+    }
   for (guint i = 0; i < len; i++)
     if (strcmp (g_ptr_array_index (parent->child_names, i), name) == 0)
       return (int) i;
@@ -297,7 +331,7 @@ ps_module_add_child (PsModule *parent, const char *name, PsModule *child, GError
                    "module name '%s' is invalid: it must be non-empty and contain no '.'", name ? name : "");
       return FALSE;
     }
-  if (child_index (parent, name) >= 0)
+  if (child_lookup (parent, name) != NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "'%s' already has a child named '%s'", ps_module_class_name (parent), name);
@@ -320,7 +354,7 @@ ps_module_add_child (PsModule *parent, const char *name, PsModule *child, GError
   g_ptr_array_add (parent->child_names, copy);
   g_ptr_array_add (parent->children, ps_module_ref (child));
   if (parent->child_index != NULL)
-    g_hash_table_insert (parent->child_index, copy, GUINT_TO_POINTER (parent->child_names->len));
+    g_hash_table_insert (parent->child_index, copy, child);
   else if (parent->child_names->len >= CHILD_INDEX_MIN)
     child_index_rebuild (parent);
   return TRUE;
@@ -362,16 +396,21 @@ ps_module_rename_child (PsModule *parent, const char *name, const char *new_name
     }
   if (strcmp (name, new_name) == 0)
     return TRUE;
-  if (child_index (parent, new_name) >= 0 || ps_module_get_param (parent, new_name) != NULL)
+  if (child_lookup (parent, new_name) != NULL || ps_module_get_param (parent, new_name) != NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "'%s' already has a child, parameter or buffer named '%s'",
                    ps_module_class_name (parent), new_name);
       return FALSE;
     }
+  char *copy = g_strdup (new_name);
+  if (parent->child_index != NULL)
+    {
+      g_hash_table_remove (parent->child_index, name);   /* before the name is freed */
+      g_hash_table_insert (parent->child_index, copy, parent->children->pdata[i]);
+    }
   g_free (parent->child_names->pdata[i]);
-  parent->child_names->pdata[i] = g_strdup (new_name);
-  child_index_rebuild (parent);
+  parent->child_names->pdata[i] = copy;
   return TRUE;
 }
 
@@ -401,8 +440,7 @@ ps_module_move_child (PsModule *parent, const char *name, int index, GError **er
   memmove (&parent->children->pdata[index + 1], &parent->children->pdata[index], (len - 1 - (guint) index) * sizeof (gpointer));
   parent->child_names->pdata[index] = n;
   parent->children->pdata[index] = c;
-  child_index_rebuild (parent);
-  return TRUE;
+  return TRUE;   /* the index maps names to children, not to positions: nothing to update */
 }
 
 gboolean
@@ -415,18 +453,19 @@ ps_module_remove_child (PsModule *parent, const char *name, GError **error)
                    ps_module_class_name (parent), name);
       return FALSE;
     }
-  g_clear_pointer (&parent->child_index, g_hash_table_unref);   /* before the name is freed */
+  if (parent->child_index != NULL)
+    g_hash_table_remove (parent->child_index, name);   /* before the name is freed */
   g_ptr_array_remove_index (parent->child_names, (guint) i);
   g_ptr_array_remove_index (parent->children, (guint) i);
-  child_index_rebuild (parent);
+  if (parent->child_names->len < CHILD_INDEX_MIN / 2)
+    g_clear_pointer (&parent->child_index, g_hash_table_unref);
   return TRUE;
 }
 
 PsModule *
 ps_module_get_child (PsModule *parent, const char *name)
 {
-  int i = child_index (parent, name);
-  return i < 0 ? NULL : g_ptr_array_index (parent->children, (guint) i);
+  return child_lookup (parent, name);
 }
 
 /* ---------- listings ---------- */

@@ -102,8 +102,9 @@ struct _PsModule {
   PsArgs *args;                 /* resolved constructor arguments (all of them, defaults filled) */
   GPtrArray *child_names;       /* char*, in order */
   GPtrArray *children;          /* PsModule*, owned refs, parallel to child_names */
-  GHashTable *child_index;      /* private to ps-module.c: name -> index + 1 when there are
-                                 * many children (kept by add/rename/move/remove); else NULL */
+  GHashTable *child_index;      /* private to ps-module.c: name (the string in child_names) ->
+                                 * child when there are many children (kept by add/insert/rename/
+                                 * remove; positions are not in it, so moving changes nothing); else NULL */
   GPtrArray *params;            /* PsParam*, registration order; parameters and buffers mixed */
   gboolean training;            /* nn.Module.training; TRUE after construction */
   int created_step;             /* -1 unknown */
@@ -159,6 +160,11 @@ void        ps_param_set_value      (PsParam *p, PsTensor *value);
 void        ps_param_set_grad       (PsParam *p, PsTensor *grad);
 /* A fresh zero tensor of the param's shape, for writers (lazy params have no shape: error). */
 PsTensor   *ps_param_new_like       (const PsParam *p, GError **error);
+/* A tensor of the param's shape for a writer that writes every element before reading any (an
+ * init scheme): the param's own value when nothing else holds it (a module being constructed: its
+ * value was just made, no snapshot has it), so construction costs one copy of the weight, not
+ * two; else a new one with unspecified contents. */
+PsTensor   *ps_param_new_for_overwrite (PsParam *p, GError **error);
 
 /* ---- listings (PyTorch semantics; see top of file) ---- */
 typedef struct {

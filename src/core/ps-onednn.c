@@ -3,6 +3,7 @@
  * convolution_backward_data::compute_v2, convolution_backward_weights::compute_v2,
  * eltwise_forward/backward::compute), as ONEDNN-PARITY.md §2–§5 traced them. */
 #include "ps-onednn.h"
+#include "ps-memory.h"
 #include "ps-error.h"
 #include "ps-threads.h"
 #include "ps-tensor.h"
@@ -60,7 +61,8 @@ status_name (dnnl_status_t st)
  * up to a quarter of a Conv2d's time. A few buffers per thread, freed when the thread ends.
  * Every new buffer — pooled, or left to oneDNN when the pool's slots are busy — is checked against
  * the process's memory limits first (ps_tensor_check_scratch: PS_MEMORY_BUDGET_MB, the largest
- * allocation): over them the call fails with a GError before anything is computed. */
+ * allocation): over them the call fails with a GError before anything is computed. A pooled
+ * buffer stays counted in the memory ledger (ps-memory.h, PS_MEMORY_ONEDNN) until it is freed. */
 #define POOL_SLOTS 6
 typedef struct {
   void *ptr[POOL_SLOTS];
@@ -73,7 +75,11 @@ pool_free (gpointer data)
 {
   Pool *p = data;
   for (int i = 0; i < POOL_SLOTS; i++)
-    free (p->ptr[i]);
+    if (p->ptr[i] != NULL)
+      {
+        free (p->ptr[i]);
+        ps_memory_release (PS_MEMORY_ONEDNN, p->size[i]);
+      }
   g_free (p);
 }
 
@@ -112,14 +118,21 @@ pool_take (gsize size, GError **error)
     {
       if (spare < 0)
         return NULL;
-      free (p->ptr[spare]);
+      if (p->ptr[spare] != NULL)
+        {
+          free (p->ptr[spare]);
+          ps_memory_release (PS_MEMORY_ONEDNN, p->size[spare]);
+        }
       p->ptr[spare] = NULL;
       p->size[spare] = 0;
-      if (!ps_tensor_check_scratch (MAX (size, 64), "a oneDNN work buffer", error))
+      /* counted in the memory ledger for as long as the pool keeps it */
+      if (!ps_tensor_check_scratch (MAX (size, 64), "a oneDNN work buffer", error)
+          || !ps_memory_reserve (PS_MEMORY_ONEDNN, MAX (size, 64), "a oneDNN work buffer", error))
         return NULL;
       if (posix_memalign (&p->ptr[spare], 64, MAX (size, 64)) != 0)
         {
           p->ptr[spare] = NULL;
+          ps_memory_release (PS_MEMORY_ONEDNN, MAX (size, 64));
           g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "oneDNN: out of memory for a work buffer of %" G_GSIZE_FORMAT
                        " bytes", size);
           return NULL;

@@ -48,7 +48,7 @@ ps_optim_config_init (PsOptimConfig *cfg, PsOptimKind kind)
   cfg->alpha = 0.99;
   switch (kind)
     {
-    case PS_OPTIM_SGD: cfg->lr = NAN; break;   /* required */
+    case PS_OPTIM_SGD: cfg->lr = NAN; cfg->lr_missing = TRUE; break;   /* required */
     case PS_OPTIM_ADAM: cfg->lr = 1e-3; cfg->eps = 1e-8; break;
     case PS_OPTIM_ADAMW: cfg->lr = 1e-3; cfg->eps = 1e-8; cfg->weight_decay = 1e-2; break;
     case PS_OPTIM_RMSPROP: cfg->lr = 1e-2; cfg->eps = 1e-8; break;
@@ -76,19 +76,23 @@ invalid (GError **error, const char *what, double v)
   return FALSE;
 }
 
+/* torch 1.13's checks word for word: SGD's `if x < 0.0` lets NaN through, the others'
+ * `if not 0.0 <= x` refuse it (NEG below). */
+#define NEG(x) (!((x) >= 0.0))
+
 static gboolean
 validate (const PsOptimConfig *c, GError **error)
 {
-  if (isnan (c->lr))
+  if (c->lr_missing && isnan (c->lr))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "SGD: the learning rate 'lr' is required");
       return FALSE;
     }
-  if (c->lr < 0.0)
-    return invalid (error, "learning rate", c->lr);
   switch (c->kind)
     {
     case PS_OPTIM_SGD:
+      if (c->lr < 0.0)
+        return invalid (error, "learning rate", c->lr);
       if (c->momentum < 0.0)
         return invalid (error, "momentum value", c->momentum);
       if (c->weight_decay < 0.0)
@@ -101,38 +105,45 @@ validate (const PsOptimConfig *c, GError **error)
       break;
     case PS_OPTIM_ADAM:
     case PS_OPTIM_ADAMW:
-      if (c->eps < 0.0)
+      if (NEG (c->lr))
+        return invalid (error, "learning rate", c->lr);
+      if (NEG (c->eps))
         return invalid (error, "epsilon value", c->eps);
       if (!(c->beta1 >= 0.0 && c->beta1 < 1.0))
         return invalid (error, "beta parameter at index 0", c->beta1);
       if (!(c->beta2 >= 0.0 && c->beta2 < 1.0))
         return invalid (error, "beta parameter at index 1", c->beta2);
-      if (c->weight_decay < 0.0)
+      if (NEG (c->weight_decay))
         return invalid (error, "weight_decay value", c->weight_decay);
       break;
     case PS_OPTIM_RMSPROP:
-      if (c->eps < 0.0)
+      if (NEG (c->lr))
+        return invalid (error, "learning rate", c->lr);
+      if (NEG (c->eps))
         return invalid (error, "epsilon value", c->eps);
-      if (c->momentum < 0.0)
+      if (NEG (c->momentum))
         return invalid (error, "momentum value", c->momentum);
-      if (c->weight_decay < 0.0)
+      if (NEG (c->weight_decay))
         return invalid (error, "weight_decay value", c->weight_decay);
-      if (c->alpha < 0.0)
+      if (NEG (c->alpha))
         return invalid (error, "alpha value", c->alpha);
       break;
     case PS_OPTIM_ADAGRAD:
-      if (c->lr_decay < 0.0)
+      if (NEG (c->lr))
+        return invalid (error, "learning rate", c->lr);
+      if (NEG (c->lr_decay))
         return invalid (error, "lr_decay value", c->lr_decay);
-      if (c->weight_decay < 0.0)
+      if (NEG (c->weight_decay))
         return invalid (error, "weight_decay value", c->weight_decay);
-      if (c->initial_accumulator_value < 0.0)
+      if (NEG (c->initial_accumulator_value))
         return invalid (error, "initial_accumulator_value value", c->initial_accumulator_value);
-      if (c->eps < 0.0)
+      if (NEG (c->eps))
         return invalid (error, "epsilon value", c->eps);
       break;
     }
   return TRUE;
 }
+#undef NEG
 
 PsOptimizer *
 ps_optimizer_new (const PsOptimConfig *cfg, PsModule *params, GError **error)

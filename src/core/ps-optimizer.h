@@ -37,15 +37,18 @@ typedef struct {
   double alpha;                       /* RMSprop */
   gboolean centered;
   double lr_decay, initial_accumulator_value;   /* Adagrad */
+  gboolean lr_missing;                /* SGD's lr not given (then lr is NAN): refused */
 } PsOptimConfig;
 
 typedef struct _PsOptimizer PsOptimizer;
 
 gboolean      ps_optim_kind_from_name     (const char *name, PsOptimKind *kind);
 const char   *ps_optim_kind_name          (PsOptimKind kind);
-/* torch.optim.<Kind> defaults (SGD's lr is required in 1.13: NAN here, and checked). */
+/* torch.optim.<Kind> defaults (SGD's lr is required in 1.13: NAN and lr_missing here, and checked;
+ * an lr given as NaN is taken, as torch takes it). */
 void          ps_optim_config_init        (PsOptimConfig *cfg, PsOptimKind kind);
-/* Validates like torch ("Invalid learning rate: -1.0", "optimizer got an empty parameter list",
+/* Validates like torch, NaN included: SGD checks `x < 0.0` (NaN passes), Adam, AdamW, RMSprop and
+ * Adagrad `not 0.0 <= x` (NaN refused) ("Invalid learning rate: -1.0", "optimizer got an empty parameter list",
  * "Nesterov momentum requires a momentum and zero dampening" …) and builds the state Adagrad
  * creates in __init__. params: the model whose parameters() it optimizes. */
 PsOptimizer  *ps_optimizer_new            (const PsOptimConfig *cfg, PsModule *params, GError **error);

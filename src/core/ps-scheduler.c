@@ -42,6 +42,8 @@ ps_sched_config_init (PsSchedConfig *cfg, PsSchedKind kind)
   memset (cfg, 0, sizeof *cfg);
   cfg->kind = kind;
   cfg->gamma = kind == PS_SCHED_EXPONENTIAL ? NAN : 0.1;
+  cfg->gamma_missing = kind == PS_SCHED_EXPONENTIAL;
+  cfg->max_lr_missing = kind == PS_SCHED_ONE_CYCLE;
   cfg->start_factor = 1.0 / 3.0;
   cfg->end_factor = 1.0;
   cfg->total_iters = 5;
@@ -201,7 +203,7 @@ ps_scheduler_new (const PsSchedConfig *cfg, PsOptimizer *opt, GError **error)
         goto required;
       break;
     case PS_SCHED_EXPONENTIAL:
-      if (isnan (c->gamma))
+      if (c->gamma_missing && isnan (c->gamma))
         goto required;
       break;
     case PS_SCHED_COSINE_ANNEALING:
@@ -209,10 +211,18 @@ ps_scheduler_new (const PsSchedConfig *cfg, PsOptimizer *opt, GError **error)
         goto required;
       break;
     case PS_SCHED_LINEAR:
-      if (c->start_factor > 1.0 || c->start_factor <= 0.0)
+      if (c->start_factor > 1.0 || c->start_factor < 0.0)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                       "Starting multiplicative factor expected to be greater than 0 and less or equal to 1.");
+                       "Starting multiplicative factor expected to be between 0 and 1.");
+          return NULL;
+        }
+      if (c->start_factor == 0.0)
+        {
+          /* torch 1.13 takes it and fails at the first scheduler.step() (its chainable form
+           * divides by total_iters * start_factor): refused here, before anything ran */
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "start_factor 0: torch's first scheduler.step() fails with ZeroDivisionError: float division by zero");
           return NULL;
         }
       if (c->end_factor > 1.0 || c->end_factor < 0.0)
@@ -223,7 +233,7 @@ ps_scheduler_new (const PsSchedConfig *cfg, PsOptimizer *opt, GError **error)
         }
       break;
     case PS_SCHED_ONE_CYCLE:
-      if (isnan (c->max_lr))
+      if (c->max_lr_missing && isnan (c->max_lr))
         goto required;
       if (c->total_steps <= 0 && (c->epochs <= 0 || c->steps_per_epoch <= 0))
         {
@@ -233,8 +243,13 @@ ps_scheduler_new (const PsSchedConfig *cfg, PsOptimizer *opt, GError **error)
         }
       if (c->pct_start < 0.0 || c->pct_start > 1.0)
         {
+          /* Python's repr of the float: -1.0, inf */
+          char buf[G_ASCII_DTOSTR_BUF_SIZE];
+          g_ascii_dtostr (buf, sizeof buf, c->pct_start);
+          if (strpbrk (buf, ".eni") == NULL)
+            g_strlcat (buf, ".0", sizeof buf);
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                       "Expected float between 0 and 1 pct_start, but got %g", c->pct_start);
+                       "Expected float between 0 and 1 pct_start, but got %s", buf);
           return NULL;
         }
       if (c->cycle_momentum && !ps_optimizer_has_momentum (opt))

@@ -36,6 +36,8 @@ typedef struct {
   gboolean cycle_momentum;           /* TRUE */
   double base_momentum, max_momentum, div_factor, final_div_factor;   /* .85 .95 25 1e4 */
   gboolean three_phase;
+  gboolean gamma_missing, max_lr_missing;   /* a required one not given (then it is NAN); an
+                                              * explicit NaN is taken, as torch takes it */
 } PsSchedConfig;
 
 typedef struct _PsScheduler PsScheduler;

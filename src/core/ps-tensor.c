@@ -1,5 +1,6 @@
 /* ps-tensor.c — see ps-tensor.h for the layout and the immutability rule. */
 #include "ps-tensor.h"
+#include "ps-memory.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,9 @@ G_LOCK_DEFINE_STATIC (spare);
 static void *spare_data;
 static gsize spare_size;
 
+/* The spare and the cached blocks below are counted in the memory ledger (ps-memory.h) as
+ * PS_MEMORY_BLOCK_CACHE while they are kept, and given back (cache_reclaim) when a reservation
+ * would not fit the budget otherwise. */
 static void *
 spare_take (gsize padded)
 {
@@ -48,6 +52,8 @@ spare_take (gsize padded)
       spare_size = 0;
     }
   G_UNLOCK (spare);
+  if (data != NULL)
+    ps_memory_release (PS_MEMORY_BLOCK_CACHE, padded);
   return data;
 }
 
@@ -57,12 +63,18 @@ spare_give (void *data, gsize padded)
 {
   if (SPARE_ENABLED && padded >= SPARE_MIN_BYTES && padded <= SPARE_MAX_BYTES)
     {
+      ps_memory_count (PS_MEMORY_BLOCK_CACHE, padded);
       G_LOCK (spare);
       void *old = spare_data;
+      gsize old_size = spare_size;
       spare_data = data;
       spare_size = padded;
       G_UNLOCK (spare);
-      free (old);
+      if (old != NULL)
+        {
+          free (old);
+          ps_memory_release (PS_MEMORY_BLOCK_CACHE, old_size);
+        }
       return;
     }
   free (data);
@@ -124,6 +136,8 @@ cache_take (int cls, gsize alloc_size)
       cache_total -= alloc_size;
     }
   G_UNLOCK (cache);
+  if (data != NULL)
+    ps_memory_release (PS_MEMORY_BLOCK_CACHE, alloc_size);
   return data;
 }
 
@@ -141,7 +155,36 @@ cache_give (int cls, gsize alloc_size, void *data)
       kept = TRUE;
     }
   G_UNLOCK (cache);
+  if (kept)
+    ps_memory_count (PS_MEMORY_BLOCK_CACHE, alloc_size);
   return kept;
+}
+
+/* Frees every kept block and the spare (the ledger's reclaimer: memory held only for reuse goes
+ * before an allocation is refused). */
+static void
+cache_reclaim (void)
+{
+  for (int cls = 0; cls < (int) CACHE_N_CLASSES; cls++)
+    {
+      gsize alloc_size;
+      cache_class (cls < (int) CACHE_N_SMALL ? (gsize) (cls + 1) * 64 : CACHE_SMALL_MAX << (cls - (int) CACHE_N_SMALL + 1),
+                   &alloc_size);
+      void *data;
+      while ((data = cache_take (cls, alloc_size)) != NULL)
+        free (data);
+    }
+  G_LOCK (spare);
+  void *old = spare_data;
+  gsize old_size = spare_size;
+  spare_data = NULL;
+  spare_size = 0;
+  G_UNLOCK (spare);
+  if (old != NULL)
+    {
+      free (old);
+      ps_memory_release (PS_MEMORY_BLOCK_CACHE, old_size);
+    }
 }
 
 void
@@ -156,43 +199,30 @@ ps_tensor_get_max_bytes (void)
   return max_bytes;
 }
 
-/* The process-wide memory budget: 0 = none. in_use counts the bytes of every live storage. */
-static guint64 budget_bytes = 0;
-static guint64 in_use = 0;   /* accessed atomically */
-
+/* The process-wide memory budget is the ledger's (ps-memory.h); a storage counts its nbytes there
+ * as PS_MEMORY_TENSORS while it lives. */
 void
 ps_tensor_set_budget (guint64 bytes)
 {
-  __atomic_store_n (&budget_bytes, bytes, __ATOMIC_RELAXED);
+  ps_memory_set_budget (bytes);
 }
 
 guint64
 ps_tensor_get_budget (void)
 {
-  return budget_bytes;
+  return ps_memory_get_budget ();
 }
 
 guint64
 ps_tensor_get_bytes_in_use (void)
 {
-  return __atomic_load_n (&in_use, __ATOMIC_RELAXED);
+  return ps_memory_in_use (PS_MEMORY_TENSORS);
 }
 
 gboolean
 ps_tensor_budget_from_env (GError **error)
 {
-  const char *v = g_getenv ("PS_MEMORY_BUDGET_MB");
-  if (v == NULL || *v == '\0')
-    return TRUE;
-  guint64 mb;
-  if (!g_ascii_string_to_unsigned (v, 10, 0, G_MAXUINT64 >> 20, &mb, NULL))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "PS_MEMORY_BUDGET_MB=%s is not a whole number of MiB (0 = no budget)", v);
-      return FALSE;
-    }
-  ps_tensor_set_budget (mb << 20);
-  return TRUE;
+  return ps_memory_budget_from_env (error);
 }
 
 char *
@@ -212,7 +242,7 @@ ps_format_bytes (guint64 bytes)
 }
 
 static gboolean
-over_limits (guint64 bytes, guint64 reserved, const char *what, GError **error)
+over_max (guint64 bytes, const char *what, GError **error)
 {
   if (bytes > max_bytes)
     {
@@ -221,34 +251,31 @@ over_limits (guint64 bytes, guint64 reserved, const char *what, GError **error)
                    b, what, m);
       return TRUE;
     }
-  guint64 budget = __atomic_load_n (&budget_bytes, __ATOMIC_RELAXED);
-  if (budget != 0 && (reserved > budget || bytes > budget - reserved))
-    {
-      g_autofree char *b = ps_format_bytes (bytes), *m = ps_format_bytes (budget), *u = ps_format_bytes (reserved);
-      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY,
-                   "cannot allocate %s for %s: the memory budget is %s and %s are in use (PS_MEMORY_BUDGET_MB)",
-                   b, what, m, u);
-      return TRUE;
-    }
   return FALSE;
 }
 
 gboolean
 ps_tensor_check_scratch (guint64 bytes, const char *what, GError **error)
 {
-  return !over_limits (bytes, ps_tensor_get_bytes_in_use (), what, error);
+  /* checked against everything the ledger counts (reserved and given back at once) */
+  if (over_max (bytes, what, error) || !ps_memory_reserve (PS_MEMORY_SCRATCH, bytes, what, error))
+    return FALSE;
+  ps_memory_release (PS_MEMORY_SCRATCH, bytes);
+  return TRUE;
 }
 
 static PsStorage *
 storage_new (gsize nbytes, gboolean zero, GError **error)
 {
-  /* Reserve first, so concurrent allocations cannot both pass the budget check. */
-  guint64 before = __atomic_fetch_add (&in_use, (guint64) nbytes, __ATOMIC_RELAXED);
-  if (over_limits (nbytes, before, "a tensor", error))
+  static gsize registered = 0;
+  if (g_once_init_enter (&registered))
     {
-      __atomic_fetch_sub (&in_use, (guint64) nbytes, __ATOMIC_RELAXED);
-      return NULL;
+      ps_memory_add_reclaimer (cache_reclaim);
+      g_once_init_leave (&registered, 1);
     }
+  /* Reserve first, so concurrent allocations cannot both pass the budget check. */
+  if (over_max (nbytes, "a tensor", error) || !ps_memory_reserve (PS_MEMORY_TENSORS, nbytes, "a tensor", error))
+    return NULL;
   /* aligned_alloc wants a multiple of the alignment; always allocate at least one block. */
   gsize padded = (nbytes + 63) & ~(gsize) 63;
   if (padded == 0)
@@ -260,7 +287,7 @@ storage_new (gsize nbytes, gboolean zero, GError **error)
     data = aligned_alloc (64, alloc_size);
   if (data == NULL)
     {
-      __atomic_fetch_sub (&in_use, (guint64) nbytes, __ATOMIC_RELAXED);
+      ps_memory_release (PS_MEMORY_TENSORS, nbytes);
       g_autofree char *b = ps_format_bytes (nbytes);
       g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory allocating %s for a tensor", b);
       return NULL;
@@ -279,7 +306,7 @@ storage_unref (PsStorage *s)
 {
   if (g_atomic_ref_count_dec (&s->ref_count))
     {
-      __atomic_fetch_sub (&in_use, (guint64) s->nbytes, __ATOMIC_RELAXED);
+      ps_memory_release (PS_MEMORY_TENSORS, s->nbytes);
       gsize padded = (s->nbytes + 63) & ~(gsize) 63, alloc_size;
       if (padded == 0)
         padded = 64;
@@ -527,6 +554,12 @@ ps_tensor_is_exclusive (const PsTensor *t)
 {
   return g_atomic_ref_count_compare ((gatomicrefcount *) &t->ref_count, 1)
          && g_atomic_ref_count_compare ((gatomicrefcount *) &t->storage->ref_count, 1);
+}
+
+gboolean
+ps_tensor_storage_is_exclusive (const PsTensor *t)
+{
+  return g_atomic_ref_count_compare ((gatomicrefcount *) &t->storage->ref_count, 1);
 }
 
 void

@@ -28,7 +28,9 @@ G_BEGIN_DECLS
 void         ps_tensor_set_max_bytes (guint64 max_bytes);
 guint64      ps_tensor_get_max_bytes (void);
 /* A process-wide memory budget for tensor storage (issue #10: running out is an error, never an
- * abort). Every live storage counts against it; an allocation that would exceed it fails with
+ * abort): the budget of the one memory ledger (ps-memory.h), which also counts the freed blocks
+ * kept for reuse and oneDNN's pooled buffers; get_bytes_in_use is the tensors' share. Every live
+ * storage counts against it; an allocation that would exceed it fails with
  * PS_ERROR_NO_MEMORY naming the sizes, and the op that asked for it fails without changing anything.
  * 0 (the default) = no budget, only PS_TENSOR_MAX_BYTES per allocation. budget_from_env reads
  * PS_MEMORY_BUDGET_MB (whole MiB; the CLI and the app call it at start). Scratch buffers of the
@@ -99,6 +101,8 @@ void         ps_tensor_offset_to_index (const PsTensor *t, int64_t offset, int64
 gsize        ps_tensor_nbytes        (const PsTensor *t);
 /* TRUE when the tensor's storage is referenced by no other tensor (so it may be written). */
 gboolean     ps_tensor_is_exclusive  (const PsTensor *t);
+/* TRUE when no other tensor (view) shares t's storage; t itself may have several holders. */
+gboolean     ps_tensor_storage_is_exclusive (const PsTensor *t);
 
 static inline float *
 ps_tensor_f32 (PsTensor *t)

@@ -1164,6 +1164,12 @@ append_json_py (GString *s, JsonNode *n)
         g_string_append_printf (s, "%" G_GINT64_FORMAT, json_node_get_int (n));
       else if (t == G_TYPE_DOUBLE)
         append_py_float (s, json_node_get_double (n));
+      else if (strcmp (json_node_get_string (n), "nan") == 0)
+        append_py_float (s, NAN);   /* the recipe's spelling of the floats JSON cannot write */
+      else if (strcmp (json_node_get_string (n), "inf") == 0)
+        append_py_float (s, INFINITY);
+      else if (strcmp (json_node_get_string (n), "-inf") == 0)
+        append_py_float (s, -INFINITY);
       else
         append_py_string (s, json_node_get_string (n));
     }
@@ -1457,7 +1463,9 @@ emit_train (Exporter *ex, JsonObject *o, guint number, GError **error)
   if (json_object_has_member (o, "clip_grad_norm"))
     {
       g_string_append_printf (s, "%storch.nn.utils.clip_grad_norm_(%s.parameters(), ", ind, m.expr->str);
-      append_py_float (s, json_object_get_double_member (o, "clip_grad_norm"));
+      JsonNode *c = json_object_get_member (o, "clip_grad_norm");
+      append_py_float (s, JSON_NODE_HOLDS_VALUE (c) && json_node_get_value_type (c) == G_TYPE_STRING
+                            ? g_ascii_strtod (json_node_get_string (c), NULL) : json_node_get_double (c));
       g_string_append (s, ")\n");
     }
   g_string_append_printf (s, "%s%s.step()\n", ind, opt);

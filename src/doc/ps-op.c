@@ -987,21 +987,44 @@ check_init (PsOp *op, guint index, GError **error)
   return check_init_call (index, "init", "fn", &op->u.init.call, error);
 }
 
-/* fn(args) on a fresh tensor, swapped in: the old value stays intact for earlier snapshots. */
+/* The value of p (a parameter of a module cloned from ctx->spent) as a new tensor over the same
+ * storage, to be written in place: only when the caller throws the spent state away after this op
+ * and nothing but the spent state's copy of the parameter and p hold it. NULL otherwise. */
+static PsTensor *
+take_spent_value (PsParam *p, const PsOpContext *ctx)
+{
+  if (ctx == NULL || ctx->spent == NULL || ctx->spent_written == NULL || p->value == NULL)
+    return NULL;
+  /* two holders of the tensor (the spent state's parameter and its clone p), one of the storage */
+  if (!g_atomic_ref_count_compare (&p->value->ref_count, 2) || !ps_tensor_storage_is_exclusive (p->value))
+    return NULL;
+  return ps_tensor_reshape (p->value, p->value->ndim, p->value->shape, NULL);
+}
+
+/* fn(args) on a fresh tensor, swapped in: the old value stays intact for earlier snapshots. When
+ * the previous state is spent (a command keeping only the last state) a scheme that checks its
+ * arguments before it writes and then writes every element overwrites the old value's storage
+ * instead: the peak stays one copy of the layer. */
 static gboolean
-init_param (PsState *state, PsParam *p, const PsOpInitCall *call, GError **error)
+init_param (PsState *state, PsParam *p, const PsOpInitCall *call, const PsOpContext *ctx, GError **error)
 {
   g_autoptr (PsArgs) empty = call->args ? NULL : ps_args_new ();
   /* a scheme that writes every element gets uninitialized storage (no pass clearing it first) */
-  g_autoptr (PsTensor) t = p->value != NULL && ps_init_writes_every_element (call->fn)
-                             ? ps_tensor_new_empty (p->value->dtype, p->value->ndim, p->value->shape, error)
-                             : ps_param_new_like (p, error);
+  gboolean every = p->value != NULL && ps_init_writes_every_element (call->fn);
+  PsTensor *reuse = every ? take_spent_value (p, ctx) : NULL;
+  g_autoptr (PsTensor) t = reuse != NULL ? reuse
+                           : every ? ps_tensor_new_empty (p->value->dtype, p->value->ndim, p->value->shape, error)
+                                   : ps_param_new_like (p, error);
   if (t == NULL)
     return FALSE;
   PsInitInfo info;
   ps_init_info_clear (&info);
   if (!ps_init_apply (t, call->fn, call->args ? call->args : empty, &state->gen, &info, error))
     return FALSE;
+  /* a scheme that writes every element checks all its arguments before the first write
+   * (ps-init.h): when it failed, the spent state's value is untouched; now it is not */
+  if (reuse != NULL)
+    *ctx->spent_written = TRUE;
   ps_param_set_value (p, t);
   p->init = info;
   return TRUE;
@@ -1029,7 +1052,7 @@ apply_init (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GEr
                    "first to materialize it", target);
       return FALSE;
     }
-  if (!init_param (state, p, &op->u.init.call, error))
+  if (!init_param (state, p, &op->u.init.call, ctx, error))
     {
       g_prefix_error (error, "%s: ", op->u.init.call.fn);
       return FALSE;
@@ -1182,7 +1205,7 @@ apply_init_modules (PsState *state, const PsOp *op, guint n, const PsOpContext *
           PsParam *p = ps_module_get_param (it->module, slots[s]);
           if (calls[s]->fn == NULL || p == NULL || p->is_buffer)
             continue;   /* `if m.bias is not None` */
-          if (!init_param (state, p, calls[s], error))
+          if (!init_param (state, p, calls[s], ctx, error))
             {
               g_prefix_error (error, "field '%s': %s on %s%s%s: ", slots[s], calls[s]->fn, *it->path ? it->path : "",
                               *it->path ? "." : "", slots[s]);

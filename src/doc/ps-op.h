@@ -122,6 +122,13 @@ struct _PsOp {
 typedef struct {
   const char *base_dir;    /* relative "file" paths of load ops are resolved against it (the
                               recipe's folder); NULL = the current directory */
+  /* The state the op is applied to, when the caller throws it away once the op succeeded (a
+   * command that keeps only the last state): an op may then write a tensor in place instead of
+   * allocating its replacement, if only that state and the new one hold it — so re-initializing
+   * a layer costs no second copy of it. The op sets *spent_written when it did; if it then fails
+   * the caller must rebuild the spent state (the timeline replays it). NULL: never. */
+  const PsState *spent;
+  gboolean *spent_written;
 } PsOpContext;
 
 /* Parses and validates one op object (structure: kind, fields, types, argument names, init

@@ -70,6 +70,113 @@ ps_json_new_float (double value)
   return json_node_init_double (json_node_alloc (), value);
 }
 
+/* Python's str.isspace for one character (what int() strips around a number). */
+static gboolean
+py_isspace (gunichar c)
+{
+  return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f) || c == 0x85 || g_unichar_isspace (c);
+}
+
+/* repr(s) as Python prints it inside an error message: single quotes unless the text holds a
+ * single quote and no double quote; backslash escapes for what str.isprintable refuses. */
+static char *
+py_repr (const char *text)
+{
+  g_autofree char *s = g_utf8_make_valid (text, -1);
+  gboolean dq = strchr (s, '\'') != NULL && strchr (s, '"') == NULL;
+  char q = dq ? '"' : '\'';
+  GString *o = g_string_new (NULL);
+  g_string_append_c (o, q);
+  for (const char *p = s; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      GUnicodeType t = g_unichar_type (c);
+      if (c == (gunichar) q || c == '\\')
+        g_string_append_printf (o, "\\%c", (char) c);
+      else if (c == '\t')
+        g_string_append (o, "\\t");
+      else if (c == '\n')
+        g_string_append (o, "\\n");
+      else if (c == '\r')
+        g_string_append (o, "\\r");
+      else if (c != ' ' && (t == G_UNICODE_CONTROL || t == G_UNICODE_FORMAT || t == G_UNICODE_SURROGATE
+                            || t == G_UNICODE_PRIVATE_USE || t == G_UNICODE_UNASSIGNED
+                            || t == G_UNICODE_LINE_SEPARATOR || t == G_UNICODE_PARAGRAPH_SEPARATOR
+                            || t == G_UNICODE_SPACE_SEPARATOR))
+        g_string_append_printf (o, c < 0x100 ? "\\x%02x" : c < 0x10000 ? "\\u%04x" : "\\U%08x", c);
+      else
+        g_string_append_unichar (o, c);
+    }
+  g_string_append_c (o, q);
+  return g_string_free (o, FALSE);
+}
+
+/* torch.manual_seed(s) for a string s: int(s) — Python's base-10 literal (blanks around it, a
+ * sign, decimal digits of any script, single underscores between digits), then the seed range. */
+static gboolean
+seed_from_string (const char *s, gint64 *seed, char **why)
+{
+  g_autofree char *repr = NULL;
+  const char *p = s, *end = s + strlen (s);
+  if (!g_utf8_validate (s, -1, NULL))
+    goto invalid;
+  while (p < end && py_isspace (g_utf8_get_char (p)))
+    p = g_utf8_next_char (p);
+  while (end > p)
+    {
+      const char *prev = g_utf8_find_prev_char (p, end);
+      if (prev == NULL || !py_isspace (g_utf8_get_char (prev)))
+        break;
+      end = prev;
+    }
+  gboolean negative = FALSE;
+  if (p < end && (*p == '+' || *p == '-'))
+    negative = *p++ == '-';
+  guint64 magnitude = 0;
+  gboolean overflow = FALSE, after_digit = FALSE;
+  guint n_digits = 0;
+  for (; p < end; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      int d = g_unichar_digit_value (c);
+      if (c == '_' && after_digit)
+        {
+          after_digit = FALSE;
+          continue;
+        }
+      if (d < 0)
+        goto invalid;
+      after_digit = TRUE;
+      n_digits++;
+      if (magnitude > (G_MAXUINT64 - (guint64) d) / 10)
+        overflow = TRUE;
+      else
+        magnitude = magnitude * 10 + (guint64) d;
+    }
+  if (!after_digit)
+    goto invalid;
+  if (n_digits > 4300)
+    {
+      *why = g_strdup_printf ("seed: Exceeds the limit (4300 digits) for integer string conversion: value has %u "
+                              "digits; use sys.set_int_max_str_digits() to increase the limit", n_digits);
+      return FALSE;
+    }
+  if (overflow || (negative && magnitude > (guint64) G_MAXINT64 + 1))
+    {
+      repr = py_repr (s);
+      *why = g_strdup_printf ("seed %s is out of range: from -2^63 to 2^64-1 (torch: Overflow when unpacking long)",
+                              repr);
+      return FALSE;
+    }
+  /* as an integer seed: negative ones as themselves, those above 2^63-1 as their two's complement */
+  *seed = negative ? (gint64) (0 - magnitude) : (gint64) magnitude;
+  return TRUE;
+invalid:
+  repr = py_repr (s);
+  *why = g_strdup_printf ("seed: invalid literal for int() with base 10: %s", repr);
+  return FALSE;
+}
+
 gboolean
 ps_recipe_seed_from_json (JsonNode *n, gint64 *seed, char **why)
 {
@@ -78,6 +185,17 @@ ps_recipe_seed_from_json (JsonNode *n, gint64 *seed, char **why)
       *seed = json_node_get_int (n);
       return TRUE;
     }
+  if (ps_json_is (n, G_TYPE_BOOLEAN))
+    {
+      /* torch.manual_seed(True) is manual_seed(1): a bool is an int in Python */
+      *seed = json_node_get_boolean (n) ? 1 : 0;
+      return TRUE;
+    }
+  /* a string is int(string), as torch.manual_seed does; "nan", "inf" and "-inf" stay the
+   * recipe's spelling of those floats (refused below, as int() refuses them) */
+  if (ps_json_is (n, G_TYPE_STRING) && strcmp (json_node_get_string (n), "nan") != 0
+      && strcmp (json_node_get_string (n), "inf") != 0 && strcmp (json_node_get_string (n), "-inf") != 0)
+    return seed_from_string (json_node_get_string (n), seed, why);
   double d;
   if (!ps_json_get_float (n, &d))
     {

@@ -1,5 +1,6 @@
 /* ps-timeline.c — see ps-timeline.h. */
 #include "ps-timeline.h"
+#include "ps-memory.h"
 #include "ps-train-ops.h"
 
 #include <string.h>
@@ -28,6 +29,7 @@ struct _PsTimeline {
   guint scan_from;           /* states below this (but 0) are dropped or not droppable (load) */
   GArray *accounts;          /* Account, parallel to states (with a budget) */
   PsState *recomputed[N_RECOMPUTED];   /* most recent first: dropped states rebuilt on demand */
+  gboolean rebuilt_released; /* the caller holds nothing from recomputed[] (release_rebuilt) */
   GPtrArray *descriptions;   /* char*, parallel to states; [0] describes the seed */
   GPtrArray *pending;        /* PsOp*: undone or not-yet-applicable ops, next first */
   GError *error;             /* why pending[0] failed, if it was tried */
@@ -163,7 +165,9 @@ enforce_budget (PsTimeline *tl)
     return;
   guint i = MAX (tl->scan_from, 1);
   guint tail = tl->budget == 0 ? 1 : 2;   /* as in droppable: scan_from must not pass them */
-  for (; tl->kept_bytes > tl->budget && i + tail < tl->states->len; i++)
+  /* with a process memory budget (PS_MEMORY_BUDGET_MB) the snapshots keep within half of it */
+  const guint64 budget = ps_memory_snapshot_budget (tl->budget);
+  for (; tl->kept_bytes > budget && i + tail < tl->states->len; i++)
     if (droppable (tl, i))
       drop_state (tl, i);
   tl->scan_from = i;
@@ -212,19 +216,45 @@ set_error (PsTimeline *tl, GError *error, char *description)
   tl->error_description = description;
 }
 
+static PsState *recompute (PsTimeline *tl, guint step);
+
+/* With a zero budget the last state is dropped as soon as the next one exists (unless it is step
+ * 0 or made by a load op): an op applied to it may write its tensors in place (ps-op.h,
+ * PsOpContext.spent). */
+static gboolean
+last_is_spent (const PsTimeline *tl)
+{
+  guint i = tl->states->len - 1;
+  return tl->budget == 0 && i > 0 && tl->current == i
+         && strcmp (ps_op_get_kind (g_ptr_array_index (tl->recipe->ops, i - 1)), "load") != 0;
+}
+
 /* Applies op after the last state. Takes nothing; adds a ref on op when it succeeds. */
 static gboolean
 push_op (PsTimeline *tl, PsOp *op, GError **error)
 {
-  const PsOpContext ctx = { tl->base_dir };
+  gboolean spent_written = FALSE;
   PsState *last = ps_timeline_get_last_state (tl);
   guint n = tl->recipe->ops->len + 1;
+  const PsOpContext ctx = { tl->base_dir, last_is_spent (tl) ? last : NULL, &spent_written };
   g_autoptr (GError) local = NULL;
   ps_train_ops_set_snapshot_budget (tl->budget);   /* a train op's sub-step snapshots keep to it too */
   PsState *next = ps_op_apply_full (last, op, n, &ctx, &local);
   ps_train_ops_set_snapshot_budget (G_MAXUINT64);
   if (next == NULL)
     {
+      if (spent_written)
+        {
+          /* the op wrote into the last state's tensors and failed: rebuild that state by replay
+           * (bit-identical), so a failed op leaves the timeline as it was */
+          clear_recomputed (tl);
+          g_ptr_array_index (tl->states, n - 1) = NULL;
+          PsState *s = ps_state_ref (recompute (tl, n - 1));
+          clear_recomputed (tl);
+          g_ptr_array_index (tl->states, n - 1) = s;
+          account_new_state (tl, n - 1);
+          ps_state_unref (last);
+        }
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
@@ -242,6 +272,9 @@ push_op (PsTimeline *tl, PsOp *op, GError **error)
   g_ptr_array_add (tl->descriptions, ps_op_describe (op, last, next, NULL));
   tl->current = n;
   account_new_state (tl, n);
+  /* the state the op wrote into holds values that are not its own any more: it goes now */
+  if (spent_written && g_ptr_array_index (tl->states, n - 1) != NULL)
+    drop_state (tl, n - 1);
   enforce_budget (tl);
   return TRUE;
 }
@@ -321,23 +354,44 @@ ps_timeline_get_n_steps (const PsTimeline *tl)
 static PsState *
 recompute (PsTimeline *tl, guint step)
 {
+  gboolean released = tl->rebuilt_released;
+  tl->rebuilt_released = FALSE;   /* the caller holds what this returns */
   for (guint c = 0; c < N_RECOMPUTED; c++)
     if (tl->recomputed[c] != NULL && tl->recomputed[c]->step == step)
       return tl->recomputed[c];
   guint j = step;
   while (g_ptr_array_index (tl->states, j) == NULL)
     j--;
-  g_autoptr (PsState) cur = ps_state_ref (g_ptr_array_index (tl->states, j));
+  PsState *cur = ps_state_ref (g_ptr_array_index (tl->states, j));
+  int from_cache = -1;
   for (guint c = 0; c < N_RECOMPUTED; c++)
     if (tl->recomputed[c] != NULL && tl->recomputed[c]->step > cur->step && tl->recomputed[c]->step < step)
       {
         ps_state_unref (cur);
         cur = ps_state_ref (tl->recomputed[c]);
+        from_cache = (int) c;
       }
-  const PsOpContext ctx = { tl->base_dir };
+  if (released && from_cache >= 0)
+    {
+      /* nobody holds the rebuilt state we start from: take it out of the cache, so the ops below
+       * may overwrite its tensors (a walk over the steps holds one rebuilt state at a time) */
+      ps_state_unref (tl->recomputed[from_cache]);
+      tl->recomputed[from_cache] = NULL;
+    }
+  else if (released)
+    clear_recomputed (tl);   /* a walk starting again from an earlier step: the old one goes */
+  const PsOpContext ctx0 = { tl->base_dir };
   for (guint k = cur->step; k < step; k++)
     {
       g_autoptr (GError) error = NULL;
+      gboolean written = FALSE;
+      PsOpContext ctx = ctx0;
+      /* a state only this loop holds is thrown away after the op: the op may write into it */
+      if (g_atomic_ref_count_compare (&cur->ref_count, 1))
+        {
+          ctx.spent = cur;
+          ctx.spent_written = &written;
+        }
       ps_train_ops_set_snapshot_budget (tl->budget);
       PsState *next = ps_op_apply_full (cur, g_ptr_array_index (tl->recipe->ops, k), k + 1, &ctx, &error);
       ps_train_ops_set_snapshot_budget (G_MAXUINT64);
@@ -349,8 +403,18 @@ recompute (PsTimeline *tl, guint step)
     }
   g_clear_pointer (&tl->recomputed[N_RECOMPUTED - 1], ps_state_unref);
   memmove (tl->recomputed + 1, tl->recomputed, sizeof tl->recomputed[0] * (N_RECOMPUTED - 1));
-  tl->recomputed[0] = g_steal_pointer (&cur);
+  tl->recomputed[0] = cur;
   return tl->recomputed[0];
+}
+
+void
+ps_timeline_release_rebuilt (const PsTimeline *tl_const)
+{
+  /* the cache is not part of the timeline's value (as in ps_timeline_get_state) */
+  PsTimeline *tl = (PsTimeline *) tl_const;
+  for (guint c = 1; c < N_RECOMPUTED; c++)
+    g_clear_pointer (&tl->recomputed[c], ps_state_unref);
+  tl->rebuilt_released = TRUE;
 }
 
 PsState *

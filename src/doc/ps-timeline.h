@@ -30,9 +30,18 @@ PsTimeline     *ps_timeline_new_from_recipe_with_budget (const PsRecipe *recipe,
  * the oldest snapshots are dropped (never step 0, the last state — and with a budget above 0 the
  * one before it —, the current step while it is current, nor one made by a load op) and
  * rebuilt on demand by replaying from the nearest kept one: ps_timeline_get_state returns the
- * same values, bit for bit. A rebuilt state is valid until three more have been rebuilt. With a
+ * same values, bit for bit. With a process memory budget (PS_MEMORY_BUDGET_MB, ps-memory.h) a
+ * non-zero budget is capped at half of it. With a zero budget an op may overwrite the last state's
+ * tensors in place (it is dropped right after; see PsOpContext.spent), so re-initializing a layer
+ * in `run` costs one copy of it. A rebuilt state is valid until three more have been rebuilt. With a
  * budget of 0 only those stay: what `run` needs. */
 void            ps_timeline_set_memory_budget (PsTimeline *tl, guint64 budget_bytes);
+/* The caller holds nothing (no state, module, parameter or tensor pointer) it got from a rebuilt
+ * state any more: the timeline keeps only the newest rebuilt state, and rebuilding a later step
+ * may overwrite that one's tensors in place. A walk over the steps that calls this before each
+ * ps_timeline_get_state holds one rebuilt state at a time (a ridgeline over 20 steps of a
+ * re-initialized layer: the kept states plus one copy of the layer). */
+void            ps_timeline_release_rebuilt (const PsTimeline *tl);
 gboolean        ps_timeline_is_kept        (const PsTimeline *tl, guint step);
 void            ps_timeline_free           (PsTimeline *tl);
 

@@ -29,13 +29,45 @@ field_error (GError **error, const char *field, const char *fmt, ...)
   g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "field '%s': %s", field, msg);
 }
 
+/* A number: a JSON number, or the recipe's spelling of the floats JSON has no literal for ("nan",
+ * "inf", "-inf"; docs/recipe-format.md), which torch's Python arguments take as float('nan')… */
 static gboolean
-is_number (JsonNode *n)
+number_value (JsonNode *n, double *v)
 {
   if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
     return FALSE;
   GType t = json_node_get_value_type (n);
-  return t == G_TYPE_INT64 || t == G_TYPE_DOUBLE;
+  if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE)
+    {
+      *v = json_node_get_double (n);
+      return TRUE;
+    }
+  if (t != G_TYPE_STRING)
+    return FALSE;
+  const char *s = json_node_get_string (n);
+  if (strcmp (s, "nan") == 0)
+    *v = NAN;
+  else if (strcmp (s, "inf") == 0)
+    *v = INFINITY;
+  else if (strcmp (s, "-inf") == 0)
+    *v = -INFINITY;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_number (JsonNode *n)
+{
+  double v;
+  return number_value (n, &v);
+}
+
+static double
+number_or (JsonNode *n, double dflt)
+{
+  double v;
+  return number_value (n, &v) ? v : dflt;
 }
 
 static gboolean
@@ -125,8 +157,7 @@ check_args (JsonObject *args, const char *what, const ArgDef *defs, GError **err
 static double
 num (JsonObject *o, const char *name, double dflt)
 {
-  JsonNode *n = json_object_get_member (o, name);
-  return n != NULL && is_number (n) ? json_node_get_double (n) : dflt;
+  return number_or (json_object_get_member (o, name), dflt);
 }
 
 static PsTensor *
@@ -135,7 +166,7 @@ float_list_tensor (JsonArray *a)
   guint n = json_array_get_length (a);
   PsTensor *t = ps_tensor_new_1d (PS_DTYPE_FLOAT32, n, NULL);
   for (guint i = 0; i < n; i++)
-    ps_tensor_f32 (t)[i] = (float) json_array_get_double_element (a, i);
+    ps_tensor_f32 (t)[i] = (float) number_or (json_array_get_element (a, i), 0.0);
   return t;
 }
 
@@ -229,6 +260,8 @@ optim_config_from_json (const char *type, JsonObject *args, PsOptimConfig *cfg, 
   if (!check_args (args, what, defs[kind], error))
     return FALSE;
   cfg->lr = num (args, "lr", cfg->lr);
+  if (json_object_has_member (args, "lr"))
+    cfg->lr_missing = FALSE;   /* SGD(lr=float('nan')) is taken, as torch takes it */
   cfg->momentum = num (args, "momentum", cfg->momentum);
   cfg->dampening = num (args, "dampening", cfg->dampening);
   cfg->weight_decay = num (args, "weight_decay", cfg->weight_decay);
@@ -252,8 +285,8 @@ optim_config_from_json (const char *type, JsonObject *args, PsOptimConfig *cfg, 
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: betas must be a pair (beta1, beta2)", what);
           return FALSE;
         }
-      cfg->beta1 = json_array_get_double_element (b, 0);
-      cfg->beta2 = json_array_get_double_element (b, 1);
+      cfg->beta1 = number_or (json_array_get_element (b, 0), 0.0);
+      cfg->beta2 = number_or (json_array_get_element (b, 1), 0.0);
     }
   return TRUE;
 }
@@ -286,6 +319,8 @@ sched_config_from_json (const char *type, JsonObject *args, PsSchedConfig *cfg, 
   if (json_object_has_member (args, "step_size"))
     cfg->step_size = json_object_get_int_member (args, "step_size");
   cfg->gamma = num (args, "gamma", cfg->gamma);
+  if (json_object_has_member (args, "gamma"))
+    cfg->gamma_missing = FALSE;
   if (json_object_has_member (args, "milestones"))
     {
       JsonArray *a = json_object_get_array_member (args, "milestones");
@@ -307,6 +342,8 @@ sched_config_from_json (const char *type, JsonObject *args, PsSchedConfig *cfg, 
   if (json_object_has_member (args, "total_iters"))
     cfg->total_iters = json_object_get_int_member (args, "total_iters");
   cfg->max_lr = num (args, "max_lr", cfg->max_lr);
+  if (json_object_has_member (args, "max_lr"))
+    cfg->max_lr_missing = FALSE;
   const char *ints[] = { "total_steps", "epochs", "steps_per_epoch" };
   int64_t *dst[] = { &cfg->total_steps, &cfg->epochs, &cfg->steps_per_epoch };
   for (int i = 0; i < 3; i++)
@@ -373,8 +410,8 @@ f_int (const PsOp *op, const char *name)
 static double
 f_num (const PsOp *op, const char *name)
 {
-  JsonNode *n = f_node (op, name);
-  return n ? json_node_get_double (n) : 0.0;
+  /* a number, or "nan" / "inf" / "-inf" (is_number accepted them) */
+  return number_or (f_node (op, name), 0.0);
 }
 
 static gboolean

@@ -260,6 +260,9 @@ static PsTensor *
 timeline_tensor (gpointer data, guint i)
 {
   TimelineTensors *d = data;
+  /* the figure keeps no tensor of an earlier step (build_over_time_from drops each before the
+   * next): one rebuilt step at a time */
+  ps_timeline_release_rebuilt (d->tl);
   PsTensor *t = NULL;
   PsInitInfo init;
   gboolean exists;
@@ -287,6 +290,7 @@ build_over_time (PsFigure *fig, const PsTimeline *tl, const char *path, const Ps
       PsTensor *t;
       PsInitInfo init;
       gboolean exists;
+      ps_timeline_release_rebuilt (tl);
       if (find_tensor (ps_timeline_get_state (tl, k), path, &t, &init, &exists, NULL) && t != NULL)
         g_array_append_val (all, k);
     }

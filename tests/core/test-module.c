@@ -99,8 +99,25 @@ test_many_children_lookup (void)
   g_assert_true (ps_module_move_child (s, "39", 0, &error));
   g_assert_cmpstr (g_ptr_array_index (s->child_names, 0), ==, "39");
   check_children_agree (s);
+  /* inserting at a place, moving and renaming update the name index; they do not rebuild it
+   * (an O(n) rehash per op made n inserts at the front quadratic) */
+  GHashTable *index = s->child_index;
+  g_assert_nonnull (index);
   g_assert_true (ps_module_insert_child (s, 5, "new", leaves->pdata[0], &error));
   g_assert_cmpstr (g_ptr_array_index (s->child_names, 5), ==, "new");
+  check_children_agree (s);
+  g_assert_true (ps_module_insert_child (s, 0, "front", leaves->pdata[2], &error));
+  g_assert_cmpstr (g_ptr_array_index (s->child_names, 0), ==, "front");
+  g_assert_true (ps_module_get_child (s, "front") == leaves->pdata[2]);
+  g_assert_true (ps_module_move_child (s, "front", 41, &error));
+  g_assert_cmpstr (g_ptr_array_index (s->child_names, 41), ==, "front");
+  g_assert_true (ps_module_rename_child (s, "front", "back", &error));
+  g_assert_true (ps_module_get_child (s, "back") == leaves->pdata[2]);
+  g_assert_true (s->child_index == index);
+  check_children_agree (s);
+  g_assert_true (ps_module_remove_child (s, "back", &error));
+  g_assert_null (ps_module_get_child (s, "back"));
+  g_assert_true (s->child_index == index);
   check_children_agree (s);
   g_autoptr (PsModule) c = ps_module_clone_tree (s, NULL);
   check_children_agree (c);

@@ -4,6 +4,7 @@
  * the timeline — its steps, every parameter and the generator — is exactly as it was. The CLI reads
  * PS_MEMORY_BUDGET_MB and reports the failing op with exit status 1. */
 #include "ps-timeline.h"
+#include "ps-memory.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -91,7 +92,9 @@ assert_budget_refuses (PsTimeline *tl, guint64 headroom, const char *op_text, co
   Snapshot before;
   snapshot_take (tl, &before);
   guint64 in_use = ps_tensor_get_bytes_in_use ();
-  ps_tensor_set_budget (in_use + headroom);
+  /* the budget counts everything in the ledger (ps-memory.h): what is held for reuse goes first */
+  ps_memory_reclaim ();
+  ps_tensor_set_budget (ps_memory_in_use (PS_MEMORY_N_KINDS) + headroom);
   g_autoptr (JsonObject) op = op_from (op_text);
   g_autoptr (GError) error = NULL;
   g_assert_false (ps_timeline_append_op (tl, op, &error));
@@ -176,6 +179,112 @@ test_budget_env_and_count (void)
   ps_tensor_set_budget (0);
 }
 
+/* One ledger (ps-memory.h) counts every kind of memory against the one budget: tensor storages,
+ * the freed blocks kept for reuse (given back before an allocation is refused), oneDNN's pooled
+ * work buffers (still counted after the call that made them), kernel scratch (checked against
+ * all of it) and a view's timeline snapshots (kept within half of the budget). */
+static void
+test_ledger_kinds (void)
+{
+  const guint64 kib = 1024, mib = 1 << 20;
+  g_autoptr (GError) error = NULL;
+  /* the kinds add up to the total */
+  guint64 sum = 0;
+  for (int k = 0; k < PS_MEMORY_N_KINDS; k++)
+    sum += ps_memory_in_use (k);
+  g_assert_cmpuint (sum, ==, ps_memory_in_use (PS_MEMORY_N_KINDS));
+
+  /* tensors: counted while they live */
+  ps_memory_reclaim ();
+  guint64 t0 = ps_memory_in_use (PS_MEMORY_TENSORS), c0 = ps_memory_in_use (PS_MEMORY_BLOCK_CACHE);
+  PsTensor *t = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 16 * 1024, &error);   /* 64 KiB */
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_memory_in_use (PS_MEMORY_TENSORS), ==, t0 + 64 * kib);
+  ps_tensor_unref (t);
+  g_assert_cmpuint (ps_memory_in_use (PS_MEMORY_TENSORS), ==, t0);
+  /* block cache: the freed block is kept (not under AddressSanitizer, which keeps none) and stays
+   * counted until the budget needs it back */
+  guint64 cached = ps_memory_in_use (PS_MEMORY_BLOCK_CACHE) - c0;
+  g_assert_true (cached == 0 || cached == 64 * kib);
+  g_test_message ("a freed 64 KiB block: %" G_GUINT64_FORMAT " bytes kept for reuse", cached);
+  if (cached > 0)
+    {
+      /* a budget that only fits a new 96 KiB tensor if the cached block is given back */
+      ps_tensor_set_budget (ps_memory_in_use (PS_MEMORY_N_KINDS) + 32 * kib);
+      PsTensor *u = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 24 * 1024, &error);
+      ps_tensor_set_budget (0);
+      g_assert_no_error (error);
+      g_assert_cmpuint (ps_memory_in_use (PS_MEMORY_BLOCK_CACHE), ==, 0);
+      ps_tensor_unref (u);
+    }
+  /* scratch is checked against everything counted, and leaves nothing counted */
+  ps_memory_reclaim ();
+  guint64 total = ps_memory_in_use (PS_MEMORY_N_KINDS);
+  ps_tensor_set_budget (total + 1 * mib);
+  g_assert_true (ps_tensor_check_scratch (512 * kib, "a test buffer", &error));
+  g_assert_false (ps_tensor_check_scratch (2 * mib, "a test buffer", &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_NO_MEMORY);
+  g_assert_nonnull (strstr (error->message, "a test buffer"));
+  g_clear_error (&error);
+  ps_tensor_set_budget (0);
+  g_assert_cmpuint (ps_memory_in_use (PS_MEMORY_SCRATCH), ==, 0);
+  g_assert_cmpuint (ps_memory_in_use (PS_MEMORY_N_KINDS), ==, total);
+
+  /* oneDNN: a batched Conv2d leaves its pooled work buffers counted; an allocation that fits
+   * beside the tensors but not beside them too is refused, naming all that is in use */
+  {
+    g_autoptr (PsTimeline) tl = timeline_from (recipe);
+    guint64 d0 = ps_memory_in_use (PS_MEMORY_ONEDNN);
+    g_autoptr (JsonObject) op = op_from ("{\"op\": \"forward\", \"target\": \"c\", \"input\": {\"randn\": [2, 16, 64, 64]}, \"name\": \"cz\"}");
+    g_assert_true (ps_timeline_append_op (tl, op, &error));
+    g_assert_no_error (error);
+    guint64 pooled = ps_memory_in_use (PS_MEMORY_ONEDNN);
+    g_test_message ("oneDNN work buffers pooled: %" G_GUINT64_FORMAT " bytes (before %" G_GUINT64_FORMAT ")", pooled, d0);
+    g_assert_cmpuint (pooled, >, 0);
+    ps_memory_reclaim ();
+    guint64 tensors = ps_memory_in_use (PS_MEMORY_TENSORS);
+    ps_tensor_set_budget (tensors + pooled / 2 + 4 * kib);
+    g_autoptr (PsTensor) big = ps_tensor_new_1d (PS_DTYPE_FLOAT32, (int64_t) (pooled / 2 / 4), &error);
+    ps_tensor_set_budget (0);
+    g_assert_null (big);
+    g_assert_error (error, PS_ERROR, PS_ERROR_NO_MEMORY);
+    g_clear_error (&error);
+  }
+
+  /* a view's timeline: its snapshots keep within half of the memory budget */
+  {
+    GString *text = g_string_new ("{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 1, \"ops\": ["
+                                  "{\"op\": \"module\", \"id\": \"w\", \"type\": \"Linear\", \"args\": {\"in_features\": 512, \"out_features\": 512, \"bias\": false}}");
+    for (int i = 0; i < 20; i++)
+      g_string_append (text, ", {\"op\": \"init\", \"target\": \"w.weight\", \"fn\": \"normal_\"}");
+    g_string_append (text, "]}");
+    g_autoptr (PsRecipe) r = ps_recipe_load_from_data (text->str, -1, &error);
+    g_string_free (text, TRUE);
+    g_assert_no_error (error);
+    PsTimeline *keep = ps_timeline_new_from_recipe_with_budget (r, -1, NULL, (guint64) 1 << 30);
+    g_assert_cmpuint (ps_timeline_storage_bytes (keep), >=, 21 * mib);   /* no memory budget: all kept */
+    ps_timeline_free (keep);
+    ps_memory_reclaim ();
+    const guint64 budget = ps_memory_in_use (PS_MEMORY_N_KINDS) + 4 * mib;
+    ps_tensor_set_budget (budget);
+    g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe_with_budget (r, -1, NULL, (guint64) 1 << 30);
+    g_assert_null (ps_timeline_get_error (tl));
+    g_test_message ("snapshots: %" G_GUINT64_FORMAT " bytes kept under a budget of %" G_GUINT64_FORMAT,
+                    ps_timeline_storage_bytes (tl), budget);
+    /* half of the budget, plus the last two states that always stay */
+    g_assert_cmpuint (ps_timeline_storage_bytes (tl), <=, budget / 2 + 2 * mib);
+    g_assert_cmpuint (ps_timeline_storage_bytes (tl), <, 21 * mib);
+    /* every step still reads back, rebuilt by replay within the budget by a walk that holds one
+     * rebuilt step at a time */
+    for (guint k = 0; k <= 21; k++)
+      {
+        ps_timeline_release_rebuilt (tl);
+        g_assert_nonnull (ps_timeline_get_state (tl, k));
+      }
+    ps_tensor_set_budget (0);
+  }
+}
+
 /* The CLI as a user runs it: PS_MEMORY_BUDGET_MB=16 and a recipe with a 4096×4096 Linear. */
 static void
 test_cli_budget (void)
@@ -218,6 +327,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/memory-budget/refuses-ops", test_budget_refuses_ops);
   g_test_add_func ("/memory-budget/env-and-count", test_budget_env_and_count);
+  g_test_add_func ("/memory-budget/ledger-kinds", test_ledger_kinds);
   g_test_add_func ("/memory-budget/cli", test_cli_budget);
   return g_test_run ();
 }

@@ -53,7 +53,9 @@ static const BadCase bad_cases[] = {
   { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linear r\", \"bias\": {\"fn\": \"zeros_\"}}]}", "op 1 (init_modules): field 'match': 'Linear r' is not a class name" },
   { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linear\", \"bias\": {\"fn\": \"zeros_\", \"gain\": 1}}]}", "op 1 (init_modules): field 'bias': unknown field 'gain'" },
   { HEAD "\"ops\": [{\"op\": \"init_modules\", \"target\": \"m\", \"match\": \"Linear\", \"weight\": {\"fn\": \"zero_\"}}]}", "op 1 (init_modules): field 'weight': unknown init function 'zero_'" },
-  { HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": \"1\"}]}", "op 1 (manual_seed): field 'seed': expected an integer, got a string" },
+  /* a string seed is int(s), as torch.manual_seed does: "1" is seed 1 (tests/doc/test-module-args) */
+  { HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": \"1.5\"}]}", "op 1 (manual_seed): field 'seed': seed: invalid literal for int() with base 10: '1.5'" },
+  { HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": [1]}]}", "op 1 (manual_seed): field 'seed': expected an integer, got an array" },
   { HEAD "\"ops\": [{\"op\": \"manual_seed\", \"seed\": \"nan\"}]}", "op 1 (manual_seed): field 'seed': seed nan: cannot convert float NaN to integer" },
   { HEAD "\"ops\": [{\"op\": \"mode\", \"target\": \"m\", \"train\": 0}]}", "op 1 (mode): field 'train': expected a boolean" },
   { HEAD "\"ops\": [{\"op\": \"attach\", \"parent\": \"m\", \"name\": \"\", \"child\": \"c\"}]}", "op 1 (attach): field 'name'" },

@@ -188,6 +188,104 @@ test_budget_examples (void)
     }
 }
 
+/* A 256×256 Linear (256 KiB) re-initialized 20 times by schemes that write every element, an
+ * init_modules loop, one op that fails (uniform_ with a > b) and a reset_parameters. */
+static const char big_reinit_recipe[] =
+  "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 5, \"root\": \"l\", \"ops\": ["
+  "{\"op\": \"module\", \"id\": \"l\", \"type\": \"Linear\", \"args\": {\"in_features\": 256, \"out_features\": 256, \"bias\": false}}"
+  "%s]}";
+
+static char *
+reinit_text (guint n, const char *last)
+{
+  static const char *const fns[] = { "normal_", "uniform_", "xavier_uniform_", "kaiming_normal_", "trunc_normal_" };
+  GString *ops = g_string_new (NULL);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (ops, ", {\"op\": \"init\", \"target\": \"l.weight\", \"fn\": \"%s\"}", fns[i % 5]);
+  g_string_append_printf (ops, ", {\"op\": \"init_modules\", \"target\": \"l\", \"match\": \"Linear\", "
+                               "\"weight\": {\"fn\": \"constant_\", \"args\": {\"val\": 0.5}}}%s", last);
+  g_autofree char *body = g_string_free (ops, FALSE);
+  return g_strdup_printf (big_reinit_recipe, body);
+}
+
+/* A command keeping only the last state (budget 0) re-initializes a layer in place: under an
+ * allocator budget of 1.5× the layer 20 re-inits succeed (each would need a second copy
+ * otherwise), the result is bit-identical to a timeline that keeps every state, and every dropped
+ * step rebuilds bit-identically; an op that fails leaves the last state's values untouched. */
+static void
+test_budget_reinit_in_place (void)
+{
+  const guint64 layer = 256 * 256 * 4;
+  g_autofree char *text = reinit_text (20, ", {\"op\": \"init\", \"target\": \"l.weight\", \"fn\": \"uniform_\", "
+                                           "\"args\": {\"a\": 2, \"b\": 1}}");
+  g_autoptr (PsRecipe) r = recipe_from (text);
+  g_autoptr (PsTimeline) all = ps_timeline_new_from_recipe (r, -1, NULL);
+  g_assert_nonnull (ps_timeline_get_error (all));   /* op 23 fails: uniform_ a > b */
+  g_assert_cmpuint (ps_timeline_get_n_steps (all), ==, 22);
+  /* the allocator's budget counts every live tensor: what `all` holds plus 1.5 layers */
+  ps_tensor_set_budget (ps_tensor_get_bytes_in_use () + layer + layer / 2);
+  g_autoptr (PsTimeline) last = ps_timeline_new_from_recipe_with_budget (r, -1, NULL, 0);
+  ps_tensor_set_budget (0);
+  const GError *e = ps_timeline_get_error (last);
+  g_assert_nonnull (e);
+  if (strstr (e->message, "op 23 (init)") == NULL)
+    g_error ("%s", e->message);
+  g_assert_null (strstr (e->message, "memory budget"));
+  g_assert_cmpuint (ps_timeline_get_n_steps (last), ==, 22);
+  assert_states_equal (ps_timeline_get_last_state (all), ps_timeline_get_last_state (last), 22);
+  /* a keep-everything timeline under the same allocator budget cannot do it */
+  ps_tensor_set_budget (ps_tensor_get_bytes_in_use () + layer + layer / 2);
+  g_autoptr (PsTimeline) all2 = ps_timeline_new_from_recipe (r, -1, NULL);
+  ps_tensor_set_budget (0);
+  g_assert_nonnull (strstr (ps_timeline_get_error (all2)->message, "memory budget"));
+  /* the failed op changed nothing; appending it again fails the same way and still changes nothing */
+  g_autoptr (PsState) before = ps_state_ref (ps_timeline_get_last_state (last));
+  JsonObject *bad = json_object_new ();
+  json_object_set_string_member (bad, "op", "init");
+  json_object_set_string_member (bad, "target", "l.weight");
+  json_object_set_string_member (bad, "fn", "kaiming_uniform_");
+  JsonObject *args = json_object_new ();
+  json_object_set_string_member (args, "nonlinearity", "no_such");
+  json_object_set_object_member (bad, "args", args);
+  g_autoptr (GError) error = NULL;
+  g_assert_false (ps_timeline_append_op (last, bad, &error));
+  json_object_unref (bad);
+  g_assert_nonnull (error);
+  g_assert_true (ps_timeline_get_last_state (last) == before);
+  assert_states_equal (ps_timeline_get_last_state (all), before, 22);
+  /* every dropped step, rebuilt (in order and backwards), equals the kept one */
+  for (guint k = 0; k <= 22; k++)
+    assert_states_equal (ps_timeline_get_state (all, k), ps_timeline_get_state (last, k), k);
+  for (guint k = 22; k-- > 0;)
+    assert_states_equal (ps_timeline_get_state (all, k), ps_timeline_get_state (last, k), k);
+}
+
+/* A walk over the steps that releases what it got before each step (ps_timeline_release_rebuilt)
+ * holds one rebuilt state at a time: with the allocator allowing 1.5 layers beyond what is live
+ * (one rebuilt state and a little) every step of a 20-step re-init recipe reads back
+ * bit-identical to a timeline that keeps everything — twice, as a figure walks. */
+static void
+test_budget_walk_one_at_a_time (void)
+{
+  const guint64 layer = 256 * 256 * 4;
+  g_autofree char *text = reinit_text (20, "");
+  g_autoptr (PsRecipe) r = recipe_from (text);
+  g_autoptr (PsTimeline) all = ps_timeline_new_from_recipe (r, -1, NULL);
+  g_autoptr (PsTimeline) last = ps_timeline_new_from_recipe_with_budget (r, -1, NULL, 0);
+  g_assert_null (ps_timeline_get_error (last));
+  guint n = ps_timeline_get_n_steps (last);
+  g_assert_cmpuint (n, ==, 22);
+  /* what `all` holds and `last` keeps (its last state: one layer) plus 1.5 layers */
+  ps_tensor_set_budget (ps_tensor_get_bytes_in_use () + layer + layer / 2);
+  for (int pass = 0; pass < 2; pass++)
+    for (guint k = 0; k <= n; k++)
+      {
+        ps_timeline_release_rebuilt (last);
+        assert_states_equal (ps_timeline_get_state (all, k), ps_timeline_get_state (last, k), k);
+      }
+  ps_tensor_set_budget (0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -195,5 +293,7 @@ main (int argc, char **argv)
   g_test_add_func ("/timeline-budget/rebuilds-bit-identical", test_budget_rebuilds_bit_identical);
   g_test_add_func ("/timeline-budget/undo-redo-replay", test_budget_undo_redo_replay);
   g_test_add_func ("/timeline-budget/examples", test_budget_examples);
+  g_test_add_func ("/timeline-budget/reinit-in-place", test_budget_reinit_in_place);
+  g_test_add_func ("/timeline-budget/walk-one-at-a-time", test_budget_walk_one_at_a_time);
   return g_test_run ();
 }

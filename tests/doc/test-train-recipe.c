@@ -10,6 +10,8 @@
 #include "ps-fashion-mnist.h"
 #include "ps-recipe.h"
 #include "ps-timeline.h"
+#include "ps-train-ops.h"
+#include "ps-loss.h"
 #include "train-golden.h"
 
 static PsOp *
@@ -264,6 +266,83 @@ test_errors (void)
   ps_state_unref (st);
 }
 
+/* NaN, infinities and negative values in optimizer, scheduler and loss arguments (the recipe's
+ * "nan", "inf", "-inf"), taken or refused as torch 1.13 does with its exact message (golden from
+ * tests/golden/gen_train_nonfinite.py): SGD's `lr < 0.0` lets NaN through, Adam's `not 0.0 <= lr`
+ * does not; an explicit NaN is not "missing"; a loss checks in its call. */
+static void
+test_nonfinite_numbers (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("PS_TEST_DATA"), "train-nonfinite-golden.json", NULL);
+  g_autoptr (JsonParser) jp = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (jp, path, NULL));
+  JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (jp)), "cases");
+  PsState *st = ps_state_new (0, PS_FLAVOUR_AVX2, "m");
+  st = apply (st, 1, "{\"op\":\"module\",\"id\":\"m\",\"type\":\"Linear\",\"args\":{\"in_features\":2,\"out_features\":2}}");
+  st = apply (st, 2, "{\"op\":\"optimizer\",\"id\":\"sgd\",\"type\":\"SGD\",\"params\":\"m\",\"args\":{\"lr\":0.1,\"momentum\":0.9}}");
+  const int64_t shape[2] = { 4, 2 };
+  const float xs[8] = { 0.5f, -1.0f, 2.0f, 0.25f, -0.5f, 1.5f, 0.0f, 1.0f };
+  const float ts[8] = { 0.0f, 1.0f, -1.0f, 0.5f, 2.0f, 0.0f, 1.0f, -2.0f };
+  g_autoptr (PsTensor) x = ps_tensor_new_from_f32 (2, shape, xs, NULL);
+  g_autoptr (PsTensor) t = ps_tensor_new_from_f32 (2, shape, ts, NULL);
+  g_autoptr (PsTensor) y = ps_tensor_new_1d (PS_DTYPE_INT64, 4, NULL);
+  ps_tensor_i64 (y)[1] = ps_tensor_i64 (y)[2] = 1;
+  guint n_refused = 0, n_taken = 0;
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      const char *kind = json_object_get_string_member (c, "kind"), *type = json_object_get_string_member (c, "type");
+      g_autofree char *args = node_json (json_object_get_member (c, "args"));
+      JsonNode *want = json_object_get_member (c, "error");
+      g_autoptr (GError) error = NULL;
+      gboolean ok;
+      if (strcmp (kind, "loss") == 0)
+        {
+          g_autofree char *text = g_strdup_printf ("{\"type\": \"%s\", \"args\": %s}", type, args);
+          g_autoptr (JsonParser) lp = json_parser_new ();
+          g_assert_true (json_parser_load_from_data (lp, text, -1, NULL));
+          PsLoss loss;
+          ok = ps_train_loss_from_json (json_parser_get_root (lp), &loss, &error);
+          if (ok)
+            {
+              PsTensor *v = ps_loss_compute (&loss, x, ps_loss_wants_indices (&loss) ? y : t, NULL, &error);
+              ok = v != NULL;
+              ps_tensor_unref (v);
+            }
+          ps_loss_clear (&loss);
+        }
+      else
+        {
+          g_autofree char *text = strcmp (kind, "optimizer") == 0
+            ? g_strdup_printf ("{\"op\":\"optimizer\",\"id\":\"o\",\"type\":\"%s\",\"params\":\"m\",\"args\":%s}", type, args)
+            : g_strdup_printf ("{\"op\":\"scheduler\",\"id\":\"s\",\"type\":\"%s\",\"optimizer\":\"sgd\",\"args\":%s}", type, args);
+          g_autoptr (PsOp) op = parse_op (text, &error);
+          PsState *next = op != NULL ? ps_op_apply (st, op, 3, &error) : NULL;
+          ok = next != NULL;
+          if (next != NULL)
+            ps_state_unref (next);
+        }
+      if (JSON_NODE_HOLDS_NULL (want))
+        {
+          if (!ok)
+            g_error ("%s %s(%s): torch takes it, got: %s", kind, type, args, error->message);
+          n_taken++;
+        }
+      else
+        {
+          if (ok)
+            g_error ("%s %s(%s): torch refuses it (%s), got success", kind, type, args, json_node_get_string (want));
+          if (strstr (error->message, json_node_get_string (want)) == NULL)
+            g_error ("%s %s(%s): expected \"%s\", got \"%s\"", kind, type, args, json_node_get_string (want), error->message);
+          n_refused++;
+        }
+    }
+  g_test_message ("%u cases taken, %u refused as torch does", n_taken, n_refused);
+  g_assert_cmpuint (n_taken + n_refused, >=, 155);
+  g_assert_cmpuint (n_refused, >=, 87);
+  ps_state_unref (st);
+}
+
 /* Each training op kind checks its own fields when the op is read (before any state exists). */
 static void
 test_load_errors (void)
@@ -392,6 +471,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/train-recipe/golden-runs-last-only", GINT_TO_POINTER (TRUE), test_golden_runs);
   g_test_add_func ("/train-recipe/dissected", test_dissected);
   g_test_add_func ("/train-recipe/errors", test_errors);
+  g_test_add_func ("/train-recipe/nonfinite-numbers", test_nonfinite_numbers);
   g_test_add_func ("/train-recipe/load-errors", test_load_errors);
   g_test_add_func ("/train-recipe/example", test_example);
   g_test_add_func ("/train-recipe/fashion-mnist", test_fashion_mnist);
