@@ -293,6 +293,8 @@ check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error
         }
       break;
     case PS_ARG_INT_OR_TUPLE:
+      if (v->type == PS_VALUE_INT && sp->keep_int)
+        return TRUE;
       if (v->type == PS_VALUE_INT)
         {
           int n = sp->tuple_len > 0 ? sp->tuple_len : 1;
@@ -397,6 +399,12 @@ ps_args_resolve (const PsArgSpec *specs, const PsArgs *given, GError **error)
           case PS_ARG_STRING: resolved.type = PS_VALUE_STRING; resolved.s = g_strdup (sp->def_string); break;
           case PS_ARG_INT_OR_TUPLE:
           case PS_ARG_INT_LIST:
+            if (sp->keep_int && sp->def_list == NULL)
+              {
+                resolved.type = PS_VALUE_INT;
+                resolved.i = sp->def_int;
+                break;
+              }
             resolved.type = PS_VALUE_INT_LIST;
             if (sp->def_list != NULL)
               {

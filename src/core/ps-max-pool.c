@@ -1,0 +1,354 @@
+/* ps-max-pool.c — nn.MaxPool1d and nn.MaxPool2d (kernel_size, stride=None, padding=0, dilation=1,
+ * return_indices=False, ceil_mode=False), torch 1.13 CPU.
+ *
+ * Forward (MaxPoolKernel.cpp cpu_max_pool, contiguous): per plane and output position, the window
+ * rows ih0 = oh·dH − padH … (clipped to the input; a start in the padding steps forward by the
+ * dilation), maxval starts at −inf with maxindex at the window's first element, and an element
+ * replaces it when `val > maxval || isnan(val)` — so ties keep the first element in row-major order
+ * (0 and −0 alike) and NaN propagates (the last NaN wins). A max is exact, so the 1-d layer's
+ * no-autograd kernel (max_pool1d_impl) gives the same values; we run every layer through this one
+ * with the 1-d input as planes of height 1.
+ * Backward (cpu_max_pool_backward): grad_input = 0, then per plane in output order
+ * grad_input[maxindex] += grad_output — overlapping windows add in that order. The forward saves
+ * the indices (int64, output-shaped) on the tape as torch's max_pool2d_with_indices does.
+ *
+ * Checks and messages follow the paths torch takes without autograd: max_pool2d_with_indices's
+ * (also under no_grad in 1.13) and, for MaxPool1d, check_max_pool1d of max_pool1d_impl. Under
+ * autograd torch runs max_pool1d_with_indices, which refuses an empty output ("Output size is too
+ * small") where max_pool1d_impl returns one; we return it. return_indices=True (a tuple) is not
+ * supported. */
+#include "ps-layers.h"
+#include "ps-pool.h"
+
+#include <math.h>
+#include <string.h>
+
+static const PsArgSpec max_pool_args[] = {
+  { .name = "kernel_size", .kind = PS_ARG_INT_OR_TUPLE, .required = TRUE, .keep_int = TRUE,
+    .doc = "the size of the window to take a max over" },
+  { .name = "stride", .kind = PS_ARG_INT_OR_TUPLE, .nullable = TRUE, .def_none = TRUE, .keep_int = TRUE,
+    .doc = "the stride of the window (None: kernel_size)" },
+  { .name = "padding", .kind = PS_ARG_INT_OR_TUPLE, .def_int = 0, .keep_int = TRUE,
+    .doc = "implicit negative infinity padding on both sides" },
+  { .name = "dilation", .kind = PS_ARG_INT_OR_TUPLE, .def_int = 1, .keep_int = TRUE,
+    .doc = "the stride between elements within a window" },
+  { .name = "return_indices", .kind = PS_ARG_BOOL, .def_bool = FALSE,
+    .doc = "return the max indices along with the outputs (not supported)" },
+  { .name = "ceil_mode", .kind = PS_ARG_BOOL, .def_bool = FALSE,
+    .doc = "use ceil instead of floor to compute the output shape" },
+  { NULL }
+};
+
+static gboolean
+max_pool_construct (PsModule *self, GError **error)
+{
+  if (ps_args_get_bool (self->args, "return_indices"))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
+                   "%s: return_indices=True is not supported (forward would return a tuple (output, indices))",
+                   self->klass->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* safe_downcast<int, int64_t> */
+static gboolean
+to_int (int64_t v, int64_t *out, GError **error)
+{
+  if (v < G_MININT32 || v > G_MAXINT32)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "integer out of range");
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+/* max_pool2d_with_indices's meta function */
+static gboolean
+geometry_2d (const PsModule *self, const PsTensor *x, PsPoolGeometry *g, GError **error)
+{
+  int64_t k[8], s[8], p[8], d[8];
+  const int nk = ps_pool_arg (self, "kernel_size", k), ns = ps_pool_arg (self, "stride", s);
+  const int np = ps_pool_arg (self, "padding", p), ndl = ps_pool_arg (self, "dilation", d);
+  memset (g, 0, sizeof *g);
+  if (nk != 1 && nk != 2)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "max_pool2d: kernel_size must either be a single int, or a tuple of two ints");
+      return FALSE;
+    }
+  if (!to_int (k[0], &g->kH, error) || !to_int (k[nk - 1], &g->kW, error))
+    return FALSE;
+  if (ns > 2)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "max_pool2d: stride must either be omitted, a single int, or a tuple of two ints");
+      return FALSE;
+    }
+  if (ns == 0)
+    g->dH = g->kH, g->dW = g->kW;
+  else if (!to_int (s[0], &g->dH, error) || !to_int (s[ns - 1], &g->dW, error))
+    return FALSE;
+  if (np != 1 && np != 2)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "max_pool2d: padding must be either be a single int, or a tuple of two ints");
+      return FALSE;
+    }
+  if (!to_int (p[0], &g->padH, error) || !to_int (p[np - 1], &g->padW, error))
+    return FALSE;
+  if (ndl != 1 && ndl != 2)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "max_pool2d: dilation must be either a single int, or a tuple of two ints");
+      return FALSE;
+    }
+  if (!to_int (d[0], &g->dilH, error) || !to_int (d[ndl - 1], &g->dilW, error))
+    return FALSE;
+  if (x->ndim != 3 && x->ndim != 4)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "non-empty 3D or 4D (batch mode) tensor expected for input");
+      return FALSE;
+    }
+  const int64_t batch = x->ndim == 4 ? x->shape[0] : 1, channels = x->shape[x->ndim - 3];
+  g->inH = x->shape[x->ndim - 2];
+  g->inW = x->shape[x->ndim - 1];
+  if (!ps_pool_output_size (g->inH, g->kH, g->padH, g->dH, g->dilH, ps_args_get_bool (self->args, "ceil_mode"),
+                            &g->outH, error)
+      || !ps_pool_output_size (g->inW, g->kW, g->padW, g->dW, g->dilW, ps_args_get_bool (self->args, "ceil_mode"),
+                               &g->outW, error)
+      || !ps_pool2d_shape_check (x, g->kH, g->kW, g->dH, g->dW, g->padH, g->padW, g->dilH, g->dilW, channels,
+                                 g->inH, g->inW, g->outH, g->outW, error))
+    return FALSE;
+  g->planes = batch * channels;
+  g->out_ndim = x->ndim;
+  for (int i = 0; i < x->ndim - 2; i++)
+    g->out_shape[i] = x->shape[i];
+  g->out_shape[x->ndim - 2] = g->outH;
+  g->out_shape[x->ndim - 1] = g->outW;
+  return TRUE;
+}
+
+/* check_max_pool1d (max_pool1d_impl's checks) */
+static gboolean
+geometry_1d (const PsModule *self, const PsTensor *x, PsPoolGeometry *g, GError **error)
+{
+  int64_t k[8], s[8], p[8], d[8];
+  const int nk = ps_pool_arg (self, "kernel_size", k), ns = ps_pool_arg (self, "stride", s);
+  const int np = ps_pool_arg (self, "padding", p), ndl = ps_pool_arg (self, "dilation", d);
+  memset (g, 0, sizeof *g);
+  const int nd = x->ndim;
+  if (!((nd == 2 && x->shape[0] != 0 && x->shape[1] != 0) || (nd == 3 && x->shape[1] != 0 && x->shape[2] != 0)))
+    {
+      g_autofree char *sh = ps_tensor_shape_string (x);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, "
+                   "but got:%s", sh);
+      return FALSE;
+    }
+  static const char *const size_msg[4] = {
+    "max_pool1d() kernel_size must be an int, list of ints or tuple of ints of size 1 but got size %d",
+    "max_pool1d() stride must be None, an int, list of ints, or tuple of ints of size 1 but got size %d",
+    "max_pool1d() padding must be an int, list of ints, or tuple of ints of size 1 but got size %d",
+    "max_pool1d() dilation must be an int, list of ints or tuple of ints of size 1 but got size %d",
+  };
+  const int n[4] = { nk, ns, np, ndl };
+  for (int i = 0; i < 4; i++)
+    if (n[i] != 1 && !(i == 1 && n[i] == 0))
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, size_msg[i], n[i]);
+        return FALSE;
+      }
+  const int64_t K = k[0], S = ns == 0 ? k[0] : s[0], P = p[0], D = d[0];
+  if (K <= 0 || S <= 0 || P < 0)
+    {
+      if (K <= 0)
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                     "max_pool1d() kernel_size must be greater than zero, but got %" G_GINT64_FORMAT, K);
+      else if (S <= 0)
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                     "max_pool1d() stride must be greater than zero, but got %" G_GINT64_FORMAT, S);
+      else
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                     "max_pool1d() padding must be non-negative, but got %" G_GINT64_FORMAT, P);
+      return FALSE;
+    }
+  if (P > K / 2)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "max_pool1d() padding should be at most half of kernel size, but got padding=%" G_GINT64_FORMAT
+                   " and kernel_size=%" G_GINT64_FORMAT, P, K);
+      return FALSE;
+    }
+  if (D <= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "max_pool1d() dilation must be greater than zero, but got %" G_GINT64_FORMAT, D);
+      return FALSE;
+    }
+  g->inH = 1;
+  g->inW = x->shape[nd - 1];
+  if (!ps_pool_output_size (g->inW, K, P, S, D, ps_args_get_bool (self->args, "ceil_mode"), &g->outW, error))
+    return FALSE;
+  if (g->outW < 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "max_pool1d() Invalid computed output size: %" G_GINT64_FORMAT,
+                   g->outW);
+      return FALSE;
+    }
+  g->outH = 1;
+  g->kH = g->dH = g->dilH = 1;
+  g->kW = K, g->dW = S, g->padW = P, g->dilW = D;
+  g->planes = (nd == 3 ? x->shape[0] : 1) * x->shape[nd - 2];
+  g->out_ndim = nd;
+  for (int i = 0; i < nd - 1; i++)
+    g->out_shape[i] = x->shape[i];
+  g->out_shape[nd - 1] = g->outW;
+  return TRUE;
+}
+
+static gboolean
+geometry (const PsModule *self, const PsTensor *x, PsPoolGeometry *g, GError **error)
+{
+  return self->klass == &ps_max_pool1d_class ? geometry_1d (self, x, g, error) : geometry_2d (self, x, g, error);
+}
+
+/* cpu_max_pool: out and idx are (planes, outH, outW) */
+static void
+max_pool_kernel (const PsPoolGeometry *g, const float *in, float *out, int64_t *idx)
+{
+  for (int64_t c = 0; c < g->planes; c++)
+    {
+      const float *ip = in + c * g->inH * g->inW;
+      for (int64_t oh = 0; oh < g->outH; oh++)
+        for (int64_t ow = 0; ow < g->outW; ow++)
+          {
+            int64_t ih0 = oh * g->dH - g->padH, iw0 = ow * g->dW - g->padW;
+            const int64_t ih1 = MIN (ih0 + (g->kH - 1) * g->dilH + 1, g->inH);
+            const int64_t iw1 = MIN (iw0 + (g->kW - 1) * g->dilW + 1, g->inW);
+            while (ih0 < 0)
+              ih0 += g->dilH;
+            while (iw0 < 0)
+              iw0 += g->dilW;
+            int64_t maxindex = ih0 * g->inW + iw0;
+            float maxval = -INFINITY;
+            for (int64_t ih = ih0; ih < ih1; ih += g->dilH)
+              for (int64_t iw = iw0; iw < iw1; iw += g->dilW)
+                {
+                  const int64_t index = ih * g->inW + iw;
+                  const float val = ip[index];
+                  if (val > maxval || isnan (val))
+                    {
+                      maxval = val;
+                      maxindex = index;
+                    }
+                }
+            const int64_t o = (c * g->outH + oh) * g->outW + ow;
+            out[o] = maxval;
+            if (idx != NULL)
+              idx[o] = maxindex;
+          }
+    }
+}
+
+static PsTensor *
+max_pool_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
+{
+  if (input->dtype != PS_DTYPE_FLOAT32)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: expected a float32 input, got %s",
+                   self->klass->name, ps_dtype_name (input->dtype));
+      return NULL;
+    }
+  PsPoolGeometry g;
+  if (!geometry (self, input, &g, error))
+    return NULL;
+  g_autoptr (PsTensor) y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, g.out_ndim, g.out_shape, error);
+  if (y == NULL)
+    return NULL;
+  g_autoptr (PsTensor) idx = NULL;
+  if (ps_tape_recording ())
+    {
+      idx = ps_tensor_new_empty (PS_DTYPE_INT64, g.out_ndim, g.out_shape, error);
+      if (idx == NULL)
+        return NULL;
+    }
+  max_pool_kernel (&g, ps_tensor_cf32 (input), ps_tensor_f32 (y), idx != NULL ? ps_tensor_i64 (idx) : NULL);
+  if (idx != NULL)
+    ps_tape_save (idx);
+  return g_steal_pointer (&y);
+}
+
+/* cpu_max_pool_backward */
+static gboolean
+max_pool_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                   PsGradSink *sink, GError **error)
+{
+  if (grad_input == NULL)
+    return TRUE;
+  g_return_val_if_fail (entry->saved != NULL && entry->saved->numel == grad_output->numel, FALSE);
+  PsPoolGeometry g;
+  if (!geometry (self, entry->input, &g, error))
+    return FALSE;
+  PsTensor *gi = ps_tensor_new (PS_DTYPE_FLOAT32, entry->input->ndim, entry->input->shape, error);
+  if (gi == NULL)
+    return FALSE;
+  const float *go = ps_tensor_cf32 (grad_output);
+  const int64_t *ind = ps_tensor_ci64 (entry->saved);
+  float *gid = ps_tensor_f32 (gi);
+  const int64_t out_plane = g.outH * g.outW, in_plane = g.inH * g.inW;
+  for (int64_t c = 0; c < g.planes; c++)
+    for (int64_t i = 0; i < out_plane; i++)
+      {
+        float *cell = gid + c * in_plane + ind[c * out_plane + i];
+        *cell = *cell + go[c * out_plane + i];
+      }
+  *grad_input = gi;
+  return TRUE;
+}
+
+static char *
+max_pool_extra_repr (const PsModule *self)
+{
+  const PsValue *k = ps_args_lookup (self->args, "kernel_size"), *s = ps_args_lookup (self->args, "stride");
+  g_autofree char *ks = ps_value_to_python (k);
+  g_autofree char *ss = ps_value_to_python (s->type == PS_VALUE_NONE ? k : s);
+  g_autofree char *ps = ps_value_to_python (ps_args_lookup (self->args, "padding"));
+  g_autofree char *ds = ps_value_to_python (ps_args_lookup (self->args, "dilation"));
+  return g_strdup_printf ("kernel_size=%s, stride=%s, padding=%s, dilation=%s, ceil_mode=%s", ks, ss, ps, ds,
+                          ps_args_get_bool (self->args, "ceil_mode") ? "True" : "False");
+}
+
+static void
+max_pool_example_input (const PsModule *self, PsExampleInput *ex)
+{
+  int64_t k[8], d[8];
+  const int nk = ps_pool_arg (self, "kernel_size", k), nd = ps_pool_arg (self, "dilation", d);
+  int64_t span = 0;
+  for (int i = 0; i < nk && nd > 0; i++)
+    if (k[i] > 0 && k[i] < 64 && d[MIN (i, nd - 1)] > 0 && d[MIN (i, nd - 1)] < 64)
+      span = MAX (span, (k[i] - 1) * d[MIN (i, nd - 1)] + 1);
+  ps_pool_example_input (self->klass == &ps_max_pool1d_class ? 1 : 2, span, ex);
+}
+
+const PsModuleClass ps_max_pool1d_class = {
+  .name = "MaxPool1d",
+  .args = max_pool_args,
+  .construct = max_pool_construct,
+  .forward = max_pool_forward,
+  .extra_repr = max_pool_extra_repr,
+  .example_input = max_pool_example_input,
+  .backward = (gpointer) max_pool_backward,
+};
+
+const PsModuleClass ps_max_pool2d_class = {
+  .name = "MaxPool2d",
+  .args = max_pool_args,
+  .construct = max_pool_construct,
+  .forward = max_pool_forward,
+  .extra_repr = max_pool_extra_repr,
+  .example_input = max_pool_example_input,
+  .backward = (gpointer) max_pool_backward,
+};
