@@ -2,7 +2,8 @@
  *
  * Two paths, as at::adaptive_avg_pool2d takes them:
  *   - output_size (1, 1): x.mean((-1, -2), keepdim=True) — ATen's cascade sum over each contiguous
- *     H·W block (ps-reduce.h), then .div_(H·W) in float; backward: grad / (H·W) to every element
+ *     H·W block (ps-reduce.h; 16 lanes at ATen's AVX512 capability, else 8 — the window kernels
+ *     below give the same bits at every capability), then .div_(H·W) in float; backward: grad / (H·W) to every element
  *     (mean_backward). No dimension checks beyond mean's: a 2-D input works, an empty one gives NaN.
  *   - otherwise _adaptive_avg_pool2d (AdaptiveAvgPoolKernel.cpp, contiguous): output (oh, ow) averages
  *     rows [⌊oh·H/oH⌋, ⌈(oh+1)·H/oH⌉) (computed in float, as 1.13's start_index/end_index) and the
@@ -14,6 +15,7 @@
 #include "ps-layers.h"
 #include "ps-pool.h"
 #include "ps-reduce.h"
+#include "ps-threads.h"
 
 #include <math.h>
 #include <string.h>
@@ -141,8 +143,10 @@ adaptive_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **er
     return y;   /* (a zero output size with a huge other one would loop for nothing) */
   if (pl.mean)
     {
+      /* the cascade sum has Vectorized<float>'s lanes: 16 in ATen's AVX512 build, else 8 */
+      const int lanes = strcmp (ps_threads_aten_capability (), "AVX512") == 0 ? 16 : 8;
       for (int64_t c = 0; c < g->planes; c++)
-        o[c] = ps_reduce_sum (x + c * hw, hw) / (float) hw;
+        o[c] = (0.0f + ps_reduce_sum_lanes (x + c * hw, hw, lanes)) / (float) hw;
       return y;
     }
   for (int64_t c = 0; c < g->planes; c++)

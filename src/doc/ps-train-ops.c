@@ -1288,9 +1288,13 @@ snapshot_bytes (PsModule *model, const PsOptimizer *opt)
     {
       const char *names[4];
       PsTensor *values[4];
-      guint k = ps_optimizer_state_items (opt, i, names, values);
+      guint k = ps_optimizer_state_items (opt, i, names, values);   /* new refs, or NULL */
       for (guint j = 0; j < k; j++)
-        bytes += ps_tensor_nbytes (values[j]);
+        if (values[j] != NULL)
+          {
+            bytes += ps_tensor_nbytes (values[j]);
+            ps_tensor_unref (values[j]);
+          }
     }
   return bytes;
 }

@@ -2,8 +2,9 @@
 """Golden fixture for the pooling layers (tests/core/test-pool.c): MaxPool1d, MaxPool2d, AvgPool1d,
 AvgPool2d, AdaptiveAvgPool2d.
 
-Run with Debian's torch 1.13.1:  /usr/bin/python3 tests/golden/gen_pool.py
-Writes tests/data/pool-golden.json in the format of tests/golden/layer_cases.py (forward cases,
+Run with Debian's torch 1.13.1:  OMP_NUM_THREADS=1 /usr/bin/python3 tests/golden/gen_pool.py
+(and with ATEN_CPU_CAPABILITY=avx512, renaming the result to pool-golden-avx512.json: only the
+AdaptiveAvgPool2d(1) means differ there). Writes tests/data/pool-golden.json in the format of tests/golden/layer_cases.py (forward cases,
 errors with torch's text, reprs) plus "backward": cases in the format of gen_backward.py's, without
 parameters:
   torch.manual_seed(seed); m = nn.<type>(**args)
