@@ -542,6 +542,7 @@ test_main_timeline_substeps (void)
   g_assert_true (ps_tensor_equal (cli, page_tensor (w, PS_PAGE_HEATMAP)));
   remove_dir (dir);
   g_assert_nonnull (strstr (gtk_label_get_text (w->sub_label), "Sub-step 10 of 20: training step 10 ·"));
+  shot (w, "main-timeline-substep");
   /* the histogram follows too */
   adw_view_stack_set_visible_child_name (w->view_stack, "histogram");
   iterate ();
