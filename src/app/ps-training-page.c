@@ -114,20 +114,6 @@ clear_records (PsTrainingPage *self)
   g_array_set_size (self->xsteps, 0);
 }
 
-int64_t
-ps_train_axis_next (PsTrainAxis *axis, int64_t optimizer_step)
-{
-  int64_t x = optimizer_step + axis->base;
-  if (x <= axis->last)
-    {
-      /* a new optimizer counts from 1 again: continue the axis after the last step */
-      axis->base = axis->last;
-      x = optimizer_step + axis->base;
-    }
-  axis->last = x;
-  return x;
-}
-
 char *
 ps_train_record_describe (const PsTrainRecord *r, int64_t axis_step)
 {
