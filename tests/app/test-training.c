@@ -146,8 +146,18 @@ test_live_pause_cancel (void)
 
   /* Pause holds the run: the same step and the same sub-steps a while later */
   ps_training_page_press_pause (page, TRUE);
-  run_for (300);
-  g_autofree char *paused = g_strdup (ps_training_page_get_status (page));
+  /* the step in flight still finishes (under a sanitizer on a loaded machine that can take longer
+   * than a frame or two): wait until the status holds still, then it must stay */
+  g_autofree char *paused = NULL;
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  do
+    {
+      g_free (paused);
+      paused = g_strdup (ps_training_page_get_status (page));
+      run_for (300);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  while (strcmp (paused, ps_training_page_get_status (page)) != 0);
   guint paused_n = ps_training_page_get_n_substeps (page);
   g_assert_nonnull (strstr (paused, "Paused at step"));
   run_for (400);
