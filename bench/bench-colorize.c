@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ps-heatmap.h"
+#include "bench-util.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -42,13 +43,6 @@ read_once (const guint32 *x, gsize n)
   for (gsize i = 0; i < n; i++)
     r |= x[i];
   return r;
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
 }
 
 int

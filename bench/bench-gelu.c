@@ -11,34 +11,7 @@
 #include "ps-module.h"
 #include "ps-onednn.h"
 #include "ps-threads.h"
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *t, int n)
-{
-  qsort (t, (size_t) n, sizeof (double), cmp_double);
-  return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
-}
-
-/* Σ bits[i]·(2i + 1) mod 2^64 (as bench-init.c) */
-static guint64
-bits_hash (const float *x, gsize n)
-{
-  guint64 h = 0;
-  for (gsize i = 0; i < n; i++)
-    {
-      guint32 b;
-      memcpy (&b, &x[i], 4);
-      h += (guint64) b * (2 * (guint64) i + 1);
-    }
-  return h;
-}
+#include "bench-util.h"
 
 int
 main (int argc, char **argv)

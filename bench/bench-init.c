@@ -8,28 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ps-init.h"
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-/* Σ bits[i]·(2i + 1) mod 2^64 over the float32 bit patterns: cheap, order-sensitive, and easy
- * to compute the same way with numpy. */
-static uint64_t
-bits_hash (const float *x, size_t n)
-{
-  uint64_t h = 0;
-  for (size_t i = 0; i < n; i++)
-    {
-      uint32_t b;
-      memcpy (&b, &x[i], 4);
-      h += (uint64_t) b * (2 * (uint64_t) i + 1);
-    }
-  return h;
-}
+#include "bench-util.h"
 
 int
 main (int argc, char **argv)

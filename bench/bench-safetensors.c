@@ -11,33 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 #include "ps-safetensors.h"
+#include "bench-util.h"
 
 #define N_TENSORS 1024
 #define ROWS 512
 #define COLS 1024   /* 2 MiB of float32 per tensor, 2 GiB in all */
-
-/* CPU time of this thread: robust to other processes competing for the cores. */
-static double
-cpu_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *v, int n)
-{
-  qsort (v, n, sizeof (double), cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* Names like a transformer's state_dict: model.layers.{i}.{mlp,attn}.{…}.weight */
 static gboolean

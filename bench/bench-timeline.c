@@ -8,6 +8,7 @@
  *   - the median time to append one op (clone + apply + stamp).
  * Usage: bench-timeline [N_STEPS] */
 #include "ps-timeline.h"
+#include "bench-util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,13 +39,6 @@ parse_op (const char *json)
   if (!json_parser_load_from_data (p, json, -1, NULL))
     g_error ("bad op %s", json);
   return json_object_ref (json_node_get_object (json_parser_get_root (p)));
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
 }
 
 int

@@ -10,13 +10,7 @@
 #include <stdlib.h>
 #include "ps-op.h"
 #include "ps-recipe.h"
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
+#include "bench-util.h"
 
 int
 main (int argc, char **argv)

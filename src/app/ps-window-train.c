@@ -192,18 +192,18 @@ on_export_response (GtkNativeDialog *chooser, int response, PsWindow *self)
         }
     }
   ps_file_chooser_release (chooser);
-  g_object_unref (self);
 }
 
 static void
 export_training_view_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export Training View"), GTK_WINDOW (self),
-                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  /* through ps_file_chooser_new/_show, as every chooser: modal, one answer, none once the window is
+   * gone (ps_file_chooser_release asserted on a plain GtkFileChooserNative: monkey seed 513) */
+  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Training View"), GTK_WINDOW (self),
+                                                       GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "training.png");
-  g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_export_response, self);
 }
 
 /* The view over every recorded sub-step (at most 100 frames, evenly), as the chosen file's

@@ -479,35 +479,6 @@ implicit_softmax_dim (int ndim)
   return (ndim == 0 || ndim == 1 || ndim == 3) ? 0 : 1;
 }
 
-/* Sum of n floats as ATen's vec::reduce_all adds them on AVX2 (8 float lanes): fewer than 8 →
- * left to right; otherwise lane-wise partial sums over the 8-wide chunks, the tail added into the
- * first lanes, then the lanes folded pairwise. */
-static float
-lane_sum (const float *v, int64_t n)
-{
-  if (n < 8)
-    {
-      float s = v[0];
-      for (int64_t i = 1; i < n; i++)
-        s += v[i];
-      return s;
-    }
-  float acc[8];
-  memcpy (acc, v, sizeof acc);
-  int64_t d = 8;
-  for (; d < n - (n % 8); d += 8)
-    for (int l = 0; l < 8; l++)
-      acc[l] += v[d + l];
-  for (int l = 0; d + l < n; l++)
-    acc[l] += v[d + l];
-  /* VecReduceAllSIMD<float> on AVX2: fold 128-bit halves, then 64-bit, then 32-bit pairs
-   * (measured closer to torch than a left-to-right fold) */
-  float h[4];
-  for (int l = 0; l < 4; l++)
-    h[l] = acc[l] + acc[l + 4];
-  return (h[0] + h[2]) + (h[1] + h[3]);
-}
-
 /* _vec_softmax_lastdim: max, Sleef exp (vec::map, tail included), lane sum, × (1 / sum). */
 static void
 softmax_lastdim (const float *x, float *y, int64_t n)
@@ -518,7 +489,7 @@ softmax_lastdim (const float *x, float *y, int64_t n)
       max = isnan (max) ? max : x[k];
   for (int64_t k = 0; k < n; k++)
     y[k] = ps_sleef_expf (x[k] - max);
-  float r = 1.0f / lane_sum (y, n);
+  float r = 1.0f / ps_reduce_all_sum (y, n, TRUE);
   for (int64_t k = 0; k < n; k++)
     y[k] *= r;
 }

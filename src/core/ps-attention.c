@@ -311,40 +311,6 @@ strided (const float *data, int64_t rows, int64_t cols, int64_t s0, int64_t s1)
   return v;
 }
 
-/* vec::reduce_all(+) over one row of n floats: 8 lane accumulators, the partial last vector into
- * the first lanes, then the AVX2 fold (a_l + a_{l+4}; (h0 + h2) + (h1 + h3)); under
- * ATEN_CPU_CAPABILITY=default the lanes fold in order. Below 8 values, left to right. */
-static float
-lane_sum (const float *v, int64_t n, gboolean avx2)
-{
-  if (n < 8)
-    {
-      float acc = v[0];
-      for (int64_t i = 1; i < n; i++)
-        acc += v[i];
-      return acc;
-    }
-  float a[8];
-  memcpy (a, v, sizeof a);
-  int64_t i = 8;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; l++)
-      a[l] += v[i + l];
-  for (int l = 0; i + l < n; l++)
-    a[l] += v[i + l];
-  if (!avx2)
-    {
-      float acc = a[0];
-      for (int l = 1; l < 8; l++)
-        acc += a[l];
-      return acc;
-    }
-  float h[4];
-  for (int l = 0; l < 4; l++)
-    h[l] = a[l] + a[l + 4];
-  return (h[0] + h[2]) + (h[1] + h[3]);
-}
-
 /* Everything one forward computed, kept for backward. Layouts are torch's: x, qkv, ob are (L·N, ·)
  * time-major rows; q (scaled), k, v are the (L, N·H, hd) views' data, i.e. (L·N, E) rows with head
  * h of batch row n at columns h·hd …; p and pd (after dropout) are (B, L, S) contiguous. */
@@ -556,7 +522,7 @@ mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, PsGenerato
         mx = row[s] > mx || isnan (row[s]) ? row[s] : mx;
       for (int64_t s = 0; s < S; s++)
         row[s] = avx2 ? ps_sleef_expf (row[s] - mx) : expf (row[s] - mx);
-      float rs = 1.0f / lane_sum (row, S, avx2);
+      float rs = 1.0f / ps_reduce_all_sum (row, S, avx2);
       for (int64_t s = 0; s < S; s++)
         row[s] = row[s] * rs;
     }

@@ -76,31 +76,7 @@ ps_loss_wants_indices (const PsLoss *loss)
   return loss->kind == PS_LOSS_CROSS_ENTROPY || loss->kind == PS_LOSS_NLL;
 }
 
-/* ---------- vec::reduce_all / map_reduce_all sums over one row (AVX2, 8 lanes) ---------- */
-
-static float
-reduce_all_sum (const float *v, int64_t n)
-{
-  if (n < 8)
-    {
-      float acc = v[0];
-      for (int64_t i = 1; i < n; i++)
-        acc += v[i];
-      return acc;
-    }
-  float a[8];
-  memcpy (a, v, sizeof a);
-  int64_t i = 8;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; l++)
-      a[l] += v[i + l];
-  for (int l = 0; i + l < n; l++)   /* the partial last vector into the first lanes */
-    a[l] += v[i + l];
-  float h[4];
-  for (int l = 0; l < 4; l++)
-    h[l] = a[l] + a[l + 4];
-  return (h[0] + h[2]) + (h[1] + h[3]);
-}
+/* ---------- log_softmax over rows (row sums: vec::reduce_all, ps_reduce_all_sum) ---------- */
 
 static void
 ps_loss_log_softmax (const float *x, int64_t n, int64_t c, float *out)
@@ -114,7 +90,7 @@ ps_loss_log_softmax (const float *x, int64_t n, int64_t c, float *out)
         mx = (xr[k] > mx || isnan (xr[k])) ? xr[k] : mx;
       for (int64_t k = 0; k < c; k++)
         e[k] = ps_sleef_expf (xr[k] - mx);
-      float ls = ps_sleef_logf (reduce_all_sum (e, c));
+      float ls = ps_sleef_logf (ps_reduce_all_sum (e, c, TRUE));
       for (int64_t k = 0; k < c; k++)
         out[r * c + k] = (xr[k] - mx) - ls;
     }
@@ -126,7 +102,7 @@ log_softmax_backward (const float *g, const float *out, int64_t n, int64_t c, fl
 {
   for (int64_t r = 0; r < n; r++)
     {
-      float s = reduce_all_sum (g + r * c, c);
+      float s = ps_reduce_all_sum (g + r * c, c, TRUE);
       for (int64_t k = 0; k < c; k++)
         gi[r * c + k] = fmaf (-ps_sleef_expf (out[r * c + k]), s, g[r * c + k]);
     }

@@ -4,6 +4,8 @@
  * the same scalar control flow, so a strided scalar loop per lane reproduces the vector code. */
 #include "ps-reduce.h"
 
+#include <string.h>
+
 #include <math.h>
 
 #define LANES 8
@@ -114,6 +116,37 @@ ps_reduce_sum_dim0 (const float *x, int64_t rows, int64_t cols, float *out)
     }
   for (; j < cols; j++)
     out[j] = 0.0f + row_sum (x + j, cols, rows);
+}
+
+float
+ps_reduce_all_sum (const float *v, int64_t n, gboolean avx2)
+{
+  if (n < 8)
+    {
+      float acc = v[0];
+      for (int64_t i = 1; i < n; i++)
+        acc += v[i];
+      return acc;
+    }
+  float a[8];
+  memcpy (a, v, sizeof a);
+  int64_t i = 8;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++)
+      a[l] += v[i + l];
+  for (int l = 0; i + l < n; l++)   /* the partial last vector into the first lanes */
+    a[l] += v[i + l];
+  if (!avx2)
+    {
+      float acc = a[0];
+      for (int l = 1; l < 8; l++)
+        acc += a[l];
+      return acc;
+    }
+  float h[4];
+  for (int l = 0; l < 4; l++)
+    h[l] = a[l] + a[l + 4];
+  return (h[0] + h[2]) + (h[1] + h[3]);
 }
 
 double

@@ -21,6 +21,12 @@ float ps_reduce_sum_lanes   (const float *x, int64_t n, int lanes);
 /* x.sum(0) of a row-major (rows, cols) matrix into out[cols] (the outer reduction, e.g. a Linear
  * bias gradient). */
 void  ps_reduce_sum_dim0    (const float *x, int64_t rows, int64_t cols, float *out);
+/* vec::reduce_all(+) over n contiguous floats (softmax's and log_softmax's row sums): fewer than 8
+ * → left to right; otherwise 8 lane accumulators over the 8-wide chunks, the partial last vector
+ * added into the first lanes, then the lanes folded as VecReduceAllSIMD<float> does on AVX2
+ * (a_l + a_{l+4}; (h0 + h2) + (h1 + h3)), or in order when avx2 is FALSE (ATEN_CPU_CAPABILITY=
+ * default). */
+float ps_reduce_all_sum     (const float *v, int64_t n, gboolean avx2);
 /* Reference: double accumulation, for tests. */
 double ps_reduce_sum_naive  (const float *x, int64_t n);
 

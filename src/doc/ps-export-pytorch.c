@@ -1232,19 +1232,22 @@ train_locals_clear (TrainLocals *l)
   g_free (l->step); g_free (l->xb); g_free (l->yb); g_free (l->loss);
 }
 
+/* dataset, optimizer, scheduler: the variable of the id they create */
+gboolean
+ps_py_scan_train_object (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  g_autoptr (JsonObject) o = ps_op_to_json (op);
+  train_var (ex, jstr (o, "id"), TRUE);
+  return TRUE;
+}
+
+/* train: the loop's local names */
 gboolean
 ps_py_scan_train (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 {
-  const char *kind = ps_op_get_kind (op);
-  g_autoptr (JsonObject) o = ps_op_to_json (op);
-  if (strcmp (kind, "dataset") == 0 || strcmp (kind, "optimizer") == 0 || strcmp (kind, "scheduler") == 0)
-    train_var (ex, jstr (o, "id"), TRUE);
-  else if (strcmp (kind, "train") == 0)
-    {
-      TrainLocals l;
-      train_locals (ex, &l);
-      train_locals_clear (&l);
-    }
+  TrainLocals l;
+  train_locals (ex, &l);
+  train_locals_clear (&l);
   return TRUE;
 }
 
@@ -1454,49 +1457,98 @@ emit_train (Exporter *ex, JsonObject *o, guint number, GError **error)
 }
 
 gboolean
-ps_py_emit_train (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+ps_py_emit_dataset (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  g_autoptr (JsonObject) o = ps_op_to_json (op);
+  return emit_dataset (ex, o, number, error);
+}
+
+/* optimizer = torch.optim.<type>(model.parameters(), **args);
+ * scheduler = torch.optim.lr_scheduler.<type>(optimizer, **args) */
+static gboolean
+emit_optimizer_or_scheduler (PsPyExport *ex, const PsOp *op, gboolean is_opt, guint number, GError **error)
 {
   GString *s = ex->out;
   const char *kind = ps_op_get_kind (op);
   g_autoptr (JsonObject) o = ps_op_to_json (op);
-  if (strcmp (kind, "dataset") == 0)
-    return emit_dataset (ex, o, number, error);
-  if (strcmp (kind, "optimizer") == 0 || strcmp (kind, "scheduler") == 0)
-    {
-      gboolean is_opt = strcmp (kind, "optimizer") == 0;
-      const char *on = NULL;
-      Target m = { 0 };
-      if (is_opt ? !resolve (ex, jstr (o, "params"), &m, number, kind, error)
-                 : !train_lookup (ex, o, "optimizer", &on, number, kind, error))
-        return FALSE;
-      const char *var = train_var (ex, jstr (o, "id"), TRUE);
-      g_string_append_printf (s, "%s = torch.optim.%s%s(%s%s", var, is_opt ? "" : "lr_scheduler.", jstr (o, "type"),
-                              is_opt ? m.expr->str : on, is_opt ? ".parameters()" : "");
-      append_json_kwargs (s, json_object_has_member (o, "args") ? json_object_get_object_member (o, "args") : NULL, TRUE);
-      g_string_append (s, ")\n");
-      target_clear (&m);
-      return TRUE;
-    }
-  if (strcmp (kind, "train") == 0)
-    return emit_train (ex, o, number, error);
-  if (strcmp (kind, "backward") == 0)
-    {
-      g_string_append (s, "outputs[");
-      append_py_string (s, jstr (o, "output"));
-      g_string_append (s, "].backward()\n");
-      return TRUE;
-    }
-  const char *field = strcmp (kind, "scheduler_step") == 0 ? "scheduler" : "optimizer";
-  const char *var = NULL;
-  if (!train_lookup (ex, o, field, &var, number, kind, error))
+  const char *on = NULL;
+  Target m = { 0 };
+  if (is_opt ? !resolve (ex, jstr (o, "params"), &m, number, kind, error)
+             : !train_lookup (ex, o, "optimizer", &on, number, kind, error))
     return FALSE;
-  if (strcmp (kind, "zero_grad") == 0)
-    g_string_append_printf (s, "%s.zero_grad(%s)\n", var,
-                            json_object_has_member (o, "set_to_none") && json_object_get_boolean_member (o, "set_to_none")
-                            ? "set_to_none=True" : "");
-  else
-    g_string_append_printf (s, "%s.step()\n", var);
+  const char *var = train_var (ex, jstr (o, "id"), TRUE);
+  g_string_append_printf (s, "%s = torch.optim.%s%s(%s%s", var, is_opt ? "" : "lr_scheduler.", jstr (o, "type"),
+                          is_opt ? m.expr->str : on, is_opt ? ".parameters()" : "");
+  append_json_kwargs (s, json_object_has_member (o, "args") ? json_object_get_object_member (o, "args") : NULL, TRUE);
+  g_string_append (s, ")\n");
+  target_clear (&m);
   return TRUE;
+}
+
+gboolean
+ps_py_emit_optimizer (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  return emit_optimizer_or_scheduler (ex, op, TRUE, number, error);
+}
+
+gboolean
+ps_py_emit_scheduler (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  return emit_optimizer_or_scheduler (ex, op, FALSE, number, error);
+}
+
+gboolean
+ps_py_emit_train (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  g_autoptr (JsonObject) o = ps_op_to_json (op);
+  return emit_train (ex, o, number, error);
+}
+
+gboolean
+ps_py_emit_backward (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  g_autoptr (JsonObject) o = ps_op_to_json (op);
+  g_string_append (ex->out, "outputs[");
+  append_py_string (ex->out, jstr (o, "output"));
+  g_string_append (ex->out, "].backward()\n");
+  return TRUE;
+}
+
+/* VAR.METHOD(ARGS) of the optimizer or scheduler named by `field` */
+static gboolean
+emit_train_call (PsPyExport *ex, const PsOp *op, const char *field, const char *method, const char *args,
+                 guint number, GError **error)
+{
+  g_autoptr (JsonObject) o = ps_op_to_json (op);
+  const char *var = NULL;
+  if (!train_lookup (ex, o, field, &var, number, ps_op_get_kind (op), error))
+    return FALSE;
+  g_string_append_printf (ex->out, "%s.%s(%s)\n", var, method, args);
+  return TRUE;
+}
+
+gboolean
+ps_py_emit_step (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  return emit_train_call (ex, op, "optimizer", "step", "", number, error);
+}
+
+gboolean
+ps_py_emit_zero_grad (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  gboolean to_none = FALSE;
+  if (ps_op_has_field (op, "set_to_none"))
+    {
+      g_autoptr (JsonObject) o = ps_op_to_json (op);
+      to_none = json_object_get_boolean_member (o, "set_to_none");
+    }
+  return emit_train_call (ex, op, "optimizer", "zero_grad", to_none ? "set_to_none=True" : "", number, error);
+}
+
+gboolean
+ps_py_emit_scheduler_step (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+{
+  return emit_train_call (ex, op, "scheduler", "step", "", number, error);
 }
 
 char *

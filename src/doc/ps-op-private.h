@@ -1,7 +1,8 @@
 /* ps-op-private.h — the op table's entry type, shared by ps-op.c (the table, parsing, apply,
  * describe), ps-recipe.c and ps-export-pytorch.c (Python emission). Not for the app.
  *
- * ADDING AN OP KIND = one PsOpKind entry in ps_op_kinds (ps-op.c) with its functions, its fields
+ * ADDING AN OP KIND = one PsOpKind entry in ps_op_kinds (ps-op.c; a training op: in
+ * ps_train_op_kinds, ps-train-ops.c) with its functions, its fields
  * in the PsOp union (ps-op.h), its rows in docs/recipe-format.md, and its tests. Nothing else
  * dispatches on the kind: parsing, validation, saving, copying, apply, describe, the version a
  * recipe needs and the PyTorch export all go through the entry. */
@@ -97,22 +98,25 @@ gboolean ps_py_emit_reset_parameters (PsPyExport *ex, const PsOp *op, guint n, G
 gboolean ps_py_emit_manual_seed (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_mode    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint n, GError **error);
-/* The training ops (dataset, optimizer, scheduler, backward, step, zero_grad, scheduler_step, train). */
+/* The training ops. */
+gboolean ps_py_scan_train_object (PsPyExport *ex, const PsOp *op, guint n, GError **error);   /* dataset, optimizer, scheduler */
 gboolean ps_py_scan_train   (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_dataset (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_optimizer (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_scheduler (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_backward (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_step    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_zero_grad (PsPyExport *ex, const PsOp *op, guint n, GError **error);
+gboolean ps_py_emit_scheduler_step (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_train   (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_load    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_note    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 
-/* The training op kinds (ps-train-ops.c), in the table's order, and the forward op's "loss" field
- * helpers (a field kept as its JSON value). */
-extern const PsOpField ps_train_fields_dataset[], ps_train_fields_optimizer[], ps_train_fields_scheduler[],
-  ps_train_fields_backward[], ps_train_fields_step[], ps_train_fields_zero_grad[],
-  ps_train_fields_scheduler_step[], ps_train_fields_train[];
-gboolean ps_train_op_check     (PsOp *op, guint index, GError **error);
-gboolean ps_train_op_apply     (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error);
-void     ps_train_op_writes    (const PsOp *op, const PsState *prev, GPtrArray *w);
-char    *ps_train_op_action    (const PsOp *op);
-void     ps_train_op_describe  (const PsOp *op, const PsState *after, GString *s);
+/* The op table's second part: the training op kinds (ps-train-ops.c; dataset, optimizer,
+ * scheduler, backward, step, zero_grad, scheduler_step, train), { NULL } terminated, each with its
+ * own fields, checks, apply, modules written and sentence. */
+extern const PsOpKind ps_train_op_kinds[];
+/* A field kept as its JSON value (the forward op's "loss", the training ops' fields). */
 gboolean ps_json_field_parse   (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error);
 JsonNode *ps_json_field_write  (const PsOp *op, gconstpointer slot);
 void     ps_json_field_copy    (gpointer dst, gconstpointer src);

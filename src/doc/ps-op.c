@@ -1,5 +1,5 @@
-/* ps-op.c — see ps-op.h. The op table (ps_op_kinds, at the end of this file) holds one entry per
- * op kind; everything else here is generic: parsing JSON into a typed PsOp by the kind's field
+/* ps-op.c — see ps-op.h. The op table (ps_op_kinds, at the end of this file, and the training
+ * kinds' ps_train_op_kinds in ps-train-ops.c) holds one entry per op kind; everything else here is generic: parsing JSON into a typed PsOp by the kind's field
  * table, writing it back, copying, and ps_op_apply_full, which clones the state, applies, prefixes
  * errors and stamps the steps. */
 #include "ps-op-private.h"
@@ -1971,19 +1971,6 @@ static const PsOpKind ps_op_kinds[] = {
     .apply = apply_load, .action = action_load, .describe = describe_load, .py_emit = ps_py_emit_load },
   { .name = "note", .version = 3, .fields = note_fields, .check = check_note,
     .apply = apply_note, .action = action_note, .describe = describe_note, .py_emit = ps_py_emit_note },
-#define TRAIN_KIND(nm, tbl, undescribed) \
-  { .name = nm, .version = 3, .fields = tbl, .check = ps_train_op_check, .writes_modules = ps_train_op_writes, \
-    .apply = ps_train_op_apply, .action = ps_train_op_action, .describe = ps_train_op_describe, \
-    .writes_undescribed = undescribed, .py_scan = ps_py_scan_train, .py_emit = ps_py_emit_train }
-  TRAIN_KIND ("dataset", ps_train_fields_dataset, FALSE),
-  TRAIN_KIND ("optimizer", ps_train_fields_optimizer, FALSE),
-  TRAIN_KIND ("scheduler", ps_train_fields_scheduler, FALSE),
-  TRAIN_KIND ("backward", ps_train_fields_backward, TRUE),
-  TRAIN_KIND ("step", ps_train_fields_step, TRUE),
-  TRAIN_KIND ("zero_grad", ps_train_fields_zero_grad, TRUE),
-  TRAIN_KIND ("scheduler_step", ps_train_fields_scheduler_step, FALSE),
-  TRAIN_KIND ("train", ps_train_fields_train, TRUE),
-#undef TRAIN_KIND
 };
 
 static const PsOpKind *
@@ -1992,6 +1979,9 @@ kind_lookup (const char *name)
   for (guint i = 0; i < G_N_ELEMENTS (ps_op_kinds); i++)
     if (strcmp (ps_op_kinds[i].name, name) == 0)
       return &ps_op_kinds[i];
+  for (const PsOpKind *k = ps_train_op_kinds; k->name; k++)
+    if (strcmp (k->name, name) == 0)
+      return k;
   return NULL;
 }
 
@@ -2008,13 +1998,16 @@ ps_op_kind_field_is_seed (const char *kind, const char *field)
 static const char *const *
 ps_op_kind_names (void)
 {
-  static const char *names[G_N_ELEMENTS (ps_op_kinds) + 1];
-  static gsize done = 0;
-  if (g_once_init_enter (&done))
+  static const char **names = NULL;
+  if (g_once_init_enter (&names))
     {
+      GPtrArray *a = g_ptr_array_new ();
       for (guint i = 0; i < G_N_ELEMENTS (ps_op_kinds); i++)
-        names[i] = ps_op_kinds[i].name;
-      g_once_init_leave (&done, 1);
+        g_ptr_array_add (a, (gpointer) ps_op_kinds[i].name);
+      for (const PsOpKind *k = ps_train_op_kinds; k->name; k++)
+        g_ptr_array_add (a, (gpointer) k->name);
+      g_ptr_array_add (a, NULL);
+      g_once_init_leave (&names, (const char **) g_ptr_array_free (a, FALSE));
     }
   return names;
 }

@@ -1,5 +1,6 @@
 /* ps-train-ops.c — see ps-train-ops.h; the torch code each op runs is in docs/recipe-format.md. */
 #include "ps-train-ops.h"
+#include "ps-op-private.h"
 #include "ps-clip-grad.h"
 #include "ps-checkpoint.h"
 #include "ps-csv.h"
@@ -11,9 +12,6 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const kinds[] = {
-  "dataset", "optimizer", "scheduler", "backward", "step", "zero_grad", "scheduler_step", "train", NULL
-};
 
 /* ---------- JSON helpers ---------- */
 
@@ -341,117 +339,174 @@ sched_config_from_json (const char *type, JsonObject *args, PsSchedConfig *cfg, 
   return TRUE;
 }
 
-/* ---------- validation (field presence and types; values are checked at apply) ---------- */
+/* ---------- the op's fields ----------
+ * Each training op keeps its given fields as their JSON values (PsOpTrain), type-checked once at
+ * load by the field's parse function below; apply and describe read them with these accessors. */
 
-typedef enum { F_STR, F_INT, F_NUM, F_BOOL, F_OBJ, F_ANY } FType;
-typedef struct { const char *name; FType type; gboolean required; } FDef;
-
-static const FDef dataset_fields[] = { { "id", F_STR, TRUE }, { "type", F_STR, FALSE }, { "args", F_OBJ, FALSE },
-                                       { "file", F_STR, FALSE }, { "x", F_STR, FALSE }, { "y", F_STR, FALSE },
-                                       { "sha256", F_STR, FALSE }, { NULL } };
-static const FDef optimizer_fields[] = { { "id", F_STR, TRUE }, { "type", F_STR, TRUE }, { "params", F_STR, TRUE },
-                                         { "args", F_OBJ, FALSE }, { NULL } };
-static const FDef scheduler_fields[] = { { "id", F_STR, TRUE }, { "type", F_STR, TRUE }, { "optimizer", F_STR, TRUE },
-                                         { "args", F_OBJ, FALSE }, { NULL } };
-static const FDef backward_fields[] = { { "output", F_STR, TRUE }, { NULL } };
-static const FDef step_fields[] = { { "optimizer", F_STR, TRUE }, { NULL } };
-static const FDef zero_grad_fields[] = { { "optimizer", F_STR, TRUE }, { "set_to_none", F_BOOL, FALSE }, { NULL } };
-static const FDef scheduler_step_fields[] = { { "scheduler", F_STR, TRUE }, { NULL } };
-static const FDef train_fields[] = { { "model", F_STR, TRUE }, { "optimizer", F_STR, TRUE }, { "data", F_STR, TRUE },
-                                     { "loss", F_OBJ, TRUE }, { "batch_size", F_INT, FALSE }, { "shuffle", F_BOOL, FALSE },
-                                     { "drop_last", F_BOOL, FALSE }, { "epochs", F_INT, FALSE }, { "steps", F_INT, FALSE },
-                                     { "scheduler", F_STR, FALSE }, { "scheduler_every", F_STR, FALSE },
-                                     { "clip_grad_norm", F_NUM, FALSE }, { "record_every", F_INT, FALSE }, { NULL } };
-
-static const FDef *
-fields_of (const char *kind)
+static JsonNode *
+f_node (const PsOp *op, const char *name)
 {
-  const FDef *const table[] = { dataset_fields, optimizer_fields, scheduler_fields, backward_fields, step_fields,
-                                zero_grad_fields, scheduler_step_fields, train_fields };
-  for (guint i = 0; kinds[i]; i++)
-    if (strcmp (kinds[i], kind) == 0)
-      return table[i];
-  return NULL;
+  for (const PsOpField *f = op->kind->fields; f->name; f++)
+    if (strcmp (f->name, name) == 0)
+      return *(JsonNode *const *) ((const char *) op + f->offset);
+  g_return_val_if_reached (NULL);
+}
+
+static const char *
+f_str (const PsOp *op, const char *name)
+{
+  JsonNode *n = f_node (op, name);
+  return n ? json_node_get_string (n) : NULL;
+}
+
+static gint64
+f_int (const PsOp *op, const char *name)
+{
+  JsonNode *n = f_node (op, name);
+  return n ? json_node_get_int (n) : 0;
+}
+
+static double
+f_num (const PsOp *op, const char *name)
+{
+  JsonNode *n = f_node (op, name);
+  return n ? json_node_get_double (n) : 0.0;
 }
 
 static gboolean
-ps_train_ops_validate (JsonObject *op, const char *kind, guint index, GError **error)
+f_bool (const PsOp *op, const char *name)
 {
-  const FDef *defs = fields_of (kind);
-  g_return_val_if_fail (defs != NULL, FALSE);
-#define OPERR(field, ...) G_STMT_START { \
-    g_autofree char *m_ = g_strdup_printf (__VA_ARGS__); \
-    g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "op %u (%s): field '%s': %s", index, kind, field, m_); \
-    return FALSE; } G_STMT_END
-  g_autoptr (GList) members = json_object_get_members (op);
-  for (GList *l = members; l; l = l->next)
+  JsonNode *n = f_node (op, name);
+  return n ? json_node_get_boolean (n) : FALSE;
+}
+
+static JsonObject *
+f_obj (const PsOp *op, const char *name)
+{
+  JsonNode *n = f_node (op, name);
+  return n ? json_node_get_object (n) : NULL;
+}
+
+static void G_GNUC_PRINTF (5, 6)
+op_field_error (GError **error, const PsOp *op, guint index, const char *field, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "op %u (%s): field '%s': %s", index, op->kind->name, field, msg);
+}
+
+/* Keeps a field's value after checking its type ("expected a string"); strings must not be empty. */
+static gboolean
+field_keep (PsOp *op, gpointer slot, JsonNode *node, guint index, gboolean type_ok, const char *expected,
+            GError **error)
+{
+  const char *name = "?";
+  for (const PsOpField *f = op->kind->fields; f->name; f++)
+    if ((char *) op + f->offset == (char *) slot)
+      name = f->name;
+  if (!type_ok)
     {
-      const char *name = l->data;
-      if (strcmp (name, "op") == 0 || strcmp (name, "description") == 0 || g_str_has_prefix (name, "x-"))
-        continue;
-      const FDef *d = NULL;
-      for (const FDef *q = defs; q->name; q++)
-        if (strcmp (q->name, name) == 0)
-          d = q;
-      if (d == NULL)
-        {
-          GString *s = g_string_new (NULL);
-          for (const FDef *q = defs; q->name; q++)
-            g_string_append_printf (s, "%s%s", s->len ? ", " : "", q->name);
-          g_autofree char *list = g_string_free (s, FALSE);
-          OPERR (name, "unknown field (expected %s)", list);
-        }
-      JsonNode *n = json_object_get_member (op, name);
-      gboolean ok = d->type == F_ANY || (d->type == F_STR && is_string (n)) || (d->type == F_INT && is_int (n))
-                    || (d->type == F_NUM && is_number (n)) || (d->type == F_BOOL && is_bool (n))
-                    || (d->type == F_OBJ && JSON_NODE_HOLDS_OBJECT (n));
-      if (!ok)
-        {
-          static const char *const tn[] = { "a string", "an integer", "a number", "a boolean", "an object", "" };
-          OPERR (name, "expected %s", tn[d->type]);
-        }
-      if (d->type == F_STR && json_node_get_string (n)[0] == '\0')
-        OPERR (name, "must not be empty");
+      op_field_error (error, op, index, name, "expected %s", expected);
+      return FALSE;
     }
-  for (const FDef *q = defs; q->name; q++)
-    if (q->required && !json_object_has_member (op, q->name))
-      OPERR (q->name, "missing");
-  if (strcmp (kind, "dataset") == 0)
+  if (is_string (node) && json_node_get_string (node)[0] == '\0')
     {
-      gboolean has_type = json_object_has_member (op, "type"), has_file = json_object_has_member (op, "file");
-      if (has_type == has_file)
-        OPERR ("type", "give either \"type\" (xor, circles, blobs, fashion_mnist) or \"file\"");
-      if (has_file && (!json_object_has_member (op, "x") || !json_object_has_member (op, "y")))
-        OPERR (json_object_has_member (op, "x") ? "y" : "x", "missing (the array names of inputs and targets in the file)");
+      op_field_error (error, op, index, name, "must not be empty");
+      return FALSE;
     }
-  if (strcmp (kind, "train") == 0)
+  return ps_json_field_parse (op, slot, node, index, error);
+}
+
+static gboolean
+parse_str (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
+{
+  return field_keep (op, slot, node, index, is_string (node), "a string", error);
+}
+
+static gboolean
+parse_int (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
+{
+  return field_keep (op, slot, node, index, is_int (node), "an integer", error);
+}
+
+static gboolean
+parse_num (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
+{
+  return field_keep (op, slot, node, index, is_number (node), "a number", error);
+}
+
+static gboolean
+parse_bool (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
+{
+  return field_keep (op, slot, node, index, is_bool (node), "a boolean", error);
+}
+
+static gboolean
+parse_obj (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
+{
+  return field_keep (op, slot, node, index, JSON_NODE_HOLDS_OBJECT (node), "an object", error);
+}
+
+/* Checks across fields, after each field parsed (kinds without one have none). */
+static gboolean
+check_dataset (PsOp *op, guint index, GError **error)
+{
+  gboolean has_type = ps_op_has_field (op, "type"), has_file = ps_op_has_field (op, "file");
+  if (has_type == has_file)
     {
-      if (json_object_has_member (op, "epochs") == json_object_has_member (op, "steps"))
-        OPERR ("epochs", "give exactly one of \"epochs\" and \"steps\"");
-      const char *ints[] = { "batch_size", "epochs", "steps", "record_every" };
-      for (int i = 0; i < 4; i++)
-        if (json_object_has_member (op, ints[i]) && json_object_get_int_member (op, ints[i]) < 1)
-          OPERR (ints[i], "must be at least 1");
-      if (json_object_has_member (op, "scheduler_every"))
-        {
-          const char *e = json_object_get_string_member (op, "scheduler_every");
-          if (strcmp (e, "epoch") != 0 && strcmp (e, "step") != 0)
-            OPERR ("scheduler_every", "expected \"epoch\" or \"step\", got \"%s\"", e);
-        }
-      if (json_object_has_member (op, "clip_grad_norm") && !(json_object_get_double_member (op, "clip_grad_norm") > 0.0))
-        OPERR ("clip_grad_norm", "must be positive");
+      op_field_error (error, op, index, "type", "give either \"type\" (xor, circles, blobs, fashion_mnist) or \"file\"");
+      return FALSE;
     }
-#undef OPERR
+  if (has_file && (!ps_op_has_field (op, "x") || !ps_op_has_field (op, "y")))
+    {
+      op_field_error (error, op, index, ps_op_has_field (op, "x") ? "y" : "x",
+                      "missing (the array names of inputs and targets in the file)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_train (PsOp *op, guint index, GError **error)
+{
+  if (ps_op_has_field (op, "epochs") == ps_op_has_field (op, "steps"))
+    {
+      op_field_error (error, op, index, "epochs", "give exactly one of \"epochs\" and \"steps\"");
+      return FALSE;
+    }
+  const char *ints[] = { "batch_size", "epochs", "steps", "record_every" };
+  for (int i = 0; i < 4; i++)
+    if (ps_op_has_field (op, ints[i]) && f_int (op, ints[i]) < 1)
+      {
+        op_field_error (error, op, index, ints[i], "must be at least 1");
+        return FALSE;
+      }
+  if (ps_op_has_field (op, "scheduler_every"))
+    {
+      const char *e = f_str (op, "scheduler_every");
+      if (strcmp (e, "epoch") != 0 && strcmp (e, "step") != 0)
+        {
+          op_field_error (error, op, index, "scheduler_every", "expected \"epoch\" or \"step\", got \"%s\"", e);
+          return FALSE;
+        }
+    }
+  if (ps_op_has_field (op, "clip_grad_norm") && !(f_num (op, "clip_grad_norm") > 0.0))
+    {
+      op_field_error (error, op, index, "clip_grad_norm", "must be positive");
+      return FALSE;
+    }
   return TRUE;
 }
 
 /* ---------- lookups ---------- */
 
 static PsTrainObject *
-lookup (PsState *state, JsonObject *op, const char *field, PsTrainObjectKind kind, GError **error)
+lookup (PsState *state, const PsOp *op, const char *field, PsTrainObjectKind kind, GError **error)
 {
   static const char *const names[] = { "data set", "optimizer", "scheduler" };
-  const char *id = json_object_get_string_member (op, field);
+  const char *id = f_str (op, field);
   PsTrainObject *o = ps_state_get_train_object (state, id);
   if (o == NULL || o->kind != kind)
     {
@@ -520,11 +575,11 @@ data_array (PsNpz *npz, PsCheckpoint *ck, const char *file, const char *field, c
  * .safetensors, or a torch.save'd dict of tensors; path relative to the recipe, optionally pinned
  * by SHA-256 over exactly the bytes read. Tensors count against the memory budget. */
 static PsDataset *
-dataset_from_file (JsonObject *op, const char *base_dir, GError **error)
+dataset_from_file (const PsOp *op, const char *base_dir, GError **error)
 {
-  const char *file = json_object_get_string_member (op, "file");
-  const char *xn = json_object_get_string_member (op, "x"), *yn = json_object_get_string_member (op, "y");
-  const char *pin = json_object_has_member (op, "sha256") ? json_object_get_string_member (op, "sha256") : NULL;
+  const char *file = f_str (op, "file");
+  const char *xn = f_str (op, "x"), *yn = f_str (op, "y");
+  const char *pin = ps_op_has_field (op, "sha256") ? f_str (op, "sha256") : NULL;
   if (pin != NULL && (strlen (pin) != 64 || strspn (pin, "0123456789abcdefABCDEF") != 64))
     {
       field_error (error, "sha256", "expected 64 hexadecimal digits");
@@ -609,22 +664,23 @@ dataset_from_file (JsonObject *op, const char *base_dir, GError **error)
 }
 
 static gboolean
-apply_dataset (PsState *state, JsonObject *op, const char *base_dir, GError **error)
+apply_dataset (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
 {
-  const char *id = json_object_get_string_member (op, "id");
+  const char *base_dir = ctx ? ctx->base_dir : NULL;
+  const char *id = f_str (op, "id");
   if (!check_new_id (state, id, error))
     return FALSE;
-  if (json_object_has_member (op, "file"))
+  if (ps_op_has_field (op, "file"))
     {
       g_autoptr (PsDataset) fd = dataset_from_file (op, base_dir, error);
       if (fd == NULL)
         return FALSE;
-      g_autoptr (PsTrainObject) fo = ps_train_object_new_dataset (json_object_get_string_member (op, "file"), fd);
+      g_autoptr (PsTrainObject) fo = ps_train_object_new_dataset (f_str (op, "file"), fd);
       ps_state_set_train_object (state, id, fo);
       return TRUE;
     }
-  const char *type = json_object_get_string_member (op, "type");
-  JsonObject *args = json_object_has_member (op, "args") ? json_object_get_object_member (op, "args") : NULL;
+  const char *type = f_str (op, "type");
+  JsonObject *args = ps_op_has_field (op, "args") ? f_obj (op, "args") : NULL;
   g_autoptr (PsDataset) d = NULL;
   if (strcmp (type, "fashion_mnist") == 0)
     {
@@ -655,13 +711,13 @@ apply_dataset (PsState *state, JsonObject *op, const char *base_dir, GError **er
 }
 
 static gboolean
-apply_optimizer (PsState *state, JsonObject *op, GError **error)
+apply_optimizer (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
 {
-  const char *id = json_object_get_string_member (op, "id");
+  const char *id = f_str (op, "id");
   if (!check_new_id (state, id, error))
     return FALSE;
-  const char *type = json_object_get_string_member (op, "type");
-  const char *params = json_object_get_string_member (op, "params");
+  const char *type = f_str (op, "type");
+  const char *params = f_str (op, "params");
   PsModule *m = ps_state_get_module (state, params);
   if (m == NULL)
     {
@@ -669,7 +725,7 @@ apply_optimizer (PsState *state, JsonObject *op, GError **error)
       return FALSE;
     }
   g_autoptr (JsonObject) empty = json_object_new ();
-  JsonObject *args = json_object_has_member (op, "args") ? json_object_get_object_member (op, "args") : empty;
+  JsonObject *args = ps_op_has_field (op, "args") ? f_obj (op, "args") : empty;
   PsOptimConfig cfg;
   if (!optim_config_from_json (type, args, &cfg, error))
     return FALSE;
@@ -682,26 +738,26 @@ apply_optimizer (PsState *state, JsonObject *op, GError **error)
 }
 
 static gboolean
-apply_scheduler (PsState *state, JsonObject *op, GError **error)
+apply_scheduler (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
 {
-  const char *id = json_object_get_string_member (op, "id");
+  const char *id = f_str (op, "id");
   if (!check_new_id (state, id, error))
     return FALSE;
   PsTrainObject *oo = lookup (state, op, "optimizer", PS_TRAIN_OPTIMIZER, error);
   if (oo == NULL)
     return FALSE;
   g_autoptr (JsonObject) empty = json_object_new ();
-  JsonObject *args = json_object_has_member (op, "args") ? json_object_get_object_member (op, "args") : empty;
+  JsonObject *args = ps_op_has_field (op, "args") ? f_obj (op, "args") : empty;
   PsSchedConfig cfg;
-  const char *type = json_object_get_string_member (op, "type");
+  const char *type = f_str (op, "type");
   if (!sched_config_from_json (type, args, &cfg, error))
     return FALSE;
   g_autoptr (PsTrainObject) opt = ps_train_object_copy (oo);   /* the scheduler's initial step sets its lr */
   PsScheduler *s = ps_scheduler_new (&cfg, opt->optimizer, error);
   if (s == NULL)
     return FALSE;
-  g_autoptr (PsTrainObject) so = ps_train_object_new_scheduler (type, s, json_object_get_string_member (op, "optimizer"));
-  ps_state_set_train_object (state, json_object_get_string_member (op, "optimizer"), opt);
+  g_autoptr (PsTrainObject) so = ps_train_object_new_scheduler (type, s, f_str (op, "optimizer"));
+  ps_state_set_train_object (state, f_str (op, "optimizer"), opt);
   ps_state_set_train_object (state, id, so);
   return TRUE;
 }
@@ -732,9 +788,9 @@ ps_train_forward_with_loss (PsState *state, const char *target_id, PsModule *tar
 }
 
 static gboolean
-apply_backward (PsState *state, JsonObject *op, GError **error)
+apply_backward (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
 {
-  const char *out = json_object_get_string_member (op, "output");
+  const char *out = f_str (op, "output");
   if (ps_state_get_output (state, out) == NULL)
     {
       field_error (error, "output", "no output named '%s'", out);
@@ -762,7 +818,7 @@ writable_copy (PsState *state, PsTrainObject *o, const char *id)
 }
 
 static gboolean
-apply_step (PsState *state, JsonObject *op, gboolean zero_grad, GError **error)
+optimizer_call (PsState *state, const PsOp *op, gboolean zero_grad, GError **error)
 {
   PsTrainObject *oo = lookup (state, op, "optimizer", PS_TRAIN_OPTIMIZER, error);
   if (oo == NULL)
@@ -773,10 +829,10 @@ apply_step (PsState *state, JsonObject *op, gboolean zero_grad, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "the optimizer's model '%s' no longer exists", oo->model_id);
       return FALSE;
     }
-  PsTrainObject *o = writable_copy (state, oo, json_object_get_string_member (op, "optimizer"));
+  PsTrainObject *o = writable_copy (state, oo, f_str (op, "optimizer"));
   if (zero_grad)
     {
-      gboolean to_none = json_object_has_member (op, "set_to_none") && json_object_get_boolean_member (op, "set_to_none");
+      gboolean to_none = ps_op_has_field (op, "set_to_none") && f_bool (op, "set_to_none");
       return ps_optimizer_zero_grad (o->optimizer, m, to_none, error);
     }
   if (!ps_optimizer_step (o->optimizer, m, state->gen.flavour, error))
@@ -786,14 +842,14 @@ apply_step (PsState *state, JsonObject *op, gboolean zero_grad, GError **error)
 }
 
 static gboolean
-apply_scheduler_step (PsState *state, JsonObject *op, GError **error)
+apply_scheduler_step (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
 {
   PsTrainObject *so = lookup (state, op, "scheduler", PS_TRAIN_SCHEDULER, error);
   if (so == NULL)
     return FALSE;
   PsTrainObject *oo = ps_state_get_train_object (state, so->optimizer_id);
   g_return_val_if_fail (oo != NULL, FALSE);
-  PsTrainObject *s = writable_copy (state, so, json_object_get_string_member (op, "scheduler"));
+  PsTrainObject *s = writable_copy (state, so, f_str (op, "scheduler"));
   PsTrainObject *o = writable_copy (state, oo, s->optimizer_id);
   return ps_scheduler_step (s->scheduler, o->optimizer, error);
 }
@@ -885,9 +941,9 @@ record_stats (PsTrainRecord *r, const char *model_id, PsModule *model, GHashTabl
 }
 
 static gboolean
-apply_train (PsState *state, JsonObject *op, GError **error)
+apply_train (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
 {
-  const char *model_id = json_object_get_string_member (op, "model");
+  const char *model_id = f_str (op, "model");
   PsModule *model = ps_state_get_module (state, model_id);
   if (model == NULL)
     {
@@ -901,24 +957,24 @@ apply_train (PsState *state, JsonObject *op, GError **error)
   if (strcmp (oo->model_id, model_id) != 0)
     {
       field_error (error, "optimizer", "optimizer '%s' was given the parameters of '%s', not of '%s'",
-                   json_object_get_string_member (op, "optimizer"), oo->model_id, model_id);
+                   f_str (op, "optimizer"), oo->model_id, model_id);
       return FALSE;
     }
   PsTrainObject *so = NULL;
-  if (json_object_has_member (op, "scheduler"))
+  if (ps_op_has_field (op, "scheduler"))
     {
       so = lookup (state, op, "scheduler", PS_TRAIN_SCHEDULER, error);
       if (so == NULL)
         return FALSE;
-      if (strcmp (so->optimizer_id, json_object_get_string_member (op, "optimizer")) != 0)
+      if (strcmp (so->optimizer_id, f_str (op, "optimizer")) != 0)
         {
           field_error (error, "scheduler", "scheduler '%s' belongs to optimizer '%s'",
-                       json_object_get_string_member (op, "scheduler"), so->optimizer_id);
+                       f_str (op, "scheduler"), so->optimizer_id);
           return FALSE;
         }
     }
   PsLoss loss;
-  if (!ps_train_loss_from_json (json_object_get_member (op, "loss"), &loss, error))
+  if (!ps_train_loss_from_json (f_node (op, "loss"), &loss, error))
     {
       ps_loss_clear (&loss);
       return FALSE;
@@ -947,17 +1003,17 @@ apply_train (PsState *state, JsonObject *op, GError **error)
       data = float_data;
     }
   const int64_t n = ps_dataset_len (data);
-  const int64_t bs = json_object_has_member (op, "batch_size") ? json_object_get_int_member (op, "batch_size") : 1;
-  const gboolean shuffle = json_object_has_member (op, "shuffle") && json_object_get_boolean_member (op, "shuffle");
-  const gboolean drop_last = json_object_has_member (op, "drop_last") && json_object_get_boolean_member (op, "drop_last");
+  const int64_t bs = ps_op_has_field (op, "batch_size") ? f_int (op, "batch_size") : 1;
+  const gboolean shuffle = ps_op_has_field (op, "shuffle") && f_bool (op, "shuffle");
+  const gboolean drop_last = ps_op_has_field (op, "drop_last") && f_bool (op, "drop_last");
   const int64_t nb = ps_data_loader_n_batches (n, bs, drop_last);
-  const gboolean by_epochs = json_object_has_member (op, "epochs");
-  const int64_t epochs = by_epochs ? json_object_get_int_member (op, "epochs") : 0;
-  const int64_t steps = by_epochs ? epochs * nb : json_object_get_int_member (op, "steps");
-  const int64_t every = json_object_has_member (op, "record_every") ? json_object_get_int_member (op, "record_every") : 1;
-  const double clip = json_object_has_member (op, "clip_grad_norm") ? json_object_get_double_member (op, "clip_grad_norm") : 0.0;
-  const gboolean sched_per_step = json_object_has_member (op, "scheduler_every")
-                                  && strcmp (json_object_get_string_member (op, "scheduler_every"), "step") == 0;
+  const gboolean by_epochs = ps_op_has_field (op, "epochs");
+  const int64_t epochs = by_epochs ? f_int (op, "epochs") : 0;
+  const int64_t steps = by_epochs ? epochs * nb : f_int (op, "steps");
+  const int64_t every = ps_op_has_field (op, "record_every") ? f_int (op, "record_every") : 1;
+  const double clip = ps_op_has_field (op, "clip_grad_norm") ? f_num (op, "clip_grad_norm") : 0.0;
+  const gboolean sched_per_step = ps_op_has_field (op, "scheduler_every")
+                                  && strcmp (f_str (op, "scheduler_every"), "step") == 0;
   if (nb == 0 && steps > 0)
     {
       ps_loss_clear (&loss);
@@ -967,8 +1023,8 @@ apply_train (PsState *state, JsonObject *op, GError **error)
       return FALSE;
     }
   /* the loss targets: float losses take a float target; class indices stay int64 */
-  PsTrainObject *o = writable_copy (state, oo, json_object_get_string_member (op, "optimizer"));
-  PsTrainObject *s = so ? writable_copy (state, so, json_object_get_string_member (op, "scheduler")) : NULL;
+  PsTrainObject *o = writable_copy (state, oo, f_str (op, "optimizer"));
+  PsTrainObject *s = so ? writable_copy (state, so, f_str (op, "scheduler")) : NULL;
   g_autoptr (GHashTable) module_paths = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   {
     g_autoptr (GPtrArray) mods = ps_module_named_modules (model, TRUE);
@@ -1049,9 +1105,9 @@ apply_train (PsState *state, JsonObject *op, GError **error)
               if (record_fn != NULL)
                 record_fn (r, record_data);
               /* the snapshot keeps these optimizer/scheduler objects: go on with copies */
-              o = writable_copy (state, o, json_object_get_string_member (op, "optimizer"));
+              o = writable_copy (state, o, f_str (op, "optimizer"));
               if (s != NULL)
-                s = writable_copy (state, s, json_object_get_string_member (op, "scheduler"));
+                s = writable_copy (state, s, f_str (op, "scheduler"));
             }
         }
       epoch++;
@@ -1069,111 +1125,132 @@ apply_train (PsState *state, JsonObject *op, GError **error)
 }
 
 static gboolean
-ps_train_ops_apply (PsState *state, JsonObject *op, const char *kind, guint n, const char *base_dir, GError **error)
+apply_step (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
 {
-  if (strcmp (kind, "dataset") == 0)
-    return apply_dataset (state, op, base_dir, error);
-  if (strcmp (kind, "optimizer") == 0)
-    return apply_optimizer (state, op, error);
-  if (strcmp (kind, "scheduler") == 0)
-    return apply_scheduler (state, op, error);
-  if (strcmp (kind, "backward") == 0)
-    return apply_backward (state, op, error);
-  if (strcmp (kind, "step") == 0)
-    return apply_step (state, op, FALSE, error);
-  if (strcmp (kind, "zero_grad") == 0)
-    return apply_step (state, op, TRUE, error);
-  if (strcmp (kind, "scheduler_step") == 0)
-    return apply_scheduler_step (state, op, error);
-  if (strcmp (kind, "train") == 0)
-    return apply_train (state, op, error);
-  g_return_val_if_reached (FALSE);
+  return optimizer_call (state, op, FALSE, error);
 }
 
-static void
-ps_train_ops_writable (const PsState *prev, JsonObject *op, const char *kind, GPtrArray *w)
+static gboolean
+apply_zero_grad (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
 {
-  const char *model_id = NULL;
-  if (strcmp (kind, "train") == 0)
-    model_id = json_object_get_string_member (op, "model");
-  else if (strcmp (kind, "step") == 0 || strcmp (kind, "zero_grad") == 0)
-    {
-      PsTrainObject *o = ps_state_get_train_object (prev, json_object_get_string_member (op, "optimizer"));
-      model_id = o && o->kind == PS_TRAIN_OPTIMIZER ? o->model_id : NULL;
-    }
-  else if (strcmp (kind, "backward") == 0 && prev->graph != NULL)
-    model_id = prev->graph->target_id;
+  return optimizer_call (state, op, TRUE, error);
+}
+
+/* ---------- the modules each op may write (besides its train objects) ---------- */
+
+static void
+add_module (const PsState *prev, const char *model_id, GPtrArray *w)
+{
   PsModule *m = model_id ? ps_state_get_module (prev, model_id) : NULL;
   if (m != NULL)
     g_ptr_array_add (w, m);
 }
 
-/* ---------- descriptions ---------- */
-
-static const char *
-str (JsonObject *op, const char *name)
+static void
+writes_train (const PsOp *op, const PsState *prev, GPtrArray *w)
 {
-  JsonNode *n = json_object_get_member (op, name);
-  return is_string (n) ? json_node_get_string (n) : "?";
+  add_module (prev, f_str (op, "model"), w);
 }
 
+/* step, zero_grad: the optimizer's model */
+static void
+writes_optimizer_model (const PsOp *op, const PsState *prev, GPtrArray *w)
+{
+  PsTrainObject *o = ps_state_get_train_object (prev, f_str (op, "optimizer"));
+  add_module (prev, o && o->kind == PS_TRAIN_OPTIMIZER ? o->model_id : NULL, w);
+}
+
+/* backward: the model of the last forward with a loss */
+static void
+writes_backward (const PsOp *op, const PsState *prev, GPtrArray *w)
+{
+  add_module (prev, prev->graph ? prev->graph->target_id : NULL, w);
+}
+
+/* ---------- descriptions ---------- */
+
+static void
+describe_dataset (const PsOp *op, const PsState *after, GString *s)
+{
+  g_string_append_printf (s, "data set %s: %s", f_str (op, "id"),
+                          ps_op_has_field (op, "type") ? f_str (op, "type") : f_str (op, "file"));
+  PsTrainObject *o = after ? ps_state_get_train_object (after, f_str (op, "id")) : NULL;
+  if (o != NULL)
+    {
+      g_autofree char *xs = ps_tensor_shape_string (o->dataset->x);
+      g_string_append_printf (s, ", X %s", xs);
+      if (o->dataset->n_classes > 0)
+        g_string_append_printf (s, ", %" G_GINT64_FORMAT " classes", o->dataset->n_classes);
+    }
+}
+
+static void
+describe_optimizer (const PsOp *op, const PsState *after, GString *s)
+{
+  g_string_append_printf (s, "optimizer %s = %s(%s.parameters())", f_str (op, "id"), f_str (op, "type"),
+                          f_str (op, "params"));
+}
+
+static void
+describe_scheduler (const PsOp *op, const PsState *after, GString *s)
+{
+  g_string_append_printf (s, "scheduler %s = %s(%s)", f_str (op, "id"), f_str (op, "type"), f_str (op, "optimizer"));
+}
+
+static void
+describe_backward (const PsOp *op, const PsState *after, GString *s)
+{
+  g_string_append_printf (s, "%s.backward(): gradients accumulate into .grad", f_str (op, "output"));
+}
+
+static void
+describe_step (const PsOp *op, const PsState *after, GString *s)
+{
+  g_string_append_printf (s, "%s.step()", f_str (op, "optimizer"));
+}
+
+static void
+describe_zero_grad (const PsOp *op, const PsState *after, GString *s)
+{
+  g_string_append_printf (s, "%s.zero_grad()", f_str (op, "optimizer"));
+}
+
+static void
+describe_scheduler_step (const PsOp *op, const PsState *after, GString *s)
+{
+  g_string_append_printf (s, "%s.step()", f_str (op, "scheduler"));
+}
+
+static void
+describe_train (const PsOp *op, const PsState *after, GString *s)
+{
+  g_string_append_printf (s, "train %s with %s on %s", f_str (op, "model"), f_str (op, "optimizer"), f_str (op, "data"));
+  if (after != NULL && after->train_log != NULL && after->train_log->records->len > 0)
+    {
+      const PsTrainRecord *first = after->train_log->records->pdata[0];
+      const PsTrainRecord *last = after->train_log->records->pdata[after->train_log->records->len - 1];
+      /* the op's steps: the first record is the op's record_every-th step (not its first) */
+      const int64_t every = ps_op_has_field (op, "record_every") ? f_int (op, "record_every") : 1;
+      const int64_t n0 = first->step - every;
+      const int64_t n_steps = ps_op_has_field (op, "steps") ? f_int (op, "steps")
+                              : last->step - n0;   /* epochs: exact when record_every divides the steps */
+      g_string_append_printf (s, ": %" G_GINT64_FORMAT " steps, loss %.4g → %.4g", n_steps,
+                              (double) first->loss, (double) last->loss);
+      if (!isnan (last->accuracy))
+        g_string_append_printf (s, ", batch accuracy %.0f %%", 100.0 * last->accuracy);
+    }
+}
+
+/* What a failed op was doing: its sentence without the results. */
 static char *
-ps_train_ops_describe (JsonObject *op, const char *kind, const PsState *before, const PsState *after,
-                       const GError *error)
+action_train_op (const PsOp *op)
 {
   GString *s = g_string_new (NULL);
-  if (strcmp (kind, "dataset") == 0)
-    {
-      g_string_append_printf (s, "data set %s: %s", str (op, "id"),
-                              json_object_has_member (op, "type") ? str (op, "type") : str (op, "file"));
-      PsTrainObject *o = after ? ps_state_get_train_object (after, str (op, "id")) : NULL;
-      if (o != NULL)
-        {
-          g_autofree char *xs = ps_tensor_shape_string (o->dataset->x);
-          g_string_append_printf (s, ", X %s", xs);
-          if (o->dataset->n_classes > 0)
-            g_string_append_printf (s, ", %" G_GINT64_FORMAT " classes", o->dataset->n_classes);
-        }
-    }
-  else if (strcmp (kind, "optimizer") == 0)
-    g_string_append_printf (s, "optimizer %s = %s(%s.parameters())", str (op, "id"), str (op, "type"), str (op, "params"));
-  else if (strcmp (kind, "scheduler") == 0)
-    g_string_append_printf (s, "scheduler %s = %s(%s)", str (op, "id"), str (op, "type"), str (op, "optimizer"));
-  else if (strcmp (kind, "backward") == 0)
-    g_string_append_printf (s, "%s.backward(): gradients accumulate into .grad", str (op, "output"));
-  else if (strcmp (kind, "step") == 0)
-    g_string_append_printf (s, "%s.step()", str (op, "optimizer"));
-  else if (strcmp (kind, "zero_grad") == 0)
-    g_string_append_printf (s, "%s.zero_grad()", str (op, "optimizer"));
-  else if (strcmp (kind, "scheduler_step") == 0)
-    g_string_append_printf (s, "%s.step()", str (op, "scheduler"));
-  else if (strcmp (kind, "train") == 0)
-    {
-      g_string_append_printf (s, "train %s with %s on %s", str (op, "model"), str (op, "optimizer"), str (op, "data"));
-      if (after != NULL && after->train_log != NULL && after->train_log->records->len > 0)
-        {
-          const PsTrainRecord *first = after->train_log->records->pdata[0];
-          const PsTrainRecord *last = after->train_log->records->pdata[after->train_log->records->len - 1];
-          /* the op's steps: the first record is the op's record_every-th step (not its first) */
-          const int64_t every = json_object_has_member (op, "record_every") ? json_object_get_int_member (op, "record_every") : 1;
-          const int64_t n0 = first->step - every;
-          const int64_t n_steps = json_object_has_member (op, "steps") ? json_object_get_int_member (op, "steps")
-                                  : last->step - n0;   /* epochs: exact when record_every divides the steps */
-          g_string_append_printf (s, ": %" G_GINT64_FORMAT " steps, loss %.4g → %.4g", n_steps,
-                                  (double) first->loss, (double) last->loss);
-          if (!isnan (last->accuracy))
-            g_string_append_printf (s, ", batch accuracy %.0f %%", 100.0 * last->accuracy);
-        }
-    }
-  if (error != NULL)
-    g_string_append_printf (s, " failed: %s", error->message);
+  op->kind->describe (op, NULL, s);
   return g_string_free (s, FALSE);
 }
 
-/* ---------- the op table's entries (ps-op-private.h) ----------
- * Each training op keeps its given fields as JSON values; check and apply see the op as the JSON
- * object it was written as (ps_op_to_json), which the functions above validate and apply. */
-#include "ps-op-private.h"
+/* ---------- the op table's entries (ps-op-private.h) ---------- */
 
 gboolean
 ps_json_field_parse (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
@@ -1201,59 +1278,44 @@ ps_json_field_clear (gpointer slot)
   g_clear_pointer ((JsonNode **) slot, json_node_unref);
 }
 
-#define TF(i, name, req) { name, PS_FIELD_CUSTOM, req, G_STRUCT_OFFSET (PsOp, u.train.fields[i]), 0, \
-                           ps_json_field_parse, ps_json_field_write, ps_json_field_copy, ps_json_field_clear }
+/* Field i of a training op: its name, JSON type (STR, INT, NUM, BOOL, OBJ), whether it is required. */
+#define TF(i, name, type, req) { name, PS_FIELD_CUSTOM, req, G_STRUCT_OFFSET (PsOp, u.train.fields[i]), 0, \
+                                 parse_##type, ps_json_field_write, ps_json_field_copy, ps_json_field_clear }
+static const PsOpField dataset_fields[] = {
+  TF (0, "id", str, TRUE), TF (1, "type", str, FALSE), TF (2, "args", obj, FALSE), TF (3, "file", str, FALSE),
+  TF (4, "x", str, FALSE), TF (5, "y", str, FALSE), TF (6, "sha256", str, FALSE), { NULL } };
+static const PsOpField optimizer_fields[] = {
+  TF (0, "id", str, TRUE), TF (1, "type", str, TRUE), TF (2, "params", str, TRUE), TF (3, "args", obj, FALSE),
+  { NULL } };
+static const PsOpField scheduler_fields[] = {
+  TF (0, "id", str, TRUE), TF (1, "type", str, TRUE), TF (2, "optimizer", str, TRUE), TF (3, "args", obj, FALSE),
+  { NULL } };
+static const PsOpField backward_fields[] = { TF (0, "output", str, TRUE), { NULL } };
+static const PsOpField step_fields[] = { TF (0, "optimizer", str, TRUE), { NULL } };
+static const PsOpField zero_grad_fields[] = {
+  TF (0, "optimizer", str, TRUE), TF (1, "set_to_none", bool, FALSE), { NULL } };
+static const PsOpField scheduler_step_fields[] = { TF (0, "scheduler", str, TRUE), { NULL } };
+static const PsOpField train_fields[] = {
+  TF (0, "model", str, TRUE), TF (1, "optimizer", str, TRUE), TF (2, "data", str, TRUE), TF (3, "loss", obj, TRUE),
+  TF (4, "batch_size", int, FALSE), TF (5, "shuffle", bool, FALSE), TF (6, "drop_last", bool, FALSE),
+  TF (7, "epochs", int, FALSE), TF (8, "steps", int, FALSE), TF (9, "scheduler", str, FALSE),
+  TF (10, "scheduler_every", str, FALSE), TF (11, "clip_grad_norm", num, FALSE), TF (12, "record_every", int, FALSE),
+  { NULL } };
+#undef TF
 
-const PsOpField ps_train_fields_dataset[] = {
-  TF (0, "id", TRUE), TF (1, "type", FALSE), TF (2, "args", FALSE), TF (3, "file", FALSE), TF (4, "x", FALSE),
-  TF (5, "y", FALSE), TF (6, "sha256", FALSE), { NULL } };
-const PsOpField ps_train_fields_optimizer[] = {
-  TF (0, "id", TRUE), TF (1, "type", TRUE), TF (2, "params", TRUE), TF (3, "args", FALSE), { NULL } };
-const PsOpField ps_train_fields_scheduler[] = {
-  TF (0, "id", TRUE), TF (1, "type", TRUE), TF (2, "optimizer", TRUE), TF (3, "args", FALSE), { NULL } };
-const PsOpField ps_train_fields_backward[] = { TF (0, "output", TRUE), { NULL } };
-const PsOpField ps_train_fields_step[] = { TF (0, "optimizer", TRUE), { NULL } };
-const PsOpField ps_train_fields_zero_grad[] = { TF (0, "optimizer", TRUE), TF (1, "set_to_none", FALSE), { NULL } };
-const PsOpField ps_train_fields_scheduler_step[] = { TF (0, "scheduler", TRUE), { NULL } };
-const PsOpField ps_train_fields_train[] = {
-  TF (0, "model", TRUE), TF (1, "optimizer", TRUE), TF (2, "data", TRUE), TF (3, "loss", TRUE),
-  TF (4, "batch_size", FALSE), TF (5, "shuffle", FALSE), TF (6, "drop_last", FALSE), TF (7, "epochs", FALSE),
-  TF (8, "steps", FALSE), TF (9, "scheduler", FALSE), TF (10, "scheduler_every", FALSE),
-  TF (11, "clip_grad_norm", FALSE), TF (12, "record_every", FALSE), { NULL } };
-
-gboolean
-ps_train_op_check (PsOp *op, guint index, GError **error)
-{
-  g_autoptr (JsonObject) json = ps_op_to_json (op);
-  return ps_train_ops_validate (json, ps_op_get_kind (op), index, error);
-}
-
-gboolean
-ps_train_op_apply (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
-{
-  g_autoptr (JsonObject) json = ps_op_to_json (op);
-  return ps_train_ops_apply (state, json, ps_op_get_kind (op), n, ctx ? ctx->base_dir : NULL, error);
-}
-
-void
-ps_train_op_writes (const PsOp *op, const PsState *prev, GPtrArray *w)
-{
-  g_autoptr (JsonObject) json = ps_op_to_json (op);
-  ps_train_ops_writable (prev, json, ps_op_get_kind (op), w);
-}
-
-char *
-ps_train_op_action (const PsOp *op)
-{
-  g_autoptr (JsonObject) json = ps_op_to_json (op);
-  return ps_train_ops_describe (json, ps_op_get_kind (op), NULL, NULL, NULL);
-}
-
-void
-ps_train_op_describe (const PsOp *op, const PsState *after, GString *s)
-{
-  g_autoptr (JsonObject) json = ps_op_to_json (op);
-  g_autofree char *d = ps_train_ops_describe (json, ps_op_get_kind (op), NULL, after, NULL);
-  g_string_append (s, d);
-}
-
+/* writes_undescribed: the op changes values (gradients, parameters) its sentence does not name. */
+#define TRAIN_KIND(nm, chk, wr, undescribed, scan) \
+  { .name = #nm, .version = 3, .fields = nm##_fields, .check = chk, .writes_modules = wr, .apply = apply_##nm, \
+    .action = action_train_op, .describe = describe_##nm, .writes_undescribed = undescribed, \
+    .py_scan = scan, .py_emit = ps_py_emit_##nm }
+const PsOpKind ps_train_op_kinds[] = {
+  TRAIN_KIND (dataset, check_dataset, NULL, FALSE, ps_py_scan_train_object),
+  TRAIN_KIND (optimizer, NULL, NULL, FALSE, ps_py_scan_train_object),
+  TRAIN_KIND (scheduler, NULL, NULL, FALSE, ps_py_scan_train_object),
+  TRAIN_KIND (backward, NULL, writes_backward, TRUE, NULL),
+  TRAIN_KIND (step, NULL, writes_optimizer_model, TRUE, NULL),
+  TRAIN_KIND (zero_grad, NULL, writes_optimizer_model, TRUE, NULL),
+  TRAIN_KIND (scheduler_step, NULL, NULL, FALSE, NULL),
+  TRAIN_KIND (train, check_train, writes_train, TRUE, ps_py_scan_train),
+  { NULL } };
+#undef TRAIN_KIND

@@ -13,36 +13,8 @@
 #include "ps-colormap.h"
 #include "ps-heatmap.h"
 #include "cli-run.h"
+#include "eye-fixture.h"
 #include "picture-test-util.h"
-
-/* step 0 seed, step 1 Linear(5, 5) created (kaiming_uniform_), step 2 eye_ on the weight,
- * step 3 zeros_ on the bias (the weight as at step 2) */
-static const char eye_recipe[] =
-  "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, \"root\": \"fc\", \"ops\": ["
-  " {\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 5, \"out_features\": 5}},"
-  " {\"op\": \"init\", \"target\": \"fc.weight\", \"fn\": \"eye_\"},"
-  " {\"op\": \"init\", \"target\": \"fc.bias\", \"fn\": \"zeros_\"}]}";
-
-typedef struct {
-  char *dir;
-  char *recipe;
-} Fixture;
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  f->dir = g_dir_make_tmp ("ps-cli-animate-XXXXXX", NULL);
-  f->recipe = g_build_filename (f->dir, "eye.json", NULL);
-  g_assert_true (g_file_set_contents (f->recipe, eye_recipe, -1, NULL));
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  rm_rf (f->dir);
-  g_free (f->dir);
-  g_free (f->recipe);
-}
 
 /* Where the animate frames put cell (r, c) of a 5 × 5 heatmap drawn at w × h: the same layout
  * (title + subtitle, default options) drawn here. */
@@ -72,7 +44,7 @@ cell_center (int w, int h, int r, int c, int *x, int *y)
 }
 
 static void
-test_animate_gif (Fixture *f, gconstpointer data)
+test_animate_gif (EyeFixture *f, gconstpointer data)
 {
   g_autofree char *gif_path = g_build_filename (f->dir, "w.gif", NULL);
   g_auto (Result) r = { 0 };
@@ -133,7 +105,7 @@ test_animate_gif (Fixture *f, gconstpointer data)
 }
 
 static void
-test_animate_series (Fixture *f, gconstpointer data)
+test_animate_series (EyeFixture *f, gconstpointer data)
 {
   g_autofree char *dir = g_build_filename (f->dir, "frames", NULL);
   g_autofree char *dir_slash = g_strconcat (dir, "/", NULL);
@@ -178,22 +150,8 @@ test_animate_series (Fixture *f, gconstpointer data)
   g_assert_null (strstr (r.out, "(step 2)"));
 }
 
-static int
-pdf_pages (const char *path)
-{
-  g_autofree char *data = NULL;
-  gsize len;
-  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
-  g_assert_true (len > 5 && memcmp (data, "%PDF-", 5) == 0);
-  int n = 0;
-  for (const char *p = data; (p = memmem (p, len - (gsize) (p - data), "/Type /Page", 11)) != NULL; p++)
-    if (p[11] != 's')
-      n++;
-  return n;
-}
-
 static void
-test_contact_sheet (Fixture *f, gconstpointer data)
+test_contact_sheet (EyeFixture *f, gconstpointer data)
 {
   g_autofree char *pdf = g_build_filename (f->dir, "sheet.pdf", NULL);
   g_autofree char *png = g_build_filename (f->dir, "sheet.png", NULL);
@@ -229,7 +187,7 @@ test_contact_sheet (Fixture *f, gconstpointer data)
 }
 
 static void
-test_errors (Fixture *f, gconstpointer data)
+test_errors (EyeFixture *f, gconstpointer data)
 {
   g_autofree char *mp4 = g_build_filename (f->dir, "x.mp4", NULL);
   g_autofree char *gif = g_build_filename (f->dir, "x.gif", NULL);
@@ -270,9 +228,9 @@ main (int argc, char **argv)
       g_test_skip ("PS_CLI is not set (run through meson test)");
       return g_test_run ();
     }
-  g_test_add ("/cli-animate/gif", Fixture, NULL, fixture_setup, test_animate_gif, fixture_teardown);
-  g_test_add ("/cli-animate/series", Fixture, NULL, fixture_setup, test_animate_series, fixture_teardown);
-  g_test_add ("/cli-animate/contact-sheet", Fixture, NULL, fixture_setup, test_contact_sheet, fixture_teardown);
-  g_test_add ("/cli-animate/errors", Fixture, NULL, fixture_setup, test_errors, fixture_teardown);
+  g_test_add ("/cli-animate/gif", EyeFixture, NULL, eye_fixture_setup, test_animate_gif, eye_fixture_teardown);
+  g_test_add ("/cli-animate/series", EyeFixture, NULL, eye_fixture_setup, test_animate_series, eye_fixture_teardown);
+  g_test_add ("/cli-animate/contact-sheet", EyeFixture, NULL, eye_fixture_setup, test_contact_sheet, eye_fixture_teardown);
+  g_test_add ("/cli-animate/errors", EyeFixture, NULL, eye_fixture_setup, test_errors, eye_fixture_teardown);
   return g_test_run ();
 }

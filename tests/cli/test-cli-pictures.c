@@ -10,41 +10,7 @@
 
 #include "ps-colormap.h"
 #include "cli-run.h"
-
-/* eye_ on a 5×5 Linear weight, zeros_ on its bias. */
-static const char eye_recipe[] =
-  "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, \"root\": \"fc\", \"ops\": ["
-  " {\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 5, \"out_features\": 5}},"
-  " {\"op\": \"init\", \"target\": \"fc.weight\", \"fn\": \"eye_\"},"
-  " {\"op\": \"init\", \"target\": \"fc.bias\", \"fn\": \"zeros_\"}]}";
-
-typedef struct {
-  char *dir;
-  char *recipe;
-} Fixture;
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  f->dir = g_dir_make_tmp ("ps-cli-pictures-XXXXXX", NULL);
-  f->recipe = g_build_filename (f->dir, "eye.json", NULL);
-  g_assert_true (g_file_set_contents (f->recipe, eye_recipe, -1, NULL));
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  g_autoptr (GDir) d = g_dir_open (f->dir, 0, NULL);
-  const char *name;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (f->dir, name, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (f->dir);
-  g_free (f->dir);
-  g_free (f->recipe);
-}
+#include "eye-fixture.h"
 
 static guint
 count_pixels (cairo_surface_t *s, guint32 rgb)
@@ -61,7 +27,7 @@ count_pixels (cairo_surface_t *s, guint32 rgb)
 }
 
 static void
-test_heatmap_png (Fixture *f, gconstpointer data)
+test_heatmap_png (EyeFixture *f, gconstpointer data)
 {
   g_autofree char *png = g_build_filename (f->dir, "w.png", NULL);
   g_auto (Result) r = { 0 };
@@ -83,7 +49,7 @@ test_heatmap_png (Fixture *f, gconstpointer data)
 }
 
 static void
-test_histogram_svg_pdf (Fixture *f, gconstpointer data)
+test_histogram_svg_pdf (EyeFixture *f, gconstpointer data)
 {
   g_autofree char *svg = g_build_filename (f->dir, "h.svg", NULL);
   g_autofree char *pdf = g_build_filename (f->dir, "h.pdf", NULL);
@@ -114,7 +80,7 @@ test_histogram_svg_pdf (Fixture *f, gconstpointer data)
 }
 
 static void
-test_over_time_and_difference (Fixture *f, gconstpointer data)
+test_over_time_and_difference (EyeFixture *f, gconstpointer data)
 {
   g_autofree char *r1 = g_build_filename (f->dir, "r.png", NULL);
   g_autofree char *b1 = g_build_filename (f->dir, "b.svg", NULL);
@@ -131,7 +97,7 @@ test_over_time_and_difference (Fixture *f, gconstpointer data)
 }
 
 static void
-test_stats_json (Fixture *f, gconstpointer data)
+test_stats_json (EyeFixture *f, gconstpointer data)
 {
   g_auto (Result) r = { 0 };
   run (&r, "stats", f->recipe, "--json", NULL);
@@ -158,7 +124,7 @@ test_stats_json (Fixture *f, gconstpointer data)
 }
 
 static void
-test_errors (Fixture *f, gconstpointer data)
+test_errors (EyeFixture *f, gconstpointer data)
 {
   g_autofree char *png = g_build_filename (f->dir, "x.png", NULL);
   g_autofree char *nodir = g_build_filename (f->dir, "no", "such", "dir", "x.png", NULL);
@@ -248,12 +214,12 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/cli-pictures/heatmap-png", Fixture, NULL, fixture_setup, test_heatmap_png, fixture_teardown);
-  g_test_add ("/cli-pictures/histogram-svg-pdf", Fixture, NULL, fixture_setup, test_histogram_svg_pdf, fixture_teardown);
-  g_test_add ("/cli-pictures/over-time-and-difference", Fixture, NULL, fixture_setup, test_over_time_and_difference,
-              fixture_teardown);
-  g_test_add ("/cli-pictures/stats-json", Fixture, NULL, fixture_setup, test_stats_json, fixture_teardown);
-  g_test_add ("/cli-pictures/errors", Fixture, NULL, fixture_setup, test_errors, fixture_teardown);
+  g_test_add ("/cli-pictures/heatmap-png", EyeFixture, NULL, eye_fixture_setup, test_heatmap_png, eye_fixture_teardown);
+  g_test_add ("/cli-pictures/histogram-svg-pdf", EyeFixture, NULL, eye_fixture_setup, test_histogram_svg_pdf, eye_fixture_teardown);
+  g_test_add ("/cli-pictures/over-time-and-difference", EyeFixture, NULL, eye_fixture_setup, test_over_time_and_difference,
+              eye_fixture_teardown);
+  g_test_add ("/cli-pictures/stats-json", EyeFixture, NULL, eye_fixture_setup, test_stats_json, eye_fixture_teardown);
+  g_test_add ("/cli-pictures/errors", EyeFixture, NULL, eye_fixture_setup, test_errors, eye_fixture_teardown);
   g_test_add_func ("/cli-pictures/inspect-torch-checkpoint", test_inspect_torch_checkpoint);
   return g_test_run ();
 }

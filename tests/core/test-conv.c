@@ -14,6 +14,17 @@ static const char *const conv_types[] = {
 };
 static const char *const exact_types[] = { "Embedding", "Bilinear", NULL };
 
+/* The arguments of a convolution: in_channels, out_channels, kernel_size. */
+static PsArgs *
+conv_args (int64_t in_channels, int64_t out_channels, int64_t kernel_size)
+{
+  PsArgs *a = ps_args_new ();
+  ps_args_set_int (a, "in_channels", in_channels);
+  ps_args_set_int (a, "out_channels", out_channels);
+  ps_args_set_int (a, "kernel_size", kernel_size);
+  return a;
+}
+
 static void
 test_fixture_forward (void)
 {
@@ -199,10 +210,7 @@ test_backend_prediction (void)
   g_autoptr (GError) error = NULL;
   PsGenerator gen;
   ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
-  g_autoptr (PsArgs) args = ps_args_new ();
-  ps_args_set_int (args, "in_channels", 3);
-  ps_args_set_int (args, "out_channels", 2);
-  ps_args_set_int (args, "kernel_size", 3);
+  g_autoptr (PsArgs) args = conv_args (3, 2, 3);
   g_autoptr (PsModule) m = ps_module_new ("Conv2d", args, &gen, &error);
   g_autoptr (PsTensor) bad = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 3, 3, NULL);
   g_assert_null (ps_conv_module_torch_backend (m, bad, 1, &error));
@@ -221,10 +229,7 @@ test_zero_sizes (void)
   const int64_t cfg[][3] = { { 0, 8, 3 }, { 3, 0, 3 } };
   for (guint i = 0; i < G_N_ELEMENTS (cfg); i++)
     {
-      g_autoptr (PsArgs) a = ps_args_new ();
-      ps_args_set_int (a, "in_channels", cfg[i][0]);
-      ps_args_set_int (a, "out_channels", cfg[i][1]);
-      ps_args_set_int (a, "kernel_size", cfg[i][2]);
+      g_autoptr (PsArgs) a = conv_args (cfg[i][0], cfg[i][1], cfg[i][2]);
       g_autoptr (PsModule) m = ps_module_new ("Conv2d", a, &gen, &error);
       g_assert_no_error (error);
       g_assert_true (ps_generator_equal (&gen, &fresh));
@@ -233,10 +238,7 @@ test_zero_sizes (void)
   const int64_t want[][4] = { { 0, 4, 3, 3 }, { 0, 4, 7, 7 } };
   for (int t = 0; t < 2; t++)
     {
-      g_autoptr (PsArgs) a = ps_args_new ();
-      ps_args_set_int (a, "in_channels", 3);
-      ps_args_set_int (a, "out_channels", 4);
-      ps_args_set_int (a, "kernel_size", 3);
+      g_autoptr (PsArgs) a = conv_args (3, 4, 3);
       g_autoptr (PsModule) m = ps_module_new (types[t], a, &gen, &error);
       g_assert_no_error (error);
       int64_t shape[4] = { 0, 3, 5, 5 };
@@ -381,10 +383,7 @@ test_reset_writes_new_tensors (void)
   g_autoptr (GError) error = NULL;
   PsGenerator gen;
   ps_generator_init (&gen, 1, PS_FLAVOUR_AVX2);
-  g_autoptr (PsArgs) args = ps_args_new ();
-  ps_args_set_int (args, "in_channels", 3);
-  ps_args_set_int (args, "out_channels", 2);
-  ps_args_set_int (args, "kernel_size", 2);
+  g_autoptr (PsArgs) args = conv_args (3, 2, 2);
   g_autoptr (PsModule) m = ps_module_new ("Conv2d", args, &gen, &error);
   g_assert_no_error (error);
   PsParam *w = ps_module_get_param (m, "weight");
@@ -408,10 +407,7 @@ test_argument_errors (void)
   g_autoptr (GError) error = NULL;
   PsGenerator gen;
   ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
-  g_autoptr (PsArgs) args = ps_args_new ();
-  ps_args_set_int (args, "in_channels", 3);
-  ps_args_set_int (args, "out_channels", 2);
-  ps_args_set_int (args, "kernel_size", 3);
+  g_autoptr (PsArgs) args = conv_args (3, 2, 3);
   ps_args_set_string (args, "padding", "foo");
   g_autoptr (PsModule) m = ps_module_new ("Conv2d", args, &gen, &error);
   g_assert_null (m);
@@ -445,10 +441,7 @@ test_argument_errors (void)
                    "dilation_height: 1 dilation_width: 1");
   g_clear_error (&error);
   int64_t op1[1] = { 1 };
-  g_autoptr (PsArgs) t1 = ps_args_new ();
-  ps_args_set_int (t1, "in_channels", 4);
-  ps_args_set_int (t1, "out_channels", 6);
-  ps_args_set_int (t1, "kernel_size", 3);
+  g_autoptr (PsArgs) t1 = conv_args (4, 6, 3);
   g_assert_true (ps_args_set_int_list (t1, "output_padding", op1, 1, NULL));
   g_autoptr (PsModule) m1 = ps_module_new ("ConvTranspose1d", t1, &gen, &error);
   g_assert_no_error (error);
@@ -459,10 +452,7 @@ test_argument_errors (void)
   g_clear_error (&error);
 
   /* absurd sizes: an error, never an overflow */
-  g_autoptr (PsArgs) big = ps_args_new ();
-  ps_args_set_int (big, "in_channels", 1);
-  ps_args_set_int (big, "out_channels", 1);
-  ps_args_set_int (big, "kernel_size", 3);
+  g_autoptr (PsArgs) big = conv_args (1, 1, 3);
   ps_args_set_int (big, "dilation", G_MAXINT64 / 2 + 1);
   g_autoptr (PsModule) bm = ps_module_new ("Conv1d", big, &gen, &error);
   g_assert_no_error (error);

@@ -264,6 +264,53 @@ test_errors (void)
   ps_state_unref (st);
 }
 
+/* Each training op kind checks its own fields when the op is read (before any state exists). */
+static void
+test_load_errors (void)
+{
+#define TRAIN_HEAD "{\"op\":\"train\",\"model\":\"m\",\"optimizer\":\"o\",\"data\":\"d\",\"loss\":{\"type\":\"MSELoss\"},"
+  static const struct { const char *json, *message; } cases[] = {
+    { "{\"op\":\"dataset\",\"id\":3,\"type\":\"xor\"}", "op 9 (dataset): field 'id': expected a string" },
+    { "{\"op\":\"dataset\",\"id\":\"\",\"type\":\"xor\"}", "op 9 (dataset): field 'id': must not be empty" },
+    { "{\"op\":\"dataset\",\"id\":\"d\",\"type\":\"xor\",\"args\":[1]}", "op 9 (dataset): field 'args': expected an object" },
+    { "{\"op\":\"dataset\",\"id\":\"d\"}",
+      "op 9 (dataset): field 'type': give either \"type\" (xor, circles, blobs, fashion_mnist) or \"file\"" },
+    { "{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"a.npz\",\"x\":\"X\"}",
+      "op 9 (dataset): field 'y': missing (the array names of inputs and targets in the file)" },
+    { "{\"op\":\"optimizer\",\"id\":\"o\",\"type\":\"SGD\"}", "op 9 (optimizer): field 'params': missing" },
+    { "{\"op\":\"zero_grad\",\"optimizer\":\"o\",\"set_to_none\":1}", "op 9 (zero_grad): field 'set_to_none': expected a boolean" },
+    { "{\"op\":\"scheduler_step\",\"scheduler\":true}", "op 9 (scheduler_step): field 'scheduler': expected a string" },
+    { "{\"op\":\"backward\",\"output\":\"l\",\"retain_graph\":true}", "op 9 (backward): field 'retain_graph': unknown field" },
+    { TRAIN_HEAD "\"steps\":2.5}", "op 9 (train): field 'steps': expected an integer" },
+    { TRAIN_HEAD "\"steps\":0}", "op 9 (train): field 'steps': must be at least 1" },
+    { TRAIN_HEAD "\"steps\":1,\"record_every\":0}", "op 9 (train): field 'record_every': must be at least 1" },
+    { TRAIN_HEAD "\"steps\":1,\"scheduler_every\":\"batch\"}",
+      "op 9 (train): field 'scheduler_every': expected \"epoch\" or \"step\", got \"batch\"" },
+    { TRAIN_HEAD "\"steps\":1,\"clip_grad_norm\":0}", "op 9 (train): field 'clip_grad_norm': must be positive" },
+    { TRAIN_HEAD "\"steps\":1,\"clip_grad_norm\":\"1\"}", "op 9 (train): field 'clip_grad_norm': expected a number" },
+    { TRAIN_HEAD "\"steps\":1,\"loss\":\"MSELoss\"}", "op 9 (train): field 'loss': expected an object" },
+  };
+#undef TRAIN_HEAD
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsOp) op = parse_op (cases[i].json, &error);
+      g_assert_null (op);
+      g_assert_nonnull (error);
+      if (!g_str_has_prefix (error->message, cases[i].message))
+        g_error ("%s: expected '%s', got: %s", cases[i].json, cases[i].message, error->message);
+    }
+  /* a valid op keeps its fields: written back as given */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsOp) op = parse_op ("{\"op\":\"zero_grad\",\"optimizer\":\"o\",\"set_to_none\":true}", &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_op_has_field (op, "set_to_none"));
+  g_autoptr (JsonObject) back = ps_op_to_json (op);
+  g_assert_true (json_object_get_boolean_member (back, "set_to_none"));
+  g_autofree char *d = ps_op_describe (op, NULL, NULL, NULL);
+  g_assert_true (g_str_has_prefix (d, "o.zero_grad() failed"));   /* no state after: an action */
+}
+
 static void
 test_example (void)
 {
@@ -345,6 +392,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/train-recipe/golden-runs-last-only", GINT_TO_POINTER (TRUE), test_golden_runs);
   g_test_add_func ("/train-recipe/dissected", test_dissected);
   g_test_add_func ("/train-recipe/errors", test_errors);
+  g_test_add_func ("/train-recipe/load-errors", test_load_errors);
   g_test_add_func ("/train-recipe/example", test_example);
   g_test_add_func ("/train-recipe/fashion-mnist", test_fashion_mnist);
   return g_test_run ();

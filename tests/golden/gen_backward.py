@@ -106,6 +106,18 @@ case('Conv1d reflect', 'Conv1d', {'in_channels': 2, 'out_channels': 2, 'kernel_s
      'padding_mode': 'reflect'}, [3, 2, 6], seed=14)
 case('Conv2d circular first', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3, 'padding': 1,
      'padding_mode': 'circular'}, [2, 2, 5, 5], seed=15, grad_input=False)
+case('Conv2d circular', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3, 'padding': 1,
+     'padding_mode': 'circular'}, [2, 2, 5, 5], seed=16)
+case('Conv2d circular b1 2x3', 'Conv2d', {'in_channels': 1, 'out_channels': 2, 'kernel_size': [5, 3], 'padding': [2, 1],
+     'padding_mode': 'circular'}, [1, 1, 4, 6], seed=17)
+case('Conv2d circular pad=size', 'Conv2d', {'in_channels': 2, 'out_channels': 2, 'kernel_size': 3, 'padding': 3,
+     'padding_mode': 'circular'}, [3, 2, 3, 4], seed=18)
+case('Conv1d circular', 'Conv1d', {'in_channels': 3, 'out_channels': 2, 'kernel_size': 5, 'padding': 2,
+     'padding_mode': 'circular'}, [4, 3, 7], seed=19)
+case('Conv3d circular', 'Conv3d', {'in_channels': 2, 'out_channels': 2, 'kernel_size': 3, 'padding': [1, 2, 1],
+     'padding_mode': 'circular'}, [2, 2, 3, 4, 5], seed=25)
+case('Conv2d circular same', 'Conv2d', {'in_channels': 2, 'out_channels': 2, 'kernel_size': 4, 'padding': 'same',
+     'padding_mode': 'circular'}, [2, 2, 6, 5], seed=26)
 case('Conv2d unbatched', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3}, [2, 6, 5], seed=11)
 
 # ---- GELU (oneDNN eltwise_gelu_erf backward), approximate='tanh' (ATen)
@@ -186,6 +198,11 @@ case('Linear 3-D', 'Linear', {'in_features': 6, 'out_features': 4}, [3, 5, 6], s
 case('Linear 3-D nobias', 'Linear', {'in_features': 6, 'out_features': 3, 'bias': False}, [2, 7, 6], seed=92)
 case('Linear 4-D', 'Linear', {'in_features': 5, 'out_features': 8}, [2, 3, 4, 5], seed=93)
 case('Linear 3-D in1', 'Linear', {'in_features': 1, 'out_features': 3}, [1, 1, 1], seed=94)
+case('Linear 1-D', 'Linear', {'in_features': 7, 'out_features': 5}, [7], seed=96)
+case('Linear 1-D nobias', 'Linear', {'in_features': 9, 'out_features': 4, 'bias': False}, [9], seed=97)
+case('Linear 1-D in1', 'Linear', {'in_features': 1, 'out_features': 6}, [1], seed=98)
+case('Linear 1-D out1', 'Linear', {'in_features': 300, 'out_features': 1}, [300], seed=99)
+case('Linear 1-D big', 'Linear', {'in_features': 200, 'out_features': 150}, [200], seed=89)
 case('Linear 3-D big', 'Linear', {'in_features': 64, 'out_features': 32}, [8, 50, 64], seed=95)
 
 # ---- GroupNorm: ds/db per (sample, channel), then per (sample, group) with gamma; no affine; large groups

@@ -25,26 +25,17 @@ Sections:
 import json
 import math
 import os
-import struct
 import warnings
 
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from train_golden import dhex, loss_case, tens
+
 warnings.simplefilter("ignore")
 torch.set_num_threads(1)
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "train-golden.json")
-
-
-def tens(t):
-    t = t.detach().contiguous().to(torch.float32)
-    return {"shape": list(t.shape),
-            "hex": [format(struct.unpack("<I", struct.pack("<f", v))[0], "08x") for v in t.flatten().tolist()]}
-
-
-def dhex(v):
-    return format(struct.unpack("<Q", struct.pack("<d", float(v)))[0], "016x")
 
 
 g = torch.Generator().manual_seed(1234)
@@ -58,22 +49,6 @@ def randn(*shape, scale=1.0):
 LOSSES = []
 
 
-def loss_case(typ, args, x, t, scalar=True):
-    x = x.clone().requires_grad_(True)
-    fn = getattr(nn, typ)(**{k: (torch.tensor(v) if k in ("weight", "pos_weight") else v) for k, v in args.items()})
-    out = fn(x, t)
-    c = {"type": typ, "args": args, "x": tens(x)}
-    if t.dtype == torch.int64:
-        c["ti"] = t.tolist()
-    else:
-        c["t"] = tens(t)
-    c["loss"] = tens(out)
-    if out.dim() == 0:
-        out.backward()
-        c["grad"] = tens(x.grad)
-    LOSSES.append(c)
-
-
 for (N, C) in [(1, 2), (7, 3), (8, 9), (32, 10), (33, 17), (100, 5)]:
     for red in ["mean", "sum", "none"]:
         for typ in ["CrossEntropyLoss", "NLLLoss"]:
@@ -81,16 +56,16 @@ for (N, C) in [(1, 2), (7, 3), (8, 9), (32, 10), (33, 17), (100, 5)]:
             if typ == "NLLLoss":
                 x = torch.log_softmax(x, 1)
             t = torch.randint(0, C, (N,), generator=g)
-            loss_case(typ, {"reduction": red}, x, t)
+            loss_case(LOSSES, typ, {"reduction": red}, x, t)
         x = randn(N, C, scale=2.0)
         tt = randn(N, C, scale=2.0)
         for typ, extra in [("MSELoss", {}), ("L1Loss", {}), ("SmoothL1Loss", {}), ("SmoothL1Loss", {"beta": 0.5}),
                            ("HuberLoss", {}), ("HuberLoss", {"delta": 0.7})]:
-            loss_case(typ, dict(extra, reduction=red), x, tt)
+            loss_case(LOSSES, typ, dict(extra, reduction=red), x, tt)
         tb = torch.rand(N, C, generator=g)
-        loss_case("BCEWithLogitsLoss", {"reduction": red}, x, tb)
-        loss_case("BCEWithLogitsLoss", {"reduction": red, "pos_weight": (torch.rand(C, generator=g) * 3).tolist()}, x, tb)
-        loss_case("BCELoss", {"reduction": red}, torch.sigmoid(x), tb)
+        loss_case(LOSSES, "BCEWithLogitsLoss", {"reduction": red}, x, tb)
+        loss_case(LOSSES, "BCEWithLogitsLoss", {"reduction": red, "pos_weight": (torch.rand(C, generator=g) * 3).tolist()}, x, tb)
+        loss_case(LOSSES, "BCELoss", {"reduction": red}, torch.sigmoid(x), tb)
     # weights, ignore_index
     x = randn(N, C, scale=3.0)
     t = torch.randint(0, C, (N,), generator=g)
@@ -99,13 +74,13 @@ for (N, C) in [(1, 2), (7, 3), (8, 9), (32, 10), (33, 17), (100, 5)]:
         t[N - 1] = 1 if C > 1 else 0
     w = (torch.rand(C, generator=g) + 0.5).tolist()
     for red in ["mean", "sum"]:
-        loss_case("CrossEntropyLoss", {"reduction": red, "weight": w}, x, t)
-        loss_case("CrossEntropyLoss", {"reduction": red}, x, t)
-        loss_case("NLLLoss", {"reduction": red, "weight": w}, torch.log_softmax(x, 1), t)
+        loss_case(LOSSES, "CrossEntropyLoss", {"reduction": red, "weight": w}, x, t)
+        loss_case(LOSSES, "CrossEntropyLoss", {"reduction": red}, x, t)
+        loss_case(LOSSES, "NLLLoss", {"reduction": red, "weight": w}, torch.log_softmax(x, 1), t)
         t2 = t.clone()
         t2[t2 == -100] = 0
         t2[0] = C - 1
-        loss_case("CrossEntropyLoss", {"reduction": red, "ignore_index": C - 1}, x, t2)
+        loss_case(LOSSES, "CrossEntropyLoss", {"reduction": red, "ignore_index": C - 1}, x, t2)
 
 # ---------------- optimizers ----------------
 OPTIM = []

@@ -22,22 +22,17 @@ Sections:
 """
 import json
 import os
-import struct
 import sys
 import warnings
 
 import torch
 import torch.nn as nn
 
+from train_golden import loss_case, tens
+
 warnings.simplefilter("ignore")
 torch.set_num_threads(1)
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "train-seq-golden.json")
-
-
-def tens(t):
-    t = t.detach().contiguous().to(torch.float32)
-    return {"shape": list(t.shape),
-            "hex": [format(struct.unpack("<I", struct.pack("<f", v))[0], "08x") for v in t.flatten().tolist()]}
 
 
 g = torch.Generator().manual_seed(4321)
@@ -51,22 +46,6 @@ def randn(*shape, scale=1.0):
 LOSSES = []
 
 
-def loss_case(typ, args, x, t):
-    x = x.clone().requires_grad_(True)
-    fn = getattr(nn, typ)(**{k: (torch.tensor(v) if k in ("weight", "pos_weight") else v) for k, v in args.items()})
-    out = fn(x, t)
-    c = {"type": typ, "args": args, "x": tens(x)}
-    if t.dtype == torch.int64:
-        c["ti"] = t.tolist()
-    else:
-        c["t"] = tens(t)
-    c["loss"] = tens(out)
-    if out.dim() == 0:
-        out.backward()
-        c["grad"] = tens(x.grad)
-    LOSSES.append(c)
-
-
 for (N, C) in [(1, 2), (7, 3), (8, 9), (32, 10), (33, 17), (100, 5)]:
     x = randn(N, C, scale=3.0)
     t = torch.randint(0, C, (N,), generator=g)
@@ -76,17 +55,17 @@ for (N, C) in [(1, 2), (7, 3), (8, 9), (32, 10), (33, 17), (100, 5)]:
     probs = torch.softmax(randn(N, C, scale=2.0), 1)
     for red in ["mean", "sum", "none"]:
         for ls in [0.1, 0.25, 1.0]:
-            loss_case("CrossEntropyLoss", {"reduction": red, "label_smoothing": ls}, x, t)
-        loss_case("CrossEntropyLoss", {"reduction": red, "label_smoothing": 0.2, "weight": w}, x, t)
+            loss_case(LOSSES, "CrossEntropyLoss", {"reduction": red, "label_smoothing": ls}, x, t)
+        loss_case(LOSSES, "CrossEntropyLoss", {"reduction": red, "label_smoothing": 0.2, "weight": w}, x, t)
         t2 = t.clone()
         t2[t2 == -100] = 0
         t2[0] = C - 1
-        loss_case("CrossEntropyLoss", {"reduction": red, "label_smoothing": 0.3, "ignore_index": C - 1}, x, t2)
-        loss_case("CrossEntropyLoss", {"reduction": red, "label_smoothing": 0.3, "ignore_index": C - 1,
+        loss_case(LOSSES, "CrossEntropyLoss", {"reduction": red, "label_smoothing": 0.3, "ignore_index": C - 1}, x, t2)
+        loss_case(LOSSES, "CrossEntropyLoss", {"reduction": red, "label_smoothing": 0.3, "ignore_index": C - 1,
                                        "weight": w}, x, t2)
         for ls in [0.0, 0.2]:
-            loss_case("CrossEntropyLoss", {"reduction": red, "label_smoothing": ls}, x, probs)
-            loss_case("CrossEntropyLoss", {"reduction": red, "label_smoothing": ls, "weight": w}, x, probs)
+            loss_case(LOSSES, "CrossEntropyLoss", {"reduction": red, "label_smoothing": ls}, x, probs)
+            loss_case(LOSSES, "CrossEntropyLoss", {"reduction": red, "label_smoothing": ls, "weight": w}, x, probs)
 
 # ---------------- RNN / LSTM / GRU backward ----------------
 # m = Sequential(Embedding(10, input_size), rnn): the Embedding makes the RNN's input require

@@ -312,20 +312,6 @@ test_series (void)
   rm_rf (dir);
 }
 
-static int
-pdf_pages (const char *path)
-{
-  g_autofree char *data = NULL;
-  gsize len;
-  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
-  g_assert_true (len > 5 && memcmp (data, "%PDF-", 5) == 0);
-  int n = 0;
-  for (const char *p = data; (p = memmem (p, len - (gsize) (p - data), "/Type /Page", 11)) != NULL; p++)
-    if (p[11] != 's')
-      n++;
-  return n;
-}
-
 static void
 test_contact_sheet (void)
 {

@@ -18,6 +18,24 @@ static const char *const nested_names[] = {
 static const int64_t nested_shapes[][2] = { { 2, 3 }, { 2, 0 }, { 2, 2 }, { 1, 2 }, { 1, 0 } };
 #define NESTED_N 5
 
+/* The tree of nested.safetensors as the checkpoint item model and window dump it: name, dtypes,
+ * shape or tensor count, element count; groups by dotted name in the file's order. */
+#define NESTED_TREE_DUMP \
+  "nested.safetensors I64, F32 5 tensors 15\n" \
+  "  step I64 [1] 1\n" \
+  "  encoder F32 3 tensors 12\n" \
+  "    layers F32 3 tensors 12\n" \
+  "      0 F32 2 tensors 8\n" \
+  "        self_attn F32 2 tensors 8\n" \
+  "          q_proj F32 2 tensors 8\n" \
+  "            bias F32 [2] 2\n" \
+  "            weight F32 [2, 3] 6\n" \
+  "      1 F32 1 tensor 4\n" \
+  "        fc F32 1 tensor 4\n" \
+  "          weight F32 [2, 2] 4\n" \
+  "  head F32 1 tensor 2\n" \
+  "    weight F32 [1, 2] 2\n"
+
 static inline double
 nested_value (int k, int64_t i)
 {

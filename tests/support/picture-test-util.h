@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "ps-export.h"
 
 /* With PS_RENDER_SAMPLES=dir set, the picture is also written there for a human to look at. */
@@ -93,6 +94,21 @@ count_files (const char *dir)
   guint n = 0;
   while (d && g_dir_read_name (d))
     n++;
+  return n;
+}
+
+/* The number of pages of a PDF file (its "/Type /Page" objects). */
+static inline int
+pdf_pages (const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_assert_true (len > 5 && memcmp (data, "%PDF-", 5) == 0);
+  int n = 0;
+  for (const char *p = data; (p = memmem (p, len - (gsize) (p - data), "/Type /Page", 11)) != NULL; p++)
+    if (p[11] != 's')
+      n++;
   return n;
 }
 
