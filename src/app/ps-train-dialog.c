@@ -97,7 +97,6 @@ on_file_chosen (GtkNativeDialog *chooser, int response, gpointer data)
         gtk_editable_set_text (GTK_EDITABLE (self->file_entry), path);
     }
   ps_file_chooser_release (chooser);
-  g_object_unref (self);
 }
 
 static void
@@ -112,7 +111,8 @@ on_choose_file (PsTrainDialog *self)
     gtk_file_filter_add_pattern (filter, patterns[i]);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
   g_object_unref (filter);
-  ps_file_chooser_show (chooser, on_file_chosen, g_object_ref (self));
+  /* no reference: once the dialog is gone the chooser is released without answering */
+  ps_file_chooser_show (chooser, on_file_chosen, self);
 }
 
 /* One labelled row of the file data set, inserted under the data set's row. */

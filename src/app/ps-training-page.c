@@ -115,20 +115,6 @@ clear_records (PsTrainingPage *self)
   g_array_set_size (self->xsteps, 0);
 }
 
-int64_t
-ps_train_axis_next (PsTrainAxis *axis, int64_t optimizer_step)
-{
-  int64_t x = optimizer_step + axis->base;
-  if (x <= axis->last)
-    {
-      /* a new optimizer counts from 1 again: continue the axis after the last step */
-      axis->base = axis->last;
-      x = optimizer_step + axis->base;
-    }
-  axis->last = x;
-  return x;
-}
-
 char *
 ps_train_record_describe (const PsTrainRecord *r, int64_t axis_step)
 {
@@ -1074,7 +1060,9 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
       self->tick_id = 0;
       return G_SOURCE_REMOVE;
     }
-  gint64 now = gdk_frame_clock_get_frame_time (clock);
+  /* GTK 4.8 can run a tick callback without a frame clock (the monkey saw the CRITICAL while the
+   * page was being unrooted): the wall clock then */
+  gint64 now = GDK_IS_FRAME_CLOCK (clock) ? gdk_frame_clock_get_frame_time (clock) : g_get_monotonic_time ();
   if (now - self->last_rebuild < LIVE_FRAME_US)
     return G_SOURCE_CONTINUE;
   self->last_rebuild = now;
@@ -1204,7 +1192,14 @@ guint ps_training_page_get_n_substeps (PsTrainingPage *self) { return self->reco
 guint ps_training_page_get_substep (PsTrainingPage *self) { return self->shown; }
 PsState *ps_training_page_get_shown_state (PsTrainingPage *self) { return self->shown_state; }
 PsTensor *ps_training_page_get_shown_tensor (PsTrainingPage *self) { return self->shown_tensor; }
-const char *ps_training_page_get_status (PsTrainingPage *self) { return self->status; }
+const char *
+ps_training_page_get_status (PsTrainingPage *self)
+{
+  /* live: what the monitor says now, not at the last frame (a starved frame clock lags) */
+  if (self->monitor != NULL && !self->disposed)
+    update_status (self);
+  return self->status;
+}
 const char *ps_training_page_get_empty_text (PsTrainingPage *self) { return self->have_figure ? NULL : self->empty_text; }
 guint ps_training_page_get_n_rebuilds (PsTrainingPage *self) { return self->n_rebuilds; }
 

@@ -16,6 +16,7 @@
 #include <gtk/gtk.h>
 #include "ps-document.h"
 #include "ps-layer-diagnostics.h"
+#include "ps-train-object.h"
 
 G_BEGIN_DECLS
 
@@ -38,12 +39,8 @@ typedef enum {
   PS_TRAINING_N_VIEWS
 } PsTrainingView;
 
-/* The training x axis (loss curve, ratios, sub-step labels, the main window's sub-steps): steps
- * counted across the document's train ops in timeline order — a run with a new optimizer (whose
- * own count starts at 1 again) continues after the last step of the run before. Start zeroed and
- * feed every record's optimizer step in order. */
-typedef struct { int64_t last, base; } PsTrainAxis;
-int64_t   ps_train_axis_next (PsTrainAxis *axis, int64_t optimizer_step);
+/* The training x axis is PsTrainAxis (ps-train-object.h): the loss curve, ratios, sub-step labels,
+ * the main window's sub-steps and `paramscope-cli loss-curve` count the same steps. */
 /* "training step 80 (optimizer step 60 of its run) · epoch 3 · loss 0.31 · accuracy 75.0 % · lr 0.1
  * · ‖g‖ 0.52": the axis step first, the optimizer's own count only where it differs. */
 char     *ps_train_record_describe (const PsTrainRecord *r, int64_t axis_step);

@@ -237,7 +237,7 @@ static void
 export_training_frames_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  /* ps_file_chooser_new/_show like every chooser (see export_training_view_activated) */
+  /* as every chooser (ps-file-chooser): modal, one answer, none once the window is gone */
   GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Training View Over Sub-steps"), GTK_WINDOW (self),
                                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "training.gif");

@@ -216,6 +216,7 @@ ps_cli_cmd_loss_curve (int argc, char **argv)
   g_autoptr (GArray) acc = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) lr = g_array_new (FALSE, FALSE, sizeof (double));
   gboolean any_acc = FALSE;
+  PsTrainAxis axis = { 0, 0 };   /* the app's x axis: a new optimizer's run continues the count */
   for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
     {
       PsState *st = ps_timeline_get_state (tl, i);
@@ -223,7 +224,8 @@ ps_cli_cmd_loss_curve (int argc, char **argv)
         {
           const PsTrainRecord *r = st->train_log->records->pdata[k];
           double l = r->loss;
-          g_array_append_val (steps, r->step);
+          int64_t x = ps_train_axis_next (&axis, r->step);
+          g_array_append_val (steps, x);
           g_array_append_val (loss, l);
           g_array_append_val (acc, r->accuracy);
           g_array_append_val (lr, r->lr);
@@ -248,6 +250,7 @@ ps_cli_cmd_loss_curve (int argc, char **argv)
   PsLossCurve lc = { &ls, 1, any_acc ? &as : NULL, any_acc ? 1 : 0, &lrs, &o };
   if (!ps_export_picture (out, width, height, 1.0, 0, ps_loss_curve_draw_func, &lc, &error))
     return ps_cli_error (error);
-  printf ("wrote %s (%u recorded steps)\n", out, steps->len);
+  printf ("wrote %s (%u recorded steps, training steps %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT ")\n", out, steps->len,
+          g_array_index (steps, int64_t, 0), g_array_index (steps, int64_t, steps->len - 1));
   return 0;
 }

@@ -138,6 +138,20 @@ ps_train_record_free (PsTrainRecord *r)
   g_free (r);
 }
 
+int64_t
+ps_train_axis_next (PsTrainAxis *axis, int64_t optimizer_step)
+{
+  int64_t x = optimizer_step + axis->base;
+  if (x <= axis->last)
+    {
+      /* a new optimizer counts from 1 again: continue the axis after the last step */
+      axis->base = axis->last;
+      x = optimizer_step + axis->base;
+    }
+  axis->last = x;
+  return x;
+}
+
 PsTrainLog *
 ps_train_log_new (void)
 {

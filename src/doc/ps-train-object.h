@@ -93,6 +93,14 @@ typedef struct {
   GDestroyNotify replay_free;
 } PsTrainLog;
 
+/* The training x axis: steps counted across a timeline's train ops in order — a run with a new
+ * optimizer (whose own count starts at 1 again) continues after the last step of the run before;
+ * a run that continues an optimizer keeps its count. Start zeroed ({ 0, 0 }) and feed every
+ * record's optimizer step in timeline order; returns its place on the axis. The app's Training
+ * page and main timeline and `paramscope-cli loss-curve` all count with it. */
+typedef struct { int64_t last, base; } PsTrainAxis;
+int64_t        ps_train_axis_next            (PsTrainAxis *axis, int64_t optimizer_step);
+
 PsTrainLog    *ps_train_log_new              (void);
 void           ps_train_log_unref            (PsTrainLog *log);
 PsTrainRecord *ps_train_record_new           (void);

@@ -146,8 +146,19 @@ test_live_pause_cancel (void)
 
   /* Pause holds the run: the same step and the same sub-steps a while later */
   ps_training_page_press_pause (page, TRUE);
-  run_for (300);
-  g_autofree char *paused = g_strdup (ps_training_page_get_status (page));
+  /* the step in flight still finishes (under a sanitizer on a loaded machine that can take longer
+   * than a frame or two): wait until the status holds still, then it must stay */
+  g_autofree char *paused = NULL;
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  for (int still = 0; still < 3;)
+    {
+      g_autofree char *before = g_strdup (ps_training_page_get_status (page));
+      run_for (300);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      still = strcmp (before, ps_training_page_get_status (page)) == 0 ? still + 1 : 0;
+      g_free (paused);
+      paused = g_strdup (before);
+    }
   guint paused_n = ps_training_page_get_n_substeps (page);
   g_assert_nonnull (strstr (paused, "Paused at step"));
   run_for (400);
@@ -542,6 +553,7 @@ test_main_timeline_substeps (void)
   g_assert_true (ps_tensor_equal (cli, page_tensor (w, PS_PAGE_HEATMAP)));
   remove_dir (dir);
   g_assert_nonnull (strstr (gtk_label_get_text (w->sub_label), "Sub-step 10 of 20: training step 10 ·"));
+  shot (w, "main-timeline-substep");
   /* the histogram follows too */
   adw_view_stack_set_visible_child_name (w->view_stack, "histogram");
   iterate ();

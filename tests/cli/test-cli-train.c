@@ -98,6 +98,13 @@ test_loss_curve (void)
   g_assert_true (g_file_get_contents (png, &data, &len, NULL));
   g_assert_cmpuint (len, >, 1000);
   g_assert_cmpmem (data, 8, "\x89PNG\r\n\x1a\n", 8);
+  /* two runs, the second with a new optimizer: its steps continue the axis (as on the app's
+   * Training page), 40 + 40 */
+  g_autofree char *two = g_build_filename (g_getenv ("PS_SOURCE_DIR"), "examples", "tanh-saturation.json", NULL);
+  g_auto (Result) r2 = { 0 };
+  run (&r2, "loss-curve", two, "--out", png, NULL);
+  g_assert_cmpint (r2.status, ==, 0);
+  g_assert_nonnull (strstr (r2.out, "80 recorded steps, training steps 1–80"));
   g_unlink (png);
   g_rmdir (dir);
   g_auto (Result) none = { 0 };
