@@ -3,7 +3,7 @@
  *   dbus-run-session -- xvfb-run -a env GSETTINGS_BACKEND=memory GSK_RENDERER=cairo build/bench/bench-train-frames
  * A 784-128-10 MLP (101,770 parameters) trains on 6 000 Fashion-MNIST images (Adam, batch 64,
  * record every 10th step) in the worker while the Training page follows it live, once per view
- * (loss curve, ratio chart, activations, weight tiles, parameter heatmap). Measured in the app's
+ * (loss curve, ratio chart, activations, gradients per layer, weight tiles, parameter heatmap). Measured in the app's
  * own main loop: a 5 ms timeout source's gaps (the longest time the loop did not get back to it),
  * the frame clock's frame-to-frame intervals, and the steps per second. Target: no stall over
  * 50 ms. Prints medians and maxima; asserts nothing about time. Exit 77 without a display or
@@ -126,9 +126,9 @@ main (int argc, char **argv)
   printf ("%-27s %5s %7s %8s %8s %5s %8s %5s %9s %9s %6s\n", "view while training", "steps", "steps/s", "gap med",
           "gap max", ">50ms", "cpu max", ">50ms", "frame med", "frame max", "frames");
   const PsTrainingView views[] = { PS_TRAINING_VIEW_LOSS, PS_TRAINING_VIEW_RATIOS, PS_TRAINING_VIEW_ACTIVATIONS,
-                                   PS_TRAINING_VIEW_WEIGHT_GRID, PS_TRAINING_VIEW_HEATMAP };
-  const char *names[] = { "loss curve", "ratio chart", "activations (256 samples)", "weight tiles (128)",
-                          "heatmap fc1.weight" };
+                                   PS_TRAINING_VIEW_GRADIENTS, PS_TRAINING_VIEW_WEIGHT_GRID, PS_TRAINING_VIEW_HEATMAP };
+  const char *names[] = { "loss curve", "ratio chart", "activations (256 samples)", "gradients per layer",
+                          "weight tiles (128)", "heatmap fc1.weight" };
   int epochs = argc > 1 ? atoi (argv[1]) : 2;
   for (guint v = 0; v < G_N_ELEMENTS (views); v++)
     {

@@ -5,7 +5,8 @@
     torch 1.13 itself cannot list without reading every storage (no mmap/meta loading);
   * writes a series of 8 checkpoints (torch.save of a 4 × 1024 × 1024 float32 state dict, 16 MiB
     each) in /tmp and computes every tensor's L2 norm (float64) with torch.load + torch, the same
-    work as ps_checkpoint_series_compute_norms.
+    work as ps_checkpoint_series_compute_norms;
+  * times `cat` of the same files to /dev/null (the page-cache bandwidth a user sees).
 Prints the medians and the ratios.
 
 Usage: /usr/bin/python3 bench/bench_torch_file.py build/bench/bench-torch-file [path] [repeats]"""
@@ -58,7 +59,15 @@ def norms_torch():
     return out
 
 
-tl, tn = [], []
+def cat_files():
+    subprocess.run("cat " + series + "/*.pt > /dev/null", shell=True, check=True)
+
+
+tl, tn, tc = [], [], []
+for r in range(reps):
+    t0 = time.perf_counter()
+    cat_files()
+    tc.append((time.perf_counter() - t0) * 1e3)
 for r in range(reps):
     t0 = time.perf_counter()
     d = list_py()
@@ -75,4 +84,7 @@ print(f"ratio list   (python / paramscope): {ml / float(res['list_ms']):.2f}x")
 print(f"ratio norms  (torch / paramscope, all processors, mapped): {mn / float(res['series_ms']):.2f}x")
 print(f"ratio norms  (torch / paramscope, 1 thread, mapped):       {mn / float(res['series1_ms']):.2f}x")
 print(f"ratio norms  (torch / paramscope, 1 thread, read):         {mn / float(res['series_read_ms']):.2f}x")
+mc = statistics.median(tc)
+print(f"cat of the series files > /dev/null {mc:8.2f} ms median (a process; page cache)")
 print(f"paramscope norms / one plain read of the files: {float(res['series_ms']) / float(res['read_ms']):.2f}x")
+print(f"paramscope norms / cat of the files:            {float(res['series_ms']) / mc:.2f}x (1 thread: {float(res['series1_ms']) / mc:.2f}x)")

@@ -16,6 +16,7 @@ struct _PsApplication {
   GSettings *settings;
   gboolean demo;
   guint checkpoint_jobs;   /* checkpoints being opened (each opens in a window of its own) */
+  GtkWidget *anyway_dialog;   /* the "Open anyway?" question shown, weak */
 };
 
 G_DEFINE_FINAL_TYPE (PsApplication, ps_application, ADW_TYPE_APPLICATION)
@@ -103,7 +104,91 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
 typedef struct {
   PsApplication *app;   /* owned */
   GtkWindow *asker;     /* owned, nullable */
+  GFile *file;          /* owned, one file (NULL: several) */
+  gboolean anyway;      /* opened in the "open anyway" mode */
 } OpenJob;
+
+static void
+open_job_free (OpenJob *job)
+{
+  g_clear_object (&job->asker);
+  g_clear_object (&job->file);
+  g_object_unref (job->app);
+  g_free (job);
+}
+
+static void on_checkpoint_opened (GObject *source, GAsyncResult *result, gpointer data);
+
+typedef struct {
+  PsApplication *app;   /* owned */
+  GFile *file;          /* owned */
+  GtkWindow *asker;     /* owned, nullable */
+  gboolean answered;
+} AnywayQuestion;
+
+static void
+anyway_question_free (gpointer data, GClosure *closure)
+{
+  AnywayQuestion *q = data;
+  g_object_unref (q->app);
+  g_object_unref (q->file);
+  g_clear_object (&q->asker);
+  g_free (q);
+}
+
+/* Once: closing the dialog after a response answers again ("cancel"). */
+static void
+on_anyway_response (AdwMessageDialog *dialog, const char *response, AnywayQuestion *q)
+{
+  if (q->answered)
+    return;
+  q->answered = TRUE;
+  if (g_strcmp0 (response, "anyway") == 0)
+    ps_application_open_checkpoint_anyway (q->app, q->file, q->asker);
+}
+
+/* A torch file refused because it would build objects of a class (a whole pickled module): the
+ * user may open it anyway — those objects listed inertly, never called. */
+static void
+ask_open_anyway (PsApplication *self, GFile *file, GtkWindow *asker, const char *why)
+{
+  g_autofree char *base = g_file_get_basename (file);
+  g_autofree char *heading = g_strdup_printf (_("Open %s anyway?"), base);
+  g_autofree char *body = g_strdup_printf (_("%s\n\nOpening it anyway lists those objects as inert data: "
+                                             "nothing in the file is run or built, and its tensors show as usual."),
+                                           why);
+  GtkWidget *dialog = adw_message_dialog_new (asker, heading, body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "anyway", _("_Open Anyway"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "anyway", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  AnywayQuestion *q = g_new0 (AnywayQuestion, 1);
+  q->app = g_object_ref (self);
+  q->file = g_object_ref (file);
+  q->asker = asker ? g_object_ref (asker) : NULL;
+  g_signal_connect_data (dialog, "response", G_CALLBACK (on_anyway_response), q, anyway_question_free, 0);
+  g_set_weak_pointer (&self->anyway_dialog, dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+ps_application_open_checkpoint_anyway (PsApplication *self, GFile *file, GtkWindow *asker)
+{
+  g_return_if_fail (PS_IS_APPLICATION (self) && G_IS_FILE (file));
+  OpenJob *job = g_new0 (OpenJob, 1);
+  job->app = g_object_ref (self);
+  job->asker = asker ? g_object_ref (asker) : NULL;
+  job->file = g_object_ref (file);
+  job->anyway = TRUE;
+  self->checkpoint_jobs++;
+  ps_checkpoint_window_open_anyway_async (GTK_APPLICATION (self), file, NULL, on_checkpoint_opened, job);
+}
+
+GtkWidget *
+ps_application_get_anyway_dialog (PsApplication *self)
+{
+  return self->anyway_dialog;
+}
 
 static void
 on_checkpoint_opened (GObject *source, GAsyncResult *result, gpointer data)
@@ -121,6 +206,8 @@ on_checkpoint_opened (GObject *source, GAsyncResult *result, gpointer data)
         ps_window_job_failed (PS_WINDOW (job->asker), error);
       else if (asker_open && PS_IS_CHECKPOINT_WINDOW (job->asker))
         ps_checkpoint_window_show_error (PS_CHECKPOINT_WINDOW (job->asker), error->message);
+      if (job->file != NULL && !job->anyway && ps_checkpoint_window_error_allows_anyway (error))
+        ask_open_anyway (job->app, job->file, asker_open ? job->asker : NULL, error->message);
     }
   else
     {
@@ -128,9 +215,7 @@ on_checkpoint_opened (GObject *source, GAsyncResult *result, gpointer data)
         ps_window_clear_error (PS_WINDOW (job->asker));
       gtk_window_present (GTK_WINDOW (w));
     }
-  g_clear_object (&job->asker);
-  g_object_unref (job->app);
-  g_free (job);
+  open_job_free (job);
 }
 
 void
@@ -158,6 +243,7 @@ ps_application_open_checkpoint (PsApplication *self, GFile *file, GtkWindow *ask
   OpenJob *job = g_new0 (OpenJob, 1);
   job->app = g_object_ref (self);
   job->asker = asker ? g_object_ref (asker) : NULL;
+  job->file = g_object_ref (file);
   self->checkpoint_jobs++;
   ps_checkpoint_window_open_async (GTK_APPLICATION (self), file, NULL, on_checkpoint_opened, job);
 }

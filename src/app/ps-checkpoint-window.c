@@ -39,6 +39,7 @@ struct _PsCheckpointWindow {
   AdwViewStackPage *series_page;
   GtkPaned *paned;
   PsSeriesPane *series_pane;       /* shown for a folder (a series); the tree is its newest file */
+  PsCheckpointOpenFlags open_flags;   /* how the file was opened (set before the norms worker starts) */
   gboolean is_series;
 
   PsCheckpointItem *root;          /* owns the PsCheckpoint */
@@ -359,7 +360,7 @@ static void
 norms_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   GError *error = NULL;
-  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (data, &error);
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open_full (data, PS_CHECKPOINT_WINDOW (source)->open_flags, &error);
   PsCheckpointSummary *s = ck ? ps_checkpoint_summary_new (ck, TRUE, cancellable, &error) : NULL;
   if (s == NULL)
     g_task_return_error (task, error);
@@ -472,9 +473,10 @@ on_series_show_tensor (PsSeriesPane *pane, const char *name, PsCheckpointWindow 
 
 static PsCheckpointWindow *
 window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSummary *s, PsCheckpointSeries *series,
-            gboolean chosen_files)
+            gboolean chosen_files, PsCheckpointOpenFlags flags)
 {
   PsCheckpointWindow *self = g_object_new (PS_TYPE_CHECKPOINT_WINDOW, "application", app, NULL);
+  self->open_flags = flags;
   /* a series: `file` is its folder (watched), or the folder of the files chosen (not watched) */
   g_autofree char *folder = series ? g_file_get_path (file) : NULL;
   g_autoptr (GFile) shown = series ? g_file_new_for_path (ps_checkpoint_series_get_path (series,
@@ -565,6 +567,7 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
 typedef struct {
   GFile *file;
   GPtrArray *files;             /* GFile*: several files as one series (NULL: `file` alone) */
+  PsCheckpointOpenFlags flags;  /* PS_CHECKPOINT_OPEN_ANYWAY: whole pickled objects shown inertly */
   PsCheckpoint *ck;
   PsCheckpointSummary *summary;
   PsCheckpointSeries *series;   /* a folder */
@@ -637,7 +640,7 @@ open_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
       base = g_path_get_basename (path);
     }
   /* headers only: the tree lists at once even for a multi-GB file; values are read later */
-  d->ck = ps_checkpoint_open (path, &error);
+  d->ck = ps_checkpoint_open_full (path, d->flags, &error);
   if (d->ck != NULL)
     d->summary = ps_checkpoint_summary_new (d->ck, FALSE, cancellable, &error);
   if (d->summary == NULL)
@@ -668,6 +671,27 @@ ps_checkpoint_window_open_async (GtkApplication *app, GFile *file, GCancellable 
 }
 
 void
+ps_checkpoint_window_open_anyway_async (GtkApplication *app, GFile *file, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (GTK_IS_APPLICATION (app) && G_IS_FILE (file));
+  OpenData *d = g_new0 (OpenData, 1);
+  d->file = g_object_ref (file);
+  d->flags = PS_CHECKPOINT_OPEN_ANYWAY;
+  g_autoptr (GTask) task = g_task_new (app, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_checkpoint_window_open_async);
+  g_task_set_task_data (task, d, open_data_free);
+  g_task_run_in_thread (task, open_thread);
+}
+
+gboolean
+ps_checkpoint_window_error_allows_anyway (const GError *error)
+{
+  /* the torch reader's refusal of an unknown class says so (system modules are never allowed) */
+  return error != NULL && strstr (error->message, "open anyway shows such objects inertly") != NULL;
+}
+
+void
 ps_checkpoint_window_open_series_async (GtkApplication *app, GFile *const *files, guint n_files,
                                         GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
@@ -695,7 +719,7 @@ ps_checkpoint_window_open_finish (GAsyncResult *result, GError **error)
     return NULL;
   OpenData *d = g_task_get_task_data (task);
   return window_new (GTK_APPLICATION (g_task_get_source_object (task)), d->file, g_steal_pointer (&d->ck),
-                     g_steal_pointer (&d->summary), g_steal_pointer (&d->series), d->files != NULL);
+                     g_steal_pointer (&d->summary), g_steal_pointer (&d->series), d->files != NULL, d->flags);
 }
 
 /* ---------- GObject ---------- */

@@ -24,6 +24,12 @@ G_DECLARE_FINAL_TYPE (PsCheckpointWindow, ps_checkpoint_window, PS, CHECKPOINT_W
  * own (they decode every tensor once) while it is already usable; closing it cancels them. */
 void        ps_checkpoint_window_open_async  (GtkApplication *app, GFile *file, GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data);
+/* The same for one file, in the "open anyway" mode: classes a torch file would build or run
+ * (whole pickled modules) are listed as inert objects — still never called; their tensors show as
+ * usual. For a file the default open refused with ps_checkpoint_window_error_allows_anyway. */
+void        ps_checkpoint_window_open_anyway_async (GtkApplication *app, GFile *file, GCancellable *cancellable,
+                                                    GAsyncReadyCallback callback, gpointer user_data);
+gboolean    ps_checkpoint_window_error_allows_anyway (const GError *error);
 /* Several checkpoint files (.pt, .safetensors, .npz, mixed) as one series, ordered by the
  * step/epoch stored in them, else the number in their names; not watched. Finish with
  * ps_checkpoint_window_open_finish. Errors name the file that could not be read. */

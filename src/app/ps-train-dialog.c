@@ -1,7 +1,10 @@
 /* ps-train-dialog.c — see ps-train-dialog.h. */
 #include "ps-config.h"
 #include "ps-train-dialog.h"
+#include "ps-file-chooser.h"
+#include "ps-error.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 struct _PsTrainDialog {
@@ -11,6 +14,10 @@ struct _PsTrainDialog {
   GtkSpinButton *samples_spin, *batch_spin, *count_spin, *record_spin;
   GtkEntry *optimizer_args_entry, *scheduler_args_entry;
   GtkCheckButton *shuffle_check;
+  GtkGrid *grid;
+  GtkWidget *file_rows[6];                        /* labels and fields of the "file" data set */
+  GtkEntry *file_entry, *x_entry, *y_entry;
+  char *file, *x, *y;                             /* the last get_spec's */
   JsonObject *optimizer_args, *scheduler_args;   /* the last get_spec's */
 };
 
@@ -57,8 +64,83 @@ static void
 on_data (PsTrainDialog *self)
 {
   gboolean fm = strcmp (selected (self->data_dropdown), "fashion_mnist") == 0;
+  gboolean file = strcmp (selected (self->data_dropdown), "file") == 0;
   gtk_spin_button_set_value (self->samples_spin, fm ? 6000 : 200);
   gtk_spin_button_set_value (self->batch_spin, fm ? 64 : 32);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->samples_spin), !file);   /* a file has its own rows */
+  for (guint i = 0; i < G_N_ELEMENTS (self->file_rows); i++)
+    gtk_widget_set_visible (self->file_rows[i], file);
+}
+
+/* CSV: every other column as inputs by default; arrays of npz/safetensors/torch files: X and y */
+static void
+on_file_changed (PsTrainDialog *self)
+{
+  const char *path = gtk_editable_get_text (GTK_EDITABLE (self->file_entry));
+  const char *x = gtk_editable_get_text (GTK_EDITABLE (self->x_entry));
+  gboolean csv = g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV");
+  if (csv && strcmp (x, "X") == 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->x_entry), "*");
+  else if (!csv && strcmp (x, "*") == 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->x_entry), "X");
+}
+
+static void
+on_file_chosen (GtkNativeDialog *chooser, int response, gpointer data)
+{
+  PsTrainDialog *self = data;
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      if (path != NULL)
+        gtk_editable_set_text (GTK_EDITABLE (self->file_entry), path);
+    }
+  ps_file_chooser_release (chooser);
+  g_object_unref (self);
+}
+
+static void
+on_choose_file (PsTrainDialog *self)
+{
+  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Data Set File"), GTK_WINDOW (self),
+                                                       GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"));
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Arrays (npz, CSV, safetensors, torch)"));
+  static const char *const patterns[] = { "*.npz", "*.csv", "*.safetensors", "*.pt", "*.pth", "*.bin", "*.ckpt" };
+  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
+    gtk_file_filter_add_pattern (filter, patterns[i]);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  g_object_unref (filter);
+  ps_file_chooser_show (chooser, on_file_chosen, g_object_ref (self));
+}
+
+/* One labelled row of the file data set, inserted under the data set's row. */
+static GtkEntry *
+file_row (PsTrainDialog *self, int row, guint slot, const char *label, const char *text, const char *tip,
+          GtkWidget *extra)
+{
+  gtk_grid_insert_row (self->grid, row);
+  GtkWidget *l = gtk_label_new_with_mnemonic (label);
+  gtk_label_set_xalign (GTK_LABEL (l), 1);
+  GtkWidget *e = gtk_entry_new ();
+  gtk_widget_set_hexpand (e, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (e), text);
+  gtk_widget_set_tooltip_text (e, tip);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (l), e);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (e), GTK_ACCESSIBLE_RELATION_LABELLED_BY, l, NULL, -1);
+  GtkWidget *field = e;
+  if (extra != NULL)
+    {
+      field = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      gtk_box_append (GTK_BOX (field), e);
+      gtk_box_append (GTK_BOX (field), extra);
+    }
+  gtk_grid_attach (self->grid, l, 0, row, 1, 1);
+  gtk_grid_attach (self->grid, field, 1, row, 1, 1);
+  self->file_rows[slot] = l;
+  self->file_rows[slot + 1] = field;
+  return GTK_ENTRY (e);
 }
 
 PsTrainDialog *
@@ -93,6 +175,24 @@ ps_train_dialog_get_spec (PsTrainDialog *self, PsTrainSpec *spec, GError **error
         }
     }
   spec->dataset = selected (self->data_dropdown);
+  if (strcmp (spec->dataset, "file") == 0)
+    {
+      g_free (self->file);
+      g_free (self->x);
+      g_free (self->y);
+      self->file = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->file_entry))));
+      self->x = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->x_entry))));
+      self->y = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->y_entry))));
+      if (*self->file == '\0')
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "Data set file: choose an .npz, .csv, .safetensors or torch file");
+          return FALSE;
+        }
+      spec->file = self->file;
+      spec->x = self->x;
+      spec->y = self->y;
+    }
   spec->n = gtk_spin_button_get_value_as_int (self->samples_spin);
   spec->loss = selected (self->loss_dropdown);
   spec->optimizer = selected (self->optimizer_dropdown);
@@ -126,6 +226,17 @@ ps_train_dialog_select (PsTrainDialog *self, const char *field, const char *item
 }
 
 void
+ps_train_dialog_set_file (PsTrainDialog *self, const char *path, const char *x, const char *y)
+{
+  ps_train_dialog_select (self, "data", "file");
+  gtk_editable_set_text (GTK_EDITABLE (self->file_entry), path);
+  if (x != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->x_entry), x);
+  if (y != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->y_entry), y);
+}
+
+void
 ps_train_dialog_set_count (PsTrainDialog *self, int64_t count, int64_t record_every)
 {
   gtk_spin_button_set_value (self->count_spin, (double) count);
@@ -138,6 +249,9 @@ ps_train_dialog_dispose (GObject *object)
   PsTrainDialog *self = PS_TRAIN_DIALOG (object);
   g_clear_pointer (&self->optimizer_args, json_object_unref);
   g_clear_pointer (&self->scheduler_args, json_object_unref);
+  g_clear_pointer (&self->file, g_free);
+  g_clear_pointer (&self->x, g_free);
+  g_clear_pointer (&self->y, g_free);
   G_OBJECT_CLASS (ps_train_dialog_parent_class)->dispose (object);
 }
 
@@ -161,6 +275,7 @@ ps_train_dialog_class_init (PsTrainDialogClass *klass)
   BIND (optimizer_args_entry);
   BIND (scheduler_args_entry);
   BIND (shuffle_check);
+  BIND (grid);
 #undef BIND
 }
 
@@ -168,6 +283,20 @@ static void
 ps_train_dialog_init (PsTrainDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* the "file" data set's rows, under the data set's (row 1) */
+  GtkWidget *choose = gtk_button_new_with_mnemonic (_("Bro_wse…"));
+  gtk_widget_set_tooltip_text (choose, _("Choose the data set file"));
+  g_signal_connect_swapped (choose, "clicked", G_CALLBACK (on_choose_file), self);
+  self->y_entry = file_row (self, 2, 4, _("Targets (_y)"), "y",
+                            _("The array of targets (class indices or values); for a CSV file, the target column"), NULL);
+  self->x_entry = file_row (self, 2, 2, _("Inputs (_x)"), "X",
+                            _("The array of inputs, one row per sample; for a CSV file the input columns "
+                              "(\"a, b, c\") or * for every column but the target"), NULL);
+  self->file_entry = file_row (self, 2, 0, _("Fil_e"), "",
+                               _("An .npz (numpy.savez), .csv, .safetensors or torch file (.pt, .pth, .bin, .ckpt)"),
+                               choose);
+  g_signal_connect_swapped (self->file_entry, "changed", G_CALLBACK (on_file_changed), self);
+  on_data (self);
   g_signal_connect_swapped (self->optimizer_dropdown, "notify::selected", G_CALLBACK (on_optimizer), self);
   g_signal_connect_swapped (self->scheduler_dropdown, "notify::selected", G_CALLBACK (on_scheduler), self);
   g_signal_connect_swapped (self->data_dropdown, "notify::selected", G_CALLBACK (on_data), self);

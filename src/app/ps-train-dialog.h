@@ -19,6 +19,8 @@ PsTrainDialog *ps_train_dialog_new       (GtkWindow *parent, const char *applies
 gboolean       ps_train_dialog_get_spec  (PsTrainDialog *self, PsTrainSpec *spec, GError **error);
 /* For tests and scripted demos: pick by the names shown ("circles", "Adam", "StepLR", "epochs"). */
 void           ps_train_dialog_select    (PsTrainDialog *self, const char *field, const char *item);
+/* Choose the "file" data set: path, and its input and target arrays (NULL: keep the field). */
+void           ps_train_dialog_set_file  (PsTrainDialog *self, const char *path, const char *x, const char *y);
 void           ps_train_dialog_set_count (PsTrainDialog *self, int64_t count, int64_t record_every);
 
 G_END_DECLS

@@ -11,9 +11,11 @@
 #include "ps-decision-boundary.h"
 #include "ps-weight-grid.h"
 #include "ps-export.h"
+#include "ps-animation.h"
 #include "ps-histogram.h"
 #include "ps-stats.h"
 #include "ps-error.h"
+#include "ps-train-ops.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -36,6 +38,7 @@ struct _PsTrainingPage {
   gboolean dirty;                  /* the timeline changed: re-index the records */
   gboolean stale;                  /* changed while not on screen: rebuild when mapped */
   gboolean disposed;               /* children gone: nothing to update */
+  gboolean exporting;              /* frames over sub-steps: build even when not on screen */
 
   GtkLabel *status_label;
   GtkToggleButton *pause_button;
@@ -60,6 +63,7 @@ struct _PsTrainingPage {
   GPtrArray *states;               /* PsState* (ref) — NULL entries while live */
   GPtrArray *held;                 /* PsState* refs of the timeline states that own the logs */
   GArray *xsteps;                  /* int64 x position of each record (steps across train ops) */
+  PsTrainAxis axis;
   guint shown;
   PsState *shown_state;            /* ref */
   gboolean syncing;
@@ -92,9 +96,11 @@ G_DEFINE_FINAL_TYPE (PsTrainingPage, ps_training_page, GTK_TYPE_BOX)
 
 static const char *const view_names[] = {
   N_("Loss and accuracy"), N_("Update and gradient ratios"), N_("Activations per layer"),
-  N_("Decision boundary"), N_("First-layer weights (tiles)"), N_("Parameter heatmap"),
-  N_("Parameter histogram"), N_("Difference of two sub-steps"),
+  N_("Gradients per layer"), N_("Decision boundary"), N_("First-layer weights (tiles)"), N_("Parameter heatmap"),
+  N_("Parameter histogram"), N_("Parameter ridgeline over sub-steps"), N_("Parameter percentile bands over sub-steps"),
+  N_("Difference of two sub-steps"),
 };
+G_STATIC_ASSERT (G_N_ELEMENTS (view_names) == PS_TRAINING_N_VIEWS);
 
 static void rebuild (PsTrainingPage *self);
 
@@ -109,19 +115,36 @@ clear_records (PsTrainingPage *self)
   g_array_set_size (self->xsteps, 0);
 }
 
+int64_t
+ps_train_axis_next (PsTrainAxis *axis, int64_t optimizer_step)
+{
+  int64_t x = optimizer_step + axis->base;
+  if (x <= axis->last)
+    {
+      /* a new optimizer counts from 1 again: continue the axis after the last step */
+      axis->base = axis->last;
+      x = optimizer_step + axis->base;
+    }
+  axis->last = x;
+  return x;
+}
+
+char *
+ps_train_record_describe (const PsTrainRecord *r, int64_t axis_step)
+{
+  g_autofree char *acc = isnan (r->accuracy) ? g_strdup ("") : g_strdup_printf (_(" · accuracy %.1f %%"), 100 * r->accuracy);
+  g_autofree char *step = axis_step == r->step
+                          ? g_strdup_printf (_("training step %lld"), (long long) axis_step)
+                          : g_strdup_printf (_("training step %lld (optimizer step %lld of its run)"),
+                                             (long long) axis_step, (long long) r->step);
+  return g_strdup_printf (_("%s · epoch %lld · loss %.5g%s · lr %.3g · ‖g‖ %.3g"), step, (long long) r->epoch,
+                          r->loss, acc, r->lr, r->grad_norm);
+}
+
 static void
 add_record (PsTrainingPage *self, const PsTrainRecord *r, PsState *state)
 {
-  int64_t last = self->xsteps->len ? g_array_index (self->xsteps, int64_t, self->xsteps->len - 1) : 0;
-  int64_t base = self->xsteps->len ? GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (self), "ps-offset")) : 0;
-  int64_t x = r->step + base;
-  if (x <= last)
-    {
-      /* a new optimizer counts from 1 again: continue the axis after the last step */
-      base = last;
-      x = r->step + base;
-      g_object_set_data (G_OBJECT (self), "ps-offset", GSIZE_TO_POINTER ((gsize) base));
-    }
+  int64_t x = ps_train_axis_next (&self->axis, r->step);
   g_ptr_array_add (self->records, (gpointer) r);
   g_ptr_array_add (self->states, state ? ps_state_ref (state) : NULL);
   g_array_append_val (self->xsteps, x);
@@ -132,7 +155,7 @@ static void
 index_timeline (PsTrainingPage *self)
 {
   clear_records (self);
-  g_object_set_data (G_OBJECT (self), "ps-offset", NULL);
+  self->axis = (PsTrainAxis) { 0, 0 };
   if (self->doc == NULL)
     return;
   PsTimeline *tl = ps_document_get_timeline (self->doc);
@@ -152,6 +175,25 @@ index_timeline (PsTrainingPage *self)
           add_record (self, r, r->state);
         }
     }
+}
+
+/* Record i's state: its snapshot, or — when the train op dropped it to stay within the memory
+ * budget — a replay from the nearest kept one (ps_train_log_get_state). NULL for a live record. */
+static PsState *
+record_state (PsTrainingPage *self, guint i)
+{
+  PsState *st = self->states->pdata[i];
+  if (st != NULL)
+    return ps_state_ref (st);
+  const PsTrainRecord *r = self->records->pdata[i];
+  for (guint h = 0; h < self->held->len; h++)
+    {
+      const PsTrainLog *log = ((PsState *) self->held->pdata[h])->train_log;
+      for (guint k = 0; log != NULL && k < log->records->len; k++)
+        if (log->records->pdata[k] == r)
+          return ps_train_log_get_state (log, k, NULL);
+    }
+  return NULL;
 }
 
 static void
@@ -325,6 +367,8 @@ build_loss (PsTrainingPage *self)
   self->s_lr = (PsSeries) { _("learning rate"), x, (const double *) self->lr->data, n };
   ps_loss_curve_options_init (&self->lco);
   self->lco.title = _("Training loss");
+  if (self->axis.base > 0)
+    self->lco.subtitle = _("x: training steps across the runs (a run with a new optimizer continues the count)");
   self->lco.show_cursor = n > 0;
   self->lco.cursor_step = n > 0 ? g_array_index (self->xsteps, int64_t, self->shown) : 0;
   self->lc = (PsLossCurve) { &self->s_loss, 1, any_acc ? &self->s_acc : NULL, any_acc ? 1 : 0, &self->s_lr, &self->lco };
@@ -482,6 +526,58 @@ build_activations (PsTrainingPage *self)
   self->have_figure = self->layers->len > 0;
 }
 
+/* Each parameter's .grad at the shown sub-step, one histogram per parameter in model order (makemore
+ * part 3's "weights gradient distribution"): the gradients the optimizer step used. */
+static void
+build_gradients (PsTrainingPage *self)
+{
+  PsModule *root = shown_model (self);
+  if (root == NULL)
+    {
+      self->empty_text = g_strdup (_("No model at the shown step."));
+      return;
+    }
+  g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
+  for (guint i = 0; i < items->len; i++)
+    {
+      PsNamedItem *it = items->pdata[i];
+      const PsTensor *g = it->param->grad;
+      if (g == NULL || g->dtype != PS_DTYPE_FLOAT32 || g->numel < 1)
+        continue;
+      double lo, hi;
+      if (!ps_histogram_auto_range (&g, 1, PS_HISTOGRAM_RANGE_MINMAX, 0, &lo, &hi, NULL))
+        continue;
+      PsHistogram *h = ps_histogram_compute (g, 60, lo, hi, NULL);
+      if (h == NULL)
+        continue;
+      g_ptr_array_add (self->layer_hists, h);
+      PsStats st;
+      ps_stats_compute (g, &st);
+      g_array_append_val (self->layer_stats, st);
+      PsLayerHistogram lh = { 0 };
+      double sat;
+      ps_layer_shares (g, PS_LAYER_SATURATION_THRESHOLD, &sat, &lh.dead);
+      lh.saturated = NAN;   /* saturation is about activations */
+      g_autofree char *name = g_strdup_printf ("%s.grad (%s)", it->path, ps_module_class_name (it->module));
+      lh.name = g_intern_string (name);
+      g_array_append_val (self->layers, lh);
+    }
+  for (guint i = 0; i < self->layers->len; i++)
+    {
+      PsLayerHistogram *lh = &g_array_index (self->layers, PsLayerHistogram, i);
+      lh->hist = self->layer_hists->pdata[i];
+      lh->stats = &g_array_index (self->layer_stats, PsStats, i);
+    }
+  ps_layer_diagnostics_options_init (&self->ldo);
+  self->ldo.title = _("Gradients per layer (.grad at this sub-step)");
+  self->ldo.layout = PS_LAYER_DIAGNOSTICS_GRID;
+  self->ldo.value_label = _("gradient");
+  self->ld = (PsLayerDiagnostics) { (const PsLayerHistogram *) self->layers->data, self->layers->len, &self->ldo };
+  self->have_figure = self->layers->len > 0;
+  if (!self->have_figure)
+    self->empty_text = g_strdup (_("No parameter has a .grad at this sub-step."));
+}
+
 typedef struct {
   PsModule *module;
   PsGenerator gen;
@@ -602,7 +698,7 @@ build_param (PsTrainingPage *self, PsFigureKind kind, gboolean diff)
   if (diff)
     {
       guint from = (guint) gtk_spin_button_get_value_as_int (self->diff_spin);
-      PsState *a = from < self->states->len ? self->states->pdata[from] : NULL;
+      g_autoptr (PsState) a = from < self->states->len ? record_state (self, from) : NULL;
       g_autofree char *at = NULL;
       PsTensor *ta = a ? what_tensor (self, a, &at) : NULL;
       if (ta == NULL)
@@ -616,9 +712,9 @@ build_param (PsTrainingPage *self, PsFigureKind kind, gboolean diff)
           self->empty_text = g_strdup (error->message);
           return;
         }
-      const PsTrainRecord *ra = self->records->pdata[from];
-      subtitle = g_strdup_printf (_("optimizer step %lld − step %lld"),
-                                  (long long) (r ? r->step : 0), (long long) ra->step);
+      subtitle = g_strdup_printf (_("training step %lld − step %lld"),
+                                  (long long) g_array_index (self->xsteps, int64_t, self->shown),
+                                  (long long) g_array_index (self->xsteps, int64_t, from));
       g_autofree char *t2 = g_strdup_printf ("Δ %s", title);
       g_free (title);
       title = g_steal_pointer (&t2);
@@ -626,9 +722,7 @@ build_param (PsTrainingPage *self, PsFigureKind kind, gboolean diff)
   else
     {
       self->shown_tensor = ps_tensor_ref (t);
-      subtitle = r ? g_strdup_printf (_("optimizer step %lld · epoch %lld · loss %.4g"),
-                                      (long long) r->step, (long long) r->epoch, r->loss)
-                   : NULL;
+      subtitle = r ? ps_train_record_describe (r, g_array_index (self->xsteps, int64_t, self->shown)) : NULL;
     }
   PsFigureOptions o;
   ps_figure_options_init (&o);
@@ -636,6 +730,47 @@ build_param (PsTrainingPage *self, PsFigureKind kind, gboolean diff)
   self->fig = ps_figure_new_for_tensor (self->shown_tensor, title, subtitle, &o, &error);
   if (self->fig == NULL)
     self->empty_text = g_strdup (error->message);
+  self->have_figure = self->fig != NULL;
+}
+
+/* The chosen parameter (value, .grad or optimizer state) over every recorded sub-step that has a
+ * snapshot, as a ridgeline or percentile bands on the training axis — the figures of checkpoint
+ * series (ps_figure_new_for_series), thinned evenly by the render layer. */
+static void
+build_series (PsTrainingPage *self, PsFigureKind kind)
+{
+  g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
+  g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  g_autofree char *title = NULL;
+  for (guint i = 0; i < self->states->len; i++)
+    {
+      PsState *st = self->states->pdata[i];
+      g_autofree char *t = NULL;
+      PsTensor *v = st ? what_tensor (self, st, &t) : NULL;
+      if (v == NULL)
+        continue;
+      g_ptr_array_add (tensors, v);
+      g_array_append_val (steps, g_array_index (self->xsteps, int64_t, i));
+      if (title == NULL)
+        title = g_steal_pointer (&t);
+    }
+  if (tensors->len == 0)
+    {
+      self->empty_text = g_strdup (self->monitor ? _("Over sub-steps: shown when the run has finished.")
+                                                 : _("Choose a parameter (and .grad or an optimizer state that exists at the recorded sub-steps)."));
+      return;
+    }
+  PsFigureOptions o;
+  ps_figure_options_init (&o);
+  o.kind = kind;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *subtitle = g_strdup_printf (_("%u recorded sub-steps · x: training steps"), tensors->len);
+  self->fig = ps_figure_new_for_series ((PsTensor *const *) tensors->pdata, (const int64_t *) steps->data, tensors->len,
+                                        title, subtitle, &o, &error);
+  if (self->fig == NULL)
+    self->empty_text = g_strdup (error->message);
+  else
+    self->shown_tensor = ps_tensor_ref (ps_figure_get_tensor (self->fig));
   self->have_figure = self->fig != NULL;
 }
 
@@ -674,11 +809,8 @@ update_substep_label (PsTrainingPage *self)
       return;
     }
   const PsTrainRecord *r = self->records->pdata[self->shown];
-  g_autofree char *acc = isnan (r->accuracy) ? g_strdup ("") : g_strdup_printf (_(" · accuracy %.1f %%"), 100 * r->accuracy);
-  g_autofree char *text = g_strdup_printf (_("Sub-step %u of %u: optimizer step %lld, epoch %lld · loss %.5g%s · lr %.3g · ‖g‖ %.3g"),
-                                           self->shown + 1, self->records->len, (long long) r->step, (long long) r->epoch,
-                                           r->loss, acc, r->lr,
-                                           r->grad_norm);
+  g_autofree char *what = ps_train_record_describe (r, g_array_index (self->xsteps, int64_t, self->shown));
+  g_autofree char *text = g_strdup_printf (_("Sub-step %u of %u: %s"), self->shown + 1, self->records->len, what);
   gtk_label_set_text (self->sub_label, text);
 }
 
@@ -688,7 +820,7 @@ rebuild (PsTrainingPage *self)
   if (self->disposed)
     return;
   /* off screen (another page shown): no forward passes or figures for nobody; when mapped */
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) && self->monitor == NULL)
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) && self->monitor == NULL && !self->exporting)
     {
       self->stale = TRUE;
       return;
@@ -709,8 +841,10 @@ rebuild (PsTrainingPage *self)
   if (self->monitor != NULL)
     self->shown_state = ps_train_monitor_dup_latest_state (self->monitor);
   else if (n > 0)
-    self->shown_state = ps_state_ref (self->states->pdata[self->shown]);
+    self->shown_state = record_state (self, self->shown);
   else if (self->doc != NULL)
+    self->shown_state = ps_state_ref (ps_document_get_current_state (self->doc));
+  if (self->shown_state == NULL && self->monitor == NULL && self->doc != NULL)   /* a replay failed */
     self->shown_state = ps_state_ref (ps_document_get_current_state (self->doc));
   self->syncing = TRUE;
   gtk_adjustment_configure (self->sub_adjustment, self->shown, 0, MAX (n, 1) - 1, 1, 10, 0);
@@ -734,6 +868,9 @@ rebuild (PsTrainingPage *self)
       case PS_TRAINING_VIEW_LOSS: build_loss (self); break;
       case PS_TRAINING_VIEW_RATIOS: build_ratios (self); break;
       case PS_TRAINING_VIEW_ACTIVATIONS: build_activations (self); break;
+      case PS_TRAINING_VIEW_GRADIENTS: build_gradients (self); break;
+      case PS_TRAINING_VIEW_RIDGELINE: build_series (self, PS_FIGURE_RIDGELINE); break;
+      case PS_TRAINING_VIEW_BANDS: build_series (self, PS_FIGURE_BANDS); break;
       case PS_TRAINING_VIEW_BOUNDARY: build_boundary (self); break;
       case PS_TRAINING_VIEW_WEIGHT_GRID: build_weight_grid (self); break;
       case PS_TRAINING_VIEW_HEATMAP: build_param (self, PS_FIGURE_HEATMAP, FALSE); break;
@@ -758,7 +895,8 @@ draw_view (PsTrainingPage *self, cairo_t *cr, double w, double h, double scale)
     /* the figures' PsDrawFunc entry points: what the CLI and every export draw with */
     case PS_TRAINING_VIEW_LOSS: self->lco.scale = scale; ps_loss_curve_draw_func (cr, w, h, &self->lc); break;
     case PS_TRAINING_VIEW_RATIOS: self->rco.scale = scale; ps_ratio_chart_draw_func (cr, w, h, &self->rc); break;
-    case PS_TRAINING_VIEW_ACTIVATIONS: self->ldo.scale = scale; ps_layer_diagnostics_draw_func (cr, w, h, &self->ld); break;
+    case PS_TRAINING_VIEW_ACTIVATIONS:
+    case PS_TRAINING_VIEW_GRADIENTS: self->ldo.scale = scale; ps_layer_diagnostics_draw_func (cr, w, h, &self->ld); break;
     case PS_TRAINING_VIEW_BOUNDARY: self->dbo.scale = scale; ps_decision_boundary_draw_func (cr, w, h, &self->db); break;
     case PS_TRAINING_VIEW_WEIGHT_GRID: ps_weight_grid_draw_func (cr, w, h, self->wg); break;
     default: ps_figure_draw (self->fig, cr, w, h); break;
@@ -807,6 +945,124 @@ ps_training_page_export (PsTrainingPage *self, const char *path, double width, d
   return ps_export_picture (path, width, height, 1.0, 0, export_draw, self, error);
 }
 
+/* ---------- over sub-steps ---------- */
+
+typedef struct {
+  PsTrainingPage *page;
+  const guint *frames;
+  GError *error;          /* the first frame that could not be drawn */
+} FrameExport;
+
+static void
+draw_frame (cairo_t *cr, double width, double height, guint frame, gpointer data)
+{
+  FrameExport *fx = data;
+  PsTrainingPage *self = fx->page;
+  if (self->shown != fx->frames[frame] || self->stale)
+    {
+      self->shown = fx->frames[frame];
+      rebuild (self);
+    }
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  if (self->have_figure)
+    draw_view (self, cr, width, height, 1.0);
+  else if (fx->error == NULL)
+    g_set_error (&fx->error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to draw at sub-step %u: %s",
+                 fx->frames[frame] + 1, self->empty_text ? self->empty_text : "no figure");
+}
+
+gboolean
+ps_training_page_export_frames (PsTrainingPage *self, const char *path, guint from, guint to, guint every,
+                                double width, double height, guint delay_cs, guint *n_frames, GError **error)
+{
+  g_return_val_if_fail (PS_IS_TRAINING_PAGE (self) && path != NULL, FALSE);
+  guint n = self->records->len;
+  if (self->monitor != NULL || n == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, self->monitor ? "wait for the run to finish"
+                                                                              : "no recorded sub-steps to export");
+      return FALSE;
+    }
+  if (!self->have_figure)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to export: %s",
+                   self->empty_text ? self->empty_text : "no figure");
+      return FALSE;
+    }
+  to = MIN (to, n - 1);
+  every = MAX (every, 1);
+  if (from > to)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "sub-steps %u to %u: the range is empty", from + 1, to + 1);
+      return FALSE;
+    }
+  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint64 i = from; i <= to; i += every)
+    {
+      guint f = (guint) i;
+      g_array_append_val (frames, f);
+    }
+  if (g_array_index (frames, guint, frames->len - 1) != to)
+    g_array_append_val (frames, to);
+  if (frames->len > PS_TRAINING_MAX_FRAMES)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "%u frames: at most %d (record fewer sub-steps or export every k-th)", frames->len,
+                   PS_TRAINING_MAX_FRAMES);
+      return FALSE;
+    }
+  const char *dot = strrchr (path, '.');
+  g_autofree char *ext = dot ? g_ascii_strdown (dot + 1, -1) : g_strdup ("");
+  PsAnimationOptions ao;
+  ps_animation_options_init (&ao, width, height);
+  if (delay_cs > 0)
+    ao.delay_cs = delay_cs;
+  if (self->view == PS_TRAINING_VIEW_HEATMAP || self->view == PS_TRAINING_VIEW_DIFFERENCE)
+    {
+      PsFigureOptions fo;
+      ps_figure_options_init (&fo);
+      ps_animation_options_keep_colormap (&ao, self->view == PS_TRAINING_VIEW_DIFFERENCE ? PS_COLORMAP_DIVERGING
+                                                                                         : fo.colormap);
+    }
+  guint keep = self->shown;
+  self->exporting = TRUE;
+  FrameExport fx = { self, (const guint *) frames->data, NULL };
+  gboolean ok;
+  if (strcmp (ext, "gif") == 0)
+    ok = ps_animation_write_gif (path, frames->len, draw_frame, &fx, &ao, error);
+  else if (strcmp (ext, "pdf") == 0)
+    ok = ps_animation_write_contact_sheet (path, frames->len, draw_frame, &fx, 0, &ao, error);
+  else if (strcmp (ext, "png") == 0 || strcmp (ext, "svg") == 0)
+    {
+      g_autofree char *dir = g_path_get_dirname (path);
+      g_autofree char *base = g_path_get_basename (path);
+      base[strlen (base) - strlen (ext) - 1] = '\0';
+      ok = ps_animation_write_series (dir, base, strcmp (ext, "png") == 0 ? PS_EXPORT_PNG : PS_EXPORT_SVG,
+                                      frames->len, draw_frame, &fx, &ao, NULL, error);
+    }
+  else
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "'%s': export over sub-steps writes .gif, .png or .svg (a numbered series) or .pdf (a page per frame)",
+                   path);
+      ok = FALSE;
+    }
+  /* back to what was shown */
+  self->shown = keep;
+  rebuild (self);
+  self->exporting = FALSE;
+  if (ok && fx.error != NULL)
+    {
+      g_propagate_error (error, fx.error);
+      return FALSE;
+    }
+  g_clear_error (&fx.error);
+  if (ok && n_frames != NULL)
+    *n_frames = frames->len;
+  return ok;
+}
+
 /* ---------- live ---------- */
 
 static gboolean
@@ -848,13 +1104,16 @@ ps_training_page_set_monitor (PsTrainingPage *self, PsTrainMonitor *monitor, GCa
   if (monitor != NULL)
     {
       clear_records (self);
-      g_object_set_data (G_OBJECT (self), "ps-offset", NULL);
+      self->axis = (PsTrainAxis) { 0, 0 };
       if (self->tick_id == 0)
         self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, self, NULL);
     }
-  else if (self->tick_id != 0)
+  else
     {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+      /* the run ended (or was cancelled): show the newest sub-step of the document's records */
+      self->shown = G_MAXUINT;
+      if (self->tick_id != 0)
+        gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
       self->tick_id = 0;
     }
   rebuild (self);
@@ -948,6 +1207,13 @@ PsTensor *ps_training_page_get_shown_tensor (PsTrainingPage *self) { return self
 const char *ps_training_page_get_status (PsTrainingPage *self) { return self->status; }
 const char *ps_training_page_get_empty_text (PsTrainingPage *self) { return self->have_figure ? NULL : self->empty_text; }
 guint ps_training_page_get_n_rebuilds (PsTrainingPage *self) { return self->n_rebuilds; }
+
+const PsLayerDiagnostics *
+ps_training_page_get_layer_diagnostics (PsTrainingPage *self)
+{
+  gboolean layers = self->view == PS_TRAINING_VIEW_ACTIVATIONS || self->view == PS_TRAINING_VIEW_GRADIENTS;
+  return layers && self->have_figure ? &self->ld : NULL;
+}
 
 void
 ps_training_page_set_substep (PsTrainingPage *self, guint i)
@@ -1122,6 +1388,9 @@ ps_training_page_init (PsTrainingPage *self)
   gtk_box_append (GTK_BOX (bar), spacer0);
   gtk_box_append (GTK_BOX (bar), action_button (_("_Export View…"), "win.export-training-view",
                                                 _("Save this view as PNG, SVG or PDF")));
+  gtk_box_append (GTK_BOX (bar), action_button (_("Export Over Sub-ste_ps…"), "win.export-training-frames",
+                                                _("This view at every recorded sub-step: an animated GIF, a numbered "
+                                                  "PNG/SVG series or a PDF with a page per sub-step")));
   gtk_box_append (GTK_BOX (self), hscroll (bar));
 
   self->status_label = GTK_LABEL (gtk_label_new (""));
@@ -1179,7 +1448,8 @@ ps_training_page_init (PsTrainingPage *self)
   gtk_widget_set_margin_start (GTK_WIDGET (self->sub_label), 8);
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->sub_label));
 
-  self->plot = PS_PLOT_VIEW (ps_plot_view_new ());
+  /* an image to assistive technologies: named "Training view", described by what it shows */
+  self->plot = PS_PLOT_VIEW (g_object_new (PS_TYPE_PLOT_VIEW, "accessible-role", GTK_ACCESSIBLE_ROLE_IMG, NULL));
   gtk_widget_set_hexpand (GTK_WIDGET (self->plot), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self->plot), TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->plot), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Training view"), -1);

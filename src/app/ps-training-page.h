@@ -15,6 +15,7 @@
 
 #include <gtk/gtk.h>
 #include "ps-document.h"
+#include "ps-layer-diagnostics.h"
 
 G_BEGIN_DECLS
 
@@ -25,13 +26,27 @@ typedef enum {
   PS_TRAINING_VIEW_LOSS,
   PS_TRAINING_VIEW_RATIOS,
   PS_TRAINING_VIEW_ACTIVATIONS,
+  PS_TRAINING_VIEW_GRADIENTS,      /* each parameter's .grad at the sub-step, one histogram per layer */
   PS_TRAINING_VIEW_BOUNDARY,
   PS_TRAINING_VIEW_WEIGHT_GRID,
+  /* the chosen parameter's value / .grad / optimizer state: */
   PS_TRAINING_VIEW_HEATMAP,
   PS_TRAINING_VIEW_HISTOGRAM,
+  PS_TRAINING_VIEW_RIDGELINE,      /* over the recorded sub-steps (ps_figure_new_for_series) */
+  PS_TRAINING_VIEW_BANDS,
   PS_TRAINING_VIEW_DIFFERENCE,
   PS_TRAINING_N_VIEWS
 } PsTrainingView;
+
+/* The training x axis (loss curve, ratios, sub-step labels, the main window's sub-steps): steps
+ * counted across the document's train ops in timeline order — a run with a new optimizer (whose
+ * own count starts at 1 again) continues after the last step of the run before. Start zeroed and
+ * feed every record's optimizer step in order. */
+typedef struct { int64_t last, base; } PsTrainAxis;
+int64_t   ps_train_axis_next (PsTrainAxis *axis, int64_t optimizer_step);
+/* "training step 80 (optimizer step 60 of its run) · epoch 3 · loss 0.31 · accuracy 75.0 % · lr 0.1
+ * · ‖g‖ 0.52": the axis step first, the optimizer's own count only where it differs. */
+char     *ps_train_record_describe (const PsTrainRecord *r, int64_t axis_step);
 
 void      ps_training_page_set_document (PsTrainingPage *self, PsDocument *doc);
 /* A live run: follow it until ps_training_page_set_monitor (self, NULL, NULL). cancellable is the
@@ -57,9 +72,22 @@ const char *ps_training_page_get_empty_text (PsTrainingPage *self);
 /* Export the current view (PNG/SVG/PDF by extension). */
 gboolean  ps_training_page_export       (PsTrainingPage *self, const char *path, double width, double height,
                                          GError **error);
+/* The current view over recorded sub-steps from, from + every, … ≤ to (clamped; the last one in
+ * range always included), by the extension of path: .gif an animated GIF; .png / .svg a numbered
+ * series DIR/STEM-0001.png … beside path (STEM = its name without the extension); .pdf one frame
+ * per page (slides). Drawn by ps-animation, as `paramscope-cli animate` writes its frames. The
+ * shown sub-step is restored afterwards. *n_frames (may be NULL) gets the frame count. Errors:
+ * nothing to draw, no sub-steps, at most PS_TRAINING_MAX_FRAMES frames, unknown extension, I/O. */
+#define PS_TRAINING_MAX_FRAMES 1000
+gboolean  ps_training_page_export_frames (PsTrainingPage *self, const char *path, guint from, guint to,
+                                          guint every, double width, double height, guint delay_cs,
+                                          guint *n_frames, GError **error);
 /* Press Pause/Resume or Cancel as a user would (for tests and scripted demos). */
 void      ps_training_page_press_pause  (PsTrainingPage *self, gboolean paused);
 void      ps_training_page_press_cancel (PsTrainingPage *self);
+/* The per-layer histograms the Activations / Gradients views draw (NULL on other views or when
+ * there is nothing to draw). */
+const PsLayerDiagnostics *ps_training_page_get_layer_diagnostics (PsTrainingPage *self);
 /* Rebuilds of the figure so far (live updates are throttled to the frame clock). */
 guint     ps_training_page_get_n_rebuilds (PsTrainingPage *self);
 

@@ -76,6 +76,16 @@ struct _PsWindow {
   int export_width, export_height;   /* the export dialog's last choices */
   double export_scale, export_dpi;
   gboolean syncing;           /* guards selection ↔ document feedback loops */
+
+  /* the shown train step's recorded sub-steps (ps-window-substeps.c) */
+  GtkWidget *sub_box;
+  GtkScale *sub_scale;
+  GtkAdjustment *sub_adjustment;
+  GtkLabel *sub_label;
+  PsState *sub_owner;         /* ref: the train step's state, whose log is offered; NULL = none */
+  guint n_substeps;           /* its records */
+  guint substep;              /* the one shown; n_substeps = the step's own state (after the run) */
+  GArray *sub_axis;           /* int64 training-axis step of each record */
 };
 
 /* ps-window.c */
@@ -96,6 +106,25 @@ void        ps_window_set_diff_from  (PsWindow *self, int step);   /* −1 = the
 GCancellable *ps_window_begin_job    (PsWindow *self, const char *label);
 /* A job ended with this error (a cancelled one only says so in a toast). */
 void        ps_window_job_failed     (PsWindow *self, const GError *error);
+/* Redraw the visible page (and the explanation) for the shown step or sub-step. */
+void        ps_window_update_views   (PsWindow *self);
+/* ps-window-substeps.c: the main timeline's sub-steps of a train step. */
+void        ps_window_substeps_init   (PsWindow *self);
+void        ps_window_substeps_dispose (PsWindow *self);
+/* After the document or its current step changed: offer the shown step's sub-steps (a new train
+ * step starts at its end, the step's own state). */
+void        ps_window_substeps_sync   (PsWindow *self);
+/* Recorded sub-steps of the shown step (0: not a train step that recorded any), the one shown
+ * (= the count: the step's own state) and its snapshot (NULL when the step's own state is shown). */
+guint       ps_window_get_n_substeps  (PsWindow *self);
+guint       ps_window_get_substep     (PsWindow *self);
+void        ps_window_set_substep     (PsWindow *self, guint i);
+PsState    *ps_window_get_substep_state (PsWindow *self);
+/* Play: move to the next sub-step to show (from_start: the first); FALSE when there is none left. */
+gboolean    ps_window_substeps_advance (PsWindow *self, gboolean from_start);
+/* Draw `page` (heatmap, histogram, difference) of `path` from the shown sub-step's snapshot; FALSE
+ * (nothing done) when no sub-step is shown or the page does not follow sub-steps. */
+gboolean    ps_window_substeps_update_plot (PsWindow *self, PsPlotPage page, PsTreeNode *node, const char *path);
 /* ps-window-actions.c */
 /* Present a command dialog; its "apply" (or "choose", "rename") response calls apply. */
 typedef void (*PsDialogApply) (PsWindow *self, AdwMessageDialog *dialog);

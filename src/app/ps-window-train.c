@@ -192,18 +192,56 @@ on_export_response (GtkNativeDialog *chooser, int response, PsWindow *self)
         }
     }
   ps_file_chooser_release (chooser);
-  g_object_unref (self);
 }
 
 static void
 export_training_view_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export Training View"), GTK_WINDOW (self),
-                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  /* through ps_file_chooser_new/_show, as every chooser: modal, one answer, none once the window is
+   * gone (ps_file_chooser_release asserted on a plain GtkFileChooserNative: monkey seed 513) */
+  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Training View"), GTK_WINDOW (self),
+                                                       GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "training.png");
-  g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_export_response, self);
+}
+
+/* The view over every recorded sub-step (at most 100 frames, evenly), as the chosen file's
+ * extension says: .gif, a numbered .png/.svg series, or a .pdf with a page per frame. */
+static void
+on_export_frames_response (GtkNativeDialog *chooser, int response, PsWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+      guint n = ps_training_page_get_n_substeps (self->training_page), frames = 0;
+      guint every = MAX (1, (n + 99) / 100);
+      if (path == NULL)
+        ps_window_show_error (self, _("Only local files can be written"));
+      else if (!ps_training_page_export_frames (self->training_page, path, 0, n ? n - 1 : 0, every,
+                                                MIN (self->export_width, 1200), MIN (self->export_height, 800), 0,
+                                                &frames, &error))
+        ps_window_show_error (self, error->message);
+      else
+        {
+          g_autofree char *msg = g_strdup_printf (_("Exported %u frames to %s"), frames, path);
+          ps_window_toast (self, msg);
+        }
+    }
+  ps_file_chooser_release (chooser);
+}
+
+static void
+export_training_frames_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  /* ps_file_chooser_new/_show like every chooser (see export_training_view_activated) */
+  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Training View Over Sub-steps"), GTK_WINDOW (self),
+                                                       GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "training.gif");
+  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_export_frames_response, self);
 }
 
 static const GActionEntry train_actions[] = {
@@ -213,6 +251,7 @@ static const GActionEntry train_actions[] = {
   { "teach-step", teach_step_activated },
   { "teach-zero-grad", teach_zero_grad_activated },
   { "export-training-view", export_training_view_activated },
+  { "export-training-frames", export_training_frames_activated },
 };
 
 void

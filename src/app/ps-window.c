@@ -536,6 +536,8 @@ update_plot (PsWindow *self, PsPlotPage page)
                               : page == PS_PAGE_DIFFERENCE || page == PS_PAGE_OVER_TIME
                                 || ps_tree_node_get_base (node) != NULL
                               ? stable_path (node) : g_strdup (ps_tree_node_get_path (node));
+      if (output == NULL && ps_window_substeps_update_plot (self, page, node, path))
+        return;
       fig = ps_figure_new (ps_document_get_timeline (self->document), path, &o, &error);
       if (fig == NULL)
         {
@@ -689,9 +691,16 @@ update_title (PsWindow *self)
 }
 
 void
+ps_window_update_views (PsWindow *self)
+{
+  update_views (self);
+}
+
+void
 ps_window_refresh (PsWindow *self)
 {
   rebuild_tree (self);
+  ps_window_substeps_sync (self);
   update_views (self);
   update_title (self);
   ps_window_update_actions (self);
@@ -951,6 +960,7 @@ ps_window_dispose (GObject *object)
 {
   PsWindow *self = PS_WINDOW (object);
   g_clear_handle_id (&self->play_source, g_source_remove);
+  ps_window_substeps_dispose (self);
   if (self->job_cancellable != NULL)
     g_cancellable_cancel (self->job_cancellable);   /* the job holds its own refs; its result is dropped */
   g_clear_object (&self->job_cancellable);
@@ -1045,6 +1055,7 @@ ps_window_init (PsWindow *self)
   setup_tree (self);
   setup_views (self);
   setup_timeline (self);
+  ps_window_substeps_init (self);
   ps_window_init_actions (self);
   g_signal_connect (self->document, "changed", G_CALLBACK (on_document_changed), self);
   g_signal_connect (self->document, "notify::current-step", G_CALLBACK (on_current_step), self);

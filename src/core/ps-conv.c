@@ -782,10 +782,7 @@ ps_conv_backward (const PsConvShape *s, int nd, const float *x, const float *w, 
                   float *gx, float *gw, float *gb, GError **error)
 {
   if (s->transposed)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "the backward of a transposed convolution is not implemented");
-      return FALSE;
-    }
+    return ps_conv_transpose_backward_gemm (s, x, w, gy, gx, gw, gb, error);
   int64_t out[3];
   if (!ps_conv_output_size (s, out, error))
     return FALSE;
@@ -835,14 +832,52 @@ ps_conv_backward (const PsConvShape *s, int nd, const float *x, const float *w, 
   return TRUE;
 }
 
+/* The input gradient through 1.13's _pad_circular (PadNd.cpp, composite: autograd records its
+ * copy_ calls): out[center] = x, then per padded dim, last dim first, out[:pl] = out[P−pl−pr:P−pr]
+ * and out[P−pr:] = out[pl:pl+pr] along that dim (whole extent of the others, so corners travel
+ * twice). Backward in reverse order, each copy as CopySlices + SliceBackward do it: the gradient
+ * with the destination zeroed plus (a full-tensor add) the destination's old gradient placed on the
+ * source; then grad_input = the centre. g (planes × pout, in place) is consumed. */
+static void
+circular_pad_backward (const int64_t pout[3], const int64_t lo[3], const int64_t hi[3], const int64_t in[3],
+                       int64_t planes, float *g, float *tmp, float *gx)
+{
+  const int64_t n = planes * pout[0] * pout[1] * pout[2];
+  for (int d = 0; d < 3; d++)   /* the copies in reverse: first dim first, right before left */
+    for (int side = 1; side >= 0; side--)
+      {
+        const int64_t P = pout[d], pl = lo[d], pr = hi[d];
+        const int64_t len = side == 0 ? pl : pr;
+        if (len <= 0)
+          continue;
+        const int64_t o0 = side == 0 ? 0 : P - pr;
+        const int64_t i0 = side == 0 ? P - pl - pr : pl;
+        const int64_t inner = d == 0 ? pout[1] * pout[2] : d == 1 ? pout[2] : 1;
+        memcpy (tmp, g, (gsize) n * sizeof (float));
+        for (int64_t k = 0; k < n; k++)
+          {
+            const int64_t q = (k / inner) % P;
+            const float kept = q >= o0 && q < o0 + len ? 0.0f : tmp[k];
+            const float moved = q >= i0 && q < i0 + len ? tmp[k + (o0 - i0) * inner] : 0.0f;
+            g[k] = kept + moved;
+          }
+      }
+  for (int64_t c = 0; c < planes; c++)
+    for (int64_t a = 0; a < in[0]; a++)
+      for (int64_t b = 0; b < in[1]; b++)
+        memcpy (gx + ((c * in[0] + a) * in[1] + b) * in[2],
+                g + ((c * pout[0] + a + lo[0]) * pout[1] + b + lo[1]) * pout[2] + lo[2],
+                (gsize) in[2] * sizeof (float));
+}
+
 /* ---------- backward (ps-autograd.h) ----------
  * torch 1.13's convolution_backward on the backend its forward chose (ps_conv_backward: oneDNN's
  * backward_data / backward_weights primitives, or Slow2d/Slow3d's sgemm + col2im), with the same
  * output mask autograd passes: grad_input only when the input requires grad. padding_mode 'reflect'
  * or 'replicate' runs the convolution on an explicitly padded copy (F.pad); its gradient is folded
- * back as the pad's backward does (zeros, then += in the padded tensor's order). 'circular' (a
- * Python cat of slices in 1.13) trains only as a first layer (no grad_input). Transposed
- * convolutions have no backward yet. */
+ * back as the pad's backward does (zeros, then += in the padded tensor's order); 'circular' as
+ * autograd runs _pad_circular's copies backward (circular_pad_backward). Transposed
+ * convolutions always run ATen's SlowTranspose2d/3d (ps_conv_transpose_backward_gemm). */
 gboolean
 ps_conv_backward_module (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
                          PsGradSink *sink, GError **error)
@@ -852,22 +887,9 @@ ps_conv_backward_module (PsModule *self, const PsTapeEntry *entry, PsTensor *gra
   int64_t out[3];
   int batched;
   g_autoptr (PsTensor) padded = NULL;
-  if (p->transposed)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "backward is not implemented for %s yet",
-                   ps_module_class_name (self));
-      return FALSE;
-    }
   int64_t plo[3] = { 0, 0, 0 }, phi[3] = { 0, 0, 0 };
   if (!conv_plan_ex (self, entry->input, &s, out, &batched, &padded, plo, phi, error))
     return FALSE;
-  if (padded != NULL && grad_input != NULL && p->padding_mode == MODE_CIRCULAR)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
-                   "%s backward: the input gradient through padding_mode='circular' is not implemented yet",
-                   ps_module_class_name (self));
-      return FALSE;
-    }
   PsParam *pw = ps_module_get_param (self, "weight");
   PsParam *pb = p->bias ? ps_module_get_param (self, "bias") : NULL;
   const PsTensor *x = padded ? padded : entry->input;
@@ -890,27 +912,39 @@ ps_conv_backward_module (PsModule *self, const PsTapeEntry *entry, PsTensor *gra
     return FALSE;
   if (gx_padded != NULL)
     {
-      /* reflection/replication_pad backward: grad_input (zeros) += grad_output at the position each
-       * padded element was copied from, in the padded tensor's order */
-      int64_t in[3] = { 1, 1, 1 }, pout[3], *map[3];
+      int64_t in[3] = { 1, 1, 1 }, pout[3];
       for (int d = 0; d < p->nd; d++)
         in[3 - p->nd + d] = entry->input->shape[entry->input->ndim - p->nd + d];
       for (int d = 0; d < 3; d++)
         pout[d] = in[d] + plo[d] + phi[d];
-      pad_maps (p, in, plo, pout, map);
       const int64_t planes = entry->input->numel / MAX (in[0] * in[1] * in[2], 1);
-      const float *src = ps_tensor_cf32 (gx_padded);
-      float *dst = ps_tensor_f32 (gx);
-      for (int64_t c = 0; c < planes; c++)
-        for (int64_t a = 0; a < pout[0]; a++)
-          for (int64_t b = 0; b < pout[1]; b++)
-            for (int64_t e = 0; e < pout[2]; e++)
-              {
-                float *t = dst + ((c * in[0] + map[0][a]) * in[1] + map[1][b]) * in[2] + map[2][e];
-                *t = *t + *src++;
-              }
-      for (int d = 0; d < 3; d++)
-        g_free (map[d]);
+      if (p->padding_mode == MODE_CIRCULAR)
+        {
+          g_autoptr (PsTensor) tmp = ps_tensor_new_empty (PS_DTYPE_FLOAT32, padded->ndim, padded->shape, error);
+          if (tmp == NULL)
+            return FALSE;
+          circular_pad_backward (pout, plo, phi, in, planes, ps_tensor_f32 (gx_padded), ps_tensor_f32 (tmp),
+                                 ps_tensor_f32 (gx));
+        }
+      else
+        {
+          /* reflection/replication_pad backward: grad_input (zeros) += grad_output at the position
+           * each padded element was copied from, in the padded tensor's order */
+          int64_t *map[3];
+          pad_maps (p, in, plo, pout, map);
+          const float *src = ps_tensor_cf32 (gx_padded);
+          float *dst = ps_tensor_f32 (gx);
+          for (int64_t c = 0; c < planes; c++)
+            for (int64_t a = 0; a < pout[0]; a++)
+              for (int64_t b = 0; b < pout[1]; b++)
+                for (int64_t e = 0; e < pout[2]; e++)
+                  {
+                    float *t = dst + ((c * in[0] + map[0][a]) * in[1] + map[1][b]) * in[2] + map[2][e];
+                    *t = *t + *src++;
+                  }
+          for (int d = 0; d < 3; d++)
+            g_free (map[d]);
+        }
     }
   ps_grad_sink_add (sink, pw, gw);
   if (gb != NULL)

@@ -219,9 +219,14 @@ const PsModuleClass ps_lazy_linear_class = {
  * An (…, in) input of more dims runs the same on its rows flattened: 1.13 takes a contiguous 3-D
  * input with bias through _flatten_3d_linear (addmm on the (B·T, in) view) and anything else through
  * matmul, which folds the leading dims into one mm; sum_to over the leading dims of a contiguous
- * gradient coalesces to the same (rows, out) outer reduction. */
+ * gradient coalesces to the same (rows, out) outer reduction.
+ * A 1-D input goes through matmul's 1-D × 2-D case, x.unsqueeze(0).mm(W.t()).squeeze_(0), then
+ * add_(bias): the same three products on one row (unsqueeze(0) gives the row torch's contiguous
+ * strides), and the bias gradient is gy itself (no sum_to). */
 #include "ps-aten-mm.h"
 #include "ps-reduce.h"
+
+#include <string.h>
 
 gboolean
 ps_linear_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
@@ -230,12 +235,6 @@ ps_linear_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_out
   PsParam *pw = ps_module_get_param (self, "weight");
   PsParam *pb = ps_module_get_param (self, "bias");
   const PsTensor *x = entry->input;
-  if (x->ndim < 2)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
-                   "Linear backward: 1-D inputs (torch's mv path) are not supported yet");
-      return FALSE;
-    }
   const int64_t in = pw->value->shape[1], out = pw->value->shape[0];
   const int64_t N = in > 0 ? x->numel / in : 0;   /* rows of the (…, in) input flattened */
   const float *W = ps_tensor_cf32 (pw->value);
@@ -271,7 +270,10 @@ ps_linear_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_out
     {
       if ((gb = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 1, pb->value->shape, error)) == NULL)
         return FALSE;
-      ps_reduce_sum_dim0 (GY, N, out, ps_tensor_f32 (gb));
+      if (x->ndim == 1)   /* add_'s gradient reaches a bias of the output's own shape: gy as it is */
+        memcpy (ps_tensor_f32 (gb), GY, (gsize) out * sizeof (float));
+      else
+        ps_reduce_sum_dim0 (GY, N, out, ps_tensor_f32 (gb));
     }
   ps_grad_sink_add (sink, pw, gw);
   if (gb != NULL)

@@ -408,6 +408,20 @@ ps_checkpoint_map_f32 (PsCheckpoint *ck, const char *name, int64_t *numel, GErro
     }
 }
 
+const float *
+ps_checkpoint_map_f32_unchecked (PsCheckpoint *ck, const char *name, int64_t *numel, PsZipCrc *crc, GError **error)
+{
+  memset (crc, 0, sizeof *crc);
+  if (ck->format != PS_CHECKPOINT_TORCH)
+    return ps_checkpoint_map_f32 (ck, name, numel, error);
+  if (ck->sd_prefix != NULL && ps_checkpoint_lookup (ck, name) != NULL)
+    {
+      g_autofree char *full = g_strconcat (ck->sd_prefix, name, NULL);
+      return ps_torch_file_map_f32_unchecked (ck->torch, full, numel, crc, error);
+    }
+  return ps_torch_file_map_f32_unchecked (ck->torch, name, numel, crc, error);
+}
+
 PsTensor *
 ps_checkpoint_load (PsCheckpoint *ck, const char *name, GError **error)
 {

@@ -12,6 +12,7 @@
 
 #include <glib.h>
 #include "ps-tensor.h"
+#include "ps-zip-archive.h"
 
 G_BEGIN_DECLS
 
@@ -90,6 +91,10 @@ PsTensor     *ps_checkpoint_load          (PsCheckpoint *ck, const char *name, G
  * so the memory budget is not charged. Touching the values raises SIGBUS if the file shrinks
  * meanwhile: call this and read the values under ps_sigbus_guard_run. */
 const float  *ps_checkpoint_map_f32       (PsCheckpoint *ck, const char *name, int64_t *numel, GError **error);
+/* The same, leaving a torch record's CRC check to the caller (see ps_torch_file_map_f32_unchecked;
+ * crc->entry NULL: nothing to check). */
+const float  *ps_checkpoint_map_f32_unchecked (PsCheckpoint *ck, const char *name, int64_t *numel, PsZipCrc *crc,
+                                               GError **error);
 
 /* The module tree (owned by ck, built on first call). */
 const PsCheckpointNode *ps_checkpoint_get_tree (PsCheckpoint *ck);

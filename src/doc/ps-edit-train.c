@@ -85,7 +85,16 @@ ps_edit_train_ops (const PsState *st, const PsTrainSpec *spec, GError **error)
   GPtrArray *ops = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   /* reuse the same data set (type and size), as a script keeps its DataLoader's data */
   g_autofree char *data_id = NULL;
-  for (guint i = st->train_ids->len; i-- > 0 && data_id == NULL;)
+  gboolean from_file = strcmp (spec->dataset, "file") == 0;
+  if (from_file && (spec->file == NULL || *spec->file == '\0' || spec->x == NULL || *spec->x == '\0'
+                    || spec->y == NULL || *spec->y == '\0'))
+    {
+      g_ptr_array_unref (ops);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "a data set from a file needs the file and the names of its input (x) and target (y) arrays");
+      return NULL;
+    }
+  for (guint i = st->train_ids->len; i-- > 0 && data_id == NULL && !from_file;)
     {
       const char *id = g_ptr_array_index (st->train_ids, i);
       PsTrainObject *o = ps_state_get_train_object (st, id);
@@ -101,18 +110,29 @@ ps_edit_train_ops (const PsState *st, const PsTrainSpec *spec, GError **error)
       JsonObject *d = json_object_new ();
       json_object_set_string_member (d, "op", "dataset");
       json_object_set_string_member (d, "id", data_id);
-      json_object_set_string_member (d, "type", spec->dataset);
-      JsonObject *a = json_object_new ();
-      if (strcmp (spec->dataset, "fashion_mnist") == 0)
+      if (from_file)
         {
-          json_object_set_string_member (a, "split", "train");
-          if (spec->n > 0)
-            json_object_set_int_member (a, "limit", spec->n);
+          /* what `numpy.load(file)`, then TensorDataset(f[x], f[y]) reads (docs/recipe-format.md) */
+          json_object_set_string_member (d, "file", spec->file);
+          json_object_set_string_member (d, "x", spec->x);
+          json_object_set_string_member (d, "y", spec->y);
+          g_ptr_array_add (ops, d);
         }
       else
-        json_object_set_int_member (a, "n", spec->n);
-      json_object_set_object_member (d, "args", a);
-      g_ptr_array_add (ops, d);
+        {
+          json_object_set_string_member (d, "type", spec->dataset);
+          JsonObject *a = json_object_new ();
+          if (strcmp (spec->dataset, "fashion_mnist") == 0)
+            {
+              json_object_set_string_member (a, "split", "train");
+              if (spec->n > 0)
+                json_object_set_int_member (a, "limit", spec->n);
+            }
+          else
+            json_object_set_int_member (a, "n", spec->n);
+          json_object_set_object_member (d, "args", a);
+          g_ptr_array_add (ops, d);
+        }
     }
   g_autofree char *opt_id = ps_edit_train_id (st, "opt");
   JsonObject *o = json_object_new ();

@@ -9,7 +9,10 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  const char *dataset;         /* "xor", "circles", "blobs", "fashion_mnist" */
+  const char *dataset;         /* "xor", "circles", "blobs", "fashion_mnist", or "file" */
+  const char *file;            /* "file": an .npz, .safetensors, torch (.pt …) or .csv file (absolute,
+                                * or relative to the recipe's folder) … */
+  const char *x, *y;           /* … and its input and target arrays (CSV: columns; x "*" = the others) */
   int64_t n;                   /* toy sets: samples; fashion_mnist: the first n (0 = all 60 000) */
   const char *loss;            /* "CrossEntropyLoss", "MSELoss" … (torch's class name) */
   const char *optimizer;       /* "SGD", "Adam", "AdamW", "RMSprop", "Adagrad" */
@@ -27,7 +30,7 @@ typedef struct {
 void        ps_train_spec_init      (PsTrainSpec *spec);
 
 /* The ops that train the model (the state's root) as the spec says: a `dataset` op unless the
- * state holds the same data set already (same type and size: reused), an `optimizer` op (a new
+ * state holds the same data set already (same type and size, or the same file and arrays: reused), an `optimizer` op (a new
  * optimizer, as `opt = torch.optim.SGD(model.parameters(), …)` written again would be), a
  * `scheduler` op if one is chosen, and the `train` op. Errors: no model, counts out of range. */
 GPtrArray  *ps_edit_train_ops       (const PsState *st, const PsTrainSpec *spec, GError **error);

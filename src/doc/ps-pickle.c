@@ -364,12 +364,13 @@ resolve_global (Machine *m, const char *module, const char *name, GError **error
   if (!known)
     {
       g_autofree char *top_module = g_strndup (module, strcspn (module, "."));
+      /* system modules first: opening anyway is not offered for them */
+      if (in_list (never_tokens, top_module) || in_list (never_tokens, module))
+        return err (m, error, "forbidden global %s.%s — never allowed, not even when opening anyway", module, name);
       if (!(m->flags & PS_PICKLE_OPEN_ANYWAY))
         return err (m, error, "forbidden global %s.%s — this file would run code or build objects of this "
                     "class if opened with torch.load; Paramscope never runs it (open anyway shows such "
                     "objects inertly)", module, name);
-      if (in_list (never_tokens, top_module) || in_list (never_tokens, module))
-        return err (m, error, "forbidden global %s.%s — never allowed, not even when opening anyway", module, name);
       g_autofree char *full = g_strdup_printf ("%s.%s", module, name);
       g_hash_table_add (m->p->unknown, g_steal_pointer (&full));
     }

@@ -1072,8 +1072,23 @@ load_info (PsTorchFile *tf, Entry *e, GError **error)
   return g_steal_pointer (&t);
 }
 
+static const float *map_f32 (PsTorchFile *tf, const char *name, int64_t *numel, PsZipCrc *crc, GError **error);
+
 const float *
 ps_torch_file_map_f32 (PsTorchFile *tf, const char *name, int64_t *numel, GError **error)
+{
+  return map_f32 (tf, name, numel, NULL, error);
+}
+
+const float *
+ps_torch_file_map_f32_unchecked (PsTorchFile *tf, const char *name, int64_t *numel, PsZipCrc *crc, GError **error)
+{
+  memset (crc, 0, sizeof *crc);
+  return map_f32 (tf, name, numel, crc, error);
+}
+
+static const float *
+map_f32 (PsTorchFile *tf, const char *name, int64_t *numel, PsZipCrc *crc, GError **error)
 {
   Entry *e = g_hash_table_lookup (tf->by_name, name);
   if (e == NULL)
@@ -1100,7 +1115,11 @@ ps_torch_file_map_f32 (PsTorchFile *tf, const char *name, int64_t *numel, GError
   if (first > loc->record->size || len > loc->record->size - first || (loc->record->data_offset + first) % 4 != 0)
     return NULL;
   const guint8 *rec = ps_zip_archive_map (loc->shard->zip, loc->record, error);
-  if (rec == NULL || !ps_zip_archive_verify (loc->shard->zip, loc->record, rec, error))
+  if (rec == NULL)
+    return NULL;
+  if (crc != NULL && !ps_zip_archive_is_verified (loc->shard->zip, loc->record))
+    ps_zip_crc_init (crc, loc->shard->zip, loc->record, rec);   /* the caller checks it as it reads */
+  else if (!ps_zip_archive_verify (loc->shard->zip, loc->record, rec, error))
     return NULL;
   *numel = i->numel;
   return (const float *) (const void *) (rec + first);

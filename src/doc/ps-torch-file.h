@@ -24,6 +24,7 @@
 #include <glib.h>
 #include "ps-tensor.h"
 #include "ps-pickle.h"
+#include "ps-zip-archive.h"
 
 G_BEGIN_DECLS
 
@@ -92,6 +93,11 @@ PsTensor    *ps_torch_file_load       (PsTorchFile *tf, const char *name, GError
  * it with ps_torch_file_load. Touching mapped bytes may raise SIGBUS if the file shrinks: call
  * this and use the values under ps_sigbus_guard_run. */
 const float *ps_torch_file_map_f32    (PsTorchFile *tf, const char *name, int64_t *numel, GError **error);
+/* The same, with the record's CRC check left to the caller when it was not done yet: then
+ * crc->entry is set and every byte of the record must be fed (ps_zip_crc_feed), in order, and
+ * ps_zip_crc_finish must succeed before the values count — one pass over the bytes for both. */
+const float *ps_torch_file_map_f32_unchecked (PsTorchFile *tf, const char *name, int64_t *numel, PsZipCrc *crc,
+                                              GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsTorchFile, ps_torch_file_free)
 

@@ -63,6 +63,24 @@ const guint8 *ps_zip_archive_map         (PsZipArchive *z, const PsZipEntry *e, 
 gboolean      ps_zip_archive_verify      (PsZipArchive *z, const PsZipEntry *e, const guint8 *data,
                                           GError **error);
 
+/* The CRC check of a mapped record done by its reader, in the same pass as its own use of the
+ * bytes (while they are in the cache): feed every byte of the record once, in order, then finish.
+ * `entry` NULL: nothing to check (the record was checked before, or is not in a zip archive). */
+typedef struct {
+  PsZipArchive *zip;
+  const PsZipEntry *entry;
+  const guint8 *record;      /* the mapped record */
+  guint32 crc;
+  guint64 fed;
+} PsZipCrc;
+
+/* TRUE when the record's CRC was checked already. */
+gboolean      ps_zip_archive_is_verified (PsZipArchive *z, const PsZipEntry *e);
+void          ps_zip_crc_init            (PsZipCrc *c, PsZipArchive *z, const PsZipEntry *e, const guint8 *record);
+void          ps_zip_crc_feed            (PsZipCrc *c, const guint8 *p, gsize n);
+/* Every byte fed and the CRC as stored: the record counts as checked. Else an error naming it. */
+gboolean      ps_zip_crc_finish          (PsZipCrc *c, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsZipArchive, ps_zip_archive_free)
 
 G_END_DECLS

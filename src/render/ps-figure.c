@@ -133,6 +133,24 @@ tensor_at (const PsTimeline *tl, guint step, const char *path, PsTensor **tensor
   return TRUE;
 }
 
+PsTensor *
+ps_figure_find_tensor (const PsState *st, const char *path, const char *where, GError **error)
+{
+  g_return_val_if_fail (st != NULL && path != NULL && where != NULL, NULL);
+  PsTensor *t = NULL;
+  PsInitInfo init;
+  gboolean exists;
+  if (!find_tensor (st, path, &t, &init, &exists, error))
+    return NULL;
+  if (!exists)
+    g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' is not a parameter, buffer or output at %s", path, where);
+  else if (t == NULL)
+    g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                 "'%s' is uninitialized at %s: a lazy parameter gets its shape and values at the first forward",
+                 path, where);
+  return t;
+}
+
 /* The render layer appends the shape to the title itself. */
 static char *
 make_title (const char *path, const PsTensor *t)

@@ -51,6 +51,10 @@ PsFigure   *ps_figure_new          (const PsTimeline *tl, const char *path, cons
  * −1). `title` names it ("encoder.0.weight"); `subtitle` (may be NULL) says where it came from. */
 PsFigure   *ps_figure_new_for_tensor (PsTensor *tensor, const char *title, const char *subtitle,
                                       const PsFigureOptions *o, GError **error);
+/* The tensor a figure of `path` in state `st` draws (as ps_figure_new resolves it: a state_dict
+ * key of the root, a recipe target, an output name); no ref. Errors: not found, uninitialized.
+ * `where` names the state in messages ("sub-step 3"). */
+PsTensor   *ps_figure_find_tensor  (const PsState *st, const char *path, const char *where, GError **error);
 /* b − a of two same-shape tensors read from checkpoints (ps_difference_new), as a heatmap (the
  * diverging map, zero neutral) or a histogram; `title` names the tensor ("Δ " is prepended). */
 PsFigure   *ps_figure_new_for_difference (PsTensor *a, PsTensor *b, const char *title, const char *subtitle,

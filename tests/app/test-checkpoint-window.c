@@ -375,6 +375,45 @@ test_open_torch (void)
   g_assert_null (open_checkpoint (w, rce));
   g_assert_nonnull (ps_window_get_error_text (w));
   g_assert_nonnull (strstr (ps_window_get_error_text (w), "forbidden global os.system"));
+  g_assert_null (ps_application_get_anyway_dialog (PS_APPLICATION (app)));   /* a system module: never offered */
+  ps_window_clear_error (w);
+
+  /* a whole pickled module: refused, then the user is asked; Open Anyway lists its objects
+   * inertly (nothing built or run) and its tensors as usual */
+  g_autofree char *whole = g_build_filename (g_getenv ("PS_TEST_DATA"), "pt", "valid", "whole_module.pt", NULL);
+  g_assert_null (open_checkpoint (w, whole));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "forbidden global torch.nn.modules.container.Sequential"));
+  GtkWidget *ask = ps_application_get_anyway_dialog (PS_APPLICATION (app));
+  g_assert_nonnull (ask);
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (ask)), "whole_module.pt"));
+  guint before = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
+  /* what a click on Open Anyway does: the response, then the dialog closes */
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (ask), "anyway");
+  gtk_window_close (GTK_WINDOW (ask));
+  while (ps_application_get_checkpoint_jobs (PS_APPLICATION (app)) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  iterate ();
+  g_assert_null (ps_application_get_anyway_dialog (PS_APPLICATION (app)));   /* answered and gone */
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  g_assert_cmpuint (g_list_length (windows), ==, before + 1);   /* the checkpoint's window */
+  g_assert_true (PS_IS_CHECKPOINT_WINDOW (windows->data));
+  PsCheckpointWindow *inert = windows->data;
+  while (ps_checkpoint_window_get_busy (inert))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (ps_checkpoint_window_get_error_text (inert));
+  g_autofree char *tree = ps_checkpoint_window_dump_tree (inert);
+  g_assert_nonnull (strstr (tree, "running_var"));
+  g_autoptr (GFile) wf = g_file_new_for_path (whole);
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open_full (whole, PS_CHECKPOINT_OPEN_ANYWAY, NULL);
+  g_assert_nonnull (ck);
+  const char *first = ps_checkpoint_get_entry (ck, 0)->name;
+  g_assert_true (ps_checkpoint_window_select_path (inert, first));
+  iterate ();
+  PsFigure *fig = ps_checkpoint_window_get_figure (inert, "heatmap");
+  g_assert_nonnull (fig);
+  g_autoptr (PsTensor) want = ps_checkpoint_load (ck, first, NULL);
+  g_assert_cmpint (memcmp (ps_figure_get_tensor (fig)->data, want->data, ps_tensor_nbytes (want)), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (inert));
   gtk_window_destroy (GTK_WINDOW (w));
   iterate ();
 }

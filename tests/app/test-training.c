@@ -8,6 +8,8 @@
 #include "ps-train-dialog.h"
 #include "ps-training-page.h"
 #include "ps-safetensors.h"
+#include <gif_lib.h>
+#include "picture-test-util.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -239,6 +241,11 @@ test_scrub_matches_cli_and_views (void)
   g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n + 2);
   g_assert_cmpuint (ps_training_page_get_n_substeps (page), ==, 20 + 60);
 
+  /* the main timeline's sub-steps of the new run: labelled on the loss curve's axis (20 + 37) */
+  ps_window_set_substep (w, 36);
+  iterate ();
+  g_assert_nonnull (strstr (gtk_label_get_text (w->sub_label),
+                            "Sub-step 37 of 60: training step 57 (optimizer step 37 of its run)"));
   /* scrub to the run's 37th optimizer step: the values the CLI computes for 37 steps */
   ps_training_page_set_substep (page, 20 + 36);
   iterate ();
@@ -321,6 +328,297 @@ test_scrub_matches_cli_and_views (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+
+/* The Train dialog offers a data set from a file (the recipe's `dataset` "file" form): a CSV table
+ * trains the model; a missing file is an error that changes nothing. */
+static void
+test_file_dataset (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  guint n = ps_document_get_n_steps (doc);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-train-file-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *csv = g_build_filename (dir, "points.csv", NULL);
+  GString *text = g_string_new ("a,b,label\n");
+  for (int i = 0; i < 64; i++)
+    {
+      double a = ((i * 37) % 64) / 32.0 - 1, b = ((i * 11) % 64) / 32.0 - 1;
+      g_string_append_printf (text, "%.4f,%.4f,%d\n", a, b, (a > 0) != (b > 0));
+    }
+  g_assert_true (g_file_set_contents (csv, text->str, -1, &error));
+  g_string_free (text, TRUE);
+
+  /* a file that is not there: the error names it, the document stays as it was */
+  g_autofree char *missing = g_build_filename (dir, "missing.csv", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (w), "train", NULL);
+  iterate ();
+  PsTrainDialog *d = find_dialog (PS_TYPE_TRAIN_DIALOG);
+  g_assert_nonnull (d);
+  ps_train_dialog_set_file (d, missing, NULL, "label");
+  ps_train_dialog_set_count (d, 10, 1);
+  PsTrainSpec spec;
+  g_assert_true (ps_train_dialog_get_spec (d, &spec, &error));
+  g_assert_cmpstr (spec.x, ==, "*");   /* a CSV: every other column */
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (d), "apply");
+  wait_job (w);
+  g_assert_nonnull (ps_window_get_error_text (w));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "missing.csv"));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);
+
+  /* the CSV: dataset + optimizer + train, 10 recorded sub-steps on 64 rows */
+  g_action_group_activate_action (G_ACTION_GROUP (w), "train", NULL);
+  iterate ();
+  d = find_dialog (PS_TYPE_TRAIN_DIALOG);
+  g_assert_nonnull (d);
+  ps_train_dialog_set_file (d, csv, "a, b", "label");
+  ps_train_dialog_set_count (d, 10, 1);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (d), "apply");
+  wait_job (w);
+  g_assert_null (ps_window_get_error_text (w));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n + 3);
+  const PsRecipe *recipe = ps_timeline_get_recipe (ps_document_get_timeline (doc));
+  const PsOp *op = g_ptr_array_index (recipe->ops, n);
+  g_assert_cmpstr (ps_op_get_kind (op), ==, "dataset");
+  PsState *st = ps_document_get_current_state (doc);
+  g_assert_nonnull (st->train_log);
+  g_assert_cmpuint (st->train_log->records->len, ==, 10);
+  PsDataset *data = NULL;
+  for (guint i = 0; i < st->train_ids->len; i++)
+    {
+      PsTrainObject *o = ps_state_get_train_object (st, g_ptr_array_index (st->train_ids, i));
+      if (o->kind == PS_TRAIN_DATASET && strcmp (o->type, csv) == 0)
+        data = o->dataset;
+    }
+  g_assert_nonnull (data);
+  g_assert_cmpint (ps_dataset_len (data), ==, 64);
+  g_unlink (csv);
+  g_rmdir (dir);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Gradients per layer: one histogram of each parameter's .grad at the sub-step (all of its values
+ * binned); the chosen parameter as a ridgeline and as percentile bands over the recorded sub-steps. */
+static void
+test_gradients_and_series (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsTrainingPage *page = w->training_page;
+  g_assert_cmpuint (ps_training_page_get_n_substeps (page), ==, 20);
+  ps_training_page_set_substep (page, 9);
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_GRADIENTS);
+  iterate ();
+  g_assert_null (ps_training_page_get_empty_text (page));
+  const PsLayerDiagnostics *ld = ps_training_page_get_layer_diagnostics (page);
+  g_assert_nonnull (ld);
+  PsState *st = ps_training_page_get_shown_state (page);
+  static const char *const names[] = { "0.weight", "0.bias", "2.weight", "2.bias" };
+  static const char *const targets[] = { "fc1.weight", "fc1.bias", "head.weight", "head.bias" };
+  g_assert_cmpuint (ld->n, ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      PsParam *p = NULL;
+      g_assert_true (ps_state_resolve (st, targets[i], NULL, &p, NULL));
+      g_assert_true (g_str_has_prefix (ld->layers[i].name, names[i]));
+      g_assert_nonnull (strstr (ld->layers[i].name, ".grad (Linear)"));
+      const PsHistogram *h = ld->layers[i].hist;
+      int64_t sum = h->underflow + h->overflow + h->nan;
+      for (int b = 0; b < h->n_bins; b++)
+        sum += h->counts[b];
+      g_assert_cmpint (sum, ==, p->grad->numel);
+      double mean = 0;
+      for (int64_t k = 0; k < p->grad->numel; k++)
+        mean += ps_tensor_cf32 (p->grad)[k];
+      mean /= (double) p->grad->numel;
+      g_assert_cmpfloat (fabs (ld->layers[i].stats->mean - mean), <=, 1e-9 * MAX (1.0, fabs (mean)));
+      g_assert_true (isnan (ld->layers[i].saturated));
+    }
+  shot (w, "view-gradients");
+  /* over sub-steps: the figure ends at the last recorded snapshot's tensor */
+  const PsTrainRecord *last = ps_document_get_current_state (ps_window_get_document (w))->train_log->records->pdata[19];
+  PsParam *p_last = NULL;
+  g_assert_true (ps_state_resolve (last->state, "fc1.weight", NULL, &p_last, NULL));
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_RIDGELINE);
+  iterate ();
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
+  iterate ();
+  g_assert_null (ps_training_page_get_empty_text (page));
+  g_assert_true (ps_training_page_get_shown_tensor (page) == p_last->value);
+  shot (w, "view-ridgeline");
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_BANDS);
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "grad"));
+  iterate ();
+  g_assert_null (ps_training_page_get_empty_text (page));
+  g_assert_true (ps_training_page_get_shown_tensor (page) == p_last->grad);
+  shot (w, "view-bands");
+
+  /* the heatmap over sub-steps 1, 6, 11, 16 and 20: an animated GIF (5 frames, each its own
+   * picture), a numbered PNG series, a PDF; the shown sub-step stays */
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
+  ps_training_page_set_substep (page, 9);
+  iterate ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-train-frames-XXXXXX", &error);
+  g_autofree char *gif_path = g_build_filename (dir, "w.gif", NULL);
+  guint frames = 0;
+  g_assert_true (ps_training_page_export_frames (page, gif_path, 0, 99, 5, 400, 300, 20, &frames, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (frames, ==, 5);
+  GifFileType *gif = gif_open (gif_path);
+  g_assert_cmpint (gif->ImageCount, ==, 5);
+  g_assert_cmpint (gif->SWidth, ==, 400);
+  gboolean differ = FALSE;
+  for (int y = 0; y < 300 && !differ; y += 3)
+    for (int x = 0; x < 400 && !differ; x += 3)
+      differ = gif_pixel (gif, 0, x, y) != gif_pixel (gif, 4, x, y);
+  g_assert_true (differ);   /* sub-step 1 and sub-step 20 are drawn from their own values */
+  DGifCloseFile (gif, NULL);
+  g_assert_cmpuint (ps_training_page_get_substep (page), ==, 9);
+  g_autofree char *png_path = g_build_filename (dir, "frame.png", NULL);
+  g_assert_true (ps_training_page_export_frames (page, png_path, 10, 19, 3, 400, 300, 0, &frames, &error));
+  g_assert_cmpuint (frames, ==, 4);   /* 11, 14, 17, 20 */
+  g_autofree char *first_png = g_build_filename (dir, "frame-0001.png", NULL);
+  g_autofree char *last_png = g_build_filename (dir, "frame-0004.png", NULL);
+  g_assert_true (g_file_test (first_png, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (last_png, G_FILE_TEST_IS_REGULAR));
+  g_autofree char *pdf_path = g_build_filename (dir, "slides.pdf", NULL);
+  g_assert_true (ps_training_page_export_frames (page, pdf_path, 0, 19, 10, 400, 300, 0, &frames, &error));
+  g_assert_cmpuint (frames, ==, 3);
+  g_assert_true (g_file_test (pdf_path, G_FILE_TEST_IS_REGULAR));
+  /* an unknown kind of file: an error, nothing written */
+  g_autofree char *txt = g_build_filename (dir, "w.txt", NULL);
+  g_assert_false (ps_training_page_export_frames (page, txt, 0, 19, 1, 400, 300, 0, NULL, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_assert_false (g_file_test (txt, G_FILE_TEST_EXISTS));
+  rm_rf (dir);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* The main timeline reaches every recorded sub-step of a train step: the Heatmap, Histogram and
+ * Difference pages draw that sub-step's exact snapshot (the CLI's values for that many steps), and
+ * Play walks through the sub-steps. */
+static PsTensor *
+page_tensor (PsWindow *w, PsPlotPage page)
+{
+  PsFigure *fig = ps_figure_page_get_figure (w->pages[page]);
+  g_assert_nonnull (fig);
+  return ps_figure_get_tensor (fig);
+}
+
+static void
+test_main_timeline_substeps (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  adw_view_stack_set_visible_child_name (w->view_stack, "heatmap");
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  iterate ();
+  guint n = ps_document_get_n_steps (doc);
+  PsState *last = ps_document_get_current_state (doc);
+  g_assert_cmpuint (ps_window_get_n_substeps (w), ==, 20);
+  g_assert_cmpuint (ps_window_get_substep (w), ==, 20);   /* a train step starts at its end */
+  g_assert_null (ps_window_get_substep_state (w));
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (w->sub_scale)));
+  PsParam *p_end = NULL;
+  g_assert_true (ps_state_resolve (last, "fc1.weight", NULL, &p_end, NULL));
+  g_assert_true (page_tensor (w, PS_PAGE_HEATMAP) == p_end->value);
+
+  /* sub-step 10 (index 9): the snapshot after 10 optimizer steps, the CLI's values for 10 steps */
+  gtk_adjustment_set_value (w->sub_adjustment, 9);
+  iterate ();
+  g_assert_cmpuint (ps_window_get_substep (w), ==, 9);
+  PsState *sub = ps_window_get_substep_state (w);
+  g_assert_nonnull (sub);
+  PsParam *p9 = NULL;
+  g_assert_true (ps_state_resolve (sub, "fc1.weight", NULL, &p9, NULL));
+  g_assert_true (page_tensor (w, PS_PAGE_HEATMAP) == p9->value);
+  g_autofree char *dir = NULL;
+  g_autoptr (PsSafetensors) st = cli_state_at (doc, 10, &dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) cli = ps_safetensors_load (st, "0.weight", &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_tensor_equal (cli, page_tensor (w, PS_PAGE_HEATMAP)));
+  remove_dir (dir);
+  g_assert_nonnull (strstr (gtk_label_get_text (w->sub_label), "Sub-step 10 of 20: training step 10 ·"));
+  /* the histogram follows too */
+  adw_view_stack_set_visible_child_name (w->view_stack, "histogram");
+  iterate ();
+  g_assert_true (page_tensor (w, PS_PAGE_HISTOGRAM) == p9->value);
+  /* the difference: this sub-step minus the one before (one optimizer update) */
+  adw_view_stack_set_visible_child_name (w->view_stack, "difference");
+  iterate ();
+  PsTensor *d = page_tensor (w, PS_PAGE_DIFFERENCE);
+  PsParam *p8 = NULL;
+  const PsTrainRecord *r8 = last->train_log->records->pdata[8];
+  g_assert_true (ps_state_resolve (r8->state, "fc1.weight", NULL, &p8, NULL));
+  for (int64_t k = 0; k < d->numel; k++)
+    g_assert_cmpfloat (ps_tensor_cf32 (d)[k], ==, ps_tensor_cf32 (p9->value)[k] - ps_tensor_cf32 (p8->value)[k]);
+  /* scrubbing the histogram animates: another sub-step, another tensor */
+  adw_view_stack_set_visible_child_name (w->view_stack, "histogram");
+  ps_window_set_substep (w, 3);
+  iterate ();
+  g_assert_true (ps_figure_page_get_figure (w->pages[PS_PAGE_HISTOGRAM]) != NULL);
+  g_assert_true (page_tensor (w, PS_PAGE_HISTOGRAM) != p9->value);
+
+  /* another step: no sub-steps there, the scale is off; back at the train step it starts at its end */
+  ps_document_set_current_step (doc, n - 1);
+  iterate ();
+  g_assert_cmpuint (ps_window_get_n_substeps (w), ==, 0);
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (w->sub_scale)));
+
+  /* Play from the step before: it enters the train step at its first sub-step and walks through
+   * them in order to the step's end, then stops (the last step) */
+  adw_view_stack_set_visible_child_name (w->view_stack, "heatmap");
+  g_action_group_activate_action (G_ACTION_GROUP (w), "play", NULL);
+  GArray *seen = g_array_new (FALSE, FALSE, sizeof (guint));
+  gint64 end = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  while (w->play_source != 0)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      if (ps_document_get_current_step (doc) == n)
+        {
+          guint k = ps_window_get_substep (w);
+          if (seen->len == 0 || g_array_index (seen, guint, seen->len - 1) != k)
+            {
+              g_array_append_val (seen, k);
+              PsState *s = ps_window_get_substep_state (w);
+              PsParam *pk = NULL;
+              g_assert_true (ps_state_resolve (s ? s : last, "fc1.weight", NULL, &pk, NULL));
+              g_assert_true (page_tensor (w, PS_PAGE_HEATMAP) == pk->value);
+            }
+        }
+    }
+  g_assert_cmpuint (seen->len, ==, 21);   /* 20 sub-steps, then the step's end */
+  for (guint i = 0; i < seen->len; i++)
+    g_assert_cmpuint (g_array_index (seen, guint, i), ==, i);
+  g_array_unref (seen);
+  g_autoptr (GVariant) playing = g_action_group_get_action_state (G_ACTION_GROUP (w), "play");
+  g_assert_false (g_variant_get_boolean (playing));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* The loss curve's x axis and the sub-step labels count the same steps: a second run with a new
+ * optimizer continues the axis, and the labels say both counts. */
+static void
+test_axis_agrees (void)
+{
+  PsTrainAxis axis = { 0, 0 };
+  g_assert_cmpint (ps_train_axis_next (&axis, 1), ==, 1);
+  g_assert_cmpint (ps_train_axis_next (&axis, 2), ==, 2);
+  g_assert_cmpint (ps_train_axis_next (&axis, 3), ==, 3);
+  g_assert_cmpint (ps_train_axis_next (&axis, 1), ==, 4);    /* a new optimizer */
+  g_assert_cmpint (ps_train_axis_next (&axis, 4), ==, 7);    /* every 3rd: 1, 4 → 4, 7 */
+  g_assert_cmpint (ps_train_axis_next (&axis, 5), ==, 8);    /* the same optimizer continued */
+  PsTrainRecord r = { .step = 37, .epoch = 2, .loss = 0.5f, .accuracy = NAN, .lr = 0.1, .grad_norm = 1 };
+  g_autofree char *a = ps_train_record_describe (&r, 57);
+  g_assert_true (g_str_has_prefix (a, "training step 57 (optimizer step 37 of its run) · epoch 2"));
+  g_autofree char *b = ps_train_record_describe (&r, 37);
+  g_assert_true (g_str_has_prefix (b, "training step 37 · epoch 2"));
+}
+
 static void
 test_scenarios (void)
 {
@@ -363,6 +661,196 @@ test_scenarios (void)
   iterate ();
   g_assert_null (ps_training_page_get_empty_text (page));
   shot (w, "scenario-lr-too-high");
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* ---------- the scenarios' claims against torch (tests/golden/gen_scenarios.py) ---------- */
+
+static JsonObject *
+scenario_golden (JsonParser **parser)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("PS_TEST_DATA"), "scenario-golden.json", NULL);
+  *parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_file (*parser, path, &error));
+  return json_node_get_object (json_parser_get_root (*parser));
+}
+
+static float
+hex_f32 (const char *hex)
+{
+  guint32 bits = (guint32) g_ascii_strtoull (hex, NULL, 16);
+  float f;
+  memcpy (&f, &bits, sizeof f);
+  return f;
+}
+
+static double
+hex_f64 (const char *hex)
+{
+  guint64 bits = g_ascii_strtoull (hex, NULL, 16);
+  double d;
+  memcpy (&d, &bits, sizeof d);
+  return d;
+}
+
+/* a golden {"shape", "hex"} equals t bit for bit */
+static void
+assert_golden_tensor (JsonObject *g, const PsTensor *t)
+{
+  JsonArray *hex = json_object_get_array_member (g, "hex");
+  g_assert_nonnull (t);
+  g_assert_cmpint (t->numel, ==, json_array_get_length (hex));
+  for (int64_t k = 0; k < t->numel; k++)
+    {
+      float want = hex_f32 (json_array_get_string_element (hex, (guint) k));
+      g_assert_cmpint (memcmp (&want, &ps_tensor_cf32 (t)[k], sizeof want), ==, 0);
+    }
+}
+
+/* The records of every train step, in timeline order. */
+static GPtrArray *
+all_records (PsDocument *doc)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  PsTimeline *tl = ps_document_get_timeline (doc);
+  for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
+    {
+      const PsOp *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, i - 1);
+      PsState *st = ps_timeline_get_state (tl, i);
+      if (strcmp (ps_op_get_kind (op), "train") == 0 && st->train_log != NULL)
+        for (guint k = 0; k < st->train_log->records->len; k++)
+          g_ptr_array_add (out, st->train_log->records->pdata[k]);
+    }
+  return out;
+}
+
+static void
+assert_losses (GPtrArray *records, JsonArray *loss)
+{
+  g_assert_cmpuint (records->len, ==, json_array_get_length (loss));
+  for (guint i = 0; i < records->len; i++)
+    {
+      const PsTrainRecord *r = records->pdata[i];
+      float want = hex_f32 (json_array_get_string_element (loss, i));
+      g_assert_cmpint (memcmp (&want, &r->loss, sizeof want), ==, 0);
+    }
+}
+
+static void
+test_scenario_tanh_saturation (void)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *g = json_object_get_object_member (scenario_golden (&parser), "tanh-saturation");
+  PsWindow *w = new_window ("tanh-saturation");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_null (ps_window_get_error_text (w));
+  g_autoptr (GPtrArray) records = all_records (doc);
+  assert_losses (records, json_object_get_array_member (g, "loss"));
+  /* the tanh layers' saturation share on each step's batch, torch's (|h| > 0.97) */
+  JsonArray *sat = json_object_get_array_member (g, "sat");
+  double max_default = 0, min_x5 = 1;
+  for (guint i = 0; i < records->len; i++)
+    {
+      const PsTrainRecord *r = records->pdata[i];
+      JsonArray *want = json_array_get_array_element (sat, i);
+      guint t = 0;
+      for (guint l = 0; l < r->layers->len; l++)
+        {
+          const PsLayerStat *ls = &g_array_index (r->layers, PsLayerStat, l);
+          if (strcmp (ls->klass, "Tanh") != 0)
+            continue;
+          g_assert_cmpfloat (ls->saturated, ==, hex_f64 (json_array_get_string_element (want, t)));
+          if (i < 40)
+            max_default = MAX (max_default, ls->saturated);
+          else
+            min_x5 = MIN (min_x5, ls->saturated);
+          t++;
+        }
+      g_assert_cmpuint (t, ==, 2);
+    }
+  /* what the scenario says: none saturated from the default init, over a third at ×5 */
+  g_assert_cmpfloat (max_default, ==, 0);
+  g_assert_cmpfloat (min_x5, >, 0.33);
+  /* fc1.weight.grad at the first step of each run, as torch */
+  JsonArray *grads = json_object_get_array_member (g, "grad1");
+  for (guint k = 0; k < 2; k++)
+    {
+      const PsTrainRecord *r = records->pdata[k == 0 ? 0 : 40];
+      PsParam *p = NULL;
+      g_assert_true (ps_state_resolve (r->state, "fc1.weight", NULL, &p, NULL));
+      assert_golden_tensor (json_array_get_object_element (grads, k), p->grad);
+    }
+  /* the second run continues the training axis: its first sub-step is training step 41 */
+  guint n = ps_document_get_n_steps (doc);
+  g_assert_cmpuint (ps_window_get_n_substeps (w), ==, 40);
+  ps_window_set_substep (w, 0);
+  iterate ();
+  g_assert_nonnull (strstr (gtk_label_get_text (w->sub_label), "training step 41 (optimizer step 1 of its run)"));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);
+  ps_training_page_set_view (w->training_page, PS_TRAINING_VIEW_ACTIVATIONS);
+  ps_training_page_set_substep (w->training_page, 40);
+  iterate ();
+  g_assert_null (ps_training_page_get_empty_text (w->training_page));
+  shot (w, "scenario-tanh-saturation");
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+static void
+test_scenario_shared_module (void)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *g = json_object_get_object_member (scenario_golden (&parser), "shared");
+  PsWindow *w = new_window ("shared-module-grad");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_null (ps_window_get_error_text (w));
+  g_autoptr (GPtrArray) records = all_records (doc);
+  assert_losses (records, json_object_get_array_member (g, "loss"));
+  /* step 1: the one l.weight.grad is torch's, and it is the first use's gradient plus the second's */
+  const PsTrainRecord *r = records->pdata[0];
+  PsParam *p = NULL;
+  g_assert_true (ps_state_resolve (r->state, "l.weight", NULL, &p, NULL));
+  assert_golden_tensor (json_object_get_object_member (g, "grad"), p->grad);
+  JsonArray *g1 = json_object_get_array_member (json_object_get_object_member (g, "grad_first"), "hex");
+  JsonArray *g2 = json_object_get_array_member (json_object_get_object_member (g, "grad_second"), "hex");
+  gboolean both = FALSE;
+  for (int64_t k = 0; k < p->grad->numel; k++)
+    {
+      float a = hex_f32 (json_array_get_string_element (g1, (guint) k));
+      float b = hex_f32 (json_array_get_string_element (g2, (guint) k));
+      g_assert_cmpfloat (ps_tensor_cf32 (p->grad)[k], ==, a + b);
+      both |= a != 0 && b != 0;
+    }
+  g_assert_true (both);   /* both uses contribute */
+  /* the model's two state_dict entries are the one tensor at every sub-step */
+  PsModule *root = ps_state_get_root (r->state);
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (root);
+  g_assert_cmpuint (sd->len, ==, 4);
+  g_assert_true (((PsNamedItem *) sd->pdata[0])->param == ((PsNamedItem *) sd->pdata[2])->param);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+static void
+test_scenario_lazy_then_train (void)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *g = json_object_get_object_member (scenario_golden (&parser), "lazy");
+  PsWindow *w = new_window ("lazy-then-train");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_null (ps_window_get_error_text (w));
+  PsTimeline *tl = ps_document_get_timeline (doc);
+  /* uninitialized until the dry run (step 6), then torch's values */
+  PsParam *p = NULL;
+  g_assert_true (ps_state_resolve (ps_timeline_get_state (tl, 5), "fc1.weight", NULL, &p, NULL));
+  g_assert_null (p->value);
+  g_assert_true (ps_state_resolve (ps_timeline_get_state (tl, 6), "fc1.weight", NULL, &p, NULL));
+  assert_golden_tensor (json_object_get_object_member (g, "w_after_dry_run"), p->value);
+  g_autoptr (GPtrArray) records = all_records (doc);
+  assert_losses (records, json_object_get_array_member (g, "loss"));
+  g_assert_true (ps_state_resolve (ps_document_get_current_state (doc), "fc1.weight", NULL, &p, NULL));
+  g_assert_cmpint (p->value->shape[0], ==, 16);
+  g_assert_cmpint (p->value->shape[1], ==, 2);
+  assert_golden_tensor (json_object_get_object_member (g, "w_end"), p->value);
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -444,7 +932,14 @@ main (int argc, char **argv)
   g_application_register (G_APPLICATION (app), NULL, NULL);
   g_test_add_func ("/training/live-pause-cancel", test_live_pause_cancel);
   g_test_add_func ("/training/scrub-matches-cli-and-views", test_scrub_matches_cli_and_views);
+  g_test_add_func ("/training/file-dataset", test_file_dataset);
+  g_test_add_func ("/training/gradients-and-series", test_gradients_and_series);
+  g_test_add_func ("/training/main-timeline-substeps", test_main_timeline_substeps);
+  g_test_add_func ("/training/axis-agrees", test_axis_agrees);
   g_test_add_func ("/training/scenarios", test_scenarios);
+  g_test_add_func ("/training/scenario-tanh-saturation", test_scenario_tanh_saturation);
+  g_test_add_func ("/training/scenario-shared-module", test_scenario_shared_module);
+  g_test_add_func ("/training/scenario-lazy-then-train", test_scenario_lazy_then_train);
   g_test_add_func ("/training/teach-actions", test_teach_actions);
   g_test_add_func ("/training/fashion-templates", test_fashion_templates);
   int ret = g_test_run ();

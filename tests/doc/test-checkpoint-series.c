@@ -305,6 +305,82 @@ test_norms_incremental (void)
     g_free (p[i]);
 }
 
+/* A bit flipped in a tensor's values (the record's CRC-32 no longer matches): the norms, which
+ * check each record's CRC in the same pass as they sum its values, fail with an error naming the
+ * file and the record — mapped or read, one thread or two — and keep no norms. The intact files'
+ * records are checked on the way (a second computation does not check them again and gives the
+ * same norms). */
+static void
+test_norms_crc (void)
+{
+  g_autofree char *dir = series_dir ();
+  g_autofree char *tmp = g_dir_make_tmp ("ps-crc-XXXXXX", NULL);
+  const char *names[] = { "epoch_001.pt", "epoch_002.pt", "epoch_003.pt" };
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *src = g_build_filename (dir, names[i], NULL);
+      g_autofree char *dst = g_build_filename (tmp, names[i], NULL);
+      g_autofree char *bytes = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (src, &bytes, &len, NULL));
+      if (i == 1)
+        {
+          /* the values of model.2.weight (2 × 16 float32) in the file: one bit of the 10th flipped */
+          g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (src, NULL);
+          g_autoptr (PsTensor) t = ps_checkpoint_load (ck, "model.2.weight", NULL);
+          g_assert_nonnull (t);
+          guint8 *at = memmem (bytes, len, t->data, 128);
+          g_assert_nonnull (at);
+          at[9 * 4 + 1] ^= 0x10;
+        }
+      g_assert_true (g_file_set_contents (dst, bytes, (gssize) len, NULL));
+    }
+  const char *paths[] = { tmp };
+  for (guint v = 0; v < 3; v++)
+    {
+      ps_checkpoint_series_set_threads (v == 2 ? 2 : 1);
+      ps_checkpoint_series_set_mapping (v != 1);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+      g_assert_no_error (error);
+      g_assert_false (ps_checkpoint_series_compute_norms (s, NULL, NULL, NULL, &error));
+      g_assert_nonnull (error);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, "epoch_002.pt"));
+      g_assert_nonnull (strstr (error->message, "CRC-32 mismatch"));
+      g_assert_false (ps_checkpoint_series_has_norms (s));
+    }
+  ps_checkpoint_series_set_threads (0);
+  ps_checkpoint_series_set_mapping (TRUE);
+  /* the intact files alone: computed twice (records checked in the first pass only), same norms */
+  g_autofree char *bad = g_build_filename (tmp, "epoch_002.pt", NULL);
+  g_unlink (bad);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+  g_assert_no_error (error);
+  ps_checkpoint_series_set_threads (1);
+  g_assert_true (ps_checkpoint_series_compute_norms (s, NULL, NULL, NULL, &error));
+  guint nt = ps_checkpoint_series_get_n_tensors (s);
+  g_autofree double *first = g_new (double, 2 * nt);
+  for (guint k = 0; k < nt; k++)
+    first[k] = ps_checkpoint_series_get_norm (s, 1, k), first[nt + k] = ps_checkpoint_series_get_rel_change (s, 1, k);
+  g_assert_true (ps_checkpoint_series_compute_norms (s, NULL, NULL, NULL, &error));
+  ps_checkpoint_series_set_threads (0);
+  g_assert_no_error (error);
+  for (guint k = 0; k < nt; k++)
+    {
+      double n = ps_checkpoint_series_get_norm (s, 1, k), r = ps_checkpoint_series_get_rel_change (s, 1, k);
+      g_assert_cmpint (memcmp (&n, &first[k], sizeof n), ==, 0);
+      g_assert_cmpint (memcmp (&r, &first[nt + k], sizeof r), ==, 0);
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *p = g_build_filename (tmp, names[i], NULL);
+      g_unlink (p);
+    }
+  g_rmdir (tmp);
+}
+
 /* A checkpoint truncated after the series was opened (a script overwriting it): the norms fail
  * with an error naming it, nothing crashes, and the series keeps no half-computed norms. */
 static void
@@ -643,6 +719,7 @@ main (int argc, char **argv)
   g_test_add_func ("/checkpoint-series/norms-threads", test_norms_threads);
   g_test_add_func ("/checkpoint-series/norms-incremental", test_norms_incremental);
   g_test_add_func ("/checkpoint-series/norms-truncated", test_norms_truncated);
+  g_test_add_func ("/checkpoint-series/norms-crc", test_norms_crc);
   g_test_add_func ("/checkpoint-series/async-cancel", test_async);
   g_test_add_func ("/checkpoint-series/mixed-folder", test_mixed_folder);
   g_test_add_func ("/checkpoint-series/watch", test_watch);

@@ -1,0 +1,297 @@
+/* ps-window-substeps.c — the main timeline inside a train step: when the shown step is a `train`
+ * op that recorded sub-steps, a second scale under the step scale reaches every one of them (and
+ * the step's own state at its end). The Heatmap, Histogram and Difference pages then draw the
+ * selected parameter from that sub-step's exact snapshot, so they animate while scrubbing or
+ * playing; Play walks through the sub-steps of every train step it meets. The sub-step's label
+ * counts steps on the Training page's x axis (ps_train_axis_next). */
+#include "ps-config.h"
+#include "ps-window-private.h"
+#include "ps-train-object.h"
+#include "ps-projector.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+/* the train log of the shown step, or NULL */
+static PsTrainLog *
+step_log (PsWindow *self, PsState **state)
+{
+  PsTimeline *tl = ps_document_get_timeline (self->document);
+  guint step = ps_document_get_current_step (self->document);
+  *state = ps_document_get_current_state (self->document);
+  if (step == 0 || step > ps_timeline_get_n_steps (tl))
+    return NULL;
+  const PsOp *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, step - 1);
+  if (strcmp (ps_op_get_kind (op), "train") != 0 || (*state)->train_log == NULL
+      || (*state)->train_log->records->len == 0)
+    return NULL;
+  return (*state)->train_log;
+}
+
+/* x-axis steps of this op's records: continue the count of the train ops before it */
+static void
+compute_axis (PsWindow *self, PsState *owner)
+{
+  g_array_set_size (self->sub_axis, 0);
+  PsTimeline *tl = ps_document_get_timeline (self->document);
+  const PsRecipe *recipe = ps_timeline_get_recipe (tl);
+  guint upto = ps_document_get_current_step (self->document);
+  PsTrainAxis axis = { 0, 0 };
+  for (guint i = 1; i <= upto; i++)
+    {
+      const PsOp *op = g_ptr_array_index (recipe->ops, i - 1);
+      if (strcmp (ps_op_get_kind (op), "train") != 0)
+        continue;
+      PsState *st = i == upto ? owner : ps_timeline_get_state (tl, i);
+      if (st->train_log == NULL)
+        continue;
+      for (guint k = 0; k < st->train_log->records->len; k++)
+        {
+          const PsTrainRecord *r = st->train_log->records->pdata[k];
+          int64_t x = ps_train_axis_next (&axis, r->step);
+          if (i == upto)
+            g_array_append_val (self->sub_axis, x);
+        }
+    }
+}
+
+static void
+update_label (PsWindow *self)
+{
+  guint n = self->n_substeps;
+  g_autofree char *text = NULL;
+  if (n == 0)
+    text = g_strdup (_("No sub-steps here: a train step's recorded optimizer steps show up on this slider"));
+  else if (self->substep >= n)
+    text = g_strdup_printf (_("After the whole run: %u recorded sub-steps — drag to see each one"), n);
+  else
+    {
+      const PsTrainRecord *r = self->sub_owner->train_log->records->pdata[self->substep];
+      g_autofree char *what = ps_train_record_describe (r, g_array_index (self->sub_axis, int64_t, self->substep));
+      text = g_strdup_printf (_("Sub-step %u of %u: %s"), self->substep + 1, n, what);
+    }
+  gtk_label_set_text (self->sub_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->sub_label), text);   /* the whole line when ellipsized */
+}
+
+void
+ps_window_substeps_sync (PsWindow *self)
+{
+  if (self->sub_box == NULL || self->document == NULL)
+    return;
+  PsState *state = NULL;
+  PsTrainLog *log = step_log (self, &state);
+  if (log != NULL && state == self->sub_owner)
+    return;   /* the same train step: keep the sub-step shown */
+  g_clear_pointer (&self->sub_owner, ps_state_unref);
+  self->n_substeps = log ? log->records->len : 0;
+  self->substep = self->n_substeps;
+  if (log != NULL)
+    {
+      self->sub_owner = ps_state_ref (state);
+      compute_axis (self, state);
+    }
+  self->syncing = TRUE;
+  gtk_adjustment_configure (self->sub_adjustment, self->substep, 0, MAX (self->n_substeps, 1), 1, 10, 0);
+  self->syncing = FALSE;
+  /* always there (showing and hiding it re-laid out the timeline's pane under a drag: GTK 4.8 then
+   * snapshotted the GtkPaned before allocating it — the random monkey's toast regression) */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sub_scale), log != NULL);
+  update_label (self);
+}
+
+guint
+ps_window_get_n_substeps (PsWindow *self)
+{
+  ps_window_substeps_sync (self);
+  return self->n_substeps;
+}
+
+guint
+ps_window_get_substep (PsWindow *self)
+{
+  return self->substep;
+}
+
+PsState *
+ps_window_get_substep_state (PsWindow *self)
+{
+  if (self->sub_owner == NULL || self->substep >= self->n_substeps)
+    return NULL;
+  const PsTrainRecord *r = self->sub_owner->train_log->records->pdata[self->substep];
+  return r->state;
+}
+
+static void
+show_substep (PsWindow *self, guint i)
+{
+  i = MIN (i, self->n_substeps);
+  if (i == self->substep)
+    return;
+  self->substep = i;
+  update_label (self);
+  ps_window_update_views (self);
+}
+
+void
+ps_window_set_substep (PsWindow *self, guint i)
+{
+  ps_window_substeps_sync (self);
+  if (self->n_substeps == 0)
+    return;
+  /* through the scale, as a user would drag it */
+  gtk_adjustment_set_value (self->sub_adjustment, MIN (i, self->n_substeps));
+}
+
+static void
+on_sub_scale (GtkAdjustment *adj, PsWindow *self)
+{
+  if (!self->syncing)
+    show_substep (self, (guint) lround (gtk_adjustment_get_value (adj)));
+}
+
+gboolean
+ps_window_substeps_advance (PsWindow *self, gboolean from_start)
+{
+  ps_window_substeps_sync (self);
+  if (self->n_substeps == 0)
+    return FALSE;
+  if (from_start)
+    {
+      ps_window_set_substep (self, 0);
+      return TRUE;
+    }
+  if (self->substep >= self->n_substeps)
+    return FALSE;
+  /* Play shows a run in ≤ ~150 frames, the last sub-step and the step's end included */
+  guint stride = MAX (1, (self->n_substeps + 149) / 150);
+  guint next = self->substep + stride;
+  if (next >= self->n_substeps && self->substep + 1 < self->n_substeps)
+    next = self->n_substeps - 1;
+  else if (next > self->n_substeps)
+    next = self->n_substeps;
+  ps_window_set_substep (self, next);
+  return TRUE;
+}
+
+/* ---------- the pages ---------- */
+
+gboolean
+ps_window_substeps_update_plot (PsWindow *self, PsPlotPage page, PsTreeNode *node, const char *path)
+{
+  PsState *st = ps_window_get_substep_state (self);
+  if (st == NULL || (page != PS_PAGE_HEATMAP && page != PS_PAGE_HISTOGRAM && page != PS_PAGE_DIFFERENCE))
+    return FALSE;
+  PsFigurePage *fp = self->pages[page];
+  ps_figure_page_set_scale (fp, ps_projector_plot_scale (self->settings));
+  g_autofree char *where = g_strdup_printf (_("sub-step %u"), self->substep + 1);
+  g_autoptr (GError) error = NULL;
+  PsTensor *t = ps_figure_find_tensor (st, path, where, &error);
+  if (t == NULL)
+    {
+      ps_figure_page_set_message (fp, error->message);
+      return TRUE;
+    }
+  const PsTrainRecord *r = self->sub_owner->train_log->records->pdata[self->substep];
+  int64_t x = g_array_index (self->sub_axis, int64_t, self->substep);
+  guint step = ps_document_get_current_step (self->document);
+  PsFigureOptions o;
+  ps_window_fill_figure_options (self, &o, page);
+  o.diff_from = -1;
+  PsFigure *fig = NULL;
+  g_autofree char *context = g_strdup_printf (_("Step %u, sub-step %u of %u (training step %lld)"), step,
+                                              self->substep + 1, self->n_substeps, (long long) x);
+  if (page == PS_PAGE_DIFFERENCE)
+    {
+      /* minus the chosen step, or by default the sub-step before (the state before the run for
+       * the first): one optimizer update at a time */
+      guint sel = gtk_drop_down_get_selected (self->diff_dropdown);
+      PsState *a = NULL;
+      g_autofree char *from = NULL;
+      if (sel == 0 || sel == GTK_INVALID_LIST_POSITION)
+        {
+          if (self->substep > 0)
+            {
+              const PsTrainRecord *ra = self->sub_owner->train_log->records->pdata[self->substep - 1];
+              a = ra->state;
+              from = g_strdup_printf (_("training step %lld"),
+                                      (long long) g_array_index (self->sub_axis, int64_t, self->substep - 1));
+            }
+          else
+            {
+              a = ps_timeline_get_state (ps_document_get_timeline (self->document), step - 1);
+              from = g_strdup_printf (_("step %u (before the run)"), step - 1);
+            }
+        }
+      else
+        {
+          guint k = ps_window_get_diff_from (self);
+          a = ps_timeline_get_state (ps_document_get_timeline (self->document), k);
+          from = g_strdup_printf (_("step %u"), k);
+        }
+      g_autofree char *awhere = g_strdup_printf (_("the compared %s"), from);
+      PsTensor *ta = ps_figure_find_tensor (a, path, awhere, &error);
+      g_autofree char *subtitle = g_strdup_printf (_("training step %lld − %s"), (long long) x, from);
+      fig = ta ? ps_figure_new_for_difference (ta, t, path, subtitle, &o, &error) : NULL;
+    }
+  else
+    {
+      g_autofree char *what = ps_train_record_describe (r, x);
+      g_autofree char *subtitle = g_strdup_printf (_("step %u, sub-step %u · %s"), step, self->substep + 1, what);
+      fig = ps_figure_new_for_tensor (t, path, subtitle, &o, &error);
+    }
+  if (fig == NULL)
+    ps_figure_page_set_message (fp, error->message);
+  else
+    {
+      const char *name = node ? ps_tree_node_get_path (node) : path;
+      ps_figure_page_set_figure (fp, fig, name, context);
+    }
+  return TRUE;
+}
+
+void
+ps_window_substeps_init (PsWindow *self)
+{
+  self->sub_axis = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  GtkWidget *row = gtk_widget_get_parent (GTK_WIDGET (self->step_scale));
+  GtkWidget *column = gtk_widget_get_parent (row);
+  self->sub_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_set_margin_start (self->sub_box, 12);
+  gtk_widget_set_margin_end (self->sub_box, 6);
+  GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *heading = gtk_label_new_with_mnemonic (_("S_ub-step"));
+  gtk_box_append (GTK_BOX (line), heading);
+  self->sub_adjustment = GTK_ADJUSTMENT (g_object_ref_sink (gtk_adjustment_new (0, 0, 1, 1, 10, 0)));
+  self->sub_scale = GTK_SCALE (gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, self->sub_adjustment));
+  gtk_widget_set_hexpand (GTK_WIDGET (self->sub_scale), TRUE);
+  gtk_scale_set_draw_value (self->sub_scale, FALSE);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (heading), GTK_WIDGET (self->sub_scale));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sub_scale), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Sub-step of the train step"), -1);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->sub_scale),
+                               _("Every recorded optimizer step of this train step; the right end is the state after the run"));
+  gtk_box_append (GTK_BOX (line), GTK_WIDGET (self->sub_scale));
+  gtk_box_append (GTK_BOX (self->sub_box), line);
+  self->sub_label = GTK_LABEL (gtk_label_new (""));
+  gtk_label_set_xalign (self->sub_label, 0);
+  gtk_label_set_ellipsize (self->sub_label, PANGO_ELLIPSIZE_END);   /* one line: a constant height */
+  gtk_label_set_selectable (self->sub_label, FALSE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->sub_label), "dim-label");
+  gtk_box_append (GTK_BOX (self->sub_box), GTK_WIDGET (self->sub_label));
+  gtk_box_insert_child_after (GTK_BOX (column), self->sub_box, row);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sub_scale), FALSE);
+  update_label (self);
+  g_signal_connect (self->sub_adjustment, "value-changed", G_CALLBACK (on_sub_scale), self);
+}
+
+void
+ps_window_substeps_dispose (PsWindow *self)
+{
+  g_clear_pointer (&self->sub_owner, ps_state_unref);
+  if (self->sub_adjustment != NULL)
+    g_signal_handlers_disconnect_by_data (self->sub_adjustment, self);
+  g_clear_object (&self->sub_adjustment);
+  g_clear_pointer (&self->sub_axis, g_array_unref);
+}

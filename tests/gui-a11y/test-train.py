@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""The Train dialog as a keyboard and screen-reader user meets it: opened with Ctrl+Shift+T on the
+XOR scenario, every field named, filled by mnemonics (30 steps, every step recorded, SGD's arguments typed), run
+with Enter; the Training page then says the run's sub-steps and its view describes the last one;
+the main timeline's Sub-step slider (Alt+U, Home) shows the new run's first sub-step on the loss
+curve's axis. Real key events in (xdotool), the AT-SPI tree out (pyatspi).
+Usage: test-train.py PATH/TO/paramscope"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import a11y  # noqa: E402
+from a11y import find, texts, unnamed_controls  # noqa: E402
+
+RECIPE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "train-xor.json")
+
+
+def shown(app, part):
+    return [s for s in texts(app.main_window()) if part in s]
+
+
+def run(binary, tap):
+    app = a11y.App(binary, os.path.abspath(RECIPE))
+    try:
+        app.wait_for(lambda: "train-xor" in app.main_window().name, "the XOR scenario to open")
+        app.key("ctrl+shift+t")
+        d = app.wait_dialog("Train")
+        bad = unnamed_controls(d)
+        tap.ok(not bad, "every field of the Train dialog has an accessible name" + (": missing " + ", ".join(bad) if bad else ""))
+        app.key("alt+c", "ctrl+a")
+        app.type("30")                            # Count: 30 optimizer steps
+        app.key("alt+v", "ctrl+a")
+        app.type("1")                             # Record every 1
+        args = find(d, "text", "Optimizer arguments")
+        tap.ok(args is not None, "the optimizer's arguments field is named")
+        app.key("alt+r", "ctrl+a")
+        app.type("lr=0.05, momentum=0.5")         # SGD's arguments, typed as in Python
+        app.key("Return")                         # from a text field, Enter trains
+        app.wait_no_dialog()
+        status = app.wait_for(lambda: shown(app, "50 recorded sub-steps"), "the run to finish", timeout=120)
+        tap.ok(bool(status), "the Training page counts the run's sub-steps: " + status[0])
+        view = app.wait_for(lambda: find(app.main_window(), "image", "Training view"), "the Training view")
+        desc = app.wait_for(lambda: "Sub-step 50 of 50" in view.description and view.description,
+                            "the view to describe the last sub-step")
+        tap.ok("optimizer step 30 of its run" in desc and "lr 0.05" in desc,
+               "the Training view describes the last sub-step: " + desc)
+        slider = find(app.main_window(), "slider", contains="Sub-step")
+        tap.ok(slider is not None, "the main timeline offers the train step's sub-steps")
+        app.key("alt+u", "Home")
+        first = app.wait_for(lambda: shown(app, "Sub-step 1 of 30"), "the first sub-step")
+        tap.ok("training step 21 (optimizer step 1 of its run)" in first[0],
+               "the main timeline's first sub-step counts on the loss curve's axis: " + first[0])
+    finally:
+        app.close()
+
+
+if __name__ == "__main__":
+    sys.exit(a11y.main(run))
