@@ -168,7 +168,7 @@ ps_color_set_dark (cairo_t *cr, gboolean dark)
   cairo_set_user_data (cr, &dark_key, dark ? GINT_TO_POINTER (1) : NULL, NULL);
 }
 
-gboolean
+static gboolean
 ps_color_get_dark (cairo_t *cr)
 {
   return cairo_get_user_data (cr, &dark_key) != NULL;

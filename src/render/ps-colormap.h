@@ -63,7 +63,6 @@ void     ps_color_set_source    (cairo_t *cr, guint32 argb);
  * data colours (colormaps, bars, curves) stay as they are. Screens follow the desktop's style;
  * exports stay light. */
 void     ps_color_set_dark      (cairo_t *cr, gboolean dark);
-gboolean ps_color_get_dark      (cairo_t *cr);
 /* Relative luminance, for choosing a readable glyph colour over a cell. */
 double   ps_color_luminance     (guint32 argb);
 

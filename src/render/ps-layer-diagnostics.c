@@ -328,7 +328,7 @@ draw_grid (const PsLayerDiagnostics *d, cairo_t *cr, const Layout *L, double s)
     }
 }
 
-void
+static void
 ps_layer_diagnostics_draw (const PsLayerDiagnostics *d, cairo_t *cr, double width, double height)
 {
   const PsLayerDiagnosticsOptions *o = d->o;

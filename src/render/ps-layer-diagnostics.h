@@ -62,8 +62,6 @@ void     ps_layer_shares                (const PsTensor *t, double threshold, do
                                          double *dead);
 /* The colour layer i is drawn in. */
 guint32  ps_layer_diagnostics_color     (guint i);
-void     ps_layer_diagnostics_draw      (const PsLayerDiagnostics *d, cairo_t *cr, double width,
-                                         double height);
 void     ps_layer_diagnostics_draw_func (cairo_t *cr, double width, double height, gpointer data);
 /* Where bin `bin` of layer `layer` is drawn (OVERLAY: the density line's point at the bin
  * centre; GRID: the top centre of its bar). */

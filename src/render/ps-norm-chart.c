@@ -162,12 +162,6 @@ ps_norm_chart_draw (const PsNormChart *nc, cairo_t *cr, double width, double hei
   cairo_restore (cr);
 }
 
-void
-ps_norm_chart_draw_func (cairo_t *cr, double width, double height, gpointer data)
-{
-  ps_norm_chart_draw (data, cr, width, height);
-}
-
 gboolean
 ps_norm_chart_point (const PsNormChart *nc, double width, double height, int panel, guint i, double *x, double *y)
 {

@@ -36,8 +36,6 @@ typedef struct {
 #define PS_NORM_CHART_REL_COLOR  0xffd55e00u
 
 void     ps_norm_chart_draw      (const PsNormChart *nc, cairo_t *cr, double width, double height);
-/* PsDrawFunc-compatible, data = PsNormChart. */
-void     ps_norm_chart_draw_func (cairo_t *cr, double width, double height, gpointer data);
 /* Where value i is drawn: panel 0 the norm, 1 the relative change; FALSE when it has no place. */
 gboolean ps_norm_chart_point     (const PsNormChart *nc, double width, double height, int panel,
                                   guint i, double *x, double *y);

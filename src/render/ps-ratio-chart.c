@@ -185,7 +185,7 @@ draw_panel (const PsRatioChart *rc, cairo_t *cr, const PsChartAxes *a, int k, gb
     }
 }
 
-void
+static void
 ps_ratio_chart_draw (const PsRatioChart *rc, cairo_t *cr, double width, double height)
 {
   const PsRatioChartOptions *o = rc->o;

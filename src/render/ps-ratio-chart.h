@@ -49,7 +49,6 @@ typedef struct {
  * not finite, or either has NaN/Inf values. */
 double   ps_ratio_of_stds       (const PsStats *num, const PsStats *data);
 
-void     ps_ratio_chart_draw      (const PsRatioChart *rc, cairo_t *cr, double width, double height);
 void     ps_ratio_chart_draw_func (cairo_t *cr, double width, double height, gpointer data);
 /* Where ratio (kind, param, step index i) is drawn; FALSE when it has no place or the panel is
  * not shown. */

@@ -215,7 +215,7 @@ colorize (PsWeightGrid *wg, int cols)
   return img;
 }
 
-void
+static void
 ps_weight_grid_draw (PsWeightGrid *wg, cairo_t *cr, double width, double height)
 {
   const PsWeightGridOptions *o = &wg->o;

@@ -41,7 +41,6 @@ void          ps_weight_grid_get_range  (PsWeightGrid *wg, double *lo, double *h
 /* Tiles per row and rows of tiles (for a picture of this size when columns = 0). */
 void          ps_weight_grid_get_layout (PsWeightGrid *wg, double width, double height,
                                          int *columns, int *rows);
-void          ps_weight_grid_draw       (PsWeightGrid *wg, cairo_t *cr, double width, double height);
 void          ps_weight_grid_draw_func  (cairo_t *cr, double width, double height, gpointer data);
 /* The unit and the pixel (row, col) of its tile under (x, y); FALSE between tiles / outside. */
 gboolean      ps_weight_grid_hit        (PsWeightGrid *wg, double width, double height, double x,
