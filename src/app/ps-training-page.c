@@ -15,6 +15,7 @@
 #include "ps-histogram.h"
 #include "ps-stats.h"
 #include "ps-error.h"
+#include "ps-train-ops.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -174,6 +175,25 @@ index_timeline (PsTrainingPage *self)
           add_record (self, r, r->state);
         }
     }
+}
+
+/* Record i's state: its snapshot, or — when the train op dropped it to stay within the memory
+ * budget — a replay from the nearest kept one (ps_train_log_get_state). NULL for a live record. */
+static PsState *
+record_state (PsTrainingPage *self, guint i)
+{
+  PsState *st = self->states->pdata[i];
+  if (st != NULL)
+    return ps_state_ref (st);
+  const PsTrainRecord *r = self->records->pdata[i];
+  for (guint h = 0; h < self->held->len; h++)
+    {
+      const PsTrainLog *log = ((PsState *) self->held->pdata[h])->train_log;
+      for (guint k = 0; log != NULL && k < log->records->len; k++)
+        if (log->records->pdata[k] == r)
+          return ps_train_log_get_state (log, k, NULL);
+    }
+  return NULL;
 }
 
 static void
@@ -678,7 +698,7 @@ build_param (PsTrainingPage *self, PsFigureKind kind, gboolean diff)
   if (diff)
     {
       guint from = (guint) gtk_spin_button_get_value_as_int (self->diff_spin);
-      PsState *a = from < self->states->len ? self->states->pdata[from] : NULL;
+      g_autoptr (PsState) a = from < self->states->len ? record_state (self, from) : NULL;
       g_autofree char *at = NULL;
       PsTensor *ta = a ? what_tensor (self, a, &at) : NULL;
       if (ta == NULL)
@@ -821,8 +841,10 @@ rebuild (PsTrainingPage *self)
   if (self->monitor != NULL)
     self->shown_state = ps_train_monitor_dup_latest_state (self->monitor);
   else if (n > 0)
-    self->shown_state = ps_state_ref (self->states->pdata[self->shown]);
+    self->shown_state = record_state (self, self->shown);
   else if (self->doc != NULL)
+    self->shown_state = ps_state_ref (ps_document_get_current_state (self->doc));
+  if (self->shown_state == NULL && self->monitor == NULL && self->doc != NULL)   /* a replay failed */
     self->shown_state = ps_state_ref (ps_document_get_current_state (self->doc));
   self->syncing = TRUE;
   gtk_adjustment_configure (self->sub_adjustment, self->shown, 0, MAX (n, 1) - 1, 1, 10, 0);

@@ -231,18 +231,17 @@ on_export_frames_response (GtkNativeDialog *chooser, int response, PsWindow *sel
         }
     }
   ps_file_chooser_release (chooser);
-  g_object_unref (self);
 }
 
 static void
 export_training_frames_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export Training View Over Sub-steps"), GTK_WINDOW (self),
-                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  /* ps_file_chooser_new/_show like every chooser (see export_training_view_activated) */
+  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Training View Over Sub-steps"), GTK_WINDOW (self),
+                                                       GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "training.gif");
-  g_signal_connect (chooser, "response", G_CALLBACK (on_export_frames_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_export_frames_response, self);
 }
 
 static const GActionEntry train_actions[] = {

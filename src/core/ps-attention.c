@@ -671,12 +671,6 @@ mha_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, P
               PsGradSink *sink, GError **error)
 {
   const MhaConfig *cfg = PS_MODULE_PRIV (self, MhaConfig);
-  if (cfg->flavour == PS_FLAVOUR_DEFAULT)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "MultiheadAttention backward: the "
-                   "ATEN_CPU_CAPABILITY=default flavour is not supported yet");
-      return FALSE;
-    }
   const gboolean drop = self->training && cfg->dropout > 0.0;
   MhaRun r;
   if (drop && entry->saved == NULL)
@@ -755,20 +749,31 @@ mha_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, P
           }
         else
           {
-            /* lanes: first vector's products, then fused acc + g·y (GCC contracts the vector add of the product) */
+            /* lanes: first vector's products, then fused acc + g·y (GCC contracts the vector add of the
+             * product; the ATEN_CPU_CAPABILITY=default build has no FMA and folds the lanes in order) */
+            const gboolean avx2 = cfg->flavour != PS_FLAVOUR_DEFAULT;
             float a[8];
             for (int l = 0; l < 8; l++)
               a[l] = g[l] * y[l];
             int64_t s = 8;
             for (; s + 8 <= S; s += 8)
               for (int l = 0; l < 8; l++)
-                a[l] = fmaf (g[s + l], y[s + l], a[l]);
+                a[l] = avx2 ? fmaf (g[s + l], y[s + l], a[l]) : a[l] + g[s + l] * y[s + l];
             for (int l = 0; s + l < S; l++)
-              a[l] = fmaf (g[s + l], y[s + l], a[l]);
-            float h[4];
-            for (int l = 0; l < 4; l++)
-              h[l] = a[l] + a[l + 4];
-            dot = (h[0] + h[2]) + (h[1] + h[3]);
+              a[l] = avx2 ? fmaf (g[s + l], y[s + l], a[l]) : a[l] + g[s + l] * y[s + l];
+            if (avx2)
+              {
+                float h[4];
+                for (int l = 0; l < 4; l++)
+                  h[l] = a[l] + a[l + 4];
+                dot = (h[0] + h[2]) + (h[1] + h[3]);
+              }
+            else
+              {
+                dot = a[0];
+                for (int l = 1; l < 8; l++)
+                  dot = dot + a[l];
+              }
           }
         for (int64_t s = 0; s < S; s++)
           g[s] = (g[s] - dot) * y[s];

@@ -782,10 +782,7 @@ ps_conv_backward (const PsConvShape *s, int nd, const float *x, const float *w, 
                   float *gx, float *gw, float *gb, GError **error)
 {
   if (s->transposed)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "the backward of a transposed convolution is not implemented");
-      return FALSE;
-    }
+    return ps_conv_transpose_backward_gemm (s, x, w, gy, gx, gw, gb, error);
   int64_t out[3];
   if (!ps_conv_output_size (s, out, error))
     return FALSE;
@@ -880,7 +877,7 @@ circular_pad_backward (const int64_t pout[3], const int64_t lo[3], const int64_t
  * or 'replicate' runs the convolution on an explicitly padded copy (F.pad); its gradient is folded
  * back as the pad's backward does (zeros, then += in the padded tensor's order); 'circular' as
  * autograd runs _pad_circular's copies backward (circular_pad_backward). Transposed
- * convolutions have no backward yet. */
+ * convolutions always run ATen's SlowTranspose2d/3d (ps_conv_transpose_backward_gemm). */
 gboolean
 ps_conv_backward_module (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
                          PsGradSink *sink, GError **error)
@@ -890,12 +887,6 @@ ps_conv_backward_module (PsModule *self, const PsTapeEntry *entry, PsTensor *gra
   int64_t out[3];
   int batched;
   g_autoptr (PsTensor) padded = NULL;
-  if (p->transposed)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "backward is not implemented for %s yet",
-                   ps_module_class_name (self));
-      return FALSE;
-    }
   int64_t plo[3] = { 0, 0, 0 }, phi[3] = { 0, 0, 0 };
   if (!conv_plan_ex (self, entry->input, &s, out, &batched, &padded, plo, phi, error))
     return FALSE;

@@ -526,3 +526,134 @@ ps_conv_backward_naive (const PsConvShape *s, const float *x, const float *w, co
   g_free (aw);
   g_free (ab);
 }
+
+/* ---------- backward of a transposed convolution (SlowTranspose2d / SlowTranspose3d) ----------
+ * slow_conv_transpose2d's backward (NaiveConvolutionTranspose2d.cpp), per group as
+ * _convolution_backward_nogroup_backend runs it, per batch element:
+ *   cols = im2col(gy_n) — gy seen through the convolution that maps x's size to gy's;
+ *   grad_input_n (C × in) = W (C × O·K) · cols      sgemm_('N','N', in, C, O·K, 1, cols, in, W, O·K, 0, …)
+ *   grad_weight (C × O·K) += x_n (C × in) · colsᵀ    sgemm_('T','N', O·K, C, in, 1, cols, in, x_n, in, 1, …)
+ *   grad_bias += gy_n.view(O, −1).sum(1)             (from zeros, batch by batch). */
+gboolean
+ps_conv_transpose_backward_gemm (const PsConvShape *s, const float *x, const float *w, const float *gy,
+                                 float *gx, float *gw, float *gb, GError **error)
+{
+  g_return_val_if_fail (s->transposed, FALSE);
+  int64_t out[3];
+  if (!ps_conv_output_size (s, out, error))
+    return FALSE;
+  const int64_t G = s->groups;
+  const int64_t Cg = s->in_channels / G, Og = s->out_channels / G;
+  const int64_t kvol = vol3 (s->kernel), ivol = vol3 (s->in), ovol = vol3 (out);
+  const int64_t okk = Og * kvol;
+  int64_t col_n;
+  int64_t col_shape[2] = { okk, ivol };
+  if (!ps_shape_numel (2, col_shape, &col_n, error))
+    return FALSE;
+  if (!fits_int (ivol) || !fits_int (okk) || !fits_int (Cg) || !fits_int (col_n))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution too large for a single BLAS call");
+      return FALSE;
+    }
+  if (!ps_tensor_check_scratch ((guint64) col_n * sizeof (float), "the convolution column buffer", error))
+    return FALSE;
+  g_autofree float *col = g_try_malloc (MAX (col_n, 1) * sizeof (float));
+  if (col == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the convolution column buffer");
+      return FALSE;
+    }
+  PsColGeometry geo = { .channels = Og };
+  for (int d = 0; d < 3; d++)
+    {
+      geo.in[d] = out[d];
+      geo.out[d] = s->in[d];
+      geo.kernel[d] = s->kernel[d];
+      geo.pad[d] = s->pad_lo[d];
+      geo.stride[d] = s->stride[d];
+      geo.dilation[d] = s->dilation[d];
+    }
+  if (gw != NULL)
+    memset (gw, 0, (size_t) (s->in_channels * okk) * sizeof (float));
+  if (gb != NULL)
+    memset (gb, 0, (size_t) s->out_channels * sizeof (float));
+  const int V = strcmp (ps_threads_aten_capability (), "AVX512") == 0 ? 16 : 8;
+  for (int64_t b = 0; b < s->batch; b++)
+    for (int64_t g = 0; g < G; g++)
+      {
+        const float *xg = x + (b * s->in_channels + g * Cg) * ivol;
+        const float *gyg = gy + (b * s->out_channels + g * Og) * ovol;
+        const float *wg = w + g * Cg * okk;
+        if ((gx != NULL || gw != NULL) && col_n > 0)
+          ps_vol2col (gyg, &geo, col);
+        if (gx != NULL)
+          {
+            float *gxg = gx + (b * s->in_channels + g * Cg) * ivol;
+            if (okk == 0)
+              memset (gxg, 0, (size_t) (Cg * ivol) * sizeof (float));
+            else
+              ps_ops_sgemm (false, false, Cg, ivol, okk, 1.0f, wg, okk, col, ivol, 0.0f, gxg, ivol);
+          }
+        if (gw != NULL && ivol > 0)
+          ps_ops_sgemm (false, true, Cg, okk, ivol, 1.0f, xg, ivol, col, ivol, 1.0f, gw + g * Cg * okk, okk);
+        if (gb != NULL)
+          for (int64_t o = 0; o < Og; o++)
+            gb[g * Og + o] = gb[g * Og + o] + ps_reduce_sum_lanes (gyg + o * ovol, ovol, V);
+      }
+  return TRUE;
+}
+
+/* The naive reference of ps_conv_transpose_backward_gemm: the scatter of ps_conv_forward_naive's
+ * transposed branch, differentiated, in double. */
+void
+ps_conv_transpose_backward_naive (const PsConvShape *s, const float *x, const float *w, const float *gy,
+                                  float *gx, float *gw, float *gb)
+{
+  int64_t out[3];
+  if (!s->transposed || !ps_conv_output_size (s, out, NULL))
+    g_return_if_reached ();
+  const int64_t G = s->groups;
+  const int64_t Cg = s->in_channels / G, Og = s->out_channels / G;
+  const int64_t kvol = vol3 (s->kernel), ivol = vol3 (s->in), ovol = vol3 (out);
+  const int64_t *st = s->stride, *dl = s->dilation, *pd = s->pad_lo, *kk = s->kernel;
+  const int64_t nx = s->batch * s->in_channels * ivol, nw = s->in_channels * Og * kvol;
+  double *ax = g_new0 (double, MAX (nx, 1)), *aw = g_new0 (double, MAX (nw, 1));
+  double *ab = g_new0 (double, MAX (s->out_channels, 1));
+  for (int64_t b = 0; b < s->batch; b++)
+    for (int64_t c = 0; c < s->in_channels; c++)
+      for (int64_t id = 0; id < s->in[0]; id++)
+        for (int64_t ih = 0; ih < s->in[1]; ih++)
+          for (int64_t iw = 0; iw < s->in[2]; iw++)
+            {
+              const int64_t xi = (b * s->in_channels + c) * ivol + (id * s->in[1] + ih) * s->in[2] + iw;
+              const int64_t g = c / Cg;
+              for (int64_t oo = 0; oo < Og; oo++)
+                for (int64_t a = 0; a < kk[0]; a++)
+                  for (int64_t e = 0; e < kk[1]; e++)
+                    for (int64_t f = 0; f < kk[2]; f++)
+                      {
+                        const int64_t od = id * st[0] - pd[0] + a * dl[0];
+                        const int64_t oh = ih * st[1] - pd[1] + e * dl[1];
+                        const int64_t ow = iw * st[2] - pd[2] + f * dl[2];
+                        if (od < 0 || od >= out[0] || oh < 0 || oh >= out[1] || ow < 0 || ow >= out[2])
+                          continue;
+                        const int64_t wi = (c * Og + oo) * kvol + (a * kk[1] + e) * kk[2] + f;
+                        const double g_y = gy[(b * s->out_channels + g * Og + oo) * ovol + (od * out[1] + oh) * out[2] + ow];
+                        ax[xi] += g_y * w[wi];
+                        aw[wi] += g_y * x[xi];
+                      }
+            }
+  for (int64_t b = 0; b < s->batch; b++)
+    for (int64_t o = 0; o < s->out_channels; o++)
+      for (int64_t i = 0; i < ovol; i++)
+        ab[o] += gy[(b * s->out_channels + o) * ovol + i];
+  for (int64_t i = 0; gx && i < nx; i++)
+    gx[i] = (float) ax[i];
+  for (int64_t i = 0; gw && i < nw; i++)
+    gw[i] = (float) aw[i];
+  for (int64_t i = 0; gb && i < s->out_channels; i++)
+    gb[i] = (float) ab[i];
+  g_free (ax);
+  g_free (aw);
+  g_free (ab);
+}

@@ -92,6 +92,11 @@ void      ps_conv_forward_naive (const PsConvShape *s, const float *x, const flo
  * Dilated and 3-D variants use the same calls (not verified against torch separately). */
 gboolean  ps_conv_backward_gemm (const PsConvShape *s, const float *x, const float *w, const float *gy,
                                  float *gx, float *gw, float *gb, GError **error);
+/* The backward of a transposed convolution as ATen's SlowTranspose2d/3d runs it (same arguments). */
+gboolean  ps_conv_transpose_backward_gemm (const PsConvShape *s, const float *x, const float *w, const float *gy,
+                                           float *gx, float *gw, float *gb, GError **error);
+void      ps_conv_transpose_backward_naive (const PsConvShape *s, const float *x, const float *w, const float *gy,
+                                            float *gx, float *gw, float *gb);
 /* Reference: direct loops, double accumulation. Same contract (non-transposed). */
 void      ps_conv_backward_naive (const PsConvShape *s, const float *x, const float *w, const float *gy,
                                   float *gx, float *gw, float *gb);

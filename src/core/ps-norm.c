@@ -470,6 +470,7 @@ typedef struct {
   int64_t num_channels;
   double eps;
   gboolean affine;
+  PsFlavour flavour;   /* the kernel flavour of the last forward (its generator's) */
 } GroupNormPriv;
 
 static const PsArgSpec group_norm_args[] = {
@@ -560,6 +561,9 @@ group_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
   const float *b = p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "bias")->value) : NULL;
   /* group_norm_kernel.cpp: moments over each (sample, group); rstd = 1/sqrt(max(var, 0) + eps) */
   const float eps = (float) p->eps;
+  /* ATEN_CPU_CAPABILITY=default: no FMA in the affine step */
+  p->flavour = gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2;
+  const gboolean fused = p->flavour != PS_FLAVOUR_DEFAULT;
   for (int64_t n = 0; n < N; n++)
     for (int64_t g = 0; g < p->num_groups; g++)
       {
@@ -578,7 +582,8 @@ group_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
             const float scale = rstd * w[g * D + c];
             const float bias = -scale * mean + b[g * D + c];
             for (int64_t k = 0; k < HxW; k++)
-              yd[off + c * HxW + k] = fmaf (scale, xd[off + c * HxW + k], bias);
+              yd[off + c * HxW + k] = fused ? fmaf (scale, xd[off + c * HxW + k], bias)
+                                            : scale * xd[off + c * HxW + k] + bias;
           }
       }
   return g_steal_pointer (&y);
@@ -617,9 +622,10 @@ group_norm_example_input (const PsModule *self, PsExampleInput *ex)
  * mean and rstd are the forward's (RowwiseMoments; rstd = 1/sqrt(max(var, 0) + eps)). A model of
  * the loops compiled that way agreed with the compiled loops on 3,000 random shapes (2.6 M values)
  * and the fixtures from torch agree bit for bit; the same loops at -O2 (scalar tail FMAs) differ
- * in ~4 % of dx. */
+ * in ~4 % of dx. Under ATEN_CPU_CAPABILITY=default (the recipe's "default" flavour) the same loops
+ * run without any FMA (that build has none), the lanes summed the same way. */
 static void
-group_norm_lanes (const float *a, const float *b, int64_t n, float *out_ab, float *out_a)
+group_norm_lanes (const float *a, const float *b, int64_t n, gboolean fused, float *out_ab, float *out_a)
 {
   /* Σ a·b and, when out_a is not NULL, Σ a */
   float ab[BN_LANES] = { 0 }, sa[BN_LANES] = { 0 };
@@ -627,7 +633,7 @@ group_norm_lanes (const float *a, const float *b, int64_t n, float *out_ab, floa
   for (int64_t i = 0; i < inner; i += BN_LANES)
     for (int l = 0; l < BN_LANES; l++)
       {
-        ab[l] = fmaf (a[i + l], b[i + l], ab[l]);
+        ab[l] = fused ? fmaf (a[i + l], b[i + l], ab[l]) : ab[l] + a[i + l] * b[i + l];
         sa[l] = sa[l] + a[i + l];
       }
   float vab = 0.0f, va = 0.0f;
@@ -641,7 +647,7 @@ group_norm_lanes (const float *a, const float *b, int64_t n, float *out_ab, floa
     for (int k = 0; k < 4; k++, i++)
       vab = vab + a[i] * b[i];
   for (; i < n; i++)
-    vab = fmaf (a[i], b[i], vab);
+    vab = fused ? fmaf (a[i], b[i], vab) : vab + a[i] * b[i];
   for (int64_t k = inner; k < n; k++)
     va = va + a[k];
   *out_ab = vab;
@@ -661,6 +667,7 @@ group_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_ou
   PsParam *pb = p->affine ? ps_module_get_param (self, "bias") : NULL;
   const float *gamma = pw ? ps_tensor_cf32 (pw->value) : NULL;
   const float *X = ps_tensor_cf32 (x), *dY = ps_tensor_cf32 (grad_output);
+  const gboolean fused = p->flavour != PS_FLAVOUR_DEFAULT;   /* ATEN_CPU_CAPABILITY=default: no FMA */
   g_autoptr (PsTensor) gx = NULL, gw = NULL, gb = NULL;
   if (grad_input != NULL && (gx = new_output_like (x, error)) == NULL)
     return FALSE;
@@ -686,7 +693,7 @@ group_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_ou
       rstd[i] = 1.0f / sqrtf (MAX (var, 0.0f) + eps);
     }
   for (int64_t i = 0; i < N * C; i++)
-    group_norm_lanes (dY + i * HxW, X + i * HxW, HxW, &ds[i], &db[i]);
+    group_norm_lanes (dY + i * HxW, X + i * HxW, HxW, fused, &ds[i], &db[i]);
   if (gx != NULL)
     {
       const float s = 1.0f / (float) (D * HxW);
@@ -699,17 +706,17 @@ group_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_ou
           const int64_t g = i % G;
           const float *gm = gamma != NULL ? gamma + g * D : ones;
           float ds_val, db_val;
-          group_norm_lanes (ds + i * D, gm, D, &ds_val, NULL);
-          group_norm_lanes (db + i * D, gm, D, &db_val, NULL);
+          group_norm_lanes (ds + i * D, gm, D, fused, &ds_val, NULL);
+          group_norm_lanes (db + i * D, gm, D, fused, &db_val, NULL);
           const float r = rstd[i], mu = mean[i];
-          const float c2 = fmaf (db_val, mu, -ds_val) * r * r * r * s;
-          const float c3 = fmaf (-c2, mu, -((db_val * r) * s));
+          const float c2 = (fused ? fmaf (db_val, mu, -ds_val) : db_val * mu - ds_val) * r * r * r * s;
+          const float c3 = fused ? fmaf (-c2, mu, -((db_val * r) * s)) : -c2 * mu - (db_val * r) * s;
           for (int64_t j = 0; j < D; j++)
             {
               const float c1 = r * gm[j];
               const int64_t off = (i * D + j) * HxW;
               for (int64_t k = 0; k < HxW; k++)
-                dX[off + k] = fmaf (c1, dY[off + k], c2 * X[off + k]) + c3;
+                dX[off + k] = (fused ? fmaf (c1, dY[off + k], c2 * X[off + k]) : c1 * dY[off + k] + c2 * X[off + k]) + c3;
             }
         }
     }
@@ -724,7 +731,8 @@ group_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_ou
           for (int64_t j = 0; j < D; j++)
             {
               const int64_t c = g * D + j;
-              dg[c] = fmaf (fmaf (-db[i * D + j], mean[i], ds[i * D + j]), rstd[i], dg[c]);
+              dg[c] = fused ? fmaf (fmaf (-db[i * D + j], mean[i], ds[i * D + j]), rstd[i], dg[c])
+                            : dg[c] + (ds[i * D + j] - db[i * D + j] * mean[i]) * rstd[i];
             }
         }
       for (int64_t n = 0; n < N; n++)

@@ -891,7 +891,7 @@ rnn_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
  *   addmm/mm: grad_mat1 = g.mm(W) (mm_mat1_backward), grad_W = g.t().mm(x) (mm_mat2_backward of
  *   W.t(), which is column-major), grad_bias = g.sum(0) (sum_to, ATen's cascade sum);
  *   sigmoid_backward (g·(1 − y))·y; tanh_backward g·fmaf(−y, y, 1) (GCC's contraction, both
- *   paths); threshold_backward (relu) y <= 0 ? 0 : g; mul: g·other.
+ *   paths; g·(1 − y·y) under ATEN_CPU_CAPABILITY=default, tanh_grad); threshold_backward (relu) y <= 0 ? 0 : g; mul: g·other.
  * Gradients meeting at one tensor are summed in the engine's order (InputBuffer: old + new): a
  * step's W_hh/b_hh/W_hr gradients reach AccumulateGrad last step first; the hidden state h_{t−1}
  * of a GRU gets the output's gradient, then (h − n)'s, then the h·W_hhᵀ product's. */
@@ -939,6 +939,14 @@ typedef struct {
   float *w_ih, *w_hh, *b_ih, *b_hh, *w_hr;   /* gradients (NULL when the parameter does not exist) */
 } DirGrads;
 
+/* tanh_backward g·(1 − y²): torch's AVX2 build contracts it to g·fmaf(−y, y, 1); the
+ * ATEN_CPU_CAPABILITY=default build (no FMA) rounds y·y first. */
+static inline float
+tanh_grad (float g, float y, gboolean fused)
+{
+  return fused ? g * fmaf (-y, y, 1.0f) : g * (1.0f - y * y);
+}
+
 /* One direction of one layer, backward through time. x (T·n, in): the layer input; y: the layer
  * output (row stride ys, this direction's columns from off); gy: the output's gradient (same
  * layout); gx (T·n, in) or NULL: receives the layer input's gradient. */
@@ -950,6 +958,7 @@ dir_backward (const RnnConfig *cfg, const DirParams *p, const DirCache *k, const
   const int64_t H = cfg->hidden_size;
   const int64_t hr = cfg->proj_size > 0 ? cfg->proj_size : H;
   const int64_t G = gate_count (cfg->mode) * H;
+  const gboolean fused = cfg->flavour != PS_FLAVOUR_DEFAULT;
   g_autofree float *dgi = NULL, *dhg = NULL, *dh = NULL, *dmm = NULL, *dsub = NULL, *dc = NULL, *dhy = NULL;
   g_autofree float *hprev = NULL, *gw = NULL, *gb = NULL, *gwr = NULL, *cprev = NULL;
   if (!alloc_f32 (T * n, G, &dgi, error) || !alloc_f32 (n, G, &dhg, error) || !alloc_f32 (n, hr, &dh, error)
@@ -996,7 +1005,7 @@ dir_backward (const RnnConfig *cfg, const DirParams *p, const DirCache *k, const
           for (int64_t i = 0; i < n * H; i++)
             {
               float hv = act[i];
-              gi_t[i] = cfg->mode == MODE_RNN_TANH ? dh[i] * fmaf (-hv, hv, 1.0f) : (hv <= 0.0f ? 0.0f : dh[i]);
+              gi_t[i] = cfg->mode == MODE_RNN_TANH ? tanh_grad (dh[i], hv, fused) : (hv <= 0.0f ? 0.0f : dh[i]);
             }
           break;
         case MODE_LSTM:
@@ -1021,7 +1030,7 @@ dir_backward (const RnnConfig *cfg, const DirParams *p, const DirCache *k, const
                   float dho = hyv[r * H + j];
                   float d_o = dho * tc;
                   float d_tc = dho * og;
-                  float dcy = d_tc * fmaf (-tc, tc, 1.0f);
+                  float dcy = tanh_grad (d_tc, tc, fused);
                   if (!last)
                     dcy = dcy + dc[r * H + j];
                   float d_f = dcy * cprev[r * H + j];
@@ -1031,7 +1040,7 @@ dir_backward (const RnnConfig *cfg, const DirParams *p, const DirCache *k, const
                   float *gt = gi_t + r * G;
                   gt[j] = (d_i * (1.0f - ig)) * ig;
                   gt[H + j] = (d_f * (1.0f - fg)) * fg;
-                  gt[2 * H + j] = d_g * fmaf (-gg, gg, 1.0f);
+                  gt[2 * H + j] = tanh_grad (d_g, gg, fused);
                   gt[3 * H + j] = (d_o * (1.0f - og)) * og;
                 }
             break;
@@ -1049,7 +1058,7 @@ dir_backward (const RnnConfig *cfg, const DirParams *p, const DirCache *k, const
                 float d_z = d * diff;
                 dsub[r * H + j] = d_diff;             /* to h_{t−1} */
                 float dng = d + (-d_diff);            /* add_(n) then −(h − n) */
-                float d_npre = dng * fmaf (-ng, ng, 1.0f);
+                float d_npre = tanh_grad (dng, ng, fused);
                 float d_r = d_npre * k->hgn[(t * n + r) * H + j];
                 float *gt = gi_t + r * G;
                 gt[j] = (d_r * (1.0f - rg)) * rg;
@@ -1113,13 +1122,6 @@ rnn_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, P
   SeqShape s;
   if (!seq_shape (self, cfg, input, &s, error))
     return FALSE;
-  if (cfg->flavour == PS_FLAVOUR_DEFAULT)
-    {
-      /* that build's unfused formulas were not checked against torch */
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "%s backward: only the AVX2 kernel flavour is "
-                   "supported (this forward ran as ATEN_CPU_CAPABILITY=default)", ps_module_class_name (self));
-      return FALSE;
-    }
   const gboolean swap = s.batched && cfg->batch_first && !cfg->is_cell;
   g_autofree float *x = NULL, *gtop = NULL;
   if (!alloc_f32 (s.T * s.n, MAX (s.in, 1), &x, error))

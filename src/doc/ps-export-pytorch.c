@@ -1334,6 +1334,15 @@ emit_dataset (Exporter *ex, JsonObject *o, guint number, GError **error)
           g_string_append_printf (s, "%s = TensorDataset(X, y)\n", var);
           return TRUE;
         }
+      if (g_str_has_suffix (lower, ".npy"))
+        {
+          /* numpy.save files: the inputs in `file`, the targets in `y` (relative to the recipe too) */
+          g_string_append (s, "import numpy\ny_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), ");
+          append_py_string (s, jstr (o, "y"));
+          g_string_append_printf (s, ")\n%s = TensorDataset(torch.as_tensor(numpy.load(path)), "
+                                  "torch.as_tensor(numpy.load(y_path)))\n", var);
+          return TRUE;
+        }
       if (g_str_has_suffix (lower, ".npz"))
         g_string_append (s, "import numpy\nwith numpy.load(path) as f:\n    ");
       else if (g_str_has_suffix (lower, ".safetensors"))
@@ -1349,6 +1358,27 @@ emit_dataset (Exporter *ex, JsonObject *o, guint number, GError **error)
     }
   const char *type = jstr (o, "type");
   JsonObject *args = json_object_has_member (o, "args") ? json_object_get_object_member (o, "args") : NULL;
+  if (strcmp (type, "fashion_mnist") == 0)
+    {
+      /* the idx files of Debian's dataset-fashion-mnist, as the dataset op reads them */
+      const char *split = args && json_object_has_member (args, "split") ? jstr (args, "split") : "train";
+      const int64_t limit = args && json_object_has_member (args, "limit") ? json_object_get_int_member (args, "limit") : 0;
+      const char *stem = strcmp (split, "test") == 0 ? "t10k" : "train";
+      g_string_append (s, "import gzip\nimport os\nimport numpy\n"
+                          "# Fashion-MNIST from Debian's dataset-fashion-mnist package (gzipped idx files)\n"
+                          "fmnist = os.environ.get(\"PS_FASHION_MNIST_DIR\") or \"/usr/share/datasets/fashion-mnist\"\n");
+      g_string_append_printf (s, "with gzip.open(os.path.join(fmnist, \"%s-images-idx3-ubyte.gz\")) as f:\n"
+                                 "    images = numpy.frombuffer(f.read(), dtype=numpy.uint8, offset=16).reshape(-1, 1, 28, 28)\n"
+                                 "with gzip.open(os.path.join(fmnist, \"%s-labels-idx1-ubyte.gz\")) as f:\n"
+                                 "    labels = numpy.frombuffer(f.read(), dtype=numpy.uint8, offset=8)\n", stem, stem);
+      if (limit > 0)
+        g_string_append_printf (s, "images, labels = images[:%" G_GINT64_FORMAT "], labels[:%" G_GINT64_FORMAT "]\n",
+                                limit, limit);
+      g_string_append (s, "X = torch.from_numpy(images.copy()).float() / 255\n"
+                          "y = torch.from_numpy(labels.astype(numpy.int64))\n");
+      g_string_append_printf (s, "%s = TensorDataset(X, y)\n", var);
+      return TRUE;
+    }
   int64_t n = args && json_object_has_member (args, "n") ? json_object_get_int_member (args, "n") : 200;
   const char *code = NULL;
   if (strcmp (type, "xor") == 0)

@@ -1,5 +1,6 @@
 /* ps-timeline.c — see ps-timeline.h. */
 #include "ps-timeline.h"
+#include "ps-train-ops.h"
 
 #include <string.h>
 
@@ -219,7 +220,9 @@ push_op (PsTimeline *tl, PsOp *op, GError **error)
   PsState *last = ps_timeline_get_last_state (tl);
   guint n = tl->recipe->ops->len + 1;
   g_autoptr (GError) local = NULL;
+  ps_train_ops_set_snapshot_budget (tl->budget);   /* a train op's sub-step snapshots keep to it too */
   PsState *next = ps_op_apply_full (last, op, n, &ctx, &local);
+  ps_train_ops_set_snapshot_budget (G_MAXUINT64);
   if (next == NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local));
@@ -335,7 +338,9 @@ recompute (PsTimeline *tl, guint step)
   for (guint k = cur->step; k < step; k++)
     {
       g_autoptr (GError) error = NULL;
+      ps_train_ops_set_snapshot_budget (tl->budget);
       PsState *next = ps_op_apply_full (cur, g_ptr_array_index (tl->recipe->ops, k), k + 1, &ctx, &error);
+      ps_train_ops_set_snapshot_budget (G_MAXUINT64);
       /* these ops succeeded on the same states before; only running out of memory can fail */
       if (next == NULL)
         g_error ("replaying step %u to rebuild a dropped snapshot failed: %s", k + 1, error->message);

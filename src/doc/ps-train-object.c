@@ -153,5 +153,7 @@ ps_train_log_unref (PsTrainLog *log)
   if (log == NULL || !g_atomic_ref_count_dec (&log->ref_count))
     return;
   g_ptr_array_unref (log->records);
+  if (log->replay != NULL && log->replay_free != NULL)
+    log->replay_free (log->replay);
   g_free (log);
 }

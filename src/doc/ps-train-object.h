@@ -86,7 +86,11 @@ typedef struct {
 
 typedef struct {
   gatomicrefcount ref_count;
-  GPtrArray *records;       /* PsTrainRecord* */
+  GPtrArray *records;       /* PsTrainRecord*; a record's `state` is NULL when its snapshot was dropped
+                             * to stay within the memory budget: ps_train_log_get_state
+                             * (ps-train-ops.h) recomputes it */
+  gpointer replay;          /* what that recomputation needs (ps-train-ops.c), or NULL */
+  GDestroyNotify replay_free;
 } PsTrainLog;
 
 PsTrainLog    *ps_train_log_new              (void);

@@ -5,12 +5,16 @@
 #include "ps-checkpoint.h"
 #include "ps-csv.h"
 #include "ps-fashion-mnist.h"
+#include "ps-npy.h"
 #include "ps-npz.h"
 #include "ps-regular-file.h"
 #include "ps-train-step.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 
 /* ---------- JSON helpers ---------- */
@@ -459,10 +463,31 @@ check_dataset (PsOp *op, guint index, GError **error)
       op_field_error (error, op, index, "type", "give either \"type\" (xor, circles, blobs, fashion_mnist) or \"file\"");
       return FALSE;
     }
-  if (has_file && (!ps_op_has_field (op, "x") || !ps_op_has_field (op, "y")))
+  const gboolean npy = has_file && g_str_has_suffix (f_str (op, "file"), ".npy");
+  if (npy && !ps_op_has_field (op, "y"))
+    {
+      op_field_error (error, op, index, "y", "missing (the .npy file of the targets, beside the inputs' file)");
+      return FALSE;
+    }
+  if (npy && ps_op_has_field (op, "x"))
+    {
+      op_field_error (error, op, index, "x", "a .npy file holds one array: \"file\" is the inputs, \"y\" the targets' .npy file");
+      return FALSE;
+    }
+  if (npy && !g_str_has_suffix (f_str (op, "y"), ".npy"))
+    {
+      op_field_error (error, op, index, "y", "expected the targets' .npy file (the inputs are a .npy file)");
+      return FALSE;
+    }
+  if (has_file && !npy && (!ps_op_has_field (op, "x") || !ps_op_has_field (op, "y")))
     {
       op_field_error (error, op, index, ps_op_has_field (op, "x") ? "y" : "x",
                       "missing (the array names of inputs and targets in the file)");
+      return FALSE;
+    }
+  if (!npy && ps_op_has_field (op, "y_sha256"))
+    {
+      op_field_error (error, op, index, "y_sha256", "only for a .npy targets file (\"sha256\" pins the data file)");
       return FALSE;
     }
   return TRUE;
@@ -529,6 +554,124 @@ check_new_id (PsState *state, const char *id, GError **error)
 
 /* ---------- dataset / optimizer / scheduler ---------- */
 
+/* The whole data file, its bytes counted against the memory budget while they are held (the arrays
+ * parsed from them are allocated beside them): a file that does not fit is an error naming the
+ * budget, before anything is read. */
+static void
+holder_free (gpointer t)
+{
+  ps_tensor_unref (t);
+}
+
+static GBytes *
+read_counted (const char *path, const char *file, GError **error)
+{
+  int fd = ps_regular_file_open (path, error);
+  if (fd < 0)
+    return NULL;
+  struct stat sb;
+  if (fstat (fd, &sb) != 0)
+    {
+      int e = errno;
+      close (fd);
+      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: %s", path, g_strerror (e));
+      return NULL;
+    }
+  const guint64 size = (guint64) sb.st_size;
+  g_autofree char *what = g_strdup_printf ("the bytes of %s", file);
+  const int64_t n = (int64_t) ((size + 3) / 4);
+  PsTensor *holder = ps_tensor_check_scratch (size, what, error) ? ps_tensor_new_empty (PS_DTYPE_FLOAT32, 1, &n, error)
+                                                                  : NULL;
+  if (holder == NULL)
+    {
+      close (fd);
+      return NULL;
+    }
+  guint8 *buf = holder->data;
+  guint64 got = 0;
+  while (got < size)
+    {
+      ssize_t r = read (fd, buf + got, (size_t) MIN (size - got, (guint64) 1 << 30));
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        {
+          int e = errno;
+          close (fd);
+          ps_tensor_unref (holder);
+          g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: %s", path, r < 0 ? g_strerror (e) : "the file got shorter while reading");
+          return NULL;
+        }
+      got += (guint64) r;
+    }
+  close (fd);
+  return g_bytes_new_with_free_func (buf, (gsize) size, holder_free, holder);
+}
+
+/* A float32 or int64 array with one row per sample, as a data set keeps it. */
+static gboolean
+check_data_array (const PsTensor *t, const char *field, const char *name, const char *file, GError **error)
+{
+  if (t->dtype != PS_DTYPE_FLOAT32 && t->dtype != PS_DTYPE_INT64)
+    {
+      field_error (error, field, "array '%s' of %s is %s; data sets take float32 (inputs, regression targets) or "
+                   "int64 (class indices, Embedding inputs): convert it before saving", name, file,
+                   ps_dtype_name (t->dtype));
+      return FALSE;
+    }
+  if (t->ndim < 1)
+    {
+      field_error (error, field, "array '%s' of %s is a scalar; a data set needs one row per sample", name, file);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* One .npy file (numpy.save), budget-counted and optionally pinned by `pin_field` */
+static PsTensor *
+npy_array (const PsOp *op, const char *base_dir, const char *file, const char *field, const char *pin_field,
+           GError **error)
+{
+  const char *pin = ps_op_has_field (op, pin_field) ? f_str (op, pin_field) : NULL;
+  if (pin != NULL && (strlen (pin) != 64 || strspn (pin, "0123456789abcdefABCDEF") != 64))
+    {
+      field_error (error, pin_field, "expected 64 hexadecimal digits");
+      return NULL;
+    }
+  g_autofree char *path = g_path_is_absolute (file) || base_dir == NULL ? g_strdup (file)
+                                                                        : g_build_filename (base_dir, file, NULL);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GBytes) bytes = read_counted (path, file, &local);
+  if (bytes == NULL)
+    {
+      field_error (error, field, "%s", local->message);
+      return NULL;
+    }
+  if (pin != NULL)
+    {
+      g_autofree char *sum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+      if (g_ascii_strcasecmp (sum, pin) != 0)
+        {
+          field_error (error, pin_field, "%s has sha256 %s, not the one the recipe pins", path, sum);
+          return NULL;
+        }
+    }
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  PsTensor *t = ps_npy_load_from_data (data, len, NULL, &local);
+  if (t == NULL)
+    {
+      field_error (error, field, "%s: %s", file, local->message);
+      return NULL;
+    }
+  if (!check_data_array (t, field, file, file, error))
+    {
+      ps_tensor_unref (t);
+      return NULL;
+    }
+  return t;
+}
+
 /* One named array of a data file, float32 or int64 as TensorDataset keeps it. */
 static PsTensor *
 data_array (PsNpz *npz, PsCheckpoint *ck, const char *file, const char *field, const char *name, GError **error)
@@ -554,17 +697,8 @@ data_array (PsNpz *npz, PsCheckpoint *ck, const char *file, const char *field, c
       field_error (error, field, "array '%s' of %s: %s", name, file, local->message);
       return NULL;
     }
-  if (t->dtype != PS_DTYPE_FLOAT32 && t->dtype != PS_DTYPE_INT64)
+  if (!check_data_array (t, field, name, file, error))
     {
-      field_error (error, field, "array '%s' of %s is %s; data sets take float32 (inputs, regression targets) or "
-                   "int64 (class indices, Embedding inputs): convert it before saving", name, file,
-                   ps_dtype_name (t->dtype));
-      ps_tensor_unref (t);
-      return NULL;
-    }
-  if (t->ndim < 1)
-    {
-      field_error (error, field, "array '%s' of %s is a scalar; a data set needs one row per sample", name, file);
       ps_tensor_unref (t);
       return NULL;
     }
@@ -578,7 +712,8 @@ static PsDataset *
 dataset_from_file (const PsOp *op, const char *base_dir, GError **error)
 {
   const char *file = f_str (op, "file");
-  const char *xn = f_str (op, "x"), *yn = f_str (op, "y");
+  const char *xn = ps_op_has_field (op, "x") ? f_str (op, "x") : NULL;
+  const char *yn = f_str (op, "y");
   const char *pin = ps_op_has_field (op, "sha256") ? f_str (op, "sha256") : NULL;
   if (pin != NULL && (strlen (pin) != 64 || strspn (pin, "0123456789abcdefABCDEF") != 64))
     {
@@ -594,13 +729,19 @@ dataset_from_file (const PsOp *op, const char *base_dir, GError **error)
   g_autoptr (GError) local = NULL;
   if (g_str_has_suffix (lower, ".npy"))
     {
-      field_error (error, "file", "%s: a .npy file holds one unnamed array; save X and y together in one .npz "
-                   "(numpy.savez), or use a .csv table", file);
-      return NULL;
+      /* TensorDataset(torch.as_tensor(numpy.load(file)), torch.as_tensor(numpy.load(y))) */
+      g_autoptr (PsTensor) x = npy_array (op, base_dir, file, "file", "sha256", error);
+      g_autoptr (PsTensor) y = x ? npy_array (op, base_dir, yn, "y", "y_sha256", error) : NULL;
+      if (y == NULL)
+        return NULL;
+      PsDataset *nd = ps_dataset_new (x, y, &local);
+      if (nd == NULL)
+        field_error (error, "file", "%s: %s", file, local->message);
+      return nd;
     }
   if (g_str_has_suffix (lower, ".csv"))
     {
-      g_autoptr (GBytes) bytes = ps_regular_file_read (path, ps_tensor_get_max_bytes (), &local);
+      g_autoptr (GBytes) bytes = read_counted (path, file, &local);
       if (bytes == NULL)
         {
           field_error (error, "file", "%s", local->message);
@@ -632,7 +773,7 @@ dataset_from_file (const PsOp *op, const char *base_dir, GError **error)
   if (g_str_has_suffix (lower, ".npz"))
     {
       /* read once: the pin covers exactly the bytes parsed */
-      g_autoptr (GBytes) bytes = ps_regular_file_read (path, ps_tensor_get_max_bytes (), &local);
+      g_autoptr (GBytes) bytes = read_counted (path, file, &local);
       if (bytes != NULL)
         {
           sum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
@@ -940,9 +1081,31 @@ record_stats (PsTrainRecord *r, const char *model_id, PsModule *model, GHashTabl
     }
 }
 
-static gboolean
-apply_train (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
+/* Everything a train op's loop works with, resolved from the op and a state: the op's own state, or
+ * the clone of a snapshot when a dropped sub-step is replayed (ps_train_log_get_state). */
+typedef struct {
+  const char *model_id, *opt_id, *sched_id;
+  PsModule *model;
+  PsDataset *data;          /* the state's, or float_data */
+  PsDataset *float_data;    /* owned: class labels as float targets */
+  PsLoss loss;
+  PsTrainObject *o, *s;     /* writable copies stored in the state (s: NULL without a scheduler) */
+  int64_t n, bs, nb, steps, every;
+  double clip;
+  gboolean shuffle, by_epochs, sched_per_step;
+} TrainRun;
+
+static void
+train_run_clear (TrainRun *run)
 {
+  ps_loss_clear (&run->loss);
+  g_clear_pointer (&run->float_data, ps_dataset_unref);
+}
+
+static gboolean
+train_setup (PsState *state, const PsOp *op, TrainRun *run, GError **error)
+{
+  memset (run, 0, sizeof *run);
   const char *model_id = f_str (op, "model");
   PsModule *model = ps_state_get_module (state, model_id);
   if (model == NULL)
@@ -973,156 +1136,344 @@ apply_train (PsState *state, const PsOp *op, guint op_number, const PsOpContext 
           return FALSE;
         }
     }
-  PsLoss loss;
-  if (!ps_train_loss_from_json (f_node (op, "loss"), &loss, error))
+  if (!ps_train_loss_from_json (f_node (op, "loss"), &run->loss, error))
     {
-      ps_loss_clear (&loss);
+      ps_loss_clear (&run->loss);
       return FALSE;
     }
-  if (loss.reduction == PS_REDUCTION_NONE)
+  if (run->loss.reduction == PS_REDUCTION_NONE)
     {
-      ps_loss_clear (&loss);
+      ps_loss_clear (&run->loss);
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "grad can be implicitly created only for scalar outputs "
                    "(the train loop needs reduction 'mean' or 'sum')");
       return FALSE;
     }
-  PsDataset *data = dd->dataset;
-  g_autoptr (PsDataset) float_data = NULL;
-  if (!ps_loss_wants_indices (&loss) && data->y->dtype == PS_DTYPE_INT64 && data->y->ndim == 1)
+  run->data = dd->dataset;
+  if (!ps_loss_wants_indices (&run->loss) && run->data->y->dtype == PS_DTYPE_INT64 && run->data->y->ndim == 1)
     {
       /* float-target losses see the class labels as TensorDataset(X, y.float().unsqueeze(1)) */
-      g_autoptr (PsTensor) t = ps_tensor_new_2d (PS_DTYPE_FLOAT32, data->y->shape[0], 1, error);
+      g_autoptr (PsTensor) t = ps_tensor_new_2d (PS_DTYPE_FLOAT32, run->data->y->shape[0], 1, error);
       if (t == NULL)
         {
-          ps_loss_clear (&loss);
+          ps_loss_clear (&run->loss);
           return FALSE;
         }
       for (int64_t k = 0; k < t->numel; k++)
-        ps_tensor_f32 (t)[k] = (float) ps_tensor_ci64 (data->y)[k];
-      float_data = ps_dataset_new (data->x, t, error);
-      data = float_data;
+        ps_tensor_f32 (t)[k] = (float) ps_tensor_ci64 (run->data->y)[k];
+      run->float_data = ps_dataset_new (run->data->x, t, error);
+      if (run->float_data == NULL)
+        {
+          ps_loss_clear (&run->loss);
+          return FALSE;
+        }
+      run->data = run->float_data;
     }
-  const int64_t n = ps_dataset_len (data);
-  const int64_t bs = ps_op_has_field (op, "batch_size") ? f_int (op, "batch_size") : 1;
-  const gboolean shuffle = ps_op_has_field (op, "shuffle") && f_bool (op, "shuffle");
+  run->n = ps_dataset_len (run->data);
+  run->bs = ps_op_has_field (op, "batch_size") ? f_int (op, "batch_size") : 1;
+  run->shuffle = ps_op_has_field (op, "shuffle") && f_bool (op, "shuffle");
   const gboolean drop_last = ps_op_has_field (op, "drop_last") && f_bool (op, "drop_last");
-  const int64_t nb = ps_data_loader_n_batches (n, bs, drop_last);
-  const gboolean by_epochs = ps_op_has_field (op, "epochs");
-  const int64_t epochs = by_epochs ? f_int (op, "epochs") : 0;
-  const int64_t steps = by_epochs ? epochs * nb : f_int (op, "steps");
-  const int64_t every = ps_op_has_field (op, "record_every") ? f_int (op, "record_every") : 1;
-  const double clip = ps_op_has_field (op, "clip_grad_norm") ? f_num (op, "clip_grad_norm") : 0.0;
-  const gboolean sched_per_step = ps_op_has_field (op, "scheduler_every")
-                                  && strcmp (f_str (op, "scheduler_every"), "step") == 0;
-  if (nb == 0 && steps > 0)
+  run->nb = ps_data_loader_n_batches (run->n, run->bs, drop_last);
+  run->by_epochs = ps_op_has_field (op, "epochs");
+  run->steps = run->by_epochs ? f_int (op, "epochs") * run->nb : f_int (op, "steps");
+  run->every = ps_op_has_field (op, "record_every") ? f_int (op, "record_every") : 1;
+  run->clip = ps_op_has_field (op, "clip_grad_norm") ? f_num (op, "clip_grad_norm") : 0.0;
+  run->sched_per_step = ps_op_has_field (op, "scheduler_every")
+                        && strcmp (f_str (op, "scheduler_every"), "step") == 0;
+  if (run->nb == 0 && run->steps > 0)
     {
-      ps_loss_clear (&loss);
+      train_run_clear (run);
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "the data loader yields no batch (%" G_GINT64_FORMAT " samples, batch_size %" G_GINT64_FORMAT
-                   ", drop_last) and the loop would never end", n, bs);
+                   ", drop_last) and the loop would never end", run->n, run->bs);
       return FALSE;
     }
-  /* the loss targets: float losses take a float target; class indices stay int64 */
-  PsTrainObject *o = writable_copy (state, oo, f_str (op, "optimizer"));
-  PsTrainObject *s = so ? writable_copy (state, so, f_str (op, "scheduler")) : NULL;
-  g_autoptr (GHashTable) module_paths = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  {
-    g_autoptr (GPtrArray) mods = ps_module_named_modules (model, TRUE);
-    for (guint i = 0; i < mods->len; i++)
-      {
-        PsNamedItem *it = mods->pdata[i];
-        g_hash_table_insert (module_paths, it->module, g_strdup (it->path));
-      }
-  }
-  g_autoptr (PsTrainLog) log = ps_train_log_new ();
-  PsTape *tape = ps_tape_new ();
-  g_autofree int64_t *order = g_new (int64_t, MAX (n, 1));
-  g_autoptr (GHashTable) before = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
-  gboolean ok = TRUE;
-  int64_t step = 0, epoch = 0;
-  while (ok && step < steps)
+  run->model_id = model_id;
+  run->model = model;
+  run->opt_id = f_str (op, "optimizer");
+  run->sched_id = so ? f_str (op, "scheduler") : NULL;
+  run->o = writable_copy (state, oo, run->opt_id);
+  run->s = so ? writable_copy (state, so, run->sched_id) : NULL;
+  return TRUE;
+}
+
+/* Keeping the sub-steps' snapshots within a memory budget (issue #12, "recorded over time"): every
+ * record keeps its metrics; its snapshot state may be dropped and is then recomputed by replaying
+ * the loop from the nearest earlier kept snapshot (or the op's starting state) — bit-identical, as a
+ * snapshot carries the generator and the optimizer's state, and the log keeps each epoch's
+ * generator from before its DataLoader order was drawn (to resume mid-epoch). Thinning: a snapshot
+ * is kept when its record number is a multiple of `stride` (and the newest always); when the kept
+ * snapshots' bytes exceed the budget, stride doubles — so a replay runs fewer than `stride`·every
+ * steps. A snapshot's bytes are counted as its model's parameters, buffers and .grad plus the
+ * optimizer's state (what a training step replaces), not the data set (shared by all). */
+typedef struct {
+  PsOp *op;                 /* ref */
+  PsState *start;           /* the state the op started from */
+  GArray *epoch_gens;       /* PsGenerator at each epoch's start, before its order was drawn */
+  GArray *cost;             /* guint64 per record: its snapshot's bytes */
+  guint64 budget, kept_bytes;
+  guint64 stride;
+} TrainReplay;
+
+static void
+train_replay_free (gpointer data)
+{
+  TrainReplay *rp = data;
+  ps_op_unref (rp->op);
+  ps_state_unref (rp->start);
+  g_array_unref (rp->epoch_gens);
+  g_array_unref (rp->cost);
+  g_free (rp);
+}
+
+/* Per thread, like the hooks above: the timeline sets its budget around each op it applies. */
+static _Thread_local gboolean have_snapshot_budget = FALSE;
+static _Thread_local guint64 snapshot_budget = 0;
+
+void
+ps_train_ops_set_snapshot_budget (guint64 bytes)
+{
+  have_snapshot_budget = bytes != G_MAXUINT64;
+  snapshot_budget = bytes;
+}
+
+static guint64
+snapshot_bytes (PsModule *model, const PsOptimizer *opt)
+{
+  guint64 bytes = 0;
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (model);
+  for (guint i = 0; i < sd->len; i++)
     {
-      if (!ps_data_loader_epoch_order (&state->gen, n, shuffle, order, error))
+      const PsParam *p = ((PsNamedItem *) sd->pdata[i])->param;
+      bytes += (p->value ? ps_tensor_nbytes (p->value) : 0) + (p->grad ? ps_tensor_nbytes (p->grad) : 0);
+    }
+  g_autoptr (GPtrArray) params = ps_module_named_parameters (model);
+  for (guint i = 0; i < params->len; i++)
+    {
+      const char *names[4];
+      PsTensor *values[4];
+      guint k = ps_optimizer_state_items (opt, i, names, values);
+      for (guint j = 0; j < k; j++)
+        bytes += ps_tensor_nbytes (values[j]);
+    }
+  return bytes;
+}
+
+static void
+drop_snapshot (PsTrainLog *log, TrainReplay *rp, guint k)
+{
+  PsTrainRecord *r = log->records->pdata[k];
+  if (r->state == NULL)
+    return;
+  g_clear_pointer (&r->state, ps_state_unref);
+  rp->kept_bytes -= g_array_index (rp->cost, guint64, k);
+}
+
+/* after record log->records->len − 1 was added with its snapshot */
+static void
+thin_snapshots (PsTrainLog *log, TrainReplay *rp, guint64 cost)
+{
+  const guint len = log->records->len;
+  g_array_append_val (rp->cost, cost);
+  rp->kept_bytes += cost;
+  if (len >= 2 && (len - 1) % rp->stride != 0)   /* the one before was kept as the newest only */
+    drop_snapshot (log, rp, len - 2);
+  while (rp->kept_bytes > rp->budget && rp->stride <= len)
+    {
+      rp->stride *= 2;
+      for (guint k = 0; k + 1 < len; k++)
+        if ((k + 1) % rp->stride != 0)
+          drop_snapshot (log, rp, k);
+    }
+}
+
+/* Runs the loop's steps from+1 … to (counted in this op) on state, which is after step `from` as
+ * its snapshot was taken (before an epoch-end scheduler.step()). With `log` (the op itself) every
+ * `every`-th step is recorded; without (a replay) the run stops at `to` as a snapshot would. */
+static gboolean
+train_loop (PsState *state, TrainRun *run, int64_t from, int64_t to, PsTrainLog *log, TrainReplay *rp,
+            GError **error)
+{
+  g_autoptr (GHashTable) module_paths = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  if (log != NULL)
+    {
+      g_autoptr (GPtrArray) mods = ps_module_named_modules (run->model, TRUE);
+      for (guint i = 0; i < mods->len; i++)
+        {
+          PsNamedItem *it = mods->pdata[i];
+          g_hash_table_insert (module_paths, it->module, g_strdup (it->path));
+        }
+    }
+  g_autofree int64_t *order = g_new (int64_t, MAX (run->n, 1));
+  g_autoptr (GHashTable) before = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
+  const int64_t nb = run->nb;
+  gboolean ok = TRUE;
+  int64_t step = from;
+  if (from > 0 && from < to && from % nb == 0)
+    {
+      /* the epoch-end scheduler.step() that followed the snapshot */
+      if (run->s != NULL && !run->sched_per_step && !ps_scheduler_step (run->s->scheduler, run->o->optimizer, error))
+        return FALSE;
+    }
+  else if (from > 0 && from < to)
+    {
+      /* mid-epoch: the epoch's order, drawn again from the generator it was drawn from */
+      g_return_val_if_fail (rp != NULL && (guint64) (from / nb) < rp->epoch_gens->len, FALSE);
+      PsGenerator g = g_array_index (rp->epoch_gens, PsGenerator, from / nb);
+      if (!ps_data_loader_epoch_order (&g, run->n, run->shuffle, order, error))
+        return FALSE;
+    }
+  PsTape *tape = ps_tape_new ();
+  while (ok && step < to)
+    {
+      const int64_t epoch = step / nb, b = step % nb;
+      if (b == 0)
+        {
+          if (log != NULL && rp != NULL)
+            g_array_append_val (rp->epoch_gens, state->gen);
+          if (!ps_data_loader_epoch_order (&state->gen, run->n, run->shuffle, order, error))
+            {
+              ok = FALSE;
+              break;
+            }
+        }
+      g_autoptr (PsTensor) xb = NULL, yb = NULL;
+      if (!ps_dataset_batch (run->data, order + b * run->bs, MIN (run->bs, run->n - b * run->bs), &xb, &yb, error))
         {
           ok = FALSE;
           break;
         }
-      for (int64_t b = 0; ok && b < nb && step < steps; b++)
+      const gboolean rec = log != NULL && (step + 1) % run->every == 0;
+      g_hash_table_remove_all (before);
+      if (rec)
         {
-          g_autoptr (PsTensor) xb = NULL, yb = NULL;
-          if (!ps_dataset_batch (data, order + b * bs, MIN (bs, n - b * bs), &xb, &yb, error))
+          g_autoptr (GPtrArray) items = ps_module_named_parameters (run->model);
+          for (guint i = 0; i < items->len; i++)
             {
-              ok = FALSE;
-              break;
-            }
-          const gboolean rec = (step + 1) % every == 0;
-          g_hash_table_remove_all (before);
-          if (rec)
-            {
-              g_autoptr (GPtrArray) items = ps_module_named_parameters (model);
-              for (guint i = 0; i < items->len; i++)
-                {
-                  PsParam *p = ((PsNamedItem *) items->pdata[i])->param;
-                  if (p->value)
-                    g_hash_table_insert (before, p, ps_tensor_ref (p->value));
-                }
-            }
-          const double lr = ps_optimizer_get_lr (o->optimizer);
-          PsTrainStepResult res;
-          if (!ps_train_step (model, tape, &loss, o->optimizer, xb, yb, &state->gen, clip, state->gen.flavour, &res, error))
-            {
-              g_prefix_error (error, "step %" G_GINT64_FORMAT " (epoch %" G_GINT64_FORMAT ", batch %" G_GINT64_FORMAT "): ",
-                              step + 1, epoch, b);
-              ok = FALSE;
-              break;
-            }
-          o->n_steps++;
-          step++;
-          if (progress_fn != NULL && !progress_fn (step, steps, res.loss, progress_data))
-            {
-              g_set_error (error, PS_ERROR, PS_ERROR_FAILED, "interrupted at step %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT,
-                           step, steps);
-              ok = FALSE;
-              break;
-            }
-          if (s != NULL && sched_per_step && !ps_scheduler_step (s->scheduler, o->optimizer, error))
-            {
-              ok = FALSE;
-              break;
-            }
-          if (rec)
-            {
-              PsTrainRecord *r = ps_train_record_new ();
-              r->step = o->n_steps;
-              r->epoch = epoch;
-              r->loss = res.loss;
-              r->accuracy = res.correct >= 0 ? (double) res.correct / (double) res.count : NAN;
-              r->lr = lr;
-              r->grad_norm = res.grad_norm;
-              record_stats (r, model_id, model, before, tape, module_paths);
-              r->state = ps_state_clone (state, NULL);
-              g_ptr_array_add (log->records, r);
-              if (record_fn != NULL)
-                record_fn (r, record_data);
-              /* the snapshot keeps these optimizer/scheduler objects: go on with copies */
-              o = writable_copy (state, o, f_str (op, "optimizer"));
-              if (s != NULL)
-                s = writable_copy (state, s, f_str (op, "scheduler"));
+              PsParam *p = ((PsNamedItem *) items->pdata[i])->param;
+              if (p->value)
+                g_hash_table_insert (before, p, ps_tensor_ref (p->value));
             }
         }
-      epoch++;
-      /* scheduler.step() once per epoch, after the epoch's batches (not after a partial one) */
-      if (ok && s != NULL && !sched_per_step && (by_epochs || step % nb == 0))
-        ok = ps_scheduler_step (s->scheduler, o->optimizer, error);
+      const double lr = ps_optimizer_get_lr (run->o->optimizer);
+      PsTrainStepResult res;
+      if (!ps_train_step (run->model, tape, &run->loss, run->o->optimizer, xb, yb, &state->gen, run->clip,
+                          state->gen.flavour, &res, error))
+        {
+          g_prefix_error (error, "step %" G_GINT64_FORMAT " (epoch %" G_GINT64_FORMAT ", batch %" G_GINT64_FORMAT "): ",
+                          step + 1, epoch, b);
+          ok = FALSE;
+          break;
+        }
+      run->o->n_steps++;
+      step++;
+      if (log != NULL && progress_fn != NULL && !progress_fn (step, run->steps, res.loss, progress_data))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_FAILED, "interrupted at step %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT,
+                       step, run->steps);
+          ok = FALSE;
+          break;
+        }
+      if (run->s != NULL && run->sched_per_step && !ps_scheduler_step (run->s->scheduler, run->o->optimizer, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      if (rec)
+        {
+          PsTrainRecord *r = ps_train_record_new ();
+          r->step = run->o->n_steps;
+          r->epoch = epoch;
+          r->loss = res.loss;
+          r->accuracy = res.correct >= 0 ? (double) res.correct / (double) res.count : NAN;
+          r->lr = lr;
+          r->grad_norm = res.grad_norm;
+          record_stats (r, run->model_id, run->model, before, tape, module_paths);
+          r->state = ps_state_clone (state, NULL);
+          g_ptr_array_add (log->records, r);
+          if (record_fn != NULL)
+            record_fn (r, record_data);
+          if (rp != NULL)
+            thin_snapshots (log, rp, snapshot_bytes (run->model, run->o->optimizer));
+          /* the snapshot keeps these optimizer/scheduler objects: go on with copies */
+          run->o = writable_copy (state, run->o, run->opt_id);
+          if (run->s != NULL)
+            run->s = writable_copy (state, run->s, run->sched_id);
+        }
+      /* scheduler.step() once per epoch, after the epoch's batches (not after a partial one); a
+       * replay stops before the one that follows its last step, as the snapshot did */
+      if (step % nb == 0 && run->s != NULL && !run->sched_per_step && (log != NULL || step < to)
+          && !ps_scheduler_step (run->s->scheduler, run->o->optimizer, error))
+        {
+          ok = FALSE;
+          break;
+        }
     }
   ps_tape_free (tape);
-  ps_loss_clear (&loss);
+  return ok;
+}
+
+static gboolean
+apply_train (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
+{
+  /* before train_setup: the optimizer and scheduler objects it makes writable change in place */
+  g_autoptr (PsState) start = have_snapshot_budget ? ps_state_clone (state, NULL) : NULL;
+  TrainRun run;
+  if (!train_setup (state, op, &run, error))
+    return FALSE;
+  g_autoptr (PsTrainLog) log = ps_train_log_new ();
+  TrainReplay *rp = NULL;
+  if (have_snapshot_budget)
+    {
+      rp = g_new0 (TrainReplay, 1);
+      rp->op = ps_op_ref ((PsOp *) op);
+      rp->start = g_steal_pointer (&start);
+      rp->epoch_gens = g_array_new (FALSE, FALSE, sizeof (PsGenerator));
+      rp->cost = g_array_new (FALSE, FALSE, sizeof (guint64));
+      rp->budget = snapshot_budget;
+      rp->stride = 1;
+      log->replay = rp;
+      log->replay_free = train_replay_free;
+    }
+  gboolean ok = train_loop (state, &run, 0, run.steps, log, rp, error);
+  train_run_clear (&run);
   if (!ok)
     return FALSE;
   g_clear_pointer (&state->train_log, ps_train_log_unref);
   state->train_log = g_steal_pointer (&log);
   return TRUE;
 }
+
+PsState *
+ps_train_log_get_state (const PsTrainLog *log, guint i, GError **error)
+{
+  g_return_val_if_fail (log != NULL && i < log->records->len, NULL);
+  const PsTrainRecord *r = log->records->pdata[i];
+  if (r->state != NULL)
+    return ps_state_ref (r->state);
+  TrainReplay *rp = log->replay;
+  g_return_val_if_fail (rp != NULL, NULL);
+  int k = (int) i - 1;
+  while (k >= 0 && ((const PsTrainRecord *) log->records->pdata[k])->state == NULL)
+    k--;
+  TrainRun run;
+  PsState *st = ps_state_clone (k >= 0 ? ((const PsTrainRecord *) log->records->pdata[k])->state : rp->start, NULL);
+  if (!train_setup (st, rp->op, &run, error))
+    {
+      ps_state_unref (st);
+      return NULL;
+    }
+  const int64_t from = k >= 0 ? (int64_t) (k + 1) * run.every : 0, to = (int64_t) (i + 1) * run.every;
+  gboolean ok = train_loop (st, &run, from, to, NULL, rp, error);
+  train_run_clear (&run);
+  if (!ok)
+    {
+      g_prefix_error (error, "replaying sub-step %u: ", i + 1);
+      ps_state_unref (st);
+      return NULL;
+    }
+  return st;
+}
+
 
 static gboolean
 apply_step (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
@@ -1283,7 +1634,8 @@ ps_json_field_clear (gpointer slot)
                                  parse_##type, ps_json_field_write, ps_json_field_copy, ps_json_field_clear }
 static const PsOpField dataset_fields[] = {
   TF (0, "id", str, TRUE), TF (1, "type", str, FALSE), TF (2, "args", obj, FALSE), TF (3, "file", str, FALSE),
-  TF (4, "x", str, FALSE), TF (5, "y", str, FALSE), TF (6, "sha256", str, FALSE), { NULL } };
+  TF (4, "x", str, FALSE), TF (5, "y", str, FALSE), TF (6, "sha256", str, FALSE),
+  TF (7, "y_sha256", str, FALSE), { NULL } };
 static const PsOpField optimizer_fields[] = {
   TF (0, "id", str, TRUE), TF (1, "type", str, TRUE), TF (2, "params", str, TRUE), TF (3, "args", obj, FALSE),
   { NULL } };

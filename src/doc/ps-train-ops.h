@@ -31,4 +31,14 @@ void       ps_train_ops_set_progress (PsTrainProgressFunc fn, gpointer data);
 typedef void (*PsTrainRecordFunc) (const PsTrainRecord *record, gpointer data);
 void       ps_train_ops_set_record_hook (PsTrainRecordFunc fn, gpointer data);
 
+/* The memory budget for the snapshots of a train op's recorded sub-steps, per thread (the timeline
+ * sets its own around each op it applies; G_MAXUINT64, the default: keep every snapshot). Beyond
+ * it a train op keeps every stride-th snapshot (stride doubling as needed) and its log can
+ * recompute the others. */
+void       ps_train_ops_set_snapshot_budget (guint64 bytes);
+/* The state after recorded sub-step i of a train op's log: its snapshot, or — when that was dropped
+ * — a replay of the loop from the nearest earlier kept snapshot (or the op's starting state),
+ * bit-identical to what the op computed. A new reference; NULL and an error if the replay fails. */
+PsState   *ps_train_log_get_state    (const PsTrainLog *log, guint i, GError **error);
+
 G_END_DECLS

@@ -335,14 +335,27 @@ test_conv_asymmetric (void)
   assert_close ("grad_input", "same-padding", gx, gx_ref, nx);
   assert_close ("grad_weight", "same-padding", gw, gw_ref, nw);
   assert_close ("grad_bias", "same-padding", gb, gb_ref, 4);
-  /* a transposed convolution has no backward here: an error, nothing written */
+  /* a transposed convolution (C = 4 → O = 3, the same weight read as (4, 3, 4, 2)) on gy's (7, 6)
+   * input: ATen's SlowTranspose2d backward against the naive reference */
   s.transposed = TRUE;
+  s.in_channels = 4;
+  s.out_channels = 3;
   s.pad_hi[1] = s.pad_lo[1];
   s.pad_hi[2] = s.pad_lo[2];
-  gx[0] = 42.0f;
-  g_assert_false (ps_conv_backward (&s, 2, x, w, gy, gx, NULL, NULL, &error));
-  g_assert_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED);
-  g_assert_cmpfloat (gx[0], ==, 42.0f);
+  g_assert_cmpstr (ps_conv_backend (&s, 2), ==, "SlowTranspose2d");
+  int64_t nyt;
+  g_assert_true (ps_conv_output_numel (&s, &nyt, NULL));
+  const int64_t nxt = 2 * 4 * 7 * 6;
+  g_autofree float *gyt = g_new (float, nyt), *gxt = g_new (float, nxt), *gxt_ref = g_new (float, nxt);
+  GRand *r2 = g_rand_new_with_seed (6);
+  fill_random (r2, gyt, nyt, 1.0);
+  g_rand_free (r2);
+  g_assert_true (ps_conv_backward (&s, 2, gy, w, gyt, gxt, gw, gb, &error));
+  g_assert_no_error (error);
+  ps_conv_transpose_backward_naive (&s, gy, w, gyt, gxt_ref, gw_ref, gb_ref);
+  assert_close ("grad_input", "transposed", gxt, gxt_ref, nxt);
+  assert_close ("grad_weight", "transposed", gw, gw_ref, nw);
+  assert_close ("grad_bias", "transposed", gb, gb_ref, 3);
 }
 
 static void

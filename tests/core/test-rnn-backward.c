@@ -184,31 +184,7 @@ test_accumulate_and_errors (void)
   g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
 }
 
-/* What has no backward yet says so, and changes no .grad: the ATEN_CPU_CAPABILITY=default flavour. */
-static void
-test_attention_unsupported (void)
-{
-  PsGenerator gen;
-  ps_generator_init (&gen, 0, PS_FLAVOUR_DEFAULT);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PsArgs) a = ps_args_new ();
-  ps_args_set_int (a, "embed_dim", 8);
-  ps_args_set_int (a, "num_heads", 2);
-  g_autoptr (PsModule) m = ps_module_new ("MultiheadAttention", a, &gen, &error);
-  g_assert_no_error (error);
-  int64_t shape[3] = { 4, 2, 8 };
-  g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, 3, shape, NULL);
-  PsTape *tape = ps_tape_new ();
-  g_autoptr (PsTensor) y = ps_tape_forward (tape, m, x, &gen, &error);
-  g_assert_no_error (error);
-  g_assert_false (ps_tape_backward (tape, y, &error));
-  g_assert_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED);
-  g_assert_nonnull (strstr (error->message, "ATEN_CPU_CAPABILITY=default"));
-  PsParam *p = NULL;
-  g_assert_true (ps_module_resolve (m, "in_proj_weight", NULL, &p, NULL));
-  g_assert_null (p->grad);
-  ps_tape_free (tape);
-}
+/* The ATEN_CPU_CAPABILITY=default flavour of these backwards: tests/core/test-backward.c ("default …" cases). */
 
 int
 main (int argc, char **argv)
@@ -216,7 +192,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/rnn-backward/golden", test_golden);
   g_test_add_func ("/rnn-backward/attention", test_attention);
-  g_test_add_func ("/rnn-backward/attention-unsupported", test_attention_unsupported);
   g_test_add_func ("/rnn-backward/accumulate-and-errors", test_accumulate_and_errors);
   return g_test_run ();
 }

@@ -1,10 +1,12 @@
 /* test-train-data.c — the dataset op's "file" form: TensorDataset(f[x], f[y]) of a user's .npz,
  * .safetensors or torch file, float32 or int64 arrays kept as they are, the SHA-256 pin over the
  * bytes read, and clear errors that change nothing (missing array, wrong pin, row mismatch,
- * unsupported format, memory budget); CSV tables (header, "*" or named columns, integer or float
- * targets, malformed tables). Files are written here. */
+ * unsupported format, memory budget); .npy inputs and targets in two files, each pinned; CSV tables
+ * (header, "*" or named columns, integer or float targets, malformed tables); a file's raw bytes
+ * count against the memory budget. Files are written here. */
 #include <string.h>
 #include <glib/gstdio.h>
+#include "ps-npy.h"
 #include "ps-npz.h"
 #include "ps-op.h"
 #include "ps-safetensors.h"
@@ -130,8 +132,12 @@ test_file_datasets (void)
   g_autofree char *missing = g_build_filename (dir, "nope.npz", NULL);
   g_autofree char *e5 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"x\":\"X\",\"y\":\"y\"}", missing);
   expect_error (st, e5, "field 'file': ");
-  expect_error (st, "{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"data.npy\",\"x\":\"X\",\"y\":\"y\"}",
-                "save X and y together in one .npz");
+  expect_error (st, "{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"data.npy\",\"x\":\"X\",\"y\":\"y.npy\"}",
+                "field 'x': a .npy file holds one array");
+  expect_error (st, "{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"data.npy\",\"y\":\"y\"}",
+                "field 'y': expected the targets' .npy file");
+  expect_error (st, "{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"data.npz\",\"x\":\"X\",\"y\":\"y\","
+                "\"y_sha256\":\"00\"}", "field 'y_sha256': only for a .npy targets file");
   expect_error (st, "{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"data.npz\",\"x\":\"X\"}", "field 'y': missing");
   g_autofree char *e6 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"x\":\"X\",\"y\":\"y\","
                                          "\"sha256\":\"abc\"}", npz);
@@ -139,6 +145,63 @@ test_file_datasets (void)
   ps_state_unref (st);
   g_unlink (npz);
   g_unlink (st_path);
+  g_rmdir (dir);
+}
+
+/* .npy files (numpy.save): "file" is the inputs, "y" the targets' file, each pinned on its own;
+ * errors name the field and change nothing. */
+static void
+test_npy (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-train-npy-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autoptr (PsTensor) x = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 6, 2, NULL);
+  g_autoptr (PsTensor) y = ps_tensor_new_1d (PS_DTYPE_INT64, 6, NULL);
+  g_autoptr (PsTensor) short_y = ps_tensor_new_1d (PS_DTYPE_INT64, 5, NULL);
+  for (int64_t i = 0; i < 12; i++)
+    ps_tensor_f32 (x)[i] = (float) i / 3.0f - 1.0f;
+  for (int64_t i = 0; i < 6; i++)
+    ps_tensor_i64 (y)[i] = i % 2;
+  g_autofree char *xp = g_build_filename (dir, "X.npy", NULL);
+  g_autofree char *yp = g_build_filename (dir, "y.npy", NULL);
+  g_autofree char *sp = g_build_filename (dir, "short.npy", NULL);
+  g_assert_true (ps_npy_write (xp, x, &error));
+  g_assert_true (ps_npy_write (yp, y, &error));
+  g_assert_true (ps_npy_write (sp, short_y, &error));
+  g_autofree char *xs = sha256_of (xp), *ys = sha256_of (yp);
+  PsState *st = ps_state_new (0, PS_FLAVOUR_AVX2, "m");
+  /* relative to the recipe's folder, pinned */
+  g_autofree char *op = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"X.npy\",\"y\":\"y.npy\","
+                                         "\"sha256\":\"%s\",\"y_sha256\":\"%s\"}", xs, ys);
+  g_autoptr (JsonParser) jp = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (jp, op, -1, NULL));
+  g_autoptr (PsOp) o = ps_op_new_from_json (json_node_get_object (json_parser_get_root (jp)), 1, &error);
+  g_assert_no_error (error);
+  const PsOpContext ctx = { dir };
+  PsState *next = ps_op_apply_full (st, o, 1, &ctx, &error);
+  g_assert_no_error (error);
+  PsDataset *d = ps_state_get_train_object (next, "d")->dataset;
+  g_assert_true (ps_tensor_equal (d->x, x));
+  g_assert_true (ps_tensor_equal (d->y, y));
+  ps_state_unref (next);
+  g_autofree char *e1 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"y\":\"%s\","
+                                         "\"y_sha256\":\"%s\"}", xp, yp, xs);
+  expect_error (st, e1, "field 'y_sha256': ");
+  expect_error (st, e1, "not the one the recipe pins");
+  g_autofree char *e2 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"y\":\"%s\"}", xp, sp);
+  expect_error (st, e2, "Size mismatch between tensors");
+  g_autofree char *e3 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"y\":\"%s/none.npy\"}", xp, dir);
+  expect_error (st, e3, "field 'y': ");
+  g_autofree char *e4 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"y\":\"%s\"}", yp, xp);
+  next = try_apply (st, e4, &error);   /* int64 inputs, float targets: kept as they are */
+  g_assert_no_error (error);
+  g_assert_cmpint (ps_state_get_train_object (next, "d")->dataset->x->dtype, ==, PS_DTYPE_INT64);
+  ps_state_unref (next);
+  ps_state_unref (st);
+  g_unlink (xp);
+  g_unlink (yp);
+  g_unlink (sp);
   g_rmdir (dir);
 }
 
@@ -199,6 +262,24 @@ test_csv (void)
   expect_error (st, e4, "line 2 has 2 fields, the header 3");
   g_autofree char *e5 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"x\":\"*\",\"y\":\"t\"}", quoted);
   expect_error (st, e5, "quoted fields are not supported");
+  /* the file's bytes count against the memory budget: a table of 200 long numbers (4 800 bytes of
+   * text, 1 600 bytes of tensors) with room for the tensors but not the text is refused, naming
+   * the budget, and changes nothing */
+  GString *big = g_string_new ("a,t\n");
+  for (int i = 0; i < 200; i++)
+    g_string_append_printf (big, "%.15f,%d\n", i / 7.0, i % 2);
+  g_autofree char *bigp = write_text (dir, "big.csv", big->str);
+  g_assert_cmpuint (big->len, >, 4000);
+  g_string_free (big, TRUE);
+  g_autofree char *e6 = g_strdup_printf ("{\"op\":\"dataset\",\"id\":\"d\",\"file\":\"%s\",\"x\":\"*\",\"y\":\"t\"}", bigp);
+  next = try_apply (st, e6, &error);   /* fits without a budget */
+  g_assert_no_error (error);
+  ps_state_unref (next);
+  ps_tensor_set_budget (ps_tensor_get_bytes_in_use () + 3000);
+  expect_error (st, e6, "for the bytes of");
+  expect_error (st, e6, "the memory budget is");
+  ps_tensor_set_budget (0);
+  g_unlink (bigp);
   ps_state_unref (st);
   const char *files[] = { ok, fl, bad, ragged, quoted };
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
@@ -211,6 +292,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/train-data/files", test_file_datasets);
+  g_test_add_func ("/train-data/npy", test_npy);
   g_test_add_func ("/train-data/csv", test_csv);
   return g_test_run ();
 }

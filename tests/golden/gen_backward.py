@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import struct
+import sys
 
 import torch
 import torch.nn as nn
@@ -66,7 +67,14 @@ def case(name, type_, args, shape, mode='train', seed=0, init_=(), scale=1.0, sh
         backend = str(torch._C._select_conv_backend(xb, m.weight, m.bias, m.stride, m.padding if not isinstance(
             m.padding, str) else (0,) * len(m.stride), m.dilation, m.transposed, m.output_padding,
             m.groups)).split('.')[-1] if not isinstance(m.padding, str) else None
-    y = m(x)
+    if type_ == 'Bilinear':
+        y = m(x, x)   # Paramscope's Bilinear uses its one input twice
+    elif type_ == 'MultiheadAttention':
+        y = m(x, x, x)[0]   # self-attention
+    else:
+        y = m(x)
+    if isinstance(y, tuple):
+        y = y[0]   # RNN / LSTM / GRU: the output sequence
     gy = torch.randn(*y.shape)
     y.backward(gy)
     grads = {k: enc2(p.grad) for k, p in m.named_parameters() if p.grad is not None}
@@ -76,7 +84,8 @@ def case(name, type_, args, shape, mode='train', seed=0, init_=(), scale=1.0, sh
                   'shape': list(shape), 'scale': scale, 'shift': shift, 'state': state,
                   'x': enc2(x), 'gy': enc2(gy), 'y': enc2(y),
                   'gx': enc2(x.grad) if (int_input is None and grad_input) else None,
-                  'grads': grads, 'after': after, 'backend': backend})
+                  'grads': grads, 'after': after, 'backend': backend,
+                  'capability': os.environ.get('ATEN_CPU_CAPABILITY', 'avx2')})
 
 
 # ---- convolutions: Slow2d (batch 1) and oneDNN (batch > 1), Conv1d/3d, groups, stride, dilation
@@ -118,6 +127,19 @@ case('Conv3d circular', 'Conv3d', {'in_channels': 2, 'out_channels': 2, 'kernel_
      'padding_mode': 'circular'}, [2, 2, 3, 4, 5], seed=25)
 case('Conv2d circular same', 'Conv2d', {'in_channels': 2, 'out_channels': 2, 'kernel_size': 4, 'padding': 'same',
      'padding_mode': 'circular'}, [2, 2, 6, 5], seed=26)
+case('ConvT2d b1', 'ConvTranspose2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3}, [1, 2, 4, 4], seed=130)
+case('ConvT2d stride outpad', 'ConvTranspose2d', {'in_channels': 4, 'out_channels': 6, 'kernel_size': 3, 'stride': 2,
+     'padding': 1, 'output_padding': 1}, [3, 4, 5, 5], seed=131)
+case('ConvT2d groups dil nobias', 'ConvTranspose2d', {'in_channels': 4, 'out_channels': 6, 'kernel_size': [2, 3],
+     'groups': 2, 'dilation': 2, 'bias': False}, [2, 4, 5, 6], seed=132)
+case('ConvT1d', 'ConvTranspose1d', {'in_channels': 3, 'out_channels': 2, 'kernel_size': 4, 'stride': 2}, [2, 3, 7], seed=133)
+case('ConvT3d', 'ConvTranspose3d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 2, 'stride': 2}, [2, 2, 3, 3, 3],
+     seed=134)
+case('ConvT2d big', 'ConvTranspose2d', {'in_channels': 8, 'out_channels': 16, 'kernel_size': 3, 'padding': 1},
+     [4, 8, 12, 12], seed=135)
+case('ConvT2d 1x1', 'ConvTranspose2d', {'in_channels': 5, 'out_channels': 4, 'kernel_size': 1}, [2, 5, 3, 3], seed=136)
+case('ConvT2d unbatched', 'ConvTranspose2d', {'in_channels': 2, 'out_channels': 2, 'kernel_size': 2, 'stride': 2},
+     [2, 3, 3], seed=137)
 case('Conv2d unbatched', 'Conv2d', {'in_channels': 2, 'out_channels': 3, 'kernel_size': 3}, [2, 6, 5], seed=11)
 
 # ---- GELU (oneDNN eltwise_gelu_erf backward), approximate='tanh' (ATen)
@@ -203,6 +225,13 @@ case('Linear 1-D nobias', 'Linear', {'in_features': 9, 'out_features': 4, 'bias'
 case('Linear 1-D in1', 'Linear', {'in_features': 1, 'out_features': 6}, [1], seed=98)
 case('Linear 1-D out1', 'Linear', {'in_features': 300, 'out_features': 1}, [300], seed=99)
 case('Linear 1-D big', 'Linear', {'in_features': 200, 'out_features': 150}, [200], seed=89)
+case('Bilinear', 'Bilinear', {'in1_features': 3, 'in2_features': 3, 'out_features': 2}, [4, 3], seed=120)
+case('Bilinear nobias', 'Bilinear', {'in1_features': 5, 'in2_features': 5, 'out_features': 3, 'bias': False}, [6, 5], seed=121)
+case('Bilinear big', 'Bilinear', {'in1_features': 24, 'in2_features': 24, 'out_features': 4}, [9, 24], seed=122)
+case('Bilinear big rows', 'Bilinear', {'in1_features': 6, 'in2_features': 6, 'out_features': 3}, [40, 6], seed=123)
+case('Bilinear 3-D', 'Bilinear', {'in1_features': 4, 'in2_features': 4, 'out_features': 5}, [2, 3, 4], seed=124)
+case('Bilinear 1 row big', 'Bilinear', {'in1_features': 30, 'in2_features': 30, 'out_features': 2}, [1, 30], seed=125)
+case('Bilinear 1-D', 'Bilinear', {'in1_features': 4, 'in2_features': 4, 'out_features': 3}, [4], seed=126)
 case('Linear 3-D big', 'Linear', {'in_features': 64, 'out_features': 32}, [8, 50, 64], seed=95)
 
 # ---- GroupNorm: ds/db per (sample, channel), then per (sample, group) with gamma; no affine; large groups
@@ -218,6 +247,45 @@ case('GN 3-D input', 'GroupNorm', {'num_groups': 2, 'num_channels': 4}, [2, 4, 3
 case('GN first layer', 'GroupNorm', {'num_groups': 2, 'num_channels': 6}, [3, 6, 8], seed=109, init_=W,
      grad_input=False)
 case('GN batch 1', 'GroupNorm', {'num_groups': 5, 'num_channels': 10}, [1, 10, 17], seed=110, init_=W, scale=3.0)
+
+
+# ---- RNN family and MultiheadAttention under ATEN_CPU_CAPABILITY=default (torch's portable kernels:
+# no FMA contraction, libm tanh/exp, lanes folded in order), generated by a child interpreter (torch
+# reads the variable once); test-backward replays them with PS_FLAVOUR_DEFAULT.
+def default_cases():
+    case('default RNN tanh', 'RNN', {'input_size': 4, 'hidden_size': 5}, [6, 3, 4], seed=140)
+    case('default RNN relu 2 layers', 'RNN', {'input_size': 3, 'hidden_size': 4, 'nonlinearity': 'relu',
+         'num_layers': 2}, [5, 2, 3], seed=141)
+    case('default LSTM', 'LSTM', {'input_size': 4, 'hidden_size': 6}, [5, 2, 4], seed=142)
+    case('default LSTM bi proj', 'LSTM', {'input_size': 3, 'hidden_size': 5, 'proj_size': 2, 'bidirectional': True,
+         'num_layers': 2}, [4, 3, 3], seed=143)
+    case('default GRU', 'GRU', {'input_size': 4, 'hidden_size': 5, 'batch_first': True}, [2, 6, 4], seed=144)
+    case('default GRU big', 'GRU', {'input_size': 8, 'hidden_size': 20}, [7, 3, 8], seed=145)
+    case('default LSTMCell', 'LSTMCell', {'input_size': 4, 'hidden_size': 6}, [3, 4], seed=146)
+    case('default GRUCell', 'GRUCell', {'input_size': 4, 'hidden_size': 5}, [3, 4], seed=147)
+    case('default RNNCell', 'RNNCell', {'input_size': 4, 'hidden_size': 5}, [3, 4], seed=148)
+    case('default MHA', 'MultiheadAttention', {'embed_dim': 8, 'num_heads': 2}, [5, 3, 8], seed=150)
+    case('default MHA big', 'MultiheadAttention', {'embed_dim': 16, 'num_heads': 4, 'batch_first': True}, [3, 12, 16],
+         seed=151)
+    case('default MHA rows 9', 'MultiheadAttention', {'embed_dim': 24, 'num_heads': 2}, [9, 2, 24], seed=152)
+    case('default GN', 'GroupNorm', {'num_groups': 2, 'num_channels': 4}, [3, 4, 5], seed=154, init_=W, scale=2.0)
+    case('default GN 4-D', 'GroupNorm', {'num_groups': 3, 'num_channels': 6}, [2, 6, 5, 7], seed=155, init_=W)
+    case('default GN D 24', 'GroupNorm', {'num_groups': 2, 'num_channels': 48}, [3, 48, 4, 4], seed=156, init_=W)
+    case('default GN no affine', 'GroupNorm', {'num_groups': 3, 'num_channels': 9, 'affine': False}, [2, 9, 11],
+         seed=157)
+    case('default MHA kv zero', 'MultiheadAttention', {'embed_dim': 8, 'num_heads': 2, 'add_bias_kv': True,
+         'add_zero_attn': True}, [5, 3, 8], seed=153)
+
+
+if os.environ.get('ATEN_CPU_CAPABILITY') == 'default':
+    CASES.clear()   # the cases above ran again under this capability; only these are wanted
+    default_cases()
+    json.dump(CASES, sys.stdout)
+    sys.exit(0)
+import subprocess
+child = subprocess.run([sys.executable, os.path.abspath(__file__)], capture_output=True, text=True, check=True,
+                       env=dict(os.environ, ATEN_CPU_CAPABILITY='default'))
+CASES += json.loads(child.stdout)
 
 
 # ---------------- end-to-end training runs (tests/core/test-backward.c /backward/runs) ----------------

@@ -5,8 +5,8 @@ Run with Debian's torch 1.13.1, pinned as tests/meson.build pins the C side:
   ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 \\
     /usr/bin/python3 tests/golden/gen_train_conv.py
 Writes tests/data/train-conv-golden.json {"runs": [{"name", "record": [{"loss", "params", "grads",
-"buffers"}], "probe"}]} and, per run, tests/data/train-conv/NAME.recipe.json (+ NAME.npz for file
-data). Tensors of up to 64 elements are {"shape", "hex"} (big-endian float32 hex as
+"buffers"}], "probe"}]} and, per run, tests/data/train-conv/NAME.recipe.json (+ NAME.npz or
+NAME.X.npy and NAME.y.npy for file data). Tensors of up to 64 elements are {"shape", "hex"} (big-endian float32 hex as
 tests/golden/layer_cases.py), larger ones {"shape", "sha256"} of the little-endian float32 bytes.
 With --export (after `PS_EXPORT_WRITE=1 build/tests/test-train-conv` wrote NAME.export.py) it
 runs those exported scripts with torch into NAME.export.json (tests/golden/run_export.py).
@@ -18,7 +18,7 @@ per batch: zero_grad(); loss_fn(model(xb), yb).backward(); step() — every step
                   from the idx files as pixels/255 in float32, shape (N, 1, 28, 28)): Conv2d → ReLU
                   → MaxPool2d → Conv2d → BatchNorm2d → ReLU → AvgPool2d → Flatten → Linear, Adam;
                   batches of 32 run oneDNN's convolutions, the last one (1 image) Slow2d
-  conv1d-pool     sequences (N, 2, 16) from an .npz: Conv1d → ReLU → MaxPool1d → Conv1d →
+  conv1d-pool     sequences (N, 2, 16) from two .npy files (X and y): Conv1d → ReLU → MaxPool1d → Conv1d →
                   AvgPool1d(ceil_mode) → Flatten → Linear, SGD with momentum
   conv8-adaptive  8×8 images (N, 1, 8, 8) from an .npz (a bright square in class 1): Conv2d →
                   BatchNorm2d → ReLU → MaxPool2d(3, 2, 1) → Conv2d → ReLU → AdaptiveAvgPool2d(1)
@@ -74,6 +74,11 @@ def run(name, seed, data, layers, opt, steps, bs, loss=("CrossEntropyLoss", {}))
     if data[0] == "fashion_mnist":
         X, y = fashion_mnist(data[1], data[2])
         dop = {"op": "dataset", "id": "data", "type": "fashion_mnist", "args": {"split": data[1], "limit": data[2]}}
+    elif data[0] == "npy":   # two numpy.save files
+        X, y = data[1], data[2]
+        np.save(os.path.join(DIR, name + ".X.npy"), X.numpy())
+        np.save(os.path.join(DIR, name + ".y.npy"), y.numpy())
+        dop = {"op": "dataset", "id": "data", "file": name + ".X.npy", "y": name + ".y.npy"}
     else:
         X, y = data[1], data[2]
         np.savez(os.path.join(DIR, name + ".npz"), X=X.numpy(), y=y.numpy())
@@ -123,7 +128,7 @@ def main():
     g = torch.Generator().manual_seed(2222)
     Xs = torch.randn(60, 2, 16, generator=g)
     ys = (Xs[:, 0, :8].sum(1) > Xs[:, 1, 8:].sum(1)).long()
-    run("conv1d-pool", 22, ("file", Xs, ys),
+    run("conv1d-pool", 22, ("npy", Xs, ys),
         [("Conv1d", {"in_channels": 2, "out_channels": 4, "kernel_size": 3}), ("ReLU", {}),
          ("MaxPool1d", {"kernel_size": 2}),
          ("Conv1d", {"in_channels": 4, "out_channels": 4, "kernel_size": 3, "padding": 1}),

@@ -53,8 +53,9 @@ SHORTCUTS = [
     ('ctrl+a', 1), ('ctrl+c', 1), ('ctrl+v', 1), ('ctrl+plus', 1), ('ctrl+minus', 1), ('ctrl+0', 1),
     ('ctrl+shift+l', 1),
     # added in session 4: the accelerators the list above missed (New, Initialize, Train) and the
-    # mnemonics of the Training page's buttons (Alt+T Train…, Alt+E Export View…)
-    ('ctrl+n', 1), ('ctrl+shift+i', 2), ('ctrl+shift+t', 2), ('alt+e', 1), ('alt+t', 1),
+    # mnemonics of the Training page's buttons (Alt+T Train…, Alt+E Export View…, Alt+P Export Over
+    # Sub-steps…)
+    ('ctrl+n', 1), ('ctrl+shift+i', 2), ('ctrl+shift+t', 2), ('alt+e', 1), ('alt+t', 1), ('alt+p', 1),
 ]
 NAV_KEYS = [
     ('Escape', 10), ('Tab', 6), ('shift+Tab', 3), ('Return', 5), ('Up', 4), ('Down', 4),
@@ -497,6 +498,27 @@ def do_action(s, a, app):
             s.key_combo('Return')
     elif t == 'wait':
         time.sleep(a['ms'] / 1000)
+    elif t == 'activate':
+        # in replay lists only (never generated): asks the window manager to focus the window whose
+        # title contains this text, as a click on it would (keys then go there)
+        for wid in s.clients():
+            try:
+                w = s.d.create_resource_object('window', wid)
+                name = w.get_full_property(s.d.intern_atom('_NET_WM_NAME'), X.AnyPropertyType)
+                title = name.value.decode('utf-8', 'replace') if name is not None else (w.get_wm_name() or '')
+            except XError:
+                continue
+            if a['title'] in title:
+                ev = protocol.event.ClientMessage(window=w, client_type=s.atom['_NET_ACTIVE_WINDOW'],
+                                                  data=(32, [2, X.CurrentTime, 0, 0, 0]))
+                s.root.send_event(ev, event_mask=X.SubstructureRedirectMask | X.SubstructureNotifyMask)
+                s.d.sync()
+                break
+    elif t == 'geometry':
+        # in replay lists only: prints the focused window's size (what the window manager allowed)
+        if win is not None:
+            _, _, w, h = s.geometry(win)
+            print('# %s: window %dx%d' % (a.get('label', 'geometry'), w, h), flush=True)
     elif t == 'no-window':
         # in replay lists only (never generated): fails while a window with this title is shown
         # (exact: the whole title; GTK's inspector is titled with the program name, "paramscope")

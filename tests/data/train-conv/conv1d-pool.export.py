@@ -14,10 +14,10 @@ torch.manual_seed(22)
 from torch.utils.data import TensorDataset
 import os
 # the recipe's data file (a relative path is relative to the recipe's folder: keep this script there)
-path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "conv1d-pool.npz")
+path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "conv1d-pool.X.npy")
 import numpy
-with numpy.load(path) as f:
-    data = TensorDataset(torch.as_tensor(f["X"]), torch.as_tensor(f["y"]))
+y_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "conv1d-pool.y.npy")
+data = TensorDataset(torch.as_tensor(numpy.load(path)), torch.as_tensor(numpy.load(y_path)))
 
 # Step 2
 l0 = nn.Conv1d(in_channels=2, out_channels=4, kernel_size=3)
