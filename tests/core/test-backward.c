@@ -114,22 +114,6 @@ check (const char *name, const char *tensor, const PsTensor *got, JsonObject *wa
   n_tolerated_tensors++;
 }
 
-static PsTensor *
-randn_tensor (PsGenerator *gen, int nd, const int64_t *shape, double scale, double shift)
-{
-  PsTensor *x = ps_tensor_new (PS_DTYPE_FLOAT32, nd, shape, NULL);
-  float *xd = ps_tensor_f32 (x);
-  ps_generator_normal_f32 (gen, xd, (size_t) x->numel, 0.0, 1.0, TRUE);
-  for (int64_t i = 0; i < x->numel; i++)
-    {
-      if (scale != 1.0)
-        xd[i] = xd[i] * (float) scale;
-      if (shift != 0.0)
-        xd[i] = xd[i] + (float) shift;
-    }
-  return x;
-}
-
 static void
 run_case (JsonObject *c)
 {
@@ -164,14 +148,14 @@ run_case (JsonObject *c)
 
   int64_t shape[PS_MAX_DIMS];
   int nd = golden_shape (json_object_get_array_member (c, "shape"), shape);
-  g_autoptr (PsTensor) x = randn_tensor (&gen, nd, shape, json_object_get_double_member (c, "scale"),
+  g_autoptr (PsTensor) x = golden_randn (&gen, nd, shape, json_object_get_double_member (c, "scale"),
                                          json_object_get_double_member (c, "shift"));
   check (name, "x", x, json_object_get_object_member (c, "x"));
   PsTape *tape = ps_tape_new ();
   g_autoptr (PsTensor) y = ps_tape_forward (tape, m, x, &gen, &error);
   g_assert_no_error (error);
   check (name, "y", y, json_object_get_object_member (c, "y"));
-  g_autoptr (PsTensor) gy = randn_tensor (&gen, y->ndim, y->shape, 1.0, 0.0);
+  g_autoptr (PsTensor) gy = golden_randn (&gen, y->ndim, y->shape, 1.0, 0.0);
   check (name, "gy", gy, json_object_get_object_member (c, "gy"));
 
   g_autoptr (PsTensor) gx = NULL;
@@ -233,7 +217,7 @@ run_data (const char *kind, int64_t n, PsGenerator *gen)
   g_autoptr (PsTensor) y = ps_tensor_new_1d (PS_DTYPE_INT64, n, NULL);
   g_assert_true (ps_generator_randint (gen, 0, 2, ps_tensor_i64 (y), (size_t) n, NULL));
   int64_t shape[4] = { n, 1, 8, 8 };
-  g_autoptr (PsTensor) x = randn_tensor (gen, 4, shape, 0.5, 0.0);
+  g_autoptr (PsTensor) x = golden_randn (gen, 4, shape, 0.5, 0.0);
   for (int64_t i = 0; i < n; i++)
     for (int r = 2; r < 6; r++)
       for (int c = 2; c < 6; c++)
@@ -348,11 +332,11 @@ test_errors (void)
   no_backward.name = "NoBackward";
   const PsModuleClass *klass = m->klass;
   m->klass = &no_backward;
-  g_autoptr (PsTensor) x = randn_tensor (&gen, 2, (int64_t[]) { 4, 3 }, 1.0, 0.0);
+  g_autoptr (PsTensor) x = golden_randn (&gen, 2, (int64_t[]) { 4, 3 }, 1.0, 0.0);
   PsTape *tape = ps_tape_new ();
   g_autoptr (PsTensor) y = ps_tape_forward (tape, m, x, &gen, &error);
   g_assert_no_error (error);
-  g_autoptr (PsTensor) gy = randn_tensor (&gen, y->ndim, y->shape, 1.0, 0.0);
+  g_autoptr (PsTensor) gy = golden_randn (&gen, y->ndim, y->shape, 1.0, 0.0);
   g_autoptr (PsTensor) gx = NULL;
   g_assert_false (ps_tape_backward_input (tape, gy, &gx, &error));
   g_assert_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED);

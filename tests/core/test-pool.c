@@ -59,22 +59,6 @@ check (const char *name, const char *tensor, const PsTensor *got, JsonObject *wa
     g_error ("%s: the %" G_GINT64_FORMAT " values differ from torch's (SHA-256)", what, got->numel);
 }
 
-static PsTensor *
-randn (PsGenerator *gen, int nd, const int64_t *shape, double scale, double shift)
-{
-  PsTensor *x = ps_tensor_new (PS_DTYPE_FLOAT32, nd, shape, NULL);
-  float *xd = ps_tensor_f32 (x);
-  ps_generator_normal_f32 (gen, xd, (size_t) x->numel, 0.0, 1.0, TRUE);
-  for (int64_t i = 0; i < x->numel; i++)
-    {
-      if (scale != 1.0)
-        xd[i] = xd[i] * (float) scale;
-      if (shift != 0.0)
-        xd[i] = xd[i] + (float) shift;
-    }
-  return x;
-}
-
 static void
 test_backward (void)
 {
@@ -93,14 +77,14 @@ test_backward (void)
       g_assert_no_error (error);
       int64_t shape[PS_MAX_DIMS];
       int nd = golden_shape (json_object_get_array_member (c, "shape"), shape);
-      g_autoptr (PsTensor) x = randn (&gen, nd, shape, json_object_get_double_member (c, "scale"),
+      g_autoptr (PsTensor) x = golden_randn (&gen, nd, shape, json_object_get_double_member (c, "scale"),
                                       json_object_get_double_member (c, "shift"));
       check (name, "x", x, json_object_get_object_member (c, "x"));
       PsTape *tape = ps_tape_new ();
       g_autoptr (PsTensor) y = ps_tape_forward (tape, m, x, &gen, &error);
       g_assert_no_error (error);
       check (name, "y", y, json_object_get_object_member (c, "y"));
-      g_autoptr (PsTensor) gy = randn (&gen, y->ndim, y->shape, 1.0, 0.0);
+      g_autoptr (PsTensor) gy = golden_randn (&gen, y->ndim, y->shape, 1.0, 0.0);
       check (name, "gy", gy, json_object_get_object_member (c, "gy"));
       g_autoptr (PsTensor) gx = NULL;
       g_assert_true (ps_tape_backward_input (tape, gy, &gx, &error));

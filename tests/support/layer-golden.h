@@ -14,6 +14,24 @@
 #include "ps-module.h"
 #include "ps-im2col.h"
 
+/* torch.randn(shape) * scale + shift on the generator's stream, as the golden scripts draw inputs and
+ * output gradients (each operation rounded to float32 as torch does) */
+static inline PsTensor *
+golden_randn (PsGenerator *gen, int nd, const int64_t *shape, double scale, double shift)
+{
+  PsTensor *x = ps_tensor_new (PS_DTYPE_FLOAT32, nd, shape, NULL);
+  float *xd = ps_tensor_f32 (x);
+  ps_generator_normal_f32 (gen, xd, (size_t) x->numel, 0.0, 1.0, TRUE);
+  for (int64_t i = 0; i < x->numel; i++)
+    {
+      if (scale != 1.0)
+        xd[i] = xd[i] * (float) scale;
+      if (shift != 0.0)
+        xd[i] = xd[i] + (float) shift;
+    }
+  return x;
+}
+
 /* JSON keyword arguments (ints, floats, bools, strings, null, int lists for tuples) → PsArgs. */
 static inline PsArgs *
 layer_args (JsonObject *o)
