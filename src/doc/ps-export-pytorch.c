@@ -84,7 +84,7 @@ static const char *const script_names[] = {
   "torch", "nn", "sys", "os", "json", "hashlib", "OrderedDict", "outputs", "module", "x",
   "print", "len", "range", "type", "id", "list", "dict", "str", "int",
   "float", "input", "object", "super", "self", "getattr", "setattr", "delattr", "hasattr", "isinstance",
-  "UnpackSequential", NULL
+  "UnpackSequential", "key_padding_mask", "attn_mask", NULL
 };
 
 /* Attribute names of nn.Module that a child name must not shadow in `self.NAME` spelling. */
@@ -1500,6 +1500,32 @@ emit_train (Exporter *ex, JsonObject *o, guint number, GError **error)
   g_string_append_printf (s, "%s = DataLoader(%s, batch_size=%" G_GINT64_FORMAT ", shuffle=%s, drop_last=%s)\n",
                           l.loader, indices ? data : l.data, bs, shuffle ? "True" : "False", drop_last ? "True" : "False");
   g_string_append_printf (s, "%s = []  # the loss of every step\n", l.losses);
+  /* the model's call: each input gets the batch, a tuple's [0], MultiheadAttention's fixed masks */
+  const PsModuleClass *klass = m.node && !m.node->cls ? ps_module_class_lookup (m.node->type) : NULL;
+  guint n_inputs = klass && klass->n_inputs > 1 ? klass->n_inputs : 1;
+  GString *call = g_string_new (NULL);
+  g_string_append_printf (call, "%s(", m.expr->str);
+  for (guint i = 0; i < n_inputs; i++)
+    g_string_append_printf (call, "%s%s", i ? ", " : "", l.xb);
+  static const char *const mask_fields[2] = { "key_padding_mask", "attn_mask" };
+  for (int i = 0; i < 2; i++)
+    if (json_object_has_member (o, mask_fields[i]))
+      {
+        PsOpMask mask = { 0 };
+        if (!ps_recipe_parse_mask (json_object_get_member (o, mask_fields[i]), &mask.spec, &mask.is_bool, error))
+          {
+            g_string_free (call, TRUE);
+            target_clear (&m);
+            return FALSE;
+          }
+        const char *var = mask_fields[i];   /* reserved (script_names) */
+        g_string_append_printf (s, "%s = ", var);
+        emit_mask (s, &mask);
+        g_string_append_c (s, '\n');
+        ps_input_spec_clear (&mask.spec);
+        g_string_append_printf (call, ", %s=%s", mask_fields[i], var);
+      }
+  g_string_append_printf (call, ")%s", klass && klass->returns_tuple ? "[0]" : "");
   const char *ind;
   if (by_epochs)
     {
@@ -1514,7 +1540,8 @@ emit_train (Exporter *ex, JsonObject *o, guint number, GError **error)
     }
   g_string_append_printf (s, "    for %s, %s in %s:\n", l.xb, l.yb, l.loader);
   g_string_append_printf (s, "%s%s.zero_grad()\n", ind, opt);
-  g_string_append_printf (s, "%s%s = %s(%s(%s), %s)\n", ind, l.loss, l.loss_fn, m.expr->str, l.xb, l.yb);
+  g_string_append_printf (s, "%s%s = %s(%s, %s)\n", ind, l.loss, l.loss_fn, call->str, l.yb);
+  g_string_free (call, TRUE);
   g_string_append_printf (s, "%s%s.backward()\n", ind, l.loss);
   if (json_object_has_member (o, "clip_grad_norm"))
     {

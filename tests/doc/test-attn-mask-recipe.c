@@ -13,7 +13,7 @@
 #include "ps-timeline.h"
 #include "train-export.h"
 
-static const char *const recipes[] = { "forward", "dissected" };
+static const char *const recipes[] = { "forward", "dissected", "train" };
 
 static char *
 data_dir (void)
@@ -130,6 +130,17 @@ test_errors (void)
   expect_error ("MultiheadAttention", "\"attn_mask\": {\"value\": [[true, 0]]}",
                 "field 'attn_mask': 'value' mixes booleans and numbers");
   expect_error ("MultiheadAttention", "\"need_weights\": 1", "need_weights");
+  /* a train op's masks are fixed: a drawn one is refused when the recipe loads */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (
+    "{\"format\": \"paramscope-recipe\", \"version\": 3, \"seed\": 3, \"root\": \"m\", \"ops\": ["
+    "{\"op\": \"module\", \"id\": \"m\", \"type\": \"MultiheadAttention\", \"args\": {\"embed_dim\": 2, \"num_heads\": 1}},"
+    "{\"op\": \"dataset\", \"id\": \"d\", \"type\": \"xor\"},"
+    "{\"op\": \"optimizer\", \"id\": \"o\", \"type\": \"SGD\", \"params\": \"m\", \"args\": {\"lr\": 0.1}},"
+    "{\"op\": \"train\", \"model\": \"m\", \"optimizer\": \"o\", \"data\": \"d\", \"loss\": {\"type\": \"MSELoss\"},"
+    " \"steps\": 1, \"attn_mask\": {\"randn\": [1, 1]}}]}", -1, &error);
+  g_assert_null (r);
+  g_assert_nonnull (strstr (error->message, "op 4 (train): field 'attn_mask': a train op's mask is the same for every batch"));
   g_autofree char *ok = run_one ("MultiheadAttention", "\"attn_mask\": {\"zeros\": [5, 5]}, \"need_weights\": false");
   g_assert_null (ok);
 }

@@ -155,6 +155,16 @@ error(A, (5, 8), am=torch.zeros(5, 4))
 error({"embed_dim": 8, "num_heads": 2, "add_bias_kv": True}, (5, 3, 8), kpm=torch.zeros(3, 5, dtype=torch.bool).T)
 error({"embed_dim": 8, "num_heads": 2, "add_bias_kv": True}, (5, 3, 8), am=torch.zeros(5, 6))
 
+# The data of tests/data/attn-mask/train.recipe.json (a train op with fixed masks): 20 sequences of
+# 6 tokens of width 8 and their targets, as .npy files (a separate generator: the stream above stays)
+import numpy
+gd = torch.Generator().manual_seed(97)
+DATA = os.path.join(os.path.dirname(OUT), "attn-mask")
+Xd = torch.randn(20, 6, 8, generator=gd)
+Yd = torch.tanh(Xd.flip(1).cumsum(1) * 0.3)
+numpy.save(os.path.join(DATA, "train.X.npy"), Xd.numpy())
+numpy.save(os.path.join(DATA, "train.Y.npy"), Yd.numpy())
+
 with open(OUT, "w") as f:
     json.dump({"cases": CASES, "errors": ERRORS}, f, separators=(",", ":"))
     f.write("\n")
