@@ -1151,6 +1151,8 @@ ps_window_init (PsWindow *self)
   setup_views (self);
   setup_timeline (self);
   ps_window_substeps_init (self);
+  GtkWidget *tree_scroller = gtk_widget_get_parent (GTK_WIDGET (self->tree_view));
+  ps_window_pytorch_init (self, GTK_BOX (gtk_widget_get_parent (tree_scroller)), tree_scroller);
   ps_window_init_actions (self);
   g_signal_connect (self->document, "changed", G_CALLBACK (on_document_changed), self);
   g_signal_connect (self->document, "notify::current-step", G_CALLBACK (on_current_step), self);
