@@ -1125,6 +1125,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_box);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_of_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, main_menu_button);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_shared);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, bins_spin);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, log_toggle);
@@ -1170,6 +1171,13 @@ ps_window_init (PsWindow *self)
   ps_window_substeps_init (self);
   GtkWidget *tree_scroller = gtk_widget_get_parent (GTK_WIDGET (self->tree_view));
   ps_window_pytorch_init (self, GTK_BOX (gtk_widget_get_parent (tree_scroller)), tree_scroller);
+  /* The main menu's submenus (Scenarios, Open Recent, Colormap) open as nested popovers, not as
+   * sliding pages: after an item of a sliding submenu was activated by keyboard, GTK 4.8 kept
+   * sending every key event to the closed popover (seen under X11 + openbox: F10, Scenarios,
+   * Return, and the window took no key at all). gui-a11y-play picks a scenario this way. */
+  GtkWidget *main_menu = gtk_popover_menu_new_from_model_full (gtk_menu_button_get_menu_model (self->main_menu_button),
+                                                               GTK_POPOVER_MENU_NESTED);
+  gtk_menu_button_set_popover (self->main_menu_button, main_menu);
   ps_window_init_actions (self);
   g_signal_connect (self->document, "changed", G_CALLBACK (on_document_changed), self);
   g_signal_connect (self->document, "notify::current-step", G_CALLBACK (on_current_step), self);
