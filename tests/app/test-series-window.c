@@ -9,6 +9,7 @@
 #include "ps-window-private.h"
 #include "ps-checkpoint-window.h"
 #include "ps-figure.h"
+#include "ps-checkpoint-summary.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -678,6 +679,43 @@ test_open_files (void)
     g_object_unref (files[i]);
 }
 
+/* The Statistics page of a series describes the selected tensor in the newest file, read in a
+ * worker like the pane's pictures: a placeholder first, the previous numbers while the next is read,
+ * nothing drawn on the window's own heatmap/histogram pages (the series pane draws per checkpoint). */
+static void
+test_statistics_worker (void)
+{
+  g_autofree char *dir = series_dir ();
+  PsCheckpointWindow *cw = open_folder (dir);
+  ps_checkpoint_window_set_page (cw, "statistics");
+  g_assert_true (ps_checkpoint_window_select_path (cw, "model.2.weight"));
+  g_assert_true (ps_checkpoint_window_get_reading (cw));
+  g_assert_cmpstr (ps_checkpoint_window_get_statistics_text (cw), ==, "Reading model.2.weight…");
+  g_assert_cmpstr (ps_checkpoint_window_get_page (cw), ==, "statistics");
+  while (ps_checkpoint_window_get_reading (cw))
+    g_main_context_iteration (NULL, TRUE);
+  g_autofree char *path = fixture ("epoch_005.pt");
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (path, NULL);
+  g_autoptr (PsTensor) t = ps_checkpoint_load (ck, "model.2.weight", NULL);
+  g_autofree char *want = ps_checkpoint_describe_tensor (ps_checkpoint_lookup (ck, "model.2.weight"), t);
+  g_assert_cmpstr (ps_checkpoint_window_get_statistics_text (cw), ==, want);
+  g_assert_null (ps_checkpoint_window_get_figure (cw, "heatmap"));
+  g_assert_null (ps_checkpoint_window_get_figure (cw, "histogram"));
+  g_assert_cmpuint (ps_checkpoint_window_get_n_reads (cw), ==, 1);
+  /* the next tensor: the numbers shown stay until it is read */
+  g_assert_true (ps_checkpoint_window_select_path (cw, "model.0.weight"));
+  g_assert_true (ps_checkpoint_window_get_reading (cw));
+  g_assert_cmpstr (ps_checkpoint_window_get_statistics_text (cw), ==, want);
+  while (ps_checkpoint_window_get_reading (cw))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_str_has_prefix (ps_checkpoint_window_get_statistics_text (cw), "model.0.weight"));
+  g_assert_cmpuint (ps_checkpoint_window_get_n_reads (cw), ==, 2);
+  PsSeriesPane *pane = ps_checkpoint_window_get_series_pane (cw);
+  wait_idle (pane);
+  gtk_window_destroy (GTK_WINDOW (cw));
+  iterate ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -700,6 +738,7 @@ main (int argc, char **argv)
   g_test_add_func ("/series-window/watch-folder", test_watch_folder);
   g_test_add_func ("/series-window/open-argument", test_open_argument);
   g_test_add_func ("/series-window/open-files", test_open_files);
+  g_test_add_func ("/series-window/statistics-worker", test_statistics_worker);
   int ret = g_test_run ();
   g_object_unref (app);
   return ret;
