@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ps-application.h"
+#include "ps-checkpoint-drop.h"
 #include "ps-checkpoint-item.h"
 #include "ps-checkpoint-summary.h"
 #include "ps-error-banner.h"
@@ -935,4 +936,5 @@ ps_checkpoint_window_init (PsCheckpointWindow *self)
   self->tensor_pages[2] = self->statistics_page;
   self->plots[PLOT_HEATMAP] = self->heatmap_plot;
   self->plots[PLOT_HISTOGRAM] = self->histogram_plot;
+  ps_checkpoint_drop_attach (GTK_WINDOW (self));   /* more files or folders dragged here open beside it */
 }

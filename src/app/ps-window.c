@@ -10,6 +10,7 @@
 #include <string.h>
 #include <pango/pangocairo.h>
 
+#include "ps-checkpoint-drop.h"
 #include "ps-stats.h"
 #include "ps-csv.h"
 #include "ps-npy.h"
@@ -1138,6 +1139,7 @@ ps_window_init (PsWindow *self)
   setup_timeline (self);
   ps_window_substeps_init (self);
   ps_window_init_actions (self);
+  ps_checkpoint_drop_attach (GTK_WINDOW (self));   /* checkpoint files or folders dragged here */
   g_signal_connect (self->document, "changed", G_CALLBACK (on_document_changed), self);
   g_signal_connect (self->document, "notify::current-step", G_CALLBACK (on_current_step), self);
   g_signal_connect (self->document, "notify::title", G_CALLBACK (on_doc_title), self);
