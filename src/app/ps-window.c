@@ -10,6 +10,7 @@
 #include <string.h>
 #include <pango/pangocairo.h>
 
+#include "ps-checkpoint-drop.h"
 #include "ps-stats.h"
 #include "ps-csv.h"
 #include "ps-npy.h"
@@ -1179,6 +1180,7 @@ ps_window_init (PsWindow *self)
                                                                GTK_POPOVER_MENU_NESTED);
   gtk_menu_button_set_popover (self->main_menu_button, main_menu);
   ps_window_init_actions (self);
+  ps_checkpoint_drop_attach (GTK_WINDOW (self));   /* checkpoint files or folders dragged here */
   g_signal_connect (self->document, "changed", G_CALLBACK (on_document_changed), self);
   g_signal_connect (self->document, "notify::current-step", G_CALLBACK (on_current_step), self);
   g_signal_connect (self->document, "notify::title", G_CALLBACK (on_doc_title), self);
