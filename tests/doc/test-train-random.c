@@ -6,13 +6,18 @@
  * replayed here as `paramscope-cli run` replays it (ps_timeline_new_from_recipe); at every recorded
  * step the loss, the lr the step used and the lr after it (doubles), every parameter, .grad, float
  * buffer and optimizer state tensor (opt.state[p], "step" included) must be torch's bit for bit,
- * and the generator must end where torch's did. Every difference is counted and named; the test
- * fails unless there are none (no case is tolerated). */
+ * and the generator must end where torch's did. /train-random/cli runs each recipe through
+ * `paramscope-cli run --state-dict`: the file must hold torch's model.state_dict() after the loop.
+ * Every difference is counted and named; the test fails unless there are none (no case is
+ * tolerated). */
 #include <string.h>
+#include <glib/gstdio.h>
 #include "ps-recipe.h"
 #include "ps-timeline.h"
 #include "ps-train-ops.h"
+#include "ps-safetensors.h"
 #include "train-golden.h"
+#include "cli-run.h"
 
 static guint64 n_values, n_diff;
 static GString *fails;
@@ -212,10 +217,77 @@ test_runs (void)
   g_string_free (fails, TRUE);
 }
 
+/* paramscope-cli run RECIPE --state-dict OUT: torch's final state_dict, bit for bit */
+static void
+test_cli (void)
+{
+  if (g_getenv ("PS_CLI") == NULL)
+    {
+      g_test_skip ("PS_CLI not set");
+      return;
+    }
+  JsonArray *runs = json_object_get_array_member (tg_root_of ("train-random-golden.json"), "runs");
+  g_autofree char *dir = g_build_filename (g_getenv ("PS_TEST_DATA"), "train-random", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ps-train-random-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *out = g_build_filename (tmp, "final.safetensors", NULL);
+  fails = g_string_new (NULL);
+  n_values = n_diff = 0;
+  guint n_tensors = 0;
+  for (guint r = 0; r < json_array_get_length (runs); r++)
+    {
+      JsonObject *c = json_array_get_object_element (runs, r);
+      const char *name = json_object_get_string_member (c, "name");
+      g_autofree char *file = g_strdup_printf ("%s.recipe.json", name);
+      g_autofree char *path = g_build_filename (dir, file, NULL);
+      g_auto (Result) res = { 0 };
+      run (&res, "run", path, "--state-dict", out);
+      if (res.status != 0)
+        {
+          differs (name, "paramscope-cli run failed (%d): %s", res.status, res.err);
+          continue;
+        }
+      g_autoptr (PsSafetensors) st = ps_safetensors_open (out, &error);
+      g_assert_no_error (error);
+      JsonObject *final = json_object_get_object_member (c, "final");
+      if (ps_safetensors_get_n_tensors (st) != json_object_get_size (final))
+        differs (name, "the state dict has %u tensors, torch's %u", ps_safetensors_get_n_tensors (st),
+                 json_object_get_size (final));
+      g_autoptr (GList) keys = json_object_get_members (final);
+      for (GList *l = keys; l; l = l->next)
+        {
+          g_autofree char *w = g_strdup_printf ("final %s", (char *) l->data);
+          JsonObject *ev = json_object_get_object_member (final, l->data);
+          g_autoptr (PsTensor) t = ps_safetensors_lookup (st, l->data) ? ps_safetensors_load (st, l->data, &error) : NULL;
+          g_assert_no_error (error);
+          n_tensors++;
+          if (t == NULL)
+            differs (name, "%s is not in the state dict", w);
+          else if (json_object_has_member (ev, "int"))
+            {
+              n_values++;
+              if (t->dtype != PS_DTYPE_INT64 || t->numel != 1 || ps_tensor_i64 (t)[0] != json_object_get_int_member (ev, "int"))
+                differs (name, "%s is not %" G_GINT64_FORMAT, w, json_object_get_int_member (ev, "int"));
+            }
+          else
+            cmp_tensor (name, w, t, ev);
+        }
+    }
+  g_unlink (out);
+  g_rmdir (tmp);
+  g_test_message ("paramscope-cli run: %u recipes, %u state-dict tensors (%" G_GUINT64_FORMAT " values), %"
+                  G_GUINT64_FORMAT " differ from torch's", json_array_get_length (runs), n_tensors, n_values, n_diff);
+  if (n_diff != 0)
+    g_error ("paramscope-cli run differs from torch 1.13:\n%s", fails->str);
+  g_string_free (fails, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/train-random/runs", test_runs);
+  g_test_add_func ("/train-random/cli", test_cli);
   return g_test_run ();
 }

@@ -7,7 +7,8 @@ Run with Debian's torch 1.13.1, pinned as tests/meson.build pins the C side:
     /usr/bin/python3 tests/golden/random_train_recipes.py [--seed S] [--count N]
 Writes tests/data/train-random/NAME.recipe.json (+ NAME.npz for file data) and
 tests/data/train-random-golden.json {"seed", "runs": [{"name", "record": [{"step", "loss", "lr",
-"lr_after", "params", "grads", "buffers", "state"}], "probe"}]}.
+"lr_after", "params", "grads", "buffers", "state"}], "final", "probe"}]}; "final" is
+model.state_dict() after the loop (`paramscope-cli run --state-dict` must write it).
 
 A Python random.Random(seed) picks each recipe: an architecture (MLP with ReLU/Tanh/GELU/Sigmoid/
 LeakyReLU, optionally LayerNorm/BatchNorm1d/Dropout; a Conv2d or Conv1d net with pooling and
@@ -160,6 +161,8 @@ class Gen:
             for i in range(r.randint(1, 2)):
                 h = r.randint(3, 12)
                 L.append(("Linear", {"in_features": d, "out_features": h}))
+                if r.random() < 0.15:
+                    L[-1][1]["bias"] = False
                 if a == "mlp-norm" and i == 0:
                     if r.random() < 0.5:
                         L.append(("LayerNorm", {"normalized_shape": [h]} if r.random() < 0.5 else
@@ -193,9 +196,11 @@ class Gen:
             T = X.shape[1]
             H = r.randint(2, 5)
             args = {"input_size": 3, "hidden_size": H, "batch_first": True}
-            if r.random() < 0.3:
+            if r.random() < 0.4:
                 args["num_layers"] = 2
-            L.append((r.choice(["LSTM", "GRU"]), args))
+                if r.random() < 0.5:
+                    args["dropout"] = r3(r, 0.1, 0.4)   # draws between the layers, among the loader's
+            L.append((r.choice(["LSTM", "GRU", "LSTM", "GRU", "RNN"]), args))
             L.append(("Flatten", {}))
             L.append(("Linear", {"in_features": T * H, "out_features": n_out}))
         else:
@@ -429,13 +434,14 @@ def build_and_run(name, seed, r, spec):
         f.write("\n")
     summary = "%s %s %s %s%s%s" % (a, dspec.get("type", kind), loss[0], opt[0],
                                    " " + sched[0] + "/" + sched_every if sched else "", " clip" if clip else "")
-    return {"name": name, "summary": summary, "record": rec, "probe": torch.randint(0, 2 ** 31, (2,)).tolist()}
+    final = {k: tens(v) if v.is_floating_point() else {"int": int(v)} for k, v in model.state_dict().items()}
+    return {"name": name, "summary": summary, "steps": step, "record": rec, "final": final, "probe": torch.randint(0, 2 ** 31, (2,)).tolist()}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=12)
-    ap.add_argument("--count", type=int, default=40)
+    ap.add_argument("--count", type=int, default=48)
     args = ap.parse_args()
     r = random.Random(args.seed)
     runs = []
