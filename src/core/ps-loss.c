@@ -603,6 +603,11 @@ ps_loss_compute (const PsLoss *loss, const PsTensor *input, const PsTensor *targ
             l1.kind = PS_LOSS_L1;
             return ps_loss_compute (&l1, input, target, grad_input, error);
           }
+        /* smooth_l1_backward_cpu_kernel runs cpu_kernel_vec: chunks of 2 × Vectorized<float>::size()
+         * take the vector lambda ((x / beta_f) · norm · g), the tail the scalar one, which compares
+         * and divides by the double beta: norm · x · g / beta in double, rounded to float */
+        const int64_t vec_end = n - n % (2 * (int64_t) ps_threads_aten_lanes ());
+        const double beta_d = loss->beta;
         for (int64_t i = 0; i < n; i++)
           {
             float d = x[i] - tg[i];
@@ -615,8 +620,11 @@ ps_loss_compute (const PsLoss *loss, const PsTensor *input, const PsTensor *targ
               {
                 if (huber)
                   g[i] = d <= -beta ? ((-beta) * norm) * 1.0f : d >= beta ? (beta * norm) * 1.0f : (d * norm) * 1.0f;
-                else
+                else if (i < vec_end)
                   g[i] = (z >= beta ? (d > 0.0f ? 1.0f : -1.0f) * norm : (d / beta) * norm) * 1.0f;
+                else
+                  g[i] = (double) d <= -beta_d ? -norm * 1.0f : (double) d >= beta_d ? norm * 1.0f
+                         : (float) ((double) ((norm * d) * 1.0f) / beta_d);
               }
           }
         break;
