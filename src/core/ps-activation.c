@@ -414,6 +414,12 @@ tanh_fn (float x, const void *data)
   return ps_sleef_tanhf (x);
 }
 
+static float
+tanh_default_fn (float x, const void *data)
+{
+  return tanhf (x);
+}
+
 /* torch.tanh on a contiguous float tensor goes through at::vml::vtanh = vec::map, whose partial
  * last vector is computed by the vector code too: Sleef on every element. */
 static PsTensor *
@@ -421,6 +427,9 @@ tanh_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
   if (input->dtype != PS_DTYPE_FLOAT32)
     return map_unary (input, "Tanh", tanh_fn, NULL, error);   /* its error */
+  /* ATEN_CPU_CAPABILITY=default: no Sleef, std::tanh on every element */
+  if (gen != NULL && gen->flavour == PS_FLAVOUR_DEFAULT)
+    return map_unary (input, "Tanh", tanh_default_fn, NULL, error);
   PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
   if (y != NULL)
     ps_sleef_tanhf_map (ps_tensor_cf32 (input), ps_tensor_f32 (y), input->numel);
@@ -448,6 +457,9 @@ sigmoid_vec_fn (float x, const void *data)
 static PsTensor *
 sigmoid_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
+  /* ATEN_CPU_CAPABILITY=default: std::exp on every element (the vector expression is the same) */
+  if (gen != NULL && gen->flavour == PS_FLAVOUR_DEFAULT)
+    return map_unary (input, "Sigmoid", sigmoid_fn, NULL, error);
   return map_unary_vec (input, "Sigmoid", sigmoid_vec_fn, sigmoid_fn, error);
 }
 
@@ -737,11 +749,19 @@ tanh_bwd (float g, float y, const void *data)
   return g * fmaf (-y, y, 1.0f);
 }
 
+/* the DEFAULT build: g·(1 − y·y), no FMA */
+static float
+tanh_bwd_default (float g, float y, const void *data)
+{
+  return g * (1.0f - y * y);
+}
+
 gboolean
 ps_tanh_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
                   PsGradSink *sink, GError **error)
 {
-  return map_backward (entry->output, grad_output, grad_input, tanh_bwd, NULL, error);
+  return map_backward (entry->output, grad_output, grad_input,
+                       entry->flavour == PS_FLAVOUR_DEFAULT ? tanh_bwd_default : tanh_bwd, NULL, error);
 }
 
 static float

@@ -296,6 +296,8 @@ def default_cases():
     case('default SiLU', 'SiLU', {}, [3, 45], seed=174, scale=3.0)
     case('default GELU', 'GELU', {}, [4, 37], seed=175, scale=2.0)
     case('default GELU tanh', 'GELU', {'approximate': 'tanh'}, [5, 19], seed=176, scale=2.0)
+    case('default Tanh', 'Tanh', {}, [3, 45], seed=177, scale=2.0)
+    case('default Sigmoid', 'Sigmoid', {}, [3, 45], seed=178, scale=3.0)
 
 
 # ---- the norm layers, Softmax and the reductions at ATEN_CPU_CAPABILITY=avx512 (Vectorized<float> of
