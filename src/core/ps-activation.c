@@ -343,31 +343,41 @@ gelu_erf_fn (float x, const void *data)
 /* ATen's GeluKernel, approximate='tanh': the same float expression in the vector code (Sleef's
  * tanhf) and the scalar tail (glibc's tanhf). */
 static float
-gelu_tanh_expr (float x, float (*tanh_f) (float))
+gelu_tanh_expr (float x, float (*tanh_f) (float), gboolean fused)
 {
   const float beta = (float) (M_SQRT2 * M_2_SQRTPI * 0.5);
   const float kappa = 0.044715f;
   float x_cube = x * x * x;
-  /* GCC contracts x + κ·x³ into one FMA in ATen's AVX2+FMA kernel (vector and scalar code) */
-  float inner = beta * fmaf (kappa, x_cube, x);
+  /* GCC contracts x + κ·x³ into one FMA in ATen's AVX2+FMA kernel (vector and scalar code); the
+   * DEFAULT build has no FMA */
+  float inner = beta * (fused ? fmaf (kappa, x_cube, x) : x + kappa * x_cube);
   return 0.5f * x * (1.0f + tanh_f (inner));
 }
 
 static float
 gelu_tanh_fn (float x, const void *data)
 {
-  return gelu_tanh_expr (x, tanhf);
+  return gelu_tanh_expr (x, tanhf, TRUE);
 }
 
 static float
 gelu_tanh_vec_fn (float x, const void *data)
 {
-  return gelu_tanh_expr (x, ps_sleef_tanhf);
+  return gelu_tanh_expr (x, ps_sleef_tanhf, TRUE);
+}
+
+/* ATEN_CPU_CAPABILITY=default: std::tanh on every element, no FMA */
+static float
+gelu_tanh_default_fn (float x, const void *data)
+{
+  return gelu_tanh_expr (x, tanhf, FALSE);
 }
 
 static PsTensor *
 gelu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
+  if (PS_MODULE_PRIV (self, GeluPriv)->tanh_approx && gen != NULL && gen->flavour == PS_FLAVOUR_DEFAULT)
+    return map_unary (input, "GELU", gelu_tanh_default_fn, NULL, error);
   if (PS_MODULE_PRIV (self, GeluPriv)->tanh_approx)
     return map_unary_vec (input, "GELU", gelu_tanh_vec_fn, gelu_tanh_fn, error);
   if (input->numel <= 1 || !check_float (input, "GELU", error))
@@ -404,6 +414,12 @@ tanh_fn (float x, const void *data)
   return ps_sleef_tanhf (x);
 }
 
+static float
+tanh_default_fn (float x, const void *data)
+{
+  return tanhf (x);
+}
+
 /* torch.tanh on a contiguous float tensor goes through at::vml::vtanh = vec::map, whose partial
  * last vector is computed by the vector code too: Sleef on every element. */
 static PsTensor *
@@ -411,6 +427,9 @@ tanh_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
   if (input->dtype != PS_DTYPE_FLOAT32)
     return map_unary (input, "Tanh", tanh_fn, NULL, error);   /* its error */
+  /* ATEN_CPU_CAPABILITY=default: no Sleef, std::tanh on every element */
+  if (gen != NULL && gen->flavour == PS_FLAVOUR_DEFAULT)
+    return map_unary (input, "Tanh", tanh_default_fn, NULL, error);
   PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
   if (y != NULL)
     ps_sleef_tanhf_map (ps_tensor_cf32 (input), ps_tensor_f32 (y), input->numel);
@@ -438,6 +457,9 @@ sigmoid_vec_fn (float x, const void *data)
 static PsTensor *
 sigmoid_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
+  /* ATEN_CPU_CAPABILITY=default: std::exp on every element (the vector expression is the same) */
+  if (gen != NULL && gen->flavour == PS_FLAVOUR_DEFAULT)
+    return map_unary (input, "Sigmoid", sigmoid_fn, NULL, error);
   return map_unary_vec (input, "Sigmoid", sigmoid_vec_fn, sigmoid_fn, error);
 }
 
@@ -462,6 +484,9 @@ silu_vec_fn (float x, const void *data)
 static PsTensor *
 silu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
+  /* ATEN_CPU_CAPABILITY=default: no Sleef, std::exp on every element */
+  if (gen != NULL && gen->flavour == PS_FLAVOUR_DEFAULT)
+    return map_unary (input, "SiLU", silu_fn, NULL, error);
   return map_unary_vec (input, "SiLU", silu_vec_fn, silu_fn, error);
 }
 
@@ -490,15 +515,16 @@ implicit_softmax_dim (int ndim)
 
 /* _vec_softmax_lastdim: max, Sleef exp (vec::map, tail included), lane sum, × (1 / sum). */
 static void
-softmax_lastdim (const float *x, float *y, int64_t n)
+softmax_lastdim (const float *x, float *y, int64_t n, gboolean fused)
 {
   float max = x[0];
   for (int64_t k = 1; k < n; k++)
     if (isnan (x[k]) || x[k] > max)   /* vec::maximum propagates NaN */
       max = isnan (max) ? max : x[k];
+  /* the DEFAULT build (fused FALSE) has no Sleef: Vectorized<float>::exp() is std::exp per lane */
   for (int64_t k = 0; k < n; k++)
-    y[k] = ps_sleef_expf (x[k] - max);
-  float r = 1.0f / ps_reduce_all_sum (y, n, TRUE);
+    y[k] = fused ? ps_sleef_expf (x[k] - max) : expf (x[k] - max);
+  float r = 1.0f / ps_reduce_all_sum (y, n, fused);
   for (int64_t k = 0; k < n; k++)
     y[k] *= r;
 }
@@ -507,7 +533,7 @@ softmax_lastdim (const float *x, float *y, int64_t n)
  * sum and a division. Lanes of full 8-wide groups run the vector code (Sleef exp, NaN-propagating
  * max); the others the scalar code (glibc expf, std::max). */
 static void
-softmax_strided (const float *x, float *y, int64_t n, int64_t stride, gboolean vec)
+softmax_strided (const float *x, float *y, int64_t n, int64_t stride, gboolean vec, gboolean fused)
 {
   float max = x[0];
   for (int64_t k = 1; k < n; k++)
@@ -519,7 +545,7 @@ softmax_strided (const float *x, float *y, int64_t n, int64_t stride, gboolean v
   float sum = 0.0f;
   for (int64_t k = 0; k < n; k++)
     {
-      float e = vec ? ps_sleef_expf (x[k * stride] - max) : expf (x[k * stride] - max);
+      float e = vec && fused ? ps_sleef_expf (x[k * stride] - max) : expf (x[k * stride] - max);
       y[k * stride] = e;
       sum += e;
     }
@@ -552,17 +578,18 @@ softmax_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **err
     }
   const float *x = ps_tensor_cf32 (input);
   float *out = ps_tensor_f32 (y);
+  const gboolean fused = (gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2) != PS_FLAVOUR_DEFAULT;
   for (int64_t o = 0; o < outer; o++)
     {
       const float *xo = x + o * n * inner;
       float *yo = out + o * n * inner;
       if (inner == 1)
-        softmax_lastdim (xo, yo, n);
+        softmax_lastdim (xo, yo, n, fused);
       else
         for (int64_t j = 0; j < inner; j++)
           /* _vec_softmax vectorises a vector of inner positions (8; 16 at AVX512) at a time; the
            * rest of the row is scalar */
-          softmax_strided (xo + j, yo + j, n, inner, j < inner - inner % ps_threads_aten_lanes ());
+          softmax_strided (xo + j, yo + j, n, inner, j < inner - inner % ps_threads_aten_lanes (), fused);
     }
   return y;
 }
@@ -722,11 +749,19 @@ tanh_bwd (float g, float y, const void *data)
   return g * fmaf (-y, y, 1.0f);
 }
 
+/* the DEFAULT build: g·(1 − y·y), no FMA */
+static float
+tanh_bwd_default (float g, float y, const void *data)
+{
+  return g * (1.0f - y * y);
+}
+
 gboolean
 ps_tanh_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
                   PsGradSink *sink, GError **error)
 {
-  return map_backward (entry->output, grad_output, grad_input, tanh_bwd, NULL, error);
+  return map_backward (entry->output, grad_output, grad_input,
+                       entry->flavour == PS_FLAVOUR_DEFAULT ? tanh_bwd_default : tanh_bwd, NULL, error);
 }
 
 static float
@@ -780,19 +815,19 @@ gelu_erf_bwd (float dy, float x, const void *data)
 }
 
 static float
-gelu_tanh_bwd_expr (float dy, float x, float (*tanh_f) (float))
+gelu_tanh_bwd_expr (float dy, float x, float (*tanh_f) (float), gboolean fused)
 {
   const float kBeta = (float) (M_SQRT2 * M_2_SQRTPI * 0.5);
   const float kKappa = 0.044715f;
   const float x_sq = x * x;
   const float x_cube = x_sq * x;
-  const float inner = kBeta * fmaf (kKappa, x_cube, x);
+  const float inner = kBeta * (fused ? fmaf (kKappa, x_cube, x) : x + kKappa * x_cube);
   const float t = tanh_f (inner);
   const float left = 0.5f * x;
   const float right = 1.0f + t;
   const float left_derivative = 0.5f * right;
-  const float tanh_derivative = fmaf (-t, t, 1.0f);
-  const float inner_derivative = kBeta * fmaf (3.0f * kKappa, x_sq, 1.0f);
+  const float tanh_derivative = fused ? fmaf (-t, t, 1.0f) : 1.0f - t * t;
+  const float inner_derivative = kBeta * (fused ? fmaf (3.0f * kKappa, x_sq, 1.0f) : 1.0f + 3.0f * kKappa * x_sq);
   return dy * (left_derivative + (left * tanh_derivative) * inner_derivative);
 }
 
@@ -816,9 +851,11 @@ ps_gelu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outpu
     }
   else
     {
-      const int64_t nvec = vec_block_end (x->numel);
+      /* ATEN_CPU_CAPABILITY=default: std::tanh everywhere, no FMA */
+      const gboolean fused = entry->flavour != PS_FLAVOUR_DEFAULT;
+      const int64_t nvec = fused ? vec_block_end (x->numel) : 0;
       for (int64_t i = 0; i < x->numel; i++)
-        o[i] = tanh_approx ? gelu_tanh_bwd_expr (g[i], xd[i], i < nvec ? ps_sleef_tanhf : tanhf)
+        o[i] = tanh_approx ? gelu_tanh_bwd_expr (g[i], xd[i], i < nvec ? ps_sleef_tanhf : tanhf, fused)
                            : gelu_erf_bwd (g[i], xd[i], NULL);
     }
   *grad_input = g_steal_pointer (&gi);
@@ -827,12 +864,12 @@ ps_gelu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outpu
 
 /* SiLU: silu_backward_kernel (cpu_kernel_vec: vector code on blocks of 16, scalar tail), with
  * sigmoid = 1/(1 + exp(−x)) (Sleef in the vector code, glibc in the tail):
- *   dy·σ·fma(x, 1 − σ, 1) */
+ *   dy·σ·fma(x, 1 − σ, 1); the DEFAULT build: glibc everywhere, dy·σ·(1 + x·(1 − σ)) */
 static float
-silu_bwd_expr (float dy, float x, float (*exp_f) (float))
+silu_bwd_expr (float dy, float x, float (*exp_f) (float), gboolean fused)
 {
   const float sigmoid = 1.0f / (1.0f + exp_f (-x));
-  return (dy * sigmoid) * fmaf (x, 1.0f - sigmoid, 1.0f);
+  return (dy * sigmoid) * (fused ? fmaf (x, 1.0f - sigmoid, 1.0f) : 1.0f + x * (1.0f - sigmoid));
 }
 
 gboolean
@@ -847,9 +884,11 @@ ps_silu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outpu
     return FALSE;
   const float *g = ps_tensor_cf32 (grad_output), *xd = ps_tensor_cf32 (x);
   float *o = ps_tensor_f32 (gi);
-  const int64_t nvec = vec_block_end (x->numel);
+  /* ATEN_CPU_CAPABILITY=default: std::exp everywhere and no FMA */
+  const gboolean fused = entry->flavour != PS_FLAVOUR_DEFAULT;
+  const int64_t nvec = fused ? vec_block_end (x->numel) : 0;
   for (int64_t i = 0; i < x->numel; i++)
-    o[i] = silu_bwd_expr (g[i], xd[i], i < nvec ? ps_sleef_expf : expf);
+    o[i] = silu_bwd_expr (g[i], xd[i], i < nvec ? ps_sleef_expf : expf, fused);
   *grad_input = g_steal_pointer (&gi);
   return TRUE;
 }
@@ -860,9 +899,10 @@ ps_silu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outpu
  * Over another dim, the kernel vectorised across inner positions: s = fma(g, y, s) from 0 along the
  * dim, gi = (g − s)·y (checked on 2 100 values: a double or unfused sum differs in 20–50 %). */
 static float
-softmax_bwd_lane_dot (const float *g, const float *y, int64_t n)
+softmax_bwd_lane_dot (const float *g, const float *y, int64_t n, gboolean fused)
 {
-  const int L = ps_threads_aten_lanes ();
+  /* fused FALSE: the DEFAULT build — 8 lanes without FMA, added in lane order */
+  const int L = fused ? ps_threads_aten_lanes () : 8;
   if (n < L)
     {
       float s = g[0] * y[0];
@@ -876,10 +916,15 @@ softmax_bwd_lane_dot (const float *g, const float *y, int64_t n)
   int64_t i = L;
   for (; i < n - n % L; i += L)
     for (int l = 0; l < L; l++)
-      acc[l] = fmaf (g[i + l], y[i + l], acc[l]);
+      acc[l] = fused ? fmaf (g[i + l], y[i + l], acc[l]) : acc[l] + g[i + l] * y[i + l];
   for (int l = 0; l < n - i; l++)
-    acc[l] = fmaf (g[i + l], y[i + l], acc[l]);
-  return ps_reduce_fold (acc, L);
+    acc[l] = fused ? fmaf (g[i + l], y[i + l], acc[l]) : acc[l] + g[i + l] * y[i + l];
+  if (fused)
+    return ps_reduce_fold (acc, L);
+  float s = acc[0];
+  for (int l = 1; l < L; l++)
+    s = s + acc[l];
+  return s;
 }
 
 gboolean
@@ -908,13 +953,14 @@ ps_softmax_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_ou
   const float *g = ps_tensor_cf32 (grad_output), *yd = ps_tensor_cf32 (y);
   float *o = ps_tensor_f32 (gi);
   const gboolean lastdim = y->ndim == 0 || dim == y->ndim - 1;
+  const gboolean fused = entry->flavour != PS_FLAVOUR_DEFAULT;   /* ATEN_CPU_CAPABILITY=default: no FMA */
   for (int64_t a = 0; y->numel > 0 && a < outer; a++)
     for (int64_t j = 0; j < inner; j++)
       {
         const int64_t base = a * n * inner + j;
         if (lastdim)
           {
-            const float s = softmax_bwd_lane_dot (g + base, yd + base, n);
+            const float s = softmax_bwd_lane_dot (g + base, yd + base, n, fused);
             for (int64_t k = 0; k < n; k++)
               o[base + k] = (g[base + k] - s) * yd[base + k];
           }
@@ -922,7 +968,8 @@ ps_softmax_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_ou
           {
             float s = 0.0f;
             for (int64_t k = 0; k < n; k++)
-              s = fmaf (g[base + k * inner], yd[base + k * inner], s);
+              s = fused ? fmaf (g[base + k * inner], yd[base + k * inner], s)
+                        : s + g[base + k * inner] * yd[base + k * inner];
             for (int64_t k = 0; k < n; k++)
               o[base + k * inner] = (g[base + k * inner] - s) * yd[base + k * inner];
           }

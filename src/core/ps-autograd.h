@@ -29,6 +29,9 @@ typedef struct {
   PsTensor *output;        /* ref; NULL while the call runs */
   PsTensor *saved;         /* ref or NULL: extra state for backward (Dropout's scaled mask) */
   PsCallKwargs *kwargs;    /* ref or NULL: the keywords current at the call (ps-call-kwargs.h) */
+  PsFlavour flavour;       /* the kernel flavour of the call (its generator's): a backward that
+                              replays the forward uses it, never a field the forward wrote into the
+                              module (modules are shared between states and threads) */
 } PsTapeEntry;
 
 typedef struct _PsTape PsTape;

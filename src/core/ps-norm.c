@@ -213,6 +213,16 @@ fold_lanes (const float *a, int lanes)
   return ps_reduce_fold (a, lanes);
 }
 
+/* the DEFAULT build's vec_reduce_all: no shuffles, the lanes added in order */
+static float
+fold_in_order (const float *a, int lanes)
+{
+  float s = a[0];
+  for (int l = 1; l < lanes; l++)
+    s = s + a[l];
+  return s;
+}
+
 /* ---------- LayerNorm ---------- */
 
 typedef struct {
@@ -303,6 +313,8 @@ layer_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
   /* layer_norm_kernel.cpp: rstd = 1/sqrt(var + eps) in float; y = (x·scale + bias)·γ + β with
    * both steps contracted to FMAs in torch's AVX2 build */
   const float eps = (float) p->eps;
+  /* ATEN_CPU_CAPABILITY=default (the "default" flavour): the same steps, each product rounded */
+  const gboolean fused = (gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2) != PS_FLAVOUR_DEFAULT;
   for (int64_t r = 0; r < rows; r++)
     {
       const float *xr = xd + r * inner;
@@ -312,7 +324,8 @@ layer_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
       const float rstd = 1.0f / sqrtf (var + eps);
       const float scale = rstd, bias = -rstd * mean;
       for (int64_t i = 0; i < inner; i++)
-        yr[i] = fmaf (fmaf (xr[i], scale, bias), w ? w[i] : 1.0f, b ? b[i] : 0.0f);
+        yr[i] = fused ? fmaf (fmaf (xr[i], scale, bias), w ? w[i] : 1.0f, b ? b[i] : 0.0f)
+                      : (xr[i] * scale + bias) * (w ? w[i] : 1.0f) + (b ? b[i] : 0.0f);
     }
   return g_steal_pointer (&y);
 }
@@ -361,12 +374,13 @@ const PsModuleClass ps_layer_norm_class = {
  * thread rows. Verified on 12 shapes (N = 5 … 40 000): 0 mismatches; a·dy·γ + b·x fused the other
  * way round differs in ~20 % of dx. */
 static void
-layer_norm_vec_dot (const float *a, const float *b, const float *c, int64_t n, float *out)
+layer_norm_vec_dot (const float *a, const float *b, const float *c, int64_t n, gboolean fused, float *out)
 {
-  /* Σ a·b·c (c NULL: Σ a·b); b NULL: Σ a */
+  /* Σ a·b·c (c NULL: Σ a·b); b NULL: Σ a. Unfused (DEFAULT build): 8 lanes folded in order. */
 #define LN_TERM(i) (b == NULL ? a[i] : (c != NULL ? (a[i] * b[i]) * c[i] : a[i] * b[i]))
-#define LN_ACC(i, acc) (b == NULL ? (acc) + a[i] : (c != NULL ? fmaf (a[i] * b[i], c[i], acc) : fmaf (a[i], b[i], acc)))
-  const int L = vec_lanes ();
+#define LN_ACC(i, acc) (b == NULL ? (acc) + a[i] : !fused ? (acc) + LN_TERM (i) \
+                        : (c != NULL ? fmaf (a[i] * b[i], c[i], acc) : fmaf (a[i], b[i], acc)))
+  const int L = fused ? vec_lanes () : 8;
   if (n < L)
     {
       float s = LN_TERM (0);
@@ -384,7 +398,15 @@ layer_norm_vec_dot (const float *a, const float *b, const float *c, int64_t n, f
       acc[l] = LN_ACC (i + l, acc[l]);
   for (int l = 0; l < n - i; l++)
     acc[l] = LN_ACC (i + l, acc[l]);
-  *out = fold_lanes (acc, L);
+  if (fused)
+    *out = fold_lanes (acc, L);
+  else
+    {
+      float s = acc[0];
+      for (int l = 1; l < L; l++)
+        s = s + acc[l];
+      *out = s;
+    }
 #undef LN_TERM
 #undef LN_ACC
 }
@@ -420,6 +442,8 @@ ps_layer_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad
       return FALSE;
     }
   const float scale = 1.0f / (float) N, eps = (float) p->eps;
+  /* ATEN_CPU_CAPABILITY=default: the same loops without FMA, reductions folded in lane order */
+  const gboolean fused = entry->flavour != PS_FLAVOUR_DEFAULT;
   const int64_t used = M < 2 || T == 1 ? 1 : MIN (T, M);
   const int64_t chunk = M > 0 ? (M + used - 1) / used : 0;
   for (int64_t t = 0; t < used; t++)
@@ -435,20 +459,23 @@ ps_layer_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad
             const float b = -a * mean;
             for (int64_t j = 0; j < N; j++)
               {
-                dgamma[j] = fmaf (dy[j], fmaf (a, xr[j], b), dgamma[j]);
+                dgamma[j] = fused ? fmaf (dy[j], fmaf (a, xr[j], b), dgamma[j]) : dgamma[j] + dy[j] * (a * xr[j] + b);
                 dbeta[j] = dbeta[j] + dy[j];
               }
           }
         if (gx == NULL)
           continue;
         float ds, db;
-        layer_norm_vec_dot (dy, xr, gamma, N, &ds);
-        layer_norm_vec_dot (dy, gamma, NULL, N, &db);
-        const float b = fmaf (db, mean, -ds) * a * a * a * scale;
-        const float c = fmaf (-b, mean, -(db * a * scale));
+        layer_norm_vec_dot (dy, xr, gamma, N, fused, &ds);
+        layer_norm_vec_dot (dy, gamma, NULL, N, fused, &db);
+        const float b = (fused ? fmaf (db, mean, -ds) : db * mean - ds) * a * a * a * scale;
+        const float c = fused ? fmaf (-b, mean, -(db * a * scale)) : -b * mean - db * a * scale;
         float *dx = ps_tensor_f32 (gx) + i * N;
         for (int64_t j = 0; j < N; j++)
-          dx[j] = fmaf (b, xr[j], gamma ? (a * dy[j]) * gamma[j] : a * dy[j]) + c;
+          {
+            const float ady = gamma ? (a * dy[j]) * gamma[j] : a * dy[j];
+            dx[j] = (fused ? fmaf (b, xr[j], ady) : ady + b * xr[j]) + c;
+          }
       }
   if (pw != NULL)
     {
@@ -479,7 +506,6 @@ typedef struct {
   int64_t num_channels;
   double eps;
   gboolean affine;
-  PsFlavour flavour;   /* the kernel flavour of the last forward (its generator's) */
 } GroupNormPriv;
 
 static const PsArgSpec group_norm_args[] = {
@@ -571,8 +597,7 @@ group_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
   /* group_norm_kernel.cpp: moments over each (sample, group); rstd = 1/sqrt(max(var, 0) + eps) */
   const float eps = (float) p->eps;
   /* ATEN_CPU_CAPABILITY=default: no FMA in the affine step */
-  p->flavour = gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2;
-  const gboolean fused = p->flavour != PS_FLAVOUR_DEFAULT;
+  const gboolean fused = (gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2) != PS_FLAVOUR_DEFAULT;
   for (int64_t n = 0; n < N; n++)
     for (int64_t g = 0; g < p->num_groups; g++)
       {
@@ -683,7 +708,8 @@ group_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_ou
   PsParam *pb = p->affine ? ps_module_get_param (self, "bias") : NULL;
   const float *gamma = pw ? ps_tensor_cf32 (pw->value) : NULL;
   const float *X = ps_tensor_cf32 (x), *dY = ps_tensor_cf32 (grad_output);
-  const gboolean fused = p->flavour != PS_FLAVOUR_DEFAULT;   /* ATEN_CPU_CAPABILITY=default: no FMA */
+  /* ATEN_CPU_CAPABILITY=default: no FMA (the recorded call's flavour, not the module's last forward's) */
+  const gboolean fused = entry->flavour != PS_FLAVOUR_DEFAULT;
   g_autoptr (PsTensor) gx = NULL, gw = NULL, gb = NULL;
   if (grad_input != NULL && (gx = new_output_like (x, error)) == NULL)
     return FALSE;
@@ -835,7 +861,8 @@ ps_norm_base_reset (PsModule *self, PsGenerator *gen, GError **error)
  * written there (momentum: _BatchNorm.forward's exponential_average_factor). */
 /* Batch statistics of channel c (save_mean, and the var_sum whose invstd the forward saves). */
 static void
-channel_stats (const float *xd, int64_t N, int64_t C, int64_t S, int64_t c, float *mean_out, float *var_sum_out)
+channel_stats (const float *xd, int64_t N, int64_t C, int64_t S, int64_t c, gboolean fused, float *mean_out,
+               float *var_sum_out)
 {
   const int64_t n = N * S;
   float mean, var_sum;
@@ -862,7 +889,7 @@ channel_stats (const float *xd, int64_t N, int64_t C, int64_t S, int64_t c, floa
           for (int64_t i = t * chunk; i < MIN (N, (t + 1) * chunk); i++)
             {
               const float d = xd[i * C + c] - mean;
-              part = fmaf (d, d, part);
+              part = fused ? fmaf (d, d, part) : part + d * d;   /* DEFAULT build: no FMA */
             }
           vacc += part;
         }
@@ -894,10 +921,24 @@ batch_invstd (float var_sum, int64_t n, double eps)
   return (float) (1.0 / sqrt ((double) (var_sum / (float) n) + eps));
 }
 
+static void batch_channels (const float *xd, float *yd, int64_t N, int64_t C, int64_t S, gboolean use_batch,
+                            const float *w, const float *b, const float *rm, const float *rv, double momentum,
+                            double eps, gboolean fused, float *new_rm, float *new_rv);
+
 void
 ps_norm_batch_channels (const float *xd, float *yd, int64_t N, int64_t C, int64_t S, gboolean use_batch,
                         const float *w, const float *b, const float *rm, const float *rv, double momentum,
                         double eps, float *new_rm, float *new_rv)
+{
+  batch_channels (xd, yd, N, C, S, use_batch, w, b, rm, rv, momentum, eps, TRUE, new_rm, new_rv);
+}
+
+/* fused FALSE: ATEN_CPU_CAPABILITY=default's affine step, beta = b − mean·alpha and y = x·alpha + beta
+ * with every product rounded */
+static void
+batch_channels (const float *xd, float *yd, int64_t N, int64_t C, int64_t S, gboolean use_batch,
+                const float *w, const float *b, const float *rm, const float *rv, double momentum,
+                double eps, gboolean fused, float *new_rm, float *new_rv)
 {
   const int64_t n = N * S;
   const float mom = (float) momentum;
@@ -908,7 +949,7 @@ ps_norm_batch_channels (const float *xd, float *yd, int64_t N, int64_t C, int64_
       if (use_batch)
         {
           float var_sum;
-          channel_stats (xd, N, C, S, c, &mean, &var_sum);
+          channel_stats (xd, N, C, S, c, fused, &mean, &var_sum);
           invstd = batch_invstd (var_sum, n, eps);
           if (new_rm != NULL)
             {
@@ -924,12 +965,13 @@ ps_norm_batch_channels (const float *xd, float *yd, int64_t N, int64_t C, int64_
           invstd = 1.0f / sqrtf (rv[c] + (float) eps);
         }
       const float alpha = invstd * (w ? w[c] : 1.0f);
-      const float beta = fmaf (-mean, alpha, b ? b[c] : 0.0f);   /* contracted in torch's AVX2 build */
+      /* contracted in torch's AVX2 build */
+      const float beta = fused ? fmaf (-mean, alpha, b ? b[c] : 0.0f) : (b ? b[c] : 0.0f) - mean * alpha;
       for (int64_t i = 0; i < N; i++)
         for (int64_t s = 0; s < S; s++)
           {
             const int64_t k = (i * C + c) * S + s;
-            yd[k] = fmaf (xd[k], alpha, beta);
+            yd[k] = fused ? fmaf (xd[k], alpha, beta) : xd[k] * alpha + beta;
           }
     }
 }
@@ -954,9 +996,9 @@ ps_norm_batch_channels (const float *xd, float *yd, int64_t N, int64_t C, int64_
 
 /* vec::reduce_all(+) of d[0..n) */
 static float
-vec_sum (const float *d, int64_t n)
+vec_sum (const float *d, int64_t n, gboolean fused)
 {
-  const int L = vec_lanes ();
+  const int L = fused ? vec_lanes () : 8;
   if (n < L)
     {
       float a = d[0];
@@ -972,14 +1014,14 @@ vec_sum (const float *d, int64_t n)
       acc[l] = acc[l] + d[i + l];
   for (int l = 0; l < n - i; l++)
     acc[l] = acc[l] + d[i + l];
-  return fold_lanes (acc, L);
+  return fused ? fold_lanes (acc, L) : fold_in_order (acc, L);
 }
 
-/* vec::map2_reduce_all((x − mean)·dy, +) with the contracted accumulation */
+/* vec::map2_reduce_all((x − mean)·dy, +) with the contracted accumulation (fused), or without */
 static float
-vec_centered_dot (const float *x, const float *dy, float mean, int64_t n)
+vec_centered_dot (const float *x, const float *dy, float mean, int64_t n, gboolean fused)
 {
-  const int L = vec_lanes ();
+  const int L = fused ? vec_lanes () : 8;
   if (n < L)
     {
       float a = (x[0] - mean) * dy[0];
@@ -993,16 +1035,30 @@ vec_centered_dot (const float *x, const float *dy, float mean, int64_t n)
   int64_t i = L;
   for (; i < n - n % L; i += L)
     for (int l = 0; l < L; l++)
-      acc[l] = fmaf (x[i + l] - mean, dy[i + l], acc[l]);
+      acc[l] = fused ? fmaf (x[i + l] - mean, dy[i + l], acc[l]) : acc[l] + (x[i + l] - mean) * dy[i + l];
   for (int l = 0; l < n - i; l++)
-    acc[l] = fmaf (x[i + l] - mean, dy[i + l], acc[l]);
-  return fold_lanes (acc, L);
+    acc[l] = fused ? fmaf (x[i + l] - mean, dy[i + l], acc[l]) : acc[l] + (x[i + l] - mean) * dy[i + l];
+  return fused ? fold_lanes (acc, L) : fold_in_order (acc, L);
 }
+
+static gboolean batch_backward (const float *xd, const float *gy, int64_t N, int64_t C, int64_t S, gboolean train,
+                                const float *w, const float *rm, const float *rv, double eps, int threads,
+                                gboolean fused, float *gx, float *gw, float *gb, GError **error);
 
 gboolean
 ps_norm_batch_backward (const float *xd, const float *gy, int64_t N, int64_t C, int64_t S, gboolean train,
                         const float *w, const float *rm, const float *rv, double eps, int threads,
                         float *gx, float *gw, float *gb, GError **error)
+{
+  return batch_backward (xd, gy, N, C, S, train, w, rm, rv, eps, threads, TRUE, gx, gw, gb, error);
+}
+
+/* fused FALSE: ATEN_CPU_CAPABILITY=default — dx = ((dy − grad_mean) − (x − mean)·k)·invstd·w and
+ * the reductions without FMA, 8 lanes added in order */
+static gboolean
+batch_backward (const float *xd, const float *gy, int64_t N, int64_t C, int64_t S, gboolean train,
+                const float *w, const float *rm, const float *rv, double eps, int threads,
+                gboolean fused, float *gx, float *gw, float *gb, GError **error)
 {
   const int64_t n = N * S;
   g_autofree float *mean = g_try_new (float, MAX (C, 1));
@@ -1016,7 +1072,7 @@ ps_norm_batch_backward (const float *xd, const float *gy, int64_t N, int64_t C, 
     if (train)
       {
         float var_sum;
-        channel_stats (xd, N, C, S, c, &mean[c], &var_sum);
+        channel_stats (xd, N, C, S, c, fused, &mean[c], &var_sum);
         invstd[c] = batch_invstd (var_sum, n, eps);
       }
     else
@@ -1033,8 +1089,8 @@ ps_norm_batch_backward (const float *xd, const float *gy, int64_t N, int64_t C, 
           for (int64_t i = 0; i < N; i++)
             {
               const int64_t off = (i * C + c) * S;
-              sum += vec_sum (gy + off, S);
-              dotp += vec_centered_dot (xd + off, gy + off, mean[c], S);
+              sum += vec_sum (gy + off, S, fused);
+              dotp += vec_centered_dot (xd + off, gy + off, mean[c], S, fused);
             }
           const float wc = w ? w[c] : 1.0f, inv = invstd[c];
           if (gx != NULL)
@@ -1045,7 +1101,9 @@ ps_norm_batch_backward (const float *xd, const float *gy, int64_t N, int64_t C, 
                 for (int64_t s = 0; s < S; s++)
                   {
                     const int64_t j = (i * C + c) * S + s;
-                    gx[j] = train ? fmaf (-(xd[j] - mean[c]), k, gy[j] - grad_mean) * inv * wc : gy[j] * inv * wc;
+                    gx[j] = !train ? gy[j] * inv * wc
+                            : fused ? fmaf (-(xd[j] - mean[c]), k, gy[j] - grad_mean) * inv * wc
+                            : ((gy[j] - grad_mean) - (xd[j] - mean[c]) * k) * inv * wc;
                   }
             }
           if (gw != NULL)
@@ -1073,7 +1131,7 @@ ps_norm_batch_backward (const float *xd, const float *gy, int64_t N, int64_t C, 
         {
           const float x = xd[i * C + c], dy = gy[i * C + c];
           sums[t * C + c] = sums[t * C + c] + dy;
-          dots[t * C + c] = fmaf (x - mean[c], dy, dots[t * C + c]);
+          dots[t * C + c] = fused ? fmaf (x - mean[c], dy, dots[t * C + c]) : dots[t * C + c] + (x - mean[c]) * dy;
         }
   for (int64_t c = 0; c < C; c++)
     {
@@ -1095,7 +1153,8 @@ ps_norm_batch_backward (const float *xd, const float *gy, int64_t N, int64_t C, 
             {
               const float k = dots[c] * inv * inv / (float) n;
               const float grad_mean = sums[c] / (float) n;
-              gx[i * C + c] = fmaf (-(xd[i * C + c] - mean[c]), k, dy - grad_mean) * inv * wc;
+              gx[i * C + c] = fused ? fmaf (-(xd[i * C + c] - mean[c]), k, dy - grad_mean) * inv * wc
+                                    : ((dy - grad_mean) - (xd[i * C + c] - mean[c]) * k) * inv * wc;
             }
           else
             gx[i * C + c] = dy * inv * wc;
@@ -1177,12 +1236,12 @@ batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
         ps_param_set_value (pnb, new_nb);
       return g_steal_pointer (&y);
     }
-  ps_norm_batch_channels (ps_tensor_cf32 (x), ps_tensor_f32 (y), N, C, S, use_batch,
-                          p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "weight")->value) : NULL,
-                          p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "bias")->value) : NULL,
-                          p->track ? ps_tensor_cf32 (prm->value) : NULL, p->track ? ps_tensor_cf32 (prv->value) : NULL,
-                          factor, p->eps, update ? ps_tensor_f32 (new_rm) : NULL,
-                          update ? ps_tensor_f32 (new_rv) : NULL);
+  batch_channels (ps_tensor_cf32 (x), ps_tensor_f32 (y), N, C, S, use_batch,
+                  p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "weight")->value) : NULL,
+                  p->affine ? ps_tensor_cf32 (ps_module_get_param (self, "bias")->value) : NULL,
+                  p->track ? ps_tensor_cf32 (prm->value) : NULL, p->track ? ps_tensor_cf32 (prv->value) : NULL,
+                  factor, p->eps, (gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2) != PS_FLAVOUR_DEFAULT,
+                  update ? ps_tensor_f32 (new_rm) : NULL, update ? ps_tensor_f32 (new_rv) : NULL);
   if (update)
     {
       ps_param_set_value (prm, new_rm);
@@ -1213,12 +1272,12 @@ ps_batch_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad
                      || (gb = ps_tensor_new (PS_DTYPE_FLOAT32, 1, &C, error)) == NULL))
     return FALSE;
   if (x->numel > 0
-      && !ps_norm_batch_backward (ps_tensor_cf32 (x), ps_tensor_cf32 (grad_output), N, C, S, train,
-                                  pw ? ps_tensor_cf32 (pw->value) : NULL,
-                                  !train ? ps_tensor_cf32 (prm->value) : NULL,
-                                  !train ? ps_tensor_cf32 (prv->value) : NULL, p->eps, ps_threads_intra_op (),
-                                  gx ? ps_tensor_f32 (gx) : NULL, gw ? ps_tensor_f32 (gw) : NULL,
-                                  gb ? ps_tensor_f32 (gb) : NULL, error))
+      && !batch_backward (ps_tensor_cf32 (x), ps_tensor_cf32 (grad_output), N, C, S, train,
+                          pw ? ps_tensor_cf32 (pw->value) : NULL,
+                          !train ? ps_tensor_cf32 (prm->value) : NULL,
+                          !train ? ps_tensor_cf32 (prv->value) : NULL, p->eps, ps_threads_intra_op (),
+                          entry->flavour != PS_FLAVOUR_DEFAULT, gx ? ps_tensor_f32 (gx) : NULL,
+                          gw ? ps_tensor_f32 (gw) : NULL, gb ? ps_tensor_f32 (gb) : NULL, error))
     return FALSE;
   if (gw != NULL)
     {

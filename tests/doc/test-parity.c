@@ -38,26 +38,22 @@ static const struct {
   { NULL, NULL, NULL },
 };
 
-/* Outputs compared with the tolerance, and why: their last layers run kernels of Paramscope's own
- * whose summation/vectorization order is not yet torch's (none goes through oneDNN). Every other
- * output and every state value is compared bit for bit. An entry found bit-exact is reported (it
- * may be on another CPU), not failed. */
-#define WHY_NORM "LayerNorm/GroupNorm: torch's vectorized RowwiseMoments order (not oneDNN)"
-#define WHY_CONVT "ConvTranspose2d: torch's Slow path col2im + gemm order (torch 1.13 never uses oneDNN there)"
-#define WHY_ACT "Tanh/SiLU then Linear: torch's vectorized Sleef tanh/exp (not oneDNN)"
+/* Outputs compared with the tolerance, and why: their last layers would run kernels of Paramscope's
+ * own whose summation/vectorization order is not yet torch's (none may go through oneDNN). Every
+ * other output and every state value is compared bit for bit. An entry found bit-exact is reported
+ * (it may be on another CPU), not failed. None left: the last ones (random-04/-13/-22/-31, all made
+ * with "flavour": "default") became exact when BatchNorm, LayerNorm, Tanh, Sigmoid and SiLU followed
+ * torch's DEFAULT build. Add a row only with the reason, and fix it. */
 static const struct {
   const char *fixture, *output, *why;
 } tolerated[] = {
-  { "random-04", "y8", WHY_CONVT }, { "random-04", "y12", WHY_CONVT }, { "random-04", "y14", WHY_CONVT },
-  { "random-04", "y16", WHY_CONVT },
-  { "random-13", "y7", WHY_NORM }, { "random-13", "output10", WHY_NORM }, { "random-31", "output9", WHY_NORM },
-  { "random-22", "y6", WHY_ACT },
+  { NULL, NULL, NULL },
 };
 
 static const char *
 tolerated_why (const char *fixture, const char *output)
 {
-  for (guint k = 0; k < G_N_ELEMENTS (tolerated); k++)
+  for (guint k = 0; tolerated[k].fixture != NULL; k++)
     if (strcmp (tolerated[k].fixture, fixture) == 0 && strcmp (tolerated[k].output, output) == 0)
       return tolerated[k].why;
   return NULL;
@@ -395,7 +391,7 @@ test_totals (void)
   g_test_message ("values compared bit for bit (outputs and forward-written state): %" G_GUINT64_FORMAT
                   ", of them %" G_GUINT64_FORMAT " in the \"onednn-\" fixtures; output values compared with the "
                   "tolerance (tolerated[]: %u outputs): %" G_GUINT64_FORMAT,
-                  strict_values, onednn_values, (guint) G_N_ELEMENTS (tolerated), tolerant_values);
+                  strict_values, onednn_values, (guint) G_N_ELEMENTS (tolerated) - 1, tolerant_values);
   g_assert_cmpuint (totals.exact + totals.close, >, 0);
 }
 

@@ -276,6 +276,28 @@ def default_cases():
          seed=157)
     case('default MHA kv zero', 'MultiheadAttention', {'embed_dim': 8, 'num_heads': 2, 'add_bias_kv': True,
          'add_zero_attn': True}, [5, 3, 8], seed=153)
+    # LayerNorm, BatchNorm, Softmax, SiLU, GELU forward and backward in torch's DEFAULT build
+    case('default LN 10', 'LayerNorm', {'normalized_shape': [10]}, [4, 10], seed=160, init_=LW, scale=2.0, shift=0.3)
+    case('default LN 37', 'LayerNorm', {'normalized_shape': [37]}, [9, 37], seed=161, init_=LW)
+    case('default LN 5', 'LayerNorm', {'normalized_shape': [5]}, [2, 3, 5], seed=162, init_=LW)
+    case('default LN no affine', 'LayerNorm', {'normalized_shape': [33], 'elementwise_affine': False}, [5, 33], seed=163)
+    case('default LN 200 2 threads', 'LayerNorm', {'normalized_shape': [200]}, [7, 200], seed=164, init_=LW, threads=2)
+    case('default BN2d', 'BatchNorm2d', {'num_features': 3}, [4, 3, 5, 5], seed=165, init_=W, scale=2.0, shift=0.5)
+    case('default BN2d odd', 'BatchNorm2d', {'num_features': 2}, [2, 2, 7, 4], seed=166, init_=W)
+    case('default BN2d eval', 'BatchNorm2d', {'num_features': 3}, [2, 3, 5, 4], seed=167,
+         init_=W + [('running_mean', -1, 1), ('running_var', 0.5, 2)], mode='eval')
+    case('default BN1d 2-D', 'BatchNorm1d', {'num_features': 5}, [16, 5], seed=168, init_=W, scale=3.0)
+    case('default BN1d 3-D', 'BatchNorm1d', {'num_features': 4}, [3, 4, 37], seed=169, init_=W)
+    case('default BN1d eval', 'BatchNorm1d', {'num_features': 6}, [7, 6], seed=170,
+         init_=W + [('running_mean', -1, 1), ('running_var', 0.5, 2)], mode='eval')
+    case('default Softmax 10', 'Softmax', {'dim': -1}, [6, 10], seed=171, scale=2.0)
+    case('default Softmax 37', 'Softmax', {'dim': 2}, [2, 3, 37], seed=172, scale=3.0)
+    case('default Softmax dim0', 'Softmax', {'dim': 0}, [7, 9], seed=173)
+    case('default SiLU', 'SiLU', {}, [3, 45], seed=174, scale=3.0)
+    case('default GELU', 'GELU', {}, [4, 37], seed=175, scale=2.0)
+    case('default GELU tanh', 'GELU', {'approximate': 'tanh'}, [5, 19], seed=176, scale=2.0)
+    case('default Tanh', 'Tanh', {}, [3, 45], seed=177, scale=2.0)
+    case('default Sigmoid', 'Sigmoid', {}, [3, 45], seed=178, scale=3.0)
 
 
 # ---- the norm layers, Softmax and the reductions at ATEN_CPU_CAPABILITY=avx512 (Vectorized<float> of
