@@ -40,7 +40,8 @@ typedef struct {
   int64_t embed_dim, num_heads, head_dim, kdim, vdim;
   double dropout;
   gboolean bias, add_bias_kv, add_zero_attn, batch_first, qkv_same;
-  PsFlavour flavour;   /* the CPU kernel flavour of the last forward (its generator's) */
+  PsFlavour flavour;   /* the CPU kernel flavour of a run: set on the run's own copy of the config
+                          (forward: the generator's, backward: the tape entry's), never on the module's */
 } MhaConfig;
 
 static const PsArgSpec mha_args[] = {
@@ -571,8 +572,9 @@ mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, PsGenerato
 static PsTensor *
 mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
-  MhaConfig *cfg = PS_MODULE_PRIV (self, MhaConfig);
-  cfg->flavour = gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2;
+  MhaConfig run_cfg = *PS_MODULE_PRIV (self, MhaConfig);
+  run_cfg.flavour = gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2;
+  const MhaConfig *cfg = &run_cfg;
   MhaRun r;
   if (!mha_run (self, cfg, input, gen, NULL, &r, error))
     {
@@ -670,7 +672,9 @@ static gboolean
 mha_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
               PsGradSink *sink, GError **error)
 {
-  const MhaConfig *cfg = PS_MODULE_PRIV (self, MhaConfig);
+  MhaConfig run_cfg = *PS_MODULE_PRIV (self, MhaConfig);
+  run_cfg.flavour = entry->flavour;
+  const MhaConfig *cfg = &run_cfg;
   const gboolean drop = self->training && cfg->dropout > 0.0;
   MhaRun r;
   if (drop && entry->saved == NULL)

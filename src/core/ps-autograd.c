@@ -18,6 +18,7 @@ struct _PsGradSink {
 
 static __thread PsTape *recording_tape = NULL;
 static __thread gint open_call = -1;
+static __thread PsFlavour recording_flavour = PS_FLAVOUR_AVX2;
 
 static void
 entry_clear (gpointer data)
@@ -80,7 +81,8 @@ ps_tape_copy_remapped (const PsTape *tape, GHashTable *map)
       const PsTapeEntry *e = &g_array_index (tape->entries, PsTapeEntry, i);
       PsModule *m = map ? g_hash_table_lookup (map, e->module) : NULL;
       PsTapeEntry n = { ps_module_ref (m ? m : e->module), ps_tensor_ref (e->input),
-                        e->output ? ps_tensor_ref (e->output) : NULL, e->saved ? ps_tensor_ref (e->saved) : NULL };
+                        e->output ? ps_tensor_ref (e->output) : NULL, e->saved ? ps_tensor_ref (e->saved) : NULL,
+                        e->flavour };
       g_array_append_val (c->entries, n);
     }
   c->root_output = tape->root_output ? ps_tensor_ref (tape->root_output) : NULL;
@@ -98,7 +100,7 @@ guint
 ps_tape_begin_call (PsModule *m, PsTensor *input)
 {
   g_return_val_if_fail (recording_tape != NULL, 0);
-  PsTapeEntry e = { ps_module_ref (m), ps_tensor_ref (input), NULL, NULL };
+  PsTapeEntry e = { ps_module_ref (m), ps_tensor_ref (input), NULL, NULL, recording_flavour };
   g_array_append_val (recording_tape->entries, e);
   open_call = (gint) recording_tape->entries->len - 1;
   return (guint) open_call;
@@ -130,6 +132,7 @@ ps_tape_forward (PsTape *tape, PsModule *root, PsTensor *input, PsGenerator *gen
   g_return_val_if_fail (recording_tape == NULL, NULL);   /* no nested tapes */
   ps_tape_clear (tape);
   recording_tape = tape;
+  recording_flavour = gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2;
   PsTensor *y = ps_module_forward (root, input, gen, error);
   recording_tape = NULL;
   open_call = -1;

@@ -27,6 +27,9 @@ typedef struct {
   PsTensor *input;         /* ref */
   PsTensor *output;        /* ref; NULL while the call runs */
   PsTensor *saved;         /* ref or NULL: extra state for backward (Dropout's scaled mask) */
+  PsFlavour flavour;       /* the kernel flavour of the call (its generator's): a backward that
+                              replays the forward uses it, never a field the forward wrote into the
+                              module (modules are shared between states and threads) */
 } PsTapeEntry;
 
 typedef struct _PsTape PsTape;

@@ -470,7 +470,6 @@ typedef struct {
   int64_t num_channels;
   double eps;
   gboolean affine;
-  PsFlavour flavour;   /* the kernel flavour of the last forward (its generator's) */
 } GroupNormPriv;
 
 static const PsArgSpec group_norm_args[] = {
@@ -562,8 +561,7 @@ group_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
   /* group_norm_kernel.cpp: moments over each (sample, group); rstd = 1/sqrt(max(var, 0) + eps) */
   const float eps = (float) p->eps;
   /* ATEN_CPU_CAPABILITY=default: no FMA in the affine step */
-  p->flavour = gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2;
-  const gboolean fused = p->flavour != PS_FLAVOUR_DEFAULT;
+  const gboolean fused = (gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2) != PS_FLAVOUR_DEFAULT;
   for (int64_t n = 0; n < N; n++)
     for (int64_t g = 0; g < p->num_groups; g++)
       {
@@ -667,7 +665,8 @@ group_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_ou
   PsParam *pb = p->affine ? ps_module_get_param (self, "bias") : NULL;
   const float *gamma = pw ? ps_tensor_cf32 (pw->value) : NULL;
   const float *X = ps_tensor_cf32 (x), *dY = ps_tensor_cf32 (grad_output);
-  const gboolean fused = p->flavour != PS_FLAVOUR_DEFAULT;   /* ATEN_CPU_CAPABILITY=default: no FMA */
+  /* ATEN_CPU_CAPABILITY=default: no FMA (the recorded call's flavour, not the module's last forward's) */
+  const gboolean fused = entry->flavour != PS_FLAVOUR_DEFAULT;
   g_autoptr (PsTensor) gx = NULL, gw = NULL, gb = NULL;
   if (grad_input != NULL && (gx = new_output_like (x, error)) == NULL)
     return FALSE;

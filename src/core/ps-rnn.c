@@ -47,7 +47,9 @@ typedef struct {
   gboolean batch_first;
   gboolean bidirectional;
   double dropout;
-  PsFlavour flavour;       /* the CPU kernel flavour of the last forward (its generator's) */
+  PsFlavour flavour;       /* the CPU kernel flavour of a run: set on the run's own copy of the
+                              config (forward: the generator's, backward: the tape entry's), never
+                              on the module's */
 } RnnConfig;
 
 static int64_t
@@ -831,8 +833,9 @@ seq_run (PsModule *self, const RnnConfig *cfg, const SeqShape *s, const float *x
 static PsTensor *
 rnn_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
-  RnnConfig *cfg = PS_MODULE_PRIV (self, RnnConfig);
-  cfg->flavour = gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2;
+  RnnConfig run_cfg = *PS_MODULE_PRIV (self, RnnConfig);
+  run_cfg.flavour = gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2;
+  const RnnConfig *cfg = &run_cfg;
   SeqShape s;
   if (!seq_shape (self, cfg, input, &s, error))
     return NULL;
@@ -1117,7 +1120,9 @@ static gboolean
 rnn_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
               PsGradSink *sink, GError **error)
 {
-  const RnnConfig *cfg = PS_MODULE_PRIV (self, RnnConfig);
+  RnnConfig run_cfg = *PS_MODULE_PRIV (self, RnnConfig);
+  run_cfg.flavour = entry->flavour;
+  const RnnConfig *cfg = &run_cfg;
   const PsTensor *input = entry->input;
   SeqShape s;
   if (!seq_shape (self, cfg, input, &s, error))
