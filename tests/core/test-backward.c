@@ -221,7 +221,8 @@ test_cases (void)
   JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "cases");
   for (guint i = 0; i < json_array_get_length (cases); i++)
     run_case (json_array_get_object_element (cases, i));
-  g_assert_cmpuint (n_interleaved, >=, 5);
+  if (g_getenv ("PS_BACKWARD_GOLDEN") == NULL)   /* the default fixture has "default"-flavour cases */
+    g_assert_cmpuint (n_interleaved, >=, 5);
   g_test_message ("%u cases (%u with an interleaved forward), %" G_GUINT64_FORMAT " values; %" G_GUINT64_FORMAT " tensors bit-exact, %"
                   G_GUINT64_FORMAT " within their stated tolerance", json_array_get_length (cases), n_interleaved, n_values,
                   n_exact_tensors, n_tolerated_tensors);
