@@ -282,114 +282,70 @@ ps_window_dump_tree (PsWindow *self)
 
 static void on_tree_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsWindow *self);
 
-/* column factories */
+/* The cells of the model tree and the timeline are templates in ui/ps-window.ui
+ * (GtkBuilderListItemFactory); these closures compute what a property lookup cannot. Each takes the
+ * GtkListItem (the template's object) first. */
 
-static void
-setup_name (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+static PsTreeNode *
+cell_node (gpointer item)
 {
-  GtkWidget *expander = gtk_tree_expander_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  GtkWidget *badge = gtk_label_new (NULL);
-  gtk_widget_add_css_class (badge, "shared-badge");
-  gtk_box_append (GTK_BOX (box), label);
-  gtk_box_append (GTK_BOX (box), badge);
-  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
-  gtk_list_item_set_child (item, expander);
+  return PS_IS_TREE_NODE (item) ? g_object_ref (item) : NULL;   /* the row's item (NULL while unbound) */
 }
 
-static void
-update_highlight (GtkWidget *cell, PsTreeNode *node)
+static char **
+cell_classes (const char *cls)
 {
-  GtkWidget *w = cell;
-  if (ps_tree_node_get_highlight (node))
-    gtk_widget_add_css_class (w, "shared-highlight");
-  else
-    gtk_widget_remove_css_class (w, "shared-highlight");
+  return cls ? g_strdupv ((char *[]) { (char *) cls, NULL }) : g_new0 (char *, 1);
 }
 
-static void
-on_node_highlight (PsTreeNode *node, GParamSpec *pspec, GtkWidget *cell)
+/* a module object that appears at several places: "shared ×N" */
+static gboolean
+cell_shows_badge (GtkListItem *item, gpointer node_item)
 {
-  update_highlight (cell, node);
+  g_autoptr (PsTreeNode) node = cell_node (node_item);
+  return node != NULL && ps_tree_node_get_kind (node) == PS_TREE_NODE_MODULE && ps_tree_node_get_n_places (node) > 1;
 }
 
-static void
-bind_name (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+static char *
+cell_shared_badge (GtkListItem *item, gpointer node_item)
 {
-  GtkTreeListRow *row = gtk_list_item_get_item (item);
-  PsTreeNode *node = PS_TREE_NODE (gtk_tree_list_row_get_item (row));
-  GtkWidget *expander = gtk_list_item_get_child (item);
-  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
-  GtkWidget *box = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
-  GtkWidget *label = gtk_widget_get_first_child (box);
-  GtkWidget *badge = gtk_widget_get_next_sibling (label);
-  gtk_label_set_text (GTK_LABEL (label), ps_tree_node_get_name (node));
-  guint places = ps_tree_node_get_n_places (node);
-  gboolean show = ps_tree_node_get_kind (node) == PS_TREE_NODE_MODULE && places > 1;
-  if (show)
-    {
-      g_autofree char *t = g_strdup_printf (_("shared ×%u"), places);
-      gtk_label_set_text (GTK_LABEL (badge), t);
-      gtk_widget_set_tooltip_text (badge, _("This module object appears at several places: one set of parameters"));
-    }
-  gtk_widget_set_visible (badge, show);
-  update_highlight (expander, node);
-  g_signal_connect_object (node, "notify::highlight", G_CALLBACK (on_node_highlight), expander, 0);
-  g_object_unref (node);
+  g_autoptr (PsTreeNode) node = cell_node (node_item);
+  return cell_shows_badge (item, node_item) ? g_strdup_printf (_("shared ×%u"), ps_tree_node_get_n_places (node)) : NULL;
 }
 
-static void
-unbind_name (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+static char *
+cell_badge_tooltip (GtkListItem *item, gpointer node_item)
 {
-  GtkTreeListRow *row = gtk_list_item_get_item (item);
-  if (row == NULL)
-    return;
-  gpointer node = gtk_tree_list_row_get_item (row);
-  if (node == NULL)
-    return;   /* the row's item is already gone (the whole tree was replaced) */
-  g_signal_handlers_disconnect_by_func (node, on_node_highlight, gtk_list_item_get_child (item));
-  g_object_unref (node);
+  return cell_shows_badge (item, node_item) ? g_strdup (_("This module object appears at several places: one set of parameters"))
+                                      : NULL;
 }
 
-static void
-setup_label (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+static char **
+cell_highlight_classes (GtkListItem *item, gboolean highlight)
 {
-  GtkWidget *label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_list_item_set_child (item, label);
+  return cell_classes (highlight ? "shared-highlight" : NULL);
 }
 
-static void
-bind_label (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+/* the Type column shows the class ("Linear"); its arguments are in the tooltip and under Explain */
+static char *
+cell_class_name (GtkListItem *item, const char *type_label)
 {
-  gboolean type_column = GPOINTER_TO_INT (data);
-  GtkTreeListRow *row = gtk_list_item_get_item (item);
-  g_autoptr (PsTreeNode) node = PS_TREE_NODE (gtk_tree_list_row_get_item (row));
-  GtkWidget *label = gtk_list_item_get_child (item);
-  const char *text = type_column ? ps_tree_node_get_type_label (node) : ps_tree_node_get_detail (node);
-  /* the column shows the class ("Linear"); its arguments are in the tooltip and under Explain */
-  const char *paren = type_column ? strchr (text, '(') : NULL;
-  g_autofree char *shown = paren && paren > text ? g_strndup (text, (gsize) (paren - text)) : g_strdup (text);
-  gtk_label_set_text (GTK_LABEL (label), shown);
-  gtk_widget_set_tooltip_text (label, text);
-  PsParam *p = ps_tree_node_get_param (node);
-  if (!type_column && p != NULL && p->value == NULL)
-    gtk_widget_add_css_class (label, "uninitialized-label");
-  else
-    gtk_widget_remove_css_class (label, "uninitialized-label");
+  const char *paren = type_label ? strchr (type_label, '(') : NULL;
+  return paren && paren > type_label ? g_strndup (type_label, (gsize) (paren - type_label)) : g_strdup (type_label);
 }
 
-static void
-add_column (PsWindow *self, const char *title, GtkListItemFactory *factory, gboolean expand)
+static char **
+cell_detail_classes (GtkListItem *item, gpointer node_item)
 {
-  GtkColumnViewColumn *col = gtk_column_view_column_new (title, factory);
-  gtk_column_view_column_set_expand (col, expand);
-  gtk_column_view_column_set_resizable (col, TRUE);
-  gtk_column_view_append_column (self->tree_view, col);
-  g_object_unref (col);
+  g_autoptr (PsTreeNode) node = cell_node (node_item);
+  PsParam *p = node ? ps_tree_node_get_param (node) : NULL;
+  return cell_classes (p != NULL && p->value == NULL ? "uninitialized-label" : NULL);
+}
+
+static char **
+cell_step_classes (GtkListItem *item, const char *text)
+{
+  return cell_classes (text && g_str_has_prefix (text, "✗") ? "error" : NULL);
 }
 
 static void
@@ -400,20 +356,6 @@ setup_tree (PsWindow *self)
   gtk_single_selection_set_can_unselect (self->tree_selection, TRUE);
   gtk_column_view_set_model (self->tree_view, GTK_SELECTION_MODEL (self->tree_selection));
   g_signal_connect (self->tree_selection, "notify::selected-item", G_CALLBACK (on_tree_selected), self);
-
-  GtkListItemFactory *name = gtk_signal_list_item_factory_new ();
-  g_signal_connect (name, "setup", G_CALLBACK (setup_name), NULL);
-  g_signal_connect (name, "bind", G_CALLBACK (bind_name), NULL);
-  g_signal_connect (name, "unbind", G_CALLBACK (unbind_name), NULL);
-  add_column (self, _("Name"), name, FALSE);
-  GtkListItemFactory *type = gtk_signal_list_item_factory_new ();
-  g_signal_connect (type, "setup", G_CALLBACK (setup_label), NULL);
-  g_signal_connect (type, "bind", G_CALLBACK (bind_label), GINT_TO_POINTER (TRUE));
-  add_column (self, _("Type"), type, TRUE);
-  GtkListItemFactory *detail = gtk_signal_list_item_factory_new ();
-  g_signal_connect (detail, "setup", G_CALLBACK (setup_label), NULL);
-  g_signal_connect (detail, "bind", G_CALLBACK (bind_label), GINT_TO_POINTER (FALSE));
-  add_column (self, _("Shape / count"), detail, FALSE);
 }
 
 /* ---------- views ---------- */
@@ -721,31 +663,6 @@ rebuild_timeline (PsWindow *self)
   self->syncing = FALSE;
 }
 
-static void
-setup_step_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_widget_set_margin_start (label, 6);
-  gtk_widget_set_margin_top (label, 3);
-  gtk_widget_set_margin_bottom (label, 3);
-  gtk_list_item_set_child (item, label);
-}
-
-static void
-bind_step_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-  GtkStringObject *s = gtk_list_item_get_item (item);
-  GtkWidget *label = gtk_list_item_get_child (item);
-  const char *text = gtk_string_object_get_string (s);
-  gtk_label_set_text (GTK_LABEL (label), text);
-  if (g_str_has_prefix (text, "✗"))
-    gtk_widget_add_css_class (label, "error");
-  else
-    gtk_widget_remove_css_class (label, "error");
-}
-
 /* ---------- refresh ---------- */
 
 static void
@@ -999,11 +916,6 @@ setup_timeline (PsWindow *self)
   self->timeline_items = gtk_string_list_new (NULL);
   self->timeline_selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->timeline_items)));
   gtk_single_selection_set_autoselect (self->timeline_selection, FALSE);
-  GtkListItemFactory *f = gtk_signal_list_item_factory_new ();
-  g_signal_connect (f, "setup", G_CALLBACK (setup_step_row), NULL);
-  g_signal_connect (f, "bind", G_CALLBACK (bind_step_row), NULL);
-  gtk_list_view_set_factory (self->timeline_view, f);
-  g_object_unref (f);
   gtk_list_view_set_model (self->timeline_view, GTK_SELECTION_MODEL (self->timeline_selection));
   g_signal_connect (self->timeline_selection, "notify::selected", G_CALLBACK (on_timeline_selected), self);
   g_signal_connect (self->step_adjustment, "value-changed", G_CALLBACK (on_step_scale), self);
@@ -1091,10 +1003,20 @@ ps_window_class_init (PsWindowClass *klass)
   g_type_ensure (PS_TYPE_FIGURE_PAGE);
   g_type_ensure (PS_TYPE_ERROR_BANNER);
   g_type_ensure (PS_TYPE_TRAINING_PAGE);
+  g_type_ensure (PS_TYPE_TREE_NODE);   /* the tree cells' templates look up its properties */
   gtk_widget_class_add_binding (widget_class, GDK_KEY_space, 0, single_key, "s", "play");
   gtk_widget_class_add_binding (widget_class, GDK_KEY_comma, 0, single_key, "s", "step-back");
   gtk_widget_class_add_binding (widget_class, GDK_KEY_period, 0, single_key, "s", "step-forward");
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-window.ui");
+  gtk_widget_class_bind_template_callback_full (widget_class, "ps_window_cell_shows_badge", G_CALLBACK (cell_shows_badge));
+  gtk_widget_class_bind_template_callback_full (widget_class, "ps_window_cell_shared_badge", G_CALLBACK (cell_shared_badge));
+  gtk_widget_class_bind_template_callback_full (widget_class, "ps_window_cell_badge_tooltip", G_CALLBACK (cell_badge_tooltip));
+  gtk_widget_class_bind_template_callback_full (widget_class, "ps_window_cell_highlight_classes",
+                                                G_CALLBACK (cell_highlight_classes));
+  gtk_widget_class_bind_template_callback_full (widget_class, "ps_window_cell_class_name", G_CALLBACK (cell_class_name));
+  gtk_widget_class_bind_template_callback_full (widget_class, "ps_window_cell_detail_classes",
+                                                G_CALLBACK (cell_detail_classes));
+  gtk_widget_class_bind_template_callback_full (widget_class, "ps_window_cell_step_classes", G_CALLBACK (cell_step_classes));
   gtk_widget_class_bind_template_child (widget_class, PsWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, seed_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, error_banner);

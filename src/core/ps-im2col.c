@@ -156,6 +156,40 @@ fits_int (int64_t v)
   return v >= 0 && v <= INT_MAX;
 }
 
+/* The column buffer of im2col / col2im: channels × kvol × vol floats, for GEMMs whose dimensions
+ * (dims, n_dims of them) BLAS takes as int. NULL with an error when a size overflows or does not fit
+ * an int (named_dims: the message names dims[0..2]), the scratch budget refuses it, or memory runs out.
+ * *numel: the buffer's number of floats. */
+static float *
+alloc_columns (int64_t channels, int64_t kvol, int64_t vol, const int64_t *dims, int n_dims, gboolean named_dims,
+               int64_t *numel, GError **error)
+{
+  int64_t col_n;
+  int64_t col_shape[3] = { channels, kvol, vol };
+  if (!ps_shape_numel (3, col_shape, &col_n, error))
+    return NULL;
+  *numel = col_n;
+  gboolean fit = fits_int (col_n);
+  for (int i = 0; i < n_dims; i++)
+    fit = fit && fits_int (dims[i]);
+  if (!fit)
+    {
+      if (named_dims)
+        g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW,
+                     "convolution too large for a single BLAS call (%" G_GINT64_FORMAT " × %" G_GINT64_FORMAT
+                     " × %" G_GINT64_FORMAT ")", dims[0], dims[1], dims[2]);
+      else
+        g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution too large for a single BLAS call");
+      return NULL;
+    }
+  if (!ps_tensor_check_scratch ((guint64) col_n * sizeof (float), "the convolution column buffer", error))
+    return NULL;
+  float *col = g_try_malloc (MAX (col_n, 1) * sizeof (float));
+  if (col == NULL)
+    g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the convolution column buffer");
+  return col;
+}
+
 gboolean
 ps_conv_forward_gemm (const PsConvShape *s, const float *x, const float *w, const float *bias,
                       float *y, GError **error)
@@ -166,28 +200,15 @@ ps_conv_forward_gemm (const PsConvShape *s, const float *x, const float *w, cons
   const int64_t G = s->groups;
   const int64_t Cg = s->in_channels / G, Og = s->out_channels / G;
   const int64_t kvol = vol3 (s->kernel), ivol = vol3 (s->in), ovol = vol3 (out);
-  int64_t col_n;
-  int64_t col_shape[3] = { s->transposed ? Og : Cg, kvol, s->transposed ? ivol : ovol };
-  if (!ps_shape_numel (3, col_shape, &col_n, error))
-    return FALSE;
   const int64_t m = s->transposed ? ivol : ovol;
   const int64_t n = s->transposed ? Og * kvol : Og;
   const int64_t k = s->transposed ? Cg : Cg * kvol;
-  if (!fits_int (m) || !fits_int (n) || !fits_int (k) || !fits_int (col_n))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW,
-                   "convolution too large for a single BLAS call (%" G_GINT64_FORMAT " × %" G_GINT64_FORMAT
-                   " × %" G_GINT64_FORMAT ")", m, n, k);
-      return FALSE;
-    }
-  if (!ps_tensor_check_scratch ((guint64) col_n * sizeof (float), "the convolution column buffer", error))
-    return FALSE;
-  float *col = g_try_malloc (MAX (col_n, 1) * sizeof (float));
+  const int64_t dims[3] = { m, n, k };
+  int64_t col_n;
+  float *col = alloc_columns (s->transposed ? Og : Cg, kvol, s->transposed ? ivol : ovol, dims, 3, TRUE, &col_n,
+                              error);
   if (col == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the convolution column buffer");
-      return FALSE;
-    }
+    return FALSE;
 
   PsColGeometry geo = { .channels = s->transposed ? Og : Cg };
   for (int d = 0; d < 3; d++)
@@ -386,23 +407,11 @@ ps_conv_backward_gemm (const PsConvShape *s, const float *x, const float *w, con
   const int64_t Cg = s->in_channels / G, Og = s->out_channels / G;
   const int64_t kvol = vol3 (s->kernel), ivol = vol3 (s->in), ovol = vol3 (out);
   const int64_t ckk = Cg * kvol;
+  const int64_t dims[3] = { ovol, ckk, Og };
   int64_t col_n;
-  int64_t col_shape[2] = { ckk, ovol };
-  if (!ps_shape_numel (2, col_shape, &col_n, error))
-    return FALSE;
-  if (!fits_int (ovol) || !fits_int (ckk) || !fits_int (Og) || !fits_int (col_n))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution too large for a single BLAS call");
-      return FALSE;
-    }
-  if (!ps_tensor_check_scratch ((guint64) col_n * sizeof (float), "the convolution column buffer", error))
-    return FALSE;
-  float *col = g_try_malloc (MAX (col_n, 1) * sizeof (float));
+  float *col = alloc_columns (Cg, kvol, ovol, dims, 3, FALSE, &col_n, error);
   if (col == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the convolution column buffer");
-      return FALSE;
-    }
+    return FALSE;
   PsColGeometry geo = { .channels = Cg };
   gboolean identity_cols = kvol == 1;
   for (int d = 0; d < 3; d++)
@@ -546,23 +555,11 @@ ps_conv_transpose_backward_gemm (const PsConvShape *s, const float *x, const flo
   const int64_t Cg = s->in_channels / G, Og = s->out_channels / G;
   const int64_t kvol = vol3 (s->kernel), ivol = vol3 (s->in), ovol = vol3 (out);
   const int64_t okk = Og * kvol;
+  const int64_t dims[3] = { ivol, okk, Cg };
   int64_t col_n;
-  int64_t col_shape[2] = { okk, ivol };
-  if (!ps_shape_numel (2, col_shape, &col_n, error))
-    return FALSE;
-  if (!fits_int (ivol) || !fits_int (okk) || !fits_int (Cg) || !fits_int (col_n))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "convolution too large for a single BLAS call");
-      return FALSE;
-    }
-  if (!ps_tensor_check_scratch ((guint64) col_n * sizeof (float), "the convolution column buffer", error))
-    return FALSE;
-  g_autofree float *col = g_try_malloc (MAX (col_n, 1) * sizeof (float));
+  g_autofree float *col = alloc_columns (Og, kvol, ivol, dims, 3, FALSE, &col_n, error);
   if (col == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the convolution column buffer");
-      return FALSE;
-    }
+    return FALSE;
   PsColGeometry geo = { .channels = Og };
   for (int d = 0; d < 3; d++)
     {

@@ -1301,8 +1301,7 @@ train_locals_clear (TrainLocals *l)
 gboolean
 ps_py_scan_train_object (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 {
-  g_autoptr (JsonObject) o = ps_op_to_json (op);
-  train_var (ex, jstr (o, "id"), TRUE);
+  train_var (ex, op->u.new_object.id, TRUE);
   return TRUE;
 }
 
@@ -1317,10 +1316,9 @@ ps_py_scan_train (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 }
 
 static gboolean
-train_lookup (Exporter *ex, JsonObject *o, const char *field, const char **var, guint number, const char *kind,
+train_lookup (Exporter *ex, const char *id, const char *field, const char **var, guint number, const char *kind,
               GError **error)
 {
-  const char *id = jstr (o, field);
   *var = id ? train_var (ex, id, FALSE) : NULL;
   if (*var == NULL)
     {
@@ -1354,14 +1352,14 @@ emit_loss_fn (GString *s, const char *var, JsonObject *loss)
 }
 
 static gboolean
-emit_dataset (Exporter *ex, JsonObject *o, guint number, GError **error)
+emit_dataset (Exporter *ex, const PsOpDataset *d, guint number, GError **error)
 {
   GString *s = ex->out;
-  const char *var = train_var (ex, jstr (o, "id"), TRUE);
+  const char *var = train_var (ex, d->o.id, TRUE);
   g_string_append (s, "from torch.utils.data import TensorDataset\n");
-  if (json_object_has_member (o, "file"))
+  if (d->file != NULL)
     {
-      const char *file = jstr (o, "file");
+      const char *file = d->file;
       g_autofree char *lower = g_ascii_strdown (file, -1);
       g_string_append (s, "import os\n");
       g_string_append (s, "# the recipe's data file (a relative path is relative to the recipe's folder: keep this "
@@ -1372,10 +1370,10 @@ emit_dataset (Exporter *ex, JsonObject *o, guint number, GError **error)
       if (g_str_has_suffix (lower, ".csv"))
         {
           /* a header line, then numbers: inputs as float32, y as int64 when all are integers */
-          const char *xs = jstr (o, "x");
+          const char *xs = d->x;
           g_string_append (s, "import csv\nwith open(path, newline=\"\") as f:\n    rows = [r for r in csv.DictReader(f)]\n");
           g_string_append (s, "y_col = ");
-          append_py_string (s, jstr (o, "y"));
+          append_py_string (s, d->y);
           g_string_append (s, "\nx_cols = ");
           if (strcmp (xs, "*") == 0)
             g_string_append (s, "[c for c in rows[0] if c != y_col]\n");
@@ -1403,7 +1401,7 @@ emit_dataset (Exporter *ex, JsonObject *o, guint number, GError **error)
         {
           /* numpy.save files: the inputs in `file`, the targets in `y` (relative to the recipe too) */
           g_string_append (s, "import numpy\ny_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), ");
-          append_py_string (s, jstr (o, "y"));
+          append_py_string (s, d->y);
           g_string_append_printf (s, ")\n%s = TensorDataset(torch.as_tensor(numpy.load(path)), "
                                   "torch.as_tensor(numpy.load(y_path)))\n", var);
           return TRUE;
@@ -1415,14 +1413,14 @@ emit_dataset (Exporter *ex, JsonObject *o, guint number, GError **error)
       else
         g_string_append (s, "f = torch.load(path)\n");
       g_string_append_printf (s, "%s = TensorDataset(torch.as_tensor(f[", var);
-      append_py_string (s, jstr (o, "x"));
+      append_py_string (s, d->x);
       g_string_append (s, "]), torch.as_tensor(f[");
-      append_py_string (s, jstr (o, "y"));
+      append_py_string (s, d->y);
       g_string_append (s, "]))\n");
       return TRUE;
     }
-  const char *type = jstr (o, "type");
-  JsonObject *args = json_object_has_member (o, "args") ? json_object_get_object_member (o, "args") : NULL;
+  const char *type = d->o.type;
+  JsonObject *args = d->o.args;
   if (strcmp (type, "fashion_mnist") == 0)
     {
       /* the idx files of Debian's dataset-fashion-mnist, as the dataset op reads them */
@@ -1467,31 +1465,30 @@ emit_dataset (Exporter *ex, JsonObject *o, guint number, GError **error)
 }
 
 static gboolean
-emit_train (Exporter *ex, JsonObject *o, guint number, GError **error)
+emit_train (Exporter *ex, const PsOpTrain *t, guint number, GError **error)
 {
   GString *s = ex->out;
   Target m = { 0 };
   const char *opt = NULL, *data = NULL, *sched = NULL;
-  if (!resolve (ex, jstr (o, "model"), &m, number, "train", error))
+  if (!resolve (ex, t->model, &m, number, "train", error))
     return FALSE;
-  if (!train_lookup (ex, o, "optimizer", &opt, number, "train", error)
-      || !train_lookup (ex, o, "data", &data, number, "train", error)
-      || (json_object_has_member (o, "scheduler") && !train_lookup (ex, o, "scheduler", &sched, number, "train", error)))
+  if (!train_lookup (ex, t->optimizer, "optimizer", &opt, number, "train", error)
+      || !train_lookup (ex, t->data, "data", &data, number, "train", error)
+      || (t->scheduler != NULL && !train_lookup (ex, t->scheduler, "scheduler", &sched, number, "train", error)))
     {
       target_clear (&m);
       return FALSE;
     }
   TrainLocals l;
   train_locals (ex, &l);
-  JsonObject *loss = json_object_get_object_member (o, "loss");
+  JsonObject *loss = t->loss;
   const char *lt = jstr (loss, "type");
   gboolean indices = strcmp (lt, "CrossEntropyLoss") == 0 || strcmp (lt, "NLLLoss") == 0;
-  int64_t bs = json_object_has_member (o, "batch_size") ? json_object_get_int_member (o, "batch_size") : 1;
-  gboolean shuffle = json_object_has_member (o, "shuffle") && json_object_get_boolean_member (o, "shuffle");
-  gboolean drop_last = json_object_has_member (o, "drop_last") && json_object_get_boolean_member (o, "drop_last");
-  gboolean by_epochs = json_object_has_member (o, "epochs");
-  gboolean per_step = json_object_has_member (o, "scheduler_every")
-                      && strcmp (jstr (o, "scheduler_every"), "step") == 0;
+  int64_t bs = t->batch_size > 0 ? t->batch_size : 1;   /* given ones are ≥ 1 */
+  gboolean shuffle = t->shuffle;
+  gboolean drop_last = t->drop_last;
+  gboolean by_epochs = t->epochs > 0;                     /* exactly one of epochs and steps, each ≥ 1 */
+  gboolean per_step = t->scheduler_every != NULL && strcmp (t->scheduler_every, "step") == 0;
   g_string_append (s, "from torch.utils.data import DataLoader, TensorDataset\n");
   emit_loss_fn (s, l.loss_fn, loss);
   if (!indices)
@@ -1511,11 +1508,12 @@ emit_train (Exporter *ex, JsonObject *o, guint number, GError **error)
   for (guint i = 0; i < n_inputs; i++)
     g_string_append_printf (call, "%s%s", i ? ", " : "", l.xb);
   static const char *const mask_fields[2] = { "key_padding_mask", "attn_mask" };
+  JsonNode *const masks[2] = { t->key_padding_mask, t->attn_mask };
   for (int i = 0; i < 2; i++)
-    if (json_object_has_member (o, mask_fields[i]))
+    if (masks[i] != NULL)
       {
         PsOpMask mask = { 0 };
-        if (!ps_recipe_parse_mask (json_object_get_member (o, mask_fields[i]), &mask.spec, &mask.is_bool, error))
+        if (!ps_recipe_parse_mask (masks[i], &mask.spec, &mask.is_bool, error))
           {
             g_string_free (call, TRUE);
             target_clear (&m);
@@ -1532,13 +1530,12 @@ emit_train (Exporter *ex, JsonObject *o, guint number, GError **error)
   const char *ind;
   if (by_epochs)
     {
-      g_string_append_printf (s, "for _ in range(%" G_GINT64_FORMAT "):\n", json_object_get_int_member (o, "epochs"));
+      g_string_append_printf (s, "for _ in range(%" G_GINT64_FORMAT "):\n", t->epochs);
       ind = "        ";
     }
   else
     {
-      g_string_append_printf (s, "%s = 0\nwhile %s < %" G_GINT64_FORMAT ":\n", l.step, l.step,
-                              json_object_get_int_member (o, "steps"));
+      g_string_append_printf (s, "%s = 0\nwhile %s < %" G_GINT64_FORMAT ":\n", l.step, l.step, t->steps);
       ind = "        ";
     }
   g_string_append_printf (s, "    for %s, %s in %s:\n", l.xb, l.yb, l.loader);
@@ -1546,12 +1543,10 @@ emit_train (Exporter *ex, JsonObject *o, guint number, GError **error)
   g_string_append_printf (s, "%s%s = %s(%s, %s)\n", ind, l.loss, l.loss_fn, call->str, l.yb);
   g_string_free (call, TRUE);
   g_string_append_printf (s, "%s%s.backward()\n", ind, l.loss);
-  if (json_object_has_member (o, "clip_grad_norm"))
+  if (t->clip_grad_norm.value > 0.0)   /* given ones are positive */
     {
       g_string_append_printf (s, "%storch.nn.utils.clip_grad_norm_(%s.parameters(), ", ind, m.expr->str);
-      JsonNode *c = json_object_get_member (o, "clip_grad_norm");
-      append_py_float (s, JSON_NODE_HOLDS_VALUE (c) && json_node_get_value_type (c) == G_TYPE_STRING
-                            ? g_ascii_strtod (json_node_get_string (c), NULL) : json_node_get_double (c));
+      append_py_float (s, t->clip_grad_norm.value);
       g_string_append (s, ")\n");
     }
   g_string_append_printf (s, "%s%s.step()\n", ind, opt);
@@ -1560,7 +1555,7 @@ emit_train (Exporter *ex, JsonObject *o, guint number, GError **error)
   g_string_append_printf (s, "%s%s.append(%s.detach())\n", ind, l.losses, l.loss);
   if (!by_epochs)
     g_string_append_printf (s, "%1$s%2$s += 1\n%1$sif %2$s >= %3$" G_GINT64_FORMAT ":\n%1$s    break\n", ind, l.step,
-                            json_object_get_int_member (o, "steps"));
+                            t->steps);
   if (sched && !per_step)
     {
       if (by_epochs)
@@ -1583,8 +1578,7 @@ emit_train (Exporter *ex, JsonObject *o, guint number, GError **error)
 gboolean
 ps_py_emit_dataset (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 {
-  g_autoptr (JsonObject) o = ps_op_to_json (op);
-  return emit_dataset (ex, o, number, error);
+  return emit_dataset (ex, &op->u.dataset, number, error);
 }
 
 /* optimizer = torch.optim.<type>(model.parameters(), **args);
@@ -1594,16 +1588,16 @@ emit_optimizer_or_scheduler (PsPyExport *ex, const PsOp *op, gboolean is_opt, gu
 {
   GString *s = ex->out;
   const char *kind = ps_op_get_kind (op);
-  g_autoptr (JsonObject) o = ps_op_to_json (op);
+  const PsOpNewObject *o = &op->u.new_object;
   const char *on = NULL;
   Target m = { 0 };
-  if (is_opt ? !resolve (ex, jstr (o, "params"), &m, number, kind, error)
-             : !train_lookup (ex, o, "optimizer", &on, number, kind, error))
+  if (is_opt ? !resolve (ex, op->u.optimizer.params, &m, number, kind, error)
+             : !train_lookup (ex, op->u.scheduler.optimizer, "optimizer", &on, number, kind, error))
     return FALSE;
-  const char *var = train_var (ex, jstr (o, "id"), TRUE);
-  g_string_append_printf (s, "%s = torch.optim.%s%s(%s%s", var, is_opt ? "" : "lr_scheduler.", jstr (o, "type"),
+  const char *var = train_var (ex, o->id, TRUE);
+  g_string_append_printf (s, "%s = torch.optim.%s%s(%s%s", var, is_opt ? "" : "lr_scheduler.", o->type,
                           is_opt ? m.expr->str : on, is_opt ? ".parameters()" : "");
-  append_json_kwargs (s, json_object_has_member (o, "args") ? json_object_get_object_member (o, "args") : NULL, TRUE);
+  append_json_kwargs (s, o->args, TRUE);
   g_string_append (s, ")\n");
   target_clear (&m);
   return TRUE;
@@ -1624,28 +1618,25 @@ ps_py_emit_scheduler (PsPyExport *ex, const PsOp *op, guint number, GError **err
 gboolean
 ps_py_emit_train (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 {
-  g_autoptr (JsonObject) o = ps_op_to_json (op);
-  return emit_train (ex, o, number, error);
+  return emit_train (ex, &op->u.train, number, error);
 }
 
 gboolean
 ps_py_emit_backward (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 {
-  g_autoptr (JsonObject) o = ps_op_to_json (op);
   g_string_append (ex->out, "outputs[");
-  append_py_string (ex->out, jstr (o, "output"));
+  append_py_string (ex->out, op->u.backward.output);
   g_string_append (ex->out, "].backward()\n");
   return TRUE;
 }
 
-/* VAR.METHOD(ARGS) of the optimizer or scheduler named by `field` */
+/* VAR.METHOD(ARGS) of the optimizer or scheduler `id` (the op's `field`) */
 static gboolean
-emit_train_call (PsPyExport *ex, const PsOp *op, const char *field, const char *method, const char *args,
-                 guint number, GError **error)
+emit_train_call (PsPyExport *ex, const PsOp *op, const char *id, const char *field, const char *method,
+                 const char *args, guint number, GError **error)
 {
-  g_autoptr (JsonObject) o = ps_op_to_json (op);
   const char *var = NULL;
-  if (!train_lookup (ex, o, field, &var, number, ps_op_get_kind (op), error))
+  if (!train_lookup (ex, id, field, &var, number, ps_op_get_kind (op), error))
     return FALSE;
   g_string_append_printf (ex->out, "%s.%s(%s)\n", var, method, args);
   return TRUE;
@@ -1654,25 +1645,20 @@ emit_train_call (PsPyExport *ex, const PsOp *op, const char *field, const char *
 gboolean
 ps_py_emit_step (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 {
-  return emit_train_call (ex, op, "optimizer", "step", "", number, error);
+  return emit_train_call (ex, op, op->u.train_call.optimizer, "optimizer", "step", "", number, error);
 }
 
 gboolean
 ps_py_emit_zero_grad (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 {
-  gboolean to_none = FALSE;
-  if (ps_op_has_field (op, "set_to_none"))
-    {
-      g_autoptr (JsonObject) o = ps_op_to_json (op);
-      to_none = json_object_get_boolean_member (o, "set_to_none");
-    }
-  return emit_train_call (ex, op, "optimizer", "zero_grad", to_none ? "set_to_none=True" : "", number, error);
+  return emit_train_call (ex, op, op->u.train_call.optimizer, "optimizer", "zero_grad",
+                          op->u.train_call.set_to_none ? "set_to_none=True" : "", number, error);
 }
 
 gboolean
 ps_py_emit_scheduler_step (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 {
-  return emit_train_call (ex, op, "scheduler", "step", "", number, error);
+  return emit_train_call (ex, op, op->u.train_call.scheduler, "scheduler", "step", "", number, error);
 }
 
 char *

@@ -116,7 +116,7 @@ gboolean ps_py_emit_note    (PsPyExport *ex, const PsOp *op, guint n, GError **e
  * scheduler, backward, step, zero_grad, scheduler_step, train), { NULL } terminated, each with its
  * own fields, checks, apply, modules written and sentence. */
 extern const PsOpKind ps_train_op_kinds[];
-/* A field kept as its JSON value (the forward op's "loss", the training ops' fields). */
+/* A field kept as its JSON value (the forward op's "loss"). */
 gboolean ps_json_field_parse   (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error);
 JsonNode *ps_json_field_write  (const PsOp *op, gconstpointer slot);
 void     ps_json_field_copy    (gpointer dst, gconstpointer src);

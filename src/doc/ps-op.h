@@ -96,9 +96,53 @@ typedef struct {                 /* load */
   gboolean strict;               /* TRUE when not given */
 } PsOpLoad;
 
-typedef struct {                 /* dataset, optimizer, scheduler, backward, step, zero_grad,
-                                    scheduler_step, train (ps-train-ops.c checks and applies them) */
-  JsonNode *fields[16];          /* each given field's value, by its index in the kind's field table */
+/* The training kinds (ps-train-ops.c checks and applies them). Their "args" and "loss" objects are
+ * the keyword arguments of a torch constructor: kept as given (JSON objects, for the export's
+ * keyword order) and checked when applied, where torch checks them. */
+
+typedef struct {                 /* a number of a training op: JSON, or "nan" / "inf" / "-inf" */
+  double value;
+  gboolean integer;              /* given as a JSON integer (saved back as one) */
+} PsOpNumber;
+
+typedef struct {                 /* what dataset, optimizer and scheduler share (their first members) */
+  char *id, *type;               /* dataset: type NULL when "file" is given */
+  JsonObject *args;              /* NULL: not given */
+} PsOpNewObject;
+
+typedef struct {                 /* dataset */
+  PsOpNewObject o;
+  char *file, *x, *y, *sha256, *y_sha256;
+} PsOpDataset;
+
+typedef struct {                 /* optimizer */
+  PsOpNewObject o;
+  char *params;                  /* the module whose parameters it updates */
+} PsOpOptimizer;
+
+typedef struct {                 /* scheduler */
+  PsOpNewObject o;
+  char *optimizer;
+} PsOpScheduler;
+
+typedef struct {                 /* backward */
+  char *output;
+} PsOpBackward;
+
+typedef struct {                 /* step, zero_grad (optimizer), scheduler_step (scheduler) */
+  char *optimizer, *scheduler;
+  gboolean set_to_none;          /* zero_grad */
+} PsOpTrainCall;
+
+typedef struct {                 /* train (defaults when not given: see docs/recipe-format.md) */
+  char *model, *optimizer, *data;
+  JsonObject *loss;              /* {"type", "args"} */
+  gint64 batch_size, epochs, steps, record_every;
+  gboolean shuffle, drop_last;
+  char *scheduler, *scheduler_every;
+  PsOpNumber clip_grad_norm;
+  JsonNode *key_padding_mask, *attn_mask;   /* MultiheadAttention's fixed masks as given (checked at
+                                               load, made into tensors when applied), or NULL */
 } PsOpTrain;
 
 typedef struct {                 /* note */
@@ -121,6 +165,12 @@ struct _PsOp {
     PsOpForward forward;
     PsOpLoad load;
     PsOpNote note;
+    PsOpNewObject new_object;
+    PsOpDataset dataset;
+    PsOpOptimizer optimizer;
+    PsOpScheduler scheduler;
+    PsOpBackward backward;
+    PsOpTrainCall train_call;
     PsOpTrain train;
   } u;
   /*< private >*/

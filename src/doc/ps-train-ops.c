@@ -392,52 +392,10 @@ sched_config_from_json (const char *type, JsonObject *args, PsSchedConfig *cfg, 
 }
 
 /* ---------- the op's fields ----------
- * Each training op keeps its given fields as their JSON values (PsOpTrain), type-checked once at
- * load by the field's parse function below; apply and describe read them with these accessors. */
-
-static JsonNode *
-f_node (const PsOp *op, const char *name)
-{
-  for (const PsOpField *f = op->kind->fields; f->name; f++)
-    if (strcmp (f->name, name) == 0)
-      return *(JsonNode *const *) ((const char *) op + f->offset);
-  g_return_val_if_reached (NULL);
-}
-
-static const char *
-f_str (const PsOp *op, const char *name)
-{
-  JsonNode *n = f_node (op, name);
-  return n ? json_node_get_string (n) : NULL;
-}
-
-static gint64
-f_int (const PsOp *op, const char *name)
-{
-  JsonNode *n = f_node (op, name);
-  return n ? json_node_get_int (n) : 0;
-}
-
-static double
-f_num (const PsOp *op, const char *name)
-{
-  /* a number, or "nan" / "inf" / "-inf" (is_number accepted them) */
-  return number_or (f_node (op, name), 0.0);
-}
-
-static gboolean
-f_bool (const PsOp *op, const char *name)
-{
-  JsonNode *n = f_node (op, name);
-  return n ? json_node_get_boolean (n) : FALSE;
-}
-
-static JsonObject *
-f_obj (const PsOp *op, const char *name)
-{
-  JsonNode *n = f_node (op, name);
-  return n ? json_node_get_object (n) : NULL;
-}
+ * Each training op's fields are typed members of its struct in the PsOp union (ps-op.h), parsed and
+ * type-checked once at load by the parse functions below; apply, describe and the exporter read the
+ * struct. The "args" and "loss" objects stay JSON objects (a torch constructor's keyword
+ * arguments, checked when applied). */
 
 static void G_GNUC_PRINTF (5, 6)
 op_field_error (GError **error, const PsOp *op, guint index, const char *field, const char *fmt, ...)
@@ -449,10 +407,10 @@ op_field_error (GError **error, const PsOp *op, guint index, const char *field, 
   g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "op %u (%s): field '%s': %s", index, op->kind->name, field, msg);
 }
 
-/* Keeps a field's value after checking its type ("expected a string"); strings must not be empty. */
+/* A field's value has the JSON type it needs ("expected a string"); strings must not be empty. */
 static gboolean
-field_keep (PsOp *op, gpointer slot, JsonNode *node, guint index, gboolean type_ok, const char *expected,
-            GError **error)
+field_check (PsOp *op, gpointer slot, JsonNode *node, guint index, gboolean type_ok, const char *expected,
+             GError **error)
 {
   const char *name = "?";
   for (const PsOpField *f = op->kind->fields; f->name; f++)
@@ -468,37 +426,147 @@ field_keep (PsOp *op, gpointer slot, JsonNode *node, guint index, gboolean type_
       op_field_error (error, op, index, name, "must not be empty");
       return FALSE;
     }
-  return ps_json_field_parse (op, slot, node, index, error);
+  return TRUE;
 }
 
+/* str: char* */
 static gboolean
 parse_str (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
 {
-  return field_keep (op, slot, node, index, is_string (node), "a string", error);
+  if (!field_check (op, slot, node, index, is_string (node), "a string", error))
+    return FALSE;
+  *(char **) slot = g_strdup (json_node_get_string (node));
+  return TRUE;
 }
 
+static JsonNode *
+write_str (const PsOp *op, gconstpointer slot)
+{
+  return json_node_init_string (json_node_alloc (), *(char *const *) slot);
+}
+
+static void
+copy_str (gpointer dst, gconstpointer src)
+{
+  *(char **) dst = g_strdup (*(char *const *) src);
+}
+
+static void
+clear_str (gpointer slot)
+{
+  g_clear_pointer ((char **) slot, g_free);
+}
+
+/* int: gint64 */
 static gboolean
 parse_int (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
 {
-  return field_keep (op, slot, node, index, is_int (node), "an integer", error);
+  if (!field_check (op, slot, node, index, is_int (node), "an integer", error))
+    return FALSE;
+  *(gint64 *) slot = json_node_get_int (node);
+  return TRUE;
 }
 
-static gboolean
-parse_num (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
+static JsonNode *
+write_int (const PsOp *op, gconstpointer slot)
 {
-  return field_keep (op, slot, node, index, is_number (node), "a number", error);
+  return json_node_init_int (json_node_alloc (), *(const gint64 *) slot);
 }
 
+static void
+copy_int (gpointer dst, gconstpointer src)
+{
+  *(gint64 *) dst = *(const gint64 *) src;
+}
+
+/* bool: gboolean */
 static gboolean
 parse_bool (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
 {
-  return field_keep (op, slot, node, index, is_bool (node), "a boolean", error);
+  if (!field_check (op, slot, node, index, is_bool (node), "a boolean", error))
+    return FALSE;
+  *(gboolean *) slot = json_node_get_boolean (node);
+  return TRUE;
 }
 
+static JsonNode *
+write_bool (const PsOp *op, gconstpointer slot)
+{
+  return json_node_init_boolean (json_node_alloc (), *(const gboolean *) slot);
+}
+
+static void
+copy_bool (gpointer dst, gconstpointer src)
+{
+  *(gboolean *) dst = *(const gboolean *) src;
+}
+
+static void
+clear_value (gpointer slot)
+{
+}
+
+#define clear_int clear_value
+#define clear_bool clear_value
+#define clear_num clear_value
+
+/* num: PsOpNumber (a JSON number or "nan", "inf", "-inf") */
+static gboolean
+parse_num (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
+{
+  PsOpNumber *v = slot;
+  if (!field_check (op, slot, node, index, number_value (node, &v->value), "a number", error))
+    return FALSE;
+  v->integer = is_int (node);
+  return TRUE;
+}
+
+static JsonNode *
+write_num (const PsOp *op, gconstpointer slot)
+{
+  const PsOpNumber *v = slot;
+  JsonNode *n = json_node_alloc ();
+  if (isnan (v->value))
+    return json_node_init_string (n, "nan");
+  if (isinf (v->value))
+    return json_node_init_string (n, v->value > 0 ? "inf" : "-inf");
+  return v->integer ? json_node_init_int (n, (gint64) v->value) : json_node_init_double (n, v->value);
+}
+
+static void
+copy_num (gpointer dst, gconstpointer src)
+{
+  *(PsOpNumber *) dst = *(const PsOpNumber *) src;
+}
+
+/* obj: JsonObject*, a copy sharing nothing with the recipe's JSON */
 static gboolean
 parse_obj (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
 {
-  return field_keep (op, slot, node, index, JSON_NODE_HOLDS_OBJECT (node), "an object", error);
+  if (!field_check (op, slot, node, index, JSON_NODE_HOLDS_OBJECT (node), "an object", error))
+    return FALSE;
+  *(JsonObject **) slot = ps_json_object_deep_copy (json_node_get_object (node));
+  return TRUE;
+}
+
+static JsonNode *
+write_obj (const PsOp *op, gconstpointer slot)
+{
+  g_autoptr (JsonObject) o = ps_json_object_deep_copy (*(JsonObject *const *) slot);
+  return json_node_init_object (json_node_alloc (), o);
+}
+
+static void
+copy_obj (gpointer dst, gconstpointer src)
+{
+  JsonObject *o = *(JsonObject *const *) src;
+  *(JsonObject **) dst = o ? ps_json_object_deep_copy (o) : NULL;
+}
+
+static void
+clear_obj (gpointer slot)
+{
+  g_clear_pointer ((JsonObject **) slot, json_object_unref);
 }
 
 /* A train op's attention mask: as the forward op's (ps_recipe_parse_mask), but fixed — "value",
@@ -526,9 +594,13 @@ parse_mask (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error
                       "\"zeros\" or \"ones\"");
       return FALSE;
     }
-  *(JsonNode **) slot = json_node_copy (node);
+  *(JsonNode **) slot = ps_json_deep_copy (node);
   return TRUE;
 }
+
+#define write_mask ps_json_field_write
+#define copy_mask ps_json_field_copy
+#define clear_mask ps_json_field_clear
 
 /* The mask tensor of a train op's mask field (fixed: no draws; bool masks as int64 0/1). */
 static PsTensor *
@@ -555,35 +627,36 @@ train_mask_tensor (JsonNode *node, gboolean *is_bool, GError **error)
 static gboolean
 check_dataset (PsOp *op, guint index, GError **error)
 {
-  gboolean has_type = ps_op_has_field (op, "type"), has_file = ps_op_has_field (op, "file");
+  const PsOpDataset *d = &op->u.dataset;
+  gboolean has_type = d->o.type != NULL, has_file = d->file != NULL;
   if (has_type == has_file)
     {
       op_field_error (error, op, index, "type", "give either \"type\" (xor, circles, blobs, fashion_mnist) or \"file\"");
       return FALSE;
     }
-  const gboolean npy = has_file && g_str_has_suffix (f_str (op, "file"), ".npy");
-  if (npy && !ps_op_has_field (op, "y"))
+  const gboolean npy = has_file && g_str_has_suffix (d->file, ".npy");
+  if (npy && d->y == NULL)
     {
       op_field_error (error, op, index, "y", "missing (the .npy file of the targets, beside the inputs' file)");
       return FALSE;
     }
-  if (npy && ps_op_has_field (op, "x"))
+  if (npy && d->x != NULL)
     {
       op_field_error (error, op, index, "x", "a .npy file holds one array: \"file\" is the inputs, \"y\" the targets' .npy file");
       return FALSE;
     }
-  if (npy && !g_str_has_suffix (f_str (op, "y"), ".npy"))
+  if (npy && !g_str_has_suffix (d->y, ".npy"))
     {
       op_field_error (error, op, index, "y", "expected the targets' .npy file (the inputs are a .npy file)");
       return FALSE;
     }
-  if (has_file && !npy && (!ps_op_has_field (op, "x") || !ps_op_has_field (op, "y")))
+  if (has_file && !npy && (d->x == NULL || d->y == NULL))
     {
-      op_field_error (error, op, index, ps_op_has_field (op, "x") ? "y" : "x",
+      op_field_error (error, op, index, d->x != NULL ? "y" : "x",
                       "missing (the array names of inputs and targets in the file)");
       return FALSE;
     }
-  if (!npy && ps_op_has_field (op, "y_sha256"))
+  if (!npy && d->y_sha256 != NULL)
     {
       op_field_error (error, op, index, "y_sha256", "only for a .npy targets file (\"sha256\" pins the data file)");
       return FALSE;
@@ -594,21 +667,23 @@ check_dataset (PsOp *op, guint index, GError **error)
 static gboolean
 check_train (PsOp *op, guint index, GError **error)
 {
+  const PsOpTrain *t = &op->u.train;
   if (ps_op_has_field (op, "epochs") == ps_op_has_field (op, "steps"))
     {
       op_field_error (error, op, index, "epochs", "give exactly one of \"epochs\" and \"steps\"");
       return FALSE;
     }
   const char *ints[] = { "batch_size", "epochs", "steps", "record_every" };
+  const gint64 vals[] = { t->batch_size, t->epochs, t->steps, t->record_every };
   for (int i = 0; i < 4; i++)
-    if (ps_op_has_field (op, ints[i]) && f_int (op, ints[i]) < 1)
+    if (ps_op_has_field (op, ints[i]) && vals[i] < 1)
       {
         op_field_error (error, op, index, ints[i], "must be at least 1");
         return FALSE;
       }
-  if (ps_op_has_field (op, "scheduler_every"))
+  if (t->scheduler_every != NULL)
     {
-      const char *e = f_str (op, "scheduler_every");
+      const char *e = t->scheduler_every;
       if (strcmp (e, "epoch") != 0 && strcmp (e, "step") != 0)
         {
           op_field_error (error, op, index, "scheduler_every", "expected \"epoch\" or \"step\", got \"%s\"", e);
@@ -622,10 +697,9 @@ check_train (PsOp *op, guint index, GError **error)
 /* ---------- lookups ---------- */
 
 static PsTrainObject *
-lookup (PsState *state, const PsOp *op, const char *field, PsTrainObjectKind kind, GError **error)
+lookup (PsState *state, const char *id, const char *field, PsTrainObjectKind kind, GError **error)
 {
   static const char *const names[] = { "data set", "optimizer", "scheduler" };
-  const char *id = f_str (op, field);
   PsTrainObject *o = ps_state_get_train_object (state, id);
   if (o == NULL || o->kind != kind)
     {
@@ -723,10 +797,9 @@ check_data_array (const PsTensor *t, const char *field, const char *name, const 
 
 /* One .npy file (numpy.save), budget-counted and optionally pinned by `pin_field` */
 static PsTensor *
-npy_array (const PsOp *op, const char *base_dir, const char *file, const char *field, const char *pin_field,
+npy_array (const char *base_dir, const char *file, const char *field, const char *pin_field, const char *pin,
            GError **error)
 {
-  const char *pin = ps_op_has_field (op, pin_field) ? f_str (op, pin_field) : NULL;
   if (pin != NULL && (strlen (pin) != 64 || strspn (pin, "0123456789abcdefABCDEF") != 64))
     {
       field_error (error, pin_field, "expected 64 hexadecimal digits");
@@ -803,12 +876,12 @@ data_array (PsNpz *npz, PsCheckpoint *ck, const char *file, const char *field, c
  * .safetensors, or a torch.save'd dict of tensors; path relative to the recipe, optionally pinned
  * by SHA-256 over exactly the bytes read. Tensors count against the memory budget. */
 static PsDataset *
-dataset_from_file (const PsOp *op, const char *base_dir, GError **error)
+dataset_from_file (const PsOpDataset *d, const char *base_dir, GError **error)
 {
-  const char *file = f_str (op, "file");
-  const char *xn = ps_op_has_field (op, "x") ? f_str (op, "x") : NULL;
-  const char *yn = f_str (op, "y");
-  const char *pin = ps_op_has_field (op, "sha256") ? f_str (op, "sha256") : NULL;
+  const char *file = d->file;
+  const char *xn = d->x;
+  const char *yn = d->y;
+  const char *pin = d->sha256;
   if (pin != NULL && (strlen (pin) != 64 || strspn (pin, "0123456789abcdefABCDEF") != 64))
     {
       field_error (error, "sha256", "expected 64 hexadecimal digits");
@@ -824,8 +897,8 @@ dataset_from_file (const PsOp *op, const char *base_dir, GError **error)
   if (g_str_has_suffix (lower, ".npy"))
     {
       /* TensorDataset(torch.as_tensor(numpy.load(file)), torch.as_tensor(numpy.load(y))) */
-      g_autoptr (PsTensor) x = npy_array (op, base_dir, file, "file", "sha256", error);
-      g_autoptr (PsTensor) y = x ? npy_array (op, base_dir, yn, "y", "y_sha256", error) : NULL;
+      g_autoptr (PsTensor) x = npy_array (base_dir, file, "file", "sha256", d->sha256, error);
+      g_autoptr (PsTensor) y = x ? npy_array (base_dir, yn, "y", "y_sha256", d->y_sha256, error) : NULL;
       if (y == NULL)
         return NULL;
       PsDataset *nd = ps_dataset_new (x, y, &local);
@@ -892,30 +965,31 @@ dataset_from_file (const PsOp *op, const char *base_dir, GError **error)
   g_autoptr (PsTensor) y = data_array (npz, ck, file, "y", yn, error);
   if (y == NULL)
     return NULL;
-  PsDataset *d = ps_dataset_new (x, y, &local);
-  if (d == NULL)
+  PsDataset *ds = ps_dataset_new (x, y, &local);
+  if (ds == NULL)
     field_error (error, "file", "%s: %s", file, local->message);
-  return d;
+  return ds;
 }
 
 static gboolean
 apply_dataset (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
 {
   const char *base_dir = ctx ? ctx->base_dir : NULL;
-  const char *id = f_str (op, "id");
+  const PsOpDataset *od = &op->u.dataset;
+  const char *id = od->o.id;
   if (!check_new_id (state, id, error))
     return FALSE;
-  if (ps_op_has_field (op, "file"))
+  if (od->file != NULL)
     {
-      g_autoptr (PsDataset) fd = dataset_from_file (op, base_dir, error);
+      g_autoptr (PsDataset) fd = dataset_from_file (od, base_dir, error);
       if (fd == NULL)
         return FALSE;
-      g_autoptr (PsTrainObject) fo = ps_train_object_new_dataset (f_str (op, "file"), fd);
+      g_autoptr (PsTrainObject) fo = ps_train_object_new_dataset (od->file, fd);
       ps_state_set_train_object (state, id, fo);
       return TRUE;
     }
-  const char *type = f_str (op, "type");
-  JsonObject *args = ps_op_has_field (op, "args") ? f_obj (op, "args") : NULL;
+  const char *type = od->o.type;
+  JsonObject *args = od->o.args;
   g_autoptr (PsDataset) d = NULL;
   if (strcmp (type, "fashion_mnist") == 0)
     {
@@ -948,11 +1022,12 @@ apply_dataset (PsState *state, const PsOp *op, guint op_number, const PsOpContex
 static gboolean
 apply_optimizer (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
 {
-  const char *id = f_str (op, "id");
+  const PsOpOptimizer *oo = &op->u.optimizer;
+  const char *id = oo->o.id;
   if (!check_new_id (state, id, error))
     return FALSE;
-  const char *type = f_str (op, "type");
-  const char *params = f_str (op, "params");
+  const char *type = oo->o.type;
+  const char *params = oo->params;
   PsModule *m = ps_state_get_module (state, params);
   if (m == NULL)
     {
@@ -960,7 +1035,7 @@ apply_optimizer (PsState *state, const PsOp *op, guint op_number, const PsOpCont
       return FALSE;
     }
   g_autoptr (JsonObject) empty = json_object_new ();
-  JsonObject *args = ps_op_has_field (op, "args") ? f_obj (op, "args") : empty;
+  JsonObject *args = oo->o.args ? oo->o.args : empty;
   PsOptimConfig cfg;
   if (!optim_config_from_json (type, args, &cfg, error))
     return FALSE;
@@ -975,24 +1050,25 @@ apply_optimizer (PsState *state, const PsOp *op, guint op_number, const PsOpCont
 static gboolean
 apply_scheduler (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
 {
-  const char *id = f_str (op, "id");
+  const PsOpScheduler *os = &op->u.scheduler;
+  const char *id = os->o.id;
   if (!check_new_id (state, id, error))
     return FALSE;
-  PsTrainObject *oo = lookup (state, op, "optimizer", PS_TRAIN_OPTIMIZER, error);
+  PsTrainObject *oo = lookup (state, os->optimizer, "optimizer", PS_TRAIN_OPTIMIZER, error);
   if (oo == NULL)
     return FALSE;
   g_autoptr (JsonObject) empty = json_object_new ();
-  JsonObject *args = ps_op_has_field (op, "args") ? f_obj (op, "args") : empty;
+  JsonObject *args = os->o.args ? os->o.args : empty;
   PsSchedConfig cfg;
-  const char *type = f_str (op, "type");
+  const char *type = os->o.type;
   if (!sched_config_from_json (type, args, &cfg, error))
     return FALSE;
   g_autoptr (PsTrainObject) opt = ps_train_object_copy (oo);   /* the scheduler's initial step sets its lr */
   PsScheduler *s = ps_scheduler_new (&cfg, opt->optimizer, error);
   if (s == NULL)
     return FALSE;
-  g_autoptr (PsTrainObject) so = ps_train_object_new_scheduler (type, s, f_str (op, "optimizer"));
-  ps_state_set_train_object (state, f_str (op, "optimizer"), opt);
+  g_autoptr (PsTrainObject) so = ps_train_object_new_scheduler (type, s, os->optimizer);
+  ps_state_set_train_object (state, os->optimizer, opt);
   ps_state_set_train_object (state, id, so);
   return TRUE;
 }
@@ -1025,7 +1101,7 @@ ps_train_forward_with_loss (PsState *state, const char *target_id, PsModule *tar
 static gboolean
 apply_backward (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
 {
-  const char *out = f_str (op, "output");
+  const char *out = op->u.backward.output;
   if (ps_state_get_output (state, out) == NULL)
     {
       field_error (error, "output", "no output named '%s'", out);
@@ -1055,7 +1131,7 @@ writable_copy (PsState *state, PsTrainObject *o, const char *id)
 static gboolean
 optimizer_call (PsState *state, const PsOp *op, gboolean zero_grad, GError **error)
 {
-  PsTrainObject *oo = lookup (state, op, "optimizer", PS_TRAIN_OPTIMIZER, error);
+  PsTrainObject *oo = lookup (state, op->u.train_call.optimizer, "optimizer", PS_TRAIN_OPTIMIZER, error);
   if (oo == NULL)
     return FALSE;
   PsModule *m = ps_state_get_module (state, oo->model_id);
@@ -1064,10 +1140,10 @@ optimizer_call (PsState *state, const PsOp *op, gboolean zero_grad, GError **err
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "the optimizer's model '%s' no longer exists", oo->model_id);
       return FALSE;
     }
-  PsTrainObject *o = writable_copy (state, oo, f_str (op, "optimizer"));
+  PsTrainObject *o = writable_copy (state, oo, op->u.train_call.optimizer);
   if (zero_grad)
     {
-      gboolean to_none = ps_op_has_field (op, "set_to_none") && f_bool (op, "set_to_none");
+      gboolean to_none = op->u.train_call.set_to_none;
       return ps_optimizer_zero_grad (o->optimizer, m, to_none, error);
     }
   if (!ps_optimizer_step (o->optimizer, m, state->gen.flavour, error))
@@ -1079,12 +1155,12 @@ optimizer_call (PsState *state, const PsOp *op, gboolean zero_grad, GError **err
 static gboolean
 apply_scheduler_step (PsState *state, const PsOp *op, guint op_number, const PsOpContext *ctx, GError **error)
 {
-  PsTrainObject *so = lookup (state, op, "scheduler", PS_TRAIN_SCHEDULER, error);
+  PsTrainObject *so = lookup (state, op->u.train_call.scheduler, "scheduler", PS_TRAIN_SCHEDULER, error);
   if (so == NULL)
     return FALSE;
   PsTrainObject *oo = ps_state_get_train_object (state, so->optimizer_id);
   g_return_val_if_fail (oo != NULL, FALSE);
-  PsTrainObject *s = writable_copy (state, so, f_str (op, "scheduler"));
+  PsTrainObject *s = writable_copy (state, so, op->u.train_call.scheduler);
   PsTrainObject *o = writable_copy (state, oo, s->optimizer_id);
   return ps_scheduler_step (s->scheduler, o->optimizer, error);
 }
@@ -1210,15 +1286,16 @@ static gboolean
 train_setup (PsState *state, const PsOp *op, TrainRun *run, GError **error)
 {
   memset (run, 0, sizeof *run);
-  const char *model_id = f_str (op, "model");
+  const PsOpTrain *ot = &op->u.train;
+  const char *model_id = ot->model;
   PsModule *model = ps_state_get_module (state, model_id);
   if (model == NULL)
     {
       field_error (error, "model", "no module with id '%s'", model_id);
       return FALSE;
     }
-  PsTrainObject *oo = lookup (state, op, "optimizer", PS_TRAIN_OPTIMIZER, error);
-  PsTrainObject *dd = oo ? lookup (state, op, "data", PS_TRAIN_DATASET, error) : NULL;
+  PsTrainObject *oo = lookup (state, ot->optimizer, "optimizer", PS_TRAIN_OPTIMIZER, error);
+  PsTrainObject *dd = oo ? lookup (state, ot->data, "data", PS_TRAIN_DATASET, error) : NULL;
   if (dd == NULL)
     return FALSE;
   const gboolean has_kp = ps_op_has_field (op, "key_padding_mask"), has_am = ps_op_has_field (op, "attn_mask");
@@ -1231,10 +1308,10 @@ train_setup (PsState *state, const PsOp *op, TrainRun *run, GError **error)
   if (has_kp || has_am)
     {
       run->kwargs = ps_call_kwargs_new ();
-      if ((has_kp && (run->kwargs->key_padding_mask = train_mask_tensor (f_node (op, "key_padding_mask"),
+      if ((has_kp && (run->kwargs->key_padding_mask = train_mask_tensor (ot->key_padding_mask,
                                                                           &run->kwargs->key_padding_mask_bool,
                                                                           error)) == NULL)
-          || (has_am && (run->kwargs->attn_mask = train_mask_tensor (f_node (op, "attn_mask"),
+          || (has_am && (run->kwargs->attn_mask = train_mask_tensor (ot->attn_mask,
                                                                       &run->kwargs->attn_mask_bool, error)) == NULL))
         {
           train_run_clear (run);
@@ -1244,23 +1321,24 @@ train_setup (PsState *state, const PsOp *op, TrainRun *run, GError **error)
   if (strcmp (oo->model_id, model_id) != 0)
     {
       field_error (error, "optimizer", "optimizer '%s' was given the parameters of '%s', not of '%s'",
-                   f_str (op, "optimizer"), oo->model_id, model_id);
+                   ot->optimizer, oo->model_id, model_id);
       return FALSE;
     }
   PsTrainObject *so = NULL;
-  if (ps_op_has_field (op, "scheduler"))
+  if (ot->scheduler != NULL)
     {
-      so = lookup (state, op, "scheduler", PS_TRAIN_SCHEDULER, error);
+      so = lookup (state, ot->scheduler, "scheduler", PS_TRAIN_SCHEDULER, error);
       if (so == NULL)
         return FALSE;
-      if (strcmp (so->optimizer_id, f_str (op, "optimizer")) != 0)
+      if (strcmp (so->optimizer_id, ot->optimizer) != 0)
         {
           field_error (error, "scheduler", "scheduler '%s' belongs to optimizer '%s'",
-                       f_str (op, "scheduler"), so->optimizer_id);
+                       ot->scheduler, so->optimizer_id);
           return FALSE;
         }
     }
-  if (!ps_train_loss_from_json (f_node (op, "loss"), &run->loss, error))
+  g_autoptr (JsonNode) loss = json_node_init_object (json_node_alloc (), ot->loss);
+  if (!ps_train_loss_from_json (loss, &run->loss, error))
     {
       train_run_clear (run);
       return FALSE;
@@ -1293,17 +1371,16 @@ train_setup (PsState *state, const PsOp *op, TrainRun *run, GError **error)
       run->data = run->float_data;
     }
   run->n = ps_dataset_len (run->data);
-  run->bs = ps_op_has_field (op, "batch_size") ? f_int (op, "batch_size") : 1;
-  run->shuffle = ps_op_has_field (op, "shuffle") && f_bool (op, "shuffle");
-  const gboolean drop_last = ps_op_has_field (op, "drop_last") && f_bool (op, "drop_last");
+  run->bs = ps_op_has_field (op, "batch_size") ? ot->batch_size : 1;
+  run->shuffle = ot->shuffle;
+  const gboolean drop_last = ot->drop_last;
   run->nb = ps_data_loader_n_batches (run->n, run->bs, drop_last);
   run->by_epochs = ps_op_has_field (op, "epochs");
-  run->steps = run->by_epochs ? f_int (op, "epochs") * run->nb : f_int (op, "steps");
-  run->every = ps_op_has_field (op, "record_every") ? f_int (op, "record_every") : 1;
+  run->steps = run->by_epochs ? ot->epochs * run->nb : ot->steps;
+  run->every = ps_op_has_field (op, "record_every") ? ot->record_every : 1;
   run->clipping = ps_op_has_field (op, "clip_grad_norm");
-  run->clip = run->clipping ? f_num (op, "clip_grad_norm") : 0.0;
-  run->sched_per_step = ps_op_has_field (op, "scheduler_every")
-                        && strcmp (f_str (op, "scheduler_every"), "step") == 0;
+  run->clip = run->clipping ? ot->clip_grad_norm.value : 0.0;
+  run->sched_per_step = ot->scheduler_every != NULL && strcmp (ot->scheduler_every, "step") == 0;
   if (run->nb == 0 && run->steps > 0)
     {
       train_run_clear (run);
@@ -1314,8 +1391,8 @@ train_setup (PsState *state, const PsOp *op, TrainRun *run, GError **error)
     }
   run->model_id = model_id;
   run->model = model;
-  run->opt_id = f_str (op, "optimizer");
-  run->sched_id = so ? f_str (op, "scheduler") : NULL;
+  run->opt_id = ot->optimizer;
+  run->sched_id = so ? ot->scheduler : NULL;
   run->o = writable_copy (state, oo, run->opt_id);
   run->s = so ? writable_copy (state, so, run->sched_id) : NULL;
   return TRUE;
@@ -1632,14 +1709,14 @@ add_module (const PsState *prev, const char *model_id, GPtrArray *w)
 static void
 writes_train (const PsOp *op, const PsState *prev, GPtrArray *w)
 {
-  add_module (prev, f_str (op, "model"), w);
+  add_module (prev, op->u.train.model, w);
 }
 
 /* step, zero_grad: the optimizer's model */
 static void
 writes_optimizer_model (const PsOp *op, const PsState *prev, GPtrArray *w)
 {
-  PsTrainObject *o = ps_state_get_train_object (prev, f_str (op, "optimizer"));
+  PsTrainObject *o = ps_state_get_train_object (prev, op->u.train_call.optimizer);
   add_module (prev, o && o->kind == PS_TRAIN_OPTIMIZER ? o->model_id : NULL, w);
 }
 
@@ -1655,9 +1732,9 @@ writes_backward (const PsOp *op, const PsState *prev, GPtrArray *w)
 static void
 describe_dataset (const PsOp *op, const PsState *after, GString *s)
 {
-  g_string_append_printf (s, "data set %s: %s", f_str (op, "id"),
-                          ps_op_has_field (op, "type") ? f_str (op, "type") : f_str (op, "file"));
-  PsTrainObject *o = after ? ps_state_get_train_object (after, f_str (op, "id")) : NULL;
+  const PsOpDataset *d = &op->u.dataset;
+  g_string_append_printf (s, "data set %s: %s", d->o.id, d->o.type ? d->o.type : d->file);
+  PsTrainObject *o = after ? ps_state_get_train_object (after, d->o.id) : NULL;
   if (o != NULL)
     {
       g_autofree char *xs = ps_tensor_shape_string (o->dataset->x);
@@ -1670,52 +1747,54 @@ describe_dataset (const PsOp *op, const PsState *after, GString *s)
 static void
 describe_optimizer (const PsOp *op, const PsState *after, GString *s)
 {
-  g_string_append_printf (s, "optimizer %s = %s(%s.parameters())", f_str (op, "id"), f_str (op, "type"),
-                          f_str (op, "params"));
+  g_string_append_printf (s, "optimizer %s = %s(%s.parameters())", op->u.optimizer.o.id, op->u.optimizer.o.type,
+                          op->u.optimizer.params);
 }
 
 static void
 describe_scheduler (const PsOp *op, const PsState *after, GString *s)
 {
-  g_string_append_printf (s, "scheduler %s = %s(%s)", f_str (op, "id"), f_str (op, "type"), f_str (op, "optimizer"));
+  g_string_append_printf (s, "scheduler %s = %s(%s)", op->u.scheduler.o.id, op->u.scheduler.o.type,
+                          op->u.scheduler.optimizer);
 }
 
 static void
 describe_backward (const PsOp *op, const PsState *after, GString *s)
 {
-  g_string_append_printf (s, "%s.backward(): gradients accumulate into .grad", f_str (op, "output"));
+  g_string_append_printf (s, "%s.backward(): gradients accumulate into .grad", op->u.backward.output);
 }
 
 static void
 describe_step (const PsOp *op, const PsState *after, GString *s)
 {
-  g_string_append_printf (s, "%s.step()", f_str (op, "optimizer"));
+  g_string_append_printf (s, "%s.step()", op->u.train_call.optimizer);
 }
 
 static void
 describe_zero_grad (const PsOp *op, const PsState *after, GString *s)
 {
-  g_string_append_printf (s, "%s.zero_grad()", f_str (op, "optimizer"));
+  g_string_append_printf (s, "%s.zero_grad()", op->u.train_call.optimizer);
 }
 
 static void
 describe_scheduler_step (const PsOp *op, const PsState *after, GString *s)
 {
-  g_string_append_printf (s, "%s.step()", f_str (op, "scheduler"));
+  g_string_append_printf (s, "%s.step()", op->u.train_call.scheduler);
 }
 
 static void
 describe_train (const PsOp *op, const PsState *after, GString *s)
 {
-  g_string_append_printf (s, "train %s with %s on %s", f_str (op, "model"), f_str (op, "optimizer"), f_str (op, "data"));
+  const PsOpTrain *t = &op->u.train;
+  g_string_append_printf (s, "train %s with %s on %s", t->model, t->optimizer, t->data);
   if (after != NULL && after->train_log != NULL && after->train_log->records->len > 0)
     {
       const PsTrainRecord *first = after->train_log->records->pdata[0];
       const PsTrainRecord *last = after->train_log->records->pdata[after->train_log->records->len - 1];
       /* the op's steps: the first record is the op's record_every-th step (not its first) */
-      const int64_t every = ps_op_has_field (op, "record_every") ? f_int (op, "record_every") : 1;
+      const int64_t every = ps_op_has_field (op, "record_every") ? t->record_every : 1;
       const int64_t n0 = first->step - every;
-      const int64_t n_steps = ps_op_has_field (op, "steps") ? f_int (op, "steps")
+      const int64_t n_steps = ps_op_has_field (op, "steps") ? t->steps
                               : last->step - n0;   /* epochs: exact when record_every divides the steps */
       g_string_append_printf (s, ": %" G_GINT64_FORMAT " steps, loss %.4g → %.4g", n_steps,
                               (double) first->loss, (double) last->loss);
@@ -1752,7 +1831,7 @@ void
 ps_json_field_copy (gpointer dst, gconstpointer src)
 {
   JsonNode *n = *(JsonNode *const *) src;
-  *(JsonNode **) dst = n ? json_node_copy (n) : NULL;
+  *(JsonNode **) dst = n ? ps_json_deep_copy (n) : NULL;   /* a copy for another thread shares nothing */
 }
 
 void
@@ -1761,30 +1840,33 @@ ps_json_field_clear (gpointer slot)
   g_clear_pointer ((JsonNode **) slot, json_node_unref);
 }
 
-/* Field i of a training op: its name, JSON type (STR, INT, NUM, BOOL, OBJ), whether it is required. */
-#define TF(i, name, type, req) { name, PS_FIELD_CUSTOM, req, G_STRUCT_OFFSET (PsOp, u.train.fields[i]), 0, \
-                                 parse_##type, ps_json_field_write, ps_json_field_copy, ps_json_field_clear }
+/* A field of a training op: the struct member it fills, its JSON name, its type (str: char*, int:
+ * gint64, bool: gboolean, num: PsOpNumber, obj: JsonObject*), whether it is required. */
+#define TF(member, name, type, req) { name, PS_FIELD_CUSTOM, req, G_STRUCT_OFFSET (PsOp, u.member), 0, \
+                                      parse_##type, write_##type, copy_##type, clear_##type }
 static const PsOpField dataset_fields[] = {
-  TF (0, "id", str, TRUE), TF (1, "type", str, FALSE), TF (2, "args", obj, FALSE), TF (3, "file", str, FALSE),
-  TF (4, "x", str, FALSE), TF (5, "y", str, FALSE), TF (6, "sha256", str, FALSE),
-  TF (7, "y_sha256", str, FALSE), { NULL } };
+  TF (dataset.o.id, "id", str, TRUE), TF (dataset.o.type, "type", str, FALSE), TF (dataset.o.args, "args", obj, FALSE),
+  TF (dataset.file, "file", str, FALSE), TF (dataset.x, "x", str, FALSE), TF (dataset.y, "y", str, FALSE),
+  TF (dataset.sha256, "sha256", str, FALSE), TF (dataset.y_sha256, "y_sha256", str, FALSE), { NULL } };
 static const PsOpField optimizer_fields[] = {
-  TF (0, "id", str, TRUE), TF (1, "type", str, TRUE), TF (2, "params", str, TRUE), TF (3, "args", obj, FALSE),
-  { NULL } };
+  TF (optimizer.o.id, "id", str, TRUE), TF (optimizer.o.type, "type", str, TRUE),
+  TF (optimizer.params, "params", str, TRUE), TF (optimizer.o.args, "args", obj, FALSE), { NULL } };
 static const PsOpField scheduler_fields[] = {
-  TF (0, "id", str, TRUE), TF (1, "type", str, TRUE), TF (2, "optimizer", str, TRUE), TF (3, "args", obj, FALSE),
-  { NULL } };
-static const PsOpField backward_fields[] = { TF (0, "output", str, TRUE), { NULL } };
-static const PsOpField step_fields[] = { TF (0, "optimizer", str, TRUE), { NULL } };
+  TF (scheduler.o.id, "id", str, TRUE), TF (scheduler.o.type, "type", str, TRUE),
+  TF (scheduler.optimizer, "optimizer", str, TRUE), TF (scheduler.o.args, "args", obj, FALSE), { NULL } };
+static const PsOpField backward_fields[] = { TF (backward.output, "output", str, TRUE), { NULL } };
+static const PsOpField step_fields[] = { TF (train_call.optimizer, "optimizer", str, TRUE), { NULL } };
 static const PsOpField zero_grad_fields[] = {
-  TF (0, "optimizer", str, TRUE), TF (1, "set_to_none", bool, FALSE), { NULL } };
-static const PsOpField scheduler_step_fields[] = { TF (0, "scheduler", str, TRUE), { NULL } };
+  TF (train_call.optimizer, "optimizer", str, TRUE), TF (train_call.set_to_none, "set_to_none", bool, FALSE), { NULL } };
+static const PsOpField scheduler_step_fields[] = { TF (train_call.scheduler, "scheduler", str, TRUE), { NULL } };
 static const PsOpField train_fields[] = {
-  TF (0, "model", str, TRUE), TF (1, "optimizer", str, TRUE), TF (2, "data", str, TRUE), TF (3, "loss", obj, TRUE),
-  TF (4, "batch_size", int, FALSE), TF (5, "shuffle", bool, FALSE), TF (6, "drop_last", bool, FALSE),
-  TF (7, "epochs", int, FALSE), TF (8, "steps", int, FALSE), TF (9, "scheduler", str, FALSE),
-  TF (10, "scheduler_every", str, FALSE), TF (11, "clip_grad_norm", num, FALSE), TF (12, "record_every", int, FALSE),
-  TF (13, "key_padding_mask", mask, FALSE), TF (14, "attn_mask", mask, FALSE),
+  TF (train.model, "model", str, TRUE), TF (train.optimizer, "optimizer", str, TRUE), TF (train.data, "data", str, TRUE),
+  TF (train.loss, "loss", obj, TRUE), TF (train.batch_size, "batch_size", int, FALSE),
+  TF (train.shuffle, "shuffle", bool, FALSE), TF (train.drop_last, "drop_last", bool, FALSE),
+  TF (train.epochs, "epochs", int, FALSE), TF (train.steps, "steps", int, FALSE),
+  TF (train.scheduler, "scheduler", str, FALSE), TF (train.scheduler_every, "scheduler_every", str, FALSE),
+  TF (train.clip_grad_norm, "clip_grad_norm", num, FALSE), TF (train.record_every, "record_every", int, FALSE),
+  TF (train.key_padding_mask, "key_padding_mask", mask, FALSE), TF (train.attn_mask, "attn_mask", mask, FALSE),
   { NULL } };
 #undef TF
 

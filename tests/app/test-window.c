@@ -1738,6 +1738,66 @@ test_difference_of_new_tensor (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* The model tree's columns and the timeline rows are GtkBuilderListItemFactory templates in
+ * ui/ps-window.ui; their cells still show what the signal factories showed: the class name with its
+ * arguments in the tooltip, the "shared ×2" badge, a failing step's row in the error style. */
+static void
+collect_labels (GtkWidget *w, GPtrArray *out)
+{
+  if (GTK_IS_LABEL (w) && gtk_widget_get_visible (w))
+    g_ptr_array_add (out, w);
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    collect_labels (c, out);
+}
+
+static GtkWidget *
+find_label (GtkWidget *root, const char *prefix)
+{
+  g_autoptr (GPtrArray) labels = g_ptr_array_new ();
+  for (int tries = 0; tries < 500; tries++)   /* rows appear once the view is allocated */
+    {
+      g_ptr_array_set_size (labels, 0);
+      collect_labels (root, labels);
+      for (guint i = 0; i < labels->len; i++)
+        if (g_str_has_prefix (gtk_label_get_text (labels->pdata[i]), prefix))
+          return labels->pdata[i];
+      iterate ();
+      g_usleep (10000);
+    }
+  for (guint i = 0; i < labels->len; i++)
+    g_test_message ("label: %s", gtk_label_get_text (labels->pdata[i]));
+  return NULL;
+}
+
+static void
+test_list_cell_templates (void)
+{
+  PsWindow *w = new_window ("article-3-shared");
+  GListModel *cols = gtk_column_view_get_columns (w->tree_view);
+  g_assert_cmpuint (g_list_model_get_n_items (cols), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr (GtkColumnViewColumn) c = g_list_model_get_item (cols, i);
+      g_assert_true (GTK_IS_BUILDER_LIST_ITEM_FACTORY (gtk_column_view_column_get_factory (c)));
+    }
+  g_assert_true (GTK_IS_BUILDER_LIST_ITEM_FACTORY (gtk_list_view_get_factory (w->timeline_view)));
+  GtkWidget *badge = find_label (GTK_WIDGET (w->tree_view), "shared ×2");
+  g_assert_nonnull (badge);
+  g_assert_nonnull (gtk_widget_get_tooltip_text (badge));
+  GtkWidget *type = find_label (GTK_WIDGET (w->tree_view), "Linear");
+  g_assert_nonnull (type);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (type)), ==, "Linear");
+  g_assert_true (g_str_has_prefix (gtk_widget_get_tooltip_text (type), "Linear(in_features=10, out_features=5"));
+  g_assert_nonnull (find_label (GTK_WIDGET (w->tree_view), "[5, 10]"));
+  GtkWidget *failed = find_label (GTK_WIDGET (w->timeline_view), "✗");
+  g_assert_nonnull (failed);
+  g_assert_true (gtk_widget_has_css_class (failed, "error"));
+  GtkWidget *ok = find_label (GTK_WIDGET (w->timeline_view), "1 ");
+  g_assert_nonnull (ok);
+  g_assert_false (gtk_widget_has_css_class (ok, "error"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 /* A step dropped to keep within the memory budget that cannot be rebuilt (the process budget is
  * nearly used up) is refused with the reason in the error banner: the step shown, the slider and
  * the timeline list stay where they were (this aborted the app before). */
@@ -1817,6 +1877,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/single-keys-yield", test_single_keys_yield);
   g_test_add_func ("/window/replace-asks-first", test_replace_asks_first);
   g_test_add_func ("/window/dialog-templates", test_dialog_templates);
+  g_test_add_func ("/window/list-cell-templates", test_list_cell_templates);
   g_test_add_func ("/window/difference-of-new-tensor", test_difference_of_new_tensor);
   return window_test_run ();
 }
