@@ -212,7 +212,7 @@ rebuild_tree (PsWindow *self)
     gtk_label_set_text (self->count_label, objects != NULL
                         ? _("No model yet: the modules constructed so far are listed under “Not in the model”. "
                             "Add a Sequential with them as its children to make the model.")
-                        : _("No model yet: add a layer to begin."));
+                        : _("No model yet: type a PyTorch line above (Ctrl+K), e.g. fc = nn.Linear(10, 5), or add a layer with the + button."));
 
   g_autoptr (PsTreeNode) outputs = ps_tree_node_new_outputs (state->output_names, state->outputs);
   if (outputs != NULL)
@@ -585,7 +585,7 @@ update_plot (PsWindow *self, PsPlotPage page)
     message = g_strdup (_("Select a parameter of one of these modules to see its values."));
   else if (node == NULL)
     message = g_strdup (ps_document_get_n_steps (self->document) == 0 || self->root_node == NULL
-                        ? _("No model yet.\nAdd a layer with the + button, or open a scenario from the menu.")
+                        ? _("No model yet.\nType a PyTorch line (Ctrl+K), add a layer with the + button, or open a scenario from the menu.")
                         : _("Select a parameter or buffer in the tree to see its values."));
   else if (param == NULL && output == NULL)
     message = g_strdup_printf (_("“%s” is a module.\nSelect one of its parameters (e.g. its weight) to see values."),
