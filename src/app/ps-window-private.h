@@ -89,7 +89,6 @@ struct _PsWindow {
   guint substep;              /* the one shown; n_substeps = the step's own state (after the run) */
   GArray *sub_axis;           /* int64 training-axis step of each record */
   GtkEntry *pytorch_entry;    /* the PyTorch line under the tree (ps-window-pytorch.c) */
-  GtkMenuButton *main_menu_button;
 };
 
 /* ps-window.c */
@@ -97,6 +96,9 @@ void        ps_window_show_error     (PsWindow *self, const char *text);
 void        ps_window_clear_error    (PsWindow *self);
 void        ps_window_toast          (PsWindow *self, const char *text);
 void        ps_window_refresh        (PsWindow *self);
+/* Shows step `step`; when it cannot be rebuilt (memory budget) the error banner says why, the
+ * step shown stays and FALSE is returned. */
+gboolean    ps_window_go_to_step     (PsWindow *self, guint step);
 PsTreeNode *ps_window_get_selected_node (PsWindow *self);   /* no ref, may be NULL */
 void        ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage page);
 PsPlotPage  ps_window_get_visible_page (PsWindow *self);
