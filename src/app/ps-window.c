@@ -213,7 +213,7 @@ rebuild_tree (PsWindow *self)
     gtk_label_set_text (self->count_label, objects != NULL
                         ? _("No model yet: the modules constructed so far are listed under “Not in the model”. "
                             "Add a Sequential with them as its children to make the model.")
-                        : _("No model yet: add a layer to begin."));
+                        : _("No model yet: type a PyTorch line above (Ctrl+K), e.g. fc = nn.Linear(10, 5), or add a layer with the + button."));
 
   g_autoptr (PsTreeNode) outputs = ps_tree_node_new_outputs (state->output_names, state->outputs);
   if (outputs != NULL)
@@ -528,7 +528,7 @@ update_plot (PsWindow *self, PsPlotPage page)
     message = g_strdup (_("Select a parameter of one of these modules to see its values."));
   else if (node == NULL)
     message = g_strdup (ps_document_get_n_steps (self->document) == 0 || self->root_node == NULL
-                        ? _("No model yet.\nAdd a layer with the + button, or open a scenario from the menu.")
+                        ? _("No model yet.\nType a PyTorch line (Ctrl+K), add a layer with the + button, or open a scenario from the menu.")
                         : _("Select a parameter or buffer in the tree to see its values."));
   else if (param == NULL && output == NULL)
     message = g_strdup_printf (_("“%s” is a module.\nSelect one of its parameters (e.g. its weight) to see values."),
@@ -1048,7 +1048,6 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_box);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_of_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, PsWindow, main_menu_button);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_shared);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, bins_spin);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, log_toggle);
@@ -1098,9 +1097,9 @@ ps_window_init (PsWindow *self)
    * sliding pages: after an item of a sliding submenu was activated by keyboard, GTK 4.8 kept
    * sending every key event to the closed popover (seen under X11 + openbox: F10, Scenarios,
    * Return, and the window took no key at all). gui-a11y-play picks a scenario this way. */
-  GtkWidget *main_menu = gtk_popover_menu_new_from_model_full (gtk_menu_button_get_menu_model (self->main_menu_button),
-                                                               GTK_POPOVER_MENU_NESTED);
-  gtk_menu_button_set_popover (self->main_menu_button, main_menu);
+  if (primary_menu != NULL)
+    gtk_menu_button_set_popover (GTK_MENU_BUTTON (primary),
+                                 gtk_popover_menu_new_from_model_full (primary_menu, GTK_POPOVER_MENU_NESTED));
   ps_window_init_actions (self);
   ps_checkpoint_drop_attach (GTK_WINDOW (self));   /* checkpoint files or folders dragged here */
   g_signal_connect (self->document, "changed", G_CALLBACK (on_document_changed), self);

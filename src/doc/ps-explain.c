@@ -130,7 +130,7 @@ ps_explain_story (const PsTimeline *tl, guint step, char **heading, char **body)
       if (s->len > 0)
         g_string_append (s, "\n\n");
       g_string_append_printf (s, _("torch.manual_seed(%" PRId64 "). "), recipe->seed);
-      g_string_append (s, n == 0 ? _("Add a layer with the + button, or open a scenario from the menu.")
+      g_string_append (s, n == 0 ? _("Type a PyTorch line (Ctrl+K), add a layer with the + button, or open a scenario from the menu.")
                                  : _("Step forward (the . key or Alt+Right) to play the story."));
       *body = g_string_free (s, FALSE);
       return;

@@ -90,7 +90,7 @@ test_story (void)
   g_autoptr (PsTimeline) empty = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
   g_autofree char *he = NULL, *be = NULL;
   ps_explain_story (empty, 0, &he, &be);
-  assert_has (be, "Add a layer");
+  assert_has (be, "Type a PyTorch line (Ctrl+K), add a layer");
 }
 
 /* Errors say "Step N" (as the title and timeline do), not "op N (kind)", and no JSON field names. */
