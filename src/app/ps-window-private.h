@@ -96,6 +96,9 @@ void        ps_window_show_error     (PsWindow *self, const char *text);
 void        ps_window_clear_error    (PsWindow *self);
 void        ps_window_toast          (PsWindow *self, const char *text);
 void        ps_window_refresh        (PsWindow *self);
+/* Shows step `step`; when it cannot be rebuilt (memory budget) the error banner says why, the
+ * step shown stays and FALSE is returned. */
+gboolean    ps_window_go_to_step     (PsWindow *self, guint step);
 PsTreeNode *ps_window_get_selected_node (PsWindow *self);   /* no ref, may be NULL */
 void        ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage page);
 PsPlotPage  ps_window_get_visible_page (PsWindow *self);

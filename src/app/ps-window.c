@@ -827,14 +827,33 @@ scroll_timeline_idle (PsWindow *self)
 }
 
 static void
-on_current_step (PsDocument *doc, GParamSpec *pspec, PsWindow *self)
+sync_step_widgets (PsWindow *self)
 {
   self->syncing = TRUE;
-  gtk_adjustment_set_value (self->step_adjustment, ps_document_get_current_step (doc));
-  gtk_single_selection_set_selected (self->timeline_selection, ps_document_get_current_step (doc));
+  gtk_adjustment_set_value (self->step_adjustment, ps_document_get_current_step (self->document));
+  gtk_single_selection_set_selected (self->timeline_selection, ps_document_get_current_step (self->document));
   self->syncing = FALSE;
+}
+
+static void
+on_current_step (PsDocument *doc, GParamSpec *pspec, PsWindow *self)
+{
+  sync_step_widgets (self);
   ps_window_refresh (self);
   scroll_timeline_idle (self);
+}
+
+gboolean
+ps_window_go_to_step (PsWindow *self, guint step)
+{
+  g_autoptr (GError) error = NULL;
+  if (ps_document_go_to_step (self->document, step, &error))
+    return TRUE;
+  /* a step dropped to keep within the memory budget that no longer fits: say so, and the
+   * slider and the list go back to the step still shown */
+  ps_window_show_error (self, error->message);
+  sync_step_widgets (self);
+  return FALSE;
 }
 
 static void
@@ -847,7 +866,7 @@ static void
 on_step_scale (GtkAdjustment *adj, PsWindow *self)
 {
   if (!self->syncing)
-    ps_document_set_current_step (self->document, (guint) lround (gtk_adjustment_get_value (adj)));
+    ps_window_go_to_step (self, (guint) lround (gtk_adjustment_get_value (adj)));
 }
 
 static void
@@ -857,7 +876,7 @@ on_timeline_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsWindow *self
     return;
   guint i = gtk_single_selection_get_selected (sel);
   if (i != GTK_INVALID_LIST_POSITION && i <= ps_document_get_n_steps (self->document))
-    ps_document_set_current_step (self->document, i);
+    ps_window_go_to_step (self, i);
 }
 
 static void
