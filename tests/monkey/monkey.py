@@ -56,6 +56,8 @@ SHORTCUTS = [
     # mnemonics of the Training page's buttons (Alt+T Train…, Alt+E Export View…, Alt+P Export Over
     # Sub-steps…)
     ('ctrl+n', 1), ('ctrl+shift+i', 2), ('ctrl+shift+t', 2), ('alt+e', 1), ('alt+t', 1), ('alt+p', 1),
+    # session 5: the PyTorch line under the tree (Ctrl+K), where typed statements become steps
+    ('ctrl+k', 3),
 ]
 NAV_KEYS = [
     ('Escape', 10), ('Tab', 6), ('shift+Tab', 3), ('Return', 5), ('Up', 4), ('Down', 4),
@@ -64,7 +66,12 @@ NAV_KEYS = [
     ('KP_Add', 1), ('KP_Subtract', 1), ('ctrl+Tab', 1),
 ]
 TEXTS = ['1e400', '-1', 'nan', '0', '1', '-0', 'inf', '-inf', '1e-45', '3.4e38', '99999999999',
-         '0.5', '12', 'abc', 'x.weight', '7', '', ' ', '1e308', '-1e400', '2147483648', '256']
+         '0.5', '12', 'abc', 'x.weight', '7', '', ' ', '1e308', '-1e400', '2147483648', '256',
+         # PyTorch lines (the PyTorch line turns them into steps; anywhere else they are text)
+         'fc = nn.Linear(10, 5)', 'nn.Linear(1e400, -1)', 'torch.manual_seed(2147483648)',
+         'nn.init.zeros_(fc.weight)', 'm = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))',
+         'c = nn.Conv2d(3, 8, 0)', 'nn.init.xavier_uniform_(m[0].weight, gain=nan)', ')(', 'fc = fc',
+         'nn.Linear(99999999999, 99999999999)', 'del fc']
 
 
 def weighted(rng, items):
