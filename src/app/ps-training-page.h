@@ -36,6 +36,7 @@ typedef enum {
   PS_TRAINING_VIEW_RIDGELINE,      /* over the recorded sub-steps (ps_figure_new_for_series) */
   PS_TRAINING_VIEW_BANDS,
   PS_TRAINING_VIEW_DIFFERENCE,
+  PS_TRAINING_VIEW_OUTPUT_GRADIENTS,   /* d loss / d output of each layer on the activations' rows */
   PS_TRAINING_N_VIEWS
 } PsTrainingView;
 

@@ -7,6 +7,7 @@
 #include "ps-window-private.h"
 #include "ps-train-dialog.h"
 #include "ps-training-page.h"
+#include "ps-train-figures.h"
 #include "ps-safetensors.h"
 #include <gif_lib.h>
 #include "picture-test-util.h"
@@ -820,6 +821,54 @@ test_scenario_tanh_saturation (void)
         g_assert_null (strstr (text, "saturated"));
       }
   shot (w, "scenario-tanh-saturation");
+
+  /* gradients of the layer outputs (out.retain_grad() in torch) after steps 40 and 80, of
+   * CrossEntropyLoss on the first 64 points: torch's bits */
+  JsonArray *og = json_object_get_array_member (g, "out_grads");
+  PsLoss ce;
+  ps_loss_init (&ce, PS_LOSS_CROSS_ENTROPY);
+  const guint at[2] = { 39, 79 };
+  for (guint s = 0; s < 2; s++)
+    {
+      const PsTrainRecord *r = records->pdata[at[s]];
+      g_assert_nonnull (r->state);
+      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GPtrArray) got = ps_train_figures_output_grad_tensors (r->state, 64, &ce, names, &error);
+      g_assert_no_error (error);
+      JsonArray *want = json_array_get_array_element (og, s);
+      g_assert_cmpuint (got->len, ==, json_array_get_length (want));
+      for (guint l = 0; l < got->len; l++)
+        assert_golden_tensor (json_array_get_object_element (want, l), got->pdata[l]);
+    }
+  /* the page's view at the last sub-step: the train op's loss on the activations' 200 points, one
+   * histogram per layer output holding every value */
+  ps_training_page_set_view (w->training_page, PS_TRAINING_VIEW_OUTPUT_GRADIENTS);
+  ps_training_page_set_substep (w->training_page, 79);
+  iterate ();
+  g_assert_null (ps_training_page_get_empty_text (w->training_page));
+  ld = ps_training_page_get_layer_diagnostics (w->training_page);
+  g_assert_nonnull (ld);
+  g_assert_cmpuint (ld->n, ==, 5);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) all = ps_train_figures_output_grad_tensors (((const PsTrainRecord *) records->pdata[79])->state,
+                                                                    200, &ce, names, NULL);
+  g_assert_nonnull (all);
+  for (guint i = 0; i < ld->n; i++)
+    {
+      const PsHistogram *h = ld->layers[i].hist;
+      int64_t sum = h->underflow + h->overflow + h->nan;
+      for (int b = 0; b < h->n_bins; b++)
+        sum += h->counts[b];
+      g_assert_cmpint (sum, ==, 200 * (i < 4 ? 32 : 2));
+      g_assert_nonnull (strstr (ld->layers[i].name, "output .grad"));
+      g_assert_cmpstr (ld->layers[i].name, ==, names->pdata[i]);
+      PsStats st;
+      ps_stats_compute (all->pdata[i], &st);
+      g_assert_cmpfloat (ld->layers[i].stats->mean, ==, st.mean);
+    }
+  ps_loss_clear (&ce);
+  shot (w, "scenario-tanh-output-gradients");
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
