@@ -984,7 +984,19 @@ ps_training_page_set_monitor (PsTrainingPage *self, PsTrainMonitor *monitor, GCa
   if (monitor != NULL)
     {
       clear_records (self);
+      /* the run is appended after the timeline's train ops: its points continue their axis, as
+       * they will when the run has finished and the timeline is indexed again */
       self->axis = (PsTrainAxis) { 0, 0 };
+      PsTimeline *tl = self->doc ? ps_document_get_timeline (self->doc) : NULL;
+      for (guint i = 1; tl != NULL && i <= ps_timeline_get_n_steps (tl); i++)
+        {
+          const PsOp *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, i - 1);
+          if (strcmp (ps_op_get_kind (op), "train") != 0)
+            continue;
+          PsState *st = ps_timeline_get_state (tl, i);
+          for (guint k = 0; st->train_log != NULL && k < st->train_log->records->len; k++)
+            ps_train_axis_next (&self->axis, ((const PsTrainRecord *) st->train_log->records->pdata[k])->step);
+        }
       if (self->tick_id == 0)
         self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, self, NULL);
     }
@@ -1082,6 +1094,11 @@ ps_training_page_set_view (PsTrainingPage *self, PsTrainingView view)
 
 guint ps_training_page_get_n_substeps (PsTrainingPage *self) { return self->records->len; }
 guint ps_training_page_get_substep (PsTrainingPage *self) { return self->shown; }
+int64_t
+ps_training_page_get_axis_step (PsTrainingPage *self, guint i)
+{
+  return i < self->xsteps->len ? g_array_index (self->xsteps, int64_t, i) : -1;
+}
 PsState *ps_training_page_get_shown_state (PsTrainingPage *self) { return self->shown_state; }
 PsTensor *ps_training_page_get_shown_tensor (PsTrainingPage *self) { return self->shown_tensor; }
 const char *

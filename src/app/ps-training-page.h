@@ -54,6 +54,8 @@ void      ps_training_page_set_view     (PsTrainingPage *self, PsTrainingView vi
 /* Recorded sub-steps known to the page (live: so far), and the one shown (index). */
 guint     ps_training_page_get_n_substeps (PsTrainingPage *self);
 guint     ps_training_page_get_substep  (PsTrainingPage *self);
+/* Where sub-step i sits on the training axis (PsTrainAxis; live too), or -1. */
+int64_t   ps_training_page_get_axis_step (PsTrainingPage *self, guint i);
 /* Show sub-step i (clamped); its optimizer step count in *opt_step. */
 void      ps_training_page_set_substep  (PsTrainingPage *self, guint i);
 /* The snapshot shown (no ref; NULL if none) and the tensor the parameter views draw (no ref). */
