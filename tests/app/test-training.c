@@ -994,6 +994,153 @@ test_teach_actions (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* The file chooser GTK shows when no portal answers (it appears after the portal check fails),
+ * or NULL after 20 s. */
+static gpointer
+wait_chooser (void)
+{
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  gpointer c;
+  while ((c = find_dialog (GTK_TYPE_FILE_CHOOSER_DIALOG)) == NULL && g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return c;
+}
+
+/* The first widget under w whose action is `action` (a button). */
+static GtkWidget *
+find_action_widget (GtkWidget *w, const char *action)
+{
+  if (GTK_IS_ACTIONABLE (w) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (w)), action) == 0)
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *f = find_action_widget (c, action);
+      if (f != NULL)
+        return f;
+    }
+  return NULL;
+}
+
+/* "Export Over Sub-steps…" as a user presses it: the button, the file chooser (GTK's own dialog
+ * under the test: no portal) answered with a .gif in a fresh folder; a GIF of the heatmap at each
+ * of train-xor's 20 sub-steps is written, and its frames differ (the weights change). */
+static void
+test_export_frames_button (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsTrainingPage *page = w->training_page;
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
+  iterate ();
+  g_assert_null (ps_training_page_get_empty_text (page));
+  GtkWidget *button = find_action_widget (GTK_WIDGET (page), "win.export-training-frames");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_assert_true (gtk_widget_activate (button));
+  iterate ();
+  GtkFileChooserDialog *chooser = wait_chooser ();
+  if (chooser == NULL)
+    {
+      g_test_skip ("the file chooser is a portal's here (no GTK dialog to answer)");
+      gtk_window_destroy (GTK_WINDOW (w));
+      return;
+    }
+  g_autofree char *dir = g_dir_make_tmp ("ps-export-frames-XXXXXX", NULL);
+  g_autofree char *gif_path = g_build_filename (dir, "frames.gif", NULL);
+  g_autoptr (GFile) folder = g_file_new_for_path (dir);
+  /* the folder changes asynchronously (the dialog may still be setting up the one it opened in):
+   * ask until it is the fresh folder, never answering elsewhere */
+  gint64 until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "frames.gif");
+      run_for (100);
+      g_autoptr (GFile) now = gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *name = gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser));
+      if (now != NULL && g_file_equal (now, folder) && g_strcmp0 (name, "frames.gif") == 0)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+    }
+  GtkWidget *accept = gtk_dialog_get_widget_for_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  g_assert_nonnull (accept);
+  g_signal_emit_by_name (accept, "clicked");
+  /* the chooser may check the name asynchronously before it answers */
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (!g_file_test (gif_path, G_FILE_TEST_EXISTS) && ps_window_get_error_text (w) == NULL)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+      if (g_get_monotonic_time () > end)
+        g_error ("no %s after 60 s; the chooser is %s, at %s", gif_path,
+                 find_dialog (GTK_TYPE_FILE_CHOOSER_DIALOG) ? "open" : "gone",
+                 g_file_get_path (gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (chooser))));
+    }
+  g_assert_cmpstr (ps_window_get_error_text (w), ==, NULL);
+  iterate ();
+  g_assert_null (ps_window_get_error_text (w));
+  GifFileType *gif = gif_open (gif_path);
+  g_assert_cmpint (gif->ImageCount, ==, 20);   /* every recorded sub-step */
+  guint differ = 0;
+  for (int y = 0; y < gif->SHeight; y += 3)
+    for (int x = 0; x < gif->SWidth; x += 3)
+      differ += gif_pixel (gif, 0, x, y) != gif_pixel (gif, 19, x, y);
+  g_assert_cmpuint (differ, >, 100);
+  DGifCloseFile (gif, NULL);
+  g_unlink (gif_path);
+  g_rmdir (dir);
+  /* the page shows what it showed before the export */
+  g_assert_cmpuint (ps_training_page_get_substep (page), ==, 19);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* The Train dialog's file chooser holds no reference to the dialog: closing the dialog while the
+ * chooser is open finalizes it and takes the chooser down without an answer. */
+static void
+test_dialog_chooser_lifetime (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  g_action_group_activate_action (G_ACTION_GROUP (w), "train", NULL);
+  iterate ();
+  PsTrainDialog *d = find_dialog (PS_TYPE_TRAIN_DIALOG);
+  g_assert_nonnull (d);
+  gpointer weak = d;
+  g_object_add_weak_pointer (G_OBJECT (d), &weak);
+  GtkWidget *choose = NULL;
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (d)); c != NULL && choose == NULL;)
+    {
+      /* depth-first: the button whose tooltip names the file */
+      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_widget_get_tooltip_text (c), "Choose the data set file") == 0)
+        choose = c;
+      else if (gtk_widget_get_first_child (c) != NULL)
+        c = gtk_widget_get_first_child (c);
+      else
+        {
+          while (c != NULL && gtk_widget_get_next_sibling (c) == NULL && c != GTK_WIDGET (d))
+            c = gtk_widget_get_parent (c);
+          c = c == NULL || c == GTK_WIDGET (d) ? NULL : gtk_widget_get_next_sibling (c);
+        }
+    }
+  g_assert_nonnull (choose);
+  g_signal_emit_by_name (choose, "clicked");
+  iterate ();
+  GtkWidget *chooser = wait_chooser ();
+  if (chooser == NULL)
+    {
+      g_test_skip ("the file chooser is a portal's here");
+      gtk_window_destroy (GTK_WINDOW (d));
+      gtk_window_destroy (GTK_WINDOW (w));
+      return;
+    }
+  gtk_window_destroy (GTK_WINDOW (d));
+  iterate ();
+  g_assert_null (weak);                                          /* nothing held the dialog */
+  g_assert_null (find_dialog (GTK_TYPE_FILE_CHOOSER_DIALOG));    /* the chooser went with it */
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1023,6 +1170,8 @@ main (int argc, char **argv)
   g_test_add_func ("/training/scenario-lazy-then-train", test_scenario_lazy_then_train);
   g_test_add_func ("/training/teach-actions", test_teach_actions);
   g_test_add_func ("/training/fashion-templates", test_fashion_templates);
+  g_test_add_func ("/training/export-frames-button", test_export_frames_button);
+  g_test_add_func ("/training/dialog-chooser-lifetime", test_dialog_chooser_lifetime);
   int ret = g_test_run ();
   g_object_unref (app);
   return ret;
