@@ -580,6 +580,27 @@ test_main_timeline_substeps (void)
   g_assert_true (ps_figure_page_get_figure (w->pages[PS_PAGE_HISTOGRAM]) != NULL);
   g_assert_true (page_tensor (w, PS_PAGE_HISTOGRAM) != p9->value);
 
+  /* Over Time follows the sub-step: the ridgeline over the run's sub-steps up to the shown one ends
+   * at that sub-step's tensor, and moves with the slider; at the step's end, the timeline's */
+  adw_view_stack_set_visible_child_name (w->view_stack, "over-time");
+  ps_window_set_substep (w, 9);
+  iterate ();
+  PsFigure *ot = ps_figure_page_get_figure (w->pages[PS_PAGE_OVER_TIME]);
+  g_assert_nonnull (ot);
+  g_assert_true (ps_figure_get_tensor (ot) == p9->value);
+  PsParam *p3 = NULL;
+  g_assert_true (ps_state_resolve (((const PsTrainRecord *) last->train_log->records->pdata[3])->state, "fc1.weight",
+                                   NULL, &p3, NULL));
+  ps_window_set_substep (w, 3);
+  iterate ();
+  g_assert_true (ps_figure_get_tensor (ps_figure_page_get_figure (w->pages[PS_PAGE_OVER_TIME])) == p3->value);
+  ps_window_set_substep (w, 20);   /* the step's end: over the timeline's steps again */
+  iterate ();
+  g_assert_nonnull (ps_figure_page_get_figure (w->pages[PS_PAGE_OVER_TIME]));
+  g_assert_true (ps_figure_get_tensor (ps_figure_page_get_figure (w->pages[PS_PAGE_OVER_TIME])) != p3->value);
+  ps_window_set_substep (w, 3);
+  iterate ();
+
   /* another step: no sub-steps there, the scale is off; back at the train step it starts at its end */
   ps_document_set_current_step (doc, n - 1);
   iterate ();
