@@ -65,6 +65,7 @@ struct _PsTrainingPage {
   GPtrArray *states;               /* PsState* (ref) — NULL entries while live */
   GPtrArray *held;                 /* PsState* refs of the timeline states that own the logs */
   GArray *xsteps;                  /* int64 x position of each record (steps across train ops) */
+  GArray *rec_ops;                 /* guint: the timeline step of each record's train op (0 = live) */
   PsTrainAxis axis;
   guint shown;
   PsState *shown_state;            /* ref */
@@ -100,7 +101,7 @@ static const char *const view_names[] = {
   N_("Loss and accuracy"), N_("Update and gradient ratios"), N_("Activations per layer"),
   N_("Gradients per layer"), N_("Decision boundary"), N_("First-layer weights (tiles)"), N_("Parameter heatmap"),
   N_("Parameter histogram"), N_("Parameter ridgeline over sub-steps"), N_("Parameter percentile bands over sub-steps"),
-  N_("Difference of two sub-steps"),
+  N_("Difference of two sub-steps"), N_("Gradients of layer outputs"),
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (view_names) == PS_TRAINING_N_VIEWS);
 
@@ -115,6 +116,7 @@ clear_records (PsTrainingPage *self)
   g_ptr_array_set_size (self->states, 0);
   g_ptr_array_set_size (self->held, 0);
   g_array_set_size (self->xsteps, 0);
+  g_array_set_size (self->rec_ops, 0);
 }
 
 char *
@@ -130,9 +132,10 @@ ps_train_record_describe (const PsTrainRecord *r, int64_t axis_step)
 }
 
 static void
-add_record (PsTrainingPage *self, const PsTrainRecord *r, PsState *state)
+add_record (PsTrainingPage *self, const PsTrainRecord *r, PsState *state, guint op_step)
 {
   int64_t x = ps_train_axis_next (&self->axis, r->step);
+  g_array_append_val (self->rec_ops, op_step);
   g_ptr_array_add (self->records, (gpointer) r);
   g_ptr_array_add (self->states, state ? ps_state_ref (state) : NULL);
   g_array_append_val (self->xsteps, x);
@@ -170,7 +173,7 @@ index_timeline (PsTrainingPage *self)
       for (guint k = 0; k < st->train_log->records->len; k++)
         {
           const PsTrainRecord *r = st->train_log->records->pdata[k];
-          add_record (self, r, r->state);
+          add_record (self, r, r->state, i);
         }
     }
 }
@@ -199,7 +202,7 @@ index_monitor (PsTrainingPage *self)
 {
   guint n = ps_train_monitor_get_n_records (self->monitor);
   for (guint i = self->records->len; i < n; i++)
-    add_record (self, ps_train_monitor_get_record (self->monitor, i), NULL);
+    add_record (self, ps_train_monitor_get_record (self->monitor, i), NULL, 0);
 }
 
 /* ---------- the shown snapshot ---------- */
@@ -432,6 +435,43 @@ build_gradients (PsTrainingPage *self)
   self->have_figure = self->layers->len > 0;
   if (!self->have_figure)
     self->empty_text = g_strdup (_("No parameter has a .grad at this sub-step."));
+}
+
+/* d loss / d output of every layer (out.retain_grad() in torch) of the shown sub-step's train op's
+ * loss, on the rows the Activations view runs: makemore part 3's "gradient distribution". */
+static void
+build_output_gradients (PsTrainingPage *self)
+{
+  guint op_step = self->records->len ? g_array_index (self->rec_ops, guint, self->shown) : 0;
+  if (op_step == 0 || self->doc == NULL)
+    {
+      self->empty_text = g_strdup (self->monitor ? _("Gradients of layer outputs: shown when the run has finished.")
+                                                 : _("Gradients of layer outputs are a train op's loss's: no recorded training step yet."));
+      return;
+    }
+  const PsRecipe *recipe = ps_timeline_get_recipe (ps_document_get_timeline (self->doc));
+  g_autoptr (GError) error = NULL;
+  PsLoss loss;
+  PsTrainLayerSet set = { self->layer_hists, self->layer_stats, self->layers };
+  gboolean ok = op_step <= recipe->ops->len && ps_train_figures_op_loss (recipe->ops->pdata[op_step - 1], &loss, &error);
+  if (ok)
+    {
+      ok = ps_train_figures_output_gradients (self->shown_state, ACTIVATION_SAMPLES, &loss, &set, &error);
+      ps_loss_clear (&loss);
+    }
+  if (!ok)
+    {
+      self->empty_text = g_strdup (error ? error->message : _("No train op at the shown step."));
+      return;
+    }
+  ps_layer_diagnostics_options_init (&self->ldo);
+  self->ldo.title = _("Gradients of layer outputs (d loss / d output)");
+  self->ldo.layout = PS_LAYER_DIAGNOSTICS_GRID;
+  self->ldo.value_label = _("gradient");
+  self->ld = (PsLayerDiagnostics) { (const PsLayerHistogram *) self->layers->data, self->layers->len, &self->ldo };
+  self->have_figure = self->layers->len > 0;
+  if (!self->have_figure)
+    self->empty_text = g_strdup (_("No layer output receives a gradient."));
 }
 
 typedef struct {
@@ -708,7 +748,8 @@ rebuild (PsTrainingPage *self)
   update_params (self);
   update_whats (self);
   self->view = (PsTrainingView) gtk_drop_down_get_selected (self->view_dropdown);
-  gtk_widget_set_visible (self->param_box, self->view >= PS_TRAINING_VIEW_HEATMAP);
+  gtk_widget_set_visible (self->param_box, self->view >= PS_TRAINING_VIEW_HEATMAP
+                                           && self->view <= PS_TRAINING_VIEW_DIFFERENCE);
   gtk_widget_set_visible (self->diff_box, self->view == PS_TRAINING_VIEW_DIFFERENCE);
   clear_figure (self);
   if (n == 0 && self->view <= PS_TRAINING_VIEW_RATIOS)
@@ -721,6 +762,7 @@ rebuild (PsTrainingPage *self)
       case PS_TRAINING_VIEW_RATIOS: build_ratios (self); break;
       case PS_TRAINING_VIEW_ACTIVATIONS: build_activations (self); break;
       case PS_TRAINING_VIEW_GRADIENTS: build_gradients (self); break;
+      case PS_TRAINING_VIEW_OUTPUT_GRADIENTS: build_output_gradients (self); break;
       case PS_TRAINING_VIEW_RIDGELINE: build_series (self, PS_FIGURE_RIDGELINE); break;
       case PS_TRAINING_VIEW_BANDS: build_series (self, PS_FIGURE_BANDS); break;
       case PS_TRAINING_VIEW_BOUNDARY: build_boundary (self); break;
@@ -748,6 +790,7 @@ draw_view (PsTrainingPage *self, cairo_t *cr, double w, double h, double scale)
     case PS_TRAINING_VIEW_LOSS: self->lco.scale = scale; ps_loss_curve_draw_func (cr, w, h, &self->lc); break;
     case PS_TRAINING_VIEW_RATIOS: self->rco.scale = scale; ps_ratio_chart_draw_func (cr, w, h, &self->rc); break;
     case PS_TRAINING_VIEW_ACTIVATIONS:
+    case PS_TRAINING_VIEW_OUTPUT_GRADIENTS:
     case PS_TRAINING_VIEW_GRADIENTS: self->ldo.scale = scale; ps_layer_diagnostics_draw_func (cr, w, h, &self->ld); break;
     case PS_TRAINING_VIEW_BOUNDARY: self->dbo.scale = scale; ps_decision_boundary_draw_func (cr, w, h, &self->db); break;
     case PS_TRAINING_VIEW_WEIGHT_GRID: ps_weight_grid_draw_func (cr, w, h, self->wg); break;
@@ -958,7 +1001,19 @@ ps_training_page_set_monitor (PsTrainingPage *self, PsTrainMonitor *monitor, GCa
   if (monitor != NULL)
     {
       clear_records (self);
+      /* the run is appended after the timeline's train ops: its points continue their axis, as
+       * they will when the run has finished and the timeline is indexed again */
       self->axis = (PsTrainAxis) { 0, 0 };
+      PsTimeline *tl = self->doc ? ps_document_get_timeline (self->doc) : NULL;
+      for (guint i = 1; tl != NULL && i <= ps_timeline_get_n_steps (tl); i++)
+        {
+          const PsOp *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, i - 1);
+          if (strcmp (ps_op_get_kind (op), "train") != 0)
+            continue;
+          PsState *st = ps_timeline_get_state (tl, i);
+          for (guint k = 0; st->train_log != NULL && k < st->train_log->records->len; k++)
+            ps_train_axis_next (&self->axis, ((const PsTrainRecord *) st->train_log->records->pdata[k])->step);
+        }
       if (self->tick_id == 0)
         self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, self, NULL);
     }
@@ -1056,6 +1111,11 @@ ps_training_page_set_view (PsTrainingPage *self, PsTrainingView view)
 
 guint ps_training_page_get_n_substeps (PsTrainingPage *self) { return self->records->len; }
 guint ps_training_page_get_substep (PsTrainingPage *self) { return self->shown; }
+int64_t
+ps_training_page_get_axis_step (PsTrainingPage *self, guint i)
+{
+  return i < self->xsteps->len ? g_array_index (self->xsteps, int64_t, i) : -1;
+}
 PsState *ps_training_page_get_shown_state (PsTrainingPage *self) { return self->shown_state; }
 PsTensor *ps_training_page_get_shown_tensor (PsTrainingPage *self) { return self->shown_tensor; }
 const char *
@@ -1072,7 +1132,8 @@ guint ps_training_page_get_n_rebuilds (PsTrainingPage *self) { return self->n_re
 const PsLayerDiagnostics *
 ps_training_page_get_layer_diagnostics (PsTrainingPage *self)
 {
-  gboolean layers = self->view == PS_TRAINING_VIEW_ACTIVATIONS || self->view == PS_TRAINING_VIEW_GRADIENTS;
+  gboolean layers = self->view == PS_TRAINING_VIEW_ACTIVATIONS || self->view == PS_TRAINING_VIEW_GRADIENTS
+                    || self->view == PS_TRAINING_VIEW_OUTPUT_GRADIENTS;
   return layers && self->have_figure ? &self->ld : NULL;
 }
 
@@ -1180,6 +1241,7 @@ ps_training_page_finalize (GObject *object)
   g_ptr_array_unref (self->states);
   g_ptr_array_unref (self->held);
   g_array_unref (self->xsteps);
+  g_array_unref (self->rec_ops);
   g_array_unref (self->loss);
   g_array_unref (self->acc);
   g_array_unref (self->lr);
@@ -1210,6 +1272,7 @@ ps_training_page_init (PsTrainingPage *self)
   self->states = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
   self->held = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
   self->xsteps = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  self->rec_ops = g_array_new (FALSE, FALSE, sizeof (guint));
   self->loss = g_array_new (FALSE, FALSE, sizeof (double));
   self->acc = g_array_new (FALSE, FALSE, sizeof (double));
   self->lr = g_array_new (FALSE, FALSE, sizeof (double));

@@ -36,6 +36,7 @@ typedef enum {
   PS_TRAINING_VIEW_RIDGELINE,      /* over the recorded sub-steps (ps_figure_new_for_series) */
   PS_TRAINING_VIEW_BANDS,
   PS_TRAINING_VIEW_DIFFERENCE,
+  PS_TRAINING_VIEW_OUTPUT_GRADIENTS,   /* d loss / d output of each layer on the activations' rows */
   PS_TRAINING_N_VIEWS
 } PsTrainingView;
 
@@ -53,6 +54,8 @@ void      ps_training_page_set_view     (PsTrainingPage *self, PsTrainingView vi
 /* Recorded sub-steps known to the page (live: so far), and the one shown (index). */
 guint     ps_training_page_get_n_substeps (PsTrainingPage *self);
 guint     ps_training_page_get_substep  (PsTrainingPage *self);
+/* Where sub-step i sits on the training axis (PsTrainAxis; live too), or -1. */
+int64_t   ps_training_page_get_axis_step (PsTrainingPage *self, guint i);
 /* Show sub-step i (clamped); its optimizer step count in *opt_step. */
 void      ps_training_page_set_substep  (PsTrainingPage *self, guint i);
 /* The snapshot shown (no ref; NULL if none) and the tensor the parameter views draw (no ref). */

@@ -2,7 +2,7 @@
  * op that recorded sub-steps, a second scale under the step scale reaches every one of them (and
  * the step's own state at its end). The Heatmap, Histogram and Difference pages then draw the
  * selected parameter from that sub-step's exact snapshot, so they animate while scrubbing or
- * playing; Play walks through the sub-steps of every train step it meets. The sub-step's label
+ * playing, and Over Time draws it over the run's sub-steps up to the shown one; Play walks through the sub-steps of every train step it meets. The sub-step's label
  * counts steps on the Training page's x axis (ps_train_axis_next). */
 #include "ps-config.h"
 #include "ps-window-private.h"
@@ -179,12 +179,61 @@ ps_window_substeps_advance (PsWindow *self, gboolean from_start)
 
 /* ---------- the pages ---------- */
 
+/* Over Time inside a train step: the parameter's ridgeline over the run's recorded sub-steps up to
+ * the shown one (x: training steps), so it grows and moves with the sub-step slider. Sub-steps
+ * whose snapshot was dropped to keep within the memory budget are left out (not replayed here). */
+static gboolean
+update_over_substeps (PsWindow *self, PsTreeNode *node, const char *path)
+{
+  PsFigurePage *fp = self->pages[PS_PAGE_OVER_TIME];
+  ps_figure_page_set_scale (fp, ps_projector_plot_scale (self->settings));
+  g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
+  g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  g_autoptr (GError) error = NULL;
+  for (guint k = 0; k <= self->substep && k < self->n_substeps; k++)
+    {
+      const PsTrainRecord *r = self->sub_owner->train_log->records->pdata[k];
+      PsTensor *t = r->state ? ps_figure_find_tensor (r->state, path, "a sub-step", NULL) : NULL;
+      if (t == NULL)
+        continue;
+      g_ptr_array_add (tensors, t);
+      g_array_append_val (steps, g_array_index (self->sub_axis, int64_t, k));
+    }
+  if (tensors->len == 0)
+    {
+      g_autofree char *msg = g_strdup_printf (_("%s has no values at the recorded sub-steps up to %u."), path,
+                                              self->substep + 1);
+      ps_figure_page_set_message (fp, msg);
+      return TRUE;
+    }
+  PsFigureOptions o;
+  ps_window_fill_figure_options (self, &o, PS_PAGE_OVER_TIME);
+  guint step = ps_document_get_current_step (self->document);
+  g_autofree char *subtitle = g_strdup_printf (_("step %u, sub-steps 1–%u of %u · x: training steps"), step,
+                                               self->substep + 1, self->n_substeps);
+  PsFigure *fig = ps_figure_new_for_series ((PsTensor *const *) tensors->pdata, (const int64_t *) steps->data,
+                                            tensors->len, path, subtitle, &o, &error);
+  if (fig == NULL)
+    {
+      ps_figure_page_set_message (fp, error->message);
+      return TRUE;
+    }
+  g_autofree char *context = g_strdup_printf (_("Step %u, sub-step %u of %u (training step %lld)"), step,
+                                              self->substep + 1, self->n_substeps,
+                                              (long long) g_array_index (self->sub_axis, int64_t, self->substep));
+  ps_figure_page_set_figure (fp, fig, node ? ps_tree_node_get_path (node) : path, context);
+  return TRUE;
+}
+
 gboolean
 ps_window_substeps_update_plot (PsWindow *self, PsPlotPage page, PsTreeNode *node, const char *path)
 {
   PsState *st = ps_window_get_substep_state (self);
-  if (st == NULL || (page != PS_PAGE_HEATMAP && page != PS_PAGE_HISTOGRAM && page != PS_PAGE_DIFFERENCE))
+  if (st == NULL || (page != PS_PAGE_HEATMAP && page != PS_PAGE_HISTOGRAM && page != PS_PAGE_DIFFERENCE
+                     && page != PS_PAGE_OVER_TIME))
     return FALSE;
+  if (page == PS_PAGE_OVER_TIME)
+    return update_over_substeps (self, node, path);
   PsFigurePage *fp = self->pages[page];
   ps_figure_page_set_scale (fp, ps_projector_plot_scale (self->settings));
   g_autofree char *where = g_strdup_printf (_("sub-step %u"), self->substep + 1);

@@ -89,6 +89,7 @@ typedef struct {
   GArray *x;            /* int64 */
   GPtrArray *logs;      /* const PsTrainLog* of each record */
   GArray *index;        /* guint: the record's index in its log */
+  GArray *op_step;      /* guint: the timeline step of the record's train op */
   GPtrArray *held;      /* PsState refs of the states that own the logs (a command's timeline keeps
                          * only the last state: the others are rebuilt on demand and dropped) */
 } Records;
@@ -100,6 +101,7 @@ records_collect (PsTimeline *tl, Records *rs)
   rs->x = g_array_new (FALSE, FALSE, sizeof (int64_t));
   rs->logs = g_ptr_array_new ();
   rs->index = g_array_new (FALSE, FALSE, sizeof (guint));
+  rs->op_step = g_array_new (FALSE, FALSE, sizeof (guint));
   rs->held = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
   PsTrainAxis axis = { 0, 0 };
   for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
@@ -115,6 +117,7 @@ records_collect (PsTimeline *tl, Records *rs)
           g_array_append_val (rs->x, x);
           g_ptr_array_add (rs->logs, st->train_log);
           g_array_append_val (rs->index, k);
+          g_array_append_val (rs->op_step, i);
         }
     }
 }
@@ -126,6 +129,7 @@ records_clear (Records *rs)
   g_array_unref (rs->x);
   g_ptr_array_unref (rs->logs);
   g_array_unref (rs->index);
+  g_array_unref (rs->op_step);
   g_ptr_array_unref (rs->held);
 }
 
@@ -134,7 +138,7 @@ records_clear (Records *rs)
  * status. */
 static int
 pick_state (const char *command, const char *recipe, const char *step_s, const char *train_step_s,
-            PsTimeline **tl_out, PsState **state, char **subtitle)
+            PsTimeline **tl_out, PsState **state, char **subtitle, guint *op_step)
 {
   g_autoptr (GError) error = NULL;
   if (step_s && train_step_s)
@@ -156,6 +160,12 @@ pick_state (const char *command, const char *recipe, const char *step_s, const c
         return ps_cli_usage_error (command, "%s (the timeline has steps 0 to %u)", error->message, last);
       *state = ps_state_ref (ps_timeline_get_state (tl, (guint) v));
       *subtitle = g_strdup_printf ("%s · step %u of the timeline", base, (guint) v);
+      /* the newest train op at or before the step */
+      const PsRecipe *r = ps_timeline_get_recipe (tl);
+      *op_step = 0;
+      for (guint i = MIN ((guint) v, r->ops->len); i > 0 && *op_step == 0; i--)
+        if (strcmp (ps_op_get_kind (r->ops->pdata[i - 1]), "train") == 0)
+          *op_step = i;
       return -1;
     }
   guint64 t;
@@ -183,6 +193,7 @@ pick_state (const char *command, const char *recipe, const char *step_s, const c
   else
     {
       const PsTrainRecord *r = rs.records->pdata[found];
+      *op_step = g_array_index (rs.op_step, guint, found);
       *state = ps_train_log_get_state (rs.logs->pdata[found], g_array_index (rs.index, guint, found), &error);
       if (*state == NULL)
         rc = ps_cli_error (error);
@@ -266,24 +277,30 @@ layers_command (const char *command, gboolean gradients, int argc, char **argv)
 {
   Picture p = { 0 };
   const char *step_s = NULL, *train_step_s = NULL, *rows_s = NULL, *layout_s = NULL;
+  gboolean outputs = FALSE;
   const PsCliOption act_options[] = { { "--out", &p.out }, { "--width", &p.width_s }, { "--height", &p.height_s },
                                       { "--scale", &p.scale_s }, { "--step", &step_s }, { "--train-step", &train_step_s },
-                                      { "--layout", &layout_s }, { "--rows", &rows_s }, { NULL } };
+                                      { "--layout", &layout_s }, { "--rows", &rows_s },
+                                      { gradients ? "--outputs" : NULL, NULL, &outputs }, { NULL } };
   g_autofree char *usage = g_strdup_printf (
     layers_usage, command,
     gradients ? "One histogram per parameter's .grad at a step: the gradients the optimizer step used\n"
-                "(the Training page's \"Gradients per layer\" view)."
+                "(the Training page's \"Gradients per layer\" view). With --outputs: one histogram per layer\n"
+                "output's gradient d loss / d output (torch's out.retain_grad()) of the train op's loss on the\n"
+                "first rows of the data set, with the step's parameters (\"Gradients of layer outputs\")."
               : "One histogram per layer output of the model run on the first rows of its data set at a\n"
                 "step, with the dead share (exactly 0) and, for Tanh and Sigmoid outputs, the saturated\n"
                 "share (|tanh| > 0.97) — the Training page's \"Activations per layer\" view.",
-    gradients ? "" : "  --rows N                rows of the data set run through the model (default 256)\n");
+    gradients ? "  --outputs               gradients of the layer outputs instead of the parameters'\n"
+                "  --rows N                with --outputs: rows of the data set (default 256)\n"
+              : "  --rows N                rows of the data set run through the model (default 256)\n");
   g_autoptr (GPtrArray) pos = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   int rc = ps_cli_parse_one (command, usage, argc, argv, act_options, pos, "RECIPE");
   if (rc >= 0 || (rc = check_picture (command, &p)) >= 0)
     return rc;
-  if (gradients && rows_s)
-    return ps_cli_usage_error (command, "--rows is for activations");
+  if (gradients && rows_s && !outputs)
+    return ps_cli_usage_error (command, "--rows is for activations and gradients --outputs");
   PsLayerDiagnosticsLayout layout = PS_LAYER_DIAGNOSTICS_GRID;
   if (layout_s && strcmp (layout_s, "overlay") == 0)
     layout = PS_LAYER_DIAGNOSTICS_OVERLAY;
@@ -295,12 +312,27 @@ layers_command (const char *command, gboolean gradients, int argc, char **argv)
   g_autoptr (PsTimeline) tl = NULL;
   g_autoptr (PsState) st = NULL;
   g_autofree char *subtitle = NULL;
-  if ((rc = pick_state (command, g_ptr_array_index (pos, 0), step_s, train_step_s, &tl, &st, &subtitle)) >= 0)
+  guint op_step = 0;
+  if ((rc = pick_state (command, g_ptr_array_index (pos, 0), step_s, train_step_s, &tl, &st, &subtitle, &op_step)) >= 0)
     return rc;
   PsTrainLayerSet set;
   ps_train_layer_set_init (&set);
-  gboolean ok = gradients ? ps_train_figures_gradients (st, &set, &error)
-                          : ps_train_figures_activations (st, (guint) rows, &set, &error);
+  gboolean ok;
+  if (outputs)
+    {
+      /* d loss / d output of every layer, of the loss of the train op that recorded the step */
+      PsLoss loss;
+      const PsRecipe *recipe = ps_timeline_get_recipe (tl);
+      ok = ps_train_figures_op_loss (op_step ? recipe->ops->pdata[op_step - 1] : NULL, &loss, &error);
+      if (ok)
+        {
+          ok = ps_train_figures_output_gradients (st, (guint) rows, &loss, &set, &error);
+          ps_loss_clear (&loss);
+        }
+    }
+  else
+    ok = gradients ? ps_train_figures_gradients (st, &set, &error)
+                   : ps_train_figures_activations (st, (guint) rows, &set, &error);
   if (ok && set.layers->len == 0)
     {
       g_set_error (&error, PS_ERROR, PS_ERROR_NOT_FOUND, gradients ? "no parameter has a .grad at this step"
@@ -309,7 +341,8 @@ layers_command (const char *command, gboolean gradients, int argc, char **argv)
     }
   PsLayerDiagnosticsOptions o;
   ps_layer_diagnostics_options_init (&o);
-  o.title = gradients ? "Gradients per layer (.grad)" : "Activations per layer";
+  o.title = outputs ? "Gradients of layer outputs (d loss / d output)"
+            : gradients ? "Gradients per layer (.grad)" : "Activations per layer";
   o.subtitle = subtitle;
   o.scale = p.scale;
   o.layout = layout;
@@ -320,7 +353,7 @@ layers_command (const char *command, gboolean gradients, int argc, char **argv)
   ps_train_layer_set_free (&set);
   if (!ok)
     return ps_cli_error (error);
-  printf ("wrote %s (%u %s)\n", p.out, n, gradients ? "gradients" : "layers");
+  printf ("wrote %s (%u %s)\n", p.out, n, outputs ? "output gradients" : gradients ? "gradients" : "layers");
   return 0;
 }
 
@@ -362,7 +395,9 @@ ps_cli_cmd_weight_tiles (int argc, char **argv)
   g_autoptr (PsTimeline) tl = NULL;
   g_autoptr (PsState) st = NULL;
   g_autofree char *subtitle = NULL;
-  if ((rc = pick_state ("weight-tiles", g_ptr_array_index (pos, 0), step_s, train_step_s, &tl, &st, &subtitle)) >= 0)
+  guint op_step = 0;
+  if ((rc = pick_state ("weight-tiles", g_ptr_array_index (pos, 0), step_s, train_step_s, &tl, &st, &subtitle,
+                        &op_step)) >= 0)
     return rc;
   g_autofree char *path = NULL;
   g_autoptr (PsTensor) w = ps_train_figures_tile_weight (st, &path, &error);

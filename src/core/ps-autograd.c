@@ -9,6 +9,8 @@ struct _PsTape {
   GArray *entries;   /* PsTapeEntry */
   PsTensor *root_output;
   PsTensor *root_input;   /* for ps_tape_backward_input */
+  gboolean keep_grads;
+  GPtrArray *out_grads;   /* PsTensor* (ref) or NULL per entry, after a backward with keep_grads */
 };
 
 struct _PsGradSink {
@@ -39,6 +41,7 @@ ps_tape_new (void)
   PsTape *tape = g_new0 (PsTape, 1);
   tape->entries = g_array_new (FALSE, TRUE, sizeof (PsTapeEntry));
   g_array_set_clear_func (tape->entries, entry_clear);
+  tape->out_grads = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
   return tape;
 }
 
@@ -46,6 +49,7 @@ static void
 ps_tape_clear (PsTape *tape)
 {
   g_array_set_size (tape->entries, 0);
+  g_ptr_array_set_size (tape->out_grads, 0);
   g_clear_pointer (&tape->root_output, ps_tensor_unref);
   g_clear_pointer (&tape->root_input, ps_tensor_unref);
 }
@@ -57,6 +61,7 @@ ps_tape_free (PsTape *tape)
     return;
   ps_tape_clear (tape);
   g_array_unref (tape->entries);
+  g_ptr_array_unref (tape->out_grads);
   g_free (tape);
 }
 
@@ -89,6 +94,18 @@ ps_tape_copy_remapped (const PsTape *tape, GHashTable *map)
   c->root_output = tape->root_output ? ps_tensor_ref (tape->root_output) : NULL;
   c->root_input = tape->root_input ? ps_tensor_ref (tape->root_input) : NULL;
   return c;
+}
+
+void
+ps_tape_keep_output_grads (PsTape *tape, gboolean keep)
+{
+  tape->keep_grads = keep;
+}
+
+PsTensor *
+ps_tape_output_grad (const PsTape *tape, guint i)
+{
+  return i < tape->out_grads->len ? tape->out_grads->pdata[i] : NULL;
 }
 
 gboolean
@@ -231,6 +248,9 @@ ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_inp
         g_hash_table_add (requires, e->output);
     }
   g_hash_table_insert (routes, tape->root_output, ps_tensor_ref (grad_output));
+  g_ptr_array_set_size (tape->out_grads, 0);
+  if (tape->keep_grads)
+    g_ptr_array_set_size (tape->out_grads, tape->entries->len);
   PsGradSink sink = { g_ptr_array_new (), g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref) };
   gboolean ok = TRUE;
   for (guint i = tape->entries->len; i-- > 0;)
@@ -241,6 +261,8 @@ ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_inp
         continue;   /* nothing below it needs a gradient */
       if (!g_hash_table_steal_extended (routes, e->output, NULL, (gpointer *) &g))
         continue;   /* this output did not reach the root */
+      if (tape->keep_grads)
+        g_ptr_array_index (tape->out_grads, i) = ps_tensor_ref (g);   /* all of this output's uses summed */
       PsBackwardFunc fn = ps_backward_lookup (e->module->klass);
       if (fn == NULL)
         {

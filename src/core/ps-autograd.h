@@ -66,6 +66,14 @@ gboolean         ps_tape_backward       (PsTape *tape, PsTensor *grad_output, GE
 gboolean         ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_input,
                                          GError **error);
 
+/* Keep, at the next backward, the gradient that reaches each entry's output (d loss / d output, as
+ * output.retain_grad() would give in torch): for per-layer gradient diagnostics. Off by default (the
+ * train loop does not pay for it). */
+void             ps_tape_keep_output_grads (PsTape *tape, gboolean keep);
+/* The gradient of entry i's output from the last backward (no ref), or NULL: not kept, the output
+ * does not require grad or does not reach the root. */
+PsTensor        *ps_tape_output_grad    (const PsTape *tape, guint i);
+
 /* For module forwards and ps_module_forward: */
 gboolean         ps_tape_recording      (void);
 /* Begin/end a leaf call on the tape recording in this thread (called by ps_module_forward). */

@@ -4,6 +4,7 @@
 #include "ps-error.h"
 #include "ps-histogram.h"
 #include "ps-stats.h"
+#include "ps-train-ops.h"
 
 #include <math.h>
 #include <string.h>
@@ -160,6 +161,7 @@ ps_train_figures_activations (PsState *st, guint rows, PsTrainLayerSet *out, GEr
       g_prefix_error (error, "running the model on the data set: ");
       return FALSE;
     }
+  guint layer = 0;
   for (guint i = 0; i < ps_tape_n_entries (tape); i++)
     {
       const PsTapeEntry *e = ps_tape_entry (tape, i);
@@ -168,7 +170,7 @@ ps_train_figures_activations (PsState *st, guint rows, PsTrainLayerSet *out, GEr
       const char *klass = ps_module_class_name (e->module);
       double sat_ignored, dead;
       ps_layer_shares (e->output, PS_LAYER_SATURATION_THRESHOLD, &sat_ignored, &dead);
-      g_autofree char *name = g_strdup_printf ("layer %u (%s)", out->layers->len + 1, klass);
+      g_autofree char *name = g_strdup_printf ("layer %u (%s)", ++layer, klass);
       add_layer (out, e->output, name, ps_train_figures_saturation (e->output, klass), dead);
     }
   ps_tape_free (tape);
@@ -195,6 +197,102 @@ ps_train_figures_gradients (PsState *st, PsTrainLayerSet *out, GError **error)
       ps_layer_shares (g, PS_LAYER_SATURATION_THRESHOLD, &sat, &dead);
       g_autofree char *name = g_strdup_printf ("%s.grad (%s)", it->path, ps_module_class_name (it->module));
       add_layer (out, g, name, NAN /* saturation is about activations */, dead);
+    }
+  return TRUE;
+}
+
+gboolean
+ps_train_figures_op_loss (const PsOp *op, PsLoss *loss, GError **error)
+{
+  memset (loss, 0, sizeof *loss);
+  if (op == NULL || strcmp (ps_op_get_kind (op), "train") != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "no train op (its loss is what the gradients are of)");
+      return FALSE;
+    }
+  g_autoptr (JsonObject) json = ps_op_to_json (op);
+  JsonNode *node = json_object_get_member (json, "loss");
+  if (!ps_train_loss_from_json (node, loss, error))
+    {
+      ps_loss_clear (loss);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GPtrArray *
+ps_train_figures_output_grad_tensors (PsState *st, guint rows, const PsLoss *loss, GPtrArray *names, GError **error)
+{
+  PsDataset *d = ps_train_figures_dataset (st);
+  if (st == NULL || ps_state_get_root (st) == NULL || d == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "output gradients need a model and a data set at this step");
+      return NULL;
+    }
+  if (loss->reduction == PS_REDUCTION_NONE)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "grad can be implicitly created only for scalar outputs");
+      return NULL;
+    }
+  g_autoptr (PsTensor) x = first_rows (d->x, rows, error);
+  g_autoptr (PsTensor) t = x ? first_rows (d->y, rows, error) : NULL;
+  if (t == NULL)
+    return NULL;
+  if (!ps_loss_wants_indices (loss) && t->dtype == PS_DTYPE_INT64 && t->ndim == 1)
+    {
+      /* float-target losses see class labels as y.float().unsqueeze(1), as the train op does */
+      PsTensor *f = ps_tensor_new_2d (PS_DTYPE_FLOAT32, t->shape[0], 1, error);
+      if (f == NULL)
+        return NULL;
+      for (int64_t k = 0; k < f->numel; k++)
+        ps_tensor_f32 (f)[k] = (float) ps_tensor_ci64 (t)[k];
+      ps_tensor_unref (t);
+      t = f;
+    }
+  /* a private copy: the forward must not touch the document, nor backward its .grad */
+  g_autoptr (PsState) copy = ps_state_clone (st, NULL);
+  PsGenerator gen = copy->gen;
+  PsTape *tape = ps_tape_new ();
+  ps_tape_keep_output_grads (tape, TRUE);
+  g_autoptr (PsTensor) y = ps_tape_forward (tape, ps_state_get_root (copy), x, &gen, error);
+  g_autoptr (PsTensor) gy = NULL;
+  g_autoptr (PsTensor) l = y ? ps_loss_compute (loss, y, t, &gy, error) : NULL;
+  if (l == NULL || !ps_tape_backward (tape, gy, error))
+    {
+      ps_tape_free (tape);
+      g_prefix_error (error, "the loss's gradients on the data set: ");
+      return NULL;
+    }
+  GPtrArray *grads = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  guint layer = 0;
+  for (guint i = 0; i < ps_tape_n_entries (tape); i++)
+    {
+      const PsTapeEntry *e = ps_tape_entry (tape, i);
+      if (e->output == NULL || e->output->dtype != PS_DTYPE_FLOAT32)
+        continue;
+      layer++;
+      PsTensor *g = ps_tape_output_grad (tape, i);
+      if (g == NULL)
+        continue;   /* does not require grad (a Flatten of the data) */
+      g_ptr_array_add (grads, ps_tensor_ref (g));
+      g_ptr_array_add (names, g_strdup_printf ("layer %u (%s) output .grad", layer, ps_module_class_name (e->module)));
+    }
+  ps_tape_free (tape);
+  return grads;
+}
+
+gboolean
+ps_train_figures_output_gradients (PsState *st, guint rows, const PsLoss *loss, PsTrainLayerSet *out, GError **error)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) grads = ps_train_figures_output_grad_tensors (st, rows, loss, names, error);
+  if (grads == NULL)
+    return FALSE;
+  for (guint i = 0; i < grads->len; i++)
+    {
+      double sat, dead;
+      ps_layer_shares (grads->pdata[i], PS_LAYER_SATURATION_THRESHOLD, &sat, &dead);
+      add_layer (out, grads->pdata[i], names->pdata[i], NAN, dead);
     }
   return TRUE;
 }

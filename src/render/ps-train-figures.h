@@ -8,11 +8,16 @@
  *                state's newest data set, on a private copy (the document is not touched), with the
  *                dead share and — for Tanh and Sigmoid outputs only — the saturation share;
  *   gradients    one histogram per parameter's .grad at the state (what the optimizer step used);
+ *   output gradients  one histogram per leaf-module output's gradient (d loss / d output, torch's
+ *                output.retain_grad()) of the train op's loss on the same first rows as the
+ *                activations, with the state's parameters — makemore's "gradient distribution";
  *   weight tiles the first 2-D float parameter whose inputs form a square image (784 = 28 × 28). */
 #pragma once
 
 #include <glib.h>
 #include "ps-layer-diagnostics.h"
+#include "ps-loss.h"
+#include "ps-op.h"
 #include "ps-state.h"
 #include "ps-train-object.h"
 
@@ -52,6 +57,17 @@ gboolean  ps_train_figures_activations (PsState *st, guint rows, PsTrainLayerSet
 /* Every parameter's .grad at the state, in model order. Error: no model. An empty set when no
  * parameter has a .grad. */
 gboolean  ps_train_figures_gradients   (PsState *st, PsTrainLayerSet *out, GError **error);
+/* The loss a train op trains with (its "loss" field). */
+gboolean  ps_train_figures_op_loss     (const PsOp *op, PsLoss *loss, GError **error);
+/* Output gradients: the model run on the first `rows` rows of the state's data set, loss_fn(y, t)
+ * against the same rows' targets (class labels as float (n, 1) for a float-target loss, as the
+ * train op does), backward; layers numbered as ps_train_figures_activations numbers them. Runs on a
+ * private copy. Errors: no model or data set, a failing forward, loss or backward. */
+/* The same gradients as tensors (refs; the array frees them), their names appended to names. */
+GPtrArray *ps_train_figures_output_grad_tensors (PsState *st, guint rows, const PsLoss *loss, GPtrArray *names,
+                                                 GError **error);
+gboolean  ps_train_figures_output_gradients (PsState *st, guint rows, const PsLoss *loss, PsTrainLayerSet *out,
+                                             GError **error);
 /* The first-layer weight for tiles (a ref) and its path ("mlp.0.weight", free it). Error naming why. */
 PsTensor *ps_train_figures_tile_weight (PsState *st, char **path, GError **error);
 

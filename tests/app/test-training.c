@@ -7,6 +7,7 @@
 #include "ps-window-private.h"
 #include "ps-train-dialog.h"
 #include "ps-training-page.h"
+#include "ps-train-figures.h"
 #include "ps-safetensors.h"
 #include <gif_lib.h>
 #include "picture-test-util.h"
@@ -126,7 +127,7 @@ test_live_pause_cancel (void)
   guint kept_substeps = ps_training_page_get_n_substeps (page);
   g_assert_cmpuint (kept_substeps, ==, 20);   /* train-xor's own run, recorded every step */
 
-  train_through_dialog (w, 500000, 50);
+  train_through_dialog (w, 500000, 20);
   g_assert_true (ps_document_get_busy (doc));
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (w->view_stack), ==, "training");
   /* live: sub-steps arrive while the run goes on, the status says steps/s */
@@ -143,6 +144,11 @@ test_live_pause_cancel (void)
   g_assert_nonnull (ps_training_page_get_shown_state (page));
   g_assert_null (ps_training_page_get_empty_text (page));   /* the loss curve draws */
   shot (w, "live-training");
+  /* the live points sit where the finished run's will: a new optimizer's run (its first record is
+   * its step 20, not after train-xor's step 20) continues the axis after train-xor's 20 steps:
+   * 40, 60, … — not 20, 40, … as if the axis started again */
+  for (guint i = 0; i < ps_training_page_get_n_substeps (page); i++)
+    g_assert_cmpint (ps_training_page_get_axis_step (page, i), ==, 20 + 20 * (int64_t) (i + 1));
 
   /* Pause holds the run: the same step and the same sub-steps a while later */
   ps_training_page_press_pause (page, TRUE);
@@ -574,6 +580,27 @@ test_main_timeline_substeps (void)
   g_assert_true (ps_figure_page_get_figure (w->pages[PS_PAGE_HISTOGRAM]) != NULL);
   g_assert_true (page_tensor (w, PS_PAGE_HISTOGRAM) != p9->value);
 
+  /* Over Time follows the sub-step: the ridgeline over the run's sub-steps up to the shown one ends
+   * at that sub-step's tensor, and moves with the slider; at the step's end, the timeline's */
+  adw_view_stack_set_visible_child_name (w->view_stack, "over-time");
+  ps_window_set_substep (w, 9);
+  iterate ();
+  PsFigure *ot = ps_figure_page_get_figure (w->pages[PS_PAGE_OVER_TIME]);
+  g_assert_nonnull (ot);
+  g_assert_true (ps_figure_get_tensor (ot) == p9->value);
+  PsParam *p3 = NULL;
+  g_assert_true (ps_state_resolve (((const PsTrainRecord *) last->train_log->records->pdata[3])->state, "fc1.weight",
+                                   NULL, &p3, NULL));
+  ps_window_set_substep (w, 3);
+  iterate ();
+  g_assert_true (ps_figure_get_tensor (ps_figure_page_get_figure (w->pages[PS_PAGE_OVER_TIME])) == p3->value);
+  ps_window_set_substep (w, 20);   /* the step's end: over the timeline's steps again */
+  iterate ();
+  g_assert_nonnull (ps_figure_page_get_figure (w->pages[PS_PAGE_OVER_TIME]));
+  g_assert_true (ps_figure_get_tensor (ps_figure_page_get_figure (w->pages[PS_PAGE_OVER_TIME])) != p3->value);
+  ps_window_set_substep (w, 3);
+  iterate ();
+
   /* another step: no sub-steps there, the scale is off; back at the train step it starts at its end */
   ps_document_set_current_step (doc, n - 1);
   iterate ();
@@ -820,6 +847,54 @@ test_scenario_tanh_saturation (void)
         g_assert_null (strstr (text, "saturated"));
       }
   shot (w, "scenario-tanh-saturation");
+
+  /* gradients of the layer outputs (out.retain_grad() in torch) after steps 40 and 80, of
+   * CrossEntropyLoss on the first 64 points: torch's bits */
+  JsonArray *og = json_object_get_array_member (g, "out_grads");
+  PsLoss ce;
+  ps_loss_init (&ce, PS_LOSS_CROSS_ENTROPY);
+  const guint at[2] = { 39, 79 };
+  for (guint s = 0; s < 2; s++)
+    {
+      const PsTrainRecord *r = records->pdata[at[s]];
+      g_assert_nonnull (r->state);
+      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GPtrArray) got = ps_train_figures_output_grad_tensors (r->state, 64, &ce, names, &error);
+      g_assert_no_error (error);
+      JsonArray *want = json_array_get_array_element (og, s);
+      g_assert_cmpuint (got->len, ==, json_array_get_length (want));
+      for (guint l = 0; l < got->len; l++)
+        assert_golden_tensor (json_array_get_object_element (want, l), got->pdata[l]);
+    }
+  /* the page's view at the last sub-step: the train op's loss on the activations' 200 points, one
+   * histogram per layer output holding every value */
+  ps_training_page_set_view (w->training_page, PS_TRAINING_VIEW_OUTPUT_GRADIENTS);
+  ps_training_page_set_substep (w->training_page, 79);
+  iterate ();
+  g_assert_null (ps_training_page_get_empty_text (w->training_page));
+  ld = ps_training_page_get_layer_diagnostics (w->training_page);
+  g_assert_nonnull (ld);
+  g_assert_cmpuint (ld->n, ==, 5);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) all = ps_train_figures_output_grad_tensors (((const PsTrainRecord *) records->pdata[79])->state,
+                                                                    200, &ce, names, NULL);
+  g_assert_nonnull (all);
+  for (guint i = 0; i < ld->n; i++)
+    {
+      const PsHistogram *h = ld->layers[i].hist;
+      int64_t sum = h->underflow + h->overflow + h->nan;
+      for (int b = 0; b < h->n_bins; b++)
+        sum += h->counts[b];
+      g_assert_cmpint (sum, ==, 200 * (i < 4 ? 32 : 2));
+      g_assert_nonnull (strstr (ld->layers[i].name, "output .grad"));
+      g_assert_cmpstr (ld->layers[i].name, ==, names->pdata[i]);
+      PsStats st;
+      ps_stats_compute (all->pdata[i], &st);
+      g_assert_cmpfloat (ld->layers[i].stats->mean, ==, st.mean);
+    }
+  ps_loss_clear (&ce);
+  shot (w, "scenario-tanh-output-gradients");
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -940,6 +1015,153 @@ test_teach_actions (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* The file chooser GTK shows when no portal answers (it appears after the portal check fails),
+ * or NULL after 20 s. */
+static gpointer
+wait_chooser (void)
+{
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  gpointer c;
+  while ((c = find_dialog (GTK_TYPE_FILE_CHOOSER_DIALOG)) == NULL && g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return c;
+}
+
+/* The first widget under w whose action is `action` (a button). */
+static GtkWidget *
+find_action_widget (GtkWidget *w, const char *action)
+{
+  if (GTK_IS_ACTIONABLE (w) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (w)), action) == 0)
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *f = find_action_widget (c, action);
+      if (f != NULL)
+        return f;
+    }
+  return NULL;
+}
+
+/* "Export Over Sub-steps…" as a user presses it: the button, the file chooser (GTK's own dialog
+ * under the test: no portal) answered with a .gif in a fresh folder; a GIF of the heatmap at each
+ * of train-xor's 20 sub-steps is written, and its frames differ (the weights change). */
+static void
+test_export_frames_button (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsTrainingPage *page = w->training_page;
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
+  iterate ();
+  g_assert_null (ps_training_page_get_empty_text (page));
+  GtkWidget *button = find_action_widget (GTK_WIDGET (page), "win.export-training-frames");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_assert_true (gtk_widget_activate (button));
+  iterate ();
+  GtkFileChooserDialog *chooser = wait_chooser ();
+  if (chooser == NULL)
+    {
+      g_test_skip ("the file chooser is a portal's here (no GTK dialog to answer)");
+      gtk_window_destroy (GTK_WINDOW (w));
+      return;
+    }
+  g_autofree char *dir = g_dir_make_tmp ("ps-export-frames-XXXXXX", NULL);
+  g_autofree char *gif_path = g_build_filename (dir, "frames.gif", NULL);
+  g_autoptr (GFile) folder = g_file_new_for_path (dir);
+  /* the folder changes asynchronously (the dialog may still be setting up the one it opened in):
+   * ask until it is the fresh folder, never answering elsewhere */
+  gint64 until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "frames.gif");
+      run_for (100);
+      g_autoptr (GFile) now = gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *name = gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser));
+      if (now != NULL && g_file_equal (now, folder) && g_strcmp0 (name, "frames.gif") == 0)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+    }
+  GtkWidget *accept = gtk_dialog_get_widget_for_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  g_assert_nonnull (accept);
+  g_signal_emit_by_name (accept, "clicked");
+  /* the chooser may check the name asynchronously before it answers */
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (!g_file_test (gif_path, G_FILE_TEST_EXISTS) && ps_window_get_error_text (w) == NULL)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+      if (g_get_monotonic_time () > end)
+        g_error ("no %s after 60 s; the chooser is %s, at %s", gif_path,
+                 find_dialog (GTK_TYPE_FILE_CHOOSER_DIALOG) ? "open" : "gone",
+                 g_file_get_path (gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (chooser))));
+    }
+  g_assert_cmpstr (ps_window_get_error_text (w), ==, NULL);
+  iterate ();
+  g_assert_null (ps_window_get_error_text (w));
+  GifFileType *gif = gif_open (gif_path);
+  g_assert_cmpint (gif->ImageCount, ==, 20);   /* every recorded sub-step */
+  guint differ = 0;
+  for (int y = 0; y < gif->SHeight; y += 3)
+    for (int x = 0; x < gif->SWidth; x += 3)
+      differ += gif_pixel (gif, 0, x, y) != gif_pixel (gif, 19, x, y);
+  g_assert_cmpuint (differ, >, 100);
+  DGifCloseFile (gif, NULL);
+  g_unlink (gif_path);
+  g_rmdir (dir);
+  /* the page shows what it showed before the export */
+  g_assert_cmpuint (ps_training_page_get_substep (page), ==, 19);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* The Train dialog's file chooser holds no reference to the dialog: closing the dialog while the
+ * chooser is open finalizes it and takes the chooser down without an answer. */
+static void
+test_dialog_chooser_lifetime (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  g_action_group_activate_action (G_ACTION_GROUP (w), "train", NULL);
+  iterate ();
+  PsTrainDialog *d = find_dialog (PS_TYPE_TRAIN_DIALOG);
+  g_assert_nonnull (d);
+  gpointer weak = d;
+  g_object_add_weak_pointer (G_OBJECT (d), &weak);
+  GtkWidget *choose = NULL;
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (d)); c != NULL && choose == NULL;)
+    {
+      /* depth-first: the button whose tooltip names the file */
+      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_widget_get_tooltip_text (c), "Choose the data set file") == 0)
+        choose = c;
+      else if (gtk_widget_get_first_child (c) != NULL)
+        c = gtk_widget_get_first_child (c);
+      else
+        {
+          while (c != NULL && gtk_widget_get_next_sibling (c) == NULL && c != GTK_WIDGET (d))
+            c = gtk_widget_get_parent (c);
+          c = c == NULL || c == GTK_WIDGET (d) ? NULL : gtk_widget_get_next_sibling (c);
+        }
+    }
+  g_assert_nonnull (choose);
+  g_signal_emit_by_name (choose, "clicked");
+  iterate ();
+  GtkWidget *chooser = wait_chooser ();
+  if (chooser == NULL)
+    {
+      g_test_skip ("the file chooser is a portal's here");
+      gtk_window_destroy (GTK_WINDOW (d));
+      gtk_window_destroy (GTK_WINDOW (w));
+      return;
+    }
+  gtk_window_destroy (GTK_WINDOW (d));
+  iterate ();
+  g_assert_null (weak);                                          /* nothing held the dialog */
+  g_assert_null (find_dialog (GTK_TYPE_FILE_CHOOSER_DIALOG));    /* the chooser went with it */
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -969,6 +1191,8 @@ main (int argc, char **argv)
   g_test_add_func ("/training/scenario-lazy-then-train", test_scenario_lazy_then_train);
   g_test_add_func ("/training/teach-actions", test_teach_actions);
   g_test_add_func ("/training/fashion-templates", test_fashion_templates);
+  g_test_add_func ("/training/export-frames-button", test_export_frames_button);
+  g_test_add_func ("/training/dialog-chooser-lifetime", test_dialog_chooser_lifetime);
   int ret = g_test_run ();
   g_object_unref (app);
   return ret;

@@ -283,6 +283,21 @@ test_layers (void)
   run (&r, "gradients", two, "--out", g60, "--step", "9", NULL);
   g_assert_cmpint (r.status, ==, 0);
   assert_svg (g60);
+  /* gradients of the layer outputs (the train op's loss): five layers, another picture than the
+   * parameters' gradients at the same step */
+  g_autofree char *o80 = g_build_filename (dir, "o80.png", NULL);
+  g_autofree char *p80 = g_build_filename (dir, "p80.png", NULL);
+  run (&r, "gradients", two, "--out", o80, "--train-step", "80", "--outputs", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "5 output gradients"));
+  run (&r, "gradients", two, "--out", p80, "--train-step", "80", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  cairo_surface_t *so = load_png (o80, 900, 600), *sp = load_png (p80, 900, 600);
+  g_assert_cmpuint (pixels_differing (so, sp), >, 10000);
+  cairo_surface_destroy (so);
+  cairo_surface_destroy (sp);
+  g_unlink (o80);
+  g_unlink (p80);
   /* errors: a training step that was not recorded, both step options, bad layout, --rows for
    * gradients, a model without a data set */
   g_autofree char *never = g_build_filename (dir, "never.png", NULL);
@@ -290,6 +305,11 @@ test_layers (void)
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "not a recorded training step (80 recorded, from 1 to 80)"));
   run (&r, "activations", two, "--out", never, "--train-step", "3", "--step", "2", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run (&r, "gradients", two, "--out", never, "--outputs", "--step", "3", NULL);   /* before any train op */
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "no train op"));
+  run (&r, "activations", two, "--out", never, "--outputs", NULL);
   g_assert_cmpint (r.status, ==, 2);
   run (&r, "activations", two, "--out", never, "--layout", "pie", NULL);
   g_assert_cmpint (r.status, ==, 2);

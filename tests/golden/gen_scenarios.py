@@ -10,11 +10,15 @@ Writes tests/data/scenario-golden.json; read by tests/app/test-training.c. float
 
   tanh-saturation  "loss": per step (80: 40 default init, 40 after the ×5 re-init), "sat": per step
                    [share of |tanh1| > 0.97, share of |tanh2| > 0.97] on the step's batch (float32
-                   compare, as (h.abs() > 0.97)), "grad1": fc1.weight.grad at steps 1 and 41
+                   compare, as (h.abs() > 0.97)), "grad1": fc1.weight.grad at steps 1 and 41,
+                   "out_grads": after steps 40 and 80, the gradient of each layer's output
+                   (out.retain_grad()) of CrossEntropyLoss on the first 64 points, the model as it
+                   is after that step (the Training page's output gradients, ps-train-figures)
   shared           "loss" per step; "grad", "grad_first", "grad_second": at step 1 l.weight.grad and
                    the gradients through the first and the second use alone (l.weight used twice)
   lazy             "w_after_dry_run": fc1.weight after the dry run; "loss" per step; "w_end"
 """
+import copy
 import json
 import os
 import struct
@@ -62,7 +66,17 @@ def tanh_saturation():
     model[1].register_forward_hook(lambda m, i, o: outs.__setitem__(1, o))
     model[3].register_forward_hook(lambda m, i, o: outs.__setitem__(3, o))
     loss_fn = nn.CrossEntropyLoss()
-    losses, sat, grad1 = [], [], []
+    losses, sat, grad1, out_grads = [], [], [], []
+
+    def probe(rows=64):
+        m = copy.deepcopy(model)
+        h, outs = X[:rows], []
+        for layer in m:
+            h = layer(h)
+            h.retain_grad()
+            outs.append(h)
+        loss_fn(h, y[:rows]).backward()
+        return [tens(o.grad) for o in outs]
 
     def train(opt):
         loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=False)
@@ -75,6 +89,8 @@ def tanh_saturation():
             sat.append([dhex((outs[k].abs() > 0.97).sum().item() / outs[k].numel()) for k in (1, 3)])
             if len(losses) in (1, 41):
                 grad1.append(tens(model[0].weight.grad))
+            if len(losses) in (40, 80):
+                out_grads.append(probe())
 
     train(torch.optim.SGD(model.parameters(), lr=0.1))
     a, b = 3.5355339059327378, 0.8838834764831844
@@ -83,7 +99,7 @@ def tanh_saturation():
     for p in (model[2].weight, model[2].bias, model[4].weight, model[4].bias):
         nn.init.uniform_(p, -b, b)
     train(torch.optim.SGD(model.parameters(), lr=0.1))
-    return {"loss": losses, "sat": sat, "grad1": grad1}
+    return {"loss": losses, "sat": sat, "grad1": grad1, "out_grads": out_grads}
 
 
 def shared():
