@@ -1102,6 +1102,9 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, job_progress);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, main_paned);
+  /* looked up once in ps_window_init (gtk_widget_get_template_child), not kept */
+  gtk_widget_class_bind_template_child_full (widget_class, "add_menu_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "primary_menu_button", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_revealer);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tree_view);
@@ -1146,6 +1149,17 @@ static void
 ps_window_init (PsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* the + menu's commands also in the main menu: a narrow header (GNOME's smallest window) folds
+   * the + button away (ui/ps-window.ui, nav_squeezer) */
+  GObject *add = gtk_widget_get_template_child (GTK_WIDGET (self), PS_TYPE_WINDOW, "add_menu_button");
+  GObject *primary = gtk_widget_get_template_child (GTK_WIDGET (self), PS_TYPE_WINDOW, "primary_menu_button");
+  GMenuModel *add_menu = add ? gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (add)) : NULL;
+  GMenuModel *primary_menu = primary ? gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (primary)) : NULL;
+  if (G_IS_MENU (primary_menu) && add_menu != NULL)
+    {
+      g_autoptr (GMenuItem) item = g_menu_item_new_submenu (_("_Model"), add_menu);
+      g_menu_insert_item (G_MENU (primary_menu), 1, item);
+    }
   self->export_width = 1600;
   self->export_height = 1000;
   self->export_scale = 1.0;
@@ -1156,6 +1170,8 @@ ps_window_init (PsWindow *self)
   setup_views (self);
   setup_timeline (self);
   ps_window_substeps_init (self);
+  GtkWidget *tree_scroller = gtk_widget_get_parent (GTK_WIDGET (self->tree_view));
+  ps_window_pytorch_init (self, GTK_BOX (gtk_widget_get_parent (tree_scroller)), tree_scroller);
   ps_window_init_actions (self);
   g_signal_connect (self->document, "changed", G_CALLBACK (on_document_changed), self);
   g_signal_connect (self->document, "notify::current-step", G_CALLBACK (on_current_step), self);

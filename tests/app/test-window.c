@@ -876,6 +876,14 @@ test_compare_over_steps (void)
   gtk_drop_down_set_selected (w->compare_dropdown, 0);
   gtk_drop_down_set_selected (w->compare_of_dropdown, 1);
   show_page (w, "compare");
+  /* the Compare drop-down has a visible label, its mnemonic (Alt+O) and accessible name */
+  GtkWidget *of_label = NULL;
+  for (GtkWidget *c = gtk_widget_get_first_child (w->compare_box); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_LABEL (c) && gtk_label_get_mnemonic_widget (GTK_LABEL (c)) == GTK_WIDGET (w->compare_of_dropdown))
+      of_label = c;
+  g_assert_nonnull (of_label);
+  g_assert_true (gtk_widget_get_mapped (of_label));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (of_label)), ==, "Compare");
   PsFigure *fig = ps_figure_page_get_figure (w->pages[PS_PAGE_COMPARE]);
   g_assert_nonnull (fig);
   g_assert_cmpuint (ps_figure_get_n_parts (fig), ==, 2);

@@ -3,7 +3,8 @@
 
 Run with Debian's torch 1.13.1 (OpenBLAS as tests/meson.build pins it):
   OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 /usr/bin/python3 tests/golden/gen_train.py
-Writes tests/data/train-golden.json. float32 tensors are {"shape", "hex": [8-hex-digit bit patterns]},
+Writes tests/data/train-golden.json; with ATEN_CPU_CAPABILITY=avx512 (same line) only the runs, to
+tests/data/train-golden-avx512.json. float32 tensors are {"shape", "hex": [8-hex-digit bit patterns]},
 doubles 16-hex-digit strings (as the other golden files).
 
 Sections:
@@ -298,6 +299,14 @@ for i, (clip, opt) in enumerate([(0.0, ("SGD", {"lr": 0.1, "momentum": 0.9})), (
     run(f"xor-clip-{clip_json(clip)}", 11 + i, "xor", [("Linear", 8), ("Tanh",), ("Linear", None)], CE, opt, 4,
         bs=50, clip=clip)
 
+if os.environ.get("ATEN_CPU_CAPABILITY") == "avx512":
+    # the runs as torch computes them at its AVX512 capability (16-lane sums, log_softmax rows,
+    # sigmoid blocks of 32): tests/meson.build's test-train-recipe-avx512 replays them there
+    OUT = os.path.join(os.path.dirname(OUT), "train-golden-avx512.json")
+    with open(OUT, "w") as f:
+        json.dump({"torch": torch.__version__, "capability": "avx512", "runs": RUNS}, f, separators=(",", ":"))
+    print("wrote", OUT, os.path.getsize(OUT), "bytes;", len(RUNS), "runs")
+    raise SystemExit(0)
 with open(OUT, "w") as f:
     json.dump({"torch": torch.__version__, "losses": LOSSES, "optim": OPTIM, "sched": SCHED, "loader": LOADER,
                "toy": TOY, "runs": RUNS}, f, separators=(",", ":"))
