@@ -1,18 +1,22 @@
 /* ps-clip-grad.c — see ps-clip-grad.h. */
 #include "ps-clip-grad.h"
 #include "ps-sleef.h"   /* PS_FMA_CLONES */
+#include "ps-threads.h"
 
 #include <math.h>
 
+/* torch.norm(g, 2): one fused multiply-add accumulator per vector lane (Vectorized<float>::size():
+ * 8, 16 at ATen's AVX512 capability), the lanes added in order, then the tail. */
 PS_FMA_CLONES float
 ps_grad_norm2 (const float *x, int64_t n)
 {
-  float acc[8] = { 0 };
+  const int lanes = ps_threads_aten_lanes ();
+  float acc[16] = { 0 };
   int64_t d = 0;
-  for (; d < n - (n % 8); d += 8)
-    for (int l = 0; l < 8; l++)
+  for (; d < n - (n % lanes); d += lanes)
+    for (int l = 0; l < lanes; l++)
       acc[l] = fmaf (x[d + l], x[d + l], acc[l]);
-  for (int l = 1; l < 8; l++)
+  for (int l = 1; l < lanes; l++)
     acc[0] = acc[0] + acc[l];
   for (; d < n; d++)
     acc[0] = fmaf (x[d], x[d], acc[0]);
