@@ -78,6 +78,11 @@ int       ps_cli_cmd_stats          (int argc, char **argv);
 /* ps-cli-metrics.c */
 int       ps_cli_cmd_metrics        (int argc, char **argv);
 int       ps_cli_cmd_loss_curve     (int argc, char **argv);
+/* ps-cli-train-figures.c */
+int       ps_cli_cmd_ratios         (int argc, char **argv);
+int       ps_cli_cmd_activations    (int argc, char **argv);
+int       ps_cli_cmd_gradients      (int argc, char **argv);
+int       ps_cli_cmd_weight_tiles   (int argc, char **argv);
 /* ps-cli-animate.c */
 int       ps_cli_cmd_animate        (int argc, char **argv);
 int       ps_cli_cmd_contact_sheet  (int argc, char **argv);

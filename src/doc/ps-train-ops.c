@@ -1133,7 +1133,7 @@ record_stats (PsTrainRecord *r, const char *model_id, PsModule *model, GHashTabl
   for (guint i = 0; i < items->len; i++)
     {
       PsNamedItem *it = items->pdata[i];
-      PsParamStat s = { g_strdup_printf ("%s.%s", model_id, it->path), 0.0, 0.0, 0.0 };
+      PsParamStat s = { g_strdup_printf ("%s.%s", model_id, it->path), 0.0, 0.0, 0.0, NAN };
       PsTensor *old = g_hash_table_lookup (before, it->param);
       const PsTensor *v = it->param->value;
       if (it->param->grad != NULL)
@@ -1150,6 +1150,13 @@ record_stats (PsTrainRecord *r, const char *model_id, PsModule *model, GHashTabl
           moments (d, v->numel, &dm, &ds);
           moments (ps_tensor_cf32 (old), old->numel, &om, &os);
           s.update_ratio = os > 0.0 ? ds / os : 0.0;
+        }
+      if (it->param->grad != NULL && v != NULL && it->param->grad->numel == v->numel && v->numel > 1)
+        {
+          double gm, gs, vm, vs;
+          moments (ps_tensor_cf32 (it->param->grad), v->numel, &gm, &gs);
+          moments (ps_tensor_cf32 (v), v->numel, &vm, &vs);
+          s.grad_ratio = vs > 0.0 ? gs / vs : NAN;
         }
       g_array_append_val (r->params, s);
     }
@@ -1479,9 +1486,8 @@ train_loop (PsState *state, TrainRun *run, int64_t from, int64_t to, PsTrainLog 
       const double lr = ps_optimizer_get_lr (run->o->optimizer);
       PsTrainStepResult res;
       const PsCallKwargs *old_kw = ps_call_kwargs_set (run->kwargs);
-      const gboolean stepped = ps_train_step_full (run->model, tape, &run->loss, run->o->optimizer, xb, yb,
-                                                   &state->gen, run->clipping, run->clip, state->gen.flavour, &res,
-                                                   error);
+      const gboolean stepped = ps_train_step_full (run->model, tape, &run->loss, run->o->optimizer, xb, yb, &state->gen,
+                                                   run->clipping, run->clip, state->gen.flavour, &res, error);
       ps_call_kwargs_set (old_kw);
       if (!stepped)
         {
