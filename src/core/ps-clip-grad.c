@@ -1,13 +1,17 @@
 /* ps-clip-grad.c — see ps-clip-grad.h. */
 #include "ps-clip-grad.h"
 #include "ps-sleef.h"   /* PS_FMA_CLONES */
+#include "ps-threads.h"
 
 #include <math.h>
 
+/* torch.norm(g, 2): one fused multiply-add accumulator per vector lane (Vectorized<float>::size():
+ * 8, 16 at ATen's AVX512 capability), the lanes added in order, then the tail. */
 PS_FMA_CLONES float
 ps_grad_norm2 (const float *x, int64_t n)
 {
-  if (n >= 4 && n < 8)
+  const int lanes = ps_threads_aten_lanes ();
+  if (lanes == 8 && n >= 4 && n < 8)   /* measured at AVX2; not checked at avx512 */
     {
       /* torch.norm(x, 2) of 4 to 7 elements sums a 4-lane vector of rounded squares in lane order,
        * then the rest with fused multiply-adds (measured against torch 1.13: 3000 random vectors
@@ -20,12 +24,12 @@ ps_grad_norm2 (const float *x, int64_t n)
         s = fmaf (x[d], x[d], s);
       return sqrtf (s);
     }
-  float acc[8] = { 0 };
+  float acc[16] = { 0 };
   int64_t d = 0;
-  for (; d < n - (n % 8); d += 8)
-    for (int l = 0; l < 8; l++)
+  for (; d < n - (n % lanes); d += lanes)
+    for (int l = 0; l < lanes; l++)
       acc[l] = fmaf (x[d + l], x[d + l], acc[l]);
-  for (int l = 1; l < 8; l++)
+  for (int l = 1; l < lanes; l++)
     acc[0] = acc[0] + acc[l];
   for (; d < n; d++)
     acc[0] = fmaf (x[d], x[d], acc[0]);

@@ -835,6 +835,66 @@ test_rebuild_under_budget (void)
   g_test_message ("rebuild under budget: %u CLI runs", cli_run_count - before_cases);
 }
 
+/* ---- command lines as data ---------------------------------------------------------------- */
+
+/* Random command lines from a fixed seed: every command with any mix of its options, other
+ * commands' options, missing and doubled values, out-of-range and odd numbers, odd paths (a
+ * directory, /dev/null, /dev/full, a missing file, an empty name, text with an escape sequence).
+ * Each run ends with exit status 0, 1 or 2 (never a signal or a hang) and no GLib warning or
+ * critical, sanitizer or UBSan report on standard error. */
+static void
+test_args_mutations (void)
+{
+  guint before_cases = cli_run_count;
+  g_autofree char *rec = write_recipe ("args.json", "", LINEAR ", {\"op\": \"init\", \"target\": \"m.weight\", \"fn\": \"normal_\"}");
+  g_autofree char *out = tmp_path ("args-out.png");
+  static const char *const commands[] = { "run", "describe", "metrics", "loss-curve", "stats", "heatmap", "histogram",
+                                          "ridgeline", "bands", "animate", "contact-sheet", "boundary", "inspect",
+                                          "series", "to-pytorch", "--version", "--help", "nope" };
+  static const char *const options[] = { "--step", "--param", "--out", "--diff-from", "--json", "--csv", "--until",
+                                         "--state-dict", "--outputs", "--colormap", "--range", "--bins", "--width",
+                                         "--height", "--scale", "--dpi", "--steps", "--from", "--to", "--fps",
+                                         "--smoothing", "--grid", "--module", "--log-y", "--downsample", "--verbose",
+                                         "-o", "--", "-" };
+  static const char *const values[] = { "0", "1", "2", "-1", "99999999999999999999", "1e400", "nan", "0x10", "",
+                                        "m.weight", "weight", "m", "1,2", "2,1,0", "viridis", "robust", "mean",
+                                        "/dev/null", "/dev/full", ".", "/nonexistent/x.png", "\x1b[31mred",
+                                        "a.svg", "b.pdf", "c.gif", "\xff\xfe" };
+  g_autoptr (GRand) r = g_rand_new_with_seed (10);
+  const guint n_runs = 120;
+  /* relative names ("a.svg", ".") land in the temporary directory */
+  g_autofree char *cwd = g_get_current_dir ();
+  g_assert_cmpint (g_chdir (tmpdir), ==, 0);
+  for (guint i = 0; i < n_runs; i++)
+    {
+      g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+      g_ptr_array_add (argv, (char *) commands[g_rand_int_range (r, 0, G_N_ELEMENTS (commands))]);
+      if (g_rand_int_range (r, 0, 8) != 0)
+        g_ptr_array_add (argv, g_rand_boolean (r) ? rec : (char *) values[g_rand_int_range (r, 0, G_N_ELEMENTS (values))]);
+      for (int k = g_rand_int_range (r, 0, 6); k > 0; k--)
+        {
+          g_ptr_array_add (argv, (char *) options[g_rand_int_range (r, 0, G_N_ELEMENTS (options))]);
+          int v = g_rand_int_range (r, 0, 10);
+          if (v < 7)
+            g_ptr_array_add (argv, (char *) values[g_rand_int_range (r, 0, G_N_ELEMENTS (values))]);
+          else if (v < 9)
+            g_ptr_array_add (argv, out);   /* a writable place: the command may get that far */
+        }
+      g_ptr_array_add (argv, NULL);
+      g_auto (Result) res = { 0 };
+      cli_run_env (&res, NULL, (const char *const *) argv->pdata);
+      g_autofree char *line = g_strjoinv (" ", (char **) argv->pdata);
+      if (res.status > 2)
+        g_error ("'%s': exit status %d, '%s'", line, res.status, res.err);
+      if (strstr (res.err, "CRITICAL") || strstr (res.err, "WARNING") || strstr (res.err, "runtime error")
+          || strstr (res.err, "Sanitizer"))
+        g_error ("'%s': '%s'", line, res.err);
+      g_unlink (out);
+    }
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+  g_test_message ("command lines: %u CLI runs", cli_run_count - before_cases);
+}
+
 /* ---- a listing shows everything it can -------------------------------------------------------- */
 
 static void
@@ -1007,6 +1067,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-reliability/rebuild-under-budget", test_rebuild_under_budget);
   g_test_add_func ("/cli-reliability/inspect-lists-everything", test_inspect_lists_everything);
   g_test_add_func ("/cli-reliability/names-are-data", test_names_are_data);
+  g_test_add_func ("/cli-reliability/args-mutations", test_args_mutations);
   int ret = g_test_run ();
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
   (void) system (cmd);
