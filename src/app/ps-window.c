@@ -1056,6 +1056,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, changes_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, explain_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, training_page);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, main_menu_button);
   gtk_widget_class_bind_template_child_full (widget_class, "heatmap_plot", FALSE,
                                              G_STRUCT_OFFSET (PsWindow, pages[PS_PAGE_HEATMAP]));
   gtk_widget_class_bind_template_child_full (widget_class, "histogram_plot", FALSE,
@@ -1097,9 +1098,9 @@ ps_window_init (PsWindow *self)
    * sliding pages: after an item of a sliding submenu was activated by keyboard, GTK 4.8 kept
    * sending every key event to the closed popover (seen under X11 + openbox: F10, Scenarios,
    * Return, and the window took no key at all). gui-a11y-play picks a scenario this way. */
-  if (primary_menu != NULL)
-    gtk_menu_button_set_popover (GTK_MENU_BUTTON (primary),
-                                 gtk_popover_menu_new_from_model_full (primary_menu, GTK_POPOVER_MENU_NESTED));
+  GtkWidget *main_menu = gtk_popover_menu_new_from_model_full (gtk_menu_button_get_menu_model (self->main_menu_button),
+                                                               GTK_POPOVER_MENU_NESTED);
+  gtk_menu_button_set_popover (self->main_menu_button, main_menu);
   ps_window_init_actions (self);
   ps_checkpoint_drop_attach (GTK_WINDOW (self));   /* checkpoint files or folders dragged here */
   g_signal_connect (self->document, "changed", G_CALLBACK (on_document_changed), self);
