@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ps-application.h"
+#include "ps-checkpoint-drop.h"
 #include "ps-checkpoint-item.h"
 #include "ps-checkpoint-summary.h"
 #include "ps-error-banner.h"
@@ -53,6 +54,11 @@ struct _PsCheckpointWindow {
   GSettings *settings;             /* the application's (colormap, projector mode); may be NULL */
   char *shown_summary;             /* what the summary page shows now */
   char *stats_text;
+  /* the selected tensor is read, described and drawn in a worker (a reader of its own); the pages
+   * keep what they showed, or a placeholder, until it is ready */
+  GCancellable *tensor_cancellable;
+  guint tensor_gen;
+  guint tensor_reads;              /* tensors read by workers so far (for tests) */
 };
 
 G_DEFINE_FINAL_TYPE (PsCheckpointWindow, ps_checkpoint_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -90,6 +96,15 @@ ps_checkpoint_window_get_figure (PsCheckpointWindow *self, const char *page)
   return NULL;
 }
 
+const char *
+ps_checkpoint_window_get_message (PsCheckpointWindow *self, const char *page)
+{
+  for (int i = 0; i < N_PLOTS; i++)
+    if (g_strcmp0 (page, plot_names[i]) == 0)
+      return ps_figure_page_get_message (self->plots[i]);
+  return NULL;
+}
+
 /* ---------- selection ---------- */
 
 static void
@@ -100,8 +115,18 @@ set_tensor_pages_visible (PsCheckpointWindow *self, gboolean visible)
 }
 
 static void
+cancel_tensor (PsCheckpointWindow *self)
+{
+  self->tensor_gen++;
+  if (self->tensor_cancellable != NULL)
+    g_cancellable_cancel (self->tensor_cancellable);
+  g_clear_object (&self->tensor_cancellable);
+}
+
+static void
 clear_tensor (PsCheckpointWindow *self)
 {
+  cancel_tensor (self);
   for (int i = 0; i < N_PLOTS; i++)
     ps_figure_page_set_figure (self->plots[i], NULL, NULL, NULL);
   g_clear_pointer (&self->stats_text, g_free);
@@ -126,45 +151,141 @@ show_group (PsCheckpointWindow *self, PsCheckpointItem *item)
   adw_view_stack_set_visible_child_name (self->view_stack, "summary");
 }
 
+/* One selected tensor to read in a worker: the file opened again (readers are not shared across
+ * threads), the tensor decoded, described, and drawn (a single file; a series draws its own). */
+typedef struct {
+  GWeakRef window;
+  guint gen;
+  char *path;
+  PsCheckpointOpenFlags flags;
+  char *name;                      /* as the file stores it */
+  gboolean draw;
+  PsFigureOptions o[N_PLOTS];
+  PsFigure *figs[N_PLOTS];         /* out */
+  char *fig_errors[N_PLOTS];       /* out, when there is no figure */
+  char *stats;                     /* out: the description, or why it could not be read */
+  gboolean failed;                 /* out: stats is the error */
+} TensorJob;
+
+static void
+tensor_job_free (gpointer p)
+{
+  TensorJob *j = p;
+  g_weak_ref_clear (&j->window);
+  g_free (j->path);
+  g_free (j->name);
+  for (int i = 0; i < N_PLOTS; i++)
+    {
+      g_clear_pointer (&j->figs[i], ps_figure_free);
+      g_free (j->fig_errors[i]);
+    }
+  g_free (j->stats);
+  g_free (j);
+}
+
+static void
+tensor_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  TensorJob *j = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open_full (j->path, j->flags, &error);
+  const PsCheckpointEntry *e = ck ? ps_checkpoint_lookup (ck, j->name) : NULL;
+  if (ck != NULL && e == NULL)
+    g_set_error (&error, PS_ERROR, PS_ERROR_NOT_FOUND, _("the file has no tensor \"%s\" any more"), j->name);
+  g_autoptr (PsTensor) t = e ? ps_checkpoint_load (ck, e->name, &error) : NULL;
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
+  if (t == NULL)
+    {
+      j->failed = TRUE;
+      j->stats = g_strdup_printf (_("Could not read %s: %s"), j->name, error->message);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  g_autofree char *subtitle = g_strdup_printf (_("%s in the file"), e->dtype);
+  for (int i = 0; j->draw && i < N_PLOTS && !g_cancellable_is_cancelled (cancellable); i++)
+    {
+      g_autoptr (GError) ferror = NULL;
+      j->figs[i] = ps_figure_new_for_tensor (t, e->name, subtitle, &j->o[i], &ferror);
+      if (j->figs[i] == NULL)
+        j->fig_errors[i] = g_strdup (ferror->message);
+    }
+  j->stats = ps_checkpoint_describe_tensor (e, t);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_tensor_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  TensorJob *j = g_task_get_task_data (G_TASK (result));
+  if (!g_task_propagate_boolean (G_TASK (result), NULL))
+    return;   /* cancelled: something else was selected */
+  g_autoptr (PsCheckpointWindow) self = g_weak_ref_get (&j->window);
+  if (self == NULL || self->selection == NULL || j->gen != self->tensor_gen)
+    return;   /* the window is closed, or something newer was asked for */
+  g_clear_object (&self->tensor_cancellable);
+  self->tensor_reads++;
+  if (j->failed)
+    {
+      show_error (self, j->stats);
+      for (int i = 0; i < N_PLOTS; i++)
+        ps_figure_page_set_message (self->plots[i], j->stats);
+    }
+  else
+    for (int i = 0; j->draw && i < N_PLOTS; i++)
+      {
+        ps_figure_page_set_scale (self->plots[i], j->o[i].scale);
+        if (j->figs[i] != NULL)
+          ps_figure_page_set_figure (self->plots[i], g_steal_pointer (&j->figs[i]), j->name, NULL);
+        else
+          ps_figure_page_set_message (self->plots[i], j->fig_errors[i]);
+        ps_figure_page_reset_zoom (self->plots[i]);
+      }
+  g_free (self->stats_text);
+  self->stats_text = g_steal_pointer (&j->stats);
+  gtk_label_set_text (self->stats_label, self->stats_text);
+}
+
 static void
 show_tensor (PsCheckpointWindow *self, PsCheckpointItem *item)
 {
   const PsCheckpointEntry *e = ps_checkpoint_item_get_entry (item);
-  g_autoptr (GError) error = NULL;
-  /* decoded only now, and dropped when another row is selected */
-  g_autoptr (PsTensor) t = ps_checkpoint_load (ps_checkpoint_item_get_checkpoint (item), e->name, &error);
-  if (t == NULL)
+  cancel_tensor (self);
+  TensorJob *j = g_new0 (TensorJob, 1);
+  g_weak_ref_init (&j->window, self);
+  j->gen = self->tensor_gen;
+  j->path = g_strdup (self->path);
+  j->flags = self->open_flags;
+  j->name = g_strdup (e->name);
+  j->draw = !self->is_series;   /* a series shows its own heatmap and histogram per checkpoint */
+  for (int i = 0; i < N_PLOTS; i++)
     {
-      g_autofree char *msg = g_strdup_printf (_("Could not read %s: %s"), e->name, error->message);
-      show_error (self, msg);
-      for (int i = 0; i < N_PLOTS; i++)
-        ps_figure_page_set_message (self->plots[i], msg);
-      self->stats_text = g_strdup (msg);
+      PsFigureOptions *o = &j->o[i];
+      ps_figure_options_init (o);
+      o->kind = i == PLOT_HEATMAP ? PS_FIGURE_HEATMAP : PS_FIGURE_HISTOGRAM;
+      /* the same choices as the model window's views */
+      if (self->settings != NULL)
+        o->colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
+      o->scale = ps_projector_plot_scale (self->settings);
     }
-  else
+  /* until it is read: the previous tensor's pictures and numbers stay, else a placeholder */
+  g_autofree char *reading = g_strdup_printf (_("Reading %s…"), e->name);
+  for (int i = 0; j->draw && i < N_PLOTS; i++)
+    if (ps_figure_page_get_figure (self->plots[i]) == NULL)
+      ps_figure_page_set_message (self->plots[i], reading);
+  if (self->stats_text == NULL)
     {
-      g_autofree char *shape = ps_shape_to_string (e->ndim, e->shape);
-      g_autofree char *subtitle = g_strdup_printf (_("%s in the file"), e->dtype);
-      for (int i = 0; i < N_PLOTS; i++)
-        {
-          PsFigureOptions o;
-          ps_figure_options_init (&o);
-          o.kind = i == PLOT_HEATMAP ? PS_FIGURE_HEATMAP : PS_FIGURE_HISTOGRAM;
-          /* the same choices as the model window's views */
-          if (self->settings != NULL)
-            o.colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
-          o.scale = ps_projector_plot_scale (self->settings);
-          ps_figure_page_set_scale (self->plots[i], o.scale);
-          g_autoptr (GError) ferror = NULL;
-          PsFigure *fig = ps_figure_new_for_tensor (t, e->name, subtitle, &o, &ferror);
-          if (fig != NULL)
-            ps_figure_page_set_figure (self->plots[i], fig, e->name, NULL);
-          else
-            ps_figure_page_set_message (self->plots[i], ferror->message);
-        }
-      self->stats_text = ps_checkpoint_describe_tensor (e, t);
+      self->stats_text = g_strdup (reading);
+      gtk_label_set_text (self->stats_label, self->stats_text);
     }
-  gtk_label_set_text (self->stats_label, self->stats_text);
+  self->tensor_cancellable = g_cancellable_new ();
+  g_autoptr (GTask) task = g_task_new (NULL, self->tensor_cancellable, on_tensor_read, NULL);
+  g_task_set_task_data (task, j, tensor_job_free);
+  g_task_run_in_thread (task, tensor_thread);
+
   g_free (self->shown_summary);
   self->shown_summary = g_strdup (self->summary_text);
   gtk_label_set_text (self->summary_label, self->shown_summary);
@@ -185,16 +306,18 @@ static void
 on_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsCheckpointWindow *self)
 {
   g_autoptr (PsCheckpointItem) item = selected_item (self);
-  clear_tensor (self);
   if (item != NULL && ps_checkpoint_item_get_entry (item) != NULL)
-    show_tensor (self, item);
+    show_tensor (self, item);   /* the previous tensor's pictures stay until the new ones are read */
   else
-    show_group (self, item);
+    {
+      clear_tensor (self);
+      show_group (self, item);
+      for (int i = 0; i < N_PLOTS; i++)
+        ps_figure_page_reset_zoom (self->plots[i]);
+    }
   if (self->is_series)
     ps_series_pane_set_tensor (self->series_pane, item && ps_checkpoint_item_get_entry (item)
                                                     ? ps_checkpoint_item_get_entry (item)->name : NULL);
-  for (int i = 0; i < N_PLOTS; i++)
-    ps_figure_page_reset_zoom (self->plots[i]);
 }
 
 gboolean
@@ -425,7 +548,19 @@ start_norms (PsCheckpointWindow *self)
 gboolean
 ps_checkpoint_window_get_busy (PsCheckpointWindow *self)
 {
-  return self->norms_cancellable != NULL;
+  return self->norms_cancellable != NULL || self->tensor_cancellable != NULL;
+}
+
+gboolean
+ps_checkpoint_window_get_reading (PsCheckpointWindow *self)
+{
+  return self->tensor_cancellable != NULL;
+}
+
+guint
+ps_checkpoint_window_get_n_reads (PsCheckpointWindow *self)
+{
+  return self->tensor_reads;
 }
 
 static void
@@ -801,4 +936,5 @@ ps_checkpoint_window_init (PsCheckpointWindow *self)
   self->tensor_pages[2] = self->statistics_page;
   self->plots[PLOT_HEATMAP] = self->heatmap_plot;
   self->plots[PLOT_HISTOGRAM] = self->histogram_plot;
+  ps_checkpoint_drop_attach (GTK_WINDOW (self));   /* more files or folders dragged here open beside it */
 }

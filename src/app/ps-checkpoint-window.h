@@ -53,11 +53,17 @@ const char *ps_checkpoint_window_get_summary_text (PsCheckpointWindow *self);
 const char *ps_checkpoint_window_get_statistics_text (PsCheckpointWindow *self);
 const char *ps_checkpoint_window_get_error_text (PsCheckpointWindow *self);
 struct _PsFigure *ps_checkpoint_window_get_figure (PsCheckpointWindow *self, const char *page);
+/* What a plot page says while it has no figure ("Reading fc.weight…", an error), else NULL. */
+const char *ps_checkpoint_window_get_message (PsCheckpointWindow *self, const char *page);
 /* One frame of a plot page as the screen paints it (see ps_plot_view_render_for_test). */
 cairo_surface_t *ps_checkpoint_window_render_for_test (PsCheckpointWindow *self, const char *page);
 /* A folder opened as a series of checkpoints: the series pane (the "series" page), else NULL. */
 PsSeriesPane *ps_checkpoint_window_get_series_pane (PsCheckpointWindow *self);
-/* TRUE while the per-layer norms are being computed. */
+/* TRUE while the per-layer norms are being computed or the selected tensor is read. */
 gboolean    ps_checkpoint_window_get_busy    (PsCheckpointWindow *self);
+/* The selected tensor is being read in a worker (its pages show the previous one, or "Reading …");
+ * how many selections a worker has read and shown (one cancelled by a newer selection is not). */
+gboolean    ps_checkpoint_window_get_reading (PsCheckpointWindow *self);
+guint       ps_checkpoint_window_get_n_reads (PsCheckpointWindow *self);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "ps-layer-diagnostics.h"
 #include "ps-decision-boundary.h"
 #include "ps-weight-grid.h"
+#include "ps-train-figures.h"
 #include "ps-export.h"
 #include "ps-animation.h"
 #include "ps-histogram.h"
@@ -23,7 +24,7 @@
 
 /* A live run redraws at most this often (µs): a steady rate, whatever the steps per second. */
 #define LIVE_FRAME_US (100 * 1000)
-#define ACTIVATION_SAMPLES 256
+#define ACTIVATION_SAMPLES PS_TRAIN_FIGURES_SAMPLE_ROWS
 #define BOUNDARY_GRID 100
 
 struct _PsTrainingPage {
@@ -372,59 +373,16 @@ build_loss (PsTrainingPage *self)
   self->have_figure = TRUE;
 }
 
-static double
-std_of (const PsTensor *t)
-{
-  if (t == NULL || t->dtype != PS_DTYPE_FLOAT32 || t->numel < 1)
-    return NAN;
-  const float *v = ps_tensor_cf32 (t);
-  double s = 0, q = 0;
-  for (int64_t i = 0; i < t->numel; i++)
-    s += v[i];
-  double m = s / (double) t->numel;
-  for (int64_t i = 0; i < t->numel; i++)
-    q += ((double) v[i] - m) * ((double) v[i] - m);
-  return sqrt (q / (double) t->numel);
-}
-
 static void
 build_ratios (PsTrainingPage *self)
 {
   guint n = self->records->len;
-  const PsTrainRecord *last = n ? self->records->pdata[n - 1] : NULL;
-  guint np = last ? last->params->len : 0;
   g_ptr_array_set_size (self->names, 0);
-  for (guint p = 0; p < np; p++)
-    g_ptr_array_add (self->names, g_strdup (g_array_index (last->params, PsParamStat, p).path));
-  g_array_set_size (self->ratio_u, (gsize) np * n);
-  g_array_set_size (self->ratio_g, (gsize) np * n);
   gboolean any_g = FALSE;
-  for (guint i = 0; i < n; i++)
-    {
-      const PsTrainRecord *r = self->records->pdata[i];
-      PsState *st = self->states->pdata[i];
-      for (guint p = 0; p < np; p++)
-        {
-          double u = NAN, g = NAN;
-          if (r->params->len == np)
-            {
-              const PsParamStat *s = &g_array_index (r->params, PsParamStat, p);
-              u = s->update_ratio;
-              PsParam *param = NULL;
-              if (st != NULL && ps_state_resolve (st, s->path, NULL, &param, NULL) && param && param->grad)
-                {
-                  double sd = std_of (param->value);
-                  g = sd > 0 ? std_of (param->grad) / sd : NAN;
-                  any_g = TRUE;
-                }
-            }
-          g_array_index (self->ratio_u, double, (gsize) p * n + i) = u;
-          g_array_index (self->ratio_g, double, (gsize) p * n + i) = g;
-        }
-    }
+  guint np = ps_train_figures_ratios ((const PsTrainRecord *const *) self->records->pdata, n, self->names,
+                                      self->ratio_g, self->ratio_u, &any_g);
   ps_ratio_chart_options_init (&self->rco);
   self->rco.title = _("How fast each parameter changes");
-  self->rco.subtitle = any_g ? NULL : _("live: update/data only — grad/data appears when the run has finished");
   self->rco.show_cursor = n > 0;
   self->rco.cursor_step = n > 0 ? g_array_index (self->xsteps, int64_t, self->shown) : 0;
   self->rc = (PsRatioChart) { (const char *const *) self->names->pdata, np, (const int64_t *) self->xsteps->data, n,
@@ -435,85 +393,17 @@ build_ratios (PsTrainingPage *self)
     self->empty_text = g_strdup (_("No recorded sub-step yet."));
 }
 
-/* The newest data set of a state. */
-static PsDataset *
-shown_dataset (PsState *st)
-{
-  for (guint i = st ? st->train_ids->len : 0; i-- > 0;)
-    {
-      PsTrainObject *o = ps_state_get_train_object (st, g_ptr_array_index (st->train_ids, i));
-      if (o->kind == PS_TRAIN_DATASET)
-        return o->dataset;
-    }
-  return NULL;
-}
-
-/* The first rows of a data set's inputs (a view as a new tensor). */
-static PsTensor *
-first_rows (const PsTensor *x, int64_t rows, GError **error)
-{
-  int64_t shape[8];
-  for (int d = 0; d < x->ndim && d < 8; d++)
-    shape[d] = x->shape[d];
-  shape[0] = MIN (rows, x->shape[0]);
-  PsTensor *t = ps_tensor_new (x->dtype, x->ndim, shape, error);
-  if (t == NULL)
-    return NULL;
-  memcpy (t->data, x->data, (size_t) t->numel * ps_dtype_size (x->dtype));
-  return t;
-}
-
 static void
 build_activations (PsTrainingPage *self)
 {
-  PsDataset *d = shown_dataset (self->shown_state);
-  if (d == NULL || shown_model (self) == NULL)
-    {
-      self->empty_text = g_strdup (_("Activations need a model and a data set at the shown step."));
-      return;
-    }
   g_autoptr (GError) error = NULL;
-  g_autoptr (PsTensor) x = first_rows (d->x, ACTIVATION_SAMPLES, &error);
-  /* a private copy: running the model must not touch the document (dropout draws, lazy layers) */
-  g_autoptr (PsState) copy = ps_state_clone (self->shown_state, NULL);
-  PsGenerator gen = copy->gen;
-  PsTape *tape = ps_tape_new ();
-  g_autoptr (PsTensor) y = x ? ps_tape_forward (tape, ps_state_get_root (copy), x, &gen, &error) : NULL;
-  if (y == NULL)
+  PsTrainLayerSet set = { self->layer_hists, self->layer_stats, self->layers };
+  if (!ps_train_figures_activations (self->shown_state, ACTIVATION_SAMPLES, &set, &error))
     {
-      ps_tape_free (tape);
-      self->empty_text = g_strdup_printf (_("Running the model on the data set failed: %s"), error->message);
+      self->empty_text = g_error_matches (error, PS_ERROR, PS_ERROR_NOT_FOUND)
+                         ? g_strdup (_("Activations need a model and a data set at the shown step."))
+                         : g_strdup_printf (_("Running the model on the data set failed: %s"), error->message);
       return;
-    }
-  for (guint i = 0; i < ps_tape_n_entries (tape); i++)
-    {
-      const PsTapeEntry *e = ps_tape_entry (tape, i);
-      if (e->output == NULL || e->output->dtype != PS_DTYPE_FLOAT32)
-        continue;
-      double lo, hi;
-      const PsTensor *out = e->output;
-      if (!ps_histogram_auto_range (&out, 1, PS_HISTOGRAM_RANGE_MINMAX, 0, &lo, &hi, NULL))
-        continue;
-      PsHistogram *h = ps_histogram_compute (out, 60, lo, hi, NULL);
-      if (h == NULL)
-        continue;
-      g_ptr_array_add (self->layer_hists, h);
-      PsStats s;
-      ps_stats_compute (out, &s);
-      g_array_append_val (self->layer_stats, s);
-      PsLayerHistogram lh = { 0 };
-      lh.name = g_intern_string (ps_module_class_name (e->module));
-      ps_layer_shares (out, PS_LAYER_SATURATION_THRESHOLD, &lh.saturated, &lh.dead);
-      g_array_append_val (self->layers, lh);
-    }
-  ps_tape_free (tape);
-  for (guint i = 0; i < self->layers->len; i++)
-    {
-      PsLayerHistogram *lh = &g_array_index (self->layers, PsLayerHistogram, i);
-      lh->hist = self->layer_hists->pdata[i];
-      lh->stats = &g_array_index (self->layer_stats, PsStats, i);
-      g_autofree char *name = g_strdup_printf ("layer %u (%s)", i + 1, lh->name);
-      lh->name = g_intern_string (name);
     }
   ps_layer_diagnostics_options_init (&self->ldo);
   self->ldo.title = _("Activations per layer");
@@ -528,42 +418,11 @@ build_activations (PsTrainingPage *self)
 static void
 build_gradients (PsTrainingPage *self)
 {
-  PsModule *root = shown_model (self);
-  if (root == NULL)
+  PsTrainLayerSet set = { self->layer_hists, self->layer_stats, self->layers };
+  if (!ps_train_figures_gradients (self->shown_state, &set, NULL))
     {
       self->empty_text = g_strdup (_("No model at the shown step."));
       return;
-    }
-  g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
-  for (guint i = 0; i < items->len; i++)
-    {
-      PsNamedItem *it = items->pdata[i];
-      const PsTensor *g = it->param->grad;
-      if (g == NULL || g->dtype != PS_DTYPE_FLOAT32 || g->numel < 1)
-        continue;
-      double lo, hi;
-      if (!ps_histogram_auto_range (&g, 1, PS_HISTOGRAM_RANGE_MINMAX, 0, &lo, &hi, NULL))
-        continue;
-      PsHistogram *h = ps_histogram_compute (g, 60, lo, hi, NULL);
-      if (h == NULL)
-        continue;
-      g_ptr_array_add (self->layer_hists, h);
-      PsStats st;
-      ps_stats_compute (g, &st);
-      g_array_append_val (self->layer_stats, st);
-      PsLayerHistogram lh = { 0 };
-      double sat;
-      ps_layer_shares (g, PS_LAYER_SATURATION_THRESHOLD, &sat, &lh.dead);
-      lh.saturated = NAN;   /* saturation is about activations */
-      g_autofree char *name = g_strdup_printf ("%s.grad (%s)", it->path, ps_module_class_name (it->module));
-      lh.name = g_intern_string (name);
-      g_array_append_val (self->layers, lh);
-    }
-  for (guint i = 0; i < self->layers->len; i++)
-    {
-      PsLayerHistogram *lh = &g_array_index (self->layers, PsLayerHistogram, i);
-      lh->hist = self->layer_hists->pdata[i];
-      lh->stats = &g_array_index (self->layer_stats, PsStats, i);
     }
   ps_layer_diagnostics_options_init (&self->ldo);
   self->ldo.title = _("Gradients per layer (.grad at this sub-step)");
@@ -601,7 +460,7 @@ run_boundary_model (const float *xy, gsize n, float *out, gpointer data, GError 
 static void
 build_boundary (PsTrainingPage *self)
 {
-  PsDataset *d = shown_dataset (self->shown_state);
+  PsDataset *d = ps_train_figures_dataset (self->shown_state);
   if (d == NULL || shown_model (self) == NULL || d->x->ndim != 2 || d->x->shape[1] != 2)
     {
       self->empty_text = g_strdup (_("The decision boundary is drawn for a model of 2-D points (xor, circles, blobs)."));
@@ -653,30 +512,20 @@ build_boundary (PsTrainingPage *self)
 static void
 build_weight_grid (PsTrainingPage *self)
 {
-  PsModule *root = shown_model (self);
-  if (root == NULL)
+  g_autoptr (PsTensor) w = ps_train_figures_tile_weight (self->shown_state, NULL, NULL);
+  if (w == NULL)
     {
-      self->empty_text = g_strdup (_("No model at the shown step."));
+      self->empty_text = g_strdup (shown_model (self) == NULL
+                                   ? _("No model at the shown step.")
+                                   : _("The weight tiles need a first Linear layer whose inputs are a square image "
+                                       "(Fashion-MNIST: 784 = 28 × 28)."));
       return;
     }
-  g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
-  for (guint i = 0; i < items->len; i++)
-    {
-      PsParam *p = ((PsNamedItem *) items->pdata[i])->param;
-      if (p->value == NULL || p->value->ndim != 2 || p->value->dtype != PS_DTYPE_FLOAT32)
-        continue;
-      int64_t in = p->value->shape[1], side = (int64_t) llround (sqrt ((double) in));
-      if (side * side != in || side < 2)
-        break;   /* the first layer's inputs are not a square image */
-      PsWeightGridOptions o;
-      ps_weight_grid_options_init (&o);
-      o.title = _("First-layer weights, one tile per unit");
-      self->wg = ps_weight_grid_new (p->value, &o, NULL);
-      self->have_figure = self->wg != NULL;
-      return;
-    }
-  self->empty_text = g_strdup (_("The weight tiles need a first Linear layer whose inputs are a square image "
-                                 "(Fashion-MNIST: 784 = 28 × 28)."));
+  PsWeightGridOptions o;
+  ps_weight_grid_options_init (&o);
+  o.title = _("First-layer weights, one tile per unit");
+  self->wg = ps_weight_grid_new (w, &o, NULL);
+  self->have_figure = self->wg != NULL;
 }
 
 static void

@@ -89,6 +89,7 @@ struct _PsWindow {
   guint substep;              /* the one shown; n_substeps = the step's own state (after the run) */
   GArray *sub_axis;           /* int64 training-axis step of each record */
   GtkEntry *pytorch_entry;    /* the PyTorch line under the tree (ps-window-pytorch.c) */
+  GtkMenuButton *main_menu_button;
 };
 
 /* ps-window.c */

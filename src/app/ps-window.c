@@ -10,6 +10,7 @@
 #include <string.h>
 #include <pango/pangocairo.h>
 
+#include "ps-checkpoint-drop.h"
 #include "ps-stats.h"
 #include "ps-csv.h"
 #include "ps-npy.h"
@@ -1103,8 +1104,8 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, main_paned);
   /* looked up once in ps_window_init (gtk_widget_get_template_child), not kept */
-  gtk_widget_class_bind_template_child_full (widget_class, "add_menu_button", FALSE, 0);
-  gtk_widget_class_bind_template_child_full (widget_class, "primary_menu_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "add_menu", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "primary_menu", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_revealer);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tree_view);
@@ -1125,6 +1126,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_box);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_of_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, main_menu_button);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, compare_shared);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, bins_spin);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, log_toggle);
@@ -1151,13 +1153,11 @@ ps_window_init (PsWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   /* the + menu's commands also in the main menu: a narrow header (GNOME's smallest window) folds
    * the + button away (ui/ps-window.ui, nav_squeezer) */
-  GObject *add = gtk_widget_get_template_child (GTK_WIDGET (self), PS_TYPE_WINDOW, "add_menu_button");
-  GObject *primary = gtk_widget_get_template_child (GTK_WIDGET (self), PS_TYPE_WINDOW, "primary_menu_button");
-  GMenuModel *add_menu = add ? gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (add)) : NULL;
-  GMenuModel *primary_menu = primary ? gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (primary)) : NULL;
-  if (G_IS_MENU (primary_menu) && add_menu != NULL)
+  GObject *add_menu = gtk_widget_get_template_child (GTK_WIDGET (self), PS_TYPE_WINDOW, "add_menu");
+  GObject *primary_menu = gtk_widget_get_template_child (GTK_WIDGET (self), PS_TYPE_WINDOW, "primary_menu");
+  if (G_IS_MENU (primary_menu) && G_IS_MENU_MODEL (add_menu))
     {
-      g_autoptr (GMenuItem) item = g_menu_item_new_submenu (_("_Model"), add_menu);
+      g_autoptr (GMenuItem) item = g_menu_item_new_submenu (_("_Model"), G_MENU_MODEL (add_menu));
       g_menu_insert_item (G_MENU (primary_menu), 1, item);
     }
   self->export_width = 1600;
@@ -1176,10 +1176,11 @@ ps_window_init (PsWindow *self)
    * sliding pages: after an item of a sliding submenu was activated by keyboard, GTK 4.8 kept
    * sending every key event to the closed popover (seen under X11 + openbox: F10, Scenarios,
    * Return, and the window took no key at all). gui-a11y-play picks a scenario this way. */
-  if (primary_menu != NULL)
-    gtk_menu_button_set_popover (GTK_MENU_BUTTON (primary),
-                                 gtk_popover_menu_new_from_model_full (primary_menu, GTK_POPOVER_MENU_NESTED));
+  GtkWidget *main_menu = gtk_popover_menu_new_from_model_full (gtk_menu_button_get_menu_model (self->main_menu_button),
+                                                               GTK_POPOVER_MENU_NESTED);
+  gtk_menu_button_set_popover (self->main_menu_button, main_menu);
   ps_window_init_actions (self);
+  ps_checkpoint_drop_attach (GTK_WINDOW (self));   /* checkpoint files or folders dragged here */
   g_signal_connect (self->document, "changed", G_CALLBACK (on_document_changed), self);
   g_signal_connect (self->document, "notify::current-step", G_CALLBACK (on_current_step), self);
   g_signal_connect (self->document, "notify::title", G_CALLBACK (on_doc_title), self);

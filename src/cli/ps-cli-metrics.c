@@ -13,7 +13,8 @@ static const char metrics_usage[] =
   "Replays RECIPE and prints the steps its train ops recorded (record_every): step, epoch, loss,\n"
   "batch accuracy, learning rate and total gradient norm. --csv adds one column per parameter\n"
   "statistic (PATH:grad_norm, PATH:update_norm, PATH:update_ratio) and per layer output\n"
-  "(LAYER:mean, :std, :saturated, :dead); --json prints the same as an array of records.\n"
+  "(LAYER:mean, :std, :saturated, :dead); --json prints the same as an array of records, with\n"
+  "also each parameter's grad_ratio std(grad)/std(θ after the step).\n"
   "Losses are printed with 9 significant digits (they round-trip to the float32 value).\n";
 
 static void
@@ -84,6 +85,7 @@ ps_cli_cmd_metrics (int argc, char **argv)
                   ps_cli_json_add_number (b, "grad_norm", p->grad_norm);
                   ps_cli_json_add_number (b, "update_norm", p->update_norm);
                   ps_cli_json_add_number (b, "update_ratio", p->update_ratio);
+                  ps_cli_json_add_number (b, "grad_ratio", p->grad_ratio);
                   json_builder_end_object (b);
                 }
               json_builder_end_array (b);

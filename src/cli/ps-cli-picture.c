@@ -108,8 +108,20 @@ picture_command (const char *command, PsFigureKind kind, int argc, char **argv)
     return ps_cli_usage_error (command, "%s", error->message);
   o.scale = scale;
 
+  guint step = G_MAXUINT;
+  if (step_s)
+    {
+      if (!ps_cli_parse_count ("--step", step_s, G_MAXINT, &v, &error))
+        return ps_cli_usage_error (command, "%s", error->message);
+      step = (guint) v;
+    }
   g_autoptr (PsTimeline) tl = NULL;
-  if (!ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error))
+  /* a picture of one step (or two, with --diff-from) replays only up to it: it holds that step's
+   * snapshot alone, not the last step's besides */
+  gboolean one_step = step_s != NULL && (kind == PS_FIGURE_HEATMAP || kind == PS_FIGURE_HISTOGRAM);
+  guint upto = one_step ? MAX (step, o.diff_from >= 0 ? (guint) o.diff_from : 0) : 0;
+  if (!(one_step ? ps_cli_load_timeline_upto (g_ptr_array_index (pos, 0), upto, &tl, &error)
+                 : ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error)))
     {
       if (tl == NULL)
         return ps_cli_error (error);
@@ -117,13 +129,7 @@ picture_command (const char *command, PsFigureKind kind, int argc, char **argv)
       fprintf (stderr, "note: %s; showing the steps before it\n", error->message);
       g_clear_error (&error);
     }
-  o.step = ps_timeline_get_n_steps (tl);
-  if (step_s)
-    {
-      if (!ps_cli_parse_count ("--step", step_s, G_MAXINT, &v, &error))
-        return ps_cli_usage_error (command, "%s", error->message);
-      o.step = (guint) v;
-    }
+  o.step = step_s ? step : ps_timeline_get_n_steps (tl);
   /* text and strokes scale with --scale, so the PNG is the same picture at a higher resolution */
   g_autoptr (PsFigure) fig = ps_figure_new (tl, param, &o, &error);
   if (fig == NULL)
@@ -179,7 +185,12 @@ ps_cli_cmd_stats (int argc, char **argv)
   if (parsed >= 0)
     return parsed;
   g_autoptr (PsTimeline) tl = NULL;
-  if (!ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error))
+  guint64 v = 0;
+  if (step_s && !ps_cli_parse_count ("--step", step_s, G_MAXINT, &v, &error))
+    return ps_cli_usage_error ("stats", "%s", error->message);
+  /* one step: replay only up to it (its snapshot alone is held, not the last step's besides) */
+  if (!(step_s ? ps_cli_load_timeline_upto (g_ptr_array_index (pos, 0), (guint) v, &tl, &error)
+               : ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error)))
     {
       if (tl == NULL)
         return ps_cli_error (error);
@@ -187,7 +198,6 @@ ps_cli_cmd_stats (int argc, char **argv)
       g_clear_error (&error);
     }
   guint step = ps_timeline_get_n_steps (tl);
-  guint64 v;
   if (step_s)
     {
       if (!ps_cli_parse_count ("--step", step_s, ps_timeline_get_n_steps (tl), &v, &error))

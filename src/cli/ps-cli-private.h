@@ -60,6 +60,9 @@ gboolean  ps_cli_check_outputs      (const char *const *outputs, guint n_outputs
  * timeline up to it and the op's error ("op N (KIND): …") is returned. An --until beyond the
  * recipe is PS_ERROR_INVALID_ARGUMENT with *out NULL. */
 gboolean  ps_cli_load_timeline      (const char *path, int until, PsTimeline **out, GError **error);
+/* The same, replaying only the ops up to step `last_needed` (all when the recipe is shorter): a
+ * command that looks at one step keeps one snapshot of it, not the last step's besides. */
+gboolean  ps_cli_load_timeline_upto (const char *path, guint last_needed, PsTimeline **out, GError **error);
 /* Writes named tensors as a safetensors file (F32 / I64). */
 gboolean  ps_cli_write_tensors      (const char *path, const char *const *names, PsTensor *const *tensors,
                                      guint n, GError **error);
@@ -75,6 +78,11 @@ int       ps_cli_cmd_stats          (int argc, char **argv);
 /* ps-cli-metrics.c */
 int       ps_cli_cmd_metrics        (int argc, char **argv);
 int       ps_cli_cmd_loss_curve     (int argc, char **argv);
+/* ps-cli-train-figures.c */
+int       ps_cli_cmd_ratios         (int argc, char **argv);
+int       ps_cli_cmd_activations    (int argc, char **argv);
+int       ps_cli_cmd_gradients      (int argc, char **argv);
+int       ps_cli_cmd_weight_tiles   (int argc, char **argv);
 /* ps-cli-animate.c */
 int       ps_cli_cmd_animate        (int argc, char **argv);
 int       ps_cli_cmd_contact_sheet  (int argc, char **argv);

@@ -222,8 +222,22 @@ train_progress (int64_t step, int64_t total, float loss, gpointer data)
   return !interrupted;
 }
 
+static gboolean load_timeline (const char *path, int until, gboolean clamp, PsTimeline **out, GError **error);
+
 gboolean
 ps_cli_load_timeline (const char *path, int until, PsTimeline **out, GError **error)
+{
+  return load_timeline (path, until, FALSE, out, error);
+}
+
+gboolean
+ps_cli_load_timeline_upto (const char *path, guint last_needed, PsTimeline **out, GError **error)
+{
+  return load_timeline (path, (int) MIN (last_needed, (guint) G_MAXINT), TRUE, out, error);
+}
+
+static gboolean
+load_timeline (const char *path, int until, gboolean clamp, PsTimeline **out, GError **error)
 {
   *out = NULL;
   static Progress progress;
@@ -233,6 +247,8 @@ ps_cli_load_timeline (const char *path, int until, PsTimeline **out, GError **er
   g_autoptr (PsRecipe) recipe = ps_recipe_load_from_file (path, error);
   if (recipe == NULL)
     return FALSE;
+  if (clamp && until >= 0 && (guint) until > recipe->ops->len)
+    until = -1;   /* a step beyond the recipe: the caller says it does not exist */
   if (until >= 0 && (guint) until > recipe->ops->len)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "--until %d: the recipe has only %u ops", until,

@@ -10,8 +10,9 @@
  *     columns likewise: sum in float row by row, then sum / kh / kw; backward adds
  *     grad / kh / kw to every element of the window, in output order.
  * Before both, F.adaptive_avg_pool2d's _list_with_default: a tuple output_size needs an input of more
- * dimensions than it has elements. A None inside output_size (keep that input size) is not
- * supported: the arguments hold ints only. */
+ * dimensions than it has elements, and each None in it (PS_VALUE_LIST_NONE) becomes the matching
+ * one of the input's last sizes — before ATen sees it, so (None, 1) of a one-row input is the mean
+ * path too. */
 #include "ps-layers.h"
 #include "ps-pool.h"
 #include "ps-reduce.h"
@@ -22,7 +23,7 @@
 
 static const PsArgSpec adaptive_avg_pool2d_args[] = {
   { .name = "output_size", .kind = PS_ARG_INT_OR_TUPLE, .required = TRUE, .keep_int = TRUE,
-    .doc = "the target output size H x W (an int: H x H)" },
+    .none_elements = TRUE, .doc = "the target output size H x W (an int: H x H; None in the tuple: keep that input size)" },
   { NULL }
 };
 
@@ -51,7 +52,11 @@ plan (const PsModule *self, const PsTensor *x, AdaptivePlan *pl, GError **error)
     }
   if (is_int)
     o[1] = o[0];
-  else if (n != 2)
+  else
+    for (int i = 0; i < n; i++)   /* zip(out_size, input.size()[-len(out_size):]) */
+      if (o[i] == PS_VALUE_LIST_NONE)
+        o[i] = x->shape[x->ndim - n + i];
+  if (!is_int && n != 2)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "adaptive_avg_pool2d: output_size must be 2");
       return FALSE;

@@ -320,6 +320,13 @@ check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error
         }
       if (v->type == PS_VALUE_INT_LIST)
         {
+          for (int k = 0; k < v->n_list; k++)
+            if (v->list[k] == PS_VALUE_LIST_NONE && !sp->none_elements)
+              {
+                g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                             "argument '%s': element %d must be an integer, not None", sp->name, k);
+                return FALSE;
+              }
           if (sp->tuple_len > 0 && v->n_list != sp->tuple_len)
             {
               g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -339,7 +346,16 @@ check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error
           return TRUE;
         }
       if (v->type == PS_VALUE_INT_LIST)
-        return TRUE;
+        {
+          for (int k = 0; k < v->n_list; k++)
+            if (v->list[k] == PS_VALUE_LIST_NONE)
+              {
+                g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                             "argument '%s': element %d must be an integer, not None", sp->name, k);
+                return FALSE;
+              }
+          return TRUE;
+        }
       break;
     default:
       break;
@@ -465,7 +481,10 @@ ps_value_to_python (const PsValue *v)
       {
         GString *s = g_string_new ("(");
         for (int k = 0; k < v->n_list; k++)
-          g_string_append_printf (s, "%s%" G_GINT64_FORMAT, k ? ", " : "", v->list[k]);
+          if (v->list[k] == PS_VALUE_LIST_NONE)
+            g_string_append_printf (s, "%sNone", k ? ", " : "");
+          else
+            g_string_append_printf (s, "%s%" G_GINT64_FORMAT, k ? ", " : "", v->list[k]);
         if (v->n_list == 1)
           g_string_append_c (s, ',');
         g_string_append_c (s, ')');

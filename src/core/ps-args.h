@@ -20,6 +20,10 @@ typedef enum {
   PS_VALUE_INT_LIST,   /* a tuple/list of ints, e.g. kernel_size=(3, 3) */
 } PsValueType;
 
+/* A None element of a tuple argument (AdaptiveAvgPool2d(output_size=(None, 7)): keep that input
+ * size), stored in PsValue.list. Only arguments whose spec sets none_elements accept it. */
+#define PS_VALUE_LIST_NONE INT64_MIN
+
 typedef struct {
   PsValueType type;
   gboolean b;
@@ -57,6 +61,7 @@ typedef struct {
   gboolean keep_int;       /* INT_OR_TUPLE: an int (and the def_int default) stays an int instead of
                               becoming a tuple — for modules whose repr shows what they were given
                               (MaxPool2d(kernel_size=2) vs kernel_size=(2, 2)) */
+  gboolean none_elements;  /* INT_OR_TUPLE: a tuple may hold None (PS_VALUE_LIST_NONE) */
   const char *const *choices;  /* NULL-terminated allowed strings, or NULL */
   const char *doc;         /* one line for forms and --help */
 } PsArgSpec;               /* tables end with { NULL } */

@@ -65,16 +65,25 @@ param_state_clear (gpointer data)
     ps_tensor_unref (s->buf[k]);
 }
 
+/* "Invalid <what>: <v>" as Python formats the value: an int as an int ("-1"), a float as its repr
+ * ("-1.0", "nan", "-inf"). */
 static gboolean
-invalid (GError **error, const char *what, double v)
+invalid_arg (GError **error, const char *what, double v, gboolean as_int)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  g_ascii_dtostr (buf, sizeof buf, v);
-  if (strpbrk (buf, ".eni") == NULL)   /* Python's repr of a float: -1.0 */
-    g_strlcat (buf, ".0", sizeof buf);
+  if (as_int && isfinite (v) && fabs (v) < 9.3e18)
+    g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, (gint64) v);
+  else
+    {
+      g_ascii_dtostr (buf, sizeof buf, v);
+      if (strpbrk (buf, ".eni") == NULL)   /* Python's repr of a float: -1.0 */
+        g_strlcat (buf, ".0", sizeof buf);
+    }
   g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Invalid %s: %s", what, buf);
   return FALSE;
 }
+
+#define invalid(error, what, field, ARG) invalid_arg ((error), (what), (field), (c->int_args >> (ARG)) & 1u)
 
 /* torch 1.13's checks word for word: SGD's `if x < 0.0` lets NaN through, the others'
  * `if not 0.0 <= x` refuse it (NEG below). */
@@ -92,11 +101,11 @@ validate (const PsOptimConfig *c, GError **error)
     {
     case PS_OPTIM_SGD:
       if (c->lr < 0.0)
-        return invalid (error, "learning rate", c->lr);
+        return invalid (error, "learning rate", c->lr, PS_OPTIM_ARG_LR);
       if (c->momentum < 0.0)
-        return invalid (error, "momentum value", c->momentum);
+        return invalid (error, "momentum value", c->momentum, PS_OPTIM_ARG_MOMENTUM);
       if (c->weight_decay < 0.0)
-        return invalid (error, "weight_decay value", c->weight_decay);
+        return invalid (error, "weight_decay value", c->weight_decay, PS_OPTIM_ARG_WEIGHT_DECAY);
       if (c->nesterov && (c->momentum <= 0.0 || c->dampening != 0.0))
         {
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Nesterov momentum requires a momentum and zero dampening");
@@ -106,39 +115,39 @@ validate (const PsOptimConfig *c, GError **error)
     case PS_OPTIM_ADAM:
     case PS_OPTIM_ADAMW:
       if (NEG (c->lr))
-        return invalid (error, "learning rate", c->lr);
+        return invalid (error, "learning rate", c->lr, PS_OPTIM_ARG_LR);
       if (NEG (c->eps))
-        return invalid (error, "epsilon value", c->eps);
+        return invalid (error, "epsilon value", c->eps, PS_OPTIM_ARG_EPS);
       if (!(c->beta1 >= 0.0 && c->beta1 < 1.0))
-        return invalid (error, "beta parameter at index 0", c->beta1);
+        return invalid (error, "beta parameter at index 0", c->beta1, PS_OPTIM_ARG_BETA1);
       if (!(c->beta2 >= 0.0 && c->beta2 < 1.0))
-        return invalid (error, "beta parameter at index 1", c->beta2);
+        return invalid (error, "beta parameter at index 1", c->beta2, PS_OPTIM_ARG_BETA2);
       if (NEG (c->weight_decay))
-        return invalid (error, "weight_decay value", c->weight_decay);
+        return invalid (error, "weight_decay value", c->weight_decay, PS_OPTIM_ARG_WEIGHT_DECAY);
       break;
     case PS_OPTIM_RMSPROP:
       if (NEG (c->lr))
-        return invalid (error, "learning rate", c->lr);
+        return invalid (error, "learning rate", c->lr, PS_OPTIM_ARG_LR);
       if (NEG (c->eps))
-        return invalid (error, "epsilon value", c->eps);
+        return invalid (error, "epsilon value", c->eps, PS_OPTIM_ARG_EPS);
       if (NEG (c->momentum))
-        return invalid (error, "momentum value", c->momentum);
+        return invalid (error, "momentum value", c->momentum, PS_OPTIM_ARG_MOMENTUM);
       if (NEG (c->weight_decay))
-        return invalid (error, "weight_decay value", c->weight_decay);
+        return invalid (error, "weight_decay value", c->weight_decay, PS_OPTIM_ARG_WEIGHT_DECAY);
       if (NEG (c->alpha))
-        return invalid (error, "alpha value", c->alpha);
+        return invalid (error, "alpha value", c->alpha, PS_OPTIM_ARG_ALPHA);
       break;
     case PS_OPTIM_ADAGRAD:
       if (NEG (c->lr))
-        return invalid (error, "learning rate", c->lr);
+        return invalid (error, "learning rate", c->lr, PS_OPTIM_ARG_LR);
       if (NEG (c->lr_decay))
-        return invalid (error, "lr_decay value", c->lr_decay);
+        return invalid (error, "lr_decay value", c->lr_decay, PS_OPTIM_ARG_LR_DECAY);
       if (NEG (c->weight_decay))
-        return invalid (error, "weight_decay value", c->weight_decay);
+        return invalid (error, "weight_decay value", c->weight_decay, PS_OPTIM_ARG_WEIGHT_DECAY);
       if (NEG (c->initial_accumulator_value))
-        return invalid (error, "initial_accumulator_value value", c->initial_accumulator_value);
+        return invalid (error, "initial_accumulator_value value", c->initial_accumulator_value, PS_OPTIM_ARG_INITIAL_ACCUMULATOR_VALUE);
       if (NEG (c->eps))
-        return invalid (error, "epsilon value", c->eps);
+        return invalid (error, "epsilon value", c->eps, PS_OPTIM_ARG_EPS);
       break;
     }
   return TRUE;

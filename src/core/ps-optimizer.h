@@ -38,7 +38,16 @@ typedef struct {
   gboolean centered;
   double lr_decay, initial_accumulator_value;   /* Adagrad */
   gboolean lr_missing;                /* SGD's lr not given (then lr is NAN): refused */
+  guint int_args;                     /* 1 << PsOptimArg for each given as a Python int: torch's
+                                         messages print it so ("Invalid learning rate: -1") */
 } PsOptimConfig;
+
+/* The numeric arguments, for PsOptimConfig.int_args. */
+typedef enum {
+  PS_OPTIM_ARG_LR, PS_OPTIM_ARG_MOMENTUM, PS_OPTIM_ARG_DAMPENING, PS_OPTIM_ARG_WEIGHT_DECAY, PS_OPTIM_ARG_BETA1,
+  PS_OPTIM_ARG_BETA2, PS_OPTIM_ARG_EPS, PS_OPTIM_ARG_ALPHA, PS_OPTIM_ARG_LR_DECAY,
+  PS_OPTIM_ARG_INITIAL_ACCUMULATOR_VALUE,
+} PsOptimArg;
 
 typedef struct _PsOptimizer PsOptimizer;
 

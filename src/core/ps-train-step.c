@@ -26,6 +26,14 @@ gboolean
 ps_train_step (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimizer *opt, PsTensor *xb, PsTensor *yb,
                PsGenerator *gen, double clip, PsFlavour flavour, PsTrainStepResult *result, GError **error)
 {
+  return ps_train_step_full (model, tape, loss, opt, xb, yb, gen, clip > 0.0, clip, flavour, result, error);
+}
+
+gboolean
+ps_train_step_full (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimizer *opt, PsTensor *xb, PsTensor *yb,
+                    PsGenerator *gen, gboolean clipping, double clip, PsFlavour flavour, PsTrainStepResult *result,
+                    GError **error)
+{
   if (!ps_optimizer_zero_grad (opt, model, FALSE, error))
     return FALSE;
   g_autoptr (PsTensor) out = ps_tape_forward (tape, model, xb, gen, error);
@@ -36,7 +44,7 @@ ps_train_step (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimizer *o
   if (l == NULL || !ps_tape_backward (tape, gout, error))
     return FALSE;
   float total = 0.0f;
-  if (clip > 0.0)
+  if (clipping)
     {
       if (!ps_clip_grad_norm (model, clip, &total, error))
         return FALSE;

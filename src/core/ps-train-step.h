@@ -3,7 +3,7 @@
  *   opt.zero_grad()                       # 1.13: set_to_none=False
  *   loss = loss_fn(model(xb), yb)
  *   loss.backward()
- *   torch.nn.utils.clip_grad_norm_(model.parameters(), clip)   # when clip > 0
+ *   torch.nn.utils.clip_grad_norm_(model.parameters(), clip)   # when clipping
  *   opt.step()
  *
  * (the scheduler and data order are the caller's). On error the model may be half-updated: callers
@@ -28,5 +28,11 @@ typedef struct {
 gboolean ps_train_step (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimizer *opt,
                         PsTensor *xb, PsTensor *yb, PsGenerator *gen, double clip, PsFlavour flavour,
                         PsTrainStepResult *result, GError **error);
+/* The same, clipping whenever `clipping` is set, with any max_norm torch takes: 0 zeroes the
+ * gradients, a negative one flips them, NaN makes them NaN, +inf leaves them (torch 1.13 checks
+ * nothing). ps_train_step clips when clip > 0. */
+gboolean ps_train_step_full (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimizer *opt,
+                             PsTensor *xb, PsTensor *yb, PsGenerator *gen, gboolean clipping, double clip,
+                             PsFlavour flavour, PsTrainStepResult *result, GError **error);
 
 G_END_DECLS

@@ -475,6 +475,19 @@ ps_checkpoint_series_get_presence (PsCheckpointSeries *s, guint step, guint tens
   return PS_SERIES_PRESENT;
 }
 
+/* A reader's error about one checkpoint, named by its file once: the readers name the file in
+ * most of their messages already ("epoch_002.pt: zip: record …"), not in others ("tensor \"x\":
+ * …"); prefixing the label to every one said "epoch_002.pt: epoch_002.pt: …". */
+static void
+set_step_error (GError **error, const char *label, const GError *local)
+{
+  gsize n = strlen (label);
+  if (strncmp (local->message, label, n) == 0 && local->message[n] == ':')
+    g_set_error_literal (error, PS_ERROR, local->code, local->message);
+  else
+    g_set_error (error, PS_ERROR, local->code, "%s: %s", label, local->message);
+}
+
 PsTensor *
 ps_checkpoint_series_load (PsCheckpointSeries *s, guint step, guint tensor, GError **error)
 {
@@ -488,7 +501,7 @@ ps_checkpoint_series_load (PsCheckpointSeries *s, guint step, guint tensor, GErr
   g_autoptr (GError) local = NULL;
   PsTensor *t = ps_checkpoint_load (get_step (s, step)->ck, e->name, &local);
   if (t == NULL)
-    g_set_error (error, PS_ERROR, local->code, "%s: %s", get_step (s, step)->label, local->message);
+    set_step_error (error, get_step (s, step)->label, local);
   return t;
 }
 
@@ -705,7 +718,7 @@ cell_run (gpointer data, GError **error)
   const float *f = series_no_map ? NULL : ps_checkpoint_map_f32_unchecked (st->ck, e->name, &n, &crc, &local);
   if (local != NULL)
     {
-      g_set_error (error, PS_ERROR, local->code, "%s: %s", st->label, local->message);
+      set_step_error (error, st->label, local);
       return FALSE;
     }
   if (f != NULL)

@@ -206,7 +206,10 @@ append_py_arg (GString *s, const PsValue *v)
     case PS_VALUE_INT_LIST:
       g_string_append_c (s, '(');
       for (int i = 0; i < v->n_list; i++)
-        g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i > 0 ? ", " : "", (gint64) v->list[i]);
+        if (v->list[i] == PS_VALUE_LIST_NONE)
+          g_string_append_printf (s, "%sNone", i > 0 ? ", " : "");
+        else
+          g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i > 0 ? ", " : "", (gint64) v->list[i]);
       g_string_append (s, v->n_list == 1 ? ",)" : ")");
       break;
     }

@@ -123,7 +123,10 @@ args_to_json (const PsArgs *args)
           {
             JsonArray *a = json_array_new ();
             for (int k = 0; k < v->n_list; k++)
-              json_array_add_int_element (a, v->list[k]);
+              if (v->list[k] == PS_VALUE_LIST_NONE)
+                json_array_add_null_element (a);
+              else
+                json_array_add_int_element (a, v->list[k]);
             json_node_init_array (n, a);
             json_array_unref (a);
             break;

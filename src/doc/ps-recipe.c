@@ -287,6 +287,11 @@ ps_recipe_args_from_json (JsonNode *node, GError **error)
           for (guint i = 0; i < n; i++)
             {
               JsonNode *e = json_array_get_element (a, i);
+              if (JSON_NODE_HOLDS_NULL (e))
+                {
+                  list[i] = PS_VALUE_LIST_NONE;   /* (None, 7): the argument's spec decides */
+                  continue;
+                }
               if (!ps_json_is (e, G_TYPE_INT64))
                 {
                   g_set_error (error, PS_ERROR, PS_ERROR_PARSE,

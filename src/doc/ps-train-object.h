@@ -61,6 +61,8 @@ typedef struct {
   double grad_norm;         /* ‖.grad‖₂ (after clipping, what step() used) */
   double update_norm;       /* ‖θ_after − θ_before‖₂ */
   double update_ratio;      /* std(Δ)/std(θ_before) (unbiased std; 0 when std(θ) = 0) */
+  double grad_ratio;        /* std(.grad)/std(θ_after) as makemore's p.grad.std() / p.data.std()
+                             * (unbiased std); NaN without a .grad or when std(θ) = 0 */
 } PsParamStat;
 
 /* Statistics of one layer's output (each leaf module call of the forward). */

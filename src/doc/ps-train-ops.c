@@ -288,7 +288,17 @@ optim_config_from_json (const char *type, JsonObject *args, PsOptimConfig *cfg, 
         }
       cfg->beta1 = number_or (json_array_get_element (b, 0), 0.0);
       cfg->beta2 = number_or (json_array_get_element (b, 1), 0.0);
+      cfg->int_args |= (guint) is_int (json_array_get_element (b, 0)) << PS_OPTIM_ARG_BETA1;
+      cfg->int_args |= (guint) is_int (json_array_get_element (b, 1)) << PS_OPTIM_ARG_BETA2;
     }
+  /* which were Python ints (torch's messages print them as ints) */
+  static const struct { const char *name; PsOptimArg arg; } ints[] = {
+    { "lr", PS_OPTIM_ARG_LR }, { "momentum", PS_OPTIM_ARG_MOMENTUM }, { "dampening", PS_OPTIM_ARG_DAMPENING },
+    { "weight_decay", PS_OPTIM_ARG_WEIGHT_DECAY }, { "eps", PS_OPTIM_ARG_EPS }, { "alpha", PS_OPTIM_ARG_ALPHA },
+    { "lr_decay", PS_OPTIM_ARG_LR_DECAY }, { "initial_accumulator_value", PS_OPTIM_ARG_INITIAL_ACCUMULATOR_VALUE },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (ints); i++)
+    cfg->int_args |= (guint) is_int (json_object_get_member (args, ints[i].name)) << ints[i].arg;
   return TRUE;
 }
 
@@ -605,11 +615,7 @@ check_train (PsOp *op, guint index, GError **error)
           return FALSE;
         }
     }
-  if (ps_op_has_field (op, "clip_grad_norm") && !(f_num (op, "clip_grad_norm") > 0.0))
-    {
-      op_field_error (error, op, index, "clip_grad_norm", "must be positive");
-      return FALSE;
-    }
+  /* clip_grad_norm_ takes any max_norm (0, negative, NaN, inf: torch 1.13 checks nothing) */
   return TRUE;
 }
 
@@ -1127,7 +1133,7 @@ record_stats (PsTrainRecord *r, const char *model_id, PsModule *model, GHashTabl
   for (guint i = 0; i < items->len; i++)
     {
       PsNamedItem *it = items->pdata[i];
-      PsParamStat s = { g_strdup_printf ("%s.%s", model_id, it->path), 0.0, 0.0, 0.0 };
+      PsParamStat s = { g_strdup_printf ("%s.%s", model_id, it->path), 0.0, 0.0, 0.0, NAN };
       PsTensor *old = g_hash_table_lookup (before, it->param);
       const PsTensor *v = it->param->value;
       if (it->param->grad != NULL)
@@ -1144,6 +1150,13 @@ record_stats (PsTrainRecord *r, const char *model_id, PsModule *model, GHashTabl
           moments (d, v->numel, &dm, &ds);
           moments (ps_tensor_cf32 (old), old->numel, &om, &os);
           s.update_ratio = os > 0.0 ? ds / os : 0.0;
+        }
+      if (it->param->grad != NULL && v != NULL && it->param->grad->numel == v->numel && v->numel > 1)
+        {
+          double gm, gs, vm, vs;
+          moments (ps_tensor_cf32 (it->param->grad), v->numel, &gm, &gs);
+          moments (ps_tensor_cf32 (v), v->numel, &vm, &vs);
+          s.grad_ratio = vs > 0.0 ? gs / vs : NAN;
         }
       g_array_append_val (r->params, s);
     }
@@ -1179,6 +1192,7 @@ typedef struct {
   PsLoss loss;
   PsTrainObject *o, *s;     /* writable copies stored in the state (s: NULL without a scheduler) */
   int64_t n, bs, nb, steps, every;
+  gboolean clipping;      /* clip_grad_norm given (any value, as torch) */
   double clip;
   gboolean shuffle, by_epochs, sched_per_step;
   PsCallKwargs *kwargs;     /* owned: MultiheadAttention's masks, or NULL */
@@ -1286,7 +1300,8 @@ train_setup (PsState *state, const PsOp *op, TrainRun *run, GError **error)
   run->by_epochs = ps_op_has_field (op, "epochs");
   run->steps = run->by_epochs ? f_int (op, "epochs") * run->nb : f_int (op, "steps");
   run->every = ps_op_has_field (op, "record_every") ? f_int (op, "record_every") : 1;
-  run->clip = ps_op_has_field (op, "clip_grad_norm") ? f_num (op, "clip_grad_norm") : 0.0;
+  run->clipping = ps_op_has_field (op, "clip_grad_norm");
+  run->clip = run->clipping ? f_num (op, "clip_grad_norm") : 0.0;
   run->sched_per_step = ps_op_has_field (op, "scheduler_every")
                         && strcmp (f_str (op, "scheduler_every"), "step") == 0;
   if (run->nb == 0 && run->steps > 0)
@@ -1471,8 +1486,8 @@ train_loop (PsState *state, TrainRun *run, int64_t from, int64_t to, PsTrainLog 
       const double lr = ps_optimizer_get_lr (run->o->optimizer);
       PsTrainStepResult res;
       const PsCallKwargs *old_kw = ps_call_kwargs_set (run->kwargs);
-      const gboolean stepped = ps_train_step (run->model, tape, &run->loss, run->o->optimizer, xb, yb, &state->gen,
-                                              run->clip, state->gen.flavour, &res, error);
+      const gboolean stepped = ps_train_step_full (run->model, tape, &run->loss, run->o->optimizer, xb, yb, &state->gen,
+                                                   run->clipping, run->clip, state->gen.flavour, &res, error);
       ps_call_kwargs_set (old_kw);
       if (!stepped)
         {

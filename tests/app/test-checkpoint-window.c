@@ -33,11 +33,20 @@ open_checkpoint (PsWindow *w, const char *path)
   return cw;
 }
 
+/* The selected tensor is read, described and drawn in a worker: wait for it to be shown. */
+static void
+wait_read (PsCheckpointWindow *cw)
+{
+  while (ps_checkpoint_window_get_reading (cw))
+    g_main_context_iteration (NULL, TRUE);
+  iterate ();
+}
+
 static void
 assert_shown (PsCheckpointWindow *cw, const char *name, const char *page)
 {
   g_assert_true (ps_checkpoint_window_select_path (cw, name));
-  iterate ();
+  wait_read (cw);
   g_assert_cmpstr (ps_checkpoint_window_get_page (cw), ==, page);
   PsFigure *heat = ps_checkpoint_window_get_figure (cw, "heatmap");
   PsFigure *hist = ps_checkpoint_window_get_figure (cw, "histogram");
@@ -81,7 +90,7 @@ test_open_all_dtypes (void)
 
   /* a group: its line, then the summary; no tensor pages */
   g_assert_true (ps_checkpoint_window_select_path (cw, "f16"));
-  iterate ();
+  wait_read (cw);
   g_assert_cmpstr (ps_checkpoint_window_get_page (cw), ==, "summary");
   g_assert_null (ps_checkpoint_window_get_figure (cw, "heatmap"));
   g_assert_true (g_str_has_prefix (ps_checkpoint_window_get_summary_text (cw), "f16: "));
@@ -122,13 +131,13 @@ test_nested_tree (void)
   g_assert_cmpstr (dump, ==, NESTED_TREE_DUMP);
   /* deep rows are reached by expanding their ancestors */
   g_assert_true (ps_checkpoint_window_select_path (cw, "encoder.layers.0.self_attn.q_proj.bias"));
-  iterate ();
+  wait_read (cw);
   PsTensor *t = ps_figure_get_tensor (ps_checkpoint_window_get_figure (cw, "heatmap"));
   g_assert_cmpint (t->numel, ==, 2);
   g_assert_cmpfloat (ps_tensor_cf32 (t)[1], ==, (float) nested_value (1, 1));
   /* an int64 tensor is viewable too */
   g_assert_true (ps_checkpoint_window_select_path (cw, "step"));
-  iterate ();
+  wait_read (cw);
   g_assert_nonnull (ps_checkpoint_window_get_figure (cw, "histogram"));
   g_assert_false (ps_checkpoint_window_select_path (cw, "encoder.nope"));
   gtk_window_destroy (GTK_WINDOW (cw));
@@ -147,14 +156,14 @@ test_follows_colormap (void)
   g_assert_nonnull (cw);
   g_assert_true (ps_checkpoint_window_select_path (cw, "f32.matrix"));
   gtk_window_set_default_size (GTK_WINDOW (cw), 900, 600);
-  iterate ();
+  wait_read (cw);
   GSettings *settings = ps_application_get_settings (app);
   g_assert_nonnull (settings);
   g_settings_set_string (settings, "colormap", "diverging");
-  iterate ();
+  wait_read (cw);
   cairo_surface_t *a = ps_checkpoint_window_render_for_test (cw, "heatmap");
   g_settings_set_string (settings, "colormap", "grayscale");
-  iterate ();
+  wait_read (cw);
   cairo_surface_t *b = ps_checkpoint_window_render_for_test (cw, "heatmap");
   g_assert_nonnull (a);
   g_assert_nonnull (b);
@@ -175,11 +184,12 @@ test_follows_colormap (void)
   cairo_surface_destroy (a);
   cairo_surface_destroy (b);
   g_settings_reset (settings, "colormap");
+  wait_read (cw);
   /* projector mode through the same helper as the main window: larger chrome, larger plot text */
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (cw), "projector"));
   cairo_surface_t *small = ps_checkpoint_window_render_for_test (cw, "heatmap");
   g_settings_set_boolean (settings, "projector-mode", TRUE);
-  iterate ();
+  wait_read (cw);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (cw), "projector"));
   cairo_surface_t *large = ps_checkpoint_window_render_for_test (cw, "heatmap");
   /* the header's text is 1.6 times larger: the first row of cells starts lower */
@@ -199,7 +209,7 @@ test_follows_colormap (void)
   cairo_surface_destroy (small);
   cairo_surface_destroy (large);
   g_settings_set_boolean (settings, "projector-mode", FALSE);
-  iterate ();
+  wait_read (cw);
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (cw), "projector"));
   gtk_window_destroy (GTK_WINDOW (cw));
   gtk_window_destroy (GTK_WINDOW (w));
@@ -364,7 +374,7 @@ test_open_torch (void)
   g_assert_nonnull (strstr (dump, "\n  model "));
   g_assert_nonnull (strstr (dump, "\n  optimizer "));
   g_assert_true (ps_checkpoint_window_select_path (cw, "model.fc1.weight"));
-  iterate ();
+  wait_read (cw);
   PsFigure *heat = ps_checkpoint_window_get_figure (cw, "heatmap");
   g_assert_nonnull (heat);
   g_assert_cmpint (ps_figure_get_tensor (heat)->numel, ==, 24);
@@ -408,12 +418,75 @@ test_open_torch (void)
   g_assert_nonnull (ck);
   const char *first = ps_checkpoint_get_entry (ck, 0)->name;
   g_assert_true (ps_checkpoint_window_select_path (inert, first));
-  iterate ();
+  wait_read (inert);
   PsFigure *fig = ps_checkpoint_window_get_figure (inert, "heatmap");
   g_assert_nonnull (fig);
   g_autoptr (PsTensor) want = ps_checkpoint_load (ck, first, NULL);
   g_assert_cmpint (memcmp (ps_figure_get_tensor (fig)->data, want->data, ps_tensor_nbytes (want)), ==, 0);
   gtk_window_destroy (GTK_WINDOW (inert));
+  gtk_window_destroy (GTK_WINDOW (w));
+  iterate ();
+}
+
+/* The selected tensor is read, described and drawn in a worker: the first one shows a placeholder
+ * until it is ready, a later one keeps the previous pictures and numbers meanwhile, and a selection
+ * overtaken by a newer one is never shown. */
+static void
+test_reads_in_worker (void)
+{
+  PsWindow *w = new_window ("empty");
+  g_autofree char *path = fmt_data_path ("all_dtypes.safetensors");
+  PsCheckpointWindow *cw = open_checkpoint (w, path);
+  g_assert_nonnull (cw);
+  g_assert_cmpuint (ps_checkpoint_window_get_n_reads (cw), ==, 0);
+  g_assert_true (ps_checkpoint_window_select_path (cw, "f32.matrix"));
+  /* nothing read on the main thread: the answer comes back through the main loop */
+  g_assert_true (ps_checkpoint_window_get_reading (cw));
+  g_assert_true (ps_checkpoint_window_get_busy (cw));
+  g_assert_null (ps_checkpoint_window_get_figure (cw, "heatmap"));
+  g_assert_cmpstr (ps_checkpoint_window_get_message (cw, "heatmap"), ==, "Reading f32.matrix…");
+  g_assert_cmpstr (ps_checkpoint_window_get_statistics_text (cw), ==, "Reading f32.matrix…");
+  g_assert_cmpstr (ps_checkpoint_window_get_page (cw), ==, "heatmap");
+  wait_read (cw);
+  g_assert_cmpuint (ps_checkpoint_window_get_n_reads (cw), ==, 1);
+  g_assert_cmpstr (ps_figure_get_title (ps_checkpoint_window_get_figure (cw, "heatmap")), ==, "f32.matrix");
+  fmt_assert_tensor (ps_figure_get_tensor (ps_checkpoint_window_get_figure (cw, "histogram")), "all_dtypes.safetensors",
+                     "f32.matrix");
+  g_autofree char *f32_stats = g_strdup (ps_checkpoint_window_get_statistics_text (cw));
+  g_assert_true (g_str_has_prefix (f32_stats, "f32.matrix"));
+
+  /* two selections in a row: the previous pictures stay while they are read; only the last is shown */
+  ps_checkpoint_window_set_page (cw, "statistics");
+  g_assert_true (ps_checkpoint_window_select_path (cw, "f16.matrix"));
+  g_assert_true (ps_checkpoint_window_select_path (cw, "bf16.matrix"));
+  g_assert_true (ps_checkpoint_window_get_reading (cw));
+  g_assert_cmpstr (ps_figure_get_title (ps_checkpoint_window_get_figure (cw, "heatmap")), ==, "f32.matrix");
+  g_assert_cmpstr (ps_checkpoint_window_get_statistics_text (cw), ==, f32_stats);
+  wait_read (cw);
+  g_assert_cmpuint (ps_checkpoint_window_get_n_reads (cw), ==, 2);
+  g_assert_cmpstr (ps_checkpoint_window_get_page (cw), ==, "statistics");
+  g_assert_cmpstr (ps_figure_get_title (ps_checkpoint_window_get_figure (cw, "heatmap")), ==, "bf16.matrix");
+  fmt_assert_tensor (ps_figure_get_tensor (ps_checkpoint_window_get_figure (cw, "heatmap")), "all_dtypes.safetensors",
+                     "bf16.matrix");
+  g_assert_true (g_str_has_prefix (ps_checkpoint_window_get_statistics_text (cw), "bf16.matrix"));
+  g_assert_nonnull (strstr (ps_checkpoint_window_get_statistics_text (cw), "dtype BF16"));
+
+  /* a group while a tensor is read: the read is dropped, the summary shows */
+  g_assert_true (ps_checkpoint_window_select_path (cw, "f32.matrix"));
+  g_assert_true (ps_checkpoint_window_select_path (cw, "f16"));
+  g_assert_false (ps_checkpoint_window_get_reading (cw));
+  wait_read (cw);
+  iterate ();
+  g_assert_cmpuint (ps_checkpoint_window_get_n_reads (cw), ==, 2);
+  g_assert_cmpstr (ps_checkpoint_window_get_page (cw), ==, "summary");
+  g_assert_null (ps_checkpoint_window_get_figure (cw, "heatmap"));
+
+  /* closing the window while a tensor is read: the answer finds no window, nothing breaks */
+  g_assert_true (ps_checkpoint_window_select_path (cw, "f32.matrix"));
+  g_object_add_weak_pointer (G_OBJECT (cw), (gpointer *) &cw);
+  gtk_window_destroy (GTK_WINDOW (cw));
+  while (cw != NULL)
+    g_main_context_iteration (NULL, TRUE);
   gtk_window_destroy (GTK_WINDOW (w));
   iterate ();
 }
@@ -425,6 +498,7 @@ main (int argc, char **argv)
     return 0;
   g_test_add_func ("/checkpoint-window/open-all-dtypes", test_open_all_dtypes);
   g_test_add_func ("/checkpoint-window/open-torch", test_open_torch);
+  g_test_add_func ("/checkpoint-window/reads-in-worker", test_reads_in_worker);
   g_test_add_func ("/checkpoint-window/open-sharded-npz-npy", test_open_sharded_npz_npy);
   g_test_add_func ("/checkpoint-window/nested-tree", test_nested_tree);
   g_test_add_func ("/checkpoint-window/malformed-keeps-model", test_malformed_keeps_model);

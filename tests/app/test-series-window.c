@@ -9,10 +9,12 @@
 #include "ps-window-private.h"
 #include "ps-checkpoint-window.h"
 #include "ps-figure.h"
+#include "ps-checkpoint-summary.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static PsApplication *app;
@@ -678,6 +680,232 @@ test_open_files (void)
     g_object_unref (files[i]);
 }
 
+/* The Statistics page of a series describes the selected tensor in the newest file, read in a
+ * worker like the pane's pictures: a placeholder first, the previous numbers while the next is read,
+ * nothing drawn on the window's own heatmap/histogram pages (the series pane draws per checkpoint). */
+static void
+test_statistics_worker (void)
+{
+  g_autofree char *dir = series_dir ();
+  PsCheckpointWindow *cw = open_folder (dir);
+  ps_checkpoint_window_set_page (cw, "statistics");
+  g_assert_true (ps_checkpoint_window_select_path (cw, "model.2.weight"));
+  g_assert_true (ps_checkpoint_window_get_reading (cw));
+  g_assert_cmpstr (ps_checkpoint_window_get_statistics_text (cw), ==, "Reading model.2.weight…");
+  g_assert_cmpstr (ps_checkpoint_window_get_page (cw), ==, "statistics");
+  while (ps_checkpoint_window_get_reading (cw))
+    g_main_context_iteration (NULL, TRUE);
+  g_autofree char *path = fixture ("epoch_005.pt");
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (path, NULL);
+  g_autoptr (PsTensor) t = ps_checkpoint_load (ck, "model.2.weight", NULL);
+  g_autofree char *want = ps_checkpoint_describe_tensor (ps_checkpoint_lookup (ck, "model.2.weight"), t);
+  g_assert_cmpstr (ps_checkpoint_window_get_statistics_text (cw), ==, want);
+  g_assert_null (ps_checkpoint_window_get_figure (cw, "heatmap"));
+  g_assert_null (ps_checkpoint_window_get_figure (cw, "histogram"));
+  g_assert_cmpuint (ps_checkpoint_window_get_n_reads (cw), ==, 1);
+  /* the next tensor: the numbers shown stay until it is read */
+  g_assert_true (ps_checkpoint_window_select_path (cw, "model.0.weight"));
+  g_assert_true (ps_checkpoint_window_get_reading (cw));
+  g_assert_cmpstr (ps_checkpoint_window_get_statistics_text (cw), ==, want);
+  while (ps_checkpoint_window_get_reading (cw))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_str_has_prefix (ps_checkpoint_window_get_statistics_text (cw), "model.0.weight"));
+  g_assert_cmpuint (ps_checkpoint_window_get_n_reads (cw), ==, 2);
+  PsSeriesPane *pane = ps_checkpoint_window_get_series_pane (cw);
+  wait_idle (pane);
+  gtk_window_destroy (GTK_WINDOW (cw));
+  iterate ();
+}
+
+/* Words of page 1 of a PDF with their boxes (pdftotext -bbox), and whether `word` is drawn with
+ * its top below y_min (points from the top). */
+static gboolean
+pdf_has_word_below (const char *pdf, const char *word, double y_min, double *x_mid)
+{
+  g_autofree char *out = NULL;
+  int status = 0;
+  const char *argv[] = { "pdftotext", "-bbox", "-f", "1", "-l", "1", pdf, "-", NULL };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                               NULL, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_autofree char *tag = g_strdup_printf (">%s</word>", word);
+  for (const char *p = out; (p = strstr (p, tag)) != NULL; p++)
+    {
+      const char *w = g_strrstr_len (out, p - out, "<word ");
+      g_assert_nonnull (w);
+      double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+      g_assert_cmpint (sscanf (w, "<word xMin=\"%lf\" yMin=\"%lf\" xMax=\"%lf\" yMax=\"%lf\"", &x0, &y0, &x1, &y1), ==, 4);
+      if (y0 >= y_min)
+        {
+          *x_mid = (x0 + x1) / 2;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* The pictures over checkpoints name the positions by what the files store ("epoch"): the x axis
+ * title of bands and norms, under the axis; the ridge labels of a ridgeline. Read back from the
+ * exported PDF's text with its position (the subtitle says "by epoch" too, at the top). */
+static void
+test_axis_label (void)
+{
+  g_autofree char *pdftotext = g_find_program_in_path ("pdftotext");
+  if (pdftotext == NULL)
+    {
+      g_test_skip ("pdftotext (poppler-utils, build-aux/deps) is not installed");
+      return;
+    }
+  g_autofree char *dir = series_dir ();
+  PsCheckpointWindow *cw = open_folder (dir);
+  PsSeriesPane *pane = ps_checkpoint_window_get_series_pane (cw);
+  g_assert_true (ps_checkpoint_window_select_path (cw, "model.0.weight"));
+  iterate ();
+  g_autofree char *tmp = g_dir_make_tmp ("ps-axis-XXXXXX", NULL);
+  const char *pages[] = { "bands", "ridgeline", "norms" };
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_assert_nonnull (figure (pane, pages[i]));
+      g_autofree char *name = g_strdup_printf ("%s.pdf", pages[i]);
+      g_autofree char *pdf = g_build_filename (tmp, name, NULL);
+      g_autoptr (GError) error = NULL;
+      g_assert_true (ps_series_pane_export (pane, pages[i], pdf, 800, 500, &error));
+      g_assert_no_error (error);
+      double x = 0;
+      /* in the bottom fifth of the page, about the middle of its width */
+      if (!pdf_has_word_below (pdf, "epoch", 400, &x))
+        g_error ("%s: no \"epoch\" drawn under the x axis", pages[i]);
+      g_test_message ("%s: \"epoch\" drawn at x = %.0f of 800", pages[i], x);
+      if (g_str_equal (pages[i], "ridgeline"))
+        g_assert_cmpfloat (x, <, 200);   /* the ridges are labelled "epoch N" on the left, the lowest last */
+      else
+        {
+          g_assert_cmpfloat (x, >, 200);   /* the x axis' title, under its middle */
+          g_assert_cmpfloat (x, <, 600);
+        }
+      g_assert_false (pdf_has_word_below (pdf, "checkpoint", 400, &x));
+      g_unlink (pdf);
+    }
+  g_rmdir (tmp);
+  gtk_window_destroy (GTK_WINDOW (cw));
+  iterate ();
+}
+
+/* What a file manager's drop does: GdkFileList given to the window's GtkDropTarget ("drop"). */
+static gboolean
+drop_files (GtkWidget *window, GFile **files, guint n)
+{
+  GtkDropTarget *target = NULL;
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (window);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && target == NULL; i++)
+    {
+      g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
+      if (GTK_IS_DROP_TARGET (c))
+        target = GTK_DROP_TARGET (c);
+    }
+  g_assert_nonnull (target);
+  g_assert_true (gdk_content_formats_contain_gtype (gtk_drop_target_get_formats (target), GDK_TYPE_FILE_LIST));
+  g_assert_true (gtk_drop_target_get_actions (target) & GDK_ACTION_COPY);
+  GValue v = G_VALUE_INIT;
+  g_value_init (&v, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&v, gdk_file_list_new_from_array (files, n));
+  gboolean accepted = FALSE;
+  g_signal_emit_by_name (target, "drop", &v, 20.0, 20.0, &accepted);
+  g_value_unset (&v);
+  return accepted;
+}
+
+/* The checkpoint window that opened after a drop (the newest window), once it is idle. */
+static PsCheckpointWindow *
+opened_window (guint before)
+{
+  while (ps_application_get_checkpoint_jobs (PS_APPLICATION (app)) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  iterate ();
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  g_assert_cmpuint (g_list_length (windows), ==, before + 1);
+  g_assert_true (PS_IS_CHECKPOINT_WINDOW (windows->data));
+  PsCheckpointWindow *cw = windows->data;
+  while (ps_checkpoint_window_get_busy (cw))
+    g_main_context_iteration (NULL, TRUE);
+  if (ps_checkpoint_window_get_series_pane (cw) != NULL)
+    wait_idle (ps_checkpoint_window_get_series_pane (cw));
+  return cw;
+}
+
+/* Files and folders dragged onto the main window or a checkpoint window: a folder opens as a
+ * watched series, several files as one series, one file alone; a drop with a file that is not a
+ * checkpoint opens nothing and the window it was dropped on says which. */
+static void
+test_drop (void)
+{
+  PsWindow *w = ps_window_new (app);
+  g_assert_true (ps_window_load_scenario (w, "demo"));
+  gtk_window_present (GTK_WINDOW (w));
+  g_autofree char *dir = series_dir ();
+  g_autoptr (GFile) folder = g_file_new_for_path (dir);
+  guint before = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
+  gboolean dropped = drop_files (GTK_WIDGET (w), &folder, 1);
+  if (!dropped)
+    g_error ("drop refused: %s", ps_window_get_error_text (w));
+  PsCheckpointWindow *run = opened_window (before);
+  g_assert_null (ps_window_get_error_text (w));
+  PsSeriesPane *pane = ps_checkpoint_window_get_series_pane (run);
+  g_assert_nonnull (pane);
+  g_assert_cmpuint (ps_series_pane_get_n_steps (pane), ==, 6);
+  g_assert_nonnull (strstr (ps_series_pane_get_status_text (pane), "Watching"));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (run)), ==, "series");
+
+  /* several files onto the checkpoint window: one series of exactly them, by epoch */
+  GFile *files[3];
+  const char *names[3] = { "epoch_003.pt", "epoch_000.pt", "epoch_005.pt" };
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *p = fixture (names[i]);
+      files[i] = g_file_new_for_path (p);
+    }
+  before = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
+  g_assert_true (drop_files (GTK_WIDGET (run), files, 3));
+  PsCheckpointWindow *three = opened_window (before);
+  PsSeriesPane *p3 = ps_checkpoint_window_get_series_pane (three);
+  g_assert_nonnull (p3);
+  g_assert_cmpuint (ps_series_pane_get_n_steps (p3), ==, 3);
+  g_assert_cmpstr (ps_checkpoint_series_get_label (ps_series_pane_get_series (p3), 0), ==, "epoch_000.pt");
+  g_assert_cmpstr (ps_checkpoint_series_get_label (ps_series_pane_get_series (p3), 2), ==, "epoch_005.pt");
+  g_assert_null (strstr (ps_series_pane_get_status_text (p3), "Watching"));
+
+  /* one file onto the main window: that checkpoint alone */
+  before = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
+  g_assert_true (drop_files (GTK_WIDGET (w), &files[0], 1));
+  PsCheckpointWindow *one = opened_window (before);
+  g_assert_null (ps_checkpoint_window_get_series_pane (one));
+  g_autofree char *dump = ps_checkpoint_window_dump_tree (one);
+  g_assert_true (g_str_has_prefix (dump, "epoch_003.pt "));
+
+  /* a file that is not a checkpoint among them: refused, nothing opens, the banner names it */
+  g_autofree char *json = fixture ("norms.json");
+  g_object_unref (files[1]);
+  files[1] = g_file_new_for_path (json);
+  before = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
+  g_assert_false (drop_files (GTK_WIDGET (one), files, 3));
+  iterate ();
+  g_assert_cmpuint (ps_application_get_checkpoint_jobs (PS_APPLICATION (app)), ==, 0);
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, before);
+  g_assert_nonnull (ps_checkpoint_window_get_error_text (one));
+  g_assert_nonnull (strstr (ps_checkpoint_window_get_error_text (one), "norms.json is not a checkpoint"));
+  g_assert_false (drop_files (GTK_WIDGET (w), files, 3));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "norms.json is not a checkpoint"));
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, before);
+
+  for (guint i = 0; i < 3; i++)
+    g_object_unref (files[i]);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = gtk_application_get_windows (GTK_APPLICATION (app)))
+    gtk_window_destroy (l->data);
+  iterate ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -700,6 +928,9 @@ main (int argc, char **argv)
   g_test_add_func ("/series-window/watch-folder", test_watch_folder);
   g_test_add_func ("/series-window/open-argument", test_open_argument);
   g_test_add_func ("/series-window/open-files", test_open_files);
+  g_test_add_func ("/series-window/statistics-worker", test_statistics_worker);
+  g_test_add_func ("/series-window/axis-label", test_axis_label);
+  g_test_add_func ("/series-window/drop", test_drop);
   int ret = g_test_run ();
   g_object_unref (app);
   return ret;

@@ -804,6 +804,21 @@ test_scenario_tanh_saturation (void)
   ps_training_page_set_substep (w->training_page, 40);
   iterate ();
   g_assert_null (ps_training_page_get_empty_text (w->training_page));
+  /* saturation is a tanh (or sigmoid) output's: the Linear layers' outputs are not "saturated"
+   * however large (fc1's ×5 outputs are), the tanh layers after the ×5 init are */
+  const PsLayerDiagnostics *ld = ps_training_page_get_layer_diagnostics (w->training_page);
+  g_assert_nonnull (ld);
+  g_assert_cmpuint (ld->n, ==, 5);
+  for (guint i = 0; i < ld->n; i++)
+    if (strstr (ld->layers[i].name, "(Tanh)") != NULL)
+      g_assert_cmpfloat (ld->layers[i].saturated, >, 0.3);
+    else
+      {
+        g_assert_nonnull (strstr (ld->layers[i].name, "(Linear)"));
+        g_assert_true (isnan (ld->layers[i].saturated));
+        g_autofree char *text = ps_layer_diagnostics_legend (ld, i);
+        g_assert_null (strstr (text, "saturated"));
+      }
   shot (w, "scenario-tanh-saturation");
   gtk_window_destroy (GTK_WINDOW (w));
 }

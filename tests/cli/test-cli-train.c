@@ -3,11 +3,14 @@
  * "xor-Tanh-sgd", which examples/train-xor.json reproduces). */
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <glib/gstdio.h>
 #include "train-golden.h"
 #include "cli-run.h"
+#include "ps-fashion-mnist.h"
+#include <cairo.h>
 
 static char *
 example (void)
@@ -75,6 +78,36 @@ test_metrics_json_and_text (void)
   JsonArray *layers = json_object_get_array_member (first, "layers");
   g_assert_cmpuint (json_array_get_length (layers), ==, 3);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (layers, 1), "class"), ==, "Tanh");
+  /* grad_ratio = std(grad) / std(θ after the step) (unbiased), from torch's grads and parameters */
+  JsonArray *golden = golden_record ();
+  for (guint k = 0; k < 20; k++)
+    {
+      JsonObject *ge = json_array_get_object_element (golden, k);
+      JsonArray *params = json_object_get_array_member (json_array_get_object_element (a, k), "parameters");
+      for (guint q = 0; q < json_array_get_length (params); q++)
+        {
+          JsonObject *pq = json_array_get_object_element (params, q);
+          const char *path = json_object_get_string_member (pq, "path") + strlen ("mlp.");
+          double sd[2];
+          for (int which = 0; which < 2; which++)
+            {
+              JsonArray *hex = json_object_get_array_member (
+                json_object_get_object_member (json_object_get_object_member (ge, which ? "params" : "grads"), path), "hex");
+              guint n = json_array_get_length (hex);
+              double sum = 0, sq = 0;
+              for (guint i = 0; i < n; i++)
+                sum += tg_hex_float (json_array_get_string_element (hex, i));
+              for (guint i = 0; i < n; i++)
+                {
+                  double d = tg_hex_float (json_array_get_string_element (hex, i)) - sum / n;
+                  sq += d * d;
+                }
+              sd[which] = sqrt (sq / (n - 1));
+            }
+          double want = sd[0] / sd[1], got = json_object_get_double_member (pq, "grad_ratio");
+          g_assert_cmpfloat (fabs (got - want), <=, 1e-12 * want);
+        }
+    }
   g_auto (Result) t = { 0 };
   run (&t, "metrics", recipe, NULL);
   g_assert_cmpint (t.status, ==, 0);
@@ -114,6 +147,211 @@ test_loss_curve (void)
   g_assert_nonnull (strstr (none.err, "no train op"));
 }
 
+/* ---------- the Training page's diagnostics as pictures ---------- */
+
+static char *
+example_named (const char *name)
+{
+  return g_build_filename (g_getenv ("PS_SOURCE_DIR"), "examples", name, NULL);
+}
+
+/* A PNG the CLI wrote: decodes, has the size asked for (points × scale). */
+static cairo_surface_t *
+load_png (const char *path, int w, int h)
+{
+  cairo_surface_t *s = cairo_image_surface_create_from_png (path);
+  g_assert_cmpint (cairo_surface_status (s), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (cairo_image_surface_get_width (s), ==, w);
+  g_assert_cmpint (cairo_image_surface_get_height (s), ==, h);
+  return s;
+}
+
+/* Pixels that differ (any channel) between two same-size images. */
+static guint64
+pixels_differing (cairo_surface_t *a, cairo_surface_t *b)
+{
+  g_assert_cmpint (cairo_image_surface_get_width (a), ==, cairo_image_surface_get_width (b));
+  g_assert_cmpint (cairo_image_surface_get_height (a), ==, cairo_image_surface_get_height (b));
+  guint64 n = 0;
+  int w = cairo_image_surface_get_width (a), h = cairo_image_surface_get_height (a);
+  const guint8 *da = cairo_image_surface_get_data (a), *db = cairo_image_surface_get_data (b);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      n += memcmp (da + y * cairo_image_surface_get_stride (a) + 4 * x,
+                   db + y * cairo_image_surface_get_stride (b) + 4 * x, 4) != 0;
+  return n;
+}
+
+static void
+assert_svg (const char *path)
+{
+  g_autofree char *data = NULL;
+  g_assert_true (g_file_get_contents (path, &data, NULL, NULL));
+  g_assert_nonnull (strstr (data, "<svg"));
+  g_assert_nonnull (strstr (data, "</svg>"));
+}
+
+static void
+test_ratios (void)
+{
+  g_autofree char *two = example_named ("tanh-saturation.json");
+  g_autofree char *dir = g_dir_make_tmp ("ps-cli-ratios-XXXXXX", NULL);
+  g_autofree char *both = g_build_filename (dir, "both.png", NULL);
+  g_autofree char *upd = g_build_filename (dir, "update.png", NULL);
+  g_autofree char *svg = g_build_filename (dir, "r.svg", NULL);
+  g_auto (Result) r = { 0 };
+  run (&r, "ratios", two, "--out", both, "--width", "700", "--height", "500", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  /* every parameter of both runs, on the training axis the loss curve uses */
+  g_assert_nonnull (strstr (r.out, "6 parameters × 80 recorded steps, training steps 1–80"));
+  cairo_surface_t *a = load_png (both, 700, 500);
+  run (&r, "ratios", two, "--out", upd, "--width", "700", "--height", "500", "--panels", "update", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  cairo_surface_t *b = load_png (upd, 700, 500);
+  /* one panel instead of two: much of the picture changes */
+  g_assert_cmpuint (pixels_differing (a, b), >, 700 * 500 / 10);
+  cairo_surface_destroy (b);
+  /* another recipe's ratios (other data): other pixels */
+  g_autofree char *xor = example ();
+  g_autofree char *other = g_build_filename (dir, "xor.png", NULL);
+  run (&r, "ratios", xor, "--out", other, "--width", "700", "--height", "500", "--scale", "1", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "4 parameters × 20 recorded steps"));
+  b = load_png (other, 700, 500);
+  g_assert_cmpuint (pixels_differing (a, b), >, 1000);
+  cairo_surface_destroy (a);
+  cairo_surface_destroy (b);
+  run (&r, "ratios", two, "--out", svg, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  assert_svg (svg);
+  /* bad arguments: usage errors (2), no file */
+  g_autofree char *never = g_build_filename (dir, "never.png", NULL);
+  run (&r, "ratios", two, "--out", never, "--panels", "sideways", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "--panels"));
+  g_autofree char *bmp = g_build_filename (dir, "x.bmp", NULL);
+  run (&r, "ratios", two, "--out", bmp, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run (&r, "ratios", two, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "--out"));
+  /* a recipe without training, a folder that does not exist: errors (1) */
+  g_autofree char *demo = example_named ("demo.json");
+  run (&r, "ratios", demo, "--out", never, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "no train op"));
+  g_assert_false (g_file_test (never, G_FILE_TEST_EXISTS));
+  g_autofree char *nodir = g_build_filename (dir, "no", "such", "r.png", NULL);
+  run (&r, "ratios", two, "--out", nodir, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_unlink (both);
+  g_unlink (upd);
+  g_unlink (other);
+  g_unlink (svg);
+  g_rmdir (dir);
+}
+
+static void
+test_layers (void)
+{
+  g_autofree char *two = example_named ("tanh-saturation.json");
+  g_autofree char *dir = g_dir_make_tmp ("ps-cli-layers-XXXXXX", NULL);
+  g_autofree char *a1 = g_build_filename (dir, "a1.png", NULL);
+  g_autofree char *a1b = g_build_filename (dir, "a1b.png", NULL);
+  g_autofree char *a60 = g_build_filename (dir, "a60.png", NULL);
+  g_autofree char *g1 = g_build_filename (dir, "g1.png", NULL);
+  g_autofree char *g60 = g_build_filename (dir, "g60.svg", NULL);
+  g_auto (Result) r = { 0 };
+  /* training step 1 (default init) and 60 (the ×5 run): the same layers, other data, other pixels */
+  run (&r, "activations", two, "--out", a1, "--train-step", "1", "--scale", "2", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "5 layers"));
+  run (&r, "activations", two, "--out", a1b, "--train-step", "1", "--scale", "2", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  run (&r, "activations", two, "--out", a60, "--train-step", "60", "--scale", "2", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  cairo_surface_t *s1 = load_png (a1, 1800, 1200), *s1b = load_png (a1b, 1800, 1200), *s60 = load_png (a60, 1800, 1200);
+  g_assert_cmpuint (pixels_differing (s1, s1b), ==, 0);    /* the same step: the same picture */
+  g_assert_cmpuint (pixels_differing (s1, s60), >, 10000);
+  cairo_surface_destroy (s1);
+  cairo_surface_destroy (s1b);
+  cairo_surface_destroy (s60);
+  run (&r, "gradients", two, "--out", g1, "--train-step", "1", "--layout", "overlay", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "6 gradients"));
+  cairo_surface_destroy (load_png (g1, 900, 600));
+  run (&r, "gradients", two, "--out", g60, "--step", "9", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  assert_svg (g60);
+  /* errors: a training step that was not recorded, both step options, bad layout, --rows for
+   * gradients, a model without a data set */
+  g_autofree char *never = g_build_filename (dir, "never.png", NULL);
+  run (&r, "activations", two, "--out", never, "--train-step", "81", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "not a recorded training step (80 recorded, from 1 to 80)"));
+  run (&r, "activations", two, "--out", never, "--train-step", "3", "--step", "2", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run (&r, "activations", two, "--out", never, "--layout", "pie", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run (&r, "gradients", two, "--out", never, "--rows", "8", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run (&r, "activations", two, "--out", never, "--rows", "0", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run (&r, "activations", two, "--out", never, "--step", "999", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_autofree char *demo = example_named ("demo.json");
+  run (&r, "activations", demo, "--out", never, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "data set"));
+  g_assert_false (g_file_test (never, G_FILE_TEST_EXISTS));
+  g_unlink (a1);
+  g_unlink (a1b);
+  g_unlink (a60);
+  g_unlink (g1);
+  g_unlink (g60);
+  g_rmdir (dir);
+}
+
+static void
+test_weight_tiles (void)
+{
+  g_autofree char *fm = example_named ("fashion-mnist-templates.json");
+  g_autofree char *dir = g_dir_make_tmp ("ps-cli-tiles-XXXXXX", NULL);
+  g_autofree char *last = g_build_filename (dir, "last.png", NULL);
+  g_autofree char *first = g_build_filename (dir, "first.png", NULL);
+  const char *d = g_getenv ("PS_FASHION_MNIST_DIR");
+  g_autofree char *f = g_build_filename (d && *d ? d : PS_FASHION_MNIST_DIR, "train-images-idx3-ubyte.gz", NULL);
+  if (!g_file_test (f, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("dataset-fashion-mnist is not installed");
+      g_rmdir (dir);
+      return;
+    }
+  g_auto (Result) r = { 0 };
+  run (&r, "weight-tiles", fm, "--out", last, "--width", "640", "--height", "480", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "weight: 32 tiles"));
+  run (&r, "weight-tiles", fm, "--out", first, "--width", "640", "--height", "480", "--train-step", "4", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  cairo_surface_t *a = load_png (last, 640, 480), *b = load_png (first, 640, 480);
+  g_assert_cmpuint (pixels_differing (a, b), >, 1000);   /* the templates formed in between */
+  cairo_surface_destroy (a);
+  cairo_surface_destroy (b);
+  g_autofree char *never = g_build_filename (dir, "never.png", NULL);
+  g_autofree char *xor = example ();
+  run (&r, "weight-tiles", xor, "--out", never, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "square image"));
+  run (&r, "weight-tiles", fm, "--out", never, "--robust", "2", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run (&r, "weight-tiles", fm, "--out", never, "--columns", "0", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_false (g_file_test (never, G_FILE_TEST_EXISTS));
+  g_unlink (last);
+  g_unlink (first);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -121,5 +359,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-train/metrics-csv", test_metrics_csv);
   g_test_add_func ("/cli-train/metrics-json-text", test_metrics_json_and_text);
   g_test_add_func ("/cli-train/loss-curve", test_loss_curve);
+  g_test_add_func ("/cli-train/ratios", test_ratios);
+  g_test_add_func ("/cli-train/layers", test_layers);
+  g_test_add_func ("/cli-train/weight-tiles", test_weight_tiles);
   return g_test_run ();
 }

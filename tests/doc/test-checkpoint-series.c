@@ -418,6 +418,130 @@ test_norms_truncated (void)
   g_rmdir (tmp);
 }
 
+/* How often needle occurs in hay. */
+static guint
+occurrences (const char *hay, const char *needle)
+{
+  guint n = 0;
+  for (const char *p = hay; (p = strstr (p, needle)) != NULL; p += strlen (needle))
+    n++;
+  return n;
+}
+
+static void
+copy_file (const char *from, const char *to)
+{
+  g_autofree char *bytes = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (from, &bytes, &len, NULL));
+  g_assert_true (g_file_set_contents (to, bytes, (gssize) len, NULL));
+}
+
+/* Every class of error reading the values of one checkpoint of a series (damaged record, file cut
+ * after the series was opened, in each format), read through the mapping and read with copies:
+ * one message naming the file once, saying what is wrong ("epoch_001.pt: epoch_001.pt: …" was what
+ * the read path said), the same through ps_checkpoint_series_load. */
+static void
+test_read_errors (void)
+{
+  g_autofree char *dir = series_dir ();
+  g_autofree char *data = g_build_filename (g_getenv ("PS_TEST_DATA"), NULL);
+  struct {
+    const char *name;       /* the damaged file */
+    const char *source;     /* copied from, under tests/data ("" = written here) */
+    const char *damage;     /* "crc": a value bit flipped; "cut": truncated after opening */
+    const char *tensor;     /* one of its tensors */
+    const char *says;       /* in the message */
+  } cases[] = {
+    { "epoch_001.pt", "pt/series/epoch_001.pt", "crc", "model.2.weight", "CRC-32 mismatch" },
+    { "epoch_001.pt", "pt/series/epoch_001.pt", "cut", "model.2.weight", "shorter" },
+    { "epoch_001.pt", "pt/valid/linear_legacy.pt", "cut", "weight", "shorter" },
+    { "epoch_001.safetensors", "", "cut", "0.weight", "shorter" },
+    { "epoch_001.npz", "formats/stored.npz", "crc", NULL, "CRC" },
+  };
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    for (guint mapped = 0; mapped < 2; mapped++)
+      {
+        g_autofree char *tmp = g_dir_make_tmp ("ps-read-errors-XXXXXX", NULL);
+        g_autofree char *first_src = g_build_filename (dir, "epoch_000.pt", NULL);
+        g_autofree char *first = g_build_filename (tmp, "epoch_000.pt", NULL);
+        copy_file (first_src, first);
+        g_autofree char *victim = g_build_filename (tmp, cases[c].name, NULL);
+        if (*cases[c].source)
+          {
+            g_autofree char *src = g_build_filename (data, cases[c].source, NULL);
+            copy_file (src, victim);
+          }
+        else
+          {
+            g_autoptr (PsTensor) w = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 64, 64, NULL);
+            const char *names[] = { "0.weight" };
+            PsTensor *ts[] = { w };
+            g_assert_true (ps_safetensors_write (victim, 1, names, ts, NULL, NULL));
+          }
+        const char *tensor = cases[c].tensor;
+        g_autofree char *only = NULL;
+        if (tensor == NULL)   /* npz: its first tensor */
+          {
+            g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (victim, NULL);
+            g_assert_nonnull (ck);
+            tensor = only = g_strdup (ps_checkpoint_get_entry (ck, 0)->name);
+          }
+        if (g_str_equal (cases[c].damage, "crc"))
+          {
+            /* one bit of the 2nd value flipped where the values are stored */
+            g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (victim, NULL);
+            g_autoptr (PsTensor) t = ps_checkpoint_load (ck, tensor, NULL);
+            g_assert_nonnull (t);
+            g_autofree char *bytes = NULL;
+            gsize len;
+            g_assert_true (g_file_get_contents (victim, &bytes, &len, NULL));
+            gsize n = MIN ((gsize) t->numel * ps_dtype_size (t->dtype), 64);
+            guint8 *at = memmem (bytes, len, t->data, n);
+            g_assert_nonnull (at);
+            at[ps_dtype_size (t->dtype) + 1] ^= 0x10;
+            g_assert_true (g_file_set_contents (victim, bytes, (gssize) len, NULL));
+          }
+        const char *paths[] = { tmp };
+        g_autoptr (GError) error = NULL;
+        g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+        g_assert_no_error (error);
+        g_assert_cmpuint (ps_checkpoint_series_get_n_steps (s), ==, 2);
+        g_assert_cmpstr (ps_checkpoint_series_get_label (s, 1), ==, cases[c].name);
+        if (g_str_equal (cases[c].damage, "cut"))
+          {
+            GStatBuf st;
+            g_assert_cmpint (g_stat (victim, &st), ==, 0);
+            g_assert_cmpint (truncate (victim, st.st_size / 2), ==, 0);
+          }
+        ps_checkpoint_series_set_threads (1);   /* the readers opened before the damage */
+        ps_checkpoint_series_set_mapping (mapped);
+        g_assert_false (ps_checkpoint_series_compute_norms (s, NULL, NULL, NULL, &error));
+        ps_checkpoint_series_set_threads (0);
+        ps_checkpoint_series_set_mapping (TRUE);
+        g_assert_nonnull (error);
+        g_test_message ("%s %s %s: %s", cases[c].name, cases[c].damage, mapped ? "mapped" : "read", error->message);
+        g_assert_true (g_str_has_prefix (error->message, cases[c].name));
+        g_assert_cmpuint (occurrences (error->message, cases[c].name), ==, 1);
+        g_assert_nonnull (strstr (error->message, cases[c].says));
+        g_assert_false (ps_checkpoint_series_has_norms (s));
+        /* one tensor read alone: the same rule */
+        int k = ps_checkpoint_series_find_tensor (s, tensor);
+        g_assert_cmpint (k, >=, 0);
+        g_clear_error (&error);
+        g_autoptr (PsTensor) t = ps_checkpoint_series_load (s, 1, (guint) k, &error);
+        g_assert_null (t);
+        g_assert_nonnull (error);
+        g_test_message ("  load: %s", error->message);
+        g_assert_true (g_str_has_prefix (error->message, cases[c].name));
+        g_assert_cmpuint (occurrences (error->message, cases[c].name), ==, 1);
+        g_assert_nonnull (strstr (error->message, cases[c].says));
+        g_unlink (victim);
+        g_unlink (first);
+        g_rmdir (tmp);
+      }
+}
+
 static void
 test_norms_match_torch (void)
 {
@@ -719,6 +843,7 @@ main (int argc, char **argv)
   g_test_add_func ("/checkpoint-series/norms-threads", test_norms_threads);
   g_test_add_func ("/checkpoint-series/norms-incremental", test_norms_incremental);
   g_test_add_func ("/checkpoint-series/norms-truncated", test_norms_truncated);
+  g_test_add_func ("/checkpoint-series/read-errors", test_read_errors);
   g_test_add_func ("/checkpoint-series/norms-crc", test_norms_crc);
   g_test_add_func ("/checkpoint-series/async-cancel", test_async);
   g_test_add_func ("/checkpoint-series/mixed-folder", test_mixed_folder);

@@ -77,6 +77,25 @@ test_literals (void)
   assert_contains (s, "torch.manual_seed(-1)\n");
   assert_contains (s, "# Step 7\n");
   assert_contains (s, "\ntorch.manual_seed(0)\n");
+
+  /* None inside a tuple (AdaptiveAvgPool2d keeps that input size): Python, and JSON null again */
+  const char *none_json = HEAD
+    "{\"op\": \"module\", \"id\": \"ap\", \"type\": \"AdaptiveAvgPool2d\", \"args\": {\"output_size\": [null, 3]}}]}";
+  g_autofree char *s2 = export_ok (none_json);
+  assert_contains (s2, "ap = nn.AdaptiveAvgPool2d(output_size=(None, 3))\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (none_json, -1, &error);
+  g_assert_no_error (error);
+  g_autofree char *saved = ps_recipe_to_data (r, NULL);
+  g_autofree char *flat = g_strdelimit (g_strdup (saved), "\n ", ' ');
+  g_auto (GStrv) parts = g_strsplit (flat, " ", -1);
+  g_autofree char *squeezed = g_strjoinv ("", parts);
+  assert_contains (squeezed, "\"output_size\":[null,3]");
+  /* elsewhere None is no integer */
+  g_autofree char *bad = export_text (HEAD "{\"op\": \"module\", \"id\": \"mp\", \"type\": \"MaxPool2d\", "
+                                      "\"args\": {\"kernel_size\": [null, 2]}}]}", &error);
+  g_assert_null (bad);
+  assert_contains (error->message, "argument 'kernel_size': element 0 must be an integer, not None");
 }
 
 static void

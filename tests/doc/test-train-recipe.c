@@ -119,8 +119,9 @@ test_golden_runs (gconstpointer data)
         }
       g_autofree char *largs = node_json (json_array_get_element (lspec, 1));
       JsonNode *clip = json_object_get_member (c, "clip");
+      g_autofree char *clip_json = node_json (clip);   /* a number, or "nan" / "inf" */
       g_autofree char *clip_s = JSON_NODE_HOLDS_NULL (clip) ? g_strdup ("")
-                                : g_strdup_printf (",\"clip_grad_norm\":%.17g", json_node_get_double (clip));
+                                : g_strdup_printf (",\"clip_grad_norm\":%s", clip_json);
       g_autofree char *top = g_strdup_printf (
         "{\"op\":\"train\",\"model\":\"model\",\"optimizer\":\"opt\",\"data\":\"data\",\"loss\":{\"type\":\"%s\",\"args\":%s},"
         "\"batch_size\":%" G_GINT64_FORMAT ",\"shuffle\":%s,\"drop_last\":%s,\"steps\":%" G_GINT64_FORMAT
@@ -226,6 +227,20 @@ test_dissected (void)
   ps_state_unref (st);
 }
 
+/* `needle` occurs in `message` and is not the start of a longer number there ("-1" is not in
+ * "… rate: -1.0"). */
+static gboolean
+has_text (const char *message, const char *needle)
+{
+  for (const char *p = strstr (message, needle); p != NULL; p = strstr (p + 1, needle))
+    {
+      const char *end = p + strlen (needle);
+      if (!g_ascii_isdigit (end[-1]) || (*end != '.' && !g_ascii_isdigit (*end) && *end != 'e'))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 expect_error (PsState *st, const char *json, const char *needle)
 {
@@ -235,7 +250,7 @@ expect_error (PsState *st, const char *json, const char *needle)
   if (op != NULL)
     g_assert_null (ps_op_apply (st, op, 9, &error));
   g_assert_nonnull (error);
-  if (strstr (error->message, needle) == NULL)
+  if (!has_text (error->message, needle))
     g_error ("expected '%s' in: %s", needle, error->message);
   g_assert_true (ps_generator_equal (&before, &st->gen));
 }
@@ -248,7 +263,10 @@ test_errors (void)
   st = apply (st, 2, "{\"op\":\"dataset\",\"id\":\"d\",\"type\":\"blobs\",\"args\":{\"n\":20}}");
   expect_error (st, "{\"op\":\"dataset\",\"id\":\"e\",\"type\":\"moons\"}", "unknown data set type 'moons'");
   expect_error (st, "{\"op\":\"dataset\",\"id\":\"d\",\"type\":\"xor\"}", "'d' is already used");
+  /* torch prints the value as Python has it: SGD(lr=-1) says -1, SGD(lr=-1.0) says -1.0 */
   expect_error (st, "{\"op\":\"optimizer\",\"id\":\"o\",\"type\":\"SGD\",\"params\":\"m\",\"args\":{\"lr\":-1}}",
+                "Invalid learning rate: -1");
+  expect_error (st, "{\"op\":\"optimizer\",\"id\":\"o\",\"type\":\"SGD\",\"params\":\"m\",\"args\":{\"lr\":-1.0}}",
                 "Invalid learning rate: -1.0");
   expect_error (st, "{\"op\":\"optimizer\",\"id\":\"o\",\"type\":\"SGD\",\"params\":\"m\",\"args\":{\"lr\":0.1,\"mom\":1}}",
                 "unexpected keyword argument 'mom'");
@@ -332,14 +350,14 @@ test_nonfinite_numbers (void)
         {
           if (ok)
             g_error ("%s %s(%s): torch refuses it (%s), got success", kind, type, args, json_node_get_string (want));
-          if (strstr (error->message, json_node_get_string (want)) == NULL)
+          if (!has_text (error->message, json_node_get_string (want)))
             g_error ("%s %s(%s): expected \"%s\", got \"%s\"", kind, type, args, json_node_get_string (want), error->message);
           n_refused++;
         }
     }
   g_test_message ("%u cases taken, %u refused as torch does", n_taken, n_refused);
-  g_assert_cmpuint (n_taken + n_refused, >=, 155);
-  g_assert_cmpuint (n_refused, >=, 87);
+  g_assert_cmpuint (n_taken + n_refused, >=, 155 + 48);   /* + optimizer arguments as Python ints */
+  g_assert_cmpuint (n_refused, >=, 87 + 27);
   ps_state_unref (st);
 }
 
@@ -365,7 +383,6 @@ test_load_errors (void)
     { TRAIN_HEAD "\"steps\":1,\"record_every\":0}", "op 9 (train): field 'record_every': must be at least 1" },
     { TRAIN_HEAD "\"steps\":1,\"scheduler_every\":\"batch\"}",
       "op 9 (train): field 'scheduler_every': expected \"epoch\" or \"step\", got \"batch\"" },
-    { TRAIN_HEAD "\"steps\":1,\"clip_grad_norm\":0}", "op 9 (train): field 'clip_grad_norm': must be positive" },
     { TRAIN_HEAD "\"steps\":1,\"clip_grad_norm\":\"1\"}", "op 9 (train): field 'clip_grad_norm': expected a number" },
     { TRAIN_HEAD "\"steps\":1,\"loss\":\"MSELoss\"}", "op 9 (train): field 'loss': expected an object" },
   };

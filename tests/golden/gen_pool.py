@@ -105,6 +105,12 @@ both('AAP2d larger', 'AdaptiveAvgPool2d', {'output_size': [5, 3]}, [1, 1, 3, 2],
 both('AAP2d unbatched', 'AdaptiveAvgPool2d', {'output_size': 2}, [3, 6, 5], seed=46)
 both('AAP2d unbatched 1', 'AdaptiveAvgPool2d', {'output_size': 1}, [3, 6, 5], seed=47)
 both('AAP2d 7 from 28', 'AdaptiveAvgPool2d', {'output_size': 7}, [2, 2, 28, 28], seed=48, scale=2.0, fwd=False)
+# None in output_size keeps that input size (F.adaptive_avg_pool2d's _list_with_default)
+both('AAP2d None,3', 'AdaptiveAvgPool2d', {'output_size': [None, 3]}, [2, 2, 5, 7], seed=50)
+both('AAP2d 2,None', 'AdaptiveAvgPool2d', {'output_size': [2, None]}, [1, 3, 6, 4], seed=51)
+both('AAP2d None,None unbatched', 'AdaptiveAvgPool2d', {'output_size': [None, None]}, [2, 3, 4], seed=52)
+both('AAP2d None,1 of one row (the mean path)', 'AdaptiveAvgPool2d', {'output_size': [None, 1]}, [2, 3, 1, 9], seed=53)
+both('AAP2d None,4 larger', 'AdaptiveAvgPool2d', {'output_size': [None, 4]}, [1, 2, 3, 2], seed=54)
 # without autograd torch's max_pool1d allows an empty output
 fx.forward('MP1d empty', 'MaxPool1d', {'kernel_size': 5}, [{'shape': [1, 2, 3]}], seed=6)
 
@@ -161,6 +167,9 @@ e('AdaptiveAvgPool2d', {'output_size': -1}, shape=[1, 4, 4])
 e('AdaptiveAvgPool2d', {'output_size': 2}, shape=[1, 0, 4])
 e('AdaptiveAvgPool2d', {'output_size': [2, 2, 2]}, shape=[1, 4, 4])
 e('AdaptiveAvgPool2d', {'output_size': [2, 2, 2]}, shape=[1, 1, 4, 4])
+e('AdaptiveAvgPool2d', {'output_size': [None, 2]}, shape=[4, 4])
+e('AdaptiveAvgPool2d', {'output_size': [None, -2]}, shape=[1, 4, 4])
+e('AdaptiveAvgPool2d', {'output_size': [None, 2, 2]}, shape=[1, 1, 4, 4])
 
 r = fx.repr
 r('MaxPool1d', {'kernel_size': 2})
@@ -173,6 +182,8 @@ r('AvgPool2d', {'kernel_size': 2})
 r('AvgPool2d', {'kernel_size': [2, 3], 'stride': [1, 2], 'padding': 1, 'divisor_override': 3})
 r('AdaptiveAvgPool2d', {'output_size': 1})
 r('AdaptiveAvgPool2d', {'output_size': [7, 5]})
+r('AdaptiveAvgPool2d', {'output_size': [None, 7]})
+r('AdaptiveAvgPool2d', {'output_size': [None, None]})
 
 _write = fx.write
 

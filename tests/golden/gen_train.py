@@ -220,6 +220,13 @@ def build(spec, n_in, n_out):
     return nn.Sequential(*mods)
 
 
+def clip_json(v):
+    """A recipe number: NaN and infinities as the strings "nan", "inf", "-inf"."""
+    if v is None or math.isfinite(v):
+        return v
+    return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+
+
 def run(name, seed, data, spec, loss, opt, steps, bs=32, n=200, shuffle=True, drop_last=False, sched=None,
         clip=None, every=1):
     torch.manual_seed(seed)
@@ -258,7 +265,7 @@ def run(name, seed, data, spec, loss, opt, steps, bs=32, n=200, shuffle=True, dr
                 break
     RUNS.append({"name": name, "seed": seed, "data": data, "n": n, "model": spec, "loss": list(loss),
                  "opt": list(opt), "sched": list(sched) if sched else None, "batch_size": bs, "shuffle": shuffle,
-                 "drop_last": drop_last, "steps": steps, "clip": clip, "every": every, "record": rec,
+                 "drop_last": drop_last, "steps": steps, "clip": clip_json(clip), "every": every, "record": rec,
                  "probe": torch.randint(0, 2 ** 31, (2,)).tolist()})
 
 
@@ -285,6 +292,12 @@ run("blobs-sched-clip", 9, "blobs", [("Linear", 16), ("ReLU",), ("Linear", None)
     ("SGD", {"lr": 0.5, "momentum": 0.9}), 20, sched=("OneCycleLR", {"max_lr": 0.5, "total_steps": 20}), clip=0.5)
 run("xor-every3", 10, "xor", [("Linear", 16), ("Tanh",), ("Linear", None)], CE, ("Adam", {"lr": 0.01}), 21,
     sched=("StepLR", {"step_size": 5, "gamma": 0.5}), every=3, bs=50)
+# clip_grad_norm_ checks nothing in torch 1.13: max_norm 0 zeroes the gradients, a negative one flips
+# them, NaN makes them (and then the parameters) NaN, inf leaves them as they are
+for i, (clip, opt) in enumerate([(0.0, ("SGD", {"lr": 0.1, "momentum": 0.9})), (-0.5, ("SGD", {"lr": 0.1})),
+                                 (float("nan"), ("Adam", {"lr": 0.01})), (float("inf"), ("SGD", {"lr": 0.1}))]):
+    run(f"xor-clip-{clip_json(clip)}", 11 + i, "xor", [("Linear", 8), ("Tanh",), ("Linear", None)], CE, opt, 4,
+        bs=50, clip=clip)
 
 if os.environ.get("ATEN_CPU_CAPABILITY") == "avx512":
     # the runs as torch computes them at its AVX512 capability (16-lane sums, log_softmax rows,

@@ -6,6 +6,7 @@ and loss arguments), as torch 1.13 takes or refuses them, for tests/doc/test-tra
 Run with Debian's torch 1.13:  /usr/bin/python3 tests/golden/gen_train_nonfinite.py
 
 A recipe writes NaN as the string "nan" and infinities as "inf" / "-inf" (docs/recipe-format.md).
+Optimizer arguments are also tried as Python ints (-1, 2), which torch's messages print as ints.
 Each case: {kind: optimizer | scheduler | loss, type, args (recipe JSON), error: null | message}.
 Optimizers and schedulers are constructed (SGD(lr=0.1, momentum=0.9) under a scheduler); a loss
 is called once on a (4, 2) batch (torch checks beta, delta and label_smoothing in the call).
@@ -19,6 +20,8 @@ import torch
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'train-nonfinite-golden.json')
 VALUES = [float('nan'), float('inf'), float('-inf'), -1.0]
+# Python ints: torch's messages print them as ints ("Invalid learning rate: -1"), the recipe as JSON ints
+INT_VALUES = [-1, 2]
 
 
 def recipe_value(v):
@@ -67,7 +70,7 @@ def main():
     cases = []
     for name, (cls, base, fields) in OPTIMIZERS.items():
         for f in fields:
-            for v in VALUES:
+            for v in VALUES + INT_VALUES:
                 kw = dict(base)
                 args = {k: recipe_value(x) for k, x in base.items()}
                 if f.startswith('betas'):

@@ -12,6 +12,7 @@
 #include "ps-plot.h"
 #include "ps-ratio-chart.h"
 #include "ps-layer-diagnostics.h"
+#include "ps-train-figures.h"
 #include "ps-decision-boundary.h"
 #include "ps-error.h"
 #include "ps-weight-grid.h"
@@ -402,6 +403,22 @@ test_layer_shares (void)
   ps_layer_shares (t, 0.97, &sat, &dead);
   g_assert_cmpfloat (sat, ==, 3.0 / 8);   /* 0.98, −0.99, 1 (0.97f is not above 0.97f, as in torch) */
   g_assert_cmpfloat (dead, ==, 2.0 / 8);  /* 0 and −0 */
+}
+
+/* Saturation by module class (ps-train-figures): a Tanh output above 0.97 in magnitude, a Sigmoid
+ * output within 0.015 of 0 or 1 (|2y − 1| > 0.97), nothing for any other class. */
+static void
+test_saturation_by_class (void)
+{
+  g_autoptr (GError) error = NULL;
+  float v[8] = { 0, 0.01f, 0.5f, 0.98f, -0.99f, 0.99f, 0.3f, 1 };
+  int64_t shape[1] = { 8 };
+  g_autoptr (PsTensor) t = ps_tensor_new_from_f32 (1, shape, v, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (ps_train_figures_saturation (t, "Tanh"), ==, 4.0 / 8);      /* 0.98, −0.99, 0.99, 1 */
+  g_assert_cmpfloat (ps_train_figures_saturation (t, "Sigmoid"), ==, 5.0 / 8);   /* 0, 0.01, 0.99, 1 (and −0.99, not a sigmoid value) */
+  g_assert_true (isnan (ps_train_figures_saturation (t, "Linear")));
+  g_assert_true (isnan (ps_train_figures_saturation (t, "ReLU")));
 }
 
 static void
@@ -816,6 +833,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ratio-chart/ratio-of-stds", test_ratio_of_stds);
   g_test_add_func ("/layer-diagnostics/shares", test_layer_shares);
   g_test_add_func ("/layer-diagnostics/draw", test_layer_diagnostics);
+  g_test_add_func ("/layer-diagnostics/saturation-by-class", test_saturation_by_class);
   g_test_add_func ("/decision-boundary/draw", test_decision_boundary);
   g_test_add_func ("/weight-grid/draw", test_weight_grid);
   g_test_add_func ("/figures/projector-scale", test_projector_scale);

@@ -47,8 +47,9 @@ layer_args (JsonObject *o)
           JsonArray *a = json_node_get_array (v);
           int64_t list[8];
           int n = (int) json_array_get_length (a);
-          for (int i = 0; i < n; i++)
-            list[i] = json_array_get_int_element (a, (guint) i);
+          for (int i = 0; i < n; i++)   /* (None, 7): null elements */
+            list[i] = JSON_NODE_HOLDS_NULL (json_array_get_element (a, (guint) i))
+                      ? PS_VALUE_LIST_NONE : json_array_get_int_element (a, (guint) i);
           g_assert_true (ps_args_set_int_list (args, k, list, n, NULL));
         }
       else if (JSON_NODE_HOLDS_NULL (v))

@@ -1,0 +1,229 @@
+/* ps-train-figures.c — see ps-train-figures.h. */
+#include "ps-train-figures.h"
+#include "ps-autograd.h"
+#include "ps-error.h"
+#include "ps-histogram.h"
+#include "ps-stats.h"
+
+#include <math.h>
+#include <string.h>
+
+guint
+ps_train_figures_ratios (const PsTrainRecord *const *records, guint n, GPtrArray *names, GArray *grad_ratio,
+                         GArray *update_ratio, gboolean *any_grad)
+{
+  const PsTrainRecord *last = n ? records[n - 1] : NULL;
+  guint np = last ? last->params->len : 0;
+  for (guint p = 0; p < np; p++)
+    g_ptr_array_add (names, g_strdup (g_array_index (last->params, PsParamStat, p).path));
+  g_array_set_size (grad_ratio, (gsize) np * n);
+  g_array_set_size (update_ratio, (gsize) np * n);
+  gboolean any = FALSE;
+  for (guint i = 0; i < n; i++)
+    for (guint p = 0; p < np; p++)
+      {
+        double u = NAN, g = NAN;
+        if (records[i]->params->len == np)
+          {
+            const PsParamStat *s = &g_array_index (records[i]->params, PsParamStat, p);
+            u = s->update_ratio;
+            g = s->grad_ratio;
+            any |= !isnan (g);
+          }
+        g_array_index (update_ratio, double, (gsize) p * n + i) = u;
+        g_array_index (grad_ratio, double, (gsize) p * n + i) = g;
+      }
+  if (any_grad != NULL)
+    *any_grad = any;
+  return np;
+}
+
+void
+ps_train_layer_set_init (PsTrainLayerSet *set)
+{
+  set->hists = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_histogram_free);
+  set->stats = g_array_new (FALSE, FALSE, sizeof (PsStats));
+  set->layers = g_array_new (FALSE, FALSE, sizeof (PsLayerHistogram));
+}
+
+void
+ps_train_layer_set_clear (PsTrainLayerSet *set)
+{
+  g_ptr_array_set_size (set->hists, 0);
+  g_array_set_size (set->stats, 0);
+  g_array_set_size (set->layers, 0);
+}
+
+void
+ps_train_layer_set_free (PsTrainLayerSet *set)
+{
+  g_clear_pointer (&set->hists, g_ptr_array_unref);
+  g_clear_pointer (&set->stats, g_array_unref);
+  g_clear_pointer (&set->layers, g_array_unref);
+}
+
+/* One histogram of t (min–max range, PS_TRAIN_FIGURES_BINS bins) with its statistics; FALSE when t
+ * has no finite value to bin. */
+static gboolean
+add_layer (PsTrainLayerSet *set, const PsTensor *t, const char *name, double saturated, double dead)
+{
+  double lo, hi;
+  if (!ps_histogram_auto_range (&t, 1, PS_HISTOGRAM_RANGE_MINMAX, 0, &lo, &hi, NULL))
+    return FALSE;
+  PsHistogram *h = ps_histogram_compute (t, PS_TRAIN_FIGURES_BINS, lo, hi, NULL);
+  if (h == NULL)
+    return FALSE;
+  g_ptr_array_add (set->hists, h);
+  PsStats s;
+  ps_stats_compute (t, &s);
+  g_array_append_val (set->stats, s);
+  PsLayerHistogram lh = { g_intern_string (name), NULL, NULL, saturated, dead };
+  g_array_append_val (set->layers, lh);
+  /* the arrays may have moved: point every layer at its own entries again */
+  for (guint i = 0; i < set->layers->len; i++)
+    {
+      PsLayerHistogram *l = &g_array_index (set->layers, PsLayerHistogram, i);
+      l->hist = set->hists->pdata[i];
+      l->stats = &g_array_index (set->stats, PsStats, i);
+    }
+  return TRUE;
+}
+
+PsDataset *
+ps_train_figures_dataset (PsState *st)
+{
+  for (guint i = st ? st->train_ids->len : 0; i-- > 0;)
+    {
+      PsTrainObject *o = ps_state_get_train_object (st, g_ptr_array_index (st->train_ids, i));
+      if (o->kind == PS_TRAIN_DATASET)
+        return o->dataset;
+    }
+  return NULL;
+}
+
+double
+ps_train_figures_saturation (const PsTensor *y, const char *module_class)
+{
+  gboolean tanh_like = g_strcmp0 (module_class, "Tanh") == 0;
+  gboolean sigmoid_like = g_strcmp0 (module_class, "Sigmoid") == 0;
+  if ((!tanh_like && !sigmoid_like) || y->dtype != PS_DTYPE_FLOAT32 || y->numel < 1)
+    return NAN;
+  /* compared in float32, as torch's (h.abs() > 0.97) does for a float32 tensor */
+  const float *v = ps_tensor_cf32 (y);
+  const float th = (float) PS_LAYER_SATURATION_THRESHOLD;
+  int64_t sat = 0;
+  for (int64_t i = 0; i < y->numel; i++)
+    sat += fabsf (sigmoid_like ? 2.0f * v[i] - 1.0f : v[i]) > th;
+  return (double) sat / (double) y->numel;
+}
+
+/* The first rows of a data set's inputs, as a new tensor. */
+static PsTensor *
+first_rows (const PsTensor *x, int64_t rows, GError **error)
+{
+  int64_t shape[8];
+  if (x->ndim < 1 || x->ndim > 8)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "the data set's inputs have %d dimensions", x->ndim);
+      return NULL;
+    }
+  for (int d = 0; d < x->ndim; d++)
+    shape[d] = x->shape[d];
+  shape[0] = MIN (rows, x->shape[0]);
+  PsTensor *t = ps_tensor_new (x->dtype, x->ndim, shape, error);
+  if (t == NULL)
+    return NULL;
+  memcpy (t->data, x->data, (size_t) t->numel * ps_dtype_size (x->dtype));
+  return t;
+}
+
+gboolean
+ps_train_figures_activations (PsState *st, guint rows, PsTrainLayerSet *out, GError **error)
+{
+  PsDataset *d = ps_train_figures_dataset (st);
+  if (st == NULL || ps_state_get_root (st) == NULL || d == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "activations need a model and a data set at this step");
+      return FALSE;
+    }
+  g_autoptr (PsTensor) x = first_rows (d->x, rows, error);
+  if (x == NULL)
+    return FALSE;
+  /* a private copy: running the model must not touch the document (dropout draws, lazy layers) */
+  g_autoptr (PsState) copy = ps_state_clone (st, NULL);
+  PsGenerator gen = copy->gen;
+  PsTape *tape = ps_tape_new ();
+  g_autoptr (PsTensor) y = ps_tape_forward (tape, ps_state_get_root (copy), x, &gen, error);
+  if (y == NULL)
+    {
+      ps_tape_free (tape);
+      g_prefix_error (error, "running the model on the data set: ");
+      return FALSE;
+    }
+  for (guint i = 0; i < ps_tape_n_entries (tape); i++)
+    {
+      const PsTapeEntry *e = ps_tape_entry (tape, i);
+      if (e->output == NULL || e->output->dtype != PS_DTYPE_FLOAT32)
+        continue;
+      const char *klass = ps_module_class_name (e->module);
+      double sat_ignored, dead;
+      ps_layer_shares (e->output, PS_LAYER_SATURATION_THRESHOLD, &sat_ignored, &dead);
+      g_autofree char *name = g_strdup_printf ("layer %u (%s)", out->layers->len + 1, klass);
+      add_layer (out, e->output, name, ps_train_figures_saturation (e->output, klass), dead);
+    }
+  ps_tape_free (tape);
+  return TRUE;
+}
+
+gboolean
+ps_train_figures_gradients (PsState *st, PsTrainLayerSet *out, GError **error)
+{
+  PsModule *root = st ? ps_state_get_root (st) : NULL;
+  if (root == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "no model at this step");
+      return FALSE;
+    }
+  g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
+  for (guint i = 0; i < items->len; i++)
+    {
+      PsNamedItem *it = items->pdata[i];
+      const PsTensor *g = it->param->grad;
+      if (g == NULL || g->dtype != PS_DTYPE_FLOAT32 || g->numel < 1)
+        continue;
+      double sat, dead;
+      ps_layer_shares (g, PS_LAYER_SATURATION_THRESHOLD, &sat, &dead);
+      g_autofree char *name = g_strdup_printf ("%s.grad (%s)", it->path, ps_module_class_name (it->module));
+      add_layer (out, g, name, NAN /* saturation is about activations */, dead);
+    }
+  return TRUE;
+}
+
+PsTensor *
+ps_train_figures_tile_weight (PsState *st, char **path, GError **error)
+{
+  PsModule *root = st ? ps_state_get_root (st) : NULL;
+  if (root == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "no model at this step");
+      return NULL;
+    }
+  g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
+  for (guint i = 0; i < items->len; i++)
+    {
+      PsNamedItem *it = items->pdata[i];
+      PsTensor *v = it->param->value;
+      if (v == NULL || v->ndim != 2 || v->dtype != PS_DTYPE_FLOAT32)
+        continue;
+      int64_t in = v->shape[1], side = (int64_t) llround (sqrt ((double) in));
+      if (side * side != in || side < 2)
+        break;   /* the first layer's inputs are not a square image */
+      if (path != NULL)
+        *path = g_strdup_printf ("%s.%s", st->root, it->path);
+      return ps_tensor_ref (v);
+    }
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+               "the weight tiles need a first Linear layer whose inputs are a square image "
+               "(Fashion-MNIST: 784 = 28 × 28)");
+  return NULL;
+}
