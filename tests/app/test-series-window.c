@@ -354,6 +354,31 @@ largest_change (const char *fa, const char *fb)
   return name;
 }
 
+/* The first descendant of w of type t (depth first), or NULL. */
+static GtkWidget *
+find_widget (GtkWidget *w, GType t, const char *label)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (w, t) && (label == NULL || (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), label) == 0)))
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_widget (c, t, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The text of every mapped GtkLabel under w, one a line, in widget order. */
+static void
+label_texts (GtkWidget *w, GString *out)
+{
+  if (GTK_IS_LABEL (w) && gtk_widget_get_mapped (w))
+    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (w)));
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    label_texts (c, out);
+}
+
 static void
 test_changes_and_play (void)
 {
@@ -390,6 +415,31 @@ test_changes_and_play (void)
     g_assert_cmpint (strcmp (ps_series_pane_get_change_row (pane, i, NULL), ps_series_pane_get_change_row (pane, i + 1, NULL)), <, 0);
   ps_series_pane_sort_changes (pane, "Relative change", TRUE);
   g_assert_cmpstr (ps_series_pane_get_change_row (pane, rows - 1, NULL), ==, want);
+  /* the cells drawn: GtkListItem templates of ui/ps-series-pane.ui bound to the row's numbers */
+  GtkColumnView *table = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (pane), GTK_TYPE_COLUMN_VIEW, NULL));
+  g_assert_nonnull (table);
+  GListModel *cols = gtk_column_view_get_columns (table);
+  g_assert_cmpuint (g_list_model_get_n_items (cols), ==, 6);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autoptr (GtkColumnViewColumn) c = g_list_model_get_item (cols, i);
+      g_assert_true (GTK_IS_BUILDER_LIST_ITEM_FACTORY (gtk_column_view_column_get_factory (c)));
+    }
+  double rel0;
+  const char *first_row = ps_series_pane_get_change_row (pane, 0, &rel0);
+  g_autofree char *cells = g_strdup_printf ("\n%s\n%.6g\n", first_row, rel0);
+  g_autoptr (GString) shown = g_string_new (NULL);
+  for (gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC; g_get_monotonic_time () < end;)
+    {
+      g_string_assign (shown, "\n");
+      label_texts (GTK_WIDGET (table), shown);
+      if (strstr (shown->str, cells) != NULL)
+        break;
+      pause_ms (10);
+    }
+  if (strstr (shown->str, cells) == NULL)
+    g_error ("the table does not show '%s' in:%s", cells, shown->str);
+  g_assert_true (g_str_has_prefix (shown->str, "\n#\nTensor\nRelative change\n‖a‖\n‖b‖\n‖b − a‖\n"));
   /* exported as CSV, as shown (RFC 4180, full precision) */
   g_autofree char *tmp = g_dir_make_tmp ("ps-changes-XXXXXX", NULL);
   g_autofree char *csv_path = g_build_filename (tmp, "changes.csv", NULL);
@@ -904,21 +954,6 @@ test_drop (void)
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = gtk_application_get_windows (GTK_APPLICATION (app)))
     gtk_window_destroy (l->data);
   iterate ();
-}
-
-/* The first descendant of w of type t (depth first), or NULL. */
-static GtkWidget *
-find_widget (GtkWidget *w, GType t, const char *label)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (w, t) && (label == NULL || (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), label) == 0)))
-    return w;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_widget (c, t, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 /* File → Open Checkpoint… with several files chosen in GTK's own chooser (the fallback dialog
