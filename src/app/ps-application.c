@@ -399,6 +399,7 @@ ps_application_startup (GApplication *app)
     { "win.reset-parameters", { "<Control>i", NULL } },
     { "win.initialize", { "<Control><Shift>i", NULL } },
     { "win.add-layer", { "<Control>l", NULL } },
+    { "win.type-pytorch", { "<Control>k", NULL } },
     { "win.toggle-train", { "<Control>t", NULL } },
     { "win.train", { "<Control><Shift>t", NULL } },
     { "win.rename-module", { "F2", NULL } },

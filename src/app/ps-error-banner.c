@@ -19,7 +19,10 @@ ps_error_banner_set_text (PsErrorBanner *self, const char *text)
   g_free (self->text);
   self->text = copy;
   if (text != NULL)
-    gtk_label_set_text (self->label, text);
+    {
+      gtk_label_set_text (self->label, text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->label), text);   /* a long one is cut at 6 lines */
+    }
   gtk_revealer_set_reveal_child (self->revealer, text != NULL);
 }
 

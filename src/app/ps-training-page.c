@@ -56,6 +56,7 @@ struct _PsTrainingPage {
   GtkWidget *diff_box;
   PsPlotView *plot;
   char *status;
+  char *index_error;               /* why a train step's records are left out (memory budget) */
   char *empty_text;
 
   /* every recorded sub-step: records (no ref; kept alive by `held`) and their snapshots */
@@ -141,6 +142,7 @@ static void
 index_timeline (PsTrainingPage *self)
 {
   clear_records (self);
+  g_clear_pointer (&self->index_error, g_free);
   self->axis = (PsTrainAxis) { 0, 0 };
   if (self->doc == NULL)
     return;
@@ -151,7 +153,16 @@ index_timeline (PsTrainingPage *self)
       const PsOp *op = g_ptr_array_index (recipe->ops, i - 1);
       if (strcmp (ps_op_get_kind (op), "train") != 0)
         continue;
-      PsState *st = ps_timeline_get_state (tl, i);
+      g_autoptr (GError) error = NULL;
+      PsState *st = ps_timeline_get_state_full (tl, i, &error);
+      if (st == NULL)
+        {
+          /* dropped to keep within the memory budget, and no memory to rebuild it now: its
+           * records are left out and the status line says why */
+          if (self->index_error == NULL)
+            self->index_error = g_strdup (error->message);
+          continue;
+        }
       if (st->train_log == NULL)
         continue;
       g_ptr_array_add (self->held, ps_state_ref (st));
@@ -783,6 +794,12 @@ update_status (PsTrainingPage *self)
                                "forward with loss, backward, step and zero_grad one at a time."));
   else
     self->status = g_strdup_printf (_("%u recorded sub-steps of the document's training"), self->records->len);
+  if (self->monitor == NULL && self->index_error != NULL)
+    {
+      char *with = g_strdup_printf ("%s — %s", self->status, self->index_error);
+      g_free (self->status);
+      self->status = with;
+    }
   gtk_label_set_text (self->status_label, self->status);
 }
 
@@ -1324,6 +1341,7 @@ ps_training_page_finalize (GObject *object)
   g_array_unref (self->layer_stats);
   g_array_unref (self->layers);
   g_free (self->status);
+  g_free (self->index_error);
   G_OBJECT_CLASS (ps_training_page_parent_class)->finalize (object);
 }
 

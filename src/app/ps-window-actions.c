@@ -77,12 +77,13 @@ require_last_step (PsWindow *self)
 
 /* ---------- timeline navigation ---------- */
 
-static void
+static gboolean
 step_to (PsWindow *self, int step)
 {
   int n = (int) ps_document_get_n_steps (self->document);
-  ps_document_set_current_step (self->document, (guint) CLAMP (step, 0, n));
+  gboolean ok = ps_window_go_to_step (self, (guint) CLAMP (step, 0, n));
   ps_window_update_actions (self);
+  return ok;
 }
 
 static void
@@ -138,7 +139,12 @@ play_tick (gpointer data)
       g_action_group_change_action_state (G_ACTION_GROUP (self), "play", g_variant_new_boolean (FALSE));
       return G_SOURCE_REMOVE;
     }
-  step_to (self, (int) ps_document_get_current_step (self->document) + 1);
+  if (!step_to (self, (int) ps_document_get_current_step (self->document) + 1))
+    {
+      /* the next step does not fit in memory (the banner says so): Play stops there */
+      g_action_group_change_action_state (G_ACTION_GROUP (self), "play", g_variant_new_boolean (FALSE));
+      return G_SOURCE_REMOVE;
+    }
   if (ps_window_substeps_advance (self, TRUE))
     play_schedule (self, PLAY_SUBSTEP_MS);
   else
@@ -166,8 +172,11 @@ static void
 undo_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
-  if (ps_document_undo (self->document))
+  g_autoptr (GError) error = NULL;
+  if (ps_document_undo_full (self->document, &error))
     ps_window_clear_error (self);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY) && ps_document_get_n_steps (self->document) > 0)
+    ps_window_show_error (self, error->message);
 }
 
 static void

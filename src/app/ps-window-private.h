@@ -88,6 +88,7 @@ struct _PsWindow {
   guint n_substeps;           /* its records */
   guint substep;              /* the one shown; n_substeps = the step's own state (after the run) */
   GArray *sub_axis;           /* int64 training-axis step of each record */
+  GtkEntry *pytorch_entry;    /* the PyTorch line under the tree (ps-window-pytorch.c) */
 };
 
 /* ps-window.c */
@@ -95,6 +96,9 @@ void        ps_window_show_error     (PsWindow *self, const char *text);
 void        ps_window_clear_error    (PsWindow *self);
 void        ps_window_toast          (PsWindow *self, const char *text);
 void        ps_window_refresh        (PsWindow *self);
+/* Shows step `step`; when it cannot be rebuilt (memory budget) the error banner says why, the
+ * step shown stays and FALSE is returned. */
+gboolean    ps_window_go_to_step     (PsWindow *self, guint step);
 PsTreeNode *ps_window_get_selected_node (PsWindow *self);   /* no ref, may be NULL */
 void        ps_window_fill_figure_options (PsWindow *self, PsFigureOptions *o, PsPlotPage page);
 PsPlotPage  ps_window_get_visible_page (PsWindow *self);
@@ -155,6 +159,11 @@ gboolean    ps_window_export_pytorch  (PsWindow *self, const char *path, GError 
 /* ps-window-restructure.c: rename / move the selected child of a container (one op each). The
  * builders return NULL when no such child is selected (or the move would leave the children). */
 void        ps_window_restructure_init_actions   (PsWindow *self);
+/* ps-window-pytorch.c: the PyTorch line (row inserted into box after `before`; win.type-pytorch).
+ * Typing applies `text` as one user action; FALSE (error shown, nothing changed) if it cannot. */
+void        ps_window_pytorch_init    (PsWindow *self, GtkBox *box, GtkWidget *before);
+gboolean    ps_window_type_pytorch    (PsWindow *self, const char *text);
+
 /* ps-window-train.c: Train…, the one-step teaching actions, exporting the Training page's view. */
 void        ps_window_train_init_actions   (PsWindow *self);
 void        ps_window_train_update_actions (PsWindow *self);

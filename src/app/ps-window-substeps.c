@@ -43,8 +43,10 @@ compute_axis (PsWindow *self, PsState *owner)
       const PsOp *op = g_ptr_array_index (recipe->ops, i - 1);
       if (strcmp (ps_op_get_kind (op), "train") != 0)
         continue;
-      PsState *st = i == upto ? owner : ps_timeline_get_state (tl, i);
-      if (st->train_log == NULL)
+      /* a train step dropped to keep within the memory budget that cannot be rebuilt now: its
+       * records are not counted (the numbers shift; the views say so when they need the step) */
+      PsState *st = i == upto ? owner : ps_timeline_get_state_full (tl, i, NULL);
+      if (st == NULL || st->train_log == NULL)
         continue;
       for (guint k = 0; k < st->train_log->records->len; k++)
         {
@@ -220,18 +222,18 @@ ps_window_substeps_update_plot (PsWindow *self, PsPlotPage page, PsTreeNode *nod
             }
           else
             {
-              a = ps_timeline_get_state (ps_document_get_timeline (self->document), step - 1);
+              a = ps_timeline_get_state_full (ps_document_get_timeline (self->document), step - 1, &error);
               from = g_strdup_printf (_("step %u (before the run)"), step - 1);
             }
         }
       else
         {
           guint k = ps_window_get_diff_from (self);
-          a = ps_timeline_get_state (ps_document_get_timeline (self->document), k);
+          a = ps_timeline_get_state_full (ps_document_get_timeline (self->document), k, &error);
           from = g_strdup_printf (_("step %u"), k);
         }
       g_autofree char *awhere = g_strdup_printf (_("the compared %s"), from);
-      PsTensor *ta = ps_figure_find_tensor (a, path, awhere, &error);
+      PsTensor *ta = a ? ps_figure_find_tensor (a, path, awhere, &error) : NULL;
       g_autofree char *subtitle = g_strdup_printf (_("training step %lld − %s"), (long long) x, from);
       fig = ta ? ps_figure_new_for_difference (ta, t, path, subtitle, &o, &error) : NULL;
     }

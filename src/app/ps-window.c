@@ -828,14 +828,33 @@ scroll_timeline_idle (PsWindow *self)
 }
 
 static void
-on_current_step (PsDocument *doc, GParamSpec *pspec, PsWindow *self)
+sync_step_widgets (PsWindow *self)
 {
   self->syncing = TRUE;
-  gtk_adjustment_set_value (self->step_adjustment, ps_document_get_current_step (doc));
-  gtk_single_selection_set_selected (self->timeline_selection, ps_document_get_current_step (doc));
+  gtk_adjustment_set_value (self->step_adjustment, ps_document_get_current_step (self->document));
+  gtk_single_selection_set_selected (self->timeline_selection, ps_document_get_current_step (self->document));
   self->syncing = FALSE;
+}
+
+static void
+on_current_step (PsDocument *doc, GParamSpec *pspec, PsWindow *self)
+{
+  sync_step_widgets (self);
   ps_window_refresh (self);
   scroll_timeline_idle (self);
+}
+
+gboolean
+ps_window_go_to_step (PsWindow *self, guint step)
+{
+  g_autoptr (GError) error = NULL;
+  if (ps_document_go_to_step (self->document, step, &error))
+    return TRUE;
+  /* a step dropped to keep within the memory budget that no longer fits: say so, and the
+   * slider and the list go back to the step still shown */
+  ps_window_show_error (self, error->message);
+  sync_step_widgets (self);
+  return FALSE;
 }
 
 static void
@@ -848,7 +867,7 @@ static void
 on_step_scale (GtkAdjustment *adj, PsWindow *self)
 {
   if (!self->syncing)
-    ps_document_set_current_step (self->document, (guint) lround (gtk_adjustment_get_value (adj)));
+    ps_window_go_to_step (self, (guint) lround (gtk_adjustment_get_value (adj)));
 }
 
 static void
@@ -858,7 +877,7 @@ on_timeline_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsWindow *self
     return;
   guint i = gtk_single_selection_get_selected (sel);
   if (i != GTK_INVALID_LIST_POSITION && i <= ps_document_get_n_steps (self->document))
-    ps_document_set_current_step (self->document, i);
+    ps_window_go_to_step (self, i);
 }
 
 static void
@@ -1084,6 +1103,9 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, job_progress);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, main_paned);
+  /* looked up once in ps_window_init (gtk_widget_get_template_child), not kept */
+  gtk_widget_class_bind_template_child_full (widget_class, "add_menu_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "primary_menu_button", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_revealer);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tree_view);
@@ -1128,6 +1150,17 @@ static void
 ps_window_init (PsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* the + menu's commands also in the main menu: a narrow header (GNOME's smallest window) folds
+   * the + button away (ui/ps-window.ui, nav_squeezer) */
+  GObject *add = gtk_widget_get_template_child (GTK_WIDGET (self), PS_TYPE_WINDOW, "add_menu_button");
+  GObject *primary = gtk_widget_get_template_child (GTK_WIDGET (self), PS_TYPE_WINDOW, "primary_menu_button");
+  GMenuModel *add_menu = add ? gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (add)) : NULL;
+  GMenuModel *primary_menu = primary ? gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (primary)) : NULL;
+  if (G_IS_MENU (primary_menu) && add_menu != NULL)
+    {
+      g_autoptr (GMenuItem) item = g_menu_item_new_submenu (_("_Model"), add_menu);
+      g_menu_insert_item (G_MENU (primary_menu), 1, item);
+    }
   self->export_width = 1600;
   self->export_height = 1000;
   self->export_scale = 1.0;
@@ -1138,6 +1171,8 @@ ps_window_init (PsWindow *self)
   setup_views (self);
   setup_timeline (self);
   ps_window_substeps_init (self);
+  GtkWidget *tree_scroller = gtk_widget_get_parent (GTK_WIDGET (self->tree_view));
+  ps_window_pytorch_init (self, GTK_BOX (gtk_widget_get_parent (tree_scroller)), tree_scroller);
   ps_window_init_actions (self);
   ps_checkpoint_drop_attach (GTK_WINDOW (self));   /* checkpoint files or folders dragged here */
   g_signal_connect (self->document, "changed", G_CALLBACK (on_document_changed), self);

@@ -116,7 +116,10 @@ static float *
 sample_step (const PsTimeline *tl, guint step, const char *module_s, const double r[4], int grid,
              int *n_outputs, GError **error)
 {
-  PsState *copy = ps_state_clone (ps_timeline_get_state (tl, step), NULL);
+  PsState *state = ps_timeline_get_state_full (tl, step, error);   /* a dropped step may not fit */
+  if (state == NULL)
+    return NULL;
+  PsState *copy = ps_state_clone (state, NULL);
   PsModule *module = module_s ? ps_state_get_module (copy, module_s) : ps_state_get_root (copy);
   if (module == NULL)
     {

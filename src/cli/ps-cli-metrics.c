@@ -51,7 +51,10 @@ ps_cli_cmd_metrics (int argc, char **argv)
   guint n_records = 0;
   for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
     {
-      PsState *st = ps_timeline_get_state (tl, i);
+      g_autoptr (GError) rebuild_error = NULL;
+      PsState *st = ps_timeline_get_state_full (tl, i, &rebuild_error);
+      if (st == NULL)
+        return ps_cli_error (rebuild_error);   /* a step rebuilt by replay that does not fit in memory */
       if (st->train_log == NULL)
         continue;
       for (guint k = 0; k < st->train_log->records->len; k++, n_records++)
@@ -219,7 +222,9 @@ ps_cli_cmd_loss_curve (int argc, char **argv)
   PsTrainAxis axis = { 0, 0 };   /* the app's x axis: a new optimizer's run continues the count */
   for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
     {
-      PsState *st = ps_timeline_get_state (tl, i);
+      PsState *st = ps_timeline_get_state_full (tl, i, &error);
+      if (st == NULL)
+        return ps_cli_error (error);   /* a step rebuilt by replay that does not fit in memory */
       for (guint k = 0; st->train_log && k < st->train_log->records->len; k++)
         {
           const PsTrainRecord *r = st->train_log->records->pdata[k];

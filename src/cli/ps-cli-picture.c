@@ -194,7 +194,9 @@ ps_cli_cmd_stats (int argc, char **argv)
         return ps_cli_usage_error ("stats", "%s", error->message);
       step = (guint) v;
     }
-  PsState *st = ps_timeline_get_state (tl, step);
+  PsState *st = ps_timeline_get_state_full (tl, step, &error);
+  if (st == NULL)
+    return ps_cli_error (error);   /* a step rebuilt by replay that does not fit in memory */
   g_autoptr (GPtrArray) items = ps_state_list_params (st);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);

@@ -20,6 +20,7 @@
 #include "ps-onednn.h"
 #include "ps-reduce.h"
 #include "ps-sleef.h"
+#include "ps-threads.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -54,8 +55,16 @@ map_unary (const PsTensor *x, const char *what, UnaryFn fn, const void *data, GE
   return y;
 }
 
-/* ATen's cpu_kernel_vec on a contiguous tensor: the vectorised op on blocks of 2 × 8 floats (two
- * AVX2 vectors), the scalar op on the remaining numel % 16 elements. */
+/* ATen's cpu_kernel_vec on a contiguous tensor: the vectorised op on blocks of two vectors (2 × 8
+ * floats in the AVX2 build, 2 × 16 at the AVX512 capability), the scalar op on the remaining
+ * elements. */
+static int64_t
+vec_block_end (int64_t numel)
+{
+  const int64_t block = 2 * ps_threads_aten_lanes ();
+  return numel - numel % block;
+}
+
 static PsTensor *
 map_unary_vec (const PsTensor *x, const char *what, UnaryFn vec_fn, UnaryFn scalar_fn, GError **error)
 {
@@ -66,7 +75,7 @@ map_unary_vec (const PsTensor *x, const char *what, UnaryFn vec_fn, UnaryFn scal
     return NULL;
   const float *in = ps_tensor_cf32 (x);
   float *out = ps_tensor_f32 (y);
-  int64_t nvec = x->numel - x->numel % 16;
+  int64_t nvec = vec_block_end (x->numel);
   for (int64_t i = 0; i < x->numel; i++)
     out[i] = (i < nvec ? vec_fn : scalar_fn) (in[i], NULL);
   return y;
@@ -551,8 +560,9 @@ softmax_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **err
         softmax_lastdim (xo, yo, n);
       else
         for (int64_t j = 0; j < inner; j++)
-          /* _vec_softmax vectorises 8 inner positions at a time; the rest of the row is scalar */
-          softmax_strided (xo + j, yo + j, n, inner, j < inner - inner % 8);
+          /* _vec_softmax vectorises a vector of inner positions (8; 16 at AVX512) at a time; the
+           * rest of the row is scalar */
+          softmax_strided (xo + j, yo + j, n, inner, j < inner - inner % ps_threads_aten_lanes ());
     }
   return y;
 }
@@ -806,7 +816,7 @@ ps_gelu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outpu
     }
   else
     {
-      const int64_t nvec = x->numel - x->numel % 16;
+      const int64_t nvec = vec_block_end (x->numel);
       for (int64_t i = 0; i < x->numel; i++)
         o[i] = tanh_approx ? gelu_tanh_bwd_expr (g[i], xd[i], i < nvec ? ps_sleef_tanhf : tanhf)
                            : gelu_erf_bwd (g[i], xd[i], NULL);
@@ -837,7 +847,7 @@ ps_silu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outpu
     return FALSE;
   const float *g = ps_tensor_cf32 (grad_output), *xd = ps_tensor_cf32 (x);
   float *o = ps_tensor_f32 (gi);
-  const int64_t nvec = x->numel - x->numel % 16;
+  const int64_t nvec = vec_block_end (x->numel);
   for (int64_t i = 0; i < x->numel; i++)
     o[i] = silu_bwd_expr (g[i], xd[i], i < nvec ? ps_sleef_expf : expf);
   *grad_input = g_steal_pointer (&gi);
@@ -845,32 +855,31 @@ ps_silu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outpu
 }
 
 /* Softmax: _softmax_backward_data. Over the last dim, _vec_softmax_backward: per row
- * s = Σ g·y (vec::map2_reduce_all: 8 lanes, acc = fma(g, y, acc), AVX2 fold), gi = (g − s)·y.
+ * s = Σ g·y (vec::map2_reduce_all: 8 lanes, 16 at AVX512, acc = fma(g, y, acc), ps_reduce_fold),
+ * gi = (g − s)·y.
  * Over another dim, the kernel vectorised across inner positions: s = fma(g, y, s) from 0 along the
  * dim, gi = (g − s)·y (checked on 2 100 values: a double or unfused sum differs in 20–50 %). */
 static float
 softmax_bwd_lane_dot (const float *g, const float *y, int64_t n)
 {
-  if (n < 8)
+  const int L = ps_threads_aten_lanes ();
+  if (n < L)
     {
       float s = g[0] * y[0];
       for (int64_t i = 1; i < n; i++)
         s = s + g[i] * y[i];
       return s;
     }
-  float acc[8];
-  for (int l = 0; l < 8; l++)
+  float acc[PS_REDUCE_MAX_LANES];
+  for (int l = 0; l < L; l++)
     acc[l] = g[l] * y[l];
-  int64_t i = 8;
-  for (; i < n - n % 8; i += 8)
-    for (int l = 0; l < 8; l++)
+  int64_t i = L;
+  for (; i < n - n % L; i += L)
+    for (int l = 0; l < L; l++)
       acc[l] = fmaf (g[i + l], y[i + l], acc[l]);
   for (int l = 0; l < n - i; l++)
     acc[l] = fmaf (g[i + l], y[i + l], acc[l]);
-  float h[4];
-  for (int l = 0; l < 4; l++)
-    h[l] = acc[l] + acc[l + 4];
-  return (h[0] + h[2]) + (h[1] + h[3]);
+  return ps_reduce_fold (acc, L);
 }
 
 gboolean

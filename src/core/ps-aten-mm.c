@@ -30,8 +30,8 @@ contiguous_copy (PsMatView v, float *buf)
   return ps_mat_view (buf, v.size[0], v.size[1]);
 }
 
-gboolean
-ps_aten_mm (PsMatView m1, PsMatView m2, float *out, GError **error)
+static gboolean
+aten_addmm (PsMatView m1, PsMatView m2, float beta, float *out, GError **error)
 {
   if (m1.size[1] != m2.size[0])
     {
@@ -47,7 +47,8 @@ ps_aten_mm (PsMatView m1, PsMatView m2, float *out, GError **error)
     return TRUE;
   if (m1.size[1] == 0)
     {
-      memset (out, 0, (size_t) (rsize[0] * rsize[1]) * sizeof (float));
+      if (beta == 0.0f)
+        memset (out, 0, (size_t) (rsize[0] * rsize[1]) * sizeof (float));
       return TRUE;
     }
   if (rsize[0] > INT_MAX || rsize[1] > INT_MAX || m1.size[1] > INT_MAX)
@@ -117,6 +118,18 @@ ps_aten_mm (PsMatView m1, PsMatView m2, float *out, GError **error)
   else if (n == 1)
     ldb = k;
   ps_ops_sgemm_f77 (transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', m, n, k, 1.0f, a.data, lda, b.data, ldb,
-                    0.0f, out, ldc);
+                    beta, out, ldc);
   return TRUE;
+}
+
+gboolean
+ps_aten_mm (PsMatView m1, PsMatView m2, float *out, GError **error)
+{
+  return aten_addmm (m1, m2, 0.0f, out, error);
+}
+
+gboolean
+ps_aten_addmm_ (PsMatView m1, PsMatView m2, float *out, GError **error)
+{
+  return aten_addmm (m1, m2, 1.0f, out, error);
 }

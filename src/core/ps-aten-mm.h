@@ -28,5 +28,8 @@ PsMatView ps_mat_view_t        (PsMatView v);
 
 /* out (a fresh contiguous (m1.size[0], m2.size[1]) result, row-major) = m1.mm(m2). */
 gboolean  ps_aten_mm           (PsMatView m1, PsMatView m2, float *out, GError **error);
+/* out.addmm_(m1, m2) with beta = alpha = 1: out (contiguous, as above) holds the addend; sgemm with
+ * beta 1 adds the product to it (baddbmm's per-batch path). */
+gboolean  ps_aten_addmm_       (PsMatView m1, PsMatView m2, float *out, GError **error);
 
 G_END_DECLS

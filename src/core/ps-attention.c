@@ -15,7 +15,10 @@
  *
  * Forward: self-attention, query = key = value = the input, shaped (L, N, E), (N, L, E) with
  * batch_first, or unbatched (L, E); the slow path of F.multi_head_attention_forward (what torch
- * runs when gradients are enabled), no masks, need_weights irrelevant (the output is returned).
+ * runs when gradients are enabled). key_padding_mask and attn_mask (bool or float, 2-D or 3-D) come
+ * from the call's keywords (ps-call-kwargs.h), checked, padded and merged as torch does, then added
+ * by baddbmm; need_weights and average_attn_weights change only the weights torch returns as [1],
+ * which the document does not keep (the output is returned).
  * The matmuls are ATen's calls (addmm → sgemm; bmm → plain float loop below 400 multiply-adds per
  * batch, else addmm_impl_cpu_ on the heads' strided views); softmax is _vec_softmax_lastdim (Sleef
  * exp, the 8-lane sum): bit for bit with torch's slow path. An unbatched input runs three linears
@@ -28,6 +31,7 @@
 #include "ps-layers.h"
 #include "ps-aten-mm.h"
 #include "ps-autograd.h"
+#include "ps-call-kwargs.h"
 #include "ps-ops.h"
 #include "ps-reduce.h"
 #include "ps-sleef.h"
@@ -304,6 +308,34 @@ bmm_batch (PsMatView a, PsMatView b, float *out, GError **error)
   return ps_aten_mm (a, b, out, error);
 }
 
+/* One batch of torch.baddbmm(mask, a, b) (beta = alpha = 1): the same two paths as bmm_batch. The
+ * small one accumulates onto the mask, k ascending ((mask + a0·b0) + a1·b1 …: what torch 1.13 gives,
+ * not mask + the bmm sum — tests/core/test-attn-mask.c tells them apart); the other is addmm_ with
+ * beta 1 on a result holding the mask (sgemm adds the product to it). */
+static gboolean
+baddbmm_batch (const float *mask, PsMatView a, PsMatView b, float *out, GError **error)
+{
+  int64_t M = a.size[0], K = a.size[1], N = b.size[1];
+  if (M == 0 || N == 0)
+    return TRUE;
+  memcpy (out, mask, (size_t) (M * N) * sizeof (float));
+  if (K == 0)
+    return TRUE;
+  if (K * M * N < 400)
+    {
+      for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++)
+          {
+            float acc = out[i * N + j];
+            for (int64_t k = 0; k < K; k++)
+              acc += a.data[i * a.stride[0] + k * a.stride[1]] * b.data[k * b.stride[0] + j * b.stride[1]];
+            out[i * N + j] = acc;
+          }
+      return TRUE;
+    }
+  return ps_aten_addmm_ (a, b, out, error);
+}
+
 static PsMatView
 strided (const float *data, int64_t rows, int64_t cols, int64_t s0, int64_t s1)
 {
@@ -317,6 +349,7 @@ strided (const float *data, int64_t rows, int64_t cols, int64_t s0, int64_t s1)
 typedef struct {
   int64_t L, N, S, B, rows;
   float *x, *qkv, *q, *k, *v, *p, *pd, *noise, *o, *ob;
+  float *mask;      /* the merged float attention mask, (B, L, S) expanded; NULL: none */
   float *kh, *vh;   /* add_zero_attn: k, v after torch.cat([k, zeros], dim=1), contiguous (B, S, hd) */
   int64_t kv_stride;   /* row stride of k[b], v[b]: B·hd (views of (S, N, E) rows), or hd (kh, vh) */
 } MhaRun;
@@ -335,7 +368,7 @@ mha_run_clear (MhaRun *r)
 {
   g_free (r->x); g_free (r->qkv); g_free (r->q); g_free (r->k); g_free (r->v);
   g_free (r->p); g_free (r->pd); g_free (r->noise); g_free (r->o); g_free (r->ob);
-  g_free (r->kh); g_free (r->vh);
+  g_free (r->kh); g_free (r->vh); g_free (r->mask);
   memset (r, 0, sizeof *r);
 }
 
@@ -360,13 +393,194 @@ mha_params (PsModule *self, const MhaConfig *cfg, MhaParams *mp, GError **error)
   return TRUE;
 }
 
+
+/* ---------- masks (key_padding_mask, attn_mask: ps-call-kwargs.h) ---------- */
+
+/* "torch.Size([4, 5])" */
+static char *
+torch_size (const PsTensor *t)
+{
+  GString *s = g_string_new ("torch.Size([");
+  for (int i = 0; i < t->ndim; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? ", " : "", t->shape[i]);
+  g_string_append (s, "])");
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+mask_is_float (const PsTensor *m, gboolean is_bool)
+{
+  return !is_bool && m->dtype == PS_DTYPE_FLOAT32;
+}
+
+/* MultiheadAttention.forward's first check (before anything else runs) */
+static gboolean
+mha_kpm_dtype_check (const PsCallKwargs *kw, GError **error)
+{
+  if (kw != NULL && kw->key_padding_mask != NULL && !kw->key_padding_mask_bool
+      && kw->key_padding_mask->dtype != PS_DTYPE_FLOAT32)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "only bool and floating types of key_padding_mask are supported");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* _mha_shape_check's mask checks (self-attention: key is the query), L the sequence length */
+static gboolean
+mha_mask_dim_check (const PsCallKwargs *kw, gboolean batched, int64_t L, int64_t Hn, GError **error)
+{
+  if (kw == NULL)
+    return TRUE;
+  const PsTensor *kp = kw->key_padding_mask, *am = kw->attn_mask;
+  const char *q = batched ? "For batched (3-D) `query`" : "For unbatched (2-D) `query`";
+  if (kp != NULL && kp->ndim != (batched ? 2 : 1))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s, expected `key_padding_mask` to be `None` or %d-D but found "
+                   "%d-D tensor instead", q, batched ? 2 : 1, kp->ndim);
+      return FALSE;
+    }
+  if (am != NULL && am->ndim != 2 && am->ndim != 3)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s, expected `attn_mask` to be `None`, 2-D or 3-D but found "
+                   "%d-D tensor instead", q, am->ndim);
+      return FALSE;
+    }
+  if (!batched && am != NULL && am->ndim == 3 && (am->shape[0] != Hn || am->shape[1] != L || am->shape[2] != L))
+    {
+      g_autofree char *got = torch_size (am);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Expected `attn_mask` shape to be (%" G_GINT64_FORMAT ", %"
+                   G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") but got %s", Hn, L, L, got);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* F.multi_head_attention_forward's attn_mask checks after the in-projection (S0: the key's length
+ * before bias_k / the zero row) */
+static gboolean
+mha_attn_mask_check (const PsCallKwargs *kw, int64_t L, int64_t S0, int64_t B, GError **error)
+{
+  const PsTensor *am = kw != NULL ? kw->attn_mask : NULL;
+  if (am == NULL)
+    return TRUE;
+  if (!kw->attn_mask_bool && am->dtype != PS_DTYPE_FLOAT32)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Only float, byte, and bool types are supported for "
+                   "attn_mask, not %s", ps_call_kwargs_mask_dtype (am, FALSE));
+      return FALSE;
+    }
+  gboolean ok = am->ndim == 2 ? am->shape[0] == L && am->shape[1] == S0
+                              : am->shape[0] == B && am->shape[1] == L && am->shape[2] == S0;
+  if (!ok)
+    {
+      g_autofree char *got = torch_size (am);
+      if (am->ndim == 2)
+        g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "The shape of the 2D attn_mask is %s, but should be (%"
+                     G_GINT64_FORMAT ", %" G_GINT64_FORMAT ").", got, L, S0);
+      else
+        g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "The shape of the 3D attn_mask is %s, but should be (%"
+                     G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ").", got, B, L, S0);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* mask element as a double (bool / int64 masks: 0 or 1) */
+static double
+mask_at (const PsTensor *m, int64_t i)
+{
+  return m->dtype == PS_DTYPE_FLOAT32 ? (double) ps_tensor_cf32 (m)[i] : (double) ps_tensor_ci64 (m)[i];
+}
+
+/* The key_padding_mask shape check (after its padding) and the merge of both masks into one float
+ * (B, L, S) mask, as F.multi_head_attention_forward does: pad with 0 / False for bias_k and the
+ * zero row; key_padding_mask (N, S) repeated over the heads; bool attn_mask ∨ key_padding_mask
+ * (a float one counts where it is non-zero), float attn_mask.masked_fill(key_padding_mask, -inf)
+ * — which torch 1.13 also runs for a float key_padding_mask, reading the lowest byte of each float
+ * as the mask (0 keeps, 1 fills, anything else is its error) —; then bool → 0 / -inf. */
+static gboolean
+mha_merge_masks (const PsCallKwargs *kw, gboolean batched, int64_t L, int64_t N, int64_t S0, int64_t S, int64_t Hn,
+                 float **out, GError **error)
+{
+  *out = NULL;
+  const PsTensor *am = kw != NULL ? kw->attn_mask : NULL, *kp = kw != NULL ? kw->key_padding_mask : NULL;
+  if (am == NULL && kp == NULL)
+    return TRUE;
+  const int64_t B = N * Hn;
+  if (kp != NULL)
+    {
+      int64_t rows = batched ? kp->shape[0] : 1, cols = kp->shape[kp->ndim - 1] + (S - S0);
+      if (rows != N || cols != S)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "expecting key_padding_mask shape of (%" G_GINT64_FORMAT ", %"
+                       G_GINT64_FORMAT "), but got torch.Size([%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "])", N, S,
+                       rows, cols);
+          return FALSE;
+        }
+    }
+  const gboolean am_bool = am != NULL && kw->attn_mask_bool;
+  const gboolean kp_float = kp != NULL && mask_is_float (kp, kw->key_padding_mask_bool);
+  if (am != NULL && !am_bool && kp_float)
+    for (int64_t i = 0; i < kp->numel; i++)
+      {
+        guint32 bits;
+        memcpy (&bits, ps_tensor_cf32 (kp) + i, sizeof bits);
+        if ((bits & 0xff) > 1)
+          {
+            g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Mask tensor can take 0 and 1 values only");
+            return FALSE;
+          }
+      }
+  float *m = NULL;
+  if (!checked_buf (B, L, S, &m, error))
+    return FALSE;
+  for (int64_t b = 0; b < B; b++)
+    for (int64_t l = 0; l < L; l++)
+      for (int64_t s = 0; s < S; s++)
+        {
+          /* attn_mask: 2-D broadcast over the batch, 3-D per batch; 0 in the padded columns */
+          double a = 0.0;
+          if (am != NULL && s < S0)
+            a = mask_at (am, am->ndim == 2 ? l * S0 + s : (b * L + l) * S0 + s);
+          double k = 0.0;
+          gboolean k_byte1 = FALSE;
+          if (kp != NULL && s < S0)
+            {
+              int64_t i = (b / Hn) * S0 + s;
+              k = mask_at (kp, i);
+              if (kp_float)
+                {
+                  guint32 bits;
+                  memcpy (&bits, ps_tensor_cf32 (kp) + i, sizeof bits);
+                  k_byte1 = (bits & 0xff) == 1;
+                }
+            }
+          float v;
+          if (am == NULL)
+            v = kp_float ? (float) k : (k != 0.0 ? -INFINITY : 0.0f);
+          else if (am_bool)
+            v = a != 0.0 || (kp != NULL && (k != 0.0 || isnan (k))) ? -INFINITY : 0.0f;
+          else if (kp == NULL)
+            v = (float) a;
+          else
+            v = (kp_float ? k_byte1 : k != 0.0) ? -INFINITY : (float) a;
+          m[(b * L + l) * S + s] = v;
+        }
+  *out = m;
+  return TRUE;
+}
+
 /* F.multi_head_attention_forward's slow path for self-attention. saved_noise: the dropout noise
  * of a recorded forward (a backward's replay), else drawn from gen. */
 static gboolean
-mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, PsGenerator *gen, const float *saved_noise,
-         MhaRun *r, GError **error)
+mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, const PsCallKwargs *kw, PsGenerator *gen,
+         const float *saved_noise, MhaRun *r, GError **error)
 {
   memset (r, 0, sizeof *r);
+  if (!mha_kpm_dtype_check (kw, error))
+    return FALSE;
   if (input->dtype != PS_DTYPE_FLOAT32)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "MultiheadAttention: expected a float32 "
@@ -396,6 +610,8 @@ mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, PsGenerato
     N = input->shape[0], L = input->shape[1];
   else
     L = input->shape[0], N = input->shape[1];
+  if (!mha_mask_dim_check (kw, batched, L, Hn, error))
+    return FALSE;
   int64_t e_in = input->shape[input->ndim - 1];
   if (e_in != E)
     {
@@ -403,6 +619,13 @@ mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, PsGenerato
                    ", but got %" G_GINT64_FORMAT, E, e_in);
       return FALSE;
     }
+  {
+    int64_t B0;
+    if (__builtin_mul_overflow (N, Hn, &B0))
+      B0 = INT64_MIN;
+    if (!mha_attn_mask_check (kw, L, L, B0, error))
+      return FALSE;
+  }
   /* a negative num_heads constructs in torch; its forward fails in q.view(L, N·num_heads, head_dim) */
   if (Hn < 0)
     {
@@ -440,6 +663,8 @@ mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, PsGenerato
       return FALSE;
     }
   r->L = L, r->N = N, r->S = S, r->B = B, r->rows = rows;
+  if (!mha_merge_masks (kw, batched, L, N, L, S, Hn, &r->mask, error))
+    return FALSE;
   /* k, v: S rows of (N, E) — the input's L, then bias_k/bias_v's, then the zero row */
   if (!checked_buf (rows, E, 1, &r->x, error) || !checked_buf (rows, 3 * E, 1, &r->qkv, error)
       || !checked_buf (rows, E, 1, &r->q, error) || !checked_buf (S * N, E, 1, &r->k, error)
@@ -508,8 +733,11 @@ mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, PsGenerato
    * stride B·hd, k[b]ᵀ (hd, S) with column stride B·hd */
   const gboolean avx2 = cfg->flavour != PS_FLAVOUR_DEFAULT;
   for (int64_t b = 0; b < B; b++)
-    if (!bmm_batch (strided (r->q + b * hd, L, hd, B * hd, 1), ps_mat_view_t (kv_view (r, r->k, r->kh, b, hd)),
-                    r->p + b * L * S, error))
+    if (!(r->mask != NULL
+          ? baddbmm_batch (r->mask + b * L * S, strided (r->q + b * hd, L, hd, B * hd, 1),
+                           ps_mat_view_t (kv_view (r, r->k, r->kh, b, hd)), r->p + b * L * S, error)
+          : bmm_batch (strided (r->q + b * hd, L, hd, B * hd, 1), ps_mat_view_t (kv_view (r, r->k, r->kh, b, hd)),
+                       r->p + b * L * S, error)))
       return FALSE;
   /* softmax over s, as ATen's _vec_softmax_lastdim: max, exp(x − max) (Sleef on every element),
    * the lane sum, 1/sum, × */
@@ -574,7 +802,7 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
   MhaConfig *cfg = PS_MODULE_PRIV (self, MhaConfig);
   cfg->flavour = gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2;
   MhaRun r;
-  if (!mha_run (self, cfg, input, gen, NULL, &r, error))
+  if (!mha_run (self, cfg, input, ps_call_kwargs_current (), gen, NULL, &r, error))
     {
       mha_run_clear (&r);
       return NULL;
@@ -679,7 +907,8 @@ mha_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, P
                    "MultiheadAttention backward: the dropout noise of the forward was not recorded");
       return FALSE;
     }
-  if (!mha_run (self, cfg, entry->input, NULL, drop ? ps_tensor_cf32 (entry->saved) : NULL, &r, error))
+  if (!mha_run (self, cfg, entry->input, entry->kwargs, NULL, drop ? ps_tensor_cf32 (entry->saved) : NULL, &r,
+                error))
     {
       mha_run_clear (&r);
       return FALSE;

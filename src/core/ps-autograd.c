@@ -28,6 +28,7 @@ entry_clear (gpointer data)
   ps_tensor_unref (e->input);
   ps_tensor_unref (e->output);
   ps_tensor_unref (e->saved);
+  ps_call_kwargs_unref (e->kwargs);
   memset (e, 0, sizeof *e);
 }
 
@@ -80,7 +81,8 @@ ps_tape_copy_remapped (const PsTape *tape, GHashTable *map)
       const PsTapeEntry *e = &g_array_index (tape->entries, PsTapeEntry, i);
       PsModule *m = map ? g_hash_table_lookup (map, e->module) : NULL;
       PsTapeEntry n = { ps_module_ref (m ? m : e->module), ps_tensor_ref (e->input),
-                        e->output ? ps_tensor_ref (e->output) : NULL, e->saved ? ps_tensor_ref (e->saved) : NULL };
+                        e->output ? ps_tensor_ref (e->output) : NULL, e->saved ? ps_tensor_ref (e->saved) : NULL,
+                        e->kwargs ? ps_call_kwargs_ref (e->kwargs) : NULL };
       g_array_append_val (c->entries, n);
     }
   c->root_output = tape->root_output ? ps_tensor_ref (tape->root_output) : NULL;
@@ -98,7 +100,9 @@ guint
 ps_tape_begin_call (PsModule *m, PsTensor *input)
 {
   g_return_val_if_fail (recording_tape != NULL, 0);
-  PsTapeEntry e = { ps_module_ref (m), ps_tensor_ref (input), NULL, NULL };
+  const PsCallKwargs *kw = ps_call_kwargs_current ();
+  PsTapeEntry e = { ps_module_ref (m), ps_tensor_ref (input), NULL, NULL,
+                    kw ? ps_call_kwargs_ref ((PsCallKwargs *) kw) : NULL };
   g_array_append_val (recording_tape->entries, e);
   open_call = (gint) recording_tape->entries->len - 1;
   return (guint) open_call;

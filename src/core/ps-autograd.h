@@ -19,6 +19,7 @@
 
 #include <glib.h>
 #include "ps-module.h"
+#include "ps-call-kwargs.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +28,7 @@ typedef struct {
   PsTensor *input;         /* ref */
   PsTensor *output;        /* ref; NULL while the call runs */
   PsTensor *saved;         /* ref or NULL: extra state for backward (Dropout's scaled mask) */
+  PsCallKwargs *kwargs;    /* ref or NULL: the keywords current at the call (ps-call-kwargs.h) */
 } PsTapeEntry;
 
 typedef struct _PsTape PsTape;

@@ -20,11 +20,13 @@
  * Training swaps in NEW buffer tensors (running stats, num_batches_tracked); nothing is mutated.
  *
  * LayerNorm and GroupNorm reproduce ATen's vectorised Welford (RowwiseMoments, 8 float lanes, no
- * FMA) and its affine step (LayerNorm: fmaf(fmaf(x, rstd, −rstd·mean), γ, β); GroupNorm:
+ * FMA; torch's forward gives the same bits at ATEN_CPU_CAPABILITY=avx512, tests/data/
+ * backward-golden-avx512.json) and its affine step (LayerNorm: fmaf(fmaf(x, rstd, −rstd·mean), γ, β); GroupNorm:
  * fmaf(scale, x, −scale·mean + β), scale = rstd·γ), so they are bit-exact against torch 1.13 on
  * AVX2 too (tests/golden/gen_conv.py cases). */
 #include "ps-layers.h"
 #include "ps-norm.h"
+#include "ps-reduce.h"
 #include "ps-threads.h"
 
 #include <math.h>
@@ -193,17 +195,22 @@ rowwise_moments (const float *X, int64_t N, float *mean, float *var)
   *var = m2 / (float) N;
 }
 
-/* ---------- vec::reduce_all's 8 lanes and AVX2 fold (the backward kernels) ---------- */
+/* ---------- vec::reduce_all's lanes and fold (the backward kernels) ----------
+ * Vectorized<float>::size(): 8 in torch's AVX2 build, 16 at ATEN_CPU_CAPABILITY=avx512, folded
+ * as VecReduceAllSIMD<float> does (ps_reduce_fold). */
 
-#define BN_LANES 8
+#define MAX_LANES PS_REDUCE_MAX_LANES
+
+static int
+vec_lanes (void)
+{
+  return ps_threads_aten_lanes ();
+}
 
 static float
-fold8 (const float *a)
+fold_lanes (const float *a, int lanes)
 {
-  float h[4];
-  for (int l = 0; l < 4; l++)
-    h[l] = a[l] + a[l + 4];
-  return (h[0] + h[2]) + (h[1] + h[3]);
+  return ps_reduce_fold (a, lanes);
 }
 
 /* ---------- LayerNorm ---------- */
@@ -344,7 +351,8 @@ const PsModuleClass ps_layer_norm_class = {
 
 /* LayerNorm backward: ATen 1.13's LayerNormBackwardKernelImplInternal (layer_norm_kernel.cpp, AVX2
  * build). Per row i (a = rstd, mean as the forward computed them; 8-lane reductions as in
- * vec::map*_reduce_all, GCC's contractions spelled out):
+ * vec::map*_reduce_all — 16 lanes and the AVX512 fold at that capability —, GCC's contractions
+ * spelled out):
  *   dgamma_buf[j] = fma(dy, fma(a, x, −a·mean), dgamma_buf[j]);  dbeta_buf[j] += dy
  *   ds = Σ dy·x·γ (acc = fma(dy·x, γ, acc)),  db = Σ dy·γ (acc = fma(dy, γ, acc))
  *   b = fma(db, mean, −ds)·a·a·a·(1/N);  c = fma(−b, mean, −(db·a·(1/N)))
@@ -358,7 +366,8 @@ layer_norm_vec_dot (const float *a, const float *b, const float *c, int64_t n, f
   /* Σ a·b·c (c NULL: Σ a·b); b NULL: Σ a */
 #define LN_TERM(i) (b == NULL ? a[i] : (c != NULL ? (a[i] * b[i]) * c[i] : a[i] * b[i]))
 #define LN_ACC(i, acc) (b == NULL ? (acc) + a[i] : (c != NULL ? fmaf (a[i] * b[i], c[i], acc) : fmaf (a[i], b[i], acc)))
-  if (n < BN_LANES)
+  const int L = vec_lanes ();
+  if (n < L)
     {
       float s = LN_TERM (0);
       for (int64_t i = 1; i < n; i++)
@@ -366,16 +375,16 @@ layer_norm_vec_dot (const float *a, const float *b, const float *c, int64_t n, f
       *out = s;
       return;
     }
-  float acc[BN_LANES];
-  for (int l = 0; l < BN_LANES; l++)
+  float acc[MAX_LANES];
+  for (int l = 0; l < L; l++)
     acc[l] = LN_TERM (l);
-  int64_t i = BN_LANES;
-  for (; i < n - n % BN_LANES; i += BN_LANES)
-    for (int l = 0; l < BN_LANES; l++)
+  int64_t i = L;
+  for (; i < n - n % L; i += L)
+    for (int l = 0; l < L; l++)
       acc[l] = LN_ACC (i + l, acc[l]);
   for (int l = 0; l < n - i; l++)
     acc[l] = LN_ACC (i + l, acc[l]);
-  *out = fold8 (acc);
+  *out = fold_lanes (acc, L);
 #undef LN_TERM
 #undef LN_ACC
 }
@@ -613,7 +622,10 @@ group_norm_example_input (const PsModule *self, PsExampleInput *ex)
  *   per (n, c): ds = Σ dy·x, db = Σ dy — 8 lanes (acc = fma(dy, x, acc); acc += dy) over HxW/8·8
  *     values, the lanes summed 0 + l0 + … + l7 (std::accumulate), then the t = HxW mod 8 tail in
  *     order: when t ≥ 4 the first 4 products come from one vmulps (ds = ds + dy·x, unfused), the
- *     remaining < 4 are scalar FMAs (ds = fma(dy, x, ds)); db += dy;
+ *     remaining < 4 are scalar FMAs (ds = fma(dy, x, ds)); db += dy. At ATEN_CPU_CAPABILITY=avx512
+ *     (built with -mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma) 16 lanes, and GCC's epilogue is
+ *     8 wide: when t ≥ 8 the first 8 products are unfused, the remaining < 8 scalar FMAs (read in
+ *     GCC 12's code for that loop; torch's avx512 fixtures agree on every t from 0 to 15);
  *   per (n, g): ds_g = Σ_c ds·γ, db_g = Σ_c db·γ the same way over the D channels of the group
  *     (γ = 1 without affine), c2 = fma(db_g, mean, −ds_g)·rstd·rstd·rstd·s, s = 1/(D·HxW),
  *     c3 = fma(−c2, mean, −((db_g·rstd)·s)); per channel c1 = rstd·γ_c and
@@ -628,23 +640,27 @@ static void
 group_norm_lanes (const float *a, const float *b, int64_t n, gboolean fused, float *out_ab, float *out_a)
 {
   /* Σ a·b and, when out_a is not NULL, Σ a */
-  float ab[BN_LANES] = { 0 }, sa[BN_LANES] = { 0 };
-  const int64_t inner = n / BN_LANES * BN_LANES;
-  for (int64_t i = 0; i < inner; i += BN_LANES)
-    for (int l = 0; l < BN_LANES; l++)
+  const int L = vec_lanes ();
+  float ab[MAX_LANES] = { 0 }, sa[MAX_LANES] = { 0 };
+  const int64_t inner = n / L * L;
+  for (int64_t i = 0; i < inner; i += L)
+    for (int l = 0; l < L; l++)
       {
         ab[l] = fused ? fmaf (a[i + l], b[i + l], ab[l]) : ab[l] + a[i + l] * b[i + l];
         sa[l] = sa[l] + a[i + l];
       }
   float vab = 0.0f, va = 0.0f;
-  for (int l = 0; l < BN_LANES; l++)
+  for (int l = 0; l < L; l++)
     {
       vab = vab + ab[l];
       va = va + sa[l];
     }
   int64_t i = inner;
-  if (n - i >= 4)   /* the vectorised tail's 4-wide step: products rounded, then added in order */
-    for (int k = 0; k < 4; k++, i++)
+  /* GCC's vectorised epilogue of the tail loop: one half-width step (4 products in the AVX2 build,
+   * 8 in the AVX512 one) rounded, then added in order; the rest scalar FMAs */
+  const int half = L / 2;
+  if (fused && n - i >= half)
+    for (int k = 0; k < half; k++, i++)
       vab = vab + a[i] * b[i];
   for (; i < n; i++)
     vab = fused ? fmaf (a[i], b[i], vab) : vab + a[i] * b[i];
@@ -922,7 +938,7 @@ ps_norm_batch_channels (const float *xd, float *yd, int64_t N, int64_t C, int64_
  *
  * S > 1, the "contiguous" kernel, per channel: sum and dotp are double accumulators (accscalar_t)
  * over the samples of float per-plane reductions — vec::reduce_all(dy) and
- * vec::map2_reduce_all((x − mean)·dy) in 8 lanes (the first vector loads the accumulator, the
+ * vec::map2_reduce_all((x − mean)·dy) in 8 lanes (16 and the AVX512 fold at that capability) (the first vector loads the accumulator, the
  * partial last vector adds into its first lanes, GCC contracts acc + (x − mean)·dy into an FMA,
  * then the AVX2 fold (a_l + a_{l+4}), (h0 + h2) + (h1 + h3); below 8 values one lane in order).
  *   k = (float) dotp·invstd·invstd / n, grad_mean = (float)(sum / n),
@@ -940,45 +956,47 @@ ps_norm_batch_channels (const float *xd, float *yd, int64_t N, int64_t C, int64_
 static float
 vec_sum (const float *d, int64_t n)
 {
-  if (n < BN_LANES)
+  const int L = vec_lanes ();
+  if (n < L)
     {
       float a = d[0];
       for (int64_t i = 1; i < n; i++)
         a = a + d[i];
       return a;
     }
-  float acc[BN_LANES];
-  memcpy (acc, d, sizeof acc);
-  int64_t i = BN_LANES;
-  for (; i < n - n % BN_LANES; i += BN_LANES)
-    for (int l = 0; l < BN_LANES; l++)
+  float acc[MAX_LANES];
+  memcpy (acc, d, (gsize) L * sizeof (float));
+  int64_t i = L;
+  for (; i < n - n % L; i += L)
+    for (int l = 0; l < L; l++)
       acc[l] = acc[l] + d[i + l];
   for (int l = 0; l < n - i; l++)
     acc[l] = acc[l] + d[i + l];
-  return fold8 (acc);
+  return fold_lanes (acc, L);
 }
 
 /* vec::map2_reduce_all((x − mean)·dy, +) with the contracted accumulation */
 static float
 vec_centered_dot (const float *x, const float *dy, float mean, int64_t n)
 {
-  if (n < BN_LANES)
+  const int L = vec_lanes ();
+  if (n < L)
     {
       float a = (x[0] - mean) * dy[0];
       for (int64_t i = 1; i < n; i++)
         a = a + (x[i] - mean) * dy[i];
       return a;
     }
-  float acc[BN_LANES];
-  for (int l = 0; l < BN_LANES; l++)
+  float acc[MAX_LANES];
+  for (int l = 0; l < L; l++)
     acc[l] = (x[l] - mean) * dy[l];
-  int64_t i = BN_LANES;
-  for (; i < n - n % BN_LANES; i += BN_LANES)
-    for (int l = 0; l < BN_LANES; l++)
+  int64_t i = L;
+  for (; i < n - n % L; i += L)
+    for (int l = 0; l < L; l++)
       acc[l] = fmaf (x[i + l] - mean, dy[i + l], acc[l]);
   for (int l = 0; l < n - i; l++)
     acc[l] = fmaf (x[i + l] - mean, dy[i + l], acc[l]);
-  return fold8 (acc);
+  return fold_lanes (acc, L);
 }
 
 gboolean

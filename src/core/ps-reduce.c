@@ -3,12 +3,18 @@
  * The kernel keeps Vectorized<float>::size() = 8 independent lane accumulators; each lane runs
  * the same scalar control flow, so a strided scalar loop per lane reproduces the vector code. */
 #include "ps-reduce.h"
+#include "ps-threads.h"
 
 #include <string.h>
 
 #include <math.h>
 
-#define LANES 8
+/* Vectorized<float>::size() of the ATen build torch runs: 16 at the AVX512 capability, else 8 */
+static int
+aten_lanes (void)
+{
+  return ps_threads_aten_lanes ();
+}
 
 static int64_t
 ceil_log2 (int64_t x)
@@ -84,12 +90,13 @@ ps_reduce_sum_lanes (const float *x, int64_t n, int lanes)
 float
 ps_reduce_sum (const float *x, int64_t n)
 {
-  return 0.0f + ps_reduce_sum_lanes (x, n, LANES);
+  return 0.0f + ps_reduce_sum_lanes (x, n, aten_lanes ());
 }
 
 void
 ps_reduce_sum_dim0 (const float *x, int64_t rows, int64_t cols, float *out)
 {
+  const int LANES = aten_lanes ();
   if (cols == 1)
     {
       out[0] = ps_reduce_sum (x, rows);
@@ -119,34 +126,47 @@ ps_reduce_sum_dim0 (const float *x, int64_t rows, int64_t cols, float *out)
 }
 
 float
+ps_reduce_fold (const float *lanes, int n_lanes)
+{
+  g_return_val_if_fail (n_lanes == 8 || n_lanes == 16, NAN);
+  float a[PS_REDUCE_MAX_LANES];
+  memcpy (a, lanes, (gsize) n_lanes * sizeof (float));
+  /* VecReduceAllSIMD<float>: the upper half added onto the lower (AVX512: 256-bit then 128-bit
+   * shuffles; AVX2: the 128-bit one), then the 64- and 32-bit shuffles */
+  for (int w = n_lanes / 2; w >= 4; w /= 2)
+    for (int l = 0; l < w; l++)
+      a[l] = a[l] + a[l + w];
+  return (a[0] + a[2]) + (a[1] + a[3]);
+}
+
+float
 ps_reduce_all_sum (const float *v, int64_t n, gboolean avx2)
 {
-  if (n < 8)
+  /* AVX2 and AVX512 builds fold their lanes with shuffles; DEFAULT's 8 lanes in order */
+  const int L = avx2 ? aten_lanes () : 8;
+  if (n < L)
     {
       float acc = v[0];
       for (int64_t i = 1; i < n; i++)
         acc += v[i];
       return acc;
     }
-  float a[8];
-  memcpy (a, v, sizeof a);
-  int64_t i = 8;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; l++)
+  float a[PS_REDUCE_MAX_LANES];
+  memcpy (a, v, (gsize) L * sizeof (float));
+  int64_t i = L;
+  for (; i + L <= n; i += L)
+    for (int l = 0; l < L; l++)
       a[l] += v[i + l];
   for (int l = 0; i + l < n; l++)   /* the partial last vector into the first lanes */
     a[l] += v[i + l];
   if (!avx2)
     {
       float acc = a[0];
-      for (int l = 1; l < 8; l++)
+      for (int l = 1; l < L; l++)
         acc += a[l];
       return acc;
     }
-  float h[4];
-  for (int l = 0; l < 4; l++)
-    h[l] = a[l] + a[l + 4];
-  return (h[0] + h[2]) + (h[1] + h[3]);
+  return ps_reduce_fold (a, L);
 }
 
 double

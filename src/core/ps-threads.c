@@ -104,6 +104,12 @@ ps_threads_aten_capability (void)
   return cap;
 }
 
+int
+ps_threads_aten_lanes (void)
+{
+  return strcmp (ps_threads_aten_capability (), "AVX512") == 0 ? 16 : 8;
+}
+
 char *
 ps_threads_runtime_report (void)
 {

@@ -30,6 +30,8 @@ void      ps_threads_enter           (void);
 /* "DEFAULT", "AVX2" or "AVX512": ATen's dispatch level (torch.__config__.show()'s "CPU capability
  * usage"). */
 const char *ps_threads_aten_capability (void);
+/* Vectorized<float>::size() at that capability: 16 for AVX512, else 8. */
+int         ps_threads_aten_lanes      (void);
 
 /* Several lines naming everything that decides bit-exactness here: ATen capability, intra-op
  * threads (and where the count came from), OpenBLAS core/threads/config, oneDNN version and ISA,

@@ -179,19 +179,40 @@ ps_document_get_seed (PsDocument *self)
   return ps_timeline_get_recipe (self->timeline)->seed;
 }
 
+gboolean
+ps_document_go_to_step (PsDocument *self, guint step, GError **error)
+{
+  if (step == ps_timeline_get_current (self->timeline))
+    return TRUE;
+  if (!ps_timeline_go_to_step (self->timeline, step, error))
+    return FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_STEP]);
+  return TRUE;
+}
+
 void
 ps_document_set_current_step (PsDocument *self, guint step)
 {
-  if (step > ps_timeline_get_n_steps (self->timeline) || step == ps_timeline_get_current (self->timeline))
+  if (step > ps_timeline_get_n_steps (self->timeline))
     return;
-  ps_timeline_go_to_step (self->timeline, step, NULL);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_STEP]);
+  ps_document_go_to_step (self, step, NULL);
 }
 
 gboolean
 ps_document_apply_op (PsDocument *self, JsonObject *op, GError **error)
 {
   return ps_document_apply_ops (self, &op, 1, error);
+}
+
+/* Takes back the last n steps (a group that could not be applied whole). Only the step before
+ * them is needed, rebuilt if the memory budget dropped it; should even that fail, the error says
+ * so and the steps stay. */
+static void
+take_back (PsDocument *self, guint n, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  if (n > 0 && !ps_timeline_undo_steps (self->timeline, n, &local) && error != NULL && *error != NULL)
+    g_prefix_error (error, "%s; and taking back the %u steps it applied failed: ", local->message, n);
 }
 
 gboolean
@@ -202,8 +223,7 @@ ps_document_apply_ops (PsDocument *self, JsonObject *const *ops, guint n_ops, GE
     if (!ps_timeline_append_op (self->timeline, ops[i], error))
       {
         /* all or nothing: take back the ones this call appended (redo must not bring them back) */
-        for (guint k = 0; k < i; k++)
-          ps_timeline_undo (self->timeline);
+        take_back (self, i, error);
         ps_timeline_clear_pending (self->timeline);
         if (i > 0)
           emit_changed (self, FALSE);
@@ -236,6 +256,7 @@ rebuild_with_seed (PsDocument *self, int64_t seed, GError **error)
   guint current = ps_timeline_get_current (self->timeline);
   if (!ps_timeline_replay_with_seed (self->timeline, seed, error))
     return FALSE;
+  /* should the step shown not fit in memory any more, the last step (always kept) is shown */
   ps_timeline_go_to_step (self->timeline, MIN (current, ps_timeline_get_n_steps (self->timeline)), NULL);
   return TRUE;
 }
@@ -255,24 +276,28 @@ ps_document_can_redo (PsDocument *self)
 gboolean
 ps_document_undo (PsDocument *self)
 {
+  return ps_document_undo_full (self, NULL);
+}
+
+gboolean
+ps_document_undo_full (PsDocument *self, GError **error)
+{
   if (self->busy)
-    return FALSE;
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("Another job is still running"));
+      return FALSE;
+    }
   UndoItem item = { UNDO_STEPS, 1, 0, 0 };
   if (self->undo_stack->len > 0)
     item = g_array_index (self->undo_stack, UndoItem, self->undo_stack->len - 1);
   if (item.kind == UNDO_SEED)
     {
-      if (!rebuild_with_seed (self, item.seed_from, NULL))
+      if (!rebuild_with_seed (self, item.seed_from, error))
         return FALSE;
     }
-  else
-    {
-      guint undone = 0;
-      while (undone < item.n_steps && ps_timeline_undo (self->timeline))
-        undone++;
-      if (undone == 0)
-        return FALSE;
-    }
+  else if (!ps_timeline_undo_steps (self->timeline, MIN (item.n_steps, ps_timeline_get_n_steps (self->timeline)),
+                                    error))
+    return FALSE;   /* nothing to undo, or the step before the group did not fit in memory */
   if (self->undo_stack->len > 0)
     g_array_set_size (self->undo_stack, self->undo_stack->len - 1);
   g_array_append_val (self->redo_stack, item);
@@ -301,8 +326,7 @@ ps_document_redo (PsDocument *self, GError **error)
       if (!ps_timeline_redo (self->timeline, error))
         {
           /* the group cannot come back whole (a pending op fails): take back what came */
-          for (guint k = 0; k < i; k++)
-            ps_timeline_undo (self->timeline);
+          take_back (self, i, error);
           if (i > 0)
             emit_changed (self, FALSE);
           return FALSE;
@@ -413,8 +437,13 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
     {
       /* records the error again, as the synchronous replay keeps it; should it pass now, it stays
        * pending (undone) — replay never adds steps */
-      if (ps_timeline_redo (tl, NULL))
-        ps_timeline_undo (tl);
+      GError *error = NULL;
+      if (ps_timeline_redo (tl, NULL) && !ps_timeline_undo_full (tl, &error))
+        {
+          ps_timeline_free (tl);
+          g_task_return_error (task, error);
+          return;
+        }
     }
   g_task_return_pointer (task, tl, (GDestroyNotify) ps_timeline_free);
 }

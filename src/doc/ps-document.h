@@ -29,6 +29,9 @@ PsState      *ps_document_get_current_state (PsDocument *self);   /* no ref */
 guint         ps_document_get_current_step  (PsDocument *self);
 guint         ps_document_get_n_steps       (PsDocument *self);
 void          ps_document_set_current_step  (PsDocument *self, guint step);
+/* The same, saying why it failed: a step dropped to keep within the memory budget is rebuilt by
+ * replay, and without the memory for it the step shown stays as it was. */
+gboolean      ps_document_go_to_step        (PsDocument *self, guint step, GError **error);
 GFile        *ps_document_get_file          (PsDocument *self);
 const char   *ps_document_get_title         (PsDocument *self);
 gboolean      ps_document_get_modified      (PsDocument *self);
@@ -45,6 +48,9 @@ gboolean      ps_document_apply_ops         (PsDocument *self, JsonObject *const
  * change (New Seed). Steps that came with a loaded recipe are undone one at a time. Both are
  * refused while a job runs. */
 gboolean      ps_document_undo              (PsDocument *self);
+/* The same, saying why nothing was undone (busy, nothing to undo, or the step before the action
+ * was dropped to keep within the memory budget and rebuilding it failed: nothing changes). */
+gboolean      ps_document_undo_full         (PsDocument *self, GError **error);
 gboolean      ps_document_redo              (PsDocument *self, GError **error);
 gboolean      ps_document_can_undo          (PsDocument *self);
 gboolean      ps_document_can_redo          (PsDocument *self);

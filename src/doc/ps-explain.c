@@ -93,9 +93,12 @@ ps_explain_param (const char *path, const PsParam *p)
 char *
 ps_explain_changes (const PsTimeline *tl, guint a, guint b)
 {
-  g_autoptr (GPtrArray) changes = ps_timeline_compare (tl, a, b);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) changes = ps_timeline_compare_full (tl, a, b, &error);
   GString *s = g_string_new (NULL);
-  if (a == b)
+  if (changes == NULL)
+    g_string_append (s, error->message);   /* a dropped step that does not fit in memory now */
+  else if (a == b)
     g_string_append_printf (s, _("Comparing step %u with itself: choose another step."), b);
   else if (changes->len == 0)
     g_string_append_printf (s, _("Nothing changed between step %u and step %u."), a, b);

@@ -84,7 +84,7 @@ static const char *const script_names[] = {
   "torch", "nn", "sys", "os", "json", "hashlib", "OrderedDict", "outputs", "module", "x",
   "print", "len", "range", "type", "id", "list", "dict", "str", "int",
   "float", "input", "object", "super", "self", "getattr", "setattr", "delattr", "hasattr", "isinstance",
-  "UnpackSequential", NULL
+  "UnpackSequential", "key_padding_mask", "attn_mask", NULL
 };
 
 /* Attribute names of nn.Module that a child name must not shadow in `self.NAME` spelling. */
@@ -755,6 +755,39 @@ emit_input (GString *s, const PsInputSpec *input)
     }
 }
 
+static void
+append_py_bools (GString *s, const PsInputSpec *spec, int depth, guint *k)
+{
+  if (depth == spec->ndim)
+    {
+      g_string_append (s, g_array_index (spec->exact_ints, int64_t, (*k)++) != 0 ? "True" : "False");
+      return;
+    }
+  g_string_append_c (s, '[');
+  for (int64_t i = 0; i < spec->shape[depth]; i++)
+    {
+      if (i > 0)
+        g_string_append (s, ", ");
+      append_py_bools (s, spec, depth + 1, k);
+    }
+  g_string_append_c (s, ']');
+}
+
+/* An attention mask: a bool one as torch.tensor([[False, True], …]) */
+static void
+emit_mask (GString *s, const PsOpMask *m)
+{
+  if (!m->is_bool)
+    {
+      emit_input (s, &m->spec);
+      return;
+    }
+  guint k = 0;
+  g_string_append (s, "torch.tensor(");
+  append_py_bools (s, &m->spec, 0, &k);
+  g_string_append_c (s, ')');
+}
+
 gboolean
 ps_py_emit_module (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 {
@@ -1044,6 +1077,46 @@ ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint number, GError **error
   const PsModuleClass *klass = t.node && !t.node->cls ? ps_module_class_lookup (t.node->type) : NULL;
   guint n_inputs = klass && klass->n_inputs > 1 ? klass->n_inputs : 1;
   gboolean tuple = klass && klass->returns_tuple;
+  gboolean has_kp = ps_op_has_field (op, "key_padding_mask"), has_am = ps_op_has_field (op, "attn_mask");
+  gboolean keywords = has_kp || has_am || ps_op_has_field (op, "need_weights")
+                      || ps_op_has_field (op, "average_attn_weights");
+  /* the input first, then the masks (in this order: they may draw), then a loss target */
+  gboolean named_x = n_inputs > 1 || keywords || f->loss != NULL;
+  if (named_x)
+    {
+      g_string_append (s, "x = ");
+      emit_input (s, &f->input);
+      g_string_append (s, "\n");
+    }
+  if (has_kp)
+    {
+      g_string_append (s, "key_padding_mask = ");
+      emit_mask (s, &f->key_padding_mask);
+      g_string_append (s, "\n");
+    }
+  if (has_am)
+    {
+      g_string_append (s, "attn_mask = ");
+      emit_mask (s, &f->attn_mask);
+      g_string_append (s, "\n");
+    }
+  GString *call = g_string_new (NULL);
+  g_string_append_printf (call, "%s(", t.expr->str);
+  if (named_x)
+    for (guint i = 0; i < n_inputs; i++)
+      g_string_append (call, i ? ", x" : "x");
+  else
+    emit_input (call, &f->input);
+  /* keywords in MultiheadAttention.forward's order */
+  if (has_kp)
+    g_string_append (call, ", key_padding_mask=key_padding_mask");
+  if (ps_op_has_field (op, "need_weights"))
+    g_string_append_printf (call, ", need_weights=%s", f->need_weights ? "True" : "False");
+  if (has_am)
+    g_string_append (call, ", attn_mask=attn_mask");
+  if (ps_op_has_field (op, "average_attn_weights"))
+    g_string_append_printf (call, ", average_attn_weights=%s", f->average_attn_weights ? "True" : "False");
+  g_string_append_c (call, ')');
   if (f->loss != NULL)
     {
       /* loss_fn(target(x), t): the input is made first, then the loss target */
@@ -1051,12 +1124,11 @@ ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint number, GError **error
       PsInputSpec tspec;
       if (!ps_recipe_parse_input (json_object_get_member (lo, "target"), &tspec, error))
         {
+          g_string_free (call, TRUE);
           target_clear (&t);
           return FALSE;
         }
-      g_string_append (s, "x = ");
-      emit_input (s, &f->input);
-      g_string_append (s, "\nx_target = ");
+      g_string_append (s, "x_target = ");
       emit_input (s, &tspec);
       g_string_append (s, "\n");
       ps_input_spec_clear (&tspec);
@@ -1068,26 +1140,10 @@ ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint number, GError **error
         }
       g_string_append (s, "outputs[");
       append_py_string (s, f->name ? f->name : dflt);
-      g_string_append_printf (s, "] = loss_fn(%s(x)%s, x_target)\n", t.expr->str, tuple ? "[0]" : "");
+      g_string_append_printf (s, "] = loss_fn(%s%s, x_target)\n", call->str, tuple ? "[0]" : "");
+      g_string_free (call, TRUE);
       target_clear (&t);
       return TRUE;
-    }
-  GString *call = g_string_new (NULL);
-  if (n_inputs > 1)
-    {
-      g_string_append (s, "x = ");
-      emit_input (s, &f->input);
-      g_string_append (s, "\n");
-      g_string_append_printf (call, "%s(x", t.expr->str);
-      for (guint i = 1; i < n_inputs; i++)
-        g_string_append (call, ", x");
-      g_string_append_c (call, ')');
-    }
-  else
-    {
-      g_string_append_printf (call, "%s(", t.expr->str);
-      emit_input (call, &f->input);
-      g_string_append_c (call, ')');
     }
   if (!ex->have_outputs)
     {
@@ -1444,6 +1500,32 @@ emit_train (Exporter *ex, JsonObject *o, guint number, GError **error)
   g_string_append_printf (s, "%s = DataLoader(%s, batch_size=%" G_GINT64_FORMAT ", shuffle=%s, drop_last=%s)\n",
                           l.loader, indices ? data : l.data, bs, shuffle ? "True" : "False", drop_last ? "True" : "False");
   g_string_append_printf (s, "%s = []  # the loss of every step\n", l.losses);
+  /* the model's call: each input gets the batch, a tuple's [0], MultiheadAttention's fixed masks */
+  const PsModuleClass *klass = m.node && !m.node->cls ? ps_module_class_lookup (m.node->type) : NULL;
+  guint n_inputs = klass && klass->n_inputs > 1 ? klass->n_inputs : 1;
+  GString *call = g_string_new (NULL);
+  g_string_append_printf (call, "%s(", m.expr->str);
+  for (guint i = 0; i < n_inputs; i++)
+    g_string_append_printf (call, "%s%s", i ? ", " : "", l.xb);
+  static const char *const mask_fields[2] = { "key_padding_mask", "attn_mask" };
+  for (int i = 0; i < 2; i++)
+    if (json_object_has_member (o, mask_fields[i]))
+      {
+        PsOpMask mask = { 0 };
+        if (!ps_recipe_parse_mask (json_object_get_member (o, mask_fields[i]), &mask.spec, &mask.is_bool, error))
+          {
+            g_string_free (call, TRUE);
+            target_clear (&m);
+            return FALSE;
+          }
+        const char *var = mask_fields[i];   /* reserved (script_names) */
+        g_string_append_printf (s, "%s = ", var);
+        emit_mask (s, &mask);
+        g_string_append_c (s, '\n');
+        ps_input_spec_clear (&mask.spec);
+        g_string_append_printf (call, ", %s=%s", mask_fields[i], var);
+      }
+  g_string_append_printf (call, ")%s", klass && klass->returns_tuple ? "[0]" : "");
   const char *ind;
   if (by_epochs)
     {
@@ -1458,7 +1540,8 @@ emit_train (Exporter *ex, JsonObject *o, guint number, GError **error)
     }
   g_string_append_printf (s, "    for %s, %s in %s:\n", l.xb, l.yb, l.loader);
   g_string_append_printf (s, "%s%s.zero_grad()\n", ind, opt);
-  g_string_append_printf (s, "%s%s = %s(%s(%s), %s)\n", ind, l.loss, l.loss_fn, m.expr->str, l.xb, l.yb);
+  g_string_append_printf (s, "%s%s = %s(%s, %s)\n", ind, l.loss, l.loss_fn, call->str, l.yb);
+  g_string_free (call, TRUE);
   g_string_append_printf (s, "%s%s.backward()\n", ind, l.loss);
   if (json_object_has_member (o, "clip_grad_norm"))
     {

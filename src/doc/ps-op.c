@@ -7,6 +7,7 @@
 #include "ps-init.h"
 #include "ps-checkpoint.h"
 #include "ps-safetensors.h"
+#include "ps-call-kwargs.h"
 
 #include <math.h>
 #include <string.h>
@@ -1339,8 +1340,99 @@ input_clear (gpointer slot)
 }
 
 static gboolean
+mask_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **error)
+{
+  PsOpMask *m = slot;
+  const char *field = m == &op->u.forward.attn_mask ? "attn_mask" : "key_padding_mask";
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    {
+      ps_op_parse_error (error, index, "forward", field, "expected an object, got %s", ps_json_type_name (n));
+      return FALSE;
+    }
+  if (!ps_recipe_parse_mask (n, &m->spec, &m->is_bool, error))
+    {
+      g_prefix_error (error, "op %u (forward): field '%s': ", index, field);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static JsonNode *
+mask_write (const PsOp *op, gconstpointer slot)
+{
+  const PsOpMask *m = slot;
+  return ps_mask_spec_to_json (&m->spec, m->is_bool);
+}
+
+static void
+mask_copy (gpointer dst, gconstpointer src)
+{
+  ps_input_spec_copy (&((PsOpMask *) dst)->spec, &((const PsOpMask *) src)->spec);
+  ((PsOpMask *) dst)->is_bool = ((const PsOpMask *) src)->is_bool;
+}
+
+static void
+mask_clear (gpointer slot)
+{
+  ps_input_spec_clear (&((PsOpMask *) slot)->spec);
+}
+
+static PsTensor *make_input (PsState *state, const PsInputSpec *spec, GError **error);
+
+/* The forward's keywords beyond the input (MultiheadAttention's), or NULL when none was given. */
+static gboolean
+forward_has_kwargs (const PsOp *op)
+{
+  return ps_op_has_field (op, "key_padding_mask") || ps_op_has_field (op, "attn_mask")
+         || ps_op_has_field (op, "need_weights") || ps_op_has_field (op, "average_attn_weights");
+}
+
+/* The masks drawn / made in the order the export writes them (key_padding_mask, then attn_mask),
+ * after the input. A target other than MultiheadAttention refuses the keywords, as Python does. */
+static PsCallKwargs *
+make_kwargs (PsState *state, const PsOp *op, PsModule *target, GError **error)
+{
+  const PsOpForward *f = &op->u.forward;
+  if (!ps_module_isinstance (target, "MultiheadAttention"))
+    {
+      const char *kw = ps_op_has_field (op, "key_padding_mask") ? "key_padding_mask"
+                       : ps_op_has_field (op, "need_weights") ? "need_weights"
+                       : ps_op_has_field (op, "attn_mask") ? "attn_mask" : "average_attn_weights";
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s.forward() got an unexpected keyword argument '%s'",
+                   ps_module_class_name (target), kw);
+      return NULL;
+    }
+  g_autoptr (PsCallKwargs) kw = ps_call_kwargs_new ();
+  kw->need_weights = f->need_weights;
+  kw->average_attn_weights = f->average_attn_weights;
+  if (ps_op_has_field (op, "key_padding_mask"))
+    {
+      if ((kw->key_padding_mask = make_input (state, &f->key_padding_mask.spec, error)) == NULL)
+        {
+          g_prefix_error (error, "field 'key_padding_mask': ");
+          return NULL;
+        }
+      kw->key_padding_mask_bool = f->key_padding_mask.is_bool;
+    }
+  if (ps_op_has_field (op, "attn_mask"))
+    {
+      if ((kw->attn_mask = make_input (state, &f->attn_mask.spec, error)) == NULL)
+        {
+          g_prefix_error (error, "field 'attn_mask': ");
+          return NULL;
+        }
+      kw->attn_mask_bool = f->attn_mask.is_bool;
+    }
+  return g_steal_pointer (&kw);
+}
+
+static gboolean
 check_forward (PsOp *op, guint index, GError **error)
 {
+  if (!ps_op_has_field (op, "need_weights"))
+    op->u.forward.need_weights = TRUE;
+  if (!ps_op_has_field (op, "average_attn_weights"))
+    op->u.forward.average_attn_weights = TRUE;
   if (op->u.forward.name != NULL && *op->u.forward.name == '\0')
     {
       ps_op_parse_error (error, index, "forward", "name", "must not be empty");
@@ -1398,6 +1490,9 @@ make_input (PsState *state, const PsInputSpec *spec, GError **error)
   return g_steal_pointer (&t);
 }
 
+static gboolean apply_forward_call (PsState *state, const PsOp *op, guint n, PsModule *target, PsTensor *x,
+                                    GError **error);
+
 static gboolean
 apply_forward (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
 {
@@ -1411,6 +1506,20 @@ apply_forward (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, 
       g_prefix_error (error, "field 'input': ");
       return FALSE;
     }
+  g_autoptr (PsCallKwargs) kw = NULL;
+  if (forward_has_kwargs (op) && (kw = make_kwargs (state, op, target, error)) == NULL)
+    return FALSE;
+  const PsCallKwargs *old_kw = ps_call_kwargs_set (kw);
+  gboolean ok = apply_forward_call (state, op, n, target, x, error);
+  ps_call_kwargs_set (old_kw);
+  return ok;
+}
+
+/* The call of apply_forward, with the keywords current */
+static gboolean
+apply_forward_call (PsState *state, const PsOp *op, guint n, PsModule *target, PsTensor *x, GError **error)
+{
+  const PsOpForward *f = &op->u.forward;
   g_autofree char *dflt = g_strdup_printf ("output%u", n);
   if (f->loss != NULL)
     {
@@ -1460,6 +1569,17 @@ describe_forward (const PsOp *op, const PsState *after, GString *s)
   g_autofree char *shape = y ? ps_tensor_shape_string (y) : g_strdup ("?");
   g_string_append_printf (s, "forward through %s: input %s \xe2\x86\x92 %s %s", op->u.forward.target, input, name,
                           shape);
+  const PsOpMask *masks[2] = { &op->u.forward.key_padding_mask, &op->u.forward.attn_mask };
+  const char *mask_names[2] = { "key_padding_mask", "attn_mask" };
+  for (int i = 0; i < 2; i++)
+    if (ps_op_has_field (op, mask_names[i]))
+      {
+        const PsInputSpec *ms = &masks[i]->spec;
+        g_autofree char *mshape = masks[i]->is_bool ? ps_shape_to_string (ms->ndim, ms->shape) : NULL;
+        g_autofree char *text = masks[i]->is_bool ? g_strdup_printf ("bool tensor of shape %s", mshape)
+                                                  : ps_input_spec_describe (ms);
+        g_string_append_printf (s, "; %s %s", mask_names[i], text);
+      }
   GString *mat = g_string_new (NULL);
   if (append_stamped (mat, after, n, TRUE, ", ") > 0)
     g_string_append_printf (s, "; materialized %s", mat->str);
@@ -1945,6 +2065,11 @@ static const PsOpField forward_fields[] = {
   { "name", PS_FIELD_STRING, FALSE, F (forward, name) },
   { "loss", PS_FIELD_CUSTOM, FALSE, F (forward, loss), 3, ps_json_field_parse, ps_json_field_write, ps_json_field_copy,
     ps_json_field_clear },
+  { "key_padding_mask", PS_FIELD_CUSTOM, FALSE, F (forward, key_padding_mask), 3, mask_parse, mask_write, mask_copy,
+    mask_clear },
+  { "attn_mask", PS_FIELD_CUSTOM, FALSE, F (forward, attn_mask), 3, mask_parse, mask_write, mask_copy, mask_clear },
+  { "need_weights", PS_FIELD_BOOL, FALSE, F (forward, need_weights), 3 },
+  { "average_attn_weights", PS_FIELD_BOOL, FALSE, F (forward, average_attn_weights), 3 },
   { NULL } };
 static const PsOpField load_fields[] = {
   { "target", PS_FIELD_STRING, TRUE, F (load, target) },

@@ -75,11 +75,20 @@ typedef struct {                 /* mode */
   gboolean train;
 } PsOpMode;
 
+typedef struct {                 /* an attention mask (ps_recipe_parse_mask) */
+  PsInputSpec spec;
+  gboolean is_bool;
+} PsOpMask;
+
 typedef struct {                 /* forward */
   char *target;
   PsInputSpec input;
   char *name;                    /* NULL: "output<N>" */
   JsonNode *loss;                /* version 3: {"type", "args", "target"} (ps-train-ops.h), or NULL */
+  /* version 3, MultiheadAttention targets: its forward's keywords (ps_op_has_field says which
+   * masks were given) */
+  PsOpMask key_padding_mask, attn_mask;
+  gboolean need_weights, average_attn_weights;   /* TRUE when not given */
 } PsOpForward;
 
 typedef struct {                 /* load */

@@ -411,6 +411,85 @@ ps_input_spec_to_json (const PsInputSpec *spec)
   return n;
 }
 
+/* A copy of a "value" with booleans as 0/1 (NULL when it holds none); *mixed: numbers too. */
+static JsonNode *
+bools_to_ints (JsonNode *n, gboolean *found, gboolean *mixed)
+{
+  if (JSON_NODE_HOLDS_ARRAY (n))
+    {
+      JsonArray *a = json_node_get_array (n), *c = json_array_new ();
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        json_array_add_element (c, bools_to_ints (json_array_get_element (a, i), found, mixed));
+      JsonNode *r = json_node_init_array (json_node_alloc (), c);
+      json_array_unref (c);
+      return r;
+    }
+  if (ps_json_is (n, G_TYPE_BOOLEAN))
+    {
+      *found = TRUE;
+      return json_node_init_int (json_node_alloc (), json_node_get_boolean (n) ? 1 : 0);
+    }
+  *mixed = TRUE;
+  return json_node_copy (n);
+}
+
+static JsonNode *
+ints_to_bools (JsonNode *n)
+{
+  if (JSON_NODE_HOLDS_ARRAY (n))
+    {
+      JsonArray *a = json_node_get_array (n);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          JsonNode *e = json_array_get_element (a, i);
+          if (JSON_NODE_HOLDS_ARRAY (e))
+            ints_to_bools (e);
+          else
+            json_node_set_boolean (e, json_node_get_int (e) != 0);
+        }
+    }
+  else
+    json_node_set_boolean (n, json_node_get_int (n) != 0);
+  return n;
+}
+
+gboolean
+ps_recipe_parse_mask (JsonNode *node, PsInputSpec *spec, gboolean *is_bool, GError **error)
+{
+  *is_bool = FALSE;
+  JsonNode *v = node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+                ? json_object_get_member (json_node_get_object (node), "value") : NULL;
+  if (v == NULL)
+    return ps_recipe_parse_input (node, spec, error);
+  gboolean found = FALSE, mixed = FALSE;
+  g_autoptr (JsonNode) ints = bools_to_ints (v, &found, &mixed);
+  if (!found)
+    return ps_recipe_parse_input (node, spec, error);
+  if (mixed || json_object_has_member (json_node_get_object (node), "dtype"))
+    {
+      memset (spec, 0, sizeof *spec);
+      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, mixed ? "'value' mixes booleans and numbers"
+                                                          : "'dtype' is not allowed with a 'value' of booleans");
+      return FALSE;
+    }
+  g_autoptr (JsonObject) o = json_object_new ();
+  json_object_set_member (o, "value", g_steal_pointer (&ints));
+  g_autoptr (JsonNode) n = json_node_init_object (json_node_alloc (), o);
+  if (!ps_recipe_parse_input (n, spec, error))
+    return FALSE;
+  *is_bool = TRUE;
+  return TRUE;
+}
+
+JsonNode *
+ps_mask_spec_to_json (const PsInputSpec *spec, gboolean is_bool)
+{
+  JsonNode *n = ps_input_spec_to_json (spec);
+  if (is_bool)
+    ints_to_bools (json_object_get_member (json_node_get_object (n), "value"));
+  return n;
+}
+
 static gboolean
 parse_shape (JsonNode *n, PsInputSpec *spec, GError **error)
 {

@@ -86,6 +86,12 @@ void        ps_input_spec_clear      (PsInputSpec *spec);
 void        ps_input_spec_copy       (PsInputSpec *dst, const PsInputSpec *src);
 /* The spec as the JSON node it was parsed from. */
 JsonNode   *ps_input_spec_to_json    (const PsInputSpec *spec);
+/* An attention mask (a forward's "attn_mask" / "key_padding_mask"): an input spec, or a "value" of
+ * JSON booleans — torch.tensor([[False, True]]), a bool mask: the spec is then int64 0/1 and
+ * *is_bool is set. Booleans and numbers do not mix. */
+gboolean    ps_recipe_parse_mask     (JsonNode *node, PsInputSpec *spec, gboolean *is_bool, GError **error);
+/* The mask as the JSON node it was parsed from (booleans again when is_bool). */
+JsonNode   *ps_mask_spec_to_json     (const PsInputSpec *spec, gboolean is_bool);
 /* "randn(1, 10)", "randint(0, 10, (3, 4))", "tensor([[1, 2]])" */
 char       *ps_input_spec_describe   (const PsInputSpec *spec);
 

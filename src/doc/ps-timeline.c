@@ -216,7 +216,36 @@ set_error (PsTimeline *tl, GError *error, char *description)
   tl->error_description = description;
 }
 
-static PsState *recompute (PsTimeline *tl, guint step);
+static PsState *recompute (PsTimeline *tl, guint step, GError **error);
+
+/* Ends the timeline at kept step j: the applied ops after it go to the front of the pending ops
+ * (in order, before those already pending), so redo brings them back. */
+static void
+truncate_to (PsTimeline *tl, guint j)
+{
+  guint n = tl->recipe->ops->len;
+  for (guint k = n; k > j; k--)
+    g_ptr_array_insert (tl->pending, 0, ps_op_ref (g_ptr_array_index (tl->recipe->ops, k - 1)));
+  if (tl->budget != G_MAXUINT64)
+    {
+      for (guint k = j + 1; k <= n; k++)
+        {
+          tl->kept_bytes -= g_array_index (tl->accounts, Account, k).bytes;
+          account_clear (&g_array_index (tl->accounts, Account, k));
+        }
+      g_array_set_size (tl->accounts, j + 1);
+    }
+  g_ptr_array_set_size (tl->recipe->ops, j);
+  g_ptr_array_set_size (tl->states, j + 1);
+  g_ptr_array_set_size (tl->descriptions, j + 1);
+  clear_recomputed (tl);
+  /* recount the new last state against the kept state before it (a dropped state's storages
+   * were counted in a later state's account) */
+  if (j > 0)
+    account_new_state (tl, j);
+  tl->scan_from = 1;
+  tl->current = j;
+}
 
 /* With a zero budget the last state is dropped as soon as the next one exists (unless it is step
  * 0 or made by a load op): an op applied to it may write its tensors in place (ps-op.h,
@@ -249,11 +278,28 @@ push_op (PsTimeline *tl, PsOp *op, GError **error)
            * (bit-identical), so a failed op leaves the timeline as it was */
           clear_recomputed (tl);
           g_ptr_array_index (tl->states, n - 1) = NULL;
-          PsState *s = ps_state_ref (recompute (tl, n - 1));
-          clear_recomputed (tl);
-          g_ptr_array_index (tl->states, n - 1) = s;
-          account_new_state (tl, n - 1);
-          ps_state_unref (last);
+          ps_state_unref (last);   /* its values are not its own any more: free them for the rebuild */
+          g_autoptr (GError) rebuild_error = NULL;
+          PsState *s = recompute (tl, n - 1, &rebuild_error);
+          if (s != NULL)
+            {
+              g_ptr_array_index (tl->states, n - 1) = ps_state_ref (s);
+              clear_recomputed (tl);
+              account_new_state (tl, n - 1);
+            }
+          else
+            {
+              /* no memory to rebuild it: the timeline ends at the nearest kept step, and the ops
+               * after it wait as pending ops (nothing is lost, nothing aborts) */
+              guint j = n - 1;
+              while (g_ptr_array_index (tl->states, j) == NULL)
+                j--;
+              truncate_to (tl, j);
+              g_set_error (error, local->domain, local->code,
+                           "%s (the op had overwritten step %u in place, and %s: the document now ends at step %u)",
+                           local->message, n - 1, rebuild_error->message, j);
+              return FALSE;
+            }
         }
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
@@ -350,9 +396,11 @@ ps_timeline_get_n_steps (const PsTimeline *tl)
 
 /* Rebuilds a dropped state by replaying from the nearest earlier kept or recomputed state. The
  * result stays in a small cache of recent ones (so a caller may hold N_RECOMPUTED at once, and a
- * walk over the steps replays one op per step). */
+ * walk over the steps replays one op per step). The ops succeeded on the same states before, so
+ * only running out of memory (the process budget, PS_MEMORY_BUDGET_MB, or a failed allocation)
+ * makes it fail: NULL with the error, the timeline as it was (the cache aside). */
 static PsState *
-recompute (PsTimeline *tl, guint step)
+recompute (PsTimeline *tl, guint step, GError **error)
 {
   gboolean released = tl->rebuilt_released;
   tl->rebuilt_released = FALSE;   /* the caller holds what this returns */
@@ -383,7 +431,7 @@ recompute (PsTimeline *tl, guint step)
   const PsOpContext ctx0 = { tl->base_dir };
   for (guint k = cur->step; k < step; k++)
     {
-      g_autoptr (GError) error = NULL;
+      g_autoptr (GError) local = NULL;
       gboolean written = FALSE;
       PsOpContext ctx = ctx0;
       /* a state only this loop holds is thrown away after the op: the op may write into it */
@@ -393,12 +441,17 @@ recompute (PsTimeline *tl, guint step)
           ctx.spent_written = &written;
         }
       ps_train_ops_set_snapshot_budget (tl->budget);
-      PsState *next = ps_op_apply_full (cur, g_ptr_array_index (tl->recipe->ops, k), k + 1, &ctx, &error);
+      PsState *next = ps_op_apply_full (cur, g_ptr_array_index (tl->recipe->ops, k), k + 1, &ctx, &local);
       ps_train_ops_set_snapshot_budget (G_MAXUINT64);
-      /* these ops succeeded on the same states before; only running out of memory can fail */
-      if (next == NULL)
-        g_error ("replaying step %u to rebuild a dropped snapshot failed: %s", k + 1, error->message);
       ps_state_unref (cur);
+      if (next == NULL)
+        {
+          /* a state the op wrote into is thrown away above: nothing kept changed */
+          g_set_error (error, local->domain, local->code,
+                       "step %u is not kept in memory, and rebuilding it by replay failed at op %u: %s",
+                       step, k + 1, local->message);
+          return NULL;
+        }
       cur = next;
     }
   g_clear_pointer (&tl->recomputed[N_RECOMPUTED - 1], ps_state_unref);
@@ -418,12 +471,28 @@ ps_timeline_release_rebuilt (const PsTimeline *tl_const)
 }
 
 PsState *
+ps_timeline_get_state_full (const PsTimeline *tl, guint step, GError **error)
+{
+  if (step >= tl->states->len)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "step %u does not exist (the last step is %u)",
+                   step, tl->states->len - 1);
+      return NULL;
+    }
+  PsState *s = g_ptr_array_index (tl->states, step);
+  /* the cache is not part of the timeline's value: recomputing keeps it logically const */
+  return s != NULL ? s : recompute ((PsTimeline *) tl, step, error);
+}
+
+PsState *
 ps_timeline_get_state (const PsTimeline *tl, guint step)
 {
   g_return_val_if_fail (step < tl->states->len, NULL);
-  PsState *s = g_ptr_array_index (tl->states, step);
-  /* the cache is not part of the timeline's value: recomputing keeps it logically const */
-  return s != NULL ? s : recompute ((PsTimeline *) tl, step);
+  g_autoptr (GError) error = NULL;
+  PsState *s = ps_timeline_get_state_full (tl, step, &error);
+  if (s == NULL)
+    g_error ("%s", error->message);   /* see ps-timeline.h: only for steps that are kept */
+  return s;
 }
 
 PsState *
@@ -467,8 +536,10 @@ ps_timeline_go_to_step (PsTimeline *tl, guint step, GError **error)
   if (g_ptr_array_index (tl->states, step) == NULL)
     {
       /* the step shown stays kept while it is shown (views hold its modules and parameters) */
-      PsState *s = ps_state_ref (recompute (tl, step));
-      g_ptr_array_index (tl->states, step) = s;
+      PsState *s = recompute (tl, step, error);
+      if (s == NULL)
+        return FALSE;   /* the cursor stays where it was */
+      g_ptr_array_index (tl->states, step) = ps_state_ref (s);
       account_new_state (tl, step);
       if (tl->scan_from > step)
         tl->scan_from = step;
@@ -498,37 +569,42 @@ ps_timeline_push_op (PsTimeline *tl, PsOp *op, GError **error)
 }
 
 gboolean
-ps_timeline_undo (PsTimeline *tl)
+ps_timeline_undo_steps (PsTimeline *tl, guint k, GError **error)
 {
   guint n = tl->recipe->ops->len;
-  if (n == 0)
-    return FALSE;
-  PsOp *op = ps_op_ref (g_ptr_array_index (tl->recipe->ops, n - 1));
-  g_ptr_array_insert (tl->pending, 0, op);
-  if (g_ptr_array_index (tl->states, n - 1) == NULL)
+  if (k == 0 || k > n)
     {
-      /* the new last state is always kept: rebuild it (it introduced what it holds now) */
-      PsState *s = ps_state_ref (recompute (tl, n - 1));
-      clear_recomputed (tl);
-      g_ptr_array_index (tl->states, n - 1) = s;
+      if (n == 0)
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to undo");
+      else
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "cannot undo %u steps: there are %u", k, n);
+      return FALSE;
     }
-  g_ptr_array_remove_index (tl->recipe->ops, n - 1);
-  g_ptr_array_remove_index (tl->states, n);
-  g_ptr_array_remove_index (tl->descriptions, n);
-  if (tl->budget != G_MAXUINT64)
+  guint j = n - k;
+  if (g_ptr_array_index (tl->states, j) == NULL)
     {
-      tl->kept_bytes -= g_array_index (tl->accounts, Account, n).bytes;
-      account_clear (&g_array_index (tl->accounts, Account, n));
-      g_array_set_size (tl->accounts, n);
-      /* recount the new last state against the kept state before it */
-      if (n - 1 > 0)
-        account_new_state (tl, n - 1);
+      /* the new last state is always kept: rebuild it first, so a failure changes nothing (the
+       * states between are not needed) */
+      PsState *s = recompute (tl, j, error);
+      if (s == NULL)
+        return FALSE;
+      g_ptr_array_index (tl->states, j) = ps_state_ref (s);
     }
-  clear_recomputed (tl);
-  tl->scan_from = 1;
+  truncate_to (tl, j);
   set_error (tl, NULL, NULL);
-  tl->current = n - 1;
   return TRUE;
+}
+
+gboolean
+ps_timeline_undo_full (PsTimeline *tl, GError **error)
+{
+  return ps_timeline_undo_steps (tl, 1, error);
+}
+
+gboolean
+ps_timeline_undo (PsTimeline *tl)
+{
+  return ps_timeline_undo_full (tl, NULL);
 }
 
 gboolean
@@ -673,10 +749,22 @@ param_key (const PsNamedItem *it)
 GPtrArray *
 ps_timeline_compare (const PsTimeline *tl, guint a, guint b)
 {
+  g_autoptr (GError) error = NULL;
+  GPtrArray *out = ps_timeline_compare_full (tl, a, b, &error);
+  if (out == NULL)
+    g_error ("%s", error->message);   /* see ps-timeline.h: only for steps that are kept */
+  return out;
+}
+
+GPtrArray *
+ps_timeline_compare_full (const PsTimeline *tl, guint a, guint b, GError **error)
+{
+  /* the newest rebuilt state stays valid while the next is rebuilt (N_RECOMPUTED ≥ 2) */
+  PsState *sa = ps_timeline_get_state_full (tl, a, error);
+  PsState *sb = sa ? ps_timeline_get_state_full (tl, b, error) : NULL;
+  if (sb == NULL)
+    return NULL;
   GPtrArray *out = g_ptr_array_new_with_free_func (change_free);
-  PsState *sa = ps_timeline_get_state (tl, a);
-  PsState *sb = ps_timeline_get_state (tl, b);
-  g_return_val_if_fail (sa != NULL && sb != NULL, out);
   g_autoptr (GPtrArray) la = ps_state_list_params (sa);
   g_autoptr (GPtrArray) lb = ps_state_list_params (sb);
   g_autoptr (GHashTable) in_a = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

@@ -50,6 +50,13 @@ const PsRecipe *ps_timeline_get_recipe     (const PsTimeline *tl);
 /* Applied ops followed by the pending ones: what "save" writes. Free with ps_recipe_free. */
 PsRecipe       *ps_timeline_to_recipe      (const PsTimeline *tl);
 guint           ps_timeline_get_n_steps    (const PsTimeline *tl);   /* number of applied ops */
+/* The state after step `step` (no ref). A step dropped to keep within the memory budget is rebuilt
+ * by replay, which needs memory: without it (PS_MEMORY_BUDGET_MB, a failed allocation) this is
+ * NULL with an error naming the step and the op that ran out, and nothing else changes. */
+PsState        *ps_timeline_get_state_full (const PsTimeline *tl, guint step, GError **error);
+/* The same for a step known to be kept (step 0, the last, the current one, or any step without a
+ * memory budget) — or in tests: it aborts when a rebuild fails. Code that may ask for a dropped
+ * step under a budget uses ps_timeline_get_state_full. */
 PsState        *ps_timeline_get_state      (const PsTimeline *tl, guint step);  /* no ref */
 PsState        *ps_timeline_get_last_state (const PsTimeline *tl);
 /* Readable sentence for step k ≥ 1 (see ps_op_describe). */
@@ -58,7 +65,8 @@ const char     *ps_timeline_get_description (const PsTimeline *tl, guint step);
 /* The op's own "description" field for step k ≥ 1 (the teaching note), or NULL. */
 const char     *ps_timeline_get_note       (const PsTimeline *tl, guint step);
 
-/* The step being looked at (the app's cursor); append/undo/redo move it to the last step. */
+/* The step being looked at (the app's cursor); append/undo/redo move it to the last step. Going
+ * to a dropped step rebuilds it; when that fails the cursor stays and the error says why. */
 guint           ps_timeline_get_current    (const PsTimeline *tl);
 gboolean        ps_timeline_go_to_step     (PsTimeline *tl, guint step, GError **error);
 
@@ -67,8 +75,14 @@ gboolean        ps_timeline_go_to_step     (PsTimeline *tl, guint step, GError *
 gboolean        ps_timeline_append_op      (PsTimeline *tl, JsonObject *op, GError **error);
 /* The same for a parsed op (takes a ref when it succeeds). */
 gboolean        ps_timeline_push_op        (PsTimeline *tl, PsOp *op, GError **error);
-/* Remove the last op, keeping it for redo. FALSE when there is nothing to undo. */
-gboolean        ps_timeline_undo           (PsTimeline *tl);
+/* Remove the last op, keeping it for redo. FALSE when there is nothing to undo, or when the step
+ * before it was dropped (memory budget) and rebuilding it failed (the error says why; nothing
+ * changes). */
+gboolean        ps_timeline_undo_full      (PsTimeline *tl, GError **error);
+gboolean        ps_timeline_undo           (PsTimeline *tl);   /* the same, without the reason */
+/* Remove the last k ops at once (one user action), keeping them for redo in order; only the step
+ * before them needs to exist (it is rebuilt if it was dropped). All or nothing. */
+gboolean        ps_timeline_undo_steps     (PsTimeline *tl, guint k, GError **error);
 gboolean        ps_timeline_redo           (PsTimeline *tl, GError **error);
 guint           ps_timeline_get_n_pending  (const PsTimeline *tl);
 /* Forget the pending ops (nothing left to redo). */
@@ -101,6 +115,8 @@ typedef struct {
 /* Parameters and buffers whose values differ between two steps, in step b's listing order
  * followed by removed ones. A parameter is identified by its module's recipe id and its name, so
  * one that moved (attach) is compared with itself. Free with g_ptr_array_unref. */
+GPtrArray      *ps_timeline_compare_full   (const PsTimeline *tl, guint a, guint b, GError **error);
+/* The same for kept steps (see ps_timeline_get_state): aborts when a rebuild fails. */
 GPtrArray      *ps_timeline_compare        (const PsTimeline *tl, guint a, guint b);
 
 /* Bytes of distinct tensor storages alive across all steps (the memory the snapshots cost). */

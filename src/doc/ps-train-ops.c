@@ -9,6 +9,7 @@
 #include "ps-npz.h"
 #include "ps-regular-file.h"
 #include "ps-train-step.h"
+#include "ps-call-kwargs.h"
 
 #include <errno.h>
 #include <math.h>
@@ -488,6 +489,56 @@ static gboolean
 parse_obj (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
 {
   return field_keep (op, slot, node, index, JSON_NODE_HOLDS_OBJECT (node), "an object", error);
+}
+
+/* A train op's attention mask: as the forward op's (ps_recipe_parse_mask), but fixed — "value",
+ * "zeros" or "ones" — so the loop draws nothing for it. */
+static gboolean
+parse_mask (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
+{
+  const char *name = "?";
+  for (const PsOpField *f = op->kind->fields; f->name; f++)
+    if ((char *) op + f->offset == (char *) slot)
+      name = f->name;
+  PsInputSpec spec;
+  gboolean is_bool;
+  g_autoptr (GError) e = NULL;
+  if (!ps_recipe_parse_mask (node, &spec, &is_bool, &e))
+    {
+      op_field_error (error, op, index, name, "%s", e->message);
+      return FALSE;
+    }
+  gboolean fixed = spec.kind == PS_INPUT_VALUE || spec.kind == PS_INPUT_ZEROS || spec.kind == PS_INPUT_ONES;
+  ps_input_spec_clear (&spec);
+  if (!fixed)
+    {
+      op_field_error (error, op, index, name, "a train op's mask is the same for every batch: give \"value\", "
+                      "\"zeros\" or \"ones\"");
+      return FALSE;
+    }
+  *(JsonNode **) slot = json_node_copy (node);
+  return TRUE;
+}
+
+/* The mask tensor of a train op's mask field (fixed: no draws; bool masks as int64 0/1). */
+static PsTensor *
+train_mask_tensor (JsonNode *node, gboolean *is_bool, GError **error)
+{
+  PsInputSpec spec;
+  if (!ps_recipe_parse_mask (node, &spec, is_bool, error))
+    return NULL;
+  PsTensor *t = ps_tensor_new (spec.dtype, spec.ndim, spec.shape, error);
+  for (int64_t i = 0; t != NULL && i < t->numel; i++)
+    {
+      double v = spec.kind == PS_INPUT_VALUE ? g_array_index (spec.values, double, i)
+                                             : spec.kind == PS_INPUT_ONES ? 1.0 : 0.0;
+      if (spec.dtype == PS_DTYPE_FLOAT32)
+        ps_tensor_f32 (t)[i] = (float) v;
+      else
+        ps_tensor_i64 (t)[i] = spec.kind == PS_INPUT_VALUE ? g_array_index (spec.exact_ints, int64_t, i) : (int64_t) v;
+    }
+  ps_input_spec_clear (&spec);
+  return t;
 }
 
 /* Checks across fields, after each field parsed (kinds without one have none). */
@@ -1130,11 +1181,13 @@ typedef struct {
   int64_t n, bs, nb, steps, every;
   double clip;
   gboolean shuffle, by_epochs, sched_per_step;
+  PsCallKwargs *kwargs;     /* owned: MultiheadAttention's masks, or NULL */
 } TrainRun;
 
 static void
 train_run_clear (TrainRun *run)
 {
+  g_clear_pointer (&run->kwargs, ps_call_kwargs_unref);
   ps_loss_clear (&run->loss);
   g_clear_pointer (&run->float_data, ps_dataset_unref);
 }
@@ -1154,6 +1207,26 @@ train_setup (PsState *state, const PsOp *op, TrainRun *run, GError **error)
   PsTrainObject *dd = oo ? lookup (state, op, "data", PS_TRAIN_DATASET, error) : NULL;
   if (dd == NULL)
     return FALSE;
+  const gboolean has_kp = ps_op_has_field (op, "key_padding_mask"), has_am = ps_op_has_field (op, "attn_mask");
+  if ((has_kp || has_am) && !ps_module_isinstance (model, "MultiheadAttention"))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s.forward() got an unexpected keyword argument '%s'",
+                   ps_module_class_name (model), has_kp ? "key_padding_mask" : "attn_mask");
+      return FALSE;
+    }
+  if (has_kp || has_am)
+    {
+      run->kwargs = ps_call_kwargs_new ();
+      if ((has_kp && (run->kwargs->key_padding_mask = train_mask_tensor (f_node (op, "key_padding_mask"),
+                                                                          &run->kwargs->key_padding_mask_bool,
+                                                                          error)) == NULL)
+          || (has_am && (run->kwargs->attn_mask = train_mask_tensor (f_node (op, "attn_mask"),
+                                                                      &run->kwargs->attn_mask_bool, error)) == NULL))
+        {
+          train_run_clear (run);
+          return FALSE;
+        }
+    }
   if (strcmp (oo->model_id, model_id) != 0)
     {
       field_error (error, "optimizer", "optimizer '%s' was given the parameters of '%s', not of '%s'",
@@ -1175,12 +1248,12 @@ train_setup (PsState *state, const PsOp *op, TrainRun *run, GError **error)
     }
   if (!ps_train_loss_from_json (f_node (op, "loss"), &run->loss, error))
     {
-      ps_loss_clear (&run->loss);
+      train_run_clear (run);
       return FALSE;
     }
   if (run->loss.reduction == PS_REDUCTION_NONE)
     {
-      ps_loss_clear (&run->loss);
+      train_run_clear (run);
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "grad can be implicitly created only for scalar outputs "
                    "(the train loop needs reduction 'mean' or 'sum')");
       return FALSE;
@@ -1192,7 +1265,7 @@ train_setup (PsState *state, const PsOp *op, TrainRun *run, GError **error)
       g_autoptr (PsTensor) t = ps_tensor_new_2d (PS_DTYPE_FLOAT32, run->data->y->shape[0], 1, error);
       if (t == NULL)
         {
-          ps_loss_clear (&run->loss);
+          train_run_clear (run);
           return FALSE;
         }
       for (int64_t k = 0; k < t->numel; k++)
@@ -1200,7 +1273,7 @@ train_setup (PsState *state, const PsOp *op, TrainRun *run, GError **error)
       run->float_data = ps_dataset_new (run->data->x, t, error);
       if (run->float_data == NULL)
         {
-          ps_loss_clear (&run->loss);
+          train_run_clear (run);
           return FALSE;
         }
       run->data = run->float_data;
@@ -1397,8 +1470,11 @@ train_loop (PsState *state, TrainRun *run, int64_t from, int64_t to, PsTrainLog 
         }
       const double lr = ps_optimizer_get_lr (run->o->optimizer);
       PsTrainStepResult res;
-      if (!ps_train_step (run->model, tape, &run->loss, run->o->optimizer, xb, yb, &state->gen, run->clip,
-                          state->gen.flavour, &res, error))
+      const PsCallKwargs *old_kw = ps_call_kwargs_set (run->kwargs);
+      const gboolean stepped = ps_train_step (run->model, tape, &run->loss, run->o->optimizer, xb, yb, &state->gen,
+                                              run->clip, state->gen.flavour, &res, error);
+      ps_call_kwargs_set (old_kw);
+      if (!stepped)
         {
           g_prefix_error (error, "step %" G_GINT64_FORMAT " (epoch %" G_GINT64_FORMAT ", batch %" G_GINT64_FORMAT "): ",
                           step + 1, epoch, b);
@@ -1693,6 +1769,7 @@ static const PsOpField train_fields[] = {
   TF (4, "batch_size", int, FALSE), TF (5, "shuffle", bool, FALSE), TF (6, "drop_last", bool, FALSE),
   TF (7, "epochs", int, FALSE), TF (8, "steps", int, FALSE), TF (9, "scheduler", str, FALSE),
   TF (10, "scheduler_every", str, FALSE), TF (11, "clip_grad_norm", num, FALSE), TF (12, "record_every", int, FALSE),
+  TF (13, "key_padding_mask", mask, FALSE), TF (14, "attn_mask", mask, FALSE),
   { NULL } };
 #undef TF
 

@@ -114,7 +114,8 @@ tensor_at (const PsTimeline *tl, guint step, const char *path, PsTensor **tensor
       return FALSE;
     }
   gboolean exists;
-  if (!find_tensor (ps_timeline_get_state (tl, step), path, tensor, init, &exists, error))
+  PsState *state = ps_timeline_get_state_full (tl, step, error);   /* a dropped step may not fit */
+  if (state == NULL || !find_tensor (state, path, tensor, init, &exists, error))
     return FALSE;
   if (!exists)
     {
@@ -254,6 +255,7 @@ typedef struct {
   const PsTimeline *tl;
   const char *path;
   const GArray *steps;   /* int64_t */
+  GError *error;         /* why a dropped step could not be rebuilt */
 } TimelineTensors;
 
 static PsTensor *
@@ -266,8 +268,10 @@ timeline_tensor (gpointer data, guint i)
   PsTensor *t = NULL;
   PsInitInfo init;
   gboolean exists;
-  find_tensor (ps_timeline_get_state (d->tl, (guint) g_array_index (d->steps, int64_t, i)), d->path, &t, &init, &exists,
-               NULL);
+  PsState *state = ps_timeline_get_state_full (d->tl, (guint) g_array_index (d->steps, int64_t, i),
+                                               d->error == NULL ? &d->error : NULL);
+  if (state != NULL)
+    find_tensor (state, d->path, &t, &init, &exists, NULL);
   return t != NULL ? ps_tensor_ref (t) : NULL;
 }
 
@@ -291,7 +295,10 @@ build_over_time (PsFigure *fig, const PsTimeline *tl, const char *path, const Ps
       PsInitInfo init;
       gboolean exists;
       ps_timeline_release_rebuilt (tl);
-      if (find_tensor (ps_timeline_get_state (tl, k), path, &t, &init, &exists, NULL) && t != NULL)
+      PsState *state = ps_timeline_get_state_full (tl, k, error);
+      if (state == NULL)
+        return FALSE;   /* dropped (memory budget) and no memory to rebuild it */
+      if (find_tensor (state, path, &t, &init, &exists, NULL) && t != NULL)
         g_array_append_val (all, k);
     }
   if (all->len == 0)
@@ -308,8 +315,13 @@ build_over_time (PsFigure *fig, const PsTimeline *tl, const char *path, const Ps
       g_array_append_val (fig->steps, s);
     }
   /* a timeline with a memory budget rebuilds dropped steps when asked, and frees them again */
-  TimelineTensors d = { tl, path, fig->steps };
-  return build_over_time_from (fig, fig->steps->len, timeline_tensor, &d, o, error);
+  TimelineTensors d = { tl, path, fig->steps, NULL };
+  g_autoptr (GError) local = NULL;
+  gboolean ok = build_over_time_from (fig, fig->steps->len, timeline_tensor, &d, o, &local);
+  if (!ok)
+    g_propagate_error (error, d.error != NULL ? g_steal_pointer (&d.error) : g_steal_pointer (&local));
+  g_clear_error (&d.error);
+  return ok;
 }
 
 static gboolean
@@ -810,7 +822,10 @@ ps_figure_steps_of_change (const PsTimeline *tl, const char *path, guint *steps,
       PsTensor *t;
       PsInitInfo init;
       gboolean exists;
-      if (!find_tensor (ps_timeline_get_state (tl, k), path, &t, &init, &exists, NULL) || t == NULL)
+      /* a step dropped to keep within the memory budget that cannot be rebuilt now counts as one
+       * without values (a figure asking for it then says why) */
+      PsState *state = ps_timeline_get_state_full (tl, k, NULL);
+      if (state == NULL || !find_tensor (state, path, &t, &init, &exists, NULL) || t == NULL)
         {
           g_clear_pointer (&prev, ps_tensor_unref);
           continue;

@@ -3,6 +3,7 @@
 #include "ps-config.h"
 #include "ps-window-private.h"
 #include "ps-csv.h"
+#include "ps-memory.h"
 #include "ps-npy.h"
 #include "ps-plot.h"
 
@@ -875,6 +876,14 @@ test_compare_over_steps (void)
   gtk_drop_down_set_selected (w->compare_dropdown, 0);
   gtk_drop_down_set_selected (w->compare_of_dropdown, 1);
   show_page (w, "compare");
+  /* the Compare drop-down has a visible label, its mnemonic (Alt+O) and accessible name */
+  GtkWidget *of_label = NULL;
+  for (GtkWidget *c = gtk_widget_get_first_child (w->compare_box); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_LABEL (c) && gtk_label_get_mnemonic_widget (GTK_LABEL (c)) == GTK_WIDGET (w->compare_of_dropdown))
+      of_label = c;
+  g_assert_nonnull (of_label);
+  g_assert_true (gtk_widget_get_mapped (of_label));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (of_label)), ==, "Compare");
   PsFigure *fig = ps_figure_page_get_figure (w->pages[PS_PAGE_COMPARE]);
   g_assert_nonnull (fig);
   g_assert_cmpuint (ps_figure_get_n_parts (fig), ==, 2);
@@ -1729,6 +1738,48 @@ test_difference_of_new_tensor (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* A step dropped to keep within the memory budget that cannot be rebuilt (the process budget is
+ * nearly used up) is refused with the reason in the error banner: the step shown, the slider and
+ * the timeline list stay where they were (this aborted the app before). */
+static void
+test_rebuild_fails (void)
+{
+  PsWindow *w = new_window ("article-1-construction");
+  PsDocument *doc = ps_window_get_document (w);
+  g_autoptr (GError) error = NULL;
+  for (int i = 0; i < 6; i++)
+    g_assert_true (ps_document_apply_op_json (doc, "{\"op\": \"init\", \"target\": \"fc.weight\", \"fn\": \"normal_\"}",
+                                              &error));
+  g_assert_no_error (error);
+  iterate ();
+  PsTimeline *tl = ps_document_get_timeline (doc);
+  ps_timeline_set_memory_budget (tl, 1);   /* keeps step 0, the last two and the step shown */
+  activate (w, "first-step", NULL);
+  iterate ();
+  g_assert_cmpuint (ps_document_get_current_step (doc), ==, 0);
+  g_assert_false (ps_timeline_is_kept (tl, 1));
+  ps_window_clear_error (w);
+  ps_memory_reclaim ();
+  ps_memory_set_budget (ps_memory_in_use (PS_MEMORY_N_KINDS) + 64);   /* less than fc.weight */
+  activate (w, "step-forward", NULL);
+  iterate ();
+  g_assert_cmpuint (ps_document_get_current_step (doc), ==, 0);
+  g_assert_nonnull (ps_window_get_error_text (w));
+  if (strstr (ps_window_get_error_text (w), "step 1 is not kept in memory, and rebuilding it by replay failed") == NULL)
+    g_error ("banner: %s", ps_window_get_error_text (w));
+  ps_window_clear_error (w);
+  gtk_adjustment_set_value (w->step_adjustment, 3);   /* the slider */
+  iterate ();
+  g_assert_cmpuint (ps_document_get_current_step (doc), ==, 0);
+  g_assert_cmpfloat (gtk_adjustment_get_value (w->step_adjustment), ==, 0);
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "step 3 is not kept in memory"));
+  ps_memory_set_budget (0);
+  activate (w, "step-forward", NULL);
+  iterate ();
+  g_assert_cmpuint (ps_document_get_current_step (doc), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1738,6 +1789,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/scenario-steps-and-export", test_scenario_steps_and_export);
   g_test_add_func ("/window/every-scenario-loads", test_every_scenario_loads);
   g_test_add_func ("/window/jobs-in-worker", test_jobs_in_worker);
+  g_test_add_func ("/window/rebuild-fails", test_rebuild_fails);
   g_test_add_func ("/window/recent-files", test_recent_files);
   g_test_add_func ("/window/hover-tooltips", test_hover_tooltips);
   g_test_add_func ("/window/forward-outputs", test_forward_outputs);

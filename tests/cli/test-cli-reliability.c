@@ -757,6 +757,58 @@ test_bounded_work (void)
   g_test_message ("bounded work: %u CLI runs", cli_run_count - before_cases);
 }
 
+/* ---- a dropped step that no longer fits ------------------------------------------------------ */
+
+/* A command keeps only the last state and rebuilds any other step by replay. When the memory
+ * budget (PS_MEMORY_BUDGET_MB) fits the run (a 16 MiB layer re-initialized in place) but not a
+ * second copy of the layer, every command that looks at an earlier step fails with the reason and
+ * exit status 1 and writes nothing — this aborted the process (SIGTRAP) before. */
+static void
+test_rebuild_under_budget (void)
+{
+  guint before_cases = cli_run_count;
+  g_autofree char *rec = write_recipe ("rebuild.json", "",
+    "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 2048, \"out_features\": 2048}},"
+    "{\"op\": \"init\", \"target\": \"m.weight\", \"fn\": \"normal_\", \"args\": {\"std\": 0.02}},"
+    "{\"op\": \"init\", \"target\": \"m.weight\", \"fn\": \"normal_\", \"args\": {\"std\": 0.03}},"
+    "{\"op\": \"init\", \"target\": \"m.weight\", \"fn\": \"normal_\", \"args\": {\"std\": 0.04}}");
+  g_auto (GStrv) tight = g_environ_setenv (g_get_environ (), "PS_MEMORY_BUDGET_MB", "20", TRUE);
+  g_auto (GStrv) roomy = g_environ_setenv (g_get_environ (), "PS_MEMORY_BUDGET_MB", "96", TRUE);
+  g_auto (Result) r = { 0 };
+  run_env (&r, tight, "stats", rec);   /* the last step is kept: fits */
+  if (r.status != 0)
+    g_error ("stats: %d '%s'", r.status, r.err);
+  g_assert_nonnull (strstr (r.out, "step 4, seed 0"));
+  g_autofree char *png = tmp_path ("rebuild.png");
+  const char *const cases[][7] = {
+    { "stats", "--step", "2", NULL },
+    { "heatmap", "--param", "m.weight", "--step", "1", "--out", png },
+    { "histogram", "--param", "m.weight", "--diff-from", "2", "--out", png },
+    { "ridgeline", "--param", "m.weight", "--out", png },
+    { "bands", "--param", "m.weight", "--out", png },
+    { "contact-sheet", "--param", "m.weight", "--steps", "1,2,3", "--out", png },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *argv[9] = { 0 };
+      guint n = 0;
+      for (; n < 7 && cases[i][n] != NULL; n++)
+        argv[n] = cases[i][n];
+      argv[n] = rec;
+      cli_run_env (&r, tight, argv);
+      if (r.status != 1 || strstr (r.err, "is not kept in memory, and rebuilding it by replay failed at op 1") == NULL
+          || strstr (r.err, "PS_MEMORY_BUDGET_MB") == NULL)
+        g_error ("%s under 20 MiB: exit %d, '%s'", cases[i][0], r.status, r.err);
+      g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
+      /* with room for the rebuild the same command works */
+      cli_run_env (&r, roomy, argv);
+      if (r.status != 0)
+        g_error ("%s under 96 MiB: exit %d, '%s'", cases[i][0], r.status, r.err);
+      g_unlink (png);
+    }
+  g_test_message ("rebuild under budget: %u CLI runs", cli_run_count - before_cases);
+}
+
 /* ---- a listing shows everything it can -------------------------------------------------------- */
 
 static void
@@ -926,6 +978,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-reliability/special-files", test_special_files);
   g_test_add_func ("/cli-reliability/sha256-pin", test_sha256_pin);
   g_test_add_func ("/cli-reliability/bounded-work", test_bounded_work);
+  g_test_add_func ("/cli-reliability/rebuild-under-budget", test_rebuild_under_budget);
   g_test_add_func ("/cli-reliability/inspect-lists-everything", test_inspect_lists_everything);
   g_test_add_func ("/cli-reliability/names-are-data", test_names_are_data);
   int ret = g_test_run ();

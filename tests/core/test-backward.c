@@ -23,6 +23,18 @@
 #include "ps-threads.h"
 #include "ps-train-step.h"
 #include "train-config.h"
+#include "train-golden.h"
+#include "ps-reduce.h"
+
+/* The fixture: backward-golden.json, or PS_BACKWARD_GOLDEN's (tests/meson.build's
+ * test-backward-avx512: torch's cases made at ATEN_CPU_CAPABILITY=avx512, replayed at that
+ * capability — Vectorized<float> of 16 lanes in every norm kernel, softmax and reduction). */
+static const char *
+golden_file (void)
+{
+  const char *f = g_getenv ("PS_BACKWARD_GOLDEN");
+  return f != NULL ? f : "backward-golden.json";
+}
 
 typedef struct {
   const char *name;     /* case name prefix */
@@ -192,7 +204,7 @@ run_case (JsonObject *c)
 static void
 test_cases (void)
 {
-  g_autoptr (JsonParser) p = golden_load ("backward-golden.json");
+  g_autoptr (JsonParser) p = golden_load (golden_file ());
   JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "cases");
   for (guint i = 0; i < json_array_get_length (cases); i++)
     run_case (json_array_get_object_element (cases, i));
@@ -350,10 +362,54 @@ test_errors (void)
   m->klass = klass;
 }
 
+/* x.sum(), x.sum(0), x.sum(1) (ps_reduce_sum, ps_reduce_sum_dim0) against the fixture's "sums" */
+static void
+test_sums (void)
+{
+  JsonArray *sums = json_object_get_array_member (tg_root_of (golden_file ()), "sums");
+  for (guint i = 0; i < json_array_get_length (sums); i++)
+    {
+      JsonObject *c = json_array_get_object_element (sums, i);
+      const char *op = json_object_get_string_member (c, "op");
+      g_autoptr (PsTensor) x = tg_tensor (json_object_get_object_member (c, "x"));
+      g_autoptr (PsTensor) out = NULL;
+      const float *xd = ps_tensor_cf32 (x);
+      if (strcmp (op, "sum") == 0)
+        {
+          out = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 1, NULL);
+          ps_tensor_f32 (out)[0] = ps_reduce_sum (xd, x->numel);
+        }
+      else
+        {
+          const int64_t R = x->shape[0], C = x->shape[1];
+          out = ps_tensor_new_1d (PS_DTYPE_FLOAT32, strcmp (op, "sum0") == 0 ? C : R, NULL);
+          if (strcmp (op, "sum0") == 0)
+            ps_reduce_sum_dim0 (xd, R, C, ps_tensor_f32 (out));
+          else
+            for (int64_t r = 0; r < R; r++)
+              ps_tensor_f32 (out)[r] = ps_reduce_sum (xd + r * C, C);
+        }
+      g_autofree char *xs = ps_tensor_shape_string (x);
+      g_autofree char *what = g_strdup_printf ("%s of %s", op, xs);
+      tg_check (what, out, json_object_get_object_member (c, "out"));
+    }
+  g_assert_cmpuint (json_array_get_length (sums), >=, 30);
+  g_test_message ("%u sums bit-identical to torch's", json_array_get_length (sums));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  if (g_getenv ("PS_BACKWARD_GOLDEN") != NULL)
+    {
+      /* the fixture was made at the capability named in it; our kernels must run there too (they
+       * are scalar models of the vector code, so any x86-64 or other CPU can) */
+      g_assert_cmpstr (ps_threads_aten_capability (), ==, "AVX512");
+      g_test_add_func ("/backward/cases", test_cases);
+      g_test_add_func ("/backward/sums", test_sums);
+      return g_test_run ();
+    }
   g_test_add_func ("/backward/cases", test_cases);
   g_test_add_func ("/backward/runs", test_runs);
   g_test_add_func ("/backward/errors", test_errors);

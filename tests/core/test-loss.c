@@ -4,6 +4,7 @@
 #include "ps-loss.h"
 #include "ps-reduce.h"
 #include "ps-sleef.h"
+#include "ps-threads.h"
 #include "train-golden.h"
 
 static PsTensor *
@@ -178,10 +179,28 @@ test_reduce (void)
   g_assert_cmpfloat_with_epsilon (ps_sleef_logf (10.0f), logf (10.0f), 1e-6);
 }
 
+/* PS_LOSS_GOLDEN (test-loss-avx512): the losses torch computed at ATEN_CPU_CAPABILITY=avx512
+ * (tests/golden/gen_backward.py), replayed at that capability: 16-lane sums and log_softmax rows. */
+static void
+test_golden_avx512 (void)
+{
+  g_assert_cmpstr (ps_threads_aten_capability (), ==, "AVX512");
+  JsonArray *cases = json_object_get_array_member (tg_root_of (g_getenv ("PS_LOSS_GOLDEN")), "losses");
+  g_assert_cmpuint (json_array_get_length (cases), >=, 100);
+  check_cases (cases);
+  g_test_message ("%" G_GUINT64_FORMAT " loss and gradient values bit-identical to torch at AVX512", tg_compared);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  if (g_getenv ("PS_LOSS_GOLDEN") != NULL)
+    {
+      g_test_add_func ("/loss/golden-avx512", test_golden_avx512);
+      g_test_add_func ("/loss/errors", test_errors);
+      return g_test_run ();
+    }
   g_test_add_func ("/loss/golden", test_golden);
   g_test_add_func ("/loss/golden-smoothing", test_golden_smoothing);
   g_test_add_func ("/loss/errors", test_errors);

@@ -2,6 +2,9 @@
  * demand by replay from the nearest kept one — every step reads back bit for bit the same as in a
  * timeline that keeps everything, in any order, across undo/redo and a replay with a new seed. */
 #include "ps-timeline.h"
+#include "ps-document.h"
+#include "ps-figure.h"
+#include "ps-memory.h"
 
 #include <string.h>
 
@@ -286,6 +289,157 @@ test_budget_walk_one_at_a_time (void)
   ps_tensor_set_budget (0);
 }
 
+
+/* Sets the process memory budget to what is in use now plus `headroom` bytes. */
+static void
+tight_budget (guint64 headroom)
+{
+  ps_memory_reclaim ();
+  ps_memory_set_budget (ps_memory_in_use (PS_MEMORY_N_KINDS) + headroom);
+}
+
+static void
+assert_rebuild_error (const GError *error, guint step)
+{
+  g_assert_error (error, PS_ERROR, PS_ERROR_NO_MEMORY);
+  g_autofree char *want = g_strdup_printf ("step %u is not kept in memory, and rebuilding it by replay failed", step);
+  if (strstr (error->message, want) == NULL || strstr (error->message, "memory budget") == NULL)
+    g_error ("unexpected message: %s", error->message);
+}
+
+/* A dropped step that cannot be rebuilt (the process memory budget leaves less than one layer) is
+ * an error at every entry point — get_state, go_to_step, compare, undo, the document, figures —
+ * and changes nothing: the cursor, the steps, the pending ops and the kept states stay; with the
+ * budget lifted the same calls succeed, bit-identical. (This aborted the process before.) */
+static void
+test_budget_rebuild_fails (void)
+{
+  const guint64 layer = 256 * 256 * 4;
+  g_autofree char *text = reinit_text (20, "");
+  g_autoptr (PsRecipe) r = recipe_from (text);
+  g_autoptr (PsTimeline) all = ps_timeline_new_from_recipe (r, -1, NULL);
+  const guint64 budgets[] = { 0, 2 * layer };   /* a command's, a view's */
+  for (guint b = 0; b < G_N_ELEMENTS (budgets); b++)
+    {
+      g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe_with_budget (r, -1, NULL, budgets[b]);
+      g_assert_null (ps_timeline_get_error (tl));
+      guint n = ps_timeline_get_n_steps (tl);
+      g_assert_false (ps_timeline_is_kept (tl, 5));
+      PsState *last = ps_timeline_get_last_state (tl);
+      guint kept = n_kept (tl);
+      tight_budget (layer / 2);
+      g_autoptr (GError) error = NULL;
+      g_assert_null (ps_timeline_get_state_full (tl, 5, &error));
+      assert_rebuild_error (error, 5);
+      g_clear_error (&error);
+      g_assert_false (ps_timeline_go_to_step (tl, 5, &error));
+      assert_rebuild_error (error, 5);
+      g_clear_error (&error);
+      g_assert_cmpuint (ps_timeline_get_current (tl), ==, n);
+      g_assert_null (ps_timeline_compare_full (tl, 5, n, &error));
+      assert_rebuild_error (error, 5);
+      g_clear_error (&error);
+      g_assert_false (ps_timeline_undo_steps (tl, 3, &error));
+      assert_rebuild_error (error, n - 3);
+      g_clear_error (&error);
+      /* a figure over the steps says why instead of aborting */
+      PsFigureOptions o;
+      ps_figure_options_init (&o);
+      o.kind = PS_FIGURE_RIDGELINE;
+      o.step = n;
+      g_assert_null (ps_figure_new (tl, "l.weight", &o, &error));
+      g_assert_error (error, PS_ERROR, PS_ERROR_NO_MEMORY);
+      g_clear_error (&error);
+      o.kind = PS_FIGURE_HEATMAP;
+      o.step = 7;
+      g_assert_null (ps_figure_new (tl, "l.weight", &o, &error));
+      assert_rebuild_error (error, 7);
+      g_clear_error (&error);
+      /* nothing changed: steps, cursor, pending ops, the last state, what is kept */
+      g_assert_cmpuint (ps_timeline_get_n_steps (tl), ==, n);
+      g_assert_cmpuint (ps_timeline_get_current (tl), ==, n);
+      g_assert_cmpuint (ps_timeline_get_n_pending (tl), ==, 0);
+      g_assert_true (ps_timeline_get_last_state (tl) == last);
+      g_assert_cmpuint (n_kept (tl), ==, kept);
+      /* kept steps need no memory */
+      g_assert_nonnull (ps_timeline_get_state_full (tl, 0, &error));
+      g_assert_nonnull (ps_timeline_get_state_full (tl, n, &error));
+      g_assert_no_error (error);
+      ps_memory_set_budget (0);
+      /* with memory the same calls work, bit-identical */
+      assert_states_equal (ps_timeline_get_state (all, 5), ps_timeline_get_state_full (tl, 5, &error), 5);
+      g_assert_no_error (error);
+      g_assert_true (ps_timeline_go_to_step (tl, 5, &error));
+      g_assert_cmpuint (ps_timeline_get_current (tl), ==, 5);
+      g_assert_true (ps_timeline_go_to_step (tl, n, &error));
+      g_autoptr (GPtrArray) c = ps_timeline_compare_full (tl, 5, n, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (c->len, ==, 1);   /* l.weight */
+      g_assert_true (ps_timeline_undo_steps (tl, 3, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (ps_timeline_get_n_steps (tl), ==, n - 3);
+      g_assert_cmpuint (ps_timeline_get_n_pending (tl), ==, 3);
+      assert_states_equal (ps_timeline_get_state (all, n - 3), ps_timeline_get_last_state (tl), n - 3);
+      for (guint i = 0; i < 3; i++)
+        {
+          g_assert_true (ps_timeline_get_pending_op (tl, 0) == g_ptr_array_index (ps_timeline_get_recipe (all)->ops, n - 3 + i));
+          g_assert_true (ps_timeline_redo (tl, &error));
+        }
+      g_assert_no_error (error);
+      assert_states_equal (ps_timeline_get_last_state (all), ps_timeline_get_last_state (tl), n);
+    }
+}
+
+/* The document reports a step it cannot rebuild (the app shows the message) and stays where it
+ * was; an Undo of several steps at once (one user action) needs only the step before them. */
+static void
+test_budget_document_rebuild_fails (void)
+{
+  const guint64 layer = 256 * 256 * 4;
+  g_autofree char *text = reinit_text (20, "");
+  g_autoptr (PsDocument) doc = ps_document_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_document_load_data (doc, text, strlen (text), NULL, "t", NULL, &error));
+  PsTimeline *tl = ps_document_get_timeline (doc);
+  ps_timeline_set_memory_budget (tl, 2 * layer);
+  JsonObject *ops[3];
+  for (guint i = 0; i < 3; i++)
+    {
+      ops[i] = json_object_new ();
+      json_object_set_string_member (ops[i], "op", "init");
+      json_object_set_string_member (ops[i], "target", "l.weight");
+      json_object_set_string_member (ops[i], "fn", "normal_");
+    }
+  g_assert_true (ps_document_apply_ops (doc, ops, 3, &error));
+  for (guint i = 0; i < 3; i++)
+    json_object_unref (ops[i]);
+  guint n = ps_document_get_n_steps (doc);
+  g_assert_cmpuint (n, ==, 25);
+  g_assert_false (ps_timeline_is_kept (tl, n - 3));
+  g_autoptr (PsState) before_undo = ps_state_ref (ps_timeline_get_state (tl, n - 3));   /* a rebuild, kept here */
+  for (guint k = 1; k <= 3; k++)
+    ps_timeline_get_state (tl, k);   /* the timeline's cache of rebuilt states forgets n − 3 */
+  tight_budget (layer / 2);
+  g_assert_false (ps_document_go_to_step (doc, 4, &error));
+  assert_rebuild_error (error, 4);
+  g_clear_error (&error);
+  g_assert_cmpuint (ps_document_get_current_step (doc), ==, n);
+  ps_document_set_current_step (doc, 4);   /* the same, without the reason */
+  g_assert_cmpuint (ps_document_get_current_step (doc), ==, n);
+  g_assert_false (ps_document_undo_full (doc, &error));
+  assert_rebuild_error (error, n - 3);
+  g_clear_error (&error);
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);
+  g_assert_true (ps_document_can_undo (doc));
+  ps_memory_set_budget (0);
+  g_assert_true (ps_document_undo_full (doc, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n - 3);   /* the three steps of the group */
+  assert_states_equal (before_undo, ps_document_get_current_state (doc), n - 3);
+  g_assert_true (ps_document_go_to_step (doc, 4, &error));
+  g_assert_cmpuint (ps_document_get_current_step (doc), ==, 4);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -295,5 +449,7 @@ main (int argc, char **argv)
   g_test_add_func ("/timeline-budget/examples", test_budget_examples);
   g_test_add_func ("/timeline-budget/reinit-in-place", test_budget_reinit_in_place);
   g_test_add_func ("/timeline-budget/walk-one-at-a-time", test_budget_walk_one_at_a_time);
+  g_test_add_func ("/timeline-budget/rebuild-fails", test_budget_rebuild_fails);
+  g_test_add_func ("/timeline-budget/document-rebuild-fails", test_budget_document_rebuild_fails);
   return g_test_run ();
 }

@@ -5,7 +5,8 @@ Run with Debian's torch 1.13.1, oneDNN capped at AVX2 and one intra-op thread, a
 pins the C side:
   ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 \\
     /usr/bin/python3 tests/golden/gen_backward.py
-Writes tests/data/backward-golden.json: {"meta", "cases": [case]}, a case being
+With ATEN_CPU_CAPABILITY=avx512 (same line) it writes only tests/data/backward-golden-avx512.json
+(avx512_cases below, plus "sums" and "losses" sections). Writes tests/data/backward-golden.json: {"meta", "cases": [case]}, a case being
   {"name", "type", "args", "mode": "train"|"eval", "state": {name: tensor} (state_dict before),
    "x", "gy", "y", "gx" (null when the input needs no gradient), "grads": {param: tensor},
    "after": {buffer: tensor} (state_dict buffers after the forward), "backend" (convolutions)}
@@ -277,6 +278,96 @@ def default_cases():
          'add_zero_attn': True}, [5, 3, 8], seed=153)
 
 
+# ---- the norm layers, Softmax and the reductions at ATEN_CPU_CAPABILITY=avx512 (Vectorized<float> of
+# 16 lanes, VecReduceAllSIMD's AVX512 fold): row lengths and spatial sizes over every residue mod 16.
+# Written to tests/data/backward-golden-avx512.json by a child interpreter (see the end of the cases);
+# test-backward-avx512 and test-loss-avx512 replay them with ATEN_CPU_CAPABILITY=avx512.
+def avx512_cases():
+    for t in range(16):
+        case('512 LN %d' % (16 + t), 'LayerNorm', {'normalized_shape': [16 + t]}, [3, 16 + t], seed=300 + t, init_=LW)
+        case('512 GN HxW %d' % (16 + t), 'GroupNorm', {'num_groups': 2, 'num_channels': 4}, [2, 4, 16 + t],
+             seed=320 + t, init_=W, scale=2.0, shift=0.3)
+        case('512 BN1d 3-D len %d' % (16 + t), 'BatchNorm1d', {'num_features': 3}, [2, 3, 16 + t], seed=340 + t,
+             init_=W)
+        case('512 Softmax %d' % (16 + t), 'Softmax', {'dim': -1}, [3, 16 + t], seed=360 + t, scale=2.0)
+    for d in (5, 8, 12, 16, 20, 24, 40):
+        case('512 GN D %d' % d, 'GroupNorm', {'num_groups': 2, 'num_channels': 2 * d}, [2, 2 * d, 3, 3], seed=380 + d,
+             init_=W)
+    case('512 LN 10', 'LayerNorm', {'normalized_shape': [10]}, [4, 10], seed=60, init_=LW, scale=2.0, shift=0.3)
+    case('512 LN 64', 'LayerNorm', {'normalized_shape': [64]}, [7, 64], seed=61, init_=LW)
+    case('512 LN 2-D shape', 'LayerNorm', {'normalized_shape': [3, 7]}, [4, 3, 7], seed=63, init_=LW)
+    case('512 LN no affine', 'LayerNorm', {'normalized_shape': [33], 'elementwise_affine': False}, [5, 33], seed=64)
+    case('512 LN 200', 'LayerNorm', {'normalized_shape': [200]}, [3, 200], seed=420, init_=LW)
+    case('512 LN large row', 'LayerNorm', {'normalized_shape': [40000]}, [1, 40000], seed=67)
+    case('512 LN many rows 2 threads', 'LayerNorm', {'normalized_shape': [8]}, [5001, 8], seed=70, init_=LW, threads=2)
+    case('512 GN 4-D', 'GroupNorm', {'num_groups': 3, 'num_channels': 6}, [2, 6, 5, 7], seed=101, init_=W)
+    case('512 GN per channel', 'GroupNorm', {'num_groups': 8, 'num_channels': 8}, [2, 8, 3, 3], seed=103, init_=W)
+    case('512 GN 2-D', 'GroupNorm', {'num_groups': 4, 'num_channels': 32}, [5, 32], seed=104, init_=W)
+    case('512 GN no affine', 'GroupNorm', {'num_groups': 3, 'num_channels': 9, 'affine': False}, [2, 9, 11], seed=106)
+    case('512 GN large', 'GroupNorm', {'num_groups': 4, 'num_channels': 16}, [4, 16, 33, 33], seed=107, init_=W)
+    case('512 BN2d b4', 'BatchNorm2d', {'num_features': 3}, [4, 3, 5, 5], seed=30, init_=W, scale=2.0, shift=0.5)
+    case('512 BN2d b32 8x8', 'BatchNorm2d', {'num_features': 4}, [32, 4, 8, 8], seed=31, init_=W)
+    case('512 BN2d b1 odd', 'BatchNorm2d', {'num_features': 2}, [1, 2, 3, 7], seed=32, init_=W)
+    case('512 BN2d eval', 'BatchNorm2d', {'num_features': 3}, [2, 3, 5, 4], seed=36, init_=W + [('running_mean', -1, 1),
+         ('running_var', 0.5, 2)], mode='eval')
+    case('512 BN2d large', 'BatchNorm2d', {'num_features': 2}, [8, 2, 65, 65], seed=37, init_=W)
+    case('512 BN1d 2-D', 'BatchNorm1d', {'num_features': 5}, [16, 5], seed=38, init_=W, scale=3.0)
+    case('512 BN1d 2-D 2 threads', 'BatchNorm1d', {'num_features': 5}, [33, 5], seed=72, init_=W, threads=2)
+    case('512 BN1d eval', 'BatchNorm1d', {'num_features': 6}, [7, 6], seed=43, init_=W + [('running_mean', -1, 1),
+         ('running_var', 0.5, 2)], mode='eval')
+    case('512 Softmax 5', 'Softmax', {'dim': 1}, [4, 5], seed=73)
+    case('512 Softmax 100', 'Softmax', {'dim': 1}, [4, 100], seed=421, scale=3.0)
+
+
+def avx512_sums():
+    """x.sum(), x.sum(0), x.sum(1) of float32 data: the cascade sum with 16 lanes."""
+    from train_golden import tens
+    g = torch.Generator().manual_seed(4321)
+    sums = []
+    for n in [1, 5, 15, 16, 17, 31, 32, 33, 47, 100, 257, 1000, 4099, 30000]:
+        x = torch.randn(n, generator=g)
+        sums.append({'op': 'sum', 'x': tens(x), 'out': tens(x.sum().reshape(1))})
+    for r, c in [(32, 5), (32, 16), (33, 17), (100, 40), (7, 70), (64, 10), (32, 64), (50, 100), (3, 200)]:
+        x = torch.randn(r, c, generator=g)
+        sums.append({'op': 'sum0', 'x': tens(x), 'out': tens(x.sum(0))})
+        sums.append({'op': 'sum1', 'x': tens(x), 'out': tens(x.sum(1))})
+    return sums
+
+
+def avx512_losses():
+    """gen_train.py's loss cases (its format) for the row lengths where 16 lanes matter."""
+    from train_golden import loss_case
+    g = torch.Generator().manual_seed(1235)
+    losses = []
+    for (N, C) in [(7, 3), (8, 9), (32, 10), (33, 17), (16, 40), (100, 5)]:
+        for red in ['mean', 'sum', 'none']:
+            x = torch.randn(N, C, generator=g) * 3.0
+            t = torch.randint(0, C, (N,), generator=g)
+            loss_case(losses, 'CrossEntropyLoss', {'reduction': red}, x, t)
+            loss_case(losses, 'NLLLoss', {'reduction': red}, torch.log_softmax(x, 1), t)
+            x = torch.randn(N, C, generator=g) * 2.0
+            tt = torch.randn(N, C, generator=g) * 2.0
+            for typ, extra in [('MSELoss', {}), ('L1Loss', {}), ('SmoothL1Loss', {}), ('HuberLoss', {'delta': 0.7})]:
+                loss_case(losses, typ, dict(extra, reduction=red), x, tt)
+            tb = torch.rand(N, C, generator=g)
+            loss_case(losses, 'BCEWithLogitsLoss', {'reduction': red}, x, tb)
+            loss_case(losses, 'BCELoss', {'reduction': red}, torch.sigmoid(x), tb)
+    return losses
+
+
+if os.environ.get('ATEN_CPU_CAPABILITY') == 'avx512':
+    CASES.clear()
+    avx512_cases()
+    out = os.path.join(os.path.dirname(OUT), 'backward-golden-avx512.json')
+    with open(out, 'w') as f:
+        json.dump({'meta': {'torch_version': torch.__version__, 'capability': 'avx512',
+                            'onednn_isa': os.environ.get('ONEDNN_MAX_CPU_ISA'),
+                            'generator': 'ATEN_CPU_CAPABILITY=avx512 tests/golden/gen_backward.py'},
+                   'cases': CASES, 'runs': [], 'sums': avx512_sums(), 'losses': avx512_losses()},
+                  f, separators=(',', ':'))
+        f.write('\n')
+    print('wrote %d cases to %s (%d bytes)' % (len(CASES), out, os.path.getsize(out)))
+    sys.exit(0)
 if os.environ.get('ATEN_CPU_CAPABILITY') == 'default':
     CASES.clear()   # the cases above ran again under this capability; only these are wanted
     default_cases()

@@ -3,7 +3,8 @@
 
 Run with Debian's torch 1.13.1 (OpenBLAS as tests/meson.build pins it):
   OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 /usr/bin/python3 tests/golden/gen_train.py
-Writes tests/data/train-golden.json. float32 tensors are {"shape", "hex": [8-hex-digit bit patterns]},
+Writes tests/data/train-golden.json; with ATEN_CPU_CAPABILITY=avx512 (same line) only the runs, to
+tests/data/train-golden-avx512.json. float32 tensors are {"shape", "hex": [8-hex-digit bit patterns]},
 doubles 16-hex-digit strings (as the other golden files).
 
 Sections:
@@ -285,6 +286,14 @@ run("blobs-sched-clip", 9, "blobs", [("Linear", 16), ("ReLU",), ("Linear", None)
 run("xor-every3", 10, "xor", [("Linear", 16), ("Tanh",), ("Linear", None)], CE, ("Adam", {"lr": 0.01}), 21,
     sched=("StepLR", {"step_size": 5, "gamma": 0.5}), every=3, bs=50)
 
+if os.environ.get("ATEN_CPU_CAPABILITY") == "avx512":
+    # the runs as torch computes them at its AVX512 capability (16-lane sums, log_softmax rows,
+    # sigmoid blocks of 32): tests/meson.build's test-train-recipe-avx512 replays them there
+    OUT = os.path.join(os.path.dirname(OUT), "train-golden-avx512.json")
+    with open(OUT, "w") as f:
+        json.dump({"torch": torch.__version__, "capability": "avx512", "runs": RUNS}, f, separators=(",", ":"))
+    print("wrote", OUT, os.path.getsize(OUT), "bytes;", len(RUNS), "runs")
+    raise SystemExit(0)
 with open(OUT, "w") as f:
     json.dump({"torch": torch.__version__, "losses": LOSSES, "optim": OPTIM, "sched": SCHED, "loader": LOADER,
                "toy": TOY, "runs": RUNS}, f, separators=(",", ":"))

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """The seed article's three examples built by hand from an empty window, through real key events
 only, checked through the accessibility tree — the way a keyboard or screen-reader user meets the
-app. Fails if a control it needs has no accessible name. Prints the number of user actions (key
-chords and typed texts) each example took. Usage: test-build-examples.py PATH/TO/paramscope"""
+app. Fails if a control it needs has no accessible name. Counts the user actions (key chords and
+typed texts) each example takes through the PyTorch line and asserts the article's example 2 takes
+at most 12; example 2 is also built through the dialogs (Add Layer, Initialize, Forward).
+Usage: test-build-examples.py PATH/TO/paramscope"""
 import os
 import sys
 
@@ -44,6 +46,25 @@ def forward(app):
     app.wait_no_dialog()
 
 
+def pytorch(app, *lines):
+    """The PyTorch line under the tree: Ctrl+K goes there, each line is typed and Enter applies it
+    (two actions a line; the focus stays for the next). Waits until each line was taken (the
+    field empties) before typing the next."""
+    app.key("ctrl+k")
+    for line in lines:
+        app.type(line)
+        app.key("Return")
+        app.wait_for(lambda: entry_text(app) == "", "“%s” to be applied" % line, timeout=60)
+
+
+def entry_text(app):
+    e = find(app.main_window(), "text", "PyTorch")
+    if e is None:
+        return None
+    t = e.queryText()
+    return t.getText(0, t.characterCount)
+
+
 def tree_text(app):
     return texts(find(app.main_window(), "tree table", "Model"))
 
@@ -73,30 +94,77 @@ def example_1(binary, tap):
     try:
         app.actions = 0
         app.key("ctrl+n")
-        add_linear(app, "fc", "10", "5")
+        pytorch(app, "fc = nn.Linear(10, 5)")
+        n = app.actions
         t = tree_text(app)
         tap.ok("fc" in t and "[5, 10]" in t and "[5]" in t,
                "example 1: fc = nn.Linear(10, 5) has its weight [5, 10] and bias [5] right after construction")
         plot = find(app.main_window(), "image", "Heatmap of fc.weight")
         tap.ok(plot is not None and "shape [5, 10]" in plot.description, "example 1: the heatmap shows fc.weight")
-        print("# example 1 took %d actions" % app.actions)
+        print("# example 1 took %d actions" % n)
+        tap.ok(n <= 4, "example 1 takes %d actions (at most 4: Ctrl+N, Ctrl+K, the line, Enter)" % n)
+        # a typo is refused with a message naming it, the text stays to be fixed, nothing changes
+        app.type("fc2 = nn.Linaer(5, 2)")
+        app.key("Return")
+        err = app.wait_for(lambda: find(app.main_window(), "label", contains="nn.Linaer is not a layer"), "the error")
+        tap.ok(err is not None and "fc2" not in tree_text(app) and entry_text(app) == "fc2 = nn.Linaer(5, 2)",
+               "example 1: a mistyped layer is refused by name and changes nothing: " + err.name)
     finally:
         app.close()
 
 
 def example_2(binary, tap):
+    """The article's example 2 in at most 12 actions: five typed lines, the loop as one step."""
+    app = a11y.App(binary)
+    try:
+        app.actions = 0
+        app.key("ctrl+n")
+        pytorch(app, "linear1 = nn.Linear(10, 5)", "linear2 = nn.Linear(5, 2)")
+        t = tree_text(app)
+        tap.ok("Not in the model" in t and "linear1" in t and "linear2" in t,
+               "example 2: linear1 and linear2 are visible before the model exists")
+        app.type("model = CustomModel(linear1, linear2)")
+        app.key("Return")
+        t = app.wait_for(lambda: [x for x in tree_text(app) if x == "CustomModel"] and tree_text(app), "CustomModel")
+        tap.ok("CustomModel" in t and "Not in the model" not in t, "example 2: CustomModel holds both layers")
+        app.type("for m in model.modules(): if isinstance(m, nn.Linear): "
+                 "nn.init.xavier_uniform_(m.weight); nn.init.zeros_(m.bias)")
+        app.key("Return")
+        story = app.wait_for(lambda: [s for s in texts(app.main_window()) if "init loop over" in s],
+                             "the story of the init step")
+        tap.ok(any("xavier_uniform_" in s and "zeros_" in s for s in story),
+               "example 2: the init loop over model.modules() is one step")
+        app.type("y = model(torch.randn(1, 10))")
+        app.key("Return")
+        app.wait_for(lambda: find(app.main_window(), "image", "Heatmap of y"), "the output y", timeout=60)
+        n = app.actions
+        plot = find(app.main_window(), "image", "Heatmap of y")
+        tap.ok("shape [1, 2]" in plot.description, "example 2: y = model(torch.randn(1, 10)) has shape [1, 2]")
+        print("# example 2 took %d actions" % n)
+        tap.ok(n <= 12, "example 2 takes %d actions from an empty window (at most 12)" % n)
+        # one line is one undo step: Ctrl+Z takes back the forward, then the whole loop
+        app.key("ctrl+z")
+        app.wait_for(lambda: "y" not in tree_text(app), "the forward to be undone")
+        app.key("ctrl+z")
+        app.wait_for(lambda: not [s for s in texts(app.main_window()) if "init loop over" in s and "zeros_" in s]
+                     or None, "the loop to be undone")
+        t = tree_text(app)
+        tap.ok("CustomModel" in t and "linear2" in t, "example 2: each typed line is one undo step (the loop went as a whole)")
+    finally:
+        app.close()
+
+
+def example_2_dialogs(binary, tap):
+    """The same example through the dialogs (Add Layer, Initialize, Forward): mnemonics, Enter applies."""
     app = a11y.App(binary)
     try:
         app.actions = 0
         app.key("ctrl+n")
         add_linear(app, "linear1", "10", "5")
         add_linear(app, "linear2", "5", "2")
-        t = tree_text(app)
-        tap.ok("Not in the model" in t and "linear1" in t and "linear2" in t,
-               "example 2: linear1 and linear2 are visible before the model exists")
         add_sequential(app, "linear1, linear2", "CustomModel")
         t = app.wait_for(lambda: [x for x in tree_text(app) if x == "CustomModel"] and tree_text(app), "CustomModel")
-        tap.ok("CustomModel" in t and "Not in the model" not in t, "example 2: CustomModel holds both layers")
+        tap.ok("CustomModel" in t and "Not in the model" not in t, "example 2 by dialogs: CustomModel holds both layers")
         app.key("ctrl+shift+i")
         app.wait_dialog("Initialize")
         app.choose("alt+f", "xavier_uniform")
@@ -105,12 +173,12 @@ def example_2(binary, tap):
         app.wait_no_dialog()
         story = app.wait_for(lambda: [s for s in texts(app.main_window()) if "init loop over" in s],
                              "the story of the init step")
-        tap.ok(any("xavier_uniform_" in s for s in story), "example 2: the init loop over model.modules() is one step")
+        tap.ok(any("xavier_uniform_" in s for s in story), "example 2 by dialogs: the init loop is one step")
         forward(app)
         app.wait_for(lambda: find(app.main_window(), "image", "Heatmap of y"), "the output y")
         plot = find(app.main_window(), "image", "Heatmap of y")
-        tap.ok("shape [1, 2]" in plot.description, "example 2: y = model(torch.randn(1, 10)) has shape [1, 2]")
-        print("# example 2 took %d actions" % app.actions)
+        tap.ok("shape [1, 2]" in plot.description, "example 2 by dialogs: y has shape [1, 2]")
+        print("# example 2 by dialogs took %d actions" % app.actions)
     finally:
         app.close()
 
@@ -120,15 +188,17 @@ def example_3(binary, tap):
     try:
         app.actions = 0
         app.key("ctrl+n")
-        add_linear(app, "l", "10", "5")
-        add_sequential(app, "l, l")
+        pytorch(app, "l = nn.Linear(10, 5)", "model = nn.Sequential(l, l)")
         t = tree_text(app)
         tap.ok(sum(1 for s in t if s == "shared ×2") >= 2, "example 3: nn.Sequential(l, l) shows l shared at two places")
-        forward(app)
+        app.type("y = model(torch.randn(1, 10))")
+        app.key("Return")
         err = app.wait_for(lambda: find(app.main_window(), "label", contains="mat1 and mat2"), "the error banner")
+        n = app.actions
         tap.ok(err.name.startswith("Step 3: ") and "(1x5 and 10x5)" in err.name,
                "example 3: the forward fails as in PyTorch, counted as step 3: " + err.name)
-        print("# example 3 took %d actions" % app.actions)
+        print("# example 3 took %d actions" % n)
+        tap.ok(n <= 8, "example 3 takes %d actions (at most 8)" % n)
     finally:
         app.close()
 
@@ -140,6 +210,7 @@ def run(binary, tap):
     example_1(binary, tap)
     example_2(binary, tap)
     example_3(binary, tap)
+    example_2_dialogs(binary, tap)
 
 
 if __name__ == "__main__":

@@ -452,6 +452,13 @@ KNOWN_GTK_BUGS = [
     "gdk_drag_set_hotspot: assertion 'GDK_IS_DRAG (drag)'",
     "gtk_drag_icon_get_for_drag: assertion 'GDK_IS_DRAG (drag)'",
     "gtk_drag_icon_set_child: assertion 'GTK_IS_DRAG_ICON (self)'",
+    # GtkFileChooserDialog's Name entry (GtkFileChooserEntry, save mode) draws its insertion cursor
+    # past the end of its text after a double click in the file list (seed 206's first 140 actions: 2 of 5 plain replays in session 5, at action 102; its
+    # first 103 under gdb: 2 of 7; in session 4 after typing 2147483648 + Enter). Stack: paint ->
+    # gtk_widget_snapshot_child ... -> GtkText snapshot -> gtk_snapshot_render_insertion_cursor ->
+    # pango_layout_get_caret_pos -> this, no app frame; the focus widget then was the GtkText of the
+    # Export as PyTorch Code chooser's GtkFileChooserEntry. The app never sets a cursor position.
+    "pango_layout_get_cursor_pos: assertion 'index >= 0 && index <= layout->length'",
 ]
 # Generic messages that are GTK's only next to a known one: FOLLOWERS right after their leader (or
 # after another follower of it), PRECEDERS when their leader comes within the next four messages.
@@ -515,10 +522,20 @@ def do_action(s, a, app):
                 s.d.sync()
                 break
     elif t == 'geometry':
-        # in replay lists only: prints the focused window's size (what the window manager allowed)
+        # in replay lists only: prints the focused window's size (what the window manager allowed);
+        # with "max": [w, h] fails unless the window is that small within 10 s (a loaded machine)
         if win is not None:
-            _, _, w, h = s.geometry(win)
+            deadline = time.time() + 10
+            while True:
+                _, _, w, h = s.geometry(win)
+                fits = 'max' not in a or (w <= a['max'][0] and h <= a['max'][1])
+                if fits or time.time() > deadline:
+                    break
+                time.sleep(0.2)
             print('# %s: window %dx%d' % (a.get('label', 'geometry'), w, h), flush=True)
+            if not fits:
+                raise Failure('%s: the window is %dx%d, larger than %dx%d' % (a.get('label', 'geometry'), w, h,
+                                                                              a['max'][0], a['max'][1]))
     elif t == 'no-window':
         # in replay lists only (never generated): fails while a window with this title is shown
         # (exact: the whole title; GTK's inspector is titled with the program name, "paramscope")

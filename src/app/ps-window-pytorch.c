@@ -1,0 +1,138 @@
+/* ps-window-pytorch.c — the PyTorch line under the model tree: type (or paste) what the article
+ * writes — fc = nn.Linear(10, 5), model = CustomModel(linear1, linear2), the init loop,
+ * y = model(torch.randn(1, 10)) — and Enter applies it as one user action (one Undo), keeping the
+ * focus for the next line. Ctrl+K (win.type-pytorch) or Alt+Y goes there. Bad text shows an error
+ * naming the problem, stays in the entry to be fixed, and changes nothing. The lines are read by
+ * ps-py-statement (doc); a line with a forward pass runs in the worker like the Forward dialog. */
+#include "ps-config.h"
+#include "ps-window-private.h"
+
+#include <glib/gi18n.h>
+
+#include "ps-py-statement.h"
+
+typedef struct {
+  PsWindow *window;   /* ref */
+  char *output;       /* the last forward's output name */
+} LineJob;
+
+static void
+on_line_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  LineJob *job = data;
+  PsWindow *self = job->window;
+  g_autoptr (GError) error = NULL;
+  if (!ps_document_apply_op_finish (PS_DOCUMENT (source), result, &error))
+    ps_window_job_failed (self, error);   /* the text stays, to be fixed */
+  else
+    {
+      ps_window_clear_error (self);
+      gtk_editable_set_text (GTK_EDITABLE (self->pytorch_entry), "");
+      PsTensor *y = ps_state_get_output (ps_document_get_current_state (self->document), job->output);
+      if (y != NULL)
+        {
+          g_autofree char *shape = ps_tensor_shape_string (y);
+          g_autofree char *msg = g_strdup_printf (_("Forward done: %s has shape %s"), job->output, shape);
+          ps_window_toast (self, msg);
+          g_autofree char *path = g_strconcat ("outputs/", job->output, NULL);
+          ps_window_select_path (self, path);
+        }
+    }
+  g_object_unref (job->window);
+  g_free (job->output);
+  g_free (job);
+}
+
+gboolean
+ps_window_type_pytorch (PsWindow *self, const char *text)
+{
+  if (ps_document_get_current_step (self->document) != ps_document_get_n_steps (self->document))
+    {
+      ps_window_show_error (self, _("Go to the last step to add a step (the timeline is a recipe: steps are appended)"));
+      return FALSE;
+    }
+  if (ps_document_get_busy (self->document))
+    {
+      ps_window_toast (self, _("Wait for the running job (or cancel it), then press Enter again"));
+      return FALSE;
+    }
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ops = ps_py_statements_to_ops (ps_document_get_current_state (self->document), text, &error);
+  if (ops == NULL)
+    {
+      ps_window_show_error (self, error->message);
+      return FALSE;
+    }
+  if (ps_py_ops_have_forward (ops))
+    {
+      LineJob *job = g_new0 (LineJob, 1);
+      job->window = g_object_ref (self);
+      for (guint i = 0; i < ops->len; i++)
+        if (g_strcmp0 (json_object_get_string_member_with_default (ops->pdata[i], "op", ""), "forward") == 0)
+          {
+            g_free (job->output);
+            job->output = g_strdup (json_object_get_string_member_with_default (ops->pdata[i], "name", ""));
+          }
+      g_autofree char *label = g_strdup_printf (_("Running the forward pass (output %s)…"), job->output);
+      GCancellable *c = ps_window_begin_job (self, label);
+      ps_document_train_async (self->document, (JsonObject *const *) ops->pdata, ops->len, NULL, c, on_line_done, job);
+      return TRUE;
+    }
+  if (!ps_document_apply_ops (self->document, (JsonObject *const *) ops->pdata, ops->len, &error))
+    {
+      ps_window_show_error (self, error->message);
+      return FALSE;
+    }
+  ps_window_clear_error (self);
+  gtk_editable_set_text (GTK_EDITABLE (self->pytorch_entry), "");
+  return TRUE;
+}
+
+static void
+on_activate (GtkEntry *entry, PsWindow *self)
+{
+  ps_window_type_pytorch (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
+}
+
+static void
+type_pytorch_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  gtk_widget_grab_focus (GTK_WIDGET (self->pytorch_entry));
+}
+
+void
+ps_window_pytorch_init (PsWindow *self, GtkBox *box, GtkWidget *before)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_margin_start (row, 12);
+  gtk_widget_set_margin_end (row, 12);
+  gtk_widget_set_margin_top (row, 6);
+  GtkWidget *label = gtk_label_new_with_mnemonic (_("P_yTorch"));
+  self->pytorch_entry = GTK_ENTRY (gtk_entry_new ());
+  gtk_widget_set_hexpand (GTK_WIDGET (self->pytorch_entry), TRUE);
+  gtk_entry_set_placeholder_text (self->pytorch_entry, _("fc = nn.Linear(10, 5)   (Ctrl+K)"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pytorch_entry),
+                               _("Type a PyTorch line and press Enter: it becomes one step (one Undo).\n"
+                                 "fc = nn.Linear(10, 5)\n"
+                                 "model = nn.Sequential(fc, nn.ReLU())  or  model = CustomModel(linear1, linear2)\n"
+                                 "nn.init.zeros_(fc.bias)\n"
+                                 "for m in model.modules(): if isinstance(m, nn.Linear): nn.init.xavier_uniform_(m.weight); nn.init.zeros_(m.bias)\n"
+                                 "y = model(torch.randn(1, 10))\n"
+                                 "Several statements: separate them with ; (or paste lines)."));
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (self->pytorch_entry));
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->pytorch_entry), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                  label, NULL, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->pytorch_entry), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  _("A PyTorch line such as fc = nn.Linear(10, 5); Enter applies it as one step"), -1);
+  gtk_widget_add_css_class (GTK_WIDGET (self->pytorch_entry), "monospace");
+  g_signal_connect (self->pytorch_entry, "activate", G_CALLBACK (on_activate), self);
+  gtk_box_append (GTK_BOX (row), label);
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->pytorch_entry));
+  gtk_box_insert_child_after (box, row, before);
+
+  static const GActionEntry entries[] = {
+    { "type-pytorch", type_pytorch_activated },
+  };
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+}

@@ -1,0 +1,32 @@
+/* ps-py-statement.h — PyTorch lines a person types (or pastes) into the app, as recipe ops: the
+ * fast way to build the article's examples by hand. What is read (one statement per line or
+ * separated by ';'; `self.` and `torch.` prefixes as in the article; import lines and comments
+ * are skipped):
+ *
+ *   fc = nn.Linear(10, 5)                     a module (positional args fill the required ones)
+ *   model = nn.Sequential(linear1, linear2)   a container of modules made before (or inline)
+ *   model = CustomModel(linear1, linear2)     a user class holding them as self.linear1, …
+ *   nn.init.zeros_(fc.bias)                   an init function on one parameter
+ *   for m in model.modules(): if isinstance(m, nn.Linear): nn.init.xavier_uniform_(m.weight);
+ *       nn.init.zeros_(m.bias)                the article's init loop, as one init_modules step
+ *   y = model(torch.randn(1, 10))             a forward pass (randn, rand, ones, zeros, randint)
+ *   torch.manual_seed(0), model.train(), model.eval(), model.reset_parameters()
+ *
+ * Values are Python literals (ps-py-literal). Nothing is applied here: the caller applies the ops
+ * as one user action (all or none), so bad text changes nothing. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include "ps-state.h"
+
+G_BEGIN_DECLS
+
+/* The ops of `text` (JsonObject *, owned by the array) read against the state `st` (the ids it
+ * holds; may be NULL). NULL with an error naming the line and what is not understood. An empty
+ * text (or only comments and imports) is an error too. */
+GPtrArray  *ps_py_statements_to_ops (const PsState *st, const char *text, GError **error);
+
+/* TRUE when the ops end in a forward (the caller runs those in a worker). */
+gboolean    ps_py_ops_have_forward  (GPtrArray *ops);
+
+G_END_DECLS

@@ -1,0 +1,303 @@
+/* Typed PyTorch lines → recipe ops (ps-py-statement): the article's three examples typed line by
+ * line give exactly the ops of the example recipes (so the same bits), the loop is one
+ * init_modules step, the export still writes the article's loop, and bad text is refused with a
+ * message naming the problem. */
+#include "ps-py-statement.h"
+#include "ps-error.h"
+#include "ps-export-pytorch.h"
+#include "ps-recipe.h"
+#include "ps-timeline.h"
+
+#include <string.h>
+
+static char *
+op_text (JsonObject *op)
+{
+  g_autoptr (JsonNode) n = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (n, op);
+  g_autoptr (JsonGenerator) g = json_generator_new ();
+  json_generator_set_root (g, n);
+  return json_generator_to_data (g, NULL);
+}
+
+/* Type each line as a user does (one batch per line) into a timeline; returns it. */
+static PsTimeline *
+type_lines (const char *const *lines)
+{
+  PsTimeline *tl = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GPtrArray) ops = ps_py_statements_to_ops (ps_timeline_get_last_state (tl), lines[i], &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (ops);
+      for (guint k = 0; k < ops->len; k++)
+        {
+          g_assert_true (ps_timeline_append_op (tl, ops->pdata[k], &error));
+          g_assert_no_error (error);
+        }
+    }
+  return tl;
+}
+
+/* The ops of a recipe file without their descriptions, one JSON text per op. */
+static GPtrArray *
+example_ops (const char *name)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("PS_SOURCE_DIR"), "examples", name, NULL);
+  g_autofree char *data = NULL;
+  g_assert_true (g_file_get_contents (path, &data, NULL, NULL));
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (p, data, -1, NULL));
+  JsonArray *ops = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "ops");
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < json_array_get_length (ops); i++)
+    {
+      JsonObject *op = json_array_get_object_element (ops, i);
+      json_object_remove_member (op, "description");
+      g_ptr_array_add (out, op_text (op));
+    }
+  return out;
+}
+
+static GPtrArray *
+timeline_ops (PsTimeline *tl)
+{
+  g_autoptr (PsRecipe) r = ps_timeline_to_recipe (tl);
+  g_autofree char *data = ps_recipe_to_data (r, NULL);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (p, data, -1, NULL));
+  JsonArray *ops = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "ops");
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < json_array_get_length (ops); i++)
+    g_ptr_array_add (out, op_text (json_array_get_object_element (ops, i)));
+  return out;
+}
+
+/* The recipe's ops re-read through the op table (defaults written the same way on both sides). */
+static GPtrArray *
+normalized (GPtrArray *texts)
+{
+  PsTimeline *tl = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
+  for (guint i = 0; i < texts->len; i++)
+    {
+      g_autoptr (JsonParser) p = json_parser_new ();
+      g_assert_true (json_parser_load_from_data (p, texts->pdata[i], -1, NULL));
+      ps_timeline_append_op (tl, json_node_get_object (json_parser_get_root (p)), NULL);
+    }
+  GPtrArray *out = timeline_ops (tl);
+  ps_timeline_free (tl);
+  return out;
+}
+
+static void
+assert_same_ops (GPtrArray *typed, GPtrArray *file)
+{
+  g_autoptr (GPtrArray) a = normalized (typed);
+  g_autoptr (GPtrArray) b = normalized (file);
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i++)
+    g_assert_cmpstr (a->pdata[i], ==, b->pdata[i]);
+}
+
+static void
+test_example_2 (void)
+{
+  /* the article's example 2, five lines: two layers, the user model, the loop as ONE step, y */
+  static const char *const lines[] = {
+    "linear1 = nn.Linear(10, 5)",
+    "linear2 = nn.Linear(5, 2)",
+    "model = CustomModel(linear1, linear2)",
+    "for m in model.modules(): if isinstance(m, nn.Linear): nn.init.xavier_uniform_(m.weight); nn.init.zeros_(m.bias)",
+    "y = model(torch.randn(1, 10))",
+    NULL
+  };
+  g_autoptr (PsTimeline) tl = type_lines (lines);
+  g_assert_cmpuint (ps_timeline_get_n_steps (tl), ==, 5);
+  g_autoptr (GPtrArray) typed = timeline_ops (tl);
+  g_autoptr (GPtrArray) file = example_ops ("article-2-custom-init.json");
+  assert_same_ops (typed, file);
+  PsState *st = ps_timeline_get_last_state (tl);
+  g_assert_cmpstr (ps_module_class_name (ps_state_get_root (st)), ==, "CustomModel");
+  /* the exported script still writes the article's loop */
+  g_autoptr (PsRecipe) r = ps_timeline_to_recipe (tl);
+  g_autofree char *py = ps_export_pytorch (r, NULL);
+  g_assert_nonnull (py);
+  g_assert_nonnull (strstr (py, "class CustomModel(nn.Module)"));
+  g_assert_nonnull (strstr (py, "xavier_uniform_"));
+  g_assert_nonnull (strstr (py, "isinstance("));
+  g_assert_nonnull (strstr (py, "modules()"));
+
+  /* the same loop as the article prints it, over four lines, pasted: the same one op */
+  g_autoptr (PsTimeline) tl2 = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ops = ps_py_statements_to_ops (
+    ps_timeline_get_last_state (tl2),
+    "import torch\nimport torch.nn as nn\n\n"
+    "self.linear1 = nn.Linear(10, 5)   # default init, drawn now\n"
+    "self.linear2 = nn.Linear(5, 2)\n"
+    "model = CustomModel(linear1, linear2)\n"
+    "for m in self.modules():\n"
+    "    if isinstance(m, nn.Linear):\n"
+    "        nn.init.xavier_uniform_(m.weight)\n"
+    "        nn.init.zeros_(m.bias)\n"
+    "y = model(torch.randn(1, 10))\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ops->len, ==, 5);
+  g_assert_true (ps_py_ops_have_forward (ops));
+  g_autoptr (GPtrArray) pasted = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < ops->len; i++)
+    g_ptr_array_add (pasted, op_text (ops->pdata[i]));
+  assert_same_ops (pasted, file);
+}
+
+static void
+test_examples_1_and_3 (void)
+{
+  static const char *const one[] = { "fc = nn.Linear(10, 5)", NULL };
+  g_autoptr (PsTimeline) t1 = type_lines (one);
+  g_autoptr (GPtrArray) typed1 = timeline_ops (t1);
+  g_autoptr (GPtrArray) file1 = example_ops ("article-1-construction.json");
+  /* the example recipe goes on with a forward; its first op is the one line */
+  g_assert_cmpuint (file1->len, >=, 1);
+  g_ptr_array_set_size (file1, 1);
+  assert_same_ops (typed1, file1);
+
+  static const char *const three[] = { "l = nn.Linear(10, 5)", "model = nn.Sequential(l, l)", NULL };
+  g_autoptr (PsTimeline) t3 = type_lines (three);
+  g_autoptr (GPtrArray) typed3 = timeline_ops (t3);
+  g_autoptr (GPtrArray) file3 = example_ops ("article-3-shared.json");
+  /* the example names its Sequential s; typed into a new document it is the model */
+  g_assert_cmpuint (file3->len, >=, 2);
+  g_assert_cmpstr (file3->pdata[1], ==, "{\"op\":\"module\",\"id\":\"s\",\"type\":\"Sequential\",\"children\":[\"l\",\"l\"]}");
+  g_free (file3->pdata[1]);
+  file3->pdata[1] = g_strdup ("{\"op\":\"module\",\"id\":\"model\",\"type\":\"Sequential\",\"children\":[\"l\",\"l\"]}");
+  g_ptr_array_set_size (file3, 2);
+  assert_same_ops (typed3, file3);
+  /* the forward fails as in PyTorch (1x5 and 10x5), and nothing is appended */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) fwd = ps_py_statements_to_ops (ps_timeline_get_last_state (t3), "y = model(torch.randn(1, 10))", &error);
+  g_assert_no_error (error);
+  g_assert_false (ps_timeline_append_op (t3, fwd->pdata[0], &error));
+  g_assert_nonnull (strstr (error->message, "(1x5 and 10x5)"));
+}
+
+static void
+test_forms (void)
+{
+  static const struct { const char *line; const char *op; } cases[] = {
+    { "fc0 = nn.Linear(10, 5, bias=False)",
+      "{\"op\":\"module\",\"id\":\"fc0\",\"type\":\"Linear\",\"args\":{\"in_features\":10,\"out_features\":5,\"bias\":false}}" },
+    { "conv = torch.nn.Conv2d(3, 8, 3, padding=1)",
+      "{\"op\":\"module\",\"id\":\"conv\",\"type\":\"Conv2d\",\"args\":{\"in_channels\":3,\"out_channels\":8,\"kernel_size\":3,\"padding\":1}}" },
+    { "act = nn.ReLU()", "{\"op\":\"module\",\"id\":\"act\",\"type\":\"ReLU\",\"args\":{}}" },
+    { "nn.init.zeros_(fc.bias)", "{\"op\":\"init\",\"target\":\"fc.bias\",\"fn\":\"zeros_\",\"args\":{}}" },
+    { "torch.nn.init.uniform_(fc.weight, -0.5, 0.25)",
+      "{\"op\":\"init\",\"target\":\"fc.weight\",\"fn\":\"uniform_\",\"args\":{\"a\":-0.5,\"b\":0.25}}" },
+    { "nn.init.kaiming_normal_(fc.weight, mode='fan_out', nonlinearity='relu')",
+      "{\"op\":\"init\",\"target\":\"fc.weight\",\"fn\":\"kaiming_normal_\",\"args\":{\"mode\":\"fan_out\",\"nonlinearity\":\"relu\"}}" },
+    { "torch.manual_seed(42)", "{\"op\":\"manual_seed\",\"seed\":42}" },
+    { "fc.eval()", "{\"op\":\"mode\",\"target\":\"fc\",\"train\":false}" },
+    { "fc.train()", "{\"op\":\"mode\",\"target\":\"fc\",\"train\":true}" },
+    { "fc.reset_parameters()", "{\"op\":\"reset_parameters\",\"target\":\"fc\"}" },
+    { "out = fc(torch.rand((2, 10)))",
+      "{\"op\":\"forward\",\"target\":\"fc\",\"input\":{\"rand\":[2,10]},\"name\":\"out\"}" },
+    { "fc(torch.ones(1, 10))", "{\"op\":\"forward\",\"target\":\"fc\",\"input\":{\"ones\":[1,10]},\"name\":\"y\"}" },
+    { "e = emb(torch.randint(0, 20, (1, 4)))",
+      "{\"op\":\"forward\",\"target\":\"emb\",\"input\":{\"randint\":{\"low\":0,\"high\":20,\"size\":[1,4]}},\"name\":\"e\"}" },
+  };
+  /* a state with fc and emb constructed */
+  g_autoptr (PsTimeline) tl = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
+  static const char *const setup[] = { "fc = nn.Linear(10, 5)", "emb = nn.Embedding(20, 3)", NULL };
+  for (guint i = 0; setup[i]; i++)
+    {
+      g_autoptr (GPtrArray) ops = ps_py_statements_to_ops (ps_timeline_get_last_state (tl), setup[i], NULL);
+      g_assert_true (ps_timeline_append_op (tl, ops->pdata[0], NULL));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GPtrArray) ops = ps_py_statements_to_ops (ps_timeline_get_last_state (tl), cases[i].line, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (ops->len, ==, 1);
+      g_autofree char *got = op_text (ops->pdata[0]);
+      g_test_message ("%s → %s", cases[i].line, got);
+      g_assert_cmpstr (got, ==, cases[i].op);
+    }
+  /* inline children get fresh ids; several statements in one line are one batch */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ops = ps_py_statements_to_ops (ps_timeline_get_last_state (tl),
+                                                        "model = nn.Sequential(fc, nn.ReLU(), nn.Linear(5, 2)); y = model(torch.randn(1, 10))",
+                                                        &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ops->len, ==, 4);
+  g_autofree char *seq = op_text (ops->pdata[2]);
+  g_assert_cmpstr (seq, ==, "{\"op\":\"module\",\"id\":\"model\",\"type\":\"Sequential\",\"children\":[\"fc\",\"relu1\",\"linear1\"]}");
+  for (guint k = 0; k < ops->len; k++)
+    {
+      g_assert_true (ps_timeline_append_op (tl, ops->pdata[k], &error));
+      g_assert_no_error (error);
+    }
+  PsTensor *y = ps_state_get_output (ps_timeline_get_last_state (tl), "y");
+  g_assert_nonnull (y);
+  g_autofree char *shape = ps_tensor_shape_string (y);
+  g_assert_cmpstr (shape, ==, "[1, 2]");
+}
+
+static void
+test_errors (void)
+{
+  g_autoptr (PsTimeline) tl = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
+  static const char *const setup[] = { "fc = nn.Linear(10, 5)", NULL };
+  g_autoptr (GPtrArray) s = ps_py_statements_to_ops (ps_timeline_get_last_state (tl), setup[0], NULL);
+  g_assert_true (ps_timeline_append_op (tl, s->pdata[0], NULL));
+  static const struct { const char *line; const char *needle; } cases[] = {
+    { "", "Type a PyTorch line" },
+    { "# just a comment\nimport torch", "Type a PyTorch line" },
+    { "fc2 = nn.Linaer(10, 5)", "nn.Linaer is not a layer" },
+    { "fc2 = nn.Linear(10, 5, False)", "give “False” by name" },
+    { "fc2 = nn.Linear(10, (5", "not a line Paramscope reads" },
+    { "fc = nn.Linear(3, 4)", "fc already exists" },
+    { "model = nn.Sequential(fc, nope)", "“nope” is not a module made before" },
+    { "model = CustomModel(fc, 3)", "“3” is not a module" },
+    { "nn.init.xavier_unifrom_(fc.weight)", "not an init function" },
+    { "y = fc(x)", "The input must be made in the same line" },
+    { "x = torch.randn(1, 10)", "An input alone makes no step" },
+    { "y = fc(torch.randn(1, -10))", "The input shape must be sizes" },
+    { "for m in model.modules(): nn.init.zeros_(m.bias)", "The loop needs the type" },
+    { "for m in model.modules(): if isinstance(m, nn.Linear): nn.init.zeros_(m.bias); nn.init.ones_(m.bias)",
+      "initialize m.weight and m.bias once each" },
+    { "fc9 = nn.Linear(1, 1)\nprint(fc9)", "Line 2: “print(fc9)” is not a line" },
+    { "class CustomModel(nn.Module):", "not a class" },
+    { "torch.manual_seed('x')", "takes one integer" },
+    { "a.b = nn.ReLU()", "Only a plain name" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GPtrArray) ops = ps_py_statements_to_ops (ps_timeline_get_last_state (tl), cases[i].line, &error);
+      g_test_message ("%s → %s", cases[i].line, error ? error->message : "(no error)");
+      g_assert_null (ops);
+      g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, cases[i].needle));
+    }
+  /* a bad value surfaces from the op table when applied, and then nothing is appended */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ops = ps_py_statements_to_ops (ps_timeline_get_last_state (tl), "bad = nn.Linear(10, -5)", &error);
+  g_assert_no_error (error);
+  guint n = ps_timeline_get_n_steps (tl);
+  g_assert_false (ps_timeline_append_op (tl, ops->pdata[0], &error));
+  g_assert_nonnull (error);
+  g_assert_cmpuint (ps_timeline_get_n_steps (tl), ==, n);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/py-statement/example-2", test_example_2);
+  g_test_add_func ("/py-statement/examples-1-and-3", test_examples_1_and_3);
+  g_test_add_func ("/py-statement/forms", test_forms);
+  g_test_add_func ("/py-statement/errors", test_errors);
+  return g_test_run ();
+}
