@@ -144,10 +144,52 @@ ps_checkpoint_item_finalize (GObject *object)
   G_OBJECT_CLASS (ps_checkpoint_item_parent_class)->finalize (object);
 }
 
+char *
+ps_checkpoint_item_get_dtype_label (PsCheckpointItem *self)
+{
+  /* a group of many dtypes would crowd the column: "mixed", the list in the tooltip */
+  g_auto (GStrv) parts = g_strsplit (self->dtype, ", ", -1);
+  if (g_strv_length (parts) > 2)
+    return g_strdup_printf (_("mixed (%u)"), g_strv_length (parts));
+  return g_strdup (self->dtype);
+}
+
+/* Read-only properties: what the tree's columns show (their templates in
+ * ui/ps-checkpoint-window.ui bind them). */
+enum { PROP_0, PROP_NAME, PROP_TIP, PROP_DTYPE, PROP_DTYPE_LABEL, PROP_SHAPE, PROP_COUNT, N_PROPS };
+
+static void
+ps_checkpoint_item_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  PsCheckpointItem *self = PS_CHECKPOINT_ITEM (object);
+  switch (id)
+    {
+    case PROP_NAME: g_value_set_string (value, self->name); break;
+    case PROP_TIP: g_value_set_string (value, *self->node->path ? self->node->path : NULL); break;
+    case PROP_DTYPE: g_value_set_string (value, self->dtype); break;
+    case PROP_DTYPE_LABEL: g_value_take_string (value, ps_checkpoint_item_get_dtype_label (self)); break;
+    case PROP_SHAPE: g_value_set_string (value, self->shape); break;
+    case PROP_COUNT: g_value_take_string (value, g_strdup_printf ("%" PRId64, self->node->numel)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec); break;
+    }
+}
+
 static void
 ps_checkpoint_item_class_init (PsCheckpointItemClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = ps_checkpoint_item_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  object_class->finalize = ps_checkpoint_item_finalize;
+  object_class->get_property = ps_checkpoint_item_get_property;
+  const GParamFlags f = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+  GParamSpec *props[N_PROPS] = { NULL };
+  props[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, f);
+  /* the dotted path, NULL for the root (no tooltip) */
+  props[PROP_TIP] = g_param_spec_string ("tip", NULL, NULL, NULL, f);
+  props[PROP_DTYPE] = g_param_spec_string ("dtype", NULL, NULL, NULL, f);
+  props[PROP_DTYPE_LABEL] = g_param_spec_string ("dtype-label", NULL, NULL, NULL, f);
+  props[PROP_SHAPE] = g_param_spec_string ("shape", NULL, NULL, NULL, f);
+  props[PROP_COUNT] = g_param_spec_string ("count", NULL, NULL, NULL, f);
+  g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
 static void

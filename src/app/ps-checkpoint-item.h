@@ -1,8 +1,9 @@
 /* ps-checkpoint-item.h — one row of a checkpoint's tree: a group of tensors sharing a dotted
  * prefix ("encoder.layers.0") or one tensor, wrapping a PsCheckpointNode. Every item of a tree
  * shares the PsCheckpoint (kept alive while any item lives), so a row can decode its tensor on
- * demand. GtkTreeListModel expands an item through ps_checkpoint_item_get_children. GIO only:
- * tested without a display. */
+ * demand. GtkTreeListModel expands an item through ps_checkpoint_item_get_children. Its read-only
+ * properties "name", "tip" (the path; NULL for the root), "dtype", "dtype-label", "shape" and
+ * "count" are what the tree's column templates bind. GIO only: tested without a display. */
 #pragma once
 
 #include <gio/gio.h>
@@ -19,6 +20,8 @@ const char   *ps_checkpoint_item_get_name   (PsCheckpointItem *self);   /* "weig
 const char   *ps_checkpoint_item_get_path   (PsCheckpointItem *self);   /* "encoder.0.weight"; "" for the root */
 /* The file's dtype ("BF16"); for a group, the distinct dtypes below it ("F32, BF16"). */
 const char   *ps_checkpoint_item_get_dtype  (PsCheckpointItem *self);
+/* What the dtype column shows: the dtype(s), or "mixed (3)" for more than two (newly allocated). */
+char         *ps_checkpoint_item_get_dtype_label (PsCheckpointItem *self);
 /* "[3, 5]" for a tensor, "4 tensors" for a group. */
 const char   *ps_checkpoint_item_get_shape  (PsCheckpointItem *self);
 /* Elements in the subtree (an aliased storage counted once). */

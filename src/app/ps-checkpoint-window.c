@@ -375,95 +375,6 @@ ps_checkpoint_window_get_statistics_text (PsCheckpointWindow *self)
   return self->stats_text;
 }
 
-/* ---------- tree columns (factories declared in ui/ps-checkpoint-window.ui) ---------- */
-
-static void
-setup_name (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-  GtkWidget *expander = gtk_tree_expander_new ();
-  GtkWidget *label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), label);
-  gtk_list_item_set_child (item, expander);
-}
-
-static void
-bind_name (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-  GtkTreeListRow *row = gtk_list_item_get_item (item);
-  g_autoptr (PsCheckpointItem) ci = gtk_tree_list_row_get_item (row);
-  GtkWidget *expander = gtk_list_item_get_child (item);
-  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
-  GtkWidget *label = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
-  gtk_label_set_text (GTK_LABEL (label), ps_checkpoint_item_get_name (ci));
-  gtk_widget_set_tooltip_text (label, *ps_checkpoint_item_get_path (ci) ? ps_checkpoint_item_get_path (ci) : NULL);
-}
-
-static void
-setup_label (GtkListItem *item, float xalign)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (label), xalign);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (item, label);
-}
-
-static void
-setup_text (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-  setup_label (item, 0);
-}
-
-static void
-setup_count (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-  setup_label (item, 1);
-}
-
-static PsCheckpointItem *
-item_of (GtkListItem *item)
-{
-  return gtk_tree_list_row_get_item (gtk_list_item_get_item (item));
-}
-
-static void
-bind_dtype (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-  g_autoptr (PsCheckpointItem) ci = item_of (item);
-  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
-  const char *text = ps_checkpoint_item_get_dtype (ci);
-  /* a group of many dtypes would crowd the column: "mixed", the list in the tooltip */
-  g_auto (GStrv) parts = g_strsplit (text, ", ", -1);
-  if (g_strv_length (parts) > 2)
-    {
-      g_autofree char *mixed = g_strdup_printf (_("mixed (%u)"), g_strv_length (parts));
-      gtk_label_set_text (label, mixed);
-    }
-  else
-    gtk_label_set_text (label, text);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
-}
-
-static void
-bind_shape (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-  g_autoptr (PsCheckpointItem) ci = item_of (item);
-  GtkWidget *label = gtk_list_item_get_child (item);
-  gtk_label_set_text (GTK_LABEL (label), ps_checkpoint_item_get_shape (ci));
-  gtk_widget_set_tooltip_text (label, ps_checkpoint_item_get_shape (ci));
-}
-
-static void
-bind_count (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-  g_autoptr (PsCheckpointItem) ci = item_of (item);
-  GtkWidget *label = gtk_list_item_get_child (item);
-  g_autofree char *count = g_strdup_printf ("%" PRId64, ps_checkpoint_item_get_numel (ci));
-  gtk_label_set_text (GTK_LABEL (label), count);
-  gtk_widget_set_tooltip_text (label, count);
-}
-
 static const char *
 format_name (PsCheckpointFormat f)
 {
@@ -900,6 +811,7 @@ ps_checkpoint_window_class_init (PsCheckpointWindowClass *klass)
   g_type_ensure (PS_TYPE_FIGURE_PAGE);
   g_type_ensure (PS_TYPE_ERROR_BANNER);
   g_type_ensure (PS_TYPE_SERIES_PANE);
+  g_type_ensure (PS_TYPE_CHECKPOINT_ITEM);   /* the tree's column templates bind its properties */
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-checkpoint-window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PsCheckpointWindow, name)
   CHILD (window_title);
@@ -918,13 +830,6 @@ ps_checkpoint_window_class_init (PsCheckpointWindowClass *klass)
   CHILD (paned);
   CHILD (series_pane);
 #undef CHILD
-  gtk_widget_class_bind_template_callback (widget_class, setup_name);
-  gtk_widget_class_bind_template_callback (widget_class, bind_name);
-  gtk_widget_class_bind_template_callback (widget_class, setup_text);
-  gtk_widget_class_bind_template_callback (widget_class, setup_count);
-  gtk_widget_class_bind_template_callback (widget_class, bind_dtype);
-  gtk_widget_class_bind_template_callback (widget_class, bind_shape);
-  gtk_widget_class_bind_template_callback (widget_class, bind_count);
 }
 
 static void

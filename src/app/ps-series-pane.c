@@ -578,10 +578,38 @@ ps_change_row_finalize (GObject *object)
   G_OBJECT_CLASS (ps_change_row_parent_class)->finalize (object);
 }
 
-static void ps_change_row_class_init (PsChangeRowClass *klass) { G_OBJECT_CLASS (klass)->finalize = ps_change_row_finalize; }
-static void ps_change_row_init (PsChangeRow *self) { (void) self; }
-
 enum { COL_RANK, COL_TENSOR, COL_REL, COL_NORM_A, COL_NORM_B, COL_DIFF, N_COLS };
+static char *row_text (PsChangeRow *r, int col);
+
+/* Read-only properties, one per column, as the table shows them (its column templates in
+ * ui/ps-series-pane.ui bind them): property id = column + 1. */
+static const char *const col_props[N_COLS] = { "rank-text", "tensor", "rel-text", "norm-a-text", "norm-b-text",
+                                               "diff-text" };
+
+static void
+ps_change_row_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  if (id < 1 || id > N_COLS)
+    {
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+      return;
+    }
+  g_value_take_string (value, row_text (PS_CHANGE_ROW (object), (int) id - 1));
+}
+
+static void
+ps_change_row_class_init (PsChangeRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  object_class->finalize = ps_change_row_finalize;
+  object_class->get_property = ps_change_row_get_property;
+  for (int col = 0; col < N_COLS; col++)
+    g_object_class_install_property (object_class, (guint) col + 1,
+                                     g_param_spec_string (col_props[col], NULL, NULL, NULL,
+                                                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+}
+
+static void ps_change_row_init (PsChangeRow *self) { (void) self; }
 
 static double
 row_number (PsChangeRow *r, int col)
@@ -620,27 +648,6 @@ row_compare (gconstpointer a, gconstpointer b, gpointer data)
   if (isnan (u) || isnan (v))
     return isnan (u) - isnan (v);
   return u < v ? GTK_ORDERING_SMALLER : u > v ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
-}
-
-static void
-setup_cell (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-  int col = GPOINTER_TO_INT (data);
-  GtkWidget *label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (label), col == COL_TENSOR ? 0 : 1);
-  if (col != COL_TENSOR)
-    gtk_widget_add_css_class (label, "numeric");
-  else
-    gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_list_item_set_child (item, label);
-}
-
-static void
-bind_cell (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-  PsChangeRow *r = gtk_list_item_get_item (item);
-  g_autofree char *text = row_text (r, GPOINTER_TO_INT (data));
-  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text);
 }
 
 typedef struct {
@@ -906,22 +913,16 @@ ps_series_pane_click_change_row (PsSeriesPane *self, guint position)
 static void
 setup_changes_view (PsSeriesPane *self)
 {
-  static const char *const titles[N_COLS] = { N_("#"), N_("Tensor"), N_("Relative change"), N_("‖a‖"), N_("‖b‖"),
-                                              N_("‖b − a‖") };
   self->changes_store = g_list_store_new (PS_TYPE_CHANGE_ROW);
+  /* the columns and their cells are in ui/ps-series-pane.ui, in the order of COL_*; each sorts by its number */
+  GListModel *cols = gtk_column_view_get_columns (self->changes_view);
+  g_assert (g_list_model_get_n_items (cols) == N_COLS);
   for (int col = 0; col < N_COLS; col++)
     {
-      GtkListItemFactory *f = gtk_signal_list_item_factory_new ();
-      g_signal_connect (f, "setup", G_CALLBACK (setup_cell), GINT_TO_POINTER (col));
-      g_signal_connect (f, "bind", G_CALLBACK (bind_cell), GINT_TO_POINTER (col));
-      GtkColumnViewColumn *c = gtk_column_view_column_new (_(titles[col]), f);
+      g_autoptr (GtkColumnViewColumn) c = g_list_model_get_item (cols, (guint) col);
       GtkSorter *sorter = GTK_SORTER (gtk_custom_sorter_new (row_compare, GINT_TO_POINTER (col), NULL));
       gtk_column_view_column_set_sorter (c, sorter);
       g_object_unref (sorter);
-      gtk_column_view_column_set_resizable (c, TRUE);
-      gtk_column_view_column_set_expand (c, col == COL_TENSOR);
-      gtk_column_view_append_column (self->changes_view, c);
-      g_object_unref (c);
     }
   GtkSorter *sorter = gtk_column_view_get_sorter (self->changes_view);
   self->changes_sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->changes_store)),
@@ -1653,6 +1654,7 @@ ps_series_pane_class_init (PsSeriesPaneClass *klass)
   signals[SIGNAL_SHOW_TENSOR] = g_signal_new ("show-tensor", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                               NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   g_type_ensure (PS_TYPE_FIGURE_PAGE);
+  g_type_ensure (PS_TYPE_CHANGE_ROW);   /* the table's column templates bind its properties */
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-series-pane.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PsSeriesPane, name)
   CHILD (play_button);

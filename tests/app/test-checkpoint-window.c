@@ -3,6 +3,7 @@
 #include "ps-config.h"
 #include "ps-window-private.h"
 #include "ps-checkpoint-window.h"
+#include "ps-checkpoint-item.h"
 #include "ps-export-pytorch.h"
 #include "formats-test-util.h"
 #include "checkpoint-test-util.h"
@@ -491,6 +492,89 @@ test_reads_in_worker (void)
   iterate ();
 }
 
+static GtkWidget *
+find_descendant (GtkWidget *w, GType t)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (w, t))
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_descendant (c, t);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* "text|tooltip" of every mapped GtkLabel under w, in widget order. */
+static void
+collect_labels (GtkWidget *w, GString *out)
+{
+  if (GTK_IS_LABEL (w) && gtk_widget_get_mapped (w))
+    {
+      const char *tip = gtk_widget_get_tooltip_text (w);
+      g_string_append_printf (out, "%s|%s\n", gtk_label_get_text (GTK_LABEL (w)), tip ? tip : "");
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    collect_labels (c, out);
+}
+
+/* The tree's columns are GtkListItem templates in ui/ps-checkpoint-window.ui (GtkBuilderListItemFactory)
+ * bound to the row's PsCheckpointItem: the cells drawn show the names with their paths as tooltips,
+ * a group of many dtypes as "mixed (n)" with the list in its tooltip, shapes and counts. */
+static void
+test_column_templates (void)
+{
+  PsWindow *w = new_window ("empty");
+  g_autofree char *path = fmt_data_path ("all_dtypes.safetensors");
+  PsCheckpointWindow *cw = open_checkpoint (w, path);
+  g_assert_nonnull (cw);
+  GtkColumnView *view = GTK_COLUMN_VIEW (find_descendant (GTK_WIDGET (cw), GTK_TYPE_COLUMN_VIEW));
+  g_assert_nonnull (view);
+  GListModel *cols = gtk_column_view_get_columns (view);
+  g_assert_cmpuint (g_list_model_get_n_items (cols), ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr (GtkColumnViewColumn) c = g_list_model_get_item (cols, i);
+      g_assert_true (GTK_IS_BUILDER_LIST_ITEM_FACTORY (gtk_column_view_column_get_factory (c)));
+    }
+  g_assert_true (ps_checkpoint_window_select_path (cw, "f16.matrix"));   /* expands f16 */
+  wait_read (cw);
+  g_autoptr (GString) labels = g_string_new (NULL);
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    {
+      g_string_truncate (labels, 0);
+      collect_labels (GTK_WIDGET (view), labels);
+      if (strstr (labels->str, "\nmatrix|f16.matrix\n") != NULL)
+        break;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  g_test_message ("%s", labels->str);
+  /* the root: its file name (no tooltip), many dtypes, its tensors, its values */
+  g_assert_true (g_str_has_prefix (labels->str, "Name|\nDtype|\nShape|\nCount|\nall_dtypes.safetensors|\n"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (path, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsCheckpointItem) root = ps_checkpoint_item_new_root (g_steal_pointer (&ck), "all_dtypes.safetensors");
+  g_autofree char *root_label = ps_checkpoint_item_get_dtype_label (root);
+  g_assert_true (g_str_has_prefix (root_label, "mixed ("));
+  g_autofree char *root_dtype = g_strdup_printf ("\n%s|%s\n", root_label, ps_checkpoint_item_get_dtype (root));
+  g_assert_nonnull (strstr (labels->str, root_dtype));
+  g_autofree char *root_count = g_strdup_printf ("\n%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "\n",
+                                                 ps_checkpoint_item_get_numel (root), ps_checkpoint_item_get_numel (root));
+  g_assert_nonnull (strstr (labels->str, root_count));
+  g_assert_nonnull (strstr (labels->str, "\n17 tensors|17 tensors\n"));
+  /* a group and a tensor in it */
+  g_assert_nonnull (strstr (labels->str, "\nf16|f16\nF16|F16\n2 tensors|2 tensors\n"));
+  g_assert_nonnull (strstr (labels->str, "\nmatrix|f16.matrix\nF16|F16\n"));
+  g_assert_nonnull (strstr (labels->str, "\n[3, 5]|[3, 5]\n15|15\n"));
+  gtk_window_destroy (GTK_WINDOW (cw));
+  gtk_window_destroy (GTK_WINDOW (w));
+  iterate ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -499,6 +583,7 @@ main (int argc, char **argv)
   g_test_add_func ("/checkpoint-window/open-all-dtypes", test_open_all_dtypes);
   g_test_add_func ("/checkpoint-window/open-torch", test_open_torch);
   g_test_add_func ("/checkpoint-window/reads-in-worker", test_reads_in_worker);
+  g_test_add_func ("/checkpoint-window/column-templates", test_column_templates);
   g_test_add_func ("/checkpoint-window/open-sharded-npz-npy", test_open_sharded_npz_npy);
   g_test_add_func ("/checkpoint-window/nested-tree", test_nested_tree);
   g_test_add_func ("/checkpoint-window/malformed-keeps-model", test_malformed_keeps_model);
