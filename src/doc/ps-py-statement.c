@@ -79,11 +79,13 @@ is_dotted (const char *s)
   return parts[0] != NULL;
 }
 
-/* The matching close bracket of the one at *p, skipping strings; NULL if unbalanced. */
+/* Walks brackets from p, skipping quoted strings. Stops at the bracket that brings the depth back to 0
+ * when stop_at_zero (returns it), else at the end. *depth is the bracket depth where it stopped; NULL
+ * when a string is not closed or no bracket closed the first. */
 static const char *
-match_close (const char *p)
+scan_brackets (const char *p, gboolean stop_at_zero, int *depth)
 {
-  int depth = 0;
+  *depth = 0;
   for (; *p; p++)
     {
       if (*p == '\'' || *p == '"')
@@ -97,36 +99,27 @@ match_close (const char *p)
           continue;
         }
       if (*p == '(' || *p == '[' || *p == '{')
-        depth++;
-      else if (*p == ')' || *p == ']' || *p == '}')
-        if (--depth == 0)
-          return p;
+        ++*depth;
+      else if ((*p == ')' || *p == ']' || *p == '}') && --*depth == 0 && stop_at_zero)
+        return p;
     }
   return NULL;
+}
+
+/* The matching close bracket of the one at *p, skipping strings; NULL if unbalanced. */
+static const char *
+match_close (const char *p)
+{
+  int depth;
+  return scan_brackets (p, TRUE, &depth);
 }
 
 /* Bracket depth at the end of s (strings skipped): > 0 means the statement continues. */
 static int
 open_depth (const char *p)
 {
-  int depth = 0;
-  for (; *p; p++)
-    {
-      if (*p == '\'' || *p == '"')
-        {
-          char q = *p;
-          for (p++; *p && *p != q; p++)
-            if (*p == '\\' && p[1])
-              p++;
-          if (*p == '\0')
-            return depth;
-          continue;
-        }
-      if (*p == '(' || *p == '[' || *p == '{')
-        depth++;
-      else if (*p == ')' || *p == ']' || *p == '}')
-        depth--;
-    }
+  int depth;
+  scan_brackets (p, FALSE, &depth);
   return depth;
 }
 
