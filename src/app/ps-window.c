@@ -1057,7 +1057,6 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, changes_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, explain_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, training_page);
-  gtk_widget_class_bind_template_child (widget_class, PsWindow, main_menu_button);
   gtk_widget_class_bind_template_child_full (widget_class, "heatmap_plot", FALSE,
                                              G_STRUCT_OFFSET (PsWindow, pages[PS_PAGE_HEATMAP]));
   gtk_widget_class_bind_template_child_full (widget_class, "histogram_plot", FALSE,
