@@ -482,6 +482,11 @@ KNOWN_GTK_FOLLOWERS = {
     # app frame). Session 4 saw the -45 once on a branch after a drag.
     'attempt to allocate GtkPopoverContent contents': "gdk_monitor_get_geometry: assertion",
     'attempt to allocate GtkScrolledWindow scrolledwindow': "gdk_monitor_get_geometry: assertion",
+    # Seen once (CI run of the final session-5 main, seed 203 after action 238 Return: "GtkBox box
+    # with width -2 and height -2" at every frame, the monitor critical earlier in the same campaign).
+    # Classified by its likeness to the scrolled window's -2 x -2 above, NOT by a stack: one replay of
+    # seed 203 and nine off-screen menu variants did not show it. Still open in #16.
+    'attempt to allocate GtkBox box  with width -2 and height -2': "gdk_monitor_get_geometry: assertion",
 }
 KNOWN_GTK_PRECEDERS = {
     'invalid (NULL) pointer instance': "gdk_drag_set_hotspot: assertion 'GDK_IS_DRAG (drag)'",
@@ -495,7 +500,8 @@ def judge(text):
     lines = [l for l in text.splitlines() if any(b in l for b in BAD)]
     bad = []
     for i, line in enumerate(lines):
-        follows = next((v for k, v in KNOWN_GTK_FOLLOWERS.items() if k in line), None)
+        bare = re.sub(r'0x[0-9a-f]+', '', line)   # widget addresses differ from run to run
+        follows = next((v for k, v in KNOWN_GTK_FOLLOWERS.items() if k in bare), None)
         precedes = next((v for k, v in KNOWN_GTK_PRECEDERS.items() if k in line), None)
         known = (any(k in line for k in KNOWN_GTK_BUGS)
                  or (follows is not None and follows in last_bad[0])
