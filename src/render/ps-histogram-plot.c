@@ -241,6 +241,21 @@ add_keyed (GArray *a, const char *key, gboolean muted, char *text)
   g_array_append_val (a, l);
 }
 
+/* Over the plot the legend covers at most this share of the axis box's width or height. */
+#define LEGEND_MAX_SHARE 0.4
+
+static double
+legend_text_width (cairo_t *cr, GArray *lines, double keyw)
+{
+  double tw = 0;
+  for (guint i = 0; i < lines->len; i++)
+    {
+      LegendLine *l = &g_array_index (lines, LegendLine, i);
+      tw = MAX (tw, ps_plot_text_width (cr, l->text) + (l->key ? keyw : 0));
+    }
+  return tw;
+}
+
 static void
 draw_legend (const PsHistogramPlot *p, cairo_t *cr, const Frame *f, double s)
 {
@@ -298,15 +313,27 @@ draw_legend (const PsHistogramPlot *p, cairo_t *cr, const Frame *f, double s)
       add_line (lines, 0, FALSE, g_strdup_printf ("NaN: %s (not drawn)", n));
     }
   ps_plot_set_font (cr, 11.5 * s, FALSE);
-  double tw = 0;
-  double keyw = 40 * s;
-  for (guint i = 0; i < lines->len; i++)
-    {
-      LegendLine *l = &g_array_index (lines, LegendLine, i);
-      tw = MAX (tw, ps_plot_text_width (cr, l->text) + (l->key ? keyw : 0));
-    }
-  double lh = 17 * s, sw = 22 * s;
+  double keyw = 40 * s, lh = 17 * s, sw = 22 * s;
+  double tw = legend_text_width (cr, lines, keyw);
   double bw = tw + sw + 16 * s, bh = lines->len * lh + 8 * s;
+  if (f->legend_x <= 0 && (bw > LEGEND_MAX_SHARE * (f->x1 - f->x0) || bh > LEGEND_MAX_SHARE * (f->y1 - f->y0)))
+    {
+      /* drawn over a small plot (Compare's small multiples): the whole legend hid half the bars;
+       * only its keys (observed, expected) stay — the numbers are on the Histogram page */
+      guint k = 0;
+      for (guint i = 0; i < lines->len; i++)
+        {
+          LegendLine *l = &g_array_index (lines, LegendLine, i);
+          if (l->mark != 0)
+            g_array_index (lines, LegendLine, k++) = *l;
+          else
+            g_free (l->text);
+        }
+      g_array_set_size (lines, k);
+      tw = legend_text_width (cr, lines, keyw);
+      bw = tw + sw + 16 * s;
+      bh = lines->len * lh + 8 * s;
+    }
   double bx, by = f->y0 + 4 * s;
   if (f->legend_x > 0)
     bx = f->legend_x;

@@ -556,6 +556,54 @@ bell_histogram (int n, double std, PsTensor **out)
   return h;
 }
 
+/* A histogram as small as one of Compare's small multiples: the legend drawn over it keeps to its
+ * keys (it used to be the whole legend, nine lines, hiding the right half of the bars); at a full
+ * size the whole legend is beside the plot as before. Each nonempty bin's bar shows its colour at
+ * the bottom of the bar. */
+static void
+test_histogram_small_legend (void)
+{
+  lcg_state = 23;
+  PsTensor *t = NULL;
+  g_autoptr (PsHistogram) h = bell_histogram (4096, 0.1, &t);
+  g_autoptr (PsTensor) tt = t;
+  PsStats st;
+  ps_stats_compute (t, &st);
+  PsInitInfo info;
+  memset (&info, 0, sizeof info);
+  info.dist = PS_DIST_UNIFORM;
+  info.a = -0.1 * sqrt (3.0);
+  info.b = 0.1 * sqrt (3.0);
+  g_strlcpy (info.fn, "kaiming_uniform_", sizeof info.fn);
+  PsHistogramPlotOptions o;
+  ps_histogram_plot_options_init (&o);
+  o.title = "default.weight [64, 64]";
+  o.subtitle = "step 12 · seed 0";
+  o.init = &info;
+  o.stats = &st;
+  PsHistogramPlot plot = { h, &o };
+  static const int sizes[][2] = { { 440, 190 }, { 720, 440 } };
+  for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
+    {
+      int w = sizes[k][0], hh = sizes[k][1];
+      cairo_surface_t *s = render (ps_histogram_plot_draw_func, &plot, w, hh);
+      int shown = 0, bins = 0;
+      for (int b = 0; b < h->n_bins; b++)
+        {
+          double bx, by;
+          if (!ps_histogram_plot_bin_point (&plot, w, hh, b, &bx, &by))
+            continue;
+          bins++;
+          shown += pixel (s, bx, by) == o.bar_color;
+        }
+      g_test_message ("%d × %d: %d of %d bars visible at their base", w, hh, shown, bins);
+      g_assert_cmpint (bins, >, 20);
+      g_assert_cmpint (shown * 10, >=, bins * 9);
+      cairo_surface_destroy (s);
+    }
+  save_sample ("histogram-small.png", 440, 190, ps_histogram_plot_draw_func, &plot);
+}
+
 static void
 test_histogram_plot (void)
 {
@@ -924,6 +972,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/colorize-matches-reference", test_colorize_matches_reference);
   g_test_add_func ("/render/difference", test_difference);
   g_test_add_func ("/render/histogram-plot", test_histogram_plot);
+  g_test_add_func ("/render/histogram-small-legend", test_histogram_small_legend);
   g_test_add_func ("/render/ridgeline-and-bands", test_ridgeline_and_bands);
   g_test_add_func ("/render/degenerate-inputs", test_degenerate_inputs);
   g_test_add_func ("/render/export-formats", test_export_formats);
