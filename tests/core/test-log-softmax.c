@@ -4,7 +4,8 @@
  * in torch's portable DEFAULT build ("flavour": "default") and — run again by tests/meson.build
  * with ATEN_CPU_CAPABILITY=avx512 (test-log-softmax-avx512) — at the AVX512 capability (16 lanes):
  * row lengths over every residue modulo 8 and 16, other dims (host_softmax's double sums), 0-D,
- * implicit dims, large values. */
+ * implicit dims, large values. Also GELU(approximate='none') of one element (ATen's scalar kernels, no
+ * FMA in either build) against tests/data/gelu-scalar-golden.json, at AVX2 and in the DEFAULT build. */
 #include "layer-golden.h"
 #include "ps-autograd.h"
 #include "ps-threads.h"
@@ -41,7 +42,8 @@ run_backward_case (JsonObject *c, guint64 *n_values)
   PsGenerator gen;
   ps_generator_init (&gen, json_object_get_int_member (c, "seed"), dflt ? PS_FLAVOUR_DEFAULT : PS_FLAVOUR_AVX2);
   g_autoptr (PsArgs) args = layer_args (json_object_get_object_member (c, "args"));
-  g_autoptr (PsModule) m = ps_module_new ("LogSoftmax", args, &gen, &error);
+  const char *type = json_object_get_string_member_with_default (c, "type", "LogSoftmax");
+  g_autoptr (PsModule) m = ps_module_new (type, args, &gen, &error);
   g_assert_no_error (error);
   int64_t shape[PS_MAX_DIMS];
   const int nd = golden_shape (json_object_get_array_member (c, "shape"), shape);
@@ -99,6 +101,23 @@ test_backward (void)
   g_assert_cmpuint (n, ==, 62);
 }
 
+/* GELU(approximate='none') of one element: ATen's scalar kernels (the FMA of the backward in the AVX2
+ * build only), tests/data/gelu-scalar-golden.json (tests/golden/gen_gelu_scalar.py). */
+static void
+test_gelu_one_element (void)
+{
+  g_autoptr (JsonParser) p = golden_load ("gelu-scalar-golden.json");
+  JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "backward");
+  guint n = 0;
+  guint64 n_values = 0;
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      run_backward_case (json_array_get_object_element (cases, i), &n_values);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, 96);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -108,6 +127,7 @@ main (int argc, char **argv)
       g_test_add_func ("/log-softmax/forward", test_forward);
       g_test_add_func ("/log-softmax/errors", test_errors);
       g_test_add_func ("/log-softmax/reprs", test_reprs);
+      g_test_add_func ("/gelu/one-element", test_gelu_one_element);
     }
   g_test_add_func ("/log-softmax/backward", test_backward);
   return g_test_run ();
