@@ -192,6 +192,7 @@ test_forms (void)
     { "conv = torch.nn.Conv2d(3, 8, 3, padding=1)",
       "{\"op\":\"module\",\"id\":\"conv\",\"type\":\"Conv2d\",\"args\":{\"in_channels\":3,\"out_channels\":8,\"kernel_size\":3,\"padding\":1}}" },
     { "act = nn.ReLU()", "{\"op\":\"module\",\"id\":\"act\",\"type\":\"ReLU\",\"args\":{}}" },
+    { "lsm = nn.LogSoftmax(dim=1)", "{\"op\":\"module\",\"id\":\"lsm\",\"type\":\"LogSoftmax\",\"args\":{\"dim\":1}}" },
     { "fc1 = nn.Linear(10, 5, False)",
       "{\"op\":\"module\",\"id\":\"fc1\",\"type\":\"Linear\",\"args\":{\"in_features\":10,\"out_features\":5,\"bias\":false}}" },
     { "c2 = nn.Conv2d(3, 8, 3, 1, 1, bias=False)",
