@@ -1172,11 +1172,35 @@ ps_py_emit_load (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 }
 
 /* A note is a comment in the script. */
-gboolean
-ps_py_emit_note (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+/* ---------- for the emitters that live beside their op kind's entry ---------- */
+
+GString *
+ps_py_export_out (PsPyExport *ex)
 {
-  emit_comment (ex->out, "# ", op->u.note.text, 100);
-  return TRUE;
+  return ex->out;
+}
+
+char *
+ps_py_export_target (PsPyExport *ex, const char *path, guint number, const char *kind, GError **error)
+{
+  Target t = { 0 };
+  if (!resolve (ex, path, &t, number, kind, error))
+    return NULL;
+  char *expr = g_strdup (t.expr->str);
+  target_clear (&t);
+  return expr;
+}
+
+void
+ps_py_append_float (GString *s, double d)
+{
+  append_py_float (s, d);
+}
+
+void
+ps_py_append_comment (GString *s, const char *text)
+{
+  emit_comment (s, "# ", text, 100);
 }
 
 /* ---------- training ops (recipe version 3) ---------- */

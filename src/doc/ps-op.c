@@ -96,6 +96,31 @@ ps_json_object_deep_copy (JsonObject *o)
   return r;
 }
 
+gboolean
+ps_json_number (JsonNode *n, double *v)
+{
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
+    return FALSE;
+  GType t = json_node_get_value_type (n);
+  if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE)
+    {
+      *v = json_node_get_double (n);
+      return TRUE;
+    }
+  if (t != G_TYPE_STRING)
+    return FALSE;
+  const char *s = json_node_get_string (n);
+  if (strcmp (s, "nan") == 0)
+    *v = NAN;
+  else if (strcmp (s, "inf") == 0)
+    *v = INFINITY;
+  else if (strcmp (s, "-inf") == 0)
+    *v = -INFINITY;
+  else
+    return FALSE;
+  return TRUE;
+}
+
 /* ---------- keyword arguments ---------- */
 
 static JsonNode *
@@ -181,6 +206,7 @@ field_clear (const PsOpField *f, gpointer slot)
     case PS_FIELD_INT:
     case PS_FIELD_SEED:
     case PS_FIELD_BOOL:
+    case PS_FIELD_NUMBER:
       break;
     }
 }
@@ -252,6 +278,18 @@ parse_field (PsOp *op, const PsOpField *f, JsonNode *n, guint index, GError **er
           return FALSE;
         }
       return TRUE;
+    case PS_FIELD_NUMBER:
+      {
+        PsOpNumber *v = slot;
+        if (!ps_json_number (n, &v->value))
+          {
+            ps_op_parse_error (error, index, kind, f->name, "expected a number, got '%s' (the strings a number "
+                               "may be are \"nan\", \"inf\" and \"-inf\")", json_node_get_string (n));
+            return FALSE;
+          }
+        v->integer = ps_json_is (n, G_TYPE_INT64);
+        return TRUE;
+      }
     case PS_FIELD_CUSTOM:
       return f->parse (op, slot, n, index, error);
     }
@@ -270,6 +308,9 @@ field_type_ok (const PsOpField *f, JsonNode *n, const char **expected)
     case PS_FIELD_SEED: *expected = "an integer"; return TRUE;   /* ps_recipe_seed_from_json says why not */
     case PS_FIELD_BOOL: *expected = "a boolean"; return ps_json_is (n, G_TYPE_BOOLEAN);
     case PS_FIELD_ARGS: *expected = "an object"; return JSON_NODE_HOLDS_OBJECT (n);
+    case PS_FIELD_NUMBER:
+      *expected = "a number";
+      return ps_json_is (n, G_TYPE_INT64) || ps_json_is (n, G_TYPE_DOUBLE) || ps_json_is (n, G_TYPE_STRING);
     case PS_FIELD_CUSTOM: *expected = "anything"; return TRUE;
     }
   return FALSE;
@@ -366,6 +407,17 @@ ps_op_new_from_json (JsonObject *json, guint index, GError **error)
   return g_steal_pointer (&op);
 }
 
+JsonNode *
+ps_op_number_to_json (const PsOpNumber *v)
+{
+  JsonNode *n = json_node_alloc ();
+  if (isnan (v->value))
+    return json_node_init_string (n, "nan");
+  if (isinf (v->value))
+    return json_node_init_string (n, v->value > 0 ? "inf" : "-inf");
+  return v->integer ? json_node_init_int (n, (gint64) v->value) : json_node_init_double (n, v->value);
+}
+
 JsonObject *
 ps_op_to_json (const PsOp *op)
 {
@@ -386,6 +438,7 @@ ps_op_to_json (const PsOp *op)
         case PS_FIELD_SEED: n = json_node_init_int (json_node_alloc (), *(const gint64 *) slot); break;
         case PS_FIELD_BOOL: n = json_node_init_boolean (json_node_alloc (), *(const gboolean *) slot); break;
         case PS_FIELD_ARGS: n = args_to_json (*(PsArgs *const *) slot); break;
+        case PS_FIELD_NUMBER: n = ps_op_number_to_json (slot); break;
         case PS_FIELD_CUSTOM: n = f->write (op, slot); break;
         }
       json_object_set_member (o, f->name, n);
@@ -425,7 +478,8 @@ ps_op_copy (const PsOp *op)
         case PS_FIELD_CUSTOM: f->copy (to, from); break;
         case PS_FIELD_INT:
         case PS_FIELD_SEED:
-        case PS_FIELD_BOOL: break;
+        case PS_FIELD_BOOL:
+        case PS_FIELD_NUMBER: break;
         }
     }
   return c;
@@ -1819,6 +1873,13 @@ describe_note (const PsOp *op, const PsState *after, GString *s)
 {
   g_string_append_printf (s, "note: %s", op->u.note.text);
 }
+
+static gboolean
+py_emit_note (PsPyExport *ex, const PsOp *op, guint n, GError **error)
+{
+  ps_py_append_comment (ps_py_export_out (ex), op->u.note.text);
+  return TRUE;
+}
 /* ---------- descriptions ---------- */
 
 static void
@@ -2004,8 +2065,9 @@ ps_op_apply (const PsState *prev, const PsOp *op, guint op_number, GError **erro
  *
  * One entry per op kind, in the order docs/recipe-format.md lists them. ADDING AN OP KIND = one
  * entry here (name, the format version that adds it, its fields, check, apply, describe and its
- * Python emitter), its member of the PsOp union (ps-op.h), its section in docs/recipe-format.md,
- * and its tests; nothing else dispatches on kinds (see DESIGN.md). Field tables list the fields
+ * Python emitter, all in this file: see note's), its member of the PsOp union (ps-op.h), its
+ * section in docs/recipe-format.md, and its tests; nothing else dispatches on kinds and the newest
+ * version a reader accepts follows from the table (see DESIGN.md). Field tables list the fields
  * besides "op", "description" and "x-…"; a field added to an existing kind later names its own
  * format version. */
 
@@ -2121,7 +2183,7 @@ static const PsOpKind ps_op_kinds[] = {
   { .name = "load", .version = 1, .fields = load_fields, .check = check_load, .writes = writes_target,
     .apply = apply_load, .action = action_load, .describe = describe_load, .py_emit = ps_py_emit_load },
   { .name = "note", .version = 3, .fields = note_fields, .check = check_note,
-    .apply = apply_note, .action = action_note, .describe = describe_note, .py_emit = ps_py_emit_note },
+    .apply = apply_note, .action = action_note, .describe = describe_note, .py_emit = py_emit_note },
 };
 
 static const PsOpKind *
@@ -2134,6 +2196,26 @@ kind_lookup (const char *name)
     if (strcmp (k->name, name) == 0)
       return k;
   return NULL;
+}
+
+static int
+kind_newest_version (const PsOpKind *k)
+{
+  int v = k->version;
+  for (const PsOpField *f = k->fields; f->name; f++)
+    v = MAX (v, f->version);
+  return v;
+}
+
+int
+ps_op_newest_version (void)
+{
+  int v = 1;
+  for (guint i = 0; i < G_N_ELEMENTS (ps_op_kinds); i++)
+    v = MAX (v, kind_newest_version (&ps_op_kinds[i]));
+  for (const PsOpKind *k = ps_train_op_kinds; k->name; k++)
+    v = MAX (v, kind_newest_version (k));
+  return v;
 }
 
 gboolean

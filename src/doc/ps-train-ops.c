@@ -30,45 +30,18 @@ field_error (GError **error, const char *field, const char *fmt, ...)
   g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "field '%s': %s", field, msg);
 }
 
-/* A number: a JSON number, or the recipe's spelling of the floats JSON has no literal for ("nan",
- * "inf", "-inf"; docs/recipe-format.md), which torch's Python arguments take as float('nan')… */
-static gboolean
-number_value (JsonNode *n, double *v)
-{
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
-    return FALSE;
-  GType t = json_node_get_value_type (n);
-  if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE)
-    {
-      *v = json_node_get_double (n);
-      return TRUE;
-    }
-  if (t != G_TYPE_STRING)
-    return FALSE;
-  const char *s = json_node_get_string (n);
-  if (strcmp (s, "nan") == 0)
-    *v = NAN;
-  else if (strcmp (s, "inf") == 0)
-    *v = INFINITY;
-  else if (strcmp (s, "-inf") == 0)
-    *v = -INFINITY;
-  else
-    return FALSE;
-  return TRUE;
-}
-
 static gboolean
 is_number (JsonNode *n)
 {
   double v;
-  return number_value (n, &v);
+  return ps_json_number (n, &v);
 }
 
 static double
 number_or (JsonNode *n, double dflt)
 {
   double v;
-  return number_value (n, &v) ? v : dflt;
+  return ps_json_number (n, &v) ? v : dflt;
 }
 
 static gboolean
@@ -515,7 +488,7 @@ static gboolean
 parse_num (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
 {
   PsOpNumber *v = slot;
-  if (!field_check (op, slot, node, index, number_value (node, &v->value), "a number", error))
+  if (!field_check (op, slot, node, index, ps_json_number (node, &v->value), "a number", error))
     return FALSE;
   v->integer = is_int (node);
   return TRUE;
@@ -524,13 +497,7 @@ parse_num (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
 static JsonNode *
 write_num (const PsOp *op, gconstpointer slot)
 {
-  const PsOpNumber *v = slot;
-  JsonNode *n = json_node_alloc ();
-  if (isnan (v->value))
-    return json_node_init_string (n, "nan");
-  if (isinf (v->value))
-    return json_node_init_string (n, v->value > 0 ? "inf" : "-inf");
-  return v->integer ? json_node_init_int (n, (gint64) v->value) : json_node_init_double (n, v->value);
+  return ps_op_number_to_json (slot);
 }
 
 static void
