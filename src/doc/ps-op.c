@@ -288,6 +288,13 @@ parse_field (PsOp *op, const PsOpField *f, JsonNode *n, guint index, GError **er
             return FALSE;
           }
         v->integer = ps_json_is (n, G_TYPE_INT64);
+        /* the value travels as a double: an integer must survive the trip (|i| ≤ 2^53 always does) */
+        if (v->integer && (v->value >= 9223372036854775808.0 || (gint64) v->value != json_node_get_int (n)))
+          {
+            ps_op_parse_error (error, index, kind, f->name, "integer %" G_GINT64_FORMAT " has no exact float "
+                               "value (write it as a float)", json_node_get_int (n));
+            return FALSE;
+          }
         return TRUE;
       }
     case PS_FIELD_CUSTOM:
@@ -1880,6 +1887,119 @@ py_emit_note (PsPyExport *ex, const PsOp *op, guint n, GError **error)
   ps_py_append_comment (ps_py_export_out (ex), op->u.note.text);
   return TRUE;
 }
+/* ---------- scale (version 4) ---------- */
+
+/* `with torch.no_grad(): t.mul_(factor)` on one parameter or buffer: scaling an initialization by
+ * hand (makemore's `layer.weight *= 5/3`, a last layer made less confident with `*= 0.1`). As
+ * ATen's mul kernel with a Python number: the factor is cast to float once, then each value is one
+ * float product (the same in its vector and scalar loops); an int64 buffer takes an integer factor
+ * (products wrap, as torch's) and refuses a float one with torch's message. The value is replaced,
+ * not written in place, so earlier steps keep theirs. */
+/* The factor as Python spells it: 2 stays an int, 0.1 a float. */
+static void
+append_factor (GString *s, const PsOpNumber *f)
+{
+  if (f->integer)
+    g_string_append_printf (s, "%" G_GINT64_FORMAT, (gint64) f->value);
+  else
+    ps_py_append_float (s, f->value);
+}
+
+static gboolean
+apply_scale (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  const PsOpScale *sc = &op->u.scale;
+  PsParam *p = NULL;
+  if (!ps_state_resolve (state, sc->target, NULL, &p, error))
+    {
+      g_prefix_error (error, "field 'target': ");
+      return FALSE;
+    }
+  if (p == NULL)
+    {
+      field_error (error, "target", "'%s' is a module, not a parameter or buffer", sc->target);
+      return FALSE;
+    }
+  if (p->value == NULL)
+    {
+      field_error (error, "target", "Attempted to use an uninitialized parameter '%s': run a forward "
+                   "first to materialize it", sc->target);
+      return FALSE;
+    }
+  if (p->value->dtype == PS_DTYPE_INT64 && !sc->factor.integer)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "result type Float can't be cast to the desired output type Long");
+      return FALSE;
+    }
+  g_autoptr (PsTensor) t = ps_tensor_copy (p->value, error);
+  if (t == NULL)
+    return FALSE;
+  double v = sc->factor.value;
+  if (t->dtype == PS_DTYPE_FLOAT32)
+    {
+      float f = (float) v;
+      float *x = ps_tensor_f32 (t);
+      for (int64_t i = 0; i < t->numel; i++)
+        x[i] *= f;
+    }
+  else
+    {
+      guint64 f = (guint64) (gint64) v;   /* an exact integer below 2^63 (PS_FIELD_NUMBER) */
+      int64_t *x = ps_tensor_i64 (t);
+      for (int64_t i = 0; i < t->numel; i++)
+        x[i] = (int64_t) ((guint64) x[i] * f);
+    }
+  /* the scheme's distribution, scaled: U(a, b)·f = U(fa, fb), N(m, s)·f = N(fm, |f|s) */
+  PsInitInfo *info = &p->init;
+  g_autofree char *before = ps_init_info_summary (info);
+  if (!isfinite (v))
+    info->dist = PS_DIST_OTHER;
+  double a = info->a * v, b = info->b * v;
+  info->a = MIN (a, b);
+  info->b = MAX (a, b);
+  info->mean *= v;
+  info->std *= fabs (v);
+  info->value *= v;
+  g_autoptr (GString) how = g_string_new (before);
+  g_string_append (how, before[0] ? " × " : "× ");
+  append_factor (how, &sc->factor);
+  g_strlcpy (info->formula, how->str, sizeof info->formula);
+  info->fn[0] = '\0';
+  ps_param_set_value (p, t);
+  return TRUE;
+}
+
+static char *
+action_scale (const PsOp *op)
+{
+  return g_strdup_printf ("mul_ on %s", op->u.scale.target);
+}
+
+static void
+describe_scale (const PsOp *op, const PsState *after, GString *s)
+{
+  PsParam *p = NULL;
+  ps_state_resolve (after, op->u.scale.target, NULL, &p, NULL);
+  if (p != NULL)
+    append_param (s, op->u.scale.target, p);
+  g_string_append (s, ", scaled by ");
+  append_factor (s, &op->u.scale.factor);
+}
+
+static gboolean
+py_emit_scale (PsPyExport *ex, const PsOp *op, guint n, GError **error)
+{
+  g_autofree char *t = ps_py_export_target (ex, op->u.scale.target, n, "scale", error);
+  if (t == NULL)
+    return FALSE;
+  GString *s = ps_py_export_out (ex);
+  g_string_append_printf (s, "with torch.no_grad():\n    %s.mul_(", t);
+  append_factor (s, &op->u.scale.factor);
+  g_string_append (s, ")\n");
+  return TRUE;
+}
+
 /* ---------- descriptions ---------- */
 
 static void
@@ -2145,6 +2265,10 @@ static const PsOpField load_fields[] = {
 static const PsOpField note_fields[] = {
   { "text", PS_FIELD_STRING, TRUE, F (note, text) },
   { NULL } };
+static const PsOpField scale_fields[] = {
+  { "target", PS_FIELD_STRING, TRUE, F (scale, target) },
+  { "factor", PS_FIELD_NUMBER, TRUE, F (scale, factor) },
+  { NULL } };
 
 #undef F
 
@@ -2184,6 +2308,8 @@ static const PsOpKind ps_op_kinds[] = {
     .apply = apply_load, .action = action_load, .describe = describe_load, .py_emit = ps_py_emit_load },
   { .name = "note", .version = 3, .fields = note_fields, .check = check_note,
     .apply = apply_note, .action = action_note, .describe = describe_note, .py_emit = py_emit_note },
+  { .name = "scale", .version = 4, .fields = scale_fields, .writes = writes_target,
+    .apply = apply_scale, .action = action_scale, .describe = describe_scale, .py_emit = py_emit_scale },
 };
 
 static const PsOpKind *

@@ -149,6 +149,11 @@ typedef struct {                 /* note */
   char *text;
 } PsOpNote;
 
+typedef struct {                 /* scale (version 4) */
+  char *target;
+  PsOpNumber factor;
+} PsOpScale;
+
 struct _PsOp {
   const PsOpKind *kind;
   guint64 present;               /* bit i: field i of the kind's field table was given */
@@ -165,6 +170,7 @@ struct _PsOp {
     PsOpForward forward;
     PsOpLoad load;
     PsOpNote note;
+    PsOpScale scale;
     PsOpNewObject new_object;
     PsOpDataset dataset;
     PsOpOptimizer optimizer;
