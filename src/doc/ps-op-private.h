@@ -138,6 +138,10 @@ gboolean ps_py_emit_load    (PsPyExport *ex, const PsOp *op, guint n, GError **e
  * scheduler, backward, step, zero_grad, scheduler_step, train), { NULL } terminated, each with its
  * own fields, checks, apply, modules written and sentence. */
 extern const PsOpKind ps_train_op_kinds[];
+/* An attention mask field (PsOpMask: the forward op's and the train op's), written, copied, cleared. */
+JsonNode *ps_op_mask_write     (const PsOp *op, gconstpointer slot);
+void     ps_op_mask_copy       (gpointer dst, gconstpointer src);
+void     ps_op_mask_clear      (gpointer slot);
 /* A field kept as its JSON value (the forward op's "loss"). */
 gboolean ps_json_field_parse   (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error);
 JsonNode *ps_json_field_write  (const PsOp *op, gconstpointer slot);

@@ -1421,22 +1421,22 @@ mask_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **error)
   return TRUE;
 }
 
-static JsonNode *
-mask_write (const PsOp *op, gconstpointer slot)
+JsonNode *
+ps_op_mask_write (const PsOp *op, gconstpointer slot)
 {
   const PsOpMask *m = slot;
   return ps_mask_spec_to_json (&m->spec, m->is_bool);
 }
 
-static void
-mask_copy (gpointer dst, gconstpointer src)
+void
+ps_op_mask_copy (gpointer dst, gconstpointer src)
 {
   ps_input_spec_copy (&((PsOpMask *) dst)->spec, &((const PsOpMask *) src)->spec);
   ((PsOpMask *) dst)->is_bool = ((const PsOpMask *) src)->is_bool;
 }
 
-static void
-mask_clear (gpointer slot)
+void
+ps_op_mask_clear (gpointer slot)
 {
   ps_input_spec_clear (&((PsOpMask *) slot)->spec);
 }
@@ -2250,9 +2250,10 @@ static const PsOpField forward_fields[] = {
   { "name", PS_FIELD_STRING, FALSE, F (forward, name) },
   { "loss", PS_FIELD_CUSTOM, FALSE, F (forward, loss), 3, ps_json_field_parse, ps_json_field_write, ps_json_field_copy,
     ps_json_field_clear },
-  { "key_padding_mask", PS_FIELD_CUSTOM, FALSE, F (forward, key_padding_mask), 3, mask_parse, mask_write, mask_copy,
-    mask_clear },
-  { "attn_mask", PS_FIELD_CUSTOM, FALSE, F (forward, attn_mask), 3, mask_parse, mask_write, mask_copy, mask_clear },
+  { "key_padding_mask", PS_FIELD_CUSTOM, FALSE, F (forward, key_padding_mask), 3, mask_parse, ps_op_mask_write,
+    ps_op_mask_copy, ps_op_mask_clear },
+  { "attn_mask", PS_FIELD_CUSTOM, FALSE, F (forward, attn_mask), 3, mask_parse, ps_op_mask_write, ps_op_mask_copy,
+    ps_op_mask_clear },
   { "need_weights", PS_FIELD_BOOL, FALSE, F (forward, need_weights), 3 },
   { "average_attn_weights", PS_FIELD_BOOL, FALSE, F (forward, average_attn_weights), 3 },
   { NULL } };

@@ -141,8 +141,9 @@ typedef struct {                 /* train (defaults when not given: see docs/rec
   gboolean shuffle, drop_last;
   char *scheduler, *scheduler_every;
   PsOpNumber clip_grad_norm;
-  JsonNode *key_padding_mask, *attn_mask;   /* MultiheadAttention's fixed masks as given (checked at
-                                               load, made into tensors when applied), or NULL */
+  /* MultiheadAttention's fixed masks ("value", "zeros" or "ones": the same for every batch), parsed
+   * at load and made into tensors when applied; ps_op_has_field says which were given */
+  PsOpMask key_padding_mask, attn_mask;
 } PsOpTrain;
 
 typedef struct {                 /* note */
