@@ -1172,11 +1172,35 @@ ps_py_emit_load (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 }
 
 /* A note is a comment in the script. */
-gboolean
-ps_py_emit_note (PsPyExport *ex, const PsOp *op, guint number, GError **error)
+/* ---------- for the emitters that live beside their op kind's entry ---------- */
+
+GString *
+ps_py_export_out (PsPyExport *ex)
 {
-  emit_comment (ex->out, "# ", op->u.note.text, 100);
-  return TRUE;
+  return ex->out;
+}
+
+char *
+ps_py_export_target (PsPyExport *ex, const char *path, guint number, const char *kind, GError **error)
+{
+  Target t = { 0 };
+  if (!resolve (ex, path, &t, number, kind, error))
+    return NULL;
+  char *expr = g_strdup (t.expr->str);
+  target_clear (&t);
+  return expr;
+}
+
+void
+ps_py_append_float (GString *s, double d)
+{
+  append_py_float (s, d);
+}
+
+void
+ps_py_append_comment (GString *s, const char *text)
+{
+  emit_comment (s, "# ", text, 100);
 }
 
 /* ---------- training ops (recipe version 3) ---------- */
@@ -1465,8 +1489,9 @@ emit_dataset (Exporter *ex, const PsOpDataset *d, guint number, GError **error)
 }
 
 static gboolean
-emit_train (Exporter *ex, const PsOpTrain *t, guint number, GError **error)
+emit_train (Exporter *ex, const PsOp *op, guint number, GError **error)
 {
+  const PsOpTrain *t = &op->u.train;
   GString *s = ex->out;
   Target m = { 0 };
   const char *opt = NULL, *data = NULL, *sched = NULL;
@@ -1508,22 +1533,14 @@ emit_train (Exporter *ex, const PsOpTrain *t, guint number, GError **error)
   for (guint i = 0; i < n_inputs; i++)
     g_string_append_printf (call, "%s%s", i ? ", " : "", l.xb);
   static const char *const mask_fields[2] = { "key_padding_mask", "attn_mask" };
-  JsonNode *const masks[2] = { t->key_padding_mask, t->attn_mask };
+  const PsOpMask *const masks[2] = { &t->key_padding_mask, &t->attn_mask };
   for (int i = 0; i < 2; i++)
-    if (masks[i] != NULL)
+    if (ps_op_has_field (op, mask_fields[i]))
       {
-        PsOpMask mask = { 0 };
-        if (!ps_recipe_parse_mask (masks[i], &mask.spec, &mask.is_bool, error))
-          {
-            g_string_free (call, TRUE);
-            target_clear (&m);
-            return FALSE;
-          }
         const char *var = mask_fields[i];   /* reserved (script_names) */
         g_string_append_printf (s, "%s = ", var);
-        emit_mask (s, &mask);
+        emit_mask (s, masks[i]);
         g_string_append_c (s, '\n');
-        ps_input_spec_clear (&mask.spec);
         g_string_append_printf (call, ", %s=%s", mask_fields[i], var);
       }
   g_string_append_printf (call, ")%s", klass && klass->returns_tuple ? "[0]" : "");
@@ -1618,7 +1635,7 @@ ps_py_emit_scheduler (PsPyExport *ex, const PsOp *op, guint number, GError **err
 gboolean
 ps_py_emit_train (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 {
-  return emit_train (ex, &op->u.train, number, error);
+  return emit_train (ex, op, number, error);
 }
 
 gboolean

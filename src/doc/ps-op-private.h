@@ -2,10 +2,11 @@
  * describe), ps-recipe.c and ps-export-pytorch.c (Python emission). Not for the app.
  *
  * ADDING AN OP KIND = one PsOpKind entry in ps_op_kinds (ps-op.c; a training op: in
- * ps_train_op_kinds, ps-train-ops.c) with its functions, its fields
- * in the PsOp union (ps-op.h), its rows in docs/recipe-format.md, and its tests. Nothing else
- * dispatches on the kind: parsing, validation, saving, copying, apply, describe, the version a
- * recipe needs and the PyTorch export all go through the entry. */
+ * ps_train_op_kinds, ps-train-ops.c) with its functions beside it — its Python emitter too, through
+ * ps_py_export_out / ps_py_export_target below —, its struct in the PsOp union (ps-op.h), its
+ * section in docs/recipe-format.md, and its tests. Nothing else dispatches on the kind: parsing,
+ * validation, saving, copying, apply, describe, the versions a reader accepts
+ * (ps_op_newest_version) and the PyTorch export all go through the entry. */
 #pragma once
 
 #include "ps-op.h"
@@ -19,6 +20,7 @@ typedef enum {
   PS_FIELD_SEED,       /* gint64: what torch.manual_seed takes (ps_recipe_seed_from_json) */
   PS_FIELD_BOOL,       /* gboolean */
   PS_FIELD_ARGS,       /* PsArgs*: an object of keyword arguments (JSON → PsArgs) */
+  PS_FIELD_NUMBER,     /* PsOpNumber: a JSON number, or "nan" / "inf" / "-inf" */
   PS_FIELD_CUSTOM,     /* the field's own parse / write / copy / clear */
 } PsOpFieldType;
 
@@ -63,6 +65,10 @@ struct _PsOpKind {
 };
 
 
+/* The newest recipe format version this build reads: the highest version of an op kind or of a
+ * field in the op table (a new kind raises it by naming its version, nothing else). */
+int         ps_op_newest_version     (void);
+
 /* "an integer", "a string", … for messages (ps-recipe.c). */
 const char *ps_json_type_name        (JsonNode *n);
 /* n holds a value of type t. */
@@ -76,12 +82,29 @@ gboolean    ps_op_kind_field_is_seed (const char *kind, const char *field);
 /* Ids and child names become path components ("m.linear1.weight"): non-empty, no '.'. */
 gboolean    ps_recipe_valid_name     (const char *s);
 
+/* A number: a JSON number, or the recipe's spelling of the floats JSON has no literal for ("nan",
+ * "inf", "-inf"; docs/recipe-format.md), which torch's Python arguments take as float('nan')… */
+gboolean    ps_json_number           (JsonNode *n, double *v);
+/* A PsOpNumber saved as given: an integer stays one; NaN and ±inf as the recipe's strings. */
+JsonNode   *ps_op_number_to_json     (const PsOpNumber *v);
 /* A copy of a JSON object sharing nothing with it (json_node_copy shares objects and arrays). */
 JsonObject *ps_json_object_deep_copy (JsonObject *o);
 /* A copy of any JSON node sharing nothing with it. */
 JsonNode   *ps_json_deep_copy        (JsonNode *n);
 
-/* The Python emitters of the op table (ps-export-pytorch.c). */
+/* What an op kind's Python emitter may use (ps-export-pytorch.c owns the symbolic module tree), so
+ * that a new kind's emitter lives beside its entry:
+ * the script being written (append the op's lines to it); */
+GString *ps_py_export_out     (PsPyExport *ex);
+/* a target path spelled as Python (`model.linear1.weight`, `model[0]`), or NULL with
+ * "op N (KIND): target '…': no module with id '…'"; */
+char    *ps_py_export_target  (PsPyExport *ex, const char *path, guint n, const char *kind, GError **error);
+/* a double as the shortest Python float that reads back as it (`0.1`, `float("nan")`); */
+void     ps_py_append_float   (GString *s, double d);
+/* text as `# ` comment lines wrapped at 100 columns. */
+void     ps_py_append_comment (GString *s, const char *text);
+
+/* The Python emitters of the op table that need the exporter's tree (ps-export-pytorch.c). */
 gboolean ps_py_scan_module  (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_scan_attach  (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_scan_detach  (PsPyExport *ex, const PsOp *op, guint n, GError **error);
@@ -110,12 +133,15 @@ gboolean ps_py_emit_zero_grad (PsPyExport *ex, const PsOp *op, guint n, GError *
 gboolean ps_py_emit_scheduler_step (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_train   (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 gboolean ps_py_emit_load    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
-gboolean ps_py_emit_note    (PsPyExport *ex, const PsOp *op, guint n, GError **error);
 
 /* The op table's second part: the training op kinds (ps-train-ops.c; dataset, optimizer,
  * scheduler, backward, step, zero_grad, scheduler_step, train), { NULL } terminated, each with its
  * own fields, checks, apply, modules written and sentence. */
 extern const PsOpKind ps_train_op_kinds[];
+/* An attention mask field (PsOpMask: the forward op's and the train op's), written, copied, cleared. */
+JsonNode *ps_op_mask_write     (const PsOp *op, gconstpointer slot);
+void     ps_op_mask_copy       (gpointer dst, gconstpointer src);
+void     ps_op_mask_clear      (gpointer slot);
 /* A field kept as its JSON value (the forward op's "loss"). */
 gboolean ps_json_field_parse   (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error);
 JsonNode *ps_json_field_write  (const PsOp *op, gconstpointer slot);

@@ -96,6 +96,31 @@ ps_json_object_deep_copy (JsonObject *o)
   return r;
 }
 
+gboolean
+ps_json_number (JsonNode *n, double *v)
+{
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
+    return FALSE;
+  GType t = json_node_get_value_type (n);
+  if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE)
+    {
+      *v = json_node_get_double (n);
+      return TRUE;
+    }
+  if (t != G_TYPE_STRING)
+    return FALSE;
+  const char *s = json_node_get_string (n);
+  if (strcmp (s, "nan") == 0)
+    *v = NAN;
+  else if (strcmp (s, "inf") == 0)
+    *v = INFINITY;
+  else if (strcmp (s, "-inf") == 0)
+    *v = -INFINITY;
+  else
+    return FALSE;
+  return TRUE;
+}
+
 /* ---------- keyword arguments ---------- */
 
 static JsonNode *
@@ -181,6 +206,7 @@ field_clear (const PsOpField *f, gpointer slot)
     case PS_FIELD_INT:
     case PS_FIELD_SEED:
     case PS_FIELD_BOOL:
+    case PS_FIELD_NUMBER:
       break;
     }
 }
@@ -252,6 +278,25 @@ parse_field (PsOp *op, const PsOpField *f, JsonNode *n, guint index, GError **er
           return FALSE;
         }
       return TRUE;
+    case PS_FIELD_NUMBER:
+      {
+        PsOpNumber *v = slot;
+        if (!ps_json_number (n, &v->value))
+          {
+            ps_op_parse_error (error, index, kind, f->name, "expected a number, got '%s' (the strings a number "
+                               "may be are \"nan\", \"inf\" and \"-inf\")", json_node_get_string (n));
+            return FALSE;
+          }
+        v->integer = ps_json_is (n, G_TYPE_INT64);
+        /* the value travels as a double: an integer must survive the trip (|i| ≤ 2^53 always does) */
+        if (v->integer && (v->value >= 9223372036854775808.0 || (gint64) v->value != json_node_get_int (n)))
+          {
+            ps_op_parse_error (error, index, kind, f->name, "integer %" G_GINT64_FORMAT " has no exact float "
+                               "value (write it as a float)", json_node_get_int (n));
+            return FALSE;
+          }
+        return TRUE;
+      }
     case PS_FIELD_CUSTOM:
       return f->parse (op, slot, n, index, error);
     }
@@ -270,6 +315,9 @@ field_type_ok (const PsOpField *f, JsonNode *n, const char **expected)
     case PS_FIELD_SEED: *expected = "an integer"; return TRUE;   /* ps_recipe_seed_from_json says why not */
     case PS_FIELD_BOOL: *expected = "a boolean"; return ps_json_is (n, G_TYPE_BOOLEAN);
     case PS_FIELD_ARGS: *expected = "an object"; return JSON_NODE_HOLDS_OBJECT (n);
+    case PS_FIELD_NUMBER:
+      *expected = "a number";
+      return ps_json_is (n, G_TYPE_INT64) || ps_json_is (n, G_TYPE_DOUBLE) || ps_json_is (n, G_TYPE_STRING);
     case PS_FIELD_CUSTOM: *expected = "anything"; return TRUE;
     }
   return FALSE;
@@ -366,6 +414,17 @@ ps_op_new_from_json (JsonObject *json, guint index, GError **error)
   return g_steal_pointer (&op);
 }
 
+JsonNode *
+ps_op_number_to_json (const PsOpNumber *v)
+{
+  JsonNode *n = json_node_alloc ();
+  if (isnan (v->value))
+    return json_node_init_string (n, "nan");
+  if (isinf (v->value))
+    return json_node_init_string (n, v->value > 0 ? "inf" : "-inf");
+  return v->integer ? json_node_init_int (n, (gint64) v->value) : json_node_init_double (n, v->value);
+}
+
 JsonObject *
 ps_op_to_json (const PsOp *op)
 {
@@ -386,6 +445,7 @@ ps_op_to_json (const PsOp *op)
         case PS_FIELD_SEED: n = json_node_init_int (json_node_alloc (), *(const gint64 *) slot); break;
         case PS_FIELD_BOOL: n = json_node_init_boolean (json_node_alloc (), *(const gboolean *) slot); break;
         case PS_FIELD_ARGS: n = args_to_json (*(PsArgs *const *) slot); break;
+        case PS_FIELD_NUMBER: n = ps_op_number_to_json (slot); break;
         case PS_FIELD_CUSTOM: n = f->write (op, slot); break;
         }
       json_object_set_member (o, f->name, n);
@@ -425,7 +485,8 @@ ps_op_copy (const PsOp *op)
         case PS_FIELD_CUSTOM: f->copy (to, from); break;
         case PS_FIELD_INT:
         case PS_FIELD_SEED:
-        case PS_FIELD_BOOL: break;
+        case PS_FIELD_BOOL:
+        case PS_FIELD_NUMBER: break;
         }
     }
   return c;
@@ -1368,22 +1429,22 @@ mask_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **error)
   return TRUE;
 }
 
-static JsonNode *
-mask_write (const PsOp *op, gconstpointer slot)
+JsonNode *
+ps_op_mask_write (const PsOp *op, gconstpointer slot)
 {
   const PsOpMask *m = slot;
   return ps_mask_spec_to_json (&m->spec, m->is_bool);
 }
 
-static void
-mask_copy (gpointer dst, gconstpointer src)
+void
+ps_op_mask_copy (gpointer dst, gconstpointer src)
 {
   ps_input_spec_copy (&((PsOpMask *) dst)->spec, &((const PsOpMask *) src)->spec);
   ((PsOpMask *) dst)->is_bool = ((const PsOpMask *) src)->is_bool;
 }
 
-static void
-mask_clear (gpointer slot)
+void
+ps_op_mask_clear (gpointer slot)
 {
   ps_input_spec_clear (&((PsOpMask *) slot)->spec);
 }
@@ -1827,6 +1888,126 @@ describe_note (const PsOp *op, const PsState *after, GString *s)
 {
   g_string_append_printf (s, "note: %s", op->u.note.text);
 }
+
+static gboolean
+py_emit_note (PsPyExport *ex, const PsOp *op, guint n, GError **error)
+{
+  ps_py_append_comment (ps_py_export_out (ex), op->u.note.text);
+  return TRUE;
+}
+/* ---------- scale (version 4) ---------- */
+
+/* `with torch.no_grad(): t.mul_(factor)` on one parameter or buffer: scaling an initialization by
+ * hand (makemore's `layer.weight *= 5/3`, a last layer made less confident with `*= 0.1`). As
+ * ATen's mul kernel with a Python number: the factor is cast to float once, then each value is one
+ * float product (the same in its vector and scalar loops); an int64 buffer takes an integer factor
+ * (products wrap, as torch's) and refuses a float one with torch's message. The value is replaced,
+ * not written in place, so earlier steps keep theirs. */
+/* The factor as Python spells it: 2 stays an int, 0.1 a float. */
+static void
+append_factor (GString *s, const PsOpNumber *f)
+{
+  if (f->integer)
+    g_string_append_printf (s, "%" G_GINT64_FORMAT, (gint64) f->value);
+  else
+    ps_py_append_float (s, f->value);
+}
+
+static gboolean
+apply_scale (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GError **error)
+{
+  const PsOpScale *sc = &op->u.scale;
+  PsParam *p = NULL;
+  if (!ps_state_resolve (state, sc->target, NULL, &p, error))
+    {
+      g_prefix_error (error, "field 'target': ");
+      return FALSE;
+    }
+  if (p == NULL)
+    {
+      field_error (error, "target", "'%s' is a module, not a parameter or buffer", sc->target);
+      return FALSE;
+    }
+  if (p->value == NULL)
+    {
+      field_error (error, "target", "Attempted to use an uninitialized parameter '%s': run a forward "
+                   "first to materialize it", sc->target);
+      return FALSE;
+    }
+  if (p->value->dtype == PS_DTYPE_INT64 && !sc->factor.integer)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "result type Float can't be cast to the desired output type Long");
+      return FALSE;
+    }
+  g_autoptr (PsTensor) t = ps_tensor_copy (p->value, error);
+  if (t == NULL)
+    return FALSE;
+  double v = sc->factor.value;
+  if (t->dtype == PS_DTYPE_FLOAT32)
+    {
+      float f = (float) v;
+      float *x = ps_tensor_f32 (t);
+      for (int64_t i = 0; i < t->numel; i++)
+        x[i] *= f;
+    }
+  else
+    {
+      guint64 f = (guint64) (gint64) v;   /* an exact integer below 2^63 (PS_FIELD_NUMBER) */
+      int64_t *x = ps_tensor_i64 (t);
+      for (int64_t i = 0; i < t->numel; i++)
+        x[i] = (int64_t) ((guint64) x[i] * f);
+    }
+  /* the scheme's distribution, scaled: U(a, b)·f = U(fa, fb), N(m, s)·f = N(fm, |f|s) */
+  PsInitInfo *info = &p->init;
+  g_autofree char *before = ps_init_info_summary (info);
+  if (!isfinite (v))
+    info->dist = PS_DIST_OTHER;
+  double a = info->a * v, b = info->b * v;
+  info->a = MIN (a, b);
+  info->b = MAX (a, b);
+  info->mean *= v;
+  info->std *= fabs (v);
+  info->value *= v;
+  g_autoptr (GString) how = g_string_new (before);
+  g_string_append (how, before[0] ? " × " : "× ");
+  append_factor (how, &sc->factor);
+  g_strlcpy (info->formula, how->str, sizeof info->formula);
+  info->fn[0] = '\0';
+  ps_param_set_value (p, t);
+  return TRUE;
+}
+
+static char *
+action_scale (const PsOp *op)
+{
+  return g_strdup_printf ("mul_ on %s", op->u.scale.target);
+}
+
+static void
+describe_scale (const PsOp *op, const PsState *after, GString *s)
+{
+  PsParam *p = NULL;
+  ps_state_resolve (after, op->u.scale.target, NULL, &p, NULL);
+  if (p != NULL)
+    append_param (s, op->u.scale.target, p);
+  g_string_append (s, ", scaled by ");
+  append_factor (s, &op->u.scale.factor);
+}
+
+static gboolean
+py_emit_scale (PsPyExport *ex, const PsOp *op, guint n, GError **error)
+{
+  g_autofree char *t = ps_py_export_target (ex, op->u.scale.target, n, "scale", error);
+  if (t == NULL)
+    return FALSE;
+  GString *s = ps_py_export_out (ex);
+  g_string_append_printf (s, "with torch.no_grad():\n    %s.mul_(", t);
+  append_factor (s, &op->u.scale.factor);
+  g_string_append (s, ")\n");
+  return TRUE;
+}
+
 /* ---------- descriptions ---------- */
 
 static void
@@ -2012,8 +2193,9 @@ ps_op_apply (const PsState *prev, const PsOp *op, guint op_number, GError **erro
  *
  * One entry per op kind, in the order docs/recipe-format.md lists them. ADDING AN OP KIND = one
  * entry here (name, the format version that adds it, its fields, check, apply, describe and its
- * Python emitter), its member of the PsOp union (ps-op.h), its section in docs/recipe-format.md,
- * and its tests; nothing else dispatches on kinds (see DESIGN.md). Field tables list the fields
+ * Python emitter, all in this file: see note's), its member of the PsOp union (ps-op.h), its
+ * section in docs/recipe-format.md, and its tests; nothing else dispatches on kinds and the newest
+ * version a reader accepts follows from the table (see DESIGN.md). Field tables list the fields
  * besides "op", "description" and "x-…"; a field added to an existing kind later names its own
  * format version. */
 
@@ -2077,9 +2259,10 @@ static const PsOpField forward_fields[] = {
   { "name", PS_FIELD_STRING, FALSE, F (forward, name) },
   { "loss", PS_FIELD_CUSTOM, FALSE, F (forward, loss), 3, ps_json_field_parse, ps_json_field_write, ps_json_field_copy,
     ps_json_field_clear },
-  { "key_padding_mask", PS_FIELD_CUSTOM, FALSE, F (forward, key_padding_mask), 3, mask_parse, mask_write, mask_copy,
-    mask_clear },
-  { "attn_mask", PS_FIELD_CUSTOM, FALSE, F (forward, attn_mask), 3, mask_parse, mask_write, mask_copy, mask_clear },
+  { "key_padding_mask", PS_FIELD_CUSTOM, FALSE, F (forward, key_padding_mask), 3, mask_parse, ps_op_mask_write,
+    ps_op_mask_copy, ps_op_mask_clear },
+  { "attn_mask", PS_FIELD_CUSTOM, FALSE, F (forward, attn_mask), 3, mask_parse, ps_op_mask_write, ps_op_mask_copy,
+    ps_op_mask_clear },
   { "need_weights", PS_FIELD_BOOL, FALSE, F (forward, need_weights), 3 },
   { "average_attn_weights", PS_FIELD_BOOL, FALSE, F (forward, average_attn_weights), 3 },
   { NULL } };
@@ -2091,6 +2274,10 @@ static const PsOpField load_fields[] = {
   { NULL } };
 static const PsOpField note_fields[] = {
   { "text", PS_FIELD_STRING, TRUE, F (note, text) },
+  { NULL } };
+static const PsOpField scale_fields[] = {
+  { "target", PS_FIELD_STRING, TRUE, F (scale, target) },
+  { "factor", PS_FIELD_NUMBER, TRUE, F (scale, factor) },
   { NULL } };
 
 #undef F
@@ -2130,7 +2317,9 @@ static const PsOpKind ps_op_kinds[] = {
   { .name = "load", .version = 1, .fields = load_fields, .check = check_load, .writes = writes_target,
     .apply = apply_load, .action = action_load, .describe = describe_load, .py_emit = ps_py_emit_load },
   { .name = "note", .version = 3, .fields = note_fields, .check = check_note,
-    .apply = apply_note, .action = action_note, .describe = describe_note, .py_emit = ps_py_emit_note },
+    .apply = apply_note, .action = action_note, .describe = describe_note, .py_emit = py_emit_note },
+  { .name = "scale", .version = 4, .fields = scale_fields, .writes = writes_target,
+    .apply = apply_scale, .action = action_scale, .describe = describe_scale, .py_emit = py_emit_scale },
 };
 
 static const PsOpKind *
@@ -2143,6 +2332,26 @@ kind_lookup (const char *name)
     if (strcmp (k->name, name) == 0)
       return k;
   return NULL;
+}
+
+static int
+kind_newest_version (const PsOpKind *k)
+{
+  int v = k->version;
+  for (const PsOpField *f = k->fields; f->name; f++)
+    v = MAX (v, f->version);
+  return v;
+}
+
+int
+ps_op_newest_version (void)
+{
+  int v = 1;
+  for (guint i = 0; i < G_N_ELEMENTS (ps_op_kinds); i++)
+    v = MAX (v, kind_newest_version (&ps_op_kinds[i]));
+  for (const PsOpKind *k = ps_train_op_kinds; k->name; k++)
+    v = MAX (v, kind_newest_version (k));
+  return v;
 }
 
 gboolean

@@ -142,13 +142,19 @@ typedef struct {                 /* train (defaults when not given: see docs/rec
   gboolean shuffle, drop_last;
   char *scheduler, *scheduler_every;
   PsOpNumber clip_grad_norm;
-  JsonNode *key_padding_mask, *attn_mask;   /* MultiheadAttention's fixed masks as given (checked at
-                                               load, made into tensors when applied), or NULL */
+  /* MultiheadAttention's fixed masks ("value", "zeros" or "ones": the same for every batch), parsed
+   * at load and made into tensors when applied; ps_op_has_field says which were given */
+  PsOpMask key_padding_mask, attn_mask;
 } PsOpTrain;
 
 typedef struct {                 /* note */
   char *text;
 } PsOpNote;
+
+typedef struct {                 /* scale (version 4) */
+  char *target;
+  PsOpNumber factor;
+} PsOpScale;
 
 struct _PsOp {
   const PsOpKind *kind;
@@ -166,6 +172,7 @@ struct _PsOp {
     PsOpForward forward;
     PsOpLoad load;
     PsOpNote note;
+    PsOpScale scale;
     PsOpNewObject new_object;
     PsOpDataset dataset;
     PsOpOptimizer optimizer;

@@ -989,10 +989,10 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
       top_error (error, "version", "expected an integer");
       return NULL;
     }
-  if (json_node_get_int (n) < 1 || json_node_get_int (n) > PS_RECIPE_VERSION)
+  if (json_node_get_int (n) < 1 || json_node_get_int (n) > ps_op_newest_version ())
     {
       top_error (error, "version", "version %" G_GINT64_FORMAT " is not supported (this build reads up to %d)",
-                 json_node_get_int (n), PS_RECIPE_VERSION);
+                 json_node_get_int (n), ps_op_newest_version ());
       return NULL;
     }
   n = json_object_get_member (o, "seed");

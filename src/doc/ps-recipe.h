@@ -30,10 +30,10 @@ typedef struct {
 } PsRecipe;
 
 #define PS_RECIPE_FORMAT  "paramscope-recipe"
-/* The newest version this build reads. Version 2 added "rename", "move" and attach's "index",
- * version 3 "note"; saving writes the lowest version that holds the recipe, so older readers keep
- * reading recipes that do not use them. */
-#define PS_RECIPE_VERSION 3
+/* The newest version this build reads is the newest op kind's or field's in the op table
+ * (ps_op_newest_version, ps-op-private.h): version 2 added "rename", "move" and attach's "index",
+ * version 3 "note" and the training ops; saving writes the lowest version that holds the recipe,
+ * so older readers keep reading recipes that do not use them. */
 
 /* A recipe file (or text) larger than this is refused: json-glib holds a whole document as a
  * tree of nodes (~10× the text), and a timeline of that many steps would not fit anyway. */

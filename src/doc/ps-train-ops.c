@@ -30,45 +30,18 @@ field_error (GError **error, const char *field, const char *fmt, ...)
   g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "field '%s': %s", field, msg);
 }
 
-/* A number: a JSON number, or the recipe's spelling of the floats JSON has no literal for ("nan",
- * "inf", "-inf"; docs/recipe-format.md), which torch's Python arguments take as float('nan')… */
-static gboolean
-number_value (JsonNode *n, double *v)
-{
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
-    return FALSE;
-  GType t = json_node_get_value_type (n);
-  if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE)
-    {
-      *v = json_node_get_double (n);
-      return TRUE;
-    }
-  if (t != G_TYPE_STRING)
-    return FALSE;
-  const char *s = json_node_get_string (n);
-  if (strcmp (s, "nan") == 0)
-    *v = NAN;
-  else if (strcmp (s, "inf") == 0)
-    *v = INFINITY;
-  else if (strcmp (s, "-inf") == 0)
-    *v = -INFINITY;
-  else
-    return FALSE;
-  return TRUE;
-}
-
 static gboolean
 is_number (JsonNode *n)
 {
   double v;
-  return number_value (n, &v);
+  return ps_json_number (n, &v);
 }
 
 static double
 number_or (JsonNode *n, double dflt)
 {
   double v;
-  return number_value (n, &v) ? v : dflt;
+  return ps_json_number (n, &v) ? v : dflt;
 }
 
 static gboolean
@@ -515,7 +488,7 @@ static gboolean
 parse_num (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
 {
   PsOpNumber *v = slot;
-  if (!field_check (op, slot, node, index, number_value (node, &v->value), "a number", error))
+  if (!field_check (op, slot, node, index, ps_json_number (node, &v->value), "a number", error))
     return FALSE;
   v->integer = is_int (node);
   return TRUE;
@@ -524,13 +497,7 @@ parse_num (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
 static JsonNode *
 write_num (const PsOp *op, gconstpointer slot)
 {
-  const PsOpNumber *v = slot;
-  JsonNode *n = json_node_alloc ();
-  if (isnan (v->value))
-    return json_node_init_string (n, "nan");
-  if (isinf (v->value))
-    return json_node_init_string (n, v->value > 0 ? "inf" : "-inf");
-  return v->integer ? json_node_init_int (n, (gint64) v->value) : json_node_init_double (n, v->value);
+  return ps_op_number_to_json (slot);
 }
 
 static void
@@ -578,48 +545,44 @@ parse_mask (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error
   for (const PsOpField *f = op->kind->fields; f->name; f++)
     if ((char *) op + f->offset == (char *) slot)
       name = f->name;
-  PsInputSpec spec;
-  gboolean is_bool;
+  PsOpMask *m = slot;
   g_autoptr (GError) e = NULL;
-  if (!ps_recipe_parse_mask (node, &spec, &is_bool, &e))
+  if (!ps_recipe_parse_mask (node, &m->spec, &m->is_bool, &e))
     {
       op_field_error (error, op, index, name, "%s", e->message);
       return FALSE;
     }
-  gboolean fixed = spec.kind == PS_INPUT_VALUE || spec.kind == PS_INPUT_ZEROS || spec.kind == PS_INPUT_ONES;
-  ps_input_spec_clear (&spec);
-  if (!fixed)
+  const PsInputKind kind = m->spec.kind;
+  if (!(kind == PS_INPUT_VALUE || kind == PS_INPUT_ZEROS || kind == PS_INPUT_ONES))
     {
+      ps_input_spec_clear (&m->spec);
       op_field_error (error, op, index, name, "a train op's mask is the same for every batch: give \"value\", "
                       "\"zeros\" or \"ones\"");
       return FALSE;
     }
-  *(JsonNode **) slot = ps_json_deep_copy (node);
   return TRUE;
 }
 
-#define write_mask ps_json_field_write
-#define copy_mask ps_json_field_copy
-#define clear_mask ps_json_field_clear
+#define write_mask ps_op_mask_write
+#define copy_mask ps_op_mask_copy
+#define clear_mask ps_op_mask_clear
 
 /* The mask tensor of a train op's mask field (fixed: no draws; bool masks as int64 0/1). */
 static PsTensor *
-train_mask_tensor (JsonNode *node, gboolean *is_bool, GError **error)
+train_mask_tensor (const PsOpMask *m, gboolean *is_bool, GError **error)
 {
-  PsInputSpec spec;
-  if (!ps_recipe_parse_mask (node, &spec, is_bool, error))
-    return NULL;
-  PsTensor *t = ps_tensor_new (spec.dtype, spec.ndim, spec.shape, error);
+  const PsInputSpec *spec = &m->spec;
+  *is_bool = m->is_bool;
+  PsTensor *t = ps_tensor_new (spec->dtype, spec->ndim, spec->shape, error);
   for (int64_t i = 0; t != NULL && i < t->numel; i++)
     {
-      double v = spec.kind == PS_INPUT_VALUE ? g_array_index (spec.values, double, i)
-                                             : spec.kind == PS_INPUT_ONES ? 1.0 : 0.0;
-      if (spec.dtype == PS_DTYPE_FLOAT32)
+      double v = spec->kind == PS_INPUT_VALUE ? g_array_index (spec->values, double, i)
+                                              : spec->kind == PS_INPUT_ONES ? 1.0 : 0.0;
+      if (spec->dtype == PS_DTYPE_FLOAT32)
         ps_tensor_f32 (t)[i] = (float) v;
       else
-        ps_tensor_i64 (t)[i] = spec.kind == PS_INPUT_VALUE ? g_array_index (spec.exact_ints, int64_t, i) : (int64_t) v;
+        ps_tensor_i64 (t)[i] = spec->kind == PS_INPUT_VALUE ? g_array_index (spec->exact_ints, int64_t, i) : (int64_t) v;
     }
-  ps_input_spec_clear (&spec);
   return t;
 }
 
@@ -1308,10 +1271,10 @@ train_setup (PsState *state, const PsOp *op, TrainRun *run, GError **error)
   if (has_kp || has_am)
     {
       run->kwargs = ps_call_kwargs_new ();
-      if ((has_kp && (run->kwargs->key_padding_mask = train_mask_tensor (ot->key_padding_mask,
+      if ((has_kp && (run->kwargs->key_padding_mask = train_mask_tensor (&ot->key_padding_mask,
                                                                           &run->kwargs->key_padding_mask_bool,
                                                                           error)) == NULL)
-          || (has_am && (run->kwargs->attn_mask = train_mask_tensor (ot->attn_mask,
+          || (has_am && (run->kwargs->attn_mask = train_mask_tensor (&ot->attn_mask,
                                                                       &run->kwargs->attn_mask_bool, error)) == NULL))
         {
           train_run_clear (run);

@@ -8,6 +8,7 @@
 #include "ps-autograd.h"
 #include "ps-call-kwargs.h"
 #include "ps-module.h"
+#include "layer-golden.h"
 #include "train-golden.h"
 
 static JsonArray *
@@ -16,44 +17,15 @@ section (const char *name)
   return json_object_get_array_member (tg_root_of ("attn-mask-golden.json"), name);
 }
 
-static PsArgs *
-args_from_json (JsonObject *o)
-{
-  PsArgs *a = ps_args_new ();
-  g_autoptr (GList) members = json_object_get_members (o);
-  for (GList *l = members; l != NULL; l = l->next)
-    {
-      JsonNode *node = json_object_get_member (o, l->data);
-      GType t = json_node_get_value_type (node);
-      if (t == G_TYPE_BOOLEAN)
-        ps_args_set_bool (a, l->data, json_node_get_boolean (node));
-      else if (t == G_TYPE_INT64)
-        ps_args_set_int (a, l->data, json_node_get_int (node));
-      else
-        ps_args_set_double (a, l->data, json_node_get_double (node));
-    }
-  return a;
-}
-
 /* {"dtype", "shape", "values" | "hex"} → a mask tensor (bool: INT64 0/1) */
 static PsTensor *
 mask_from_json (JsonObject *o, gboolean *is_bool)
 {
-  JsonArray *shape = json_object_get_array_member (o, "shape");
-  int64_t dims[PS_MAX_DIMS];
-  int nd = (int) json_array_get_length (shape);
-  for (int i = 0; i < nd; i++)
-    dims[i] = json_array_get_int_element (shape, (guint) i);
   const char *dt = json_object_get_string_member (o, "dtype");
   *is_bool = strcmp (dt, "bool") == 0;
   if (strcmp (dt, "float32") == 0)
     return tg_tensor (o);
-  PsTensor *t = ps_tensor_new (PS_DTYPE_INT64, nd, dims, NULL);
-  JsonArray *v = json_object_get_array_member (o, "values");
-  g_assert_cmpint (t->numel, ==, json_array_get_length (v));
-  for (int64_t i = 0; i < t->numel; i++)
-    ps_tensor_i64 (t)[i] = json_array_get_int_element (v, (guint) i);
-  return t;
+  return tg_int64_tensor (json_object_get_array_member (o, "shape"), json_object_get_array_member (o, "values"));
 }
 
 static PsCallKwargs *
@@ -73,21 +45,6 @@ kwargs_from_json (JsonObject *c)
   return kw;
 }
 
-static PsTensor *
-index_input (JsonObject *c)
-{
-  JsonArray *xs = json_object_get_array_member (c, "xshape");
-  JsonArray *xi = json_object_get_array_member (c, "xi");
-  int64_t dims[PS_MAX_DIMS];
-  int nd = (int) json_array_get_length (xs);
-  for (int i = 0; i < nd; i++)
-    dims[i] = json_array_get_int_element (xs, (guint) i);
-  PsTensor *t = ps_tensor_new (PS_DTYPE_INT64, nd, dims, NULL);
-  for (int64_t i = 0; i < t->numel; i++)
-    ps_tensor_i64 (t)[i] = json_array_get_int_element (xi, (guint) i);
-  return t;
-}
-
 /* Sequential(Embedding(10, E), MultiheadAttention(**args)) with torch's parameter values */
 static PsModule *
 build (JsonObject *c, PsGenerator *gen)
@@ -96,7 +53,7 @@ build (JsonObject *c, PsGenerator *gen)
   g_autoptr (PsArgs) la = ps_args_new ();
   ps_args_set_int (la, "num_embeddings", 10);
   ps_args_set_int (la, "embedding_dim", json_object_get_int_member (c, "emb_dim"));
-  g_autoptr (PsArgs) ra = args_from_json (json_object_get_object_member (c, "args"));
+  g_autoptr (PsArgs) ra = layer_args (json_object_get_object_member (c, "args"));
   g_autoptr (PsArgs) none = ps_args_new ();
   PsModule *seq = ps_module_new ("Sequential", none, gen, &error);
   g_autoptr (PsModule) emb = ps_module_new ("Embedding", la, gen, &error);
@@ -132,7 +89,7 @@ test_golden (void)
       g_autoptr (PsModule) m = build (c, &gen);
       if (json_object_has_member (c, "fwd_seed"))
         ps_generator_init (&gen, (guint64) json_object_get_int_member (c, "fwd_seed"), PS_FLAVOUR_AVX2);
-      g_autoptr (PsTensor) x = index_input (c);
+      g_autoptr (PsTensor) x = tg_index_input (c);
       g_autoptr (PsTensor) gy = tg_tensor (json_object_get_object_member (c, "gy"));
       g_autoptr (PsCallKwargs) kw = kwargs_from_json (c);
       g_autofree char *what = g_strdup_printf ("mask case %u", i);
@@ -148,16 +105,7 @@ test_golden (void)
       /* the backward runs with no keywords current: the tape's entry has the call's */
       if (!ps_tape_backward (tape, gy, &error))
         g_error ("%s: %s", what, error->message);
-      JsonObject *grads = json_object_get_object_member (c, "grads");
-      g_autoptr (GList) names = json_object_get_members (grads);
-      for (GList *l = names; l; l = l->next)
-        {
-          PsParam *p = NULL;
-          g_assert_true (ps_module_resolve (m, l->data, NULL, &p, NULL));
-          g_autofree char *w2 = g_strdup_printf ("%s grad %s", what, (char *) l->data);
-          g_assert_nonnull (p->grad);
-          tg_check (w2, p->grad, json_object_get_object_member (grads, l->data));
-        }
+      tg_check_grads (what, m, json_object_get_object_member (c, "grads"));
       ps_tape_free (tape);
     }
   g_assert_cmpuint (n_nan, >, 0);   /* the fully masked rows are NaN, as torch's */
@@ -172,7 +120,7 @@ test_masks_matter (void)
   PsGenerator gen;
   ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
   g_autoptr (PsModule) m = build (c, &gen);
-  g_autoptr (PsTensor) x = index_input (c);
+  g_autoptr (PsTensor) x = tg_index_input (c);
   g_autoptr (PsTensor) y = ps_module_forward (m, x, &gen, NULL);
   g_autoptr (PsTensor) want = tg_tensor (json_object_get_object_member (c, "y"));
   g_assert_cmpint (memcmp (ps_tensor_cf32 (y), ps_tensor_cf32 (want), (size_t) y->numel * 4), !=, 0);
@@ -189,7 +137,7 @@ test_errors (void)
       JsonObject *c = json_array_get_object_element (errs, i);
       PsGenerator gen;
       ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
-      g_autoptr (PsArgs) a = args_from_json (json_object_get_object_member (c, "args"));
+      g_autoptr (PsArgs) a = layer_args (json_object_get_object_member (c, "args"));
       g_autoptr (GError) error = NULL;
       g_autoptr (PsModule) mha = ps_module_new ("MultiheadAttention", a, &gen, &error);
       g_assert_no_error (error);

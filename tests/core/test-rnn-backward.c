@@ -8,44 +8,8 @@
 #include <string.h>
 #include "ps-autograd.h"
 #include "ps-module.h"
+#include "layer-golden.h"
 #include "train-golden.h"
-
-static PsArgs *
-args_from_json (JsonObject *o)
-{
-  PsArgs *a = ps_args_new ();
-  g_autoptr (GList) members = json_object_get_members (o);
-  for (GList *l = members; l != NULL; l = l->next)
-    {
-      JsonNode *node = json_object_get_member (o, l->data);
-      GType t = json_node_get_value_type (node);
-      if (t == G_TYPE_BOOLEAN)
-        ps_args_set_bool (a, l->data, json_node_get_boolean (node));
-      else if (t == G_TYPE_INT64)
-        ps_args_set_int (a, l->data, json_node_get_int (node));
-      else if (t == G_TYPE_DOUBLE)
-        ps_args_set_double (a, l->data, json_node_get_double (node));
-      else
-        ps_args_set_string (a, l->data, json_node_get_string (node));
-    }
-  return a;
-}
-
-static PsTensor *
-index_input (JsonObject *c)
-{
-  JsonArray *xs = json_object_get_array_member (c, "xshape");
-  JsonArray *xi = json_object_get_array_member (c, "xi");
-  int64_t dims[PS_MAX_DIMS];
-  int nd = (int) json_array_get_length (xs);
-  for (int i = 0; i < nd; i++)
-    dims[i] = json_array_get_int_element (xs, (guint) i);
-  PsTensor *t = ps_tensor_new (PS_DTYPE_INT64, nd, dims, NULL);
-  g_assert_cmpint (t->numel, ==, json_array_get_length (xi));
-  for (int64_t i = 0; i < t->numel; i++)
-    ps_tensor_i64 (t)[i] = json_array_get_int_element (xi, (guint) i);
-  return t;
-}
 
 static PsModule *
 build (JsonObject *c, PsGenerator *gen)
@@ -56,7 +20,7 @@ build (JsonObject *c, PsGenerator *gen)
   ps_args_set_int (la, "num_embeddings", 10);
   ps_args_set_int (la, "embedding_dim", json_object_has_member (c, "emb_dim") ? json_object_get_int_member (c, "emb_dim")
                                                                              : json_object_get_int_member (args, "input_size"));
-  g_autoptr (PsArgs) ra = args_from_json (args);
+  g_autoptr (PsArgs) ra = layer_args (args);
   g_autoptr (PsArgs) none = ps_args_new ();
   PsModule *seq = ps_module_new ("Sequential", none, gen, &error);
   g_assert_no_error (error);
@@ -97,7 +61,7 @@ run_section (const char *section, guint min_cases)
       g_autoptr (PsModule) m = build (c, &gen);
       if (json_object_has_member (c, "fwd_seed"))
         ps_generator_init (&gen, (guint64) json_object_get_int_member (c, "fwd_seed"), PS_FLAVOUR_AVX2);
-      g_autoptr (PsTensor) x = index_input (c);
+      g_autoptr (PsTensor) x = tg_index_input (c);
       g_autoptr (PsTensor) gy = tg_tensor (json_object_get_object_member (c, "gy"));
       g_autofree char *xs = ps_tensor_shape_string (x);
       g_autofree char *what = g_strdup_printf ("%s case %u: %s x %s", section, i, json_object_get_string_member (c, "type"), xs);
@@ -108,16 +72,7 @@ run_section (const char *section, guint min_cases)
       tg_check (what, y, json_object_get_object_member (c, "y"));
       if (!ps_tape_backward (tape, gy, &error))
         g_error ("%s: %s", what, error->message);
-      JsonObject *grads = json_object_get_object_member (c, "grads");
-      g_autoptr (GList) names = json_object_get_members (grads);
-      for (GList *l = names; l; l = l->next)
-        {
-          PsParam *p = NULL;
-          g_assert_true (ps_module_resolve (m, l->data, NULL, &p, NULL));
-          g_autofree char *w2 = g_strdup_printf ("%s grad %s", what, (char *) l->data);
-          g_assert_nonnull (p->grad);
-          tg_check (w2, p->grad, json_object_get_object_member (grads, l->data));
-        }
+      tg_check_grads (what, m, json_object_get_object_member (c, "grads"));
       ps_tape_free (tape);
     }
   g_test_message ("%s: %" G_GUINT64_FORMAT " outputs and gradients bit-identical to torch", section,
@@ -147,7 +102,7 @@ test_accumulate_and_errors (void)
   PsGenerator gen;
   ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
   g_autoptr (PsModule) m = build (c, &gen);
-  g_autoptr (PsTensor) x = index_input (c);
+  g_autoptr (PsTensor) x = tg_index_input (c);
   g_autoptr (PsTensor) gy = tg_tensor (json_object_get_object_member (c, "gy"));
   g_autoptr (GError) error = NULL;
   PsTape *tape = ps_tape_new ();
@@ -172,7 +127,7 @@ test_accumulate_and_errors (void)
   g_autoptr (PsModule) dm = build (dc, &gen);
   PsModule *rnn = NULL;
   g_assert_true (ps_module_resolve (dm, "1", &rnn, NULL, NULL));
-  g_autoptr (PsTensor) x0 = index_input (dc);
+  g_autoptr (PsTensor) x0 = tg_index_input (dc);
   int64_t shape[3] = { x0->shape[0], x0->shape[1], json_object_get_int_member (json_object_get_object_member (dc, "args"),
                                                                                 "input_size") };
   g_autoptr (PsTensor) dx = ps_tensor_new (PS_DTYPE_FLOAT32, 3, shape, NULL);

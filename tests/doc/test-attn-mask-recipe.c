@@ -9,6 +9,7 @@
  *     MultiheadAttention are Python's TypeError; mixing booleans and numbers is a parse error.
  * PS_EXPORT_WRITE=1 rewrites the golden scripts instead. */
 #include <string.h>
+#include "ps-op.h"
 #include "ps-recipe.h"
 #include "ps-timeline.h"
 #include "train-export.h"
@@ -72,6 +73,54 @@ test_round_trip (void)
   PsTensor *unmasked = ps_state_get_output (ps_timeline_get_state (ptl, 2), "y_kpm");
   g_assert_true (masked != NULL && unmasked != NULL && masked->numel == unmasked->numel);
   g_assert_cmpint (memcmp (masked->data, unmasked->data, ps_tensor_nbytes (masked)), !=, 0);
+}
+
+/* The train op's fixed masks are typed (PsOpMask, parsed once at load): the op holds them as specs
+ * (booleans, shape, values), a copy owns its own, and saving writes the masks the file gave. */
+static void
+test_train_masks_typed (void)
+{
+  g_autofree char *dir = data_dir ();
+  g_autofree char *path = g_build_filename (dir, "train.recipe.json", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsRecipe) recipe = ps_recipe_load_from_file (path, &error);
+  g_assert_no_error (error);
+  const PsOp *train = NULL;
+  for (guint i = 0; i < recipe->ops->len; i++)
+    if (strcmp (ps_op_get_kind (recipe->ops->pdata[i]), "train") == 0)
+      train = recipe->ops->pdata[i];
+  g_assert_nonnull (train);
+  g_assert_true (ps_op_has_field (train, "key_padding_mask") && ps_op_has_field (train, "attn_mask"));
+  const PsOpMask *kp = &train->u.train.key_padding_mask, *am = &train->u.train.attn_mask;
+  g_assert_true (kp->is_bool && am->is_bool);
+  g_assert_cmpint (kp->spec.kind, ==, PS_INPUT_VALUE);
+  g_assert_cmpint (kp->spec.ndim, ==, 2);
+  g_assert_cmpint (kp->spec.shape[0], ==, 6);
+  g_assert_cmpint (kp->spec.shape[1], ==, 4);
+  g_assert_cmpint (am->spec.shape[0], ==, 4);
+  g_assert_cmpint (am->spec.shape[1], ==, 4);
+  /* the causal mask: row i hides the columns after i */
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 4; j++)
+      g_assert_cmpint (g_array_index (am->spec.exact_ints, int64_t, i * 4 + j), ==, j > i);
+  g_autoptr (PsOp) copy = ps_op_copy (train);
+  g_assert_true (copy->u.train.attn_mask.spec.exact_ints != am->spec.exact_ints);
+  g_assert_cmpmem (copy->u.train.attn_mask.spec.exact_ints->data, 16 * sizeof (int64_t), am->spec.exact_ints->data,
+                   16 * sizeof (int64_t));
+
+  /* saved as the file gave them */
+  g_autoptr (JsonParser) given = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (given, path, NULL));
+  JsonArray *ops = json_object_get_array_member (json_node_get_object (json_parser_get_root (given)), "ops");
+  JsonObject *given_train = NULL;
+  for (guint i = 0; i < json_array_get_length (ops); i++)
+    if (strcmp (json_object_get_string_member (json_array_get_object_element (ops, i), "op"), "train") == 0)
+      given_train = json_array_get_object_element (ops, i);
+  g_autoptr (JsonObject) saved = ps_op_to_json (train);
+  g_assert_true (json_node_equal (json_object_get_member (saved, "key_padding_mask"),
+                                  json_object_get_member (given_train, "key_padding_mask")));
+  g_assert_true (json_node_equal (json_object_get_member (saved, "attn_mask"),
+                                  json_object_get_member (given_train, "attn_mask")));
 }
 
 /* A forward op with these extra members on MultiheadAttention(8, 2) (or `type`) over randn(5, 3, 8):
@@ -152,5 +201,6 @@ main (int argc, char **argv)
   g_test_add_func ("/attn-mask-recipe/export", test_export);
   g_test_add_func ("/attn-mask-recipe/round-trip", test_round_trip);
   g_test_add_func ("/attn-mask-recipe/errors", test_errors);
+  g_test_add_func ("/attn-mask-recipe/train-masks-typed", test_train_masks_typed);
   return g_test_run ();
 }

@@ -2,23 +2,7 @@
 #include "ps-explain.h"
 
 #include <string.h>
-
-static JsonObject *
-parse_op (const char *json)
-{
-  g_autoptr (JsonParser) p = json_parser_new ();
-  g_assert_true (json_parser_load_from_data (p, json, -1, NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
-}
-
-static void
-append (PsTimeline *tl, const char *json)
-{
-  g_autoptr (JsonObject) op = parse_op (json);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (ps_timeline_append_op (tl, op, &error));
-  g_assert_no_error (error);
-}
+#include "timeline-ops.h"
 
 #define assert_has(text, part) G_STMT_START { \
   if (strstr ((text), (part)) == NULL) \

@@ -145,26 +145,18 @@ test_fortran_transpose (void)
 }
 
 static void
+load_fuzzed (GBytes *bytes)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) t = ps_npy_load_from_data (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL,
+                                                  &error);
+  g_assert_true ((t == NULL) == (error != NULL));
+}
+
+static void
 test_fuzz_regressions (void)
 {
-  g_autofree char *dir = fmt_data_path ("fuzz-regressions/npy");
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  g_assert_nonnull (d);
-  const char *name;
-  guint n = 0;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      gchar *raw;
-      gsize len;
-      g_assert_true (g_file_get_contents (p, &raw, &len, NULL));
-      g_autoptr (GError) error = NULL;
-      g_autoptr (PsTensor) t = ps_npy_load_from_data ((guint8 *) raw, len, NULL, &error);
-      g_assert_true ((t == NULL) == (error != NULL));
-      g_free (raw);
-      n++;
-    }
-  g_assert_cmpuint (n, >, 0);
+  g_assert_cmpuint (fmt_for_each_fuzz_regression ("npy", load_fuzzed), >, 0);
 }
 
 int

@@ -110,32 +110,23 @@ test_malformed (void)
 }
 
 static void
+load_fuzzed (GBytes *bytes)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsNpz) npz = ps_npz_new_from_bytes (bytes, &error);
+  g_assert_true ((npz == NULL) == (error != NULL));
+  for (guint i = 0; npz != NULL && i < ps_npz_get_n_arrays (npz); i++)
+    {
+      g_autoptr (PsTensor) t = ps_npz_load (npz, ps_npz_get_info (npz, i)->name, &error);
+      g_assert_true ((t == NULL) == (error != NULL));
+      g_clear_error (&error);
+    }
+}
+
+static void
 test_fuzz_regressions (void)
 {
-  g_autofree char *dir = fmt_data_path ("fuzz-regressions/npz");
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  g_assert_nonnull (d);
-  const char *name;
-  guint n = 0;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      gchar *raw;
-      gsize len;
-      g_assert_true (g_file_get_contents (p, &raw, &len, NULL));
-      g_autoptr (GBytes) bytes = g_bytes_new_take (raw, len);
-      g_autoptr (GError) error = NULL;
-      g_autoptr (PsNpz) npz = ps_npz_new_from_bytes (bytes, &error);
-      g_assert_true ((npz == NULL) == (error != NULL));
-      for (guint i = 0; npz != NULL && i < ps_npz_get_n_arrays (npz); i++)
-        {
-          g_autoptr (PsTensor) t = ps_npz_load (npz, ps_npz_get_info (npz, i)->name, &error);
-          g_assert_true ((t == NULL) == (error != NULL));
-          g_clear_error (&error);
-        }
-      n++;
-    }
-  g_assert_cmpuint (n, >, 0);
+  g_assert_cmpuint (fmt_for_each_fuzz_regression ("npz", load_fuzzed), >, 0);
 }
 
 int

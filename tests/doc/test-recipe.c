@@ -21,7 +21,7 @@ static const BadCase bad_cases[] = {
   { "{not json", "not valid JSON" },
   { "[1, 2]", "expected a JSON object at the top level" },
   { "{\"format\": \"other\", \"version\": 1, \"seed\": 0, \"ops\": []}", "recipe: field 'format': expected \"paramscope-recipe\"" },
-  { "{\"format\": \"paramscope-recipe\", \"version\": 4, \"seed\": 0, \"ops\": []}", "recipe: field 'version': version 4 is not supported" },
+  { "{\"format\": \"paramscope-recipe\", \"version\": 5, \"seed\": 0, \"ops\": []}", "recipe: field 'version': version 5 is not supported (this build reads up to 4)" },
   { "{\"format\": \"paramscope-recipe\", \"version\": 1, \"ops\": []}", "recipe: field 'seed': missing" },
   { HEAD "\"seed2\": 1, \"ops\": []}", "recipe: field 'seed2': unknown field" },
   { HEAD "\"ops\": {}}", "recipe: field 'ops': expected an array" },
@@ -291,6 +291,120 @@ test_note_op (void)
     }
 }
 
+/* The "scale" op (version 4): `with torch.no_grad(): t.mul_(factor)`. Each float32 value times
+ * (float) factor (tests/data/recipes/scale-init: bit-exact with torch, NaN and inf factors too); an
+ * int64 buffer times an integer, wrapping; a float factor on it, a module or a lazy parameter fail
+ * and change nothing; it draws nothing, saves as version 4, describes and exports. */
+static void
+test_scale_op (void)
+{
+  static const char json[] = HEAD "\"ops\": ["
+    "{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 4, \"out_features\": 3}},"
+    "{\"op\": \"scale\", \"target\": \"fc.weight\", \"factor\": 1.6666666666666667, \"description\": \"makemore\"},"
+    "{\"op\": \"module\", \"id\": \"bn\", \"type\": \"BatchNorm1d\", \"args\": {\"num_features\": 3}},"
+    "{\"op\": \"forward\", \"target\": \"bn\", \"input\": {\"randn\": [2, 3]}},"
+    "{\"op\": \"scale\", \"target\": \"bn.num_batches_tracked\", \"factor\": 9007199254740992},"
+    "{\"op\": \"scale\", \"target\": \"bn.num_batches_tracked\", \"factor\": -4611686018427387904},"
+    "{\"op\": \"scale\", \"target\": \"fc.bias\", \"factor\": \"nan\"},"
+    "{\"op\": \"scale\", \"target\": \"bn.num_batches_tracked\", \"factor\": 0.5}]}";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (json, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ps_recipe_required_version (r), ==, 4);
+  g_autofree char *saved = ps_recipe_to_data (r, NULL);
+  g_assert_nonnull (strstr (saved, "\"version\" : 4"));
+  g_assert_nonnull (strstr (saved, "\"factor\" : 9007199254740992"));
+  g_assert_nonnull (strstr (saved, "\"factor\" : \"nan\""));
+  g_autoptr (PsRecipe) back = ps_recipe_load_from_data (saved, -1, &error);
+  g_assert_no_error (error);
+  g_autofree char *again = ps_recipe_to_data (back, NULL);
+  g_assert_cmpstr (saved, ==, again);
+
+  g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (r, -1, NULL);
+  /* the float factor on the int64 buffer fails as torch does; the steps before it stand */
+  g_assert_nonnull (ps_timeline_get_error (tl));
+  g_assert_cmpstr (ps_timeline_get_error (tl)->message, ==,
+                   "op 8 (scale): result type Float can't be cast to the desired output type Long");
+  g_assert_cmpuint (ps_timeline_get_n_steps (tl), ==, 7);   /* ops applied */
+  PsState *s1 = ps_timeline_get_state (tl, 1), *s2 = ps_timeline_get_state (tl, 2);
+  PsParam *w1 = NULL, *w2 = NULL, *b1 = NULL, *b2 = NULL;
+  g_assert_true (ps_state_resolve (s1, "fc.weight", NULL, &w1, NULL));
+  g_assert_true (ps_state_resolve (s2, "fc.weight", NULL, &w2, NULL));
+  g_assert_true (ps_state_resolve (s1, "fc.bias", NULL, &b1, NULL));
+  g_assert_true (ps_state_resolve (s2, "fc.bias", NULL, &b2, NULL));
+  const float f = (float) 1.6666666666666667;
+  for (int i = 0; i < 12; i++)
+    {
+      float want = ps_tensor_cf32 (w1->value)[i] * f;
+      g_assert_cmpmem (&ps_tensor_cf32 (w2->value)[i], 4, &want, 4);
+    }
+  g_assert_true (b2->value == b1->value);                 /* only the target changed */
+  g_assert_true (ps_generator_equal (&s1->gen, &s2->gen));  /* nothing drawn */
+  g_assert_cmpint (w2->written_step, ==, 2);
+  g_assert_cmpstr (ps_timeline_get_description (tl, 2), ==,
+                   "fc.weight [3, 4] ~ U(−0.833, 0.833), scaled by 1.6666666666666667");
+  /* 1 · 2^53 · −2^62 = −2^115 wraps to 0, as torch's int64 product */
+  PsParam *nb = NULL;
+  g_assert_true (ps_state_resolve (ps_timeline_get_state (tl, 5), "bn.num_batches_tracked", NULL, &nb, NULL));
+  g_assert_cmpint (ps_tensor_ci64 (nb->value)[0], ==, G_GINT64_CONSTANT (9007199254740992));
+  g_assert_true (ps_state_resolve (ps_timeline_get_state (tl, 6), "bn.num_batches_tracked", NULL, &nb, NULL));
+  g_assert_cmpint (ps_tensor_ci64 (nb->value)[0], ==, 0);
+  g_assert_true (ps_state_resolve (ps_timeline_get_state (tl, 7), "fc.bias", NULL, &b2, NULL));
+  for (int i = 0; i < 3; i++)
+    g_assert_true (isnan (ps_tensor_cf32 (b2->value)[i]));
+
+  g_autoptr (GError) pe = NULL;
+  g_autofree char *py = ps_export_pytorch (r, &pe);
+  g_assert_no_error (pe);
+  g_assert_nonnull (strstr (py, "\n# makemore\nwith torch.no_grad():\n    fc.weight.mul_(1.6666666666666667)\n"));
+  g_assert_nonnull (strstr (py, "    bn.num_batches_tracked.mul_(-4611686018427387904)\n"));
+  g_assert_nonnull (strstr (py, "    fc.bias.mul_(float(\"nan\"))\n"));
+
+  /* refused when loaded */
+  static const char *const bad[] = {
+    HEAD "\"ops\": [{\"op\": \"scale\", \"target\": \"fc.weight\"}]}", "op 1 (scale): field 'factor': missing",
+    HEAD "\"ops\": [{\"op\": \"scale\", \"factor\": 2}]}", "op 1 (scale): field 'target': missing",
+    HEAD "\"ops\": [{\"op\": \"scale\", \"target\": \"fc.weight\", \"factor\": true}]}",
+    "op 1 (scale): field 'factor': expected a number, got a boolean",
+    HEAD "\"ops\": [{\"op\": \"scale\", \"target\": \"fc.weight\", \"factor\": \"big\"}]}",
+    "op 1 (scale): field 'factor': expected a number, got 'big' (the strings a number may be are \"nan\", \"inf\" and \"-inf\")",
+    HEAD "\"ops\": [{\"op\": \"scale\", \"target\": \"fc.weight\", \"factor\": 9007199254740993}]}",
+    "op 1 (scale): field 'factor': integer 9007199254740993 has no exact float value (write it as a float)",
+    HEAD "\"ops\": [{\"op\": \"scale\", \"target\": \"fc.weight\", \"factor\": 9223372036854775807}]}",
+    "op 1 (scale): field 'factor': integer 9223372036854775807 has no exact float value (write it as a float)",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i += 2)
+    {
+      g_autoptr (GError) e = NULL;
+      g_autoptr (PsRecipe) rb = ps_recipe_load_from_data (bad[i], -1, &e);
+      g_assert_null (rb);
+      g_assert_nonnull (e);
+      g_assert_cmpstr (e->message, ==, bad[i + 1]);
+    }
+  /* refused when applied, changing nothing */
+  static const char *const fails[] = {
+    HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 4, \"out_features\": 3}},"
+    "{\"op\": \"scale\", \"target\": \"fc\", \"factor\": 2}]}",
+    "op 2 (scale): field 'target': 'fc' is a module, not a parameter or buffer",
+    HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"fc\", \"type\": \"LazyLinear\", \"args\": {\"out_features\": 3}},"
+    "{\"op\": \"scale\", \"target\": \"fc.weight\", \"factor\": 2}]}",
+    "op 2 (scale): field 'target': Attempted to use an uninitialized parameter 'fc.weight': run a forward first to materialize it",
+    HEAD "\"ops\": [{\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 4, \"out_features\": 3}},"
+    "{\"op\": \"scale\", \"target\": \"fc.weigth\", \"factor\": 2}]}",
+    "op 2 (scale): field 'target': ",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (fails); i += 2)
+    {
+      g_autoptr (GError) e = NULL;
+      g_autoptr (PsRecipe) rf = ps_recipe_load_from_data (fails[i], -1, &e);
+      g_assert_no_error (e);
+      g_autoptr (PsTimeline) tf = ps_timeline_new_from_recipe (rf, -1, NULL);
+      g_assert_nonnull (ps_timeline_get_error (tf));
+      g_assert_true (g_str_has_prefix (ps_timeline_get_error (tf)->message, fails[i + 1]));
+      g_assert_cmpuint (ps_timeline_get_n_steps (tf), ==, 1);
+    }
+}
+
 /* A number beyond the range of a double (1e400 reads as infinity, as in Python's json) loads, copies
  * and saves (as 1e999, which reads back as the same infinity) wherever it is: an ignored "x-"
  * field keeps it, an argument gets what torch does with float('inf') when the op runs (tested in
@@ -436,6 +550,7 @@ main (int argc, char **argv)
   g_test_add_func ("/recipe/append-validates", test_append_validates);
   g_test_add_func ("/recipe/version-2-ops", test_version_2_ops);
   g_test_add_func ("/recipe/note-op", test_note_op);
+  g_test_add_func ("/recipe/scale-op", test_scale_op);
   g_test_add_func ("/recipe/number-out-of-range", test_number_out_of_range);
   g_test_add_func ("/recipe/nan-round-trip", test_nan_round_trip);
   g_test_add_func ("/recipe/unsigned-integers", test_unsigned_integers);

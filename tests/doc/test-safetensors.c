@@ -395,32 +395,23 @@ test_malformed (void)
 
 /* Inputs found by fuzzing, kept as regression tests (tests/data/formats/fuzz-regressions/). */
 static void
+load_fuzzed (GBytes *bytes)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsSafetensors) st = ps_safetensors_new_from_bytes (bytes, &error);
+  g_assert_true ((st == NULL) == (error != NULL));
+  for (guint i = 0; st != NULL && i < ps_safetensors_get_n_tensors (st); i++)
+    {
+      g_autoptr (PsTensor) t = ps_safetensors_load (st, ps_safetensors_get_info (st, i)->name, &error);
+      g_assert_true ((t == NULL) == (error != NULL));
+      g_clear_error (&error);
+    }
+}
+
+static void
 test_fuzz_regressions (void)
 {
-  g_autofree char *dir = fmt_data_path ("fuzz-regressions/safetensors");
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  g_assert_nonnull (d);
-  const char *name;
-  guint n = 0;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      n++;
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      gchar *contents;
-      gsize len;
-      g_assert_true (g_file_get_contents (p, &contents, &len, NULL));
-      g_autoptr (GBytes) bytes = g_bytes_new_take (contents, len);
-      g_autoptr (GError) error = NULL;
-      g_autoptr (PsSafetensors) st = ps_safetensors_new_from_bytes (bytes, &error);
-      g_assert_true ((st == NULL) == (error != NULL));
-      for (guint i = 0; st != NULL && i < ps_safetensors_get_n_tensors (st); i++)
-        {
-          g_autoptr (PsTensor) t = ps_safetensors_load (st, ps_safetensors_get_info (st, i)->name, &error);
-          g_assert_true ((t == NULL) == (error != NULL));
-          g_clear_error (&error);
-        }
-    }
-  g_assert_cmpuint (n, >, 0);
+  g_assert_cmpuint (fmt_for_each_fuzz_regression ("safetensors", load_fuzzed), >, 0);
 }
 
 /* The strict JSON reader behind the header and index parsers. */

@@ -13,7 +13,7 @@
 #include <string.h>
 #include "ps-fashion-mnist.h"
 #include "train-export.h"
-#include "train-golden.h"
+#include "train-run.h"
 
 static gboolean
 have_fashion_mnist (void)
@@ -21,53 +21,6 @@ have_fashion_mnist (void)
   const char *d = g_getenv ("PS_FASHION_MNIST_DIR");
   g_autofree char *f = g_build_filename (d && *d ? d : PS_FASHION_MNIST_DIR, "train-images-idx3-ubyte.gz", NULL);
   return g_file_test (f, G_FILE_TEST_EXISTS);
-}
-
-static void
-run_one (JsonObject *c, const char *dir)
-{
-  const char *name = json_object_get_string_member (c, "name");
-  g_autofree char *file = g_strdup_printf ("%s.recipe.json", name);
-  g_autofree char *path = g_build_filename (dir, file, NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PsRecipe) recipe = ps_recipe_load_from_file (path, &error);
-  g_assert_no_error (error);
-  g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (recipe, -1, dir);
-  if (ps_timeline_get_error (tl) != NULL)
-    g_error ("%s: %s", name, ps_timeline_get_error (tl)->message);
-  PsState *st = ps_timeline_get_state (tl, ps_timeline_get_n_steps (tl));
-  g_assert_nonnull (st->train_log);
-  JsonArray *rec = json_object_get_array_member (c, "record");
-  g_assert_cmpuint (st->train_log->records->len, ==, json_array_get_length (rec));
-  for (guint k = 0; k < json_array_get_length (rec); k++)
-    {
-      JsonObject *e = json_array_get_object_element (rec, k);
-      const PsTrainRecord *tr = st->train_log->records->pdata[k];
-      g_autofree char *what = g_strdup_printf ("%s step %" G_GINT64_FORMAT, name, tr->step);
-      tg_check_values (what, &tr->loss, 1, json_object_get_object_member (e, "loss"));
-      PsModule *model = ps_state_get_module (tr->state, "model");
-      const char *sect[3] = { "params", "grads", "buffers" };
-      for (int s = 0; s < 3; s++)
-        {
-          JsonObject *ps = json_object_get_object_member (e, sect[s]);
-          g_autoptr (GList) names = json_object_get_members (ps);
-          if (s < 2)
-            g_assert_cmpuint (g_list_length (names), >=, 2);
-          for (GList *l = names; l; l = l->next)
-            {
-              PsParam *p = NULL;
-              g_assert_true (ps_module_resolve (model, l->data, NULL, &p, NULL));
-              g_autofree char *w2 = g_strdup_printf ("%s %s %s", what, sect[s], (char *) l->data);
-              tg_check (w2, s == 1 ? p->grad : p->value, json_object_get_object_member (ps, l->data));
-            }
-        }
-    }
-  int64_t v[2];
-  PsGenerator gen = st->gen;
-  g_assert_true (ps_generator_randint (&gen, 0, (int64_t) 1 << 31, v, 2, NULL));
-  JsonArray *probe = json_object_get_array_member (c, "probe");
-  g_assert_cmpint (v[0], ==, json_array_get_int_element (probe, 0));
-  g_assert_cmpint (v[1], ==, json_array_get_int_element (probe, 1));
 }
 
 static JsonArray *
@@ -92,7 +45,8 @@ test_runs (gconstpointer data)
       JsonObject *c = json_array_get_object_element (runs (), r);
       if (strcmp (json_object_get_string_member (c, "name"), which) == 0)
         {
-          run_one (c, dir);
+          static const char *const sections[] = { "params", "grads", "buffers", NULL };
+          tg_check_train_run (c, dir, sections, 2, 2);
           g_test_message ("%s: %" G_GUINT64_FORMAT " recorded values bit-identical to torch", which,
                           tg_compared - before);
           return;

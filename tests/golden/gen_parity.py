@@ -292,6 +292,24 @@ HAND = {
     ]),
 }
 
+# the scale op (version 4): makemore's `layer.weight *= 5/3` and a less confident last layer,
+# an int64 buffer times an integer, NaN and inf factors
+HAND["scale-init"] = R(0, "m", [
+    mod("l1", "Linear", in_features=6, out_features=8),
+    mod("t", "Tanh"),
+    mod("l2", "Linear", in_features=8, out_features=3),
+    mod("bn", "BatchNorm1d", num_features=3),
+    mod("m", "Sequential", children=["l1", "t", "l2", "bn"]),
+    {"op": "scale", "target": "m.0.weight", "factor": 5 / 3},
+    {"op": "scale", "target": "m.2.weight", "factor": 0.1},
+    {"op": "scale", "target": "m.2.bias", "factor": -2},
+    fwd("m", {"randn": [4, 6]}, "y"),
+    {"op": "scale", "target": "m.3.num_batches_tracked", "factor": 3},
+    {"op": "scale", "target": "m.3.running_var", "factor": "inf"},
+    {"op": "scale", "target": "m.3.weight", "factor": "nan"},
+    {"op": "scale", "target": "l1.bias", "factor": 1e39},
+], version=4)
+
 # one recipe per error torch raises, each stopping at its failing op (the message must match)
 _ERRORS = {
     "conv-groups": [mod("c", "Conv2d", in_channels=3, out_channels=4, kernel_size=3, groups=2)],
@@ -317,9 +335,11 @@ _ERRORS = {
                      init("fc.weight", "kaiming_uniform_", mode="fan_avg")],
     "bilinear-shape": [mod("b", "Bilinear", in1_features=3, in2_features=3, out_features=2),
                        fwd("b", {"randn": [2, 4]})],
+    "scale-long": [mod("bn", "BatchNorm1d", num_features=3),
+                   {"op": "scale", "target": "bn.num_batches_tracked", "factor": 0.5}],
 }
 for _name, _ops in _ERRORS.items():
-    HAND["error-" + _name] = R(0, None, _ops)
+    HAND["error-" + _name] = R(0, None, _ops, **({"version": 4} if _name.startswith("scale") else {}))
 
 # the same article recipes in the DEFAULT CPU flavour
 for _name in ("init-gallery", "article-custom-model"):

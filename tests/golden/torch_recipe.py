@@ -61,8 +61,9 @@ from torch import nn  # noqa: E402
 
 warnings.filterwarnings("ignore")  # LazyModule's "heavy development" warning, kaiming zero-size …
 
-# the recipe versions this replay knows (version 3 adds the training ops: gen_train.py)
-VERSIONS = (1, 2)
+# the recipe versions this replay knows (version 3 adds the training ops: gen_train.py; version 4
+# the scale op)
+VERSIONS = (1, 2, 4)
 ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
 
@@ -128,7 +129,7 @@ def make_custom_class(name, cache={}):
 class Interpreter:
     def __init__(self, recipe):
         if recipe.get("format") != "paramscope-recipe" or recipe.get("version") not in VERSIONS:
-            raise RecipeError("not a paramscope-recipe version 1 or 2")
+            raise RecipeError("not a paramscope-recipe version %s" % " or ".join(map(str, VERSIONS)))
         self.recipe = recipe
         self.ids = collections.OrderedDict()  # id → nn.Module, creation order
         self.outputs = collections.OrderedDict()
@@ -263,6 +264,14 @@ class Interpreter:
             for mod in m.modules():
                 if hasattr(mod, "reset_parameters"):
                     mod.reset_parameters()
+
+    def op_scale(self, op):
+        t = self.resolve(op["target"])
+        if isinstance(t, nn.Module):
+            raise RecipeError("scale target %r is a module" % op["target"])
+        f = op["factor"]
+        with torch.no_grad():
+            t.mul_(float(f) if isinstance(f, str) else f)   # "nan", "inf", "-inf"
 
     def op_manual_seed(self, op):
         torch.manual_seed(op["seed"])

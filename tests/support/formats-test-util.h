@@ -70,6 +70,31 @@ fmt_assert_tensor (const PsTensor *t, const char *file, const char *name)
     }
 }
 
+/* Calls fn(bytes) for every input fuzzing found for the format (tests/data/formats/fuzz-regressions/
+ * FORMAT/), kept as regression tests: each must load or fail with an error, nothing else. Returns
+ * how many (a test asserts there are some). */
+static inline guint
+fmt_for_each_fuzz_regression (const char *format, void (*fn) (GBytes *bytes))
+{
+  g_autofree char *rel = g_build_filename ("fuzz-regressions", format, NULL);
+  g_autofree char *dir = fmt_data_path (rel);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  const char *name;
+  guint n = 0;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      gchar *raw;
+      gsize len;
+      g_assert_true (g_file_get_contents (p, &raw, &len, NULL));
+      g_autoptr (GBytes) bytes = g_bytes_new_take (raw, len);
+      fn (bytes);
+      n++;
+    }
+  return n;
+}
+
 /* Calls fn(path, expected_error_substring) for every bad file of the given format. */
 static inline guint
 fmt_for_each_bad (const char *format, void (*fn) (const char *path, const char *file, const char *error))

@@ -1,6 +1,7 @@
 /* layer-golden.h — the generic runner for layer fixtures (tests/data/conv/, one file per type, made by
  * tests/golden/gen_conv.py; see its docstring for the format) and for the layer cases of the shared
- * tests/data/torch-1.13-golden.json. Used by test-conv.c and test-norm.c.
+ * tests/data/torch-1.13-golden.json. Used by test-conv.c and test-norm.c; its layer_args (a case's
+ * keyword arguments) also by test-attn-mask.c and test-rnn-backward.c.
  *
  * A case is replayed from scratch: seed, construct (reset_parameters draws), optional init.uniform_
  * calls, then each step draws its input with torch.randn's stream and runs forward. Parameters,

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include "ps-module.h"
 #include "ps-tensor.h"
 
 static guint64 tg_compared = 0;
@@ -90,6 +91,31 @@ tg_tensor (JsonObject *o)
   return t;
 }
 
+/* An int64 tensor of the given shape and values (JSON integer arrays; the count must match): index
+ * inputs ("xshape", "xi") and bool masks as 0/1. */
+static inline PsTensor *
+tg_int64_tensor (JsonArray *shape, JsonArray *values)
+{
+  int64_t dims[PS_MAX_DIMS];
+  int nd = (int) json_array_get_length (shape);
+  g_assert_cmpint (nd, <=, PS_MAX_DIMS);
+  for (int i = 0; i < nd; i++)
+    dims[i] = json_array_get_int_element (shape, (guint) i);
+  PsTensor *t = ps_tensor_new (PS_DTYPE_INT64, nd, dims, NULL);
+  g_assert_nonnull (t);
+  g_assert_cmpint (t->numel, ==, json_array_get_length (values));
+  for (int64_t i = 0; i < t->numel; i++)
+    ps_tensor_i64 (t)[i] = json_array_get_int_element (values, (guint) i);
+  return t;
+}
+
+/* A sequence case's index input: {"xshape": [...], "xi": [...]} (test-attn-mask, test-rnn-backward). */
+static inline PsTensor *
+tg_index_input (JsonObject *c)
+{
+  return tg_int64_tensor (json_object_get_array_member (c, "xshape"), json_object_get_array_member (c, "xi"));
+}
+
 static inline PsTensor *
 tg_index_tensor (JsonArray *a)
 {
@@ -132,4 +158,20 @@ tg_check (const char *what, const PsTensor *got, JsonObject *expect)
 {
   g_assert_nonnull (got);
   tg_check_values (what, ps_tensor_cf32 (got), got->numel, expect);
+}
+
+/* After a backward: every parameter named in `grads` has a .grad equal to torch's (test-attn-mask,
+ * test-rnn-backward). */
+static inline void
+tg_check_grads (const char *what, PsModule *m, JsonObject *grads)
+{
+  g_autoptr (GList) names = json_object_get_members (grads);
+  for (GList *l = names; l; l = l->next)
+    {
+      PsParam *p = NULL;
+      g_assert_true (ps_module_resolve (m, l->data, NULL, &p, NULL));
+      g_autofree char *w2 = g_strdup_printf ("%s grad %s", what, (char *) l->data);
+      g_assert_nonnull (p->grad);
+      tg_check (w2, p->grad, json_object_get_object_member (grads, l->data));
+    }
 }
