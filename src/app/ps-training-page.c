@@ -1010,8 +1010,11 @@ ps_training_page_set_monitor (PsTrainingPage *self, PsTrainMonitor *monitor, GCa
           const PsOp *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, i - 1);
           if (strcmp (ps_op_get_kind (op), "train") != 0)
             continue;
-          PsState *st = ps_timeline_get_state (tl, i);
-          for (guint k = 0; st->train_log != NULL && k < st->train_log->records->len; k++)
+          /* a train step dropped under the memory budget that cannot be rebuilt now (no memory):
+           * its records are left out of the count, so the live run's points start that much lower
+           * on the axis, instead of the app aborting */
+          PsState *st = ps_timeline_get_state_full (tl, i, NULL);
+          for (guint k = 0; st != NULL && st->train_log != NULL && k < st->train_log->records->len; k++)
             ps_train_axis_next (&self->axis, ((const PsTrainRecord *) st->train_log->records->pdata[k])->step);
         }
       if (self->tick_id == 0)

@@ -468,7 +468,7 @@ update_compare (PsWindow *self, PsFigurePage *fp)
       const PsTimeline *tl = ps_document_get_timeline (self->document);
       const char *path = ps_tree_node_get_path (node);
       guint steps[PS_FIGURE_MAX_MULTIPLES];
-      guint n = ps_figure_steps_of_change (tl, path, steps, PS_FIGURE_MAX_MULTIPLES);
+      guint n = ps_figure_steps_of_change (tl, path, steps, PS_FIGURE_MAX_MULTIPLES, &error);
       PsFigure *fig = n > 0 ? ps_figure_new_multiples_over_steps (tl, path, steps, n, &o,
                                                                    gtk_check_button_get_active (self->compare_shared),
                                                                    &error)

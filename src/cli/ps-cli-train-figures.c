@@ -94,8 +94,10 @@ typedef struct {
                          * only the last state: the others are rebuilt on demand and dropped) */
 } Records;
 
-static void
-records_collect (PsTimeline *tl, Records *rs)
+/* FALSE when a step dropped to keep within the memory budget cannot be rebuilt (the error says
+ * which and why); rs is then still to be cleared. */
+static gboolean
+records_collect (PsTimeline *tl, Records *rs, GError **error)
 {
   rs->records = g_ptr_array_new ();
   rs->x = g_array_new (FALSE, FALSE, sizeof (int64_t));
@@ -106,7 +108,12 @@ records_collect (PsTimeline *tl, Records *rs)
   PsTrainAxis axis = { 0, 0 };
   for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
     {
-      PsState *st = ps_timeline_get_state (tl, i);
+      const PsOp *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, i - 1);
+      if (strcmp (ps_op_get_kind (op), "train") != 0)
+        continue;   /* only train ops record (no rebuild of the other steps) */
+      PsState *st = ps_timeline_get_state_full (tl, i, error);
+      if (st == NULL)
+        return FALSE;
       if (st->train_log != NULL)
         g_ptr_array_add (rs->held, ps_state_ref (st));
       for (guint k = 0; st->train_log && k < st->train_log->records->len; k++)
@@ -120,6 +127,7 @@ records_collect (PsTimeline *tl, Records *rs)
           g_array_append_val (rs->op_step, i);
         }
     }
+  return TRUE;
 }
 
 static void
@@ -158,7 +166,10 @@ pick_state (const char *command, const char *recipe, const char *step_s, const c
       guint64 v = last;
       if (step_s && !ps_cli_parse_count ("--step", step_s, last, &v, &error))
         return ps_cli_usage_error (command, "%s (the timeline has steps 0 to %u)", error->message, last);
-      *state = ps_state_ref (ps_timeline_get_state (tl, (guint) v));
+      PsState *at = ps_timeline_get_state_full (tl, (guint) v, &error);
+      if (at == NULL)
+        return ps_cli_error (error);   /* a dropped step that cannot be rebuilt: which and why */
+      *state = ps_state_ref (at);
       *subtitle = g_strdup_printf ("%s · step %u of the timeline", base, (guint) v);
       /* the newest train op at or before the step */
       const PsRecipe *r = ps_timeline_get_recipe (tl);
@@ -172,7 +183,11 @@ pick_state (const char *command, const char *recipe, const char *step_s, const c
   if (!ps_cli_parse_count ("--train-step", train_step_s, G_MAXINT64, &t, &error))
     return ps_cli_usage_error (command, "%s", error->message);
   Records rs;
-  records_collect (tl, &rs);
+  if (!records_collect (tl, &rs, &error))
+    {
+      records_clear (&rs);
+      return ps_cli_error (error);
+    }
   int rc = -1;
   guint found = G_MAXUINT;
   for (guint i = 0; i < rs.records->len; i++)
@@ -236,7 +251,11 @@ ps_cli_cmd_ratios (int argc, char **argv)
       g_clear_error (&error);
     }
   Records rs;
-  records_collect (tl, &rs);
+  if (!records_collect (tl, &rs, &error))
+    {
+      records_clear (&rs);
+      return ps_cli_error (error);
+    }
   guint n = rs.records->len;
   if (n == 0)
     {

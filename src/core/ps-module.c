@@ -85,6 +85,7 @@ ps_module_register (PsModule *self, const char *name, PsTensor *value, gboolean 
   g_return_val_if_fail (ps_module_get_param (self, name) == NULL, NULL);
   PsParam *p = param_new (name, value, is_buffer);
   g_ptr_array_add (self->params, p);
+  self->entries_cache = 0;
   return p;
 }
 
@@ -102,14 +103,17 @@ ps_module_get_param (PsModule *self, const char *name)
 
 /* ---------- lifecycle ---------- */
 
+static void children_release (PsModule *m);
+static void children_share (PsModule *m, const PsModule *src);
+
 static PsModule *
 module_alloc (const PsModuleClass *klass)
 {
   PsModule *m = g_new0 (PsModule, 1);
   g_atomic_ref_count_init (&m->ref_count);
   m->klass = klass;
-  m->child_names = g_ptr_array_new_with_free_func (g_free);
-  m->children = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_module_unref);
+  m->child_names = &m->child_views_[0];
+  m->children = &m->child_views_[1];
   m->params = g_ptr_array_new_with_free_func (param_free);
   m->training = TRUE;
   m->created_step = -1;
@@ -192,19 +196,17 @@ ps_module_unref (PsModule *m)
       g_free (m->id);
       g_free (m->display_class);
       ps_args_free (m->args);
-      g_ptr_array_unref (m->child_names);
-      g_ptr_array_unref (m->children);
-      g_clear_pointer (&m->child_index, g_hash_table_unref);
+      children_release (m);
       g_ptr_array_unref (m->params);
       g_free (m->priv);
       g_free (m);
     }
 }
 
-static void child_index_rebuild (PsModule *parent);
+static gboolean children_append (PsModule *parent, const char *name, PsModule *child);
 
 static PsModule *
-clone_rec (PsModule *src, GHashTable *map)
+clone_rec (PsModule *src, GHashTable *map, GHashTable *shallow)
 {
   PsModule *done = g_hash_table_lookup (map, src);
   if (done != NULL)
@@ -220,22 +222,42 @@ clone_rec (PsModule *src, GHashTable *map)
     memcpy (m->priv, src->priv, src->klass->priv_size);
   for (guint i = 0; i < src->params->len; i++)
     g_ptr_array_add (m->params, param_copy (g_ptr_array_index (src->params, i)));
+  if (shallow != NULL && g_hash_table_contains (shallow, src))
+    {
+      /* the very same children: share their storage (the count of entries stays true too) */
+      children_share (m, src);
+      m->entries_cache = src->entries_cache;
+      return m;
+    }
+  gboolean same = TRUE;
+  g_autoptr (GPtrArray) kids = g_ptr_array_new_full (src->children->len, (GDestroyNotify) ps_module_unref);
   for (guint i = 0; i < src->children->len; i++)
     {
-      g_ptr_array_add (m->child_names, g_strdup (g_ptr_array_index (src->child_names, i)));
-      g_ptr_array_add (m->children, clone_rec (g_ptr_array_index (src->children, i), map));
+      PsModule *c = clone_rec (g_ptr_array_index (src->children, i), map, shallow);
+      same &= c == g_ptr_array_index (src->children, i);
+      g_ptr_array_add (kids, c);
     }
-  child_index_rebuild (m);
+  if (same)
+    children_share (m, src);   /* every child stays shared: so does their list */
+  else
+    for (guint i = 0; i < kids->len; i++)
+      children_append (m, g_ptr_array_index (src->child_names, i), g_ptr_array_index (kids, i));
   return m;
 }
 
 PsModule *
 ps_module_clone_tree (PsModule *root, GHashTable *map)
 {
+  return ps_module_clone_tree_sharing (root, map, NULL);
+}
+
+PsModule *
+ps_module_clone_tree_sharing (PsModule *root, GHashTable *map, GHashTable *shallow)
+{
   g_autoptr (GHashTable) own = NULL;
   if (map == NULL)
     map = own = g_hash_table_new (NULL, NULL);
-  return clone_rec (root, map);
+  return clone_rec (root, map, shallow);
 }
 
 /* ---------- children ---------- */
@@ -262,58 +284,248 @@ ps_module_contains (PsModule *root, PsModule *m)
   return contains_rec (root, m, seen);
 }
 
-/* Below this many children a linear scan; above, a hash index of the names (keys borrowed from
- * child_names) to the children, so a container op listing n children costs O(n), not O(n^2). The
- * index holds no positions: inserting at a place or moving a child shifts the arrays (one memmove
- * of pointers) and leaves the index alone. It is kept by the functions that change the children,
- * never built by a lookup: lookups stay pure reads. */
+/* ---------- the children's storage ----------
+ *
+ * A ChildStore holds names and modules in two arrays that are never moved while shared: a module's
+ * view is (store, len), its PsChildArrays point into the arrays. Slots [0, used) are owned by the
+ * store (name strings, module refs). While two or more modules share a store, its slots [0, used)
+ * never change: the one module whose length is `used` may append past it (under the lock), every
+ * other change copies the list into a new store first. A store only one module refers to is that
+ * module's to change (after dropping any slots past its length that a dead sharer appended).
+ *
+ * Each slot carries a stamp (the store's append counter when it was written); a module's `limit`
+ * is the counter after its last change, so a name found through the shared index belongs to the
+ * module's list iff its stamp is below the module's limit. From CHILD_INDEX_MIN slots on, the
+ * index maps names to (child, stamp). `anon` lists the positions of children without a recipe id
+ * (for ps_module_anonymous_children). */
 #define CHILD_INDEX_MIN 16
 
-static void
-child_index_rebuild (PsModule *parent)
+typedef struct {
+  PsModule *child;
+  guint stamp;
+} IndexEntry;
+
+typedef struct {
+  gatomicrefcount ref;
+  GMutex lock;
+  guint used, cap, next_stamp;
+  gpointer *names;
+  gpointer *mods;
+  guint *stamps;
+  GHashTable *index;   /* name (the string in names) → IndexEntry*; NULL below CHILD_INDEX_MIN */
+  GArray *anon;        /* guint positions, ascending */
+} ChildStore;
+
+static ChildStore *
+store_new (guint cap)
 {
-  g_clear_pointer (&parent->child_index, g_hash_table_unref);
-  guint len = parent->child_names->len;
-  if (len < CHILD_INDEX_MIN)
-    return;
-  parent->child_index = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; i < len; i++)
-    g_hash_table_insert (parent->child_index, g_ptr_array_index (parent->child_names, i),
-                         g_ptr_array_index (parent->children, i));
+  ChildStore *st = g_new0 (ChildStore, 1);
+  g_atomic_ref_count_init (&st->ref);
+  g_mutex_init (&st->lock);
+  st->cap = MAX (cap, 4);
+  st->names = g_new (gpointer, st->cap);
+  st->mods = g_new (gpointer, st->cap);
+  st->stamps = g_new (guint, st->cap);
+  st->anon = g_array_new (FALSE, FALSE, sizeof (guint));
+  return st;
 }
 
-/* The child named `name`, or NULL. */
-static PsModule *
-child_lookup (PsModule *parent, const char *name)
+static void
+store_index_build (ChildStore *st)
 {
-  if (parent->child_index != NULL)
-    return g_hash_table_lookup (parent->child_index, name);
-  guint len = parent->child_names->len;
+  g_clear_pointer (&st->index, g_hash_table_unref);
+  st->index = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  for (guint i = 0; i < st->used; i++)
+    {
+      IndexEntry *e = g_new (IndexEntry, 1);
+      e->child = st->mods[i];
+      e->stamp = st->stamps[i];
+      g_hash_table_insert (st->index, st->names[i], e);
+    }
+}
+
+/* Drops slots [len, used) (only for a store no other module refers to). */
+static void
+store_truncate (ChildStore *st, guint len)
+{
+  for (guint i = len; i < st->used; i++)
+    {
+      if (st->index != NULL)
+        g_hash_table_remove (st->index, st->names[i]);
+      g_free (st->names[i]);
+      ps_module_unref (st->mods[i]);
+    }
+  st->used = MIN (st->used, len);
+  while (st->anon->len > 0 && g_array_index (st->anon, guint, st->anon->len - 1) >= st->used)
+    g_array_set_size (st->anon, st->anon->len - 1);
+}
+
+static void
+store_unref (ChildStore *st)
+{
+  if (st == NULL || !g_atomic_ref_count_dec (&st->ref))
+    return;
+  store_truncate (st, 0);
+  g_clear_pointer (&st->index, g_hash_table_unref);
+  g_array_unref (st->anon);
+  g_mutex_clear (&st->lock);
+  g_free (st->names);
+  g_free (st->mods);
+  g_free (st->stamps);
+  g_free (st);
+}
+
+static void
+view_point (PsModule *m, ChildStore *st, guint len)
+{
+  m->child_store = st;
+  m->child_names->pdata = st ? st->names : NULL;
+  m->child_names->len = len;
+  m->children->pdata = st ? st->mods : NULL;
+  m->children->len = len;
+}
+
+static void
+children_release (PsModule *m)
+{
+  store_unref (m->child_store);
+  view_point (m, NULL, 0);
+  m->child_limit = 0;
+}
+
+static void
+children_share (PsModule *m, const PsModule *src)
+{
+  ChildStore *st = src->child_store;
+  if (st == NULL)
+    return;
+  g_atomic_ref_count_inc (&st->ref);
+  children_release (m);
+  view_point (m, st, src->children->len);
+  m->child_limit = src->child_limit;
+}
+
+/* Writes slot `used` (the lock held or the store private); takes a ref on child. */
+static void
+store_put (ChildStore *st, const char *name, PsModule *child)
+{
+  guint i = st->used;
+  st->names[i] = g_strdup (name);
+  st->mods[i] = ps_module_ref (child);
+  st->stamps[i] = st->next_stamp++;
+  if (child->id == NULL)
+    g_array_append_val (st->anon, i);
+  st->used = i + 1;
+  if (st->index != NULL)
+    {
+      IndexEntry *e = g_new (IndexEntry, 1);
+      e->child = child;
+      e->stamp = st->stamps[i];
+      g_hash_table_insert (st->index, st->names[i], e);
+    }
+  else if (st->used >= CHILD_INDEX_MIN)
+    store_index_build (st);
+}
+
+/* Makes m's list its own to change: a store only m refers to, holding exactly m's children, with
+ * room for `extra` more. */
+static ChildStore *
+children_own (PsModule *m, guint extra)
+{
+  ChildStore *st = m->child_store;
+  guint len = m->children->len;
+  if (st != NULL && g_atomic_ref_count_compare (&st->ref, 1))
+    {
+      store_truncate (st, len);
+      if (len + extra > st->cap)
+        {
+          st->cap = MAX (len + extra, 2 * st->cap);
+          st->names = g_renew (gpointer, st->names, st->cap);
+          st->mods = g_renew (gpointer, st->mods, st->cap);
+          st->stamps = g_renew (guint, st->stamps, st->cap);
+          view_point (m, st, len);
+        }
+      return st;
+    }
+  ChildStore *own = store_new (MAX (2 * len, len + extra));
   for (guint i = 0; i < len; i++)
-    if (strcmp (g_ptr_array_index (parent->child_names, i), name) == 0)
-      return g_ptr_array_index (parent->children, i);
+    store_put (own, m->child_names->pdata[i], m->children->pdata[i]);
+  children_release (m);
+  view_point (m, own, len);
+  m->child_limit = own->next_stamp;
+  return own;
+}
+
+/* Appends (name, child) to m's list: in place when m's list is its storage's whole content and
+ * there is room (even if other modules share it), else after copying it (with twice the room). */
+static gboolean
+children_append (PsModule *parent, const char *name, PsModule *child)
+{
+  ChildStore *st = parent->child_store;
+  guint len = parent->children->len;
+  if (st != NULL)
+    {
+      g_mutex_lock (&st->lock);
+      gboolean in_place = st->used == len && len < st->cap;
+      if (in_place)
+        {
+          store_put (st, name, child);
+          parent->child_limit = st->next_stamp;
+        }
+      g_mutex_unlock (&st->lock);
+      if (in_place)
+        {
+          parent->children->len = parent->child_names->len = len + 1;
+          return TRUE;
+        }
+    }
+  st = children_own (parent, 1);
+  store_put (st, name, child);
+  parent->child_limit = st->next_stamp;
+  parent->children->len = parent->child_names->len = len + 1;
+  return TRUE;
+}
+
+/* The child named `name`, or NULL; its position in *pos when pos is non-NULL (a scan: callers
+ * that ask change the list anyway). */
+static PsModule *
+child_find (const PsModule *parent, const char *name, int *pos)
+{
+  ChildStore *st = parent->child_store;
+  guint len = parent->children->len;
+  PsModule *found = NULL;
+  if (st == NULL || len == 0)
+    return NULL;
+  if (len >= CHILD_INDEX_MIN)
+    {
+      g_mutex_lock (&st->lock);
+      IndexEntry *e = st->index ? g_hash_table_lookup (st->index, name) : NULL;
+      if (e != NULL && e->stamp < parent->child_limit)
+        found = e->child;
+      g_mutex_unlock (&st->lock);
+      if (found == NULL || pos == NULL)
+        return found;
+    }
+  /* [0, len) never changes while shared: read without the lock */
+  for (guint i = 0; i < len; i++)
+    if (strcmp (st->names[i], name) == 0)
+      {
+        if (pos != NULL)
+          *pos = (int) i;
+        return st->mods[i];
+      }
+  g_assert (found == NULL);
   return NULL;
 }
 
-/* The position of the child named `name`, or -1 (a scan; callers change the arrays anyway). */
-static int
-child_index (PsModule *parent, const char *name)
+/* After a change that moved slots of a private store: the positions of children without an id. */
+static void
+anon_rebuild (ChildStore *st)
 {
-  guint len = parent->child_names->len;
-  if (parent->child_index != NULL)
-    {
-      gpointer key;
-      if (!g_hash_table_lookup_extended (parent->child_index, name, &key, NULL))
-        return -1;
-      for (guint i = 0; i < len; i++)   /* the key is the very string in child_names */
-        if (g_ptr_array_index (parent->child_names, i) == key)
-          return (int) i;
-      g_assert_not_reached ();
-    }
-  for (guint i = 0; i < len; i++)
-    if (strcmp (g_ptr_array_index (parent->child_names, i), name) == 0)
-      return (int) i;
-  return -1;
+  g_array_set_size (st->anon, 0);
+  for (guint i = 0; i < st->used; i++)
+    if (((PsModule *) st->mods[i])->id == NULL)
+      g_array_append_val (st->anon, i);
 }
 
 static gboolean
@@ -321,6 +533,8 @@ valid_child_name (const char *name)
 {
   return name != NULL && *name != '\0' && strchr (name, '.') == NULL;
 }
+
+static guint64 entries_of (PsModule *m);
 
 gboolean
 ps_module_add_child (PsModule *parent, const char *name, PsModule *child, GError **error)
@@ -331,7 +545,7 @@ ps_module_add_child (PsModule *parent, const char *name, PsModule *child, GError
                    "module name '%s' is invalid: it must be non-empty and contain no '.'", name ? name : "");
       return FALSE;
     }
-  if (child_lookup (parent, name) != NULL)
+  if (child_find (parent, name, NULL) != NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "'%s' already has a child named '%s'", ps_module_class_name (parent), name);
@@ -350,13 +564,13 @@ ps_module_add_child (PsModule *parent, const char *name, PsModule *child, GError
                    child->id ? child->id : ps_module_class_name (child), name);
       return FALSE;
     }
-  char *copy = g_strdup (name);
-  g_ptr_array_add (parent->child_names, copy);
-  g_ptr_array_add (parent->children, ps_module_ref (child));
-  if (parent->child_index != NULL)
-    g_hash_table_insert (parent->child_index, copy, child);
-  else if (parent->child_names->len >= CHILD_INDEX_MIN)
-    child_index_rebuild (parent);
+  /* a known count grows by the child's (the child is not changed by this) */
+  if (parent->entries_cache != 0)
+    {
+      guint64 n = (guint64) parent->entries_cache - 1 + entries_of (child);
+      parent->entries_cache = (gsize) MIN (n, (guint64) G_MAXSIZE / 4) + 1;
+    }
+  children_append (parent, name, child);
   return TRUE;
 }
 
@@ -372,7 +586,7 @@ ps_module_insert_child (PsModule *parent, int index, const char *name, PsModule 
     }
   if (!ps_module_add_child (parent, name, child, error))
     return FALSE;
-  if (index >= 0)
+  if (index >= 0 && index != (int) len)
     ps_module_move_child (parent, name, index, NULL);   /* cannot fail: the index was checked */
   return TRUE;
 }
@@ -380,8 +594,8 @@ ps_module_insert_child (PsModule *parent, int index, const char *name, PsModule 
 gboolean
 ps_module_rename_child (PsModule *parent, const char *name, const char *new_name, GError **error)
 {
-  int i = child_index (parent, name);
-  if (i < 0)
+  int i = -1;
+  if (child_find (parent, name, &i) == NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' has no child named '%s'",
                    ps_module_class_name (parent), name);
@@ -396,29 +610,31 @@ ps_module_rename_child (PsModule *parent, const char *name, const char *new_name
     }
   if (strcmp (name, new_name) == 0)
     return TRUE;
-  if (child_lookup (parent, new_name) != NULL || ps_module_get_param (parent, new_name) != NULL)
+  if (child_find (parent, new_name, NULL) != NULL || ps_module_get_param (parent, new_name) != NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "'%s' already has a child, parameter or buffer named '%s'",
                    ps_module_class_name (parent), new_name);
       return FALSE;
     }
+  ChildStore *st = children_own (parent, 0);
   char *copy = g_strdup (new_name);
-  if (parent->child_index != NULL)
+  IndexEntry *e = NULL;
+  if (st->index != NULL)
     {
-      g_hash_table_remove (parent->child_index, name);   /* before the name is freed */
-      g_hash_table_insert (parent->child_index, copy, parent->children->pdata[i]);
+      g_hash_table_steal_extended (st->index, st->names[i], NULL, (gpointer *) &e);   /* before the name is freed */
+      g_hash_table_insert (st->index, copy, e);
     }
-  g_free (parent->child_names->pdata[i]);
-  parent->child_names->pdata[i] = copy;
+  g_free (st->names[i]);
+  st->names[i] = copy;
   return TRUE;
 }
 
 gboolean
 ps_module_move_child (PsModule *parent, const char *name, int index, GError **error)
 {
-  int i = child_index (parent, name);
-  if (i < 0)
+  int i = -1;
+  if (child_find (parent, name, &i) == NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' has no child named '%s'",
                    ps_module_class_name (parent), name);
@@ -431,41 +647,100 @@ ps_module_move_child (PsModule *parent, const char *name, int index, GError **er
                    "index %d is out of range (0 to %u)", index, len - 1);
       return FALSE;
     }
-  /* steal both entries (no free func runs), then put them back at the new place */
-  gpointer n = parent->child_names->pdata[i];
-  gpointer c = parent->children->pdata[i];
-  memmove (&parent->child_names->pdata[i], &parent->child_names->pdata[i + 1], (len - 1 - (guint) i) * sizeof (gpointer));
-  memmove (&parent->children->pdata[i], &parent->children->pdata[i + 1], (len - 1 - (guint) i) * sizeof (gpointer));
-  memmove (&parent->child_names->pdata[index + 1], &parent->child_names->pdata[index], (len - 1 - (guint) index) * sizeof (gpointer));
-  memmove (&parent->children->pdata[index + 1], &parent->children->pdata[index], (len - 1 - (guint) index) * sizeof (gpointer));
-  parent->child_names->pdata[index] = n;
-  parent->children->pdata[index] = c;
+  if (index == i)
+    return TRUE;
+  ChildStore *st = children_own (parent, 0);
+  /* take both entries out, then put them back at the new place (stamps travel with them) */
+  gpointer n = st->names[i], c = st->mods[i];
+  guint s = st->stamps[i];
+  memmove (&st->names[i], &st->names[i + 1], (len - 1 - (guint) i) * sizeof (gpointer));
+  memmove (&st->mods[i], &st->mods[i + 1], (len - 1 - (guint) i) * sizeof (gpointer));
+  memmove (&st->stamps[i], &st->stamps[i + 1], (len - 1 - (guint) i) * sizeof (guint));
+  memmove (&st->names[index + 1], &st->names[index], (len - 1 - (guint) index) * sizeof (gpointer));
+  memmove (&st->mods[index + 1], &st->mods[index], (len - 1 - (guint) index) * sizeof (gpointer));
+  memmove (&st->stamps[index + 1], &st->stamps[index], (len - 1 - (guint) index) * sizeof (guint));
+  st->names[index] = n;
+  st->mods[index] = c;
+  st->stamps[index] = s;
+  if (st->anon->len > 0)
+    anon_rebuild (st);
   return TRUE;   /* the index maps names to children, not to positions: nothing to update */
 }
 
 gboolean
 ps_module_remove_child (PsModule *parent, const char *name, GError **error)
 {
-  int i = child_index (parent, name);
-  if (i < 0)
+  int i = -1;
+  if (child_find (parent, name, &i) == NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' has no child named '%s'",
                    ps_module_class_name (parent), name);
       return FALSE;
     }
-  if (parent->child_index != NULL)
-    g_hash_table_remove (parent->child_index, name);   /* before the name is freed */
-  g_ptr_array_remove_index (parent->child_names, (guint) i);
-  g_ptr_array_remove_index (parent->children, (guint) i);
-  if (parent->child_names->len < CHILD_INDEX_MIN / 2)
-    g_clear_pointer (&parent->child_index, g_hash_table_unref);
+  ChildStore *st = children_own (parent, 0);
+  guint len = st->used;
+  if (st->index != NULL)
+    g_hash_table_remove (st->index, st->names[i]);   /* before the name is freed */
+  g_free (st->names[i]);
+  ps_module_unref (st->mods[i]);
+  memmove (&st->names[i], &st->names[i + 1], (len - 1 - (guint) i) * sizeof (gpointer));
+  memmove (&st->mods[i], &st->mods[i + 1], (len - 1 - (guint) i) * sizeof (gpointer));
+  memmove (&st->stamps[i], &st->stamps[i + 1], (len - 1 - (guint) i) * sizeof (guint));
+  st->used = len - 1;
+  parent->children->len = parent->child_names->len = len - 1;
+  anon_rebuild (st);
+  parent->entries_cache = 0;   /* recounted when asked */
   return TRUE;
 }
 
 PsModule *
 ps_module_get_child (PsModule *parent, const char *name)
 {
-  return child_lookup (parent, name);
+  return child_find (parent, name, NULL);
+}
+
+guint
+ps_module_shared_children (const PsModule *a, const PsModule *b)
+{
+  if (a->child_store == NULL || a->child_store != b->child_store)
+    return 0;
+  return MIN (a->children->len, b->children->len);
+}
+
+GArray *
+ps_module_anonymous_children (const PsModule *m, guint limit)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (guint));
+  ChildStore *st = m->child_store;
+  limit = MIN (limit, m->children->len);
+  if (st == NULL)
+    return out;
+  g_mutex_lock (&st->lock);
+  for (guint k = 0; k < st->anon->len && g_array_index (st->anon, guint, k) < limit; k++)
+    g_array_append_val (out, g_array_index (st->anon, guint, k));
+  g_mutex_unlock (&st->lock);
+  return out;
+}
+
+/* The saturating count, cached (0 = not known yet; else count + 1). */
+static guint64
+entries_of (PsModule *m)
+{
+  gsize c = g_atomic_pointer_get (&m->entries_cache);
+  if (c != 0)
+    return (guint64) c - 1;
+  const guint64 sat = (guint64) G_MAXSIZE / 4;
+  guint64 n = m->params->len;
+  for (guint i = 0; i < m->children->len && n < sat; i++)
+    n = MIN (sat, n + entries_of (g_ptr_array_index (m->children, i)));
+  g_atomic_pointer_set (&m->entries_cache, (gsize) n + 1);
+  return n;
+}
+
+guint64
+ps_module_count_entries (PsModule *m, guint64 cap)
+{
+  return MIN (entries_of (m), cap + 1);
 }
 
 /* ---------- listings ---------- */

@@ -94,21 +94,32 @@ struct _PsModuleClass {
   gpointer backward;
 };
 
+/* A module's children as readers see them: the public part of a GPtrArray (pdata, len), so
+ * g_ptr_array_index (m->children, i) and ->len read them as before. Only ps-module.c changes them:
+ * the arrays live in a storage that clones share (see "children" below), never write into them. */
+typedef struct {
+  gpointer *pdata;
+  guint len;
+} PsChildArray;
+
 struct _PsModule {
   gatomicrefcount ref_count;
   const PsModuleClass *klass;   /* may change once: a lazy module becomes its eager class */
   char *id;                     /* recipe id ("fc"), NULL if none */
   char *display_class;          /* user class name for containers ("CustomModel"); NULL → klass->name */
   PsArgs *args;                 /* resolved constructor arguments (all of them, defaults filled) */
-  GPtrArray *child_names;       /* char*, in order */
-  GPtrArray *children;          /* PsModule*, owned refs, parallel to child_names */
-  GHashTable *child_index;      /* private to ps-module.c: name (the string in child_names) ->
-                                 * child when there are many children (kept by add/insert/rename/
-                                 * remove; positions are not in it, so moving changes nothing); else NULL */
+  PsChildArray *child_names;    /* char*, in order (read only) */
+  PsChildArray *children;       /* PsModule*, parallel to child_names (read only; the storage holds the refs) */
   GPtrArray *params;            /* PsParam*, registration order; parameters and buffers mixed */
   gboolean training;            /* nn.Module.training; TRUE after construction */
   int created_step;             /* -1 unknown */
   gpointer priv;                /* klass->priv_size bytes, flat */
+  /* private to ps-module.c: the shared children storage, this module's view of it and a cached
+   * state_dict entry count */
+  gpointer child_store;
+  guint child_limit;
+  gsize entries_cache;
+  PsChildArray child_views_[2];
 };
 
 /* ---- registry ---- */
@@ -133,8 +144,19 @@ void        ps_module_unref         (PsModule *m);
  * copied, tensors are shared (ref'd). `map` (optional, PsModule* old → PsModule* new, no refs)
  * receives the correspondence so other clones (e.g. a doc's id table) can be remapped. */
 PsModule   *ps_module_clone_tree    (PsModule *root, GHashTable *map);
+/* As ps_module_clone_tree, but a module of `shallow` (a set of PsModule*, no refs; may be NULL) is
+ * copied without walking below it: the copy lists the very same children, in O(1) (their storage
+ * is shared, see "children"). For a step that changes only such a module's own list of children
+ * (attach, detach, rename, move): none of its descendants may be in `map` as cloned. */
+PsModule   *ps_module_clone_tree_sharing (PsModule *root, GHashTable *map, GHashTable *shallow);
 
-/* ---- children ---- */
+/* ---- children ----
+ * A module's list of children lives in a storage its clones share: appending a child to a clone
+ * whose list is the storage's whole content writes past the end of it in place (the modules that
+ * share it see only their own length), so n appends to n successive clones cost O(n) time and
+ * memory, not O(n^2). Any other change (remove, rename, move, or an append to a shorter list)
+ * copies the list first unless no other module shares it. Names are looked up through a hash
+ * index from 16 children on. Thread-safe for modules in different states sharing a storage. */
 /* Fails on a duplicate name or when `child` contains `parent` (a cycle). */
 gboolean    ps_module_add_child     (PsModule *parent, const char *name, PsModule *child, GError **error);
 gboolean    ps_module_remove_child  (PsModule *parent, const char *name, GError **error);
@@ -149,6 +171,17 @@ gboolean    ps_module_rename_child  (PsModule *parent, const char *name, const c
  * relative order. */
 gboolean    ps_module_move_child    (PsModule *parent, const char *name, int index, GError **error);
 PsModule   *ps_module_get_child     (PsModule *parent, const char *name);
+/* How many leading children a and b are known to share (the same module under the same name at
+ * each of those places) without comparing them: non-zero only when both list their children from
+ * one shared storage (successive steps attaching children to one container). */
+guint       ps_module_shared_children (const PsModule *a, const PsModule *b);
+/* The positions below `limit` of m's children that have no recipe id (ascending; a GArray of
+ * guint). */
+GArray     *ps_module_anonymous_children (const PsModule *m, guint limit);
+/* The number of state_dict entries of m's tree (parameters and buffers at every place they
+ * appear), saturating at cap + 1. Cached in each module (modules in a state do not change): a
+ * container that gained one child recounts only that child. */
+guint64     ps_module_count_entries (PsModule *m, guint64 cap);
 
 /* ---- parameters ---- */
 /* Register a parameter or buffer (construct only). value may be NULL (lazy). Takes a ref on value. */

@@ -2166,7 +2166,7 @@ ps_op_apply_full (const PsState *prev, const PsOp *op, guint op_number, const Ps
     ctx = &no_ctx;
   g_autoptr (GHashTable) map = g_hash_table_new (NULL, NULL);
   g_autoptr (GPtrArray) writable = writable_modules (prev, op);
-  g_autoptr (PsState) next = ps_state_clone_for_write (prev, writable, map);
+  g_autoptr (PsState) next = ps_state_clone_for_write_full (prev, writable, op->kind->writes_children_only, map);
   next->step = op_number;
   if (!op->kind->apply (next, op, op_number, ctx, error))
     {
@@ -2287,16 +2287,16 @@ static const PsOpKind ps_op_kinds[] = {
     .apply = apply_module, .action = action_module, .describe = describe_module,
     .py_scan = ps_py_scan_module, .py_emit = ps_py_emit_module },
   { .name = "attach", .version = 1, .fields = attach_fields, .check = check_child, .writes = writes_parent,
-    .apply = apply_attach, .action = action_attach, .describe = describe_attach,
+    .writes_children_only = TRUE, .apply = apply_attach, .action = action_attach, .describe = describe_attach,
     .py_scan = ps_py_scan_attach, .py_emit = ps_py_emit_attach },
   { .name = "detach", .version = 1, .fields = detach_fields, .writes = writes_parent,
-    .apply = apply_detach, .action = action_detach, .describe = describe_detach,
+    .writes_children_only = TRUE, .apply = apply_detach, .action = action_detach, .describe = describe_detach,
     .py_scan = ps_py_scan_detach, .py_emit = ps_py_emit_detach },
   { .name = "rename", .version = 2, .fields = rename_fields, .writes = writes_parent,
-    .apply = apply_rename, .action = action_rename, .describe = describe_rename,
+    .writes_children_only = TRUE, .apply = apply_rename, .action = action_rename, .describe = describe_rename,
     .py_scan = ps_py_scan_rename, .py_emit = ps_py_emit_rename },
   { .name = "move", .version = 2, .fields = move_fields, .check = check_child, .writes = writes_parent,
-    .apply = apply_move, .action = action_move, .describe = describe_move,
+    .writes_children_only = TRUE, .apply = apply_move, .action = action_move, .describe = describe_move,
     .py_scan = ps_py_scan_move, .py_emit = ps_py_emit_move },
   { .name = "init", .version = 1, .fields = init_fields, .check = check_init, .writes = writes_target,
     .apply = apply_init, .action = action_init, .describe = describe_init, .py_emit = ps_py_emit_init },

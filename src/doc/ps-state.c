@@ -12,6 +12,7 @@ ps_state_new (int64_t seed, PsFlavour flavour, const char *root)
   ps_generator_init (&s->gen, (uint64_t) seed, flavour);
   /* ids are interned: every snapshot lists the same few ids, so they are stored once */
   s->modules = ps_module_table_new ();
+  s->parents = ps_module_table_new ();
   s->output_names = g_ptr_array_new_with_free_func (g_free);
   s->outputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_tensor_unref);
   s->train_ids = g_ptr_array_new ();
@@ -33,6 +34,7 @@ ps_state_unref (PsState *state)
     return;
   g_free (state->root);
   ps_module_table_unref (state->modules);
+  ps_module_table_unref (state->parents);
   g_ptr_array_unref (state->output_names);
   g_hash_table_unref (state->outputs);
   g_ptr_array_unref (state->train_ids);
@@ -42,25 +44,34 @@ ps_state_unref (PsState *state)
   g_free (state);
 }
 
-/* needs[m] = TRUE when m is in `writable` or contains a module that is (memoized DFS). */
+/* needs[m] = TRUE when m is in `writable` or contains a module that is (memoized DFS). With
+ * children_only the subtree of a writable module is not walked: it cannot contain the module. */
 static gboolean
-needs_clone (PsModule *m, GHashTable *writable, GHashTable *memo)
+needs_clone (PsModule *m, GHashTable *writable, gboolean children_only, GHashTable *memo)
 {
   gpointer v;
   if (g_hash_table_lookup_extended (memo, m, NULL, &v))
     return GPOINTER_TO_INT (v);
   gboolean need = g_hash_table_contains (writable, m);
-  for (guint i = 0; i < m->children->len; i++)
-    need |= needs_clone (g_ptr_array_index (m->children, i), writable, memo);
+  if (!(need && children_only))
+    for (guint i = 0; i < m->children->len; i++)
+      need |= needs_clone (g_ptr_array_index (m->children, i), writable, children_only, memo);
   g_hash_table_insert (memo, m, GINT_TO_POINTER (need));
   return need;
 }
 
 static PsState *
-clone_with_map (const PsState *state, GHashTable *map, GPtrArray *clone_ids);
+clone_with_map (const PsState *state, GHashTable *map, GPtrArray *clone_ids, GHashTable *shallow);
 
 PsState *
 ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable *map)
+{
+  return ps_state_clone_for_write_full (state, writable, FALSE, map);
+}
+
+PsState *
+ps_state_clone_for_write_full (const PsState *state, GPtrArray *writable, gboolean children_only,
+                               GHashTable *map)
 {
   g_autoptr (GHashTable) own = NULL;
   if (map == NULL)
@@ -68,6 +79,11 @@ ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable 
   g_autoptr (GHashTable) w = g_hash_table_new (NULL, NULL);
   for (guint i = 0; writable && i < writable->len; i++)
     {
+      if (children_only)
+        {
+          g_hash_table_add (w, g_ptr_array_index (writable, i));
+          continue;
+        }
       g_autoptr (GPtrArray) sub = ps_module_named_modules (g_ptr_array_index (writable, i), TRUE);
       for (guint j = 0; j < sub->len; j++)
         g_hash_table_add (w, ((PsNamedItem *) g_ptr_array_index (sub, j))->module);
@@ -75,17 +91,42 @@ ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable 
   /* Nothing writable: the table is shared as is (no walk over the model for an op that creates a
    * module or only draws). */
   if (g_hash_table_size (w) == 0)
-    return clone_with_map (state, map, NULL);
+    return clone_with_map (state, map, NULL, NULL);
   /* pre-seed the clone map with old → old for every module that stays shared: clone_tree then
    * returns a new ref to it instead of a copy; only the table entries that need a clone change */
   g_autoptr (GHashTable) memo = g_hash_table_new (NULL, NULL);
-  const guint n = ps_module_table_size (state->modules);
   g_autoptr (GPtrArray) ids = g_ptr_array_new ();
-  for (guint i = 0; i < n; i++)
+  if (children_only)
     {
-      const char *id = ps_module_table_id_at (state->modules, i);
-      if (needs_clone (ps_module_table_lookup (state->modules, id), w, memo))
-        g_ptr_array_add (ids, (gpointer) id);
+      /* a table entry that needs a clone is a writable module itself or has children: only the
+       * ids in `parents` and the writable modules' own ids are looked at */
+      GHashTableIter wi;
+      gpointer k;
+      g_hash_table_iter_init (&wi, w);
+      while (g_hash_table_iter_next (&wi, &k, NULL))
+        {
+          PsModule *m = k;
+          if (m->id != NULL && ps_module_table_lookup (state->modules, m->id) == m
+              && ps_module_table_lookup (state->parents, m->id) == NULL)
+            g_ptr_array_add (ids, (gpointer) g_intern_string (m->id));
+        }
+      const guint n = ps_module_table_size (state->parents);
+      for (guint i = 0; i < n; i++)
+        {
+          const char *id = ps_module_table_id_at (state->parents, i);
+          if (needs_clone (ps_module_table_lookup (state->modules, id), w, TRUE, memo))
+            g_ptr_array_add (ids, (gpointer) id);
+        }
+    }
+  else
+    {
+      const guint n = ps_module_table_size (state->modules);
+      for (guint i = 0; i < n; i++)
+        {
+          const char *id = ps_module_table_id_at (state->modules, i);
+          if (needs_clone (ps_module_table_lookup (state->modules, id), w, FALSE, memo))
+            g_ptr_array_add (ids, (gpointer) id);
+        }
     }
   GHashTableIter it;
   gpointer k, v;
@@ -93,7 +134,7 @@ ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable 
   while (g_hash_table_iter_next (&it, &k, &v))
     if (!GPOINTER_TO_INT (v))
       g_hash_table_insert (map, k, k);
-  return clone_with_map (state, map, ids);
+  return clone_with_map (state, map, ids, children_only ? w : NULL);
 }
 
 PsState *
@@ -106,12 +147,26 @@ ps_state_clone (const PsState *state, GHashTable *map)
   g_autoptr (GPtrArray) ids = g_ptr_array_sized_new (n);
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (ids, (gpointer) ps_module_table_id_at (state->modules, i));
-  return clone_with_map (state, map, ids);
+  return clone_with_map (state, map, ids, NULL);
 }
 
-/* clone_ids: the ids whose modules are cloned (through map); every other entry is shared. */
+/* Adds id to t (replacing *t) as an id whose module may have children. The table only lists the
+ * ids: each maps to one placeholder module, so no snapshot's module is kept alive by it. */
+static void
+parents_add (PsModuleTable **t, const char *id)
+{
+  static gsize placeholder = 0;
+  if (g_once_init_enter (&placeholder))
+    g_once_init_leave (&placeholder, (gsize) ps_module_new_container ("Sequential", NULL, NULL));
+  PsModuleTable *n = ps_module_table_set (*t, id, (PsModule *) placeholder);
+  ps_module_table_unref (*t);
+  *t = n;
+}
+
+/* clone_ids: the ids whose modules are cloned (through map); every other entry is shared.
+ * shallow: the modules whose children stay shared (ps_module_clone_tree_sharing), or NULL. */
 static PsState *
-clone_with_map (const PsState *state, GHashTable *map, GPtrArray *clone_ids)
+clone_with_map (const PsState *state, GHashTable *map, GPtrArray *clone_ids, GHashTable *shallow)
 {
   PsState *c = g_new0 (PsState, 1);
   g_atomic_ref_count_init (&c->ref_count);
@@ -119,13 +174,17 @@ clone_with_map (const PsState *state, GHashTable *map, GPtrArray *clone_ids)
   c->root = g_strdup (state->root);
   c->gen = state->gen;
   c->modules = ps_module_table_ref (state->modules);
+  c->parents = ps_module_table_ref (state->parents);
   for (guint i = 0; clone_ids != NULL && i < clone_ids->len; i++)
     {
       const char *id = g_ptr_array_index (clone_ids, i);
-      g_autoptr (PsModule) m = ps_module_clone_tree (ps_module_table_lookup (state->modules, id), map);
+      g_autoptr (PsModule) m = ps_module_clone_tree_sharing (ps_module_table_lookup (state->modules, id), map, shallow);
       PsModuleTable *t = ps_module_table_set (c->modules, id, m);
       ps_module_table_unref (c->modules);
       c->modules = t;
+      /* the op may give it children: from now on it is looked at as a possible parent */
+      if (ps_module_table_lookup (c->parents, id) == NULL)
+        parents_add (&c->parents, id);
     }
   c->output_names = g_ptr_array_new_with_free_func (g_free);
   c->outputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ps_tensor_unref);
@@ -204,6 +263,8 @@ ps_state_add_module (PsState *state, const char *id, PsModule *module)
   PsModuleTable *t = ps_module_table_set (state->modules, id, module);
   ps_module_table_unref (state->modules);
   state->modules = t;
+  if (module->klass->is_container || module->children->len > 0)
+    parents_add (&state->parents, id);
 }
 
 void
@@ -315,19 +376,31 @@ ps_state_account_storage (const PsState *state, GHashTable *seen)
 }
 
 /* The storages of m's tree, not descending into children that `other` holds as the same module
- * under their id (a container listing existing modules: those are in both states). */
+ * under their id (a container listing existing modules: those are in both states). `twin` is the
+ * module under m's id in `other` (or NULL): the children the two list from one shared storage
+ * (ps_module_shared_children) are the same modules at the same places, and those with an id are
+ * `other`'s modules under that id too (a state's modules with an id are its table's), so only
+ * the ones without an id are walked there (as before) — a step attaching one child to a container
+ * of n walks that child, not the n. */
 static void
-account_module (PsModule *m, const PsState *other, GHashTable *visited, GHashTable *seen)
+account_module (PsModule *m, PsModule *twin, const PsState *other, GHashTable *visited, GHashTable *seen)
 {
   if (m == NULL || !g_hash_table_add (visited, m))
     return;
   for (guint i = 0; i < m->params->len; i++)
     account (((PsParam *) g_ptr_array_index (m->params, i))->value, seen);
-  for (guint i = 0; i < m->children->len; i++)
+  guint shared = twin != NULL ? ps_module_shared_children (m, twin) : 0;
+  if (shared > 0)
+    {
+      g_autoptr (GArray) anon = ps_module_anonymous_children (m, shared);
+      for (guint k = 0; k < anon->len; k++)
+        account_module (g_ptr_array_index (m->children, g_array_index (anon, guint, k)), NULL, other, visited, seen);
+    }
+  for (guint i = shared; i < m->children->len; i++)
     {
       PsModule *c = g_ptr_array_index (m->children, i);
       if (c->id == NULL || ps_state_get_module (other, c->id) != c)
-        account_module (c, other, visited, seen);
+        account_module (c, NULL, other, visited, seen);
     }
 }
 
@@ -340,8 +413,8 @@ static void
 diff_module (const char *id, PsModule *in_a, PsModule *in_b, gpointer data)
 {
   DiffSides *d = data;
-  account_module (in_a, d->b, d->visited_a, d->a_side);
-  account_module (in_b, d->a, d->visited_b, d->b_side);
+  account_module (in_a, in_b, d->b, d->visited_a, d->a_side);
+  account_module (in_b, in_a, d->a, d->visited_b, d->b_side);
 }
 
 void
@@ -368,32 +441,16 @@ ps_state_storage_diff (const PsState *a, const PsState *b, GHashTable *a_side, G
       account (v, a_side);
 }
 
-/* state_dict entries of m's tree, saturating just above the limit; memo: PsModule* → count + 1 */
-static guint64
-count_entries (PsModule *m, GHashTable *memo)
-{
-  gpointer v = g_hash_table_lookup (memo, m);
-  if (v != NULL)
-    return (guint64) GPOINTER_TO_SIZE (v) - 1;
-  guint64 n = m->params->len;
-  for (guint i = 0; i < m->children->len && n <= PS_STATE_MAX_ENTRIES; i++)
-    n += count_entries (g_ptr_array_index (m->children, i), memo);
-  n = MIN (n, PS_STATE_MAX_ENTRIES + 1);
-  g_hash_table_insert (memo, m, GSIZE_TO_POINTER ((gsize) n + 1));
-  return n;
-}
-
 gboolean
 ps_state_check_size (const PsState *state, gboolean only_last, GError **error)
 {
-  g_autoptr (GHashTable) memo = g_hash_table_new (NULL, NULL);
   const guint n = ps_state_n_modules (state);
   guint first = only_last && n > 0 ? n - 1 : 0;
   for (guint i = first; i < n; i++)
     {
       const char *id = ps_state_module_id (state, i);
       PsModule *m = ps_state_get_module (state, id);
-      if (m != NULL && count_entries (m, memo) > PS_STATE_MAX_ENTRIES)
+      if (m != NULL && ps_module_count_entries (m, PS_STATE_MAX_ENTRIES) > PS_STATE_MAX_ENTRIES)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                        "%s would have more than %" G_GUINT64_FORMAT " state_dict entries (a module listed many "
@@ -401,6 +458,37 @@ ps_state_check_size (const PsState *state, gboolean only_last, GError **error)
                        id, PS_STATE_MAX_ENTRIES);
           return FALSE;
         }
+    }
+  return TRUE;
+}
+
+static void
+check_changed (const char *id, PsModule *in_prev, PsModule *in_state, gpointer data)
+{
+  GHashTable *too_large = data;
+  if (in_state != NULL && ps_module_count_entries (in_state, PS_STATE_MAX_ENTRIES) > PS_STATE_MAX_ENTRIES)
+    g_hash_table_add (too_large, (gpointer) g_intern_string (id));
+}
+
+gboolean
+ps_state_check_size_since (const PsState *state, const PsState *prev, GError **error)
+{
+  /* the modules that did not change passed before; of the changed ones too large, the error
+   * names the first created, as ps_state_check_size does */
+  g_autoptr (GHashTable) too_large = g_hash_table_new (NULL, NULL);
+  ps_module_table_diff (prev->modules, state->modules, check_changed, too_large);
+  if (g_hash_table_size (too_large) > 0)
+    {
+      const char *first = NULL;
+      for (guint i = 0; first == NULL && i < ps_state_n_modules (state); i++)
+        if (g_hash_table_contains (too_large, ps_state_module_id (state, i)))
+          first = ps_state_module_id (state, i);
+      g_assert (first != NULL);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "%s would have more than %" G_GUINT64_FORMAT " state_dict entries (a module listed many "
+                   "times in nested containers appears once per path); refusing a structure that large",
+                   first, PS_STATE_MAX_ENTRIES);
+      return FALSE;
     }
   return TRUE;
 }

@@ -21,6 +21,8 @@ typedef struct _PsState {
   char *root;              /* id of the module shown as the model (may not exist yet) */
   PsGenerator gen;
   PsModuleTable *modules; /* id → PsModule, creation order (persistent: shared between states) */
+  PsModuleTable *parents; /* the ids of `modules` that may have children (containers, modules built
+                           * with children, every module an op wrote): a superset of those that do */
   GPtrArray *output_names; /* char*, in order of first appearance */
   GHashTable *outputs;     /* char* name → PsTensor* (owned ref) */
   /* training (ps-train-object.h): */
@@ -46,6 +48,14 @@ PsState    *ps_state_clone          (const PsState *state, GHashTable *map);
  * shared (O(1); it is persistent, see ps-module-table.h) and map stays empty. This is what keeps
  * a step that writes one small parameter of a large model, or creates one module, cheap. */
 PsState    *ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable *map);
+/* As ps_state_clone_for_write, but when children_only is TRUE the op changes only the lists of
+ * children of the writable modules (attach, detach, rename, move), not their descendants: those
+ * stay shared, and only the writable modules and the modules containing them are copied, each in
+ * time proportional to its own size (a container's list of children is shared, see ps-module.h).
+ * The modules containing them are found among `parents` only, so a step attaching one child to a
+ * container of n children costs O(log n), not O(n). */
+PsState    *ps_state_clone_for_write_full (const PsState *state, GPtrArray *writable, gboolean children_only,
+                                           GHashTable *map);
 
 PsModule   *ps_state_get_module     (const PsState *state, const char *id);
 /* The number of module ids, and the i-th in creation order (interned). */
@@ -92,6 +102,10 @@ void        ps_state_storage_diff   (const PsState *a, const PsState *b, GHashTa
  * PS_STATE_MAX_ENTRIES state_dict entries. Counts each shared module once (linear time). With
  * only_last, checks the module created last only (after an op that created one module). */
 gboolean    ps_state_check_size     (const PsState *state, gboolean only_last, GError **error);
+/* The same check for the modules whose table entry differs from `prev`'s (after an op that
+ * changed existing modules, such as attach): counts are cached per module, so a container that
+ * gained one child costs what that child has. */
+gboolean    ps_state_check_size_since (const PsState *state, const PsState *prev, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsState, ps_state_unref)
 

@@ -306,8 +306,8 @@ push_op (PsTimeline *tl, PsOp *op, GError **error)
     }
   /* only ops that add containment can multiply paths */
   const char *kind = ps_op_get_kind (op);
-  if (kind != NULL && (strcmp (kind, "module") == 0 || strcmp (kind, "attach") == 0)
-      && !ps_state_check_size (next, strcmp (kind, "module") == 0, &local))
+  if (kind != NULL && ((strcmp (kind, "module") == 0 && !ps_state_check_size (next, TRUE, &local))
+                       || (strcmp (kind, "attach") == 0 && !ps_state_check_size_since (next, last, &local))))
     {
       g_set_error (error, PS_ERROR, local->code, "op %u (%s): %s", n, kind, local->message);
       ps_state_unref (next);
@@ -488,11 +488,7 @@ PsState *
 ps_timeline_get_state (const PsTimeline *tl, guint step)
 {
   g_return_val_if_fail (step < tl->states->len, NULL);
-  g_autoptr (GError) error = NULL;
-  PsState *s = ps_timeline_get_state_full (tl, step, &error);
-  if (s == NULL)
-    g_error ("%s", error->message);   /* see ps-timeline.h: only for steps that are kept */
-  return s;
+  return ps_timeline_get_state_full (tl, step, NULL);   /* NULL: a dropped step not rebuilt */
 }
 
 PsState *
@@ -749,11 +745,7 @@ param_key (const PsNamedItem *it)
 GPtrArray *
 ps_timeline_compare (const PsTimeline *tl, guint a, guint b)
 {
-  g_autoptr (GError) error = NULL;
-  GPtrArray *out = ps_timeline_compare_full (tl, a, b, &error);
-  if (out == NULL)
-    g_error ("%s", error->message);   /* see ps-timeline.h: only for steps that are kept */
-  return out;
+  return ps_timeline_compare_full (tl, a, b, NULL);   /* NULL: a dropped step not rebuilt */
 }
 
 GPtrArray *

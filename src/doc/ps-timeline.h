@@ -54,9 +54,10 @@ guint           ps_timeline_get_n_steps    (const PsTimeline *tl);   /* number o
  * by replay, which needs memory: without it (PS_MEMORY_BUDGET_MB, a failed allocation) this is
  * NULL with an error naming the step and the op that ran out, and nothing else changes. */
 PsState        *ps_timeline_get_state_full (const PsTimeline *tl, guint step, GError **error);
-/* The same for a step known to be kept (step 0, the last, the current one, or any step without a
- * memory budget) — or in tests: it aborts when a rebuild fails. Code that may ask for a dropped
- * step under a budget uses ps_timeline_get_state_full. */
+/* The same without the reason: NULL when the step was dropped and rebuilding it failed. Never
+ * NULL for a step that is kept (step 0, the last, the current one, or any step without a memory
+ * budget); code that may ask for a dropped step under a budget checks for NULL or uses
+ * ps_timeline_get_state_full to say why. */
 PsState        *ps_timeline_get_state      (const PsTimeline *tl, guint step);  /* no ref */
 PsState        *ps_timeline_get_last_state (const PsTimeline *tl);
 /* Readable sentence for step k ≥ 1 (see ps_op_describe). */
@@ -116,7 +117,8 @@ typedef struct {
  * followed by removed ones. A parameter is identified by its module's recipe id and its name, so
  * one that moved (attach) is compared with itself. Free with g_ptr_array_unref. */
 GPtrArray      *ps_timeline_compare_full   (const PsTimeline *tl, guint a, guint b, GError **error);
-/* The same for kept steps (see ps_timeline_get_state): aborts when a rebuild fails. */
+/* The same without the reason: NULL when a dropped step could not be rebuilt (see
+ * ps_timeline_get_state). */
 GPtrArray      *ps_timeline_compare        (const PsTimeline *tl, guint a, guint b);
 
 /* Bytes of distinct tensor storages alive across all steps (the memory the snapshots cost). */

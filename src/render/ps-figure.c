@@ -811,7 +811,8 @@ ps_figure_new_multiples (const PsTimeline *tl, const char *const *paths, guint n
 }
 
 guint
-ps_figure_steps_of_change (const PsTimeline *tl, const char *path, guint *steps, guint max_steps)
+ps_figure_steps_of_change (const PsTimeline *tl, const char *path, guint *steps, guint max_steps,
+                           GError **error)
 {
   g_return_val_if_fail (tl != NULL && path != NULL && (steps != NULL || max_steps == 0), 0);
   g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -822,10 +823,15 @@ ps_figure_steps_of_change (const PsTimeline *tl, const char *path, guint *steps,
       PsTensor *t;
       PsInitInfo init;
       gboolean exists;
-      /* a step dropped to keep within the memory budget that cannot be rebuilt now counts as one
-       * without values (a figure asking for it then says why) */
-      PsState *state = ps_timeline_get_state_full (tl, k, NULL);
-      if (state == NULL || !find_tensor (state, path, &t, &init, &exists, NULL) || t == NULL)
+      /* a step dropped to keep within the memory budget that cannot be rebuilt now: which steps
+       * changed is not known (the error says which step and why) */
+      PsState *state = ps_timeline_get_state_full (tl, k, error);
+      if (state == NULL)
+        {
+          g_clear_pointer (&prev, ps_tensor_unref);
+          return 0;
+        }
+      if (!find_tensor (state, path, &t, &init, &exists, NULL) || t == NULL)
         {
           g_clear_pointer (&prev, ps_tensor_unref);
           continue;

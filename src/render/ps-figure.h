@@ -78,8 +78,11 @@ PsFigure   *ps_figure_new_multiples (const PsTimeline *tl, const char *const *pa
                                      GError **error);
 /* The steps where the tensor at `path` has values that differ from the step before (the first
  * step where it has values counts), thinned evenly to at most max_steps (first and last kept):
- * the moments worth comparing (constructed, initialized, trained). Returns how many were written. */
-guint       ps_figure_steps_of_change (const PsTimeline *tl, const char *path, guint *steps, guint max_steps);
+ * the moments worth comparing (constructed, initialized, trained). Returns how many were written;
+ * 0 with an error when a step dropped to keep within the memory budget cannot be rebuilt (which
+ * step and why: its values are not known, so neither is whether it changed). */
+guint       ps_figure_steps_of_change (const PsTimeline *tl, const char *path, guint *steps, guint max_steps,
+                                       GError **error);
 /* Small multiples of one tensor: `path` at each of `steps` (n ≥ 1, at most PS_FIGURE_MAX_MULTIPLES),
  * side by side with one range when shared_range, as ps_figure_new_multiples. */
 PsFigure   *ps_figure_new_multiples_over_steps (const PsTimeline *tl, const char *path, const guint *steps,

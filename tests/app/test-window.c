@@ -868,10 +868,10 @@ test_compare_over_steps (void)
   g_assert_true (ps_window_select_path (w, "linear1.weight"));
   const PsTimeline *tl = ps_document_get_timeline (ps_window_get_document (w));
   guint steps[PS_FIGURE_MAX_MULTIPLES];
-  g_assert_cmpuint (ps_figure_steps_of_change (tl, "linear1.weight", steps, PS_FIGURE_MAX_MULTIPLES), ==, 2);
+  g_assert_cmpuint (ps_figure_steps_of_change (tl, "linear1.weight", steps, PS_FIGURE_MAX_MULTIPLES, NULL), ==, 2);
   g_assert_cmpuint (steps[0], ==, 1);
   g_assert_cmpuint (steps[1], ==, 4);
-  g_assert_cmpuint (ps_figure_steps_of_change (tl, "linear1.weight", steps, 1), ==, 1);
+  g_assert_cmpuint (ps_figure_steps_of_change (tl, "linear1.weight", steps, 1, NULL), ==, 1);
   g_assert_cmpuint (steps[0], ==, 4);                        /* thinned: the last one kept */
   gtk_check_button_set_active (w->compare_shared, TRUE);
   gtk_drop_down_set_selected (w->compare_dropdown, 0);

@@ -101,7 +101,7 @@ test_many_children_lookup (void)
   check_children_agree (s);
   /* inserting at a place, moving and renaming update the name index; they do not rebuild it
    * (an O(n) rehash per op made n inserts at the front quadratic) */
-  GHashTable *index = s->child_index;
+  gpointer index = s->child_store;
   g_assert_nonnull (index);
   g_assert_true (ps_module_insert_child (s, 5, "new", leaves->pdata[0], &error));
   g_assert_cmpstr (g_ptr_array_index (s->child_names, 5), ==, "new");
@@ -113,11 +113,11 @@ test_many_children_lookup (void)
   g_assert_cmpstr (g_ptr_array_index (s->child_names, 41), ==, "front");
   g_assert_true (ps_module_rename_child (s, "front", "back", &error));
   g_assert_true (ps_module_get_child (s, "back") == leaves->pdata[2]);
-  g_assert_true (s->child_index == index);
+  g_assert_true (s->child_store == index);
   check_children_agree (s);
   g_assert_true (ps_module_remove_child (s, "back", &error));
   g_assert_null (ps_module_get_child (s, "back"));
-  g_assert_true (s->child_index == index);
+  g_assert_true (s->child_store == index);
   check_children_agree (s);
   g_autoptr (PsModule) c = ps_module_clone_tree (s, NULL);
   check_children_agree (c);
@@ -136,6 +136,114 @@ test_many_children_lookup (void)
   check_children_agree (s);
   check_children_agree (c);
   g_assert_cmpuint (c->children->len, ==, 41);
+}
+
+/* A container's list of children is shared between clones that list the same children
+ * (ps_module_clone_tree_sharing): a clone appends past the end of the shared storage in place,
+ * and neither the original nor another clone sees what it appended; every other change, and an
+ * append to a list that is no longer the storage's whole content, copies first. Below and above
+ * the name index's size (16). */
+static void
+test_children_storage_shared (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) leaves = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_module_unref);
+  for (guint i = 0; i < 64; i++)
+    g_ptr_array_add (leaves, fake_leaf (i % 2 ? NULL : "leaf", 1, 1));
+  for (guint n = 3; n <= 40; n += 37)
+    {
+      g_autoptr (PsModule) s = ps_module_new_container ("Sequential", NULL, NULL);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("%u", i);
+          g_assert_true (ps_module_add_child (s, name, leaves->pdata[i], &error));
+        }
+      g_autoptr (GHashTable) shallow = g_hash_table_new (NULL, NULL);
+      g_hash_table_add (shallow, s);
+      g_autoptr (PsModule) a = ps_module_clone_tree_sharing (s, NULL, shallow);
+      g_assert_true (a->child_store == s->child_store);
+      g_assert_true (a->children->pdata == s->children->pdata);
+      g_assert_cmpuint (ps_module_shared_children (a, s), ==, n);
+      /* a appends in place: s does not see it */
+      g_assert_true (ps_module_add_child (a, "new", leaves->pdata[50], &error));
+      g_assert_true (a->child_store == s->child_store);
+      g_assert_cmpuint (a->children->len, ==, n + 1);
+      g_assert_cmpuint (s->children->len, ==, n);
+      g_assert_null (ps_module_get_child (s, "new"));
+      g_assert_true (ps_module_get_child (a, "new") == leaves->pdata[50]);
+      g_assert_cmpuint (ps_module_shared_children (a, s), ==, n);
+      check_children_agree (a);
+      check_children_agree (s);
+      /* b, a second clone of s, appends another child under the same name: a copy */
+      g_autoptr (PsModule) b = ps_module_clone_tree_sharing (s, NULL, shallow);
+      g_assert_true (ps_module_add_child (b, "new", leaves->pdata[51], &error));
+      g_assert_true (b->child_store != s->child_store);
+      g_assert_cmpuint (ps_module_shared_children (b, s), ==, 0);
+      g_assert_true (ps_module_get_child (b, "new") == leaves->pdata[51]);
+      g_assert_true (ps_module_get_child (a, "new") == leaves->pdata[50]);
+      g_assert_null (ps_module_get_child (s, "new"));
+      /* s itself can still take a child named "new" (its list ends before a's) */
+      g_autoptr (PsModule) c = ps_module_clone_tree_sharing (s, NULL, shallow);
+      g_assert_false (ps_module_add_child (a, "new", leaves->pdata[52], &error));
+      g_clear_error (&error);
+      g_assert_true (ps_module_add_child (c, "new", leaves->pdata[52], &error));
+      g_assert_true (ps_module_get_child (c, "new") == leaves->pdata[52]);
+      g_assert_true (ps_module_get_child (a, "new") == leaves->pdata[50]);
+      /* rename, move and remove on a shared list copy it: the others keep theirs */
+      g_autoptr (GHashTable) shallow_a = g_hash_table_new (NULL, NULL);
+      g_hash_table_add (shallow_a, a);
+      g_autoptr (PsModule) d = ps_module_clone_tree_sharing (a, NULL, shallow_a);
+      g_assert_true (d->child_store == a->child_store);
+      g_assert_true (ps_module_rename_child (d, "0", "zero", &error));
+      g_assert_true (d->child_store != a->child_store);
+      g_assert_nonnull (ps_module_get_child (a, "0"));
+      g_assert_null (ps_module_get_child (a, "zero"));
+      g_assert_true (ps_module_move_child (c, "1", 0, &error));
+      g_assert_cmpstr (g_ptr_array_index (c->child_names, 0), ==, "1");
+      g_assert_cmpstr (g_ptr_array_index (s->child_names, 0), ==, "0");
+      g_assert_cmpstr (g_ptr_array_index (a->child_names, 0), ==, "0");
+      g_assert_true (ps_module_remove_child (a, "new", &error));
+      g_assert_null (ps_module_get_child (a, "new"));
+      g_assert_cmpuint (a->children->len, ==, n);
+      check_children_agree (a);
+      check_children_agree (c);
+      check_children_agree (d);
+      check_children_agree (s);
+      /* children without a recipe id (odd positions here) */
+      g_autoptr (GArray) anon = ps_module_anonymous_children (s, n);
+      g_assert_cmpuint (anon->len, ==, n / 2);
+      for (guint k = 0; k < anon->len; k++)
+        g_assert_cmpuint (g_array_index (anon, guint, k), ==, 2 * k + 1);
+    }
+  /* n appends, each to a clone of the last: the storage is copied only when full (doubling) */
+  g_autoptr (PsModule) first = ps_module_new_container ("Sequential", NULL, NULL);
+  g_autoptr (GPtrArray) chain = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_module_unref);
+  g_ptr_array_add (chain, ps_module_ref (first));
+  g_autoptr (GHashTable) stores = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < 4096; i++)
+    {
+      PsModule *prev = g_ptr_array_index (chain, chain->len - 1);
+      g_autoptr (GHashTable) shallow = g_hash_table_new (NULL, NULL);
+      g_hash_table_add (shallow, prev);
+      PsModule *next = ps_module_clone_tree_sharing (prev, NULL, shallow);
+      g_autofree char *name = g_strdup_printf ("c%u", i);
+      g_assert_true (ps_module_add_child (next, name, leaves->pdata[i % 64], &error));
+      g_hash_table_add (stores, next->child_store);
+      g_ptr_array_add (chain, next);
+    }
+  g_assert_cmpuint (g_hash_table_size (stores), <=, 12);   /* 4, 8, …, 4096 */
+  for (guint i = 0; i < chain->len; i += 511)
+    {
+      PsModule *m = g_ptr_array_index (chain, i);
+      g_assert_cmpuint (m->children->len, ==, i);
+      g_autofree char *name = g_strdup_printf ("c%u", i);
+      g_assert_null (ps_module_get_child (m, name));
+      if (i > 0)
+        {
+          g_autofree char *last = g_strdup_printf ("c%u", i - 1);
+          g_assert_true (ps_module_get_child (m, last) == leaves->pdata[(i - 1) % 64]);
+        }
+    }
 }
 
 static void
@@ -247,6 +355,7 @@ main (int argc, char **argv)
   g_test_add_func ("/module/shared-listings", test_shared_module_listings);
   g_test_add_func ("/module/cycle-and-duplicates", test_cycle_and_duplicate_names_rejected);
   g_test_add_func ("/module/many-children-lookup", test_many_children_lookup);
+  g_test_add_func ("/module/children-storage-shared", test_children_storage_shared);
   g_test_add_func ("/module/clone", test_clone_preserves_sharing_and_shares_tensors);
   g_test_add_func ("/module/resolve", test_resolve_paths);
   g_test_add_func ("/module/module-list-no-forward", test_module_list_has_no_forward);

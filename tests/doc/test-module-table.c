@@ -7,6 +7,7 @@
 #include "ps-module-table.h"
 #include "ps-op.h"
 #include "ps-recipe.h"
+#include "ps-timeline.h"
 
 static PsModule *
 identity (void)
@@ -147,11 +148,88 @@ test_recipe_steps (void)
   g_free (st);
 }
 
+/* Attaching children one at a time (issue #10): 20,000 attach ops to one Sequential, each after
+ * the op that makes its child. Every step's container lists its children from a storage shared
+ * with the step before it (appends in place; a copy only when full), the children are the same
+ * PsModule in every step (never copied by a later attach), and each attach copies one module (the
+ * container). Before, each attach copied the container's list and every child: 2 × 10^8 module
+ * copies here. Counted, not timed. */
+static void
+test_attach_many (void)
+{
+  enum { N = 20000 };
+  g_autoptr (GString) s = g_string_new ("{\"format\":\"paramscope-recipe\",\"version\":1,\"seed\":0,\"root\":\"s\",\"ops\":["
+                                        "{\"op\":\"module\",\"id\":\"s\",\"type\":\"Sequential\"}");
+  for (guint i = 0; i < N; i++)
+    g_string_append_printf (s, ",{\"op\":\"module\",\"id\":\"r%u\",\"type\":\"%s\"%s}"
+                            ",{\"op\":\"attach\",\"parent\":\"s\",\"name\":\"%u\",\"child\":\"r%u\"}",
+                            i, i % 1000 ? "ReLU" : "Linear", i % 1000 ? "" : ",\"args\":{\"in_features\":1,\"out_features\":1}",
+                            i, i);
+  g_string_append (s, "]}");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (s->str, -1, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (r, -1, NULL);   /* keeps every step */
+  g_assert_nonnull (tl);
+  g_assert_cmpuint (ps_timeline_get_n_steps (tl), ==, 2 * N + 1);
+  g_autoptr (GHashTable) stores = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) modules = g_hash_table_new (NULL, NULL);
+  PsModule *prev_root = NULL;
+  for (guint step = 1; step < 2 * N + 2; step++)
+    {
+      PsState *st = ps_timeline_get_state (tl, step);
+      PsModule *root = ps_state_get_root (st);
+      g_assert_cmpuint (root->children->len, ==, (step - 1) / 2);
+      if (root->child_store != NULL)
+        g_hash_table_add (stores, root->child_store);
+      g_hash_table_add (modules, root);
+      if (step % 2 == 0 && prev_root != NULL)
+        g_assert_true (root == prev_root);   /* a module op leaves the container alone */
+      prev_root = root;
+    }
+  /* one container per attach (and the first), never a copy of a child */
+  g_assert_cmpuint (g_hash_table_size (modules), ==, N + 1);
+  PsState *last = ps_timeline_get_last_state (tl);
+  PsModule *root = ps_state_get_root (last);
+  for (guint i = 0; i < N; i += 997)
+    {
+      g_autofree char *id = g_strdup_printf ("r%u", i);
+      g_autofree char *name = g_strdup_printf ("%u", i);
+      PsModule *c = ps_state_get_module (last, id);
+      g_assert_true (g_ptr_array_index (root->children, i) == c);
+      g_assert_true (ps_module_get_child (root, name) == c);
+      /* the same module in the step that made it, and in every step's container after */
+      g_assert_true (ps_state_get_module (ps_timeline_get_state (tl, 2 * i + 2), id) == c);
+      g_assert_true (g_ptr_array_index (ps_state_get_root (ps_timeline_get_state (tl, 2 * i + 3))->children, i) == c);
+      /* an earlier step's container does not list it */
+      g_assert_null (ps_module_get_child (ps_state_get_root (ps_timeline_get_state (tl, 2 * i + 2)), name));
+    }
+  /* the lists: copied only when full (4, 8, …, 32768 slots: 14 storages), not once per step */
+  g_assert_cmpuint (g_hash_table_size (stores), <=, 15);
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (root);
+  g_assert_cmpuint (sd->len, ==, 2 * (N / 1000));
+  g_assert_cmpstr (((PsNamedItem *) g_ptr_array_index (sd, 2))->path, ==, "1000.weight");
+
+  /* the same recipe as `run` replays it (budget 0: only the last steps kept, the memory account
+   * compares each step with the one before): the same final container */
+  g_autoptr (PsTimeline) lean = ps_timeline_new_from_recipe_with_budget (r, -1, NULL, 0);
+  g_assert_nonnull (lean);
+  PsModule *lroot = ps_state_get_root (ps_timeline_get_last_state (lean));
+  g_assert_cmpuint (lroot->children->len, ==, N);
+  for (guint i = 0; i < N; i += 1999)
+    {
+      g_autofree char *name = g_strdup_printf ("%u", i);
+      g_assert_true (ps_module_get_child (lroot, name) == g_ptr_array_index (lroot->children, i));
+      g_assert_cmpstr (g_ptr_array_index (lroot->child_names, i), ==, name);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/module-table/persistent", test_persistent);
   g_test_add_func ("/module-table/recipe-steps", test_recipe_steps);
+  g_test_add_func ("/module-table/attach-many", test_attach_many);
   return g_test_run ();
 }

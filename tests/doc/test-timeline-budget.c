@@ -355,6 +355,17 @@ test_budget_rebuild_fails (void)
       g_assert_null (ps_figure_new (tl, "l.weight", &o, &error));
       assert_rebuild_error (error, 7);
       g_clear_error (&error);
+      /* the calls without an error say it by NULL or FALSE instead of aborting, and the steps
+       * where a tensor changed are not known (not "unchanged") when a step cannot be rebuilt */
+      g_assert_null (ps_timeline_get_state (tl, 5));
+      g_assert_null (ps_timeline_compare (tl, 5, n));
+      guint steps[PS_FIGURE_MAX_MULTIPLES];
+      g_assert_cmpuint (ps_figure_steps_of_change (tl, "l.weight", steps, PS_FIGURE_MAX_MULTIPLES, &error), ==, 0);
+      g_assert_error (error, PS_ERROR, PS_ERROR_NO_MEMORY);
+      g_assert_nonnull (strstr (error->message, "step "));
+      g_clear_error (&error);
+      if (budgets[b] == 0)
+        g_assert_false (ps_timeline_undo (tl));   /* the step before the last is dropped too */
       /* nothing changed: steps, cursor, pending ops, the last state, what is kept */
       g_assert_cmpuint (ps_timeline_get_n_steps (tl), ==, n);
       g_assert_cmpuint (ps_timeline_get_current (tl), ==, n);
