@@ -23,6 +23,15 @@
 #include "ps-checkpoint-series.h"
 #include "bench-util.h"
 
+/* CPU time of the whole process (every thread) */
+static double
+proc_cpu_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
+}
+
 #define N_TENSORS 1280
 #define ROWS 2048
 #define COLS 1024          /* 8 MiB of float32 per tensor, 10 GiB in all */
@@ -192,65 +201,78 @@ main (int argc, char **argv)
   double ml = median (tl, reps), md = median (td, reps);
   printf ("open + list (+ tree) median %8.2f ms wall, %.2f ms CPU\n", ml, median (tc, reps));
   printf ("decode one 8 MiB tensor     %8.2f ms median (pread + CRC-32 + copy)\n", md);
-  double ms = 0, ms1 = 0, msr = 0, mread = 0;
+  double ms = 0, ms1 = 0, msr = 0, mread = 0, cs = 0, cs1 = 0, cread = 0;
   if (series != NULL)
     {
-      /* the bandwidth reference: every file's bytes read once (pread into one buffer) */
-      double *tn = g_new (double, reps);
+      /* The variants take turns within each round (the load of a shared machine changes between
+       * rounds, not inside one): the bandwidth reference — every file's bytes read once, pread
+       * into one 1 MiB buffer — then the norms read, mapped on one thread, mapped on all
+       * processors. Wall and process CPU time (both threads) per variant. */
       const char *paths[] = { series };
-      {
-        g_autoptr (GDir) dir = g_dir_open (series, 0, NULL);
-        g_autofree guint8 *buf = g_malloc (1 << 20);
-        g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-        for (const char *f; dir && (f = g_dir_read_name (dir)) != NULL;)
-          if (ps_checkpoint_series_is_candidate (f))
-            g_ptr_array_add (files, g_build_filename (series, f, NULL));
-        for (int r = 0; r < reps; r++)
-          {
-            double t0 = now_ms ();
-            for (guint i = 0; i < files->len; i++)
-              {
-                int fd = open (files->pdata[i], O_RDONLY);
-                while (fd >= 0 && read (fd, buf, 1 << 20) > 0)
-                  ;
-                if (fd >= 0)
-                  close (fd);
-              }
-            tn[r] = now_ms () - t0;
-          }
-        mread = median (tn, reps);
-      }
-      /* threads (0 = one per processor), mapping */
-      struct { guint threads; gboolean map; double *out; const char *what; } variants[] = {
-        { 1, FALSE, &msr, "1 thread, values read (pread + CRC + copy)" },
-        { 1, TRUE, &ms1, "1 thread, values mapped" },
-        { 0, TRUE, &ms, "all processors, values mapped" },
+      g_autoptr (GDir) dir = g_dir_open (series, 0, NULL);
+      g_autofree guint8 *buf = g_malloc (1 << 20);
+      g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+      for (const char *f; dir && (f = g_dir_read_name (dir)) != NULL;)
+        if (ps_checkpoint_series_is_candidate (f))
+          g_ptr_array_add (files, g_build_filename (series, f, NULL));
+      struct { int threads; gboolean map; double *out, *cpu; const char *what; double *tw, *tc; } variants[] = {
+        { -1, FALSE, &mread, &cread, "reading every file once (pread, 1 MiB buffer)", NULL, NULL },
+        { 1, FALSE, &msr, NULL, "norms, 1 thread, values read (pread + CRC + copy)", NULL, NULL },
+        { 1, TRUE, &ms1, &cs1, "norms, 1 thread, values mapped", NULL, NULL },
+        { 0, TRUE, &ms, &cs, "norms, all processors, values mapped", NULL, NULL },
       };
-      for (guint v = 0; v < G_N_ELEMENTS (variants); v++)
+      guint nv = G_N_ELEMENTS (variants);
+      for (guint v = 0; v < nv; v++)
         {
-          ps_checkpoint_series_set_threads (variants[v].threads);
-          ps_checkpoint_series_set_mapping (variants[v].map);
-          for (int r = 0; r < reps; r++)
-            {
-              g_autoptr (GError) error = NULL;
-              double t0 = now_ms ();
-              g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
-              if (s == NULL || !ps_checkpoint_series_compute_norms (s, NULL, NULL, NULL, &error))
-                {
-                  fprintf (stderr, "%s\n", error->message);
-                  return 1;
-                }
-              tn[r] = now_ms () - t0;
-            }
-          *variants[v].out = median (tn, reps);
-          printf ("series open + norms + rel. changes, %-44s %8.2f ms median\n", variants[v].what, *variants[v].out);
+          variants[v].tw = g_new (double, reps);
+          variants[v].tc = g_new (double, reps);
         }
-      printf ("reading every file once (pread, 1 MiB buffer)                       %8.2f ms median (%u processors)\n",
-              mread, g_get_num_processors ());
-      g_free (tn);
+      for (int r = 0; r < reps; r++)
+        for (guint v = 0; v < nv; v++)
+          {
+            double t0 = now_ms (), c0 = proc_cpu_ms ();
+            if (variants[v].threads < 0)
+              for (guint i = 0; i < files->len; i++)
+                {
+                  int fd = open (files->pdata[i], O_RDONLY);
+                  while (fd >= 0 && read (fd, buf, 1 << 20) > 0)
+                    ;
+                  if (fd >= 0)
+                    close (fd);
+                }
+            else
+              {
+                g_autoptr (GError) error = NULL;
+                ps_checkpoint_series_set_threads ((guint) variants[v].threads);
+                ps_checkpoint_series_set_mapping (variants[v].map);
+                g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+                if (s == NULL || !ps_checkpoint_series_compute_norms (s, NULL, NULL, NULL, &error))
+                  {
+                    fprintf (stderr, "%s\n", error->message);
+                    return 1;
+                  }
+              }
+            variants[v].tw[r] = now_ms () - t0;
+            variants[v].tc[r] = proc_cpu_ms () - c0;
+          }
+      printf ("series of %u files, %d rounds (variants in turn), %u processors, sums %u doubles wide:\n", files->len, reps,
+              g_get_num_processors (), ps_checkpoint_series_set_sum_width (0));
+      for (guint v = 0; v < nv; v++)
+        {
+          *variants[v].out = median (variants[v].tw, reps);
+          double c = median (variants[v].tc, reps);
+          if (variants[v].cpu)
+            *variants[v].cpu = c;
+          printf ("  %-56s %8.2f ms wall, %8.2f ms CPU (medians)\n", variants[v].what, *variants[v].out, c);
+          g_free (variants[v].tw);
+          g_free (variants[v].tc);
+        }
+      printf ("  norms mapped / plain read: 1 thread %.2fx wall, %.2fx CPU; all processors %.2fx wall\n",
+              ms1 / mread, cs1 / cread, ms / mread);
+      printf ("  all processors vs 1 thread: %.2fx faster (wall), %.2fx the CPU time\n", ms1 / ms, cs / cs1);
     }
-  printf ("RESULT list_ms=%.4f load_ms=%.4f series_ms=%.4f series1_ms=%.4f series_read_ms=%.4f read_ms=%.4f\n",
-          ml, md, ms, ms1, msr, mread);
+  printf ("RESULT list_ms=%.4f load_ms=%.4f series_ms=%.4f series1_ms=%.4f series_read_ms=%.4f read_ms=%.4f "
+          "series_cpu_ms=%.4f series1_cpu_ms=%.4f read_cpu_ms=%.4f\n", ml, md, ms, ms1, msr, mread, cs, cs1, cread);
   g_free (tl);
   g_free (td);
   g_free (tc);

@@ -86,5 +86,9 @@ print(f"ratio norms  (torch / paramscope, 1 thread, mapped):       {mn / float(r
 print(f"ratio norms  (torch / paramscope, 1 thread, read):         {mn / float(res['series_read_ms']):.2f}x")
 mc = statistics.median(tc)
 print(f"cat of the series files > /dev/null {mc:8.2f} ms median (a process; page cache)")
-print(f"paramscope norms / one plain read of the files: {float(res['series_ms']) / float(res['read_ms']):.2f}x")
+print(f"paramscope norms / one plain read of the files: {float(res['series_ms']) / float(res['read_ms']):.2f}x wall "
+      f"(1 thread: {float(res['series1_ms']) / float(res['read_ms']):.2f}x wall, "
+      f"{float(res['series1_cpu_ms']) / float(res['read_cpu_ms']):.2f}x CPU)")
 print(f"paramscope norms / cat of the files:            {float(res['series_ms']) / mc:.2f}x (1 thread: {float(res['series1_ms']) / mc:.2f}x)")
+print(f"all processors vs 1 thread (wall):              {float(res['series1_ms']) / float(res['series_ms']):.2f}x faster")
+print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -958,7 +958,7 @@ show_progress (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* From the worker, after each checkpoint: the status line says how far it got. */
+/* From the worker, after each tensor: the status line says how far it got. */
 static void
 on_norms_progress (guint done, guint total, gpointer data)
 {
@@ -1095,7 +1095,7 @@ update_status (PsSeriesPane *self)
   if (self->norms_cancellable && self->norms_total > 0)
     {
       g_string_append (st, st->len ? " · " : "");
-      g_string_append_printf (st, _("computing norms… %u of %u checkpoints"), self->norms_done, self->norms_total);
+      g_string_append_printf (st, _("computing norms… %u %%"), (guint) ((guint64) self->norms_done * 100 / self->norms_total));
     }
   else if (self->norms_cancellable)
     g_string_append_printf (st, "%s%s", st->len ? " · " : "", _("computing norms…"));

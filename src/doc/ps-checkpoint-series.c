@@ -3,9 +3,6 @@
 #include "ps-sigbus-guard.h"
 
 #include <math.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -529,28 +526,18 @@ vals_at (const Vals *v, int64_t i)
   return v->f32 ? (double) v->f32[i] : (double) v->i64[i];
 }
 
-/* Σx² in double, two doubles per vector operation (SSE2, the build's baseline) and four vectors
- * of independent sums, so the adds overlap and one pass runs at memory speed. */
-typedef double PsV2d __attribute__ ((vector_size (16)));
+/* Σx² in double over 8-value groups: lane k of the running sums adds the squares of values 8g + k
+ * in order, and the eight lanes are added as ((0 + 2) + (4 + 6)) + ((1 + 3) + (5 + 7)) at the end.
+ * Each lane's additions are the same whatever the vector width, so the result is the same bits on
+ * every processor: the build's baseline (SSE2: four vectors of two doubles), AVX2 (two of four) or
+ * AVX-512 (one of eight) only change how many lanes one instruction adds. A result never depends
+ * on where a pass was split either (splits fall on group boundaries; the last partial group is
+ * added at the end). */
+typedef double PsV8d __attribute__ ((vector_size (64)));
+typedef float PsV8f __attribute__ ((vector_size (32)));
 
-/* Four floats as two pairs of doubles (SSE2's cvtps2pd where there is SSE2). */
-static inline void
-load4 (const float *p, PsV2d *lo, PsV2d *hi)
-{
-#ifdef __SSE2__
-  __m128 f = _mm_loadu_ps (p);
-  *lo = (PsV2d) _mm_cvtps_pd (f);
-  *hi = (PsV2d) _mm_cvtps_pd (_mm_movehl_ps (f, f));
-#else
-  *lo = (PsV2d) { p[0], p[1] };
-  *hi = (PsV2d) { p[2], p[3] };
-#endif
-}
-
-/* Running sums over 8-value groups: a result never depends on where a pass was split (the
- * splits fall on group boundaries; the last partial group is added at the end). */
 typedef struct {
-  PsV2d s[4], d[4];
+  double s[8], d[8];         /* plain arrays: the state lives wherever its owner does (no 64-byte alignment) */
 } SumState;
 
 static void
@@ -559,53 +546,121 @@ sum_state_init (SumState *st)
   memset (st, 0, sizeof *st);
 }
 
-/* values [i0, i1) of y (and x: the differences when x is non-NULL); i0, i1 multiples of 8 */
-static void
-sum_groups (SumState *st, const float *x, const float *y, int64_t i0, int64_t i1)
+static inline __attribute__ ((always_inline)) void
+load8 (const float *p, PsV8d *v)
 {
-  PsV2d s0 = st->s[0], s1 = st->s[1], s2 = st->s[2], s3 = st->s[3];
+  PsV8f f;
+  memcpy (&f, p, sizeof f);
+  *v = __builtin_convertvector (f, PsV8d);
+}
+
+/* values [i0, i1) of y (and x: the differences when x is non-NULL); i0, i1 multiples of 8 */
+static inline __attribute__ ((always_inline)) void
+sum_groups_body (SumState *st, const float *x, const float *y, int64_t i0, int64_t i1)
+{
+  PsV8d s, d;
+  memcpy (&s, st->s, sizeof s);
   if (x == NULL)
     for (int64_t i = i0; i < i1; i += 8)
       {
-        PsV2d y0, y1, y2, y3;
-        load4 (y + i, &y0, &y1);
-        load4 (y + i + 4, &y2, &y3);
-        s0 += y0 * y0;
-        s1 += y1 * y1;
-        s2 += y2 * y2;
-        s3 += y3 * y3;
+        PsV8d v;
+        load8 (y + i, &v);
+        s += v * v;
       }
   else
     {
-      PsV2d d0 = st->d[0], d1 = st->d[1], d2 = st->d[2], d3 = st->d[3];
+      memcpy (&d, st->d, sizeof d);
       for (int64_t i = i0; i < i1; i += 8)
         {
-          PsV2d y0, y1, y2, y3, x0, x1, x2, x3;
-          load4 (y + i, &y0, &y1);
-          load4 (y + i + 4, &y2, &y3);
-          load4 (x + i, &x0, &x1);
-          load4 (x + i + 4, &x2, &x3);
-          PsV2d e0 = y0 - x0, e1 = y1 - x1, e2 = y2 - x2, e3 = y3 - x3;
-          s0 += y0 * y0;
-          s1 += y1 * y1;
-          s2 += y2 * y2;
-          s3 += y3 * y3;
-          d0 += e0 * e0;
-          d1 += e1 * e1;
-          d2 += e2 * e2;
-          d3 += e3 * e3;
+          PsV8d v, u;
+          load8 (y + i, &v);
+          load8 (x + i, &u);
+          PsV8d e = v - u;
+          s += v * v;
+          d += e * e;
         }
-      st->d[0] = d0, st->d[1] = d1, st->d[2] = d2, st->d[3] = d3;
+      memcpy (st->d, &d, sizeof d);
     }
-  st->s[0] = s0, st->s[1] = s1, st->s[2] = s2, st->s[3] = s3;
+  memcpy (st->s, &s, sizeof s);
+}
+
+static void
+sum_groups_base (SumState *st, const float *x, const float *y, int64_t i0, int64_t i1)
+{
+  sum_groups_body (st, x, y, i0, i1);
+}
+
+/* The wider copies: neither target includes FMA, so no multiply-add can be fused (the squares of
+ * the differences would round differently). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PS_SUM_X86 1
+__attribute__ ((target ("avx2"))) static void
+sum_groups_avx2 (SumState *st, const float *x, const float *y, int64_t i0, int64_t i1)
+{
+  sum_groups_body (st, x, y, i0, i1);
+}
+
+__attribute__ ((target ("avx512f"))) static void
+sum_groups_avx512 (SumState *st, const float *x, const float *y, int64_t i0, int64_t i1)
+{
+  sum_groups_body (st, x, y, i0, i1);
+}
+#endif
+
+typedef void (*SumGroups) (SumState *st, const float *x, const float *y, int64_t i0, int64_t i1);
+static guint sum_width_wanted;   /* 0: the widest the processor has */
+
+static SumGroups
+sum_groups_impl (guint *width)
+{
+#ifdef PS_SUM_X86
+  __builtin_cpu_init ();
+  if ((sum_width_wanted == 0 || sum_width_wanted >= 8) && __builtin_cpu_supports ("avx512f"))
+    {
+      *width = 8;
+      return sum_groups_avx512;
+    }
+  if ((sum_width_wanted == 0 || sum_width_wanted >= 4) && __builtin_cpu_supports ("avx2"))
+    {
+      *width = 4;
+      return sum_groups_avx2;
+    }
+#endif
+  *width = 2;
+  return sum_groups_base;
+}
+
+static gpointer sum_groups_chosen;   /* SumGroups, chosen once (again after a set_sum_width) */
+
+guint
+ps_checkpoint_series_set_sum_width (guint doubles)
+{
+  sum_width_wanted = doubles;
+  guint width;
+  g_atomic_pointer_set (&sum_groups_chosen, (gpointer) sum_groups_impl (&width));
+  return width;
+}
+
+static void
+sum_groups (SumState *st, const float *x, const float *y, int64_t i0, int64_t i1)
+{
+  SumGroups fn = (SumGroups) g_atomic_pointer_get (&sum_groups_chosen);
+  if (fn == NULL)
+    {
+      guint width;
+      fn = sum_groups_impl (&width);
+      g_atomic_pointer_set (&sum_groups_chosen, (gpointer) fn);
+    }
+  fn (st, x, y, i0, i1);
 }
 
 /* the partial group [i0, n), then the totals */
 static void
 sum_finish (SumState *st, const float *x, const float *y, int64_t i0, int64_t n, double *ss_y, double *ss_d)
 {
-  PsV2d sv = (st->s[0] + st->s[1]) + (st->s[2] + st->s[3]), dv = (st->d[0] + st->d[1]) + (st->d[2] + st->d[3]);
-  double s = sv[0] + sv[1], d = dv[0] + dv[1];
+  const double *a = st->s, *b = st->d;
+  double s = ((a[0] + a[2]) + (a[4] + a[6])) + ((a[1] + a[3]) + (a[5] + a[7]));
+  double d = ((b[0] + b[2]) + (b[4] + b[6])) + ((b[1] + b[3]) + (b[5] + b[7]));
   for (int64_t i = i0; i < n; i++)
     {
       double yi = y[i];
@@ -773,6 +828,7 @@ typedef struct {
   PsCheckpointSeries *own;     /* this worker's series (worker 0: the caller's) */
   PsCheckpointSeries *main;    /* the caller's: indices, outputs */
   GArray *tensors;             /* guint, the caller's tensor indices */
+  const int64_t *size;         /* the values to read per tensor (the caller's indices) */
   double *norms, *rel;         /* the caller's n_steps × n_tensors; disjoint cells per worker */
   const guint8 *known;         /* cells not to compute (NULL: compute all) */
   GCancellable *cancellable;
@@ -790,75 +846,289 @@ same_entry_shape (PsCheckpointSeries *s, guint step, guint prev_step, guint tens
   return a && b && same_shape (a, b);
 }
 
+static gboolean
+worker_stopped (Worker *w)
+{
+  return g_atomic_int_get (w->stop) || g_cancellable_set_error_if_cancelled (w->cancellable, &w->error);
+}
+
+/* A computed cell's norm √Σx², and (once the previous norm is stored) its relative change
+ * √Σ(x − prev)² / ‖prev‖ — ds NaN when not compared. */
+static void
+store_norm (Worker *w, guint step, guint k, double ss)
+{
+  w->norms[(gsize) step * w->main->names->len + k] = sqrt (ss);
+}
+
+static void
+store_rel (Worker *w, guint step, int prev_step, guint k, double ds)
+{
+  guint nt = w->main->names->len;
+  double prev_norm = prev_step >= 0 ? w->norms[(gsize) prev_step * nt + k] : 0;
+  if (!isnan (ds) && prev_norm > 0)
+    w->rel[(gsize) step * nt + k] = sqrt (ds) / prev_norm;
+}
+
+/* One tensor over the series a checkpoint at a time, each cell's values mapped or decoded and the
+ * previous checkpoint's kept for the differences: for a tensor whose values do not all lie mapped
+ * as float32 (other dtypes, compressed records, the read mode). */
+static void
+tensor_by_cells (Worker *w, guint k, guint own)
+{
+  guint ns = w->main->steps->len, nt = w->main->names->len;
+  Vals prev = { 0 };
+  int prev_step = -1, prev_loaded = -1;   /* the step prev holds, −1 none */
+  for (guint i = 0; i < ns && !worker_stopped (w); i++)
+    {
+      if (ps_checkpoint_series_get_entry (w->own, i, own) == NULL)
+        continue;
+      if (w->known != NULL && w->known[(gsize) i * nt + k])
+        {
+          if (!isnan (w->norms[(gsize) i * nt + k]))
+            prev_step = (int) i;   /* computed before: its values are read only if a later cell needs them */
+          continue;
+        }
+      if (prev_step >= 0 && prev_loaded != prev_step)
+        {
+          Cell pc = { w->own, (guint) prev_step, own, NULL, FALSE, { 0 }, 0, NAN, FALSE };
+          vals_clear (&prev);
+          prev_loaded = -1;
+          if (!ps_sigbus_guard_run (cell_run, &pc, get_step (w->own, (guint) prev_step)->label, &w->error))
+            {
+              vals_clear (&pc.cur);
+              break;
+            }
+          prev = pc.cur;
+          prev_loaded = pc.skipped ? -1 : prev_step;
+        }
+      Cell c = { w->own, i, own, &prev, FALSE, { 0 }, 0, NAN, FALSE };
+      c.prev_same = prev_step >= 0 && prev_loaded == prev_step && same_entry_shape (w->own, i, (guint) prev_step, own);
+      if (!ps_sigbus_guard_run (cell_run, &c, get_step (w->own, i)->label, &w->error))
+        {
+          vals_clear (&c.cur);
+          break;
+        }
+      if (c.skipped)
+        continue;
+      store_norm (w, i, k, c.ss);
+      store_rel (w, i, prev_step, k, c.ds);
+      /* keep these as the previous values (a missing checkpoint keeps the older ones) */
+      vals_clear (&prev);
+      prev = c.cur;
+      prev_step = prev_loaded = (int) i;
+    }
+  vals_clear (&prev);
+}
+
+/* One tensor over the series when its values all lie mapped as float32 (the usual case): a piece
+ * of every checkpoint in turn, so each piece is compared with the previous checkpoint's piece while
+ * that is still in the cache and each record's CRC is fed in the same pass — every byte comes from
+ * memory once (a checkpoint at a time, the previous checkpoint's values came from memory a second
+ * time). A cell's sums are the same 8-value groups in the same order as sum_f32's, so the norms
+ * are the same bit for bit. */
+typedef struct {
+  guint step;
+  gboolean need;             /* a cell to compute (else only the previous values of one) */
+  int prev;                  /* the member compared with, −1 none */
+  int prev_step;             /* the step whose norm divides the change (as in tensor_by_cells), −1 */
+  const float *f;
+  int64_t n;
+  PsZipCrc crc;
+  SumState st;
+  double ss, ds;
+} Member;
+
+typedef struct {
+  Worker *w;
+  guint k, own;
+  GArray *m;                 /* Member, in step order */
+  volatile guint at;         /* the member being read: its file is named on a SIGBUS */
+  volatile gboolean returned;
+  gboolean not_mapped;       /* out: some values are not mapped as float32 (nothing computed) */
+  gboolean stopped;          /* out: cancelled, or another worker failed */
+} Sweep;
+
+/* the cells to compute and the ones they compare with */
+static void
+sweep_plan (Sweep *sw)
+{
+  Worker *w = sw->w;
+  guint ns = w->main->steps->len, nt = w->main->names->len;
+  g_autoptr (GArray) all = g_array_new (FALSE, TRUE, sizeof (Member));
+  g_autofree int *remap = g_new (int, ns + 1);
+  int last = -1;   /* the latest cell with a norm (computed or known), −1 none */
+  for (guint i = 0; i < ns; i++)
+    {
+      if (ps_checkpoint_series_get_entry (w->own, i, sw->own) == NULL)
+        continue;
+      gboolean known = w->known != NULL && w->known[(gsize) i * nt + sw->k];
+      if (known && isnan (w->norms[(gsize) i * nt + sw->k]))
+        continue;
+      Member mb = { .step = i, .need = !known, .prev = -1, .ds = NAN };
+      mb.prev_step = last >= 0 ? (int) g_array_index (all, Member, last).step : -1;
+      if (mb.need && last >= 0 && same_entry_shape (w->own, i, g_array_index (all, Member, last).step, sw->own))
+        mb.prev = last;
+      g_array_append_val (all, mb);
+      last = (int) all->len - 1;
+    }
+  /* a known cell is read only when a computed one compares with it */
+  g_autofree gboolean *used = g_new0 (gboolean, all->len + 1);
+  for (guint a = 0; a < all->len; a++)
+    {
+      const Member *mb = &g_array_index (all, Member, a);
+      used[a] = used[a] || mb->need;
+      if (mb->need && mb->prev >= 0)
+        used[mb->prev] = TRUE;
+    }
+  for (guint a = 0; a < all->len; a++)
+    {
+      remap[a] = -1;
+      if (!used[a])
+        continue;
+      Member mb = g_array_index (all, Member, a);
+      mb.prev = mb.prev >= 0 ? remap[mb.prev] : -1;
+      remap[a] = (int) sw->m->len;
+      g_array_append_val (sw->m, mb);
+    }
+}
+
+static gboolean
+sweep_run (gpointer data, GError **error)
+{
+  Sweep *sw = data;
+  Worker *w = sw->w;
+  sweep_plan (sw);
+  Member *m = (Member *) (void *) sw->m->data;
+  guint nm = sw->m->len;
+  /* mapped (nothing read yet); one not mapped as float32: the tensor goes cell by cell */
+  int64_t whole_max = 0;
+  for (guint a = 0; a < nm; a++)
+    {
+      Step *st = get_step (w->own, m[a].step);
+      const PsCheckpointEntry *e = ps_checkpoint_series_get_entry (w->own, m[a].step, sw->own);
+      g_autoptr (GError) local = NULL;
+      sw->at = a;
+      m[a].f = ps_checkpoint_map_f32_unchecked (st->ck, e->name, &m[a].n, &m[a].crc, &local);
+      if (local != NULL)
+        {
+          set_step_error (error, st->label, local);
+          sw->returned = TRUE;
+          return FALSE;
+        }
+      if (m[a].f == NULL)
+        {
+          sw->not_mapped = TRUE;
+          sw->returned = TRUE;
+          return TRUE;
+        }
+      if (m[a].prev >= 0 && m[m[a].prev].n != m[a].n)
+        m[a].prev = -1;
+      sum_state_init (&m[a].st);
+      whole_max = MAX (whole_max, m[a].n / 8 * 8);
+    }
+  /* the record bytes before the values, the values a piece at a time, the bytes after them */
+  for (guint a = 0; a < nm; a++)
+    if (m[a].crc.entry != NULL)
+      {
+        sw->at = a;
+        ps_zip_crc_feed (&m[a].crc, m[a].crc.record, (gsize) ((const guint8 *) m[a].f - m[a].crc.record));
+      }
+  for (int64_t i0 = 0; i0 < whole_max; i0 += SUM_PIECE)
+    {
+      if (worker_stopped (w))
+        {
+          sw->stopped = TRUE;
+          sw->returned = TRUE;
+          return TRUE;
+        }
+      for (guint a = 0; a < nm; a++)
+        {
+          int64_t whole = m[a].n / 8 * 8;
+          if (i0 >= whole)
+            continue;
+          int64_t kk = MIN (whole - i0, (int64_t) SUM_PIECE);
+          sw->at = a;
+          if (m[a].crc.entry != NULL)
+            ps_zip_crc_feed (&m[a].crc, (const guint8 *) (m[a].f + i0), (gsize) kk * 4);
+          if (m[a].need)
+            sum_groups (&m[a].st, m[a].prev >= 0 ? m[m[a].prev].f : NULL, m[a].f, i0, i0 + kk);
+        }
+    }
+  for (guint a = 0; a < nm; a++)
+    {
+      int64_t whole = m[a].n / 8 * 8;
+      sw->at = a;
+      if (m[a].crc.entry != NULL)
+        {
+          const guint8 *end = (const guint8 *) (m[a].f + whole);
+          ps_zip_crc_feed (&m[a].crc, end, (gsize) (m[a].crc.entry->size - (guint64) (end - m[a].crc.record)));
+          if (!ps_zip_crc_finish (&m[a].crc, error))   /* the zip reader names the file */
+            {
+              sw->returned = TRUE;
+              return FALSE;
+            }
+        }
+      if (m[a].need)
+        sum_finish (&m[a].st, m[a].prev >= 0 ? m[m[a].prev].f : NULL, m[a].f, whole, m[a].n, &m[a].ss,
+                    m[a].prev >= 0 ? &m[a].ds : NULL);
+    }
+  sw->returned = TRUE;
+  return TRUE;
+}
+
+/* FALSE when the tensor is to be read cell by cell instead (nothing computed); w->error set on a
+ * failure. */
+static gboolean
+tensor_sweep (Worker *w, guint k, guint own)
+{
+  Sweep sw = { w, k, own, g_array_new (FALSE, TRUE, sizeof (Member)), 0, FALSE, FALSE, FALSE };
+  gboolean swept = TRUE;
+  GError *local = NULL;
+  if (!ps_sigbus_guard_run (sweep_run, &sw, "", &local))
+    {
+      if (!sw.returned)   /* a SIGBUS: name the file being read (the guard cannot know which) */
+        {
+          g_clear_error (&local);
+          g_set_error (&local, PS_ERROR, PS_ERROR_IO, "%s changed while it was read (it is shorter than when it was opened)",
+                       get_step (w->own, g_array_index (sw.m, Member, sw.at).step)->label);
+        }
+      w->error = local;
+    }
+  else if (sw.not_mapped)
+    swept = FALSE;
+  else if (!sw.stopped)
+    {
+      const Member *m = (const Member *) (void *) sw.m->data;
+      for (guint a = 0; a < sw.m->len; a++)
+        if (m[a].need)
+          store_norm (w, m[a].step, k, m[a].ss);
+      for (guint a = 0; a < sw.m->len; a++)   /* the previous norms are all stored now */
+        if (m[a].need)
+          store_rel (w, m[a].step, m[a].prev_step, k, m[a].ds);
+    }
+  g_array_unref (sw.m);
+  return swept;
+}
+
+/* The worker's tensors one after the other, each over the whole series. */
 static gpointer
 worker_run (gpointer data)
 {
   Worker *w = data;
-  guint ns = w->main->steps->len, nt = w->main->names->len, nk = w->tensors->len;
-  /* this worker's index of each tensor, and the previous values kept per tensor */
-  g_autofree int *own = g_new (int, nk + 1);
-  g_autofree Vals *prev = g_new0 (Vals, nk + 1);
-  g_autofree int *prev_step = g_new (int, nk + 1);
-  g_autofree int *prev_loaded = g_new (int, nk + 1);   /* the step prev[j] holds, −1 none */
+  guint nk = w->tensors->len;
+  double total = 0, done = 0;
   for (guint j = 0; j < nk; j++)
+    total += (double) w->size[g_array_index (w->tensors, guint, j)];
+  for (guint j = 0; j < nk && w->error == NULL && !worker_stopped (w); j++)
     {
-      own[j] = ps_checkpoint_series_find_tensor (w->own, w->main->names->pdata[g_array_index (w->tensors, guint, j)]);
-      prev_step[j] = prev_loaded[j] = -1;
+      guint k = g_array_index (w->tensors, guint, j);
+      int own = ps_checkpoint_series_find_tensor (w->own, w->main->names->pdata[k]);
+      if (own >= 0 && !tensor_sweep (w, k, (guint) own) && w->error == NULL)
+        tensor_by_cells (w, k, (guint) own);
+      done += (double) w->size[k];
+      if (w->error == NULL && w->progress && total > 0)
+        w->progress ((guint) (1000 * done / total), 1000, w->user_data);
     }
-  for (guint i = 0; i < ns && w->error == NULL; i++)
-    {
-      for (guint j = 0; j < nk; j++)
-        {
-          if (g_atomic_int_get (w->stop) || g_cancellable_set_error_if_cancelled (w->cancellable, &w->error))
-            break;
-          guint k = g_array_index (w->tensors, guint, j);
-          if (own[j] < 0 || ps_checkpoint_series_get_entry (w->own, i, (guint) own[j]) == NULL)
-            continue;
-          if (w->known != NULL && w->known[(gsize) i * nt + k])
-            {
-              if (!isnan (w->norms[(gsize) i * nt + k]))
-                prev_step[j] = (int) i;   /* computed before: its values are read only if a later cell needs them */
-              continue;
-            }
-          if (prev_step[j] >= 0 && prev_loaded[j] != prev_step[j])
-            {
-              Cell pc = { w->own, (guint) prev_step[j], (guint) own[j], NULL, FALSE, { 0 }, 0, NAN, FALSE };
-              vals_clear (&prev[j]);
-              prev_loaded[j] = -1;
-              if (!ps_sigbus_guard_run (cell_run, &pc, get_step (w->own, (guint) prev_step[j])->label, &w->error))
-                {
-                  vals_clear (&pc.cur);
-                  break;
-                }
-              prev[j] = pc.cur;
-              prev_loaded[j] = pc.skipped ? -1 : prev_step[j];
-            }
-          Cell c = { w->own, i, (guint) own[j], &prev[j], FALSE, { 0 }, 0, NAN, FALSE };
-          c.prev_same = prev_step[j] >= 0 && prev_loaded[j] == prev_step[j]
-                        && same_entry_shape (w->own, i, (guint) prev_step[j], (guint) own[j]);
-          const char *label = get_step (w->own, i)->label;
-          if (!ps_sigbus_guard_run (cell_run, &c, label, &w->error))
-            {
-              vals_clear (&c.cur);
-              break;
-            }
-          if (c.skipped)
-            continue;
-          double norm = sqrt (c.ss);
-          w->norms[(gsize) i * nt + k] = norm;
-          double prev_norm = prev_step[j] >= 0 ? w->norms[(gsize) prev_step[j] * nt + k] : 0;
-          if (!isnan (c.ds) && prev_norm > 0)
-            w->rel[(gsize) i * nt + k] = sqrt (c.ds) / prev_norm;
-          /* keep these as the previous values (a missing checkpoint keeps the older ones) */
-          vals_clear (&prev[j]);
-          prev[j] = c.cur;
-          prev_step[j] = prev_loaded[j] = (int) i;
-        }
-      if (w->error == NULL && w->progress)
-        w->progress (i + 1, ns, w->user_data);
-    }
-  for (guint j = 0; j < nk; j++)
-    vals_clear (&prev[j]);
   if (w->error != NULL)
     g_atomic_int_set (w->stop, 1);
   return NULL;
@@ -921,6 +1191,7 @@ compute_norms (PsCheckpointSeries *s, gboolean all, GCancellable *cancellable, P
       w[j].main = s;
       w[j].own = s;
       w[j].tensors = g_array_new (FALSE, FALSE, sizeof (guint));
+      w[j].size = size;
       w[j].norms = norms;
       w[j].rel = rel;
       w[j].known = known;

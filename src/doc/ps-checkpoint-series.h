@@ -74,13 +74,18 @@ PsTensor   *ps_checkpoint_series_load          (PsCheckpointSeries *s, guint ste
 
 typedef void (*PsSeriesProgress) (guint done, guint total, gpointer user_data);
 
-/* Synchronous (call it from a worker): every tensor of every checkpoint read once. `progress` is
- * called from the calling thread after each checkpoint. */
+/* Synchronous (call it from a worker): every tensor of every checkpoint read once, a tensor at a
+ * time over the whole series. `progress` is called from the calling thread after each of its
+ * tensors with the share of its values read so far (done of total). */
 /* Threads for the norms: 0 (the default) = one per processor (at most 8). For benchmarks and tests. */
 void        ps_checkpoint_series_set_threads   (guint n);
 /* Float32 values are read in place from the files' mappings where they can be (the default), or
  * always decoded into tensors (FALSE). For benchmarks and tests. */
 void        ps_checkpoint_series_set_mapping   (gboolean use);
+/* The sums of squares add 2, 4 or 8 doubles per vector instruction (the baseline, AVX2, AVX-512;
+ * 0, the default: the widest the processor has); the result is the same bits at every width.
+ * Returns the width used from now on (at most the one asked for). For tests and benchmarks. */
+guint       ps_checkpoint_series_set_sum_width (guint doubles);
 gboolean    ps_checkpoint_series_compute_norms (PsCheckpointSeries *s, GCancellable *cancellable,
                                                 PsSeriesProgress progress, gpointer user_data, GError **error);
 void        ps_checkpoint_series_compute_norms_async  (PsCheckpointSeries *s, GCancellable *cancellable,

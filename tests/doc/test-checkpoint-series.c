@@ -231,6 +231,168 @@ test_norms_threads (void)
   g_free (ref);
 }
 
+/* The norms' sums are eight lanes of double sums over 8-value groups, lanes added as
+ * ((0 + 2) + (4 + 6)) + ((1 + 3) + (5 + 7)), then the last partial group in order: the reference
+ * here, written out element by element, against the series at every sum width the processor has
+ * (2, 4, 8 doubles per instruction), one and two threads, values mapped and read — bit for bit. The
+ * series: safetensors files with a tensor of many pieces and a partial last group, one with a
+ * missing checkpoint, one changing shape, one of 7 values; and the torch golden series (CRC-32
+ * checked in the same pass). Adding the lanes in another order changes some cell's norm, so the
+ * comparison would see a changed order. */
+static void
+lane_sums (const float *y, const float *x, int64_t n, double *ss, double *ds, double *ss_other_order)
+{
+  double ls[8] = { 0 }, ld[8] = { 0 };
+  int64_t whole = n / 8 * 8;
+  for (int64_t i = 0; i < whole; i++)
+    {
+      double v = y[i];
+      ls[i % 8] += v * v;
+      if (x != NULL)
+        {
+          double e = v - (double) x[i];
+          ld[i % 8] += e * e;
+        }
+    }
+  double s = ((ls[0] + ls[2]) + (ls[4] + ls[6])) + ((ls[1] + ls[3]) + (ls[5] + ls[7]));
+  double d = ((ld[0] + ld[2]) + (ld[4] + ld[6])) + ((ld[1] + ld[3]) + (ld[5] + ld[7]));
+  *ss_other_order = ((ls[0] + ls[1]) + (ls[2] + ls[3])) + ((ls[4] + ls[5]) + (ls[6] + ls[7]));
+  for (int64_t i = whole; i < n; i++)
+    {
+      double v = y[i];
+      s += v * v;
+      *ss_other_order += v * v;
+      if (x != NULL)
+        {
+          double e = v - (double) x[i];
+          d += e * e;
+        }
+    }
+  *ss = s;
+  *ds = d;
+}
+
+static void
+write_bits_series (const char *dir)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (15);
+  for (guint e = 0; e < 6; e++)
+    {
+      /* "a": 3 pieces of 8192 values and 3 more; values over eight binades, so the sums round */
+      g_autoptr (PsTensor) a = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 3 * 8192 + 3, NULL);
+      g_autoptr (PsTensor) b = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 7, NULL);
+      g_autoptr (PsTensor) c = ps_tensor_new_1d (PS_DTYPE_FLOAT32, e < 2 ? 100 : 101, NULL);
+      g_autoptr (PsTensor) d = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 33, 5, NULL);
+      g_autoptr (PsTensor) f = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 257, 33, NULL);
+      PsTensor *all[] = { a, b, c, d, f };
+      for (guint t = 0; t < G_N_ELEMENTS (all); t++)
+        for (int64_t j = 0; j < all[t]->numel; j++)
+          ps_tensor_f32 (all[t])[j] = (float) (g_rand_double_range (rand, -1, 1) * exp2 (g_rand_int_range (rand, -4, 4)));
+      const char *names[] = { "a", "b", "c", "d", "f" };
+      if (e == 1)
+        all[3] = f, names[3] = "f";   /* "d" missing at epoch 1 */
+      g_autofree char *path = g_strdup_printf ("%s/epoch_%03u.safetensors", dir, e);
+      g_autoptr (GError) error = NULL;
+      g_assert_true (ps_safetensors_write (path, e == 1 ? 4 : 5, names, all, NULL, &error));
+      g_assert_no_error (error);
+    }
+}
+
+static void
+check_bits (const char *dir, gboolean *order_matters)
+{
+  const char *paths[] = { dir };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 1, &error);
+  g_assert_no_error (error);
+  guint ns = ps_checkpoint_series_get_n_steps (s), nt = ps_checkpoint_series_get_n_tensors (s);
+  g_autofree double *ref = g_new (double, 2 * ns * nt + 1);
+  for (guint k = 0; k < nt; k++)
+    {
+      g_autoptr (PsTensor) prev = NULL;
+      int prev_step = -1;
+      for (guint i = 0; i < ns; i++)
+        {
+          ref[i * nt + k] = ref[ns * nt + i * nt + k] = NAN;
+          if (ps_checkpoint_series_get_entry (s, i, k) == NULL)
+            continue;
+          g_autoptr (PsTensor) t = ps_checkpoint_series_load (s, i, k, &error);
+          g_assert_no_error (error);
+          if (t->dtype != PS_DTYPE_FLOAT32)
+            continue;   /* the step counters: no float sums */
+          const PsCheckpointEntry *e = ps_checkpoint_series_get_entry (s, i, k);
+          const PsCheckpointEntry *pe = prev != NULL ? ps_checkpoint_series_get_entry (s, (guint) prev_step, k) : NULL;
+          gboolean compare = pe != NULL && pe->ndim == e->ndim && memcmp (pe->shape, e->shape, sizeof (int64_t) * (gsize) e->ndim) == 0;
+          double ss, ds, other;
+          lane_sums (ps_tensor_f32 (t), compare ? ps_tensor_f32 (prev) : NULL, t->numel, &ss, &ds, &other);
+          if (sqrt (other) != sqrt (ss))
+            *order_matters = TRUE;
+          ref[i * nt + k] = sqrt (ss);
+          double pn = prev_step >= 0 ? ref[(guint) prev_step * nt + k] : 0;
+          if (compare && pn > 0)
+            ref[ns * nt + i * nt + k] = sqrt (ds) / pn;
+          g_clear_pointer (&prev, ps_tensor_unref);
+          prev = g_steal_pointer (&t);
+          prev_step = (int) i;
+        }
+    }
+  guint n_ref = 0;
+  for (guint c = 0; c < ns * nt; c++)
+    n_ref += !isnan (ref[c]);
+  g_test_message ("%s: %u steps, %u tensors, %u float32 cells", dir, ns, nt, n_ref);
+  guint widths[] = { 2, 4, 8 };
+  for (guint wi = 0; wi < G_N_ELEMENTS (widths); wi++)
+    {
+      if (ps_checkpoint_series_set_sum_width (widths[wi]) != widths[wi])
+        {
+          g_test_message ("%u doubles per instruction: not on this processor, not checked", widths[wi]);
+          continue;
+        }
+      for (guint v = 0; v < 4; v++)
+        {
+          ps_checkpoint_series_set_threads (v % 2 ? 2 : 1);
+          ps_checkpoint_series_set_mapping (v < 2);
+          g_autoptr (PsCheckpointSeries) c = ps_checkpoint_series_open (paths, 1, &error);
+          g_assert_no_error (error);
+          g_assert_true (ps_checkpoint_series_compute_norms (c, NULL, NULL, NULL, &error));
+          g_assert_no_error (error);
+          for (guint i = 0; i < ns; i++)
+            for (guint k = 0; k < nt; k++)
+              {
+                double n = ps_checkpoint_series_get_norm (c, i, k), r = ps_checkpoint_series_get_rel_change (c, i, k);
+                if (isnan (ref[i * nt + k]))
+                  continue;   /* not a float32 cell */
+                if (memcmp (&n, &ref[i * nt + k], sizeof n) != 0 || memcmp (&r, &ref[ns * nt + i * nt + k], sizeof r) != 0)
+                  g_error ("%s, step %u, %s, width %u, %u thread(s), %s: norm %.17g rel %.17g, expected %.17g %.17g", dir, i,
+                           ps_checkpoint_series_get_tensor_name (c, k), widths[wi], v % 2 ? 2 : 1, v < 2 ? "mapped" : "read",
+                           n, r, ref[i * nt + k], ref[ns * nt + i * nt + k]);
+              }
+        }
+    }
+  ps_checkpoint_series_set_sum_width (0);
+  ps_checkpoint_series_set_threads (0);
+  ps_checkpoint_series_set_mapping (TRUE);
+}
+
+static void
+test_norms_bits (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ps-series-bits-XXXXXX", NULL);
+  write_bits_series (dir);
+  gboolean order_matters = FALSE;
+  check_bits (dir, &order_matters);
+  g_autofree char *golden = series_dir ();
+  check_bits (golden, &order_matters);
+  g_assert_true (order_matters);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  for (const char *f; (f = g_dir_read_name (d)) != NULL;)
+    {
+      g_autofree char *p = g_build_filename (dir, f, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (dir);
+}
+
 /* A series growing one file at a time (a watched folder, files written out of order): after each
  * add_file only the new file's cells and, per tensor, the next checkpoint's are computed again, and
  * the norms equal a fresh computation over all the files bit for bit. */
@@ -841,6 +1003,7 @@ main (int argc, char **argv)
   g_test_add_func ("/checkpoint-series/rank-changes", test_rank_changes);
   g_test_add_func ("/checkpoint-series/mapped-values", test_mapped_values);
   g_test_add_func ("/checkpoint-series/norms-threads", test_norms_threads);
+  g_test_add_func ("/checkpoint-series/norms-bits", test_norms_bits);
   g_test_add_func ("/checkpoint-series/norms-incremental", test_norms_incremental);
   g_test_add_func ("/checkpoint-series/norms-truncated", test_norms_truncated);
   g_test_add_func ("/checkpoint-series/read-errors", test_read_errors);
