@@ -968,46 +968,12 @@ mha_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, P
       gp[i] = gp[i] * r.noise[i];
   /* softmax backward per row: dot = map2_reduce_all(g·y), then (g − dot)·y */
   {
-    g_autofree float *prod = g_new (float, MAX (S, 1));
     for (int64_t i = 0; i < B * L; i++)
       {
         float *g = gp + i * S;
         const float *y = r.p + i * S;
-        float dot;
-        if (S < 8)
-          {
-            dot = g[0] * y[0];
-            for (int64_t s = 1; s < S; s++)
-              dot += g[s] * y[s];
-          }
-        else
-          {
-            /* lanes: first vector's products, then fused acc + g·y (GCC contracts the vector add of the
-             * product; the ATEN_CPU_CAPABILITY=default build has no FMA and folds the lanes in order) */
-            const gboolean avx2 = cfg->flavour != PS_FLAVOUR_DEFAULT;
-            float a[8];
-            for (int l = 0; l < 8; l++)
-              a[l] = g[l] * y[l];
-            int64_t s = 8;
-            for (; s + 8 <= S; s += 8)
-              for (int l = 0; l < 8; l++)
-                a[l] = avx2 ? fmaf (g[s + l], y[s + l], a[l]) : a[l] + g[s + l] * y[s + l];
-            for (int l = 0; s + l < S; l++)
-              a[l] = avx2 ? fmaf (g[s + l], y[s + l], a[l]) : a[l] + g[s + l] * y[s + l];
-            if (avx2)
-              {
-                float h[4];
-                for (int l = 0; l < 4; l++)
-                  h[l] = a[l] + a[l + 4];
-                dot = (h[0] + h[2]) + (h[1] + h[3]);
-              }
-            else
-              {
-                dot = a[0];
-                for (int l = 1; l < 8; l++)
-                  dot = dot + a[l];
-              }
-          }
+        /* 8 lanes (16 at the AVX512 capability), fused; the DEFAULT build: 8 unfused, in order */
+        const float dot = ps_reduce_dot_all (g, y, S, cfg->flavour != PS_FLAVOUR_DEFAULT);
         for (int64_t s = 0; s < S; s++)
           g[s] = (g[s] - dot) * y[s];
       }

@@ -456,9 +456,33 @@ cross_entropy_prob (const PsLoss *loss, const PsTensor *input, const PsTensor *t
   return out;
 }
 
+gboolean
+ps_loss_input_swapped (const PsModule *root, const PsTensor *output)
+{
+  return root != NULL && output != NULL && output->ndim == 3 && g_str_equal (root->klass->name, "MultiheadAttention")
+         && ps_args_get_bool (root->args, "batch_first");
+}
+
+/* The elements of a (d0, d1, rest) tensor in the memory order of its dims-0-and-1-swapped view:
+ * out[(j·d0 + i)·rest + r] = x[(i·d1 + j)·rest + r]. */
+static void
+swap01 (const float *x, int64_t d0, int64_t d1, int64_t rest, float *out)
+{
+  for (int64_t i = 0; i < d0; i++)
+    for (int64_t j = 0; j < d1; j++)
+      memcpy (out + (j * d0 + i) * rest, x + (i * d1 + j) * rest, (gsize) rest * sizeof (float));
+}
+
 PsTensor *
 ps_loss_compute (const PsLoss *loss, const PsTensor *input, const PsTensor *target, PsTensor **grad_input,
                  GError **error)
+{
+  return ps_loss_compute_full (loss, input, FALSE, target, grad_input, error);
+}
+
+PsTensor *
+ps_loss_compute_full (const PsLoss *loss, const PsTensor *input, gboolean swapped, const PsTensor *target,
+                      PsTensor **grad_input, GError **error)
 {
   if (input->dtype != PS_DTYPE_FLOAT32)
     {
@@ -601,12 +625,17 @@ ps_loss_compute (const PsLoss *loss, const PsTensor *input, const PsTensor *targ
             /* beta = 0 is l1_loss */
             PsLoss l1 = *loss;
             l1.kind = PS_LOSS_L1;
-            return ps_loss_compute (&l1, input, target, grad_input, error);
+            return ps_loss_compute_full (&l1, input, swapped, target, grad_input, error);
           }
         /* smooth_l1_backward_cpu_kernel runs cpu_kernel_vec: chunks of 2 × Vectorized<float>::size()
          * take the vector lambda ((x / beta_f) · norm · g), the tail the scalar one, which compares
          * and divides by the double beta: norm · x · g / beta in double, rounded to float */
-        const int64_t vec_end = n - n % (2 * (int64_t) ps_threads_aten_lanes ());
+        const int64_t chunk = 2 * (int64_t) ps_threads_aten_lanes ();
+        const int64_t vec_end = n - n % chunk;
+        /* a swapped input (its memory (d1, d0, rest)) and the contiguous target cannot be coalesced:
+         * the kernel's inner loop is one row of `rest` elements, its vector chunks stay inside it */
+        const int64_t row = swapped && input->ndim == 3 ? input->shape[2] : 0;
+        const int64_t row_vec = row > 0 ? row - row % chunk : 0;
         const double beta_d = loss->beta;
         for (int64_t i = 0; i < n; i++)
           {
@@ -620,7 +649,7 @@ ps_loss_compute (const PsLoss *loss, const PsTensor *input, const PsTensor *targ
               {
                 if (huber)
                   g[i] = d <= -beta ? ((-beta) * norm) * 1.0f : d >= beta ? (beta * norm) * 1.0f : (d * norm) * 1.0f;
-                else if (i < vec_end)
+                else if (row > 0 ? i % row < row_vec : i < vec_end)
                   g[i] = (z >= beta ? (d > 0.0f ? 1.0f : -1.0f) * norm : (d / beta) * norm) * 1.0f;
                 else
                   g[i] = (double) d <= -beta_d ? -norm * 1.0f : (double) d >= beta_d ? norm * 1.0f
@@ -698,7 +727,19 @@ ps_loss_compute (const PsLoss *loss, const PsTensor *input, const PsTensor *targ
     }
   if (loss->reduction == PS_REDUCTION_NONE)
     return g_steal_pointer (&el);
-  float s = ps_reduce_sum (l, n);
+  float s;
+  if (swapped && input->ndim == 3 && loss->kind != PS_LOSS_BCE_WITH_LOGITS && loss->kind != PS_LOSS_BCE)
+    {
+      /* mse_loss, l1_loss (sub), smooth_l1_loss and huber_loss allocate their element-wise result
+       * through TensorIterator, which lays it out as the first input (the swapped view) is: the
+       * mean/sum then runs over it in memory order. (binary_cross_entropy_with_logits builds its
+       * result from (1 - target), contiguous.) */
+      g_autofree float *m = g_new (float, (gsize) MAX (n, 1));
+      swap01 (l, input->shape[0], input->shape[1], input->shape[2], m);
+      s = ps_reduce_sum (m, n);
+    }
+  else
+    s = ps_reduce_sum (l, n);
   PsTensor *out = scalar_tensor (mean ? s / fn : s, error);
   if (out != NULL && grad_input != NULL)
     *grad_input = g_steal_pointer (&gi);

@@ -10,6 +10,7 @@
 #include <glib.h>
 #include "ps-tensor.h"
 #include "ps-error.h"
+#include "ps-module.h"
 
 G_BEGIN_DECLS
 
@@ -55,6 +56,15 @@ gboolean     ps_loss_wants_indices  (const PsLoss *loss);
 /* loss_fn(input, target); when grad_input is non-NULL also input.grad after loss.backward(). */
 PsTensor    *ps_loss_compute        (const PsLoss *loss, const PsTensor *input, const PsTensor *target,
                                      PsTensor **grad_input, GError **error);
+/* The same for an input that is, in torch, a view with dims 0 and 1 swapped (`swapped`; the output
+ * of a batch_first MultiheadAttention: attn_output.transpose(1, 0), its memory in (L, N, E) order):
+ * MSELoss, L1Loss, SmoothL1Loss and HuberLoss then reduce in that memory order, and SmoothL1Loss's
+ * backward takes its vector chunks within rows of the last dim (tests/golden/gen_attn_batch_first.py).
+ * BCEWithLogitsLoss reduces a contiguous result either way. */
+PsTensor    *ps_loss_compute_full   (const PsLoss *loss, const PsTensor *input, gboolean swapped,
+                                     const PsTensor *target, PsTensor **grad_input, GError **error);
+/* Is root(x)'s output such a swapped view in torch? (a batch_first MultiheadAttention, 3-D) */
+gboolean     ps_loss_input_swapped  (const PsModule *root, const PsTensor *output);
 
 
 G_END_DECLS

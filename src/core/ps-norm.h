@@ -28,6 +28,10 @@ char    *ps_norm_base_extra_repr (const PsModule *self);
 void     ps_norm_batch_channels  (const float *x, float *y, int64_t N, int64_t C, int64_t S, gboolean use_batch,
                                   const float *w, const float *b, const float *rm, const float *rv,
                                   double momentum, double eps, float *new_rm, float *new_rv);
+/* The same with `fused` FALSE for torch's DEFAULT build (no fused multiply-adds). */
+void     ps_norm_batch_channels_full (const float *x, float *y, int64_t N, int64_t C, int64_t S, gboolean use_batch,
+                                      const float *w, const float *b, const float *rm, const float *rv,
+                                      double momentum, double eps, gboolean fused, float *new_rm, float *new_rv);
 
 /* native_batch_norm_backward on contiguous float (N, C, S) data (ps-norm.c explains the kernels):
  * train = batch statistics (recomputed from x as the forward saved them), else the running ones
@@ -36,5 +40,9 @@ void     ps_norm_batch_channels  (const float *x, float *y, int64_t N, int64_t C
 gboolean ps_norm_batch_backward  (const float *x, const float *gy, int64_t N, int64_t C, int64_t S, gboolean train,
                                   const float *w, const float *rm, const float *rv, double eps, int threads,
                                   float *gx, float *gw, float *gb, GError **error);
+/* The same with `fused` FALSE for torch's DEFAULT build. */
+gboolean ps_norm_batch_backward_full (const float *x, const float *gy, int64_t N, int64_t C, int64_t S, gboolean train,
+                                      const float *w, const float *rm, const float *rv, double eps, int threads,
+                                      gboolean fused, float *gx, float *gw, float *gb, GError **error);
 
 G_END_DECLS

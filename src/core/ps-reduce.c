@@ -177,3 +177,31 @@ ps_reduce_sum_naive (const float *x, int64_t n)
     s += x[i];
   return s;
 }
+
+float
+ps_reduce_dot_all (const float *g, const float *y, int64_t n, gboolean fused)
+{
+  const int L = fused ? ps_threads_aten_lanes () : 8;
+  if (n < L)
+    {
+      float s = g[0] * y[0];
+      for (int64_t i = 1; i < n; i++)
+        s = s + g[i] * y[i];
+      return s;
+    }
+  float acc[PS_REDUCE_MAX_LANES];
+  for (int l = 0; l < L; l++)
+    acc[l] = g[l] * y[l];
+  int64_t i = L;
+  for (; i < n - n % L; i += L)
+    for (int l = 0; l < L; l++)
+      acc[l] = fused ? fmaf (g[i + l], y[i + l], acc[l]) : acc[l] + g[i + l] * y[i + l];
+  for (int l = 0; l < n - i; l++)
+    acc[l] = fused ? fmaf (g[i + l], y[i + l], acc[l]) : acc[l] + g[i + l] * y[i + l];
+  if (fused)
+    return ps_reduce_fold (acc, L);
+  float s = acc[0];
+  for (int l = 1; l < L; l++)
+    s = s + acc[l];
+  return s;
+}

@@ -28,6 +28,12 @@ void  ps_reduce_sum_dim0    (const float *x, int64_t rows, int64_t cols, float *
  * lanes folded as VecReduceAllSIMD<float> does (ps_reduce_fold), or in order when avx2 is FALSE
  * (ATEN_CPU_CAPABILITY=default). */
 float ps_reduce_all_sum     (const float *v, int64_t n, gboolean avx2);
+/* vec::map2_reduce_all of g·y over n contiguous floats (_vec_softmax_backward's row dot): fewer
+ * than the lanes (8; 16 at the AVX512 capability when fused) → left to right; otherwise the first
+ * vector's products, then acc = fma(g, y, acc) over the whole vectors and the partial last one
+ * into the first lanes, folded by ps_reduce_fold; fused FALSE (ATEN_CPU_CAPABILITY=default): 8
+ * lanes without FMA, folded in lane order. */
+float ps_reduce_dot_all     (const float *g, const float *y, int64_t n, gboolean fused);
 /* VecReduceAllSIMD<float>'s fold of 8 (AVX2) or 16 (AVX512) lane accumulators: the upper half added
  * onto the lower down to 4 lanes, then (a0 + a2) + (a1 + a3). */
 float ps_reduce_fold        (const float *lanes, int n_lanes);

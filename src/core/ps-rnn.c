@@ -24,6 +24,7 @@
 #include "ps-ops.h"
 #include "ps-reduce.h"
 #include "ps-sleef.h"
+#include "ps-threads.h"
 
 #include <limits.h>
 #include <math.h>
@@ -395,8 +396,9 @@ fits_int (int64_t v)
 }
 
 /* at::sigmoid_ on a gate chunk, a (n, H) view with row stride G: ATen's vectorized loop runs per
- * row, whole 16-element chunks by the vector code (Sleef exp, reciprocal), the rest of the row by
- * the scalar code (glibc exp). vec_end = H / 16 · 16. */
+ * row, whole chunks of 2 · Vectorized<float>::size() elements (16; 32 at the AVX512 capability) by
+ * the vector code (Sleef exp, reciprocal), the rest of the row by the scalar code (glibc exp).
+ * vec_end = H / chunk · chunk. */
 static inline float
 sigmoid_at (float x, int64_t j, int64_t vec_end)
 {
@@ -442,7 +444,8 @@ cell_step (const RnnConfig *cfg, const DirParams *p, int64_t n, const float *gi,
   /* ATEN_CPU_CAPABILITY=default: Vectorized<float> is scalar glibc code on every element */
   const gboolean avx2 = cfg->flavour != PS_FLAVOUR_DEFAULT;
   float (*tanh_at) (float) = avx2 ? ps_sleef_tanhf : tanhf;
-  int64_t ve = avx2 ? H / 16 * 16 : 0;
+  const int64_t chunk = 2 * (int64_t) ps_threads_aten_lanes ();
+  int64_t ve = avx2 ? H / chunk * chunk : 0;
   ps_ops_linear_rows (h, n, hr, p->w_hh, G, p->b_hh, hg);
   for (int64_t r = 0; r < n; r++)
     {

@@ -40,7 +40,7 @@ ps_train_step_full (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimiz
   if (out == NULL)
     return FALSE;
   g_autoptr (PsTensor) gout = NULL;
-  g_autoptr (PsTensor) l = ps_loss_compute (loss, out, yb, &gout, error);
+  g_autoptr (PsTensor) l = ps_loss_compute_full (loss, out, ps_loss_input_swapped (model, out), yb, &gout, error);
   if (l == NULL || !ps_tape_backward (tape, gout, error))
     return FALSE;
   float total = 0.0f;

@@ -1045,7 +1045,8 @@ ps_train_forward_with_loss (PsState *state, const char *target_id, PsModule *tar
   PsTape *tape = ps_tape_new ();
   g_autoptr (PsTensor) y = ps_tape_forward (tape, target, x, &state->gen, error);
   g_autoptr (PsTensor) gout = NULL;
-  g_autoptr (PsTensor) l = y ? ps_loss_compute (loss, y, t, loss->reduction == PS_REDUCTION_NONE ? NULL : &gout, error)
+  g_autoptr (PsTensor) l = y ? ps_loss_compute_full (loss, y, ps_loss_input_swapped (target, y), t,
+                                                   loss->reduction == PS_REDUCTION_NONE ? NULL : &gout, error)
                              : NULL;
   if (l == NULL)
     {

@@ -256,7 +256,7 @@ ps_train_figures_output_grad_tensors (PsState *st, guint rows, const PsLoss *los
   ps_tape_keep_output_grads (tape, TRUE);
   g_autoptr (PsTensor) y = ps_tape_forward (tape, ps_state_get_root (copy), x, &gen, error);
   g_autoptr (PsTensor) gy = NULL;
-  g_autoptr (PsTensor) l = y ? ps_loss_compute (loss, y, t, &gy, error) : NULL;
+  g_autoptr (PsTensor) l = y ? ps_loss_compute_full (loss, y, ps_loss_input_swapped (ps_state_get_root (copy), y), t, &gy, error) : NULL;
   if (l == NULL || !ps_tape_backward (tape, gy, error))
     {
       ps_tape_free (tape);

@@ -28,7 +28,8 @@
 
 /* The fixture: backward-golden.json, or PS_BACKWARD_GOLDEN's (tests/meson.build's
  * test-backward-avx512: torch's cases made at ATEN_CPU_CAPABILITY=avx512, replayed at that
- * capability — Vectorized<float> of 16 lanes in every norm kernel, softmax and reduction). */
+ * capability — Vectorized<float> of 16 lanes in every norm kernel (InstanceNorm too), softmax and
+ * reduction, MultiheadAttention's softmax backward, the RNN gates' sigmoid chunks of 32). */
 static const char *
 golden_file (void)
 {

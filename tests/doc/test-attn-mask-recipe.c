@@ -4,6 +4,9 @@
  *     and those scripts, run by torch 1.13 (tests/golden/run_export.py → NAME.export.json), computed
  *     our outputs, our parameters after masked training steps (forward with a loss, backward,
  *     Adam step) and left the generator where we do (masks drawn by randn, attention dropout);
+ *     the bf-* recipes train a batch_first MultiheadAttention with six losses (its output is a
+ *     transposed view in torch: the losses reduce in (L, N, E) memory order; tests/golden/
+ *     gen_attn_batch_first.py), every step's loss and the parameters bit-exact;
  *   - a recipe saved and loaded again keeps the masks (booleans stay booleans);
  *   - bad masks fail their op with torch's message and change nothing; masks on a target other than
  *     MultiheadAttention are Python's TypeError; mixing booleans and numbers is a parse error.
@@ -14,7 +17,8 @@
 #include "ps-timeline.h"
 #include "train-export.h"
 
-static const char *const recipes[] = { "forward", "dissected", "train" };
+static const char *const recipes[] = { "forward", "dissected", "train", "bf-mse", "bf-mse-sum", "bf-l1", "bf-smooth-l1",
+                                         "bf-huber", "bf-bce-logits" };
 
 static char *
 data_dir (void)

@@ -298,6 +298,14 @@ def default_cases():
     case('default GELU tanh', 'GELU', {'approximate': 'tanh'}, [5, 19], seed=176, scale=2.0)
     case('default Tanh', 'Tanh', {}, [3, 45], seed=177, scale=2.0)
     case('default Sigmoid', 'Sigmoid', {}, [3, 45], seed=178, scale=3.0)
+    # InstanceNorm (batch_norm on the (1, N·C, S) view) in torch's DEFAULT build
+    case('default IN1d affine', 'InstanceNorm1d', {'num_features': 4, 'affine': True}, [5, 4, 37], seed=179, init_=W,
+         scale=2.0, shift=0.5)
+    case('default IN2d affine track', 'InstanceNorm2d', {'num_features': 3, 'affine': True,
+         'track_running_stats': True}, [2, 3, 5, 7], seed=180, init_=W)
+    case('default IN2d eval track', 'InstanceNorm2d', {'num_features': 2, 'affine': True, 'track_running_stats': True},
+         [3, 2, 4, 5], seed=181, init_=W + [('running_mean', -1, 1), ('running_var', 0.5, 2)], mode='eval')
+    case('default IN1d', 'InstanceNorm1d', {'num_features': 3}, [2, 3, 9], seed=182, scale=3.0)
 
 
 # ---- the norm layers, Softmax and the reductions at ATEN_CPU_CAPABILITY=avx512 (Vectorized<float> of
@@ -339,6 +347,27 @@ def avx512_cases():
          ('running_var', 0.5, 2)], mode='eval')
     case('512 Softmax 5', 'Softmax', {'dim': 1}, [4, 5], seed=73)
     case('512 Softmax 100', 'Softmax', {'dim': 1}, [4, 100], seed=421, scale=3.0)
+    # InstanceNorm, MultiheadAttention and the RNN family at 16 lanes
+    for t in (0, 3, 8, 15):
+        case('512 IN1d affine %d' % (16 + t), 'InstanceNorm1d', {'num_features': 3, 'affine': True}, [2, 3, 16 + t],
+             seed=440 + t, init_=W, scale=2.0)
+    case('512 IN2d affine track', 'InstanceNorm2d', {'num_features': 3, 'affine': True, 'track_running_stats': True},
+         [2, 3, 5, 7], seed=460, init_=W)
+    case('512 IN2d eval track', 'InstanceNorm2d', {'num_features': 2, 'affine': True, 'track_running_stats': True},
+         [3, 2, 4, 5], seed=461, init_=W + [('running_mean', -1, 1), ('running_var', 0.5, 2)], mode='eval')
+    case('512 MHA', 'MultiheadAttention', {'embed_dim': 8, 'num_heads': 2}, [5, 3, 8], seed=470)
+    case('512 MHA rows 9', 'MultiheadAttention', {'embed_dim': 24, 'num_heads': 2}, [9, 2, 24], seed=471)
+    case('512 MHA rows 20', 'MultiheadAttention', {'embed_dim': 32, 'num_heads': 4, 'batch_first': True}, [2, 20, 32],
+         seed=472)
+    case('512 MHA kv zero', 'MultiheadAttention', {'embed_dim': 8, 'num_heads': 2, 'add_bias_kv': True,
+         'add_zero_attn': True}, [17, 2, 8], seed=473)
+    case('512 RNN tanh H20', 'RNN', {'input_size': 4, 'hidden_size': 20}, [6, 3, 4], seed=480)
+    case('512 LSTM H20', 'LSTM', {'input_size': 4, 'hidden_size': 20}, [5, 2, 4], seed=481)
+    case('512 GRU H33', 'GRU', {'input_size': 8, 'hidden_size': 33}, [4, 3, 8], seed=482)
+    case('512 LSTM bi H40 2 layers', 'LSTM', {'input_size': 6, 'hidden_size': 40, 'num_layers': 2,
+         'bidirectional': True}, [4, 2, 6], seed=483)
+    case('512 GRU H24 batch_first', 'GRU', {'input_size': 5, 'hidden_size': 24, 'batch_first': True}, [3, 4, 5],
+         seed=484)
 
 
 def avx512_sums():
