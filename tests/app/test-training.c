@@ -769,9 +769,10 @@ test_replay_in_worker (void)
   g_assert_true (ps_state_resolve (sub, "fc1.weight", NULL, &p, NULL));
   g_assert_true (page_tensor (w, PS_PAGE_HEATMAP) == p->value);
   {
-    g_autoptr (PsSafetensors) st2 = cli_state_at (doc, k2 + 1, &dir);
+    g_autofree char *dir2 = NULL;
+    g_autoptr (PsSafetensors) st2 = cli_state_at (doc, k2 + 1, &dir2);
     assert_state_is_cli (sub, st2);
-    remove_dir (dir);
+    remove_dir (dir2);
   }
 
   /* closing mid-replay: the page goes at once, the worker's late result is dropped */
