@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <math.h>
 
 static const char recipe[] =
   "{\"format\":\"paramscope-recipe\",\"version\":3,\"seed\":0,\"root\":\"net\",\"ops\":["
@@ -80,11 +81,14 @@ cmp_double (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
+static double p95;   /* of the last summary */
+
 static void
 summary (const char *what, GArray *v, double *med, double *max, guint *over)
 {
   qsort (v->data, v->len, sizeof (double), cmp_double);
   *med = v->len ? g_array_index (v, double, v->len / 2) : 0;
+  p95 = v->len ? g_array_index (v, double, MIN (v->len - 1, (guint) (0.95 * v->len))) : 0;
   *max = v->len ? g_array_index (v, double, v->len - 1) : 0;
   *over = 0;
   for (guint i = 0; i < v->len; i++)
@@ -123,8 +127,11 @@ main (int argc, char **argv)
   g_timeout_add (5, on_timeout, NULL);
   printf ("model: 784-128-10 MLP, 101,770 parameters; 6,000 Fashion-MNIST images; Adam lr 1e-3, batch 64, "
           "record every 10th step; window 1400×900\n");
-  printf ("%-27s %5s %7s %8s %8s %5s %8s %5s %9s %9s %6s\n", "view while training", "steps", "steps/s", "gap med",
-          "gap max", ">50ms", "cpu max", ">50ms", "frame med", "frame max", "frames");
+  double load[3] = { 0, 0, 0 };
+  if (getloadavg (load, 3) > 0)
+    printf ("load average at start: %.1f %.1f %.1f\n", load[0], load[1], load[2]);
+  printf ("%-27s %5s %7s %8s %8s %5s %8s %5s %9s %9s %9s %6s %5s\n", "view while training", "steps", "steps/s", "gap med",
+          "gap max", ">50ms", "cpu max", ">50ms", "frame med", "frame p95", "frame max", "frames", "load");
   const PsTrainingView views[] = { PS_TRAINING_VIEW_LOSS, PS_TRAINING_VIEW_RATIOS, PS_TRAINING_VIEW_ACTIVATIONS,
                                    PS_TRAINING_VIEW_GRADIENTS, PS_TRAINING_VIEW_WEIGHT_GRID, PS_TRAINING_VIEW_HEATMAP };
   const char *names[] = { "loss curve", "ratio chart", "activations (256 samples)", "gradients per layer",
@@ -161,8 +168,11 @@ main (int argc, char **argv)
       summary ("gaps", gaps, &gm, &gx, &go);
       summary ("cpu", cpu_gaps, &cm, &cx, &co);
       summary ("frames", frames, &fm, &fx, &fo);
-      printf ("%-27s %5" G_GINT64_FORMAT " %7.0f %6.1fms %6.1fms %5u %6.1fms %5u %7.1fms %7.1fms %6u\n", names[v], steps,
-              steps / secs, gm, gx, go, cx, co, fm, fx, frames->len);
+      double fp = p95;
+      if (getloadavg (load, 1) < 1)
+        load[0] = NAN;
+      printf ("%-27s %5" G_GINT64_FORMAT " %7.0f %6.1fms %6.1fms %5u %6.1fms %5u %7.1fms %7.1fms %7.1fms %6u %5.1f\n",
+              names[v], steps, steps / secs, gm, gx, go, cx, co, fm, fp, fx, frames->len, load[0]);
       g_clear_pointer (&gaps, g_array_unref);
       g_clear_pointer (&frames, g_array_unref);
       g_clear_pointer (&cpu_gaps, g_array_unref);

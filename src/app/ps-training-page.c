@@ -69,7 +69,20 @@ struct _PsTrainingPage {
   PsTrainAxis axis;
   guint shown;
   PsState *shown_state;            /* ref */
+  guint pic_index;                 /* the sub-step whose snapshot shown_state is (while a replay runs,
+                                    * the previous picture stays: it may differ from `shown`) */
   gboolean syncing;
+
+  /* dropped snapshots (memory budget) are replayed in a worker (ps_train_log_get_state_async): one
+   * at a time, a newer request cancels the older; the newest few results are kept */
+  GCancellable *replay_cancellable;  /* ref while a replay runs */
+  guint replay_index;
+  guint replay_gen;
+  GHashTable *replayed;            /* record index → PsState* (ref) */
+  GQueue replayed_order;           /* its keys (GUINT_TO_POINTER), oldest first */
+  char *replay_error;              /* why the last replay failed (cleared on the next request) */
+  gint64 replay_started;           /* monotonic µs */
+  double last_replay_ms;           /* request → picture, the last finished replay */
 
   /* the figure of the current view */
   PsTrainingView view;
@@ -92,6 +105,7 @@ struct _PsTrainingPage {
   PsWeightGrid *wg;
   PsFigure *fig;
   PsTensor *shown_tensor;          /* ref */
+  PsState *diff_state;             /* ref: the difference view's other sub-step */
   gboolean have_figure;
 };
 
@@ -109,9 +123,20 @@ static void rebuild (PsTrainingPage *self);
 
 /* ---------- records ---------- */
 
+static void cancel_replay (PsTrainingPage *self);
+
+static void
+forget_replayed (PsTrainingPage *self)
+{
+  g_hash_table_remove_all (self->replayed);
+  g_queue_clear (&self->replayed_order);
+}
+
 static void
 clear_records (PsTrainingPage *self)
 {
+  cancel_replay (self);
+  forget_replayed (self);
   g_ptr_array_set_size (self->records, 0);
   g_ptr_array_set_size (self->states, 0);
   g_ptr_array_set_size (self->held, 0);
@@ -147,7 +172,7 @@ index_timeline (PsTrainingPage *self)
 {
   clear_records (self);
   g_clear_pointer (&self->index_error, g_free);
-  self->axis = (PsTrainAxis) { 0, 0 };
+  self->axis = (PsTrainAxis) { 0, 0, 0 };
   if (self->doc == NULL)
     return;
   PsTimeline *tl = ps_document_get_timeline (self->doc);
@@ -173,27 +198,121 @@ index_timeline (PsTrainingPage *self)
       for (guint k = 0; k < st->train_log->records->len; k++)
         {
           const PsTrainRecord *r = st->train_log->records->pdata[k];
+          if (k == 0)
+            ps_train_axis_begin_run (&self->axis, r);
           add_record (self, r, r->state, i);
         }
     }
 }
 
-/* Record i's state: its snapshot, or — when the train op dropped it to stay within the memory
- * budget — a replay from the nearest kept one (ps_train_log_get_state). NULL for a live record. */
+/* The timeline state whose train log holds record i (no ref), and the record's index in it. */
 static PsState *
-record_state (PsTrainingPage *self, guint i)
+record_owner (PsTrainingPage *self, guint i, guint *k_out)
 {
-  PsState *st = self->states->pdata[i];
-  if (st != NULL)
-    return ps_state_ref (st);
   const PsTrainRecord *r = self->records->pdata[i];
   for (guint h = 0; h < self->held->len; h++)
     {
-      const PsTrainLog *log = ((PsState *) self->held->pdata[h])->train_log;
+      PsState *owner = self->held->pdata[h];
+      const PsTrainLog *log = owner->train_log;
       for (guint k = 0; log != NULL && k < log->records->len; k++)
         if (log->records->pdata[k] == r)
-          return ps_train_log_get_state (log, k, NULL);
+          {
+            *k_out = k;
+            return owner;
+          }
     }
+  return NULL;
+}
+
+typedef struct {
+  GWeakRef page;
+  guint index, gen;
+} ReplayRequest;
+
+static void
+replay_request_free (ReplayRequest *q)
+{
+  g_weak_ref_clear (&q->page);
+  g_free (q);
+}
+
+static void
+cancel_replay (PsTrainingPage *self)
+{
+  self->replay_gen++;
+  if (self->replay_cancellable != NULL)
+    g_cancellable_cancel (self->replay_cancellable);
+  g_clear_object (&self->replay_cancellable);
+}
+
+static void
+on_replayed (GObject *source, GAsyncResult *result, gpointer data)
+{
+  ReplayRequest *q = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsState) st = ps_train_log_get_state_finish (result, &error);
+  g_autoptr (PsTrainingPage) self = g_weak_ref_get (&q->page);
+  const guint index = q->index, gen = q->gen;
+  replay_request_free (q);
+  /* the page closed, or a newer request replaced this one: nothing to show */
+  if (self == NULL || self->disposed || gen != self->replay_gen)
+    return;
+  g_clear_object (&self->replay_cancellable);
+  self->last_replay_ms = (double) (g_get_monotonic_time () - self->replay_started) / 1000.0;
+  if (st == NULL)
+    {
+      g_free (self->replay_error);
+      self->replay_error = g_strdup (error->message);
+    }
+  else
+    {
+      /* keep the newest four (the shown sub-step and the difference view's other one among them) */
+      if (g_queue_get_length (&self->replayed_order) >= 4)
+        g_hash_table_remove (self->replayed, g_queue_pop_head (&self->replayed_order));
+      g_hash_table_replace (self->replayed, GUINT_TO_POINTER (index), g_steal_pointer (&st));
+      g_queue_push_tail (&self->replayed_order, GUINT_TO_POINTER (index));
+    }
+  rebuild (self);
+}
+
+/* Record i's state (a new ref): its snapshot, or — when the train op dropped it to stay within the
+ * memory budget — a replay from the nearest kept one. The replay runs in a worker: NULL and
+ * *pending until it is done (rebuild runs again then). An export, which draws frame after frame
+ * at once, replays here. NULL (not pending) for a live record or when the replay failed. */
+static PsState *
+record_state (PsTrainingPage *self, guint i, gboolean *pending)
+{
+  *pending = FALSE;
+  PsState *st = self->states->pdata[i];
+  if (st != NULL)
+    return ps_state_ref (st);
+  st = g_hash_table_lookup (self->replayed, GUINT_TO_POINTER (i));
+  if (st != NULL)
+    return ps_state_ref (st);
+  guint k = 0;
+  PsState *owner = record_owner (self, i, &k);
+  if (owner == NULL)
+    return NULL;
+  if (self->exporting)
+    return ps_train_log_get_state (owner->train_log, k, NULL);
+  if (self->replay_cancellable != NULL && self->replay_index == i)
+    {
+      *pending = TRUE;   /* already on its way */
+      return NULL;
+    }
+  if (self->replay_error != NULL && self->replay_cancellable == NULL && self->replay_index == i)
+    return NULL;   /* it failed: the page says why (a new request for it comes with another sub-step) */
+  cancel_replay (self);
+  g_clear_pointer (&self->replay_error, g_free);
+  self->replay_index = i;
+  self->replay_started = g_get_monotonic_time ();
+  self->replay_cancellable = g_cancellable_new ();
+  ReplayRequest *q = g_new0 (ReplayRequest, 1);
+  g_weak_ref_init (&q->page, self);
+  q->index = i;
+  q->gen = self->replay_gen;
+  ps_train_log_get_state_async (owner, k, self->replay_cancellable, on_replayed, q);
+  *pending = TRUE;
   return NULL;
 }
 
@@ -202,7 +321,12 @@ index_monitor (PsTrainingPage *self)
 {
   guint n = ps_train_monitor_get_n_records (self->monitor);
   for (guint i = self->records->len; i < n; i++)
-    add_record (self, ps_train_monitor_get_record (self->monitor, i), NULL, 0);
+    {
+      const PsTrainRecord *r = ps_train_monitor_get_record (self->monitor, i);
+      if (i == 0)
+        ps_train_axis_begin_run (&self->axis, r);   /* the live run continues the timeline's axis */
+      add_record (self, r, NULL, 0);
+    }
 }
 
 /* ---------- the shown snapshot ---------- */
@@ -343,6 +467,7 @@ clear_figure (PsTrainingPage *self)
   g_clear_pointer (&self->wg, ps_weight_grid_free);
   g_clear_pointer (&self->fig, ps_figure_free);
   g_clear_pointer (&self->shown_tensor, ps_tensor_unref);
+  g_clear_pointer (&self->diff_state, ps_state_unref);
   g_clear_pointer (&self->empty_text, g_free);
 }
 
@@ -584,7 +709,7 @@ build_param (PsTrainingPage *self, PsFigureKind kind, gboolean diff)
   if (diff)
     {
       guint from = (guint) gtk_spin_button_get_value_as_int (self->diff_spin);
-      g_autoptr (PsState) a = from < self->states->len ? record_state (self, from) : NULL;
+      PsState *a = self->diff_state;
       g_autofree char *at = NULL;
       PsTensor *ta = a ? what_tensor (self, a, &at) : NULL;
       if (ta == NULL)
@@ -703,6 +828,19 @@ update_substep_label (PsTrainingPage *self)
   const PsTrainRecord *r = self->records->pdata[self->shown];
   g_autofree char *what = ps_train_record_describe (r, g_array_index (self->xsteps, int64_t, self->shown));
   g_autofree char *text = g_strdup_printf (_("Sub-step %u of %u: %s"), self->shown + 1, self->records->len, what);
+  if (self->replay_cancellable != NULL)
+    {
+      /* its snapshot was dropped (memory budget): recomputed from the nearest kept one */
+      char *more = g_strdup_printf (_("%s — recomputing its snapshot…"), text);
+      g_free (text);
+      text = more;
+    }
+  else if (self->replay_error != NULL && self->replay_index == self->shown)
+    {
+      char *more = g_strdup_printf (_("%s — its snapshot could not be recomputed: %s"), text, self->replay_error);
+      g_free (text);
+      text = more;
+    }
   gtk_label_set_text (self->sub_label, text);
 }
 
@@ -719,29 +857,60 @@ rebuild (PsTrainingPage *self)
     }
   self->stale = FALSE;
   self->n_rebuilds++;
+  gboolean reindexed = FALSE;
   if (self->monitor != NULL)
     index_monitor (self);
   else if (self->dirty)
     {
       index_timeline (self);
       self->dirty = FALSE;
+      reindexed = TRUE;
     }
   guint n = self->records->len;
   if (self->monitor != NULL || self->shown >= n)
     self->shown = n ? n - 1 : 0;
-  g_clear_pointer (&self->shown_state, ps_state_unref);
-  if (self->monitor != NULL)
-    self->shown_state = ps_train_monitor_dup_latest_state (self->monitor);
-  else if (n > 0)
-    self->shown_state = record_state (self, self->shown);
-  else if (self->doc != NULL)
-    self->shown_state = ps_state_ref (ps_document_get_current_state (self->doc));
-  if (self->shown_state == NULL && self->monitor == NULL && self->doc != NULL)   /* a replay failed */
-    self->shown_state = ps_state_ref (ps_document_get_current_state (self->doc));
   self->syncing = TRUE;
   gtk_adjustment_configure (self->sub_adjustment, self->shown, 0, MAX (n, 1) - 1, 1, 10, 0);
   gtk_spin_button_set_range (self->diff_spin, 0, MAX (n, 1) - 1);
   self->syncing = FALSE;
+  PsState *want = NULL;
+  gboolean pending = FALSE;
+  if (self->monitor != NULL)
+    want = ps_train_monitor_dup_latest_state (self->monitor);
+  else if (n > 0)
+    want = record_state (self, self->shown, &pending);
+  else if (self->doc != NULL)
+    want = ps_state_ref (ps_document_get_current_state (self->doc));
+  /* the difference view's other sub-step, replayed too when dropped */
+  PsState *other = NULL;
+  PsTrainingView view = (PsTrainingView) gtk_drop_down_get_selected (self->view_dropdown);
+  if (!pending && view == PS_TRAINING_VIEW_DIFFERENCE && self->monitor == NULL && n > 0)
+    {
+      guint from = (guint) gtk_spin_button_get_value_as_int (self->diff_spin);
+      other = from < n ? record_state (self, from, &pending) : NULL;
+    }
+  if (pending)
+    {
+      /* a dropped snapshot is being replayed in the worker: the previous picture stays until it is
+       * ready (on_replayed rebuilds); the line under the scale says what is coming */
+      g_clear_pointer (&want, ps_state_unref);
+      if (reindexed)
+        {
+          /* the previous picture drew the records as they were indexed: gone now */
+          clear_figure (self);
+          g_clear_pointer (&self->shown_state, ps_state_unref);
+          self->empty_text = g_strdup_printf (_("Recomputing sub-step %u…"), self->shown + 1);
+          ps_plot_view_invalidate (self->plot);
+        }
+      update_status (self);
+      update_substep_label (self);
+      return;
+    }
+  if (want == NULL && self->monitor == NULL && self->doc != NULL)   /* a replay failed */
+    want = ps_state_ref (ps_document_get_current_state (self->doc));
+  g_clear_pointer (&self->shown_state, ps_state_unref);
+  self->shown_state = want;
+  self->pic_index = self->shown;
   gtk_widget_set_sensitive (GTK_WIDGET (self->sub_scale), self->monitor == NULL && n > 1);
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button), self->monitor != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), self->monitor != NULL);
@@ -752,6 +921,7 @@ rebuild (PsTrainingPage *self)
                                            && self->view <= PS_TRAINING_VIEW_DIFFERENCE);
   gtk_widget_set_visible (self->diff_box, self->view == PS_TRAINING_VIEW_DIFFERENCE);
   clear_figure (self);
+  self->diff_state = other;
   if (n == 0 && self->view <= PS_TRAINING_VIEW_RATIOS)
     self->empty_text = g_strdup (self->monitor ? _("Waiting for the first recorded sub-step…")
                                                : _("No recorded training steps yet: Train… adds a run."));
@@ -1003,7 +1173,7 @@ ps_training_page_set_monitor (PsTrainingPage *self, PsTrainMonitor *monitor, GCa
       clear_records (self);
       /* the run is appended after the timeline's train ops: its points continue their axis, as
        * they will when the run has finished and the timeline is indexed again */
-      self->axis = (PsTrainAxis) { 0, 0 };
+      self->axis = (PsTrainAxis) { 0, 0, 0 };
       PsTimeline *tl = self->doc ? ps_document_get_timeline (self->doc) : NULL;
       for (guint i = 1; tl != NULL && i <= ps_timeline_get_n_steps (tl); i++)
         {
@@ -1015,7 +1185,12 @@ ps_training_page_set_monitor (PsTrainingPage *self, PsTrainMonitor *monitor, GCa
            * on the axis, instead of the app aborting */
           PsState *st = ps_timeline_get_state_full (tl, i, NULL);
           for (guint k = 0; st != NULL && st->train_log != NULL && k < st->train_log->records->len; k++)
-            ps_train_axis_next (&self->axis, ((const PsTrainRecord *) st->train_log->records->pdata[k])->step);
+            {
+              const PsTrainRecord *r = st->train_log->records->pdata[k];
+              if (k == 0)
+                ps_train_axis_begin_run (&self->axis, r);
+              ps_train_axis_next (&self->axis, r->step);
+            }
         }
       if (self->tick_id == 0)
         self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, self, NULL);
@@ -1131,6 +1306,10 @@ ps_training_page_get_status (PsTrainingPage *self)
 }
 const char *ps_training_page_get_empty_text (PsTrainingPage *self) { return self->have_figure ? NULL : self->empty_text; }
 guint ps_training_page_get_n_rebuilds (PsTrainingPage *self) { return self->n_rebuilds; }
+gboolean ps_training_page_get_replaying (PsTrainingPage *self) { return self->replay_cancellable != NULL; }
+guint ps_training_page_get_picture_substep (PsTrainingPage *self) { return self->pic_index; }
+double ps_training_page_get_last_replay_ms (PsTrainingPage *self) { return self->last_replay_ms; }
+const char *ps_training_page_get_substep_text (PsTrainingPage *self) { return gtk_label_get_text (self->sub_label); }
 
 const PsLayerDiagnostics *
 ps_training_page_get_layer_diagnostics (PsTrainingPage *self)
@@ -1223,6 +1402,7 @@ ps_training_page_dispose (GObject *object)
 {
   PsTrainingPage *self = PS_TRAINING_PAGE (object);
   self->disposed = TRUE;
+  cancel_replay (self);   /* the worker ends between two steps; its result finds no page */
   if (self->tick_id != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
   self->tick_id = 0;
@@ -1256,6 +1436,9 @@ ps_training_page_finalize (GObject *object)
   g_array_unref (self->layers);
   g_free (self->status);
   g_free (self->index_error);
+  g_free (self->replay_error);
+  forget_replayed (self);
+  g_hash_table_unref (self->replayed);
   G_OBJECT_CLASS (ps_training_page_parent_class)->finalize (object);
 }
 
@@ -1276,6 +1459,8 @@ ps_training_page_init (PsTrainingPage *self)
   self->held = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
   self->xsteps = g_array_new (FALSE, FALSE, sizeof (int64_t));
   self->rec_ops = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->replayed = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_state_unref);
+  g_queue_init (&self->replayed_order);
   self->loss = g_array_new (FALSE, FALSE, sizeof (double));
   self->acc = g_array_new (FALSE, FALSE, sizeof (double));
   self->lr = g_array_new (FALSE, FALSE, sizeof (double));

@@ -60,6 +60,14 @@ int64_t   ps_training_page_get_axis_step (PsTrainingPage *self, guint i);
 void      ps_training_page_set_substep  (PsTrainingPage *self, guint i);
 /* The snapshot shown (no ref; NULL if none) and the tensor the parameter views draw (no ref). */
 PsState  *ps_training_page_get_shown_state (PsTrainingPage *self);
+/* A sub-step whose snapshot was dropped (memory budget) is replayed in a worker; meanwhile the
+ * previous picture stays. TRUE while that replay runs; the sub-step the picture (and
+ * get_shown_state) belongs to; the last finished replay's time from request to result (ms). */
+gboolean  ps_training_page_get_replaying (PsTrainingPage *self);
+guint     ps_training_page_get_picture_substep (PsTrainingPage *self);
+double    ps_training_page_get_last_replay_ms (PsTrainingPage *self);
+/* The line under the sub-step scale ("Sub-step 12 of 80: training step 12 · …"). */
+const char *ps_training_page_get_substep_text (PsTrainingPage *self);
 PsTensor *ps_training_page_get_shown_tensor (PsTrainingPage *self);
 /* Select the parameter (recipe target "fc1.weight") and what of it: "value", "grad" or an
  * optimizer state name ("momentum_buffer", "exp_avg" …). FALSE if not listed. */

@@ -95,6 +95,11 @@ struct _PsWindow {
   guint n_substeps;           /* its records */
   guint substep;              /* the one shown; n_substeps = the step's own state (after the run) */
   GArray *sub_axis;           /* int64 training-axis step of each record */
+  GCancellable *sub_replay_cancellable;   /* ref while a dropped sub-step is replayed in a worker */
+  guint sub_replay_index, sub_replay_gen;
+  PsState *sub_replayed;      /* ref: the last replayed sub-step of sub_owner's log, or NULL */
+  guint sub_replayed_index;
+  char *sub_replay_error;
   GtkEntry *pytorch_entry;    /* the PyTorch line under the tree (ps-window-pytorch.c) */
   GHashTable *pytorch_inputs; /* inputs typed there (x = torch.randn(1, 10)), for later lines */
   PsState *pytorch_state;     /* ref: the state after the last typed line (another change forgets the
@@ -142,6 +147,9 @@ guint       ps_window_get_n_substeps  (PsWindow *self);
 guint       ps_window_get_substep     (PsWindow *self);
 void        ps_window_set_substep     (PsWindow *self, guint i);
 PsState    *ps_window_get_substep_state (PsWindow *self);
+/* TRUE while the shown sub-step's dropped snapshot is replayed in a worker (the pages keep the
+ * previous picture until it is ready). */
+gboolean    ps_window_get_substep_replaying (PsWindow *self);
 /* Play: move to the next sub-step to show (from_start: the first); FALSE when there is none left. */
 gboolean    ps_window_substeps_advance (PsWindow *self, gboolean from_start);
 /* Draw `page` (heatmap, histogram, difference) of `path` from the shown sub-step's snapshot; FALSE

@@ -7,6 +7,7 @@
 #include "ps-config.h"
 #include "ps-window-private.h"
 #include "ps-train-object.h"
+#include "ps-train-ops.h"
 #include "ps-projector.h"
 
 #include <glib/gi18n.h>
@@ -37,7 +38,7 @@ compute_axis (PsWindow *self, PsState *owner)
   PsTimeline *tl = ps_document_get_timeline (self->document);
   const PsRecipe *recipe = ps_timeline_get_recipe (tl);
   guint upto = ps_document_get_current_step (self->document);
-  PsTrainAxis axis = { 0, 0 };
+  PsTrainAxis axis = { 0, 0, 0 };
   for (guint i = 1; i <= upto; i++)
     {
       const PsOp *op = g_ptr_array_index (recipe->ops, i - 1);
@@ -51,6 +52,8 @@ compute_axis (PsWindow *self, PsState *owner)
       for (guint k = 0; k < st->train_log->records->len; k++)
         {
           const PsTrainRecord *r = st->train_log->records->pdata[k];
+          if (k == 0)
+            ps_train_axis_begin_run (&axis, r);
           int64_t x = ps_train_axis_next (&axis, r->step);
           if (i == upto)
             g_array_append_val (self->sub_axis, x);
@@ -72,9 +75,31 @@ update_label (PsWindow *self)
       const PsTrainRecord *r = self->sub_owner->train_log->records->pdata[self->substep];
       g_autofree char *what = ps_train_record_describe (r, g_array_index (self->sub_axis, int64_t, self->substep));
       text = g_strdup_printf (_("Sub-step %u of %u: %s"), self->substep + 1, n, what);
+      if (self->sub_replay_cancellable != NULL && self->sub_replay_index == self->substep)
+        {
+          char *more = g_strdup_printf (_("%s — recomputing its snapshot…"), text);
+          g_free (text);
+          text = more;
+        }
+      else if (self->sub_replay_error != NULL && self->sub_replayed_index == self->substep)
+        {
+          char *more = g_strdup_printf (_("%s — its snapshot could not be recomputed: %s"), text,
+                                        self->sub_replay_error);
+          g_free (text);
+          text = more;
+        }
     }
   gtk_label_set_text (self->sub_label, text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->sub_label), text);   /* the whole line when ellipsized */
+}
+
+static void
+cancel_replay (PsWindow *self)
+{
+  self->sub_replay_gen++;
+  if (self->sub_replay_cancellable != NULL)
+    g_cancellable_cancel (self->sub_replay_cancellable);
+  g_clear_object (&self->sub_replay_cancellable);
 }
 
 void
@@ -87,6 +112,9 @@ ps_window_substeps_sync (PsWindow *self)
   if (log != NULL && state == self->sub_owner)
     return;   /* the same train step: keep the sub-step shown */
   g_clear_pointer (&self->sub_owner, ps_state_unref);
+  cancel_replay (self);
+  g_clear_pointer (&self->sub_replayed, ps_state_unref);
+  g_clear_pointer (&self->sub_replay_error, g_free);
   self->n_substeps = log ? log->records->len : 0;
   self->substep = self->n_substeps;
   if (log != NULL)
@@ -116,13 +144,76 @@ ps_window_get_substep (PsWindow *self)
   return self->substep;
 }
 
-PsState *
-ps_window_get_substep_state (PsWindow *self)
+typedef struct {
+  GWeakRef window;
+  guint index, gen;
+} ReplayRequest;
+
+static void
+on_replayed (GObject *source, GAsyncResult *result, gpointer data)
 {
+  ReplayRequest *q = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsState) st = ps_train_log_get_state_finish (result, &error);
+  g_autoptr (PsWindow) self = g_weak_ref_get (&q->window);
+  const guint index = q->index, gen = q->gen;
+  g_weak_ref_clear (&q->window);
+  g_free (q);
+  if (self == NULL || self->sub_adjustment == NULL || gen != self->sub_replay_gen)
+    return;   /* the window closed, or another sub-step or step was asked for */
+  g_clear_object (&self->sub_replay_cancellable);
+  g_clear_pointer (&self->sub_replayed, ps_state_unref);
+  g_clear_pointer (&self->sub_replay_error, g_free);
+  self->sub_replayed_index = index;
+  if (st != NULL)
+    self->sub_replayed = g_steal_pointer (&st);
+  else
+    self->sub_replay_error = g_strdup (error->message);
+  update_label (self);
+  ps_window_update_views (self);
+}
+
+/* the shown sub-step's snapshot, or NULL; a dropped one is replayed in a worker (*pending) */
+static PsState *
+substep_state (PsWindow *self, gboolean *pending)
+{
+  *pending = FALSE;
   if (self->sub_owner == NULL || self->substep >= self->n_substeps)
     return NULL;
   const PsTrainRecord *r = self->sub_owner->train_log->records->pdata[self->substep];
-  return r->state;
+  if (r->state != NULL)
+    return r->state;
+  if (self->sub_replayed_index == self->substep && (self->sub_replayed != NULL || self->sub_replay_error != NULL)
+      && self->sub_replay_cancellable == NULL)
+    return self->sub_replayed;
+  if (self->sub_replay_cancellable != NULL && self->sub_replay_index == self->substep)
+    {
+      *pending = TRUE;
+      return NULL;
+    }
+  cancel_replay (self);
+  self->sub_replay_index = self->substep;
+  self->sub_replay_cancellable = g_cancellable_new ();
+  ReplayRequest *q = g_new0 (ReplayRequest, 1);
+  g_weak_ref_init (&q->window, self);
+  q->index = self->substep;
+  q->gen = self->sub_replay_gen;
+  ps_train_log_get_state_async (self->sub_owner, self->substep, self->sub_replay_cancellable, on_replayed, q);
+  *pending = TRUE;
+  return NULL;
+}
+
+PsState *
+ps_window_get_substep_state (PsWindow *self)
+{
+  gboolean pending;
+  return substep_state (self, &pending);
+}
+
+gboolean
+ps_window_get_substep_replaying (PsWindow *self)
+{
+  return self->sub_replay_cancellable != NULL;
 }
 
 static void
@@ -132,8 +223,8 @@ show_substep (PsWindow *self, guint i)
   if (i == self->substep)
     return;
   self->substep = i;
+  ps_window_update_views (self);   /* may start a replay: the label says so */
   update_label (self);
-  ps_window_update_views (self);
 }
 
 void
@@ -228,13 +319,32 @@ update_over_substeps (PsWindow *self, PsTreeNode *node, const char *path)
 gboolean
 ps_window_substeps_update_plot (PsWindow *self, PsPlotPage page, PsTreeNode *node, const char *path)
 {
-  PsState *st = ps_window_get_substep_state (self);
-  if (st == NULL || (page != PS_PAGE_HEATMAP && page != PS_PAGE_HISTOGRAM && page != PS_PAGE_DIFFERENCE
-                     && page != PS_PAGE_OVER_TIME))
+  if (self->sub_owner == NULL || self->substep >= self->n_substeps
+      || (page != PS_PAGE_HEATMAP && page != PS_PAGE_HISTOGRAM && page != PS_PAGE_DIFFERENCE
+          && page != PS_PAGE_OVER_TIME))
     return FALSE;
   if (page == PS_PAGE_OVER_TIME)
     return update_over_substeps (self, node, path);
+  gboolean pending = FALSE;
+  PsState *st = substep_state (self, &pending);
   PsFigurePage *fp = self->pages[page];
+  if (pending)
+    {
+      /* the previous picture stays until the replay is ready (a first one: say what is coming) */
+      if (ps_figure_page_get_figure (fp) == NULL)
+        {
+          g_autofree char *msg = g_strdup_printf (_("Recomputing sub-step %u…"), self->substep + 1);
+          ps_figure_page_set_message (fp, msg);
+        }
+      return TRUE;
+    }
+  if (st == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf (_("Sub-step %u could not be recomputed: %s"), self->substep + 1,
+                                              self->sub_replay_error ? self->sub_replay_error : "");
+      ps_figure_page_set_message (fp, msg);
+      return TRUE;
+    }
   ps_figure_page_set_scale (fp, ps_projector_plot_scale (self->settings));
   g_autofree char *where = g_strdup_printf (_("sub-step %u"), self->substep + 1);
   g_autoptr (GError) error = NULL;
@@ -341,6 +451,9 @@ void
 ps_window_substeps_dispose (PsWindow *self)
 {
   g_clear_pointer (&self->sub_owner, ps_state_unref);
+  cancel_replay (self);
+  g_clear_pointer (&self->sub_replayed, ps_state_unref);
+  g_clear_pointer (&self->sub_replay_error, g_free);
   if (self->sub_adjustment != NULL)
     g_signal_handlers_disconnect_by_data (self->sub_adjustment, self);
   g_clear_object (&self->sub_adjustment);

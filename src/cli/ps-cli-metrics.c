@@ -221,7 +221,7 @@ ps_cli_cmd_loss_curve (int argc, char **argv)
   g_autoptr (GArray) acc = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) lr = g_array_new (FALSE, FALSE, sizeof (double));
   gboolean any_acc = FALSE;
-  PsTrainAxis axis = { 0, 0 };   /* the app's x axis: a new optimizer's run continues the count */
+  PsTrainAxis axis = { 0, 0, 0 };   /* the app's x axis: a new optimizer's run continues the count */
   for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
     {
       PsState *st = ps_timeline_get_state_full (tl, i, &error);
@@ -231,6 +231,8 @@ ps_cli_cmd_loss_curve (int argc, char **argv)
         {
           const PsTrainRecord *r = st->train_log->records->pdata[k];
           double l = r->loss;
+          if (k == 0)
+            ps_train_axis_begin_run (&axis, r);
           int64_t x = ps_train_axis_next (&axis, r->step);
           g_array_append_val (steps, x);
           g_array_append_val (loss, l);

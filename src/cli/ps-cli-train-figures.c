@@ -105,7 +105,7 @@ records_collect (PsTimeline *tl, Records *rs, GError **error)
   rs->index = g_array_new (FALSE, FALSE, sizeof (guint));
   rs->op_step = g_array_new (FALSE, FALSE, sizeof (guint));
   rs->held = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
-  PsTrainAxis axis = { 0, 0 };
+  PsTrainAxis axis = { 0, 0, 0 };
   for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
     {
       const PsOp *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, i - 1);
@@ -119,6 +119,8 @@ records_collect (PsTimeline *tl, Records *rs, GError **error)
       for (guint k = 0; st->train_log && k < st->train_log->records->len; k++)
         {
           const PsTrainRecord *r = st->train_log->records->pdata[k];
+          if (k == 0)
+            ps_train_axis_begin_run (&axis, r);
           int64_t x = ps_train_axis_next (&axis, r->step);
           g_ptr_array_add (rs->records, (gpointer) r);
           g_array_append_val (rs->x, x);
@@ -308,8 +310,9 @@ layers_command (const char *command, gboolean gradients, int argc, char **argv)
                 "output's gradient d loss / d output (torch's out.retain_grad()) of the train op's loss on the\n"
                 "first rows of the data set, with the step's parameters (\"Gradients of layer outputs\")."
               : "One histogram per layer output of the model run on the first rows of its data set at a\n"
-                "step, with the dead share (exactly 0) and, for Tanh and Sigmoid outputs, the saturated\n"
-                "share (|tanh| > 0.97) — the Training page's \"Activations per layer\" view.",
+                "step, each on its own value axis, with the share of exact zeros (\"dead\" for ReLU outputs,\n"
+                "\"zero\" elsewhere) and, for Tanh and Sigmoid outputs, the saturated share (|tanh| > 0.97) —\n"
+                "the Training page's \"Activations per layer\" view.",
     gradients ? "  --outputs               gradients of the layer outputs instead of the parameters'\n"
                 "  --rows N                with --outputs: rows of the data set (default 256)\n"
               : "  --rows N                rows of the data set run through the model (default 256)\n");

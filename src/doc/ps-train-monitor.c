@@ -58,6 +58,8 @@ on_record (const PsTrainRecord *r, gpointer data)
   PsTrainMonitor *self = data;
   PsTrainRecord *c = ps_train_record_new ();
   c->step = r->step;
+  c->run_step = r->run_step;
+  c->run_steps = r->run_steps;
   c->epoch = r->epoch;
   c->loss = r->loss;
   c->accuracy = r->accuracy;

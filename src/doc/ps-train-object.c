@@ -152,6 +152,17 @@ ps_train_axis_next (PsTrainAxis *axis, int64_t optimizer_step)
   return x;
 }
 
+void
+ps_train_axis_begin_run (PsTrainAxis *axis, const PsTrainRecord *first)
+{
+  if (first == NULL || first->run_step <= 0)
+    return;
+  const int64_t start = first->step - first->run_step;   /* the optimizer's count when the run began */
+  const int64_t end = MAX (axis->end, axis->last);       /* where the run before ended on the axis */
+  axis->base = MAX (end - start, 0);
+  axis->end = start + first->run_steps + axis->base;
+}
+
 PsTrainLog *
 ps_train_log_new (void)
 {

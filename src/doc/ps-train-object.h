@@ -76,6 +76,8 @@ typedef struct {
 
 typedef struct {
   int64_t step;             /* the optimizer's step count after this step (1-based) */
+  int64_t run_step;         /* this step within its train op (1-based; 0: unknown) */
+  int64_t run_steps;        /* the steps that op runs in all */
   int64_t epoch;            /* 0-based epoch of the batch */
   float loss;
   double accuracy;          /* batch accuracy for class-index targets, NAN otherwise */
@@ -100,8 +102,14 @@ typedef struct {
  * a run that continues an optimizer keeps its count. Start zeroed ({ 0, 0 }) and feed every
  * record's optimizer step in timeline order; returns its place on the axis. The app's Training
  * page and main timeline and `paramscope-cli loss-curve` all count with it. */
-typedef struct { int64_t last, base; } PsTrainAxis;
+typedef struct { int64_t last, base, end; } PsTrainAxis;
 int64_t        ps_train_axis_next            (PsTrainAxis *axis, int64_t optimizer_step);
+/* Before the records of each run (a train op's log, or a live run), with its first record: the
+ * run starts where the one before ended (its last step, recorded or not) and counts on from the
+ * optimizer's own step count at its start (torch's optimizer state 'step'): a new optimizer
+ * recording every 50 after a 20-step run is numbered 70, 120, …; a continued optimizer keeps its
+ * count. Without it (or for a record that does not know its run) the rule above applies. */
+void           ps_train_axis_begin_run       (PsTrainAxis *axis, const PsTrainRecord *first);
 
 PsTrainLog    *ps_train_log_new              (void);
 void           ps_train_log_unref            (PsTrainLog *log);

@@ -1461,7 +1461,7 @@ thin_snapshots (PsTrainLog *log, TrainReplay *rp, guint64 cost)
  * `every`-th step is recorded; without (a replay) the run stops at `to` as a snapshot would. */
 static gboolean
 train_loop (PsState *state, TrainRun *run, int64_t from, int64_t to, PsTrainLog *log, TrainReplay *rp,
-            GError **error)
+            GCancellable *cancellable, GError **error)
 {
   g_autoptr (GHashTable) module_paths = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   if (log != NULL)
@@ -1495,6 +1495,11 @@ train_loop (PsState *state, TrainRun *run, int64_t from, int64_t to, PsTrainLog 
   PsTape *tape = ps_tape_new ();
   while (ok && step < to)
     {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          ok = FALSE;
+          break;
+        }
       const int64_t epoch = step / nb, b = step % nb;
       if (b == 0)
         {
@@ -1555,6 +1560,8 @@ train_loop (PsState *state, TrainRun *run, int64_t from, int64_t to, PsTrainLog 
         {
           PsTrainRecord *r = ps_train_record_new ();
           r->step = run->o->n_steps;
+          r->run_step = step;
+          r->run_steps = run->steps;
           r->epoch = epoch;
           r->loss = res.loss;
           r->accuracy = res.correct >= 0 ? (double) res.correct / (double) res.count : NAN;
@@ -1607,7 +1614,7 @@ apply_train (PsState *state, const PsOp *op, guint op_number, const PsOpContext 
       log->replay = rp;
       log->replay_free = train_replay_free;
     }
-  gboolean ok = train_loop (state, &run, 0, run.steps, log, rp, error);
+  gboolean ok = train_loop (state, &run, 0, run.steps, log, rp, NULL, error);
   train_run_clear (&run);
   if (!ok)
     return FALSE;
@@ -1618,6 +1625,12 @@ apply_train (PsState *state, const PsOp *op, guint op_number, const PsOpContext 
 
 PsState *
 ps_train_log_get_state (const PsTrainLog *log, guint i, GError **error)
+{
+  return ps_train_log_get_state_cancellable (log, i, NULL, error);
+}
+
+PsState *
+ps_train_log_get_state_cancellable (const PsTrainLog *log, guint i, GCancellable *cancellable, GError **error)
 {
   g_return_val_if_fail (log != NULL && i < log->records->len, NULL);
   const PsTrainRecord *r = log->records->pdata[i];
@@ -1636,11 +1649,12 @@ ps_train_log_get_state (const PsTrainLog *log, guint i, GError **error)
       return NULL;
     }
   const int64_t from = k >= 0 ? (int64_t) (k + 1) * run.every : 0, to = (int64_t) (i + 1) * run.every;
-  gboolean ok = train_loop (st, &run, from, to, NULL, rp, error);
+  gboolean ok = train_loop (st, &run, from, to, NULL, rp, cancellable, error);
   train_run_clear (&run);
   if (!ok)
     {
-      g_prefix_error (error, "replaying sub-step %u: ", i + 1);
+      if (!g_cancellable_is_cancelled (cancellable))
+        g_prefix_error (error, "replaying sub-step %u: ", i + 1);
       ps_state_unref (st);
       return NULL;
     }
@@ -1850,3 +1864,52 @@ const PsOpKind ps_train_op_kinds[] = {
   TRAIN_KIND (train, check_train, writes_train, TRUE, ps_py_scan_train),
   { NULL } };
 #undef TRAIN_KIND
+
+/* ---------- a replay in a worker ---------- */
+
+typedef struct {
+  PsState *owner;           /* ref: keeps the log (and every snapshot it reads) alive */
+  guint index;
+} ReplayJob;
+
+static void
+replay_job_free (gpointer data)
+{
+  ReplayJob *j = data;
+  ps_state_unref (j->owner);
+  g_free (j);
+}
+
+static void
+replay_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  ReplayJob *j = data;
+  GError *error = NULL;
+  PsState *st = ps_train_log_get_state_cancellable (j->owner->train_log, j->index, cancellable, &error);
+  if (st == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, st, (GDestroyNotify) ps_state_unref);
+}
+
+void
+ps_train_log_get_state_async (PsState *owner, guint i, GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  g_return_if_fail (owner != NULL && owner->train_log != NULL && i < owner->train_log->records->len);
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_train_log_get_state_async);
+  g_task_set_return_on_cancel (task, FALSE);   /* the worker ends the replay itself, between two steps */
+  ReplayJob *j = g_new0 (ReplayJob, 1);
+  j->owner = ps_state_ref (owner);
+  j->index = i;
+  g_task_set_task_data (task, j, replay_job_free);
+  g_task_run_in_thread (task, replay_thread);
+}
+
+PsState *
+ps_train_log_get_state_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

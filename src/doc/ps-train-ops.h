@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include "ps-state.h"
 #include "ps-loss.h"
@@ -40,5 +41,16 @@ void       ps_train_ops_set_snapshot_budget (guint64 bytes);
  * — a replay of the loop from the nearest earlier kept snapshot (or the op's starting state),
  * bit-identical to what the op computed. A new reference; NULL and an error if the replay fails. */
 PsState   *ps_train_log_get_state    (const PsTrainLog *log, guint i, GError **error);
+/* The same, stopping between two optimizer steps when `cancellable` is cancelled (then NULL and
+ * G_IO_ERROR_CANCELLED). */
+PsState   *ps_train_log_get_state_cancellable (const PsTrainLog *log, guint i, GCancellable *cancellable,
+                                               GError **error);
+/* The same in a worker thread (GTask): `owner` is the state whose train_log holds record i (kept
+ * alive by a ref until the worker ends). The callback runs in the caller's thread-default main
+ * context; _finish gives the new reference, or NULL and the error (G_IO_ERROR_CANCELLED when
+ * cancelled). Nothing is shared with the caller but immutable snapshots. */
+void       ps_train_log_get_state_async  (PsState *owner, guint i, GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+PsState   *ps_train_log_get_state_finish (GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -68,14 +68,14 @@ density (const PsHistogram *h, int bin)
   return n > 0 && w > 0 ? (double) h->counts[bin] / ((double) n * w) : 0;
 }
 
-/* "saturated 4.2 % · dead 0.0 %" (what the page is for, so first) */
+/* "saturated 4.2 % · zero 0.0 %", "dead 48.1 %" (what the page is for, so first) */
 static void
 append_shares (GString *s, const PsLayerHistogram *L)
 {
   if (isfinite (L->saturated))
     g_string_append_printf (s, "%ssaturated %.1f %%", s->len ? " · " : "", 100 * L->saturated);
   if (isfinite (L->dead))
-    g_string_append_printf (s, "%sdead %.1f %%", s->len ? " · " : "", 100 * L->dead);
+    g_string_append_printf (s, "%s%s %.1f %%", s->len ? " · " : "", L->dead_units ? "dead" : "zero", 100 * L->dead);
 }
 
 /* "mean +0.01 · std 0.63 · 12 outside" */
@@ -168,6 +168,27 @@ layout (const PsLayerDiagnostics *d, double width, double height, Layout *L)
   L->cell_y0 = top;
   L->cell_w = (width - 2 * pad) / L->cols;
   L->cell_h = (bottom - top) / L->rows;
+}
+
+/* GRID: cell i's value range — its own histogram's (each panel its own x axis) */
+static void
+cell_range (const PsLayerDiagnostics *d, const Layout *L, guint i, double *lo, double *hi)
+{
+  const PsHistogram *h = d->layers[i].hist;
+  *lo = L->vmin;
+  *hi = L->vmax;
+  if (h != NULL && h->n_bins > 0 && h->edges[h->n_bins] > h->edges[0])
+    {
+      *lo = h->edges[0];
+      *hi = h->edges[h->n_bins];
+    }
+  /* out to the nearest round values (tanh's ±0.9999 → ±1), so the axis ends are labelled */
+  double ticks[PS_PLOT_MAX_TICKS], step = 0;
+  if (ps_plot_nice_ticks (*lo, *hi, 8, ticks, &step) > 0 && step > 0 && isfinite (step))
+    {
+      *lo = floor (*lo / step) * step;
+      *hi = ceil (*hi / step) * step;
+    }
 }
 
 /* GRID: the plot box of cell i. */
@@ -289,7 +310,9 @@ draw_grid (const PsLayerDiagnostics *d, cairo_t *cr, const Layout *L, double s)
       draw_legend_text (cr, d, i, 1, x0, y0 - 29 * s, s);
       draw_legend_text (cr, d, i, 2, x0, y0 - 13 * s, s);
       cairo_restore (cr);
-      PsChartAxes a = { x0, x1, y0, y1, L->vmin, L->vmax, 0, 1, FALSE, s };
+      double vlo, vhi;
+      cell_range (d, L, i, &vlo, &vhi);
+      PsChartAxes a = { x0, x1, y0, y1, vlo, vhi, 0, 1, FALSE, s };
       const PsHistogram *h = d->layers[i].hist;
       if (h)
         {
@@ -312,7 +335,11 @@ draw_grid (const PsLayerDiagnostics *d, cairo_t *cr, const Layout *L, double s)
       cairo_line_to (cr, x1, y1);
       cairo_stroke (cr);
       double ticks[PS_PLOT_MAX_TICKS], step;
-      int nt = ps_plot_nice_ticks (L->vmin, L->vmax, MAX (2, MIN (7, (int) ((x1 - x0) / (55 * s)))), ticks, &step);
+      int want = MAX (2, MIN (7, (int) ((x1 - x0) / (55 * s))));
+      int nt = ps_plot_nice_ticks (vlo, vhi, want, ticks, &step);
+      /* at least three labelled values where they fit (a lone "0" says nothing about the scale) */
+      while (nt < 3 && want < 7 && (x1 - x0) / (want + 1) > 36 * s)
+        nt = ps_plot_nice_ticks (vlo, vhi, ++want, ticks, &step);
       ps_plot_set_font (cr, 10.5 * s, FALSE);
       for (int t = 0; t < nt; t++)
         {
@@ -368,9 +395,10 @@ ps_layer_diagnostics_bin_point (const PsLayerDiagnostics *d, double width, doubl
       *y = ps_chart_y (&L.axes, density (h, bin));
       return TRUE;
     }
-  double x0, y0, x1, y1;
+  double x0, y0, x1, y1, vlo, vhi;
   cell_box (&L, layer, s, &x0, &y0, &x1, &y1);
-  PsChartAxes a = { x0, x1, y0, y1, L.vmin, L.vmax, 0, 1, FALSE, s };
+  cell_range (d, &L, layer, &vlo, &vhi);
+  PsChartAxes a = { x0, x1, y0, y1, vlo, vhi, 0, 1, FALSE, s };
   *x = ps_chart_x (&a, (h->edges[bin] + h->edges[bin + 1]) / 2);
   *y = y1 - (double) h->counts[bin] / ((double) max_count (h) * 1.05) * (y1 - y0);
   return TRUE;
@@ -415,7 +443,9 @@ ps_layer_diagnostics_hit (const PsLayerDiagnostics *d, double width, double heig
       cell_box (&L, i, s, &x0, &y0, &x1, &y1);
       if (x < x0 || x > x1 || y < y0 || y > y1 || d->layers[i].hist == NULL)
         continue;
-      PsChartAxes a = { x0, x1, y0, y1, L.vmin, L.vmax, 0, 1, FALSE, s };
+      double vlo, vhi;
+      cell_range (d, &L, i, &vlo, &vhi);
+      PsChartAxes a = { x0, x1, y0, y1, vlo, vhi, 0, 1, FALSE, s };
       int b = ps_histogram_bin_of (d->layers[i].hist, ps_chart_x_value (&a, x));
       if (b < 0 || b >= d->layers[i].hist->n_bins)
         return FALSE;

@@ -5,10 +5,13 @@
  *
  * Two layouts: OVERLAY draws every layer as a density line (count / (n · bin width), so layers of
  * different sizes and bin widths compare) on one shared value axis, with a legend row per layer;
- * GRID draws small multiples, one bar histogram per layer on the same value axis. Each layer's
- * legend says its mean and std, its saturation share (|x| > threshold, 0.97 for tanh) and its dead
- * share (exactly 0), and how many values fell outside the bins — a share over 5 % is shown in
- * bold red. Either share may be left out (NaN), e.g. saturation for gradients.
+ * GRID draws small multiples, one bar histogram per layer, each on its own value axis (its
+ * histogram's range: a tanh layer in ±1 beside a linear one in ±300 is not a spike at 0). Each
+ * layer's legend says its mean and std, its saturation share (|x| > threshold, 0.97 for tanh)
+ * and its share of exact zeros — "dead" for the outputs of a ReLU-like layer (dead_units), where
+ * a zero is a unit that does not fire, "zero" elsewhere (a Linear output, a gradient) — and how
+ * many values fell outside the bins; a share over 5 % is shown in bold red. Either share may be
+ * left out (NaN), e.g. saturation for gradients.
  *
  * Data is plain: histograms (ps-histogram), statistics and the two shares, which
  * ps_layer_shares computes from a tensor. */
@@ -31,6 +34,7 @@ typedef struct {
   const PsStats *stats;      /* mean/std for the legend; NULL = none */
   double saturated;          /* fraction of values with |x| > threshold; NaN = not shown */
   double dead;               /* fraction exactly 0; NaN = not shown */
+  gboolean dead_units;       /* the zeros are dead units (ReLU-like outputs): "dead"; else "zero" */
 } PsLayerHistogram;
 
 typedef enum {

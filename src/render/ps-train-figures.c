@@ -66,7 +66,8 @@ ps_train_layer_set_free (PsTrainLayerSet *set)
 /* One histogram of t (min–max range, PS_TRAIN_FIGURES_BINS bins) with its statistics; FALSE when t
  * has no finite value to bin. */
 static gboolean
-add_layer (PsTrainLayerSet *set, const PsTensor *t, const char *name, double saturated, double dead)
+add_layer (PsTrainLayerSet *set, const PsTensor *t, const char *name, double saturated, double dead,
+           gboolean dead_units)
 {
   double lo, hi;
   if (!ps_histogram_auto_range (&t, 1, PS_HISTOGRAM_RANGE_MINMAX, 0, &lo, &hi, NULL))
@@ -78,7 +79,7 @@ add_layer (PsTrainLayerSet *set, const PsTensor *t, const char *name, double sat
   PsStats s;
   ps_stats_compute (t, &s);
   g_array_append_val (set->stats, s);
-  PsLayerHistogram lh = { g_intern_string (name), NULL, NULL, saturated, dead };
+  PsLayerHistogram lh = { g_intern_string (name), NULL, NULL, saturated, dead, dead_units };
   g_array_append_val (set->layers, lh);
   /* the arrays may have moved: point every layer at its own entries again */
   for (guint i = 0; i < set->layers->len; i++)
@@ -116,6 +117,13 @@ ps_train_figures_saturation (const PsTensor *y, const char *module_class)
   for (int64_t i = 0; i < y->numel; i++)
     sat += fabsf (sigmoid_like ? 2.0f * v[i] - 1.0f : v[i]) > th;
   return (double) sat / (double) y->numel;
+}
+
+gboolean
+ps_train_figures_dead_units (const char *module_class)
+{
+  /* a zero output of these is a unit that does not fire for that input (its gradient is 0 too) */
+  return g_strcmp0 (module_class, "ReLU") == 0 || g_strcmp0 (module_class, "ReLU6") == 0;
 }
 
 /* The first rows of a data set's inputs, as a new tensor. */
@@ -171,7 +179,8 @@ ps_train_figures_activations (PsState *st, guint rows, PsTrainLayerSet *out, GEr
       double sat_ignored, dead;
       ps_layer_shares (e->output, PS_LAYER_SATURATION_THRESHOLD, &sat_ignored, &dead);
       g_autofree char *name = g_strdup_printf ("layer %u (%s)", ++layer, klass);
-      add_layer (out, e->output, name, ps_train_figures_saturation (e->output, klass), dead);
+      add_layer (out, e->output, name, ps_train_figures_saturation (e->output, klass), dead,
+                 ps_train_figures_dead_units (klass));
     }
   ps_tape_free (tape);
   return TRUE;
@@ -196,7 +205,7 @@ ps_train_figures_gradients (PsState *st, PsTrainLayerSet *out, GError **error)
       double sat, dead;
       ps_layer_shares (g, PS_LAYER_SATURATION_THRESHOLD, &sat, &dead);
       g_autofree char *name = g_strdup_printf ("%s.grad (%s)", it->path, ps_module_class_name (it->module));
-      add_layer (out, g, name, NAN /* saturation is about activations */, dead);
+      add_layer (out, g, name, NAN /* saturation is about activations */, dead, FALSE /* a zero gradient */);
     }
   return TRUE;
 }
@@ -292,7 +301,7 @@ ps_train_figures_output_gradients (PsState *st, guint rows, const PsLoss *loss, 
     {
       double sat, dead;
       ps_layer_shares (grads->pdata[i], PS_LAYER_SATURATION_THRESHOLD, &sat, &dead);
-      add_layer (out, grads->pdata[i], names->pdata[i], NAN, dead);
+      add_layer (out, grads->pdata[i], names->pdata[i], NAN, dead, FALSE);
     }
   return TRUE;
 }

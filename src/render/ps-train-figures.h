@@ -6,7 +6,8 @@
  *                (PsParamStat, recorded by the train op on the step's batch);
  *   activations  one histogram per leaf-module output of the model run on the first rows of the
  *                state's newest data set, on a private copy (the document is not touched), with the
- *                dead share and — for Tanh and Sigmoid outputs only — the saturation share;
+ *                share of exact zeros ("dead" for ReLU outputs, "zero" elsewhere) and — for Tanh and
+ *                Sigmoid outputs only — the saturation share;
  *   gradients    one histogram per parameter's .grad at the state (what the optimizer step used);
  *   output gradients  one histogram per leaf-module output's gradient (d loss / d output, torch's
  *                output.retain_grad()) of the train op's loss on the same first rows as the
@@ -51,6 +52,9 @@ PsDataset *ps_train_figures_dataset    (PsState *st);
  * for Sigmoid (the same point of the same curve: σ(x) = (1 + tanh(x/2)) / 2); NaN for any other
  * class (a Linear output has no saturation). */
 double    ps_train_figures_saturation  (const PsTensor *y, const char *module_class);
+/* TRUE when a zero output of this module class is a dead unit (ReLU): the legend says "dead";
+ * elsewhere (Linear, Tanh outputs, gradients) the share of exact zeros is called "zero". */
+gboolean  ps_train_figures_dead_units  (const char *module_class);
 /* Activations of the state's model on the first `rows` rows of its data set. Errors: no model, no
  * data set, the forward fails. */
 gboolean  ps_train_figures_activations (PsState *st, guint rows, PsTrainLayerSet *out, GError **error);

@@ -639,6 +639,153 @@ test_main_timeline_substeps (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+typedef struct {
+  PsTrainingPage *page;
+  PsWindow *window;
+  guint fired, during;
+} ReplayTick;
+
+static gboolean
+replay_tick (gpointer data)
+{
+  ReplayTick *t = data;
+  t->fired++;
+  if ((t->page && ps_training_page_get_replaying (t->page)) || (t->window && ps_window_get_substep_replaying (t->window)))
+    t->during++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* the run's record of the last train op whose snapshot was dropped, searching down from `from` */
+static guint
+dropped_record (PsState *last, guint from)
+{
+  for (guint k = from; k-- > 0;)
+    if (((const PsTrainRecord *) last->train_log->records->pdata[k])->state == NULL)
+      return k;
+  g_assert_not_reached ();
+}
+
+static void
+assert_state_is_cli (PsState *shown, PsSafetensors *st)
+{
+  const char *keys[][2] = { { "0.weight", "fc1.weight" }, { "0.bias", "fc1.bias" }, { "2.weight", "head.weight" },
+                            { "2.bias", "head.bias" } };
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsTensor) cli = ps_safetensors_load (st, keys[i][0], &error);
+      g_assert_no_error (error);
+      PsParam *p = NULL;
+      g_assert_true (ps_state_resolve (shown, keys[i][1], NULL, &p, NULL));
+      g_assert_true (ps_tensor_equal (cli, p->value));
+    }
+}
+
+/* Sub-steps whose snapshots were dropped to keep within the memory budget are replayed in a worker
+ * (#14): the request returns at once with the previous picture still shown, the main loop keeps
+ * dispatching (a timeout source fires) while the replay runs, a newer request cancels the older,
+ * the picture then shown is the headless (`paramscope-cli run`) state at that sub-step — on the
+ * Training page and on the main window's sub-step scale — and closing the window mid-replay is
+ * safe (the page is finalized at once; the worker's result finds nobody). */
+static void
+test_replay_in_worker (void)
+{
+  g_setenv ("PS_TIMELINE_BUDGET_MB", "0.001", TRUE);   /* ~1 KB: keep almost no sub-step snapshot */
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  PsTrainingPage *page = w->training_page;
+  const guint run = 3000;
+  train_through_dialog (w, run, 1);
+  wait_job (w);
+  g_unsetenv ("PS_TIMELINE_BUDGET_MB");
+  g_assert_null (ps_window_get_error_text (w));
+  g_assert_cmpuint (ps_training_page_get_n_substeps (page), ==, 20 + run);
+  PsState *last = ps_document_get_current_state (doc);
+  g_assert_cmpuint (last->train_log->records->len, ==, run);
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
+  iterate ();
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
+  iterate ();
+  g_assert_false (ps_training_page_get_replaying (page));
+  const guint before = ps_training_page_get_picture_substep (page);
+  PsTensor *before_tensor = ps_training_page_get_shown_tensor (page);
+  g_assert_nonnull (before_tensor);
+
+  /* two requests for dropped sub-steps near the end (the longest replays): the second wins */
+  const guint k1 = dropped_record (last, run - 1), k2 = dropped_record (last, k1);
+  ps_training_page_set_substep (page, 20 + k1);
+  g_assert_true (ps_training_page_get_replaying (page));                 /* not computed in this call */
+  g_assert_cmpuint (ps_training_page_get_picture_substep (page), ==, before);   /* the old picture stays */
+  g_assert_true (ps_training_page_get_shown_tensor (page) == before_tensor);
+  g_assert_nonnull (strstr (ps_training_page_get_substep_text (page), "recomputing"));
+  ps_training_page_set_substep (page, 20 + k2);
+  g_assert_true (ps_training_page_get_replaying (page));
+  ReplayTick t = { page, NULL, 0, 0 };
+  guint source = g_timeout_add (1, replay_tick, &t);
+  gint64 end = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+  while (ps_training_page_get_replaying (page))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  g_source_remove (source);
+  g_test_message ("training page: replay of sub-step %u took %.1f ms; the timeout fired %u times during it",
+                  20 + k2 + 1, ps_training_page_get_last_replay_ms (page), t.during);
+  g_assert_cmpuint (t.during, >, 0);
+  iterate ();
+  g_assert_cmpuint (ps_training_page_get_substep (page), ==, 20 + k2);
+  g_assert_cmpuint (ps_training_page_get_picture_substep (page), ==, 20 + k2);
+  PsState *shown = ps_training_page_get_shown_state (page);
+  PsParam *p = NULL;
+  g_assert_true (ps_state_resolve (shown, "fc1.weight", NULL, &p, NULL));
+  g_assert_true (ps_training_page_get_shown_tensor (page) == p->value);
+  g_assert_null (strstr (ps_training_page_get_substep_text (page), "recomputing"));
+  g_autofree char *dir = NULL;
+  g_autoptr (PsSafetensors) st = cli_state_at (doc, k2 + 1, &dir);
+  assert_state_is_cli (shown, st);
+  remove_dir (dir);
+
+  /* the main window's sub-step scale: the same sub-step, replayed in a worker too */
+  adw_view_stack_set_visible_child_name (w->view_stack, "heatmap");
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  iterate ();
+  g_assert_cmpuint (ps_window_get_n_substeps (w), ==, run);
+  ps_window_set_substep (w, k2);
+  g_assert_true (ps_window_get_substep_replaying (w));
+  g_assert_nonnull (strstr (gtk_label_get_text (w->sub_label), "recomputing"));
+  ReplayTick tw = { NULL, w, 0, 0 };
+  source = g_timeout_add (1, replay_tick, &tw);
+  end = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+  while (ps_window_get_substep_replaying (w))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  g_source_remove (source);
+  g_assert_cmpuint (tw.during, >, 0);
+  iterate ();
+  PsState *sub = ps_window_get_substep_state (w);
+  g_assert_nonnull (sub);
+  g_assert_true (ps_state_resolve (sub, "fc1.weight", NULL, &p, NULL));
+  g_assert_true (page_tensor (w, PS_PAGE_HEATMAP) == p->value);
+  {
+    g_autofree char *dir2 = NULL;
+    g_autoptr (PsSafetensors) st2 = cli_state_at (doc, k2 + 1, &dir2);
+    assert_state_is_cli (sub, st2);
+    remove_dir (dir2);
+  }
+
+  /* closing mid-replay: the page goes at once, the worker's late result is dropped */
+  adw_view_stack_set_visible_child_name (w->view_stack, "training");
+  iterate ();
+  ps_training_page_set_substep (page, 20 + dropped_record (last, k2));
+  g_assert_true (ps_training_page_get_replaying (page));
+  g_object_add_weak_pointer (G_OBJECT (page), (gpointer *) &page);
+  gtk_window_destroy (GTK_WINDOW (w));
+  g_assert_null (page);
+  run_for (500);
+}
+
 /* The loss curve's x axis and the sub-step labels count the same steps: a second run with a new
  * optimizer continues the axis, and the labels say both counts. */
 static void
@@ -651,11 +798,81 @@ test_axis_agrees (void)
   g_assert_cmpint (ps_train_axis_next (&axis, 1), ==, 4);    /* a new optimizer */
   g_assert_cmpint (ps_train_axis_next (&axis, 4), ==, 7);    /* every 3rd: 1, 4 → 4, 7 */
   g_assert_cmpint (ps_train_axis_next (&axis, 5), ==, 8);    /* the same optimizer continued */
+  /* with the runs' starts (ps_train_axis_begin_run): a 20-step run, then a new optimizer recording
+   * every 50 starts at 20 (70, 120), then that optimizer continued for 30 steps from its step 100 */
+  PsTrainAxis ax = { 0, 0, 0 };
+  PsTrainRecord r1 = { .step = 1, .run_step = 1, .run_steps = 20 };
+  ps_train_axis_begin_run (&ax, &r1);
+  for (int64_t i = 1; i <= 20; i++)
+    g_assert_cmpint (ps_train_axis_next (&ax, i), ==, i);
+  PsTrainRecord r2 = { .step = 50, .run_step = 50, .run_steps = 100 };
+  ps_train_axis_begin_run (&ax, &r2);
+  g_assert_cmpint (ps_train_axis_next (&ax, 50), ==, 70);
+  g_assert_cmpint (ps_train_axis_next (&ax, 100), ==, 120);
+  PsTrainRecord r3 = { .step = 110, .run_step = 10, .run_steps = 30 };
+  ps_train_axis_begin_run (&ax, &r3);
+  g_assert_cmpint (ps_train_axis_next (&ax, 110), ==, 130);
+  /* a run of 25 steps recording every 10 ends at 25, not at its last record (20) */
+  PsTrainAxis ay = { 0, 0, 0 };
+  PsTrainRecord q1 = { .step = 10, .run_step = 10, .run_steps = 25 };
+  ps_train_axis_begin_run (&ay, &q1);
+  g_assert_cmpint (ps_train_axis_next (&ay, 10), ==, 10);
+  g_assert_cmpint (ps_train_axis_next (&ay, 20), ==, 20);
+  PsTrainRecord q2 = { .step = 10, .run_step = 10, .run_steps = 10 };
+  ps_train_axis_begin_run (&ay, &q2);
+  g_assert_cmpint (ps_train_axis_next (&ay, 10), ==, 35);
   PsTrainRecord r = { .step = 37, .epoch = 2, .loss = 0.5f, .accuracy = NAN, .lr = 0.1, .grad_norm = 1 };
   g_autofree char *a = ps_train_record_describe (&r, 57);
   g_assert_true (g_str_has_prefix (a, "training step 57 (optimizer step 37 of its run) · epoch 2"));
   g_autofree char *b = ps_train_record_describe (&r, 37);
   g_assert_true (g_str_has_prefix (b, "training step 37 · epoch 2"));
+}
+
+/* The training axis numbers a new optimizer's run from where the run before ended and from the
+ * optimizer's own count: after the scenario's 20-step run, a new SGD recording every 50 steps is at
+ * 70 and 120 (not 50 and 100) on the Training page, the main window's sub-step label and the CLI's
+ * `--train-step` (`paramscope-cli gradients`). */
+static void
+test_axis_new_optimizer_every (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  PsTrainingPage *page = w->training_page;
+  train_through_dialog (w, 100, 50);
+  wait_job (w);
+  g_assert_null (ps_window_get_error_text (w));
+  g_assert_cmpuint (ps_training_page_get_n_substeps (page), ==, 22);
+  g_assert_cmpint (ps_training_page_get_axis_step (page, 19), ==, 20);
+  g_assert_cmpint (ps_training_page_get_axis_step (page, 20), ==, 70);
+  g_assert_cmpint (ps_training_page_get_axis_step (page, 21), ==, 120);
+  ps_window_set_substep (w, 0);
+  iterate ();
+  g_assert_nonnull (strstr (gtk_label_get_text (w->sub_label),
+                            "Sub-step 1 of 2: training step 70 (optimizer step 50 of its run)"));
+  /* the CLI counts the same */
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-axis-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *path = g_build_filename (dir, "run.json", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_assert_true (ps_document_save (doc, file, &error));
+  g_autofree char *png = g_build_filename (dir, "r.png", NULL);
+  const char *argv70[] = { g_getenv ("PS_CLI"), "gradients", path, "--train-step", "70", "--out", png, NULL };
+  const char *argv50[] = { g_getenv ("PS_CLI"), "gradients", path, "--train-step", "50", "--out", png, NULL };
+  g_assert_nonnull (argv70[0]);
+  int status = 0;
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv70, NULL, 0, NULL, NULL, &out, &err, &status, &error));
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("gradients --train-step 70: %s", err);
+  g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv50, NULL, 0, NULL, NULL, &out, &err, &status, &error));
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (err, "not a recorded training step (22 recorded, from 1 to 120)"));
+  remove_dir (dir);
+  gtk_window_destroy (GTK_WINDOW (w));
 }
 
 static void
@@ -845,6 +1062,10 @@ test_scenario_tanh_saturation (void)
         g_assert_true (isnan (ld->layers[i].saturated));
         g_autofree char *text = ps_layer_diagnostics_legend (ld, i);
         g_assert_null (strstr (text, "saturated"));
+        /* a Linear output's exact zeros are not dead units: "zero", not "dead" */
+        g_assert_false (ld->layers[i].dead_units);
+        g_assert_nonnull (strstr (text, "zero "));
+        g_assert_null (strstr (text, "dead"));
       }
   shot (w, "scenario-tanh-saturation");
 
@@ -979,6 +1200,32 @@ test_fashion_templates (void)
   ps_training_page_set_view (page, PS_TRAINING_VIEW_ACTIVATIONS);
   iterate ();
   g_assert_null (ps_training_page_get_empty_text (page));
+  /* the ReLU layer's zeros are dead units; the Linear layers' and Flatten's are only "zero" */
+  const PsLayerDiagnostics *ld = ps_training_page_get_layer_diagnostics (page);
+  g_assert_nonnull (ld);
+  guint relu = 0;
+  for (guint i = 0; i < ld->n; i++)
+    {
+      g_autofree char *text = ps_layer_diagnostics_legend (ld, i);
+      gboolean is_relu = strstr (ld->layers[i].name, "(ReLU)") != NULL;
+      relu += is_relu;
+      g_assert_cmpint (ld->layers[i].dead_units, ==, is_relu);
+      g_assert_nonnull (strstr (text, is_relu ? "dead " : "zero "));
+      g_assert_null (strstr (text, is_relu ? "zero " : "dead"));
+    }
+  g_assert_cmpuint (relu, ==, 1);
+  /* gradients are never "dead" */
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_GRADIENTS);
+  iterate ();
+  ld = ps_training_page_get_layer_diagnostics (page);
+  g_assert_nonnull (ld);
+  for (guint i = 0; i < ld->n; i++)
+    {
+      g_autofree char *text = ps_layer_diagnostics_legend (ld, i);
+      g_assert_null (strstr (text, "dead"));
+    }
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_ACTIVATIONS);
+  iterate ();
   shot (w, "fashion-activations");
   /* no boundary for 784-D inputs: the page says why */
   ps_training_page_set_view (page, PS_TRAINING_VIEW_BOUNDARY);
@@ -1206,7 +1453,9 @@ main (int argc, char **argv)
   g_test_add_func ("/training/file-dataset", test_file_dataset);
   g_test_add_func ("/training/gradients-and-series", test_gradients_and_series);
   g_test_add_func ("/training/main-timeline-substeps", test_main_timeline_substeps);
+  g_test_add_func ("/training/replay-in-worker", test_replay_in_worker);
   g_test_add_func ("/training/axis-agrees", test_axis_agrees);
+  g_test_add_func ("/training/axis-new-optimizer-every", test_axis_new_optimizer_every);
   g_test_add_func ("/training/scenarios", test_scenarios);
   g_test_add_func ("/training/scenario-tanh-saturation", test_scenario_tanh_saturation);
   g_test_add_func ("/training/scenario-shared-module", test_scenario_shared_module);

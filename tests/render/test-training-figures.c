@@ -373,7 +373,8 @@ layer_data_init (LayerData *ld, gboolean gradients)
       ps_layer_shares (ld->t[l], PS_LAYER_SATURATION_THRESHOLD, &sat, &dead);
       g_snprintf (ld->names[l], sizeof ld->names[l], "layer %d (%s)", l + 1, l == NL - 1 ? "ReLU" : "Tanh");
       /* saturation means something for tanh only */
-      ld->layers[l] = (PsLayerHistogram) { ld->names[l], ld->h[l], &ld->st[l], gradients || l == NL - 1 ? NAN : sat, dead };
+      ld->layers[l] = (PsLayerHistogram) { ld->names[l], ld->h[l], &ld->st[l], gradients || l == NL - 1 ? NAN : sat, dead,
+                                           !gradients && l == NL - 1 };
     }
   ps_layer_diagnostics_options_init (&ld->o);
   ld->o.title = gradients ? "Gradient histograms per layer" : "Activation histograms per layer";
@@ -433,7 +434,11 @@ test_layer_diagnostics (void)
   g_autofree char *legend = ps_layer_diagnostics_legend (&ld.d, 2);
   g_autofree char *expect = g_strdup_printf ("saturated %.1f %%", 100 * ld.layers[2].saturated);
   g_assert_nonnull (strstr (legend, expect));
-  g_assert_nonnull (strstr (legend, "dead 0.0 %"));
+  g_assert_nonnull (strstr (legend, "zero 0.0 %"));   /* a tanh output's zeros are not dead units */
+  g_assert_null (strstr (legend, "dead"));
+  g_autofree char *relu_legend = ps_layer_diagnostics_legend (&ld.d, NL - 1);
+  g_autofree char *relu_expect = g_strdup_printf ("dead %.1f %%", 100 * ld.layers[NL - 1].dead);
+  g_assert_nonnull (strstr (relu_legend, relu_expect));
   g_assert_nonnull (strstr (legend, "mean "));
   const int W = 900, H = 640;
   for (int layout_i = 0; layout_i < 2; layout_i++)
@@ -482,6 +487,7 @@ test_layer_diagnostics (void)
   layer_data_init (&ld, TRUE);
   g_autofree char *glegend = ps_layer_diagnostics_legend (&ld.d, 0);
   g_assert_null (strstr (glegend, "saturated"));
+  g_assert_null (strstr (glegend, "dead"));   /* a zero gradient is not a dead unit */
   ld.o.layout = PS_LAYER_DIAGNOSTICS_GRID;
   cairo_surface_destroy (render (ps_layer_diagnostics_draw_func, &ld.d, W, H));
   save_sample ("layers-gradients.png", W, H, ps_layer_diagnostics_draw_func, &ld.d);
@@ -492,6 +498,52 @@ test_layer_diagnostics (void)
   ld.d.n = 0;
   cairo_surface_destroy (render (ps_layer_diagnostics_draw_func, &ld.d, 400, 300));
   layer_data_clear (&ld);
+}
+
+/* GRID: each panel has its own value axis, so a tanh layer in ±1 beside a Linear layer in ±300
+ * spreads over its panel (a shared range drew it as a spike at 0 with a lone "0" tick). */
+static void
+test_layer_grid_own_ranges (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) a = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 1000, &error);
+  g_autoptr (PsTensor) b = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 1000, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 1000; i++)
+    {
+      ps_tensor_f32 (a)[i] = (float) (300.0 * (i / 999.0 * 2 - 1));   /* Linear: ±300 */
+      ps_tensor_f32 (b)[i] = (float) tanh (3.0 * (i / 999.0 * 2 - 1));   /* Tanh: ±0.995 */
+    }
+  PsHistogram *ha = ps_histogram_compute (a, 40, -300, 300, &error);
+  PsHistogram *hb = ps_histogram_compute (b, 40, -1, 1, &error);
+  g_assert_no_error (error);
+  PsLayerHistogram layers[2] = { { "layer 1 (Linear)", ha, NULL, NAN, 0, FALSE },
+                                 { "layer 2 (Tanh)", hb, NULL, 0.2, 0, FALSE } };
+  PsLayerDiagnosticsOptions o;
+  ps_layer_diagnostics_options_init (&o);
+  o.layout = PS_LAYER_DIAGNOSTICS_GRID;
+  PsLayerDiagnostics d = { layers, 2, &o };
+  const int W = 900, H = 400;
+  double span[2];
+  for (guint l = 0; l < 2; l++)
+    {
+      double xa, ya, xb, yb;
+      g_assert_true (ps_layer_diagnostics_bin_point (&d, W, H, l, 0, &xa, &ya));
+      g_assert_true (ps_layer_diagnostics_bin_point (&d, W, H, l, 39, &xb, &yb));
+      span[l] = xb - xa;
+      /* hover finds the bin again on the panel's own axis */
+      guint hl;
+      int hbin;
+      g_assert_true (ps_layer_diagnostics_hit (&d, W, H, xb, yb + 2, &hl, &hbin));
+      g_assert_cmpuint (hl, ==, l);
+      g_assert_cmpint (hbin, ==, 39);
+    }
+  g_assert_cmpfloat (span[0], >, 200);
+  /* the tanh panel is (nearly: its axis ends at ±1) as wide as the Linear one */
+  g_assert_cmpfloat (fabs (span[1] - span[0]), <, 0.03 * span[0]);
+  save_sample ("layers-grid-own-ranges.png", W, H, ps_layer_diagnostics_draw_func, &d);
+  ps_histogram_free (ha);
+  ps_histogram_free (hb);
 }
 
 /* ---------- decision boundary ---------- */
@@ -833,6 +885,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ratio-chart/ratio-of-stds", test_ratio_of_stds);
   g_test_add_func ("/layer-diagnostics/shares", test_layer_shares);
   g_test_add_func ("/layer-diagnostics/draw", test_layer_diagnostics);
+  g_test_add_func ("/layer-diagnostics/grid-own-ranges", test_layer_grid_own_ranges);
   g_test_add_func ("/layer-diagnostics/saturation-by-class", test_saturation_by_class);
   g_test_add_func ("/decision-boundary/draw", test_decision_boundary);
   g_test_add_func ("/weight-grid/draw", test_weight_grid);
