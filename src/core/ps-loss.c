@@ -484,6 +484,12 @@ PsTensor *
 ps_loss_compute_full (const PsLoss *loss, const PsTensor *input, gboolean swapped, const PsTensor *target,
                       PsTensor **grad_input, GError **error)
 {
+  if (input->tuple_next != NULL)
+    {
+      /* the model returned a tuple (a last MaxPool with return_indices=True): torch's loss fails */
+      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, ps_loss_tuple_input_error (loss->kind));
+      return NULL;
+    }
   if (input->dtype != PS_DTYPE_FLOAT32)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: expected a float32 input", ps_loss_kind_name (loss->kind));

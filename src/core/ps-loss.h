@@ -45,6 +45,9 @@ typedef struct {
 /* The PyTorch class name → kind ("MSELoss" …); FALSE for an unknown name. */
 gboolean     ps_loss_kind_from_name (const char *name, PsLossKind *kind);
 const char  *ps_loss_kind_name      (PsLossKind kind);
+/* What torch raises when the loss gets a tuple (a MaxPool's (output, indices)) as its input
+ * (ps-tuple-input.c). */
+const char  *ps_loss_tuple_input_error (PsLossKind kind);
 gboolean     ps_reduction_from_name (const char *name, PsReduction *out, GError **error);
 const char  *ps_reduction_name      (PsReduction r);
 /* The defaults of torch.nn.<Kind>() */

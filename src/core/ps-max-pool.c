@@ -15,8 +15,11 @@
  * Checks and messages follow the paths torch takes without autograd: max_pool2d_with_indices's
  * (also under no_grad in 1.13) and, for MaxPool1d, check_max_pool1d of max_pool1d_impl. Under
  * autograd torch runs max_pool1d_with_indices, which refuses an empty output ("Output size is too
- * small") where max_pool1d_impl returns one; we return it. return_indices=True (a tuple) is not
- * supported. */
+ * small") where max_pool1d_impl returns one; we return it.
+ * return_indices=True: forward returns the tuple (output, indices) — the indices int64, output-shaped,
+ * each the flat position of the max in its input plane (the kernel's maxindex) — as
+ * output->tuple_next (ps-tensor.h); the next module gets the tuple and fails as torch's does
+ * (ps-tuple-input.c). */
 #include "ps-layers.h"
 #include "ps-pool.h"
 
@@ -33,22 +36,16 @@ static const PsArgSpec max_pool_args[] = {
   { .name = "dilation", .kind = PS_ARG_INT_OR_TUPLE, .def_int = 1, .keep_int = TRUE,
     .doc = "the stride between elements within a window" },
   { .name = "return_indices", .kind = PS_ARG_BOOL, .def_bool = FALSE,
-    .doc = "return the max indices along with the outputs (not supported)" },
+    .doc = "return the max indices along with the outputs: forward returns (output, indices)" },
   { .name = "ceil_mode", .kind = PS_ARG_BOOL, .def_bool = FALSE,
     .doc = "use ceil instead of floor to compute the output shape" },
   { NULL }
 };
 
+/* No parameters; the sizes are checked at forward, as torch does. */
 static gboolean
 max_pool_construct (PsModule *self, GError **error)
 {
-  if (ps_args_get_bool (self->args, "return_indices"))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
-                   "%s: return_indices=True is not supported (forward would return a tuple (output, indices))",
-                   self->klass->name);
-      return FALSE;
-    }
   return TRUE;
 }
 
@@ -269,15 +266,18 @@ max_pool_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **er
   if (y == NULL)
     return NULL;
   g_autoptr (PsTensor) idx = NULL;
-  if (ps_tape_recording ())
+  const gboolean with_indices = ps_args_get_bool (self->args, "return_indices");
+  if (ps_tape_recording () || with_indices)
     {
       idx = ps_tensor_new_empty (PS_DTYPE_INT64, g.out_ndim, g.out_shape, error);
       if (idx == NULL)
         return NULL;
     }
   max_pool_kernel (&g, ps_tensor_cf32 (input), ps_tensor_f32 (y), idx != NULL ? ps_tensor_i64 (idx) : NULL);
-  if (idx != NULL)
+  if (idx != NULL && ps_tape_recording ())
     ps_tape_save (idx);
+  if (with_indices)
+    y->tuple_next = g_steal_pointer (&idx);
   return g_steal_pointer (&y);
 }
 

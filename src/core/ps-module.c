@@ -948,6 +948,15 @@ ps_module_forward (PsModule *m, PsTensor *input, PsGenerator *gen, GError **erro
                    "Module [%s] is missing the required \"forward\" function", ps_module_class_name (m));
       return NULL;
     }
+  if (input->tuple_next != NULL)
+    {
+      g_autofree char *text = ps_module_tuple_input_error (m);
+      if (text != NULL)
+        {
+          g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, text);
+          return NULL;
+        }
+    }
   if (!ps_tape_recording () || m->klass->is_container)
     return m->klass->forward (m, input, gen, error);
   /* under a gradient tape: record this leaf call for backward (ps-autograd.h) */

@@ -224,6 +224,10 @@ gboolean    ps_module_resolve          (PsModule *root, const char *path, PsModu
 gboolean    ps_module_reset_parameters (PsModule *m, PsGenerator *gen, GError **error);
 /* module(input). Errors carry PyTorch's messages. Does not restore state on failure (see top). */
 PsTensor   *ps_module_forward       (PsModule *m, PsTensor *input, PsGenerator *gen, GError **error);
+/* What torch raises when m gets a tuple (a MaxPool's (output, indices), see ps-tensor.h) as its
+ * input: NULL when m passes it on (Identity, a Sequential), else a newly allocated message
+ * (ps-tuple-input.c). ps_module_forward checks it. */
+char       *ps_module_tuple_input_error (const PsModule *m);
 /* m.train(mode): this module and all descendants. */
 void        ps_module_set_training  (PsModule *m, gboolean training);
 const char *ps_module_class_name    (const PsModule *m);   /* display_class or klass->name */

@@ -473,6 +473,7 @@ ps_tensor_unref (PsTensor *t)
   if (g_atomic_ref_count_dec (&t->ref_count))
     {
       storage_unref (t->storage);
+      ps_tensor_unref (t->tuple_next);
       g_free (t);
     }
 }

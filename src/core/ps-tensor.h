@@ -50,7 +50,8 @@ typedef enum {
 
 typedef struct _PsStorage PsStorage;
 
-typedef struct {
+typedef struct _PsTensor PsTensor;
+struct _PsTensor {
   gatomicrefcount ref_count;
   PsDType dtype;
   int ndim;                        /* 0 = scalar */
@@ -59,7 +60,11 @@ typedef struct {
   int64_t numel;
   PsStorage *storage;
   void *data;                      /* = storage bytes; aligned to 64 bytes */
-} PsTensor;
+  /* A forward that returns a tuple of tensors returns its element [0] with the other elements
+   * here (owned, set once before the tensor is shared): MaxPool1d/2d(return_indices=True) returns
+   * (output, indices) as output->tuple_next = indices. NULL: a plain tensor (everything else). */
+  PsTensor *tuple_next;
+};
 
 gsize        ps_dtype_size           (PsDType dtype);
 const char  *ps_dtype_name           (PsDType dtype);   /* "float32", "int64" */

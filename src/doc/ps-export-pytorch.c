@@ -23,6 +23,7 @@ struct _Node {
   char *var;           /* Python variable holding it */
   GPtrArray *names;    /* child names (char*), in order; containers only */
   GPtrArray *kids;     /* Node*, parallel to names (no refs: nodes live in Exporter.nodes) */
+  gboolean pair;       /* MaxPool1d/2d(return_indices=True): forward returns (output, indices) */
 };
 
 typedef struct {
@@ -385,6 +386,8 @@ add_node (Exporter *ex, const PsOp *op)
   const char *cls = op->u.module.cls;
   n->cls = cls ? class_identifier (cls) : NULL;
   n->var = make_var (ex, n->id);
+  const PsValue *ri = op->u.module.args ? ps_args_lookup (op->u.module.args, "return_indices") : NULL;
+  n->pair = ri != NULL && ri->type == PS_VALUE_BOOL && ri->b && g_str_has_prefix (n->type, "MaxPool");
   if (is_container_type (n->type) || n->cls)
     {
       g_autoptr (GPtrArray) ids = NULL;
@@ -411,6 +414,31 @@ seq_needs_unpack (const Node *n)
       const PsModuleClass *klass = k && !k->cls ? ps_module_class_lookup (k->type) : NULL;
       if (klass != NULL && klass->returns_tuple)
         return TRUE;
+    }
+  return FALSE;
+}
+
+/* Whether calling n returns MaxPool's (output, indices) tuple: n is such a MaxPool, or a Sequential
+ * (or user class) whose last child that does not pass its input on (Identity, an empty Sequential)
+ * does. A tuple in the middle fails the forward (ps-tuple-input.c), so only the last one counts. */
+static gboolean
+returns_pair (const Node *n)
+{
+  if (n == NULL)
+    return FALSE;
+  if (n->pair)
+    return TRUE;
+  if (n->kids == NULL || !(n->cls != NULL || strcmp (n->type, "Sequential") == 0))
+    return FALSE;
+  for (guint i = n->kids->len; i > 0; i--)
+    {
+      const Node *k = g_ptr_array_index (n->kids, i - 1);
+      if (k == NULL)
+        return FALSE;
+      if (strcmp (k->type, "Identity") == 0 || (k->kids != NULL && k->kids->len == 0 && k->cls == NULL
+                                                && strcmp (k->type, "Sequential") == 0))
+        continue;
+      return returns_pair (k);
     }
   return FALSE;
 }
@@ -1155,6 +1183,13 @@ ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint number, GError **error
     }
   g_string_append (s, "outputs[");
   append_py_string (s, f->name ? f->name : dflt);
+  if (!tuple && returns_pair (t.node))
+    {
+      /* (output, indices): Paramscope stores them as NAME and NAME[1] */
+      g_autofree char *second = g_strdup_printf ("%s[1]", f->name ? f->name : dflt);
+      g_string_append (s, "], outputs[");
+      append_py_string (s, second);
+    }
   g_string_append_printf (s, "] = %s%s", call->str, tuple ? "[0]" : "");
   if (tuple)
     g_string_append_printf (s, "  # %s\n", klass->tuple_note);

@@ -1620,7 +1620,24 @@ apply_forward_call (PsState *state, const PsOp *op, guint n, PsModule *target, P
   g_autoptr (PsTensor) y = ps_module_forward (target, x, &state->gen, error);
   if (y == NULL)
     return FALSE;
-  ps_state_set_output (state, f->name ? f->name : dflt, y);
+  const char *name = f->name ? f->name : dflt;
+  if (y->tuple_next == NULL)
+    {
+      ps_state_set_output (state, name, y);
+      return TRUE;
+    }
+  /* a tuple (MaxPool's (output, indices)): element [0] under the name (a plain tensor), element
+   * [i] under "name[i]" */
+  g_autoptr (PsTensor) first = ps_tensor_reshape (y, y->ndim, y->shape, error);
+  if (first == NULL)
+    return FALSE;
+  ps_state_set_output (state, name, first);
+  guint i = 1;
+  for (PsTensor *e = y->tuple_next; e != NULL; e = e->tuple_next, i++)
+    {
+      g_autofree char *ename = g_strdup_printf ("%s[%u]", name, i);
+      ps_state_set_output (state, ename, e);
+    }
   return TRUE;
 }
 

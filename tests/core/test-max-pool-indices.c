@@ -1,0 +1,217 @@
+/* MaxPool1d/2d(return_indices=True) against torch 1.13 (tests/data/tuple-input-errors.json, made by
+ * tests/golden/gen_tuple_input.py): the (output, indices) tuple bit for bit (ties, ±0, NaN,
+ * padding, dilation, ceil_mode, unbatched), with and without a gradient tape; the tuple fed to every
+ * registered class (as the second child of a Sequential) passes through Identity / a Sequential and
+ * otherwise fails with torch's text for that class (convolutions: per bias / padding / padding_mode);
+ * a loss given the tuple fails with torch's text; the generator is untouched by a failed forward. */
+#include "layer-golden.h"
+#include "ps-autograd.h"
+#include "ps-loss.h"
+
+static JsonObject *
+root (JsonParser *p)
+{
+  return json_node_get_object (json_parser_get_root (p));
+}
+
+static void
+assert_indices (const char *what, const PsTensor *got, JsonObject *want)
+{
+  int64_t shape[PS_MAX_DIMS];
+  int nd = golden_shape (json_object_get_array_member (want, "shape"), shape);
+  g_assert_nonnull (got);
+  g_assert_cmpint (got->dtype, ==, PS_DTYPE_INT64);
+  g_assert_cmpint (got->ndim, ==, nd);
+  g_assert_cmpmem (got->shape, nd * sizeof (int64_t), shape, nd * sizeof (int64_t));
+  JsonArray *a = json_object_get_array_member (want, "int");
+  g_assert_cmpuint (json_array_get_length (a), ==, (guint) got->numel);
+  for (int64_t i = 0; i < got->numel; i++)
+    if (ps_tensor_ci64 (got)[i] != json_array_get_int_element (a, (guint) i))
+      g_error ("%s: indices[%" G_GINT64_FORMAT "] = %" G_GINT64_FORMAT ", torch %" G_GINT64_FORMAT, what, i,
+               ps_tensor_ci64 (got)[i], json_array_get_int_element (a, (guint) i));
+}
+
+static void
+test_tuple (void)
+{
+  g_autoptr (JsonParser) p = golden_load ("tuple-input-errors.json");
+  JsonArray *cases = json_object_get_array_member (root (p), "indices");
+  guint64 n = 0;
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      const char *name = json_object_get_string_member (c, "name");
+      g_autoptr (GError) error = NULL;
+      PsGenerator gen;
+      ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+      g_autoptr (PsArgs) args = layer_args (json_object_get_object_member (c, "args"));
+      g_autoptr (PsModule) m = ps_module_new (json_object_get_string_member (c, "type"), args, &gen, &error);
+      g_assert_no_error (error);
+      g_autoptr (PsTensor) x = layer_tensor_from_json (json_object_get_object_member (c, "x"));
+      for (int taped = 0; taped < 2; taped++)
+        {
+          g_autofree char *what = g_strdup_printf ("%s%s", name, taped ? " (tape)" : "");
+          PsTape *tape = taped ? ps_tape_new () : NULL;
+          g_autoptr (PsTensor) y = taped ? ps_tape_forward (tape, m, x, &gen, &error)
+                                         : ps_module_forward (m, x, &gen, &error);
+          g_assert_no_error (error);
+          layer_assert_bits (what, y, json_object_get_object_member (c, "y"));
+          assert_indices (what, y->tuple_next, json_object_get_object_member (c, "indices"));
+          g_assert_null (y->tuple_next->tuple_next);
+          n += (guint64) y->numel * 2;
+          if (tape != NULL)
+            ps_tape_free (tape);
+        }
+    }
+  g_test_message ("%u cases, %" G_GUINT64_FORMAT " values and indices identical to torch",
+                  json_array_get_length (cases), n);
+  g_assert_cmpuint (json_array_get_length (cases), ==, 11);
+}
+
+/* Sequential(MaxPool2d(2, return_indices=True), m)(x) with x (2, 4, 8, 8): NULL when it returns the
+ * tuple, else the error text; the generator must be untouched on error. */
+static char *
+feed (PsModule *m, gboolean *passed)
+{
+  g_autoptr (GError) error = NULL;
+  PsGenerator gen;
+  ps_generator_init (&gen, 3, PS_FLAVOUR_AVX2);
+  g_autoptr (PsArgs) pa = ps_args_new ();
+  ps_args_set_int (pa, "kernel_size", 2);
+  ps_args_set_bool (pa, "return_indices", TRUE);
+  g_autoptr (PsModule) pool = ps_module_new ("MaxPool2d", pa, &gen, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsModule) s = ps_module_new_container ("Sequential", "CustomModel", &error);
+  g_assert_true (ps_module_add_child (s, "pool", pool, &error));
+  g_assert_true (ps_module_add_child (s, "next", m, &error));
+  int64_t shape[] = { 2, 4, 8, 8 };
+  g_autoptr (PsTensor) x = golden_randn (&gen, 4, shape, 1.0, 0.0);
+  PsGenerator before = gen;
+  g_autoptr (PsTensor) y = ps_module_forward (s, x, &gen, &error);
+  *passed = y != NULL;
+  if (y != NULL)
+    {
+      g_assert_nonnull (y->tuple_next);   /* the tuple itself */
+      g_assert_cmpint (y->tuple_next->dtype, ==, PS_DTYPE_INT64);
+      return NULL;
+    }
+  g_assert_cmpmem (&before, sizeof before, &gen, sizeof gen);
+  g_autofree char *direct = ps_module_tuple_input_error (m);
+  g_assert_cmpstr (direct, ==, error->message);
+  return g_strdup (error->message);
+}
+
+static PsArgs *
+small_args (const PsModuleClass *k)
+{
+  PsArgs *a = ps_args_new ();
+  for (const PsArgSpec *s = k->args; s != NULL && s->name != NULL; s++)
+    if (s->required)
+      switch (s->kind)
+        {
+        case PS_ARG_INT: ps_args_set_int (a, s->name, 4); break;
+        case PS_ARG_FLOAT: ps_args_set_double (a, s->name, 0.5); break;
+        case PS_ARG_BOOL: ps_args_set_bool (a, s->name, TRUE); break;
+        case PS_ARG_STRING: ps_args_set_string (a, s->name, s->choices ? s->choices[0] : "x"); break;
+        case PS_ARG_INT_OR_TUPLE: ps_args_set_int (a, s->name, 3); break;
+        case PS_ARG_INT_LIST: ps_args_set_int_list (a, s->name, (int64_t[]) { 4 }, 1, NULL); break;
+        }
+  return a;
+}
+
+static void
+test_next_layer (void)
+{
+  g_autoptr (JsonParser) p = golden_load ("tuple-input-errors.json");
+  JsonObject *layers = json_object_get_object_member (root (p), "layers");
+  const PsModuleClass *const *classes = ps_module_classes ();
+  guint n = 0;
+  for (guint i = 0; classes[i] != NULL; i++)
+    {
+      const PsModuleClass *k = classes[i];
+      if (k->is_container && strcmp (k->name, "Sequential") != 0)
+        continue;   /* ModuleList, ModuleDict: no forward */
+      if (!json_object_has_member (layers, k->name))
+        g_error ("%s is not in tuple-input-errors.json: run /usr/bin/python3 tests/golden/gen_tuple_input.py",
+                 k->name);
+      g_autoptr (GError) error = NULL;
+      PsGenerator gen;
+      ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+      g_autoptr (PsArgs) args = small_args (k);
+      g_autoptr (PsModule) m = k->is_container ? ps_module_new_container (k->name, NULL, &error)
+                                               : ps_module_new (k->name, args, &gen, &error);
+      g_assert_no_error (error);
+      gboolean passed;
+      g_autofree char *got = feed (m, &passed);
+      JsonNode *want = json_object_get_member (layers, k->name);
+      g_test_message ("%s: %s", k->name, passed ? "passes the tuple on" : got);
+      if (JSON_NODE_HOLDS_NULL (want))
+        g_assert_true (passed);
+      else
+        g_assert_cmpstr (got, ==, json_node_get_string (want));
+      n++;
+    }
+  g_assert_cmpuint (n, ==, json_object_get_size (layers));
+
+  JsonObject *convs = json_object_get_object_member (root (p), "convs");
+  g_autoptr (GList) keys = json_object_get_members (convs);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      JsonObject *c = json_object_get_object_member (convs, l->data);
+      g_autoptr (GError) error = NULL;
+      PsGenerator gen;
+      ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+      g_autoptr (PsArgs) args = layer_args (json_object_get_object_member (c, "args"));
+      g_autoptr (PsModule) m = ps_module_new (json_object_get_string_member (c, "type"), args, &gen, &error);
+      g_assert_no_error (error);
+      gboolean passed;
+      g_autofree char *got = feed (m, &passed);
+      g_assert_false (passed);
+      g_assert_cmpstr (got, ==, json_object_get_string_member (c, "text"));
+    }
+  g_assert_cmpuint (g_list_length (keys), ==, 5);
+}
+
+static void
+test_losses (void)
+{
+  g_autoptr (JsonParser) p = golden_load ("tuple-input-errors.json");
+  JsonObject *losses = json_object_get_object_member (root (p), "losses");
+  g_autoptr (GList) names = json_object_get_members (losses);
+  g_autoptr (GError) error = NULL;
+  PsGenerator gen;
+  ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+  g_autoptr (PsArgs) pa = ps_args_new ();
+  ps_args_set_int (pa, "kernel_size", 2);
+  ps_args_set_bool (pa, "return_indices", TRUE);
+  g_autoptr (PsModule) pool = ps_module_new ("MaxPool2d", pa, &gen, &error);
+  int64_t shape[] = { 2, 4, 8, 8 };
+  g_autoptr (PsTensor) x = golden_randn (&gen, 4, shape, 1.0, 0.0);
+  PsTape *tape = ps_tape_new ();
+  g_autoptr (PsTensor) y = ps_tape_forward (tape, pool, x, &gen, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsTensor) t = ps_tensor_new (PS_DTYPE_FLOAT32, y->ndim, y->shape, &error);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      PsLoss loss = { 0 };
+      g_assert_true (ps_loss_kind_from_name (l->data, &loss.kind));
+      loss.reduction = PS_REDUCTION_MEAN;
+      g_autoptr (GError) e = NULL;
+      g_autoptr (PsTensor) gout = NULL;
+      g_autoptr (PsTensor) out = ps_loss_compute (&loss, y, t, &gout, &e);
+      g_assert_null (out);
+      g_assert_cmpstr (e->message, ==, json_object_get_string_member (losses, l->data));
+    }
+  g_assert_cmpuint (g_list_length (names), ==, 8);
+  ps_tape_free (tape);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/max-pool-indices/tuple", test_tuple);
+  g_test_add_func ("/max-pool-indices/next-layer", test_next_layer);
+  g_test_add_func ("/max-pool-indices/losses", test_losses);
+  return g_test_run ();
+}
