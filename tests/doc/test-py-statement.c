@@ -191,6 +191,7 @@ test_forms (void)
     { "conv = torch.nn.Conv2d(3, 8, 3, padding=1)",
       "{\"op\":\"module\",\"id\":\"conv\",\"type\":\"Conv2d\",\"args\":{\"in_channels\":3,\"out_channels\":8,\"kernel_size\":3,\"padding\":1}}" },
     { "act = nn.ReLU()", "{\"op\":\"module\",\"id\":\"act\",\"type\":\"ReLU\",\"args\":{}}" },
+    { "lsm = nn.LogSoftmax(dim=1)", "{\"op\":\"module\",\"id\":\"lsm\",\"type\":\"LogSoftmax\",\"args\":{\"dim\":1}}" },
     { "nn.init.zeros_(fc.bias)", "{\"op\":\"init\",\"target\":\"fc.bias\",\"fn\":\"zeros_\",\"args\":{}}" },
     { "torch.nn.init.uniform_(fc.weight, -0.5, 0.25)",
       "{\"op\":\"init\",\"target\":\"fc.weight\",\"fn\":\"uniform_\",\"args\":{\"a\":-0.5,\"b\":0.25}}" },
