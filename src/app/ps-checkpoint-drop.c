@@ -23,6 +23,17 @@ ps_checkpoint_drop_open (GtkWindow *window, GFile *const *files, guint n_files, 
   g_autoptr (GPtrArray) checkpoints = g_ptr_array_new ();
   for (guint i = 0; i < n_files; i++)
     {
+      g_autofree char *local = g_file_get_path (files[i]);
+      if (local == NULL)
+        {
+          /* a URI with no path on this computer (a link dragged from a browser, a remote folder):
+           * named as the user sees it, since it has no local name */
+          g_autofree char *name = g_file_get_parse_name (files[i]);
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       _("Could not open the dropped files: %s is not a file on this computer (download it first)"),
+                       name);
+          return FALSE;
+        }
       if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
         g_ptr_array_add (folders, files[i]);
       else if (ps_window_is_checkpoint_name (files[i]))

@@ -887,7 +887,8 @@ opened_window (guint before)
 
 /* Files and folders dragged onto the main window or a checkpoint window: a folder opens as a
  * watched series, several files as one series, one file alone; a drop with a file that is not a
- * checkpoint opens nothing and the window it was dropped on says which. */
+ * checkpoint, or not on this computer (a browser's link), opens nothing and the window it was
+ * dropped on says which. */
 static void
 test_drop (void)
 {
@@ -947,6 +948,22 @@ test_drop (void)
   g_assert_nonnull (strstr (ps_checkpoint_window_get_error_text (one), "norms.json is not a checkpoint"));
   g_assert_false (drop_files (GTK_WIDGET (w), files, 3));
   g_assert_nonnull (strstr (ps_window_get_error_text (w), "norms.json is not a checkpoint"));
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, before);
+
+  /* a link from a browser (a URI with no local path) beside a local checkpoint: refused before
+   * anything opens, named by its URI (its local name is empty) */
+  g_object_unref (files[1]);
+  files[1] = g_file_new_for_uri ("https://example.com/run/epoch_007.pt");
+  g_assert_null (g_file_get_path (files[1]));
+  before = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
+  g_assert_false (drop_files (GTK_WIDGET (one), files, 2));
+  iterate ();
+  g_assert_cmpuint (ps_application_get_checkpoint_jobs (PS_APPLICATION (app)), ==, 0);
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, before);
+  g_assert_nonnull (strstr (ps_checkpoint_window_get_error_text (one),
+                            "https://example.com/run/epoch_007.pt is not a file on this computer"));
+  g_assert_false (drop_files (GTK_WIDGET (w), &files[1], 1));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "https://example.com/run/epoch_007.pt is not a file on this computer"));
   g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, before);
 
   for (guint i = 0; i < 3; i++)
