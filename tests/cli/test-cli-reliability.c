@@ -760,7 +760,7 @@ test_bounded_work (void)
 /* ---- a dropped step that no longer fits ------------------------------------------------------ */
 
 /* A command keeps only the last state and rebuilds any other step by replay. When the memory
- * budget (PS_MEMORY_BUDGET_MB) fits the run (a 16 MiB layer re-initialized in place) but not a
+ * budget (PS_MEMORY_BUDGET_MB) fits the run (a 4 MiB layer re-initialized in place) but not a
  * second copy of the layer, every command that looks at an earlier step fails with the reason and
  * exit status 1 and writes nothing — this aborted the process (SIGTRAP) before. */
 static void
@@ -768,12 +768,12 @@ test_rebuild_under_budget (void)
 {
   guint before_cases = cli_run_count;
   g_autofree char *rec = write_recipe ("rebuild.json", "",
-    "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 2048, \"out_features\": 2048}},"
+    "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 1024, \"out_features\": 1024}},"
     "{\"op\": \"init\", \"target\": \"m.weight\", \"fn\": \"normal_\", \"args\": {\"std\": 0.02}},"
     "{\"op\": \"init\", \"target\": \"m.weight\", \"fn\": \"normal_\", \"args\": {\"std\": 0.03}},"
     "{\"op\": \"init\", \"target\": \"m.weight\", \"fn\": \"normal_\", \"args\": {\"std\": 0.04}}");
-  g_auto (GStrv) tight = g_environ_setenv (g_get_environ (), "PS_MEMORY_BUDGET_MB", "20", TRUE);
-  g_auto (GStrv) roomy = g_environ_setenv (g_get_environ (), "PS_MEMORY_BUDGET_MB", "96", TRUE);
+  g_auto (GStrv) tight = g_environ_setenv (g_get_environ (), "PS_MEMORY_BUDGET_MB", "5", TRUE);
+  g_auto (GStrv) roomy = g_environ_setenv (g_get_environ (), "PS_MEMORY_BUDGET_MB", "24", TRUE);
   g_auto (Result) r = { 0 };
   run_env (&r, tight, "stats", rec);   /* the last step is kept: fits */
   if (r.status != 0)
@@ -797,12 +797,12 @@ test_rebuild_under_budget (void)
       cli_run_env (&r, tight, argv);
       if (r.status != 1 || strstr (r.err, "is not kept in memory, and rebuilding it by replay failed at op 1") == NULL
           || strstr (r.err, "PS_MEMORY_BUDGET_MB") == NULL)
-        g_error ("%s under 20 MiB: exit %d, '%s'", cases[i][0], r.status, r.err);
+        g_error ("%s under 5 MiB: exit %d, '%s'", cases[i][0], r.status, r.err);
       g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
       /* with room for the rebuild the same command works */
       cli_run_env (&r, roomy, argv);
       if (r.status != 0)
-        g_error ("%s under 96 MiB: exit %d, '%s'", cases[i][0], r.status, r.err);
+        g_error ("%s under 24 MiB: exit %d, '%s'", cases[i][0], r.status, r.err);
       g_unlink (png);
     }
   /* a picture or statistics of one step replays only up to it and holds that step alone: within
@@ -811,7 +811,7 @@ test_rebuild_under_budget (void)
   g_autofree char *png2 = tmp_path ("rebuild-roomy.png");
   run_env (&r, tight, "heatmap", rec, "--param", "m.weight", "--step", "1", "--out", png);
   if (r.status != 0)
-    g_error ("heatmap --step 1 under 20 MiB: exit %d, '%s'", r.status, r.err);
+    g_error ("heatmap --step 1 under 5 MiB: exit %d, '%s'", r.status, r.err);
   run_env (&r, roomy, "heatmap", rec, "--param", "m.weight", "--step", "1", "--out", png2);
   g_assert_cmpint (r.status, ==, 0);
   g_autofree char *a = NULL, *b = NULL;
@@ -820,7 +820,7 @@ test_rebuild_under_budget (void)
   g_assert_true (la == lb && memcmp (a, b, la) == 0);
   run_env (&r, tight, "stats", rec, "--step", "2");
   if (r.status != 0)
-    g_error ("stats --step 2 under 20 MiB: exit %d, '%s'", r.status, r.err);
+    g_error ("stats --step 2 under 5 MiB: exit %d, '%s'", r.status, r.err);
   g_autofree char *tight_out = g_strdup (r.out);
   run_env (&r, roomy, "stats", rec, "--step", "2");
   g_assert_cmpstr (r.out, ==, tight_out);
@@ -828,17 +828,17 @@ test_rebuild_under_budget (void)
   /* the training pictures of one step (weight tiles need a square input: 32 × 32) say it too
    * (they aborted with SIGTRAP: the step was asked for without an error) */
   g_autofree char *tiles = write_recipe ("rebuild-tiles.json", "",
-    "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 1024, \"out_features\": 4096}},"
+    "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 1024, \"out_features\": 1024}},"
     "{\"op\": \"init\", \"target\": \"m.weight\", \"fn\": \"normal_\", \"args\": {\"std\": 0.02}},"
     "{\"op\": \"init\", \"target\": \"m.weight\", \"fn\": \"normal_\", \"args\": {\"std\": 0.03}}");
   g_unlink (png);
   run_env (&r, tight, "weight-tiles", tiles, "--step", "1", "--out", png);
   if (r.status != 1 || strstr (r.err, "step 1 is not kept in memory, and rebuilding it by replay failed at op 1") == NULL)
-    g_error ("weight-tiles --step 1 under 20 MiB: exit %d, '%s'", r.status, r.err);
+    g_error ("weight-tiles --step 1 under 5 MiB: exit %d, '%s'", r.status, r.err);
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
   run_env (&r, roomy, "weight-tiles", tiles, "--step", "1", "--out", png);
   if (r.status != 0)
-    g_error ("weight-tiles --step 1 under 96 MiB: exit %d, '%s'", r.status, r.err);
+    g_error ("weight-tiles --step 1 under 24 MiB: exit %d, '%s'", r.status, r.err);
   g_unlink (png);
   /* a step beyond the recipe is still named as such */
   run_env (&r, tight, "stats", rec, "--step", "9");
