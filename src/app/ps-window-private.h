@@ -48,6 +48,8 @@ struct _PsWindow {
 
   GtkLabel *story_heading;    /* the step's story: heading and teaching note */
   GtkLabel *story_label;
+  GtkWidget *plots_box;       /* the story panel's place: above the plots, or in projector mode */
+  GtkWidget *timeline_box;    /* above the timeline, beside the plots (place_story in ps-window.c) */
   PsFigurePage *pages[PS_N_PLOT_PAGES];
   GtkLabel *explain_label;
   PsTrainingPage *training_page;   /* the Training page (ps-window-train.c drives it) */
@@ -74,6 +76,11 @@ struct _PsWindow {
   GtkSingleSelection *timeline_selection;
   char *selected_path;        /* state_dict-style path below the root; NULL = nothing selected */
   guint play_source;
+  guint timeline_snap_tick;   /* the timeline list's row snap after a scroll (ps_window_snap_timeline) */
+  guint timeline_snap_frames;
+  double timeline_snap_page;  /* the list's page size the snap's margin made (−1: none) */
+  guint layout_source;        /* switches the main paned's orientation (adapt_layout in ps-window.c) */
+  int wide_position;          /* the main paned's position side by side, kept while stacked */
   GCancellable *job_cancellable;   /* the running document job's; NULL when idle */
   int export_width, export_height;   /* the export dialog's last choices */
   double export_scale, export_dpi;
@@ -89,10 +96,18 @@ struct _PsWindow {
   guint substep;              /* the one shown; n_substeps = the step's own state (after the run) */
   GArray *sub_axis;           /* int64 training-axis step of each record */
   GtkEntry *pytorch_entry;    /* the PyTorch line under the tree (ps-window-pytorch.c) */
+  GHashTable *pytorch_inputs; /* inputs typed there (x = torch.randn(1, 10)), for later lines */
+  PsState *pytorch_state;     /* ref: the state after the last typed line (another change forgets the
+                                 random inputs) */
   GtkMenuButton *main_menu_button;
 };
 
 /* ps-window.c */
+/* TRUE when the window is narrow and the plots are below the tree and timeline, not beside them. */
+gboolean    ps_window_get_stacked    (PsWindow *self);
+/* Moves the timeline's step list so that no row is cut at its top edge (done after each scroll to
+ * the shown step). */
+void        ps_window_snap_timeline  (PsWindow *self);
 void        ps_window_show_error     (PsWindow *self, const char *text);
 void        ps_window_clear_error    (PsWindow *self);
 void        ps_window_toast          (PsWindow *self, const char *text);
@@ -163,6 +178,7 @@ void        ps_window_restructure_init_actions   (PsWindow *self);
 /* ps-window-pytorch.c: the PyTorch line (row inserted into box after `before`; win.type-pytorch).
  * Typing applies `text` as one user action; FALSE (error shown, nothing changed) if it cannot. */
 void        ps_window_pytorch_init    (PsWindow *self, GtkBox *box, GtkWidget *before);
+void        ps_window_pytorch_dispose (PsWindow *self);
 gboolean    ps_window_type_pytorch    (PsWindow *self, const char *text);
 
 /* ps-window-train.c: Train…, the one-step teaching actions, exporting the Training page's view. */

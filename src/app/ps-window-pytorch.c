@@ -14,7 +14,18 @@
 typedef struct {
   PsWindow *window;   /* ref */
   char *output;       /* the last forward's output name */
+  GHashTable *inputs; /* the remembered inputs once the line is applied */
 } LineJob;
+
+/* The line was applied: its inputs are remembered, with the state they belong to. */
+static void
+line_applied (PsWindow *self, GHashTable *inputs)
+{
+  g_clear_pointer (&self->pytorch_inputs, g_hash_table_unref);
+  self->pytorch_inputs = g_hash_table_ref (inputs);
+  g_clear_pointer (&self->pytorch_state, ps_state_unref);
+  self->pytorch_state = ps_state_ref (ps_document_get_current_state (self->document));
+}
 
 static void
 on_line_done (GObject *source, GAsyncResult *result, gpointer data)
@@ -26,6 +37,7 @@ on_line_done (GObject *source, GAsyncResult *result, gpointer data)
     ps_window_job_failed (self, error);   /* the text stays, to be fixed */
   else
     {
+      line_applied (self, job->inputs);
       ps_window_clear_error (self);
       gtk_editable_set_text (GTK_EDITABLE (self->pytorch_entry), "");
       PsTensor *y = ps_state_get_output (ps_document_get_current_state (self->document), job->output);
@@ -40,6 +52,7 @@ on_line_done (GObject *source, GAsyncResult *result, gpointer data)
     }
   g_object_unref (job->window);
   g_free (job->output);
+  g_hash_table_unref (job->inputs);
   g_free (job);
 }
 
@@ -57,16 +70,34 @@ ps_window_type_pytorch (PsWindow *self, const char *text)
       return FALSE;
     }
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) ops = ps_py_statements_to_ops (ps_document_get_current_state (self->document), text, &error);
+  PsState *now = ps_document_get_current_state (self->document);
+  if (self->pytorch_inputs == NULL)
+    self->pytorch_inputs = ps_py_inputs_new ();
+  /* a random input is drawn where the line using it runs: only exact while nothing else changed
+   * the document since it was typed (an undo, a dialog, another recipe) */
+  if (self->pytorch_state != now)
+    ps_py_inputs_forget_random (self->pytorch_inputs);
+  g_autoptr (GHashTable) inputs = ps_py_inputs_copy (self->pytorch_inputs);
+  g_autoptr (GPtrArray) ops = ps_py_statements_to_ops_with_inputs (now, text, inputs, &error);
   if (ops == NULL)
     {
       ps_window_show_error (self, error->message);
       return FALSE;
     }
+  if (ops->len == 0)
+    {
+      /* only inputs assigned (x = torch.randn(1, 10)): kept for the line that gives them to a module */
+      line_applied (self, inputs);
+      ps_window_clear_error (self);
+      gtk_editable_set_text (GTK_EDITABLE (self->pytorch_entry), "");
+      ps_window_toast (self, _("Input kept for a later line: y = model(x)"));
+      return TRUE;
+    }
   if (ps_py_ops_have_forward (ops))
     {
       LineJob *job = g_new0 (LineJob, 1);
       job->window = g_object_ref (self);
+      job->inputs = g_hash_table_ref (inputs);
       for (guint i = 0; i < ops->len; i++)
         if (g_strcmp0 (json_object_get_string_member_with_default (ops->pdata[i], "op", ""), "forward") == 0)
           {
@@ -83,6 +114,7 @@ ps_window_type_pytorch (PsWindow *self, const char *text)
       ps_window_show_error (self, error->message);
       return FALSE;
     }
+  line_applied (self, inputs);
   ps_window_clear_error (self);
   gtk_editable_set_text (GTK_EDITABLE (self->pytorch_entry), "");
   return TRUE;
@@ -135,4 +167,11 @@ ps_window_pytorch_init (PsWindow *self, GtkBox *box, GtkWidget *before)
     { "type-pytorch", type_pytorch_activated },
   };
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+}
+
+void
+ps_window_pytorch_dispose (PsWindow *self)
+{
+  g_clear_pointer (&self->pytorch_inputs, g_hash_table_unref);
+  g_clear_pointer (&self->pytorch_state, ps_state_unref);
 }

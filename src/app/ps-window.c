@@ -605,16 +605,30 @@ update_explain (PsWindow *self)
   gtk_label_set_text (self->explain_label, text);
 }
 
+/* A plot control (a child of the wrapping controls_box, ui/ps-window.ui) shown or hidden: the
+ * flow box lays out its GtkFlowBoxChild, so that is hidden too. */
+static void
+show_control (GtkWidget *w, gboolean shown)
+{
+  gtk_widget_set_visible (w, shown);
+  GtkWidget *parent = gtk_widget_get_parent (w);
+  if (GTK_IS_FLOW_BOX_CHILD (parent))
+    gtk_widget_set_visible (parent, shown);
+}
+
 static void
 update_views (PsWindow *self)
 {
   PsPlotPage page = ps_window_get_visible_page (self);
   gboolean compare_hist = page == PS_PAGE_COMPARE && gtk_drop_down_get_selected (self->compare_dropdown) == 1;
-  gtk_widget_set_visible (self->range_box, page == PS_PAGE_HEATMAP || page == PS_PAGE_DIFFERENCE
-                                           || (page == PS_PAGE_COMPARE && !compare_hist));
-  gtk_widget_set_visible (self->bins_box, page == PS_PAGE_HISTOGRAM || page == PS_PAGE_OVER_TIME || compare_hist);
-  gtk_widget_set_visible (self->compare_box, page == PS_PAGE_COMPARE);
-  gtk_widget_set_visible (self->diff_box, page == PS_PAGE_DIFFERENCE);
+  gboolean range = page == PS_PAGE_HEATMAP || page == PS_PAGE_DIFFERENCE || (page == PS_PAGE_COMPARE && !compare_hist);
+  show_control (self->range_box, range);
+  show_control (gtk_widget_get_parent (GTK_WIDGET (self->pool_dropdown)), range);
+  show_control (self->bins_box, page == PS_PAGE_HISTOGRAM || page == PS_PAGE_OVER_TIME || compare_hist);
+  show_control (self->compare_box, page == PS_PAGE_COMPARE);
+  show_control (gtk_widget_get_parent (GTK_WIDGET (self->compare_dropdown)), page == PS_PAGE_COMPARE);
+  show_control (GTK_WIDGET (self->compare_shared), page == PS_PAGE_COMPARE);
+  show_control (self->diff_box, page == PS_PAGE_DIFFERENCE);
   if (page == PS_PAGE_DIFFERENCE)
     update_changes (self);
   for (int i = 0; i < PS_N_PLOT_PAGES; i++)
@@ -684,6 +698,7 @@ update_title (PsWindow *self)
                     &heading, &body);
   gtk_label_set_text (self->story_heading, heading);
   gtk_label_set_text (self->story_label, body);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->story_label), body);   /* all of it, when held to a few lines */
 }
 
 void
@@ -730,11 +745,106 @@ scroll_timeline (PsWindow *self)
   gtk_widget_activate_action (view, "list.scroll-to-item", "u", step);
 }
 
+/* After scrolling to the shown step the list's top row was often cut through its text under the
+ * Sub-step hint: the list is moved so that its top edge falls between two rows — the cut row
+ * shown whole when the shown step stays in view, else scrolled out of view. */
+void
+ps_window_snap_timeline (PsWindow *self)
+{
+  GtkWidget *view = GTK_WIDGET (self->timeline_view);
+  GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
+  double vh = gtk_widget_get_height (view);
+  if (adj == NULL || vh <= 0)
+    return;
+  graphene_rect_t cut = GRAPHENE_RECT_INIT (0, 0, 0, 0), sel = GRAPHENE_RECT_INIT (0, 0, 0, 0);
+  gboolean have_cut = FALSE, have_sel = FALSE;
+  for (GtkWidget *c = gtk_widget_get_first_child (view); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      graphene_rect_t b;
+      if (!gtk_widget_get_mapped (c) || !gtk_widget_compute_bounds (c, view, &b) || b.size.height <= 0)
+        continue;
+      if (b.origin.y < -0.5 && b.origin.y + b.size.height > 0.5)
+        {
+          cut = b;
+          have_cut = TRUE;
+        }
+      if (gtk_widget_get_state_flags (c) & GTK_STATE_FLAG_SELECTED)
+        {
+          sel = b;
+          have_sel = TRUE;
+        }
+    }
+  GtkWidget *scroller = gtk_widget_get_parent (view);
+  if (have_sel && sel.size.height > vh + 0.5)
+    {
+      /* the shown step's row is taller than the list's view (projector mode at 1280 × 720):
+       * its start at the top */
+      if (fabs (sel.origin.y) > 0.5)
+        gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) + sel.origin.y);
+      return;
+    }
+  if (!have_cut)
+    return;
+  double value = gtk_adjustment_get_value (adj);
+  double last = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+  if (value >= last - 0.5 && last > 0)
+    {
+      /* scrolled to the end, nothing more to scroll: the list's view is made shorter by the cut
+       * row's visible part (empty space below the last step instead of half a row at the top) */
+      int visible = (int) ceil (cut.origin.y + cut.size.height);
+      self->timeline_snap_page = gtk_adjustment_get_page_size (adj) - visible;
+      gtk_widget_set_margin_bottom (scroller, gtk_widget_get_margin_bottom (scroller) + visible);
+      return;
+    }
+  double sel_bottom = have_sel ? sel.origin.y + sel.size.height : 0;
+  double sel_top = have_sel ? sel.origin.y : vh;
+  if (sel_bottom - cut.origin.y <= vh + 0.5)
+    gtk_adjustment_set_value (adj, MAX (value + cut.origin.y, 0));   /* down by the hidden part */
+  else if (value + cut.origin.y + cut.size.height <= last + 0.5 && sel_top - (cut.origin.y + cut.size.height) >= -0.5)
+    gtk_adjustment_set_value (adj, value + cut.origin.y + cut.size.height);   /* the cut row out of view */
+}
+
+/* once the list has been laid out after the scroll (the frame after next) */
+static gboolean
+snap_timeline_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  PsWindow *self = data;
+  if (++self->timeline_snap_frames < 2)
+    return G_SOURCE_CONTINUE;
+  self->timeline_snap_tick = 0;
+  ps_window_snap_timeline (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_snap (PsWindow *self)
+{
+  if (self->timeline_view == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->timeline_view)))
+    return;
+  gtk_widget_set_margin_bottom (gtk_widget_get_parent (GTK_WIDGET (self->timeline_view)), 0);
+  self->timeline_snap_page = -1;
+  self->timeline_snap_frames = 0;
+  if (self->timeline_snap_tick == 0)
+    self->timeline_snap_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->timeline_view), snap_timeline_tick,
+                                                             self, NULL);
+}
+
+/* the list's height changed (a resized window, projector mode): snapped again, unless it is the
+ * change the snap itself made */
+static void
+on_timeline_adjustment_changed (GtkAdjustment *adj, PsWindow *self)
+{
+  if (fabs (gtk_adjustment_get_page_size (adj) - self->timeline_snap_page) < 0.5)
+    return;
+  schedule_snap (self);
+}
+
 static gboolean
 scroll_timeline_cb (gpointer data)
 {
   PsWindow *self = data;
   scroll_timeline (self);
+  schedule_snap (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -845,6 +955,33 @@ rebuild_recent_menu (PsWindow *self)
     }
 }
 
+/* The story panel above the plots, or in projector mode beside them, above the timeline: at
+ * 1280 × 720 and 150 % text it took a third of the plots' height (the heatmap had 23 % of the
+ * window); beside them the plot keeps more than half the window. There its text is held to a few
+ * lines (the whole of it in the tooltip). */
+#define STORY_PROJECTOR_LINES 3   /* per paragraph: the step's note, then what it did */
+
+static void
+place_story (PsWindow *self, gboolean projector)
+{
+  GtkWidget *story = gtk_widget_get_parent (GTK_WIDGET (self->story_heading));
+  GtkWidget *target = projector ? self->timeline_box : self->plots_box;
+  GtkWidget *from = gtk_widget_get_parent (story);
+  if (from != target)
+    {
+      g_object_ref (story);
+      gtk_box_remove (GTK_BOX (from), story);
+      gtk_box_prepend (GTK_BOX (target), story);
+      g_object_unref (story);
+    }
+  if (projector)
+    gtk_widget_add_css_class (story, "beside");
+  else
+    gtk_widget_remove_css_class (story, "beside");
+  gtk_label_set_lines (self->story_label, projector ? STORY_PROJECTOR_LINES : -1);
+  gtk_label_set_ellipsize (self->story_label, projector ? PANGO_ELLIPSIZE_END : PANGO_ELLIPSIZE_NONE);
+}
+
 static void
 on_settings_changed (GSettings *settings, const char *key, PsWindow *self)
 {
@@ -854,7 +991,10 @@ on_settings_changed (GSettings *settings, const char *key, PsWindow *self)
       return;
     }
   if (g_str_equal (key, "projector-mode"))
-    ps_projector_apply (GTK_WIDGET (self), settings);
+    {
+      ps_projector_apply (GTK_WIDGET (self), settings);
+      place_story (self, g_settings_get_boolean (settings, "projector-mode"));
+    }
   update_views (self);
 }
 
@@ -921,6 +1061,9 @@ setup_timeline (PsWindow *self)
   g_signal_connect (self->step_adjustment, "value-changed", G_CALLBACK (on_step_scale), self);
   /* scrolling needs an allocated list: again once it is shown */
   g_signal_connect_swapped (self->timeline_view, "map", G_CALLBACK (scroll_timeline_idle), self);
+  GtkAdjustment *vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->timeline_view));
+  if (vadj != NULL)
+    g_signal_connect_object (vadj, "changed", G_CALLBACK (on_timeline_adjustment_changed), self, 0);
 }
 
 gboolean
@@ -966,12 +1109,66 @@ on_close_request (GtkWindow *window)
   return ps_window_close_request_check (self);
 }
 
+/* Adaptive layout: below PS_WINDOW_STACK_WIDTH the plots go below the model tree and the
+ * timeline (at GNOME's smallest width, 360 px, they sat to the right and the window scrolled
+ * sideways); from PS_WINDOW_SIDE_WIDTH on they are beside them again (the gap keeps it from
+ * flipping at one width). Switched from an idle after the allocation that crossed the width:
+ * changing a paned's orientation during the window's own allocation would lay it out again
+ * inside the layout phase. */
+#define PS_WINDOW_STACK_WIDTH 700
+#define PS_WINDOW_SIDE_WIDTH 740
+
+static gboolean
+adapt_layout_cb (gpointer data)
+{
+  PsWindow *self = data;
+  self->layout_source = 0;
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  GtkOrientable *paned = GTK_ORIENTABLE (self->main_paned);
+  gboolean side = gtk_orientable_get_orientation (paned) == GTK_ORIENTATION_HORIZONTAL;
+  if (side && width > 0 && width < PS_WINDOW_STACK_WIDTH)
+    {
+      self->wide_position = gtk_paned_get_position (self->main_paned);
+      gtk_orientable_set_orientation (paned, GTK_ORIENTATION_VERTICAL);
+      /* the tree and the timeline above, the plots below: about half the height each */
+      int height = gtk_widget_get_height (GTK_WIDGET (self->toast_overlay));
+      gtk_paned_set_position (self->main_paned, MAX (height / 2, 120));
+    }
+  else if (!side && width >= PS_WINDOW_SIDE_WIDTH)
+    {
+      gtk_orientable_set_orientation (paned, GTK_ORIENTATION_HORIZONTAL);
+      gtk_paned_set_position (self->main_paned, self->wide_position > 0 ? self->wide_position : 440);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ps_window_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  PsWindow *self = PS_WINDOW (widget);
+  GTK_WIDGET_CLASS (ps_window_parent_class)->size_allocate (widget, width, height, baseline);
+  gboolean side = gtk_orientable_get_orientation (GTK_ORIENTABLE (self->main_paned)) == GTK_ORIENTATION_HORIZONTAL;
+  if (self->layout_source == 0 && ((side && width < PS_WINDOW_STACK_WIDTH) || (!side && width >= PS_WINDOW_SIDE_WIDTH)))
+    self->layout_source = g_idle_add (adapt_layout_cb, self);
+}
+
+gboolean
+ps_window_get_stacked (PsWindow *self)
+{
+  return gtk_orientable_get_orientation (GTK_ORIENTABLE (self->main_paned)) == GTK_ORIENTATION_VERTICAL;
+}
+
 static void
 ps_window_dispose (GObject *object)
 {
   PsWindow *self = PS_WINDOW (object);
   g_clear_handle_id (&self->play_source, g_source_remove);
+  g_clear_handle_id (&self->layout_source, g_source_remove);
+  if (self->timeline_snap_tick != 0 && self->timeline_view != NULL)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->timeline_view), self->timeline_snap_tick);
+  self->timeline_snap_tick = 0;
   ps_window_substeps_dispose (self);
+  ps_window_pytorch_dispose (self);
   if (self->job_cancellable != NULL)
     g_cancellable_cancel (self->job_cancellable);   /* the job holds its own refs; its result is dropped */
   g_clear_object (&self->job_cancellable);
@@ -999,6 +1196,7 @@ ps_window_class_init (PsWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   object_class->dispose = ps_window_dispose;
   GTK_WINDOW_CLASS (klass)->close_request = on_close_request;
+  widget_class->size_allocate = ps_window_size_allocate;
 
   g_type_ensure (PS_TYPE_FIGURE_PAGE);
   g_type_ensure (PS_TYPE_ERROR_BANNER);
@@ -1040,6 +1238,8 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, recent_menu);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, story_heading);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, story_label);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, plots_box);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, timeline_box);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, range_box);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, bins_box);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, diff_box);

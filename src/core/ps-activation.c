@@ -800,7 +800,9 @@ ps_flatten_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_ou
  * ps-onednn.h) for approximate='none' on tensors of more than one element (use_mkldnn), else ATen's
  * GeluBackwardKernel: the vector expression on blocks of 16, the scalar one (std::erf/tanh) on the
  * tail, with the FMAs GCC contracts in the AVX2 build:
- *   none: dy·(cdf + x·pdf), cdf = 0.5·(1 + erf(x·√½)), pdf = exp(−½x²)·(2/√π·√½·½)
+ *   none: dy·(cdf + x·pdf), cdf = 0.5·(1 + erf(x·√½)), pdf = exp(−½x²)·(2/√π·√½·½) — not contracted
+ *         in either build (tests/golden/gen_gelu_scalar.py: 48 one-element tensors, AVX2 and DEFAULT
+ *         agree; a fused x·pdf + cdf differs from both)
  *   tanh: t = tanh(β·fma(κ, x³, x)); dy·(½·(1 + t) + (½x·fma(−t, t, 1))·β·fma(3κ, x², 1)) — the
  *         last sum is not contracted (100 000 vector and 45 000 tail values checked; fusing it:
  *         ~10 % differ) */
@@ -811,7 +813,7 @@ gelu_erf_bwd (float dy, float x, const void *data)
   const float kBeta = (float) (M_2_SQRTPI * M_SQRT1_2 * 0.5);
   const float cdf = 0.5f * (1.0f + erff (x * kAlpha));
   const float pdf = kBeta * expf (-0.5f * x * x);
-  return dy * fmaf (x, pdf, cdf);
+  return dy * (cdf + x * pdf);
 }
 
 static float

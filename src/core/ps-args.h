@@ -64,6 +64,8 @@ typedef struct {
   gboolean none_elements;  /* INT_OR_TUPLE: a tuple may hold None (PS_VALUE_LIST_NONE) */
   const char *const *choices;  /* NULL-terminated allowed strings, or NULL */
   const char *doc;         /* one line for forms and --help */
+  gboolean keyword_only;   /* torch takes it only by name (RNN's nonlinearity: RNN(*args, **kwargs));
+                              a typed nn.RNN(10, 20, 2, False) fills the others in order */
 } PsArgSpec;               /* tables end with { NULL } */
 
 typedef struct _PsArgs PsArgs;

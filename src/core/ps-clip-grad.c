@@ -5,39 +5,62 @@
 
 #include <math.h>
 
-/* torch.norm(g, 2): one fused multiply-add accumulator per vector lane (Vectorized<float>::size():
- * 8, 16 at ATen's AVX512 capability), the lanes added in order, then the tail. */
+/* torch.norm(g, 2) as ATen 1.13's norm kernel computes it on the reduce-lastdim fast path
+ * (norm_kernel_tensor_iterator_impl): one accumulator per vector lane over the whole vectors
+ * (fused multiply-adds in the vector builds, a rounded square then an add in the DEFAULT one),
+ * the lanes folded left to right, then the scalar tail `buffer[0] += v * v`. GCC 12 vectorizes that
+ * tail loop of Debian's build as an in-order (fold-left) reduction: its vector part squares a block
+ * of `block` values in a vector register (rounded) and adds them one by one in order, the rest is
+ * scalar and contracted to fused multiply-adds. The block is 4 at AVX2 (the 128-bit epilogue of an
+ * 8-lane loop whose tail is shorter than 8) and 8 at AVX512 (a 256-bit block of a 16-lane loop's
+ * tail; no 4-block after it). Measured against torch 1.13 at ATEN_CPU_CAPABILITY=avx2/avx512/default:
+ * every length 1..4096, three random vectors each, bit-equal (tests/golden/gen_grad_norm.py). */
 PS_FMA_CLONES float
-ps_grad_norm2 (const float *x, int64_t n)
+ps_grad_norm2_lanes (const float *x, int64_t n, int lanes, gboolean fused)
 {
-  const int lanes = ps_threads_aten_lanes ();
-  if (lanes == 8 && n >= 4 && n < 8)   /* measured at AVX2; not checked at avx512 */
-    {
-      /* torch.norm(x, 2) of 4 to 7 elements sums a 4-lane vector of rounded squares in lane order,
-       * then the rest with fused multiply-adds (measured against torch 1.13: 3000 random vectors
-       * of 4 to 7 elements equal; tests/doc/test-train-random.c random-train-16, whose
-       * clip_grad_norm_ stacks 4 norms) */
-      float s = x[0] * x[0];
-      for (int l = 1; l < 4; l++)
-        s = s + x[l] * x[l];
-      for (int64_t d = 4; d < n; d++)
-        s = fmaf (x[d], x[d], s);
-      return sqrtf (s);
-    }
+  g_return_val_if_fail (lanes == 8 || lanes == 16, NAN);
   float acc[16] = { 0 };
   int64_t d = 0;
   for (; d < n - (n % lanes); d += lanes)
     for (int l = 0; l < lanes; l++)
-      acc[l] = fmaf (x[d + l], x[d + l], acc[l]);
+      acc[l] = fused ? fmaf (x[d + l], x[d + l], acc[l]) : acc[l] + x[d + l] * x[d + l];
   for (int l = 1; l < lanes; l++)
     acc[0] = acc[0] + acc[l];
+  const int block = lanes / 2;   /* unfused: squares then adds either way (same bits) */
+  if (n - d >= block)
+    for (const int64_t e = d + block; d < e; d++)
+      {
+        const float sq = x[d] * x[d];
+        acc[0] = acc[0] + sq;
+      }
   for (; d < n; d++)
-    acc[0] = fmaf (x[d], x[d], acc[0]);
+    acc[0] = fused ? fmaf (x[d], x[d], acc[0]) : acc[0] + x[d] * x[d];
   return sqrtf (acc[0]);
+}
+
+float
+ps_grad_norm2_flavour (const float *x, int64_t n, PsFlavour flavour)
+{
+  /* "default" models torch at ATEN_CPU_CAPABILITY=default: 8 lanes whatever this process's capability */
+  if (flavour == PS_FLAVOUR_DEFAULT)
+    return ps_grad_norm2_lanes (x, n, 8, FALSE);
+  return ps_grad_norm2_lanes (x, n, ps_threads_aten_lanes (), TRUE);
+}
+
+float
+ps_grad_norm2 (const float *x, int64_t n)
+{
+  return ps_grad_norm2_flavour (x, n, PS_FLAVOUR_AVX2);
 }
 
 gboolean
 ps_clip_grad_norm (PsModule *root, double max_norm, float *total, GError **error)
+{
+  return ps_clip_grad_norm_full (root, max_norm, PS_FLAVOUR_AVX2, total, error);
+}
+
+gboolean
+ps_clip_grad_norm_full (PsModule *root, double max_norm, PsFlavour flavour, float *total, GError **error)
 {
   g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
   g_autofree float *norms = g_new (float, items->len + 1);
@@ -46,14 +69,14 @@ ps_clip_grad_norm (PsModule *root, double max_norm, float *total, GError **error
     {
       PsParam *p = ((PsNamedItem *) items->pdata[i])->param;
       if (p->grad != NULL)
-        norms[k++] = ps_grad_norm2 (ps_tensor_cf32 (p->grad), p->grad->numel);
+        norms[k++] = ps_grad_norm2_flavour (ps_tensor_cf32 (p->grad), p->grad->numel, flavour);
     }
   if (k == 0)
     {
       *total = 0.0f;
       return TRUE;
     }
-  const float tn = ps_grad_norm2 (norms, k);
+  const float tn = ps_grad_norm2_flavour (norms, k, flavour);
   float coef = (1.0f / (tn + (float) 1e-6)) * (float) max_norm;
   coef = coef > 1.0f ? 1.0f : coef;   /* clamp(max=1.0) */
   for (guint i = 0; i < items->len; i++)

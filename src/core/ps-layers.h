@@ -52,6 +52,8 @@ extern const PsModuleClass ps_tanh_class;
 extern const PsModuleClass ps_sigmoid_class;
 extern const PsModuleClass ps_silu_class;
 extern const PsModuleClass ps_softmax_class;
+/* ps-log-softmax.c */
+extern const PsModuleClass ps_log_softmax_class;
 extern const PsModuleClass ps_identity_class;
 extern const PsModuleClass ps_flatten_class;
 /* ps-dropout.c */

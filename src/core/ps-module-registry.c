@@ -41,6 +41,7 @@ static const PsModuleClass *const classes[] = {
   &ps_sigmoid_class,
   &ps_silu_class,
   &ps_softmax_class,
+  &ps_log_softmax_class,
   &ps_dropout_class,
   &ps_flatten_class,
   &ps_identity_class,

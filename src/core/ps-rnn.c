@@ -71,7 +71,7 @@ gate_count (RnnMode mode)
 #define ARG_DROPOUT { .name = "dropout", .kind = PS_ARG_FLOAT, .def_double = 0.0, \
                       .doc = "dropout probability on the outputs of every layer but the last (training)" }
 #define ARG_NONLIN { .name = "nonlinearity", .kind = PS_ARG_STRING, .def_string = "tanh", \
-                     .doc = "'tanh' or 'relu'" }
+                     .doc = "'tanh' or 'relu'", .keyword_only = TRUE }
 
 static const PsArgSpec rnn_args[] = {
   ARG_SIZE ("input_size", "features of the input x"),

@@ -46,7 +46,7 @@ ps_train_step_full (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimiz
   float total = 0.0f;
   if (clipping)
     {
-      if (!ps_clip_grad_norm (model, clip, &total, error))
+      if (!ps_clip_grad_norm_full (model, clip, flavour, &total, error))
         return FALSE;
     }
   else
@@ -58,9 +58,9 @@ ps_train_step_full (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimiz
         {
           PsParam *p = ((PsNamedItem *) items->pdata[i])->param;
           if (p->grad != NULL)
-            norms[k++] = ps_grad_norm2 (ps_tensor_cf32 (p->grad), p->grad->numel);
+            norms[k++] = ps_grad_norm2_flavour (ps_tensor_cf32 (p->grad), p->grad->numel, flavour);
         }
-      total = ps_grad_norm2 (norms, k);
+      total = ps_grad_norm2_flavour (norms, k, flavour);
     }
   if (!ps_optimizer_step (opt, model, flavour, error))
     return FALSE;

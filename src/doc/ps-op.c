@@ -743,6 +743,12 @@ apply_module (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, G
     }
   m->created_step = (int) n;
   ps_state_add_module (state, mo->id, m);
+  if (mo->root)
+    {
+      /* net = nn.Sequential(…) typed as the first container: the model is called net */
+      g_free (state->root);
+      state->root = g_strdup (mo->id);
+    }
   return TRUE;
 }
 
@@ -781,6 +787,8 @@ describe_module (const PsOp *op, const PsState *after, GString *s)
         }
       if (shared)
         g_string_append (s, " (one module at several places: shared, one set of parameters)");
+      if (op->u.module.root)
+        g_string_append (s, "; it is the model from here on");
       return;
     }
   g_autofree char *d = ps_module_describe (m);
@@ -2200,6 +2208,7 @@ static const PsOpField module_fields[] = {
   { "children", PS_FIELD_CUSTOM, FALSE, F (module, child_names), 0, children_parse, children_write, children_copy,
     children_clear },
   { "class", PS_FIELD_STRING, FALSE, F (module, cls) },
+  { "root", PS_FIELD_BOOL, FALSE, F (module, root), 3 },
   { NULL } };
 static const PsOpField attach_fields[] = {
   { "parent", PS_FIELD_STRING, TRUE, F (child, parent) },

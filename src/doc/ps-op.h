@@ -43,6 +43,7 @@ typedef struct {                 /* module */
   GPtrArray *child_names;        /* containers: char*, in order; NULL: no "children" */
   GPtrArray *child_ids;          /* char*, parallel to child_names */
   gboolean children_named;       /* "children" was an object {name: id}, not an array */
+  gboolean root;                 /* "root": true — this module is the model from this step on (version 3) */
 } PsOpModule;
 
 typedef struct {                 /* attach, detach, rename, move */

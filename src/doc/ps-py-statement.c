@@ -21,9 +21,60 @@ typedef struct {
   const PsState *st;
   GPtrArray *ops;
   GHashTable *made;      /* id → TRUE: modules this text constructs */
-  GHashTable *inputs;    /* name → JsonNode: inputs assigned in this text (x = torch.randn(1, 10)) */
+  GHashTable *inputs;    /* name → JsonNode: inputs assigned (x = torch.randn(1, 10)), here or before */
   GHashTable *outputs;   /* forward output names this text writes */
+  GHashTable *drawn;     /* names of random inputs already given to a forward (their draw is made) */
+  guint n_assigned;      /* inputs assigned by this text */
+  gboolean root_made;    /* this text made the model (the first container) */
 } Ctx;
+
+/* An input spec that draws from the generator (randn, rand, randint). */
+static gboolean
+input_draws (JsonNode *input)
+{
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (input) ? json_node_get_object (input) : NULL;
+  return o != NULL && (json_object_has_member (o, "randn") || json_object_has_member (o, "rand")
+                       || json_object_has_member (o, "randint"));
+}
+
+/* The Python of an input spec: torch.randn(1, 10), torch.randint(0, 10, (1, 4)). */
+static char *
+input_text (JsonNode *input)
+{
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (input) ? json_node_get_object (input) : NULL;
+  g_autoptr (GList) members = o != NULL ? json_object_get_members (o) : NULL;
+  if (members == NULL)
+    return g_strdup ("?");
+  const char *kind = members->data;
+  JsonNode *v = json_object_get_member (o, kind);
+  JsonObject *ri = JSON_NODE_HOLDS_OBJECT (v) ? json_node_get_object (v) : NULL;
+  JsonNode *size = ri != NULL ? json_object_get_member (ri, "size") : v;
+  GString *dims = g_string_new (NULL);
+  JsonArray *a = size != NULL && JSON_NODE_HOLDS_ARRAY (size) ? json_node_get_array (size) : NULL;
+  for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+    g_string_append_printf (dims, "%s%" G_GINT64_FORMAT, i ? ", " : "", json_array_get_int_element (a, i));
+  g_autofree char *d = g_string_free (dims, FALSE);
+  if (ri != NULL)
+    return g_strdup_printf ("torch.%s(%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", (%s%s))", kind,
+                            json_object_get_int_member_with_default (ri, "low", 0),
+                            json_object_get_int_member_with_default (ri, "high", 0), d, a != NULL && json_array_get_length (a) == 1 ? "," : "");
+  return g_strdup_printf ("torch.%s(%s)", kind, d);
+}
+
+/* A random input assigned but not given to a forward yet, or NULL. In PyTorch it was drawn when
+ * assigned; here its draw is made by the forward that uses it, so nothing else may draw before
+ * that (the values would differ from PyTorch's). */
+static const char *
+pending_random_input (Ctx *ctx)
+{
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, ctx->inputs);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    if (input_draws (v) && !g_hash_table_contains (ctx->drawn, k))
+      return k;
+  return NULL;
+}
 
 typedef struct {
   char *func;            /* dotted name before the parenthesis */
@@ -301,7 +352,7 @@ call_args (Call *c, guint skip, const PsArgSpec *specs, gboolean only_required, 
   guint k = 0;
   for (guint i = skip; i < c->pos->len; i++)
     {
-      while (specs != NULL && specs[k].name != NULL && only_required && !specs[k].required)
+      while (specs != NULL && specs[k].name != NULL && (specs[k].keyword_only || (only_required && !specs[k].required)))
         k++;
       if (specs == NULL || specs[k].name == NULL)
         {
@@ -445,7 +496,9 @@ make_module (Ctx *ctx, const char *id, Call *c, GError **error)
   else
     {
       json_object_set_string_member (op, "type", klass->name);
-      JsonObject *args = call_args (c, 0, klass->args, TRUE, error);
+      /* positional arguments in the constructor's order, as torch takes them: nn.Linear(10, 5, False)
+       * (the table's order is torch's: test-py-statement checks it against torch's signatures) */
+      JsonObject *args = call_args (c, 0, klass->args, FALSE, error);
       if (args == NULL)
         goto failed;
       json_object_set_object_member (op, "args", args);
@@ -466,7 +519,19 @@ make_input (Ctx *ctx, const char *text, GError **error)
 {
   JsonNode *known = g_hash_table_lookup (ctx->inputs, text);
   if (known != NULL)
-    return json_node_copy (known);
+    {
+      if (input_draws (known))
+        {
+          if (g_hash_table_contains (ctx->drawn, text))
+            {
+              fail (error, _("%s was drawn for an earlier forward: Paramscope does not keep its values, so it can be "
+                             "given once — give a new input, as %s(torch.randn(1, 10))"), text, "model");
+              return NULL;
+            }
+          g_hash_table_add (ctx->drawn, g_strdup (text));
+        }
+      return json_node_copy (known);
+    }
   g_autoptr (Call) c = parse_call (text);
   const char *fn = c != NULL ? strip_prefix (c->func, (const char *const[]) { "torch.", NULL }) : NULL;
   gboolean randint = fn != NULL && g_str_equal (fn, "randint");
@@ -685,6 +750,8 @@ assignment (Ctx *ctx, const char *lhs_text, const char *rhs, GError **error)
       if (input == NULL)
         return FALSE;
       g_hash_table_insert (ctx->inputs, g_strdup (lhs), input);
+      g_hash_table_remove (ctx->drawn, lhs);   /* a new x: not drawn yet */
+      ctx->n_assigned++;
       return TRUE;
     }
   g_autofree char *target = target_of (ctx, c->func);
@@ -693,7 +760,21 @@ assignment (Ctx *ctx, const char *lhs_text, const char *rhs, GError **error)
   if (module_exists (ctx, lhs))
     return fail (error, _("%s already exists: pick another name"), lhs);
   g_autofree char *id = make_module (ctx, lhs, c, error);
-  return id != NULL;
+  if (id == NULL)
+    return FALSE;
+  /* the first container is the model, whatever its name: net = nn.Sequential(…) (the Add Layer
+   * dialog's rule); under another name than the document's root id its op says so ("root") */
+  JsonObject *op = ctx->ops->pdata[ctx->ops->len - 1];
+  const PsModuleClass *klass = ps_module_class_lookup (json_object_get_string_member_with_default (op, "type", ""));
+  const char *root = ctx->st != NULL && ctx->st->root != NULL ? ctx->st->root : "model";
+  gboolean no_model = ctx->st == NULL || ps_state_get_root (ctx->st) == NULL;
+  if (klass != NULL && klass->is_container && no_model && !ctx->root_made)
+    {
+      if (!g_str_equal (id, root))
+        json_object_set_boolean_member (op, "root", TRUE);
+      ctx->root_made = TRUE;
+    }
+  return TRUE;
 }
 
 /* for m in TARGET.modules(): if isinstance(m, TYPE): nn.init.f_(m.weight, …); nn.init.g_(m.bias) */
@@ -781,6 +862,47 @@ for_loop (Ctx *ctx, const char *header_and_body, GError **error)
   return TRUE;
 }
 
+/* An op that may draw from the generator (or reseed it): constructing a module that initializes
+ * parameters, an init or a reset, manual_seed, a forward (its input, dropout, a lazy layer). */
+static gboolean
+op_may_draw (JsonObject *op)
+{
+  const char *kind = json_object_get_string_member_with_default (op, "op", "");
+  if (g_str_equal (kind, "module"))
+    {
+      const PsModuleClass *klass = ps_module_class_lookup (json_object_get_string_member_with_default (op, "type", ""));
+      return klass != NULL && !klass->is_container && ps_module_class_has_reset_parameters (klass);
+    }
+  if (g_str_equal (kind, "init"))
+    {
+      static const char *const quiet[] = { "zeros_", "ones_", "constant_", "eye_", "dirac_", NULL };
+      return !g_strv_contains (quiet, json_object_get_string_member_with_default (op, "fn", ""));
+    }
+  return !g_str_equal (kind, "mode");
+}
+
+/* A statement while a random input waits to be used must not draw first (see pending_random_input). */
+static gboolean
+statement_checked (Ctx *ctx, const char *s, gboolean (*run) (Ctx *, const char *, GError **), GError **error)
+{
+  g_autofree char *pending = g_strdup (pending_random_input (ctx));
+  guint before = ctx->ops->len;
+  if (!run (ctx, s, error))
+    return FALSE;
+  if (pending == NULL || g_hash_table_contains (ctx->drawn, pending))
+    return TRUE;
+  for (guint i = before; i < ctx->ops->len; i++)
+    if (op_may_draw (ctx->ops->pdata[i]))
+      {
+        g_autofree char *spec = input_text (g_hash_table_lookup (ctx->inputs, pending));
+        g_ptr_array_set_size (ctx->ops, before);
+        return fail (error, _("%s = %s is drawn from the generator before this line in PyTorch, and this line "
+                              "draws too: use %s first (y = model(%s)), or give this line after it"),
+                     pending, spec, pending, pending);
+      }
+  return TRUE;
+}
+
 static gboolean
 statement (Ctx *ctx, const char *s, GError **error)
 {
@@ -816,11 +938,78 @@ indent_of (const char *line)
 GPtrArray *
 ps_py_statements_to_ops (const PsState *st, const char *text, GError **error)
 {
+  return ps_py_statements_to_ops_with_inputs (st, text, NULL, error);
+}
+
+GHashTable *
+ps_py_inputs_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
+}
+
+GHashTable *
+ps_py_inputs_copy (GHashTable *inputs)
+{
+  GHashTable *copy = ps_py_inputs_new ();
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, inputs);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (copy, g_strdup (k), json_node_copy (v));
+  return copy;
+}
+
+void
+ps_py_inputs_forget_random (GHashTable *inputs)
+{
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, inputs);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    if (JSON_NODE_HOLDS_NULL (v) || input_draws (v))
+      g_hash_table_iter_remove (&it);
+}
+
+gboolean
+ps_py_inputs_pending (GHashTable *inputs)
+{
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, inputs);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    if (!JSON_NODE_HOLDS_NULL (v) && input_draws (v))
+      return TRUE;
+  return FALSE;
+}
+
+GPtrArray *
+ps_py_statements_to_ops_with_inputs (const PsState *st, const char *text, GHashTable *inputs, GError **error)
+{
   g_return_val_if_fail (text != NULL, NULL);
   Ctx ctx = { st, g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref),
               g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
               g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref),
+              g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
               g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL) };
+  if (inputs != NULL)
+    {
+      /* the inputs of earlier lines; null: a random one already given to a forward */
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, inputs);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        if (JSON_NODE_HOLDS_NULL (v))
+          {
+            JsonObject *o = json_object_new ();
+            json_object_set_null_member (o, "randn");
+            JsonNode *n = json_node_new (JSON_NODE_OBJECT);
+            json_node_take_object (n, o);
+            g_hash_table_insert (ctx.inputs, g_strdup (k), n);
+            g_hash_table_add (ctx.drawn, g_strdup (k));
+          }
+        else
+          g_hash_table_insert (ctx.inputs, g_strdup (k), json_node_copy (v));
+    }
   g_auto (GStrv) raw = g_strsplit (text, "\n", -1);
   guint n = g_strv_length (raw);
   g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
@@ -868,14 +1057,16 @@ ps_py_statements_to_ops (const PsState *st, const char *text, GError **error)
             }
           g_autofree char *loop = g_string_free (all, FALSE);
           /* "…:; if …:; a; b" → the pieces after each colon read as one list */
-          ok = for_loop (&ctx, loop, &e);
+          ok = statement_checked (&ctx, loop, for_loop, &e);
           continue;
         }
       g_autoptr (GPtrArray) parts = split_top (stmt, ';');
       for (guint k = 0; ok && k < parts->len; k++)
-        ok = statement (&ctx, parts->pdata[k], &e);
+        ok = statement_checked (&ctx, parts->pdata[k], statement, &e);
     }
-  if (ok && ctx.ops->len == 0)
+  if (ok && ctx.ops->len == 0 && inputs != NULL && ctx.n_assigned > 0)
+    ;   /* only inputs assigned: kept for a later line */
+  else if (ok && ctx.ops->len == 0)
     {
       ok = FALSE;
       if (ctx.inputs != NULL && g_hash_table_size (ctx.inputs) > 0)
@@ -885,9 +1076,20 @@ ps_py_statements_to_ops (const PsState *st, const char *text, GError **error)
         g_set_error (&e, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Type a PyTorch line, e.g. %s"), EXAMPLES);
       line_no = 0;
     }
+  if (ok && inputs != NULL)
+    {
+      g_hash_table_remove_all (inputs);
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, ctx.inputs);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        g_hash_table_insert (inputs, g_strdup (k), g_hash_table_contains (ctx.drawn, k) ? json_node_new (JSON_NODE_NULL)
+                                                                                           : json_node_copy (v));
+    }
   g_hash_table_unref (ctx.made);
   g_hash_table_unref (ctx.inputs);
   g_hash_table_unref (ctx.outputs);
+  g_hash_table_unref (ctx.drawn);
   if (!ok)
     {
       g_ptr_array_unref (ctx.ops);

@@ -3,13 +3,14 @@
  * separated by ';'; `self.` and `torch.` prefixes as in the article; import lines and comments
  * are skipped):
  *
- *   fc = nn.Linear(10, 5)                     a module (positional args fill the required ones)
+ *   fc = nn.Linear(10, 5, bias=False)          a module (arguments by position in torch's order, or by name)
  *   model = nn.Sequential(linear1, linear2)   a container of modules made before (or inline)
  *   model = CustomModel(linear1, linear2)     a user class holding them as self.linear1, …
  *   nn.init.zeros_(fc.bias)                   an init function on one parameter
  *   for m in model.modules(): if isinstance(m, nn.Linear): nn.init.xavier_uniform_(m.weight);
  *       nn.init.zeros_(m.bias)                the article's init loop, as one init_modules step
  *   y = model(torch.randn(1, 10))             a forward pass (randn, rand, ones, zeros, randint)
+ *   x = torch.randn(1, 10) … y = model(x)      an input assigned, then given (also on a later line)
  *   torch.manual_seed(0), model.train(), model.eval(), model.reset_parameters()
  *
  * Values are Python literals (ps-py-literal). Nothing is applied here: the caller applies the ops
@@ -25,6 +26,22 @@ G_BEGIN_DECLS
  * holds; may be NULL). NULL with an error naming the line and what is not understood. An empty
  * text (or only comments and imports) is an error too. */
 GPtrArray  *ps_py_statements_to_ops (const PsState *st, const char *text, GError **error);
+
+/* The same, remembering inputs between calls (one per Enter): `inputs` (from ps_py_inputs_new)
+ * holds the names assigned by earlier texts (x = torch.randn(1, 10)) and, on success, gets this
+ * text's too; a text that only assigns inputs then gives an empty array, not an error. A random
+ * input is drawn by the forward it is given to, so it is exact only while nothing draws between
+ * its assignment and that forward (a line that would is refused, naming it) and it can be given
+ * once. On failure `inputs` is unchanged. */
+GPtrArray  *ps_py_statements_to_ops_with_inputs (const PsState *st, const char *text, GHashTable *inputs,
+                                                 GError **error);
+GHashTable *ps_py_inputs_new        (void);
+GHashTable *ps_py_inputs_copy       (GHashTable *inputs);
+/* Forgets the random inputs (after the document changed by other means: their draw would no
+ * longer come where PyTorch makes it). */
+void        ps_py_inputs_forget_random (GHashTable *inputs);
+/* TRUE while a remembered random input waits for its forward. */
+gboolean    ps_py_inputs_pending    (GHashTable *inputs);
 
 /* TRUE when the ops end in a forward (the caller runs those in a worker). */
 gboolean    ps_py_ops_have_forward  (GPtrArray *ops);

@@ -198,6 +198,55 @@ static const char *const header_actions[] = {
   "win.set-seed", "win.add-layer", "win.reuse-module", "win.remove-module", "win.initialize", "win.train",
 };
 
+/* Narrow: the plots are below the tree and the timeline (they used to sit to their right, the
+ * window scrolling sideways to reach them): the content scrolls only up and down, the plot and
+ * the Compare page's controls lie within the window's width. */
+static void
+check_stacked (PsWindow *w, const char *mode)
+{
+  GtkWidget *win = GTK_WIDGET (w);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!ps_window_get_stacked (w) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_true (ps_window_get_stacked (w));
+  adw_view_stack_set_visible_child_name (w->view_stack, "compare");
+  gtk_drop_down_set_selected (w->compare_of_dropdown, 1);
+  resize_and_wait (win, SMALLEST_W, SMALLEST_H);
+  GtkScrolledWindow *content = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (GTK_WIDGET (w->main_paned), GTK_TYPE_SCROLLED_WINDOW));
+  GtkAdjustment *h = gtk_scrolled_window_get_hadjustment (content);
+  g_test_message ("%s: stacked; content %.0f wide in a %.0f-px view", mode, gtk_adjustment_get_upper (h),
+                  gtk_adjustment_get_page_size (h));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (h), <=, gtk_adjustment_get_page_size (h) + 1);
+  GtkWidget *inside[] = { GTK_WIDGET (ps_figure_page_get_view (w->pages[PS_PAGE_COMPARE])), w->compare_box,
+                          GTK_WIDGET (w->compare_of_dropdown), GTK_WIDGET (w->compare_dropdown),
+                          GTK_WIDGET (w->compare_shared), GTK_WIDGET (w->tree_view) };
+  for (guint i = 0; i < G_N_ELEMENTS (inside); i++)
+    {
+      graphene_rect_t b;
+      g_assert_true (gtk_widget_get_mapped (inside[i]));
+      g_assert_true (gtk_widget_compute_bounds (inside[i], win, &b));
+      g_test_message ("%s: %s at x %.0f–%.0f of %d", mode, G_OBJECT_TYPE_NAME (inside[i]), b.origin.x,
+                      b.origin.x + b.size.width, gtk_widget_get_width (win));
+      g_assert_cmpfloat (b.size.width, >, 0);
+      g_assert_cmpfloat (b.origin.x, >=, 0);
+      g_assert_cmpfloat (b.origin.x + b.size.width, <=, gtk_widget_get_width (win) + 0.5);
+    }
+  /* the plots below the tree */
+  graphene_rect_t tb, pb;
+  g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (w->tree_view), win, &tb));
+  g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (w->view_stack), win, &pb));
+  g_assert_cmpfloat (pb.origin.y, >=, tb.origin.y + tb.size.height);
+  g_autofree char *shot = g_strdup_printf ("%s-stacked-compare.png", mode[0] == 'n' ? "normal" : "projector");
+  /* (scrolled down to the plots for the picture) */
+  GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (content);
+  gtk_adjustment_set_value (v, pb.origin.y - 120 + gtk_adjustment_get_value (v));
+  resize_and_wait (win, SMALLEST_W, SMALLEST_H);
+  save_screenshot (win, shot);
+  gtk_adjustment_set_value (v, 0);
+  adw_view_stack_set_visible_child_name (w->view_stack, "heatmap");
+  iterate ();
+}
+
 static void
 check_smallest (PsWindow *w, const char *mode)
 {
@@ -216,6 +265,7 @@ check_smallest (PsWindow *w, const char *mode)
   g_assert_cmpint (mh, <=, SMALLEST_H);
   g_assert_cmpint (gtk_widget_get_width (win), <=, SMALLEST_W);
   g_assert_cmpint (gtk_widget_get_height (win), <=, SMALLEST_H);
+  check_stacked (w, mode);
 
   /* a long error message wraps in the banner above the content, within the window */
   GString *long_error = g_string_new ("Step 12: step 1 (epoch 0, batch 0): ");
@@ -319,6 +369,12 @@ test_smallest_window (void)
   /* wide again: the whole navigation and the + menu are back on the header */
   resize_and_wait (GTK_WIDGET (w), 1200, 800);
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (w)), >=, 1180);
+  /* and the plots beside the tree again */
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (ps_window_get_stacked (w) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_false (ps_window_get_stacked (w));
+  resize_and_wait (GTK_WIDGET (w), 1200, 800);
   static const char *const wide[] = { "win.first-step", "win.step-back", "win.play", "win.step-forward", "win.last-step" };
   for (guint i = 0; i < G_N_ELEMENTS (wide); i++)
     g_assert_cmpuint (header_buttons_for (header, wide[i]), ==, 1);

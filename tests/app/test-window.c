@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <stdlib.h>
 #include <inttypes.h>
 
 #include "ps-py-literal.h"
@@ -931,6 +932,210 @@ window_minimum (GtkWidget *w, int width, int *mw, int *mh)
   gtk_widget_measure (w, GTK_ORIENTATION_VERTICAL, MAX (width, *mw), mh, NULL, NULL, NULL);
 }
 
+/* Resizes the window and waits (up to 10 s, a loaded machine) until it has that size (through
+ * the X server) and a few frames more (the new size reaches every widget). */
+static void
+resize_to (PsWindow *w, int width, int height)
+{
+  GtkWidget *win = GTK_WIDGET (w);
+  gtk_window_set_default_size (GTK_WINDOW (w), width, height);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((abs (gtk_widget_get_width (win) - width) > 20 || abs (gtk_widget_get_height (win) - height) > 20)
+         && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 4;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  iterate ();
+}
+
+/* The heatmap's share of the window's area is at least `share`. */
+static void
+assert_plot_share (PsWindow *w, double share, const char *what)
+{
+  GtkWidget *win = GTK_WIDGET (w);
+  GtkWidget *plot = GTK_WIDGET (ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]));
+  g_assert_true (gtk_widget_get_mapped (plot));
+  double a = (double) gtk_widget_get_width (plot) * gtk_widget_get_height (plot);
+  double all = (double) gtk_widget_get_width (win) * gtk_widget_get_height (win);
+  int sh = gtk_widget_get_height (gtk_widget_get_parent (GTK_WIDGET (w->story_heading)));
+  g_test_message ("%s: window %d × %d, plot %d × %d (%.0f %% of the window), story panel %d px high", what,
+                  gtk_widget_get_width (win), gtk_widget_get_height (win), gtk_widget_get_width (plot),
+                  gtk_widget_get_height (plot), 100 * a / all, sh);
+  g_assert_cmpfloat (a, >=, share * all);
+}
+
+/* Each widget of the Compare page's control row lies inside the window's width (they wrap). */
+static void
+assert_compare_row_inside (PsWindow *w, const char *what)
+{
+  GtkWidget *win = GTK_WIDGET (w);
+  GtkWidget *row[] = { w->range_box, gtk_widget_get_parent (GTK_WIDGET (w->pool_dropdown)), w->compare_box,
+                       GTK_WIDGET (w->compare_of_dropdown), gtk_widget_get_parent (GTK_WIDGET (w->compare_dropdown)),
+                       GTK_WIDGET (w->compare_dropdown), GTK_WIDGET (w->compare_shared) };
+  for (guint i = 0; i < G_N_ELEMENTS (row); i++)
+    {
+      graphene_rect_t b;
+      g_assert_true (gtk_widget_get_mapped (row[i]));
+      g_assert_true (gtk_widget_compute_bounds (row[i], win, &b));
+      g_test_message ("%s: %s at x %.0f–%.0f of %d", what, G_OBJECT_TYPE_NAME (row[i]), b.origin.x,
+                      b.origin.x + b.size.width, gtk_widget_get_width (win));
+      g_assert_cmpfloat (b.size.width, >, 0);
+      g_assert_cmpfloat (b.origin.x, >=, 0);
+      g_assert_cmpfloat (b.origin.x + b.size.width, <=, gtk_widget_get_width (win));
+    }
+}
+
+/* At 1280 px the Compare page's "Show" and "Shared range" were off the right edge (the row
+ * scrolled sideways without a visible bar): the controls wrap, in normal and projector mode. */
+static void
+test_compare_row_fits (void)
+{
+  GSettings *settings = ps_application_get_settings (app);
+  PsWindow *w = new_window ("init-schemes");
+  ps_document_set_current_step (ps_window_get_document (w), ps_document_get_n_steps (ps_window_get_document (w)));
+  iterate ();
+  show_page (w, "compare");
+  gtk_drop_down_set_selected (w->compare_of_dropdown, 1);   /* the longest choice */
+  gtk_drop_down_set_selected (w->compare_dropdown, 0);      /* heatmaps: Range and Downsample shown too */
+  for (int projector = 0; projector <= 1; projector++)
+    {
+      g_settings_set_boolean (settings, "projector-mode", projector);
+      resize_to (w, 1280, 720);
+      g_autofree char *what = g_strdup_printf ("%s mode at 1280", projector ? "projector" : "normal");
+      assert_compare_row_inside (w, what);
+      g_autofree char *shot = g_strdup_printf ("compare-row-1280-%s.png", projector ? "projector" : "normal");
+      save_screenshot (GTK_WIDGET (w), shot);
+    }
+  g_settings_set_boolean (settings, "projector-mode", FALSE);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* The timeline's step list, scrolled to the shown step, has no row cut at its top edge (the
+ * first visible note used to be cut mid-line under the Sub-step hint), and the shown step's row is
+ * whole. Waits (up to 10 s) for the snap after the scroll. */
+static gboolean
+timeline_top_cut (PsWindow *w, gboolean *selected_whole)
+{
+  GtkWidget *view = GTK_WIDGET (w->timeline_view);
+  double vh = gtk_widget_get_height (view);
+  gboolean cut = FALSE;
+  *selected_whole = FALSE;
+  for (GtkWidget *c = gtk_widget_get_first_child (view); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      graphene_rect_t b;
+      if (!gtk_widget_get_mapped (c) || !gtk_widget_compute_bounds (c, view, &b) || b.size.height <= 0)
+        continue;
+      if (b.origin.y < -0.5 && b.origin.y + b.size.height > 0.5)
+        cut = TRUE;
+      /* (a row taller than the view: its start at the top) */
+      if (gtk_widget_get_state_flags (c) & GTK_STATE_FLAG_SELECTED)
+        *selected_whole = b.size.height > vh ? fabs (b.origin.y) <= 0.5
+                                             : b.origin.y >= -0.5 && b.origin.y + b.size.height <= vh + 0.5;
+    }
+  return cut;
+}
+
+static void
+assert_timeline_rows_whole (PsWindow *w, const char *what)
+{
+  gboolean whole = FALSE, cut = TRUE;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((cut = timeline_top_cut (w, &whole)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  /* (and a few frames more: it stays so) */
+  gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 4;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  cut = timeline_top_cut (w, &whole);
+  GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (w->timeline_view));
+  g_test_message ("%s: list scrolled to %.0f of %.0f (view %.0f), top row cut: %s, shown step whole: %s", what,
+                  gtk_adjustment_get_value (adj), gtk_adjustment_get_upper (adj), gtk_adjustment_get_page_size (adj),
+                  cut ? "yes" : "no", whole ? "yes" : "no");
+  g_assert_false (cut);
+  g_assert_true (whole);
+}
+
+static void
+test_timeline_rows_whole (void)
+{
+  GSettings *settings = ps_application_get_settings (app);
+  PsWindow *w = new_window ("article-2-custom-init");
+  PsDocument *doc = ps_window_get_document (w);
+  guint checked = 0;
+  for (int projector = 0; projector <= 1; projector++)
+    {
+      g_settings_set_boolean (settings, "projector-mode", projector);
+      static const int sizes[][2] = { { 1280, 720 }, { 1600, 1000 }, { 1920, 1080 } };
+      for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
+        {
+          resize_to (w, sizes[k][0], sizes[k][1]);
+          guint steps[] = { ps_document_get_n_steps (doc), 1, 3 };
+          for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+            {
+              ps_document_set_current_step (doc, steps[i]);
+              iterate ();
+              g_autofree char *what = g_strdup_printf ("%s %d×%d, step %u", projector ? "projector" : "normal",
+                                                       sizes[k][0], sizes[k][1], steps[i]);
+              assert_timeline_rows_whole (w, what);
+              checked++;
+              if (i == 0)
+                {
+                  g_autofree char *shot = g_strdup_printf ("timeline-%s-%dx%d.png", projector ? "projector" : "normal",
+                                                           sizes[k][0], sizes[k][1]);
+                  save_screenshot (GTK_WIDGET (w), shot);
+                }
+            }
+        }
+    }
+  g_assert_cmpuint (checked, ==, 18);
+  g_settings_set_boolean (settings, "projector-mode", FALSE);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* Types a PyTorch line as Enter does and waits for its job (a forward runs in the worker). */
+static gboolean
+type_line (PsWindow *w, const char *text)
+{
+  gboolean ok = ps_window_type_pytorch (w, text);
+  wait_job (w);
+  return ok;
+}
+
+/* The PyTorch line remembers an input between Enters: x = torch.randn(1, 10), then y = fc(x) gives
+ * the same bits as y = fc(torch.randn(1, 10)) typed at once; after an Undo the random x is
+ * forgotten (its draw would no longer be where PyTorch made it). */
+static void
+test_pytorch_remembered_input (void)
+{
+  PsWindow *w = new_window ("empty");
+  PsWindow *ref = new_window ("empty");
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_true (type_line (w, "fc = nn.Linear(10, 5)"));
+  g_assert_true (type_line (ref, "fc = nn.Linear(10, 5)"));
+  guint n = ps_document_get_n_steps (doc);
+  g_assert_true (type_line (w, "x = torch.randn(1, 10)"));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n);   /* no step yet */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (w->pytorch_entry)), ==, "");
+  g_assert_true (type_line (w, "y = fc(x)"));
+  g_assert_true (type_line (ref, "y = fc(torch.randn(1, 10))"));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n + 1);
+  PsTensor *y = ps_state_get_output (ps_document_get_current_state (doc), "y");
+  PsTensor *y_ref = ps_state_get_output (ps_document_get_current_state (ps_window_get_document (ref)), "y");
+  g_assert_nonnull (y);
+  g_assert_nonnull (y_ref);
+  g_assert_cmpint (y->numel, ==, 5);
+  g_assert_true (ps_tensor_equal (y, y_ref));   /* bit for bit */
+  /* a new x, then an Undo: forgotten, and the line using it says how to give an input */
+  g_assert_true (type_line (w, "x = torch.randn(1, 10)"));
+  activate (w, "undo", NULL);
+  g_assert_false (type_line (w, "y2 = fc(x)"));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "The input must be made in the same line"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (w->pytorch_entry)), ==, "");   /* (typed by the test, not the entry) */
+  gtk_window_destroy (GTK_WINDOW (ref));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 static void
 test_projector_fits (void)
 {
@@ -955,14 +1160,30 @@ test_projector_fits (void)
   g_assert_cmpint (mh, <=, 720);
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (w)), <=, 1280);
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (w)), <=, 720);
-  /* the plot keeps most of the window: at least half its width and height */
-  GtkWidget *plot = GTK_WIDGET (ps_figure_page_get_view (w->pages[PS_PAGE_HEATMAP]));
-  g_test_message ("plot %d × %d", gtk_widget_get_width (plot), gtk_widget_get_height (plot));
+  /* the plot is what a class looks at: at least half the window's area, at 1280 × 720 (the story
+   * panel used to take a third of the height: the plot had 23 %) and at 1920 × 1080 */
   save_screenshot (GTK_WIDGET (w), "projector-1280x720-step1.png");
+  assert_plot_share (w, 0.5, "projector 1280×720, step 1");
+  /* the story is beside the plots, above the timeline, shown and inside the window */
+  GtkWidget *story = gtk_widget_get_parent (GTK_WIDGET (w->story_heading));
+  g_assert_true (gtk_widget_get_parent (story) == w->timeline_box);
+  graphene_rect_t sb;
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (w->story_label)));
+  g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (w->story_label), GTK_WIDGET (w), &sb));
+  g_assert_cmpfloat (sb.size.height, >, 20);
+  g_assert_cmpfloat (sb.origin.y + sb.size.height, <=, gtk_widget_get_height (GTK_WIDGET (w)));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (w->story_label)), ==, gtk_label_get_text (w->story_label));
   ps_document_set_current_step (ps_window_get_document (w), ps_document_get_n_steps (ps_window_get_document (w)));
   iterate ();
   save_screenshot (GTK_WIDGET (w), "projector-1280x720-last.png");
+  assert_plot_share (w, 0.5, "projector 1280×720, last step");
+  resize_to (w, 1920, 1080);
+  save_screenshot (GTK_WIDGET (w), "projector-1920x1080-last.png");
+  assert_plot_share (w, 0.5, "projector 1920×1080");
+  resize_to (w, 1280, 720);
   g_settings_set_boolean (settings, "projector-mode", FALSE);
+  /* out of projector mode the story is above the plots again */
+  g_assert_true (gtk_widget_get_parent (story) == w->plots_box);
   gtk_window_set_default_size (GTK_WINDOW (w), 360, 294);
   /* the style change (font sizes) reaches the widgets on the next frames */
   gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
@@ -1861,6 +2082,9 @@ main (int argc, char **argv)
   g_test_add_func ("/window/about-icon", test_about_icon);
   g_test_add_func ("/window/compare-over-steps", test_compare_over_steps);
   g_test_add_func ("/window/projector-fits", test_projector_fits);
+  g_test_add_func ("/window/compare-row-fits", test_compare_row_fits);
+  g_test_add_func ("/window/timeline-rows-whole", test_timeline_rows_whole);
+  g_test_add_func ("/window/pytorch-remembered-input", test_pytorch_remembered_input);
   g_test_add_func ("/window/toast-below-plot", test_toast_below_plot);
   g_test_add_func ("/window/selected-node-borrowed", test_selected_node_borrowed);
   g_test_add_func ("/window/compare-small-multiples", test_compare_small_multiples);

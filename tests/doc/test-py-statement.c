@@ -7,6 +7,7 @@
 #include "ps-export-pytorch.h"
 #include "ps-recipe.h"
 #include "ps-timeline.h"
+#include "ps-module.h"
 
 #include <string.h>
 
@@ -191,6 +192,11 @@ test_forms (void)
     { "conv = torch.nn.Conv2d(3, 8, 3, padding=1)",
       "{\"op\":\"module\",\"id\":\"conv\",\"type\":\"Conv2d\",\"args\":{\"in_channels\":3,\"out_channels\":8,\"kernel_size\":3,\"padding\":1}}" },
     { "act = nn.ReLU()", "{\"op\":\"module\",\"id\":\"act\",\"type\":\"ReLU\",\"args\":{}}" },
+    { "lsm = nn.LogSoftmax(dim=1)", "{\"op\":\"module\",\"id\":\"lsm\",\"type\":\"LogSoftmax\",\"args\":{\"dim\":1}}" },
+    { "fc1 = nn.Linear(10, 5, False)",
+      "{\"op\":\"module\",\"id\":\"fc1\",\"type\":\"Linear\",\"args\":{\"in_features\":10,\"out_features\":5,\"bias\":false}}" },
+    { "c2 = nn.Conv2d(3, 8, 3, 1, 1, bias=False)",
+      "{\"op\":\"module\",\"id\":\"c2\",\"type\":\"Conv2d\",\"args\":{\"in_channels\":3,\"out_channels\":8,\"kernel_size\":3,\"stride\":1,\"padding\":1,\"bias\":false}}" },
     { "nn.init.zeros_(fc.bias)", "{\"op\":\"init\",\"target\":\"fc.bias\",\"fn\":\"zeros_\",\"args\":{}}" },
     { "torch.nn.init.uniform_(fc.weight, -0.5, 0.25)",
       "{\"op\":\"init\",\"target\":\"fc.weight\",\"fn\":\"uniform_\",\"args\":{\"a\":-0.5,\"b\":0.25}}" },
@@ -255,7 +261,7 @@ test_errors (void)
     { "", "Type a PyTorch line" },
     { "# just a comment\nimport torch", "Type a PyTorch line" },
     { "fc2 = nn.Linaer(10, 5)", "nn.Linaer is not a layer" },
-    { "fc2 = nn.Linear(10, 5, False)", "give “False” by name" },
+    { "fc2 = nn.Linear(10, 5, False, 'cpu')", "give “'cpu'” by name" },
     { "fc2 = nn.Linear(10, (5", "not a line Paramscope reads" },
     { "fc = nn.Linear(3, 4)", "fc already exists" },
     { "model = nn.Sequential(fc, nope)", "“nope” is not a module made before" },
@@ -291,6 +297,172 @@ test_errors (void)
   g_assert_cmpuint (ps_timeline_get_n_steps (tl), ==, n);
 }
 
+/* Constructor arguments by position go where torch puts them: for every registered layer, its
+ * argument table's order is the order of torch 1.13's signature (tests/data/layer-facts.json,
+ * "positional", from tests/golden/gen_layer_facts.py), so nn.T(a, b, c, …) typed with every
+ * argument by position names them as torch does; one more than the table has is refused. */
+static void
+test_positional_as_torch (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("PS_TEST_DATA"), "layer-facts.json", NULL);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_file (p, path, &error));
+  JsonObject *facts = json_object_get_object_member (json_node_get_object (json_parser_get_root (p)), "facts");
+  g_autoptr (GList) names = json_object_get_members (facts);
+  guint checked = 0, args_checked = 0, wrong = 0;
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      const PsModuleClass *klass = ps_module_class_lookup (name);
+      g_assert_nonnull (klass);
+      if (klass->is_container)
+        continue;
+      JsonArray *torch = json_object_get_array_member (json_object_get_object_member (facts, name), "positional");
+      g_assert_nonnull (torch);
+      guint n = 0, n_all = 0;   /* (keyword-only ones are left out: nonlinearity=) */
+      for (; klass->args != NULL && klass->args[n_all].name != NULL; n_all++)
+        n += !klass->args[n_all].keyword_only;
+      GString *line = g_string_new (NULL);
+      g_string_append_printf (line, "m = nn.%s(", name);
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf (line, "%s%u", i ? ", " : "", i + 1);
+      g_string_append (line, ")");
+      g_autoptr (GPtrArray) ops = ps_py_statements_to_ops (NULL, line->str, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (ops->len, ==, 1);
+      JsonObject *args = json_object_get_object_member (ops->pdata[0], "args");
+      g_autoptr (GList) got = json_object_get_members (args);
+      g_assert_cmpuint (g_list_length (got), ==, n);
+      g_assert_cmpuint (n, <=, json_array_get_length (torch));
+      guint i = 0;
+      for (GList *g = got; g != NULL; g = g->next, i++)
+        {
+          if (g_strcmp0 (g->data, json_array_get_string_element (torch, i)) != 0)
+            {
+              g_test_message ("%s: argument %u by position is %s here, %s in torch", name, i + 1, (const char *) g->data,
+                              json_array_get_string_element (torch, i));
+              wrong++;
+            }
+          args_checked++;
+        }
+      /* one more is refused, naming it */
+      g_string_truncate (line, line->len - 1);
+      g_string_append_printf (line, "%s99)", n ? ", " : "");
+      g_autoptr (GPtrArray) none = ps_py_statements_to_ops (NULL, line->str, &error);
+      g_assert_null (none);
+      g_assert_nonnull (strstr (error->message, "give “99” by name"));
+      g_clear_error (&error);
+      g_string_free (line, TRUE);
+      checked++;
+    }
+  g_test_message ("%u layer types, %u arguments by position, %u not where torch has them", checked, args_checked, wrong);
+  g_assert_cmpuint (wrong, ==, 0);
+  g_assert_cmpuint (checked, >=, 40);
+}
+
+/* x = torch.randn(1, 10) on one Enter, y = fc(x) on a later one: the input is remembered. A
+ * random one is drawn by the forward that takes it, so a line drawing in between is refused
+ * (PyTorch drew x first), and it is given once; zeros/ones inputs are kept and reused. */
+static void
+test_remembered_inputs (void)
+{
+  g_autoptr (PsTimeline) tl = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
+  g_autoptr (GHashTable) inputs = ps_py_inputs_new ();
+  g_autoptr (GError) error = NULL;
+  static const char *const setup = "fc = nn.Linear(10, 5)";
+  g_autoptr (GPtrArray) s0 = ps_py_statements_to_ops_with_inputs (ps_timeline_get_last_state (tl), setup, inputs, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_timeline_append_op (tl, s0->pdata[0], NULL));
+  /* the assignment alone: no op, remembered */
+  g_autoptr (GPtrArray) a = ps_py_statements_to_ops_with_inputs (ps_timeline_get_last_state (tl), "x = torch.randn(1, 10)",
+                                                                  inputs, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (a->len, ==, 0);
+  g_assert_true (ps_py_inputs_pending (inputs));
+  /* a line that draws before x is used: refused, nothing remembered changes */
+  g_autoptr (GPtrArray) b = ps_py_statements_to_ops_with_inputs (ps_timeline_get_last_state (tl), "fc2 = nn.Linear(10, 5)",
+                                                                  inputs, &error);
+  g_assert_null (b);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "x = torch.randn(1, 10) is drawn from the generator before this line"));
+  g_clear_error (&error);
+  g_assert_true (ps_py_inputs_pending (inputs));
+  /* one that does not draw is fine (the mode), then the forward takes x: the same op as typed inline */
+  g_autoptr (GPtrArray) c = ps_py_statements_to_ops_with_inputs (ps_timeline_get_last_state (tl), "fc.eval()", inputs, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_timeline_append_op (tl, c->pdata[0], NULL));
+  g_autoptr (GPtrArray) d = ps_py_statements_to_ops_with_inputs (ps_timeline_get_last_state (tl), "y = fc(x)", inputs, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (d->len, ==, 1);
+  g_autoptr (GPtrArray) inline_ops = ps_py_statements_to_ops (ps_timeline_get_last_state (tl), "y = fc(torch.randn(1, 10))", &error);
+  g_assert_no_error (error);
+  g_autofree char *t1 = op_text (d->pdata[0]);
+  g_autofree char *t2 = op_text (inline_ops->pdata[0]);
+  g_assert_cmpstr (t1, ==, t2);
+  g_assert_false (ps_py_inputs_pending (inputs));
+  g_assert_true (ps_timeline_append_op (tl, d->pdata[0], NULL));
+  /* x was drawn by that forward: not again */
+  g_autoptr (GPtrArray) e = ps_py_statements_to_ops_with_inputs (ps_timeline_get_last_state (tl), "y2 = fc(x)", inputs, &error);
+  g_assert_null (e);
+  g_assert_nonnull (strstr (error->message, "x was drawn for an earlier forward"));
+  g_clear_error (&error);
+  /* within one text too (it used to draw x after fc2) */
+  g_autoptr (GPtrArray) f = ps_py_statements_to_ops (ps_timeline_get_last_state (tl),
+                                                     "x = torch.rand(1, 10); fc3 = nn.Linear(10, 5); y3 = fc3(x)", &error);
+  g_assert_null (f);
+  g_assert_nonnull (strstr (error->message, "is drawn from the generator before this line"));
+  g_clear_error (&error);
+  /* zeros: remembered, reused, and lines that draw may come between */
+  static const char *const z[] = { "z = torch.zeros(2, 10)", "fc4 = nn.Linear(10, 3)", "a = fc4(z)", "b = fc(z)", NULL };
+  guint appended = 0;
+  for (guint i = 0; z[i]; i++)
+    {
+      g_autoptr (GPtrArray) ops = ps_py_statements_to_ops_with_inputs (ps_timeline_get_last_state (tl), z[i], inputs, &error);
+      g_assert_no_error (error);
+      for (guint k = 0; k < ops->len; k++, appended++)
+        g_assert_true (ps_timeline_append_op (tl, ops->pdata[k], NULL));
+    }
+  g_assert_cmpuint (appended, ==, 3);
+  g_autofree char *shape = ps_tensor_shape_string (ps_state_get_output (ps_timeline_get_last_state (tl), "b"));
+  g_assert_cmpstr (shape, ==, "[2, 5]");
+}
+
+/* net = nn.Sequential(…) as the first container is the model, under its own name: the module op
+ * says so ("root": true), the model tree's root is net from that step on, self. means net, the
+ * recipe saves, loads and exports; a second container is not the model; one Undo (the state
+ * before) has no model again. */
+static void
+test_first_container_is_model (void)
+{
+  static const char *const lines[] = { "fc = nn.Linear(10, 5)", "net = nn.Sequential(fc, nn.ReLU())",
+                                       "net2 = nn.Sequential(fc)", "for m in self.modules(): if isinstance(m, nn.Linear): nn.init.zeros_(m.bias)",
+                                       "y = net(torch.randn(1, 10))", NULL };
+  g_autoptr (PsTimeline) tl = type_lines (lines);
+  g_autoptr (GPtrArray) ops = timeline_ops (tl);
+  g_assert_cmpuint (ops->len, ==, 6);   /* fc, relu1, net, net2, the loop, the forward */
+  g_assert_cmpstr (ops->pdata[2], ==, "{\"op\":\"module\",\"id\":\"net\",\"type\":\"Sequential\",\"children\":[\"fc\",\"relu1\"],\"root\":true}");
+  g_assert_cmpstr (ops->pdata[3], ==, "{\"op\":\"module\",\"id\":\"net2\",\"type\":\"Sequential\",\"children\":[\"fc\"]}");
+  g_assert_cmpstr (ops->pdata[4], ==, "{\"op\":\"init_modules\",\"target\":\"net\",\"match\":\"Linear\",\"bias\":{\"fn\":\"zeros_\"}}");
+  PsState *st = ps_timeline_get_last_state (tl);
+  g_assert_cmpstr (st->root, ==, "net");
+  g_assert_true (ps_state_get_root (st) == ps_state_get_module (st, "net"));
+  g_assert_null (ps_state_get_root (ps_timeline_get_state (tl, 2)));   /* before the Sequential: no model */
+  g_assert_nonnull (ps_state_get_output (st, "y"));
+  /* saved and read back: the same ops, the same model */
+  g_autoptr (PsRecipe) r = ps_timeline_to_recipe (tl);
+  gsize len;
+  g_autofree char *data = ps_recipe_to_data (r, &len);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsRecipe) back = ps_recipe_load_from_data (data, (gssize) len, &error);
+  g_assert_no_error (error);
+  g_autofree char *again = ps_recipe_to_data (back, NULL);
+  g_assert_cmpstr (again, ==, data);
+  g_autofree char *py = ps_export_pytorch (r, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (py, "net = nn.Sequential("));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -299,5 +471,8 @@ main (int argc, char **argv)
   g_test_add_func ("/py-statement/examples-1-and-3", test_examples_1_and_3);
   g_test_add_func ("/py-statement/forms", test_forms);
   g_test_add_func ("/py-statement/errors", test_errors);
+  g_test_add_func ("/py-statement/positional-as-torch", test_positional_as_torch);
+  g_test_add_func ("/py-statement/remembered-inputs", test_remembered_inputs);
+  g_test_add_func ("/py-statement/first-container-is-model", test_first_container_is_model);
   return g_test_run ();
 }

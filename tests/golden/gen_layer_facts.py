@@ -3,9 +3,10 @@
 
 Run with Debian's torch:  /usr/bin/python3 tests/golden/gen_layer_facts.py
 Writes tests/data/layer-facts.json: {"TYPE": {"has_reset_parameters", "bases", "n_inputs",
-"returns_tuple"}} for every class named in src/core (a PsModuleClass's .name, or the name in a
+"positional", "returns_tuple"}} for every class named in src/core (a PsModuleClass's .name, or the name in a
 CONV_CLASS / RNN_CLASS line). `bases` are the other registered types it is a subclass of;
-`n_inputs` the number of arguments forward needs; `returns_tuple` whether forward, run on a small
+`n_inputs` the number of arguments forward needs; `positional` the constructor's arguments
+that can be given by position, in order (a typed `nn.Linear(10, 5, False)`); `returns_tuple` whether forward, run on a small
 input, returns a tuple (null for containers, which have no forward of their own).
 """
 import glob
@@ -50,6 +51,20 @@ def build(cls):
     return cls(**args)
 
 
+def positional(cls):
+    """The constructor's arguments that can be given by position, in torch's order (RNN, LSTM and
+    GRU: RNNBase's, after its mode)."""
+    init = nn.RNNBase.__init__ if name_of_rnn(cls) else cls.__init__
+    out = []
+    for p in list(inspect.signature(init).parameters.values())[1:]:
+        if p.kind != p.POSITIONAL_OR_KEYWORD:
+            break
+        if name_of_rnn(cls) and p.name == "mode":
+            continue
+        out.append(p.name)
+    return out
+
+
 def n_inputs(cls):
     params = list(inspect.signature(cls.forward).parameters.values())[1:]
     return sum(1 for p in params if p.default is inspect.Parameter.empty
@@ -79,6 +94,7 @@ def main():
             "has_reset_parameters": hasattr(cls, "reset_parameters"),
             "bases": sorted(b for b in names if b != name and issubclass(cls, getattr(nn, b))),
             "n_inputs": n,
+            "positional": positional(cls),
             "returns_tuple": None if container else returns_tuple(cls, n),
         }
     out = os.path.join(ROOT, "tests", "data", "layer-facts.json")

@@ -14,8 +14,8 @@ A Python random.Random(seed) picks each recipe: an architecture (MLP with ReLU/T
 LeakyReLU, optionally LayerNorm/BatchNorm1d/Dropout; a Conv2d or Conv1d net with pooling and
 optionally BatchNorm2d; an LSTM/GRU over sequences; Embedding + Linear), a data set (the xor/circles/
 blobs toy sets drawn from the global generator, or an .npz of features / images / sequences / tokens),
-a loss (CrossEntropyLoss with label_smoothing/weight, NLLLoss on the head or after Softmax (no LogSoftmax
-module yet), MSELoss, L1Loss,
+a loss (CrossEntropyLoss with label_smoothing/weight, NLLLoss on the head or after LogSoftmax or Softmax,
+MSELoss, L1Loss,
 HuberLoss, SmoothL1Loss, BCEWithLogitsLoss with pos_weight; mean or sum), an optimizer with
 non-default arguments (SGD momentum/nesterov/dampening/weight_decay/maximize, Adam, AdamW with
 amsgrad, RMSprop centered/momentum, Adagrad lr_decay/initial_accumulator_value), sometimes a
@@ -329,9 +329,12 @@ def build_and_run(name, seed, r, spec):
         np.savez(os.path.join(DIR, name + ".npz"), X=X.numpy(), y=y.numpy())
     # the layers need the data's shape; toy sets have 2 features
     layers = g.layers(a, X, 2 if X is None else (X.shape[1] if X.dim() == 2 else None), n_out)
-    if loss[0] == "NLLLoss" and r.random() < 0.5:
-        # Paramscope has no LogSoftmax module yet: NLLLoss after Softmax (-p[y]), else on the raw head
-        layers.append(("Softmax", {"dim": 1}))
+    if loss[0] == "NLLLoss":
+        # NLLLoss after LogSoftmax (the usual classifier pair), after Softmax (-p[y]) or on the raw head;
+        # one draw either way, so the other recipes keep the draws they had before LogSoftmax existed
+        u = r.random()
+        if u < 0.75:
+            layers.append(("Softmax" if u < 0.5 else "LogSoftmax", {"dim": 1}))
     opt = g.optimizer()
     n = dspec["n"] if X is None else X.shape[0]
     bs = r.choice([8, 10, 16])
