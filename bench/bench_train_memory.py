@@ -17,19 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-
-def recipe(steps, every):
-    return {"format": "paramscope-recipe", "version": 3, "seed": 0, "root": "m", "ops": [
-        {"op": "dataset", "id": "d", "type": "xor", "args": {"n": 1024}},
-        {"op": "module", "id": "a", "type": "Linear", "args": {"in_features": 2, "out_features": 256}},
-        {"op": "module", "id": "t", "type": "Tanh"},
-        {"op": "module", "id": "b", "type": "Linear", "args": {"in_features": 256, "out_features": 256}},
-        {"op": "module", "id": "c", "type": "Linear", "args": {"in_features": 256, "out_features": 128}},
-        {"op": "module", "id": "e", "type": "Linear", "args": {"in_features": 128, "out_features": 2}},
-        {"op": "module", "id": "m", "type": "Sequential", "children": ["a", "t", "b", "t", "c", "t", "e"]},
-        {"op": "optimizer", "id": "o", "type": "Adam", "params": "m", "args": {"lr": 0.001}},
-        {"op": "train", "model": "m", "optimizer": "o", "data": "d", "loss": {"type": "CrossEntropyLoss"},
-         "batch_size": 32, "shuffle": True, "steps": steps, "record_every": every}]}
+from train_mlp_recipe import mlp_recipe
 
 
 def measure(cli, path):
@@ -55,7 +43,7 @@ def main():
         for name, steps, every in cases:
             path = os.path.join(d, "train.json")
             with open(path, "w") as f:
-                json.dump(recipe(steps, every), f)
+                json.dump(mlp_recipe(steps, every), f)
             rss, secs = measure(cli, path)
             print("%-26s peak RSS %8.1f MiB   wall %7.2f s   (%d records)" % (name, rss, secs, steps // every))
 

@@ -30,22 +30,14 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from train_mlp_recipe import mlp_recipe
+
 torch.set_num_threads(1)
 exe = sys.argv[1] if len(sys.argv) > 1 else "build/bench/bench-train-substeps"
 STEPS = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
 N_PROBES = int(sys.argv[3]) if len(sys.argv) > 3 else 50
 
-RECIPE = {"format": "paramscope-recipe", "version": 3, "seed": 0, "root": "m", "ops": [
-    {"op": "dataset", "id": "d", "type": "xor", "args": {"n": 1024}},
-    {"op": "module", "id": "a", "type": "Linear", "args": {"in_features": 2, "out_features": 256}},
-    {"op": "module", "id": "t", "type": "Tanh"},
-    {"op": "module", "id": "b", "type": "Linear", "args": {"in_features": 256, "out_features": 256}},
-    {"op": "module", "id": "c", "type": "Linear", "args": {"in_features": 256, "out_features": 128}},
-    {"op": "module", "id": "e", "type": "Linear", "args": {"in_features": 128, "out_features": 2}},
-    {"op": "module", "id": "m", "type": "Sequential", "children": ["a", "t", "b", "t", "c", "t", "e"]},
-    {"op": "optimizer", "id": "o", "type": "Adam", "params": "m", "args": {"lr": 0.001}},
-    {"op": "train", "model": "m", "optimizer": "o", "data": "d", "loss": {"type": "CrossEntropyLoss"},
-     "batch_size": 32, "shuffle": True, "steps": STEPS, "record_every": 1}]}
+RECIPE = mlp_recipe(STEPS, 1)
 
 
 def sha(model):

@@ -136,6 +136,8 @@ anyway_question_free (gpointer data, GClosure *closure)
   g_free (q);
 }
 
+static void ps_application_open_checkpoint_anyway (PsApplication *self, GFile *file, GtkWindow *asker);
+
 /* Once: closing the dialog after a response answers again ("cancel"). */
 static void
 on_anyway_response (AdwMessageDialog *dialog, const char *response, AnywayQuestion *q)
@@ -171,7 +173,8 @@ ask_open_anyway (PsApplication *self, GFile *file, GtkWindow *asker, const char 
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-void
+/* Opens a refused torch file anyway: those objects listed inertly, never called. */
+static void
 ps_application_open_checkpoint_anyway (PsApplication *self, GFile *file, GtkWindow *asker)
 {
   g_return_if_fail (PS_IS_APPLICATION (self) && G_IS_FILE (file));

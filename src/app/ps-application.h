@@ -26,9 +26,8 @@ void           ps_application_open_checkpoint     (PsApplication *self, GFile *f
 void           ps_application_open_checkpoints    (PsApplication *self, GFile *const *files, guint n_files,
                                                    GtkWindow *asker);
 /* A torch file the default open refused because it would build objects of a class (a whole
- * pickled module): ps_application_open_checkpoint then asks whether to open it anyway; this opens
- * it so — those objects listed inertly, never called. The question shown, or NULL (for tests). */
-void           ps_application_open_checkpoint_anyway (PsApplication *self, GFile *file, GtkWindow *asker);
+ * pickled module): ps_application_open_checkpoint then asks whether to open it anyway (those
+ * objects listed inertly, never called). The question shown, or NULL (for tests). */
 GtkWidget     *ps_application_get_anyway_dialog   (PsApplication *self);
 /* Checkpoints still being opened. */
 guint          ps_application_get_checkpoint_jobs (PsApplication *self);

@@ -112,12 +112,6 @@ ps_figure_page_get_view (PsFigurePage *self)
   return self->view;
 }
 
-const char *
-ps_figure_page_get_title (PsFigurePage *self)
-{
-  g_return_val_if_fail (PS_IS_FIGURE_PAGE (self), NULL);
-  return self->title;
-}
 
 void
 ps_figure_page_set_scale (PsFigurePage *self, double scale)
@@ -205,10 +199,4 @@ ps_figure_page_init (PsFigurePage *self)
   ps_plot_view_set_draw_func (self->view, draw_page, query_page, self, NULL);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
-}
-
-GtkWidget *
-ps_figure_page_new (const char *title)
-{
-  return g_object_new (PS_TYPE_FIGURE_PAGE, "title", title, NULL);
 }

@@ -14,9 +14,8 @@ G_BEGIN_DECLS
 #define PS_TYPE_FIGURE_PAGE (ps_figure_page_get_type ())
 G_DECLARE_FINAL_TYPE (PsFigurePage, ps_figure_page, PS, FIGURE_PAGE, GtkWidget)
 
-GtkWidget  *ps_figure_page_new          (const char *title);
-/* The page's name ("Heatmap"): the accessible name while it shows no figure. */
-const char *ps_figure_page_get_title    (PsFigurePage *self);
+/* Made by the windows' templates (ui/); its "title" property is the page's name ("Heatmap"): the
+ * accessible name while it shows no figure. */
 /* Shows fig (taken; NULL = nothing at all). `what` names the tensor for the accessible name
  * ("Heatmap of fc.weight"; NULL: the figure's title), `context` starts its description
  * ("Step 3"; may be NULL); the rest of the description is the tensor's shape and statistics. */

@@ -396,12 +396,6 @@ ps_plot_view_init (PsPlotView *self)
                            self, G_CONNECT_SWAPPED);
 }
 
-GtkWidget *
-ps_plot_view_new (void)
-{
-  return g_object_new (PS_TYPE_PLOT_VIEW, NULL);
-}
-
 void
 ps_plot_view_set_draw_func (PsPlotView *self, PsPlotDrawFunc draw, PsPlotQueryFunc query,
                             gpointer user_data, GDestroyNotify destroy)

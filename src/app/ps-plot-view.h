@@ -19,7 +19,7 @@ typedef void  (*PsPlotDrawFunc)  (cairo_t *cr, int width, int height, double sca
 /* Returns a newly allocated tooltip for the point (x, y) of a width × height picture, or NULL. */
 typedef char *(*PsPlotQueryFunc) (double x, double y, int width, int height, double scale, gpointer user_data);
 
-GtkWidget *ps_plot_view_new          (void);
+/* Made by templates (ui/), as the figure page's child. */
 void       ps_plot_view_set_draw_func (PsPlotView *self, PsPlotDrawFunc draw, PsPlotQueryFunc query,
                                        gpointer user_data, GDestroyNotify destroy);
 /* The data changed: redraw the cached surface. */

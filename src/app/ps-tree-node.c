@@ -244,7 +244,6 @@ ps_tree_node_create_children_model (gpointer item, gpointer user_data)
 PsTreeNodeKind ps_tree_node_get_kind (PsTreeNode *self) { return self->kind; }
 const char *ps_tree_node_get_name (PsTreeNode *self) { return self->name; }
 const char *ps_tree_node_get_path (PsTreeNode *self) { return self->path; }
-const char *ps_tree_node_get_type_label (PsTreeNode *self) { return self->type_label; }
 const char *ps_tree_node_get_detail (PsTreeNode *self) { return self->detail; }
 PsModule *ps_tree_node_get_module (PsTreeNode *self) { return self->module; }
 PsParam *ps_tree_node_get_param (PsTreeNode *self) { return self->param; }
@@ -269,7 +268,7 @@ ps_tree_node_get_highlight (PsTreeNode *self)
   return self->highlight;
 }
 
-void
+static void
 ps_tree_node_set_highlight (PsTreeNode *self, gboolean highlight)
 {
   highlight = !!highlight;

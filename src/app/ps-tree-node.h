@@ -26,8 +26,6 @@ PsTreeNode     *ps_tree_node_new_root      (PsModule *root, const char *root_nam
 PsTreeNodeKind  ps_tree_node_get_kind      (PsTreeNode *self);
 const char     *ps_tree_node_get_name      (PsTreeNode *self);   /* "0", "weight" */
 const char     *ps_tree_node_get_path      (PsTreeNode *self);   /* state_dict-style path, "" for root */
-/* "Linear(in_features=10, out_features=5, bias=True)" or "Parameter" / "Buffer" */
-const char     *ps_tree_node_get_type_label (PsTreeNode *self);
 /* "[5, 10]" for tensors, "55 parameters" for modules, "uninitialized" for lazy parameters */
 const char     *ps_tree_node_get_detail    (PsTreeNode *self);
 PsModule       *ps_tree_node_get_module    (PsTreeNode *self);   /* owning module for params */
@@ -36,7 +34,6 @@ PsParam        *ps_tree_node_get_param     (PsTreeNode *self);   /* NULL for mod
 guint           ps_tree_node_get_n_places  (PsTreeNode *self);
 gboolean        ps_tree_node_get_shared    (PsTreeNode *self);
 gboolean        ps_tree_node_get_highlight (PsTreeNode *self);
-void            ps_tree_node_set_highlight (PsTreeNode *self, gboolean highlight);
 /* The "Outputs" group: one child per forward output of the state (names, shapes); NULL when the
  * state has none. Outputs are not parameters: no module, never shared. */
 PsTreeNode     *ps_tree_node_new_outputs   (GPtrArray *output_names, GHashTable *outputs);

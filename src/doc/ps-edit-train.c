@@ -19,7 +19,9 @@ ps_train_spec_init (PsTrainSpec *spec)
   spec->record_every = 1;
 }
 
-char *
+/* A fresh id for a data set / optimizer / scheduler: base, base2, base3 … not used by any module
+ * or training object. */
+static char *
 ps_edit_train_id (const PsState *st, const char *base)
 {
   for (int i = 1;; i++)

@@ -35,9 +35,6 @@ void        ps_train_spec_init      (PsTrainSpec *spec);
  * `scheduler` op if one is chosen, and the `train` op. Errors: no model, counts out of range. */
 GPtrArray  *ps_edit_train_ops       (const PsState *st, const PsTrainSpec *spec, GError **error);
 
-/* A fresh id for a data set / optimizer / scheduler: base, base2, base3 … not used by any module
- * or training object. */
-char       *ps_edit_train_id        (const PsState *st, const char *base);
 
 /* The one-step teaching actions, each as torch writes it:
  *   forward with loss  loss = loss_fn(model(xb), yb) on the first batch_size samples of the newest

@@ -547,6 +547,8 @@ ps_timeline_go_to_step (PsTimeline *tl, guint step, GError **error)
   return TRUE;
 }
 
+static gboolean ps_timeline_push_op (PsTimeline *tl, PsOp *op, GError **error);
+
 gboolean
 ps_timeline_append_op (PsTimeline *tl, JsonObject *json, GError **error)
 {
@@ -554,7 +556,8 @@ ps_timeline_append_op (PsTimeline *tl, JsonObject *json, GError **error)
   return op != NULL && ps_timeline_push_op (tl, op, error);
 }
 
-gboolean
+/* ps_timeline_append_op for a parsed op (takes a ref when it succeeds). */
+static gboolean
 ps_timeline_push_op (PsTimeline *tl, PsOp *op, GError **error)
 {
   if (!push_op (tl, op, error))

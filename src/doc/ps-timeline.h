@@ -74,8 +74,6 @@ gboolean        ps_timeline_go_to_step     (PsTimeline *tl, guint step, GError *
 /* Parse (ps_op_new_from_json), validate and apply after the last step. On failure nothing
  * changes and the error says why. */
 gboolean        ps_timeline_append_op      (PsTimeline *tl, JsonObject *op, GError **error);
-/* The same for a parsed op (takes a ref when it succeeds). */
-gboolean        ps_timeline_push_op        (PsTimeline *tl, PsOp *op, GError **error);
 /* Remove the last op, keeping it for redo. FALSE when there is nothing to undo, or when the step
  * before it was dropped (memory budget) and rebuilding it failed (the error says why; nothing
  * changes). */

@@ -457,7 +457,8 @@ colorize_other (cairo_surface_t *img, const PsTensor *t, const PsHeatmapGrid *g,
   cairo_surface_mark_dirty (img);
 }
 
-cairo_surface_t *
+/* ps_heatmap_colorize with another pooling rule (MAXABS is ps_heatmap_colorize). */
+static cairo_surface_t *
 ps_heatmap_colorize_pooled (const PsTensor *t, const PsHeatmapGrid *g, const PsHeatmapRegion *region,
                             int64_t kx, int64_t ky, PsHeatmapPool pool, const PsColormap *cm, double lo,
                             double hi)

@@ -127,11 +127,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsHeatmap, ps_heatmap_free)
 cairo_surface_t *ps_heatmap_colorize (const PsTensor *t, const PsHeatmapGrid *g,
                                       const PsHeatmapRegion *region, int64_t kx, int64_t ky,
                                       const PsColormap *cm, double lo, double hi);
-/* The same with another pooling rule (MAXABS is ps_heatmap_colorize). */
-cairo_surface_t *ps_heatmap_colorize_pooled (const PsTensor *t, const PsHeatmapGrid *g,
-                                             const PsHeatmapRegion *region, int64_t kx,
-                                             int64_t ky, PsHeatmapPool pool, const PsColormap *cm,
-                                             double lo, double hi);
 /* The same into an existing RGB24 surface of exactly that size (FALSE otherwise, or for a
  * region outside the grid): re-colorizing reuses the memory (fresh pages are costly). */
 gboolean ps_heatmap_colorize_into    (cairo_surface_t *img, const PsTensor *t,
