@@ -78,6 +78,7 @@ struct _PsWindow {
   guint play_source;
   guint timeline_snap_tick;   /* the timeline list's row snap after a scroll (ps_window_snap_timeline) */
   guint timeline_snap_frames;
+  guint timeline_snap_still;  /* frames in a row the snap found nothing to move */
   double timeline_snap_page;  /* the list's page size the snap's margin made (−1: none) */
   guint layout_source;        /* switches the main paned's orientation (adapt_layout in ps-window.c) */
   int wide_position;          /* the main paned's position side by side, kept while stacked */
@@ -112,7 +113,7 @@ struct _PsWindow {
 gboolean    ps_window_get_stacked    (PsWindow *self);
 /* Moves the timeline's step list so that no row is cut at its top edge (done after each scroll to
  * the shown step). */
-void        ps_window_snap_timeline  (PsWindow *self);
+gboolean    ps_window_snap_timeline  (PsWindow *self);
 void        ps_window_show_error     (PsWindow *self, const char *text);
 void        ps_window_clear_error    (PsWindow *self);
 void        ps_window_toast          (PsWindow *self, const char *text);

@@ -747,15 +747,16 @@ scroll_timeline (PsWindow *self)
 
 /* After scrolling to the shown step the list's top row was often cut through its text under the
  * Sub-step hint: the list is moved so that its top edge falls between two rows — the cut row
- * shown whole when the shown step stays in view, else scrolled out of view. */
-void
+ * shown whole when the shown step stays in view, else scrolled out of view. Returns whether it
+ * moved anything (the list is then laid out again and checked once more). */
+gboolean
 ps_window_snap_timeline (PsWindow *self)
 {
   GtkWidget *view = GTK_WIDGET (self->timeline_view);
   GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
   double vh = gtk_widget_get_height (view);
   if (adj == NULL || vh <= 0)
-    return;
+    return FALSE;
   graphene_rect_t cut = GRAPHENE_RECT_INIT (0, 0, 0, 0), sel = GRAPHENE_RECT_INIT (0, 0, 0, 0);
   gboolean have_cut = FALSE, have_sel = FALSE;
   for (GtkWidget *c = gtk_widget_get_first_child (view); c != NULL; c = gtk_widget_get_next_sibling (c))
@@ -779,12 +780,13 @@ ps_window_snap_timeline (PsWindow *self)
     {
       /* the shown step's row is taller than the list's view (projector mode at 1280 × 720):
        * its start at the top */
-      if (fabs (sel.origin.y) > 0.5)
-        gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) + sel.origin.y);
-      return;
+      if (fabs (sel.origin.y) <= 0.5)
+        return FALSE;
+      gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) + sel.origin.y);
+      return TRUE;
     }
   if (!have_cut)
-    return;
+    return FALSE;
   double value = gtk_adjustment_get_value (adj);
   double last = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
   if (value >= last - 0.5 && last > 0)
@@ -794,7 +796,7 @@ ps_window_snap_timeline (PsWindow *self)
       int visible = (int) ceil (cut.origin.y + cut.size.height);
       self->timeline_snap_page = gtk_adjustment_get_page_size (adj) - visible;
       gtk_widget_set_margin_bottom (scroller, gtk_widget_get_margin_bottom (scroller) + visible);
-      return;
+      return TRUE;
     }
   double sel_bottom = have_sel ? sel.origin.y + sel.size.height : 0;
   double sel_top = have_sel ? sel.origin.y : vh;
@@ -802,17 +804,26 @@ ps_window_snap_timeline (PsWindow *self)
     gtk_adjustment_set_value (adj, MAX (value + cut.origin.y, 0));   /* down by the hidden part */
   else if (value + cut.origin.y + cut.size.height <= last + 0.5 && sel_top - (cut.origin.y + cut.size.height) >= -0.5)
     gtk_adjustment_set_value (adj, value + cut.origin.y + cut.size.height);   /* the cut row out of view */
+  else
+    return FALSE;
+  return TRUE;
 }
 
-/* once the list has been laid out after the scroll (the frame after next) */
+/* once the list has been laid out after the scroll (from the frame after next); while it finds
+ * nothing to move it looks again for a few more frames — on a slow machine the rows can be laid out
+ * only frames later (a single check then saw no cut row and one stayed cut) — and it moves the list
+ * at most once per scroll (a second move would use the rows' places before the first was laid out) */
+enum { SNAP_FIRST_FRAME = 2, SNAP_STILL_FRAMES = 12 };
+
 static gboolean
 snap_timeline_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
 {
   PsWindow *self = data;
-  if (++self->timeline_snap_frames < 2)
+  if (++self->timeline_snap_frames < SNAP_FIRST_FRAME)
+    return G_SOURCE_CONTINUE;
+  if (!ps_window_snap_timeline (self) && ++self->timeline_snap_still < SNAP_STILL_FRAMES)
     return G_SOURCE_CONTINUE;
   self->timeline_snap_tick = 0;
-  ps_window_snap_timeline (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -824,6 +835,7 @@ schedule_snap (PsWindow *self)
   gtk_widget_set_margin_bottom (gtk_widget_get_parent (GTK_WIDGET (self->timeline_view)), 0);
   self->timeline_snap_page = -1;
   self->timeline_snap_frames = 0;
+  self->timeline_snap_still = 0;
   if (self->timeline_snap_tick == 0)
     self->timeline_snap_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->timeline_view), snap_timeline_tick,
                                                              self, NULL);

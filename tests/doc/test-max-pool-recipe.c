@@ -47,7 +47,8 @@ test_typed (void)
   g_assert_null (y->tuple_next);   /* a plain tensor: feeding it on is not feeding the tuple */
   g_assert_cmpint (y->dtype, ==, PS_DTYPE_FLOAT32);
   g_assert_cmpint (idx->dtype, ==, PS_DTYPE_INT64);
-  g_assert_cmpstr (ps_tensor_shape_string (y), ==, "[1, 2, 2, 2]");
+  g_autofree char *y_shape = ps_tensor_shape_string (y);
+  g_assert_cmpstr (y_shape, ==, "[1, 2, 2, 2]");
   g_assert_cmpmem (y->shape, sizeof y->shape, idx->shape, sizeof idx->shape);
   /* the same forward, direct: the generator after the input equals the timeline's before it */
   PsGenerator gen;
