@@ -80,6 +80,7 @@ struct _PsWindow {
   guint timeline_snap_frames;
   guint timeline_snap_still;  /* frames in a row the snap found nothing to move */
   double timeline_snap_page;  /* the list's page size the snap's margin made (−1: none) */
+  gboolean timeline_snap_unmargin;   /* the snap's margin to be taken off at its next tick */
   guint layout_source;        /* switches the main paned's orientation (adapt_layout in ps-window.c) */
   int wide_position;          /* the main paned's position side by side, kept while stacked */
   GCancellable *job_cancellable;   /* the running document job's; NULL when idle */

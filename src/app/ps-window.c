@@ -819,6 +819,12 @@ static gboolean
 snap_timeline_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
 {
   PsWindow *self = data;
+  if (self->timeline_snap_unmargin)
+    {
+      /* (the frame clock's update phase: before this frame's layout) */
+      self->timeline_snap_unmargin = FALSE;
+      gtk_widget_set_margin_bottom (gtk_widget_get_parent (widget), 0);
+    }
   if (++self->timeline_snap_frames < SNAP_FIRST_FRAME)
     return G_SOURCE_CONTINUE;
   if (!ps_window_snap_timeline (self) && ++self->timeline_snap_still < SNAP_STILL_FRAMES)
@@ -832,7 +838,14 @@ schedule_snap (PsWindow *self)
 {
   if (self->timeline_view == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->timeline_view)))
     return;
-  gtk_widget_set_margin_bottom (gtk_widget_get_parent (GTK_WIDGET (self->timeline_view)), 0);
+  /* The margin an earlier snap gave the list is taken off in the tick, not here: this runs from the
+   * list's adjustment "changed", i.e. inside GtkListView's size_allocate, and a margin set there
+   * queues a resize in the middle of the layout. When the toast overlay was only passed through
+   * that layout (its own size unchanged, an ancestor — the header's box — allocated in the same
+   * frame), GTK 4.8 left it marked "needs allocation" with no relayout queued, and the whole
+   * content was not drawn: "Trying to snapshot GtkOverlay … without a current allocation" (monkey
+   * seeds 206, 1708, 1919; /window/timeline-snap-outside-layout). */
+  self->timeline_snap_unmargin = TRUE;
   self->timeline_snap_page = -1;
   self->timeline_snap_frames = 0;
   self->timeline_snap_still = 0;

@@ -1056,6 +1056,58 @@ assert_timeline_rows_whole (PsWindow *w, const char *what)
   g_assert_true (whole);
 }
 
+/* The timeline snap never changes a widget's size while GTK lays the window out. It took the margin
+ * it had given the list (at the list's end) off from the list adjustment's "changed" handler, i.e.
+ * inside GtkListView's size_allocate; when the toast overlay was only passed through that layout
+ * (its size unchanged: a divider moved) while the box above it was allocated in the same frame (the
+ * header changed), GTK 4.8 left the overlay marked as needing an allocation with no relayout
+ * queued and did not draw the window's content: "Trying to snapshot GtkOverlay … without a current
+ * allocation" (the monkey's seeds 206, 1708, 1919). Any GTK warning aborts this test (g_test_init
+ * makes them fatal); before the fix it aborted at the first move, 3 of 3 runs. */
+static void
+test_timeline_snap_outside_layout (void)
+{
+  PsWindow *w = new_window ("article-2-custom-init");
+  PsDocument *doc = ps_window_get_document (w);
+  GtkWidget *scroller = gtk_widget_get_parent (GTK_WIDGET (w->timeline_view));
+  GtkWidget *header_box = gtk_widget_get_parent (GTK_WIDGET (w->toast_overlay));
+  GtkPaned *left = NULL;
+  for (GtkWidget *p = scroller; p != NULL && left == NULL; p = gtk_widget_get_parent (p))
+    if (GTK_IS_PANED (p))
+      left = GTK_PANED (p);
+  g_assert_nonnull (left);
+  resize_to (w, 1600, 1000);
+  ps_document_set_current_step (doc, ps_document_get_n_steps (doc));
+  iterate ();
+  /* at the list's end the snap shortens the list by the cut row's visible part (a bottom margin) */
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (gtk_widget_get_margin_bottom (scroller) == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  if (gtk_widget_get_margin_bottom (scroller) == 0)
+    {
+      g_test_skip ("no row of the timeline is cut at its end at this size: the snap adds no margin to take off");
+      gtk_window_destroy (GTK_WINDOW (w));
+      return;
+    }
+  guint moves = 0;
+  for (int k = 0; k < 20; k++)
+    {
+      int margin = gtk_widget_get_margin_bottom (scroller);
+      g_test_message ("move %d: list margin %d, divider at %d, list %d px high", k, margin, gtk_paned_get_position (left),
+                      gtk_widget_get_height (GTK_WIDGET (w->timeline_view)));
+      moves += margin > 0;
+      /* in one frame: the divider above the timeline moves (an allocation of the paned only) and
+       * the header box is laid out again (a resize queued on its first child) */
+      gtk_paned_set_position (left, gtk_paned_get_position (left) + (k % 2 ? -12 : 12));
+      gtk_widget_queue_resize (gtk_widget_get_first_child (header_box));
+      gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 5;   /* a few frames: the snap again */
+      while (g_get_monotonic_time () < until)
+        g_main_context_iteration (NULL, FALSE);
+    }
+  g_assert_cmpuint (moves, >, 0);   /* (moved with the snap's margin on at least once) */
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 static void
 test_timeline_rows_whole (void)
 {
@@ -2091,6 +2143,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/projector-fits", test_projector_fits);
   g_test_add_func ("/window/compare-row-fits", test_compare_row_fits);
   g_test_add_func ("/window/timeline-rows-whole", test_timeline_rows_whole);
+  g_test_add_func ("/window/timeline-snap-outside-layout", test_timeline_snap_outside_layout);
   g_test_add_func ("/window/pytorch-remembered-input", test_pytorch_remembered_input);
   g_test_add_func ("/window/toast-below-plot", test_toast_below_plot);
   g_test_add_func ("/window/selected-node-borrowed", test_selected_node_borrowed);

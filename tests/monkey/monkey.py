@@ -401,6 +401,10 @@ class App:
 
 BAD = ('WARNING **', 'CRITICAL **', 'ERROR **', 'AddressSanitizer', 'LeakSanitizer', 'runtime error:',
        'stalled for', 'Segmentation fault',
+       # pixman reports a bad argument on stderr, not through GLib: "*** BUG ***", then "In
+       # pixman_region32_init_rect: Invalid rectangle passed", then "Set a breakpoint on
+       # '_pixman_log_error' to debug"; the middle line names it
+       'In pixman_',
        # memcheck (--wrap valgrind): it sees use-after-free inside GTK and libadwaita too
        'Invalid read of', 'Invalid write of', 'Invalid free', 'Mismatched free')
 
@@ -491,8 +495,18 @@ KNOWN_GTK_FOLLOWERS = {
 # child — GtkDropDown's GtkBox — "-2 x -2" (session 6: seed 1610 of a campaign and 1 of 5 replays
 # of its first 90 actions, the three lines in that order in the same millisecond; CI saw the box on
 # seed 203 in session 5). No stack of the box's own warning: 0 of 14 runs under gdb reached it.
+#
+# Pixman's "Invalid rectangle passed" (pixman_region32_init_rect given a negative width or height):
+# GTK draws the popover whose content it has just allocated with a negative size, and cairo makes a
+# clip region of that size. It comes on the line right after such an accepted allocation warning
+# (the scrolled window's -2 × -2 of the main menu, the drop-down's box), once or twice, in the same
+# millisecond (session 7: 3 of 3 runs of gtk-known/offscreen-main-menu.actions that reached the
+# -45 ended each of their -2 lines with it; session 6 logs the same). Accepted only there.
 KNOWN_GTK_CHILD_FOLLOWERS = {
-    'attempt to allocate GtkBox box  with width -2 and height -2': 'attempt to allocate GtkPopoverContent contents',
+    'attempt to allocate GtkBox box  with width -2 and height -2': ('attempt to allocate GtkPopoverContent contents',),
+    'In pixman_region32_init_rect: Invalid rectangle passed': ('attempt to allocate GtkScrolledWindow scrolledwindow  with width -2',
+                                                             'attempt to allocate GtkBox box  with width -2',
+                                                             'In pixman_region32_init_rect: Invalid rectangle passed'),
 }
 KNOWN_GTK_PRECEDERS = {
     'invalid (NULL) pointer instance': "gdk_drag_set_hotspot: assertion 'GDK_IS_DRAG (drag)'",
@@ -514,7 +528,7 @@ def judge(text):
         precedes = next((v for k, v in KNOWN_GTK_PRECEDERS.items() if k in line), None)
         known = (any(k in line for k in KNOWN_GTK_BUGS)
                  or (follows is not None and follows in last_bad[0])
-                 or (child_of is not None and child_of in after_known)
+                 or (child_of is not None and any(c in re.sub(r'0x[0-9a-f]+', '', after_known) for c in child_of))
                  or (precedes is not None and any(precedes in l for l in lines[i + 1:i + 5])))
         if known:
             known_seen.append(line)
@@ -732,7 +746,9 @@ def run(session, args, name, actions, inspector=False):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--app', required=True, help='path of the paramscope executable')
+    ap.add_argument('--app', help='path of the paramscope executable')
+    ap.add_argument('--judge-log', action='append', default=[],
+                    help='only judge an app log as a run would (exit 1 if a line fails it; no app runs)')
     ap.add_argument('--source', default=os.path.dirname(os.path.dirname(here)), help='source tree')
     ap.add_argument('--seeds', default='1', help='comma-separated seeds, or A-B for a range')
     ap.add_argument('--actions', type=int, default=500, help='actions per seed')
@@ -749,6 +765,20 @@ def main():
     ap.add_argument('--keep-home', action='store_true', help='keep the app\'s home and log (app.log)')
     ap.add_argument('--verbose', action='store_true', help='print every action as it is sent')
     args = ap.parse_args()
+    if args.judge_log:
+        failed = False
+        for path in args.judge_log:
+            last_bad[0] = prev_known[0] = ''
+            with open(path, errors='replace') as f:
+                bad = judge(f.read())
+            print('%s %s: %d failing lines, %d known' % ('not ok' if bad else 'ok', path, len(bad), len(known_seen)))
+            for line in bad:
+                print('#   ' + line)
+            failed = failed or bool(bad)
+            known_seen.clear()
+        return 1 if failed else 0
+    if args.app is None:
+        ap.error('--app is required')
     args.app = os.path.abspath(args.app)   # the sandboxed app starts in its scratch home
     if args.stall_ms is None:
         args.stall_ms = 4000 if 'ASAN_OPTIONS' in os.environ else 1000
