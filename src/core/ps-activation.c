@@ -17,6 +17,7 @@
  * Every forward returns a new tensor (Identity/Flatten may return the input or a view: tensors
  * are immutable once stored). */
 #include "ps-layers.h"
+#include "ps-cpu.h"
 #include "ps-onednn.h"
 #include "ps-reduce.h"
 #include "ps-sleef.h"
@@ -136,10 +137,74 @@ relu_fn (float x, const void *data)
   return x < 0.0f ? 0.0f : x;   /* clamp_min(x, 0): -0 and NaN pass through, as in ATen */
 }
 
+/* ReLU forward and backward select, never compute: the same bits at any vector width. Eight at a
+ * time with AVX2 where the CPU has it (a call per element was a fifth of a small convnet's training
+ * step); the scalar functions do the rest and every element without AVX2. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PS_RELU_AVX2 1
+#pragma GCC push_options
+#pragma GCC target ("avx2")
+#include <immintrin.h>
+
+/* out[i] = relu_fn (in[i]) for the leading multiple of 8; returns how many it did */
+static int64_t
+relu_avx2 (const float *in, float *out, int64_t n)
+{
+  const __m256 zero = _mm256_setzero_ps ();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    {
+      const __m256 x = _mm256_loadu_ps (in + i);
+      /* x < 0 (ordered: NaN and −0 pass through) → +0 */
+      _mm256_storeu_ps (out + i, _mm256_andnot_ps (_mm256_cmp_ps (x, zero, _CMP_LT_OQ), x));
+    }
+  return i;
+}
+
+/* o[i] = relu_bwd (g[i], y[i]) for the leading multiple of 8; returns how many it did */
+static int64_t
+relu_bwd_avx2 (const float *g, const float *y, float *o, int64_t n)
+{
+  const __m256 zero = _mm256_setzero_ps ();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    {
+      const __m256 mask = _mm256_cmp_ps (_mm256_loadu_ps (y + i), zero, _CMP_LE_OQ);   /* y <= 0 (NaN: no) */
+      _mm256_storeu_ps (o + i, _mm256_andnot_ps (mask, _mm256_loadu_ps (g + i)));
+    }
+  return i;
+}
+#pragma GCC pop_options
+#endif
+
+static gboolean
+relu_have_avx2 (void)
+{
+#ifdef PS_RELU_AVX2
+  return (ps_cpu_features () & PS_CPU_AVX2) != 0;
+#else
+  return FALSE;
+#endif
+}
+
 static PsTensor *
 relu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
-  return map_unary (input, "ReLU", relu_fn, NULL, error);
+  if (!check_float (input, "ReLU", error))
+    return NULL;
+  PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
+  if (y == NULL)
+    return NULL;
+  const float *in = ps_tensor_cf32 (input);
+  float *out = ps_tensor_f32 (y);
+  int64_t i = 0;
+#ifdef PS_RELU_AVX2
+  if (relu_have_avx2 ())
+    i = relu_avx2 (in, out, input->numel);
+#endif
+  for (; i < input->numel; i++)
+    out[i] = relu_fn (in[i], NULL);
+  return y;
 }
 
 const PsModuleClass ps_relu_class = {
@@ -726,7 +791,23 @@ gboolean
 ps_relu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
                   PsGradSink *sink, GError **error)
 {
-  return map_backward (entry->output, grad_output, grad_input, relu_bwd, NULL, error);
+  if (grad_input == NULL)
+    return TRUE;
+  const PsTensor *v = entry->output;
+  PsTensor *gi = ps_tensor_new_empty (PS_DTYPE_FLOAT32, v->ndim, v->shape, error);
+  if (gi == NULL)
+    return FALSE;
+  const float *g = ps_tensor_cf32 (grad_output), *y = ps_tensor_cf32 (v);
+  float *o = ps_tensor_f32 (gi);
+  int64_t i = 0;
+#ifdef PS_RELU_AVX2
+  if (relu_have_avx2 ())
+    i = relu_bwd_avx2 (g, y, o, v->numel);
+#endif
+  for (; i < v->numel; i++)
+    o[i] = relu_bwd (g[i], y[i], NULL);
+  *grad_input = gi;
+  return TRUE;
 }
 
 static float

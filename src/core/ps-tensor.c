@@ -13,14 +13,19 @@ struct _PsStorage {
 
 static guint64 max_bytes = PS_TENSOR_MAX_BYTES;
 
-/* One freed large buffer is kept for the next allocation of the same size. Snapshots are immutable,
- * so replaying a recipe allocates a fresh tensor per op and frees the dropped state's right after:
- * without this a 64 MB weight went back to the kernel and was faulted in again, page by page, at
- * every op (a fifth of `paramscope-cli run`'s CPU time for a 4096×4096 Linear). Contents are never
- * relied on (zeroed storage is cleared again). Not in AddressSanitizer builds, where reusing a
- * freed buffer would hide a use after free. */
+/* Freed large buffers are kept, a few of them, for the next allocation of the same size. Snapshots
+ * are immutable, so replaying a recipe allocates a fresh tensor per op and frees the dropped state's
+ * right after: without this a 64 MB weight went back to the kernel and was faulted in again, page by
+ * page, at every op (a fifth of `paramscope-cli run`'s CPU time for a 4096×4096 Linear). A training
+ * step of a convnet allocates several activations and gradients over 1 MiB of the same few sizes at
+ * every step (a batch of 64 through Conv2d(1, 8, 3) on 28×28 images: 1.4 MB each); with one spare,
+ * malloc grew and trimmed its heap and the pages were faulted in again at every step (a sixth of the
+ * step's CPU time). SPARE_SLOTS blocks of up to SPARE_MAX_BYTES in all are kept; a new one replaces
+ * the oldest. Contents are never relied on (zeroed storage is cleared again). Not in
+ * AddressSanitizer builds, where reusing a freed buffer would hide a use after free. */
 #define SPARE_MIN_BYTES ((gsize) 1 << 20)
 #define SPARE_MAX_BYTES ((gsize) 256 << 20)
+#define SPARE_SLOTS 8
 #if defined(__SANITIZE_ADDRESS__)
 #define SPARE_ENABLED 0
 #elif defined(__has_feature)
@@ -32,10 +37,15 @@ static guint64 max_bytes = PS_TENSOR_MAX_BYTES;
 #define SPARE_ENABLED 1
 #endif
 G_LOCK_DEFINE_STATIC (spare);
-static void *spare_data;
-static gsize spare_size;
+static struct {
+  void *data;
+  gsize size;
+  guint64 age;   /* when it was given (a counter): the oldest goes first */
+} spare[SPARE_SLOTS];
+static gsize spare_total;
+static guint64 spare_clock;
 
-/* The spare and the cached blocks below are counted in the memory ledger (ps-memory.h) as
+/* The spares and the cached blocks below are counted in the memory ledger (ps-memory.h) as
  * PS_MEMORY_BLOCK_CACHE while they are kept, and given back (cache_reclaim) when a reservation
  * would not fit the budget otherwise. */
 static void *
@@ -45,11 +55,16 @@ spare_take (gsize padded)
   if (!SPARE_ENABLED || padded < SPARE_MIN_BYTES)
     return NULL;
   G_LOCK (spare);
-  if (spare_data != NULL && spare_size == padded)
+  int best = -1;
+  for (int i = 0; i < SPARE_SLOTS; i++)   /* the newest of that size: most likely still in cache */
+    if (spare[i].data != NULL && spare[i].size == padded && (best < 0 || spare[i].age > spare[best].age))
+      best = i;
+  if (best >= 0)
     {
-      data = spare_data;
-      spare_data = NULL;
-      spare_size = 0;
+      data = spare[best].data;
+      spare[best].data = NULL;
+      spare[best].size = 0;
+      spare_total -= padded;
     }
   G_UNLOCK (spare);
   if (data != NULL)
@@ -57,27 +72,50 @@ spare_take (gsize padded)
   return data;
 }
 
-/* Keeps data as the spare (freeing the one it replaces) or frees it. */
+/* Keeps data as a spare (freeing the oldest ones while there is no slot or the total would pass
+ * SPARE_MAX_BYTES) or frees it. */
 static void
 spare_give (void *data, gsize padded)
 {
-  if (SPARE_ENABLED && padded >= SPARE_MIN_BYTES && padded <= SPARE_MAX_BYTES)
+  if (!(SPARE_ENABLED && padded >= SPARE_MIN_BYTES && padded <= SPARE_MAX_BYTES))
     {
-      ps_memory_count (PS_MEMORY_BLOCK_CACHE, padded);
-      G_LOCK (spare);
-      void *old = spare_data;
-      gsize old_size = spare_size;
-      spare_data = data;
-      spare_size = padded;
-      G_UNLOCK (spare);
-      if (old != NULL)
-        {
-          free (old);
-          ps_memory_release (PS_MEMORY_BLOCK_CACHE, old_size);
-        }
+      free (data);
       return;
     }
-  free (data);
+  void *evicted[SPARE_SLOTS];
+  gsize evicted_size[SPARE_SLOTS];
+  int n_evicted = 0;
+  ps_memory_count (PS_MEMORY_BLOCK_CACHE, padded);
+  G_LOCK (spare);
+  for (;;)
+    {
+      int empty = -1, oldest = -1;
+      for (int i = 0; i < SPARE_SLOTS; i++)
+        if (spare[i].data == NULL)
+          empty = empty < 0 ? i : empty;
+        else if (oldest < 0 || spare[i].age < spare[oldest].age)
+          oldest = i;
+      if (empty >= 0 && spare_total + padded <= SPARE_MAX_BYTES)
+        {
+          spare[empty].data = data;
+          spare[empty].size = padded;
+          spare[empty].age = ++spare_clock;
+          spare_total += padded;
+          break;
+        }
+      /* oldest >= 0 here: with every slot empty the total is 0 and padded fits */
+      evicted[n_evicted] = spare[oldest].data;
+      evicted_size[n_evicted++] = spare[oldest].size;
+      spare_total -= spare[oldest].size;
+      spare[oldest].data = NULL;
+      spare[oldest].size = 0;
+    }
+  G_UNLOCK (spare);
+  for (int i = 0; i < n_evicted; i++)
+    {
+      free (evicted[i]);
+      ps_memory_release (PS_MEMORY_BLOCK_CACHE, evicted_size[i]);
+    }
 }
 
 /* Freed blocks of up to 1 MiB are kept, a few per size, for the next allocation of that size: a
@@ -160,7 +198,7 @@ cache_give (int cls, gsize alloc_size, void *data)
   return kept;
 }
 
-/* Frees every kept block and the spare (the ledger's reclaimer: memory held only for reuse goes
+/* Frees every kept block and the spares (the ledger's reclaimer: memory held only for reuse goes
  * before an allocation is refused). */
 static void
 cache_reclaim (void)
@@ -174,17 +212,24 @@ cache_reclaim (void)
       while ((data = cache_take (cls, alloc_size)) != NULL)
         free (data);
     }
+  void *old[SPARE_SLOTS];
+  gsize old_size[SPARE_SLOTS];
   G_LOCK (spare);
-  void *old = spare_data;
-  gsize old_size = spare_size;
-  spare_data = NULL;
-  spare_size = 0;
-  G_UNLOCK (spare);
-  if (old != NULL)
+  for (int i = 0; i < SPARE_SLOTS; i++)
     {
-      free (old);
-      ps_memory_release (PS_MEMORY_BLOCK_CACHE, old_size);
+      old[i] = spare[i].data;
+      old_size[i] = spare[i].size;
+      spare[i].data = NULL;
+      spare[i].size = 0;
     }
+  spare_total = 0;
+  G_UNLOCK (spare);
+  for (int i = 0; i < SPARE_SLOTS; i++)
+    if (old[i] != NULL)
+      {
+        free (old[i]);
+        ps_memory_release (PS_MEMORY_BLOCK_CACHE, old_size[i]);
+      }
 }
 
 void
