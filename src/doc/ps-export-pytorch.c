@@ -1760,13 +1760,18 @@ ps_export_pytorch (const PsRecipe *recipe, GError **error)
       emit_classes (&ex);
       if (ex.need_unpack)
         g_string_append (s, "\n\nclass UnpackSequential(nn.Sequential):\n"
-                            "    \"\"\"nn.Sequential passing on an RNN's output, [0] of its (output, state) tuple, as "
-                            "Paramscope's does.\"\"\"\n\n"
+                            "    \"\"\"nn.Sequential as Paramscope's: an RNN or MultiheadAttention (given x as query, key "
+                            "and value)\n"
+                            "    passes on its output, [0] of its (output, state) tuple; a MaxPool's (output, indices) "
+                            "stays whole.\"\"\"\n\n"
                             "    def forward(self, x):\n"
                             "        for layer in self:\n"
-                            "            x = layer(x)\n"
-                            "            if isinstance(x, tuple):\n"
-                            "                x = x[0]\n"
+                            "            if isinstance(layer, nn.MultiheadAttention):\n"
+                            "                x = layer(x, x, x)[0]\n"
+                            "            elif isinstance(layer, (nn.RNNBase, nn.LSTMCell)):\n"
+                            "                x = layer(x)[0]\n"
+                            "            else:\n"
+                            "                x = layer(x)\n"
                             "        return x\n");
       if (ex.need_restructure)
         emit_restructure_helpers (s);
