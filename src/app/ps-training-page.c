@@ -628,7 +628,7 @@ run_boundary_model (const float *xy, gsize n, float *out, gpointer data, GError 
   BoundaryModel *m = data;
   int64_t shape[2] = { (int64_t) n, 2 };
   g_autoptr (PsTensor) x = ps_tensor_new_from_f32 (2, shape, xy, error);
-  g_autoptr (PsTensor) y = x ? ps_module_forward (m->module, x, &m->gen, error) : NULL;
+  g_autoptr (PsTensor) y = x ? ps_module_forward_tensor (m->module, x, &m->gen, "the decision boundary", error) : NULL;
   if (y == NULL)
     return FALSE;
   if (y->dtype != PS_DTYPE_FLOAT32 || y->ndim != 2 || y->shape[0] != (int64_t) n)
@@ -657,7 +657,7 @@ build_boundary (PsTrainingPage *self)
   BoundaryModel pm = m;
   int64_t shape[2] = { 1, 2 };
   g_autoptr (PsTensor) x = ps_tensor_new_from_f32 (2, shape, p, &error);
-  g_autoptr (PsTensor) y = x ? ps_module_forward (pm.module, x, &pm.gen, &error) : NULL;
+  g_autoptr (PsTensor) y = x ? ps_module_forward_tensor (pm.module, x, &pm.gen, "the decision boundary", &error) : NULL;
   (void) probe;
   if (y == NULL || y->ndim != 2 || y->shape[1] < 1 || y->shape[1] > PS_DECISION_BOUNDARY_MAX_CLASSES)
     {

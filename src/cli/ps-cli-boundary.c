@@ -91,7 +91,7 @@ run_model (const float *xy, gsize n, float *out, gpointer data, GError **error)
   g_autoptr (PsTensor) x = ps_tensor_new_from_f32 (2, shape, xy, error);
   if (x == NULL)
     return FALSE;
-  g_autoptr (PsTensor) y = ps_module_forward (m->module, x, &m->gen, error);
+  g_autoptr (PsTensor) y = ps_module_forward_tensor (m->module, x, &m->gen, "the decision boundary", error);
   if (y == NULL)
     {
       g_prefix_error (error, "running the model on 2-D points: ");
@@ -136,7 +136,7 @@ sample_step (const PsTimeline *tl, guint step, const char *module_s, const doubl
   int64_t shape[2] = { 1, 2 };
   g_autoptr (PsTensor) x = ps_tensor_new_from_f32 (2, shape, p, error);
   PsGenerator probe_gen = m.gen;
-  g_autoptr (PsTensor) y = x ? ps_module_forward (module, x, &probe_gen, error) : NULL;
+  g_autoptr (PsTensor) y = x ? ps_module_forward_tensor (module, x, &probe_gen, "the decision boundary", error) : NULL;
   if (y == NULL)
     {
       ps_state_unref (copy);

@@ -135,6 +135,30 @@ ps_tape_end_call (guint index, PsTensor *output)
   open_call = -1;
 }
 
+gboolean
+ps_tape_input_requires_grad (void)
+{
+  if (recording_tape == NULL || open_call < 0)
+    return FALSE;
+  /* the rule ps_tape_backward applies: the data does not require grad, a call's output does when
+   * its input does or its module has parameters */
+  g_autoptr (GHashTable) requires = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < (guint) open_call; i++)
+    {
+      const PsTapeEntry *e = &g_array_index (recording_tape->entries, PsTapeEntry, i);
+      gboolean req = g_hash_table_contains (requires, e->input);
+      for (guint k = 0; !req && k < e->module->params->len; k++)
+        {
+          const PsParam *p = g_ptr_array_index (e->module->params, k);
+          req = !p->is_buffer && p->value != NULL;
+        }
+      if (req && e->output != NULL)
+        g_hash_table_add (requires, e->output);
+    }
+  const PsTapeEntry *call = &g_array_index (recording_tape->entries, PsTapeEntry, open_call);
+  return g_hash_table_contains (requires, call->input);
+}
+
 void
 ps_tape_save (PsTensor *t)
 {

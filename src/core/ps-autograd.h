@@ -79,6 +79,10 @@ gboolean         ps_tape_recording      (void);
 /* Begin/end a leaf call on the tape recording in this thread (called by ps_module_forward). */
 guint            ps_tape_begin_call     (PsModule *m, PsTensor *input);
 void             ps_tape_end_call       (guint index, PsTensor *output);
+/* Whether the input of the call being recorded requires grad in torch (x.requires_grad: it comes
+ * from a call that has parameters or whose input requires grad; the data does not). FALSE outside
+ * a tape. For forwards whose torch path depends on it (MaxPool1d: max_pool1d_with_indices). */
+gboolean         ps_tape_input_requires_grad (void);
 /* A forward saves an extra tensor for its backward (takes a ref) on the call being recorded. */
 void             ps_tape_save           (PsTensor *t);
 

@@ -456,11 +456,45 @@ cross_entropy_prob (const PsLoss *loss, const PsTensor *input, const PsTensor *t
   return out;
 }
 
+/* Layers whose output torch allocates like their input (element-wise TensorIterator ops, Dropout's
+ * input * mask, Identity returning it): a swapped view stays swapped through them. Measured by
+ * tests/golden/gen_batch_first_roots.py for every registered layer it builds; PReLU, Softmax,
+ * LogSoftmax, LayerNorm, Linear, … give a contiguous output. */
+static gboolean
+keeps_layout (const PsModule *m)
+{
+  static const char *const names[] = { "Dropout", "GELU", "Identity", "LeakyReLU", "ReLU", "SiLU", "Sigmoid", "Tanh" };
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    if (strcmp (m->klass->name, names[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether m's 3-D output is, in torch, a view with dims 0 and 1 swapped: a batch_first
+ * MultiheadAttention's attn_output.transpose(1, 0), a batch_first RNN/LSTM/GRU's
+ * output.transpose(0, 1), or a Sequential whose last child that does not keep the layout gives one. */
+static gboolean
+output_swapped (const PsModule *m)
+{
+  const char *name = m->klass->name;
+  if (strcmp (name, "MultiheadAttention") == 0 || strcmp (name, "RNN") == 0 || strcmp (name, "LSTM") == 0
+      || strcmp (name, "GRU") == 0)
+    return ps_args_get_bool (m->args, "batch_first");
+  if (!m->klass->is_container || strcmp (name, "Sequential") != 0)
+    return FALSE;
+  for (guint i = m->children->len; i > 0; i--)
+    {
+      const PsModule *k = g_ptr_array_index (m->children, i - 1);
+      if (!keeps_layout (k))
+        return output_swapped (k);
+    }
+  return FALSE;   /* the data itself: contiguous */
+}
+
 gboolean
 ps_loss_input_swapped (const PsModule *root, const PsTensor *output)
 {
-  return root != NULL && output != NULL && output->ndim == 3 && g_str_equal (root->klass->name, "MultiheadAttention")
-         && ps_args_get_bool (root->args, "batch_first");
+  return root != NULL && output != NULL && output->ndim == 3 && output_swapped (root);
 }
 
 /* The elements of a (d0, d1, rest) tensor in the memory order of its dims-0-and-1-swapped view:
@@ -734,12 +768,12 @@ ps_loss_compute_full (const PsLoss *loss, const PsTensor *input, gboolean swappe
   if (loss->reduction == PS_REDUCTION_NONE)
     return g_steal_pointer (&el);
   float s;
-  if (swapped && input->ndim == 3 && loss->kind != PS_LOSS_BCE_WITH_LOGITS && loss->kind != PS_LOSS_BCE)
+  if (swapped && input->ndim == 3 && loss->kind != PS_LOSS_BCE_WITH_LOGITS)
     {
       /* mse_loss, l1_loss (sub), smooth_l1_loss and huber_loss allocate their element-wise result
-       * through TensorIterator, which lays it out as the first input (the swapped view) is: the
-       * mean/sum then runs over it in memory order. (binary_cross_entropy_with_logits builds its
-       * result from (1 - target), contiguous.) */
+       * through TensorIterator, which lays it out as the first input (the swapped view) is, and
+       * binary_cross_entropy as empty_like(input): the mean/sum then runs over it in memory order.
+       * (binary_cross_entropy_with_logits builds its result from (1 - target), contiguous.) */
       g_autofree float *m = g_new (float, (gsize) MAX (n, 1));
       swap01 (l, input->shape[0], input->shape[1], input->shape[2], m);
       s = ps_reduce_sum (m, n);

@@ -61,12 +61,14 @@ PsTensor    *ps_loss_compute        (const PsLoss *loss, const PsTensor *input, 
                                      PsTensor **grad_input, GError **error);
 /* The same for an input that is, in torch, a view with dims 0 and 1 swapped (`swapped`; the output
  * of a batch_first MultiheadAttention: attn_output.transpose(1, 0), its memory in (L, N, E) order):
- * MSELoss, L1Loss, SmoothL1Loss and HuberLoss then reduce in that memory order, and SmoothL1Loss's
+ * MSELoss, L1Loss, SmoothL1Loss, HuberLoss and BCELoss then reduce in that memory order, and SmoothL1Loss's
  * backward takes its vector chunks within rows of the last dim (tests/golden/gen_attn_batch_first.py).
  * BCEWithLogitsLoss reduces a contiguous result either way. */
 PsTensor    *ps_loss_compute_full   (const PsLoss *loss, const PsTensor *input, gboolean swapped,
                                      const PsTensor *target, PsTensor **grad_input, GError **error);
-/* Is root(x)'s output such a swapped view in torch? (a batch_first MultiheadAttention, 3-D) */
+/* Is root(x)'s 3-D output such a swapped view in torch? A batch_first MultiheadAttention, RNN,
+ * LSTM or GRU, also at the end of a Sequential followed only by layers that keep the layout
+ * (ReLU, Tanh, Sigmoid, … ps-loss.c keeps_layout). */
 gboolean     ps_loss_input_swapped  (const PsModule *root, const PsTensor *output);
 
 

@@ -12,10 +12,12 @@
  * grad_input[maxindex] += grad_output — overlapping windows add in that order. The forward saves
  * the indices (int64, output-shaped) on the tape as torch's max_pool2d_with_indices does.
  *
- * Checks and messages follow the paths torch takes without autograd: max_pool2d_with_indices's
- * (also under no_grad in 1.13) and, for MaxPool1d, check_max_pool1d of max_pool1d_impl. Under
- * autograd torch runs max_pool1d_with_indices, which refuses an empty output ("Output size is too
- * small") where max_pool1d_impl returns one; we return it.
+ * Checks and messages follow the paths torch takes: max_pool2d_with_indices's (also under no_grad
+ * in 1.13) and, for MaxPool1d, max_pool1d's dimension check then check_max_pool1d of
+ * max_pool1d_impl — or, with return_indices=True or an input that requires grad under autograd
+ * (ps_tape_input_requires_grad), max_pool1d_with_indices's: its own dimension and size checks, then
+ * max_pool2d_with_indices's on x.unsqueeze(-2), which refuses an empty output ("Output size is too
+ * small") where max_pool1d_impl returns one (measured: tests/golden/gen_max_pool1d_errors.py).
  * return_indices=True: forward returns the tuple (output, indices) — the indices int64, output-shaped,
  * each the flat position of the max in its input plane (the kernel's maxindex) — as
  * output->tuple_next (ps-tensor.h); the next module gets the tuple and fails as torch's does
@@ -63,6 +65,8 @@ to_int (int64_t v, int64_t *out, GError **error)
   return TRUE;
 }
 
+static gboolean geometry_2d_sized (const PsTensor *x, gboolean ceil_mode, PsPoolGeometry *g, GError **error);
+
 /* max_pool2d_with_indices's meta function */
 static gboolean
 geometry_2d (const PsModule *self, const PsTensor *x, PsPoolGeometry *g, GError **error)
@@ -105,6 +109,13 @@ geometry_2d (const PsModule *self, const PsTensor *x, PsPoolGeometry *g, GError 
     }
   if (!to_int (d[0], &g->dilH, error) || !to_int (d[ndl - 1], &g->dilW, error))
     return FALSE;
+  return geometry_2d_sized (x, ps_args_get_bool (self->args, "ceil_mode"), g, error);
+}
+
+/* the rest of max_pool2d_with_indices's meta function, g's kernel, stride, padding and dilation set */
+static gboolean
+geometry_2d_sized (const PsTensor *x, gboolean ceil_mode, PsPoolGeometry *g, GError **error)
+{
   if (x->ndim != 3 && x->ndim != 4)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "non-empty 3D or 4D (batch mode) tensor expected for input");
@@ -113,10 +124,8 @@ geometry_2d (const PsModule *self, const PsTensor *x, PsPoolGeometry *g, GError 
   const int64_t batch = x->ndim == 4 ? x->shape[0] : 1, channels = x->shape[x->ndim - 3];
   g->inH = x->shape[x->ndim - 2];
   g->inW = x->shape[x->ndim - 1];
-  if (!ps_pool_output_size (g->inH, g->kH, g->padH, g->dH, g->dilH, ps_args_get_bool (self->args, "ceil_mode"),
-                            &g->outH, error)
-      || !ps_pool_output_size (g->inW, g->kW, g->padW, g->dW, g->dilW, ps_args_get_bool (self->args, "ceil_mode"),
-                               &g->outW, error)
+  if (!ps_pool_output_size (g->inH, g->kH, g->padH, g->dH, g->dilH, ceil_mode, &g->outH, error)
+      || !ps_pool_output_size (g->inW, g->kW, g->padW, g->dW, g->dilW, ceil_mode, &g->outW, error)
       || !ps_pool2d_shape_check (x, g->kH, g->kW, g->dH, g->dW, g->padH, g->padW, g->dilH, g->dilW, channels,
                                  g->inH, g->inW, g->outH, g->outW, error))
     return FALSE;
@@ -129,7 +138,53 @@ geometry_2d (const PsModule *self, const PsTensor *x, PsPoolGeometry *g, GError 
   return TRUE;
 }
 
-/* check_max_pool1d (max_pool1d_impl's checks) */
+/* max_pool1d_with_indices: checkDimRange(2, 3), check1d of each argument, then
+ * max_pool2d_with_indices of x.unsqueeze(-2) with kernel (1, K), stride (1, S), padding (0, P),
+ * dilation (1, D), squeezed back */
+static gboolean
+geometry_1d_with_indices (const PsModule *self, const PsTensor *x, PsPoolGeometry *g, GError **error)
+{
+  int64_t k[8], s[8], p[8], d[8];
+  const int nk = ps_pool_arg (self, "kernel_size", k), ns = ps_pool_arg (self, "stride", s);
+  const int np = ps_pool_arg (self, "padding", p), ndl = ps_pool_arg (self, "dilation", d);
+  const int nd = x->ndim;
+  if (nd < 2 || nd > 3)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Expected 2 to 3 dimensions, but got %d-dimensional tensor for argument #1 'self' (while checking "
+                   "arguments for max_pool1d)", nd);
+      return FALSE;
+    }
+  /* stride None is kernel_size */
+  const char *const names[4] = { "kernel_size", "stride", "padding", "dilation" };
+  const int n[4] = { nk, ns == 0 ? nk : ns, np, ndl };
+  for (int i = 0; i < 4; i++)
+    if (n[i] != 1)
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                     "max_pool1d() argument '%s' should contain one int (got %d)", names[i], n[i]);
+        return FALSE;
+      }
+  g->kH = g->dH = g->dilH = 1;
+  g->padH = 0;
+  if (!to_int (k[0], &g->kW, error) || !to_int (ns == 0 ? k[0] : s[0], &g->dW, error)
+      || !to_int (p[0], &g->padW, error) || !to_int (d[0], &g->dilW, error))
+    return FALSE;
+  PsTensor x2 = { .dtype = x->dtype, .ndim = nd + 1 };
+  memcpy (x2.shape, x->shape, (gsize) (nd - 1) * sizeof (int64_t));
+  x2.shape[nd - 1] = 1;
+  x2.shape[nd] = x->shape[nd - 1];
+  if (!geometry_2d_sized (&x2, ps_args_get_bool (self->args, "ceil_mode"), g, error))
+    return FALSE;
+  g->out_ndim = nd;
+  for (int i = 0; i < nd - 1; i++)
+    g->out_shape[i] = x->shape[i];
+  g->out_shape[nd - 1] = g->outW;
+  return TRUE;
+}
+
+/* max_pool1d: its dimension check, then (return_indices=True, or an input that requires grad under
+ * autograd) max_pool1d_with_indices, else check_max_pool1d (max_pool1d_impl's checks) */
 static gboolean
 geometry_1d (const PsModule *self, const PsTensor *x, PsPoolGeometry *g, GError **error)
 {
@@ -138,6 +193,9 @@ geometry_1d (const PsModule *self, const PsTensor *x, PsPoolGeometry *g, GError 
   const int np = ps_pool_arg (self, "padding", p), ndl = ps_pool_arg (self, "dilation", d);
   memset (g, 0, sizeof *g);
   const int nd = x->ndim;
+  const gboolean with_indices = ps_args_get_bool (self->args, "return_indices");
+  if (with_indices)   /* F.max_pool1d_with_indices calls torch.max_pool1d_with_indices directly */
+    return geometry_1d_with_indices (self, x, g, error);
   if (!((nd == 2 && x->shape[0] != 0 && x->shape[1] != 0) || (nd == 3 && x->shape[1] != 0 && x->shape[2] != 0)))
     {
       g_autofree char *sh = ps_tensor_shape_string (x);
@@ -146,6 +204,8 @@ geometry_1d (const PsModule *self, const PsTensor *x, PsPoolGeometry *g, GError 
                    "but got:%s", sh);
       return FALSE;
     }
+  if (ps_tape_input_requires_grad ())
+    return geometry_1d_with_indices (self, x, g, error);
   static const char *const size_msg[4] = {
     "max_pool1d() kernel_size must be an int, list of ints or tuple of ints of size 1 but got size %d",
     "max_pool1d() stride must be None, an int, list of ints, or tuple of ints of size 1 but got size %d",

@@ -228,6 +228,11 @@ PsTensor   *ps_module_forward       (PsModule *m, PsTensor *input, PsGenerator *
  * input: NULL when m passes it on (Identity, a Sequential), else a newly allocated message
  * (ps-tuple-input.c). ps_module_forward checks it. */
 char       *ps_module_tuple_input_error (const PsModule *m);
+/* m(input) for a caller that needs one tensor (the decision boundary's class scores): refuses a
+ * tuple result (a last MaxPool with return_indices=True) with an error naming the model, the
+ * MaxPool's path in it and `purpose` ("the decision boundary"), where torch's argmax would fail. */
+PsTensor   *ps_module_forward_tensor (PsModule *m, PsTensor *input, PsGenerator *gen, const char *purpose,
+                                      GError **error);
 /* m.train(mode): this module and all descendants. */
 void        ps_module_set_training  (PsModule *m, gboolean training);
 const char *ps_module_class_name    (const PsModule *m);   /* display_class or klass->name */

@@ -10,6 +10,7 @@
  * the module's bias and padding (padding_mode other than 'zeros' fails in F.pad first). */
 #include "ps-module.h"
 #include "ps-loss.h"
+#include "ps-layers.h"
 
 #include <string.h>
 
@@ -112,4 +113,49 @@ ps_loss_tuple_input_error (PsLossKind kind)
     default:
       return NO_ATTR ("size");
     }
+}
+
+/* The child path (names joined by '.') below m of the MaxPool whose (output, indices) m returns,
+ * following the forward from the last child back: Identity and an empty container pass their
+ * input on. */
+static const PsModule *
+pair_source (const PsModule *m, GString *path)
+{
+  if ((m->klass == &ps_max_pool1d_class || m->klass == &ps_max_pool2d_class)
+      && ps_args_get_bool (m->args, "return_indices"))
+    return m;
+  if (m->children == NULL)
+    return NULL;
+  for (guint i = m->children->len; i > 0; i--)
+    {
+      const PsModule *k = g_ptr_array_index (m->children, i - 1);
+      if (strcmp (k->klass->name, "Identity") == 0 || (k->klass->is_container && k->children->len == 0))
+        continue;
+      const gsize at = path->len;
+      g_string_append_printf (path, "%s%s", at ? "." : "", (const char *) g_ptr_array_index (m->child_names, i - 1));
+      const PsModule *src = pair_source (k, path);
+      if (src == NULL)
+        g_string_truncate (path, at);
+      return src;
+    }
+  return NULL;
+}
+
+PsTensor *
+ps_module_forward_tensor (PsModule *m, PsTensor *input, PsGenerator *gen, const char *purpose, GError **error)
+{
+  PsTensor *y = ps_module_forward (m, input, gen, error);
+  if (y == NULL || y->tuple_next == NULL)
+    return y;
+  ps_tensor_unref (y);
+  g_autoptr (GString) path = g_string_new (NULL);
+  const PsModule *src = pair_source (m, path);
+  g_autofree char *from = src == NULL || src == m ? g_strdup ("")
+                          : g_strdup_printf (" (from its '%s', a %s with return_indices=True)", path->str,
+                                             ps_module_class_name (src));
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+               "the model %s returns a tuple (output, indices)%s, not one tensor of class scores: %s needs a "
+               "tensor, as torch's argmax does (argmax(): argument 'input' (position 1) must be Tensor, not tuple)",
+               ps_module_class_name (m), from, purpose);
+  return NULL;
 }

@@ -30,7 +30,13 @@ typedef struct {
   char *name;          /* Python class name */
   gboolean generic;    /* forward loops over _modules (children change or differ) */
   GPtrArray *names;    /* child names when not generic */
+  GArray *calls;       /* TupleCall per name when not generic */
+  gboolean any_tuple;  /* some instance holds an RNN or MultiheadAttention: a generic forward unpacks */
 } UserClass;
+
+/* How a user class's forward calls a child so that it passes on what Paramscope's does: an RNN's,
+ * LSTMCell's or MultiheadAttention's [0] (MultiheadAttention given x as query, key and value). */
+typedef enum { CALL_PLAIN, CALL_FIRST, CALL_QKV } TupleCall;
 
 struct _PsPyExport {
   const PsRecipe *recipe;
@@ -70,6 +76,8 @@ user_class_free (gpointer p)
   g_free (c->name);
   if (c->names)
     g_ptr_array_unref (c->names);
+  if (c->calls)
+    g_array_unref (c->calls);
   g_free (c);
 }
 
@@ -522,6 +530,28 @@ tree_detach (Node *parent, const char *name)
 
 /* ---------- pass 1 of the op table's kinds ---------- */
 
+static TupleCall
+tuple_call (const Node *k)
+{
+  const PsModuleClass *klass = k && !k->cls ? ps_module_class_lookup (k->type) : NULL;
+  if (klass == NULL || !klass->returns_tuple)
+    return CALL_PLAIN;
+  return strcmp (k->type, "MultiheadAttention") == 0 ? CALL_QKV : CALL_FIRST;
+}
+
+static GArray *
+tuple_calls (const Node *n, gboolean *any)
+{
+  GArray *a = g_array_new (FALSE, FALSE, sizeof (TupleCall));
+  for (guint j = 0; n->kids && j < n->kids->len; j++)
+    {
+      TupleCall t = tuple_call (g_ptr_array_index (n->kids, j));
+      *any |= t != CALL_PLAIN;
+      g_array_append_val (a, t);
+    }
+  return a;
+}
+
 gboolean
 ps_py_scan_module (PsPyExport *ex, const PsOp *op, guint number, GError **error)
 {
@@ -543,11 +573,17 @@ ps_py_scan_module (PsPyExport *ex, const PsOp *op, guint number, GError **error)
           for (guint j = 0; j < n->names->len; j++)
             g_ptr_array_add (c->names, g_strdup (g_ptr_array_index (n->names, j)));
           c->generic = !names_explicit_ok (c->names);
+          c->calls = tuple_calls (n, &c->any_tuple);
           g_hash_table_insert (ex->classes, g_strdup (c->name), c);
           g_ptr_array_add (ex->class_order, c);
         }
-      else if (!same_names (c->names, n->names))
-        c->generic = TRUE;
+      else
+        {
+          g_autoptr (GArray) calls = tuple_calls (n, &c->any_tuple);
+          if (!same_names (c->names, n->names) || calls->len != c->calls->len
+              || memcmp (calls->data, c->calls->data, calls->len * sizeof (TupleCall)) != 0)
+            c->generic = TRUE;
+        }
     }
   else if (n->names && strcmp (n->type, "ModuleDict") != 0 && op->u.module.children_named)
     ex->need_ordered_dict = TRUE;
@@ -585,6 +621,8 @@ ps_py_scan_attach (PsPyExport *ex, const PsOp *op, guint number, GError **error)
   Node *parent = scan_child (ex, op);
   ex->need_restructure |= ps_op_has_field (op, "index");   /* insert_child */
   tree_op_attach (ex, op, parent);
+  if (parent && parent->cls && tuple_call (walk (ex, op->u.child.child)) != CALL_PLAIN)
+    ((UserClass *) g_hash_table_lookup (ex->classes, parent->cls))->any_tuple = TRUE;
   return TRUE;
 }
 
@@ -657,9 +695,18 @@ emit_classes (Exporter *ex)
             "        for name, child in children.items():\n"
             "            self.add_module(name, child)\n\n"
             "    def forward(self, x):\n"
-            "        for layer in self._modules.values():\n"
-            "            x = layer(x)\n"
-            "        return x\n");
+            "        for layer in self._modules.values():\n");
+          if (c->any_tuple)
+            g_string_append (s,
+              "            if isinstance(layer, nn.MultiheadAttention):\n"
+              "                x = layer(x, x, x)[0]\n"
+              "            elif isinstance(layer, (nn.RNNBase, nn.LSTMCell)):\n"
+              "                x = layer(x)[0]\n"
+              "            else:\n"
+              "                x = layer(x)\n");
+          else
+            g_string_append (s, "            x = layer(x)\n");
+          g_string_append (s, "        return x\n");
           continue;
         }
       g_string_append (s, "    def __init__(self");
@@ -673,7 +720,11 @@ emit_classes (Exporter *ex)
         }
       g_string_append (s, "\n    def forward(self, x):\n");
       for (guint j = 0; j < c->names->len; j++)
-        g_string_append_printf (s, "        x = self.%s(x)\n", (const char *) g_ptr_array_index (c->names, j));
+        {
+          const TupleCall t = g_array_index (c->calls, TupleCall, j);
+          g_string_append_printf (s, "        x = self.%s(%s)%s\n", (const char *) g_ptr_array_index (c->names, j),
+                                  t == CALL_QKV ? "x, x, x" : "x", t == CALL_PLAIN ? "" : "[0]");
+        }
       g_string_append (s, "        return x\n");
     }
 }
@@ -1757,13 +1808,18 @@ ps_export_pytorch (const PsRecipe *recipe, GError **error)
       emit_classes (&ex);
       if (ex.need_unpack)
         g_string_append (s, "\n\nclass UnpackSequential(nn.Sequential):\n"
-                            "    \"\"\"nn.Sequential passing on an RNN's output, [0] of its (output, state) tuple, as "
-                            "Paramscope's does.\"\"\"\n\n"
+                            "    \"\"\"nn.Sequential as Paramscope's: an RNN or MultiheadAttention (given x as query, key "
+                            "and value)\n"
+                            "    passes on its output, [0] of its (output, state) tuple; a MaxPool's (output, indices) "
+                            "stays whole.\"\"\"\n\n"
                             "    def forward(self, x):\n"
                             "        for layer in self:\n"
-                            "            x = layer(x)\n"
-                            "            if isinstance(x, tuple):\n"
-                            "                x = x[0]\n"
+                            "            if isinstance(layer, nn.MultiheadAttention):\n"
+                            "                x = layer(x, x, x)[0]\n"
+                            "            elif isinstance(layer, (nn.RNNBase, nn.LSTMCell)):\n"
+                            "                x = layer(x)[0]\n"
+                            "            else:\n"
+                            "                x = layer(x)\n"
                             "        return x\n");
       if (ex.need_restructure)
         emit_restructure_helpers (s);

@@ -154,6 +154,33 @@ test_errors (void)
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
 }
 
+/* A model ending in MaxPool1d(return_indices=True) returns (output, indices): the boundary refuses it
+ * (torch's argmax of a tuple fails) instead of drawing element [0]; without return_indices it draws. */
+static void
+test_tuple_output (void)
+{
+  const char *fmt =
+    "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, \"root\": \"model\", \"ops\": ["
+    " {\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 4}},"
+    " {\"op\": \"module\", \"id\": \"pool\", \"type\": \"MaxPool1d\", \"args\": {\"kernel_size\": 2, \"return_indices\": %s}},"
+    " {\"op\": \"module\", \"id\": \"model\", \"type\": \"Sequential\", \"children\": {\"fc\": \"fc\", \"pool\": \"pool\"}}]}";
+  g_autofree char *t_text = g_strdup_printf (fmt, "true");
+  g_autofree char *f_text = g_strdup_printf (fmt, "false");
+  g_autofree char *tuple = write_file ("tuple.json", t_text);
+  g_autofree char *plain = write_file ("plain.json", f_text);
+  g_autofree char *png = g_build_filename (dir, "t.png", NULL);
+  g_auto (Result) r = { 0 };
+  run (&r, "boundary", tuple, "--out", png, "--grid", "20", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "the model Sequential returns a tuple (output, indices) (from its 'pool', a MaxPool1d "
+                                   "with return_indices=True)"));
+  g_assert_nonnull (strstr (r.err, "must be Tensor, not tuple"));
+  g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
+  run (&r, "boundary", plain, "--out", png, "--grid", "20", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_gif (void)
 {
@@ -209,6 +236,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-boundary/points-softmax", test_points_and_softmax);
   g_test_add_func ("/cli-boundary/errors", test_errors);
   g_test_add_func ("/cli-boundary/gif", test_gif);
+  g_test_add_func ("/cli-boundary/tuple-output", test_tuple_output);
   int rc = g_test_run ();
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   const char *name;

@@ -1,11 +1,14 @@
 /* test-cli-train.c — paramscope-cli on a training recipe: run, metrics (text, --csv, --json) and
  * loss-curve, with values checked against torch 1.13 (tests/data/train-golden.json, run
- * "xor-Tanh-sgd", which examples/train-xor.json reproduces). */
+ * "xor-Tanh-sgd", which examples/train-xor.json reproduces), and Ctrl+C stopping a long run cleanly. */
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include "train-golden.h"
 #include "cli-run.h"
@@ -372,6 +375,75 @@ test_weight_tiles (void)
   g_rmdir (dir);
 }
 
+/* Reads fd into buf until `needle` appears (or EOF when needle is NULL); FALSE when nothing came
+ * for `timeout_s` seconds. */
+static gboolean
+read_until (int fd, GString *buf, const char *needle, int timeout_s)
+{
+  while (needle == NULL || strstr (buf->str, needle) == NULL)
+    {
+      struct pollfd pfd = { fd, POLLIN, 0 };
+      if (poll (&pfd, 1, timeout_s * 1000) <= 0)
+        return FALSE;
+      char chunk[4096];
+      ssize_t n = read (fd, chunk, sizeof chunk);
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        return needle == NULL;
+      g_string_append_len (buf, chunk, n);
+    }
+  return TRUE;
+}
+
+/* Ctrl+C (SIGINT) during a long train op: the run stops cleanly — exit status 1, "interrupted at
+ * step N of M" after the progress line, and no --state-dict file written. */
+static void
+test_interrupt (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ps-cli-interrupt-XXXXXX", NULL);
+  g_autofree char *recipe = g_build_filename (dir, "long.json", NULL);
+  g_autofree char *sd = g_build_filename (dir, "after.safetensors", NULL);
+  g_assert_true (g_file_set_contents (recipe,
+    "{\"format\": \"paramscope-recipe\", \"version\": 3, \"seed\": 0, \"root\": \"m\", \"ops\": ["
+    " {\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 2}},"
+    " {\"op\": \"dataset\", \"id\": \"d\", \"type\": \"xor\", \"args\": {\"n\": 64}},"
+    " {\"op\": \"optimizer\", \"id\": \"opt\", \"type\": \"SGD\", \"params\": \"m\", \"args\": {\"lr\": 0.01}},"
+    " {\"op\": \"train\", \"model\": \"m\", \"optimizer\": \"opt\", \"data\": \"d\","
+    "  \"loss\": {\"type\": \"CrossEntropyLoss\", \"args\": {}}, \"batch_size\": 8, \"steps\": 1000000000,"
+    "  \"record_every\": 1000000}]}", -1, NULL));
+  const char *argv[] = { g_getenv ("PS_CLI"), "run", recipe, "--state-dict", sd, NULL };
+  g_autoptr (GError) error = NULL;
+  GPid pid;
+  int err_fd;
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD
+                                           | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid, NULL, NULL, &err_fd, &error));
+  g_autoptr (GString) err = g_string_new (NULL);
+  /* the progress line comes after the first second of training */
+  if (!read_until (err_fd, err, "train: step ", 300))
+    {
+      kill (pid, SIGKILL);
+      g_error ("no progress line within 300 s: %s", err->str);
+    }
+  g_assert_cmpint (kill (pid, SIGINT), ==, 0);
+  gboolean ended = read_until (err_fd, err, NULL, 300);
+  if (!ended)
+    kill (pid, SIGKILL);
+  int status = 0;
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  close (err_fd);
+  g_test_message ("%s", err->str);
+  g_assert_true (ended);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  g_assert_nonnull (strstr (err->str, "\nerror: op 4 (train): interrupted at step "));
+  g_assert_nonnull (strstr (err->str, " of 1000000000"));
+  g_assert_false (g_file_test (sd, G_FILE_TEST_EXISTS));
+  g_remove (recipe);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -382,5 +454,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-train/ratios", test_ratios);
   g_test_add_func ("/cli-train/layers", test_layers);
   g_test_add_func ("/cli-train/weight-tiles", test_weight_tiles);
+  g_test_add_func ("/cli-train/interrupt", test_interrupt);
   return g_test_run ();
 }

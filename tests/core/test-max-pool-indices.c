@@ -206,6 +206,129 @@ test_losses (void)
   ps_tape_free (tape);
 }
 
+/* MaxPool1d's checks as torch 1.13 runs them (tests/data/max-pool1d-errors.json, made by
+ * tests/golden/gen_max_pool1d_errors.py): return_indices=True and an input that requires grad under
+ * autograd take max_pool1d_with_indices (the 2-d texts, an empty output refused); otherwise
+ * max_pool1d_impl's checks. Each case on the data without a tape, on the data under a tape (the
+ * data does not require grad: torch's impl path) and after a PReLU under a tape. */
+static void
+test_errors_1d (void)
+{
+  g_autoptr (JsonParser) p = golden_load ("max-pool1d-errors.json");
+  JsonArray *cases = json_object_get_array_member (root (p), "cases");
+  guint n_err = 0, n_ok = 0;
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      const gboolean ri = json_object_get_boolean_member (c, "return_indices");
+      const gboolean rg = json_object_get_boolean_member (c, "requires_grad");
+      int64_t shape[PS_MAX_DIMS];
+      const int nd = golden_shape (json_object_get_array_member (c, "shape"), shape);
+      JsonNode *want_err = json_object_get_member (c, "error");
+      for (int taped = rg; taped < 2; taped++)
+        {
+          g_autofree char *what = g_strdup_printf ("%s return_indices=%d %s", json_object_get_string_member (c, "name"),
+                                                   ri, rg ? "after PReLU (tape)" : taped ? "on the data (tape)"
+                                                                                      : "on the data");
+          g_autoptr (GError) error = NULL;
+          PsGenerator gen;
+          ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+          g_autoptr (PsArgs) args = layer_args (json_object_get_object_member (c, "args"));
+          ps_args_set_bool (args, "return_indices", ri);
+          g_autoptr (PsModule) pool = ps_module_new ("MaxPool1d", args, &gen, &error);
+          g_assert_no_error (error);
+          g_autoptr (PsModule) m = NULL;
+          if (rg)
+            {
+              g_autoptr (PsArgs) none = ps_args_new ();
+              g_autoptr (PsModule) prelu = ps_module_new ("PReLU", none, &gen, &error);
+              g_assert_no_error (error);
+              m = ps_module_new_container ("Sequential", NULL, &error);
+              g_assert_true (ps_module_add_child (m, "0", prelu, &error));
+              g_assert_true (ps_module_add_child (m, "1", pool, &error));
+            }
+          else
+            m = ps_module_ref (pool);
+          g_autoptr (PsTensor) x = ps_tensor_new (PS_DTYPE_FLOAT32, nd, shape, &error);
+          g_assert_no_error (error);
+          PsTape *tape = taped ? ps_tape_new () : NULL;
+          g_autoptr (PsTensor) y = taped ? ps_tape_forward (tape, m, x, &gen, &error) : ps_module_forward (m, x, &gen, &error);
+          if (tape)
+            ps_tape_free (tape);
+          g_test_message ("%s: %s", what, y ? "ok" : error->message);
+          if (!JSON_NODE_HOLDS_NULL (want_err))
+            {
+              if (y != NULL)
+                g_error ("%s: no error, torch: %s", what, json_node_get_string (want_err));
+              g_assert_cmpstr (error->message, ==, json_node_get_string (want_err));
+              n_err++;
+              continue;
+            }
+          if (y == NULL)
+            g_error ("%s: %s (torch runs it)", what, error->message);
+          int64_t want[PS_MAX_DIMS];
+          const int wn = golden_shape (json_object_get_array_member (c, "out_shape"), want);
+          g_assert_cmpint (y->ndim, ==, wn);
+          g_assert_cmpmem (y->shape, wn * sizeof (int64_t), want, wn * sizeof (int64_t));
+          g_assert_true ((y->tuple_next != NULL) == ri);
+          if (ri)
+            g_assert_cmpmem (y->tuple_next->shape, wn * sizeof (int64_t), want, wn * sizeof (int64_t));
+          n_ok++;
+        }
+    }
+  g_test_message ("%u errors, %u outputs as torch", n_err, n_ok);
+  g_assert_cmpuint (json_array_get_length (cases), ==, 100);
+  g_assert_cmpuint (n_err, >, 100);
+}
+
+/* A caller that needs one tensor (the decision boundary) gets a clear error for a model returning
+ * MaxPool's tuple — naming the model, the pool's path and torch's argmax text — not element [0]. */
+static void
+test_forward_tensor (void)
+{
+  for (int ri = 0; ri < 2; ri++)
+    {
+      g_autoptr (GError) error = NULL;
+      PsGenerator gen;
+      ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+      g_autoptr (PsArgs) la = ps_args_new ();
+      ps_args_set_int (la, "in_features", 2);
+      ps_args_set_int (la, "out_features", 4);
+      g_autoptr (PsModule) fc = ps_module_new ("Linear", la, &gen, &error);
+      g_autoptr (PsArgs) pa = ps_args_new ();
+      ps_args_set_int (pa, "kernel_size", 2);
+      ps_args_set_bool (pa, "return_indices", ri);
+      g_autoptr (PsModule) pool = ps_module_new ("MaxPool1d", pa, &gen, &error);
+      g_autoptr (PsArgs) none = ps_args_new ();
+      g_autoptr (PsModule) id = ps_module_new ("Identity", none, &gen, &error);
+      g_assert_no_error (error);
+      g_autoptr (PsModule) head = ps_module_new_container ("Sequential", NULL, &error);
+      g_assert_true (ps_module_add_child (head, "pool", pool, &error));
+      g_assert_true (ps_module_add_child (head, "same", id, &error));
+      g_autoptr (PsModule) model = ps_module_new_container ("Sequential", "Net", &error);
+      g_assert_true (ps_module_add_child (model, "fc", fc, &error));
+      g_assert_true (ps_module_add_child (model, "head", head, &error));
+      int64_t shape[] = { 5, 2 };
+      g_autoptr (PsTensor) x = golden_randn (&gen, 2, shape, 1.0, 0.0);
+      g_autoptr (PsTensor) plain = ps_module_forward (model, x, &gen, &error);
+      g_assert_no_error (error);
+      g_assert_true ((plain->tuple_next != NULL) == ri);   /* the model does return the tuple */
+      g_autoptr (PsTensor) y = ps_module_forward_tensor (model, x, &gen, "the decision boundary", &error);
+      if (!ri)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpint (y->shape[0], ==, 5);
+          g_assert_cmpint (y->shape[1], ==, 2);
+          continue;
+        }
+      g_assert_null (y);
+      g_assert_cmpstr (error->message, ==,
+                       "the model Net returns a tuple (output, indices) (from its 'head.pool', a MaxPool1d with "
+                       "return_indices=True), not one tensor of class scores: the decision boundary needs a tensor, "
+                       "as torch's argmax does (argmax(): argument 'input' (position 1) must be Tensor, not tuple)");
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -213,5 +336,7 @@ main (int argc, char **argv)
   g_test_add_func ("/max-pool-indices/tuple", test_tuple);
   g_test_add_func ("/max-pool-indices/next-layer", test_next_layer);
   g_test_add_func ("/max-pool-indices/losses", test_losses);
+  g_test_add_func ("/max-pool-indices/errors-1d", test_errors_1d);
+  g_test_add_func ("/max-pool-indices/forward-tensor", test_forward_tensor);
   return g_test_run ();
 }

@@ -72,8 +72,17 @@ tg_export_check (const char *path, const char *dir, const char *name, gboolean w
       const char *on = l->data;
       g_autofree char *ours = NULL;
       PsTensor *t = ps_state_get_output (st, on);
+      JsonObject *theirs_t = json_object_get_object_member (outs, on);
       if (t != NULL)
-        ours = tg_sha256_of_floats (ps_tensor_cf32 (t), t->numel);
+        {
+          /* every byte of any dtype (MaxPool's int64 indices, NAME[1]), its dtype and shape */
+          ours = g_compute_checksum_for_data (G_CHECKSUM_SHA256, t->data, ps_tensor_nbytes (t));
+          g_assert_cmpstr (ps_dtype_name (t->dtype), ==, json_object_get_string_member (theirs_t, "dtype"));
+          JsonArray *sh = json_object_get_array_member (theirs_t, "shape");
+          g_assert_cmpuint (json_array_get_length (sh), ==, (guint) t->ndim);
+          for (int d = 0; d < t->ndim; d++)
+            g_assert_cmpint (json_array_get_int_element (sh, (guint) d), ==, t->shape[d]);
+        }
       else
         {
           g_assert_true (g_str_has_prefix (on, "train") && st->train_log != NULL);
@@ -83,7 +92,7 @@ tg_export_check (const char *path, const char *dir, const char *name, gboolean w
             losses[k] = ((const PsTrainRecord *) st->train_log->records->pdata[k])->loss;
           ours = tg_sha256_of_floats (losses, nrec);
         }
-      const char *theirs = json_object_get_string_member (json_object_get_object_member (outs, on), "sha256");
+      const char *theirs = json_object_get_string_member (theirs_t, "sha256");
       if (g_strcmp0 (ours, theirs) != 0)
         g_error ("%s: output %s differs from what the exported script computed", name, on);
     }

@@ -45,8 +45,8 @@ class Block(nn.Module):
 
     def forward(self, x):
         x = self.body(x)
-        x = self.m0(x)
-        x = self.m1(x)
+        x = self.m0(x)[0]
+        x = self.m1(x, x, x)[0]
         return x
 
 

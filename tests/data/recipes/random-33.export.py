@@ -14,7 +14,7 @@ class Tower(nn.Module):
 
     def forward(self, x):
         x = self.body(x)
-        x = self.m0(x)
+        x = self.m0(x, x, x)[0]
         return x
 
 

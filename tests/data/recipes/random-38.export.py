@@ -17,7 +17,7 @@ class CustomModel(nn.Module):
     def forward(self, x):
         x = self.body(x)
         x = self.m0(x)
-        x = self.m1(x)
+        x = self.m1(x)[0]
         return x
 
 

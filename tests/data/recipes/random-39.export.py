@@ -42,7 +42,7 @@ class Net(nn.Module):
 
     def forward(self, x):
         x = self.body(x)
-        x = self.m0(x)
+        x = self.m0(x)[0]
         return x
 
 

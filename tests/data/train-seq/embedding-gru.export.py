@@ -9,13 +9,17 @@ from torch import nn
 
 
 class UnpackSequential(nn.Sequential):
-    """nn.Sequential passing on an RNN's output, [0] of its (output, state) tuple, as Paramscope's does."""
+    """nn.Sequential as Paramscope's: an RNN or MultiheadAttention (given x as query, key and value)
+    passes on its output, [0] of its (output, state) tuple; a MaxPool's (output, indices) stays whole."""
 
     def forward(self, x):
         for layer in self:
-            x = layer(x)
-            if isinstance(x, tuple):
-                x = x[0]
+            if isinstance(layer, nn.MultiheadAttention):
+                x = layer(x, x, x)[0]
+            elif isinstance(layer, (nn.RNNBase, nn.LSTMCell)):
+                x = layer(x)[0]
+            else:
+                x = layer(x)
         return x
 
 
