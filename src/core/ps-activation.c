@@ -387,12 +387,7 @@ static gboolean
 gelu_construct (PsModule *self, GError **error)
 {
   const char *a = ps_args_get_string (self->args, "approximate");
-  /* torch constructs GELU('foo') and fails at every forward; we fail at once, with its message */
-  if (strcmp (a, "none") != 0 && strcmp (a, "tanh") != 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "approximate argument must be either none or tanh.");
-      return FALSE;
-    }
+  /* torch constructs GELU('foo') and fails at every forward (gelu_forward) */
   PS_MODULE_PRIV (self, GeluPriv)->tanh_approx = strcmp (a, "tanh") == 0;
   return TRUE;
 }
@@ -441,6 +436,12 @@ gelu_tanh_default_fn (float x, const void *data)
 static PsTensor *
 gelu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
+  const char *a = ps_args_get_string (self->args, "approximate");
+  if (strcmp (a, "none") != 0 && strcmp (a, "tanh") != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "approximate argument must be either none or tanh.");
+      return NULL;
+    }
   if (PS_MODULE_PRIV (self, GeluPriv)->tanh_approx && gen != NULL && gen->flavour == PS_FLAVOUR_DEFAULT)
     return map_unary (input, "GELU", gelu_tanh_default_fn, NULL, error);
   if (PS_MODULE_PRIV (self, GeluPriv)->tanh_approx)
@@ -687,6 +688,7 @@ const PsModuleClass ps_identity_class = {
   .name = "Identity",
   .construct = no_construct,
   .forward = identity_forward,
+  .takes_any_args = TRUE,   /* nn.Identity(*args, **kwargs) */
 };
 
 /* ---------- Flatten ---------- */

@@ -310,9 +310,10 @@ check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error
           if (!g_strv_contains (sp->choices, v->s))
             {
               g_autofree char *choices = g_strjoinv ("', '", (char **) sp->choices);
+              /* torch's _ConvNd: "Invalid padding string 'full', should be one of {'valid', 'same'}" */
               g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                           "argument '%s' must be an integer, a tuple of integers or one of '%s', got '%s'",
-                           sp->name, choices, v->s);
+                           "argument '%s': Invalid %s string '%s', should be one of {'%s'}", sp->name, sp->name, v->s,
+                           choices);
               return FALSE;
             }
           out->s = g_strdup (v->s);

@@ -758,7 +758,8 @@ mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, const PsCa
   if (self->training && cfg->dropout > 1.0)
     {
       /* torch accepts any dropout at construction; F.dropout refuses it here (p < 0 never gets there) */
-      g_autofree char *d = ps_value_to_python (ps_args_lookup (self->args, "dropout"));
+      /* str(p): inf, not float('inf') */
+      g_autofree char *d = isinf (cfg->dropout) ? g_strdup ("inf") : ps_value_to_python (ps_args_lookup (self->args, "dropout"));
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "dropout probability has to be between 0 and 1, but got %s", d);
       return FALSE;

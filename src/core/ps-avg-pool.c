@@ -90,8 +90,12 @@ plan_2d (const PsTensor *x, const int64_t *k, int nk, const int64_t *s, int ns, 
     return FALSE;
   g->inH = x->shape[x->ndim - 2];
   g->inW = x->shape[x->ndim - 1];
-  if (!ps_pool_output_size (g->inH, g->kH, g->padH, g->dH, 1, ceil_mode, &g->outH, error)
-      || !ps_pool_output_size (g->inW, g->kW, g->padW, g->dW, 1, ceil_mode, &g->outW, error)
+  /* torch 1.13's avg_pool2d meta computes the output size from the int64 arguments and checks the
+   * shape with them cast to int (kernel_size=2**31 is "kernel size should be greater than zero, but
+   * got kH: -2147483648"; padding=2**31 is "pad should be at most half …, but got pad=2147483648") */
+  const int64_t dH64 = ns == 0 ? k[0] : s[0], dW64 = ns == 0 ? k[nk - 1] : s[ns - 1];
+  if (!ps_pool_output_size (g->inH, k[0], p[0], dH64, 1, ceil_mode, &g->outH, error)
+      || !ps_pool_output_size (g->inW, k[nk - 1], p[np - 1], dW64, 1, ceil_mode, &g->outW, error)
       || !ps_pool2d_shape_check (x, g->kH, g->kW, g->dH, g->dW, g->padH, g->padW, 1, 1, channels, g->inH, g->inW,
                                  g->outH, g->outW, error))
     return FALSE;

@@ -194,7 +194,14 @@ conv_construct (PsModule *self, GError **error)
     get_spatial (a, "padding", p->nd, 0, p->padding);
   const char *mode = ps_args_get_string (a, "padding_mode");
 
-  /* _ConvNd.__init__'s checks, in its order */
+  /* _ConvTransposeNd.__init__ refuses any other padding_mode first, then _ConvNd.__init__'s checks,
+   * in its order */
+  if (p->transposed && strcmp (mode, "zeros") != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "Only \"zeros\" padding mode is supported for %s", k->name);
+      return FALSE;
+    }
   if (p->groups <= 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "groups must be a positive integer");
@@ -205,7 +212,9 @@ conv_construct (PsModule *self, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "in_channels must be divisible by groups");
       return FALSE;
     }
-  if (p->out_channels % p->groups != 0)
+  /* LazyConvXd.__init__ runs _ConvNd.__init__ with 0 in and out channels: out_channels is checked
+   * when the weight is materialized (lazy_materialize) */
+  if (!lazy && p->out_channels % p->groups != 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "out_channels must be divisible by groups");
       return FALSE;
@@ -236,6 +245,8 @@ conv_construct (PsModule *self, GError **error)
   /* torch.empty's check on the weight shape */
   int64_t shape[5];
   weight_shape (p, shape);
+  if (lazy)
+    shape[0] = 0;
   for (int d = 0; d < 2 + p->nd; d++)
     if (shape[d] < 0)
       {
@@ -642,8 +653,11 @@ conv_plan_ex (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out
       }
     else if (p->transposed && out[d] < 1)
       {
-        g_autofree char *a = sizes_x (p->nd, in);
-        g_autofree char *o = sizes_x (p->nd, out);
+        /* conv_transpose1d runs as the 2-D one on (1 x L) */
+        const int64_t in2[3] = { 1, 1, in[2] }, out2[3] = { 1, 1, out[2] };
+        const int shown = p->nd == 1 ? 2 : p->nd;
+        g_autofree char *a = sizes_x (shown, p->nd == 1 ? in2 : in);
+        g_autofree char *o = sizes_x (shown, p->nd == 1 ? out2 : out);
         g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                      "Given input size per channel: (%s). Calculated output size per channel: (%s). "
                      "Output size is too small", a, o);

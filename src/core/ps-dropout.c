@@ -39,7 +39,8 @@ static gboolean
 dropout_construct (PsModule *self, GError **error)
 {
   double p = ps_args_get_double (self->args, "p");
-  if (!(p >= 0.0 && p <= 1.0))
+  /* Python's `p < 0 or p > 1` lets NaN through; ATen's check refuses it at every forward */
+  if (p < 0.0 || p > 1.0)
     {
       g_autofree char *s = p_str (self);
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -54,6 +55,11 @@ static PsTensor *
 dropout_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
   double p = PS_MODULE_PRIV (self, DropoutPriv)->p;
+  if (isnan (p))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "dropout probability has to be between 0 and 1, but got nan");
+      return NULL;
+    }
   if (input->dtype != PS_DTYPE_FLOAT32)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,

@@ -113,6 +113,12 @@ embedding_forward (PsModule *self, PsTensor *idx, PsGenerator *gen, GError **err
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Embedding input has too many dimensions (%d)", idx->ndim);
       return NULL;
     }
+  if (p->num == 0 && idx->numel > 0)
+    {
+      /* index_select on an empty weight, before any index is looked at */
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "index_select(): self indexing axis dim should be positive");
+      return NULL;
+    }
   const int64_t *id = ps_tensor_ci64 (idx);
   for (int64_t i = 0; i < idx->numel; i++)
     if (id[i] < 0 || id[i] >= p->num)

@@ -138,7 +138,9 @@ ps_module_new (const char *type, const PsArgs *args, PsGenerator *gen, GError **
                    "module type '%s' is not implemented yet", type);
       return NULL;
     }
-  g_autoptr (PsArgs) resolved = ps_args_resolve (klass->args, args, error);
+  if (klass->check_given_args != NULL && args != NULL && !klass->check_given_args (args, error))
+    return NULL;
+  g_autoptr (PsArgs) resolved = ps_args_resolve (klass->args, klass->takes_any_args ? NULL : args, error);
   if (resolved == NULL)
     {
       g_prefix_error (error, "%s: ", type);

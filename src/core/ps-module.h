@@ -92,6 +92,13 @@ struct _PsModuleClass {
   /* The backward pass, a PsBackwardFunc (ps-autograd.h), or NULL: ps_backward_lookup takes it
    * first, then its own table. */
   gpointer backward;
+  /* What torch's __init__ says about arguments as given, before they are resolved against `args`:
+   * an argument the class refuses by name (RNN and GRU: "proj_size argument is only supported for
+   * LSTM, not RNN or GRU", whatever its value). NULL: none. */
+  gboolean   (*check_given_args) (const PsArgs *given, GError **error);
+  /* torch's __init__ takes and ignores any arguments (Identity(*args, **kwargs)): given ones are
+   * dropped, not refused. */
+  gboolean takes_any_args;
 };
 
 /* A module's children as readers see them: the public part of a GPtrArray (pdata, len), so

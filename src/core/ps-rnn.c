@@ -170,13 +170,9 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
       const char *nl = ps_args_get_string (a, "nonlinearity");
       if (strcmp (nl, "relu") == 0)
         cfg->mode = MODE_RNN_RELU;
-      else if (strcmp (nl, "tanh") != 0)
+      else if (strcmp (nl, "tanh") != 0 && !is_cell)   /* RNNCell: at its forward (rnn_forward) */
         {
-          /* torch's RNNCell only complains at forward; we refuse at construction, same words */
-          if (is_cell)
-            g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Unknown nonlinearity: %s", nl);
-          else
-            g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Unknown nonlinearity '%s'", nl);
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Unknown nonlinearity '%s'", nl);
           return FALSE;
         }
     }
@@ -365,8 +361,8 @@ rnn_extra_repr (const PsModule *self)
     {
       if (!c->bias)
         g_string_append (s, ", bias=False");
-      if (c->mode == MODE_RNN_RELU)
-        g_string_append (s, ", nonlinearity=relu");
+      if (self->klass == &ps_rnn_cell_class && strcmp (ps_args_get_string (self->args, "nonlinearity"), "tanh") != 0)
+        g_string_append_printf (s, ", nonlinearity=%s", ps_args_get_string (self->args, "nonlinearity"));
       return g_string_free (s, FALSE);
     }
   if (c->proj_size != 0)
@@ -837,6 +833,15 @@ static PsTensor *
 rnn_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
   RnnConfig run_cfg = *PS_MODULE_PRIV (self, RnnConfig);
+  if (self->klass == &ps_rnn_cell_class)
+    {
+      const char *nl = ps_args_get_string (self->args, "nonlinearity");
+      if (strcmp (nl, "tanh") != 0 && strcmp (nl, "relu") != 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Unknown nonlinearity: %s", nl);
+          return NULL;
+        }
+    }
   run_cfg.flavour = gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2;
   const RnnConfig *cfg = &run_cfg;
   SeqShape s;
@@ -1240,7 +1245,17 @@ rnn_example_input (const PsModule *self, PsExampleInput *ex)
 
 /* ---------- classes ---------- */
 
-#define RNN_CLASS(var, cname, argtab, ctor, fwd, tuple) \
+/* RNN(..., proj_size=…) and GRU: torch refuses the name, whatever the value */
+static gboolean
+refuse_proj_size (const PsArgs *given, GError **error)
+{
+  if (ps_args_lookup (given, "proj_size") == NULL)
+    return TRUE;
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "proj_size argument is only supported for LSTM, not RNN or GRU");
+  return FALSE;
+}
+
+#define RNN_CLASS(var, cname, argtab, ctor, fwd, tuple, check) \
   const PsModuleClass var = {                        \
     .name = cname,                                   \
     .args = argtab,                                  \
@@ -1253,11 +1268,12 @@ rnn_example_input (const PsModule *self, PsExampleInput *ex)
     .returns_tuple = tuple,                          \
     .backward = (gpointer) rnn_backward,             \
     .tuple_note = "[0]: the output (the second value is the state)", \
+    .check_given_args = check,                       \
   }
 
-RNN_CLASS (ps_rnn_class, "RNN", rnn_args, rnn_construct, rnn_forward, TRUE);
-RNN_CLASS (ps_lstm_class, "LSTM", lstm_args, lstm_construct, rnn_forward, TRUE);
-RNN_CLASS (ps_gru_class, "GRU", gru_args, gru_construct, rnn_forward, TRUE);
-RNN_CLASS (ps_rnn_cell_class, "RNNCell", rnn_cell_args, rnn_cell_construct, rnn_forward, FALSE);
-RNN_CLASS (ps_lstm_cell_class, "LSTMCell", cell_args, lstm_cell_construct, rnn_forward, TRUE);
-RNN_CLASS (ps_gru_cell_class, "GRUCell", cell_args, gru_cell_construct, rnn_forward, FALSE);
+RNN_CLASS (ps_rnn_class, "RNN", rnn_args, rnn_construct, rnn_forward, TRUE, refuse_proj_size);
+RNN_CLASS (ps_lstm_class, "LSTM", lstm_args, lstm_construct, rnn_forward, TRUE, NULL);
+RNN_CLASS (ps_gru_class, "GRU", gru_args, gru_construct, rnn_forward, TRUE, refuse_proj_size);
+RNN_CLASS (ps_rnn_cell_class, "RNNCell", rnn_cell_args, rnn_cell_construct, rnn_forward, FALSE, NULL);
+RNN_CLASS (ps_lstm_cell_class, "LSTMCell", cell_args, lstm_cell_construct, rnn_forward, TRUE, NULL);
+RNN_CLASS (ps_gru_cell_class, "GRUCell", cell_args, gru_cell_construct, rnn_forward, FALSE, NULL);

@@ -666,10 +666,15 @@ check_module (PsOp *op, guint index, GError **error)
     }
   if (klass->is_container)
     {
-      if (ps_op_has_field (op, "args"))
+      /* "args": {} is nn.Sequential() */
+      if (ps_op_has_field (op, "args") && (m->args == NULL || ps_args_len (m->args) > 0))
         {
-          ps_op_parse_error (error, index, "module", "args", "a %s takes no args; give its modules in 'children'",
-                             m->type);
+          if (m->args != NULL)
+            ps_op_parse_error (error, index, "module", "args", "a %s takes no args (unexpected keyword argument '%s'); "
+                               "give its modules in 'children'", m->type, ps_args_name (m->args, 0));
+          else
+            ps_op_parse_error (error, index, "module", "args", "a %s takes no args; give its modules in 'children'",
+                               m->type);
           return FALSE;
         }
       return TRUE;
@@ -684,7 +689,13 @@ check_module (PsOp *op, guint index, GError **error)
       ps_op_parse_error (error, index, "module", "class", "only containers take a display class");
       return FALSE;
     }
-  if (!check_args (klass->args, m->args, error))
+  if (klass->check_given_args != NULL && m->args != NULL && !klass->check_given_args (m->args, error))
+    {
+      g_prefix_error (error, "op %u (module): field 'args': ", index);
+      return FALSE;
+    }
+  /* nn.Identity(*args, **kwargs) ignores them */
+  if (!klass->takes_any_args && !check_args (klass->args, m->args, error))
     {
       g_prefix_error (error, "op %u (module): field 'args': %s: ", index, m->type);
       return FALSE;

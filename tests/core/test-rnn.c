@@ -95,10 +95,31 @@ test_extra_errors (void)
                      NULL);
   expect_ctor_error ("LSTM", "Trying to create tensor with negative dimension -1: [16, -1]", "input_size", "-1",
                      "hidden_size", "4", NULL);
-  expect_ctor_error ("RNNCell", "Unknown nonlinearity: sigmoid", "input_size", "3", "hidden_size", "4",
+  expect_ctor_error ("RNN", "Unknown nonlinearity 'sigmoid'", "input_size", "3", "hidden_size", "4",
                      "nonlinearity", "sigmoid", NULL);
-  expect_ctor_error ("RNN", "unknown argument 'proj_size'", "input_size", "3", "hidden_size", "4",
-                     "proj_size", "1", NULL);
+  /* RNN and GRU refuse the name proj_size, whatever its value (LSTM only) */
+  expect_ctor_error ("RNN", "proj_size argument is only supported for LSTM, not RNN or GRU", "input_size", "3",
+                     "hidden_size", "4", "proj_size", "1", NULL);
+  expect_ctor_error ("GRU", "proj_size argument is only supported for LSTM, not RNN or GRU", "input_size", "3",
+                     "hidden_size", "4", "proj_size", "0", NULL);
+  /* torch's RNNCell constructs with any nonlinearity and refuses it at the forward */
+  {
+    g_autoptr (PsArgs) a = ps_args_new ();
+    ps_args_set_int (a, "input_size", 3);
+    ps_args_set_int (a, "hidden_size", 4);
+    ps_args_set_string (a, "nonlinearity", "sigmoid");
+    PsGenerator gen;
+    ps_generator_init (&gen, 42, PS_FLAVOUR_AVX2);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (PsModule) m = ps_module_new ("RNNCell", a, &gen, &error);
+    g_assert_no_error (error);
+    g_autofree char *r = ps_module_describe (m);
+    g_assert_cmpstr (r, ==, "RNNCell(3, 4, nonlinearity=sigmoid)");
+    g_autoptr (PsTensor) x = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 2, 3, NULL);
+    g_autoptr (PsTensor) y = ps_module_forward (m, x, &gen, &error);
+    g_assert_null (y);
+    g_assert_cmpstr (error->message, ==, "Unknown nonlinearity: sigmoid");
+  }
   expect_ctor_error ("GRU", "missing required argument 'hidden_size'", "input_size", "3", NULL);
   expect_ctor_error ("LSTM", "dropout should be a number in range [0, 1]", "input_size", "3", "hidden_size", "4",
                      "dropout", "1.01", NULL);
