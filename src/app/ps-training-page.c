@@ -1077,33 +1077,11 @@ export_plan (PsTrainingPage *self, const char *path, guint from, guint to, guint
   if (strcmp (ext, "gif") != 0 && strcmp (ext, "pdf") != 0 && strcmp (ext, "png") != 0 && strcmp (ext, "svg") != 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "'%s': export over sub-steps writes .gif, .png or .svg (a numbered series) or .pdf (a page per frame)",
+                   "'%s': frames are written as .gif, .png or .svg (a numbered series) or .pdf (a page per frame)",
                    path);
       return NULL;
     }
-  to = MIN (to, n - 1);
-  every = MAX (every, 1);
-  if (from > to)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "sub-steps %u to %u: the range is empty", from + 1, to + 1);
-      return NULL;
-    }
-  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (guint));
-  for (guint64 i = from; i <= to; i += every)
-    {
-      guint f = (guint) i;
-      g_array_append_val (frames, f);
-    }
-  if (g_array_index (frames, guint, frames->len - 1) != to)
-    g_array_append_val (frames, to);
-  if (frames->len > PS_TRAINING_MAX_FRAMES)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "%u frames: at most %d (record fewer sub-steps or export every k-th)", frames->len,
-                   PS_TRAINING_MAX_FRAMES);
-      return NULL;
-    }
-  return g_steal_pointer (&frames);
+  return ps_animation_frame_range (from, to, every, n, PS_TRAINING_MAX_FRAMES, "sub-steps", error);
 }
 
 /* Draw the planned frames into path (a dropped snapshot not in export_states is replayed here). */
@@ -1116,8 +1094,6 @@ export_write (PsTrainingPage *self, const char *path, GArray *frames, double wid
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "wait for the run to finish");
       return FALSE;
     }
-  const char *dot = strrchr (path, '.');
-  g_autofree char *ext = dot ? g_ascii_strdown (dot + 1, -1) : g_strdup ("");
   PsAnimationOptions ao;
   ps_animation_options_init (&ao, width, height);
   if (delay_cs > 0)
@@ -1132,19 +1108,7 @@ export_write (PsTrainingPage *self, const char *path, GArray *frames, double wid
   guint keep = self->shown;
   self->exporting = TRUE;
   FrameExport fx = { self, (const guint *) frames->data, NULL };
-  gboolean ok;
-  if (strcmp (ext, "gif") == 0)
-    ok = ps_animation_write_gif (path, frames->len, draw_frame, &fx, &ao, error);
-  else if (strcmp (ext, "pdf") == 0)
-    ok = ps_animation_write_contact_sheet (path, frames->len, draw_frame, &fx, 0, &ao, error);
-  else
-    {
-      g_autofree char *dir = g_path_get_dirname (path);
-      g_autofree char *base = g_path_get_basename (path);
-      base[strlen (base) - strlen (ext) - 1] = '\0';
-      ok = ps_animation_write_series (dir, base, strcmp (ext, "png") == 0 ? PS_EXPORT_PNG : PS_EXPORT_SVG,
-                                      frames->len, draw_frame, &fx, &ao, NULL, error);
-    }
+  gboolean ok = ps_animation_write_by_extension (path, frames->len, draw_frame, &fx, &ao, error);
   /* back to what was shown */
   self->shown = keep;
   rebuild (self);
