@@ -1077,13 +1077,11 @@ export_plan (PsTrainingPage *self, const char *path, guint from, guint to, guint
   if (strcmp (ext, "gif") != 0 && strcmp (ext, "pdf") != 0 && strcmp (ext, "png") != 0 && strcmp (ext, "svg") != 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "'%s': export over sub-steps writes .gif, .png or .svg (a numbered series) or .pdf (a page per frame)",
+                   "'%s': frames are written as .gif, .png or .svg (a numbered series) or .pdf (a page per frame)",
                    path);
       return NULL;
     }
-  g_autoptr (GArray) frames = ps_animation_frame_range (from, to, every, n, PS_TRAINING_MAX_FRAMES, "sub-steps",
-                                                         error);
-  return g_steal_pointer (&frames);
+  return ps_animation_frame_range (from, to, every, n, PS_TRAINING_MAX_FRAMES, "sub-steps", error);
 }
 
 /* Draw the planned frames into path (a dropped snapshot not in export_states is replayed here). */

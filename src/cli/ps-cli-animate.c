@@ -5,6 +5,8 @@
 #include "ps-cli-private.h"
 #include "ps-animation.h"
 #include "ps-figure-sequence.h"
+#include "ps-train-ops.h"
+#include "ps-train-object.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +24,8 @@ static const char animate_usage[] =
   "  --out FILE.gif | DIR/   the animation or the folder for the series (written atomically)\n"
   "  --kind heatmap|histogram   (default heatmap)\n"
   "  --from A --to B         first and last step (default: 0 and the last step)\n"
+  "  --sub-steps             frames at the recorded sub-steps of the recipe's train ops instead (the\n"
+  "                          Training page's scale; --from/--to/--every count them, 1 to N)\n"
   "  --every K               every K-th step (default 1)\n"
   "  --format png|svg        picture type of a series (default png)\n"
   "  --delay CS              GIF: time per frame in 1/100 s (default 50)\n"
@@ -140,17 +144,117 @@ stem_of (const char *param)
   return s;
 }
 
+/* animate --sub-steps: the parameter at the recorded sub-steps (1..N across the train ops, as the
+ * Training page numbers them); a snapshot dropped under the memory budget is replayed */
+static int
+animate_sub_steps (PsTimeline *tl, const Common *c, const PsFigureOptions *fo, PsAnimationOptions *ao,
+                   const char *from_s, const char *to_s, guint every, gboolean gif, PsExportFormat series_fmt,
+                   guint last_delay)
+{
+  g_autoptr (GError) error = NULL;
+  PsCliRecords rs;
+  if (!ps_cli_records_collect (tl, &rs, &error))
+    {
+      ps_cli_records_clear (&rs);
+      return ps_cli_error (error);
+    }
+  guint n_rec = rs.records->len, from = 1, to = n_rec;
+  guint64 v = 0;
+  const char *bad = NULL;
+  if (n_rec == 0)
+    bad = "--sub-steps: the recipe records no training sub-steps";
+  else if (from_s && (!ps_cli_parse_count ("--from", from_s, n_rec, &v, &error) || v == 0))
+    bad = "--from must be at least 1";
+  else if (from_s)
+    from = (guint) v;
+  if (bad == NULL && to_s && (!ps_cli_parse_count ("--to", to_s, n_rec, &v, &error) || v == 0))
+    bad = "--to must be at least 1";
+  else if (bad == NULL && to_s)
+    to = (guint) v;
+  if (bad != NULL)
+    {
+      ps_cli_records_clear (&rs);
+      if (n_rec == 0)
+        return ps_cli_usage_error ("animate", "%s", bad);
+      return ps_cli_usage_error ("animate", "%s (sub-steps are 1 to %u)", error ? error->message : bad, n_rec);
+    }
+  if (from > to)
+    {
+      ps_cli_records_clear (&rs);
+      return ps_cli_usage_error ("animate", "--from %u is after --to %u", from, to);
+    }
+  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
+  g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
+  g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) shown = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint64 k = from; k <= to; k = (k + every > to && k != to) ? to : k + every)
+    {
+      guint i = (guint) k - 1;
+      PsState *st = ps_train_log_get_state (rs.logs->pdata[i], g_array_index (rs.index, guint, i), &error);
+      if (st == NULL)
+        {
+          ps_cli_records_clear (&rs);
+          return ps_cli_error (error);
+        }
+      g_ptr_array_add (states, st);
+      g_autofree char *where = g_strdup_printf ("sub-step %u", (guint) k);
+      PsTensor *t = ps_figure_find_tensor (st, c->param, where, &error);
+      if (t == NULL)
+        {
+          ps_cli_records_clear (&rs);
+          return ps_cli_error (error);
+        }
+      g_ptr_array_add (tensors, t);
+      g_ptr_array_add (labels, g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u)",
+                                                g_array_index (rs.x, int64_t, i), (guint) k, n_rec));
+      guint kk = (guint) k;
+      g_array_append_val (shown, kk);
+      if (k == to)
+        break;
+    }
+  ps_cli_records_clear (&rs);
+  g_autoptr (PsFigureSequence) seq = ps_figure_sequence_new_for_tensors ((PsTensor *const *) tensors->pdata,
+                                                                         (const char *const *) labels->pdata,
+                                                                         tensors->len, c->param, fo, &error);
+  if (seq == NULL)
+    return ps_cli_error (error);
+  guint n = tensors->len;
+  if (gif)
+    {
+      g_autofree guint *delays = g_new (guint, n);
+      for (guint i = 0; i < n; i++)
+        delays[i] = i + 1 == n ? last_delay : ao->delay_cs;
+      ao->delays_cs = delays;
+      gboolean ok = ps_animation_write_gif (c->out, n, ps_figure_sequence_draw_frame, seq, ao, &error);
+      ao->delays_cs = NULL;
+      if (!ok)
+        return ps_cli_error (error);
+      printf ("wrote %s (%u frames: sub-steps %u–%u of %u)\n", c->out, n, g_array_index (shown, guint, 0),
+              g_array_index (shown, guint, n - 1), n_rec);
+      return 0;
+    }
+  g_autofree char *stem = stem_of (c->param);
+  g_autoptr (GPtrArray) written = g_ptr_array_new_with_free_func (g_free);
+  if (!ps_animation_write_series (c->out, stem, series_fmt, n, ps_figure_sequence_draw_frame, seq, ao, written,
+                                  &error))
+    return ps_cli_error (error);
+  for (guint i = 0; i < written->len; i++)
+    printf ("wrote %s (sub-step %u)\n", (char *) g_ptr_array_index (written, i), g_array_index (shown, guint, i));
+  return 0;
+}
+
 int
 ps_cli_cmd_animate (int argc, char **argv)
 {
   Common c = { 0 };
   const char *from_s = NULL, *to_s = NULL, *every_s = NULL, *format_s = NULL, *delay_s = NULL;
   const char *last_delay_s = NULL, *loop_s = NULL;
+  gboolean sub_steps = FALSE;
   const PsCliOption options[] = {
     { "--param", &c.param }, { "--out", &c.out }, { "--kind", &c.kind }, { "--from", &from_s },
     { "--to", &to_s }, { "--every", &every_s }, { "--format", &format_s }, { "--delay", &delay_s },
     { "--last-delay", &last_delay_s }, { "--loop", &loop_s }, { "--colormap", &c.cmap },
-    { "--range", &c.range }, { "--bins", &c.bins }, { "--log", NULL, &c.log_y },
+    { "--range", &c.range }, { "--bins", &c.bins }, { "--log", NULL, &c.log_y }, { "--sub-steps", NULL, &sub_steps },
     { "--width", &c.width }, { "--height", &c.height }, { "--scale", &c.scale }, { NULL } };
   g_autoptr (GPtrArray) pos = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
@@ -220,6 +324,8 @@ ps_cli_cmd_animate (int argc, char **argv)
   int rc = load ("animate", g_ptr_array_index (pos, 0), &tl);
   if (tl == NULL)
     return rc;
+  if (sub_steps)
+    return animate_sub_steps (tl, &c, &fo, &ao, from_s, to_s, every, gif, series_fmt, last_delay);
   guint last = ps_timeline_get_n_steps (tl), from = 0, to = last;
   if (from_s)
     {

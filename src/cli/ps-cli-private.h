@@ -59,6 +59,21 @@ gboolean  ps_cli_check_outputs      (const char *const *outputs, guint n_outputs
 /* Loads RECIPE and replays the first `until` ops (-1 = all). When an op fails, *out still holds the
  * timeline up to it and the op's error ("op N (KIND): …") is returned. An --until beyond the
  * recipe is PS_ERROR_INVALID_ARGUMENT with *out NULL. */
+/* The recorded sub-steps of a timeline in order, with their places on the training axis. */
+typedef struct {
+  GPtrArray *records;   /* const PsTrainRecord* (owned by the timeline's states) */
+  GArray *x;            /* int64 */
+  GPtrArray *logs;      /* const PsTrainLog* of each record */
+  GArray *index;        /* guint: the record's index in its log */
+  GArray *op_step;      /* guint: the timeline step of the record's train op */
+  GPtrArray *held;      /* PsState refs of the states that own the logs (a command's timeline keeps
+                         * only the last state: the others are rebuilt on demand and dropped) */
+} PsCliRecords;
+/* FALSE when a step dropped to keep within the memory budget cannot be rebuilt (the error says
+ * which and why); rs is then still to be cleared. */
+gboolean  ps_cli_records_collect    (PsTimeline *tl, PsCliRecords *rs, GError **error);
+void      ps_cli_records_clear      (PsCliRecords *rs);
+
 gboolean  ps_cli_load_timeline      (const char *path, int until, PsTimeline **out, GError **error);
 /* The same, replaying only the ops up to step `last_needed` (all when the recipe is shorter): a
  * command that looks at one step keeps one snapshot of it, not the last step's besides. */

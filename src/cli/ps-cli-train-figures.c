@@ -83,21 +83,9 @@ check_picture (const char *command, Picture *p)
   return -1;
 }
 
-/* The recorded sub-steps of a timeline in order, with their places on the training axis. */
-typedef struct {
-  GPtrArray *records;   /* const PsTrainRecord* (owned by the timeline's states) */
-  GArray *x;            /* int64 */
-  GPtrArray *logs;      /* const PsTrainLog* of each record */
-  GArray *index;        /* guint: the record's index in its log */
-  GArray *op_step;      /* guint: the timeline step of the record's train op */
-  GPtrArray *held;      /* PsState refs of the states that own the logs (a command's timeline keeps
-                         * only the last state: the others are rebuilt on demand and dropped) */
-} Records;
 
-/* FALSE when a step dropped to keep within the memory budget cannot be rebuilt (the error says
- * which and why); rs is then still to be cleared. */
-static gboolean
-records_collect (PsTimeline *tl, Records *rs, GError **error)
+gboolean
+ps_cli_records_collect (PsTimeline *tl, PsCliRecords *rs, GError **error)
 {
   rs->records = g_ptr_array_new ();
   rs->x = g_array_new (FALSE, FALSE, sizeof (int64_t));
@@ -132,8 +120,8 @@ records_collect (PsTimeline *tl, Records *rs, GError **error)
   return TRUE;
 }
 
-static void
-records_clear (Records *rs)
+void
+ps_cli_records_clear (PsCliRecords *rs)
 {
   g_ptr_array_unref (rs->records);
   g_array_unref (rs->x);
@@ -184,10 +172,10 @@ pick_state (const char *command, const char *recipe, const char *step_s, const c
   guint64 t;
   if (!ps_cli_parse_count ("--train-step", train_step_s, G_MAXINT64, &t, &error))
     return ps_cli_usage_error (command, "%s", error->message);
-  Records rs;
-  if (!records_collect (tl, &rs, &error))
+  PsCliRecords rs;
+  if (!ps_cli_records_collect (tl, &rs, &error))
     {
-      records_clear (&rs);
+      ps_cli_records_clear (&rs);
       return ps_cli_error (error);
     }
   int rc = -1;
@@ -217,7 +205,7 @@ pick_state (const char *command, const char *recipe, const char *step_s, const c
       else
         *subtitle = g_strdup_printf ("%s · training step %" G_GUINT64_FORMAT " · loss %.5g", base, t, (double) r->loss);
     }
-  records_clear (&rs);
+  ps_cli_records_clear (&rs);
   return rc;
 }
 
@@ -252,16 +240,16 @@ ps_cli_cmd_ratios (int argc, char **argv)
       fprintf (stderr, "note: %s; showing the steps before it\n", error->message);
       g_clear_error (&error);
     }
-  Records rs;
-  if (!records_collect (tl, &rs, &error))
+  PsCliRecords rs;
+  if (!ps_cli_records_collect (tl, &rs, &error))
     {
-      records_clear (&rs);
+      ps_cli_records_clear (&rs);
       return ps_cli_error (error);
     }
   guint n = rs.records->len;
   if (n == 0)
     {
-      records_clear (&rs);
+      ps_cli_records_clear (&rs);
       g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "the recipe has no train op (nothing recorded to draw)");
       return ps_cli_error (error);
     }
@@ -285,7 +273,7 @@ ps_cli_cmd_ratios (int argc, char **argv)
   if (np == 0)
     g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "the trained model has no parameters");
   int64_t x0 = g_array_index (rs.x, int64_t, 0), x1 = g_array_index (rs.x, int64_t, n - 1);
-  records_clear (&rs);
+  ps_cli_records_clear (&rs);
   if (!ok)
     return ps_cli_error (error);
   printf ("wrote %s (%u parameters × %u recorded steps, training steps %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT ")\n",

@@ -51,6 +51,8 @@ ps_figure_sequence_free (PsFigureSequence *seq)
   g_free (seq);
 }
 
+static gboolean finish (PsFigureSequence *seq, const PsFigureOptions *o, double lo, double hi, GError **error);
+
 static gboolean
 missing (const GError *e)
 {
@@ -120,6 +122,24 @@ ps_figure_sequence_new (const PsTimeline *tl, const char *path, const guint *ste
                    "'%s' does not exist (or is uninitialized) at any of the %u chosen steps", path, n_steps);
       return NULL;
     }
+  for (guint i = 0; i < n; i++)
+    {
+      Frame *f = &g_array_index (seq->frames, Frame, i);
+      f->subtitle = g_strdup_printf ("step %u · frame %u of %u · seed %" G_GINT64_FORMAT " · %s",
+                                     f->step, i + 1, n, seed,
+                                     o->kind == PS_FIGURE_HEATMAP ? "one colour range for all frames"
+                                                                  : "the same bins in every frame");
+    }
+  if (!finish (seq, o, lo, hi, error))
+    return NULL;
+  return g_steal_pointer (&seq);
+}
+
+/* the shared range from the frames' [lo, hi], then each frame's heatmap or histogram */
+static gboolean
+finish (PsFigureSequence *seq, const PsFigureOptions *o, double lo, double hi, GError **error)
+{
+  guint n = seq->frames->len;
   if (o->kind == PS_FIGURE_HEATMAP && o->range == PS_HEATMAP_RANGE_SYMMETRIC && hi >= lo)
     {
       double m = MAX (fabs (lo), fabs (hi));
@@ -139,10 +159,6 @@ ps_figure_sequence_new (const PsTimeline *tl, const char *path, const guint *ste
   for (guint i = 0; i < n; i++)
     {
       Frame *f = &g_array_index (seq->frames, Frame, i);
-      f->subtitle = g_strdup_printf ("step %u · frame %u of %u · seed %" G_GINT64_FORMAT " · %s",
-                                     f->step, i + 1, n, seed,
-                                     o->kind == PS_FIGURE_HEATMAP ? "one colour range for all frames"
-                                                                  : "the same bins in every frame");
       if (o->kind == PS_FIGURE_HEATMAP)
         {
           PsHeatmapOptions ho;
@@ -157,16 +173,16 @@ ps_figure_sequence_new (const PsTimeline *tl, const char *path, const guint *ste
           ho.scale = o->scale > 0 ? o->scale : 1;
           f->heatmap = ps_heatmap_new (f->tensor, &ho, error);
           if (f->heatmap == NULL)
-            return NULL;
+            return FALSE;
         }
       else
         {
           f->hist = ps_histogram_new (o->bins > 0 ? o->bins : 64, lo, hi, f->tensor->dtype, error);
           if (f->hist == NULL)
-            return NULL;
+            return FALSE;
           ps_stats_init (&f->stats);
           if (!ps_histogram_add_with_stats (f->hist, f->tensor, &f->stats, error))
-            return NULL;
+            return FALSE;
           ps_stats_finish (&f->stats);
           ps_histogram_plot_options_init (&f->hopts);
           /* the histogram plot does not append the shape itself (the heatmap does) */
@@ -186,6 +202,57 @@ ps_figure_sequence_new (const PsTimeline *tl, const char *path, const guint *ste
       f->plot.h = f->hist;
       f->plot.o = &f->hopts;
     }
+  return TRUE;
+}
+
+PsFigureSequence *
+ps_figure_sequence_new_for_tensors (PsTensor *const *tensors, const char *const *labels, guint n,
+                                    const char *title, const PsFigureOptions *o, GError **error)
+{
+  g_return_val_if_fail (title != NULL && o != NULL && (n == 0 || (tensors != NULL && labels != NULL)), NULL);
+  if (o->kind != PS_FIGURE_HEATMAP && o->kind != PS_FIGURE_HISTOGRAM)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "frames over steps are heatmaps or histograms");
+      return NULL;
+    }
+  if (n == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s': no frames", title);
+      return NULL;
+    }
+  g_autoptr (PsFigureSequence) seq = g_new0 (PsFigureSequence, 1);
+  seq->kind = o->kind;
+  seq->title = g_strdup (title);
+  seq->frames = g_array_new (FALSE, TRUE, sizeof (Frame));
+  g_array_set_clear_func (seq->frames, frame_clear);
+  double lo = INFINITY, hi = -INFINITY;
+  for (guint i = 0; i < n; i++)
+    {
+      Frame f = { 0 };
+      f.step = i;
+      f.tensor = ps_tensor_ref (tensors[i]);
+      f.subtitle = g_strdup_printf ("%s · frame %u of %u · %s", labels[i], i + 1, n,
+                                    o->kind == PS_FIGURE_HEATMAP ? "one colour range for all frames"
+                                                                 : "the same bins in every frame");
+      g_array_append_val (seq->frames, f);
+      PsHeatmapOptions ho;
+      ps_heatmap_options_init (&ho);
+      ho.colormap = o->colormap;
+      ho.range = o->kind == PS_FIGURE_HEATMAP ? o->range : PS_HEATMAP_RANGE_MINMAX;
+      ho.robust_q = o->robust_q > 0 ? o->robust_q : 0.995;
+      g_autoptr (PsHeatmap) hm = ps_heatmap_new (tensors[i], &ho, error);
+      if (hm == NULL)
+        return NULL;
+      double flo, fhi;
+      ps_heatmap_get_range (hm, &flo, &fhi);
+      if (isfinite (flo) && isfinite (fhi))
+        {
+          lo = MIN (lo, flo);
+          hi = MAX (hi, fhi);
+        }
+    }
+  if (!finish (seq, o, lo, hi, error))
+    return NULL;
   return g_steal_pointer (&seq);
 }
 

@@ -25,6 +25,11 @@ PsFigureSequence *ps_figure_sequence_new        (const PsTimeline *tl, const cha
                                                  const guint *steps, guint n_steps,
                                                  const PsFigureOptions *o, gboolean skip_missing,
                                                  GError **error);
+/* The same over n given tensors (e.g. a train op's recorded sub-steps), frame i subtitled
+ * "LABELS[i] · frame i+1 of n · …"; get_step gives the frame index. */
+PsFigureSequence *ps_figure_sequence_new_for_tensors (PsTensor *const *tensors, const char *const *labels,
+                                                      guint n, const char *title, const PsFigureOptions *o,
+                                                      GError **error);
 void              ps_figure_sequence_free       (PsFigureSequence *seq);
 guint             ps_figure_sequence_get_n_frames (PsFigureSequence *seq);
 /* The timeline step shown by frame i. */

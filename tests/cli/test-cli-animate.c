@@ -219,6 +219,73 @@ test_errors (EyeFixture *f, gconstpointer data)
   g_assert_nonnull (strstr (r.out, "contact-sheet"));
 }
 
+/* animate --sub-steps: the frames are the recorded sub-steps of the recipe's train ops (train-xor:
+ * 20, the Training page's numbering 1..20); --every 3 shows 1, 4, …, 19 and the last one, 20; the
+ * frames share one colour range and differ where training moved the weights; sub-step 20 draws
+ * exactly what `animate` draws at the timeline step after the run (the same tensor, the same range);
+ * a recipe without training, and --from 0, are refused with nothing written. */
+static void
+test_animate_sub_steps (EyeFixture *f, gconstpointer data)
+{
+  g_autofree char *xor = g_build_filename (g_getenv ("PS_SOURCE_DIR"), "examples", "train-xor.json", NULL);
+  g_autofree char *gif_path = g_build_filename (f->dir, "sub.gif", NULL);
+  g_autofree char *last_path = g_build_filename (f->dir, "last.gif", NULL);
+  g_autofree char *step_path = g_build_filename (f->dir, "step.gif", NULL);
+  g_auto (Result) r = { 0 };
+  run (&r, "animate", xor, "--param", "0.weight", "--sub-steps", "--every", "3", "--out", gif_path, "--width", "400",
+       "--height", "300", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "8 frames: sub-steps 1–20 of 20"));
+  int err = 0;
+  GifFileType *gif = gif_open (gif_path);
+  g_assert_cmpint (gif->ImageCount, ==, 8);
+  guint differ = 0;
+  for (int y = 60; y < gif->SHeight; y += 2)
+    for (int x = 0; x < gif->SWidth; x += 2)
+      differ += gif_pixel (gif, 0, x, y) != gif_pixel (gif, 7, x, y);
+  g_assert_cmpuint (differ, >, 20);
+  DGifCloseFile (gif, &err);
+
+  /* sub-step 20 = the state after the train op (timeline step 7) */
+  run (&r, "animate", xor, "--param", "0.weight", "--sub-steps", "--from", "20", "--to", "20", "--out", last_path,
+       "--width", "400", "--height", "300", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  run (&r, "animate", xor, "--param", "0.weight", "--from", "7", "--to", "7", "--out", step_path, "--width", "400",
+       "--height", "300", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  GifFileType *a = gif_open (last_path), *b = gif_open (step_path);
+  g_assert_cmpint (a->ImageCount, ==, 1);
+  g_assert_cmpint (b->ImageCount, ==, 1);
+  /* below the title and subtitle (which say different things), inside flat areas — the heatmap's
+   * cells, the colour bar, the background (edges of text are quantized per frame, so may differ) */
+  guint flat = 0, differ_flat = 0;
+  for (int y = 61; y + 1 < a->SHeight; y++)
+    for (int x = 1; x + 1 < a->SWidth; x++)
+      {
+        guint32 c = gif_pixel (a, 0, x, y);
+        if (c != gif_pixel (a, 0, x - 1, y) || c != gif_pixel (a, 0, x + 1, y) || c != gif_pixel (a, 0, x, y - 1)
+            || c != gif_pixel (a, 0, x, y + 1) || c == 0xffffff)
+          continue;
+        flat++;
+        differ_flat += c != gif_pixel (b, 0, x, y);
+      }
+  g_assert_cmpuint (flat, >, 1500);   /* the 32 cells and the colour bar */
+  g_assert_cmpuint (differ_flat, ==, 0);
+  DGifCloseFile (a, &err);
+  DGifCloseFile (b, &err);
+
+  g_autofree char *bad = g_build_filename (f->dir, "bad.gif", NULL);
+  run (&r, "animate", xor, "--param", "0.weight", "--sub-steps", "--from", "0", "--out", bad, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "at least 1"));
+  run (&r, "animate", xor, "--param", "0.weight", "--sub-steps", "--to", "21", "--out", bad, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run (&r, "animate", f->recipe, "--param", "fc.weight", "--sub-steps", "--out", bad, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "records no training sub-steps"));
+  g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -231,6 +298,7 @@ main (int argc, char **argv)
   g_test_add ("/cli-animate/gif", EyeFixture, NULL, eye_fixture_setup, test_animate_gif, eye_fixture_teardown);
   g_test_add ("/cli-animate/series", EyeFixture, NULL, eye_fixture_setup, test_animate_series, eye_fixture_teardown);
   g_test_add ("/cli-animate/contact-sheet", EyeFixture, NULL, eye_fixture_setup, test_contact_sheet, eye_fixture_teardown);
+  g_test_add ("/cli-animate/sub-steps", EyeFixture, NULL, eye_fixture_setup, test_animate_sub_steps, eye_fixture_teardown);
   g_test_add ("/cli-animate/errors", EyeFixture, NULL, eye_fixture_setup, test_errors, eye_fixture_teardown);
   return g_test_run ();
 }
