@@ -1055,30 +1055,10 @@ ps_training_page_export_frames (PsTrainingPage *self, const char *path, guint fr
                    self->empty_text ? self->empty_text : "no figure");
       return FALSE;
     }
-  to = MIN (to, n - 1);
-  every = MAX (every, 1);
-  if (from > to)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "sub-steps %u to %u: the range is empty", from + 1, to + 1);
-      return FALSE;
-    }
-  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (guint));
-  for (guint64 i = from; i <= to; i += every)
-    {
-      guint f = (guint) i;
-      g_array_append_val (frames, f);
-    }
-  if (g_array_index (frames, guint, frames->len - 1) != to)
-    g_array_append_val (frames, to);
-  if (frames->len > PS_TRAINING_MAX_FRAMES)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "%u frames: at most %d (record fewer sub-steps or export every k-th)", frames->len,
-                   PS_TRAINING_MAX_FRAMES);
-      return FALSE;
-    }
-  const char *dot = strrchr (path, '.');
-  g_autofree char *ext = dot ? g_ascii_strdown (dot + 1, -1) : g_strdup ("");
+  g_autoptr (GArray) frames = ps_animation_frame_range (from, to, every, n, PS_TRAINING_MAX_FRAMES, "sub-steps",
+                                                         error);
+  if (frames == NULL)
+    return FALSE;
   PsAnimationOptions ao;
   ps_animation_options_init (&ao, width, height);
   if (delay_cs > 0)
@@ -1093,26 +1073,7 @@ ps_training_page_export_frames (PsTrainingPage *self, const char *path, guint fr
   guint keep = self->shown;
   self->exporting = TRUE;
   FrameExport fx = { self, (const guint *) frames->data, NULL };
-  gboolean ok;
-  if (strcmp (ext, "gif") == 0)
-    ok = ps_animation_write_gif (path, frames->len, draw_frame, &fx, &ao, error);
-  else if (strcmp (ext, "pdf") == 0)
-    ok = ps_animation_write_contact_sheet (path, frames->len, draw_frame, &fx, 0, &ao, error);
-  else if (strcmp (ext, "png") == 0 || strcmp (ext, "svg") == 0)
-    {
-      g_autofree char *dir = g_path_get_dirname (path);
-      g_autofree char *base = g_path_get_basename (path);
-      base[strlen (base) - strlen (ext) - 1] = '\0';
-      ok = ps_animation_write_series (dir, base, strcmp (ext, "png") == 0 ? PS_EXPORT_PNG : PS_EXPORT_SVG,
-                                      frames->len, draw_frame, &fx, &ao, NULL, error);
-    }
-  else
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "'%s': export over sub-steps writes .gif, .png or .svg (a numbered series) or .pdf (a page per frame)",
-                   path);
-      ok = FALSE;
-    }
+  gboolean ok = ps_animation_write_by_extension (path, frames->len, draw_frame, &fx, &ao, error);
   /* back to what was shown */
   self->shown = keep;
   rebuild (self);
