@@ -11,12 +11,12 @@ cd "$(dirname "$0")/.."
 CC=${CC:-clang}
 OUT=fuzz/out
 mkdir -p "$OUT"
-PKGS="glib-2.0 gio-2.0 json-glib-1.0 libzip zlib"
+PKGS="glib-2.0 gio-2.0 json-glib-1.0 libzip zlib libdeflate"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
         -std=gnu11 -D_GNU_SOURCE -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74
         -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 -Isrc/core -Isrc/doc $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lm"
-SRC="src/core/ps-error.c src/core/ps-tensor.c src/doc/ps-raw-dtype.c src/doc/ps-json-reader.c
+SRC="src/core/ps-error.c src/core/ps-memory.c src/core/ps-tensor.c src/doc/ps-raw-dtype.c src/doc/ps-json-reader.c
      src/doc/ps-atomic-file.c src/doc/ps-safetensors.c src/doc/ps-npy.c src/doc/ps-npz.c
      src/doc/ps-zip-archive.c src/doc/ps-pickle.c src/doc/ps-torch-file.c src/doc/ps-regular-file.c"
 

@@ -340,12 +340,50 @@ start_build (PsSeriesPane *self, BuildJob *j)
   g_task_run_in_thread (task, build_thread);
 }
 
+/* Checkpoints without the shown tensor (missing) and with it in another shape than where it first
+ * appears (reshaped). */
+static void
+count_absent (PsSeriesPane *self, guint *missing, guint *reshaped)
+{
+  *missing = *reshaped = 0;
+  for (guint i = 0; i < n_steps (self); i++)
+    switch (ps_checkpoint_series_get_presence (self->series, i, (guint) self->tensor))
+      {
+      case PS_SERIES_MISSING: (*missing)++; break;
+      case PS_SERIES_SHAPE_CHANGED: (*reshaped)++; break;
+      default: break;
+      }
+}
+
+/* What the page says when the shown tensor is not in checkpoint `step` (NULL: it is there). */
+static char *
+missing_text (PsSeriesPane *self, guint step)
+{
+  if (ps_checkpoint_series_get_presence (self->series, step, (guint) self->tensor) != PS_SERIES_MISSING)
+    return NULL;
+  guint missing, reshaped;
+  count_absent (self, &missing, &reshaped);
+  g_autofree char *where = step_name (self, step);
+  return g_strdup_printf (_("%s is not in %s (%s): it is in %u of the %u checkpoints"),
+                          ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor), where,
+                          ps_checkpoint_series_get_label (self->series, step), n_steps (self) - missing, n_steps (self));
+}
+
 static void
 build_at_step (PsSeriesPane *self, int page)
 {
   g_autofree char *where = step_name (self, self->step);
   const char *label = ps_checkpoint_series_get_label (self->series, self->step);
   BuildJob *j;
+  int other = page == P_DIFFERENCE ? resolved_compare (self) : -1;
+  g_autofree char *absent = missing_text (self, self->step);
+  if (absent == NULL && other >= 0)
+    absent = missing_text (self, (guint) other);
+  if (absent != NULL)
+    {
+      set_message (self, page, absent);
+      return;
+    }
   if (page == P_DIFFERENCE)
     {
       int c = resolved_compare (self);
@@ -416,6 +454,14 @@ build_over_series (PsSeriesPane *self, int page)
                               : _("position");
   j->subtitle = skipped ? g_strdup_printf (_("%u checkpoints by %s · %u with another shape left out"), n, by, skipped)
                         : g_strdup_printf (_("%u checkpoints by %s"), n, by);
+  guint missing, reshaped;
+  count_absent (self, &missing, &reshaped);
+  if (missing > 0)
+    {
+      g_autofree char *more = g_strdup_printf (_("%s · missing from %u"), j->subtitle, missing);
+      g_free (j->subtitle);
+      j->subtitle = g_steal_pointer (&more);
+    }
   if (n > j->steps->len)
     {
       g_autofree char *more = g_strdup_printf (_("%s · %u of them drawn"), j->subtitle, j->steps->len);
@@ -486,6 +532,20 @@ build_norms (PsSeriesPane *self)
       g_array_index (self->chart_steps, int64_t, i) = i;
   g_autofree char *subtitle = g_strdup_printf (_("L2 norm and relative change ‖x_t − x_t−1‖ / ‖x_t−1‖ over %u checkpoints"),
                                                n_steps (self));
+  guint missing, reshaped;
+  count_absent (self, &missing, &reshaped);
+  if (missing > 0)
+    {
+      g_autofree char *more = g_strdup_printf (_("%s · missing from %u"), subtitle, missing);
+      g_free (subtitle);
+      subtitle = g_steal_pointer (&more);
+    }
+  if (reshaped > 0)
+    {
+      g_autofree char *more = g_strdup_printf (_("%s · %u with another shape (no relative change there)"), subtitle, reshaped);
+      g_free (subtitle);
+      subtitle = g_steal_pointer (&more);
+    }
   PsNormChartOptions opts;
   ps_norm_chart_options_init (&opts);
   opts.title = name;

@@ -104,16 +104,20 @@ ps_cli_cmd_series (int argc, char **argv)
         }
       g_autoptr (GPtrArray) tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
       g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
-      guint first_shape_step = G_MAXUINT;
+      guint first_shape_step = G_MAXUINT, missing = 0, reshaped = 0;
       for (guint i = 0; i < ns; i++)
         {
           PsSeriesPresence p = ps_checkpoint_series_get_presence (s, i, (guint) k);
           if (p == PS_SERIES_MISSING)
-            continue;
+            {
+              missing++;
+              continue;
+            }
           if (p == PS_SERIES_SHAPE_CHANGED)
             {
               fprintf (stderr, "note: %s has another shape in %s; left out\n", param,
                        ps_checkpoint_series_get_label (s, i));
+              reshaped++;
               continue;
             }
           PsTensor *t = ps_checkpoint_series_load (s, i, (guint) k, &error);
@@ -125,10 +129,26 @@ ps_cli_cmd_series (int argc, char **argv)
           int64_t order = ps_checkpoint_series_get_order_value (s, i);
           g_array_append_val (steps, order);
         }
-      g_autofree char *subtitle = g_strdup_printf ("%u checkpoints by %s, %s … %s", tensors->len,
-                                                   ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (s)),
-                                                   ps_checkpoint_series_get_label (s, 0),
-                                                   ps_checkpoint_series_get_label (s, ns - 1));
+      /* the x axis: the step or epoch numbers when they increase, else the checkpoints' positions
+       * (as the app's series window) */
+      PsSeriesOrder order = ps_checkpoint_series_get_order (s);
+      gboolean increasing = order == PS_SERIES_ORDER_STEP || order == PS_SERIES_ORDER_EPOCH;
+      for (guint i = 1; i < steps->len; i++)
+        if (g_array_index (steps, int64_t, i) <= g_array_index (steps, int64_t, i - 1))
+          increasing = FALSE;
+      if (!increasing)
+        for (guint i = 0; i < steps->len; i++)
+          g_array_index (steps, int64_t, i) = i;
+      o.step_name = increasing ? ps_checkpoint_series_order_name (order) : "checkpoint";
+      GString *sub = g_string_new (NULL);
+      g_string_printf (sub, "%u checkpoints by %s, %s … %s", tensors->len,
+                       increasing ? ps_checkpoint_series_order_name (order) : "position",
+                       ps_checkpoint_series_get_label (s, 0), ps_checkpoint_series_get_label (s, ns - 1));
+      if (missing > 0)
+        g_string_append_printf (sub, " · missing from %u", missing);
+      if (reshaped > 0)
+        g_string_append_printf (sub, " · %u with another shape left out", reshaped);
+      g_autofree char *subtitle = g_string_free (sub, FALSE);
       g_autoptr (PsFigure) fig = ps_figure_new_for_series ((PsTensor *const *) tensors->pdata, (const int64_t *) steps->data,
                                                            tensors->len, ps_checkpoint_series_get_tensor_name (s, (guint) k),
                                                            subtitle, &o, &error);

@@ -1033,3 +1033,9 @@ ps_figure_get_title (PsFigure *fig)
 {
   return fig->title;
 }
+
+const char *
+ps_figure_get_subtitle (PsFigure *fig)
+{
+  return fig->subtitle ? fig->subtitle : "";
+}

@@ -107,6 +107,8 @@ gboolean    ps_figure_export       (PsFigure *fig, const char *path, double widt
                                     double scale, double dpi, GError **error);
 /* Title of the figure, e.g. "0.weight [5, 10]". */
 const char *ps_figure_get_title    (PsFigure *fig);
+/* The line under the title: where the values come from ("epoch 3 · epoch_003.pt"; "" if none). */
+const char *ps_figure_get_subtitle (PsFigure *fig);
 /* The tensor drawn (for a difference, the difference; small multiples: the first); no ref. */
 PsTensor   *ps_figure_get_tensor   (PsFigure *fig);
 

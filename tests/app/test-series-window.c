@@ -10,6 +10,7 @@
 #include "ps-checkpoint-window.h"
 #include "ps-figure.h"
 #include "ps-checkpoint-summary.h"
+#include "ps-safetensors.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -1074,6 +1075,127 @@ test_open_chooser (void)
   g_rmdir (tmp);
 }
 
+/* A tensor missing from some checkpoints, and one whose shape changes, are shown as such: the
+ * optimizer's state is not in epoch 0 of the real run (saved before the first step); a folder
+ * whose third checkpoint (safetensors) has 0.bias in another shape and no 2.weight. */
+static void
+test_missing_and_reshaped (void)
+{
+  g_autofree char *dir = series_dir ();
+  PsCheckpointWindow *cw = open_folder (dir);
+  PsSeriesPane *pane = ps_checkpoint_window_get_series_pane (cw);
+  g_assert_true (ps_checkpoint_window_select_path (cw, "optimizer.state.0.exp_avg"));
+  iterate ();
+  g_autoptr (PsTensor) e5 = read_tensor ("epoch_005.pt", "optimizer.state.0.exp_avg");
+  assert_same_values (ps_figure_get_tensor (figure (pane, "heatmap")), e5);
+  /* at epoch 0 it is not there: said, nothing drawn (not an error about reading the file) */
+  ps_series_pane_set_step (pane, 0);
+  iterate ();
+  g_assert_null (figure (pane, "heatmap"));
+  g_assert_cmpstr (message (pane, "heatmap"), ==,
+                   "optimizer.state.0.exp_avg is not in epoch 0 (epoch_000.pt): it is in 5 of the 6 checkpoints");
+  g_assert_null (figure (pane, "histogram"));
+  g_assert_nonnull (strstr (message (pane, "histogram"), "is not in epoch 0"));
+  ps_series_pane_set_page (pane, "heatmap");
+  screenshot (GTK_WIDGET (cw), "series-missing-heatmap.png");
+  /* compared with epoch 0 from epoch 2: also said */
+  ps_series_pane_set_step (pane, 2);
+  ps_series_pane_set_compare (pane, 0);
+  iterate ();
+  g_assert_null (figure (pane, "difference"));
+  g_assert_nonnull (strstr (message (pane, "difference"), "is not in epoch 0 (epoch_000.pt)"));
+  ps_series_pane_set_compare (pane, 1);
+  iterate ();
+  g_assert_nonnull (figure (pane, "difference"));
+  /* bands and norms over the 5 checkpoints that have it, saying that one lacks it */
+  PsFigure *bands = figure (pane, "bands");
+  g_assert_nonnull (bands);
+  g_assert_cmpstr (ps_figure_get_subtitle (bands), ==, "5 checkpoints by epoch · missing from 1");
+  g_assert_cmpuint (page_ink (pane, "bands"), >, 1000);
+  wait_idle (pane);
+  guint n = 0;
+  const double *norms = ps_series_pane_get_norms (pane, &n);
+  g_assert_cmpuint (n, ==, 6);
+  g_assert_true (isnan (norms[0]));
+  g_assert_false (isnan (norms[1]));
+  PsFigure *nf = figure (pane, "norms");
+  g_assert_nonnull (nf);
+  g_assert_nonnull (strstr (ps_figure_get_subtitle (nf), "over 6 checkpoints · missing from 1"));
+  g_assert_cmpuint (page_ink (pane, "norms"), >, 1000);
+  screenshot (GTK_WIDGET (cw), "series-missing-norms.png");
+  gtk_window_destroy (GTK_WINDOW (cw));
+  iterate ();
+
+  /* epochs 0 and 1 as torch saved them, epoch 2 as safetensors with 0.bias of 7 values, no 2.* */
+  g_autofree char *tmp = g_dir_make_tmp ("ps-series-mixed-XXXXXX", NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("epoch_%03u.pt", i);
+      g_autofree char *from = fixture (name);
+      g_autofree char *to = g_build_filename (tmp, name, NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (from, &data, &len, NULL));
+      g_assert_true (g_file_set_contents (to, data, (gssize) len, NULL));
+    }
+  g_autoptr (PsTensor) w = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 16, 2, NULL);
+  g_autoptr (PsTensor) b = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 7, NULL);
+  for (int j = 0; j < 32; j++)
+    ps_tensor_f32 (w)[j] = (float) j;
+  for (int j = 0; j < 7; j++)
+    ps_tensor_f32 (b)[j] = (float) j - 3.f;
+  const char *names[] = { "0.weight", "0.bias" };
+  PsTensor *ts[] = { w, b };
+  g_autoptr (GHashTable) md = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (md, "epoch", "2");
+  g_autofree char *st = g_build_filename (tmp, "epoch_002.safetensors", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_safetensors_write (st, 2, names, ts, md, &error));
+  g_assert_no_error (error);
+  cw = open_folder (tmp);
+  pane = ps_checkpoint_window_get_series_pane (cw);
+  g_assert_cmpuint (ps_series_pane_get_n_steps (pane), ==, 3);
+  g_assert_true (ps_checkpoint_window_select_path (cw, "0.bias"));
+  iterate ();
+  /* the newest has it in its own shape: drawn as it is */
+  PsFigure *heat = figure (pane, "heatmap");
+  g_assert_nonnull (heat);
+  assert_same_values (ps_figure_get_tensor (heat), b);
+  /* bands over the checkpoints of its first shape, saying one has another */
+  bands = figure (pane, "bands");
+  g_assert_nonnull (bands);
+  g_assert_cmpstr (ps_figure_get_subtitle (bands), ==, "2 checkpoints by epoch · 1 with another shape left out");
+  g_assert_cmpint (ps_figure_get_tensor (bands)->numel, ==, 16);
+  g_assert_cmpuint (page_ink (pane, "bands"), >, 1000);
+  screenshot (GTK_WIDGET (cw), "series-reshaped-bands.png");
+  wait_idle (pane);
+  const double *rel = ps_series_pane_get_rel_changes (pane, &n);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_false (isnan (rel[1]));
+  g_assert_true (isnan (rel[2]));
+  nf = figure (pane, "norms");
+  g_assert_nonnull (nf);
+  g_assert_nonnull (strstr (ps_figure_get_subtitle (nf), "1 with another shape (no relative change there)"));
+  /* 2.weight is not in the newest checkpoint */
+  ps_series_pane_set_tensor (pane, "2.weight");
+  iterate ();
+  g_assert_null (figure (pane, "heatmap"));
+  g_assert_cmpstr (message (pane, "heatmap"), ==,
+                   "2.weight is not in epoch 2 (epoch_002.safetensors): it is in 2 of the 3 checkpoints");
+  bands = figure (pane, "bands");
+  g_assert_nonnull (bands);
+  g_assert_cmpstr (ps_figure_get_subtitle (bands), ==, "2 checkpoints by epoch · missing from 1");
+  gtk_window_destroy (GTK_WINDOW (cw));
+  iterate ();
+  g_autoptr (GDir) d = g_dir_open (tmp, 0, NULL);
+  for (const char *f; (f = g_dir_read_name (d)) != NULL;)
+    {
+      g_autofree char *p = g_build_filename (tmp, f, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1104,6 +1226,7 @@ main (int argc, char **argv)
   g_test_add_func ("/series-window/statistics-worker", test_statistics_worker);
   g_test_add_func ("/series-window/axis-label", test_axis_label);
   g_test_add_func ("/series-window/drop", test_drop);
+  g_test_add_func ("/series-window/missing-and-reshaped", test_missing_and_reshaped);
 #endif
   int ret = g_test_run ();
   g_object_unref (app);

@@ -1607,20 +1607,7 @@ test_teach_actions (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
-/* GTK 4.8's own file chooser (no portal) leaves allocations LeakSanitizer reports at exit
- * (libcloudproviders, its asynchronous folder queries): the tests that open it skip under LSan. */
-static gboolean
-chooser_leaks_under_lsan (void)
-{
-  const char *o = g_getenv ("ASAN_OPTIONS");
-  if (o != NULL && strstr (o, "detect_leaks=1") != NULL)
-    {
-      g_test_skip ("GTK 4.8's file chooser leaks under LeakSanitizer (not the app's memory)");
-      return TRUE;
-    }
-  return FALSE;
-}
-
+#ifdef PS_TEST_CHOOSER   /* test-training-chooser only (tests/meson.build) */
 /* The file chooser GTK shows when no portal answers (it appears after the portal check fails),
  * or NULL after 20 s. */
 static gpointer
@@ -1657,8 +1644,6 @@ find_action_widget (GtkWidget *w, const char *action)
 static void
 test_export_frames_button (void)
 {
-  if (chooser_leaks_under_lsan ())
-    return;
   PsWindow *w = new_window ("train-xor");
   PsTrainingPage *page = w->training_page;
   ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
@@ -1735,8 +1720,6 @@ test_export_frames_button (void)
 static void
 test_dialog_chooser_lifetime (void)
 {
-  if (chooser_leaks_under_lsan ())
-    return;
   PsWindow *w = new_window ("train-xor");
   g_action_group_activate_action (G_ACTION_GROUP (w), "train", NULL);
   iterate ();
@@ -1776,6 +1759,7 @@ test_dialog_chooser_lifetime (void)
   g_assert_null (find_dialog (GTK_TYPE_FILE_CHOOSER_DIALOG));    /* the chooser went with it */
   gtk_window_destroy (GTK_WINDOW (w));
 }
+#endif
 
 int
 main (int argc, char **argv)
@@ -1794,6 +1778,12 @@ main (int argc, char **argv)
   adw_init ();
   app = ps_application_new ();
   g_application_register (G_APPLICATION (app), NULL, NULL);
+#ifdef PS_TEST_CHOOSER
+  /* test-training-chooser (tests/meson.build): the tests that open GTK's own file chooser, alone in
+   * a binary run with tests/lsan-chooser.supp, as test-open-chooser */
+  g_test_add_func ("/training/export-frames-button", test_export_frames_button);
+  g_test_add_func ("/training/dialog-chooser-lifetime", test_dialog_chooser_lifetime);
+#else
   g_test_add_func ("/training/live-pause-cancel", test_live_pause_cancel);
   g_test_add_func ("/training/scrub-matches-cli-and-views", test_scrub_matches_cli_and_views);
   g_test_add_func ("/training/file-dataset", test_file_dataset);
@@ -1811,8 +1801,7 @@ main (int argc, char **argv)
   g_test_add_func ("/training/scenario-lazy-then-train", test_scenario_lazy_then_train);
   g_test_add_func ("/training/teach-actions", test_teach_actions);
   g_test_add_func ("/training/fashion-templates", test_fashion_templates);
-  g_test_add_func ("/training/export-frames-button", test_export_frames_button);
-  g_test_add_func ("/training/dialog-chooser-lifetime", test_dialog_chooser_lifetime);
+#endif
   int ret = g_test_run ();
   g_object_unref (app);
   return ret;

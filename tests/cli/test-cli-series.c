@@ -82,11 +82,49 @@ test_inspect_torch (void)
   g_assert_nonnull (strstr (wa.out, "2.running_var"));
 }
 
+/* What a picture says (pdftotext of a PDF export): a tensor missing from a checkpoint is said so in
+ * the subtitle, and the x axis is titled by what orders the series (epoch); the CSV marks it
+ * missing there. */
+static void
+test_missing_said (void)
+{
+  g_autofree char *dir = pt ("series", NULL);
+  g_auto (Result) csv = { 0 };
+  run (&csv, "series", dir, "--csv", NULL);
+  g_assert_cmpint (csv.status, ==, 0);
+  g_assert_nonnull (strstr (csv.out, "\n0,0,epoch_000.pt,optimizer.state.0.exp_avg,missing,"));
+  g_assert_nonnull (strstr (csv.out, "\n1,1,epoch_001.pt,optimizer.state.0.exp_avg,present,"));
+  g_autofree char *pdftotext = g_find_program_in_path ("pdftotext");
+  if (pdftotext == NULL)
+    {
+      g_test_skip ("pdftotext (poppler-utils, build-aux/deps) is not installed");
+      return;
+    }
+  g_autofree char *tmp = g_dir_make_tmp ("ps-cli-series-XXXXXX", NULL);
+  g_autofree char *pdf = g_build_filename (tmp, "bands.pdf", NULL);
+  g_auto (Result) b = { 0 };
+  run (&b, "series", dir, "--param", "optimizer.state.0.exp_avg", "--out", pdf, NULL);
+  g_assert_cmpint (b.status, ==, 0);
+  const char *argv[] = { pdftotext, pdf, "-", NULL };
+  g_autofree char *text = NULL;
+  int status = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &text, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (text, "5 checkpoints by epoch, epoch_000.pt … epoch_005.pt · missing from 1"));
+  g_auto (GStrv) words = g_strsplit_set (text, " \n", -1);
+  g_assert_true (g_strv_contains ((const char *const *) words, "epoch"));
+  g_assert_false (g_strv_contains ((const char *const *) words, "step"));
+  g_unlink (pdf);
+  g_rmdir (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli-series/series", test_series);
   g_test_add_func ("/cli-series/inspect-torch", test_inspect_torch);
+  g_test_add_func ("/cli-series/missing-said", test_missing_said);
   return g_test_run ();
 }

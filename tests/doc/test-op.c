@@ -719,6 +719,45 @@ test_load_torch (void)
   assert_unchanged (s, snap);
   snapshot_free (snap);
   ps_state_unref (s);
+  g_clear_error (&error);
+
+  /* the model of a training checkpoint (gen_pt.py's MLP: fc1, bn, act, fc2) loads from its
+   * nested state dict — under 'model' (SGD checkpoint) and 'model_state_dict' (Adam) — with every
+   * parameter and BatchNorm buffer equal to the file's, the optimizer state left aside */
+  static const char *const ckpts[][2] = { { "checkpoint_sgd.pt", "model." }, { "checkpoint_adam.pt", "model_state_dict." } };
+  static const char *const keys[] = { "fc1.weight", "fc1.bias", "bn.weight", "bn.bias", "bn.running_mean",
+                                      "bn.running_var", "bn.num_batches_tracked", "fc2.weight", "fc2.bias" };
+  PsState *m = ps_state_new (1, PS_FLAVOUR_AVX2, "m");
+  m = step (m, "{\"op\": \"module\", \"id\": \"fc1\", \"type\": \"Linear\", \"args\": {\"in_features\": 4, \"out_features\": 6}}");
+  m = step (m, "{\"op\": \"module\", \"id\": \"bn\", \"type\": \"BatchNorm1d\", \"args\": {\"num_features\": 6}}");
+  m = step (m, "{\"op\": \"module\", \"id\": \"act\", \"type\": \"ReLU\"}");
+  m = step (m, "{\"op\": \"module\", \"id\": \"fc2\", \"type\": \"Linear\", \"args\": {\"in_features\": 6, \"out_features\": 3}}");
+  m = step (m, "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\", \"class\": \"MLP\", "
+               "\"children\": {\"fc1\": \"fc1\", \"bn\": \"bn\", \"act\": \"act\", \"fc2\": \"fc2\"}}");
+  for (guint i = 0; i < G_N_ELEMENTS (ckpts); i++)
+    {
+      g_autofree char *cp = g_build_filename (dir, ckpts[i][0], NULL);
+      g_autoptr (PsTorchFile) tf = ps_torch_file_open (cp, PS_TORCH_OPEN_STRICT, &error);
+      g_assert_no_error (error);
+      g_autofree char *json = g_strdup_printf ("{\"op\": \"load\", \"target\": \"m\", \"file\": \"%s\"}", ckpts[i][0]);
+      PsState *ml = step_ctx (m, json, &ctx, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (ml);
+      for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+        {
+          g_autofree char *stored = g_strconcat (ckpts[i][1], keys[k], NULL);
+          g_autofree char *target = g_strconcat ("m.", keys[k], NULL);
+          g_autoptr (PsTensor) want = ps_torch_file_load (tf, stored, &error);
+          g_assert_no_error (error);
+          PsParam *p = param (ml, target);
+          if (!ps_tensor_equal (p->value, want))
+            g_error ("%s: %s differs from the file's %s", ckpts[i][0], target, stored);
+          if (k == 0)   /* it did change something: the constructor's values were other ones */
+            g_assert_false (ps_tensor_equal (param (m, target)->value, want));
+        }
+      ps_state_unref (ml);
+    }
+  ps_state_unref (m);
 }
 
 int
