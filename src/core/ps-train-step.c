@@ -2,6 +2,8 @@
 #include "ps-train-step.h"
 #include "ps-clip-grad.h"
 
+#include <math.h>
+
 static int64_t
 count_correct (const PsTensor *out, const PsTensor *y)
 {
@@ -34,6 +36,14 @@ ps_train_step_full (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimiz
                     PsGenerator *gen, gboolean clipping, double clip, PsFlavour flavour, PsTrainStepResult *result,
                     GError **error)
 {
+  return ps_train_step_measure (model, tape, loss, opt, xb, yb, gen, clipping, clip, TRUE, flavour, result, error);
+}
+
+gboolean
+ps_train_step_measure (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimizer *opt, PsTensor *xb,
+                       PsTensor *yb, PsGenerator *gen, gboolean clipping, double clip, gboolean measure,
+                       PsFlavour flavour, PsTrainStepResult *result, GError **error)
+{
   if (!ps_optimizer_zero_grad (opt, model, FALSE, error))
     return FALSE;
   g_autoptr (PsTensor) out = ps_tape_forward (tape, model, xb, gen, error);
@@ -43,13 +53,13 @@ ps_train_step_full (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimiz
   g_autoptr (PsTensor) l = ps_loss_compute_full (loss, out, ps_loss_input_swapped (model, out), yb, &gout, error);
   if (l == NULL || !ps_tape_backward (tape, gout, error))
     return FALSE;
-  float total = 0.0f;
+  float total = NAN;
   if (clipping)
     {
       if (!ps_clip_grad_norm_full (model, clip, flavour, &total, error))
         return FALSE;
     }
-  else
+  else if (measure)
     {
       g_autoptr (GPtrArray) items = ps_module_named_parameters (model);
       g_autofree float *norms = g_new (float, items->len + 1);
@@ -66,7 +76,7 @@ ps_train_step_full (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimiz
     return FALSE;
   result->loss = ps_tensor_cf32 (l)[0];
   result->grad_norm = total;
-  result->correct = count_correct (out, yb);
+  result->correct = measure ? count_correct (out, yb) : -1;
   result->count = xb->shape[0];
   return TRUE;
 }

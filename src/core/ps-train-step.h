@@ -34,5 +34,10 @@ gboolean ps_train_step (PsModule *model, PsTape *tape, const PsLoss *loss, PsOpt
 gboolean ps_train_step_full (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimizer *opt,
                              PsTensor *xb, PsTensor *yb, PsGenerator *gen, gboolean clipping, double clip,
                              PsFlavour flavour, PsTrainStepResult *result, GError **error);
+/* ps_train_step_full; without `measure` the result's grad_norm (when not clipping) and correct are
+ * not computed (NaN and -1) — the same step, for the steps a train op does not record. */
+gboolean ps_train_step_measure (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimizer *opt,
+                                PsTensor *xb, PsTensor *yb, PsGenerator *gen, gboolean clipping, double clip,
+                                gboolean measure, PsFlavour flavour, PsTrainStepResult *result, GError **error);
 
 G_END_DECLS

@@ -1164,10 +1164,12 @@ moments (const float *x, int64_t n, double *mean, double *std)
   *std = n > 1 ? sqrt (q / (double) (n - 1)) : 0.0;
 }
 
-/* Per-parameter and per-layer statistics of one step. before: the parameter values before it. */
+/* Per-parameter and per-layer statistics of one step. before: the parameter values before it.
+ * A parameter's gradient norm is torch.norm(p.grad) at the recipe's flavour and this process's ATen
+ * capability, as clip_grad_norm_ computes it (ps-clip-grad.c). */
 static void
 record_stats (PsTrainRecord *r, const char *model_id, PsModule *model, GHashTable *before, const PsTape *tape,
-              GHashTable *module_paths)
+              GHashTable *module_paths, PsFlavour flavour)
 {
   g_autoptr (GPtrArray) items = ps_module_named_parameters (model);
   for (guint i = 0; i < items->len; i++)
@@ -1177,7 +1179,7 @@ record_stats (PsTrainRecord *r, const char *model_id, PsModule *model, GHashTabl
       PsTensor *old = g_hash_table_lookup (before, it->param);
       const PsTensor *v = it->param->value;
       if (it->param->grad != NULL)
-        s.grad_norm = ps_grad_norm2 (ps_tensor_cf32 (it->param->grad), it->param->grad->numel);
+        s.grad_norm = ps_grad_norm2_flavour (ps_tensor_cf32 (it->param->grad), it->param->grad->numel, flavour);
       if (old != NULL && v != NULL && old->numel == v->numel)
         {
           g_autofree float *d = g_new (float, MAX (v->numel, 1));
@@ -1532,8 +1534,9 @@ train_loop (PsState *state, TrainRun *run, int64_t from, int64_t to, PsTrainLog 
       const double lr = ps_optimizer_get_lr (run->o->optimizer);
       PsTrainStepResult res;
       const PsCallKwargs *old_kw = ps_call_kwargs_set (run->kwargs);
-      const gboolean stepped = ps_train_step_full (run->model, tape, &run->loss, run->o->optimizer, xb, yb, &state->gen,
-                                                   run->clipping, run->clip, state->gen.flavour, &res, error);
+      const gboolean stepped = ps_train_step_measure (run->model, tape, &run->loss, run->o->optimizer, xb, yb,
+                                                      &state->gen, run->clipping, run->clip, rec, state->gen.flavour,
+                                                      &res, error);
       ps_call_kwargs_set (old_kw);
       if (!stepped)
         {
@@ -1567,7 +1570,7 @@ train_loop (PsState *state, TrainRun *run, int64_t from, int64_t to, PsTrainLog 
           r->accuracy = res.correct >= 0 ? (double) res.correct / (double) res.count : NAN;
           r->lr = lr;
           r->grad_norm = res.grad_norm;
-          record_stats (r, run->model_id, run->model, before, tape, module_paths);
+          record_stats (r, run->model_id, run->model, before, tape, module_paths, state->gen.flavour);
           r->state = ps_state_clone (state, NULL);
           g_ptr_array_add (log->records, r);
           if (record_fn != NULL)

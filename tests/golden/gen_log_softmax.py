@@ -6,15 +6,19 @@ Writes tests/data/log-softmax-golden.json: the format of tests/golden/layer_case
 errors, reprs) plus "backward": [case], each
   {"name", "capability": "avx2"|"default"|"avx512", "args", "seed", "shape", "scale",
    "x", "y", "gy", "gx"}
-made by
+tensors of up to 16 elements as in layer_cases.py (big-endian float32 hex), larger ones as
+{"shape", "sha256"} of the little-endian float32 bytes (as gen_backward.py does above its limit: x
+and gy are replayed from the seed, y and gx are compared whole), made by
   torch.manual_seed(seed); m = nn.LogSoftmax(**args); x = (torch.randn(shape) * scale).requires_grad_()
   y = m(x); gy = torch.randn(y.shape); y.backward(gy)      (gx = x.grad)
 once per ATEN_CPU_CAPABILITY (a child interpreter each for "default" and "avx512": torch reads the
 variable once at start). Row lengths cover every residue modulo 8 and 16 (the vector lanes of the
 last-dim kernels); other dims run host_softmax's scalar code with a double accumulator.
 """
+import hashlib
 import json
 import os
+import struct
 import subprocess
 import sys
 
@@ -24,6 +28,15 @@ import torch.nn as nn
 from layer_cases import Fixture, enc
 
 torch.set_num_threads(1)
+
+
+def enc_compact(t, big=16):
+    """enc(), or for more than `big` elements {"shape", "sha256"} of the little-endian float32 bytes."""
+    t = t.detach().contiguous()
+    if t.numel() <= big:
+        return enc(t)
+    b = struct.pack('<%df' % t.numel(), *t.reshape(-1).tolist())
+    return {'shape': list(t.shape), 'sha256': hashlib.sha256(b).hexdigest()}
 
 
 def backward_cases(cap):
@@ -40,7 +53,8 @@ def backward_cases(cap):
         gy = torch.randn(y.shape)
         y.backward(gy)
         out.append({'name': '%s %s' % (cap, name), 'capability': cap, 'args': args, 'seed': seed, 'shape': shape,
-                    'scale': scale, 'x': enc(x), 'y': enc(y), 'gy': enc(gy), 'gx': enc(x.grad)})
+                    'scale': scale, 'x': enc_compact(x), 'y': enc_compact(y), 'gy': enc_compact(gy),
+                    'gx': enc_compact(x.grad)})
 
     for i, n in enumerate([1, 2, 3, 5, 7, 8, 9, 10, 15, 16, 17, 23, 24, 31, 32, 33, 37, 47, 100, 200]):
         case('last %d' % n, {'dim': 1}, [3, n], seed=10 + i, scale=2.0)
