@@ -1,6 +1,7 @@
 /* ps-checkpoint-item.c — see ps-checkpoint-item.h. */
 #include "ps-config.h"
 #include "ps-checkpoint-item.h"
+#include "ps-count-text.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -169,7 +170,7 @@ ps_checkpoint_item_get_property (GObject *object, guint id, GValue *value, GPara
     case PROP_DTYPE: g_value_set_string (value, self->dtype); break;
     case PROP_DTYPE_LABEL: g_value_take_string (value, ps_checkpoint_item_get_dtype_label (self)); break;
     case PROP_SHAPE: g_value_set_string (value, self->shape); break;
-    case PROP_COUNT: g_value_take_string (value, g_strdup_printf ("%" PRId64, self->node->numel)); break;
+    case PROP_COUNT: g_value_take_string (value, ps_count_text (self->node->numel)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec); break;
     }
 }

@@ -1,6 +1,7 @@
 /* ps-figure-page.c — see ps-figure-page.h. */
 #include "ps-config.h"
 #include "ps-figure-page.h"
+#include "ps-count-text.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -69,8 +70,10 @@ ps_figure_page_set_figure (PsFigurePage *self, PsFigure *fig, const char *what, 
       PsStats st;
       ps_stats_compute (t, &st);
       g_autofree char *shape = ps_tensor_shape_string (t);
-      g_autofree char *numbers = g_strdup_printf (_("shape %s, %" PRId64 " values from %.4g to %.4g, mean %.4g, std %.4g"),
-                                                  shape, st.count, st.min, st.max, st.mean, st.std);
+      g_autofree char *count = ps_count_text (st.count);
+      g_autofree char *numbers = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "shape %s, %s value from %.4g to %.4g, mean %.4g, std %.4g",
+                                                               "shape %s, %s values from %.4g to %.4g, mean %.4g, std %.4g",
+                                                               (gulong) st.count), shape, count, st.min, st.max, st.mean, st.std);
       g_autofree char *description = context ? g_strdup_printf ("%s: %s", context, numbers) : g_strdup (numbers);
       set_accessible (self, label, description);
     }

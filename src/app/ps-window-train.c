@@ -226,7 +226,8 @@ on_export_frames_response (GtkNativeDialog *chooser, int response, PsWindow *sel
         ps_window_show_error (self, error->message);
       else
         {
-          g_autofree char *msg = g_strdup_printf (_("Exported %u frames to %s"), frames, path);
+          g_autofree char *msg = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u frame to %s", "Exported %u frames to %s", frames),
+                                                  frames, path);
           ps_window_toast (self, msg);
         }
     }

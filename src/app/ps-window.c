@@ -2,6 +2,7 @@
  * (heatmap, histogram, over time, difference, explanation) and the timeline. Commands live in
  * ps-window-actions.c. */
 #include "ps-config.h"
+#include "ps-count-text.h"
 #include "ps-window-private.h"
 
 #include <glib/gi18n.h>
@@ -196,8 +197,11 @@ rebuild_tree (PsWindow *self)
       int lazy = 0;
       int64_t n = ps_module_count_parameters (root, &lazy);
       g_autoptr (GPtrArray) sd = ps_module_state_dict (root);
-      g_autofree char *text = g_strdup_printf (_("%" PRId64 " parameters (shared ones counted once); "
-                                                  "the state dict lists %u entries"), n, sd->len);
+      g_autofree char *num = ps_count_text (n);
+      g_autofree char *params = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s parameter (shared ones counted once)",
+                                                              "%s parameters (shared ones counted once)", (gulong) n), num);
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s; the state dict lists %u entry",
+                                                            "%s; the state dict lists %u entries", sd->len), params, sd->len);
       if (lazy > 0)
         {
           g_autofree char *more = g_strdup_printf (_("%s; %d uninitialized (lazy)"), text, lazy);

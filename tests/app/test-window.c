@@ -914,6 +914,21 @@ test_compare_over_steps (void)
   fig = ps_figure_page_get_figure (w->pages[PS_PAGE_COMPARE]);
   g_assert_nonnull (fig);
   g_assert_cmpstr (ps_figure_get_title (fig), ==, "linear1.weight at 2 steps side by side, each with its own value range");
+  /* one step, one tensor: singular forms ("at 1 step", "1 histogram", "1 bin"), never "1 steps" */
+  PsFigureOptions fo;
+  ps_figure_options_init (&fo);
+  fo.kind = PS_FIGURE_HISTOGRAM;
+  fo.bins = 1;
+  fo.step = 4;
+  guint one_step = 4;
+  g_autoptr (GError) ferr = NULL;
+  g_autoptr (PsFigure) at_one = ps_figure_new_multiples_over_steps (tl, "linear1.weight", &one_step, 1, &fo, TRUE, &ferr);
+  g_assert_no_error (ferr);
+  g_assert_true (g_str_has_prefix (ps_figure_get_title (at_one), "linear1.weight at 1 step side by side, one value range ["));
+  const char *one_path = "linear1.weight";
+  g_autoptr (PsFigure) one_fig = ps_figure_new_multiples (tl, &one_path, 1, &fo, FALSE, &ferr);
+  g_assert_no_error (ferr);
+  g_assert_cmpstr (ps_figure_get_title (one_fig), ==, "1 histogram side by side, each with its own value range");
   gtk_drop_down_set_selected (w->compare_of_dropdown, 0);
   gtk_drop_down_set_selected (w->compare_dropdown, 0);
   gtk_check_button_set_active (w->compare_shared, TRUE);
@@ -1934,6 +1949,31 @@ test_dialog_templates (void)
   ps_export_dialog_get_values (e, &width, &height, &scale, &dpi);
   g_assert_cmpint (width, ==, 1600);
   g_assert_cmpint (height, ==, 1000);
+  /* sizes for slides: choosing one sets the size and the pixels per unit; typing another size
+   * shows "Custom" again */
+  GtkDropDown *preset = ps_export_dialog_get_preset_dropdown (e);
+  g_assert_cmpuint (gtk_drop_down_get_selected (preset), ==, 0);
+  static const int px[][2] = { { 1920, 1080 }, { 960, 1080 }, { 1600, 1200 } };
+  for (guint i = 0; i < G_N_ELEMENTS (px); i++)
+    {
+      gtk_drop_down_set_selected (preset, i + 1);
+      ps_export_dialog_get_values (e, &width, &height, &scale, &dpi);
+      g_assert_cmpint ((int) (width * scale), ==, px[i][0]);
+      g_assert_cmpint ((int) (height * scale), ==, px[i][1]);
+      g_assert_cmpfloat (scale, ==, 2);   /* laid out at half the pixels: text twice as large */
+      g_assert_cmpuint (gtk_drop_down_get_selected (preset), ==, i + 1);
+    }
+  /* the first spin button after the drop-down in the grid is Width */
+  GtkWidget *width_spin = gtk_widget_get_next_sibling (GTK_WIDGET (preset));
+  while (width_spin != NULL && !GTK_IS_SPIN_BUTTON (width_spin))
+    width_spin = gtk_widget_get_next_sibling (width_spin);
+  g_assert_nonnull (width_spin);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (width_spin), 1234);
+  g_assert_cmpuint (gtk_drop_down_get_selected (preset), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (e));
+  /* opened again with a slide's size, it says which */
+  e = ps_export_dialog_new (GTK_WINDOW (w), 800, 600, 2, 96);
+  g_assert_cmpuint (gtk_drop_down_get_selected (ps_export_dialog_get_preset_dropdown (e)), ==, 3);
   gtk_window_destroy (GTK_WINDOW (e));
   g_assert_true (ps_window_select_path (w, "0.weight"));
   iterate ();
