@@ -141,9 +141,9 @@ show_group (PsCheckpointWindow *self, PsCheckpointItem *item)
   if (*path)
     {
       const PsCheckpointNode *node = ps_checkpoint_item_get_node (item);
-      g_autofree char *num = ps_count_text (node->numel);
+      g_autofree char *num = ps_count_text (ps_checkpoint_item_get_numel (item));
       g_autofree char *params = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s parameter", "%s parameters",
-                                                              (gulong) node->numel), num);
+                                                              (gulong) ps_checkpoint_item_get_numel (item)), num);
       g_autofree char *tensors = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u tensor", "%u tensors",
                                                                node->n_tensors), node->n_tensors);
       self->shown_summary = g_strdup_printf (_("%s: %s in %s (%s)\n\nThe whole checkpoint:\n%s"),

@@ -50,6 +50,16 @@ preset_selected (PsExportDialog *self)
   self->applying = FALSE;
 }
 
+/* Enter in a size field applies the dialog, as in every other dialog: GTK 4.8's spin buttons have
+ * no activates-default of their own, their text part has */
+static void
+activates_default (GtkSpinButton *spin)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (spin)); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_TEXT (c))
+      gtk_text_set_activates_default (GTK_TEXT (c), TRUE);
+}
+
 GtkDropDown *
 ps_export_dialog_get_preset_dropdown (PsExportDialog *self)
 {
@@ -97,4 +107,7 @@ ps_export_dialog_init (PsExportDialog *self)
   g_signal_connect_swapped (self->width_spin, "value-changed", G_CALLBACK (values_changed), self);
   g_signal_connect_swapped (self->height_spin, "value-changed", G_CALLBACK (values_changed), self);
   g_signal_connect_swapped (self->scale_spin, "value-changed", G_CALLBACK (values_changed), self);
+  GtkSpinButton *spins[] = { self->width_spin, self->height_spin, self->scale_spin, self->dpi_spin };
+  for (guint i = 0; i < G_N_ELEMENTS (spins); i++)
+    activates_default (spins[i]);
 }

@@ -929,8 +929,14 @@ on_tree_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsWindow *self)
   if (self->syncing)
     return;
   PsTreeNode *node = ps_window_get_selected_node (self);
+  const char *path = node ? ps_tree_node_get_path (node) : NULL;
+  if (g_strcmp0 (path, self->selected_path) != 0)
+    /* another tensor: its plots start whole (a zoom into the last one's corner would hide it) */
+    for (guint i = 0; i < PS_N_PLOT_PAGES; i++)
+      if (self->pages[i] != NULL)
+        ps_figure_page_reset_zoom (self->pages[i]);
   g_free (self->selected_path);
-  self->selected_path = node ? g_strdup (ps_tree_node_get_path (node)) : NULL;
+  self->selected_path = g_strdup (path);
   if (self->root_node != NULL)
     ps_tree_node_highlight_module (self->root_node,
                                    node && ps_tree_node_get_shared (node) ? ps_tree_node_get_module (node) : NULL);
