@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ps-atomic-file.h"
+#include "ps-csv.h"
 #include "ps-figure.h"
 #include "ps-figure-page.h"
 #include "ps-file-chooser.h"
@@ -810,33 +811,6 @@ on_change_activated (GtkColumnView *view, guint position, PsSeriesPane *self)
   show_change_row (self, position);
 }
 
-static void
-csv_field (GString *out, const char *f)
-{
-  if (strpbrk (f, ",\"\r\n") == NULL)
-    {
-      g_string_append (out, f);
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const char *p = f; *p; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-}
-
-static void
-csv_number (GString *out, double v)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  g_string_append_c (out, ',');
-  if (!isnan (v))
-    g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.17g", v));
-}
-
 char *
 ps_series_pane_get_changes_csv (PsSeriesPane *self)
 {
@@ -850,15 +824,19 @@ ps_series_pane_get_changes_csv (PsSeriesPane *self)
     {
       g_autoptr (PsChangeRow) r = g_list_model_get_item (m, i);
       g_string_append_printf (out, "%u,", r->rank);
-      csv_field (out, r->tensor);
-      csv_number (out, r->rel);
-      csv_number (out, r->norm_a);
-      csv_number (out, r->norm_b);
-      csv_number (out, r->diff_norm);
+      ps_csv_append_field (out, r->tensor);
       g_string_append_c (out, ',');
-      csv_field (out, la);
+      ps_csv_append_number (out, "%.17g", r->rel);
       g_string_append_c (out, ',');
-      csv_field (out, lb);
+      ps_csv_append_number (out, "%.17g", r->norm_a);
+      g_string_append_c (out, ',');
+      ps_csv_append_number (out, "%.17g", r->norm_b);
+      g_string_append_c (out, ',');
+      ps_csv_append_number (out, "%.17g", r->diff_norm);
+      g_string_append_c (out, ',');
+      ps_csv_append_field (out, la);
+      g_string_append_c (out, ',');
+      ps_csv_append_field (out, lb);
       g_string_append_c (out, '\n');
     }
   return g_string_free (out, FALSE);

@@ -17,6 +17,7 @@
 #include "ps-stats.h"
 #include "ps-error.h"
 #include "ps-train-ops.h"
+#include "ps-substep-replay.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -84,6 +85,19 @@ struct _PsTrainingPage {
   gint64 replay_started;           /* monotonic µs */
   double last_replay_ms;           /* request → picture, the last finished replay */
 
+  /* Export Over Sub-steps (ps_training_page_export_frames_async): the frames' dropped snapshots are
+   * replayed in a worker first (progress bar, Cancel Export), then the frames are drawn from them */
+  GTask *export_task;              /* ref while an export runs: the caller's */
+  GTask *export_replay;            /* ref while its replays run (progress) */
+  GHashTable *export_states;       /* record index → PsState* (ref): the replayed frames */
+  GArray *export_frames;           /* guint record indices */
+  guint export_progress_id;
+  guint records_gen;               /* bumped whenever the records are indexed again */
+  GtkWidget *export_box;
+  GtkProgressBar *export_progress;
+  GtkButton *export_cancel_button;
+  GtkWidget *controls_row;
+
   /* the figure of the current view */
   PsTrainingView view;
   GArray *loss, *acc, *lr, *ratio_g, *ratio_u;
@@ -135,6 +149,7 @@ forget_replayed (PsTrainingPage *self)
 static void
 clear_records (PsTrainingPage *self)
 {
+  self->records_gen++;
   cancel_replay (self);
   forget_replayed (self);
   g_ptr_array_set_size (self->records, 0);
@@ -284,6 +299,9 @@ record_state (PsTrainingPage *self, guint i, gboolean *pending)
 {
   *pending = FALSE;
   PsState *st = self->states->pdata[i];
+  if (st != NULL)
+    return ps_state_ref (st);
+  st = self->export_states ? g_hash_table_lookup (self->export_states, GUINT_TO_POINTER (i)) : NULL;
   if (st != NULL)
     return ps_state_ref (st);
   st = g_hash_table_lookup (self->replayed, GUINT_TO_POINTER (i));
@@ -911,7 +929,7 @@ rebuild (PsTrainingPage *self)
   g_clear_pointer (&self->shown_state, ps_state_unref);
   self->shown_state = want;
   self->pic_index = self->shown;
-  gtk_widget_set_sensitive (GTK_WIDGET (self->sub_scale), self->monitor == NULL && n > 1);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sub_scale), self->monitor == NULL && n > 1 && self->export_task == NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button), self->monitor != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), self->monitor != NULL);
   update_params (self);
@@ -1037,48 +1055,47 @@ draw_frame (cairo_t *cr, double width, double height, guint frame, gpointer data
                  fx->frames[frame] + 1, self->empty_text ? self->empty_text : "no figure");
 }
 
-gboolean
-ps_training_page_export_frames (PsTrainingPage *self, const char *path, guint from, guint to, guint every,
-                                double width, double height, guint delay_cs, guint *n_frames, GError **error)
+/* The frames (record indices) of an export, checked: NULL and the error when it cannot be made. */
+static GArray *
+export_plan (PsTrainingPage *self, const char *path, guint from, guint to, guint every, GError **error)
 {
-  g_return_val_if_fail (PS_IS_TRAINING_PAGE (self) && path != NULL, FALSE);
   guint n = self->records->len;
   if (self->monitor != NULL || n == 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, self->monitor ? "wait for the run to finish"
                                                                               : "no recorded sub-steps to export");
-      return FALSE;
+      return NULL;
     }
   if (!self->have_figure)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to export: %s",
                    self->empty_text ? self->empty_text : "no figure");
-      return FALSE;
-    }
-  to = MIN (to, n - 1);
-  every = MAX (every, 1);
-  if (from > to)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "sub-steps %u to %u: the range is empty", from + 1, to + 1);
-      return FALSE;
-    }
-  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (guint));
-  for (guint64 i = from; i <= to; i += every)
-    {
-      guint f = (guint) i;
-      g_array_append_val (frames, f);
-    }
-  if (g_array_index (frames, guint, frames->len - 1) != to)
-    g_array_append_val (frames, to);
-  if (frames->len > PS_TRAINING_MAX_FRAMES)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "%u frames: at most %d (record fewer sub-steps or export every k-th)", frames->len,
-                   PS_TRAINING_MAX_FRAMES);
-      return FALSE;
+      return NULL;
     }
   const char *dot = strrchr (path, '.');
   g_autofree char *ext = dot ? g_ascii_strdown (dot + 1, -1) : g_strdup ("");
+  if (strcmp (ext, "gif") != 0 && strcmp (ext, "pdf") != 0 && strcmp (ext, "png") != 0 && strcmp (ext, "svg") != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "'%s': export over sub-steps writes .gif, .png or .svg (a numbered series) or .pdf (a page per frame)",
+                   path);
+      return NULL;
+    }
+  g_autoptr (GArray) frames = ps_animation_frame_range (from, to, every, n, PS_TRAINING_MAX_FRAMES, "sub-steps",
+                                                         error);
+  return g_steal_pointer (&frames);
+}
+
+/* Draw the planned frames into path (a dropped snapshot not in export_states is replayed here). */
+static gboolean
+export_write (PsTrainingPage *self, const char *path, GArray *frames, double width, double height, guint delay_cs,
+              guint *n_frames, GError **error)
+{
+  if (self->monitor != NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "wait for the run to finish");
+      return FALSE;
+    }
   PsAnimationOptions ao;
   ps_animation_options_init (&ao, width, height);
   if (delay_cs > 0)
@@ -1093,26 +1110,7 @@ ps_training_page_export_frames (PsTrainingPage *self, const char *path, guint fr
   guint keep = self->shown;
   self->exporting = TRUE;
   FrameExport fx = { self, (const guint *) frames->data, NULL };
-  gboolean ok;
-  if (strcmp (ext, "gif") == 0)
-    ok = ps_animation_write_gif (path, frames->len, draw_frame, &fx, &ao, error);
-  else if (strcmp (ext, "pdf") == 0)
-    ok = ps_animation_write_contact_sheet (path, frames->len, draw_frame, &fx, 0, &ao, error);
-  else if (strcmp (ext, "png") == 0 || strcmp (ext, "svg") == 0)
-    {
-      g_autofree char *dir = g_path_get_dirname (path);
-      g_autofree char *base = g_path_get_basename (path);
-      base[strlen (base) - strlen (ext) - 1] = '\0';
-      ok = ps_animation_write_series (dir, base, strcmp (ext, "png") == 0 ? PS_EXPORT_PNG : PS_EXPORT_SVG,
-                                      frames->len, draw_frame, &fx, &ao, NULL, error);
-    }
-  else
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "'%s': export over sub-steps writes .gif, .png or .svg (a numbered series) or .pdf (a page per frame)",
-                   path);
-      ok = FALSE;
-    }
+  gboolean ok = ps_animation_write_by_extension (path, frames->len, draw_frame, &fx, &ao, error);
   /* back to what was shown */
   self->shown = keep;
   rebuild (self);
@@ -1126,6 +1124,246 @@ ps_training_page_export_frames (PsTrainingPage *self, const char *path, guint fr
   if (ok && n_frames != NULL)
     *n_frames = frames->len;
   return ok;
+}
+
+gboolean
+ps_training_page_export_frames (PsTrainingPage *self, const char *path, guint from, guint to, guint every,
+                                double width, double height, guint delay_cs, guint *n_frames, GError **error)
+{
+  g_return_val_if_fail (PS_IS_TRAINING_PAGE (self) && path != NULL, FALSE);
+  if (self->export_task != NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "an export over sub-steps is already running");
+      return FALSE;
+    }
+  g_autoptr (GArray) frames = export_plan (self, path, from, to, every, error);
+  return frames != NULL && export_write (self, path, frames, width, height, delay_cs, n_frames, error);
+}
+
+/* ---------- over sub-steps, in a worker ---------- */
+
+typedef struct {
+  char *path;
+  double width, height;
+  guint delay_cs;
+  guint gen;
+  GArray *frames;
+  GArray *indices;      /* the replayed records, in the order of the worker's states */
+} ExportJob;
+
+static void
+export_job_free (gpointer data)
+{
+  ExportJob *x = data;
+  g_free (x->path);
+  g_array_unref (x->frames);
+  g_array_unref (x->indices);
+  g_free (x);
+}
+
+static void
+export_set_running (PsTrainingPage *self, gboolean running)
+{
+  if (!running && self->export_progress_id != 0)
+    {
+      g_source_remove (self->export_progress_id);
+      self->export_progress_id = 0;
+    }
+  if (self->disposed)
+    return;
+  gtk_widget_set_visible (self->export_box, running);
+  gtk_widget_set_sensitive (self->controls_row, !running);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sub_scale), !running && self->monitor == NULL && self->records->len > 1);
+}
+
+static gboolean
+on_export_progress (gpointer data)
+{
+  PsTrainingPage *self = data;
+  if (self->export_replay == NULL || self->disposed)
+    return G_SOURCE_CONTINUE;
+  guint done = ps_substep_replay_get_done (self->export_replay), n = ps_substep_replay_get_n (self->export_replay);
+  g_autofree char *text = g_strdup_printf (_("Export: recomputing dropped snapshots, %u of %u"), done, n);
+  gtk_progress_bar_set_text (self->export_progress, text);
+  gtk_progress_bar_set_fraction (self->export_progress, n ? (double) done / n : 0);
+  return G_SOURCE_CONTINUE;
+}
+
+/* the frames' snapshots are all there: draw them (main thread) */
+static void
+export_finish_frames (GTask *task, GPtrArray *states)
+{
+  PsTrainingPage *self = g_task_get_source_object (task);
+  ExportJob *x = g_task_get_task_data (task);
+  GError *error = NULL;
+  guint n_frames = 0;
+  gboolean ok = FALSE;
+  if (g_task_return_error_if_cancelled (task))
+    ;
+  else if (self->disposed || gtk_widget_get_root (GTK_WIDGET (self)) == NULL)
+    g_task_return_new_error (task, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "the window was closed: nothing was written");
+  else if (self->records_gen != x->gen)
+    g_task_return_new_error (task, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                             "the document's training changed during the export: nothing was written");
+  else
+    {
+      self->export_states = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_state_unref);
+      for (guint i = 0; states != NULL && i < states->len; i++)
+        g_hash_table_replace (self->export_states, GUINT_TO_POINTER (g_array_index (x->indices, guint, i)),
+                              ps_state_ref (states->pdata[i]));
+      if (!self->have_figure)
+        rebuild (self);   /* the shown sub-step's own replay may still have been on its way */
+      ok = export_write (self, x->path, x->frames, x->width, x->height, x->delay_cs, &n_frames, &error);
+      g_clear_pointer (&self->export_states, g_hash_table_unref);
+      if (ok)
+        g_task_return_int (task, n_frames);
+      else
+        g_task_return_error (task, error);
+    }
+  g_clear_object (&self->export_task);
+  export_set_running (self, FALSE);
+}
+
+static void
+on_export_replayed (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GTask) task = data;
+  PsTrainingPage *self = g_task_get_source_object (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) states = ps_substep_replay_finish (result, &error);
+  g_clear_object (&self->export_replay);
+  if (states == NULL)
+    {
+      g_clear_object (&self->export_task);
+      export_set_running (self, FALSE);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error_if_cancelled (task);
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  export_finish_frames (task, states);
+}
+
+static gboolean
+export_without_replays (gpointer data)
+{
+  GTask *task = data;
+  export_finish_frames (task, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+void
+ps_training_page_export_frames_async (PsTrainingPage *self, const char *path, guint from, guint to, guint every,
+                                      double width, double height, guint delay_cs, GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  g_return_if_fail (PS_IS_TRAINING_PAGE (self) && path != NULL);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_training_page_export_frames_async);
+  g_task_set_return_on_cancel (task, FALSE);
+  GError *error = NULL;
+  if (self->export_task != NULL)
+    {
+      g_task_return_new_error (task, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "an export over sub-steps is already running");
+      return;
+    }
+  GArray *frames = export_plan (self, path, from, to, every, &error);
+  if (frames == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  ExportJob *x = g_new0 (ExportJob, 1);
+  x->path = g_strdup (path);
+  x->width = width;
+  x->height = height;
+  x->delay_cs = delay_cs;
+  x->gen = self->records_gen;
+  x->frames = frames;
+  x->indices = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_task_set_task_data (task, x, export_job_free);
+  /* the records each frame needs whose snapshot was dropped: the frame's own, and the difference
+   * view's other sub-step (once) */
+  g_autoptr (GPtrArray) owners = g_ptr_array_new ();
+  g_autoptr (GArray) ks = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) want = g_array_copy (frames);
+  if (self->view == PS_TRAINING_VIEW_DIFFERENCE)
+    {
+      guint other = (guint) gtk_spin_button_get_value_as_int (self->diff_spin);
+      if (other < self->records->len)
+        g_array_append_val (want, other);
+    }
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  for (guint f = 0; f < want->len; f++)
+    {
+      guint i = g_array_index (want, guint, f), k = 0;
+      if (self->states->pdata[i] != NULL || g_hash_table_contains (self->replayed, GUINT_TO_POINTER (i))
+          || !g_hash_table_add (seen, GUINT_TO_POINTER (i)))
+        continue;
+      PsState *owner = record_owner (self, i, &k);
+      if (owner == NULL)
+        continue;   /* drawn as the page draws such a sub-step (its empty text) */
+      g_ptr_array_add (owners, owner);
+      g_array_append_val (ks, k);
+      g_array_append_val (x->indices, i);
+    }
+  self->export_task = g_object_ref (task);
+  export_set_running (self, TRUE);
+  gtk_progress_bar_set_fraction (self->export_progress, 0);
+  gtk_progress_bar_set_text (self->export_progress, _("Export: drawing the frames…"));
+  if (owners->len == 0)
+    {
+      g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, export_without_replays, g_object_ref (task), g_object_unref);
+      return;
+    }
+  self->export_replay = ps_substep_replay_start ((PsState *const *) owners->pdata, (const guint *) ks->data,
+                                                 owners->len, cancellable, on_export_replayed, g_object_ref (task));
+  on_export_progress (self);
+  self->export_progress_id = g_timeout_add (100, on_export_progress, self);
+}
+
+gboolean
+ps_training_page_export_frames_finish (PsTrainingPage *self, GAsyncResult *result, guint *n_frames, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  gssize n = g_task_propagate_int (G_TASK (result), error);
+  if (n < 0)
+    return FALSE;
+  if (n_frames != NULL)
+    *n_frames = (guint) n;
+  return TRUE;
+}
+
+gboolean
+ps_training_page_get_exporting (PsTrainingPage *self)
+{
+  g_return_val_if_fail (PS_IS_TRAINING_PAGE (self), FALSE);
+  return self->export_task != NULL;
+}
+
+gboolean
+ps_training_page_get_export_progress (PsTrainingPage *self, guint *done, guint *n)
+{
+  g_return_val_if_fail (PS_IS_TRAINING_PAGE (self), FALSE);
+  *done = self->export_replay ? ps_substep_replay_get_done (self->export_replay) : 0;
+  *n = self->export_replay ? ps_substep_replay_get_n (self->export_replay) : 0;
+  return self->export_replay != NULL;
+}
+
+void
+ps_training_page_cancel_export (PsTrainingPage *self)
+{
+  g_return_if_fail (PS_IS_TRAINING_PAGE (self));
+  if (self->export_task != NULL)
+    g_cancellable_cancel (g_task_get_cancellable (self->export_task));
+}
+
+static void
+on_cancel_export (GtkButton *b, PsTrainingPage *self)
+{
+  ps_training_page_cancel_export (self);
 }
 
 /* ---------- live ---------- */
@@ -1397,12 +1635,21 @@ ps_training_page_map (GtkWidget *widget)
     rebuild (self);
 }
 
+/* closing the window mid-export (the export's task keeps the page alive, unparented): stop it */
+static void
+ps_training_page_unroot (GtkWidget *widget)
+{
+  ps_training_page_cancel_export (PS_TRAINING_PAGE (widget));
+  GTK_WIDGET_CLASS (ps_training_page_parent_class)->unroot (widget);
+}
+
 static void
 ps_training_page_dispose (GObject *object)
 {
   PsTrainingPage *self = PS_TRAINING_PAGE (object);
   self->disposed = TRUE;
   cancel_replay (self);   /* the worker ends between two steps; its result finds no page */
+  ps_training_page_cancel_export (self);
   if (self->tick_id != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
   self->tick_id = 0;
@@ -1448,6 +1695,7 @@ ps_training_page_class_init (PsTrainingPageClass *klass)
   G_OBJECT_CLASS (klass)->dispose = ps_training_page_dispose;
   G_OBJECT_CLASS (klass)->finalize = ps_training_page_finalize;
   GTK_WIDGET_CLASS (klass)->map = ps_training_page_map;
+  GTK_WIDGET_CLASS (klass)->unroot = ps_training_page_unroot;
   gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "trainingpage");
 }
 
@@ -1512,6 +1760,24 @@ ps_training_page_init (PsTrainingPage *self)
   gtk_widget_set_margin_start (GTK_WIDGET (self->status_label), 8);
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->status_label));
 
+  /* an export over sub-steps recomputing dropped snapshots: its progress and Cancel */
+  self->export_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_margin_start (self->export_box, 8);
+  gtk_widget_set_margin_end (self->export_box, 8);
+  self->export_progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  gtk_progress_bar_set_show_text (self->export_progress, TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->export_progress), TRUE);
+  gtk_widget_set_valign (GTK_WIDGET (self->export_progress), GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->export_progress), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Export progress"), -1);
+  gtk_box_append (GTK_BOX (self->export_box), GTK_WIDGET (self->export_progress));
+  self->export_cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Cancel E_xport")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->export_cancel_button), _("Stop the export: nothing is written"));
+  g_signal_connect (self->export_cancel_button, "clicked", G_CALLBACK (on_cancel_export), self);
+  gtk_box_append (GTK_BOX (self->export_box), GTK_WIDGET (self->export_cancel_button));
+  gtk_widget_set_visible (self->export_box, FALSE);
+  gtk_box_append (GTK_BOX (self), self->export_box);
+
   /* what to show */
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_widget_set_margin_start (row, 8);
@@ -1538,6 +1804,7 @@ ps_training_page_init (PsTrainingPage *self)
   labelled (self->diff_box, _("_Minus sub-step"), GTK_WIDGET (self->diff_spin));
   g_signal_connect_swapped (self->diff_spin, "value-changed", G_CALLBACK (on_control_changed), self);
   gtk_box_append (GTK_BOX (row), self->diff_box);
+  self->controls_row = row;
   gtk_box_append (GTK_BOX (self), hscroll (row));
 
   /* the sub-step scrubber */

@@ -90,6 +90,20 @@ gboolean  ps_training_page_export       (PsTrainingPage *self, const char *path,
 gboolean  ps_training_page_export_frames (PsTrainingPage *self, const char *path, guint from, guint to,
                                           guint every, double width, double height, guint delay_cs,
                                           guint *n_frames, GError **error);
+/* The same without holding up the main loop: the frames' dropped snapshots (memory budget) are first
+ * recomputed in a worker while the page shows a progress bar and Cancel Export (the view's controls
+ * held still), then the frames are drawn. `callback` runs in the main context; _finish gives the
+ * frame count, or FALSE and the error (G_IO_ERROR_CANCELLED: cancelled, nothing written; also when
+ * the document's training changed meanwhile). One export at a time. */
+void      ps_training_page_export_frames_async (PsTrainingPage *self, const char *path, guint from, guint to,
+                                                guint every, double width, double height, guint delay_cs,
+                                                GAsyncReadyCallback callback, gpointer user_data);
+gboolean  ps_training_page_export_frames_finish (PsTrainingPage *self, GAsyncResult *result, guint *n_frames,
+                                                 GError **error);
+gboolean  ps_training_page_get_exporting (PsTrainingPage *self);
+void      ps_training_page_cancel_export (PsTrainingPage *self);
+/* While the export's snapshots are recomputed: TRUE, how many of how many are done so far. */
+gboolean  ps_training_page_get_export_progress (PsTrainingPage *self, guint *done, guint *n);
 /* Press Pause/Resume or Cancel as a user would (for tests and scripted demos). */
 void      ps_training_page_press_pause  (PsTrainingPage *self, gboolean paused);
 void      ps_training_page_press_cancel (PsTrainingPage *self);

@@ -101,6 +101,13 @@ struct _PsWindow {
   PsState *sub_replayed;      /* ref: the last replayed sub-step of sub_owner's log, or NULL */
   guint sub_replayed_index;
   char *sub_replay_error;
+  /* Over Time inside a train step: the dropped sub-steps it draws, recomputed in a worker */
+  GHashTable *ot_tensors;     /* record index → PsTensor* (ref) of ot_path in sub_owner's log */
+  char *ot_path;
+  GTask *ot_replay;           /* ref while a batch of them is recomputed */
+  GCancellable *ot_cancellable;
+  guint ot_gen;
+  char *ot_error;
   GtkEntry *pytorch_entry;    /* the PyTorch line under the tree (ps-window-pytorch.c) */
   GHashTable *pytorch_inputs; /* inputs typed there (x = torch.randn(1, 10)), for later lines */
   PsState *pytorch_state;     /* ref: the state after the last typed line (another change forgets the
@@ -151,6 +158,8 @@ PsState    *ps_window_get_substep_state (PsWindow *self);
 /* TRUE while the shown sub-step's dropped snapshot is replayed in a worker (the pages keep the
  * previous picture until it is ready). */
 gboolean    ps_window_get_substep_replaying (PsWindow *self);
+/* TRUE while Over Time's dropped sub-steps are recomputed in a worker. */
+gboolean    ps_window_get_over_time_replaying (PsWindow *self);
 /* Play: move to the next sub-step to show (from_start: the first); FALSE when there is none left. */
 gboolean    ps_window_substeps_advance (PsWindow *self, gboolean from_start);
 /* Draw `page` (heatmap, histogram, difference) of `path` from the shown sub-step's snapshot; FALSE

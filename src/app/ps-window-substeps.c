@@ -9,6 +9,7 @@
 #include "ps-train-object.h"
 #include "ps-train-ops.h"
 #include "ps-projector.h"
+#include "ps-substep-replay.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -102,6 +103,21 @@ cancel_replay (PsWindow *self)
   g_clear_object (&self->sub_replay_cancellable);
 }
 
+/* forget Over Time's recomputed sub-steps (another train step, another parameter) */
+static void
+forget_over_time (PsWindow *self)
+{
+  self->ot_gen++;
+  if (self->ot_cancellable != NULL)
+    g_cancellable_cancel (self->ot_cancellable);
+  g_clear_object (&self->ot_cancellable);
+  g_clear_object (&self->ot_replay);
+  if (self->ot_tensors != NULL)
+    g_hash_table_remove_all (self->ot_tensors);
+  g_clear_pointer (&self->ot_path, g_free);
+  g_clear_pointer (&self->ot_error, g_free);
+}
+
 void
 ps_window_substeps_sync (PsWindow *self)
 {
@@ -113,6 +129,7 @@ ps_window_substeps_sync (PsWindow *self)
     return;   /* the same train step: keep the sub-step shown */
   g_clear_pointer (&self->sub_owner, ps_state_unref);
   cancel_replay (self);
+  forget_over_time (self);
   g_clear_pointer (&self->sub_replayed, ps_state_unref);
   g_clear_pointer (&self->sub_replay_error, g_free);
   self->n_substeps = log ? log->records->len : 0;
@@ -270,25 +287,129 @@ ps_window_substeps_advance (PsWindow *self, gboolean from_start)
 
 /* ---------- the pages ---------- */
 
+/* Over Time's batch of dropped sub-steps is done: keep their tensors of the path, draw again */
+typedef struct {
+  GWeakRef window;
+  guint gen;
+  GArray *indices;
+} OverTimeRequest;
+
+static void
+on_over_time_replayed (GObject *source, GAsyncResult *result, gpointer data)
+{
+  OverTimeRequest *q = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) states = ps_substep_replay_finish (result, &error);
+  g_autoptr (PsWindow) self = g_weak_ref_get (&q->window);
+  g_autoptr (GArray) indices = q->indices;
+  const guint gen = q->gen;
+  g_weak_ref_clear (&q->window);
+  g_free (q);
+  if (self == NULL || self->sub_adjustment == NULL || gen != self->ot_gen)
+    return;   /* the window closed, or another step or parameter was asked for */
+  g_clear_object (&self->ot_cancellable);
+  g_clear_object (&self->ot_replay);
+  if (states == NULL)
+    {
+      g_free (self->ot_error);
+      self->ot_error = g_strdup (error->message);
+    }
+  for (guint i = 0; states != NULL && i < states->len; i++)
+    {
+      PsTensor *t = ps_figure_find_tensor (states->pdata[i], self->ot_path, "a sub-step", NULL);
+      if (t != NULL)
+        g_hash_table_replace (self->ot_tensors, GUINT_TO_POINTER (g_array_index (indices, guint, i)),
+                              ps_tensor_ref (t));
+    }
+  ps_window_update_views (self);
+}
+
+gboolean
+ps_window_get_over_time_replaying (PsWindow *self)
+{
+  return self->ot_replay != NULL;
+}
+
 /* Over Time inside a train step: the parameter's ridgeline over the run's recorded sub-steps up to
- * the shown one (x: training steps), so it grows and moves with the sub-step slider. Sub-steps
- * whose snapshot was dropped to keep within the memory budget are left out (not replayed here). */
+ * the shown one (x: training steps), so it grows and moves with the sub-step slider. It draws the
+ * sub-steps the series' thinning keeps (ps_figure_series_keeps); those whose snapshot was dropped to
+ * keep within the memory budget are recomputed in a worker (one batch at a time; meanwhile the
+ * previous picture stays), and only their tensors of the parameter are kept. */
 static gboolean
 update_over_substeps (PsWindow *self, PsTreeNode *node, const char *path)
 {
   PsFigurePage *fp = self->pages[PS_PAGE_OVER_TIME];
   ps_figure_page_set_scale (fp, ps_projector_plot_scale (self->settings));
+  const guint n = MIN (self->substep + 1, self->n_substeps);
+  if (self->ot_tensors == NULL)
+    self->ot_tensors = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
+  if (g_strcmp0 (self->ot_path, path) != 0)
+    {
+      forget_over_time (self);
+      self->ot_path = g_strdup (path);
+    }
   g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
   g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
-  g_autoptr (GError) error = NULL;
-  for (guint k = 0; k <= self->substep && k < self->n_substeps; k++)
+  g_autoptr (GPtrArray) owners = g_ptr_array_new ();
+  g_autoptr (GArray) missing = g_array_new (FALSE, FALSE, sizeof (guint));
+  gboolean absent = FALSE;   /* the parameter is missing at a kept sub-step (not its snapshot) */
+  for (guint k = 0; k < n; k++)
     {
-      const PsTrainRecord *r = self->sub_owner->train_log->records->pdata[k];
-      PsTensor *t = r->state ? ps_figure_find_tensor (r->state, path, "a sub-step", NULL) : NULL;
-      if (t == NULL)
-        continue;
+      PsTensor *t = NULL;
+      if (ps_figure_series_keeps (n, k))
+        {
+          const PsTrainRecord *r = self->sub_owner->train_log->records->pdata[k];
+          if (r->state != NULL)
+            absent |= (t = ps_figure_find_tensor (r->state, path, "a sub-step", NULL)) == NULL;
+          else if ((t = g_hash_table_lookup (self->ot_tensors, GUINT_TO_POINTER (k))) == NULL)
+            {
+              g_ptr_array_add (owners, self->sub_owner);
+              g_array_append_val (missing, k);
+            }
+        }
       g_ptr_array_add (tensors, t);
       g_array_append_val (steps, g_array_index (self->sub_axis, int64_t, k));
+    }
+  /* the recomputed tensors the thinning no longer keeps are let go */
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init (&it, self->ot_tensors);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    if (!ps_figure_series_keeps (n, GPOINTER_TO_UINT (key)))
+      g_hash_table_iter_remove (&it);
+  if (missing->len > 0 && self->ot_error == NULL)
+    {
+      if (self->ot_replay == NULL)
+        {
+          OverTimeRequest *q = g_new0 (OverTimeRequest, 1);
+          g_weak_ref_init (&q->window, self);
+          q->gen = self->ot_gen;
+          q->indices = g_array_copy (missing);
+          self->ot_cancellable = g_cancellable_new ();
+          self->ot_replay = ps_substep_replay_start ((PsState *const *) owners->pdata, (const guint *) missing->data,
+                                                     missing->len, self->ot_cancellable, on_over_time_replayed, q);
+        }
+      /* the previous picture stays until they are there (a first one: say what is coming) */
+      if (ps_figure_page_get_figure (fp) == NULL)
+        {
+          g_autofree char *msg = g_strdup_printf (_("Recomputing %u dropped sub-steps for Over Time…"), missing->len);
+          ps_figure_page_set_message (fp, msg);
+        }
+      return TRUE;
+    }
+  if (absent || missing->len > 0)
+    {
+      /* the parameter is not at every kept sub-step (or a replay failed): the ones it is at */
+      guint j = 0;
+      for (guint k = 0; k < n; k++)
+        if (tensors->pdata[k] != NULL)
+          {
+            tensors->pdata[j] = tensors->pdata[k];
+            g_array_index (steps, int64_t, j) = g_array_index (steps, int64_t, k);
+            j++;
+          }
+      g_ptr_array_set_size (tensors, j);
+      g_array_set_size (steps, j);
     }
   if (tensors->len == 0)
     {
@@ -297,6 +418,7 @@ update_over_substeps (PsWindow *self, PsTreeNode *node, const char *path)
       ps_figure_page_set_message (fp, msg);
       return TRUE;
     }
+  g_autoptr (GError) error = NULL;
   PsFigureOptions o;
   ps_window_fill_figure_options (self, &o, PS_PAGE_OVER_TIME);
   guint step = ps_document_get_current_step (self->document);
@@ -452,6 +574,8 @@ ps_window_substeps_dispose (PsWindow *self)
 {
   g_clear_pointer (&self->sub_owner, ps_state_unref);
   cancel_replay (self);
+  forget_over_time (self);
+  g_clear_pointer (&self->ot_tensors, g_hash_table_unref);
   g_clear_pointer (&self->sub_replayed, ps_state_unref);
   g_clear_pointer (&self->sub_replay_error, g_free);
   if (self->sub_adjustment != NULL)

@@ -207,7 +207,33 @@ export_training_view_activated (GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 /* The view over every recorded sub-step (at most 100 frames, evenly), as the chosen file's
- * extension says: .gif, a numbered .png/.svg series, or a .pdf with a page per frame. */
+ * extension says: .gif, a numbered .png/.svg series, or a .pdf with a page per frame. Dropped
+ * snapshots are recomputed in a worker first (the Training page shows the progress and Cancel). */
+static void
+on_frames_exported (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GWeakRef *wr = data;
+  g_autoptr (PsWindow) self = g_weak_ref_get (wr);
+  g_weak_ref_clear (wr);
+  g_free (wr);
+  g_autoptr (GError) error = NULL;
+  guint frames = 0;
+  gboolean ok = ps_training_page_export_frames_finish (PS_TRAINING_PAGE (source), result, &frames, &error);
+  if (self == NULL)
+    return;
+  if (!ok && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ps_window_toast (self, _("Export cancelled: nothing was written"));
+  else if (!ok)
+    ps_window_show_error (self, error->message);
+  else
+    {
+      g_autofree char *path = g_object_steal_data (G_OBJECT (self), "ps-export-frames-path");
+      g_autofree char *msg = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u frame to %s", "Exported %u frames to %s", frames),
+                                              frames, path ? path : "");
+      ps_window_toast (self, msg);
+    }
+}
+
 static void
 on_export_frames_response (GtkNativeDialog *chooser, int response, PsWindow *self)
 {
@@ -215,20 +241,18 @@ on_export_frames_response (GtkNativeDialog *chooser, int response, PsWindow *sel
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
-      guint n = ps_training_page_get_n_substeps (self->training_page), frames = 0;
+      guint n = ps_training_page_get_n_substeps (self->training_page);
       guint every = MAX (1, (n + 99) / 100);
       if (path == NULL)
         ps_window_show_error (self, _("Only local files can be written"));
-      else if (!ps_training_page_export_frames (self->training_page, path, 0, n ? n - 1 : 0, every,
-                                                MIN (self->export_width, 1200), MIN (self->export_height, 800), 0,
-                                                &frames, &error))
-        ps_window_show_error (self, error->message);
       else
         {
-          g_autofree char *msg = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u frame to %s", "Exported %u frames to %s", frames),
-                                                  frames, path);
-          ps_window_toast (self, msg);
+          GWeakRef *wr = g_new0 (GWeakRef, 1);
+          g_weak_ref_init (wr, self);
+          g_object_set_data_full (G_OBJECT (self), "ps-export-frames-path", g_strdup (path), g_free);
+          ps_training_page_export_frames_async (self->training_page, path, 0, n ? n - 1 : 0, every,
+                                                MIN (self->export_width, 1200), MIN (self->export_height, 800), 0,
+                                                on_frames_exported, wr);
         }
     }
   ps_file_chooser_release (chooser);

@@ -1,5 +1,6 @@
 /* ps-checkpoint-series.c — see ps-checkpoint-series.h. */
 #include "ps-checkpoint-series.h"
+#include "ps-csv.h"
 #include "ps-sigbus-guard.h"
 
 #include <math.h>
@@ -1381,39 +1382,12 @@ ps_checkpoint_series_rank_changes (PsCheckpointSeries *s, guint a, guint b, GCan
   return g_steal_pointer (&out);
 }
 
-static void
-csv_field (GString *out, const char *f)
-{
-  if (strpbrk (f, ",\"\r\n") == NULL)
-    {
-      g_string_append (out, f);
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const char *p = f; *p; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-}
-
-static void
-csv_number (GString *out, double v)
-{
-  if (isnan (v))
-    return;
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.9g", v));
-}
-
 char *
 ps_checkpoint_series_to_csv (PsCheckpointSeries *s)
 {
   g_return_val_if_fail (s->norms != NULL, NULL);
   GString *out = g_string_new ("step_index,");
-  csv_field (out, ps_checkpoint_series_order_name (s->order));
+  ps_csv_append_field (out, ps_checkpoint_series_order_name (s->order));
   g_string_append (out, ",file,tensor,status,numel,norm,rel_change\n");
   static const char *const status[] = { "present", "missing", "shape_changed" };
   for (guint i = 0; i < s->steps->len; i++)
@@ -1421,16 +1395,16 @@ ps_checkpoint_series_to_csv (PsCheckpointSeries *s)
       {
         const PsCheckpointEntry *e = ps_checkpoint_series_get_entry (s, i, k);
         g_string_append_printf (out, "%u,%" G_GINT64_FORMAT ",", i, ps_checkpoint_series_get_order_value (s, i));
-        csv_field (out, get_step (s, i)->label);
+        ps_csv_append_field (out, get_step (s, i)->label);
         g_string_append_c (out, ',');
-        csv_field (out, s->names->pdata[k]);
+        ps_csv_append_field (out, s->names->pdata[k]);
         g_string_append_printf (out, ",%s,", status[ps_checkpoint_series_get_presence (s, i, k)]);
         if (e)
           g_string_append_printf (out, "%" G_GINT64_FORMAT, e->numel);
         g_string_append_c (out, ',');
-        csv_number (out, ps_checkpoint_series_get_norm (s, i, k));
+        ps_csv_append_number (out, "%.9g", ps_checkpoint_series_get_norm (s, i, k));
         g_string_append_c (out, ',');
-        csv_number (out, ps_checkpoint_series_get_rel_change (s, i, k));
+        ps_csv_append_number (out, "%.9g", ps_checkpoint_series_get_rel_change (s, i, k));
         g_string_append_c (out, '\n');
       }
   return g_string_free (out, FALSE);

@@ -208,3 +208,30 @@ ps_csv_read_xy (GBytes *bytes, const char *name, const char *const *x_cols, cons
   *y = g_steal_pointer (&ty);
   return TRUE;
 }
+
+void
+ps_csv_append_field (GString *out, const char *f)
+{
+  if (strpbrk (f, ",\"\r\n") == NULL)
+    {
+      g_string_append (out, f);
+      return;
+    }
+  g_string_append_c (out, '"');
+  for (const char *p = f; *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+void
+ps_csv_append_number (GString *out, const char *format, double v)
+{
+  if (isnan (v))
+    return;
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_string_append (out, g_ascii_formatd (buf, sizeof buf, format, v));
+}

@@ -23,4 +23,11 @@ gboolean  ps_csv_write   (const char *path, const PsTensor *t, GError **error);
 gboolean  ps_csv_read_xy (GBytes *bytes, const char *name, const char *const *x_cols, const char *y_col,
                           PsTensor **x, PsTensor **y, GError **error);
 
+/* Writing CSV tables by hand (the series' norms, the largest changes): one field, as it is, or in
+ * double quotes with inner quotes doubled when it holds a comma, a quote, CR or LF (RFC 4180). */
+void      ps_csv_append_field  (GString *out, const char *field);
+/* v printed with `format` ("%.9g", "%.17g"), locale-independent; NaN appends nothing (an empty
+ * field); ±inf as "inf"/"-inf". */
+void      ps_csv_append_number (GString *out, const char *format, double v);
+
 G_END_DECLS

@@ -1276,18 +1276,15 @@ append_json_py (GString *s, JsonNode *n)
   else
     {
       GType t = json_node_get_value_type (n);
+      double d;
       if (t == G_TYPE_BOOLEAN)
         g_string_append (s, json_node_get_boolean (n) ? "True" : "False");
       else if (t == G_TYPE_INT64)
         g_string_append_printf (s, "%" G_GINT64_FORMAT, json_node_get_int (n));
       else if (t == G_TYPE_DOUBLE)
         append_py_float (s, json_node_get_double (n));
-      else if (strcmp (json_node_get_string (n), "nan") == 0)
-        append_py_float (s, NAN);   /* the recipe's spelling of the floats JSON cannot write */
-      else if (strcmp (json_node_get_string (n), "inf") == 0)
-        append_py_float (s, INFINITY);
-      else if (strcmp (json_node_get_string (n), "-inf") == 0)
-        append_py_float (s, -INFINITY);
+      else if (ps_json_number (n, &d))
+        append_py_float (s, d);   /* "nan", "inf", "-inf": the recipe's spelling of the floats JSON cannot write */
       else
         append_py_string (s, json_node_get_string (n));
     }

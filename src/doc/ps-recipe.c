@@ -40,28 +40,6 @@ ps_json_is (JsonNode *n, GType t)
   return JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == t;
 }
 
-static gboolean
-ps_json_get_float (JsonNode *n, double *value)
-{
-  if (ps_json_is (n, G_TYPE_DOUBLE) || ps_json_is (n, G_TYPE_INT64))
-    {
-      *value = json_node_get_double (n);
-      return TRUE;
-    }
-  if (!ps_json_is (n, G_TYPE_STRING))
-    return FALSE;
-  const char *s = json_node_get_string (n);
-  if (strcmp (s, "nan") == 0)
-    *value = NAN;
-  else if (strcmp (s, "inf") == 0)
-    *value = INFINITY;
-  else if (strcmp (s, "-inf") == 0)
-    *value = -INFINITY;
-  else
-    return FALSE;
-  return TRUE;
-}
-
 static JsonNode *
 ps_json_new_float (double value)
 {
@@ -197,7 +175,7 @@ ps_recipe_seed_from_json (JsonNode *n, gint64 *seed, char **why)
       && strcmp (json_node_get_string (n), "inf") != 0 && strcmp (json_node_get_string (n), "-inf") != 0)
     return seed_from_string (json_node_get_string (n), seed, why);
   double d;
-  if (!ps_json_get_float (n, &d))
+  if (!ps_json_number (n, &d))
     {
       *why = g_strdup_printf ("expected an integer, got %s", ps_json_type_name (n));
       return FALSE;
@@ -267,7 +245,7 @@ ps_recipe_args_from_json (JsonNode *node, GError **error)
         {
           /* "nan" (how a recipe writes NaN), "inf" and "-inf" are floats */
           double d;
-          if (ps_json_get_float (v, &d))
+          if (ps_json_number (v, &d))
             ps_args_set_double (args, name, d);
           else
             ps_args_set_string (args, name, json_node_get_string (v));
@@ -575,7 +553,7 @@ parse_values (JsonNode *n, int depth, PsInputSpec *spec, GArray *ints, gboolean 
       return TRUE;
     }
   double d;
-  if (ps_json_get_float (n, &d))   /* a number, or "nan", "inf", "-inf" */
+  if (ps_json_number (n, &d))   /* a number, or "nan", "inf", "-inf" */
     {
       *all_int = FALSE;
       g_array_append_val (spec->values, d);

@@ -639,3 +639,66 @@ ps_animation_write_contact_sheet (const char *path, guint n_frames, PsFrameDrawF
   double w = columns * (o->width + sh.gap) + sh.gap, h = rows * (o->height + sh.gap) + sh.gap;
   return ps_export_picture (path, w, h, o->scale, o->dpi, sheet_draw, &sh, error);
 }
+
+GArray *
+ps_animation_frame_range (guint from, guint to, guint every, guint n_available, guint max_frames,
+                          const char *unit, GError **error)
+{
+  if (n_available == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "no recorded %s to export", unit);
+      return NULL;
+    }
+  to = MIN (to, n_available - 1);
+  every = MAX (every, 1);
+  if (from > to)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s %u to %u: the range is empty", unit,
+                   from + 1, to + 1);
+      return NULL;
+    }
+  guint64 n = ((guint64) to - from) / every + 1 + (((guint64) to - from) % every != 0);
+  if (n > max_frames)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "%" G_GUINT64_FORMAT " frames: at most %u (record fewer %s or export every k-th)", n,
+                   max_frames, unit);
+      return NULL;
+    }
+  GArray *frames = g_array_sized_new (FALSE, FALSE, sizeof (guint), (guint) n);
+  for (guint64 i = from; i <= to; i += every)
+    {
+      guint f = (guint) i;
+      g_array_append_val (frames, f);
+    }
+  if (g_array_index (frames, guint, frames->len - 1) != to)
+    g_array_append_val (frames, to);
+  return frames;
+}
+
+gboolean
+ps_animation_write_by_extension (const char *path, guint n_frames, PsFrameDrawFunc draw, gpointer data,
+                                 const PsAnimationOptions *o, GError **error)
+{
+  const char *slash = strrchr (path, G_DIR_SEPARATOR);
+  const char *dot = strrchr (path, '.');
+  if (dot != NULL && slash != NULL && dot < slash)
+    dot = NULL;
+  g_autofree char *ext = dot ? g_ascii_strdown (dot + 1, -1) : g_strdup ("");
+  if (strcmp (ext, "gif") == 0)
+    return ps_animation_write_gif (path, n_frames, draw, data, o, error);
+  if (strcmp (ext, "pdf") == 0)
+    return ps_animation_write_contact_sheet (path, n_frames, draw, data, 0, o, error);
+  if (strcmp (ext, "png") == 0 || strcmp (ext, "svg") == 0)
+    {
+      g_autofree char *dir = g_path_get_dirname (path);
+      g_autofree char *base = g_path_get_basename (path);
+      base[strlen (base) - strlen (ext) - 1] = '\0';
+      return ps_animation_write_series (dir, base, strcmp (ext, "png") == 0 ? PS_EXPORT_PNG : PS_EXPORT_SVG,
+                                        n_frames, draw, data, o, NULL, error);
+    }
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+               "'%s': frames are written as .gif, .png or .svg (a numbered series) or .pdf (a page per frame)",
+               path);
+  return FALSE;
+}

@@ -63,6 +63,18 @@ gboolean ps_animation_write_contact_sheet (const char *path, guint n_frames, PsF
                                            gpointer data, guint columns,
                                            const PsAnimationOptions *o, GError **error);
 
+/* The frames of an export over a range of n_available items (sub-steps, steps): from, from + every,
+ * … up to to (clamped to n_available − 1), and to itself when the stride misses it; every 0 counts
+ * as 1. Returns a GArray of guint, or NULL with an error when the range is empty or holds more than
+ * max_frames frames. `unit` names the items in messages ("sub-steps"); numbers there are 1-based. */
+GArray  *ps_animation_frame_range  (guint from, guint to, guint every, guint n_available, guint max_frames,
+                                    const char *unit, GError **error);
+/* Writes n_frames frames by path's extension (any case): .gif an animation, .pdf one frame per
+ * page, .png/.svg a numbered series DIR/STEM-NNNN.EXT beside path (STEM = the file name without
+ * its extension). Any other extension: an error naming path, nothing written. */
+gboolean ps_animation_write_by_extension (const char *path, guint n_frames, PsFrameDrawFunc draw,
+                                          gpointer data, const PsAnimationOptions *o, GError **error);
+
 /* Exposed for tests: quantize an opaque ARGB32/RGB24 image of w × h pixels (stride in bytes) to
  * at most 256 colours. Writes w·h indices and the palette (0x00RRGGBB) and returns its size. */
 guint    ps_animation_quantize     (const guint8 *pixels, int w, int h, int stride,

@@ -534,6 +534,21 @@ ps_figure_new_for_difference (PsTensor *a, PsTensor *b, const char *title, const
   return g_steal_pointer (&fig);
 }
 
+gboolean
+ps_figure_series_keeps (guint n, guint i)
+{
+  guint stride = (n + MAX_OVER_TIME_STEPS - 1) / MAX_OVER_TIME_STEPS;
+  return i < n && (i % MAX (stride, 1) == 0 || i == n - 1);
+}
+
+const int64_t *
+ps_figure_get_steps (PsFigure *fig, guint *n)
+{
+  g_return_val_if_fail (fig != NULL && n != NULL, NULL);
+  *n = fig->steps ? fig->steps->len : 0;
+  return fig->steps ? (const int64_t *) fig->steps->data : NULL;
+}
+
 PsFigure *
 ps_figure_new_for_series (PsTensor *const *tensors, const int64_t *steps, guint n, const char *title,
                           const char *subtitle, const PsFigureOptions *o, GError **error)
@@ -557,10 +572,9 @@ ps_figure_new_for_series (PsTensor *const *tensors, const int64_t *steps, guint 
   fig->subtitle = g_strdup (subtitle ? subtitle : "");
   fig->steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
   g_autoptr (GPtrArray) list = g_ptr_array_new ();
-  /* thinned evenly to at most MAX_OVER_TIME_STEPS, the last one kept */
-  guint stride = (n + MAX_OVER_TIME_STEPS - 1) / MAX_OVER_TIME_STEPS;
+  /* thinned evenly to at most MAX_OVER_TIME_STEPS, the last one kept (ps_figure_series_keeps) */
   for (guint i = 0; i < n; i++)
-    if (i % stride == 0 || i == n - 1)
+    if (ps_figure_series_keeps (n, i))
       {
         g_ptr_array_add (list, tensors[i]);
         g_array_append_val (fig->steps, steps[i]);

@@ -60,7 +60,11 @@ PsTensor   *ps_figure_find_tensor  (const PsState *st, const char *path, const c
 PsFigure   *ps_figure_new_for_difference (PsTensor *a, PsTensor *b, const char *title, const char *subtitle,
                                           const PsFigureOptions *o, GError **error);
 /* One tensor over a series of checkpoints: PS_FIGURE_RIDGELINE or PS_FIGURE_BANDS of `tensors` at
- * `steps` (n, increasing; the labels), thinned like a timeline's. `title` names the tensor. */
+ * `steps` (n, increasing; the labels), thinned like a timeline's. `title` names the tensor. Only
+ * the tensors the thinning keeps (ps_figure_series_keeps) are read: the others may be NULL. */
+gboolean    ps_figure_series_keeps   (guint n, guint i);
+/* The steps an over-time figure (ridgeline, bands) draws, after thinning; *n of them. */
+const int64_t *ps_figure_get_steps   (PsFigure *fig, guint *n);
 PsFigure   *ps_figure_new_for_series (PsTensor *const *tensors, const int64_t *steps, guint n,
                                       const char *title, const char *subtitle,
                                       const PsFigureOptions *o, GError **error);

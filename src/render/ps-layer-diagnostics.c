@@ -221,9 +221,10 @@ draw_legend_text (cairo_t *cr, const PsLayerDiagnostics *d, guint i, int part, d
     append_shares (text, Lh);
   if (part != 1)
     append_stats (text, Lh);
-  /* the shares in bold red when over the warning level */
+  /* the shares in bold red when a warning: saturation, or dead units of a ReLU-like layer, over the
+   * warning level; a share of plain zeros (Flatten of image pixels, a sparse input) is no warning */
   gboolean warn = part != 2 && ((isfinite (Lh->saturated) && Lh->saturated > PS_LAYER_WARN_SHARE) ||
-                                (isfinite (Lh->dead) && Lh->dead > PS_LAYER_WARN_SHARE));
+                                (Lh->dead_units && isfinite (Lh->dead) && Lh->dead > PS_LAYER_WARN_SHARE));
   ps_plot_set_font (cr, 11 * s, warn);
   ps_color_set_source (cr, warn ? WARN_COLOR : PS_PLOT_MUTED);
   ps_plot_text (cr, x, y, text->str, PS_ALIGN_START, PS_ALIGN_CENTER);

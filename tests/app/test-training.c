@@ -101,6 +101,20 @@ shot (PsWindow *w, const char *name)
   gdk_texture_save_to_png (tex, file);
 }
 
+/* With PS_SCREENSHOT_DIR set, a copy of an exported file there as NAME (to look at). */
+static void
+keep_copy (const char *path, const char *name)
+{
+  const char *dir = g_getenv ("PS_SCREENSHOT_DIR");
+  if (dir == NULL)
+    return;
+  g_autofree char *data = NULL;
+  gsize n = 0;
+  g_autofree char *to = g_build_filename (dir, name, NULL);
+  g_assert_true (g_file_get_contents (path, &data, &n, NULL));
+  g_assert_true (g_file_set_contents (to, data, (gssize) n, NULL));
+}
+
 /* Opens Train…, sets the count, presses Train. */
 static void
 train_through_dialog (PsWindow *w, int64_t steps, int64_t every)
@@ -786,6 +800,307 @@ test_replay_in_worker (void)
   run_for (500);
 }
 
+static GtkWidget *
+find_button_with_label (GtkWidget *w, const char *label)
+{
+  if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), label) == 0)
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *f = find_button_with_label (c, label);
+      if (f != NULL)
+        return f;
+    }
+  return NULL;
+}
+
+typedef struct {
+  PsTrainingPage *page;
+  guint fired, with_progress;   /* ticks while the export ran with 0 < done < n snapshots recomputed */
+  gboolean done_cb;
+  gboolean ok;
+  guint frames;
+  GError *error;
+} ExportTick;
+
+static gboolean
+export_tick (gpointer data)
+{
+  ExportTick *t = data;
+  guint done = 0, n = 0;
+  t->fired++;
+  if (ps_training_page_get_export_progress (t->page, &done, &n) && done > 0 && done < n)
+    t->with_progress++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_exported (GObject *source, GAsyncResult *result, gpointer data)
+{
+  ExportTick *t = data;
+  t->ok = ps_training_page_export_frames_finish (PS_TRAINING_PAGE (source), result, &t->frames, &t->error);
+  t->done_cb = TRUE;
+}
+
+static void
+wait_export (ExportTick *t)
+{
+  gint64 end = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+  while (!t->done_cb)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+}
+
+/* Export Over Sub-steps of sub-steps whose snapshots were dropped (memory budget) recomputes them
+ * in a worker (#14): the main loop keeps dispatching — a 1 ms timeout fires while the export runs
+ * and sees the worker's progress between its first and last snapshot — the page shows a progress
+ * bar with Cancel Export, the GIF is byte-identical to the one the synchronous export draws, and
+ * Cancel Export stops it with nothing written and the page as it was. */
+static void
+test_export_in_worker (void)
+{
+  g_setenv ("PS_TIMELINE_BUDGET_MB", "0.001", TRUE);   /* ~1 KB: keep almost no sub-step snapshot */
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  PsTrainingPage *page = w->training_page;
+  const guint run = 1500;
+  train_through_dialog (w, run, 1);
+  wait_job (w);
+  g_unsetenv ("PS_TIMELINE_BUDGET_MB");
+  g_assert_null (ps_window_get_error_text (w));
+  PsState *last = ps_document_get_current_state (doc);
+  g_assert_cmpuint (last->train_log->records->len, ==, run);
+  adw_view_stack_set_visible_child_name (w->view_stack, "training");
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
+  iterate ();
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
+  iterate ();
+  while (ps_training_page_get_replaying (page))
+    g_main_context_iteration (NULL, TRUE);
+  const guint shown = ps_training_page_get_substep (page);
+  /* frames: every 75th sub-step of the long run, from the end backwards (the longest replays) */
+  const guint from = 20 + 74, to = 20 + run - 1, every = 75;
+  guint dropped = 0;
+  for (guint i = from; i <= to; i += every)
+    dropped += ((const PsTrainRecord *) last->train_log->records->pdata[i - 20])->state == NULL;
+  g_assert_cmpuint (dropped, >=, 10);
+  g_autofree char *dir = g_dir_make_tmp ("ps-export-worker-XXXXXX", NULL);
+  g_autofree char *async_gif = g_build_filename (dir, "async.gif", NULL);
+  g_autofree char *sync_gif = g_build_filename (dir, "sync.gif", NULL);
+
+  ExportTick t = { page, 0, 0, FALSE, FALSE, 0, NULL };
+  guint source = g_timeout_add (1, export_tick, &t);
+  ps_training_page_export_frames_async (page, async_gif, from, to, every, 320, 240, 0, on_exported, &t);
+  g_assert_true (ps_training_page_get_exporting (page));
+  g_assert_false (t.done_cb);   /* not done in this call */
+  GtkWidget *cancel = find_button_with_label (GTK_WIDGET (page), "Cancel E_xport");
+  g_assert_nonnull (cancel);
+  g_assert_true (gtk_widget_is_visible (cancel));
+  wait_export (&t);
+  g_source_remove (source);
+  g_test_message ("export: %u frames, the 1 ms timeout fired %u times, %u of them with the worker part-way",
+                  t.frames, t.fired, t.with_progress);
+  g_assert_no_error (t.error);
+  g_assert_true (t.ok);
+  g_assert_cmpuint (t.frames, ==, (to - from) / every + 1 + ((to - from) % every != 0));
+  g_assert_cmpuint (t.with_progress, >, 0);
+  g_assert_false (ps_training_page_get_exporting (page));
+  g_assert_false (gtk_widget_is_visible (cancel));
+  g_assert_cmpuint (ps_training_page_get_substep (page), ==, shown);
+  /* the same frames as the synchronous export (which recomputes each one on the spot) */
+  guint sync_frames = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_training_page_export_frames (page, sync_gif, from, to, every, 320, 240, 0, &sync_frames, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (sync_frames, ==, t.frames);
+  g_autofree char *a = NULL, *b = NULL;
+  gsize na = 0, nb = 0;
+  g_assert_true (g_file_get_contents (async_gif, &a, &na, NULL));
+  g_assert_true (g_file_get_contents (sync_gif, &b, &nb, NULL));
+  g_assert_cmpuint (na, ==, nb);
+  g_assert_true (memcmp (a, b, na) == 0);
+  GifFileType *gif = gif_open (async_gif);
+  g_assert_cmpint (gif->ImageCount, ==, (int) t.frames);
+  DGifCloseFile (gif, NULL);
+  keep_copy (async_gif, "app-export-dropped-substeps.gif");
+
+  /* Cancel Export: nothing written, the page as it was */
+  g_autofree char *cancelled_gif = g_build_filename (dir, "cancelled.gif", NULL);
+  ExportTick c = { page, 0, 0, FALSE, FALSE, 0, NULL };
+  ps_training_page_export_frames_async (page, cancelled_gif, from, to, every, 320, 240, 0, on_exported, &c);
+  g_assert_true (ps_training_page_get_exporting (page));
+  /* a second export meanwhile is refused */
+  g_assert_false (ps_training_page_export_frames (page, sync_gif, from, to, every, 320, 240, 0, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "already running"));
+  g_clear_error (&error);
+  g_signal_emit_by_name (cancel, "clicked");
+  wait_export (&c);
+  g_assert_false (c.ok);
+  g_assert_error (c.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&c.error);
+  g_assert_false (g_file_test (cancelled_gif, G_FILE_TEST_EXISTS));
+  g_assert_false (ps_training_page_get_exporting (page));
+  g_assert_cmpuint (ps_training_page_get_substep (page), ==, shown);
+
+  /* closing the window mid-export: the export ends with an error, nothing is written */
+  ExportTick z = { page, 0, 0, FALSE, FALSE, 0, NULL };
+  ps_training_page_export_frames_async (page, cancelled_gif, from, to, every, 320, 240, 0, on_exported, &z);
+  gtk_window_destroy (GTK_WINDOW (w));
+  wait_export (&z);
+  g_assert_false (z.ok);
+  g_assert_nonnull (z.error);
+  g_clear_error (&z.error);
+  g_assert_false (g_file_test (cancelled_gif, G_FILE_TEST_EXISTS));
+  g_unlink (async_gif);
+  g_unlink (sync_gif);
+  g_rmdir (dir);
+}
+
+static gboolean
+over_time_tick (gpointer data)
+{
+  ReplayTick *t = data;
+  t->fired++;
+  if (ps_window_get_over_time_replaying (t->window))
+    t->during++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Over Time on the main window inside a train step draws every sub-step its thinning keeps,
+ * including those whose snapshot was dropped (memory budget): they are recomputed in a worker (a
+ * 1 ms timeout fires meanwhile), its rows sit at those sub-steps' training steps, and a recomputed
+ * row's tensor and the last one are `paramscope-cli run`'s at that sub-step. Before, dropped
+ * sub-steps were left out (a 1 KB budget left a handful of rows). */
+static void
+test_over_time_dropped (void)
+{
+  g_setenv ("PS_TIMELINE_BUDGET_MB", "0.001", TRUE);   /* ~1 KB: keep almost no sub-step snapshot */
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  const guint run = 600;
+  train_through_dialog (w, run, 1);
+  wait_job (w);
+  g_unsetenv ("PS_TIMELINE_BUDGET_MB");
+  g_assert_null (ps_window_get_error_text (w));
+  PsState *last = ps_document_get_current_state (doc);
+  g_assert_cmpuint (last->train_log->records->len, ==, run);
+  adw_view_stack_set_visible_child_name (w->view_stack, "over-time");
+  g_assert_true (ps_window_select_path (w, "0.weight"));
+  iterate ();
+  g_assert_cmpuint (ps_window_get_n_substeps (w), ==, run);
+  const guint k = dropped_record (last, run);
+  ps_window_set_substep (w, k);
+  g_assert_true (ps_window_get_over_time_replaying (w));   /* not computed in this call */
+  ReplayTick t = { NULL, w, 0, 0 };
+  guint source = g_timeout_add (1, over_time_tick, &t);
+  gint64 end = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+  while (ps_window_get_over_time_replaying (w) || ps_window_get_substep_replaying (w))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  g_source_remove (source);
+  iterate ();
+  g_assert_false (ps_window_get_over_time_replaying (w));
+  g_test_message ("Over Time: the 1 ms timeout fired %u times while its sub-steps were recomputed", t.during);
+  g_assert_cmpuint (t.during, >, 0);
+  PsFigure *ot = ps_figure_page_get_figure (w->pages[PS_PAGE_OVER_TIME]);
+  g_assert_nonnull (ot);
+  /* its rows: every kept sub-step 0..k, at its training step */
+  guint n_rows = 0, expect = 0, dropped_rows = 0, mid = 0;
+  const int64_t *rows = ps_figure_get_steps (ot, &n_rows);
+  for (guint i = 0; i <= k; i++)
+    if (ps_figure_series_keeps (k + 1, i))
+      {
+        g_assert_cmpuint (expect, <, n_rows);
+        g_assert_cmpint (rows[expect], ==, g_array_index (w->sub_axis, int64_t, i));
+        expect++;
+        if (((const PsTrainRecord *) last->train_log->records->pdata[i])->state == NULL && i != k)
+          {
+            dropped_rows++;
+            mid = i;
+          }
+      }
+  g_assert_cmpuint (n_rows, ==, expect);
+  g_assert_cmpuint (n_rows, >=, 40);
+  g_assert_cmpuint (dropped_rows, >=, 30);
+  /* a recomputed row and the last row are the CLI's numbers at those sub-steps */
+  const guint check[2] = { mid, k };
+  for (guint c = 0; c < 2; c++)
+    {
+      g_autofree char *dir = NULL;
+      g_autoptr (PsSafetensors) st = cli_state_at (doc, check[c] + 1, &dir);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsTensor) cli = ps_safetensors_load (st, "0.weight", &error);
+      g_assert_no_error (error);
+      PsTensor *row = c == 0 ? g_hash_table_lookup (w->ot_tensors, GUINT_TO_POINTER (mid)) : ps_figure_get_tensor (ot);
+      g_assert_nonnull (row);
+      g_assert_true (ps_tensor_equal (cli, row));
+      remove_dir (dir);
+    }
+  /* closing while a batch is recomputed: the late result finds nobody */
+  ps_window_set_substep (w, dropped_record (last, k));
+  ps_window_set_substep (w, 3 * k / 4);
+  gtk_window_destroy (GTK_WINDOW (w));
+  run_for (500);
+}
+
+/* Every view of the Training page but the weight tiles draws a figure for train-xor (a 2-D data
+ * set) at a middle sub-step — none says why it is empty — and the difference view is the shown sub-step minus the
+ * other; with PS_SCREENSHOT_DIR each view is saved as view-N-NAME.png (the #14 evidence). */
+static void
+test_every_view_draws (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsTrainingPage *page = w->training_page;
+  adw_view_stack_set_visible_child_name (w->view_stack, "training");
+  iterate ();
+  g_assert_cmpuint (ps_training_page_get_n_substeps (page), ==, 20);
+  ps_training_page_set_substep (page, 12);
+  static const char *const names[PS_TRAINING_N_VIEWS] = {
+    "loss", "ratios", "activations", "gradients", "boundary", "weight-tiles", "heatmap", "histogram",
+    "ridgeline", "bands", "difference", "output-gradients",
+  };
+  for (guint v = 0; v < PS_TRAINING_N_VIEWS; v++)
+    {
+      ps_training_page_set_view (page, (PsTrainingView) v);
+      iterate ();
+      if (v >= PS_TRAINING_VIEW_HEATMAP && v <= PS_TRAINING_VIEW_DIFFERENCE)
+        {
+          g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
+          if (v == PS_TRAINING_VIEW_DIFFERENCE)
+            ps_training_page_set_diff_from (page, 0);
+          iterate ();
+        }
+      g_assert_cmpuint (ps_training_page_get_substep (page), ==, 12);
+      if (v == PS_TRAINING_VIEW_WEIGHT_GRID)
+        {
+          /* XOR's first layer has 2 inputs: the tiles say what they need (drawn in /training/fashion-templates) */
+          g_assert_nonnull (strstr (ps_training_page_get_empty_text (page), "784 = 28 × 28"));
+          continue;
+        }
+      if (ps_training_page_get_empty_text (page) != NULL)
+        g_error ("view %s is empty: %s", names[v], ps_training_page_get_empty_text (page));
+      if (v == PS_TRAINING_VIEW_DIFFERENCE)
+        {
+          PsTensor *d = ps_training_page_get_shown_tensor (page);
+          PsParam *a = NULL, *b = NULL;
+          PsState *later = ps_training_page_get_shown_state (page);
+          g_assert_true (ps_state_resolve (later, "fc1.weight", NULL, &b, NULL));
+          const PsTrainRecord *r0 = ps_document_get_current_state (ps_window_get_document (w))->train_log->records->pdata[0];
+          g_assert_true (ps_state_resolve (r0->state, "fc1.weight", NULL, &a, NULL));
+          g_assert_cmpint (d->numel, ==, b->value->numel);
+          for (int64_t k = 0; k < d->numel; k++)
+            g_assert_cmpfloat (ps_tensor_cf32 (d)[k], ==, ps_tensor_cf32 (b->value)[k] - ps_tensor_cf32 (a->value)[k]);
+        }
+      g_autofree char *name = g_strdup_printf ("view-%02u-%s", v + 1, names[v]);
+      shot (w, name);
+    }
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 /* The loss curve's x axis and the sub-step labels count the same steps: a second run with a new
  * optimizer continues the axis, and the labels say both counts. */
 static void
@@ -1150,6 +1465,17 @@ test_scenario_shared_module (void)
   g_autoptr (GPtrArray) sd = ps_module_state_dict (root);
   g_assert_cmpuint (sd->len, ==, 4);
   g_assert_true (((PsNamedItem *) sd->pdata[0])->param == ((PsNamedItem *) sd->pdata[2])->param);
+  /* its key step: the one l.weight.grad at the first sub-step */
+  PsTrainingPage *page = w->training_page;
+  adw_view_stack_set_visible_child_name (w->view_stack, "training");
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
+  iterate ();
+  g_assert_true (ps_training_page_select_param (page, "model.0.weight", "grad"));   /* = 1.weight: one parameter */
+  ps_training_page_set_substep (page, 0);
+  iterate ();
+  g_assert_null (ps_training_page_get_empty_text (page));
+  g_assert_true (ps_training_page_get_shown_tensor (page) == p->grad);
+  shot (w, "scenario-shared-module-grad");
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -1174,6 +1500,19 @@ test_scenario_lazy_then_train (void)
   g_assert_cmpint (p->value->shape[0], ==, 16);
   g_assert_cmpint (p->value->shape[1], ==, 2);
   assert_golden_tensor (json_object_get_object_member (g, "w_end"), p->value);
+  /* its key steps: fc1.weight materialized by the dry run (step 6), then trained */
+  ps_document_set_current_step (doc, 6);
+  adw_view_stack_set_visible_child_name (w->view_stack, "heatmap");
+  g_assert_true (ps_window_select_path (w, "fc1.weight"));
+  iterate ();
+  g_assert_nonnull (ps_figure_page_get_figure (w->pages[PS_PAGE_HEATMAP]));
+  shot (w, "scenario-lazy-materialized");
+  ps_document_set_current_step (doc, ps_document_get_n_steps (doc));
+  adw_view_stack_set_visible_child_name (w->view_stack, "training");
+  ps_training_page_set_view (w->training_page, PS_TRAINING_VIEW_LOSS);
+  iterate ();
+  g_assert_null (ps_training_page_get_empty_text (w->training_page));
+  shot (w, "scenario-lazy-trains");
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -1376,6 +1715,7 @@ test_export_frames_button (void)
       differ += gif_pixel (gif, 0, x, y) != gif_pixel (gif, 19, x, y);
   g_assert_cmpuint (differ, >, 100);
   DGifCloseFile (gif, NULL);
+  keep_copy (gif_path, "app-export-heatmap-over-substeps.gif");
   g_unlink (gif_path);
   g_assert_cmpint (g_chdir (cwd), ==, 0);
   g_rmdir (dir);
@@ -1454,6 +1794,9 @@ main (int argc, char **argv)
   g_test_add_func ("/training/gradients-and-series", test_gradients_and_series);
   g_test_add_func ("/training/main-timeline-substeps", test_main_timeline_substeps);
   g_test_add_func ("/training/replay-in-worker", test_replay_in_worker);
+  g_test_add_func ("/training/export-in-worker", test_export_in_worker);
+  g_test_add_func ("/training/over-time-dropped", test_over_time_dropped);
+  g_test_add_func ("/training/every-view-draws", test_every_view_draws);
   g_test_add_func ("/training/axis-agrees", test_axis_agrees);
   g_test_add_func ("/training/axis-new-optimizer-every", test_axis_new_optimizer_every);
   g_test_add_func ("/training/scenarios", test_scenarios);

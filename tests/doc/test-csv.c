@@ -77,6 +77,36 @@ test_write_locale_independent (void)
   g_rmdir (dir);
 }
 
+/* The field and number writers the series' norms CSV and the app's largest-changes CSV share. */
+static void
+test_append_field_number (void)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  ps_csv_append_field (out, "fc1.weight");
+  g_string_append_c (out, '|');
+  ps_csv_append_field (out, "a,b");
+  g_string_append_c (out, '|');
+  ps_csv_append_field (out, "say \"hi\"");
+  g_string_append_c (out, '|');
+  ps_csv_append_field (out, "two\nlines\r");
+  g_string_append_c (out, '|');
+  ps_csv_append_field (out, "");
+  g_assert_cmpstr (out->str, ==, "fc1.weight|\"a,b\"|\"say \"\"hi\"\"\"|\"two\nlines\r\"|");
+  g_string_truncate (out, 0);
+  setlocale (LC_NUMERIC, "de_DE.UTF-8");   /* a decimal comma must not show */
+  ps_csv_append_number (out, "%.9g", 0.1);
+  g_string_append_c (out, ',');
+  ps_csv_append_number (out, "%.17g", 0.1);
+  g_string_append_c (out, ',');
+  ps_csv_append_number (out, "%.9g", NAN);
+  g_string_append_c (out, ',');
+  ps_csv_append_number (out, "%.9g", -INFINITY);
+  g_string_append_c (out, ',');
+  ps_csv_append_number (out, "%.9g", 1e-300);
+  setlocale (LC_NUMERIC, "C");
+  g_assert_cmpstr (out->str, ==, "0.1,0.10000000000000001,,-inf,1e-300");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -85,5 +115,6 @@ main (int argc, char **argv)
   g_test_add_func ("/csv/full-precision", test_full_precision);
   g_test_add_func ("/csv/other-ranks", test_other_ranks);
   g_test_add_func ("/csv/write-locale-independent", test_write_locale_independent);
+  g_test_add_func ("/csv/append-field-number", test_append_field_number);
   return g_test_run ();
 }

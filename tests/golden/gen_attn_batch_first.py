@@ -14,11 +14,12 @@ runs those scripts with torch (tests/golden/run_export.py) into NAME.export.json
 """
 import json
 import os
-import subprocess
 import sys
 
 import numpy
 import torch
+
+from train_golden import run_exports
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DIR = os.path.join(HERE, "..", "data", "attn-mask")
@@ -58,9 +59,8 @@ def write_data():
 
 
 def export_results():
-    for name in RUNS:
-        subprocess.run([sys.executable, os.path.join(HERE, "run_export.py"), os.path.join(DIR, name + ".recipe.json"),
-                        os.path.join(DIR, name + ".export.py"), os.path.join(DIR, name + ".export.json")], check=True)
+    run_exports([(os.path.join(DIR, name + ".recipe.json"), os.path.join(DIR, name + ".export.py"),
+                  os.path.join(DIR, name + ".export.json")) for name in RUNS])
 
 
 if __name__ == "__main__":

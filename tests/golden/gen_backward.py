@@ -456,19 +456,12 @@ def run(name, seed, data, spec, opt, steps, bs, n, toy=None):
     optim = getattr(torch.optim, opt[0])(model.parameters(), **opt[1])
     loss_fn = nn.CrossEntropyLoss()
     loader = DataLoader(TensorDataset(X, y), batch_size=bs, shuffle=True)
-    rec, step = [], 0
-    while step < steps:
-        for xb, yb in loader:
-            optim.zero_grad()
-            l = loss_fn(model(xb), yb)
-            l.backward()
-            optim.step()
-            step += 1
-            rec.append({'loss': enc(l.reshape(1)), 'params': {k: enc2(v, 64) for k, v in model.named_parameters()},
-                        'grads': {k: enc2(v.grad, 64) for k, v in model.named_parameters()},
-                        'buffers': {k: enc(v) for k, v in model.named_buffers()}})
-            if step >= steps:
-                break
+    from train_golden import train_record
+    rec = train_record(model, optim, loss_fn, loader, steps,
+                       lambda l: {'loss': enc(l.reshape(1)),
+                                  'params': {k: enc2(v, 64) for k, v in model.named_parameters()},
+                                  'grads': {k: enc2(v.grad, 64) for k, v in model.named_parameters()},
+                                  'buffers': {k: enc(v) for k, v in model.named_buffers()}})
     RUNS.append({'name': name, 'seed': seed, 'data': data, 'n': n, 'model': [[t, a] for t, a in spec],
                  'opt': [opt[0], opt[1]], 'batch_size': bs, 'steps': steps, 'record': rec,
                  'probe': torch.randint(0, 2 ** 31, (2,)).tolist()})

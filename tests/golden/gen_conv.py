@@ -24,7 +24,6 @@ errors: {type, args, shape?, dtype?, mode?, message}: construction error, or for
 reprs:  {type, args, repr} (lazy modules before their forward)
 """
 import os
-import struct
 import sys
 import warnings
 
@@ -35,30 +34,12 @@ os.environ.setdefault('OPENBLAS_CORETYPE', 'Haswell')
 os.environ.setdefault('OPENBLAS_NUM_THREADS', '2')
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
-from torch.nn import init
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import golden_split  # noqa: E402
+from layer_cases import f32hex, pyargs, run_forward  # noqa: E402
 warnings.simplefilter('ignore')
 torch.set_num_threads(1)
-
-
-def f32hex(t):
-    return [struct.pack('>f', v).hex() for v in t.detach().reshape(-1).tolist()]
-
-
-def enc(t):
-    t = t.detach()
-    d = {'shape': list(t.shape), 'dtype': str(t.dtype).replace('torch.', '')}
-    if t.dtype == torch.int64:
-        d['int'] = t.reshape(-1).tolist()
-    else:
-        d['hex'] = f32hex(t)
-    return d
-
-
-def pyargs(args):
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in args.items()}
 
 
 def backend_of(m, x):
@@ -84,38 +65,8 @@ cases, errors, reprs = [], [], []
 
 
 def forward_case(name, type_, args, steps, seed=0, init_=(), mkldnn=True, omit=()):
-    torch.manual_seed(seed)
-    m = getattr(nn, type_)(**pyargs(args))
-    T = {}
-    for p, a, b in init_:
-        init.uniform_(getattr(m, p), a, b)
-    for k, v in m.state_dict().items():
-        if not isinstance(v, nn.parameter.UninitializedParameter) and not isinstance(v, nn.parameter.UninitializedBuffer):
-            T['init.' + k] = enc(v)
     backends = []
-    for i, st in enumerate(steps):
-        if 'idx' in st:
-            x = torch.tensor(st['idx']['int'], dtype=torch.int64).reshape(st['idx']['shape'])
-        else:
-            x = torch.randn(*st['shape'])
-            if st.get('scale', 1.0) != 1.0:
-                x = x * st['scale']
-            if st.get('shift', 0.0) != 0.0:
-                x = x + st['shift']
-        if st.get('mode', 'train') == 'eval':
-            m.eval()
-        else:
-            m.train()
-        with torch.no_grad(), torch.backends.mkldnn.flags(enabled=mkldnn):
-            if type_ == 'Bilinear':
-                y = m(x, x)
-            else:
-                y = m(x)
-            backends.append(backend_of(m, x) if i == 0 or True else '')
-        T['x%d' % i] = enc(x)
-        T['y%d' % i] = enc(y)
-    for k, v in m.state_dict().items():
-        T[k] = enc(v)
+    m, T = run_forward(type_, args, steps, seed, init_, mkldnn, lambda m, i, x: backends.append(backend_of(m, x)))
     for k in omit:  # large tensors: still checked through the outputs and the probe
         del T[k]
     probe = f32hex(torch.rand(2))

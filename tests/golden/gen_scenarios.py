@@ -21,23 +21,14 @@ Writes tests/data/scenario-golden.json; read by tests/app/test-training.c. float
 import copy
 import json
 import os
-import struct
 
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from train_golden import batches, dhex, tens
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "scenario-golden.json")
-
-
-def tens(t):
-    t = t.detach().contiguous().to(torch.float32)
-    return {"shape": list(t.shape),
-            "hex": [format(struct.unpack("<I", struct.pack("<f", v))[0], "08x") for v in t.flatten().tolist()]}
-
-
-def dhex(v):
-    return format(struct.unpack("<Q", struct.pack("<d", float(v)))[0], "016x")
 
 
 def xor(n):
@@ -45,17 +36,6 @@ def xor(n):
     y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).long()
     X = X + 0.1 * torch.randn(n, 2)
     return X, y
-
-
-def batches(loader, steps):
-    """The batches of `steps` optimizer steps: epochs of the loader, cut after the last step."""
-    step = 0
-    while step < steps:
-        for b in loader:
-            yield b
-            step += 1
-            if step >= steps:
-                return
 
 
 def tanh_saturation():

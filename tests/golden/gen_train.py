@@ -32,7 +32,7 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from train_golden import dhex, loss_case, tens
+from train_golden import dhex, loss_case, tens, toy
 
 warnings.simplefilter("ignore")
 torch.set_num_threads(1)
@@ -170,23 +170,6 @@ for seed, n, bs, sh, dl in [(0, 10, 3, True, False), (0, 10, 3, True, True), (0,
                    "batches": batches, "probe": torch.randint(0, 2 ** 31, (2,)).tolist()})
 
 # ---------------- toy data ----------------
-CENTERS = torch.tensor([[-2.0, -1.0], [2.0, -1.0], [0.0, 2.0]])
-
-
-def toy(typ, n):
-    if typ == "xor":
-        X = torch.rand(n, 2) * 2 - 1
-        y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).long()
-        X = X + 0.1 * torch.randn(n, 2)
-    elif typ == "circles":
-        X = torch.randn(n, 2)
-        y = (X.pow(2).sum(1) < 1).long()
-    else:
-        y = torch.randint(0, 3, (n,))
-        X = CENTERS[y] + 0.4 * torch.randn(n, 2)
-    return X, y
-
-
 TOY = []
 for typ in ["xor", "circles", "blobs"]:
     for seed, n in [(0, 50), (5, 17)]:

@@ -29,7 +29,6 @@ import hashlib
 import json
 import os
 import struct
-import subprocess
 import sys
 import warnings
 
@@ -37,6 +36,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
+
+from train_golden import run_exports, train_record
 
 warnings.simplefilter("ignore")
 torch.set_num_threads(1)
@@ -88,19 +89,12 @@ def run(name, seed, data, layers, opt, steps, bs, loss=("CrossEntropyLoss", {}))
     optim = getattr(torch.optim, opt[0])(model.parameters(), **opt[1])
     loss_fn = getattr(nn, loss[0])(**loss[1])
     loader = DataLoader(TensorDataset(X, y), batch_size=bs, shuffle=True)
-    rec, step = [], 0
-    while step < steps:
-        for xb, yb in loader:
-            optim.zero_grad()
-            l = loss_fn(model(xb), yb)
-            l.backward()
-            optim.step()
-            step += 1
-            rec.append({"loss": tens(l.reshape(1)), "params": {k: tens(v) for k, v in model.named_parameters()},
-                        "grads": {k: tens(v.grad) for k, v in model.named_parameters()},
-                        "buffers": {k: tens(v) for k, v in model.named_buffers() if v.dtype == torch.float32}})
-            if step >= steps:
-                break
+    rec = train_record(model, optim, loss_fn, loader, steps,
+                       lambda l: {"loss": tens(l.reshape(1)),
+                                  "params": {k: tens(v) for k, v in model.named_parameters()},
+                                  "grads": {k: tens(v.grad) for k, v in model.named_parameters()},
+                                  "buffers": {k: tens(v) for k, v in model.named_buffers()
+                                              if v.dtype == torch.float32}})
     ops = [dop]
     ops += [{"op": "module", "id": "l%d" % i, "type": t, "args": a} for i, (t, a) in enumerate(layers)]
     ops.append({"op": "module", "id": "model", "type": "Sequential", "children": ["l%d" % i for i in range(len(layers))]})
@@ -159,18 +153,10 @@ def export_results():
     """NAME.export.json: each golden NAME.export.py run by torch through run_export.py."""
     with open(OUT) as f:
         names = [r["name"] for r in json.load(f)["runs"]]
-    for name in names:
-        recipe = os.path.join(DIR, name + ".recipe.json")
-        script = os.path.join(DIR, name + ".export.py")
-        result = os.path.join(DIR, name + ".export.json")
-        if not os.path.exists(script):   # test-train-conv's /train-conv/export writes the ones it checks
-            continue
-        subprocess.run([sys.executable, os.path.join(HERE, "run_export.py"), recipe, script, result], check=True)
-        with open(result) as f:
-            err = json.load(f)["error"]
-        if err is not None:
-            raise SystemExit("%s: the exported script failed: %s" % (name, err))
-        print("ran", script, file=sys.stderr)
+    # test-train-conv's /train-conv/export writes the scripts it checks: only those are run
+    run_exports([(os.path.join(DIR, name + ".recipe.json"), os.path.join(DIR, name + ".export.py"),
+                  os.path.join(DIR, name + ".export.json"))
+                 for name in names if os.path.exists(os.path.join(DIR, name + ".export.py"))])
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import warnings
 import torch
 import torch.nn as nn
 
-from train_golden import loss_case, tens
+from train_golden import Seq, loss_case, run_exports, tens, train_record
 
 warnings.simplefilter("ignore")
 torch.set_num_threads(1)
@@ -127,15 +127,6 @@ SEQ_DIR = os.path.join(os.path.dirname(OUT), "train-seq")
 RUNS = []
 
 
-class Seq(nn.Sequential):
-    """nn.Sequential that passes on [0] of a tuple (an RNN's output), as Paramscope's Sequential."""
-    def forward(self, x):
-        for m in self:
-            x = m(x)
-            if isinstance(x, tuple):
-                x = x[0]
-        return x
-
 
 def seq_run(name, seed, X, y, layers, loss, opt, steps, bs=16, shuffle=True, drop_last=False, clip=None, csv=False):
     os.makedirs(SEQ_DIR, exist_ok=True)
@@ -153,20 +144,9 @@ def seq_run(name, seed, X, y, layers, loss, opt, steps, bs=16, shuffle=True, dro
     optim = getattr(torch.optim, opt[0])(model.parameters(), **opt[1])
     loss_fn = getattr(nn, loss[0])(**loss[1])
     loader = DataLoader(TensorDataset(X, y), batch_size=bs, shuffle=shuffle, drop_last=drop_last)
-    rec, step = [], 0
-    while step < steps:
-        for xb, yb in loader:
-            optim.zero_grad()
-            l = loss_fn(model(xb), yb)
-            l.backward()
-            if clip is not None:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optim.step()
-            step += 1
-            rec.append({"loss": tens(l), "params": {k: tens(v) for k, v in model.named_parameters()},
-                        "grads": {k: tens(v.grad) for k, v in model.named_parameters()}})
-            if step >= steps:
-                break
+    rec = train_record(model, optim, loss_fn, loader, steps,
+                       lambda l: {"loss": tens(l), "params": {k: tens(v) for k, v in model.named_parameters()},
+                                  "grads": {k: tens(v.grad) for k, v in model.named_parameters()}}, clip)
     ops = [{"op": "module", "id": "l%d" % i, "type": t, "args": a} for i, (t, a) in enumerate(layers)]
     ops.append({"op": "module", "id": "model", "type": "Sequential", "children": ["l%d" % i for i in range(len(layers))]})
     ops.append({"op": "dataset", "id": "data", "file": name + ".csv", "x": "*", "y": "label"} if csv
@@ -300,20 +280,11 @@ SECTIONS = {"losses": LOSSES, "rnn": RNNS, "attention": ATTN, "runs": RUNS}
 def export_results():
     """NAME.export.json: each golden NAME.export.py (written by the C exporter: PS_EXPORT_WRITE=1
     build/tests/test-train-seq) run by torch through run_export.py."""
-    import subprocess
-    here = os.path.dirname(os.path.abspath(__file__))
-    src = os.path.join(here, "..", "..")
-    for name in [r["name"] for r in RUNS] + ["train-xor", "dissected"]:
-        recipe = (os.path.join(src, "examples", "train-xor.json") if name == "train-xor"
-                  else os.path.join(SEQ_DIR, name + ".recipe.json"))
-        script = os.path.join(SEQ_DIR, name + ".export.py")
-        result = os.path.join(SEQ_DIR, name + ".export.json")
-        subprocess.run([sys.executable, os.path.join(here, "run_export.py"), recipe, script, result], check=True)
-        with open(result) as f:
-            err = json.load(f)["error"]
-        if err is not None:
-            raise SystemExit("%s: the exported script failed: %s" % (name, err))
-        print("ran", script, file=sys.stderr)
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    run_exports([(os.path.join(src, "examples", "train-xor.json") if name == "train-xor"
+                  else os.path.join(SEQ_DIR, name + ".recipe.json"),
+                  os.path.join(SEQ_DIR, name + ".export.py"), os.path.join(SEQ_DIR, name + ".export.json"))
+                 for name in [r["name"] for r in RUNS] + ["train-xor", "dissected"]])
 
 
 if __name__ == "__main__" and "--export" in sys.argv:

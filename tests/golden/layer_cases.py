@@ -45,6 +45,41 @@ def pyargs(args):
     return {k: tuple(v) if isinstance(v, list) else v for k, v in args.items()}
 
 
+def run_forward(type_, args, steps, seed=0, init_=(), mkldnn=True, after_step=None):
+    """A forward case (the format above; gen_conv.py's too): manual_seed(seed); m = nn.type_(**args);
+    init.uniform_(m.<p>, a, b) for init_; then per step x = torch.randn(shape) * scale + shift (or
+    the int64 tensor st["idx"]), m.train() or m.eval(), y = m(x) (Bilinear: m(x, x)) with oneDNN
+    on or off; after_step(m, i, x) is called inside that. Returns (m, tensors): "init.<name>" (the
+    state_dict before the steps, lazy parameters left out), "x<i>", "y<i>", then "<name>" after."""
+    torch.manual_seed(seed)
+    m = getattr(nn, type_)(**pyargs(args))
+    T = {}
+    for p, a, b in init_:
+        init.uniform_(getattr(m, p), a, b)
+    for k, v in m.state_dict().items():
+        if not isinstance(v, (nn.parameter.UninitializedParameter, nn.parameter.UninitializedBuffer)):
+            T['init.' + k] = enc(v)
+    for i, st in enumerate(steps):
+        if 'idx' in st:
+            x = torch.tensor(st['idx']['int'], dtype=torch.int64).reshape(st['idx']['shape'])
+        else:
+            x = torch.randn(*st['shape'])
+            if st.get('scale', 1.0) != 1.0:
+                x = x * st['scale']
+            if st.get('shift', 0.0) != 0.0:
+                x = x + st['shift']
+        m.train(st.get('mode', 'train') != 'eval')
+        with torch.no_grad(), torch.backends.mkldnn.flags(enabled=mkldnn):
+            y = m(x, x) if type_ == 'Bilinear' else m(x)
+            if after_step is not None:
+                after_step(m, i, x)
+        T['x%d' % i] = enc(x)
+        T['y%d' % i] = enc(y)
+    for k, v in m.state_dict().items():
+        T[k] = enc(v)
+    return m, T
+
+
 class Fixture:
     def __init__(self, filename, script):
         self.path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', filename)
@@ -54,26 +89,7 @@ class Fixture:
     def forward(self, name, type_, args, steps, seed=0, init_=()):
         """manual_seed(seed); m = nn.type_(**args); init.uniform_(m.<p>, a, b) for init_; then per
         step x = torch.randn(shape) * scale + shift, m.train() or m.eval(), y = m(x)."""
-        torch.manual_seed(seed)
-        m = getattr(nn, type_)(**pyargs(args))
-        T = {}
-        for p, a, b in init_:
-            init.uniform_(getattr(m, p), a, b)
-        for k, v in m.state_dict().items():
-            T['init.' + k] = enc(v)
-        for i, st in enumerate(steps):
-            x = torch.randn(*st['shape'])
-            if st.get('scale', 1.0) != 1.0:
-                x = x * st['scale']
-            if st.get('shift', 0.0) != 0.0:
-                x = x + st['shift']
-            m.train(st.get('mode', 'train') != 'eval')
-            with torch.no_grad():
-                y = m(x)
-            T['x%d' % i] = enc(x)
-            T['y%d' % i] = enc(y)
-        for k, v in m.state_dict().items():
-            T[k] = enc(v)
+        m, T = run_forward(type_, args, steps, seed, init_)
         self.cases.append({'name': name, 'kind': 'forward', 'type': type_, 'args': args, 'seed': seed,
                            'init': [list(t) for t in init_], 'steps': steps, 'backend': [],
                            'class_after': type(m).__name__, 'tensors': T,

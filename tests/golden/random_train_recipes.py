@@ -51,7 +51,7 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
-from train_golden import dhex  # noqa: E402
+from train_golden import Seq, dhex, toy  # noqa: E402
 
 warnings.simplefilter("ignore")
 torch.set_num_threads(1)
@@ -69,33 +69,6 @@ def tens(t):
     return {"shape": list(t.shape),
             "hex": [format(struct.unpack("<I", struct.pack("<f", v))[0], "08x") for v in t.reshape(-1).tolist()]}
 
-
-CENTERS = torch.tensor([[-2.0, -1.0], [2.0, -1.0], [0.0, 2.0]])
-
-
-def toy(typ, n):
-    """The dataset op's torch code for the toy sets (docs/recipe-format.md, gen_train.py)."""
-    if typ == "xor":
-        X = torch.rand(n, 2) * 2 - 1
-        y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).long()
-        X = X + 0.1 * torch.randn(n, 2)
-    elif typ == "circles":
-        X = torch.randn(n, 2)
-        y = (X.pow(2).sum(1) < 1).long()
-    else:
-        y = torch.randint(0, 3, (n,))
-        X = CENTERS[y] + 0.4 * torch.randn(n, 2)
-    return X, y
-
-
-class Seq(nn.Sequential):
-    """nn.Sequential that passes on [0] of a tuple (an RNN's output), as Paramscope's Sequential."""
-    def forward(self, x):
-        for m in self:
-            x = m(x)
-            if isinstance(x, tuple):
-                x = x[0]
-        return x
 
 
 def r3(r, lo, hi):

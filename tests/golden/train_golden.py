@@ -1,7 +1,14 @@
-"""What the training golden scripts (gen_train.py, gen_train_seq.py) share: how their JSON encodes
-float32 tensors ({"shape", "hex": [8-hex-digit bit patterns]}) and doubles (16 hex digits), and
-the loss case they record (loss_fn(x, t) and, for scalar losses, x.grad after loss.backward())."""
+"""What the training golden scripts (gen_train.py, gen_train_seq.py, gen_train_conv.py, gen_backward.py,
+gen_scenarios.py, random_train_recipes.py, gen_attn_batch_first.py, gen_attn_mask.py) share: how their
+JSON encodes float32 tensors ({"shape", "hex": [8-hex-digit bit patterns]}) and doubles (16 hex
+digits); the loss case they record (loss_fn(x, t) and, for scalar losses, x.grad after
+loss.backward()); the toy data sets; Paramscope's Sequential; the train op's loop in torch; and
+running exported scripts through run_export.py."""
+import json
+import os
 import struct
+import subprocess
+import sys
 
 import torch
 import torch.nn as nn
@@ -32,3 +39,71 @@ def loss_case(cases, typ, args, x, t):
         out.backward()
         c["grad"] = tens(x.grad)
     cases.append(c)
+
+
+CENTERS = torch.tensor([[-2.0, -1.0], [2.0, -1.0], [0.0, 2.0]])
+
+
+def toy(typ, n):
+    """The dataset op's torch code for the toy sets (docs/recipe-format.md)."""
+    if typ == "xor":
+        X = torch.rand(n, 2) * 2 - 1
+        y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).long()
+        X = X + 0.1 * torch.randn(n, 2)
+    elif typ == "circles":
+        X = torch.randn(n, 2)
+        y = (X.pow(2).sum(1) < 1).long()
+    else:
+        y = torch.randint(0, 3, (n,))
+        X = CENTERS[y] + 0.4 * torch.randn(n, 2)
+    return X, y
+
+
+class Seq(nn.Sequential):
+    """nn.Sequential that passes on [0] of a tuple (an RNN's output), as Paramscope's Sequential."""
+    def forward(self, x):
+        for m in self:
+            x = m(x)
+            if isinstance(x, tuple):
+                x = x[0]
+        return x
+
+
+def batches(loader, steps):
+    """The batches of `steps` optimizer steps: epochs of the loader, cut after the last step (no
+    batch is drawn after it, so the generator's state afterwards is the train op's)."""
+    step = 0
+    while step < steps:
+        for b in loader:
+            yield b
+            step += 1
+            if step >= steps:
+                return
+
+
+def train_record(model, optim, loss_fn, loader, steps, record, clip=None):
+    """The train op in torch: `steps` optimizer steps (zero_grad, loss_fn(model(x), y), backward,
+    clip_grad_norm_(clip) when given, step); returns [record(loss) after each step]."""
+    rec = []
+    for xb, yb in batches(loader, steps):
+        optim.zero_grad()
+        l = loss_fn(model(xb), yb)
+        l.backward()
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        optim.step()
+        rec.append(record(l))
+    return rec
+
+
+def run_exports(runs):
+    """Runs each (recipe, script, result) through run_export.py with this Python, and fails naming
+    the script when the exported script itself failed."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for recipe, script, result in runs:
+        subprocess.run([sys.executable, os.path.join(here, "run_export.py"), recipe, script, result], check=True)
+        with open(result) as f:
+            err = json.load(f)["error"]
+        if err is not None:
+            raise SystemExit("%s: the exported script failed: %s" % (os.path.basename(script), err))
+        print("ran", script, file=sys.stderr)

@@ -313,6 +313,108 @@ test_series (void)
 }
 
 static void
+assert_frames (GArray *a, const guint *want, guint n)
+{
+  g_assert_nonnull (a);
+  g_assert_cmpuint (a->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpuint (g_array_index (a, guint, i), ==, want[i]);
+  g_array_unref (a);
+}
+
+/* ps_animation_frame_range: the frames of an export over sub-steps (the Training page's
+ * Export Over Sub-steps uses it). */
+static void
+test_frame_range (void)
+{
+  g_autoptr (GError) error = NULL;
+  assert_frames (ps_animation_frame_range (10, 19, 3, 100, 1000, "sub-steps", &error),
+                 (const guint[]) { 10, 13, 16, 19 }, 4);
+  assert_frames (ps_animation_frame_range (0, 99, 5, 100, 1000, "sub-steps", &error),
+                 (const guint[]) { 0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85,
+                                   90, 95, 99 }, 21);
+  /* to is clamped to the last item; the last item is always a frame; every 0 counts as 1 */
+  assert_frames (ps_animation_frame_range (0, 1000, 10, 20, 1000, "sub-steps", &error),
+                 (const guint[]) { 0, 10, 19 }, 3);
+  assert_frames (ps_animation_frame_range (2, 4, 0, 20, 1000, "sub-steps", &error),
+                 (const guint[]) { 2, 3, 4 }, 3);
+  assert_frames (ps_animation_frame_range (7, 7, 5, 20, 1000, "sub-steps", &error), (const guint[]) { 7 }, 1);
+  g_assert_no_error (error);
+  /* exactly the cap passes, one more fails naming it */
+  GArray *a = ps_animation_frame_range (0, 9, 1, 10, 10, "sub-steps", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (a->len, ==, 10);
+  g_array_unref (a);
+  g_assert_null (ps_animation_frame_range (0, 10, 3, 11, 4, "sub-steps", &error));   /* 0 3 6 9 10 */
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "5 frames: at most 4 (record fewer sub-steps or export every k-th)");
+  g_clear_error (&error);
+  g_assert_null (ps_animation_frame_range (5, 3, 1, 20, 1000, "sub-steps", &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "sub-steps 6 to 4: the range is empty");
+  g_clear_error (&error);
+  g_assert_null (ps_animation_frame_range (0, 3, 1, 0, 1000, "steps", &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "no recorded steps to export");
+  g_clear_error (&error);
+  /* the largest range: no overflow */
+  g_assert_null (ps_animation_frame_range (0, G_MAXUINT, 1, G_MAXUINT, 1000, "sub-steps", &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "4294967295 frames: at most 1000 (record fewer sub-steps or export every k-th)");
+}
+
+/* ps_animation_write_by_extension: .gif/.GIF an animation, .pdf pages, .png/.svg a numbered series
+ * beside the path, anything else an error with nothing written. */
+static void
+test_by_extension (void)
+{
+  g_autofree char *dir = tmp_dir ();
+  Frames f;
+  frames_init (&f, 3);
+  PsAnimationOptions o;
+  ps_animation_options_init (&o, 120, 80);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *gif_path = g_build_filename (dir, "a.GIF", NULL);
+  g_assert_true (ps_animation_write_by_extension (gif_path, 3, frame_draw, &f, &o, &error));
+  g_assert_no_error (error);
+  GifFileType *gif = gif_open (gif_path);
+  g_assert_cmpint (gif->ImageCount, ==, 3);
+  DGifCloseFile (gif, NULL);
+  g_autofree char *pdf_path = g_build_filename (dir, "b.pdf", NULL);
+  g_assert_true (ps_animation_write_by_extension (pdf_path, 3, frame_draw, &f, &o, &error));
+  g_autofree char *pdf = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (pdf_path, &pdf, &len, NULL));
+  g_assert_true (len > 5 && memcmp (pdf, "%PDF-", 5) == 0);
+  g_autofree char *png_path = g_build_filename (dir, "frame.png", NULL);
+  g_assert_true (ps_animation_write_by_extension (png_path, 3, frame_draw, &f, &o, &error));
+  g_autofree char *svg_path = g_build_filename (dir, "v.svg", NULL);
+  g_assert_true (ps_animation_write_by_extension (svg_path, 2, frame_draw, &f, &o, &error));
+  g_assert_no_error (error);
+  const char *want[] = { "a.GIF", "b.pdf", "frame-0001.png", "frame-0002.png", "frame-0003.png", "v-0001.svg",
+                         "v-0002.svg" };
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, want[i], NULL);
+      g_assert_true (g_file_test (p, G_FILE_TEST_IS_REGULAR));
+    }
+  g_assert_false (g_file_test (png_path, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_files (dir), ==, G_N_ELEMENTS (want));
+  const char *bad[] = { "c.txt", "noext", "d.gif.bak" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, bad[i], NULL);
+      g_assert_false (ps_animation_write_by_extension (p, 3, frame_draw, &f, &o, &error));
+      g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, bad[i]));
+      g_clear_error (&error);
+    }
+  g_assert_cmpuint (count_files (dir), ==, G_N_ELEMENTS (want));
+  frames_clear (&f);
+  rm_rf (dir);
+}
+
+static void
 test_contact_sheet (void)
 {
   g_autofree char *dir = tmp_dir ();
@@ -508,5 +610,7 @@ main (int argc, char **argv)
   g_test_add_func ("/animation/series", test_series);
   g_test_add_func ("/animation/figure-sequence", test_figure_sequence);
   g_test_add_func ("/animation/contact-sheet", test_contact_sheet);
+  g_test_add_func ("/animation/frame-range", test_frame_range);
+  g_test_add_func ("/animation/by-extension", test_by_extension);
   return g_test_run ();
 }

@@ -500,6 +500,44 @@ test_layer_diagnostics (void)
   layer_data_clear (&ld);
 }
 
+/* Only saturation and dead units warn (bold red): a large share of plain zeros — Flatten of image
+ * pixels, mostly background — is said ("zero 80.0 %") in the muted colour (it was drawn red). */
+static void
+test_layer_zero_not_warning (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) t = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 1000, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 1000; i++)
+    ps_tensor_f32 (t)[i] = i < 800 ? 0.0f : (float) (i - 799) / 200.0f;
+  PsHistogram *h = ps_histogram_compute (t, 40, 0, 1, &error);
+  g_assert_no_error (error);
+  double sat, dead;
+  ps_layer_shares (t, PS_LAYER_SATURATION_THRESHOLD, &sat, &dead);
+  g_assert_cmpfloat (dead, ==, 0.8);
+  PsLayerHistogram layers[1] = { { "layer 1 (Flatten)", h, NULL, NAN, dead, FALSE } };
+  PsLayerDiagnosticsOptions o;
+  ps_layer_diagnostics_options_init (&o);
+  PsLayerDiagnostics d = { layers, 1, &o };
+  const int W = 700, H = 400;
+  for (int layout_i = 0; layout_i < 2; layout_i++)
+    {
+      o.layout = layout_i ? PS_LAYER_DIAGNOSTICS_GRID : PS_LAYER_DIAGNOSTICS_OVERLAY;
+      layers[0].dead_units = FALSE;
+      g_autofree char *legend = ps_layer_diagnostics_legend (&d, 0);
+      g_assert_nonnull (strstr (legend, "zero 80.0 %"));
+      cairo_surface_t *s = render (ps_layer_diagnostics_draw_func, &d, W, H);
+      g_assert_cmpint (count_color (s, 0, 0, W, H, 0xffd62728u, 30), ==, 0);
+      cairo_surface_destroy (s);
+      /* the same share as dead ReLU units is a warning */
+      layers[0].dead_units = TRUE;
+      s = render (ps_layer_diagnostics_draw_func, &d, W, H);
+      g_assert_cmpint (count_color (s, 0, 0, W, H, 0xffd62728u, 30), >, 30);
+      cairo_surface_destroy (s);
+    }
+  ps_histogram_free (h);
+}
+
 /* GRID: each panel has its own value axis, so a tanh layer in ±1 beside a Linear layer in ±300
  * spreads over its panel (a shared range drew it as a spike at 0 with a lone "0" tick). */
 static void
@@ -885,6 +923,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ratio-chart/ratio-of-stds", test_ratio_of_stds);
   g_test_add_func ("/layer-diagnostics/shares", test_layer_shares);
   g_test_add_func ("/layer-diagnostics/draw", test_layer_diagnostics);
+  g_test_add_func ("/layer-diagnostics/zero-not-warning", test_layer_zero_not_warning);
   g_test_add_func ("/layer-diagnostics/grid-own-ranges", test_layer_grid_own_ranges);
   g_test_add_func ("/layer-diagnostics/saturation-by-class", test_saturation_by_class);
   g_test_add_func ("/decision-boundary/draw", test_decision_boundary);
