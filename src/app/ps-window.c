@@ -159,6 +159,15 @@ ps_window_get_edit_selection (PsWindow *self, PsEditSelection *sel)
   return TRUE;
 }
 
+/* Every plot shows its whole picture again */
+static void
+reset_zooms (PsWindow *self)
+{
+  for (guint i = 0; i < PS_N_PLOT_PAGES; i++)
+    if (self->pages[i] != NULL)
+      ps_figure_page_reset_zoom (self->pages[i]);
+}
+
 static gboolean
 select_path (PsWindow *self, const char *path)
 {
@@ -261,8 +270,11 @@ rebuild_tree (PsWindow *self)
     }
   self->syncing = FALSE;
   PsTreeNode *sel = ps_window_get_selected_node (self);
+  const char *path = sel ? ps_tree_node_get_path (sel) : NULL;
+  if (g_strcmp0 (path, self->selected_path) != 0)
+    reset_zooms (self);   /* another tensor (File → New, another recipe): its plots start whole */
   g_free (self->selected_path);
-  self->selected_path = sel ? g_strdup (ps_tree_node_get_path (sel)) : NULL;
+  self->selected_path = g_strdup (path);
   if (self->root_node != NULL)
     ps_tree_node_highlight_module (self->root_node, sel && ps_tree_node_get_shared (sel) ? ps_tree_node_get_module (sel) : NULL);
 }
@@ -931,10 +943,7 @@ on_tree_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsWindow *self)
   PsTreeNode *node = ps_window_get_selected_node (self);
   const char *path = node ? ps_tree_node_get_path (node) : NULL;
   if (g_strcmp0 (path, self->selected_path) != 0)
-    /* another tensor: its plots start whole (a zoom into the last one's corner would hide it) */
-    for (guint i = 0; i < PS_N_PLOT_PAGES; i++)
-      if (self->pages[i] != NULL)
-        ps_figure_page_reset_zoom (self->pages[i]);
+    reset_zooms (self);   /* another tensor: its plots start whole (a zoom into the last one's corner would hide it) */
   g_free (self->selected_path);
   self->selected_path = g_strdup (path);
   if (self->root_node != NULL)

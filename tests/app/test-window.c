@@ -666,6 +666,11 @@ test_zoom_pan_non_finite (void)
   g_assert_true (ps_window_select_path (w, "2.weight"));
   iterate ();
   g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 1.0);
+  /* File → New (nothing to select): the empty state's message is shown whole, not zoomed */
+  ps_plot_view_set_zoom (view, 3.0, cx, cy);
+  activate (w, "new", NULL);
+  iterate ();
+  g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 1.0);
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
