@@ -390,6 +390,7 @@ ps_application_startup (GApplication *app)
     { "app.open-checkpoint", { "<Control><Shift>o", NULL } },
     { "win.export-pytorch", { "<Control><Shift>p", NULL } },
     { "win.undo", { "<Control>z", NULL } },
+    { "win.zoom-reset", { "<Control>0", "<Control>KP_0", NULL } },
     { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
     /* the single keys (space , .) are the window's own bindings: they must not fire while typing */
     { "win.step-back", { "<Alt>Left", NULL } },

@@ -1,9 +1,11 @@
 /* ps-checkpoint-item.c — see ps-checkpoint-item.h. */
 #include "ps-config.h"
 #include "ps-checkpoint-item.h"
+#include "ps-count-text.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
+#include <string.h>
 
 struct _PsCheckpointItem {
   GObject parent_instance;
@@ -12,6 +14,7 @@ struct _PsCheckpointItem {
   char *name;
   char *dtype;
   char *shape;
+  int64_t count;                /* the values under this row (see count_under) */
   GListStore *children;         /* built on first request */
 };
 
@@ -36,6 +39,40 @@ collect_dtypes (PsCheckpoint *ck, const PsCheckpointNode *node, GPtrArray *out)
     collect_dtypes (ck, node->children->pdata[i], out);
 }
 
+/* TRUE when the dotted name lies in the subtree at `path` ("" is the whole checkpoint). */
+static gboolean
+under (const char *name, const char *path)
+{
+  gsize n = strlen (path);
+  return n == 0 || (strncmp (name, path, n) == 0 && (name[n] == '\0' || name[n] == '.'));
+}
+
+static void
+count_rec (PsCheckpoint *ck, const PsCheckpointNode *node, const char *path, GHashTable *outside, int64_t *sum)
+{
+  if (node->entry >= 0)
+    {
+      const PsCheckpointEntry *e = ps_checkpoint_get_entry (ck, (guint) node->entry);
+      /* an alias counts when the storage it shares is stored outside this row (tied weights: the
+       * decoder's own count), once per storage; within the row its storage is counted already */
+      if (e->alias_of == NULL || (!under (e->alias_of, path) && g_hash_table_add (outside, (gpointer) e->alias_of)))
+        *sum += e->numel;
+    }
+  for (guint i = 0; node->children && i < node->children->len; i++)
+    count_rec (ck, node->children->pdata[i], path, outside, sum);
+}
+
+/* The values under a row, each storage once: the whole checkpoint's count at its root (aliases
+ * counted once), and an alias's own count on its row and its group (before, a tied decoder showed 0). */
+static int64_t
+count_under (PsCheckpoint *ck, const PsCheckpointNode *node)
+{
+  g_autoptr (GHashTable) outside = g_hash_table_new (g_str_hash, g_str_equal);
+  int64_t sum = 0;
+  count_rec (ck, node, node->path, outside, &sum);
+  return sum;
+}
+
 static PsCheckpointItem *
 item_new (PsCheckpoint **box, const PsCheckpointNode *node, const char *name)
 {
@@ -44,6 +81,7 @@ item_new (PsCheckpoint **box, const PsCheckpointNode *node, const char *name)
   self->node = node;
   self->name = g_strdup (name);
   PsCheckpoint *ck = *box;
+  self->count = count_under (ck, node);
   if (node->entry >= 0)
     {
       const PsCheckpointEntry *e = ps_checkpoint_get_entry (ck, (guint) node->entry);
@@ -77,7 +115,7 @@ const char *ps_checkpoint_item_get_name (PsCheckpointItem *self) { return self->
 const char *ps_checkpoint_item_get_path (PsCheckpointItem *self) { return self->node->path; }
 const char *ps_checkpoint_item_get_dtype (PsCheckpointItem *self) { return self->dtype; }
 const char *ps_checkpoint_item_get_shape (PsCheckpointItem *self) { return self->shape; }
-int64_t ps_checkpoint_item_get_numel (PsCheckpointItem *self) { return self->node->numel; }
+int64_t ps_checkpoint_item_get_numel (PsCheckpointItem *self) { return self->count; }
 const PsCheckpointNode *ps_checkpoint_item_get_node (PsCheckpointItem *self) { return self->node; }
 PsCheckpoint *ps_checkpoint_item_get_checkpoint (PsCheckpointItem *self) { return *self->ck; }
 
@@ -115,7 +153,7 @@ static void
 to_string_rec (PsCheckpointItem *item, GString *out, int depth)
 {
   g_string_append_printf (out, "%*s%s %s %s %" PRId64 "\n", depth * 2, "", item->name, item->dtype, item->shape,
-                          item->node->numel);
+                          item->count);
   g_autoptr (GListModel) children = ps_checkpoint_item_get_children (item);
   for (guint i = 0; children && i < g_list_model_get_n_items (children); i++)
     {
@@ -169,7 +207,7 @@ ps_checkpoint_item_get_property (GObject *object, guint id, GValue *value, GPara
     case PROP_DTYPE: g_value_set_string (value, self->dtype); break;
     case PROP_DTYPE_LABEL: g_value_take_string (value, ps_checkpoint_item_get_dtype_label (self)); break;
     case PROP_SHAPE: g_value_set_string (value, self->shape); break;
-    case PROP_COUNT: g_value_take_string (value, g_strdup_printf ("%" PRId64, self->node->numel)); break;
+    case PROP_COUNT: g_value_take_string (value, ps_count_text (self->count)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec); break;
     }
 }

@@ -24,7 +24,9 @@ const char   *ps_checkpoint_item_get_dtype  (PsCheckpointItem *self);
 char         *ps_checkpoint_item_get_dtype_label (PsCheckpointItem *self);
 /* "[3, 5]" for a tensor, "4 tensors" for a group. */
 const char   *ps_checkpoint_item_get_shape  (PsCheckpointItem *self);
-/* Elements in the subtree (an aliased storage counted once). */
+/* Elements in the subtree, each storage once: at the root the checkpoint's count (an aliased
+ * storage counted once); an alias whose storage is stored outside the subtree counts there (a tied
+ * decoder's row and group show its own count, not 0). */
 int64_t       ps_checkpoint_item_get_numel  (PsCheckpointItem *self);
 /* The tensor's entry, NULL for a group. */
 const PsCheckpointEntry *ps_checkpoint_item_get_entry (PsCheckpointItem *self);

@@ -1,6 +1,7 @@
 /* ps-checkpoint-window.c — see ps-checkpoint-window.h. */
 #include "ps-config.h"
 #include "ps-checkpoint-window.h"
+#include "ps-count-text.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -140,8 +141,13 @@ show_group (PsCheckpointWindow *self, PsCheckpointItem *item)
   if (*path)
     {
       const PsCheckpointNode *node = ps_checkpoint_item_get_node (item);
-      self->shown_summary = g_strdup_printf (_("%s: %" PRId64 " parameters in %u tensors (%s)\n\nThe whole checkpoint:\n%s"),
-                                             path, node->numel, node->n_tensors, ps_checkpoint_item_get_dtype (item),
+      g_autofree char *num = ps_count_text (ps_checkpoint_item_get_numel (item));
+      g_autofree char *params = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s parameter", "%s parameters",
+                                                              (gulong) ps_checkpoint_item_get_numel (item)), num);
+      g_autofree char *tensors = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u tensor", "%u tensors",
+                                                               node->n_tensors), node->n_tensors);
+      self->shown_summary = g_strdup_printf (_("%s: %s in %s (%s)\n\nThe whole checkpoint:\n%s"),
+                                             path, params, tensors, ps_checkpoint_item_get_dtype (item),
                                              self->summary_text);
     }
   else
@@ -540,8 +546,11 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
                                     ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (series)), base,
                                     format_name (format));
   else if (series)
-    self->header = g_strdup_printf (_("%s: %u checkpoints ordered by %s; the tree and the summary show the newest "
-                                      "when the folder was opened, %s (%s)"),
+    self->header = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                 "%s: %u checkpoint ordered by %s; the tree and the summary show the newest "
+                                                 "when the folder was opened, %s (%s)",
+                                                 "%s: %u checkpoints ordered by %s; the tree and the summary show the newest "
+                                                 "when the folder was opened, %s (%s)", ps_checkpoint_series_get_n_steps (series)),
                                     folder, ps_checkpoint_series_get_n_steps (series),
                                     ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (series)), base,
                                     format_name (format));
@@ -577,9 +586,10 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
     }
   gtk_window_set_title (GTK_WINDOW (self), base);
   adw_window_title_set_title (self->window_title, base);
-  g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %" PRId64 " parameter",
-                                                            "%s · %" PRId64 " parameters", (gulong) s->n_params),
-                                               format_name (format), s->n_params);
+  g_autofree char *n_params = ps_count_text (s->n_params);
+  g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %s parameter",
+                                                            "%s · %s parameters", (gulong) s->n_params),
+                                               format_name (format), n_params);
   if (series)
     {
       g_free (subtitle);
@@ -588,8 +598,11 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
                                   ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (series)));
     }
   adw_window_title_set_subtitle (self->window_title, subtitle);
-  g_autofree char *count = g_strdup_printf (_("%" PRId64 " parameters (shared storage counted once) in %u tensors"),
-                                            s->n_params, s->n_tensors);
+  g_autofree char *in_tensors = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u tensor", "%u tensors", s->n_tensors),
+                                                 s->n_tensors);
+  g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s parameter (shared storage counted once) in %s",
+                                                         "%s parameters (shared storage counted once) in %s",
+                                                         (gulong) s->n_params), n_params, in_tensors);
   gtk_label_set_text (self->count_label, count);
 
   GListStore *store = g_list_store_new (PS_TYPE_CHECKPOINT_ITEM);

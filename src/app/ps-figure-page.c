@@ -1,6 +1,7 @@
 /* ps-figure-page.c — see ps-figure-page.h. */
 #include "ps-config.h"
 #include "ps-figure-page.h"
+#include "ps-count-text.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -13,6 +14,8 @@ struct _PsFigurePage {
   char *title;
   PsFigure *figure;
   char *message;
+  char *label, *description;   /* what the plot says to assistive technology (zoom appended) */
+  char *said;                  /* the description as last given to assistive technology */
 };
 
 enum { PROP_0, PROP_TITLE, N_PROPS };
@@ -37,12 +40,40 @@ query_page (double x, double y, int width, int height, double scale, gpointer da
   return self->figure != NULL ? ps_figure_query (self->figure, x, y, width, height) : NULL;
 }
 
+/* The description says when the picture is zoomed (a screen-reader user hears that only part
+ * of it is shown, and how to see it whole again). */
+static void
+update_accessible (PsFigurePage *self)
+{
+  double zoom = self->view != NULL ? ps_plot_view_get_zoom (self->view) : 1.0;
+  g_autofree char *zoomed = zoom > 1.0 ? g_strdup_printf (_("zoomed %.1f× (Ctrl+0 or a double-click shows it whole)"), zoom)
+                                       : NULL;
+  g_autofree char *description = zoomed == NULL ? g_strdup (self->description ? self->description : "")
+                                 : self->description && *self->description ? g_strdup_printf ("%s; %s", self->description, zoomed)
+                                 : g_strdup (zoomed);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->view), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  self->label ? self->label : "", GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  description, -1);
+  g_free (self->said);
+  self->said = g_steal_pointer (&description);
+}
+
+const char *
+ps_figure_page_get_description (PsFigurePage *self)
+{
+  g_return_val_if_fail (PS_IS_FIGURE_PAGE (self), NULL);
+  return self->said;
+}
+
 static void
 set_accessible (PsFigurePage *self, const char *label, const char *description)
 {
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->view), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  label ? label : "", GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  description ? description : "", -1);
+  char *l = g_strdup (label), *d = g_strdup (description);
+  g_free (self->label);
+  g_free (self->description);
+  self->label = l;
+  self->description = d;
+  update_accessible (self);
 }
 
 void
@@ -69,8 +100,10 @@ ps_figure_page_set_figure (PsFigurePage *self, PsFigure *fig, const char *what, 
       PsStats st;
       ps_stats_compute (t, &st);
       g_autofree char *shape = ps_tensor_shape_string (t);
-      g_autofree char *numbers = g_strdup_printf (_("shape %s, %" PRId64 " values from %.4g to %.4g, mean %.4g, std %.4g"),
-                                                  shape, st.count, st.min, st.max, st.mean, st.std);
+      g_autofree char *count = ps_count_text (st.count);
+      g_autofree char *numbers = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "shape %s, %s value from %.4g to %.4g, mean %.4g, std %.4g",
+                                                               "shape %s, %s values from %.4g to %.4g, mean %.4g, std %.4g",
+                                                               (gulong) st.count), shape, count, st.min, st.max, st.mean, st.std);
       g_autofree char *description = context ? g_strdup_printf ("%s: %s", context, numbers) : g_strdup (numbers);
       set_accessible (self, label, description);
     }
@@ -144,6 +177,9 @@ ps_figure_page_finalize (GObject *object)
   PsFigurePage *self = PS_FIGURE_PAGE (object);
   g_free (self->title);
   g_free (self->message);
+  g_free (self->label);
+  g_free (self->description);
+  g_free (self->said);
   G_OBJECT_CLASS (ps_figure_page_parent_class)->finalize (object);
 }
 
@@ -197,6 +233,7 @@ ps_figure_page_init (PsFigurePage *self)
                              "hexpand", TRUE, "vexpand", TRUE, NULL);
   gtk_widget_set_parent (GTK_WIDGET (self->view), GTK_WIDGET (self));
   ps_plot_view_set_draw_func (self->view, draw_page, query_page, self, NULL);
+  g_signal_connect_swapped (self->view, "notify::zoom", G_CALLBACK (update_accessible), self);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
 }

@@ -29,5 +29,7 @@ PsPlotView *ps_figure_page_get_view     (PsFigurePage *self);
 /* Text and stroke scale of the figures drawn (ps_projector_plot_scale). */
 void        ps_figure_page_set_scale    (PsFigurePage *self, double scale);
 void        ps_figure_page_reset_zoom   (PsFigurePage *self);
+/* The plot's accessible description as last set (what it shows; "zoomed 2.0× …" while zoomed). */
+const char *ps_figure_page_get_description (PsFigurePage *self);
 
 G_END_DECLS

@@ -267,6 +267,14 @@ on_zoom_scale_changed (GtkGestureZoom *gesture, double scale, PsPlotView *self)
   set_zoom_at (self, self->zoom * scale, x, y);
 }
 
+/* A double-click shows the whole picture again (as Ctrl+0 does) */
+static void
+on_pressed (GtkGestureClick *gesture, int n_press, double x, double y, PsPlotView *self)
+{
+  if (n_press == 2 && (self->zoom != 1.0 || self->pan_x != 0 || self->pan_y != 0))
+    ps_plot_view_reset_zoom (self);
+}
+
 static gboolean
 on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip, gpointer data)
 {
@@ -389,6 +397,9 @@ ps_plot_view_init (PsPlotView *self)
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+  GtkGesture *click = gtk_gesture_click_new ();
+  g_signal_connect (click, "pressed", G_CALLBACK (on_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
   GtkGesture *zoom = gtk_gesture_zoom_new ();
   g_signal_connect (zoom, "scale-changed", G_CALLBACK (on_zoom_scale_changed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (zoom));

@@ -452,8 +452,13 @@ build_over_series (PsSeriesPane *self, int page)
   j->step_name = g_strdup (axis_name (self, increasing));
   const char *by = increasing ? ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (self->series))
                               : _("position");
-  j->subtitle = skipped ? g_strdup_printf (_("%u checkpoints by %s · %u with another shape left out"), n, by, skipped)
-                        : g_strdup_printf (_("%u checkpoints by %s"), n, by);
+  j->subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u checkpoint by %s", "%u checkpoints by %s", n), n, by);
+  if (skipped)
+    {
+      g_autofree char *more = g_strdup_printf (_("%s · %u with another shape left out"), j->subtitle, skipped);
+      g_free (j->subtitle);
+      j->subtitle = g_steal_pointer (&more);
+    }
   guint missing, reshaped;
   count_absent (self, &missing, &reshaped);
   if (missing > 0)
@@ -530,8 +535,10 @@ build_norms (PsSeriesPane *self)
   if (!increasing)
     for (guint i = 0; i < self->chart_steps->len; i++)
       g_array_index (self->chart_steps, int64_t, i) = i;
-  g_autofree char *subtitle = g_strdup_printf (_("L2 norm and relative change ‖x_t − x_t−1‖ / ‖x_t−1‖ over %u checkpoints"),
-                                               n_steps (self));
+  g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "L2 norm and relative change ‖x_t − x_t−1‖ / ‖x_t−1‖ over %u checkpoint",
+                                                            "L2 norm and relative change ‖x_t − x_t−1‖ / ‖x_t−1‖ over %u checkpoints",
+                                                            n_steps (self)), n_steps (self));
   guint missing, reshaped;
   count_absent (self, &missing, &reshaped);
   if (missing > 0)
@@ -788,8 +795,10 @@ on_changes_done (GObject *source, GAsyncResult *result, gpointer data)
       if (j->rows->len > 0)
         self->top_change = g_strdup (PS_CHANGE_ROW (j->rows->pdata[0])->tensor);
       set_changes_text (self, j->rows->len
-                                ? g_strdup_printf (_("Relative change ‖b − a‖ / ‖a‖ of %u tensors from a = %s to b = %s"),
-                                                   j->rows->len, la, lb)
+                                ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                                "Relative change ‖b − a‖ / ‖a‖ of %u tensor from a = %s to b = %s",
+                                                                "Relative change ‖b − a‖ / ‖a‖ of %u tensors from a = %s to b = %s",
+                                                                j->rows->len), j->rows->len, la, lb)
                                 : g_strdup_printf (_("No tensor is in both %s and %s with the same shape."), la, lb));
     }
   else

@@ -1,6 +1,7 @@
 /* ps-tree-node.c — see ps-tree-node.h. */
 #include "ps-config.h"
 #include "ps-tree-node.h"
+#include "ps-count-text.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -62,10 +63,16 @@ node_new (PsTreeNodeKind kind, const char *name, const char *path, PsModule *mod
       if (lazy > 0 && n == 0)
         self->detail = g_strdup (_("uninitialized"));
       else if (lazy > 0)
-        self->detail = g_strdup_printf (_("%" PRId64 " parameters + %d uninitialized"), n, lazy);
+        {
+          g_autofree char *num = ps_count_text (n);
+          self->detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s parameter + %d uninitialized",
+                                                       "%s parameters + %d uninitialized", (gulong) n), num, lazy);
+        }
       else
-        self->detail = g_strdup_printf (g_dngettext (NULL, "%" PRId64 " parameter",
-                                                     "%" PRId64 " parameters", (gulong) n), n);
+        {
+          g_autofree char *num = ps_count_text (n);
+          self->detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s parameter", "%s parameters", (gulong) n), num);
+        }
     }
   else
     {

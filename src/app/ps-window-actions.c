@@ -885,7 +885,18 @@ open_recent_activated (GSimpleAction *a, GVariant *p, gpointer data)
                              g_file_new_for_uri (g_variant_get_string (p, NULL)), g_object_unref);
 }
 
+/* Ctrl+0: every plot shows its whole picture again (as a double-click on it does) */
+static void
+zoom_reset_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  PsWindow *self = data;
+  for (guint i = 0; i < PS_N_PLOT_PAGES; i++)
+    if (self->pages[i] != NULL)
+      ps_figure_page_reset_zoom (self->pages[i]);
+}
+
 static const GActionEntry win_actions[] = {
+  { "zoom-reset", zoom_reset_activated },
   { "cancel-job", cancel_job_activated },
   { "export-data", export_data_activated },
   { "open-recent", open_recent_activated, "s" },

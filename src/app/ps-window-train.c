@@ -228,7 +228,8 @@ on_frames_exported (GObject *source, GAsyncResult *result, gpointer data)
   else
     {
       g_autofree char *path = g_object_steal_data (G_OBJECT (self), "ps-export-frames-path");
-      g_autofree char *msg = g_strdup_printf (_("Exported %u frames to %s"), frames, path ? path : "");
+      g_autofree char *msg = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u frame to %s", "Exported %u frames to %s", frames),
+                                              frames, path ? path : "");
       ps_window_toast (self, msg);
     }
 }

@@ -2,6 +2,7 @@
  * (heatmap, histogram, over time, difference, explanation) and the timeline. Commands live in
  * ps-window-actions.c. */
 #include "ps-config.h"
+#include "ps-count-text.h"
 #include "ps-window-private.h"
 
 #include <glib/gi18n.h>
@@ -158,6 +159,15 @@ ps_window_get_edit_selection (PsWindow *self, PsEditSelection *sel)
   return TRUE;
 }
 
+/* Every plot shows its whole picture again */
+static void
+reset_zooms (PsWindow *self)
+{
+  for (guint i = 0; i < PS_N_PLOT_PAGES; i++)
+    if (self->pages[i] != NULL)
+      ps_figure_page_reset_zoom (self->pages[i]);
+}
+
 static gboolean
 select_path (PsWindow *self, const char *path)
 {
@@ -196,8 +206,11 @@ rebuild_tree (PsWindow *self)
       int lazy = 0;
       int64_t n = ps_module_count_parameters (root, &lazy);
       g_autoptr (GPtrArray) sd = ps_module_state_dict (root);
-      g_autofree char *text = g_strdup_printf (_("%" PRId64 " parameters (shared ones counted once); "
-                                                  "the state dict lists %u entries"), n, sd->len);
+      g_autofree char *num = ps_count_text (n);
+      g_autofree char *params = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s parameter (shared ones counted once)",
+                                                              "%s parameters (shared ones counted once)", (gulong) n), num);
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s; the state dict lists %u entry",
+                                                            "%s; the state dict lists %u entries", sd->len), params, sd->len);
       if (lazy > 0)
         {
           g_autofree char *more = g_strdup_printf (_("%s; %d uninitialized (lazy)"), text, lazy);
@@ -257,8 +270,11 @@ rebuild_tree (PsWindow *self)
     }
   self->syncing = FALSE;
   PsTreeNode *sel = ps_window_get_selected_node (self);
+  const char *path = sel ? ps_tree_node_get_path (sel) : NULL;
+  if (g_strcmp0 (path, self->selected_path) != 0)
+    reset_zooms (self);   /* another tensor (File → New, another recipe): its plots start whole */
   g_free (self->selected_path);
-  self->selected_path = sel ? g_strdup (ps_tree_node_get_path (sel)) : NULL;
+  self->selected_path = g_strdup (path);
   if (self->root_node != NULL)
     ps_tree_node_highlight_module (self->root_node, sel && ps_tree_node_get_shared (sel) ? ps_tree_node_get_module (sel) : NULL);
 }
@@ -938,8 +954,11 @@ on_tree_selected (GtkSingleSelection *sel, GParamSpec *pspec, PsWindow *self)
   if (self->syncing)
     return;
   PsTreeNode *node = ps_window_get_selected_node (self);
+  const char *path = node ? ps_tree_node_get_path (node) : NULL;
+  if (g_strcmp0 (path, self->selected_path) != 0)
+    reset_zooms (self);   /* another tensor: its plots start whole (a zoom into the last one's corner would hide it) */
   g_free (self->selected_path);
-  self->selected_path = node ? g_strdup (ps_tree_node_get_path (node)) : NULL;
+  self->selected_path = g_strdup (path);
   if (self->root_node != NULL)
     ps_tree_node_highlight_module (self->root_node,
                                    node && ps_tree_node_get_shared (node) ? ps_tree_node_get_module (node) : NULL);

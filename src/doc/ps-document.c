@@ -212,7 +212,8 @@ take_back (PsDocument *self, guint n, GError **error)
 {
   g_autoptr (GError) local = NULL;
   if (n > 0 && !ps_timeline_undo_steps (self->timeline, n, &local) && error != NULL && *error != NULL)
-    g_prefix_error (error, "%s; and taking back the %u steps it applied failed: ", local->message, n);
+    g_prefix_error (error, g_dngettext (NULL, "%s; and taking back the %u step it applied failed: ",
+                                        "%s; and taking back the %u steps it applied failed: ", n), local->message, n);
 }
 
 gboolean

@@ -1583,6 +1583,15 @@ apply_forward (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, 
   PsModule *target;
   if (!resolve_module (state, f->target, "target", &target, error))
     return FALSE;
+  if (f->root && (ps_state_get_module (state, f->target) == NULL || ps_state_get_root (state) != NULL))
+    {
+      /* y = net(x) makes net the model only while there is none, and only a module of its own id */
+      if (ps_state_get_root (state) != NULL)
+        field_error (error, "root", "the model is already '%s'", state->root);
+      else
+        field_error (error, "root", "'%s' is not a module id", f->target);
+      return FALSE;
+    }
   g_autoptr (PsTensor) x = make_input (state, &f->input, error);
   if (x == NULL)
     {
@@ -1595,6 +1604,12 @@ apply_forward (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, 
   const PsCallKwargs *old_kw = ps_call_kwargs_set (kw);
   gboolean ok = apply_forward_call (state, op, n, target, x, error);
   ps_call_kwargs_set (old_kw);
+  if (ok && f->root)
+    {
+      /* no model yet and y = net(x) typed: the module called is the model, as in Python */
+      g_free (state->root);
+      state->root = g_strdup (f->target);
+    }
   return ok;
 }
 
@@ -1669,6 +1684,8 @@ describe_forward (const PsOp *op, const PsState *after, GString *s)
   g_autofree char *shape = y ? ps_tensor_shape_string (y) : g_strdup ("?");
   g_string_append_printf (s, "forward through %s: input %s \xe2\x86\x92 %s %s", op->u.forward.target, input, name,
                           shape);
+  if (op->u.forward.root)
+    g_string_append_printf (s, "; %s is the model from here on", op->u.forward.target);
   const PsOpMask *masks[2] = { &op->u.forward.key_padding_mask, &op->u.forward.attn_mask };
   const char *mask_names[2] = { "key_padding_mask", "attn_mask" };
   for (int i = 0; i < 2; i++)
@@ -2293,6 +2310,7 @@ static const PsOpField forward_fields[] = {
     ps_op_mask_clear },
   { "need_weights", PS_FIELD_BOOL, FALSE, F (forward, need_weights), 3 },
   { "average_attn_weights", PS_FIELD_BOOL, FALSE, F (forward, average_attn_weights), 3 },
+  { "root", PS_FIELD_BOOL, FALSE, F (forward, root), 4 },
   { NULL } };
 static const PsOpField load_fields[] = {
   { "target", PS_FIELD_STRING, TRUE, F (load, target) },

@@ -90,6 +90,7 @@ typedef struct {                 /* forward */
    * masks were given) */
   PsOpMask key_padding_mask, attn_mask;
   gboolean need_weights, average_attn_weights;   /* TRUE when not given */
+  gboolean root;                 /* "root": true — the module called is the model from this step on (version 4) */
 } PsOpForward;
 
 typedef struct {                 /* load */

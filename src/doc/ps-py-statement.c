@@ -640,6 +640,16 @@ make_forward (Ctx *ctx, const char *name, Call *c, GError **error)
   json_object_set_string_member (op, "target", target);
   json_object_set_member (op, "input", g_steal_pointer (&input));
   json_object_set_string_member (op, "name", out);
+  /* y = net(x) while there is no model: the container called is the model from here on, as the
+   * first container typed would be (in Python the model is what one calls). A container made by
+   * this text is the model already when there was none (the first-container rule). */
+  PsModule *m = ctx->st != NULL ? ps_state_get_module (ctx->st, target) : NULL;
+  if (m != NULL && m->klass->is_container && ps_state_get_root (ctx->st) == NULL && !ctx->root_made
+      && !g_hash_table_contains (ctx->made, target))
+    {
+      json_object_set_boolean_member (op, "root", TRUE);
+      ctx->root_made = TRUE;
+    }
   g_hash_table_add (ctx->outputs, g_steal_pointer (&out));
   g_ptr_array_add (ctx->ops, op);
   return TRUE;

@@ -1040,9 +1040,10 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
       for (guint i = 0; i < r->ops->len && !found; i++)
         {
           const PsOp *op = g_ptr_array_index (r->ops, i);
-          /* (or a module op names another module the model: "root": true) */
-          found = strcmp (ps_op_get_kind (op), "module") == 0
-                  && (strcmp (op->u.module.id, r->root) == 0 || op->u.module.root);
+          /* (or a module op names another module the model: "root": true; or a forward does) */
+          found = (strcmp (ps_op_get_kind (op), "module") == 0
+                   && (strcmp (op->u.module.id, r->root) == 0 || op->u.module.root))
+                  || (strcmp (ps_op_get_kind (op), "forward") == 0 && op->u.forward.root);
         }
       if (!found)
         {

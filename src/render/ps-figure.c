@@ -749,7 +749,8 @@ new_multiples (const PsTimeline *tl, const char *const *paths, const guint *step
     }
   fig->tensor = ps_tensor_ref (((PsFigure *) g_ptr_array_index (fig->parts, 0))->tensor);
   ps_init_info_clear (&fig->init);
-  const char *what = o->kind == PS_FIGURE_HEATMAP ? "heatmaps" : "histograms";
+  const char *what = o->kind == PS_FIGURE_HEATMAP ? g_dngettext (NULL, "heatmap", "heatmaps", n)
+                                                  : g_dngettext (NULL, "histogram", "histograms", n);
   if (shared_range)
     {
       /* the union of their own ranges, then every part again with it */
@@ -791,15 +792,17 @@ new_multiples (const PsTimeline *tl, const char *const *paths, const guint *step
       ps_plot_format_value (lo, a, sizeof a);
       ps_plot_format_value (hi, b, sizeof b);
       if (over_steps)
-        fig->title = g_strdup_printf ("%s at %u steps side by side, one %s range [%s, %s]", paths[0], n,
-                                      o->kind == PS_FIGURE_HEATMAP ? "colour" : "value", a, b);
+        fig->title = g_strdup_printf (g_dngettext (NULL, "%s at %u step side by side, one %s range [%s, %s]",
+                                                   "%s at %u steps side by side, one %s range [%s, %s]", n),
+                                      paths[0], n, o->kind == PS_FIGURE_HEATMAP ? "colour" : "value", a, b);
       else
         fig->title = g_strdup_printf ("%u %s side by side, one %s range [%s, %s]", n, what,
                                       o->kind == PS_FIGURE_HEATMAP ? "colour" : "value", a, b);
     }
   else if (over_steps)
-    fig->title = g_strdup_printf ("%s at %u steps side by side, each with its own %s range", paths[0], n,
-                                  o->kind == PS_FIGURE_HEATMAP ? "colour" : "value");
+    fig->title = g_strdup_printf (g_dngettext (NULL, "%s at %u step side by side, each with its own %s range",
+                                               "%s at %u steps side by side, each with its own %s range", n),
+                                  paths[0], n, o->kind == PS_FIGURE_HEATMAP ? "colour" : "value");
   else
     fig->title = g_strdup_printf ("%u %s side by side, each with its own %s range", n, what,
                                   o->kind == PS_FIGURE_HEATMAP ? "colour" : "value");

@@ -725,7 +725,8 @@ layout_text (PsHeatmap *hm)
   if (t->ndim == 0)
     return g_strdup ("scalar");
   if (t->ndim == 1)
-    return g_strdup_printf ("strip of %" G_GINT64_FORMAT " values", t->shape[0]);
+    return g_strdup_printf (g_dngettext (NULL, "strip of %" G_GINT64_FORMAT " value", "strip of %" G_GINT64_FORMAT " values",
+                                         (gulong) t->shape[0]), t->shape[0]);
   if (t->ndim == 2)
     return g_strdup_printf ("rows = dim 0 (%" G_GINT64_FORMAT "), columns = dim 1 (%" G_GINT64_FORMAT ")",
                             t->shape[0], t->shape[1]);

@@ -20,6 +20,7 @@ typedef struct {
   double ux0, ux1;             /* underflow / overflow bar slots (0 width when unused) */
   double slot;
   double legend_x;             /* legend column's left edge; 0 = legend drawn over the plot */
+  double bottom;               /* the lowest y anything may be drawn at (the picture's edge, less a margin) */
   double vmin, vmax;           /* value range on x */
   double cmin, cmax;           /* count range on y (log10 when log_y) */
   gboolean log_y;
@@ -84,6 +85,7 @@ frame_of (const PsHistogramPlot *p, double width, double height, Frame *f)
   f->x1 = right - (side ? f->slot + 10 * s : 0);
   f->y0 = pad + hh + 6 * s;
   f->y1 = height - pad - 44 * s;
+  f->bottom = height - 4 * s;
   f->vmin = h->edges[0];
   f->vmax = h->edges[h->n_bins];
   f->log_y = o->log_y;
@@ -263,9 +265,11 @@ draw_legend (const PsHistogramPlot *p, cairo_t *cr, const Frame *f, double s)
   const PsHistogram *h = p->h;
   GArray *lines = g_array_new (FALSE, FALSE, sizeof (LegendLine));
   char n[48], b[48];
-  ps_plot_format_count (n_values (h) + h->nan, n, sizeof n);
+  int64_t nv = n_values (h) + h->nan;
+  ps_plot_format_count (nv, n, sizeof n);
   add_line (lines, 1, FALSE, g_strdup ("observed"));
-  add_line (lines, 0, TRUE, g_strdup_printf ("%s values · %d bins", n, h->n_bins));
+  g_autofree char *bins = g_strdup_printf (g_dngettext (NULL, "%d bin", "%d bins", (gulong) h->n_bins), h->n_bins);
+  add_line (lines, 0, TRUE, g_strdup_printf (g_dngettext (NULL, "%s value · %s", "%s values · %s", (gulong) nv), n, bins));
   gboolean known = has_known_init (p);
   if (known)
     {
@@ -316,10 +320,16 @@ draw_legend (const PsHistogramPlot *p, cairo_t *cr, const Frame *f, double s)
   double keyw = 40 * s, lh = 17 * s, sw = 22 * s;
   double tw = legend_text_width (cr, lines, keyw);
   double bw = tw + sw + 16 * s, bh = lines->len * lh + 8 * s;
-  if (f->legend_x <= 0 && (bw > LEGEND_MAX_SHARE * (f->x1 - f->x0) || bh > LEGEND_MAX_SHARE * (f->y1 - f->y0)))
+  gboolean over_too_much = f->legend_x <= 0 && (bw > LEGEND_MAX_SHARE * (f->x1 - f->x0)
+                                                || bh > LEGEND_MAX_SHARE * (f->y1 - f->y0));
+  /* in its column beside a short plot (a wide window of little height, a projector's larger
+   * text) the whole legend ran past the picture's bottom and its last lines were cut */
+  gboolean column_too_tall = f->legend_x > 0 && f->y0 + 4 * s + bh > f->bottom;
+  if (over_too_much || column_too_tall)
     {
       /* drawn over a small plot (Compare's small multiples): the whole legend hid half the bars;
-       * only its keys (observed, expected) stay — the numbers are on the Histogram page */
+       * only its keys (observed, expected) stay — the numbers are on the Histogram page (and in
+       * the plot's accessible description) */
       guint k = 0;
       for (guint i = 0; i < lines->len; i++)
         {

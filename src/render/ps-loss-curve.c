@@ -116,7 +116,9 @@ legend_items (const PsLossCurve *lc, Item *it)
   if (nonpositive > 0)
     {
       it[n] = (Item) { FALSE, PS_PLOT_MUTED, 0, FALSE, "" };
-      g_snprintf (it[n++].text, sizeof it->text, "%u values ≤ 0 not on the log axis", nonpositive);
+      g_snprintf (it[n++].text, sizeof it->text,
+                  g_dngettext (NULL, "%u value ≤ 0 not on the log axis", "%u values ≤ 0 not on the log axis", nonpositive),
+                  nonpositive);
     }
   return n;
 }

@@ -178,7 +178,7 @@ draw_panel (const PsRatioChart *rc, cairo_t *cr, const PsChartAxes *a, int k, gb
   if (bad)
     {
       char buf[96];
-      g_snprintf (buf, sizeof buf, "%u ratios NaN, Inf or 0 (gaps)", bad);
+      g_snprintf (buf, sizeof buf, g_dngettext (NULL, "%u ratio NaN, Inf or 0 (gap)", "%u ratios NaN, Inf or 0 (gaps)", bad), bad);
       ps_plot_set_font (cr, 11 * s, TRUE);
       ps_color_set_source (cr, 0xffd62728u);
       ps_plot_text (cr, a->x0 + 6 * s, a->y0 + 4 * s, buf, PS_ALIGN_START, PS_ALIGN_START);

@@ -222,7 +222,8 @@ ps_weight_grid_draw (PsWeightGrid *wg, cairo_t *cr, double width, double height)
   double s = o->scale > 0 ? o->scale : 1, pad = 14 * s;
   cairo_save (cr);
   ps_plot_background (cr, width, height);
-  g_autofree char *extra = g_strdup_printf ("%" G_GINT64_FORMAT " units × %d×%d", wg->units, wg->th, wg->tw);
+  g_autofree char *extra = g_strdup_printf (g_dngettext (NULL, "%" G_GINT64_FORMAT " unit × %d×%d", "%" G_GINT64_FORMAT " units × %d×%d",
+                                                         (gulong) wg->units), wg->units, wg->th, wg->tw);
   ps_plot_header (cr, pad, pad, width - 2 * pad, o->title, extra, o->subtitle, s);
   Layout L;
   layout (wg, width, height, &L);

@@ -1,5 +1,8 @@
 /* The app's model tree, tested without a display (GTK testsuite's model_to_string pattern). */
 #include "ps-tree-node.h"
+#include "ps-count-text.h"
+
+#include <locale.h>
 
 static PsModule *
 leaf (const char *name, int64_t out, int64_t in)
@@ -101,6 +104,36 @@ test_outputs_group (void)
   g_assert_cmpstr (dump, ==, "Outputs Forward outputs 2 tensors\n  logits Output [8, 3]\n  hidden Output [16]\n");
 }
 
+/* Counts as people read them: one parameter (not "1 parameters"), thousands grouped (1,001,000 in
+ * a locale without a separator of its own, as the plots write them). */
+static void
+test_counts_read_well (void)
+{
+  setlocale (LC_NUMERIC, "C");   /* no separator of its own: "," */
+  g_autoptr (PsModule) one = ps_module_new_container ("Sequential", "One", NULL);
+  g_autoptr (PsTensor) w1 = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 1, 1, NULL);
+  ps_module_register (one, "weight", w1, FALSE);
+  g_autoptr (PsTreeNode) r1 = ps_tree_node_new_root (one, "one");
+  g_autofree char *d1 = ps_tree_node_to_string (r1);
+  g_assert_true (g_str_has_prefix (d1, "one One() 1 parameter\n"));
+  g_autoptr (PsModule) big = ps_module_new_container ("Sequential", "Big", NULL);
+  g_autoptr (PsTensor) w2 = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 1000, 1001, NULL);
+  ps_module_register (big, "weight", w2, FALSE);
+  ps_module_register (big, "lazy", NULL, FALSE);
+  g_autoptr (PsTreeNode) r2 = ps_tree_node_new_root (big, "big");
+  g_autofree char *d2 = ps_tree_node_to_string (r2);
+  g_assert_true (g_str_has_prefix (d2, "big Big() 1,001,000 parameters + 1 uninitialized\n"));
+  static const struct { gint64 n; const char *text; } cases[] = {
+    { 0, "0" }, { 7, "7" }, { 999, "999" }, { 1000, "1,000" }, { -1234567, "-1,234,567" },
+    { G_MAXINT64, "9,223,372,036,854,775,807" }, { G_MININT64, "-9,223,372,036,854,775,808" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *t = ps_count_text (cases[i].n);
+      g_assert_cmpstr (t, ==, cases[i].text);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -108,5 +141,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tree-node/shared-places-and-highlight", test_shared_places_and_highlight);
   g_test_add_func ("/tree-node/leaves", test_leaves_have_no_children);
   g_test_add_func ("/tree-node/outputs-group", test_outputs_group);
+  g_test_add_func ("/tree-node/counts-read-well", test_counts_read_well);
   return g_test_run ();
 }

@@ -648,6 +648,29 @@ test_zoom_pan_non_finite (void)
   cairo_surface_destroy (fast);
   cairo_surface_destroy (sharp);
   ps_plot_view_reset_zoom (view);
+  /* zoomed, the plot's description says so and how to see it whole; Ctrl+0 (win.zoom-reset) does */
+  PsFigurePage *page = w->pages[PS_PAGE_HEATMAP];
+  g_assert_null (strstr (ps_figure_page_get_description (page), "zoomed"));
+  ps_plot_view_set_zoom (view, 2.0, cx, cy);
+  g_assert_nonnull (strstr (ps_figure_page_get_description (page), "shape [16, 4]"));
+  g_assert_nonnull (strstr (ps_figure_page_get_description (page), "zoomed 2.0× (Ctrl+0 or a double-click shows it whole)"));
+  activate (w, "zoom-reset", NULL);
+  g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 1.0);
+  g_assert_null (strstr (ps_figure_page_get_description (page), "zoomed"));
+  /* another step of the same tensor keeps the zoom (to compare one corner over steps); another
+   * tensor starts whole */
+  ps_plot_view_set_zoom (view, 3.0, cx, cy);
+  activate (w, "step-back", NULL);
+  iterate ();
+  g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 3.0);
+  g_assert_true (ps_window_select_path (w, "2.weight"));
+  iterate ();
+  g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 1.0);
+  /* File → New (nothing to select): the empty state's message is shown whole, not zoomed */
+  ps_plot_view_set_zoom (view, 3.0, cx, cy);
+  activate (w, "new", NULL);
+  iterate ();
+  g_assert_cmpfloat (ps_plot_view_get_zoom (view), ==, 1.0);
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -914,6 +937,21 @@ test_compare_over_steps (void)
   fig = ps_figure_page_get_figure (w->pages[PS_PAGE_COMPARE]);
   g_assert_nonnull (fig);
   g_assert_cmpstr (ps_figure_get_title (fig), ==, "linear1.weight at 2 steps side by side, each with its own value range");
+  /* one step, one tensor: singular forms ("at 1 step", "1 histogram", "1 bin"), never "1 steps" */
+  PsFigureOptions fo;
+  ps_figure_options_init (&fo);
+  fo.kind = PS_FIGURE_HISTOGRAM;
+  fo.bins = 1;
+  fo.step = 4;
+  guint one_step = 4;
+  g_autoptr (GError) ferr = NULL;
+  g_autoptr (PsFigure) at_one = ps_figure_new_multiples_over_steps (tl, "linear1.weight", &one_step, 1, &fo, TRUE, &ferr);
+  g_assert_no_error (ferr);
+  g_assert_true (g_str_has_prefix (ps_figure_get_title (at_one), "linear1.weight at 1 step side by side, one value range ["));
+  const char *one_path = "linear1.weight";
+  g_autoptr (PsFigure) one_fig = ps_figure_new_multiples (tl, &one_path, 1, &fo, FALSE, &ferr);
+  g_assert_no_error (ferr);
+  g_assert_cmpstr (ps_figure_get_title (one_fig), ==, "1 histogram side by side, each with its own value range");
   gtk_drop_down_set_selected (w->compare_of_dropdown, 0);
   gtk_drop_down_set_selected (w->compare_dropdown, 0);
   gtk_check_button_set_active (w->compare_shared, TRUE);
@@ -1192,6 +1230,37 @@ test_pytorch_remembered_input (void)
   g_assert_nonnull (strstr (ps_window_get_error_text (w), "The input must be made in the same line"));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (w->pytorch_entry)), ==, "");   /* (typed by the test, not the entry) */
   gtk_window_destroy (GTK_WINDOW (ref));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* y = block(x) typed while there is no model (block, a container, listed under "Not in the
+ * model"): block is the model from that step on — the tree's root, the story says so — and one
+ * Undo gives the state before (no model). */
+static void
+test_called_container_is_model (void)
+{
+  PsWindow *w = new_window ("empty");
+  activate (w, "new", NULL);   /* File → New: no model (the "empty" scenario has an empty Sequential) */
+  iterate ();
+  PsDocument *doc = ps_window_get_document (w);
+  g_assert_null (ps_state_get_root (ps_document_get_current_state (doc)));
+  g_assert_true (type_line (w, "fc = nn.Linear(10, 5)"));
+  apply (w, "{\"op\":\"module\",\"id\":\"block\",\"type\":\"Sequential\",\"children\":[\"fc\"]}");
+  g_autofree char *before = ps_window_dump_tree (w);
+  g_test_message ("%s", before);
+  g_assert_nonnull (strstr (before, "Not in the model"));
+  g_assert_true (type_line (w, "y = block(torch.randn(1, 10))"));
+  iterate ();
+  g_autofree char *after = ps_window_dump_tree (w);
+  g_test_message ("%s", after);
+  g_assert_null (strstr (after, "Not in the model"));
+  g_assert_true (g_str_has_prefix (after, "block Sequential() 55 parameters\n"));
+  const PsTimeline *tl = ps_document_get_timeline (doc);
+  g_assert_nonnull (strstr (ps_timeline_get_description (tl, ps_document_get_n_steps (doc)), "block is the model from here on"));
+  activate (w, "undo", NULL);
+  iterate ();
+  g_autofree char *undone = ps_window_dump_tree (w);
+  g_assert_nonnull (strstr (undone, "Not in the model"));
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -1986,6 +2055,32 @@ test_dialog_templates (void)
   ps_export_dialog_get_values (e, &width, &height, &scale, &dpi);
   g_assert_cmpint (width, ==, 1600);
   g_assert_cmpint (height, ==, 1000);
+  /* sizes for slides: choosing one sets the size and the pixels per unit; typing another size
+   * shows "Custom" again */
+  GtkDropDown *preset = ps_export_dialog_get_preset_dropdown (e);
+  g_assert_cmpuint (gtk_drop_down_get_selected (preset), ==, 0);
+  static const int px[][2] = { { 1920, 1080 }, { 960, 1080 }, { 1600, 1200 } };
+  for (guint i = 0; i < G_N_ELEMENTS (px); i++)
+    {
+      gtk_drop_down_set_selected (preset, i + 1);
+      ps_export_dialog_get_values (e, &width, &height, &scale, &dpi);
+      g_assert_cmpint ((int) (width * scale), ==, px[i][0]);
+      g_assert_cmpint ((int) (height * scale), ==, px[i][1]);
+      g_assert_cmpfloat (scale, ==, 2);   /* laid out at half the pixels: text twice as large */
+      g_assert_cmpuint (gtk_drop_down_get_selected (preset), ==, i + 1);
+    }
+  /* the first spin button after the drop-down in the grid is Width */
+  GtkWidget *width_spin = gtk_widget_get_next_sibling (GTK_WIDGET (preset));
+  while (width_spin != NULL && !GTK_IS_SPIN_BUTTON (width_spin))
+    width_spin = gtk_widget_get_next_sibling (width_spin);
+  g_assert_nonnull (width_spin);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (width_spin), 1234);
+  g_assert_cmpuint (gtk_drop_down_get_selected (preset), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (e));
+  /* opened again with a slide's size, it says which */
+  e = ps_export_dialog_new (GTK_WINDOW (w), 800, 600, 2, 96);
+  preset = ps_export_dialog_get_preset_dropdown (e);
+  g_assert_cmpuint (gtk_drop_down_get_selected (preset), ==, 3);
   gtk_window_destroy (GTK_WINDOW (e));
   g_assert_true (ps_window_select_path (w, "0.weight"));
   iterate ();
@@ -2145,6 +2240,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/timeline-rows-whole", test_timeline_rows_whole);
   g_test_add_func ("/window/timeline-snap-outside-layout", test_timeline_snap_outside_layout);
   g_test_add_func ("/window/pytorch-remembered-input", test_pytorch_remembered_input);
+  g_test_add_func ("/window/called-container-is-model", test_called_container_is_model);
   g_test_add_func ("/window/toast-below-plot", test_toast_below_plot);
   g_test_add_func ("/window/selected-node-borrowed", test_selected_node_borrowed);
   g_test_add_func ("/window/compare-small-multiples", test_compare_small_multiples);

@@ -463,6 +463,74 @@ test_first_container_is_model (void)
   g_assert_nonnull (strstr (py, "net = nn.Sequential("));
 }
 
+/* y = net(x) while there is no model: the container called becomes the model (the forward op
+ * says so, "root": true, version 4), as the first container typed would. Here `block` exists but
+ * is not the model (a recipe made it without "root"); a forward through it makes it the model;
+ * describe says so; undo gives no model again; the recipe saves, loads (its top-level root id
+ * created by no op: valid through the forward) and needs version 4. With a model already, or
+ * through a plain layer, a forward changes nothing of the model. */
+static void
+test_called_container_is_model (void)
+{
+  static const char *const first[] = { "fc = nn.Linear(10, 5)", NULL };
+  g_autoptr (PsTimeline) tl = type_lines (first);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (p, "{\"op\":\"module\",\"id\":\"block\",\"type\":\"Sequential\",\"children\":[\"fc\"]}", -1, NULL));
+  g_assert_true (ps_timeline_append_op (tl, json_node_get_object (json_parser_get_root (p)), &error));
+  g_assert_no_error (error);
+  g_assert_null (ps_state_get_root (ps_timeline_get_last_state (tl)));   /* block exists, no model */
+  /* a plain layer called: not the model */
+  g_autoptr (GPtrArray) by_layer = ps_py_statements_to_ops (ps_timeline_get_last_state (tl), "y = fc(torch.randn(1, 10))", &error);
+  g_assert_no_error (error);
+  g_autofree char *layer_text = op_text (by_layer->pdata[0]);
+  g_assert_null (strstr (layer_text, "root"));
+  /* the container called: the model from here on */
+  g_autoptr (GPtrArray) ops = ps_py_statements_to_ops (ps_timeline_get_last_state (tl), "y = block(torch.randn(1, 10))", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ops->len, ==, 1);
+  g_autofree char *text = op_text (ops->pdata[0]);
+  g_assert_cmpstr (text, ==, "{\"op\":\"forward\",\"target\":\"block\",\"input\":{\"randn\":[1,10]},\"name\":\"y\",\"root\":true}");
+  g_assert_true (ps_timeline_append_op (tl, ops->pdata[0], &error));
+  g_assert_no_error (error);
+  PsState *st = ps_timeline_get_last_state (tl);
+  g_assert_cmpstr (st->root, ==, "block");
+  g_assert_true (ps_state_get_root (st) == ps_state_get_module (st, "block"));
+  g_assert_nonnull (ps_state_get_output (st, "y"));
+  g_assert_nonnull (strstr (ps_timeline_get_description (tl, 3), "; block is the model from here on"));
+  /* self. now means block; a second forward through it changes nothing of the model */
+  g_autoptr (GPtrArray) again = ps_py_statements_to_ops (st, "y2 = block(torch.randn(1, 10))", &error);
+  g_assert_no_error (error);
+  g_autofree char *again_text = op_text (again->pdata[0]);
+  g_assert_null (strstr (again_text, "root"));
+  /* saved and read back: the same ops; the forward makes the file valid and needs version 4 */
+  g_autoptr (PsRecipe) r = ps_timeline_to_recipe (tl);
+  g_assert_cmpint (ps_recipe_required_version (r), ==, 4);
+  gsize len;
+  g_autofree char *data = ps_recipe_to_data (r, &len);
+  g_autoptr (PsRecipe) back = ps_recipe_load_from_data (data, (gssize) len, &error);
+  g_assert_no_error (error);
+  g_autofree char *again_data = ps_recipe_to_data (back, NULL);
+  g_assert_cmpstr (again_data, ==, data);
+  /* undone: no model again */
+  g_assert_true (ps_timeline_undo (tl));
+  g_assert_null (ps_state_get_root (ps_timeline_get_last_state (tl)));
+  /* a forward op that claims the model while there is one is refused, naming it */
+  static const char *const with_model[] = { "fc = nn.Linear(10, 5)", "net = nn.Sequential(fc)", "block = nn.Sequential(fc)", NULL };
+  g_autoptr (PsTimeline) tl2 = type_lines (with_model);
+  g_autoptr (GPtrArray) ops2 = ps_py_statements_to_ops (ps_timeline_get_last_state (tl2), "y = block(torch.randn(1, 10))", &error);
+  g_assert_no_error (error);
+  g_autofree char *text2 = op_text (ops2->pdata[0]);
+  g_assert_null (strstr (text2, "root"));
+  g_assert_true (json_parser_load_from_data (p, "{\"op\":\"forward\",\"target\":\"block\",\"input\":{\"zeros\":[1,10]},\"root\":true}", -1, NULL));
+  guint n_before = ps_timeline_get_n_steps (tl2);
+  g_assert_false (ps_timeline_append_op (tl2, json_node_get_object (json_parser_get_root (p)), &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "the model is already 'net'"));
+  g_assert_cmpuint (ps_timeline_get_n_steps (tl2), ==, n_before);
+  g_assert_cmpstr (ps_timeline_get_last_state (tl2)->root, ==, "net");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -474,5 +542,6 @@ main (int argc, char **argv)
   g_test_add_func ("/py-statement/positional-as-torch", test_positional_as_torch);
   g_test_add_func ("/py-statement/remembered-inputs", test_remembered_inputs);
   g_test_add_func ("/py-statement/first-container-is-model", test_first_container_is_model);
+  g_test_add_func ("/py-statement/called-container-is-model", test_called_container_is_model);
   return g_test_run ();
 }

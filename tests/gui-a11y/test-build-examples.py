@@ -82,6 +82,16 @@ def names(binary, tap):
             tap.ok(not bad, "every field of “%s” has an accessible name" % title + (": missing " + ", ".join(bad) if bad else ""))
             app.key("Escape")
             app.wait_no_dialog()
+        # Enter in the Export dialog's Width field (a spin button) applies it: the file chooser opens
+        app.key("ctrl+e")
+        d = app.wait_dialog("Export Picture")
+        app.key("alt+w", "Return")
+        chooser = app.wait_for(lambda: [w for w in app.windows() if w.name == "Export Picture (PNG, SVG or PDF)"],
+                               "the file chooser after Enter (windows: %s)"
+                               % [(w.getRoleName(), w.name) for w in app.windows()])
+        tap.ok(chooser is not None, "Enter in the Export dialog's Width field opens the file chooser")
+        app.key("Escape")
+        app.wait_no_dialog()
         plot = find(app.main_window(), "image", contains="Heatmap of")
         tap.ok(plot is not None and "shape [16, 4]" in plot.description,
                "the heatmap is an image named by what it shows, described by its numbers")
@@ -203,10 +213,72 @@ def example_3(binary, tap):
         app.close()
 
 
+def heatmap(app):
+    return find(app.main_window(), "image", contains="Heatmap of")
+
+
+def zoom_and_pan(binary, tap):
+    """Ctrl+scroll over the heatmap zooms (the plot's description says so), a drag pans, a
+    double-click and Ctrl+0 show it whole again, another tensor starts whole — real pointer and
+    key events through XTest, the state read from the accessibility tree."""
+    import subprocess
+    app = a11y.App(binary, "--demo")
+    try:
+        # GTK 4.8 reports positions in window coordinates only: the window goes to the screen's origin
+        subprocess.run(["xdotool", "getactivewindow", "windowmove", "--sync", "0", "0"], check=True)
+        a11y.pause(0.5)
+        plot = heatmap(app)
+        ext = plot.queryComponent().getExtents(1)
+        cx, cy = ext.x + ext.width // 2, ext.y + ext.height // 2
+
+        def zoomed():
+            p = heatmap(app)
+            return p is not None and "zoomed" in p.description and p.description
+
+        def whole():
+            p = heatmap(app)
+            return p is not None and "shape" in p.description and "zoomed" not in p.description
+
+        def ctrl_scroll(button, times):
+            subprocess.run(["xdotool", "mousemove", str(cx), str(cy), "keydown", "ctrl"], check=True)
+            for _ in range(times):
+                subprocess.run(["xdotool", "click", button], check=True)
+                a11y.pause(0.1)
+            subprocess.run(["xdotool", "keyup", "ctrl"], check=True)
+            app.actions += 1
+
+        ctrl_scroll("4", 3)
+        d = app.wait_for(zoomed, "the heatmap to be zoomed")
+        tap.ok("zoomed 1.5×" in d and "shape [16, 4]" in d, "Ctrl+scroll zooms the heatmap: " + d)
+        subprocess.run(["xdotool", "mousedown", "1", "mousemove_relative", "--", "-60", "-30", "mouseup", "1"],
+                       check=True)
+        a11y.pause(0.5)
+        tap.ok(zoomed(), "a drag pans and stays zoomed")
+        subprocess.run(["xdotool", "mousemove", str(cx), str(cy), "click", "--repeat", "2", "--delay", "80", "1"], check=True)
+        tap.ok(app.wait_for(whole, "a double-click to show the whole heatmap") is True, "a double-click shows it whole")
+        ctrl_scroll("4", 5)
+        app.wait_for(zoomed, "the heatmap to be zoomed again")
+        app.key("ctrl+0")
+        tap.ok(app.wait_for(whole, "Ctrl+0 to show the whole heatmap") is True, "Ctrl+0 shows it whole")
+        ctrl_scroll("4", 2)
+        app.wait_for(zoomed, "the heatmap to be zoomed before another tensor is chosen")
+        tree = find(app.main_window(), "tree table", "Model")
+        bias = find(tree, "label", "bias")   # the first: 0.bias
+        be = bias.queryComponent().getExtents(1)
+        subprocess.run(["xdotool", "mousemove", str(be.x + be.width // 2), str(be.y + be.height // 2), "click", "1"],
+                       check=True)
+        app.actions += 1
+        tap.ok(app.wait_for(lambda: heatmap(app) is not None and "0.bias" in heatmap(app).name and whole(), "another tensor")
+               is True, "another tensor's heatmap starts whole")
+    finally:
+        app.close()
+
+
 def run(binary, tap):
     names(binary, tap)
     if os.environ.get("PS_A11Y_ONLY_NAMES"):
         return
+    zoom_and_pan(binary, tap)
     example_1(binary, tap)
     example_2(binary, tap)
     example_3(binary, tap)

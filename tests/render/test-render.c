@@ -605,6 +605,88 @@ test_histogram_small_legend (void)
 }
 
 static void
+draw_histogram_dark (cairo_t *cr, double width, double height, gpointer data)
+{
+  ps_color_set_dark (cr, TRUE);
+  ps_histogram_plot_draw (data, cr, width, height);
+}
+
+/* The lines of text in the legend column (x ≥ x0): runs of rows holding ink other than the
+ * background, the bars' and the curve's colours (the keys' swatches are left of the text). */
+static int
+legend_lines (cairo_surface_t *s, int x0, guint32 bg, int *last_row)
+{
+  int w = cairo_image_surface_get_width (s), h = cairo_image_surface_get_height (s);
+  int lines = 0;
+  gboolean in = FALSE;
+  *last_row = -1;
+  for (int y = 0; y < h; y++)
+    {
+      gboolean ink = FALSE;
+      for (int x = x0; x < w && !ink; x++)
+        ink = pixel (s, x, y) != bg;
+      if (ink && !in)
+        lines++;
+      if (ink)
+        *last_row = y;
+      in = ink;
+    }
+  return lines;
+}
+
+/* The Histogram legend in its column beside the plot, light and dark: whole when it fits (9
+ * lines: observed, the count, expected, the init, its distribution, std and mean expected and
+ * observed), its keys only when the plot is too short for it — never cut at the picture's
+ * bottom (a wide, short window cut its last lines: "mean … observed 0.0997" half drawn). */
+static void
+test_histogram_legend_column (void)
+{
+  lcg_state = 29;
+  PsTensor *t = NULL;
+  g_autoptr (PsHistogram) h = bell_histogram (4096, 0.1, &t);
+  g_autoptr (PsTensor) tt = t;
+  PsStats st;
+  ps_stats_compute (t, &st);
+  PsInitInfo info;
+  memset (&info, 0, sizeof info);
+  info.dist = PS_DIST_UNIFORM;
+  info.a = -0.1 * sqrt (3.0);
+  info.b = 0.1 * sqrt (3.0);
+  g_strlcpy (info.fn, "kaiming_uniform_", sizeof info.fn);
+  PsHistogramPlotOptions o;
+  ps_histogram_plot_options_init (&o);
+  o.title = "0.weight [16, 4]";
+  o.subtitle = "step 9 · seed 42";
+  o.init = &info;
+  o.stats = &st;
+  PsHistogramPlot plot = { h, &o };
+  /* width, height, scale; the lines expected: 9 (whole) or 2 (keys) */
+  static const struct { int w, h; double scale; int lines; } cases[] = {
+    { 1000, 330, 1, 9 }, { 829, 640, 1, 9 }, { 1000, 200, 1, 2 }, { 1000, 230, 1, 2 },
+    { 1400, 280, 1.35, 2 }, { 1400, 400, 1.35, 9 },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    for (int dark = 0; dark < 2; dark++)
+      {
+        o.scale = cases[k].scale;
+        cairo_surface_t *s = render (dark ? draw_histogram_dark : ps_histogram_plot_draw_func, &plot, cases[k].w, cases[k].h);
+        guint32 bg = dark ? PS_PLOT_DARK_BG : PS_PLOT_BG;
+        g_assert_cmphex (pixel (s, 2, 2), ==, bg);
+        /* the column starts 14 + 245 points left of the right edge (frame_of); its text 22 further */
+        int x0 = (int) ceil (cases[k].w - (14 + 245 - 24) * cases[k].scale);
+        int last = -1;
+        int lines = legend_lines (s, x0, bg, &last);
+        g_test_message ("%d × %d at %.2f (%s): %d legend lines, the last ink at row %d of %d", cases[k].w, cases[k].h,
+                        cases[k].scale, dark ? "dark" : "light", lines, last, cases[k].h);
+        g_assert_cmpint (lines, ==, cases[k].lines);
+        g_assert_cmpint (last, <, cases[k].h - 2);   /* a margin of background below: nothing cut */
+        cairo_surface_destroy (s);
+      }
+  o.scale = 1;
+  save_sample ("histogram-legend-short.png", 1000, 200, ps_histogram_plot_draw_func, &plot);
+}
+
+static void
 test_histogram_plot (void)
 {
   lcg_state = 17;
@@ -973,6 +1055,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/difference", test_difference);
   g_test_add_func ("/render/histogram-plot", test_histogram_plot);
   g_test_add_func ("/render/histogram-small-legend", test_histogram_small_legend);
+  g_test_add_func ("/render/histogram-legend-column", test_histogram_legend_column);
   g_test_add_func ("/render/ridgeline-and-bands", test_ridgeline_and_bands);
   g_test_add_func ("/render/degenerate-inputs", test_degenerate_inputs);
   g_test_add_func ("/render/export-formats", test_export_formats);
