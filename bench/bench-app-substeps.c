@@ -12,7 +12,7 @@
  * loop stalled meanwhile. Prints median and worst per place, how many needed a replay, and the load
  * average. Asserts nothing about time. Exit 77 without a display. */
 #include "ps-config.h"
-#include "ps-window-private.h"
+#include "bench-app-util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,19 +45,6 @@ static void
 on_after_paint (GdkFrameClock *clock, gpointer data)
 {
   paints++;
-}
-
-static gboolean
-keep_ticking (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
 }
 
 static void
@@ -104,12 +91,8 @@ window_done (gpointer data)
 int
 main (int argc, char **argv)
 {
-  if (!gtk_init_check ())
-    {
-      fprintf (stderr, "bench-app-substeps needs a display (xvfb-run)\n");
-      return 77;
-    }
-  adw_init ();
+  if (!bench_app_init ("bench-app-substeps"))
+    return 77;
   const int steps = argc > 1 ? atoi (argv[1]) : 10000, probes = argc > 2 ? atoi (argv[2]) : 60;
   /* bench-train-substeps' run (bench_train_substeps.py): a 2-256-256-128-2 tanh MLP, 99,714 parameters */
   g_autofree char *recipe = g_strdup_printf (
@@ -124,21 +107,15 @@ main (int argc, char **argv)
     "{\"op\":\"optimizer\",\"id\":\"o\",\"type\":\"Adam\",\"params\":\"m\",\"args\":{\"lr\":0.001}},"
     "{\"op\":\"train\",\"model\":\"m\",\"optimizer\":\"o\",\"data\":\"d\",\"loss\":{\"type\":\"CrossEntropyLoss\"},"
     "\"batch_size\":32,\"shuffle\":true,\"steps\":%d,\"record_every\":1}]}", steps);
-  PsApplication *app = ps_application_new ();
-  g_application_register (G_APPLICATION (app), NULL, NULL);
-  PsWindow *w = ps_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (w), 1400, 900);
-  gtk_window_present (GTK_WINDOW (w));
-  PsDocument *doc = ps_window_get_document (w);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GError) op_error = NULL;
-  gint64 t0 = g_get_monotonic_time ();
-  if (!ps_document_load_data (doc, recipe, strlen (recipe), NULL, "bench", &op_error, &error) || op_error != NULL)
+  double train_s = 0;
+  PsWindow *w = bench_app_window (recipe, &train_s, &error);
+  if (w == NULL)
     {
-      fprintf (stderr, "cannot build the run: %s\n", error ? error->message : op_error->message);
+      fprintf (stderr, "cannot build the run: %s\n", error->message);
       return 1;
     }
-  const double train_s = (g_get_monotonic_time () - t0) / 1e6;
+  PsDocument *doc = ps_window_get_document (w);
   PsState *last = ps_document_get_current_state (doc);
   const PsTrainLog *log = last->train_log;
   guint kept = 0;
@@ -149,8 +126,7 @@ main (int argc, char **argv)
           "snapshot budget %s MiB: %u of %u snapshots kept; %d random sub-steps per place\n",
           steps, train_s, env ? env : "1024 (default)", kept, log->records->len, probes);
 
-  gtk_widget_add_tick_callback (GTK_WIDGET (w), keep_ticking, NULL, NULL);
-  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (w)), "after-paint", G_CALLBACK (on_after_paint), NULL);
+  bench_app_follow_frames (w, on_after_paint);
   g_timeout_add (5, on_timeout, NULL);
   printf ("%-36s %6s %7s %8s %8s %8s  %8s %8s %8s %6s\n", "where", "probes", "replays", "wall med", "p95", "worst",
           "cpu med", "p95", "worst", "load");
@@ -212,6 +188,7 @@ main (int argc, char **argv)
   printf ("(ms; wall = request → the first frame painted after its picture was ready; cpu = the process's CPU time "
           "meanwhile, all threads; a replay runs in a worker)\n");
   g_rand_free (rand);
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (w));   /* bench_app_window's */
   gtk_window_destroy (GTK_WINDOW (w));
   g_object_unref (app);
   return 0;

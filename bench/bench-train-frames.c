@@ -9,7 +9,7 @@
  * 50 ms. Prints medians and maxima; asserts nothing about time. Exit 77 without a display or
  * without the data set. */
 #include "ps-config.h"
-#include "ps-window-private.h"
+#include "bench-app-util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,21 +30,11 @@ static GArray *gaps, *frames, *cpu_gaps;
 static gint64 last_tick, last_frame;
 static double last_cpu;
 
-/* CPU time of the main thread (ms): a long wall gap with little CPU was the scheduler (other
- * processes on a loaded machine), one with as much CPU was the app's own work */
-static double
-thread_cpu_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static gboolean
 on_timeout (gpointer data)
 {
   gint64 now = g_get_monotonic_time ();
-  double cpu = thread_cpu_ms ();
+  double cpu = cpu_ms ();
   if (last_tick != 0 && gaps != NULL)
     {
       double ms = (now - last_tick) / 1000.0, c = cpu - last_cpu;
@@ -68,19 +58,6 @@ on_after_paint (GdkFrameClock *clock, gpointer data)
   last_frame = now;
 }
 
-static gboolean
-keep_ticking (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
 static double p95;   /* of the last summary */
 
 static void
@@ -99,31 +76,21 @@ summary (const char *what, GArray *v, double *med, double *max, guint *over)
 int
 main (int argc, char **argv)
 {
-  if (!gtk_init_check ())
-    {
-      fprintf (stderr, "bench-train-frames needs a display (xvfb-run)\n");
-      return 77;
-    }
-  adw_init ();
-  PsApplication *app = ps_application_new ();
-  g_application_register (G_APPLICATION (app), NULL, NULL);
-  PsWindow *w = ps_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (w), 1400, 900);
-  gtk_window_present (GTK_WINDOW (w));
-  PsDocument *doc = ps_window_get_document (w);
+  if (!bench_app_init ("bench-train-frames"))
+    return 77;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GError) op_error = NULL;
-  if (!ps_document_load_data (doc, recipe, strlen (recipe), NULL, "bench", &op_error, &error) || op_error != NULL)
+  PsWindow *w = bench_app_window (recipe, NULL, &error);
+  if (w == NULL)
     {
       fprintf (stderr, "cannot build the model: %s (Fashion-MNIST: Debian package dataset-fashion-mnist)\n",
-               error ? error->message : op_error->message);
+               error->message);
       return 77;
     }
+  PsDocument *doc = ps_window_get_document (w);
   adw_view_stack_set_visible_child_name (w->view_stack, "training");
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  gtk_widget_add_tick_callback (GTK_WIDGET (w), keep_ticking, NULL, NULL);   /* frames keep coming */
-  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (w)), "after-paint", G_CALLBACK (on_after_paint), NULL);
+  bench_app_follow_frames (w, on_after_paint);   /* frames keep coming */
   g_timeout_add (5, on_timeout, NULL);
   printf ("model: 784-128-10 MLP, 101,770 parameters; 6,000 Fashion-MNIST images; Adam lr 1e-3, batch 64, "
           "record every 10th step; window 1400×900\n");
@@ -183,6 +150,7 @@ main (int argc, char **argv)
     }
   printf ("(steps/s counts the whole job: replaying the recipe's earlier ops, then the training; gap = wall time between two "
           "runs of a 5 ms main-loop timeout, cpu = the main thread's CPU time in that gap (its own work); frame = interval between painted frames)\n");
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (w));   /* bench_app_window's */
   gtk_window_destroy (GTK_WINDOW (w));
   g_object_unref (app);
   return 0;

@@ -142,14 +142,7 @@ ps_cli_cmd_inspect (int argc, char **argv)
   json_builder_end_object (b);
   json_builder_end_object (b);
   if (as_json)
-    {
-      g_autoptr (JsonGenerator) gen = json_generator_new ();
-      g_autoptr (JsonNode) root = json_builder_get_root (b);
-      json_generator_set_root (gen, root);
-      json_generator_set_pretty (gen, TRUE);
-      g_autofree char *text = json_generator_to_data (gen, NULL);
-      puts (text);
-    }
+    ps_cli_print_json (b);
   else
     printf ("%u tensors, %" G_GINT64_FORMAT " values (shared storage counted once)%s%s\n", n, total,
             n_nonfinite ? "; ⚠ some contain NaN or Inf" : "",

@@ -165,14 +165,7 @@ ps_cli_cmd_metrics (int argc, char **argv)
     }
   json_builder_end_array (b);
   if (as_json)
-    {
-      g_autoptr (JsonGenerator) gen = json_generator_new ();
-      g_autoptr (JsonNode) root = json_builder_get_root (b);
-      json_generator_set_root (gen, root);
-      json_generator_set_pretty (gen, TRUE);
-      g_autofree char *text = json_generator_to_data (gen, NULL);
-      puts (text);
-    }
+    ps_cli_print_json (b);
   else if (n_records == 0 && !as_csv)
     fprintf (stderr, "note: the recipe has no train op (nothing recorded)\n");
   return rc;

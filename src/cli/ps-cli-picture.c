@@ -291,13 +291,6 @@ ps_cli_cmd_stats (int argc, char **argv)
   json_builder_end_array (b);
   json_builder_end_object (b);
   if (as_json)
-    {
-      g_autoptr (JsonGenerator) gen = json_generator_new ();
-      g_autoptr (JsonNode) root = json_builder_get_root (b);
-      json_generator_set_root (gen, root);
-      json_generator_set_pretty (gen, TRUE);
-      g_autofree char *text = json_generator_to_data (gen, NULL);
-      puts (text);
-    }
+    ps_cli_print_json (b);
   return 0;
 }

@@ -47,6 +47,8 @@ int       ps_cli_parse_one          (const char *command, const char *usage, int
 void      ps_cli_escape_std_streams (void);
 /* "name": v, or null where v is NaN or infinite (JSON has no literal for them). */
 void      ps_cli_json_add_number    (JsonBuilder *b, const char *name, double v);
+/* Prints the builder's value as indented JSON and a newline on standard output (--json). */
+void      ps_cli_print_json         (JsonBuilder *b);
 /* A string for a JSON value: invalid UTF-8 (a file name) replaced by U+FFFD. Free it. */
 char     *ps_cli_json_string        (const char *s);
 /* Prints "paramscope-cli COMMAND: MESSAGE" and a hint to stderr; returns 2. */

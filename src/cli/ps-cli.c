@@ -156,6 +156,17 @@ ps_cli_json_add_number (JsonBuilder *b, const char *name, double v)
     json_builder_add_null_value (b);
 }
 
+void
+ps_cli_print_json (JsonBuilder *b)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  g_autofree char *text = json_generator_to_data (gen, NULL);
+  puts (text);
+}
+
 int
 ps_cli_error (const GError *error)
 {

@@ -184,11 +184,11 @@ adaptive_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outp
   if (!plan (self, entry->input, &pl, error))
     return FALSE;
   const PsPoolGeometry *g = &pl.g;
-  PsTensor *gi = ps_tensor_new (PS_DTYPE_FLOAT32, entry->input->ndim, entry->input->shape, error);
+  const float *go;
+  float *gid;
+  PsTensor *gi = ps_pool_grad_input_new (entry->input, grad_output, &go, &gid, error);
   if (gi == NULL)
     return FALSE;
-  const float *go = ps_tensor_cf32 (grad_output);
-  float *gid = ps_tensor_f32 (gi);
   const int64_t hw = g->inH * g->inW;
   for (int64_t c = 0; c < g->planes && grad_output->numel > 0; c++)
     {

@@ -489,12 +489,12 @@ max_pool_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outp
   PsPoolGeometry g;
   if (!geometry (self, entry->input, &g, error))
     return FALSE;
-  PsTensor *gi = ps_tensor_new (PS_DTYPE_FLOAT32, entry->input->ndim, entry->input->shape, error);
+  const float *go;
+  float *gid;
+  PsTensor *gi = ps_pool_grad_input_new (entry->input, grad_output, &go, &gid, error);
   if (gi == NULL)
     return FALSE;
-  const float *go = ps_tensor_cf32 (grad_output);
   const int64_t *ind = ps_tensor_ci64 (entry->saved);
-  float *gid = ps_tensor_f32 (gi);
   const int64_t out_plane = g.outH * g.outW, in_plane = g.inH * g.inW;
   for (int64_t c = 0; c < g.planes; c++)
     for (int64_t i = 0; i < out_plane; i++)

@@ -145,3 +145,15 @@ ps_pool_example_input (int nd, int64_t span, PsExampleInput *ex)
   int64_t shape[4] = { 1, 4, s, s };
   ps_example_input_set (ex, 2 + nd, shape);
 }
+
+PsTensor *
+ps_pool_grad_input_new (const PsTensor *input, const PsTensor *grad_output, const float **go, float **gi,
+                        GError **error)
+{
+  PsTensor *t = ps_tensor_new (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
+  if (t == NULL)
+    return NULL;
+  *go = ps_tensor_cf32 (grad_output);
+  *gi = ps_tensor_f32 (t);
+  return t;
+}

@@ -45,4 +45,9 @@ int      ps_pool_arg           (const PsModule *m, const char *name, int64_t v[8
  * the largest window). */
 void     ps_pool_example_input (int nd, int64_t span, PsExampleInput *ex);
 
+/* The start of a pooling layer's backward: grad_input as a new zero float32 tensor of the input's
+ * shape, with *gi its data and *go grad_output's; NULL (and the error) when it cannot be made. */
+PsTensor *ps_pool_grad_input_new (const PsTensor *input, const PsTensor *grad_output, const float **go,
+                                  float **gi, GError **error);
+
 G_END_DECLS

@@ -7,20 +7,11 @@
  * were off the screen. */
 #include "ps-config.h"
 #include "ps-train-dialog.h"
+#include "layout-test-util.h"
 #include "window-test-util.h"
 
 #define SMALLEST_W 360
 #define SMALLEST_H 294
-
-static guint warnings;
-
-static GLogWriterOutput
-count_warnings (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
-{
-  if (level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL))
-    warnings++;
-  return g_log_writer_default (level, fields, n_fields, data);
-}
 
 /* Runs the main loop until `w` is mapped and at most width × height, or 10 s pass (a loaded
  * machine), then a few frames more so the size reaches every widget. */
@@ -38,74 +29,13 @@ resize_and_wait (GtkWidget *w, int width, int height)
   iterate ();
 }
 
-/* With PS_SCREENSHOTS=dir the dialog is also saved there as a PNG, for a human to look at. */
+/* With PS_SCREENSHOTS=dir the dialog is also saved there as train-dialog-WHAT.png. */
 static void
 save_screenshot (GtkWidget *widget, const char *what)
 {
-  const char *dir = g_getenv ("PS_SCREENSHOTS");
-  if (dir == NULL)
-    return;
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snap = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snap, width, height);
-  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snap);
-  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
-  cairo_t *cr = cairo_create (s);
-  if (node != NULL)
-    gsk_render_node_draw (node, cr);
-  cairo_destroy (cr);
   g_autofree char *name = g_strdup_printf ("train-dialog-%s.png", what);
   g_strdelimit (name, " ", '-');
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_assert_cmpint (cairo_surface_write_to_png (s, path), ==, CAIRO_STATUS_SUCCESS);
-  cairo_surface_destroy (s);
-}
-
-static gboolean
-inside (GtkWidget *c, GtkWidget *win, graphene_rect_t *b)
-{
-  g_assert_true (gtk_widget_compute_bounds (c, win, b));
-  /* (1 px of slack for the window's border) */
-  return b->origin.x >= -1.5 && b->origin.y >= -1.5 && b->origin.x + b->size.width <= gtk_widget_get_width (win) + 1.5 &&
-         b->origin.y + b->size.height <= gtk_widget_get_height (win) + 1.5;
-}
-
-/* Every mapped widget lies inside the window, except inside a scrolled window (only sizes checked
- * there); returns how many were checked. */
-static guint
-check_inside (GtkWidget *w, GtkWidget *win, gboolean scrolled)
-{
-  guint n = 0;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      if (!gtk_widget_get_mapped (c) || GTK_IS_NATIVE (c))
-        continue;
-      graphene_rect_t b;
-      if (!inside (c, win, &b) && !scrolled)
-        g_error ("%s (%s) lies at %.0f, %.0f, %.0f × %.0f: outside the %d × %d dialog", G_OBJECT_TYPE_NAME (c),
-                 gtk_widget_get_css_name (c), b.origin.x, b.origin.y, b.size.width, b.size.height,
-                 gtk_widget_get_width (win), gtk_widget_get_height (win));
-      g_assert_cmpfloat (b.size.width, >=, 0);
-      g_assert_cmpfloat (b.size.height, >=, 0);
-      n++;
-      n += check_inside (c, win, scrolled || GTK_IS_SCROLLED_WINDOW (c));
-    }
-  return n;
-}
-
-static GtkWidget *
-find_type (GtkWidget *w, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (w, type))
-    return w;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *f = find_type (c, type);
-      if (f != NULL)
-        return f;
-    }
-  return NULL;
+  save_widget_png (widget, name);
 }
 
 /* the mapped buttons whose label (mnemonic stripped) is `label` */
@@ -191,7 +121,7 @@ check_smallest (GtkWidget *dialog, const char *what, guint min_fields)
   g_test_message ("Train dialog, %s: %u fields scrolled into view", what, fields);
   g_assert_cmpuint (fields, >=, min_fields);
   g_assert_cmpuint (check_inside (dialog, dialog, FALSE), >, 10);
-  g_assert_cmpuint (warnings, ==, 0);
+  g_assert_cmpuint (layout_warnings, ==, 0);
 }
 
 static void
@@ -225,13 +155,13 @@ test_train_dialog (void)
   gtk_window_destroy (GTK_WINDOW (d));
   gtk_window_destroy (GTK_WINDOW (w));
   iterate ();
-  g_assert_cmpuint (warnings, ==, 0);
+  g_assert_cmpuint (layout_warnings, ==, 0);
 }
 
 int
 main (int argc, char **argv)
 {
-  g_log_set_writer_func (count_warnings, NULL, NULL);
+  layout_count_warnings ();
   if (!window_test_init (&argc, &argv))
     return 0;
   g_test_add_func ("/narrow-dialogs/train", test_train_dialog);

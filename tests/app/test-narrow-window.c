@@ -6,20 +6,11 @@
  * an allocation: g_test_init makes them fatal; they are also counted and printed). */
 #include "ps-config.h"
 #include "ps-window-private.h"
+#include "layout-test-util.h"
 #include "window-test-util.h"
 
 #define SMALLEST_W 360
 #define SMALLEST_H 294
-
-static guint warnings;
-
-static GLogWriterOutput
-count_warnings (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
-{
-  if (level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL))
-    warnings++;
-  return g_log_writer_default (level, fields, n_fields, data);
-}
 
 /* Runs the main loop until `done` holds or 10 s pass (a loaded machine): a resize goes through the
  * X server and is laid out on the next frame clock cycles. */
@@ -50,28 +41,6 @@ resize_and_wait (GtkWidget *w, int width, int height)
   iterate ();
 }
 
-/* With PS_SCREENSHOTS=dir the window is also saved there as a PNG, for a human to look at. */
-static void
-save_screenshot (GtkWidget *widget, const char *name)
-{
-  const char *dir = g_getenv ("PS_SCREENSHOTS");
-  if (dir == NULL)
-    return;
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snap = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snap, width, height);
-  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snap);
-  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
-  cairo_t *cr = cairo_create (s);
-  if (node != NULL)
-    gsk_render_node_draw (node, cr);
-  cairo_destroy (cr);
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_assert_cmpint (cairo_surface_write_to_png (s, path), ==, CAIRO_STATUS_SUCCESS);
-  cairo_surface_destroy (s);
-}
-
 /* TRUE while a revealer (the error banner, the job bar, the toast) is still sliding: its child is
  * drawn partly above it until the transition ends */
 static gboolean
@@ -83,20 +52,6 @@ revealer_moving (GtkWidget *w)
     if (revealer_moving (c))
       return TRUE;
   return FALSE;
-}
-
-static GtkWidget *
-find_type (GtkWidget *w, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (w, type))
-    return w;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *f = find_type (c, type);
-      if (f != NULL)
-        return f;
-    }
-  return NULL;
 }
 
 /* the mapped menu buttons with this icon */
@@ -148,33 +103,6 @@ menu_has_action (GMenuModel *menu, const char *action)
         }
     }
   return FALSE;
-}
-
-/* Every mapped widget lies inside the window, except what a scrolled window shows part of (its
- * content scrolls: only its sizes are checked) and separate surfaces (popovers); sizes are never
- * negative. Returns how many widgets were checked. */
-static guint
-check_inside (GtkWidget *w, GtkWidget *win, gboolean scrolled)
-{
-  guint n = 0;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      if (!gtk_widget_get_mapped (c) || GTK_IS_NATIVE (c))
-        continue;
-      graphene_rect_t b;
-      g_assert_true (gtk_widget_compute_bounds (c, win, &b));
-      g_assert_cmpfloat (b.size.width, >=, 0);
-      g_assert_cmpfloat (b.size.height, >=, 0);
-      /* (1 px of slack: libadwaita lays the header bar over the window's 1 px border) */
-      if (!scrolled && (b.origin.x < -1.5 || b.origin.y < -1.5 || b.origin.x + b.size.width > gtk_widget_get_width (win) + 1.5 ||
-          b.origin.y + b.size.height > gtk_widget_get_height (win) + 1.5))
-        g_error ("%s (%s) lies at %.0f, %.0f, %.0f × %.0f: outside the %d × %d window", G_OBJECT_TYPE_NAME (c),
-                 gtk_widget_get_css_name (c), b.origin.x, b.origin.y, b.size.width, b.size.height,
-                 gtk_widget_get_width (win), gtk_widget_get_height (win));
-      n++;
-      n += check_inside (c, win, scrolled || GTK_IS_SCROLLED_WINDOW (c));
-    }
-  return n;
 }
 
 /* the mapped buttons of the header bar with this action */
@@ -241,7 +169,7 @@ check_stacked (PsWindow *w, const char *mode)
   GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (content);
   gtk_adjustment_set_value (v, pb.origin.y - 120 + gtk_adjustment_get_value (v));
   resize_and_wait (win, SMALLEST_W, SMALLEST_H);
-  save_screenshot (win, shot);
+  save_widget_png (win, shot);
   gtk_adjustment_set_value (v, 0);
   adw_view_stack_set_visible_child_name (w->view_stack, "heatmap");
   iterate ();
@@ -278,7 +206,7 @@ check_smallest (PsWindow *w, const char *mode)
   gtk_widget_measure (win, GTK_ORIENTATION_VERTICAL, SMALLEST_W, &mh, NULL, NULL, NULL);
   g_test_message ("%s with a long error: minimum %d × %d, allocated %d × %d", mode, mw, mh, gtk_widget_get_width (win),
                   gtk_widget_get_height (win));
-  save_screenshot (win, mode[0] == 'n' ? "normal-error.png" : "projector-error.png");
+  save_widget_png (win, mode[0] == 'n' ? "normal-error.png" : "projector-error.png");
   g_assert_cmpint (mw, <=, SMALLEST_W);
   g_assert_cmpint (mh, <=, SMALLEST_H);
   g_assert_cmpint (gtk_widget_get_width (win), <=, SMALLEST_W);
@@ -301,7 +229,7 @@ check_smallest (PsWindow *w, const char *mode)
       iterate ();
       guint checked = check_inside (win, win, FALSE);
       g_autofree char *shot = g_strdup_printf ("%s-%s.png", mode, pages[i]);
-      save_screenshot (win, shot);
+      save_widget_png (win, shot);
       g_test_message ("%s, page %s: %u widgets inside the window", mode, pages[i], checked);
       g_assert_cmpuint (checked, >, 20);
       shown_pages++;
@@ -344,7 +272,7 @@ check_smallest (PsWindow *w, const char *mode)
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (popover)));
   gtk_menu_button_popdown (GTK_MENU_BUTTON (menu_button));
   iterate ();
-  g_assert_cmpuint (warnings, ==, 0);
+  g_assert_cmpuint (layout_warnings, ==, 0);
 }
 
 static void
@@ -381,14 +309,14 @@ test_smallest_window (void)
   g_assert_cmpuint (shown_menu_buttons (header, "list-add-symbolic"), ==, 1);
   /* and nothing scrolls: the content fits */
   g_assert_cmpuint (check_inside (GTK_WIDGET (w), GTK_WIDGET (w), FALSE), >, 20);
-  g_assert_cmpuint (warnings, ==, 0);
+  g_assert_cmpuint (layout_warnings, ==, 0);
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
 int
 main (int argc, char **argv)
 {
-  g_log_set_writer_func (count_warnings, NULL, NULL);
+  layout_count_warnings ();
   if (!window_test_init (&argc, &argv))
     return 0;
   g_test_add_func ("/narrow-window/smallest-window", test_smallest_window);

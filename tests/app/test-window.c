@@ -20,6 +20,7 @@
 #include "ps-forward-dialog.h"
 #include "ps-seed-dialog.h"
 #include "ps-export-dialog.h"
+#include "layout-test-util.h"
 #include "window-test-util.h"
 
 /* The op builders (ps-edit) on the window's tree selection: what the dialogs apply. */
@@ -374,26 +375,13 @@ test_jobs_in_worker (void)
 static void
 save_screenshot (GtkWidget *widget, const char *name)
 {
-  const char *dir = g_getenv ("PS_SCREENSHOTS");
-  if (dir == NULL)
+  if (g_getenv ("PS_SCREENSHOTS") == NULL)
     return;
   /* a few frames: a resized window is laid out and painted on the next frame clock cycles */
   gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
   while (g_get_monotonic_time () < until)
     g_main_context_iteration (NULL, FALSE);
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snap = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snap, width, height);
-  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snap);
-  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
-  cairo_t *cr = cairo_create (s);
-  if (node != NULL)
-    gsk_render_node_draw (node, cr);
-  cairo_destroy (cr);
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_assert_cmpint (cairo_surface_write_to_png (s, path), ==, CAIRO_STATUS_SUCCESS);
-  cairo_surface_destroy (s);
+  save_widget_png (widget, name);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include "train-golden.h"
 #include "cli-run.h"
+#include "picture-test-util.h"
 #include "ps-fashion-mnist.h"
 #include <cairo.h>
 
@@ -156,42 +157,6 @@ static char *
 example_named (const char *name)
 {
   return g_build_filename (g_getenv ("PS_SOURCE_DIR"), "examples", name, NULL);
-}
-
-/* A PNG the CLI wrote: decodes, has the size asked for (points × scale). */
-static cairo_surface_t *
-load_png (const char *path, int w, int h)
-{
-  cairo_surface_t *s = cairo_image_surface_create_from_png (path);
-  g_assert_cmpint (cairo_surface_status (s), ==, CAIRO_STATUS_SUCCESS);
-  g_assert_cmpint (cairo_image_surface_get_width (s), ==, w);
-  g_assert_cmpint (cairo_image_surface_get_height (s), ==, h);
-  return s;
-}
-
-/* Pixels that differ (any channel) between two same-size images. */
-static guint64
-pixels_differing (cairo_surface_t *a, cairo_surface_t *b)
-{
-  g_assert_cmpint (cairo_image_surface_get_width (a), ==, cairo_image_surface_get_width (b));
-  g_assert_cmpint (cairo_image_surface_get_height (a), ==, cairo_image_surface_get_height (b));
-  guint64 n = 0;
-  int w = cairo_image_surface_get_width (a), h = cairo_image_surface_get_height (a);
-  const guint8 *da = cairo_image_surface_get_data (a), *db = cairo_image_surface_get_data (b);
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
-      n += memcmp (da + y * cairo_image_surface_get_stride (a) + 4 * x,
-                   db + y * cairo_image_surface_get_stride (b) + 4 * x, 4) != 0;
-  return n;
-}
-
-static void
-assert_svg (const char *path)
-{
-  g_autofree char *data = NULL;
-  g_assert_true (g_file_get_contents (path, &data, NULL, NULL));
-  g_assert_nonnull (strstr (data, "<svg"));
-  g_assert_nonnull (strstr (data, "</svg>"));
 }
 
 static void

@@ -19,7 +19,7 @@ import warnings
 import torch
 import torch.nn as nn
 
-from train_golden import tens
+from train_golden import attention_case, tens
 
 warnings.simplefilter("ignore")
 torch.set_num_threads(1)
@@ -54,27 +54,9 @@ ERRORS = []
 
 
 def case(args, shape, am=None, kpm=None, fwd_seed=None, train=True, nw=True, aw=True):
-    torch.manual_seed(len(CASES) + 500)
-    E = args["embed_dim"]
-    emb = nn.Embedding(10, E)
-    mha = nn.MultiheadAttention(**args)
-    m = nn.Sequential(emb, mha)
-    m.train(train)
-    with torch.no_grad():
-        for p in mha.parameters():
-            p.add_(torch.randn(p.shape, generator=g) * 0.3)
-    x = torch.randint(0, 10, shape[:-1], generator=g)
-    if fwd_seed is not None:
-        torch.manual_seed(fwd_seed)
-    h = emb(x)
-    y = mha(h, h, h, key_padding_mask=kpm, attn_mask=am, need_weights=nw, average_attn_weights=aw)[0]
-    gy = torch.randn(*y.shape, generator=g)
-    y.backward(gy)
-    c = {"type": "MultiheadAttention", "args": args, "emb_dim": E, "train": train, "xi": x.flatten().tolist(),
-         "xshape": list(x.shape), "gy": tens(gy), "y": tens(y),
-         "params": {k: tens(v) for k, v in m.state_dict().items()},
-         "grads": {k: tens(v.grad) for k, v in m.named_parameters()},
-         "need_weights": nw, "average_attn_weights": aw}
+    c = attention_case(args, shape, len(CASES) + 500, g, fwd_seed, train, key_padding_mask=kpm, attn_mask=am,
+                       need_weights=nw, average_attn_weights=aw)
+    c.update({"need_weights": nw, "average_attn_weights": aw})
     if am is not None:
         c["attn_mask"] = mask_json(am)
     if kpm is not None:

@@ -28,7 +28,7 @@ import warnings
 import torch
 import torch.nn as nn
 
-from train_golden import Seq, loss_case, run_exports, tens, train_record
+from train_golden import Seq, attention_case, loss_case, run_exports, tens, train_record
 
 warnings.simplefilter("ignore")
 torch.set_num_threads(1)
@@ -207,26 +207,7 @@ ATTN = []
 
 
 def attn_case(args, shape, fwd_seed=None, train=True):
-    torch.manual_seed(len(ATTN) + 300)
-    E = args["embed_dim"]
-    emb = nn.Embedding(10, E)
-    mha = nn.MultiheadAttention(**args)
-    m = nn.Sequential(emb, mha)
-    m.train(train)
-    with torch.no_grad():
-        for p in mha.parameters():   # larger than the default init (zero biases): sharper softmax rows
-            p.add_(torch.randn(p.shape, generator=g) * 0.3)
-    x = torch.randint(0, 10, shape[:-1], generator=g)
-    if fwd_seed is not None:
-        torch.manual_seed(fwd_seed)
-    h = emb(x)
-    y = mha(h, h, h)[0]
-    gy = randn(*y.shape)
-    y.backward(gy)
-    c = {"type": "MultiheadAttention", "args": args, "emb_dim": E, "train": train, "xi": x.flatten().tolist(),
-         "xshape": list(x.shape), "gy": tens(gy), "y": tens(y),
-         "params": {k: tens(v) for k, v in m.state_dict().items()},
-         "grads": {k: tens(v.grad) for k, v in m.named_parameters()}}
+    c = attention_case(args, shape, len(ATTN) + 300, g, fwd_seed, train)
     if fwd_seed is not None:
         c["fwd_seed"] = fwd_seed
     ATTN.append(c)

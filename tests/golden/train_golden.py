@@ -107,3 +107,32 @@ def run_exports(runs):
         if err is not None:
             raise SystemExit("%s: the exported script failed: %s" % (os.path.basename(script), err))
         print("ran", script, file=sys.stderr)
+
+
+def attention_case(args, shape, seed, g, fwd_seed=None, train=True, **call):
+    """A MultiheadAttention self-attention backward case (gen_train_seq.py "attention",
+    gen_attn_mask.py "cases"): manual_seed(seed); Sequential(Embedding(10, E), mha) names the
+    parameters; mha's parameters += 0.3 · randn (g; sharper softmax rows than the default init);
+    x = randint(0, 10, shape[:-1], g); manual_seed(fwd_seed) when given; h = emb(x);
+    y = mha(h, h, h, **call)[0]; y.backward(gy = randn(y.shape, g)). Returns the case without
+    "fwd_seed" (the caller adds its own keys, then that)."""
+    torch.manual_seed(seed)
+    E = args["embed_dim"]
+    emb = nn.Embedding(10, E)
+    mha = nn.MultiheadAttention(**args)
+    m = nn.Sequential(emb, mha)
+    m.train(train)
+    with torch.no_grad():
+        for p in mha.parameters():
+            p.add_(torch.randn(p.shape, generator=g) * 0.3)
+    x = torch.randint(0, 10, shape[:-1], generator=g)
+    if fwd_seed is not None:
+        torch.manual_seed(fwd_seed)
+    h = emb(x)
+    y = mha(h, h, h, **call)[0]
+    gy = torch.randn(*y.shape, generator=g)
+    y.backward(gy)
+    return {"type": "MultiheadAttention", "args": args, "emb_dim": E, "train": train, "xi": x.flatten().tolist(),
+            "xshape": list(x.shape), "gy": tens(gy), "y": tens(y),
+            "params": {k: tens(v) for k, v in m.state_dict().items()},
+            "grads": {k: tens(v.grad) for k, v in m.named_parameters()}}

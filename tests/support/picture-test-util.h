@@ -97,6 +97,46 @@ count_files (const char *dir)
   return n;
 }
 
+/* A PNG a command wrote: decodes, and has w × h pixels (a negative w or h is not checked).
+ * Destroy with cairo_surface_destroy. */
+static inline cairo_surface_t *
+load_png (const char *path, int w, int h)
+{
+  cairo_surface_t *s = cairo_image_surface_create_from_png (path);
+  g_assert_cmpint (cairo_surface_status (s), ==, CAIRO_STATUS_SUCCESS);
+  if (w >= 0)
+    g_assert_cmpint (cairo_image_surface_get_width (s), ==, w);
+  if (h >= 0)
+    g_assert_cmpint (cairo_image_surface_get_height (s), ==, h);
+  return s;
+}
+
+/* Pixels that differ (any channel) between two same-size images. */
+static inline guint64
+pixels_differing (cairo_surface_t *a, cairo_surface_t *b)
+{
+  g_assert_cmpint (cairo_image_surface_get_width (a), ==, cairo_image_surface_get_width (b));
+  g_assert_cmpint (cairo_image_surface_get_height (a), ==, cairo_image_surface_get_height (b));
+  guint64 n = 0;
+  int w = cairo_image_surface_get_width (a), h = cairo_image_surface_get_height (a);
+  const guint8 *da = cairo_image_surface_get_data (a), *db = cairo_image_surface_get_data (b);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      n += memcmp (da + y * cairo_image_surface_get_stride (a) + 4 * x,
+                   db + y * cairo_image_surface_get_stride (b) + 4 * x, 4) != 0;
+  return n;
+}
+
+/* An SVG file: its text opens and closes an <svg> element. */
+static inline void
+assert_svg (const char *path)
+{
+  g_autofree char *data = NULL;
+  g_assert_true (g_file_get_contents (path, &data, NULL, NULL));
+  g_assert_nonnull (strstr (data, "<svg"));
+  g_assert_nonnull (strstr (data, "</svg>"));
+}
+
 /* The number of pages of a PDF file (its "/Type /Page" objects). */
 static inline int
 pdf_pages (const char *path)
