@@ -328,6 +328,13 @@ check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error
                              "argument '%s': element %d must be an integer, not None", sp->name, k);
                 return FALSE;
               }
+          if (sp->expand_one && sp->tuple_len > 1 && v->n_list == 1)
+            {
+              out->n_list = sp->tuple_len;
+              for (int k = 1; k < sp->tuple_len; k++)
+                out->list[k] = v->list[0];
+              return TRUE;
+            }
           if (sp->tuple_len > 0 && v->n_list != sp->tuple_len)
             {
               g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,

@@ -62,6 +62,8 @@ typedef struct {
                               becoming a tuple — for modules whose repr shows what they were given
                               (MaxPool2d(kernel_size=2) vs kernel_size=(2, 2)) */
   gboolean none_elements;  /* INT_OR_TUPLE: a tuple may hold None (PS_VALUE_LIST_NONE) */
+  gboolean expand_one;     /* INT_OR_TUPLE: a one-element list stands for all tuple_len dimensions,
+                              as ATen expands conv/pool stride, padding, dilation (Conv2d(stride=[2])) */
   const char *const *choices;  /* NULL-terminated allowed strings, or NULL */
   const char *doc;         /* one line for forms and --help */
   gboolean keyword_only;   /* torch takes it only by name (RNN's nonlinearity: RNN(*args, **kwargs));

@@ -18,11 +18,11 @@
 #include <string.h>
 
 #define POOL_ARGS(KEEP)                                                                            \
-  { .name = "kernel_size", .kind = PS_ARG_INT_OR_TUPLE, .required = TRUE, .keep_int = KEEP,        \
+  { .name = "kernel_size", .kind = PS_ARG_INT_OR_TUPLE, .expand_one = TRUE, .required = TRUE, .keep_int = KEEP,        \
     .doc = "the size of the window" },                                                             \
-  { .name = "stride", .kind = PS_ARG_INT_OR_TUPLE, .nullable = TRUE, .def_none = TRUE,             \
+  { .name = "stride", .kind = PS_ARG_INT_OR_TUPLE, .expand_one = TRUE, .nullable = TRUE, .def_none = TRUE,             \
     .keep_int = KEEP, .doc = "the stride of the window (None: kernel_size)" },                     \
-  { .name = "padding", .kind = PS_ARG_INT_OR_TUPLE, .def_int = 0, .keep_int = KEEP,                \
+  { .name = "padding", .kind = PS_ARG_INT_OR_TUPLE, .expand_one = TRUE, .def_int = 0, .keep_int = KEEP,                \
     .doc = "implicit zero padding on both sides" },                                                \
   { .name = "ceil_mode", .kind = PS_ARG_BOOL, .def_bool = FALSE,                                   \
     .doc = "use ceil instead of floor to compute the output shape" },                              \

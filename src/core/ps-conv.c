@@ -48,14 +48,14 @@ static const char *const mode_names[] = { "zeros", "reflect", "replicate", "circ
 #define ARG_IN       { "in_channels", PS_ARG_INT, .required = TRUE, .doc = "number of input channels" }
 #define ARG_OUT      { "out_channels", PS_ARG_INT, .required = TRUE, .doc = "number of output channels" }
 #define ARG_K(n)     { "kernel_size", PS_ARG_INT_OR_TUPLE, .required = TRUE, .tuple_len = n, .doc = "kernel size" }
-#define ARG_S(n)     { "stride", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .doc = "stride" }
-#define ARG_P(n)     { "padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, .choices = padding_strings, \
+#define ARG_S(n)     { "stride", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .expand_one = TRUE, .doc = "stride" }
+#define ARG_P(n)     { "padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, .expand_one = TRUE, .choices = padding_strings, \
                        .doc = "zero-padding on both sides, or 'valid' / 'same'" }
-#define ARG_PT(n)    { "padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, \
+#define ARG_PT(n)    { "padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, .expand_one = TRUE, \
                        .doc = "dilation·(kernel_size−1)−padding zero-padding on both sides of the input" }
-#define ARG_OP(n)    { "output_padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, \
+#define ARG_OP(n)    { "output_padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, .expand_one = TRUE, \
                        .doc = "extra size added to one side of the output" }
-#define ARG_D(n)     { "dilation", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .doc = "spacing between kernel elements" }
+#define ARG_D(n)     { "dilation", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .expand_one = TRUE, .doc = "spacing between kernel elements" }
 #define ARG_G        { "groups", PS_ARG_INT, .def_int = 1, .doc = "blocked connections from input to output channels" }
 #define ARG_B        { "bias", PS_ARG_BOOL, .def_bool = TRUE, .doc = "add a learnable bias" }
 #define ARG_M        { "padding_mode", PS_ARG_STRING, .def_string = "zeros", \

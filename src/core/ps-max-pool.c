@@ -30,13 +30,13 @@
 #include <string.h>
 
 static const PsArgSpec max_pool_args[] = {
-  { .name = "kernel_size", .kind = PS_ARG_INT_OR_TUPLE, .required = TRUE, .keep_int = TRUE,
+  { .name = "kernel_size", .kind = PS_ARG_INT_OR_TUPLE, .expand_one = TRUE, .required = TRUE, .keep_int = TRUE,
     .doc = "the size of the window to take a max over" },
-  { .name = "stride", .kind = PS_ARG_INT_OR_TUPLE, .nullable = TRUE, .def_none = TRUE, .keep_int = TRUE,
+  { .name = "stride", .kind = PS_ARG_INT_OR_TUPLE, .expand_one = TRUE, .nullable = TRUE, .def_none = TRUE, .keep_int = TRUE,
     .doc = "the stride of the window (None: kernel_size)" },
-  { .name = "padding", .kind = PS_ARG_INT_OR_TUPLE, .def_int = 0, .keep_int = TRUE,
+  { .name = "padding", .kind = PS_ARG_INT_OR_TUPLE, .expand_one = TRUE, .def_int = 0, .keep_int = TRUE,
     .doc = "implicit negative infinity padding on both sides" },
-  { .name = "dilation", .kind = PS_ARG_INT_OR_TUPLE, .def_int = 1, .keep_int = TRUE,
+  { .name = "dilation", .kind = PS_ARG_INT_OR_TUPLE, .expand_one = TRUE, .def_int = 1, .keep_int = TRUE,
     .doc = "the stride between elements within a window" },
   { .name = "return_indices", .kind = PS_ARG_BOOL, .def_bool = FALSE,
     .doc = "return the max indices along with the outputs: forward returns (output, indices)" },
