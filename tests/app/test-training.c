@@ -1107,6 +1107,60 @@ test_every_view_draws (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* The Train dialog's scheduler and epochs reach the run (#14: "scheduler, … steps or epochs"):
+ * OneCycleLR (its default arguments: max_lr=0.5, total_steps=200) for 2 epochs of train-xor's
+ * 7 batches records 14 sub-steps whose learning rate rises after the first epoch (one-cycle
+ * warm-up, stepped after each epoch), and the saved recipe's train op says epochs and the
+ * scheduler. */
+static void
+test_dialog_scheduler_epochs (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  guint before = ps_document_get_n_steps (doc);
+  g_action_group_activate_action (G_ACTION_GROUP (w), "train", NULL);
+  iterate ();
+  PsTrainDialog *d = find_dialog (PS_TYPE_TRAIN_DIALOG);
+  g_assert_nonnull (d);
+  ps_train_dialog_select (d, "optimizer", "SGD");
+  ps_train_dialog_select (d, "scheduler", "OneCycleLR");
+  ps_train_dialog_select (d, "unit", "epochs");
+  ps_train_dialog_set_count (d, 2, 1);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (d), "apply");
+  wait_job (w);
+  g_assert_null (ps_window_get_error_text (w));
+  g_assert_cmpuint (ps_document_get_n_steps (doc), >, before);
+  PsState *last = ps_document_get_current_state (doc);
+  g_assert_nonnull (last->train_log);
+  g_assert_cmpuint (last->train_log->records->len, ==, 14);
+  double lr0 = ((const PsTrainRecord *) last->train_log->records->pdata[0])->lr;
+  double lr13 = ((const PsTrainRecord *) last->train_log->records->pdata[13])->lr;
+  g_assert_cmpfloat (lr13, >, lr0);
+  /* scheduler.step() after each epoch (the recipe's default "scheduler_every": "epoch"): one rate
+   * per epoch of 7 batches, higher in the second */
+  for (guint i = 1; i < 14; i++)
+    {
+      double a = ((const PsTrainRecord *) last->train_log->records->pdata[i - 1])->lr;
+      double b = ((const PsTrainRecord *) last->train_log->records->pdata[i])->lr;
+      if (i == 7)
+        g_assert_cmpfloat (b, >, a);
+      else
+        g_assert_cmpfloat (b, ==, a);
+    }
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-train-sched-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *path = g_build_filename (dir, "run.json", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_assert_true (ps_document_save (doc, file, &error));
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "OneCycleLR"));
+  g_assert_nonnull (strstr (text, "\"epochs\""));
+  remove_dir (dir);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 /* The loss curve's x axis and the sub-step labels count the same steps: a second run with a new
  * optimizer continues the axis, and the labels say both counts. */
 static void
@@ -1793,6 +1847,7 @@ main (int argc, char **argv)
   g_test_add_func ("/training/export-in-worker", test_export_in_worker);
   g_test_add_func ("/training/over-time-dropped", test_over_time_dropped);
   g_test_add_func ("/training/every-view-draws", test_every_view_draws);
+  g_test_add_func ("/training/dialog-scheduler-epochs", test_dialog_scheduler_epochs);
   g_test_add_func ("/training/axis-agrees", test_axis_agrees);
   g_test_add_func ("/training/axis-new-optimizer-every", test_axis_new_optimizer_every);
   g_test_add_func ("/training/scenarios", test_scenarios);
