@@ -50,6 +50,9 @@ struct _PsPyExport {
   gboolean have_outputs;       /* `outputs = {}` is written (before the first forward) */
   GHashTable *train_vars;      /* data set / optimizer / scheduler id → Python variable (owned) */
   gboolean need_unpack;        /* class UnpackSequential: a Sequential holds an RNN (tuple output) */
+  GHashTable *unpack_ids;      /* ids of plain Sequentials that hold a tuple-returning child at some
+                                * point (an attach or move included): found in pass 1, used at their
+                                * construction in pass 2, so the class fits the final children */
   GString *out;
 };
 typedef PsPyExport Exporter;
@@ -426,6 +429,25 @@ seq_needs_unpack (const Node *n)
   return FALSE;
 }
 
+/* Pass 1: remembers a plain Sequential that holds a tuple-returning child now. */
+static void
+note_unpack (Exporter *ex, const Node *n)
+{
+  if (n == NULL || !seq_needs_unpack (n))
+    return;
+  ex->need_unpack = TRUE;
+  if (ex->unpack_ids == NULL)
+    ex->unpack_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_add (ex->unpack_ids, g_strdup (n->id));
+}
+
+static gboolean
+uses_unpack (const Exporter *ex, const Node *n)
+{
+  return seq_needs_unpack (n)
+         || (ex->unpack_ids != NULL && n->cls == NULL && g_hash_table_contains (ex->unpack_ids, n->id));
+}
+
 /* Whether calling n returns MaxPool's (output, indices) tuple: n is such a MaxPool, or a Sequential
  * (or user class) whose last child that does not pass its input on (Identity, an empty Sequential)
  * does. A tuple in the middle fails the forward (ps-tuple-input.c), so only the last one counts. */
@@ -587,8 +609,7 @@ ps_py_scan_module (PsPyExport *ex, const PsOp *op, guint number, GError **error)
     }
   else if (n->names && strcmp (n->type, "ModuleDict") != 0 && op->u.module.children_named)
     ex->need_ordered_dict = TRUE;
-  if (seq_needs_unpack (n))
-    ex->need_unpack = TRUE;
+  note_unpack (ex, n);
   return TRUE;
 }
 
@@ -621,6 +642,7 @@ ps_py_scan_attach (PsPyExport *ex, const PsOp *op, guint number, GError **error)
   Node *parent = scan_child (ex, op);
   ex->need_restructure |= ps_op_has_field (op, "index");   /* insert_child */
   tree_op_attach (ex, op, parent);
+  note_unpack (ex, parent);
   if (parent && parent->cls && tuple_call (walk (ex, op->u.child.child)) != CALL_PLAIN)
     ((UserClass *) g_hash_table_lookup (ex->classes, parent->cls))->any_tuple = TRUE;
   return TRUE;
@@ -938,7 +960,7 @@ ps_py_emit_module (PsPyExport *ex, const PsOp *op, guint number, GError **error)
       return TRUE;
     }
   gboolean seq = strcmp (n->type, "Sequential") == 0;
-  const char *seq_class = seq_needs_unpack (n) ? "UnpackSequential" : "nn.Sequential";
+  const char *seq_class = uses_unpack (ex, n) ? "UnpackSequential" : "nn.Sequential";
   if (!object_children)
     {
       if (seq)
@@ -1849,6 +1871,8 @@ ps_export_pytorch (const PsRecipe *recipe, GError **error)
   g_ptr_array_unref (ex.order);
   g_hash_table_unref (ex.vars);
   g_hash_table_unref (ex.classes);
+  if (ex.unpack_ids)
+    g_hash_table_unref (ex.unpack_ids);
   g_ptr_array_unref (ex.class_order);
   g_clear_pointer (&ex.train_vars, g_hash_table_unref);
   if (!ok)

@@ -75,9 +75,18 @@ RECIPES = {
         {"op": "module", "id": "model", "type": "Sequential", "class": "Block",
          "children": {"self-attention": "attn", "max pool": "pool"}},
         {"op": "forward", "target": "model", "input": {"randn": [3, 2, 4]}, "name": "y"}]),
+    # a plain Sequential that gets its LSTM from a later attach: still UnpackSequential
+    "attach-lstm": recipe(7, [
+        mod("same", "Identity"),
+        seq("model", ["same"]),
+        mod("lstm", "LSTM", input_size=4, hidden_size=6),
+        mod("fc", "Linear", in_features=6, out_features=2),
+        {"op": "attach", "parent": "model", "name": "lstm", "child": "lstm"},
+        {"op": "attach", "parent": "model", "name": "fc", "child": "fc"},
+        {"op": "forward", "target": "model", "input": {"randn": [3, 2, 4]}, "name": "y"}]),
 }
 
-INPUTS = {"lstm-pool": (2, 5, 4), "mha-pool": (3, 2, 4), "gru-nested-pool": (5, 2, 3), "lstmcell-pool": (4, 3),
+INPUTS = {"attach-lstm": (3, 2, 4), "lstm-pool": (2, 5, 4), "mha-pool": (3, 2, 4), "gru-nested-pool": (5, 2, 3), "lstmcell-pool": (4, 3),
           "class-lstm": (3, 2, 4), "class-generic-mha-pool": (3, 2, 4)}
 
 
@@ -90,6 +99,8 @@ def by_hand(name, ns, x):
         return m.pool(m.attn(x, x, x)[0])
     if name == "gru-nested-pool":
         return m.same(m.head.pool(m.head.fc(m.gru(x)[0])))
+    if name == "attach-lstm":
+        return m.fc(m.lstm(m.same(x))[0])
     if name == "class-lstm":
         return m.fc(m.lstm(x)[0])
     if name == "class-generic-mha-pool":
