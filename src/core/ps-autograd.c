@@ -135,17 +135,14 @@ ps_tape_end_call (guint index, PsTensor *output)
   open_call = -1;
 }
 
-gboolean
-ps_tape_input_requires_grad (void)
+/* requires_grad as torch propagates it over the first n calls of tape: a call's output requires grad
+ * when its input does (already in requires) or its module has parameters */
+static void
+mark_requires_grad (const PsTape *tape, guint n, GHashTable *requires)
 {
-  if (recording_tape == NULL || open_call < 0)
-    return FALSE;
-  /* the rule ps_tape_backward applies: the data does not require grad, a call's output does when
-   * its input does or its module has parameters */
-  g_autoptr (GHashTable) requires = g_hash_table_new (NULL, NULL);
-  for (guint i = 0; i < (guint) open_call; i++)
+  for (guint i = 0; i < n; i++)
     {
-      const PsTapeEntry *e = &g_array_index (recording_tape->entries, PsTapeEntry, i);
+      const PsTapeEntry *e = &g_array_index (tape->entries, PsTapeEntry, i);
       gboolean req = g_hash_table_contains (requires, e->input);
       for (guint k = 0; !req && k < e->module->params->len; k++)
         {
@@ -155,6 +152,17 @@ ps_tape_input_requires_grad (void)
       if (req && e->output != NULL)
         g_hash_table_add (requires, e->output);
     }
+}
+
+gboolean
+ps_tape_input_requires_grad (void)
+{
+  if (recording_tape == NULL || open_call < 0)
+    return FALSE;
+  /* the rule ps_tape_backward applies: the data does not require grad, a call's output does when
+   * its input does or its module has parameters */
+  g_autoptr (GHashTable) requires = g_hash_table_new (NULL, NULL);
+  mark_requires_grad (recording_tape, (guint) open_call, requires);
   const PsTapeEntry *call = &g_array_index (recording_tape->entries, PsTapeEntry, open_call);
   return g_hash_table_contains (requires, call->input);
 }
@@ -259,18 +267,7 @@ ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_inp
   g_autoptr (GHashTable) requires = g_hash_table_new (NULL, NULL);
   if (grad_input != NULL)
     g_hash_table_add (requires, tape->root_input);   /* x.requires_grad_() */
-  for (guint i = 0; i < tape->entries->len; i++)
-    {
-      const PsTapeEntry *e = &g_array_index (tape->entries, PsTapeEntry, i);
-      gboolean req = g_hash_table_contains (requires, e->input);
-      for (guint k = 0; !req && k < e->module->params->len; k++)
-        {
-          const PsParam *p = g_ptr_array_index (e->module->params, k);
-          req = !p->is_buffer && p->value != NULL;
-        }
-      if (req && e->output != NULL)
-        g_hash_table_add (requires, e->output);
-    }
+  mark_requires_grad (tape, tape->entries->len, requires);
   g_hash_table_insert (routes, tape->root_output, ps_tensor_ref (grad_output));
   g_ptr_array_set_size (tape->out_grads, 0);
   if (tape->keep_grads)
