@@ -16,6 +16,8 @@ typedef struct {
 struct _PsOptimizer {
   PsOptimConfig cfg;
   GArray *params;       /* ParamState */
+  double group[PS_GROUP_N_KEYS];   /* scheduler keys of param_groups[0], present when bit set */
+  guint group_set;
 };
 
 static const char *const kind_names[] = { "SGD", "Adam", "AdamW", "RMSprop", "Adagrad" };
@@ -202,6 +204,8 @@ ps_optimizer_copy (const PsOptimizer *src)
 {
   PsOptimizer *opt = g_new0 (PsOptimizer, 1);
   opt->cfg = src->cfg;
+  memcpy (opt->group, src->group, sizeof opt->group);
+  opt->group_set = src->group_set;
   opt->params = g_array_new (FALSE, TRUE, sizeof (ParamState));
   g_array_set_clear_func (opt->params, param_state_clear);
   for (guint i = 0; i < src->params->len; i++)
@@ -256,6 +260,29 @@ ps_optimizer_set_momentum (PsOptimizer *opt, double momentum)
     opt->cfg.beta1 = momentum;
   else
     opt->cfg.momentum = momentum;
+}
+
+const char *
+ps_group_key_name (PsGroupKey key)
+{
+  static const char *const names[] = { "initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum" };
+  return names[key];
+}
+
+gboolean
+ps_optimizer_group_get (const PsOptimizer *opt, PsGroupKey key, double *value)
+{
+  if (!(opt->group_set & (1u << key)))
+    return FALSE;
+  *value = opt->group[key];
+  return TRUE;
+}
+
+void
+ps_optimizer_group_set (PsOptimizer *opt, PsGroupKey key, double value)
+{
+  opt->group[key] = value;
+  opt->group_set |= 1u << key;
 }
 
 static PsTensor *

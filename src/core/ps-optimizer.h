@@ -70,6 +70,18 @@ void          ps_optimizer_set_lr         (PsOptimizer *opt, double lr);
 gboolean      ps_optimizer_has_momentum   (const PsOptimizer *opt);   /* 'momentum' or 'betas' in defaults */
 void          ps_optimizer_set_momentum   (PsOptimizer *opt, double momentum);
 
+/* Keys a scheduler adds to param_groups[0]: 'initial_lr' (every scheduler's group.setdefault, or
+ * OneCycleLR's assignment) and OneCycleLR's 'max_lr', 'min_lr', 'max_momentum', 'base_momentum'.
+ * A later scheduler with last_epoch != -1 reads them ("resuming an optimizer"). */
+typedef enum {
+  PS_GROUP_INITIAL_LR, PS_GROUP_MAX_LR, PS_GROUP_MIN_LR, PS_GROUP_MAX_MOMENTUM, PS_GROUP_BASE_MOMENTUM,
+  PS_GROUP_N_KEYS
+} PsGroupKey;
+const char   *ps_group_key_name           (PsGroupKey key);
+/* FALSE when the group has no such key (then *value is untouched) */
+gboolean      ps_optimizer_group_get      (const PsOptimizer *opt, PsGroupKey key, double *value);
+void          ps_optimizer_group_set      (PsOptimizer *opt, PsGroupKey key, double value);
+
 /* opt.step() on the parameters of root (resolved by path); params whose .grad is None are skipped. */
 gboolean      ps_optimizer_step           (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError **error);
 /* opt.zero_grad(set_to_none): 1.13's default set_to_none=False writes zeros into every existing .grad. */

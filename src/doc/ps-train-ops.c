@@ -62,7 +62,7 @@ is_string (JsonNode *n)
   return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING;
 }
 
-typedef enum { A_NUM, A_INT, A_BOOL, A_STR, A_NUM_LIST, A_INT_LIST, A_NULL_OR_FALSE, A_INT_OR_NULL } ArgType;
+typedef enum { A_NUM, A_INT, A_BOOL, A_STR, A_NUM_LIST, A_INT_LIST, A_NULL_OR_FALSE, A_INT_OR_NULL, A_TRUTH } ArgType;
 
 typedef struct {
   const char *name;
@@ -102,6 +102,7 @@ check_args (JsonObject *args, const char *what, const ArgDef *defs, GError **err
         case A_STR: ok = is_string (v); break;
         case A_INT_OR_NULL: ok = is_int (v) || JSON_NODE_HOLDS_NULL (v); break;
         case A_NULL_OR_FALSE: ok = JSON_NODE_HOLDS_NULL (v) || (is_bool (v) && !json_node_get_boolean (v)); break;
+        case A_TRUTH: ok = JSON_NODE_HOLDS_NULL (v) || is_bool (v) || is_number (v); break;
         case A_NUM_LIST:
         case A_INT_LIST:
           ok = JSON_NODE_HOLDS_ARRAY (v);
@@ -119,13 +120,23 @@ check_args (JsonObject *args, const char *what, const ArgDef *defs, GError **err
         {
           static const char *const expect[] = { "a number", "an integer", "a boolean", "a string", "a list of numbers",
                                                 "a list of integers", "null or false (only the default is supported)",
-                                                "an integer or null" };
+                                                "an integer or null", "a boolean, a number or null" };
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: argument '%s' must be %s", what, k,
                        expect[d->type]);
           return FALSE;
         }
     }
   return TRUE;
+}
+
+/* Python's truth value of a JSON bool or number */
+static gboolean
+py_truth (JsonNode *n)
+{
+  if (is_bool (n))
+    return json_node_get_boolean (n);
+  double v = 0.0;
+  return ps_json_number (n, &v) && v != 0.0;
 }
 
 static double
@@ -165,14 +176,17 @@ ps_train_loss_from_json (JsonNode *node, PsLoss *loss, GError **error)
     }
   JsonNode *an = json_object_get_member (o, "args");
   JsonObject *args = an && JSON_NODE_HOLDS_OBJECT (an) ? json_node_get_object (an) : NULL;
-  static const ArgDef common[] = { { "reduction", A_STR }, { NULL } };
-  static const ArgDef smooth[] = { { "reduction", A_STR }, { "beta", A_NUM }, { NULL } };
+  /* size_average and reduce: _Loss's deprecated arguments (not HuberLoss's) */
+#define LEGACY { "size_average", A_TRUTH }, { "reduce", A_TRUTH }
+  static const ArgDef common[] = { LEGACY, { "reduction", A_STR }, { NULL } };
+  static const ArgDef smooth[] = { LEGACY, { "reduction", A_STR }, { "beta", A_NUM }, { NULL } };
   static const ArgDef huber[] = { { "reduction", A_STR }, { "delta", A_NUM }, { NULL } };
-  static const ArgDef ce[] = { { "weight", A_NUM_LIST }, { "ignore_index", A_INT }, { "reduction", A_STR },
+  static const ArgDef ce[] = { { "weight", A_NUM_LIST }, LEGACY, { "ignore_index", A_INT }, { "reduction", A_STR },
                                { "label_smoothing", A_NUM }, { NULL } };
-  static const ArgDef nll[] = { { "weight", A_NUM_LIST }, { "ignore_index", A_INT }, { "reduction", A_STR }, { NULL } };
-  static const ArgDef bce[] = { { "weight", A_NUM_LIST }, { "reduction", A_STR }, { NULL } };
-  static const ArgDef bcel[] = { { "weight", A_NUM_LIST }, { "reduction", A_STR }, { "pos_weight", A_NUM_LIST }, { NULL } };
+  static const ArgDef nll[] = { { "weight", A_NUM_LIST }, LEGACY, { "ignore_index", A_INT }, { "reduction", A_STR }, { NULL } };
+  static const ArgDef bce[] = { { "weight", A_NUM_LIST }, LEGACY, { "reduction", A_STR }, { NULL } };
+  static const ArgDef bcel[] = { { "weight", A_NUM_LIST }, LEGACY, { "reduction", A_STR }, { "pos_weight", A_NUM_LIST }, { NULL } };
+#undef LEGACY
   const ArgDef *defs[] = { common, common, smooth, huber, ce, nll, bce, bcel };
   ps_loss_init (loss, kind);
   if (an != NULL && args == NULL)
@@ -185,8 +199,17 @@ ps_train_loss_from_json (JsonNode *node, PsLoss *loss, GError **error)
   g_autofree char *what = g_strdup_printf ("%s()", ps_loss_kind_name (kind));
   if (!check_args (args, what, defs[kind], error))
     return FALSE;
-  if (json_object_has_member (args, "reduction")
-      && !ps_reduction_from_name (json_object_get_string_member (args, "reduction"), &loss->reduction, error))
+  JsonNode *size_average = json_object_get_member (args, "size_average"), *reduce = json_object_get_member (args, "reduce");
+  if ((size_average != NULL && !JSON_NODE_HOLDS_NULL (size_average)) || (reduce != NULL && !JSON_NODE_HOLDS_NULL (reduce)))
+    {
+      /* torch.nn._reduction.legacy_get_string: None counts as True, then Python's truthiness;
+       * `reduction` is not looked at (torch also warns that these arguments are deprecated) */
+      const gboolean sa = size_average == NULL || JSON_NODE_HOLDS_NULL (size_average) || py_truth (size_average);
+      const gboolean re = reduce == NULL || JSON_NODE_HOLDS_NULL (reduce) || py_truth (reduce);
+      loss->reduction = sa && re ? PS_REDUCTION_MEAN : re ? PS_REDUCTION_SUM : PS_REDUCTION_NONE;
+    }
+  else if (json_object_has_member (args, "reduction")
+           && !ps_reduction_from_name (json_object_get_string_member (args, "reduction"), &loss->reduction, error))
     return FALSE;
   loss->beta = num (args, "beta", 1.0);
   loss->delta = num (args, "delta", 1.0);
@@ -285,23 +308,43 @@ sched_config_from_json (const char *type, JsonObject *args, PsSchedConfig *cfg, 
                    "CosineAnnealingLR, LinearLR or OneCycleLR)", type);
       return FALSE;
     }
-  static const ArgDef step[] = { { "step_size", A_INT }, { "gamma", A_NUM }, { NULL } };
-  static const ArgDef multi[] = { { "milestones", A_INT_LIST }, { "gamma", A_NUM }, { NULL } };
-  static const ArgDef expo[] = { { "gamma", A_NUM }, { NULL } };
-  static const ArgDef cosine[] = { { "T_max", A_INT }, { "eta_min", A_NUM }, { NULL } };
-  static const ArgDef linear[] = { { "start_factor", A_NUM }, { "end_factor", A_NUM }, { "total_iters", A_INT }, { NULL } };
+#define SCHED_COMMON { "last_epoch", A_INT }, { "verbose", A_BOOL }
+  static const ArgDef step[] = { { "step_size", A_INT }, { "gamma", A_NUM }, SCHED_COMMON, { NULL } };
+  static const ArgDef multi[] = { { "milestones", A_INT_LIST }, { "gamma", A_NUM }, SCHED_COMMON, { NULL } };
+  static const ArgDef expo[] = { { "gamma", A_NUM }, SCHED_COMMON, { NULL } };
+  static const ArgDef cosine[] = { { "T_max", A_INT }, { "eta_min", A_NUM }, SCHED_COMMON, { NULL } };
+  static const ArgDef linear[] = { { "start_factor", A_NUM }, { "end_factor", A_NUM }, { "total_iters", A_INT },
+                                   SCHED_COMMON, { NULL } };
   static const ArgDef onecycle[] = { { "max_lr", A_NUM }, { "total_steps", A_INT_OR_NULL }, { "epochs", A_INT_OR_NULL },
                                      { "steps_per_epoch", A_INT_OR_NULL }, { "pct_start", A_NUM },
                                      { "anneal_strategy", A_STR }, { "cycle_momentum", A_BOOL },
                                      { "base_momentum", A_NUM }, { "max_momentum", A_NUM }, { "div_factor", A_NUM },
-                                     { "final_div_factor", A_NUM }, { "three_phase", A_BOOL }, { NULL } };
+                                     { "final_div_factor", A_NUM }, { "three_phase", A_BOOL }, SCHED_COMMON, { NULL } };
+#undef SCHED_COMMON
   const ArgDef *defs[] = { step, multi, expo, cosine, linear, onecycle };
   ps_sched_config_init (cfg, kind);
   g_autofree char *what = g_strdup_printf ("%s()", type);
   if (!check_args (args, what, defs[kind], error))
     return FALSE;
-  if (json_object_has_member (args, "step_size"))
-    cfg->step_size = json_object_get_int_member (args, "step_size");
+  /* Python's ints do not overflow; the scheduler's int64 arithmetic would beyond ±2^62 */
+  const char *int_names[] = { "step_size", "T_max", "total_iters", "last_epoch", "total_steps", "epochs",
+                              "steps_per_epoch" };
+  int64_t *int_dst[] = { &cfg->step_size, &cfg->t_max, &cfg->total_iters, &cfg->last_epoch, &cfg->total_steps,
+                         &cfg->epochs, &cfg->steps_per_epoch };
+  for (guint i = 0; i < G_N_ELEMENTS (int_names); i++)
+    {
+      JsonNode *v = json_object_get_member (args, int_names[i]);
+      if (v == NULL || JSON_NODE_HOLDS_NULL (v))
+        continue;
+      int64_t x = json_node_get_int (v);
+      if (x >= ((int64_t) 1 << 62) || x <= -((int64_t) 1 << 62))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: %s %" G_GINT64_FORMAT " is beyond what "
+                       "Paramscope counts (2^62)", what, int_names[i], x);
+          return FALSE;
+        }
+      *int_dst[i] = x;
+    }
   cfg->gamma = num (args, "gamma", cfg->gamma);
   if (json_object_has_member (args, "gamma"))
     cfg->gamma_missing = FALSE;
@@ -318,29 +361,21 @@ sched_config_from_json (const char *type, JsonObject *args, PsSchedConfig *cfg, 
       for (int i = 0; i < cfg->n_milestones; i++)
         cfg->milestones[i] = json_array_get_int_element (a, i);
     }
-  if (json_object_has_member (args, "T_max"))
-    cfg->t_max = json_object_get_int_member (args, "T_max");
   cfg->eta_min = num (args, "eta_min", cfg->eta_min);
   cfg->start_factor = num (args, "start_factor", cfg->start_factor);
   cfg->end_factor = num (args, "end_factor", cfg->end_factor);
-  if (json_object_has_member (args, "total_iters"))
-    cfg->total_iters = json_object_get_int_member (args, "total_iters");
   cfg->max_lr = num (args, "max_lr", cfg->max_lr);
   if (json_object_has_member (args, "max_lr"))
     cfg->max_lr_missing = FALSE;
-  const char *ints[] = { "total_steps", "epochs", "steps_per_epoch" };
-  int64_t *dst[] = { &cfg->total_steps, &cfg->epochs, &cfg->steps_per_epoch };
-  for (int i = 0; i < 3; i++)
-    if (json_object_has_member (args, ints[i]) && !JSON_NODE_HOLDS_NULL (json_object_get_member (args, ints[i])))
-      {
-        *dst[i] = json_object_get_int_member (args, ints[i]);
-        if (*dst[i] <= 0)
-          {
-            g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                         "Expected positive integer %s, but got %" G_GINT64_FORMAT, ints[i], *dst[i]);
-            return FALSE;
-          }
-      }
+  if (json_object_has_member (args, "verbose"))
+    cfg->verbose = json_object_get_boolean_member (args, "verbose");
+  /* which were Python ints (isinstance checks, messages, int / int) */
+  static const struct { const char *name; PsSchedArg arg; } float_ints[] = {
+    { "pct_start", PS_SCHED_ARG_PCT_START }, { "start_factor", PS_SCHED_ARG_START_FACTOR },
+    { "end_factor", PS_SCHED_ARG_END_FACTOR }, { "max_lr", PS_SCHED_ARG_MAX_LR }, { "div_factor", PS_SCHED_ARG_DIV_FACTOR },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (float_ints); i++)
+    cfg->int_args |= (guint) is_int (json_object_get_member (args, float_ints[i].name)) << float_ints[i].arg;
   cfg->pct_start = num (args, "pct_start", cfg->pct_start);
   if (json_object_has_member (args, "anneal_strategy"))
     {

@@ -2032,6 +2032,56 @@ test_teach_actions (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* A model that returns a tuple (a last MaxPool1d with return_indices=True): the Training page's
+ * decision boundary refuses it naming the module path and torch's argmax text (as `boundary` in
+ * the CLI does, /cli-boundary/tuple-output); the same model returning a tensor is drawn. */
+static void
+test_boundary_tuple_output (void)
+{
+  const char *fmt =
+    "{\"format\": \"paramscope-recipe\", \"version\": 3, \"seed\": 0, \"root\": \"model\", \"ops\": ["
+    " {\"op\": \"dataset\", \"id\": \"d\", \"type\": \"xor\", \"args\": {\"n\": 64}},"
+    " {\"op\": \"module\", \"id\": \"fc\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 4}},"
+    " {\"op\": \"module\", \"id\": \"pool\", \"type\": \"MaxPool1d\", \"args\": {\"kernel_size\": 2, \"return_indices\": %s}},"
+    " {\"op\": \"module\", \"id\": \"model\", \"type\": \"Sequential\", \"children\": {\"fc\": \"fc\", \"pool\": \"pool\"}}]}";
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-train-tuple-XXXXXX", &error);
+  g_assert_no_error (error);
+  PsWindow *w = new_window ("train-xor");
+  PsTrainingPage *page = w->training_page;
+  for (int tuple = 1; tuple >= 0; tuple--)
+    {
+      g_autofree char *path = g_build_filename (dir, tuple ? "tuple.json" : "plain.json", NULL);
+      g_autofree char *text = g_strdup_printf (fmt, tuple ? "true" : "false");
+      g_assert_true (g_file_set_contents (path, text, -1, &error));
+      g_autoptr (GFile) file = g_file_new_for_path (path);
+      ps_window_open_file (w, file);
+      wait_job (w);
+      g_assert_null (ps_window_get_error_text (w));
+      PsDocument *doc = ps_window_get_document (w);
+      g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 4);   /* one per op after the seed's step 0 */
+      ps_document_set_current_step (doc, 4);   /* the Sequential */
+      g_assert_nonnull (ps_state_get_root (ps_document_get_current_state (doc)));
+      adw_view_stack_set_visible_child_name (w->view_stack, "training");
+      ps_training_page_set_view (page, PS_TRAINING_VIEW_BOUNDARY);
+      iterate ();
+      const char *empty = ps_training_page_get_empty_text (page);
+      if (tuple)
+        {
+          g_assert_nonnull (empty);
+          g_test_message ("tuple model: %s", empty);
+          g_assert_nonnull (strstr (empty, "the model Sequential returns a tuple (output, indices) (from its 'pool', "
+                                           "a MaxPool1d with return_indices=True)"));
+          g_assert_nonnull (strstr (empty, "must be Tensor, not tuple"));
+        }
+      else
+        g_assert_null (empty);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 #ifdef PS_TEST_CHOOSER   /* test-training-chooser only (tests/meson.build) */
 /* The file chooser GTK shows when no portal answers (it appears after the portal check fails),
  * or NULL after 20 s. */
@@ -2232,6 +2282,7 @@ main (int argc, char **argv)
   g_test_add_func ("/training/scenario-lazy-then-train", test_scenario_lazy_then_train);
   g_test_add_func ("/training/teach-actions", test_teach_actions);
   g_test_add_func ("/training/fashion-templates", test_fashion_templates);
+  g_test_add_func ("/training/boundary-tuple-output", test_boundary_tuple_output);
 #endif
   int ret = g_test_run ();
   g_object_unref (app);

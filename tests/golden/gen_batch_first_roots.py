@@ -11,7 +11,7 @@ still swapped (element-wise layers, Dropout and Identity keep it; src/core/ps-lo
 
 Run with Debian's torch 1.13.1:
   OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 /usr/bin/python3 tests/golden/gen_batch_first_roots.py
-writes tests/data/batch-first/{X,Y8,Y16,Y32}.npy, the recipes NAME.recipe.json and layouts.json; then
+writes tests/data/batch-first/{X,Y8,Y16,Y32,Y1,…,Y33}.npy, the recipes NAME.recipe.json and layouts.json; then
 `PS_EXPORT_WRITE=1 build/tests/test-batch-first-roots` writes their exported scripts NAME.export.py, and
   /usr/bin/python3 tests/golden/gen_batch_first_roots.py --export
 runs those scripts with torch (tests/golden/run_export.py) into NAME.export.json.
@@ -63,6 +63,20 @@ RUNS = {
                         {"type": "SGD", "args": {"lr": 0.05}}),
 }
 
+# Feature sizes that are not a multiple of 16 (nor of 8, but 1): the swapped output's memory-order
+# loss sums and the layout-keeping layer's element-wise kernels over their vector tails. A batch_first
+# LSTM of hidden size E, then a layer that keeps the swapped layout, into a loss.
+SIZES = [(1, "ReLU", {"type": "MSELoss", "args": {}}),
+         (3, "Tanh", {"type": "L1Loss", "args": {"reduction": "sum"}}),
+         (7, "Sigmoid", {"type": "BCELoss", "args": {}}),
+         (15, "SiLU", {"type": "SmoothL1Loss", "args": {"beta": 0.5}}),
+         (17, "GELU", {"type": "HuberLoss", "args": {"delta": 0.3}}),
+         (33, "LeakyReLU", {"type": "MSELoss", "args": {"reduction": "sum"}})]
+for e, act, loss in SIZES:
+    RUNS["size%d-lstm-%s-%s" % (e, act.lower(), loss["type"].lower())] = (
+        [m("lstm", "LSTM", input_size=8, hidden_size=e, batch_first=True), m("act", act), seq(["lstm", "act"])],
+        "Y%d" % e, loss, {"type": "SGD", "args": {"lr": 0.05, "momentum": 0.9}})
+
 # layer → constructor args (Paramscope's recipe args = torch's keywords), on a swapped (4, 5, 8) input
 LAYOUT_LAYERS = [
     ("ReLU", {}), ("LeakyReLU", {"negative_slope": 0.2}), ("Tanh", {}), ("Sigmoid", {}), ("SiLU", {}),
@@ -91,7 +105,7 @@ def write_data():
     g = torch.Generator().manual_seed(777)
     X = torch.randn(16, 5, 8, generator=g)
     numpy.save(os.path.join(DIR, "X.npy"), X.numpy())
-    for e in (8, 16, 32):
+    for e in (8, 16, 32) + tuple(e for e, _, _ in SIZES):   # the later ones do not change the first three
         w = torch.randn(8, e, generator=g)
         Y = torch.sigmoid(X.flip(1).cumsum(1) @ w * 0.2)   # in (0, 1) for BCELoss
         numpy.save(os.path.join(DIR, "Y%d.npy" % e), Y.numpy())
