@@ -1202,10 +1202,36 @@ ps_window_get_stacked (PsWindow *self)
   return gtk_orientable_get_orientation (GTK_ORIENTABLE (self->main_paned)) == GTK_ORIENTATION_VERTICAL;
 }
 
+/* libadwaita 1.2's view switcher buttons bind their badge and needs-attention indicators to the
+ * button itself (template expressions whose object is the button, watched with the button as
+ * "this"). When such a button is finalized with those bindings still in place, GTK 4.8 frees one of
+ * the expressions from inside the button's weak-reference notification while its own notification
+ * is still queued: "g_object_weak_unref: couldn't find weak ref" at Ctrl+Q (monkey seed 2613), and
+ * the queued callback then runs on freed memory. Removing the indicators while the buttons are
+ * alive drops those bindings the ordinary way first. */
+static void
+drop_switcher_indicators (GtkWidget *widget)
+{
+  GType indicator = g_type_from_name ("AdwIndicatorBin");
+  GtkWidget *child = gtk_widget_get_first_child (widget);
+  while (child != NULL)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+      if (indicator != 0 && G_TYPE_CHECK_INSTANCE_TYPE (child, indicator) && GTK_IS_BOX (widget))
+        gtk_box_remove (GTK_BOX (widget), child);
+      else
+        drop_switcher_indicators (child);
+      child = next;
+    }
+}
+
 static void
 ps_window_dispose (GObject *object)
 {
   PsWindow *self = PS_WINDOW (object);
+  GObject *switcher = gtk_widget_get_template_child (GTK_WIDGET (self), PS_TYPE_WINDOW, "view_switcher");
+  if (switcher != NULL)
+    drop_switcher_indicators (GTK_WIDGET (switcher));
   g_clear_handle_id (&self->play_source, g_source_remove);
   g_clear_handle_id (&self->layout_source, g_source_remove);
   if (self->timeline_snap_tick != 0 && self->timeline_view != NULL)
@@ -1270,6 +1296,7 @@ ps_window_class_init (PsWindowClass *klass)
   /* looked up once in ps_window_init (gtk_widget_get_template_child), not kept */
   gtk_widget_class_bind_template_child_full (widget_class, "add_menu", FALSE, 0);
   gtk_widget_class_bind_template_child_full (widget_class, "primary_menu", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "view_switcher", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_revealer);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, toast_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tree_view);

@@ -284,6 +284,35 @@ def children(pid):
         return []
 
 
+def descendants(pid):
+    """pid and every process below it (the sandbox, the app, a wrapper such as gdb)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children(p)
+    return out
+
+
+def sched_ns(pids):
+    """(ns on a CPU, ns waiting for a CPU) summed over every thread of pids (/proc/PID/task/TID/schedstat)."""
+    ran = waited = 0
+    for pid in pids:
+        try:
+            tids = os.listdir('/proc/%d/task' % pid)
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open('/proc/%d/task/%s/schedstat' % (pid, tid)) as f:
+                    a, b, _ = f.read().split()
+                ran += int(a)
+                waited += int(b)
+            except (OSError, ValueError):
+                pass
+    return ran, waited
+
+
 def sandbox_works():
     if shutil.which('bwrap') is None:
         return False
@@ -366,15 +395,42 @@ class App:
         return text
 
     def wait_window(self, timeout):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+        """True once the window manager lists a window of the app. A start-up slower than `timeout` on
+        a loaded machine is waited for as long as it is being slowed down, not stuck: the app's own
+        processes, the X server, the window manager or the session bus ran or waited for a CPU in the
+        last STALL_S seconds (seed 2600 showed no window within 90 s while CI compiled beside it).
+        It still fails at once when the app exits, when nothing of it moved for STALL_S seconds past
+        `timeout` (a hang), once the app has used BUSY_CPU_S seconds of CPU (a busy loop), and at
+        --start-hard seconds (8 × `timeout` unless given) whatever happens. Why it gave up is kept in
+        self.wait_report."""
+        STALL_S, BUSY_CPU_S, MOVED_NS = self.args.start_stall, 120, 50_000_000
+        start = time.time()
+        deadline = start + timeout
+        hard = start + (self.args.start_hard if self.args.start_hard else timeout * 8)
+        peers = [p.pid for p in self.session.procs]
+        history = []   # (time, ns the app ran, ns the app and its peers ran or waited for a CPU)
+        self.wait_report = ''
+        while True:
             if self.status() is not None:
+                self.wait_report = 'the app exited (status %s) before showing a window' % self.status()
                 return False
             if self.session.clients():
                 time.sleep(0.3)
                 return True
+            now = time.time()
+            app_ran, app_waited = sched_ns(descendants(self.proc.pid))
+            peer_ran, peer_waited = sched_ns(peers)
+            history.append((now, app_ran, app_ran + app_waited + peer_ran + peer_waited))
+            if now >= deadline:
+                old = [h for h in history if h[0] <= now - STALL_S]
+                moved = history[-1][2] - old[-1][2] if old else MOVED_NS
+                load = os.getloadavg()[0]
+                self.wait_report = ('no window after %.0f s (load average %.1f; the app ran %.1f s and waited %.1f s '
+                                    'for a CPU; it and the X server, window manager and bus moved %.2f s in the last %d s)'
+                                    % (now - start, load, app_ran / 1e9, app_waited / 1e9, moved / 1e9, STALL_S))
+                if now >= hard or app_ran / 1e9 >= BUSY_CPU_S or moved < MOVED_NS:
+                    return False
             time.sleep(0.1)
-        return False
 
     def status(self):
         """None while running, else the app's exit status (negative: killed by that signal)."""
@@ -685,7 +741,7 @@ def run(session, args, name, actions, inspector=False):
     try:
         if not app.wait_window(args.start_timeout):
             out = app.new_output()
-            raise Failure('the app did not show a window (status %s):\n%s' % (app.status(), out[-3000:]))
+            raise Failure('the app did not show a window (status %s): %s\n%s' % (app.status(), app.wait_report, out[-3000:]))
         for i, a in enumerate(actions):
             if args.verbose:
                 print('# %s %d %s' % (name, i, json.dumps(a)), flush=True)
@@ -720,7 +776,7 @@ def run(session, args, name, actions, inspector=False):
                 restarts += 1
                 app = App(session, args, home, inspector)
                 if not app.wait_window(args.start_timeout):
-                    raise Failure('the app did not come back after a quit')
+                    raise Failure('the app did not come back after a quit: %s' % app.wait_report)
         time.sleep(1.2)   # give a stall at the end time to be measured
         status = app.stop()
         bad = harvest(app.new_output())
@@ -757,7 +813,14 @@ def main():
     ap.add_argument('--delay', type=float, default=0.03, help='seconds between actions')
     ap.add_argument('--stall-ms', type=int, default=None,
                     help='longest main-loop gap allowed (1000; 4000 when ASAN_OPTIONS is set: ASan slows the app)')
-    ap.add_argument('--start-timeout', type=float, default=90)
+    ap.add_argument('--start-timeout', type=float, default=90,
+                    help='seconds to wait for the window; longer only while the app or its X server, window manager '
+                         'and bus keep running or waiting for a CPU (a loaded machine), up to 8 times this')
+    ap.add_argument('--start-hard', type=float, default=None,
+                    help='never wait longer than this many seconds for the window (8 × --start-timeout)')
+    ap.add_argument('--start-stall', type=float, default=30,
+                    help='past --start-timeout, give up when nothing of the app, X server, window manager and bus '
+                         'ran or waited for a CPU in this many seconds (a hung start-up)')
     ap.add_argument('--keep-going', action='store_true',
                     help='report each distinct warning and go on (a crash still ends the run)')
     ap.add_argument('--app-env', action='append', default=[], help='KEY=VALUE for the app (repeatable)')
