@@ -298,6 +298,7 @@ ps_window_add_module (PsWindow *self, const char *type, const char *id, JsonObje
       return FALSE;
     }
   ps_window_clear_error (self);
+  ps_window_select_module (self, new_id);
   if (at == NULL && g_strcmp0 (new_id, state (self)->root) != 0)
     {
       g_autofree char *msg = g_strdup_printf (_("Created %s. Add a Sequential to make a model of it (its Children: %s)."),
@@ -305,6 +306,32 @@ ps_window_add_module (PsWindow *self, const char *type, const char *id, JsonObje
       ps_window_toast (self, msg);
     }
   return TRUE;
+}
+
+gboolean
+ps_window_select_module (PsWindow *self, const char *id)
+{
+  PsModule *m = id != NULL ? ps_state_get_module (state (self), id) : NULL;
+  if (m == NULL || self->tree_model == NULL)
+    return FALSE;
+  GListModel *rows = G_LIST_MODEL (self->tree_model);
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr (GtkTreeListRow) row = g_list_model_get_item (rows, i);
+      g_autoptr (PsTreeNode) node = PS_TREE_NODE (gtk_tree_list_row_get_item (row));
+      if (ps_tree_node_get_kind (node) != PS_TREE_NODE_MODULE || ps_tree_node_get_module (node) != m)
+        continue;
+      g_autofree char *path = NULL;
+      if (m->children->len == 0 && m->params->len > 0)
+        {
+          const char *base = ps_tree_node_get_path (node);
+          PsParam *p = g_ptr_array_index (m->params, 0);
+          path = *base ? g_strdup_printf ("%s.%s", base, p->name) : g_strdup (p->name);
+        }
+      return (path != NULL && ps_window_select_path (self, path)) ||
+             ps_window_select_path (self, ps_tree_node_get_path (node));
+    }
+  return FALSE;
 }
 
 typedef struct {

@@ -79,7 +79,10 @@ struct _PsWindow {
   guint timeline_snap_tick;   /* the timeline list's row snap after a scroll (ps_window_snap_timeline) */
   guint timeline_snap_frames;
   guint timeline_snap_still;  /* frames in a row the snap found nothing to move */
+  guint timeline_snap_moves;  /* moves made since the scroll (bounded: no endless back and forth) */
+  guint timeline_snap_settle; /* frames left to wait after a move, for the list to be laid out again */
   double timeline_snap_page;  /* the list's page size the snap's margin made (−1: none) */
+  double timeline_snap_upper; /* and the list's height then (its own change is told apart by both) */
   gboolean timeline_snap_unmargin;   /* the snap's margin to be taken off at its next tick */
   guint layout_source;        /* switches the main paned's orientation (adapt_layout in ps-window.c) */
   int wide_position;          /* the main paned's position side by side, kept while stacked */
@@ -187,6 +190,10 @@ gboolean    ps_window_add_layer       (PsWindow *self, const char *type, const c
 gboolean    ps_window_add_module      (PsWindow *self, const char *type, const char *id, JsonObject *args,
                                        const char *name, const char *const *children, const char *class_name);
 gboolean    ps_window_run_forward     (PsWindow *self, const char *kind, const char *shape_text);
+/* After a step that constructed module `id` (Add Layer, a PyTorch line): it is selected in the tree —
+ * a container its own row (commands then apply to it), a layer with parameters its first one (its
+ * values shown at once, as the article's point is), else its row. FALSE if it is not in the tree. */
+gboolean    ps_window_select_module   (PsWindow *self, const char *id);
 /* A weights file by its name (.safetensors, .index.json, .npy, .npz) rather than a recipe. */
 gboolean    ps_window_is_checkpoint_name (GFile *file);
 /* The document's recipe as a PyTorch script (ps_export_pytorch), written atomically. */

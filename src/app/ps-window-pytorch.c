@@ -117,6 +117,13 @@ ps_window_type_pytorch (PsWindow *self, const char *text)
   line_applied (self, inputs);
   ps_window_clear_error (self);
   gtk_editable_set_text (GTK_EDITABLE (self->pytorch_entry), "");
+  /* the layer the line constructed is selected, as after Add Layer (the outermost: the last built) */
+  const char *built = NULL;
+  for (guint i = 0; i < ops->len; i++)
+    if (g_strcmp0 (json_object_get_string_member_with_default (ops->pdata[i], "op", ""), "module") == 0)
+      built = json_object_get_string_member_with_default (ops->pdata[i], "id", NULL);
+  if (built != NULL)
+    ps_window_select_module (self, built);
   return TRUE;
 }
 

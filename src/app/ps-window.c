@@ -811,6 +811,7 @@ ps_window_snap_timeline (PsWindow *self)
        * row's visible part (empty space below the last step instead of half a row at the top) */
       int visible = (int) ceil (cut.origin.y + cut.size.height);
       self->timeline_snap_page = gtk_adjustment_get_page_size (adj) - visible;
+      self->timeline_snap_upper = gtk_adjustment_get_upper (adj);
       gtk_widget_set_margin_bottom (scroller, gtk_widget_get_margin_bottom (scroller) + visible);
       return TRUE;
     }
@@ -820,6 +821,10 @@ ps_window_snap_timeline (PsWindow *self)
     gtk_adjustment_set_value (adj, MAX (value + cut.origin.y, 0));   /* down by the hidden part */
   else if (value + cut.origin.y + cut.size.height <= last + 0.5 && sel_top - (cut.origin.y + cut.size.height) >= -0.5)
     gtk_adjustment_set_value (adj, value + cut.origin.y + cut.size.height);   /* the cut row out of view */
+  else if (sel_top - (cut.origin.y + cut.size.height) >= -0.5 && last > value)
+    /* near the end, not enough left to scroll the cut row out of view (it used to stay cut): to
+     * the end, where the next look shortens the view instead (above) */
+    gtk_adjustment_set_value (adj, last);
   else
     return FALSE;
   return TRUE;
@@ -827,9 +832,12 @@ ps_window_snap_timeline (PsWindow *self)
 
 /* once the list has been laid out after the scroll (from the frame after next); while it finds
  * nothing to move it looks again for a few more frames — on a slow machine the rows can be laid out
- * only frames later (a single check then saw no cut row and one stayed cut) — and it moves the list
- * at most once per scroll (a second move would use the rows' places before the first was laid out) */
-enum { SNAP_FIRST_FRAME = 2, SNAP_STILL_FRAMES = 12 };
+ * only frames later (a single check then saw no cut row and one stayed cut). After a move it waits
+ * for the list to be laid out again (a look in between would use the rows' old places) and looks
+ * again: one move is not always enough (near the list's end: to the end, then a shorter view; seen
+ * too: the view shortened at the end, and the list then 13 px short of its end, its top row cut
+ * again). At most a few moves per scroll. */
+enum { SNAP_FIRST_FRAME = 2, SNAP_STILL_FRAMES = 12, SNAP_SETTLE_FRAMES = 2, SNAP_MAX_MOVES = 6 };
 
 static gboolean
 snap_timeline_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
@@ -843,7 +851,19 @@ snap_timeline_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
     }
   if (++self->timeline_snap_frames < SNAP_FIRST_FRAME)
     return G_SOURCE_CONTINUE;
-  if (!ps_window_snap_timeline (self) && ++self->timeline_snap_still < SNAP_STILL_FRAMES)
+  if (self->timeline_snap_settle > 0)
+    {
+      self->timeline_snap_settle--;
+      return G_SOURCE_CONTINUE;
+    }
+  if (self->timeline_snap_moves < SNAP_MAX_MOVES && ps_window_snap_timeline (self))
+    {
+      self->timeline_snap_moves++;
+      self->timeline_snap_settle = SNAP_SETTLE_FRAMES;
+      self->timeline_snap_still = 0;
+      return G_SOURCE_CONTINUE;
+    }
+  if (++self->timeline_snap_still < SNAP_STILL_FRAMES)
     return G_SOURCE_CONTINUE;
   self->timeline_snap_tick = 0;
   return G_SOURCE_REMOVE;
@@ -865,17 +885,22 @@ schedule_snap (PsWindow *self)
   self->timeline_snap_page = -1;
   self->timeline_snap_frames = 0;
   self->timeline_snap_still = 0;
+  self->timeline_snap_moves = 0;
+  self->timeline_snap_settle = 0;
   if (self->timeline_snap_tick == 0)
     self->timeline_snap_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->timeline_view), snap_timeline_tick,
                                                              self, NULL);
 }
 
-/* the list's height changed (a resized window, projector mode): snapped again, unless it is the
- * change the snap itself made */
+/* the list's view or its rows' height changed (a resized window, projector mode, notes wrapped
+ * again): snapped again, unless it is the change the snap itself made — the view shortened by its
+ * margin, the rows as they were (a later change of the rows alone, at the same view, used to be
+ * taken for the snap's own and the top row stayed cut) */
 static void
 on_timeline_adjustment_changed (GtkAdjustment *adj, PsWindow *self)
 {
-  if (fabs (gtk_adjustment_get_page_size (adj) - self->timeline_snap_page) < 0.5)
+  if (fabs (gtk_adjustment_get_page_size (adj) - self->timeline_snap_page) < 0.5 &&
+      fabs (gtk_adjustment_get_upper (adj) - self->timeline_snap_upper) < 0.5)
     return;
   schedule_snap (self);
 }

@@ -1,5 +1,6 @@
 /* ps-checkpoint-summary.c — see ps-checkpoint-summary.h. */
 #include "ps-checkpoint-summary.h"
+#include "ps-count-text.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -57,9 +58,8 @@ ps_checkpoint_summary_new (PsCheckpoint *ck, gboolean norms, GCancellable *cance
           g_hash_table_insert (dtypes, d->dtype, d);
         }
       d->n_tensors++;
-      if (e->alias_of != NULL)
-        continue;   /* shared storage: its values were counted under the stored name */
-      d->numel += e->numel;
+      if (e->alias_of == NULL)
+        d->numel += e->numel;   /* shared storage: its values are counted once, under the stored name */
       if (!norms)
         continue;
 
@@ -87,9 +87,18 @@ ps_checkpoint_summary_new (PsCheckpoint *ck, gboolean norms, GCancellable *cance
       ps_stats_compute (t, &st);
       guint li;
       g_ptr_array_find (s->layers, l, &li);
+      l->n_tensors++;
+      if (e->alias_of != NULL)
+        l->n_tied++;
+      /* a tied weight is a parameter of each layer holding it, counted once per layer (as
+       * layer.parameters() would): not again when its storage is stored in the same layer */
+      const char *adot = e->alias_of != NULL ? strrchr (e->alias_of, '.') : NULL;
+      if (e->alias_of != NULL && (adot != NULL ? (gsize) (adot - e->alias_of) == strlen (l->path) &&
+                                                   strncmp (e->alias_of, l->path, strlen (l->path)) == 0
+                                               : *l->path == '\0'))
+        continue;
       if (st.n_finite > 0)   /* an empty tensor's stats are NaN: it adds nothing */
         g_array_index (sumsq, double, li) += st.l2_norm * st.l2_norm;
-      l->n_tensors++;
       l->numel += e->numel;
       l->n_nonfinite += st.n_nan + st.n_posinf + st.n_neginf;
     }
@@ -103,15 +112,17 @@ char *
 ps_checkpoint_summary_to_text (const PsCheckpointSummary *s)
 {
   GString *out = g_string_new (NULL);
-  g_string_append_printf (out, "%" PRId64 " parameters in %u tensors\n", s->n_params, s->n_tensors);
+  g_autofree char *n_params = ps_count_text (s->n_params);
+  g_string_append_printf (out, "%s parameter%s in %u tensor%s\n", n_params, s->n_params == 1 ? "" : "s", s->n_tensors,
+                          s->n_tensors == 1 ? "" : "s");
   g_string_append (out, "\ndtypes:\n");
   for (guint i = 0; i < s->dtypes->len; i++)
     {
       const PsCheckpointDtypeCount *d = s->dtypes->pdata[i];
       double pct = s->n_params > 0 ? 100.0 * (double) d->numel / (double) s->n_params : 0;
-      g_string_append_printf (out, "  %-6s %u tensor%s, %" PRId64 " values (%.1f%%)\n", d->dtype, d->n_tensors,
-                              d->n_tensors == 1 ? "" : "s",
-                              d->numel, pct);
+      g_autofree char *numel = ps_count_text (d->numel);
+      g_string_append_printf (out, "  %-6s %u tensor%s, %s value%s (%.1f%%)\n", d->dtype, d->n_tensors,
+                              d->n_tensors == 1 ? "" : "s", numel, d->numel == 1 ? "" : "s", pct);
     }
   if (!s->has_norms)
     {
@@ -129,9 +140,18 @@ ps_checkpoint_summary_to_text (const PsCheckpointSummary *s)
       const char *name = *l->path ? l->path : "(top level)";
       g_string_append_printf (out, "  %s%*s  %12.6g  (", name, width - (int) g_utf8_strlen (name, -1), "",
                               l->l2_norm);
-      g_string_append_printf (out, "%u tensor%s, %" PRId64 " values", l->n_tensors, l->n_tensors == 1 ? "" : "s", l->numel);
+      g_autofree char *numel = ps_count_text (l->numel);
+      g_string_append_printf (out, "%u tensor%s, %s value%s", l->n_tensors, l->n_tensors == 1 ? "" : "s", numel,
+                              l->numel == 1 ? "" : "s");
+      if (l->n_tied > 0 && l->n_tied == l->n_tensors)
+        g_string_append (out, l->n_tied == 1 ? ", tied: stored under another name" : ", all tied: stored under other names");
+      else if (l->n_tied > 0)
+        g_string_append_printf (out, ", %u tied: stored under another name", l->n_tied);
       if (l->n_nonfinite > 0)
-        g_string_append_printf (out, ", %" PRId64 " NaN/Inf left out", l->n_nonfinite);
+        {
+          g_autofree char *bad = ps_count_text (l->n_nonfinite);
+          g_string_append_printf (out, ", %s NaN/Inf left out", bad);
+        }
       g_string_append (out, ")\n");
     }
   return g_string_free (out, FALSE);

@@ -1,6 +1,7 @@
 /* ps-checkpoint-summary.h — what a whole checkpoint holds, at a glance: the parameter count, the
  * mix of dtypes and, per layer (the dotted prefix that owns the tensors: "encoder.layers.0.fc1"),
- * the L2 norm of all its values. Norms need every tensor decoded: they are, one at a time (the
+ * the L2 norm of all its values (a tied weight counts in each layer that holds it, as
+ * layer.parameters() would; the parameter total counts its storage once). Norms need every tensor decoded: they are, one at a time (the
  * peak memory is one tensor), so build it off the UI thread. Also the text the app shows for one
  * tensor (dtype, shape, statistics). */
 #pragma once
@@ -19,8 +20,9 @@ typedef struct {
 
 typedef struct {
   char *path;           /* the dotted prefix, "" for tensors at the top level */
-  guint n_tensors;      /* stored tensors (aliases are skipped) */
-  int64_t numel;
+  guint n_tensors;      /* its tensors, tied ones (aliases of a storage stored under another name) included */
+  guint n_tied;         /* of those, the aliases: a group of tied weights only still has its row */
+  int64_t numel;        /* its own elements (a tied weight counts here: it is this layer's parameter) */
   double l2_norm;       /* sqrt(Σ x²) over the finite values of its tensors */
   int64_t n_nonfinite;  /* NaN and ±Inf, left out of the norm */
 } PsCheckpointLayerNorm;

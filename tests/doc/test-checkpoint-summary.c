@@ -1,8 +1,11 @@
 /* The whole-checkpoint summary: parameter count, dtype mix, per-layer L2 norms; and the text
  * shown for one tensor. */
+#include <locale.h>
 #include <math.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include "ps-checkpoint-summary.h"
+#include "ps-safetensors.h"
 #include "formats-test-util.h"
 #include "checkpoint-test-util.h"
 
@@ -115,11 +118,63 @@ test_all_dtypes (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* Counts read well (thousands separators, as the issue asks: "41,000 parameters", was "41000") and
+ * tied weights (one storage under several names, as torch saves a decoder tied to its encoder)
+ * keep their layer's row in "L2 norm per layer" — a group holding only a tied weight had no row.
+ * A tie within one layer is counted once in its norm, as layer.parameters() would. */
+static void
+test_tied_and_grouped (void)
+{
+  setlocale (LC_NUMERIC, "C");   /* no separator of its own: "," */
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ps-sum-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "tied.safetensors", NULL);
+  g_autoptr (PsTensor) w = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 40, 1000, NULL);
+  g_autoptr (PsTensor) b = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 1000, NULL);
+  for (int64_t i = 0; i < w->numel; i++)
+    ps_tensor_f32 (w)[i] = 0.5f;
+  for (int64_t i = 0; i < b->numel; i++)
+    ps_tensor_f32 (b)[i] = 2.0f;
+  const char *names[] = { "enc.weight", "enc.bias", "enc.again", "dec.weight" };
+  PsTensor *ts[] = { w, b, w, w };
+  g_assert_true (ps_safetensors_write (path, 4, names, ts, NULL, &error));
+  g_assert_no_error (error);
+  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (path, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsCheckpointSummary) s = ps_checkpoint_summary_new (ck, TRUE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (s->n_params, ==, 41000);   /* the storage once */
+  g_assert_cmpuint (s->layers->len, ==, 2);
+  PsCheckpointLayerNorm *enc = s->layers->pdata[0], *dec = s->layers->pdata[1];
+  g_assert_cmpstr (enc->path, ==, "enc");
+  g_assert_cmpuint (enc->n_tensors, ==, 3);
+  g_assert_cmpuint (enc->n_tied, ==, 1);
+  g_assert_cmpint (enc->numel, ==, 41000);   /* enc.again is enc.weight: once */
+  g_assert_cmpfloat_with_epsilon (enc->l2_norm, sqrt (40000 * 0.25 + 1000 * 4.0), 1e-9);
+  g_assert_cmpstr (dec->path, ==, "dec");     /* the tied group has its row */
+  g_assert_cmpuint (dec->n_tensors, ==, 1);
+  g_assert_cmpuint (dec->n_tied, ==, 1);
+  g_assert_cmpint (dec->numel, ==, 40000);
+  g_assert_cmpfloat_with_epsilon (dec->l2_norm, 100.0, 1e-9);
+  g_autofree char *text = ps_checkpoint_summary_to_text (s);
+  g_test_message ("%s", text);
+  g_assert_true (g_str_has_prefix (text, "41,000 parameters in 4 tensors\n"));
+  g_assert_nonnull (strstr (text, "F32    4 tensors, 41,000 values (100.0%)\n"));
+  g_assert_nonnull (strstr (text, "  enc  "));
+  g_assert_nonnull (strstr (text, "(3 tensors, 41,000 values, 1 tied: stored under another name)\n"));
+  g_assert_nonnull (strstr (text, "  dec  "));
+  g_assert_nonnull (strstr (text, "(1 tensor, 40,000 values, tied: stored under another name)\n"));
+  g_clear_pointer (&ck, ps_checkpoint_free);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/checkpoint-summary/nested", test_nested);
   g_test_add_func ("/checkpoint-summary/all-dtypes", test_all_dtypes);
+  g_test_add_func ("/checkpoint-summary/tied-and-grouped", test_tied_and_grouped);
   return g_test_run ();
 }

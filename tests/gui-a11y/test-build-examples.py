@@ -133,6 +133,11 @@ def example_2(binary, tap):
         t = tree_text(app)
         tap.ok("Not in the model" in t and "linear1" in t and "linear2" in t,
                "example 2: linear1 and linear2 are visible before the model exists")
+        # the layer just typed is selected: its weights are shown (it used to stay on linear1.weight)
+        plot = app.wait_for(lambda: find(app.main_window(), "image", "Heatmap of linear2.weight"),
+                            "linear2.weight selected after its line")
+        tap.ok(plot is not None and "shape [2, 5]" in plot.description,
+               "example 2: the layer typed last (linear2) is selected, its weight [2, 5] shown")
         app.type("model = CustomModel(linear1, linear2)")
         app.key("Return")
         t = app.wait_for(lambda: [x for x in tree_text(app) if x == "CustomModel"] and tree_text(app), "CustomModel")

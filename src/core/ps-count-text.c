@@ -1,5 +1,4 @@
 /* ps-count-text.c — counts with thousands separators (see the header). */
-#include "ps-config.h"
 #include "ps-count-text.h"
 
 #include <locale.h>
