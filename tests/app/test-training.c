@@ -1703,6 +1703,12 @@ test_scenario_lr_too_high (void)
     g_unlink (png);
     g_rmdir (dir);
   }
+  /* a NaN loss reads as torch prints it: "nan", not printf's "-nan" */
+  ps_training_page_set_substep (page, 59);
+  iterate ();
+  const char *said = ps_training_page_get_substep_text (page);
+  g_assert_nonnull (strstr (said, "loss nan"));
+  g_assert_null (strstr (said, "-nan"));
   ps_training_page_set_view (page, PS_TRAINING_VIEW_RATIOS);
   iterate ();
   g_assert_null (ps_training_page_get_empty_text (page));
