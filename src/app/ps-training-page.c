@@ -17,6 +17,7 @@
 #include "ps-stats.h"
 #include "ps-error.h"
 #include "ps-train-ops.h"
+#include "ps-train-walk.h"
 #include "ps-substep-replay.h"
 #include "ps-figure-sequence.h"
 #include "ps-frame-list.h"
@@ -198,13 +199,21 @@ ps_train_record_describe (const PsTrainRecord *r, int64_t axis_step)
 }
 
 static void
-add_record (PsTrainingPage *self, const PsTrainRecord *r, PsState *state, guint op_step)
+add_record (PsTrainingPage *self, const PsTrainRecord *r, PsState *state, guint op_step, int64_t x)
 {
-  int64_t x = ps_train_axis_next (&self->axis, r->step);
   g_array_append_val (self->rec_ops, op_step);
   g_ptr_array_add (self->records, (gpointer) r);
   g_ptr_array_add (self->states, state ? ps_state_ref (state) : NULL);
   g_array_append_val (self->xsteps, x);
+}
+
+static void
+index_record (const PsTrainWalkItem *item, gpointer data)
+{
+  PsTrainingPage *self = data;
+  if (item->index == 0)
+    g_ptr_array_add (self->held, ps_state_ref (item->state));
+  add_record (self, item->record, item->record->state, item->op_step, item->x);
 }
 
 /* Index every record of the timeline's train ops (only their states are built). */
@@ -216,34 +225,10 @@ index_timeline (PsTrainingPage *self)
   self->axis = (PsTrainAxis) { 0, 0, 0 };
   if (self->doc == NULL)
     return;
+  /* a step dropped to keep within the memory budget, and no memory to rebuild it now: its
+   * records are left out and the status line says why */
   PsTimeline *tl = ps_document_get_timeline (self->doc);
-  const PsRecipe *recipe = ps_timeline_get_recipe (tl);
-  for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
-    {
-      const PsOp *op = g_ptr_array_index (recipe->ops, i - 1);
-      if (strcmp (ps_op_get_kind (op), "train") != 0)
-        continue;
-      g_autoptr (GError) error = NULL;
-      PsState *st = ps_timeline_get_state_full (tl, i, &error);
-      if (st == NULL)
-        {
-          /* dropped to keep within the memory budget, and no memory to rebuild it now: its
-           * records are left out and the status line says why */
-          if (self->index_error == NULL)
-            self->index_error = g_strdup (error->message);
-          continue;
-        }
-      if (st->train_log == NULL)
-        continue;
-      g_ptr_array_add (self->held, ps_state_ref (st));
-      for (guint k = 0; k < st->train_log->records->len; k++)
-        {
-          const PsTrainRecord *r = st->train_log->records->pdata[k];
-          if (k == 0)
-            ps_train_axis_begin_run (&self->axis, r);
-          add_record (self, r, r->state, i);
-        }
-    }
+  ps_train_walk (tl, ps_timeline_get_n_steps (tl), NULL, &self->axis, index_record, self, &self->index_error, NULL);
 }
 
 /* The timeline state whose train log holds record i (no ref), and the record's index in it. */
@@ -369,7 +354,7 @@ index_monitor (PsTrainingPage *self)
       const PsTrainRecord *r = ps_train_monitor_get_record (self->monitor, i);
       if (i == 0)
         ps_train_axis_begin_run (&self->axis, r);   /* the live run continues the timeline's axis */
-      add_record (self, r, NULL, 0);
+      add_record (self, r, NULL, 0, ps_train_axis_next (&self->axis, r->step));
     }
 }
 
@@ -1714,23 +1699,13 @@ ps_training_page_set_monitor (PsTrainingPage *self, PsTrainMonitor *monitor, GCa
       /* the run is appended after the timeline's train ops: its points continue their axis, as
        * they will when the run has finished and the timeline is indexed again */
       self->axis = (PsTrainAxis) { 0, 0, 0 };
-      PsTimeline *tl = self->doc ? ps_document_get_timeline (self->doc) : NULL;
-      for (guint i = 1; tl != NULL && i <= ps_timeline_get_n_steps (tl); i++)
+      /* a train step dropped under the memory budget that cannot be rebuilt now (no memory): its
+       * records are left out of the count, so the live run's points start that much lower on the
+       * axis, instead of the app aborting */
+      if (self->doc != NULL)
         {
-          const PsOp *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, i - 1);
-          if (strcmp (ps_op_get_kind (op), "train") != 0)
-            continue;
-          /* a train step dropped under the memory budget that cannot be rebuilt now (no memory):
-           * its records are left out of the count, so the live run's points start that much lower
-           * on the axis, instead of the app aborting */
-          PsState *st = ps_timeline_get_state_full (tl, i, NULL);
-          for (guint k = 0; st != NULL && st->train_log != NULL && k < st->train_log->records->len; k++)
-            {
-              const PsTrainRecord *r = st->train_log->records->pdata[k];
-              if (k == 0)
-                ps_train_axis_begin_run (&self->axis, r);
-              ps_train_axis_next (&self->axis, r->step);
-            }
+          PsTimeline *tl = ps_document_get_timeline (self->doc);
+          ps_train_walk (tl, ps_timeline_get_n_steps (tl), NULL, &self->axis, NULL, NULL, NULL, NULL);
         }
       if (self->tick_id == 0)
         self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, self, NULL);
