@@ -192,8 +192,10 @@ ps_train_record_describe (const PsTrainRecord *r, int64_t axis_step)
                           ? g_strdup_printf (_("training step %lld"), (long long) axis_step)
                           : g_strdup_printf (_("training step %lld (optimizer step %lld of its run)"),
                                              (long long) axis_step, (long long) r->step);
+  /* NaN reads "nan" as torch prints it (printf gives "-nan" for the sign bit x86 sets) */
   return g_strdup_printf (_("%s · epoch %lld · loss %.5g%s · lr %.3g · ‖g‖ %.3g"), step, (long long) r->epoch,
-                          r->loss, acc, r->lr, r->grad_norm);
+                          isnan (r->loss) ? NAN : r->loss, acc, isnan (r->lr) ? NAN : r->lr,
+                          isnan (r->grad_norm) ? NAN : r->grad_norm);
 }
 
 static void
@@ -1287,8 +1289,9 @@ param_sequence (PsTrainingPage *self, GArray *frames, GError **error)
       g_ptr_array_add (labels, diff ? g_strdup_printf ("training step %" G_GINT64_FORMAT " − step %" G_GINT64_FORMAT
                                                        " (sub-step %u of %u)", x,
                                                        g_array_index (self->xsteps, int64_t, from), i + 1, n)
-                                    : g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u)", x,
-                                                       i + 1, n));
+                                    : g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u) · loss %.5g",
+                                                       x, i + 1, n,
+                                                       (double) ((const PsTrainRecord *) self->records->pdata[i])->loss));
       if (title == NULL)
         title = diff ? g_strdup_printf ("Δ %s", t) : g_steal_pointer (&t);
     }

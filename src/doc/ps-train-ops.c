@@ -1812,8 +1812,10 @@ describe_train (const PsOp *op, const PsState *after, GString *s)
       const int64_t n0 = first->step - every;
       const int64_t n_steps = ps_op_has_field (op, "steps") ? t->steps
                               : last->step - n0;   /* epochs: exact when record_every divides the steps */
+      /* a NaN loss reads "nan" as torch prints it (printf gives "-nan" for the sign bit x86 sets) */
       g_string_append_printf (s, ": %" G_GINT64_FORMAT " steps, loss %.4g → %.4g", n_steps,
-                              (double) first->loss, (double) last->loss);
+                              isnan (first->loss) ? NAN : (double) first->loss,
+                              isnan (last->loss) ? NAN : (double) last->loss);
       if (!isnan (last->accuracy))
         g_string_append_printf (s, ", batch accuracy %.0f %%", 100.0 * last->accuracy);
     }

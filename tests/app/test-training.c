@@ -1051,8 +1051,10 @@ test_contact_sheet_chosen (void)
       g_autoptr (GError) error = NULL;
       g_ptr_array_add (tensors, ps_safetensors_load (st, "0.weight", &error));
       g_assert_no_error (error);
-      g_ptr_array_add (labels, g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u)",
-                                                ps_training_page_get_axis_step (page, chosen[c] - 1), chosen[c], n));
+      const PsTrainRecord *r = last->train_log->records->pdata[chosen[c] - 21];
+      g_ptr_array_add (labels, g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u) · loss %.5g",
+                                                ps_training_page_get_axis_step (page, chosen[c] - 1), chosen[c], n,
+                                                (double) r->loss));
       remove_dir (cdir);
     }
   PsFigureOptions fo;
@@ -1703,6 +1705,12 @@ test_scenario_lr_too_high (void)
     g_unlink (png);
     g_rmdir (dir);
   }
+  /* a NaN loss reads as torch prints it: "nan", not printf's "-nan" */
+  ps_training_page_set_substep (page, 59);
+  iterate ();
+  const char *said = ps_training_page_get_substep_text (page);
+  g_assert_nonnull (strstr (said, "loss nan"));
+  g_assert_null (strstr (said, "-nan"));
   ps_training_page_set_view (page, PS_TRAINING_VIEW_RATIOS);
   iterate ();
   g_assert_null (ps_training_page_get_empty_text (page));
