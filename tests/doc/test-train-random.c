@@ -28,7 +28,7 @@
 #include "train-golden.h"
 #include "cli-run.h"
 
-static guint64 n_values, n_diff;
+static guint64 n_values, n_diff, n_tensors_cmp;
 static GString *fails;
 
 static void
@@ -60,6 +60,7 @@ cmp_values (const char *run, const char *what, const float *got, int64_t n, Json
       return;
     }
   n_values += (guint64) n;
+  n_tensors_cmp++;
   if (json_object_has_member (expect, "sha256"))
     {
       g_autofree char *sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) got,
@@ -249,9 +250,10 @@ test_runs (void)
         bad_runs++;
     }
   g_test_message ("%u random training recipes (torch at %s, ATEN_CPU_CAPABILITY here: %s), %u recorded steps "
-                  "of %u: %" G_GUINT64_FORMAT " values compared, %" G_GUINT64_FORMAT " differ from torch's (%u recipes)",
+                  "of %u: %" G_GUINT64_FORMAT " tensors (%" G_GUINT64_FORMAT " values) compared, %" G_GUINT64_FORMAT
+                  " differ from torch's (%u recipes)",
                   json_array_get_length (runs), cap, g_getenv ("ATEN_CPU_CAPABILITY") ? g_getenv ("ATEN_CPU_CAPABILITY") : "unset",
-                  n_records, n_steps, n_values, n_diff, bad_runs);
+                  n_records, n_steps, n_tensors_cmp, n_values, n_diff, bad_runs);
   if (n_diff != 0)
     g_error ("%u of %u random training recipes differ from torch 1.13:\n%s", bad_runs,
              json_array_get_length (runs), fails->str);
