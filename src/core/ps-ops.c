@@ -30,6 +30,7 @@
 #include "ps-ops.h"
 
 #include <cblas.h>
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,22 @@
  * compiles against the OpenBLAS we link). */
 extern void openblas_set_num_threads (int num_threads);
 extern int openblas_get_num_threads (void);
+
+/* OpenBLAS's pthread build starts its worker threads when the library loads, and an idle worker
+ * polls for work with sched_yield() for 2^THREAD_TIMEOUT cycles (2^28, ~0.1 s) before it sleeps:
+ * a short run — the 2-16-2 MLP's 2000 steps take 20 ms — shares the machine with a spinning thread
+ * for its whole life (process CPU time 29–58 ms for 30 ms of wall time, rounds of 20 or 31 ms).
+ * Our BLAS calls up to the threaded size never use the workers, so they are stopped here, once,
+ * before our first BLAS call (OpenBLAS's blas_thread_shutdown_, what it runs before a fork); its
+ * first threaded call starts them again. The thread count, hence every result, is unchanged. Looked
+ * up at run time: OpenBLAS's serial and OpenMP builds do not have it. */
+static void
+park_blas_workers (void)
+{
+  int (*shutdown) (void) = (int (*) (void)) dlsym (RTLD_DEFAULT, "blas_thread_shutdown_");
+  if (shutdown != NULL && g_getenv ("PS_BLAS_KEEP_WORKERS") == NULL)
+    shutdown ();
+}
 
 static int
 blas_threads_once (void)
@@ -58,6 +75,7 @@ blas_threads_once (void)
             g_warning ("PS_BLAS_THREADS='%s' is not a thread count; using %d", env, n);
         }
       threads = n < 1 ? 1 : n;
+      park_blas_workers ();
       g_once_init_leave (&once, 1);
     }
   return threads;
