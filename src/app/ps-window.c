@@ -709,7 +709,7 @@ ps_window_update_views (PsWindow *self)
   update_views (self);
 }
 
-void
+static void
 ps_window_refresh (PsWindow *self)
 {
   rebuild_tree (self);
@@ -751,7 +751,9 @@ scroll_timeline (PsWindow *self)
  * Sub-step hint: the list is moved so that its top edge falls between two rows — the cut row
  * shown whole when the shown step stays in view, else scrolled out of view. Returns whether it
  * moved anything (the list is then laid out again and checked once more). */
-gboolean
+/* Moves the timeline's step list so that no row is cut at its top edge (done after each scroll to
+ * the shown step). */
+static gboolean
 ps_window_snap_timeline (PsWindow *self)
 {
   GtkWidget *view = GTK_WIDGET (self->timeline_view);
