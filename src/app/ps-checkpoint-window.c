@@ -11,6 +11,7 @@
 #include "ps-application.h"
 #include "ps-checkpoint-drop.h"
 #include "ps-checkpoint-item.h"
+#include "ps-checkpoint-open.h"
 #include "ps-checkpoint-summary.h"
 #include "ps-error-banner.h"
 #include "ps-figure.h"
@@ -648,71 +649,17 @@ static void
 open_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   OpenData *d = data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *path = g_file_get_path (d->file);
-  g_autofree char *base = g_file_get_basename (d->file);
-  if (path == NULL)
+  GError *error = NULL;
+  PsCheckpointOpened o;
+  if (!ps_checkpoint_opened_open (&o, d->file, d->files ? (GFile *const *) d->files->pdata : NULL,
+                                  d->files ? d->files->len : 0, d->flags, cancellable, &error))
     {
-      g_task_return_new_error (task, PS_ERROR, PS_ERROR_IO, _("Could not open %s: only local files can be read"), base);
+      g_task_return_error (task, error);
       return;
     }
-  if (d->files != NULL)
-    {
-      /* chosen files: a series of exactly these, in the order of the step/epoch stored in them */
-      g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
-      for (guint i = 0; i < d->files->len; i++)
-        {
-          char *p = g_file_get_path (d->files->pdata[i]);
-          if (p == NULL)
-            {
-              g_autofree char *b = g_file_get_basename (d->files->pdata[i]);
-              g_task_return_new_error (task, PS_ERROR, PS_ERROR_IO, _("Could not open %s: only local files can be read"), b);
-              return;
-            }
-          g_ptr_array_add (paths, p);
-        }
-      d->series = ps_checkpoint_series_open ((const char *const *) paths->pdata, paths->len, &error);
-      if (d->series == NULL)
-        {
-          g_task_return_new_error (task, error->domain, error->code, _("Could not open the checkpoints as a series: %s"),
-                                   error->message);
-          return;
-        }
-      g_free (path);
-      path = g_strdup (ps_checkpoint_series_get_path (d->series, ps_checkpoint_series_get_n_steps (d->series) - 1));
-      g_free (base);
-      base = g_path_get_basename (path);
-    }
-  else if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      /* a folder: its checkpoints as a series (headers only); the tree shows the newest, read again
-       * with a handle of its own (the series' readers stay on the main thread) */
-      d->series = ps_checkpoint_series_open ((const char *const[]) { path }, 1, &error);
-      if (d->series == NULL)
-        {
-          g_task_return_new_error (task, error->domain, error->code, _("Could not open the folder: %s"), error->message);
-          return;
-        }
-      g_free (path);
-      path = g_strdup (ps_checkpoint_series_get_path (d->series, ps_checkpoint_series_get_n_steps (d->series) - 1));
-      g_free (base);
-      base = g_path_get_basename (path);
-    }
-  /* headers only: the tree lists at once even for a multi-GB file; values are read later */
-  d->ck = ps_checkpoint_open_full (path, d->flags, &error);
-  if (d->ck != NULL)
-    d->summary = ps_checkpoint_summary_new (d->ck, FALSE, cancellable, &error);
-  if (d->summary == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else if (strstr (error->message, base) != NULL)   /* the readers name the file already */
-        g_task_return_new_error (task, error->domain, error->code, _("Could not open the checkpoint: %s"),
-                                 error->message);
-      else
-        g_task_return_new_error (task, error->domain, error->code, _("Could not open %s: %s"), base, error->message);
-      return;
-    }
+  d->ck = o.ck;
+  d->summary = o.summary;
+  d->series = o.series;
   g_task_return_boolean (task, TRUE);
 }
 

@@ -616,7 +616,8 @@ on_change_activated (GtkColumnView *view, guint position, PsSeriesPane *self)
   show_change_row (self, position);
 }
 
-char *
+/* CSV of the table as shown: rank,tensor,rel_change,norm_a,norm_b,diff_norm,file_a,file_b. */
+static char *
 ps_series_pane_get_changes_csv (PsSeriesPane *self)
 {
   g_return_val_if_fail (PS_IS_SERIES_PANE (self), NULL);

@@ -70,8 +70,6 @@ const char *ps_series_pane_get_change_row (PsSeriesPane *self, guint position, d
 void        ps_series_pane_sort_changes (PsSeriesPane *self, const char *column, gboolean ascending);
 /* Selects the row at a position, as a click does. */
 void        ps_series_pane_click_change_row (PsSeriesPane *self, guint position);
-/* CSV of the table as shown: rank,tensor,rel_change,norm_a,norm_b,diff_norm,file_a,file_b. */
-char       *ps_series_pane_get_changes_csv (PsSeriesPane *self);
 gboolean    ps_series_pane_export_changes (PsSeriesPane *self, const char *path, GError **error);
 /* Checkpoint × tensor cells whose norms the last norms worker computed (a file added to a watched
  * folder: only its own and the next checkpoint's). */

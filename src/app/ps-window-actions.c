@@ -273,13 +273,17 @@ remove_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
 
 /* ---------- dialogs: each collects what a user typed; the ops come from ps-edit ---------- */
 
+static gboolean ps_window_add_module (PsWindow *self, const char *type, const char *id, JsonObject *args,
+                                      const char *name, const char *const *children, const char *class_name);
+
 gboolean
 ps_window_add_layer (PsWindow *self, const char *type, const char *id, JsonObject *args, const char *name)
 {
   return ps_window_add_module (self, type, id, args, name, NULL, NULL);
 }
 
-gboolean
+/* The same with a container's children (ids) and a user class name ("CustomModel"). */
+static gboolean
 ps_window_add_module (PsWindow *self, const char *type, const char *id, JsonObject *args, const char *name,
                       const char *const *children, const char *class_name)
 {
@@ -575,6 +579,9 @@ show_open_chooser (PsWindow *self, gpointer data)
   ps_file_chooser_show (chooser, (PsFileChooserResponse) on_open_response, self);
 }
 
+static void ps_window_confirm_replace (PsWindow *self, const char *body, PsWindowThen then, gpointer data,
+                                       GDestroyNotify free_data);
+
 static void
 open_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
@@ -662,7 +669,10 @@ on_unsaved_response (AdwMessageDialog *dialog, const char *response, Pending *p)
     pending_finish (p, FALSE);
 }
 
-void
+/* Run `then` now if the document has no unsaved changes, else after the user chose Discard or
+ * saved (Save; Save As when it has no file); Cancel drops it. `body` says what is lost. Every path
+ * that replaces or closes the document goes through here. */
+static void
 ps_window_confirm_replace (PsWindow *self, const char *body, PsWindowThen then, gpointer data,
                            GDestroyNotify free_data)
 {
@@ -981,8 +991,9 @@ ps_window_init_actions (PsWindow *self)
   gtk_widget_add_controller (GTK_WIDGET (self), keys);
 }
 
-static void
-set_enabled (PsWindow *self, const char *name, gboolean enabled)
+/* Enables or disables the window action `name` (nothing when there is none). */
+void
+ps_window_set_action_enabled (PsWindow *self, const char *name, gboolean enabled)
 {
   GAction *a = g_action_map_lookup_action (G_ACTION_MAP (self), name);
   if (a != NULL)
@@ -1000,18 +1011,18 @@ ps_window_update_actions (PsWindow *self)
   static const char *const mutating[] = { "replay", "reseed", "reseed-to", "set-seed", "add-layer", "reuse-module", "remove-module", "open",
                                           "open-recent", "scenario", "new", "save", "save-as" };
   for (guint i = 0; i < G_N_ELEMENTS (mutating); i++)
-    set_enabled (self, mutating[i], idle);
-  set_enabled (self, "cancel-job", !idle);
-  set_enabled (self, "first-step", step > 0);
-  set_enabled (self, "step-back", step > 0);
-  set_enabled (self, "step-forward", step < n);
-  set_enabled (self, "last-step", step < n);
-  set_enabled (self, "undo", ps_document_can_undo (self->document));
-  set_enabled (self, "redo", ps_document_can_redo (self->document));
-  set_enabled (self, "reset-parameters", has_model);
-  set_enabled (self, "initialize", has_model);
-  set_enabled (self, "forward", has_model);
-  set_enabled (self, "toggle-train", has_model);
+    ps_window_set_action_enabled (self, mutating[i], idle);
+  ps_window_set_action_enabled (self, "cancel-job", !idle);
+  ps_window_set_action_enabled (self, "first-step", step > 0);
+  ps_window_set_action_enabled (self, "step-back", step > 0);
+  ps_window_set_action_enabled (self, "step-forward", step < n);
+  ps_window_set_action_enabled (self, "last-step", step < n);
+  ps_window_set_action_enabled (self, "undo", ps_document_can_undo (self->document));
+  ps_window_set_action_enabled (self, "redo", ps_document_can_redo (self->document));
+  ps_window_set_action_enabled (self, "reset-parameters", has_model);
+  ps_window_set_action_enabled (self, "initialize", has_model);
+  ps_window_set_action_enabled (self, "forward", has_model);
+  ps_window_set_action_enabled (self, "toggle-train", has_model);
   ps_window_restructure_update_actions (self);
   ps_window_train_update_actions (self);
 }

@@ -122,13 +122,9 @@ struct _PsWindow {
 /* ps-window.c */
 /* TRUE when the window is narrow and the plots are below the tree and timeline, not beside them. */
 gboolean    ps_window_get_stacked    (PsWindow *self);
-/* Moves the timeline's step list so that no row is cut at its top edge (done after each scroll to
- * the shown step). */
-gboolean    ps_window_snap_timeline  (PsWindow *self);
 void        ps_window_show_error     (PsWindow *self, const char *text);
 void        ps_window_clear_error    (PsWindow *self);
 void        ps_window_toast          (PsWindow *self, const char *text);
-void        ps_window_refresh        (PsWindow *self);
 /* Shows step `step`; when it cannot be rebuilt (memory budget) the error banner says why, the
  * step shown stays and FALSE is returned. */
 gboolean    ps_window_go_to_step     (PsWindow *self, guint step);
@@ -186,9 +182,6 @@ gboolean    ps_window_get_edit_selection (PsWindow *self, PsEditSelection *sel);
  * in the worker (progress, Cancel) and selects its output when done; FALSE if it did not start. */
 gboolean    ps_window_add_layer       (PsWindow *self, const char *type, const char *id, JsonObject *args,
                                        const char *name);
-/* The same with a container's children (ids) and a user class name ("CustomModel"). */
-gboolean    ps_window_add_module      (PsWindow *self, const char *type, const char *id, JsonObject *args,
-                                       const char *name, const char *const *children, const char *class_name);
 gboolean    ps_window_run_forward     (PsWindow *self, const char *kind, const char *shape_text);
 /* After a step that constructed module `id` (Add Layer, a PyTorch line): it is selected in the tree —
  * a container its own row (commands then apply to it), a layer with parameters its first one (its
@@ -218,14 +211,10 @@ char       *ps_window_train_default_sheet_steps (guint n);
 /* Run a training (the Train dialog's choices) in the worker, followed on the Training page. */
 gboolean    ps_window_start_training       (PsWindow *self, const PsTrainSpec *spec);
 void        ps_window_restructure_update_actions (PsWindow *self);
+void        ps_window_set_action_enabled (PsWindow *self, const char *name, gboolean enabled);
 /* Apply them; the selection follows the module. FALSE when nothing was applied. */
 gboolean    ps_window_rename_selected (PsWindow *self, const char *new_name);
-gboolean    ps_window_move_selected   (PsWindow *self, int delta);
-/* Run `then` now if the document has no unsaved changes, else after the user chose Discard or
- * saved (Save; Save As when it has no file); Cancel drops it. `body` says what is lost. Every path that replaces or closes the document goes through here. */
-typedef void (*PsWindowThen) (PsWindow *self, gpointer data);
-void        ps_window_confirm_replace (PsWindow *self, const char *body, PsWindowThen then, gpointer data,
-                                       GDestroyNotify free_data);
+typedef void (*PsWindowThen) (PsWindow *self, gpointer data);   /* see confirm_replace (ps-window-actions.c) */
 /* TRUE to stop the close (unsaved changes: a dialog asks first). */
 gboolean    ps_window_close_request_check (PsWindow *self);
 

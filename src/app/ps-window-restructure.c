@@ -60,7 +60,7 @@ ps_window_rename_selected (PsWindow *self, const char *new_name)
   return TRUE;
 }
 
-gboolean
+static gboolean
 ps_window_move_selected (PsWindow *self, int delta)
 {
   PsEditSelection sel;
@@ -129,21 +129,13 @@ ps_window_restructure_init_actions (PsWindow *self)
                                    self);
 }
 
-static void
-set_enabled (PsWindow *self, const char *name, gboolean enabled)
-{
-  GAction *a = g_action_map_lookup_action (G_ACTION_MAP (self), name);
-  if (a != NULL)
-    g_simple_action_set_enabled (G_SIMPLE_ACTION (a), enabled);
-}
-
 void
 ps_window_restructure_update_actions (PsWindow *self)
 {
   guint index = 0, n = 0;
   gboolean ok = !ps_document_get_busy (self->document) && at_last_step (self)
                 && selected_child (self, NULL, NULL, &index, &n);
-  set_enabled (self, "rename-module", ok);
-  set_enabled (self, "move-up", ok && index > 0);
-  set_enabled (self, "move-down", ok && index + 1 < n);
+  ps_window_set_action_enabled (self, "rename-module", ok);
+  ps_window_set_action_enabled (self, "move-up", ok && index > 0);
+  ps_window_set_action_enabled (self, "move-down", ok && index + 1 < n);
 }

@@ -537,33 +537,19 @@ update_plot (PsWindow *self, PsPlotPage page)
   PsTreeNode *node = ps_window_get_selected_node (self);
   PsParam *param = node ? ps_tree_node_get_param (node) : NULL;
   const char *output = node ? ps_tree_node_get_output_name (node) : NULL;
-  g_autofree char *message = NULL;
-  if (node != NULL && ps_tree_node_get_kind (node) == PS_TREE_NODE_OUTPUTS)
-    message = g_strdup (_("Select one of the outputs to see its values."));
-  else if (node != NULL && ps_tree_node_get_kind (node) == PS_TREE_NODE_OBJECTS)
-    message = g_strdup (_("Select a parameter of one of these modules to see its values."));
-  else if (node == NULL)
-    message = g_strdup (ps_document_get_n_steps (self->document) == 0 || self->root_node == NULL
-                        ? _("No model yet.\nType a PyTorch line (Ctrl+K), add a layer with the + button, or open a scenario from the menu.")
-                        : _("Select a parameter or buffer in the tree to see its values."));
-  else if (param == NULL && output == NULL)
-    message = g_strdup_printf (_("“%s” is a module.\nSelect one of its parameters (e.g. its weight) to see values."),
-                               ps_tree_node_get_name (node));
-  else if (param != NULL && param->value == NULL)
-    message = g_strdup (_("Uninitialized (lazy): this parameter has no shape and no values yet.\n"
-                          "Run a forward (Ctrl+F) to materialize it."));
-  guint diff_from = ps_window_get_diff_from (self);
+  PsTreeNodeKind kind = node ? ps_tree_node_get_kind (node) : PS_TREE_NODE_MODULE;
+  PsPlotSelection sel = node == NULL ? PS_PLOT_SELECTION_NONE
+                         : kind == PS_TREE_NODE_OUTPUTS ? PS_PLOT_SELECTION_OUTPUTS
+                         : kind == PS_TREE_NODE_OBJECTS ? PS_PLOT_SELECTION_OBJECTS
+                         : param == NULL && output == NULL ? PS_PLOT_SELECTION_MODULE
+                         : PS_PLOT_SELECTION_TENSOR;
+  g_autofree char *name = sel == PS_PLOT_SELECTION_MODULE ? g_strdup (ps_tree_node_get_name (node))
+                          : param != NULL ? stable_path (node) : NULL;
+  g_autofree char *message = ps_explain_plot_message (
+    sel, name, param, ps_document_get_n_steps (self->document) > 0 && self->root_node != NULL,
+    page == PS_PAGE_DIFFERENCE ? (int) ps_window_get_diff_from (self) : -1);
   PsFigure *fig = NULL;
-  if (page == PS_PAGE_DIFFERENCE && param != NULL && param->value != NULL && param->created_step > (int) diff_from)
-    {
-      /* nothing to subtract: say so, not "not a parameter at step 0" */
-      g_autofree char *name = stable_path (node);
-      g_free (message);
-      message = g_strdup_printf (_("%s did not exist yet at step %u: it was created at step %d.\n"
-                                   "Choose a later step under “Shown step minus” to compare."),
-                                 name, diff_from, param->created_step);
-    }
-  else if ((param != NULL && param->value != NULL) || output != NULL)
+  if (message == NULL && ((param != NULL && param->value != NULL) || output != NULL))
     {
       PsFigureOptions o;
       ps_window_fill_figure_options (self, &o, page);
@@ -723,7 +709,7 @@ ps_window_update_views (PsWindow *self)
   update_views (self);
 }
 
-void
+static void
 ps_window_refresh (PsWindow *self)
 {
   rebuild_tree (self);
@@ -765,7 +751,9 @@ scroll_timeline (PsWindow *self)
  * Sub-step hint: the list is moved so that its top edge falls between two rows — the cut row
  * shown whole when the shown step stays in view, else scrolled out of view. Returns whether it
  * moved anything (the list is then laid out again and checked once more). */
-gboolean
+/* Moves the timeline's step list so that no row is cut at its top edge (done after each scroll to
+ * the shown step). */
+static gboolean
 ps_window_snap_timeline (PsWindow *self)
 {
   GtkWidget *view = GTK_WIDGET (self->timeline_view);

@@ -155,12 +155,8 @@ static int
 load (const char *command, const char *recipe, PsTimeline **tl)
 {
   g_autoptr (GError) error = NULL;
-  if (!ps_cli_load_timeline (recipe, -1, tl, &error))
-    {
-      if (*tl == NULL)
-        return ps_cli_error (error);
-      fprintf (stderr, "note: %s; showing the steps before it\n", error->message);
-    }
+  if (!ps_cli_keep_partial (ps_cli_load_timeline (recipe, -1, tl, &error), tl, &error))
+    return ps_cli_error (error);
   return 0;
 }
 

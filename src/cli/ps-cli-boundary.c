@@ -244,13 +244,8 @@ ps_cli_cmd_boundary (int argc, char **argv)
     ps_decision_boundary_bounds ((float *) xy->data, labels->len, 0.1, &r[0], &r[1], &r[2], &r[3]);
 
   g_autoptr (PsTimeline) tl = NULL;
-  if (!ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error))
-    {
-      if (tl == NULL)
-        return ps_cli_error (error);
-      fprintf (stderr, "note: %s; showing the steps before it\n", error->message);
-      g_clear_error (&error);
-    }
+  if (!ps_cli_keep_partial (ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error), &tl, &error))
+    return ps_cli_error (error);
   guint last = ps_timeline_get_n_steps (tl);
   g_autofree char *title = g_strdup_printf ("Decision boundary of %s", module_s ? module_s : "the model");
   PsDecisionBoundaryOptions o;

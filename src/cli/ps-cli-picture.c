@@ -120,15 +120,11 @@ picture_command (const char *command, PsFigureKind kind, int argc, char **argv)
    * snapshot alone, not the last step's besides */
   gboolean one_step = step_s != NULL && (kind == PS_FIGURE_HEATMAP || kind == PS_FIGURE_HISTOGRAM);
   guint upto = one_step ? MAX (step, o.diff_from >= 0 ? (guint) o.diff_from : 0) : 0;
-  if (!(one_step ? ps_cli_load_timeline_upto (g_ptr_array_index (pos, 0), upto, &tl, &error)
-                 : ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error)))
-    {
-      if (tl == NULL)
-        return ps_cli_error (error);
-      /* the recipe fails at some op: pictures of the steps before it are still meaningful */
-      fprintf (stderr, "note: %s; showing the steps before it\n", error->message);
-      g_clear_error (&error);
-    }
+  /* the recipe fails at some op: pictures of the steps before it are still meaningful */
+  if (!ps_cli_keep_partial (one_step ? ps_cli_load_timeline_upto (g_ptr_array_index (pos, 0), upto, &tl, &error)
+                                     : ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error),
+                            &tl, &error))
+    return ps_cli_error (error);
   o.step = step_s ? step : ps_timeline_get_n_steps (tl);
   /* text and strokes scale with --scale, so the PNG is the same picture at a higher resolution */
   g_autoptr (PsFigure) fig = ps_figure_new (tl, param, &o, &error);
@@ -189,14 +185,10 @@ ps_cli_cmd_stats (int argc, char **argv)
   if (step_s && !ps_cli_parse_count ("--step", step_s, G_MAXINT, &v, &error))
     return ps_cli_usage_error ("stats", "%s", error->message);
   /* one step: replay only up to it (its snapshot alone is held, not the last step's besides) */
-  if (!(step_s ? ps_cli_load_timeline_upto (g_ptr_array_index (pos, 0), (guint) v, &tl, &error)
-               : ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error)))
-    {
-      if (tl == NULL)
-        return ps_cli_error (error);
-      fprintf (stderr, "note: %s; showing the steps before it\n", error->message);
-      g_clear_error (&error);
-    }
+  if (!ps_cli_keep_partial (step_s ? ps_cli_load_timeline_upto (g_ptr_array_index (pos, 0), (guint) v, &tl, &error)
+                                   : ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error),
+                            &tl, &error))
+    return ps_cli_error (error);
   guint step = ps_timeline_get_n_steps (tl);
   if (step_s)
     {

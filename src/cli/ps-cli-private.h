@@ -80,6 +80,11 @@ gboolean  ps_cli_load_timeline      (const char *path, int until, PsTimeline **o
 /* The same, replaying only the ops up to step `last_needed` (all when the recipe is shorter): a
  * command that looks at one step keeps one snapshot of it, not the last step's besides. */
 gboolean  ps_cli_load_timeline_upto (const char *path, guint last_needed, PsTimeline **out, GError **error);
+/* After a load: a recipe that fails at some op still gives the steps before it, which pictures
+ * may show — then notes the failure on stderr, clears the error and returns TRUE. FALSE (the
+ * error kept) only when there is no timeline at all. `tl` is read after the load (the load's
+ * out-argument, so that it can be called on the load's result). */
+gboolean  ps_cli_keep_partial       (gboolean loaded, PsTimeline *const *tl, GError **error);
 /* Writes named tensors as a safetensors file (F32 / I64). */
 gboolean  ps_cli_write_tensors      (const char *path, const char *const *names, PsTensor *const *tensors,
                                      guint n, GError **error);

@@ -132,13 +132,8 @@ pick_state (const char *command, const char *recipe, const char *step_s, const c
   g_autoptr (GError) error = NULL;
   if (step_s && train_step_s)
     return ps_cli_usage_error (command, "give --step or --train-step, not both");
-  if (!ps_cli_load_timeline (recipe, -1, tl_out, &error))
-    {
-      if (*tl_out == NULL)
-        return ps_cli_error (error);
-      fprintf (stderr, "note: %s; showing the steps before it\n", error->message);
-      g_clear_error (&error);
-    }
+  if (!ps_cli_keep_partial (ps_cli_load_timeline (recipe, -1, tl_out, &error), tl_out, &error))
+    return ps_cli_error (error);
   PsTimeline *tl = *tl_out;
   guint last = ps_timeline_get_n_steps (tl);
   g_autofree char *base = g_path_get_basename (recipe);
@@ -224,13 +219,8 @@ ps_cli_cmd_ratios (int argc, char **argv)
   if (guide_s && !ps_cli_parse_double ("--guide", guide_s, 0, 1e6, &guide, &error))
     return ps_cli_usage_error ("ratios", "%s", error->message);
   g_autoptr (PsTimeline) tl = NULL;
-  if (!ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error))
-    {
-      if (tl == NULL)
-        return ps_cli_error (error);
-      fprintf (stderr, "note: %s; showing the steps before it\n", error->message);
-      g_clear_error (&error);
-    }
+  if (!ps_cli_keep_partial (ps_cli_load_timeline (g_ptr_array_index (pos, 0), -1, &tl, &error), &tl, &error))
+    return ps_cli_error (error);
   PsCliRecords rs;
   if (!ps_cli_records_collect (tl, &rs, &error))
     {

@@ -242,6 +242,18 @@ ps_cli_load_timeline (const char *path, int until, PsTimeline **out, GError **er
 }
 
 gboolean
+ps_cli_keep_partial (gboolean loaded, PsTimeline *const *tl, GError **error)
+{
+  if (loaded)
+    return TRUE;
+  if (*tl == NULL)
+    return FALSE;
+  fprintf (stderr, "note: %s; showing the steps before it\n", (*error)->message);
+  g_clear_error (error);
+  return TRUE;
+}
+
+gboolean
 ps_cli_load_timeline_upto (const char *path, guint last_needed, PsTimeline **out, GError **error)
 {
   return load_timeline (path, (int) MIN (last_needed, (guint) G_MAXINT), TRUE, out, error);

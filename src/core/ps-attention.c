@@ -61,16 +61,6 @@ static const PsArgSpec mha_args[] = {
   { NULL }
 };
 
-static gboolean
-register_f32 (PsModule *self, const char *name, int ndim, const int64_t *shape, GError **error)
-{
-  g_autoptr (PsTensor) t = ps_tensor_new (PS_DTYPE_FLOAT32, ndim, shape, error);
-  if (t == NULL)
-    return FALSE;
-  ps_module_register (self, name, t, FALSE);
-  return TRUE;
-}
-
 /* Checks, their order and their messages are torch 1.13's (tests/doc/test-module-args.c), also
  * where they are accidents of its Python code (said with a plain-words prefix): num_heads=0 is a
  * ZeroDivisionError, embed_dim=0 one in xavier_uniform_, a negative size fails when its tensor is
@@ -144,22 +134,22 @@ mha_construct (PsModule *self, GError **error)
   if (cfg.qkv_same)
     {
       int64_t s[2] = { e3, E };
-      if (!register_f32 (self, "in_proj_weight", 2, s, error))
+      if (!ps_module_register_new_f32 (self, "in_proj_weight", 2, s, error))
         return FALSE;
     }
   else
     {
       int64_t sq[2] = { E, E }, sk[2] = { E, cfg.kdim }, sv[2] = { E, cfg.vdim };
-      if (!register_f32 (self, "q_proj_weight", 2, sq, error)
-          || !register_f32 (self, "k_proj_weight", 2, sk, error)
-          || !register_f32 (self, "v_proj_weight", 2, sv, error))
+      if (!ps_module_register_new_f32 (self, "q_proj_weight", 2, sq, error)
+          || !ps_module_register_new_f32 (self, "k_proj_weight", 2, sk, error)
+          || !ps_module_register_new_f32 (self, "v_proj_weight", 2, sv, error))
         return FALSE;
     }
   int64_t sb[1] = { e3 }, skv[3] = { 1, 1, E };
-  if (cfg.bias && !register_f32 (self, "in_proj_bias", 1, sb, error))
+  if (cfg.bias && !ps_module_register_new_f32 (self, "in_proj_bias", 1, sb, error))
     return FALSE;
-  if (cfg.add_bias_kv && (!register_f32 (self, "bias_k", 3, skv, error)
-                          || !register_f32 (self, "bias_v", 3, skv, error)))
+  if (cfg.add_bias_kv && (!ps_module_register_new_f32 (self, "bias_k", 3, skv, error)
+                          || !ps_module_register_new_f32 (self, "bias_v", 3, skv, error)))
     return FALSE;
   *PS_MODULE_PRIV (self, MhaConfig) = cfg;
   return TRUE;

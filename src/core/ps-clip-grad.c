@@ -59,10 +59,11 @@ ps_clip_grad_norm (PsModule *root, double max_norm, float *total, GError **error
   return ps_clip_grad_norm_full (root, max_norm, PS_FLAVOUR_AVX2, total, error);
 }
 
-gboolean
-ps_clip_grad_norm_full (PsModule *root, double max_norm, PsFlavour flavour, float *total, GError **error)
+/* torch.nn.utils.clip_grad_norm_'s total: the 2-norm of the parameters' gradient norms (those with
+ * a .grad, in named_parameters order; *n_grads of them). */
+static float
+total_norm (GPtrArray *items, PsFlavour flavour, guint *n_grads)
 {
-  g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
   g_autofree float *norms = g_new (float, items->len + 1);
   guint k = 0;
   for (guint i = 0; i < items->len; i++)
@@ -71,12 +72,29 @@ ps_clip_grad_norm_full (PsModule *root, double max_norm, PsFlavour flavour, floa
       if (p->grad != NULL)
         norms[k++] = ps_grad_norm2_flavour (ps_tensor_cf32 (p->grad), p->grad->numel, flavour);
     }
+  *n_grads = k;
+  return ps_grad_norm2_flavour (norms, k, flavour);
+}
+
+float
+ps_grad_total_norm (PsModule *root, PsFlavour flavour)
+{
+  g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
+  guint k;
+  return total_norm (items, flavour, &k);
+}
+
+gboolean
+ps_clip_grad_norm_full (PsModule *root, double max_norm, PsFlavour flavour, float *total, GError **error)
+{
+  g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
+  guint k = 0;
+  const float tn = total_norm (items, flavour, &k);
   if (k == 0)
     {
       *total = 0.0f;
       return TRUE;
     }
-  const float tn = ps_grad_norm2_flavour (norms, k, flavour);
   float coef = (1.0f / (tn + (float) 1e-6)) * (float) max_norm;
   coef = coef > 1.0f ? 1.0f : coef;   /* clamp(max=1.0) */
   for (guint i = 0; i < items->len; i++)

@@ -21,6 +21,8 @@ float     ps_grad_norm2         (const float *x, int64_t n);
  * without .grad are skipped. Returns the total norm in *total (NAN-free inputs assumed as torch). */
 gboolean  ps_clip_grad_norm_full (PsModule *root, double max_norm, PsFlavour flavour, float *total,
                                   GError **error);
+/* The total of clip_grad_norm_ without clipping: norm(stack([norm(g) for g])) over the .grads. */
+float     ps_grad_total_norm    (PsModule *root, PsFlavour flavour);
 /* ps_clip_grad_norm_full at PS_FLAVOUR_AVX2. */
 gboolean  ps_clip_grad_norm     (PsModule *root, double max_norm, float *total, GError **error);
 

@@ -482,6 +482,23 @@ ps_conv_backward_gemm (const PsConvShape *s, const float *x, const float *w, con
   return TRUE;
 }
 
+/* The naive backwards accumulate in double; each gradient asked for (not NULL) is rounded to float
+ * once at the end, as torch's reference loops do, and the accumulators are freed. */
+static void
+naive_grads_out (float *gx, double *ax, int64_t nx, float *gw, double *aw, int64_t nw, float *gb, double *ab,
+                 int64_t nb)
+{
+  for (int64_t i = 0; gx && i < nx; i++)
+    gx[i] = (float) ax[i];
+  for (int64_t i = 0; gw && i < nw; i++)
+    gw[i] = (float) aw[i];
+  for (int64_t i = 0; gb && i < nb; i++)
+    gb[i] = (float) ab[i];
+  g_free (ax);
+  g_free (aw);
+  g_free (ab);
+}
+
 void
 ps_conv_backward_naive (const PsConvShape *s, const float *x, const float *w, const float *gy,
                         float *gx, float *gw, float *gb)
@@ -525,15 +542,8 @@ ps_conv_backward_naive (const PsConvShape *s, const float *x, const float *w, co
                           aw[wi] += gv * x[xi];
                       }
             }
-  for (int64_t i = 0; gx && i < s->batch * s->in_channels * ivol; i++)
-    gx[i] = (float) ax[i];
-  for (int64_t i = 0; gw && i < s->out_channels * Cg * kvol; i++)
-    gw[i] = (float) aw[i];
-  for (int64_t i = 0; gb && i < s->out_channels; i++)
-    gb[i] = (float) ab[i];
-  g_free (ax);
-  g_free (aw);
-  g_free (ab);
+  naive_grads_out (gx, ax, s->batch * s->in_channels * ivol, gw, aw, s->out_channels * Cg * kvol, gb, ab,
+                   s->out_channels);
 }
 
 /* ---------- backward of a transposed convolution (SlowTranspose2d / SlowTranspose3d) ----------
@@ -644,13 +654,5 @@ ps_conv_transpose_backward_naive (const PsConvShape *s, const float *x, const fl
     for (int64_t o = 0; o < s->out_channels; o++)
       for (int64_t i = 0; i < ovol; i++)
         ab[o] += gy[(b * s->out_channels + o) * ovol + i];
-  for (int64_t i = 0; gx && i < nx; i++)
-    gx[i] = (float) ax[i];
-  for (int64_t i = 0; gw && i < nw; i++)
-    gw[i] = (float) aw[i];
-  for (int64_t i = 0; gb && i < s->out_channels; i++)
-    gb[i] = (float) ab[i];
-  g_free (ax);
-  g_free (aw);
-  g_free (ab);
+  naive_grads_out (gx, ax, nx, gw, aw, nw, gb, ab, s->out_channels);
 }

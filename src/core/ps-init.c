@@ -156,6 +156,21 @@ check_float (const PsTensor *t, GError **error)
   return TRUE;
 }
 
+/* eye_ and sparse_: a float32 matrix (torch's message for another rank). */
+static gboolean
+check_float_2d (const PsTensor *t, GError **error)
+{
+  if (!check_float (t, error))
+    return FALSE;
+  if (t->ndim != 2)
+    {
+      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                           "Only tensors with 2 dimensions are supported");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* ATen's check_uniform_bounds for float32. */
 static gboolean
 check_uniform_bounds (double from, double to, GError **error)
@@ -501,14 +516,8 @@ gboolean
 ps_init_eye_ (PsTensor *t, PsInitInfo *info, GError **error)
 {
   g_return_val_if_fail (t != NULL, FALSE);
-  if (!check_float (t, error))
+  if (!check_float_2d (t, error))
     return FALSE;
-  if (t->ndim != 2)
-    {
-      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                           "Only tensors with 2 dimensions are supported");
-      return FALSE;
-    }
   int64_t rows = t->shape[0], cols = t->shape[1];
   float *x = ps_tensor_f32 (t);
   for (int64_t r = 0; r < rows; r++)
@@ -867,14 +876,8 @@ static gboolean
 ps_init_sparse_ (PsTensor *t, double sparsity, double std, PsGenerator *gen, PsInitInfo *info, GError **error)
 {
   g_return_val_if_fail (t != NULL && gen != NULL, FALSE);
-  if (!check_float (t, error))
+  if (!check_float_2d (t, error))
     return FALSE;
-  if (t->ndim != 2)
-    {
-      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                           "Only tensors with 2 dimensions are supported");
-      return FALSE;
-    }
   int64_t rows = t->shape[0], cols = t->shape[1];
   double nz = ceil (sparsity * (double) rows);
   if (isnan (nz) || isinf (nz))

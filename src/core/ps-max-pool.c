@@ -311,6 +311,29 @@ max_pool_one (const PsPoolGeometry *g, const float *ip, int64_t ih0, int64_t ih1
 #pragma GCC target ("avx2")
 #include <immintrin.h>
 
+/* One window element for eight lanes: take it where it is greater or NaN (the scalar test). */
+static inline void
+max_take_avx2 (const float *ip, __m256i index, __m256 *maxval, __m256i *maxindex)
+{
+  const __m256 val = _mm256_i32gather_ps (ip, index, 4);
+  const __m256 take = _mm256_or_ps (_mm256_cmp_ps (val, *maxval, _CMP_GT_OQ), _mm256_cmp_ps (val, val, _CMP_UNORD_Q));
+  *maxval = _mm256_blendv_ps (*maxval, val, take);
+  *maxindex = _mm256_castps_si256 (_mm256_blendv_ps (_mm256_castsi256_ps (*maxindex), _mm256_castsi256_ps (index),
+                                                     take));
+}
+
+/* Eight results: values, and (idx not NULL) their indices widened to int64. */
+static inline void
+max_store_avx2 (float *out, int64_t *idx, __m256 maxval, __m256i maxindex)
+{
+  _mm256_storeu_ps (out, maxval);
+  if (idx != NULL)
+    {
+      _mm256_storeu_si256 ((__m256i *) idx, _mm256_cvtepi32_epi64 (_mm256_castsi256_si128 (maxindex)));
+      _mm256_storeu_si256 ((__m256i *) (idx + 4), _mm256_cvtepi32_epi64 (_mm256_extracti128_si256 (maxindex, 1)));
+    }
+}
+
 static void
 max_pool_eight_avx2 (const PsPoolGeometry *g, const float *ip, int64_t ih0, int64_t ih1, int64_t ow0, float *out,
                      int64_t *idx)
@@ -326,21 +349,9 @@ max_pool_eight_avx2 (const PsPoolGeometry *g, const float *ip, int64_t ih0, int6
     {
       __m256i index = _mm256_add_epi32 (_mm256_set1_epi32 ((int) (ih * g->inW)), iw0);
       for (int64_t kw = 0; kw < g->kW; kw++, index = _mm256_add_epi32 (index, dil))
-        {
-          const __m256 val = _mm256_i32gather_ps (ip, index, 4);
-          const __m256 take = _mm256_or_ps (_mm256_cmp_ps (val, maxval, _CMP_GT_OQ),
-                                            _mm256_cmp_ps (val, val, _CMP_UNORD_Q));
-          maxval = _mm256_blendv_ps (maxval, val, take);
-          maxindex = _mm256_castps_si256 (_mm256_blendv_ps (_mm256_castsi256_ps (maxindex),
-                                                            _mm256_castsi256_ps (index), take));
-        }
+        max_take_avx2 (ip, index, &maxval, &maxindex);
     }
-  _mm256_storeu_ps (out, maxval);
-  if (idx != NULL)
-    {
-      _mm256_storeu_si256 ((__m256i *) idx, _mm256_cvtepi32_epi64 (_mm256_castsi256_si128 (maxindex)));
-      _mm256_storeu_si256 ((__m256i *) (idx + 4), _mm256_cvtepi32_epi64 (_mm256_extracti128_si256 (maxindex, 1)));
-    }
+  max_store_avx2 (out, idx, maxval, maxindex);
 }
 
 /* A whole plane whose every window lies inside it (no padding reached, none clipped): eight
@@ -360,20 +371,9 @@ max_pool_plane_avx2 (const PsPoolGeometry *g, const float *ip, const int32_t *ba
         for (int64_t kw = 0; kw < g->kW; kw++)
           {
             const __m256i index = _mm256_add_epi32 (b, _mm256_set1_epi32 ((int) (kh * g->dilH * g->inW + kw * g->dilW)));
-            const __m256 val = _mm256_i32gather_ps (ip, index, 4);
-            const __m256 take = _mm256_or_ps (_mm256_cmp_ps (val, maxval, _CMP_GT_OQ),
-                                              _mm256_cmp_ps (val, val, _CMP_UNORD_Q));
-            maxval = _mm256_blendv_ps (maxval, val, take);
-            maxindex = _mm256_castps_si256 (_mm256_blendv_ps (_mm256_castsi256_ps (maxindex),
-                                                              _mm256_castsi256_ps (index), take));
+            max_take_avx2 (ip, index, &maxval, &maxindex);
           }
-      _mm256_storeu_ps (out + o, maxval);
-      if (idx != NULL)
-        {
-          _mm256_storeu_si256 ((__m256i *) (idx + o), _mm256_cvtepi32_epi64 (_mm256_castsi256_si128 (maxindex)));
-          _mm256_storeu_si256 ((__m256i *) (idx + o + 4),
-                               _mm256_cvtepi32_epi64 (_mm256_extracti128_si256 (maxindex, 1)));
-        }
+      max_store_avx2 (out + o, idx != NULL ? idx + o : NULL, maxval, maxindex);
     }
   return o;
 }

@@ -65,10 +65,8 @@ ps_memory_reclaim (void)
     fns[i] ();
 }
 
-/* "64.0 MiB (67108864 bytes)" — the same words as ps_format_bytes (ps-tensor.h), which the
- * messages of the tensor allocator have always used. */
-static char *
-format_bytes (guint64 bytes)
+char *
+ps_format_bytes (guint64 bytes)
 {
   if (bytes < 1024)
     return g_strdup_printf ("%" G_GUINT64_FORMAT " bytes", bytes);
@@ -112,7 +110,7 @@ ps_memory_reserve (PsMemoryKind kind, guint64 bytes, const char *what, GError **
       ps_memory_reclaim ();
       if (!try_add (bytes, budget, &before))
         {
-          g_autofree char *b = format_bytes (bytes), *m = format_bytes (budget), *u = format_bytes (before);
+          g_autofree char *b = ps_format_bytes (bytes), *m = ps_format_bytes (budget), *u = ps_format_bytes (before);
           g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY,
                        "cannot allocate %s for %s: the memory budget is %s and %s are in use (PS_MEMORY_BUDGET_MB)",
                        b, what, m, u);

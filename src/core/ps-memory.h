@@ -26,6 +26,8 @@ void        ps_memory_set_budget   (guint64 bytes);   /* 0 = no budget */
 guint64     ps_memory_get_budget   (void);
 /* PS_MEMORY_BUDGET_MB (whole MiB); an error for anything else. */
 gboolean    ps_memory_budget_from_env (GError **error);
+/* "64.0 MiB (67108864 bytes)", the words of every memory message; free with g_free. */
+char       *ps_format_bytes        (guint64 bytes);
 
 /* Counts `bytes` of `kind`. FALSE (nothing counted) with PS_ERROR_NO_MEMORY when the budget would
  * be exceeded even after the reclaimers gave back what they hold; `what` names the allocation in

@@ -79,6 +79,16 @@ ps_param_new_for_overwrite (PsParam *p, GError **error)
   return ps_tensor_new_empty (p->value->dtype, p->value->ndim, p->value->shape, error);
 }
 
+gboolean
+ps_module_register_new_f32 (PsModule *self, const char *name, int ndim, const int64_t *shape, GError **error)
+{
+  g_autoptr (PsTensor) t = ps_tensor_new (PS_DTYPE_FLOAT32, ndim, shape, error);
+  if (t == NULL)
+    return FALSE;
+  ps_module_register (self, name, t, FALSE);
+  return TRUE;
+}
+
 PsParam *
 ps_module_register (PsModule *self, const char *name, PsTensor *value, gboolean is_buffer)
 {

@@ -193,6 +193,10 @@ guint64     ps_module_count_entries (PsModule *m, guint64 cap);
 /* ---- parameters ---- */
 /* Register a parameter or buffer (construct only). value may be NULL (lazy). Takes a ref on value. */
 PsParam    *ps_module_register      (PsModule *self, const char *name, PsTensor *value, gboolean is_buffer);
+/* A new float32 parameter of `shape` (zeros until reset_parameters), registered; FALSE with the
+ * allocation's error (a negative or too large size). */
+gboolean    ps_module_register_new_f32 (PsModule *self, const char *name, int ndim, const int64_t *shape,
+                                        GError **error);
 PsParam    *ps_module_get_param     (PsModule *self, const char *name);
 /* Swap in a new value (takes a ref; releases the old one). */
 void        ps_param_set_value      (PsParam *p, PsTensor *value);

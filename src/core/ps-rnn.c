@@ -136,16 +136,6 @@ negative_dim_error (int64_t rows, int64_t cols, GError **error)
   return FALSE;
 }
 
-static gboolean
-register_f32 (PsModule *self, const char *name, int ndim, const int64_t *shape, GError **error)
-{
-  g_autoptr (PsTensor) t = ps_tensor_new (PS_DTYPE_FLOAT32, ndim, shape, error);
-  if (t == NULL)
-    return FALSE;
-  ps_module_register (self, name, t, FALSE);
-  return TRUE;
-}
-
 /* Reads and validates the arguments into cfg; registers nothing. Checks, their order and their
  * messages are torch 1.13's (tests/doc/test-module-args.c), also where its message is an accident
  * of its Python code (hidden_size=0 reports proj_size; num_layers=0 is an IndexError, said with a
@@ -275,11 +265,11 @@ rnn_construct_common (PsModule *self, RnnMode mode, gboolean is_cell, GError **e
   if (is_cell)
     {
       int64_t sih[2] = { G, cfg.input_size }, shh[2] = { G, H }, sb[1] = { G };
-      if (!register_f32 (self, "weight_ih", 2, sih, error)
-          || !register_f32 (self, "weight_hh", 2, shh, error))
+      if (!ps_module_register_new_f32 (self, "weight_ih", 2, sih, error)
+          || !ps_module_register_new_f32 (self, "weight_hh", 2, shh, error))
         return FALSE;
-      if (cfg.bias && (!register_f32 (self, "bias_ih", 1, sb, error)
-                       || !register_f32 (self, "bias_hh", 1, sb, error)))
+      if (cfg.bias && (!ps_module_register_new_f32 (self, "bias_ih", 1, sb, error)
+                       || !ps_module_register_new_f32 (self, "bias_hh", 1, sb, error)))
         return FALSE;
       *PS_MODULE_PRIV (self, RnnConfig) = cfg;
       return TRUE;
@@ -299,11 +289,11 @@ rnn_construct_common (PsModule *self, RnnMode mode, gboolean is_cell, GError **e
         g_autofree char *bih = g_strdup_printf ("bias_ih_l%" G_GINT64_FORMAT "%s", l, sfx);
         g_autofree char *bhh = g_strdup_printf ("bias_hh_l%" G_GINT64_FORMAT "%s", l, sfx);
         g_autofree char *whr = g_strdup_printf ("weight_hr_l%" G_GINT64_FORMAT "%s", l, sfx);
-        if (!register_f32 (self, wih, 2, sih, error) || !register_f32 (self, whh, 2, shh, error))
+        if (!ps_module_register_new_f32 (self, wih, 2, sih, error) || !ps_module_register_new_f32 (self, whh, 2, shh, error))
           return FALSE;
-        if (cfg.bias && (!register_f32 (self, bih, 1, sb, error) || !register_f32 (self, bhh, 1, sb, error)))
+        if (cfg.bias && (!ps_module_register_new_f32 (self, bih, 1, sb, error) || !ps_module_register_new_f32 (self, bhh, 1, sb, error)))
           return FALSE;
-        if (cfg.proj_size > 0 && !register_f32 (self, whr, 2, shr, error))
+        if (cfg.proj_size > 0 && !ps_module_register_new_f32 (self, whr, 2, shr, error))
           return FALSE;
       }
   *PS_MODULE_PRIV (self, RnnConfig) = cfg;

@@ -112,14 +112,63 @@ block_m2_f32 (const float *restrict x, gsize n, double mean)
 
 /* AVX2 versions of the two block kernels (chosen at run time). Same arithmetic in double; only
  * the order of the additions differs from the portable loops. */
+
+/* Both kernels' minimum, maximum and zero count over 16 floats a round (two lanes of eight). */
+typedef struct {
+  __m256 lo, hi, lo2, hi2;
+  __m256i z, z2;
+} RangeAcc;
+
+__attribute__ ((target ("avx2"), always_inline)) static inline RangeAcc
+range_start (float x0)
+{
+  RangeAcc r;
+  r.lo = _mm256_set1_ps (x0);
+  r.hi = r.lo2 = r.hi2 = r.lo;
+  r.z = r.z2 = _mm256_setzero_si256 ();
+  return r;
+}
+
+__attribute__ ((target ("avx2"), always_inline)) static inline void
+range_add (RangeAcc *r, __m256 v, __m256 w)
+{
+  const __m256 zero = _mm256_setzero_ps ();
+  r->lo = _mm256_min_ps (v, r->lo);
+  r->hi = _mm256_max_ps (v, r->hi);
+  r->lo2 = _mm256_min_ps (w, r->lo2);
+  r->hi2 = _mm256_max_ps (w, r->hi2);
+  /* the compare mask is -1 per equal lane */
+  r->z = _mm256_sub_epi32 (r->z, _mm256_castps_si256 (_mm256_cmp_ps (v, zero, _CMP_EQ_OQ)));
+  r->z2 = _mm256_sub_epi32 (r->z2, _mm256_castps_si256 (_mm256_cmp_ps (w, zero, _CMP_EQ_OQ)));
+}
+
+__attribute__ ((target ("avx2"), always_inline)) static inline void
+range_finish (const RangeAcc *r, float *lm, float *hm, int64_t *zc)
+{
+  float l[8], h[8], l2[8], h2[8];
+  int32_t zz[8], zz2[8];
+  _mm256_storeu_ps (l, r->lo);
+  _mm256_storeu_ps (h, r->hi);
+  _mm256_storeu_ps (l2, r->lo2);
+  _mm256_storeu_ps (h2, r->hi2);
+  _mm256_storeu_si256 ((__m256i *) zz, r->z);
+  _mm256_storeu_si256 ((__m256i *) zz2, r->z2);
+  *lm = l[0];
+  *hm = h[0];
+  *zc = 0;
+  for (int k = 0; k < 8; k++)
+    {
+      *lm = MIN (*lm, MIN (l[k], l2[k]));
+      *hm = MAX (*hm, MAX (h[k], h2[k]));
+      *zc += zz[k] + zz2[k];
+    }
+}
 __attribute__ ((target ("avx2"))) static void
 block_sum_f32_avx2 (const float *restrict x, gsize n, double *sum, float *mn, float *mx,
                     int64_t *zeros)
 {
   __m256d s0 = _mm256_setzero_pd (), s1 = s0, s2 = s0, s3 = s0;
-  __m256 lo = _mm256_set1_ps (x[0]), hi = lo, lo2 = lo, hi2 = lo;
-  __m256i z = _mm256_setzero_si256 (), z2 = z;
-  const __m256 zero = _mm256_setzero_ps ();
+  RangeAcc r = range_start (x[0]);
   gsize i = 0;
   for (; i + 16 <= n; i += 16)
     {
@@ -128,38 +177,19 @@ block_sum_f32_avx2 (const float *restrict x, gsize n, double *sum, float *mn, fl
       s1 = _mm256_add_pd (s1, _mm256_cvtps_pd (_mm256_extractf128_ps (v, 1)));
       s2 = _mm256_add_pd (s2, _mm256_cvtps_pd (_mm256_castps256_ps128 (w)));
       s3 = _mm256_add_pd (s3, _mm256_cvtps_pd (_mm256_extractf128_ps (w, 1)));
-      lo = _mm256_min_ps (v, lo);
-      hi = _mm256_max_ps (v, hi);
-      lo2 = _mm256_min_ps (w, lo2);
-      hi2 = _mm256_max_ps (w, hi2);
-      /* the compare mask is -1 per equal lane */
-      z = _mm256_sub_epi32 (z, _mm256_castps_si256 (_mm256_cmp_ps (v, zero, _CMP_EQ_OQ)));
-      z2 = _mm256_sub_epi32 (z2, _mm256_castps_si256 (_mm256_cmp_ps (w, zero, _CMP_EQ_OQ)));
+      range_add (&r, v, w);
     }
   double a[4], b[4], c[4], d[4];
-  float l[8], h[8], l2[8], h2[8];
-  int32_t zz[8], zz2[8];
   _mm256_storeu_pd (a, s0);
   _mm256_storeu_pd (b, s1);
   _mm256_storeu_pd (c, s2);
   _mm256_storeu_pd (d, s3);
-  _mm256_storeu_ps (l, lo);
-  _mm256_storeu_ps (h, hi);
-  _mm256_storeu_ps (l2, lo2);
-  _mm256_storeu_ps (h2, hi2);
-  _mm256_storeu_si256 ((__m256i *) zz, z);
-  _mm256_storeu_si256 ((__m256i *) zz2, z2);
   double acc = 0;
   for (int k = 0; k < 4; k++)
     acc += (a[k] + b[k]) + (c[k] + d[k]);
-  float lm = l[0], hm = h[0];
-  int64_t zc = 0;
-  for (int k = 0; k < 8; k++)
-    {
-      lm = MIN (lm, MIN (l[k], l2[k]));
-      hm = MAX (hm, MAX (h[k], h2[k]));
-      zc += zz[k] + zz2[k];
-    }
+  float lm, hm;
+  int64_t zc;
+  range_finish (&r, &lm, &hm, &zc);
   for (; i < n; i++)
     {
       float v = x[i];
@@ -185,9 +215,7 @@ block_moments_f32_avx2 (const float *restrict x, gsize n, double *mean, double *
   const __m256d c = _mm256_set1_pd ((double) x[0]);
   __m256d s0 = _mm256_setzero_pd (), s1 = s0, s2 = s0, s3 = s0;
   __m256d q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-  __m256 lo = _mm256_set1_ps (x[0]), hi = lo, lo2 = lo, hi2 = lo;
-  __m256i z = _mm256_setzero_si256 (), z2 = z;
-  const __m256 zero = _mm256_setzero_ps ();
+  RangeAcc r = range_start (x[0]);
   gsize i = 0;
   for (; i + 16 <= n; i += 16)
     {
@@ -204,33 +232,15 @@ block_moments_f32_avx2 (const float *restrict x, gsize n, double *mean, double *
       q1 = _mm256_fmadd_pd (d1, d1, q1);
       q2 = _mm256_fmadd_pd (d2, d2, q2);
       q3 = _mm256_fmadd_pd (d3, d3, q3);
-      lo = _mm256_min_ps (v, lo);
-      hi = _mm256_max_ps (v, hi);
-      lo2 = _mm256_min_ps (w, lo2);
-      hi2 = _mm256_max_ps (w, hi2);
-      z = _mm256_sub_epi32 (z, _mm256_castps_si256 (_mm256_cmp_ps (v, zero, _CMP_EQ_OQ)));
-      z2 = _mm256_sub_epi32 (z2, _mm256_castps_si256 (_mm256_cmp_ps (w, zero, _CMP_EQ_OQ)));
+      range_add (&r, v, w);
     }
   double a[4], b[4];
   _mm256_storeu_pd (a, _mm256_add_pd (_mm256_add_pd (s0, s1), _mm256_add_pd (s2, s3)));
   _mm256_storeu_pd (b, _mm256_add_pd (_mm256_add_pd (q0, q1), _mm256_add_pd (q2, q3)));
-  float l[8], h[8], l2[8], h2[8];
-  int32_t zz[8], zz2[8];
-  _mm256_storeu_ps (l, lo);
-  _mm256_storeu_ps (h, hi);
-  _mm256_storeu_ps (l2, lo2);
-  _mm256_storeu_ps (h2, hi2);
-  _mm256_storeu_si256 ((__m256i *) zz, z);
-  _mm256_storeu_si256 ((__m256i *) zz2, z2);
   double S1 = (a[0] + a[1]) + (a[2] + a[3]), S2 = (b[0] + b[1]) + (b[2] + b[3]);
-  float lm = l[0], hm = h[0];
-  int64_t zc = 0;
-  for (int k = 0; k < 8; k++)
-    {
-      lm = MIN (lm, MIN (l[k], l2[k]));
-      hm = MAX (hm, MAX (h[k], h2[k]));
-      zc += zz[k] + zz2[k];
-    }
+  float lm, hm;
+  int64_t zc;
+  range_finish (&r, &lm, &hm, &zc);
   double x0 = (double) x[0];
   for (; i < n; i++)
     {

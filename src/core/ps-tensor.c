@@ -270,22 +270,6 @@ ps_tensor_budget_from_env (GError **error)
   return ps_memory_budget_from_env (error);
 }
 
-char *
-ps_format_bytes (guint64 bytes)
-{
-  if (bytes < 1024)
-    return g_strdup_printf ("%" G_GUINT64_FORMAT " bytes", bytes);
-  static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-  double v = (double) bytes / 1024.0;
-  guint u = 0;
-  while (v >= 1024.0 && u + 1 < G_N_ELEMENTS (units))
-    {
-      v /= 1024.0;
-      u++;
-    }
-  return g_strdup_printf ("%.1f %s (%" G_GUINT64_FORMAT " bytes)", v, units[u], bytes);
-}
-
 static gboolean
 over_max (guint64 bytes, const char *what, GError **error)
 {

@@ -15,6 +15,7 @@
 #include <glib.h>
 #include <stdint.h>
 #include "ps-error.h"
+#include "ps-memory.h"
 
 G_BEGIN_DECLS
 
@@ -40,8 +41,7 @@ guint64      ps_tensor_get_budget (void);
 guint64      ps_tensor_get_bytes_in_use (void);
 gboolean     ps_tensor_budget_from_env (GError **error);
 gboolean     ps_tensor_check_scratch (guint64 bytes, const char *what, GError **error);
-/* "64.0 MiB (67108864 bytes)"; free with g_free. */
-char        *ps_format_bytes (guint64 bytes);
+/* ps_format_bytes ("64.0 MiB (67108864 bytes)") is in ps-memory.h. */
 
 typedef enum {
   PS_DTYPE_FLOAT32,

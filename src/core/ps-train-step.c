@@ -61,18 +61,7 @@ train_step (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimizer *opt,
         return FALSE;
     }
   else if (measure)
-    {
-      g_autoptr (GPtrArray) items = ps_module_named_parameters (model);
-      g_autofree float *norms = g_new (float, items->len + 1);
-      guint k = 0;
-      for (guint i = 0; i < items->len; i++)
-        {
-          PsParam *p = ((PsNamedItem *) items->pdata[i])->param;
-          if (p->grad != NULL)
-            norms[k++] = ps_grad_norm2_flavour (ps_tensor_cf32 (p->grad), p->grad->numel, flavour);
-        }
-      total = ps_grad_norm2_flavour (norms, k, flavour);
-    }
+    total = ps_grad_total_norm (model, flavour);
   if (!ps_optimizer_step (opt, model, flavour, error))
     return FALSE;
   result->loss = ps_tensor_cf32 (l)[0];

@@ -168,3 +168,34 @@ ps_explain_error (const char *message)
   g_string_append (s, p);
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
+
+char *
+ps_explain_plot_message (PsPlotSelection what, const char *name, const PsParam *param, gboolean has_model,
+                         int diff_from)
+{
+  switch (what)
+    {
+    case PS_PLOT_SELECTION_OUTPUTS:
+      return g_strdup (_("Select one of the outputs to see its values."));
+    case PS_PLOT_SELECTION_OBJECTS:
+      return g_strdup (_("Select a parameter of one of these modules to see its values."));
+    case PS_PLOT_SELECTION_NONE:
+      return g_strdup (!has_model
+                       ? _("No model yet.\nType a PyTorch line (Ctrl+K), add a layer with the + button, or open a scenario from the menu.")
+                       : _("Select a parameter or buffer in the tree to see its values."));
+    case PS_PLOT_SELECTION_MODULE:
+      return g_strdup_printf (_("“%s” is a module.\nSelect one of its parameters (e.g. its weight) to see values."), name);
+    case PS_PLOT_SELECTION_TENSOR:
+    default:
+      break;
+    }
+  if (param != NULL && param->value == NULL)
+    return g_strdup (_("Uninitialized (lazy): this parameter has no shape and no values yet.\n"
+                       "Run a forward (Ctrl+F) to materialize it."));
+  if (param != NULL && diff_from >= 0 && param->created_step > diff_from)
+    /* nothing to subtract: say so, not "not a parameter at step 0" */
+    return g_strdup_printf (_("%s did not exist yet at step %u: it was created at step %d.\n"
+                              "Choose a later step under “Shown step minus” to compare."),
+                            name, (guint) diff_from, param->created_step);
+  return NULL;
+}

@@ -26,4 +26,20 @@ void  ps_explain_story        (const PsTimeline *tl, guint step, char **heading,
  * (the step the op would have been; no JSON field names). Other texts are returned as they are. */
 char *ps_explain_error        (const char *message);
 
+/* What is selected in the model tree, for the plot pages' messages. */
+typedef enum {
+  PS_PLOT_SELECTION_NONE,       /* nothing */
+  PS_PLOT_SELECTION_OUTPUTS,    /* the group of forward outputs */
+  PS_PLOT_SELECTION_OBJECTS,    /* the group of modules not (yet) in the model */
+  PS_PLOT_SELECTION_MODULE,     /* a module (`name`: its name) */
+  PS_PLOT_SELECTION_TENSOR,     /* a parameter or buffer (`param`, `name`: its stable path) or an output */
+} PsPlotSelection;
+
+/* What a plot page (heatmap, histogram, difference, over time) says instead of a picture; NULL
+ * when there is something to draw. `has_model`: the document has steps and a model tree;
+ * `diff_from`: the step the Difference page subtracts, −1 on the other pages (a parameter created
+ * after it has nothing to subtract). */
+char *ps_explain_plot_message (PsPlotSelection what, const char *name, const PsParam *param, gboolean has_model,
+                               int diff_from);
+
 G_END_DECLS

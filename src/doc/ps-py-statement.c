@@ -130,6 +130,18 @@ is_dotted (const char *s)
   return parts[0] != NULL;
 }
 
+/* The closing quote of the string that starts at p (a ' or "), backslash escapes skipped; the
+ * terminating NUL when it is not closed. */
+static const char *
+skip_string (const char *p)
+{
+  char q = *p;
+  for (p++; *p && *p != q; p++)
+    if (*p == '\\' && p[1])
+      p++;
+  return p;
+}
+
 /* Walks brackets from p, skipping quoted strings. Stops at the bracket that brings the depth back to 0
  * when stop_at_zero (returns it), else at the end. *depth is the bracket depth where it stopped; NULL
  * when a string is not closed or no bracket closed the first. */
@@ -141,10 +153,7 @@ scan_brackets (const char *p, gboolean stop_at_zero, int *depth)
     {
       if (*p == '\'' || *p == '"')
         {
-          char q = *p;
-          for (p++; *p && *p != q; p++)
-            if (*p == '\\' && p[1])
-              p++;
+          p = skip_string (p);
           if (*p == '\0')
             return NULL;
           continue;
@@ -185,10 +194,7 @@ split_top (const char *s, char sep)
     {
       if (*p == '\'' || *p == '"')
         {
-          char q = *p;
-          for (p++; *p && *p != q; p++)
-            if (*p == '\\' && p[1])
-              p++;
+          p = skip_string (p);
           if (*p == '\0')
             p--;
           continue;
@@ -220,10 +226,7 @@ strip_comment (const char *line)
     {
       if (*p == '\'' || *p == '"')
         {
-          char q = *p;
-          for (p++; *p && *p != q; p++)
-            if (*p == '\\' && p[1])
-              p++;
+          p = skip_string (p);
           if (*p == '\0')
             break;
           continue;

@@ -53,6 +53,29 @@ ps_figure_sequence_free (PsFigureSequence *seq)
 
 static gboolean finish (PsFigureSequence *seq, const PsFigureOptions *o, double lo, double hi, GError **error);
 
+/* Widens [lo, hi] by the colour range a heatmap of `t` alone would have under `o` (its range rule;
+ * a histogram's frames take the min/max). */
+static gboolean
+widen_range (PsTensor *t, const PsFigureOptions *o, double *lo, double *hi, GError **error)
+{
+  PsHeatmapOptions ho;
+  ps_heatmap_options_init (&ho);
+  ho.colormap = o->colormap;
+  ho.range = o->kind == PS_FIGURE_HEATMAP ? o->range : PS_HEATMAP_RANGE_MINMAX;
+  ho.robust_q = o->robust_q > 0 ? o->robust_q : 0.995;
+  g_autoptr (PsHeatmap) hm = ps_heatmap_new (t, &ho, error);
+  if (hm == NULL)
+    return FALSE;
+  double flo, fhi;
+  ps_heatmap_get_range (hm, &flo, &fhi);
+  if (isfinite (flo) && isfinite (fhi))
+    {
+      *lo = MIN (*lo, flo);
+      *hi = MAX (*hi, fhi);
+    }
+  return TRUE;
+}
+
 static gboolean
 missing (const GError *e)
 {
@@ -99,21 +122,8 @@ ps_figure_sequence_new (const PsTimeline *tl, const char *path, const guint *ste
       f.step = steps[i];
       f.tensor = ps_tensor_ref (ps_figure_get_tensor (fig));
       g_array_append_val (seq->frames, f);
-      PsHeatmapOptions ho;
-      ps_heatmap_options_init (&ho);
-      ho.colormap = o->colormap;
-      ho.range = o->kind == PS_FIGURE_HEATMAP ? o->range : PS_HEATMAP_RANGE_MINMAX;
-      ho.robust_q = o->robust_q > 0 ? o->robust_q : 0.995;
-      g_autoptr (PsHeatmap) hm = ps_heatmap_new (f.tensor, &ho, error);
-      if (hm == NULL)
+      if (!widen_range (f.tensor, o, &lo, &hi, error))
         return NULL;
-      double flo, fhi;
-      ps_heatmap_get_range (hm, &flo, &fhi);
-      if (isfinite (flo) && isfinite (fhi))
-        {
-          lo = MIN (lo, flo);
-          hi = MAX (hi, fhi);
-        }
     }
   guint n = seq->frames->len;
   if (n == 0)
@@ -235,21 +245,8 @@ ps_figure_sequence_new_for_tensors (PsTensor *const *tensors, const char *const 
                                     o->kind == PS_FIGURE_HEATMAP ? "one colour range for all frames"
                                                                  : "the same bins in every frame");
       g_array_append_val (seq->frames, f);
-      PsHeatmapOptions ho;
-      ps_heatmap_options_init (&ho);
-      ho.colormap = o->colormap;
-      ho.range = o->kind == PS_FIGURE_HEATMAP ? o->range : PS_HEATMAP_RANGE_MINMAX;
-      ho.robust_q = o->robust_q > 0 ? o->robust_q : 0.995;
-      g_autoptr (PsHeatmap) hm = ps_heatmap_new (tensors[i], &ho, error);
-      if (hm == NULL)
+      if (!widen_range (tensors[i], o, &lo, &hi, error))
         return NULL;
-      double flo, fhi;
-      ps_heatmap_get_range (hm, &flo, &fhi);
-      if (isfinite (flo) && isfinite (fhi))
-        {
-          lo = MIN (lo, flo);
-          hi = MAX (hi, fhi);
-        }
     }
   if (!finish (seq, o, lo, hi, error))
     return NULL;

@@ -145,6 +145,47 @@ test_errors (EyeFixture *f, gconstpointer data)
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));   /* no file left behind by the failures */
 }
 
+/* A recipe that fails at its last op: the pictures of the steps before it are still made, with a
+ * note on stderr (ps_cli_keep_partial, shared by every picture command); a file that is no recipe
+ * at all is an error. */
+static void
+test_partial_recipe (EyeFixture *f, gconstpointer data)
+{
+  g_autofree char *bad = g_build_filename (f->dir, "bad.json", NULL);
+  g_autofree char *text = g_strdup (eye_recipe);
+  char *end = strrchr (text, ']');
+  g_assert_nonnull (end);
+  *end = '\0';
+  g_autofree char *json = g_strconcat (text, ", {\"op\": \"init\", \"target\": \"fc.nope\", \"fn\": \"zeros_\"}]}", NULL);
+  g_assert_true (g_file_set_contents (bad, json, -1, NULL));
+  g_autofree char *png = g_build_filename (f->dir, "partial.png", NULL);
+  g_autofree char *gif = g_build_filename (f->dir, "partial.gif", NULL);
+  g_auto (Result) a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+  run (&a, "heatmap", bad, "--param", "weight", "--out", png, NULL);
+  g_assert_cmpint (a.status, ==, 0);
+  g_assert_nonnull (strstr (a.err, "note: "));
+  g_assert_nonnull (strstr (a.err, "fc.nope"));
+  g_assert_nonnull (strstr (a.err, "; showing the steps before it"));
+  g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
+  run (&b, "stats", bad, NULL);
+  g_assert_cmpint (b.status, ==, 0);
+  g_assert_nonnull (strstr (b.err, "; showing the steps before it"));
+  /* one step before the failing op: only up to it is replayed, so nothing to note */
+  g_auto (Result) e = { 0 };
+  run (&e, "stats", bad, "--step", "2", NULL);
+  g_assert_cmpint (e.status, ==, 0);
+  g_assert_null (strstr (e.err, "showing the steps before it"));
+  run (&c, "animate", bad, "--param", "weight", "--out", gif, NULL);
+  g_assert_cmpint (c.status, ==, 0);
+  g_assert_nonnull (strstr (c.err, "; showing the steps before it"));
+  g_assert_true (g_file_test (gif, G_FILE_TEST_EXISTS));
+  g_autofree char *junk = g_build_filename (f->dir, "junk.json", NULL);
+  g_assert_true (g_file_set_contents (junk, "not a recipe", -1, NULL));
+  run (&d, "heatmap", junk, "--param", "weight", "--out", png, NULL);
+  g_assert_cmpint (d.status, ==, 1);
+  g_assert_null (strstr (d.err, "showing the steps before it"));
+}
+
 /* inspect on a torch-written safetensors file: F32, F16 and BF16 values (expected.json has their
  * float32 bit patterns as torch decoded them) come out with the right extrema and mean. */
 static void
@@ -218,6 +259,7 @@ main (int argc, char **argv)
               eye_fixture_teardown);
   g_test_add ("/cli-pictures/stats-json", EyeFixture, NULL, eye_fixture_setup, test_stats_json, eye_fixture_teardown);
   g_test_add ("/cli-pictures/errors", EyeFixture, NULL, eye_fixture_setup, test_errors, eye_fixture_teardown);
+  g_test_add ("/cli-pictures/partial-recipe", EyeFixture, NULL, eye_fixture_setup, test_partial_recipe, eye_fixture_teardown);
   g_test_add_func ("/cli-pictures/inspect-torch-checkpoint", test_inspect_torch_checkpoint);
   return g_test_run ();
 }

@@ -95,6 +95,45 @@ test_error_text (void)
     }
 }
 
+/* What a plot page says instead of a picture (the main window's update_plot asks this). */
+static void
+test_plot_message (void)
+{
+  g_autoptr (PsTimeline) tl = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
+  append (tl, "{\"op\":\"module\",\"id\":\"model\",\"type\":\"Sequential\",\"children\":[]}");
+  append (tl, "{\"op\":\"module\",\"id\":\"fc\",\"type\":\"Linear\",\"args\":{\"in_features\":3,\"out_features\":4}}");
+  append (tl, "{\"op\":\"attach\",\"parent\":\"model\",\"name\":\"0\",\"child\":\"fc\"}");
+  append (tl, "{\"op\":\"module\",\"id\":\"lazy\",\"type\":\"LazyLinear\",\"args\":{\"out_features\":2}}");
+  PsState *st = ps_timeline_get_state (tl, 4);
+  PsParam *w = NULL, *lw = NULL;
+  PsModule *m = NULL;
+  g_assert_true (ps_state_resolve (st, "model.0.weight", &m, &w, NULL));
+  g_assert_true (ps_state_resolve (st, "lazy.weight", &m, &lw, NULL));
+  g_assert_cmpint (w->created_step, ==, 2);
+  g_assert_null (lw->value);
+
+  g_autofree char *none = ps_explain_plot_message (PS_PLOT_SELECTION_NONE, NULL, NULL, FALSE, -1);
+  g_assert_true (g_str_has_prefix (none, "No model yet.\nType a PyTorch line (Ctrl+K)"));
+  g_autofree char *pick = ps_explain_plot_message (PS_PLOT_SELECTION_NONE, NULL, NULL, TRUE, -1);
+  g_assert_cmpstr (pick, ==, "Select a parameter or buffer in the tree to see its values.");
+  g_autofree char *outs = ps_explain_plot_message (PS_PLOT_SELECTION_OUTPUTS, NULL, NULL, TRUE, -1);
+  g_assert_cmpstr (outs, ==, "Select one of the outputs to see its values.");
+  g_autofree char *objs = ps_explain_plot_message (PS_PLOT_SELECTION_OBJECTS, NULL, NULL, TRUE, -1);
+  g_assert_cmpstr (objs, ==, "Select a parameter of one of these modules to see its values.");
+  g_autofree char *mod = ps_explain_plot_message (PS_PLOT_SELECTION_MODULE, "fc", NULL, TRUE, -1);
+  g_assert_cmpstr (mod, ==, "“fc” is a module.\nSelect one of its parameters (e.g. its weight) to see values.");
+  g_autofree char *lazy = ps_explain_plot_message (PS_PLOT_SELECTION_TENSOR, "lazy.weight", lw, TRUE, 0);
+  g_assert_true (g_str_has_prefix (lazy, "Uninitialized (lazy): "));
+  /* a parameter with values: drawn; on the Difference page only when it existed at the step subtracted */
+  g_assert_null (ps_explain_plot_message (PS_PLOT_SELECTION_TENSOR, "fc.weight", w, TRUE, -1));
+  g_assert_null (ps_explain_plot_message (PS_PLOT_SELECTION_TENSOR, "fc.weight", w, TRUE, 2));
+  g_autofree char *later = ps_explain_plot_message (PS_PLOT_SELECTION_TENSOR, "fc.weight", w, TRUE, 1);
+  g_assert_cmpstr (later, ==, "fc.weight did not exist yet at step 1: it was created at step 2.\n"
+                              "Choose a later step under “Shown step minus” to compare.");
+  /* an output (no parameter): drawn */
+  g_assert_null (ps_explain_plot_message (PS_PLOT_SELECTION_TENSOR, NULL, NULL, TRUE, 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -102,5 +141,6 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/texts", test_texts);
   g_test_add_func ("/explain/story", test_story);
   g_test_add_func ("/explain/error-text", test_error_text);
+  g_test_add_func ("/explain/plot-message", test_plot_message);
   return g_test_run ();
 }
