@@ -7,6 +7,7 @@
 #include "ps-figure-sequence.h"
 #include "ps-train-ops.h"
 #include "ps-train-object.h"
+#include "ps-train-view.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,11 +15,17 @@
 
 static const char animate_usage[] =
   "Usage: paramscope-cli animate RECIPE.json --param PATH --out FILE.gif|DIR/ [options]\n"
+  "       paramscope-cli animate RECIPE.json --view VIEW --out FILE.gif|DIR/ [options]\n"
   "\n"
   "Draw one parameter (or buffer, or forward output) at every step from --from to --to and write\n"
   "the frames as an animated GIF, or as numbered pictures DIR/PARAM-0001.png … when --out names a\n"
   "folder (ends with '/' or exists). All frames share one colour range (heatmap) or one set of bins\n"
   "(histogram). Steps before the parameter exists (or while a lazy one is uninitialized) are skipped.\n"
+  "\n"
+  "With --view (or --sub-steps): a view of the Training page at the recorded sub-steps of the\n"
+  "recipe's train ops, drawn as the app draws it (a snapshot dropped under the memory budget is\n"
+  "recomputed as the app does). Every frame is computed first: a view that does not apply at one of\n"
+  "them (no 2-D data set for boundary, no 28 × 28 first layer for weight-tiles) writes nothing.\n"
   "\n"
   "  --param PATH            what to draw ('0.weight', 'fc.weight', …)\n"
   "  --out FILE.gif | DIR/   the animation or the folder for the series (written atomically)\n"
@@ -26,6 +33,17 @@ static const char animate_usage[] =
   "  --from A --to B         first and last step (default: 0 and the last step)\n"
   "  --sub-steps             frames at the recorded sub-steps of the recipe's train ops instead (the\n"
   "                          Training page's scale; --from/--to/--every count them, 1 to N)\n"
+  "  --view VIEW             a Training page view over the sub-steps (implies --sub-steps):\n"
+  "                            loss              the loss curve, the step cursor moving\n"
+  "                            ratios            grad/data and update/data ratios, cursor moving\n"
+  "                            activations       per-layer activation histograms (256 data rows)\n"
+  "                            gradients         per-parameter .grad histograms\n"
+  "                            output-gradients  per-layer d loss / d output histograms\n"
+  "                            boundary          the decision boundary (2-D data sets)\n"
+  "                            weight-tiles      first-layer weights as 28 × 28 tiles (one range)\n"
+  "                            heatmap, histogram   --param's value, .grad or optimizer state\n"
+  "  --what value|grad|STATE with --param over sub-steps: the value (default), its .grad, or an\n"
+  "                          optimizer state (momentum_buffer, exp_avg, exp_avg_sq, square_avg, sum …)\n"
   "  --every K               every K-th step (default 1)\n"
   "  --format png|svg        picture type of a series (default png)\n"
   "  --delay CS              GIF: time per frame in 1/100 s (default 50)\n"
@@ -39,13 +57,26 @@ static const char animate_usage[] =
 
 static const char sheet_usage[] =
   "Usage: paramscope-cli contact-sheet RECIPE.json --param PATH --steps LIST --out FILE [options]\n"
+  "       paramscope-cli contact-sheet RECIPE.json --view VIEW --sub-steps --steps LIST --out FILE\n"
+  "       paramscope-cli contact-sheet RECIPE.json --view VIEW --train-steps LIST --out FILE\n"
   "\n"
   "Draw one parameter at chosen steps on one sheet for slides: a grid of frames on one page (.png,\n"
   ".svg, .pdf) or, for a PDF without --columns, one frame per page. The frames share one colour\n"
   "range / one set of bins.\n"
   "\n"
+  "With --sub-steps, --train-steps or --view: a Training page view at chosen recorded sub-steps of\n"
+  "the recipe's train ops (views as for animate --view; heatmaps and weight tiles share one colour\n"
+  "range). Every frame is computed first; a view that does not apply, or a sub-step the recipe does\n"
+  "not record, is an error (exit 1) and nothing is written.\n"
+  "\n"
   "  --param PATH            what to draw\n"
-  "  --steps LIST            steps, e.g. 0,2,5 or 0-3,8\n"
+  "  --steps LIST            steps, e.g. 0,2,5 or 0-3,8; with --sub-steps the sub-steps 1..N, e.g.\n"
+  "                          1,10,50,last\n"
+  "  --train-steps LIST      recorded sub-steps by training step (the loss curve's x axis), e.g.\n"
+  "                          4,100,last; a range A-B takes the recorded ones in it\n"
+  "  --view VIEW             loss, ratios, activations, gradients, output-gradients, boundary,\n"
+  "                          weight-tiles, heatmap, histogram (see animate --help)\n"
+  "  --what value|grad|STATE with --param over sub-steps: value (default), .grad or optimizer state\n"
   "  --out FILE              .png, .svg or .pdf (written atomically)\n"
   "  --columns N             frames per row (default: about √n; PDF default: one per page)\n"
   "  --kind heatmap|histogram   (default heatmap)\n"
@@ -144,10 +175,129 @@ stem_of (const char *param)
   return s;
 }
 
-/* animate --sub-steps: the parameter at the recorded sub-steps (1..N across the train ops, as the
- * Training page numbers them); a snapshot dropped under the memory budget is replayed */
+/* The training view's frames at the chosen records (0-based indices into rs): each frame's
+ * snapshot (a dropped one replayed from the nearest kept one, as the Training page does), built and
+ * checked before anything is written. Returns NULL after printing the error (exit 1). */
+static PsTrainFrames *
+build_train_frames (PsTimeline *tl, PsCliRecords *rs, const PsTrainViewOptions *vo, const guint *chosen, guint n)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTrainFrames) fr = ps_train_frames_new (vo, (const PsTrainRecord *const *) rs->records->pdata,
+                                                      (const int64_t *) rs->x->data, rs->records->len);
+  const PsRecipe *recipe = ps_timeline_get_recipe (tl);
+  for (guint k = 0; k < n; k++)
+    {
+      guint i = chosen[k];
+      g_autoptr (PsState) st = NULL;
+      if (ps_train_view_needs_state (vo->kind))
+        {
+          st = ps_train_log_get_state (rs->logs->pdata[i], g_array_index (rs->index, guint, i), &error);
+          if (st == NULL)
+            {
+              g_prefix_error (&error, "sub-step %u: ", i + 1);
+              ps_cli_error (error);
+              return NULL;
+            }
+        }
+      guint op_step = g_array_index (rs->op_step, guint, i);
+      const PsOp *op = op_step >= 1 && op_step <= recipe->ops->len ? recipe->ops->pdata[op_step - 1] : NULL;
+      if (!ps_train_frames_add (fr, i, st, op, &error))
+        {
+          ps_cli_error (error);
+          return NULL;
+        }
+    }
+  if (!ps_train_frames_finish (fr, &error))
+    {
+      ps_cli_error (error);
+      return NULL;
+    }
+  return g_steal_pointer (&fr);
+}
+
+/* The file name stem of a series: the parameter (and what of it), or the view's name. */
+static char *
+frames_stem (const PsTrainViewOptions *vo)
+{
+  if (vo->kind != PS_TRAIN_VIEW_HEATMAP && vo->kind != PS_TRAIN_VIEW_HISTOGRAM)
+    return g_strdup (ps_train_view_name (vo->kind));
+  g_autofree char *p = stem_of (vo->param);
+  return vo->what && strcmp (vo->what, "value") != 0 ? g_strdup_printf ("%s-%s", p, vo->what) : g_steal_pointer (&p);
+}
+
+/* The view options from --view / --kind / --param / --what and the figure flags. Returns -1 to go
+ * on, else the exit status. */
 static int
-animate_sub_steps (PsTimeline *tl, const Common *c, const PsFigureOptions *fo, PsAnimationOptions *ao,
+train_view_options (const char *command, const char *view_s, const Common *c, const char *what_s,
+                    const PsFigureOptions *fo, double scale, PsTrainViewOptions *vo)
+{
+  ps_train_view_options_init (vo);
+  vo->figure = *fo;
+  vo->scale = scale;
+  if (view_s != NULL)
+    {
+      if (!ps_train_view_parse (view_s, &vo->kind))
+        return ps_cli_usage_error (command, "--view must be one of %s, got '%s'", ps_train_view_all_names (), view_s);
+      if (c->kind != NULL)
+        return ps_cli_usage_error (command, "give --view heatmap|histogram or --kind, not both");
+    }
+  else
+    vo->kind = fo->kind == PS_FIGURE_HISTOGRAM ? PS_TRAIN_VIEW_HISTOGRAM : PS_TRAIN_VIEW_HEATMAP;
+  gboolean param_view = vo->kind == PS_TRAIN_VIEW_HEATMAP || vo->kind == PS_TRAIN_VIEW_HISTOGRAM;
+  if (param_view && c->param == NULL)
+    return ps_cli_usage_error (command, "--view %s needs --param PATH", ps_train_view_name (vo->kind));
+  if (!param_view && c->param != NULL)
+    return ps_cli_usage_error (command, "--param is for --view heatmap or histogram, not %s",
+                               ps_train_view_name (vo->kind));
+  if (!param_view && what_s != NULL)
+    return ps_cli_usage_error (command, "--what is for --view heatmap or histogram, not %s",
+                               ps_train_view_name (vo->kind));
+  vo->param = c->param;
+  vo->what = what_s;
+  return -1;
+}
+
+/* Writes the frames: a GIF, a numbered series in a folder, or (sheet) a contact sheet. */
+static int
+write_train_frames (PsTrainFrames *fr, const PsTrainViewOptions *vo, const char *out, gboolean gif,
+                    PsExportFormat series_fmt, PsAnimationOptions *ao, guint last_delay, PsCliRecords *rs)
+{
+  g_autoptr (GError) error = NULL;
+  guint n = ps_train_frames_get_n (fr), n_rec = rs->records->len;
+  guint first = ps_train_frames_get_index (fr, 0) + 1, last = ps_train_frames_get_index (fr, n - 1) + 1;
+  if (vo->kind == PS_TRAIN_VIEW_HEATMAP || vo->kind == PS_TRAIN_VIEW_WEIGHT_TILES)
+    ps_animation_options_keep_colormap (ao, vo->kind == PS_TRAIN_VIEW_HEATMAP ? vo->figure.colormap
+                                                                              : PS_COLORMAP_DIVERGING);
+  if (gif)
+    {
+      g_autofree guint *delays = g_new (guint, n);
+      for (guint i = 0; i < n; i++)
+        delays[i] = i + 1 == n ? last_delay : ao->delay_cs;
+      ao->delays_cs = delays;
+      gboolean ok = ps_animation_write_gif (out, n, ps_train_frames_draw_frame, fr, ao, &error);
+      ao->delays_cs = NULL;
+      if (!ok)
+        return ps_cli_error (error);
+      printf ("wrote %s (%u frames: sub-steps %u–%u of %u, view %s)\n", out, n, first, last, n_rec,
+              ps_train_view_name (vo->kind));
+      return 0;
+    }
+  g_autofree char *stem = frames_stem (vo);
+  g_autoptr (GPtrArray) written = g_ptr_array_new_with_free_func (g_free);
+  if (!ps_animation_write_series (out, stem, series_fmt, n, ps_train_frames_draw_frame, fr, ao, written, &error))
+    return ps_cli_error (error);
+  for (guint i = 0; i < written->len; i++)
+    printf ("wrote %s (sub-step %u, training step %" G_GINT64_FORMAT ")\n", (char *) g_ptr_array_index (written, i),
+            ps_train_frames_get_index (fr, i) + 1,
+            g_array_index (rs->x, int64_t, ps_train_frames_get_index (fr, i)));
+  return 0;
+}
+
+/* animate --sub-steps / --view: a Training page view at the recorded sub-steps (1..N across the
+ * train ops, as the Training page numbers them); a snapshot dropped under the memory budget is
+ * replayed */
+static int
+animate_sub_steps (PsTimeline *tl, const PsTrainViewOptions *vo, const char *out, PsAnimationOptions *ao,
                    const char *from_s, const char *to_s, guint every, gboolean gif, PsExportFormat series_fmt,
                    guint last_delay)
 {
@@ -160,87 +310,47 @@ animate_sub_steps (PsTimeline *tl, const Common *c, const PsFigureOptions *fo, P
     }
   guint n_rec = rs.records->len, from = 1, to = n_rec;
   guint64 v = 0;
-  const char *bad = NULL;
+  int rc = -1;
   if (n_rec == 0)
-    bad = "--sub-steps: the recipe records no training sub-steps";
-  else if (from_s && (!ps_cli_parse_count ("--from", from_s, n_rec, &v, &error) || v == 0))
-    bad = "--from must be at least 1";
+    {
+      /* the view does not apply to this recipe: an error about it, not about the usage */
+      g_set_error (&error, PS_ERROR, PS_ERROR_NOT_FOUND, "--sub-steps: the recipe records no training sub-steps "
+                   "(no train op)");
+      rc = ps_cli_error (error);
+    }
+  else if (from_s && (!ps_cli_parse_count ("--from", from_s, G_MAXUINT, &v, &error) || v == 0))
+    rc = ps_cli_usage_error ("animate", "%s (sub-steps are 1 to %u)", error ? error->message : "--from must be at least 1",
+                             n_rec);
   else if (from_s)
     from = (guint) v;
-  if (bad == NULL && to_s && (!ps_cli_parse_count ("--to", to_s, n_rec, &v, &error) || v == 0))
-    bad = "--to must be at least 1";
-  else if (bad == NULL && to_s)
+  if (rc < 0 && to_s && (!ps_cli_parse_count ("--to", to_s, G_MAXUINT, &v, &error) || v == 0))
+    rc = ps_cli_usage_error ("animate", "%s (sub-steps are 1 to %u)", error ? error->message : "--to must be at least 1",
+                             n_rec);
+  else if (rc < 0 && to_s)
     to = (guint) v;
-  if (bad != NULL)
+  if (rc < 0 && (from > n_rec || to > n_rec))
     {
-      ps_cli_records_clear (&rs);
-      if (n_rec == 0)
-        return ps_cli_usage_error ("animate", "%s", bad);
-      return ps_cli_usage_error ("animate", "%s (sub-steps are 1 to %u)", error ? error->message : bad, n_rec);
+      /* a well-formed number the recipe does not reach: an error about the recipe, not the usage */
+      g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "sub-step %u is out of range: the recipe records sub-steps 1 to %u", from > n_rec ? from : to, n_rec);
+      rc = ps_cli_error (error);
     }
-  if (from > to)
-    {
-      ps_cli_records_clear (&rs);
-      return ps_cli_usage_error ("animate", "--from %u is after --to %u", from, to);
-    }
-  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
-  g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
-  g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GArray) shown = g_array_new (FALSE, FALSE, sizeof (guint));
-  for (guint64 k = from; k <= to; k = (k + every > to && k != to) ? to : k + every)
-    {
-      guint i = (guint) k - 1;
-      PsState *st = ps_train_log_get_state (rs.logs->pdata[i], g_array_index (rs.index, guint, i), &error);
-      if (st == NULL)
-        {
-          ps_cli_records_clear (&rs);
-          return ps_cli_error (error);
-        }
-      g_ptr_array_add (states, st);
-      g_autofree char *where = g_strdup_printf ("sub-step %u", (guint) k);
-      PsTensor *t = ps_figure_find_tensor (st, c->param, where, &error);
-      if (t == NULL)
-        {
-          ps_cli_records_clear (&rs);
-          return ps_cli_error (error);
-        }
-      g_ptr_array_add (tensors, t);
-      g_ptr_array_add (labels, g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u)",
-                                                g_array_index (rs.x, int64_t, i), (guint) k, n_rec));
-      guint kk = (guint) k;
-      g_array_append_val (shown, kk);
-      if (k == to)
-        break;
-    }
+  if (rc < 0 && from > to)
+    rc = ps_cli_usage_error ("animate", "--from %u is after --to %u", from, to);
+  g_autoptr (GArray) frames = rc < 0 ? ps_animation_frame_range (from - 1, to - 1, every, n_rec,
+                                                                 PS_TRAIN_VIEW_MAX_FRAMES, "sub-steps", &error)
+                                     : NULL;
+  if (rc < 0 && frames == NULL)
+    rc = ps_cli_error (error);
+  g_autoptr (PsTrainFrames) fr = rc < 0 ? build_train_frames (tl, &rs, vo, (const guint *) frames->data, frames->len)
+                                        : NULL;
+  if (rc < 0 && fr == NULL)
+    rc = 1;
+  if (rc < 0)
+    rc = write_train_frames (fr, vo, out, gif, series_fmt, ao, last_delay, &rs);
+  g_clear_pointer (&fr, ps_train_frames_free);   /* before the records it points into */
   ps_cli_records_clear (&rs);
-  g_autoptr (PsFigureSequence) seq = ps_figure_sequence_new_for_tensors ((PsTensor *const *) tensors->pdata,
-                                                                         (const char *const *) labels->pdata,
-                                                                         tensors->len, c->param, fo, &error);
-  if (seq == NULL)
-    return ps_cli_error (error);
-  guint n = tensors->len;
-  if (gif)
-    {
-      g_autofree guint *delays = g_new (guint, n);
-      for (guint i = 0; i < n; i++)
-        delays[i] = i + 1 == n ? last_delay : ao->delay_cs;
-      ao->delays_cs = delays;
-      gboolean ok = ps_animation_write_gif (c->out, n, ps_figure_sequence_draw_frame, seq, ao, &error);
-      ao->delays_cs = NULL;
-      if (!ok)
-        return ps_cli_error (error);
-      printf ("wrote %s (%u frames: sub-steps %u–%u of %u)\n", c->out, n, g_array_index (shown, guint, 0),
-              g_array_index (shown, guint, n - 1), n_rec);
-      return 0;
-    }
-  g_autofree char *stem = stem_of (c->param);
-  g_autoptr (GPtrArray) written = g_ptr_array_new_with_free_func (g_free);
-  if (!ps_animation_write_series (c->out, stem, series_fmt, n, ps_figure_sequence_draw_frame, seq, ao, written,
-                                  &error))
-    return ps_cli_error (error);
-  for (guint i = 0; i < written->len; i++)
-    printf ("wrote %s (sub-step %u)\n", (char *) g_ptr_array_index (written, i), g_array_index (shown, guint, i));
-  return 0;
+  return rc;
 }
 
 int
@@ -248,10 +358,10 @@ ps_cli_cmd_animate (int argc, char **argv)
 {
   Common c = { 0 };
   const char *from_s = NULL, *to_s = NULL, *every_s = NULL, *format_s = NULL, *delay_s = NULL;
-  const char *last_delay_s = NULL, *loop_s = NULL;
+  const char *last_delay_s = NULL, *loop_s = NULL, *view_s = NULL, *what_s = NULL;
   gboolean sub_steps = FALSE;
   const PsCliOption options[] = {
-    { "--param", &c.param }, { "--out", &c.out }, { "--kind", &c.kind }, { "--from", &from_s },
+    { "--view", &view_s }, { "--what", &what_s }, { "--param", &c.param }, { "--out", &c.out }, { "--kind", &c.kind }, { "--from", &from_s },
     { "--to", &to_s }, { "--every", &every_s }, { "--format", &format_s }, { "--delay", &delay_s },
     { "--last-delay", &last_delay_s }, { "--loop", &loop_s }, { "--colormap", &c.cmap },
     { "--range", &c.range }, { "--bins", &c.bins }, { "--log", NULL, &c.log_y }, { "--sub-steps", NULL, &sub_steps },
@@ -261,14 +371,20 @@ ps_cli_cmd_animate (int argc, char **argv)
   int parsed = ps_cli_parse_one ("animate", animate_usage, argc, argv, options, pos, "RECIPE");
   if (parsed >= 0)
     return parsed;
-  if (c.param == NULL)
-    return ps_cli_usage_error ("animate", "--param PATH is required");
+  /* a training view, or a parameter's .grad / optimizer state, is drawn over the sub-steps */
+  sub_steps |= view_s != NULL || what_s != NULL;
+  if (c.param == NULL && view_s == NULL)
+    return ps_cli_usage_error ("animate", "--param PATH (or --view VIEW) is required");
   if (c.out == NULL)
     return ps_cli_usage_error ("animate", "--out FILE.gif or DIR/ is required");
   PsFigureOptions fo;
   double width = 720, height = 450, scale = 1;
   if (!common_options (&c, &fo, &width, &height, &scale, &error))
     return ps_cli_usage_error ("animate", "%s", error->message);
+  PsTrainViewOptions vo;
+  int vrc = sub_steps ? train_view_options ("animate", view_s, &c, what_s, &fo, scale, &vo) : -1;
+  if (vrc >= 0)
+    return vrc;
 
   gboolean to_dir = g_str_has_suffix (c.out, "/") || g_file_test (c.out, G_FILE_TEST_IS_DIR);
   gboolean gif = !to_dir && g_str_has_suffix (c.out, ".gif");
@@ -325,7 +441,7 @@ ps_cli_cmd_animate (int argc, char **argv)
   if (tl == NULL)
     return rc;
   if (sub_steps)
-    return animate_sub_steps (tl, &c, &fo, &ao, from_s, to_s, every, gif, series_fmt, last_delay);
+    return animate_sub_steps (tl, &vo, c.out, &ao, from_s, to_s, every, gif, series_fmt, last_delay);
   guint last = ps_timeline_get_n_steps (tl), from = 0, to = last;
   if (from_s)
     {
@@ -425,12 +541,156 @@ parse_steps (const char *text, guint last, GArray *out, GError **error)
   return TRUE;
 }
 
+/* One item of a sub-step list: a number or "last". */
+static gboolean
+parse_item (const char *option, const char *p, guint64 last, guint64 *out, GError **error)
+{
+  if (g_ascii_strcasecmp (p, "last") == 0)
+    {
+      *out = last;
+      return TRUE;
+    }
+  return ps_cli_parse_count (option, p, G_MAXINT64, out, error);
+}
+
+/* --steps (with --sub-steps: sub-steps 1..N) or --train-steps (training steps, the loss curve's x
+ * axis) as record indices (0-based) in the given order: "1,10,50,last", "1-4,20". A malformed list
+ * is a usage error (*usage set); a number the recipe does not record is an error naming what it
+ * records. */
+static gboolean
+parse_sub_step_list (const char *option, const char *text, const PsCliRecords *rs, gboolean train_steps,
+                     GArray *out, gboolean *usage, GError **error)
+{
+  guint n_rec = rs->records->len;
+  int64_t x_last = g_array_index (rs->x, int64_t, n_rec - 1);
+  guint64 last = train_steps ? (guint64) MAX (x_last, 0) : n_rec;
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
+  *usage = TRUE;
+  for (guint i = 0; parts[i]; i++)
+    {
+      char *p = g_strstrip (parts[i]);
+      char *dash = strchr (p, '-');
+      guint64 a, b;
+      if (dash)
+        *dash = '\0';
+      if (!parse_item (option, p, last, &a, error) || !parse_item (option, dash ? dash + 1 : p, last, &b, error))
+        return FALSE;
+      if (a > b)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: range %s-%s goes backwards", option, p, dash + 1);
+          return FALSE;
+        }
+      for (guint64 v = a; v <= b; v++)
+        {
+          guint idx = G_MAXUINT;
+          if (!train_steps && v >= 1 && v <= n_rec)
+            idx = (guint) v - 1;
+          for (guint k = 0; train_steps && k < n_rec && idx == G_MAXUINT; k++)
+            if (g_array_index (rs->x, int64_t, k) == (int64_t) v)
+              idx = k;
+          if (idx == G_MAXUINT && (dash == NULL || !train_steps))
+            {
+              *usage = FALSE;
+              if (train_steps)
+                g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND,
+                             "%s: training step %" G_GUINT64_FORMAT " is not recorded: the recipe records %u sub-steps "
+                             "at training steps %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, option, v, n_rec,
+                             g_array_index (rs->x, int64_t, 0), x_last);
+              else
+                g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND,
+                             "%s: sub-step %" G_GUINT64_FORMAT " is out of range: the recipe records sub-steps 1 to %u",
+                             option, v, n_rec);
+              return FALSE;
+            }
+          if (idx == G_MAXUINT)
+            continue;   /* a range of training steps: the recorded ones in it */
+          if (out->len >= PS_TRAIN_VIEW_MAX_FRAMES)
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: more than %d frames on one sheet", option,
+                           PS_TRAIN_VIEW_MAX_FRAMES);
+              return FALSE;
+            }
+          g_array_append_val (out, idx);
+        }
+    }
+  if (out->len == 0)
+    {
+      *usage = FALSE;
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: no recorded sub-step in '%s'", option, text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* contact-sheet --sub-steps / --train-steps / --view: a training view at chosen sub-steps. */
+static int
+sheet_sub_steps (PsTimeline *tl, const PsTrainViewOptions *vo, const char *out, const char *steps_s,
+                 gboolean train_steps, gboolean columns_given, guint columns, PsExportFormat fmt,
+                 PsAnimationOptions *ao)
+{
+  g_autoptr (GError) error = NULL;
+  PsCliRecords rs;
+  if (!ps_cli_records_collect (tl, &rs, &error))
+    {
+      ps_cli_records_clear (&rs);
+      return ps_cli_error (error);
+    }
+  int rc = -1;
+  g_autoptr (GArray) chosen = g_array_new (FALSE, FALSE, sizeof (guint));
+  gboolean usage = FALSE;
+  if (rs.records->len == 0)
+    {
+      g_set_error (&error, PS_ERROR, PS_ERROR_NOT_FOUND, "the recipe records no training sub-steps (no train op)");
+      rc = ps_cli_error (error);
+    }
+  else if (!parse_sub_step_list (train_steps ? "--train-steps" : "--steps", steps_s, &rs, train_steps, chosen, &usage,
+                                 &error))
+    rc = usage ? ps_cli_usage_error ("contact-sheet", "%s", error->message) : ps_cli_error (error);
+  g_autoptr (PsTrainFrames) fr = rc < 0 ? build_train_frames (tl, &rs, vo, (const guint *) chosen->data, chosen->len)
+                                        : NULL;
+  if (rc < 0 && fr == NULL)
+    rc = 1;
+  if (rc < 0)
+    {
+      guint n = ps_train_frames_get_n (fr);
+      if (!columns_given && fmt != PS_EXPORT_PDF)
+        columns = (guint) ceil (sqrt ((double) n));
+      if (vo->kind == PS_TRAIN_VIEW_HEATMAP || vo->kind == PS_TRAIN_VIEW_WEIGHT_TILES)
+        ps_animation_options_keep_colormap (ao, vo->kind == PS_TRAIN_VIEW_HEATMAP ? vo->figure.colormap
+                                                                                  : PS_COLORMAP_DIVERGING);
+      if (!ps_animation_write_contact_sheet (out, n, ps_train_frames_draw_frame, fr, columns, ao, &error))
+        rc = ps_cli_error (error);
+      else
+        {
+          g_autoptr (GString) which = g_string_new ("");
+          for (guint i = 0; i < n; i++)
+            g_string_append_printf (which, "%s%u", i ? "," : "", ps_train_frames_get_index (fr, i) + 1);
+          double lo, hi;
+          g_autofree char *range = ps_train_frames_get_range (fr, &lo, &hi)
+                                   ? g_strdup_printf ("; one range %.4g to %.4g", lo, hi) : g_strdup ("");
+          if (columns == 0)
+            printf ("wrote %s (%u pages: sub-steps %s of %u, view %s%s)\n", out, n, which->str, rs.records->len,
+                    ps_train_view_name (vo->kind), range);
+          else
+            printf ("wrote %s (%u frames, %u per row: sub-steps %s of %u, view %s%s)\n", out, n, MIN (columns, n),
+                    which->str, rs.records->len, ps_train_view_name (vo->kind), range);
+          rc = 0;
+        }
+    }
+  g_clear_pointer (&fr, ps_train_frames_free);
+  ps_cli_records_clear (&rs);
+  return rc;
+}
+
 int
 ps_cli_cmd_contact_sheet (int argc, char **argv)
 {
   Common c = { 0 };
-  const char *steps_s = NULL, *columns_s = NULL;
+  const char *steps_s = NULL, *columns_s = NULL, *train_steps_s = NULL, *view_s = NULL, *what_s = NULL;
+  gboolean sub_steps = FALSE;
   const PsCliOption options[] = {
+    { "--view", &view_s }, { "--what", &what_s }, { "--sub-steps", NULL, &sub_steps },
+    { "--train-steps", &train_steps_s },
     { "--param", &c.param }, { "--out", &c.out }, { "--kind", &c.kind }, { "--steps", &steps_s },
     { "--columns", &columns_s }, { "--colormap", &c.cmap }, { "--range", &c.range },
     { "--bins", &c.bins }, { "--log", NULL, &c.log_y }, { "--width", &c.width },
@@ -440,12 +700,19 @@ ps_cli_cmd_contact_sheet (int argc, char **argv)
   int parsed = ps_cli_parse_one ("contact-sheet", sheet_usage, argc, argv, options, pos, "RECIPE");
   if (parsed >= 0)
     return parsed;
-  if (c.param == NULL || steps_s == NULL || c.out == NULL)
-    return ps_cli_usage_error ("contact-sheet", "--param PATH, --steps LIST and --out FILE are required");
+  sub_steps |= view_s != NULL || what_s != NULL || train_steps_s != NULL;
+  if (steps_s != NULL && train_steps_s != NULL)
+    return ps_cli_usage_error ("contact-sheet", "give --steps or --train-steps, not both");
+  if ((c.param == NULL && view_s == NULL) || (steps_s == NULL && train_steps_s == NULL) || c.out == NULL)
+    return ps_cli_usage_error ("contact-sheet", "--param PATH (or --view VIEW), --steps LIST and --out FILE are required");
   PsFigureOptions fo;
   double width = 480, height = 320, scale = 1;
   if (!common_options (&c, &fo, &width, &height, &scale, &error))
     return ps_cli_usage_error ("contact-sheet", "%s", error->message);
+  PsTrainViewOptions vo;
+  int vrc = sub_steps ? train_view_options ("contact-sheet", view_s, &c, what_s, &fo, scale, &vo) : -1;
+  if (vrc >= 0)
+    return vrc;
   PsExportFormat fmt;
   if (!ps_export_format_for_path (c.out, &fmt, &error))
     return ps_cli_usage_error ("contact-sheet", "%s", error->message);
@@ -465,6 +732,14 @@ ps_cli_cmd_contact_sheet (int argc, char **argv)
   int rc = load ("contact-sheet", g_ptr_array_index (pos, 0), &tl);
   if (tl == NULL)
     return rc;
+  if (sub_steps)
+    {
+      PsAnimationOptions sao;
+      ps_animation_options_init (&sao, width, height);
+      sao.scale = scale;
+      return sheet_sub_steps (tl, &vo, c.out, train_steps_s ? train_steps_s : steps_s, train_steps_s != NULL,
+                              columns_given, columns, fmt, &sao);
+    }
   g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (guint));
   if (!parse_steps (steps_s, ps_timeline_get_n_steps (tl), steps, &error))
     return ps_cli_usage_error ("contact-sheet", "%s (the timeline has steps 0 to %u)", error->message,

@@ -84,6 +84,8 @@ ps_weight_grid_new (PsTensor *weight, const PsWeightGridOptions *o, GError **err
         return NULL;
       m = MAX (fabs (out[0]), fabs (out[1]));
     }
+  if (o->fixed_max > 0 && isfinite (o->fixed_max))
+    m = o->fixed_max;
   if (!(m > 0))
     m = m == 0 && st.n_finite > 0 ? 1e-12 : 1;
 

@@ -24,6 +24,8 @@ typedef struct {
   int columns;               /* tiles per row; 0 = chosen to fit the picture's aspect */
   PsColormapKind colormap;   /* default diverging */
   double robust_q;           /* 0 = ±max|w|; in (0.5, 1): ±quantile(|w|, q) */
+  double fixed_max;          /* > 0: the scale is ±fixed_max (one range over several grids, frames
+                              * over time); overrides robust_q */
   gboolean show_labels;      /* unit numbers under the tiles (when there is room); default TRUE */
 } PsWeightGridOptions;
 

@@ -1,0 +1,649 @@
+/* ps-train-view.c — see ps-train-view.h. */
+#include "ps-train-view.h"
+#include "ps-decision-boundary.h"
+#include "ps-error.h"
+#include "ps-figure-sequence.h"
+#include "ps-layer-diagnostics.h"
+#include "ps-loss-curve.h"
+#include "ps-optimizer.h"
+#include "ps-ratio-chart.h"
+#include "ps-stats.h"
+#include "ps-train-figures.h"
+#include "ps-weight-grid.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const view_names[] = {
+  "loss", "ratios", "activations", "gradients", "output-gradients", "boundary", "weight-tiles", "heatmap",
+  "histogram",
+};
+
+gboolean
+ps_train_view_parse (const char *name, PsTrainViewKind *kind)
+{
+  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (view_names); i++)
+    if (strcmp (name, view_names[i]) == 0)
+      {
+        *kind = (PsTrainViewKind) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+ps_train_view_name (PsTrainViewKind kind)
+{
+  return (guint) kind < G_N_ELEMENTS (view_names) ? view_names[kind] : "?";
+}
+
+const char *
+ps_train_view_all_names (void)
+{
+  return "loss, ratios, activations, gradients, output-gradients, boundary, weight-tiles, heatmap, histogram";
+}
+
+gboolean
+ps_train_view_needs_state (PsTrainViewKind kind)
+{
+  return kind != PS_TRAIN_VIEW_LOSS && kind != PS_TRAIN_VIEW_RATIOS;
+}
+
+void
+ps_train_view_options_init (PsTrainViewOptions *o)
+{
+  memset (o, 0, sizeof *o);
+  ps_figure_options_init (&o->figure);
+  o->shared_range = TRUE;
+  o->rows = PS_TRAIN_FIGURES_SAMPLE_ROWS;
+  o->boundary_grid = PS_TRAIN_VIEW_BOUNDARY_GRID;
+  o->scale = 1;
+}
+
+typedef struct {
+  guint index;
+  char *subtitle;
+  /* layers */
+  PsTrainLayerSet set;
+  PsLayerDiagnosticsOptions ldo;
+  PsLayerDiagnostics ld;
+  /* boundary */
+  float *db_values;
+  PsTensor *db_x, *db_y;
+  PsDecisionBoundaryOptions dbo;
+  PsDecisionBoundary db;
+  /* weight tiles */
+  PsTensor *tiles;
+  char *tiles_title;
+  PsWeightGrid *wg;
+} Frame;
+
+struct _PsTrainFrames {
+  PsTrainViewOptions o;
+  char *param, *what;
+  const PsTrainRecord *const *records;
+  const int64_t *x;
+  guint n_records;
+  GPtrArray *frames;          /* Frame* */
+  gboolean finished;
+  /* loss */
+  double *loss, *acc, *lr;
+  PsSeries s_loss, s_acc, s_lr;
+  PsLossCurveOptions lco;
+  PsLossCurve lc;
+  /* ratios */
+  GPtrArray *names;
+  GArray *ratio_g, *ratio_u;
+  PsRatioChartOptions rco;
+  PsRatioChart rc;
+  /* heatmap / histogram */
+  GPtrArray *tensors;         /* PsTensor* refs */
+  GPtrArray *labels;          /* char* */
+  char *param_title;
+  PsFigureSequence *seq;      /* one shared range */
+  GPtrArray *figs;            /* PsFigure*: each frame its own range (shared_range FALSE) */
+};
+
+static void
+frame_free (gpointer p)
+{
+  Frame *fr = p;
+  g_free (fr->subtitle);
+  if (fr->set.hists != NULL)
+    ps_train_layer_set_free (&fr->set);
+  g_free (fr->db_values);
+  g_clear_pointer (&fr->db_x, ps_tensor_unref);
+  g_clear_pointer (&fr->db_y, ps_tensor_unref);
+  g_clear_pointer (&fr->tiles, ps_tensor_unref);
+  g_free (fr->tiles_title);
+  g_clear_pointer (&fr->wg, ps_weight_grid_free);
+  g_free (fr);
+}
+
+PsTrainFrames *
+ps_train_frames_new (const PsTrainViewOptions *o, const PsTrainRecord *const *records, const int64_t *x,
+                     guint n_records)
+{
+  PsTrainFrames *f = g_new0 (PsTrainFrames, 1);
+  f->o = *o;
+  f->param = g_strdup (o->param);
+  f->what = g_strdup (o->what && strcmp (o->what, "value") != 0 ? o->what : NULL);
+  f->o.param = f->param;
+  f->o.what = f->what;
+  if (f->o.rows == 0)
+    f->o.rows = PS_TRAIN_FIGURES_SAMPLE_ROWS;
+  if (f->o.boundary_grid <= 0)
+    f->o.boundary_grid = PS_TRAIN_VIEW_BOUNDARY_GRID;
+  if (!(f->o.scale > 0))
+    f->o.scale = 1;
+  f->records = records;
+  f->x = x;
+  f->n_records = n_records;
+  f->frames = g_ptr_array_new_with_free_func (frame_free);
+  f->tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  f->labels = g_ptr_array_new_with_free_func (g_free);
+  f->names = g_ptr_array_new_with_free_func (g_free);
+  f->ratio_g = g_array_new (FALSE, FALSE, sizeof (double));
+  f->ratio_u = g_array_new (FALSE, FALSE, sizeof (double));
+  guint n = n_records;
+  if (o->kind == PS_TRAIN_VIEW_LOSS)
+    {
+      /* the Training page's loss view: every recorded sub-step's batch loss, accuracy and lr */
+      f->loss = g_new (double, MAX (n, 1));
+      f->acc = g_new (double, MAX (n, 1));
+      f->lr = g_new (double, MAX (n, 1));
+      gboolean any_acc = FALSE;
+      for (guint i = 0; i < n; i++)
+        {
+          f->loss[i] = records[i]->loss;
+          f->acc[i] = records[i]->accuracy;
+          f->lr[i] = records[i]->lr;
+          any_acc |= !isnan (records[i]->accuracy);
+        }
+      f->s_loss = (PsSeries) { "train loss (batch)", x, f->loss, n };
+      f->s_acc = (PsSeries) { "batch accuracy", x, f->acc, n };
+      f->s_lr = (PsSeries) { "learning rate", x, f->lr, n };
+      ps_loss_curve_options_init (&f->lco);
+      f->lco.title = "Training loss";
+      f->lco.show_cursor = TRUE;
+      f->lco.scale = f->o.scale;
+      f->lc = (PsLossCurve) { &f->s_loss, 1, any_acc ? &f->s_acc : NULL, any_acc ? 1 : 0, &f->s_lr, &f->lco };
+    }
+  else if (o->kind == PS_TRAIN_VIEW_RATIOS)
+    {
+      gboolean any_g = FALSE;
+      guint np = ps_train_figures_ratios (records, n, f->names, f->ratio_g, f->ratio_u, &any_g);
+      ps_ratio_chart_options_init (&f->rco);
+      f->rco.title = "How fast each parameter changes";
+      f->rco.show_cursor = TRUE;
+      f->rco.scale = f->o.scale;
+      f->rc = (PsRatioChart) { (const char *const *) f->names->pdata, np, x, n,
+                               any_g ? (const double *) f->ratio_g->data : NULL, (const double *) f->ratio_u->data,
+                               &f->rco };
+    }
+  return f;
+}
+
+void
+ps_train_frames_free (PsTrainFrames *f)
+{
+  if (f == NULL)
+    return;
+  g_ptr_array_unref (f->frames);
+  g_ptr_array_unref (f->tensors);
+  g_ptr_array_unref (f->labels);
+  g_ptr_array_unref (f->names);
+  g_array_unref (f->ratio_g);
+  g_array_unref (f->ratio_u);
+  g_free (f->loss);
+  g_free (f->acc);
+  g_free (f->lr);
+  g_free (f->param);
+  g_free (f->what);
+  g_free (f->param_title);
+  g_clear_pointer (&f->seq, ps_figure_sequence_free);
+  g_clear_pointer (&f->figs, g_ptr_array_unref);
+  g_free (f);
+}
+
+/* The optimizer of the state's model (the newest one), or NULL — the Training page's choice. */
+static PsTrainObject *
+model_optimizer (PsState *st)
+{
+  for (guint i = st->train_ids->len; i-- > 0;)
+    {
+      PsTrainObject *o = ps_state_get_train_object (st, g_ptr_array_index (st->train_ids, i));
+      if (o->kind == PS_TRAIN_OPTIMIZER && g_strcmp0 (o->model_id, st->root) == 0)
+        return o;
+    }
+  return NULL;
+}
+
+/* The parameter's value, .grad or optimizer state at the state (a new ref), as the Training page's
+ * "what" choice shows it. */
+static PsTensor *
+param_tensor (PsTrainFrames *f, PsState *st, const char *where, GError **error)
+{
+  PsModule *root = ps_state_get_root (st);
+  if (root == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: no model", where);
+      return NULL;
+    }
+  /* "0.weight" (a state_dict key of the model) or "mlp.0.weight" (a recipe target) */
+  g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
+  gsize rl = strlen (st->root);
+  const char *key = f->param;
+  if (strncmp (key, st->root, rl) == 0 && key[rl] == '.')
+    {
+      gboolean direct = FALSE;
+      for (guint i = 0; i < items->len && !direct; i++)
+        direct = strcmp (((PsNamedItem *) items->pdata[i])->path, key) == 0;
+      if (!direct)
+        key += rl + 1;
+    }
+  guint p = G_MAXUINT;
+  for (guint i = 0; i < items->len && p == G_MAXUINT; i++)
+    if (strcmp (((PsNamedItem *) items->pdata[i])->path, key) == 0)
+      p = i;
+  if (p == G_MAXUINT)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: the model '%s' has no parameter '%s'", where, st->root,
+                   f->param);
+      return NULL;
+    }
+  PsParam *param = ((PsNamedItem *) items->pdata[p])->param;
+  if (f->what == NULL || strcmp (f->what, "grad") == 0)
+    {
+      PsTensor *t = f->what ? param->grad : param->value;
+      if (t == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, f->what ? "%s: '%s' has no .grad" : "%s: '%s' is uninitialized",
+                       where, f->param);
+          return NULL;
+        }
+      return ps_tensor_ref (t);
+    }
+  PsTrainObject *o = model_optimizer (st);
+  const char *sn[4] = { 0 };
+  PsTensor *sv[4] = { 0 };
+  guint k = o ? ps_optimizer_state_items (o->optimizer, p, sn, sv) : 0;
+  PsTensor *found = NULL;
+  g_autoptr (GString) have = g_string_new ("");
+  for (guint i = 0; i < k; i++)
+    {
+      if (strcmp (sn[i], "step") != 0)
+        {
+          g_string_append_printf (have, "%s%s", have->len ? ", " : "", sn[i]);
+          if (strcmp (sn[i], f->what) == 0 && found == NULL)
+            found = ps_tensor_ref (sv[i]);
+        }
+      ps_tensor_unref (sv[i]);
+    }
+  if (found == NULL)
+    g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: '%s' has no optimizer state '%s' (%s%s%s)", where,
+                 f->param, f->what, o == NULL ? "the model has no optimizer" : "its optimizer keeps: ",
+                 o == NULL ? "" : have->len ? have->str : "nothing yet", "; or use value or grad");
+  return found;
+}
+
+typedef struct {
+  PsModule *module;
+  PsGenerator gen;
+  int k;
+} BoundaryModel;
+
+static gboolean
+run_boundary_model (const float *xy, gsize n, float *out, gpointer data, GError **error)
+{
+  BoundaryModel *m = data;
+  int64_t shape[2] = { (int64_t) n, 2 };
+  g_autoptr (PsTensor) x = ps_tensor_new_from_f32 (2, shape, xy, error);
+  g_autoptr (PsTensor) y = x ? ps_module_forward_tensor (m->module, x, &m->gen, "the decision boundary", error) : NULL;
+  if (y == NULL)
+    return FALSE;
+  if (y->dtype != PS_DTYPE_FLOAT32 || y->ndim != 2 || y->shape[0] != (int64_t) n || y->shape[1] != m->k)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "the model does not give one row of class scores per point");
+      return FALSE;
+    }
+  memcpy (out, ps_tensor_cf32 (y), (size_t) y->numel * sizeof (float));
+  return TRUE;
+}
+
+/* The Training page's decision boundary at st (its build_boundary): the model on a private copy,
+ * the data's box + 10 %, logits. */
+static gboolean
+build_boundary (PsTrainFrames *f, Frame *fr, PsState *st, const char *where, GError **error)
+{
+  PsDataset *d = ps_train_figures_dataset (st);
+  if (ps_state_get_root (st) == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: no model", where);
+      return FALSE;
+    }
+  if (d == NULL || d->x->ndim != 2 || d->x->shape[1] != 2)
+    {
+      g_autofree char *shape = d ? ps_tensor_shape_string (d->x) : NULL;
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "%s: the decision boundary is drawn for a model of 2-D points (xor, circles, blobs); %s%s%s", where,
+                   d ? "the data set's inputs are " : "there is no data set", d ? shape : "",
+                   d ? ", not [n, 2]" : "");
+      return FALSE;
+    }
+  g_autoptr (PsState) copy = ps_state_clone (st, NULL);
+  BoundaryModel m = { ps_state_get_root (copy), copy->gen, 0 };
+  BoundaryModel pm = m;
+  float p[2] = { 0, 0 };
+  int64_t shape[2] = { 1, 2 };
+  g_autoptr (GError) probe_error = NULL;
+  g_autoptr (PsTensor) x = ps_tensor_new_from_f32 (2, shape, p, &probe_error);
+  g_autoptr (PsTensor) y = x ? ps_module_forward_tensor (pm.module, x, &pm.gen, "the decision boundary", &probe_error)
+                             : NULL;
+  if (y == NULL || y->ndim != 2 || y->shape[1] < 1 || y->shape[1] > PS_DECISION_BOUNDARY_MAX_CLASSES)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: the model is not a classifier of 2-D points: %s",
+                   where, probe_error ? probe_error->message : "unexpected output shape");
+      return FALSE;
+    }
+  m.k = (int) y->shape[1];
+  int64_t n = d->x->shape[0];
+  double x0, x1, y0, y1;
+  ps_decision_boundary_bounds (ps_tensor_cf32 (d->x), (gsize) n, 0.1, &x0, &x1, &y0, &y1);
+  int g = f->o.boundary_grid;
+  fr->db_values = ps_decision_boundary_sample (run_boundary_model, &m, x0, x1, y0, y1, g, g, m.k, error);
+  if (fr->db_values == NULL)
+    {
+      g_prefix_error (error, "%s: ", where);
+      return FALSE;
+    }
+  fr->db_x = ps_tensor_ref (d->x);
+  fr->db_y = d->y->dtype == PS_DTYPE_INT64 && d->y->ndim == 1 ? ps_tensor_ref (d->y) : NULL;
+  ps_decision_boundary_options_init (&fr->dbo);
+  fr->dbo.title = "Decision boundary";
+  fr->dbo.subtitle = fr->subtitle;
+  fr->dbo.scale = f->o.scale;
+  fr->db = (PsDecisionBoundary) { x0, x1, y0, y1, g, g, m.k, fr->db_values, TRUE, ps_tensor_cf32 (fr->db_x),
+                                  fr->db_y ? ps_tensor_ci64 (fr->db_y) : NULL, (gsize) n, &fr->dbo };
+  if (fr->db_y != NULL)
+    for (int64_t i = 0; i < n; i++)
+      if (ps_tensor_ci64 (fr->db_y)[i] < 0 || ps_tensor_ci64 (fr->db_y)[i] >= MAX (m.k, 2))
+        fr->db.labels = NULL;
+  if (!ps_decision_boundary_check (&fr->db, error))
+    {
+      g_prefix_error (error, "%s: the model's outputs cannot be drawn as classes: ", where);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+build_layers (PsTrainFrames *f, Frame *fr, PsState *st, const PsOp *train_op, const char *where, GError **error)
+{
+  ps_train_layer_set_init (&fr->set);
+  ps_layer_diagnostics_options_init (&fr->ldo);
+  fr->ldo.layout = PS_LAYER_DIAGNOSTICS_GRID;
+  fr->ldo.subtitle = fr->subtitle;
+  fr->ldo.scale = f->o.scale;
+  gboolean ok;
+  if (f->o.kind == PS_TRAIN_VIEW_ACTIVATIONS)
+    {
+      fr->ldo.title = "Activations per layer";
+      fr->ldo.value_label = "activation";
+      ok = ps_train_figures_activations (st, f->o.rows, &fr->set, error);
+    }
+  else if (f->o.kind == PS_TRAIN_VIEW_GRADIENTS)
+    {
+      fr->ldo.title = "Gradients per layer (.grad at this sub-step)";
+      fr->ldo.value_label = "gradient";
+      ok = ps_train_figures_gradients (st, &fr->set, error);
+      if (ok && fr->set.layers->len == 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "no parameter has a .grad");
+          ok = FALSE;
+        }
+    }
+  else
+    {
+      fr->ldo.title = "Gradients of layer outputs (d loss / d output)";
+      fr->ldo.value_label = "gradient";
+      PsLoss loss;
+      ok = ps_train_figures_op_loss (train_op, &loss, error);
+      if (ok)
+        {
+          ok = ps_train_figures_output_gradients (st, f->o.rows, &loss, &fr->set, error);
+          ps_loss_clear (&loss);
+        }
+      if (ok && fr->set.layers->len == 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "no layer output receives a gradient");
+          ok = FALSE;
+        }
+    }
+  if (!ok)
+    {
+      g_prefix_error (error, "%s: ", where);
+      return FALSE;
+    }
+  fr->ld = (PsLayerDiagnostics) { (const PsLayerHistogram *) fr->set.layers->data, fr->set.layers->len, &fr->ldo };
+  return TRUE;
+}
+
+gboolean
+ps_train_frames_add (PsTrainFrames *f, guint index, PsState *state, const PsOp *train_op, GError **error)
+{
+  g_return_val_if_fail (!f->finished, FALSE);
+  if (index >= f->n_records)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "sub-step %u does not exist: %u recorded", index + 1,
+                   f->n_records);
+      return FALSE;
+    }
+  if (f->frames->len >= PS_TRAIN_VIEW_MAX_FRAMES)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "more than %d frames", PS_TRAIN_VIEW_MAX_FRAMES);
+      return FALSE;
+    }
+  const PsTrainRecord *r = f->records[index];
+  int64_t x = f->x[index];
+  g_autofree char *where = g_strdup_printf ("sub-step %u of %u (training step %" G_GINT64_FORMAT ")", index + 1,
+                                            f->n_records, x);
+  if (state == NULL && ps_train_view_needs_state (f->o.kind))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: no snapshot", where);
+      return FALSE;
+    }
+  Frame *fr = g_new0 (Frame, 1);
+  fr->index = index;
+  fr->subtitle = g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u) · loss %.5g", x, index + 1,
+                                  f->n_records, (double) r->loss);
+  gboolean ok = TRUE;
+  switch (f->o.kind)
+    {
+    case PS_TRAIN_VIEW_LOSS:
+    case PS_TRAIN_VIEW_RATIOS:
+      if (f->o.kind == PS_TRAIN_VIEW_RATIOS && f->rc.n_params == 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: the trained model has no parameters", where);
+          ok = FALSE;
+        }
+      break;
+    case PS_TRAIN_VIEW_ACTIVATIONS:
+    case PS_TRAIN_VIEW_GRADIENTS:
+    case PS_TRAIN_VIEW_OUTPUT_GRADIENTS:
+      ok = build_layers (f, fr, state, train_op, where, error);
+      break;
+    case PS_TRAIN_VIEW_BOUNDARY:
+      ok = build_boundary (f, fr, state, where, error);
+      break;
+    case PS_TRAIN_VIEW_WEIGHT_TILES:
+      {
+        char *path = NULL;
+        fr->tiles = ps_train_figures_tile_weight (state, &path, error);
+        ok = fr->tiles != NULL;
+        if (ok)
+          fr->tiles_title = g_strdup_printf ("First-layer weights, one tile per unit (%s)", path);
+        else
+          g_prefix_error (error, "%s: ", where);
+        g_free (path);
+        break;
+      }
+    case PS_TRAIN_VIEW_HEATMAP:
+    case PS_TRAIN_VIEW_HISTOGRAM:
+      {
+        PsTensor *t = param_tensor (f, state, where, error);
+        ok = t != NULL;
+        if (ok)
+          {
+            g_ptr_array_add (f->tensors, t);
+            g_ptr_array_add (f->labels, g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u) · "
+                                                         "loss %.5g", x, index + 1, f->n_records, (double) r->loss));
+            if (f->param_title == NULL)
+              f->param_title = f->what ? g_strdup_printf ("%s · %s", f->param, f->what) : g_strdup (f->param);
+          }
+        break;
+      }
+    }
+  if (!ok)
+    {
+      frame_free (fr);
+      return FALSE;
+    }
+  g_ptr_array_add (f->frames, fr);
+  return TRUE;
+}
+
+gboolean
+ps_train_frames_finish (PsTrainFrames *f, GError **error)
+{
+  if (f->frames->len == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "no frame to draw");
+      return FALSE;
+    }
+  guint n = f->frames->len;
+  if (f->o.kind == PS_TRAIN_VIEW_HEATMAP || f->o.kind == PS_TRAIN_VIEW_HISTOGRAM)
+    {
+      PsFigureOptions fo = f->o.figure;
+      fo.kind = f->o.kind == PS_TRAIN_VIEW_HEATMAP ? PS_FIGURE_HEATMAP : PS_FIGURE_HISTOGRAM;
+      fo.scale = f->o.scale;
+      if (f->o.shared_range)
+        {
+          f->seq = ps_figure_sequence_new_for_tensors ((PsTensor *const *) f->tensors->pdata,
+                                                       (const char *const *) f->labels->pdata, n, f->param_title, &fo,
+                                                       error);
+          if (f->seq == NULL)
+            return FALSE;
+        }
+      else
+        {
+          f->figs = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_figure_free);
+          for (guint i = 0; i < n; i++)
+            {
+              PsFigure *fig = ps_figure_new_for_tensor (f->tensors->pdata[i], f->param_title, f->labels->pdata[i],
+                                                        &fo, error);
+              if (fig == NULL)
+                return FALSE;
+              g_ptr_array_add (f->figs, fig);
+            }
+        }
+    }
+  if (f->o.kind == PS_TRAIN_VIEW_WEIGHT_TILES)
+    {
+      double m = 0;
+      for (guint i = 0; i < n && f->o.shared_range; i++)
+        {
+          PsStats st;
+          ps_stats_compute (((Frame *) f->frames->pdata[i])->tiles, &st);
+          if (isfinite (st.abs_max))
+            m = MAX (m, st.abs_max);
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          Frame *fr = f->frames->pdata[i];
+          PsWeightGridOptions o;
+          ps_weight_grid_options_init (&o);
+          o.title = fr->tiles_title;
+          o.subtitle = fr->subtitle;
+          o.scale = f->o.scale;
+          o.fixed_max = m;
+          fr->wg = ps_weight_grid_new (fr->tiles, &o, error);
+          if (fr->wg == NULL)
+            return FALSE;
+        }
+    }
+  f->finished = TRUE;
+  return TRUE;
+}
+
+guint
+ps_train_frames_get_n (PsTrainFrames *f)
+{
+  return f->frames->len;
+}
+
+guint
+ps_train_frames_get_index (PsTrainFrames *f, guint frame)
+{
+  g_return_val_if_fail (frame < f->frames->len, 0);
+  return ((Frame *) f->frames->pdata[frame])->index;
+}
+
+gboolean
+ps_train_frames_get_range (PsTrainFrames *f, double *lo, double *hi)
+{
+  if (f->seq != NULL)
+    {
+      ps_figure_sequence_get_range (f->seq, lo, hi);
+      return TRUE;
+    }
+  if (f->o.kind == PS_TRAIN_VIEW_WEIGHT_TILES && f->frames->len > 0 && ((Frame *) f->frames->pdata[0])->wg)
+    {
+      ps_weight_grid_get_range (((Frame *) f->frames->pdata[0])->wg, lo, hi);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+void
+ps_train_frames_draw_frame (cairo_t *cr, double width, double height, guint frame, gpointer data)
+{
+  PsTrainFrames *f = data;
+  g_return_if_fail (f->finished && frame < f->frames->len);
+  Frame *fr = f->frames->pdata[frame];
+  cairo_save (cr);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  cairo_restore (cr);
+  switch (f->o.kind)
+    {
+    case PS_TRAIN_VIEW_LOSS:
+      f->lco.cursor_step = f->x[fr->index];
+      f->lco.subtitle = fr->subtitle;
+      ps_loss_curve_draw_func (cr, width, height, &f->lc);
+      break;
+    case PS_TRAIN_VIEW_RATIOS:
+      f->rco.cursor_step = f->x[fr->index];
+      f->rco.subtitle = fr->subtitle;
+      ps_ratio_chart_draw_func (cr, width, height, &f->rc);
+      break;
+    case PS_TRAIN_VIEW_ACTIVATIONS:
+    case PS_TRAIN_VIEW_GRADIENTS:
+    case PS_TRAIN_VIEW_OUTPUT_GRADIENTS:
+      ps_layer_diagnostics_draw_func (cr, width, height, &fr->ld);
+      break;
+    case PS_TRAIN_VIEW_BOUNDARY:
+      ps_decision_boundary_draw_func (cr, width, height, &fr->db);
+      break;
+    case PS_TRAIN_VIEW_WEIGHT_TILES:
+      ps_weight_grid_draw_func (cr, width, height, fr->wg);
+      break;
+    case PS_TRAIN_VIEW_HEATMAP:
+    case PS_TRAIN_VIEW_HISTOGRAM:
+      if (f->seq != NULL)
+        ps_figure_sequence_draw_frame (cr, width, height, frame, f->seq);
+      else
+        ps_figure_draw (f->figs->pdata[frame], cr, width, height);
+      break;
+    }
+}

@@ -1,0 +1,93 @@
+/* ps-train-view.h — the Training page's views at chosen recorded sub-steps, as frames for an
+ * animation, a numbered series or a contact sheet (ps-animation): what `paramscope-cli animate
+ * --view` and `contact-sheet --sub-steps` draw, with the figures and data the app's Training page
+ * draws with (ps-train-figures, ps-loss-curve, ps-ratio-chart, ps-layer-diagnostics,
+ * ps-decision-boundary, ps-weight-grid, ps-figure-sequence) and its settings (256 data rows for
+ * activations, a 100 × 100 boundary grid, the parameter's value / .grad / optimizer state):
+ *
+ *   loss, ratios          the whole curve of every recorded sub-step, the step cursor at the frame's
+ *                         sub-step (no state needed);
+ *   activations, gradients, output-gradients   per-layer histograms at the frame's state;
+ *   boundary              the decision boundary of a classifier of 2-D points with its data;
+ *   weight-tiles          the first layer's weights as 28 × 28 tiles (Fashion-MNIST templates);
+ *   heatmap, histogram    a parameter's value, .grad or optimizer state (exp_avg, momentum_buffer …).
+ *
+ * Frames of a heatmap, a histogram or weight tiles share one colour range / one set of bins (the
+ * union over the frames), so a change of colour is a change of value. Every frame is built and
+ * checked before anything is drawn: a view that does not apply at a sub-step (no 2-D data set, no
+ * square-image first layer, no .grad yet) is an error naming the sub-step and the reason, so a
+ * caller writes nothing. */
+#pragma once
+
+#include <glib.h>
+#include <cairo.h>
+#include "ps-figure.h"
+#include "ps-op.h"
+#include "ps-state.h"
+#include "ps-train-object.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PS_TRAIN_VIEW_LOSS,
+  PS_TRAIN_VIEW_RATIOS,
+  PS_TRAIN_VIEW_ACTIVATIONS,
+  PS_TRAIN_VIEW_GRADIENTS,
+  PS_TRAIN_VIEW_OUTPUT_GRADIENTS,
+  PS_TRAIN_VIEW_BOUNDARY,
+  PS_TRAIN_VIEW_WEIGHT_TILES,
+  PS_TRAIN_VIEW_HEATMAP,
+  PS_TRAIN_VIEW_HISTOGRAM,
+} PsTrainViewKind;
+
+#define PS_TRAIN_VIEW_BOUNDARY_GRID 100      /* the Training page's boundary samples per side */
+#define PS_TRAIN_VIEW_MAX_FRAMES 1000
+
+/* "loss", "ratios", "activations", "gradients", "output-gradients", "boundary", "weight-tiles",
+ * "heatmap", "histogram". */
+gboolean     ps_train_view_parse       (const char *name, PsTrainViewKind *kind);
+const char  *ps_train_view_name        (PsTrainViewKind kind);
+/* The names above as one comma-separated list, for messages. */
+const char  *ps_train_view_all_names   (void);
+/* FALSE for the loss and ratio views (drawn from the records alone). */
+gboolean     ps_train_view_needs_state (PsTrainViewKind kind);
+
+typedef struct {
+  PsTrainViewKind kind;
+  const char *param;         /* heatmap / histogram: the parameter ("mlp.0.weight" or "0.weight") */
+  const char *what;          /* "value" (default NULL), "grad", or an optimizer state name */
+  PsFigureOptions figure;    /* heatmap / histogram options (kind set from the view) */
+  gboolean shared_range;     /* one colour range / bins over the frames; default TRUE */
+  guint rows;                /* activations, output-gradients: data rows (default 256) */
+  int boundary_grid;         /* default PS_TRAIN_VIEW_BOUNDARY_GRID */
+  double scale;              /* text and strokes (default 1) */
+} PsTrainViewOptions;
+
+void ps_train_view_options_init (PsTrainViewOptions *o);
+
+typedef struct _PsTrainFrames PsTrainFrames;
+
+/* records: every recorded sub-step in order (the Training page numbers them 1..n_records), x their
+ * places on the training axis (ps_train_axis_next). Both must outlive the frames. */
+PsTrainFrames *ps_train_frames_new        (const PsTrainViewOptions *o, const PsTrainRecord *const *records,
+                                           const int64_t *x, guint n_records);
+void           ps_train_frames_free       (PsTrainFrames *f);
+/* The frame of record `index` (0-based) from `state` (the record's snapshot, replayed when it was
+ * dropped; may be NULL for loss / ratios) and `train_op` (the op that recorded it: the output
+ * gradients are of its loss). Errors name the sub-step ("sub-step 3 of 20") and why the view does
+ * not apply there. */
+gboolean       ps_train_frames_add        (PsTrainFrames *f, guint index, PsState *state, const PsOp *train_op,
+                                           GError **error);
+/* After the last add: the shared ranges. Error: no frame. */
+gboolean       ps_train_frames_finish     (PsTrainFrames *f, GError **error);
+guint          ps_train_frames_get_n      (PsTrainFrames *f);
+/* The record index (0-based) frame i shows. */
+guint          ps_train_frames_get_index  (PsTrainFrames *f, guint frame);
+/* The shared colour range (heatmap, weight tiles) or bin range (histogram); FALSE for other views. */
+gboolean       ps_train_frames_get_range  (PsTrainFrames *f, double *lo, double *hi);
+/* PsFrameDrawFunc-compatible (data = the frames): white background, then the view. */
+void           ps_train_frames_draw_frame (cairo_t *cr, double width, double height, guint frame, gpointer data);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsTrainFrames, ps_train_frames_free)
+
+G_END_DECLS
