@@ -401,6 +401,7 @@ test_errors (EyeFixture *f, gconstpointer data)
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "sub-step 1 of 20"));
   g_assert_nonnull (strstr (r.err, "square image"));
+  g_assert_nonnull (strstr (r.err, "the first one, mlp.0.weight, has 2 inputs"));
   run (&r, "animate", xor, "--view", "weight-tiles", "--out", dir, NULL);
   g_assert_cmpint (r.status, ==, 1);
   run (&r, "animate", xor, "--view", "heatmap", "--param", "0.weight", "--what", "exp_avg", "--out", gif, NULL);
