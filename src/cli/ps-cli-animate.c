@@ -151,11 +151,12 @@ common_options (const Common *c, PsFigureOptions *o, double *width, double *heig
   return TRUE;
 }
 
+/* frames: over training sub-steps — their snapshots kept as the app keeps them */
 static int
-load (const char *command, const char *recipe, PsTimeline **tl)
+load (const char *command, const char *recipe, gboolean frames, PsTimeline **tl)
 {
   g_autoptr (GError) error = NULL;
-  if (!ps_cli_load_timeline (recipe, -1, tl, &error))
+  if (!(frames ? ps_cli_load_timeline_for_frames (recipe, tl, &error) : ps_cli_load_timeline (recipe, -1, tl, &error)))
     {
       if (*tl == NULL)
         return ps_cli_error (error);
@@ -437,7 +438,7 @@ ps_cli_cmd_animate (int argc, char **argv)
     }
 
   g_autoptr (PsTimeline) tl = NULL;
-  int rc = load ("animate", g_ptr_array_index (pos, 0), &tl);
+  int rc = load ("animate", g_ptr_array_index (pos, 0), sub_steps, &tl);
   if (tl == NULL)
     return rc;
   if (sub_steps)
@@ -729,7 +730,7 @@ ps_cli_cmd_contact_sheet (int argc, char **argv)
     }
 
   g_autoptr (PsTimeline) tl = NULL;
-  int rc = load ("contact-sheet", g_ptr_array_index (pos, 0), &tl);
+  int rc = load ("contact-sheet", g_ptr_array_index (pos, 0), sub_steps, &tl);
   if (tl == NULL)
     return rc;
   if (sub_steps)

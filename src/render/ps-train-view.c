@@ -482,7 +482,7 @@ ps_train_frames_add (PsTrainFrames *f, guint index, PsState *state, const PsOp *
         fr->tiles = ps_train_figures_tile_weight (state, &path, error);
         ok = fr->tiles != NULL;
         if (ok)
-          fr->tiles_title = g_strdup_printf ("First-layer weights, one tile per unit (%s)", path);
+          fr->tiles_title = g_strdup_printf ("First-layer weights (%s)", path);
         else
           g_prefix_error (error, "%s: ", where);
         g_free (path);

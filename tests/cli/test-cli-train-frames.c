@@ -63,16 +63,22 @@ typedef struct {
 } Reference;
 
 static void
-reference_load (Reference *ref, const char *path)
+reference_load_budget (Reference *ref, const char *path, guint64 budget)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (PsRecipe) recipe = ps_recipe_load_from_file (path, &error);
   g_assert_no_error (error);
   g_autofree char *dir = g_path_get_dirname (path);
-  ref->tl = ps_timeline_new_from_recipe_with_budget (recipe, -1, dir, G_MAXUINT64);
+  ref->tl = ps_timeline_new_from_recipe_with_budget (recipe, -1, dir, budget);
   g_assert_nonnull (ref->tl);
   g_assert_true (ps_cli_records_collect (ref->tl, &ref->rs, &error));
   g_assert_no_error (error);
+}
+
+static void
+reference_load (Reference *ref, const char *path)
+{
+  reference_load_budget (ref, path, G_MAXUINT64);
 }
 
 static void
@@ -221,18 +227,39 @@ test_series (EyeFixture *f, gconstpointer data)
 
 /* The .grad heatmap over sub-steps shows the sub-step's values: sub-steps 1 and 20 of train-xor,
  * every one of 0.weight's 16 × 2 cells has the colour of its .grad value (computed here from
- * snapshots kept in memory; the CLI replays them from the op's start) on the one shared range
- * ±max|grad| over both frames. */
+ * snapshots kept in memory) on the one shared range ±max|grad| over both frames — with the CLI
+ * keeping almost no snapshot within a 104-byte budget (PS_TIMELINE_BUDGET_MB, as the app's document), so it
+ * replays each sub-step; that GIF is byte-identical to the one drawn from kept snapshots (the
+ * default budget). */
 static void
 test_grad_values (EyeFixture *f, gconstpointer data)
 {
   g_autofree char *xor = example ("train-xor.json");
   g_autofree char *gif_path = g_build_filename (f->dir, "grad.gif", NULL);
+  g_autofree char *kept_path = g_build_filename (f->dir, "grad-kept.gif", NULL);
   g_auto (Result) r = { 0 };
-  run (&r, "animate", xor, "--view", "heatmap", "--param", "0.weight", "--what", "grad", "--from", "1", "--every",
-       "19", "--out", gif_path, "--width", "400", "--height", "300", NULL);
+  g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "PS_TIMELINE_BUDGET_MB", "0.0001", TRUE);
+  run_env (&r, env, "animate", xor, "--view", "heatmap", "--param", "0.weight", "--what", "grad", "--from", "1",
+           "--every", "19", "--out", gif_path, "--width", "400", "--height", "300", NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "2 frames: sub-steps 1–20 of 20"));
+  g_auto (GStrv) env_default = g_environ_unsetenv (g_get_environ (), "PS_TIMELINE_BUDGET_MB");
+  run_env (&r, env_default, "animate", xor, "--view", "heatmap", "--param", "0.weight", "--what", "grad", "--from",
+           "1", "--every", "19", "--out", kept_path, "--width", "400", "--height", "300", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_autofree char *replayed_bytes = NULL, *kept_bytes = NULL;
+  gsize lr, lk;
+  g_assert_true (g_file_get_contents (gif_path, &replayed_bytes, &lr, NULL));
+  g_assert_true (g_file_get_contents (kept_path, &kept_bytes, &lk, NULL));
+  g_assert_cmpmem (replayed_bytes, lr, kept_bytes, lk);
+  /* that budget drops the sub-steps' snapshots (so the first GIF's frames were replayed) */
+  Reference small = { 0 };
+  reference_load_budget (&small, xor, (guint64) (0.0001 * 1024 * 1024));
+  guint dropped = 0;
+  for (guint i = 0; i < small.rs.records->len; i++)
+    dropped += ((const PsTrainRecord *) small.rs.records->pdata[i])->state == NULL;
+  g_assert_cmpuint (dropped, >=, 15);
+  reference_clear (&small);
   Reference ref = { 0 };
   reference_load (&ref, xor);
   g_assert_cmpuint (ref.rs.records->len, ==, 20);
