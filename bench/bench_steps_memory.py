@@ -8,6 +8,9 @@ Writes five recipes to a temporary folder and runs each under /usr/bin/time -v (
   init20k      20,000 small ops: a Linear(8, 8), then 19,999 normal_ inits of its weight and bias
   modules5k    5,000 module ops (ReLU) and a Sequential of all of them
   modules20k   the same with 20,000
+  renames2k    a Sequential of 2,000 ReLUs, then 2,000 rename ops (each child renamed once)
+  renames8k    the same with 8,000: rename/detach/move/insert copy the container's list of children
+               (O(children) per op), so time grows with the square of the container's size
   empty        examples/empty.json, the process's own baseline
 Prints peak RSS (MiB), wall and CPU (user + system) time (s) and, for reinit20, (peak - baseline) / model size.
 """
@@ -19,8 +22,8 @@ import sys
 import tempfile
 
 
-def rec(ops, root="m"):
-    return {"format": "paramscope-recipe", "version": 1, "seed": 0, "root": root, "ops": ops}
+def rec(ops, root="m", version=1):
+    return {"format": "paramscope-recipe", "version": version, "seed": 0, "root": root, "ops": ops}
 
 
 def recipes(d):
@@ -38,6 +41,11 @@ def recipes(d):
     ops = [{"op": "module", "id": "l%d" % i, "type": "ReLU"} for i in range(19999)]
     ops.append({"op": "module", "id": "m", "type": "Sequential", "children": ["l%d" % i for i in range(19999)]})
     out["modules20k"] = rec(ops)
+    for n in (2000, 8000):
+        ops = [{"op": "module", "id": "l%d" % i, "type": "ReLU"} for i in range(n)]
+        ops.append({"op": "module", "id": "m", "type": "Sequential", "children": ["l%d" % i for i in range(n)]})
+        ops += [{"op": "rename", "parent": "m", "name": str(i), "new_name": "r%d" % i} for i in range(n)]
+        out["renames%dk" % (n // 1000)] = rec(ops, version=2)
     paths = {}
     for name, r in out.items():
         paths[name] = os.path.join(d, name + ".json")

@@ -14,6 +14,7 @@
 #include "ps-file-chooser.h"
 #include "ps-norm-chart.h"
 #include "ps-projector.h"
+#include "ps-series-picture.h"
 #include "ps-series-watch.h"
 
 enum { P_HEATMAP, P_HISTOGRAM, P_DIFFERENCE, P_BANDS, P_RIDGELINE, P_NORMS, N_PLOTS };
@@ -140,25 +141,10 @@ mark_dirty (PsSeriesPane *self, gboolean step_only)
 static char *
 step_name (PsSeriesPane *self, guint i)
 {
-  PsSeriesOrder o = ps_checkpoint_series_get_order (self->series);
-  if (o == PS_SERIES_ORDER_FILE_NAME)
-    return g_strdup (ps_checkpoint_series_get_label (self->series, i));
-  return g_strdup_printf ("%s %" G_GINT64_FORMAT, ps_checkpoint_series_order_name (o),
-                          ps_checkpoint_series_get_order_value (self->series, i));
+  return ps_series_step_name (self->series, i);
 }
 
 /* ---------- figures ---------- */
-
-/* What the series' positions are, for axes and hover texts: "epoch" or "step" from the files'
- * metadata, else "checkpoint" (numbered by file name or position). */
-static const char *
-axis_name (PsSeriesPane *self, gboolean increasing)
-{
-  PsSeriesOrder o = ps_checkpoint_series_get_order (self->series);
-  if (!increasing || (o != PS_SERIES_ORDER_STEP && o != PS_SERIES_ORDER_EPOCH))
-    return "checkpoint";
-  return ps_checkpoint_series_order_name (o);
-}
 
 static double
 plot_scale (PsSeriesPane *self)
@@ -191,18 +177,12 @@ cancel_build (PsSeriesPane *self, int page)
   g_clear_object (&self->build_cancellable[page]);
 }
 
-/* One picture to build in a worker: the tensors (file, name as stored there) it needs. */
+/* One picture to build in a worker (ps-series-picture: the tensors it reads, its titles). */
 typedef struct {
   GWeakRef pane;
   int page;
   guint gen;
-  PsFigureOptions o;
-  char *step_name;
-  char *name;                  /* the tensor, as the series names it */
-  char *subtitle;
-  char *context;               /* the accessible description's start */
-  GPtrArray *paths, *stored, *wheres;   /* char*, one per tensor read */
-  GArray *steps;               /* int64_t, bands and ridgeline */
+  PsSeriesPicture *pic;
   PsFigure *fig;               /* out */
   char *message;               /* out, when there is no figure */
 } BuildJob;
@@ -212,54 +192,10 @@ build_job_free (gpointer p)
 {
   BuildJob *j = p;
   g_weak_ref_clear (&j->pane);
-  g_free (j->step_name);
-  g_free (j->name);
-  g_free (j->subtitle);
-  g_free (j->context);
-  g_ptr_array_unref (j->paths);
-  g_ptr_array_unref (j->stored);
-  g_ptr_array_unref (j->wheres);
-  g_array_unref (j->steps);
+  ps_series_picture_free (j->pic);
   g_clear_pointer (&j->fig, ps_figure_free);
   g_free (j->message);
   g_free (j);
-}
-
-static BuildJob *
-build_job_new (PsSeriesPane *self, int page)
-{
-  BuildJob *j = g_new0 (BuildJob, 1);
-  g_weak_ref_init (&j->pane, self);
-  j->page = page;
-  j->gen = self->build_gen[page];
-  j->name = g_strdup (ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor));
-  j->paths = g_ptr_array_new_with_free_func (g_free);
-  j->stored = g_ptr_array_new_with_free_func (g_free);
-  j->wheres = g_ptr_array_new_with_free_func (g_free);
-  j->steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
-  return j;
-}
-
-static void
-build_job_add (PsSeriesPane *self, BuildJob *j, guint step, char *where)
-{
-  const PsCheckpointEntry *e = ps_checkpoint_series_get_entry (self->series, step, (guint) self->tensor);
-  g_ptr_array_add (j->paths, g_strdup (ps_checkpoint_series_get_path (self->series, step)));
-  g_ptr_array_add (j->stored, g_strdup (e ? e->name : j->name));
-  g_ptr_array_add (j->wheres, where);
-}
-
-/* In the worker: the i-th tensor, read from its file with a reader of its own. */
-static PsTensor *
-build_job_load (BuildJob *j, guint i, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (j->paths->pdata[i], &local);
-  PsTensor *t = ck ? ps_checkpoint_load (ck, j->stored->pdata[i], &local) : NULL;
-  if (t == NULL)
-    g_set_error (error, PS_ERROR, local->code, _("No %s at %s: %s"), j->name, (const char *) j->wheres->pdata[i],
-                 local->message);
-  return t;
 }
 
 static void
@@ -267,38 +203,11 @@ build_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancell
 {
   BuildJob *j = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
-  for (guint i = 0; i < j->paths->len; i++)
+  j->fig = ps_series_picture_build (j->pic, cancellable, &error);
+  if (j->fig == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      if (g_cancellable_is_cancelled (cancellable))
-        {
-          g_task_return_boolean (task, FALSE);
-          return;
-        }
-      PsTensor *t = build_job_load (j, i, &error);
-      if (t == NULL)
-        {
-          j->message = g_strdup (error->message);
-          g_task_return_boolean (task, TRUE);
-          return;
-        }
-      g_ptr_array_add (tensors, t);
-    }
-  PsTensor **ts = (PsTensor **) tensors->pdata;
-  j->o.step_name = j->step_name;
-  switch (j->page)
-    {
-    case P_DIFFERENCE:
-      j->fig = ps_figure_new_for_difference (ts[0], ts[1], j->name, j->subtitle, &j->o, &error);
-      break;
-    case P_BANDS:
-    case P_RIDGELINE:
-      j->fig = ps_figure_new_for_series (ts, (const int64_t *) j->steps->data, tensors->len, j->name, j->subtitle,
-                                         &j->o, &error);
-      break;
-    default:
-      j->fig = ps_figure_new_for_tensor (ts[0], j->name, j->subtitle, &j->o, &error);
-      break;
+      g_task_return_boolean (task, FALSE);
+      return;
     }
   if (j->fig == NULL)
     j->message = g_strdup (error->message);
@@ -316,172 +225,49 @@ on_build_done (GObject *source, GAsyncResult *result, gpointer data)
     return;   /* the pane is gone, or something newer was asked for */
   g_clear_object (&self->build_cancellable[j->page]);
   PsFigurePage *page = self->plots[j->page];
-  ps_figure_page_set_scale (page, j->o.scale);
+  ps_figure_page_set_scale (page, ps_series_picture_get_options (j->pic)->scale);
   if (j->fig != NULL)
-    ps_figure_page_set_figure (page, g_steal_pointer (&j->fig), j->name, j->context);
+    ps_figure_page_set_figure (page, g_steal_pointer (&j->fig), ps_series_picture_get_name (j->pic),
+                               ps_series_picture_get_context (j->pic));
   else
     set_message (self, j->page, j->message);
   update_controls (self);
 }
 
+/* Plans page `page`'s picture (or says why there is none) and starts its worker. */
 static void
-start_build (PsSeriesPane *self, BuildJob *j)
+start_build (PsSeriesPane *self, int page)
 {
-  int page = j->page;
+  static const PsSeriesPictureKind kinds[N_PLOTS] = {
+    [P_HEATMAP] = PS_SERIES_PICTURE_HEATMAP, [P_HISTOGRAM] = PS_SERIES_PICTURE_HISTOGRAM,
+    [P_DIFFERENCE] = PS_SERIES_PICTURE_DIFFERENCE, [P_BANDS] = PS_SERIES_PICTURE_BANDS,
+    [P_RIDGELINE] = PS_SERIES_PICTURE_RIDGELINE,
+  };
+  PsFigureOptions o;
+  figure_options (self, PS_FIGURE_HEATMAP, &o);
+  g_autofree char *message = NULL;
+  PsSeriesPicture *pic = ps_series_picture_plan (self->series, (guint) self->tensor, kinds[page], self->step,
+                                                 page == P_DIFFERENCE ? resolved_compare (self) : -1, &o, &message);
+  if (pic == NULL)
+    {
+      set_message (self, page, message);
+      return;
+    }
+  BuildJob *j = g_new0 (BuildJob, 1);
+  g_weak_ref_init (&j->pane, self);
+  j->page = page;
+  j->gen = self->build_gen[page];
+  j->pic = pic;
   /* the first picture of a page: a placeholder; afterwards the previous picture stays until the new one is ready */
   if (ps_figure_page_get_figure (self->plots[page]) == NULL)
     {
-      g_autofree char *text = g_strdup_printf (_("Reading %s…"), j->name);
+      g_autofree char *text = g_strdup_printf (_("Reading %s…"), ps_series_picture_get_name (pic));
       set_message (self, page, text);
     }
   self->build_cancellable[page] = g_cancellable_new ();
   g_autoptr (GTask) task = g_task_new (NULL, self->build_cancellable[page], on_build_done, NULL);
   g_task_set_task_data (task, j, build_job_free);
   g_task_run_in_thread (task, build_thread);
-}
-
-/* Checkpoints without the shown tensor (missing) and with it in another shape than where it first
- * appears (reshaped). */
-static void
-count_absent (PsSeriesPane *self, guint *missing, guint *reshaped)
-{
-  *missing = *reshaped = 0;
-  for (guint i = 0; i < n_steps (self); i++)
-    switch (ps_checkpoint_series_get_presence (self->series, i, (guint) self->tensor))
-      {
-      case PS_SERIES_MISSING: (*missing)++; break;
-      case PS_SERIES_SHAPE_CHANGED: (*reshaped)++; break;
-      default: break;
-      }
-}
-
-/* What the page says when the shown tensor is not in checkpoint `step` (NULL: it is there). */
-static char *
-missing_text (PsSeriesPane *self, guint step)
-{
-  if (ps_checkpoint_series_get_presence (self->series, step, (guint) self->tensor) != PS_SERIES_MISSING)
-    return NULL;
-  guint missing, reshaped;
-  count_absent (self, &missing, &reshaped);
-  g_autofree char *where = step_name (self, step);
-  return g_strdup_printf (_("%s is not in %s (%s): it is in %u of the %u checkpoints"),
-                          ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor), where,
-                          ps_checkpoint_series_get_label (self->series, step), n_steps (self) - missing, n_steps (self));
-}
-
-static void
-build_at_step (PsSeriesPane *self, int page)
-{
-  g_autofree char *where = step_name (self, self->step);
-  const char *label = ps_checkpoint_series_get_label (self->series, self->step);
-  BuildJob *j;
-  int other = page == P_DIFFERENCE ? resolved_compare (self) : -1;
-  g_autofree char *absent = missing_text (self, self->step);
-  if (absent == NULL && other >= 0)
-    absent = missing_text (self, (guint) other);
-  if (absent != NULL)
-    {
-      set_message (self, page, absent);
-      return;
-    }
-  if (page == P_DIFFERENCE)
-    {
-      int c = resolved_compare (self);
-      if (c < 0)
-        {
-          set_message (self, page, _("The first checkpoint has no previous one: choose one to compare with"));
-          return;
-        }
-      g_autofree char *from = step_name (self, (guint) c);
-      j = build_job_new (self, page);
-      figure_options (self, PS_FIGURE_HEATMAP, &j->o);
-      j->subtitle = g_strdup_printf (_("%s − %s (%s − %s)"), where, from, label,
-                                     ps_checkpoint_series_get_label (self->series, (guint) c));
-      j->context = g_strdup_printf (_("%s − %s"), where, from);
-      build_job_add (self, j, (guint) c, g_strdup (from));
-      build_job_add (self, j, self->step, g_strdup (where));
-    }
-  else
-    {
-      j = build_job_new (self, page);
-      figure_options (self, page == P_HEATMAP ? PS_FIGURE_HEATMAP : PS_FIGURE_HISTOGRAM, &j->o);
-      j->subtitle = g_strdup_printf ("%s · %s", where, label);
-      j->context = g_strdup (where);
-      build_job_add (self, j, self->step, g_strdup (where));
-    }
-  start_build (self, j);
-}
-
-/* At most this many checkpoints are read for bands and a ridgeline (as ps_figure_new_for_series
- * thins them: evenly, the newest kept). */
-#define MAX_SERIES_PICTURE_STEPS 48
-
-static void
-build_over_series (PsSeriesPane *self, int page)
-{
-  g_autoptr (GArray) present = g_array_new (FALSE, FALSE, sizeof (guint));
-  guint skipped = 0;
-  gboolean increasing = TRUE;
-  int64_t last = 0;
-  for (guint i = 0; i < n_steps (self); i++)
-    {
-      if (ps_checkpoint_series_get_presence (self->series, i, (guint) self->tensor) != PS_SERIES_PRESENT)
-        {
-          skipped += ps_checkpoint_series_get_entry (self->series, i, (guint) self->tensor) != NULL;
-          continue;
-        }
-      int64_t v = ps_checkpoint_series_get_order_value (self->series, i);
-      if (present->len > 0 && v <= last)
-        increasing = FALSE;
-      last = v;
-      g_array_append_val (present, i);
-    }
-  BuildJob *j = build_job_new (self, page);
-  guint n = present->len;
-  guint stride = (n + MAX_SERIES_PICTURE_STEPS - 1) / MAX_SERIES_PICTURE_STEPS;
-  for (guint k = 0; k < n; k++)
-    if (k % stride == 0 || k == n - 1)
-      {
-        guint i = g_array_index (present, guint, k);
-        /* equal step numbers in two files: place them by position */
-        int64_t v = increasing ? ps_checkpoint_series_get_order_value (self->series, i) : (int64_t) k;
-        g_array_append_val (j->steps, v);
-        build_job_add (self, j, i, step_name (self, i));
-      }
-  figure_options (self, page == P_BANDS ? PS_FIGURE_BANDS : PS_FIGURE_RIDGELINE, &j->o);
-  j->step_name = g_strdup (axis_name (self, increasing));
-  const char *by = increasing ? ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (self->series))
-                              : _("position");
-  j->subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u checkpoint by %s", "%u checkpoints by %s", n), n, by);
-  if (skipped)
-    {
-      g_autofree char *more = g_strdup_printf (_("%s · %u with another shape left out"), j->subtitle, skipped);
-      g_free (j->subtitle);
-      j->subtitle = g_steal_pointer (&more);
-    }
-  guint missing, reshaped;
-  count_absent (self, &missing, &reshaped);
-  if (missing > 0)
-    {
-      g_autofree char *more = g_strdup_printf (_("%s · missing from %u"), j->subtitle, missing);
-      g_free (j->subtitle);
-      j->subtitle = g_steal_pointer (&more);
-    }
-  if (n > j->steps->len)
-    {
-      g_autofree char *more = g_strdup_printf (_("%s · %u of them drawn"), j->subtitle, j->steps->len);
-      g_free (j->subtitle);
-      j->subtitle = g_steal_pointer (&more);
-    }
-  j->context = g_strdup (j->subtitle);
-  if (n == 0)
-    {
-      g_autofree char *text = g_strdup_printf (_("'%s' has values in no checkpoint"), j->name);
-      build_job_free (j);
-      set_message (self, page, text);
-      return;
-    }
-  start_build (self, j);
 }
 
 static gboolean
@@ -512,60 +298,19 @@ build_norms (PsSeriesPane *self)
       set_message (self, P_NORMS, text);
       return;
     }
-  const char *name = ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor);
-  int k = ps_checkpoint_series_find_tensor (self->norm_series, name);
-  if (k < 0)
+  g_autofree char *message = NULL;
+  PsFigure *fig = ps_series_norms_figure (self->series, self->norm_series, (guint) self->tensor, self->step,
+                                          resolved_compare (self), plot_scale (self), self->chart_steps,
+                                          self->chart_norms, self->chart_rel, &message);
+  if (fig == NULL)
     {
-      g_autofree char *text = g_strdup_printf (_("No norms for %s"), name);
-      set_message (self, P_NORMS, text);
+      set_message (self, P_NORMS, message);
       return;
     }
-  gboolean increasing = TRUE;
-  for (guint i = 0; i < n_steps (self); i++)
-    {
-      int64_t v = ps_checkpoint_series_get_order_value (self->series, i);
-      if (i > 0 && v <= g_array_index (self->chart_steps, int64_t, i - 1))
-        increasing = FALSE;
-      g_array_append_val (self->chart_steps, v);
-      double nv = ps_checkpoint_series_get_norm (self->norm_series, i, (guint) k);
-      double rv = ps_checkpoint_series_get_rel_change (self->norm_series, i, (guint) k);
-      g_array_append_val (self->chart_norms, nv);
-      g_array_append_val (self->chart_rel, rv);
-    }
-  if (!increasing)
-    for (guint i = 0; i < self->chart_steps->len; i++)
-      g_array_index (self->chart_steps, int64_t, i) = i;
-  g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                            "L2 norm and relative change ‖x_t − x_t−1‖ / ‖x_t−1‖ over %u checkpoint",
-                                                            "L2 norm and relative change ‖x_t − x_t−1‖ / ‖x_t−1‖ over %u checkpoints",
-                                                            n_steps (self)), n_steps (self));
-  guint missing, reshaped;
-  count_absent (self, &missing, &reshaped);
-  if (missing > 0)
-    {
-      g_autofree char *more = g_strdup_printf (_("%s · missing from %u"), subtitle, missing);
-      g_free (subtitle);
-      subtitle = g_steal_pointer (&more);
-    }
-  if (reshaped > 0)
-    {
-      g_autofree char *more = g_strdup_printf (_("%s · %u with another shape (no relative change there)"), subtitle, reshaped);
-      g_free (subtitle);
-      subtitle = g_steal_pointer (&more);
-    }
-  PsNormChartOptions opts;
-  ps_norm_chart_options_init (&opts);
-  opts.title = name;
-  opts.subtitle = subtitle;
-  opts.x_title = axis_name (self, increasing);
-  opts.cursor = (int) self->step;
-  opts.compare = resolved_compare (self);
-  opts.scale = plot_scale (self);
-  PsNormChart chart = { (const int64_t *) self->chart_steps->data, (const double *) self->chart_norms->data,
-                        (const double *) self->chart_rel->data, self->chart_steps->len, &opts };
-  ps_figure_page_set_scale (self->plots[P_NORMS], opts.scale);
+  ps_figure_page_set_scale (self->plots[P_NORMS], plot_scale (self));
   g_autofree char *where = step_name (self, self->step);
-  ps_figure_page_set_figure (self->plots[P_NORMS], ps_figure_new_for_norms (&chart), name, where);
+  ps_figure_page_set_figure (self->plots[P_NORMS], fig,
+                             ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor), where);
 }
 
 static void
@@ -598,9 +343,9 @@ ensure_page (PsSeriesPane *self, int page)
     {
     case P_HEATMAP:
     case P_HISTOGRAM:
-    case P_DIFFERENCE: build_at_step (self, page); break;
+    case P_DIFFERENCE:
     case P_BANDS:
-    case P_RIDGELINE: build_over_series (self, page); break;
+    case P_RIDGELINE: start_build (self, page); break;
     case P_NORMS: build_norms (self); break;
     default: break;
     }

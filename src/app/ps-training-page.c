@@ -17,7 +17,10 @@
 #include "ps-stats.h"
 #include "ps-error.h"
 #include "ps-train-ops.h"
+#include "ps-train-walk.h"
 #include "ps-substep-replay.h"
+#include "ps-figure-sequence.h"
+#include "ps-frame-list.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -97,6 +100,15 @@ struct _PsTrainingPage {
   GtkProgressBar *export_progress;
   GtkButton *export_cancel_button;
   GtkWidget *controls_row;
+  GtkWidget *button_bar;           /* the commands' flow box */
+  GtkWidget *pause_child, *cancel_child;   /* their flow-box wrappers: hidden with the buttons */
+
+  /* ridgeline / bands: the chosen tensor at dropped sub-steps, recomputed in a worker (as Over Time) */
+  GHashTable *ser_tensors;         /* record index → PsTensor* (ref) of ser_key */
+  char *ser_key;                   /* "parameter\nwhat" the kept tensors are of */
+  GCancellable *ser_cancellable;   /* ref while its replay runs */
+  guint ser_gen;
+  char *ser_error;                 /* why the replay failed (until the records or the choice change) */
 
   /* the figure of the current view */
   PsTrainingView view;
@@ -147,9 +159,22 @@ forget_replayed (PsTrainingPage *self)
 }
 
 static void
+forget_series (PsTrainingPage *self)
+{
+  self->ser_gen++;
+  if (self->ser_cancellable != NULL)
+    g_cancellable_cancel (self->ser_cancellable);
+  g_clear_object (&self->ser_cancellable);
+  g_hash_table_remove_all (self->ser_tensors);
+  g_clear_pointer (&self->ser_key, g_free);
+  g_clear_pointer (&self->ser_error, g_free);
+}
+
+static void
 clear_records (PsTrainingPage *self)
 {
   self->records_gen++;
+  forget_series (self);
   cancel_replay (self);
   forget_replayed (self);
   g_ptr_array_set_size (self->records, 0);
@@ -172,13 +197,21 @@ ps_train_record_describe (const PsTrainRecord *r, int64_t axis_step)
 }
 
 static void
-add_record (PsTrainingPage *self, const PsTrainRecord *r, PsState *state, guint op_step)
+add_record (PsTrainingPage *self, const PsTrainRecord *r, PsState *state, guint op_step, int64_t x)
 {
-  int64_t x = ps_train_axis_next (&self->axis, r->step);
   g_array_append_val (self->rec_ops, op_step);
   g_ptr_array_add (self->records, (gpointer) r);
   g_ptr_array_add (self->states, state ? ps_state_ref (state) : NULL);
   g_array_append_val (self->xsteps, x);
+}
+
+static void
+index_record (const PsTrainWalkItem *item, gpointer data)
+{
+  PsTrainingPage *self = data;
+  if (item->index == 0)
+    g_ptr_array_add (self->held, ps_state_ref (item->state));
+  add_record (self, item->record, item->record->state, item->op_step, item->x);
 }
 
 /* Index every record of the timeline's train ops (only their states are built). */
@@ -190,34 +223,10 @@ index_timeline (PsTrainingPage *self)
   self->axis = (PsTrainAxis) { 0, 0, 0 };
   if (self->doc == NULL)
     return;
+  /* a step dropped to keep within the memory budget, and no memory to rebuild it now: its
+   * records are left out and the status line says why */
   PsTimeline *tl = ps_document_get_timeline (self->doc);
-  const PsRecipe *recipe = ps_timeline_get_recipe (tl);
-  for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
-    {
-      const PsOp *op = g_ptr_array_index (recipe->ops, i - 1);
-      if (strcmp (ps_op_get_kind (op), "train") != 0)
-        continue;
-      g_autoptr (GError) error = NULL;
-      PsState *st = ps_timeline_get_state_full (tl, i, &error);
-      if (st == NULL)
-        {
-          /* dropped to keep within the memory budget, and no memory to rebuild it now: its
-           * records are left out and the status line says why */
-          if (self->index_error == NULL)
-            self->index_error = g_strdup (error->message);
-          continue;
-        }
-      if (st->train_log == NULL)
-        continue;
-      g_ptr_array_add (self->held, ps_state_ref (st));
-      for (guint k = 0; k < st->train_log->records->len; k++)
-        {
-          const PsTrainRecord *r = st->train_log->records->pdata[k];
-          if (k == 0)
-            ps_train_axis_begin_run (&self->axis, r);
-          add_record (self, r, r->state, i);
-        }
-    }
+  ps_train_walk (tl, ps_timeline_get_n_steps (tl), NULL, &self->axis, index_record, self, &self->index_error, NULL);
 }
 
 /* The timeline state whose train log holds record i (no ref), and the record's index in it. */
@@ -343,7 +352,7 @@ index_monitor (PsTrainingPage *self)
       const PsTrainRecord *r = ps_train_monitor_get_record (self->monitor, i);
       if (i == 0)
         ps_train_axis_begin_run (&self->axis, r);   /* the live run continues the timeline's axis */
-      add_record (self, r, NULL, 0);
+      add_record (self, r, NULL, 0, ps_train_axis_next (&self->axis, r->step));
     }
 }
 
@@ -762,32 +771,144 @@ build_param (PsTrainingPage *self, PsFigureKind kind, gboolean diff)
   self->have_figure = self->fig != NULL;
 }
 
-/* The chosen parameter (value, .grad or optimizer state) over every recorded sub-step that has a
- * snapshot, as a ridgeline or percentile bands on the training axis — the figures of checkpoint
- * series (ps_figure_new_for_series), thinned evenly by the render layer. */
+typedef struct {
+  GWeakRef page;
+  guint gen;
+  GArray *indices;
+} SeriesRequest;
+
+/* the dropped sub-steps the ridgeline / bands need are recomputed: keep their chosen tensor, draw */
+static void
+on_series_replayed (GObject *source, GAsyncResult *result, gpointer data)
+{
+  SeriesRequest *q = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) states = ps_substep_replay_finish (result, &error);
+  g_autoptr (PsTrainingPage) self = g_weak_ref_get (&q->page);
+  g_autoptr (GArray) indices = q->indices;
+  const guint gen = q->gen;
+  g_weak_ref_clear (&q->page);
+  g_free (q);
+  if (self == NULL || self->disposed || gen != self->ser_gen)
+    return;   /* the page closed, or the records or the chosen tensor changed */
+  g_clear_object (&self->ser_cancellable);
+  if (states == NULL)
+    self->ser_error = g_strdup (error->message);
+  for (guint i = 0; states != NULL && i < states->len; i++)
+    {
+      g_autofree char *t = NULL;
+      PsTensor *v = what_tensor (self, states->pdata[i], &t);
+      if (v != NULL)
+        g_hash_table_replace (self->ser_tensors, GUINT_TO_POINTER (g_array_index (indices, guint, i)),
+                              ps_tensor_ref (v));
+    }
+  rebuild (self);
+}
+
+/* The chosen parameter (value, .grad or optimizer state) over the recorded sub-steps, as a ridgeline
+ * or percentile bands on the training axis — the figures of checkpoint series
+ * (ps_figure_new_for_series), thinned evenly by the render layer (ps_figure_series_keeps). A kept
+ * sub-step whose snapshot was dropped under the memory budget is recomputed in a worker, as the
+ * main window's Over Time does (only its chosen tensor is kept); meanwhile the page says so. */
 static void
 build_series (PsTrainingPage *self, PsFigureKind kind)
 {
-  g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
-  g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
-  g_autofree char *title = NULL;
-  for (guint i = 0; i < self->states->len; i++)
+  const guint n = self->records->len;
+  GtkStringObject *po = gtk_drop_down_get_selected_item (self->param_dropdown);
+  GtkStringObject *wo = gtk_drop_down_get_selected_item (self->what_dropdown);
+  g_autofree char *key = po && wo ? g_strdup_printf ("%s\n%s", gtk_string_object_get_string (po),
+                                                     gtk_string_object_get_string (wo)) : NULL;
+  if (g_strcmp0 (key, self->ser_key) != 0)
     {
-      PsState *st = self->states->pdata[i];
-      g_autofree char *t = NULL;
-      PsTensor *v = st ? what_tensor (self, st, &t) : NULL;
-      if (v == NULL)
-        continue;
+      forget_series (self);
+      self->ser_key = g_strdup (key);
+    }
+  g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
+  g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  g_autoptr (GPtrArray) owners = g_ptr_array_new ();
+  g_autoptr (GArray) ks = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) missing = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autofree char *title = NULL;
+  gboolean absent = FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      PsTensor *v = NULL;
+      if (ps_figure_series_keeps (n, i))
+        {
+          PsState *st = self->states->pdata[i];
+          g_autofree char *t = NULL;
+          guint k = 0;
+          PsState *owner = NULL;
+          if (st != NULL)
+            v = what_tensor (self, st, &t);
+          else if ((v = g_hash_table_lookup (self->ser_tensors, GUINT_TO_POINTER (i))) != NULL)
+            ;
+          else if ((owner = record_owner (self, i, &k)) != NULL && self->exporting)
+            {
+              /* an export draws at once: recompute here */
+              g_autoptr (PsState) rs = ps_train_log_get_state (owner->train_log, k, NULL);
+              PsTensor *rv = rs ? what_tensor (self, rs, &t) : NULL;
+              if (rv != NULL)
+                g_ptr_array_add (kept, v = ps_tensor_ref (rv));
+            }
+          else if (owner != NULL)
+            {
+              g_ptr_array_add (owners, owner);
+              g_array_append_val (ks, k);
+              g_array_append_val (missing, i);
+            }
+          absent |= v == NULL;
+          if (title == NULL && t != NULL)
+            title = g_steal_pointer (&t);
+        }
       g_ptr_array_add (tensors, v);
       g_array_append_val (steps, g_array_index (self->xsteps, int64_t, i));
-      if (title == NULL)
-        title = g_steal_pointer (&t);
+    }
+  if (missing->len > 0 && self->ser_error == NULL)
+    {
+      if (self->ser_cancellable == NULL)
+        {
+          SeriesRequest *q = g_new0 (SeriesRequest, 1);
+          g_weak_ref_init (&q->page, self);
+          q->gen = self->ser_gen;
+          q->indices = g_array_copy (missing);
+          self->ser_cancellable = g_cancellable_new ();
+          g_autoptr (GTask) task = ps_substep_replay_start ((PsState *const *) owners->pdata, (const guint *) ks->data,
+                                                            owners->len, self->ser_cancellable, on_series_replayed, q);
+        }
+      self->empty_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Recomputing %u dropped sub-step for the series…",
+                                                       "Recomputing %u dropped sub-steps for the series…", missing->len),
+                                          missing->len);
+      return;
+    }
+  if (absent)
+    {
+      /* not at every kept sub-step (a live run, a replay failed, a parameter made later): the ones
+       * it is at, thinned again */
+      guint j = 0;
+      for (guint i = 0; i < n; i++)
+        if (tensors->pdata[i] != NULL)
+          {
+            tensors->pdata[j] = tensors->pdata[i];
+            g_array_index (steps, int64_t, j) = g_array_index (steps, int64_t, i);
+            j++;
+          }
+      g_ptr_array_set_size (tensors, j);
+      g_array_set_size (steps, j);
     }
   if (tensors->len == 0)
     {
       self->empty_text = g_strdup (self->monitor ? _("Over sub-steps: shown when the run has finished.")
+                                                 : self->ser_error ? self->ser_error
                                                  : _("Choose a parameter (and .grad or an optimizer state that exists at the recorded sub-steps)."));
       return;
+    }
+  if (title == NULL)
+    {
+      /* every drawn tensor was recomputed: the title what_tensor gives */
+      const char *target = gtk_string_object_get_string (po), *what = gtk_string_object_get_string (wo);
+      title = strcmp (what, "value") == 0 ? g_strdup (target) : g_strdup_printf ("%s · %s", target, what);
     }
   PsFigureOptions o;
   ps_figure_options_init (&o);
@@ -801,6 +922,36 @@ build_series (PsTrainingPage *self, PsFigureKind kind)
   else
     self->shown_tensor = ps_tensor_ref (ps_figure_get_tensor (self->fig));
   self->have_figure = self->fig != NULL;
+}
+
+gboolean
+ps_training_page_get_series_replaying (PsTrainingPage *self)
+{
+  return self->ser_cancellable != NULL;
+}
+
+PsTensor *
+ps_training_page_get_series_tensor (PsTrainingPage *self, guint i)
+{
+  return g_hash_table_lookup (self->ser_tensors, GUINT_TO_POINTER (i));
+}
+
+PsFigure *
+ps_training_page_get_figure (PsTrainingPage *self)
+{
+  return self->have_figure ? self->fig : NULL;
+}
+
+const PsLossCurve *
+ps_training_page_get_loss_curve (PsTrainingPage *self)
+{
+  return self->have_figure && self->view == PS_TRAINING_VIEW_LOSS ? &self->lc : NULL;
+}
+
+GtkWidget *
+ps_training_page_get_command_bar (PsTrainingPage *self)
+{
+  return self->button_bar;
 }
 
 static void
@@ -930,8 +1081,8 @@ rebuild (PsTrainingPage *self)
   self->shown_state = want;
   self->pic_index = self->shown;
   gtk_widget_set_sensitive (GTK_WIDGET (self->sub_scale), self->monitor == NULL && n > 1 && self->export_task == NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->pause_button), self->monitor != NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), self->monitor != NULL);
+  gtk_widget_set_visible (self->pause_child, self->monitor != NULL);
+  gtk_widget_set_visible (self->cancel_child, self->monitor != NULL);
   update_params (self);
   update_whats (self);
   self->view = (PsTrainingView) gtk_drop_down_get_selected (self->view_dropdown);
@@ -1084,10 +1235,74 @@ export_plan (PsTrainingPage *self, const char *path, guint from, guint to, guint
   return ps_animation_frame_range (from, to, every, n, PS_TRAINING_MAX_FRAMES, "sub-steps", error);
 }
 
-/* Draw the planned frames into path (a dropped snapshot not in export_states is replayed here). */
+/* A parameter view (heatmap, histogram, difference) over the frames as one figure sequence: one
+ * colour range (heatmap) or one set of bins (histogram) for all frames, as `paramscope-cli animate
+ * --sub-steps` draws them (the same figure, title and frame labels), so a change of colour is a
+ * change of value. NULL and the error when a frame has nothing to draw. */
+static PsFigureSequence *
+param_sequence (PsTrainingPage *self, GArray *frames, GError **error)
+{
+  const guint n = self->records->len;
+  const gboolean diff = self->view == PS_TRAINING_VIEW_DIFFERENCE;
+  PsFigureOptions fo;
+  ps_figure_options_init (&fo);
+  fo.kind = self->view == PS_TRAINING_VIEW_HISTOGRAM ? PS_FIGURE_HISTOGRAM : PS_FIGURE_HEATMAP;
+  g_autoptr (PsTensor) other = NULL;
+  guint from = 0;
+  if (diff)
+    {
+      from = (guint) gtk_spin_button_get_value_as_int (self->diff_spin);
+      gboolean pending = FALSE;
+      g_autoptr (PsState) st = from < n ? record_state (self, from, &pending) : NULL;
+      g_autofree char *t = NULL;
+      PsTensor *v = st ? what_tensor (self, st, &t) : NULL;
+      if (v == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to compare at sub-step %u", from + 1);
+          return NULL;
+        }
+      other = ps_tensor_ref (v);
+    }
+  g_autoptr (GPtrArray) tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *title = NULL;
+  for (guint f = 0; f < frames->len; f++)
+    {
+      guint i = g_array_index (frames, guint, f);
+      gboolean pending = FALSE;
+      g_autoptr (PsState) st = record_state (self, i, &pending);
+      g_autofree char *t = NULL;
+      PsTensor *v = st ? what_tensor (self, st, &t) : NULL;
+      if (v == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "nothing to draw at sub-step %u: the chosen tensor is not there", i + 1);
+          return NULL;
+        }
+      PsTensor *shown = diff ? ps_difference_new (other, v, error) : ps_tensor_ref (v);
+      if (shown == NULL)
+        return NULL;
+      g_ptr_array_add (tensors, shown);
+      int64_t x = g_array_index (self->xsteps, int64_t, i);
+      g_ptr_array_add (labels, diff ? g_strdup_printf ("training step %" G_GINT64_FORMAT " − step %" G_GINT64_FORMAT
+                                                       " (sub-step %u of %u)", x,
+                                                       g_array_index (self->xsteps, int64_t, from), i + 1, n)
+                                    : g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u)", x,
+                                                       i + 1, n));
+      if (title == NULL)
+        title = diff ? g_strdup_printf ("Δ %s", t) : g_steal_pointer (&t);
+    }
+  return ps_figure_sequence_new_for_tensors ((PsTensor *const *) tensors->pdata, (const char *const *) labels->pdata,
+                                             tensors->len, title, &fo, error);
+}
+
+/* Draw the planned frames into path (a dropped snapshot not in export_states is replayed here):
+ * by the path's extension, or — columns ≠ PS_TRAINING_NOT_A_SHEET — as a contact sheet of that many
+ * columns (0: a PDF page per frame). */
+#define PS_TRAINING_NOT_A_SHEET G_MAXUINT
 static gboolean
-export_write (PsTrainingPage *self, const char *path, GArray *frames, double width, double height, guint delay_cs,
-              guint *n_frames, GError **error)
+export_write (PsTrainingPage *self, const char *path, GArray *frames, guint columns, double width, double height,
+              guint delay_cs, guint *n_frames, GError **error)
 {
   if (self->monitor != NULL)
     {
@@ -1098,6 +1313,8 @@ export_write (PsTrainingPage *self, const char *path, GArray *frames, double wid
   ps_animation_options_init (&ao, width, height);
   if (delay_cs > 0)
     ao.delay_cs = delay_cs;
+  const gboolean param_view = self->view == PS_TRAINING_VIEW_HEATMAP || self->view == PS_TRAINING_VIEW_HISTOGRAM
+                              || self->view == PS_TRAINING_VIEW_DIFFERENCE;
   if (self->view == PS_TRAINING_VIEW_HEATMAP || self->view == PS_TRAINING_VIEW_DIFFERENCE)
     {
       PsFigureOptions fo;
@@ -1108,7 +1325,20 @@ export_write (PsTrainingPage *self, const char *path, GArray *frames, double wid
   guint keep = self->shown;
   self->exporting = TRUE;
   FrameExport fx = { self, (const guint *) frames->data, NULL };
-  gboolean ok = ps_animation_write_by_extension (path, frames->len, draw_frame, &fx, &ao, error);
+  gboolean ok;
+  if (param_view)
+    {
+      g_autoptr (PsFigureSequence) seq = param_sequence (self, frames, error);
+      ok = seq != NULL
+           && (columns == PS_TRAINING_NOT_A_SHEET
+               ? ps_animation_write_by_extension (path, frames->len, ps_figure_sequence_draw_frame, seq, &ao, error)
+               : ps_animation_write_contact_sheet (path, frames->len, ps_figure_sequence_draw_frame, seq, columns,
+                                                   &ao, error));
+    }
+  else
+    ok = columns == PS_TRAINING_NOT_A_SHEET
+         ? ps_animation_write_by_extension (path, frames->len, draw_frame, &fx, &ao, error)
+         : ps_animation_write_contact_sheet (path, frames->len, draw_frame, &fx, columns, &ao, error);
   /* back to what was shown */
   self->shown = keep;
   rebuild (self);
@@ -1135,7 +1365,8 @@ ps_training_page_export_frames (PsTrainingPage *self, const char *path, guint fr
       return FALSE;
     }
   g_autoptr (GArray) frames = export_plan (self, path, from, to, every, error);
-  return frames != NULL && export_write (self, path, frames, width, height, delay_cs, n_frames, error);
+  return frames != NULL && export_write (self, path, frames, PS_TRAINING_NOT_A_SHEET, width, height, delay_cs,
+                                         n_frames, error);
 }
 
 /* ---------- over sub-steps, in a worker ---------- */
@@ -1144,6 +1375,7 @@ typedef struct {
   char *path;
   double width, height;
   guint delay_cs;
+  guint columns;        /* a contact sheet's, or PS_TRAINING_NOT_A_SHEET */
   guint gen;
   GArray *frames;
   GArray *indices;      /* the replayed records, in the order of the worker's states */
@@ -1211,7 +1443,7 @@ export_finish_frames (GTask *task, GPtrArray *states)
                               ps_state_ref (states->pdata[i]));
       if (!self->have_figure)
         rebuild (self);   /* the shown sub-step's own replay may still have been on its way */
-      ok = export_write (self, x->path, x->frames, x->width, x->height, x->delay_cs, &n_frames, &error);
+      ok = export_write (self, x->path, x->frames, x->columns, x->width, x->height, x->delay_cs, &n_frames, &error);
       g_clear_pointer (&self->export_states, g_hash_table_unref);
       if (ok)
         g_task_return_int (task, n_frames);
@@ -1251,6 +1483,9 @@ export_without_replays (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static void export_start (PsTrainingPage *self, GTask *task, const char *path, GArray *frames, guint columns,
+                          double width, double height, guint delay_cs);
+
 void
 ps_training_page_export_frames_async (PsTrainingPage *self, const char *path, guint from, guint to, guint every,
                                       double width, double height, guint delay_cs, GAsyncReadyCallback callback,
@@ -1273,11 +1508,21 @@ ps_training_page_export_frames_async (PsTrainingPage *self, const char *path, gu
       g_task_return_error (task, error);
       return;
     }
+  export_start (self, task, path, frames, PS_TRAINING_NOT_A_SHEET, width, height, delay_cs);
+}
+
+/* Recompute the frames' dropped snapshots in a worker, then write them (export_finish_frames). */
+static void
+export_start (PsTrainingPage *self, GTask *task, const char *path, GArray *frames, guint columns, double width,
+              double height, guint delay_cs)
+{
+  GCancellable *cancellable = g_task_get_cancellable (task);
   ExportJob *x = g_new0 (ExportJob, 1);
   x->path = g_strdup (path);
   x->width = width;
   x->height = height;
   x->delay_cs = delay_cs;
+  x->columns = columns;
   x->gen = self->records_gen;
   x->frames = frames;
   x->indices = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -1320,6 +1565,48 @@ ps_training_page_export_frames_async (PsTrainingPage *self, const char *path, gu
                                                  owners->len, cancellable, on_export_replayed, g_object_ref (task));
   on_export_progress (self);
   self->export_progress_id = g_timeout_add (100, on_export_progress, self);
+}
+
+/* A contact sheet of chosen sub-steps ("1, 10, 50, last"; ranges "5-8"): the shown view at each,
+ * side by side on one PNG/SVG/PDF page in `columns` columns (0: ⌈√n⌉; a .pdf with columns 0 given
+ * as PS_TRAINING_SHEET_PAGES is a page per frame). The same worker, progress and Cancel as Export
+ * Over Sub-steps; finish with ps_training_page_export_frames_finish. */
+void
+ps_training_page_export_sheet_async (PsTrainingPage *self, const char *path, const char *steps, guint columns,
+                                     double width, double height, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (PS_IS_TRAINING_PAGE (self) && path != NULL && steps != NULL);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_training_page_export_frames_async);
+  g_task_set_return_on_cancel (task, FALSE);
+  GError *error = NULL;
+  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (guint));
+  PsExportFormat fmt;
+  if (self->export_task != NULL)
+    g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "an export over sub-steps is already running");
+  else if (self->monitor != NULL)
+    g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "wait for the run to finish");
+  else if (!self->have_figure)
+    g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to export: %s",
+                 self->empty_text ? self->empty_text : "no figure");
+  else if (ps_export_format_for_path (path, &fmt, &error)
+           && ps_frame_list_parse (steps, self->records->len, PS_TRAINING_MAX_FRAMES, "sub-step", frames, &error))
+    {
+      if (columns == PS_TRAINING_SHEET_PAGES && fmt != PS_EXPORT_PDF)
+        g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                     "'%s': a page per frame needs a .pdf; give columns for a PNG or SVG sheet", path);
+      else
+        {
+          if (columns == 0)
+            columns = (guint) ceil (sqrt ((double) frames->len));
+          else if (columns == PS_TRAINING_SHEET_PAGES)
+            columns = 0;
+          export_start (self, task, path, g_steal_pointer (&frames), columns, width, height, 0);
+          return;
+        }
+    }
+  g_task_return_error (task, error);
 }
 
 gboolean
@@ -1410,23 +1697,13 @@ ps_training_page_set_monitor (PsTrainingPage *self, PsTrainMonitor *monitor, GCa
       /* the run is appended after the timeline's train ops: its points continue their axis, as
        * they will when the run has finished and the timeline is indexed again */
       self->axis = (PsTrainAxis) { 0, 0, 0 };
-      PsTimeline *tl = self->doc ? ps_document_get_timeline (self->doc) : NULL;
-      for (guint i = 1; tl != NULL && i <= ps_timeline_get_n_steps (tl); i++)
+      /* a train step dropped under the memory budget that cannot be rebuilt now (no memory): its
+       * records are left out of the count, so the live run's points start that much lower on the
+       * axis, instead of the app aborting */
+      if (self->doc != NULL)
         {
-          const PsOp *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, i - 1);
-          if (strcmp (ps_op_get_kind (op), "train") != 0)
-            continue;
-          /* a train step dropped under the memory budget that cannot be rebuilt now (no memory):
-           * its records are left out of the count, so the live run's points start that much lower
-           * on the axis, instead of the app aborting */
-          PsState *st = ps_timeline_get_state_full (tl, i, NULL);
-          for (guint k = 0; st != NULL && st->train_log != NULL && k < st->train_log->records->len; k++)
-            {
-              const PsTrainRecord *r = st->train_log->records->pdata[k];
-              if (k == 0)
-                ps_train_axis_begin_run (&self->axis, r);
-              ps_train_axis_next (&self->axis, r->step);
-            }
+          PsTimeline *tl = ps_document_get_timeline (self->doc);
+          ps_train_walk (tl, ps_timeline_get_n_steps (tl), NULL, &self->axis, NULL, NULL, NULL, NULL);
         }
       if (self->tick_id == 0)
         self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, self, NULL);
@@ -1624,6 +1901,17 @@ hscroll (GtkWidget *child)
   return sw;
 }
 
+/* a button in the command flow box: its child wrapper takes no focus of its own (Tab goes from
+ * button to button, as in a plain row) */
+static GtkWidget *
+bar_append (GtkWidget *bar, GtkWidget *button)
+{
+  gtk_flow_box_append (GTK_FLOW_BOX (bar), button);
+  GtkWidget *child = gtk_widget_get_parent (button);
+  gtk_widget_set_focusable (child, FALSE);
+  return child;
+}
+
 static void
 ps_training_page_map (GtkWidget *widget)
 {
@@ -1647,6 +1935,7 @@ ps_training_page_dispose (GObject *object)
   PsTrainingPage *self = PS_TRAINING_PAGE (object);
   self->disposed = TRUE;
   cancel_replay (self);   /* the worker ends between two steps; its result finds no page */
+  forget_series (self);
   ps_training_page_cancel_export (self);
   if (self->tick_id != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
@@ -1684,6 +1973,7 @@ ps_training_page_finalize (GObject *object)
   g_free (self->replay_error);
   forget_replayed (self);
   g_hash_table_unref (self->replayed);
+  g_hash_table_unref (self->ser_tensors);
   G_OBJECT_CLASS (ps_training_page_parent_class)->finalize (object);
 }
 
@@ -1706,6 +1996,7 @@ ps_training_page_init (PsTrainingPage *self)
   self->xsteps = g_array_new (FALSE, FALSE, sizeof (int64_t));
   self->rec_ops = g_array_new (FALSE, FALSE, sizeof (guint));
   self->replayed = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_state_unref);
+  self->ser_tensors = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
   g_queue_init (&self->replayed_order);
   self->loss = g_array_new (FALSE, FALSE, sizeof (double));
   self->acc = g_array_new (FALSE, FALSE, sizeof (double));
@@ -1721,36 +2012,44 @@ ps_training_page_init (PsTrainingPage *self)
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   gtk_box_set_spacing (GTK_BOX (self), 6);
 
-  /* commands: train, the four one-step actions, and the live run's controls */
-  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  /* commands: train, the four one-step actions, the live run's controls and the exports — in a
+   * flow box that wraps them onto more lines when the window is narrow (GNOME's 360 px), so no
+   * button is ever cut at the window's edge */
+  GtkWidget *bar = gtk_flow_box_new ();
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (bar), GTK_SELECTION_NONE);
+  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (bar), FALSE);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (bar), 16);
+  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (bar), 6);
+  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (bar), 6);
   gtk_widget_set_margin_start (bar, 8);
   gtk_widget_set_margin_end (bar, 8);
   gtk_widget_set_margin_top (bar, 6);
+  self->button_bar = bar;
   GtkWidget *train = action_button (_("_Train…"), "win.train", _("Add a training run (Ctrl+Shift+T)"));
   gtk_widget_add_css_class (train, "suggested-action");
-  gtk_box_append (GTK_BOX (bar), train);
-  gtk_box_append (GTK_BOX (bar), action_button (_("Forward + _Loss"), "win.teach-forward",
-                                                _("loss = loss_fn(model(xb), yb) on the first batch of the data set")));
-  gtk_box_append (GTK_BOX (bar), action_button (_("_Backward"), "win.teach-backward", _("loss.backward(): fills every .grad")));
-  gtk_box_append (GTK_BOX (bar), action_button (_("Optimizer _Step"), "win.teach-step", _("opt.step(): moves every parameter")));
-  gtk_box_append (GTK_BOX (bar), action_button (_("_Zero Grad"), "win.teach-zero-grad", _("opt.zero_grad(): .grad back to zeros")));
+  bar_append (bar, train);
+  bar_append (bar, action_button (_("Forward + _Loss"), "win.teach-forward",
+                                  _("loss = loss_fn(model(xb), yb) on the first batch of the data set")));
+  bar_append (bar, action_button (_("_Backward"), "win.teach-backward", _("loss.backward(): fills every .grad")));
+  bar_append (bar, action_button (_("Optimizer _Step"), "win.teach-step", _("opt.step(): moves every parameter")));
+  bar_append (bar, action_button (_("_Zero Grad"), "win.teach-zero-grad", _("opt.zero_grad(): .grad back to zeros")));
   self->pause_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (_("_Pause")));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button), _("Pause or resume the running training"));
   g_signal_connect (self->pause_button, "toggled", G_CALLBACK (on_pause_toggled), self);
-  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->pause_button));
+  self->pause_child = bar_append (bar, GTK_WIDGET (self->pause_button));
   self->cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Ca_ncel Training")));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->cancel_button), _("Stop the run: the document stays as it was before it"));
   g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (on_cancel), self);
-  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->cancel_button));
-  GtkWidget *spacer0 = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  gtk_widget_set_hexpand (spacer0, TRUE);
-  gtk_box_append (GTK_BOX (bar), spacer0);
-  gtk_box_append (GTK_BOX (bar), action_button (_("_Export View…"), "win.export-training-view",
-                                                _("Save this view as PNG, SVG or PDF")));
-  gtk_box_append (GTK_BOX (bar), action_button (_("Export Over Sub-ste_ps…"), "win.export-training-frames",
-                                                _("This view at every recorded sub-step: an animated GIF, a numbered "
-                                                  "PNG/SVG series or a PDF with a page per sub-step")));
-  gtk_box_append (GTK_BOX (self), hscroll (bar));
+  self->cancel_child = bar_append (bar, GTK_WIDGET (self->cancel_button));
+  bar_append (bar, action_button (_("_Export View…"), "win.export-training-view",
+                                  _("Save this view as PNG, SVG or PDF")));
+  bar_append (bar, action_button (_("Export Over Sub-ste_ps…"), "win.export-training-frames",
+                                  _("This view at every recorded sub-step: an animated GIF, a numbered "
+                                    "PNG/SVG series or a PDF with a page per sub-step")));
+  bar_append (bar, action_button (_("_Contact Sheet…"), "win.export-training-sheet",
+                                  _("This view at the sub-steps you choose (\"1, 10, 50, last\"), side by side "
+                                    "on one PNG, SVG or PDF page for slides")));
+  gtk_box_append (GTK_BOX (self), bar);
 
   self->status_label = GTK_LABEL (gtk_label_new (""));
   gtk_label_set_xalign (self->status_label, 0);

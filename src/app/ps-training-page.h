@@ -17,6 +17,8 @@
 #include "ps-document.h"
 #include "ps-layer-diagnostics.h"
 #include "ps-train-object.h"
+#include "ps-figure.h"
+#include "ps-loss-curve.h"
 
 G_BEGIN_DECLS
 
@@ -100,6 +102,25 @@ void      ps_training_page_export_frames_async (PsTrainingPage *self, const char
                                                 GAsyncReadyCallback callback, gpointer user_data);
 gboolean  ps_training_page_export_frames_finish (PsTrainingPage *self, GAsyncResult *result, guint *n_frames,
                                                  GError **error);
+/* A contact sheet of CHOSEN sub-steps: `steps` as typed ("1, 10, 50, last", ranges "5-8", 1-based,
+ * in the order given), the shown view at each, side by side on one .png/.svg/.pdf page in `columns`
+ * columns (0 = ⌈√n⌉), or PS_TRAINING_SHEET_PAGES: a .pdf with a page per frame. Heatmaps share one
+ * colour range and histograms one set of bins (ps-figure-sequence, as the CLI). Dropped snapshots
+ * are recomputed in the export's worker (progress, Cancel Export); an error (a bad list, an unknown
+ * extension, nothing to draw) writes nothing. Finish with ps_training_page_export_frames_finish. */
+#define PS_TRAINING_SHEET_PAGES G_MAXUINT
+void      ps_training_page_export_sheet_async (PsTrainingPage *self, const char *path, const char *steps,
+                                               guint columns, double width, double height,
+                                               GAsyncReadyCallback callback, gpointer user_data);
+/* TRUE while the ridgeline / bands views recompute dropped sub-steps in their worker. */
+gboolean  ps_training_page_get_series_replaying (PsTrainingPage *self);
+/* The tensor a series view recomputed for dropped sub-step i (no ref), or NULL. */
+PsTensor *ps_training_page_get_series_tensor (PsTrainingPage *self, guint i);
+/* The figure of a parameter / series view (no ref), the loss view's curve; NULL otherwise. */
+PsFigure *ps_training_page_get_figure (PsTrainingPage *self);
+const PsLossCurve *ps_training_page_get_loss_curve (PsTrainingPage *self);
+/* The commands' flow box (Train…, the one-step actions, the run's controls, the exports). */
+GtkWidget *ps_training_page_get_command_bar (PsTrainingPage *self);
 gboolean  ps_training_page_get_exporting (PsTrainingPage *self);
 void      ps_training_page_cancel_export (PsTrainingPage *self);
 /* While the export's snapshots are recomputed: TRUE, how many of how many are done so far. */

@@ -7,6 +7,7 @@
 #include "ps-config.h"
 #include "ps-window-private.h"
 #include "ps-train-object.h"
+#include "ps-train-walk.h"
 #include "ps-train-ops.h"
 #include "ps-projector.h"
 #include "ps-substep-replay.h"
@@ -31,35 +32,24 @@ step_log (PsWindow *self, PsState **state)
   return (*state)->train_log;
 }
 
-/* x-axis steps of this op's records: continue the count of the train ops before it */
+static void
+append_axis_step (const PsTrainWalkItem *item, gpointer data)
+{
+  PsWindow *self = data;
+  if (item->op_step == ps_document_get_current_step (self->document))
+    g_array_append_val (self->sub_axis, item->x);
+}
+
+/* x-axis steps of this op's records: continue the count of the train ops before it. A train step
+ * dropped to keep within the memory budget that cannot be rebuilt now: its records are not counted
+ * (the numbers shift; the views say so when they need the step). */
 static void
 compute_axis (PsWindow *self, PsState *owner)
 {
   g_array_set_size (self->sub_axis, 0);
-  PsTimeline *tl = ps_document_get_timeline (self->document);
-  const PsRecipe *recipe = ps_timeline_get_recipe (tl);
-  guint upto = ps_document_get_current_step (self->document);
   PsTrainAxis axis = { 0, 0, 0 };
-  for (guint i = 1; i <= upto; i++)
-    {
-      const PsOp *op = g_ptr_array_index (recipe->ops, i - 1);
-      if (strcmp (ps_op_get_kind (op), "train") != 0)
-        continue;
-      /* a train step dropped to keep within the memory budget that cannot be rebuilt now: its
-       * records are not counted (the numbers shift; the views say so when they need the step) */
-      PsState *st = i == upto ? owner : ps_timeline_get_state_full (tl, i, NULL);
-      if (st == NULL || st->train_log == NULL)
-        continue;
-      for (guint k = 0; k < st->train_log->records->len; k++)
-        {
-          const PsTrainRecord *r = st->train_log->records->pdata[k];
-          if (k == 0)
-            ps_train_axis_begin_run (&axis, r);
-          int64_t x = ps_train_axis_next (&axis, r->step);
-          if (i == upto)
-            g_array_append_val (self->sub_axis, x);
-        }
-    }
+  ps_train_walk (ps_document_get_timeline (self->document), ps_document_get_current_step (self->document), owner,
+                 &axis, append_axis_step, self, NULL, NULL);
 }
 
 static void

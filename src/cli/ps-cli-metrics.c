@@ -175,6 +175,25 @@ ps_cli_cmd_metrics (int argc, char **argv)
 
 #include "ps-export.h"
 #include "ps-loss-curve.h"
+#include "ps-train-walk.h"
+
+typedef struct {
+  GArray *steps, *loss, *acc, *lr;
+  gboolean any_acc;
+} LossPoints;
+
+static void
+add_loss_point (const PsTrainWalkItem *item, gpointer data)
+{
+  LossPoints *p = data;
+  const PsTrainRecord *r = item->record;
+  double l = r->loss;
+  g_array_append_val (p->steps, item->x);
+  g_array_append_val (p->loss, l);
+  g_array_append_val (p->acc, r->accuracy);
+  g_array_append_val (p->lr, r->lr);
+  p->any_acc |= !isnan (r->accuracy);
+}
 
 static const char loss_curve_usage[] =
   "Usage: paramscope-cli loss-curve RECIPE --out FILE.{png,svg,pdf} [--log] [--smoothing W]\n"
@@ -213,27 +232,12 @@ ps_cli_cmd_loss_curve (int argc, char **argv)
   g_autoptr (GArray) loss = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) acc = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) lr = g_array_new (FALSE, FALSE, sizeof (double));
-  gboolean any_acc = FALSE;
+  LossPoints pts = { steps, loss, acc, lr, FALSE };
   PsTrainAxis axis = { 0, 0, 0 };   /* the app's x axis: a new optimizer's run continues the count */
-  for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
-    {
-      PsState *st = ps_timeline_get_state_full (tl, i, &error);
-      if (st == NULL)
-        return ps_cli_error (error);   /* a step rebuilt by replay that does not fit in memory */
-      for (guint k = 0; st->train_log && k < st->train_log->records->len; k++)
-        {
-          const PsTrainRecord *r = st->train_log->records->pdata[k];
-          double l = r->loss;
-          if (k == 0)
-            ps_train_axis_begin_run (&axis, r);
-          int64_t x = ps_train_axis_next (&axis, r->step);
-          g_array_append_val (steps, x);
-          g_array_append_val (loss, l);
-          g_array_append_val (acc, r->accuracy);
-          g_array_append_val (lr, r->lr);
-          any_acc |= !isnan (r->accuracy);
-        }
-    }
+  /* a step rebuilt by replay that does not fit in memory: the error says so */
+  if (!ps_train_walk (tl, ps_timeline_get_n_steps (tl), NULL, &axis, add_loss_point, &pts, NULL, &error))
+    return ps_cli_error (error);
+  gboolean any_acc = pts.any_acc;
   if (steps->len == 0)
     {
       g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "the recipe has no train op (nothing recorded to draw)");

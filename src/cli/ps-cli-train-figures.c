@@ -9,6 +9,7 @@
 #include "ps-ratio-chart.h"
 #include "ps-train-figures.h"
 #include "ps-train-ops.h"
+#include "ps-train-walk.h"
 #include "ps-weight-grid.h"
 
 #include <math.h>
@@ -83,6 +84,19 @@ check_picture (const char *command, Picture *p)
   return -1;
 }
 
+static void
+add_record (const PsTrainWalkItem *item, gpointer data)
+{
+  PsCliRecords *rs = data;
+  PsTrainLog *log = item->state->train_log;
+  if (item->index == 0)
+    g_ptr_array_add (rs->held, ps_state_ref (item->state));
+  g_ptr_array_add (rs->records, (gpointer) item->record);
+  g_array_append_val (rs->x, item->x);
+  g_ptr_array_add (rs->logs, log);
+  g_array_append_val (rs->index, item->index);
+  g_array_append_val (rs->op_step, item->op_step);
+}
 
 gboolean
 ps_cli_records_collect (PsTimeline *tl, PsCliRecords *rs, GError **error)
@@ -94,30 +108,7 @@ ps_cli_records_collect (PsTimeline *tl, PsCliRecords *rs, GError **error)
   rs->op_step = g_array_new (FALSE, FALSE, sizeof (guint));
   rs->held = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
   PsTrainAxis axis = { 0, 0, 0 };
-  for (guint i = 1; i <= ps_timeline_get_n_steps (tl); i++)
-    {
-      const PsOp *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, i - 1);
-      if (strcmp (ps_op_get_kind (op), "train") != 0)
-        continue;   /* only train ops record (no rebuild of the other steps) */
-      PsState *st = ps_timeline_get_state_full (tl, i, error);
-      if (st == NULL)
-        return FALSE;
-      if (st->train_log != NULL)
-        g_ptr_array_add (rs->held, ps_state_ref (st));
-      for (guint k = 0; st->train_log && k < st->train_log->records->len; k++)
-        {
-          const PsTrainRecord *r = st->train_log->records->pdata[k];
-          if (k == 0)
-            ps_train_axis_begin_run (&axis, r);
-          int64_t x = ps_train_axis_next (&axis, r->step);
-          g_ptr_array_add (rs->records, (gpointer) r);
-          g_array_append_val (rs->x, x);
-          g_ptr_array_add (rs->logs, st->train_log);
-          g_array_append_val (rs->index, k);
-          g_array_append_val (rs->op_step, i);
-        }
-    }
-  return TRUE;
+  return ps_train_walk (tl, ps_timeline_get_n_steps (tl), NULL, &axis, add_record, rs, NULL, error);
 }
 
 void

@@ -149,7 +149,7 @@ adaptive_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **er
   if (pl.mean)
     {
       /* the cascade sum has Vectorized<float>'s lanes: 16 in ATen's AVX512 build, else 8 */
-      const int lanes = strcmp (ps_threads_aten_capability (), "AVX512") == 0 ? 16 : 8;
+      const int lanes = ps_threads_aten_lanes ();
       for (int64_t c = 0; c < g->planes; c++)
         o[c] = (0.0f + ps_reduce_sum_lanes (x + c * hw, hw, lanes)) / (float) hw;
       return y;

@@ -250,6 +250,45 @@ check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error
 {
   *out = *v;
   out->s = NULL;
+  if (sp->kind == PS_ARG_BOOL && v->type != PS_VALUE_BOOL && !(v->type == PS_VALUE_NONE && sp->nullable))
+    {
+      /* torch tests a flag with `if flag:` (or hands it to an ATen call that refuses anything but a
+       * bool at the forward, see aten_bool_position): any Python value, by its truthiness */
+      out->type = PS_VALUE_BOOL;
+      out->coerced = TRUE;
+      out->given = v->type;
+      switch (v->type)
+        {
+        case PS_VALUE_NONE: out->b = FALSE; break;
+        case PS_VALUE_INT: out->b = v->i != 0; break;
+        case PS_VALUE_DOUBLE: out->b = v->d != 0.0; break;   /* nan is true, as in Python */
+        case PS_VALUE_STRING: out->b = v->s != NULL && v->s[0] != '\0'; out->s = g_strdup (v->s); break;
+        case PS_VALUE_INT_LIST: out->b = v->n_list > 0; break;
+        default: out->b = FALSE; break;
+        }
+      return TRUE;
+    }
+  if (sp->kind == PS_ARG_INT_OR_TUPLE && sp->scalar_at_forward
+      && ((v->type == PS_VALUE_NONE && !sp->nullable) || v->type == PS_VALUE_BOOL || v->type == PS_VALUE_DOUBLE
+          || (v->type == PS_VALUE_STRING && sp->choices == NULL)))
+    {
+      /* torch stores it (or wraps it into a tuple); its forward refuses it (see scalar_at_forward) */
+      const int64_t x = v->type == PS_VALUE_BOOL && v->b ? 1 : 0;
+      out->coerced = TRUE;
+      out->given = v->type;
+      out->s = g_strdup (v->s);
+      if (sp->keep_int)
+        {
+          out->type = PS_VALUE_INT;
+          out->i = x;
+          return TRUE;
+        }
+      out->type = PS_VALUE_INT_LIST;
+      out->n_list = sp->tuple_len > 0 ? sp->tuple_len : 1;
+      for (int k = 0; k < out->n_list; k++)
+        out->list[k] = x;
+      return TRUE;
+    }
   if (v->type == PS_VALUE_NONE)
     {
       if (sp->nullable)
@@ -265,10 +304,14 @@ check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error
         return TRUE;
       break;
     case PS_ARG_FLOAT:
-      if (v->type == PS_VALUE_INT)
+      /* a Python int (and a bool, which is an int) is a float where torch computes with it; the
+       * literal is kept for messages (torch prints "got 2", "got True") */
+      if (v->type == PS_VALUE_INT || v->type == PS_VALUE_BOOL)
         {
           out->type = PS_VALUE_DOUBLE;
-          out->d = (double) v->i;
+          out->d = v->type == PS_VALUE_INT ? (double) v->i : (double) (v->b != 0);
+          out->coerced = TRUE;
+          out->given = v->type;
           return TRUE;
         }
       if (v->type == PS_VALUE_DOUBLE)
@@ -330,12 +373,15 @@ check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error
               }
           if (sp->expand_one && sp->tuple_len > 1 && v->n_list == 1)
             {
+              /* marked: torch passes the one element on (len_at_forward layers check it as given) */
+              out->coerced = TRUE;
+              out->given = PS_VALUE_INT_LIST;
               out->n_list = sp->tuple_len;
               for (int k = 1; k < sp->tuple_len; k++)
                 out->list[k] = v->list[0];
               return TRUE;
             }
-          if (sp->tuple_len > 0 && v->n_list != sp->tuple_len)
+          if (sp->tuple_len > 0 && v->n_list != sp->tuple_len && !sp->len_at_forward)
             {
               g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                            "argument '%s' must be an integer or a tuple of %d integers, got %d",
@@ -452,9 +498,32 @@ ps_args_resolve (const PsArgSpec *specs, const PsArgs *given, GError **error)
   return g_steal_pointer (&out);
 }
 
+const char *
+ps_value_given_type_name (const PsValue *v)
+{
+  switch (v->coerced ? v->given : v->type)
+    {
+    case PS_VALUE_NONE: return "NoneType";
+    case PS_VALUE_BOOL: return "bool";
+    case PS_VALUE_INT: return "int";
+    case PS_VALUE_DOUBLE: return "float";
+    case PS_VALUE_STRING: return "str";
+    case PS_VALUE_INT_LIST: return "list";
+    default: return "object";
+    }
+}
+
 char *
 ps_value_to_python (const PsValue *v)
 {
+  if (v->coerced && v->given != v->type)
+    {
+      /* the literal as given: a flag given 2 prints 2, a float given True prints True */
+      PsValue given = *v;
+      given.coerced = FALSE;
+      given.type = v->given;
+      return ps_value_to_python (&given);
+    }
   switch (v->type)
     {
     case PS_VALUE_NONE: return g_strdup ("None");

@@ -2,7 +2,9 @@
  *
  * Module constructors and init functions declare their arguments as a PsArgSpec table; user input
  * (a recipe's "args" object, a form in the app) arrives as PsArgs and is resolved against the table:
- * unknown names and wrong types are errors naming the argument, omitted ones take the default. */
+ * unknown names and wrong types are errors naming the argument, omitted ones take the default.
+ * Python's conversions torch relies on are made (PsValue.coerced): a flag takes any value by its
+ * truthiness, a float takes an int or a bool. */
 #pragma once
 
 #include <glib.h>
@@ -32,6 +34,11 @@ typedef struct {
   char *s;
   int64_t list[8];
   int n_list;
+  /* Set by ps_args_resolve when the value was given as another Python type and converted as torch
+   * does (a bool flag given 2, None or 'x' → its truthiness; a float given True or 2): `given` is the
+   * type as given, and b / i / s keep the literal (ps_value_to_python prints it, as torch would). */
+  gboolean coerced;
+  PsValueType given;
 } PsValue;
 
 typedef enum {
@@ -68,6 +75,23 @@ typedef struct {
   const char *doc;         /* one line for forms and --help */
   gboolean keyword_only;   /* torch takes it only by name (RNN's nonlinearity: RNN(*args, **kwargs));
                               a typed nn.RNN(10, 20, 2, False) fills the others in order */
+  gboolean len_at_forward; /* INT_OR_TUPLE with tuple_len: a list of another length is taken as given
+                              (torch's _ConvNd stores any tuple: Conv2d(kernel_size=[3]) builds a 3-D
+                              weight) and the layer refuses it at the forward with ATen's message */
+  gboolean scalar_at_forward; /* INT_OR_TUPLE: a scalar of another Python type (True, 2.0, None, 'x')
+                              constructs (torch stores it, or _pair wraps it: (True, True)) and is
+                              refused at the forward — by ATen's argument parser at
+                              aten_tuple_position, or by the layer itself (0); it resolves to ints
+                              (True → 1, anything else → 0) marked coerced with the given type */
+  int aten_tuple_position;
+  gboolean aten_tuple_wrapped; /* the module wraps a scalar into a tuple (_single / _pair) before the
+                              call: the parser's message says "not tuple" */
+  int aten_bool_position;  /* BOOL: torch's forward passes the flag to an ATen function, at this position
+                              of its signature, whose argument parser takes only a bool: a flag given as
+                              another type (2, None, 'x') constructs and is refused at the forward with
+                              torch's "avg_pool2d(): argument 'ceil_mode' (position 5) must be bool, not
+                              int" (ps_module_forward). 0: torch's Python tests it with `if flag:`, any
+                              value counts by its truthiness */
 } PsArgSpec;               /* tables end with { NULL } */
 
 typedef struct _PsArgs PsArgs;
@@ -101,6 +125,9 @@ int             ps_args_get_int_list (const PsArgs *args, const char *name, int6
  * present; returns all arguments in spec order with defaults filled in. Error messages name the
  * argument, e.g. "unknown argument 'in_feature' (expected one of: in_features, out_features, bias)". */
 PsArgs         *ps_args_resolve      (const PsArgSpec *specs, const PsArgs *given, GError **error);
+/* The Python type name of the value as given: "bool", "int", "float", "str", "NoneType", "list"
+ * (torch's argument-parser messages name it). */
+const char     *ps_value_given_type_name (const PsValue *v);
 /* Python-style repr of a value: 10, 0.5, True, None, 'fan_in', (3, 3). */
 char           *ps_value_to_python   (const PsValue *v);
 

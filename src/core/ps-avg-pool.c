@@ -18,15 +18,15 @@
 #include <string.h>
 
 #define POOL_ARGS(KEEP)                                                                            \
-  { .name = "kernel_size", .kind = PS_ARG_INT_OR_TUPLE, .expand_one = TRUE, .required = TRUE, .keep_int = KEEP,        \
+  { .name = "kernel_size", .kind = PS_ARG_INT_OR_TUPLE, .scalar_at_forward = TRUE, .aten_tuple_position = 2, .aten_tuple_wrapped = !(KEEP), .expand_one = TRUE, .required = TRUE, .keep_int = KEEP,        \
     .doc = "the size of the window" },                                                             \
-  { .name = "stride", .kind = PS_ARG_INT_OR_TUPLE, .expand_one = TRUE, .nullable = TRUE, .def_none = TRUE,             \
+  { .name = "stride", .kind = PS_ARG_INT_OR_TUPLE, .scalar_at_forward = TRUE, .aten_tuple_position = 3, .aten_tuple_wrapped = !(KEEP), .expand_one = TRUE, .nullable = TRUE, .def_none = TRUE,             \
     .keep_int = KEEP, .doc = "the stride of the window (None: kernel_size)" },                     \
-  { .name = "padding", .kind = PS_ARG_INT_OR_TUPLE, .expand_one = TRUE, .def_int = 0, .keep_int = KEEP,                \
+  { .name = "padding", .kind = PS_ARG_INT_OR_TUPLE, .scalar_at_forward = TRUE, .aten_tuple_position = 4, .aten_tuple_wrapped = !(KEEP), .expand_one = TRUE, .def_int = 0, .keep_int = KEEP,                \
     .doc = "implicit zero padding on both sides" },                                                \
-  { .name = "ceil_mode", .kind = PS_ARG_BOOL, .def_bool = FALSE,                                   \
+  { .name = "ceil_mode", .kind = PS_ARG_BOOL, .def_bool = FALSE, .aten_bool_position = 5,         \
     .doc = "use ceil instead of floor to compute the output shape" },                              \
-  { .name = "count_include_pad", .kind = PS_ARG_BOOL, .def_bool = TRUE,                            \
+  { .name = "count_include_pad", .kind = PS_ARG_BOOL, .def_bool = TRUE, .aten_bool_position = 6,  \
     .doc = "include the zero-padding in the averaging calculation" }
 
 /* AvgPool1d applies _single() to its sizes: its repr shows tuples */

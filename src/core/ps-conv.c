@@ -38,6 +38,10 @@ typedef struct {
   int padding_kind;
   int padding_mode;
   gboolean bias;
+  /* a kernel_size, stride, padding, dilation or output_padding list whose length is not the
+   * class's dimension count, kept as given (torch's _ConvNd stores any tuple): the weight has
+   * 2 + len(kernel_size) dims and the forward refuses with ATen's message (bad_geometry_error) */
+  gboolean bad_geometry;
 } ConvPriv;
 
 static const char *const padding_strings[] = { "valid", "same", NULL };
@@ -47,22 +51,28 @@ static const char *const mode_names[] = { "zeros", "reflect", "replicate", "circ
 
 #define ARG_IN       { "in_channels", PS_ARG_INT, .required = TRUE, .doc = "number of input channels" }
 #define ARG_OUT      { "out_channels", PS_ARG_INT, .required = TRUE, .doc = "number of output channels" }
-#define ARG_K(n)     { "kernel_size", PS_ARG_INT_OR_TUPLE, .required = TRUE, .tuple_len = n, .doc = "kernel size" }
-#define ARG_S(n)     { "stride", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .expand_one = TRUE, .doc = "stride" }
-#define ARG_P(n)     { "padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, .expand_one = TRUE, .choices = padding_strings, \
+#define ARG_K(n)     { "kernel_size", PS_ARG_INT_OR_TUPLE, .required = TRUE, .tuple_len = n, .scalar_at_forward = TRUE, .len_at_forward = TRUE, .doc = "kernel size" }
+#define ARG_S(n)     { "stride", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .scalar_at_forward = TRUE, .len_at_forward = TRUE, .expand_one = TRUE, .doc = "stride" }
+#define ARG_P(n)     { "padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, .scalar_at_forward = TRUE, .len_at_forward = TRUE, .expand_one = TRUE, .choices = padding_strings, \
                        .doc = "zero-padding on both sides, or 'valid' / 'same'" }
-#define ARG_PT(n)    { "padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, .expand_one = TRUE, \
+#define ARG_PT(n)    { "padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, .scalar_at_forward = TRUE, .aten_tuple_position = 5, .aten_tuple_wrapped = TRUE, .len_at_forward = TRUE, .expand_one = TRUE, \
                        .doc = "dilation·(kernel_size−1)−padding zero-padding on both sides of the input" }
-#define ARG_OP(n)    { "output_padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, .expand_one = TRUE, \
+#define ARG_OP(n)    { "output_padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, .scalar_at_forward = TRUE, .aten_tuple_position = 6, .aten_tuple_wrapped = TRUE, .len_at_forward = TRUE, .expand_one = TRUE, \
                        .doc = "extra size added to one side of the output" }
-#define ARG_D(n)     { "dilation", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .expand_one = TRUE, .doc = "spacing between kernel elements" }
+#define ARG_D(n)     { "dilation", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .scalar_at_forward = TRUE, .len_at_forward = TRUE, .expand_one = TRUE, .doc = "spacing between kernel elements" }
 #define ARG_G        { "groups", PS_ARG_INT, .def_int = 1, .doc = "blocked connections from input to output channels" }
+/* conv_transpose<n>d(input, weight, bias, stride, padding, output_padding, groups, dilation) */
+#define ARG_ST(n)    { "stride", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .len_at_forward = TRUE, .expand_one = TRUE, \
+                       .scalar_at_forward = TRUE, .aten_tuple_position = 4, .aten_tuple_wrapped = TRUE, .doc = "stride" }
+#define ARG_DT(n)    { "dilation", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .len_at_forward = TRUE, .expand_one = TRUE, \
+                       .scalar_at_forward = TRUE, .aten_tuple_position = 8, .aten_tuple_wrapped = TRUE, \
+                       .doc = "spacing between kernel elements" }
 #define ARG_B        { "bias", PS_ARG_BOOL, .def_bool = TRUE, .doc = "add a learnable bias" }
 #define ARG_M        { "padding_mode", PS_ARG_STRING, .def_string = "zeros", \
                        .doc = "'zeros', 'reflect', 'replicate' or 'circular'" }
 
 #define CONV_ARGS(n)  { ARG_IN, ARG_OUT, ARG_K (n), ARG_S (n), ARG_P (n), ARG_D (n), ARG_G, ARG_B, ARG_M, { NULL } }
-#define CONVT_ARGS(n) { ARG_IN, ARG_OUT, ARG_K (n), ARG_S (n), ARG_PT (n), ARG_OP (n), ARG_G, ARG_B, ARG_D (n), \
+#define CONVT_ARGS(n) { ARG_IN, ARG_OUT, ARG_K (n), ARG_ST (n), ARG_PT (n), ARG_OP (n), ARG_G, ARG_B, ARG_DT (n), \
                         ARG_M, { NULL } }
 
 static const PsArgSpec conv1d_args[] = CONV_ARGS (1);
@@ -93,15 +103,35 @@ class_transposed (const PsModuleClass *k)
   return k == &ps_conv_transpose1d_class || k == &ps_conv_transpose2d_class || k == &ps_conv_transpose3d_class;
 }
 
-/* An INT_OR_TUPLE argument right-aligned into v[3], the unused leading dims set to fill. */
-static void
+/* An INT_OR_TUPLE argument right-aligned into v[3], the unused leading dims set to fill. FALSE
+ * (v all fill) for a list of another length than nd (see ConvPriv.bad_geometry). */
+static gboolean
 get_spatial (const PsArgs *args, const char *name, int nd, int64_t fill, int64_t v[3])
 {
   int64_t list[8];
   int n = ps_args_get_int_list (args, name, list);
-  g_assert (n == nd);
   for (int d = 0; d < 3; d++)
-    v[d] = d < 3 - nd ? fill : list[d - (3 - nd)];
+    v[d] = d < 3 - nd || n != nd ? fill : list[d - (3 - nd)];
+  return n == nd;
+}
+
+/* The list torch's module holds for a spatial argument, as ATen receives it: a one-element list
+ * stays one element (ps_args_resolve expanded it; ATen expands it itself). */
+static int
+given_list (const PsArgs *args, const char *name, int64_t out[8])
+{
+  const PsValue *v = ps_args_lookup (args, name);
+  int n = ps_args_get_int_list (args, name, out);
+  return v != NULL && v->type == PS_VALUE_INT_LIST && v->coerced && v->given == PS_VALUE_INT_LIST ? 1 : n;
+}
+
+static void
+append_int_list (GString *s, const int64_t *v, int n)
+{
+  g_string_append_c (s, '[');
+  for (int i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? ", " : "", v[i]);
+  g_string_append_c (s, ']');
 }
 
 /* Python tuple of the last nd values: "(3, 3)", "(3,)". */
@@ -126,13 +156,24 @@ all_equal (int nd, const int64_t v[3], int64_t x)
   return TRUE;
 }
 
-static void
-weight_shape (const ConvPriv *p, int64_t shape[5])
+/* The weight's shape and its number of dims: (out, in/groups, *kernel_size), or (in,
+ * out/groups, *kernel_size) when transposed — kernel_size as given (any length). */
+static int
+weight_shape (const ConvPriv *p, const PsArgs *args, int64_t shape[2 + 8])
 {
   shape[0] = p->transposed ? p->in_channels : p->out_channels;
   shape[1] = p->transposed ? p->out_channels / p->groups : p->in_channels / p->groups;
+  if (p->bad_geometry)
+    {
+      int64_t k[8];
+      int n = ps_args_get_int_list (args, "kernel_size", k);
+      for (int d = 0; d < n; d++)
+        shape[2 + d] = k[d];
+      return 2 + n;
+    }
   for (int d = 0; d < p->nd; d++)
     shape[2 + d] = p->kernel[3 - p->nd + d];
+  return 2 + p->nd;
 }
 
 static gboolean
@@ -143,9 +184,16 @@ register_params (PsModule *self, gboolean lazy, GError **error)
   g_autoptr (PsTensor) b = NULL;
   if (!lazy)
     {
-      int64_t shape[5];
-      weight_shape (p, shape);
-      w = ps_tensor_new (PS_DTYPE_FLOAT32, 2 + p->nd, shape, error);
+      int64_t shape[2 + 8];
+      const int rank = weight_shape (p, self->args, shape);
+      if (rank > PS_MAX_DIMS)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "kernel_size has %d elements: the weight would have %d dimensions, more than the %d "
+                       "Paramscope's tensors take", rank - 2, rank, PS_MAX_DIMS);
+          return FALSE;
+        }
+      w = ps_tensor_new (PS_DTYPE_FLOAT32, rank, shape, error);
       if (w == NULL)
         return FALSE;
       if (p->bias && (b = ps_tensor_new_1d (PS_DTYPE_FLOAT32, p->out_channels, error)) == NULL)
@@ -182,16 +230,17 @@ conv_construct (PsModule *self, GError **error)
   p->out_channels = ps_args_get_int (a, "out_channels");
   p->groups = ps_args_get_int (a, "groups");
   p->bias = ps_args_get_bool (a, "bias");
-  get_spatial (a, "kernel_size", p->nd, 1, p->kernel);
-  get_spatial (a, "stride", p->nd, 1, p->stride);
-  get_spatial (a, "dilation", p->nd, 1, p->dilation);
+  gboolean ok = get_spatial (a, "kernel_size", p->nd, 1, p->kernel);
+  ok &= get_spatial (a, "stride", p->nd, 1, p->stride);
+  ok &= get_spatial (a, "dilation", p->nd, 1, p->dilation);
   if (p->transposed)
-    get_spatial (a, "output_padding", p->nd, 0, p->output_padding);
+    ok &= get_spatial (a, "output_padding", p->nd, 0, p->output_padding);
   const PsValue *pv = ps_args_lookup (a, "padding");
   if (pv->type == PS_VALUE_STRING)
     p->padding_kind = strcmp (pv->s, "same") == 0 ? PAD_SAME : PAD_VALID;
   else
-    get_spatial (a, "padding", p->nd, 0, p->padding);
+    ok &= get_spatial (a, "padding", p->nd, 0, p->padding);
+  p->bad_geometry = !ok;
   const char *mode = ps_args_get_string (a, "padding_mode");
 
   /* _ConvTransposeNd.__init__ refuses any other padding_mode first, then _ConvNd.__init__'s checks,
@@ -219,7 +268,11 @@ conv_construct (PsModule *self, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "out_channels must be divisible by groups");
       return FALSE;
     }
-  if (p->padding_kind == PAD_SAME && !all_equal (3, p->stride, 1))
+  int64_t given_stride[8];
+  gboolean strided = FALSE;
+  for (int d = 0, n = given_list (a, "stride", given_stride); d < n; d++)
+    strided |= given_stride[d] != 1;   /* any(s != 1 for s in self.stride) */
+  if (p->padding_kind == PAD_SAME && strided)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "padding='same' is not supported for strided convolutions");
@@ -242,15 +295,24 @@ conv_construct (PsModule *self, GError **error)
                    "Only \"zeros\" padding mode is supported for %s", k->name);
       return FALSE;
     }
-  /* torch.empty's check on the weight shape */
-  int64_t shape[5];
-  weight_shape (p, shape);
+  /* torch.empty's checks on the weight shape: its argument parser takes ints and bools
+   * (kernel_size=True is 1), refuses another type */
+  const PsValue *kv = ps_args_lookup (a, "kernel_size");
+  if (kv->coerced && kv->given != PS_VALUE_BOOL && kv->given != PS_VALUE_INT_LIST)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "empty(): argument 'size' must be tuple of SymInts, but found element of type %s at pos 3",
+                   ps_value_given_type_name (kv));
+      return FALSE;
+    }
+  int64_t shape[2 + 8];
+  const int rank = weight_shape (p, a, shape);
   if (lazy)
     shape[0] = 0;
-  for (int d = 0; d < 2 + p->nd; d++)
+  for (int d = 0; d < rank; d++)
     if (shape[d] < 0)
       {
-        g_autofree char *s = ps_shape_to_string (2 + p->nd, shape);
+        g_autofree char *s = ps_shape_to_string (rank, shape);
         g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                      "Trying to create tensor with negative dimension %" G_GINT64_FORMAT ": %s",
                      shape[d], s);
@@ -283,10 +345,10 @@ op_name (const ConvPriv *p)
   return names[p->transposed ? 1 : 0][p->nd - 1];
 }
 
-/* LazyConvXd's pre-forward hook: in_channels from the input, materialize, reset (draws now), and
- * become the eager class. */
+/* The lazy hook's checks of the input (_LazyConvXdMixin._get_in_channels, then in_channels %
+ * groups). */
 static gboolean
-lazy_materialize (PsModule *self, const PsTensor *x, PsGenerator *gen, GError **error)
+lazy_input_check (PsModule *self, const PsTensor *x, GError **error)
 {
   ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
   if (x->ndim != p->nd + 1 && x->ndim != p->nd + 2)
@@ -303,6 +365,18 @@ lazy_materialize (PsModule *self, const PsTensor *x, PsGenerator *gen, GError **
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "in_channels must be divisible by groups");
       return FALSE;
     }
+  return TRUE;
+}
+
+/* LazyConvXd's pre-forward hook: in_channels from the input, materialize, reset (draws now), and
+ * become the eager class. */
+static gboolean
+lazy_materialize (PsModule *self, const PsTensor *x, PsGenerator *gen, GError **error)
+{
+  ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
+  if (!lazy_input_check (self, x, error))
+    return FALSE;
+  const int64_t in = x->ndim == p->nd + 2 ? x->shape[1] : x->shape[0];
   /* the eager class's arguments: in_channels first, the rest as given */
   g_autoptr (PsArgs) given = ps_args_copy (self->args);
   ps_args_set_int (given, "in_channels", in);
@@ -674,6 +748,113 @@ conv_plan (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out[3]
   return conv_plan_ex (self, input, s, out, batched_out, padded, NULL, NULL, error);
 }
 
+/* ATen's refusal of a convolution whose kernel_size / stride / padding / dilation / output_padding
+ * lengths do not agree (ConvPriv.bad_geometry): torch always fails at the forward, in this order —
+ * F.conv<n>d's batchify (the input's dims), _convolution's weight dims and expand_param_if_needed
+ * (a one-element list expands; the non-transposed wrappers pass output_padding = (0,) * n), then
+ * check_shape_forward (negative padding, stride, then the input's dims against the weight's);
+ * padding='same' goes through _convolution_same's checks instead. The weight (2 + len(kernel_size)
+ * dims) is as torch built it. */
+static void
+bad_geometry_error (PsModule *self, const PsTensor *input, GError **error)
+{
+  const ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
+  const PsArgs *a = self->args;
+  int64_t wshape[2 + 8];
+  const int wdim = weight_shape (p, a, wshape);
+  g_autofree char *ws = ps_shape_to_string (MIN (wdim, PS_MAX_DIMS), wshape);
+  const int xdim = input->ndim == p->nd + 1 ? p->nd + 2 : input->ndim;   /* batchify's unsqueeze */
+  int64_t xshape[PS_MAX_DIMS];
+  xshape[0] = 1;
+  for (int d = 0; d < input->ndim; d++)
+    xshape[xdim - input->ndim + d] = input->shape[d];
+  g_autofree char *bxs = ps_shape_to_string (xdim, xshape);
+  if (wdim < 3)
+    {
+      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "weight should have at least three dimensions");
+      return;
+    }
+  const int dim = wdim - 2;
+  if (p->padding_kind == PAD_SAME)
+    {
+      int64_t v[8];
+      if (wdim != xdim)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Expected %d-dimensional input for %d-dimensional weight%s, but got "
+                       "%d-dimensional input of size %s instead", wdim, wdim, ws, xdim, bxs);
+          return;
+        }
+      const char *names[] = { "stride", "dilation" };
+      for (int i = 0; i < 2; i++)
+        {
+          int n = given_list (a, names[i], v);
+          if (n != dim && n != 1)
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s cannot broadcast to %d dimensions", names[i], dim);
+              return;
+            }
+        }
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "a %d-dimensional kernel in %s is not supported",
+                   dim, self->klass->name);
+      return;
+    }
+  const char *names[] = { "stride", "padding", "dilation", "output_padding" };
+  int64_t vals[4][8];
+  int lens[4];
+  for (int i = 0; i < 4; i++)
+    {
+      if (i == 1 && p->padding_kind == PAD_VALID)
+        lens[i] = 1, vals[i][0] = 0;
+      else if (i == 3 && (!p->transposed || p->padding_kind == PAD_VALID))
+        {
+          /* at::conv<n>d passes {0} * n; 'valid' passes {0} */
+          lens[i] = p->padding_kind == PAD_VALID ? 1 : p->nd;
+          for (int d = 0; d < lens[i]; d++)
+            vals[i][d] = 0;
+        }
+      else
+        lens[i] = given_list (a, names[i], vals[i]);
+      if (lens[i] == 1)
+        {
+          for (int d = 1; d < dim; d++)
+            vals[i][d] = vals[i][0];
+          lens[i] = dim;
+        }
+      else if (lens[i] != dim)
+        {
+          GString *m = g_string_new (NULL);
+          append_int_list (m, vals[i], lens[i]);
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "expected %s to be a single integer value or a list of "
+                       "%d values to match the convolution dimensions, but got %s=%s", names[i], dim, names[i], m->str);
+          g_string_free (m, TRUE);
+          return;
+        }
+    }
+  const char *neg[] = { "non-positive stride", "negative padding", NULL, "negative output_padding" };
+  for (int i = 1; i < 4; i += 2)
+    for (int d = 0; d < dim; d++)
+      if (vals[i][d] < 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s is not supported", neg[i]);
+          return;
+        }
+  for (int d = 0; d < dim; d++)
+    if (vals[0][d] <= 0)
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s is not supported", neg[0]);
+        return;
+      }
+  if (wdim != xdim)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Expected %d-dimensional input for %d-dimensional weight %s, but got "
+                   "%d-dimensional input of size %s instead", wdim, wdim, ws, xdim, bxs);
+      return;
+    }
+  /* not reached for the classes here (see above); said plainly if it were */
+  g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "a %d-dimensional kernel in %s is not supported",
+               dim, self->klass->name);
+}
+
 static PsTensor *
 conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
@@ -682,6 +863,44 @@ conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                    "expected a float32 input to %s, got %s", op_name (p), ps_dtype_name (input->dtype));
+      return NULL;
+    }
+  if (self->klass->is_lazy && !lazy_input_check (self, input, error))
+    return NULL;   /* the lazy hook's checks come first */
+  if (!p->transposed)
+    {
+      /* F.conv<n>d's argument parser: stride, padding and dilation are tuples of ints (or padding a
+       * string); a scalar of another type was wrapped into a tuple by _pair (scalar_at_forward) */
+      const char *names[] = { "stride", "padding", "dilation" };
+      gboolean bad = FALSE;
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          const PsValue *v = ps_args_lookup (self->args, names[i]);
+          bad |= v->coerced && v->given != PS_VALUE_INT_LIST;
+        }
+      if (bad)
+        {
+          const PsValue *pv = ps_args_lookup (self->args, "padding");
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                       "%s() received an invalid combination of arguments - got (Tensor, Parameter, %s, tuple, %s, tuple, "
+                       "int), but expected one of:", op_name (p), p->bias ? "Parameter" : "NoneType",
+                       pv->type == PS_VALUE_STRING && !pv->coerced ? "str" : "tuple");
+          return NULL;
+        }
+    }
+  if (p->bad_geometry)
+    {
+      /* after the lazy hook (it would build the weight from kernel_size as given; the failed op keeps
+       * the module as it was), F.conv<n>d's batchify, then _convolution's checks */
+      if (input->ndim != p->nd + 1 && input->ndim != p->nd + 2)
+        {
+          g_autofree char *xs = ps_tensor_shape_string (input);
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                       "Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s",
+                       p->nd + 1, p->nd + 2, op_name (p), xs);
+          return NULL;
+        }
+      bad_geometry_error (self, input, error);
       return NULL;
     }
   if (self->klass->is_lazy && !lazy_materialize (self, input, gen, error))
@@ -974,6 +1193,35 @@ static char *
 conv_extra_repr (const PsModule *self)
 {
   const ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
+  if (p->bad_geometry)
+    {
+      /* the tuples as the module holds them */
+      GString *s = g_string_new (NULL);
+      g_string_append_printf (s, "%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT, p->in_channels, p->out_channels);
+      /* _ConvNd.extra_repr: padding / dilation / output_padding when not all default */
+      const char *names[] = { "kernel_size", "stride", "padding", "dilation", "output_padding" };
+      const int64_t defaults[] = { -1, -1, 0, 1, 0 };
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          const PsValue *v = ps_args_lookup (self->args, names[i]);
+          if (v == NULL)
+            continue;
+          gboolean show = defaults[i] < 0 || v->type != PS_VALUE_INT_LIST;
+          for (int d = 0; !show && d < v->n_list; d++)
+            show = v->list[d] != defaults[i];
+          if (!show)
+            continue;
+          g_autofree char *t = v->type == PS_VALUE_STRING ? g_strdup (v->s) : ps_value_to_python (v);
+          g_string_append_printf (s, ", %s=%s", names[i], t);
+        }
+      if (p->groups != 1)
+        g_string_append_printf (s, ", groups=%" G_GINT64_FORMAT, p->groups);
+      if (!p->bias)
+        g_string_append (s, ", bias=False");
+      if (p->padding_mode != MODE_ZEROS)
+        g_string_append_printf (s, ", padding_mode=%s", mode_names[p->padding_mode]);
+      return g_string_free (s, FALSE);
+    }
   g_autofree char *k = tuple_str (p->nd, p->kernel);
   g_autofree char *st = tuple_str (p->nd, p->stride);
   GString *s = g_string_new (NULL);

@@ -26,8 +26,8 @@ static const PsArgSpec embedding_args[] = {
   { "padding_idx", PS_ARG_INT, .nullable = TRUE, .def_none = TRUE, .doc = "row kept at zero (negative counts from the end)" },
   { "max_norm", PS_ARG_FLOAT, .nullable = TRUE, .def_none = TRUE, .doc = "not supported (must be None)" },
   { "norm_type", PS_ARG_FLOAT, .def_double = 2.0, .doc = "p of the max_norm p-norm" },
-  { "scale_grad_by_freq", PS_ARG_BOOL, .def_bool = FALSE, .doc = "gradient option (no effect on forward)" },
-  { "sparse", PS_ARG_BOOL, .def_bool = FALSE, .doc = "gradient option (no effect on forward)" },
+  { "scale_grad_by_freq", PS_ARG_BOOL, .def_bool = FALSE, .aten_bool_position = 4, .doc = "gradient option (no effect on forward)" },
+  { "sparse", PS_ARG_BOOL, .def_bool = FALSE, .aten_bool_position = 5, .doc = "gradient option (no effect on forward)" },
   { NULL }
 };
 

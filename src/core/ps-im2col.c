@@ -428,7 +428,7 @@ ps_conv_backward_gemm (const PsConvShape *s, const float *x, const float *w, con
     memset (gw, 0, (size_t) (s->out_channels * ckk) * sizeof (float));
   if (gb != NULL)
     memset (gb, 0, (size_t) s->out_channels * sizeof (float));
-  const int V = strcmp (ps_threads_aten_capability (), "AVX512") == 0 ? 16 : 8;
+  const int V = ps_threads_aten_lanes ();
 
   for (int64_t b = 0; b < s->batch; b++)
     for (int64_t g = 0; g < G; g++)
@@ -574,7 +574,7 @@ ps_conv_transpose_backward_gemm (const PsConvShape *s, const float *x, const flo
     memset (gw, 0, (size_t) (s->in_channels * okk) * sizeof (float));
   if (gb != NULL)
     memset (gb, 0, (size_t) s->out_channels * sizeof (float));
-  const int V = strcmp (ps_threads_aten_capability (), "AVX512") == 0 ? 16 : 8;
+  const int V = ps_threads_aten_lanes ();
   for (int64_t b = 0; b < s->batch; b++)
     for (int64_t g = 0; g < G; g++)
       {

@@ -981,6 +981,17 @@ ps_init_apply (PsTensor *t, const char *fn, const PsArgs *args, PsGenerator *gen
     ok = ps_init_xavier_uniform_ (t, D ("gain"), gen, info, error);
   else if (strcmp (fn, "xavier_normal_") == 0)
     ok = ps_init_xavier_normal_ (t, D ("gain"), gen, info, error);
+  else if ((strcmp (fn, "kaiming_uniform_") == 0 || strcmp (fn, "kaiming_normal_") == 0)
+           && ps_args_lookup (r, "a")->coerced && ps_args_lookup (r, "a")->given == PS_VALUE_BOOL
+           && strcmp (ps_args_get_string (r, "nonlinearity"), "leaky_relu") == 0 && t->numel > 0 && t->ndim >= 2
+           && (strcmp (ps_args_get_string (r, "mode"), "fan_in") == 0 || strcmp (ps_args_get_string (r, "mode"), "fan_out") == 0))
+    {
+      /* calculate_gain's `not isinstance(param, bool) and isinstance(param, int) or isinstance(param, float)`,
+       * after the zero-element, fan and mode checks */
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "negative_slope %s not a valid number",
+                   ps_args_lookup (r, "a")->b ? "True" : "False");
+      ok = FALSE;
+    }
   else if (strcmp (fn, "kaiming_uniform_") == 0 || strcmp (fn, "kaiming_normal_") == 0)
     ok = kaiming (t, fn[8] == 'u', D ("a"), ps_args_get_string (r, "mode"),
                   ps_args_get_string (r, "nonlinearity"), gen, info, error);

@@ -79,9 +79,20 @@ ps_loss_wants_indices (const PsLoss *loss)
 
 /* ---------- log_softmax over rows (row sums: vec::reduce_all, ps_reduce_all_sum) ---------- */
 
+/* The vector kernels of ATen's AVX2/AVX512 builds (Sleef exp/log, GCC's fused multiply-adds, the
+ * lanes folded as VecReduceAllSIMD) — or, when the calling thread reproduces torch's portable
+ * DEFAULT build (ps_threads_get_flavour: a recipe with "flavour": "default"), vec_base.h's generic
+ * Vectorized<float>: std::exp/std::log per lane (glibc expf/logf), no FMA, lanes added in order. */
+static gboolean
+vector_build (void)
+{
+  return ps_threads_get_flavour () != PS_FLAVOUR_DEFAULT;
+}
+
 static void
 ps_loss_log_softmax (const float *x, int64_t n, int64_t c, float *out)
 {
+  const gboolean vec = vector_build ();
   g_autofree float *e = g_new (float, (gsize) MAX (c, 1));
   for (int64_t r = 0; r < n; r++)
     {
@@ -90,22 +101,26 @@ ps_loss_log_softmax (const float *x, int64_t n, int64_t c, float *out)
       for (int64_t k = 1; k < c; k++)
         mx = (xr[k] > mx || isnan (xr[k])) ? xr[k] : mx;
       for (int64_t k = 0; k < c; k++)
-        e[k] = ps_sleef_expf (xr[k] - mx);
-      float ls = ps_sleef_logf (ps_reduce_all_sum (e, c, TRUE));
+        e[k] = vec ? ps_sleef_expf (xr[k] - mx) : expf (xr[k] - mx);
+      const float s = ps_reduce_all_sum (e, c, vec);
+      float ls = vec ? ps_sleef_logf (s) : logf (s);
       for (int64_t k = 0; k < c; k++)
         out[r * c + k] = (xr[k] - mx) - ls;
     }
 }
 
-/* _vec_log_softmax_backward: gi = g − exp(out)·Σg, fused */
+/* _vec_log_softmax_backward: gi = g − exp(out)·Σg, fused (DEFAULT build: a product and a
+ * difference, std::exp) */
 static void
 log_softmax_backward (const float *g, const float *out, int64_t n, int64_t c, float *gi)
 {
+  const gboolean vec = vector_build ();
   for (int64_t r = 0; r < n; r++)
     {
-      float s = ps_reduce_all_sum (g + r * c, c, TRUE);
+      float s = ps_reduce_all_sum (g + r * c, c, vec);
       for (int64_t k = 0; k < c; k++)
-        gi[r * c + k] = fmaf (-ps_sleef_expf (out[r * c + k]), s, g[r * c + k]);
+        gi[r * c + k] = vec ? fmaf (-ps_sleef_expf (out[r * c + k]), s, g[r * c + k])
+                            : g[r * c + k] - expf (out[r * c + k]) * s;
     }
 }
 
@@ -202,12 +217,13 @@ nll_backward (const PsLoss *loss, const int64_t *t, int64_t n, int64_t c, float 
 /* ---------- elementwise losses ---------- */
 
 /* Sigmoid as the unary kernel computes it: whole chunks of two vectors (16 elements; 32 at the AVX512
- * capability) by the vector code (Sleef), the tail by the scalar code (glibc). */
+ * capability) by the vector code (Sleef), the tail by the scalar code (glibc). In the DEFAULT build
+ * the vector code's exp is std::exp too: 1/(1 + expf(−x)) everywhere. */
 static void
 sigmoid_tensor (const float *x, int64_t n, float *out)
 {
   const int64_t block = 2 * ps_threads_aten_lanes ();
-  int64_t nv = n / block * block;
+  int64_t nv = vector_build () ? n / block * block : 0;
   for (int64_t i = 0; i < nv; i++)
     out[i] = 1.0f / (ps_sleef_expf (0.0f - x[i]) + 1.0f);
   for (int64_t i = nv; i < n; i++)
@@ -676,7 +692,7 @@ ps_loss_compute_full (const PsLoss *loss, const PsTensor *input, gboolean swappe
          * the kernel's inner loop is one row of `rest` elements, its vector chunks stay inside it */
         const int64_t row = swapped && input->ndim == 3 ? input->shape[2] : 0;
         const int64_t row_vec = row > 0 ? row - row % chunk : 0;
-        const double beta_d = loss->beta;
+        const double beta_d = huber ? loss->delta : loss->beta;
         for (int64_t i = 0; i < n; i++)
           {
             float d = x[i] - tg[i];
@@ -687,9 +703,16 @@ ps_loss_compute_full (const PsLoss *loss, const PsTensor *input, gboolean swappe
               l[i] = z < beta ? ((0.5f * z) * z) / beta : z - 0.5f * beta;
             if (g)
               {
-                if (huber)
-                  g[i] = d <= -beta ? ((-beta) * norm) * 1.0f : d >= beta ? (beta * norm) * 1.0f : (d * norm) * 1.0f;
-                else if (row > 0 ? i % row < row_vec : i < vec_end)
+                const gboolean in_vec = row > 0 ? i % row < row_vec : i < vec_end;
+                /* huber_backward_cpu_kernel: the vector lambda norm · (±1 · delta, or x) · g in float; the
+                 * scalar one keeps delta a double: (±norm · g) · delta in double, rounded to float,
+                 * and compares x with ∓delta in double (delta ≠ 1 tails differ otherwise) */
+                if (huber && in_vec)
+                  g[i] = z >= beta ? (norm * ((d > 0.0f ? 1.0f : -1.0f) * beta)) * 1.0f : (norm * d) * 1.0f;
+                else if (huber)
+                  g[i] = (double) d <= -beta_d ? (float) ((double) (-norm * 1.0f) * beta_d)
+                         : (double) d >= beta_d ? (float) ((double) (norm * 1.0f) * beta_d) : (norm * d) * 1.0f;
+                else if (in_vec)
                   g[i] = (z >= beta ? (d > 0.0f ? 1.0f : -1.0f) * norm : (d / beta) * norm) * 1.0f;
                 else
                   g[i] = (double) d <= -beta_d ? -norm * 1.0f : (double) d >= beta_d ? norm * 1.0f
@@ -728,10 +751,12 @@ ps_loss_compute_full (const PsLoss *loss, const PsTensor *input, gboolean swappe
       {
         const float *pw = loss->pos_weight ? ps_tensor_cf32 (loss->pos_weight) : NULL;
         const int64_t last = input->ndim > 0 ? input->shape[input->ndim - 1] : 1;
+        const gboolean vec = vector_build ();   /* exp_/log_: Sleef, or std::exp/std::log (DEFAULT) */
         for (int64_t i = 0; i < n; i++)
           {
             float mv = fmaxf (-x[i], 0.0f);
-            float lg = ps_sleef_logf (ps_sleef_expf (-mv) + ps_sleef_expf (-x[i] - mv));
+            float lg = vec ? ps_sleef_logf (ps_sleef_expf (-mv) + ps_sleef_expf (-x[i] - mv))
+                           : logf (expf (-mv) + expf (-x[i] - mv));
             if (pw)
               {
                 float lw = (pw[i % last] - 1.0f) * tg[i] + 1.0f;

@@ -30,17 +30,17 @@
 #include <string.h>
 
 static const PsArgSpec max_pool_args[] = {
-  { .name = "kernel_size", .kind = PS_ARG_INT_OR_TUPLE, .expand_one = TRUE, .required = TRUE, .keep_int = TRUE,
+  { .name = "kernel_size", .kind = PS_ARG_INT_OR_TUPLE, .scalar_at_forward = TRUE, .aten_tuple_position = 2, .expand_one = TRUE, .required = TRUE, .keep_int = TRUE,
     .doc = "the size of the window to take a max over" },
-  { .name = "stride", .kind = PS_ARG_INT_OR_TUPLE, .expand_one = TRUE, .nullable = TRUE, .def_none = TRUE, .keep_int = TRUE,
+  { .name = "stride", .kind = PS_ARG_INT_OR_TUPLE, .scalar_at_forward = TRUE, .aten_tuple_position = 3, .expand_one = TRUE, .nullable = TRUE, .def_none = TRUE, .keep_int = TRUE,
     .doc = "the stride of the window (None: kernel_size)" },
-  { .name = "padding", .kind = PS_ARG_INT_OR_TUPLE, .expand_one = TRUE, .def_int = 0, .keep_int = TRUE,
+  { .name = "padding", .kind = PS_ARG_INT_OR_TUPLE, .scalar_at_forward = TRUE, .aten_tuple_position = 4, .expand_one = TRUE, .def_int = 0, .keep_int = TRUE,
     .doc = "implicit negative infinity padding on both sides" },
-  { .name = "dilation", .kind = PS_ARG_INT_OR_TUPLE, .expand_one = TRUE, .def_int = 1, .keep_int = TRUE,
+  { .name = "dilation", .kind = PS_ARG_INT_OR_TUPLE, .scalar_at_forward = TRUE, .aten_tuple_position = 5, .expand_one = TRUE, .def_int = 1, .keep_int = TRUE,
     .doc = "the stride between elements within a window" },
   { .name = "return_indices", .kind = PS_ARG_BOOL, .def_bool = FALSE,
     .doc = "return the max indices along with the outputs: forward returns (output, indices)" },
-  { .name = "ceil_mode", .kind = PS_ARG_BOOL, .def_bool = FALSE,
+  { .name = "ceil_mode", .kind = PS_ARG_BOOL, .def_bool = FALSE, .aten_bool_position = 6,
     .doc = "use ceil instead of floor to compute the output shape" },
   { NULL }
 };

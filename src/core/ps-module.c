@@ -941,6 +941,56 @@ ps_module_reset_parameters (PsModule *m, PsGenerator *gen, GError **error)
   return TRUE;
 }
 
+/* A flag torch's forward hands to an ATen function (PsArgSpec.aten_bool_position) that was given as
+ * another Python value: the argument parser's TypeError, "max_pool2d(): argument 'ceil_mode'
+ * (position 6) must be bool, not int". The function is the class name in snake case (AvgPool2d →
+ * avg_pool2d), with _with_indices when a max pool returns its indices. */
+static gboolean
+aten_bool_args_check (PsModule *m, GError **error)
+{
+  if (m->args == NULL)
+    return TRUE;
+  const PsArgSpec *bad = NULL;
+  int bad_pos = 0;
+  for (const PsArgSpec *sp = m->klass->args; sp != NULL && sp->name != NULL; sp++)
+    {
+      const int pos = sp->kind == PS_ARG_BOOL ? sp->aten_bool_position
+                      : sp->kind == PS_ARG_INT_OR_TUPLE ? sp->aten_tuple_position : 0;
+      if (pos <= 0)
+        continue;
+      const PsValue *v = ps_args_lookup (m->args, sp->name);
+      if (v == NULL || !v->coerced || v->given == PS_VALUE_INT_LIST)   /* INT_LIST: a one-element list expanded */
+        continue;
+      if (bad == NULL || pos < bad_pos)
+        bad = sp, bad_pos = pos;
+    }
+  if (bad != NULL)
+    {
+      const PsArgSpec *sp = bad;
+      const PsValue *v = ps_args_lookup (m->args, sp->name);
+      GString *fn = g_string_new (NULL);
+      for (const char *c = m->klass->name; *c; c++)
+        {
+          if (g_ascii_isupper (*c) && c != m->klass->name)
+            g_string_append_c (fn, '_');
+          g_string_append_c (fn, g_ascii_tolower (*c));
+        }
+      const PsValue *ri = ps_args_lookup (m->args, "return_indices");
+      if (ri != NULL && ri->type == PS_VALUE_BOOL && ri->b)
+        g_string_append (fn, "_with_indices");
+      if (sp->kind == PS_ARG_BOOL)
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s(): argument '%s' (position %d) must be bool, not %s",
+                     fn->str, sp->name, bad_pos, ps_value_given_type_name (v));
+      else
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                     "%s(): argument '%s' (position %d) must be tuple of ints, not %s", fn->str, sp->name, bad_pos,
+                     sp->aten_tuple_wrapped ? "tuple" : ps_value_given_type_name (v));
+      g_string_free (fn, TRUE);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 PsTensor *
 ps_module_forward (PsModule *m, PsTensor *input, PsGenerator *gen, GError **error)
 {
@@ -950,6 +1000,8 @@ ps_module_forward (PsModule *m, PsTensor *input, PsGenerator *gen, GError **erro
                    "Module [%s] is missing the required \"forward\" function", ps_module_class_name (m));
       return NULL;
     }
+  if (!aten_bool_args_check (m, error))
+    return NULL;
   if (input->tuple_next != NULL)
     {
       g_autofree char *text = ps_module_tuple_input_error (m);

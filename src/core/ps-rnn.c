@@ -198,7 +198,9 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
   cfg->dropout = ps_args_get_double (a, "dropout");
   cfg->proj_size = mode == MODE_LSTM ? ps_args_get_int (a, "proj_size") : 0;
 
-  if (!(cfg->dropout >= 0.0 && cfg->dropout <= 1.0))
+  /* torch: `not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1 or isinstance(dropout, bool)` */
+  const PsValue *dv = ps_args_lookup (a, "dropout");
+  if (!(cfg->dropout >= 0.0 && cfg->dropout <= 1.0) || (dv->coerced && dv->given == PS_VALUE_BOOL))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "dropout should be a number in range "
                    "[0, 1] representing the probability of an element being zeroed");
@@ -829,6 +831,30 @@ seq_run (PsModule *self, const RnnConfig *cfg, const SeqShape *s, const float *x
   return TRUE;
 }
 
+/* torch's RNN/LSTM/GRU forward hands bias, batch_first and bidirectional to _VF.rnn_tanh / lstm / gru,
+ * whose argument parser takes only bools: a flag given as another Python value (2, None, 'x', which
+ * __init__ took by its truthiness) fails there, after the input checks, with the parser's text. */
+static gboolean
+vf_args_check (PsModule *self, const RnnConfig *cfg, GError **error)
+{
+  const PsValue *bias = ps_args_lookup (self->args, "bias");
+  const PsValue *bf = ps_args_lookup (self->args, "batch_first");
+  const PsValue *bi = ps_args_lookup (self->args, "bidirectional");
+  if (!bias->coerced && !bf->coerced && !bi->coerced)
+    return TRUE;
+  const char *fn = cfg->mode == MODE_LSTM ? "lstm" : cfg->mode == MODE_GRU ? "gru"
+                   : cfg->mode == MODE_RNN_RELU ? "rnn_relu" : "rnn_tanh";
+  /* _VF.<fn>(input, hx, flat_weights, bias, num_layers, dropout, training, bidirectional, batch_first) */
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+               "%s() received an invalid combination of arguments - got (Tensor, %s, list, %s, %s, %s, bool, %s, %s), "
+               "but expected one of:", fn, cfg->mode == MODE_LSTM ? "tuple" : "Tensor",
+               ps_value_given_type_name (bias),
+               ps_value_given_type_name (ps_args_lookup (self->args, "num_layers")),
+               ps_value_given_type_name (ps_args_lookup (self->args, "dropout")),
+               ps_value_given_type_name (bi), ps_value_given_type_name (bf));
+  return FALSE;
+}
+
 static PsTensor *
 rnn_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
@@ -846,6 +872,8 @@ rnn_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
   const RnnConfig *cfg = &run_cfg;
   SeqShape s;
   if (!seq_shape (self, cfg, input, &s, error))
+    return NULL;
+  if (!cfg->is_cell && !vf_args_check (self, cfg, error))
     return NULL;
   g_autofree float *x = NULL;
   if (!alloc_f32 (s.T * s.n, MAX (s.in, 1), &x, error))

@@ -104,9 +104,28 @@ ps_threads_aten_capability (void)
   return cap;
 }
 
+static __thread PsFlavour thread_flavour = PS_FLAVOUR_AVX2;
+
+PsFlavour
+ps_threads_set_flavour (PsFlavour flavour)
+{
+  const PsFlavour old = thread_flavour;
+  thread_flavour = flavour;
+  return old;
+}
+
+PsFlavour
+ps_threads_get_flavour (void)
+{
+  return thread_flavour;
+}
+
 int
 ps_threads_aten_lanes (void)
 {
+  /* the DEFAULT build's Vectorized<float> is vec_base.h's generic 32-byte one: 8 lanes */
+  if (thread_flavour == PS_FLAVOUR_DEFAULT)
+    return 8;
   return strcmp (ps_threads_aten_capability (), "AVX512") == 0 ? 16 : 8;
 }
 

@@ -15,6 +15,7 @@
 
 #include <glib.h>
 #include <stdint.h>
+#include "ps-generator.h"   /* PsFlavour */
 
 G_BEGIN_DECLS
 
@@ -30,8 +31,18 @@ void      ps_threads_enter           (void);
 /* "DEFAULT", "AVX2" or "AVX512": ATen's dispatch level (torch.__config__.show()'s "CPU capability
  * usage"). */
 const char *ps_threads_aten_capability (void);
-/* Vectorized<float>::size() at that capability: 16 for AVX512, else 8. */
+/* Vectorized<float>::size() of the kernels the calling thread reproduces now: 8 while its flavour
+ * is PS_FLAVOUR_DEFAULT (torch's portable DEFAULT build, whatever ATEN_CPU_CAPABILITY says),
+ * else at the process's capability: 16 for AVX512, else 8. */
 int         ps_threads_aten_lanes      (void);
+/* The kernel flavour of the work the calling thread does now: a recipe's "flavour" (its generator's),
+ * set by whoever runs the recipe's ops (ps_op_apply_full, ps_train_step_measure) around that work.
+ * PS_FLAVOUR_DEFAULT = torch at ATEN_CPU_CAPABILITY=default: 8 vector lanes in every reduction,
+ * glibc exp/log and no FMA in the losses (ps-loss.c). PS_FLAVOUR_AVX2 (a new thread's value) =
+ * torch at this process's capability (AVX2, or AVX512 with ATEN_CPU_CAPABILITY=avx512). Returns
+ * the previous flavour, to be put back with the same call when the work ends. */
+PsFlavour   ps_threads_set_flavour     (PsFlavour flavour);
+PsFlavour   ps_threads_get_flavour     (void);
 
 /* Several lines naming everything that decides bit-exactness here: ATen capability, intra-op
  * threads (and where the count came from), OpenBLAS core/threads/config, oneDNN version and ISA,

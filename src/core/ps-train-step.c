@@ -1,6 +1,7 @@
 /* ps-train-step.c — see ps-train-step.h. */
 #include "ps-train-step.h"
 #include "ps-clip-grad.h"
+#include "ps-threads.h"
 
 #include <math.h>
 
@@ -39,10 +40,10 @@ ps_train_step_full (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimiz
   return ps_train_step_measure (model, tape, loss, opt, xb, yb, gen, clipping, clip, TRUE, flavour, result, error);
 }
 
-gboolean
-ps_train_step_measure (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimizer *opt, PsTensor *xb,
-                       PsTensor *yb, PsGenerator *gen, gboolean clipping, double clip, gboolean measure,
-                       PsFlavour flavour, PsTrainStepResult *result, GError **error)
+static gboolean
+train_step (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimizer *opt, PsTensor *xb,
+            PsTensor *yb, PsGenerator *gen, gboolean clipping, double clip, gboolean measure,
+            PsFlavour flavour, PsTrainStepResult *result, GError **error)
 {
   if (!ps_optimizer_zero_grad (opt, model, FALSE, error))
     return FALSE;
@@ -79,4 +80,18 @@ ps_train_step_measure (PsModule *model, PsTape *tape, const PsLoss *loss, PsOpti
   result->correct = measure ? count_correct (out, yb) : -1;
   result->count = xb->shape[0];
   return TRUE;
+}
+
+gboolean
+ps_train_step_measure (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimizer *opt, PsTensor *xb,
+                       PsTensor *yb, PsGenerator *gen, gboolean clipping, double clip, gboolean measure,
+                       PsFlavour flavour, PsTrainStepResult *result, GError **error)
+{
+  /* every kernel of the step (the sums' lanes, the loss) follows the flavour, as torch's whole
+   * process follows its capability */
+  const PsFlavour old = ps_threads_set_flavour (flavour);
+  const gboolean ok = train_step (model, tape, loss, opt, xb, yb, gen, clipping, clip, measure, flavour,
+                                  result, error);
+  ps_threads_set_flavour (old);
+  return ok;
 }

@@ -8,6 +8,7 @@
 #include "ps-checkpoint.h"
 #include "ps-safetensors.h"
 #include "ps-call-kwargs.h"
+#include "ps-threads.h"
 
 #include <math.h>
 #include <string.h>
@@ -2213,7 +2214,11 @@ ps_op_apply_full (const PsState *prev, const PsOp *op, guint op_number, const Ps
   g_autoptr (GPtrArray) writable = writable_modules (prev, op);
   g_autoptr (PsState) next = ps_state_clone_for_write_full (prev, writable, op->kind->writes_children_only, map);
   next->step = op_number;
-  if (!op->kind->apply (next, op, op_number, ctx, error))
+  /* the op's kernels follow the recipe's flavour (ps_threads_set_flavour: the sums' lanes, losses) */
+  const PsFlavour flavour = ps_threads_set_flavour (next->gen.flavour);
+  const gboolean ok = op->kind->apply (next, op, op_number, ctx, error);
+  ps_threads_set_flavour (flavour);
+  if (!ok)
     {
       g_prefix_error (error, "op %u (%s): ", op_number, op->kind->name);
       return NULL;

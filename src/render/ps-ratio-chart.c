@@ -36,6 +36,8 @@ typedef struct {
   PsChartAxes panel[2];
   gboolean shown[2];
   double legend_x, legend_w;
+  guint bad[2];              /* ratios with no log10 (gaps) per panel */
+  double note_h;             /* the line above a panel that counts its gaps */
 } Layout;
 
 static const double *
@@ -58,6 +60,16 @@ legend_width (const PsRatioChart *rc, double s)
   return MIN (w, 220 * s) + 34 * s;
 }
 
+static guint
+count_gaps (const PsRatioChart *rc, int k)
+{
+  const double *r = ratios (rc, k);
+  guint bad = 0;
+  for (gsize i = 0; r != NULL && i < (gsize) rc->n_params * rc->n_steps; i++)
+    bad += !(r[i] > 0 && isfinite (r[i]));
+  return bad;
+}
+
 static void
 layout (const PsRatioChart *rc, double width, double height, Layout *L)
 {
@@ -73,7 +85,15 @@ layout (const PsRatioChart *rc, double width, double height, Layout *L)
   L->shown[1] = rc->update_ratio != NULL;
   int n_panels = L->shown[0] + L->shown[1];
   double gap = 26 * s;
-  double ph = n_panels ? (bottom - top - (n_panels - 1) * gap) / n_panels : 0;
+  /* a panel with gaps says how many on a line of its own above it, never over its curves */
+  L->note_h = 15 * s;
+  double notes = 0;
+  for (int k = 0; k < 2; k++)
+    {
+      L->bad[k] = L->shown[k] ? count_gaps (rc, k) : 0;
+      notes += L->bad[k] ? L->note_h : 0;
+    }
+  double ph = n_panels ? (bottom - top - notes - (n_panels - 1) * gap) / n_panels : 0;
   double smin = rc->n_steps ? (double) rc->steps[0] : 0;
   double smax = rc->n_steps ? (double) rc->steps[rc->n_steps - 1] : 1;
   if (smax <= smin)
@@ -86,6 +106,8 @@ layout (const PsRatioChart *rc, double width, double height, Layout *L)
     {
       if (!L->shown[k])
         continue;
+      if (L->bad[k])
+        y += L->note_h;
       double lo = INFINITY, hi = -INFINITY;
       const double *r = ratios (rc, k);
       for (gsize i = 0; i < (gsize) rc->n_params * rc->n_steps; i++)
@@ -106,7 +128,7 @@ layout (const PsRatioChart *rc, double width, double height, Layout *L)
 }
 
 static void
-draw_panel (const PsRatioChart *rc, cairo_t *cr, const PsChartAxes *a, int k, gboolean last)
+draw_panel (const PsRatioChart *rc, cairo_t *cr, const PsChartAxes *a, int k, gboolean last, guint bad)
 {
   const PsRatioChartOptions *o = rc->o;
   double s = a->scale;
@@ -171,17 +193,14 @@ draw_panel (const PsRatioChart *rc, cairo_t *cr, const PsChartAxes *a, int k, gb
       cairo_stroke (cr);
     }
   ps_chart_frame (cr, a);
-  /* gaps counted */
-  guint bad = 0;
-  for (gsize i = 0; i < (gsize) rc->n_params * rc->n_steps; i++)
-    bad += !(r[i] > 0 && isfinite (r[i]));
+  /* gaps counted, on the line layout() left above the panel */
   if (bad)
     {
       char buf[96];
       g_snprintf (buf, sizeof buf, g_dngettext (NULL, "%u ratio NaN, Inf or 0 (gap)", "%u ratios NaN, Inf or 0 (gaps)", bad), bad);
       ps_plot_set_font (cr, 11 * s, TRUE);
       ps_color_set_source (cr, 0xffd62728u);
-      ps_plot_text (cr, a->x0 + 6 * s, a->y0 + 4 * s, buf, PS_ALIGN_START, PS_ALIGN_START);
+      ps_plot_text (cr, a->x0, a->y0 - 3 * s, buf, PS_ALIGN_START, PS_ALIGN_END);
     }
 }
 
@@ -198,7 +217,7 @@ ps_ratio_chart_draw (const PsRatioChart *rc, cairo_t *cr, double width, double h
   int last = L.shown[1] ? 1 : 0;
   for (int k = 0; k < 2; k++)
     if (L.shown[k] && L.panel[k].x1 - L.panel[k].x0 > 20 * s && L.panel[k].y1 - L.panel[k].y0 > 20 * s)
-      draw_panel (rc, cr, &L.panel[k], k, k == last);
+      draw_panel (rc, cr, &L.panel[k], k, k == last, L.bad[k]);
 
   /* legend: one row per parameter */
   double y0 = L.shown[0] ? L.panel[0].y0 : L.panel[1].y0;
@@ -253,6 +272,21 @@ ps_ratio_chart_point (const PsRatioChart *rc, double width, double height, PsRat
     return FALSE;
   *x = ps_chart_x (&L.panel[kind], (double) rc->steps[i]);
   *y = ps_chart_y (&L.panel[kind], log10 (v));
+  return TRUE;
+}
+
+gboolean
+ps_ratio_chart_panel (const PsRatioChart *rc, double width, double height, PsRatioKind kind,
+                      double *x0, double *y0, double *x1, double *y1)
+{
+  Layout L;
+  layout (rc, width, height, &L);
+  if (!L.shown[kind])
+    return FALSE;
+  *x0 = L.panel[kind].x0;
+  *y0 = L.panel[kind].y0;
+  *x1 = L.panel[kind].x1;
+  *y1 = L.panel[kind].y1;
   return TRUE;
 }
 

@@ -6,7 +6,7 @@
  * the step axis (either may be left out); a legend names each parameter by colour and dash.
  *
  * A ratio that is NaN, ±Inf or ≤ 0 (a zero gradient, a parameter whose std is 0) has no log10 and
- * leaves a gap; the legend counts them, so a gap is never silent. */
+ * leaves a gap; a line above the panel counts them, so a gap is never silent. */
 #pragma once
 
 #include <glib.h>
@@ -54,6 +54,10 @@ void     ps_ratio_chart_draw_func (cairo_t *cr, double width, double height, gpo
  * not shown. */
 gboolean ps_ratio_chart_point     (const PsRatioChart *rc, double width, double height,
                                    PsRatioKind kind, guint param, guint i, double *x, double *y);
+/* A panel's plotting area (inside its frame); FALSE when the panel is not shown. Text the chart
+ * adds about a panel (its gap count) stays outside it. */
+gboolean ps_ratio_chart_panel     (const PsRatioChart *rc, double width, double height,
+                                   PsRatioKind kind, double *x0, double *y0, double *x1, double *y1);
 /* y of the guide line in a panel. */
 gboolean ps_ratio_chart_guide_y   (const PsRatioChart *rc, double width, double height,
                                    PsRatioKind kind, double *y);

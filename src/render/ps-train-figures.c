@@ -4,6 +4,7 @@
 #include "ps-error.h"
 #include "ps-histogram.h"
 #include "ps-stats.h"
+#include "ps-threads.h"
 #include "ps-train-ops.h"
 
 #include <math.h>
@@ -263,10 +264,14 @@ ps_train_figures_output_grad_tensors (PsState *st, guint rows, const PsLoss *los
   PsGenerator gen = copy->gen;
   PsTape *tape = ps_tape_new ();
   ps_tape_keep_output_grads (tape, TRUE);
+  /* the sums' lanes and the loss follow the recipe's flavour, as in its train op */
+  const PsFlavour flavour = ps_threads_set_flavour (gen.flavour);
   g_autoptr (PsTensor) y = ps_tape_forward (tape, ps_state_get_root (copy), x, &gen, error);
   g_autoptr (PsTensor) gy = NULL;
   g_autoptr (PsTensor) l = y ? ps_loss_compute_full (loss, y, ps_loss_input_swapped (ps_state_get_root (copy), y), t, &gy, error) : NULL;
-  if (l == NULL || !ps_tape_backward (tape, gy, error))
+  const gboolean ok = l != NULL && ps_tape_backward (tape, gy, error);
+  ps_threads_set_flavour (flavour);
+  if (!ok)
     {
       ps_tape_free (tape);
       g_prefix_error (error, "the loss's gradients on the data set: ");

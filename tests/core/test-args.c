@@ -34,7 +34,50 @@ test_defaults_and_promotion (void)
   g_assert_cmpint (ks[1], ==, 3);
   g_assert_true (ps_args_is_none (r, "padding_idx"));
   g_autofree char *py = ps_args_to_python (r);
-  g_assert_cmpstr (py, ==, "in_features=10, bias=True, gain=2.0, mode='fan_in', kernel_size=(3, 3), padding_idx=None, stride=(1,)");
+  /* the literal as given: torch prints gain=2 for an int */
+  g_assert_cmpstr (py, ==, "in_features=10, bias=True, gain=2, mode='fan_in', kernel_size=(3, 3), padding_idx=None, stride=(1,)");
+}
+
+/* Python's conversions torch relies on: a flag takes any value by its truthiness, a float takes a
+ * bool; the resolved value remembers the literal (coerced, given) for messages and reprs. */
+static void
+test_python_conversions (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsArgs) given = ps_args_new ();
+  ps_args_set_int (given, "in_features", 10);
+  ps_args_set_int (given, "bias", 2);
+  ps_args_set_bool (given, "gain", TRUE);
+  g_autoptr (PsArgs) r = ps_args_resolve (specs, given, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_args_get_bool (r, "bias"));
+  g_assert_true (ps_args_lookup (r, "bias")->coerced);
+  g_assert_cmpstr (ps_value_given_type_name (ps_args_lookup (r, "bias")), ==, "int");
+  g_assert_cmpfloat (ps_args_get_double (r, "gain"), ==, 1.0);
+  g_autofree char *py = ps_args_to_python (r);
+  g_assert_nonnull (strstr (py, "bias=2, gain=True"));
+  static const struct { void (*set) (PsArgs *, const char *); gboolean want; } falsy[] = { { ps_args_set_none, FALSE } };
+  for (guint i = 0; i < G_N_ELEMENTS (falsy); i++)
+    {
+      g_autoptr (PsArgs) g2 = ps_args_new ();
+      ps_args_set_int (g2, "in_features", 1);
+      falsy[i].set (g2, "bias");
+      g_autoptr (PsArgs) r2 = ps_args_resolve (specs, g2, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (ps_args_get_bool (r2, "bias"), ==, falsy[i].want);
+      g_assert_cmpstr (ps_value_given_type_name (ps_args_lookup (r2, "bias")), ==, "NoneType");
+    }
+  g_autoptr (PsArgs) g3 = ps_args_new ();
+  ps_args_set_int (g3, "in_features", 1);
+  ps_args_set_string (g3, "bias", "");
+  g_autoptr (PsArgs) r3 = ps_args_resolve (specs, g3, &error);
+  g_assert_no_error (error);
+  g_assert_false (ps_args_get_bool (r3, "bias"));   /* '' is false */
+  /* a bool where an int goes is still refused here (torch's answer depends on the class) */
+  g_autoptr (PsArgs) g4 = ps_args_new ();
+  ps_args_set_bool (g4, "in_features", TRUE);
+  g_assert_null (ps_args_resolve (specs, g4, &error));
+  g_assert_nonnull (strstr (error->message, "in_features"));
 }
 
 static void
@@ -95,5 +138,6 @@ main (int argc, char **argv)
   g_test_add_func ("/args/defaults-and-promotion", test_defaults_and_promotion);
   g_test_add_func ("/args/errors-name-the-argument", test_errors_name_the_argument);
   g_test_add_func ("/args/python-repr-of-floats", test_python_repr_of_floats);
+  g_test_add_func ("/args/python-conversions", test_python_conversions);
   return g_test_run ();
 }

@@ -1,6 +1,7 @@
 /* test-loss.c — every loss and reduction against torch 1.13 (tests/data/train-golden.json
  * "losses"): the loss value and x.grad after loss.backward(), bit for bit. */
 #include <math.h>
+#include "ps-cpu.h"
 #include "ps-loss.h"
 #include "ps-reduce.h"
 #include "ps-sleef.h"
@@ -191,13 +192,86 @@ test_golden_avx512 (void)
   g_test_message ("%" G_GUINT64_FORMAT " loss and gradient values bit-identical to torch at AVX512", tg_compared);
 }
 
+/* PS_LOSS_GOLDEN=loss-golden-capabilities.json (test-loss-capability, and -avx512 in a process at
+ * ATEN_CPU_CAPABILITY=avx512): each loss as torch computed it at AVX2, AVX512 and DEFAULT
+ * (tests/golden/gen_loss_capability.py). The cases with one capability's results as check_cases wants
+ * them ("loss", "grad"). */
+static JsonArray *
+capability_cases (const char *cap)
+{
+  JsonArray *all = json_object_get_array_member (tg_root_of (g_getenv ("PS_LOSS_GOLDEN")), "losses");
+  JsonArray *out = json_array_new ();
+  for (guint i = 0; i < json_array_get_length (all); i++)
+    {
+      JsonObject *c = json_array_get_object_element (all, i);
+      JsonObject *r = json_object_get_object_member (json_object_get_object_member (c, "results"), cap);
+      g_assert_nonnull (r);
+      JsonObject *o = json_object_new ();
+      g_autoptr (GList) names = json_object_get_members (c);
+      for (GList *l = names; l; l = l->next)
+        if (strcmp (l->data, "results") != 0)
+          json_object_set_member (o, l->data, json_node_copy (json_object_get_member (c, l->data)));
+      json_object_set_member (o, "loss", json_node_copy (json_object_get_member (r, "loss")));
+      if (json_object_has_member (r, "grad"))
+        json_object_set_member (o, "grad", json_node_copy (json_object_get_member (r, "grad")));
+      json_array_add_object_element (out, o);
+    }
+  return out;
+}
+
+/* A recipe of the default flavour "avx2": torch's vector build at the process's capability — AVX512
+ * with ATEN_CPU_CAPABILITY=avx512, else AVX2 (also where the process's capability is DEFAULT: only
+ * the recipe's flavour selects the portable build). */
+static void
+test_golden_capability (void)
+{
+  const char *cap = strcmp (ps_threads_aten_capability (), "AVX512") == 0 ? "AVX512" : "AVX2";
+  if (strcmp (cap, "AVX512") == 0 && (ps_cpu_features () & PS_CPU_AVX512F) == 0)
+    {
+      g_test_skip ("torch's AVX512 results: this CPU has no AVX-512");
+      return;
+    }
+  g_autofree char *lower = g_ascii_strdown (cap, -1);
+  g_autoptr (JsonArray) cases = capability_cases (lower);
+  g_assert_cmpuint (json_array_get_length (cases), >=, 300);
+  const guint64 before = tg_compared;
+  check_cases (cases);
+  g_test_message ("%u cases, %" G_GUINT64_FORMAT " loss and gradient values bit-identical to torch at %s",
+                  json_array_get_length (cases), tg_compared - before, cap);
+}
+
+/* A "flavour": "default" recipe's losses: the calling thread's flavour PS_FLAVOUR_DEFAULT, as the
+ * recipe's train op sets it, gives torch's DEFAULT build (glibc exp/log, no FMA, lanes added in
+ * order, 8 lanes) whatever the process's capability. */
+static void
+test_golden_default (void)
+{
+  g_autoptr (JsonArray) cases = capability_cases ("default");
+  g_assert_cmpuint (json_array_get_length (cases), >=, 300);
+  const PsFlavour old = ps_threads_set_flavour (PS_FLAVOUR_DEFAULT);
+  g_assert_cmpint (ps_threads_aten_lanes (), ==, 8);
+  const guint64 before = tg_compared;
+  check_cases (cases);
+  ps_threads_set_flavour (old);
+  g_assert_cmpint (ps_threads_get_flavour (), ==, PS_FLAVOUR_AVX2);
+  g_test_message ("%u cases, %" G_GUINT64_FORMAT " loss and gradient values bit-identical to torch's DEFAULT build "
+                  "(ATEN_CPU_CAPABILITY here: %s)", json_array_get_length (cases), tg_compared - before,
+                  g_getenv ("ATEN_CPU_CAPABILITY") ? g_getenv ("ATEN_CPU_CAPABILITY") : "unset");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   if (g_getenv ("PS_LOSS_GOLDEN") != NULL)
     {
-      g_test_add_func ("/loss/golden-avx512", test_golden_avx512);
+      if (json_object_has_member (tg_root_of (g_getenv ("PS_LOSS_GOLDEN")), "capabilities"))
+        {
+          g_test_add_func ("/loss/golden-capability", test_golden_capability);
+          g_test_add_func ("/loss/golden-default", test_golden_default);
+        }
+      else
+        g_test_add_func ("/loss/golden-avx512", test_golden_avx512);
       g_test_add_func ("/loss/errors", test_errors);
       return g_test_run ();
     }

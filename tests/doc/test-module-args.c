@@ -5,6 +5,7 @@
  * accident of its Python code, e.g. "list index out of range"), or succeed where torch does. Every
  * case matches. */
 #include "ps-timeline.h"
+#include "ps-export-pytorch.h"
 
 #include <string.h>
 
@@ -222,19 +223,23 @@ test_load_converts_dtype (void)
 
 typedef enum {
   MAP_JSON_TYPE,    /* the value's JSON type is not the argument's kind (a bool, a float, a string or
-                       null where an int goes; anything but true/false where a bool goes; a float or
-                       a bool in a tuple): torch follows Python's duck typing (bool is an int, any
-                       object is true or false, a float fails in some ATen call later), a recipe
-                       wants the kind's JSON type; Paramscope refuses at the module op (or while
-                       reading the recipe) naming the argument, whatever torch did */
+                       null where an int goes; a float, a bool, null or a string where a tuple goes;
+                       null or a string where a float goes): torch's answer comes from wherever
+                       Python's duck typing fails (torch.empty's argument parser refuses a bool size,
+                       Python arithmetic takes it, …); Paramscope refuses at the module op (or while
+                       reading the recipe) naming the argument. NOT mapped (torch's behaviour
+                       enforced, counted as n_python): any value where a bool flag goes, a bool where
+                       a float goes, a scalar of another type where a convolution's or a pool's
+                       tuple goes (session 7 mapped 889 cases here) */
   MAP_OVERFLOW,     /* torch: "Storage size calculation overflowed …" / "numel: integer multiplication
                        overflow"; Paramscope refuses at the same op saying the shape overflows */
-  MAP_TUPLE_LEN,    /* a list whose length is not the layer's dimension count (Conv2d(stride=[2, 2, 2]),
-                       Conv1d(kernel_size=[2, 2]), Conv2d(kernel_size=[2])): torch stores it and fails
-                       at the forward (or at a later check); Paramscope refuses at the module op naming
-                       the argument and the length it takes. A one-element stride/padding/dilation/
-                       output_padding (and pooling window) list is expanded as ATen does (expand_one)
-                       and is NOT mapped: those cases must be torch's behaviour */
+  MAP_TUPLE_LEN,    /* a list whose length is not the layer's dimension count, for an argument whose
+                       spec does not take it as given (len_at_forward): refused at the module op naming
+                       the argument. No such argument is left: the convolutions' kernel_size, stride,
+                       padding, dilation and output_padding take any length as torch does (a wrong-rank
+                       weight, ATen's refusal at the forward), the pools check lengths at the forward,
+                       a one-element list is expanded as ATen does (expand_one): all must be torch's
+                       behaviour (counted as n_tuple below) */
   MAP_ONE_INPUT,    /* Bilinear with in1_features != in2_features, MultiheadAttention with kdim/vdim
                        != embed_dim: a recipe's forward passes its one input to every argument, so
                        torch's forward fails on a shape; Paramscope refuses at the forward saying why */
@@ -294,10 +299,21 @@ sorted_sets (const char *msg)
   return g_string_free (out, FALSE);
 }
 
-/* Is v of a JSON type the argument's kind does not take (see MAP_JSON_TYPE)? */
+/* Is v of a JSON type the argument's kind does not take (see MAP_JSON_TYPE)? With `python`, the
+ * pairs Paramscope converts as torch's Python does are not foreign (they must be torch's behaviour,
+ * no mapping): any value where a bool flag goes (its truthiness, or the ATen parser's TypeError at
+ * the forward), a bool where a float goes (True is 1.0). Without, the JSON kinds strictly (the
+ * session-7 definition, for counting what became enforced). */
 static gboolean
-foreign_json_type (const PsArgSpec *spec, JsonNode *v)
+foreign_json_type_as (const PsArgSpec *spec, JsonNode *v, gboolean python)
 {
+  if (python && spec->kind == PS_ARG_BOOL)
+    return FALSE;
+  if (python && spec->kind == PS_ARG_FLOAT && JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) == G_TYPE_BOOLEAN)
+    return FALSE;
+  /* a scalar of another type where a tuple goes: constructs, refused at the forward by ATen's parser */
+  if (python && spec->kind == PS_ARG_INT_OR_TUPLE && spec->scalar_at_forward && !JSON_NODE_HOLDS_ARRAY (v))
+    return FALSE;
   if (JSON_NODE_HOLDS_NULL (v))
     return !spec->nullable;
   if (JSON_NODE_HOLDS_ARRAY (v))
@@ -332,6 +348,12 @@ foreign_json_type (const PsArgSpec *spec, JsonNode *v)
   return spec->kind != PS_ARG_FLOAT;   /* a double */
 }
 
+static gboolean
+foreign_json_type (const PsArgSpec *spec, JsonNode *v)
+{
+  return foreign_json_type_as (spec, v, TRUE);
+}
+
 static const PsArgSpec *
 find_spec (const char *type, const char *name)
 {
@@ -363,9 +385,6 @@ static const KnownDiff known_diffs[] = {
   { "ConvTranspose3d", "padding", "2147483648", TRANSPOSED_INT32 },
   { "ConvTranspose3d", "output_padding", "2147483648", TRANSPOSED_INT32 },
   { "ConvTranspose3d", "dilation", "2147483648", TRANSPOSED_INT32 },
-  { "Dropout", "p", "2", "a float argument given as an int: torch prints the Python int (got 2), Paramscope's "
-    "resolved argument is the float 2.0" },
-  { "MultiheadAttention", "dropout", "2", "the same: got 2 vs got 2.0" },
   { "LayerNorm", "normalized_shape", "[]", "torch constructs LayerNorm([]) and refuses at the forward; Paramscope "
     "refuses at the module op (a 0-dim weight)" },
   { "LazyConv2d", "out_channels", "-1", "refused at the forward as torch does, but with the engine's shape message, "
@@ -441,6 +460,7 @@ test_module_args_generated (void)
   const guint64 old_max = ps_tensor_get_max_bytes ();
   ps_tensor_set_max_bytes (big_bytes);
   guint n = json_array_get_length (cases), bad = 0, bad_bits = 0, n_bits = 0, mapped[N_MAPS] = { 0 }, n_known = 0;
+  guint n_python = 0, n_python_ok = 0, n_tuple = 0, n_tuple_ok = 0, json_module = 0, json_forward = 0, json_ok = 0;   /* JSON-foreign cases now converted as torch does (enforced) */
   g_autoptr (GHashTable) per_type = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GHashTable) seen_args = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < n; i++)
@@ -467,8 +487,12 @@ test_module_args_generated (void)
         {
           same = (strcmp (where, "module") == 0 || strcmp (where, "load") == 0) && strstr (msg, quoted) != NULL;
           mapped[MAP_JSON_TYPE] += same;
+          /* what torch did with them: refused at the module op too (only the text differs), or not */
+          json_module += same && strcmp (want, "module") == 0;
+          json_forward += same && strcmp (want, "forward") == 0;
+          json_ok += same && strcmp (want, "ok") == 0;
         }
-      else if (spec != NULL && spec->kind == PS_ARG_INT_OR_TUPLE && spec->tuple_len > 0
+      else if (spec != NULL && spec->kind == PS_ARG_INT_OR_TUPLE && spec->tuple_len > 0 && !spec->len_at_forward
                && JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_object_get_object_member (c, "a"), key))
                && json_array_get_length (json_object_get_array_member (json_object_get_object_member (c, "a"), key))
                     != (guint) spec->tuple_len
@@ -553,6 +577,20 @@ test_module_args_generated (void)
           n_known++;
           continue;
         }
+      if (spec != NULL && !foreign_json_type (spec, json_object_get_member (json_object_get_object_member (c, "a"), key))
+          && foreign_json_type_as (spec, json_object_get_member (json_object_get_object_member (c, "a"), key), FALSE))
+        {
+          n_python++;
+          n_python_ok += same;
+        }
+      if (spec != NULL && spec->kind == PS_ARG_INT_OR_TUPLE && spec->tuple_len > 0
+          && JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_object_get_object_member (c, "a"), key))
+          && json_array_get_length (json_object_get_array_member (json_object_get_object_member (c, "a"), key))
+               != (guint) spec->tuple_len)
+        {
+          n_tuple++;
+          n_tuple_ok += same;
+        }
       if (same)
         continue;
       g_test_message ("MISMATCH %s(%s) on %s: torch %s%s%s%s — Paramscope %s%s%s", type, args, input, want,
@@ -578,12 +616,171 @@ test_module_args_generated (void)
     }
   for (guint m = 0; m < N_MAPS; m++)
     g_test_message ("mapping '%s': %u cases", map_names[m], mapped[m]);
+  g_test_message ("JSON type not the argument's kind, converted as Python does and enforced (torch's output bits or "
+                  "error at the same op): %u of %u", n_python_ok, n_python);
+  g_test_message ("JSON type not the argument's kind, still mapped: %u (torch refuses at the module op too, another "
+                  "text: %u; torch refuses at the forward: %u; torch accepts: %u; other: %u)", mapped[MAP_JSON_TYPE],
+                  json_module, json_forward, json_ok, mapped[MAP_JSON_TYPE] - json_module - json_forward - json_ok);
+  g_test_message ("tuple of another length than the class's dimensions, enforced (torch's output bits or error at "
+                  "the same op): %u of %u", n_tuple_ok, n_tuple);
   g_test_message ("%u cases over %u classes and %u arguments; %u differ (%u known, listed); outputs compared %u, %u differ",
                   n, n_classes, n_args, bad, n_known, n_bits, bad_bits);
   g_assert_cmpuint (n_known, ==, G_N_ELEMENTS (known_diffs));
   g_assert_cmpuint (n, >=, 2000);
   g_assert_cmpuint (bad, ==, 0);
   g_assert_cmpuint (bad_bits, ==, 0);
+  /* 250 bool-flag cases given 0/1/2/None/'x', 19 floats given True, 212 convolution and pool tuples
+   * given True/2.0/None/a string */
+  g_assert_cmpuint (n_python, >=, 480);
+  g_assert_cmpuint (n_python_ok, ==, n_python);
+  /* the 74 of the convolutions (kernel_size, stride, padding, dilation, output_padding; [], one too
+   * many, one too few) and the 10 one-element lists ATen expands */
+  g_assert_cmpuint (mapped[MAP_TUPLE_LEN], ==, 0);
+  g_assert_cmpuint (n_tuple, >=, 84);
+  g_assert_cmpuint (n_tuple_ok, ==, n_tuple);
+}
+
+/* A flag given as another Python value is taken by its truthiness where torch's __init__ tests it
+ * with `if flag:` (Linear(bias=2) has a bias, Linear(bias=0) and Linear(bias=None) have none) and a
+ * float given True is 1.0 — the same parameters as the bool/float spelling — and the exported
+ * script keeps the literal as given (bias=2, not bias=True). A flag torch hands to ATen is refused
+ * at the forward with the argument parser's text. */
+static PsTimeline *
+run_ops (const char *ops, char **script)
+{
+  g_autofree char *text = g_strdup_printf ("{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, "
+                                           "\"root\": \"m\", \"ops\": [%s]}", ops);
+  g_autoptr (GError) e = NULL;
+  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (text, -1, &e);
+  g_assert_no_error (e);
+  if (script != NULL)
+    {
+      *script = ps_export_pytorch (r, &e);
+      g_assert_no_error (e);
+    }
+  return ps_timeline_new_from_recipe (r, -1, NULL);
+}
+
+static void
+test_python_values (void)
+{
+  static const struct { const char *given, *as_bool, *in_script; } flags[] = {
+    { "2", "true", "bias=2" }, { "0", "false", "bias=0" }, { "null", "false", "bias=None" },
+    { "\"x\"", "true", "bias=\"x\"" }, { "\"\"", "false", "bias=\"\"" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
+    {
+      g_autofree char *ops = g_strdup_printf ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", "
+                                              "\"args\": {\"in_features\": 4, \"out_features\": 3, \"bias\": %s}}", flags[i].given);
+      g_autofree char *ops_b = g_strdup_printf ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", "
+                                                "\"args\": {\"in_features\": 4, \"out_features\": 3, \"bias\": %s}}", flags[i].as_bool);
+      g_autofree char *script = NULL;
+      g_autoptr (PsTimeline) tl = run_ops (ops, &script);
+      g_autoptr (PsTimeline) tl_b = run_ops (ops_b, NULL);
+      g_assert_null (ps_timeline_get_error (tl));
+      g_assert_nonnull (strstr (script, flags[i].in_script));
+      PsModule *m = NULL, *mb = NULL;
+      PsParam *w = NULL, *wb = NULL;
+      g_assert_true (ps_state_resolve (ps_timeline_get_last_state (tl), "m.weight", &m, &w, NULL));
+      g_assert_true (ps_state_resolve (ps_timeline_get_last_state (tl_b), "m.weight", &mb, &wb, NULL));
+      g_assert_cmpmem (ps_tensor_cf32 (w->value), 12 * 4, ps_tensor_cf32 (wb->value), 12 * 4);
+      g_assert_cmpint (ps_module_get_param (m, "bias") != NULL, ==, strcmp (flags[i].as_bool, "true") == 0);
+      g_assert_cmpint (ps_module_get_param (mb, "bias") != NULL, ==, strcmp (flags[i].as_bool, "true") == 0);
+    }
+  /* eps=True is 1.0: LayerNorm's output equals eps=1.0's; the script says eps=True */
+  g_autofree char *script = NULL;
+  g_autoptr (PsTimeline) a = run_ops ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"LayerNorm\", \"args\": {\"normalized_shape\": 4, \"eps\": true}},"
+                                      "{\"op\": \"forward\", \"target\": \"m\", \"input\": {\"randn\": [2, 4]}, \"name\": \"y\"}", &script);
+  g_autoptr (PsTimeline) b = run_ops ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"LayerNorm\", \"args\": {\"normalized_shape\": 4, \"eps\": 1.0}},"
+                                      "{\"op\": \"forward\", \"target\": \"m\", \"input\": {\"randn\": [2, 4]}, \"name\": \"y\"}", NULL);
+  g_assert_null (ps_timeline_get_error (a));
+  g_assert_nonnull (strstr (script, "eps=True"));
+  PsTensor *ya = ps_state_get_output (ps_timeline_get_last_state (a), "y");
+  PsTensor *yb = ps_state_get_output (ps_timeline_get_last_state (b), "y");
+  g_assert_nonnull (ya);
+  g_assert_nonnull (yb);
+  g_assert_cmpmem (ps_tensor_cf32 (ya), 8 * 4, ps_tensor_cf32 (yb), 8 * 4);
+  /* ceil_mode goes to ATen's max_pool2d: constructs, refused at the forward with torch's text */
+  g_autoptr (PsTimeline) c = run_ops ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"MaxPool2d\", \"args\": {\"kernel_size\": 2, \"ceil_mode\": 1}},"
+                                      "{\"op\": \"forward\", \"target\": \"m\", \"input\": {\"randn\": [1, 2, 4, 4]}, \"name\": \"y\"}", NULL);
+  const GError *ce = ps_timeline_get_error (c);
+  g_assert_nonnull (ce);
+  g_assert_true (g_str_has_prefix (ce->message, "op 2 ("));
+  g_assert_true (g_str_has_suffix (ce->message, "max_pool2d(): argument 'ceil_mode' (position 6) must be bool, not int"));
+  /* kaiming_uniform_(a=True): calculate_gain('leaky_relu', True) refuses a bool (torch 1.13.1's
+   * "negative_slope True not a valid number"); with nonlinearity='relu' the slope is not read */
+  g_autoptr (PsTimeline) k = run_ops ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 4, \"out_features\": 3}},"
+                                      "{\"op\": \"init\", \"target\": \"m.weight\", \"fn\": \"kaiming_uniform_\", \"args\": {\"a\": true}}", NULL);
+  g_assert_nonnull (ps_timeline_get_error (k));
+  g_assert_true (g_str_has_suffix (ps_timeline_get_error (k)->message, "negative_slope True not a valid number"));
+  g_autoptr (PsTimeline) k2 = run_ops ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 4, \"out_features\": 3}},"
+                                       "{\"op\": \"init\", \"target\": \"m.weight\", \"fn\": \"kaiming_uniform_\", \"args\": {\"a\": true, "
+                                       "\"nonlinearity\": \"relu\"}}", NULL);
+  g_assert_null (ps_timeline_get_error (k2));
+  /* RNN's dropout refuses a bool, as torch's isinstance(dropout, bool) check does */
+  g_autoptr (PsTimeline) d = run_ops ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"GRU\", \"args\": {\"input_size\": 3, \"hidden_size\": 4, \"dropout\": false}}", NULL);
+  g_assert_nonnull (ps_timeline_get_error (d));
+  g_assert_nonnull (strstr (ps_timeline_get_error (d)->message, "dropout should be a number in range [0, 1]"));
+}
+
+/* Conv2d(kernel_size=[3]) constructs as torch does: a 3-D weight drawn as Conv1d(2, 4, 3)'s (the same
+ * shape and fan_in: torch draws the same bits, checked with torch 1.13.1), Conv1d(kernel_size=[])
+ * a 2-D weight drawn as Linear(2, 4)'s; the forward refuses with ATen's message. */
+static void
+test_conv_wrong_rank (void)
+{
+  static const struct { const char *odd, *twin, *input, *err; int ndim; } cases[] = {
+    { "\"Conv2d\", \"args\": {\"in_channels\": 2, \"out_channels\": 4, \"kernel_size\": [3]}",
+      "\"Conv1d\", \"args\": {\"in_channels\": 2, \"out_channels\": 4, \"kernel_size\": 3}", "[1, 2, 6, 6]",
+      "expected stride to be a single integer value or a list of 1 values to match the convolution dimensions, "
+      "but got stride=[1, 1]", 3 },
+    { "\"Conv1d\", \"args\": {\"in_channels\": 2, \"out_channels\": 4, \"kernel_size\": []}",
+      "\"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 4}", "[1, 2, 8]",
+      "weight should have at least three dimensions", 2 },
+    { "\"Conv1d\", \"args\": {\"in_channels\": 2, \"out_channels\": 4, \"kernel_size\": [2, 2]}",
+      NULL, "[2, 8]",
+      "Expected 4-dimensional input for 4-dimensional weight [4, 2, 2, 2], but got 3-dimensional input of size "
+      "[1, 2, 8] instead", 4 },
+    { "\"Conv2d\", \"args\": {\"in_channels\": 2, \"out_channels\": 4, \"kernel_size\": [3], \"padding\": \"same\"}",
+      NULL, "[1, 2, 6, 6]",
+      "Expected 3-dimensional input for 3-dimensional weight[4, 2, 3], but got 4-dimensional input of size "
+      "[1, 2, 6, 6] instead", 3 },
+    { "\"ConvTranspose2d\", \"args\": {\"in_channels\": 2, \"out_channels\": 4, \"kernel_size\": [3], \"stride\": [1], "
+      "\"padding\": [0], \"dilation\": [1], \"output_padding\": [0]}", NULL, "[1, 2, 6, 6]",
+      "Expected 3-dimensional input for 3-dimensional weight [2, 4, 3], but got 4-dimensional input of size "
+      "[1, 2, 6, 6] instead", 3 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *ops = g_strdup_printf ("{\"op\": \"module\", \"id\": \"m\", \"type\": %s}", cases[i].odd);
+      g_autoptr (PsTimeline) tl = run_ops (ops, NULL);
+      g_assert_null (ps_timeline_get_error (tl));
+      PsModule *m = NULL;
+      PsParam *w = NULL;
+      g_assert_true (ps_state_resolve (ps_timeline_get_last_state (tl), "m.weight", &m, &w, NULL));
+      g_assert_cmpint (w->value->ndim, ==, cases[i].ndim);
+      if (cases[i].twin != NULL)
+        {
+          g_autofree char *ops_t = g_strdup_printf ("{\"op\": \"module\", \"id\": \"m\", \"type\": %s}", cases[i].twin);
+          g_autoptr (PsTimeline) tt = run_ops (ops_t, NULL);
+          PsModule *mt = NULL;
+          PsParam *wt = NULL, *b = NULL, *bt = NULL;
+          g_assert_true (ps_state_resolve (ps_timeline_get_last_state (tt), "m.weight", &mt, &wt, NULL));
+          g_assert_cmpint (w->value->numel, ==, wt->value->numel);
+          g_assert_cmpmem (ps_tensor_cf32 (w->value), w->value->numel * 4, ps_tensor_cf32 (wt->value), wt->value->numel * 4);
+          g_assert_true (ps_state_resolve (ps_timeline_get_last_state (tl), "m.bias", &m, &b, NULL));
+          g_assert_true (ps_state_resolve (ps_timeline_get_last_state (tt), "m.bias", &mt, &bt, NULL));
+          g_assert_cmpmem (ps_tensor_cf32 (b->value), 16, ps_tensor_cf32 (bt->value), 16);
+        }
+      g_autofree char *fops = g_strdup_printf ("%s, {\"op\": \"forward\", \"target\": \"m\", \"input\": {\"randn\": %s}, "
+                                               "\"name\": \"y\"}", ops, cases[i].input);
+      g_autoptr (PsTimeline) tf = run_ops (fops, NULL);
+      const GError *e = ps_timeline_get_error (tf);
+      g_assert_nonnull (e);
+      g_test_message ("%s", e->message);
+      g_assert_true (g_str_has_prefix (e->message, "op 2 ("));
+      g_assert_true (g_str_has_suffix (e->message, cases[i].err));
+    }
 }
 
 int
@@ -592,6 +789,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/module-args/golden", test_module_args_golden);
   g_test_add_func ("/module-args/generated", test_module_args_generated);
+  g_test_add_func ("/module-args/python-values", test_python_values);
+  g_test_add_func ("/module-args/conv-wrong-rank", test_conv_wrong_rank);
   g_test_add_func ("/module-args/seed-range", test_seed_range_golden);
   g_test_add_func ("/module-args/load-converts-dtype", test_load_converts_dtype);
   return g_test_run ();

@@ -10,8 +10,8 @@ tests/doc/test-param-grad-norm.c.
 The run is the recipe's torch code: 96 samples X (96, 2), y (96, 3) from numpy (written to
 tests/data/param-grad-norm.npz, the recipe's data file); manual_seed(5); a ReLU MLP whose
 parameter sizes (74, 37, 1073, 29, 87, 3) leave every remainder the capabilities' norms differ in;
-SGD(0.01, momentum 0.9); MSELoss (CrossEntropyLoss is not bit-exact under "flavour": "default" in
-this session: its gradients differ from torch's DEFAULT build by an ulp); DataLoader(batch_size=16, shuffle=True); 6 steps, each
+SGD(0.01, momentum 0.9); MSELoss (CrossEntropyLoss at every capability: test-train-random-default,
+test-loss-capability); DataLoader(batch_size=16, shuffle=True); 6 steps, each
 recorded: torch.norm(p.grad, 2) of every parameter after loss.backward() (the step does not change
 .grad), as big-endian float32 hex.
 

@@ -17,6 +17,9 @@ Writes tests/data/scenario-golden.json; read by tests/app/test-training.c. float
   shared           "loss" per step; "grad", "grad_first", "grad_second": at step 1 l.weight.grad and
                    the gradients through the first and the second use alone (l.weight used twice)
   lazy             "w_after_dry_run": fc1.weight after the dry run; "loss" per step; "w_end"
+  lr-too-high      "loss" per step (60; NaN/inf as their bit patterns), "first_nonfinite": the 1-based
+                   step whose loss is first not finite, "w_last_finite": fc1.weight after the last step
+                   with a finite loss
 """
 import copy
 import json
@@ -131,7 +134,29 @@ def lazy():
     return {"w_after_dry_run": w0, "loss": losses, "w_end": tens(fc1.weight)}
 
 
-result = {"torch": torch.__version__, "tanh-saturation": tanh_saturation(), "shared": shared(), "lazy": lazy()}
+def lr_too_high():
+    torch.manual_seed(0)
+    X, y = xor(200)
+    model = nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(), nn.Linear(16, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=100.0)
+    loss_fn = nn.CrossEntropyLoss()
+    losses, first, w = [], None, None
+    loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=False)
+    for xb, yb in batches(loader, 60):
+        opt.zero_grad()
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        opt.step()
+        losses.append(tens(loss)["hex"][0])
+        if first is None and not torch.isfinite(loss):
+            first = len(losses)
+        if first is None:
+            w = tens(model[0].weight)
+    return {"loss": losses, "first_nonfinite": first, "w_last_finite": w}
+
+
+result = {"torch": torch.__version__, "tanh-saturation": tanh_saturation(), "shared": shared(), "lazy": lazy(),
+          "lr-too-high": lr_too_high()}
 with open(OUT, "w") as f:
     json.dump(result, f, separators=(",", ":"))
 print("wrote", OUT, os.path.getsize(OUT), "bytes")

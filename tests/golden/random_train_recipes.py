@@ -5,8 +5,14 @@ every recorded tensor equal to torch's"): tests/doc/test-train-random.c.
 Run with Debian's torch 1.13.1, pinned as tests/meson.build pins the C side:
   ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 \\
     /usr/bin/python3 tests/golden/random_train_recipes.py [--seed S] [--count N]
+    ... random_train_recipes.py --capability avx512    (torch at ATEN_CPU_CAPABILITY=avx512)
+    ... random_train_recipes.py --capability default   (torch at ATEN_CPU_CAPABILITY=default)
 Writes tests/data/train-random/NAME.recipe.json (+ NAME.npz for file data) and
-tests/data/train-random-golden.json {"seed", "runs": [{"name", "record": [{"step", "loss", "lr",
+tests/data/train-random-golden.json; with --capability avx512 the same recipes (seed 12) and
+tests/data/train-random-golden-avx512.json (test-train-random-avx512); with --capability default other
+recipes (seed 13) carrying "flavour": "default" in tests/data/train-random-default/ and
+tests/data/train-random-default-golden.json (test-train-random-default, -default-avx512). Each golden is
+{"seed", "capability", "runs": [{"name", "summary", "steps", "record": [{"step", "loss", "lr",
 "lr_after", "params", "grads", "buffers", "state"}], "final", "probe"}]}; "final" is
 model.state_dict() after the loop (`paramscope-cli run --state-dict` must write it).
 
@@ -46,6 +52,18 @@ import warnings
 
 os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# --capability avx2|avx512|default picks the ATen capability torch runs at; torch reads
+# ATEN_CPU_CAPABILITY when it is imported, so it is set here, before the import (see main()).
+CAPABILITY = "avx2"
+for _i, _a in enumerate(sys.argv):
+    if _a.startswith("--capability="):
+        CAPABILITY = _a.split("=", 1)[1]
+    elif _a == "--capability" and _i + 1 < len(sys.argv):
+        CAPABILITY = sys.argv[_i + 1]
+if CAPABILITY not in ("avx2", "avx512", "default"):
+    sys.exit("--capability must be avx2, avx512 or default")
+if CAPABILITY != "avx2":
+    os.environ["ATEN_CPU_CAPABILITY"] = CAPABILITY
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
@@ -56,8 +74,13 @@ from train_golden import Seq, dhex, toy  # noqa: E402
 warnings.simplefilter("ignore")
 torch.set_num_threads(1)
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "data", "train-random-golden.json")
-DIR = os.path.join(HERE, "..", "data", "train-random")
+# avx2: the recipes (flavour "avx2", the default) and torch's runs at AVX2; avx512: the same recipes
+# run by torch at AVX512 (a second golden, no new recipes); default: other recipes (their own seed)
+# with "flavour": "default", run by torch at its DEFAULT capability (the portable build).
+OUT = os.path.join(HERE, "..", "data", {"avx2": "train-random-golden.json",
+                                        "avx512": "train-random-golden-avx512.json",
+                                        "default": "train-random-default-golden.json"}[CAPABILITY])
+DIR = os.path.join(HERE, "..", "data", "train-random-default" if CAPABILITY == "default" else "train-random")
 FLOAT_LOSSES = ("MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCEWithLogitsLoss")
 
 
@@ -405,6 +428,8 @@ def build_and_run(name, seed, r, spec):
     ops.append(train)
     recipe = {"format": "paramscope-recipe", "version": 3, "seed": seed, "root": "model",
               "description": "tests/golden/random_train_recipes.py: " + name, "ops": ops}
+    if CAPABILITY == "default":
+        recipe["flavour"] = "default"
     with open(os.path.join(DIR, name + ".recipe.json"), "w") as f:
         json.dump(recipe, f, indent=1)
         f.write("\n")
@@ -416,9 +441,16 @@ def build_and_run(name, seed, r, spec):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument("--seed", type=int, default=None, help="12 (avx2, avx512) or 13 (default)")
     ap.add_argument("--count", type=int, default=48)
+    ap.add_argument("--capability", choices=("avx2", "avx512", "default"), default="avx2",
+                    help="ATEN_CPU_CAPABILITY torch runs at (read before torch is imported)")
     args = ap.parse_args()
+    if args.seed is None:
+        args.seed = 13 if CAPABILITY == "default" else 12
+    want = {"avx2": "AVX2", "avx512": "AVX512", "default": "NO AVX"}[CAPABILITY]   # DEFAULT shows as "NO AVX"
+    assert "CPU capability usage: %s\n" % want in torch.__config__.show(), \
+        "torch does not run at %s here (ATEN_CPU_CAPABILITY unset for avx2; AVX-512 needs such a CPU)" % want
     r = random.Random(args.seed)
     runs = []
     for i in range(args.count):
@@ -426,7 +458,7 @@ def main():
         runs.append(build_and_run(name, 100 + i, r, None))
         print(name, runs[-1]["summary"], len(runs[-1]["record"]), "records", file=sys.stderr)
     with open(OUT, "w") as f:
-        json.dump({"torch": torch.__version__, "seed": args.seed, "runs": runs}, f, separators=(",", ":"))
+        json.dump({"torch": torch.__version__, "seed": args.seed, "capability": CAPABILITY, "runs": runs}, f, separators=(",", ":"))
         f.write("\n")
     print("wrote", OUT, os.path.getsize(OUT), "bytes", file=sys.stderr)
 

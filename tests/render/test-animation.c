@@ -17,6 +17,7 @@
 #include "ps-timeline.h"
 #include "ps-state.h"
 #include "ps-stats.h"
+#include "ps-frame-list.h"
 #include "picture-test-util.h"
 
 /* Frames: a 6 × 8 heatmap whose cell (2, 3) grows with the frame, the rest fixed. */
@@ -600,11 +601,50 @@ test_figure_sequence (void)
   ps_recipe_free (recipe);
 }
 
+/* A typed list of chosen frames (the app's Contact Sheet…): 1-based numbers, ranges and "last", in
+ * the order typed; a bad entry is an error naming it and leaves the output as it was. */
+static void
+test_frame_list (void)
+{
+  g_autoptr (GArray) out = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_frame_list_parse (" 1, 10 ,50, last, 3-5, 49-last,", 50, 100, "sub-step", out, &error));
+  g_assert_no_error (error);
+  static const guint want[] = { 0, 9, 49, 49, 2, 3, 4, 48, 49 };
+  g_assert_cmpuint (out->len, ==, G_N_ELEMENTS (want));
+  for (guint i = 0; i < out->len; i++)
+    g_assert_cmpuint (g_array_index (out, guint, i), ==, want[i]);
+  static const struct { const char *text, *says; } bad[] = {
+    { "0", "sub-step 0 does not exist (they are 1 to 50)" },
+    { "51", "sub-step 51 does not exist" },
+    { "1,,2", "empty entry" },
+    { "", "no sub-step given" },
+    { " , ", "empty entry" },
+    { "x", "'x' is not a sub-step number" },
+    { "-3", "'' is not a sub-step number" },
+    { "5-2", "the range 5-2 goes backwards" },
+    { "1-50, 1-50, 1-50", "more than 100 frames" },
+    { "1.5", "'1.5' is not" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (ps_frame_list_parse (bad[i].text, 50, 100, "sub-step", out, &error));
+      g_assert_nonnull (error);
+      if (strstr (error->message, bad[i].says) == NULL)
+        g_error ("'%s': %s (wanted '%s')", bad[i].text, error->message, bad[i].says);
+      g_clear_error (&error);
+      g_assert_cmpuint (out->len, ==, G_N_ELEMENTS (want));   /* unchanged */
+    }
+  g_assert_false (ps_frame_list_parse ("1", 0, 100, "sub-step", out, &error));
+  g_assert_nonnull (strstr (error->message, "no recorded sub-step"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/animation/gif", test_gif);
+  g_test_add_func ("/animation/frame-list", test_frame_list);
   g_test_add_func ("/animation/quantize", test_quantize);
   g_test_add_func ("/animation/gif-loss-cursor", test_gif_loss_cursor);
   g_test_add_func ("/animation/series", test_series);

@@ -289,6 +289,45 @@ test_ratio_chart (void)
   cairo_surface_destroy (s);
 }
 
+/* The red line counting a panel's gaps (NaN, Inf or 0 ratios) sits above the panel, never over its
+ * curves: no red pixel inside either panel, the count's red in the line just above each. Before,
+ * it was drawn at the panel's top-left corner, over the lines that start there. */
+static void
+test_ratio_chart_gap_label (void)
+{
+  static const char *names[1] = { "fc1.weight" };
+  enum { N = 40 };
+  int64_t steps[N];
+  double grad[N], upd[N];
+  for (int i = 0; i < N; i++)
+    {
+      steps[i] = i;
+      /* high at the start (the top-left corner, where the label was) and gaps every 3rd step */
+      grad[i] = i % 3 == 2 ? NAN : pow (10, -0.5 - i / 20.0);
+      upd[i] = i % 3 == 2 ? 0 : pow (10, -1.0 - i / 15.0);
+    }
+  PsRatioChartOptions o;
+  ps_ratio_chart_options_init (&o);
+  o.title = "gaps";
+  o.guide = 0;
+  PsRatioChart rc = { names, 1, steps, N, grad, upd, &o };
+  const int W = 700, H = 480;
+  save_sample ("ratio-chart-gaps.png", W, H, ps_ratio_chart_draw_func, &rc);
+  cairo_surface_t *s = render (ps_ratio_chart_draw_func, &rc, W, H);
+  for (int k = 0; k < 2; k++)
+    {
+      double x0, y0, x1, y1;
+      g_assert_true (ps_ratio_chart_panel (&rc, W, H, k, &x0, &y0, &x1, &y1));
+      /* the line's first point is high in the panel's left: the label's old place */
+      double px, py;
+      g_assert_true (ps_ratio_chart_point (&rc, W, H, k, 0, 0, &px, &py));
+      g_assert_cmpfloat (py, <, y0 + (y1 - y0) / 3);
+      g_assert_cmpint (count_color (s, (int) x0, (int) y0, (int) x1, (int) y1, 0xffd62728u, 80), ==, 0);
+      g_assert_cmpint (count_color (s, (int) x0, (int) y0 - 16, (int) x1, (int) y0, 0xffd62728u, 80), >, 20);
+    }
+  cairo_surface_destroy (s);
+}
+
 static void
 test_ratio_of_stds (void)
 {
@@ -921,6 +960,7 @@ main (int argc, char **argv)
   g_test_add_func ("/loss-curve/smoothing", test_loss_curve_smoothing);
   g_test_add_func ("/ratio-chart/draw", test_ratio_chart);
   g_test_add_func ("/ratio-chart/ratio-of-stds", test_ratio_of_stds);
+  g_test_add_func ("/ratio-chart/gap-label-outside", test_ratio_chart_gap_label);
   g_test_add_func ("/layer-diagnostics/shares", test_layer_shares);
   g_test_add_func ("/layer-diagnostics/draw", test_layer_diagnostics);
   g_test_add_func ("/layer-diagnostics/zero-not-warning", test_layer_zero_not_warning);
