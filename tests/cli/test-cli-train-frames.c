@@ -443,10 +443,10 @@ test_errors (EyeFixture *f, gconstpointer data)
   g_assert_nonnull (strstr (r.err, "sub-step 21 is out of range: the recipe records sub-steps 1 to 20"));
   run (&r, "contact-sheet", xor, "--view", "boundary", "--sub-steps", "--steps", "0,10", "--out", png, NULL);
   g_assert_cmpint (r.status, ==, 1);
-  g_assert_nonnull (strstr (r.err, "sub-step 0 is out of range"));
+  g_assert_nonnull (strstr (r.err, "--steps: sub-step 0 does not exist (they are 1 to 20)"));
   run (&r, "contact-sheet", xor, "--view", "boundary", "--sub-steps", "--steps", "10,50", "--out", png, NULL);
   g_assert_cmpint (r.status, ==, 1);
-  g_assert_nonnull (strstr (r.err, "sub-step 50 is out of range"));
+  g_assert_nonnull (strstr (r.err, "sub-step 50 does not exist"));
   run (&r, "contact-sheet", f->recipe, "--view", "loss", "--sub-steps", "--steps", "1", "--out", png, NULL);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "records no training sub-steps"));
@@ -462,6 +462,9 @@ test_errors (EyeFixture *f, gconstpointer data)
   run (&r, "contact-sheet", xor, "--view", "loss", "--steps", "1", "--train-steps", "1", "--out", png, NULL);
   g_assert_cmpint (r.status, ==, 2);
   run (&r, "contact-sheet", xor, "--view", "loss", "--sub-steps", "--steps", "1,x", "--out", png, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "'x' is not a sub-step number"));
+  run (&r, "contact-sheet", xor, "--view", "loss", "--train-steps", "1,x", "--out", png, NULL);
   g_assert_cmpint (r.status, ==, 2);
   g_assert_false (g_file_test (gif, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
