@@ -20,6 +20,7 @@
 #include "ps-heatmap.h"
 #include "ps-stats.h"
 #include "ps-train-ops.h"
+#include "ps-weight-grid.h"
 #include "cli-run.h"
 #include "eye-fixture.h"
 #include "picture-test-util.h"
@@ -387,7 +388,28 @@ test_weight_tiles (EyeFixture *f, gconstpointer data)
   g_assert_cmpfloat (abs_max (param_of (a, "1.weight", FALSE)), !=, abs_max (param_of (b, "1.weight", FALSE)));
   g_autofree char *range = g_strdup_printf ("one range %.4g to %.4g", -m, m);
   g_assert_nonnull (strstr (r.out, range));
+  /* each tile's texels are the colours of that sub-step's weights on the one range ±m: where a
+   * frame of 600 × 450 puts texel (14, 14) of every unit */
   cairo_surface_t *s = load_png (png, 2 * 608 + 8, 458 + 8);
+  PsState *sts[2] = { a, b };
+  for (int t = 0; t < 2; t++)
+    {
+      PsTensor *w = param_of (sts[t], "1.weight", FALSE);
+      PsWeightGridOptions o;
+      ps_weight_grid_options_init (&o);
+      o.title = "First-layer weights (net.1.weight)";
+      o.subtitle = "training step";
+      o.fixed_max = m;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsWeightGrid) wg = ps_weight_grid_new (w, &o, &error);
+      g_assert_no_error (error);
+      for (int u = 0; u < 16; u++)
+        {
+          double x, y;
+          g_assert_true (ps_weight_grid_pixel_point (wg, 600, 450, u, 14, 14, &x, &y));
+          assert_lut_color (pixel (s, 8 + t * 608 + x, 8 + y), ps_tensor_cf32 (w)[u * 784 + 14 * 28 + 14], -m, m);
+        }
+    }
   cairo_surface_destroy (s);
   reference_clear (&ref);
 
