@@ -5,6 +5,7 @@
 #include "ps-cli-private.h"
 #include "ps-animation.h"
 #include "ps-figure-sequence.h"
+#include "ps-frame-list.h"
 #include "ps-train-ops.h"
 #include "ps-train-object.h"
 #include "ps-train-view.h"
@@ -151,11 +152,14 @@ common_options (const Common *c, PsFigureOptions *o, double *width, double *heig
   return TRUE;
 }
 
+/* frames: over training sub-steps — their snapshots kept as the app keeps them */
 static int
-load (const char *command, const char *recipe, PsTimeline **tl)
+load (const char *command, const char *recipe, gboolean frames, PsTimeline **tl)
 {
   g_autoptr (GError) error = NULL;
-  if (!ps_cli_keep_partial (ps_cli_load_timeline (recipe, -1, tl, &error), tl, &error))
+  if (!ps_cli_keep_partial (frames ? ps_cli_load_timeline_for_frames (recipe, tl, &error)
+                                    : ps_cli_load_timeline (recipe, -1, tl, &error),
+                            tl, &error))
     return ps_cli_error (error);
   return 0;
 }
@@ -433,7 +437,7 @@ ps_cli_cmd_animate (int argc, char **argv)
     }
 
   g_autoptr (PsTimeline) tl = NULL;
-  int rc = load ("animate", g_ptr_array_index (pos, 0), &tl);
+  int rc = load ("animate", g_ptr_array_index (pos, 0), sub_steps, &tl);
   if (tl == NULL)
     return rc;
   if (sub_steps)
@@ -549,17 +553,17 @@ parse_item (const char *option, const char *p, guint64 last, guint64 *out, GErro
   return ps_cli_parse_count (option, p, G_MAXINT64, out, error);
 }
 
-/* --steps (with --sub-steps: sub-steps 1..N) or --train-steps (training steps, the loss curve's x
- * axis) as record indices (0-based) in the given order: "1,10,50,last", "1-4,20". A malformed list
- * is a usage error (*usage set); a number the recipe does not record is an error naming what it
- * records. */
+/* --train-steps: recorded sub-steps by training step (the loss curve's x axis) as record indices
+ * (0-based) in the given order: "4,100,last"; a range A-B takes the recorded ones in it. A malformed
+ * list is a usage error (*usage set); a training step the recipe does not record is an error naming
+ * what it records. */
 static gboolean
-parse_sub_step_list (const char *option, const char *text, const PsCliRecords *rs, gboolean train_steps,
-                     GArray *out, gboolean *usage, GError **error)
+parse_train_step_list (const char *text, const PsCliRecords *rs, GArray *out, gboolean *usage, GError **error)
 {
+  const char *option = "--train-steps";
   guint n_rec = rs->records->len;
   int64_t x_last = g_array_index (rs->x, int64_t, n_rec - 1);
-  guint64 last = train_steps ? (guint64) MAX (x_last, 0) : n_rec;
+  guint64 last = (guint64) MAX (x_last, 0);
   g_auto (GStrv) parts = g_strsplit (text, ",", -1);
   *usage = TRUE;
   for (guint i = 0; parts[i]; i++)
@@ -579,29 +583,23 @@ parse_sub_step_list (const char *option, const char *text, const PsCliRecords *r
       for (guint64 v = a; v <= b; v++)
         {
           guint idx = G_MAXUINT;
-          if (!train_steps && v >= 1 && v <= n_rec)
-            idx = (guint) v - 1;
-          for (guint k = 0; train_steps && k < n_rec && idx == G_MAXUINT; k++)
+          for (guint k = 0; k < n_rec && idx == G_MAXUINT; k++)
             if (g_array_index (rs->x, int64_t, k) == (int64_t) v)
               idx = k;
-          if (idx == G_MAXUINT && (dash == NULL || !train_steps))
+          if (idx == G_MAXUINT && dash == NULL)
             {
               *usage = FALSE;
-              if (train_steps)
-                g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND,
-                             "%s: training step %" G_GUINT64_FORMAT " is not recorded: the recipe records %u sub-steps "
-                             "at training steps %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, option, v, n_rec,
-                             g_array_index (rs->x, int64_t, 0), x_last);
-              else
-                g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND,
-                             "%s: sub-step %" G_GUINT64_FORMAT " is out of range: the recipe records sub-steps 1 to %u",
-                             option, v, n_rec);
+              g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND,
+                           "%s: training step %" G_GUINT64_FORMAT " is not recorded: the recipe records %u sub-steps "
+                           "at training steps %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, option, v, n_rec,
+                           g_array_index (rs->x, int64_t, 0), x_last);
               return FALSE;
             }
           if (idx == G_MAXUINT)
-            continue;   /* a range of training steps: the recorded ones in it */
+            continue;   /* a range: the recorded ones in it */
           if (out->len >= PS_TRAIN_VIEW_MAX_FRAMES)
             {
+              *usage = FALSE;
               g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: more than %d frames on one sheet", option,
                            PS_TRAIN_VIEW_MAX_FRAMES);
               return FALSE;
@@ -639,8 +637,14 @@ sheet_sub_steps (PsTimeline *tl, const PsTrainViewOptions *vo, const char *out, 
       g_set_error (&error, PS_ERROR, PS_ERROR_NOT_FOUND, "the recipe records no training sub-steps (no train op)");
       rc = ps_cli_error (error);
     }
-  else if (!parse_sub_step_list (train_steps ? "--train-steps" : "--steps", steps_s, &rs, train_steps, chosen, &usage,
-                                 &error))
+  else if (!train_steps && !ps_frame_list_parse (steps_s, rs.records->len, PS_TRAIN_VIEW_MAX_FRAMES, "sub-step", chosen,
+                                                  &error))
+    {
+      /* the app's Contact Sheet… reads its list with the same parser */
+      g_prefix_error (&error, "--steps: ");
+      rc = ps_cli_error (error);
+    }
+  else if (train_steps && !parse_train_step_list (steps_s, &rs, chosen, &usage, &error))
     rc = usage ? ps_cli_usage_error ("contact-sheet", "%s", error->message) : ps_cli_error (error);
   g_autoptr (PsTrainFrames) fr = rc < 0 ? build_train_frames (tl, &rs, vo, (const guint *) chosen->data, chosen->len)
                                         : NULL;
@@ -725,7 +729,7 @@ ps_cli_cmd_contact_sheet (int argc, char **argv)
     }
 
   g_autoptr (PsTimeline) tl = NULL;
-  int rc = load ("contact-sheet", g_ptr_array_index (pos, 0), &tl);
+  int rc = load ("contact-sheet", g_ptr_array_index (pos, 0), sub_steps, &tl);
   if (tl == NULL)
     return rc;
   if (sub_steps)

@@ -80,6 +80,10 @@ gboolean  ps_cli_load_timeline      (const char *path, int until, PsTimeline **o
 /* The same, replaying only the ops up to step `last_needed` (all when the recipe is shorter): a
  * command that looks at one step keeps one snapshot of it, not the last step's besides. */
 gboolean  ps_cli_load_timeline_upto (const char *path, guint last_needed, PsTimeline **out, GError **error);
+/* ps_cli_load_timeline keeping snapshots as the app's document does (1 GiB, or PS_TIMELINE_BUDGET_MB): a
+ * train op's sub-step snapshots are kept within it and a dropped one is replayed from the nearest
+ * kept one — what frames over many sub-steps need (a zero budget replays each from the op's start). */
+gboolean  ps_cli_load_timeline_for_frames (const char *path, PsTimeline **out, GError **error);
 /* After a load: a recipe that fails at some op still gives the steps before it, which pictures
  * may show — then notes the failure on stderr, clears the error and returns TRUE. FALSE (the
  * error kept) only when there is no timeline at all. `tl` is read after the load (the load's

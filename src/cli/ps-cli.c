@@ -233,12 +233,13 @@ train_progress (int64_t step, int64_t total, float loss, gpointer data)
   return !interrupted;
 }
 
-static gboolean load_timeline (const char *path, int until, gboolean clamp, PsTimeline **out, GError **error);
+static gboolean load_timeline (const char *path, int until, gboolean clamp, guint64 budget, PsTimeline **out,
+                               GError **error);
 
 gboolean
 ps_cli_load_timeline (const char *path, int until, PsTimeline **out, GError **error)
 {
-  return load_timeline (path, until, FALSE, out, error);
+  return load_timeline (path, until, FALSE, 0, out, error);
 }
 
 gboolean
@@ -256,11 +257,23 @@ ps_cli_keep_partial (gboolean loaded, PsTimeline *const *tl, GError **error)
 gboolean
 ps_cli_load_timeline_upto (const char *path, guint last_needed, PsTimeline **out, GError **error)
 {
-  return load_timeline (path, (int) MIN (last_needed, (guint) G_MAXINT), TRUE, out, error);
+  return load_timeline (path, (int) MIN (last_needed, (guint) G_MAXINT), TRUE, 0, out, error);
+}
+
+gboolean
+ps_cli_load_timeline_for_frames (const char *path, PsTimeline **out, GError **error)
+{
+  /* the app's document budget (ps-document.c): 1 GiB of snapshots, or PS_TIMELINE_BUDGET_MB */
+  const char *env = g_getenv ("PS_TIMELINE_BUDGET_MB");
+  double mb = 1024;
+  if (env != NULL && *env != '\0')
+    mb = g_ascii_strtod (env, NULL);
+  guint64 budget = mb > 0 && mb < 1e12 ? MAX ((guint64) (mb * 1024 * 1024), 1) : 1;
+  return load_timeline (path, -1, FALSE, budget, out, error);
 }
 
 static gboolean
-load_timeline (const char *path, int until, gboolean clamp, PsTimeline **out, GError **error)
+load_timeline (const char *path, int until, gboolean clamp, guint64 budget, PsTimeline **out, GError **error)
 {
   *out = NULL;
   static Progress progress;
@@ -281,7 +294,7 @@ load_timeline (const char *path, int until, gboolean clamp, PsTimeline **out, GE
   g_autofree char *dir = g_path_get_dirname (path);
   /* a command looks at one or a few steps: keep only step 0 and the last snapshot (and load
    * steps); any other step is rebuilt by replay when asked for (memory ∝ the model, not steps) */
-  *out = ps_timeline_new_from_recipe_with_budget (recipe, until, dir, 0);
+  *out = ps_timeline_new_from_recipe_with_budget (recipe, until, dir, budget);
   const GError *e = ps_timeline_get_error (*out);
   if (e != NULL)
     {

@@ -321,6 +321,7 @@ ps_train_figures_tile_weight (PsState *st, char **path, GError **error)
       return NULL;
     }
   g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
+  g_autofree char *found = NULL;
   for (guint i = 0; i < items->len; i++)
     {
       PsNamedItem *it = items->pdata[i];
@@ -329,13 +330,18 @@ ps_train_figures_tile_weight (PsState *st, char **path, GError **error)
         continue;
       int64_t in = v->shape[1], side = (int64_t) llround (sqrt ((double) in));
       if (side * side != in || side < 2)
-        break;   /* the first layer's inputs are not a square image */
+        {
+          /* the first layer's inputs are not a square image: say what it has */
+          found = g_strdup_printf ("; the first one, %s.%s, has %" G_GINT64_FORMAT " input%s", st->root, it->path, in,
+                                   in == 1 ? "" : "s");
+          break;
+        }
       if (path != NULL)
         *path = g_strdup_printf ("%s.%s", st->root, it->path);
       return ps_tensor_ref (v);
     }
   g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                "the weight tiles need a first Linear layer whose inputs are a square image "
-               "(Fashion-MNIST: 784 = 28 × 28)");
+               "(Fashion-MNIST: 784 = 28 × 28)%s", found ? found : "; the model has no 2-D weight");
   return NULL;
 }

@@ -100,6 +100,7 @@ struct _PsTrainFrames {
   GPtrArray *tensors;         /* PsTensor* refs */
   GPtrArray *labels;          /* char* */
   char *param_title;
+  char *param_key;            /* the parameter's state_dict key ("0.weight") */
   PsFigureSequence *seq;      /* one shared range */
   GPtrArray *figs;            /* PsFigure*: each frame its own range (shared_range FALSE) */
 };
@@ -201,6 +202,7 @@ ps_train_frames_free (PsTrainFrames *f)
   g_free (f->param);
   g_free (f->what);
   g_free (f->param_title);
+  g_free (f->param_key);
   g_clear_pointer (&f->seq, ps_figure_sequence_free);
   g_clear_pointer (&f->figs, g_ptr_array_unref);
   g_free (f);
@@ -253,6 +255,8 @@ param_tensor (PsTrainFrames *f, PsState *st, const char *where, GError **error)
       return NULL;
     }
   PsParam *param = ((PsNamedItem *) items->pdata[p])->param;
+  if (f->param_key == NULL)
+    f->param_key = g_strdup (key);
   if (f->what == NULL || strcmp (f->what, "grad") == 0)
     {
       PsTensor *t = f->what ? param->grad : param->value;
@@ -482,7 +486,7 @@ ps_train_frames_add (PsTrainFrames *f, guint index, PsState *state, const PsOp *
         fr->tiles = ps_train_figures_tile_weight (state, &path, error);
         ok = fr->tiles != NULL;
         if (ok)
-          fr->tiles_title = g_strdup_printf ("First-layer weights, one tile per unit (%s)", path);
+          fr->tiles_title = g_strdup_printf ("First-layer weights (%s)", path);
         else
           g_prefix_error (error, "%s: ", where);
         g_free (path);
@@ -496,10 +500,12 @@ ps_train_frames_add (PsTrainFrames *f, guint index, PsState *state, const PsOp *
         if (ok)
           {
             g_ptr_array_add (f->tensors, t);
-            g_ptr_array_add (f->labels, g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u) · "
-                                                         "loss %.5g", x, index + 1, f->n_records, (double) r->loss));
+            /* the labels and title the Training page's exports over sub-steps give (pixel-equal frames) */
+            g_ptr_array_add (f->labels, g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u)", x,
+                                                         index + 1, f->n_records));
             if (f->param_title == NULL)
-              f->param_title = f->what ? g_strdup_printf ("%s · %s", f->param, f->what) : g_strdup (f->param);
+              f->param_title = f->what ? g_strdup_printf ("%s.%s · %s", state->root, f->param_key, f->what)
+                                       : g_strdup_printf ("%s.%s", state->root, f->param_key);
           }
         break;
       }

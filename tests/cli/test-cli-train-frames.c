@@ -20,6 +20,7 @@
 #include "ps-heatmap.h"
 #include "ps-stats.h"
 #include "ps-train-ops.h"
+#include "ps-weight-grid.h"
 #include "cli-run.h"
 #include "eye-fixture.h"
 #include "picture-test-util.h"
@@ -63,16 +64,22 @@ typedef struct {
 } Reference;
 
 static void
-reference_load (Reference *ref, const char *path)
+reference_load_budget (Reference *ref, const char *path, guint64 budget)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (PsRecipe) recipe = ps_recipe_load_from_file (path, &error);
   g_assert_no_error (error);
   g_autofree char *dir = g_path_get_dirname (path);
-  ref->tl = ps_timeline_new_from_recipe_with_budget (recipe, -1, dir, G_MAXUINT64);
+  ref->tl = ps_timeline_new_from_recipe_with_budget (recipe, -1, dir, budget);
   g_assert_nonnull (ref->tl);
   g_assert_true (ps_cli_records_collect (ref->tl, &ref->rs, &error));
   g_assert_no_error (error);
+}
+
+static void
+reference_load (Reference *ref, const char *path)
+{
+  reference_load_budget (ref, path, G_MAXUINT64);
 }
 
 static void
@@ -221,18 +228,39 @@ test_series (EyeFixture *f, gconstpointer data)
 
 /* The .grad heatmap over sub-steps shows the sub-step's values: sub-steps 1 and 20 of train-xor,
  * every one of 0.weight's 16 × 2 cells has the colour of its .grad value (computed here from
- * snapshots kept in memory; the CLI replays them from the op's start) on the one shared range
- * ±max|grad| over both frames. */
+ * snapshots kept in memory) on the one shared range ±max|grad| over both frames — with the CLI
+ * keeping almost no snapshot within a 104-byte budget (PS_TIMELINE_BUDGET_MB, as the app's document), so it
+ * replays each sub-step; that GIF is byte-identical to the one drawn from kept snapshots (the
+ * default budget). */
 static void
 test_grad_values (EyeFixture *f, gconstpointer data)
 {
   g_autofree char *xor = example ("train-xor.json");
   g_autofree char *gif_path = g_build_filename (f->dir, "grad.gif", NULL);
+  g_autofree char *kept_path = g_build_filename (f->dir, "grad-kept.gif", NULL);
   g_auto (Result) r = { 0 };
-  run (&r, "animate", xor, "--view", "heatmap", "--param", "0.weight", "--what", "grad", "--from", "1", "--every",
-       "19", "--out", gif_path, "--width", "400", "--height", "300", NULL);
+  g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "PS_TIMELINE_BUDGET_MB", "0.0001", TRUE);
+  run_env (&r, env, "animate", xor, "--view", "heatmap", "--param", "0.weight", "--what", "grad", "--from", "1",
+           "--every", "19", "--out", gif_path, "--width", "400", "--height", "300", NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "2 frames: sub-steps 1–20 of 20"));
+  g_auto (GStrv) env_default = g_environ_unsetenv (g_get_environ (), "PS_TIMELINE_BUDGET_MB");
+  run_env (&r, env_default, "animate", xor, "--view", "heatmap", "--param", "0.weight", "--what", "grad", "--from",
+           "1", "--every", "19", "--out", kept_path, "--width", "400", "--height", "300", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_autofree char *replayed_bytes = NULL, *kept_bytes = NULL;
+  gsize lr, lk;
+  g_assert_true (g_file_get_contents (gif_path, &replayed_bytes, &lr, NULL));
+  g_assert_true (g_file_get_contents (kept_path, &kept_bytes, &lk, NULL));
+  g_assert_cmpmem (replayed_bytes, lr, kept_bytes, lk);
+  /* that budget drops the sub-steps' snapshots (so the first GIF's frames were replayed) */
+  Reference small = { 0 };
+  reference_load_budget (&small, xor, (guint64) (0.0001 * 1024 * 1024));
+  guint dropped = 0;
+  for (guint i = 0; i < small.rs.records->len; i++)
+    dropped += ((const PsTrainRecord *) small.rs.records->pdata[i])->state == NULL;
+  g_assert_cmpuint (dropped, >=, 15);
+  reference_clear (&small);
   Reference ref = { 0 };
   reference_load (&ref, xor);
   g_assert_cmpuint (ref.rs.records->len, ==, 20);
@@ -360,7 +388,28 @@ test_weight_tiles (EyeFixture *f, gconstpointer data)
   g_assert_cmpfloat (abs_max (param_of (a, "1.weight", FALSE)), !=, abs_max (param_of (b, "1.weight", FALSE)));
   g_autofree char *range = g_strdup_printf ("one range %.4g to %.4g", -m, m);
   g_assert_nonnull (strstr (r.out, range));
+  /* each tile's texels are the colours of that sub-step's weights on the one range ±m: where a
+   * frame of 600 × 450 puts texel (14, 14) of every unit */
   cairo_surface_t *s = load_png (png, 2 * 608 + 8, 458 + 8);
+  PsState *sts[2] = { a, b };
+  for (int t = 0; t < 2; t++)
+    {
+      PsTensor *w = param_of (sts[t], "1.weight", FALSE);
+      PsWeightGridOptions o;
+      ps_weight_grid_options_init (&o);
+      o.title = "First-layer weights (net.1.weight)";
+      o.subtitle = "training step";
+      o.fixed_max = m;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsWeightGrid) wg = ps_weight_grid_new (w, &o, &error);
+      g_assert_no_error (error);
+      for (int u = 0; u < 16; u++)
+        {
+          double x, y;
+          g_assert_true (ps_weight_grid_pixel_point (wg, 600, 450, u, 14, 14, &x, &y));
+          assert_lut_color (pixel (s, 8 + t * 608 + x, 8 + y), ps_tensor_cf32 (w)[u * 784 + 14 * 28 + 14], -m, m);
+        }
+    }
   cairo_surface_destroy (s);
   reference_clear (&ref);
 
@@ -401,6 +450,7 @@ test_errors (EyeFixture *f, gconstpointer data)
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "sub-step 1 of 20"));
   g_assert_nonnull (strstr (r.err, "square image"));
+  g_assert_nonnull (strstr (r.err, "the first one, mlp.0.weight, has 2 inputs"));
   run (&r, "animate", xor, "--view", "weight-tiles", "--out", dir, NULL);
   g_assert_cmpint (r.status, ==, 1);
   run (&r, "animate", xor, "--view", "heatmap", "--param", "0.weight", "--what", "exp_avg", "--out", gif, NULL);
@@ -415,10 +465,10 @@ test_errors (EyeFixture *f, gconstpointer data)
   g_assert_nonnull (strstr (r.err, "sub-step 21 is out of range: the recipe records sub-steps 1 to 20"));
   run (&r, "contact-sheet", xor, "--view", "boundary", "--sub-steps", "--steps", "0,10", "--out", png, NULL);
   g_assert_cmpint (r.status, ==, 1);
-  g_assert_nonnull (strstr (r.err, "sub-step 0 is out of range"));
+  g_assert_nonnull (strstr (r.err, "--steps: sub-step 0 does not exist (they are 1 to 20)"));
   run (&r, "contact-sheet", xor, "--view", "boundary", "--sub-steps", "--steps", "10,50", "--out", png, NULL);
   g_assert_cmpint (r.status, ==, 1);
-  g_assert_nonnull (strstr (r.err, "sub-step 50 is out of range"));
+  g_assert_nonnull (strstr (r.err, "sub-step 50 does not exist"));
   run (&r, "contact-sheet", f->recipe, "--view", "loss", "--sub-steps", "--steps", "1", "--out", png, NULL);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "records no training sub-steps"));
@@ -434,6 +484,9 @@ test_errors (EyeFixture *f, gconstpointer data)
   run (&r, "contact-sheet", xor, "--view", "loss", "--steps", "1", "--train-steps", "1", "--out", png, NULL);
   g_assert_cmpint (r.status, ==, 2);
   run (&r, "contact-sheet", xor, "--view", "loss", "--sub-steps", "--steps", "1,x", "--out", png, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "'x' is not a sub-step number"));
+  run (&r, "contact-sheet", xor, "--view", "loss", "--train-steps", "1,x", "--out", png, NULL);
   g_assert_cmpint (r.status, ==, 2);
   g_assert_false (g_file_test (gif, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
