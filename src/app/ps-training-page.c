@@ -1289,9 +1289,8 @@ param_sequence (PsTrainingPage *self, GArray *frames, GError **error)
       g_ptr_array_add (labels, diff ? g_strdup_printf ("training step %" G_GINT64_FORMAT " − step %" G_GINT64_FORMAT
                                                        " (sub-step %u of %u)", x,
                                                        g_array_index (self->xsteps, int64_t, from), i + 1, n)
-                                    : g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u) · loss %.5g",
-                                                       x, i + 1, n,
-                                                       (double) ((const PsTrainRecord *) self->records->pdata[i])->loss));
+                                    : g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u)", x,
+                                                       i + 1, n));
       if (title == NULL)
         title = diff ? g_strdup_printf ("Δ %s", t) : g_steal_pointer (&t);
     }
