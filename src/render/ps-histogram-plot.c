@@ -443,6 +443,7 @@ ps_histogram_plot_draw (const PsHistogramPlot *p, cairo_t *cr, double width, dou
   int nt = frame_y_ticks (&f, s, ticks, ys);
   cairo_set_line_width (cr, 1 * s);
   ps_plot_set_font (cr, 11.5 * s, FALSE);
+  double label_w = 0;
   for (int i = 0; i < nt; i++)
     {
       double y = ys[i];
@@ -457,6 +458,17 @@ ps_histogram_plot_draw (const PsHistogramPlot *p, cairo_t *cr, double width, dou
         ps_plot_format_count ((int64_t) llround (ticks[i]), buf, sizeof buf);
       ps_color_set_source (cr, PS_PLOT_FG);
       ps_plot_text (cr, f.ux0 - 6 * s, y, buf, PS_ALIGN_END, PS_ALIGN_CENTER);
+      label_w = MAX (label_w, ps_plot_text_width (cr, buf));
+    }
+  /* the count axis's title, turned, left of its numbers (kept inside the picture) */
+  if (nt > 0)
+    {
+      cairo_save (cr);
+      cairo_translate (cr, MAX (16 * s, f.ux0 - 6 * s - label_w - 6 * s), (f.y0 + f.y1) / 2);
+      cairo_rotate (cr, -G_PI / 2);
+      ps_color_set_source (cr, PS_PLOT_MUTED);
+      ps_plot_text (cr, 0, 0, f.log_y ? "count (log scale)" : "count", PS_ALIGN_CENTER, PS_ALIGN_END);
+      cairo_restore (cr);
     }
 
   /* bars: exact edges; a hairline gap between bars when they are wide enough */
@@ -505,7 +517,7 @@ ps_histogram_plot_draw (const PsHistogramPlot *p, cairo_t *cr, double width, dou
     }
   ps_color_set_source (cr, PS_PLOT_MUTED);
   ps_plot_text (cr, (f.x0 + f.x1) / 2, f.y1 + 24 * s,
-                f.log_y ? "value   (count on a log scale)" : "value", PS_ALIGN_CENTER, PS_ALIGN_START);
+                "value", PS_ALIGN_CENTER, PS_ALIGN_START);
 
   draw_legend (p, cr, &f, s);
   cairo_restore (cr);

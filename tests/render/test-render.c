@@ -686,6 +686,44 @@ test_histogram_legend_column (void)
   save_sample ("histogram-legend-short.png", 1000, 200, ps_histogram_plot_draw_func, &plot);
 }
 
+/* The count axis has a title ("count", turned, left of its numbers; "count (log scale)" on a log
+ * axis): ink in the band left of where the numbers start — the band was empty when only the value
+ * axis had a title. */
+static void
+test_histogram_count_title (void)
+{
+  lcg_state = 31;
+  PsTensor *t = NULL;
+  g_autoptr (PsHistogram) h = bell_histogram (4096, 0.1, &t);
+  g_autoptr (PsTensor) tt = t;
+  PsHistogramPlotOptions o;
+  ps_histogram_plot_options_init (&o);
+  o.title = "0.weight [64, 64]";
+  PsHistogramPlot plot = { h, &o };
+  for (int log_y = 0; log_y < 2; log_y++)
+    for (int dark = 0; dark < 2; dark++)
+      for (int big = 0; big < 2; big++)
+        {
+          o.log_y = log_y;
+          o.scale = big ? 1.35 : 1;
+          cairo_surface_t *s = render (dark ? draw_histogram_dark : ps_histogram_plot_draw_func, &plot, 900, 420);
+          guint32 bg = dark ? PS_PLOT_DARK_BG : PS_PLOT_BG;
+          /* the plot's rows: below the header, above the value axis (frame_of: 14 + 44 points) */
+          int y0 = (int) (120 * o.scale), y1 = (int) (420 - 60 * o.scale);
+          int ink = 0;
+          for (int y = y0; y < y1; y++)
+            for (int x = 4; x < (int) (40 * o.scale); x++)
+              ink += pixel (s, x, y) != bg;
+          g_test_message ("log %d, dark %d, scale %.2f: %d ink pixels left of the count numbers", log_y, dark,
+                          o.scale, ink);
+          g_assert_cmpint (ink, >, 40);
+          cairo_surface_destroy (s);
+        }
+  o.scale = 1;
+  o.log_y = FALSE;
+  save_sample ("histogram-count-title.png", 900, 420, ps_histogram_plot_draw_func, &plot);
+}
+
 static void
 test_histogram_plot (void)
 {
@@ -1056,6 +1094,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/histogram-plot", test_histogram_plot);
   g_test_add_func ("/render/histogram-small-legend", test_histogram_small_legend);
   g_test_add_func ("/render/histogram-legend-column", test_histogram_legend_column);
+  g_test_add_func ("/render/histogram-count-title", test_histogram_count_title);
   g_test_add_func ("/render/ridgeline-and-bands", test_ridgeline_and_bands);
   g_test_add_func ("/render/degenerate-inputs", test_degenerate_inputs);
   g_test_add_func ("/render/export-formats", test_export_formats);
