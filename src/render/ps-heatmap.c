@@ -947,7 +947,9 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
       g_autofree char *range = ps_heatmap_range_text (hm);
       ps_plot_set_font (cr, 11.5 * s, FALSE);
       ps_color_set_source (cr, PS_PLOT_FG);
-      ps_plot_text (cr, fx, fy, range, PS_ALIGN_START, PS_ALIGN_CENTER);
+      /* a small tile (Compare's multiples) shortens its footer with an ellipsis, never cuts a word */
+      g_autofree char *range_fit = ps_plot_fit_text (cr, range, width - pad - fx);
+      ps_plot_text (cr, fx, fy, range_fit, PS_ALIGN_START, PS_ALIGN_CENTER);
 
       g_autofree char *lt0 = layout_text (hm);
       g_autofree char *lt = NULL;
@@ -981,7 +983,8 @@ ps_heatmap_draw (PsHeatmap *hm, cairo_t *cr, double width, double height)
           ps_plot_set_font (cr, 11.5 * s, FALSE);
           ps_color_set_source (cr, PS_PLOT_MUTED);
         }
-      ps_plot_text (cr, l.ix, fy + line, line2, PS_ALIGN_START, PS_ALIGN_CENTER);
+      g_autofree char *line2_fit = ps_plot_fit_text (cr, line2, width - pad - l.ix);
+      ps_plot_text (cr, l.ix, fy + line, line2_fit, PS_ALIGN_START, PS_ALIGN_CENTER);
     }
   hm->last = l;
   cairo_restore (cr);

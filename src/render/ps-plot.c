@@ -121,9 +121,8 @@ ps_plot_background (cairo_t *cr, double width, double height)
   cairo_fill (cr);
 }
 
-/* s shortened with an ellipsis to fit max_w (at the current font). */
-static char *
-fit_text (cairo_t *cr, const char *s, double max_w)
+char *
+ps_plot_fit_text (cairo_t *cr, const char *s, double max_w)
 {
   if (ps_plot_text_width (cr, s) <= max_w)
     return g_strdup (s);
@@ -156,7 +155,7 @@ ps_plot_header (cairo_t *cr, double x, double y, double width, const char *title
         {
           ps_plot_set_font (cr, size, TRUE);
           ps_color_set_source (cr, PS_PLOT_FG);
-          g_autofree char *t = fit_text (cr, title, width);
+          g_autofree char *t = ps_plot_fit_text (cr, title, width);
           ps_plot_text (cr, tx, y, t, PS_ALIGN_START, PS_ALIGN_START);
           tx += ps_plot_text_width (cr, t) + 0.6 * size;
         }
@@ -166,7 +165,7 @@ ps_plot_header (cairo_t *cr, double x, double y, double width, const char *title
           ps_color_set_source (cr, PS_PLOT_MUTED);
           if (x + width - tx > size)
             {
-              g_autofree char *t = fit_text (cr, title_extra, x + width - tx);
+              g_autofree char *t = ps_plot_fit_text (cr, title_extra, x + width - tx);
               ps_plot_text (cr, tx, y, t, PS_ALIGN_START, PS_ALIGN_START);
             }
         }
@@ -177,7 +176,7 @@ ps_plot_header (cairo_t *cr, double x, double y, double width, const char *title
       double size = 12.5 * scale;
       ps_plot_set_font (cr, size, FALSE);
       ps_color_set_source (cr, PS_PLOT_MUTED);
-      g_autofree char *t = fit_text (cr, subtitle, width);
+      g_autofree char *t = ps_plot_fit_text (cr, subtitle, width);
       ps_plot_text (cr, x, y + h, t, PS_ALIGN_START, PS_ALIGN_START);
       h += size * 1.45;
     }

@@ -30,6 +30,8 @@ typedef enum { PS_ALIGN_START, PS_ALIGN_CENTER, PS_ALIGN_END } PsAlign;
 
 void    ps_plot_set_font        (cairo_t *cr, double size, gboolean bold);
 double  ps_plot_text_width      (cairo_t *cr, const char *s);
+/* s shortened with an ellipsis to fit max_w (at the current font); a new string. */
+char   *ps_plot_fit_text        (cairo_t *cr, const char *s, double max_w);
 /* Text anchored at (x, y): ha for x; va START = top edge, CENTER = middle, END = bottom edge. */
 void    ps_plot_text            (cairo_t *cr, double x, double y, const char *s, PsAlign ha,
                                  PsAlign va);

@@ -217,6 +217,44 @@ draw_dark (cairo_t *cr, double width, double height, gpointer data)
   ps_heatmap_draw (data, cr, width, height);
 }
 
+/* A heatmap drawn in a narrow tile (Compare's small multiples) keeps its footer inside the tile:
+ * shortened with an ellipsis ("…, symmetric ±…"), not cut mid-word at the tile's edge (it ran
+ * past it: "colour range [−0.8066, 0.8066], shar"). Drawn 300 wide on a 500-wide red surface: nothing
+ * but red right of 300. */
+static void
+test_heatmap_footer_fits_tile (void)
+{
+  g_autoptr (GError) error = NULL;
+  int64_t shape[2] = { 64, 64 };
+  g_autoptr (PsTensor) t = tensor_nd (2, shape);
+  for (int64_t i = 0; i < t->numel; i++)
+    ps_tensor_f32 (t)[i] = (float) ((i * 37) % 101 - 50) / 400.0f;
+  for (int pool = 0; pool < 2; pool++)
+    {
+      PsHeatmapOptions o;
+      ps_heatmap_options_init (&o);
+      o.title = "default.weight";
+      o.subtitle = "step 12 · seed 0 · ~ U(−0.125, 0.125) by kaiming_uniform_(a=2.23606797749979)";
+      g_autoptr (PsHeatmap) hm = ps_heatmap_new (t, &o, &error);
+      g_assert_no_error (error);
+      int h = pool ? 120 : 330;   /* short: the 64 rows downsampled, a longer second line */
+      cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 500, h);
+      cairo_t *cr = cairo_create (s);
+      cairo_set_source_rgb (cr, 1, 0, 0);   /* the surface red: the tile's own background is white */
+      cairo_paint (cr);
+      ps_heatmap_draw (hm, cr, 300, h);
+      cairo_destroy (cr);
+      cairo_surface_flush (s);
+      int ink = 0;
+      for (int y = 0; y < h; y++)
+        for (int x = 300; x < 500; x++)
+          ink += pixel (s, x, y) != 0xffff0000u;
+      g_test_message ("300 × %d: %d pixels of ink right of the tile", h, ink);
+      g_assert_cmpint (ink, ==, 0);
+      cairo_surface_destroy (s);
+    }
+}
+
 static void
 test_heatmap_dark_style (void)
 {
@@ -1088,6 +1126,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/heatmap-downsampling-keeps-extreme", test_heatmap_downsampling_keeps_extreme);
   g_test_add_func ("/render/heatmap-downsampling-rules", test_heatmap_downsampling_rules);
   g_test_add_func ("/render/heatmap-dark-style", test_heatmap_dark_style);
+  g_test_add_func ("/render/heatmap-footer-fits-tile", test_heatmap_footer_fits_tile);
   g_test_add_func ("/render/heatmap-strip-and-ranges", test_heatmap_strip_and_ranges);
   g_test_add_func ("/render/colorize-matches-reference", test_colorize_matches_reference);
   g_test_add_func ("/render/difference", test_difference);
