@@ -628,29 +628,6 @@ build_output_gradients (PsTrainingPage *self)
     self->empty_text = g_strdup (_("No layer output receives a gradient."));
 }
 
-typedef struct {
-  PsModule *module;
-  PsGenerator gen;
-} BoundaryModel;
-
-static gboolean
-run_boundary_model (const float *xy, gsize n, float *out, gpointer data, GError **error)
-{
-  BoundaryModel *m = data;
-  int64_t shape[2] = { (int64_t) n, 2 };
-  g_autoptr (PsTensor) x = ps_tensor_new_from_f32 (2, shape, xy, error);
-  g_autoptr (PsTensor) y = x ? ps_module_forward_tensor (m->module, x, &m->gen, "the decision boundary", error) : NULL;
-  if (y == NULL)
-    return FALSE;
-  if (y->dtype != PS_DTYPE_FLOAT32 || y->ndim != 2 || y->shape[0] != (int64_t) n)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "the model does not give one row of class scores per point");
-      return FALSE;
-    }
-  memcpy (out, ps_tensor_cf32 (y), (size_t) y->numel * sizeof (float));
-  return TRUE;
-}
-
 static void
 build_boundary (PsTrainingPage *self)
 {
@@ -661,15 +638,13 @@ build_boundary (PsTrainingPage *self)
       return;
     }
   g_autoptr (PsState) copy = ps_state_clone (self->shown_state, NULL);
-  BoundaryModel m = { ps_state_get_root (copy), copy->gen };
+  PsTrainBoundaryModel m = { ps_state_get_root (copy), copy->gen, 0 };
   g_autoptr (GError) error = NULL;
   float p[2] = { 0, 0 };
-  float probe[PS_DECISION_BOUNDARY_MAX_CLASSES];
-  BoundaryModel pm = m;
+  PsTrainBoundaryModel pm = m;
   int64_t shape[2] = { 1, 2 };
   g_autoptr (PsTensor) x = ps_tensor_new_from_f32 (2, shape, p, &error);
   g_autoptr (PsTensor) y = x ? ps_module_forward_tensor (pm.module, x, &pm.gen, "the decision boundary", &error) : NULL;
-  (void) probe;
   if (y == NULL || y->ndim != 2 || y->shape[1] < 1 || y->shape[1] > PS_DECISION_BOUNDARY_MAX_CLASSES)
     {
       self->empty_text = g_strdup_printf (_("The model is not a classifier of 2-D points: %s"),
@@ -677,10 +652,11 @@ build_boundary (PsTrainingPage *self)
       return;
     }
   int k = (int) y->shape[1];
+  m.n_classes = k;
   int64_t n = d->x->shape[0];
   double x0, x1, y0, y1;
   ps_decision_boundary_bounds (ps_tensor_cf32 (d->x), (gsize) n, 0.1, &x0, &x1, &y0, &y1);
-  self->db_values = ps_decision_boundary_sample (run_boundary_model, &m, x0, x1, y0, y1, BOUNDARY_GRID, BOUNDARY_GRID,
+  self->db_values = ps_decision_boundary_sample (ps_train_boundary_model_run, &m, x0, x1, y0, y1, BOUNDARY_GRID, BOUNDARY_GRID,
                                                  k, &error);
   if (self->db_values == NULL)
     {

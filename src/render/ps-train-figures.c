@@ -104,6 +104,25 @@ ps_train_figures_dataset (PsState *st)
   return NULL;
 }
 
+gboolean
+ps_train_boundary_model_run (const float *xy, gsize n, float *out, gpointer model, GError **error)
+{
+  PsTrainBoundaryModel *m = model;
+  int64_t shape[2] = { (int64_t) n, 2 };
+  g_autoptr (PsTensor) x = ps_tensor_new_from_f32 (2, shape, xy, error);
+  g_autoptr (PsTensor) y = x ? ps_module_forward_tensor (m->module, x, &m->gen, "the decision boundary", error) : NULL;
+  if (y == NULL)
+    return FALSE;
+  if (y->dtype != PS_DTYPE_FLOAT32 || y->ndim != 2 || y->shape[0] != (int64_t) n ||
+      (m->n_classes > 0 && y->shape[1] != m->n_classes))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "the model does not give one row of class scores per point");
+      return FALSE;
+    }
+  memcpy (out, ps_tensor_cf32 (y), (size_t) y->numel * sizeof (float));
+  return TRUE;
+}
+
 double
 ps_train_figures_saturation (const PsTensor *y, const char *module_class)
 {

@@ -48,6 +48,15 @@ void      ps_train_layer_set_free      (PsTrainLayerSet *set);   /* frees the ar
 
 /* The newest data set a state holds, or NULL. */
 PsDataset *ps_train_figures_dataset    (PsState *st);
+/* A model of 2-D points for ps_decision_boundary_sample: its forward on n points (n × 2) gives
+ * n rows of class scores (n_classes of them when n_classes > 0) — the Training page's and the
+ * CLI frames' boundary (module and generator of a private copy of the state). */
+typedef struct {
+  PsModule *module;
+  PsGenerator gen;
+  int n_classes;
+} PsTrainBoundaryModel;
+gboolean  ps_train_boundary_model_run  (const float *xy, gsize n, float *out, gpointer model, GError **error);
 /* The saturation share of a layer output by its module class: |y| > 0.97 for Tanh, |2y − 1| > 0.97
  * for Sigmoid (the same point of the same curve: σ(x) = (1 + tanh(x/2)) / 2); NaN for any other
  * class (a Linear output has no saturation). */

@@ -291,30 +291,6 @@ param_tensor (PsTrainFrames *f, PsState *st, const char *where, GError **error)
   return found;
 }
 
-typedef struct {
-  PsModule *module;
-  PsGenerator gen;
-  int k;
-} BoundaryModel;
-
-static gboolean
-run_boundary_model (const float *xy, gsize n, float *out, gpointer data, GError **error)
-{
-  BoundaryModel *m = data;
-  int64_t shape[2] = { (int64_t) n, 2 };
-  g_autoptr (PsTensor) x = ps_tensor_new_from_f32 (2, shape, xy, error);
-  g_autoptr (PsTensor) y = x ? ps_module_forward_tensor (m->module, x, &m->gen, "the decision boundary", error) : NULL;
-  if (y == NULL)
-    return FALSE;
-  if (y->dtype != PS_DTYPE_FLOAT32 || y->ndim != 2 || y->shape[0] != (int64_t) n || y->shape[1] != m->k)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "the model does not give one row of class scores per point");
-      return FALSE;
-    }
-  memcpy (out, ps_tensor_cf32 (y), (size_t) y->numel * sizeof (float));
-  return TRUE;
-}
-
 /* The Training page's decision boundary at st (its build_boundary): the model on a private copy,
  * the data's box + 10 %, logits. */
 static gboolean
@@ -336,8 +312,8 @@ build_boundary (PsTrainFrames *f, Frame *fr, PsState *st, const char *where, GEr
       return FALSE;
     }
   g_autoptr (PsState) copy = ps_state_clone (st, NULL);
-  BoundaryModel m = { ps_state_get_root (copy), copy->gen, 0 };
-  BoundaryModel pm = m;
+  PsTrainBoundaryModel m = { ps_state_get_root (copy), copy->gen, 0 };
+  PsTrainBoundaryModel pm = m;
   float p[2] = { 0, 0 };
   int64_t shape[2] = { 1, 2 };
   g_autoptr (GError) probe_error = NULL;
@@ -350,12 +326,12 @@ build_boundary (PsTrainFrames *f, Frame *fr, PsState *st, const char *where, GEr
                    where, probe_error ? probe_error->message : "unexpected output shape");
       return FALSE;
     }
-  m.k = (int) y->shape[1];
+  m.n_classes = (int) y->shape[1];
   int64_t n = d->x->shape[0];
   double x0, x1, y0, y1;
   ps_decision_boundary_bounds (ps_tensor_cf32 (d->x), (gsize) n, 0.1, &x0, &x1, &y0, &y1);
   int g = f->o.boundary_grid;
-  fr->db_values = ps_decision_boundary_sample (run_boundary_model, &m, x0, x1, y0, y1, g, g, m.k, error);
+  fr->db_values = ps_decision_boundary_sample (ps_train_boundary_model_run, &m, x0, x1, y0, y1, g, g, m.n_classes, error);
   if (fr->db_values == NULL)
     {
       g_prefix_error (error, "%s: ", where);
@@ -367,11 +343,11 @@ build_boundary (PsTrainFrames *f, Frame *fr, PsState *st, const char *where, GEr
   fr->dbo.title = "Decision boundary";
   fr->dbo.subtitle = fr->subtitle;
   fr->dbo.scale = f->o.scale;
-  fr->db = (PsDecisionBoundary) { x0, x1, y0, y1, g, g, m.k, fr->db_values, TRUE, ps_tensor_cf32 (fr->db_x),
+  fr->db = (PsDecisionBoundary) { x0, x1, y0, y1, g, g, m.n_classes, fr->db_values, TRUE, ps_tensor_cf32 (fr->db_x),
                                   fr->db_y ? ps_tensor_ci64 (fr->db_y) : NULL, (gsize) n, &fr->dbo };
   if (fr->db_y != NULL)
     for (int64_t i = 0; i < n; i++)
-      if (ps_tensor_ci64 (fr->db_y)[i] < 0 || ps_tensor_ci64 (fr->db_y)[i] >= MAX (m.k, 2))
+      if (ps_tensor_ci64 (fr->db_y)[i] < 0 || ps_tensor_ci64 (fr->db_y)[i] >= MAX (m.n_classes, 2))
         fr->db.labels = NULL;
   if (!ps_decision_boundary_check (&fr->db, error))
     {
