@@ -971,9 +971,12 @@ ps_silu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outpu
   float *o = ps_tensor_f32 (gi);
   /* ATEN_CPU_CAPABILITY=default: std::exp everywhere and no FMA */
   const gboolean fused = entry->flavour != PS_FLAVOUR_DEFAULT;
-  const int64_t nvec = fused ? vec_block_end (x->numel) : 0;
+  /* grad_rows (a contiguous gradient over a swapped input): TensorIterator cannot coalesce, so
+   * cpu_kernel_vec's vectorized loop runs per row of the last dim, its blocks from each row's start */
+  const int64_t row = entry->grad_rows && x->ndim > 0 && x->shape[x->ndim - 1] > 0 ? x->shape[x->ndim - 1] : x->numel;
+  const int64_t nvec = fused ? vec_block_end (row) : 0;
   for (int64_t i = 0; i < x->numel; i++)
-    o[i] = silu_bwd_expr (g[i], xd[i], i < nvec ? ps_sleef_expf : expf, fused);
+    o[i] = silu_bwd_expr (g[i], xd[i], (row > 0 ? i % row : i) < nvec ? ps_sleef_expf : expf, fused);
   *grad_input = g_steal_pointer (&gi);
   return TRUE;
 }

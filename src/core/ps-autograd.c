@@ -88,7 +88,7 @@ ps_tape_copy_remapped (const PsTape *tape, GHashTable *map)
       PsModule *m = map ? g_hash_table_lookup (map, e->module) : NULL;
       PsTapeEntry n = { ps_module_ref (m ? m : e->module), ps_tensor_ref (e->input),
                         e->output ? ps_tensor_ref (e->output) : NULL, e->saved ? ps_tensor_ref (e->saved) : NULL,
-                        e->kwargs ? ps_call_kwargs_ref (e->kwargs) : NULL, e->flavour };
+                        e->kwargs ? ps_call_kwargs_ref (e->kwargs) : NULL, e->flavour, e->grad_rows };
       g_array_append_val (c->entries, n);
     }
   c->root_output = tape->root_output ? ps_tensor_ref (tape->root_output) : NULL;
@@ -240,6 +240,19 @@ gboolean
 ps_tape_backward (PsTape *tape, PsTensor *grad_output, GError **error)
 {
   return ps_tape_backward_input (tape, grad_output, NULL, error);
+}
+
+void
+ps_tape_mark_grad_rows (PsTape *tape, const PsModule *module)
+{
+  for (guint i = 0; i < tape->entries->len; i++)
+    {
+      PsTapeEntry *e = &g_array_index (tape->entries, PsTapeEntry, i);
+      /* with dim 0 or 1 of size 1 the swapped view has contiguous strides once TensorIterator drops
+       * the size-1 dim: it coalesces and runs over the whole tensor */
+      if (e->module == module && e->input->ndim >= 3 && e->input->shape[0] > 1 && e->input->shape[1] > 1)
+        e->grad_rows = TRUE;
+    }
 }
 
 gboolean

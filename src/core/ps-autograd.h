@@ -32,6 +32,10 @@ typedef struct {
   PsFlavour flavour;       /* the kernel flavour of the call (its generator's): a backward that
                               replays the forward uses it, never a field the forward wrote into the
                               module (modules are shared between states and threads) */
+  gboolean grad_rows;      /* torch's gradient of this call's output is contiguous while its saved
+                              input is a view with dims 0 and 1 swapped (ps_tape_mark_grad_rows): its
+                              element-wise backward cannot coalesce the dims and runs one row of the
+                              last dim at a time (vector blocks from each row's start, scalar tail) */
 } PsTapeEntry;
 
 typedef struct _PsTape PsTape;
@@ -61,6 +65,9 @@ PsTensor        *ps_tape_forward        (PsTape *tape, PsModule *root, PsTensor 
  * leave every .grad untouched (all gradients are computed before any is stored). The tape stays
  * valid (graphs are kept, as retain_graph=True would). */
 gboolean         ps_tape_backward       (PsTape *tape, PsTensor *grad_output, GError **error);
+/* Mark every recorded call of module whose input's dims 0 and 1 both exceed 1 as grad_rows (before
+ * ps_tape_backward). */
+void             ps_tape_mark_grad_rows (PsTape *tape, const PsModule *module);
 /* The same with the root input treated as requiring grad (x.requires_grad_()): its gradient is
  * returned in *grad_input (a new tensor; zeros when the output does not depend on it). */
 gboolean         ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_input,

@@ -513,6 +513,51 @@ ps_loss_input_swapped (const PsModule *root, const PsTensor *output)
   return root != NULL && output != NULL && output->ndim == 3 && output_swapped (root);
 }
 
+/* The layout-keeping layers at m's end whose input is the swapped view output_swapped found. */
+static void
+mark_swapped_tail (const PsModule *m, PsTape *tape)
+{
+  if (!m->klass->is_container || strcmp (m->klass->name, "Sequential") != 0)
+    return;
+  for (guint i = m->children->len; i > 0; i--)
+    {
+      const PsModule *k = g_ptr_array_index (m->children, i - 1);
+      if (!keeps_layout (k))
+        {
+          mark_swapped_tail (k, tape);
+          return;
+        }
+      ps_tape_mark_grad_rows (tape, k);
+    }
+}
+
+void
+ps_loss_mark_grad_rows (const PsLoss *loss, const PsModule *root, const PsTensor *output, PsTape *tape)
+{
+  if (!ps_loss_input_swapped (root, output))
+    return;
+  gboolean contiguous;
+  switch (loss->kind)
+    {
+    case PS_LOSS_MSE:
+    case PS_LOSS_SMOOTH_L1:
+    case PS_LOSS_HUBER:
+      contiguous = TRUE;
+      break;
+    case PS_LOSS_L1:
+      contiguous = loss->reduction == PS_REDUCTION_MEAN;
+      break;
+    case PS_LOSS_BCE_WITH_LOGITS:
+      contiguous = loss->pos_weight != NULL;
+      break;
+    default:
+      contiguous = FALSE;
+      break;
+    }
+  if (contiguous)
+    mark_swapped_tail (root, tape);
+}
+
 /* The elements of a (d0, d1, rest) tensor in the memory order of its dims-0-and-1-swapped view:
  * out[(j·d0 + i)·rest + r] = x[(i·d1 + j)·rest + r]. */
 static void

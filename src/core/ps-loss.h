@@ -11,6 +11,7 @@
 #include "ps-tensor.h"
 #include "ps-error.h"
 #include "ps-module.h"
+#include "ps-autograd.h"
 
 G_BEGIN_DECLS
 
@@ -70,6 +71,12 @@ PsTensor    *ps_loss_compute_full   (const PsLoss *loss, const PsTensor *input, 
  * LSTM or GRU, also at the end of a Sequential followed only by layers that keep the layout
  * (ReLU, Tanh, Sigmoid, … ps-loss.c keeps_layout). */
 gboolean     ps_loss_input_swapped  (const PsModule *root, const PsTensor *output);
+/* When root's output is such a swapped view and loss.backward() gives a contiguous gradient
+ * (MSELoss, SmoothL1Loss, HuberLoss: LEGACY_CONTIGUOUS grad_input; L1Loss(mean), BCEWithLogitsLoss
+ * with pos_weight; measured in torch 1.13 with hooks on the grads' strides), marks the calls of the
+ * layout-keeping layers at root's end on tape (ps_tape_mark_grad_rows): in torch their saved input is
+ * the swapped view and their backward runs one row at a time. Call it before ps_tape_backward. */
+void         ps_loss_mark_grad_rows (const PsLoss *loss, const PsModule *root, const PsTensor *output, PsTape *tape);
 
 
 G_END_DECLS

@@ -52,6 +52,8 @@ train_step (PsModule *model, PsTape *tape, const PsLoss *loss, PsOptimizer *opt,
     return FALSE;
   g_autoptr (PsTensor) gout = NULL;
   g_autoptr (PsTensor) l = ps_loss_compute_full (loss, out, ps_loss_input_swapped (model, out), yb, &gout, error);
+  if (l != NULL)
+    ps_loss_mark_grad_rows (loss, model, out, tape);
   if (l == NULL || !ps_tape_backward (tape, gout, error))
     return FALSE;
   float total = NAN;

@@ -1091,7 +1091,10 @@ ps_train_forward_with_loss (PsState *state, const char *target_id, PsModule *tar
   ps_state_set_output (state, name, l);
   g_clear_pointer (&state->graph, ps_train_graph_unref);
   if (gout != NULL)
-    state->graph = ps_train_graph_new (tape, target_id, name, gout);
+    {
+      ps_loss_mark_grad_rows (loss, target, y, tape);   /* the later backward op's element-wise layout */
+      state->graph = ps_train_graph_new (tape, target_id, name, gout);
+    }
   else
     ps_tape_free (tape);
   return TRUE;

@@ -20,16 +20,16 @@ static const char *const runs[] = { "lstm-mse", "gru-l1-sum", "rnn-bi-smooth-l1"
                                     "mha-sigmoid-bce", "gru-sigmoid-bce-sum", "lstm-tanh-mse", "lstm-linear-mse",
                                     /* hidden sizes 1, 3, 7, 33 (vector tails) with a layout-keeping layer */
                                     "size1-lstm-relu-mseloss", "size3-lstm-tanh-l1loss", "size7-lstm-sigmoid-bceloss",
-                                    "size33-lstm-leakyrelu-mseloss" };
-/* Known to differ (their recipes and torch's results are in tests/data/batch-first, generated with
+                                    "size33-lstm-leakyrelu-mseloss",
+                                    /* SmoothL1Loss's contiguous grad over the SiLU's swapped input:
+                                     * silu_backward per row of 15 (ps_loss_mark_grad_rows) */
+                                    "size15-lstm-silu-smoothl1loss" };
+/* Fixed and enforced above: size15-lstm-silu-smoothl1loss — MSELoss, L1Loss(mean), SmoothL1Loss,
+ * HuberLoss and BCEWithLogitsLoss(pos_weight) give a contiguous grad (measured in torch with hooks on
+ * the grads' strides) while the SiLU's saved input is a swapped view, so silu_backward's
+ * TensorIterator cannot coalesce: its inner loop is one row of 15, all scalar (glibc expf).
+ * Known to differ (its recipe and torch's results are in tests/data/batch-first, generated with
  * the others; not enforced until fixed):
- *   size15-lstm-silu-smoothl1loss: SmoothL1Loss's grad_input is contiguous (LEGACY_CONTIGUOUS), the
- *     SiLU's saved input a swapped view, so silu_backward's TensorIterator cannot coalesce: its
- *     inner loop is one row of 15, all scalar (glibc expf), where ps_silu_backward takes vector
- *     blocks of 16 over the whole tensor. Measured in torch (hooks on the grads' strides): MSELoss,
- *     L1Loss(mean), SmoothL1Loss, HuberLoss and BCEWithLogitsLoss(pos_weight) give a contiguous
- *     grad, L1Loss(sum), BCELoss and BCEWithLogitsLoss a swapped one, kept by every element-wise
- *     backward below it. The element-wise kernels need the torch layout of their operands.
  *   size17-lstm-gelu-huberloss: torch's GELU (erf) uses oneDNN only for a contiguous input
  *     (use_mkldnn); after a swapped view it runs ATen's GeluKernel / GeluBackwardKernel (vector
  *     erf on blocks, scalar tail), which Paramscope does not have. */
