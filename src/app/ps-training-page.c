@@ -193,10 +193,9 @@ ps_train_record_describe (const PsTrainRecord *r, int64_t axis_step)
                           ? g_strdup_printf (_("training step %lld"), (long long) axis_step)
                           : g_strdup_printf (_("training step %lld (optimizer step %lld of its run)"),
                                              (long long) axis_step, (long long) r->step);
-  /* NaN reads "nan" as torch prints it (printf gives "-nan" for the sign bit x86 sets) */
   return g_strdup_printf (_("%s · epoch %lld · loss %.5g%s · lr %.3g · ‖g‖ %.3g"), step, (long long) r->epoch,
-                          isnan (r->loss) ? NAN : r->loss, acc, isnan (r->lr) ? NAN : r->lr,
-                          isnan (r->grad_norm) ? NAN : r->grad_norm);
+                          ps_train_figures_printable (r->loss), acc, ps_train_figures_printable (r->lr),
+                          ps_train_figures_printable (r->grad_norm));
 }
 
 static void

@@ -189,7 +189,8 @@ pick_state (const char *command, const char *recipe, const char *step_s, const c
       if (*state == NULL)
         rc = ps_cli_error (error);
       else
-        *subtitle = g_strdup_printf ("%s · training step %" G_GUINT64_FORMAT " · loss %.5g", base, t, (double) r->loss);
+        *subtitle = g_strdup_printf ("%s · training step %" G_GUINT64_FORMAT " · loss %.5g", base, t,
+                                     ps_train_figures_printable (r->loss));
     }
   ps_cli_records_clear (&rs);
   return rc;

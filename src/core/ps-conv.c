@@ -591,6 +591,19 @@ conv_backend_checks (const ConvPriv *p, const PsTensor *w, GError **error)
   return TRUE;
 }
 
+/* F.conv<n>d's batchify: an input of n + 1 (unbatched) or n + 2 dimensions, else torch's error */
+static gboolean
+check_input_rank (const ConvPriv *p, const PsTensor *input, GError **error)
+{
+  if (input->ndim == p->nd + 1 || input->ndim == p->nd + 2)
+    return TRUE;
+  g_autofree char *xs = ps_tensor_shape_string (input);
+  g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+               "Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s",
+               p->nd + 1, p->nd + 2, op_name (p), xs);
+  return FALSE;
+}
+
 static gboolean
 conv_plan_ex (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out[3], int *batched_out,
               PsTensor **padded, int64_t explicit_lo[3], int64_t explicit_hi[3], GError **error)
@@ -602,14 +615,8 @@ conv_plan_ex (PsModule *self, const PsTensor *input, PsConvShape *s, int64_t out
                    "Attempted to use an uninitialized parameter 'weight'");
       return FALSE;
     }
-  if (input->ndim != p->nd + 1 && input->ndim != p->nd + 2)
-    {
-      g_autofree char *xs = ps_tensor_shape_string (input);
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
-                   "Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s",
-                   p->nd + 1, p->nd + 2, op_name (p), xs);
-      return FALSE;
-    }
+  if (!check_input_rank (p, input, error))
+    return FALSE;
   *batched_out = input->ndim == p->nd + 2;
   const int batched = *batched_out;
   const PsTensor *w = ps_module_get_param (self, "weight")->value;
@@ -892,14 +899,8 @@ conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
     {
       /* after the lazy hook (it would build the weight from kernel_size as given; the failed op keeps
        * the module as it was), F.conv<n>d's batchify, then _convolution's checks */
-      if (input->ndim != p->nd + 1 && input->ndim != p->nd + 2)
-        {
-          g_autofree char *xs = ps_tensor_shape_string (input);
-          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
-                       "Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s",
-                       p->nd + 1, p->nd + 2, op_name (p), xs);
-          return NULL;
-        }
+      if (!check_input_rank (p, input, error))
+        return NULL;
       bad_geometry_error (self, input, error);
       return NULL;
     }

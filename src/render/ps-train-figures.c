@@ -104,6 +104,12 @@ ps_train_figures_dataset (PsState *st)
   return NULL;
 }
 
+double
+ps_train_figures_printable (double x)
+{
+  return isnan (x) ? NAN : x;
+}
+
 gboolean
 ps_train_boundary_model_run (const float *xy, gsize n, float *out, gpointer model, GError **error)
 {

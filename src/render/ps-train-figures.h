@@ -46,6 +46,9 @@ void      ps_train_layer_set_init      (PsTrainLayerSet *set);
 void      ps_train_layer_set_clear     (PsTrainLayerSet *set);   /* empties, keeps the arrays */
 void      ps_train_layer_set_free      (PsTrainLayerSet *set);   /* frees the arrays */
 
+/* x for printf: a NaN without its sign bit, so that "%g" prints "nan" as torch does (x86 sets the
+ * sign of a NaN from 0·inf or inf − inf, and glibc prints it "-nan"). */
+double    ps_train_figures_printable   (double x);
 /* The newest data set a state holds, or NULL. */
 PsDataset *ps_train_figures_dataset    (PsState *st);
 /* A model of 2-D points for ps_decision_boundary_sample: its forward on n points (n × 2) gives

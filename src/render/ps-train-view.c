@@ -436,7 +436,7 @@ ps_train_frames_add (PsTrainFrames *f, guint index, PsState *state, const PsOp *
   Frame *fr = g_new0 (Frame, 1);
   fr->index = index;
   fr->subtitle = g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u) · loss %.5g", x, index + 1,
-                                  f->n_records, (double) r->loss);
+                                  f->n_records, ps_train_figures_printable (r->loss));
   gboolean ok = TRUE;
   switch (f->o.kind)
     {

@@ -948,6 +948,26 @@ test_loss_curve_smoothing (void)
   cairo_surface_destroy (s);
 }
 
+/* A NaN loss reads "nan" as torch prints it, in the Training page's line and every frame's subtitle
+ * (the CLI's frames over sub-steps said "loss -nan": x86 gives 0·inf and inf − inf the sign bit). */
+static void
+test_printable_nan (void)
+{
+  volatile double zero = 0.0, inf = INFINITY;
+  double neg_nan = zero * inf;     /* the default NaN of x86's SSE: sign bit set */
+  double values[] = { neg_nan, -NAN, NAN, 1.5, -2.0, INFINITY, -INFINITY };
+  const char *want[] = { "nan", "nan", "nan", "1.5", "-2", "inf", "-inf" };
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      char buf[32];
+      g_snprintf (buf, sizeof buf, "%.5g", ps_train_figures_printable (values[i]));
+      g_assert_cmpstr (buf, ==, want[i]);
+    }
+  char raw[32];
+  g_snprintf (raw, sizeof raw, "%.5g", -NAN);
+  g_test_message ("printf of a NaN with its sign bit: %s", raw);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -969,5 +989,6 @@ main (int argc, char **argv)
   g_test_add_func ("/decision-boundary/draw", test_decision_boundary);
   g_test_add_func ("/weight-grid/draw", test_weight_grid);
   g_test_add_func ("/figures/projector-scale", test_projector_scale);
+  g_test_add_func ("/figures/printable-nan", test_printable_nan);
   return g_test_run ();
 }
