@@ -21,6 +21,7 @@
 #include "ps-substep-replay.h"
 #include "ps-figure-sequence.h"
 #include "ps-frame-list.h"
+#include "ps-train-view.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -1273,6 +1274,30 @@ param_sequence (PsTrainingPage *self, GArray *frames, GError **error)
                                              tensors->len, title, &fo, error);
 }
 
+/* The weight tiles over the frames as `paramscope-cli animate --view weight-tiles` draws them (the
+ * same PsTrainFrames: one colour range ±max|w| over all frames, its title and frame labels), so a
+ * change of colour is a change of weight. NULL and the error when a frame has no tiles. */
+static PsTrainFrames *
+weight_tile_frames (PsTrainingPage *self, GArray *frames, GError **error)
+{
+  PsTrainViewOptions vo;
+  ps_train_view_options_init (&vo);
+  vo.kind = PS_TRAIN_VIEW_WEIGHT_TILES;
+  g_autoptr (PsTrainFrames) tf = ps_train_frames_new (&vo, (const PsTrainRecord *const *) self->records->pdata,
+                                                      (const int64_t *) self->xsteps->data, self->records->len);
+  for (guint f = 0; f < frames->len; f++)
+    {
+      guint i = g_array_index (frames, guint, f);
+      gboolean pending = FALSE;
+      g_autoptr (PsState) st = record_state (self, i, &pending);
+      if (!ps_train_frames_add (tf, i, st, NULL, error))
+        return NULL;
+    }
+  if (!ps_train_frames_finish (tf, error))
+    return NULL;
+  return g_steal_pointer (&tf);
+}
+
 /* Draw the planned frames into path (a dropped snapshot not in export_states is replayed here):
  * by the path's extension, or — columns ≠ PS_TRAINING_NOT_A_SHEET — as a contact sheet of that many
  * columns (0: a PDF page per frame). */
@@ -1299,6 +1324,8 @@ export_write (PsTrainingPage *self, const char *path, GArray *frames, guint colu
       ps_animation_options_keep_colormap (&ao, self->view == PS_TRAINING_VIEW_DIFFERENCE ? PS_COLORMAP_DIVERGING
                                                                                          : fo.colormap);
     }
+  if (self->view == PS_TRAINING_VIEW_WEIGHT_GRID)
+    ps_animation_options_keep_colormap (&ao, PS_COLORMAP_DIVERGING);
   guint keep = self->shown;
   self->exporting = TRUE;
   FrameExport fx = { self, (const guint *) frames->data, NULL };
@@ -1311,6 +1338,15 @@ export_write (PsTrainingPage *self, const char *path, GArray *frames, guint colu
                ? ps_animation_write_by_extension (path, frames->len, ps_figure_sequence_draw_frame, seq, &ao, error)
                : ps_animation_write_contact_sheet (path, frames->len, ps_figure_sequence_draw_frame, seq, columns,
                                                    &ao, error));
+    }
+  else if (self->view == PS_TRAINING_VIEW_WEIGHT_GRID)
+    {
+      g_autoptr (PsTrainFrames) tf = weight_tile_frames (self, frames, error);
+      ok = tf != NULL
+           && (columns == PS_TRAINING_NOT_A_SHEET
+               ? ps_animation_write_by_extension (path, frames->len, ps_train_frames_draw_frame, tf, &ao, error)
+               : ps_animation_write_contact_sheet (path, frames->len, ps_train_frames_draw_frame, tf, columns, &ao,
+                                                   error));
     }
   else
     ok = columns == PS_TRAINING_NOT_A_SHEET

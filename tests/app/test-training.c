@@ -1153,6 +1153,78 @@ test_gif_one_colour_range (void)
   g_rmdir (dir);
 }
 
+/* The weight tiles over sub-steps share ONE colour range over all frames, as the CLI's (#14): the
+ * app's GIF of Fashion-MNIST's first-layer templates (sub-steps 1, 24, 47) has every frame pixel for
+ * pixel equal to `paramscope-cli animate --view weight-tiles` of the same recipe and sub-steps (one
+ * range ±max|w| over the frames: /cli-train-frames/weight-tiles checks its texels). Before, each
+ * frame was the page's grid with its own range. Skipped without the data set. */
+static void
+test_weight_tiles_one_range (void)
+{
+  const char *data = g_getenv ("PS_FASHION_MNIST_DIR") ? g_getenv ("PS_FASHION_MNIST_DIR") : "/usr/share/datasets/fashion-mnist";
+  g_autofree char *images = g_build_filename (data, "train-images-idx3-ubyte.gz", NULL);
+  if (!g_file_test (images, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
+      return;
+    }
+  PsWindow *w = new_window ("fashion-mnist-templates");
+  PsDocument *doc = ps_window_get_document (w);
+  PsTrainingPage *page = w->training_page;
+  const guint n = ps_training_page_get_n_substeps (page);
+  g_assert_cmpuint (n, ==, 47);
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_WEIGHT_GRID);
+  iterate ();
+  g_autofree char *dir = g_dir_make_tmp ("ps-tiles-range-XXXXXX", NULL);
+  g_autofree char *app_gif = g_build_filename (dir, "app.gif", NULL);
+  g_autofree char *cli_gif = g_build_filename (dir, "cli.gif", NULL);
+  g_autofree char *recipe = g_build_filename (dir, "run.json", NULL);
+  ExportTick t = { page, 0, 0, FALSE, FALSE, 0, NULL };
+  ps_training_page_export_frames_async (page, app_gif, 0, n - 1, 23, 480, 360, 0, on_exported, &t);
+  wait_export (&t);
+  g_assert_no_error (t.error);
+  g_assert_cmpuint (t.frames, ==, 3);
+  g_autoptr (GFile) file = g_file_new_for_path (recipe);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_document_save (doc, file, &error));
+  g_autofree char *to = g_strdup_printf ("%u", n);
+  const char *argv[] = { g_getenv ("PS_CLI"), "animate", recipe, "--view", "weight-tiles", "--from", "1", "--to", to,
+                         "--every", "23", "--width", "480", "--height", "360", "--out", cli_gif, NULL };
+  g_assert_nonnull (argv[0]);
+  int status = 0;
+  g_autofree char *said = NULL, *err = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, 0, NULL, NULL, &said, &err, &status, &error));
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("paramscope-cli animate: %s", err);
+  keep_copy (app_gif, "app-export-weight-tiles.gif");
+  GifFileType *ga = gif_open (app_gif), *gc = gif_open (cli_gif);
+  g_assert_cmpint (ga->ImageCount, ==, 3);
+  g_assert_cmpint (gc->ImageCount, ==, 3);
+  g_assert_cmpint (ga->SWidth, ==, gc->SWidth);
+  g_assert_cmpint (ga->SHeight, ==, gc->SHeight);
+  guint moved = 0;
+  for (int f = 0; f < 3; f++)
+    {
+      guint differ = 0;
+      for (int y = 0; y < ga->SHeight; y++)
+        for (int x = 0; x < ga->SWidth; x++)
+          {
+            differ += gif_pixel (ga, f, x, y) != gif_pixel (gc, f, x, y);
+            if (f == 2)
+              moved += gif_pixel (ga, 0, x, y) != gif_pixel (ga, 2, x, y);
+          }
+      g_assert_cmpuint (differ, ==, 0);
+    }
+  g_assert_cmpuint (moved, >, 100);   /* the templates change over training: not a still picture */
+  DGifCloseFile (ga, NULL);
+  DGifCloseFile (gc, NULL);
+  gtk_window_destroy (GTK_WINDOW (w));
+  g_unlink (app_gif);
+  g_unlink (cli_gif);
+  g_unlink (recipe);
+  g_rmdir (dir);
+}
+
 /* The Training page's ridgeline and percentile bands over sub-steps include the sub-steps whose
  * snapshots were dropped (memory budget): recomputed in a worker (not in the call that asks), the
  * figure's rows are every sub-step the thinning keeps at its training step, and a recomputed
@@ -2275,6 +2347,7 @@ main (int argc, char **argv)
   g_test_add_func ("/training/over-time-dropped", test_over_time_dropped);
   g_test_add_func ("/training/contact-sheet-chosen", test_contact_sheet_chosen);
   g_test_add_func ("/training/gif-one-colour-range", test_gif_one_colour_range);
+  g_test_add_func ("/training/weight-tiles-one-range", test_weight_tiles_one_range);
   g_test_add_func ("/training/series-dropped", test_series_dropped);
   g_test_add_func ("/training/command-bar-fits", test_command_bar_fits);
   g_test_add_func ("/training/every-view-draws", test_every_view_draws);
