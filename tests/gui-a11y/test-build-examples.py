@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """The seed article's three examples built by hand from an empty window, through real key events
 only, checked through the accessibility tree — the way a keyboard or screen-reader user meets the
-app. Fails if a control it needs has no accessible name. Counts the user actions (key chords and
+app; answers the unsaved-changes prompt and exports a picture through the file chooser. Fails if a
+control it needs has no accessible name. Counts the user actions (key chords and
 typed texts) each example takes through the PyTorch line and asserts the article's example 2 takes
 at most 12; example 2 is also built through the dialogs (Add Layer, Initialize, Forward).
 Usage: test-build-examples.py PATH/TO/paramscope"""
 import os
+import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -279,6 +281,50 @@ def zoom_and_pan(binary, tap):
         app.close()
 
 
+def unsaved_and_export(binary, tap):
+    """The unsaved-changes prompt answered by keyboard (Escape keeps the work, Discard replaces
+    it), then a picture exported through the Export dialog and GTK's file chooser to a file."""
+    import tempfile
+    out_dir = tempfile.mkdtemp(prefix="ps-a11y-export-")
+    out = os.path.join(out_dir, "fc-weight.png")
+    app = a11y.App(binary)
+    try:
+        app.key("ctrl+n")
+        pytorch(app, "fc = nn.Linear(10, 5)")
+        app.key("ctrl+n")
+        d = app.wait_for(lambda: app.dialog(), "the unsaved-changes prompt")
+        said = " ".join(texts(d))
+        tap.ok("Save Changes?" in (d.name + " " + said),
+               "unsaved work: File → New asks first (%r: %s)" % (d.name, said[:120]))
+        app.key("Escape")
+        app.wait_no_dialog()
+        tap.ok("fc" in tree_text(app), "unsaved work: Escape answers Cancel, the model is kept")
+        app.key("ctrl+n")
+        app.wait_for(lambda: app.dialog(), "the unsaved-changes prompt again")
+        app.key("alt+d")
+        app.wait_no_dialog()
+        kept = app.wait_for(lambda: "fc" not in tree_text(app) or None, "the document to be replaced")
+        tap.ok(kept is not None, "unsaved work: Discard (Alt+D) replaces the document with an empty one")
+        pytorch(app, "fc = nn.Linear(10, 5)")
+        app.key("ctrl+e")
+        app.wait_dialog("Export Picture")
+        app.key("alt+w", "Return")
+        app.wait_for(lambda: [w for w in app.windows() if w.name == "Export Picture (PNG, SVG or PDF)"],
+                     "the export file chooser")
+        app.key("ctrl+a")
+        app.type(out)
+        app.key("Return")
+        app.wait_for(lambda: os.path.exists(out) and os.path.getsize(out) > 1000 or None, "the exported picture %s" % out,
+                     timeout=30)
+        with open(out, "rb") as f:
+            head = f.read(8)
+        tap.ok(head == b"\x89PNG\r\n\x1a\n", "export: the heatmap of fc.weight written to %s as a PNG (%d bytes)"
+               % (out, os.path.getsize(out)))
+    finally:
+        app.close()
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
 def run(binary, tap):
     names(binary, tap)
     if os.environ.get("PS_A11Y_ONLY_NAMES"):
@@ -288,6 +334,7 @@ def run(binary, tap):
     example_2(binary, tap)
     example_3(binary, tap)
     example_2_dialogs(binary, tap)
+    unsaved_and_export(binary, tap)
 
 
 if __name__ == "__main__":
