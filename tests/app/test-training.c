@@ -1097,6 +1097,66 @@ test_contact_sheet_chosen (void)
   g_rmdir (dir);
 }
 
+/* `paramscope-cli COMMAND RECIPE ARGS… --out FILE` of the document (saved to a recipe in a fresh
+ * folder); FILE (in that folder, named `out`) is returned and dir_out is the folder to remove. */
+static char *
+cli_draw (PsDocument *doc, const char *command, const char *const *args, const char *out, char **dir_out)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ps-cli-draw-XXXXXX", NULL);
+  g_autofree char *recipe = g_build_filename (dir, "run.json", NULL);
+  char *path = g_build_filename (dir, out, NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (recipe);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_document_save (doc, file, &error));
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) g_getenv ("PS_CLI"));
+  g_assert_nonnull (argv->pdata[0]);
+  g_ptr_array_add (argv, (gpointer) command);
+  g_ptr_array_add (argv, recipe);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, "--out");
+  g_ptr_array_add (argv, path);
+  g_ptr_array_add (argv, NULL);
+  int status = 0;
+  g_autofree char *said = NULL, *err = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, 0, NULL, NULL, &said, &err, &status, &error));
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("paramscope-cli %s: %s", command, err);
+  g_unlink (recipe);
+  *dir_out = g_steal_pointer (&dir);
+  return path;
+}
+
+/* The app's GIF against `paramscope-cli animate RECIPE ARGS… --out cli.gif` of the same document:
+ * the same size and number of frames (returned), every frame pixel for pixel equal. */
+static int
+assert_gif_is_cli (PsDocument *doc, const char *app_gif, const char *const *args)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *cli_gif = cli_draw (doc, "animate", args, "cli.gif", &dir);
+  GifFileType *ga = gif_open (app_gif), *gc = gif_open (cli_gif);
+  g_assert_cmpint (ga->ImageCount, ==, gc->ImageCount);
+  g_assert_cmpint (ga->SWidth, ==, gc->SWidth);
+  g_assert_cmpint (ga->SHeight, ==, gc->SHeight);
+  for (int f = 0; f < ga->ImageCount; f++)
+    {
+      guint differ = 0;
+      for (int y = 0; y < ga->SHeight; y++)
+        for (int x = 0; x < ga->SWidth; x++)
+          differ += gif_pixel (ga, f, x, y) != gif_pixel (gc, f, x, y);
+      if (differ != 0)
+        g_test_message ("frame %d of %s: %u pixels differ from the CLI's", f, app_gif, differ);
+      g_assert_cmpuint (differ, ==, 0);
+    }
+  int n = ga->ImageCount;
+  DGifCloseFile (ga, NULL);
+  DGifCloseFile (gc, NULL);
+  g_unlink (cli_gif);
+  g_rmdir (dir);
+  return n;
+}
+
 /* The heatmap GIF over sub-steps shares ONE colour range over all frames, as the CLI's (#14): the
  * app's GIF of mlp.0.weight (sub-steps 21, 61, …, 220) has every frame pixel for pixel equal to
  * `paramscope-cli animate --sub-steps` of the same recipe and sub-steps. Before, each frame had its
@@ -1111,45 +1171,18 @@ test_gif_one_colour_range (void)
   const guint n = ps_training_page_get_n_substeps (page);
   g_autofree char *dir = g_dir_make_tmp ("ps-gif-range-XXXXXX", NULL);
   g_autofree char *app_gif = g_build_filename (dir, "app.gif", NULL);
-  g_autofree char *cli_gif = g_build_filename (dir, "cli.gif", NULL);
-  g_autofree char *recipe = g_build_filename (dir, "run.json", NULL);
   ExportTick t = { page, 0, 0, FALSE, FALSE, 0, NULL };
   ps_training_page_export_frames_async (page, app_gif, 20, n - 1, 40, 320, 240, 0, on_exported, &t);
   wait_export (&t);
   g_assert_no_error (t.error);
   g_assert_cmpuint (t.frames, ==, 6);   /* 21, 61, 101, 141, 181, 220 */
-  g_autoptr (GFile) file = g_file_new_for_path (recipe);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (ps_document_save (doc, file, &error));
-  g_autofree char *to = g_strdup_printf ("%u", n);
-  const char *argv[] = { g_getenv ("PS_CLI"), "animate", recipe, "--param", "mlp.0.weight", "--sub-steps", "--from", "21",
-                         "--to", to, "--every", "40", "--width", "320", "--height", "240", "--out", cli_gif, NULL };
-  g_assert_nonnull (argv[0]);
-  int status = 0;
-  g_autofree char *said = NULL, *err = NULL;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, 0, NULL, NULL, &said, &err, &status, &error));
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("paramscope-cli animate: %s", err);
   keep_copy (app_gif, "app-export-one-range.gif");
-  GifFileType *ga = gif_open (app_gif), *gc = gif_open (cli_gif);
-  g_assert_cmpint (ga->ImageCount, ==, 6);
-  g_assert_cmpint (gc->ImageCount, ==, 6);
-  g_assert_cmpint (ga->SWidth, ==, gc->SWidth);
-  g_assert_cmpint (ga->SHeight, ==, gc->SHeight);
-  for (int f = 0; f < 6; f++)
-    {
-      guint differ = 0;
-      for (int y = 0; y < ga->SHeight; y++)
-        for (int x = 0; x < ga->SWidth; x++)
-          differ += gif_pixel (ga, f, x, y) != gif_pixel (gc, f, x, y);
-      g_assert_cmpuint (differ, ==, 0);
-    }
-  DGifCloseFile (ga, NULL);
-  DGifCloseFile (gc, NULL);
+  g_autofree char *to = g_strdup_printf ("%u", n);
+  const char *args[] = { "--param", "mlp.0.weight", "--sub-steps", "--from", "21", "--to", to, "--every", "40",
+                         "--width", "320", "--height", "240", NULL };
+  g_assert_cmpint (assert_gif_is_cli (doc, app_gif, args), ==, 6);
   gtk_window_destroy (GTK_WINDOW (w));
   g_unlink (app_gif);
-  g_unlink (cli_gif);
-  g_unlink (recipe);
   g_rmdir (dir);
 }
 
@@ -1177,51 +1210,25 @@ test_weight_tiles_one_range (void)
   iterate ();
   g_autofree char *dir = g_dir_make_tmp ("ps-tiles-range-XXXXXX", NULL);
   g_autofree char *app_gif = g_build_filename (dir, "app.gif", NULL);
-  g_autofree char *cli_gif = g_build_filename (dir, "cli.gif", NULL);
-  g_autofree char *recipe = g_build_filename (dir, "run.json", NULL);
   ExportTick t = { page, 0, 0, FALSE, FALSE, 0, NULL };
   ps_training_page_export_frames_async (page, app_gif, 0, n - 1, 23, 480, 360, 0, on_exported, &t);
   wait_export (&t);
   g_assert_no_error (t.error);
   g_assert_cmpuint (t.frames, ==, 3);
-  g_autoptr (GFile) file = g_file_new_for_path (recipe);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (ps_document_save (doc, file, &error));
-  g_autofree char *to = g_strdup_printf ("%u", n);
-  const char *argv[] = { g_getenv ("PS_CLI"), "animate", recipe, "--view", "weight-tiles", "--from", "1", "--to", to,
-                         "--every", "23", "--width", "480", "--height", "360", "--out", cli_gif, NULL };
-  g_assert_nonnull (argv[0]);
-  int status = 0;
-  g_autofree char *said = NULL, *err = NULL;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, 0, NULL, NULL, &said, &err, &status, &error));
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("paramscope-cli animate: %s", err);
   keep_copy (app_gif, "app-export-weight-tiles.gif");
-  GifFileType *ga = gif_open (app_gif), *gc = gif_open (cli_gif);
-  g_assert_cmpint (ga->ImageCount, ==, 3);
-  g_assert_cmpint (gc->ImageCount, ==, 3);
-  g_assert_cmpint (ga->SWidth, ==, gc->SWidth);
-  g_assert_cmpint (ga->SHeight, ==, gc->SHeight);
+  g_autofree char *to = g_strdup_printf ("%u", n);
+  const char *args[] = { "--view", "weight-tiles", "--from", "1", "--to", to, "--every", "23", "--width", "480",
+                         "--height", "360", NULL };
+  g_assert_cmpint (assert_gif_is_cli (doc, app_gif, args), ==, 3);
+  GifFileType *ga = gif_open (app_gif);
   guint moved = 0;
-  for (int f = 0; f < 3; f++)
-    {
-      guint differ = 0;
-      for (int y = 0; y < ga->SHeight; y++)
-        for (int x = 0; x < ga->SWidth; x++)
-          {
-            differ += gif_pixel (ga, f, x, y) != gif_pixel (gc, f, x, y);
-            if (f == 2)
-              moved += gif_pixel (ga, 0, x, y) != gif_pixel (ga, 2, x, y);
-          }
-      g_assert_cmpuint (differ, ==, 0);
-    }
+  for (int y = 0; y < ga->SHeight; y++)
+    for (int x = 0; x < ga->SWidth; x++)
+      moved += gif_pixel (ga, 0, x, y) != gif_pixel (ga, 2, x, y);
   g_assert_cmpuint (moved, >, 100);   /* the templates change over training: not a still picture */
   DGifCloseFile (ga, NULL);
-  DGifCloseFile (gc, NULL);
   gtk_window_destroy (GTK_WINDOW (w));
   g_unlink (app_gif);
-  g_unlink (cli_gif);
-  g_unlink (recipe);
   g_rmdir (dir);
 }
 
