@@ -1146,7 +1146,11 @@ assert_gif_is_cli (PsDocument *doc, const char *app_gif, const char *const *args
         for (int x = 0; x < ga->SWidth; x++)
           differ += gif_pixel (ga, f, x, y) != gif_pixel (gc, f, x, y);
       if (differ != 0)
-        g_test_message ("frame %d of %s: %u pixels differ from the CLI's", f, app_gif, differ);
+        {
+          g_test_message ("frame %d of %s: %u pixels differ from the CLI's", f, app_gif, differ);
+          keep_copy (app_gif, "differs-app.gif");
+          keep_copy (cli_gif, "differs-cli.gif");
+        }
       g_assert_cmpuint (differ, ==, 0);
     }
   int n = ga->ImageCount;
@@ -1229,6 +1233,53 @@ test_weight_tiles_one_range (void)
   DGifCloseFile (ga, NULL);
   gtk_window_destroy (GTK_WINDOW (w));
   g_unlink (app_gif);
+  g_rmdir (dir);
+}
+
+/* ---------- session 9: the range of an export, one subtitle, the sheet's tile size ---------- */
+
+/* The loss, ratio, per-layer and boundary views exported over sub-steps from the app carry the
+ * CLI's subtitle line ("training step X (sub-step k of n) · loss L"): both are drawn by
+ * ps-train-view's PsTrainFrames, so every frame is pixel for pixel `paramscope-cli animate --view`'s
+ * (#14). Before, the app drew the page's figure without that line (every frame differed). */
+static void
+test_views_like_cli (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  PsTrainingPage *page = w->training_page;
+  adw_view_stack_set_visible_child_name (w->view_stack, "training");
+  const guint n = ps_training_page_get_n_substeps (page);
+  g_assert_cmpuint (n, ==, 20);
+  static const struct { PsTrainingView view; const char *name; } views[] = {
+    { PS_TRAINING_VIEW_LOSS, "loss" }, { PS_TRAINING_VIEW_RATIOS, "ratios" },
+    { PS_TRAINING_VIEW_ACTIVATIONS, "activations" }, { PS_TRAINING_VIEW_BOUNDARY, "boundary" },
+    { PS_TRAINING_VIEW_GRADIENTS, "gradients" }, { PS_TRAINING_VIEW_OUTPUT_GRADIENTS, "output-gradients" },
+  };
+  g_autofree char *dir = g_dir_make_tmp ("ps-views-cli-XXXXXX", NULL);
+  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+    {
+      ps_training_page_set_view (page, views[v].view);
+      iterate ();
+      g_assert_null (ps_training_page_get_empty_text (page));
+      g_autofree char *name = g_strdup_printf ("app-%s.gif", views[v].name);
+      g_autofree char *app_gif = g_build_filename (dir, name, NULL);
+      ExportTick t = { page, 0, 0, FALSE, FALSE, 0, NULL };
+      /* sub-steps 3, 8, 13, 18 */
+      ps_training_page_export_frames_async (page, app_gif, 2, 17, 5, 360, 260, 0, on_exported, &t);
+      wait_export (&t);
+      g_assert_no_error (t.error);
+      g_assert_cmpuint (t.frames, ==, 4);
+      const char *args[] = { "--view", views[v].name, "--from", "3", "--to", "18", "--every", "5", "--width", "360",
+                             "--height", "260", NULL };
+      g_assert_cmpint (assert_gif_is_cli (doc, app_gif, args), ==, 4);
+      g_test_message ("%s: 4 frames pixel-equal to paramscope-cli animate --view %s", views[v].name, views[v].name);
+      g_autofree char *keep = g_strdup_printf ("app-export-%s-substeps.gif", views[v].name);
+      keep_copy (app_gif, keep);
+      g_unlink (app_gif);
+    }
+  g_assert_cmpuint (ps_training_page_get_substep (page), ==, n - 1);   /* the page shows what it showed */
+  gtk_window_destroy (GTK_WINDOW (w));
   g_rmdir (dir);
 }
 
@@ -2355,6 +2406,7 @@ main (int argc, char **argv)
   g_test_add_func ("/training/contact-sheet-chosen", test_contact_sheet_chosen);
   g_test_add_func ("/training/gif-one-colour-range", test_gif_one_colour_range);
   g_test_add_func ("/training/weight-tiles-one-range", test_weight_tiles_one_range);
+  g_test_add_func ("/training/views-like-cli", test_views_like_cli);
   g_test_add_func ("/training/series-dropped", test_series_dropped);
   g_test_add_func ("/training/command-bar-fits", test_command_bar_fits);
   g_test_add_func ("/training/every-view-draws", test_every_view_draws);
