@@ -9,6 +9,9 @@
 #include "ps-file-chooser.h"
 #include "ps-edit-train.h"
 #include "ps-frame-list.h"
+#include "ps-animation.h"
+#include "ps-error.h"
+#include "ps-projector.h"
 
 #include <glib/gi18n.h>
 
@@ -235,6 +238,22 @@ on_frames_exported (GObject *source, GAsyncResult *result, gpointer data)
     }
 }
 
+/* the range the Export Over Sub-steps dialog handed to its file chooser (1-based sub-steps) */
+typedef struct {
+  guint from, to, every;
+} FramesRange;
+
+void
+ps_window_train_export_frames (PsWindow *self, const char *path, guint from, guint to, guint every)
+{
+  GWeakRef *wr = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (wr, self);
+  g_object_set_data_full (G_OBJECT (self), "ps-export-frames-path", g_strdup (path), g_free);
+  ps_training_page_export_frames_async (self->training_page, path, from - 1, to - 1, every,
+                                        MIN (self->export_width, 1200), MIN (self->export_height, 800), 0,
+                                        on_frames_exported, wr);
+}
+
 static void
 on_export_frames_response (GtkNativeDialog *chooser, int response, PsWindow *self)
 {
@@ -242,32 +261,227 @@ on_export_frames_response (GtkNativeDialog *chooser, int response, PsWindow *sel
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      guint n = ps_training_page_get_n_substeps (self->training_page);
-      guint every = MAX (1, (n + 99) / 100);
+      const FramesRange *r = g_object_get_data (G_OBJECT (chooser), "ps-frames-range");
       if (path == NULL)
         ps_window_show_error (self, _("Only local files can be written"));
       else
-        {
-          GWeakRef *wr = g_new0 (GWeakRef, 1);
-          g_weak_ref_init (wr, self);
-          g_object_set_data_full (G_OBJECT (self), "ps-export-frames-path", g_strdup (path), g_free);
-          ps_training_page_export_frames_async (self->training_page, path, 0, n ? n - 1 : 0, every,
-                                                MIN (self->export_width, 1200), MIN (self->export_height, 800), 0,
-                                                on_frames_exported, wr);
-        }
+        ps_window_train_export_frames (self, path, r->from, r->to, r->every);
     }
   ps_file_chooser_release (chooser);
+}
+
+guint
+ps_window_train_default_frames_every (guint n)
+{
+  return MAX (1, (n + 99) / 100);   /* at most 100 frames over the whole run */
+}
+
+gboolean
+ps_window_train_frames_range_check (guint n, guint from, guint to, guint every, guint *n_frames, GError **error)
+{
+  if (n == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("There are no recorded sub-steps to export."));
+      return FALSE;
+    }
+  if (from < 1 || to < 1 || from > n || to > n)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Sub-step %u does not exist: the sub-steps are 1 to %u."),
+                   from < 1 || from > n ? from : to, n);
+      return FALSE;
+    }
+  if (from > to)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("From (%u) is after To (%u): nothing to export."), from, to);
+      return FALSE;
+    }
+  if (every < 1)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Every must be at least 1."));
+      return FALSE;
+    }
+  g_autoptr (GArray) frames = ps_animation_frame_range (from - 1, to - 1, every, n, PS_TRAINING_MAX_FRAMES, "sub-steps",
+                                                        error);
+  if (frames == NULL)
+    return FALSE;
+  if (n_frames != NULL)
+    *n_frames = frames->len;
+  return TRUE;
+}
+
+/* the dialog's three numbers as typed (a half-typed number counts) */
+static void
+frames_dialog_values (GtkWindow *dialog, guint *from, guint *to, guint *every)
+{
+  static const char *const keys[3] = { "ps-frames-from", "ps-frames-to", "ps-frames-every" };
+  guint *out[3] = { from, to, every };
+  for (guint i = 0; i < 3; i++)
+    {
+      GtkSpinButton *spin = g_object_get_data (G_OBJECT (dialog), keys[i]);
+      gtk_spin_button_update (spin);
+      *out[i] = (guint) gtk_spin_button_get_value_as_int (spin);
+    }
+}
+
+gboolean
+ps_window_train_frames_dialog_range (GtkWindow *dialog, guint *from, guint *to, guint *every, GError **error)
+{
+  guint n = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (dialog), "ps-frames-n"));
+  frames_dialog_values (dialog, from, to, every);
+  return ps_window_train_frames_range_check (n, *from, *to, *every, NULL, error);
+}
+
+/* the note under the numbers: how many frames, or what is wrong */
+static void
+frames_dialog_update_note (GtkWindow *dialog)
+{
+  GtkLabel *note = g_object_get_data (G_OBJECT (dialog), "ps-frames-note");
+  guint n = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (dialog), "ps-frames-n"));
+  guint from = 0, to = 0, every = 0, count = 0;
+  g_autoptr (GError) error = NULL;
+  frames_dialog_values (dialog, &from, &to, &every);
+  if (ps_window_train_frames_range_check (n, from, to, every, &count, &error))
+    {
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u frame: sub-steps %u to %u, every %u",
+                                                            "%u frames: sub-steps %u to %u, every %u", count),
+                                               count, from, to, every);
+      gtk_label_set_text (note, text);
+      gtk_widget_remove_css_class (GTK_WIDGET (note), "error");
+    }
+  else
+    {
+      gtk_label_set_text (note, error->message);
+      gtk_widget_add_css_class (GTK_WIDGET (note), "error");
+    }
+}
+
+/* the range checked: a bad one is said in the dialog, which stays and nothing is written */
+static void
+on_frames_choose_file (GtkWidget *button, GtkWindow *dialog)
+{
+  PsWindow *self = PS_WINDOW (gtk_window_get_transient_for (dialog));
+  FramesRange r = { 0, 0, 0 };
+  g_autoptr (GError) error = NULL;
+  if (!ps_window_train_frames_dialog_range (dialog, &r.from, &r.to, &r.every, &error))
+    {
+      GtkLabel *note = g_object_get_data (G_OBJECT (dialog), "ps-frames-note");
+      gtk_label_set_text (note, error->message);
+      gtk_widget_add_css_class (GTK_WIDGET (note), "error");
+      gtk_widget_grab_focus (g_object_get_data (G_OBJECT (dialog), "ps-frames-from"));
+      return;
+    }
+  gtk_window_destroy (dialog);
+  /* as every chooser (ps-file-chooser): modal, one answer, none once the window is gone */
+  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Training View Over Sub-steps"), GTK_WINDOW (self),
+                                                       GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "training.gif");
+  g_object_set_data_full (G_OBJECT (chooser), "ps-frames-range", g_memdup2 (&r, sizeof r), g_free);
+  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_export_frames_response, self);
+}
+
+static GtkWidget *sheet_row (GtkGrid *grid, int row, const char *label, GtkWidget *w);
+
+/* a dialog's box: margins, the intro text, the grid of labelled fields, the note; Cancel and the
+ * suggested button at the bottom right (also the default widget) */
+static GtkWidget *
+dialog_frame (GtkWindow *dialog, PsWindow *self, const char *title, const char *intro, GtkWidget *grid,
+              GtkWidget *note, GtkWidget *choose)
+{
+  gtk_window_set_title (dialog, title);
+  gtk_window_set_transient_for (dialog, GTK_WINDOW (self));
+  gtk_window_set_modal (dialog, TRUE);
+  gtk_window_set_destroy_with_parent (dialog, TRUE);
+  ps_projector_apply (GTK_WIDGET (dialog), self->settings);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 10);
+  gtk_widget_set_margin_start (box, 16);
+  gtk_widget_set_margin_end (box, 16);
+  gtk_widget_set_margin_top (box, 16);
+  gtk_widget_set_margin_bottom (box, 16);
+  GtkWidget *text = gtk_label_new (intro);
+  gtk_label_set_wrap (GTK_LABEL (text), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (text), 0);
+  gtk_label_set_max_width_chars (GTK_LABEL (text), 40);
+  gtk_box_append (GTK_BOX (box), text);
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 8);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 8);
+  gtk_box_append (GTK_BOX (box), grid);
+  gtk_label_set_wrap (GTK_LABEL (note), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (note), 0);
+  gtk_label_set_max_width_chars (GTK_LABEL (note), 40);
+  gtk_box_append (GTK_BOX (box), note);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
+  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), dialog);
+  gtk_widget_add_css_class (choose, "suggested-action");
+  gtk_box_append (GTK_BOX (buttons), cancel);
+  gtk_box_append (GTK_BOX (buttons), choose);
+  gtk_box_append (GTK_BOX (box), buttons);
+  gtk_window_set_child (dialog, box);
+  gtk_window_set_default_widget (dialog, choose);
+  /* Escape closes, as in every dialog */
+  GtkEventController *keys = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
+                                                          gtk_named_action_new ("window.close")));
+  gtk_widget_add_controller (GTK_WIDGET (dialog), keys);
+  return box;
+}
+
+/* a spin button for a whole number in [lo, hi] whose Enter applies the dialog (GTK 4.8's spin
+ * buttons have no activates-default of their own, their text part has; the dialog's default
+ * widget is its Choose File button) */
+static GtkWidget *
+number_spin (guint lo, guint hi, guint value)
+{
+  GtkWidget *spin = gtk_spin_button_new_with_range (lo, MAX (hi, lo), 1);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
+  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
+  for (GtkWidget *c = gtk_widget_get_first_child (spin); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_TEXT (c))
+      gtk_text_set_activates_default (GTK_TEXT (c), TRUE);
+  return spin;
+}
+
+GtkWindow *
+ps_window_train_open_frames_dialog (PsWindow *self)
+{
+  guint n = ps_training_page_get_n_substeps (self->training_page);
+  GtkWindow *dialog = GTK_WINDOW (gtk_window_new ());
+  g_autofree char *intro = g_strdup_printf (_("The Training page's view at the recorded sub-steps from – to, every "
+                                              "k-th (and the last one), as an animated GIF, a numbered PNG or SVG "
+                                              "series, or a PDF with a page per frame. Sub-steps are 1 to %u; at "
+                                              "most %u frames."), n, PS_TRAINING_MAX_FRAMES);
+  GtkWidget *grid = gtk_grid_new ();
+  GtkWidget *note = gtk_label_new ("");
+  GtkWidget *choose = gtk_button_new_with_mnemonic (_("Choose _File…"));
+  g_signal_connect (choose, "clicked", G_CALLBACK (on_frames_choose_file), dialog);
+  /* the spin buttons reach every sub-step and a little beyond, so a typed number out of range is
+   * said, not silently clamped */
+  GtkWidget *from = sheet_row (GTK_GRID (grid), 0, _("_From sub-step"), number_spin (0, n + 1, 1));
+  GtkWidget *to = sheet_row (GTK_GRID (grid), 1, _("_To sub-step"), number_spin (0, n + 1, n));
+  GtkWidget *every = sheet_row (GTK_GRID (grid), 2, _("_Every"),
+                                number_spin (0, MAX (n, 1), ps_window_train_default_frames_every (n)));
+  gtk_widget_set_tooltip_text (every, _("1: every sub-step; k: every k-th, and the last one"));
+  dialog_frame (dialog, self, _("Export Over Sub-steps"), intro, grid, note, choose);
+  g_object_set_data (G_OBJECT (dialog), "ps-frames-n", GUINT_TO_POINTER (n));
+  g_object_set_data (G_OBJECT (dialog), "ps-frames-from", from);
+  g_object_set_data (G_OBJECT (dialog), "ps-frames-to", to);
+  g_object_set_data (G_OBJECT (dialog), "ps-frames-every", every);
+  g_object_set_data (G_OBJECT (dialog), "ps-frames-note", note);
+  g_object_set_data (G_OBJECT (dialog), "ps-frames-choose", choose);
+  GtkWidget *spins[3] = { from, to, every };
+  for (guint i = 0; i < 3; i++)
+    g_signal_connect_swapped (spins[i], "value-changed", G_CALLBACK (frames_dialog_update_note), dialog);
+  frames_dialog_update_note (dialog);
+  gtk_window_present (dialog);
+  return dialog;
 }
 
 static void
 export_training_frames_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
-  PsWindow *self = data;
-  /* as every chooser (ps-file-chooser): modal, one answer, none once the window is gone */
-  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Training View Over Sub-steps"), GTK_WINDOW (self),
-                                                       GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "training.gif");
-  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_export_frames_response, self);
+  ps_window_train_open_frames_dialog (data);
 }
 
 /* Contact Sheet…: the sub-steps to show (typed: "1, 10, 50, last", ranges "5-8") and the number of

@@ -81,7 +81,7 @@ run_for (int ms)
 
 /* With PS_SCREENSHOT_DIR set, the window as it is drawn now into DIR/name.png (to look at). */
 static void
-shot (PsWindow *w, const char *name)
+shot (gpointer w, const char *name)
 {
   const char *dir = g_getenv ("PS_SCREENSHOT_DIR");
   if (dir == NULL)
@@ -1283,6 +1283,148 @@ test_views_like_cli (void)
   g_rmdir (dir);
 }
 
+static void
+set_spin (GtkWindow *dialog, const char *key, const char *text)
+{
+  GtkEditable *spin = g_object_get_data (G_OBJECT (dialog), key);
+  g_assert_nonnull (spin);
+  gtk_editable_set_text (spin, text);   /* as typed: read on Choose File */
+}
+
+/* wait for the window's export over sub-steps to end: TRUE when path was written */
+static gboolean
+wait_window_export (PsWindow *w, const char *path)
+{
+  gint64 end = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+  iterate ();
+  while (ps_training_page_get_exporting (w->training_page))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  iterate ();
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* Export Over Sub-steps… asks the range (#14 "any view over a range of steps"): From / To / Every,
+ * 1-based as the CLI's animate --from/--to/--every, defaulting to the whole run every ⌈n/100⌉ with
+ * the number of frames said; a bad range (From after To, a sub-step that does not exist, Every 0) is
+ * said in the dialog, which stays, and the export of a bad range writes nothing; the app's GIF of a
+ * chosen range (heatmap, loss) is pixel for pixel `paramscope-cli animate --sub-steps --from A --to
+ * B --every K`. Before, the app exported the whole run only. */
+static void
+test_export_range (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  PsTrainingPage *page = w->training_page;
+  adw_view_stack_set_visible_child_name (w->view_stack, "training");
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
+  iterate ();
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
+  iterate ();
+  const guint n = ps_training_page_get_n_substeps (page);
+  g_assert_cmpuint (n, ==, 20);
+  g_assert_cmpuint (ps_window_train_default_frames_every (20), ==, 1);
+  g_assert_cmpuint (ps_window_train_default_frames_every (1500), ==, 15);
+
+  GtkWindow *dlg = ps_window_train_open_frames_dialog (w);
+  iterate ();
+  guint from = 0, to = 0, every = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_window_train_frames_dialog_range (dlg, &from, &to, &every, &error));
+  g_assert_cmpuint (from, ==, 1);
+  g_assert_cmpuint (to, ==, 20);
+  g_assert_cmpuint (every, ==, 1);
+  GtkLabel *note = g_object_get_data (G_OBJECT (dlg), "ps-frames-note");
+  g_assert_cmpstr (gtk_label_get_text (note), ==, "20 frames: sub-steps 1 to 20, every 1");
+  /* bad ranges: said, the dialog stays */
+  static const struct { const char *from, *to, *every, *says; } bad[] = {
+    { "12", "3", "1", "after" }, { "0", "5", "1", "does not exist" }, { "1", "21", "1", "does not exist" },
+    { "1", "5", "0", "at least 1" },
+  };
+  for (guint b = 0; b < G_N_ELEMENTS (bad); b++)
+    {
+      set_spin (dlg, "ps-frames-from", bad[b].from);
+      set_spin (dlg, "ps-frames-to", bad[b].to);
+      set_spin (dlg, "ps-frames-every", bad[b].every);
+      g_signal_emit_by_name (g_object_get_data (G_OBJECT (dlg), "ps-frames-choose"), "clicked");
+      iterate ();
+      g_test_message ("%s–%s every %s: %s", bad[b].from, bad[b].to, bad[b].every, gtk_label_get_text (note));
+      g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dlg)));
+      g_assert_nonnull (strstr (gtk_label_get_text (note), bad[b].says));
+      g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (note), "error"));
+    }
+  /* a good one: the frames it makes are said */
+  set_spin (dlg, "ps-frames-from", "3");
+  set_spin (dlg, "ps-frames-to", "18");
+  set_spin (dlg, "ps-frames-every", "4");
+  g_assert_true (ps_window_train_frames_dialog_range (dlg, &from, &to, &every, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (from, ==, 3);
+  g_assert_cmpuint (to, ==, 18);
+  g_assert_cmpuint (every, ==, 4);
+  gtk_spin_button_set_value (g_object_get_data (G_OBJECT (dlg), "ps-frames-every"), 4);
+  g_assert_cmpstr (gtk_label_get_text (note), ==, "5 frames: sub-steps 3 to 18, every 4");   /* 3 7 11 15 18 */
+  /* at GNOME's smallest width, and in projector mode (larger text): it fits in 360 px */
+  gtk_window_set_default_size (dlg, 360, -1);
+  int min_w = 0;
+  gtk_widget_measure (GTK_WIDGET (dlg), GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
+  g_test_message ("Export Over Sub-steps dialog: minimum width %d px", min_w);
+  g_assert_cmpint (min_w, <=, 360);
+  shot (dlg, "export-range-dialog");
+  set_spin (dlg, "ps-frames-from", "12");
+  set_spin (dlg, "ps-frames-to", "3");
+  g_signal_emit_by_name (g_object_get_data (G_OBJECT (dlg), "ps-frames-choose"), "clicked");
+  shot (dlg, "export-range-dialog-error");
+  gtk_window_destroy (dlg);
+  g_settings_set_boolean (w->settings, "projector-mode", TRUE);
+  dlg = ps_window_train_open_frames_dialog (w);
+  gtk_window_set_default_size (dlg, 360, -1);
+  iterate ();
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (dlg), "projector"));
+  gtk_widget_measure (GTK_WIDGET (dlg), GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
+  g_test_message ("in projector mode: minimum width %d px", min_w);
+  g_assert_cmpint (min_w, <=, 360);
+  shot (dlg, "export-range-dialog-projector");
+  gtk_window_destroy (dlg);
+  g_settings_set_boolean (w->settings, "projector-mode", FALSE);
+
+  g_autofree char *dir = g_dir_make_tmp ("ps-export-range-XXXXXX", NULL);
+  /* what the chooser's answer runs: that range, the heatmap and the loss view, as the CLI draws them */
+  const double fw = MIN (w->export_width, 1200), fh = MIN (w->export_height, 800);
+  g_autofree char *ws = g_strdup_printf ("%g", fw), *hs = g_strdup_printf ("%g", fh);
+  g_autofree char *heat = g_build_filename (dir, "heatmap.gif", NULL);
+  ps_window_train_export_frames (w, heat, from, to, every);
+  g_assert_true (wait_window_export (w, heat));
+  g_assert_null (ps_window_get_error_text (w));
+  const char *hargs[] = { "--param", "mlp.0.weight", "--sub-steps", "--from", "3", "--to", "18", "--every", "4",
+                          "--width", ws, "--height", hs, NULL };
+  g_assert_cmpint (assert_gif_is_cli (doc, heat, hargs), ==, 5);
+  keep_copy (heat, "app-export-range-heatmap.gif");
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_LOSS);
+  iterate ();
+  g_autofree char *loss = g_build_filename (dir, "loss.gif", NULL);
+  ps_window_train_export_frames (w, loss, from, to, every);
+  g_assert_true (wait_window_export (w, loss));
+  g_assert_null (ps_window_get_error_text (w));
+  const char *largs[] = { "--view", "loss", "--from", "3", "--to", "18", "--every", "4", "--width", ws, "--height", hs,
+                          NULL };
+  g_assert_cmpint (assert_gif_is_cli (doc, loss, largs), ==, 5);
+  keep_copy (loss, "app-export-range-loss.gif");
+  /* a bad range reaching the export: the error, nothing written */
+  g_autofree char *none = g_build_filename (dir, "none.gif", NULL);
+  ps_window_train_export_frames (w, none, 12, 3, 1);
+  g_assert_false (wait_window_export (w, none));
+  g_assert_nonnull (ps_window_get_error_text (w));
+  g_test_message ("export of 12–3: %s", ps_window_get_error_text (w));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "empty"));
+  gtk_window_destroy (GTK_WINDOW (w));
+  g_unlink (heat);
+  g_unlink (loss);
+  g_rmdir (dir);
+}
+
 /* The Training page's ridgeline and percentile bands over sub-steps include the sub-steps whose
  * snapshots were dropped (memory budget): recomputed in a worker (not in the call that asks), the
  * figure's rows are every sub-step the thinning keeps at its training step, and a recomputed
@@ -2249,9 +2391,10 @@ find_action_widget (GtkWidget *w, const char *action)
   return NULL;
 }
 
-/* "Export Over Sub-steps…" as a user presses it: the button, the file chooser (GTK's own dialog
- * under the test: no portal) answered with a .gif in a fresh folder; a GIF of the heatmap at each
- * of train-xor's 20 sub-steps is written, and its frames differ (the weights change). */
+/* "Export Over Sub-steps…" as a user presses it: the button, the range dialog (sub-steps 1 to 10,
+ * every 3rd), the file chooser (GTK's own dialog under the test: no portal) answered with a .gif in
+ * a fresh folder; a GIF of the heatmap at sub-steps 1, 4, 7, 10 of train-xor is written, and its
+ * frames differ (the weights change). */
 static void
 test_export_frames_button (void)
 {
@@ -2270,6 +2413,25 @@ test_export_frames_button (void)
   g_autofree char *gif_path = g_build_filename (dir, "frames.gif", NULL);
   g_assert_cmpint (g_chdir (dir), ==, 0);
   g_assert_true (gtk_widget_activate (button));
+  iterate ();
+  /* first the range: sub-steps 1 to 10, every 3rd (1, 4, 7, 10) */
+  GtkWindow *range = NULL;
+  GListModel *tops = gtk_window_get_toplevels ();
+  gint64 until_dialog = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (range == NULL && g_get_monotonic_time () < until_dialog)
+    {
+      run_for (50);   /* a button's activate clicks it after its press animation */
+      for (guint i = 0; i < g_list_model_get_n_items (tops) && range == NULL; i++)
+        {
+          g_autoptr (GtkWindow) t = g_list_model_get_item (tops, i);
+          if (g_strcmp0 (gtk_window_get_title (t), "Export Over Sub-steps") == 0)
+            range = t;
+        }
+    }
+  g_assert_nonnull (range);
+  gtk_editable_set_text (g_object_get_data (G_OBJECT (range), "ps-frames-to"), "10");
+  gtk_editable_set_text (g_object_get_data (G_OBJECT (range), "ps-frames-every"), "3");
+  g_signal_emit_by_name (g_object_get_data (G_OBJECT (range), "ps-frames-choose"), "clicked");
   iterate ();
   GtkFileChooserDialog *chooser = wait_chooser ();
   if (chooser == NULL)
@@ -2310,11 +2472,11 @@ test_export_frames_button (void)
   iterate ();
   g_assert_null (ps_window_get_error_text (w));
   GifFileType *gif = gif_open (gif_path);
-  g_assert_cmpint (gif->ImageCount, ==, 20);   /* every recorded sub-step */
+  g_assert_cmpint (gif->ImageCount, ==, 4);   /* the range the dialog was given */
   guint differ = 0;
   for (int y = 0; y < gif->SHeight; y += 3)
     for (int x = 0; x < gif->SWidth; x += 3)
-      differ += gif_pixel (gif, 0, x, y) != gif_pixel (gif, 19, x, y);
+      differ += gif_pixel (gif, 0, x, y) != gif_pixel (gif, 3, x, y);
   g_assert_cmpuint (differ, >, 100);
   DGifCloseFile (gif, NULL);
   keep_copy (gif_path, "app-export-heatmap-over-substeps.gif");
@@ -2407,6 +2569,7 @@ main (int argc, char **argv)
   g_test_add_func ("/training/gif-one-colour-range", test_gif_one_colour_range);
   g_test_add_func ("/training/weight-tiles-one-range", test_weight_tiles_one_range);
   g_test_add_func ("/training/views-like-cli", test_views_like_cli);
+  g_test_add_func ("/training/export-range", test_export_range);
   g_test_add_func ("/training/series-dropped", test_series_dropped);
   g_test_add_func ("/training/command-bar-fits", test_command_bar_fits);
   g_test_add_func ("/training/every-view-draws", test_every_view_draws);
