@@ -208,6 +208,9 @@ void        ps_window_train_update_actions (PsWindow *self);
  * "ps-sheet-columns", "ps-sheet-note", "ps-sheet-choose"); the entry's default for n sub-steps. */
 GtkWindow  *ps_window_train_open_sheet_dialog   (PsWindow *self);
 char       *ps_window_train_default_sheet_steps (guint n);
+/* The Contact Sheet dialog's tile size ("ps-sheet-width", "ps-sheet-height": the CLI's
+ * contact-sheet --width/--height and its default 480 × 320); FALSE and the error out of 16–8192. */
+gboolean    ps_window_train_sheet_dialog_tile   (GtkWindow *dialog, guint *width, guint *height, GError **error);
 /* Export Over Sub-steps… (ps-window-train.c): the dialog asking the range — From, To (1-based
  * sub-steps, as the CLI's animate --from/--to) and Every k (the last one is always a frame), object
  * data "ps-frames-from", "ps-frames-to", "ps-frames-every", "ps-frames-note", "ps-frames-choose";

@@ -488,8 +488,11 @@ export_training_frames_activated (GSimpleAction *a, GVariant *p, gpointer data)
  * columns, then where (.png, .svg or .pdf): the Training page's view at each chosen sub-step, side by
  * side on one page for slides (ps_training_page_export_sheet_async; a worker, progress and Cancel as
  * Export Over Sub-steps). */
-#define SHEET_TILE_W 600
-#define SHEET_TILE_H 400
+/* the tile size `paramscope-cli contact-sheet` draws by default, and the range of its --width/--height */
+#define SHEET_TILE_W 480
+#define SHEET_TILE_H 320
+#define SHEET_TILE_MIN 16
+#define SHEET_TILE_MAX 8192
 
 static void
 on_sheet_file_response (GtkNativeDialog *chooser, int response, PsWindow *self)
@@ -500,6 +503,8 @@ on_sheet_file_response (GtkNativeDialog *chooser, int response, PsWindow *self)
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
       const char *steps = g_object_get_data (G_OBJECT (chooser), "ps-sheet-steps");
       guint columns = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (chooser), "ps-sheet-columns"));
+      guint tw = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (chooser), "ps-sheet-width"));
+      guint th = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (chooser), "ps-sheet-height"));
       if (path == NULL)
         ps_window_show_error (self, _("Only local files can be written"));
       else
@@ -507,11 +512,29 @@ on_sheet_file_response (GtkNativeDialog *chooser, int response, PsWindow *self)
           GWeakRef *wr = g_new0 (GWeakRef, 1);
           g_weak_ref_init (wr, self);
           g_object_set_data_full (G_OBJECT (self), "ps-export-frames-path", g_strdup (path), g_free);
-          ps_training_page_export_sheet_async (self->training_page, path, steps, columns, SHEET_TILE_W, SHEET_TILE_H,
-                                               on_frames_exported, wr);
+          ps_training_page_export_sheet_async (self->training_page, path, steps, columns, tw, th, on_frames_exported, wr);
         }
     }
   ps_file_chooser_release (chooser);
+}
+
+gboolean
+ps_window_train_sheet_dialog_tile (GtkWindow *dialog, guint *width, guint *height, GError **error)
+{
+  GtkSpinButton *ws = g_object_get_data (G_OBJECT (dialog), "ps-sheet-width");
+  GtkSpinButton *hs = g_object_get_data (G_OBJECT (dialog), "ps-sheet-height");
+  gtk_spin_button_update (ws);
+  gtk_spin_button_update (hs);
+  int w = gtk_spin_button_get_value_as_int (ws), h = gtk_spin_button_get_value_as_int (hs);
+  if (w < SHEET_TILE_MIN || w > SHEET_TILE_MAX || h < SHEET_TILE_MIN || h > SHEET_TILE_MAX)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   _("A tile is %d × %d points: each side must be %d to %d."), w, h, SHEET_TILE_MIN, SHEET_TILE_MAX);
+      return FALSE;
+    }
+  *width = (guint) w;
+  *height = (guint) h;
+  return TRUE;
 }
 
 /* the typed list checked: a bad one is said in the dialog, which stays */
@@ -534,6 +557,14 @@ on_sheet_choose_file (GtkWidget *button, GtkWindow *dialog)
       return;
     }
   guint columns = (guint) gtk_spin_button_get_value_as_int (spin);
+  guint tw = 0, th = 0;
+  if (!ps_window_train_sheet_dialog_tile (dialog, &tw, &th, &error))
+    {
+      gtk_label_set_text (note, error->message);
+      gtk_widget_add_css_class (GTK_WIDGET (note), "error");
+      gtk_widget_grab_focus (g_object_get_data (G_OBJECT (dialog), "ps-sheet-width"));
+      return;
+    }
   g_autofree char *steps = g_strdup (text);
   gtk_window_destroy (dialog);
   GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Contact Sheet"), GTK_WINDOW (self),
@@ -541,6 +572,8 @@ on_sheet_choose_file (GtkWidget *button, GtkWindow *dialog)
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "training-sheet.png");
   g_object_set_data_full (G_OBJECT (chooser), "ps-sheet-steps", g_steal_pointer (&steps), g_free);
   g_object_set_data (G_OBJECT (chooser), "ps-sheet-columns", GUINT_TO_POINTER (columns));
+  g_object_set_data (G_OBJECT (chooser), "ps-sheet-width", GUINT_TO_POINTER (tw));
+  g_object_set_data (G_OBJECT (chooser), "ps-sheet-height", GUINT_TO_POINTER (th));
   ps_file_chooser_show (chooser, (PsFileChooserResponse) on_sheet_file_response, self);
 }
 
@@ -584,52 +617,32 @@ ps_window_train_open_sheet_dialog (PsWindow *self)
 {
   guint n = ps_training_page_get_n_substeps (self->training_page);
   GtkWindow *dialog = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_title (dialog, _("Contact Sheet of Sub-steps"));
-  gtk_window_set_transient_for (dialog, GTK_WINDOW (self));
-  gtk_window_set_modal (dialog, TRUE);
-  gtk_window_set_destroy_with_parent (dialog, TRUE);
-  gtk_window_set_default_size (dialog, 420, -1);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 10);
-  gtk_widget_set_margin_start (box, 16);
-  gtk_widget_set_margin_end (box, 16);
-  gtk_widget_set_margin_top (box, 16);
-  gtk_widget_set_margin_bottom (box, 16);
   g_autofree char *intro = g_strdup_printf (_("The Training page's view at the sub-steps you choose, side by side on "
                                               "one page (PNG, SVG or PDF). Sub-steps are 1 to %u; write numbers, "
                                               "ranges such as 5-8, and last."), n);
-  GtkWidget *text = gtk_label_new (intro);
-  gtk_label_set_wrap (GTK_LABEL (text), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (text), 0);
-  gtk_label_set_max_width_chars (GTK_LABEL (text), 40);
-  gtk_box_append (GTK_BOX (box), text);
   GtkWidget *grid = gtk_grid_new ();
-  gtk_grid_set_row_spacing (GTK_GRID (grid), 8);
-  gtk_grid_set_column_spacing (GTK_GRID (grid), 8);
+  GtkWidget *note = gtk_label_new ("");
+  GtkWidget *choose = gtk_button_new_with_mnemonic (_("Choose _File…"));
+  g_signal_connect (choose, "clicked", G_CALLBACK (on_sheet_choose_file), dialog);
   GtkWidget *entry = sheet_row (GTK_GRID (grid), 0, _("_Sub-steps"), gtk_entry_new ());
   g_autofree char *def = ps_window_train_default_sheet_steps (n);
   gtk_editable_set_text (GTK_EDITABLE (entry), def);
+  g_signal_connect_swapped (entry, "activate", G_CALLBACK (gtk_widget_activate), choose);
   GtkWidget *spin = sheet_row (GTK_GRID (grid), 1, _("Col_umns"), gtk_spin_button_new_with_range (0, 20, 1));
   gtk_widget_set_tooltip_text (spin, _("0: as many as make a square"));
-  gtk_box_append (GTK_BOX (box), grid);
-  GtkWidget *note = gtk_label_new ("");
-  gtk_label_set_wrap (GTK_LABEL (note), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (note), 0);
-  gtk_box_append (GTK_BOX (box), note);
-  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), dialog);
-  GtkWidget *choose = gtk_button_new_with_mnemonic (_("Choose _File…"));
-  gtk_widget_add_css_class (choose, "suggested-action");
-  g_signal_connect (choose, "clicked", G_CALLBACK (on_sheet_choose_file), dialog);
-  g_signal_connect_swapped (entry, "activate", G_CALLBACK (gtk_widget_activate), choose);
-  gtk_box_append (GTK_BOX (buttons), cancel);
-  gtk_box_append (GTK_BOX (buttons), choose);
-  gtk_box_append (GTK_BOX (box), buttons);
-  gtk_window_set_child (dialog, box);
-  gtk_window_set_default_widget (dialog, choose);
+  /* as `paramscope-cli contact-sheet --width W --height H`: its default, its range (a typed number
+   * beyond it is said, not clamped) */
+  GtkWidget *tw = sheet_row (GTK_GRID (grid), 2, _("Tile _width"),
+                             number_spin (1, SHEET_TILE_MAX + 1, SHEET_TILE_W));
+  GtkWidget *th = sheet_row (GTK_GRID (grid), 3, _("Tile _height"),
+                             number_spin (1, SHEET_TILE_MAX + 1, SHEET_TILE_H));
+  gtk_widget_set_tooltip_text (tw, _("Each tile's width in points (the CLI's contact-sheet --width; default 480)"));
+  gtk_widget_set_tooltip_text (th, _("Each tile's height in points (the CLI's contact-sheet --height; default 320)"));
+  dialog_frame (dialog, self, _("Contact Sheet of Sub-steps"), intro, grid, note, choose);
   g_object_set_data (G_OBJECT (dialog), "ps-sheet-entry", entry);
   g_object_set_data (G_OBJECT (dialog), "ps-sheet-columns", spin);
+  g_object_set_data (G_OBJECT (dialog), "ps-sheet-width", tw);
+  g_object_set_data (G_OBJECT (dialog), "ps-sheet-height", th);
   g_object_set_data (G_OBJECT (dialog), "ps-sheet-note", note);
   g_object_set_data (G_OBJECT (dialog), "ps-sheet-choose", choose);
   gtk_window_present (dialog);

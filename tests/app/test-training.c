@@ -1388,6 +1388,13 @@ test_export_range (void)
   g_assert_cmpint (min_w, <=, 360);
   shot (dlg, "export-range-dialog-projector");
   gtk_window_destroy (dlg);
+  GtkWindow *sheet = ps_window_train_open_sheet_dialog (w);
+  gtk_window_set_default_size (sheet, 360, -1);
+  iterate ();
+  gtk_widget_measure (GTK_WIDGET (sheet), GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
+  g_assert_cmpint (min_w, <=, 360);
+  shot (sheet, "contact-sheet-dialog-projector");
+  gtk_window_destroy (sheet);
   g_settings_set_boolean (w->settings, "projector-mode", FALSE);
 
   g_autofree char *dir = g_dir_make_tmp ("ps-export-range-XXXXXX", NULL);
@@ -1422,6 +1429,77 @@ test_export_range (void)
   gtk_window_destroy (GTK_WINDOW (w));
   g_unlink (heat);
   g_unlink (loss);
+  g_rmdir (dir);
+}
+
+/* The Contact Sheet dialog asks the tile size (#14): its default is `paramscope-cli
+ * contact-sheet`'s (480 × 320), and the app's sheet at the default and at a chosen size is pixel
+ * for pixel the CLI's with the same --steps (and --width/--height); a size the CLI refuses
+ * (outside 16–8192) is said in the dialog. Before, the app's tiles were fixed at 600 × 400. */
+static void
+test_sheet_tile_size (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  PsTrainingPage *page = w->training_page;
+  adw_view_stack_set_visible_child_name (w->view_stack, "training");
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
+  iterate ();
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
+  iterate ();
+  GtkWindow *dlg = ps_window_train_open_sheet_dialog (w);
+  iterate ();
+  gtk_editable_set_text (g_object_get_data (G_OBJECT (dlg), "ps-sheet-entry"), "1, 10, last");
+  guint tw = 0, th = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_window_train_sheet_dialog_tile (dlg, &tw, &th, &error));
+  g_assert_cmpuint (tw, ==, 480);
+  g_assert_cmpuint (th, ==, 320);
+  set_spin (dlg, "ps-sheet-width", "8");
+  g_signal_emit_by_name (g_object_get_data (G_OBJECT (dlg), "ps-sheet-choose"), "clicked");
+  iterate ();
+  GtkLabel *note = g_object_get_data (G_OBJECT (dlg), "ps-sheet-note");
+  g_test_message ("tile 8 wide: %s", gtk_label_get_text (note));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dlg)));
+  g_assert_nonnull (strstr (gtk_label_get_text (note), "16 to 8192"));
+  g_assert_false (ps_window_train_sheet_dialog_tile (dlg, &tw, &th, NULL));
+  g_autofree char *dir = g_dir_make_tmp ("ps-sheet-tile-XXXXXX", NULL);
+  for (guint k = 0; k < 2; k++)
+    {
+      if (k == 0)
+        set_spin (dlg, "ps-sheet-width", "480");   /* back to the default */
+      else
+        {
+          set_spin (dlg, "ps-sheet-width", "250");
+          set_spin (dlg, "ps-sheet-height", "170");
+        }
+      g_assert_true (ps_window_train_sheet_dialog_tile (dlg, &tw, &th, &error));
+      g_assert_no_error (error);
+      g_autofree char *sheet = g_build_filename (dir, "app.png", NULL);
+      ExportTick t = { page, 0, 0, FALSE, FALSE, 0, NULL };
+      ps_training_page_export_sheet_async (page, sheet, "1, 10, last", 0, tw, th, on_exported, &t);
+      wait_export (&t);
+      g_assert_no_error (t.error);
+      g_assert_cmpuint (t.frames, ==, 3);
+      g_autofree char *ws = g_strdup_printf ("%u", tw), *hs = g_strdup_printf ("%u", th);
+      const char *dargs[] = { "--view", "heatmap", "--param", "mlp.0.weight", "--sub-steps", "--steps", "1,10,last",
+                              NULL };
+      const char *sargs[] = { "--view", "heatmap", "--param", "mlp.0.weight", "--sub-steps", "--steps", "1,10,last",
+                              "--width", ws, "--height", hs, NULL };
+      g_autofree char *cdir = NULL;
+      g_autofree char *cli = cli_draw (doc, "contact-sheet", k == 0 ? dargs : sargs, "cli.png", &cdir);
+      cairo_surface_t *a = load_png (sheet, -1, -1), *b = load_png (cli, -1, -1);
+      g_assert_cmpint (cairo_image_surface_get_width (a), ==, 2 * ((int) tw + 8) + 8);
+      g_assert_cmpuint (pixels_differing (a, b), ==, 0);
+      cairo_surface_destroy (a);
+      cairo_surface_destroy (b);
+      keep_copy (sheet, k == 0 ? "app-contact-sheet-default-tiles.png" : "app-contact-sheet-250x170.png");
+      g_unlink (sheet);
+      g_unlink (cli);
+      g_rmdir (cdir);
+    }
+  gtk_window_destroy (dlg);
+  gtk_window_destroy (GTK_WINDOW (w));
   g_rmdir (dir);
 }
 
@@ -2570,6 +2648,7 @@ main (int argc, char **argv)
   g_test_add_func ("/training/weight-tiles-one-range", test_weight_tiles_one_range);
   g_test_add_func ("/training/views-like-cli", test_views_like_cli);
   g_test_add_func ("/training/export-range", test_export_range);
+  g_test_add_func ("/training/sheet-tile-size", test_sheet_tile_size);
   g_test_add_func ("/training/series-dropped", test_series_dropped);
   g_test_add_func ("/training/command-bar-fits", test_command_bar_fits);
   g_test_add_func ("/training/every-view-draws", test_every_view_draws);
