@@ -7,13 +7,13 @@
 #include <math.h>
 #include <string.h>
 
-#include "ps-atomic-file.h"
-#include "ps-csv.h"
 #include "ps-figure.h"
 #include "ps-figure-page.h"
 #include "ps-file-chooser.h"
 #include "ps-norm-chart.h"
 #include "ps-projector.h"
+#include "ps-series-changes.h"
+#include "ps-series-norms.h"
 #include "ps-series-picture.h"
 #include "ps-series-watch.h"
 
@@ -273,12 +273,7 @@ start_build (PsSeriesPane *self, int page)
 static gboolean
 norms_match (PsSeriesPane *self)
 {
-  if (self->norm_series == NULL || ps_checkpoint_series_get_n_steps (self->norm_series) != n_steps (self))
-    return FALSE;
-  for (guint i = 0; i < n_steps (self); i++)
-    if (g_strcmp0 (ps_checkpoint_series_get_path (self->norm_series, i), ps_checkpoint_series_get_path (self->series, i)) != 0)
-      return FALSE;
-  return TRUE;
+  return ps_series_norms_match (self->norm_series, self->series);
 }
 
 /* The norm chart: numbers already computed by the norms worker, nothing read here. */
@@ -371,96 +366,11 @@ building (PsSeriesPane *self)
 
 /* ---------- largest changes ---------- */
 
-/* One row of the table: a tensor and how much it moved from checkpoint a to b. */
-#define PS_TYPE_CHANGE_ROW (ps_change_row_get_type ())
-G_DECLARE_FINAL_TYPE (PsChangeRow, ps_change_row, PS, CHANGE_ROW, GObject)
-
-struct _PsChangeRow {
-  GObject parent_instance;
-  guint rank;               /* 1 = largest relative change */
-  char *tensor;
-  double rel, norm_a, norm_b, diff_norm;
-};
-
-G_DEFINE_FINAL_TYPE (PsChangeRow, ps_change_row, G_TYPE_OBJECT)
-
-static void
-ps_change_row_finalize (GObject *object)
-{
-  g_free (PS_CHANGE_ROW (object)->tensor);
-  G_OBJECT_CLASS (ps_change_row_parent_class)->finalize (object);
-}
-
-enum { COL_RANK, COL_TENSOR, COL_REL, COL_NORM_A, COL_NORM_B, COL_DIFF, N_COLS };
-static char *row_text (PsChangeRow *r, int col);
-
-/* Read-only properties, one per column, as the table shows them (its column templates in
- * ui/ps-series-pane.ui bind them): property id = column + 1. */
-static const char *const col_props[N_COLS] = { "rank-text", "tensor", "rel-text", "norm-a-text", "norm-b-text",
-                                               "diff-text" };
-
-static void
-ps_change_row_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
-{
-  if (id < 1 || id > N_COLS)
-    {
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
-      return;
-    }
-  g_value_take_string (value, row_text (PS_CHANGE_ROW (object), (int) id - 1));
-}
-
-static void
-ps_change_row_class_init (PsChangeRowClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  object_class->finalize = ps_change_row_finalize;
-  object_class->get_property = ps_change_row_get_property;
-  for (int col = 0; col < N_COLS; col++)
-    g_object_class_install_property (object_class, (guint) col + 1,
-                                     g_param_spec_string (col_props[col], NULL, NULL, NULL,
-                                                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-}
-
-static void ps_change_row_init (PsChangeRow *self) { (void) self; }
-
-static double
-row_number (PsChangeRow *r, int col)
-{
-  switch (col)
-    {
-    case COL_RANK: return r->rank;
-    case COL_REL: return r->rel;
-    case COL_NORM_A: return r->norm_a;
-    case COL_NORM_B: return r->norm_b;
-    case COL_DIFF: return r->diff_norm;
-    default: return NAN;
-    }
-}
-
-static char *
-row_text (PsChangeRow *r, int col)
-{
-  if (col == COL_TENSOR)
-    return g_strdup (r->tensor);
-  if (col == COL_RANK)
-    return g_strdup_printf ("%u", r->rank);
-  double v = row_number (r, col);
-  return isnan (v) ? g_strdup ("—") : g_strdup_printf ("%.6g", v);
-}
-
-/* Ascending order of a column (GtkColumnView reverses it for descending); NaN after numbers. */
+/* Ascending order of a column for GtkColumnView (it reverses it for descending). */
 static int
 row_compare (gconstpointer a, gconstpointer b, gpointer data)
 {
-  int col = GPOINTER_TO_INT (data);
-  PsChangeRow *x = (PsChangeRow *) a, *y = (PsChangeRow *) b;
-  if (col == COL_TENSOR)
-    return g_strcmp0 (x->tensor, y->tensor);
-  double u = row_number (x, col), v = row_number (y, col);
-  if (isnan (u) || isnan (v))
-    return isnan (u) - isnan (v);
-  return u < v ? GTK_ORDERING_SMALLER : u > v ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
+  return ps_change_row_compare ((PsChangeRow *) a, (PsChangeRow *) b, (PsChangeColumn) GPOINTER_TO_INT (data));
 }
 
 typedef struct {
@@ -474,7 +384,7 @@ changes_job_free (gpointer p)
   ChangesJob *j = p;
   g_free (j->a);
   g_free (j->b);
-  g_ptr_array_unref (j->rows);
+  g_clear_pointer (&j->rows, g_ptr_array_unref);
   g_free (j);
 }
 
@@ -483,34 +393,11 @@ changes_thread (GTask *task, gpointer source, gpointer data, GCancellable *cance
 {
   ChangesJob *j = data;
   GError *error = NULL;
-  const char *paths[2] = { j->a, j->b };
-  g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 2, &error);
-  if (s == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  /* the series orders the two files itself: a is the one compared from */
-  guint ia = g_strcmp0 (ps_checkpoint_series_get_path (s, 0), j->a) == 0 ? 0 : 1;
-  g_autoptr (GArray) ch = ps_checkpoint_series_rank_changes (s, ia, 1 - ia, cancellable, &error);
-  if (ch == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  for (guint i = 0; i < ch->len; i++)
-    {
-      PsSeriesChange *c = &g_array_index (ch, PsSeriesChange, i);
-      PsChangeRow *r = g_object_new (PS_TYPE_CHANGE_ROW, NULL);
-      r->rank = i + 1;
-      r->tensor = g_strdup (ps_checkpoint_series_get_tensor_name (s, c->tensor));
-      r->rel = c->rel;
-      r->norm_a = c->norm_a;
-      r->norm_b = c->norm_b;
-      r->diff_norm = c->diff_norm;
-      g_ptr_array_add (j->rows, r);
-    }
-  g_task_return_boolean (task, TRUE);
+  j->rows = ps_series_changes_compute (j->a, j->b, cancellable, &error);
+  if (j->rows == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -534,17 +421,11 @@ on_changes_done (GObject *source, GAsyncResult *result, gpointer data)
   g_clear_pointer (&self->top_change, g_free);
   if (ok)
     {
-      g_autofree char *la = g_path_get_basename (j->a), *lb = g_path_get_basename (j->b);
       g_list_store_splice (self->changes_store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->changes_store)),
                            j->rows->pdata, j->rows->len);
       if (j->rows->len > 0)
-        self->top_change = g_strdup (PS_CHANGE_ROW (j->rows->pdata[0])->tensor);
-      set_changes_text (self, j->rows->len
-                                ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                                "Relative change ‖b − a‖ / ‖a‖ of %u tensor from a = %s to b = %s",
-                                                                "Relative change ‖b − a‖ / ‖a‖ of %u tensors from a = %s to b = %s",
-                                                                j->rows->len), j->rows->len, la, lb)
-                                : g_strdup_printf (_("No tensor is in both %s and %s with the same shape."), la, lb));
+        self->top_change = g_strdup (ps_change_row_get_tensor (j->rows->pdata[0]));
+      set_changes_text (self, ps_series_changes_summary (j->rows->len, j->a, j->b));
     }
   else
     set_changes_text (self, g_strdup_printf (_("Could not compare the checkpoints: %s"), error->message));
@@ -587,7 +468,6 @@ ensure_changes (PsSeriesPane *self)
   ChangesJob *j = g_new0 (ChangesJob, 1);
   j->a = g_strdup (a);
   j->b = g_strdup (b);
-  j->rows = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr (GTask) task = g_task_new (self, self->changes_cancellable, on_changes_done, NULL);
   g_task_set_task_data (task, j, changes_job_free);
   g_task_run_in_thread (task, changes_thread);
@@ -599,7 +479,7 @@ show_change_row (PsSeriesPane *self, guint position)
 {
   g_autoptr (PsChangeRow) r = g_list_model_get_item (G_LIST_MODEL (self->changes_sorted), position);
   if (r != NULL)
-    g_signal_emit (self, signals[SIGNAL_SHOW_TENSOR], 0, r->tensor);
+    g_signal_emit (self, signals[SIGNAL_SHOW_TENSOR], 0, ps_change_row_get_tensor (r));
 }
 
 static void
@@ -616,38 +496,6 @@ on_change_activated (GtkColumnView *view, guint position, PsSeriesPane *self)
   show_change_row (self, position);
 }
 
-/* CSV of the table as shown: rank,tensor,rel_change,norm_a,norm_b,diff_norm,file_a,file_b. */
-static char *
-ps_series_pane_get_changes_csv (PsSeriesPane *self)
-{
-  g_return_val_if_fail (PS_IS_SERIES_PANE (self), NULL);
-  g_auto (GStrv) files = self->changes_key ? g_strsplit (self->changes_key, "\n", 2) : NULL;
-  g_autofree char *la = files && files[0] ? g_path_get_basename (files[0]) : g_strdup ("");
-  g_autofree char *lb = files && files[0] && files[1] ? g_path_get_basename (files[1]) : g_strdup ("");
-  GString *out = g_string_new ("rank,tensor,rel_change,norm_a,norm_b,diff_norm,file_a,file_b\n");
-  GListModel *m = G_LIST_MODEL (self->changes_sorted);
-  for (guint i = 0; i < g_list_model_get_n_items (m); i++)
-    {
-      g_autoptr (PsChangeRow) r = g_list_model_get_item (m, i);
-      g_string_append_printf (out, "%u,", r->rank);
-      ps_csv_append_field (out, r->tensor);
-      g_string_append_c (out, ',');
-      ps_csv_append_number (out, "%.17g", r->rel);
-      g_string_append_c (out, ',');
-      ps_csv_append_number (out, "%.17g", r->norm_a);
-      g_string_append_c (out, ',');
-      ps_csv_append_number (out, "%.17g", r->norm_b);
-      g_string_append_c (out, ',');
-      ps_csv_append_number (out, "%.17g", r->diff_norm);
-      g_string_append_c (out, ',');
-      ps_csv_append_field (out, la);
-      g_string_append_c (out, ',');
-      ps_csv_append_field (out, lb);
-      g_string_append_c (out, '\n');
-    }
-  return g_string_free (out, FALSE);
-}
-
 gboolean
 ps_series_pane_export_changes (PsSeriesPane *self, const char *path, GError **error)
 {
@@ -658,8 +506,10 @@ ps_series_pane_export_changes (PsSeriesPane *self, const char *path, GError **er
                    self->changes_text ? self->changes_text : _("the largest changes are not computed"));
       return FALSE;
     }
-  g_autofree char *csv = ps_series_pane_get_changes_csv (self);
-  return ps_atomic_file_set_contents (path, csv, strlen (csv), error);
+  /* the rows are of these two files */
+  g_auto (GStrv) files = self->changes_key ? g_strsplit (self->changes_key, "\n", 2) : NULL;
+  return ps_series_changes_write_csv (G_LIST_MODEL (self->changes_sorted), files ? files[0] : NULL,
+                                      files && files[0] ? files[1] : NULL, path, error);
 }
 
 guint
@@ -677,8 +527,8 @@ ps_series_pane_get_change_row (PsSeriesPane *self, guint position, double *rel)
     return NULL;
   g_autoptr (PsChangeRow) r = g_list_model_get_item (m, position);
   if (rel)
-    *rel = r->rel;
-  return r->tensor;   /* the store keeps the row */
+    *rel = ps_change_row_get_rel (r);
+  return ps_change_row_get_tensor (r);   /* the store keeps the row */
 }
 
 void
@@ -707,10 +557,10 @@ static void
 setup_changes_view (PsSeriesPane *self)
 {
   self->changes_store = g_list_store_new (PS_TYPE_CHANGE_ROW);
-  /* the columns and their cells are in ui/ps-series-pane.ui, in the order of COL_*; each sorts by its number */
+  /* the columns and their cells are in ui/ps-series-pane.ui, in the order of PsChangeColumn; each sorts by it */
   GListModel *cols = gtk_column_view_get_columns (self->changes_view);
-  g_assert (g_list_model_get_n_items (cols) == N_COLS);
-  for (int col = 0; col < N_COLS; col++)
+  g_assert (g_list_model_get_n_items (cols) == PS_CHANGE_N_COLS);
+  for (int col = 0; col < PS_CHANGE_N_COLS; col++)
     {
       g_autoptr (GtkColumnViewColumn) c = g_list_model_get_item (cols, (guint) col);
       GtkSorter *sorter = GTK_SORTER (gtk_custom_sorter_new (row_compare, GINT_TO_POINTER (col), NULL));
@@ -777,45 +627,14 @@ norms_job_free (gpointer p)
   g_free (j);
 }
 
-/* The series of the job's files: the earlier one grown by the new files (its norms kept), else
- * opened afresh. */
-static PsCheckpointSeries *
-norms_series (NormsJob *j, GError **error)
-{
-  PsCheckpointSeries *s = g_steal_pointer (&j->base);
-  if (s != NULL)
-    {
-      for (guint i = 0; i < j->paths->len && s != NULL; i++)
-        {
-          gboolean there = FALSE;
-          for (guint k = 0; k < ps_checkpoint_series_get_n_steps (s) && !there; k++)
-            there = g_strcmp0 (ps_checkpoint_series_get_path (s, k), j->paths->pdata[i]) == 0;
-          if (!there && !ps_checkpoint_series_add_file (s, j->paths->pdata[i], NULL))
-            g_clear_pointer (&s, ps_checkpoint_series_free);
-        }
-      gboolean same = s != NULL && ps_checkpoint_series_get_n_steps (s) == j->paths->len;
-      for (guint i = 0; same && i < j->paths->len; i++)
-        same = g_strcmp0 (ps_checkpoint_series_get_path (s, i), j->paths->pdata[i]) == 0;
-      if (!same)
-        g_clear_pointer (&s, ps_checkpoint_series_free);
-    }
-  if (s == NULL)
-    s = ps_checkpoint_series_open ((const char *const *) j->paths->pdata, j->paths->len, error);
-  return s;
-}
-
 static void
 norms_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   NormsJob *j = data;
   GError *error = NULL;
-  PsCheckpointSeries *s = norms_series (j, &error);
-  if (s != NULL)
-    {
-      j->cells = ps_checkpoint_series_get_n_unknown_norms (s);
-      if (!ps_checkpoint_series_update_norms (s, cancellable, on_norms_progress, task, &error))
-        g_clear_pointer (&s, ps_checkpoint_series_free);
-    }
+  PsCheckpointSeries *s = ps_series_norms_compute (g_steal_pointer (&j->base), (const char *const *) j->paths->pdata,
+                                                   j->paths->len, cancellable, on_norms_progress, task, &j->cells,
+                                                   &error);
   if (s == NULL)
     g_task_return_error (task, error);
   else
@@ -1115,15 +934,8 @@ ps_series_pane_export (PsSeriesPane *self, const char *page, const char *path, d
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("The picture is still being read: export it when it is shown"));
       return FALSE;
     }
-  PsFigure *fig = ps_figure_page_get_figure (self->plots[p]);
-  if (fig == NULL)
-    {
-      const char *why = ps_figure_page_get_message (self->plots[p]);
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Nothing to export: %s"),
-                   why ? why : _("select a tensor"));
-      return FALSE;
-    }
-  return ps_figure_export (fig, path, width, height, 1, 0, error);
+  return ps_series_export_figure (ps_figure_page_get_figure (self->plots[p]),
+                                  ps_figure_page_get_message (self->plots[p]), path, width, height, error);
 }
 
 typedef struct {
@@ -1168,11 +980,8 @@ on_export_clicked (GtkButton *button, PsSeriesPane *self)
   GtkFileChooserNative *chooser = ps_file_chooser_new (table ? _("Export Table (CSV)") : _("Export Picture (PNG, SVG or PDF)"),
                                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
-  g_autofree char *safe = g_strdup (self->tensor >= 0 && !table
-                                      ? ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor)
-                                      : "series");
-  g_strdelimit (safe, "/\\", '_');
-  g_autofree char *name = g_strdup_printf ("%s-%s.%s", safe, page, table ? "csv" : "png");
+  g_autofree char *name = ps_series_export_name (self->tensor >= 0 ? ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor)
+                                                                     : NULL, page);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   ExportJob *job = g_new0 (ExportJob, 1);
   job->self = g_object_ref (self);

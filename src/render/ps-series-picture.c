@@ -359,3 +359,25 @@ ps_series_norms_figure (PsCheckpointSeries *series, PsCheckpointSeries *norm_ser
                         steps->len, &opts };
   return ps_figure_new_for_norms (&chart);
 }
+
+char *
+ps_series_export_name (const char *tensor, const char *page)
+{
+  gboolean table = g_strcmp0 (page, "changes") == 0;
+  g_autofree char *safe = g_strdup (tensor != NULL && !table ? tensor : "series");
+  g_strdelimit (safe, "/\\", '_');
+  return g_strdup_printf ("%s-%s.%s", safe, page, table ? "csv" : "png");
+}
+
+gboolean
+ps_series_export_figure (PsFigure *fig, const char *why, const char *path, double width, double height,
+                         GError **error)
+{
+  if (fig == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Nothing to export: %s"),
+                   why ? why : _("select a tensor"));
+      return FALSE;
+    }
+  return ps_figure_export (fig, path, width, height, 1, 0, error);
+}

@@ -64,6 +64,16 @@ PsFigure        *ps_series_norms_figure      (PsCheckpointSeries *series, PsChec
                                               guint tensor, guint step, int compare, double scale,
                                               GArray *steps, GArray *norms, GArray *rel, char **message);
 
+/* The file name an export of the series pane's page `page` offers: "<tensor>-<page>.png" ('/' and '\'
+ * in the name become '_'); "series-changes.csv" for the largest-changes table ("changes", about every
+ * tensor) and "series-<page>.png" when no tensor is shown (`tensor` NULL). */
+char            *ps_series_export_name       (const char *tensor, const char *page);
+/* Writes `fig` as the series pane exports a page (PNG/SVG/PDF by extension, atomic, at width ×
+ * height); without a figure the error says why there is none ("Nothing to export: " and `why`, or
+ * "select a tensor" when `why` is NULL). */
+gboolean         ps_series_export_figure     (PsFigure *fig, const char *why, const char *path, double width,
+                                              double height, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsSeriesPicture, ps_series_picture_free)
 
 G_END_DECLS
