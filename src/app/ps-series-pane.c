@@ -58,7 +58,6 @@ struct _PsSeriesPane {
   /* pictures are built in workers (files read and decoded off the main thread); the page keeps
    * showing the previous picture, or a placeholder, until the new one is ready */
   GCancellable *build_cancellable[N_PLOTS];
-  guint build_gen[N_PLOTS];
 
   /* norms of the whole series (a worker's series of its own) */
   PsCheckpointSeries *norm_series;
@@ -72,7 +71,7 @@ struct _PsSeriesPane {
 
   /* largest changes */
   GCancellable *changes_cancellable;
-  char *changes_key;               /* "a\nb" of what is shown or computed */
+  char *changes_a, *changes_b;     /* the files shown or computed */
   char *changes_text;
   char *top_change;
   gboolean changes_dirty;
@@ -171,66 +170,32 @@ set_message (PsSeriesPane *self, int page, const char *text)
 static void
 cancel_build (PsSeriesPane *self, int page)
 {
-  self->build_gen[page]++;
   if (self->build_cancellable[page])
     g_cancellable_cancel (self->build_cancellable[page]);
   g_clear_object (&self->build_cancellable[page]);
 }
 
-/* One picture to build in a worker (ps-series-picture: the tensors it reads, its titles). */
-typedef struct {
-  GWeakRef pane;
-  int page;
-  guint gen;
-  PsSeriesPicture *pic;
-  PsFigure *fig;               /* out */
-  char *message;               /* out, when there is no figure */
-} BuildJob;
-
-static void
-build_job_free (gpointer p)
-{
-  BuildJob *j = p;
-  g_weak_ref_clear (&j->pane);
-  ps_series_picture_free (j->pic);
-  g_clear_pointer (&j->fig, ps_figure_free);
-  g_free (j->message);
-  g_free (j);
-}
-
-static void
-build_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  BuildJob *j = data;
-  g_autoptr (GError) error = NULL;
-  j->fig = ps_series_picture_build (j->pic, cancellable, &error);
-  if (j->fig == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_task_return_boolean (task, FALSE);
-      return;
-    }
-  if (j->fig == NULL)
-    j->message = g_strdup (error->message);
-  g_task_return_boolean (task, TRUE);
-}
-
+/* A picture read in a worker: the page whose build it is, unless a newer one replaced it. */
 static void
 on_build_done (GObject *source, GAsyncResult *result, gpointer data)
 {
-  BuildJob *j = g_task_get_task_data (G_TASK (result));
-  if (!g_task_propagate_boolean (G_TASK (result), NULL))
-    return;   /* cancelled */
-  g_autoptr (PsSeriesPane) self = g_weak_ref_get (&j->pane);
-  if (self == NULL || j->gen != self->build_gen[j->page])
-    return;   /* the pane is gone, or something newer was asked for */
-  g_clear_object (&self->build_cancellable[j->page]);
-  PsFigurePage *page = self->plots[j->page];
-  ps_figure_page_set_scale (page, ps_series_picture_get_options (j->pic)->scale);
-  if (j->fig != NULL)
-    ps_figure_page_set_figure (page, g_steal_pointer (&j->fig), ps_series_picture_get_name (j->pic),
-                               ps_series_picture_get_context (j->pic));
+  g_autoptr (PsSeriesPicture) pic = NULL;
+  g_autoptr (GError) error = NULL;
+  PsFigure *fig = ps_series_picture_build_finish (result, &pic, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* replaced, or the pane is gone (it cancels its builds when disposed) */
+  PsSeriesPane *self = data;
+  int page = 0;
+  while (page < N_PLOTS && self->build_cancellable[page] != g_task_get_cancellable (G_TASK (result)))
+    page++;
+  g_assert (page < N_PLOTS);   /* a build not cancelled is its page's current one */
+  g_clear_object (&self->build_cancellable[page]);
+  ps_figure_page_set_scale (self->plots[page], ps_series_picture_get_options (pic)->scale);
+  if (fig != NULL)
+    ps_figure_page_set_figure (self->plots[page], fig, ps_series_picture_get_name (pic),
+                               ps_series_picture_get_context (pic));
   else
-    set_message (self, j->page, j->message);
+    set_message (self, page, error->message);
   update_controls (self);
 }
 
@@ -253,11 +218,6 @@ start_build (PsSeriesPane *self, int page)
       set_message (self, page, message);
       return;
     }
-  BuildJob *j = g_new0 (BuildJob, 1);
-  g_weak_ref_init (&j->pane, self);
-  j->page = page;
-  j->gen = self->build_gen[page];
-  j->pic = pic;
   /* the first picture of a page: a placeholder; afterwards the previous picture stays until the new one is ready */
   if (ps_figure_page_get_figure (self->plots[page]) == NULL)
     {
@@ -265,9 +225,7 @@ start_build (PsSeriesPane *self, int page)
       set_message (self, page, text);
     }
   self->build_cancellable[page] = g_cancellable_new ();
-  g_autoptr (GTask) task = g_task_new (NULL, self->build_cancellable[page], on_build_done, NULL);
-  g_task_set_task_data (task, j, build_job_free);
-  g_task_run_in_thread (task, build_thread);
+  ps_series_picture_build_async (pic, self->build_cancellable[page], on_build_done, self);
 }
 
 static gboolean
@@ -373,33 +331,6 @@ row_compare (gconstpointer a, gconstpointer b, gpointer data)
   return ps_change_row_compare ((PsChangeRow *) a, (PsChangeRow *) b, (PsChangeColumn) GPOINTER_TO_INT (data));
 }
 
-typedef struct {
-  char *a, *b;           /* paths */
-  GPtrArray *rows;       /* PsChangeRow* */
-} ChangesJob;
-
-static void
-changes_job_free (gpointer p)
-{
-  ChangesJob *j = p;
-  g_free (j->a);
-  g_free (j->b);
-  g_clear_pointer (&j->rows, g_ptr_array_unref);
-  g_free (j);
-}
-
-static void
-changes_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  ChangesJob *j = data;
-  GError *error = NULL;
-  j->rows = ps_series_changes_compute (j->a, j->b, cancellable, &error);
-  if (j->rows == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
 static void
 set_changes_text (PsSeriesPane *self, char *text)
 {
@@ -412,20 +343,19 @@ static void
 on_changes_done (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr (GError) error = NULL;
-  gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
+  g_autoptr (GPtrArray) rows = ps_series_changes_compute_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* replaced or the pane is gone */
-  PsSeriesPane *self = PS_SERIES_PANE (source);
-  ChangesJob *j = g_task_get_task_data (G_TASK (result));
+    return;   /* replaced, or the pane is gone (it cancels the worker when disposed) */
+  PsSeriesPane *self = data;
   g_clear_object (&self->changes_cancellable);
   g_clear_pointer (&self->top_change, g_free);
-  if (ok)
+  if (rows != NULL)
     {
       g_list_store_splice (self->changes_store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->changes_store)),
-                           j->rows->pdata, j->rows->len);
-      if (j->rows->len > 0)
-        self->top_change = g_strdup (ps_change_row_get_tensor (j->rows->pdata[0]));
-      set_changes_text (self, ps_series_changes_summary (j->rows->len, j->a, j->b));
+                           rows->pdata, rows->len);
+      if (rows->len > 0)
+        self->top_change = g_strdup (ps_change_row_get_tensor (rows->pdata[0]));
+      set_changes_text (self, ps_series_changes_summary (rows->len, self->changes_a, self->changes_b));
     }
   else
     set_changes_text (self, g_strdup_printf (_("Could not compare the checkpoints: %s"), error->message));
@@ -452,25 +382,22 @@ ensure_changes (PsSeriesPane *self)
   int c = resolved_compare (self);
   if (c < 0)
     {
-      g_clear_pointer (&self->changes_key, g_free);
+      g_clear_pointer (&self->changes_a, g_free);
+      g_clear_pointer (&self->changes_b, g_free);
       clear_changes (self, g_strdup (_("The first checkpoint has no previous one: choose one to compare with")));
       return;
     }
   const char *a = ps_checkpoint_series_get_path (self->series, (guint) c);
   const char *b = ps_checkpoint_series_get_path (self->series, self->step);
-  g_autofree char *key = g_strdup_printf ("%s\n%s", a, b);
-  if (g_strcmp0 (key, self->changes_key) == 0)
+  if (g_strcmp0 (a, self->changes_a) == 0 && g_strcmp0 (b, self->changes_b) == 0)
     return;
-  g_free (self->changes_key);
-  self->changes_key = g_steal_pointer (&key);
+  g_free (self->changes_a);
+  g_free (self->changes_b);
+  self->changes_a = g_strdup (a);
+  self->changes_b = g_strdup (b);
   clear_changes (self, g_strdup (_("Comparing every tensor of the two checkpoints…")));
   self->changes_cancellable = g_cancellable_new ();
-  ChangesJob *j = g_new0 (ChangesJob, 1);
-  j->a = g_strdup (a);
-  j->b = g_strdup (b);
-  g_autoptr (GTask) task = g_task_new (self, self->changes_cancellable, on_changes_done, NULL);
-  g_task_set_task_data (task, j, changes_job_free);
-  g_task_run_in_thread (task, changes_thread);
+  ps_series_changes_compute_async (a, b, self->changes_cancellable, on_changes_done, self);
 }
 
 /* A row clicked (selected) or activated: that tensor in every view of the window. */
@@ -506,10 +433,8 @@ ps_series_pane_export_changes (PsSeriesPane *self, const char *path, GError **er
                    self->changes_text ? self->changes_text : _("the largest changes are not computed"));
       return FALSE;
     }
-  /* the rows are of these two files */
-  g_auto (GStrv) files = self->changes_key ? g_strsplit (self->changes_key, "\n", 2) : NULL;
-  return ps_series_changes_write_csv (G_LIST_MODEL (self->changes_sorted), files ? files[0] : NULL,
-                                      files && files[0] ? files[1] : NULL, path, error);
+  return ps_series_changes_write_csv (G_LIST_MODEL (self->changes_sorted), self->changes_a, self->changes_b, path,
+                                      error);
 }
 
 guint
@@ -580,80 +505,30 @@ setup_changes_view (PsSeriesPane *self)
 
 /* ---------- norms of the whole series ---------- */
 
-typedef struct {
-  GWeakRef pane;
-  guint done, total;
-} Progress;
-
-static gboolean
-show_progress (gpointer data)
-{
-  Progress *p = data;
-  g_autoptr (PsSeriesPane) self = g_weak_ref_get (&p->pane);
-  if (self != NULL && self->norms_cancellable != NULL)
-    {
-      self->norms_done = p->done;
-      self->norms_total = p->total;
-      update_controls (self);
-    }
-  g_weak_ref_clear (&p->pane);
-  g_free (p);
-  return G_SOURCE_REMOVE;
-}
-
-/* From the worker, after each tensor: the status line says how far it got. */
+/* From the worker, after each tensor (in this thread; not once cancelled): how far it got. */
 static void
 on_norms_progress (guint done, guint total, gpointer data)
 {
-  Progress *p = g_new0 (Progress, 1);
-  g_weak_ref_init (&p->pane, g_task_get_source_object (data));
-  p->done = done;
-  p->total = total;
-  g_main_context_invoke (g_task_get_context (data), show_progress, p);
-}
-
-typedef struct {
-  GPtrArray *paths;            /* the series' files, in its order */
-  PsCheckpointSeries *base;    /* the norms computed before (fewer files), or NULL */
-  guint cells;                 /* out: checkpoint × tensor cells computed */
-} NormsJob;
-
-static void
-norms_job_free (gpointer p)
-{
-  NormsJob *j = p;
-  g_ptr_array_unref (j->paths);
-  g_clear_pointer (&j->base, ps_checkpoint_series_free);
-  g_free (j);
-}
-
-static void
-norms_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  NormsJob *j = data;
-  GError *error = NULL;
-  PsCheckpointSeries *s = ps_series_norms_compute (g_steal_pointer (&j->base), (const char *const *) j->paths->pdata,
-                                                   j->paths->len, cancellable, on_norms_progress, task, &j->cells,
-                                                   &error);
-  if (s == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, s, (GDestroyNotify) ps_checkpoint_series_free);
+  PsSeriesPane *self = data;
+  self->norms_done = done;
+  self->norms_total = total;
+  update_controls (self);
 }
 
 static void
 on_norms_done (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr (GError) error = NULL;
-  PsCheckpointSeries *s = g_task_propagate_pointer (G_TASK (result), &error);
+  guint cells = 0;
+  PsCheckpointSeries *s = ps_series_norms_compute_finish (result, &cells, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  PsSeriesPane *self = PS_SERIES_PANE (source);
+    return;   /* replaced, or the pane is gone (it cancels the worker when disposed) */
+  PsSeriesPane *self = data;
   g_clear_object (&self->norms_cancellable);
   g_clear_pointer (&self->norm_series, ps_checkpoint_series_free);
   g_clear_pointer (&self->norms_error, g_free);
   self->norm_series = s;
-  self->norms_cells = ((NormsJob *) g_task_get_task_data (G_TASK (result)))->cells;
+  self->norms_cells = cells;
   if (s == NULL)
     {
       self->norms_error = g_strdup (error->message);
@@ -676,17 +551,14 @@ start_norms (PsSeriesPane *self)
     }
   if (self->series == NULL || norms_match (self))
     return;
-  NormsJob *j = g_new0 (NormsJob, 1);
-  j->paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
   for (guint i = 0; i < n_steps (self); i++)
-    g_ptr_array_add (j->paths, g_strdup (ps_checkpoint_series_get_path (self->series, i)));
-  /* the folder grew: the norms known stay, only the new files' (and what they change) are computed */
-  j->base = g_steal_pointer (&self->norm_series);
+    g_ptr_array_add (paths, (gpointer) ps_checkpoint_series_get_path (self->series, i));
   self->norms_cancellable = g_cancellable_new ();
   self->norms_done = self->norms_total = 0;
-  g_autoptr (GTask) task = g_task_new (self, self->norms_cancellable, on_norms_done, NULL);
-  g_task_set_task_data (task, j, norms_job_free);
-  g_task_run_in_thread (task, norms_thread);
+  /* the folder grew: the norms known stay, only the new files' (and what they change) are computed */
+  ps_series_norms_compute_async (g_steal_pointer (&self->norm_series), (const char *const *) paths->pdata, paths->len,
+                                 self->norms_cancellable, on_norms_progress, self, on_norms_done, self);
 }
 
 /* ---------- controls ---------- */
@@ -1029,7 +901,8 @@ ps_series_pane_set_series (PsSeriesPane *self, PsCheckpointSeries *series, const
   g_clear_object (&self->norms_cancellable);
   g_clear_pointer (&self->norm_series, ps_checkpoint_series_free);
   g_clear_pointer (&self->series, ps_checkpoint_series_free);
-  g_clear_pointer (&self->changes_key, g_free);
+  g_clear_pointer (&self->changes_a, g_free);
+  g_clear_pointer (&self->changes_b, g_free);
   self->series = series;
   self->step = n_steps (self) - 1;   /* the newest */
   self->following = TRUE;
@@ -1231,7 +1104,8 @@ ps_series_pane_finalize (GObject *object)
   g_array_unref (self->chart_norms);
   g_array_unref (self->chart_rel);
   g_free (self->norms_error);
-  g_free (self->changes_key);
+  g_free (self->changes_a);
+  g_free (self->changes_b);
   g_free (self->changes_text);
   g_free (self->top_change);
   g_free (self->tensor_name);

@@ -128,6 +128,38 @@ ps_series_changes_compute (const char *a, const char *b, GCancellable *cancellab
   return rows;
 }
 
+static void
+compute_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  char **files = data;
+  GError *error = NULL;
+  GPtrArray *rows = ps_series_changes_compute (files[0], files[1], cancellable, &error);
+  if (rows == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+ps_series_changes_compute_async (const char *a, const char *b, GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_series_changes_compute_async);
+  char **files = g_new0 (char *, 3);
+  files[0] = g_strdup (a);
+  files[1] = g_strdup (b);
+  g_task_set_task_data (task, files, (GDestroyNotify) g_strfreev);
+  g_task_run_in_thread (task, compute_thread);
+}
+
+GPtrArray *
+ps_series_changes_compute_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 char *
 ps_series_changes_summary (guint n_rows, const char *a, const char *b)
 {

@@ -38,6 +38,10 @@ int         ps_change_row_compare      (PsChangeRow *x, PsChangeRow *y, PsChange
  * PsChangeRow (it owns them), largest change first; NULL with an error (G_IO_ERROR_CANCELLED when
  * `cancellable` was cancelled). */
 GPtrArray  *ps_series_changes_compute  (const char *a, const char *b, GCancellable *cancellable, GError **error);
+/* The same in a worker thread; `callback` runs in the caller's thread-default main context. */
+void        ps_series_changes_compute_async  (const char *a, const char *b, GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray  *ps_series_changes_compute_finish (GAsyncResult *result, GError **error);
 /* The line above the table for `n_rows` rows from file a to file b (their base names). */
 char       *ps_series_changes_summary  (guint n_rows, const char *a, const char *b);
 /* CSV (RFC 4180 quoting, "\n" line ends) of `rows` (PsChangeRow, in the order given):

@@ -19,4 +19,13 @@ PsCheckpointSeries *ps_series_norms_compute (PsCheckpointSeries *base, const cha
                                              GCancellable *cancellable, PsSeriesProgress progress,
                                              gpointer user_data, guint *cells, GError **error);
 
+/* The same in a worker thread. `progress` (may be NULL) and `callback` run in the caller's
+ * thread-default main context; progress is not called once `cancellable` is cancelled. The
+ * finish gives the series (owned) and *cells (may be NULL). */
+void                ps_series_norms_compute_async  (PsCheckpointSeries *base, const char *const *paths,
+                                                    guint n_paths, GCancellable *cancellable,
+                                                    PsSeriesProgress progress, gpointer progress_data,
+                                                    GAsyncReadyCallback callback, gpointer user_data);
+PsCheckpointSeries *ps_series_norms_compute_finish (GAsyncResult *result, guint *cells, GError **error);
+
 G_END_DECLS

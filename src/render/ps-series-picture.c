@@ -273,6 +273,52 @@ ps_series_picture_build (PsSeriesPicture *p, GCancellable *cancellable, GError *
     }
 }
 
+typedef struct {
+  PsSeriesPicture *pic;
+} BuildJob;
+
+static void
+build_job_free (gpointer data)
+{
+  BuildJob *j = data;
+  g_clear_pointer (&j->pic, ps_series_picture_free);
+  g_free (j);
+}
+
+static void
+build_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  BuildJob *j = data;
+  GError *error = NULL;
+  PsFigure *fig = ps_series_picture_build (j->pic, cancellable, &error);
+  if (fig == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, fig, (GDestroyNotify) ps_figure_free);
+}
+
+void
+ps_series_picture_build_async (PsSeriesPicture *p, GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_series_picture_build_async);
+  BuildJob *j = g_new0 (BuildJob, 1);
+  j->pic = p;
+  g_task_set_task_data (task, j, build_job_free);
+  g_task_run_in_thread (task, build_thread);
+}
+
+PsFigure *
+ps_series_picture_build_finish (GAsyncResult *result, PsSeriesPicture **p, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  BuildJob *j = g_task_get_task_data (G_TASK (result));
+  if (p)
+    *p = g_steal_pointer (&j->pic);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 const char *
 ps_series_picture_get_name (PsSeriesPicture *p)
 {

@@ -48,6 +48,11 @@ PsSeriesPicture *ps_series_picture_plan      (PsCheckpointSeries *series, guint 
  * figure. NULL with an error naming the tensor and the checkpoint ("No 0.weight at epoch 3: …"),
  * or G_IO_ERROR_CANCELLED when `cancellable` was cancelled between two reads. */
 PsFigure        *ps_series_picture_build     (PsSeriesPicture *p, GCancellable *cancellable, GError **error);
+/* The same in a worker thread; takes `p` (the finish gives it back in *p, for its name and
+ * context); `callback` runs in the caller's thread-default main context. */
+void             ps_series_picture_build_async  (PsSeriesPicture *p, GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback, gpointer user_data);
+PsFigure        *ps_series_picture_build_finish (GAsyncResult *result, PsSeriesPicture **p, GError **error);
 const char      *ps_series_picture_get_name  (PsSeriesPicture *p);     /* the tensor, as the series names it */
 /* The start of the accessible description ("epoch 3", "epoch 3 − epoch 2", the subtitle over time). */
 const char      *ps_series_picture_get_context (PsSeriesPicture *p);

@@ -149,6 +149,48 @@ test_rows (void)
   g_rmdir (dir);
 }
 
+
+static void
+store_result (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+/* Runs the default main context until the async call stored its result. */
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* The worker: the same rows as computed here; cancelled before it runs, an error. */
+static void
+test_async (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ps-changes-XXXXXX", NULL);
+  g_autofree char *a = NULL, *b = NULL;
+  write_pair (dir, &a, &b);
+  g_autoptr (GAsyncResult) result = NULL;
+  ps_series_changes_compute_async (a, b, NULL, store_result, &result);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) rows = ps_series_changes_compute_finish (wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 3);
+  g_assert_cmpstr (ps_change_row_get_tensor (rows->pdata[0]), ==, "w");
+  g_assert_cmpstr (ps_change_row_get_tensor (rows->pdata[2]), ==, "z");
+  g_autoptr (GAsyncResult) cancelled_result = NULL;
+  g_autoptr (GCancellable) cancelled = g_cancellable_new ();
+  g_cancellable_cancel (cancelled);
+  ps_series_changes_compute_async (a, b, cancelled, store_result, &cancelled_result);
+  g_assert_null (ps_series_changes_compute_finish (wait_result (&cancelled_result), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_unlink (a);
+  g_unlink (b);
+  g_rmdir (dir);
+}
+
 static void
 test_errors (void)
 {
@@ -221,6 +263,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/series-changes/rows", test_rows);
   g_test_add_func ("/series-changes/errors", test_errors);
+  g_test_add_func ("/series-changes/async", test_async);
   g_test_add_func ("/series-changes/real-run", test_real_run);
   return g_test_run ();
 }

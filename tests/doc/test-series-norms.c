@@ -107,6 +107,74 @@ test_match (void)
   g_assert_false (ps_series_norms_match (s04, s2));
 }
 
+
+static void
+store_result (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+/* Runs the default main context until the async call stored its result. */
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+typedef struct {
+  guint calls, done, total;
+  GThread *thread;
+} Seen;
+
+static void
+on_progress (guint done, guint total, gpointer data)
+{
+  Seen *seen = data;
+  seen->calls++;
+  seen->done = done;
+  seen->total = total;
+  seen->thread = g_thread_self ();
+}
+
+/* The worker: the same norms as computed here, its progress in this thread, up to the end;
+ * cancelled before it runs, an error and no progress. */
+static void
+test_async (void)
+{
+  g_autoptr (GPtrArray) three = paths (3);
+  guint all = 0;
+  g_autoptr (PsCheckpointSeries) fresh = compute (NULL, three, &all);
+  Seen seen = { 0 };
+  g_autoptr (GAsyncResult) result = NULL;
+  ps_series_norms_compute_async (NULL, (const char *const *) three->pdata, three->len, NULL, on_progress, &seen,
+                                 store_result, &result);
+  g_autoptr (GError) error = NULL;
+  guint cells = 0;
+  g_autoptr (PsCheckpointSeries) s = ps_series_norms_compute_finish (wait_result (&result), &cells, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cells, ==, all);
+  assert_same_norms (s, fresh);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;   /* the last progress may come after the result */
+  g_assert_cmpuint (seen.calls, >, 0);
+  g_assert_true (seen.thread == g_thread_self ());
+  g_assert_cmpuint (seen.done, ==, seen.total);
+
+  Seen none = { 0 };
+  g_autoptr (GAsyncResult) cancelled_result = NULL;
+  g_autoptr (GCancellable) cancelled = g_cancellable_new ();
+  g_cancellable_cancel (cancelled);
+  ps_series_norms_compute_async (NULL, (const char *const *) three->pdata, three->len, cancelled, on_progress, &none,
+                                 store_result, &cancelled_result);
+  g_assert_null (ps_series_norms_compute_finish (wait_result (&cancelled_result), NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (none.calls, ==, 0);
+}
+
 static void
 test_errors (void)
 {
@@ -133,5 +201,6 @@ main (int argc, char **argv)
   g_test_add_func ("/series-norms/grow", test_grow);
   g_test_add_func ("/series-norms/match", test_match);
   g_test_add_func ("/series-norms/errors", test_errors);
+  g_test_add_func ("/series-norms/async", test_async);
   return g_test_run ();
 }

@@ -286,6 +286,55 @@ test_norms (void)
   g_free (message);
 }
 
+static void
+store_result (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+/* Runs the default main context until the async call stored its result. */
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* The worker: the figure read from the files, the picture given back; cancelled before it runs,
+ * an error (and the picture still given back). */
+static void
+test_async (void)
+{
+  g_autofree char *dir = series_dir ();
+  g_autoptr (PsCheckpointSeries) s = open_dir (dir);
+  PsFigureOptions o;
+  ps_figure_options_init (&o);
+  g_autofree char *message = NULL;
+  int w = ps_checkpoint_series_find_tensor (s, "0.weight");
+  PsSeriesPicture *p = ps_series_picture_plan (s, (guint) w, PS_SERIES_PICTURE_HEATMAP, 3, -1, &o, &message);
+  g_assert_nonnull (p);
+  PsFigure *direct = build (p);
+  g_autoptr (GAsyncResult) result = NULL;
+  ps_series_picture_build_async (p, NULL, store_result, &result);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsSeriesPicture) back = NULL;
+  g_autoptr (PsFigure) fig = ps_series_picture_build_finish (wait_result (&result), &back, &error);
+  g_assert_no_error (error);
+  g_assert_true (back == p);
+  g_assert_cmpstr (ps_series_picture_get_name (back), ==, "0.weight");
+  assert_same_values (ps_figure_get_tensor (fig), ps_figure_get_tensor (direct));
+  ps_figure_free (direct);
+
+  g_autoptr (GAsyncResult) cancelled_result = NULL;
+  g_autoptr (GCancellable) cancelled = g_cancellable_new ();
+  g_cancellable_cancel (cancelled);
+  ps_series_picture_build_async (g_steal_pointer (&back), cancelled, store_result, &cancelled_result);
+  g_assert_null (ps_series_picture_build_finish (wait_result (&cancelled_result), &back, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (back == p);
+}
+
 /* What the pane's Export offers and writes: the file name from the tensor and the page, and a page
  * without a figure says why instead of writing. */
 static void
@@ -345,5 +394,6 @@ main (int argc, char **argv)
   g_test_add_func ("/series-picture/reshaped-and-read-error", test_reshaped_and_read_error);
   g_test_add_func ("/series-picture/norms", test_norms);
   g_test_add_func ("/series-picture/export", test_export);
+  g_test_add_func ("/series-picture/async", test_async);
   return g_test_run ();
 }
