@@ -13,6 +13,7 @@
 #include "ps-norm-chart.h"
 #include "ps-projector.h"
 #include "ps-series-changes.h"
+#include "ps-series-cursor.h"
 #include "ps-series-norms.h"
 #include "ps-series-picture.h"
 #include "ps-series-watch.h"
@@ -45,11 +46,7 @@ struct _PsSeriesPane {
   GSettings *settings;
   char *tensor_name;               /* as selected in the window */
   int tensor;                      /* series index, −1 none */
-  guint step;
-  int compare_choice;              /* −1 previous, else a step index */
-  char *compare_path;              /* the chosen file, kept across re-ordering */
-  char *step_path;
-  gboolean following;
+  PsSeriesCursor *cursor;          /* the checkpoint shown, compared with, following the newest */
   gboolean updating;               /* programmatic changes of the controls */
   guint play_source;
   guint play_ms;
@@ -103,29 +100,19 @@ emit_error (PsSeriesPane *self, const char *text)
 static guint
 n_steps (PsSeriesPane *self)
 {
-  return self->series ? ps_checkpoint_series_get_n_steps (self->series) : 0;
+  return ps_series_cursor_get_n_steps (self->cursor);
 }
 
-static int
-index_of_path (PsSeriesPane *self, const char *path)
+static guint
+step_of (PsSeriesPane *self)
 {
-  if (path == NULL)
-    return -1;
-  for (guint i = 0; i < n_steps (self); i++)
-    if (g_strcmp0 (ps_checkpoint_series_get_path (self->series, i), path) == 0)
-      return (int) i;
-  return -1;
+  return ps_series_cursor_get_step (self->cursor);
 }
 
 static int
 resolved_compare (PsSeriesPane *self)
 {
-  if (self->compare_choice >= 0)
-    {
-      int i = index_of_path (self, self->compare_path);
-      return i;
-    }
-  return self->step > 0 ? (int) self->step - 1 : -1;
+  return ps_series_cursor_get_compare (self->cursor);
 }
 
 static void
@@ -211,7 +198,7 @@ start_build (PsSeriesPane *self, int page)
   PsFigureOptions o;
   figure_options (self, PS_FIGURE_HEATMAP, &o);
   g_autofree char *message = NULL;
-  PsSeriesPicture *pic = ps_series_picture_plan (self->series, (guint) self->tensor, kinds[page], self->step,
+  PsSeriesPicture *pic = ps_series_picture_plan (self->series, (guint) self->tensor, kinds[page], step_of (self),
                                                  page == P_DIFFERENCE ? resolved_compare (self) : -1, &o, &message);
   if (pic == NULL)
     {
@@ -252,7 +239,7 @@ build_norms (PsSeriesPane *self)
       return;
     }
   g_autofree char *message = NULL;
-  PsFigure *fig = ps_series_norms_figure (self->series, self->norm_series, (guint) self->tensor, self->step,
+  PsFigure *fig = ps_series_norms_figure (self->series, self->norm_series, (guint) self->tensor, step_of (self),
                                           resolved_compare (self), plot_scale (self), self->chart_steps,
                                           self->chart_norms, self->chart_rel, &message);
   if (fig == NULL)
@@ -261,7 +248,7 @@ build_norms (PsSeriesPane *self)
       return;
     }
   ps_figure_page_set_scale (self->plots[P_NORMS], plot_scale (self));
-  g_autofree char *where = step_name (self, self->step);
+  g_autofree char *where = step_name (self, step_of (self));
   ps_figure_page_set_figure (self->plots[P_NORMS], fig,
                              ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor), where);
 }
@@ -388,7 +375,7 @@ ensure_changes (PsSeriesPane *self)
       return;
     }
   const char *a = ps_checkpoint_series_get_path (self->series, (guint) c);
-  const char *b = ps_checkpoint_series_get_path (self->series, self->step);
+  const char *b = ps_checkpoint_series_get_path (self->series, step_of (self));
   if (g_strcmp0 (a, self->changes_a) == 0 && g_strcmp0 (b, self->changes_b) == 0)
     return;
   g_free (self->changes_a);
@@ -597,10 +584,10 @@ update_controls (PsSeriesPane *self)
 {
   self->updating = TRUE;
   guint n = n_steps (self);
-  gtk_adjustment_configure (self->step_adjustment, self->step, 0, n ? n - 1 : 0, 1, 1, 0);
+  gtk_adjustment_configure (self->step_adjustment, step_of (self), 0, n ? n - 1 : 0, 1, 1, 0);
   gtk_widget_set_sensitive (GTK_WIDGET (self->step_scale), n > 1);
   gtk_widget_set_sensitive (GTK_WIDGET (self->play_button), n > 1);
-  gtk_check_button_set_active (self->follow_check, self->following);
+  gtk_check_button_set_active (self->follow_check, ps_series_cursor_get_following (self->cursor));
   gtk_toggle_button_set_active (self->play_button, self->play_source != 0);
   gtk_button_set_icon_name (GTK_BUTTON (self->play_button),
                             self->play_source ? "media-playback-pause-symbolic" : "media-playback-start-symbolic");
@@ -621,21 +608,21 @@ update_controls (PsSeriesPane *self)
     same = g_strcmp0 (gtk_string_list_get_string (self->compare_model, i), items->pdata[i]) == 0;
   if (!same)
     gtk_string_list_splice (self->compare_model, 0, g_list_model_get_n_items (m), (const char *const *) items->pdata);
-  int ci = self->compare_choice >= 0 ? index_of_path (self, self->compare_path) : -1;
+  int ci = ps_series_cursor_get_compare_choice (self->cursor);
   gtk_drop_down_set_selected (self->compare_dropdown, ci >= 0 ? (guint) ci + 1 : 0);
 
   g_free (self->step_text);
   if (n > 0)
     {
-      g_autofree char *sn = step_name (self, self->step);
-      self->step_text = g_strdup_printf (_("%s · %s (%u of %u)"), sn, ps_checkpoint_series_get_label (self->series, self->step),
-                                         self->step + 1, n);
+      g_autofree char *sn = step_name (self, step_of (self));
+      self->step_text = g_strdup_printf (_("%s · %s (%u of %u)"), sn, ps_checkpoint_series_get_label (self->series, step_of (self)),
+                                         step_of (self) + 1, n);
     }
   else
     self->step_text = g_strdup ("");
   gtk_label_set_text (self->step_label, self->step_text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->step_label),
-                               n ? ps_checkpoint_series_get_path (self->series, self->step) : NULL);
+                               n ? ps_checkpoint_series_get_path (self->series, step_of (self)) : NULL);
 
   update_status (self);
   self->updating = FALSE;
@@ -655,20 +642,12 @@ refresh (PsSeriesPane *self)
   update_controls (self);
 }
 
+/* Shows what the cursor moved to: the step's pictures are redrawn when it changed. */
 static void
-go_to_step (PsSeriesPane *self, guint step)
+moved (PsSeriesPane *self, gboolean changed)
 {
-  guint n = n_steps (self);
-  if (n == 0)
-    return;
-  step = MIN (step, n - 1);
-  if (step != self->step)
-    {
-      self->step = step;
-      mark_dirty (self, TRUE);
-    }
-  g_free (self->step_path);
-  self->step_path = g_strdup (ps_checkpoint_series_get_path (self->series, step));
+  if (changed)
+    mark_dirty (self, TRUE);
   refresh (self);
 }
 
@@ -676,9 +655,8 @@ void
 ps_series_pane_set_step (PsSeriesPane *self, guint step)
 {
   g_return_if_fail (PS_IS_SERIES_PANE (self));
-  /* scrubbing: following the newest only when the newest is chosen */
-  self->following = n_steps (self) > 0 && step >= n_steps (self) - 1;
-  go_to_step (self, step);
+  if (n_steps (self) > 0)
+    moved (self, ps_series_cursor_scrub (self->cursor, step));
 }
 
 static void
@@ -693,19 +671,17 @@ static gboolean
 play_tick (gpointer data)
 {
   PsSeriesPane *self = data;
-  guint n = n_steps (self);
-  if (n == 0 || self->step + 1 >= n)
+  /* at most as fast as the pictures are read: the one shown is finished before moving on */
+  int p = page_index (adw_view_stack_get_visible_child_name (self->view_stack));
+  gboolean hold = p >= 0 && self->build_cancellable[p] != NULL, changed;
+  if (!ps_series_cursor_play_tick (self->cursor, hold, &changed))
     {
       self->play_source = 0;
-      self->following = n > 0;
       update_controls (self);
       return G_SOURCE_REMOVE;
     }
-  /* at most as fast as the pictures are read: the one shown is finished before moving on */
-  int p = page_index (adw_view_stack_get_visible_child_name (self->view_stack));
-  if (p >= 0 && self->build_cancellable[p] != NULL)
-    return G_SOURCE_CONTINUE;
-  go_to_step (self, self->step + 1);
+  if (!hold)
+    moved (self, changed);
   return G_SOURCE_CONTINUE;
 }
 
@@ -715,18 +691,16 @@ ps_series_pane_set_playing (PsSeriesPane *self, gboolean play)
   g_return_if_fail (PS_IS_SERIES_PANE (self));
   if (play == (self->play_source != 0))
     return;
-  if (play)
+  gboolean changed;
+  if (play && !ps_series_cursor_play_start (self->cursor, &changed))
     {
-      if (n_steps (self) < 2)
-        {
-          update_controls (self);
-          return;
-        }
-      self->following = FALSE;
-      if (self->step + 1 >= n_steps (self))
-        go_to_step (self, 0);   /* from the start again */
-      self->play_source = g_timeout_add (self->play_ms, play_tick, self);
+      update_controls (self);
+      return;
     }
+  if (play && changed)
+    moved (self, TRUE);   /* from the start again */
+  if (play)
+    self->play_source = g_timeout_add (self->play_ms, play_tick, self);
   else
     g_clear_handle_id (&self->play_source, g_source_remove);
   update_controls (self);
@@ -768,15 +742,9 @@ on_added (PsCheckpointSeries *series, const char *path, gpointer data)
 {
   PsSeriesPane *self = data;
   /* the series re-ordered itself: the same files stay shown, or the newest when following */
-  int at = index_of_path (self, self->step_path);
   self->tensor = self->tensor_name ? ps_checkpoint_series_find_tensor (series, self->tensor_name) : -1;
   mark_dirty (self, FALSE);
-  if (self->following && self->play_source == 0)
-    self->step = n_steps (self) - 1;
-  else if (at >= 0)
-    self->step = (guint) at;
-  g_free (self->step_path);
-  self->step_path = g_strdup (ps_checkpoint_series_get_path (series, self->step));
+  ps_series_cursor_series_grew (self->cursor, self->play_source != 0);
   start_norms (self);
   refresh (self);
 }
@@ -904,10 +872,7 @@ ps_series_pane_set_series (PsSeriesPane *self, PsCheckpointSeries *series, const
   g_clear_pointer (&self->changes_a, g_free);
   g_clear_pointer (&self->changes_b, g_free);
   self->series = series;
-  self->step = n_steps (self) - 1;   /* the newest */
-  self->following = TRUE;
-  g_free (self->step_path);
-  self->step_path = g_strdup (ps_checkpoint_series_get_path (series, self->step));
+  ps_series_cursor_set_series (self->cursor, series);   /* the newest, following it */
   self->tensor = self->tensor_name ? ps_checkpoint_series_find_tensor (series, self->tensor_name) : -1;
   mark_dirty (self, FALSE);
   for (int i = 0; i < N_PLOTS; i++)
@@ -956,9 +921,9 @@ ps_series_pane_set_tensor (PsSeriesPane *self, const char *name)
 }
 
 guint ps_series_pane_get_n_steps (PsSeriesPane *self) { return n_steps (self); }
-guint ps_series_pane_get_step (PsSeriesPane *self) { return self->step; }
+guint ps_series_pane_get_step (PsSeriesPane *self) { return step_of (self); }
 int ps_series_pane_get_compare (PsSeriesPane *self) { return resolved_compare (self); }
-gboolean ps_series_pane_get_following (PsSeriesPane *self) { return self->following; }
+gboolean ps_series_pane_get_following (PsSeriesPane *self) { return ps_series_cursor_get_following (self->cursor); }
 gboolean ps_series_pane_get_playing (PsSeriesPane *self) { return self->play_source != 0; }
 const char *ps_series_pane_get_step_text (PsSeriesPane *self) { return self->step_text; }
 const char *ps_series_pane_get_status_text (PsSeriesPane *self) { return self->status_text; }
@@ -975,11 +940,8 @@ void
 ps_series_pane_set_compare (PsSeriesPane *self, int step)
 {
   g_return_if_fail (PS_IS_SERIES_PANE (self));
-  if (step >= (int) n_steps (self))
+  if (!ps_series_cursor_set_compare (self->cursor, step))
     return;
-  self->compare_choice = step;
-  g_free (self->compare_path);
-  self->compare_path = step >= 0 ? g_strdup (ps_checkpoint_series_get_path (self->series, (guint) step)) : NULL;
   self->dirty[P_DIFFERENCE] = self->dirty[P_NORMS] = TRUE;
   self->changes_dirty = TRUE;
   refresh (self);
@@ -989,13 +951,13 @@ void
 ps_series_pane_set_following (PsSeriesPane *self, gboolean follow)
 {
   g_return_if_fail (PS_IS_SERIES_PANE (self));
-  self->following = follow;
   if (follow && n_steps (self) > 0)
     {
       ps_series_pane_set_playing (self, FALSE);
-      self->following = TRUE;
-      go_to_step (self, n_steps (self) - 1);
+      moved (self, ps_series_cursor_follow (self->cursor, TRUE));
     }
+  else
+    ps_series_cursor_follow (self->cursor, follow);
   update_controls (self);
 }
 
@@ -1109,8 +1071,7 @@ ps_series_pane_finalize (GObject *object)
   g_free (self->changes_text);
   g_free (self->top_change);
   g_free (self->tensor_name);
-  g_free (self->compare_path);
-  g_free (self->step_path);
+  ps_series_cursor_free (self->cursor);
   g_free (self->watch_dir);
   g_free (self->step_text);
   g_free (self->status_text);
@@ -1160,8 +1121,7 @@ ps_series_pane_init (PsSeriesPane *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->tensor = -1;
-  self->compare_choice = -1;
-  self->following = TRUE;
+  self->cursor = ps_series_cursor_new ();
   self->play_ms = DEFAULT_PLAY_MS;
   self->chart_steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
   self->chart_norms = g_array_new (FALSE, FALSE, sizeof (double));
