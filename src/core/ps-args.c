@@ -245,11 +245,36 @@ spec_names (const PsArgSpec *specs)
   return g_string_free (s, FALSE);
 }
 
+static gboolean check_value_strict (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error);
+
 static gboolean
 check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error)
 {
+  if (!sp->any_value)
+    return check_value_strict (sp, v, out, error);
+  if (check_value_strict (sp, v, out, NULL) || v->type == PS_VALUE_INT_LIST)
+    return check_value_strict (sp, v, out, error);   /* (a list: as a size it is a shape; not kept) */
+  /* kept as given (see any_value) */
+  *out = *v;
+  out->s = g_strdup (v->s);
+  out->coerced = TRUE;
+  out->given = v->type;
+  return TRUE;
+}
+
+static gboolean
+check_value_strict (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error)
+{
   *out = *v;
   out->s = NULL;
+  if (sp->kind == PS_ARG_INT && sp->bool_is_int && v->type == PS_VALUE_BOOL)
+    {
+      out->type = PS_VALUE_INT;
+      out->i = v->b ? 1 : 0;
+      out->coerced = TRUE;
+      out->given = PS_VALUE_BOOL;
+      return TRUE;
+    }
   if (sp->kind == PS_ARG_BOOL && v->type != PS_VALUE_BOOL && !(v->type == PS_VALUE_NONE && sp->nullable))
     {
       /* torch tests a flag with `if flag:` (or hands it to an ATen call that refuses anything but a
@@ -573,6 +598,14 @@ ps_value_to_python (const PsValue *v)
 }
 
 char *
+ps_value_to_str (const PsValue *v)
+{
+  if ((v->coerced ? v->given : v->type) == PS_VALUE_STRING)
+    return g_strdup (v->s != NULL ? v->s : "");
+  return ps_value_to_python (v);
+}
+
+char *
 ps_args_to_python (const PsArgs *args)
 {
   GString *s = g_string_new (NULL);
@@ -594,5 +627,39 @@ ps_check_float_scalar (double v, GError **error)
                            "value cannot be converted to type float without overflow");
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+ps_value_is_int (const PsValue *v)
+{
+  return v != NULL && v->type == PS_VALUE_INT && !(v->coerced && v->given != PS_VALUE_INT);
+}
+
+gboolean
+ps_py_empty_check (const PsValue *const *dims, int n, GError **error)
+{
+  if (n == 1)
+    {
+      if (dims[0] == NULL || ps_value_is_int (dims[0]))
+        return TRUE;
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "empty() received an invalid combination of arguments - "
+                   "got (%s, dtype=NoneType, device=NoneType), but expected one of:", ps_value_given_type_name (dims[0]));
+      return FALSE;
+    }
+  if (n > 0 && dims[0] != NULL && !ps_value_is_int (dims[0]))
+    {
+      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "empty() received an invalid combination of "
+                           "arguments - got (tuple, dtype=NoneType, device=NoneType), but expected one of:");
+      return FALSE;
+    }
+  for (int k = 1; k < n; k++)
+    if (dims[k] != NULL && !ps_value_is_int (dims[k])
+        && (dims[k]->coerced ? dims[k]->given : dims[k]->type) != PS_VALUE_BOOL)
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "empty(): argument 'size' must be tuple of SymInts, "
+                     "but found element of type %s at pos %d", ps_value_given_type_name (dims[k]), k + 1);
+        return FALSE;
+      }
   return TRUE;
 }

@@ -92,6 +92,16 @@ typedef struct {
                               torch's "avg_pool2d(): argument 'ceil_mode' (position 5) must be bool, not
                               int" (ps_module_forward). 0: torch's Python tests it with `if flag:`, any
                               value counts by its truthiness */
+  gboolean bool_is_int;    /* INT: True/False are Python's ints 1/0 here (bool is an int subclass): torch's
+                              __init__ computes with them or passes them on where its callee takes them.
+                              Resolves to the int, marked coerced with given = bool; the layer refuses
+                              where torch does (e.g. a bool as the first size of torch.empty, see
+                              ps_py_empty_error, or an ATen parser at aten_int_position) */
+  gboolean any_value;      /* torch stores the value as given and reads it only in some configurations
+                              (InstanceNorm's num_features without affine or running stats, Embedding's
+                              norm_type without max_norm): a value of another Python type is kept as
+                              given (its own PsValueType, coerced, given = that type) and the layer
+                              refuses it where torch's code uses it */
 } PsArgSpec;               /* tables end with { NULL } */
 
 typedef struct _PsArgs PsArgs;
@@ -130,6 +140,21 @@ PsArgs         *ps_args_resolve      (const PsArgSpec *specs, const PsArgs *give
 const char     *ps_value_given_type_name (const PsValue *v);
 /* Python-style repr of a value: 10, 0.5, True, None, 'fan_in', (3, 3). */
 char           *ps_value_to_python   (const PsValue *v);
+
+/* Python's str() of a value (what torch's extra_repr formats print): a string without quotes, the
+ * rest as ps_value_to_python (True for a bool given where bool_is_int, 2.0 for a float). */
+char           *ps_value_to_str      (const PsValue *v);
+
+/* torch.empty's argument parser refusing a size (TypeError, its first line): `dims` are the sizes
+ * torch's Python passes as given (NULL entries: plain ints). One size passes as torch.empty(n):
+ * anything but an int is "empty() received an invalid combination of arguments - got (float,
+ * dtype=NoneType, device=NoneType), but expected one of:"; a tuple is refused that way when its first
+ * element is not an int ("got (tuple, …)": the parser recognizes an int list by its first element),
+ * and a later float / str / None is "empty(): argument 'size' must be tuple of SymInts, but found
+ * element of type float at pos 2" (a bool there is taken as an int). Returns TRUE when the sizes pass. */
+gboolean        ps_py_empty_check    (const PsValue *const *dims, int n, GError **error);
+/* Is v a Python int as torch's code sees it (an int, or a bool given where bool_is_int)? */
+gboolean        ps_value_is_int      (const PsValue *v);
 
 /* A Python float given where ATen wants a float32 scalar (fill_, clamp_, leaky_relu's slope) goes
  * through c10::overflows<float>: ±inf and NaN convert, a finite value beyond ±FLT_MAX (1e39, 1e200)

@@ -50,7 +50,8 @@ typedef struct {
 
 static const PsArgSpec mha_args[] = {
   { .name = "embed_dim", .kind = PS_ARG_INT, .required = TRUE, .doc = "model width E" },
-  { .name = "num_heads", .kind = PS_ARG_INT, .required = TRUE, .doc = "parallel heads; E must divide evenly" },
+  /* embed_dim // True is embed_dim, and the forward's bsz * num_heads an int: True is 1 */
+  { .name = "num_heads", .kind = PS_ARG_INT, .required = TRUE, .bool_is_int = TRUE, .doc = "parallel heads; E must divide evenly" },
   { .name = "dropout", .kind = PS_ARG_FLOAT, .def_double = 0.0, .doc = "dropout on attention weights (training)" },
   { .name = "bias", .kind = PS_ARG_BOOL, .def_bool = TRUE, .doc = "in_proj_bias and out_proj.bias" },
   { .name = "add_bias_kv", .kind = PS_ARG_BOOL, .def_bool = FALSE, .doc = "learned bias_k, bias_v appended to keys/values" },

@@ -8,6 +8,7 @@
  * supported and is rejected at construction. */
 #include "ps-layers.h"
 
+#include <math.h>
 #include <string.h>
 
 typedef struct {
@@ -22,10 +23,12 @@ typedef struct {
 
 static const PsArgSpec embedding_args[] = {
   { "num_embeddings", PS_ARG_INT, .required = TRUE, .doc = "size of the dictionary" },
-  { "embedding_dim", PS_ARG_INT, .required = TRUE, .doc = "size of each embedding vector" },
+  /* torch.empty((num_embeddings, embedding_dim)): a bool as the second size is an int */
+  { "embedding_dim", PS_ARG_INT, .required = TRUE, .bool_is_int = TRUE, .doc = "size of each embedding vector" },
   { "padding_idx", PS_ARG_INT, .nullable = TRUE, .def_none = TRUE, .doc = "row kept at zero (negative counts from the end)" },
   { "max_norm", PS_ARG_FLOAT, .nullable = TRUE, .def_none = TRUE, .doc = "not supported (must be None)" },
-  { "norm_type", PS_ARG_FLOAT, .def_double = 2.0, .doc = "p of the max_norm p-norm" },
+  /* read only with max_norm (not supported): any value is stored as given */
+  { "norm_type", PS_ARG_FLOAT, .def_double = 2.0, .any_value = TRUE, .doc = "p of the max_norm p-norm" },
   { "scale_grad_by_freq", PS_ARG_BOOL, .def_bool = FALSE, .aten_bool_position = 4, .doc = "gradient option (no effect on forward)" },
   { "sparse", PS_ARG_BOOL, .def_bool = FALSE, .aten_bool_position = 5, .doc = "gradient option (no effect on forward)" },
   { NULL }
@@ -37,7 +40,8 @@ embedding_construct (PsModule *self, GError **error)
   EmbeddingPriv *p = PS_MODULE_PRIV (self, EmbeddingPriv);
   p->num = ps_args_get_int (self->args, "num_embeddings");
   p->dim = ps_args_get_int (self->args, "embedding_dim");
-  p->norm_type = ps_args_get_double (self->args, "norm_type");
+  const PsValue *nt = ps_args_lookup (self->args, "norm_type");
+  p->norm_type = nt->type == PS_VALUE_DOUBLE ? nt->d : NAN;   /* NAN: not a float (as given, see repr) */
   p->scale_grad_by_freq = ps_args_get_bool (self->args, "scale_grad_by_freq");
   p->sparse = ps_args_get_bool (self->args, "sparse");
   p->has_padding_idx = !ps_args_is_none (self->args, "padding_idx");
@@ -144,13 +148,13 @@ embedding_extra_repr (const PsModule *self)
 {
   const EmbeddingPriv *p = PS_MODULE_PRIV (self, EmbeddingPriv);
   GString *s = g_string_new (NULL);
-  g_string_append_printf (s, "%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT, p->num, p->dim);
+  g_autofree char *dim = ps_value_to_str (ps_args_lookup (self->args, "embedding_dim"));
+  g_string_append_printf (s, "%" G_GINT64_FORMAT ", %s", p->num, dim);
   if (p->has_padding_idx)
     g_string_append_printf (s, ", padding_idx=%" G_GINT64_FORMAT, p->padding_idx);
-  if (p->norm_type != 2.0)
+  if (p->norm_type != 2.0)   /* `if self.norm_type != 2`: any other value, as str() prints it */
     {
-      PsValue v = { .type = PS_VALUE_DOUBLE, .d = p->norm_type };
-      g_autofree char *t = ps_value_to_python (&v);
+      g_autofree char *t = ps_value_to_str (ps_args_lookup (self->args, "norm_type"));
       g_string_append_printf (s, ", norm_type=%s", t);
     }
   if (p->scale_grad_by_freq)

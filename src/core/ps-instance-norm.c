@@ -20,7 +20,8 @@
 #include <string.h>
 
 static const PsArgSpec instance_norm_args[] = {
-  { "num_features", PS_ARG_INT, .required = TRUE, .doc = "number of channels C" },
+  /* stored as given; torch.empty(num_features) reads it only with affine or track_running_stats */
+  { "num_features", PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "number of channels C" },
   { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .doc = "added to the variance" },
   { "momentum", PS_ARG_FLOAT, .nullable = TRUE, .def_double = 0.1,
     .doc = "running stats update factor (None fails at forward, as in torch)" },
@@ -214,7 +215,8 @@ ps_instance_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *g
 static void
 instance_norm_example_input (const PsModule *self, PsExampleInput *ex)
 {
-  const int64_t C = PS_MODULE_PRIV (self, PsNormBase)->num_features;
+  const int64_t nf = PS_MODULE_PRIV (self, PsNormBase)->num_features;
+  const int64_t C = nf >= 0 ? nf : 3;   /* num_features not an int: only stored, any C runs */
   if (self->klass == &ps_instance_norm1d_class)
     ps_example_input_set (ex, 3, (int64_t[]) { 1, C, 8 });
   else

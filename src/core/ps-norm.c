@@ -805,7 +805,8 @@ const PsModuleClass ps_group_norm_class = {
 typedef PsNormBase BatchNormPriv;
 
 static const PsArgSpec batch_norm_args[] = {
-  { "num_features", PS_ARG_INT, .required = TRUE, .doc = "number of channels C" },
+  /* stored as given; torch.empty(num_features) reads it only with affine or track_running_stats */
+  { "num_features", PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "number of channels C" },
   { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .doc = "added to the variance" },
   { "momentum", PS_ARG_FLOAT, .nullable = TRUE, .def_double = 0.1,
     .doc = "running stats update factor; None = cumulative average" },
@@ -818,12 +819,16 @@ gboolean
 ps_norm_base_construct (PsModule *self, GError **error)
 {
   BatchNormPriv *p = PS_MODULE_PRIV (self, BatchNormPriv);
-  p->num_features = ps_args_get_int (self->args, "num_features");
+  const PsValue *nf = ps_args_lookup (self->args, "num_features");
+  p->num_features = nf->type == PS_VALUE_INT ? nf->i : -1;   /* -1: not an int (only stored, see below) */
   p->eps = ps_args_get_double (self->args, "eps");
   p->has_momentum = !ps_args_is_none (self->args, "momentum");
   p->momentum = p->has_momentum ? ps_args_get_double (self->args, "momentum") : 0.0;
   p->affine = ps_args_get_bool (self->args, "affine");
   p->track = ps_args_get_bool (self->args, "track_running_stats");
+  /* weight = torch.empty(num_features) (or running_mean): anything but an int fails in its parser */
+  if ((p->affine || p->track) && !ps_py_empty_check (&nf, 1, error))
+    return FALSE;
   if (p->num_features < 0 && (p->affine || p->track))   /* torch fails when it makes a tensor */
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -1214,16 +1219,12 @@ batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
                    "Expected more than 1 value per channel when training, got input size torch.Size(%s)", xs);
       return NULL;
     }
-  if (C != p->num_features)
+  /* without weight and running statistics nothing has num_features' size: torch takes any C (and a
+   * num_features of any type, which it only stored) */
+  if (C != p->num_features && (p->track || p->affine))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s should contain %" G_GINT64_FORMAT " elements not %"
                    G_GINT64_FORMAT, p->track ? "running_mean" : "weight", C, p->num_features);
-      if (!p->track && !p->affine)
-        {
-          g_clear_error (error);
-          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "expected %" G_GINT64_FORMAT " channels, got %"
-                       G_GINT64_FORMAT, p->num_features, C);
-        }
       return NULL;
     }
   /* momentum: exponential_average_factor as _BatchNorm.forward computes it */
@@ -1311,21 +1312,22 @@ ps_norm_base_extra_repr (const PsModule *self)
   const BatchNormPriv *p = PS_MODULE_PRIV (self, BatchNormPriv);
   g_autofree char *e = py_double (p->eps);
   g_autofree char *m = p->has_momentum ? py_double (p->momentum) : g_strdup ("None");
-  return g_strdup_printf ("%" G_GINT64_FORMAT ", eps=%s, momentum=%s, affine=%s, track_running_stats=%s",
-                          p->num_features, e, m, p->affine ? "True" : "False", p->track ? "True" : "False");
+  g_autofree char *nf = ps_value_to_str (ps_args_lookup (self->args, "num_features"));   /* as given */
+  return g_strdup_printf ("%s, eps=%s, momentum=%s, affine=%s, track_running_stats=%s",
+                          nf, e, m, p->affine ? "True" : "False", p->track ? "True" : "False");
 }
 
 /* A batch of 2: training-mode statistics need more than one value per channel. */
 static void
 batch_norm1d_example_input (const PsModule *self, PsExampleInput *ex)
 {
-  ps_example_input_set (ex, 2, (int64_t[]) { 2, PS_MODULE_PRIV (self, BatchNormPriv)->num_features });
+  ps_example_input_set (ex, 2, (int64_t[]) { 2, MAX (PS_MODULE_PRIV (self, BatchNormPriv)->num_features, 0) });
 }
 
 static void
 batch_norm2d_example_input (const PsModule *self, PsExampleInput *ex)
 {
-  ps_example_input_set (ex, 4, (int64_t[]) { 2, PS_MODULE_PRIV (self, BatchNormPriv)->num_features, 4, 4 });
+  ps_example_input_set (ex, 4, (int64_t[]) { 2, MAX (PS_MODULE_PRIV (self, BatchNormPriv)->num_features, 0), 4, 4 });
 }
 
 const PsModuleClass ps_batch_norm1d_class = {

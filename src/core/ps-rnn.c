@@ -66,8 +66,11 @@ gate_count (RnnMode mode)
 
 /* ---------- argument tables ---------- */
 
-#define ARG_SIZE(n, d) { .name = n, .kind = PS_ARG_INT, .required = TRUE, .doc = d }
-#define ARG_INT(n, v, d) { .name = n, .kind = PS_ARG_INT, .def_int = v, .doc = d }
+/* the sizes and counts are Python ints to torch's __init__, bools included (hidden_size=True builds
+ * LSTM(3, True) as LSTM(3, 1)); where a bool reaches torch.empty first or an ATen parser, torch
+ * refuses it (read_config, vf_args_check) */
+#define ARG_SIZE(n, d) { .name = n, .kind = PS_ARG_INT, .required = TRUE, .bool_is_int = TRUE, .doc = d }
+#define ARG_INT(n, v, d) { .name = n, .kind = PS_ARG_INT, .def_int = v, .bool_is_int = TRUE, .doc = d }
 #define ARG_BOOL(n, v, d) { .name = n, .kind = PS_ARG_BOOL, .def_bool = v, .doc = d }
 #define ARG_DROPOUT { .name = "dropout", .kind = PS_ARG_FLOAT, .def_double = 0.0, \
                       .doc = "dropout probability on the outputs of every layer but the last (training)" }
@@ -224,8 +227,17 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
                    cfg->num_layers);
       return FALSE;
     }
+  /* RNN's gate_size is hidden_size itself: given as a bool, it is the first size torch.empty((gate_size,
+   * input_size)) sees, which its parser refuses (4 * True for LSTM is an int) */
+  const PsValue *hv = ps_args_lookup (a, "hidden_size");
+  if (gates == 1 && !ps_py_empty_check ((const PsValue *[]) { hv, NULL }, 2, error))
+    return FALSE;
   if (cfg->input_size < 0)
     return negative_dim_error (g, cfg->input_size, error);
+  /* LSTM's weight_hr_l0 = torch.empty((proj_size, hidden_size)), after the layer's other tensors */
+  if (cfg->proj_size > 0
+      && !ps_py_empty_check ((const PsValue *[]) { ps_args_lookup (a, "proj_size"), NULL }, 2, error))
+    return FALSE;
   /* Each tensor is checked when allocated, but not their sum over num_layers, and registering
    * parameters is quadratic in their number: LSTM(num_layers=2^31) hung, and many layers of
    * large tensors together could exhaust memory. Bound the total before allocating anything. */
@@ -348,7 +360,9 @@ rnn_extra_repr (const PsModule *self)
 {
   const RnnConfig *c = PS_MODULE_PRIV (self, RnnConfig);
   GString *s = g_string_new (NULL);
-  g_string_append_printf (s, "%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT, c->input_size, c->hidden_size);
+  g_autofree char *in = ps_value_to_str (ps_args_lookup (self->args, "input_size"));
+  g_autofree char *hid = ps_value_to_str (ps_args_lookup (self->args, "hidden_size"));
+  g_string_append_printf (s, "%s, %s", in, hid);   /* as given: LSTM(3, True) */
   if (c->is_cell)
     {
       if (!c->bias)
@@ -691,8 +705,9 @@ seq_shape (PsModule *self, const RnnConfig *cfg, const PsTensor *input, SeqShape
     s->T = input->shape[0], s->n = input->shape[1];
   if (s->in != cfg->input_size)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "input.size(-1) must be equal to input_size. Expected %"
-                   G_GINT64_FORMAT ", got %" G_GINT64_FORMAT, cfg->input_size, s->in);
+      g_autofree char *want = ps_value_to_str (ps_args_lookup (self->args, "input_size"));   /* True as given */
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "input.size(-1) must be equal to input_size. Expected %s, got %"
+                   G_GINT64_FORMAT, want, s->in);
       return FALSE;
     }
   if (s->T == 0)
@@ -830,7 +845,8 @@ vf_args_check (PsModule *self, const RnnConfig *cfg, GError **error)
   const PsValue *bias = ps_args_lookup (self->args, "bias");
   const PsValue *bf = ps_args_lookup (self->args, "batch_first");
   const PsValue *bi = ps_args_lookup (self->args, "bidirectional");
-  if (!bias->coerced && !bf->coerced && !bi->coerced)
+  const PsValue *nl = ps_args_lookup (self->args, "num_layers");
+  if (!bias->coerced && !bf->coerced && !bi->coerced && !nl->coerced)   /* num_layers: given as a bool */
     return TRUE;
   const char *fn = cfg->mode == MODE_LSTM ? "lstm" : cfg->mode == MODE_GRU ? "gru"
                    : cfg->mode == MODE_RNN_RELU ? "rnn_relu" : "rnn_tanh";

@@ -309,6 +309,12 @@ foreign_json_type_as (const PsArgSpec *spec, JsonNode *v, gboolean python)
 {
   if (python && spec->kind == PS_ARG_BOOL)
     return FALSE;
+  /* a bool where an int goes whose layer takes it as Python's 0/1 (bool_is_int), any scalar where the
+   * layer stores the value as given (any_value): torch's behaviour, enforced */
+  if (python && spec->bool_is_int && JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) == G_TYPE_BOOLEAN)
+    return FALSE;
+  if (python && spec->any_value && !JSON_NODE_HOLDS_ARRAY (v) && !JSON_NODE_HOLDS_OBJECT (v))
+    return FALSE;
   if (python && spec->kind == PS_ARG_FLOAT && JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) == G_TYPE_BOOLEAN)
     return FALSE;
   /* a scalar of another type where a tuple goes: constructs, refused at the forward by ATen's parser */
@@ -491,6 +497,9 @@ test_module_args_generated (void)
           json_module += same && strcmp (want, "module") == 0;
           json_forward += same && strcmp (want, "forward") == 0;
           json_ok += same && strcmp (want, "ok") == 0;
+          if (same)
+            g_test_message ("JSON-TYPE %s(%s): torch %s%s%s%s — Paramscope %s: %s", type, args, want,
+                            want_msg ? ": " : "", etype, want_msg ? want_msg : "", where, msg);
         }
       else if (spec != NULL && spec->kind == PS_ARG_INT_OR_TUPLE && spec->tuple_len > 0 && !spec->len_at_forward
                && JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_object_get_object_member (c, "a"), key))
@@ -636,6 +645,11 @@ test_module_args_generated (void)
   /* the 74 of the convolutions (kernel_size, stride, padding, dilation, output_padding; [], one too
    * many, one too few) and the 10 one-element lists ATen expands */
   g_assert_cmpuint (mapped[MAP_TUPLE_LEN], ==, 0);
+  /* JSON types torch accepts are accepted with torch's output (session 9: the 26 of InstanceNorm's
+   * num_features of any type, the RNNs' hidden_size=True, Embedding(embedding_dim=True),
+   * MultiheadAttention(num_heads=True), …); what is still mapped only goes down */
+  g_assert_cmpuint (json_ok, ==, 0);
+  g_assert_cmpuint (mapped[MAP_JSON_TYPE], <=, 346);
   g_assert_cmpuint (n_tuple, >=, 84);
   g_assert_cmpuint (n_tuple_ok, ==, n_tuple);
 }
@@ -723,6 +737,33 @@ test_python_values (void)
   g_assert_nonnull (strstr (ps_timeline_get_error (d)->message, "dropout should be a number in range [0, 1]"));
 }
 
+/* A literal of another JSON type than the argument's kind, accepted as torch accepts it, shows in the
+ * module's repr as torch prints it (its extra_repr's str() of the stored value; torch 1.13.1). */
+static void
+test_literal_reprs (void)
+{
+  static const struct { const char *type, *args, *repr; } cases[] = {
+    { "Embedding", "{\"num_embeddings\": 5, \"embedding_dim\": true, \"norm_type\": \"x\"}", "Embedding(5, True, norm_type=x)" },
+    { "LSTM", "{\"input_size\": 3, \"hidden_size\": true}", "LSTM(3, True)" },
+    { "GRUCell", "{\"input_size\": 3, \"hidden_size\": false}", "GRUCell(3, False)" },
+    { "InstanceNorm1d", "{\"num_features\": 2.0}",
+      "InstanceNorm1d(2.0, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)" },
+    { "BatchNorm1d", "{\"num_features\": \"x\", \"affine\": false, \"track_running_stats\": false}",
+      "BatchNorm1d(x, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *ops = g_strdup_printf ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"%s\", \"args\": %s}",
+                                              cases[i].type, cases[i].args);
+      g_autoptr (PsTimeline) tl = run_ops (ops, NULL);
+      g_assert_null (ps_timeline_get_error (tl));
+      PsModule *m = NULL;
+      g_assert_true (ps_state_resolve (ps_timeline_get_last_state (tl), "m", &m, NULL, NULL));
+      g_autofree char *repr = ps_module_repr (m);
+      g_assert_cmpstr (repr, ==, cases[i].repr);
+    }
+}
+
 /* Conv2d(kernel_size=[3]) constructs as torch does: a 3-D weight drawn as Conv1d(2, 4, 3)'s (the same
  * shape and fan_in: torch draws the same bits, checked with torch 1.13.1), Conv1d(kernel_size=[])
  * a 2-D weight drawn as Linear(2, 4)'s; the forward refuses with ATen's message. */
@@ -791,6 +832,7 @@ main (int argc, char **argv)
   g_test_add_func ("/module-args/generated", test_module_args_generated);
   g_test_add_func ("/module-args/python-values", test_python_values);
   g_test_add_func ("/module-args/conv-wrong-rank", test_conv_wrong_rank);
+  g_test_add_func ("/module-args/literal-reprs", test_literal_reprs);
   g_test_add_func ("/module-args/seed-range", test_seed_range_golden);
   g_test_add_func ("/module-args/load-converts-dtype", test_load_converts_dtype);
   return g_test_run ();
