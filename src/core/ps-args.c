@@ -250,7 +250,7 @@ static gboolean check_value_strict (const PsArgSpec *sp, const PsValue *v, PsVal
 static gboolean
 check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error)
 {
-  if (!sp->any_value)
+  if (!sp->any_value && sp->aten_position == 0)
     return check_value_strict (sp, v, out, error);
   if (check_value_strict (sp, v, out, NULL) || v->type == PS_VALUE_INT_LIST)
     return check_value_strict (sp, v, out, error);   /* (a list: as a size it is a shape; not kept) */
@@ -602,6 +602,8 @@ ps_value_to_str (const PsValue *v)
 {
   if ((v->coerced ? v->given : v->type) == PS_VALUE_STRING)
     return g_strdup (v->s != NULL ? v->s : "");
+  if (v->type == PS_VALUE_DOUBLE && !(v->coerced && v->given != PS_VALUE_DOUBLE) && !isfinite (v->d))
+    return g_strdup (isnan (v->d) ? "nan" : v->d > 0 ? "inf" : "-inf");
   return ps_value_to_python (v);
 }
 
@@ -662,4 +664,31 @@ ps_py_empty_check (const PsValue *const *dims, int n, GError **error)
         return FALSE;
       }
   return TRUE;
+}
+
+double
+ps_args_get_number (const PsArgs *args, const char *name)
+{
+  const PsValue *v = ps_args_lookup (args, name);
+  if (v == NULL)
+    g_error ("ps_args: argument '%s' missing (resolve the args first)", name);
+  if (v->type == PS_VALUE_DOUBLE)
+    return v->d;
+  if (v->type == PS_VALUE_INT)
+    return (double) v->i;
+  if (v->type == PS_VALUE_BOOL)
+    return v->b ? 1.0 : 0.0;
+  return NAN;
+}
+
+gboolean
+ps_value_fits_aten (const PsValue *v, const char *aten_type)
+{
+  const PsValueType t = v->coerced ? v->given : v->type;
+  if (strcmp (aten_type, "int") == 0)
+    return t == PS_VALUE_INT;
+  if (strcmp (aten_type, "str") == 0)
+    return t == PS_VALUE_STRING;
+  /* float, Number: Python's int and bool are numbers */
+  return t == PS_VALUE_INT || t == PS_VALUE_DOUBLE || t == PS_VALUE_BOOL;
 }

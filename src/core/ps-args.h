@@ -102,6 +102,16 @@ typedef struct {
                               norm_type without max_norm): a value of another Python type is kept as
                               given (its own PsValueType, coerced, given = that type) and the layer
                               refuses it where torch's code uses it */
+  int aten_position;       /* INT / FLOAT / STRING: torch's forward hands the value to an ATen function,
+                              at this position of its signature (-1: by keyword, the message names no
+                              position), whose argument parser takes only aten_type. Any value is stored
+                              as given (as any_value) and ps_module_forward refuses one of another Python
+                              type with the parser's text: "batch_norm(): argument 'eps' (position 8)
+                              must be float, not str". None passes where the spec is nullable (torch's
+                              Python replaces it, or the ATen argument is optional) */
+  const char *aten_type;   /* "int" (a bool, a float refused), "float" / "Number" (an int or a bool passes),
+                              "str" */
+  const char *aten_function; /* that ATen function's name; NULL: the class name in snake case */
 } PsArgSpec;               /* tables end with { NULL } */
 
 typedef struct _PsArgs PsArgs;
@@ -153,6 +163,11 @@ char           *ps_value_to_str      (const PsValue *v);
  * and a later float / str / None is "empty(): argument 'size' must be tuple of SymInts, but found
  * element of type float at pos 2" (a bool there is taken as an int). Returns TRUE when the sizes pass. */
 gboolean        ps_py_empty_check    (const PsValue *const *dims, int n, GError **error);
+/* A FLOAT argument's value, or NAN when it was stored as given and is not a number (see any_value). */
+double          ps_args_get_number   (const PsArgs *args, const char *name);
+/* Does torch's ATen parser of aten_type ("int", "float", "Number", "str") take v as given? */
+gboolean        ps_value_fits_aten   (const PsValue *v, const char *aten_type);
+
 /* Is v a Python int as torch's code sees it (an int, or a bool given where bool_is_int)? */
 gboolean        ps_value_is_int      (const PsValue *v);
 

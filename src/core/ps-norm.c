@@ -234,7 +234,7 @@ typedef struct {
 
 static const PsArgSpec layer_norm_args[] = {
   { "normalized_shape", PS_ARG_INT_LIST, .required = TRUE, .doc = "shape of the trailing dimensions to normalize" },
-  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .doc = "added to the variance" },
+  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .aten_position = 5, .aten_type = "float", .doc = "added to the variance" },
   { "elementwise_affine", PS_ARG_BOOL, .def_bool = TRUE, .doc = "learnable weight and bias" },
   { NULL }
 };
@@ -252,7 +252,7 @@ layer_norm_construct (PsModule *self, GError **error)
       return FALSE;
     }
   memcpy (p->shape, list, (gsize) p->nd * sizeof (int64_t));
-  p->eps = ps_args_get_double (self->args, "eps");
+  p->eps = ps_args_get_number (self->args, "eps");   /* NAN: not a number, refused at the forward */
   p->affine = ps_args_get_bool (self->args, "elementwise_affine");
   for (int d = 0; d < p->nd; d++)
     if (p->shape[d] < 0)
@@ -509,9 +509,11 @@ typedef struct {
 } GroupNormPriv;
 
 static const PsArgSpec group_norm_args[] = {
-  { "num_groups", PS_ARG_INT, .required = TRUE, .doc = "number of groups to separate the channels into" },
-  { "num_channels", PS_ARG_INT, .required = TRUE, .doc = "number of channels expected in the input" },
-  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .doc = "added to the variance" },
+  /* group_norm(input, num_groups, weight, bias, eps, cudnn): any value constructs if Python's
+   * num_channels % num_groups is 0 (group_norm_construct) */
+  { "num_groups", PS_ARG_INT, .required = TRUE, .aten_position = 2, .aten_type = "int", .doc = "number of groups to separate the channels into" },
+  { "num_channels", PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "number of channels expected in the input" },
+  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .aten_position = 5, .aten_type = "float", .doc = "added to the variance" },
   { "affine", PS_ARG_BOOL, .def_bool = TRUE, .doc = "learnable per-channel weight and bias" },
   { NULL }
 };
@@ -520,10 +522,72 @@ static gboolean
 group_norm_construct (PsModule *self, GError **error)
 {
   GroupNormPriv *p = PS_MODULE_PRIV (self, GroupNormPriv);
-  p->num_groups = ps_args_get_int (self->args, "num_groups");
-  p->num_channels = ps_args_get_int (self->args, "num_channels");
-  p->eps = ps_args_get_double (self->args, "eps");
+  const PsValue *gv = ps_args_lookup (self->args, "num_groups");
+  const PsValue *cv = ps_args_lookup (self->args, "num_channels");
+  p->eps = ps_args_get_number (self->args, "eps");   /* NAN: not a number, refused at the forward */
   p->affine = ps_args_get_bool (self->args, "affine");
+  /* num_groups as given: Python's `num_channels % num_groups` (a bool is 0/1; a float's remainder is
+   * a float; None and str fail in the operator); the forward's group_norm refuses all but an int */
+  const PsValueType gt = gv->coerced ? gv->given : gv->type;
+  if (!ps_value_is_int (cv))
+    {
+      /* num_channels as given (stored, and torch.empty(num_channels) when affine): Python's % with
+       * an int num_groups */
+      const PsValueType ct = cv->coerced ? cv->given : cv->type;
+      if (gt != PS_VALUE_INT)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "GroupNorm: num_groups=%s with num_channels=%s "
+                       "is not supported", ps_value_given_type_name (gv), ps_value_given_type_name (cv));
+          return FALSE;
+        }
+      if (ct == PS_VALUE_NONE || ct == PS_VALUE_STRING)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, ct == PS_VALUE_STRING
+                       ? "not all arguments converted during string formatting"
+                       : "unsupported operand type(s) for %%: 'NoneType' and 'int'");
+          return FALSE;
+        }
+      const double c = ct == PS_VALUE_BOOL ? (cv->b ? 1.0 : 0.0) : cv->d;
+      if (gv->i == 0)
+        {
+          g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                               ct == PS_VALUE_BOOL ? "integer modulo by zero" : "float modulo");
+          return FALSE;
+        }
+      if (fmod (c, (double) gv->i) != 0.0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_channels must be divisible by num_groups");
+          return FALSE;
+        }
+      if (p->affine && !ps_py_empty_check (&cv, 1, error))
+        return FALSE;
+      p->num_groups = gv->i;
+      p->num_channels = -1;   /* only stored: nothing has its size */
+      return TRUE;
+    }
+  p->num_channels = cv->i;
+  if (gt == PS_VALUE_NONE || gt == PS_VALUE_STRING)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "unsupported operand type(s) for %%: 'int' and '%s'",
+                   gt == PS_VALUE_STRING ? "str" : "NoneType");
+      return FALSE;
+    }
+  if (gt == PS_VALUE_DOUBLE)
+    {
+      if (gv->d == 0.0)
+        {
+          g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "float modulo");
+          return FALSE;
+        }
+      if (fmod ((double) p->num_channels, gv->d) != 0.0)   /* the sign of Python's % does not matter here */
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_channels must be divisible by num_groups");
+          return FALSE;
+        }
+      p->num_groups = 1;   /* never used: the forward refuses a float */
+    }
+  else
+    p->num_groups = gt == PS_VALUE_BOOL ? (gv->b ? 1 : 0) : gv->i;
   if (p->num_groups == 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "integer modulo by zero");
@@ -627,9 +691,10 @@ static char *
 group_norm_extra_repr (const PsModule *self)
 {
   const GroupNormPriv *p = PS_MODULE_PRIV (self, GroupNormPriv);
-  g_autofree char *e = py_double (p->eps);
-  return g_strdup_printf ("%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", eps=%s, affine=%s",
-                          p->num_groups, p->num_channels, e, p->affine ? "True" : "False");
+  g_autofree char *e = isnan (p->eps) ? ps_value_to_str (ps_args_lookup (self->args, "eps")) : py_double (p->eps);
+  g_autofree char *g = ps_value_to_str (ps_args_lookup (self->args, "num_groups"));   /* as given */
+  g_autofree char *c = ps_value_to_str (ps_args_lookup (self->args, "num_channels"));
+  return g_strdup_printf ("%s, %s, eps=%s, affine=%s", g, c, e, p->affine ? "True" : "False");
 }
 
 static void
@@ -807,8 +872,11 @@ typedef PsNormBase BatchNormPriv;
 static const PsArgSpec batch_norm_args[] = {
   /* stored as given; torch.empty(num_features) reads it only with affine or track_running_stats */
   { "num_features", PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "number of channels C" },
-  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .doc = "added to the variance" },
-  { "momentum", PS_ARG_FLOAT, .nullable = TRUE, .def_double = 0.1,
+  /* torch.batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn) */
+  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .aten_position = 8, .aten_type = "float", .aten_function = "batch_norm",
+    .doc = "added to the variance" },
+  { "momentum", PS_ARG_FLOAT, .nullable = TRUE, .def_double = 0.1, .aten_position = 7, .aten_type = "float",
+    .aten_function = "batch_norm",
     .doc = "running stats update factor; None = cumulative average" },
   { "affine", PS_ARG_BOOL, .def_bool = TRUE, .doc = "learnable per-channel weight and bias" },
   { "track_running_stats", PS_ARG_BOOL, .def_bool = TRUE, .doc = "keep running_mean / running_var buffers" },
@@ -821,9 +889,9 @@ ps_norm_base_construct (PsModule *self, GError **error)
   BatchNormPriv *p = PS_MODULE_PRIV (self, BatchNormPriv);
   const PsValue *nf = ps_args_lookup (self->args, "num_features");
   p->num_features = nf->type == PS_VALUE_INT ? nf->i : -1;   /* -1: not an int (only stored, see below) */
-  p->eps = ps_args_get_double (self->args, "eps");
+  p->eps = ps_args_get_number (self->args, "eps");   /* NAN: not a number, refused at the forward */
   p->has_momentum = !ps_args_is_none (self->args, "momentum");
-  p->momentum = p->has_momentum ? ps_args_get_double (self->args, "momentum") : 0.0;
+  p->momentum = p->has_momentum ? ps_args_get_number (self->args, "momentum") : 0.0;
   p->affine = ps_args_get_bool (self->args, "affine");
   p->track = ps_args_get_bool (self->args, "track_running_stats");
   /* weight = torch.empty(num_features) (or running_mean): anything but an int fails in its parser */
@@ -1310,8 +1378,11 @@ char *
 ps_norm_base_extra_repr (const PsModule *self)
 {
   const BatchNormPriv *p = PS_MODULE_PRIV (self, BatchNormPriv);
-  g_autofree char *e = py_double (p->eps);
-  g_autofree char *m = p->has_momentum ? py_double (p->momentum) : g_strdup ("None");
+  /* a value that is not a number as given: str() of it (torch constructs, its forward refuses) */
+  g_autofree char *e = isnan (p->eps) ? ps_value_to_str (ps_args_lookup (self->args, "eps")) : py_double (p->eps);
+  g_autofree char *m = !p->has_momentum ? g_strdup ("None")
+                       : isnan (p->momentum) ? ps_value_to_str (ps_args_lookup (self->args, "momentum"))
+                       : py_double (p->momentum);
   g_autofree char *nf = ps_value_to_str (ps_args_lookup (self->args, "num_features"));   /* as given */
   return g_strdup_printf ("%s, eps=%s, momentum=%s, affine=%s, track_running_stats=%s",
                           nf, e, m, p->affine ? "True" : "False", p->track ? "True" : "False");
