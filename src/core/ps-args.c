@@ -639,20 +639,21 @@ ps_value_is_int (const PsValue *v)
 }
 
 gboolean
-ps_py_empty_check (const PsValue *const *dims, int n, GError **error)
+ps_py_empty_check (const PsValue *const *dims, int n, gboolean materialize, GError **error)
 {
+  const char *kw = materialize ? "dtype=torch.dtype, device=torch.device" : "dtype=NoneType, device=NoneType";
   if (n == 1)
     {
       if (dims[0] == NULL || ps_value_is_int (dims[0]))
         return TRUE;
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "empty() received an invalid combination of arguments - "
-                   "got (%s, dtype=NoneType, device=NoneType), but expected one of:", ps_value_given_type_name (dims[0]));
+                   "got (%s, %s), but expected one of:", ps_value_given_type_name (dims[0]), kw);
       return FALSE;
     }
   if (n > 0 && dims[0] != NULL && !ps_value_is_int (dims[0]))
     {
-      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "empty() received an invalid combination of "
-                           "arguments - got (tuple, dtype=NoneType, device=NoneType), but expected one of:");
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "empty() received an invalid combination of "
+                   "arguments - got (tuple, %s), but expected one of:", kw);
       return FALSE;
     }
   for (int k = 1; k < n; k++)
@@ -691,4 +692,12 @@ ps_value_fits_aten (const PsValue *v, const char *aten_type)
     return t == PS_VALUE_STRING;
   /* float, Number: Python's int and bool are numbers */
   return t == PS_VALUE_INT || t == PS_VALUE_DOUBLE || t == PS_VALUE_BOOL;
+}
+
+int64_t
+ps_value_size (const PsValue *v)
+{
+  if (v->type == PS_VALUE_BOOL)
+    return v->b ? 1 : 0;
+  return v->type == PS_VALUE_INT ? v->i : 0;
 }

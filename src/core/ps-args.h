@@ -161,8 +161,12 @@ char           *ps_value_to_str      (const PsValue *v);
  * dtype=NoneType, device=NoneType), but expected one of:"; a tuple is refused that way when its first
  * element is not an int ("got (tuple, …)": the parser recognizes an int list by its first element),
  * and a later float / str / None is "empty(): argument 'size' must be tuple of SymInts, but found
- * element of type float at pos 2" (a bool there is taken as an int). Returns TRUE when the sizes pass. */
-gboolean        ps_py_empty_check    (const PsValue *const *dims, int n, GError **error);
+ * element of type float at pos 2" (a bool there is taken as an int). `materialize`: a lazy module's
+ * UninitializedParameter.materialize, which passes dtype and device ("got (tuple, dtype=torch.dtype,
+ * device=torch.device)"). Returns TRUE when the sizes pass. */
+gboolean        ps_py_empty_check    (const PsValue *const *dims, int n, gboolean materialize, GError **error);
+/* The int a size passed as (a bool given where torch takes it is 0/1). */
+int64_t         ps_value_size        (const PsValue *v);
 /* A FLOAT argument's value, or NAN when it was stored as given and is not a number (see any_value). */
 double          ps_args_get_number   (const PsArgs *args, const char *name);
 /* Does torch's ATen parser of aten_type ("int", "float", "Number", "str") take v as given? */

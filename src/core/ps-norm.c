@@ -559,7 +559,7 @@ group_norm_construct (PsModule *self, GError **error)
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_channels must be divisible by num_groups");
           return FALSE;
         }
-      if (p->affine && !ps_py_empty_check (&cv, 1, error))
+      if (p->affine && !ps_py_empty_check (&cv, 1, FALSE, error))
         return FALSE;
       p->num_groups = gv->i;
       p->num_channels = -1;   /* only stored: nothing has its size */
@@ -895,7 +895,7 @@ ps_norm_base_construct (PsModule *self, GError **error)
   p->affine = ps_args_get_bool (self->args, "affine");
   p->track = ps_args_get_bool (self->args, "track_running_stats");
   /* weight = torch.empty(num_features) (or running_mean): anything but an int fails in its parser */
-  if ((p->affine || p->track) && !ps_py_empty_check (&nf, 1, error))
+  if ((p->affine || p->track) && !ps_py_empty_check (&nf, 1, FALSE, error))
     return FALSE;
   if (p->num_features < 0 && (p->affine || p->track))   /* torch fails when it makes a tensor */
     {

@@ -230,13 +230,13 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
   /* RNN's gate_size is hidden_size itself: given as a bool, it is the first size torch.empty((gate_size,
    * input_size)) sees, which its parser refuses (4 * True for LSTM is an int) */
   const PsValue *hv = ps_args_lookup (a, "hidden_size");
-  if (gates == 1 && !ps_py_empty_check ((const PsValue *[]) { hv, NULL }, 2, error))
+  if (gates == 1 && !ps_py_empty_check ((const PsValue *[]) { hv, NULL }, 2, FALSE, error))
     return FALSE;
   if (cfg->input_size < 0)
     return negative_dim_error (g, cfg->input_size, error);
   /* LSTM's weight_hr_l0 = torch.empty((proj_size, hidden_size)), after the layer's other tensors */
   if (cfg->proj_size > 0
-      && !ps_py_empty_check ((const PsValue *[]) { ps_args_lookup (a, "proj_size"), NULL }, 2, error))
+      && !ps_py_empty_check ((const PsValue *[]) { ps_args_lookup (a, "proj_size"), NULL }, 2, FALSE, error))
     return FALSE;
   /* Each tensor is checked when allocated, but not their sum over num_layers, and registering
    * parameters is quadratic in their number: LSTM(num_layers=2^31) hung, and many layers of
