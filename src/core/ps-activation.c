@@ -276,15 +276,19 @@ const PsModuleClass ps_leaky_relu_class = {
  * weight (num_parameters): one slope shared by all elements, or one per channel (input dim 1). */
 
 static const PsArgSpec prelu_args[] = {
-  { .name = "num_parameters", .kind = PS_ARG_INT, .def_int = 1, .doc = "1, or the number of input channels" },
-  { .name = "init", .kind = PS_ARG_FLOAT, .def_double = 0.25, .doc = "initial slope" },
+  /* both stored as given: torch.empty(num_parameters), then weight.fill_(init) check them */
+  { .name = "num_parameters", .kind = PS_ARG_INT, .def_int = 1, .any_value = TRUE, .doc = "1, or the number of input channels" },
+  { .name = "init", .kind = PS_ARG_FLOAT, .def_double = 0.25, .any_value = TRUE, .doc = "initial slope" },
   { NULL }
 };
 
 static gboolean
 prelu_construct (PsModule *self, GError **error)
 {
-  int64_t n = ps_args_get_int (self->args, "num_parameters");
+  const PsValue *nv = ps_args_lookup (self->args, "num_parameters");
+  if (!ps_py_empty_check (&nv, 1, FALSE, error))
+    return FALSE;
+  const int64_t n = nv->i;
   if (n < 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -307,7 +311,15 @@ prelu_reset_parameters (PsModule *self, PsGenerator *gen, GError **error)
     return FALSE;
   PsInitInfo info;
   ps_init_info_clear (&info);
-  if (!ps_init_constant_ (w, ps_args_get_double (self->args, "init"), &info, error))
+  /* init.constant_(weight, init) is weight.fill_(init): its parser takes a number only */
+  const double v = ps_args_get_number (self->args, "init");
+  if (isnan (v) && ps_args_lookup (self->args, "init")->type != PS_VALUE_DOUBLE)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "fill_() received an invalid combination of arguments - "
+                   "got (%s), but expected one of:", ps_value_given_type_name (ps_args_lookup (self->args, "init")));
+      return FALSE;
+    }
+  if (!ps_init_constant_ (w, v, &info, error))
     return FALSE;
   ps_param_set_value (pw, w);
   pw->init = info;
@@ -357,7 +369,8 @@ prelu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error
 static char *
 prelu_extra_repr (const PsModule *self)
 {
-  return g_strdup_printf ("num_parameters=%" G_GINT64_FORMAT, ps_args_get_int (self->args, "num_parameters"));
+  g_autofree char *n = ps_value_to_str (ps_args_lookup (self->args, "num_parameters"));
+  return g_strdup_printf ("num_parameters=%s", n);
 }
 
 const PsModuleClass ps_prelu_class = {

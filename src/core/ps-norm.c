@@ -233,7 +233,8 @@ typedef struct {
 } LayerNormPriv;
 
 static const PsArgSpec layer_norm_args[] = {
-  { "normalized_shape", PS_ARG_INT_LIST, .required = TRUE, .doc = "shape of the trailing dimensions to normalize" },
+  /* a scalar of another type is kept as given: __init__ makes an int a 1-tuple and tuple()s the rest */
+  { "normalized_shape", PS_ARG_INT_LIST, .required = TRUE, .any_value = TRUE, .doc = "shape of the trailing dimensions to normalize" },
   { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .aten_position = 5, .aten_type = "float", .doc = "added to the variance" },
   { "elementwise_affine", PS_ARG_BOOL, .def_bool = TRUE, .doc = "learnable weight and bias" },
   { NULL }
@@ -244,7 +245,27 @@ layer_norm_construct (PsModule *self, GError **error)
 {
   LayerNormPriv *p = PS_MODULE_PRIV (self, LayerNormPriv);
   int64_t list[8];
-  p->nd = ps_args_get_int_list (self->args, "normalized_shape", list);
+  const PsValue *sv = ps_args_lookup (self->args, "normalized_shape");
+  const PsValueType st = sv->coerced ? sv->given : sv->type;
+  if (st == PS_VALUE_NONE || st == PS_VALUE_DOUBLE)
+    {
+      /* tuple(normalized_shape) */
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'%s' object is not iterable", ps_value_given_type_name (sv));
+      return FALSE;
+    }
+  if (st == PS_VALUE_BOOL || (st == PS_VALUE_STRING && sv->s != NULL && sv->s[0] != '\0'))
+    {
+      /* (True,) or ('x',): torch.empty's parser refuses the first size; without elementwise_affine
+       * nothing is created and F.layer_norm would see it: not supported here */
+      if (!ps_args_get_bool (self->args, "elementwise_affine"))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "LayerNorm(normalized_shape=%s, elementwise_affine=False) "
+                       "is not supported", ps_value_given_type_name (sv));
+          return FALSE;
+        }
+      return ps_py_empty_check ((const PsValue *[]) { sv, NULL }, 2, FALSE, error);
+    }
+  p->nd = st == PS_VALUE_STRING ? 0 : ps_args_get_int_list (self->args, "normalized_shape", list);
   if (p->nd < 1 || p->nd > PS_MAX_DIMS - 1)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -337,7 +358,7 @@ layer_norm_extra_repr (const PsModule *self)
   PsValue shape = { .type = PS_VALUE_INT_LIST, .n_list = p->nd };
   memcpy (shape.list, p->shape, (gsize) p->nd * sizeof (int64_t));
   g_autofree char *s = ps_value_to_python (&shape);
-  g_autofree char *e = py_double (p->eps);
+  g_autofree char *e = isnan (p->eps) ? ps_value_to_str (ps_args_lookup (self->args, "eps")) : py_double (p->eps);
   return g_strdup_printf ("%s, eps=%s, elementwise_affine=%s", s, e, p->affine ? "True" : "False");
 }
 
