@@ -222,7 +222,8 @@ typedef struct {
 } LeakyReluPriv;
 
 static const PsArgSpec leaky_relu_args[] = {
-  { .name = "negative_slope", .kind = PS_ARG_FLOAT, .def_double = 0.01, .doc = "slope for x < 0" },
+  { .name = "negative_slope", .kind = PS_ARG_FLOAT, .def_double = 0.01, .aten_position = 2, .aten_type = "Number", .aten_function = "leaky_relu",
+    .doc = "slope for x < 0" },
   { .name = "inplace", .kind = PS_ARG_BOOL, .def_bool = FALSE,
     .doc = "accepted for compatibility; Paramscope never modifies its input" },
   { NULL }
@@ -233,7 +234,7 @@ leaky_relu_construct (PsModule *self, GError **error)
 {
   /* the kernel converts the slope to the tensor's scalar type once; a slope beyond float range
    * constructs in torch and fails at the forward (leaky_relu_forward) */
-  double ns = ps_args_get_double (self->args, "negative_slope");
+  double ns = ps_args_get_number (self->args, "negative_slope");   /* NAN: not a number, refused at the forward */
   PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope = ps_check_float_scalar (ns, NULL) ? (float) ns : 0.0f;
   return TRUE;
 }
@@ -248,7 +249,7 @@ leaky_relu_fn (float x, const void *data)
 static PsTensor *
 leaky_relu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
-  if (!ps_check_float_scalar (ps_args_get_double (self->args, "negative_slope"), error))
+  if (!ps_check_float_scalar (ps_args_get_number (self->args, "negative_slope"), error))
     return NULL;
   return map_unary (input, "LeakyReLU", leaky_relu_fn, &PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope,
                     error);
@@ -257,7 +258,7 @@ leaky_relu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **
 static char *
 leaky_relu_extra_repr (const PsModule *self)
 {
-  g_autofree char *ns = arg_python (self, "negative_slope");
+  g_autofree char *ns = ps_value_to_str (ps_args_lookup (self->args, "negative_slope"));   /* str(), as given */
   return g_strdup_printf ("negative_slope=%s%s", ns,
                           ps_args_get_bool (self->args, "inplace") ? ", inplace=True" : "");
 }
@@ -275,15 +276,19 @@ const PsModuleClass ps_leaky_relu_class = {
  * weight (num_parameters): one slope shared by all elements, or one per channel (input dim 1). */
 
 static const PsArgSpec prelu_args[] = {
-  { .name = "num_parameters", .kind = PS_ARG_INT, .def_int = 1, .doc = "1, or the number of input channels" },
-  { .name = "init", .kind = PS_ARG_FLOAT, .def_double = 0.25, .doc = "initial slope" },
+  /* both stored as given: torch.empty(num_parameters), then weight.fill_(init) check them */
+  { .name = "num_parameters", .kind = PS_ARG_INT, .def_int = 1, .any_value = TRUE, .doc = "1, or the number of input channels" },
+  { .name = "init", .kind = PS_ARG_FLOAT, .def_double = 0.25, .any_value = TRUE, .doc = "initial slope" },
   { NULL }
 };
 
 static gboolean
 prelu_construct (PsModule *self, GError **error)
 {
-  int64_t n = ps_args_get_int (self->args, "num_parameters");
+  const PsValue *nv = ps_args_lookup (self->args, "num_parameters");
+  if (!ps_py_empty_check (&nv, 1, FALSE, error))
+    return FALSE;
+  const int64_t n = nv->i;
   if (n < 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -306,7 +311,15 @@ prelu_reset_parameters (PsModule *self, PsGenerator *gen, GError **error)
     return FALSE;
   PsInitInfo info;
   ps_init_info_clear (&info);
-  if (!ps_init_constant_ (w, ps_args_get_double (self->args, "init"), &info, error))
+  /* init.constant_(weight, init) is weight.fill_(init): its parser takes a number only */
+  const double v = ps_args_get_number (self->args, "init");
+  if (isnan (v) && ps_args_lookup (self->args, "init")->type != PS_VALUE_DOUBLE)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "fill_() received an invalid combination of arguments - "
+                   "got (%s), but expected one of:", ps_value_given_type_name (ps_args_lookup (self->args, "init")));
+      return FALSE;
+    }
+  if (!ps_init_constant_ (w, v, &info, error))
     return FALSE;
   ps_param_set_value (pw, w);
   pw->init = info;
@@ -356,7 +369,8 @@ prelu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error
 static char *
 prelu_extra_repr (const PsModule *self)
 {
-  return g_strdup_printf ("num_parameters=%" G_GINT64_FORMAT, ps_args_get_int (self->args, "num_parameters"));
+  g_autofree char *n = ps_value_to_str (ps_args_lookup (self->args, "num_parameters"));
+  return g_strdup_printf ("num_parameters=%s", n);
 }
 
 const PsModuleClass ps_prelu_class = {
@@ -379,15 +393,18 @@ typedef struct {
 } GeluPriv;
 
 static const PsArgSpec gelu_args[] = {
-  { .name = "approximate", .kind = PS_ARG_STRING, .def_string = "none", .doc = "'none' (erf) or 'tanh'" },
+  /* F.gelu(input, approximate=…): a keyword of the parser, which takes only a str */
+  { .name = "approximate", .kind = PS_ARG_STRING, .def_string = "none", .aten_position = -1, .aten_type = "str",
+    .aten_function = "gelu", .doc = "'none' (erf) or 'tanh'" },
   { NULL }
 };
 
 static gboolean
 gelu_construct (PsModule *self, GError **error)
 {
-  const char *a = ps_args_get_string (self->args, "approximate");
-  /* torch constructs GELU('foo') and fails at every forward (gelu_forward) */
+  const PsValue *av = ps_args_lookup (self->args, "approximate");
+  const char *a = av->type == PS_VALUE_STRING ? av->s : "";
+  /* torch constructs GELU('foo') (or GELU(1)) and fails at every forward (gelu_forward) */
   PS_MODULE_PRIV (self, GeluPriv)->tanh_approx = strcmp (a, "tanh") == 0;
   return TRUE;
 }
@@ -436,7 +453,8 @@ gelu_tanh_default_fn (float x, const void *data)
 static PsTensor *
 gelu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
-  const char *a = ps_args_get_string (self->args, "approximate");
+  const PsValue *av = ps_args_lookup (self->args, "approximate");
+  const char *a = av->type == PS_VALUE_STRING ? av->s : "";
   if (strcmp (a, "none") != 0 && strcmp (a, "tanh") != 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "approximate argument must be either none or tanh.");
@@ -567,7 +585,7 @@ const PsModuleClass ps_silu_class = {
 /* ---------- Softmax ---------- */
 
 static const PsArgSpec softmax_args[] = {
-  { .name = "dim", .kind = PS_ARG_INT, .nullable = TRUE, .def_none = TRUE,
+  { .name = "dim", .kind = PS_ARG_INT, .nullable = TRUE, .def_none = TRUE, .any_value = TRUE,
     .doc = "dimension to normalize; None picks it from the input's ndim like torch (with a warning)" },
   { NULL }
 };
@@ -625,6 +643,8 @@ softmax_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **err
   if (!check_float (input, "Softmax", error))
     return NULL;
   int64_t dim;
+  if (!ps_module_dim_arg_check (self, "softmax", "dim", NULL, error))
+    return NULL;
   if (ps_args_is_none (self->args, "dim"))
     dim = implicit_softmax_dim (input->ndim);
   else if (!wrap_dim (ps_args_get_int (self->args, "dim"), input->ndim, &dim, error))
@@ -663,7 +683,7 @@ softmax_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **err
 static char *
 softmax_extra_repr (const PsModule *self)
 {
-  g_autofree char *d = arg_python (self, "dim");
+  g_autofree char *d = ps_value_to_str (ps_args_lookup (self->args, "dim"));   /* str() of it, as given */
   return g_strdup_printf ("dim=%s", d);
 }
 
@@ -694,8 +714,9 @@ const PsModuleClass ps_identity_class = {
 /* ---------- Flatten ---------- */
 
 static const PsArgSpec flatten_args[] = {
-  { .name = "start_dim", .kind = PS_ARG_INT, .def_int = 1, .doc = "first dim to flatten" },
-  { .name = "end_dim", .kind = PS_ARG_INT, .def_int = -1, .doc = "last dim to flatten" },
+  /* stored as given; input.flatten(start_dim, end_dim)'s parser refuses all but ints */
+  { .name = "start_dim", .kind = PS_ARG_INT, .def_int = 1, .any_value = TRUE, .doc = "first dim to flatten" },
+  { .name = "end_dim", .kind = PS_ARG_INT, .def_int = -1, .any_value = TRUE, .doc = "last dim to flatten" },
   { NULL }
 };
 
@@ -703,6 +724,8 @@ static PsTensor *
 flatten_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
   int64_t start, end;
+  if (!ps_module_dim_arg_check (self, "flatten", "start_dim", "end_dim", error))
+    return NULL;
   if (!wrap_dim (ps_args_get_int (self->args, "start_dim"), input->ndim, &start, error)
       || !wrap_dim (ps_args_get_int (self->args, "end_dim"), input->ndim, &end, error))
     return NULL;
@@ -743,8 +766,9 @@ flatten_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **err
 static char *
 flatten_extra_repr (const PsModule *self)
 {
-  return g_strdup_printf ("start_dim=%" G_GINT64_FORMAT ", end_dim=%" G_GINT64_FORMAT,
-                          ps_args_get_int (self->args, "start_dim"), ps_args_get_int (self->args, "end_dim"));
+  g_autofree char *s = ps_value_to_str (ps_args_lookup (self->args, "start_dim"));
+  g_autofree char *e = ps_value_to_str (ps_args_lookup (self->args, "end_dim"));
+  return g_strdup_printf ("start_dim=%s, end_dim=%s", s, e);
 }
 
 const PsModuleClass ps_flatten_class = {
