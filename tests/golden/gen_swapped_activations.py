@@ -18,7 +18,9 @@ Run with Debian's torch 1.13.1 at each capability:
 writes tests/data/swapped-activations-{avx2,avx512,default}.json: {"torch", "capability", "runs":
 [{"name", "recipe" (a version 3 recipe whose data files are tests/data/batch-first/X.npy and
 Y<H>.npy; "flavour": "default" for the default capability), "losses" (the float32 bit patterns of
-every step's loss), "state" {key: sha256 of its float32 bytes}}]}. Each run is the train op's torch
+every step's loss), "state" {key: sha256 of its float32 bytes}, "out_grads" [sha256 of the LSTM's
+output .grad, of the activation's] — the output-gradient figure's (src/render/ps-train-figures.c)
+loss of the first 8 samples after the run, backward}]}. Each run is the train op's torch
 code (docs/recipe-format.md): torch.manual_seed(seed); the modules in op order; SGD(momentum 0.9);
 DataLoader(TensorDataset(X, Y), batch_size=4, shuffle=True); 2 epochs of zero_grad, loss, backward,
 step.
@@ -118,9 +120,19 @@ def run(seed, e, act, loss):
             l.backward()
             opt.step()
             out.append(f32hex(l.item()))
-    state = {"m." + k: hashlib.sha256(v.detach().contiguous().numpy().astype("<f4").tobytes()).hexdigest()
-             for k, v in m.state_dict().items()}
-    return out, state
+    state = {"m." + k: sha(v) for k, v in m.state_dict().items()}
+    # the output-gradient figure's torch code after the run: the loss of the first 8 samples,
+    # backward, each layer output's .grad (out.retain_grad())
+    h, _ = lstm(X[:8])
+    h.retain_grad()
+    y = a(h)
+    y.retain_grad()
+    fn(y, Y[:8]).backward()
+    return out, state, [sha(h.grad), sha(y.grad)]
+
+
+def sha(t):
+    return hashlib.sha256(t.detach().contiguous().numpy().astype("<f4").tobytes()).hexdigest()
 
 
 def main():
@@ -130,8 +142,9 @@ def main():
         for act in ACTS:
             for loss in losses(e):
                 name = "size%d-%s-%s" % (e, act_name(*act), loss[0])
-                l, s = run(seed, e, act, loss)
-                runs.append({"name": name, "recipe": recipe(name, seed, e, act, loss), "losses": l, "state": s})
+                l, s, g = run(seed, e, act, loss)
+                runs.append({"name": name, "recipe": recipe(name, seed, e, act, loss), "losses": l, "state": s,
+                             "out_grads": g})
                 seed += 1
     path = os.path.join(DATA, "swapped-activations-%s.json" % CAPABILITY)
     with open(path, "w") as f:
