@@ -936,6 +936,8 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
       for (int64_t t = 0; t < L; t++)
         for (int64_t n = 0; n < N; n++)
           memcpy (y + (n * L + t) * E, r.x + (t * N + n) * E, (size_t) E * sizeof (float));
+      /* the slow path torch takes with gradients returns attn_output.transpose(1, 0) */
+      out->swapped01 = ps_tape_recording ();
     }
   else
     ps_ops_linear_rows (r.ob, r.rows, E, mp.w_out, E, mp.b_out, y);

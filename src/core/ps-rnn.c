@@ -1032,7 +1032,10 @@ rnn_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
       float *o = ps_tensor_f32 (out);
       const float *yl = run.y[run.L - 1];
       if (s.batched && cfg->batch_first && !cfg->is_cell)
-        swap_time_batch (yl, s.T, s.n, run.width, o);
+        {
+          swap_time_batch (yl, s.T, s.n, run.width, o);
+          out->swapped01 = TRUE;   /* torch returns output.transpose(0, 1) */
+        }
       else if (out->numel > 0)
         memcpy (o, yl, (size_t) out->numel * sizeof (float));
       if (run.noise != NULL && ps_tape_recording ())
