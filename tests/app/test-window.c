@@ -1213,6 +1213,50 @@ test_tree_fit_outside_layout (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* A window destroyed while one of its drop-down lists is open takes that list's popover with it.
+ * In GTK 4.8 the popover outlived the window (one reference left after the window was finalized),
+ * and with the pointer over its items GTK's tooltip timeout logged criticals about its missing
+ * surface. Windows close their popovers when unmapped (ps-teardown.c, from ps-application.c). */
+static GtkWidget *
+first_mapped_drop_down (GtkWidget *widget)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      if (GTK_IS_DROP_DOWN (c) && gtk_widget_get_mapped (c))
+        return c;
+      GtkWidget *found = first_mapped_drop_down (c);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_popover_goes_with_window (void)
+{
+  PsWindow *w = new_window ("demo");
+  resize_to (w, 1600, 1000);
+  iterate ();
+  GtkWidget *dd = first_mapped_drop_down (GTK_WIDGET (w));
+  g_assert_nonnull (dd);
+  GtkWidget *popover = NULL;
+  for (GtkWidget *c = gtk_widget_get_first_child (dd); c != NULL && popover == NULL; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_POPOVER (c))
+      popover = c;
+  g_assert_nonnull (popover);
+  /* its list pops up, as Return on it does (GtkButton's keyboard activation completes in a timeout) */
+  g_signal_emit_by_name (dd, "activate");
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!gtk_widget_get_mapped (popover) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_true (gtk_widget_get_mapped (popover));
+  g_test_message ("%s's list open", G_OBJECT_TYPE_NAME (gtk_widget_get_parent (popover)));
+  g_object_add_weak_pointer (G_OBJECT (popover), (gpointer *) &popover);
+  gtk_window_destroy (GTK_WINDOW (w));
+  iterate ();
+  g_assert_null (popover);
+}
+
 static void
 test_timeline_rows_whole (void)
 {
@@ -2360,6 +2404,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/timeline-rows-whole", test_timeline_rows_whole);
   g_test_add_func ("/window/timeline-snap-outside-layout", test_timeline_snap_outside_layout);
   g_test_add_func ("/window/timeline-fit-outside-layout", test_timeline_fit_outside_layout);
+  g_test_add_func ("/window/popover-goes-with-window", test_popover_goes_with_window);
   g_test_add_func ("/window/tree-fit-outside-layout", test_tree_fit_outside_layout);
   g_test_add_func ("/window/pytorch-remembered-input", test_pytorch_remembered_input);
   g_test_add_func ("/window/pytorch-selects-layer", test_pytorch_selects_layer);
