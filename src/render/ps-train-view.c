@@ -1,5 +1,7 @@
 /* ps-train-view.c — see ps-train-view.h. */
+#include "ps-config.h"
 #include "ps-train-view.h"
+#include <glib/gi18n.h>
 #include "ps-decision-boundary.h"
 #include "ps-error.h"
 #include "ps-figure-sequence.h"
@@ -165,7 +167,7 @@ ps_train_frames_new (const PsTrainViewOptions *o, const PsTrainRecord *const *re
       f->s_acc = (PsSeries) { "batch accuracy", x, f->acc, n };
       f->s_lr = (PsSeries) { "learning rate", x, f->lr, n };
       ps_loss_curve_options_init (&f->lco);
-      f->lco.title = "Training loss";
+      f->lco.title = _("Training loss");
       f->lco.show_cursor = TRUE;
       f->lco.scale = f->o.scale;
       f->lc = (PsLossCurve) { &f->s_loss, 1, any_acc ? &f->s_acc : NULL, any_acc ? 1 : 0, &f->s_lr, &f->lco };
@@ -175,7 +177,7 @@ ps_train_frames_new (const PsTrainViewOptions *o, const PsTrainRecord *const *re
       gboolean any_g = FALSE;
       guint np = ps_train_figures_ratios (records, n, f->names, f->ratio_g, f->ratio_u, &any_g);
       ps_ratio_chart_options_init (&f->rco);
-      f->rco.title = "How fast each parameter changes";
+      f->rco.title = _("How fast each parameter changes");
       f->rco.show_cursor = TRUE;
       f->rco.scale = f->o.scale;
       f->rc = (PsRatioChart) { (const char *const *) f->names->pdata, np, x, n,
@@ -340,7 +342,7 @@ build_boundary (PsTrainFrames *f, Frame *fr, PsState *st, const char *where, GEr
   fr->db_x = ps_tensor_ref (d->x);
   fr->db_y = d->y->dtype == PS_DTYPE_INT64 && d->y->ndim == 1 ? ps_tensor_ref (d->y) : NULL;
   ps_decision_boundary_options_init (&fr->dbo);
-  fr->dbo.title = "Decision boundary";
+  fr->dbo.title = _("Decision boundary");
   fr->dbo.subtitle = fr->subtitle;
   fr->dbo.scale = f->o.scale;
   fr->db = (PsDecisionBoundary) { x0, x1, y0, y1, g, g, m.n_classes, fr->db_values, TRUE, ps_tensor_cf32 (fr->db_x),
@@ -368,13 +370,13 @@ build_layers (PsTrainFrames *f, Frame *fr, PsState *st, const PsOp *train_op, co
   gboolean ok;
   if (f->o.kind == PS_TRAIN_VIEW_ACTIVATIONS)
     {
-      fr->ldo.title = "Activations per layer";
+      fr->ldo.title = _("Activations per layer");
       fr->ldo.value_label = "activation";
       ok = ps_train_figures_activations (st, f->o.rows, &fr->set, error);
     }
   else if (f->o.kind == PS_TRAIN_VIEW_GRADIENTS)
     {
-      fr->ldo.title = "Gradients per layer (.grad at this sub-step)";
+      fr->ldo.title = _("Gradients per layer (.grad at this sub-step)");
       fr->ldo.value_label = "gradient";
       ok = ps_train_figures_gradients (st, &fr->set, error);
       if (ok && fr->set.layers->len == 0)
@@ -385,7 +387,7 @@ build_layers (PsTrainFrames *f, Frame *fr, PsState *st, const PsOp *train_op, co
     }
   else
     {
-      fr->ldo.title = "Gradients of layer outputs (d loss / d output)";
+      fr->ldo.title = _("Gradients of layer outputs (d loss / d output)");
       fr->ldo.value_label = "gradient";
       PsLoss loss;
       ok = ps_train_figures_op_loss (train_op, &loss, error);
@@ -462,7 +464,7 @@ ps_train_frames_add (PsTrainFrames *f, guint index, PsState *state, const PsOp *
         fr->tiles = ps_train_figures_tile_weight (state, &path, error);
         ok = fr->tiles != NULL;
         if (ok)
-          fr->tiles_title = g_strdup_printf ("First-layer weights (%s)", path);
+          fr->tiles_title = g_strdup_printf (_("First-layer weights (%s)"), path);
         else
           g_prefix_error (error, "%s: ", where);
         g_free (path);
