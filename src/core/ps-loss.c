@@ -513,21 +513,35 @@ ps_loss_input_swapped (const PsModule *root, const PsTensor *output)
   return root != NULL && output != NULL && output->ndim == 3 && output_swapped (root);
 }
 
-/* The layout-keeping layers at m's end whose input is the swapped view output_swapped found. */
+/* Layers whose backward's TensorIterator takes the saved (swapped) tensor as its first input:
+ * threshold_backward(self, grad) and leaky_relu_backward(self, grad) lay grad_input out like the
+ * saved tensor, so the layers before them get a swapped gradient again (measured with hooks on the
+ * gradients' strides: after ReLU/LeakyReLU (5, 20, 1), after Tanh, Sigmoid, SiLU, GELU, Dropout
+ * the loss's contiguous (30, 5, 1)). The others take the gradient first and keep its layout. */
+static gboolean
+grad_follows_saved (const PsModule *m)
+{
+  return strcmp (m->klass->name, "ReLU") == 0 || strcmp (m->klass->name, "LeakyReLU") == 0;
+}
+
+/* The layout-keeping layers at m's end whose input is the swapped view output_swapped found and
+ * whose gradient is still contiguous (*contiguous, updated through the tail, last layer first). */
 static void
-mark_swapped_tail (const PsModule *m, PsTape *tape)
+mark_swapped_tail (const PsModule *m, PsTape *tape, gboolean *contiguous)
 {
   if (!m->klass->is_container || strcmp (m->klass->name, "Sequential") != 0)
     return;
-  for (guint i = m->children->len; i > 0; i--)
+  for (guint i = m->children->len; i > 0 && *contiguous; i--)
     {
       const PsModule *k = g_ptr_array_index (m->children, i - 1);
       if (!keeps_layout (k))
         {
-          mark_swapped_tail (k, tape);
+          mark_swapped_tail (k, tape, contiguous);
           return;
         }
       ps_tape_mark_grad_rows (tape, k);
+      if (grad_follows_saved (k))
+        *contiguous = FALSE;
     }
 }
 
@@ -555,7 +569,7 @@ ps_loss_mark_grad_rows (const PsLoss *loss, const PsModule *root, const PsTensor
       break;
     }
   if (contiguous)
-    mark_swapped_tail (root, tape);
+    mark_swapped_tail (root, tape, &contiguous);
 }
 
 /* The elements of a (d0, d1, rest) tensor in the memory order of its dims-0-and-1-swapped view:

@@ -23,7 +23,9 @@ output .grad, of the activation's] — the output-gradient figure's (src/render/
 loss of the first 8 samples after the run, backward}]}. Each run is the train op's torch
 code (docs/recipe-format.md): torch.manual_seed(seed); the modules in op order; SGD(momentum 0.9);
 DataLoader(TensorDataset(X, Y), batch_size=4, shuffle=True); 2 epochs of zero_grad, loss, backward,
-step.
+step. Then 196 runs with two activations (every ordered pair of them × MSELoss, L1Loss(sum) × H = 7,
+17): after a ReLU or LeakyReLU the gradient is swapped again (their backwards take the saved
+tensor as the TensorIterator's first input).
 """
 import hashlib
 import json
@@ -60,6 +62,7 @@ DATA = os.path.join(HERE, "..", "data")
 ACTS = [("ReLU", {}), ("LeakyReLU", {"negative_slope": 0.2}), ("Tanh", {}), ("Sigmoid", {}), ("SiLU", {}),
         ("GELU", {}), ("GELU", {"approximate": "tanh"})]
 SIZES = [1, 3, 7, 15, 17, 33]
+CHAIN_SIZES = [7, 17]
 
 
 def losses(e):
@@ -74,19 +77,23 @@ def act_name(typ, args):
     return typ.lower() + ("-tanh" if args.get("approximate") == "tanh" else "")
 
 
-def recipe(name, seed, e, act, loss):
+def ids(acts):
+    return ["act", "act2"][:len(acts)]
+
+
+def recipe(name, seed, e, acts, loss):
     r = {"format": "paramscope-recipe", "version": 3, "seed": seed}
     if CAPABILITY == "default":
         r["flavour"] = "default"
     r.update({
         "root": "m",
         "description": "%s: a batch_first LSTM, then %s on its swapped output (tests/golden/gen_swapped_activations.py)"
-                       % (name, act[0]),
+                       % (name, " then ".join(a[0] for a in acts)),
         "ops": [
             {"op": "module", "id": "lstm", "type": "LSTM",
              "args": {"input_size": 8, "hidden_size": e, "batch_first": True}},
-            {"op": "module", "id": "act", "type": act[0], "args": act[1]},
-            {"op": "module", "id": "m", "type": "Sequential", "children": {"lstm": "lstm", "act": "act"}},
+        ] + [{"op": "module", "id": i, "type": a[0], "args": a[1]} for i, a in zip(ids(acts), acts)] + [
+            {"op": "module", "id": "m", "type": "Sequential", "children": {i: i for i in ["lstm"] + ids(acts)}},
             {"op": "dataset", "id": "d", "file": "X.npy", "y": "Y%d.npy" % e},
             {"op": "optimizer", "id": "opt", "type": "SGD", "params": "m", "args": {"lr": 0.05, "momentum": 0.9}},
             {"op": "train", "model": "m", "optimizer": "opt", "data": "d", "loss": {"type": loss[1], "args": loss[2]},
@@ -99,14 +106,15 @@ def f32hex(v):
     return format(struct.unpack("<I", struct.pack("<f", v))[0], "08x")
 
 
-def run(seed, e, act, loss):
+def run(seed, e, acts, loss):
     """The recipe's torch code."""
     torch.manual_seed(seed)
     lstm = nn.LSTM(input_size=8, hidden_size=e, batch_first=True)
-    a = getattr(nn, act[0])(**act[1])
+    layers = [getattr(nn, a[0])(**a[1]) for a in acts]
     m = Seq()
     m.add_module("lstm", lstm)
-    m.add_module("act", a)
+    for i, a in zip(ids(acts), layers):
+        m.add_module(i, a)
     X = torch.as_tensor(numpy.load(os.path.join(DATA, "batch-first", "X.npy")))
     Y = torch.as_tensor(numpy.load(os.path.join(DATA, "batch-first", "Y%d.npy" % e)))
     opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9)
@@ -124,11 +132,13 @@ def run(seed, e, act, loss):
     # the output-gradient figure's torch code after the run: the loss of the first 8 samples,
     # backward, each layer output's .grad (out.retain_grad())
     h, _ = lstm(X[:8])
-    h.retain_grad()
-    y = a(h)
-    y.retain_grad()
-    fn(y, Y[:8]).backward()
-    return out, state, [sha(h.grad), sha(y.grad)]
+    outs = [h]
+    for a in layers:
+        outs.append(a(outs[-1]))
+    for o in outs:
+        o.retain_grad()
+    fn(outs[-1], Y[:8]).backward()
+    return out, state, [sha(o.grad) for o in outs]
 
 
 def sha(t):
@@ -142,10 +152,21 @@ def main():
         for act in ACTS:
             for loss in losses(e):
                 name = "size%d-%s-%s" % (e, act_name(*act), loss[0])
-                l, s, g = run(seed, e, act, loss)
-                runs.append({"name": name, "recipe": recipe(name, seed, e, act, loss), "losses": l, "state": s,
+                l, s, g = run(seed, e, [act], loss)
+                runs.append({"name": name, "recipe": recipe(name, seed, e, [act], loss), "losses": l, "state": s,
                              "out_grads": g})
                 seed += 1
+    # two activations: ReLU/LeakyReLU hand the layer before them a swapped gradient again under a
+    # contiguous-gradient loss (ps_loss_mark_grad_rows); the others pass the loss's layout on
+    for e in CHAIN_SIZES:
+        for a1 in ACTS:
+            for a2 in ACTS:
+                for loss in [lo for lo in losses(e) if lo[0] in ("mse", "l1-sum")]:
+                    name = "chain%d-%s-%s-%s" % (e, act_name(*a1), act_name(*a2), loss[0])
+                    l, s, g = run(seed, e, [a1, a2], loss)
+                    runs.append({"name": name, "recipe": recipe(name, seed, e, [a1, a2], loss), "losses": l,
+                                 "state": s, "out_grads": g})
+                    seed += 1
     path = os.path.join(DATA, "swapped-activations-%s.json" % CAPABILITY)
     with open(path, "w") as f:
         # one run a line

@@ -18,7 +18,10 @@ model.state_dict() after the loop (`paramscope-cli run --state-dict` must write 
 
 A Python random.Random(seed) picks each recipe: an architecture (MLP with ReLU/Tanh/GELU/Sigmoid/
 LeakyReLU, optionally LayerNorm/BatchNorm1d/Dropout; a Conv2d or Conv1d net with pooling and
-optionally BatchNorm2d; an LSTM/GRU over sequences; Embedding + Linear), a data set (the xor/circles/
+optionally BatchNorm2d; an LSTM/GRU over sequences; Embedding + Linear; and, in the last --rnn-act
+recipes (12, from their own Random(seed + 1000)), a batch_first RNN/LSTM/GRU root of an odd hidden
+size 1–33 followed by one or two of every element-wise activation (SiLU and GELU('tanh') too, a
+Dropout or Identity among them) into a float loss on per-step targets — torch's swapped view), a data set (the xor/circles/
 blobs toy sets drawn from the global generator, or an .npz of features / images / sequences / tokens),
 a loss (CrossEntropyLoss with label_smoothing/weight, NLLLoss on the head or after LogSoftmax or Softmax,
 MSELoss, L1Loss,
@@ -129,6 +132,16 @@ class Gen:
             X = torch.randn(n, r.randint(3, 5), 3, generator=g)
             y = (X[:, :, 0].sum(1) > 0).long()
             C = 2
+        elif kind == "seq3":
+            # per-step float targets of an odd width H (self.H), in (0, 1) for BCEWithLogitsLoss too
+            X = torch.randn(n, r.randint(3, 6), 3, generator=g)
+            self.H = r.choice([1, 3, 5, 7, 9, 15, 17, 33])
+            w = torch.randn(3, self.H, generator=g)
+            # in numpy float64: the same bits whatever ATen capability this process runs at (the
+            # avx2 and avx512 runs write the same .npz)
+            z = np.cumsum(X.numpy().astype(np.float64), 1) @ w.numpy().astype(np.float64) * 0.3
+            y = torch.from_numpy((1.0 / (1.0 + np.exp(-z))).astype(np.float32))
+            C = None
         else:   # tok
             V = r.randint(6, 12)
             X = torch.randint(0, V, (n, r.randint(3, 5)), generator=g)
@@ -138,6 +151,14 @@ class Gen:
 
     def act(self):
         t = self.r.choice(["ReLU", "Tanh", "GELU", "Sigmoid", "LeakyReLU"])
+        return (t, {"negative_slope": r3(self.r, 0.01, 0.3)} if t == "LeakyReLU" else {})
+
+    def any_act(self):
+        """Every element-wise activation with a backward (the ones act() draws for the older recipes,
+        and SiLU, GELU('tanh'))."""
+        t = self.r.choice(["ReLU", "Tanh", "GELU", "GELU-tanh", "Sigmoid", "LeakyReLU", "SiLU"])
+        if t == "GELU-tanh":
+            return ("GELU", {"approximate": "tanh"})
         return (t, {"negative_slope": r3(self.r, 0.01, 0.3)} if t == "LeakyReLU" else {})
 
     # ---- architecture: (layers, data kind) with the head's width left as None ----
@@ -188,6 +209,21 @@ class Gen:
             lo = (10 - 3) // L[0][1]["stride"] + 1
             L.append(("Flatten", {}))
             L.append(("Linear", {"in_features": c * lo, "out_features": n_out}))
+        elif a == "rnn-act":
+            # a batch_first RNN/LSTM/GRU as the root (torch's output is a swapped view), then 1–2
+            # element-wise activations (a Dropout or Identity among them sometimes), the loss on the
+            # (batch, T, H) output: the element-wise kernels' vector tails in torch's memory order
+            args = {"input_size": 3, "hidden_size": self.H, "batch_first": True}
+            if r.random() < 0.3:
+                args["num_layers"] = 2
+            L.append((r.choice(["LSTM", "GRU", "RNN"]), args))
+            for i in range(r.randint(1, 2)):
+                L.append(self.any_act())
+                u = r.random()
+                if u < 0.15:
+                    L.append(("Dropout", {"p": r3(r, 0.1, 0.4)}))
+                elif u < 0.25:
+                    L.append(("Identity", {}))
         elif a == "rnn":
             T = X.shape[1]
             H = r.randint(2, 5)
@@ -218,6 +254,16 @@ class Gen:
 
     def loss(self, C):
         r = self.r
+        if C is None:   # per-step float targets (seq3): the float losses, pos_weight over the last dim
+            t = r.choice(list(FLOAT_LOSSES))
+            a = {"reduction": "sum"} if r.random() < 0.3 else {}
+            if t == "HuberLoss" and r.random() < 0.6:
+                a["delta"] = r3(r, 0.3, 2.0)
+            elif t == "SmoothL1Loss" and r.random() < 0.6:
+                a["beta"] = r3(r, 0.3, 2.0)
+            elif t == "BCEWithLogitsLoss" and r.random() < 0.5:
+                a["pos_weight"] = [r3(r, 0.5, 3.0) for _ in range(self.H)]
+            return t, a
         t = r.choice(["CrossEntropyLoss", "CrossEntropyLoss", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss",
                       "SmoothL1Loss", "BCEWithLogitsLoss"])
         if t == "BCEWithLogitsLoss" and C != 2:
@@ -313,10 +359,10 @@ class Gen:
         return t, a
 
 
-def build_and_run(name, seed, r, spec):
+def build_and_run(name, seed, r, spec, arch=None):
     g = Gen(seed * 7919 + 1)
     g.r = r
-    a, kind, _ = g.arch()
+    a, kind, _ = g.arch() if arch is None else (arch, "seq3", None)
     dspec, X, y, C = g.data(kind)
     loss = g.loss(C)
     n_out = 1 if loss[0] in FLOAT_LOSSES else C
@@ -359,7 +405,7 @@ def build_and_run(name, seed, r, spec):
     sch = getattr(torch.optim.lr_scheduler, sched[0])(optim, **sched[1]) if sched else None
     largs = {k: (torch.tensor(v) if k in ("weight", "pos_weight") else v) for k, v in loss[1].items()}
     loss_fn = getattr(nn, loss[0])(**largs)
-    target = y.float().unsqueeze(1) if loss[0] in FLOAT_LOSSES else y
+    target = y.float().unsqueeze(1) if loss[0] in FLOAT_LOSSES and y.dim() == 1 else y
     loader = DataLoader(TensorDataset(X, target), batch_size=bs, shuffle=shuffle, drop_last=drop_last)
     names = [k for k, _ in model.named_parameters()]
     rec, step = [], 0
@@ -443,6 +489,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=None, help="12 (avx2, avx512) or 13 (default)")
     ap.add_argument("--count", type=int, default=48)
+    ap.add_argument("--rnn-act", type=int, default=12,
+                    help="then this many recipes of batch_first recurrent roots followed by activations "
+                         "(their own Random(seed + 1000): the first --count recipes stay as they were)")
     ap.add_argument("--capability", choices=("avx2", "avx512", "default"), default="avx2",
                     help="ATEN_CPU_CAPABILITY torch runs at (read before torch is imported)")
     args = ap.parse_args()
@@ -456,6 +505,11 @@ def main():
     for i in range(args.count):
         name = "random-train-%02d" % i
         runs.append(build_and_run(name, 100 + i, r, None))
+        print(name, runs[-1]["summary"], len(runs[-1]["record"]), "records", file=sys.stderr)
+    r = random.Random(args.seed + 1000)
+    for i in range(args.count, args.count + args.rnn_act):
+        name = "random-train-%02d" % i
+        runs.append(build_and_run(name, 100 + i, r, None, arch="rnn-act"))
         print(name, runs[-1]["summary"], len(runs[-1]["record"]), "records", file=sys.stderr)
     with open(OUT, "w") as f:
         json.dump({"torch": torch.__version__, "seed": args.seed, "capability": CAPABILITY, "runs": runs}, f, separators=(",", ":"))
