@@ -1244,6 +1244,85 @@ test_switchers_teardown (void)
     }
 }
 
+/* EXPLORE (by hand, PS_TEST_EXPLORE_DIVIDERS=1): every divider of a series window swept in 8 px steps
+ * with a resize queued on its header bar in the same frame, on each page of both view stacks: a
+ * scrollbar shown or hidden inside such a layout left a widget unallocated in the main window
+ * (test-window's /window/explore-dividers, monkey seed 3018) */
+static void
+collect_type (GtkWidget *widget, GType type, GPtrArray *out)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      if (G_TYPE_CHECK_INSTANCE_TYPE (c, type))
+        g_ptr_array_add (out, c);
+      collect_type (c, type, out);
+    }
+}
+
+static void
+sweep_dividers (GtkWidget *win, GtkWidget *header, const char *what)
+{
+  g_autoptr (GPtrArray) paneds = g_ptr_array_new ();
+  collect_type (win, GTK_TYPE_PANED, paneds);
+  for (guint i = 0; i < paneds->len; i++)
+    {
+      GtkPaned *paned = paneds->pdata[i];
+      if (!gtk_widget_get_mapped (GTK_WIDGET (paned)))
+        continue;
+      int lo, hi, start = gtk_paned_get_position (paned);
+      g_object_get (paned, "min-position", &lo, "max-position", &hi, NULL);
+      g_test_message ("%s: paned %u from %d to %d", what, i, lo, hi);
+      for (int pos = lo; pos <= hi; pos += 8)
+        {
+          gtk_paned_set_position (paned, pos);
+          gtk_widget_queue_resize (header);
+          pause_ms (40);
+        }
+      gtk_paned_set_position (paned, start);
+      iterate ();
+    }
+}
+
+static void
+test_explore_dividers (void)
+{
+  if (g_getenv ("PS_TEST_EXPLORE_DIVIDERS") == NULL)
+    {
+      g_test_skip ("by hand: PS_TEST_EXPLORE_DIVIDERS=1");
+      return;
+    }
+  g_autofree char *dir = series_dir ();
+  PsCheckpointWindow *cw = open_folder (dir);
+  g_assert_true (ps_checkpoint_window_select_path (cw, "model.0.weight"));
+  iterate ();
+  g_autoptr (GPtrArray) headers = g_ptr_array_new ();
+  collect_type (GTK_WIDGET (cw), ADW_TYPE_HEADER_BAR, headers);
+  g_assert_cmpuint (headers->len, >, 0);
+  g_autoptr (GPtrArray) stacks = g_ptr_array_new ();
+  collect_type (GTK_WIDGET (cw), ADW_TYPE_VIEW_STACK, stacks);
+  static const int sizes[][2] = { { 1600, 1000 }, { 900, 700 } };
+  for (guint z = 0; z < G_N_ELEMENTS (sizes); z++)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (cw), sizes[z][0], sizes[z][1]);
+      pause_ms (300);
+      for (guint k = 0; k < stacks->len; k++)
+        {
+          GListModel *pages = G_LIST_MODEL (adw_view_stack_get_pages (stacks->pdata[k]));
+          for (guint p = 0; p < g_list_model_get_n_items (pages); p++)
+            {
+              g_autoptr (AdwViewStackPage) page = g_list_model_get_item (pages, p);
+              adw_view_stack_set_visible_child (stacks->pdata[k], adw_view_stack_page_get_child (page));
+              pause_ms (200);
+              g_autofree char *what = g_strdup_printf ("%dx%d stack %u page %s", sizes[z][0], sizes[z][1], k,
+                                                       adw_view_stack_page_get_name (page));
+              sweep_dividers (GTK_WIDGET (cw), headers->pdata[0], what);
+            }
+          g_object_unref (pages);
+        }
+    }
+  gtk_window_destroy (GTK_WINDOW (cw));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1276,6 +1355,7 @@ main (int argc, char **argv)
   g_test_add_func ("/series-window/drop", test_drop);
   g_test_add_func ("/series-window/missing-and-reshaped", test_missing_and_reshaped);
   g_test_add_func ("/series-window/switchers-teardown", test_switchers_teardown);
+  g_test_add_func ("/series-window/explore-dividers", test_explore_dividers);
 #endif
   int ret = g_test_run ();
   g_object_unref (app);

@@ -1171,8 +1171,6 @@ divider_across_rows (PsWindow *w, GtkWidget *view, GtkOrientation o)
     }
   g_assert_nonnull (paned);
   int grow = gtk_paned_get_start_child (paned) == below ? 1 : -1;   /* the divider's way that enlarges the list */
-  resize_to (w, 1600, 1000);
-  iterate ();
   guint flips = 0;
   for (int k = 0; k < 20; k++)
     {
@@ -1194,14 +1192,71 @@ divider_across_rows (PsWindow *w, GtkWidget *view, GtkOrientation o)
       flips += fits != fitted;
     }
   if (flips == 0)
-    g_test_skip ("the divider could not move the list's view across its rows' size at 1600 x 1000");
+    g_test_skip ("the divider could not move the list's view across its rows' size");
 }
 
 static void
 test_timeline_fit_outside_layout (void)
 {
   PsWindow *w = new_window ("article-2-custom-init");
+  resize_to (w, 1600, 1000);
+  iterate ();
   divider_across_rows (w, GTK_WIDGET (w->timeline_view), GTK_ORIENTATION_VERTICAL);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+/* EXPLORE: every divider of the window swept across its range in 8 px steps, a resize queued on the
+ * header box in the same frame, on each page, side by side and stacked (PS_TEST_EXPLORE_DIVIDERS=1) */
+static void
+collect_paneds (GtkWidget *widget, GPtrArray *out)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      if (GTK_IS_PANED (c) && gtk_widget_get_mapped (c))
+        g_ptr_array_add (out, c);
+      collect_paneds (c, out);
+    }
+}
+
+static void
+test_explore_dividers (void)
+{
+  if (g_getenv ("PS_TEST_EXPLORE_DIVIDERS") == NULL)
+    {
+      g_test_skip ("by hand: PS_TEST_EXPLORE_DIVIDERS=1");
+      return;
+    }
+  static const char *pages[] = { "heatmap", "histogram", "over-time", "compare", "difference", "training", "explain" };
+  static const int sizes[][2] = { { 1600, 1000 }, { 680, 1000 }, { 1000, 600 } };
+  PsWindow *w = new_window ("article-2-custom-init");
+  GtkWidget *header_box = gtk_widget_get_parent (GTK_WIDGET (w->toast_overlay));
+  for (guint z = 0; z < G_N_ELEMENTS (sizes); z++)
+    for (guint pg = 0; pg < G_N_ELEMENTS (pages); pg++)
+      {
+        resize_to (w, sizes[z][0], sizes[z][1]);
+        adw_view_stack_set_visible_child_name (w->view_stack, pages[pg]);
+        iterate ();
+        g_autoptr (GPtrArray) paneds = g_ptr_array_new ();
+        collect_paneds (GTK_WIDGET (w), paneds);
+        for (guint i = 0; i < paneds->len; i++)
+          {
+            GtkPaned *paned = paneds->pdata[i];
+            int lo, hi;
+            g_object_get (paned, "min-position", &lo, "max-position", &hi, NULL);
+            g_test_message ("%dx%d %s: paned %u from %d to %d", sizes[z][0], sizes[z][1], pages[pg], i, lo, hi);
+            int start = gtk_paned_get_position (paned);
+            for (int pos = lo; pos <= hi; pos += 8)
+              {
+                gtk_paned_set_position (paned, pos);
+                gtk_widget_queue_resize (gtk_widget_get_first_child (header_box));
+                gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 20;
+                while (g_get_monotonic_time () < until)
+                  g_main_context_iteration (NULL, FALSE);
+              }
+            gtk_paned_set_position (paned, start);
+            iterate ();
+          }
+      }
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -1209,6 +1264,8 @@ static void
 test_tree_fit_outside_layout (void)
 {
   PsWindow *w = new_window ("article-2-custom-init");
+  resize_to (w, 1600, 1000);
+  iterate ();
   divider_across_rows (w, GTK_WIDGET (w->tree_view), GTK_ORIENTATION_VERTICAL);
   gtk_window_destroy (GTK_WINDOW (w));
 }
@@ -2406,6 +2463,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/timeline-fit-outside-layout", test_timeline_fit_outside_layout);
   g_test_add_func ("/window/popover-goes-with-window", test_popover_goes_with_window);
   g_test_add_func ("/window/tree-fit-outside-layout", test_tree_fit_outside_layout);
+  g_test_add_func ("/window/explore-dividers", test_explore_dividers);
   g_test_add_func ("/window/pytorch-remembered-input", test_pytorch_remembered_input);
   g_test_add_func ("/window/pytorch-selects-layer", test_pytorch_selects_layer);
   g_test_add_func ("/window/called-container-is-model", test_called_container_is_model);
