@@ -327,7 +327,7 @@ ps_window_select_module (PsWindow *self, const char *id)
       if (ps_tree_node_get_kind (node) != PS_TREE_NODE_MODULE || ps_tree_node_get_module (node) != m)
         continue;
       g_autofree char *path = NULL;
-      if (m->children->len == 0 && m->params->len > 0)
+      if (ps_module_n_children (m) == 0 && m->params->len > 0)
         {
           const char *base = ps_tree_node_get_path (node);
           PsParam *p = g_ptr_array_index (m->params, 0);

@@ -9,9 +9,9 @@ static PsTensor *
 sequential_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
   PsTensor *x = ps_tensor_ref (input);
-  for (guint i = 0; i < self->children->len; i++)
+  for (guint i = 0; i < ps_module_n_children (self); i++)
     {
-      PsTensor *y = ps_module_forward (g_ptr_array_index (self->children, i), x, gen, error);
+      PsTensor *y = ps_module_forward (ps_module_child_at (self, i), x, gen, error);
       ps_tensor_unref (x);
       if (y == NULL)
         return NULL;

@@ -498,9 +498,9 @@ output_swapped (const PsModule *m)
     return ps_args_get_bool (m->args, "batch_first");
   if (!m->klass->is_container || strcmp (name, "Sequential") != 0)
     return FALSE;
-  for (guint i = m->children->len; i > 0; i--)
+  for (guint i = ps_module_n_children (m); i > 0; i--)
     {
-      const PsModule *k = g_ptr_array_index (m->children, i - 1);
+      const PsModule *k = ps_module_child_at (m, i - 1);
       if (!keeps_layout (k))
         return output_swapped (k);
     }
@@ -531,9 +531,9 @@ mark_swapped_tail (const PsModule *m, PsTape *tape, gboolean *contiguous)
 {
   if (!m->klass->is_container || strcmp (m->klass->name, "Sequential") != 0)
     return;
-  for (guint i = m->children->len; i > 0 && *contiguous; i--)
+  for (guint i = ps_module_n_children (m); i > 0 && *contiguous; i--)
     {
-      const PsModule *k = g_ptr_array_index (m->children, i - 1);
+      const PsModule *k = ps_module_child_at (m, i - 1);
       if (!keeps_layout (k))
         {
           mark_swapped_tail (k, tape, contiguous);

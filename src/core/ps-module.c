@@ -2,6 +2,7 @@
  * See ps-module.h for the sharing and snapshot rules. */
 #include "ps-module.h"
 #include "ps-autograd.h"
+#include "ps-child-seq.h"
 
 #include <string.h>
 
@@ -115,6 +116,7 @@ ps_module_get_param (PsModule *self, const char *name)
 
 static void children_release (PsModule *m);
 static void children_share (PsModule *m, const PsModule *src);
+static guint64 next_serial;
 
 static PsModule *
 module_alloc (const PsModuleClass *klass)
@@ -122,8 +124,7 @@ module_alloc (const PsModuleClass *klass)
   PsModule *m = g_new0 (PsModule, 1);
   g_atomic_ref_count_init (&m->ref_count);
   m->klass = klass;
-  m->child_names = &m->child_views_[0];
-  m->children = &m->child_views_[1];
+  m->serial = __atomic_add_fetch (&next_serial, 1, __ATOMIC_RELAXED);
   m->params = g_ptr_array_new_with_free_func (param_free);
   m->training = TRUE;
   m->created_step = -1;
@@ -215,7 +216,13 @@ ps_module_unref (PsModule *m)
     }
 }
 
-static gboolean children_append (PsModule *parent, const char *name, PsModule *child);
+static void
+collect_child (const char *name, PsModule *child, gpointer data)
+{
+  GPtrArray **lists = data;
+  g_ptr_array_add (lists[0], (gpointer) name);
+  g_ptr_array_add (lists[1], child);
+}
 
 static PsModule *
 clone_rec (PsModule *src, GHashTable *map, GHashTable *shallow)
@@ -236,24 +243,32 @@ clone_rec (PsModule *src, GHashTable *map, GHashTable *shallow)
     g_ptr_array_add (m->params, param_copy (g_ptr_array_index (src->params, i)));
   if (shallow != NULL && g_hash_table_contains (shallow, src))
     {
-      /* the very same children: share their storage (the count of entries stays true too) */
+      /* the very same children: share their list (the count of entries stays true too) */
       children_share (m, src);
       m->entries_cache = src->entries_cache;
       return m;
     }
+  g_autoptr (GPtrArray) names = g_ptr_array_new (), olds = g_ptr_array_new ();
+  GPtrArray *lists[2] = { names, olds };
+  ps_child_seq_foreach (src->child_seq, collect_child, lists);
   gboolean same = TRUE;
-  g_autoptr (GPtrArray) kids = g_ptr_array_new_full (src->children->len, (GDestroyNotify) ps_module_unref);
-  for (guint i = 0; i < src->children->len; i++)
+  g_autoptr (GPtrArray) kids = g_ptr_array_new_full (olds->len, (GDestroyNotify) ps_module_unref);
+  for (guint i = 0; i < olds->len; i++)
     {
-      PsModule *c = clone_rec (g_ptr_array_index (src->children, i), map, shallow);
-      same &= c == g_ptr_array_index (src->children, i);
+      PsModule *c = clone_rec (g_ptr_array_index (olds, i), map, shallow);
+      same &= c == g_ptr_array_index (olds, i);
       g_ptr_array_add (kids, c);
     }
   if (same)
     children_share (m, src);   /* every child stays shared: so does their list */
   else
     for (guint i = 0; i < kids->len; i++)
-      children_append (m, g_ptr_array_index (src->child_names, i), g_ptr_array_index (kids, i));
+      {
+        PsChildSeq *next = ps_child_seq_insert (m->child_seq, i, g_ptr_array_index (names, i),
+                                                g_ptr_array_index (kids, i));
+        ps_child_seq_unref (m->child_seq);
+        m->child_seq = next;
+      }
   return m;
 }
 
@@ -274,6 +289,82 @@ ps_module_clone_tree_sharing (PsModule *root, GHashTable *map, GHashTable *shall
 
 /* ---------- children ---------- */
 
+/* What changed in a module's children since it was cloned from the module whose serial is `base`:
+ * the children attached and the ones detached (no refs: the attached ones are the module's own
+ * children, the detached ones its base's, and they are read only while that base is alive). A
+ * module that was not cloned from another one's list has no log. */
+typedef struct {
+  guint64 base;
+  GPtrArray *added;
+  GPtrArray *removed;
+} ChildLog;
+
+static void
+log_free (gpointer data)
+{
+  ChildLog *log = data;
+  if (log == NULL)
+    return;
+  g_ptr_array_unref (log->added);
+  g_ptr_array_unref (log->removed);
+  g_free (log);
+}
+
+static void
+children_release (PsModule *m)
+{
+  g_clear_pointer (&m->child_seq, ps_child_seq_unref);
+  g_clear_pointer (&m->child_log, log_free);
+}
+
+/* m lists src's very list; its log starts at src. */
+static void
+children_share (PsModule *m, const PsModule *src)
+{
+  children_release (m);
+  m->child_seq = ps_child_seq_ref (src->child_seq);
+  ChildLog *log = g_new (ChildLog, 1);
+  log->base = src->serial;
+  log->added = g_ptr_array_new ();
+  log->removed = g_ptr_array_new ();
+  m->child_log = log;
+}
+
+/* Takes over `next` as m's list. */
+static void
+children_set (PsModule *m, PsChildSeq *next)
+{
+  ps_child_seq_unref (m->child_seq);
+  m->child_seq = next;
+}
+
+guint
+ps_module_n_children (const PsModule *m)
+{
+  return ps_child_seq_len (m->child_seq);
+}
+
+PsModule *
+ps_module_child_at (const PsModule *m, guint i)
+{
+  return ps_child_seq_nth (m->child_seq, i, NULL);
+}
+
+const char *
+ps_module_child_name_at (const PsModule *m, guint i)
+{
+  const char *name = NULL;
+  ps_child_seq_nth (m->child_seq, i, &name);
+  return name;
+}
+
+int
+ps_module_child_index (const PsModule *m, const char *name)
+{
+  guint pos = 0;
+  return ps_child_seq_lookup (m->child_seq, name, &pos) != NULL ? (int) pos : -1;
+}
+
 /* Each module is visited once: a module listed n times under each of d nested containers would
  * otherwise be visited n^d times (10^10 for ten containers listing their child ten times). */
 static gboolean
@@ -283,8 +374,8 @@ contains_rec (PsModule *root, PsModule *m, GHashTable *seen)
     return TRUE;
   if (!g_hash_table_add (seen, root))
     return FALSE;
-  for (guint i = 0; i < root->children->len; i++)
-    if (contains_rec (g_ptr_array_index (root->children, i), m, seen))
+  for (guint i = 0; i < ps_module_n_children (root); i++)
+    if (contains_rec (ps_module_child_at (root, i), m, seen))
       return TRUE;
   return FALSE;
 }
@@ -296,250 +387,6 @@ ps_module_contains (PsModule *root, PsModule *m)
   return contains_rec (root, m, seen);
 }
 
-/* ---------- the children's storage ----------
- *
- * A ChildStore holds names and modules in two arrays that are never moved while shared: a module's
- * view is (store, len), its PsChildArrays point into the arrays. Slots [0, used) are owned by the
- * store (name strings, module refs). While two or more modules share a store, its slots [0, used)
- * never change: the one module whose length is `used` may append past it (under the lock), every
- * other change copies the list into a new store first. A store only one module refers to is that
- * module's to change (after dropping any slots past its length that a dead sharer appended).
- *
- * Each slot carries a stamp (the store's append counter when it was written); a module's `limit`
- * is the counter after its last change, so a name found through the shared index belongs to the
- * module's list iff its stamp is below the module's limit. From CHILD_INDEX_MIN slots on, the
- * index maps names to (child, stamp). `anon` lists the positions of children without a recipe id
- * (for ps_module_anonymous_children). */
-#define CHILD_INDEX_MIN 16
-
-typedef struct {
-  PsModule *child;
-  guint stamp;
-} IndexEntry;
-
-typedef struct {
-  gatomicrefcount ref;
-  GMutex lock;
-  guint used, cap, next_stamp;
-  gpointer *names;
-  gpointer *mods;
-  guint *stamps;
-  GHashTable *index;   /* name (the string in names) → IndexEntry*; NULL below CHILD_INDEX_MIN */
-  GArray *anon;        /* guint positions, ascending */
-} ChildStore;
-
-static ChildStore *
-store_new (guint cap)
-{
-  ChildStore *st = g_new0 (ChildStore, 1);
-  g_atomic_ref_count_init (&st->ref);
-  g_mutex_init (&st->lock);
-  st->cap = MAX (cap, 4);
-  st->names = g_new (gpointer, st->cap);
-  st->mods = g_new (gpointer, st->cap);
-  st->stamps = g_new (guint, st->cap);
-  st->anon = g_array_new (FALSE, FALSE, sizeof (guint));
-  return st;
-}
-
-static void
-store_index_build (ChildStore *st)
-{
-  g_clear_pointer (&st->index, g_hash_table_unref);
-  st->index = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  for (guint i = 0; i < st->used; i++)
-    {
-      IndexEntry *e = g_new (IndexEntry, 1);
-      e->child = st->mods[i];
-      e->stamp = st->stamps[i];
-      g_hash_table_insert (st->index, st->names[i], e);
-    }
-}
-
-/* Drops slots [len, used) (only for a store no other module refers to). */
-static void
-store_truncate (ChildStore *st, guint len)
-{
-  for (guint i = len; i < st->used; i++)
-    {
-      if (st->index != NULL)
-        g_hash_table_remove (st->index, st->names[i]);
-      g_free (st->names[i]);
-      ps_module_unref (st->mods[i]);
-    }
-  st->used = MIN (st->used, len);
-  while (st->anon->len > 0 && g_array_index (st->anon, guint, st->anon->len - 1) >= st->used)
-    g_array_set_size (st->anon, st->anon->len - 1);
-}
-
-static void
-store_unref (ChildStore *st)
-{
-  if (st == NULL || !g_atomic_ref_count_dec (&st->ref))
-    return;
-  store_truncate (st, 0);
-  g_clear_pointer (&st->index, g_hash_table_unref);
-  g_array_unref (st->anon);
-  g_mutex_clear (&st->lock);
-  g_free (st->names);
-  g_free (st->mods);
-  g_free (st->stamps);
-  g_free (st);
-}
-
-static void
-view_point (PsModule *m, ChildStore *st, guint len)
-{
-  m->child_store = st;
-  m->child_names->pdata = st ? st->names : NULL;
-  m->child_names->len = len;
-  m->children->pdata = st ? st->mods : NULL;
-  m->children->len = len;
-}
-
-static void
-children_release (PsModule *m)
-{
-  store_unref (m->child_store);
-  view_point (m, NULL, 0);
-  m->child_limit = 0;
-}
-
-static void
-children_share (PsModule *m, const PsModule *src)
-{
-  ChildStore *st = src->child_store;
-  if (st == NULL)
-    return;
-  g_atomic_ref_count_inc (&st->ref);
-  children_release (m);
-  view_point (m, st, src->children->len);
-  m->child_limit = src->child_limit;
-}
-
-/* Writes slot `used` (the lock held or the store private); takes a ref on child. */
-static void
-store_put (ChildStore *st, const char *name, PsModule *child)
-{
-  guint i = st->used;
-  st->names[i] = g_strdup (name);
-  st->mods[i] = ps_module_ref (child);
-  st->stamps[i] = st->next_stamp++;
-  if (child->id == NULL)
-    g_array_append_val (st->anon, i);
-  st->used = i + 1;
-  if (st->index != NULL)
-    {
-      IndexEntry *e = g_new (IndexEntry, 1);
-      e->child = child;
-      e->stamp = st->stamps[i];
-      g_hash_table_insert (st->index, st->names[i], e);
-    }
-  else if (st->used >= CHILD_INDEX_MIN)
-    store_index_build (st);
-}
-
-/* Makes m's list its own to change: a store only m refers to, holding exactly m's children, with
- * room for `extra` more. */
-static ChildStore *
-children_own (PsModule *m, guint extra)
-{
-  ChildStore *st = m->child_store;
-  guint len = m->children->len;
-  if (st != NULL && g_atomic_ref_count_compare (&st->ref, 1))
-    {
-      store_truncate (st, len);
-      if (len + extra > st->cap)
-        {
-          st->cap = MAX (len + extra, 2 * st->cap);
-          st->names = g_renew (gpointer, st->names, st->cap);
-          st->mods = g_renew (gpointer, st->mods, st->cap);
-          st->stamps = g_renew (guint, st->stamps, st->cap);
-          view_point (m, st, len);
-        }
-      return st;
-    }
-  ChildStore *own = store_new (MAX (2 * len, len + extra));
-  for (guint i = 0; i < len; i++)
-    store_put (own, m->child_names->pdata[i], m->children->pdata[i]);
-  children_release (m);
-  view_point (m, own, len);
-  m->child_limit = own->next_stamp;
-  return own;
-}
-
-/* Appends (name, child) to m's list: in place when m's list is its storage's whole content and
- * there is room (even if other modules share it), else after copying it (with twice the room). */
-static gboolean
-children_append (PsModule *parent, const char *name, PsModule *child)
-{
-  ChildStore *st = parent->child_store;
-  guint len = parent->children->len;
-  if (st != NULL)
-    {
-      g_mutex_lock (&st->lock);
-      gboolean in_place = st->used == len && len < st->cap;
-      if (in_place)
-        {
-          store_put (st, name, child);
-          parent->child_limit = st->next_stamp;
-        }
-      g_mutex_unlock (&st->lock);
-      if (in_place)
-        {
-          parent->children->len = parent->child_names->len = len + 1;
-          return TRUE;
-        }
-    }
-  st = children_own (parent, 1);
-  store_put (st, name, child);
-  parent->child_limit = st->next_stamp;
-  parent->children->len = parent->child_names->len = len + 1;
-  return TRUE;
-}
-
-/* The child named `name`, or NULL; its position in *pos when pos is non-NULL (a scan: callers
- * that ask change the list anyway). */
-static PsModule *
-child_find (const PsModule *parent, const char *name, int *pos)
-{
-  ChildStore *st = parent->child_store;
-  guint len = parent->children->len;
-  PsModule *found = NULL;
-  if (st == NULL || len == 0)
-    return NULL;
-  if (len >= CHILD_INDEX_MIN)
-    {
-      g_mutex_lock (&st->lock);
-      IndexEntry *e = st->index ? g_hash_table_lookup (st->index, name) : NULL;
-      if (e != NULL && e->stamp < parent->child_limit)
-        found = e->child;
-      g_mutex_unlock (&st->lock);
-      if (found == NULL || pos == NULL)
-        return found;
-    }
-  /* [0, len) never changes while shared: read without the lock */
-  for (guint i = 0; i < len; i++)
-    if (strcmp (st->names[i], name) == 0)
-      {
-        if (pos != NULL)
-          *pos = (int) i;
-        return st->mods[i];
-      }
-  g_assert (found == NULL);
-  return NULL;
-}
-
-/* After a change that moved slots of a private store: the positions of children without an id. */
-static void
-anon_rebuild (ChildStore *st)
-{
-  g_array_set_size (st->anon, 0);
-  for (guint i = 0; i < st->used; i++)
-    if (((PsModule *) st->mods[i])->id == NULL)
-      g_array_append_val (st->anon, i);
-}
-
 static gboolean
 valid_child_name (const char *name)
 {
@@ -548,16 +395,43 @@ valid_child_name (const char *name)
 
 static guint64 entries_of (PsModule *m);
 
+/* A known count of entries changes by the child's (the child is not changed by this). */
+static void
+entries_adjust (PsModule *parent, PsModule *child, gboolean added)
+{
+  const guint64 sat = (guint64) G_MAXSIZE / 4;
+  if (parent->entries_cache == 0)
+    return;
+  guint64 n = (guint64) parent->entries_cache - 1, c = entries_of (child);
+  if (n >= sat || c >= sat)
+    parent->entries_cache = added ? (gsize) sat + 1 : 0;   /* saturated: recount when asked */
+  else
+    parent->entries_cache = (gsize) (added ? MIN (n + c, sat) : n - c) + 1;
+}
+
 gboolean
 ps_module_add_child (PsModule *parent, const char *name, PsModule *child, GError **error)
 {
+  return ps_module_insert_child (parent, -1, name, child, error);
+}
+
+gboolean
+ps_module_insert_child (PsModule *parent, int index, const char *name, PsModule *child, GError **error)
+{
+  guint len = ps_module_n_children (parent);
+  if (index < -1 || index > (int) len)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "index %d is out of range (0 to %u)", index, len);
+      return FALSE;
+    }
   if (!valid_child_name (name))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "module name '%s' is invalid: it must be non-empty and contain no '.'", name ? name : "");
       return FALSE;
     }
-  if (child_find (parent, name, NULL) != NULL)
+  if (ps_child_seq_lookup (parent->child_seq, name, NULL) != NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "'%s' already has a child named '%s'", ps_module_class_name (parent), name);
@@ -576,43 +450,26 @@ ps_module_add_child (PsModule *parent, const char *name, PsModule *child, GError
                    child->id ? child->id : ps_module_class_name (child), name);
       return FALSE;
     }
-  /* a known count grows by the child's (the child is not changed by this) */
-  if (parent->entries_cache != 0)
-    {
-      guint64 n = (guint64) parent->entries_cache - 1 + entries_of (child);
-      parent->entries_cache = (gsize) MIN (n, (guint64) G_MAXSIZE / 4) + 1;
-    }
-  children_append (parent, name, child);
+  entries_adjust (parent, child, TRUE);
+  children_set (parent, ps_child_seq_insert (parent->child_seq, index < 0 ? len : (guint) index, name, child));
+  if (parent->child_log != NULL)
+    g_ptr_array_add (((ChildLog *) parent->child_log)->added, child);
   return TRUE;
 }
 
-gboolean
-ps_module_insert_child (PsModule *parent, int index, const char *name, PsModule *child, GError **error)
+static gboolean
+no_child_error (PsModule *parent, const char *name, GError **error)
 {
-  guint len = parent->children->len;
-  if (index < -1 || index > (int) len)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "index %d is out of range (0 to %u)", index, len);
-      return FALSE;
-    }
-  if (!ps_module_add_child (parent, name, child, error))
-    return FALSE;
-  if (index >= 0 && index != (int) len)
-    ps_module_move_child (parent, name, index, NULL);   /* cannot fail: the index was checked */
-  return TRUE;
+  g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' has no child named '%s'",
+               ps_module_class_name (parent), name);
+  return FALSE;
 }
 
 gboolean
 ps_module_rename_child (PsModule *parent, const char *name, const char *new_name, GError **error)
 {
-  int i = -1;
-  if (child_find (parent, name, &i) == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' has no child named '%s'",
-                   ps_module_class_name (parent), name);
-      return FALSE;
-    }
+  if (ps_child_seq_lookup (parent->child_seq, name, NULL) == NULL)
+    return no_child_error (parent, name, error);
   if (!valid_child_name (new_name))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -622,116 +479,76 @@ ps_module_rename_child (PsModule *parent, const char *name, const char *new_name
     }
   if (strcmp (name, new_name) == 0)
     return TRUE;
-  if (child_find (parent, new_name, NULL) != NULL || ps_module_get_param (parent, new_name) != NULL)
+  if (ps_child_seq_lookup (parent->child_seq, new_name, NULL) != NULL || ps_module_get_param (parent, new_name) != NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "'%s' already has a child, parameter or buffer named '%s'",
                    ps_module_class_name (parent), new_name);
       return FALSE;
     }
-  ChildStore *st = children_own (parent, 0);
-  char *copy = g_strdup (new_name);
-  IndexEntry *e = NULL;
-  if (st->index != NULL)
-    {
-      g_hash_table_steal_extended (st->index, st->names[i], NULL, (gpointer *) &e);   /* before the name is freed */
-      g_hash_table_insert (st->index, copy, e);
-    }
-  g_free (st->names[i]);
-  st->names[i] = copy;
-  return TRUE;
+  children_set (parent, ps_child_seq_rename (parent->child_seq, name, new_name));
+  return TRUE;   /* the same children: nothing to log, the count of entries stays */
 }
 
 gboolean
 ps_module_move_child (PsModule *parent, const char *name, int index, GError **error)
 {
-  int i = -1;
-  if (child_find (parent, name, &i) == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' has no child named '%s'",
-                   ps_module_class_name (parent), name);
-      return FALSE;
-    }
-  guint len = parent->children->len;
+  guint i = 0;
+  if (ps_child_seq_lookup (parent->child_seq, name, &i) == NULL)
+    return no_child_error (parent, name, error);
+  guint len = ps_module_n_children (parent);
   if (index < 0 || index >= (int) len)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                    "index %d is out of range (0 to %u)", index, len - 1);
       return FALSE;
     }
-  if (index == i)
-    return TRUE;
-  ChildStore *st = children_own (parent, 0);
-  /* take both entries out, then put them back at the new place (stamps travel with them) */
-  gpointer n = st->names[i], c = st->mods[i];
-  guint s = st->stamps[i];
-  memmove (&st->names[i], &st->names[i + 1], (len - 1 - (guint) i) * sizeof (gpointer));
-  memmove (&st->mods[i], &st->mods[i + 1], (len - 1 - (guint) i) * sizeof (gpointer));
-  memmove (&st->stamps[i], &st->stamps[i + 1], (len - 1 - (guint) i) * sizeof (guint));
-  memmove (&st->names[index + 1], &st->names[index], (len - 1 - (guint) index) * sizeof (gpointer));
-  memmove (&st->mods[index + 1], &st->mods[index], (len - 1 - (guint) index) * sizeof (gpointer));
-  memmove (&st->stamps[index + 1], &st->stamps[index], (len - 1 - (guint) index) * sizeof (guint));
-  st->names[index] = n;
-  st->mods[index] = c;
-  st->stamps[index] = s;
-  if (st->anon->len > 0)
-    anon_rebuild (st);
-  return TRUE;   /* the index maps names to children, not to positions: nothing to update */
+  if ((guint) index != i)
+    children_set (parent, ps_child_seq_move (parent->child_seq, name, (guint) index));
+  return TRUE;
 }
 
 gboolean
 ps_module_remove_child (PsModule *parent, const char *name, GError **error)
 {
-  int i = -1;
-  if (child_find (parent, name, &i) == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "'%s' has no child named '%s'",
-                   ps_module_class_name (parent), name);
-      return FALSE;
-    }
-  ChildStore *st = children_own (parent, 0);
-  guint len = st->used;
-  if (st->index != NULL)
-    g_hash_table_remove (st->index, st->names[i]);   /* before the name is freed */
-  g_free (st->names[i]);
-  ps_module_unref (st->mods[i]);
-  memmove (&st->names[i], &st->names[i + 1], (len - 1 - (guint) i) * sizeof (gpointer));
-  memmove (&st->mods[i], &st->mods[i + 1], (len - 1 - (guint) i) * sizeof (gpointer));
-  memmove (&st->stamps[i], &st->stamps[i + 1], (len - 1 - (guint) i) * sizeof (guint));
-  st->used = len - 1;
-  parent->children->len = parent->child_names->len = len - 1;
-  anon_rebuild (st);
-  parent->entries_cache = 0;   /* recounted when asked */
+  PsModule *child = ps_child_seq_lookup (parent->child_seq, name, NULL);
+  if (child == NULL)
+    return no_child_error (parent, name, error);
+  entries_adjust (parent, child, FALSE);
+  ChildLog *log = parent->child_log;
+  /* a child attached since the base and detached again is in neither (its pointer may die) */
+  if (log != NULL && !g_ptr_array_remove (log->added, child))
+    g_ptr_array_add (log->removed, child);
+  children_set (parent, ps_child_seq_remove (parent->child_seq, name));   /* may drop child */
   return TRUE;
 }
 
 PsModule *
 ps_module_get_child (PsModule *parent, const char *name)
 {
-  return child_find (parent, name, NULL);
+  return ps_child_seq_lookup (parent->child_seq, name, NULL);
 }
 
-guint
-ps_module_shared_children (const PsModule *a, const PsModule *b)
+gboolean
+ps_module_shares_children (const PsModule *a, const PsModule *b)
 {
-  if (a->child_store == NULL || a->child_store != b->child_store)
-    return 0;
-  return MIN (a->children->len, b->children->len);
+  return a->child_seq == b->child_seq;
 }
 
-GArray *
-ps_module_anonymous_children (const PsModule *m, guint limit)
+gboolean
+ps_module_foreach_child_not_in (const PsModule *m, const PsModule *twin, GFunc fn, gpointer data)
 {
-  GArray *out = g_array_new (FALSE, FALSE, sizeof (guint));
-  ChildStore *st = m->child_store;
-  limit = MIN (limit, m->children->len);
-  if (st == NULL)
-    return out;
-  g_mutex_lock (&st->lock);
-  for (guint k = 0; k < st->anon->len && g_array_index (st->anon, guint, k) < limit; k++)
-    g_array_append_val (out, g_array_index (st->anon, guint, k));
-  g_mutex_unlock (&st->lock);
-  return out;
+  const ChildLog *mine = m->child_log, *theirs = twin->child_log;
+  const GPtrArray *list = NULL;
+  if (mine != NULL && mine->base == twin->serial)
+    list = mine->added;      /* m = twin + what m attached */
+  else if (theirs != NULL && theirs->base == m->serial)
+    list = theirs->removed;  /* twin = m − what twin detached */
+  else if (m->child_seq != twin->child_seq)
+    return FALSE;
+  for (guint i = 0; list != NULL && i < list->len; i++)
+    fn (g_ptr_array_index (list, i), data);
+  return TRUE;
 }
 
 /* The saturating count, cached (0 = not known yet; else count + 1). */
@@ -743,8 +560,8 @@ entries_of (PsModule *m)
     return (guint64) c - 1;
   const guint64 sat = (guint64) G_MAXSIZE / 4;
   guint64 n = m->params->len;
-  for (guint i = 0; i < m->children->len && n < sat; i++)
-    n = MIN (sat, n + entries_of (g_ptr_array_index (m->children, i)));
+  for (guint i = 0; i < ps_module_n_children (m) && n < sat; i++)
+    n = MIN (sat, n + entries_of (ps_module_child_at (m, i)));
   g_atomic_pointer_set (&m->entries_cache, (gsize) n + 1);
   return n;
 }
@@ -791,10 +608,10 @@ modules_rec (PsModule *m, const char *prefix, GHashTable *seen, GPtrArray *out)
       g_hash_table_add (seen, m);
     }
   g_ptr_array_add (out, item_new (prefix, m, NULL));
-  for (guint i = 0; i < m->children->len; i++)
+  for (guint i = 0; i < ps_module_n_children (m); i++)
     {
-      g_autofree char *p = join (prefix, g_ptr_array_index (m->child_names, i));
-      modules_rec (g_ptr_array_index (m->children, i), p, seen, out);
+      g_autofree char *p = join (prefix, ps_module_child_name_at (m, i));
+      modules_rec (ps_module_child_at (m, i), p, seen, out);
     }
 }
 
@@ -854,10 +671,10 @@ state_dict_rec (PsModule *m, const char *prefix, GPtrArray *out, int depth)
         g_autofree char *path = join (prefix, p->name);
         g_ptr_array_add (out, item_new (path, m, p));
       }
-  for (guint i = 0; i < m->children->len; i++)
+  for (guint i = 0; i < ps_module_n_children (m); i++)
     {
-      g_autofree char *p = join (prefix, g_ptr_array_index (m->child_names, i));
-      state_dict_rec (g_ptr_array_index (m->children, i), p, out, depth + 1);
+      g_autofree char *p = join (prefix, ps_module_child_name_at (m, i));
+      state_dict_rec (ps_module_child_at (m, i), p, out, depth + 1);
     }
 }
 
@@ -1052,8 +869,8 @@ void
 ps_module_set_training (PsModule *m, gboolean training)
 {
   m->training = training;
-  for (guint i = 0; i < m->children->len; i++)
-    ps_module_set_training (g_ptr_array_index (m->children, i), training);
+  for (guint i = 0; i < ps_module_n_children (m); i++)
+    ps_module_set_training (ps_module_child_at (m, i), training);
 }
 
 const char *
@@ -1100,8 +917,8 @@ ps_example_input_set (PsExampleInput *ex, int ndim, const int64_t *shape)
 void
 ps_module_example_input (const PsModule *m, PsExampleInput *ex)
 {
-  while (m->klass->is_container && m->children->len > 0)
-    m = g_ptr_array_index (m->children, 0);
+  while (m->klass->is_container && ps_module_n_children (m) > 0)
+    m = ps_module_child_at (m, 0);
   memset (ex, 0, sizeof *ex);
   ex->dtype = PS_DTYPE_FLOAT32;
   ex->ndim = 2;
@@ -1123,18 +940,18 @@ repr_rec (PsModule *m, GString *out, int indent)
 {
   g_autofree char *extra = m->klass->extra_repr ? m->klass->extra_repr (m) : NULL;
   g_string_append_printf (out, "%s(", ps_module_class_name (m));
-  if (m->children->len == 0)
+  if (ps_module_n_children (m) == 0)
     {
       g_string_append_printf (out, "%s)", extra ? extra : "");
       return;
     }
   if (extra != NULL && *extra)
     g_string_append_printf (out, "\n%*s%s", indent + 2, "", extra);
-  for (guint i = 0; i < m->children->len; i++)
+  for (guint i = 0; i < ps_module_n_children (m); i++)
     {
       g_string_append_printf (out, "\n%*s(%s): ", indent + 2, "",
-                              (char *) g_ptr_array_index (m->child_names, i));
-      repr_rec (g_ptr_array_index (m->children, i), out, indent + 2);
+                              (char *) ps_module_child_name_at (m, i));
+      repr_rec (ps_module_child_at (m, i), out, indent + 2);
     }
   g_string_append_printf (out, "\n%*s)", indent, "");
 }

@@ -101,32 +101,25 @@ struct _PsModuleClass {
   gboolean takes_any_args;
 };
 
-/* A module's children as readers see them: the public part of a GPtrArray (pdata, len), so
- * g_ptr_array_index (m->children, i) and ->len read them as before. Only ps-module.c changes them:
- * the arrays live in a storage that clones share (see "children" below), never write into them. */
-typedef struct {
-  gpointer *pdata;
-  guint len;
-} PsChildArray;
-
 struct _PsModule {
   gatomicrefcount ref_count;
   const PsModuleClass *klass;   /* may change once: a lazy module becomes its eager class */
   char *id;                     /* recipe id ("fc"), NULL if none */
   char *display_class;          /* user class name for containers ("CustomModel"); NULL → klass->name */
   PsArgs *args;                 /* resolved constructor arguments (all of them, defaults filled) */
-  PsChildArray *child_names;    /* char*, in order (read only) */
-  PsChildArray *children;       /* PsModule*, parallel to child_names (read only; the storage holds the refs) */
   GPtrArray *params;            /* PsParam*, registration order; parameters and buffers mixed */
   gboolean training;            /* nn.Module.training; TRUE after construction */
   int created_step;             /* -1 unknown */
   gpointer priv;                /* klass->priv_size bytes, flat */
-  /* private to ps-module.c: the shared children storage, this module's view of it and a cached
-   * state_dict entry count */
-  gpointer child_store;
-  guint child_limit;
+  /* private to ps-module.c: the children (a PsChildSeq, ps-child-seq.h: persistent, shared with
+   * clones that list the same ones; read them with ps_module_n_children / _child_at /
+   * _child_name_at), which children changed since the module this one was cloned from (for
+   * ps_module_foreach_child_not_in), this module's serial number and a cached state_dict entry
+   * count */
+  gpointer child_seq;
+  gpointer child_log;
+  guint64 serial;
   gsize entries_cache;
-  PsChildArray child_views_[2];
 };
 
 /* ---- registry ---- */
@@ -158,12 +151,18 @@ PsModule   *ps_module_clone_tree    (PsModule *root, GHashTable *map);
 PsModule   *ps_module_clone_tree_sharing (PsModule *root, GHashTable *map, GHashTable *shallow);
 
 /* ---- children ----
- * A module's list of children lives in a storage its clones share: appending a child to a clone
- * whose list is the storage's whole content writes past the end of it in place (the modules that
- * share it see only their own length), so n appends to n successive clones cost O(n) time and
- * memory, not O(n^2). Any other change (remove, rename, move, or an append to a shorter list)
- * copies the list first unless no other module shares it. Names are looked up through a hash
- * index from 16 children on. Thread-safe for modules in different states sharing a storage. */
+ * A module's list of children is persistent (ps-child-seq.h): a clone lists the very same list
+ * (O(1)), and attaching, detaching, inserting, renaming or moving a child builds a new list that
+ * shares all but O(log n) tree nodes with the old one, so n such steps on successive clones of a
+ * container of n children cost O(n log n) time and memory, not O(n^2). Reading the i-th child or
+ * looking one up by name costs O(log n). Thread-safe for modules in different states sharing a
+ * list (lists are immutable). */
+guint       ps_module_n_children    (const PsModule *m);
+/* The i-th child (i < ps_module_n_children) and its name (owned by m's list). */
+PsModule   *ps_module_child_at      (const PsModule *m, guint i);
+const char *ps_module_child_name_at (const PsModule *m, guint i);
+/* The position of the child named `name`, or -1. */
+int         ps_module_child_index   (const PsModule *m, const char *name);
 /* Fails on a duplicate name or when `child` contains `parent` (a cycle). */
 gboolean    ps_module_add_child     (PsModule *parent, const char *name, PsModule *child, GError **error);
 gboolean    ps_module_remove_child  (PsModule *parent, const char *name, GError **error);
@@ -178,16 +177,18 @@ gboolean    ps_module_rename_child  (PsModule *parent, const char *name, const c
  * relative order. */
 gboolean    ps_module_move_child    (PsModule *parent, const char *name, int index, GError **error);
 PsModule   *ps_module_get_child     (PsModule *parent, const char *name);
-/* How many leading children a and b are known to share (the same module under the same name at
- * each of those places) without comparing them: non-zero only when both list their children from
- * one shared storage (successive steps attaching children to one container). */
-guint       ps_module_shared_children (const PsModule *a, const PsModule *b);
-/* The positions below `limit` of m's children that have no recipe id (ascending; a GArray of
- * guint). */
-GArray     *ps_module_anonymous_children (const PsModule *m, guint limit);
+/* TRUE when a and b list their children from one list (the same modules under the same names in
+ * the same order), known without comparing them. */
+gboolean    ps_module_shares_children (const PsModule *a, const PsModule *b);
+/* Calls fn (child, data) for every child of m that `twin` may not list, when the two are known to
+ * be related — one cloned from the other and then changed (the children attached or detached
+ * since), or listing one list (none) — without walking their children: a step that renames or
+ * moves a child of a container of n, or attaches one, costs O(1) here, not O(n). Returns FALSE
+ * (fn not called) when they are not known to be related: then compare them child by child. */
+gboolean    ps_module_foreach_child_not_in (const PsModule *m, const PsModule *twin, GFunc fn, gpointer data);
 /* The number of state_dict entries of m's tree (parameters and buffers at every place they
  * appear), saturating at cap + 1. Cached in each module (modules in a state do not change): a
- * container that gained one child recounts only that child. */
+ * container that gained or lost one child recounts only that child. */
 guint64     ps_module_count_entries (PsModule *m, guint64 cap);
 
 /* ---- parameters ---- */

@@ -124,15 +124,13 @@ pair_source (const PsModule *m, GString *path)
   if ((m->klass == &ps_max_pool1d_class || m->klass == &ps_max_pool2d_class)
       && ps_args_get_bool (m->args, "return_indices"))
     return m;
-  if (m->children == NULL)
-    return NULL;
-  for (guint i = m->children->len; i > 0; i--)
+  for (guint i = ps_module_n_children (m); i > 0; i--)
     {
-      const PsModule *k = g_ptr_array_index (m->children, i - 1);
-      if (strcmp (k->klass->name, "Identity") == 0 || (k->klass->is_container && k->children->len == 0))
+      const PsModule *k = ps_module_child_at (m, i - 1);
+      if (strcmp (k->klass->name, "Identity") == 0 || (k->klass->is_container && ps_module_n_children (k) == 0))
         continue;
       const gsize at = path->len;
-      g_string_append_printf (path, "%s%s", at ? "." : "", (const char *) g_ptr_array_index (m->child_names, i - 1));
+      g_string_append_printf (path, "%s%s", at ? "." : "", (const char *) ps_module_child_name_at (m, i - 1));
       const PsModule *src = pair_source (k, path);
       if (src == NULL)
         g_string_truncate (path, at);

@@ -176,7 +176,7 @@ ps_edit_attach_op (const PsState *st, const PsEditSelection *sel, const char *ch
           JsonObject *at = json_object_new ();
           json_object_set_string_member (at, "op", "attach");
           json_object_set_string_member (at, "parent", target);
-          g_autofree char *next = g_strdup_printf ("%u", pm->children->len);
+          g_autofree char *next = g_strdup_printf ("%u", ps_module_n_children (pm));
           json_object_set_string_member (at, "name", name && *name ? name : next);
           json_object_set_string_member (at, "child", child);
           return at;
@@ -306,8 +306,8 @@ ps_edit_selected_child (const PsState *st, const PsEditSelection *sel, char **pa
   PsModule *pm = NULL;
   if (!ps_state_resolve (st, target, &pm, NULL, NULL) || pm == NULL)
     return FALSE;
-  for (guint i = 0; i < pm->child_names->len; i++)
-    if (strcmp (g_ptr_array_index (pm->child_names, i), child) == 0)
+  for (guint i = 0; i < ps_module_n_children (pm); i++)
+    if (strcmp (ps_module_child_name_at (pm, i), child) == 0)
       {
         if (parent_target)
           *parent_target = g_steal_pointer (&target);
@@ -316,7 +316,7 @@ ps_edit_selected_child (const PsState *st, const PsEditSelection *sel, char **pa
         if (index)
           *index = i;
         if (n_children)
-          *n_children = pm->child_names->len;
+          *n_children = ps_module_n_children (pm);
         return TRUE;
       }
   return FALSE;
@@ -354,7 +354,7 @@ ps_edit_reuse_op (const PsState *st, const PsEditSelection *sel, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("This module has no recipe id and cannot be referenced"));
       return NULL;
     }
-  g_autofree char *name = g_strdup_printf ("%u", pm->children->len);
+  g_autofree char *name = g_strdup_printf ("%u", ps_module_n_children (pm));
   JsonObject *op = json_object_new ();
   json_object_set_string_member (op, "op", "attach");
   json_object_set_string_member (op, "parent", parent);

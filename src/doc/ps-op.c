@@ -784,17 +784,17 @@ describe_module (const PsOp *op, const PsState *after, GString *s)
       else
         g_string_append (s, m->klass->name);
       g_string_append_printf (s, " created as %s", id);
-      if (m->children->len == 0)
+      if (ps_module_n_children (m) == 0)
         g_string_append (s, ", empty");
       else
         g_string_append (s, " with ");
       g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
       gboolean shared = FALSE;
-      for (guint i = 0; i < m->children->len; i++)
+      for (guint i = 0; i < ps_module_n_children (m); i++)
         {
-          PsModule *c = g_ptr_array_index (m->children, i);
+          PsModule *c = ps_module_child_at (m, i);
           shared |= !g_hash_table_add (seen, c);
-          g_string_append_printf (s, "%s(%s): %s", i ? ", " : "", (char *) g_ptr_array_index (m->child_names, i),
+          g_string_append_printf (s, "%s(%s): %s", i ? ", " : "", (char *) ps_module_child_name_at (m, i),
                                   c->id ? c->id : ps_module_class_name (c));
         }
       if (shared)
@@ -854,10 +854,10 @@ apply_attach (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, G
   int index = -1;   /* append */
   if (ps_op_has_field (op, "index"))
     {
-      if (a->index < 0 || a->index > (gint64) parent->children->len)
+      if (a->index < 0 || a->index > (gint64) ps_module_n_children (parent))
         {
           field_error (error, "index", "%" G_GINT64_FORMAT " is out of range: '%s' has %u children, so 0 to %u",
-                       a->index, a->parent, parent->children->len, parent->children->len);
+                       a->index, a->parent, ps_module_n_children (parent), ps_module_n_children (parent));
           return FALSE;
         }
       index = (int) a->index;
@@ -974,10 +974,10 @@ apply_move (PsState *state, const PsOp *op, guint n, const PsOpContext *ctx, GEr
   PsModule *parent;
   if (!check_container_child (state, c, &parent, error))
     return FALSE;
-  if (c->index < 0 || c->index >= (gint64) parent->children->len)
+  if (c->index < 0 || c->index >= (gint64) ps_module_n_children (parent))
     {
       field_error (error, "index", "%" G_GINT64_FORMAT " is out of range: '%s' has %u children, so 0 to %u",
-                   c->index, c->parent, parent->children->len, parent->children->len - 1);
+                   c->index, c->parent, ps_module_n_children (parent), ps_module_n_children (parent) - 1);
       return FALSE;
     }
   if (!ps_module_move_child (parent, c->name, (int) c->index, error))
@@ -1002,9 +1002,24 @@ describe_move (const PsOp *op, const PsState *after, GString *s)
   PsModule *parent = NULL;
   if (ps_state_resolve (after, c->parent, &parent, NULL, NULL) && parent != NULL)
     {
+      /* all of them when few, else the moved child's neighbours: a step's text stays short (a
+       * description per step of thousands of moves in a large container must not grow with it) */
+      const guint n = ps_module_n_children (parent), near = 3;
+      guint from = 0, to = n;
+      if (n > 2 * near + 4 && c->index >= 0 && (guint64) c->index < n)
+        {
+          from = (guint) c->index > near ? (guint) c->index - near : 0;
+          to = MIN (n, (guint) c->index + near + 1);
+        }
       g_string_append (s, ": children now ");
-      for (guint i = 0; i < parent->child_names->len; i++)
-        g_string_append_printf (s, "%s%s", i ? ", " : "", (char *) g_ptr_array_index (parent->child_names, i));
+      if (from > 0)
+        g_string_append (s, "…, ");
+      for (guint i = from; i < to; i++)
+        g_string_append_printf (s, "%s%s", i > from ? ", " : "", ps_module_child_name_at (parent, i));
+      if (to < n)
+        g_string_append (s, ", …");
+      if (from > 0 || to < n)
+        g_string_append_printf (s, " (%u in all)", n);
     }
 }
 
@@ -2181,8 +2196,8 @@ stamp_new (PsModule *c, const PsState *prev, GHashTable *inverse, GHashTable *se
   if (c->id != NULL && ps_state_get_module (prev, c->id) == c)
     return;
   stamp_module (c, NULL, n, kind);
-  for (guint i = 0; i < c->children->len; i++)
-    stamp_new (g_ptr_array_index (c->children, i), prev, inverse, seen, n, kind);
+  for (guint i = 0; i < ps_module_n_children (c); i++)
+    stamp_new (ps_module_child_at (c, i), prev, inverse, seen, n, kind);
 }
 
 /* Only modules that are new in this state can differ from the previous one: the ones cloned for

@@ -54,8 +54,8 @@ needs_clone (PsModule *m, GHashTable *writable, gboolean children_only, GHashTab
     return GPOINTER_TO_INT (v);
   gboolean need = g_hash_table_contains (writable, m);
   if (!(need && children_only))
-    for (guint i = 0; i < m->children->len; i++)
-      need |= needs_clone (g_ptr_array_index (m->children, i), writable, children_only, memo);
+    for (guint i = 0; i < ps_module_n_children (m); i++)
+      need |= needs_clone (ps_module_child_at (m, i), writable, children_only, memo);
   g_hash_table_insert (memo, m, GINT_TO_POINTER (need));
   return need;
 }
@@ -275,7 +275,7 @@ ps_state_add_module (PsState *state, const char *id, PsModule *module)
   PsModuleTable *t = ps_module_table_set (state->modules, id, module);
   ps_module_table_unref (state->modules);
   state->modules = t;
-  if (module->klass->is_container || module->children->len > 0)
+  if (module->klass->is_container || ps_module_n_children (module) > 0)
     parents_add (&state->parents, id);
 }
 
@@ -389,11 +389,28 @@ ps_state_account_storage (const PsState *state, GHashTable *seen)
 
 /* The storages of m's tree, not descending into children that `other` holds as the same module
  * under their id (a container listing existing modules: those are in both states). `twin` is the
- * module under m's id in `other` (or NULL): the children the two list from one shared storage
- * (ps_module_shared_children) are the same modules at the same places, and those with an id are
- * `other`'s modules under that id too (a state's modules with an id are its table's), so only
- * the ones without an id are walked there (as before) — a step attaching one child to a container
- * of n walks that child, not the n. */
+ * module under m's id in `other` (or NULL): when the two are known to be related (one cloned from
+ * the other and then changed: ps_module_foreach_child_not_in), only the children m lists and twin
+ * may not are walked — a step renaming, moving or attaching one child of a container of n walks
+ * nothing or that child, not the n. (Children the two share, with an id or without, hold the same
+ * storages on both sides.) */
+typedef struct {
+  const PsState *other;
+  GHashTable *visited, *seen;
+} AccountWalk;
+
+static void account_module (PsModule *m, PsModule *twin, const PsState *other, GHashTable *visited,
+                            GHashTable *seen);
+
+static void
+account_child (gpointer child, gpointer data)
+{
+  AccountWalk *w = data;
+  PsModule *c = child;
+  if (c->id == NULL || ps_state_get_module (w->other, c->id) != c)
+    account_module (c, NULL, w->other, w->visited, w->seen);
+}
+
 static void
 account_module (PsModule *m, PsModule *twin, const PsState *other, GHashTable *visited, GHashTable *seen)
 {
@@ -401,19 +418,11 @@ account_module (PsModule *m, PsModule *twin, const PsState *other, GHashTable *v
     return;
   for (guint i = 0; i < m->params->len; i++)
     account (((PsParam *) g_ptr_array_index (m->params, i))->value, seen);
-  guint shared = twin != NULL ? ps_module_shared_children (m, twin) : 0;
-  if (shared > 0)
-    {
-      g_autoptr (GArray) anon = ps_module_anonymous_children (m, shared);
-      for (guint k = 0; k < anon->len; k++)
-        account_module (g_ptr_array_index (m->children, g_array_index (anon, guint, k)), NULL, other, visited, seen);
-    }
-  for (guint i = shared; i < m->children->len; i++)
-    {
-      PsModule *c = g_ptr_array_index (m->children, i);
-      if (c->id == NULL || ps_state_get_module (other, c->id) != c)
-        account_module (c, NULL, other, visited, seen);
-    }
+  AccountWalk w = { other, visited, seen };
+  if (twin != NULL && ps_module_foreach_child_not_in (m, twin, account_child, &w))
+    return;
+  for (guint i = 0; i < ps_module_n_children (m); i++)
+    account_child (ps_module_child_at (m, i), &w);
 }
 
 typedef struct {

@@ -35,8 +35,8 @@ count_places (PsModule *m, GHashTable *places)
   g_hash_table_insert (places, m, GUINT_TO_POINTER (n + 1));
   if (n > 0)
     return;  /* its subtree was counted at its first place; later places add only the module itself */
-  for (guint i = 0; i < m->children->len; i++)
-    count_places (g_ptr_array_index (m->children, i), places);
+  for (guint i = 0; i < ps_module_n_children (m); i++)
+    count_places (ps_module_child_at (m, i), places);
 }
 
 static PsTreeNode *
@@ -133,9 +133,9 @@ ps_tree_node_new_outputs (GPtrArray *output_names, GHashTable *outputs)
 static void
 mark_inside (PsModule *m, GHashTable *inside)
 {
-  for (guint i = 0; i < m->children->len; i++)
+  for (guint i = 0; i < ps_module_n_children (m); i++)
     {
-      PsModule *c = g_ptr_array_index (m->children, i);
+      PsModule *c = ps_module_child_at (m, i);
       if (g_hash_table_add (inside, c))
         mark_inside (c, inside);
     }
@@ -228,12 +228,12 @@ ps_tree_node_get_children (PsTreeNode *self)
                                                  p->name, path, m, p, self->places);
             g_list_store_append (self->children, n);
           }
-      for (guint i = 0; i < m->children->len; i++)
+      for (guint i = 0; i < ps_module_n_children (m); i++)
         {
-          const char *name = g_ptr_array_index (m->child_names, i);
+          const char *name = ps_module_child_name_at (m, i);
           g_autofree char *path = join (self->path, name);
           g_autoptr (PsTreeNode) n = node_new (PS_TREE_NODE_MODULE, name, path,
-                                               g_ptr_array_index (m->children, i), NULL, self->places);
+                                               ps_module_child_at (m, i), NULL, self->places);
           g_list_store_append (self->children, n);
         }
     }

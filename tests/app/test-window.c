@@ -1788,8 +1788,8 @@ test_rename_and_move (void)
   g_assert_true (p0 < pt && pt < p1);
   g_assert_nonnull (strstr (moved, "[shared]"));
   PsModule *m = ps_state_get_root (ps_document_get_current_state (doc));
-  g_assert_cmpstr (g_ptr_array_index (m->child_names, 1), ==, "tied");
-  g_assert_true (g_ptr_array_index (m->children, 0) == g_ptr_array_index (m->children, 1));
+  g_assert_cmpstr (ps_module_child_name_at (m, 1), ==, "tied");
+  g_assert_true (ps_module_child_at (m, 0) == ps_module_child_at (m, 1));
   activate (w, "move-down", NULL);
   g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n + 3);
   g_assert_cmpstr (ps_tree_node_get_path (ps_window_get_selected_node (w)), ==, "tied");

@@ -286,7 +286,7 @@ test_shared_forward_cases (void)
   assert_bits ("x", x, json_object_get_object_member (t, "x"));
   PsModule *k[6];
   for (int i = 0; i < 6; i++)
-    k[i] = g_ptr_array_index (s->children, i);
+    k[i] = ps_module_child_at (s, i);
   /* h1 = ReLU(Linear(x)): exact */
   g_autoptr (PsTensor) z0 = forward_ok (k[0], x, &gen);
   g_autoptr (PsTensor) h1 = forward_ok (k[1], z0, &gen);

@@ -99,7 +99,7 @@ build_model (JsonArray *spec, int64_t n_in, int64_t n_out, PsGenerator *gen)
       g_autoptr (PsArgs) args = ps_args_new ();
       g_autoptr (PsModule) m = NULL;
       if (g_str_equal (k, "Shared"))
-        m = ps_module_ref (g_ptr_array_index (seq->children, json_array_get_int_element (item, 1)));
+        m = ps_module_ref (ps_module_child_at (seq, json_array_get_int_element (item, 1)));
       else
         {
           if (g_str_equal (k, "Linear"))

@@ -90,8 +90,8 @@ test_module (void)
   PsModule *seq = ps_state_get_root (s);
   g_assert_nonnull (fc);
   g_assert_cmpstr (fc->id, ==, "fc");
-  g_assert_true (g_ptr_array_index (seq->children, 0) == fc);
-  g_assert_true (g_ptr_array_index (seq->children, 1) == fc);
+  g_assert_true (ps_module_child_at (seq, 0) == fc);
+  g_assert_true (ps_module_child_at (seq, 1) == fc);
   g_assert_cmpint (fc->created_step, ==, 1);
   g_assert_cmpint (seq->created_step, ==, 2);
   PsParam *w = param (s, "s.1.weight");
@@ -112,8 +112,8 @@ test_module (void)
             " \"children\": {\"linear2\": \"fc\", \"linear1\": \"fc\"}}");
   PsModule *m = ps_state_get_module (s, "m");
   g_assert_cmpstr (ps_module_class_name (m), ==, "CustomModel");
-  g_assert_cmpstr (g_ptr_array_index (m->child_names, 0), ==, "linear2");
-  g_assert_cmpstr (g_ptr_array_index (m->child_names, 1), ==, "linear1");
+  g_assert_cmpstr (ps_module_child_name_at (m, 0), ==, "linear2");
+  g_assert_cmpstr (ps_module_child_name_at (m, 1), ==, "linear1");
   g_autoptr (PsOp) mop = parse_op ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\"}");
   g_autofree char *d = ps_op_describe (mop, NULL, s, NULL);
   g_assert_nonnull (strstr (d, "CustomModel (Sequential) created as m"));
@@ -165,8 +165,8 @@ test_clone_preserves_sharing (void)
   PsModule *fc = ps_state_get_module (c, "fc");
   PsModule *seq = ps_state_get_module (c, "s");
   g_assert_true (fc != ps_state_get_module (s, "fc"));
-  g_assert_true (g_ptr_array_index (seq->children, 0) == fc);
-  g_assert_true (g_ptr_array_index (seq->children, 1) == fc);
+  g_assert_true (ps_module_child_at (seq, 0) == fc);
+  g_assert_true (ps_module_child_at (seq, 1) == fc);
   /* tensors are shared, not copied */
   g_assert_true (param (c, "fc.weight")->value == param (s, "fc.weight")->value);
   g_assert_true (param (c, "fc.weight") != param (s, "fc.weight"));
@@ -250,8 +250,8 @@ names_of (PsState *s, const char *id)
 {
   PsModule *m = ps_state_get_module (s, id);
   GString *out = g_string_new (NULL);
-  for (guint i = 0; i < m->child_names->len; i++)
-    g_string_append_printf (out, "%s%s", i ? "," : "", (char *) g_ptr_array_index (m->child_names, i));
+  for (guint i = 0; i < ps_module_n_children (m); i++)
+    g_string_append_printf (out, "%s%s", i ? "," : "", (char *) ps_module_child_name_at (m, i));
   return g_string_free (out, FALSE);
 }
 
@@ -281,7 +281,7 @@ test_rename_move (void)
   g_assert_cmpstr (k1, ==, "0.weight,0.bias,tied.weight,tied.bias");
   /* still one module at both places, same tensors, nothing written */
   PsModule *m = ps_state_get_root (s);
-  g_assert_true (g_ptr_array_index (m->children, 0) == g_ptr_array_index (m->children, 2));
+  g_assert_true (ps_module_child_at (m, 0) == ps_module_child_at (m, 2));
   g_assert_true (param (s, "m.tied.weight")->value == w);
   g_assert_cmpint (param (s, "m.tied.weight")->written_step, ==, 1);
   /* the previous state (the timeline's snapshot) is untouched */
@@ -324,8 +324,8 @@ test_module_child_api (void)
   g_clear_error (&error);
   g_assert_false (ps_module_insert_child (x, 0, "self", c, &error));   /* a cycle */
   g_clear_error (&error);
-  g_assert_cmpuint (x->children->len, ==, 0);
-  g_assert_cmpstr (g_ptr_array_index (c->child_names, 0), ==, "b");
+  g_assert_cmpuint (ps_module_n_children (x), ==, 0);
+  g_assert_cmpstr (ps_module_child_name_at (c, 0), ==, "b");
   g_assert_false (ps_module_rename_child (c, "b", "a", &error));
   g_clear_error (&error);
   g_assert_false (ps_module_rename_child (c, "zz", "y", &error));
@@ -333,8 +333,8 @@ test_module_child_api (void)
   g_clear_error (&error);
   g_assert_true (ps_module_rename_child (c, "b", "y", &error));
   g_assert_true (ps_module_move_child (c, "y", 1, &error));
-  g_assert_cmpstr (g_ptr_array_index (c->child_names, 0), ==, "a");
-  g_assert_cmpstr (g_ptr_array_index (c->child_names, 1), ==, "y");
+  g_assert_cmpstr (ps_module_child_name_at (c, 0), ==, "a");
+  g_assert_cmpstr (ps_module_child_name_at (c, 1), ==, "y");
   g_assert_false (ps_module_move_child (c, "y", 2, &error));
   g_clear_error (&error);
   g_assert_true (ps_module_get_child (c, "y") == x);
