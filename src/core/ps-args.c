@@ -701,3 +701,9 @@ ps_value_size (const PsValue *v)
     return v->b ? 1 : 0;
   return v->type == PS_VALUE_INT ? v->i : 0;
 }
+
+gboolean
+ps_value_is_bool (const PsValue *v, gboolean b)
+{
+  return v != NULL && v->type == PS_VALUE_BOOL && !(v->coerced && v->given != PS_VALUE_BOOL) && !v->b == !b;
+}

@@ -172,6 +172,9 @@ double          ps_args_get_number   (const PsArgs *args, const char *name);
 /* Does torch's ATen parser of aten_type ("int", "float", "Number", "str") take v as given? */
 gboolean        ps_value_fits_aten   (const PsValue *v, const char *aten_type);
 
+/* Python's `v is True` / `v is False`: a bool given as that bool (a flag given 1 is not True). */
+gboolean        ps_value_is_bool     (const PsValue *v, gboolean b);
+
 /* Is v a Python int as torch's code sees it (an int, or a bool given where bool_is_int)? */
 gboolean        ps_value_is_int      (const PsValue *v);
 

@@ -202,9 +202,15 @@ embedding_extra_repr (const PsModule *self)
       g_autofree char *t = ps_value_to_str (ps_args_lookup (self->args, "norm_type"));
       g_string_append_printf (s, ", norm_type=%s", t);
     }
-  if (p->scale_grad_by_freq)
-    g_string_append (s, ", scale_grad_by_freq=True");
-  if (p->sparse)
+  /* `if self.scale_grad_by_freq is not False:` prints the value; `if self.sparse is not False:` the
+   * word True */
+  const PsValue *sg = ps_args_lookup (self->args, "scale_grad_by_freq");
+  if (!ps_value_is_bool (sg, FALSE))
+    {
+      g_autofree char *t = ps_value_to_str (sg);
+      g_string_append_printf (s, ", scale_grad_by_freq=%s", t);
+    }
+  if (!ps_value_is_bool (ps_args_lookup (self->args, "sparse"), FALSE))
     g_string_append (s, ", sparse=True");
   return g_string_free (s, FALSE);
 }

@@ -76,13 +76,6 @@ register_1d (PsModule *self, const char *name, int64_t n, gboolean buffer, GErro
   return TRUE;
 }
 
-static char *
-py_double (double d)
-{
-  PsValue v = { .type = PS_VALUE_DOUBLE, .d = d };
-  return ps_value_to_python (&v);
-}
-
 static PsTensor *
 new_output_like (const PsTensor *x, GError **error)
 {
@@ -358,8 +351,9 @@ layer_norm_extra_repr (const PsModule *self)
   PsValue shape = { .type = PS_VALUE_INT_LIST, .n_list = p->nd };
   memcpy (shape.list, p->shape, (gsize) p->nd * sizeof (int64_t));
   g_autofree char *s = ps_value_to_python (&shape);
-  g_autofree char *e = isnan (p->eps) ? ps_value_to_str (ps_args_lookup (self->args, "eps")) : py_double (p->eps);
-  return g_strdup_printf ("%s, eps=%s, elementwise_affine=%s", s, e, p->affine ? "True" : "False");
+  g_autofree char *e = ps_value_to_str (ps_args_lookup (self->args, "eps"));   /* str() as given: 2, inf, x */
+  g_autofree char *af = ps_value_to_str (ps_args_lookup (self->args, "elementwise_affine"));   /* as given: 2 */
+  return g_strdup_printf ("%s, eps=%s, elementwise_affine=%s", s, e, af);
 }
 
 /* [2, normalized_shape…] */
@@ -711,11 +705,11 @@ group_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
 static char *
 group_norm_extra_repr (const PsModule *self)
 {
-  const GroupNormPriv *p = PS_MODULE_PRIV (self, GroupNormPriv);
-  g_autofree char *e = isnan (p->eps) ? ps_value_to_str (ps_args_lookup (self->args, "eps")) : py_double (p->eps);
+  g_autofree char *e = ps_value_to_str (ps_args_lookup (self->args, "eps"));   /* str() as given: 2, inf, x */
   g_autofree char *g = ps_value_to_str (ps_args_lookup (self->args, "num_groups"));   /* as given */
   g_autofree char *c = ps_value_to_str (ps_args_lookup (self->args, "num_channels"));
-  return g_strdup_printf ("%s, %s, eps=%s, affine=%s", g, c, e, p->affine ? "True" : "False");
+  g_autofree char *af = ps_value_to_str (ps_args_lookup (self->args, "affine"));   /* as given: 2 */
+  return g_strdup_printf ("%s, %s, eps=%s, affine=%s", g, c, e, af);
 }
 
 static void
@@ -1398,15 +1392,14 @@ ps_batch_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad
 char *
 ps_norm_base_extra_repr (const PsModule *self)
 {
-  const BatchNormPriv *p = PS_MODULE_PRIV (self, BatchNormPriv);
   /* a value that is not a number as given: str() of it (torch constructs, its forward refuses) */
-  g_autofree char *e = isnan (p->eps) ? ps_value_to_str (ps_args_lookup (self->args, "eps")) : py_double (p->eps);
-  g_autofree char *m = !p->has_momentum ? g_strdup ("None")
-                       : isnan (p->momentum) ? ps_value_to_str (ps_args_lookup (self->args, "momentum"))
-                       : py_double (p->momentum);
+  g_autofree char *e = ps_value_to_str (ps_args_lookup (self->args, "eps"));   /* str() as given: 2, inf, x */
+  g_autofree char *m = ps_value_to_str (ps_args_lookup (self->args, "momentum"));
   g_autofree char *nf = ps_value_to_str (ps_args_lookup (self->args, "num_features"));   /* as given */
+  g_autofree char *af = ps_value_to_str (ps_args_lookup (self->args, "affine"));   /* as given: affine=2 */
+  g_autofree char *tr = ps_value_to_str (ps_args_lookup (self->args, "track_running_stats"));
   return g_strdup_printf ("%s, eps=%s, momentum=%s, affine=%s, track_running_stats=%s",
-                          nf, e, m, p->affine ? "True" : "False", p->track ? "True" : "False");
+                          nf, e, m, af, tr);
 }
 
 /* A batch of 2: training-mode statistics need more than one value per channel. */

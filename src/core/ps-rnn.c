@@ -482,10 +482,13 @@ rnn_extra_repr (const PsModule *self)
   g_autofree char *in = ps_value_to_str (ps_args_lookup (self->args, "input_size"));
   g_autofree char *hid = ps_value_to_str (ps_args_lookup (self->args, "hidden_size"));
   g_string_append_printf (s, "%s, %s", in, hid);   /* as given: LSTM(3, True) */
+  /* the flags as torch's extra_repr tests them: `self.bias is not True` (bias=1 prints bias=1) */
+  const PsValue *bv = ps_args_lookup (self->args, "bias");
+  g_autofree char *bias = ps_value_to_str (bv);
   if (c->is_cell)
     {
-      if (!c->bias)
-        g_string_append (s, ", bias=False");
+      if (!ps_value_is_bool (bv, TRUE))
+        g_string_append_printf (s, ", bias=%s", bias);
       const PsValue *nv = self->klass == &ps_rnn_cell_class ? ps_args_lookup (self->args, "nonlinearity") : NULL;
       g_autofree char *nl = nv != NULL ? ps_value_to_str (nv) : NULL;   /* str() of it, as given */
       if (nl != NULL && !(nv->type == PS_VALUE_STRING && strcmp (nl, "tanh") == 0))
@@ -493,20 +496,35 @@ rnn_extra_repr (const PsModule *self)
       return g_string_free (s, FALSE);
     }
   if (c->proj_size != 0)
-    g_string_append_printf (s, ", proj_size=%" G_GINT64_FORMAT, c->proj_size);
+    {
+      g_autofree char *t = ps_value_to_str (ps_args_lookup (self->args, "proj_size"));
+      g_string_append_printf (s, ", proj_size=%s", t);
+    }
   if (c->num_layers != 1)
-    g_string_append_printf (s, ", num_layers=%" G_GINT64_FORMAT, c->num_layers);
-  if (!c->bias)
-    g_string_append (s, ", bias=False");
-  if (c->batch_first)
-    g_string_append (s, ", batch_first=True");
+    {
+      g_autofree char *t = ps_value_to_str (ps_args_lookup (self->args, "num_layers"));
+      g_string_append_printf (s, ", num_layers=%s", t);
+    }
+  if (!ps_value_is_bool (bv, TRUE))
+    g_string_append_printf (s, ", bias=%s", bias);
+  const PsValue *bf = ps_args_lookup (self->args, "batch_first"), *bi = ps_args_lookup (self->args, "bidirectional");
+  if (!ps_value_is_bool (bf, FALSE))
+    {
+      g_autofree char *t = ps_value_to_str (bf);
+      g_string_append_printf (s, ", batch_first=%s", t);
+    }
   if (c->dropout != 0)
     {
-      g_autofree char *d = ps_value_to_python (ps_args_lookup (self->args, "dropout"));
-      g_string_append_printf (s, ", dropout=%s", d);
+      /* self.dropout = float(dropout): dropout=1 prints 1.0 */
+      const PsValue d = { .type = PS_VALUE_DOUBLE, .d = c->dropout };
+      g_autofree char *t = ps_value_to_str (&d);
+      g_string_append_printf (s, ", dropout=%s", t);
     }
-  if (c->bidirectional)
-    g_string_append (s, ", bidirectional=True");
+  if (!ps_value_is_bool (bi, FALSE))
+    {
+      g_autofree char *t = ps_value_to_str (bi);
+      g_string_append_printf (s, ", bidirectional=%s", t);
+    }
   return g_string_free (s, FALSE);
 }
 
