@@ -33,7 +33,7 @@ static gboolean
 adaptive_construct (PsModule *self, GError **error)
 {
   const PsValue *v = ps_args_lookup (self->args, "output_size");
-  if ((v->coerced ? v->given : v->type) == PS_VALUE_STRING)
+  if (ps_value_given_type (v) == PS_VALUE_STRING)
     {
       /* zip() of a str in _list_with_default: not taken here */
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -49,7 +49,7 @@ static gboolean
 adaptive_type_check (const PsModule *self, GError **error)
 {
   const PsValue *v = ps_args_lookup (self->args, "output_size");
-  const PsValueType t = v->coerced ? v->given : v->type;
+  const PsValueType t = ps_value_given_type (v);
   if (t == PS_VALUE_BOOL)
     {
       g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "adaptive_avg_pool2d(): argument 'output_size' "

@@ -289,30 +289,12 @@ register_params (PsModule *self, gboolean lazy, GError **error)
 
 /* ---------- construct ---------- */
 
-static PsValueType
-given_type (const PsValue *v)
-{
-  return v->coerced ? v->given : v->type;
-}
-
-static double
-py_number (const PsValue *v)
-{
-  switch (given_type (v))
-    {
-    case PS_VALUE_BOOL: return v->b ? 1.0 : 0.0;
-    case PS_VALUE_INT: return (double) v->i;
-    case PS_VALUE_DOUBLE: return v->d;
-    default: return NAN;
-    }
-}
-
 /* Python's `a % groups != 0` in _ConvNd.__init__ (groups > 0 is a number by now): *nonzero, or
  * Python's TypeError for an operand it refuses. */
 static gboolean
 py_mod_nonzero (const PsValue *a, const PsValue *groups, gboolean *nonzero, GError **error)
 {
-  const PsValueType ta = given_type (a), tg = given_type (groups);
+  const PsValueType ta = ps_value_given_type (a), tg = ps_value_given_type (groups);
   if (ta == PS_VALUE_STRING)
     {
       /* 'x' % 1 is string formatting */
@@ -331,7 +313,7 @@ py_mod_nonzero (const PsValue *a, const PsValue *groups, gboolean *nonzero, GErr
       *nonzero = g != -1 && ps_value_size (a) % g != 0;   /* g > 0 here; -1 kept safe anyway */
     }
   else
-    *nonzero = fmod (py_number (a), py_number (groups)) != 0.0;   /* zero for zero, whatever the sign rule */
+    *nonzero = fmod (ps_value_number (a), ps_value_number (groups)) != 0.0;   /* zero for zero, whatever the sign rule */
   return TRUE;
 }
 
@@ -346,14 +328,14 @@ conv_sizes_check (const PsArgs *a, gboolean lazy, gboolean transposed, GError **
   const PsValue *iv = lazy ? &zero : ps_args_lookup (a, "in_channels");
   const PsValue *ov = lazy ? &zero : ps_args_lookup (a, "out_channels");
   const PsValue *gv = ps_args_lookup (a, "groups");
-  const PsValueType gt = given_type (gv);
+  const PsValueType gt = ps_value_given_type (gv);
   if (gt != PS_VALUE_INT && gt != PS_VALUE_BOOL && gt != PS_VALUE_DOUBLE)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'<=' not supported between instances of '%s' and 'int'",
                    ps_value_given_type_name (gv));
       return FALSE;
     }
-  if (!(py_number (gv) > 0))
+  if (!(ps_value_number (gv) > 0))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "groups must be a positive integer");
       return FALSE;
@@ -374,7 +356,7 @@ conv_sizes_check (const PsArgs *a, gboolean lazy, gboolean transposed, GError **
       return FALSE;
     }
   const PsValue *num = transposed ? ov : iv;
-  const PsValue quotient = { .type = given_type (num) == PS_VALUE_DOUBLE || gt == PS_VALUE_DOUBLE ? PS_VALUE_DOUBLE
+  const PsValue quotient = { .type = ps_value_given_type (num) == PS_VALUE_DOUBLE || gt == PS_VALUE_DOUBLE ? PS_VALUE_DOUBLE
                                                                                                  : PS_VALUE_INT };
   return ps_py_empty_check ((const PsValue *[]) { transposed ? iv : ov, &quotient }, 2, FALSE, error);
 }

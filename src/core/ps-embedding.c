@@ -56,7 +56,7 @@ embedding_construct (PsModule *self, GError **error)
    * as a mask (a copy: nothing is zeroed) and the forward's torch.embedding refuses it; a float fails
    * when reset_parameters indexes the weight with it */
   const PsValue *pv = ps_args_lookup (self->args, "padding_idx");
-  const PsValueType pt = pv->coerced ? pv->given : pv->type;
+  const PsValueType pt = ps_value_given_type (pv);
   gboolean float_index = FALSE;
   p->has_padding_idx = pt == PS_VALUE_INT;
   if (pt == PS_VALUE_STRING)
@@ -78,7 +78,7 @@ embedding_construct (PsModule *self, GError **error)
       float_index = pt == PS_VALUE_DOUBLE;
     }
   const PsValue *mv = ps_args_lookup (self->args, "max_norm");
-  const PsValueType mt = mv->coerced ? mv->given : mv->type;
+  const PsValueType mt = ps_value_given_type (mv);
   if (mt == PS_VALUE_INT || mt == PS_VALUE_BOOL || mt == PS_VALUE_DOUBLE)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,

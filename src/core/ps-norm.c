@@ -239,7 +239,7 @@ layer_norm_construct (PsModule *self, GError **error)
   LayerNormPriv *p = PS_MODULE_PRIV (self, LayerNormPriv);
   int64_t list[8];
   const PsValue *sv = ps_args_lookup (self->args, "normalized_shape");
-  const PsValueType st = sv->coerced ? sv->given : sv->type;
+  const PsValueType st = ps_value_given_type (sv);
   if (st == PS_VALUE_NONE || st == PS_VALUE_DOUBLE)
     {
       /* tuple(normalized_shape) */
@@ -543,12 +543,12 @@ group_norm_construct (PsModule *self, GError **error)
   p->affine = ps_args_get_bool (self->args, "affine");
   /* num_groups as given: Python's `num_channels % num_groups` (a bool is 0/1; a float's remainder is
    * a float; None and str fail in the operator); the forward's group_norm refuses all but an int */
-  const PsValueType gt = gv->coerced ? gv->given : gv->type;
+  const PsValueType gt = ps_value_given_type (gv);
   if (!ps_value_is_int (cv))
     {
       /* num_channels as given (stored, and torch.empty(num_channels) when affine): Python's % with
        * an int num_groups */
-      const PsValueType ct = cv->coerced ? cv->given : cv->type;
+      const PsValueType ct = ps_value_given_type (cv);
       if (gt != PS_VALUE_INT)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "GroupNorm: num_groups=%s with num_channels=%s "

@@ -146,25 +146,6 @@ negative_dim_error (int64_t rows, int64_t cols, GError **error)
 /* More layers than anyone trains; keeps registration (quadratic in the parameter count) fast. */
 #define PS_RNN_MAX_LAYERS 4096
 
-static PsValueType
-given_type (const PsValue *v)
-{
-  return v->coerced ? v->given : v->type;
-}
-
-static gboolean
-is_number (const PsValue *v)
-{
-  const PsValueType t = given_type (v);
-  return t == PS_VALUE_INT || t == PS_VALUE_BOOL || t == PS_VALUE_DOUBLE;
-}
-
-static double
-number (const PsValue *v)
-{
-  return given_type (v) == PS_VALUE_DOUBLE ? v->d : (double) ps_value_size (v);
-}
-
 /* The Python value of k * size (k an int): a float stays a float, a str is repeated (still a str),
  * None fails in the operator; a bool times 1 is an int, except RNN's gate_size, which is
  * hidden_size itself (k_is_identity). */
@@ -172,7 +153,7 @@ static gboolean
 py_times (int64_t k, const PsValue *size, gboolean k_is_identity, PsValue *out, GError **error)
 {
   memset (out, 0, sizeof *out);
-  const PsValueType t = given_type (size);
+  const PsValueType t = ps_value_given_type (size);
   if (t == PS_VALUE_NONE)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "unsupported operand type(s) for *: 'int' and 'NoneType'");
@@ -200,12 +181,12 @@ python_sizes_check (const PsArgs *a, RnnMode mode, gboolean is_cell, GError **er
     return py_times (k, hv, FALSE, &gate, error)
            && ps_py_empty_check ((const PsValue *[]) { &gate, iv }, 2, FALSE, error);
   const PsValue *dv = ps_args_lookup (a, "dropout");
-  if (given_type (dv) == PS_VALUE_NONE)
+  if (ps_value_given_type (dv) == PS_VALUE_NONE)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "float() argument must be a string or a real number, not 'NoneType'");
       return FALSE;
     }
-  if (given_type (dv) == PS_VALUE_STRING)
+  if (ps_value_given_type (dv) == PS_VALUE_STRING)
     {
       /* float('0.5') converts, and the isinstance(dropout, numbers.Number) check refuses it then */
       g_autofree char *stripped = g_strstrip (g_strdup (dv->s != NULL ? dv->s : ""));
@@ -221,30 +202,30 @@ python_sizes_check (const PsArgs *a, RnnMode mode, gboolean is_cell, GError **er
                      "[0, 1] representing the probability of an element being zeroed");
       return FALSE;
     }
-  if (!(number (dv) >= 0.0 && number (dv) <= 1.0) || given_type (dv) == PS_VALUE_BOOL)
+  if (!(ps_value_number (dv) >= 0.0 && ps_value_number (dv) <= 1.0) || ps_value_given_type (dv) == PS_VALUE_BOOL)
     return TRUE;   /* read_config says it */
   const PsValue zero = { .type = PS_VALUE_INT };
   const PsValue *pv = mode == MODE_LSTM ? ps_args_lookup (a, "proj_size") : &zero;
-  if (!is_number (pv))
+  if (!ps_value_is_number (pv))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'<' not supported between instances of '%s' and 'int'",
                    ps_value_given_type_name (pv));
       return FALSE;
     }
-  if (number (pv) < 0)
+  if (ps_value_number (pv) < 0)
     return TRUE;   /* read_config says it */
-  if (!is_number (hv))
+  if (!ps_value_is_number (hv))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'>=' not supported between instances of '%s' and '%s'",
                    ps_value_given_type_name (pv), ps_value_given_type_name (hv));
       return FALSE;
     }
-  if (number (pv) >= number (hv))
+  if (ps_value_number (pv) >= ps_value_number (hv))
     return TRUE;   /* read_config says it */
   if (!py_times (k, hv, k == 1, &gate, error))
     return FALSE;
   const PsValue *nl = ps_args_lookup (a, "num_layers");
-  if (given_type (nl) != PS_VALUE_INT && given_type (nl) != PS_VALUE_BOOL)
+  if (ps_value_given_type (nl) != PS_VALUE_INT && ps_value_given_type (nl) != PS_VALUE_BOOL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'%s' object cannot be interpreted as an integer",
                    ps_value_given_type_name (nl));
@@ -252,7 +233,7 @@ python_sizes_check (const PsArgs *a, RnnMode mode, gboolean is_cell, GError **er
     }
   if (ps_value_size (nl) <= 0)
     return TRUE;   /* no tensor: read_config's IndexError */
-  const gboolean proj = number (pv) > 0;
+  const gboolean proj = ps_value_number (pv) > 0;
   return ps_py_empty_check ((const PsValue *[]) { &gate, iv }, 2, FALSE, error)
          && ps_py_empty_check ((const PsValue *[]) { &gate, proj ? pv : hv }, 2, FALSE, error)
          && (!proj || ps_py_empty_check ((const PsValue *[]) { pv, hv }, 2, FALSE, error));
@@ -273,7 +254,7 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
       /* nonlinearity as given: RNN.__init__ compares it with the strings before anything else */
       const PsValue *nv = ps_args_lookup (a, "nonlinearity");
       g_autofree char *nl = ps_value_to_str (nv);
-      const gboolean is_str = given_type (nv) == PS_VALUE_STRING;
+      const gboolean is_str = ps_value_given_type (nv) == PS_VALUE_STRING;
       if (is_str && strcmp (nl, "relu") == 0)
         cfg->mode = MODE_RNN_RELU;
       else if (!(is_str && strcmp (nl, "tanh") == 0) && !is_cell)   /* RNNCell: at its forward (rnn_forward) */
