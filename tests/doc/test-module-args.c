@@ -230,7 +230,10 @@ typedef enum {
                        reading the recipe) naming the argument. NOT mapped (torch's behaviour
                        enforced, counted as n_python): any value where a bool flag goes, a bool where
                        a float goes, a scalar of another type where a convolution's or a pool's
-                       tuple goes (session 7 mapped 889 cases here) */
+                       tuple goes (session 7 mapped 889 cases here), and since session 9 every
+                       argument whose spec says bool_is_int, any_value or aten_position (the layers
+                       run torch's __init__ Python on the value): 408 -> 1 case left, a JSON array
+                       holding a float (LayerNorm normalized_shape=[4.0], refused while reading) */
   MAP_OVERFLOW,     /* torch: "Storage size calculation overflowed …" / "numel: integer multiplication
                        overflow"; Paramscope refuses at the same op saying the shape overflows */
   MAP_TUPLE_LEN,    /* a list whose length is not the layer's dimension count, for an argument whose
