@@ -266,6 +266,7 @@ adaptive_example_input (const PsModule *self, PsExampleInput *ex)
 
 const PsModuleClass ps_adaptive_avg_pool2d_class = {
   .name = "AdaptiveAvgPool2d",
+  .init_owner = "_AdaptiveAvgPoolNd",
   .args = adaptive_avg_pool2d_args,
   .construct = adaptive_construct,
   .forward = adaptive_forward,

@@ -123,6 +123,7 @@ dropout_extra_repr (const PsModule *self)
 
 const PsModuleClass ps_dropout_class = {
   .name = "Dropout",
+  .init_owner = "_DropoutNd",
   .args = dropout_args,
   .priv_size = sizeof (DropoutPriv),
   .construct = dropout_construct,

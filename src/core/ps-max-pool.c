@@ -531,6 +531,7 @@ max_pool_example_input (const PsModule *self, PsExampleInput *ex)
 }
 
 const PsModuleClass ps_max_pool1d_class = {
+  .init_owner = "_MaxPoolNd",
   .name = "MaxPool1d",
   .args = max_pool_args,
   .construct = max_pool_construct,
@@ -541,6 +542,7 @@ const PsModuleClass ps_max_pool1d_class = {
 };
 
 const PsModuleClass ps_max_pool2d_class = {
+  .init_owner = "_MaxPoolNd",
   .name = "MaxPool2d",
   .args = max_pool_args,
   .construct = max_pool_construct,

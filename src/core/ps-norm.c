@@ -1416,6 +1416,7 @@ batch_norm2d_example_input (const PsModule *self, PsExampleInput *ex)
 }
 
 const PsModuleClass ps_batch_norm1d_class = {
+  .init_owner = "_BatchNorm",
   .name = "BatchNorm1d",
   .args = batch_norm_args,
   .priv_size = sizeof (BatchNormPriv),
@@ -1427,6 +1428,7 @@ const PsModuleClass ps_batch_norm1d_class = {
 };
 
 const PsModuleClass ps_batch_norm2d_class = {
+  .init_owner = "_BatchNorm",
   .name = "BatchNorm2d",
   .args = batch_norm_args,
   .priv_size = sizeof (BatchNormPriv),

@@ -276,8 +276,9 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
     {
       if (__builtin_mul_overflow (gates, cfg->hidden_size, &g))
         {
-          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "hidden_size %" G_GINT64_FORMAT " is too large",
-                       cfg->hidden_size);
+          /* gate_size is a Python int beyond int64: torch.empty's parser refuses it */
+          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "hidden_size %" G_GINT64_FORMAT " is too large: empty(): "
+                       "argument 'size' must be tuple of SymInts, but found element of type int at pos 1", cfg->hidden_size);
           return FALSE;
         }
       if (g < 0 || cfg->input_size < 0)
@@ -314,8 +315,9 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
     }
   if (__builtin_mul_overflow (gates, cfg->hidden_size, &g))
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "hidden_size %" G_GINT64_FORMAT " is too large",
-                   cfg->hidden_size);
+      /* gate_size is a Python int beyond int64: torch.empty's parser refuses it */
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "hidden_size %" G_GINT64_FORMAT " is too large: empty(): "
+                   "argument 'size' must be tuple of SymInts, but found element of type int at pos 1", cfg->hidden_size);
       return FALSE;
     }
   /* torch creates the layers' tensors first (a negative input_size fails there), then indexes the
@@ -1410,7 +1412,8 @@ refuse_proj_size (const PsArgs *given, GError **error)
   return FALSE;
 }
 
-#define RNN_CLASS(var, cname, argtab, ctor, fwd, tuple, check) \
+/* owner: the __init__ that takes the keywords (RNN, LSTM, GRU hand them to RNNBase's) */
+#define RNN_CLASS(var, cname, argtab, ctor, fwd, tuple, check, owner) \
   const PsModuleClass var = {                        \
     .name = cname,                                   \
     .args = argtab,                                  \
@@ -1424,11 +1427,12 @@ refuse_proj_size (const PsArgs *given, GError **error)
     .backward = (gpointer) rnn_backward,             \
     .tuple_note = "[0]: the output (the second value is the state)", \
     .check_given_args = check,                       \
+    .init_owner = owner,                             \
   }
 
-RNN_CLASS (ps_rnn_class, "RNN", rnn_args, rnn_construct, rnn_forward, TRUE, refuse_proj_size);
-RNN_CLASS (ps_lstm_class, "LSTM", lstm_args, lstm_construct, rnn_forward, TRUE, NULL);
-RNN_CLASS (ps_gru_class, "GRU", gru_args, gru_construct, rnn_forward, TRUE, refuse_proj_size);
-RNN_CLASS (ps_rnn_cell_class, "RNNCell", rnn_cell_args, rnn_cell_construct, rnn_forward, FALSE, NULL);
-RNN_CLASS (ps_lstm_cell_class, "LSTMCell", cell_args, lstm_cell_construct, rnn_forward, TRUE, NULL);
-RNN_CLASS (ps_gru_cell_class, "GRUCell", cell_args, gru_cell_construct, rnn_forward, FALSE, NULL);
+RNN_CLASS (ps_rnn_class, "RNN", rnn_args, rnn_construct, rnn_forward, TRUE, refuse_proj_size, "RNNBase");
+RNN_CLASS (ps_lstm_class, "LSTM", lstm_args, lstm_construct, rnn_forward, TRUE, NULL, "RNNBase");
+RNN_CLASS (ps_gru_class, "GRU", gru_args, gru_construct, rnn_forward, TRUE, refuse_proj_size, "RNNBase");
+RNN_CLASS (ps_rnn_cell_class, "RNNCell", rnn_cell_args, rnn_cell_construct, rnn_forward, FALSE, NULL, NULL);
+RNN_CLASS (ps_lstm_cell_class, "LSTMCell", cell_args, lstm_cell_construct, rnn_forward, TRUE, NULL, NULL);
+RNN_CLASS (ps_gru_cell_class, "GRUCell", cell_args, gru_cell_construct, rnn_forward, FALSE, NULL, NULL);
