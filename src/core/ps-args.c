@@ -252,7 +252,9 @@ check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error
 {
   if (!sp->any_value && sp->aten_position == 0)
     return check_value_strict (sp, v, out, error);
-  if (check_value_strict (sp, v, out, NULL) || v->type == PS_VALUE_INT_LIST)
+  if (check_value_strict (sp, v, out, NULL))
+    return TRUE;
+  if (v->type == PS_VALUE_INT_LIST)
     return check_value_strict (sp, v, out, error);   /* (a list: as a size it is a shape; not kept) */
   /* kept as given (see any_value) */
   *out = *v;

@@ -162,7 +162,12 @@ py_times (int64_t k, const PsValue *size, gboolean k_is_identity, PsValue *out, 
   if (k_is_identity)
     *out = *size, out->s = NULL;
   else
-    out->type = t == PS_VALUE_BOOL ? PS_VALUE_INT : t, out->i = k * ps_value_size (size);
+    {
+      /* only the type matters here; an int64 overflow is read_config's (torch.empty's parser) */
+      out->type = t == PS_VALUE_BOOL ? PS_VALUE_INT : t;
+      if (__builtin_mul_overflow (k, ps_value_size (size), &out->i))
+        out->i = 0;
+    }
   return TRUE;
 }
 
