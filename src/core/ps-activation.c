@@ -598,6 +598,7 @@ tanh_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 
 const PsModuleClass ps_tanh_class = {
   .name = "Tanh",
+  .init_owner = "Module",   /* Tanh has no __init__: nn.Module's takes no keywords */
   .construct = no_construct,
   .forward = tanh_forward,
 };
@@ -625,6 +626,7 @@ sigmoid_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **err
 
 const PsModuleClass ps_sigmoid_class = {
   .name = "Sigmoid",
+  .init_owner = "Module",   /* Sigmoid has no __init__: nn.Module's takes no keywords */
   .construct = no_construct,
   .forward = sigmoid_forward,
 };

@@ -33,7 +33,7 @@ static gboolean
 adaptive_construct (PsModule *self, GError **error)
 {
   const PsValue *v = ps_args_lookup (self->args, "output_size");
-  if ((v->coerced ? v->given : v->type) == PS_VALUE_STRING)
+  if (ps_value_given_type (v) == PS_VALUE_STRING)
     {
       /* zip() of a str in _list_with_default: not taken here */
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -49,7 +49,7 @@ static gboolean
 adaptive_type_check (const PsModule *self, GError **error)
 {
   const PsValue *v = ps_args_lookup (self->args, "output_size");
-  const PsValueType t = v->coerced ? v->given : v->type;
+  const PsValueType t = ps_value_given_type (v);
   if (t == PS_VALUE_BOOL)
     {
       g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "adaptive_avg_pool2d(): argument 'output_size' "
@@ -266,6 +266,7 @@ adaptive_example_input (const PsModule *self, PsExampleInput *ex)
 
 const PsModuleClass ps_adaptive_avg_pool2d_class = {
   .name = "AdaptiveAvgPool2d",
+  .init_owner = "_AdaptiveAvgPoolNd",
   .args = adaptive_avg_pool2d_args,
   .construct = adaptive_construct,
   .forward = adaptive_forward,

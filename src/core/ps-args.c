@@ -252,7 +252,9 @@ check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error
 {
   if (!sp->any_value && sp->aten_position == 0)
     return check_value_strict (sp, v, out, error);
-  if (check_value_strict (sp, v, out, NULL) || v->type == PS_VALUE_INT_LIST)
+  if (check_value_strict (sp, v, out, NULL))
+    return TRUE;
+  if (v->type == PS_VALUE_INT_LIST)
     return check_value_strict (sp, v, out, error);   /* (a list: as a size it is a shape; not kept) */
   /* kept as given (see any_value) */
   *out = *v;
@@ -700,4 +702,35 @@ ps_value_size (const PsValue *v)
   if (v->type == PS_VALUE_BOOL)
     return v->b ? 1 : 0;
   return v->type == PS_VALUE_INT ? v->i : 0;
+}
+
+gboolean
+ps_value_is_bool (const PsValue *v, gboolean b)
+{
+  return v != NULL && v->type == PS_VALUE_BOOL && !(v->coerced && v->given != PS_VALUE_BOOL) && !v->b == !b;
+}
+
+PsValueType
+ps_value_given_type (const PsValue *v)
+{
+  return v->coerced ? v->given : v->type;
+}
+
+gboolean
+ps_value_is_number (const PsValue *v)
+{
+  const PsValueType t = ps_value_given_type (v);
+  return t == PS_VALUE_INT || t == PS_VALUE_BOOL || t == PS_VALUE_DOUBLE;
+}
+
+double
+ps_value_number (const PsValue *v)
+{
+  switch (ps_value_given_type (v))
+    {
+    case PS_VALUE_BOOL: return v->b ? 1.0 : 0.0;
+    case PS_VALUE_INT: return (double) v->i;
+    case PS_VALUE_DOUBLE: return v->d;
+    default: return NAN;
+    }
 }

@@ -172,6 +172,16 @@ double          ps_args_get_number   (const PsArgs *args, const char *name);
 /* Does torch's ATen parser of aten_type ("int", "float", "Number", "str") take v as given? */
 gboolean        ps_value_fits_aten   (const PsValue *v, const char *aten_type);
 
+/* The Python type a value was given as (its own type unless converted: see PsValue.coerced). */
+PsValueType     ps_value_given_type  (const PsValue *v);
+/* Is v a Python number as given (an int, a bool or a float)? ps_value_number: its value as a double
+ * (a bool 0/1; NAN for anything else). */
+gboolean        ps_value_is_number   (const PsValue *v);
+double          ps_value_number      (const PsValue *v);
+
+/* Python's `v is True` / `v is False`: a bool given as that bool (a flag given 1 is not True). */
+gboolean        ps_value_is_bool     (const PsValue *v, gboolean b);
+
 /* Is v a Python int as torch's code sees it (an int, or a bool given where bool_is_int)? */
 gboolean        ps_value_is_int      (const PsValue *v);
 

@@ -69,30 +69,11 @@ static const PsArgSpec mha_args[] = {
  * ZeroDivisionError, embed_dim=0 one in xavier_uniform_, a negative size fails when its tensor is
  * created; a negative num_heads that divides embed_dim and any dropout construct, and fail only in
  * a forward. */
-static PsValueType
-given_type (const PsValue *v)
-{
-  return v->coerced ? v->given : v->type;
-}
-
-static gboolean
-is_number (const PsValue *v)
-{
-  const PsValueType t = given_type (v);
-  return t == PS_VALUE_INT || t == PS_VALUE_BOOL || t == PS_VALUE_DOUBLE;
-}
-
-static double
-number (const PsValue *v)
-{
-  return given_type (v) == PS_VALUE_DOUBLE ? v->d : (double) ps_value_size (v);
-}
-
 /* A Python number of the type k * v (or v // w) has: a float if any operand is one, else an int. */
 static PsValue
 py_result (const PsValue *v, const PsValue *w)
 {
-  PsValue r = { .type = given_type (v) == PS_VALUE_DOUBLE || (w != NULL && given_type (w) == PS_VALUE_DOUBLE)
+  PsValue r = { .type = ps_value_given_type (v) == PS_VALUE_DOUBLE || (w != NULL && ps_value_given_type (w) == PS_VALUE_DOUBLE)
                         ? PS_VALUE_DOUBLE : PS_VALUE_INT };
   return r;
 }
@@ -109,23 +90,23 @@ mha_python_check (const PsArgs *a, gboolean *heads_float, GError **error)
   const PsValue *ev = ps_args_lookup (a, "embed_dim"), *hv = ps_args_lookup (a, "num_heads");
   const PsValue *kv = ps_args_lookup (a, "kdim"), *vv = ps_args_lookup (a, "vdim");
   *heads_float = FALSE;
-  if (ps_value_is_int (ev) && (ps_value_is_int (hv) || given_type (hv) == PS_VALUE_BOOL)
-      && (kv->type == PS_VALUE_NONE || ps_value_is_int (kv) || given_type (kv) == PS_VALUE_BOOL)
-      && (vv->type == PS_VALUE_NONE || ps_value_is_int (vv) || given_type (vv) == PS_VALUE_BOOL))
+  if (ps_value_is_int (ev) && (ps_value_is_int (hv) || ps_value_given_type (hv) == PS_VALUE_BOOL)
+      && (kv->type == PS_VALUE_NONE || ps_value_is_int (kv) || ps_value_given_type (kv) == PS_VALUE_BOOL)
+      && (vv->type == PS_VALUE_NONE || ps_value_is_int (vv) || ps_value_given_type (vv) == PS_VALUE_BOOL))
     return TRUE;   /* ints (bools as 0/1 where they stay ints): mha_construct */
   if (kv->type == PS_VALUE_NONE)
     kv = ev;
   if (vv->type == PS_VALUE_NONE)
     vv = ev;
   /* embed_dim // num_heads */
-  if (!is_number (ev) || !is_number (hv))
+  if (!ps_value_is_number (ev) || !ps_value_is_number (hv))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "unsupported operand type(s) for //: '%s' and '%s'",
                    ps_value_given_type_name (ev), ps_value_given_type_name (hv));
       return FALSE;
     }
-  const gboolean fl = given_type (ev) == PS_VALUE_DOUBLE || given_type (hv) == PS_VALUE_DOUBLE;
-  const double e = number (ev), h = number (hv);
+  const gboolean fl = ps_value_given_type (ev) == PS_VALUE_DOUBLE || ps_value_given_type (hv) == PS_VALUE_DOUBLE;
+  const double e = ps_value_number (ev), h = ps_value_number (hv);
   if (h == 0)
     {
       g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -137,7 +118,7 @@ mha_python_check (const PsArgs *a, gboolean *heads_float, GError **error)
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "embed_dim must be divisible by num_heads");
       return FALSE;
     }
-  const gboolean same = is_number (kv) && number (kv) == e && is_number (vv) && number (vv) == e;
+  const gboolean same = ps_value_is_number (kv) && ps_value_number (kv) == e && ps_value_is_number (vv) && ps_value_number (vv) == e;
   const PsValue three_e = py_result (ev, NULL);
   gboolean ok = same ? ps_py_empty_check ((const PsValue *[]) { &three_e, ev }, 2, FALSE, error)
                      : ps_py_empty_check ((const PsValue *[]) { ev, ev }, 2, FALSE, error)
@@ -151,7 +132,7 @@ mha_python_check (const PsArgs *a, gboolean *heads_float, GError **error)
     return FALSE;
   /* what passed: ints and bools but a float num_heads (the forward's view refuses it) or a float kdim
    * equal to embed_dim (kdim == embed_dim: the shared in_proj_weight) */
-  *heads_float = given_type (hv) == PS_VALUE_DOUBLE;
+  *heads_float = ps_value_given_type (hv) == PS_VALUE_DOUBLE;
   return TRUE;
 }
 
@@ -849,7 +830,7 @@ mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, const PsCa
         row[s] = row[s] * rs;
     }
   const PsValue *dv = ps_args_lookup (self->args, "dropout");
-  if (self->training && !is_number (dv))
+  if (self->training && !ps_value_is_number (dv))
     {
       /* `if dropout_p > 0.0:` (an eval forward sets dropout_p = 0.0 first) */
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'>' not supported between instances of '%s' and 'float'",

@@ -261,13 +261,29 @@ avg_pool_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outp
   return TRUE;
 }
 
+/* A size as the module holds it: AvgPool1d's _single() wraps a scalar of another type too, (2.0,) */
+static char *
+held_str (const PsModule *self, const PsValue *v)
+{
+  if (self->klass == &ps_avg_pool1d_class && v->coerced && v->given != PS_VALUE_INT_LIST && v->given != PS_VALUE_STRING)
+    {
+      PsValue one = *v;
+      one.type = v->given;
+      one.coerced = FALSE;
+      one.s = NULL;
+      g_autofree char *r = ps_value_to_str (&one);
+      return g_strdup_printf ("(%s,)", r);
+    }
+  return ps_value_to_python (v);
+}
+
 static char *
 avg_pool_extra_repr (const PsModule *self)
 {
   const PsValue *k = ps_args_lookup (self->args, "kernel_size"), *s = ps_args_lookup (self->args, "stride");
-  g_autofree char *ks = ps_value_to_python (k);
-  g_autofree char *ss = ps_value_to_python (s->type == PS_VALUE_NONE ? k : s);
-  g_autofree char *ps = ps_value_to_python (ps_args_lookup (self->args, "padding"));
+  g_autofree char *ks = held_str (self, k);
+  g_autofree char *ss = held_str (self, s->type == PS_VALUE_NONE ? k : s);
+  g_autofree char *ps = held_str (self, ps_args_lookup (self->args, "padding"));
   return g_strdup_printf ("kernel_size=%s, stride=%s, padding=%s", ks, ss, ps);
 }
 

@@ -152,6 +152,73 @@ tuple_str (int nd, const int64_t v[3])
   return g_string_free (s, FALSE);
 }
 
+/* A tuple argument as the module holds it, torch's str() of it: _single/_pair/_triple keep a
+ * list as given (Conv2d(stride=[2]) holds (2,)), iterate a str ('same' → ('s', 'a', 'm', 'e')) and
+ * repeat any other scalar ((True, True), (2.0, 2.0), (None, None)); *is_default: the tuple equals
+ * (dflt,) * len as Python compares it (True == 1, a str or None never). NULL when the value is a
+ * plain tuple of nd ints (the caller prints its own). */
+static char *
+held_tuple_str (const PsModule *self, const char *name, int nd, int64_t dflt, gboolean *is_default)
+{
+  const PsValue *v = ps_args_lookup (self->args, name);
+  if (v == NULL || !v->coerced)
+    return NULL;
+  GString *s = g_string_new ("(");
+  gboolean def = TRUE;
+  int n = 0;
+  if (v->given == PS_VALUE_INT_LIST)
+    {
+      /* a one-element list expanded for the kernels: torch holds the one element */
+      g_string_append_printf (s, "%" G_GINT64_FORMAT, v->list[0]);
+      def = v->list[0] == dflt;
+      n = 1;
+    }
+  else if (v->given == PS_VALUE_STRING)
+    {
+      for (const char *c = v->s != NULL ? v->s : ""; *c; c = g_utf8_next_char (c), n++)
+        {
+          g_autofree char *ch = g_strndup (c, g_utf8_next_char (c) - c);
+          PsValue one = { .type = PS_VALUE_STRING, .s = ch };
+          g_autofree char *r = ps_value_to_python (&one);
+          g_string_append_printf (s, "%s%s", n ? ", " : "", r);
+        }
+      def = n == 0;   /* () == () */
+    }
+  else
+    {
+      PsValue one = *v;
+      one.type = v->given;
+      one.coerced = FALSE;
+      one.s = NULL;
+      g_autofree char *r = ps_value_to_str (&one);
+      for (n = 0; n < nd; n++)
+        g_string_append_printf (s, "%s%s", n ? ", " : "", r);
+      def = (v->given == PS_VALUE_BOOL && (v->b ? 1 : 0) == dflt) || (v->given == PS_VALUE_DOUBLE && v->d == (double) dflt);
+    }
+  if (n == 1)
+    g_string_append_c (s, ',');
+  g_string_append_c (s, ')');
+  if (is_default != NULL)
+    *is_default = def;
+  return g_string_free (s, FALSE);
+}
+
+/* tuple_str of the held value (held_tuple_str) or of v */
+static char *
+arg_tuple_str (const PsModule *self, const char *name, int nd, const int64_t v[3], int64_t dflt, gboolean *is_default)
+{
+  char *held = held_tuple_str (self, name, nd, dflt, is_default);
+  if (held != NULL)
+    return held;
+  if (is_default != NULL)
+    {
+      *is_default = TRUE;
+      for (int d = 3 - nd; d < 3; d++)
+        *is_default &= v[d] == dflt;
+    }
+  return tuple_str (nd, v);
+}
+
 static gboolean
 all_equal (int nd, const int64_t v[3], int64_t x)
 {
@@ -222,30 +289,12 @@ register_params (PsModule *self, gboolean lazy, GError **error)
 
 /* ---------- construct ---------- */
 
-static PsValueType
-given_type (const PsValue *v)
-{
-  return v->coerced ? v->given : v->type;
-}
-
-static double
-py_number (const PsValue *v)
-{
-  switch (given_type (v))
-    {
-    case PS_VALUE_BOOL: return v->b ? 1.0 : 0.0;
-    case PS_VALUE_INT: return (double) v->i;
-    case PS_VALUE_DOUBLE: return v->d;
-    default: return NAN;
-    }
-}
-
 /* Python's `a % groups != 0` in _ConvNd.__init__ (groups > 0 is a number by now): *nonzero, or
  * Python's TypeError for an operand it refuses. */
 static gboolean
 py_mod_nonzero (const PsValue *a, const PsValue *groups, gboolean *nonzero, GError **error)
 {
-  const PsValueType ta = given_type (a), tg = given_type (groups);
+  const PsValueType ta = ps_value_given_type (a), tg = ps_value_given_type (groups);
   if (ta == PS_VALUE_STRING)
     {
       /* 'x' % 1 is string formatting */
@@ -264,7 +313,7 @@ py_mod_nonzero (const PsValue *a, const PsValue *groups, gboolean *nonzero, GErr
       *nonzero = g != -1 && ps_value_size (a) % g != 0;   /* g > 0 here; -1 kept safe anyway */
     }
   else
-    *nonzero = fmod (py_number (a), py_number (groups)) != 0.0;   /* zero for zero, whatever the sign rule */
+    *nonzero = fmod (ps_value_number (a), ps_value_number (groups)) != 0.0;   /* zero for zero, whatever the sign rule */
   return TRUE;
 }
 
@@ -279,14 +328,14 @@ conv_sizes_check (const PsArgs *a, gboolean lazy, gboolean transposed, GError **
   const PsValue *iv = lazy ? &zero : ps_args_lookup (a, "in_channels");
   const PsValue *ov = lazy ? &zero : ps_args_lookup (a, "out_channels");
   const PsValue *gv = ps_args_lookup (a, "groups");
-  const PsValueType gt = given_type (gv);
+  const PsValueType gt = ps_value_given_type (gv);
   if (gt != PS_VALUE_INT && gt != PS_VALUE_BOOL && gt != PS_VALUE_DOUBLE)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'<=' not supported between instances of '%s' and 'int'",
                    ps_value_given_type_name (gv));
       return FALSE;
     }
-  if (!(py_number (gv) > 0))
+  if (!(ps_value_number (gv) > 0))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "groups must be a positive integer");
       return FALSE;
@@ -307,7 +356,7 @@ conv_sizes_check (const PsArgs *a, gboolean lazy, gboolean transposed, GError **
       return FALSE;
     }
   const PsValue *num = transposed ? ov : iv;
-  const PsValue quotient = { .type = given_type (num) == PS_VALUE_DOUBLE || gt == PS_VALUE_DOUBLE ? PS_VALUE_DOUBLE
+  const PsValue quotient = { .type = ps_value_given_type (num) == PS_VALUE_DOUBLE || gt == PS_VALUE_DOUBLE ? PS_VALUE_DOUBLE
                                                                                                  : PS_VALUE_INT };
   return ps_py_empty_check ((const PsValue *[]) { transposed ? iv : ov, &quotient }, 2, FALSE, error);
 }
@@ -1297,7 +1346,7 @@ static char *
 channels_str (const PsModule *self, const char *name, int64_t value)
 {
   const PsValue *v = ps_args_lookup (self->args, name);
-  if (v == NULL || self->klass->is_lazy)
+  if (v == NULL)   /* LazyConv's in_channels: 0 until materialized */
     return g_strdup_printf ("%" G_GINT64_FORMAT, value);
   return ps_value_to_str (v);
 }
@@ -1337,28 +1386,29 @@ conv_extra_repr (const PsModule *self)
         g_string_append_printf (s, ", padding_mode=%s", mode_names[p->padding_mode]);
       return g_string_free (s, FALSE);
     }
-  g_autofree char *k = tuple_str (p->nd, p->kernel);
-  g_autofree char *st = tuple_str (p->nd, p->stride);
+  g_autofree char *k = arg_tuple_str (self, "kernel_size", p->nd, p->kernel, 0, NULL);
+  g_autofree char *st = arg_tuple_str (self, "stride", p->nd, p->stride, 1, NULL);
   GString *s = g_string_new (NULL);
   g_autofree char *in = channels_str (self, "in_channels", p->in_channels);
   g_autofree char *out = channels_str (self, "out_channels", p->out_channels);
   g_string_append_printf (s, "%s, %s, kernel_size=%s, stride=%s", in, out, k, st);
+  gboolean def;
   if (p->padding_kind != PAD_NUMERIC)
     g_string_append_printf (s, ", padding=%s", p->padding_kind == PAD_SAME ? "same" : "valid");
-  else if (!all_equal (p->nd, p->padding, 0))
+  else
     {
-      g_autofree char *t = tuple_str (p->nd, p->padding);
-      g_string_append_printf (s, ", padding=%s", t);
+      g_autofree char *t = arg_tuple_str (self, "padding", p->nd, p->padding, 0, &def);
+      if (!def)
+        g_string_append_printf (s, ", padding=%s", t);
     }
-  if (!all_equal (p->nd, p->dilation, 1))
+  g_autofree char *dl = arg_tuple_str (self, "dilation", p->nd, p->dilation, 1, &def);
+  if (!def)
+    g_string_append_printf (s, ", dilation=%s", dl);
+  if (p->transposed)
     {
-      g_autofree char *t = tuple_str (p->nd, p->dilation);
-      g_string_append_printf (s, ", dilation=%s", t);
-    }
-  if (!all_equal (p->nd, p->output_padding, 0))
-    {
-      g_autofree char *t = tuple_str (p->nd, p->output_padding);
-      g_string_append_printf (s, ", output_padding=%s", t);
+      g_autofree char *t = arg_tuple_str (self, "output_padding", p->nd, p->output_padding, 0, &def);
+      if (!def)
+        g_string_append_printf (s, ", output_padding=%s", t);
     }
   if (p->groups != 1)
     g_string_append_printf (s, ", groups=%" G_GINT64_FORMAT, p->groups);

@@ -117,11 +117,13 @@ static char *
 dropout_extra_repr (const PsModule *self)
 {
   g_autofree char *p = p_str (self);
-  return g_strdup_printf ("p=%s, inplace=%s", p, ps_args_get_bool (self->args, "inplace") ? "True" : "False");
+  g_autofree char *inplace = ps_value_to_str (ps_args_lookup (self->args, "inplace"));   /* as given: inplace=2 */
+  return g_strdup_printf ("p=%s, inplace=%s", p, inplace);
 }
 
 const PsModuleClass ps_dropout_class = {
   .name = "Dropout",
+  .init_owner = "_DropoutNd",
   .args = dropout_args,
   .priv_size = sizeof (DropoutPriv),
   .construct = dropout_construct,

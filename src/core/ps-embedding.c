@@ -56,7 +56,7 @@ embedding_construct (PsModule *self, GError **error)
    * as a mask (a copy: nothing is zeroed) and the forward's torch.embedding refuses it; a float fails
    * when reset_parameters indexes the weight with it */
   const PsValue *pv = ps_args_lookup (self->args, "padding_idx");
-  const PsValueType pt = pv->coerced ? pv->given : pv->type;
+  const PsValueType pt = ps_value_given_type (pv);
   gboolean float_index = FALSE;
   p->has_padding_idx = pt == PS_VALUE_INT;
   if (pt == PS_VALUE_STRING)
@@ -78,7 +78,7 @@ embedding_construct (PsModule *self, GError **error)
       float_index = pt == PS_VALUE_DOUBLE;
     }
   const PsValue *mv = ps_args_lookup (self->args, "max_norm");
-  const PsValueType mt = mv->coerced ? mv->given : mv->type;
+  const PsValueType mt = ps_value_given_type (mv);
   if (mt == PS_VALUE_INT || mt == PS_VALUE_BOOL || mt == PS_VALUE_DOUBLE)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
@@ -202,9 +202,15 @@ embedding_extra_repr (const PsModule *self)
       g_autofree char *t = ps_value_to_str (ps_args_lookup (self->args, "norm_type"));
       g_string_append_printf (s, ", norm_type=%s", t);
     }
-  if (p->scale_grad_by_freq)
-    g_string_append (s, ", scale_grad_by_freq=True");
-  if (p->sparse)
+  /* `if self.scale_grad_by_freq is not False:` prints the value; `if self.sparse is not False:` the
+   * word True */
+  const PsValue *sg = ps_args_lookup (self->args, "scale_grad_by_freq");
+  if (!ps_value_is_bool (sg, FALSE))
+    {
+      g_autofree char *t = ps_value_to_str (sg);
+      g_string_append_printf (s, ", scale_grad_by_freq=%s", t);
+    }
+  if (!ps_value_is_bool (ps_args_lookup (self->args, "sparse"), FALSE))
     g_string_append (s, ", sparse=True");
   return g_string_free (s, FALSE);
 }

@@ -236,6 +236,7 @@ instance_norm_example_input (const PsModule *self, PsExampleInput *ex)
     .forward = instance_norm_forward,                  \
     .extra_repr = ps_norm_base_extra_repr,             \
     .example_input = instance_norm_example_input,      \
+    .init_owner = "_InstanceNorm",                     \
   }
 
 INSTANCE_NORM_CLASS (ps_instance_norm1d_class, "InstanceNorm1d");

@@ -514,8 +514,8 @@ max_pool_extra_repr (const PsModule *self)
   g_autofree char *ss = ps_value_to_python (s->type == PS_VALUE_NONE ? k : s);
   g_autofree char *ps = ps_value_to_python (ps_args_lookup (self->args, "padding"));
   g_autofree char *ds = ps_value_to_python (ps_args_lookup (self->args, "dilation"));
-  return g_strdup_printf ("kernel_size=%s, stride=%s, padding=%s, dilation=%s, ceil_mode=%s", ks, ss, ps, ds,
-                          ps_args_get_bool (self->args, "ceil_mode") ? "True" : "False");
+  g_autofree char *cm = ps_value_to_str (ps_args_lookup (self->args, "ceil_mode"));   /* as given: ceil_mode=2 */
+  return g_strdup_printf ("kernel_size=%s, stride=%s, padding=%s, dilation=%s, ceil_mode=%s", ks, ss, ps, ds, cm);
 }
 
 static void
@@ -531,6 +531,7 @@ max_pool_example_input (const PsModule *self, PsExampleInput *ex)
 }
 
 const PsModuleClass ps_max_pool1d_class = {
+  .init_owner = "_MaxPoolNd",
   .name = "MaxPool1d",
   .args = max_pool_args,
   .construct = max_pool_construct,
@@ -541,6 +542,7 @@ const PsModuleClass ps_max_pool1d_class = {
 };
 
 const PsModuleClass ps_max_pool2d_class = {
+  .init_owner = "_MaxPoolNd",
   .name = "MaxPool2d",
   .args = max_pool_args,
   .construct = max_pool_construct,

@@ -151,6 +151,11 @@ ps_module_new (const char *type, const PsArgs *args, PsGenerator *gen, GError **
     }
   if (klass->check_given_args != NULL && args != NULL && !klass->check_given_args (args, error))
     return NULL;
+  if (!ps_module_class_check_arg_names (klass, args, error))
+    {
+      g_prefix_error (error, "%s: ", type);
+      return NULL;
+    }
   g_autoptr (PsArgs) resolved = ps_args_resolve (klass->args, klass->takes_any_args ? NULL : args, error);
   if (resolved == NULL)
     {
@@ -981,4 +986,29 @@ ps_module_dim_arg_check (PsModule *m, const char *fn, const char *dim1, const ch
     g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s() received an invalid combination of arguments - "
                  "got (%s, %s), but expected one of:", fn, ps_value_given_type_name (a), ps_value_given_type_name (b));
   return FALSE;
+}
+
+gboolean
+ps_module_class_check_arg_names (const PsModuleClass *klass, const PsArgs *given, GError **error)
+{
+  if (klass->takes_any_args || given == NULL)
+    return TRUE;
+  for (guint i = 0; i < ps_args_len (given); i++)
+    {
+      const char *name = ps_args_name (given, i);
+      gboolean known = FALSE;
+      for (const PsArgSpec *sp = klass->args; sp != NULL && sp->name != NULL && !known; sp++)
+        known = strcmp (sp->name, name) == 0;
+      if (known)
+        continue;
+      GString *names = g_string_new (NULL);
+      for (const PsArgSpec *sp = klass->args; sp != NULL && sp->name != NULL; sp++)
+        g_string_append_printf (names, "%s%s", names->len ? ", " : "", sp->name);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "unknown argument '%s' (expected one of: %s): "
+                   "%s.__init__() got an unexpected keyword argument '%s'", name, names->len ? names->str : "none",
+                   klass->init_owner != NULL ? klass->init_owner : klass->name, name);
+      g_string_free (names, TRUE);
+      return FALSE;
+    }
+  return TRUE;
 }

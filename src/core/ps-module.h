@@ -99,6 +99,10 @@ struct _PsModuleClass {
   /* torch's __init__ takes and ignores any arguments (Identity(*args, **kwargs)): given ones are
    * dropped, not refused. */
   gboolean takes_any_args;
+  /* The class whose __init__ receives the keyword arguments, as torch's TypeError for an unknown one
+   * names it: "_BatchNorm.__init__() got an unexpected keyword argument 'bogus'" for BatchNorm1d
+   * (ps_module_class_check_arg_names). NULL: the class's own name. */
+  const char *init_owner;
 };
 
 struct _PsModule {
@@ -124,6 +128,12 @@ struct _PsModule {
 
 /* ---- registry ---- */
 const PsModuleClass  *ps_module_class_lookup (const char *name);
+/* Every given name is a keyword of the class's __init__; else Paramscope's list of them, then
+ * torch's TypeError: "unknown argument 'bogus' (expected one of: in_features, out_features, bias):
+ * Linear.__init__() got an unexpected keyword argument 'bogus'". Classes that take any arguments
+ * pass. */
+gboolean              ps_module_class_check_arg_names (const PsModuleClass *klass, const PsArgs *given,
+                                                       GError **error);
 /* torch's hasattr(type, "reset_parameters"), derived from the vtable. */
 gboolean              ps_module_class_has_reset_parameters (const PsModuleClass *klass);
 /* issubclass(klass, base): klass itself or a class it derives from (the `base` chain). */

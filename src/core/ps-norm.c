@@ -76,13 +76,6 @@ register_1d (PsModule *self, const char *name, int64_t n, gboolean buffer, GErro
   return TRUE;
 }
 
-static char *
-py_double (double d)
-{
-  PsValue v = { .type = PS_VALUE_DOUBLE, .d = d };
-  return ps_value_to_python (&v);
-}
-
 static PsTensor *
 new_output_like (const PsTensor *x, GError **error)
 {
@@ -246,7 +239,7 @@ layer_norm_construct (PsModule *self, GError **error)
   LayerNormPriv *p = PS_MODULE_PRIV (self, LayerNormPriv);
   int64_t list[8];
   const PsValue *sv = ps_args_lookup (self->args, "normalized_shape");
-  const PsValueType st = sv->coerced ? sv->given : sv->type;
+  const PsValueType st = ps_value_given_type (sv);
   if (st == PS_VALUE_NONE || st == PS_VALUE_DOUBLE)
     {
       /* tuple(normalized_shape) */
@@ -358,8 +351,9 @@ layer_norm_extra_repr (const PsModule *self)
   PsValue shape = { .type = PS_VALUE_INT_LIST, .n_list = p->nd };
   memcpy (shape.list, p->shape, (gsize) p->nd * sizeof (int64_t));
   g_autofree char *s = ps_value_to_python (&shape);
-  g_autofree char *e = isnan (p->eps) ? ps_value_to_str (ps_args_lookup (self->args, "eps")) : py_double (p->eps);
-  return g_strdup_printf ("%s, eps=%s, elementwise_affine=%s", s, e, p->affine ? "True" : "False");
+  g_autofree char *e = ps_value_to_str (ps_args_lookup (self->args, "eps"));   /* str() as given: 2, inf, x */
+  g_autofree char *af = ps_value_to_str (ps_args_lookup (self->args, "elementwise_affine"));   /* as given: 2 */
+  return g_strdup_printf ("%s, eps=%s, elementwise_affine=%s", s, e, af);
 }
 
 /* [2, normalized_shape…] */
@@ -549,12 +543,12 @@ group_norm_construct (PsModule *self, GError **error)
   p->affine = ps_args_get_bool (self->args, "affine");
   /* num_groups as given: Python's `num_channels % num_groups` (a bool is 0/1; a float's remainder is
    * a float; None and str fail in the operator); the forward's group_norm refuses all but an int */
-  const PsValueType gt = gv->coerced ? gv->given : gv->type;
+  const PsValueType gt = ps_value_given_type (gv);
   if (!ps_value_is_int (cv))
     {
       /* num_channels as given (stored, and torch.empty(num_channels) when affine): Python's % with
        * an int num_groups */
-      const PsValueType ct = cv->coerced ? cv->given : cv->type;
+      const PsValueType ct = ps_value_given_type (cv);
       if (gt != PS_VALUE_INT)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "GroupNorm: num_groups=%s with num_channels=%s "
@@ -711,11 +705,11 @@ group_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
 static char *
 group_norm_extra_repr (const PsModule *self)
 {
-  const GroupNormPriv *p = PS_MODULE_PRIV (self, GroupNormPriv);
-  g_autofree char *e = isnan (p->eps) ? ps_value_to_str (ps_args_lookup (self->args, "eps")) : py_double (p->eps);
+  g_autofree char *e = ps_value_to_str (ps_args_lookup (self->args, "eps"));   /* str() as given: 2, inf, x */
   g_autofree char *g = ps_value_to_str (ps_args_lookup (self->args, "num_groups"));   /* as given */
   g_autofree char *c = ps_value_to_str (ps_args_lookup (self->args, "num_channels"));
-  return g_strdup_printf ("%s, %s, eps=%s, affine=%s", g, c, e, p->affine ? "True" : "False");
+  g_autofree char *af = ps_value_to_str (ps_args_lookup (self->args, "affine"));   /* as given: 2 */
+  return g_strdup_printf ("%s, %s, eps=%s, affine=%s", g, c, e, af);
 }
 
 static void
@@ -1398,15 +1392,14 @@ ps_batch_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad
 char *
 ps_norm_base_extra_repr (const PsModule *self)
 {
-  const BatchNormPriv *p = PS_MODULE_PRIV (self, BatchNormPriv);
   /* a value that is not a number as given: str() of it (torch constructs, its forward refuses) */
-  g_autofree char *e = isnan (p->eps) ? ps_value_to_str (ps_args_lookup (self->args, "eps")) : py_double (p->eps);
-  g_autofree char *m = !p->has_momentum ? g_strdup ("None")
-                       : isnan (p->momentum) ? ps_value_to_str (ps_args_lookup (self->args, "momentum"))
-                       : py_double (p->momentum);
+  g_autofree char *e = ps_value_to_str (ps_args_lookup (self->args, "eps"));   /* str() as given: 2, inf, x */
+  g_autofree char *m = ps_value_to_str (ps_args_lookup (self->args, "momentum"));
   g_autofree char *nf = ps_value_to_str (ps_args_lookup (self->args, "num_features"));   /* as given */
+  g_autofree char *af = ps_value_to_str (ps_args_lookup (self->args, "affine"));   /* as given: affine=2 */
+  g_autofree char *tr = ps_value_to_str (ps_args_lookup (self->args, "track_running_stats"));
   return g_strdup_printf ("%s, eps=%s, momentum=%s, affine=%s, track_running_stats=%s",
-                          nf, e, m, p->affine ? "True" : "False", p->track ? "True" : "False");
+                          nf, e, m, af, tr);
 }
 
 /* A batch of 2: training-mode statistics need more than one value per channel. */
@@ -1423,6 +1416,7 @@ batch_norm2d_example_input (const PsModule *self, PsExampleInput *ex)
 }
 
 const PsModuleClass ps_batch_norm1d_class = {
+  .init_owner = "_BatchNorm",
   .name = "BatchNorm1d",
   .args = batch_norm_args,
   .priv_size = sizeof (BatchNormPriv),
@@ -1434,6 +1428,7 @@ const PsModuleClass ps_batch_norm1d_class = {
 };
 
 const PsModuleClass ps_batch_norm2d_class = {
+  .init_owner = "_BatchNorm",
   .name = "BatchNorm2d",
   .args = batch_norm_args,
   .priv_size = sizeof (BatchNormPriv),

@@ -146,25 +146,6 @@ negative_dim_error (int64_t rows, int64_t cols, GError **error)
 /* More layers than anyone trains; keeps registration (quadratic in the parameter count) fast. */
 #define PS_RNN_MAX_LAYERS 4096
 
-static PsValueType
-given_type (const PsValue *v)
-{
-  return v->coerced ? v->given : v->type;
-}
-
-static gboolean
-is_number (const PsValue *v)
-{
-  const PsValueType t = given_type (v);
-  return t == PS_VALUE_INT || t == PS_VALUE_BOOL || t == PS_VALUE_DOUBLE;
-}
-
-static double
-number (const PsValue *v)
-{
-  return given_type (v) == PS_VALUE_DOUBLE ? v->d : (double) ps_value_size (v);
-}
-
 /* The Python value of k * size (k an int): a float stays a float, a str is repeated (still a str),
  * None fails in the operator; a bool times 1 is an int, except RNN's gate_size, which is
  * hidden_size itself (k_is_identity). */
@@ -172,7 +153,7 @@ static gboolean
 py_times (int64_t k, const PsValue *size, gboolean k_is_identity, PsValue *out, GError **error)
 {
   memset (out, 0, sizeof *out);
-  const PsValueType t = given_type (size);
+  const PsValueType t = ps_value_given_type (size);
   if (t == PS_VALUE_NONE)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "unsupported operand type(s) for *: 'int' and 'NoneType'");
@@ -181,7 +162,12 @@ py_times (int64_t k, const PsValue *size, gboolean k_is_identity, PsValue *out, 
   if (k_is_identity)
     *out = *size, out->s = NULL;
   else
-    out->type = t == PS_VALUE_BOOL ? PS_VALUE_INT : t, out->i = k * ps_value_size (size);
+    {
+      /* only the type matters here; an int64 overflow is read_config's (torch.empty's parser) */
+      out->type = t == PS_VALUE_BOOL ? PS_VALUE_INT : t;
+      if (__builtin_mul_overflow (k, ps_value_size (size), &out->i))
+        out->i = 0;
+    }
   return TRUE;
 }
 
@@ -200,12 +186,12 @@ python_sizes_check (const PsArgs *a, RnnMode mode, gboolean is_cell, GError **er
     return py_times (k, hv, FALSE, &gate, error)
            && ps_py_empty_check ((const PsValue *[]) { &gate, iv }, 2, FALSE, error);
   const PsValue *dv = ps_args_lookup (a, "dropout");
-  if (given_type (dv) == PS_VALUE_NONE)
+  if (ps_value_given_type (dv) == PS_VALUE_NONE)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "float() argument must be a string or a real number, not 'NoneType'");
       return FALSE;
     }
-  if (given_type (dv) == PS_VALUE_STRING)
+  if (ps_value_given_type (dv) == PS_VALUE_STRING)
     {
       /* float('0.5') converts, and the isinstance(dropout, numbers.Number) check refuses it then */
       g_autofree char *stripped = g_strstrip (g_strdup (dv->s != NULL ? dv->s : ""));
@@ -221,30 +207,30 @@ python_sizes_check (const PsArgs *a, RnnMode mode, gboolean is_cell, GError **er
                      "[0, 1] representing the probability of an element being zeroed");
       return FALSE;
     }
-  if (!(number (dv) >= 0.0 && number (dv) <= 1.0) || given_type (dv) == PS_VALUE_BOOL)
+  if (!(ps_value_number (dv) >= 0.0 && ps_value_number (dv) <= 1.0) || ps_value_given_type (dv) == PS_VALUE_BOOL)
     return TRUE;   /* read_config says it */
   const PsValue zero = { .type = PS_VALUE_INT };
   const PsValue *pv = mode == MODE_LSTM ? ps_args_lookup (a, "proj_size") : &zero;
-  if (!is_number (pv))
+  if (!ps_value_is_number (pv))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'<' not supported between instances of '%s' and 'int'",
                    ps_value_given_type_name (pv));
       return FALSE;
     }
-  if (number (pv) < 0)
+  if (ps_value_number (pv) < 0)
     return TRUE;   /* read_config says it */
-  if (!is_number (hv))
+  if (!ps_value_is_number (hv))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'>=' not supported between instances of '%s' and '%s'",
                    ps_value_given_type_name (pv), ps_value_given_type_name (hv));
       return FALSE;
     }
-  if (number (pv) >= number (hv))
+  if (ps_value_number (pv) >= ps_value_number (hv))
     return TRUE;   /* read_config says it */
   if (!py_times (k, hv, k == 1, &gate, error))
     return FALSE;
   const PsValue *nl = ps_args_lookup (a, "num_layers");
-  if (given_type (nl) != PS_VALUE_INT && given_type (nl) != PS_VALUE_BOOL)
+  if (ps_value_given_type (nl) != PS_VALUE_INT && ps_value_given_type (nl) != PS_VALUE_BOOL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'%s' object cannot be interpreted as an integer",
                    ps_value_given_type_name (nl));
@@ -252,7 +238,7 @@ python_sizes_check (const PsArgs *a, RnnMode mode, gboolean is_cell, GError **er
     }
   if (ps_value_size (nl) <= 0)
     return TRUE;   /* no tensor: read_config's IndexError */
-  const gboolean proj = number (pv) > 0;
+  const gboolean proj = ps_value_number (pv) > 0;
   return ps_py_empty_check ((const PsValue *[]) { &gate, iv }, 2, FALSE, error)
          && ps_py_empty_check ((const PsValue *[]) { &gate, proj ? pv : hv }, 2, FALSE, error)
          && (!proj || ps_py_empty_check ((const PsValue *[]) { pv, hv }, 2, FALSE, error));
@@ -273,7 +259,7 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
       /* nonlinearity as given: RNN.__init__ compares it with the strings before anything else */
       const PsValue *nv = ps_args_lookup (a, "nonlinearity");
       g_autofree char *nl = ps_value_to_str (nv);
-      const gboolean is_str = given_type (nv) == PS_VALUE_STRING;
+      const gboolean is_str = ps_value_given_type (nv) == PS_VALUE_STRING;
       if (is_str && strcmp (nl, "relu") == 0)
         cfg->mode = MODE_RNN_RELU;
       else if (!(is_str && strcmp (nl, "tanh") == 0) && !is_cell)   /* RNNCell: at its forward (rnn_forward) */
@@ -295,8 +281,9 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
     {
       if (__builtin_mul_overflow (gates, cfg->hidden_size, &g))
         {
-          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "hidden_size %" G_GINT64_FORMAT " is too large",
-                       cfg->hidden_size);
+          /* gate_size is a Python int beyond int64: torch.empty's parser refuses it */
+          g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "hidden_size %" G_GINT64_FORMAT " is too large: empty(): "
+                       "argument 'size' must be tuple of SymInts, but found element of type int at pos 1", cfg->hidden_size);
           return FALSE;
         }
       if (g < 0 || cfg->input_size < 0)
@@ -333,8 +320,9 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
     }
   if (__builtin_mul_overflow (gates, cfg->hidden_size, &g))
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "hidden_size %" G_GINT64_FORMAT " is too large",
-                   cfg->hidden_size);
+      /* gate_size is a Python int beyond int64: torch.empty's parser refuses it */
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "hidden_size %" G_GINT64_FORMAT " is too large: empty(): "
+                   "argument 'size' must be tuple of SymInts, but found element of type int at pos 1", cfg->hidden_size);
       return FALSE;
     }
   /* torch creates the layers' tensors first (a negative input_size fails there), then indexes the
@@ -482,10 +470,13 @@ rnn_extra_repr (const PsModule *self)
   g_autofree char *in = ps_value_to_str (ps_args_lookup (self->args, "input_size"));
   g_autofree char *hid = ps_value_to_str (ps_args_lookup (self->args, "hidden_size"));
   g_string_append_printf (s, "%s, %s", in, hid);   /* as given: LSTM(3, True) */
+  /* the flags as torch's extra_repr tests them: `self.bias is not True` (bias=1 prints bias=1) */
+  const PsValue *bv = ps_args_lookup (self->args, "bias");
+  g_autofree char *bias = ps_value_to_str (bv);
   if (c->is_cell)
     {
-      if (!c->bias)
-        g_string_append (s, ", bias=False");
+      if (!ps_value_is_bool (bv, TRUE))
+        g_string_append_printf (s, ", bias=%s", bias);
       const PsValue *nv = self->klass == &ps_rnn_cell_class ? ps_args_lookup (self->args, "nonlinearity") : NULL;
       g_autofree char *nl = nv != NULL ? ps_value_to_str (nv) : NULL;   /* str() of it, as given */
       if (nl != NULL && !(nv->type == PS_VALUE_STRING && strcmp (nl, "tanh") == 0))
@@ -493,20 +484,35 @@ rnn_extra_repr (const PsModule *self)
       return g_string_free (s, FALSE);
     }
   if (c->proj_size != 0)
-    g_string_append_printf (s, ", proj_size=%" G_GINT64_FORMAT, c->proj_size);
+    {
+      g_autofree char *t = ps_value_to_str (ps_args_lookup (self->args, "proj_size"));
+      g_string_append_printf (s, ", proj_size=%s", t);
+    }
   if (c->num_layers != 1)
-    g_string_append_printf (s, ", num_layers=%" G_GINT64_FORMAT, c->num_layers);
-  if (!c->bias)
-    g_string_append (s, ", bias=False");
-  if (c->batch_first)
-    g_string_append (s, ", batch_first=True");
+    {
+      g_autofree char *t = ps_value_to_str (ps_args_lookup (self->args, "num_layers"));
+      g_string_append_printf (s, ", num_layers=%s", t);
+    }
+  if (!ps_value_is_bool (bv, TRUE))
+    g_string_append_printf (s, ", bias=%s", bias);
+  const PsValue *bf = ps_args_lookup (self->args, "batch_first"), *bi = ps_args_lookup (self->args, "bidirectional");
+  if (!ps_value_is_bool (bf, FALSE))
+    {
+      g_autofree char *t = ps_value_to_str (bf);
+      g_string_append_printf (s, ", batch_first=%s", t);
+    }
   if (c->dropout != 0)
     {
-      g_autofree char *d = ps_value_to_python (ps_args_lookup (self->args, "dropout"));
-      g_string_append_printf (s, ", dropout=%s", d);
+      /* self.dropout = float(dropout): dropout=1 prints 1.0 */
+      const PsValue d = { .type = PS_VALUE_DOUBLE, .d = c->dropout };
+      g_autofree char *t = ps_value_to_str (&d);
+      g_string_append_printf (s, ", dropout=%s", t);
     }
-  if (c->bidirectional)
-    g_string_append (s, ", bidirectional=True");
+  if (!ps_value_is_bool (bi, FALSE))
+    {
+      g_autofree char *t = ps_value_to_str (bi);
+      g_string_append_printf (s, ", bidirectional=%s", t);
+    }
   return g_string_free (s, FALSE);
 }
 
@@ -1414,7 +1420,8 @@ refuse_proj_size (const PsArgs *given, GError **error)
   return FALSE;
 }
 
-#define RNN_CLASS(var, cname, argtab, ctor, fwd, tuple, check) \
+/* owner: the __init__ that takes the keywords (RNN, LSTM, GRU hand them to RNNBase's) */
+#define RNN_CLASS(var, cname, argtab, ctor, fwd, tuple, check, owner) \
   const PsModuleClass var = {                        \
     .name = cname,                                   \
     .args = argtab,                                  \
@@ -1428,11 +1435,12 @@ refuse_proj_size (const PsArgs *given, GError **error)
     .backward = (gpointer) rnn_backward,             \
     .tuple_note = "[0]: the output (the second value is the state)", \
     .check_given_args = check,                       \
+    .init_owner = owner,                             \
   }
 
-RNN_CLASS (ps_rnn_class, "RNN", rnn_args, rnn_construct, rnn_forward, TRUE, refuse_proj_size);
-RNN_CLASS (ps_lstm_class, "LSTM", lstm_args, lstm_construct, rnn_forward, TRUE, NULL);
-RNN_CLASS (ps_gru_class, "GRU", gru_args, gru_construct, rnn_forward, TRUE, refuse_proj_size);
-RNN_CLASS (ps_rnn_cell_class, "RNNCell", rnn_cell_args, rnn_cell_construct, rnn_forward, FALSE, NULL);
-RNN_CLASS (ps_lstm_cell_class, "LSTMCell", cell_args, lstm_cell_construct, rnn_forward, TRUE, NULL);
-RNN_CLASS (ps_gru_cell_class, "GRUCell", cell_args, gru_cell_construct, rnn_forward, FALSE, NULL);
+RNN_CLASS (ps_rnn_class, "RNN", rnn_args, rnn_construct, rnn_forward, TRUE, refuse_proj_size, "RNNBase");
+RNN_CLASS (ps_lstm_class, "LSTM", lstm_args, lstm_construct, rnn_forward, TRUE, NULL, "RNNBase");
+RNN_CLASS (ps_gru_class, "GRU", gru_args, gru_construct, rnn_forward, TRUE, refuse_proj_size, "RNNBase");
+RNN_CLASS (ps_rnn_cell_class, "RNNCell", rnn_cell_args, rnn_cell_construct, rnn_forward, FALSE, NULL, NULL);
+RNN_CLASS (ps_lstm_cell_class, "LSTMCell", cell_args, lstm_cell_construct, rnn_forward, TRUE, NULL, NULL);
+RNN_CLASS (ps_gru_cell_class, "GRUCell", cell_args, gru_cell_construct, rnn_forward, FALSE, NULL, NULL);

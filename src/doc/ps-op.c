@@ -671,8 +671,9 @@ check_module (PsOp *op, guint index, GError **error)
       if (ps_op_has_field (op, "args") && (m->args == NULL || ps_args_len (m->args) > 0))
         {
           if (m->args != NULL)
-            ps_op_parse_error (error, index, "module", "args", "a %s takes no args (unexpected keyword argument '%s'); "
-                               "give its modules in 'children'", m->type, ps_args_name (m->args, 0));
+            ps_op_parse_error (error, index, "module", "args", "a %s takes no args; give its modules in 'children': "
+                               "%s.__init__() got an unexpected keyword argument '%s'", m->type, m->type,
+                               ps_args_name (m->args, 0));
           else
             ps_op_parse_error (error, index, "module", "args", "a %s takes no args; give its modules in 'children'",
                                m->type);
@@ -696,7 +697,8 @@ check_module (PsOp *op, guint index, GError **error)
       return FALSE;
     }
   /* nn.Identity(*args, **kwargs) ignores them */
-  if (!klass->takes_any_args && !check_args (klass->args, m->args, error))
+  if (!klass->takes_any_args
+      && !(ps_module_class_check_arg_names (klass, m->args, error) && check_args (klass->args, m->args, error)))
     {
       g_prefix_error (error, "op %u (module): field 'args': %s: ", index, m->type);
       return FALSE;

@@ -131,6 +131,56 @@ test_python_repr_of_floats (void)
   g_assert_cmpstr (c, ==, "1e-05");
 }
 
+/* torch.empty's parser as ps_py_empty_check says it (texts of torch 1.13.1, see
+ * tests/data/module-args.json): the first size must be an int (a bool too is refused there), later
+ * ones may be bools; one size alone is the single-int overload. bool_is_int and any_value keep the
+ * value's Python type. */
+static void
+test_py_empty_check (void)
+{
+  static const PsArgSpec sized[] = {
+    { .name = "n", .kind = PS_ARG_INT, .required = TRUE, .bool_is_int = TRUE },
+    { .name = "m", .kind = PS_ARG_INT, .required = TRUE, .any_value = TRUE },
+    { NULL }
+  };
+  g_autoptr (PsArgs) given = ps_args_new ();
+  ps_args_set_bool (given, "n", TRUE);
+  ps_args_set_double (given, "m", 2.0);
+  g_autoptr (GError) e = NULL;
+  g_autoptr (PsArgs) r = ps_args_resolve (sized, given, &e);
+  g_assert_no_error (e);
+  const PsValue *n = ps_args_lookup (r, "n"), *m = ps_args_lookup (r, "m");
+  g_assert_cmpint (n->type, ==, PS_VALUE_INT);
+  g_assert_cmpint (n->i, ==, 1);
+  g_assert_cmpint (ps_value_given_type (n), ==, PS_VALUE_BOOL);
+  g_assert_cmpint (m->type, ==, PS_VALUE_DOUBLE);
+  g_autofree char *ns = ps_value_to_str (n), *ms = ps_value_to_str (m);
+  g_assert_cmpstr (ns, ==, "True");
+  g_assert_cmpstr (ms, ==, "2.0");
+  const PsValue four = { .type = PS_VALUE_INT, .i = 4 };
+  g_assert_true (ps_py_empty_check ((const PsValue *[]) { &four, n }, 2, FALSE, NULL));
+  g_assert_false (ps_py_empty_check ((const PsValue *[]) { n, &four }, 2, FALSE, &e));
+  g_assert_cmpstr (e->message, ==, "empty() received an invalid combination of arguments - got (tuple, dtype=NoneType, "
+                   "device=NoneType), but expected one of:");
+  g_clear_error (&e);
+  g_assert_false (ps_py_empty_check ((const PsValue *[]) { &four, m }, 2, FALSE, &e));
+  g_assert_cmpstr (e->message, ==, "empty(): argument 'size' must be tuple of SymInts, but found element of type float at pos 2");
+  g_clear_error (&e);
+  g_assert_false (ps_py_empty_check ((const PsValue *[]) { n }, 1, FALSE, &e));
+  g_assert_cmpstr (e->message, ==, "empty() received an invalid combination of arguments - got (bool, dtype=NoneType, "
+                   "device=NoneType), but expected one of:");
+  g_clear_error (&e);
+  g_assert_false (ps_py_empty_check ((const PsValue *[]) { m, NULL }, 2, TRUE, &e));
+  g_assert_cmpstr (e->message, ==, "empty() received an invalid combination of arguments - got (tuple, dtype=torch.dtype, "
+                   "device=torch.device), but expected one of:");
+  /* Python's `is True`: a flag given 1 is not True */
+  const PsValue t = { .type = PS_VALUE_BOOL, .b = TRUE };
+  const PsValue given_one = { .type = PS_VALUE_BOOL, .b = TRUE, .coerced = TRUE, .given = PS_VALUE_INT, .i = 1 };
+  g_assert_true (ps_value_is_bool (&t, TRUE));
+  g_assert_false (ps_value_is_bool (&given_one, TRUE));
+  g_assert_false (ps_value_is_bool (&t, FALSE));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -139,5 +189,6 @@ main (int argc, char **argv)
   g_test_add_func ("/args/errors-name-the-argument", test_errors_name_the_argument);
   g_test_add_func ("/args/python-repr-of-floats", test_python_repr_of_floats);
   g_test_add_func ("/args/python-conversions", test_python_conversions);
+  g_test_add_func ("/args/py-empty-check", test_py_empty_check);
   return g_test_run ();
 }
