@@ -231,6 +231,17 @@ ps_tree_node_get_figure_path (PsTreeNode *self, gboolean across_steps)
   return g_strdup (ps_tree_node_get_path (self));
 }
 
+char *
+ps_tree_node_export_name (PsTreeNode *self, guint step, const char *ext)
+{
+  const char *what = self == NULL ? "figure"
+                     : ps_tree_node_get_output_name (self) ? ps_tree_node_get_output_name (self)
+                     : ps_tree_node_get_path (self);
+  g_autofree char *base = g_strdup_printf ("%s-step%u", *what ? what : "model", step);
+  g_strdelimit (base, "/\\:", '-');
+  return g_strconcat (base, ext, NULL);
+}
+
 PsTensor *
 ps_tree_node_get_tensor (PsTreeNode *self)
 {

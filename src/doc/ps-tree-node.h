@@ -59,6 +59,9 @@ char           *ps_tree_node_get_stable_path (PsTreeNode *self);
  * view across steps (`across_steps`: difference, over time) or a node of a module not in the
  * model; else the state_dict path. Also what the figure is called. */
 char           *ps_tree_node_get_figure_path (PsTreeNode *self, gboolean across_steps);
+/* The file name an export of the node at `step` offers: "<output or path>-step<step><ext>" ("model"
+ * for the root, "figure" without a node; '/', '\\' and ':' become '-'). */
+char           *ps_tree_node_export_name   (PsTreeNode *self, guint step, const char *ext);
 /* The tensor a node shows: a parameter's or buffer's value (NULL while lazy) or an output. */
 PsTensor       *ps_tree_node_get_tensor    (PsTreeNode *self);
 /* GListModel of PsTreeNode, or NULL for leaves (parameters, buffers, modules without members). */

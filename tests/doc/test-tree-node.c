@@ -180,7 +180,9 @@ test_plot_names (void)
   g_autoptr (GPtrArray) names = g_ptr_array_new ();
   g_autoptr (GHashTable) outputs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ps_tensor_unref);
   g_ptr_array_add (names, "logits");
+  g_ptr_array_add (names, "a/b\\c:d");
   g_hash_table_insert (outputs, "logits", ps_tensor_new_1d (PS_DTYPE_FLOAT32, 3, NULL));
+  g_hash_table_insert (outputs, "a/b\\c:d", ps_tensor_new_1d (PS_DTYPE_FLOAT32, 2, NULL));
   g_autoptr (PsTreeNode) group = ps_tree_node_new_outputs (names, outputs);
   g_assert_cmpint (ps_tree_node_get_plot_selection (group), ==, PS_PLOT_SELECTION_OUTPUTS);
   g_autoptr (GListModel) outs = ps_tree_node_get_children (group);
@@ -188,6 +190,19 @@ test_plot_names (void)
   g_assert_cmpint (ps_tree_node_get_plot_selection (logits), ==, PS_PLOT_SELECTION_TENSOR);
   g_autofree char *out_path = ps_tree_node_get_figure_path (logits, TRUE);
   g_assert_cmpstr (out_path, ==, "logits");
+
+  /* what an export offers to write */
+  g_autofree char *root_name = ps_tree_node_export_name (root, 3, ".png");
+  g_assert_cmpstr (root_name, ==, "model-step3.png");
+  g_autofree char *weight_name = ps_tree_node_export_name (weight, 0, ".npy");
+  g_assert_cmpstr (weight_name, ==, "0.weight-step0.npy");
+  g_autofree char *out_name = ps_tree_node_export_name (logits, 12, ".csv");
+  g_assert_cmpstr (out_name, ==, "logits-step12.csv");
+  g_autoptr (PsTreeNode) odd = g_list_model_get_item (outs, 1);
+  g_autofree char *odd_name = ps_tree_node_export_name (odd, 2, ".png");
+  g_assert_cmpstr (odd_name, ==, "a-b-c-d-step2.png");   /* no folders, no drive letters */
+  g_autofree char *none_name = ps_tree_node_export_name (NULL, 1, ".svg");
+  g_assert_cmpstr (none_name, ==, "figure-step1.svg");
 
   ps_module_unref (fc);
   ps_module_unref (model);
