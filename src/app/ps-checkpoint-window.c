@@ -19,6 +19,7 @@
 #include "ps-figure-page.h"
 #include "ps-projector.h"
 #include "ps-series-pane.h"
+#include "ps-tensor-reading.h"
 
 enum { PLOT_HEATMAP, PLOT_HISTOGRAM, N_PLOTS };
 static const char *plot_names[N_PLOTS] = { "heatmap", "histogram" };
@@ -60,7 +61,6 @@ struct _PsCheckpointWindow {
   /* the selected tensor is read, described and drawn in a worker (a reader of its own); the pages
    * keep what they showed, or a placeholder, until it is ready */
   GCancellable *tensor_cancellable;
-  guint tensor_gen;
   guint tensor_reads;              /* tensors read by workers so far (for tests) */
 };
 
@@ -120,7 +120,6 @@ set_tensor_pages_visible (PsCheckpointWindow *self, gboolean visible)
 static void
 cancel_tensor (PsCheckpointWindow *self)
 {
-  self->tensor_gen++;
   if (self->tensor_cancellable != NULL)
     g_cancellable_cancel (self->tensor_cancellable);
   g_clear_object (&self->tensor_cancellable);
@@ -159,101 +158,38 @@ show_group (PsCheckpointWindow *self, PsCheckpointItem *item)
   adw_view_stack_set_visible_child_name (self->view_stack, "summary");
 }
 
-/* One selected tensor to read in a worker: the file opened again (readers are not shared across
- * threads), the tensor decoded, described, and drawn (a single file; a series draws its own). */
-typedef struct {
-  GWeakRef window;
-  guint gen;
-  char *path;
-  PsCheckpointOpenFlags flags;
-  char *name;                      /* as the file stores it */
-  gboolean draw;
-  PsFigureOptions o[N_PLOTS];
-  PsFigure *figs[N_PLOTS];         /* out */
-  char *fig_errors[N_PLOTS];       /* out, when there is no figure */
-  char *stats;                     /* out: the description, or why it could not be read */
-  gboolean failed;                 /* out: stats is the error */
-} TensorJob;
-
-static void
-tensor_job_free (gpointer p)
-{
-  TensorJob *j = p;
-  g_weak_ref_clear (&j->window);
-  g_free (j->path);
-  g_free (j->name);
-  for (int i = 0; i < N_PLOTS; i++)
-    {
-      g_clear_pointer (&j->figs[i], ps_figure_free);
-      g_free (j->fig_errors[i]);
-    }
-  g_free (j->stats);
-  g_free (j);
-}
-
-static void
-tensor_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  TensorJob *j = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PsCheckpoint) ck = ps_checkpoint_open_full (j->path, j->flags, &error);
-  const PsCheckpointEntry *e = ck ? ps_checkpoint_lookup (ck, j->name) : NULL;
-  if (ck != NULL && e == NULL)
-    g_set_error (&error, PS_ERROR, PS_ERROR_NOT_FOUND, _("the file has no tensor \"%s\" any more"), j->name);
-  g_autoptr (PsTensor) t = e ? ps_checkpoint_load (ck, e->name, &error) : NULL;
-  if (g_cancellable_is_cancelled (cancellable))
-    {
-      g_task_return_boolean (task, FALSE);
-      return;
-    }
-  if (t == NULL)
-    {
-      j->failed = TRUE;
-      j->stats = g_strdup_printf (_("Could not read %s: %s"), j->name, error->message);
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  g_autofree char *subtitle = g_strdup_printf (_("%s in the file"), e->dtype);
-  for (int i = 0; j->draw && i < N_PLOTS && !g_cancellable_is_cancelled (cancellable); i++)
-    {
-      g_autoptr (GError) ferror = NULL;
-      j->figs[i] = ps_figure_new_for_tensor (t, e->name, subtitle, &j->o[i], &ferror);
-      if (j->figs[i] == NULL)
-        j->fig_errors[i] = g_strdup (ferror->message);
-    }
-  j->stats = ps_checkpoint_describe_tensor (e, t);
-  g_task_return_boolean (task, TRUE);
-}
-
+/* The selected tensor, read in a worker (ps-tensor-reading): its pictures and numbers. */
 static void
 on_tensor_read (GObject *source, GAsyncResult *result, gpointer data)
 {
-  TensorJob *j = g_task_get_task_data (G_TASK (result));
-  if (!g_task_propagate_boolean (G_TASK (result), NULL))
-    return;   /* cancelled: something else was selected */
-  g_autoptr (PsCheckpointWindow) self = g_weak_ref_get (&j->window);
-  if (self == NULL || self->selection == NULL || j->gen != self->tensor_gen)
-    return;   /* the window is closed, or something newer was asked for */
+  g_autoptr (PsTensorReading) r = ps_tensor_reading_run_finish (result, NULL);
+  if (r == NULL)
+    return;   /* cancelled: something else was selected, or the window is gone */
+  PsCheckpointWindow *self = data;
+  if (self->selection == NULL)
+    return;   /* the window is closed */
   g_clear_object (&self->tensor_cancellable);
   self->tensor_reads++;
-  if (j->failed)
+  const char *text = ps_tensor_reading_get_text (r);
+  if (ps_tensor_reading_failed (r))
     {
-      show_error (self, j->stats);
+      show_error (self, text);
       for (int i = 0; i < N_PLOTS; i++)
-        ps_figure_page_set_message (self->plots[i], j->stats);
+        ps_figure_page_set_message (self->plots[i], text);
     }
   else
-    for (int i = 0; j->draw && i < N_PLOTS; i++)
+    for (guint i = 0; i < ps_tensor_reading_get_n_figures (r); i++)
       {
-        ps_figure_page_set_scale (self->plots[i], j->o[i].scale);
-        if (j->figs[i] != NULL)
-          ps_figure_page_set_figure (self->plots[i], g_steal_pointer (&j->figs[i]), j->name, NULL);
+        ps_figure_page_set_scale (self->plots[i], ps_tensor_reading_get_options (r, i)->scale);
+        PsFigure *fig = ps_tensor_reading_steal_figure (r, i);
+        if (fig != NULL)
+          ps_figure_page_set_figure (self->plots[i], fig, ps_tensor_reading_get_name (r), NULL);
         else
-          ps_figure_page_set_message (self->plots[i], j->fig_errors[i]);
+          ps_figure_page_set_message (self->plots[i], ps_tensor_reading_get_figure_error (r, i));
         ps_figure_page_reset_zoom (self->plots[i]);
       }
   g_free (self->stats_text);
-  self->stats_text = g_steal_pointer (&j->stats);
+  self->stats_text = g_strdup (text);
   gtk_label_set_text (self->stats_label, self->stats_text);
 }
 
@@ -262,26 +198,20 @@ show_tensor (PsCheckpointWindow *self, PsCheckpointItem *item)
 {
   const PsCheckpointEntry *e = ps_checkpoint_item_get_entry (item);
   cancel_tensor (self);
-  TensorJob *j = g_new0 (TensorJob, 1);
-  g_weak_ref_init (&j->window, self);
-  j->gen = self->tensor_gen;
-  j->path = g_strdup (self->path);
-  j->flags = self->open_flags;
-  j->name = g_strdup (e->name);
-  j->draw = !self->is_series;   /* a series shows its own heatmap and histogram per checkpoint */
+  gboolean draw = !self->is_series;   /* a series shows its own heatmap and histogram per checkpoint */
+  PsFigureOptions o[N_PLOTS];
   for (int i = 0; i < N_PLOTS; i++)
     {
-      PsFigureOptions *o = &j->o[i];
-      ps_figure_options_init (o);
-      o->kind = i == PLOT_HEATMAP ? PS_FIGURE_HEATMAP : PS_FIGURE_HISTOGRAM;
+      ps_figure_options_init (&o[i]);
+      o[i].kind = i == PLOT_HEATMAP ? PS_FIGURE_HEATMAP : PS_FIGURE_HISTOGRAM;
       /* the same choices as the model window's views */
       if (self->settings != NULL)
-        o->colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
-      o->scale = ps_projector_plot_scale (self->settings);
+        o[i].colormap = (PsColormapKind) g_settings_get_enum (self->settings, "colormap");
+      o[i].scale = ps_projector_plot_scale (self->settings);
     }
   /* until it is read: the previous tensor's pictures and numbers stay, else a placeholder */
   g_autofree char *reading = g_strdup_printf (_("Reading %s…"), e->name);
-  for (int i = 0; j->draw && i < N_PLOTS; i++)
+  for (int i = 0; draw && i < N_PLOTS; i++)
     if (ps_figure_page_get_figure (self->plots[i]) == NULL)
       ps_figure_page_set_message (self->plots[i], reading);
   if (self->stats_text == NULL)
@@ -290,9 +220,8 @@ show_tensor (PsCheckpointWindow *self, PsCheckpointItem *item)
       gtk_label_set_text (self->stats_label, self->stats_text);
     }
   self->tensor_cancellable = g_cancellable_new ();
-  g_autoptr (GTask) task = g_task_new (NULL, self->tensor_cancellable, on_tensor_read, NULL);
-  g_task_set_task_data (task, j, tensor_job_free);
-  g_task_run_in_thread (task, tensor_thread);
+  ps_tensor_reading_run_async (ps_tensor_reading_new (self->path, self->open_flags, e->name, o, draw ? N_PLOTS : 0),
+                               self->tensor_cancellable, on_tensor_read, self);
 
   g_free (self->shown_summary);
   self->shown_summary = g_strdup (self->summary_text);
@@ -381,19 +310,6 @@ const char *
 ps_checkpoint_window_get_statistics_text (PsCheckpointWindow *self)
 {
   return self->stats_text;
-}
-
-static const char *
-format_name (PsCheckpointFormat f)
-{
-  switch (f)
-    {
-    case PS_CHECKPOINT_SAFETENSORS: return "safetensors";
-    case PS_CHECKPOINT_NPZ: return "npz";
-    case PS_CHECKPOINT_NPY: return "npy";
-    case PS_CHECKPOINT_TORCH: return "PyTorch";
-    default: return "?";
-    }
 }
 
 /* Per-layer norms decode every tensor: a worker computes them with a handle of its own (the
@@ -546,7 +462,7 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
                                       "show the newest, %s (%s)"),
                                     ps_checkpoint_series_get_n_steps (series), folder,
                                     ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (series)), base,
-                                    format_name (format));
+                                    ps_checkpoint_format_name (format));
   else if (series)
     self->header = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                                  "%s: %u checkpoint ordered by %s; the tree and the summary show the newest "
@@ -555,9 +471,9 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
                                                  "when the folder was opened, %s (%s)", ps_checkpoint_series_get_n_steps (series)),
                                     folder, ps_checkpoint_series_get_n_steps (series),
                                     ps_checkpoint_series_order_name (ps_checkpoint_series_get_order (series)), base,
-                                    format_name (format));
+                                    ps_checkpoint_format_name (format));
   else
-    self->header = g_strdup_printf ("%s (%s)", path ? path : base, format_name (format));
+    self->header = g_strdup_printf ("%s (%s)", path ? path : base, ps_checkpoint_format_name (format));
   g_autofree char *body = ps_checkpoint_summary_to_text (s);
   self->summary_text = g_strdup_printf ("%s\n%s", self->header, body);
   self->root = ps_checkpoint_item_new_root (ck, base);
@@ -591,7 +507,7 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
   g_autofree char *n_params = ps_count_text (s->n_params);
   g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %s parameter",
                                                             "%s · %s parameters", (gulong) s->n_params),
-                                               format_name (format), n_params);
+                                               ps_checkpoint_format_name (format), n_params);
   if (series)
     {
       g_free (subtitle);
@@ -741,6 +657,7 @@ ps_checkpoint_window_dispose (GObject *object)
   if (self->norms_cancellable != NULL)
     g_cancellable_cancel (self->norms_cancellable);
   g_clear_object (&self->norms_cancellable);
+  cancel_tensor (self);   /* its callback must not find the window gone */
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_func (self->settings, on_settings_changed, self);
   g_clear_object (&self->settings);

@@ -16,6 +16,7 @@
 #include "ps-series-cursor.h"
 #include "ps-series-norms.h"
 #include "ps-series-picture.h"
+#include "ps-series-status.h"
 #include "ps-series-watch.h"
 
 enum { P_HEATMAP, P_HISTOGRAM, P_DIFFERENCE, P_BANDS, P_RIDGELINE, P_NORMS, N_PLOTS };
@@ -553,29 +554,17 @@ start_norms (PsSeriesPane *self)
 static void
 update_status (PsSeriesPane *self)
 {
-  GString *st = g_string_new (NULL);
-  if (self->watch_dir)
-    g_string_append (st, _("Watching the folder"));
-  if (self->watch)
-    {
-      const char *const *pending = ps_series_watch_get_pending (self->watch);
-      guint np = g_strv_length ((char **) pending);
-      if (np)
-        g_string_append_printf (st, g_dngettext (GETTEXT_PACKAGE, " · %u file not complete yet", " · %u files not complete yet", np), np);
-    }
-  if (self->norms_cancellable && self->norms_total > 0)
-    {
-      g_string_append (st, st->len ? " · " : "");
-      g_string_append_printf (st, _("computing norms… %u %%"), (guint) ((guint64) self->norms_done * 100 / self->norms_total));
-    }
-  else if (self->norms_cancellable)
-    g_string_append_printf (st, "%s%s", st->len ? " · " : "", _("computing norms…"));
-  if (self->changes_cancellable)
-    g_string_append_printf (st, "%s%s", st->len ? " · " : "", _("comparing…"));
-  if (building (self))
-    g_string_append_printf (st, "%s%s", st->len ? " · " : "", _("reading…"));
+  PsSeriesActivity a = {
+    .watching = self->watch_dir != NULL,
+    .n_pending = self->watch ? g_strv_length ((char **) ps_series_watch_get_pending (self->watch)) : 0,
+    .computing_norms = self->norms_cancellable != NULL,
+    .norms_done = self->norms_done,
+    .norms_total = self->norms_total,
+    .comparing = self->changes_cancellable != NULL,
+    .reading = building (self),
+  };
   g_free (self->status_text);
-  self->status_text = g_string_free (st, FALSE);
+  self->status_text = ps_series_status_text (&a);
   gtk_label_set_text (self->status_label, self->status_text);
 }
 

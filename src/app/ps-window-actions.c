@@ -741,14 +741,14 @@ on_export_chooser_response (GtkNativeDialog *dialog, int response, ExportJob *jo
   ps_file_chooser_release (dialog);
 }
 
-static char *suggested_name (PsWindow *self, const char *ext);
 
 static void
 export_with_chooser (PsWindow *self, const char *title, const char *ext, ExportWriter write, const char *done_fmt)
 {
   GtkFileChooserNative *chooser = ps_file_chooser_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
                                                        _("_Export"));
-  g_autofree char *name = suggested_name (self, ext);
+  g_autofree char *name = ps_tree_node_export_name (ps_window_get_selected_node (self),
+                                                   ps_document_get_current_step (self->document), ext);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   ExportJob *job = g_new0 (ExportJob, 1);
   job->self = self;
@@ -762,18 +762,6 @@ write_picture (PsWindow *self, const char *path, GError **error)
 {
   return ps_window_export_picture_full (self, path, self->export_width, self->export_height, self->export_scale,
                                         self->export_dpi, error);
-}
-
-static char *
-suggested_name (PsWindow *self, const char *ext)
-{
-  PsTreeNode *node = ps_window_get_selected_node (self);
-  const char *what = node ? (ps_tree_node_get_output_name (node) ? ps_tree_node_get_output_name (node)
-                             : ps_tree_node_get_path (node)) : "figure";
-  g_autofree char *base = g_strdup_printf ("%s-step%u", *what ? what : "model",
-                                           ps_document_get_current_step (self->document));
-  g_strdelimit (base, "/\\:", '-');
-  return g_strconcat (base, ext, NULL);
 }
 
 static void

@@ -448,18 +448,6 @@ update_changes (PsWindow *self)
   gtk_label_set_text (self->changes_label, text);
 }
 
-/* Views across steps (difference, over time) name a parameter by its module's recipe id
- * ("fc1.weight"): it exists from the step that created the module, while the state_dict path
- * ("0.weight") exists only once the module sits in the model. */
-static char *
-stable_path (PsTreeNode *node)
-{
-  PsModule *m = ps_tree_node_get_module (node);
-  if (m != NULL && m->id != NULL)
-    return g_strdup_printf ("%s.%s", m->id, ps_tree_node_get_name (node));
-  return g_strdup (ps_tree_node_get_path (node));
-}
-
 /* Compare: the selected parameter beside every parameter of the model with its name (all the
  * weights, all the biases), drawn side by side with one range — the init-schemes scenario's
  * question, "how do these layers' initial values differ?", in one picture. */
@@ -538,14 +526,9 @@ update_plot (PsWindow *self, PsPlotPage page)
   PsTreeNode *node = ps_window_get_selected_node (self);
   PsParam *param = node ? ps_tree_node_get_param (node) : NULL;
   const char *output = node ? ps_tree_node_get_output_name (node) : NULL;
-  PsTreeNodeKind kind = node ? ps_tree_node_get_kind (node) : PS_TREE_NODE_MODULE;
-  PsPlotSelection sel = node == NULL ? PS_PLOT_SELECTION_NONE
-                         : kind == PS_TREE_NODE_OUTPUTS ? PS_PLOT_SELECTION_OUTPUTS
-                         : kind == PS_TREE_NODE_OBJECTS ? PS_PLOT_SELECTION_OBJECTS
-                         : param == NULL && output == NULL ? PS_PLOT_SELECTION_MODULE
-                         : PS_PLOT_SELECTION_TENSOR;
+  PsPlotSelection sel = ps_tree_node_get_plot_selection (node);
   g_autofree char *name = sel == PS_PLOT_SELECTION_MODULE ? g_strdup (ps_tree_node_get_name (node))
-                          : param != NULL ? stable_path (node) : NULL;
+                          : param != NULL ? ps_tree_node_get_stable_path (node) : NULL;
   g_autofree char *message = ps_explain_plot_message (
     sel, name, param, ps_document_get_n_steps (self->document) > 0 && self->root_node != NULL,
     page == PS_PAGE_DIFFERENCE ? (int) ps_window_get_diff_from (self) : -1);
@@ -556,10 +539,8 @@ update_plot (PsWindow *self, PsPlotPage page)
       ps_window_fill_figure_options (self, &o, page);
       g_autoptr (GError) error = NULL;
       /* an output is named by its name: the figure looks it up among the state's outputs */
-      g_autofree char *path = output != NULL ? g_strdup (output)
-                              : page == PS_PAGE_DIFFERENCE || page == PS_PAGE_OVER_TIME
-                                || ps_tree_node_get_base (node) != NULL
-                              ? stable_path (node) : g_strdup (ps_tree_node_get_path (node));
+      g_autofree char *path = ps_tree_node_get_figure_path (node, page == PS_PAGE_DIFFERENCE
+                                                                    || page == PS_PAGE_OVER_TIME);
       if (output == NULL && ps_window_substeps_update_plot (self, page, node, path))
         return;
       fig = ps_figure_new (ps_document_get_timeline (self->document), path, &o, &error);
@@ -573,9 +554,7 @@ update_plot (PsWindow *self, PsPlotPage page)
   if (fig != NULL)
     {
       /* a module not in the model is named by its id (fc.weight), as in Python */
-      g_autofree char *what = output ? g_strdup (output)
-                              : ps_tree_node_get_base (node) ? stable_path (node)
-                              : g_strdup (ps_tree_node_get_path (node));
+      g_autofree char *what = ps_tree_node_get_figure_path (node, FALSE);
       g_autofree char *context = g_strdup_printf (_("Step %u"), ps_document_get_current_step (self->document));
       ps_figure_page_set_figure (fp, fig, what, context);
     }

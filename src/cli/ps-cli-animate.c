@@ -494,128 +494,6 @@ ps_cli_cmd_animate (int argc, char **argv)
   return 0;
 }
 
-/* "0,2,5" or "0-3,8": steps in the given order, each ≤ last. */
-static gboolean
-parse_steps (const char *text, guint last, GArray *out, GError **error)
-{
-  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
-  for (guint i = 0; parts[i]; i++)
-    {
-      char *p = g_strstrip (parts[i]);
-      char *dash = strchr (p, '-');
-      guint64 a, b;
-      if (dash)
-        {
-          *dash = '\0';
-          if (!ps_cli_parse_count ("--steps", p, last, &a, error) ||
-              !ps_cli_parse_count ("--steps", dash + 1, last, &b, error))
-            return FALSE;
-          if (a > b)
-            {
-              g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "--steps: range %s-%s goes backwards", p, dash + 1);
-              return FALSE;
-            }
-        }
-      else
-        {
-          if (!ps_cli_parse_count ("--steps", p, last, &a, error))
-            return FALSE;
-          b = a;
-        }
-      for (guint64 s = a; s <= b; s++)
-        {
-          if (out->len >= 1000)
-            {
-              g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "--steps: more than 1000 frames on one sheet");
-              return FALSE;
-            }
-          guint sv = (guint) s;
-          g_array_append_val (out, sv);
-        }
-    }
-  if (out->len == 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "--steps: no step given");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* One item of a sub-step list: a number or "last". */
-static gboolean
-parse_item (const char *option, const char *p, guint64 last, guint64 *out, GError **error)
-{
-  if (g_ascii_strcasecmp (p, "last") == 0)
-    {
-      *out = last;
-      return TRUE;
-    }
-  return ps_cli_parse_count (option, p, G_MAXINT64, out, error);
-}
-
-/* --train-steps: recorded sub-steps by training step (the loss curve's x axis) as record indices
- * (0-based) in the given order: "4,100,last"; a range A-B takes the recorded ones in it. A malformed
- * list is a usage error (*usage set); a training step the recipe does not record is an error naming
- * what it records. */
-static gboolean
-parse_train_step_list (const char *text, const PsCliRecords *rs, GArray *out, gboolean *usage, GError **error)
-{
-  const char *option = "--train-steps";
-  guint n_rec = rs->records->len;
-  int64_t x_last = g_array_index (rs->x, int64_t, n_rec - 1);
-  guint64 last = (guint64) MAX (x_last, 0);
-  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
-  *usage = TRUE;
-  for (guint i = 0; parts[i]; i++)
-    {
-      char *p = g_strstrip (parts[i]);
-      char *dash = strchr (p, '-');
-      guint64 a, b;
-      if (dash)
-        *dash = '\0';
-      if (!parse_item (option, p, last, &a, error) || !parse_item (option, dash ? dash + 1 : p, last, &b, error))
-        return FALSE;
-      if (a > b)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: range %s-%s goes backwards", option, p, dash + 1);
-          return FALSE;
-        }
-      for (guint64 v = a; v <= b; v++)
-        {
-          guint idx = G_MAXUINT;
-          for (guint k = 0; k < n_rec && idx == G_MAXUINT; k++)
-            if (g_array_index (rs->x, int64_t, k) == (int64_t) v)
-              idx = k;
-          if (idx == G_MAXUINT && dash == NULL)
-            {
-              *usage = FALSE;
-              g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND,
-                           "%s: training step %" G_GUINT64_FORMAT " is not recorded: the recipe records %u sub-steps "
-                           "at training steps %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, option, v, n_rec,
-                           g_array_index (rs->x, int64_t, 0), x_last);
-              return FALSE;
-            }
-          if (idx == G_MAXUINT)
-            continue;   /* a range: the recorded ones in it */
-          if (out->len >= PS_TRAIN_VIEW_MAX_FRAMES)
-            {
-              *usage = FALSE;
-              g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: more than %d frames on one sheet", option,
-                           PS_TRAIN_VIEW_MAX_FRAMES);
-              return FALSE;
-            }
-          g_array_append_val (out, idx);
-        }
-    }
-  if (out->len == 0)
-    {
-      *usage = FALSE;
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: no recorded sub-step in '%s'", option, text);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* contact-sheet --sub-steps / --train-steps / --view: a training view at chosen sub-steps. */
 static int
 sheet_sub_steps (PsTimeline *tl, const PsTrainViewOptions *vo, const char *out, const char *steps_s,
@@ -644,8 +522,19 @@ sheet_sub_steps (PsTimeline *tl, const PsTrainViewOptions *vo, const char *out, 
       g_prefix_error (&error, "--steps: ");
       rc = ps_cli_error (error);
     }
-  else if (train_steps && !parse_train_step_list (steps_s, &rs, chosen, &usage, &error))
-    rc = usage ? ps_cli_usage_error ("contact-sheet", "%s", error->message) : ps_cli_error (error);
+  else if (train_steps)
+    {
+      /* by training step (the loss curve's x axis): a malformed list is a usage error, a training
+       * step the recipe does not record an error naming what it records */
+      const PsFrameListRules rules = { PS_FRAME_LIST_VALUES, rs.records->len, (const gint64 *) rs.x->data,
+                                       PS_TRAIN_VIEW_MAX_FRAMES, "sub-step", "training step" };
+      if (!ps_frame_list_parse_rules (steps_s, &rules, chosen, &error))
+        {
+          usage = g_error_matches (error, PS_ERROR, PS_ERROR_PARSE);
+          g_prefix_error (&error, "--train-steps: ");
+          rc = usage ? ps_cli_usage_error ("contact-sheet", "%s", error->message) : ps_cli_error (error);
+        }
+    }
   g_autoptr (PsTrainFrames) fr = rc < 0 ? build_train_frames (tl, &rs, vo, (const guint *) chosen->data, chosen->len)
                                         : NULL;
   if (rc < 0 && fr == NULL)
@@ -741,9 +630,10 @@ ps_cli_cmd_contact_sheet (int argc, char **argv)
                               columns_given, columns, fmt, &sao);
     }
   g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (guint));
-  if (!parse_steps (steps_s, ps_timeline_get_n_steps (tl), steps, &error))
-    return ps_cli_usage_error ("contact-sheet", "%s (the timeline has steps 0 to %u)", error->message,
-                               ps_timeline_get_n_steps (tl));
+  /* the timeline's steps 0..n, in the order given */
+  const PsFrameListRules rules = { PS_FRAME_LIST_FROM_0, ps_timeline_get_n_steps (tl) + 1, NULL, 1000, "step", NULL };
+  if (!ps_frame_list_parse_rules (steps_s, &rules, steps, &error))
+    return ps_cli_usage_error ("contact-sheet", "--steps: %s", error->message);
   /* chosen steps are an explicit request: a step without the parameter is an error */
   g_autoptr (PsFigureSequence) seq = ps_figure_sequence_new (tl, c.param, (guint *) steps->data, steps->len,
                                                              &fo, FALSE, &error);

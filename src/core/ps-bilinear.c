@@ -8,6 +8,7 @@
  * otherwise). The arithmetic follows ATen's _trilinear (see bilinear_forward); so does the backward
  * (_trilinear_backward, see bilinear_backward). */
 #include "ps-layers.h"
+#include "ps-linear-reset.h"
 #include "ps-ops.h"
 
 #include <math.h>
@@ -88,13 +89,7 @@ bilinear_reset (PsModule *self, PsGenerator *gen, GError **error)
     return FALSE;
   g_snprintf (wi.formula, sizeof wi.formula, "bound = 1/√in1_features = 1/√%" G_GINT64_FORMAT " = %g", p->in1, bound);
   g_strlcpy (bi.formula, wi.formula, sizeof bi.formula);
-  ps_param_set_value (pw, w);
-  pw->init = wi;
-  if (pb != NULL)
-    {
-      ps_param_set_value (pb, b);
-      pb->init = bi;
-    }
+  ps_linear_like_commit (pw, w, &wi, pb, b, &bi);
   return TRUE;
 }
 

@@ -40,12 +40,18 @@ ps_linear_like_reset (PsModule *self, gboolean has_bias, PsResetZeroFanIn zero_f
       else
         g_snprintf (bi.formula, sizeof bi.formula, "bound = 0 (fan_in = 0)");
     }
+  ps_linear_like_commit (pw, w, &wi, pb, b, &bi);
+  return TRUE;
+}
+
+void
+ps_linear_like_commit (PsParam *pw, PsTensor *w, const PsInitInfo *wi, PsParam *pb, PsTensor *b, const PsInitInfo *bi)
+{
   ps_param_set_value (pw, w);
-  pw->init = wi;
+  pw->init = *wi;
   if (pb != NULL)
     {
       ps_param_set_value (pb, b);
-      pb->init = bi;
+      pb->init = *bi;
     }
-  return TRUE;
 }

@@ -23,4 +23,9 @@ typedef enum {
 gboolean ps_linear_like_reset (PsModule *self, gboolean has_bias, PsResetZeroFanIn zero_fan_in,
                                PsGenerator *gen, GError **error);
 
+/* The last step of such a reset (Bilinear's too): both new tensors drawn, swapped in with their
+ * PsInitInfo — the weight, then the bias when `pb` is not NULL. */
+void     ps_linear_like_commit (PsParam *pw, PsTensor *w, const PsInitInfo *wi, PsParam *pb, PsTensor *b,
+                                const PsInitInfo *bi);
+
 G_END_DECLS

@@ -266,6 +266,17 @@ scalar_tensor (float v, GError **error)
   return t;
 }
 
+/* The gradient of a loss with respect to its 2-D `input`, to fill; NULL when it cannot be had,
+ * *out (the loss already computed) then released. */
+static PsTensor *
+grad_buffer (const PsTensor *input, PsTensor **out, GError **error)
+{
+  PsTensor *gi = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 2, input->shape, error);
+  if (gi == NULL)
+    g_clear_pointer (out, ps_tensor_unref);
+  return gi;
+}
+
 static gboolean
 check_weights (const PsLoss *loss, const PsTensor *input, GError **error)
 {
@@ -373,12 +384,9 @@ cross_entropy_smoothing (const PsLoss *loss, const PsTensor *input, const int64_
   PsTensor *out = scalar_tensor (keep * nll + ret * share, error);
   if (out == NULL || grad_input == NULL)
     return out;
-  PsTensor *gi = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 2, input->shape, error);
+  PsTensor *gi = grad_buffer (input, &out, error);
   if (gi == NULL)
-    {
-      ps_tensor_unref (out);
-      return NULL;
-    }
+    return NULL;
   float *g = ps_tensor_f32 (gi);
   nll_backward (loss, t, N, C, tw, keep * 1.0f, g);
   const float gs = loss->reduction == PS_REDUCTION_MEAN ? (1.0f * share) / denom : 1.0f * share;
@@ -456,12 +464,9 @@ cross_entropy_prob (const PsLoss *loss, const PsTensor *input, const PsTensor *t
   PsTensor *out = scalar_tensor (mean ? s / (float) N : s, error);
   if (out == NULL || grad_input == NULL)
     return out;
-  PsTensor *gi = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 2, input->shape, error);
+  PsTensor *gi = grad_buffer (input, &out, error);
   if (gi == NULL)
-    {
-      ps_tensor_unref (out);
-      return NULL;
-    }
+    return NULL;
   /* DivBackward (1/N), NegBackward, SumBackward (expand), MulBackward (·w, then ·target) */
   const float g0 = -(mean ? 1.0f / (float) N : 1.0f);
   g_autofree float *g = g_new (float, (gsize) MAX (n, 1));
@@ -666,12 +671,9 @@ ps_loss_compute_full (const PsLoss *loss, const PsTensor *input, gboolean swappe
       out = scalar_tensor (nll_forward (loss, logp, t, N, C, &tw, NULL), error);
       if (out == NULL || grad_input == NULL)
         return out;
-      PsTensor *gi = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 2, input->shape, error);
+      PsTensor *gi = grad_buffer (input, &out, error);
       if (gi == NULL)
-        {
-          ps_tensor_unref (out);
-          return NULL;
-        }
+        return NULL;
       nll_backward (loss, t, N, C, tw, 1.0f, ps_tensor_f32 (gi));
       if (loss->kind == PS_LOSS_CROSS_ENTROPY)
         {

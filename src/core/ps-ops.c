@@ -228,13 +228,20 @@ bias_at (const float *bias, int64_t bn, int64_t j)
   return bias[bn == 1 ? 0 : j];
 }
 
+/* The plan and the (uninitialized) output of a linear, or NULL with an error. */
+static PsTensor *
+linear_output (const PsTensor *x, const PsTensor *w, const PsTensor *b, LinearPlan *plan, GError **error)
+{
+  if (!linear_plan (x, w, b, plan, error))
+    return NULL;
+  return ps_tensor_new_empty (PS_DTYPE_FLOAT32, plan->out_ndim, plan->out_shape, error);
+}
+
 PsTensor *
 ps_ops_linear (const PsTensor *x, const PsTensor *w, const PsTensor *b, GError **error)
 {
   LinearPlan plan;
-  if (!linear_plan (x, w, b, &plan, error))
-    return NULL;
-  PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, plan.out_ndim, plan.out_shape, error);
+  PsTensor *y = linear_output (x, w, b, &plan, error);
   if (y == NULL)
     return NULL;
   float *Y = ps_tensor_f32 (y);
@@ -269,9 +276,7 @@ PsTensor *
 ps_ops_linear_naive (const PsTensor *x, const PsTensor *w, const PsTensor *b, GError **error)
 {
   LinearPlan plan;
-  if (!linear_plan (x, w, b, &plan, error))
-    return NULL;
-  PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, plan.out_ndim, plan.out_shape, error);
+  PsTensor *y = linear_output (x, w, b, &plan, error);
   if (y == NULL)
     return NULL;
   const float *X = ps_tensor_cf32 (x);

@@ -77,38 +77,34 @@ gate_count (RnnMode mode)
 #define ARG_NONLIN { .name = "nonlinearity", .kind = PS_ARG_STRING, .def_string = "tanh", .any_value = TRUE, \
                      .doc = "'tanh' or 'relu'", .keyword_only = TRUE }
 
+/* The arguments every RNNBase takes, in torch's order around RNN's nonlinearity. */
+#define ARG_RNN_SIZES \
+  ARG_SIZE ("input_size", "features of the input x"), \
+  ARG_SIZE ("hidden_size", "features of the hidden state h"), \
+  ARG_INT ("num_layers", 1, "number of stacked recurrent layers")
+#define ARG_RNN_FLAGS \
+  ARG_BOOL ("bias", TRUE, "use bias_ih and bias_hh"), \
+  ARG_BOOL ("batch_first", FALSE, "input and output are (batch, seq, feature)"), \
+  ARG_DROPOUT, \
+  ARG_BOOL ("bidirectional", FALSE, "add a reverse direction")
+
 static const PsArgSpec rnn_args[] = {
-  ARG_SIZE ("input_size", "features of the input x"),
-  ARG_SIZE ("hidden_size", "features of the hidden state h"),
-  ARG_INT ("num_layers", 1, "number of stacked recurrent layers"),
+  ARG_RNN_SIZES,
   ARG_NONLIN,
-  ARG_BOOL ("bias", TRUE, "use bias_ih and bias_hh"),
-  ARG_BOOL ("batch_first", FALSE, "input and output are (batch, seq, feature)"),
-  ARG_DROPOUT,
-  ARG_BOOL ("bidirectional", FALSE, "add a reverse direction"),
+  ARG_RNN_FLAGS,
   { NULL }
 };
 
 static const PsArgSpec lstm_args[] = {
-  ARG_SIZE ("input_size", "features of the input x"),
-  ARG_SIZE ("hidden_size", "features of the hidden state h"),
-  ARG_INT ("num_layers", 1, "number of stacked recurrent layers"),
-  ARG_BOOL ("bias", TRUE, "use bias_ih and bias_hh"),
-  ARG_BOOL ("batch_first", FALSE, "input and output are (batch, seq, feature)"),
-  ARG_DROPOUT,
-  ARG_BOOL ("bidirectional", FALSE, "add a reverse direction"),
+  ARG_RNN_SIZES,
+  ARG_RNN_FLAGS,
   ARG_INT ("proj_size", 0, "if > 0, project h to this size with weight_hr"),
   { NULL }
 };
 
 static const PsArgSpec gru_args[] = {
-  ARG_SIZE ("input_size", "features of the input x"),
-  ARG_SIZE ("hidden_size", "features of the hidden state h"),
-  ARG_INT ("num_layers", 1, "number of stacked recurrent layers"),
-  ARG_BOOL ("bias", TRUE, "use bias_ih and bias_hh"),
-  ARG_BOOL ("batch_first", FALSE, "input and output are (batch, seq, feature)"),
-  ARG_DROPOUT,
-  ARG_BOOL ("bidirectional", FALSE, "add a reverse direction"),
+  ARG_RNN_SIZES,
+  ARG_RNN_FLAGS,
   { NULL }
 };
 

@@ -332,6 +332,19 @@ open_impl (const char *path, PsCheckpointOpenFlags flags, char **sha256, GError 
   return g_steal_pointer (&ck);
 }
 
+const char *
+ps_checkpoint_format_name (PsCheckpointFormat format)
+{
+  switch (format)
+    {
+    case PS_CHECKPOINT_SAFETENSORS: return "safetensors";
+    case PS_CHECKPOINT_NPZ: return "npz";
+    case PS_CHECKPOINT_NPY: return "npy";
+    case PS_CHECKPOINT_TORCH: return "PyTorch";
+    default: return "?";
+    }
+}
+
 PsCheckpointFormat
 ps_checkpoint_get_format (PsCheckpoint *ck)
 {

@@ -71,6 +71,8 @@ gboolean      ps_checkpoint_is_file_name  (const char *name);
 void          ps_checkpoint_free          (PsCheckpoint *ck);
 
 PsCheckpointFormat ps_checkpoint_get_format (PsCheckpoint *ck);
+/* The format as people name it: "safetensors", "npz", "npy", "PyTorch". */
+const char   *ps_checkpoint_format_name   (PsCheckpointFormat format);
 guint         ps_checkpoint_get_n_entries (PsCheckpoint *ck);
 const PsCheckpointEntry *ps_checkpoint_get_entry (PsCheckpoint *ck, guint index);
 const PsCheckpointEntry *ps_checkpoint_lookup    (PsCheckpoint *ck, const char *name);

@@ -197,6 +197,51 @@ ps_tree_node_get_output_name (PsTreeNode *self)
   return self->kind == PS_TREE_NODE_OUTPUT ? self->name : NULL;
 }
 
+PsPlotSelection
+ps_tree_node_get_plot_selection (PsTreeNode *self)
+{
+  if (self == NULL)
+    return PS_PLOT_SELECTION_NONE;
+  if (self->kind == PS_TREE_NODE_OUTPUTS)
+    return PS_PLOT_SELECTION_OUTPUTS;
+  if (self->kind == PS_TREE_NODE_OBJECTS)
+    return PS_PLOT_SELECTION_OBJECTS;
+  if (ps_tree_node_get_param (self) == NULL && ps_tree_node_get_output_name (self) == NULL)
+    return PS_PLOT_SELECTION_MODULE;
+  return PS_PLOT_SELECTION_TENSOR;
+}
+
+char *
+ps_tree_node_get_stable_path (PsTreeNode *self)
+{
+  PsModule *m = ps_tree_node_get_module (self);
+  if (m != NULL && m->id != NULL)
+    return g_strdup_printf ("%s.%s", m->id, ps_tree_node_get_name (self));
+  return g_strdup (ps_tree_node_get_path (self));
+}
+
+char *
+ps_tree_node_get_figure_path (PsTreeNode *self, gboolean across_steps)
+{
+  const char *output = ps_tree_node_get_output_name (self);
+  if (output != NULL)
+    return g_strdup (output);
+  if (across_steps || ps_tree_node_get_base (self) != NULL)
+    return ps_tree_node_get_stable_path (self);
+  return g_strdup (ps_tree_node_get_path (self));
+}
+
+char *
+ps_tree_node_export_name (PsTreeNode *self, guint step, const char *ext)
+{
+  const char *what = self == NULL ? "figure"
+                     : ps_tree_node_get_output_name (self) ? ps_tree_node_get_output_name (self)
+                     : ps_tree_node_get_path (self);
+  g_autofree char *base = g_strdup_printf ("%s-step%u", *what ? what : "model", step);
+  g_strdelimit (base, "/\\:", '-');
+  return g_strconcat (base, ext, NULL);
+}
+
 PsTensor *
 ps_tree_node_get_tensor (PsTreeNode *self)
 {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "ps-explain.h"
 #include "ps-state.h"
 
 G_BEGIN_DECLS
@@ -48,6 +49,19 @@ const char     *ps_tree_node_get_base      (PsTreeNode *self);
 const char     *ps_tree_node_get_rel_path  (PsTreeNode *self);
 /* The output's name for an output node ("logits"), else NULL. */
 const char     *ps_tree_node_get_output_name (PsTreeNode *self);
+/* What a plot page shows for a node (NULL: nothing selected), for ps_explain_plot_message. */
+PsPlotSelection ps_tree_node_get_plot_selection (PsTreeNode *self);
+/* The name of a parameter across steps: its module's recipe id and its own name ("fc1.weight"),
+ * which exists from the step that created the module, where the state_dict path ("0.weight")
+ * exists only once the module sits in the model. The node's path when its module has no id. */
+char           *ps_tree_node_get_stable_path (PsTreeNode *self);
+/* The name a figure of the node looks its tensor up by: an output's name; the stable path for a
+ * view across steps (`across_steps`: difference, over time) or a node of a module not in the
+ * model; else the state_dict path. Also what the figure is called. */
+char           *ps_tree_node_get_figure_path (PsTreeNode *self, gboolean across_steps);
+/* The file name an export of the node at `step` offers: "<output or path>-step<step><ext>" ("model"
+ * for the root, "figure" without a node; '/', '\\' and ':' become '-'). */
+char           *ps_tree_node_export_name   (PsTreeNode *self, guint step, const char *ext);
 /* The tensor a node shows: a parameter's or buffer's value (NULL while lazy) or an output. */
 PsTensor       *ps_tree_node_get_tensor    (PsTreeNode *self);
 /* GListModel of PsTreeNode, or NULL for leaves (parameters, buffers, modules without members). */

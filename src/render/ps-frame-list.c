@@ -4,40 +4,125 @@
 
 #include <string.h>
 
-/* one number or "last": 1..n */
-static gboolean
-parse_one (const char *s, guint n, const char *unit, guint *out, GError **error)
+/* The smallest and largest number an item may be. */
+static void
+number_range (const PsFrameListRules *r, guint64 *lo, guint64 *hi)
 {
-  if (g_ascii_strcasecmp (s, "last") == 0)
+  switch (r->numbering)
     {
-      *out = n;
+    case PS_FRAME_LIST_FROM_1: *lo = 1; *hi = r->n; break;
+    case PS_FRAME_LIST_FROM_0: *lo = 0; *hi = r->n - 1; break;
+    case PS_FRAME_LIST_VALUES:
+    default: *lo = 0; *hi = G_MAXINT64; break;
+    }
+}
+
+/* "last" (not from 0) or a whole number, as typed (range checks come after). */
+static gboolean
+parse_number (const PsFrameListRules *r, const char *s, guint64 *out, GError **error)
+{
+  guint64 lo, hi;
+  number_range (r, &lo, &hi);
+  if (r->numbering != PS_FRAME_LIST_FROM_0 && g_ascii_strcasecmp (s, "last") == 0)
+    {
+      *out = r->numbering == PS_FRAME_LIST_VALUES ? (guint64) MAX (r->values[r->n - 1], 0) : hi;
       return TRUE;
     }
-  guint64 v = 0;
-  if (*s == '\0' || !g_ascii_string_to_unsigned (s, 10, 0, G_MAXUINT, &v, NULL))
+  if (*s != '\0' && g_ascii_string_to_unsigned (s, 10, 0, G_MAXINT64, out, NULL))
+    return TRUE;
+  if (r->numbering == PS_FRAME_LIST_VALUES)
+    g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "'%s' is not a %s (a whole number, or last)", s, r->value_unit);
+  else if (r->numbering == PS_FRAME_LIST_FROM_0)
+    g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "'%s' is not a %s number (%" G_GUINT64_FORMAT " to %"
+                 G_GUINT64_FORMAT ")", s, r->unit, lo, hi);
+  else
+    g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "'%s' is not a %s number (%" G_GUINT64_FORMAT " to %"
+                 G_GUINT64_FORMAT ", or last)", s, r->unit, lo, hi);
+  return FALSE;
+}
+
+/* The index of the first frame at value v, or −1. */
+static int
+value_index (const PsFrameListRules *r, guint64 v)
+{
+  for (guint k = 0; k < r->n; k++)
+    if (r->values[k] >= 0 && (guint64) r->values[k] == v)
+      return (int) k;
+  return -1;
+}
+
+static int
+by_value (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const gint64 *values = data;
+  gint64 x = values[*(const guint *) a], y = values[*(const guint *) b];
+  return (x > y) - (x < y);
+}
+
+/* Appends the frames of the item a..b (a single item: a == b, single TRUE). */
+static gboolean
+add_frames (const PsFrameListRules *r, guint64 a, guint64 b, gboolean single, GArray *got, GError **error)
+{
+  guint64 lo, hi;
+  number_range (r, &lo, &hi);
+  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (guint));
+  if (r->numbering != PS_FRAME_LIST_VALUES)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'%s' is not a %s number (1 to %u, or last)", s,
-                   unit, n);
-      return FALSE;
+      guint64 bad = a < lo || a > hi ? a : b;
+      if (a < lo || a > hi || b < lo || b > hi)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s %" G_GUINT64_FORMAT " does not exist (they are %"
+                       G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT ")", r->unit, bad, lo, hi);
+          return FALSE;
+        }
+      if (got->len + (b - a) + 1 > r->max_frames)
+        goto too_many;
+      for (guint64 k = a; k <= b; k++)
+        {
+          guint idx = (guint) (k - lo);
+          g_array_append_val (frames, idx);
+        }
     }
-  if (v == 0 || v > n)
+  else if (single)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s %s does not exist (they are 1 to %u)", unit, s,
-                   n);
-      return FALSE;
+      int idx = value_index (r, a);
+      if (idx < 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND,
+                       "%s %" G_GUINT64_FORMAT " is not recorded: the recipe records %u %ss at %ss %" G_GINT64_FORMAT
+                       " to %" G_GINT64_FORMAT, r->value_unit, a, r->n, r->unit, r->value_unit, r->values[0],
+                       r->values[r->n - 1]);
+          return FALSE;
+        }
+      guint u = (guint) idx;
+      g_array_append_val (frames, u);
     }
-  *out = (guint) v;
+  else
+    {
+      /* the values recorded in a..b, in increasing order, each once (its first frame) */
+      for (guint k = 0; k < r->n; k++)
+        if (r->values[k] >= 0 && (guint64) r->values[k] >= a && (guint64) r->values[k] <= b
+            && value_index (r, (guint64) r->values[k]) == (int) k)
+          g_array_append_val (frames, k);
+      g_array_sort_with_data (frames, by_value, (gpointer) r->values);
+    }
+  if (got->len + frames->len > r->max_frames)
+    goto too_many;
+  g_array_append_vals (got, frames->data, frames->len);
   return TRUE;
+too_many:
+  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "more than %u frames on one sheet", r->max_frames);
+  return FALSE;
 }
 
 gboolean
-ps_frame_list_parse (const char *text, guint n_available, guint max_frames, const char *unit, GArray *out,
-                     GError **error)
+ps_frame_list_parse_rules (const char *text, const PsFrameListRules *r, GArray *out, GError **error)
 {
-  g_return_val_if_fail (text != NULL && unit != NULL && out != NULL, FALSE);
-  if (n_available == 0)
+  g_return_val_if_fail (text != NULL && r != NULL && r->unit != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (r->numbering != PS_FRAME_LIST_VALUES || (r->values != NULL && r->value_unit != NULL), FALSE);
+  if (r->n == 0)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "there is no recorded %s to choose", unit);
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "there is no recorded %s to choose", r->unit);
       return FALSE;
     }
   g_autoptr (GArray) got = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -49,45 +134,40 @@ ps_frame_list_parse (const char *text, guint n_available, guint max_frames, cons
         {
           if (parts[i + 1] == NULL && i > 0)
             break;   /* a trailing comma */
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "an empty entry in the list of %ss", unit);
+          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "an empty entry in the list of %ss", r->unit);
           return FALSE;
         }
       char *dash = strchr (p, '-');
-      guint a, b;
       if (dash != NULL)
+        *dash = '\0';
+      const char *ta = g_strstrip (p), *tb = dash ? g_strstrip (dash + 1) : ta;
+      guint64 a, b;
+      if (!parse_number (r, ta, &a, error) || !parse_number (r, tb, &b, error))
+        return FALSE;
+      if (a > b)
         {
-          *dash = '\0';
-          if (!parse_one (g_strstrip (p), n_available, unit, &a, error)
-              || !parse_one (g_strstrip (dash + 1), n_available, unit, &b, error))
-            return FALSE;
-          if (a > b)
-            {
-              g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "the range %u-%u goes backwards", a, b);
-              return FALSE;
-            }
-        }
-      else
-        {
-          if (!parse_one (p, n_available, unit, &a, error))
-            return FALSE;
-          b = a;
-        }
-      if ((guint64) got->len + (b - a) + 1 > max_frames)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "more than %u frames on one sheet", max_frames);
+          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "the range %s-%s goes backwards", ta, tb);
           return FALSE;
         }
-      for (guint k = a; k <= b; k++)
-        {
-          guint idx = k - 1;
-          g_array_append_val (got, idx);
-        }
+      if (!add_frames (r, a, b, dash == NULL, got, error))
+        return FALSE;
     }
   if (got->len == 0)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "no %s given", unit);
+      if (r->numbering == PS_FRAME_LIST_VALUES)
+        g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "no recorded %s in '%s'", r->unit, text);
+      else
+        g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "no %s given", r->unit);
       return FALSE;
     }
   g_array_append_vals (out, got->data, got->len);
   return TRUE;
+}
+
+gboolean
+ps_frame_list_parse (const char *text, guint n_available, guint max_frames, const char *unit, GArray *out,
+                     GError **error)
+{
+  const PsFrameListRules rules = { PS_FRAME_LIST_FROM_1, n_available, NULL, max_frames, unit, NULL };
+  return ps_frame_list_parse_rules (text, &rules, out, error);
 }

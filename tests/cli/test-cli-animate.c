@@ -177,6 +177,14 @@ test_contact_sheet (EyeFixture *f, gconstpointer data)
   g_assert_nonnull (strstr (r.err, "step 0"));
   run (&r, "contact-sheet", f->recipe, "--param", "fc.weight", "--steps", "1,9", "--out", png, NULL);
   g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "--steps: step 9 does not exist (they are 0 to "));
+  /* the timeline's steps count from 0 and have no "last" (that is --sub-steps' numbering) */
+  run (&r, "contact-sheet", f->recipe, "--param", "fc.weight", "--steps", "1,last", "--out", png, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "--steps: 'last' is not a step number (0 to "));
+  run (&r, "contact-sheet", f->recipe, "--param", "fc.weight", "--steps", "3-1", "--out", png, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "--steps: the range 3-1 goes backwards"));
   run (&r, "contact-sheet", f->recipe, "--param", "fc.weight", "--steps", "1", "--columns", "0", "--out", png, NULL);
   g_assert_cmpint (r.status, ==, 2);
   g_assert_true (g_file_get_contents (png, &after, &la, NULL));

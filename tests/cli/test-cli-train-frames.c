@@ -488,6 +488,11 @@ test_errors (EyeFixture *f, gconstpointer data)
   g_assert_nonnull (strstr (r.err, "'x' is not a sub-step number"));
   run (&r, "contact-sheet", xor, "--view", "loss", "--train-steps", "1,x", "--out", png, NULL);
   g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "--train-steps: 'x' is not a training step (a whole number, or last)"));
+  /* a range takes the recorded training steps in it, without walking every number */
+  run (&r, "contact-sheet", xor, "--view", "loss", "--train-steps", "100000-9223372036854775807", "--out", png, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "--train-steps: no recorded sub-step in '100000-9223372036854775807'"));
   g_assert_false (g_file_test (gif, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS) && count_files (dir) > 0);

@@ -149,12 +149,24 @@ test_file_name (void)
       g_error ("%s is not a checkpoint's name", no[i]);
 }
 
+/* The format as the checkpoint window's header names it. */
+static void
+test_format_name (void)
+{
+  g_assert_cmpstr (ps_checkpoint_format_name (PS_CHECKPOINT_SAFETENSORS), ==, "safetensors");
+  g_assert_cmpstr (ps_checkpoint_format_name (PS_CHECKPOINT_NPZ), ==, "npz");
+  g_assert_cmpstr (ps_checkpoint_format_name (PS_CHECKPOINT_NPY), ==, "npy");
+  g_assert_cmpstr (ps_checkpoint_format_name (PS_CHECKPOINT_TORCH), ==, "PyTorch");
+  g_assert_cmpstr (ps_checkpoint_format_name ((PsCheckpointFormat) 99), ==, "?");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/checkpoint/safetensors-tree", test_safetensors_tree);
   g_test_add_func ("/checkpoint/file-name", test_file_name);
+  g_test_add_func ("/checkpoint/format-name", test_format_name);
   g_test_add_func ("/checkpoint/aliases-counted-once", test_aliases_counted_once);
   g_test_add_func ("/checkpoint/npz-and-npy", test_npz_and_npy);
   g_test_add_func ("/checkpoint/open-errors", test_open_errors);

@@ -134,6 +134,82 @@ test_counts_read_well (void)
     }
 }
 
+/* What the plot pages make of a node: its selection kind, and the name its figure looks the tensor
+ * up by — the state_dict path ("0.weight") at one step, the module's recipe id ("fc1.weight")
+ * across steps and for a module not in the model, an output by its name. */
+static void
+test_plot_names (void)
+{
+  PsState *state = ps_state_new (0, PS_FLAVOUR_AVX2, "model");
+  PsModule *fc = leaf (NULL, 2, 3);
+  ps_state_add_module (state, "fc1", fc);
+  PsModule *model = ps_module_new_container ("Sequential", NULL, NULL);
+  ps_module_add_child (model, "0", fc, NULL);
+  ps_state_add_module (state, "model", model);
+  PsModule *loose = leaf (NULL, 1, 1);
+  ps_state_add_module (state, "spare", loose);
+  g_assert_cmpint (ps_tree_node_get_plot_selection (NULL), ==, PS_PLOT_SELECTION_NONE);
+
+  g_autoptr (PsTreeNode) root = ps_tree_node_new_root (model, "model");
+  g_assert_cmpint (ps_tree_node_get_plot_selection (root), ==, PS_PLOT_SELECTION_MODULE);
+  g_autoptr (GListModel) kids = ps_tree_node_get_children (root);
+  g_autoptr (PsTreeNode) layer = g_list_model_get_item (kids, 0);
+  g_autoptr (GListModel) members = ps_tree_node_get_children (layer);
+  g_autoptr (PsTreeNode) weight = g_list_model_get_item (members, 0);
+  g_assert_cmpstr (ps_tree_node_get_path (weight), ==, "0.weight");
+  g_assert_cmpint (ps_tree_node_get_plot_selection (weight), ==, PS_PLOT_SELECTION_TENSOR);
+  g_autofree char *stable = ps_tree_node_get_stable_path (weight);
+  g_assert_cmpstr (stable, ==, "fc1.weight");
+  g_autofree char *at_step = ps_tree_node_get_figure_path (weight, FALSE);
+  g_assert_cmpstr (at_step, ==, "0.weight");
+  g_autofree char *across = ps_tree_node_get_figure_path (weight, TRUE);
+  g_assert_cmpstr (across, ==, "fc1.weight");
+
+  /* a module not in the model: by its id even at one step */
+  g_autoptr (PsTreeNode) objects = ps_tree_node_new_objects (state);
+  g_assert_cmpint (ps_tree_node_get_plot_selection (objects), ==, PS_PLOT_SELECTION_OBJECTS);
+  g_autoptr (GListModel) spares = ps_tree_node_get_children (objects);
+  g_autoptr (PsTreeNode) spare = g_list_model_get_item (spares, 0);
+  g_autoptr (GListModel) spare_members = ps_tree_node_get_children (spare);
+  g_autoptr (PsTreeNode) spare_weight = g_list_model_get_item (spare_members, 0);
+  g_assert_cmpstr (ps_tree_node_get_path (spare_weight), ==, "@spare.weight");
+  g_autofree char *spare_path = ps_tree_node_get_figure_path (spare_weight, FALSE);
+  g_assert_cmpstr (spare_path, ==, "spare.weight");
+
+  /* outputs: the group, and one output by its name */
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autoptr (GHashTable) outputs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ps_tensor_unref);
+  g_ptr_array_add (names, "logits");
+  g_ptr_array_add (names, "a/b\\c:d");
+  g_hash_table_insert (outputs, "logits", ps_tensor_new_1d (PS_DTYPE_FLOAT32, 3, NULL));
+  g_hash_table_insert (outputs, "a/b\\c:d", ps_tensor_new_1d (PS_DTYPE_FLOAT32, 2, NULL));
+  g_autoptr (PsTreeNode) group = ps_tree_node_new_outputs (names, outputs);
+  g_assert_cmpint (ps_tree_node_get_plot_selection (group), ==, PS_PLOT_SELECTION_OUTPUTS);
+  g_autoptr (GListModel) outs = ps_tree_node_get_children (group);
+  g_autoptr (PsTreeNode) logits = g_list_model_get_item (outs, 0);
+  g_assert_cmpint (ps_tree_node_get_plot_selection (logits), ==, PS_PLOT_SELECTION_TENSOR);
+  g_autofree char *out_path = ps_tree_node_get_figure_path (logits, TRUE);
+  g_assert_cmpstr (out_path, ==, "logits");
+
+  /* what an export offers to write */
+  g_autofree char *root_name = ps_tree_node_export_name (root, 3, ".png");
+  g_assert_cmpstr (root_name, ==, "model-step3.png");
+  g_autofree char *weight_name = ps_tree_node_export_name (weight, 0, ".npy");
+  g_assert_cmpstr (weight_name, ==, "0.weight-step0.npy");
+  g_autofree char *out_name = ps_tree_node_export_name (logits, 12, ".csv");
+  g_assert_cmpstr (out_name, ==, "logits-step12.csv");
+  g_autoptr (PsTreeNode) odd = g_list_model_get_item (outs, 1);
+  g_autofree char *odd_name = ps_tree_node_export_name (odd, 2, ".png");
+  g_assert_cmpstr (odd_name, ==, "a-b-c-d-step2.png");   /* no folders, no drive letters */
+  g_autofree char *none_name = ps_tree_node_export_name (NULL, 1, ".svg");
+  g_assert_cmpstr (none_name, ==, "figure-step1.svg");
+
+  ps_module_unref (fc);
+  ps_module_unref (model);
+  ps_module_unref (loose);
+  ps_state_unref (state);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -142,5 +218,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tree-node/leaves", test_leaves_have_no_children);
   g_test_add_func ("/tree-node/outputs-group", test_outputs_group);
   g_test_add_func ("/tree-node/counts-read-well", test_counts_read_well);
+  g_test_add_func ("/tree-node/plot-names", test_plot_names);
   return g_test_run ();
 }

@@ -639,12 +639,83 @@ test_frame_list (void)
   g_assert_nonnull (strstr (error->message, "no recorded sub-step"));
 }
 
+/* The same parser for every caller's numbering: a timeline's steps from 0 (no "last"), and values
+ * (the training step of each recorded sub-step: a single value must be recorded, a range takes
+ * the recorded ones in it, each value's first sub-step once); malformed text is PS_ERROR_PARSE,
+ * what is not there PS_ERROR_NOT_FOUND (the CLI tells usage errors from the others by it). */
+static void
+test_frame_list_numbering (void)
+{
+  g_autoptr (GArray) out = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GError) error = NULL;
+  const PsFrameListRules steps = { PS_FRAME_LIST_FROM_0, 4, NULL, 6, "step", NULL };   /* steps 0..3 */
+  g_assert_true (ps_frame_list_parse_rules ("0, 3,1-2, 0", &steps, out, &error));
+  g_assert_no_error (error);
+  static const guint want_steps[] = { 0, 3, 1, 2, 0 };
+  g_assert_cmpuint (out->len, ==, G_N_ELEMENTS (want_steps));
+  for (guint i = 0; i < out->len; i++)
+    g_assert_cmpuint (g_array_index (out, guint, i), ==, want_steps[i]);
+  static const struct { const char *text, *says; int code; } bad_steps[] = {
+    { "4", "step 4 does not exist (they are 0 to 3)", PS_ERROR_NOT_FOUND },
+    { "last", "'last' is not a step number (0 to 3)", PS_ERROR_PARSE },
+    { "x", "'x' is not a step number (0 to 3)", PS_ERROR_PARSE },
+    { "3-1", "the range 3-1 goes backwards", PS_ERROR_PARSE },
+    { "0-3,0-3", "more than 6 frames on one sheet", PS_ERROR_INVALID_ARGUMENT },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad_steps); i++)
+    {
+      g_assert_false (ps_frame_list_parse_rules (bad_steps[i].text, &steps, out, &error));
+      if (!g_error_matches (error, PS_ERROR, bad_steps[i].code) || strcmp (error->message, bad_steps[i].says) != 0)
+        g_error ("'%s': %s (wanted '%s', code %d)", bad_steps[i].text, error->message, bad_steps[i].says,
+                 bad_steps[i].code);
+      g_clear_error (&error);
+      g_assert_cmpuint (out->len, ==, G_N_ELEMENTS (want_steps));   /* unchanged */
+    }
+
+  /* recorded at training steps 2, 4, 4, 6, 9 (two sub-steps at step 4) */
+  static const gint64 at[] = { 2, 4, 4, 6, 9 };
+  const PsFrameListRules values = { PS_FRAME_LIST_VALUES, G_N_ELEMENTS (at), at, 5, "sub-step", "training step" };
+  /* the widest range: the recorded values in it, without walking every number */
+  g_array_set_size (out, 0);
+  g_assert_true (ps_frame_list_parse_rules ("0-9223372036854775807", &values, out, &error));
+  g_assert_no_error (error);
+  static const guint want_all[] = { 0, 1, 3, 4 };
+  g_assert_cmpuint (out->len, ==, G_N_ELEMENTS (want_all));
+  for (guint i = 0; i < out->len; i++)
+    g_assert_cmpuint (g_array_index (out, guint, i), ==, want_all[i]);
+  g_array_set_size (out, 0);
+  g_assert_true (ps_frame_list_parse_rules ("4, last ,3-7", &values, out, &error));
+  g_assert_no_error (error);
+  static const guint want_values[] = { 1, 4, 1, 3 };
+  g_assert_cmpuint (out->len, ==, G_N_ELEMENTS (want_values));
+  for (guint i = 0; i < out->len; i++)
+    g_assert_cmpuint (g_array_index (out, guint, i), ==, want_values[i]);
+  static const struct { const char *text, *says; int code; } bad_values[] = {
+    { "3", "training step 3 is not recorded: the recipe records 5 sub-steps at training steps 2 to 9",
+      PS_ERROR_NOT_FOUND },
+    { "10-20", "no recorded sub-step in '10-20'", PS_ERROR_NOT_FOUND },
+    { "x", "'x' is not a training step (a whole number, or last)", PS_ERROR_PARSE },
+    { "9-2", "the range 9-2 goes backwards", PS_ERROR_PARSE },
+    { "0-100,2,4", "more than 5 frames on one sheet", PS_ERROR_INVALID_ARGUMENT },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad_values); i++)
+    {
+      g_assert_false (ps_frame_list_parse_rules (bad_values[i].text, &values, out, &error));
+      if (!g_error_matches (error, PS_ERROR, bad_values[i].code) || strcmp (error->message, bad_values[i].says) != 0)
+        g_error ("'%s': %s (wanted '%s', code %d)", bad_values[i].text, error->message, bad_values[i].says,
+                 bad_values[i].code);
+      g_clear_error (&error);
+      g_assert_cmpuint (out->len, ==, 4);   /* unchanged */
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/animation/gif", test_gif);
   g_test_add_func ("/animation/frame-list", test_frame_list);
+  g_test_add_func ("/animation/frame-list-numbering", test_frame_list_numbering);
   g_test_add_func ("/animation/quantize", test_quantize);
   g_test_add_func ("/animation/gif-loss-cursor", test_gif_loss_cursor);
   g_test_add_func ("/animation/series", test_series);
