@@ -203,9 +203,8 @@ gboolean    ps_window_type_pytorch    (PsWindow *self, const char *text);
 /* ps-window-train.c: Train…, the one-step teaching actions, exporting the Training page's view. */
 void        ps_window_train_init_actions   (PsWindow *self);
 void        ps_window_train_update_actions (PsWindow *self);
-/* Contact Sheet… (ps-window-train.c): the dialog asking which sub-steps and how many columns (its
- * entry, spin, note label and Choose File button are its object data "ps-sheet-entry",
- * "ps-sheet-columns", "ps-sheet-note", "ps-sheet-choose"); the entry's default for n sub-steps. */
+/* Contact Sheet… (ps-window-train.c): the dialog asking which sub-steps and how many columns (a
+ * PsContactSheetDialog, presented), then where to write; the list's default for n sub-steps. */
 GtkWindow  *ps_window_train_open_sheet_dialog   (PsWindow *self);
 char       *ps_window_train_default_sheet_steps (guint n);
 /* Run a training (the Train dialog's choices) in the worker, followed on the Training page. */

@@ -5,6 +5,7 @@
 #include "ps-config.h"
 #include "ps-window-private.h"
 #include "ps-train-dialog.h"
+#include "ps-contact-sheet-dialog.h"
 #include "ps-training-page.h"
 #include "ps-file-chooser.h"
 #include "ps-edit-train.h"
@@ -277,15 +278,29 @@ export_training_frames_activated (GSimpleAction *a, GVariant *p, gpointer data)
 #define SHEET_TILE_W 600
 #define SHEET_TILE_H 400
 
+/* what the Contact Sheet dialog chose, until the file chooser answers (freed with the chooser) */
+typedef struct {
+  PsWindow *window;   /* the chooser's parent: it answers only while the window is there */
+  char *steps;
+  guint columns;
+} SheetRequest;
+
 static void
-on_sheet_file_response (GtkNativeDialog *chooser, int response, PsWindow *self)
+sheet_request_free (gpointer data, GObject *chooser)
 {
+  SheetRequest *req = data;
+  g_free (req->steps);
+  g_free (req);
+}
+
+static void
+on_sheet_file_response (GtkNativeDialog *chooser, int response, SheetRequest *req)
+{
+  PsWindow *self = req->window;
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      const char *steps = g_object_get_data (G_OBJECT (chooser), "ps-sheet-steps");
-      guint columns = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (chooser), "ps-sheet-columns"));
       if (path == NULL)
         ps_window_show_error (self, _("Only local files can be written"));
       else
@@ -293,41 +308,25 @@ on_sheet_file_response (GtkNativeDialog *chooser, int response, PsWindow *self)
           GWeakRef *wr = g_new0 (GWeakRef, 1);
           g_weak_ref_init (wr, self);
           g_object_set_data_full (G_OBJECT (self), "ps-export-frames-path", g_strdup (path), g_free);
-          ps_training_page_export_sheet_async (self->training_page, path, steps, columns, SHEET_TILE_W, SHEET_TILE_H,
-                                               on_frames_exported, wr);
+          ps_training_page_export_sheet_async (self->training_page, path, req->steps, req->columns, SHEET_TILE_W,
+                                               SHEET_TILE_H, on_frames_exported, wr);
         }
     }
   ps_file_chooser_release (chooser);
 }
 
-/* the typed list checked: a bad one is said in the dialog, which stays */
+/* a good list (the dialog said a bad one itself): the dialog closes, then where to write */
 static void
-on_sheet_choose_file (GtkWidget *button, GtkWindow *dialog)
+on_sheet_choose_file (PsContactSheetDialog *dialog, const char *steps, guint columns, PsWindow *self)
 {
-  PsWindow *self = PS_WINDOW (gtk_window_get_transient_for (dialog));
-  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "ps-sheet-entry");
-  GtkSpinButton *spin = g_object_get_data (G_OBJECT (dialog), "ps-sheet-columns");
-  GtkLabel *note = g_object_get_data (G_OBJECT (dialog), "ps-sheet-note");
-  const char *text = gtk_editable_get_text (entry);
-  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr (GError) error = NULL;
-  if (!ps_frame_list_parse (text, ps_training_page_get_n_substeps (self->training_page), PS_TRAINING_MAX_FRAMES,
-                            "sub-step", frames, &error))
-    {
-      gtk_label_set_text (note, error->message);
-      gtk_widget_add_css_class (GTK_WIDGET (note), "error");
-      gtk_widget_grab_focus (GTK_WIDGET (entry));
-      return;
-    }
-  guint columns = (guint) gtk_spin_button_get_value_as_int (spin);
-  g_autofree char *steps = g_strdup (text);
-  gtk_window_destroy (dialog);
+  SheetRequest *req = g_new0 (SheetRequest, 1);
+  *req = (SheetRequest) { self, g_strdup (steps), columns };
+  gtk_window_destroy (GTK_WINDOW (dialog));
   GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Contact Sheet"), GTK_WINDOW (self),
                                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "training-sheet.png");
-  g_object_set_data_full (G_OBJECT (chooser), "ps-sheet-steps", g_steal_pointer (&steps), g_free);
-  g_object_set_data (G_OBJECT (chooser), "ps-sheet-columns", GUINT_TO_POINTER (columns));
-  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_sheet_file_response, self);
+  g_object_weak_ref (G_OBJECT (chooser), sheet_request_free, req);
+  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_sheet_file_response, req);
 }
 
 /* "1, ¼, ½, ¾, last" of n sub-steps, without repeats */
@@ -352,74 +351,16 @@ ps_window_train_default_sheet_steps (guint n)
   return g_string_free (s, FALSE);
 }
 
-static GtkWidget *
-sheet_row (GtkGrid *grid, int row, const char *label, GtkWidget *w)
-{
-  GtkWidget *l = gtk_label_new_with_mnemonic (label);
-  gtk_label_set_xalign (GTK_LABEL (l), 1);
-  gtk_label_set_mnemonic_widget (GTK_LABEL (l), w);
-  gtk_grid_attach (grid, l, 0, row, 1, 1);
-  gtk_grid_attach (grid, w, 1, row, 1, 1);
-  gtk_widget_set_hexpand (w, TRUE);
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_RELATION_LABELLED_BY, l, NULL, -1);
-  return w;
-}
-
 GtkWindow *
 ps_window_train_open_sheet_dialog (PsWindow *self)
 {
   guint n = ps_training_page_get_n_substeps (self->training_page);
-  GtkWindow *dialog = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_title (dialog, _("Contact Sheet of Sub-steps"));
-  gtk_window_set_transient_for (dialog, GTK_WINDOW (self));
-  gtk_window_set_modal (dialog, TRUE);
-  gtk_window_set_destroy_with_parent (dialog, TRUE);
-  gtk_window_set_default_size (dialog, 420, -1);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 10);
-  gtk_widget_set_margin_start (box, 16);
-  gtk_widget_set_margin_end (box, 16);
-  gtk_widget_set_margin_top (box, 16);
-  gtk_widget_set_margin_bottom (box, 16);
-  g_autofree char *intro = g_strdup_printf (_("The Training page's view at the sub-steps you choose, side by side on "
-                                              "one page (PNG, SVG or PDF). Sub-steps are 1 to %u; write numbers, "
-                                              "ranges such as 5-8, and last."), n);
-  GtkWidget *text = gtk_label_new (intro);
-  gtk_label_set_wrap (GTK_LABEL (text), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (text), 0);
-  gtk_label_set_max_width_chars (GTK_LABEL (text), 40);
-  gtk_box_append (GTK_BOX (box), text);
-  GtkWidget *grid = gtk_grid_new ();
-  gtk_grid_set_row_spacing (GTK_GRID (grid), 8);
-  gtk_grid_set_column_spacing (GTK_GRID (grid), 8);
-  GtkWidget *entry = sheet_row (GTK_GRID (grid), 0, _("_Sub-steps"), gtk_entry_new ());
+  PsContactSheetDialog *dialog = ps_contact_sheet_dialog_new (GTK_WINDOW (self), n);
   g_autofree char *def = ps_window_train_default_sheet_steps (n);
-  gtk_editable_set_text (GTK_EDITABLE (entry), def);
-  GtkWidget *spin = sheet_row (GTK_GRID (grid), 1, _("Col_umns"), gtk_spin_button_new_with_range (0, 20, 1));
-  gtk_widget_set_tooltip_text (spin, _("0: as many as make a square"));
-  gtk_box_append (GTK_BOX (box), grid);
-  GtkWidget *note = gtk_label_new ("");
-  gtk_label_set_wrap (GTK_LABEL (note), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (note), 0);
-  gtk_box_append (GTK_BOX (box), note);
-  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), dialog);
-  GtkWidget *choose = gtk_button_new_with_mnemonic (_("Choose _File…"));
-  gtk_widget_add_css_class (choose, "suggested-action");
-  g_signal_connect (choose, "clicked", G_CALLBACK (on_sheet_choose_file), dialog);
-  g_signal_connect_swapped (entry, "activate", G_CALLBACK (gtk_widget_activate), choose);
-  gtk_box_append (GTK_BOX (buttons), cancel);
-  gtk_box_append (GTK_BOX (buttons), choose);
-  gtk_box_append (GTK_BOX (box), buttons);
-  gtk_window_set_child (dialog, box);
-  gtk_window_set_default_widget (dialog, choose);
-  g_object_set_data (G_OBJECT (dialog), "ps-sheet-entry", entry);
-  g_object_set_data (G_OBJECT (dialog), "ps-sheet-columns", spin);
-  g_object_set_data (G_OBJECT (dialog), "ps-sheet-note", note);
-  g_object_set_data (G_OBJECT (dialog), "ps-sheet-choose", choose);
-  gtk_window_present (dialog);
-  return dialog;
+  ps_contact_sheet_dialog_set_steps (dialog, def);
+  g_signal_connect_object (dialog, "choose-file", G_CALLBACK (on_sheet_choose_file), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return GTK_WINDOW (dialog);
 }
 
 static void

@@ -6,6 +6,7 @@
 #include "ps-config.h"
 #include "ps-window-private.h"
 #include "ps-train-dialog.h"
+#include "ps-contact-sheet-dialog.h"
 #include "ps-training-page.h"
 #include "ps-train-figures.h"
 #include "ps-safetensors.h"
@@ -1016,16 +1017,16 @@ test_contact_sheet_chosen (void)
   /* the dialog: its default list, and a bad one said in it */
   GtkWindow *dlg = ps_window_train_open_sheet_dialog (w);
   iterate ();
-  GtkEditable *entry = g_object_get_data (G_OBJECT (dlg), "ps-sheet-entry");
+  PsContactSheetDialog *sheet_dlg = PS_CONTACT_SHEET_DIALOG (dlg);
   g_autofree char *def = ps_window_train_default_sheet_steps (n);
-  g_assert_cmpstr (gtk_editable_get_text (entry), ==, def);
+  g_assert_cmpstr (ps_contact_sheet_dialog_get_steps (sheet_dlg), ==, def);
   g_assert_cmpstr (def, ==, "1, 55, 110, 165, last");
-  gtk_editable_set_text (entry, "0, 5");
-  g_signal_emit_by_name (g_object_get_data (G_OBJECT (dlg), "ps-sheet-choose"), "clicked");
-  g_test_message ("sheet dialog note: %s", gtk_label_get_text (g_object_get_data (G_OBJECT (dlg), "ps-sheet-note")));
+  ps_contact_sheet_dialog_set_steps (sheet_dlg, "0, 5");
+  g_signal_emit_by_name (gtk_window_get_default_widget (dlg), "clicked");   /* Choose File */
+  g_test_message ("sheet dialog note: %s", ps_contact_sheet_dialog_get_note (sheet_dlg));
   iterate ();
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dlg)));
-  g_assert_nonnull (strstr (gtk_label_get_text (g_object_get_data (G_OBJECT (dlg), "ps-sheet-note")), "does not exist"));
+  g_assert_nonnull (strstr (ps_contact_sheet_dialog_get_note (sheet_dlg), "does not exist"));
   gtk_window_destroy (dlg);
 
   g_autofree char *dir = g_dir_make_tmp ("ps-sheet-XXXXXX", NULL);
