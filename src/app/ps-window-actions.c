@@ -388,20 +388,38 @@ ps_window_run_forward (PsWindow *self, const char *kind, const char *shape_text)
   return TRUE;
 }
 
+/* A presented dialog's answer: what its "apply" response runs, on which window. */
+typedef struct {
+  GWeakRef window;   /* PsWindow: gone first when the window closes with its dialog open */
+  PsDialogApply apply;
+} DialogAnswer;
+
+static void
+dialog_answer_free (gpointer data, GClosure *closure)
+{
+  DialogAnswer *answer = data;
+  g_weak_ref_clear (&answer->window);
+  g_free (answer);
+}
+
 /* Every dialog's response: "apply" runs `apply` with the dialog (then the dialog closes). */
 static void
-on_dialog_apply (AdwMessageDialog *dialog, const char *response, PsWindow *self)
+on_dialog_apply (AdwMessageDialog *dialog, const char *response, DialogAnswer *answer)
 {
-  PsDialogApply apply = g_object_get_data (G_OBJECT (dialog), "ps-apply");
+  g_autoptr (PsWindow) self = g_weak_ref_get (&answer->window);
+  if (self == NULL)
+    return;
   if (g_str_equal (response, "apply") || g_str_equal (response, "choose") || g_str_equal (response, "rename"))
-    apply (self, dialog);
+    answer->apply (self, dialog);
 }
 
 void
 ps_window_present_dialog (PsWindow *self, AdwMessageDialog *dialog, PsDialogApply apply)
 {
-  g_object_set_data (G_OBJECT (dialog), "ps-apply", apply);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_dialog_apply), self, 0);
+  DialogAnswer *answer = g_new0 (DialogAnswer, 1);
+  g_weak_ref_init (&answer->window, self);
+  answer->apply = apply;
+  g_signal_connect_data (dialog, "response", G_CALLBACK (on_dialog_apply), answer, dialog_answer_free, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
