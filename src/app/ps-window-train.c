@@ -208,16 +208,32 @@ export_training_view_activated (GSimpleAction *a, GVariant *p, gpointer data)
   ps_file_chooser_show (chooser, (PsFileChooserResponse) on_export_response, self);
 }
 
+/* an export's answer: the window to tell (gone first if it closed) and the path written */
+typedef struct {
+  GWeakRef window;
+  char *path;
+} ExportAnswer;
+
+static ExportAnswer *
+export_answer_new (PsWindow *self, const char *path)
+{
+  ExportAnswer *answer = g_new0 (ExportAnswer, 1);
+  g_weak_ref_init (&answer->window, self);
+  answer->path = g_strdup (path);
+  return answer;
+}
+
 /* The view over every recorded sub-step (at most 100 frames, evenly), as the chosen file's
  * extension says: .gif, a numbered .png/.svg series, or a .pdf with a page per frame. Dropped
  * snapshots are recomputed in a worker first (the Training page shows the progress and Cancel). */
 static void
 on_frames_exported (GObject *source, GAsyncResult *result, gpointer data)
 {
-  GWeakRef *wr = data;
-  g_autoptr (PsWindow) self = g_weak_ref_get (wr);
-  g_weak_ref_clear (wr);
-  g_free (wr);
+  ExportAnswer *answer = data;
+  g_autoptr (PsWindow) self = g_weak_ref_get (&answer->window);
+  g_autofree char *path = answer->path;
+  g_weak_ref_clear (&answer->window);
+  g_free (answer);
   g_autoptr (GError) error = NULL;
   guint frames = 0;
   gboolean ok = ps_training_page_export_frames_finish (PS_TRAINING_PAGE (source), result, &frames, &error);
@@ -229,9 +245,8 @@ on_frames_exported (GObject *source, GAsyncResult *result, gpointer data)
     ps_window_show_error (self, error->message);
   else
     {
-      g_autofree char *path = g_object_steal_data (G_OBJECT (self), "ps-export-frames-path");
       g_autofree char *msg = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u frame to %s", "Exported %u frames to %s", frames),
-                                              frames, path ? path : "");
+                                              frames, path);
       ps_window_toast (self, msg);
     }
 }
@@ -249,9 +264,7 @@ on_export_frames_response (GtkNativeDialog *chooser, int response, PsWindow *sel
         ps_window_show_error (self, _("Only local files can be written"));
       else
         {
-          GWeakRef *wr = g_new0 (GWeakRef, 1);
-          g_weak_ref_init (wr, self);
-          g_object_set_data_full (G_OBJECT (self), "ps-export-frames-path", g_strdup (path), g_free);
+          ExportAnswer *wr = export_answer_new (self, path);
           ps_training_page_export_frames_async (self->training_page, path, 0, n ? n - 1 : 0, every,
                                                 MIN (self->export_width, 1200), MIN (self->export_height, 800), 0,
                                                 on_frames_exported, wr);
@@ -305,9 +318,7 @@ on_sheet_file_response (GtkNativeDialog *chooser, int response, SheetRequest *re
         ps_window_show_error (self, _("Only local files can be written"));
       else
         {
-          GWeakRef *wr = g_new0 (GWeakRef, 1);
-          g_weak_ref_init (wr, self);
-          g_object_set_data_full (G_OBJECT (self), "ps-export-frames-path", g_strdup (path), g_free);
+          ExportAnswer *wr = export_answer_new (self, path);
           ps_training_page_export_sheet_async (self->training_page, path, req->steps, req->columns, SHEET_TILE_W,
                                                SHEET_TILE_H, on_frames_exported, wr);
         }

@@ -2252,6 +2252,12 @@ test_export_frames_button (void)
   g_assert_cmpstr (ps_window_get_error_text (w), ==, NULL);
   iterate ();
   g_assert_null (ps_window_get_error_text (w));
+  /* the toast names the file the export wrote (its path travels with the export's answer) */
+  g_autofree char *said = g_strdup_printf ("Exported 20 frames to %s", gif_path);
+  gint64 told = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (g_strcmp0 (gtk_label_get_text (w->toast_label), said) != 0 && g_get_monotonic_time () < told)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpstr (gtk_label_get_text (w->toast_label), ==, said);
   GifFileType *gif = gif_open (gif_path);
   g_assert_cmpint (gif->ImageCount, ==, 20);   /* every recorded sub-step */
   guint differ = 0;
