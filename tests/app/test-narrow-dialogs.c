@@ -4,7 +4,8 @@
  * inside the dialog — with the plain data sets and with the "file" data set's extra rows. No GLib/GTK
  * warning (g_test_init makes them fatal; they are also counted). Before, the dialog's minimum was
  * 421 × 732 (openbox showed it 396 × 748): on such a screen its lower fields and the Train button
- * were off the screen. */
+ * were off the screen. Also the Training page's Contact Sheet dialog (its template): it fits 360 px
+ * and its fields are reached through their labels and work. */
 #include "ps-config.h"
 #include "ps-train-dialog.h"
 #include "ps-contact-sheet-dialog.h"
