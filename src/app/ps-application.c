@@ -9,6 +9,7 @@
 #include "ps-window-private.h"
 #include "ps-checkpoint-window.h"
 #include "ps-file-chooser.h"
+#include "ps-teardown.h"
 #include "ps-threads.h"
 
 struct _PsApplication {
@@ -415,6 +416,15 @@ ps_application_startup (GApplication *app)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
 }
 
+/* every window closes its open popovers as it goes (ps-teardown.c: a drop-down's list left open
+ * outlived its destroyed window) */
+static void
+ps_application_window_added (GtkApplication *app, GtkWindow *window)
+{
+  GTK_APPLICATION_CLASS (ps_application_parent_class)->window_added (app, window);
+  g_signal_connect (window, "unmap", G_CALLBACK (ps_teardown_popdown_popovers), NULL);
+}
+
 static void
 ps_application_dispose (GObject *object)
 {
@@ -430,6 +440,7 @@ ps_application_class_init (PsApplicationClass *klass)
   G_APPLICATION_CLASS (klass)->activate = ps_application_activate;
   G_APPLICATION_CLASS (klass)->open = ps_application_open;
   G_APPLICATION_CLASS (klass)->startup = ps_application_startup;
+  GTK_APPLICATION_CLASS (klass)->window_added = ps_application_window_added;
 }
 
 static void

@@ -11,6 +11,7 @@
 #include "ps-application.h"
 #include "ps-checkpoint-drop.h"
 #include "ps-checkpoint-item.h"
+#include "ps-teardown.h"
 #include "ps-checkpoint-open.h"
 #include "ps-checkpoint-summary.h"
 #include "ps-error-banner.h"
@@ -734,6 +735,9 @@ static void
 ps_checkpoint_window_dispose (GObject *object)
 {
   PsCheckpointWindow *self = PS_CHECKPOINT_WINDOW (object);
+  /* its view switcher and the series pane's: their indicators dropped while the buttons are alive
+   * (ps-teardown.c, seed 2613 on the main window) */
+  ps_teardown_view_switchers (GTK_WIDGET (self));
   if (self->norms_cancellable != NULL)
     g_cancellable_cancel (self->norms_cancellable);
   g_clear_object (&self->norms_cancellable);

@@ -7,13 +7,14 @@
 #include <math.h>
 #include <string.h>
 
-#include "ps-atomic-file.h"
-#include "ps-csv.h"
 #include "ps-figure.h"
 #include "ps-figure-page.h"
 #include "ps-file-chooser.h"
 #include "ps-norm-chart.h"
 #include "ps-projector.h"
+#include "ps-series-changes.h"
+#include "ps-series-cursor.h"
+#include "ps-series-norms.h"
 #include "ps-series-picture.h"
 #include "ps-series-watch.h"
 
@@ -45,11 +46,7 @@ struct _PsSeriesPane {
   GSettings *settings;
   char *tensor_name;               /* as selected in the window */
   int tensor;                      /* series index, −1 none */
-  guint step;
-  int compare_choice;              /* −1 previous, else a step index */
-  char *compare_path;              /* the chosen file, kept across re-ordering */
-  char *step_path;
-  gboolean following;
+  PsSeriesCursor *cursor;          /* the checkpoint shown, compared with, following the newest */
   gboolean updating;               /* programmatic changes of the controls */
   guint play_source;
   guint play_ms;
@@ -58,7 +55,6 @@ struct _PsSeriesPane {
   /* pictures are built in workers (files read and decoded off the main thread); the page keeps
    * showing the previous picture, or a placeholder, until the new one is ready */
   GCancellable *build_cancellable[N_PLOTS];
-  guint build_gen[N_PLOTS];
 
   /* norms of the whole series (a worker's series of its own) */
   PsCheckpointSeries *norm_series;
@@ -72,7 +68,7 @@ struct _PsSeriesPane {
 
   /* largest changes */
   GCancellable *changes_cancellable;
-  char *changes_key;               /* "a\nb" of what is shown or computed */
+  char *changes_a, *changes_b;     /* the files shown or computed */
   char *changes_text;
   char *top_change;
   gboolean changes_dirty;
@@ -104,29 +100,19 @@ emit_error (PsSeriesPane *self, const char *text)
 static guint
 n_steps (PsSeriesPane *self)
 {
-  return self->series ? ps_checkpoint_series_get_n_steps (self->series) : 0;
+  return ps_series_cursor_get_n_steps (self->cursor);
 }
 
-static int
-index_of_path (PsSeriesPane *self, const char *path)
+static guint
+step_of (PsSeriesPane *self)
 {
-  if (path == NULL)
-    return -1;
-  for (guint i = 0; i < n_steps (self); i++)
-    if (g_strcmp0 (ps_checkpoint_series_get_path (self->series, i), path) == 0)
-      return (int) i;
-  return -1;
+  return ps_series_cursor_get_step (self->cursor);
 }
 
 static int
 resolved_compare (PsSeriesPane *self)
 {
-  if (self->compare_choice >= 0)
-    {
-      int i = index_of_path (self, self->compare_path);
-      return i;
-    }
-  return self->step > 0 ? (int) self->step - 1 : -1;
+  return ps_series_cursor_get_compare (self->cursor);
 }
 
 static void
@@ -171,66 +157,32 @@ set_message (PsSeriesPane *self, int page, const char *text)
 static void
 cancel_build (PsSeriesPane *self, int page)
 {
-  self->build_gen[page]++;
   if (self->build_cancellable[page])
     g_cancellable_cancel (self->build_cancellable[page]);
   g_clear_object (&self->build_cancellable[page]);
 }
 
-/* One picture to build in a worker (ps-series-picture: the tensors it reads, its titles). */
-typedef struct {
-  GWeakRef pane;
-  int page;
-  guint gen;
-  PsSeriesPicture *pic;
-  PsFigure *fig;               /* out */
-  char *message;               /* out, when there is no figure */
-} BuildJob;
-
-static void
-build_job_free (gpointer p)
-{
-  BuildJob *j = p;
-  g_weak_ref_clear (&j->pane);
-  ps_series_picture_free (j->pic);
-  g_clear_pointer (&j->fig, ps_figure_free);
-  g_free (j->message);
-  g_free (j);
-}
-
-static void
-build_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  BuildJob *j = data;
-  g_autoptr (GError) error = NULL;
-  j->fig = ps_series_picture_build (j->pic, cancellable, &error);
-  if (j->fig == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_task_return_boolean (task, FALSE);
-      return;
-    }
-  if (j->fig == NULL)
-    j->message = g_strdup (error->message);
-  g_task_return_boolean (task, TRUE);
-}
-
+/* A picture read in a worker: the page whose build it is, unless a newer one replaced it. */
 static void
 on_build_done (GObject *source, GAsyncResult *result, gpointer data)
 {
-  BuildJob *j = g_task_get_task_data (G_TASK (result));
-  if (!g_task_propagate_boolean (G_TASK (result), NULL))
-    return;   /* cancelled */
-  g_autoptr (PsSeriesPane) self = g_weak_ref_get (&j->pane);
-  if (self == NULL || j->gen != self->build_gen[j->page])
-    return;   /* the pane is gone, or something newer was asked for */
-  g_clear_object (&self->build_cancellable[j->page]);
-  PsFigurePage *page = self->plots[j->page];
-  ps_figure_page_set_scale (page, ps_series_picture_get_options (j->pic)->scale);
-  if (j->fig != NULL)
-    ps_figure_page_set_figure (page, g_steal_pointer (&j->fig), ps_series_picture_get_name (j->pic),
-                               ps_series_picture_get_context (j->pic));
+  g_autoptr (PsSeriesPicture) pic = NULL;
+  g_autoptr (GError) error = NULL;
+  PsFigure *fig = ps_series_picture_build_finish (result, &pic, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* replaced, or the pane is gone (it cancels its builds when disposed) */
+  PsSeriesPane *self = data;
+  int page = 0;
+  while (page < N_PLOTS && self->build_cancellable[page] != g_task_get_cancellable (G_TASK (result)))
+    page++;
+  g_assert (page < N_PLOTS);   /* a build not cancelled is its page's current one */
+  g_clear_object (&self->build_cancellable[page]);
+  ps_figure_page_set_scale (self->plots[page], ps_series_picture_get_options (pic)->scale);
+  if (fig != NULL)
+    ps_figure_page_set_figure (self->plots[page], fig, ps_series_picture_get_name (pic),
+                               ps_series_picture_get_context (pic));
   else
-    set_message (self, j->page, j->message);
+    set_message (self, page, error->message);
   update_controls (self);
 }
 
@@ -246,18 +198,13 @@ start_build (PsSeriesPane *self, int page)
   PsFigureOptions o;
   figure_options (self, PS_FIGURE_HEATMAP, &o);
   g_autofree char *message = NULL;
-  PsSeriesPicture *pic = ps_series_picture_plan (self->series, (guint) self->tensor, kinds[page], self->step,
+  PsSeriesPicture *pic = ps_series_picture_plan (self->series, (guint) self->tensor, kinds[page], step_of (self),
                                                  page == P_DIFFERENCE ? resolved_compare (self) : -1, &o, &message);
   if (pic == NULL)
     {
       set_message (self, page, message);
       return;
     }
-  BuildJob *j = g_new0 (BuildJob, 1);
-  g_weak_ref_init (&j->pane, self);
-  j->page = page;
-  j->gen = self->build_gen[page];
-  j->pic = pic;
   /* the first picture of a page: a placeholder; afterwards the previous picture stays until the new one is ready */
   if (ps_figure_page_get_figure (self->plots[page]) == NULL)
     {
@@ -265,20 +212,13 @@ start_build (PsSeriesPane *self, int page)
       set_message (self, page, text);
     }
   self->build_cancellable[page] = g_cancellable_new ();
-  g_autoptr (GTask) task = g_task_new (NULL, self->build_cancellable[page], on_build_done, NULL);
-  g_task_set_task_data (task, j, build_job_free);
-  g_task_run_in_thread (task, build_thread);
+  ps_series_picture_build_async (pic, self->build_cancellable[page], on_build_done, self);
 }
 
 static gboolean
 norms_match (PsSeriesPane *self)
 {
-  if (self->norm_series == NULL || ps_checkpoint_series_get_n_steps (self->norm_series) != n_steps (self))
-    return FALSE;
-  for (guint i = 0; i < n_steps (self); i++)
-    if (g_strcmp0 (ps_checkpoint_series_get_path (self->norm_series, i), ps_checkpoint_series_get_path (self->series, i)) != 0)
-      return FALSE;
-  return TRUE;
+  return ps_series_norms_match (self->norm_series, self->series);
 }
 
 /* The norm chart: numbers already computed by the norms worker, nothing read here. */
@@ -299,7 +239,7 @@ build_norms (PsSeriesPane *self)
       return;
     }
   g_autofree char *message = NULL;
-  PsFigure *fig = ps_series_norms_figure (self->series, self->norm_series, (guint) self->tensor, self->step,
+  PsFigure *fig = ps_series_norms_figure (self->series, self->norm_series, (guint) self->tensor, step_of (self),
                                           resolved_compare (self), plot_scale (self), self->chart_steps,
                                           self->chart_norms, self->chart_rel, &message);
   if (fig == NULL)
@@ -308,7 +248,7 @@ build_norms (PsSeriesPane *self)
       return;
     }
   ps_figure_page_set_scale (self->plots[P_NORMS], plot_scale (self));
-  g_autofree char *where = step_name (self, self->step);
+  g_autofree char *where = step_name (self, step_of (self));
   ps_figure_page_set_figure (self->plots[P_NORMS], fig,
                              ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor), where);
 }
@@ -371,146 +311,11 @@ building (PsSeriesPane *self)
 
 /* ---------- largest changes ---------- */
 
-/* One row of the table: a tensor and how much it moved from checkpoint a to b. */
-#define PS_TYPE_CHANGE_ROW (ps_change_row_get_type ())
-G_DECLARE_FINAL_TYPE (PsChangeRow, ps_change_row, PS, CHANGE_ROW, GObject)
-
-struct _PsChangeRow {
-  GObject parent_instance;
-  guint rank;               /* 1 = largest relative change */
-  char *tensor;
-  double rel, norm_a, norm_b, diff_norm;
-};
-
-G_DEFINE_FINAL_TYPE (PsChangeRow, ps_change_row, G_TYPE_OBJECT)
-
-static void
-ps_change_row_finalize (GObject *object)
-{
-  g_free (PS_CHANGE_ROW (object)->tensor);
-  G_OBJECT_CLASS (ps_change_row_parent_class)->finalize (object);
-}
-
-enum { COL_RANK, COL_TENSOR, COL_REL, COL_NORM_A, COL_NORM_B, COL_DIFF, N_COLS };
-static char *row_text (PsChangeRow *r, int col);
-
-/* Read-only properties, one per column, as the table shows them (its column templates in
- * ui/ps-series-pane.ui bind them): property id = column + 1. */
-static const char *const col_props[N_COLS] = { "rank-text", "tensor", "rel-text", "norm-a-text", "norm-b-text",
-                                               "diff-text" };
-
-static void
-ps_change_row_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
-{
-  if (id < 1 || id > N_COLS)
-    {
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
-      return;
-    }
-  g_value_take_string (value, row_text (PS_CHANGE_ROW (object), (int) id - 1));
-}
-
-static void
-ps_change_row_class_init (PsChangeRowClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  object_class->finalize = ps_change_row_finalize;
-  object_class->get_property = ps_change_row_get_property;
-  for (int col = 0; col < N_COLS; col++)
-    g_object_class_install_property (object_class, (guint) col + 1,
-                                     g_param_spec_string (col_props[col], NULL, NULL, NULL,
-                                                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-}
-
-static void ps_change_row_init (PsChangeRow *self) { (void) self; }
-
-static double
-row_number (PsChangeRow *r, int col)
-{
-  switch (col)
-    {
-    case COL_RANK: return r->rank;
-    case COL_REL: return r->rel;
-    case COL_NORM_A: return r->norm_a;
-    case COL_NORM_B: return r->norm_b;
-    case COL_DIFF: return r->diff_norm;
-    default: return NAN;
-    }
-}
-
-static char *
-row_text (PsChangeRow *r, int col)
-{
-  if (col == COL_TENSOR)
-    return g_strdup (r->tensor);
-  if (col == COL_RANK)
-    return g_strdup_printf ("%u", r->rank);
-  double v = row_number (r, col);
-  return isnan (v) ? g_strdup ("—") : g_strdup_printf ("%.6g", v);
-}
-
-/* Ascending order of a column (GtkColumnView reverses it for descending); NaN after numbers. */
+/* Ascending order of a column for GtkColumnView (it reverses it for descending). */
 static int
 row_compare (gconstpointer a, gconstpointer b, gpointer data)
 {
-  int col = GPOINTER_TO_INT (data);
-  PsChangeRow *x = (PsChangeRow *) a, *y = (PsChangeRow *) b;
-  if (col == COL_TENSOR)
-    return g_strcmp0 (x->tensor, y->tensor);
-  double u = row_number (x, col), v = row_number (y, col);
-  if (isnan (u) || isnan (v))
-    return isnan (u) - isnan (v);
-  return u < v ? GTK_ORDERING_SMALLER : u > v ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
-}
-
-typedef struct {
-  char *a, *b;           /* paths */
-  GPtrArray *rows;       /* PsChangeRow* */
-} ChangesJob;
-
-static void
-changes_job_free (gpointer p)
-{
-  ChangesJob *j = p;
-  g_free (j->a);
-  g_free (j->b);
-  g_ptr_array_unref (j->rows);
-  g_free (j);
-}
-
-static void
-changes_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  ChangesJob *j = data;
-  GError *error = NULL;
-  const char *paths[2] = { j->a, j->b };
-  g_autoptr (PsCheckpointSeries) s = ps_checkpoint_series_open (paths, 2, &error);
-  if (s == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  /* the series orders the two files itself: a is the one compared from */
-  guint ia = g_strcmp0 (ps_checkpoint_series_get_path (s, 0), j->a) == 0 ? 0 : 1;
-  g_autoptr (GArray) ch = ps_checkpoint_series_rank_changes (s, ia, 1 - ia, cancellable, &error);
-  if (ch == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  for (guint i = 0; i < ch->len; i++)
-    {
-      PsSeriesChange *c = &g_array_index (ch, PsSeriesChange, i);
-      PsChangeRow *r = g_object_new (PS_TYPE_CHANGE_ROW, NULL);
-      r->rank = i + 1;
-      r->tensor = g_strdup (ps_checkpoint_series_get_tensor_name (s, c->tensor));
-      r->rel = c->rel;
-      r->norm_a = c->norm_a;
-      r->norm_b = c->norm_b;
-      r->diff_norm = c->diff_norm;
-      g_ptr_array_add (j->rows, r);
-    }
-  g_task_return_boolean (task, TRUE);
+  return ps_change_row_compare ((PsChangeRow *) a, (PsChangeRow *) b, (PsChangeColumn) GPOINTER_TO_INT (data));
 }
 
 static void
@@ -525,26 +330,19 @@ static void
 on_changes_done (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr (GError) error = NULL;
-  gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
+  g_autoptr (GPtrArray) rows = ps_series_changes_compute_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* replaced or the pane is gone */
-  PsSeriesPane *self = PS_SERIES_PANE (source);
-  ChangesJob *j = g_task_get_task_data (G_TASK (result));
+    return;   /* replaced, or the pane is gone (it cancels the worker when disposed) */
+  PsSeriesPane *self = data;
   g_clear_object (&self->changes_cancellable);
   g_clear_pointer (&self->top_change, g_free);
-  if (ok)
+  if (rows != NULL)
     {
-      g_autofree char *la = g_path_get_basename (j->a), *lb = g_path_get_basename (j->b);
       g_list_store_splice (self->changes_store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->changes_store)),
-                           j->rows->pdata, j->rows->len);
-      if (j->rows->len > 0)
-        self->top_change = g_strdup (PS_CHANGE_ROW (j->rows->pdata[0])->tensor);
-      set_changes_text (self, j->rows->len
-                                ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                                "Relative change ‖b − a‖ / ‖a‖ of %u tensor from a = %s to b = %s",
-                                                                "Relative change ‖b − a‖ / ‖a‖ of %u tensors from a = %s to b = %s",
-                                                                j->rows->len), j->rows->len, la, lb)
-                                : g_strdup_printf (_("No tensor is in both %s and %s with the same shape."), la, lb));
+                           rows->pdata, rows->len);
+      if (rows->len > 0)
+        self->top_change = g_strdup (ps_change_row_get_tensor (rows->pdata[0]));
+      set_changes_text (self, ps_series_changes_summary (rows->len, self->changes_a, self->changes_b));
     }
   else
     set_changes_text (self, g_strdup_printf (_("Could not compare the checkpoints: %s"), error->message));
@@ -571,26 +369,22 @@ ensure_changes (PsSeriesPane *self)
   int c = resolved_compare (self);
   if (c < 0)
     {
-      g_clear_pointer (&self->changes_key, g_free);
+      g_clear_pointer (&self->changes_a, g_free);
+      g_clear_pointer (&self->changes_b, g_free);
       clear_changes (self, g_strdup (_("The first checkpoint has no previous one: choose one to compare with")));
       return;
     }
   const char *a = ps_checkpoint_series_get_path (self->series, (guint) c);
-  const char *b = ps_checkpoint_series_get_path (self->series, self->step);
-  g_autofree char *key = g_strdup_printf ("%s\n%s", a, b);
-  if (g_strcmp0 (key, self->changes_key) == 0)
+  const char *b = ps_checkpoint_series_get_path (self->series, step_of (self));
+  if (g_strcmp0 (a, self->changes_a) == 0 && g_strcmp0 (b, self->changes_b) == 0)
     return;
-  g_free (self->changes_key);
-  self->changes_key = g_steal_pointer (&key);
+  g_free (self->changes_a);
+  g_free (self->changes_b);
+  self->changes_a = g_strdup (a);
+  self->changes_b = g_strdup (b);
   clear_changes (self, g_strdup (_("Comparing every tensor of the two checkpoints…")));
   self->changes_cancellable = g_cancellable_new ();
-  ChangesJob *j = g_new0 (ChangesJob, 1);
-  j->a = g_strdup (a);
-  j->b = g_strdup (b);
-  j->rows = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr (GTask) task = g_task_new (self, self->changes_cancellable, on_changes_done, NULL);
-  g_task_set_task_data (task, j, changes_job_free);
-  g_task_run_in_thread (task, changes_thread);
+  ps_series_changes_compute_async (a, b, self->changes_cancellable, on_changes_done, self);
 }
 
 /* A row clicked (selected) or activated: that tensor in every view of the window. */
@@ -599,7 +393,7 @@ show_change_row (PsSeriesPane *self, guint position)
 {
   g_autoptr (PsChangeRow) r = g_list_model_get_item (G_LIST_MODEL (self->changes_sorted), position);
   if (r != NULL)
-    g_signal_emit (self, signals[SIGNAL_SHOW_TENSOR], 0, r->tensor);
+    g_signal_emit (self, signals[SIGNAL_SHOW_TENSOR], 0, ps_change_row_get_tensor (r));
 }
 
 static void
@@ -616,38 +410,6 @@ on_change_activated (GtkColumnView *view, guint position, PsSeriesPane *self)
   show_change_row (self, position);
 }
 
-/* CSV of the table as shown: rank,tensor,rel_change,norm_a,norm_b,diff_norm,file_a,file_b. */
-static char *
-ps_series_pane_get_changes_csv (PsSeriesPane *self)
-{
-  g_return_val_if_fail (PS_IS_SERIES_PANE (self), NULL);
-  g_auto (GStrv) files = self->changes_key ? g_strsplit (self->changes_key, "\n", 2) : NULL;
-  g_autofree char *la = files && files[0] ? g_path_get_basename (files[0]) : g_strdup ("");
-  g_autofree char *lb = files && files[0] && files[1] ? g_path_get_basename (files[1]) : g_strdup ("");
-  GString *out = g_string_new ("rank,tensor,rel_change,norm_a,norm_b,diff_norm,file_a,file_b\n");
-  GListModel *m = G_LIST_MODEL (self->changes_sorted);
-  for (guint i = 0; i < g_list_model_get_n_items (m); i++)
-    {
-      g_autoptr (PsChangeRow) r = g_list_model_get_item (m, i);
-      g_string_append_printf (out, "%u,", r->rank);
-      ps_csv_append_field (out, r->tensor);
-      g_string_append_c (out, ',');
-      ps_csv_append_number (out, "%.17g", r->rel);
-      g_string_append_c (out, ',');
-      ps_csv_append_number (out, "%.17g", r->norm_a);
-      g_string_append_c (out, ',');
-      ps_csv_append_number (out, "%.17g", r->norm_b);
-      g_string_append_c (out, ',');
-      ps_csv_append_number (out, "%.17g", r->diff_norm);
-      g_string_append_c (out, ',');
-      ps_csv_append_field (out, la);
-      g_string_append_c (out, ',');
-      ps_csv_append_field (out, lb);
-      g_string_append_c (out, '\n');
-    }
-  return g_string_free (out, FALSE);
-}
-
 gboolean
 ps_series_pane_export_changes (PsSeriesPane *self, const char *path, GError **error)
 {
@@ -658,8 +420,8 @@ ps_series_pane_export_changes (PsSeriesPane *self, const char *path, GError **er
                    self->changes_text ? self->changes_text : _("the largest changes are not computed"));
       return FALSE;
     }
-  g_autofree char *csv = ps_series_pane_get_changes_csv (self);
-  return ps_atomic_file_set_contents (path, csv, strlen (csv), error);
+  return ps_series_changes_write_csv (G_LIST_MODEL (self->changes_sorted), self->changes_a, self->changes_b, path,
+                                      error);
 }
 
 guint
@@ -677,8 +439,8 @@ ps_series_pane_get_change_row (PsSeriesPane *self, guint position, double *rel)
     return NULL;
   g_autoptr (PsChangeRow) r = g_list_model_get_item (m, position);
   if (rel)
-    *rel = r->rel;
-  return r->tensor;   /* the store keeps the row */
+    *rel = ps_change_row_get_rel (r);
+  return ps_change_row_get_tensor (r);   /* the store keeps the row */
 }
 
 void
@@ -707,10 +469,10 @@ static void
 setup_changes_view (PsSeriesPane *self)
 {
   self->changes_store = g_list_store_new (PS_TYPE_CHANGE_ROW);
-  /* the columns and their cells are in ui/ps-series-pane.ui, in the order of COL_*; each sorts by its number */
+  /* the columns and their cells are in ui/ps-series-pane.ui, in the order of PsChangeColumn; each sorts by it */
   GListModel *cols = gtk_column_view_get_columns (self->changes_view);
-  g_assert (g_list_model_get_n_items (cols) == N_COLS);
-  for (int col = 0; col < N_COLS; col++)
+  g_assert (g_list_model_get_n_items (cols) == PS_CHANGE_N_COLS);
+  for (int col = 0; col < PS_CHANGE_N_COLS; col++)
     {
       g_autoptr (GtkColumnViewColumn) c = g_list_model_get_item (cols, (guint) col);
       GtkSorter *sorter = GTK_SORTER (gtk_custom_sorter_new (row_compare, GINT_TO_POINTER (col), NULL));
@@ -730,111 +492,30 @@ setup_changes_view (PsSeriesPane *self)
 
 /* ---------- norms of the whole series ---------- */
 
-typedef struct {
-  GWeakRef pane;
-  guint done, total;
-} Progress;
-
-static gboolean
-show_progress (gpointer data)
-{
-  Progress *p = data;
-  g_autoptr (PsSeriesPane) self = g_weak_ref_get (&p->pane);
-  if (self != NULL && self->norms_cancellable != NULL)
-    {
-      self->norms_done = p->done;
-      self->norms_total = p->total;
-      update_controls (self);
-    }
-  g_weak_ref_clear (&p->pane);
-  g_free (p);
-  return G_SOURCE_REMOVE;
-}
-
-/* From the worker, after each tensor: the status line says how far it got. */
+/* From the worker, after each tensor (in this thread; not once cancelled): how far it got. */
 static void
 on_norms_progress (guint done, guint total, gpointer data)
 {
-  Progress *p = g_new0 (Progress, 1);
-  g_weak_ref_init (&p->pane, g_task_get_source_object (data));
-  p->done = done;
-  p->total = total;
-  g_main_context_invoke (g_task_get_context (data), show_progress, p);
-}
-
-typedef struct {
-  GPtrArray *paths;            /* the series' files, in its order */
-  PsCheckpointSeries *base;    /* the norms computed before (fewer files), or NULL */
-  guint cells;                 /* out: checkpoint × tensor cells computed */
-} NormsJob;
-
-static void
-norms_job_free (gpointer p)
-{
-  NormsJob *j = p;
-  g_ptr_array_unref (j->paths);
-  g_clear_pointer (&j->base, ps_checkpoint_series_free);
-  g_free (j);
-}
-
-/* The series of the job's files: the earlier one grown by the new files (its norms kept), else
- * opened afresh. */
-static PsCheckpointSeries *
-norms_series (NormsJob *j, GError **error)
-{
-  PsCheckpointSeries *s = g_steal_pointer (&j->base);
-  if (s != NULL)
-    {
-      for (guint i = 0; i < j->paths->len && s != NULL; i++)
-        {
-          gboolean there = FALSE;
-          for (guint k = 0; k < ps_checkpoint_series_get_n_steps (s) && !there; k++)
-            there = g_strcmp0 (ps_checkpoint_series_get_path (s, k), j->paths->pdata[i]) == 0;
-          if (!there && !ps_checkpoint_series_add_file (s, j->paths->pdata[i], NULL))
-            g_clear_pointer (&s, ps_checkpoint_series_free);
-        }
-      gboolean same = s != NULL && ps_checkpoint_series_get_n_steps (s) == j->paths->len;
-      for (guint i = 0; same && i < j->paths->len; i++)
-        same = g_strcmp0 (ps_checkpoint_series_get_path (s, i), j->paths->pdata[i]) == 0;
-      if (!same)
-        g_clear_pointer (&s, ps_checkpoint_series_free);
-    }
-  if (s == NULL)
-    s = ps_checkpoint_series_open ((const char *const *) j->paths->pdata, j->paths->len, error);
-  return s;
-}
-
-static void
-norms_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  NormsJob *j = data;
-  GError *error = NULL;
-  PsCheckpointSeries *s = norms_series (j, &error);
-  if (s != NULL)
-    {
-      j->cells = ps_checkpoint_series_get_n_unknown_norms (s);
-      if (!ps_checkpoint_series_update_norms (s, cancellable, on_norms_progress, task, &error))
-        g_clear_pointer (&s, ps_checkpoint_series_free);
-    }
-  if (s == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, s, (GDestroyNotify) ps_checkpoint_series_free);
+  PsSeriesPane *self = data;
+  self->norms_done = done;
+  self->norms_total = total;
+  update_controls (self);
 }
 
 static void
 on_norms_done (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr (GError) error = NULL;
-  PsCheckpointSeries *s = g_task_propagate_pointer (G_TASK (result), &error);
+  guint cells = 0;
+  PsCheckpointSeries *s = ps_series_norms_compute_finish (result, &cells, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  PsSeriesPane *self = PS_SERIES_PANE (source);
+    return;   /* replaced, or the pane is gone (it cancels the worker when disposed) */
+  PsSeriesPane *self = data;
   g_clear_object (&self->norms_cancellable);
   g_clear_pointer (&self->norm_series, ps_checkpoint_series_free);
   g_clear_pointer (&self->norms_error, g_free);
   self->norm_series = s;
-  self->norms_cells = ((NormsJob *) g_task_get_task_data (G_TASK (result)))->cells;
+  self->norms_cells = cells;
   if (s == NULL)
     {
       self->norms_error = g_strdup (error->message);
@@ -857,17 +538,14 @@ start_norms (PsSeriesPane *self)
     }
   if (self->series == NULL || norms_match (self))
     return;
-  NormsJob *j = g_new0 (NormsJob, 1);
-  j->paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
   for (guint i = 0; i < n_steps (self); i++)
-    g_ptr_array_add (j->paths, g_strdup (ps_checkpoint_series_get_path (self->series, i)));
-  /* the folder grew: the norms known stay, only the new files' (and what they change) are computed */
-  j->base = g_steal_pointer (&self->norm_series);
+    g_ptr_array_add (paths, (gpointer) ps_checkpoint_series_get_path (self->series, i));
   self->norms_cancellable = g_cancellable_new ();
   self->norms_done = self->norms_total = 0;
-  g_autoptr (GTask) task = g_task_new (self, self->norms_cancellable, on_norms_done, NULL);
-  g_task_set_task_data (task, j, norms_job_free);
-  g_task_run_in_thread (task, norms_thread);
+  /* the folder grew: the norms known stay, only the new files' (and what they change) are computed */
+  ps_series_norms_compute_async (g_steal_pointer (&self->norm_series), (const char *const *) paths->pdata, paths->len,
+                                 self->norms_cancellable, on_norms_progress, self, on_norms_done, self);
 }
 
 /* ---------- controls ---------- */
@@ -906,10 +584,10 @@ update_controls (PsSeriesPane *self)
 {
   self->updating = TRUE;
   guint n = n_steps (self);
-  gtk_adjustment_configure (self->step_adjustment, self->step, 0, n ? n - 1 : 0, 1, 1, 0);
+  gtk_adjustment_configure (self->step_adjustment, step_of (self), 0, n ? n - 1 : 0, 1, 1, 0);
   gtk_widget_set_sensitive (GTK_WIDGET (self->step_scale), n > 1);
   gtk_widget_set_sensitive (GTK_WIDGET (self->play_button), n > 1);
-  gtk_check_button_set_active (self->follow_check, self->following);
+  gtk_check_button_set_active (self->follow_check, ps_series_cursor_get_following (self->cursor));
   gtk_toggle_button_set_active (self->play_button, self->play_source != 0);
   gtk_button_set_icon_name (GTK_BUTTON (self->play_button),
                             self->play_source ? "media-playback-pause-symbolic" : "media-playback-start-symbolic");
@@ -930,21 +608,21 @@ update_controls (PsSeriesPane *self)
     same = g_strcmp0 (gtk_string_list_get_string (self->compare_model, i), items->pdata[i]) == 0;
   if (!same)
     gtk_string_list_splice (self->compare_model, 0, g_list_model_get_n_items (m), (const char *const *) items->pdata);
-  int ci = self->compare_choice >= 0 ? index_of_path (self, self->compare_path) : -1;
+  int ci = ps_series_cursor_get_compare_choice (self->cursor);
   gtk_drop_down_set_selected (self->compare_dropdown, ci >= 0 ? (guint) ci + 1 : 0);
 
   g_free (self->step_text);
   if (n > 0)
     {
-      g_autofree char *sn = step_name (self, self->step);
-      self->step_text = g_strdup_printf (_("%s · %s (%u of %u)"), sn, ps_checkpoint_series_get_label (self->series, self->step),
-                                         self->step + 1, n);
+      g_autofree char *sn = step_name (self, step_of (self));
+      self->step_text = g_strdup_printf (_("%s · %s (%u of %u)"), sn, ps_checkpoint_series_get_label (self->series, step_of (self)),
+                                         step_of (self) + 1, n);
     }
   else
     self->step_text = g_strdup ("");
   gtk_label_set_text (self->step_label, self->step_text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->step_label),
-                               n ? ps_checkpoint_series_get_path (self->series, self->step) : NULL);
+                               n ? ps_checkpoint_series_get_path (self->series, step_of (self)) : NULL);
 
   update_status (self);
   self->updating = FALSE;
@@ -964,20 +642,12 @@ refresh (PsSeriesPane *self)
   update_controls (self);
 }
 
+/* Shows what the cursor moved to: the step's pictures are redrawn when it changed. */
 static void
-go_to_step (PsSeriesPane *self, guint step)
+moved (PsSeriesPane *self, gboolean changed)
 {
-  guint n = n_steps (self);
-  if (n == 0)
-    return;
-  step = MIN (step, n - 1);
-  if (step != self->step)
-    {
-      self->step = step;
-      mark_dirty (self, TRUE);
-    }
-  g_free (self->step_path);
-  self->step_path = g_strdup (ps_checkpoint_series_get_path (self->series, step));
+  if (changed)
+    mark_dirty (self, TRUE);
   refresh (self);
 }
 
@@ -985,9 +655,8 @@ void
 ps_series_pane_set_step (PsSeriesPane *self, guint step)
 {
   g_return_if_fail (PS_IS_SERIES_PANE (self));
-  /* scrubbing: following the newest only when the newest is chosen */
-  self->following = n_steps (self) > 0 && step >= n_steps (self) - 1;
-  go_to_step (self, step);
+  if (n_steps (self) > 0)
+    moved (self, ps_series_cursor_scrub (self->cursor, step));
 }
 
 static void
@@ -1002,19 +671,17 @@ static gboolean
 play_tick (gpointer data)
 {
   PsSeriesPane *self = data;
-  guint n = n_steps (self);
-  if (n == 0 || self->step + 1 >= n)
+  /* at most as fast as the pictures are read: the one shown is finished before moving on */
+  int p = page_index (adw_view_stack_get_visible_child_name (self->view_stack));
+  gboolean hold = p >= 0 && self->build_cancellable[p] != NULL, changed;
+  if (!ps_series_cursor_play_tick (self->cursor, hold, &changed))
     {
       self->play_source = 0;
-      self->following = n > 0;
       update_controls (self);
       return G_SOURCE_REMOVE;
     }
-  /* at most as fast as the pictures are read: the one shown is finished before moving on */
-  int p = page_index (adw_view_stack_get_visible_child_name (self->view_stack));
-  if (p >= 0 && self->build_cancellable[p] != NULL)
-    return G_SOURCE_CONTINUE;
-  go_to_step (self, self->step + 1);
+  if (!hold)
+    moved (self, changed);
   return G_SOURCE_CONTINUE;
 }
 
@@ -1024,18 +691,16 @@ ps_series_pane_set_playing (PsSeriesPane *self, gboolean play)
   g_return_if_fail (PS_IS_SERIES_PANE (self));
   if (play == (self->play_source != 0))
     return;
-  if (play)
+  gboolean changed;
+  if (play && !ps_series_cursor_play_start (self->cursor, &changed))
     {
-      if (n_steps (self) < 2)
-        {
-          update_controls (self);
-          return;
-        }
-      self->following = FALSE;
-      if (self->step + 1 >= n_steps (self))
-        go_to_step (self, 0);   /* from the start again */
-      self->play_source = g_timeout_add (self->play_ms, play_tick, self);
+      update_controls (self);
+      return;
     }
+  if (play && changed)
+    moved (self, TRUE);   /* from the start again */
+  if (play)
+    self->play_source = g_timeout_add (self->play_ms, play_tick, self);
   else
     g_clear_handle_id (&self->play_source, g_source_remove);
   update_controls (self);
@@ -1077,15 +742,9 @@ on_added (PsCheckpointSeries *series, const char *path, gpointer data)
 {
   PsSeriesPane *self = data;
   /* the series re-ordered itself: the same files stay shown, or the newest when following */
-  int at = index_of_path (self, self->step_path);
   self->tensor = self->tensor_name ? ps_checkpoint_series_find_tensor (series, self->tensor_name) : -1;
   mark_dirty (self, FALSE);
-  if (self->following && self->play_source == 0)
-    self->step = n_steps (self) - 1;
-  else if (at >= 0)
-    self->step = (guint) at;
-  g_free (self->step_path);
-  self->step_path = g_strdup (ps_checkpoint_series_get_path (series, self->step));
+  ps_series_cursor_series_grew (self->cursor, self->play_source != 0);
   start_norms (self);
   refresh (self);
 }
@@ -1115,15 +774,8 @@ ps_series_pane_export (PsSeriesPane *self, const char *page, const char *path, d
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("The picture is still being read: export it when it is shown"));
       return FALSE;
     }
-  PsFigure *fig = ps_figure_page_get_figure (self->plots[p]);
-  if (fig == NULL)
-    {
-      const char *why = ps_figure_page_get_message (self->plots[p]);
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Nothing to export: %s"),
-                   why ? why : _("select a tensor"));
-      return FALSE;
-    }
-  return ps_figure_export (fig, path, width, height, 1, 0, error);
+  return ps_series_export_figure (ps_figure_page_get_figure (self->plots[p]),
+                                  ps_figure_page_get_message (self->plots[p]), path, width, height, error);
 }
 
 typedef struct {
@@ -1168,11 +820,8 @@ on_export_clicked (GtkButton *button, PsSeriesPane *self)
   GtkFileChooserNative *chooser = ps_file_chooser_new (table ? _("Export Table (CSV)") : _("Export Picture (PNG, SVG or PDF)"),
                                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
-  g_autofree char *safe = g_strdup (self->tensor >= 0 && !table
-                                      ? ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor)
-                                      : "series");
-  g_strdelimit (safe, "/\\", '_');
-  g_autofree char *name = g_strdup_printf ("%s-%s.%s", safe, page, table ? "csv" : "png");
+  g_autofree char *name = ps_series_export_name (self->tensor >= 0 ? ps_checkpoint_series_get_tensor_name (self->series, (guint) self->tensor)
+                                                                     : NULL, page);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   ExportJob *job = g_new0 (ExportJob, 1);
   job->self = g_object_ref (self);
@@ -1220,12 +869,10 @@ ps_series_pane_set_series (PsSeriesPane *self, PsCheckpointSeries *series, const
   g_clear_object (&self->norms_cancellable);
   g_clear_pointer (&self->norm_series, ps_checkpoint_series_free);
   g_clear_pointer (&self->series, ps_checkpoint_series_free);
-  g_clear_pointer (&self->changes_key, g_free);
+  g_clear_pointer (&self->changes_a, g_free);
+  g_clear_pointer (&self->changes_b, g_free);
   self->series = series;
-  self->step = n_steps (self) - 1;   /* the newest */
-  self->following = TRUE;
-  g_free (self->step_path);
-  self->step_path = g_strdup (ps_checkpoint_series_get_path (series, self->step));
+  ps_series_cursor_set_series (self->cursor, series);   /* the newest, following it */
   self->tensor = self->tensor_name ? ps_checkpoint_series_find_tensor (series, self->tensor_name) : -1;
   mark_dirty (self, FALSE);
   for (int i = 0; i < N_PLOTS; i++)
@@ -1274,9 +921,9 @@ ps_series_pane_set_tensor (PsSeriesPane *self, const char *name)
 }
 
 guint ps_series_pane_get_n_steps (PsSeriesPane *self) { return n_steps (self); }
-guint ps_series_pane_get_step (PsSeriesPane *self) { return self->step; }
+guint ps_series_pane_get_step (PsSeriesPane *self) { return step_of (self); }
 int ps_series_pane_get_compare (PsSeriesPane *self) { return resolved_compare (self); }
-gboolean ps_series_pane_get_following (PsSeriesPane *self) { return self->following; }
+gboolean ps_series_pane_get_following (PsSeriesPane *self) { return ps_series_cursor_get_following (self->cursor); }
 gboolean ps_series_pane_get_playing (PsSeriesPane *self) { return self->play_source != 0; }
 const char *ps_series_pane_get_step_text (PsSeriesPane *self) { return self->step_text; }
 const char *ps_series_pane_get_status_text (PsSeriesPane *self) { return self->status_text; }
@@ -1293,11 +940,8 @@ void
 ps_series_pane_set_compare (PsSeriesPane *self, int step)
 {
   g_return_if_fail (PS_IS_SERIES_PANE (self));
-  if (step >= (int) n_steps (self))
+  if (!ps_series_cursor_set_compare (self->cursor, step))
     return;
-  self->compare_choice = step;
-  g_free (self->compare_path);
-  self->compare_path = step >= 0 ? g_strdup (ps_checkpoint_series_get_path (self->series, (guint) step)) : NULL;
   self->dirty[P_DIFFERENCE] = self->dirty[P_NORMS] = TRUE;
   self->changes_dirty = TRUE;
   refresh (self);
@@ -1307,13 +951,13 @@ void
 ps_series_pane_set_following (PsSeriesPane *self, gboolean follow)
 {
   g_return_if_fail (PS_IS_SERIES_PANE (self));
-  self->following = follow;
   if (follow && n_steps (self) > 0)
     {
       ps_series_pane_set_playing (self, FALSE);
-      self->following = TRUE;
-      go_to_step (self, n_steps (self) - 1);
+      moved (self, ps_series_cursor_follow (self->cursor, TRUE));
     }
+  else
+    ps_series_cursor_follow (self->cursor, follow);
   update_controls (self);
 }
 
@@ -1422,12 +1066,12 @@ ps_series_pane_finalize (GObject *object)
   g_array_unref (self->chart_norms);
   g_array_unref (self->chart_rel);
   g_free (self->norms_error);
-  g_free (self->changes_key);
+  g_free (self->changes_a);
+  g_free (self->changes_b);
   g_free (self->changes_text);
   g_free (self->top_change);
   g_free (self->tensor_name);
-  g_free (self->compare_path);
-  g_free (self->step_path);
+  ps_series_cursor_free (self->cursor);
   g_free (self->watch_dir);
   g_free (self->step_text);
   g_free (self->status_text);
@@ -1477,8 +1121,7 @@ ps_series_pane_init (PsSeriesPane *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->tensor = -1;
-  self->compare_choice = -1;
-  self->following = TRUE;
+  self->cursor = ps_series_cursor_new ();
   self->play_ms = DEFAULT_PLAY_MS;
   self->chart_steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
   self->chart_norms = g_array_new (FALSE, FALSE, sizeof (double));

@@ -1274,23 +1274,46 @@ param_sequence (PsTrainingPage *self, GArray *frames, GError **error)
                                              tensors->len, title, &fo, error);
 }
 
-/* The weight tiles over the frames as `paramscope-cli animate --view weight-tiles` draws them (the
- * same PsTrainFrames: one colour range ±max|w| over all frames, its title and frame labels), so a
- * change of colour is a change of weight. NULL and the error when a frame has no tiles. */
+/* The render layer's view the CLI's `animate --view` / `contact-sheet --view` draws for this page's
+ * view, or FALSE for the views only the page draws (parameter views: param_sequence; ridgeline,
+ * bands over sub-steps). */
+static gboolean
+train_view_kind (PsTrainingView view, PsTrainViewKind *kind)
+{
+  switch (view)
+    {
+    case PS_TRAINING_VIEW_LOSS: *kind = PS_TRAIN_VIEW_LOSS; return TRUE;
+    case PS_TRAINING_VIEW_RATIOS: *kind = PS_TRAIN_VIEW_RATIOS; return TRUE;
+    case PS_TRAINING_VIEW_ACTIVATIONS: *kind = PS_TRAIN_VIEW_ACTIVATIONS; return TRUE;
+    case PS_TRAINING_VIEW_GRADIENTS: *kind = PS_TRAIN_VIEW_GRADIENTS; return TRUE;
+    case PS_TRAINING_VIEW_OUTPUT_GRADIENTS: *kind = PS_TRAIN_VIEW_OUTPUT_GRADIENTS; return TRUE;
+    case PS_TRAINING_VIEW_BOUNDARY: *kind = PS_TRAIN_VIEW_BOUNDARY; return TRUE;
+    case PS_TRAINING_VIEW_WEIGHT_GRID: *kind = PS_TRAIN_VIEW_WEIGHT_TILES; return TRUE;
+    default: return FALSE;
+    }
+}
+
+/* The loss, ratio, per-layer, boundary and weight-tile views over the frames as `paramscope-cli
+ * animate --view` draws them: the same PsTrainFrames (ps-train-view), so the frames carry the same
+ * title and subtitle line ("training step X (sub-step k of n) · loss L") and the weight tiles one
+ * colour range ±max|w| over all frames. NULL and the error when a frame cannot be drawn. */
 static PsTrainFrames *
-weight_tile_frames (PsTrainingPage *self, GArray *frames, GError **error)
+train_view_frames (PsTrainingPage *self, PsTrainViewKind kind, GArray *frames, GError **error)
 {
   PsTrainViewOptions vo;
   ps_train_view_options_init (&vo);
-  vo.kind = PS_TRAIN_VIEW_WEIGHT_TILES;
+  vo.kind = kind;
   g_autoptr (PsTrainFrames) tf = ps_train_frames_new (&vo, (const PsTrainRecord *const *) self->records->pdata,
                                                       (const int64_t *) self->xsteps->data, self->records->len);
+  const PsRecipe *recipe = self->doc ? ps_timeline_get_recipe (ps_document_get_timeline (self->doc)) : NULL;
   for (guint f = 0; f < frames->len; f++)
     {
       guint i = g_array_index (frames, guint, f);
       gboolean pending = FALSE;
-      g_autoptr (PsState) st = record_state (self, i, &pending);
-      if (!ps_train_frames_add (tf, i, st, NULL, error))
+      g_autoptr (PsState) st = ps_train_view_needs_state (kind) ? record_state (self, i, &pending) : NULL;
+      guint op_step = g_array_index (self->rec_ops, guint, i);
+      const PsOp *op = recipe && op_step >= 1 && op_step <= recipe->ops->len ? recipe->ops->pdata[op_step - 1] : NULL;
+      if (!ps_train_frames_add (tf, i, st, op, error))
         return NULL;
     }
   if (!ps_train_frames_finish (tf, error))
@@ -1317,15 +1340,15 @@ export_write (PsTrainingPage *self, const char *path, GArray *frames, guint colu
     ao.delay_cs = delay_cs;
   const gboolean param_view = self->view == PS_TRAINING_VIEW_HEATMAP || self->view == PS_TRAINING_VIEW_HISTOGRAM
                               || self->view == PS_TRAINING_VIEW_DIFFERENCE;
-  if (self->view == PS_TRAINING_VIEW_HEATMAP || self->view == PS_TRAINING_VIEW_DIFFERENCE)
-    {
-      PsFigureOptions fo;
-      ps_figure_options_init (&fo);
-      ps_animation_options_keep_colormap (&ao, self->view == PS_TRAINING_VIEW_DIFFERENCE ? PS_COLORMAP_DIVERGING
-                                                                                         : fo.colormap);
-    }
+  /* the GIF palette keeps the colormap's colours exact in every view, as `paramscope-cli animate`
+   * keeps them (so the other colours are quantized alike: the same pixels) */
+  PsFigureOptions fo;
+  ps_figure_options_init (&fo);
+  ps_animation_options_keep_colormap (&ao, self->view == PS_TRAINING_VIEW_DIFFERENCE ? PS_COLORMAP_DIVERGING
+                                                                                     : fo.colormap);
   if (self->view == PS_TRAINING_VIEW_WEIGHT_GRID)
     ps_animation_options_keep_colormap (&ao, PS_COLORMAP_DIVERGING);
+  PsTrainViewKind tv_kind = PS_TRAIN_VIEW_LOSS;
   guint keep = self->shown;
   self->exporting = TRUE;
   FrameExport fx = { self, (const guint *) frames->data, NULL };
@@ -1339,9 +1362,9 @@ export_write (PsTrainingPage *self, const char *path, GArray *frames, guint colu
                : ps_animation_write_contact_sheet (path, frames->len, ps_figure_sequence_draw_frame, seq, columns,
                                                    &ao, error));
     }
-  else if (self->view == PS_TRAINING_VIEW_WEIGHT_GRID)
+  else if (train_view_kind (self->view, &tv_kind))
     {
-      g_autoptr (PsTrainFrames) tf = weight_tile_frames (self, frames, error);
+      g_autoptr (PsTrainFrames) tf = train_view_frames (self, tv_kind, frames, error);
       ok = tf != NULL
            && (columns == PS_TRAINING_NOT_A_SHEET
                ? ps_animation_write_by_extension (path, frames->len, ps_train_frames_draw_frame, tf, &ao, error)
@@ -1551,6 +1574,9 @@ export_start (PsTrainingPage *self, GTask *task, const char *path, GArray *frame
       if (other < self->records->len)
         g_array_append_val (want, other);
     }
+  PsTrainViewKind kind;
+  if (train_view_kind (self->view, &kind) && !ps_train_view_needs_state (kind))
+    g_array_set_size (want, 0);   /* the loss and ratio views are drawn from the records alone */
   g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
   for (guint f = 0; f < want->len; f++)
     {

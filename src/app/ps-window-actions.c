@@ -10,6 +10,7 @@
 
 #include "ps-init.h"
 #include "ps-atomic-file.h"
+#include "ps-checkpoint.h"
 #include "ps-file-chooser.h"
 #include "ps-export-pytorch.h"
 #include "ps-edit.h"
@@ -551,16 +552,8 @@ reuse_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
 void
 ps_window_show_new_output (PsWindow *self, PsState *before)
 {
-  /* the output this forward wrote: the one whose tensor differs from the step before */
-  PsState *after = state (self);
-  const char *name = NULL;
-  for (guint i = 0; i < after->output_names->len && name == NULL; i++)
-    {
-      const char *n = g_ptr_array_index (after->output_names, i);
-      if (ps_state_get_output (after, n) != ps_state_get_output (before, n))
-        name = n;
-    }
-  PsTensor *y = name ? ps_state_get_output (after, name) : NULL;
+  const char *name = ps_state_find_new_output (state (self), before);
+  PsTensor *y = name ? ps_state_get_output (state (self), name) : NULL;
   if (y == NULL)
     return;
   g_autofree char *shape = ps_tensor_shape_string (y);
@@ -843,11 +836,7 @@ gboolean
 ps_window_is_checkpoint_name (GFile *file)
 {
   g_autofree char *base = g_file_get_basename (file);
-  g_autofree char *lower = base ? g_ascii_strdown (base, -1) : g_strdup ("");
-  return g_str_has_suffix (lower, ".safetensors") || g_str_has_suffix (lower, ".index.json")
-         || g_str_has_suffix (lower, ".npy") || g_str_has_suffix (lower, ".npz")
-         || g_str_has_suffix (lower, ".pt") || g_str_has_suffix (lower, ".pth") || g_str_has_suffix (lower, ".bin")
-         || g_str_has_suffix (lower, ".ckpt");
+  return ps_checkpoint_is_file_name (base);
 }
 
 gboolean

@@ -203,10 +203,17 @@ gboolean    ps_window_type_pytorch    (PsWindow *self, const char *text);
 /* ps-window-train.c: Train…, the one-step teaching actions, exporting the Training page's view. */
 void        ps_window_train_init_actions   (PsWindow *self);
 void        ps_window_train_update_actions (PsWindow *self);
-/* Contact Sheet… (ps-window-train.c): the dialog asking which sub-steps and how many columns (a
- * PsContactSheetDialog, presented), then where to write; the list's default for n sub-steps. */
+/* Contact Sheet… (ps-window-train.c): the dialog asking which sub-steps, how many columns and the
+ * tile size (a PsContactSheetDialog, presented), then where to write; the list's default for n
+ * sub-steps. */
 GtkWindow  *ps_window_train_open_sheet_dialog   (PsWindow *self);
 char       *ps_window_train_default_sheet_steps (guint n);
+/* Export Over Sub-steps… (ps-window-train.c): the dialog asking the range (a PsExportRangeDialog,
+ * presented: From, To, Every; the whole run every ⌈n/100⌉ by default), then the file chooser. */
+GtkWindow  *ps_window_train_open_frames_dialog  (PsWindow *self);
+/* What the chooser's answer runs: the Training page's view at sub-steps from..to every k (1-based)
+ * written to path in the worker; the result is a toast or the error banner. */
+void        ps_window_train_export_frames       (PsWindow *self, const char *path, guint from, guint to, guint every);
 /* Run a training (the Train dialog's choices) in the worker, followed on the Training page. */
 gboolean    ps_window_start_training       (PsWindow *self, const PsTrainSpec *spec);
 void        ps_window_restructure_update_actions (PsWindow *self);

@@ -6,10 +6,11 @@
 #include "ps-window-private.h"
 #include "ps-train-dialog.h"
 #include "ps-contact-sheet-dialog.h"
+#include "ps-export-range-dialog.h"
 #include "ps-training-page.h"
 #include "ps-file-chooser.h"
 #include "ps-edit-train.h"
-#include "ps-frame-list.h"
+#include "ps-projector.h"
 
 #include <glib/gi18n.h>
 
@@ -251,63 +252,93 @@ on_frames_exported (GObject *source, GAsyncResult *result, gpointer data)
     }
 }
 
+/* what the chooser's answer runs: the Training page's view at sub-steps from..to every k (1-based) */
+void
+ps_window_train_export_frames (PsWindow *self, const char *path, guint from, guint to, guint every)
+{
+  ps_training_page_export_frames_async (self->training_page, path, from - 1, to - 1, every,
+                                        MIN (self->export_width, 1200), MIN (self->export_height, 800), 0,
+                                        on_frames_exported, export_answer_new (self, path));
+}
+
+/* what a Training page dialog chose, until its file chooser is done with it (answered, or released
+ * unanswered when the window goes) */
+typedef struct {
+  PsWindow *window;   /* the chooser's parent: it answers only while the window is there */
+  guint from, to, every;   /* Export Over Sub-steps: 1-based */
+  char *steps;             /* Contact Sheet */
+  guint columns, tile_width, tile_height;
+} ExportRequest;
+
 static void
-on_export_frames_response (GtkNativeDialog *chooser, int response, PsWindow *self)
+export_request_free (gpointer data)
+{
+  ExportRequest *req = data;
+  g_free (req->steps);
+  g_free (req);
+}
+
+/* the dialog closes, then where to write; the chooser's answer gets req */
+static void
+ask_export_file (ExportRequest *req, GtkWindow *dialog, const char *title, const char *name,
+                 PsFileChooserResponse response)
+{
+  gtk_window_destroy (dialog);
+  /* as every chooser (ps-file-chooser): modal, one answer, none once the window is gone */
+  GtkFileChooserNative *chooser = ps_file_chooser_new (title, GTK_WINDOW (req->window), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                       _("_Export"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  ps_file_chooser_show_full (chooser, response, req, export_request_free);
+}
+
+static void
+on_export_frames_response (GtkNativeDialog *chooser, int response, ExportRequest *req)
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      guint n = ps_training_page_get_n_substeps (self->training_page);
-      guint every = MAX (1, (n + 99) / 100);
       if (path == NULL)
-        ps_window_show_error (self, _("Only local files can be written"));
+        ps_window_show_error (req->window, _("Only local files can be written"));
       else
-        {
-          ExportAnswer *wr = export_answer_new (self, path);
-          ps_training_page_export_frames_async (self->training_page, path, 0, n ? n - 1 : 0, every,
-                                                MIN (self->export_width, 1200), MIN (self->export_height, 800), 0,
-                                                on_frames_exported, wr);
-        }
+        ps_window_train_export_frames (req->window, path, req->from, req->to, req->every);
     }
   ps_file_chooser_release (chooser);
+}
+
+/* a good range (the dialog said a bad one itself) */
+static void
+on_frames_choose_file (PsExportRangeDialog *dialog, guint from, guint to, guint every, PsWindow *self)
+{
+  ExportRequest *req = g_new0 (ExportRequest, 1);
+  *req = (ExportRequest) { .window = self, .from = from, .to = to, .every = every };
+  ask_export_file (req, GTK_WINDOW (dialog), _("Export Training View Over Sub-steps"), "training.gif",
+                   (PsFileChooserResponse) on_export_frames_response);
+}
+
+GtkWindow *
+ps_window_train_open_frames_dialog (PsWindow *self)
+{
+  guint n = ps_training_page_get_n_substeps (self->training_page);
+  PsExportRangeDialog *dialog = ps_export_range_dialog_new (GTK_WINDOW (self), n);
+  ps_projector_apply (GTK_WIDGET (dialog), self->settings);
+  g_signal_connect_object (dialog, "choose-file", G_CALLBACK (on_frames_choose_file), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return GTK_WINDOW (dialog);
 }
 
 static void
 export_training_frames_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
-  PsWindow *self = data;
-  /* as every chooser (ps-file-chooser): modal, one answer, none once the window is gone */
-  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Training View Over Sub-steps"), GTK_WINDOW (self),
-                                                       GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "training.gif");
-  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_export_frames_response, self);
+  ps_window_train_open_frames_dialog (data);
 }
 
-/* Contact Sheet…: the sub-steps to show (typed: "1, 10, 50, last", ranges "5-8") and the number of
- * columns, then where (.png, .svg or .pdf): the Training page's view at each chosen sub-step, side by
- * side on one page for slides (ps_training_page_export_sheet_async; a worker, progress and Cancel as
- * Export Over Sub-steps). */
-#define SHEET_TILE_W 600
-#define SHEET_TILE_H 400
-
-/* what the Contact Sheet dialog chose, until the file chooser answers (freed with the chooser) */
-typedef struct {
-  PsWindow *window;   /* the chooser's parent: it answers only while the window is there */
-  char *steps;
-  guint columns;
-} SheetRequest;
-
+/* Contact Sheet…: the sub-steps to show (typed: "1, 10, 50, last", ranges "5-8"), the number of
+ * columns and the tile size, then where (.png, .svg or .pdf): the Training page's view at each
+ * chosen sub-step, side by side on one page for slides (ps_training_page_export_sheet_async; a
+ * worker, progress and Cancel as Export Over Sub-steps). */
 static void
-sheet_request_free (gpointer data, GObject *chooser)
-{
-  SheetRequest *req = data;
-  g_free (req->steps);
-  g_free (req);
-}
-
-static void
-on_sheet_file_response (GtkNativeDialog *chooser, int response, SheetRequest *req)
+on_sheet_file_response (GtkNativeDialog *chooser, int response, ExportRequest *req)
 {
   PsWindow *self = req->window;
   if (response == GTK_RESPONSE_ACCEPT)
@@ -317,27 +348,22 @@ on_sheet_file_response (GtkNativeDialog *chooser, int response, SheetRequest *re
       if (path == NULL)
         ps_window_show_error (self, _("Only local files can be written"));
       else
-        {
-          ExportAnswer *wr = export_answer_new (self, path);
-          ps_training_page_export_sheet_async (self->training_page, path, req->steps, req->columns, SHEET_TILE_W,
-                                               SHEET_TILE_H, on_frames_exported, wr);
-        }
+        ps_training_page_export_sheet_async (self->training_page, path, req->steps, req->columns, req->tile_width,
+                                             req->tile_height, on_frames_exported, export_answer_new (self, path));
     }
   ps_file_chooser_release (chooser);
 }
 
-/* a good list (the dialog said a bad one itself): the dialog closes, then where to write */
+/* a good list and size (the dialog said a bad one itself) */
 static void
-on_sheet_choose_file (PsContactSheetDialog *dialog, const char *steps, guint columns, PsWindow *self)
+on_sheet_choose_file (PsContactSheetDialog *dialog, const char *steps, guint columns, guint width, guint height,
+                      PsWindow *self)
 {
-  SheetRequest *req = g_new0 (SheetRequest, 1);
-  *req = (SheetRequest) { self, g_strdup (steps), columns };
-  gtk_window_destroy (GTK_WINDOW (dialog));
-  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Contact Sheet"), GTK_WINDOW (self),
-                                                       GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "training-sheet.png");
-  g_object_weak_ref (G_OBJECT (chooser), sheet_request_free, req);
-  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_sheet_file_response, req);
+  ExportRequest *req = g_new0 (ExportRequest, 1);
+  *req = (ExportRequest) { .window = self, .steps = g_strdup (steps), .columns = columns, .tile_width = width,
+                           .tile_height = height };
+  ask_export_file (req, GTK_WINDOW (dialog), _("Export Contact Sheet"), "training-sheet.png",
+                   (PsFileChooserResponse) on_sheet_file_response);
 }
 
 /* "1, ¼, ½, ¾, last" of n sub-steps, without repeats */
@@ -367,6 +393,7 @@ ps_window_train_open_sheet_dialog (PsWindow *self)
 {
   guint n = ps_training_page_get_n_substeps (self->training_page);
   PsContactSheetDialog *dialog = ps_contact_sheet_dialog_new (GTK_WINDOW (self), n);
+  ps_projector_apply (GTK_WIDGET (dialog), self->settings);
   g_autofree char *def = ps_window_train_default_sheet_steps (n);
   ps_contact_sheet_dialog_set_steps (dialog, def);
   g_signal_connect_object (dialog, "choose-file", G_CALLBACK (on_sheet_choose_file), self, 0);

@@ -19,6 +19,7 @@
 #include "ps-explain.h"
 #include "ps-regular-file.h"
 #include "ps-projector.h"
+#include "ps-teardown.h"
 
 G_DEFINE_FINAL_TYPE (PsWindow, ps_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -1215,36 +1216,14 @@ ps_window_get_stacked (PsWindow *self)
   return gtk_orientable_get_orientation (GTK_ORIENTABLE (self->main_paned)) == GTK_ORIENTATION_VERTICAL;
 }
 
-/* libadwaita 1.2's view switcher buttons bind their badge and needs-attention indicators to the
- * button itself (template expressions whose object is the button, watched with the button as
- * "this"). When such a button is finalized with those bindings still in place, GTK 4.8 frees one of
- * the expressions from inside the button's weak-reference notification while its own notification
- * is still queued: "g_object_weak_unref: couldn't find weak ref" at Ctrl+Q (monkey seed 2613), and
- * the queued callback then runs on freed memory. Removing the indicators while the buttons are
- * alive drops those bindings the ordinary way first. */
-static void
-drop_switcher_indicators (GtkWidget *widget)
-{
-  GType indicator = g_type_from_name ("AdwIndicatorBin");
-  GtkWidget *child = gtk_widget_get_first_child (widget);
-  while (child != NULL)
-    {
-      GtkWidget *next = gtk_widget_get_next_sibling (child);
-      if (indicator != 0 && G_TYPE_CHECK_INSTANCE_TYPE (child, indicator) && GTK_IS_BOX (widget))
-        gtk_box_remove (GTK_BOX (widget), child);
-      else
-        drop_switcher_indicators (child);
-      child = next;
-    }
-}
-
 static void
 ps_window_dispose (GObject *object)
 {
   PsWindow *self = PS_WINDOW (object);
+  /* the view switcher's indicators dropped while its buttons are alive (ps-teardown.c, seed 2613) */
   GObject *switcher = gtk_widget_get_template_child (GTK_WIDGET (self), PS_TYPE_WINDOW, "view_switcher");
   if (switcher != NULL)
-    drop_switcher_indicators (GTK_WIDGET (switcher));
+    ps_teardown_view_switchers (GTK_WIDGET (switcher));
   g_clear_handle_id (&self->play_source, g_source_remove);
   g_clear_handle_id (&self->layout_source, g_source_remove);
   if (self->timeline_snap_tick != 0 && self->timeline_view != NULL)

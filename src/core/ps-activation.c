@@ -4,16 +4,19 @@
  * Numerics follow ATen 1.13's CPU kernels as torch runs them here (AVX2, one intra-op thread),
  * written as scalar float C with every fused multiply-add spelled out (PYTORCH-PARITY.md §8):
  *   - exact: ReLU (clamp_min keeps -0 and NaN), LeakyReLU, PReLU, Identity, Flatten;
- *   - exact: GELU(approximate='none') — oneDNN's eltwise_gelu_erf through libdnnl (ps-onednn.h),
- *     or ATen's scalar erff formula for tensors of ≤ 1 element, as torch dispatches;
+ *   - exact: GELU(approximate='none') — oneDNN's eltwise_gelu_erf through libdnnl (ps-onednn.h)
+ *     for a tensor torch holds contiguous, else ATen's GeluKernel (Vectorized<float>::erf on the
+ *     vector blocks, glibc's erff on the tail; erff everywhere for ≤ 1 element), as torch dispatches;
  *   - exact: Sigmoid, SiLU, Softmax — Sleef's expf (what Vectorized<float>::exp() calls) on the
  *     elements the vector code handles, glibc's expf on the scalar tails, in the kernels'
  *     summation orders;
  *   - exact: Tanh — Sleef's tanhf (at::vml::vtanh runs the vector code on every element);
  *   - exact: GELU('tanh') — ATen's formula (with the FMA GCC contracts in its AVX2 build) and
  *     Sleef's tanhf, glibc's on the scalar tail.
- * The vector/scalar split follows the chunking of a single thread; with several torch threads the
- * split (and so a few tail elements) could differ.
+ * The vector/scalar split follows the chunking of a single thread (with several torch threads a few
+ * tail elements could differ) and torch's memory order: a tensor torch holds as a swapped view
+ * (PsTensor.swapped01) is split where its (T, B, H) buffer is, and a backward whose gradient is
+ * contiguous over a swapped saved tensor runs per row of the last dim (PsTapeEntry.grad_rows).
  * Every forward returns a new tensor (Identity/Flatten may return the input or a view: tensors
  * are immutable once stored). */
 #include "ps-layers.h"
@@ -49,6 +52,7 @@ map_unary (const PsTensor *x, const char *what, UnaryFn fn, const void *data, GE
   PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, x->ndim, x->shape, error);
   if (y == NULL)
     return NULL;
+  y->swapped01 = x->swapped01;   /* torch allocates the output like its input */
   const float *in = ps_tensor_cf32 (x);
   float *out = ps_tensor_f32 (y);
   for (int64_t i = 0; i < x->numel; i++)
@@ -56,14 +60,59 @@ map_unary (const PsTensor *x, const char *what, UnaryFn fn, const void *data, GE
   return y;
 }
 
-/* ATen's cpu_kernel_vec on a contiguous tensor: the vectorised op on blocks of two vectors (2 × 8
- * floats in the AVX2 build, 2 × 16 at the AVX512 capability), the scalar op on the remaining
+/* ATen's cpu_kernel_vec on one inner loop of n elements: the vectorised op on blocks of two vectors
+ * (2 × 8 floats in the AVX2 build, 2 × 16 at the AVX512 capability), the scalar op on the remaining
  * elements. */
 static int64_t
 vec_block_end (int64_t numel)
 {
   const int64_t block = 2 * ps_threads_aten_lanes ();
   return numel - numel % block;
+}
+
+/* Which elements (C order) an element-wise kernel computes with its vector code. TensorIterator
+ * coalesces operands that share a layout into one inner loop over their memory: C order, or the
+ * (T, B, H) buffer of a tensor torch holds swapped (PsTensor.swapped01). A contiguous gradient over
+ * a swapped saved tensor cannot be coalesced: the inner loop is one row of the last dim (rows). */
+typedef struct {
+  enum { SPLIT_C, SPLIT_SWAPPED, SPLIT_ROWS } order;
+  int64_t end;        /* vector code below this position of an inner loop */
+  int64_t B, T, H;    /* SWAPPED: the C-order shape (B, T, H); ROWS: H */
+} VecSplit;
+
+static VecSplit
+vec_split (const PsTensor *x, gboolean grad_rows)
+{
+  VecSplit s = { SPLIT_C, vec_block_end (x->numel), 0, 0, 0 };
+  if (grad_rows && x->ndim > 0 && x->shape[x->ndim - 1] > 0)
+    {
+      s.order = SPLIT_ROWS;
+      s.H = x->shape[x->ndim - 1];
+      s.end = vec_block_end (s.H);
+    }
+  else if (x->swapped01 && x->ndim == 3 && x->numel > 0)
+    {
+      s.order = SPLIT_SWAPPED;
+      s.B = x->shape[0], s.T = x->shape[1], s.H = x->shape[2];
+    }
+  return s;
+}
+
+static inline gboolean
+vec_split_has (const VecSplit *s, int64_t i)
+{
+  switch (s->order)
+    {
+    case SPLIT_ROWS:
+      return i % s->H < s->end;
+    case SPLIT_SWAPPED:
+      {
+        const int64_t b = i / (s->T * s->H), t = i / s->H % s->T, h = i % s->H;
+        return (t * s->B + b) * s->H + h < s->end;   /* its position in torch's (T, B, H) buffer */
+      }
+    default:
+      return i < s->end;
+    }
 }
 
 static PsTensor *
@@ -74,11 +123,12 @@ map_unary_vec (const PsTensor *x, const char *what, UnaryFn vec_fn, UnaryFn scal
   PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, x->ndim, x->shape, error);
   if (y == NULL)
     return NULL;
+  y->swapped01 = x->swapped01;
   const float *in = ps_tensor_cf32 (x);
   float *out = ps_tensor_f32 (y);
-  int64_t nvec = vec_block_end (x->numel);
+  const VecSplit split = vec_split (x, FALSE);
   for (int64_t i = 0; i < x->numel; i++)
-    out[i] = (i < nvec ? vec_fn : scalar_fn) (in[i], NULL);
+    out[i] = (vec_split_has (&split, i) ? vec_fn : scalar_fn) (in[i], NULL);
   return y;
 }
 
@@ -195,6 +245,7 @@ relu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
   PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
   if (y == NULL)
     return NULL;
+  y->swapped01 = input->swapped01;
   const float *in = ps_tensor_cf32 (input);
   float *out = ps_tensor_f32 (y);
   int64_t i = 0;
@@ -222,7 +273,8 @@ typedef struct {
 } LeakyReluPriv;
 
 static const PsArgSpec leaky_relu_args[] = {
-  { .name = "negative_slope", .kind = PS_ARG_FLOAT, .def_double = 0.01, .doc = "slope for x < 0" },
+  { .name = "negative_slope", .kind = PS_ARG_FLOAT, .def_double = 0.01, .aten_position = 2, .aten_type = "Number", .aten_function = "leaky_relu",
+    .doc = "slope for x < 0" },
   { .name = "inplace", .kind = PS_ARG_BOOL, .def_bool = FALSE,
     .doc = "accepted for compatibility; Paramscope never modifies its input" },
   { NULL }
@@ -233,7 +285,7 @@ leaky_relu_construct (PsModule *self, GError **error)
 {
   /* the kernel converts the slope to the tensor's scalar type once; a slope beyond float range
    * constructs in torch and fails at the forward (leaky_relu_forward) */
-  double ns = ps_args_get_double (self->args, "negative_slope");
+  double ns = ps_args_get_number (self->args, "negative_slope");   /* NAN: not a number, refused at the forward */
   PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope = ps_check_float_scalar (ns, NULL) ? (float) ns : 0.0f;
   return TRUE;
 }
@@ -248,7 +300,7 @@ leaky_relu_fn (float x, const void *data)
 static PsTensor *
 leaky_relu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
-  if (!ps_check_float_scalar (ps_args_get_double (self->args, "negative_slope"), error))
+  if (!ps_check_float_scalar (ps_args_get_number (self->args, "negative_slope"), error))
     return NULL;
   return map_unary (input, "LeakyReLU", leaky_relu_fn, &PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope,
                     error);
@@ -257,7 +309,7 @@ leaky_relu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **
 static char *
 leaky_relu_extra_repr (const PsModule *self)
 {
-  g_autofree char *ns = arg_python (self, "negative_slope");
+  g_autofree char *ns = ps_value_to_str (ps_args_lookup (self->args, "negative_slope"));   /* str(), as given */
   return g_strdup_printf ("negative_slope=%s%s", ns,
                           ps_args_get_bool (self->args, "inplace") ? ", inplace=True" : "");
 }
@@ -275,15 +327,19 @@ const PsModuleClass ps_leaky_relu_class = {
  * weight (num_parameters): one slope shared by all elements, or one per channel (input dim 1). */
 
 static const PsArgSpec prelu_args[] = {
-  { .name = "num_parameters", .kind = PS_ARG_INT, .def_int = 1, .doc = "1, or the number of input channels" },
-  { .name = "init", .kind = PS_ARG_FLOAT, .def_double = 0.25, .doc = "initial slope" },
+  /* both stored as given: torch.empty(num_parameters), then weight.fill_(init) check them */
+  { .name = "num_parameters", .kind = PS_ARG_INT, .def_int = 1, .any_value = TRUE, .doc = "1, or the number of input channels" },
+  { .name = "init", .kind = PS_ARG_FLOAT, .def_double = 0.25, .any_value = TRUE, .doc = "initial slope" },
   { NULL }
 };
 
 static gboolean
 prelu_construct (PsModule *self, GError **error)
 {
-  int64_t n = ps_args_get_int (self->args, "num_parameters");
+  const PsValue *nv = ps_args_lookup (self->args, "num_parameters");
+  if (!ps_py_empty_check (&nv, 1, FALSE, error))
+    return FALSE;
+  const int64_t n = nv->i;
   if (n < 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -306,7 +362,15 @@ prelu_reset_parameters (PsModule *self, PsGenerator *gen, GError **error)
     return FALSE;
   PsInitInfo info;
   ps_init_info_clear (&info);
-  if (!ps_init_constant_ (w, ps_args_get_double (self->args, "init"), &info, error))
+  /* init.constant_(weight, init) is weight.fill_(init): its parser takes a number only */
+  const double v = ps_args_get_number (self->args, "init");
+  if (isnan (v) && ps_args_lookup (self->args, "init")->type != PS_VALUE_DOUBLE)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "fill_() received an invalid combination of arguments - "
+                   "got (%s), but expected one of:", ps_value_given_type_name (ps_args_lookup (self->args, "init")));
+      return FALSE;
+    }
+  if (!ps_init_constant_ (w, v, &info, error))
     return FALSE;
   ps_param_set_value (pw, w);
   pw->init = info;
@@ -356,7 +420,8 @@ prelu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error
 static char *
 prelu_extra_repr (const PsModule *self)
 {
-  return g_strdup_printf ("num_parameters=%" G_GINT64_FORMAT, ps_args_get_int (self->args, "num_parameters"));
+  g_autofree char *n = ps_value_to_str (ps_args_lookup (self->args, "num_parameters"));
+  return g_strdup_printf ("num_parameters=%s", n);
 }
 
 const PsModuleClass ps_prelu_class = {
@@ -379,15 +444,18 @@ typedef struct {
 } GeluPriv;
 
 static const PsArgSpec gelu_args[] = {
-  { .name = "approximate", .kind = PS_ARG_STRING, .def_string = "none", .doc = "'none' (erf) or 'tanh'" },
+  /* F.gelu(input, approximate=…): a keyword of the parser, which takes only a str */
+  { .name = "approximate", .kind = PS_ARG_STRING, .def_string = "none", .aten_position = -1, .aten_type = "str",
+    .aten_function = "gelu", .doc = "'none' (erf) or 'tanh'" },
   { NULL }
 };
 
 static gboolean
 gelu_construct (PsModule *self, GError **error)
 {
-  const char *a = ps_args_get_string (self->args, "approximate");
-  /* torch constructs GELU('foo') and fails at every forward (gelu_forward) */
+  const PsValue *av = ps_args_lookup (self->args, "approximate");
+  const char *a = av->type == PS_VALUE_STRING ? av->s : "";
+  /* torch constructs GELU('foo') (or GELU(1)) and fails at every forward (gelu_forward) */
   PS_MODULE_PRIV (self, GeluPriv)->tanh_approx = strcmp (a, "tanh") == 0;
   return TRUE;
 }
@@ -398,6 +466,23 @@ gelu_erf_fn (float x, const void *data)
 {
   const float alpha = (float) M_SQRT1_2;
   return x * 0.5f * (1.0f + erff (x * alpha));
+}
+
+/* GeluKernel's vector op, approximate='none': x·½·(1 + erf(x·√½)) (nothing GCC could contract),
+ * with 1.13's Vectorized<float>::erf = Sleef_erff8_u10 (Sleef_erff16_u10 at AVX512: the same bits
+ * lane by lane, ONEDNN-PARITY.md §6 — not the Abramowitz–Stegun polynomial of later torch) */
+static float
+gelu_erf_vec_fn (float x, const void *data)
+{
+  const float alpha = (float) M_SQRT1_2;
+  return x * 0.5f * (1.0f + ps_sleef_erff (x * alpha));
+}
+
+/* Whether torch's tensor is contiguous (Tensor::is_contiguous ignores the strides of size-1 dims). */
+static gboolean
+torch_contiguous (const PsTensor *x)
+{
+  return !x->swapped01 || x->ndim != 3 || x->shape[0] == 1 || x->shape[1] == 1;
 }
 
 /* ATen's GeluKernel, approximate='tanh': the same float expression in the vector code (Sleef's
@@ -436,7 +521,8 @@ gelu_tanh_default_fn (float x, const void *data)
 static PsTensor *
 gelu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
-  const char *a = ps_args_get_string (self->args, "approximate");
+  const PsValue *av = ps_args_lookup (self->args, "approximate");
+  const char *a = av->type == PS_VALUE_STRING ? av->s : "";
   if (strcmp (a, "none") != 0 && strcmp (a, "tanh") != 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "approximate argument must be either none or tanh.");
@@ -446,10 +532,15 @@ gelu_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
     return map_unary (input, "GELU", gelu_tanh_default_fn, NULL, error);
   if (PS_MODULE_PRIV (self, GeluPriv)->tanh_approx)
     return map_unary_vec (input, "GELU", gelu_tanh_vec_fn, gelu_tanh_fn, error);
-  if (input->numel <= 1 || !check_float (input, "GELU", error))
+  /* torch 1.13 runs GELU(approximate='none') through oneDNN's eltwise_gelu_erf (the same libdnnl
+   * call, ps-onednn.h) when use_mkldnn(input): a contiguous float tensor of more than one element;
+   * else ATen's GeluKernel — std::erf on one element or in the DEFAULT build, else vector erf on
+   * the blocks and std::erf on the tail, in the tensor's memory order */
+  if (input->numel <= 1 || !check_float (input, "GELU", error)
+      || (!torch_contiguous (input) && gen != NULL && gen->flavour == PS_FLAVOUR_DEFAULT))
     return map_unary (input, "GELU", gelu_erf_fn, NULL, error);
-  /* torch 1.13 runs GELU(approximate='none') on float tensors of more than one element through
-   * oneDNN's eltwise_gelu_erf (Activation.cpp: use_mkldnn): the same libdnnl call (ps-onednn.h) */
+  if (!torch_contiguous (input))
+    return map_unary_vec (input, "GELU", gelu_erf_vec_fn, gelu_erf_fn, error);
   g_autoptr (PsTensor) y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
   if (y == NULL || !ps_onednn_gelu_forward (input->ndim, input->shape, ps_tensor_cf32 (input), ps_tensor_f32 (y), error))
     return NULL;
@@ -498,7 +589,10 @@ tanh_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
     return map_unary (input, "Tanh", tanh_default_fn, NULL, error);
   PsTensor *y = ps_tensor_new_empty (PS_DTYPE_FLOAT32, input->ndim, input->shape, error);
   if (y != NULL)
-    ps_sleef_tanhf_map (ps_tensor_cf32 (input), ps_tensor_f32 (y), input->numel);
+    {
+      y->swapped01 = input->swapped01;
+      ps_sleef_tanhf_map (ps_tensor_cf32 (input), ps_tensor_f32 (y), input->numel);
+    }
   return y;
 }
 
@@ -567,7 +661,7 @@ const PsModuleClass ps_silu_class = {
 /* ---------- Softmax ---------- */
 
 static const PsArgSpec softmax_args[] = {
-  { .name = "dim", .kind = PS_ARG_INT, .nullable = TRUE, .def_none = TRUE,
+  { .name = "dim", .kind = PS_ARG_INT, .nullable = TRUE, .def_none = TRUE, .any_value = TRUE,
     .doc = "dimension to normalize; None picks it from the input's ndim like torch (with a warning)" },
   { NULL }
 };
@@ -625,6 +719,8 @@ softmax_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **err
   if (!check_float (input, "Softmax", error))
     return NULL;
   int64_t dim;
+  if (!ps_module_dim_arg_check (self, "softmax", "dim", NULL, error))
+    return NULL;
   if (ps_args_is_none (self->args, "dim"))
     dim = implicit_softmax_dim (input->ndim);
   else if (!wrap_dim (ps_args_get_int (self->args, "dim"), input->ndim, &dim, error))
@@ -663,7 +759,7 @@ softmax_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **err
 static char *
 softmax_extra_repr (const PsModule *self)
 {
-  g_autofree char *d = arg_python (self, "dim");
+  g_autofree char *d = ps_value_to_str (ps_args_lookup (self->args, "dim"));   /* str() of it, as given */
   return g_strdup_printf ("dim=%s", d);
 }
 
@@ -694,8 +790,9 @@ const PsModuleClass ps_identity_class = {
 /* ---------- Flatten ---------- */
 
 static const PsArgSpec flatten_args[] = {
-  { .name = "start_dim", .kind = PS_ARG_INT, .def_int = 1, .doc = "first dim to flatten" },
-  { .name = "end_dim", .kind = PS_ARG_INT, .def_int = -1, .doc = "last dim to flatten" },
+  /* stored as given; input.flatten(start_dim, end_dim)'s parser refuses all but ints */
+  { .name = "start_dim", .kind = PS_ARG_INT, .def_int = 1, .any_value = TRUE, .doc = "first dim to flatten" },
+  { .name = "end_dim", .kind = PS_ARG_INT, .def_int = -1, .any_value = TRUE, .doc = "last dim to flatten" },
   { NULL }
 };
 
@@ -703,6 +800,8 @@ static PsTensor *
 flatten_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
   int64_t start, end;
+  if (!ps_module_dim_arg_check (self, "flatten", "start_dim", "end_dim", error))
+    return NULL;
   if (!wrap_dim (ps_args_get_int (self->args, "start_dim"), input->ndim, &start, error)
       || !wrap_dim (ps_args_get_int (self->args, "end_dim"), input->ndim, &end, error))
     return NULL;
@@ -743,8 +842,9 @@ flatten_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **err
 static char *
 flatten_extra_repr (const PsModule *self)
 {
-  return g_strdup_printf ("start_dim=%" G_GINT64_FORMAT ", end_dim=%" G_GINT64_FORMAT,
-                          ps_args_get_int (self->args, "start_dim"), ps_args_get_int (self->args, "end_dim"));
+  g_autofree char *s = ps_value_to_str (ps_args_lookup (self->args, "start_dim"));
+  g_autofree char *e = ps_value_to_str (ps_args_lookup (self->args, "end_dim"));
+  return g_strdup_printf ("start_dim=%s, end_dim=%s", s, e);
 }
 
 const PsModuleClass ps_flatten_class = {
@@ -880,12 +980,14 @@ ps_flatten_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_ou
 }
 
 /* GELU: torch 1.13's gelu_backward runs oneDNN's eltwise_gelu_erf backward (the same libdnnl call,
- * ps-onednn.h) for approximate='none' on tensors of more than one element (use_mkldnn), else ATen's
- * GeluBackwardKernel: the vector expression on blocks of 16, the scalar one (std::erf/tanh) on the
- * tail, with the FMAs GCC contracts in the AVX2 build:
- *   none: dy·(cdf + x·pdf), cdf = 0.5·(1 + erf(x·√½)), pdf = exp(−½x²)·(2/√π·√½·½) — not contracted
- *         in either build (tests/golden/gen_gelu_scalar.py: 48 one-element tensors, AVX2 and DEFAULT
- *         agree; a fused x·pdf + cdf differs from both)
+ * ps-onednn.h) for approximate='none' on a contiguous input of more than one element (use_mkldnn),
+ * else ATen's GeluBackwardKernel: the vector expression on blocks of 16 (32 at AVX512) of each inner
+ * loop (VecSplit: memory order, or rows under a contiguous gradient), the scalar one
+ * (std::erf/tanh) on the tail, with the FMAs GCC contracts in the AVX2 build:
+ *   none: dy·(cdf + x·pdf), cdf = 0.5·(1 + erf(x·√½)), pdf = exp(−½x²)·(2/√π·√½·½) — the scalar
+ *         code is not contracted in either build (tests/golden/gen_gelu_scalar.py: 48 one-element
+ *         tensors, AVX2 and DEFAULT agree; a fused x·pdf + cdf differs from both); the vector code
+ *         (Sleef erf/exp) is, dy·fma(x, pdf, cdf) (gelu_erf_bwd_vec)
  *   tanh: t = tanh(β·fma(κ, x³, x)); dy·(½·(1 + t) + (½x·fma(−t, t, 1))·β·fma(3κ, x², 1)) — the
  *         last sum is not contracted (100 000 vector and 45 000 tail values checked; fusing it:
  *         ~10 % differ) */
@@ -897,6 +999,19 @@ gelu_erf_bwd (float dy, float x, const void *data)
   const float cdf = 0.5f * (1.0f + erff (x * kAlpha));
   const float pdf = kBeta * expf (-0.5f * x * x);
   return dy * (cdf + x * pdf);
+}
+
+/* GeluBackwardKernel's vector op, approximate='none' (AVX2/AVX512): Sleef's erf and exp, and
+ * x·pdf + cdf contracted into one FMA by GCC (tests/golden/gen_swapped_activations.py: the unfused
+ * sum leaves 22 of its 294 AVX2 runs different, 15 at AVX512) */
+static float
+gelu_erf_bwd_vec (float dy, float x)
+{
+  const float kAlpha = (float) (M_SQRT1_2);
+  const float kBeta = (float) (M_2_SQRTPI * M_SQRT1_2 * 0.5);
+  const float cdf = 0.5f * (1.0f + ps_sleef_erff (x * kAlpha));
+  const float pdf = kBeta * ps_sleef_expf (x * x * -0.5f);
+  return dy * fmaf (x, pdf, cdf);
 }
 
 static float
@@ -928,20 +1043,27 @@ ps_gelu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outpu
     return FALSE;
   const float *g = ps_tensor_cf32 (grad_output), *xd = ps_tensor_cf32 (x);
   float *o = ps_tensor_f32 (gi);
+  gi->swapped01 = x->swapped01 && !entry->grad_rows;   /* a contiguous gradient decides the layout */
   const gboolean tanh_approx = PS_MODULE_PRIV (self, GeluPriv)->tanh_approx;
-  if (!tanh_approx && x->numel > 1)
+  /* use_mkldnn(input), as the forward */
+  if (!tanh_approx && x->numel > 1 && torch_contiguous (x))
     {
       if (!ps_onednn_gelu_backward (x->ndim, x->shape, g, xd, o, error))
         return FALSE;
     }
   else
     {
-      /* ATEN_CPU_CAPABILITY=default: std::tanh everywhere, no FMA */
+      /* ATEN_CPU_CAPABILITY=default: std::tanh / std::erf everywhere, no FMA */
       const gboolean fused = entry->flavour != PS_FLAVOUR_DEFAULT;
-      const int64_t nvec = fused ? vec_block_end (x->numel) : 0;
+      const VecSplit split = vec_split (x, entry->grad_rows);
       for (int64_t i = 0; i < x->numel; i++)
-        o[i] = tanh_approx ? gelu_tanh_bwd_expr (g[i], xd[i], i < nvec ? ps_sleef_tanhf : tanhf, fused)
-                           : gelu_erf_bwd (g[i], xd[i], NULL);
+        {
+          const gboolean vec = fused && x->numel > 1 && vec_split_has (&split, i);
+          if (tanh_approx)
+            o[i] = gelu_tanh_bwd_expr (g[i], xd[i], vec ? ps_sleef_tanhf : tanhf, fused);
+          else
+            o[i] = vec ? gelu_erf_bwd_vec (g[i], xd[i]) : gelu_erf_bwd (g[i], xd[i], NULL);
+        }
     }
   *grad_input = g_steal_pointer (&gi);
   return TRUE;
@@ -973,10 +1095,10 @@ ps_silu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outpu
   const gboolean fused = entry->flavour != PS_FLAVOUR_DEFAULT;
   /* grad_rows (a contiguous gradient over a swapped input): TensorIterator cannot coalesce, so
    * cpu_kernel_vec's vectorized loop runs per row of the last dim, its blocks from each row's start */
-  const int64_t row = entry->grad_rows && x->ndim > 0 && x->shape[x->ndim - 1] > 0 ? x->shape[x->ndim - 1] : x->numel;
-  const int64_t nvec = fused ? vec_block_end (row) : 0;
+  const VecSplit split = vec_split (x, entry->grad_rows);
+  gi->swapped01 = x->swapped01 && !entry->grad_rows;
   for (int64_t i = 0; i < x->numel; i++)
-    o[i] = silu_bwd_expr (g[i], xd[i], (row > 0 ? i % row : i) < nvec ? ps_sleef_expf : expf, fused);
+    o[i] = silu_bwd_expr (g[i], xd[i], fused && vec_split_has (&split, i) ? ps_sleef_expf : expf, fused);
   *grad_input = g_steal_pointer (&gi);
   return TRUE;
 }

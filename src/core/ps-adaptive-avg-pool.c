@@ -22,14 +22,46 @@
 #include <string.h>
 
 static const PsArgSpec adaptive_avg_pool2d_args[] = {
-  { .name = "output_size", .kind = PS_ARG_INT_OR_TUPLE, .required = TRUE, .keep_int = TRUE,
+  /* a scalar of another type is stored as given (the module keeps it) and refused by the forward
+   * (adaptive_type_check) */
+  { .name = "output_size", .kind = PS_ARG_INT_OR_TUPLE, .required = TRUE, .keep_int = TRUE, .any_value = TRUE,
     .none_elements = TRUE, .doc = "the target output size H x W (an int: H x H; None in the tuple: keep that input size)" },
   { NULL }
 };
 
 static gboolean
-no_construct (PsModule *self, GError **error)
+adaptive_construct (PsModule *self, GError **error)
 {
+  const PsValue *v = ps_args_lookup (self->args, "output_size");
+  if ((v->coerced ? v->given : v->type) == PS_VALUE_STRING)
+    {
+      /* zip() of a str in _list_with_default: not taken here */
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "argument 'output_size' must be an integer or a tuple of integers, not a string");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* F.adaptive_avg_pool2d's _list_with_default(output_size, input.size()): an int (a bool is one)
+ * goes to ATen's parser, which takes only a tuple of ints; anything else needs len() */
+static gboolean
+adaptive_type_check (const PsModule *self, GError **error)
+{
+  const PsValue *v = ps_args_lookup (self->args, "output_size");
+  const PsValueType t = v->coerced ? v->given : v->type;
+  if (t == PS_VALUE_BOOL)
+    {
+      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "adaptive_avg_pool2d(): argument 'output_size' "
+                           "(position 2) must be tuple of SymInts, not bool");
+      return FALSE;
+    }
+  if (t == PS_VALUE_DOUBLE || t == PS_VALUE_NONE)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "object of type '%s' has no len()",
+                   ps_value_given_type_name (v));
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -128,6 +160,8 @@ end_index (int64_t a, int64_t b, int64_t c)
 static PsTensor *
 adaptive_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
 {
+  if (!adaptive_type_check (self, error))   /* F.adaptive_avg_pool2d's first line */
+    return NULL;
   if (input->dtype != PS_DTYPE_FLOAT32)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "AdaptiveAvgPool2d: expected a float32 input, got %s",
@@ -233,7 +267,7 @@ adaptive_example_input (const PsModule *self, PsExampleInput *ex)
 const PsModuleClass ps_adaptive_avg_pool2d_class = {
   .name = "AdaptiveAvgPool2d",
   .args = adaptive_avg_pool2d_args,
-  .construct = no_construct,
+  .construct = adaptive_construct,
   .forward = adaptive_forward,
   .extra_repr = adaptive_extra_repr,
   .example_input = adaptive_example_input,

@@ -245,11 +245,36 @@ spec_names (const PsArgSpec *specs)
   return g_string_free (s, FALSE);
 }
 
+static gboolean check_value_strict (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error);
+
 static gboolean
 check_value (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error)
 {
+  if (!sp->any_value && sp->aten_position == 0)
+    return check_value_strict (sp, v, out, error);
+  if (check_value_strict (sp, v, out, NULL) || v->type == PS_VALUE_INT_LIST)
+    return check_value_strict (sp, v, out, error);   /* (a list: as a size it is a shape; not kept) */
+  /* kept as given (see any_value) */
+  *out = *v;
+  out->s = g_strdup (v->s);
+  out->coerced = TRUE;
+  out->given = v->type;
+  return TRUE;
+}
+
+static gboolean
+check_value_strict (const PsArgSpec *sp, const PsValue *v, PsValue *out, GError **error)
+{
   *out = *v;
   out->s = NULL;
+  if (sp->kind == PS_ARG_INT && sp->bool_is_int && v->type == PS_VALUE_BOOL)
+    {
+      out->type = PS_VALUE_INT;
+      out->i = v->b ? 1 : 0;
+      out->coerced = TRUE;
+      out->given = PS_VALUE_BOOL;
+      return TRUE;
+    }
   if (sp->kind == PS_ARG_BOOL && v->type != PS_VALUE_BOOL && !(v->type == PS_VALUE_NONE && sp->nullable))
     {
       /* torch tests a flag with `if flag:` (or hands it to an ATen call that refuses anything but a
@@ -573,6 +598,16 @@ ps_value_to_python (const PsValue *v)
 }
 
 char *
+ps_value_to_str (const PsValue *v)
+{
+  if ((v->coerced ? v->given : v->type) == PS_VALUE_STRING)
+    return g_strdup (v->s != NULL ? v->s : "");
+  if (v->type == PS_VALUE_DOUBLE && !(v->coerced && v->given != PS_VALUE_DOUBLE) && !isfinite (v->d))
+    return g_strdup (isnan (v->d) ? "nan" : v->d > 0 ? "inf" : "-inf");
+  return ps_value_to_python (v);
+}
+
+char *
 ps_args_to_python (const PsArgs *args)
 {
   GString *s = g_string_new (NULL);
@@ -595,4 +630,74 @@ ps_check_float_scalar (double v, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+ps_value_is_int (const PsValue *v)
+{
+  return v != NULL && v->type == PS_VALUE_INT && !(v->coerced && v->given != PS_VALUE_INT);
+}
+
+gboolean
+ps_py_empty_check (const PsValue *const *dims, int n, gboolean materialize, GError **error)
+{
+  const char *kw = materialize ? "dtype=torch.dtype, device=torch.device" : "dtype=NoneType, device=NoneType";
+  if (n == 1)
+    {
+      if (dims[0] == NULL || ps_value_is_int (dims[0]))
+        return TRUE;
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "empty() received an invalid combination of arguments - "
+                   "got (%s, %s), but expected one of:", ps_value_given_type_name (dims[0]), kw);
+      return FALSE;
+    }
+  if (n > 0 && dims[0] != NULL && !ps_value_is_int (dims[0]))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "empty() received an invalid combination of "
+                   "arguments - got (tuple, %s), but expected one of:", kw);
+      return FALSE;
+    }
+  for (int k = 1; k < n; k++)
+    if (dims[k] != NULL && !ps_value_is_int (dims[k])
+        && (dims[k]->coerced ? dims[k]->given : dims[k]->type) != PS_VALUE_BOOL)
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "empty(): argument 'size' must be tuple of SymInts, "
+                     "but found element of type %s at pos %d", ps_value_given_type_name (dims[k]), k + 1);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+double
+ps_args_get_number (const PsArgs *args, const char *name)
+{
+  const PsValue *v = ps_args_lookup (args, name);
+  if (v == NULL)
+    g_error ("ps_args: argument '%s' missing (resolve the args first)", name);
+  if (v->type == PS_VALUE_DOUBLE)
+    return v->d;
+  if (v->type == PS_VALUE_INT)
+    return (double) v->i;
+  if (v->type == PS_VALUE_BOOL)
+    return v->b ? 1.0 : 0.0;
+  return NAN;
+}
+
+gboolean
+ps_value_fits_aten (const PsValue *v, const char *aten_type)
+{
+  const PsValueType t = v->coerced ? v->given : v->type;
+  if (strcmp (aten_type, "int") == 0)
+    return t == PS_VALUE_INT;
+  if (strcmp (aten_type, "str") == 0)
+    return t == PS_VALUE_STRING;
+  /* float, Number: Python's int and bool are numbers */
+  return t == PS_VALUE_INT || t == PS_VALUE_DOUBLE || t == PS_VALUE_BOOL;
+}
+
+int64_t
+ps_value_size (const PsValue *v)
+{
+  if (v->type == PS_VALUE_BOOL)
+    return v->b ? 1 : 0;
+  return v->type == PS_VALUE_INT ? v->i : 0;
 }

@@ -92,6 +92,26 @@ typedef struct {
                               torch's "avg_pool2d(): argument 'ceil_mode' (position 5) must be bool, not
                               int" (ps_module_forward). 0: torch's Python tests it with `if flag:`, any
                               value counts by its truthiness */
+  gboolean bool_is_int;    /* INT: True/False are Python's ints 1/0 here (bool is an int subclass): torch's
+                              __init__ computes with them or passes them on where its callee takes them.
+                              Resolves to the int, marked coerced with given = bool; the layer refuses
+                              where torch does (e.g. a bool as the first size of torch.empty, see
+                              ps_py_empty_error, or an ATen parser at aten_int_position) */
+  gboolean any_value;      /* torch stores the value as given and reads it only in some configurations
+                              (InstanceNorm's num_features without affine or running stats, Embedding's
+                              norm_type without max_norm): a value of another Python type is kept as
+                              given (its own PsValueType, coerced, given = that type) and the layer
+                              refuses it where torch's code uses it */
+  int aten_position;       /* INT / FLOAT / STRING: torch's forward hands the value to an ATen function,
+                              at this position of its signature (-1: by keyword, the message names no
+                              position), whose argument parser takes only aten_type. Any value is stored
+                              as given (as any_value) and ps_module_forward refuses one of another Python
+                              type with the parser's text: "batch_norm(): argument 'eps' (position 8)
+                              must be float, not str". None passes where the spec is nullable (torch's
+                              Python replaces it, or the ATen argument is optional) */
+  const char *aten_type;   /* "int" (a bool, a float refused), "float" / "Number" (an int or a bool passes),
+                              "str" */
+  const char *aten_function; /* that ATen function's name; NULL: the class name in snake case */
 } PsArgSpec;               /* tables end with { NULL } */
 
 typedef struct _PsArgs PsArgs;
@@ -130,6 +150,30 @@ PsArgs         *ps_args_resolve      (const PsArgSpec *specs, const PsArgs *give
 const char     *ps_value_given_type_name (const PsValue *v);
 /* Python-style repr of a value: 10, 0.5, True, None, 'fan_in', (3, 3). */
 char           *ps_value_to_python   (const PsValue *v);
+
+/* Python's str() of a value (what torch's extra_repr formats print): a string without quotes, the
+ * rest as ps_value_to_python (True for a bool given where bool_is_int, 2.0 for a float). */
+char           *ps_value_to_str      (const PsValue *v);
+
+/* torch.empty's argument parser refusing a size (TypeError, its first line): `dims` are the sizes
+ * torch's Python passes as given (NULL entries: plain ints). One size passes as torch.empty(n):
+ * anything but an int is "empty() received an invalid combination of arguments - got (float,
+ * dtype=NoneType, device=NoneType), but expected one of:"; a tuple is refused that way when its first
+ * element is not an int ("got (tuple, …)": the parser recognizes an int list by its first element),
+ * and a later float / str / None is "empty(): argument 'size' must be tuple of SymInts, but found
+ * element of type float at pos 2" (a bool there is taken as an int). `materialize`: a lazy module's
+ * UninitializedParameter.materialize, which passes dtype and device ("got (tuple, dtype=torch.dtype,
+ * device=torch.device)"). Returns TRUE when the sizes pass. */
+gboolean        ps_py_empty_check    (const PsValue *const *dims, int n, gboolean materialize, GError **error);
+/* The int a size passed as (a bool given where torch takes it is 0/1). */
+int64_t         ps_value_size        (const PsValue *v);
+/* A FLOAT argument's value, or NAN when it was stored as given and is not a number (see any_value). */
+double          ps_args_get_number   (const PsArgs *args, const char *name);
+/* Does torch's ATen parser of aten_type ("int", "float", "Number", "str") take v as given? */
+gboolean        ps_value_fits_aten   (const PsValue *v, const char *aten_type);
+
+/* Is v a Python int as torch's code sees it (an int, or a bool given where bool_is_int)? */
+gboolean        ps_value_is_int      (const PsValue *v);
 
 /* A Python float given where ATen wants a float32 scalar (fill_, clamp_, leaky_relu's slope) goes
  * through c10::overflows<float>: ±inf and NaN convert, a finite value beyond ±FLT_MAX (1e39, 1e200)

@@ -44,19 +44,22 @@ typedef struct {
   int64_t embed_dim, num_heads, head_dim, kdim, vdim;
   double dropout;
   gboolean bias, add_bias_kv, add_zero_attn, batch_first, qkv_same;
+  gboolean heads_float;   /* num_heads given as a float (2.0): constructs; the forward's view refuses it */
   PsFlavour flavour;   /* the CPU kernel flavour of a run: set on the run's own copy of the config
                           (forward: the generator's, backward: the tape entry's), never on the module's */
 } MhaConfig;
 
 static const PsArgSpec mha_args[] = {
-  { .name = "embed_dim", .kind = PS_ARG_INT, .required = TRUE, .doc = "model width E" },
-  { .name = "num_heads", .kind = PS_ARG_INT, .required = TRUE, .doc = "parallel heads; E must divide evenly" },
-  { .name = "dropout", .kind = PS_ARG_FLOAT, .def_double = 0.0, .doc = "dropout on attention weights (training)" },
+  /* the sizes and dropout are stored as given: __init__ computes with them in Python (mha_python_check) */
+  { .name = "embed_dim", .kind = PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "model width E" },
+  /* embed_dim // True is embed_dim, and the forward's bsz * num_heads an int: True is 1 */
+  { .name = "num_heads", .kind = PS_ARG_INT, .required = TRUE, .bool_is_int = TRUE, .any_value = TRUE, .doc = "parallel heads; E must divide evenly" },
+  { .name = "dropout", .kind = PS_ARG_FLOAT, .def_double = 0.0, .any_value = TRUE, .doc = "dropout on attention weights (training)" },
   { .name = "bias", .kind = PS_ARG_BOOL, .def_bool = TRUE, .doc = "in_proj_bias and out_proj.bias" },
   { .name = "add_bias_kv", .kind = PS_ARG_BOOL, .def_bool = FALSE, .doc = "learned bias_k, bias_v appended to keys/values" },
   { .name = "add_zero_attn", .kind = PS_ARG_BOOL, .def_bool = FALSE, .doc = "append a zero key/value" },
-  { .name = "kdim", .kind = PS_ARG_INT, .nullable = TRUE, .def_none = TRUE, .doc = "key features (None = embed_dim)" },
-  { .name = "vdim", .kind = PS_ARG_INT, .nullable = TRUE, .def_none = TRUE, .doc = "value features (None = embed_dim)" },
+  { .name = "kdim", .kind = PS_ARG_INT, .nullable = TRUE, .def_none = TRUE, .any_value = TRUE, .doc = "key features (None = embed_dim)" },
+  { .name = "vdim", .kind = PS_ARG_INT, .nullable = TRUE, .def_none = TRUE, .any_value = TRUE, .doc = "value features (None = embed_dim)" },
   { .name = "batch_first", .kind = PS_ARG_BOOL, .def_bool = FALSE, .doc = "input and output are (batch, seq, feature)" },
   { NULL }
 };
@@ -66,20 +69,111 @@ static const PsArgSpec mha_args[] = {
  * ZeroDivisionError, embed_dim=0 one in xavier_uniform_, a negative size fails when its tensor is
  * created; a negative num_heads that divides embed_dim and any dropout construct, and fail only in
  * a forward. */
+static PsValueType
+given_type (const PsValue *v)
+{
+  return v->coerced ? v->given : v->type;
+}
+
+static gboolean
+is_number (const PsValue *v)
+{
+  const PsValueType t = given_type (v);
+  return t == PS_VALUE_INT || t == PS_VALUE_BOOL || t == PS_VALUE_DOUBLE;
+}
+
+static double
+number (const PsValue *v)
+{
+  return given_type (v) == PS_VALUE_DOUBLE ? v->d : (double) ps_value_size (v);
+}
+
+/* A Python number of the type k * v (or v // w) has: a float if any operand is one, else an int. */
+static PsValue
+py_result (const PsValue *v, const PsValue *w)
+{
+  PsValue r = { .type = given_type (v) == PS_VALUE_DOUBLE || (w != NULL && given_type (w) == PS_VALUE_DOUBLE)
+                        ? PS_VALUE_DOUBLE : PS_VALUE_INT };
+  return r;
+}
+
+/* MultiheadAttention.__init__ with the sizes as given where one is not an int (torch 1.13.1's
+ * Python, in its order): kdim/vdim default to embed_dim and compare with it (==), head_dim =
+ * embed_dim // num_heads, the divisibility assertion, then torch.empty's parser on each tensor's
+ * shape — q/k/v_proj_weight or in_proj_weight (3 * embed_dim, embed_dim), in_proj_bias, out_proj's
+ * Linear(embed_dim, embed_dim), bias_k. *handled: a non-int case was decided here (error set or
+ * not); otherwise mha_construct's int checks run. */
+static gboolean
+mha_python_check (const PsArgs *a, gboolean *heads_float, GError **error)
+{
+  const PsValue *ev = ps_args_lookup (a, "embed_dim"), *hv = ps_args_lookup (a, "num_heads");
+  const PsValue *kv = ps_args_lookup (a, "kdim"), *vv = ps_args_lookup (a, "vdim");
+  *heads_float = FALSE;
+  if (ps_value_is_int (ev) && (ps_value_is_int (hv) || given_type (hv) == PS_VALUE_BOOL)
+      && (kv->type == PS_VALUE_NONE || ps_value_is_int (kv) || given_type (kv) == PS_VALUE_BOOL)
+      && (vv->type == PS_VALUE_NONE || ps_value_is_int (vv) || given_type (vv) == PS_VALUE_BOOL))
+    return TRUE;   /* ints (bools as 0/1 where they stay ints): mha_construct */
+  if (kv->type == PS_VALUE_NONE)
+    kv = ev;
+  if (vv->type == PS_VALUE_NONE)
+    vv = ev;
+  /* embed_dim // num_heads */
+  if (!is_number (ev) || !is_number (hv))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "unsupported operand type(s) for //: '%s' and '%s'",
+                   ps_value_given_type_name (ev), ps_value_given_type_name (hv));
+      return FALSE;
+    }
+  const gboolean fl = given_type (ev) == PS_VALUE_DOUBLE || given_type (hv) == PS_VALUE_DOUBLE;
+  const double e = number (ev), h = number (hv);
+  if (h == 0)
+    {
+      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                           fl ? "float floor division by zero" : "integer division or modulo by zero");
+      return FALSE;
+    }
+  if (floor (e / h) * h != e)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "embed_dim must be divisible by num_heads");
+      return FALSE;
+    }
+  const gboolean same = is_number (kv) && number (kv) == e && is_number (vv) && number (vv) == e;
+  const PsValue three_e = py_result (ev, NULL);
+  gboolean ok = same ? ps_py_empty_check ((const PsValue *[]) { &three_e, ev }, 2, FALSE, error)
+                     : ps_py_empty_check ((const PsValue *[]) { ev, ev }, 2, FALSE, error)
+                       && ps_py_empty_check ((const PsValue *[]) { ev, kv }, 2, FALSE, error)
+                       && ps_py_empty_check ((const PsValue *[]) { ev, vv }, 2, FALSE, error);
+  if (ok && ps_args_get_bool (a, "bias"))
+    ok = ps_py_empty_check ((const PsValue *[]) { &three_e }, 1, FALSE, error);
+  /* out_proj = Linear(embed_dim, embed_dim): (out, in) */
+  ok = ok && ps_py_empty_check ((const PsValue *[]) { ev, ev }, 2, FALSE, error);
+  if (!ok)
+    return FALSE;
+  /* what passed: ints and bools but a float num_heads (the forward's view refuses it) or a float kdim
+   * equal to embed_dim (kdim == embed_dim: the shared in_proj_weight) */
+  *heads_float = given_type (hv) == PS_VALUE_DOUBLE;
+  return TRUE;
+}
+
 static gboolean
 mha_construct (PsModule *self, GError **error)
 {
   const PsArgs *a = self->args;
   MhaConfig cfg = { 0 };
-  cfg.embed_dim = ps_args_get_int (a, "embed_dim");
-  cfg.num_heads = ps_args_get_int (a, "num_heads");
-  cfg.dropout = ps_args_get_double (a, "dropout");
+  if (!mha_python_check (a, &cfg.heads_float, error))
+    return FALSE;
+  const PsValue *hv = ps_args_lookup (a, "num_heads");
+  cfg.embed_dim = ps_value_size (ps_args_lookup (a, "embed_dim"));
+  cfg.num_heads = cfg.heads_float ? (int64_t) hv->d : ps_value_size (hv);
+  cfg.dropout = ps_args_get_number (a, "dropout");   /* NAN: not a number, refused by a training forward */
   cfg.bias = ps_args_get_bool (a, "bias");
   cfg.add_bias_kv = ps_args_get_bool (a, "add_bias_kv");
   cfg.add_zero_attn = ps_args_get_bool (a, "add_zero_attn");
   cfg.batch_first = ps_args_get_bool (a, "batch_first");
-  cfg.kdim = ps_args_is_none (a, "kdim") ? cfg.embed_dim : ps_args_get_int (a, "kdim");
-  cfg.vdim = ps_args_is_none (a, "vdim") ? cfg.embed_dim : ps_args_get_int (a, "vdim");
+  const PsValue *kv = ps_args_lookup (a, "kdim"), *vv = ps_args_lookup (a, "vdim");
+  /* a float equal to embed_dim compared equal (kdim == embed_dim) */
+  cfg.kdim = kv->type == PS_VALUE_NONE ? cfg.embed_dim : kv->type == PS_VALUE_DOUBLE ? (int64_t) kv->d : ps_value_size (kv);
+  cfg.vdim = vv->type == PS_VALUE_NONE ? cfg.embed_dim : vv->type == PS_VALUE_DOUBLE ? (int64_t) vv->d : ps_value_size (vv);
 
   if (cfg.num_heads == 0)
     {
@@ -586,10 +680,19 @@ mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, const PsCa
     }
   if (!cfg->qkv_same)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "MultiheadAttention: a recipe forward is self-attention "
-                   "(query = key = value = the input), which needs kdim and vdim equal to embed_dim (%"
-                   G_GINT64_FORMAT "), but kdim=%" G_GINT64_FORMAT " and vdim=%" G_GINT64_FORMAT,
-                   cfg->embed_dim, cfg->kdim, cfg->vdim);
+      /* a recipe's forward is self-attention (query = key = value = the input, as torch's m(x, x, x)):
+       * _in_projection's assertion on the separate key (or value) weight, torch's text */
+      const gboolean key = cfg->kdim != cfg->embed_dim;
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "expecting %s weights shape of (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                   "), but got torch.Size([%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "])", key ? "key" : "value",
+                   cfg->embed_dim, cfg->embed_dim, cfg->embed_dim, key ? cfg->kdim : cfg->vdim);
+      return FALSE;
+    }
+  if (cfg->heads_float)
+    {
+      /* q.contiguous().view(tgt_len, bsz * num_heads, head_dim): bsz * 2.0 is a float */
+      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                           "view(): argument 'size' must be tuple of SymInts, but found element of type float at pos 2");
       return FALSE;
     }
   gboolean batched = input->ndim == 3;
@@ -745,6 +848,14 @@ mha_run (PsModule *self, const MhaConfig *cfg, const PsTensor *input, const PsCa
       for (int64_t s = 0; s < S; s++)
         row[s] = row[s] * rs;
     }
+  const PsValue *dv = ps_args_lookup (self->args, "dropout");
+  if (self->training && !is_number (dv))
+    {
+      /* `if dropout_p > 0.0:` (an eval forward sets dropout_p = 0.0 first) */
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'>' not supported between instances of '%s' and 'float'",
+                   ps_value_given_type_name (dv));
+      return FALSE;
+    }
   if (self->training && cfg->dropout > 1.0)
     {
       /* torch accepts any dropout at construction; F.dropout refuses it here (p < 0 never gets there) */
@@ -825,6 +936,8 @@ mha_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
       for (int64_t t = 0; t < L; t++)
         for (int64_t n = 0; n < N; n++)
           memcpy (y + (n * L + t) * E, r.x + (t * N + n) * E, (size_t) E * sizeof (float));
+      /* the slow path torch takes with gradients returns attn_output.transpose(1, 0) */
+      out->swapped01 = ps_tape_recording ();
     }
   else
     ps_ops_linear_rows (r.ob, r.rows, E, mp.w_out, E, mp.b_out, y);

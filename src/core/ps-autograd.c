@@ -1,8 +1,54 @@
 /* ps-autograd.c — see ps-autograd.h. */
 #include "ps-autograd.h"
+#include "ps-cpu.h"
 #include "ps-layers.h"
 
 #include <string.h>
+
+/* s[k] = a[k] + b[k]: every gradient sum of a backward pass (InputBuffer::accumulate,
+ * AccumulateGrad's variable.grad += new_grad). One float add per element, so the same bits at any
+ * vector width; s may be a (in place). Eight at a time with AVX2 where the CPU has it: the scalar
+ * loop was a tenth of a Fashion-MNIST MLP's training step (270k parameters summed every step). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PS_GRAD_ADD_AVX2 1
+#pragma GCC push_options
+#pragma GCC target ("avx2")
+#include <immintrin.h>
+
+/* the leading multiple of 8; returns how many it did */
+static int64_t
+grad_add_avx2 (float *s, const float *a, const float *b, int64_t n)
+{
+  int64_t k = 0;
+  for (; k + 32 <= n; k += 32)
+    {
+      const __m256 s0 = _mm256_add_ps (_mm256_loadu_ps (a + k), _mm256_loadu_ps (b + k));
+      const __m256 s1 = _mm256_add_ps (_mm256_loadu_ps (a + k + 8), _mm256_loadu_ps (b + k + 8));
+      const __m256 s2 = _mm256_add_ps (_mm256_loadu_ps (a + k + 16), _mm256_loadu_ps (b + k + 16));
+      const __m256 s3 = _mm256_add_ps (_mm256_loadu_ps (a + k + 24), _mm256_loadu_ps (b + k + 24));
+      _mm256_storeu_ps (s + k, s0);
+      _mm256_storeu_ps (s + k + 8, s1);
+      _mm256_storeu_ps (s + k + 16, s2);
+      _mm256_storeu_ps (s + k + 24, s3);
+    }
+  for (; k + 8 <= n; k += 8)
+    _mm256_storeu_ps (s + k, _mm256_add_ps (_mm256_loadu_ps (a + k), _mm256_loadu_ps (b + k)));
+  return k;
+}
+#pragma GCC pop_options
+#endif
+
+static void
+grad_add (float *s, const float *a, const float *b, int64_t n)
+{
+  int64_t k = 0;
+#ifdef PS_GRAD_ADD_AVX2
+  if ((ps_cpu_features () & PS_CPU_AVX2) != 0)
+    k = grad_add_avx2 (s, a, b, n);
+#endif
+  for (; k < n; k++)
+    s[k] = a[k] + b[k];
+}
 
 
 struct _PsTape {
@@ -206,10 +252,7 @@ ps_grad_sink_add (PsGradSink *sink, PsParam *p, PsTensor *grad)
         PsTensor *old = sink->grads->pdata[i];
         PsTensor *sum = ps_tensor_new_empty (PS_DTYPE_FLOAT32, old->ndim, old->shape, NULL);
         g_return_if_fail (sum != NULL && old->numel == grad->numel);
-        const float *a = ps_tensor_cf32 (old), *b = ps_tensor_cf32 (grad);
-        float *s = ps_tensor_f32 (sum);
-        for (int64_t k = 0; k < old->numel; k++)
-          s[k] = a[k] + b[k];
+        grad_add (ps_tensor_f32 (sum), ps_tensor_cf32 (old), ps_tensor_cf32 (grad), old->numel);
         ps_tensor_unref (old);
         sink->grads->pdata[i] = sum;
         return;
@@ -229,10 +272,7 @@ route_add (GHashTable *routes, PsTensor *t, PsTensor *g)
       return;
     }
   PsTensor *sum = ps_tensor_new_empty (PS_DTYPE_FLOAT32, old->ndim, old->shape, NULL);
-  const float *a = ps_tensor_cf32 (old), *b = ps_tensor_cf32 (g);
-  float *s = ps_tensor_f32 (sum);
-  for (int64_t k = 0; k < old->numel; k++)
-    s[k] = a[k] + b[k];
+  grad_add (ps_tensor_f32 (sum), ps_tensor_cf32 (old), ps_tensor_cf32 (g), old->numel);
   g_hash_table_insert (routes, t, sum);   /* unrefs old */
 }
 
@@ -329,18 +369,13 @@ ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_inp
           {
             /* nothing else holds .grad (zero_grad's zeros in the train loop): += in place, as torch */
             float *a = ps_tensor_f32 (p->grad);
-            const float *b = ps_tensor_cf32 (g);
-            for (int64_t k = 0; k < g->numel; k++)
-              a[k] = a[k] + b[k];
+            grad_add (a, a, ps_tensor_cf32 (g), g->numel);
           }
         else
           {
             /* AccumulateGrad: variable.grad += new_grad (after zero_grad(): 0 + g, so −0 → +0) */
             g_autoptr (PsTensor) sum = ps_tensor_new_empty (PS_DTYPE_FLOAT32, g->ndim, g->shape, NULL);
-            const float *a = ps_tensor_cf32 (p->grad), *b = ps_tensor_cf32 (g);
-            float *s = ps_tensor_f32 (sum);
-            for (int64_t k = 0; k < g->numel; k++)
-              s[k] = a[k] + b[k];
+            grad_add (ps_tensor_f32 (sum), ps_tensor_cf32 (p->grad), ps_tensor_cf32 (g), g->numel);
             ps_param_set_grad (p, sum);
           }
       }

@@ -33,7 +33,8 @@
 static const PsArgSpec avg_pool1d_args[] = { POOL_ARGS (FALSE), { NULL } };
 static const PsArgSpec avg_pool2d_args[] = {
   POOL_ARGS (TRUE),
-  { .name = "divisor_override", .kind = PS_ARG_INT, .nullable = TRUE, .def_none = TRUE,
+  /* avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override) */
+  { .name = "divisor_override", .kind = PS_ARG_INT, .nullable = TRUE, .def_none = TRUE, .aten_position = 7, .aten_type = "int",
     .doc = "if given, the divisor instead of the window size" },
   { NULL }
 };
@@ -115,7 +116,8 @@ plan (const PsModule *self, const PsTensor *x, AvgPlan *pl, GError **error)
   if (self->klass == &ps_avg_pool2d_class)
     {
       pl->has_divisor = !ps_args_is_none (self->args, "divisor_override");
-      pl->divisor = pl->has_divisor ? ps_args_get_int (self->args, "divisor_override") : 0;
+      const PsValue *dv = ps_args_lookup (self->args, "divisor_override");
+      pl->divisor = pl->has_divisor && dv->type == PS_VALUE_INT ? dv->i : 0;   /* another type: refused before */
       if (!plan_2d (x, k, nk, s, ns, p, np, ceil_mode, pl, error))
         return FALSE;
       pl->g.out_ndim = x->ndim;

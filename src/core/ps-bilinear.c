@@ -19,9 +19,10 @@ typedef struct {
 } BilinearPriv;
 
 static const PsArgSpec bilinear_args[] = {
-  { "in1_features", PS_ARG_INT, .required = TRUE, .doc = "size of each first input sample" },
-  { "in2_features", PS_ARG_INT, .required = TRUE, .doc = "size of each second input sample" },
-  { "out_features", PS_ARG_INT, .required = TRUE, .doc = "size of each output sample" },
+  /* as given to torch.empty((out_features, in1_features, in2_features)) (ps_py_empty_check) */
+  { "in1_features", PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "size of each first input sample" },
+  { "in2_features", PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "size of each second input sample" },
+  { "out_features", PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "size of each output sample" },
   { "bias", PS_ARG_BOOL, .def_bool = TRUE, .doc = "add a learnable bias" },
   { NULL }
 };
@@ -30,9 +31,13 @@ static gboolean
 bilinear_construct (PsModule *self, GError **error)
 {
   BilinearPriv *p = PS_MODULE_PRIV (self, BilinearPriv);
-  p->in1 = ps_args_get_int (self->args, "in1_features");
-  p->in2 = ps_args_get_int (self->args, "in2_features");
-  p->out = ps_args_get_int (self->args, "out_features");
+  const PsValue *v1 = ps_args_lookup (self->args, "in1_features"), *v2 = ps_args_lookup (self->args, "in2_features");
+  const PsValue *vo = ps_args_lookup (self->args, "out_features");
+  if (!ps_py_empty_check ((const PsValue *[]) { vo, v1, v2 }, 3, FALSE, error))
+    return FALSE;
+  p->in1 = ps_value_size (v1);
+  p->in2 = ps_value_size (v2);
+  p->out = ps_value_size (vo);
   p->bias = ps_args_get_bool (self->args, "bias");
   int64_t shape[3] = { p->out, p->in1, p->in2 };
   for (int d = 0; d < 3; d++)
@@ -182,9 +187,11 @@ static char *
 bilinear_extra_repr (const PsModule *self)
 {
   const BilinearPriv *p = PS_MODULE_PRIV (self, BilinearPriv);
-  return g_strdup_printf ("in1_features=%" G_GINT64_FORMAT ", in2_features=%" G_GINT64_FORMAT
-                          ", out_features=%" G_GINT64_FORMAT ", bias=%s",
-                          p->in1, p->in2, p->out, p->bias ? "True" : "False");
+  g_autofree char *i1 = ps_value_to_str (ps_args_lookup (self->args, "in1_features"));   /* as given */
+  g_autofree char *i2 = ps_value_to_str (ps_args_lookup (self->args, "in2_features"));
+  g_autofree char *o = ps_value_to_str (ps_args_lookup (self->args, "out_features"));
+  return g_strdup_printf ("in1_features=%s, in2_features=%s, out_features=%s, bias=%s", i1, i2, o,
+                          p->bias ? "True" : "False");
 }
 
 static void

@@ -49,8 +49,10 @@ static const char *const mode_names[] = { "zeros", "reflect", "replicate", "circ
 
 /* ---------- argument tables (torch's constructor order and defaults) ---------- */
 
-#define ARG_IN       { "in_channels", PS_ARG_INT, .required = TRUE, .doc = "number of input channels" }
-#define ARG_OUT      { "out_channels", PS_ARG_INT, .required = TRUE, .doc = "number of output channels" }
+/* the channel counts and groups are stored as given: _ConvNd.__init__ computes with them in Python
+ * (conv_sizes_check) and torch.empty's parser takes the weight's shape (ps_py_empty_check) */
+#define ARG_IN       { "in_channels", PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "number of input channels" }
+#define ARG_OUT      { "out_channels", PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "number of output channels" }
 #define ARG_K(n)     { "kernel_size", PS_ARG_INT_OR_TUPLE, .required = TRUE, .tuple_len = n, .scalar_at_forward = TRUE, .len_at_forward = TRUE, .doc = "kernel size" }
 #define ARG_S(n)     { "stride", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .scalar_at_forward = TRUE, .len_at_forward = TRUE, .expand_one = TRUE, .doc = "stride" }
 #define ARG_P(n)     { "padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, .scalar_at_forward = TRUE, .len_at_forward = TRUE, .expand_one = TRUE, .choices = padding_strings, \
@@ -60,7 +62,10 @@ static const char *const mode_names[] = { "zeros", "reflect", "replicate", "circ
 #define ARG_OP(n)    { "output_padding", PS_ARG_INT_OR_TUPLE, .def_int = 0, .tuple_len = n, .scalar_at_forward = TRUE, .aten_tuple_position = 6, .aten_tuple_wrapped = TRUE, .len_at_forward = TRUE, .expand_one = TRUE, \
                        .doc = "extra size added to one side of the output" }
 #define ARG_D(n)     { "dilation", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .scalar_at_forward = TRUE, .len_at_forward = TRUE, .expand_one = TRUE, .doc = "spacing between kernel elements" }
-#define ARG_G        { "groups", PS_ARG_INT, .def_int = 1, .doc = "blocked connections from input to output channels" }
+#define ARG_G        { "groups", PS_ARG_INT, .def_int = 1, .any_value = TRUE, .doc = "blocked connections from input to output channels" }
+/* conv_transpose's parser takes groups (position 7) as an int only: a bool is refused at the forward */
+#define ARG_GT       { "groups", PS_ARG_INT, .def_int = 1, .any_value = TRUE, .aten_position = 7, .aten_type = "int", \
+                       .doc = "blocked connections from input to output channels" }
 /* conv_transpose<n>d(input, weight, bias, stride, padding, output_padding, groups, dilation) */
 #define ARG_ST(n)    { "stride", PS_ARG_INT_OR_TUPLE, .def_int = 1, .tuple_len = n, .len_at_forward = TRUE, .expand_one = TRUE, \
                        .scalar_at_forward = TRUE, .aten_tuple_position = 4, .aten_tuple_wrapped = TRUE, .doc = "stride" }
@@ -68,11 +73,11 @@ static const char *const mode_names[] = { "zeros", "reflect", "replicate", "circ
                        .scalar_at_forward = TRUE, .aten_tuple_position = 8, .aten_tuple_wrapped = TRUE, \
                        .doc = "spacing between kernel elements" }
 #define ARG_B        { "bias", PS_ARG_BOOL, .def_bool = TRUE, .doc = "add a learnable bias" }
-#define ARG_M        { "padding_mode", PS_ARG_STRING, .def_string = "zeros", \
+#define ARG_M        { "padding_mode", PS_ARG_STRING, .def_string = "zeros", .any_value = TRUE, \
                        .doc = "'zeros', 'reflect', 'replicate' or 'circular'" }
 
 #define CONV_ARGS(n)  { ARG_IN, ARG_OUT, ARG_K (n), ARG_S (n), ARG_P (n), ARG_D (n), ARG_G, ARG_B, ARG_M, { NULL } }
-#define CONVT_ARGS(n) { ARG_IN, ARG_OUT, ARG_K (n), ARG_ST (n), ARG_PT (n), ARG_OP (n), ARG_G, ARG_B, ARG_DT (n), \
+#define CONVT_ARGS(n) { ARG_IN, ARG_OUT, ARG_K (n), ARG_ST (n), ARG_PT (n), ARG_OP (n), ARG_GT, ARG_B, ARG_DT (n), \
                         ARG_M, { NULL } }
 
 static const PsArgSpec conv1d_args[] = CONV_ARGS (1);
@@ -217,6 +222,96 @@ register_params (PsModule *self, gboolean lazy, GError **error)
 
 /* ---------- construct ---------- */
 
+static PsValueType
+given_type (const PsValue *v)
+{
+  return v->coerced ? v->given : v->type;
+}
+
+static double
+py_number (const PsValue *v)
+{
+  switch (given_type (v))
+    {
+    case PS_VALUE_BOOL: return v->b ? 1.0 : 0.0;
+    case PS_VALUE_INT: return (double) v->i;
+    case PS_VALUE_DOUBLE: return v->d;
+    default: return NAN;
+    }
+}
+
+/* Python's `a % groups != 0` in _ConvNd.__init__ (groups > 0 is a number by now): *nonzero, or
+ * Python's TypeError for an operand it refuses. */
+static gboolean
+py_mod_nonzero (const PsValue *a, const PsValue *groups, gboolean *nonzero, GError **error)
+{
+  const PsValueType ta = given_type (a), tg = given_type (groups);
+  if (ta == PS_VALUE_STRING)
+    {
+      /* 'x' % 1 is string formatting */
+      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "not all arguments converted during string formatting");
+      return FALSE;
+    }
+  if (ta != PS_VALUE_INT && ta != PS_VALUE_BOOL && ta != PS_VALUE_DOUBLE)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "unsupported operand type(s) for %%: '%s' and '%s'",
+                   ps_value_given_type_name (a), ps_value_given_type_name (groups));
+      return FALSE;
+    }
+  if (ta != PS_VALUE_DOUBLE && tg != PS_VALUE_DOUBLE)
+    {
+      const int64_t g = ps_value_size (groups);
+      *nonzero = g != -1 && ps_value_size (a) % g != 0;   /* g > 0 here; -1 kept safe anyway */
+    }
+  else
+    *nonzero = fmod (py_number (a), py_number (groups)) != 0.0;   /* zero for zero, whatever the sign rule */
+  return TRUE;
+}
+
+/* _ConvNd.__init__'s checks of groups, in_channels and out_channels with the values as given
+ * (Python's comparisons and %, bools as 0/1), then torch.empty's parser on the weight's first two
+ * sizes: (out_channels, in_channels // groups) or, transposed, (in_channels, out_channels // groups);
+ * a float operand makes the quotient a float. LazyConv's __init__ runs with 0 channels. */
+static gboolean
+conv_sizes_check (const PsArgs *a, gboolean lazy, gboolean transposed, GError **error)
+{
+  const PsValue zero = { .type = PS_VALUE_INT, .i = 0 };
+  const PsValue *iv = lazy ? &zero : ps_args_lookup (a, "in_channels");
+  const PsValue *ov = lazy ? &zero : ps_args_lookup (a, "out_channels");
+  const PsValue *gv = ps_args_lookup (a, "groups");
+  const PsValueType gt = given_type (gv);
+  if (gt != PS_VALUE_INT && gt != PS_VALUE_BOOL && gt != PS_VALUE_DOUBLE)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'<=' not supported between instances of '%s' and 'int'",
+                   ps_value_given_type_name (gv));
+      return FALSE;
+    }
+  if (!(py_number (gv) > 0))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "groups must be a positive integer");
+      return FALSE;
+    }
+  gboolean nonzero;
+  if (!py_mod_nonzero (iv, gv, &nonzero, error))
+    return FALSE;
+  if (nonzero)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "in_channels must be divisible by groups");
+      return FALSE;
+    }
+  if (!py_mod_nonzero (ov, gv, &nonzero, error))
+    return FALSE;
+  if (nonzero)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "out_channels must be divisible by groups");
+      return FALSE;
+    }
+  const PsValue *num = transposed ? ov : iv;
+  const PsValue quotient = { .type = given_type (num) == PS_VALUE_DOUBLE || gt == PS_VALUE_DOUBLE ? PS_VALUE_DOUBLE
+                                                                                                 : PS_VALUE_INT };
+  return ps_py_empty_check ((const PsValue *[]) { transposed ? iv : ov, &quotient }, 2, FALSE, error);
+}
+
 static gboolean
 conv_construct (PsModule *self, GError **error)
 {
@@ -226,9 +321,9 @@ conv_construct (PsModule *self, GError **error)
   const PsArgs *a = self->args;
   p->nd = class_nd (k);
   p->transposed = class_transposed (k);
-  p->in_channels = lazy ? 0 : ps_args_get_int (a, "in_channels");
-  p->out_channels = ps_args_get_int (a, "out_channels");
-  p->groups = ps_args_get_int (a, "groups");
+  p->in_channels = lazy ? 0 : ps_value_size (ps_args_lookup (a, "in_channels"));   /* as given: see conv_sizes_check */
+  p->out_channels = ps_value_size (ps_args_lookup (a, "out_channels"));
+  p->groups = ps_value_size (ps_args_lookup (a, "groups"));
   p->bias = ps_args_get_bool (a, "bias");
   gboolean ok = get_spatial (a, "kernel_size", p->nd, 1, p->kernel);
   ok &= get_spatial (a, "stride", p->nd, 1, p->stride);
@@ -241,7 +336,8 @@ conv_construct (PsModule *self, GError **error)
   else
     ok &= get_spatial (a, "padding", p->nd, 0, p->padding);
   p->bad_geometry = !ok;
-  const char *mode = ps_args_get_string (a, "padding_mode");
+  /* padding_mode as given: torch compares it with the strings and prints str() of it */
+  g_autofree char *mode = ps_value_to_str (ps_args_lookup (a, "padding_mode"));
 
   /* _ConvTransposeNd.__init__ refuses any other padding_mode first, then _ConvNd.__init__'s checks,
    * in its order */
@@ -251,21 +347,13 @@ conv_construct (PsModule *self, GError **error)
                    "Only \"zeros\" padding mode is supported for %s", k->name);
       return FALSE;
     }
-  if (p->groups <= 0)
+  /* groups, then in and out channels % groups; LazyConvXd.__init__ runs _ConvNd.__init__ with 0 in
+   * and out channels: out_channels is checked when the weight is materialized (lazy_materialize) */
+  GError *sizes_error = NULL;
+  const gboolean sizes_ok = conv_sizes_check (a, lazy, p->transposed, &sizes_error);
+  if (!sizes_ok && !g_str_has_prefix (sizes_error->message, "empty("))
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "groups must be a positive integer");
-      return FALSE;
-    }
-  if (p->in_channels % p->groups != 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "in_channels must be divisible by groups");
-      return FALSE;
-    }
-  /* LazyConvXd.__init__ runs _ConvNd.__init__ with 0 in and out channels: out_channels is checked
-   * when the weight is materialized (lazy_materialize) */
-  if (!lazy && p->out_channels % p->groups != 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "out_channels must be divisible by groups");
+      g_propagate_error (error, sizes_error);
       return FALSE;
     }
   int64_t given_stride[8];
@@ -296,7 +384,12 @@ conv_construct (PsModule *self, GError **error)
       return FALSE;
     }
   /* torch.empty's checks on the weight shape: its argument parser takes ints and bools
-   * (kernel_size=True is 1), refuses another type */
+   * (kernel_size=True is 1), refuses another type; the first two sizes first (conv_sizes_check) */
+  if (!sizes_ok)
+    {
+      g_propagate_error (error, sizes_error);
+      return FALSE;
+    }
   const PsValue *kv = ps_args_lookup (a, "kernel_size");
   if (kv->coerced && kv->given != PS_VALUE_BOOL && kv->given != PS_VALUE_INT_LIST)
     {
@@ -318,6 +411,10 @@ conv_construct (PsModule *self, GError **error)
                      shape[d], s);
         return FALSE;
       }
+  /* then bias = torch.empty(out_channels): a bool out_channels of a transposed convolution (its
+   * weight took it as out_channels // groups, an int) fails there */
+  if (p->bias && !lazy && !ps_py_empty_check ((const PsValue *[]) { ps_args_lookup (a, "out_channels") }, 1, FALSE, error))
+    return FALSE;
   /* stride, padding, dilation, output_padding and a zero kernel size are accepted here, as torch
    * does, and refused by the first forward with torch's messages (conv_forward_checks) */
   return register_params (self, lazy, error);
@@ -377,6 +474,9 @@ lazy_materialize (PsModule *self, const PsTensor *x, PsGenerator *gen, GError **
   if (!lazy_input_check (self, x, error))
     return FALSE;
   const int64_t in = x->ndim == p->nd + 2 ? x->shape[1] : x->shape[0];
+  /* weight.materialize((out_channels, in_channels // groups, *kernel_size)) */
+  if (!ps_py_empty_check ((const PsValue *[]) { ps_args_lookup (self->args, "out_channels"), NULL }, 2, TRUE, error))
+    return FALSE;
   /* the eager class's arguments: in_channels first, the rest as given */
   g_autoptr (PsArgs) given = ps_args_copy (self->args);
   ps_args_set_int (given, "in_channels", in);
@@ -885,13 +985,15 @@ conv_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
           const PsValue *v = ps_args_lookup (self->args, names[i]);
           bad |= v->coerced && v->given != PS_VALUE_INT_LIST;
         }
+      const PsValue *gv = ps_args_lookup (self->args, "groups");   /* an int, or a bool as given */
+      bad |= !ps_value_is_int (gv);
       if (bad)
         {
           const PsValue *pv = ps_args_lookup (self->args, "padding");
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
                        "%s() received an invalid combination of arguments - got (Tensor, Parameter, %s, tuple, %s, tuple, "
-                       "int), but expected one of:", op_name (p), p->bias ? "Parameter" : "NoneType",
-                       pv->type == PS_VALUE_STRING && !pv->coerced ? "str" : "tuple");
+                       "%s), but expected one of:", op_name (p), p->bias ? "Parameter" : "NoneType",
+                       pv->type == PS_VALUE_STRING && !pv->coerced ? "str" : "tuple", ps_value_given_type_name (gv));
           return NULL;
         }
     }
@@ -1190,6 +1292,16 @@ ps_conv_backward_module (PsModule *self, const PsTapeEntry *entry, PsTensor *gra
 
 /* ---------- repr ---------- */
 
+/* in_channels / out_channels as given (Conv1d(True, 4, …)); a lazy module's are its current ints */
+static char *
+channels_str (const PsModule *self, const char *name, int64_t value)
+{
+  const PsValue *v = ps_args_lookup (self->args, name);
+  if (v == NULL || self->klass->is_lazy)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, value);
+  return ps_value_to_str (v);
+}
+
 static char *
 conv_extra_repr (const PsModule *self)
 {
@@ -1198,7 +1310,9 @@ conv_extra_repr (const PsModule *self)
     {
       /* the tuples as the module holds them */
       GString *s = g_string_new (NULL);
-      g_string_append_printf (s, "%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT, p->in_channels, p->out_channels);
+      g_autofree char *in = channels_str (self, "in_channels", p->in_channels);
+      g_autofree char *out = channels_str (self, "out_channels", p->out_channels);
+      g_string_append_printf (s, "%s, %s", in, out);
       /* _ConvNd.extra_repr: padding / dilation / output_padding when not all default */
       const char *names[] = { "kernel_size", "stride", "padding", "dilation", "output_padding" };
       const int64_t defaults[] = { -1, -1, 0, 1, 0 };
@@ -1226,8 +1340,9 @@ conv_extra_repr (const PsModule *self)
   g_autofree char *k = tuple_str (p->nd, p->kernel);
   g_autofree char *st = tuple_str (p->nd, p->stride);
   GString *s = g_string_new (NULL);
-  g_string_append_printf (s, "%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", kernel_size=%s, stride=%s",
-                          p->in_channels, p->out_channels, k, st);
+  g_autofree char *in = channels_str (self, "in_channels", p->in_channels);
+  g_autofree char *out = channels_str (self, "out_channels", p->out_channels);
+  g_string_append_printf (s, "%s, %s, kernel_size=%s, stride=%s", in, out, k, st);
   if (p->padding_kind != PAD_NUMERIC)
     g_string_append_printf (s, ", padding=%s", p->padding_kind == PAD_SAME ? "same" : "valid");
   else if (!all_equal (p->nd, p->padding, 0))

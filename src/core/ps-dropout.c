@@ -17,7 +17,8 @@ typedef struct {
 } DropoutPriv;
 
 static const PsArgSpec dropout_args[] = {
-  { .name = "p", .kind = PS_ARG_FLOAT, .def_double = 0.5, .doc = "probability of an element to be zeroed" },
+  /* stored as given: __init__'s `p < 0 or p > 1` refuses what Python cannot compare */
+  { .name = "p", .kind = PS_ARG_FLOAT, .def_double = 0.5, .any_value = TRUE, .doc = "probability of an element to be zeroed" },
   { .name = "inplace", .kind = PS_ARG_BOOL, .def_bool = FALSE,
     .doc = "accepted for compatibility; Paramscope never modifies its input" },
   { NULL }
@@ -38,7 +39,14 @@ p_str (const PsModule *self)
 static gboolean
 dropout_construct (PsModule *self, GError **error)
 {
-  double p = ps_args_get_double (self->args, "p");
+  const PsValue *pv = ps_args_lookup (self->args, "p");
+  if (pv->type == PS_VALUE_NONE || pv->type == PS_VALUE_STRING)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'<' not supported between instances of '%s' and 'int'",
+                   ps_value_given_type_name (pv));
+      return FALSE;
+    }
+  double p = ps_args_get_number (self->args, "p");
   /* Python's `p < 0 or p > 1` lets NaN through; ATen's check refuses it at every forward */
   if (p < 0.0 || p > 1.0)
     {

@@ -8,6 +8,7 @@
  * supported and is rejected at construction. */
 #include "ps-layers.h"
 
+#include <math.h>
 #include <string.h>
 
 typedef struct {
@@ -21,11 +22,20 @@ typedef struct {
 } EmbeddingPriv;
 
 static const PsArgSpec embedding_args[] = {
-  { "num_embeddings", PS_ARG_INT, .required = TRUE, .doc = "size of the dictionary" },
-  { "embedding_dim", PS_ARG_INT, .required = TRUE, .doc = "size of each embedding vector" },
-  { "padding_idx", PS_ARG_INT, .nullable = TRUE, .def_none = TRUE, .doc = "row kept at zero (negative counts from the end)" },
-  { "max_norm", PS_ARG_FLOAT, .nullable = TRUE, .def_none = TRUE, .doc = "not supported (must be None)" },
-  { "norm_type", PS_ARG_FLOAT, .def_double = 2.0, .doc = "p of the max_norm p-norm" },
+  /* both as given to torch.empty((num_embeddings, embedding_dim)) (ps_py_empty_check) */
+  { "num_embeddings", PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "size of the dictionary" },
+  /* torch.empty((num_embeddings, embedding_dim)): a bool as the second size is an int */
+  { "embedding_dim", PS_ARG_INT, .required = TRUE, .bool_is_int = TRUE, .any_value = TRUE, .doc = "size of each embedding vector" },
+  /* torch.embedding(weight, input, padding_idx, scale_grad_by_freq, sparse): only an int there; __init__
+   * compares it with 0 and indexes the weight with it (embedding_construct) */
+  { "padding_idx", PS_ARG_INT, .nullable = TRUE, .def_none = TRUE, .aten_position = 3, .aten_type = "int",
+    .doc = "row kept at zero (negative counts from the end)" },
+  /* a number is not supported; anything else torch stores and torch.embedding_renorm_(weight, input,
+   * max_norm, norm_type) refuses at the forward */
+  { "max_norm", PS_ARG_FLOAT, .nullable = TRUE, .def_none = TRUE, .aten_position = 3, .aten_type = "float",
+    .aten_function = "embedding_renorm_", .doc = "not supported (must be None)" },
+  /* read only with max_norm (not supported): any value is stored as given */
+  { "norm_type", PS_ARG_FLOAT, .def_double = 2.0, .any_value = TRUE, .doc = "p of the max_norm p-norm" },
   { "scale_grad_by_freq", PS_ARG_BOOL, .def_bool = FALSE, .aten_bool_position = 4, .doc = "gradient option (no effect on forward)" },
   { "sparse", PS_ARG_BOOL, .def_bool = FALSE, .aten_bool_position = 5, .doc = "gradient option (no effect on forward)" },
   { NULL }
@@ -35,28 +45,48 @@ static gboolean
 embedding_construct (PsModule *self, GError **error)
 {
   EmbeddingPriv *p = PS_MODULE_PRIV (self, EmbeddingPriv);
-  p->num = ps_args_get_int (self->args, "num_embeddings");
-  p->dim = ps_args_get_int (self->args, "embedding_dim");
-  p->norm_type = ps_args_get_double (self->args, "norm_type");
+  const PsValue *nv = ps_args_lookup (self->args, "num_embeddings"), *dv = ps_args_lookup (self->args, "embedding_dim");
+  p->num = ps_value_size (nv);   /* checked below, after padding_idx as torch's __init__ */
+  p->dim = ps_value_size (dv);
+  const PsValue *nt = ps_args_lookup (self->args, "norm_type");
+  p->norm_type = nt->type == PS_VALUE_DOUBLE ? nt->d : NAN;   /* NAN: not a float (as given, see repr) */
   p->scale_grad_by_freq = ps_args_get_bool (self->args, "scale_grad_by_freq");
   p->sparse = ps_args_get_bool (self->args, "sparse");
-  p->has_padding_idx = !ps_args_is_none (self->args, "padding_idx");
-  if (p->has_padding_idx)
+  /* padding_idx as given: Python compares it with 0 and num_embeddings; a bool indexes the weight
+   * as a mask (a copy: nothing is zeroed) and the forward's torch.embedding refuses it; a float fails
+   * when reset_parameters indexes the weight with it */
+  const PsValue *pv = ps_args_lookup (self->args, "padding_idx");
+  const PsValueType pt = pv->coerced ? pv->given : pv->type;
+  gboolean float_index = FALSE;
+  p->has_padding_idx = pt == PS_VALUE_INT;
+  if (pt == PS_VALUE_STRING)
     {
-      int64_t idx = ps_args_get_int (self->args, "padding_idx");
-      if ((idx > 0 && idx >= p->num) || (idx < 0 && idx < -p->num))
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'>' not supported between instances of 'str' and 'int'");
+      return FALSE;
+    }
+  if (pt == PS_VALUE_INT || pt == PS_VALUE_BOOL || pt == PS_VALUE_DOUBLE)
+    {
+      const double x = pt == PS_VALUE_DOUBLE ? pv->d : (double) ps_value_size (pv);
+      const int64_t idx = ps_value_size (pv);
+      if (pt == PS_VALUE_DOUBLE ? ((x > 0 && x >= (double) p->num) || (x < 0 && x < -(double) p->num))
+                                : ((idx > 0 && idx >= p->num) || (idx < 0 && idx < -p->num)))
         {
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Padding_idx must be within num_embeddings");
           return FALSE;
         }
       p->padding_idx = idx < 0 ? p->num + idx : idx;
+      float_index = pt == PS_VALUE_DOUBLE;
     }
-  if (!ps_args_is_none (self->args, "max_norm"))
+  const PsValue *mv = ps_args_lookup (self->args, "max_norm");
+  const PsValueType mt = mv->coerced ? mv->given : mv->type;
+  if (mt == PS_VALUE_INT || mt == PS_VALUE_BOOL || mt == PS_VALUE_DOUBLE)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED,
                    "Embedding(max_norm=…) is not supported: it rewrites weight rows during forward");
       return FALSE;
     }
+  if (!ps_py_empty_check ((const PsValue *[]) { nv, dv }, 2, FALSE, error))
+    return FALSE;
   int64_t shape[2] = { p->num, p->dim };
   if (p->num < 0 || p->dim < 0)
     {
@@ -69,6 +99,13 @@ embedding_construct (PsModule *self, GError **error)
   g_autoptr (PsTensor) w = ps_tensor_new (PS_DTYPE_FLOAT32, 2, shape, error);
   if (w == NULL)
     return FALSE;
+  if (float_index)
+    {
+      /* reset_parameters' self.weight[self.padding_idx] */
+      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "only integers, slices (`:`), ellipsis (`...`), "
+                           "None and long or byte Variables are valid indices (got float)");
+      return FALSE;
+    }
   ps_module_register (self, "weight", w, FALSE);
   return TRUE;
 }
@@ -144,13 +181,25 @@ embedding_extra_repr (const PsModule *self)
 {
   const EmbeddingPriv *p = PS_MODULE_PRIV (self, EmbeddingPriv);
   GString *s = g_string_new (NULL);
-  g_string_append_printf (s, "%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT, p->num, p->dim);
+  g_autofree char *dim = ps_value_to_str (ps_args_lookup (self->args, "embedding_dim"));
+  g_string_append_printf (s, "%" G_GINT64_FORMAT ", %s", p->num, dim);
+  const PsValue *pv = ps_args_lookup (self->args, "padding_idx");
   if (p->has_padding_idx)
     g_string_append_printf (s, ", padding_idx=%" G_GINT64_FORMAT, p->padding_idx);
-  if (p->norm_type != 2.0)
+  else if (pv->type != PS_VALUE_NONE)
     {
-      PsValue v = { .type = PS_VALUE_DOUBLE, .d = p->norm_type };
-      g_autofree char *t = ps_value_to_python (&v);
+      g_autofree char *t = ps_value_to_str (pv);   /* a bool as given: padding_idx=True */
+      g_string_append_printf (s, ", padding_idx=%s", t);
+    }
+  const PsValue *mv = ps_args_lookup (self->args, "max_norm");
+  if (mv->type != PS_VALUE_NONE)
+    {
+      g_autofree char *t = ps_value_to_str (mv);
+      g_string_append_printf (s, ", max_norm=%s", t);
+    }
+  if (p->norm_type != 2.0)   /* `if self.norm_type != 2`: any other value, as str() prints it */
+    {
+      g_autofree char *t = ps_value_to_str (ps_args_lookup (self->args, "norm_type"));
       g_string_append_printf (s, ", norm_type=%s", t);
     }
   if (p->scale_grad_by_freq)

@@ -20,9 +20,13 @@
 #include <string.h>
 
 static const PsArgSpec instance_norm_args[] = {
-  { "num_features", PS_ARG_INT, .required = TRUE, .doc = "number of channels C" },
-  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .doc = "added to the variance" },
-  { "momentum", PS_ARG_FLOAT, .nullable = TRUE, .def_double = 0.1,
+  /* stored as given; torch.empty(num_features) reads it only with affine or track_running_stats */
+  { "num_features", PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "number of channels C" },
+  /* torch.instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn) */
+  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .aten_position = 8, .aten_type = "float", .aten_function = "instance_norm",
+    .doc = "added to the variance" },
+  { "momentum", PS_ARG_FLOAT, .nullable = TRUE, .def_double = 0.1, .aten_position = 7, .aten_type = "float",
+    .aten_function = "instance_norm",
     .doc = "running stats update factor (None fails at forward, as in torch)" },
   { "affine", PS_ARG_BOOL, .def_bool = FALSE, .doc = "learnable per-channel weight and bias" },
   { "track_running_stats", PS_ARG_BOOL, .def_bool = FALSE, .doc = "keep running_mean / running_var buffers" },
@@ -214,7 +218,8 @@ ps_instance_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *g
 static void
 instance_norm_example_input (const PsModule *self, PsExampleInput *ex)
 {
-  const int64_t C = PS_MODULE_PRIV (self, PsNormBase)->num_features;
+  const int64_t nf = PS_MODULE_PRIV (self, PsNormBase)->num_features;
+  const int64_t C = nf >= 0 ? nf : 3;   /* num_features not an int: only stored, any C runs */
   if (self->klass == &ps_instance_norm1d_class)
     ps_example_input_set (ex, 3, (int64_t[]) { 1, C, 8 });
   else

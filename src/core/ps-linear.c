@@ -22,14 +22,16 @@ typedef struct {
 } LinearPriv;
 
 static const PsArgSpec linear_args[] = {
-  { .name = "in_features", .kind = PS_ARG_INT, .required = TRUE, .doc = "size of each input sample" },
-  { .name = "out_features", .kind = PS_ARG_INT, .required = TRUE, .doc = "size of each output sample" },
+  /* both as given to torch.empty((out_features, in_features)) (ps_py_empty_check) */
+  { .name = "in_features", .kind = PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "size of each input sample" },
+  { .name = "out_features", .kind = PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "size of each output sample" },
   { .name = "bias", .kind = PS_ARG_BOOL, .def_bool = TRUE, .doc = "learn an additive bias" },
   { NULL }
 };
 
 static const PsArgSpec lazy_linear_args[] = {
-  { .name = "out_features", .kind = PS_ARG_INT, .required = TRUE, .doc = "size of each output sample" },
+  /* stored as given; the first forward's materialize((out_features, in_features)) checks it */
+  { .name = "out_features", .kind = PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "size of each output sample" },
   { .name = "bias", .kind = PS_ARG_BOOL, .def_bool = TRUE, .doc = "learn an additive bias" },
   { NULL }
 };
@@ -83,8 +85,11 @@ static gboolean
 linear_construct (PsModule *self, GError **error)
 {
   LinearPriv *priv = PS_MODULE_PRIV (self, LinearPriv);
-  priv->in_features = ps_args_get_int (self->args, "in_features");
-  priv->out_features = ps_args_get_int (self->args, "out_features");
+  const PsValue *iv = ps_args_lookup (self->args, "in_features"), *ov = ps_args_lookup (self->args, "out_features");
+  if (!ps_py_empty_check ((const PsValue *[]) { ov, iv }, 2, FALSE, error))
+    return FALSE;
+  priv->in_features = ps_value_size (iv);
+  priv->out_features = ps_value_size (ov);
   priv->bias = ps_args_get_bool (self->args, "bias");
   return register_params (self, error);
 }
@@ -113,8 +118,11 @@ static char *
 linear_extra_repr (const PsModule *self)
 {
   const LinearPriv *priv = PS_MODULE_PRIV (self, const LinearPriv);
-  return g_strdup_printf ("in_features=%" G_GINT64_FORMAT ", out_features=%" G_GINT64_FORMAT ", bias=%s",
-                          priv->in_features, priv->out_features, priv->bias ? "True" : "False");
+  /* as given (True); LazyLinear has no in_features argument: 0 until materialized */
+  const PsValue *iv = ps_args_lookup (self->args, "in_features");
+  g_autofree char *in = iv != NULL ? ps_value_to_str (iv) : g_strdup_printf ("%" G_GINT64_FORMAT, priv->in_features);
+  g_autofree char *out = ps_value_to_str (ps_args_lookup (self->args, "out_features"));
+  return g_strdup_printf ("in_features=%s, out_features=%s, bias=%s", in, out, priv->bias ? "True" : "False");
 }
 
 static void
@@ -141,7 +149,7 @@ lazy_linear_construct (PsModule *self, GError **error)
 {
   LinearPriv *priv = PS_MODULE_PRIV (self, LinearPriv);
   priv->in_features = 0;
-  priv->out_features = ps_args_get_int (self->args, "out_features");
+  priv->out_features = ps_value_size (ps_args_lookup (self->args, "out_features"));   /* checked at materialize */
   priv->bias = ps_args_get_bool (self->args, "bias");
   /* torch accepts a negative out_features here (UninitializedParameter has no shape) and fails
    * at materialization; so do we. */
@@ -162,6 +170,9 @@ lazy_linear_materialize (PsModule *self, const PsTensor *input, PsGenerator *gen
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "tuple index out of range");
       return FALSE;
     }
+  /* weight.materialize((out_features, in_features)): torch.empty's parser sees out_features first */
+  if (!ps_py_empty_check ((const PsValue *[]) { ps_args_lookup (self->args, "out_features"), NULL }, 2, TRUE, error))
+    return FALSE;
   LinearPriv saved = *priv;
   PsGenerator saved_gen = *gen;
   priv->in_features = input->shape[input->ndim - 1];

@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 static const PsArgSpec log_softmax_args[] = {
-  { .name = "dim", .kind = PS_ARG_INT, .nullable = TRUE, .def_none = TRUE,
+  { .name = "dim", .kind = PS_ARG_INT, .nullable = TRUE, .def_none = TRUE, .any_value = TRUE,
     .doc = "dimension to normalize; None picks it from the input's ndim like torch (with a warning)" },
   { NULL }
 };
@@ -44,6 +44,8 @@ log_softmax_geometry (const PsModule *self, const PsTensor *t, int64_t *dim, int
                       int64_t *inner, GError **error)
 {
   const int64_t nd = t->ndim > 0 ? t->ndim : 1;
+  if (!ps_module_dim_arg_check ((PsModule *) self, "log_softmax", "dim", NULL, error))
+    return FALSE;
   if (ps_args_is_none (self->args, "dim"))
     *dim = (t->ndim == 0 || t->ndim == 1 || t->ndim == 3) ? 0 : 1;
   else
@@ -232,9 +234,8 @@ log_softmax_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_o
 static char *
 log_softmax_extra_repr (const PsModule *self)
 {
-  if (ps_args_is_none (self->args, "dim"))
-    return g_strdup ("dim=None");
-  return g_strdup_printf ("dim=%" G_GINT64_FORMAT, ps_args_get_int (self->args, "dim"));
+  g_autofree char *d = ps_value_to_str (ps_args_lookup (self->args, "dim"));   /* as given */
+  return g_strdup_printf ("dim=%s", d);
 }
 
 const PsModuleClass ps_log_softmax_class = {

@@ -814,7 +814,19 @@ ps_loss_compute_full (const PsLoss *loss, const PsTensor *input, gboolean swappe
           }
         if (g)
           {
-            sigmoid_tensor (x, n, g);
+            if (swapped && input->ndim == 3)
+              {
+                /* input.sigmoid() of the swapped view runs in its memory order (vector blocks from
+                 * the start of its (d1, d0, rest) buffer, the scalar tail at its end) */
+                const int64_t d0 = input->shape[0], d1 = input->shape[1], rest = input->shape[2];
+                g_autofree float *m = g_new (float, (gsize) MAX (n, 1));
+                g_autofree float *sm = g_new (float, (gsize) MAX (n, 1));
+                swap01 (x, d0, d1, rest, m);
+                sigmoid_tensor (m, n, sm);
+                swap01 (sm, d1, d0, rest, g);
+              }
+            else
+              sigmoid_tensor (x, n, g);
             for (int64_t i = 0; i < n; i++)
               {
                 if (pw)

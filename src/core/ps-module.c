@@ -964,13 +964,24 @@ aten_bool_args_check (PsModule *m, GError **error)
   int bad_pos = 0;
   for (const PsArgSpec *sp = m->klass->args; sp != NULL && sp->name != NULL; sp++)
     {
-      const int pos = sp->kind == PS_ARG_BOOL ? sp->aten_bool_position
-                      : sp->kind == PS_ARG_INT_OR_TUPLE ? sp->aten_tuple_position : 0;
-      if (pos <= 0)
-        continue;
       const PsValue *v = ps_args_lookup (m->args, sp->name);
-      if (v == NULL || !v->coerced || v->given == PS_VALUE_INT_LIST)   /* INT_LIST: a one-element list expanded */
+      if (v == NULL)
         continue;
+      int pos;
+      if (sp->aten_position != 0 && (sp->kind == PS_ARG_INT || sp->kind == PS_ARG_FLOAT || sp->kind == PS_ARG_STRING))
+        {
+          /* a scalar the parser takes as aten_type only (a keyword argument is checked last) */
+          if ((v->type == PS_VALUE_NONE && sp->nullable) || ps_value_fits_aten (v, sp->aten_type))
+            continue;
+          pos = sp->aten_position > 0 ? sp->aten_position : G_MAXINT;
+        }
+      else
+        {
+          pos = sp->kind == PS_ARG_BOOL ? sp->aten_bool_position
+                : sp->kind == PS_ARG_INT_OR_TUPLE ? sp->aten_tuple_position : 0;
+          if (pos <= 0 || !v->coerced || v->given == PS_VALUE_INT_LIST)   /* INT_LIST: a one-element list expanded */
+            continue;
+        }
       if (bad == NULL || pos < bad_pos)
         bad = sp, bad_pos = pos;
     }
@@ -978,8 +989,8 @@ aten_bool_args_check (PsModule *m, GError **error)
     {
       const PsArgSpec *sp = bad;
       const PsValue *v = ps_args_lookup (m->args, sp->name);
-      GString *fn = g_string_new (NULL);
-      for (const char *c = m->klass->name; *c; c++)
+      GString *fn = g_string_new (sp->aten_function);
+      for (const char *c = m->klass->name; sp->aten_function == NULL && *c; c++)
         {
           if (g_ascii_isupper (*c) && c != m->klass->name)
             g_string_append_c (fn, '_');
@@ -988,7 +999,13 @@ aten_bool_args_check (PsModule *m, GError **error)
       const PsValue *ri = ps_args_lookup (m->args, "return_indices");
       if (ri != NULL && ri->type == PS_VALUE_BOOL && ri->b)
         g_string_append (fn, "_with_indices");
-      if (sp->kind == PS_ARG_BOOL)
+      if (sp->aten_position < 0 && sp->kind != PS_ARG_BOOL && sp->kind != PS_ARG_INT_OR_TUPLE)
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s(): argument '%s' must be %s, not %s",
+                     fn->str, sp->name, sp->aten_type, ps_value_given_type_name (v));
+      else if (sp->aten_position > 0 && sp->kind != PS_ARG_BOOL && sp->kind != PS_ARG_INT_OR_TUPLE)
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s(): argument '%s' (position %d) must be %s, not %s",
+                     fn->str, sp->name, bad_pos, sp->aten_type, ps_value_given_type_name (v));
+      else if (sp->kind == PS_ARG_BOOL)
         g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s(): argument '%s' (position %d) must be bool, not %s",
                      fn->str, sp->name, bad_pos, ps_value_given_type_name (v));
       else
@@ -1128,4 +1145,23 @@ ps_module_repr (PsModule *m)
   GString *out = g_string_new (NULL);
   repr_rec (m, out, 0);
   return g_string_free (out, FALSE);
+}
+
+gboolean
+ps_module_dim_arg_check (PsModule *m, const char *fn, const char *dim1, const char *dim2, GError **error)
+{
+  const PsValue *a = ps_args_lookup (m->args, dim1);
+  const PsValue *b = dim2 != NULL ? ps_args_lookup (m->args, dim2) : NULL;
+  /* None as given to a nullable spec is not coerced (Softmax's legacy dim); kept as given it is */
+  const gboolean a_ok = ps_value_is_int (a) || (a->type == PS_VALUE_NONE && !a->coerced);
+  const gboolean b_ok = b == NULL || ps_value_is_int (b);
+  if (a_ok && b_ok)
+    return TRUE;
+  if (b == NULL)
+    g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s() received an invalid combination of arguments - "
+                 "got (%s), but expected one of:", fn, ps_value_given_type_name (a));
+  else
+    g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s() received an invalid combination of arguments - "
+                 "got (%s, %s), but expected one of:", fn, ps_value_given_type_name (a), ps_value_given_type_name (b));
+  return FALSE;
 }

@@ -259,6 +259,11 @@ void        ps_example_input_set    (PsExampleInput *ex, int ndim, const int64_t
 /* PyTorch repr of one module without children: "Linear(in_features=10, out_features=5, bias=True)" */
 char       *ps_module_describe      (const PsModule *m);
 /* Full PyTorch repr including children, as print(model) shows it. */
+/* Dims stored as given (any_value) that the forward hands to an overloaded ATen method (softmax,
+ * log_softmax, flatten): anything but an int (None passing where the spec is nullable) is the
+ * parser's "flatten() received an invalid combination of arguments - got (float, int), but
+ * expected one of:" with the Python type of each (dim2 NULL: one argument). */
+gboolean    ps_module_dim_arg_check (PsModule *m, const char *fn, const char *dim1, const char *dim2, GError **error);
 char       *ps_module_repr          (PsModule *m);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsModule, ps_module_unref)

@@ -233,8 +233,9 @@ typedef struct {
 } LayerNormPriv;
 
 static const PsArgSpec layer_norm_args[] = {
-  { "normalized_shape", PS_ARG_INT_LIST, .required = TRUE, .doc = "shape of the trailing dimensions to normalize" },
-  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .doc = "added to the variance" },
+  /* a scalar of another type is kept as given: __init__ makes an int a 1-tuple and tuple()s the rest */
+  { "normalized_shape", PS_ARG_INT_LIST, .required = TRUE, .any_value = TRUE, .doc = "shape of the trailing dimensions to normalize" },
+  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .aten_position = 5, .aten_type = "float", .doc = "added to the variance" },
   { "elementwise_affine", PS_ARG_BOOL, .def_bool = TRUE, .doc = "learnable weight and bias" },
   { NULL }
 };
@@ -244,7 +245,27 @@ layer_norm_construct (PsModule *self, GError **error)
 {
   LayerNormPriv *p = PS_MODULE_PRIV (self, LayerNormPriv);
   int64_t list[8];
-  p->nd = ps_args_get_int_list (self->args, "normalized_shape", list);
+  const PsValue *sv = ps_args_lookup (self->args, "normalized_shape");
+  const PsValueType st = sv->coerced ? sv->given : sv->type;
+  if (st == PS_VALUE_NONE || st == PS_VALUE_DOUBLE)
+    {
+      /* tuple(normalized_shape) */
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'%s' object is not iterable", ps_value_given_type_name (sv));
+      return FALSE;
+    }
+  if (st == PS_VALUE_BOOL || (st == PS_VALUE_STRING && sv->s != NULL && sv->s[0] != '\0'))
+    {
+      /* (True,) or ('x',): torch.empty's parser refuses the first size; without elementwise_affine
+       * nothing is created and F.layer_norm would see it: not supported here */
+      if (!ps_args_get_bool (self->args, "elementwise_affine"))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_IMPLEMENTED, "LayerNorm(normalized_shape=%s, elementwise_affine=False) "
+                       "is not supported", ps_value_given_type_name (sv));
+          return FALSE;
+        }
+      return ps_py_empty_check ((const PsValue *[]) { sv, NULL }, 2, FALSE, error);
+    }
+  p->nd = st == PS_VALUE_STRING ? 0 : ps_args_get_int_list (self->args, "normalized_shape", list);
   if (p->nd < 1 || p->nd > PS_MAX_DIMS - 1)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -252,7 +273,7 @@ layer_norm_construct (PsModule *self, GError **error)
       return FALSE;
     }
   memcpy (p->shape, list, (gsize) p->nd * sizeof (int64_t));
-  p->eps = ps_args_get_double (self->args, "eps");
+  p->eps = ps_args_get_number (self->args, "eps");   /* NAN: not a number, refused at the forward */
   p->affine = ps_args_get_bool (self->args, "elementwise_affine");
   for (int d = 0; d < p->nd; d++)
     if (p->shape[d] < 0)
@@ -337,7 +358,7 @@ layer_norm_extra_repr (const PsModule *self)
   PsValue shape = { .type = PS_VALUE_INT_LIST, .n_list = p->nd };
   memcpy (shape.list, p->shape, (gsize) p->nd * sizeof (int64_t));
   g_autofree char *s = ps_value_to_python (&shape);
-  g_autofree char *e = py_double (p->eps);
+  g_autofree char *e = isnan (p->eps) ? ps_value_to_str (ps_args_lookup (self->args, "eps")) : py_double (p->eps);
   return g_strdup_printf ("%s, eps=%s, elementwise_affine=%s", s, e, p->affine ? "True" : "False");
 }
 
@@ -509,9 +530,11 @@ typedef struct {
 } GroupNormPriv;
 
 static const PsArgSpec group_norm_args[] = {
-  { "num_groups", PS_ARG_INT, .required = TRUE, .doc = "number of groups to separate the channels into" },
-  { "num_channels", PS_ARG_INT, .required = TRUE, .doc = "number of channels expected in the input" },
-  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .doc = "added to the variance" },
+  /* group_norm(input, num_groups, weight, bias, eps, cudnn): any value constructs if Python's
+   * num_channels % num_groups is 0 (group_norm_construct) */
+  { "num_groups", PS_ARG_INT, .required = TRUE, .aten_position = 2, .aten_type = "int", .doc = "number of groups to separate the channels into" },
+  { "num_channels", PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "number of channels expected in the input" },
+  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .aten_position = 5, .aten_type = "float", .doc = "added to the variance" },
   { "affine", PS_ARG_BOOL, .def_bool = TRUE, .doc = "learnable per-channel weight and bias" },
   { NULL }
 };
@@ -520,10 +543,72 @@ static gboolean
 group_norm_construct (PsModule *self, GError **error)
 {
   GroupNormPriv *p = PS_MODULE_PRIV (self, GroupNormPriv);
-  p->num_groups = ps_args_get_int (self->args, "num_groups");
-  p->num_channels = ps_args_get_int (self->args, "num_channels");
-  p->eps = ps_args_get_double (self->args, "eps");
+  const PsValue *gv = ps_args_lookup (self->args, "num_groups");
+  const PsValue *cv = ps_args_lookup (self->args, "num_channels");
+  p->eps = ps_args_get_number (self->args, "eps");   /* NAN: not a number, refused at the forward */
   p->affine = ps_args_get_bool (self->args, "affine");
+  /* num_groups as given: Python's `num_channels % num_groups` (a bool is 0/1; a float's remainder is
+   * a float; None and str fail in the operator); the forward's group_norm refuses all but an int */
+  const PsValueType gt = gv->coerced ? gv->given : gv->type;
+  if (!ps_value_is_int (cv))
+    {
+      /* num_channels as given (stored, and torch.empty(num_channels) when affine): Python's % with
+       * an int num_groups */
+      const PsValueType ct = cv->coerced ? cv->given : cv->type;
+      if (gt != PS_VALUE_INT)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "GroupNorm: num_groups=%s with num_channels=%s "
+                       "is not supported", ps_value_given_type_name (gv), ps_value_given_type_name (cv));
+          return FALSE;
+        }
+      if (ct == PS_VALUE_NONE || ct == PS_VALUE_STRING)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, ct == PS_VALUE_STRING
+                       ? "not all arguments converted during string formatting"
+                       : "unsupported operand type(s) for %%: 'NoneType' and 'int'");
+          return FALSE;
+        }
+      const double c = ct == PS_VALUE_BOOL ? (cv->b ? 1.0 : 0.0) : cv->d;
+      if (gv->i == 0)
+        {
+          g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                               ct == PS_VALUE_BOOL ? "integer modulo by zero" : "float modulo");
+          return FALSE;
+        }
+      if (fmod (c, (double) gv->i) != 0.0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_channels must be divisible by num_groups");
+          return FALSE;
+        }
+      if (p->affine && !ps_py_empty_check (&cv, 1, FALSE, error))
+        return FALSE;
+      p->num_groups = gv->i;
+      p->num_channels = -1;   /* only stored: nothing has its size */
+      return TRUE;
+    }
+  p->num_channels = cv->i;
+  if (gt == PS_VALUE_NONE || gt == PS_VALUE_STRING)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "unsupported operand type(s) for %%: 'int' and '%s'",
+                   gt == PS_VALUE_STRING ? "str" : "NoneType");
+      return FALSE;
+    }
+  if (gt == PS_VALUE_DOUBLE)
+    {
+      if (gv->d == 0.0)
+        {
+          g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "float modulo");
+          return FALSE;
+        }
+      if (fmod ((double) p->num_channels, gv->d) != 0.0)   /* the sign of Python's % does not matter here */
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "num_channels must be divisible by num_groups");
+          return FALSE;
+        }
+      p->num_groups = 1;   /* never used: the forward refuses a float */
+    }
+  else
+    p->num_groups = gt == PS_VALUE_BOOL ? (gv->b ? 1 : 0) : gv->i;
   if (p->num_groups == 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "integer modulo by zero");
@@ -627,9 +712,10 @@ static char *
 group_norm_extra_repr (const PsModule *self)
 {
   const GroupNormPriv *p = PS_MODULE_PRIV (self, GroupNormPriv);
-  g_autofree char *e = py_double (p->eps);
-  return g_strdup_printf ("%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", eps=%s, affine=%s",
-                          p->num_groups, p->num_channels, e, p->affine ? "True" : "False");
+  g_autofree char *e = isnan (p->eps) ? ps_value_to_str (ps_args_lookup (self->args, "eps")) : py_double (p->eps);
+  g_autofree char *g = ps_value_to_str (ps_args_lookup (self->args, "num_groups"));   /* as given */
+  g_autofree char *c = ps_value_to_str (ps_args_lookup (self->args, "num_channels"));
+  return g_strdup_printf ("%s, %s, eps=%s, affine=%s", g, c, e, p->affine ? "True" : "False");
 }
 
 static void
@@ -805,9 +891,13 @@ const PsModuleClass ps_group_norm_class = {
 typedef PsNormBase BatchNormPriv;
 
 static const PsArgSpec batch_norm_args[] = {
-  { "num_features", PS_ARG_INT, .required = TRUE, .doc = "number of channels C" },
-  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .doc = "added to the variance" },
-  { "momentum", PS_ARG_FLOAT, .nullable = TRUE, .def_double = 0.1,
+  /* stored as given; torch.empty(num_features) reads it only with affine or track_running_stats */
+  { "num_features", PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "number of channels C" },
+  /* torch.batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn) */
+  { "eps", PS_ARG_FLOAT, .def_double = 1e-5, .aten_position = 8, .aten_type = "float", .aten_function = "batch_norm",
+    .doc = "added to the variance" },
+  { "momentum", PS_ARG_FLOAT, .nullable = TRUE, .def_double = 0.1, .aten_position = 7, .aten_type = "float",
+    .aten_function = "batch_norm",
     .doc = "running stats update factor; None = cumulative average" },
   { "affine", PS_ARG_BOOL, .def_bool = TRUE, .doc = "learnable per-channel weight and bias" },
   { "track_running_stats", PS_ARG_BOOL, .def_bool = TRUE, .doc = "keep running_mean / running_var buffers" },
@@ -818,12 +908,16 @@ gboolean
 ps_norm_base_construct (PsModule *self, GError **error)
 {
   BatchNormPriv *p = PS_MODULE_PRIV (self, BatchNormPriv);
-  p->num_features = ps_args_get_int (self->args, "num_features");
-  p->eps = ps_args_get_double (self->args, "eps");
+  const PsValue *nf = ps_args_lookup (self->args, "num_features");
+  p->num_features = nf->type == PS_VALUE_INT ? nf->i : -1;   /* -1: not an int (only stored, see below) */
+  p->eps = ps_args_get_number (self->args, "eps");   /* NAN: not a number, refused at the forward */
   p->has_momentum = !ps_args_is_none (self->args, "momentum");
-  p->momentum = p->has_momentum ? ps_args_get_double (self->args, "momentum") : 0.0;
+  p->momentum = p->has_momentum ? ps_args_get_number (self->args, "momentum") : 0.0;
   p->affine = ps_args_get_bool (self->args, "affine");
   p->track = ps_args_get_bool (self->args, "track_running_stats");
+  /* weight = torch.empty(num_features) (or running_mean): anything but an int fails in its parser */
+  if ((p->affine || p->track) && !ps_py_empty_check (&nf, 1, FALSE, error))
+    return FALSE;
   if (p->num_features < 0 && (p->affine || p->track))   /* torch fails when it makes a tensor */
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
@@ -1214,16 +1308,12 @@ batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
                    "Expected more than 1 value per channel when training, got input size torch.Size(%s)", xs);
       return NULL;
     }
-  if (C != p->num_features)
+  /* without weight and running statistics nothing has num_features' size: torch takes any C (and a
+   * num_features of any type, which it only stored) */
+  if (C != p->num_features && (p->track || p->affine))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s should contain %" G_GINT64_FORMAT " elements not %"
                    G_GINT64_FORMAT, p->track ? "running_mean" : "weight", C, p->num_features);
-      if (!p->track && !p->affine)
-        {
-          g_clear_error (error);
-          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "expected %" G_GINT64_FORMAT " channels, got %"
-                       G_GINT64_FORMAT, p->num_features, C);
-        }
       return NULL;
     }
   /* momentum: exponential_average_factor as _BatchNorm.forward computes it */
@@ -1309,23 +1399,27 @@ char *
 ps_norm_base_extra_repr (const PsModule *self)
 {
   const BatchNormPriv *p = PS_MODULE_PRIV (self, BatchNormPriv);
-  g_autofree char *e = py_double (p->eps);
-  g_autofree char *m = p->has_momentum ? py_double (p->momentum) : g_strdup ("None");
-  return g_strdup_printf ("%" G_GINT64_FORMAT ", eps=%s, momentum=%s, affine=%s, track_running_stats=%s",
-                          p->num_features, e, m, p->affine ? "True" : "False", p->track ? "True" : "False");
+  /* a value that is not a number as given: str() of it (torch constructs, its forward refuses) */
+  g_autofree char *e = isnan (p->eps) ? ps_value_to_str (ps_args_lookup (self->args, "eps")) : py_double (p->eps);
+  g_autofree char *m = !p->has_momentum ? g_strdup ("None")
+                       : isnan (p->momentum) ? ps_value_to_str (ps_args_lookup (self->args, "momentum"))
+                       : py_double (p->momentum);
+  g_autofree char *nf = ps_value_to_str (ps_args_lookup (self->args, "num_features"));   /* as given */
+  return g_strdup_printf ("%s, eps=%s, momentum=%s, affine=%s, track_running_stats=%s",
+                          nf, e, m, p->affine ? "True" : "False", p->track ? "True" : "False");
 }
 
 /* A batch of 2: training-mode statistics need more than one value per channel. */
 static void
 batch_norm1d_example_input (const PsModule *self, PsExampleInput *ex)
 {
-  ps_example_input_set (ex, 2, (int64_t[]) { 2, PS_MODULE_PRIV (self, BatchNormPriv)->num_features });
+  ps_example_input_set (ex, 2, (int64_t[]) { 2, MAX (PS_MODULE_PRIV (self, BatchNormPriv)->num_features, 0) });
 }
 
 static void
 batch_norm2d_example_input (const PsModule *self, PsExampleInput *ex)
 {
-  ps_example_input_set (ex, 4, (int64_t[]) { 2, PS_MODULE_PRIV (self, BatchNormPriv)->num_features, 4, 4 });
+  ps_example_input_set (ex, 4, (int64_t[]) { 2, MAX (PS_MODULE_PRIV (self, BatchNormPriv)->num_features, 0), 4, 4 });
 }
 
 const PsModuleClass ps_batch_norm1d_class = {

@@ -244,8 +244,11 @@ ps_ops_linear (const PsTensor *x, const PsTensor *w, const PsTensor *b, GError *
     {
       /* Y(N,out) = bias broadcast over rows, then Y += X·Wᵀ (beta = 1). */
       for (int64_t i = 0; i < plan.rows; i++)
-        for (int64_t j = 0; j < plan.out; j++)
-          Y[i * plan.out + j] = bias_at (bias, bn, j);
+        if (bn == plan.out)
+          memcpy (Y + i * plan.out, bias, (size_t) plan.out * sizeof (float));
+        else
+          for (int64_t j = 0; j < plan.out; j++)
+            Y[i * plan.out + j] = bias_at (bias, bn, j);
       ps_ops_sgemm (false, true, plan.rows, plan.out, plan.in, 1.0f, ps_tensor_cf32 (x), plan.in,
                     ps_tensor_cf32 (w), plan.in, 1.0f, Y, plan.out);
     }

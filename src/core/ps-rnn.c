@@ -66,12 +66,15 @@ gate_count (RnnMode mode)
 
 /* ---------- argument tables ---------- */
 
-#define ARG_SIZE(n, d) { .name = n, .kind = PS_ARG_INT, .required = TRUE, .doc = d }
-#define ARG_INT(n, v, d) { .name = n, .kind = PS_ARG_INT, .def_int = v, .doc = d }
+/* the sizes and counts are Python ints to torch's __init__, bools included (hidden_size=True builds
+ * LSTM(3, True) as LSTM(3, 1)); where a bool reaches torch.empty first or an ATen parser, torch
+ * refuses it (read_config, vf_args_check) */
+#define ARG_SIZE(n, d) { .name = n, .kind = PS_ARG_INT, .required = TRUE, .bool_is_int = TRUE, .any_value = TRUE, .doc = d }
+#define ARG_INT(n, v, d) { .name = n, .kind = PS_ARG_INT, .def_int = v, .bool_is_int = TRUE, .any_value = TRUE, .doc = d }
 #define ARG_BOOL(n, v, d) { .name = n, .kind = PS_ARG_BOOL, .def_bool = v, .doc = d }
-#define ARG_DROPOUT { .name = "dropout", .kind = PS_ARG_FLOAT, .def_double = 0.0, \
+#define ARG_DROPOUT { .name = "dropout", .kind = PS_ARG_FLOAT, .def_double = 0.0, .any_value = TRUE, \
                       .doc = "dropout probability on the outputs of every layer but the last (training)" }
-#define ARG_NONLIN { .name = "nonlinearity", .kind = PS_ARG_STRING, .def_string = "tanh", \
+#define ARG_NONLIN { .name = "nonlinearity", .kind = PS_ARG_STRING, .def_string = "tanh", .any_value = TRUE, \
                      .doc = "'tanh' or 'relu'", .keyword_only = TRUE }
 
 static const PsArgSpec rnn_args[] = {
@@ -143,6 +146,118 @@ negative_dim_error (int64_t rows, int64_t cols, GError **error)
 /* More layers than anyone trains; keeps registration (quadratic in the parameter count) fast. */
 #define PS_RNN_MAX_LAYERS 4096
 
+static PsValueType
+given_type (const PsValue *v)
+{
+  return v->coerced ? v->given : v->type;
+}
+
+static gboolean
+is_number (const PsValue *v)
+{
+  const PsValueType t = given_type (v);
+  return t == PS_VALUE_INT || t == PS_VALUE_BOOL || t == PS_VALUE_DOUBLE;
+}
+
+static double
+number (const PsValue *v)
+{
+  return given_type (v) == PS_VALUE_DOUBLE ? v->d : (double) ps_value_size (v);
+}
+
+/* The Python value of k * size (k an int): a float stays a float, a str is repeated (still a str),
+ * None fails in the operator; a bool times 1 is an int, except RNN's gate_size, which is
+ * hidden_size itself (k_is_identity). */
+static gboolean
+py_times (int64_t k, const PsValue *size, gboolean k_is_identity, PsValue *out, GError **error)
+{
+  memset (out, 0, sizeof *out);
+  const PsValueType t = given_type (size);
+  if (t == PS_VALUE_NONE)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "unsupported operand type(s) for *: 'int' and 'NoneType'");
+      return FALSE;
+    }
+  if (k_is_identity)
+    *out = *size, out->s = NULL;
+  else
+    out->type = t == PS_VALUE_BOOL ? PS_VALUE_INT : t, out->i = k * ps_value_size (size);
+  return TRUE;
+}
+
+/* RNNBase.__init__ / RNNCellBase.__init__ with the sizes as given, up to the tensors' shapes
+ * (torch 1.13.1's Python, in its order): float(dropout), proj_size < 0, proj_size >= hidden_size,
+ * gate_size = k * hidden_size, range(num_layers), then torch.empty((gate_size, input_size)),
+ * ((gate_size, real_hidden_size)) and, with a projection, ((proj_size, hidden_size)) through its
+ * parser. The int checks and messages that follow are read_config's. */
+static gboolean
+python_sizes_check (const PsArgs *a, RnnMode mode, gboolean is_cell, GError **error)
+{
+  const PsValue *iv = ps_args_lookup (a, "input_size"), *hv = ps_args_lookup (a, "hidden_size");
+  const int64_t k = gate_count (mode);
+  PsValue gate;
+  if (is_cell)
+    return py_times (k, hv, FALSE, &gate, error)
+           && ps_py_empty_check ((const PsValue *[]) { &gate, iv }, 2, FALSE, error);
+  const PsValue *dv = ps_args_lookup (a, "dropout");
+  if (given_type (dv) == PS_VALUE_NONE)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "float() argument must be a string or a real number, not 'NoneType'");
+      return FALSE;
+    }
+  if (given_type (dv) == PS_VALUE_STRING)
+    {
+      /* float('0.5') converts, and the isinstance(dropout, numbers.Number) check refuses it then */
+      g_autofree char *stripped = g_strstrip (g_strdup (dv->s != NULL ? dv->s : ""));
+      char *end = NULL;
+      g_ascii_strtod (stripped, &end);
+      if (stripped[0] == '\0' || end == NULL || *end != '\0')
+        {
+          g_autofree char *r = ps_value_to_python (dv);
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "could not convert string to float: %s", r);
+        }
+      else
+        g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "dropout should be a number in range "
+                     "[0, 1] representing the probability of an element being zeroed");
+      return FALSE;
+    }
+  if (!(number (dv) >= 0.0 && number (dv) <= 1.0) || given_type (dv) == PS_VALUE_BOOL)
+    return TRUE;   /* read_config says it */
+  const PsValue zero = { .type = PS_VALUE_INT };
+  const PsValue *pv = mode == MODE_LSTM ? ps_args_lookup (a, "proj_size") : &zero;
+  if (!is_number (pv))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'<' not supported between instances of '%s' and 'int'",
+                   ps_value_given_type_name (pv));
+      return FALSE;
+    }
+  if (number (pv) < 0)
+    return TRUE;   /* read_config says it */
+  if (!is_number (hv))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'>=' not supported between instances of '%s' and '%s'",
+                   ps_value_given_type_name (pv), ps_value_given_type_name (hv));
+      return FALSE;
+    }
+  if (number (pv) >= number (hv))
+    return TRUE;   /* read_config says it */
+  if (!py_times (k, hv, k == 1, &gate, error))
+    return FALSE;
+  const PsValue *nl = ps_args_lookup (a, "num_layers");
+  if (given_type (nl) != PS_VALUE_INT && given_type (nl) != PS_VALUE_BOOL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "'%s' object cannot be interpreted as an integer",
+                   ps_value_given_type_name (nl));
+      return FALSE;
+    }
+  if (ps_value_size (nl) <= 0)
+    return TRUE;   /* no tensor: read_config's IndexError */
+  const gboolean proj = number (pv) > 0;
+  return ps_py_empty_check ((const PsValue *[]) { &gate, iv }, 2, FALSE, error)
+         && ps_py_empty_check ((const PsValue *[]) { &gate, proj ? pv : hv }, 2, FALSE, error)
+         && (!proj || ps_py_empty_check ((const PsValue *[]) { pv, hv }, 2, FALSE, error));
+}
+
 static gboolean
 read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cfg, GError **error)
 {
@@ -150,22 +265,29 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
   memset (cfg, 0, sizeof *cfg);
   cfg->mode = mode;
   cfg->is_cell = is_cell;
-  cfg->input_size = ps_args_get_int (a, "input_size");
-  cfg->hidden_size = ps_args_get_int (a, "hidden_size");
   cfg->bias = ps_args_get_bool (a, "bias");
   cfg->num_layers = 1;
 
   if (mode == MODE_RNN_TANH)
     {
-      const char *nl = ps_args_get_string (a, "nonlinearity");
-      if (strcmp (nl, "relu") == 0)
+      /* nonlinearity as given: RNN.__init__ compares it with the strings before anything else */
+      const PsValue *nv = ps_args_lookup (a, "nonlinearity");
+      g_autofree char *nl = ps_value_to_str (nv);
+      const gboolean is_str = given_type (nv) == PS_VALUE_STRING;
+      if (is_str && strcmp (nl, "relu") == 0)
         cfg->mode = MODE_RNN_RELU;
-      else if (strcmp (nl, "tanh") != 0 && !is_cell)   /* RNNCell: at its forward (rnn_forward) */
+      else if (!(is_str && strcmp (nl, "tanh") == 0) && !is_cell)   /* RNNCell: at its forward (rnn_forward) */
         {
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Unknown nonlinearity '%s'", nl);
           return FALSE;
         }
     }
+  if (!python_sizes_check (a, mode, is_cell, error))
+    return FALSE;
+  /* what passed is ints (or bools as 0/1), but a negative proj_size or proj_size >= hidden_size,
+   * said below */
+  cfg->input_size = ps_value_size (ps_args_lookup (a, "input_size"));
+  cfg->hidden_size = ps_value_size (ps_args_lookup (a, "hidden_size"));
 
   int64_t gates = gate_count (mode);
   int64_t g;
@@ -182,11 +304,11 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
       return TRUE;
     }
 
-  cfg->num_layers = ps_args_get_int (a, "num_layers");
+  cfg->num_layers = ps_value_size (ps_args_lookup (a, "num_layers"));
   cfg->batch_first = ps_args_get_bool (a, "batch_first");
   cfg->bidirectional = ps_args_get_bool (a, "bidirectional");
-  cfg->dropout = ps_args_get_double (a, "dropout");
-  cfg->proj_size = mode == MODE_LSTM ? ps_args_get_int (a, "proj_size") : 0;
+  cfg->dropout = ps_args_get_number (a, "dropout");
+  cfg->proj_size = mode == MODE_LSTM ? ps_value_size (ps_args_lookup (a, "proj_size")) : 0;
 
   /* torch: `not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1 or isinstance(dropout, bool)` */
   const PsValue *dv = ps_args_lookup (a, "dropout");
@@ -224,8 +346,17 @@ read_config (const PsModule *self, RnnMode mode, gboolean is_cell, RnnConfig *cf
                    cfg->num_layers);
       return FALSE;
     }
+  /* RNN's gate_size is hidden_size itself: given as a bool, it is the first size torch.empty((gate_size,
+   * input_size)) sees, which its parser refuses (4 * True for LSTM is an int) */
+  const PsValue *hv = ps_args_lookup (a, "hidden_size");
+  if (gates == 1 && !ps_py_empty_check ((const PsValue *[]) { hv, NULL }, 2, FALSE, error))
+    return FALSE;
   if (cfg->input_size < 0)
     return negative_dim_error (g, cfg->input_size, error);
+  /* LSTM's weight_hr_l0 = torch.empty((proj_size, hidden_size)), after the layer's other tensors */
+  if (cfg->proj_size > 0
+      && !ps_py_empty_check ((const PsValue *[]) { ps_args_lookup (a, "proj_size"), NULL }, 2, FALSE, error))
+    return FALSE;
   /* Each tensor is checked when allocated, but not their sum over num_layers, and registering
    * parameters is quadratic in their number: LSTM(num_layers=2^31) hung, and many layers of
    * large tensors together could exhaust memory. Bound the total before allocating anything. */
@@ -348,13 +479,17 @@ rnn_extra_repr (const PsModule *self)
 {
   const RnnConfig *c = PS_MODULE_PRIV (self, RnnConfig);
   GString *s = g_string_new (NULL);
-  g_string_append_printf (s, "%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT, c->input_size, c->hidden_size);
+  g_autofree char *in = ps_value_to_str (ps_args_lookup (self->args, "input_size"));
+  g_autofree char *hid = ps_value_to_str (ps_args_lookup (self->args, "hidden_size"));
+  g_string_append_printf (s, "%s, %s", in, hid);   /* as given: LSTM(3, True) */
   if (c->is_cell)
     {
       if (!c->bias)
         g_string_append (s, ", bias=False");
-      if (self->klass == &ps_rnn_cell_class && strcmp (ps_args_get_string (self->args, "nonlinearity"), "tanh") != 0)
-        g_string_append_printf (s, ", nonlinearity=%s", ps_args_get_string (self->args, "nonlinearity"));
+      const PsValue *nv = self->klass == &ps_rnn_cell_class ? ps_args_lookup (self->args, "nonlinearity") : NULL;
+      g_autofree char *nl = nv != NULL ? ps_value_to_str (nv) : NULL;   /* str() of it, as given */
+      if (nl != NULL && !(nv->type == PS_VALUE_STRING && strcmp (nl, "tanh") == 0))
+        g_string_append_printf (s, ", nonlinearity=%s", nl);
       return g_string_free (s, FALSE);
     }
   if (c->proj_size != 0)
@@ -691,8 +826,9 @@ seq_shape (PsModule *self, const RnnConfig *cfg, const PsTensor *input, SeqShape
     s->T = input->shape[0], s->n = input->shape[1];
   if (s->in != cfg->input_size)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "input.size(-1) must be equal to input_size. Expected %"
-                   G_GINT64_FORMAT ", got %" G_GINT64_FORMAT, cfg->input_size, s->in);
+      g_autofree char *want = ps_value_to_str (ps_args_lookup (self->args, "input_size"));   /* True as given */
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "input.size(-1) must be equal to input_size. Expected %s, got %"
+                   G_GINT64_FORMAT, want, s->in);
       return FALSE;
     }
   if (s->T == 0)
@@ -830,7 +966,8 @@ vf_args_check (PsModule *self, const RnnConfig *cfg, GError **error)
   const PsValue *bias = ps_args_lookup (self->args, "bias");
   const PsValue *bf = ps_args_lookup (self->args, "batch_first");
   const PsValue *bi = ps_args_lookup (self->args, "bidirectional");
-  if (!bias->coerced && !bf->coerced && !bi->coerced)
+  const PsValue *nl = ps_args_lookup (self->args, "num_layers");
+  if (!bias->coerced && !bf->coerced && !bi->coerced && !nl->coerced)   /* num_layers: given as a bool */
     return TRUE;
   const char *fn = cfg->mode == MODE_LSTM ? "lstm" : cfg->mode == MODE_GRU ? "gru"
                    : cfg->mode == MODE_RNN_RELU ? "rnn_relu" : "rnn_tanh";
@@ -851,8 +988,9 @@ rnn_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
   RnnConfig run_cfg = *PS_MODULE_PRIV (self, RnnConfig);
   if (self->klass == &ps_rnn_cell_class)
     {
-      const char *nl = ps_args_get_string (self->args, "nonlinearity");
-      if (strcmp (nl, "tanh") != 0 && strcmp (nl, "relu") != 0)
+      const PsValue *nv = ps_args_lookup (self->args, "nonlinearity");
+      g_autofree char *nl = ps_value_to_str (nv);   /* str() of it, as given */
+      if (nv->type != PS_VALUE_STRING || (strcmp (nl, "tanh") != 0 && strcmp (nl, "relu") != 0))
         {
           g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "Unknown nonlinearity: %s", nl);
           return NULL;
@@ -894,7 +1032,10 @@ rnn_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **error)
       float *o = ps_tensor_f32 (out);
       const float *yl = run.y[run.L - 1];
       if (s.batched && cfg->batch_first && !cfg->is_cell)
-        swap_time_batch (yl, s.T, s.n, run.width, o);
+        {
+          swap_time_batch (yl, s.T, s.n, run.width, o);
+          out->swapped01 = TRUE;   /* torch returns output.transpose(0, 1) */
+        }
       else if (out->numel > 0)
         memcpy (o, yl, (size_t) out->numel * sizeof (float));
       if (run.noise != NULL && ps_tape_recording ())

@@ -64,6 +64,13 @@ struct _PsTensor {
    * here (owned, set once before the tensor is shared): MaxPool1d/2d(return_indices=True) returns
    * (output, indices) as output->tuple_next = indices. NULL: a plain tensor (everything else). */
   PsTensor *tuple_next;
+  /* torch's layout of this 3-D tensor, where it is not C order: TRUE when torch holds it as a view
+   * with dims 0 and 1 swapped (memory order dims 1, 0, 2), as a batch_first RNN/LSTM/GRU's
+   * output.transpose(0, 1) or a batch_first MultiheadAttention's attn_output.transpose(1, 0); the
+   * element-wise layers, whose outputs torch allocates like their inputs, pass it on. Paramscope's
+   * data stay C order; the element-wise kernels read this to split vector and scalar code where
+   * torch's memory order does (ps-activation.c). Set once, before the tensor is shared. */
+  gboolean swapped01;
 };
 
 gsize        ps_dtype_size           (PsDType dtype);

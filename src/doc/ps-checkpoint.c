@@ -78,6 +78,18 @@ add_entry (PsCheckpoint *ck, const char *name, const char *dtype, PsDType target
   g_hash_table_insert (ck->by_name, (gpointer) name, GUINT_TO_POINTER (ck->entries->len));
 }
 
+gboolean
+ps_checkpoint_is_file_name (const char *name)
+{
+  static const char *const extensions[] = { ".safetensors", ".index.json", ".npy", ".npz", ".pt", ".pth", ".bin",
+                                            ".ckpt" };
+  g_autofree char *lower = g_ascii_strdown (name ? name : "", -1);
+  for (guint i = 0; i < G_N_ELEMENTS (extensions); i++)
+    if (g_str_has_suffix (lower, extensions[i]))
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 ps_checkpoint_is_torch_name (const char *path)
 {

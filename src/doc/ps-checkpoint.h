@@ -64,7 +64,10 @@ PsCheckpoint *ps_checkpoint_open_full     (const char *path, PsCheckpointOpenFla
  * parsed and decoded (safetensors: ps_safetensors_open_hashed; torch: a copy in anonymous memory);
  * .npy/.npz and sharded torch checkpoints cannot be pinned (an error says so). */
 PsCheckpoint *ps_checkpoint_open_state_dict (const char *path, char **sha256, GError **error);
-/* The extensions the torch reader takes by name (.pt .pth .bin .ckpt .tar). */
+/* TRUE when a file's name (or path) says it is a checkpoint the app opens as one rather than as
+ * a recipe, by its extension, case-insensitive: .safetensors, .index.json (sharded), .npy, .npz,
+ * .pt, .pth, .bin, .ckpt. */
+gboolean      ps_checkpoint_is_file_name  (const char *name);
 void          ps_checkpoint_free          (PsCheckpoint *ck);
 
 PsCheckpointFormat ps_checkpoint_get_format (PsCheckpoint *ck);

@@ -254,6 +254,18 @@ ps_state_get_output (const PsState *state, const char *name)
   return g_hash_table_lookup (state->outputs, name);
 }
 
+const char *
+ps_state_find_new_output (const PsState *after, const PsState *before)
+{
+  for (guint i = 0; i < after->output_names->len; i++)
+    {
+      const char *n = g_ptr_array_index (after->output_names, i);
+      if (ps_state_get_output (after, n) != ps_state_get_output (before, n))
+        return n;
+    }
+  return NULL;
+}
+
 void
 ps_state_add_module (PsState *state, const char *id, PsModule *module)
 {

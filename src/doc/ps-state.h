@@ -64,6 +64,9 @@ const char *ps_state_module_id      (const PsState *state, guint i);
 /* The root module, or NULL if the root id is unset or not created yet. */
 PsModule   *ps_state_get_root       (const PsState *state);
 PsTensor   *ps_state_get_output     (const PsState *state, const char *name);
+/* The output a forward from `before` to `after` wrote: the first of after's outputs whose tensor is
+ * not the same as in `before` (a new name, or a new tensor under an old one); NULL when none. */
+const char *ps_state_find_new_output (const PsState *after, const PsState *before);
 /* Takes a ref on module / output; the module's id field is set to id. */
 void        ps_state_add_module     (PsState *state, const char *id, PsModule *module);
 void        ps_state_set_output     (PsState *state, const char *name, PsTensor *value);

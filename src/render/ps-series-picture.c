@@ -273,6 +273,52 @@ ps_series_picture_build (PsSeriesPicture *p, GCancellable *cancellable, GError *
     }
 }
 
+typedef struct {
+  PsSeriesPicture *pic;
+} BuildJob;
+
+static void
+build_job_free (gpointer data)
+{
+  BuildJob *j = data;
+  g_clear_pointer (&j->pic, ps_series_picture_free);
+  g_free (j);
+}
+
+static void
+build_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  BuildJob *j = data;
+  GError *error = NULL;
+  PsFigure *fig = ps_series_picture_build (j->pic, cancellable, &error);
+  if (fig == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, fig, (GDestroyNotify) ps_figure_free);
+}
+
+void
+ps_series_picture_build_async (PsSeriesPicture *p, GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_series_picture_build_async);
+  BuildJob *j = g_new0 (BuildJob, 1);
+  j->pic = p;
+  g_task_set_task_data (task, j, build_job_free);
+  g_task_run_in_thread (task, build_thread);
+}
+
+PsFigure *
+ps_series_picture_build_finish (GAsyncResult *result, PsSeriesPicture **p, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  BuildJob *j = g_task_get_task_data (G_TASK (result));
+  if (p)
+    *p = g_steal_pointer (&j->pic);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 const char *
 ps_series_picture_get_name (PsSeriesPicture *p)
 {
@@ -358,4 +404,26 @@ ps_series_norms_figure (PsCheckpointSeries *series, PsCheckpointSeries *norm_ser
   PsNormChart chart = { (const int64_t *) steps->data, (const double *) norms->data, (const double *) rel->data,
                         steps->len, &opts };
   return ps_figure_new_for_norms (&chart);
+}
+
+char *
+ps_series_export_name (const char *tensor, const char *page)
+{
+  gboolean table = g_strcmp0 (page, "changes") == 0;
+  g_autofree char *safe = g_strdup (tensor != NULL && !table ? tensor : "series");
+  g_strdelimit (safe, "/\\", '_');
+  return g_strdup_printf ("%s-%s.%s", safe, page, table ? "csv" : "png");
+}
+
+gboolean
+ps_series_export_figure (PsFigure *fig, const char *why, const char *path, double width, double height,
+                         GError **error)
+{
+  if (fig == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Nothing to export: %s"),
+                   why ? why : _("select a tensor"));
+      return FALSE;
+    }
+  return ps_figure_export (fig, path, width, height, 1, 0, error);
 }

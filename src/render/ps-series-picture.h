@@ -48,6 +48,11 @@ PsSeriesPicture *ps_series_picture_plan      (PsCheckpointSeries *series, guint 
  * figure. NULL with an error naming the tensor and the checkpoint ("No 0.weight at epoch 3: …"),
  * or G_IO_ERROR_CANCELLED when `cancellable` was cancelled between two reads. */
 PsFigure        *ps_series_picture_build     (PsSeriesPicture *p, GCancellable *cancellable, GError **error);
+/* The same in a worker thread; takes `p` (the finish gives it back in *p, for its name and
+ * context); `callback` runs in the caller's thread-default main context. */
+void             ps_series_picture_build_async  (PsSeriesPicture *p, GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback, gpointer user_data);
+PsFigure        *ps_series_picture_build_finish (GAsyncResult *result, PsSeriesPicture **p, GError **error);
 const char      *ps_series_picture_get_name  (PsSeriesPicture *p);     /* the tensor, as the series names it */
 /* The start of the accessible description ("epoch 3", "epoch 3 − epoch 2", the subtitle over time). */
 const char      *ps_series_picture_get_context (PsSeriesPicture *p);
@@ -63,6 +68,16 @@ void             ps_series_picture_free      (PsSeriesPicture *p);
 PsFigure        *ps_series_norms_figure      (PsCheckpointSeries *series, PsCheckpointSeries *norm_series,
                                               guint tensor, guint step, int compare, double scale,
                                               GArray *steps, GArray *norms, GArray *rel, char **message);
+
+/* The file name an export of the series pane's page `page` offers: "<tensor>-<page>.png" ('/' and '\'
+ * in the name become '_'); "series-changes.csv" for the largest-changes table ("changes", about every
+ * tensor) and "series-<page>.png" when no tensor is shown (`tensor` NULL). */
+char            *ps_series_export_name       (const char *tensor, const char *page);
+/* Writes `fig` as the series pane exports a page (PNG/SVG/PDF by extension, atomic, at width ×
+ * height); without a figure the error says why there is none ("Nothing to export: " and `why`, or
+ * "select a tensor" when `why` is NULL). */
+gboolean         ps_series_export_figure     (PsFigure *fig, const char *why, const char *path, double width,
+                                              double height, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsSeriesPicture, ps_series_picture_free)
 

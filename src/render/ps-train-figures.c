@@ -294,6 +294,8 @@ ps_train_figures_output_grad_tensors (PsState *st, guint rows, const PsLoss *los
   g_autoptr (PsTensor) y = ps_tape_forward (tape, ps_state_get_root (copy), x, &gen, error);
   g_autoptr (PsTensor) gy = NULL;
   g_autoptr (PsTensor) l = y ? ps_loss_compute_full (loss, y, ps_loss_input_swapped (ps_state_get_root (copy), y), t, &gy, error) : NULL;
+  if (l != NULL)   /* the element-wise backwards' layout under this loss, as the train step marks it */
+    ps_loss_mark_grad_rows (loss, ps_state_get_root (copy), y, tape);
   const gboolean ok = l != NULL && ps_tape_backward (tape, gy, error);
   ps_threads_set_flavour (flavour);
   if (!ok)

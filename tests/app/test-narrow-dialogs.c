@@ -197,12 +197,14 @@ labelled_field (GtkWidget *dialog, const char *text, guint keyval, GType type)
 typedef struct {
   guint n;
   char *steps;
-  guint columns;
+  guint columns, width, height;
 } Chosen;
 
 static void
-on_chosen (PsContactSheetDialog *d, const char *steps, guint columns, Chosen *c)
+on_chosen (PsContactSheetDialog *d, const char *steps, guint columns, guint width, guint height, Chosen *c)
 {
+  c->width = width;
+  c->height = height;
   c->n++;
   g_free (c->steps);
   c->steps = g_strdup (steps);
@@ -247,6 +249,7 @@ test_contact_sheet_dialog (void)
   g_assert_nonnull (d);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (d)) == GTK_WINDOW (w));
   g_assert_true (gtk_window_get_modal (GTK_WINDOW (d)));
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (d)), ==, GTK_ACCESSIBLE_ROLE_DIALOG);
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (d)), ==, "Contact Sheet of Sub-steps");
   g_assert_cmpstr (ps_contact_sheet_dialog_get_steps (d), ==, "1, 5, 10, 15, last");
   g_assert_nonnull (label_with_text (GTK_WIDGET (d), "The Training page's view at the sub-steps you choose, side by side "
@@ -272,7 +275,7 @@ test_contact_sheet_dialog (void)
   g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (d)) != NULL);
 
   /* a bad list, by Enter in the field: said in the note, the dialog stays, nothing handed over */
-  Chosen chosen = { 0, NULL, 0 };
+  Chosen chosen = { 0, NULL, 0, 0, 0 };
   g_signal_connect (d, "choose-file", G_CALLBACK (on_chosen), &chosen);
   gtk_editable_set_text (GTK_EDITABLE (entry), "0, 5");
   g_signal_emit_by_name (entry, "activate");   /* what Enter in it does: Choose File, pressed for 250 ms */
@@ -294,6 +297,8 @@ test_contact_sheet_dialog (void)
   g_assert_cmpuint (chosen.n, ==, 1);
   g_assert_cmpstr (chosen.steps, ==, "1, 3-4, last");
   g_assert_cmpuint (chosen.columns, ==, 3);
+  g_assert_cmpuint (chosen.width, ==, 480);   /* the CLI's contact-sheet default tile */
+  g_assert_cmpuint (chosen.height, ==, 320);
   g_free (chosen.steps);
   g_assert_cmpuint (layout_warnings, ==, 0);
   gtk_window_destroy (GTK_WINDOW (d));

@@ -1196,6 +1196,54 @@ test_missing_and_reshaped (void)
   g_rmdir (tmp);
 }
 
+/* The checkpoint window's view switchers (its own and the series pane's) drop their buttons'
+ * indicators while the buttons are alive, as the main window's does (ps-teardown.c): libadwaita 1.2
+ * binds each indicator to its button, and a button finalized with those bindings in place made
+ * GTK 4.8 log "g_object_weak_unref: couldn't find weak ref" and run a freed callback (monkey seed
+ * 2613, on the main window at Ctrl+Q; timing-dependent, so this checks the teardown itself). The
+ * switchers are kept alive past the window's destruction to look at their buttons. */
+static void
+collect_switchers (GtkWidget *widget, GPtrArray *out)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (ADW_IS_VIEW_SWITCHER (c))
+      g_ptr_array_add (out, g_object_ref (c));
+    else
+      collect_switchers (c, out);
+}
+
+static guint
+count_indicators (GtkWidget *widget)
+{
+  guint n = 0;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    n += (g_strcmp0 (G_OBJECT_TYPE_NAME (c), "AdwIndicatorBin") == 0) + count_indicators (c);
+  return n;
+}
+
+static void
+test_switchers_teardown (void)
+{
+  g_autofree char *dir = series_dir ();
+  PsCheckpointWindow *cw = open_folder (dir);
+  g_assert_nonnull (ps_checkpoint_window_get_series_pane (cw));
+  g_autoptr (GPtrArray) switchers = g_ptr_array_new_with_free_func (g_object_unref);
+  collect_switchers (GTK_WIDGET (cw), switchers);
+  g_assert_cmpuint (switchers->len, ==, 2);   /* the window's pages and the series pane's */
+  guint before = 0;
+  for (guint i = 0; i < switchers->len; i++)
+    before += count_indicators (switchers->pdata[i]);
+  g_test_message ("%u view switchers, %u indicators before the window is destroyed", switchers->len, before);
+  g_assert_cmpuint (before, >, 0);
+  gtk_window_destroy (GTK_WINDOW (cw));
+  iterate ();
+  for (guint i = 0; i < switchers->len; i++)
+    {
+      g_assert_nonnull (gtk_widget_get_first_child (switchers->pdata[i]));   /* its buttons still there */
+      g_assert_cmpuint (count_indicators (switchers->pdata[i]), ==, 0);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1227,6 +1275,7 @@ main (int argc, char **argv)
   g_test_add_func ("/series-window/axis-label", test_axis_label);
   g_test_add_func ("/series-window/drop", test_drop);
   g_test_add_func ("/series-window/missing-and-reshaped", test_missing_and_reshaped);
+  g_test_add_func ("/series-window/switchers-teardown", test_switchers_teardown);
 #endif
   int ret = g_test_run ();
   g_object_unref (app);

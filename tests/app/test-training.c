@@ -7,6 +7,7 @@
 #include "ps-window-private.h"
 #include "ps-train-dialog.h"
 #include "ps-contact-sheet-dialog.h"
+#include "ps-export-range-dialog.h"
 #include "ps-training-page.h"
 #include "ps-train-figures.h"
 #include "ps-safetensors.h"
@@ -82,7 +83,7 @@ run_for (int ms)
 
 /* With PS_SCREENSHOT_DIR set, the window as it is drawn now into DIR/name.png (to look at). */
 static void
-shot (PsWindow *w, const char *name)
+shot (gpointer w, const char *name)
 {
   const char *dir = g_getenv ("PS_SCREENSHOT_DIR");
   if (dir == NULL)
@@ -1098,6 +1099,70 @@ test_contact_sheet_chosen (void)
   g_rmdir (dir);
 }
 
+/* `paramscope-cli COMMAND RECIPE ARGS… --out FILE` of the document (saved to a recipe in a fresh
+ * folder); FILE (in that folder, named `out`) is returned and dir_out is the folder to remove. */
+static char *
+cli_draw (PsDocument *doc, const char *command, const char *const *args, const char *out, char **dir_out)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ps-cli-draw-XXXXXX", NULL);
+  g_autofree char *recipe = g_build_filename (dir, "run.json", NULL);
+  char *path = g_build_filename (dir, out, NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (recipe);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_document_save (doc, file, &error));
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) g_getenv ("PS_CLI"));
+  g_assert_nonnull (argv->pdata[0]);
+  g_ptr_array_add (argv, (gpointer) command);
+  g_ptr_array_add (argv, recipe);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, "--out");
+  g_ptr_array_add (argv, path);
+  g_ptr_array_add (argv, NULL);
+  int status = 0;
+  g_autofree char *said = NULL, *err = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, 0, NULL, NULL, &said, &err, &status, &error));
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("paramscope-cli %s: %s", command, err);
+  g_unlink (recipe);
+  *dir_out = g_steal_pointer (&dir);
+  return path;
+}
+
+/* The app's GIF against `paramscope-cli animate RECIPE ARGS… --out cli.gif` of the same document:
+ * the same size and number of frames (returned), every frame pixel for pixel equal. */
+static int
+assert_gif_is_cli (PsDocument *doc, const char *app_gif, const char *const *args)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *cli_gif = cli_draw (doc, "animate", args, "cli.gif", &dir);
+  GifFileType *ga = gif_open (app_gif), *gc = gif_open (cli_gif);
+  g_assert_cmpint (ga->ImageCount, ==, gc->ImageCount);
+  g_assert_cmpint (ga->SWidth, ==, gc->SWidth);
+  g_assert_cmpint (ga->SHeight, ==, gc->SHeight);
+  for (int f = 0; f < ga->ImageCount; f++)
+    {
+      guint differ = 0;
+      for (int y = 0; y < ga->SHeight; y++)
+        for (int x = 0; x < ga->SWidth; x++)
+          differ += gif_pixel (ga, f, x, y) != gif_pixel (gc, f, x, y);
+      if (differ != 0)
+        {
+          g_test_message ("frame %d of %s: %u pixels differ from the CLI's", f, app_gif, differ);
+          keep_copy (app_gif, "differs-app.gif");
+          keep_copy (cli_gif, "differs-cli.gif");
+        }
+      g_assert_cmpuint (differ, ==, 0);
+    }
+  int n = ga->ImageCount;
+  DGifCloseFile (ga, NULL);
+  DGifCloseFile (gc, NULL);
+  g_unlink (cli_gif);
+  g_rmdir (dir);
+  return n;
+}
+
 /* The heatmap GIF over sub-steps shares ONE colour range over all frames, as the CLI's (#14): the
  * app's GIF of mlp.0.weight (sub-steps 21, 61, …, 220) has every frame pixel for pixel equal to
  * `paramscope-cli animate --sub-steps` of the same recipe and sub-steps. Before, each frame had its
@@ -1112,45 +1177,18 @@ test_gif_one_colour_range (void)
   const guint n = ps_training_page_get_n_substeps (page);
   g_autofree char *dir = g_dir_make_tmp ("ps-gif-range-XXXXXX", NULL);
   g_autofree char *app_gif = g_build_filename (dir, "app.gif", NULL);
-  g_autofree char *cli_gif = g_build_filename (dir, "cli.gif", NULL);
-  g_autofree char *recipe = g_build_filename (dir, "run.json", NULL);
   ExportTick t = { page, 0, 0, FALSE, FALSE, 0, NULL };
   ps_training_page_export_frames_async (page, app_gif, 20, n - 1, 40, 320, 240, 0, on_exported, &t);
   wait_export (&t);
   g_assert_no_error (t.error);
   g_assert_cmpuint (t.frames, ==, 6);   /* 21, 61, 101, 141, 181, 220 */
-  g_autoptr (GFile) file = g_file_new_for_path (recipe);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (ps_document_save (doc, file, &error));
-  g_autofree char *to = g_strdup_printf ("%u", n);
-  const char *argv[] = { g_getenv ("PS_CLI"), "animate", recipe, "--param", "mlp.0.weight", "--sub-steps", "--from", "21",
-                         "--to", to, "--every", "40", "--width", "320", "--height", "240", "--out", cli_gif, NULL };
-  g_assert_nonnull (argv[0]);
-  int status = 0;
-  g_autofree char *said = NULL, *err = NULL;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, 0, NULL, NULL, &said, &err, &status, &error));
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("paramscope-cli animate: %s", err);
   keep_copy (app_gif, "app-export-one-range.gif");
-  GifFileType *ga = gif_open (app_gif), *gc = gif_open (cli_gif);
-  g_assert_cmpint (ga->ImageCount, ==, 6);
-  g_assert_cmpint (gc->ImageCount, ==, 6);
-  g_assert_cmpint (ga->SWidth, ==, gc->SWidth);
-  g_assert_cmpint (ga->SHeight, ==, gc->SHeight);
-  for (int f = 0; f < 6; f++)
-    {
-      guint differ = 0;
-      for (int y = 0; y < ga->SHeight; y++)
-        for (int x = 0; x < ga->SWidth; x++)
-          differ += gif_pixel (ga, f, x, y) != gif_pixel (gc, f, x, y);
-      g_assert_cmpuint (differ, ==, 0);
-    }
-  DGifCloseFile (ga, NULL);
-  DGifCloseFile (gc, NULL);
+  g_autofree char *to = g_strdup_printf ("%u", n);
+  const char *args[] = { "--param", "mlp.0.weight", "--sub-steps", "--from", "21", "--to", to, "--every", "40",
+                         "--width", "320", "--height", "240", NULL };
+  g_assert_cmpint (assert_gif_is_cli (doc, app_gif, args), ==, 6);
   gtk_window_destroy (GTK_WINDOW (w));
   g_unlink (app_gif);
-  g_unlink (cli_gif);
-  g_unlink (recipe);
   g_rmdir (dir);
 }
 
@@ -1178,51 +1216,307 @@ test_weight_tiles_one_range (void)
   iterate ();
   g_autofree char *dir = g_dir_make_tmp ("ps-tiles-range-XXXXXX", NULL);
   g_autofree char *app_gif = g_build_filename (dir, "app.gif", NULL);
-  g_autofree char *cli_gif = g_build_filename (dir, "cli.gif", NULL);
-  g_autofree char *recipe = g_build_filename (dir, "run.json", NULL);
   ExportTick t = { page, 0, 0, FALSE, FALSE, 0, NULL };
   ps_training_page_export_frames_async (page, app_gif, 0, n - 1, 23, 480, 360, 0, on_exported, &t);
   wait_export (&t);
   g_assert_no_error (t.error);
   g_assert_cmpuint (t.frames, ==, 3);
-  g_autoptr (GFile) file = g_file_new_for_path (recipe);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (ps_document_save (doc, file, &error));
-  g_autofree char *to = g_strdup_printf ("%u", n);
-  const char *argv[] = { g_getenv ("PS_CLI"), "animate", recipe, "--view", "weight-tiles", "--from", "1", "--to", to,
-                         "--every", "23", "--width", "480", "--height", "360", "--out", cli_gif, NULL };
-  g_assert_nonnull (argv[0]);
-  int status = 0;
-  g_autofree char *said = NULL, *err = NULL;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, 0, NULL, NULL, &said, &err, &status, &error));
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("paramscope-cli animate: %s", err);
   keep_copy (app_gif, "app-export-weight-tiles.gif");
-  GifFileType *ga = gif_open (app_gif), *gc = gif_open (cli_gif);
-  g_assert_cmpint (ga->ImageCount, ==, 3);
-  g_assert_cmpint (gc->ImageCount, ==, 3);
-  g_assert_cmpint (ga->SWidth, ==, gc->SWidth);
-  g_assert_cmpint (ga->SHeight, ==, gc->SHeight);
+  g_autofree char *to = g_strdup_printf ("%u", n);
+  const char *args[] = { "--view", "weight-tiles", "--from", "1", "--to", to, "--every", "23", "--width", "480",
+                         "--height", "360", NULL };
+  g_assert_cmpint (assert_gif_is_cli (doc, app_gif, args), ==, 3);
+  GifFileType *ga = gif_open (app_gif);
   guint moved = 0;
-  for (int f = 0; f < 3; f++)
-    {
-      guint differ = 0;
-      for (int y = 0; y < ga->SHeight; y++)
-        for (int x = 0; x < ga->SWidth; x++)
-          {
-            differ += gif_pixel (ga, f, x, y) != gif_pixel (gc, f, x, y);
-            if (f == 2)
-              moved += gif_pixel (ga, 0, x, y) != gif_pixel (ga, 2, x, y);
-          }
-      g_assert_cmpuint (differ, ==, 0);
-    }
+  for (int y = 0; y < ga->SHeight; y++)
+    for (int x = 0; x < ga->SWidth; x++)
+      moved += gif_pixel (ga, 0, x, y) != gif_pixel (ga, 2, x, y);
   g_assert_cmpuint (moved, >, 100);   /* the templates change over training: not a still picture */
   DGifCloseFile (ga, NULL);
-  DGifCloseFile (gc, NULL);
   gtk_window_destroy (GTK_WINDOW (w));
   g_unlink (app_gif);
-  g_unlink (cli_gif);
-  g_unlink (recipe);
+  g_rmdir (dir);
+}
+
+/* ---------- session 9: the range of an export, one subtitle, the sheet's tile size ---------- */
+
+/* The loss, ratio, per-layer and boundary views exported over sub-steps from the app carry the
+ * CLI's subtitle line ("training step X (sub-step k of n) · loss L"): both are drawn by
+ * ps-train-view's PsTrainFrames, so every frame is pixel for pixel `paramscope-cli animate --view`'s
+ * (#14). Before, the app drew the page's figure without that line (every frame differed). */
+static void
+test_views_like_cli (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  PsTrainingPage *page = w->training_page;
+  adw_view_stack_set_visible_child_name (w->view_stack, "training");
+  const guint n = ps_training_page_get_n_substeps (page);
+  g_assert_cmpuint (n, ==, 20);
+  static const struct { PsTrainingView view; const char *name; } views[] = {
+    { PS_TRAINING_VIEW_LOSS, "loss" }, { PS_TRAINING_VIEW_RATIOS, "ratios" },
+    { PS_TRAINING_VIEW_ACTIVATIONS, "activations" }, { PS_TRAINING_VIEW_BOUNDARY, "boundary" },
+    { PS_TRAINING_VIEW_GRADIENTS, "gradients" }, { PS_TRAINING_VIEW_OUTPUT_GRADIENTS, "output-gradients" },
+  };
+  g_autofree char *dir = g_dir_make_tmp ("ps-views-cli-XXXXXX", NULL);
+  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+    {
+      ps_training_page_set_view (page, views[v].view);
+      iterate ();
+      g_assert_null (ps_training_page_get_empty_text (page));
+      g_autofree char *name = g_strdup_printf ("app-%s.gif", views[v].name);
+      g_autofree char *app_gif = g_build_filename (dir, name, NULL);
+      ExportTick t = { page, 0, 0, FALSE, FALSE, 0, NULL };
+      /* sub-steps 3, 8, 13, 18 */
+      ps_training_page_export_frames_async (page, app_gif, 2, 17, 5, 360, 260, 0, on_exported, &t);
+      wait_export (&t);
+      g_assert_no_error (t.error);
+      g_assert_cmpuint (t.frames, ==, 4);
+      const char *args[] = { "--view", views[v].name, "--from", "3", "--to", "18", "--every", "5", "--width", "360",
+                             "--height", "260", NULL };
+      g_assert_cmpint (assert_gif_is_cli (doc, app_gif, args), ==, 4);
+      g_test_message ("%s: 4 frames pixel-equal to paramscope-cli animate --view %s", views[v].name, views[v].name);
+      g_autofree char *keep = g_strdup_printf ("app-export-%s-substeps.gif", views[v].name);
+      keep_copy (app_gif, keep);
+      g_unlink (app_gif);
+    }
+  g_assert_cmpuint (ps_training_page_get_substep (page), ==, n - 1);   /* the page shows what it showed */
+  gtk_window_destroy (GTK_WINDOW (w));
+  g_rmdir (dir);
+}
+
+/* the field a dialog's label names (by its mnemonic widget: what Alt+its letter focuses) */
+static GtkWidget *
+labelled (GtkWidget *w, const char *label)
+{
+  if (GTK_IS_LABEL (w) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (w)), label) == 0)
+    return gtk_label_get_mnemonic_widget (GTK_LABEL (w));
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *f = labelled (c, label);
+      if (f != NULL)
+        return f;
+    }
+  return NULL;
+}
+
+static void
+set_spin (GtkWindow *dialog, const char *label, const char *text)
+{
+  GtkWidget *spin = labelled (GTK_WIDGET (dialog), label);
+  g_assert_nonnull (spin);
+  gtk_editable_set_text (GTK_EDITABLE (spin), text);   /* as typed: read on Choose File */
+}
+
+/* wait for the window's export over sub-steps to end: TRUE when path was written */
+static gboolean
+wait_window_export (PsWindow *w, const char *path)
+{
+  gint64 end = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+  iterate ();
+  while (ps_training_page_get_exporting (w->training_page))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  iterate ();
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* Export Over Sub-steps… asks the range (#14 "any view over a range of steps"): From / To / Every,
+ * 1-based as the CLI's animate --from/--to/--every, defaulting to the whole run every ⌈n/100⌉ with
+ * the number of frames said; a bad range (From after To, a sub-step that does not exist, Every 0) is
+ * said in the dialog, which stays, and the export of a bad range writes nothing; the app's GIF of a
+ * chosen range (heatmap, loss) is pixel for pixel `paramscope-cli animate --sub-steps --from A --to
+ * B --every K`. Before, the app exported the whole run only. */
+static void
+test_export_range (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  PsTrainingPage *page = w->training_page;
+  adw_view_stack_set_visible_child_name (w->view_stack, "training");
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
+  iterate ();
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
+  iterate ();
+  const guint n = ps_training_page_get_n_substeps (page);
+  g_assert_cmpuint (n, ==, 20);
+  g_assert_cmpuint (ps_export_range_default_every (20), ==, 1);
+  g_assert_cmpuint (ps_export_range_default_every (1500), ==, 15);
+
+  GtkWindow *dlg = ps_window_train_open_frames_dialog (w);
+  iterate ();
+  guint from = 0, to = 0, every = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_export_range_dialog_get_range (PS_EXPORT_RANGE_DIALOG (dlg), &from, &to, &every, &error));
+  g_assert_cmpuint (from, ==, 1);
+  g_assert_cmpuint (to, ==, 20);
+  g_assert_cmpuint (every, ==, 1);
+  PsFormDialog *form = PS_FORM_DIALOG (dlg);
+  g_assert_cmpstr (ps_form_dialog_get_note (form), ==, "20 frames: sub-steps 1 to 20, every 1");
+  /* bad ranges: said, the dialog stays */
+  static const struct { const char *from, *to, *every, *says; } bad[] = {
+    { "12", "3", "1", "after" }, { "0", "5", "1", "does not exist" }, { "1", "21", "1", "does not exist" },
+    { "1", "5", "0", "at least 1" },
+  };
+  for (guint b = 0; b < G_N_ELEMENTS (bad); b++)
+    {
+      set_spin (dlg, "From sub-step", bad[b].from);
+      set_spin (dlg, "To sub-step", bad[b].to);
+      set_spin (dlg, "Every", bad[b].every);
+      g_signal_emit_by_name (gtk_window_get_default_widget (dlg), "clicked");   /* Choose File */
+      iterate ();
+      g_test_message ("%s–%s every %s: %s", bad[b].from, bad[b].to, bad[b].every, ps_form_dialog_get_note (form));
+      g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dlg)));
+      g_assert_nonnull (strstr (ps_form_dialog_get_note (form), bad[b].says));
+      g_assert_true (ps_form_dialog_note_is_error (form));
+    }
+  /* a good one: the frames it makes are said */
+  set_spin (dlg, "From sub-step", "3");
+  set_spin (dlg, "To sub-step", "18");
+  set_spin (dlg, "Every", "4");
+  g_assert_true (ps_export_range_dialog_get_range (PS_EXPORT_RANGE_DIALOG (dlg), &from, &to, &every, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (from, ==, 3);
+  g_assert_cmpuint (to, ==, 18);
+  g_assert_cmpuint (every, ==, 4);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (labelled (GTK_WIDGET (dlg), "Every")), 4);
+  g_assert_cmpstr (ps_form_dialog_get_note (form), ==, "5 frames: sub-steps 3 to 18, every 4");   /* 3 7 11 15 18 */
+  /* at GNOME's smallest width, and in projector mode (larger text): it fits in 360 px */
+  gtk_window_set_default_size (dlg, 360, -1);
+  int min_w = 0;
+  gtk_widget_measure (GTK_WIDGET (dlg), GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
+  g_test_message ("Export Over Sub-steps dialog: minimum width %d px", min_w);
+  g_assert_cmpint (min_w, <=, 360);
+  shot (dlg, "export-range-dialog");
+  set_spin (dlg, "From sub-step", "12");
+  set_spin (dlg, "To sub-step", "3");
+  g_signal_emit_by_name (gtk_window_get_default_widget (dlg), "clicked");   /* Choose File */
+  shot (dlg, "export-range-dialog-error");
+  gtk_window_destroy (dlg);
+  g_settings_set_boolean (w->settings, "projector-mode", TRUE);
+  dlg = ps_window_train_open_frames_dialog (w);
+  gtk_window_set_default_size (dlg, 360, -1);
+  iterate ();
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (dlg), "projector"));
+  gtk_widget_measure (GTK_WIDGET (dlg), GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
+  g_test_message ("in projector mode: minimum width %d px", min_w);
+  g_assert_cmpint (min_w, <=, 360);
+  shot (dlg, "export-range-dialog-projector");
+  gtk_window_destroy (dlg);
+  GtkWindow *sheet = ps_window_train_open_sheet_dialog (w);
+  gtk_window_set_default_size (sheet, 360, -1);
+  iterate ();
+  gtk_widget_measure (GTK_WIDGET (sheet), GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
+  g_assert_cmpint (min_w, <=, 360);
+  shot (sheet, "contact-sheet-dialog-projector");
+  gtk_window_destroy (sheet);
+  g_settings_set_boolean (w->settings, "projector-mode", FALSE);
+
+  g_autofree char *dir = g_dir_make_tmp ("ps-export-range-XXXXXX", NULL);
+  /* what the chooser's answer runs: that range, the heatmap and the loss view, as the CLI draws them */
+  const double fw = MIN (w->export_width, 1200), fh = MIN (w->export_height, 800);
+  g_autofree char *ws = g_strdup_printf ("%g", fw), *hs = g_strdup_printf ("%g", fh);
+  g_autofree char *heat = g_build_filename (dir, "heatmap.gif", NULL);
+  ps_window_train_export_frames (w, heat, from, to, every);
+  g_assert_true (wait_window_export (w, heat));
+  g_assert_null (ps_window_get_error_text (w));
+  const char *hargs[] = { "--param", "mlp.0.weight", "--sub-steps", "--from", "3", "--to", "18", "--every", "4",
+                          "--width", ws, "--height", hs, NULL };
+  g_assert_cmpint (assert_gif_is_cli (doc, heat, hargs), ==, 5);
+  keep_copy (heat, "app-export-range-heatmap.gif");
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_LOSS);
+  iterate ();
+  g_autofree char *loss = g_build_filename (dir, "loss.gif", NULL);
+  ps_window_train_export_frames (w, loss, from, to, every);
+  g_assert_true (wait_window_export (w, loss));
+  g_assert_null (ps_window_get_error_text (w));
+  const char *largs[] = { "--view", "loss", "--from", "3", "--to", "18", "--every", "4", "--width", ws, "--height", hs,
+                          NULL };
+  g_assert_cmpint (assert_gif_is_cli (doc, loss, largs), ==, 5);
+  keep_copy (loss, "app-export-range-loss.gif");
+  /* a bad range reaching the export: the error, nothing written */
+  g_autofree char *none = g_build_filename (dir, "none.gif", NULL);
+  ps_window_train_export_frames (w, none, 12, 3, 1);
+  g_assert_false (wait_window_export (w, none));
+  g_assert_nonnull (ps_window_get_error_text (w));
+  g_test_message ("export of 12–3: %s", ps_window_get_error_text (w));
+  g_assert_nonnull (strstr (ps_window_get_error_text (w), "empty"));
+  gtk_window_destroy (GTK_WINDOW (w));
+  g_unlink (heat);
+  g_unlink (loss);
+  g_rmdir (dir);
+}
+
+/* The Contact Sheet dialog asks the tile size (#14): its default is `paramscope-cli
+ * contact-sheet`'s (480 × 320), and the app's sheet at the default and at a chosen size is pixel
+ * for pixel the CLI's with the same --steps (and --width/--height); a size the CLI refuses
+ * (outside 16–8192) is said in the dialog. Before, the app's tiles were fixed at 600 × 400. */
+static void
+test_sheet_tile_size (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  PsTrainingPage *page = w->training_page;
+  adw_view_stack_set_visible_child_name (w->view_stack, "training");
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
+  iterate ();
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
+  iterate ();
+  GtkWindow *dlg = ps_window_train_open_sheet_dialog (w);
+  iterate ();
+  ps_contact_sheet_dialog_set_steps (PS_CONTACT_SHEET_DIALOG (dlg), "1, 10, last");
+  guint tw = 0, th = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_contact_sheet_dialog_get_tile (PS_CONTACT_SHEET_DIALOG (dlg), &tw, &th, &error));
+  g_assert_cmpuint (tw, ==, 480);
+  g_assert_cmpuint (th, ==, 320);
+  set_spin (dlg, "Tile width", "8");
+  g_signal_emit_by_name (gtk_window_get_default_widget (dlg), "clicked");   /* Choose File */
+  iterate ();
+  PsFormDialog *form = PS_FORM_DIALOG (dlg);
+  g_test_message ("tile 8 wide: %s", ps_form_dialog_get_note (form));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dlg)));
+  g_assert_nonnull (strstr (ps_form_dialog_get_note (form), "16 to 8192"));
+  g_assert_false (ps_contact_sheet_dialog_get_tile (PS_CONTACT_SHEET_DIALOG (dlg), &tw, &th, NULL));
+  g_autofree char *dir = g_dir_make_tmp ("ps-sheet-tile-XXXXXX", NULL);
+  for (guint k = 0; k < 2; k++)
+    {
+      if (k == 0)
+        set_spin (dlg, "Tile width", "480");   /* back to the default */
+      else
+        {
+          set_spin (dlg, "Tile width", "250");
+          set_spin (dlg, "Tile height", "170");
+        }
+      g_assert_true (ps_contact_sheet_dialog_get_tile (PS_CONTACT_SHEET_DIALOG (dlg), &tw, &th, &error));
+      g_assert_no_error (error);
+      g_autofree char *sheet = g_build_filename (dir, "app.png", NULL);
+      ExportTick t = { page, 0, 0, FALSE, FALSE, 0, NULL };
+      ps_training_page_export_sheet_async (page, sheet, "1, 10, last", 0, tw, th, on_exported, &t);
+      wait_export (&t);
+      g_assert_no_error (t.error);
+      g_assert_cmpuint (t.frames, ==, 3);
+      g_autofree char *ws = g_strdup_printf ("%u", tw), *hs = g_strdup_printf ("%u", th);
+      const char *dargs[] = { "--view", "heatmap", "--param", "mlp.0.weight", "--sub-steps", "--steps", "1,10,last",
+                              NULL };
+      const char *sargs[] = { "--view", "heatmap", "--param", "mlp.0.weight", "--sub-steps", "--steps", "1,10,last",
+                              "--width", ws, "--height", hs, NULL };
+      g_autofree char *cdir = NULL;
+      g_autofree char *cli = cli_draw (doc, "contact-sheet", k == 0 ? dargs : sargs, "cli.png", &cdir);
+      cairo_surface_t *a = load_png (sheet, -1, -1), *b = load_png (cli, -1, -1);
+      g_assert_cmpint (cairo_image_surface_get_width (a), ==, 2 * ((int) tw + 8) + 8);
+      g_assert_cmpuint (pixels_differing (a, b), ==, 0);
+      cairo_surface_destroy (a);
+      cairo_surface_destroy (b);
+      keep_copy (sheet, k == 0 ? "app-contact-sheet-default-tiles.png" : "app-contact-sheet-250x170.png");
+      g_unlink (sheet);
+      g_unlink (cli);
+      g_rmdir (cdir);
+    }
+  gtk_window_destroy (dlg);
+  gtk_window_destroy (GTK_WINDOW (w));
   g_rmdir (dir);
 }
 
@@ -2192,9 +2486,10 @@ find_action_widget (GtkWidget *w, const char *action)
   return NULL;
 }
 
-/* "Export Over Sub-steps…" as a user presses it: the button, the file chooser (GTK's own dialog
- * under the test: no portal) answered with a .gif in a fresh folder; a GIF of the heatmap at each
- * of train-xor's 20 sub-steps is written, and its frames differ (the weights change). */
+/* "Export Over Sub-steps…" as a user presses it: the button, the range dialog (sub-steps 1 to 10,
+ * every 3rd), the file chooser (GTK's own dialog under the test: no portal) answered with a .gif in
+ * a fresh folder; a GIF of the heatmap at sub-steps 1, 4, 7, 10 of train-xor is written, and its
+ * frames differ (the weights change). */
 static void
 test_export_frames_button (void)
 {
@@ -2213,6 +2508,25 @@ test_export_frames_button (void)
   g_autofree char *gif_path = g_build_filename (dir, "frames.gif", NULL);
   g_assert_cmpint (g_chdir (dir), ==, 0);
   g_assert_true (gtk_widget_activate (button));
+  iterate ();
+  /* first the range: sub-steps 1 to 10, every 3rd (1, 4, 7, 10) */
+  GtkWindow *range = NULL;
+  GListModel *tops = gtk_window_get_toplevels ();
+  gint64 until_dialog = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (range == NULL && g_get_monotonic_time () < until_dialog)
+    {
+      run_for (50);   /* a button's activate clicks it after its press animation */
+      for (guint i = 0; i < g_list_model_get_n_items (tops) && range == NULL; i++)
+        {
+          g_autoptr (GtkWindow) t = g_list_model_get_item (tops, i);
+          if (g_strcmp0 (gtk_window_get_title (t), "Export Over Sub-steps") == 0)
+            range = t;
+        }
+    }
+  g_assert_nonnull (range);
+  set_spin (range, "To sub-step", "10");
+  set_spin (range, "Every", "3");
+  g_signal_emit_by_name (gtk_window_get_default_widget (range), "clicked");   /* Choose File */
   iterate ();
   GtkFileChooserDialog *chooser = wait_chooser ();
   if (chooser == NULL)
@@ -2253,17 +2567,17 @@ test_export_frames_button (void)
   iterate ();
   g_assert_null (ps_window_get_error_text (w));
   /* the toast names the file the export wrote (its path travels with the export's answer) */
-  g_autofree char *said = g_strdup_printf ("Exported 20 frames to %s", gif_path);
+  g_autofree char *said = g_strdup_printf ("Exported 4 frames to %s", gif_path);   /* 1, 4, 7, 10 */
   gint64 told = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   while (g_strcmp0 (gtk_label_get_text (w->toast_label), said) != 0 && g_get_monotonic_time () < told)
     g_main_context_iteration (NULL, FALSE);
   g_assert_cmpstr (gtk_label_get_text (w->toast_label), ==, said);
   GifFileType *gif = gif_open (gif_path);
-  g_assert_cmpint (gif->ImageCount, ==, 20);   /* every recorded sub-step */
+  g_assert_cmpint (gif->ImageCount, ==, 4);   /* the range the dialog was given */
   guint differ = 0;
   for (int y = 0; y < gif->SHeight; y += 3)
     for (int x = 0; x < gif->SWidth; x += 3)
-      differ += gif_pixel (gif, 0, x, y) != gif_pixel (gif, 19, x, y);
+      differ += gif_pixel (gif, 0, x, y) != gif_pixel (gif, 3, x, y);
   g_assert_cmpuint (differ, >, 100);
   DGifCloseFile (gif, NULL);
   keep_copy (gif_path, "app-export-heatmap-over-substeps.gif");
@@ -2355,6 +2669,9 @@ main (int argc, char **argv)
   g_test_add_func ("/training/contact-sheet-chosen", test_contact_sheet_chosen);
   g_test_add_func ("/training/gif-one-colour-range", test_gif_one_colour_range);
   g_test_add_func ("/training/weight-tiles-one-range", test_weight_tiles_one_range);
+  g_test_add_func ("/training/views-like-cli", test_views_like_cli);
+  g_test_add_func ("/training/export-range", test_export_range);
+  g_test_add_func ("/training/sheet-tile-size", test_sheet_tile_size);
   g_test_add_func ("/training/series-dropped", test_series_dropped);
   g_test_add_func ("/training/command-bar-fits", test_command_bar_fits);
   g_test_add_func ("/training/every-view-draws", test_every_view_draws);

@@ -541,9 +541,11 @@ test_bad_arguments (void)
   struct { const char *type; const char *k1; int kind; const char *expect; } cases[] = {
     { "Linear", "device", 0, "unknown argument 'device'" },
     { "Linear", "dtype", 0, "unknown argument 'dtype'" },
-    { "Linear", "in_features", 1, "in_features" },        /* a string where an int is needed */
+    /* a string where an int is needed: torch.empty((out_features, in_features))'s refusal, as torch's */
+    { "Linear", "in_features", 1, "empty(): argument 'size' must be tuple of SymInts, but found element of type str at pos 2" },
     { "LazyLinear", "in_features", 0, "unknown argument 'in_features'" },
-    { "Dropout", "p", 1, "'p'" },
+    /* Dropout(p='ten'): Python's `p < 0` refuses it, as torch's */
+    { "Dropout", "p", 1, "'<' not supported between instances of 'str' and 'int'" },
     { "Softmax", "axis", 0, "unknown argument 'axis'" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)

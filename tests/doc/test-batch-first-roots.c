@@ -23,16 +23,19 @@ static const char *const runs[] = { "lstm-mse", "gru-l1-sum", "rnn-bi-smooth-l1"
                                     "size33-lstm-leakyrelu-mseloss",
                                     /* SmoothL1Loss's contiguous grad over the SiLU's swapped input:
                                      * silu_backward per row of 15 (ps_loss_mark_grad_rows) */
-                                    "size15-lstm-silu-smoothl1loss" };
+                                    "size15-lstm-silu-smoothl1loss",
+                                    /* HuberLoss's contiguous grad over the GELU's swapped input: ATen's
+                                     * GeluKernel (not oneDNN: the input is not contiguous), Sleef's
+                                     * erf on the blocks of its memory order / of each row */
+                                    "size17-lstm-gelu-huberloss" };
 /* Fixed and enforced above: size15-lstm-silu-smoothl1loss — MSELoss, L1Loss(mean), SmoothL1Loss,
  * HuberLoss and BCEWithLogitsLoss(pos_weight) give a contiguous grad (measured in torch with hooks on
  * the grads' strides) while the SiLU's saved input is a swapped view, so silu_backward's
  * TensorIterator cannot coalesce: its inner loop is one row of 15, all scalar (glibc expf).
- * Known to differ (its recipe and torch's results are in tests/data/batch-first, generated with
- * the others; not enforced until fixed):
- *   size17-lstm-gelu-huberloss: torch's GELU (erf) uses oneDNN only for a contiguous input
- *     (use_mkldnn); after a swapped view it runs ATen's GeluKernel / GeluBackwardKernel (vector
- *     erf on blocks, scalar tail), which Paramscope does not have. */
+ * size17-lstm-gelu-huberloss: torch's GELU (erf) uses oneDNN only for a contiguous input
+ *   (use_mkldnn); after a swapped view it runs ATen's GeluKernel / GeluBackwardKernel (Sleef's erf on
+ *   the vector blocks, glibc's on the tail; ps-activation.c). Every element-wise activation × loss ×
+ *   odd hidden size: test-swapped-activations. */
 
 static char *
 data_dir (void)

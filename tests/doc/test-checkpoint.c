@@ -133,11 +133,28 @@ test_open_errors (void)
   fmt_assert_error_contains (error, "npz_bomb_size_mismatch.npz", "but its .npy header implies");
 }
 
+/* What the app opens as a checkpoint (a drop, the command line, File → Open) rather than a recipe. */
+static void
+test_file_name (void)
+{
+  const char *yes[] = { "model.safetensors", "MODEL.SafeTensors", "model.safetensors.index.json",
+                        "pytorch_model.bin.index.json", "w.npy", "w.NPZ", "epoch_003.pt", "/tmp/a b/x.pth",
+                        "pytorch_model.bin", "last.ckpt" };
+  const char *no[] = { "recipe.json", "model.safetensors.bak", "x.tar", "pt", "notes.txt", "", NULL };
+  for (guint i = 0; i < G_N_ELEMENTS (yes); i++)
+    if (!ps_checkpoint_is_file_name (yes[i]))
+      g_error ("%s is a checkpoint's name", yes[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (no); i++)
+    if (ps_checkpoint_is_file_name (no[i]))
+      g_error ("%s is not a checkpoint's name", no[i]);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/checkpoint/safetensors-tree", test_safetensors_tree);
+  g_test_add_func ("/checkpoint/file-name", test_file_name);
   g_test_add_func ("/checkpoint/aliases-counted-once", test_aliases_counted_once);
   g_test_add_func ("/checkpoint/npz-and-npy", test_npz_and_npy);
   g_test_add_func ("/checkpoint/open-errors", test_open_errors);

@@ -266,11 +266,37 @@ test_restructure (void)
   g_assert_false (json_object_get_boolean_member (mode, "train"));
 }
 
+/* The output a forward wrote (the app selects it and says its shape): a new name, or a new tensor
+ * under a name the step before had; none when every output is the same tensor. */
+static void
+test_new_output (void)
+{
+  g_autoptr (PsTensor) x = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 3, NULL);
+  g_autoptr (PsTensor) y = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 2, NULL);
+  g_autoptr (PsTensor) y2 = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 2, NULL);
+  PsState *before = ps_state_new (0, PS_FLAVOUR_AVX2, NULL);
+  ps_state_set_output (before, "x", x);
+  ps_state_set_output (before, "y", y);
+  PsState *same = ps_state_clone (before, NULL);
+  g_assert_null (ps_state_find_new_output (same, before));
+  PsState *renewed = ps_state_clone (before, NULL);
+  ps_state_set_output (renewed, "y", y2);
+  g_assert_cmpstr (ps_state_find_new_output (renewed, before), ==, "y");
+  PsState *added = ps_state_clone (before, NULL);
+  ps_state_set_output (added, "z", y2);
+  g_assert_cmpstr (ps_state_find_new_output (added, before), ==, "z");
+  ps_state_unref (before);
+  ps_state_unref (same);
+  ps_state_unref (renewed);
+  ps_state_unref (added);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/edit/targets", test_targets);
+  g_test_add_func ("/edit/new-output", test_new_output);
   g_test_add_func ("/edit/ids-and-names", test_ids_and_names);
   g_test_add_func ("/edit/attach-target", test_attach_target);
   g_test_add_func ("/edit/module-op", test_module_op);

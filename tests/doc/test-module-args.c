@@ -309,6 +309,12 @@ foreign_json_type_as (const PsArgSpec *spec, JsonNode *v, gboolean python)
 {
   if (python && spec->kind == PS_ARG_BOOL)
     return FALSE;
+  /* a bool where an int goes whose layer takes it as Python's 0/1 (bool_is_int), any scalar where the
+   * layer stores the value as given (any_value): torch's behaviour, enforced */
+  if (python && spec->bool_is_int && JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) == G_TYPE_BOOLEAN)
+    return FALSE;
+  if (python && (spec->any_value || spec->aten_position != 0) && !JSON_NODE_HOLDS_ARRAY (v) && !JSON_NODE_HOLDS_OBJECT (v))
+    return FALSE;
   if (python && spec->kind == PS_ARG_FLOAT && JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) == G_TYPE_BOOLEAN)
     return FALSE;
   /* a scalar of another type where a tuple goes: constructs, refused at the forward by ATen's parser */
@@ -491,6 +497,9 @@ test_module_args_generated (void)
           json_module += same && strcmp (want, "module") == 0;
           json_forward += same && strcmp (want, "forward") == 0;
           json_ok += same && strcmp (want, "ok") == 0;
+          if (same)
+            g_test_message ("JSON-TYPE %s(%s): torch %s%s%s%s — Paramscope %s: %s", type, args, want,
+                            want_msg ? ": " : "", etype, want_msg ? want_msg : "", where, msg);
         }
       else if (spec != NULL && spec->kind == PS_ARG_INT_OR_TUPLE && spec->tuple_len > 0 && !spec->len_at_forward
                && JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_object_get_object_member (c, "a"), key))
@@ -636,6 +645,11 @@ test_module_args_generated (void)
   /* the 74 of the convolutions (kernel_size, stride, padding, dilation, output_padding; [], one too
    * many, one too few) and the 10 one-element lists ATen expands */
   g_assert_cmpuint (mapped[MAP_TUPLE_LEN], ==, 0);
+  /* JSON types torch accepts are accepted with torch's output (session 9: the 26 of InstanceNorm's
+   * num_features of any type, the RNNs' hidden_size=True, Embedding(embedding_dim=True),
+   * MultiheadAttention(num_heads=True), …); what is still mapped only goes down */
+  g_assert_cmpuint (json_ok, ==, 0);
+  g_assert_cmpuint (mapped[MAP_JSON_TYPE], <=, 1);
   g_assert_cmpuint (n_tuple, >=, 84);
   g_assert_cmpuint (n_tuple_ok, ==, n_tuple);
 }
@@ -717,10 +731,72 @@ test_python_values (void)
                                        "{\"op\": \"init\", \"target\": \"m.weight\", \"fn\": \"kaiming_uniform_\", \"args\": {\"a\": true, "
                                        "\"nonlinearity\": \"relu\"}}", NULL);
   g_assert_null (ps_timeline_get_error (k2));
+  /* Embedding(padding_idx=True): torch's weight[True].fill_(0) fills a copy (a bool index is a mask):
+   * the weight is Embedding(5, 3)'s, no row zeroed (torch 1.13.1: the same sum of |w|) */
+  g_autoptr (PsTimeline) ep = run_ops ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Embedding\", \"args\": "
+                                       "{\"num_embeddings\": 5, \"embedding_dim\": 3, \"padding_idx\": true}}", NULL);
+  g_autoptr (PsTimeline) e0 = run_ops ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"Embedding\", \"args\": "
+                                       "{\"num_embeddings\": 5, \"embedding_dim\": 3}}", NULL);
+  PsModule *em = NULL;
+  PsParam *ew = NULL, *e0w = NULL;
+  g_assert_null (ps_timeline_get_error (ep));
+  g_assert_true (ps_state_resolve (ps_timeline_get_last_state (ep), "m.weight", &em, &ew, NULL));
+  g_assert_true (ps_state_resolve (ps_timeline_get_last_state (e0), "m.weight", &em, &e0w, NULL));
+  g_assert_cmpmem (ps_tensor_cf32 (ew->value), 15 * 4, ps_tensor_cf32 (e0w->value), 15 * 4);
   /* RNN's dropout refuses a bool, as torch's isinstance(dropout, bool) check does */
   g_autoptr (PsTimeline) d = run_ops ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"GRU\", \"args\": {\"input_size\": 3, \"hidden_size\": 4, \"dropout\": false}}", NULL);
   g_assert_nonnull (ps_timeline_get_error (d));
   g_assert_nonnull (strstr (ps_timeline_get_error (d)->message, "dropout should be a number in range [0, 1]"));
+}
+
+/* A literal of another JSON type than the argument's kind, accepted as torch accepts it, shows in the
+ * module's repr as torch prints it (its extra_repr's str() of the stored value; torch 1.13.1). */
+static void
+test_literal_reprs (void)
+{
+  static const struct { const char *type, *args, *repr; } cases[] = {
+    { "Embedding", "{\"num_embeddings\": 5, \"embedding_dim\": true, \"norm_type\": \"x\"}", "Embedding(5, True, norm_type=x)" },
+    { "LSTM", "{\"input_size\": 3, \"hidden_size\": true}", "LSTM(3, True)" },
+    { "GRUCell", "{\"input_size\": 3, \"hidden_size\": false}", "GRUCell(3, False)" },
+    { "InstanceNorm1d", "{\"num_features\": 2.0}",
+      "InstanceNorm1d(2.0, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)" },
+    { "BatchNorm1d", "{\"num_features\": \"x\", \"affine\": false, \"track_running_stats\": false}",
+      "BatchNorm1d(x, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)" },
+    { "Flatten", "{\"start_dim\": 1.0}", "Flatten(start_dim=1.0, end_dim=-1)" },
+    { "GroupNorm", "{\"num_groups\": 2, \"num_channels\": 2.0, \"affine\": false}", "GroupNorm(2, 2.0, eps=1e-05, affine=False)" },
+    { "GroupNorm", "{\"num_groups\": true, \"num_channels\": 4}", "GroupNorm(True, 4, eps=1e-05, affine=True)" },
+    { "BatchNorm1d", "{\"num_features\": 3, \"eps\": \"x\"}",
+      "BatchNorm1d(3, eps=x, momentum=0.1, affine=True, track_running_stats=True)" },
+    { "Softmax", "{\"dim\": 1.0}", "Softmax(dim=1.0)" },
+    { "LogSoftmax", "{\"dim\": true}", "LogSoftmax(dim=True)" },
+    { "LeakyReLU", "{\"negative_slope\": \"x\"}", "LeakyReLU(negative_slope=x)" },
+    { "GELU", "{\"approximate\": 1}", "GELU(approximate=1)" },
+    { "Linear", "{\"in_features\": true, \"out_features\": 3}", "Linear(in_features=True, out_features=3, bias=True)" },
+    { "Embedding", "{\"num_embeddings\": 5, \"embedding_dim\": 3, \"padding_idx\": true}", "Embedding(5, 3, padding_idx=True)" },
+    { "Embedding", "{\"num_embeddings\": 5, \"embedding_dim\": 3, \"max_norm\": \"x\"}", "Embedding(5, 3, max_norm=x)" },
+    { "AdaptiveAvgPool2d", "{\"output_size\": 2.0}", "AdaptiveAvgPool2d(output_size=2.0)" },
+    { "RNNCell", "{\"input_size\": 3, \"hidden_size\": 4, \"nonlinearity\": null}", "RNNCell(3, 4, nonlinearity=None)" },
+    { "InstanceNorm1d", "{\"num_features\": 3, \"eps\": \"x\"}",
+      "InstanceNorm1d(3, eps=x, momentum=0.1, affine=False, track_running_stats=False)" },
+    { "Conv1d", "{\"in_channels\": true, \"out_channels\": 4, \"kernel_size\": 3}", "Conv1d(True, 4, kernel_size=(3,), stride=(1,))" },
+    { "ConvTranspose1d", "{\"in_channels\": 2, \"out_channels\": true, \"kernel_size\": 3, \"bias\": false}",
+      "ConvTranspose1d(2, True, kernel_size=(3,), stride=(1,), bias=False)" },
+    { "Conv2d", "{\"in_channels\": 2, \"out_channels\": 4, \"kernel_size\": 3, \"groups\": true}",
+      "Conv2d(2, 4, kernel_size=(3, 3), stride=(1, 1))" },
+    { "Bilinear", "{\"in1_features\": 4, \"in2_features\": false, \"out_features\": 3}",
+      "Bilinear(in1_features=4, in2_features=False, out_features=3, bias=True)" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *ops = g_strdup_printf ("{\"op\": \"module\", \"id\": \"m\", \"type\": \"%s\", \"args\": %s}",
+                                              cases[i].type, cases[i].args);
+      g_autoptr (PsTimeline) tl = run_ops (ops, NULL);
+      g_assert_null (ps_timeline_get_error (tl));
+      PsModule *m = NULL;
+      g_assert_true (ps_state_resolve (ps_timeline_get_last_state (tl), "m", &m, NULL, NULL));
+      g_autofree char *repr = ps_module_repr (m);
+      g_assert_cmpstr (repr, ==, cases[i].repr);
+    }
 }
 
 /* Conv2d(kernel_size=[3]) constructs as torch does: a 3-D weight drawn as Conv1d(2, 4, 3)'s (the same
@@ -791,6 +867,7 @@ main (int argc, char **argv)
   g_test_add_func ("/module-args/generated", test_module_args_generated);
   g_test_add_func ("/module-args/python-values", test_python_values);
   g_test_add_func ("/module-args/conv-wrong-rank", test_conv_wrong_rank);
+  g_test_add_func ("/module-args/literal-reprs", test_literal_reprs);
   g_test_add_func ("/module-args/seed-range", test_seed_range_golden);
   g_test_add_func ("/module-args/load-converts-dtype", test_load_converts_dtype);
   return g_test_run ();

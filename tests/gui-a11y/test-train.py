@@ -3,8 +3,9 @@
 XOR scenario, every field named, filled by mnemonics (30 steps, every step recorded, SGD's arguments typed), run
 with Enter; the Training page then says the run's sub-steps and its view describes the last one;
 the main timeline's Sub-step slider (Alt+U, Home) shows the new run's first sub-step on the loss
-curve's axis; the page's Contact Sheet dialog (Alt+C) has named fields reached by mnemonics, says a
-bad list and opens the file chooser for a good one. Real key events in (xdotool), the AT-SPI tree
+curve's axis; the page's Contact Sheet dialog (Alt+C) and Export Over Sub-steps dialog (Alt+P) are
+dialogs to a screen reader and close on Escape; the Contact Sheet has named fields reached by
+mnemonics, says a bad list and opens the file chooser for a good one. Real key events in (xdotool), the AT-SPI tree
 out (pyatspi).
 Usage: test-train.py PATH/TO/paramscope"""
 import os
@@ -58,6 +59,15 @@ def run(binary, tap):
                "the main timeline's first sub-step counts on the loss curve's axis: " + first[0])
         # the Training page's Contact Sheet… (Alt+C): a window of its own, its two fields named and
         # reached by their mnemonics; a bad list is said in it, a good one leads to the file chooser
+        # both of the page's dialogs are announced as dialogs, and Escape closes them
+        for mnemonic, title in (("alt+p", "Export Over Sub-steps"), ("alt+c", "Contact Sheet of Sub-steps")):
+            app.key(mnemonic)
+            dlg = app.wait_for(lambda: window_named(app, title), "the %s dialog" % title)
+            tap.ok(dlg.getRoleName() == "dialog", "the %s window is a dialog to screen readers (role %s)"
+                   % (title, dlg.getRoleName()))
+            app.key("Escape")
+            gone = app.wait_for(lambda: window_named(app, title) is None, "Escape to close the %s dialog" % title)
+            tap.ok(gone, "Escape closes the %s dialog" % title)
         app.key("alt+c")
         sheet = app.wait_for(lambda: window_named(app, "Contact Sheet of Sub-steps"), "the Contact Sheet dialog")
         bad = unnamed_controls(sheet)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include "ps-series-picture.h"
+#include "ps-error.h"
 #include "ps-safetensors.h"
 
 static char *
@@ -285,6 +286,104 @@ test_norms (void)
   g_free (message);
 }
 
+static void
+store_result (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+/* Runs the default main context until the async call stored its result. */
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* The worker: the figure read from the files, the picture given back; cancelled before it runs,
+ * an error (and the picture still given back). */
+static void
+test_async (void)
+{
+  g_autofree char *dir = series_dir ();
+  g_autoptr (PsCheckpointSeries) s = open_dir (dir);
+  PsFigureOptions o;
+  ps_figure_options_init (&o);
+  g_autofree char *message = NULL;
+  int w = ps_checkpoint_series_find_tensor (s, "0.weight");
+  PsSeriesPicture *p = ps_series_picture_plan (s, (guint) w, PS_SERIES_PICTURE_HEATMAP, 3, -1, &o, &message);
+  g_assert_nonnull (p);
+  PsFigure *direct = build (p);
+  g_autoptr (GAsyncResult) result = NULL;
+  ps_series_picture_build_async (p, NULL, store_result, &result);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsSeriesPicture) back = NULL;
+  g_autoptr (PsFigure) fig = ps_series_picture_build_finish (wait_result (&result), &back, &error);
+  g_assert_no_error (error);
+  g_assert_true (back == p);
+  g_assert_cmpstr (ps_series_picture_get_name (back), ==, "0.weight");
+  assert_same_values (ps_figure_get_tensor (fig), ps_figure_get_tensor (direct));
+  ps_figure_free (direct);
+
+  g_autoptr (GAsyncResult) cancelled_result = NULL;
+  g_autoptr (GCancellable) cancelled = g_cancellable_new ();
+  g_cancellable_cancel (cancelled);
+  ps_series_picture_build_async (g_steal_pointer (&back), cancelled, store_result, &cancelled_result);
+  g_assert_null (ps_series_picture_build_finish (wait_result (&cancelled_result), &back, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (back == p);
+}
+
+/* What the pane's Export offers and writes: the file name from the tensor and the page, and a page
+ * without a figure says why instead of writing. */
+static void
+test_export (void)
+{
+  const char *cases[][3] = {
+    { "model.0.weight", "heatmap", "model.0.weight-heatmap.png" },
+    { "a/b\\c", "norms", "a_b_c-norms.png" },
+    { NULL, "bands", "series-bands.png" },
+    { "model.0.weight", "changes", "series-changes.csv" },   /* the table is about every tensor */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = ps_series_export_name (cases[i][0], cases[i][1]);
+      g_assert_cmpstr (name, ==, cases[i][2]);
+    }
+  g_autofree char *tmp = g_dir_make_tmp ("ps-series-export-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (tmp, "x.png", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_false (ps_series_export_figure (NULL, "Reading 0.weight…", png, 640, 420, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "Nothing to export: Reading 0.weight…");
+  g_clear_error (&error);
+  g_assert_false (ps_series_export_figure (NULL, NULL, png, 640, 420, &error));
+  g_assert_cmpstr (error->message, ==, "Nothing to export: select a tensor");
+  g_clear_error (&error);
+  g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
+  /* a figure: written as drawn */
+  g_autofree char *dir = series_dir ();
+  g_autoptr (PsCheckpointSeries) s = open_dir (dir);
+  PsFigureOptions o;
+  ps_figure_options_init (&o);
+  g_autofree char *message = NULL;
+  int w = ps_checkpoint_series_find_tensor (s, "0.weight");
+  g_autoptr (PsSeriesPicture) p = ps_series_picture_plan (s, (guint) w, PS_SERIES_PICTURE_HEATMAP, 2, -1, &o, &message);
+  g_assert_nonnull (p);
+  PsFigure *fig = build (p);
+  g_assert_true (ps_series_export_figure (fig, NULL, png, 640, 420, &error));
+  g_assert_no_error (error);
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (png, &bytes, &len, NULL));
+  g_assert_cmpuint (len, >, 8);
+  g_assert_cmpint (memcmp (bytes, "\x89PNG", 4), ==, 0);
+  ps_figure_free (fig);
+  g_unlink (png);
+  g_rmdir (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -294,5 +393,7 @@ main (int argc, char **argv)
   g_test_add_func ("/series-picture/over-series", test_over_series);
   g_test_add_func ("/series-picture/reshaped-and-read-error", test_reshaped_and_read_error);
   g_test_add_func ("/series-picture/norms", test_norms);
+  g_test_add_func ("/series-picture/export", test_export);
+  g_test_add_func ("/series-picture/async", test_async);
   return g_test_run ();
 }

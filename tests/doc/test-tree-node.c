@@ -1,4 +1,4 @@
-/* The app's model tree, tested without a display (GTK testsuite's model_to_string pattern). */
+/* The model tree's rows (src/doc/ps-tree-node.c), tested without a display (GTK testsuite's model_to_string pattern). */
 #include "ps-tree-node.h"
 #include "ps-count-text.h"
 

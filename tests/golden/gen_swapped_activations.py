@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+"""Every element-wise activation with a backward after a batch_first LSTM root (torch's output is
+output.transpose(0, 1): a view with dims 0 and 1 swapped), × the losses, × hidden sizes that are not
+multiples of the vector width: tests/doc/test-swapped-activations.c.
+
+torch runs an element-wise layer on the swapped view in the view's memory order (TensorIterator
+coalesces input and output, which share the layout: vector blocks from the start of the (T, B, H)
+buffer, a scalar tail at its end); GELU(approximate='none') takes oneDNN only for a contiguous input
+(use_mkldnn), so here it is ATen's GeluKernel / GeluBackwardKernel. In the backward the loss's
+gradient is contiguous for MSELoss, L1Loss(mean), SmoothL1Loss, HuberLoss and
+BCEWithLogitsLoss(pos_weight) — the kernel then cannot coalesce and runs one row of H at a time —
+and swapped like the input for L1Loss(sum) and BCEWithLogitsLoss() (memory order again).
+
+Run with Debian's torch 1.13.1 at each capability:
+  OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 /usr/bin/python3 tests/golden/gen_swapped_activations.py
+  ... gen_swapped_activations.py --capability avx512
+  ... gen_swapped_activations.py --capability default
+writes tests/data/swapped-activations-{avx2,avx512,default}.json: {"torch", "capability", "runs":
+[{"name", "recipe" (a version 3 recipe whose data files are tests/data/batch-first/X.npy and
+Y<H>.npy; "flavour": "default" for the default capability), "losses" (the float32 bit patterns of
+every step's loss), "state" {key: sha256 of its float32 bytes}, "out_grads" [sha256 of the LSTM's
+output .grad, of the activation's] — the output-gradient figure's (src/render/ps-train-figures.c)
+loss of the first 8 samples after the run, backward}]}. Each run is the train op's torch
+code (docs/recipe-format.md): torch.manual_seed(seed); the modules in op order; SGD(momentum 0.9);
+DataLoader(TensorDataset(X, Y), batch_size=4, shuffle=True); 2 epochs of zero_grad, loss, backward,
+step.
+"""
+import hashlib
+import json
+import os
+import struct
+import sys
+import warnings
+
+os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+CAPABILITY = "avx2"
+for _i, _a in enumerate(sys.argv):
+    if _a.startswith("--capability="):
+        CAPABILITY = _a.split("=", 1)[1]
+    elif _a == "--capability" and _i + 1 < len(sys.argv):
+        CAPABILITY = sys.argv[_i + 1]
+if CAPABILITY not in ("avx2", "avx512", "default"):
+    sys.exit("--capability must be avx2, avx512 or default")
+if CAPABILITY != "avx2":
+    os.environ["ATEN_CPU_CAPABILITY"] = CAPABILITY
+import numpy  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
+
+from train_golden import Seq  # noqa: E402
+
+warnings.simplefilter("ignore")
+torch.set_num_threads(1)
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "..", "data")
+
+# every element-wise layer Paramscope has with a backward (and that keeps the swapped layout)
+ACTS = [("ReLU", {}), ("LeakyReLU", {"negative_slope": 0.2}), ("Tanh", {}), ("Sigmoid", {}), ("SiLU", {}),
+        ("GELU", {}), ("GELU", {"approximate": "tanh"})]
+SIZES = [1, 3, 7, 15, 17, 33]
+
+
+def losses(e):
+    """(short name, type, args): contiguous gradients first, then two whose gradient is swapped."""
+    return [("mse", "MSELoss", {}), ("l1", "L1Loss", {}), ("smoothl1", "SmoothL1Loss", {"beta": 0.5}),
+            ("huber", "HuberLoss", {"delta": 0.3}),
+            ("bcelogits-pw", "BCEWithLogitsLoss", {"pos_weight": [0.5 + 0.25 * (i % 5) for i in range(e)]}),
+            ("l1-sum", "L1Loss", {"reduction": "sum"}), ("bcelogits", "BCEWithLogitsLoss", {})]
+
+
+def act_name(typ, args):
+    return typ.lower() + ("-tanh" if args.get("approximate") == "tanh" else "")
+
+
+def recipe(name, seed, e, act, loss):
+    r = {"format": "paramscope-recipe", "version": 3, "seed": seed}
+    if CAPABILITY == "default":
+        r["flavour"] = "default"
+    r.update({
+        "root": "m",
+        "description": "%s: a batch_first LSTM, then %s on its swapped output (tests/golden/gen_swapped_activations.py)"
+                       % (name, act[0]),
+        "ops": [
+            {"op": "module", "id": "lstm", "type": "LSTM",
+             "args": {"input_size": 8, "hidden_size": e, "batch_first": True}},
+            {"op": "module", "id": "act", "type": act[0], "args": act[1]},
+            {"op": "module", "id": "m", "type": "Sequential", "children": {"lstm": "lstm", "act": "act"}},
+            {"op": "dataset", "id": "d", "file": "X.npy", "y": "Y%d.npy" % e},
+            {"op": "optimizer", "id": "opt", "type": "SGD", "params": "m", "args": {"lr": 0.05, "momentum": 0.9}},
+            {"op": "train", "model": "m", "optimizer": "opt", "data": "d", "loss": {"type": loss[1], "args": loss[2]},
+             "batch_size": 4, "shuffle": True, "epochs": 2},
+        ]})
+    return r
+
+
+def f32hex(v):
+    return format(struct.unpack("<I", struct.pack("<f", v))[0], "08x")
+
+
+def run(seed, e, act, loss):
+    """The recipe's torch code."""
+    torch.manual_seed(seed)
+    lstm = nn.LSTM(input_size=8, hidden_size=e, batch_first=True)
+    a = getattr(nn, act[0])(**act[1])
+    m = Seq()
+    m.add_module("lstm", lstm)
+    m.add_module("act", a)
+    X = torch.as_tensor(numpy.load(os.path.join(DATA, "batch-first", "X.npy")))
+    Y = torch.as_tensor(numpy.load(os.path.join(DATA, "batch-first", "Y%d.npy" % e)))
+    opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9)
+    fn = getattr(nn, loss[1])(**{k: (torch.tensor(v) if k == "pos_weight" else v) for k, v in loss[2].items()})
+    loader = DataLoader(TensorDataset(X, Y), batch_size=4, shuffle=True, drop_last=False)
+    out = []
+    for _ in range(2):
+        for xb, yb in loader:
+            opt.zero_grad()
+            l = fn(m(xb), yb)
+            l.backward()
+            opt.step()
+            out.append(f32hex(l.item()))
+    state = {"m." + k: sha(v) for k, v in m.state_dict().items()}
+    # the output-gradient figure's torch code after the run: the loss of the first 8 samples,
+    # backward, each layer output's .grad (out.retain_grad())
+    h, _ = lstm(X[:8])
+    h.retain_grad()
+    y = a(h)
+    y.retain_grad()
+    fn(y, Y[:8]).backward()
+    return out, state, [sha(h.grad), sha(y.grad)]
+
+
+def sha(t):
+    return hashlib.sha256(t.detach().contiguous().numpy().astype("<f4").tobytes()).hexdigest()
+
+
+def main():
+    runs = []
+    seed = 100
+    for e in SIZES:
+        for act in ACTS:
+            for loss in losses(e):
+                name = "size%d-%s-%s" % (e, act_name(*act), loss[0])
+                l, s, g = run(seed, e, act, loss)
+                runs.append({"name": name, "recipe": recipe(name, seed, e, act, loss), "losses": l, "state": s,
+                             "out_grads": g})
+                seed += 1
+    path = os.path.join(DATA, "swapped-activations-%s.json" % CAPABILITY)
+    with open(path, "w") as f:
+        # one run a line
+        f.write('{"torch": %s, "capability": %s, "runs": [\n' % (json.dumps(torch.__version__), json.dumps(CAPABILITY)))
+        f.write(",\n".join(json.dumps(r, separators=(",", ":")) for r in runs))
+        f.write("\n]}\n")
+    print("%s: %d runs" % (path, len(runs)))
+
+
+if __name__ == "__main__":
+    main()
