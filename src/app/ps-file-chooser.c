@@ -20,7 +20,17 @@
 typedef struct {
   PsFileChooserResponse callback;
   gpointer data;
+  GDestroyNotify destroy;   /* of data, may be NULL */
 } Answer;
+
+static void
+answer_free (gpointer p)
+{
+  Answer *answer = p;
+  if (answer->destroy != NULL)
+    answer->destroy (answer->data);
+  g_free (answer);
+}
 
 static void on_parent_destroy (GtkWindow *parent, GtkNativeDialog *chooser);
 
@@ -31,7 +41,7 @@ on_response (GtkNativeDialog *chooser, int response, gpointer unused)
   if (answer == NULL)
     return;
   answer->callback (chooser, response, answer->data);
-  g_free (answer);
+  answer_free (answer);
 }
 
 GtkFileChooserNative *
@@ -47,13 +57,20 @@ ps_file_chooser_new (const char *title, GtkWindow *parent, GtkFileChooserAction 
 }
 
 void
-ps_file_chooser_show (GtkFileChooserNative *chooser, PsFileChooserResponse callback, gpointer data)
+ps_file_chooser_show_full (GtkFileChooserNative *chooser, PsFileChooserResponse callback, gpointer data,
+                           GDestroyNotify destroy)
 {
   g_return_if_fail (GTK_IS_FILE_CHOOSER_NATIVE (chooser));
   Answer *answer = g_new (Answer, 1);
-  *answer = (Answer) { callback, data };
-  g_object_set_data_full (G_OBJECT (chooser), "ps-answer", answer, g_free);
+  *answer = (Answer) { callback, data, destroy };
+  g_object_set_data_full (G_OBJECT (chooser), "ps-answer", answer, answer_free);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+void
+ps_file_chooser_show (GtkFileChooserNative *chooser, PsFileChooserResponse callback, gpointer data)
+{
+  ps_file_chooser_show_full (chooser, callback, data, NULL);
 }
 
 static gboolean
@@ -80,5 +97,5 @@ ps_file_chooser_release (GtkNativeDialog *chooser)
 static void
 on_parent_destroy (GtkWindow *parent, GtkNativeDialog *chooser)
 {
-  ps_file_chooser_release (chooser);   /* what its callback was given is not freed: a small leak */
+  ps_file_chooser_release (chooser);   /* its data is freed now if it was shown with a destroy */
 }

@@ -11,6 +11,10 @@ typedef void (*PsFileChooserResponse) (GtkNativeDialog *chooser, int response, g
 GtkFileChooserNative *ps_file_chooser_new (const char *title, GtkWindow *parent,
                                            GtkFileChooserAction action, const char *accept_label);
 void ps_file_chooser_show (GtkFileChooserNative *chooser, PsFileChooserResponse callback, gpointer data);
+/* as ps_file_chooser_show; `destroy` frees `data` once the chooser is done with it: after the
+ * answer, or when the chooser is released without answering (its window went away) */
+void ps_file_chooser_show_full (GtkFileChooserNative *chooser, PsFileChooserResponse callback, gpointer data,
+                                GDestroyNotify destroy);
 void ps_file_chooser_release (GtkNativeDialog *chooser);
 
 G_END_DECLS

@@ -1908,49 +1908,6 @@ ps_training_page_set_diff_from (PsTrainingPage *self, guint from)
 
 /* ---------- construction ---------- */
 
-static GtkWidget *
-labelled (GtkWidget *box, const char *text, GtkWidget *w)
-{
-  GtkWidget *l = gtk_label_new_with_mnemonic (text);
-  gtk_label_set_mnemonic_widget (GTK_LABEL (l), w);
-  gtk_box_append (GTK_BOX (box), l);
-  gtk_box_append (GTK_BOX (box), w);
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_RELATION_LABELLED_BY, l, NULL, -1);
-  return w;
-}
-
-static GtkWidget *
-action_button (const char *label, const char *action, const char *tip)
-{
-  GtkWidget *b = gtk_button_new_with_mnemonic (label);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (b), action);
-  gtk_widget_set_tooltip_text (b, tip);
-  return b;
-}
-
-/* A row of controls that scrolls sideways instead of widening the page: the view stack takes the
- * widest page's width, and a page must not resize the plots of the others (projector mode's large
- * text would). */
-static GtkWidget *
-hscroll (GtkWidget *child)
-{
-  GtkWidget *sw = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (sw), GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (sw), child);
-  return sw;
-}
-
-/* a button in the command flow box: its child wrapper takes no focus of its own (Tab goes from
- * button to button, as in a plain row) */
-static GtkWidget *
-bar_append (GtkWidget *bar, GtkWidget *button)
-{
-  gtk_flow_box_append (GTK_FLOW_BOX (bar), button);
-  GtkWidget *child = gtk_widget_get_parent (button);
-  gtk_widget_set_focusable (child, FALSE);
-  return child;
-}
-
 static void
 ps_training_page_map (GtkWidget *widget)
 {
@@ -1984,6 +1941,7 @@ ps_training_page_dispose (GObject *object)
   g_clear_object (&self->doc);
   g_clear_object (&self->monitor);
   g_clear_object (&self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PS_TYPE_TRAINING_PAGE);
   G_OBJECT_CLASS (ps_training_page_parent_class)->dispose (object);
 }
 
@@ -2024,6 +1982,39 @@ ps_training_page_class_init (PsTrainingPageClass *klass)
   GTK_WIDGET_CLASS (klass)->map = ps_training_page_map;
   GTK_WIDGET_CLASS (klass)->unroot = ps_training_page_unroot;
   gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "trainingpage");
+
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  g_type_ensure (PS_TYPE_PLOT_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/paramscope/Paramscope/ps-training-page.ui");
+#define CHILD(name) gtk_widget_class_bind_template_child (widget_class, PsTrainingPage, name)
+  CHILD (button_bar);
+  CHILD (pause_child);
+  CHILD (pause_button);
+  CHILD (cancel_child);
+  CHILD (cancel_button);
+  CHILD (status_label);
+  CHILD (export_box);
+  CHILD (export_progress);
+  CHILD (export_cancel_button);
+  CHILD (controls_row);
+  CHILD (view_dropdown);
+  CHILD (param_box);
+  CHILD (param_items);
+  CHILD (param_dropdown);
+  CHILD (what_items);
+  CHILD (what_dropdown);
+  CHILD (diff_box);
+  CHILD (diff_spin);
+  CHILD (sub_adjustment);
+  CHILD (sub_scale);
+  CHILD (sub_label);
+  CHILD (plot);
+#undef CHILD
+  gtk_widget_class_bind_template_callback (widget_class, on_pause_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_cancel);
+  gtk_widget_class_bind_template_callback (widget_class, on_cancel_export);
+  gtk_widget_class_bind_template_callback (widget_class, on_control_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_sub_changed);
 }
 
 static void
@@ -2048,127 +2039,13 @@ ps_training_page_init (PsTrainingPage *self)
   self->layers = g_array_new (FALSE, FALSE, sizeof (PsLayerHistogram));
   self->dirty = TRUE;
 
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-  gtk_box_set_spacing (GTK_BOX (self), 6);
-
-  /* commands: train, the four one-step actions, the live run's controls and the exports — in a
-   * flow box that wraps them onto more lines when the window is narrow (GNOME's 360 px), so no
-   * button is ever cut at the window's edge */
-  GtkWidget *bar = gtk_flow_box_new ();
-  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (bar), GTK_SELECTION_NONE);
-  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (bar), FALSE);
-  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (bar), 16);
-  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (bar), 6);
-  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (bar), 6);
-  gtk_widget_set_margin_start (bar, 8);
-  gtk_widget_set_margin_end (bar, 8);
-  gtk_widget_set_margin_top (bar, 6);
-  self->button_bar = bar;
-  GtkWidget *train = action_button (_("_Train…"), "win.train", _("Add a training run (Ctrl+Shift+T)"));
-  gtk_widget_add_css_class (train, "suggested-action");
-  bar_append (bar, train);
-  bar_append (bar, action_button (_("Forward + _Loss"), "win.teach-forward",
-                                  _("loss = loss_fn(model(xb), yb) on the first batch of the data set")));
-  bar_append (bar, action_button (_("_Backward"), "win.teach-backward", _("loss.backward(): fills every .grad")));
-  bar_append (bar, action_button (_("Optimizer _Step"), "win.teach-step", _("opt.step(): moves every parameter")));
-  bar_append (bar, action_button (_("_Zero Grad"), "win.teach-zero-grad", _("opt.zero_grad(): .grad back to zeros")));
-  self->pause_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (_("_Pause")));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button), _("Pause or resume the running training"));
-  g_signal_connect (self->pause_button, "toggled", G_CALLBACK (on_pause_toggled), self);
-  self->pause_child = bar_append (bar, GTK_WIDGET (self->pause_button));
-  self->cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Ca_ncel Training")));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->cancel_button), _("Stop the run: the document stays as it was before it"));
-  g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (on_cancel), self);
-  self->cancel_child = bar_append (bar, GTK_WIDGET (self->cancel_button));
-  bar_append (bar, action_button (_("_Export View…"), "win.export-training-view",
-                                  _("Save this view as PNG, SVG or PDF")));
-  bar_append (bar, action_button (_("Export Over Sub-ste_ps…"), "win.export-training-frames",
-                                  _("This view at every recorded sub-step: an animated GIF, a numbered "
-                                    "PNG/SVG series or a PDF with a page per sub-step")));
-  bar_append (bar, action_button (_("_Contact Sheet…"), "win.export-training-sheet",
-                                  _("This view at the sub-steps you choose (\"1, 10, 50, last\"), side by side "
-                                    "on one PNG, SVG or PDF page for slides")));
-  gtk_box_append (GTK_BOX (self), bar);
-
-  self->status_label = GTK_LABEL (gtk_label_new (""));
-  gtk_label_set_xalign (self->status_label, 0);
-  gtk_label_set_wrap (self->status_label, TRUE);
-  gtk_widget_set_margin_start (GTK_WIDGET (self->status_label), 8);
-  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->status_label));
-
-  /* an export over sub-steps recomputing dropped snapshots: its progress and Cancel */
-  self->export_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_widget_set_margin_start (self->export_box, 8);
-  gtk_widget_set_margin_end (self->export_box, 8);
-  self->export_progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
-  gtk_progress_bar_set_show_text (self->export_progress, TRUE);
-  gtk_widget_set_hexpand (GTK_WIDGET (self->export_progress), TRUE);
-  gtk_widget_set_valign (GTK_WIDGET (self->export_progress), GTK_ALIGN_CENTER);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->export_progress), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Export progress"), -1);
-  gtk_box_append (GTK_BOX (self->export_box), GTK_WIDGET (self->export_progress));
-  self->export_cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Cancel E_xport")));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->export_cancel_button), _("Stop the export: nothing is written"));
-  g_signal_connect (self->export_cancel_button, "clicked", G_CALLBACK (on_cancel_export), self);
-  gtk_box_append (GTK_BOX (self->export_box), GTK_WIDGET (self->export_cancel_button));
-  gtk_widget_set_visible (self->export_box, FALSE);
-  gtk_box_append (GTK_BOX (self), self->export_box);
-
-  /* what to show */
-  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_widget_set_margin_start (row, 8);
-  gtk_widget_set_margin_end (row, 8);
-  const char *views[PS_TRAINING_N_VIEWS + 1];
+  /* the widgets: ui/ps-training-page.ui; the view list from the view table (not a change of view) */
+  gtk_widget_init_template (GTK_WIDGET (self));
+  GtkStringList *views = GTK_STRING_LIST (gtk_drop_down_get_model (self->view_dropdown));
+  self->syncing = TRUE;
   for (guint i = 0; i < PS_TRAINING_N_VIEWS; i++)
-    views[i] = _(view_names[i]);
-  views[PS_TRAINING_N_VIEWS] = NULL;
-  self->view_dropdown = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (views));
-  labelled (row, _("_View"), GTK_WIDGET (self->view_dropdown));
-  g_signal_connect_swapped (self->view_dropdown, "notify::selected", G_CALLBACK (on_control_changed), self);
-  self->param_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  self->param_items = gtk_string_list_new (NULL);
-  self->param_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (self->param_items), NULL));
-  labelled (self->param_box, _("P_arameter"), GTK_WIDGET (self->param_dropdown));
-  self->what_items = gtk_string_list_new (NULL);
-  self->what_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (self->what_items), NULL));
-  labelled (self->param_box, _("S_how"), GTK_WIDGET (self->what_dropdown));
-  g_signal_connect_swapped (self->param_dropdown, "notify::selected", G_CALLBACK (on_control_changed), self);
-  g_signal_connect_swapped (self->what_dropdown, "notify::selected", G_CALLBACK (on_control_changed), self);
-  gtk_box_append (GTK_BOX (row), self->param_box);
-  self->diff_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  self->diff_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, 1, 1));
-  labelled (self->diff_box, _("_Minus sub-step"), GTK_WIDGET (self->diff_spin));
-  g_signal_connect_swapped (self->diff_spin, "value-changed", G_CALLBACK (on_control_changed), self);
-  gtk_box_append (GTK_BOX (row), self->diff_box);
-  self->controls_row = row;
-  gtk_box_append (GTK_BOX (self), hscroll (row));
-
-  /* the sub-step scrubber */
-  GtkWidget *sub = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_widget_set_margin_start (sub, 8);
-  gtk_widget_set_margin_end (sub, 8);
-  self->sub_adjustment = gtk_adjustment_new (0, 0, 0, 1, 10, 0);
-  self->sub_scale = GTK_SCALE (gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, self->sub_adjustment));
-  gtk_widget_set_hexpand (GTK_WIDGET (self->sub_scale), TRUE);
-  gtk_scale_set_draw_value (self->sub_scale, FALSE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sub_scale), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Recorded sub-step"), -1);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->sub_scale), _("Scrub through the recorded optimizer steps"));
-  g_signal_connect (self->sub_adjustment, "value-changed", G_CALLBACK (on_sub_changed), self);
-  gtk_box_append (GTK_BOX (sub), GTK_WIDGET (self->sub_scale));
-  gtk_box_append (GTK_BOX (self), sub);
-  self->sub_label = GTK_LABEL (gtk_label_new (""));
-  gtk_label_set_xalign (self->sub_label, 0);
-  gtk_label_set_selectable (self->sub_label, TRUE);
-  gtk_label_set_wrap (self->sub_label, TRUE);
-  gtk_widget_set_margin_start (GTK_WIDGET (self->sub_label), 8);
-  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->sub_label));
-
-  /* an image to assistive technologies: named "Training view", described by what it shows */
-  self->plot = PS_PLOT_VIEW (g_object_new (PS_TYPE_PLOT_VIEW, "accessible-role", GTK_ACCESSIBLE_ROLE_IMG, NULL));
-  gtk_widget_set_hexpand (GTK_WIDGET (self->plot), TRUE);
-  gtk_widget_set_vexpand (GTK_WIDGET (self->plot), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->plot), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Training view"), -1);
+    gtk_string_list_append (views, _(view_names[i]));
+  gtk_drop_down_set_selected (self->view_dropdown, 0);
+  self->syncing = FALSE;
   ps_plot_view_set_draw_func (self->plot, plot_draw, NULL, self, NULL);
-  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->plot));
 }

@@ -389,20 +389,38 @@ ps_window_run_forward (PsWindow *self, const char *kind, const char *shape_text)
   return TRUE;
 }
 
+/* A presented dialog's answer: what its "apply" response runs, on which window. */
+typedef struct {
+  GWeakRef window;   /* PsWindow: gone first when the window closes with its dialog open */
+  PsDialogApply apply;
+} DialogAnswer;
+
+static void
+dialog_answer_free (gpointer data, GClosure *closure)
+{
+  DialogAnswer *answer = data;
+  g_weak_ref_clear (&answer->window);
+  g_free (answer);
+}
+
 /* Every dialog's response: "apply" runs `apply` with the dialog (then the dialog closes). */
 static void
-on_dialog_apply (AdwMessageDialog *dialog, const char *response, PsWindow *self)
+on_dialog_apply (AdwMessageDialog *dialog, const char *response, DialogAnswer *answer)
 {
-  PsDialogApply apply = g_object_get_data (G_OBJECT (dialog), "ps-apply");
+  g_autoptr (PsWindow) self = g_weak_ref_get (&answer->window);
+  if (self == NULL)
+    return;
   if (g_str_equal (response, "apply") || g_str_equal (response, "choose") || g_str_equal (response, "rename"))
-    apply (self, dialog);
+    answer->apply (self, dialog);
 }
 
 void
 ps_window_present_dialog (PsWindow *self, AdwMessageDialog *dialog, PsDialogApply apply)
 {
-  g_object_set_data (G_OBJECT (dialog), "ps-apply", apply);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_dialog_apply), self, 0);
+  DialogAnswer *answer = g_new0 (DialogAnswer, 1);
+  g_weak_ref_init (&answer->window, self);
+  answer->apply = apply;
+  g_signal_connect_data (dialog, "response", G_CALLBACK (on_dialog_apply), answer, dialog_answer_free, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -598,49 +616,72 @@ save_to (PsWindow *self, GFile *file)
 
 /* Something that replaces or closes the document, run once the user agreed (or saved). */
 typedef struct {
-  PsWindow *self;   /* ref */
-  PsWindowThen then;
+  PsWindow *self;   /* a ref while owns_ref */
+  gboolean owns_ref;
+  PsWindowThen then;   /* NULL: nothing more */
   gpointer data;
   GDestroyNotify free_data;
+  gboolean saved;   /* Save As answered and the save succeeded */
 } Pending;
+
+static Pending *
+pending_new (PsWindow *self, PsWindowThen then, gpointer data, GDestroyNotify free_data)
+{
+  Pending *p = g_new0 (Pending, 1);
+  *p = (Pending) { g_object_ref (self), TRUE, then, data, free_data, FALSE };
+  return p;
+}
 
 static void
 pending_finish (Pending *p, gboolean run)
 {
-  if (run)
+  if (run && p->then != NULL)
     p->then (p->self, p->data);
   if (p->free_data != NULL)
     p->free_data (p->data);
-  g_object_unref (p->self);
+  if (p->owns_ref)
+    g_object_unref (p->self);
   g_free (p);
 }
 
+/* Save As is done with its Pending: run it if the save succeeded, else drop it (also when the
+ * chooser is released unanswered because the window went away: the window's ref goes with it) */
 static void
-on_save_response (GtkNativeDialog *dialog, int response, PsWindow *self)
+pending_after_save (gpointer p)
 {
-  Pending *pending = g_object_steal_data (G_OBJECT (dialog), "ps-pending");
-  gboolean saved = FALSE;
+  pending_finish (p, ((Pending *) p)->saved);
+}
+
+static void
+on_save_response (GtkNativeDialog *dialog, int response, Pending *pending)
+{
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       /* GTK 4.8 can accept with no file (a name typed into the location entry) */
-      saved = file != NULL && save_to (self, file);
+      pending->saved = file != NULL && save_to (pending->self, file);
     }
-  if (pending != NULL)
-    pending_finish (pending, saved);
   ps_file_chooser_release (dialog);
 }
 
-/* Save As; then `pending` runs if the save succeeded (NULL: nothing more). */
+/* Save As; then `pending` runs if the save succeeded (NULL: nothing more). The chooser's answer
+ * gets the Pending, freed by the chooser when it is done (ps_file_chooser_show_full). It holds no
+ * reference on the window meanwhile: the chooser answers only while its window is there and is
+ * released when the window goes — a reference would keep the window from going (a leak). */
 static void
 save_as (PsWindow *self, Pending *pending)
 {
   GtkFileChooserNative *chooser = ps_file_chooser_new (_("Save Recipe"), GTK_WINDOW (self),
                                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "recipe.json");
-  if (pending != NULL)
-    g_object_set_data (G_OBJECT (chooser), "ps-pending", pending);
-  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_save_response, self);
+  if (pending == NULL)
+    pending = pending_new (self, NULL, NULL, NULL);
+  if (pending->owns_ref)
+    {
+      pending->owns_ref = FALSE;
+      g_object_unref (pending->self);
+    }
+  ps_file_chooser_show_full (chooser, (PsFileChooserResponse) on_save_response, pending, pending_after_save);
 }
 
 static void
@@ -669,11 +710,7 @@ static void
 ps_window_confirm_replace (PsWindow *self, const char *body, PsWindowThen then, gpointer data,
                            GDestroyNotify free_data)
 {
-  Pending *p = g_new0 (Pending, 1);
-  p->self = g_object_ref (self);
-  p->then = then;
-  p->data = data;
-  p->free_data = free_data;
+  Pending *p = pending_new (self, then, data, free_data);
   if (!ps_document_get_modified (self->document))
     {
       pending_finish (p, TRUE);

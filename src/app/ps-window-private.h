@@ -203,26 +203,14 @@ gboolean    ps_window_type_pytorch    (PsWindow *self, const char *text);
 /* ps-window-train.c: Train…, the one-step teaching actions, exporting the Training page's view. */
 void        ps_window_train_init_actions   (PsWindow *self);
 void        ps_window_train_update_actions (PsWindow *self);
-/* Contact Sheet… (ps-window-train.c): the dialog asking which sub-steps and how many columns (its
- * entry, spin, note label and Choose File button are its object data "ps-sheet-entry",
- * "ps-sheet-columns", "ps-sheet-note", "ps-sheet-choose"); the entry's default for n sub-steps. */
+/* Contact Sheet… (ps-window-train.c): the dialog asking which sub-steps, how many columns and the
+ * tile size (a PsContactSheetDialog, presented), then where to write; the list's default for n
+ * sub-steps. */
 GtkWindow  *ps_window_train_open_sheet_dialog   (PsWindow *self);
 char       *ps_window_train_default_sheet_steps (guint n);
-/* The Contact Sheet dialog's tile size ("ps-sheet-width", "ps-sheet-height": the CLI's
- * contact-sheet --width/--height and its default 480 × 320); FALSE and the error out of 16–8192. */
-gboolean    ps_window_train_sheet_dialog_tile   (GtkWindow *dialog, guint *width, guint *height, GError **error);
-/* Export Over Sub-steps… (ps-window-train.c): the dialog asking the range — From, To (1-based
- * sub-steps, as the CLI's animate --from/--to) and Every k (the last one is always a frame), object
- * data "ps-frames-from", "ps-frames-to", "ps-frames-every", "ps-frames-note", "ps-frames-choose";
- * defaults the whole run every ⌈n/100⌉ — then the file chooser. */
+/* Export Over Sub-steps… (ps-window-train.c): the dialog asking the range (a PsExportRangeDialog,
+ * presented: From, To, Every; the whole run every ⌈n/100⌉ by default), then the file chooser. */
 GtkWindow  *ps_window_train_open_frames_dialog  (PsWindow *self);
-guint       ps_window_train_default_frames_every (guint n);
-/* The range checked for n sub-steps (how many frames it makes); FALSE and a sentence for the user. */
-gboolean    ps_window_train_frames_range_check  (guint n, guint from, guint to, guint every, guint *n_frames,
-                                                 GError **error);
-/* The dialog's range as typed, checked. */
-gboolean    ps_window_train_frames_dialog_range (GtkWindow *dialog, guint *from, guint *to, guint *every,
-                                                 GError **error);
 /* What the chooser's answer runs: the Training page's view at sub-steps from..to every k (1-based)
  * written to path in the worker; the result is a toast or the error banner. */
 void        ps_window_train_export_frames       (PsWindow *self, const char *path, guint from, guint to, guint every);

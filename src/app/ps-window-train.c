@@ -5,12 +5,11 @@
 #include "ps-config.h"
 #include "ps-window-private.h"
 #include "ps-train-dialog.h"
+#include "ps-contact-sheet-dialog.h"
+#include "ps-export-range-dialog.h"
 #include "ps-training-page.h"
 #include "ps-file-chooser.h"
 #include "ps-edit-train.h"
-#include "ps-frame-list.h"
-#include "ps-animation.h"
-#include "ps-error.h"
 #include "ps-projector.h"
 
 #include <glib/gi18n.h>
@@ -210,16 +209,32 @@ export_training_view_activated (GSimpleAction *a, GVariant *p, gpointer data)
   ps_file_chooser_show (chooser, (PsFileChooserResponse) on_export_response, self);
 }
 
+/* an export's answer: the window to tell (gone first if it closed) and the path written */
+typedef struct {
+  GWeakRef window;
+  char *path;
+} ExportAnswer;
+
+static ExportAnswer *
+export_answer_new (PsWindow *self, const char *path)
+{
+  ExportAnswer *answer = g_new0 (ExportAnswer, 1);
+  g_weak_ref_init (&answer->window, self);
+  answer->path = g_strdup (path);
+  return answer;
+}
+
 /* The view over every recorded sub-step (at most 100 frames, evenly), as the chosen file's
  * extension says: .gif, a numbered .png/.svg series, or a .pdf with a page per frame. Dropped
  * snapshots are recomputed in a worker first (the Training page shows the progress and Cancel). */
 static void
 on_frames_exported (GObject *source, GAsyncResult *result, gpointer data)
 {
-  GWeakRef *wr = data;
-  g_autoptr (PsWindow) self = g_weak_ref_get (wr);
-  g_weak_ref_clear (wr);
-  g_free (wr);
+  ExportAnswer *answer = data;
+  g_autoptr (PsWindow) self = g_weak_ref_get (&answer->window);
+  g_autofree char *path = answer->path;
+  g_weak_ref_clear (&answer->window);
+  g_free (answer);
   g_autoptr (GError) error = NULL;
   guint frames = 0;
   gboolean ok = ps_training_page_export_frames_finish (PS_TRAINING_PAGE (source), result, &frames, &error);
@@ -231,251 +246,85 @@ on_frames_exported (GObject *source, GAsyncResult *result, gpointer data)
     ps_window_show_error (self, error->message);
   else
     {
-      g_autofree char *path = g_object_steal_data (G_OBJECT (self), "ps-export-frames-path");
       g_autofree char *msg = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u frame to %s", "Exported %u frames to %s", frames),
-                                              frames, path ? path : "");
+                                              frames, path);
       ps_window_toast (self, msg);
     }
 }
 
-/* the range the Export Over Sub-steps dialog handed to its file chooser (1-based sub-steps) */
-typedef struct {
-  guint from, to, every;
-} FramesRange;
-
+/* what the chooser's answer runs: the Training page's view at sub-steps from..to every k (1-based) */
 void
 ps_window_train_export_frames (PsWindow *self, const char *path, guint from, guint to, guint every)
 {
-  GWeakRef *wr = g_new0 (GWeakRef, 1);
-  g_weak_ref_init (wr, self);
-  g_object_set_data_full (G_OBJECT (self), "ps-export-frames-path", g_strdup (path), g_free);
   ps_training_page_export_frames_async (self->training_page, path, from - 1, to - 1, every,
                                         MIN (self->export_width, 1200), MIN (self->export_height, 800), 0,
-                                        on_frames_exported, wr);
+                                        on_frames_exported, export_answer_new (self, path));
+}
+
+/* what a Training page dialog chose, until its file chooser is done with it (answered, or released
+ * unanswered when the window goes) */
+typedef struct {
+  PsWindow *window;   /* the chooser's parent: it answers only while the window is there */
+  guint from, to, every;   /* Export Over Sub-steps: 1-based */
+  char *steps;             /* Contact Sheet */
+  guint columns, tile_width, tile_height;
+} ExportRequest;
+
+static void
+export_request_free (gpointer data)
+{
+  ExportRequest *req = data;
+  g_free (req->steps);
+  g_free (req);
+}
+
+/* the dialog closes, then where to write; the chooser's answer gets req */
+static void
+ask_export_file (ExportRequest *req, GtkWindow *dialog, const char *title, const char *name,
+                 PsFileChooserResponse response)
+{
+  gtk_window_destroy (dialog);
+  /* as every chooser (ps-file-chooser): modal, one answer, none once the window is gone */
+  GtkFileChooserNative *chooser = ps_file_chooser_new (title, GTK_WINDOW (req->window), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                       _("_Export"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  ps_file_chooser_show_full (chooser, response, req, export_request_free);
 }
 
 static void
-on_export_frames_response (GtkNativeDialog *chooser, int response, PsWindow *self)
+on_export_frames_response (GtkNativeDialog *chooser, int response, ExportRequest *req)
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      const FramesRange *r = g_object_get_data (G_OBJECT (chooser), "ps-frames-range");
       if (path == NULL)
-        ps_window_show_error (self, _("Only local files can be written"));
+        ps_window_show_error (req->window, _("Only local files can be written"));
       else
-        ps_window_train_export_frames (self, path, r->from, r->to, r->every);
+        ps_window_train_export_frames (req->window, path, req->from, req->to, req->every);
     }
   ps_file_chooser_release (chooser);
 }
 
-guint
-ps_window_train_default_frames_every (guint n)
-{
-  return MAX (1, (n + 99) / 100);   /* at most 100 frames over the whole run */
-}
-
-gboolean
-ps_window_train_frames_range_check (guint n, guint from, guint to, guint every, guint *n_frames, GError **error)
-{
-  if (n == 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("There are no recorded sub-steps to export."));
-      return FALSE;
-    }
-  if (from < 1 || to < 1 || from > n || to > n)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Sub-step %u does not exist: the sub-steps are 1 to %u."),
-                   from < 1 || from > n ? from : to, n);
-      return FALSE;
-    }
-  if (from > to)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("From (%u) is after To (%u): nothing to export."), from, to);
-      return FALSE;
-    }
-  if (every < 1)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Every must be at least 1."));
-      return FALSE;
-    }
-  g_autoptr (GArray) frames = ps_animation_frame_range (from - 1, to - 1, every, n, PS_TRAINING_MAX_FRAMES, "sub-steps",
-                                                        error);
-  if (frames == NULL)
-    return FALSE;
-  if (n_frames != NULL)
-    *n_frames = frames->len;
-  return TRUE;
-}
-
-/* the dialog's three numbers as typed (a half-typed number counts) */
+/* a good range (the dialog said a bad one itself) */
 static void
-frames_dialog_values (GtkWindow *dialog, guint *from, guint *to, guint *every)
+on_frames_choose_file (PsExportRangeDialog *dialog, guint from, guint to, guint every, PsWindow *self)
 {
-  static const char *const keys[3] = { "ps-frames-from", "ps-frames-to", "ps-frames-every" };
-  guint *out[3] = { from, to, every };
-  for (guint i = 0; i < 3; i++)
-    {
-      GtkSpinButton *spin = g_object_get_data (G_OBJECT (dialog), keys[i]);
-      gtk_spin_button_update (spin);
-      *out[i] = (guint) gtk_spin_button_get_value_as_int (spin);
-    }
-}
-
-gboolean
-ps_window_train_frames_dialog_range (GtkWindow *dialog, guint *from, guint *to, guint *every, GError **error)
-{
-  guint n = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (dialog), "ps-frames-n"));
-  frames_dialog_values (dialog, from, to, every);
-  return ps_window_train_frames_range_check (n, *from, *to, *every, NULL, error);
-}
-
-/* the note under the numbers: how many frames, or what is wrong */
-static void
-frames_dialog_update_note (GtkWindow *dialog)
-{
-  GtkLabel *note = g_object_get_data (G_OBJECT (dialog), "ps-frames-note");
-  guint n = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (dialog), "ps-frames-n"));
-  guint from = 0, to = 0, every = 0, count = 0;
-  g_autoptr (GError) error = NULL;
-  frames_dialog_values (dialog, &from, &to, &every);
-  if (ps_window_train_frames_range_check (n, from, to, every, &count, &error))
-    {
-      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u frame: sub-steps %u to %u, every %u",
-                                                            "%u frames: sub-steps %u to %u, every %u", count),
-                                               count, from, to, every);
-      gtk_label_set_text (note, text);
-      gtk_widget_remove_css_class (GTK_WIDGET (note), "error");
-    }
-  else
-    {
-      gtk_label_set_text (note, error->message);
-      gtk_widget_add_css_class (GTK_WIDGET (note), "error");
-    }
-}
-
-/* the range checked: a bad one is said in the dialog, which stays and nothing is written */
-static void
-on_frames_choose_file (GtkWidget *button, GtkWindow *dialog)
-{
-  PsWindow *self = PS_WINDOW (gtk_window_get_transient_for (dialog));
-  FramesRange r = { 0, 0, 0 };
-  g_autoptr (GError) error = NULL;
-  if (!ps_window_train_frames_dialog_range (dialog, &r.from, &r.to, &r.every, &error))
-    {
-      GtkLabel *note = g_object_get_data (G_OBJECT (dialog), "ps-frames-note");
-      gtk_label_set_text (note, error->message);
-      gtk_widget_add_css_class (GTK_WIDGET (note), "error");
-      gtk_widget_grab_focus (g_object_get_data (G_OBJECT (dialog), "ps-frames-from"));
-      return;
-    }
-  gtk_window_destroy (dialog);
-  /* as every chooser (ps-file-chooser): modal, one answer, none once the window is gone */
-  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Training View Over Sub-steps"), GTK_WINDOW (self),
-                                                       GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "training.gif");
-  g_object_set_data_full (G_OBJECT (chooser), "ps-frames-range", g_memdup2 (&r, sizeof r), g_free);
-  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_export_frames_response, self);
-}
-
-static GtkWidget *sheet_row (GtkGrid *grid, int row, const char *label, GtkWidget *w);
-
-/* a dialog's box: margins, the intro text, the grid of labelled fields, the note; Cancel and the
- * suggested button at the bottom right (also the default widget) */
-static GtkWidget *
-dialog_frame (GtkWindow *dialog, PsWindow *self, const char *title, const char *intro, GtkWidget *grid,
-              GtkWidget *note, GtkWidget *choose)
-{
-  gtk_window_set_title (dialog, title);
-  gtk_window_set_transient_for (dialog, GTK_WINDOW (self));
-  gtk_window_set_modal (dialog, TRUE);
-  gtk_window_set_destroy_with_parent (dialog, TRUE);
-  ps_projector_apply (GTK_WIDGET (dialog), self->settings);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 10);
-  gtk_widget_set_margin_start (box, 16);
-  gtk_widget_set_margin_end (box, 16);
-  gtk_widget_set_margin_top (box, 16);
-  gtk_widget_set_margin_bottom (box, 16);
-  GtkWidget *text = gtk_label_new (intro);
-  gtk_label_set_wrap (GTK_LABEL (text), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (text), 0);
-  gtk_label_set_max_width_chars (GTK_LABEL (text), 40);
-  gtk_box_append (GTK_BOX (box), text);
-  gtk_grid_set_row_spacing (GTK_GRID (grid), 8);
-  gtk_grid_set_column_spacing (GTK_GRID (grid), 8);
-  gtk_box_append (GTK_BOX (box), grid);
-  gtk_label_set_wrap (GTK_LABEL (note), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (note), 0);
-  gtk_label_set_max_width_chars (GTK_LABEL (note), 40);
-  gtk_box_append (GTK_BOX (box), note);
-  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), dialog);
-  gtk_widget_add_css_class (choose, "suggested-action");
-  gtk_box_append (GTK_BOX (buttons), cancel);
-  gtk_box_append (GTK_BOX (buttons), choose);
-  gtk_box_append (GTK_BOX (box), buttons);
-  gtk_window_set_child (dialog, box);
-  gtk_window_set_default_widget (dialog, choose);
-  /* Escape closes, as in every dialog */
-  GtkEventController *keys = gtk_shortcut_controller_new ();
-  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
-                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
-                                                          gtk_named_action_new ("window.close")));
-  gtk_widget_add_controller (GTK_WIDGET (dialog), keys);
-  return box;
-}
-
-/* a spin button for a whole number in [lo, hi] whose Enter applies the dialog (GTK 4.8's spin
- * buttons have no activates-default of their own, their text part has; the dialog's default
- * widget is its Choose File button) */
-static GtkWidget *
-number_spin (guint lo, guint hi, guint value)
-{
-  GtkWidget *spin = gtk_spin_button_new_with_range (lo, MAX (hi, lo), 1);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
-  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
-  for (GtkWidget *c = gtk_widget_get_first_child (spin); c != NULL; c = gtk_widget_get_next_sibling (c))
-    if (GTK_IS_TEXT (c))
-      gtk_text_set_activates_default (GTK_TEXT (c), TRUE);
-  return spin;
+  ExportRequest *req = g_new0 (ExportRequest, 1);
+  *req = (ExportRequest) { .window = self, .from = from, .to = to, .every = every };
+  ask_export_file (req, GTK_WINDOW (dialog), _("Export Training View Over Sub-steps"), "training.gif",
+                   (PsFileChooserResponse) on_export_frames_response);
 }
 
 GtkWindow *
 ps_window_train_open_frames_dialog (PsWindow *self)
 {
   guint n = ps_training_page_get_n_substeps (self->training_page);
-  GtkWindow *dialog = GTK_WINDOW (gtk_window_new ());
-  g_autofree char *intro = g_strdup_printf (_("The Training page's view at the recorded sub-steps from – to, every "
-                                              "k-th (and the last one), as an animated GIF, a numbered PNG or SVG "
-                                              "series, or a PDF with a page per frame. Sub-steps are 1 to %u; at "
-                                              "most %u frames."), n, PS_TRAINING_MAX_FRAMES);
-  GtkWidget *grid = gtk_grid_new ();
-  GtkWidget *note = gtk_label_new ("");
-  GtkWidget *choose = gtk_button_new_with_mnemonic (_("Choose _File…"));
-  g_signal_connect (choose, "clicked", G_CALLBACK (on_frames_choose_file), dialog);
-  /* the spin buttons reach every sub-step and a little beyond, so a typed number out of range is
-   * said, not silently clamped */
-  GtkWidget *from = sheet_row (GTK_GRID (grid), 0, _("_From sub-step"), number_spin (0, n + 1, 1));
-  GtkWidget *to = sheet_row (GTK_GRID (grid), 1, _("_To sub-step"), number_spin (0, n + 1, n));
-  GtkWidget *every = sheet_row (GTK_GRID (grid), 2, _("_Every"),
-                                number_spin (0, MAX (n, 1), ps_window_train_default_frames_every (n)));
-  gtk_widget_set_tooltip_text (every, _("1: every sub-step; k: every k-th, and the last one"));
-  dialog_frame (dialog, self, _("Export Over Sub-steps"), intro, grid, note, choose);
-  g_object_set_data (G_OBJECT (dialog), "ps-frames-n", GUINT_TO_POINTER (n));
-  g_object_set_data (G_OBJECT (dialog), "ps-frames-from", from);
-  g_object_set_data (G_OBJECT (dialog), "ps-frames-to", to);
-  g_object_set_data (G_OBJECT (dialog), "ps-frames-every", every);
-  g_object_set_data (G_OBJECT (dialog), "ps-frames-note", note);
-  g_object_set_data (G_OBJECT (dialog), "ps-frames-choose", choose);
-  GtkWidget *spins[3] = { from, to, every };
-  for (guint i = 0; i < 3; i++)
-    g_signal_connect_swapped (spins[i], "value-changed", G_CALLBACK (frames_dialog_update_note), dialog);
-  frames_dialog_update_note (dialog);
-  gtk_window_present (dialog);
-  return dialog;
+  PsExportRangeDialog *dialog = ps_export_range_dialog_new (GTK_WINDOW (self), n);
+  ps_projector_apply (GTK_WIDGET (dialog), self->settings);
+  g_signal_connect_object (dialog, "choose-file", G_CALLBACK (on_frames_choose_file), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return GTK_WINDOW (dialog);
 }
 
 static void
@@ -484,97 +333,37 @@ export_training_frames_activated (GSimpleAction *a, GVariant *p, gpointer data)
   ps_window_train_open_frames_dialog (data);
 }
 
-/* Contact Sheet…: the sub-steps to show (typed: "1, 10, 50, last", ranges "5-8") and the number of
- * columns, then where (.png, .svg or .pdf): the Training page's view at each chosen sub-step, side by
- * side on one page for slides (ps_training_page_export_sheet_async; a worker, progress and Cancel as
- * Export Over Sub-steps). */
-/* the tile size `paramscope-cli contact-sheet` draws by default, and the range of its --width/--height */
-#define SHEET_TILE_W 480
-#define SHEET_TILE_H 320
-#define SHEET_TILE_MIN 16
-#define SHEET_TILE_MAX 8192
-
+/* Contact Sheet…: the sub-steps to show (typed: "1, 10, 50, last", ranges "5-8"), the number of
+ * columns and the tile size, then where (.png, .svg or .pdf): the Training page's view at each
+ * chosen sub-step, side by side on one page for slides (ps_training_page_export_sheet_async; a
+ * worker, progress and Cancel as Export Over Sub-steps). */
 static void
-on_sheet_file_response (GtkNativeDialog *chooser, int response, PsWindow *self)
+on_sheet_file_response (GtkNativeDialog *chooser, int response, ExportRequest *req)
 {
+  PsWindow *self = req->window;
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      const char *steps = g_object_get_data (G_OBJECT (chooser), "ps-sheet-steps");
-      guint columns = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (chooser), "ps-sheet-columns"));
-      guint tw = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (chooser), "ps-sheet-width"));
-      guint th = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (chooser), "ps-sheet-height"));
       if (path == NULL)
         ps_window_show_error (self, _("Only local files can be written"));
       else
-        {
-          GWeakRef *wr = g_new0 (GWeakRef, 1);
-          g_weak_ref_init (wr, self);
-          g_object_set_data_full (G_OBJECT (self), "ps-export-frames-path", g_strdup (path), g_free);
-          ps_training_page_export_sheet_async (self->training_page, path, steps, columns, tw, th, on_frames_exported, wr);
-        }
+        ps_training_page_export_sheet_async (self->training_page, path, req->steps, req->columns, req->tile_width,
+                                             req->tile_height, on_frames_exported, export_answer_new (self, path));
     }
   ps_file_chooser_release (chooser);
 }
 
-gboolean
-ps_window_train_sheet_dialog_tile (GtkWindow *dialog, guint *width, guint *height, GError **error)
-{
-  GtkSpinButton *ws = g_object_get_data (G_OBJECT (dialog), "ps-sheet-width");
-  GtkSpinButton *hs = g_object_get_data (G_OBJECT (dialog), "ps-sheet-height");
-  gtk_spin_button_update (ws);
-  gtk_spin_button_update (hs);
-  int w = gtk_spin_button_get_value_as_int (ws), h = gtk_spin_button_get_value_as_int (hs);
-  if (w < SHEET_TILE_MIN || w > SHEET_TILE_MAX || h < SHEET_TILE_MIN || h > SHEET_TILE_MAX)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   _("A tile is %d × %d points: each side must be %d to %d."), w, h, SHEET_TILE_MIN, SHEET_TILE_MAX);
-      return FALSE;
-    }
-  *width = (guint) w;
-  *height = (guint) h;
-  return TRUE;
-}
-
-/* the typed list checked: a bad one is said in the dialog, which stays */
+/* a good list and size (the dialog said a bad one itself) */
 static void
-on_sheet_choose_file (GtkWidget *button, GtkWindow *dialog)
+on_sheet_choose_file (PsContactSheetDialog *dialog, const char *steps, guint columns, guint width, guint height,
+                      PsWindow *self)
 {
-  PsWindow *self = PS_WINDOW (gtk_window_get_transient_for (dialog));
-  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "ps-sheet-entry");
-  GtkSpinButton *spin = g_object_get_data (G_OBJECT (dialog), "ps-sheet-columns");
-  GtkLabel *note = g_object_get_data (G_OBJECT (dialog), "ps-sheet-note");
-  const char *text = gtk_editable_get_text (entry);
-  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr (GError) error = NULL;
-  if (!ps_frame_list_parse (text, ps_training_page_get_n_substeps (self->training_page), PS_TRAINING_MAX_FRAMES,
-                            "sub-step", frames, &error))
-    {
-      gtk_label_set_text (note, error->message);
-      gtk_widget_add_css_class (GTK_WIDGET (note), "error");
-      gtk_widget_grab_focus (GTK_WIDGET (entry));
-      return;
-    }
-  guint columns = (guint) gtk_spin_button_get_value_as_int (spin);
-  guint tw = 0, th = 0;
-  if (!ps_window_train_sheet_dialog_tile (dialog, &tw, &th, &error))
-    {
-      gtk_label_set_text (note, error->message);
-      gtk_widget_add_css_class (GTK_WIDGET (note), "error");
-      gtk_widget_grab_focus (g_object_get_data (G_OBJECT (dialog), "ps-sheet-width"));
-      return;
-    }
-  g_autofree char *steps = g_strdup (text);
-  gtk_window_destroy (dialog);
-  GtkFileChooserNative *chooser = ps_file_chooser_new (_("Export Contact Sheet"), GTK_WINDOW (self),
-                                                       GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "training-sheet.png");
-  g_object_set_data_full (G_OBJECT (chooser), "ps-sheet-steps", g_steal_pointer (&steps), g_free);
-  g_object_set_data (G_OBJECT (chooser), "ps-sheet-columns", GUINT_TO_POINTER (columns));
-  g_object_set_data (G_OBJECT (chooser), "ps-sheet-width", GUINT_TO_POINTER (tw));
-  g_object_set_data (G_OBJECT (chooser), "ps-sheet-height", GUINT_TO_POINTER (th));
-  ps_file_chooser_show (chooser, (PsFileChooserResponse) on_sheet_file_response, self);
+  ExportRequest *req = g_new0 (ExportRequest, 1);
+  *req = (ExportRequest) { .window = self, .steps = g_strdup (steps), .columns = columns, .tile_width = width,
+                           .tile_height = height };
+  ask_export_file (req, GTK_WINDOW (dialog), _("Export Contact Sheet"), "training-sheet.png",
+                   (PsFileChooserResponse) on_sheet_file_response);
 }
 
 /* "1, ¼, ½, ¾, last" of n sub-steps, without repeats */
@@ -599,54 +388,17 @@ ps_window_train_default_sheet_steps (guint n)
   return g_string_free (s, FALSE);
 }
 
-static GtkWidget *
-sheet_row (GtkGrid *grid, int row, const char *label, GtkWidget *w)
-{
-  GtkWidget *l = gtk_label_new_with_mnemonic (label);
-  gtk_label_set_xalign (GTK_LABEL (l), 1);
-  gtk_label_set_mnemonic_widget (GTK_LABEL (l), w);
-  gtk_grid_attach (grid, l, 0, row, 1, 1);
-  gtk_grid_attach (grid, w, 1, row, 1, 1);
-  gtk_widget_set_hexpand (w, TRUE);
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_RELATION_LABELLED_BY, l, NULL, -1);
-  return w;
-}
-
 GtkWindow *
 ps_window_train_open_sheet_dialog (PsWindow *self)
 {
   guint n = ps_training_page_get_n_substeps (self->training_page);
-  GtkWindow *dialog = GTK_WINDOW (gtk_window_new ());
-  g_autofree char *intro = g_strdup_printf (_("The Training page's view at the sub-steps you choose, side by side on "
-                                              "one page (PNG, SVG or PDF). Sub-steps are 1 to %u; write numbers, "
-                                              "ranges such as 5-8, and last."), n);
-  GtkWidget *grid = gtk_grid_new ();
-  GtkWidget *note = gtk_label_new ("");
-  GtkWidget *choose = gtk_button_new_with_mnemonic (_("Choose _File…"));
-  g_signal_connect (choose, "clicked", G_CALLBACK (on_sheet_choose_file), dialog);
-  GtkWidget *entry = sheet_row (GTK_GRID (grid), 0, _("_Sub-steps"), gtk_entry_new ());
+  PsContactSheetDialog *dialog = ps_contact_sheet_dialog_new (GTK_WINDOW (self), n);
+  ps_projector_apply (GTK_WIDGET (dialog), self->settings);
   g_autofree char *def = ps_window_train_default_sheet_steps (n);
-  gtk_editable_set_text (GTK_EDITABLE (entry), def);
-  g_signal_connect_swapped (entry, "activate", G_CALLBACK (gtk_widget_activate), choose);
-  GtkWidget *spin = sheet_row (GTK_GRID (grid), 1, _("Col_umns"), gtk_spin_button_new_with_range (0, 20, 1));
-  gtk_widget_set_tooltip_text (spin, _("0: as many as make a square"));
-  /* as `paramscope-cli contact-sheet --width W --height H`: its default, its range (a typed number
-   * beyond it is said, not clamped) */
-  GtkWidget *tw = sheet_row (GTK_GRID (grid), 2, _("Tile _width"),
-                             number_spin (1, SHEET_TILE_MAX + 1, SHEET_TILE_W));
-  GtkWidget *th = sheet_row (GTK_GRID (grid), 3, _("Tile _height"),
-                             number_spin (1, SHEET_TILE_MAX + 1, SHEET_TILE_H));
-  gtk_widget_set_tooltip_text (tw, _("Each tile's width in points (the CLI's contact-sheet --width; default 480)"));
-  gtk_widget_set_tooltip_text (th, _("Each tile's height in points (the CLI's contact-sheet --height; default 320)"));
-  dialog_frame (dialog, self, _("Contact Sheet of Sub-steps"), intro, grid, note, choose);
-  g_object_set_data (G_OBJECT (dialog), "ps-sheet-entry", entry);
-  g_object_set_data (G_OBJECT (dialog), "ps-sheet-columns", spin);
-  g_object_set_data (G_OBJECT (dialog), "ps-sheet-width", tw);
-  g_object_set_data (G_OBJECT (dialog), "ps-sheet-height", th);
-  g_object_set_data (G_OBJECT (dialog), "ps-sheet-note", note);
-  g_object_set_data (G_OBJECT (dialog), "ps-sheet-choose", choose);
-  gtk_window_present (dialog);
-  return dialog;
+  ps_contact_sheet_dialog_set_steps (dialog, def);
+  g_signal_connect_object (dialog, "choose-file", G_CALLBACK (on_sheet_choose_file), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return GTK_WINDOW (dialog);
 }
 
 static void

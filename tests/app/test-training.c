@@ -6,6 +6,8 @@
 #include "ps-config.h"
 #include "ps-window-private.h"
 #include "ps-train-dialog.h"
+#include "ps-contact-sheet-dialog.h"
+#include "ps-export-range-dialog.h"
 #include "ps-training-page.h"
 #include "ps-train-figures.h"
 #include "ps-safetensors.h"
@@ -1016,16 +1018,16 @@ test_contact_sheet_chosen (void)
   /* the dialog: its default list, and a bad one said in it */
   GtkWindow *dlg = ps_window_train_open_sheet_dialog (w);
   iterate ();
-  GtkEditable *entry = g_object_get_data (G_OBJECT (dlg), "ps-sheet-entry");
+  PsContactSheetDialog *sheet_dlg = PS_CONTACT_SHEET_DIALOG (dlg);
   g_autofree char *def = ps_window_train_default_sheet_steps (n);
-  g_assert_cmpstr (gtk_editable_get_text (entry), ==, def);
+  g_assert_cmpstr (ps_contact_sheet_dialog_get_steps (sheet_dlg), ==, def);
   g_assert_cmpstr (def, ==, "1, 55, 110, 165, last");
-  gtk_editable_set_text (entry, "0, 5");
-  g_signal_emit_by_name (g_object_get_data (G_OBJECT (dlg), "ps-sheet-choose"), "clicked");
-  g_test_message ("sheet dialog note: %s", gtk_label_get_text (g_object_get_data (G_OBJECT (dlg), "ps-sheet-note")));
+  ps_contact_sheet_dialog_set_steps (sheet_dlg, "0, 5");
+  g_signal_emit_by_name (gtk_window_get_default_widget (dlg), "clicked");   /* Choose File */
+  g_test_message ("sheet dialog note: %s", ps_contact_sheet_dialog_get_note (sheet_dlg));
   iterate ();
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dlg)));
-  g_assert_nonnull (strstr (gtk_label_get_text (g_object_get_data (G_OBJECT (dlg), "ps-sheet-note")), "does not exist"));
+  g_assert_nonnull (strstr (ps_contact_sheet_dialog_get_note (sheet_dlg), "does not exist"));
   gtk_window_destroy (dlg);
 
   g_autofree char *dir = g_dir_make_tmp ("ps-sheet-XXXXXX", NULL);
@@ -1283,12 +1285,27 @@ test_views_like_cli (void)
   g_rmdir (dir);
 }
 
-static void
-set_spin (GtkWindow *dialog, const char *key, const char *text)
+/* the field a dialog's label names (by its mnemonic widget: what Alt+its letter focuses) */
+static GtkWidget *
+labelled (GtkWidget *w, const char *label)
 {
-  GtkEditable *spin = g_object_get_data (G_OBJECT (dialog), key);
+  if (GTK_IS_LABEL (w) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (w)), label) == 0)
+    return gtk_label_get_mnemonic_widget (GTK_LABEL (w));
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *f = labelled (c, label);
+      if (f != NULL)
+        return f;
+    }
+  return NULL;
+}
+
+static void
+set_spin (GtkWindow *dialog, const char *label, const char *text)
+{
+  GtkWidget *spin = labelled (GTK_WIDGET (dialog), label);
   g_assert_nonnull (spin);
-  gtk_editable_set_text (spin, text);   /* as typed: read on Choose File */
+  gtk_editable_set_text (GTK_EDITABLE (spin), text);   /* as typed: read on Choose File */
 }
 
 /* wait for the window's export over sub-steps to end: TRUE when path was written */
@@ -1325,19 +1342,19 @@ test_export_range (void)
   iterate ();
   const guint n = ps_training_page_get_n_substeps (page);
   g_assert_cmpuint (n, ==, 20);
-  g_assert_cmpuint (ps_window_train_default_frames_every (20), ==, 1);
-  g_assert_cmpuint (ps_window_train_default_frames_every (1500), ==, 15);
+  g_assert_cmpuint (ps_export_range_default_every (20), ==, 1);
+  g_assert_cmpuint (ps_export_range_default_every (1500), ==, 15);
 
   GtkWindow *dlg = ps_window_train_open_frames_dialog (w);
   iterate ();
   guint from = 0, to = 0, every = 0;
   g_autoptr (GError) error = NULL;
-  g_assert_true (ps_window_train_frames_dialog_range (dlg, &from, &to, &every, &error));
+  g_assert_true (ps_export_range_dialog_get_range (PS_EXPORT_RANGE_DIALOG (dlg), &from, &to, &every, &error));
   g_assert_cmpuint (from, ==, 1);
   g_assert_cmpuint (to, ==, 20);
   g_assert_cmpuint (every, ==, 1);
-  GtkLabel *note = g_object_get_data (G_OBJECT (dlg), "ps-frames-note");
-  g_assert_cmpstr (gtk_label_get_text (note), ==, "20 frames: sub-steps 1 to 20, every 1");
+  PsFormDialog *form = PS_FORM_DIALOG (dlg);
+  g_assert_cmpstr (ps_form_dialog_get_note (form), ==, "20 frames: sub-steps 1 to 20, every 1");
   /* bad ranges: said, the dialog stays */
   static const struct { const char *from, *to, *every, *says; } bad[] = {
     { "12", "3", "1", "after" }, { "0", "5", "1", "does not exist" }, { "1", "21", "1", "does not exist" },
@@ -1345,27 +1362,27 @@ test_export_range (void)
   };
   for (guint b = 0; b < G_N_ELEMENTS (bad); b++)
     {
-      set_spin (dlg, "ps-frames-from", bad[b].from);
-      set_spin (dlg, "ps-frames-to", bad[b].to);
-      set_spin (dlg, "ps-frames-every", bad[b].every);
-      g_signal_emit_by_name (g_object_get_data (G_OBJECT (dlg), "ps-frames-choose"), "clicked");
+      set_spin (dlg, "From sub-step", bad[b].from);
+      set_spin (dlg, "To sub-step", bad[b].to);
+      set_spin (dlg, "Every", bad[b].every);
+      g_signal_emit_by_name (gtk_window_get_default_widget (dlg), "clicked");   /* Choose File */
       iterate ();
-      g_test_message ("%s–%s every %s: %s", bad[b].from, bad[b].to, bad[b].every, gtk_label_get_text (note));
+      g_test_message ("%s–%s every %s: %s", bad[b].from, bad[b].to, bad[b].every, ps_form_dialog_get_note (form));
       g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dlg)));
-      g_assert_nonnull (strstr (gtk_label_get_text (note), bad[b].says));
-      g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (note), "error"));
+      g_assert_nonnull (strstr (ps_form_dialog_get_note (form), bad[b].says));
+      g_assert_true (ps_form_dialog_note_is_error (form));
     }
   /* a good one: the frames it makes are said */
-  set_spin (dlg, "ps-frames-from", "3");
-  set_spin (dlg, "ps-frames-to", "18");
-  set_spin (dlg, "ps-frames-every", "4");
-  g_assert_true (ps_window_train_frames_dialog_range (dlg, &from, &to, &every, &error));
+  set_spin (dlg, "From sub-step", "3");
+  set_spin (dlg, "To sub-step", "18");
+  set_spin (dlg, "Every", "4");
+  g_assert_true (ps_export_range_dialog_get_range (PS_EXPORT_RANGE_DIALOG (dlg), &from, &to, &every, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (from, ==, 3);
   g_assert_cmpuint (to, ==, 18);
   g_assert_cmpuint (every, ==, 4);
-  gtk_spin_button_set_value (g_object_get_data (G_OBJECT (dlg), "ps-frames-every"), 4);
-  g_assert_cmpstr (gtk_label_get_text (note), ==, "5 frames: sub-steps 3 to 18, every 4");   /* 3 7 11 15 18 */
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (labelled (GTK_WIDGET (dlg), "Every")), 4);
+  g_assert_cmpstr (ps_form_dialog_get_note (form), ==, "5 frames: sub-steps 3 to 18, every 4");   /* 3 7 11 15 18 */
   /* at GNOME's smallest width, and in projector mode (larger text): it fits in 360 px */
   gtk_window_set_default_size (dlg, 360, -1);
   int min_w = 0;
@@ -1373,9 +1390,9 @@ test_export_range (void)
   g_test_message ("Export Over Sub-steps dialog: minimum width %d px", min_w);
   g_assert_cmpint (min_w, <=, 360);
   shot (dlg, "export-range-dialog");
-  set_spin (dlg, "ps-frames-from", "12");
-  set_spin (dlg, "ps-frames-to", "3");
-  g_signal_emit_by_name (g_object_get_data (G_OBJECT (dlg), "ps-frames-choose"), "clicked");
+  set_spin (dlg, "From sub-step", "12");
+  set_spin (dlg, "To sub-step", "3");
+  g_signal_emit_by_name (gtk_window_get_default_widget (dlg), "clicked");   /* Choose File */
   shot (dlg, "export-range-dialog-error");
   gtk_window_destroy (dlg);
   g_settings_set_boolean (w->settings, "projector-mode", TRUE);
@@ -1449,31 +1466,31 @@ test_sheet_tile_size (void)
   iterate ();
   GtkWindow *dlg = ps_window_train_open_sheet_dialog (w);
   iterate ();
-  gtk_editable_set_text (g_object_get_data (G_OBJECT (dlg), "ps-sheet-entry"), "1, 10, last");
+  ps_contact_sheet_dialog_set_steps (PS_CONTACT_SHEET_DIALOG (dlg), "1, 10, last");
   guint tw = 0, th = 0;
   g_autoptr (GError) error = NULL;
-  g_assert_true (ps_window_train_sheet_dialog_tile (dlg, &tw, &th, &error));
+  g_assert_true (ps_contact_sheet_dialog_get_tile (PS_CONTACT_SHEET_DIALOG (dlg), &tw, &th, &error));
   g_assert_cmpuint (tw, ==, 480);
   g_assert_cmpuint (th, ==, 320);
-  set_spin (dlg, "ps-sheet-width", "8");
-  g_signal_emit_by_name (g_object_get_data (G_OBJECT (dlg), "ps-sheet-choose"), "clicked");
+  set_spin (dlg, "Tile width", "8");
+  g_signal_emit_by_name (gtk_window_get_default_widget (dlg), "clicked");   /* Choose File */
   iterate ();
-  GtkLabel *note = g_object_get_data (G_OBJECT (dlg), "ps-sheet-note");
-  g_test_message ("tile 8 wide: %s", gtk_label_get_text (note));
+  PsFormDialog *form = PS_FORM_DIALOG (dlg);
+  g_test_message ("tile 8 wide: %s", ps_form_dialog_get_note (form));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dlg)));
-  g_assert_nonnull (strstr (gtk_label_get_text (note), "16 to 8192"));
-  g_assert_false (ps_window_train_sheet_dialog_tile (dlg, &tw, &th, NULL));
+  g_assert_nonnull (strstr (ps_form_dialog_get_note (form), "16 to 8192"));
+  g_assert_false (ps_contact_sheet_dialog_get_tile (PS_CONTACT_SHEET_DIALOG (dlg), &tw, &th, NULL));
   g_autofree char *dir = g_dir_make_tmp ("ps-sheet-tile-XXXXXX", NULL);
   for (guint k = 0; k < 2; k++)
     {
       if (k == 0)
-        set_spin (dlg, "ps-sheet-width", "480");   /* back to the default */
+        set_spin (dlg, "Tile width", "480");   /* back to the default */
       else
         {
-          set_spin (dlg, "ps-sheet-width", "250");
-          set_spin (dlg, "ps-sheet-height", "170");
+          set_spin (dlg, "Tile width", "250");
+          set_spin (dlg, "Tile height", "170");
         }
-      g_assert_true (ps_window_train_sheet_dialog_tile (dlg, &tw, &th, &error));
+      g_assert_true (ps_contact_sheet_dialog_get_tile (PS_CONTACT_SHEET_DIALOG (dlg), &tw, &th, &error));
       g_assert_no_error (error);
       g_autofree char *sheet = g_build_filename (dir, "app.png", NULL);
       ExportTick t = { page, 0, 0, FALSE, FALSE, 0, NULL };
@@ -2507,9 +2524,9 @@ test_export_frames_button (void)
         }
     }
   g_assert_nonnull (range);
-  gtk_editable_set_text (g_object_get_data (G_OBJECT (range), "ps-frames-to"), "10");
-  gtk_editable_set_text (g_object_get_data (G_OBJECT (range), "ps-frames-every"), "3");
-  g_signal_emit_by_name (g_object_get_data (G_OBJECT (range), "ps-frames-choose"), "clicked");
+  set_spin (range, "To sub-step", "10");
+  set_spin (range, "Every", "3");
+  g_signal_emit_by_name (gtk_window_get_default_widget (range), "clicked");   /* Choose File */
   iterate ();
   GtkFileChooserDialog *chooser = wait_chooser ();
   if (chooser == NULL)
@@ -2549,6 +2566,12 @@ test_export_frames_button (void)
   g_assert_cmpstr (ps_window_get_error_text (w), ==, NULL);
   iterate ();
   g_assert_null (ps_window_get_error_text (w));
+  /* the toast names the file the export wrote (its path travels with the export's answer) */
+  g_autofree char *said = g_strdup_printf ("Exported 4 frames to %s", gif_path);   /* 1, 4, 7, 10 */
+  gint64 told = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (g_strcmp0 (gtk_label_get_text (w->toast_label), said) != 0 && g_get_monotonic_time () < told)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpstr (gtk_label_get_text (w->toast_label), ==, said);
   GifFileType *gif = gif_open (gif_path);
   g_assert_cmpint (gif->ImageCount, ==, 4);   /* the range the dialog was given */
   guint differ = 0;
@@ -2610,6 +2633,45 @@ test_dialog_chooser_lifetime (void)
   g_assert_null (find_dialog (GTK_TYPE_FILE_CHOOSER_DIALOG));    /* the chooser went with it */
   gtk_window_destroy (GTK_WINDOW (w));
 }
+
+/* Save As (here after "Save Changes?" → Save on a recipe with no file) keeps what runs after the
+ * save — and a reference on the window — until its chooser is done: closing the window while the
+ * chooser is open drops both, so the window is finalized. Before, the chooser's "ps-pending" key
+ * was freed only by an answer, which a chooser released with its window never gives: the window
+ * leaked. */
+static void
+test_save_as_chooser_lifetime (void)
+{
+  PsWindow *w = new_window ("train-xor");
+  PsDocument *doc = ps_window_get_document (w);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_document_apply_op_json (doc, "{\"op\":\"reset_parameters\",\"target\":\"mlp.0\"}", &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_document_get_modified (doc));
+  g_assert_null (ps_document_get_file (doc));
+  g_action_group_activate_action (G_ACTION_GROUP (w), "new", NULL);   /* "Save Changes?" */
+  iterate ();
+  AdwMessageDialog *ask = find_dialog (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (ask);
+  adw_message_dialog_response (ask, "save");   /* no file yet: Save As, then New */
+  iterate ();
+  GtkWidget *chooser = wait_chooser ();
+  if (chooser == NULL)
+    {
+      g_test_skip ("the file chooser is a portal's here");
+      gtk_window_destroy (GTK_WINDOW (w));
+      return;
+    }
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (chooser)), ==, "Save Recipe");
+  gpointer weak = w;
+  g_object_add_weak_pointer (G_OBJECT (w), &weak);
+  gtk_window_destroy (GTK_WINDOW (w));
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (weak != NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_null (find_dialog (GTK_TYPE_FILE_CHOOSER_DIALOG));    /* the chooser went with the window */
+  g_assert_null (weak);                                          /* and nothing kept the window */
+}
 #endif
 
 int
@@ -2634,6 +2696,7 @@ main (int argc, char **argv)
    * a binary run with tests/lsan-chooser.supp, as test-open-chooser */
   g_test_add_func ("/training/export-frames-button", test_export_frames_button);
   g_test_add_func ("/training/dialog-chooser-lifetime", test_dialog_chooser_lifetime);
+  g_test_add_func ("/training/save-as-chooser-lifetime", test_save_as_chooser_lifetime);
 #else
   g_test_add_func ("/training/live-pause-cancel", test_live_pause_cancel);
   g_test_add_func ("/training/scrub-matches-cli-and-views", test_scrub_matches_cli_and_views);
