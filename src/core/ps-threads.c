@@ -150,21 +150,16 @@ ps_threads_runtime_report (void)
   return g_string_free (s, FALSE);
 }
 
-/* ---------- parallel_for ---------- */
-
-typedef struct {
-  void (*fn) (int64_t, int64_t, void *);
-  void *data;
-  int64_t begin, end;
-} Piece;
-
-static gpointer
-piece_run (gpointer p)
-{
-  Piece *pc = p;
-  pc->fn (pc->begin, pc->end, pc->data);
-  return NULL;
-}
+/* ---------- parallel_for ----------
+ *
+ * Persistent helper threads (CPUs − 1 of them, started by the first call that can use them) and the
+ * calling thread take chunks of the range in turn. A training step hands its elementwise work
+ * (Adam's update, the batch gather) to them every step, where starting a thread per call (tens of
+ * µs) would cost more than it saves. The caller starts on the chunks at once and never waits for a
+ * helper to wake: only for chunks a helper has taken. A helper that wakes after its job is over takes
+ * nothing: every claim carries the job's number. One job at a time; a caller that finds the pool
+ * busy (another thread's job, or a call from inside a chunk) does its whole range itself. Helpers
+ * sleep between jobs, they never spin: OpenBLAS's workers need the CPUs during the GEMMs. */
 
 static int
 elementwise_threads (void)
@@ -181,37 +176,128 @@ elementwise_threads (void)
   return n;
 }
 
+typedef struct {
+  GMutex lock;
+  GCond wake;
+  guint32 job;             /* number of the latest job, never 0 (under lock) */
+  gboolean open;           /* that job may still have chunks to hand out (under lock) */
+  void (*fn) (int64_t, int64_t, void *);
+  void *data;
+  int64_t n, chunk;
+  guint32 chunks;
+  guint64 claim;           /* atomic: job << 32 | next chunk */
+  gint done;               /* atomic: chunks of the job finished */
+  gint busy;               /* atomic: a caller owns the pool */
+  int helpers;
+} Pool;
+
+static Pool pool;
+
+/* Takes and runs chunks of job `job` (chunk elements each, the last one up to n) until none is left. */
+static void
+pool_run_chunks (guint32 job, void (*fn) (int64_t, int64_t, void *), void *data, int64_t n, int64_t chunk,
+                 guint32 chunks)
+{
+  for (;;)
+    {
+      guint64 c = __atomic_load_n (&pool.claim, __ATOMIC_ACQUIRE);
+      guint32 k;
+      do
+        {
+          k = (guint32) c;
+          if ((guint32) (c >> 32) != job || k >= chunks)
+            return;
+        }
+      while (!__atomic_compare_exchange_n (&pool.claim, &c, c + 1, TRUE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+      const int64_t begin = (int64_t) k * chunk;
+      fn (begin, k + 1 == chunks ? n : begin + chunk, data);   /* the last chunk up to n */
+      __atomic_add_fetch (&pool.done, 1, __ATOMIC_RELEASE);
+    }
+}
+
+static gpointer
+pool_helper (G_GNUC_UNUSED gpointer unused)
+{
+  guint32 seen = 0;
+  for (;;)
+    {
+      g_mutex_lock (&pool.lock);
+      while (!pool.open || pool.job == seen)
+        {
+          seen = pool.job;   /* a job that ended before this helper woke: nothing left of it */
+          g_cond_wait (&pool.wake, &pool.lock);
+        }
+      seen = pool.job;
+      void (*fn) (int64_t, int64_t, void *) = pool.fn;
+      void *data = pool.data;
+      const int64_t n = pool.n, chunk = pool.chunk;
+      const guint32 chunks = pool.chunks;
+      g_mutex_unlock (&pool.lock);
+      pool_run_chunks (seen, fn, data, n, chunk, chunks);
+    }
+  return NULL;
+}
+
+static int
+pool_start (void)
+{
+  static gsize once = 0;
+  if (g_once_init_enter (&once))
+    {
+      g_mutex_init (&pool.lock);
+      g_cond_init (&pool.wake);
+      int started = 0;
+      for (int i = 1; i < elementwise_threads (); i++)
+        {
+          GThread *t = g_thread_try_new ("ps-elementwise", pool_helper, NULL, NULL);
+          if (t == NULL)
+            break;
+          g_thread_unref (t);   /* runs for the life of the process */
+          started++;
+        }
+      pool.helpers = started;
+      g_once_init_leave (&once, 1);
+    }
+  return pool.helpers;
+}
+
 void
 ps_threads_parallel_for (int64_t n, int64_t grain, void (*fn) (int64_t begin, int64_t end, void *data), void *data)
 {
   g_return_if_fail (n >= 0 && grain >= 1 && fn != NULL);
-  int t = elementwise_threads ();
-  if (t > 1 && n / grain < t)
-    t = (int) MAX (n / grain, 1);
-  if (t <= 1)
+  const int64_t grains = n / grain;
+  if (elementwise_threads () <= 1 || grains < 2 || pool_start () == 0
+      || !g_atomic_int_compare_and_exchange (&pool.busy, 0, 1))
     {
       fn (0, n, data);
       return;
     }
-  Piece pieces[64];
-  GThread *threads[64] = { NULL };
-  /* pieces of whole grains: piece i starts at grain·⌊i·(n/grain)/t⌋ */
-  const int64_t grains = n / grain;
-  for (int i = 0; i < t; i++)
-    {
-      pieces[i].fn = fn;
-      pieces[i].data = data;
-      pieces[i].begin = grain * (grains * i / t);
-      pieces[i].end = i == t - 1 ? n : grain * (grains * (i + 1) / t);
-    }
-  for (int i = 1; i < t; i++)
-    {
-      threads[i] = g_thread_try_new ("ps-elementwise", piece_run, &pieces[i], NULL);
-      if (threads[i] == NULL)
-        piece_run (&pieces[i]);   /* no thread to be had: the same work, in turn */
-    }
-  piece_run (&pieces[0]);
-  for (int i = 1; i < t; i++)
-    if (threads[i] != NULL)
-      g_thread_join (threads[i]);
+  /* chunks of whole grains, about eight per thread (a helper that wakes late leaves the caller
+   * little to wait for), the last one up to n */
+  const int64_t per = MAX ((int64_t) 1, grains / (8 * (int64_t) (pool.helpers + 1)));
+  const int64_t chunk = per * grain;
+  const guint32 chunks = (guint32) MIN (grains / per, (int64_t) G_MAXUINT32);
+  g_mutex_lock (&pool.lock);
+  if (++pool.job == 0)
+    pool.job = 1;
+  const guint32 job = pool.job;
+  pool.fn = fn;
+  pool.data = data;
+  pool.n = n;
+  pool.chunk = chunk;
+  pool.chunks = chunks;
+  __atomic_store_n (&pool.done, 0, __ATOMIC_RELAXED);
+  __atomic_store_n (&pool.claim, (guint64) job << 32, __ATOMIC_RELEASE);
+  pool.open = TRUE;
+  g_cond_broadcast (&pool.wake);
+  g_mutex_unlock (&pool.lock);
+  pool_run_chunks (job, fn, data, n, chunk, chunks);
+  /* every chunk is taken: wait for those a helper still runs */
+  for (guint spins = 0; __atomic_load_n (&pool.done, __ATOMIC_ACQUIRE) < (gint) chunks; spins++)
+    if (spins > 64)
+      g_thread_yield ();
+  g_mutex_lock (&pool.lock);
+  pool.open = FALSE;
+  g_mutex_unlock (&pool.lock);
+  g_atomic_int_set (&pool.busy, 0);
 }

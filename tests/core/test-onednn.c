@@ -417,6 +417,51 @@ mark (int64_t begin, int64_t end, void *data)
     seen[i]++;
 }
 
+/* every element once, in pieces that start at whole grains */
+typedef struct {
+  guint8 *seen;
+  int64_t grain;
+  gint bad_start;
+  gint nested;   /* 1: each piece runs a parallel_for of its own (the pool is busy: done inline) */
+} MarkJob;
+
+static void
+mark_job (int64_t begin, int64_t end, void *data)
+{
+  MarkJob *j = data;
+  if (begin % j->grain != 0)
+    g_atomic_int_inc (&j->bad_start);
+  if (j->nested)
+    {
+      MarkJob inner = { j->seen + begin, 1, 0, 0 };
+      ps_threads_parallel_for (end - begin, 1, mark_job, &inner);
+      if (inner.bad_start)
+        g_atomic_int_inc (&j->bad_start);
+    }
+  else
+    for (int64_t i = begin; i < end; i++)
+      j->seen[i]++;
+}
+
+static void
+check_marks (int64_t n, int64_t grain, gboolean nested)
+{
+  g_autofree guint8 *seen = g_new0 (guint8, MAX (n, 1));
+  MarkJob j = { seen, grain, 0, nested };
+  ps_threads_parallel_for (n, grain, mark_job, &j);
+  g_assert_cmpint (j.bad_start, ==, 0);
+  for (int64_t i = 0; i < n; i++)
+    g_assert_cmpint (seen[i], ==, 1);
+}
+
+static gpointer
+marks_thread (G_GNUC_UNUSED gpointer data)
+{
+  for (int r = 0; r < 300; r++)
+    check_marks (20000 + r, 8, FALSE);
+  return NULL;
+}
+
 static void
 test_parallel_for (void)
 {
@@ -428,6 +473,17 @@ test_parallel_for (void)
       for (int64_t i = 0; i < sizes[k]; i++)
         g_assert_cmpint (seen[i], ==, 1);
     }
+  /* the helpers persist between calls: many calls in a row (a training step makes several per
+   * step), some so short that a helper wakes after the call is over and must take nothing from the
+   * next one */
+  for (int r = 0; r < 2000; r++)
+    check_marks (r % 7 == 0 ? 100003 : 2 * 8 + r % 50, 8, FALSE);
+  /* a call from inside a piece runs there, whole */
+  check_marks (4096, 64, TRUE);
+  /* two threads calling at once: one gets the pool, the other does its range itself */
+  GThread *t = g_thread_new ("marks", marks_thread, NULL);
+  marks_thread (NULL);
+  g_thread_join (t);
 }
 
 /* normal_ and trunc_normal_ transform their draws on several threads: the same bits as one pass */

@@ -2,6 +2,7 @@
  * (tests/data/train-golden.json "optim", "sched"): parameters and every state tensor after each
  * step, learning rates and momenta after each scheduler step, bit for bit. */
 #include <math.h>
+#include <string.h>
 #include "ps-optimizer.h"
 #include "ps-scheduler.h"
 #include "train-golden.h"
@@ -155,6 +156,94 @@ test_errors (void)
   g_assert_cmpstr (error->message, ==, "Nesterov momentum requires a momentum and zero dampening");
 }
 
+/* A parameter large enough for Adam's update to be split over the CPUs (ps_threads_parallel_for:
+ * grains of 2048 elements) ends with the same bits as the same values updated as parameters of at
+ * most 4095 elements, which run whole on the calling thread (the path the golden cases above check
+ * against torch). Adam, AdamW with weight decay, and amsgrad (the scalar loop in pieces), both
+ * flavours, three steps; odd sizes so that pieces end inside a vector. */
+static void
+test_adam_split (void)
+{
+  const int64_t n = 50003, piece = 4093;
+  const guint pieces = (guint) ((n + piece - 1) / piece);
+  for (int variant = 0; variant < 4; variant++)
+    {
+      PsOptimConfig cfg;
+      ps_optim_config_init (&cfg, variant == 1 ? PS_OPTIM_ADAMW : PS_OPTIM_ADAM);
+      cfg.lr = 0.01;
+      cfg.weight_decay = variant == 1 ? 0.1 : 0.0;
+      cfg.amsgrad = variant == 2;
+      const PsFlavour flavour = variant == 3 ? PS_FLAVOUR_DEFAULT : PS_FLAVOUR_AVX2;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsModule) whole = ps_module_new_container ("Sequential", NULL, &error);
+      g_autoptr (PsModule) split = ps_module_new_container ("Sequential", NULL, &error);
+      guint32 x = 12345u + (guint32) variant;
+      g_autoptr (PsTensor) w = ps_tensor_new_1d (PS_DTYPE_FLOAT32, n, NULL);
+      for (int64_t k = 0; k < n; k++)
+        {
+          x = x * 1664525u + 1013904223u;
+          ps_tensor_f32 (w)[k] = (float) ((double) (x >> 8) / 16777216.0 - 0.5);
+        }
+      ps_module_register (whole, "w", w, FALSE);
+      for (guint q = 0; q < pieces; q++)
+        {
+          const int64_t len = MIN (piece, n - q * piece);
+          g_autoptr (PsTensor) t = ps_tensor_new_1d (PS_DTYPE_FLOAT32, len, NULL);
+          memcpy (ps_tensor_f32 (t), ps_tensor_cf32 (w) + q * piece, (gsize) len * sizeof (float));
+          g_autofree char *name = g_strdup_printf ("p%u", q);
+          ps_module_register (split, name, t, FALSE);
+        }
+      PsOptimizer *ow = ps_optimizer_new (&cfg, whole, &error);
+      PsOptimizer *os = ps_optimizer_new (&cfg, split, &error);
+      g_assert_no_error (error);
+      for (int step = 0; step < 3; step++)
+        {
+          g_autoptr (PsTensor) g = ps_tensor_new_1d (PS_DTYPE_FLOAT32, n, NULL);
+          for (int64_t k = 0; k < n; k++)
+            {
+              x = x * 1664525u + 1013904223u;
+              ps_tensor_f32 (g)[k] = (float) ((double) (x >> 8) / 16777216.0 - 0.5) * (k % 3 == 0 ? 1e-3f : 1.0f);
+            }
+          ps_param_set_grad (g_ptr_array_index (whole->params, 0), g);
+          for (guint q = 0; q < pieces; q++)
+            {
+              const int64_t len = MIN (piece, n - q * piece);
+              g_autoptr (PsTensor) gq = ps_tensor_new_1d (PS_DTYPE_FLOAT32, len, NULL);
+              memcpy (ps_tensor_f32 (gq), ps_tensor_cf32 (g) + q * piece, (gsize) len * sizeof (float));
+              ps_param_set_grad (g_ptr_array_index (split->params, q), gq);
+            }
+          g_assert_true (ps_optimizer_step (ow, whole, flavour, &error));
+          g_assert_true (ps_optimizer_step (os, split, flavour, &error));
+          const char *wn[4], *sn[4];
+          PsTensor *wv[4], *sv[4];
+          const guint nw = ps_optimizer_state_items (ow, 0, wn, wv);
+          for (guint q = 0; q < pieces; q++)
+            {
+              const int64_t len = MIN (piece, n - q * piece);
+              const PsTensor *pv = ((PsParam *) g_ptr_array_index (split->params, q))->value;
+              const PsTensor *wvv = ((PsParam *) g_ptr_array_index (whole->params, 0))->value;
+              if (memcmp (ps_tensor_cf32 (pv), ps_tensor_cf32 (wvv) + q * piece, (gsize) len * sizeof (float)) != 0)
+                g_error ("variant %d step %d: piece %u of the parameter differs", variant, step + 1, q);
+              const guint ns = ps_optimizer_state_items (os, q, sn, sv);
+              g_assert_cmpuint (ns, ==, nw);
+              for (guint i = 0; i < ns; i++)
+                {
+                  g_assert_cmpstr (sn[i], ==, wn[i]);
+                  if (sv[i]->numel == len
+                      && memcmp (ps_tensor_cf32 (sv[i]), ps_tensor_cf32 (wv[i]) + q * piece,
+                                 (gsize) len * sizeof (float)) != 0)
+                    g_error ("variant %d step %d: piece %u of state %s differs", variant, step + 1, q, sn[i]);
+                  ps_tensor_unref (sv[i]);
+                }
+            }
+          for (guint i = 0; i < nw; i++)
+            ps_tensor_unref (wv[i]);
+        }
+      ps_optimizer_free (ow);
+      ps_optimizer_free (os);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -162,5 +251,6 @@ main (int argc, char **argv)
   g_test_add_func ("/optimizer/golden", test_optim);
   g_test_add_func ("/optimizer/scheduler", test_sched);
   g_test_add_func ("/optimizer/errors", test_errors);
+  g_test_add_func ("/optimizer/adam-split", test_adam_split);
   return g_test_run ();
 }
