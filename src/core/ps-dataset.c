@@ -1,5 +1,6 @@
 /* ps-dataset.c — see ps-dataset.h. */
 #include "ps-dataset.h"
+#include "ps-threads.h"
 
 #include <string.h>
 
@@ -109,6 +110,27 @@ ps_dataset_new_toy (const char *type, int64_t n, PsGenerator *gen, GError **erro
   return ps_dataset_new (x, y, error);
 }
 
+/* rows [begin, end) of a batch: each row of the batch is a copy of the data set's row idx[i] */
+typedef struct {
+  const PsDataset *d;
+  const int64_t *idx;
+  PsTensor *bx, *by;
+  gsize xrow, yrow;
+} BatchGather;
+
+static void
+gather_rows (int64_t begin, int64_t end, void *data)
+{
+  const BatchGather *j = data;
+  for (int64_t i = begin; i < end; i++)
+    {
+      memcpy ((char *) j->bx->data + (gsize) i * j->xrow, (const char *) j->d->x->data + (gsize) j->idx[i] * j->xrow,
+              j->xrow);
+      memcpy ((char *) j->by->data + (gsize) i * j->yrow, (const char *) j->d->y->data + (gsize) j->idx[i] * j->yrow,
+              j->yrow);
+    }
+}
+
 gboolean
 ps_dataset_batch (const PsDataset *d, const int64_t *idx, int64_t count, PsTensor **x, PsTensor **y,
                   GError **error)
@@ -123,11 +145,10 @@ ps_dataset_batch (const PsDataset *d, const int64_t *idx, int64_t count, PsTenso
     return FALSE;
   const gsize xrow = ps_tensor_nbytes (d->x) / (gsize) MAX (d->x->shape[0], 1);
   const gsize yrow = ps_tensor_nbytes (d->y) / (gsize) MAX (d->y->shape[0], 1);
-  for (int64_t i = 0; i < count; i++)
-    {
-      memcpy ((char *) bx->data + (gsize) i * xrow, (const char *) d->x->data + (gsize) idx[i] * xrow, xrow);
-      memcpy ((char *) by->data + (gsize) i * yrow, (const char *) d->y->data + (gsize) idx[i] * yrow, yrow);
-    }
+  BatchGather job = { d, idx, bx, by, xrow, yrow };
+  /* rows from all over the data set (a Fashion-MNIST batch of 128 reads 400 KB from a 19 MB set):
+   * shared by the CPUs in grains of at least 32 KiB; small batches stay on this thread */
+  ps_threads_parallel_for (count, (int64_t) MAX ((gsize) 1, (gsize) 32768 / MAX (xrow + yrow, 1)), gather_rows, &job);
   *x = g_steal_pointer (&bx);
   *y = g_steal_pointer (&by);
   return TRUE;
