@@ -59,12 +59,7 @@ ps_checkpoint_series_free (PsCheckpointSeries *s)
 gboolean
 ps_checkpoint_series_is_candidate (const char *path)
 {
-  g_autofree char *lower = g_ascii_strdown (path, -1);
-  if (g_str_has_suffix (lower, ".index.json"))
-    return FALSE;
-  return g_str_has_suffix (lower, ".pt") || g_str_has_suffix (lower, ".pth") || g_str_has_suffix (lower, ".bin")
-         || g_str_has_suffix (lower, ".ckpt") || g_str_has_suffix (lower, ".safetensors")
-         || g_str_has_suffix (lower, ".npz");
+  return ps_checkpoint_name_is (path, PS_CHECKPOINT_NAME_SERIES);
 }
 
 static gboolean

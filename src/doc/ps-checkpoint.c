@@ -79,24 +79,25 @@ add_entry (PsCheckpoint *ck, const char *name, const char *dtype, PsDType target
 }
 
 gboolean
-ps_checkpoint_is_file_name (const char *name)
+ps_checkpoint_name_is (const char *name, PsCheckpointNameUse use)
 {
-  static const char *const extensions[] = { ".safetensors", ".index.json", ".npy", ".npz", ".pt", ".pth", ".bin",
-                                            ".ckpt" };
+  enum { O = PS_CHECKPOINT_NAME_OPENS, T = PS_CHECKPOINT_NAME_TORCH, S = PS_CHECKPOINT_NAME_SERIES };
+  static const struct { const char *ext; guint uses; } extensions[] = {
+    { ".safetensors", O | S }, { ".index.json", O }, { ".bin.index.json", O | T }, { ".npy", O },
+    { ".npz", O | S }, { ".pt", O | T | S }, { ".pth", O | T | S }, { ".bin", O | T | S },
+    { ".ckpt", O | T | S }, { ".tar", T },
+  };
   g_autofree char *lower = g_ascii_strdown (name ? name : "", -1);
   for (guint i = 0; i < G_N_ELEMENTS (extensions); i++)
-    if (g_str_has_suffix (lower, extensions[i]))
+    if ((extensions[i].uses & use) && g_str_has_suffix (lower, extensions[i].ext))
       return TRUE;
   return FALSE;
 }
 
-static gboolean
-ps_checkpoint_is_torch_name (const char *path)
+gboolean
+ps_checkpoint_is_file_name (const char *name)
 {
-  g_autofree char *lower = g_ascii_strdown (path, -1);
-  return g_str_has_suffix (lower, ".pt") || g_str_has_suffix (lower, ".pth") || g_str_has_suffix (lower, ".bin")
-         || g_str_has_suffix (lower, ".ckpt") || g_str_has_suffix (lower, ".tar")
-         || g_str_has_suffix (lower, ".bin.index.json");
+  return ps_checkpoint_name_is (name, PS_CHECKPOINT_NAME_OPENS);
 }
 
 /* Reads the first bytes to tell .npy, zip (.npz or torch) and legacy torch files from safetensors. */
@@ -255,7 +256,7 @@ open_impl (const char *path, PsCheckpointOpenFlags flags, char **sha256, GError 
   gboolean known = is_zip || (n >= 6 && memcmp (magic, "\x93NUMPY", 6) == 0) || (n >= 4 && memcmp (magic, "PK\x05\x06", 4) == 0);
   if ((is_zip && torch_zip_head (magic, n) && !g_str_has_suffix (lower0, ".npz"))
       || (!is_zip && ps_torch_file_sniff (magic, n))
-      || (!known && ps_checkpoint_is_torch_name (path) && !g_str_has_suffix (path, ".index.json")))
+      || (!known && ps_checkpoint_name_is (path, PS_CHECKPOINT_NAME_TORCH) && !g_str_has_suffix (path, ".index.json")))
     return open_torch (ck, path, flags, sha256, error) ? g_steal_pointer (&ck) : NULL;
   gboolean npy_magic = n >= 6 && memcmp (magic, "\x93NUMPY", 6) == 0;
   gboolean zip_magic = n >= 4 && (memcmp (magic, "PK\x03\x04", 4) == 0 || memcmp (magic, "PK\x05\x06", 4) == 0);

@@ -64,9 +64,19 @@ PsCheckpoint *ps_checkpoint_open_full     (const char *path, PsCheckpointOpenFla
  * parsed and decoded (safetensors: ps_safetensors_open_hashed; torch: a copy in anonymous memory);
  * .npy/.npz and sharded torch checkpoints cannot be pinned (an error says so). */
 PsCheckpoint *ps_checkpoint_open_state_dict (const char *path, char **sha256, GError **error);
-/* TRUE when a file's name (or path) says it is a checkpoint the app opens as one rather than as
- * a recipe, by its extension, case-insensitive: .safetensors, .index.json (sharded), .npy, .npz,
- * .pt, .pth, .bin, .ckpt. */
+/* What a checkpoint's file name (its extension, case-insensitive) is taken for; one table in
+ * ps-checkpoint.c says which extension is taken for what. */
+typedef enum {
+  PS_CHECKPOINT_NAME_OPENS  = 1 << 0,   /* the app opens it as a checkpoint, not as a recipe:
+                                           .safetensors .index.json .npy .npz .pt .pth .bin .ckpt */
+  PS_CHECKPOINT_NAME_TORCH  = 1 << 1,   /* the torch reader takes it by name: .pt .pth .bin .ckpt .tar
+                                           .bin.index.json */
+  PS_CHECKPOINT_NAME_SERIES = 1 << 2,   /* a folder's file that joins a series: .pt .pth .bin .ckpt
+                                           .safetensors .npz */
+} PsCheckpointNameUse;
+
+gboolean      ps_checkpoint_name_is       (const char *name, PsCheckpointNameUse use);
+/* ps_checkpoint_name_is (name, PS_CHECKPOINT_NAME_OPENS). */
 gboolean      ps_checkpoint_is_file_name  (const char *name);
 void          ps_checkpoint_free          (PsCheckpoint *ck);
 

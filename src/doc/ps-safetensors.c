@@ -132,6 +132,15 @@ skip_wrong (const Shard *sh, PsJsonReader *r, GError **error)
   return TRUE;
 }
 
+/* Skips a tensor's value of the wrong type and says what is wrong ("dtype is not a string"). */
+static gboolean
+wrong_type (const Shard *sh, PsJsonReader *r, const char *name, const char *what, GError **error)
+{
+  if (!skip_wrong (sh, r, error))
+    return FALSE;
+  FAIL ("%s: tensor \"%s\": %s", sh->label, name, what);
+}
+
 static gboolean
 parse_metadata (const Shard *sh, PsJsonReader *r, GHashTable *into, GError **error)
 {
@@ -178,11 +187,7 @@ parse_entry (const Shard *sh, guint shard_index, const char *name, PsJsonReader 
 {
   GError *local = NULL;
   if (ps_json_reader_peek (r) != '{')
-    {
-      if (!skip_wrong (sh, r, error))
-        return FALSE;
-      FAIL ("%s: tensor \"%s\": entry is not a JSON object", sh->label, name);
-    }
+    return wrong_type (sh, r, name, "entry is not a JSON object", error);
   if (!ps_json_reader_begin_object (r, &local))
     return syntax_error (sh, local, error);
 
@@ -207,11 +212,7 @@ parse_entry (const Shard *sh, guint shard_index, const char *name, PsJsonReader 
       if (strcmp (k, "dtype") == 0)
         {
           if (ps_json_reader_peek (r) != '"')
-            {
-              if (!skip_wrong (sh, r, error))
-                return FALSE;
-              FAIL ("%s: tensor \"%s\": dtype is not a string", sh->label, name);
-            }
+            return wrong_type (sh, r, name, "dtype is not a string", error);
           if (!ps_json_reader_read_string (r, &dtype, &local))
             return syntax_error (sh, local, error);
         }
@@ -219,11 +220,7 @@ parse_entry (const Shard *sh, guint shard_index, const char *name, PsJsonReader 
         {
           have_shape = TRUE;
           if (ps_json_reader_peek (r) != '[')
-            {
-              if (!skip_wrong (sh, r, error))
-                return FALSE;
-              FAIL ("%s: tensor \"%s\": shape is not an array", sh->label, name);
-            }
+            return wrong_type (sh, r, name, "shape is not an array", error);
           if (!ps_json_reader_begin_array (r, &local))
             return syntax_error (sh, local, error);
           for (guint i = 0;; i++)
@@ -409,7 +406,7 @@ parse_shard (Shard *sh, guint shard_index, GPtrArray *entries, GHashTable *metad
         }
       if (g_hash_table_contains (names, name))
         FAIL ("%s: duplicate key \"%s\" in the header (a tensor named twice)", sh->label, name);
-      Entry *e;
+      Entry *e = NULL;
       if (!parse_entry (sh, shard_index, name, &r, &e, error))
         return FALSE;
       g_ptr_array_add (found, e);

@@ -1,6 +1,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include "ps-checkpoint.h"
+#include "ps-checkpoint-series.h"
 #include "ps-safetensors.h"
 #include "formats-test-util.h"
 
@@ -147,6 +148,26 @@ test_file_name (void)
   for (guint i = 0; i < G_N_ELEMENTS (no); i++)
     if (ps_checkpoint_is_file_name (no[i]))
       g_error ("%s is not a checkpoint's name", no[i]);
+  /* the same table says what the torch reader takes by name and what joins a series from a folder */
+  static const struct { const char *name; gboolean opens, torch, series; } uses[] = {
+    { "a.safetensors", TRUE, FALSE, TRUE },       { "a.safetensors.index.json", TRUE, FALSE, FALSE },
+    { "pytorch_model.bin.index.json", TRUE, TRUE, FALSE }, { "a.npy", TRUE, FALSE, FALSE },
+    { "a.NPZ", TRUE, FALSE, TRUE },                { "a.pt", TRUE, TRUE, TRUE },
+    { "a.pth", TRUE, TRUE, TRUE },                 { "a.bin", TRUE, TRUE, TRUE },
+    { "a.ckpt", TRUE, TRUE, TRUE },                { "a.tar", FALSE, TRUE, FALSE },
+    { "a.json", FALSE, FALSE, FALSE },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (uses); i++)
+    {
+      if (ps_checkpoint_name_is (uses[i].name, PS_CHECKPOINT_NAME_OPENS) != uses[i].opens
+          || ps_checkpoint_name_is (uses[i].name, PS_CHECKPOINT_NAME_TORCH) != uses[i].torch
+          || ps_checkpoint_name_is (uses[i].name, PS_CHECKPOINT_NAME_SERIES) != uses[i].series)
+        g_error ("%s: opens %d torch %d series %d", uses[i].name,
+                 ps_checkpoint_name_is (uses[i].name, PS_CHECKPOINT_NAME_OPENS),
+                 ps_checkpoint_name_is (uses[i].name, PS_CHECKPOINT_NAME_TORCH),
+                 ps_checkpoint_name_is (uses[i].name, PS_CHECKPOINT_NAME_SERIES));
+      g_assert_cmpint (ps_checkpoint_series_is_candidate (uses[i].name), ==, uses[i].series);
+    }
 }
 
 /* The format as the checkpoint window's header names it. */
