@@ -146,7 +146,7 @@ void        ps_module_unref         (PsModule *m);
  * receives the correspondence so other clones (e.g. a doc's id table) can be remapped. */
 PsModule   *ps_module_clone_tree    (PsModule *root, GHashTable *map);
 /* As ps_module_clone_tree, but a module of `shallow` (a set of PsModule*, no refs; may be NULL) is
- * copied without walking below it: the copy lists the very same children, in O(1) (their storage
+ * copied without walking below it: the copy lists the very same children, in O(1) (their list
  * is shared, see "children"). For a step that changes only such a module's own list of children
  * (attach, detach, rename, move): none of its descendants may be in `map` as cloned. */
 PsModule   *ps_module_clone_tree_sharing (PsModule *root, GHashTable *map, GHashTable *shallow);
