@@ -493,6 +493,18 @@ ps_child_seq_move (const PsChildSeq *s, const char *name, guint index)
   return moved;
 }
 
+PsChildSeq *
+ps_child_seq_replace (const PsChildSeq *s, const char *name, PsModule *child)
+{
+  Slot *slot = find_name (s, name);
+  g_return_val_if_fail (slot != NULL, NULL);
+  Slot *replaced = slot_new (slot->label, slot->name, child);
+  Node *labels = node_ref (s->by_label), *names = node_ref (s->by_name);
+  put_both (&labels, &names, replaced);
+  slot_unref (replaced);
+  return seq_new (labels, names);
+}
+
 void
 ps_child_seq_foreach (const PsChildSeq *s, PsChildSeqFunc fn, gpointer data)
 {

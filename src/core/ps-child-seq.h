@@ -36,6 +36,8 @@ PsChildSeq *ps_child_seq_insert (const PsChildSeq *s, guint index, const char *n
 PsChildSeq *ps_child_seq_remove (const PsChildSeq *s, const char *name);
 PsChildSeq *ps_child_seq_rename (const PsChildSeq *s, const char *name, const char *new_name);
 PsChildSeq *ps_child_seq_move   (const PsChildSeq *s, const char *name, guint index);
+/* The child named `name` (which must be there) replaced by `child` in its place (takes a ref). */
+PsChildSeq *ps_child_seq_replace (const PsChildSeq *s, const char *name, PsModule *child);
 
 /* Calls fn for every child in order. */
 typedef void (*PsChildSeqFunc) (const char *name, PsModule *child, gpointer data);

@@ -229,12 +229,10 @@ collect_child (const char *name, PsModule *child, gpointer data)
   g_ptr_array_add (lists[1], child);
 }
 
+/* A copy of src without its children (map: src → the copy). */
 static PsModule *
-clone_rec (PsModule *src, GHashTable *map, GHashTable *shallow)
+module_copy (PsModule *src, GHashTable *map)
 {
-  PsModule *done = g_hash_table_lookup (map, src);
-  if (done != NULL)
-    return ps_module_ref (done);
   PsModule *m = module_alloc (src->klass);
   g_hash_table_insert (map, src, m);
   m->id = g_strdup (src->id);
@@ -246,6 +244,16 @@ clone_rec (PsModule *src, GHashTable *map, GHashTable *shallow)
     memcpy (m->priv, src->priv, src->klass->priv_size);
   for (guint i = 0; i < src->params->len; i++)
     g_ptr_array_add (m->params, param_copy (g_ptr_array_index (src->params, i)));
+  return m;
+}
+
+static PsModule *
+clone_rec (PsModule *src, GHashTable *map, GHashTable *shallow)
+{
+  PsModule *done = g_hash_table_lookup (map, src);
+  if (done != NULL)
+    return ps_module_ref (done);
+  PsModule *m = module_copy (src, map);
   if (shallow != NULL && g_hash_table_contains (shallow, src))
     {
       /* the very same children: share their list (the count of entries stays true too) */
@@ -302,7 +310,35 @@ typedef struct {
   guint64 base;
   GPtrArray *added;
   GPtrArray *removed;
+  gsize base_entries;        /* the base's cached entry count (0: not known) */
+  guint64 removed_entries;   /* the entries of the removed ones, counted when removed */
 } ChildLog;
+
+/* A module's branch children (ps_module_branch_children): names (copies) and modules. */
+typedef struct {
+  GPtrArray *names;
+  GPtrArray *mods;
+} Branches;
+
+static void
+branches_free (gpointer data)
+{
+  Branches *b = data;
+  if (b == NULL)
+    return;
+  g_ptr_array_unref (b->names);
+  g_ptr_array_unref (b->mods);
+  g_free (b);
+}
+
+static Branches *
+branches_new (void)
+{
+  Branches *b = g_new (Branches, 1);
+  b->names = g_ptr_array_new_with_free_func (g_free);
+  b->mods = g_ptr_array_new ();
+  return b;
+}
 
 static void
 log_free (gpointer data)
@@ -320,6 +356,7 @@ children_release (PsModule *m)
 {
   g_clear_pointer (&m->child_seq, ps_child_seq_unref);
   g_clear_pointer (&m->child_log, log_free);
+  g_clear_pointer (&m->child_branches, branches_free);
 }
 
 /* m lists src's very list; its log starts at src. */
@@ -332,6 +369,8 @@ children_share (PsModule *m, const PsModule *src)
   log->base = src->serial;
   log->added = g_ptr_array_new ();
   log->removed = g_ptr_array_new ();
+  log->base_entries = src->entries_cache;
+  log->removed_entries = 0;
   m->child_log = log;
 }
 
@@ -341,6 +380,7 @@ children_set (PsModule *m, PsChildSeq *next)
 {
   ps_child_seq_unref (m->child_seq);
   m->child_seq = next;
+  g_clear_pointer (&m->child_branches, branches_free);
 }
 
 guint
@@ -523,7 +563,10 @@ ps_module_remove_child (PsModule *parent, const char *name, GError **error)
   ChildLog *log = parent->child_log;
   /* a child attached since the base and detached again is in neither (its pointer may die) */
   if (log != NULL && !g_ptr_array_remove (log->added, child))
-    g_ptr_array_add (log->removed, child);
+    {
+      g_ptr_array_add (log->removed, child);
+      log->removed_entries += entries_of (child);
+    }
   children_set (parent, ps_child_seq_remove (parent->child_seq, name));   /* may drop child */
   return TRUE;
 }
@@ -556,6 +599,86 @@ ps_module_foreach_child_not_in (const PsModule *m, const PsModule *twin, GFunc f
   return TRUE;
 }
 
+static void
+collect_branch (const char *name, PsModule *child, gpointer data)
+{
+  Branches *b = data;
+  if (child->klass->is_container || ps_module_n_children (child) > 0)
+    {
+      g_ptr_array_add (b->names, g_strdup (name));
+      g_ptr_array_add (b->mods, child);
+    }
+}
+
+static const Branches *
+branches_of (PsModule *m)
+{
+  Branches *b = g_atomic_pointer_get (&m->child_branches);
+  if (b != NULL)
+    return b;
+  b = branches_new ();
+  ps_child_seq_foreach (m->child_seq, collect_branch, b);
+  if (!g_atomic_pointer_compare_and_exchange (&m->child_branches, NULL, b))
+    {
+      branches_free (b);
+      b = g_atomic_pointer_get (&m->child_branches);
+    }
+  return b;
+}
+
+guint
+ps_module_branch_children (PsModule *m, PsModule *const **children)
+{
+  const Branches *b = branches_of (m);
+  *children = (PsModule *const *) b->mods->pdata;
+  return b->mods->len;
+}
+
+static PsModule *module_copy (PsModule *src, GHashTable *map);
+
+static PsModule *
+clone_path_rec (PsModule *src, GHashTable *map, GHashTable *path, GHashTable *shallow)
+{
+  PsModule *done = g_hash_table_lookup (map, src);
+  if (done != NULL)
+    return ps_module_ref (done);
+  if (!g_hash_table_contains (path, src))
+    return ps_module_ref (src);
+  PsModule *m = module_copy (src, map);
+  children_share (m, src);
+  m->entries_cache = src->entries_cache;
+  if (g_hash_table_contains (shallow, src))
+    return m;
+  /* an ancestor: its branch children on the path are replaced by their clones */
+  const Branches *b = branches_of (src);
+  Branches *mine = branches_new ();
+  ChildLog *log = m->child_log;
+  for (guint i = 0; i < b->mods->len; i++)
+    {
+      PsModule *c = g_ptr_array_index (b->mods, i);
+      const char *name = g_ptr_array_index (b->names, i);
+      g_autoptr (PsModule) c2 = clone_path_rec (c, map, path, shallow);
+      g_ptr_array_add (mine->names, g_strdup (name));
+      g_ptr_array_add (mine->mods, c2);
+      if (c2 == c)
+        continue;
+      children_set (m, ps_child_seq_replace (m->child_seq, name, c2));
+      g_ptr_array_add (log->added, c2);
+      g_ptr_array_add (log->removed, c);
+      log->removed_entries += entries_of (c);
+      m->entries_cache = 0;   /* the clones may change: counted from the log when asked */
+    }
+  /* the clones are branches too (ancestors have children, `shallow` ones are containers) */
+  m->child_branches = mine;
+  return m;
+}
+
+PsModule *
+ps_module_clone_path (PsModule *root, GHashTable *map, GHashTable *path, GHashTable *shallow)
+{
+  return clone_path_rec (root, map, path, shallow);
+}
+
 /* The saturating count, cached (0 = not known yet; else count + 1). */
 static guint64
 entries_of (PsModule *m)
@@ -564,9 +687,23 @@ entries_of (PsModule *m)
   if (c != 0)
     return (guint64) c - 1;
   const guint64 sat = (guint64) G_MAXSIZE / 4;
-  guint64 n = m->params->len;
-  for (guint i = 0; i < ps_module_n_children (m) && n < sat; i++)
-    n = MIN (sat, n + entries_of (ps_module_child_at (m, i)));
+  const ChildLog *log = m->child_log;
+  guint64 n = sat;
+  if (log != NULL && log->base_entries != 0 && log->base_entries - 1 < sat)
+    {
+      /* the base's count, less what was detached, plus what was attached: O(changes), not a walk
+       * over the n children (the parameters are the base's too: a clone copies them) */
+      n = (guint64) log->base_entries - 1;
+      for (guint i = 0; i < log->added->len && n < sat; i++)
+        n = MIN (sat, n + entries_of (g_ptr_array_index (log->added, i)));
+      n = n < sat && n >= log->removed_entries ? n - log->removed_entries : sat;
+    }
+  if (n >= sat)
+    {
+      n = m->params->len;
+      for (guint i = 0; i < ps_module_n_children (m) && n < sat; i++)
+        n = MIN (sat, n + entries_of (ps_module_child_at (m, i)));
+    }
   g_atomic_pointer_set (&m->entries_cache, (gsize) n + 1);
   return n;
 }

@@ -122,6 +122,7 @@ struct _PsModule {
    * count */
   gpointer child_seq;
   gpointer child_log;
+  gpointer child_branches;
   guint64 serial;
   gsize entries_cache;
 };
@@ -155,10 +156,17 @@ void        ps_module_unref         (PsModule *m);
  * receives the correspondence so other clones (e.g. a doc's id table) can be remapped. */
 PsModule   *ps_module_clone_tree    (PsModule *root, GHashTable *map);
 /* As ps_module_clone_tree, but a module of `shallow` (a set of PsModule*, no refs; may be NULL) is
- * copied without walking below it: the copy lists the very same children, in O(1) (their storage
+ * copied without walking below it: the copy lists the very same children, in O(1) (their list
  * is shared, see "children"). For a step that changes only such a module's own list of children
  * (attach, detach, rename, move): none of its descendants may be in `map` as cloned. */
 PsModule   *ps_module_clone_tree_sharing (PsModule *root, GHashTable *map, GHashTable *shallow);
+/* For a step that changes only the children of the modules in `shallow`, each of a container
+ * class: clones root if it is in `path` (the modules that are or contain one of `shallow`, found
+ * through ps_module_branch_children) and shares every other module. A clone on the path lists its
+ * original's children with the ones on the path replaced by their clones (O(log n) each) and
+ * knows its branch children without walking its list, so the step costs what the path costs, not
+ * the size of the containers along it. Clones go to map (old → new). */
+PsModule   *ps_module_clone_path    (PsModule *root, GHashTable *map, GHashTable *path, GHashTable *shallow);
 
 /* ---- children ----
  * A module's list of children is persistent (ps-child-seq.h): a clone lists the very same list
@@ -196,6 +204,11 @@ gboolean    ps_module_shares_children (const PsModule *a, const PsModule *b);
  * moves a child of a container of n, or attaches one, costs O(1) here, not O(n). Returns FALSE
  * (fn not called) when they are not known to be related: then compare them child by child. */
 gboolean    ps_module_foreach_child_not_in (const PsModule *m, const PsModule *twin, GFunc fn, gpointer data);
+/* The children of m that are of a container class or have children of their own, in order (a
+ * child listed under several names appears once per name) — the only ones below which a module
+ * with children can be. Computed once per module and kept: m must not change afterwards (a module
+ * of a state). */
+guint       ps_module_branch_children (PsModule *m, PsModule *const **children);
 /* The number of state_dict entries of m's tree (parameters and buffers at every place they
  * appear), saturating at cap + 1. Cached in each module (modules in a state do not change): a
  * container that gained or lost one child recounts only that child. */

@@ -306,20 +306,18 @@ ps_edit_selected_child (const PsState *st, const PsEditSelection *sel, char **pa
   PsModule *pm = NULL;
   if (!ps_state_resolve (st, target, &pm, NULL, NULL) || pm == NULL)
     return FALSE;
-  for (guint i = 0; i < ps_module_n_children (pm); i++)
-    if (strcmp (ps_module_child_name_at (pm, i), child) == 0)
-      {
-        if (parent_target)
-          *parent_target = g_steal_pointer (&target);
-        if (name)
-          *name = g_strdup (child);
-        if (index)
-          *index = i;
-        if (n_children)
-          *n_children = ps_module_n_children (pm);
-        return TRUE;
-      }
-  return FALSE;
+  const int i = ps_module_child_index (pm, child);
+  if (i < 0)
+    return FALSE;
+  if (parent_target)
+    *parent_target = g_steal_pointer (&target);
+  if (name)
+    *name = g_strdup (child);
+  if (index)
+    *index = (guint) i;
+  if (n_children)
+    *n_children = ps_module_n_children (pm);
+  return TRUE;
 }
 
 JsonObject *

@@ -60,8 +60,31 @@ needs_clone (PsModule *m, GHashTable *writable, gboolean children_only, GHashTab
   return need;
 }
 
+/* As needs_clone with children_only, for writable modules that are all of a container class:
+ * only branch children (ps_module_branch_children) can be or contain one, so a container's
+ * children without children of their own are not looked at — a step costs what the path to the
+ * writable modules costs, not the size of the containers in the model. */
+static gboolean
+needs_clone_branches (PsModule *m, GHashTable *writable, GHashTable *memo)
+{
+  gpointer v;
+  if (g_hash_table_lookup_extended (memo, m, NULL, &v))
+    return GPOINTER_TO_INT (v);
+  gboolean need = g_hash_table_contains (writable, m);
+  if (!need)
+    {
+      PsModule *const *kids;
+      const guint n = ps_module_branch_children (m, &kids);
+      for (guint i = 0; i < n; i++)
+        need |= needs_clone_branches (kids[i], writable, memo);
+    }
+  g_hash_table_insert (memo, m, GINT_TO_POINTER (need));
+  return need;
+}
+
 static PsState *
-clone_with_map (const PsState *state, GHashTable *map, GPtrArray *clone_ids, GHashTable *shallow);
+clone_with_map (const PsState *state, GHashTable *map, GPtrArray *clone_ids, GHashTable *shallow,
+                GHashTable *path);
 
 PsState *
 ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable *map)
@@ -91,11 +114,17 @@ ps_state_clone_for_write_full (const PsState *state, GPtrArray *writable, gboole
   /* Nothing writable: the table is shared as is (no walk over the model for an op that creates a
    * module or only draws). */
   if (g_hash_table_size (w) == 0)
-    return clone_with_map (state, map, NULL, NULL);
+    return clone_with_map (state, map, NULL, NULL, NULL);
   /* pre-seed the clone map with old → old for every module that stays shared: clone_tree then
    * returns a new ref to it instead of a copy; only the table entries that need a clone change */
   g_autoptr (GHashTable) memo = g_hash_table_new (NULL, NULL);
   g_autoptr (GPtrArray) ids = g_ptr_array_new ();
+  gboolean containers = children_only;
+  GHashTableIter ci;
+  gpointer ck;
+  g_hash_table_iter_init (&ci, w);
+  while (containers && g_hash_table_iter_next (&ci, &ck, NULL))
+    containers = ((PsModule *) ck)->klass->is_container;
   if (children_only)
     {
       /* a table entry that needs a clone is a writable module itself or has children: only the
@@ -114,8 +143,24 @@ ps_state_clone_for_write_full (const PsState *state, GPtrArray *writable, gboole
       for (guint i = 0; i < n; i++)
         {
           const char *id = ps_module_table_id_at (state->parents, i);
-          if (needs_clone (ps_module_table_lookup (state->modules, id), w, TRUE, memo))
+          PsModule *m = ps_module_table_lookup (state->modules, id);
+          if (containers ? needs_clone_branches (m, w, memo) : needs_clone (m, w, TRUE, memo))
             g_ptr_array_add (ids, (gpointer) id);
+        }
+      /* the modules on the paths to the writable ones are cloned, every other one is shared */
+      if (containers)
+        {
+          g_autoptr (GHashTable) path = g_hash_table_new (NULL, NULL);
+          GHashTableIter mi;
+          gpointer pk, pv;
+          g_hash_table_iter_init (&mi, memo);
+          while (g_hash_table_iter_next (&mi, &pk, &pv))
+            if (GPOINTER_TO_INT (pv))
+              g_hash_table_add (path, pk);
+          g_hash_table_iter_init (&mi, w);
+          while (g_hash_table_iter_next (&mi, &pk, NULL))
+            g_hash_table_add (path, pk);
+          return clone_with_map (state, map, ids, w, path);
         }
     }
   else
@@ -134,7 +179,7 @@ ps_state_clone_for_write_full (const PsState *state, GPtrArray *writable, gboole
   while (g_hash_table_iter_next (&it, &k, &v))
     if (!GPOINTER_TO_INT (v))
       g_hash_table_insert (map, k, k);
-  return clone_with_map (state, map, ids, children_only ? w : NULL);
+  return clone_with_map (state, map, ids, children_only ? w : NULL, NULL);
 }
 
 PsState *
@@ -147,7 +192,7 @@ ps_state_clone (const PsState *state, GHashTable *map)
   g_autoptr (GPtrArray) ids = g_ptr_array_sized_new (n);
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (ids, (gpointer) ps_module_table_id_at (state->modules, i));
-  return clone_with_map (state, map, ids, NULL);
+  return clone_with_map (state, map, ids, NULL, NULL);
 }
 
 /* Adds id to t (replacing *t) as an id whose module may have children. The table only lists the
@@ -164,9 +209,11 @@ parents_add (PsModuleTable **t, const char *id)
 }
 
 /* clone_ids: the ids whose modules are cloned (through map); every other entry is shared.
- * shallow: the modules whose children stay shared (ps_module_clone_tree_sharing), or NULL. */
+ * shallow: the modules whose children stay shared (ps_module_clone_tree_sharing), or NULL.
+ * path: when non-NULL, only the modules in it are cloned (ps_module_clone_path). */
 static PsState *
-clone_with_map (const PsState *state, GHashTable *map, GPtrArray *clone_ids, GHashTable *shallow)
+clone_with_map (const PsState *state, GHashTable *map, GPtrArray *clone_ids, GHashTable *shallow,
+                GHashTable *path)
 {
   PsState *c = g_new0 (PsState, 1);
   g_atomic_ref_count_init (&c->ref_count);
@@ -178,7 +225,9 @@ clone_with_map (const PsState *state, GHashTable *map, GPtrArray *clone_ids, GHa
   for (guint i = 0; clone_ids != NULL && i < clone_ids->len; i++)
     {
       const char *id = g_ptr_array_index (clone_ids, i);
-      g_autoptr (PsModule) m = ps_module_clone_tree_sharing (ps_module_table_lookup (state->modules, id), map, shallow);
+      PsModule *orig = ps_module_table_lookup (state->modules, id);
+      g_autoptr (PsModule) m = path != NULL ? ps_module_clone_path (orig, map, path, shallow)
+                                            : ps_module_clone_tree_sharing (orig, map, shallow);
       PsModuleTable *t = ps_module_table_set (c->modules, id, m);
       ps_module_table_unref (c->modules);
       c->modules = t;

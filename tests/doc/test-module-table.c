@@ -248,6 +248,70 @@ test_attach_many (void)
     }
 }
 
+/* A container `s` (one Linear) deep in a large one (`big`: N ReLUs, then s), below the root: N
+ * renames in s clone s, big and the root at each step, but big's clone lists big's children with
+ * only s replaced, and the modules on the way are found without looking at big's N leaves — a
+ * step builds O(log N) tree nodes (it rebuilt big's list, O(N) nodes, and walked its N children).
+ * Every step's model is right: its own names in s, its state_dict entry count, big's other
+ * children the very same modules. Counted, not timed. */
+static void
+test_change_deep_in_large_container (void)
+{
+  enum { N = 1000 };   /* ids m0… as in /module-table/persistent: GLib never frees a quark array it outgrew */
+  GString *t = g_string_new ("{\"format\":\"paramscope-recipe\",\"version\":2,\"seed\":0,\"root\":\"root\",\"ops\":[");
+  for (guint i = 0; i < N; i++)
+    g_string_append_printf (t, "{\"op\":\"module\",\"id\":\"m%u\",\"type\":\"ReLU\"},", i);
+  g_string_append (t, "{\"op\":\"module\",\"id\":\"fc\",\"type\":\"Linear\",\"args\":{\"in_features\":1,\"out_features\":1}},"
+                   "{\"op\":\"module\",\"id\":\"s\",\"type\":\"Sequential\",\"children\":[\"fc\"]},"
+                   "{\"op\":\"module\",\"id\":\"big\",\"type\":\"Sequential\",\"children\":[");
+  for (guint i = 0; i < N; i++)
+    g_string_append_printf (t, "\"m%u\",", i);
+  g_string_append (t, "\"s\"]},{\"op\":\"module\",\"id\":\"root\",\"type\":\"Sequential\",\"children\":[\"big\"]}");
+  for (guint i = 0; i < N; i++)
+    g_string_append_printf (t, ",{\"op\":\"rename\",\"parent\":\"s\",\"name\":\"%s%u\",\"new_name\":\"r%u\"}",
+                            i ? "r" : "", i ? i - 1 : 0, i);
+  g_string_append (t, "]}");
+  g_autofree char *text = g_string_free (t, FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (text, -1, &error);
+  g_assert_no_error (error);
+  const guint first = N + 4;   /* ops before the renames */
+  g_assert_cmpuint (r->ops->len, ==, first + N);
+  g_autoptr (PsState) prev = ps_state_new (r->seed, r->flavour, r->root);
+  guint64 before = 0;
+  for (guint i = 0; i < r->ops->len; i++)
+    {
+      if (i == first)
+        before = ps_child_seq_nodes_built ();
+      PsState *next = ps_op_apply (prev, g_ptr_array_index (r->ops, i), i + 1, &error);
+      g_assert_no_error (error);
+      g_assert_true (ps_state_check_size_since (next, prev, &error));
+      if (i >= first && (i - first) % 97 == 0)
+        {
+          const guint k = i - first;
+          PsModule *big = ps_state_get_module (next, "big"), *old_big = ps_state_get_module (prev, "big");
+          PsModule *s = ps_state_get_module (next, "s");
+          g_autofree char *name = g_strdup_printf ("r%u", k);
+          g_assert_true (ps_module_get_child (s, name) == ps_state_get_module (next, "fc"));
+          g_assert_true (ps_module_child_at (big, N) == s);
+          g_assert_true (ps_module_child_at (ps_state_get_root (next), 0) == big);
+          g_assert_true (big != old_big);
+          for (guint j = 0; j < N; j += 111)
+            g_assert_true (ps_module_child_at (big, j) == ps_module_child_at (old_big, j));
+          g_assert_cmpuint (ps_module_count_entries (ps_state_get_root (next), 1000), ==, 2);
+          g_autoptr (GPtrArray) sd = ps_module_state_dict (ps_state_get_root (next));
+          g_autofree char *path = g_strdup_printf ("0.%u.r%u.weight", N, k);
+          g_assert_cmpuint (sd->len, ==, 2);
+          g_assert_cmpstr (((PsNamedItem *) g_ptr_array_index (sd, 0))->path, ==, path);
+        }
+      ps_state_unref (prev);
+      prev = next;
+    }
+  const guint64 built = ps_child_seq_nodes_built () - before;
+  g_test_message ("%" G_GUINT64_FORMAT " tree nodes for %u renames below a container of %u", built, N, N);
+  g_assert_cmpuint (built, <=, (guint64) N * 8 * 12);   /* 8 × (log2 N + 2) per step */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -255,5 +319,6 @@ main (int argc, char **argv)
   g_test_add_func ("/module-table/persistent", test_persistent);
   g_test_add_func ("/module-table/recipe-steps", test_recipe_steps);
   g_test_add_func ("/module-table/attach-many", test_attach_many);
+  g_test_add_func ("/module-table/change-deep-in-large-container", test_change_deep_in_large_container);
   return g_test_run ();
 }
