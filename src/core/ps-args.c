@@ -528,7 +528,7 @@ ps_args_resolve (const PsArgSpec *specs, const PsArgs *given, GError **error)
 const char *
 ps_value_given_type_name (const PsValue *v)
 {
-  switch (v->coerced ? v->given : v->type)
+  switch (ps_value_given_type (v))
     {
     case PS_VALUE_NONE: return "NoneType";
     case PS_VALUE_BOOL: return "bool";
@@ -602,7 +602,7 @@ ps_value_to_python (const PsValue *v)
 char *
 ps_value_to_str (const PsValue *v)
 {
-  if ((v->coerced ? v->given : v->type) == PS_VALUE_STRING)
+  if (ps_value_given_type (v) == PS_VALUE_STRING)
     return g_strdup (v->s != NULL ? v->s : "");
   if (v->type == PS_VALUE_DOUBLE && !(v->coerced && v->given != PS_VALUE_DOUBLE) && !isfinite (v->d))
     return g_strdup (isnan (v->d) ? "nan" : v->d > 0 ? "inf" : "-inf");
@@ -660,7 +660,7 @@ ps_py_empty_check (const PsValue *const *dims, int n, gboolean materialize, GErr
     }
   for (int k = 1; k < n; k++)
     if (dims[k] != NULL && !ps_value_is_int (dims[k])
-        && (dims[k]->coerced ? dims[k]->given : dims[k]->type) != PS_VALUE_BOOL)
+        && ps_value_given_type (dims[k]) != PS_VALUE_BOOL)
       {
         g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "empty(): argument 'size' must be tuple of SymInts, "
                      "but found element of type %s at pos %d", ps_value_given_type_name (dims[k]), k + 1);
@@ -687,7 +687,7 @@ ps_args_get_number (const PsArgs *args, const char *name)
 gboolean
 ps_value_fits_aten (const PsValue *v, const char *aten_type)
 {
-  const PsValueType t = v->coerced ? v->given : v->type;
+  const PsValueType t = ps_value_given_type (v);
   if (strcmp (aten_type, "int") == 0)
     return t == PS_VALUE_INT;
   if (strcmp (aten_type, "str") == 0)

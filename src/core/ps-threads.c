@@ -185,6 +185,7 @@ typedef struct {
   void *data;
   int64_t n, chunk;
   guint32 chunks;
+  PsFlavour flavour;       /* the caller's: a helper runs the job's chunks in it */
   guint64 claim;           /* atomic: job << 32 | next chunk */
   gint done;               /* atomic: chunks of the job finished */
   gint busy;               /* atomic: a caller owns the pool */
@@ -232,6 +233,7 @@ pool_helper (G_GNUC_UNUSED gpointer unused)
       void *data = pool.data;
       const int64_t n = pool.n, chunk = pool.chunk;
       const guint32 chunks = pool.chunks;
+      thread_flavour = pool.flavour;   /* fn may read ps_threads_get_flavour/aten_lanes, as on the caller */
       g_mutex_unlock (&pool.lock);
       pool_run_chunks (seen, fn, data, n, chunk, chunks);
     }
@@ -286,6 +288,7 @@ ps_threads_parallel_for (int64_t n, int64_t grain, void (*fn) (int64_t begin, in
   pool.n = n;
   pool.chunk = chunk;
   pool.chunks = chunks;
+  pool.flavour = thread_flavour;
   __atomic_store_n (&pool.done, 0, __ATOMIC_RELAXED);
   __atomic_store_n (&pool.claim, (guint64) job << 32, __ATOMIC_RELEASE);
   pool.open = TRUE;

@@ -50,10 +50,13 @@ PsFlavour   ps_threads_get_flavour     (void);
 char     *ps_threads_runtime_report  (void);
 
 /* Runs fn(begin, end, data) over [0, n) split into contiguous pieces (each a multiple of `grain`
- * long, except the last), one per CPU (g_get_num_processors(), at most 8; PS_ELEMENTWISE_THREADS
- * overrides), the first on the calling thread. Only for elementwise work whose result per element
- * does not depend on the split — so this uses every CPU, not torch's thread count. n < 2·grain or
- * one CPU: a single call. */
+ * long, except the last; about eight per thread), which the calling thread and the pool's helper
+ * threads (one per CPU but the caller's: g_get_num_processors(), at most 8; PS_ELEMENTWISE_THREADS
+ * overrides) take in turn; returns when every piece is done. Only for elementwise work whose result
+ * per element does not depend on the split — so this uses every CPU, not torch's thread count. A
+ * helper runs fn in the caller's flavour (ps_threads_set_flavour); any other thread-local state of
+ * the caller it does not see. n < 2·grain, one CPU, or the pool busy (another thread's call, or a
+ * call from inside fn): a single call on the calling thread. */
 void      ps_threads_parallel_for    (int64_t n, int64_t grain,
                                       void (*fn) (int64_t begin, int64_t end, void *data), void *data);
 

@@ -96,21 +96,36 @@ join (const char *prefix, const char *name)
   return *prefix ? g_strconcat (prefix, ".", name, NULL) : g_strdup (name);
 }
 
+/* A group node (Outputs, Not in the model) over `children` (taken), with `detail`
+ * (taken: it counts them); NULL when there are none. */
+static PsTreeNode *
+group_new (PsTreeNodeKind kind, const char *name, const char *path, const char *type_label, char *detail,
+           GListStore *children)
+{
+  if (g_list_model_get_n_items (G_LIST_MODEL (children)) == 0)
+    {
+      g_free (detail);
+      g_object_unref (children);
+      return NULL;
+    }
+  PsTreeNode *group = g_object_new (PS_TYPE_TREE_NODE, NULL);
+  group->kind = kind;
+  group->name = g_strdup (name);
+  group->path = g_strdup (path);
+  group->type_label = g_strdup (type_label);
+  group->detail = detail;
+  group->places = g_hash_table_new (NULL, NULL);
+  group->children = children;
+  return group;
+}
+
 PsTreeNode *
 ps_tree_node_new_outputs (GPtrArray *output_names, GHashTable *outputs)
 {
   if (output_names == NULL || output_names->len == 0)
     return NULL;
   g_autoptr (GHashTable) places = g_hash_table_new (NULL, NULL);
-  PsTreeNode *group = g_object_new (PS_TYPE_TREE_NODE, NULL);
-  group->kind = PS_TREE_NODE_OUTPUTS;
-  group->name = g_strdup (_("Outputs"));
-  group->path = g_strdup ("outputs");
-  group->type_label = g_strdup (_("Forward outputs"));
-  group->detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u tensor", "%u tensors", output_names->len),
-                                   output_names->len);
-  group->places = g_hash_table_ref (places);
-  group->children = g_list_store_new (PS_TYPE_TREE_NODE);
+  GListStore *children = g_list_store_new (PS_TYPE_TREE_NODE);
   for (guint i = 0; i < output_names->len; i++)
     {
       const char *name = g_ptr_array_index (output_names, i);
@@ -125,9 +140,12 @@ ps_tree_node_new_outputs (GPtrArray *output_names, GHashTable *outputs)
       n->detail = ps_tensor_shape_string (t);
       n->output = ps_tensor_ref (t);
       n->places = g_hash_table_ref (places);
-      g_list_store_append (group->children, n);
+      g_list_store_append (children, n);
     }
-  return group;
+  /* the detail counts the outputs listed (a name without a tensor is not) */
+  const guint n = g_list_model_get_n_items (G_LIST_MODEL (children));
+  return group_new (PS_TREE_NODE_OUTPUTS, _("Outputs"), "outputs", _("Forward outputs"),
+                    g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u tensor", "%u tensors", n), n), children);
 }
 
 static void
@@ -161,19 +179,10 @@ ps_tree_node_new_objects (const PsState *state)
       g_autoptr (PsTreeNode) n = node_new (PS_TREE_NODE_MODULE, id, path, m, NULL, places);
       g_list_store_append (objects, n);
     }
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (objects));
-  if (n == 0)
-    return NULL;
-  g_autoptr (GHashTable) places = g_hash_table_new (NULL, NULL);
-  PsTreeNode *group = g_object_new (PS_TYPE_TREE_NODE, NULL);
-  group->kind = PS_TREE_NODE_OBJECTS;
-  group->name = g_strdup (_("Not in the model"));
-  group->path = g_strdup ("objects");
-  group->type_label = g_strdup (_("Constructed modules"));
-  group->detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u module", "%u modules", n), n);
-  group->places = g_hash_table_ref (places);
-  group->children = g_steal_pointer (&objects);
-  return group;
+  const guint n = g_list_model_get_n_items (G_LIST_MODEL (objects));
+  return group_new (PS_TREE_NODE_OBJECTS, _("Not in the model"), "objects", _("Constructed modules"),
+                    g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u module", "%u modules", n), n),
+                    g_steal_pointer (&objects));
 }
 
 const char *

@@ -376,6 +376,94 @@ test_children_random_changes (void)
   g_rand_free (rng);
 }
 
+/* The list itself (ps-child-seq.c), every version kept: random inserts (crowded at the ends and
+ * the middle, so that labels run out and ranges are relabeled), removes, renames and moves against
+ * a plain array of names per version. At the end every version still lists, finds (with its
+ * position) and misses exactly what its array says: no change touched a node another version
+ * shares. */
+static void
+test_child_seq_versions (void)
+{
+  g_autoptr (PsModule) leaf = fake_leaf (NULL, 1, 1);
+  GRand *rng = g_rand_new_with_seed (20261207);
+  const guint steps = 3000;
+  g_autoptr (GPtrArray) seqs = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_child_seq_unref);
+  g_autoptr (GPtrArray) models = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  PsChildSeq *cur = NULL;
+  GPtrArray *ref = g_ptr_array_new_with_free_func (g_free);
+  guint serial = 0;
+  for (guint step = 0; step < steps; step++)
+    {
+      const guint len = ref->len, what = (guint) g_rand_int_range (rng, 0, 10);
+      PsChildSeq *next;
+      GPtrArray *nref = g_ptr_array_new_full (len + 1, g_free);
+      for (guint i = 0; i < len; i++)
+        g_ptr_array_add (nref, g_strdup (ref->pdata[i]));
+      if (len == 0 || what < 5)
+        {
+          const guint at = len == 0 ? 0 : MIN (len, (guint) g_rand_int_range (rng, 0, 3) * len / 2);
+          char *name = g_strdup_printf ("n%u", serial++);
+          next = ps_child_seq_insert (cur, at, name, leaf);
+          g_ptr_array_insert (nref, (int) at, name);
+        }
+      else if (what < 7)
+        {
+          const guint from = (guint) g_rand_int_range (rng, 0, (gint32) len);
+          const guint to = (guint) g_rand_int_range (rng, 0, (gint32) len);
+          next = ps_child_seq_move (cur, nref->pdata[from], to);
+          char *name = g_ptr_array_steal_index (nref, from);
+          g_ptr_array_insert (nref, (int) to, name);
+        }
+      else if (what < 8)
+        {
+          const guint at = (guint) g_rand_int_range (rng, 0, (gint32) len);
+          char *name = g_strdup_printf ("n%u", serial++);
+          next = ps_child_seq_rename (cur, nref->pdata[at], name);
+          g_free (nref->pdata[at]);
+          nref->pdata[at] = name;
+        }
+      else
+        {
+          const guint at = (guint) g_rand_int_range (rng, 0, (gint32) len);
+          next = ps_child_seq_remove (cur, nref->pdata[at]);
+          g_ptr_array_remove_index (nref, at);
+        }
+      g_ptr_array_add (seqs, next);
+      g_ptr_array_add (models, nref);
+      g_ptr_array_unref (ref);
+      ref = g_ptr_array_ref (nref);
+      cur = next;
+    }
+  g_ptr_array_unref (ref);
+  for (guint v = 0; v < seqs->len; v++)
+    {
+      const PsChildSeq *sq = seqs->pdata[v];
+      const GPtrArray *m = models->pdata[v];
+      g_assert_cmpuint (ps_child_seq_len (sq), ==, m->len);
+      guint i = 0;
+      for (; i < m->len; i++)
+        {
+          const char *name = NULL;
+          g_assert_true (ps_child_seq_nth (sq, i, &name) == leaf);
+          g_assert_cmpstr (name, ==, m->pdata[i]);
+          guint pos = G_MAXUINT;
+          g_assert_true (ps_child_seq_lookup (sq, m->pdata[i], &pos) == leaf);
+          g_assert_cmpuint (pos, ==, i);
+        }
+      /* names this version does not have: one never used, and every tenth name ever made */
+      g_assert_null (ps_child_seq_lookup (sq, "absent", NULL));
+      for (guint k = 0; k < serial; k += 10)
+        {
+          g_autofree char *name = g_strdup_printf ("n%u", k);
+          gboolean listed = FALSE;
+          for (guint j = 0; j < m->len && !listed; j++)
+            listed = strcmp (m->pdata[j], name) == 0;
+          g_assert_true ((ps_child_seq_lookup (sq, name, NULL) != NULL) == listed);
+        }
+    }
+  g_rand_free (rng);
+}
+
 static void
 test_cycle_and_duplicate_names_rejected (void)
 {
@@ -488,6 +576,7 @@ main (int argc, char **argv)
   g_test_add_func ("/module/children-list-shared", test_children_list_shared);
   g_test_add_func ("/module/children-changes-cost-log-n", test_children_changes_cost_log_n);
   g_test_add_func ("/module/children-random-changes", test_children_random_changes);
+  g_test_add_func ("/module/child-seq-versions", test_child_seq_versions);
   g_test_add_func ("/module/clone", test_clone_preserves_sharing_and_shares_tensors);
   g_test_add_func ("/module/resolve", test_resolve_paths);
   g_test_add_func ("/module/module-list-no-forward", test_module_list_has_no_forward);

@@ -486,6 +486,44 @@ test_parallel_for (void)
   g_thread_join (t);
 }
 
+/* Pieces that run on a helper see the caller's flavour (ps_threads_get_flavour, aten_lanes): the
+ * caller's first piece waits (10 s at most) until some piece has run on another thread. */
+typedef struct {
+  GThread *caller;
+  gint on_helper, wrong_flavour;
+} FlavourJob;
+
+static void
+flavour_job (G_GNUC_UNUSED int64_t begin, G_GNUC_UNUSED int64_t end, void *data)
+{
+  FlavourJob *j = data;
+  if (ps_threads_get_flavour () != PS_FLAVOUR_DEFAULT || ps_threads_aten_lanes () != 8)
+    g_atomic_int_inc (&j->wrong_flavour);
+  if (g_thread_self () != j->caller)
+    {
+      g_atomic_int_set (&j->on_helper, 1);
+      return;
+    }
+  for (gint64 until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       !g_atomic_int_get (&j->on_helper) && g_get_monotonic_time () < until;)
+    g_usleep (1000);
+}
+
+static void
+test_parallel_for_flavour (void)
+{
+  const PsFlavour old = ps_threads_set_flavour (PS_FLAVOUR_DEFAULT);
+  FlavourJob j = { g_thread_self (), 0, 0 };
+  ps_threads_parallel_for (1 << 16, 64, flavour_job, &j);
+  ps_threads_set_flavour (old);
+  if (!g_atomic_int_get (&j.on_helper))
+    {
+      g_test_skip ("no piece ran on a helper thread (one CPU, or PS_ELEMENTWISE_THREADS=1)");
+      return;
+    }
+  g_assert_cmpint (j.wrong_flavour, ==, 0);
+}
+
 /* normal_ and trunc_normal_ transform their draws on several threads: the same bits as one pass */
 static void
 test_elementwise_split (void)
@@ -595,6 +633,7 @@ main (int argc, char **argv)
   g_test_add_func ("/onednn/conv/asymmetric", test_conv_asymmetric);
   g_test_add_func ("/onednn/gelu/naive", test_gelu_naive);
   g_test_add_func ("/onednn/parallel-for", test_parallel_for);
+  g_test_add_func ("/onednn/parallel-for-flavour", test_parallel_for_flavour);
   g_test_add_func ("/onednn/elementwise-split", test_elementwise_split);
   g_test_add_func ("/onednn/sleef", test_sleef);
   return g_test_run ();

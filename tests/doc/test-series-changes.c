@@ -11,6 +11,7 @@
 #include "ps-checkpoint.h"
 #include "ps-safetensors.h"
 #include "ps-series-changes.h"
+#include "async-test-util.h"
 
 static PsTensor *
 vector (const float *v, int64_t n)
@@ -149,21 +150,6 @@ test_rows (void)
   g_rmdir (dir);
 }
 
-
-static void
-store_result (GObject *source, GAsyncResult *result, gpointer data)
-{
-  *(GAsyncResult **) data = g_object_ref (result);
-}
-
-/* Runs the default main context until the async call stored its result. */
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
 
 /* The worker: the same rows as computed here; cancelled before it runs, an error. */
 static void

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "ps-checkpoint.h"
 #include "ps-series-norms.h"
+#include "async-test-util.h"
 
 static char *
 fixture (guint epoch)
@@ -107,21 +108,6 @@ test_match (void)
   g_assert_false (ps_series_norms_match (s04, s2));
 }
 
-
-static void
-store_result (GObject *source, GAsyncResult *result, gpointer data)
-{
-  *(GAsyncResult **) data = g_object_ref (result);
-}
-
-/* Runs the default main context until the async call stored its result. */
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
 
 typedef struct {
   guint calls, done, total;

@@ -102,6 +102,14 @@ test_outputs_group (void)
   g_assert_null (ps_tree_node_get_output_name (group));
   g_autofree char *dump = ps_tree_node_to_string (group);
   g_assert_cmpstr (dump, ==, "Outputs Forward outputs 2 tensors\n  logits Output [8, 3]\n  hidden Output [16]\n");
+  /* a name without a tensor is not listed, nor counted in the group's detail; only such names: no group */
+  g_ptr_array_insert (names, 1, "missing");
+  g_autoptr (PsTreeNode) listed = ps_tree_node_new_outputs (names, outputs);
+  g_autofree char *listed_dump = ps_tree_node_to_string (listed);
+  g_assert_cmpstr (listed_dump, ==, dump);
+  g_autoptr (GPtrArray) only_missing = g_ptr_array_new ();
+  g_ptr_array_add (only_missing, "missing");
+  g_assert_null (ps_tree_node_new_outputs (only_missing, outputs));
 }
 
 /* Counts as people read them: one parameter (not "1 parameters"), thousands grouped (1,001,000 in

@@ -34,18 +34,7 @@ import struct
 import sys
 import warnings
 
-os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-CAPABILITY = "avx2"
-for _i, _a in enumerate(sys.argv):
-    if _a.startswith("--capability="):
-        CAPABILITY = _a.split("=", 1)[1]
-    elif _a == "--capability" and _i + 1 < len(sys.argv):
-        CAPABILITY = sys.argv[_i + 1]
-if CAPABILITY not in ("avx2", "avx512", "default"):
-    sys.exit("--capability must be avx2, avx512 or default")
-if CAPABILITY != "avx2":
-    os.environ["ATEN_CPU_CAPABILITY"] = CAPABILITY
+from capability_arg import CAPABILITY  # noqa: E402  (before torch: it sets ATEN_CPU_CAPABILITY)
 import numpy  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402

@@ -11,6 +11,7 @@
 #include "ps-series-picture.h"
 #include "ps-error.h"
 #include "ps-safetensors.h"
+#include "async-test-util.h"
 
 static char *
 series_dir (void)
@@ -284,21 +285,6 @@ test_norms (void)
   g_assert_cmpstr (message, ==, "No norms for optimizer.state.0.exp_avg");
   g_assert_cmpuint (norms->len, ==, 0);
   g_free (message);
-}
-
-static void
-store_result (GObject *source, GAsyncResult *result, gpointer data)
-{
-  *(GAsyncResult **) data = g_object_ref (result);
-}
-
-/* Runs the default main context until the async call stored its result. */
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
 }
 
 /* The worker: the figure read from the files, the picture given back; cancelled before it runs,

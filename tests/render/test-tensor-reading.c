@@ -8,6 +8,7 @@
 #include "ps-checkpoint-summary.h"
 #include "ps-tensor-reading.h"
 #include "formats-test-util.h"
+#include "async-test-util.h"
 
 static void
 two_options (PsFigureOptions o[2])
@@ -83,20 +84,6 @@ test_failures (void)
   g_autoptr (PsTensorReading) r = ps_tensor_reading_new (path, 0, "model.layer.0.weight", o, 2);
   g_assert_false (ps_tensor_reading_run (r, cancelled));
   g_assert_null (ps_tensor_reading_get_text (r));
-}
-
-static void
-store_result (GObject *source, GAsyncResult *result, gpointer data)
-{
-  *(GAsyncResult **) data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
 }
 
 static void
