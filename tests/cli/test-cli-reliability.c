@@ -114,6 +114,58 @@ write_recipe (const char *name, const char *extra, const char *ops)
 
 #define LINEAR "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 3, \"out_features\": 2}}"
 
+/* ---- a real out-of-memory: OpenBLAS's work buffer ----------------------------------------- */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define PS_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PS_UNDER_ASAN 1
+#endif
+#endif
+
+/* Under `ulimit -v 200000` (195 MiB of address space) OpenBLAS cannot map its 128 MiB work buffer,
+ * and it retries that forever: the first forward of a Linear(8, 8) used to hang (a worker in that
+ * loop, the main thread waiting for it; then OpenBLAS's exit handler waiting for it too). Now it is
+ * PS_ERROR_NO_MEMORY at the op, exit 1, and the process ends. The CLI runs under `timeout -s KILL
+ * 60`: a hang is status 137. Under ASan the address space is terabytes of shadow reservations, so a
+ * limit that leaves OpenBLAS short cannot start the process at all: the test skips there. */
+static void
+test_real_out_of_memory (void)
+{
+#ifdef PS_UNDER_ASAN
+  g_test_skip ("AddressSanitizer reserves terabytes of address space: no RLIMIT_AS can make only "
+               "OpenBLAS's buffer fail");
+  return;
+#else
+  g_autofree char *recipe = write_recipe ("oom-blas.json", "",
+    "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 8, \"out_features\": 8}},"
+    "{\"op\": \"forward\", \"target\": \"m\", \"input\": {\"randn\": [2, 8]}, \"name\": \"y\"}");
+  const char *cli = g_getenv ("PS_CLI");
+  const char *argv[] = { "sh", "-c", "ulimit -v 200000 && exec timeout -s KILL 60 \"$0\" run \"$1\"",
+                         cli, recipe, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  int wait_status = 0;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                               &wait_status, &error));
+  g_assert_no_error (error);
+  cli_run_count++;
+  int status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128 + WTERMSIG (wait_status);
+  g_test_message ("real out of memory: status %d, %s", status, err);
+  if (status == 128 + SIGKILL)
+    g_error ("paramscope-cli run hung under ulimit -v 200000 (killed after 60 s)");
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (err, "error: op 1 (module): out of memory: the BLAS library (OpenBLAS) needs "
+                                 "128 MiB of address space"));
+
+  /* without a limit the same recipe runs */
+  g_auto (Result) r = { 0 };
+  run (&r, "run", recipe);
+  g_assert_cmpint (r.status, ==, 0);
+#endif
+}
+
 /* ---- numbers beyond double range ---------------------------------------------------------- */
 
 /* 1e400 and -1.8e308 read as ±inf (like Python's float('1e400')); nowhere in a recipe may they
@@ -1083,6 +1135,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-reliability/inspect-lists-everything", test_inspect_lists_everything);
   g_test_add_func ("/cli-reliability/names-are-data", test_names_are_data);
   g_test_add_func ("/cli-reliability/args-mutations", test_args_mutations);
+  g_test_add_func ("/cli-reliability/real-out-of-memory", test_real_out_of_memory);
   int ret = g_test_run ();
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
   (void) system (cmd);
