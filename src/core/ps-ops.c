@@ -85,13 +85,14 @@ blas_buffer_fits (void)
 
 static int blas_threads_once (void);
 
-static gint blas_ready = 0;   /* 1 once a probe succeeded (then OpenBLAS has its buffer for good) */
-static gint blas_refused = 0; /* 1 once a probe failed: a worker may be spinning in that loop */
+static gint blas_ready = 0; /* 1 once a probe succeeded (then OpenBLAS has its buffer for good) */
 
 gboolean
 ps_ops_blas_stuck (void)
 {
-  return g_atomic_int_get (&blas_refused) != 0 && g_atomic_int_get (&blas_ready) == 0;
+  /* OpenBLAS's workers start when the library loads, before main: under a tight limit they spin
+   * even in a run that never calls BLAS (`--version`), so this probes whenever no probe passed */
+  return g_atomic_int_get (&blas_ready) == 0 && !blas_buffer_fits ();
 }
 
 gboolean
@@ -101,7 +102,6 @@ ps_ops_blas_ready (GError **error)
     return TRUE;
   if (!blas_buffer_fits ())
     {
-      g_atomic_int_set (&blas_refused, 1);
       g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY,
                    "out of memory: the BLAS library (OpenBLAS) needs %s of address space for its work "
                    "buffer and the system refuses it (see ulimit -v / RLIMIT_AS and RLIMIT_DATA)",

@@ -18,9 +18,10 @@ int       ps_ops_blas_threads (void);
 /* FALSE with PS_ERROR_NO_MEMORY when OpenBLAS could not map its work buffer (it would retry forever
  * instead of failing): call before the first BLAS call of an operation that reports errors. */
 gboolean  ps_ops_blas_ready (GError **error);
-/* TRUE when ps_ops_blas_ready failed and never succeeded since: an OpenBLAS worker may be stuck in
- * its allocation loop, and OpenBLAS's exit handler (blas_shutdown joins the workers) would then wait
- * for it forever — a process should leave with _exit after flushing its output. */
+/* TRUE when no ps_ops_blas_ready passed and OpenBLAS's buffer still cannot be mapped now: a worker
+ * (started when the library loaded) may be stuck in its allocation loop, and OpenBLAS's exit handler
+ * (blas_shutdown joins the workers) would wait for it forever — a process should then leave with
+ * _exit after flushing its output. */
 gboolean  ps_ops_blas_stuck (void);
 
 /* C(m,n) = alpha·op(A)·op(B) + beta·C, row-major, a thin wrapper over cblas_sgemm. */

@@ -160,6 +160,22 @@ test_real_out_of_memory (void)
   g_assert_nonnull (strstr (err, "error: op 1 (module): out of memory: the BLAS library (OpenBLAS) needs "
                                  "128 MiB of address space"));
 
+  /* a command that never calls BLAS: OpenBLAS's workers, started when the library loads, spin all
+   * the same, and its exit handler used to wait for them (a hang even for --version) */
+  const char *argv_version[] = { "sh", "-c", "ulimit -v 200000 && exec timeout -s KILL 60 \"$0\" --version",
+                                 cli, NULL };
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv_version, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                               &wait_status, &error));
+  g_assert_no_error (error);
+  cli_run_count++;
+  status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128 + WTERMSIG (wait_status);
+  if (status == 128 + SIGKILL)
+    g_error ("paramscope-cli --version hung under ulimit -v 200000 (killed after 60 s)");
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "paramscope"));
+
   /* without a limit the same recipe runs */
   g_auto (Result) r = { 0 };
   run (&r, "run", recipe);
