@@ -34,6 +34,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* OpenBLAS extensions (declared in OpenBLAS's cblas.h; repeated so a netlib cblas.h still
  * compiles against the OpenBLAS we link). */
@@ -56,6 +57,62 @@ park_blas_workers (void)
     shutdown ();
 }
 
+/* Address space for OpenBLAS's work buffer. OpenBLAS 0.3.21 (driver/others/memory.c,
+ * blas_memory_alloc) maps one buffer of BUFFER_SIZE + a page (128 MiB + 4 KiB on x86-64: gdb shows
+ * malloc (134221824)) for every thread that runs a level-3 call — each worker at its start
+ * (driver/others/blas_server.c, blas_thread_server) and the calling thread at its first sgemm — and
+ * when neither mmap nor malloc can give it, it retries in `do { … } while (map_address == -1)`
+ * forever. Under a tight RLIMIT_AS / RLIMIT_DATA (`ulimit -v 200000`) the first forward of a
+ * Linear(8, 8) therefore never ended: a worker spun in that loop while the main thread waited for it
+ * in park_blas_workers, and with one thread the main thread's own sgemm spun. So before OpenBLAS is
+ * touched, ps_ops_blas_ready maps (and unmaps at once, never touching a page) one such buffer plus a
+ * page of slack, exactly as OpenBLAS would: if the kernel refuses, it is an error
+ * (PS_ERROR_NO_MEMORY) instead of a hang, and the workers are not parked (parking would wait for a
+ * worker stuck in that loop). When it succeeds nothing else changes: same threads, same calls, same
+ * bits. It is a probe, not a reservation: another allocation between the probe and OpenBLAS's own
+ * can still take the room, and a later threaded call that starts the workers again is not probed. */
+#define BLAS_BUFFER_BYTES ((gsize) 128 * 1024 * 1024 + 2 * 4096)
+
+static gboolean
+blas_buffer_fits (void)
+{
+  void *p = mmap (NULL, BLAS_BUFFER_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    return FALSE;
+  munmap (p, BLAS_BUFFER_BYTES);
+  return TRUE;
+}
+
+static int blas_threads_once (void);
+
+static gint blas_ready = 0; /* 1 once a probe succeeded (then OpenBLAS has its buffer for good) */
+
+gboolean
+ps_ops_blas_stuck (void)
+{
+  /* OpenBLAS's workers start when the library loads, before main: under a tight limit they spin
+   * even in a run that never calls BLAS (`--version`), so this probes whenever no probe passed */
+  return g_atomic_int_get (&blas_ready) == 0 && !blas_buffer_fits ();
+}
+
+gboolean
+ps_ops_blas_ready (GError **error)
+{
+  if (g_atomic_int_get (&blas_ready) != 0)
+    return TRUE;
+  if (!blas_buffer_fits ())
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY,
+                   "out of memory: the BLAS library (OpenBLAS) needs %s of address space for its work "
+                   "buffer and the system refuses it (see ulimit -v / RLIMIT_AS and RLIMIT_DATA)",
+                   "128 MiB");
+      return FALSE;
+    }
+  g_atomic_int_set (&blas_ready, 1);
+  blas_threads_once ();
+  return TRUE;
+}
+
 static int
 blas_threads_once (void)
 {
@@ -75,7 +132,8 @@ blas_threads_once (void)
             g_warning ("PS_BLAS_THREADS='%s' is not a thread count; using %d", env, n);
         }
       threads = n < 1 ? 1 : n;
-      park_blas_workers ();
+      if (blas_buffer_fits ())
+        park_blas_workers ();
       g_once_init_leave (&once, 1);
     }
   return threads;

@@ -15,6 +15,14 @@ G_BEGIN_DECLS
  * torch's OpenBLAS uses in the same environment), or PS_BLAS_THREADS when set. Results of
  * sgemm depend on it (1 vs ≥2 threads differ); see ps-ops.c. */
 int       ps_ops_blas_threads (void);
+/* FALSE with PS_ERROR_NO_MEMORY when OpenBLAS could not map its work buffer (it would retry forever
+ * instead of failing): call before the first BLAS call of an operation that reports errors. */
+gboolean  ps_ops_blas_ready (GError **error);
+/* TRUE when no ps_ops_blas_ready passed and OpenBLAS's buffer still cannot be mapped now: a worker
+ * (started when the library loaded) may be stuck in its allocation loop, and OpenBLAS's exit handler
+ * (blas_shutdown joins the workers) would wait for it forever — a process should then leave with
+ * _exit after flushing its output. */
+gboolean  ps_ops_blas_stuck (void);
 
 /* C(m,n) = alpha·op(A)·op(B) + beta·C, row-major, a thin wrapper over cblas_sgemm. */
 void      ps_ops_sgemm        (bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,

@@ -3,6 +3,7 @@
  * table, writing it back, copying, and ps_op_apply_full, which clones the state, applies, prefixes
  * errors and stamps the steps. */
 #include "ps-op-private.h"
+#include "ps-ops.h"
 #include "ps-train-ops.h"
 #include "ps-init.h"
 #include "ps-checkpoint.h"
@@ -2233,7 +2234,8 @@ ps_op_apply_full (const PsState *prev, const PsOp *op, guint op_number, const Ps
   next->step = op_number;
   /* the op's kernels follow the recipe's flavour (ps_threads_set_flavour: the sums' lanes, losses) */
   const PsFlavour flavour = ps_threads_set_flavour (next->gen.flavour);
-  const gboolean ok = op->kind->apply (next, op, op_number, ctx, error);
+  /* OpenBLAS hangs instead of failing when it cannot get its work buffer (ps_ops_blas_ready) */
+  const gboolean ok = ps_ops_blas_ready (error) && op->kind->apply (next, op, op_number, ctx, error);
   ps_threads_set_flavour (flavour);
   if (!ok)
     {

@@ -1,6 +1,7 @@
 /* paramscope-cli as a user (or an attacker) runs it, for issue #10: nothing a file, a recipe or an
  * output path contains may crash, hang, exhaust memory or destroy data. The built binary (PS_CLI)
  * is spawned with a timeout; each test counts the cases it tried. */
+#include "ps-npz.h"
 #include "ps-recipe.h"
 #include "ps-safetensors.h"
 
@@ -113,6 +114,74 @@ write_recipe (const char *name, const char *extra, const char *ops)
 }
 
 #define LINEAR "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 3, \"out_features\": 2}}"
+
+/* ---- a real out-of-memory: OpenBLAS's work buffer ----------------------------------------- */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define PS_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PS_UNDER_ASAN 1
+#endif
+#endif
+
+/* Under `ulimit -v 200000` (195 MiB of address space) OpenBLAS cannot map its 128 MiB work buffer,
+ * and it retries that forever: the first forward of a Linear(8, 8) used to hang (a worker in that
+ * loop, the main thread waiting for it; then OpenBLAS's exit handler waiting for it too). Now it is
+ * PS_ERROR_NO_MEMORY at the op, exit 1, and the process ends. The CLI runs under `timeout -s KILL
+ * 60`: a hang is status 137. Under ASan the address space is terabytes of shadow reservations, so a
+ * limit that leaves OpenBLAS short cannot start the process at all: the test skips there. */
+static void
+test_real_out_of_memory (void)
+{
+#ifdef PS_UNDER_ASAN
+  g_test_skip ("AddressSanitizer reserves terabytes of address space: no RLIMIT_AS can make only "
+               "OpenBLAS's buffer fail");
+  return;
+#else
+  g_autofree char *recipe = write_recipe ("oom-blas.json", "",
+    "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 8, \"out_features\": 8}},"
+    "{\"op\": \"forward\", \"target\": \"m\", \"input\": {\"randn\": [2, 8]}, \"name\": \"y\"}");
+  const char *cli = g_getenv ("PS_CLI");
+  const char *argv[] = { "sh", "-c", "ulimit -v 200000 && exec timeout -s KILL 60 \"$0\" run \"$1\"",
+                         cli, recipe, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  int wait_status = 0;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                               &wait_status, &error));
+  g_assert_no_error (error);
+  cli_run_count++;
+  int status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128 + WTERMSIG (wait_status);
+  g_test_message ("real out of memory: status %d, %s", status, err);
+  if (status == 128 + SIGKILL)
+    g_error ("paramscope-cli run hung under ulimit -v 200000 (killed after 60 s)");
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (err, "error: op 1 (module): out of memory: the BLAS library (OpenBLAS) needs "
+                                 "128 MiB of address space"));
+
+  /* a command that never calls BLAS: OpenBLAS's workers, started when the library loads, spin all
+   * the same, and its exit handler used to wait for them (a hang even for --version) */
+  const char *argv_version[] = { "sh", "-c", "ulimit -v 200000 && exec timeout -s KILL 60 \"$0\" --version",
+                                 cli, NULL };
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv_version, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                               &wait_status, &error));
+  g_assert_no_error (error);
+  cli_run_count++;
+  status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128 + WTERMSIG (wait_status);
+  if (status == 128 + SIGKILL)
+    g_error ("paramscope-cli --version hung under ulimit -v 200000 (killed after 60 s)");
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "paramscope"));
+
+  /* without a limit the same recipe runs */
+  g_auto (Result) r = { 0 };
+  run (&r, "run", recipe);
+  g_assert_cmpint (r.status, ==, 0);
+#endif
+}
 
 /* ---- numbers beyond double range ---------------------------------------------------------- */
 
@@ -683,6 +752,115 @@ make_npz (const char *name, guint64 declared_numel, gsize real_numel)
 }
 
 static void
+put_le (GByteArray *a, guint64 v, guint bytes)
+{
+  for (guint i = 0; i < bytes; i++)
+    {
+      guint8 b = (guint8) (v >> (8 * i));
+      g_byte_array_append (a, &b, 1);
+    }
+}
+
+/* A zip64 .npz, written by hand, with one STORED member "a.npy" of `size` bytes (> 4 GiB): a
+ * .npy header of 128 bytes for (size - 128) / 4 float32 values, then a hole (the file is sparse, so it costs no
+ * disk). Its sizes agree everywhere (stored: compressed = uncompressed, so the ratio check passes,
+ * and the .npy header implies exactly `size`): only PS_NPZ_MAX_MEMBER_BYTES can refuse it. */
+static char *
+make_sparse_zip64_npz (const char *name, guint64 size)
+{
+  g_assert_cmpuint ((size - 128) % 4, ==, 0);
+  g_autofree char *dict = g_strdup_printf ("{'descr': '<f4', 'fortran_order': False, 'shape': (%" G_GUINT64_FORMAT ",), }",
+                                           (size - 128) / 4);
+  GByteArray *npy = g_byte_array_new ();
+  g_byte_array_append (npy, (const guint8 *) "\x93NUMPY\x01\x00", 8);
+  put_le (npy, 128 - 10, 2);
+  g_byte_array_append (npy, (const guint8 *) dict, (guint) strlen (dict));
+  g_assert_cmpuint (npy->len, <, 128);
+  while (npy->len < 127)
+    g_byte_array_append (npy, (const guint8 *) " ", 1);
+  g_byte_array_append (npy, (const guint8 *) "\n", 1);
+
+  GByteArray *local = g_byte_array_new ();
+  put_le (local, 0x04034b50, 4);
+  put_le (local, 45, 2);                  /* version needed: zip64 */
+  put_le (local, 0, 2);                   /* flags */
+  put_le (local, 0, 2);                   /* stored */
+  put_le (local, 0, 2);                   /* time */
+  put_le (local, 0x21, 2);                /* date 1980-01-01 */
+  put_le (local, 0, 4);                   /* crc-32 (not checked before the data's end) */
+  put_le (local, 0xffffffff, 4);
+  put_le (local, 0xffffffff, 4);
+  put_le (local, 5, 2);
+  put_le (local, 20, 2);
+  g_byte_array_append (local, (const guint8 *) "a.npy", 5);
+  put_le (local, 0x0001, 2);              /* zip64 extended information */
+  put_le (local, 16, 2);
+  put_le (local, size, 8);
+  put_le (local, size, 8);
+  guint64 cd_offset = local->len + size;
+
+  GByteArray *tail = g_byte_array_new ();
+  put_le (tail, 0x02014b50, 4);
+  put_le (tail, 45, 2);
+  put_le (tail, 45, 2);
+  put_le (tail, 0, 2);
+  put_le (tail, 0, 2);
+  put_le (tail, 0, 2);
+  put_le (tail, 0x21, 2);
+  put_le (tail, 0, 4);
+  put_le (tail, 0xffffffff, 4);
+  put_le (tail, 0xffffffff, 4);
+  put_le (tail, 5, 2);
+  put_le (tail, 20, 2);
+  put_le (tail, 0, 2);                    /* comment */
+  put_le (tail, 0, 2);                    /* disk */
+  put_le (tail, 0, 2);
+  put_le (tail, 0, 4);
+  put_le (tail, 0, 4);                    /* local header at 0 */
+  g_byte_array_append (tail, (const guint8 *) "a.npy", 5);
+  put_le (tail, 0x0001, 2);
+  put_le (tail, 16, 2);
+  put_le (tail, size, 8);
+  put_le (tail, size, 8);
+  guint64 cd_size = tail->len;
+  guint64 eocd64 = cd_offset + cd_size;
+  put_le (tail, 0x06064b50, 4);           /* zip64 end of central directory */
+  put_le (tail, 44, 8);
+  put_le (tail, 45, 2);
+  put_le (tail, 45, 2);
+  put_le (tail, 0, 4);
+  put_le (tail, 0, 4);
+  put_le (tail, 1, 8);
+  put_le (tail, 1, 8);
+  put_le (tail, cd_size, 8);
+  put_le (tail, cd_offset, 8);
+  put_le (tail, 0x07064b50, 4);           /* its locator */
+  put_le (tail, 0, 4);
+  put_le (tail, eocd64, 8);
+  put_le (tail, 1, 4);
+  put_le (tail, 0x06054b50, 4);           /* end of central directory */
+  put_le (tail, 0, 2);
+  put_le (tail, 0, 2);
+  put_le (tail, 1, 2);
+  put_le (tail, 1, 2);
+  put_le (tail, cd_size, 4);
+  put_le (tail, 0xffffffff, 4);
+  put_le (tail, 0, 2);
+
+  char *path = tmp_path (name);
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (write (fd, local->data, local->len), ==, (gssize) local->len);
+  g_assert_cmpint (write (fd, npy->data, npy->len), ==, (gssize) npy->len);
+  g_assert_cmpint (pwrite (fd, tail->data, tail->len, (off_t) cd_offset), ==, (gssize) tail->len);
+  g_assert_cmpint (close (fd), ==, 0);
+  g_byte_array_unref (local);
+  g_byte_array_unref (npy);
+  g_byte_array_unref (tail);
+  return path;
+}
+
+static void
 test_bounded_work (void)
 {
   guint before_cases = cli_run_count;
@@ -700,6 +878,25 @@ test_bounded_work (void)
   if (b.status != 0)
     g_error ("zeros.npz: %s", b.err);
   g_assert_nonnull (strstr (b.out, "1048576"));
+
+  /* a stored member of 4 GiB + 128 bytes (a sparse zip64 file): the ratio and the .npy header agree
+   * with it, the absolute cap PS_NPZ_MAX_MEMBER_BYTES (4 GiB) refuses it; a small member built the
+   * same way opens (so the refusal is the cap, not the hand-made zip64; one just under the cap
+   * opens too, but listing it reads its 4 GiB: 8 s) */
+  g_autofree char *over_cap = make_sparse_zip64_npz ("huge.npz", PS_NPZ_MAX_MEMBER_BYTES + 128);
+  g_auto (Result) h = { 0 };
+  run (&h, "inspect", over_cap);
+  g_assert_cmpint (h.status, ==, 1);
+  if (strstr (h.err, "member a.npy declares 4294967424 uncompressed bytes, more than the limit of 4294967296") == NULL)
+    g_error ("huge.npz: status %d, '%s'", h.status, h.err);
+  g_remove (over_cap);
+  g_autofree char *under = make_sparse_zip64_npz ("zip64.npz", 128 + 4 * 4099);
+  g_auto (Result) u = { 0 };
+  run (&u, "inspect", under);
+  if (u.status != 0)
+    g_error ("zip64.npz: status %d, '%s'", u.status, u.err);
+  g_assert_nonnull (strstr (u.out, "4099"));
+  g_remove (under);
 
   /* a module listed ten times in each of ten nested containers: 2·10^10 state_dict paths in
    * torch; refused at the op that crosses 2^17 entries, for every command, in bounded time */
@@ -1083,6 +1280,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-reliability/inspect-lists-everything", test_inspect_lists_everything);
   g_test_add_func ("/cli-reliability/names-are-data", test_names_are_data);
   g_test_add_func ("/cli-reliability/args-mutations", test_args_mutations);
+  g_test_add_func ("/cli-reliability/real-out-of-memory", test_real_out_of_memory);
   int ret = g_test_run ();
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
   (void) system (cmd);
