@@ -1065,6 +1065,140 @@ test_names_are_data (void)
   g_test_message ("names: %u CLI runs", cli_run_count - before_cases);
 }
 
+/* ---- where torch accepts, accept; where it refuses, refuse — through the CLI ------------------- */
+
+/* Float32 bit patterns of tensor `name` in the safetensors file `path` against a JSON array. */
+static void
+assert_bits (const char *path, const char *name, JsonArray *want)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsTensor) t = ps_safetensors_load (st, name, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (t->dtype, ==, PS_DTYPE_FLOAT32);
+  g_assert_cmpuint ((guint) t->numel, ==, json_array_get_length (want));
+  const float *v = ps_tensor_cf32 (t);
+  for (guint i = 0; i < json_array_get_length (want); i++)
+    {
+      guint32 b;
+      memcpy (&b, &v[i], 4);
+      if (b != (guint32) json_array_get_int_element (want, i))
+        g_error ("%s %s[%u]: bits 0x%08x, torch 0x%08x", path, name, i, b,
+                 (guint32) json_array_get_int_element (want, i));
+    }
+}
+
+static JsonObject *
+golden (JsonParser *p, const char *name)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("PS_TEST_DATA"), name, NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_file (p, path, &error));
+  g_assert_no_error (error);
+  return json_node_get_object (json_parser_get_root (p));
+}
+
+/* Cases of the generated torch table's classes (tests/data/module-args.json,
+ * load-convert-golden.json, seed-range-golden.json; the same numbers the in-process
+ * /module-args tests assert) run through the CLI as a user runs it: exit status, message, and the
+ * values written by --state-dict, bit for bit torch's. */
+static void
+test_torch_parity (void)
+{
+  guint before_cases = cli_run_count;
+  g_autofree char *out = tmp_path ("parity.safetensors");
+
+  /* kernel_size 0: torch constructs the Conv2d, its forward fails */
+  const char *const kernels[] = { "0", "[0, 0]", "[0, 3]" };
+  const char *const kernel_msg[] = { "kernel_height: 0 kernel_width: 0", "kernel_height: 0 kernel_width: 0",
+                                     "kernel_height: 0 kernel_width: 3" };
+  for (guint i = 0; i < G_N_ELEMENTS (kernels); i++)
+    {
+      g_autofree char *ops = g_strdup_printf (
+        "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Conv2d\", \"args\": {\"in_channels\": 2, \"out_channels\": 4, "
+        "\"kernel_size\": %s}}, {\"op\": \"forward\", \"target\": \"m\", \"input\": {\"randn\": [1, 2, 6, 6]}}", kernels[i]);
+      g_autofree char *rec = write_recipe ("kernel0.json", "", ops);
+      g_autofree char *want = g_strdup_printf ("error: op 2 (forward): kernel size should be greater than zero, but got %s\n",
+                                               kernel_msg[i]);
+      g_auto (Result) r = { 0 };
+      run (&r, "run", rec);
+      if (r.status != 1 || !g_str_has_suffix (r.err, want))
+        g_error ("kernel_size %s run: exit %d, '%s', want '%s'", kernels[i], r.status, r.err, want);
+      g_auto (Result) d = { 0 };
+      run (&d, "describe", rec);
+      if (d.status != 1 || !g_str_has_suffix (d.err, want))
+        g_error ("kernel_size %s describe: exit %d, '%s'", kernels[i], d.status, d.err);
+      /* the construction itself is accepted, as torch's is */
+      g_auto (Result) u = { 0 };
+      run (&u, "run", rec, "--until", "1");
+      if (u.status != 0)
+        g_error ("kernel_size %s --until 1: exit %d, '%s'", kernels[i], u.status, u.err);
+    }
+
+  /* an int64 checkpoint loaded into a float Linear converts as torch's copy_ (2^24+1, 2^53+1, ±2^63) */
+  g_autoptr (JsonParser) lp = json_parser_new ();
+  JsonObject *lg = golden (lp, "load-convert-golden.json");
+  g_autofree char *pt = g_build_filename (g_getenv ("PS_TEST_DATA"), "load-convert.pt", NULL);
+  g_autofree char *load_ops = g_strdup_printf (
+    "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 3, \"out_features\": 3}},"
+    "{\"op\": \"load\", \"target\": \"m\", \"file\": \"%s\"}", pt);
+  g_autofree char *load_rec = write_recipe ("load-convert.json", "", load_ops);
+  g_auto (Result) l = { 0 };
+  run (&l, "run", load_rec, "--state-dict", out);
+  if (l.status != 0)
+    g_error ("load-convert: exit %d, '%s'", l.status, l.err);
+  assert_bits (out, "weight", json_object_get_array_member (lg, "weight"));
+  assert_bits (out, "bias", json_object_get_array_member (lg, "bias"));
+
+  /* seeds: 2^64-1 (as a number, a string, and -1, which torch takes as the same seed) draw torch's
+   * first values; 2^64 is refused with torch's reason */
+  g_autoptr (JsonParser) sp = json_parser_new ();
+  JsonArray *cases = json_object_get_array_member (golden (sp, "seed-range-golden.json"), "cases");
+  const char *const seeds[] = { "18446744073709551615", "\"18446744073709551615\"", "-1", "18446744073709551616" };
+  guint n_found = 0;
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      const char *seed = json_object_get_string_member (c, "seed");
+      gboolean wanted = FALSE;
+      for (guint k = 0; k < G_N_ELEMENTS (seeds); k++)
+        wanted |= strcmp (seed, seeds[k]) == 0;
+      if (!wanted)
+        continue;
+      n_found++;
+      JsonNode *err = json_object_get_member (c, "error");
+      for (int as_op = 0; as_op < 2; as_op++)
+        {
+          const char *lin = "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 4, "
+                            "\"out_features\": 1, \"bias\": false}}";
+          g_autofree char *text = as_op
+            ? g_strdup_printf ("{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 3, \"root\": \"m\", \"ops\": [%s,"
+                               "{\"op\": \"manual_seed\", \"seed\": %s}, {\"op\": \"init\", \"target\": \"m.weight\", "
+                               "\"fn\": \"uniform_\"}]}", lin, seed)
+            : g_strdup_printf ("{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": %s, \"root\": \"m\", "
+                               "\"ops\": [%s]}", seed, lin);
+          g_autofree char *rec = write_tmp ("seed.json", text);
+          g_auto (Result) r = { 0 };
+          run (&r, "run", rec, "--state-dict", out);
+          if (!JSON_NODE_HOLDS_NULL (err))
+            {
+              if (r.status != 1 || strstr (r.err, json_node_get_string (err)) == NULL || strstr (r.err, seed) == NULL)
+                g_error ("seed %s (%s): exit %d, '%s', want '%s'", seed, as_op ? "op" : "recipe", r.status, r.err,
+                         json_node_get_string (err));
+              g_test_message ("seed %s (%s): %s", seed, as_op ? "op" : "recipe", g_strchomp (r.err));
+              continue;
+            }
+          if (r.status != 0)
+            g_error ("seed %s (%s): exit %d, '%s'", seed, as_op ? "op" : "recipe", r.status, r.err);
+          assert_bits (out, "weight", json_object_get_array_member (c, as_op ? "weight" : "linear_weight"));
+        }
+    }
+  g_assert_cmpuint (n_found, ==, G_N_ELEMENTS (seeds));
+  g_unlink (out);
+  g_test_message ("torch parity: %u CLI runs", cli_run_count - before_cases);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1083,6 +1217,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-reliability/inspect-lists-everything", test_inspect_lists_everything);
   g_test_add_func ("/cli-reliability/names-are-data", test_names_are_data);
   g_test_add_func ("/cli-reliability/args-mutations", test_args_mutations);
+  g_test_add_func ("/cli-reliability/torch-parity", test_torch_parity);
   int ret = g_test_run ();
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
   (void) system (cmd);
