@@ -388,35 +388,38 @@ test_stdout_errors (void)
 {
   guint before_cases = cli_run_count;
   g_autofree char *demo = example ("demo.json");
-  const char *const commands[][4] = {
-    { "describe", NULL }, { "to-pytorch", NULL }, { "stats", NULL }, { "stats", "--json" }, { "run", NULL },
-    { "--help", NULL },
+  g_autofree char *xor = example ("train-xor.json");
+  g_autofree char *st = g_build_filename (g_getenv ("PS_TEST_DATA"), "formats", "all_dtypes.safetensors", NULL);
+  /* command, its input (NULL: none), an option */
+  const struct { const char *cmd, *input, *opt; } commands[] = {
+    { "describe", demo, NULL }, { "to-pytorch", demo, NULL }, { "stats", demo, NULL }, { "stats", demo, "--json" },
+    { "run", demo, NULL }, { "--help", NULL, NULL }, { "--version", NULL, NULL },
+    { "inspect", st, NULL }, { "inspect", st, "--json" },
+    { "metrics", xor, NULL }, { "metrics", xor, "--json" }, { "metrics", xor, "--csv" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      const char *cmd = commands[i][0], *opt = commands[i][1];
-      gboolean help = strcmp (cmd, "--help") == 0;
+      const char *cmd = commands[i].cmd, *input = commands[i].input, *opt = commands[i].opt;
+      /* each prints something when standard output works */
+      g_auto (Result) ok = { 0 };
+      run (&ok, cmd, input, opt);
+      if (ok.status != 0 || ok.out[0] == '\0')
+        g_error ("%s %s: exit %d, no output: '%s'", cmd, opt ? opt : "", ok.status, ok.err);
       int full = open ("/dev/full", O_WRONLY);
       g_assert_cmpint (full, >=, 0);
       g_auto (Result) a = { 0 };
-      if (help)
-        run_fd (&a, full, cmd);
-      else
-        run_fd (&a, full, cmd, demo, opt);
+      run_fd (&a, full, cmd, input, opt);
       close (full);
       if (a.status != 1 || strstr (a.err, "cannot write to standard output") == NULL)
-        g_error ("%s > /dev/full: exit %d, stderr '%s'", cmd, a.status, a.err);
+        g_error ("%s %s > /dev/full: exit %d, stderr '%s'", cmd, opt ? opt : "", a.status, a.err);
       int p[2];
       g_assert_cmpint (pipe (p), ==, 0);
       close (p[0]);   /* no reader */
       g_auto (Result) b = { 0 };
-      if (help)
-        run_fd (&b, p[1], cmd);
-      else
-        run_fd (&b, p[1], cmd, demo, opt);
+      run_fd (&b, p[1], cmd, input, opt);
       close (p[1]);
       if (b.status != 1 || strstr (b.err, "cannot write to standard output") == NULL)
-        g_error ("%s | (closed): exit %d, stderr '%s'", cmd, b.status, b.err);
+        g_error ("%s %s | (closed): exit %d, stderr '%s'", cmd, opt ? opt : "", b.status, b.err);
     }
   g_test_message ("standard output errors: %u CLI runs", cli_run_count - before_cases);
 }
@@ -1065,6 +1068,60 @@ test_names_are_data (void)
   g_test_message ("names: %u CLI runs", cli_run_count - before_cases);
 }
 
+/* A parameter and a layer named with ESC sequences (a rename op on a trained Sequential): `metrics
+ * --json` is valid JSON giving the name back exactly, `metrics --csv` writes it escaped; neither
+ * holds a raw control byte. */
+static void
+test_metrics_names_are_data (void)
+{
+  guint before_cases = cli_run_count;
+  const char *evil = "fc\x1b]0;pwned\x07\x1b[2J";
+  g_autofree char *rec = write_tmp ("metrics-names.json",
+    "{\"format\": \"paramscope-recipe\", \"version\": 3, \"seed\": 0, \"root\": \"mlp\", \"ops\": ["
+    "{\"op\": \"dataset\", \"id\": \"data\", \"type\": \"xor\", \"args\": {\"n\": 40}},"
+    "{\"op\": \"module\", \"id\": \"fc1\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 4}},"
+    "{\"op\": \"module\", \"id\": \"act\", \"type\": \"Tanh\"},"
+    "{\"op\": \"module\", \"id\": \"head\", \"type\": \"Linear\", \"args\": {\"in_features\": 4, \"out_features\": 2}},"
+    "{\"op\": \"module\", \"id\": \"mlp\", \"type\": \"Sequential\", \"children\": [\"fc1\", \"act\", \"head\"]},"
+    "{\"op\": \"rename\", \"parent\": \"mlp\", \"name\": \"0\", \"new_name\": \"fc\\u001b]0;pwned\\u0007\\u001b[2J\"},"
+    "{\"op\": \"optimizer\", \"id\": \"opt\", \"type\": \"SGD\", \"params\": \"mlp\", \"args\": {\"lr\": 0.1}},"
+    "{\"op\": \"train\", \"model\": \"mlp\", \"optimizer\": \"opt\", \"data\": \"data\", "
+    "\"loss\": {\"type\": \"CrossEntropyLoss\", \"args\": {}}, \"batch_size\": 8, \"steps\": 2}]}");
+
+  g_auto (Result) j = { 0 };
+  run (&j, "metrics", rec, "--json");
+  if (j.status != 0)
+    g_error ("metrics --json: exit %d, '%s'", j.status, j.err);
+  assert_no_controls ("metrics --json", j.out);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_data (p, j.out, -1, &error));
+  g_assert_no_error (error);
+  JsonArray *records = json_node_get_array (json_parser_get_root (p));
+  g_assert_cmpuint (json_array_get_length (records), ==, 2);
+  JsonArray *params = json_object_get_array_member (json_array_get_object_element (records, 0), "parameters");
+  g_autofree char *want = g_strdup_printf ("mlp.%s.weight", evil);
+  gboolean found = FALSE;
+  for (guint i = 0; i < json_array_get_length (params); i++)
+    found |= strcmp (json_object_get_string_member (json_array_get_object_element (params, i), "path"), want) == 0;
+  if (!found)
+    g_error ("metrics --json: no parameter named '%s': %s", want, j.out);
+
+  g_auto (Result) c = { 0 };
+  run (&c, "metrics", rec, "--csv");
+  if (c.status != 0)
+    g_error ("metrics --csv: exit %d, '%s'", c.status, c.err);
+  assert_no_controls ("metrics --csv", c.out);
+  g_assert_nonnull (strstr (c.out, "mlp.fc\\x1b]0;pwned\\x07\\x1b[2J.weight:grad_norm"));
+  g_assert_nonnull (strstr (c.out, "fc\\x1b]0;pwned\\x07\\x1b[2J(Linear):mean"));
+
+  g_auto (Result) t = { 0 };
+  run (&t, "metrics", rec);
+  g_assert_cmpint (t.status, ==, 0);
+  assert_no_controls ("metrics", t.out);
+  g_test_message ("metrics names: %u CLI runs", cli_run_count - before_cases);
+}
+
 /* ---- where torch accepts, accept; where it refuses, refuse — through the CLI ------------------- */
 
 /* Float32 bit patterns of tensor `name` in the safetensors file `path` against a JSON array. */
@@ -1218,6 +1275,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-reliability/names-are-data", test_names_are_data);
   g_test_add_func ("/cli-reliability/args-mutations", test_args_mutations);
   g_test_add_func ("/cli-reliability/torch-parity", test_torch_parity);
+  g_test_add_func ("/cli-reliability/metrics-names-are-data", test_metrics_names_are_data);
   int ret = g_test_run ();
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
   (void) system (cmd);
