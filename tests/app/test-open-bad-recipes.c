@@ -84,9 +84,10 @@ assert_refused_keeps_document (const char *path, const char *want)
 
 /* Opens a recipe that parses in a window on the demo scenario. want == NULL: it opens with no
  * error and `n_steps` steps. Otherwise: it opens with the `n_steps` steps before the failing op and
- * the banner holds `want`. Then Replay, which works on a copy of the recipe, gives the same. */
+ * the banner holds `want`. With `replay`, Replay, which works on a copy of the recipe, then gives
+ * the same. */
 static void
-assert_opens (const char *path, guint n_steps, const char *want)
+assert_opens (const char *path, guint n_steps, const char *want, gboolean replay)
 {
   PsWindow *w = new_window ("demo");
   PsDocument *doc = ps_window_get_document (w);
@@ -106,6 +107,11 @@ assert_opens (const char *path, guint n_steps, const char *want)
   g_assert_false (ps_document_get_modified (doc));
   /* Replay copies the recipe for its worker (the path that aborted on 1e400): the same steps,
    * the same message or none */
+  if (!replay)
+    {
+      gtk_window_destroy (GTK_WINDOW (w));
+      return;
+    }
   g_autofree char *before = g_strdup (banner);
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (w), "replay"));
   g_action_group_activate_action (G_ACTION_GROUP (w), "replay", NULL);
@@ -125,22 +131,22 @@ static void
 test_out_of_range_numbers (void)
 {
   g_autofree char *ignored = write_recipe ("ignored.json", "\"x-big\": [1e400, -1.8e308, {\"a\": 1e999}],", LINEAR);
-  assert_opens (ignored, 1, NULL);
+  assert_opens (ignored, 1, NULL, TRUE);
   g_autofree char *eps = write_recipe ("eps.json", "",
     "{\"op\": \"module\", \"id\": \"m\", \"type\": \"LayerNorm\", \"args\": {\"normalized_shape\": 3, \"eps\": 1e400}}");
-  assert_opens (eps, 1, NULL);
+  assert_opens (eps, 1, NULL, TRUE);
   g_autofree char *value = write_recipe ("value.json", "",
     LINEAR ", {\"op\": \"forward\", \"target\": \"m\", \"input\": {\"value\": [[1e400, -1e400, 1e39]]}, \"name\": \"y\"}");
-  assert_opens (value, 2, NULL);
+  assert_opens (value, 2, NULL, TRUE);
   g_autofree char *uniform = write_recipe ("uniform.json", "",
     LINEAR ", {\"op\": \"init\", \"target\": \"m.weight\", \"fn\": \"uniform_\", \"args\": {\"b\": 1e400}}");
-  assert_opens (uniform, 1, "uniform_: to is out of bounds for float");
+  assert_opens (uniform, 1, "uniform_: to is out of bounds for float", TRUE);
   g_autofree char *constant = write_recipe ("constant.json", "",
     LINEAR ", {\"op\": \"init\", \"target\": \"m.weight\", \"fn\": \"constant_\", \"args\": {\"val\": 1e39}}");
-  assert_opens (constant, 1, "constant_: value cannot be converted to type float without overflow");
+  assert_opens (constant, 1, "constant_: value cannot be converted to type float without overflow", TRUE);
   g_autofree char *dropout = write_recipe ("dropout.json", "",
     "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Dropout\", \"args\": {\"p\": 1e400}}");
-  assert_opens (dropout, 0, "dropout probability has to be between 0 and 1, but got inf");
+  assert_opens (dropout, 0, "dropout probability has to be between 0 and 1, but got inf", TRUE);
 }
 
 static void
@@ -202,7 +208,8 @@ test_exploding_structure (void)
     }
   g_autofree char *ops_s = g_string_free (ops, FALSE);
   g_autofree char *rec = write_recipe ("explode.json", "", ops_s);
-  assert_opens (rec, 5, "s5 would have more than 131072 state_dict entries");
+  /* no replay: it would only repeat the refusal (78 s for this path under ASan with replay) */
+  assert_opens (rec, 5, "s5 would have more than 131072 state_dict entries", FALSE);
 }
 
 int
