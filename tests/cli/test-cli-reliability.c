@@ -457,35 +457,38 @@ test_stdout_errors (void)
 {
   guint before_cases = cli_run_count;
   g_autofree char *demo = example ("demo.json");
-  const char *const commands[][4] = {
-    { "describe", NULL }, { "to-pytorch", NULL }, { "stats", NULL }, { "stats", "--json" }, { "run", NULL },
-    { "--help", NULL },
+  g_autofree char *xor = example ("train-xor.json");
+  g_autofree char *st = g_build_filename (g_getenv ("PS_TEST_DATA"), "formats", "all_dtypes.safetensors", NULL);
+  /* command, its input (NULL: none), an option */
+  const struct { const char *cmd, *input, *opt; } commands[] = {
+    { "describe", demo, NULL }, { "to-pytorch", demo, NULL }, { "stats", demo, NULL }, { "stats", demo, "--json" },
+    { "run", demo, NULL }, { "--help", NULL, NULL }, { "--version", NULL, NULL },
+    { "inspect", st, NULL }, { "inspect", st, "--json" },
+    { "metrics", xor, NULL }, { "metrics", xor, "--json" }, { "metrics", xor, "--csv" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      const char *cmd = commands[i][0], *opt = commands[i][1];
-      gboolean help = strcmp (cmd, "--help") == 0;
+      const char *cmd = commands[i].cmd, *input = commands[i].input, *opt = commands[i].opt;
+      /* each prints something when standard output works */
+      g_auto (Result) ok = { 0 };
+      run (&ok, cmd, input, opt);
+      if (ok.status != 0 || ok.out[0] == '\0')
+        g_error ("%s %s: exit %d, no output: '%s'", cmd, opt ? opt : "", ok.status, ok.err);
       int full = open ("/dev/full", O_WRONLY);
       g_assert_cmpint (full, >=, 0);
       g_auto (Result) a = { 0 };
-      if (help)
-        run_fd (&a, full, cmd);
-      else
-        run_fd (&a, full, cmd, demo, opt);
+      run_fd (&a, full, cmd, input, opt);
       close (full);
       if (a.status != 1 || strstr (a.err, "cannot write to standard output") == NULL)
-        g_error ("%s > /dev/full: exit %d, stderr '%s'", cmd, a.status, a.err);
+        g_error ("%s %s > /dev/full: exit %d, stderr '%s'", cmd, opt ? opt : "", a.status, a.err);
       int p[2];
       g_assert_cmpint (pipe (p), ==, 0);
       close (p[0]);   /* no reader */
       g_auto (Result) b = { 0 };
-      if (help)
-        run_fd (&b, p[1], cmd);
-      else
-        run_fd (&b, p[1], cmd, demo, opt);
+      run_fd (&b, p[1], cmd, input, opt);
       close (p[1]);
       if (b.status != 1 || strstr (b.err, "cannot write to standard output") == NULL)
-        g_error ("%s | (closed): exit %d, stderr '%s'", cmd, b.status, b.err);
+        g_error ("%s %s | (closed): exit %d, stderr '%s'", cmd, opt ? opt : "", b.status, b.err);
     }
   g_test_message ("standard output errors: %u CLI runs", cli_run_count - before_cases);
 }
@@ -1262,6 +1265,194 @@ test_names_are_data (void)
   g_test_message ("names: %u CLI runs", cli_run_count - before_cases);
 }
 
+/* A parameter and a layer named with ESC sequences (a rename op on a trained Sequential): `metrics
+ * --json` is valid JSON giving the name back exactly, `metrics --csv` writes it escaped; neither
+ * holds a raw control byte. */
+static void
+test_metrics_names_are_data (void)
+{
+  guint before_cases = cli_run_count;
+  const char *evil = "fc\x1b]0;pwned\x07\x1b[2J";
+  g_autofree char *rec = write_tmp ("metrics-names.json",
+    "{\"format\": \"paramscope-recipe\", \"version\": 3, \"seed\": 0, \"root\": \"mlp\", \"ops\": ["
+    "{\"op\": \"dataset\", \"id\": \"data\", \"type\": \"xor\", \"args\": {\"n\": 40}},"
+    "{\"op\": \"module\", \"id\": \"fc1\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 4}},"
+    "{\"op\": \"module\", \"id\": \"act\", \"type\": \"Tanh\"},"
+    "{\"op\": \"module\", \"id\": \"head\", \"type\": \"Linear\", \"args\": {\"in_features\": 4, \"out_features\": 2}},"
+    "{\"op\": \"module\", \"id\": \"mlp\", \"type\": \"Sequential\", \"children\": [\"fc1\", \"act\", \"head\"]},"
+    "{\"op\": \"rename\", \"parent\": \"mlp\", \"name\": \"0\", \"new_name\": \"fc\\u001b]0;pwned\\u0007\\u001b[2J\"},"
+    "{\"op\": \"optimizer\", \"id\": \"opt\", \"type\": \"SGD\", \"params\": \"mlp\", \"args\": {\"lr\": 0.1}},"
+    "{\"op\": \"train\", \"model\": \"mlp\", \"optimizer\": \"opt\", \"data\": \"data\", "
+    "\"loss\": {\"type\": \"CrossEntropyLoss\", \"args\": {}}, \"batch_size\": 8, \"steps\": 2}]}");
+
+  g_auto (Result) j = { 0 };
+  run (&j, "metrics", rec, "--json");
+  if (j.status != 0)
+    g_error ("metrics --json: exit %d, '%s'", j.status, j.err);
+  assert_no_controls ("metrics --json", j.out);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_data (p, j.out, -1, &error));
+  g_assert_no_error (error);
+  JsonArray *records = json_node_get_array (json_parser_get_root (p));
+  g_assert_cmpuint (json_array_get_length (records), ==, 2);
+  JsonArray *params = json_object_get_array_member (json_array_get_object_element (records, 0), "parameters");
+  g_autofree char *want = g_strdup_printf ("mlp.%s.weight", evil);
+  gboolean found = FALSE;
+  for (guint i = 0; i < json_array_get_length (params); i++)
+    found |= strcmp (json_object_get_string_member (json_array_get_object_element (params, i), "path"), want) == 0;
+  if (!found)
+    g_error ("metrics --json: no parameter named '%s': %s", want, j.out);
+
+  g_auto (Result) c = { 0 };
+  run (&c, "metrics", rec, "--csv");
+  if (c.status != 0)
+    g_error ("metrics --csv: exit %d, '%s'", c.status, c.err);
+  assert_no_controls ("metrics --csv", c.out);
+  g_assert_nonnull (strstr (c.out, "mlp.fc\\x1b]0;pwned\\x07\\x1b[2J.weight:grad_norm"));
+  g_assert_nonnull (strstr (c.out, "fc\\x1b]0;pwned\\x07\\x1b[2J(Linear):mean"));
+
+  g_auto (Result) t = { 0 };
+  run (&t, "metrics", rec);
+  g_assert_cmpint (t.status, ==, 0);
+  assert_no_controls ("metrics", t.out);
+  g_test_message ("metrics names: %u CLI runs", cli_run_count - before_cases);
+}
+
+/* ---- where torch accepts, accept; where it refuses, refuse — through the CLI ------------------- */
+
+/* Float32 bit patterns of tensor `name` in the safetensors file `path` against a JSON array. */
+static void
+assert_bits (const char *path, const char *name, JsonArray *want)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsTensor) t = ps_safetensors_load (st, name, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (t->dtype, ==, PS_DTYPE_FLOAT32);
+  g_assert_cmpuint ((guint) t->numel, ==, json_array_get_length (want));
+  const float *v = ps_tensor_cf32 (t);
+  for (guint i = 0; i < json_array_get_length (want); i++)
+    {
+      guint32 b;
+      memcpy (&b, &v[i], 4);
+      if (b != (guint32) json_array_get_int_element (want, i))
+        g_error ("%s %s[%u]: bits 0x%08x, torch 0x%08x", path, name, i, b,
+                 (guint32) json_array_get_int_element (want, i));
+    }
+}
+
+static JsonObject *
+golden (JsonParser *p, const char *name)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("PS_TEST_DATA"), name, NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_file (p, path, &error));
+  g_assert_no_error (error);
+  return json_node_get_object (json_parser_get_root (p));
+}
+
+/* Cases of the generated torch table's classes (tests/data/module-args.json,
+ * load-convert-golden.json, seed-range-golden.json; the same numbers the in-process
+ * /module-args tests assert) run through the CLI as a user runs it: exit status, message, and the
+ * values written by --state-dict, bit for bit torch's. */
+static void
+test_torch_parity (void)
+{
+  guint before_cases = cli_run_count;
+  g_autofree char *out = tmp_path ("parity.safetensors");
+
+  /* kernel_size 0: torch constructs the Conv2d, its forward fails */
+  const char *const kernels[] = { "0", "[0, 0]", "[0, 3]" };
+  const char *const kernel_msg[] = { "kernel_height: 0 kernel_width: 0", "kernel_height: 0 kernel_width: 0",
+                                     "kernel_height: 0 kernel_width: 3" };
+  for (guint i = 0; i < G_N_ELEMENTS (kernels); i++)
+    {
+      g_autofree char *ops = g_strdup_printf (
+        "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Conv2d\", \"args\": {\"in_channels\": 2, \"out_channels\": 4, "
+        "\"kernel_size\": %s}}, {\"op\": \"forward\", \"target\": \"m\", \"input\": {\"randn\": [1, 2, 6, 6]}}", kernels[i]);
+      g_autofree char *rec = write_recipe ("kernel0.json", "", ops);
+      g_autofree char *want = g_strdup_printf ("error: op 2 (forward): kernel size should be greater than zero, but got %s\n",
+                                               kernel_msg[i]);
+      g_auto (Result) r = { 0 };
+      run (&r, "run", rec);
+      if (r.status != 1 || !g_str_has_suffix (r.err, want))
+        g_error ("kernel_size %s run: exit %d, '%s', want '%s'", kernels[i], r.status, r.err, want);
+      g_auto (Result) d = { 0 };
+      run (&d, "describe", rec);
+      if (d.status != 1 || !g_str_has_suffix (d.err, want))
+        g_error ("kernel_size %s describe: exit %d, '%s'", kernels[i], d.status, d.err);
+      /* the construction itself is accepted, as torch's is */
+      g_auto (Result) u = { 0 };
+      run (&u, "run", rec, "--until", "1");
+      if (u.status != 0)
+        g_error ("kernel_size %s --until 1: exit %d, '%s'", kernels[i], u.status, u.err);
+    }
+
+  /* an int64 checkpoint loaded into a float Linear converts as torch's copy_ (2^24+1, 2^53+1, ±2^63) */
+  g_autoptr (JsonParser) lp = json_parser_new ();
+  JsonObject *lg = golden (lp, "load-convert-golden.json");
+  g_autofree char *pt = g_build_filename (g_getenv ("PS_TEST_DATA"), "load-convert.pt", NULL);
+  g_autofree char *load_ops = g_strdup_printf (
+    "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 3, \"out_features\": 3}},"
+    "{\"op\": \"load\", \"target\": \"m\", \"file\": \"%s\"}", pt);
+  g_autofree char *load_rec = write_recipe ("load-convert.json", "", load_ops);
+  g_auto (Result) l = { 0 };
+  run (&l, "run", load_rec, "--state-dict", out);
+  if (l.status != 0)
+    g_error ("load-convert: exit %d, '%s'", l.status, l.err);
+  assert_bits (out, "weight", json_object_get_array_member (lg, "weight"));
+  assert_bits (out, "bias", json_object_get_array_member (lg, "bias"));
+
+  /* seeds: 2^64-1 (as a number, a string, and -1, which torch takes as the same seed) draw torch's
+   * first values; 2^64 is refused with torch's reason */
+  g_autoptr (JsonParser) sp = json_parser_new ();
+  JsonArray *cases = json_object_get_array_member (golden (sp, "seed-range-golden.json"), "cases");
+  const char *const seeds[] = { "18446744073709551615", "\"18446744073709551615\"", "-1", "18446744073709551616" };
+  guint n_found = 0;
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      const char *seed = json_object_get_string_member (c, "seed");
+      gboolean wanted = FALSE;
+      for (guint k = 0; k < G_N_ELEMENTS (seeds); k++)
+        wanted |= strcmp (seed, seeds[k]) == 0;
+      if (!wanted)
+        continue;
+      n_found++;
+      JsonNode *err = json_object_get_member (c, "error");
+      for (int as_op = 0; as_op < 2; as_op++)
+        {
+          const char *lin = "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 4, "
+                            "\"out_features\": 1, \"bias\": false}}";
+          g_autofree char *text = as_op
+            ? g_strdup_printf ("{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 3, \"root\": \"m\", \"ops\": [%s,"
+                               "{\"op\": \"manual_seed\", \"seed\": %s}, {\"op\": \"init\", \"target\": \"m.weight\", "
+                               "\"fn\": \"uniform_\"}]}", lin, seed)
+            : g_strdup_printf ("{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": %s, \"root\": \"m\", "
+                               "\"ops\": [%s]}", seed, lin);
+          g_autofree char *rec = write_tmp ("seed.json", text);
+          g_auto (Result) r = { 0 };
+          run (&r, "run", rec, "--state-dict", out);
+          if (!JSON_NODE_HOLDS_NULL (err))
+            {
+              if (r.status != 1 || strstr (r.err, json_node_get_string (err)) == NULL || strstr (r.err, seed) == NULL)
+                g_error ("seed %s (%s): exit %d, '%s', want '%s'", seed, as_op ? "op" : "recipe", r.status, r.err,
+                         json_node_get_string (err));
+              g_test_message ("seed %s (%s): %s", seed, as_op ? "op" : "recipe", g_strchomp (r.err));
+              continue;
+            }
+          if (r.status != 0)
+            g_error ("seed %s (%s): exit %d, '%s'", seed, as_op ? "op" : "recipe", r.status, r.err);
+          assert_bits (out, "weight", json_object_get_array_member (c, as_op ? "weight" : "linear_weight"));
+        }
+    }
+  g_assert_cmpuint (n_found, ==, G_N_ELEMENTS (seeds));
+  g_unlink (out);
+  g_test_message ("torch parity: %u CLI runs", cli_run_count - before_cases);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1281,6 +1472,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-reliability/names-are-data", test_names_are_data);
   g_test_add_func ("/cli-reliability/args-mutations", test_args_mutations);
   g_test_add_func ("/cli-reliability/real-out-of-memory", test_real_out_of_memory);
+  g_test_add_func ("/cli-reliability/torch-parity", test_torch_parity);
+  g_test_add_func ("/cli-reliability/metrics-names-are-data", test_metrics_names_are_data);
   int ret = g_test_run ();
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
   (void) system (cmd);
