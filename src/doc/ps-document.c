@@ -381,16 +381,6 @@ job_free (gpointer p)
   g_free (job);
 }
 
-/* Deep copy through the file format: the worker shares no JsonObject (whose refcounts are not
- * atomic) with the timeline the main thread keeps showing. */
-static PsRecipe *
-recipe_deep_copy (const PsRecipe *recipe, GError **error)
-{
-  gsize len = 0;
-  g_autofree char *data = ps_recipe_to_data (recipe, &len);
-  return ps_recipe_load_from_data (data, (gssize) len, error);
-}
-
 static void
 job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
@@ -548,9 +538,10 @@ rebuild_job (PsDocument *self, JobKind kind, int64_t seed, GError **error)
 {
   g_autoptr (PsRecipe) all = ps_timeline_to_recipe (self->timeline);
   all->seed = seed;
-  PsRecipe *copy = recipe_deep_copy (all, error);
-  if (copy == NULL)
-    return NULL;
+  /* a deep copy of the typed ops (ps_recipe_copy → ps_op_copy, x- members node by node, no text round
+   * trip): the worker shares no JsonObject (whose refcounts are not atomic) with the timeline the
+   * main thread keeps showing */
+  PsRecipe *copy = ps_recipe_copy (all);
   Job *job = g_new0 (Job, 1);
   job->kind = kind;
   job->recipe = copy;
@@ -663,9 +654,9 @@ append_async (PsDocument *self, JsonObject *const *ops, guint n_ops, PsTrainMoni
   gboolean ok = TRUE;
   for (guint i = 0; ok && i < n_ops; i++)
     ok = ps_recipe_append_op (all, ops[i], &error);
-  /* the worker gets a re-parsed copy: no JsonObject is shared with this thread */
+  /* the worker gets its own deep copy (ps_recipe_copy): no JsonObject is shared with this thread */
   if (ok)
-    deep = recipe_deep_copy (all, &error);
+    deep = ps_recipe_copy (all);
   if (deep == NULL)
     {
       g_task_report_error (self, callback, user_data, tag, error);
