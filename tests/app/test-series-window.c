@@ -8,6 +8,7 @@
 #include "ps-config.h"
 #include "ps-window-private.h"
 #include "ps-checkpoint-window.h"
+#include "series-test-util.h"
 #include "ps-figure.h"
 #include "ps-checkpoint-summary.h"
 #include "ps-safetensors.h"
@@ -329,30 +330,8 @@ largest_change (const char *fa, const char *fb)
   g_autofree char *pa = fixture (fa), *pb = fixture (fb);
   g_autoptr (PsCheckpoint) a = ps_checkpoint_open (pa, NULL);
   g_autoptr (PsCheckpoint) b = ps_checkpoint_open (pb, NULL);
-  double best = -1;
-  char *name = NULL;
-  for (guint i = 0; i < ps_checkpoint_get_n_entries (b); i++)
-    {
-      const char *n = ps_checkpoint_get_entry (b, i)->name;
-      g_autoptr (PsTensor) tb = ps_checkpoint_load (b, n, NULL);
-      g_autoptr (PsTensor) ta = ps_checkpoint_load (a, n, NULL);
-      if (ta == NULL || tb == NULL || ta->numel != tb->numel)
-        continue;
-      double sa = 0, sd = 0;
-      for (int64_t j = 0; j < ta->numel; j++)
-        {
-          double x = ((float *) ta->data)[j], y = ((float *) tb->data)[j];
-          sa += x * x;
-          sd += (y - x) * (y - x);
-        }
-      if (sa > 0 && sqrt (sd / sa) > best)
-        {
-          best = sqrt (sd / sa);
-          g_free (name);
-          name = g_strdup (g_str_has_prefix (n, "model.") ? n + 6 : n);
-        }
-    }
-  return name;
+  double best;
+  return series_test_largest_change (a, b, &best);
 }
 
 /* The first descendant of w of type t (depth first), or NULL. */

@@ -12,6 +12,7 @@
 #include "ps-safetensors.h"
 #include "ps-series-changes.h"
 #include "async-test-util.h"
+#include "series-test-util.h"
 
 static PsTensor *
 vector (const float *v, int64_t n)
@@ -207,29 +208,8 @@ test_real_run (void)
   g_autoptr (PsCheckpoint) b = ps_checkpoint_open (pb, NULL);
   g_assert_nonnull (a);
   g_assert_nonnull (b);
-  double best = -1;
-  g_autofree char *want = NULL;
-  for (guint i = 0; i < ps_checkpoint_get_n_entries (b); i++)
-    {
-      const char *n = ps_checkpoint_get_entry (b, i)->name;
-      g_autoptr (PsTensor) tb = ps_checkpoint_load (b, n, NULL);
-      g_autoptr (PsTensor) ta = ps_checkpoint_load (a, n, NULL);
-      if (ta == NULL || tb == NULL || ta->numel != tb->numel)
-        continue;
-      double sa = 0, sd = 0;
-      for (int64_t j = 0; j < ta->numel; j++)
-        {
-          double x = ((float *) ta->data)[j], y = ((float *) tb->data)[j];
-          sa += x * x;
-          sd += (y - x) * (y - x);
-        }
-      if (sa > 0 && sqrt (sd / sa) > best)
-        {
-          best = sqrt (sd / sa);
-          g_free (want);
-          want = g_strdup (g_str_has_prefix (n, "model.") ? n + 6 : n);
-        }
-    }
+  double best;
+  g_autofree char *want = series_test_largest_change (a, b, &best);
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) rows = ps_series_changes_compute (pa, pb, NULL, &error);
   g_assert_no_error (error);
