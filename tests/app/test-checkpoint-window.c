@@ -9,6 +9,7 @@
 #include "checkpoint-test-util.h"
 
 #include <string.h>
+#include "layout-test-util.h"
 #include "window-test-util.h"
 
 /* Opens path through the window and waits for the worker; returns the new window or NULL. */
@@ -516,20 +517,6 @@ test_reads_in_worker (void)
   iterate ();
 }
 
-static GtkWidget *
-find_descendant (GtkWidget *w, GType t)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (w, t))
-    return w;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_descendant (c, t);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* "text|tooltip" of every mapped GtkLabel under w, in widget order. */
 static void
 collect_labels (GtkWidget *w, GString *out)
@@ -553,7 +540,7 @@ test_column_templates (void)
   g_autofree char *path = fmt_data_path ("all_dtypes.safetensors");
   PsCheckpointWindow *cw = open_checkpoint (w, path);
   g_assert_nonnull (cw);
-  GtkColumnView *view = GTK_COLUMN_VIEW (find_descendant (GTK_WIDGET (cw), GTK_TYPE_COLUMN_VIEW));
+  GtkColumnView *view = GTK_COLUMN_VIEW (find_type (GTK_WIDGET (cw), GTK_TYPE_COLUMN_VIEW));
   g_assert_nonnull (view);
   GListModel *cols = gtk_column_view_get_columns (view);
   g_assert_cmpuint (g_list_model_get_n_items (cols), ==, 4);

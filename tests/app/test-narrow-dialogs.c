@@ -26,10 +26,7 @@ resize_and_wait (GtkWidget *w, int width, int height)
   while (!(gtk_widget_get_mapped (w) && gtk_widget_get_width (w) > 0 && gtk_widget_get_width (w) <= width &&
            gtk_widget_get_height (w) <= height) && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, FALSE);
-  gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 4;
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, FALSE);
-  iterate ();
+  settle_frames ();
 }
 
 /* With PS_SCREENSHOTS=dir the dialog is also saved there as train-dialog-WHAT.png. */

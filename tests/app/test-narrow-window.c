@@ -35,10 +35,7 @@ resize_and_wait (GtkWidget *w, int width, int height)
   while (revealer_moving (w) && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, FALSE);
   /* then a few frames more: the new size reaches every widget */
-  gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 4;
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, FALSE);
-  iterate ();
+  settle_frames ();
 }
 
 /* TRUE while a revealer (the error banner, the job bar, the toast) is still sliding: its child is

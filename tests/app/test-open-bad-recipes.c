@@ -23,15 +23,6 @@
 
 static char *tmpdir;
 
-static void
-wait_job (PsWindow *w)
-{
-  PsDocument *doc = ps_window_get_document (w);
-  while (ps_document_get_busy (doc))
-    g_main_context_iteration (NULL, TRUE);
-  iterate ();
-}
-
 static char *
 write_recipe (const char *name, const char *extra, const char *ops)
 {

@@ -12,21 +12,15 @@
 #include "ps-figure.h"
 #include "ps-checkpoint-summary.h"
 #include "ps-safetensors.h"
+#include "layout-test-util.h"
+#include "window-test-util.h"
+#include "tmp-dir-util.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static PsApplication *app;
-
-static void
-iterate (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
 
 /* Runs the main loop for about ms milliseconds. */
 static void
@@ -38,12 +32,6 @@ pause_ms (guint ms)
       g_main_context_iteration (NULL, FALSE);
       g_usleep (2000);
     }
-}
-
-static char *
-series_dir (void)
-{
-  return g_build_filename (g_getenv ("PS_TEST_DATA"), "pt", "series", NULL);
 }
 
 static char *
@@ -334,20 +322,6 @@ largest_change (const char *fa, const char *fb)
   return series_test_largest_change (a, b, &best);
 }
 
-/* The first descendant of w of type t (depth first), or NULL. */
-static GtkWidget *
-find_widget (GtkWidget *w, GType t, const char *label)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (w, t) && (label == NULL || (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), label) == 0)))
-    return w;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_widget (c, t, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 /* The text of every mapped GtkLabel under w, one a line, in widget order. */
 static void
@@ -396,7 +370,7 @@ test_changes_and_play (void)
   ps_series_pane_sort_changes (pane, "Relative change", TRUE);
   g_assert_cmpstr (ps_series_pane_get_change_row (pane, rows - 1, NULL), ==, want);
   /* the cells drawn: GtkListItem templates of ui/ps-series-pane.ui bound to the row's numbers */
-  GtkColumnView *table = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (pane), GTK_TYPE_COLUMN_VIEW, NULL));
+  GtkColumnView *table = GTK_COLUMN_VIEW (find_type (GTK_WIDGET (pane), GTK_TYPE_COLUMN_VIEW));
   g_assert_nonnull (table);
   GListModel *cols = gtk_column_view_get_columns (table);
   g_assert_cmpuint (g_list_model_get_n_items (cols), ==, 6);
@@ -1006,7 +980,7 @@ test_open_chooser (void)
   g_autoptr (GFile) folder = g_file_new_for_path (tmp);
   g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, NULL));
   /* GTK 4.8's chooser lists the folder in a GtkTreeView: wait until the three files are listed */
-  GtkTreeView *list = GTK_TREE_VIEW (find_widget (dialog, GTK_TYPE_TREE_VIEW, NULL));
+  GtkTreeView *list = GTK_TREE_VIEW (find_type (dialog, GTK_TYPE_TREE_VIEW));
   g_assert_nonnull (list);
   end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < end
@@ -1021,7 +995,7 @@ test_open_chooser (void)
   gtk_tree_selection_select_all (gtk_tree_view_get_selection (list));
   g_autoptr (GListModel) chosen = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
   g_assert_cmpuint (g_list_model_get_n_items (chosen), ==, 3);
-  GtkWidget *open = find_widget (dialog, GTK_TYPE_BUTTON, "_Open");
+  GtkWidget *open = find_button (dialog, "_Open");
   g_assert_nonnull (open);
   guint before = g_list_length (gtk_application_get_windows (GTK_APPLICATION (app)));
   g_assert_true (gtk_widget_activate (open));
@@ -1107,30 +1081,7 @@ test_missing_and_reshaped (void)
 
   /* epochs 0 and 1 as torch saved them, epoch 2 as safetensors with 0.bias of 7 values, no 2.* */
   g_autofree char *tmp = g_dir_make_tmp ("ps-series-mixed-XXXXXX", NULL);
-  for (guint i = 0; i < 2; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("epoch_%03u.pt", i);
-      g_autofree char *from = fixture (name);
-      g_autofree char *to = g_build_filename (tmp, name, NULL);
-      g_autofree char *data = NULL;
-      gsize len;
-      g_assert_true (g_file_get_contents (from, &data, &len, NULL));
-      g_assert_true (g_file_set_contents (to, data, (gssize) len, NULL));
-    }
-  g_autoptr (PsTensor) w = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 16, 2, NULL);
-  g_autoptr (PsTensor) b = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 7, NULL);
-  for (int j = 0; j < 32; j++)
-    ps_tensor_f32 (w)[j] = (float) j;
-  for (int j = 0; j < 7; j++)
-    ps_tensor_f32 (b)[j] = (float) j - 3.f;
-  const char *names[] = { "0.weight", "0.bias" };
-  PsTensor *ts[] = { w, b };
-  g_autoptr (GHashTable) md = g_hash_table_new (g_str_hash, g_str_equal);
-  g_hash_table_insert (md, "epoch", "2");
-  g_autofree char *st = g_build_filename (tmp, "epoch_002.safetensors", NULL);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (ps_safetensors_write (st, 2, names, ts, md, &error));
-  g_assert_no_error (error);
+  g_autoptr (PsTensor) b = series_write_mixed (tmp);
   cw = open_folder (tmp);
   pane = ps_checkpoint_window_get_series_pane (cw);
   g_assert_cmpuint (ps_series_pane_get_n_steps (pane), ==, 3);
@@ -1166,13 +1117,7 @@ test_missing_and_reshaped (void)
   g_assert_cmpstr (ps_figure_get_subtitle (bands), ==, "2 checkpoints by epoch · missing from 1");
   gtk_window_destroy (GTK_WINDOW (cw));
   iterate ();
-  g_autoptr (GDir) d = g_dir_open (tmp, 0, NULL);
-  for (const char *f; (f = g_dir_read_name (d)) != NULL;)
-    {
-      g_autofree char *p = g_build_filename (tmp, f, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (tmp);
+  rm_rf (tmp);
 }
 
 /* The checkpoint window's view switchers (its own and the series pane's) drop their buttons'
@@ -1305,20 +1250,8 @@ test_explore_dividers (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP %s\n", "no display: GUI tests run under xvfb-run");
-      return 0;
-    }
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    {
-      g_print ("1..0 # SKIP %s\n", "no session bus: GUI tests run under dbus-run-session");
-      return 0;
-    }
-  adw_init ();
-  app = ps_application_new ();
-  g_application_register (G_APPLICATION (app), NULL, NULL);
+  if (!window_test_init (&argc, &argv))
+    return 77;
 #ifdef PS_TEST_OPEN_CHOOSER
   /* built a second time as test-open-chooser, alone: GTK 4.8's file chooser leaks inside GTK and
    * GIO (tests/lsan-chooser.supp, that binary's only) */
@@ -1336,7 +1269,5 @@ main (int argc, char **argv)
   g_test_add_func ("/series-window/switchers-teardown", test_switchers_teardown);
   g_test_add_func ("/series-window/explore-dividers", test_explore_dividers);
 #endif
-  int ret = g_test_run ();
-  g_object_unref (app);
-  return ret;
+  return window_test_run ();
 }

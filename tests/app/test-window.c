@@ -21,6 +21,7 @@
 #include "ps-forward-dialog.h"
 #include "ps-seed-dialog.h"
 #include "ps-export-dialog.h"
+#include "async-test-util.h"
 #include "layout-test-util.h"
 #include "window-test-util.h"
 
@@ -82,16 +83,6 @@ args_from_texts (const char *const *names, const char *const *texts)
   return args;
 }
 
-/* Jobs (replay, new seed, loading) run in a worker: wait until the document is idle again. */
-static void
-wait_job (PsWindow *w)
-{
-  PsDocument *doc = ps_window_get_document (w);
-  while (ps_document_get_busy (doc))
-    g_main_context_iteration (NULL, TRUE);
-  iterate ();
-}
-
 static void
 activate (PsWindow *w, const char *action, GVariant *param)
 {
@@ -99,21 +90,6 @@ activate (PsWindow *w, const char *action, GVariant *param)
   g_action_group_activate_action (G_ACTION_GROUP (w), action, param);
   iterate ();
   wait_job (w);
-}
-
-static void
-on_async_done (GObject *source, GAsyncResult *result, gpointer data)
-{
-  GAsyncResult **out = data;
-  *out = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
 }
 
 static void
@@ -282,13 +258,13 @@ test_jobs_in_worker (void)
 
   /* replay: identical values, a new state object, the same number of steps, progress reached 1 */
   g_autoptr (GAsyncResult) r1 = NULL;
-  ps_document_replay_async (doc, NULL, on_async_done, &r1);
+  ps_document_replay_async (doc, NULL, store_result, &r1);
   g_assert_true (ps_document_get_busy (doc));
   g_assert_true (gtk_revealer_get_reveal_child (w->job_revealer));
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (w), "replay"));
   /* a second job while one runs is refused */
   g_autoptr (GAsyncResult) r2 = NULL;
-  ps_document_reseed_async (doc, 7, NULL, on_async_done, &r2);
+  ps_document_reseed_async (doc, 7, NULL, store_result, &r2);
   g_autoptr (GError) busy = NULL;
   g_assert_false (ps_document_reseed_finish (doc, wait_result (&r2), &busy));
   g_assert_error (busy, G_IO_ERROR, G_IO_ERROR_BUSY);
@@ -309,7 +285,7 @@ test_jobs_in_worker (void)
   g_autoptr (GCancellable) c = g_cancellable_new ();
   g_cancellable_cancel (c);
   g_autoptr (GAsyncResult) r3 = NULL;
-  ps_document_reseed_async (doc, 12345, c, on_async_done, &r3);
+  ps_document_reseed_async (doc, 12345, c, store_result, &r3);
   g_assert_false (ps_document_reseed_finish (doc, wait_result (&r3), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
@@ -330,7 +306,7 @@ test_jobs_in_worker (void)
 
   /* reseed in the worker equals the synchronous reseed */
   g_autoptr (GAsyncResult) r4 = NULL;
-  ps_document_reseed_async (doc, 7, NULL, on_async_done, &r4);
+  ps_document_reseed_async (doc, 7, NULL, store_result, &r4);
   g_assert_true (ps_document_reseed_finish (doc, wait_result (&r4), &error));
   g_assert_cmpint (ps_document_get_seed (doc), ==, 7);
   g_assert_true (ps_document_get_modified (doc));
@@ -351,7 +327,7 @@ test_jobs_in_worker (void)
   g_autoptr (GBytes) ex3 = g_resources_lookup_data ("/io/github/paramscope/Paramscope/scenarios/article-3-shared.json",
                                                     0, &error);
   g_autoptr (GAsyncResult) r5 = NULL;
-  ps_document_load_async (doc, ex3, NULL, "ex3", NULL, on_async_done, &r5);
+  ps_document_load_async (doc, ex3, NULL, "ex3", NULL, store_result, &r5);
   g_autoptr (GError) op_error = NULL;
   g_assert_true (ps_document_load_finish (doc, wait_result (&r5), &op_error, &error));
   g_assert_no_error (error);
@@ -970,10 +946,7 @@ resize_to (PsWindow *w, int width, int height)
   while ((abs (gtk_widget_get_width (win) - width) > 20 || abs (gtk_widget_get_height (win) - height) > 20)
          && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, FALSE);
-  gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 4;
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, FALSE);
-  iterate ();
+  settle_frames ();
 }
 
 /* The heatmap's share of the window's area is at least `share`. */

@@ -16,33 +16,6 @@
 #include "eye-fixture.h"
 #include "picture-test-util.h"
 
-/* Where the animate frames put cell (r, c) of a 5 × 5 heatmap drawn at w × h: the same layout
- * (title + subtitle, default options) drawn here. */
-static void
-cell_center (int w, int h, int r, int c, int *x, int *y)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PsTensor) t = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 5, 5, &error);
-  PsHeatmapOptions o;
-  ps_heatmap_options_init (&o);
-  o.title = "fc.weight";
-  o.subtitle = "step";
-  o.range = PS_HEATMAP_RANGE_FIXED;
-  o.lo = -1;
-  o.hi = 1;
-  g_autoptr (PsHeatmap) hm = ps_heatmap_new (t, &o, &error);
-  g_assert_no_error (error);
-  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, w, h);
-  cairo_t *cr = cairo_create (s);
-  ps_heatmap_draw (hm, cr, w, h);
-  cairo_destroy (cr);
-  cairo_surface_destroy (s);
-  double rect[4];
-  g_assert_true (ps_heatmap_cell_rect (hm, r, c, rect));
-  *x = (int) (rect[0] + rect[2] / 2);
-  *y = (int) (rect[1] + rect[3] / 2);
-}
-
 static void
 test_animate_gif (EyeFixture *f, gconstpointer data)
 {
@@ -68,8 +41,8 @@ test_animate_gif (EyeFixture *f, gconstpointer data)
   /* colour range shared by the frames: ±1 (eye_'s ones; kaiming's bound is 1/√5) */
   const PsColormap *cm = ps_colormap_get (PS_COLORMAP_DIVERGING);
   int x00, y00, x01, y01;
-  cell_center (400, 300, 0, 0, &x00, &y00);
-  cell_center (400, 300, 0, 1, &x01, &y01);
+  heatmap_cell_center ("fc.weight", 5, 5, 400, 300, 0, 0, &x00, &y00);
+  heatmap_cell_center ("fc.weight", 5, 5, 400, 300, 0, 1, &x01, &y01);
   /* frames 2 and 3 (steps 2, 3) show the identity exactly */
   for (int i = 1; i < 3; i++)
     {
@@ -82,7 +55,7 @@ test_animate_gif (EyeFixture *f, gconstpointer data)
     for (int c0 = 0; c0 < 5; c0++)
       {
         int x, y;
-        cell_center (400, 300, r0, c0, &x, &y);
+        heatmap_cell_center ("fc.weight", 5, 5, 400, 300, r0, c0, &x, &y);
         g_assert_cmphex (gif_pixel (gif, 1, x, y), ==, gif_pixel (gif, 2, x, y));
       }
   DGifCloseFile (gif, &err);
@@ -116,7 +89,7 @@ test_animate_series (EyeFixture *f, gconstpointer data)
   g_assert_cmpuint (count_files (dir), ==, 3);
   const PsColormap *cm = ps_colormap_get (PS_COLORMAP_DIVERGING);
   int x, y;
-  cell_center (400, 300, 2, 2, &x, &y);
+  heatmap_cell_center ("fc.weight", 5, 5, 400, 300, 2, 2, &x, &y);
   for (int i = 1; i <= 3; i++)
     {
       g_autofree char *name = g_strdup_printf ("fc.weight-%04d.png", i);
@@ -297,12 +270,8 @@ test_animate_sub_steps (EyeFixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (g_getenv ("PS_CLI") == NULL)
-    {
-      g_test_skip ("PS_CLI is not set (run through meson test)");
-      return g_test_run ();
-    }
+  if (!cli_test_init (&argc, &argv))
+    return g_test_run ();
   g_test_add ("/cli-animate/gif", EyeFixture, NULL, eye_fixture_setup, test_animate_gif, eye_fixture_teardown);
   g_test_add ("/cli-animate/series", EyeFixture, NULL, eye_fixture_setup, test_animate_series, eye_fixture_teardown);
   g_test_add ("/cli-animate/contact-sheet", EyeFixture, NULL, eye_fixture_setup, test_contact_sheet, eye_fixture_teardown);

@@ -225,12 +225,8 @@ test_gif (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (g_getenv ("PS_CLI") == NULL)
-    {
-      g_test_skip ("PS_CLI is not set (run through meson test)");
-      return g_test_run ();
-    }
+  if (!cli_test_init (&argc, &argv))
+    return g_test_run ();
   dir = g_dir_make_tmp ("ps-cli-boundary-XXXXXX", NULL);
   g_test_add_func ("/cli-boundary/binary", test_binary);
   g_test_add_func ("/cli-boundary/points-softmax", test_points_and_softmax);
@@ -238,14 +234,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-boundary/gif", test_gif);
   g_test_add_func ("/cli-boundary/tuple-output", test_tuple_output);
   int rc = g_test_run ();
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (dir);
+  rm_rf (dir);
   g_free (dir);
   return rc;
 }

@@ -31,32 +31,6 @@ example (const char *name)
   return g_build_filename (g_getenv ("PS_SOURCE_DIR"), "examples", name, NULL);
 }
 
-/* Where a frame of w × h puts cell (r, c) of a rows × cols heatmap (title, subtitle, default options). */
-static void
-cell_center (int w, int h, int rows, int cols, int r, int c, int *x, int *y)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PsTensor) t = ps_tensor_new_2d (PS_DTYPE_FLOAT32, rows, cols, &error);
-  PsHeatmapOptions o;
-  ps_heatmap_options_init (&o);
-  o.title = "0.weight";
-  o.subtitle = "step";
-  o.range = PS_HEATMAP_RANGE_FIXED;
-  o.lo = -1;
-  o.hi = 1;
-  g_autoptr (PsHeatmap) hm = ps_heatmap_new (t, &o, &error);
-  g_assert_no_error (error);
-  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, w, h);
-  cairo_t *cr = cairo_create (s);
-  ps_heatmap_draw (hm, cr, w, h);
-  cairo_destroy (cr);
-  cairo_surface_destroy (s);
-  double rect[4];
-  g_assert_true (ps_heatmap_cell_rect (hm, r, c, rect));
-  *x = (int) (rect[0] + rect[2] / 2);
-  *y = (int) (rect[1] + rect[3] / 2);
-}
-
 /* The recipe's timeline with every snapshot kept (nothing replayed) and its recorded sub-steps. */
 typedef struct {
   PsTimeline *tl;
@@ -280,7 +254,7 @@ test_grad_values (EyeFixture *f, gconstpointer data)
       for (int j = 0; j < 2; j++)
         {
           int x, y;
-          cell_center (400, 300, 16, 2, i, j, &x, &y);
+          heatmap_cell_center ("0.weight", 16, 2, 400, 300, i, j, &x, &y);
           double v = ps_tensor_cf32 (g[fr])[i * 2 + j];
           assert_lut_color (gif_pixel (gif, fr, x, y), v, -m, m);
           differ += fr == 1 && gif_pixel (gif, 0, x, y) != gif_pixel (gif, 1, x, y);
@@ -322,7 +296,7 @@ test_contact_sheet (EyeFixture *f, gconstpointer data)
       for (int j = 0; j < 2; j++)
         {
           int x, y;
-          cell_center (480, 320, 16, 2, i, j, &x, &y);
+          heatmap_cell_center ("0.weight", 16, 2, 480, 320, i, j, &x, &y);
           x += 8 + (t % 2) * 488;
           y += 8 + (t / 2) * 328;
           double v = ps_tensor_cf32 (param_of (st[t], "0.weight", FALSE))[i * 2 + j];
@@ -509,12 +483,8 @@ test_errors (EyeFixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (g_getenv ("PS_CLI") == NULL)
-    {
-      g_test_skip ("PS_CLI is not set (run through meson test)");
-      return g_test_run ();
-    }
+  if (!cli_test_init (&argc, &argv))
+    return g_test_run ();
   g_test_add ("/cli-train-frames/every-view", EyeFixture, NULL, eye_fixture_setup, test_every_view, eye_fixture_teardown);
   g_test_add ("/cli-train-frames/series", EyeFixture, NULL, eye_fixture_setup, test_series, eye_fixture_teardown);
   g_test_add ("/cli-train-frames/grad-values", EyeFixture, NULL, eye_fixture_setup, test_grad_values, eye_fixture_teardown);

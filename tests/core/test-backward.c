@@ -79,14 +79,7 @@ check (const char *name, const char *tensor, const PsTensor *got, JsonObject *wa
 {
   g_autofree char *what = g_strdup_printf ("%s: %s", name, tensor);
   g_assert_nonnull (got);
-  int64_t shape[PS_MAX_DIMS];
-  int nd = golden_shape (json_object_get_array_member (want, "shape"), shape);
-  if (got->ndim != nd || memcmp (got->shape, shape, (gsize) nd * sizeof (int64_t)) != 0)
-    {
-      g_autofree char *a = ps_tensor_shape_string (got);
-      g_autofree char *b = ps_shape_to_string (nd, shape);
-      g_error ("%s: shape %s, torch %s", what, a, b);
-    }
+  golden_assert_shape (what, got, want);
   if (strcmp (tensor, "x") != 0 && strcmp (tensor, "gy") != 0 && !g_str_has_prefix (tensor, "state."))
     n_values += (guint64) got->numel;   /* results only, not the replayed inputs */
   const Tolerated *tol = find_tolerance (name, tensor);

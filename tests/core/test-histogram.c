@@ -5,6 +5,7 @@
 #include "ps-histogram.h"
 #include "ps-distribution.h"
 #include "golden-util.h"
+#include "lcg-test-util.h"
 
 static void
 test_golden_counts (void)
@@ -51,14 +52,6 @@ test_golden_counts (void)
         }
     }
   g_assert_cmpuint (checked, >=, 20);
-}
-
-static guint64 lcg_state = 99;
-static double
-lcg_uniform (void)
-{
-  lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
-  return (double) (lcg_state >> 11) * 0x1.0p-53;
 }
 
 /* The fast binning path against the one-value reference (ps_histogram_bin_of), with specials
@@ -378,6 +371,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  lcg_state = 99;   /* the seed of the draws before a test sets its own */
   g_test_add_func ("/histogram/golden-numpy-counts", test_golden_counts);
   g_test_add_func ("/histogram/large-split-matches-naive", test_large_split_matches_naive);
   g_test_add_func ("/histogram/fast-path-matches-reference", test_fast_path_matches_reference);

@@ -5,6 +5,7 @@
  * dialog's default): every registered type, built with small valid arguments, runs forward on it. */
 #include "ps-autograd.h"
 #include "ps-module.h"
+#include "layer-args-test-util.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -56,28 +57,6 @@ test_facts_match_torch (void)
         g_assert_true (ps_backward_lookup (k) == (PsBackwardFunc) k->backward);
     }
   g_assert_cmpuint (n, ==, json_object_get_size (all));
-}
-
-/* Small valid constructor arguments: every required one set (ints 4, kernel sizes 3, shapes [4]). */
-static PsArgs *
-small_args (const PsModuleClass *k)
-{
-  PsArgs *a = ps_args_new ();
-  for (const PsArgSpec *s = k->args; s != NULL && s->name != NULL; s++)
-    {
-      if (!s->required)
-        continue;
-      switch (s->kind)
-        {
-        case PS_ARG_INT: ps_args_set_int (a, s->name, 4); break;
-        case PS_ARG_FLOAT: ps_args_set_double (a, s->name, 0.5); break;
-        case PS_ARG_BOOL: ps_args_set_bool (a, s->name, TRUE); break;
-        case PS_ARG_STRING: ps_args_set_string (a, s->name, s->choices ? s->choices[0] : "x"); break;
-        case PS_ARG_INT_OR_TUPLE: ps_args_set_int (a, s->name, 3); break;
-        case PS_ARG_INT_LIST: ps_args_set_int_list (a, s->name, (int64_t[]) { 4 }, 1, NULL); break;
-        }
-    }
-  return a;
 }
 
 static PsTensor *

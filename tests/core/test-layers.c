@@ -28,23 +28,10 @@ json_tensor (JsonObject *t)
 }
 
 static void
-assert_shape (const char *what, const PsTensor *t, JsonObject *want)
-{
-  int64_t shape[PS_MAX_DIMS];
-  int nd = golden_shape (json_object_get_array_member (want, "shape"), shape);
-  if (t->ndim != nd || memcmp (t->shape, shape, (gsize) nd * sizeof (int64_t)) != 0)
-    {
-      g_autofree char *a = ps_tensor_shape_string (t);
-      g_autofree char *b = ps_shape_to_string (nd, shape);
-      g_error ("%s: shape %s, torch %s", what, a, b);
-    }
-}
-
-static void
 assert_bits (const char *what, const PsTensor *t, JsonObject *want)
 {
   g_assert_nonnull (t);
-  assert_shape (what, t, want);
+  golden_assert_shape (what, t, want);
   golden_assert_f32 (what, ps_tensor_cf32 (t), (size_t) t->numel, json_object_get_array_member (want, "hex"));
 }
 
@@ -445,7 +432,7 @@ run_modules_case (JsonObject *root, JsonObject *c, const char *name)
         ps_tensor_f32 (x)[k] = 1.0f;
       g_autoptr (PsTensor) y = forward_ok (m, x, &gen);
       if (json_object_get_boolean_member (c, "uninitialized"))
-        assert_shape (name, y, json_object_get_object_member (c, "y"));
+        golden_assert_shape (name, y, json_object_get_object_member (c, "y"));
       else
         assert_bits (name, y, json_object_get_object_member (c, "y"));
       g_autofree char *r = ps_module_describe (m);
@@ -463,7 +450,7 @@ run_modules_case (JsonObject *root, JsonObject *c, const char *name)
       if (json_object_get_boolean_member (c, "uninitialized"))
         {
           /* torch.empty in torch: shape only, and we say the values were never drawn */
-          assert_shape (what, it->param->value, json_object_get_object_member (sdj, it->path));
+          golden_assert_shape (what, it->param->value, json_object_get_object_member (sdj, it->path));
           g_assert_cmpint (it->param->init.dist, ==, PS_DIST_NONE);
         }
       else

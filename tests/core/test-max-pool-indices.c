@@ -5,6 +5,7 @@
  * otherwise fails with torch's text for that class (convolutions: per bias / padding / padding_mode);
  * a loss given the tuple fails with torch's text; the generator is untouched by a failed forward. */
 #include "layer-golden.h"
+#include "layer-args-test-util.h"
 #include "ps-autograd.h"
 #include "ps-loss.h"
 
@@ -99,24 +100,6 @@ feed (PsModule *m, gboolean *passed)
   g_autofree char *direct = ps_module_tuple_input_error (m);
   g_assert_cmpstr (direct, ==, error->message);
   return g_strdup (error->message);
-}
-
-static PsArgs *
-small_args (const PsModuleClass *k)
-{
-  PsArgs *a = ps_args_new ();
-  for (const PsArgSpec *s = k->args; s != NULL && s->name != NULL; s++)
-    if (s->required)
-      switch (s->kind)
-        {
-        case PS_ARG_INT: ps_args_set_int (a, s->name, 4); break;
-        case PS_ARG_FLOAT: ps_args_set_double (a, s->name, 0.5); break;
-        case PS_ARG_BOOL: ps_args_set_bool (a, s->name, TRUE); break;
-        case PS_ARG_STRING: ps_args_set_string (a, s->name, s->choices ? s->choices[0] : "x"); break;
-        case PS_ARG_INT_OR_TUPLE: ps_args_set_int (a, s->name, 3); break;
-        case PS_ARG_INT_LIST: ps_args_set_int_list (a, s->name, (int64_t[]) { 4 }, 1, NULL); break;
-        }
-  return a;
 }
 
 static void

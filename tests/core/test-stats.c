@@ -4,6 +4,7 @@
 #include <string.h>
 #include "ps-stats.h"
 #include "golden-util.h"
+#include "lcg-test-util.h"
 
 static void
 assert_close (double got, double want, double rtol, double atol, const char *what,
@@ -72,15 +73,6 @@ test_golden_stats (void)
                         what, name);
         }
     }
-}
-
-/* Deterministic pseudo-random floats (no dependency on the generator under construction). */
-static guint64 lcg_state;
-static double
-lcg_uniform (void)
-{
-  lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
-  return (double) (lcg_state >> 11) * 0x1.0p-53;
 }
 
 static PsTensor *

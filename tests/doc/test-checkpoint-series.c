@@ -8,14 +8,10 @@
 #include "ps-checkpoint-series.h"
 #include "ps-safetensors.h"
 #include "ps-series-watch.h"
+#include "tmp-dir-util.h"
+#include "series-test-util.h"
 #include <stdio.h>
 #include <unistd.h>
-
-static char *
-series_dir (void)
-{
-  return g_build_filename (g_getenv ("PS_TEST_DATA"), "pt", "series", NULL);
-}
 
 static void
 test_order_and_presence (void)
@@ -384,13 +380,7 @@ test_norms_bits (void)
   g_autofree char *golden = series_dir ();
   check_bits (golden, &order_matters);
   g_assert_true (order_matters);
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  for (const char *f; (f = g_dir_read_name (d)) != NULL;)
-    {
-      g_autofree char *p = g_build_filename (dir, f, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (dir);
+  rm_rf (dir);
 }
 
 /* A series growing one file at a time (a watched folder, files written out of order): after each
@@ -588,15 +578,6 @@ occurrences (const char *hay, const char *needle)
   for (const char *p = hay; (p = strstr (p, needle)) != NULL; p += strlen (needle))
     n++;
   return n;
-}
-
-static void
-copy_file (const char *from, const char *to)
-{
-  g_autofree char *bytes = NULL;
-  gsize len;
-  g_assert_true (g_file_get_contents (from, &bytes, &len, NULL));
-  g_assert_true (g_file_set_contents (to, bytes, (gssize) len, NULL));
 }
 
 /* Every class of error reading the values of one checkpoint of a series (damaged record, file cut
@@ -883,13 +864,7 @@ test_mixed_folder (void)
   /* it says epoch 1 inside, so it sorts second (by name after epoch_001.pt) */
   g_assert_cmpstr (ps_checkpoint_series_get_label (s, 2), ==, "epoch_003.pt");
 
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  for (const char *f; (f = g_dir_read_name (d)) != NULL;)
-    {
-      g_autofree char *p = g_build_filename (dir, f, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (dir);
+  rm_rf (dir);
 }
 
 static void

@@ -6,6 +6,7 @@
  * problem, the steps before it are kept, and the op left the generator and every value as they
  * were. */
 #include "ps-timeline.h"
+#include "timeline-test-util.h"
 
 #include <string.h>
 
@@ -75,21 +76,6 @@ test_crashers (void)
 
 /* ---- hand-written bad recipes ---- */
 
-static GPtrArray *
-capture_values (PsState *s)
-{
-  GPtrArray *vals = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
-  g_autoptr (GPtrArray) items = ps_state_list_params (s);
-  for (guint i = 0; i < items->len; i++)
-    {
-      PsParam *p = ((PsNamedItem *) g_ptr_array_index (items, i))->param;
-      g_ptr_array_add (vals, p->value ? ps_tensor_copy (p->value, NULL) : NULL);
-    }
-  for (guint i = 0; i < s->output_names->len; i++)
-    g_ptr_array_add (vals, ps_tensor_copy (ps_state_get_output (s, g_ptr_array_index (s->output_names, i)), NULL));
-  return vals;
-}
-
 static void
 assert_same_values (GPtrArray *a, GPtrArray *b)
 {
@@ -151,8 +137,8 @@ expect_failure (const char *ops, guint failing, const char *const *needles)
   g_assert_null (ps_timeline_get_error (ref));
   PsState *ref_last = ps_timeline_get_last_state (ref);
   g_assert_true (ps_generator_equal (&last->gen, &ref_last->gen));
-  g_autoptr (GPtrArray) kept = capture_values (last);
-  g_autoptr (GPtrArray) expected = capture_values (ref_last);
+  g_autoptr (GPtrArray) kept = state_values (last);
+  g_autoptr (GPtrArray) expected = state_values (ref_last);
   assert_same_values (kept, expected);
 
   /* Applying the failing op again leaves the state alone. */
@@ -164,7 +150,7 @@ expect_failure (const char *ops, guint failing, const char *const *needles)
   g_assert_nonnull (again);
   g_assert_cmpstr (again->message, ==, msg);
   g_assert_true (ps_generator_equal (&last->gen, &gen_before));
-  g_autoptr (GPtrArray) now = capture_values (last);
+  g_autoptr (GPtrArray) now = state_values (last);
   assert_same_values (now, kept);
 }
 

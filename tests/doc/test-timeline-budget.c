@@ -2,6 +2,7 @@
  * demand by replay from the nearest kept one — every step reads back bit for bit the same as in a
  * timeline that keeps everything, in any order, across undo/redo and a replay with a new seed. */
 #include "ps-timeline.h"
+#include "timeline-test-util.h"
 #include "ps-document.h"
 #include "ps-figure.h"
 #include "ps-memory.h"
@@ -13,16 +14,6 @@ recipe_from (const char *text)
 {
   g_autoptr (GError) error = NULL;
   PsRecipe *r = ps_recipe_load_from_data (text, -1, &error);
-  g_assert_no_error (error);
-  return r;
-}
-
-static PsRecipe *
-load_example (const char *name)
-{
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "examples", name, NULL);
-  g_autoptr (GError) error = NULL;
-  PsRecipe *r = ps_recipe_load_from_file (path, &error);
   g_assert_no_error (error);
   return r;
 }

@@ -1,18 +1,9 @@
 /* The timeline: undo/redo, go to step, replay with the same seed (bit-identical) and with a new
  * seed, created/written steps, comparing steps, and copy-on-write storage accounting. */
 #include "ps-timeline.h"
+#include "timeline-test-util.h"
 
 #include <string.h>
-
-static PsRecipe *
-load_example (const char *name)
-{
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "examples", name, NULL);
-  g_autoptr (GError) error = NULL;
-  PsRecipe *r = ps_recipe_load_from_file (path, &error);
-  g_assert_no_error (error);
-  return r;
-}
 
 static JsonObject *
 parse_op (const char *json)
@@ -37,19 +28,7 @@ capture (PsTimeline *tl)
 {
   GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
   for (guint k = 0; k <= ps_timeline_get_n_steps (tl); k++)
-    {
-      GPtrArray *vals = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
-      PsState *s = ps_timeline_get_state (tl, k);
-      g_autoptr (GPtrArray) items = ps_state_list_params (s);
-      for (guint i = 0; i < items->len; i++)
-        {
-          PsParam *p = ((PsNamedItem *) g_ptr_array_index (items, i))->param;
-          g_ptr_array_add (vals, p->value ? ps_tensor_copy (p->value, NULL) : NULL);
-        }
-      for (guint i = 0; i < s->output_names->len; i++)
-        g_ptr_array_add (vals, ps_tensor_copy (ps_state_get_output (s, g_ptr_array_index (s->output_names, i)), NULL));
-      g_ptr_array_add (all, vals);
-    }
+    g_ptr_array_add (all, state_values (ps_timeline_get_state (tl, k)));
   return all;
 }
 

@@ -15,24 +15,7 @@
 #include "ps-export.h"
 #include "ps-histogram.h"
 #include "picture-test-util.h"
-
-static guint64 lcg_state = 1;
-static double
-lcg_uniform (void)
-{
-  lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
-  return (double) (lcg_state >> 11) * 0x1.0p-53;
-}
-
-/* roughly normal: sum of 4 uniforms, scaled to std `std` */
-static double
-lcg_bell (double std)
-{
-  double s = 0;
-  for (int i = 0; i < 4; i++)
-    s += lcg_uniform ();
-  return (s - 2.0) * std / sqrt (4.0 / 12.0);
-}
+#include "lcg-test-util.h"
 
 static PsTensor *
 tensor_nd (int ndim, const int64_t *shape)
@@ -1119,6 +1102,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  lcg_state = 1;   /* the seed of the draws before a test sets its own */
   g_test_add_func ("/render/colormaps", test_colormaps);
   g_test_add_func ("/render/heatmap-eye", test_heatmap_eye);
   g_test_add_func ("/render/heatmap-zoomed-visible-part", test_heatmap_zoomed_visible_part);

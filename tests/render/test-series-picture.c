@@ -12,12 +12,8 @@
 #include "ps-error.h"
 #include "ps-safetensors.h"
 #include "async-test-util.h"
-
-static char *
-series_dir (void)
-{
-  return g_build_filename (g_getenv ("PS_TEST_DATA"), "pt", "series", NULL);
-}
+#include "tmp-dir-util.h"
+#include "series-test-util.h"
 
 static PsCheckpointSeries *
 open_dir (const char *dir)
@@ -162,55 +158,14 @@ test_over_series (void)
   assert_same_values (ps_figure_get_tensor (rfig), last);
 }
 
-static void
-copy_file (const char *from, const char *to)
-{
-  g_autofree char *data = NULL;
-  gsize len;
-  g_assert_true (g_file_get_contents (from, &data, &len, NULL));
-  g_assert_true (g_file_set_contents (to, data, (gssize) len, NULL));
-}
-
-static void
-remove_dir (const char *tmp)
-{
-  g_autoptr (GDir) d = g_dir_open (tmp, 0, NULL);
-  for (const char *f; (f = g_dir_read_name (d)) != NULL;)
-    {
-      g_autofree char *p = g_build_filename (tmp, f, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (tmp);
-}
-
 /* epochs 0 and 1 as torch saved them, epoch 2 as safetensors with 0.bias of 7 values and no 2.*;
  * then epoch 1's file goes away between planning and reading. */
 static void
 test_reshaped_and_read_error (void)
 {
-  g_autofree char *dir = series_dir ();
   g_autofree char *tmp = g_dir_make_tmp ("ps-series-picture-XXXXXX", NULL);
-  for (guint i = 0; i < 2; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("epoch_%03u.pt", i);
-      g_autofree char *from = g_build_filename (dir, name, NULL);
-      g_autofree char *to = g_build_filename (tmp, name, NULL);
-      copy_file (from, to);
-    }
-  g_autoptr (PsTensor) w = ps_tensor_new_2d (PS_DTYPE_FLOAT32, 16, 2, NULL);
-  g_autoptr (PsTensor) b = ps_tensor_new_1d (PS_DTYPE_FLOAT32, 7, NULL);
-  for (int j = 0; j < 32; j++)
-    ps_tensor_f32 (w)[j] = (float) j;
-  for (int j = 0; j < 7; j++)
-    ps_tensor_f32 (b)[j] = (float) j - 3.f;
-  const char *names[] = { "0.weight", "0.bias" };
-  PsTensor *ts[] = { w, b };
-  g_autoptr (GHashTable) md = g_hash_table_new (g_str_hash, g_str_equal);
-  g_hash_table_insert (md, "epoch", "2");
-  g_autofree char *st = g_build_filename (tmp, "epoch_002.safetensors", NULL);
+  g_autoptr (PsTensor) b = series_write_mixed (tmp);
   g_autoptr (GError) error = NULL;
-  g_assert_true (ps_safetensors_write (st, 2, names, ts, md, &error));
-  g_assert_no_error (error);
   g_autoptr (PsCheckpointSeries) s = open_dir (tmp);
   g_assert_cmpuint (ps_checkpoint_series_get_n_steps (s), ==, 3);
   guint bias = (guint) ps_checkpoint_series_find_tensor (s, "0.bias");
@@ -241,7 +196,7 @@ test_reshaped_and_read_error (void)
   g_assert_null (ps_series_picture_build (at1, NULL, &error));
   g_assert_nonnull (error);
   g_assert_true (g_str_has_prefix (error->message, "No 2.weight at epoch 1: "));
-  remove_dir (tmp);
+  rm_rf (tmp);
 }
 
 static void

@@ -18,6 +18,7 @@
 #include "ps-weight-grid.h"
 #include "ps-colormap.h"
 #include "picture-test-util.h"
+#include "lcg-test-util.h"
 
 /* The series colour within a 2-pixel radius of (x, y). */
 static gboolean
@@ -353,23 +354,6 @@ test_ratio_of_stds (void)
 }
 
 /* ---------- per-layer diagnostics ---------- */
-
-static guint64 lcg_state = 7;
-static double
-lcg_uniform (void)
-{
-  lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
-  return (double) (lcg_state >> 11) * 0x1.0p-53;
-}
-
-static double
-lcg_bell (double std)
-{
-  double s = 0;
-  for (int i = 0; i < 4; i++)
-    s += lcg_uniform ();
-  return (s - 2.0) * std / sqrt (4.0 / 12.0);
-}
 
 #define NL 4
 #define NV 4000
@@ -972,6 +956,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  lcg_state = 7;   /* the seed of the draws before a test sets its own */
   g_test_add_func ("/loss-curve/lines", test_loss_curve_lines);
   g_test_add_func ("/loss-curve/nonfinite", test_loss_curve_nonfinite);
   g_test_add_func ("/loss-curve/log", test_loss_curve_log);

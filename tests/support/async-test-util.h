@@ -1,7 +1,7 @@
 /* async-test-util.h — waiting for a GAsyncResult in a test: pass store_result as the callback and
  * &slot as its data, then wait_result (&slot) runs the default main context until the call ended.
  * Shared by the tests of the doc and render workers (series changes and norms, series picture,
- * tensor reading). */
+ * tensor reading) and the window tests of the document's worker jobs. */
 #pragma once
 
 #include <gio/gio.h>

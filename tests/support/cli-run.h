@@ -68,3 +68,17 @@ cli_run_env (Result *r, char **envp, const char *const *args)
 
 #define run(r, ...) cli_run_env ((r), NULL, (const char *const[]) { __VA_ARGS__, NULL })
 #define run_env(r, envp, ...) cli_run_env ((r), (envp), (const char *const[]) { __VA_ARGS__, NULL })
+
+/* g_test_init; FALSE (the file's test skipped) when PS_CLI is not set, i.e. not run through
+ * `meson test`: then main returns g_test_run (). */
+static inline gboolean
+cli_test_init (int *argc, char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  if (g_getenv ("PS_CLI") == NULL)
+    {
+      g_test_skip ("PS_CLI is not set (run through meson test)");
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -211,6 +211,20 @@ golden_shape (JsonArray *a, int64_t shape[PS_MAX_DIMS])
   return nd;
 }
 
+/* got has the shape of want's "shape" (fails with both shapes spelled out). */
+static inline void
+golden_assert_shape (const char *what, const PsTensor *got, JsonObject *want)
+{
+  int64_t shape[PS_MAX_DIMS];
+  int nd = golden_shape (json_object_get_array_member (want, "shape"), shape);
+  if (got->ndim != nd || memcmp (got->shape, shape, (gsize) nd * sizeof (int64_t)) != 0)
+    {
+      g_autofree char *a = ps_tensor_shape_string (got);
+      g_autofree char *b = ps_shape_to_string (nd, shape);
+      g_error ("%s: shape %s, torch %s", what, a, b);
+    }
+}
+
 static inline uint64_t
 golden_seed (JsonObject *c)
 {

@@ -102,14 +102,7 @@ static inline void
 layer_assert_bits (const char *what, const PsTensor *got, JsonObject *want)
 {
   g_assert_nonnull (got);
-  int64_t shape[PS_MAX_DIMS];
-  int nd = golden_shape (json_object_get_array_member (want, "shape"), shape);
-  if (got->ndim != nd || memcmp (got->shape, shape, (gsize) nd * sizeof (int64_t)) != 0)
-    {
-      g_autofree char *a = ps_tensor_shape_string (got);
-      g_autofree char *b = ps_shape_to_string (nd, shape);
-      g_error ("%s: shape %s, torch %s", what, a, b);
-    }
+  golden_assert_shape (what, got, want);
   if (got->dtype == PS_DTYPE_INT64)
     golden_assert_i64 (what, ps_tensor_ci64 (got), (size_t) got->numel, json_object_get_array_member (want, "int"));
   else

@@ -1,7 +1,7 @@
-/* layout-test-util.h — what the GUI layout tests (tests/app/test-narrow-window.c,
- * test-narrow-dialogs.c, test-window.c) share: counting GLib/GTK warnings, saving a widget as a
- * PNG for a human to look at ($PS_SCREENSHOTS), finding a widget by type, and checking that every
- * mapped widget lies inside its window. */
+/* layout-test-util.h — what the GUI tests (tests/app/test-narrow-window.c, test-narrow-dialogs.c,
+ * test-window.c, test-checkpoint-window.c, test-series-window.c) share: counting GLib/GTK warnings,
+ * saving a widget as a PNG for a human to look at ($PS_SCREENSHOTS), finding a widget by type or a
+ * button by its label, and checking that every mapped widget lies inside its window. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -55,6 +55,21 @@ find_type (GtkWidget *w, GType type)
   for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
     {
       GtkWidget *f = find_type (c, type);
+      if (f != NULL)
+        return f;
+    }
+  return NULL;
+}
+
+/* The first GtkButton in w's tree (depth first) whose label is `label`, or NULL. */
+static inline GtkWidget *
+find_button (GtkWidget *w, const char *label)
+{
+  if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), label) == 0)
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *f = find_button (c, label);
       if (f != NULL)
         return f;
     }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ps-export.h"
+#include "ps-heatmap.h"
+#include "tmp-dir-util.h"
 
 /* With PS_RENDER_SAMPLES=dir set, the picture is also written there for a human to look at. */
 static inline void
@@ -69,22 +71,6 @@ count_color (cairo_surface_t *s, int x0, int y0, int x1, int y1, guint32 color, 
     for (int x = MAX (0, x0); x < MIN (w, x1); x++)
       n += color_dist (pixel (s, x, y), color) <= tol;
   return n;
-}
-
-static inline void
-rm_rf (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        rm_rf (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (dir);
 }
 
 static inline guint
@@ -181,3 +167,31 @@ gif_pixel (GifFileType *gif, int i, int x, int y)
   return 0xff000000u | ((guint32) c.Red << 16) | ((guint32) c.Green << 8) | c.Blue;
 }
 #endif
+
+/* Where a picture of w × h draws cell (r, c) of a rows × cols heatmap titled `title` with a subtitle
+ * and the default options (fixed range -1 to 1): the same layout drawn here, its cell's centre. */
+static inline void
+heatmap_cell_center (const char *title, int rows, int cols, int w, int h, int r, int c, int *x, int *y)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) t = ps_tensor_new_2d (PS_DTYPE_FLOAT32, rows, cols, &error);
+  g_assert_no_error (error);
+  PsHeatmapOptions o;
+  ps_heatmap_options_init (&o);
+  o.title = title;
+  o.subtitle = "step";
+  o.range = PS_HEATMAP_RANGE_FIXED;
+  o.lo = -1;
+  o.hi = 1;
+  g_autoptr (PsHeatmap) hm = ps_heatmap_new (t, &o, &error);
+  g_assert_no_error (error);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, w, h);
+  cairo_t *cr = cairo_create (s);
+  ps_heatmap_draw (hm, cr, w, h);
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+  double rect[4];
+  g_assert_true (ps_heatmap_cell_rect (hm, r, c, rect));
+  *x = (int) (rect[0] + rect[2] / 2);
+  *y = (int) (rect[1] + rect[3] / 2);
+}

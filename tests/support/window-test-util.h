@@ -1,6 +1,7 @@
 /* window-test-util.h — fixtures of the GUI tests (tests/app/test-window.c,
- * test-checkpoint-window.c): one application, a main window on a scenario, running the main loop
- * until idle, and the start of main() that reports the file as skipped without a display or a
+ * test-checkpoint-window.c, test-narrow-*.c, test-open-bad-recipes.c): one application, a main
+ * window on a scenario, running the main loop until idle, until a job ended or a resize settled,
+ * and the start of main() that reports the file as skipped without a display or a
  * session bus (TAP "1..0 # SKIP": meson counts SKIP, not OK). */
 #pragma once
 
@@ -16,6 +17,28 @@ iterate (void)
 {
   while (g_main_context_iteration (NULL, FALSE))
     ;
+}
+
+/* A few frames more (a quarter of a second of the main loop, then until idle): after a resize
+ * reached the window through the X server, its new size reaches every widget. */
+static inline void
+settle_frames (void)
+{
+  gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 4;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  iterate ();
+}
+
+/* Jobs (replay, new seed, loading) run in a worker: runs the main loop until the window's document
+ * is idle again. */
+static inline void
+wait_job (PsWindow *w)
+{
+  PsDocument *doc = ps_window_get_document (w);
+  while (ps_document_get_busy (doc))
+    g_main_context_iteration (NULL, TRUE);
+  iterate ();
 }
 
 /* A presented main window with `scenario` (a name of examples/) loaded. */
