@@ -6,7 +6,8 @@
  * replay of the recipe (NAME.torch.json, the reference the C replay is checked against in
  * test-parity): final state dicts and outputs by SHA-256, the failing step and message, and the
  * generator probe. Set PS_EXPORT_WRITE=1 to (re)write the golden scripts instead of comparing.
- * Plus unit cases: Python literals, target spelling, user classes, errors, the CLI command. */
+ * Plus unit cases: Python literals, target spelling, user classes, errors (the CLI command that
+ * writes the export: tests/cli/test-cli-to-pytorch.c). */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -14,8 +15,8 @@
 
 #include "ps-export-pytorch.h"
 #include "ps-recipe.h"
-#include "ps-cli-export.h"
 #include "parity-util.h"
+#include "export-test-util.h"
 
 static char *
 export_text (const char *json, GError **error)
@@ -34,15 +35,6 @@ export_ok (const char *json)
   g_assert_no_error (error);
   g_assert_nonnull (s);
   return s;
-}
-
-#define HEAD "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, \"root\": null, \"ops\": ["
-
-static void
-assert_contains (const char *text, const char *needle)
-{
-  if (strstr (text, needle) == NULL)
-    g_error ("expected\n  %s\nin the script:\n%s", needle, text);
 }
 
 static void
@@ -249,32 +241,6 @@ test_errors (void)
   g_assert_nonnull (strstr (error->message, "'nope'"));
 }
 
-static void
-test_cli (void)
-{
-  g_autofree char *dir = g_dir_make_tmp ("ps-export-XXXXXX", NULL);
-  g_autofree char *recipe = g_build_filename (dir, "r.json", NULL);
-  g_autofree char *script = g_build_filename (dir, "r.py", NULL);
-  g_assert_true (g_file_set_contents (recipe, HEAD
-    "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 3}}"
-    "]}", -1, NULL));
-  char *argv[] = { recipe, (char *) "-o", script, NULL };
-  g_assert_cmpint (ps_cli_to_pytorch (3, argv), ==, 0);
-  g_autofree char *text = NULL;
-  g_assert_true (g_file_get_contents (script, &text, NULL, NULL));
-  assert_contains (text, "m = nn.Linear(in_features=2, out_features=3)\n");
-  char *bad[] = { (char *) "--frobnicate", NULL };
-  g_assert_cmpint (ps_cli_to_pytorch (1, bad), ==, 2);
-  char *none[] = { NULL };
-  g_assert_cmpint (ps_cli_to_pytorch (0, none), ==, 2);
-  g_autofree char *missing = g_build_filename (dir, "missing.json", NULL);
-  char *miss[] = { missing, NULL };
-  g_assert_cmpint (ps_cli_to_pytorch (1, miss), ==, 1);
-  g_unlink (script);
-  g_unlink (recipe);
-  g_rmdir (dir);
-}
-
 /* ---------- fixtures ---------- */
 
 /* Fixtures the recipe loader rejects though torch runs them (test-parity.c, known[]). */
@@ -407,7 +373,6 @@ main (int argc, char **argv)
   g_test_add_func ("/export-pytorch/names", test_names);
   g_test_add_func ("/export-pytorch/restructure", test_restructure);
   g_test_add_func ("/export-pytorch/errors", test_errors);
-  g_test_add_func ("/export-pytorch/cli", test_cli);
   g_autoptr (GPtrArray) names = parity_fixture_names ();
   g_assert_cmpuint (names->len, >=, 40);
   for (guint i = 0; i < names->len; i++)
