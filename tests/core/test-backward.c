@@ -1,5 +1,5 @@
-/* test-backward.c — every layer's backward against torch 1.13 (tests/data/backward-golden.json,
- * made by tests/golden/gen_backward.py): each case is replayed from its seed (construction draws,
+/* test-backward.c — every layer's backward against torch 1.13 (tests/data/backward/, one file a
+ * layer type, made by tests/golden/gen_backward.py): each case is replayed from its seed (construction draws,
  * init.uniform_ calls, x = randn·scale + shift, gy = randn), then y = m(x) on a gradient tape and
  * y.backward(gy) with x.requires_grad_(); y, x.grad, every parameter's .grad and the buffers after
  * the forward (running statistics) are compared with torch's bit for bit.
@@ -26,15 +26,25 @@
 #include "train-golden.h"
 #include "ps-reduce.h"
 
-/* The fixture: backward-golden.json, or PS_BACKWARD_GOLDEN's (tests/meson.build's
- * test-backward-avx512: torch's cases made at ATEN_CPU_CAPABILITY=avx512, replayed at that
- * capability — Vectorized<float> of 16 lanes in every norm kernel (InstanceNorm too), softmax and
- * reduction, MultiheadAttention's softmax backward, the RNN gates' sigmoid chunks of 32). */
+/* The fixture's folder in tests/data (split per layer type, its _shared.json holding the runs and
+ * the sums): backward/, or PS_BACKWARD_GOLDEN's (tests/meson.build's test-backward-avx512:
+ * backward-avx512/, torch's cases made at ATEN_CPU_CAPABILITY=avx512, replayed at that capability —
+ * Vectorized<float> of 16 lanes in every norm kernel (InstanceNorm too), softmax and reduction,
+ * MultiheadAttention's softmax backward, the RNN gates' sigmoid chunks of 32). */
 static const char *
-golden_file (void)
+golden_dir (void)
 {
-  const char *f = g_getenv ("PS_BACKWARD_GOLDEN");
-  return f != NULL ? f : "backward-golden.json";
+  const char *d = g_getenv ("PS_BACKWARD_GOLDEN");
+  return d != NULL ? d : "backward";
+}
+
+/* The folder's _shared.json, as a path inside tests/data (one string for the test's life: tg_root_of
+ * keeps it as its key). */
+static const char *
+golden_shared (void)
+{
+  g_autofree char *path = g_build_filename (golden_dir (), "_shared.json", NULL);
+  return g_intern_string (path);
 }
 
 typedef struct {
@@ -211,8 +221,8 @@ run_case (JsonObject *c)
 static void
 test_cases (void)
 {
-  g_autoptr (JsonParser) p = golden_load (golden_file ());
-  JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "cases");
+  g_autoptr (JsonParser) p = golden_load_dir (golden_dir ());
+  JsonArray *cases = golden_cases (p);
   for (guint i = 0; i < json_array_get_length (cases); i++)
     run_case (json_array_get_object_element (cases, i));
   if (g_getenv ("PS_BACKWARD_GOLDEN") == NULL)   /* the avx512 fixture has no default-flavour cases */
@@ -254,8 +264,7 @@ run_data (const char *kind, int64_t n, PsGenerator *gen)
 static void
 test_runs (void)
 {
-  g_autoptr (JsonParser) p = golden_load ("backward-golden.json");
-  JsonArray *runs = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "runs");
+  JsonArray *runs = json_object_get_array_member (tg_root_of (golden_shared ()), "runs");
   guint64 before = n_values;
   for (guint r = 0; r < json_array_get_length (runs); r++)
     {
@@ -375,7 +384,7 @@ test_errors (void)
 static void
 test_sums (void)
 {
-  JsonArray *sums = json_object_get_array_member (tg_root_of (golden_file ()), "sums");
+  JsonArray *sums = json_object_get_array_member (tg_root_of (golden_shared ()), "sums");
   for (guint i = 0; i < json_array_get_length (sums); i++)
     {
       JsonObject *c = json_array_get_object_element (sums, i);

@@ -5,8 +5,10 @@ Run with Debian's torch 1.13.1, oneDNN capped at AVX2 and one intra-op thread, a
 pins the C side:
   ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 \\
     /usr/bin/python3 tests/golden/gen_backward.py
-With ATEN_CPU_CAPABILITY=avx512 (same line) it writes only tests/data/backward-golden-avx512.json
-(avx512_cases below, plus "sums" and "losses" sections). Writes tests/data/backward-golden.json: {"meta", "cases": [case]}, a case being
+With ATEN_CPU_CAPABILITY=avx512 (same line) it writes only tests/data/backward-avx512/ (avx512_cases
+below, plus "sums" and "losses" sections in its _shared.json). Writes tests/data/backward/, split per
+layer type (golden_split.py): <Type>.json holds {"meta", "cases": [case]} of that type, _shared.json
+{"meta", "runs"}; a new layer type adds one file. A case is
   {"name", "type", "args", "mode": "train"|"eval", "state": {name: tensor} (state_dict before),
    "x", "gy", "y", "gx" (null when the input needs no gradient), "grads": {param: tensor},
    "after": {buffer: tensor} (state_dict buffers after the forward), "backend" (convolutions)}
@@ -27,10 +29,11 @@ import torch.nn as nn
 from torch.nn import init
 from torch.utils.data import DataLoader, TensorDataset
 
+import golden_split
 from layer_cases import enc, pyargs
 
 torch.set_num_threads(1)
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'backward-golden.json')
+
 CASES = []
 BIG = 3000
 
@@ -310,7 +313,7 @@ def default_cases():
 
 # ---- the norm layers, Softmax and the reductions at ATEN_CPU_CAPABILITY=avx512 (Vectorized<float> of
 # 16 lanes, VecReduceAllSIMD's AVX512 fold): row lengths and spatial sizes over every residue mod 16.
-# Written to tests/data/backward-golden-avx512.json by a child interpreter (see the end of the cases);
+# Written to tests/data/backward-avx512/ by a child interpreter (see the end of the cases);
 # test-backward-avx512 and test-loss-avx512 replay them with ATEN_CPU_CAPABILITY=avx512.
 def avx512_cases():
     for t in range(16):
@@ -409,15 +412,12 @@ def avx512_losses():
 if os.environ.get('ATEN_CPU_CAPABILITY') == 'avx512':
     CASES.clear()
     avx512_cases()
-    out = os.path.join(os.path.dirname(OUT), 'backward-golden-avx512.json')
-    with open(out, 'w') as f:
-        json.dump({'meta': {'torch_version': torch.__version__, 'capability': 'avx512',
-                            'onednn_isa': os.environ.get('ONEDNN_MAX_CPU_ISA'),
-                            'generator': 'ATEN_CPU_CAPABILITY=avx512 tests/golden/gen_backward.py'},
-                   'cases': CASES, 'runs': [], 'sums': avx512_sums(), 'losses': avx512_losses()},
-                  f, separators=(',', ':'))
-        f.write('\n')
-    print('wrote %d cases to %s (%d bytes)' % (len(CASES), out, os.path.getsize(out)))
+    golden_split.write({'meta': {'torch_version': torch.__version__, 'capability': 'avx512',
+                                 'onednn_isa': os.environ.get('ONEDNN_MAX_CPU_ISA'),
+                                 'generator': 'ATEN_CPU_CAPABILITY=avx512 tests/golden/gen_backward.py'},
+                        'cases': CASES, 'runs': [], 'sums': avx512_sums(), 'losses': avx512_losses()},
+                       'backward-avx512')
+    print('wrote %d cases' % len(CASES))
     sys.exit(0)
 if os.environ.get('ATEN_CPU_CAPABILITY') == 'default':
     CASES.clear()   # the cases above ran again under this capability; only these are wanted
@@ -482,13 +482,10 @@ run('ln-gelu-mlp', 2, 'blobs', [('Linear', {'in_features': 2, 'out_features': 16
                                 ('Linear', {'in_features': 16, 'out_features': 3})],
     ('AdamW', {'lr': 0.01}), 20, 32, 200)
 
-fix = OUT
-with open(fix, 'w') as f:
-    json.dump({'meta': {'torch_version': torch.__version__, 'num_threads': torch.get_num_threads(),
-                        'onednn_isa': os.environ.get('ONEDNN_MAX_CPU_ISA'), 'generator':
-                        'tests/golden/gen_backward.py'}, 'cases': CASES, 'runs': RUNS}, f, separators=(',', ':'))
-    f.write('\n')
-print('wrote %d cases to %s (%d bytes)' % (len(CASES), fix, os.path.getsize(fix)))
+golden_split.write({'meta': {'torch_version': torch.__version__, 'num_threads': torch.get_num_threads(),
+                             'onednn_isa': os.environ.get('ONEDNN_MAX_CPU_ISA'), 'generator':
+                             'tests/golden/gen_backward.py'}, 'cases': CASES, 'runs': RUNS}, 'backward')
+print('wrote %d cases' % len(CASES))
 for c in CASES:
     if c['backend']:
         print(c['name'], c['backend'])

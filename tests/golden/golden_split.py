@@ -1,6 +1,6 @@
 """Splits a golden fixture per layer type (no torch needed), so a new layer type adds one small
-file instead of regenerating a large one. Used by layers_split.py (tests/data/layers/) and
-gen_conv.py (tests/data/conv/).
+file instead of regenerating a large one. Used by layers_split.py (tests/data/layers/),
+gen_conv.py (tests/data/conv/) and gen_backward.py (tests/data/backward/, tests/data/backward-avx512/).
 
 A fixture {"meta": ..., SECTION: [case, ...], ...} becomes DIR/<Type>.json files, each holding
 "meta" and that type's cases under the same section names, in generation order; keys listed in
@@ -21,6 +21,10 @@ LAYOUTS = {
     "layers": (("forward", "dropout", "linear", "modules", "repr", "errors"), ("inputs",),
                {"dropout": "Dropout", "linear": "Linear"}),
     "conv": (("cases", "errors", "reprs"), (), {}),
+    # gen_backward.py: the layers' backward cases per type; the end-to-end runs (and, at AVX512,
+    # the sums and losses) in _shared.json
+    "backward": (("cases",), ("runs",), {}),
+    "backward-avx512": (("cases",), ("runs", "sums", "losses"), {}),
 }
 
 
