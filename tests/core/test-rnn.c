@@ -1,5 +1,5 @@
 /* RNN, LSTM, GRU and the cells against torch 1.13: construction draws (shared golden set and
- * tests/data/rnn-golden.json), forwards bit for bit, dropout draws, reprs,
+ * tests/data/rnn/, one file a layer type), forwards bit for bit, dropout draws, reprs,
  * argument validation. */
 #include "ps-module.h"
 #include "rnn-test-util.h"

@@ -2,7 +2,8 @@
 """Golden data for RNN/LSTM/GRU, their cells and MultiheadAttention (tests/core/test-rnn.c,
 tests/core/test-attention.c). Run with Debian's torch 1.13.1: /usr/bin/python3 tests/golden/gen_rnn.py
 
-Writes tests/data/rnn-golden.json:
+Writes tests/data/rnn/, split per layer type (golden_split.py: <Type>.json holds "meta" and that type's
+cases under these section names; a new type adds one file):
   init_default — the same under ATEN_CPU_CAPABILITY=default (PS_FLAVOUR_DEFAULT)
   init     — construction draws: parameters in state_dict order (float32 bits) and probe_after
              (torch.rand(2) right after), for configurations the shared golden set lacks, plus
@@ -16,6 +17,8 @@ Args are given as the recipe passes them (keyword names, None for kdim/vdim)."""
 import json, math, os, struct, sys
 import torch
 import torch.nn as nn
+
+import golden_split
 
 torch.set_num_threads(1)
 
@@ -231,11 +234,10 @@ out = {
              "float_format": "float32 -> 8 hex digits of the IEEE-754 bit pattern, concatenated"},
     "init": cases_init, "init_default": cases_init_default, "forward": cases_fwd, "repr": cases_repr, "errors": cases_err,
 }
-path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'rnn-golden.json')
-with open(path, 'w') as f:
-    json.dump(out, f, indent=1)
-print("wrote %s: %d init, %d forward, %d repr, %d errors, %d bytes" % (
-    path, len(cases_init), len(cases_fwd), len(cases_repr), len(cases_err), os.path.getsize(path)))
+# split per layer type (golden_split.py): tests/data/rnn/<Type>.json, each with "meta" and that type's cases
+golden_split.write(out, "rnn")
+print("wrote %d init, %d forward, %d repr, %d errors" % (len(cases_init), len(cases_fwd), len(cases_repr),
+                                                        len(cases_err)))
 for c in cases_fwd:
     if c["torch_mkldnn_off_maxabs"]:
         print("  torch mkldnn on/off differ: %-70s %.3g" % (c["name"], c["torch_mkldnn_off_maxabs"]))

@@ -1,5 +1,5 @@
 /* rnn-test-util.h — shared helpers for test-rnn.c and test-attention.c: golden JSON loading
- * (tests/data/rnn-golden.json from tests/golden/gen_rnn.py, and the shared
+ * (tests/data/rnn/, one file a layer type, from tests/golden/gen_rnn.py, and the shared
  * torch-1.13-golden.json), float32 bit strings, tolerance bookkeeping. Header-only (static). */
 #pragma once
 
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ps-module.h"
+#include "gen-golden-util.h"
 
 static JsonParser *
 rt_load (const char *file)
@@ -202,13 +203,13 @@ rt_compare (const PsTensor *got, const PsTensor *want, RtErr *e)
   return ok;
 }
 
-/* Runs every "forward" case of rnn-golden.json whose type passes `want_type`: builds the module
+/* Runs every "forward" case of tests/data/rnn/ whose type passes `want_type`: builds the module
  * from the same seed (asserting torch's parameter bits and state_dict order), runs the forward
  * (reseeding first when torch did), compares within tolerance, checks draw counts. */
 static void
 rt_run_forward_cases (gboolean (*want_type) (const char *type), RtErr *total)
 {
-  g_autoptr (JsonParser) p = rt_load ("rnn-golden.json");
+  g_autoptr (JsonParser) p = golden_load_dir ("rnn");
   JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "forward");
   guint ran = 0;
   for (guint i = 0; i < json_array_get_length (cases); i++)
@@ -259,12 +260,12 @@ rt_run_forward_cases (gboolean (*want_type) (const char *type), RtErr *total)
                   total->n_exact, total->n);
 }
 
-/* "init" (AVX2 flavour) or "init_default" (PS_FLAVOUR_DEFAULT) cases of rnn-golden.json:
+/* "init" (AVX2 flavour) or "init_default" (PS_FLAVOUR_DEFAULT) cases of tests/data/rnn/:
  * construction (and the tree-wide reset where recorded). */
 static void
 rt_run_init_cases (gboolean (*want_type) (const char *type), const char *key, PsFlavour flavour)
 {
-  g_autoptr (JsonParser) p = rt_load ("rnn-golden.json");
+  g_autoptr (JsonParser) p = golden_load_dir ("rnn");
   JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), key);
   guint ran = 0;
   for (guint i = 0; i < json_array_get_length (cases); i++)
@@ -414,7 +415,7 @@ rt_run_shared_golden (gboolean (*want_type) (const char *type))
 static void
 rt_run_repr_and_error_cases (gboolean (*want_type) (const char *type))
 {
-  g_autoptr (JsonParser) p = rt_load ("rnn-golden.json");
+  g_autoptr (JsonParser) p = golden_load_dir ("rnn");
   JsonObject *root = json_node_get_object (json_parser_get_root (p));
   JsonArray *reprs = json_object_get_array_member (root, "repr");
   guint ran = 0;
