@@ -1,20 +1,21 @@
 /* The pooling layers (MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool2d) against torch 1.13
- * (tests/data/pool-golden.json, made by tests/golden/gen_pool.py): forward outputs bit for bit
- * (windows, strides, padding, dilation, ceil_mode, count_include_pad, divisor_override, unbatched
- * inputs, ties between 0 and −0, AdaptiveAvgPool2d's (1, 1) mean path), the generator untouched,
+ * (tests/data/pool/, one file a layer type, made by tests/golden/gen_pool.py): forward outputs bit
+ * for bit (windows, strides, padding, dilation, ceil_mode, count_include_pad, divisor_override,
+ * unbatched inputs, ties between 0 and −0, AdaptiveAvgPool2d's (1, 1) mean path), the generator untouched,
  * errors and reprs with torch's text; backward: y = m(x) on a tape, y.backward(gy) with
  * x.requires_grad_(), x.grad bit for bit (overlapping windows accumulate in torch's order). */
 #include "layer-golden.h"
 #include "ps-autograd.h"
 #include "ps-threads.h"
 
-/* PS_POOL_GOLDEN: the same cases made by torch at ATEN_CPU_CAPABILITY=avx512 (tests/meson.build's
- * test-pool-avx512; AdaptiveAvgPool2d(1)'s mean sums with 16 lanes there) */
+/* The fixture's folder in tests/data (one file a layer type): pool/, or PS_POOL_GOLDEN's — the same
+ * cases made by torch at ATEN_CPU_CAPABILITY=avx512 (tests/meson.build's test-pool-avx512:
+ * pool-avx512/; AdaptiveAvgPool2d(1)'s mean sums with 16 lanes there) */
 static const char *
 fixture (void)
 {
   const char *f = g_getenv ("PS_POOL_GOLDEN");
-  return f && *f ? f : "pool-golden.json";
+  return f && *f ? f : "pool";
 }
 
 static const char *const types[] = { "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", NULL };
@@ -22,21 +23,21 @@ static const char *const types[] = { "MaxPool1d", "MaxPool2d", "AvgPool1d", "Avg
 static void
 test_forward (void)
 {
-  g_autoptr (JsonParser) p = golden_load (fixture ());
+  g_autoptr (JsonParser) p = golden_load_dir (fixture ());
   g_assert_cmpint (layer_run_fixture_cases (p, types, types), ==, 38);
 }
 
 static void
 test_errors (void)
 {
-  g_autoptr (JsonParser) p = golden_load (fixture ());
+  g_autoptr (JsonParser) p = golden_load_dir (fixture ());
   g_assert_cmpint (layer_run_fixture_errors (p, types), ==, 55);
 }
 
 static void
 test_reprs (void)
 {
-  g_autoptr (JsonParser) p = golden_load (fixture ());
+  g_autoptr (JsonParser) p = golden_load_dir (fixture ());
   g_assert_cmpint (layer_run_fixture_reprs (p, types), ==, 12);
 }
 
@@ -62,7 +63,7 @@ check (const char *name, const char *tensor, const PsTensor *got, JsonObject *wa
 static void
 test_backward (void)
 {
-  g_autoptr (JsonParser) p = golden_load (fixture ());
+  g_autoptr (JsonParser) p = golden_load_dir (fixture ());
   JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "backward");
   guint64 n_values = 0;
   for (guint i = 0; i < json_array_get_length (cases); i++)

@@ -3,10 +3,11 @@
 AvgPool2d, AdaptiveAvgPool2d.
 
 Run with Debian's torch 1.13.1:  OMP_NUM_THREADS=1 /usr/bin/python3 tests/golden/gen_pool.py
-(and with ATEN_CPU_CAPABILITY=avx512, renaming the result to pool-golden-avx512.json: only the
-AdaptiveAvgPool2d(1) means differ there). Writes tests/data/pool-golden.json in the format of tests/golden/layer_cases.py (forward cases,
-errors with torch's text, reprs) plus "backward": cases in the format of gen_backward.py's, without
-parameters:
+(and with ATEN_CPU_CAPABILITY=avx512, which writes tests/data/pool-avx512/ instead: only the
+AdaptiveAvgPool2d(1) means differ there). Writes tests/data/pool/, split per layer type
+(golden_split.py: <Type>.json holds "meta" and that type's cases; a new pooling type adds one file), in
+the format of tests/golden/layer_cases.py (forward "cases", "errors" with torch's text, "reprs") plus
+"backward": cases in the format of gen_backward.py's, without parameters:
   torch.manual_seed(seed); m = nn.<type>(**args)
   x = (torch.randn(shape) * scale + shift).requires_grad_(); y = m(x)
   gy = torch.randn(y.shape); y.backward(gy)          -> "x", "y", "gy", "gx"
@@ -21,7 +22,7 @@ import torch.nn as nn
 
 from layer_cases import Fixture, enc, pyargs
 
-fx = Fixture('pool-golden.json', __file__)
+fx = Fixture('pool', __file__)   # collects the cases; write_split() below writes them
 BACKWARD = []
 
 
@@ -185,20 +186,15 @@ r('AdaptiveAvgPool2d', {'output_size': [7, 5]})
 r('AdaptiveAvgPool2d', {'output_size': [None, 7]})
 r('AdaptiveAvgPool2d', {'output_size': [None, None]})
 
-_write = fx.write
-
-
-def write_with_backward():
-    import json
+def write_split():
     import os
-    _write()
-    with open(fx.path) as f:
-        d = json.load(f)
-    d['backward'] = BACKWARD
-    with open(fx.path, 'w') as f:
-        json.dump(d, f, separators=(',', ':'))
-        f.write('\n')
-    print('and %d backward cases (%d bytes)' % (len(BACKWARD), os.path.getsize(fx.path)))
+    import golden_split
+    meta = {'torch_version': torch.__version__, 'num_threads': torch.get_num_threads(), 'generator': fx.script}
+    layout = 'pool-avx512' if os.environ.get('ATEN_CPU_CAPABILITY') == 'avx512' else 'pool'
+    golden_split.write({'meta': meta, 'cases': fx.cases, 'errors': fx.errors, 'reprs': fx.reprs,
+                        'backward': BACKWARD}, layout)
+    print('%d cases, %d errors, %d reprs, %d backward cases' % (len(fx.cases), len(fx.errors), len(fx.reprs),
+                                                               len(BACKWARD)))
 
 
-write_with_backward()
+write_split()

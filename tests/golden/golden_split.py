@@ -1,7 +1,7 @@
 """Splits a golden fixture per layer type (no torch needed), so a new layer type adds one small
 file instead of regenerating a large one. Used by layers_split.py (tests/data/layers/),
 gen_conv.py (tests/data/conv/), gen_backward.py (tests/data/backward/, tests/data/backward-avx512/)
-and gen_rnn.py (tests/data/rnn/).
+gen_rnn.py (tests/data/rnn/) and gen_pool.py (tests/data/pool/, tests/data/pool-avx512/).
 
 A fixture {"meta": ..., SECTION: [case, ...], ...} becomes DIR/<Type>.json files, each holding
 "meta" and that type's cases under the same section names, in generation order; keys listed in
@@ -27,6 +27,8 @@ LAYOUTS = {
     "backward": (("cases",), ("runs",), {}),
     "backward-avx512": (("cases",), ("runs", "sums", "losses"), {}),
     "rnn": (("init", "init_default", "forward", "repr", "errors"), (), {}),
+    "pool": (("cases", "errors", "reprs", "backward"), (), {}),
+    "pool-avx512": (("cases", "errors", "reprs", "backward"), (), {}),
 }
 
 
