@@ -279,6 +279,44 @@ test_load_round_trip (void)
   g_rmdir (dir);
 }
 
+/* The process-wide memory budget from the environment (issue #10; the budget itself:
+ * tests/doc/test-memory-budget.c): PS_MEMORY_BUDGET_MB=16 and a recipe with a 4096×4096 Linear fail
+ * with exit status 1 naming the sizes, 0 lifts the budget, a word is a usage error. */
+static void
+test_cli_budget (void)
+{
+  if (g_getenv ("PS_CLI") == NULL)
+    {
+      g_test_skip ("PS_CLI not set");
+      return;
+    }
+  g_autofree char *dir = g_dir_make_tmp ("ps-budget-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "big.json", NULL);
+  const char *text =
+    "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, \"root\": \"l\", \"ops\": ["
+    "{\"op\": \"module\", \"id\": \"l\", \"type\": \"Linear\", \"args\": {\"in_features\": 4096, \"out_features\": 4096}}]}";
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  const char *budgets[] = { "16", "0", "lots" };
+  const int want_status[] = { 1, 0, 2 };
+  for (guint i = 0; i < G_N_ELEMENTS (budgets); i++)
+    {
+      g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "PS_MEMORY_BUDGET_MB", budgets[i], TRUE);
+      g_auto (Result) r = { 0 };
+      run_env (&r, env, "run", path);
+      g_test_message ("PS_MEMORY_BUDGET_MB=%s: %s", budgets[i], r.err);
+      g_assert_cmpint (r.status, ==, want_status[i]);
+      if (want_status[i] == 1)
+        {
+          g_assert_nonnull (strstr (r.err, "64.0 MiB"));
+          g_assert_nonnull (strstr (r.err, "memory budget is 16.0 MiB"));
+        }
+      if (want_status[i] == 2)
+        g_assert_nonnull (strstr (r.err, "PS_MEMORY_BUDGET_MB=lots"));
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -288,5 +326,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/describe", test_describe);
   g_test_add_func ("/cli/state-dict", test_state_dict_file);
   g_test_add_func ("/cli/load-round-trip", test_load_round_trip);
+  g_test_add_func ("/cli/memory-budget", test_cli_budget);
   return g_test_run ();
 }

@@ -1,16 +1,14 @@
 /* The process-wide memory budget for tensor storage (issue #10: running out of memory is an
  * error at the op that asked for it, never an abort). With a small budget, a big module, init,
  * forward, LSTM forward (its scratch buffer) and a oneDNN convolution (its work buffers) each fail with PS_ERROR_NO_MEMORY naming the sizes, and
- * the timeline — its steps, every parameter and the generator — is exactly as it was. The CLI reads
- * PS_MEMORY_BUDGET_MB and reports the failing op with exit status 1. */
+ * the timeline — its steps, every parameter and the generator — is exactly as it was. (The CLI's
+ * PS_MEMORY_BUDGET_MB: tests/cli/test-cli.c's /cli/memory-budget.) */
 #include "ps-timeline.h"
 #include "ps-memory.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
-#include <sys/wait.h>
 
-#include "cli-run.h"
 
 static PsTimeline *
 timeline_from (const char *text)
@@ -285,42 +283,6 @@ test_ledger_kinds (void)
   }
 }
 
-/* The CLI as a user runs it: PS_MEMORY_BUDGET_MB=16 and a recipe with a 4096×4096 Linear. */
-static void
-test_cli_budget (void)
-{
-  if (g_getenv ("PS_CLI") == NULL)
-    {
-      g_test_skip ("PS_CLI not set");
-      return;
-    }
-  g_autofree char *dir = g_dir_make_tmp ("ps-budget-XXXXXX", NULL);
-  g_autofree char *path = g_build_filename (dir, "big.json", NULL);
-  const char *text =
-    "{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, \"root\": \"l\", \"ops\": ["
-    "{\"op\": \"module\", \"id\": \"l\", \"type\": \"Linear\", \"args\": {\"in_features\": 4096, \"out_features\": 4096}}]}";
-  g_assert_true (g_file_set_contents (path, text, -1, NULL));
-  const char *budgets[] = { "16", "0", "lots" };
-  const int want_status[] = { 1, 0, 2 };
-  for (guint i = 0; i < G_N_ELEMENTS (budgets); i++)
-    {
-      g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "PS_MEMORY_BUDGET_MB", budgets[i], TRUE);
-      g_auto (Result) r = { 0 };
-      run_env (&r, env, "run", path);
-      g_test_message ("PS_MEMORY_BUDGET_MB=%s: %s", budgets[i], r.err);
-      g_assert_cmpint (r.status, ==, want_status[i]);
-      if (want_status[i] == 1)
-        {
-          g_assert_nonnull (strstr (r.err, "64.0 MiB"));
-          g_assert_nonnull (strstr (r.err, "memory budget is 16.0 MiB"));
-        }
-      if (want_status[i] == 2)
-        g_assert_nonnull (strstr (r.err, "PS_MEMORY_BUDGET_MB=lots"));
-    }
-  g_unlink (path);
-  g_rmdir (dir);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -328,6 +290,5 @@ main (int argc, char **argv)
   g_test_add_func ("/memory-budget/refuses-ops", test_budget_refuses_ops);
   g_test_add_func ("/memory-budget/env-and-count", test_budget_env_and_count);
   g_test_add_func ("/memory-budget/ledger-kinds", test_ledger_kinds);
-  g_test_add_func ("/memory-budget/cli", test_cli_budget);
   return g_test_run ();
 }
