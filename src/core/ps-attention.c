@@ -331,22 +331,7 @@ param_checked (PsModule *m, const char *path, const char *name, int ndim, const 
 static gboolean
 checked_buf (int64_t a, int64_t b, int64_t c, float **out, GError **error)
 {
-  int64_t n;
-  if (__builtin_mul_overflow (a, b, &n) || __builtin_mul_overflow (n, c, &n)
-      || n > (int64_t) (PS_TENSOR_MAX_BYTES / sizeof (float)))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "MultiheadAttention: working buffer too large");
-      return FALSE;
-    }
-  if (!ps_tensor_check_scratch ((guint64) n * sizeof (float), "a MultiheadAttention working buffer", error))
-    return FALSE;
-  *out = g_try_malloc0 ((gsize) MAX (n, 1) * sizeof (float));
-  if (*out == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "MultiheadAttention: out of memory");
-      return FALSE;
-    }
-  return TRUE;
+  return ps_tensor_scratch_f32 (a, b, c, "a MultiheadAttention working buffer", out, error);
 }
 
 /* One batch of torch.bmm on CPU: out (M, N), contiguous, = a (M, K) · b (K, N), both strided views

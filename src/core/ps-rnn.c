@@ -711,22 +711,7 @@ dir_params (PsModule *self, const RnnConfig *cfg, int64_t layer, int dir, DirPar
 static gboolean
 alloc_f32 (int64_t a, int64_t b, float **out, GError **error)
 {
-  int64_t n;
-  if (__builtin_mul_overflow (a, b, &n) || n > (int64_t) (PS_TENSOR_MAX_BYTES / sizeof (float)))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "RNN working buffer of %" G_GINT64_FORMAT " x %"
-                   G_GINT64_FORMAT " floats is too large", a, b);
-      return FALSE;
-    }
-  if (!ps_tensor_check_scratch ((guint64) n * sizeof (float), "an RNN working buffer", error))
-    return FALSE;
-  *out = g_try_malloc0 ((gsize) MAX (n, 1) * sizeof (float));
-  if (*out == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for an RNN working buffer");
-      return FALSE;
-    }
-  return TRUE;
+  return ps_tensor_scratch_f32 (a, b, 1, "an RNN working buffer", out, error);
 }
 
 
