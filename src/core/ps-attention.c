@@ -303,50 +303,16 @@ fits_int (int64_t v)
   return v >= 0 && v <= INT_MAX;
 }
 
-/* The parameter's data, after checking it is there with the shape this configuration needs (a
- * state loaded from a file could hold anything). */
 static const float *
 param_checked (PsModule *m, const char *path, const char *name, int ndim, const int64_t *dims, GError **error)
 {
-  PsParam *p = m != NULL ? ps_module_get_param (m, name) : NULL;
-  g_autofree char *want = ps_shape_to_string (ndim, dims);
-  if (p == NULL || p->value == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED, "MultiheadAttention: parameter %s is missing", path);
-      return NULL;
-    }
-  gboolean ok = p->value->dtype == PS_DTYPE_FLOAT32 && p->value->ndim == ndim;
-  for (int i = 0; ok && i < ndim; i++)
-    ok = p->value->shape[i] == dims[i];
-  if (!ok)
-    {
-      g_autofree char *got = ps_tensor_shape_string (p->value);
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "MultiheadAttention: %s is %s %s, expected float32 %s",
-                   path, ps_dtype_name (p->value->dtype), got, want);
-      return NULL;
-    }
-  return ps_tensor_cf32 (p->value);
+  return ps_module_param_checked (m, name, ndim, dims, "MultiheadAttention", path, error);
 }
 
 static gboolean
 checked_buf (int64_t a, int64_t b, int64_t c, float **out, GError **error)
 {
-  int64_t n;
-  if (__builtin_mul_overflow (a, b, &n) || __builtin_mul_overflow (n, c, &n)
-      || n > (int64_t) (PS_TENSOR_MAX_BYTES / sizeof (float)))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "MultiheadAttention: working buffer too large");
-      return FALSE;
-    }
-  if (!ps_tensor_check_scratch ((guint64) n * sizeof (float), "a MultiheadAttention working buffer", error))
-    return FALSE;
-  *out = g_try_malloc0 ((gsize) MAX (n, 1) * sizeof (float));
-  if (*out == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "MultiheadAttention: out of memory");
-      return FALSE;
-    }
-  return TRUE;
+  return ps_tensor_scratch_f32 (a, b, c, "a MultiheadAttention working buffer", out, error);
 }
 
 /* One batch of torch.bmm on CPU: out (M, N), contiguous, = a (M, K) · b (K, N), both strided views

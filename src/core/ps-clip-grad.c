@@ -47,18 +47,6 @@ ps_grad_norm2_flavour (const float *x, int64_t n, PsFlavour flavour)
   return ps_grad_norm2_lanes (x, n, ps_threads_aten_lanes (), TRUE);
 }
 
-float
-ps_grad_norm2 (const float *x, int64_t n)
-{
-  return ps_grad_norm2_flavour (x, n, PS_FLAVOUR_AVX2);
-}
-
-gboolean
-ps_clip_grad_norm (PsModule *root, double max_norm, float *total, GError **error)
-{
-  return ps_clip_grad_norm_full (root, max_norm, PS_FLAVOUR_AVX2, total, error);
-}
-
 /* torch.nn.utils.clip_grad_norm_'s total: the 2-norm of the parameters' gradient norms (those with
  * a .grad, in named_parameters order; *n_grads of them). */
 static float

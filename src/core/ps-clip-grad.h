@@ -14,8 +14,6 @@ G_BEGIN_DECLS
 float     ps_grad_norm2_lanes   (const float *x, int64_t n, int lanes, gboolean fused);
 /* ps_grad_norm2_lanes at this process's ATen capability (ps_threads_aten_lanes) and flavour. */
 float     ps_grad_norm2_flavour (const float *x, int64_t n, PsFlavour flavour);
-/* ps_grad_norm2_flavour (x, n, PS_FLAVOUR_AVX2). */
-float     ps_grad_norm2         (const float *x, int64_t n);
 /* clip_grad_norm_(root.parameters(), max_norm): total = norm(stack([norm(g) for g])),
  * coef = min((1/(total + 1e-6))·max_norm, 1), every .grad ← .grad·coef (new tensors). Params
  * without .grad are skipped. Returns the total norm in *total (NAN-free inputs assumed as torch). */
@@ -23,7 +21,5 @@ gboolean  ps_clip_grad_norm_full (PsModule *root, double max_norm, PsFlavour fla
                                   GError **error);
 /* The total of clip_grad_norm_ without clipping: norm(stack([norm(g) for g])) over the .grads. */
 float     ps_grad_total_norm    (PsModule *root, PsFlavour flavour);
-/* ps_clip_grad_norm_full at PS_FLAVOUR_AVX2. */
-gboolean  ps_clip_grad_norm     (PsModule *root, double max_norm, float *total, GError **error);
 
 G_END_DECLS

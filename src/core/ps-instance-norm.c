@@ -122,8 +122,8 @@ instance_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **e
   g_autofree float *new_rv = update ? g_new (float, N * C) : NULL;
   /* "flavour": "default" (torch's DEFAULT build): batch_norm without fused multiply-adds */
   const gboolean fused = (gen != NULL ? gen->flavour : PS_FLAVOUR_AVX2) != PS_FLAVOUR_DEFAULT;
-  ps_norm_batch_channels_full (ps_tensor_cf32 (x), ps_tensor_f32 (y), 1, N * C, S, use_input_stats, w, b, rm, rv,
-                               p->momentum, p->eps, fused, new_rm, new_rv);
+  ps_norm_batch_channels (ps_tensor_cf32 (x), ps_tensor_f32 (y), 1, N * C, S, use_input_stats, w, b, rm, rv,
+                          p->momentum, p->eps, fused, new_rm, new_rv);
   if (!p->track)
     return g_steal_pointer (&y);
 
@@ -189,9 +189,9 @@ ps_instance_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *g
       return FALSE;
     }
   if (x->numel > 0
-      && !ps_norm_batch_backward_full (ps_tensor_cf32 (x), ps_tensor_cf32 (grad_output), 1, N * C, S, use_input_stats,
-                                       w, rm, rv, p->eps, ps_threads_intra_op (), entry->flavour != PS_FLAVOUR_DEFAULT,
-                                       gx ? ps_tensor_f32 (gx) : NULL, gw_rep, gb_rep, error))
+      && !ps_norm_batch_backward (ps_tensor_cf32 (x), ps_tensor_cf32 (grad_output), 1, N * C, S, use_input_stats,
+                                  w, rm, rv, p->eps, ps_threads_intra_op (), entry->flavour != PS_FLAVOUR_DEFAULT,
+                                  gx ? ps_tensor_f32 (gx) : NULL, gw_rep, gb_rep, error))
     return FALSE;
   if (p->affine)
     {

@@ -112,6 +112,30 @@ ps_module_get_param (PsModule *self, const char *name)
   return NULL;
 }
 
+const float *
+ps_module_param_checked (PsModule *m, const char *name, int ndim, const int64_t *dims, const char *who,
+                         const char *path, GError **error)
+{
+  PsParam *p = m != NULL ? ps_module_get_param (m, name) : NULL;
+  g_autofree char *want = ps_shape_to_string (ndim, dims);
+  if (p == NULL || p->value == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED, "%s: parameter %s is missing", who, path);
+      return NULL;
+    }
+  gboolean ok = p->value->dtype == PS_DTYPE_FLOAT32 && p->value->ndim == ndim;
+  for (int i = 0; ok && i < ndim; i++)
+    ok = p->value->shape[i] == dims[i];
+  if (!ok)
+    {
+      g_autofree char *got = ps_tensor_shape_string (p->value);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s: %s is %s %s, expected float32 %s", who, path,
+                   ps_dtype_name (p->value->dtype), got, want);
+      return NULL;
+    }
+  return ps_tensor_cf32 (p->value);
+}
+
 /* ---------- lifecycle ---------- */
 
 static void children_release (PsModule *m);

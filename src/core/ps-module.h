@@ -222,6 +222,12 @@ PsParam    *ps_module_register      (PsModule *self, const char *name, PsTensor 
 gboolean    ps_module_register_new_f32 (PsModule *self, const char *name, int ndim, const int64_t *shape,
                                         GError **error);
 PsParam    *ps_module_get_param     (PsModule *self, const char *name);
+/* The float32 data of m's parameter `name`, after checking it is there with the shape a kernel
+ * needs (a state loaded from a file could hold anything); m may be NULL (a missing submodule).
+ * Errors say "<who>: parameter <path> is missing" (PS_ERROR_UNINITIALIZED) or "<who>: <path> is
+ * int64 [3], expected float32 [4]" (PS_ERROR_SHAPE). */
+const float *ps_module_param_checked (PsModule *m, const char *name, int ndim, const int64_t *dims,
+                                      const char *who, const char *path, GError **error);
 /* Swap in a new value (takes a ref; releases the old one). */
 void        ps_param_set_value      (PsParam *p, PsTensor *value);
 /* Swap in a new .grad (takes a ref; NULL = None; releases the old one). */

@@ -1016,14 +1016,6 @@ static void batch_channels (const float *xd, float *yd, int64_t N, int64_t C, in
 void
 ps_norm_batch_channels (const float *xd, float *yd, int64_t N, int64_t C, int64_t S, gboolean use_batch,
                         const float *w, const float *b, const float *rm, const float *rv, double momentum,
-                        double eps, float *new_rm, float *new_rv)
-{
-  batch_channels (xd, yd, N, C, S, use_batch, w, b, rm, rv, momentum, eps, TRUE, new_rm, new_rv);
-}
-
-void
-ps_norm_batch_channels_full (const float *xd, float *yd, int64_t N, int64_t C, int64_t S, gboolean use_batch,
-                             const float *w, const float *b, const float *rm, const float *rv, double momentum,
                              double eps, gboolean fused, float *new_rm, float *new_rv)
 {
   batch_channels (xd, yd, N, C, S, use_batch, w, b, rm, rv, momentum, eps, fused, new_rm, new_rv);
@@ -1143,15 +1135,7 @@ static gboolean batch_backward (const float *xd, const float *gy, int64_t N, int
 
 gboolean
 ps_norm_batch_backward (const float *xd, const float *gy, int64_t N, int64_t C, int64_t S, gboolean train,
-                        const float *w, const float *rm, const float *rv, double eps, int threads,
-                        float *gx, float *gw, float *gb, GError **error)
-{
-  return batch_backward (xd, gy, N, C, S, train, w, rm, rv, eps, threads, TRUE, gx, gw, gb, error);
-}
-
-gboolean
-ps_norm_batch_backward_full (const float *xd, const float *gy, int64_t N, int64_t C, int64_t S, gboolean train,
-                             const float *w, const float *rm, const float *rv, double eps, int threads, gboolean fused,
+                        const float *w, const float *rm, const float *rv, double eps, int threads, gboolean fused,
                              float *gx, float *gw, float *gb, GError **error)
 {
   return batch_backward (xd, gy, N, C, S, train, w, rm, rv, eps, threads, fused, gx, gw, gb, error);

@@ -25,24 +25,18 @@ gboolean ps_norm_base_reset      (PsModule *self, PsGenerator *gen, GError **err
 /* "4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True" */
 char    *ps_norm_base_extra_repr (const PsModule *self);
 
+/* batch_norm over contiguous float (N, C, S) data (BatchNorm, InstanceNorm's (1, N·C, S) view);
+ * fused FALSE for torch's DEFAULT build (no fused multiply-adds). */
 void     ps_norm_batch_channels  (const float *x, float *y, int64_t N, int64_t C, int64_t S, gboolean use_batch,
                                   const float *w, const float *b, const float *rm, const float *rv,
-                                  double momentum, double eps, float *new_rm, float *new_rv);
-/* The same with `fused` FALSE for torch's DEFAULT build (no fused multiply-adds). */
-void     ps_norm_batch_channels_full (const float *x, float *y, int64_t N, int64_t C, int64_t S, gboolean use_batch,
-                                      const float *w, const float *b, const float *rm, const float *rv,
-                                      double momentum, double eps, gboolean fused, float *new_rm, float *new_rv);
+                                  double momentum, double eps, gboolean fused, float *new_rm, float *new_rv);
 
 /* native_batch_norm_backward on contiguous float (N, C, S) data (ps-norm.c explains the kernels):
  * train = batch statistics (recomputed from x as the forward saved them), else the running ones
  * rm/rv. w NULL = 1. threads = torch's intra-op thread count (the S == 1 kernel's buffers). Any
- * of gx (x's size), gw, gb (C) may be NULL. */
+ * of gx (x's size), gw, gb (C) may be NULL. fused FALSE for torch's DEFAULT build. */
 gboolean ps_norm_batch_backward  (const float *x, const float *gy, int64_t N, int64_t C, int64_t S, gboolean train,
                                   const float *w, const float *rm, const float *rv, double eps, int threads,
-                                  float *gx, float *gw, float *gb, GError **error);
-/* The same with `fused` FALSE for torch's DEFAULT build. */
-gboolean ps_norm_batch_backward_full (const float *x, const float *gy, int64_t N, int64_t C, int64_t S, gboolean train,
-                                      const float *w, const float *rm, const float *rv, double eps, int threads,
-                                      gboolean fused, float *gx, float *gw, float *gb, GError **error);
+                                  gboolean fused, float *gx, float *gw, float *gb, GError **error);
 
 G_END_DECLS

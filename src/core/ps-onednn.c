@@ -286,8 +286,25 @@ out:
   return ok;
 }
 
+/* A reorder primitive (with a user scratchpad) that copies `from` (layout from_md) into `to`
+ * (layout to_md), run at once. */
+static gboolean
+ctx_reorder (Ctx *c, dnnl_memory_t from, const dnnl_memory_desc_t *from_md, dnnl_memory_t to,
+             const dnnl_memory_desc_t *to_md, GError **error)
+{
+  const char *what = "reorder";
+  dnnl_primitive_desc_t rpd = NULL;
+  TRY (dnnl_reorder_primitive_desc_create (&rpd, from_md, c->engine, to_md, c->engine, c->attr_user));
+  g_assert (c->n_pds < MAX_OWNED);
+  c->pds[c->n_pds++] = rpd;
+  dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, from }, { DNNL_ARG_TO, to } };
+  return run (c, rpd, 2, args, what, error);
+out:
+  return FALSE;
+}
+
 /* ideep's reorder_if_differ_in: `user` as is when its layout is the one wanted, else a copy in
- * the wanted layout (a reorder primitive with a user scratchpad). */
+ * the wanted layout. */
 static dnnl_memory_t
 reorder_in (Ctx *c, dnnl_memory_t user, const dnnl_memory_desc_t *user_md, const dnnl_memory_desc_t *want,
             GError **error)
@@ -295,19 +312,9 @@ reorder_in (Ctx *c, dnnl_memory_t user, const dnnl_memory_desc_t *user_md, const
   if (dnnl_memory_desc_equal (user_md, want))
     return user;
   dnnl_memory_t m = ctx_work_mem (c, want, error);
-  if (m == NULL)
-    return NULL;
-  const char *what = "reorder";
-  dnnl_primitive_desc_t rpd = NULL;
-  TRY (dnnl_reorder_primitive_desc_create (&rpd, user_md, c->engine, want, c->engine, c->attr_user));
-  g_assert (c->n_pds < MAX_OWNED);
-  c->pds[c->n_pds++] = rpd;
-  dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, user }, { DNNL_ARG_TO, m } };
-  if (!run (c, rpd, 2, args, what, error))
+  if (m == NULL || !ctx_reorder (c, user, user_md, m, want, error))
     return NULL;
   return m;
-out:
-  return NULL;
 }
 
 /* The result side: the primitive writes `have` (its layout); copy it into the user's buffer. */
@@ -317,15 +324,7 @@ reorder_out (Ctx *c, dnnl_memory_t have, const dnnl_memory_desc_t *have_md, dnnl
 {
   if (have == user)
     return TRUE;
-  const char *what = "reorder";
-  dnnl_primitive_desc_t rpd = NULL;
-  TRY (dnnl_reorder_primitive_desc_create (&rpd, have_md, c->engine, user_md, c->engine, c->attr_user));
-  g_assert (c->n_pds < MAX_OWNED);
-  c->pds[c->n_pds++] = rpd;
-  dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, have }, { DNNL_ARG_TO, user } };
-  return run (c, rpd, 2, args, what, error);
-out:
-  return FALSE;
+  return ctx_reorder (c, have, have_md, user, user_md, error);
 }
 
 /* Memory for a primitive's output: the user's buffer when the layouts agree, else a new one. */

@@ -647,30 +647,10 @@ cell_step (const RnnConfig *cfg, const DirParams *p, int64_t n, const float *gi,
     }
 }
 
-/* The parameter's data, after checking it is there with the shape this configuration needs (a
- * state loaded from a file could hold anything). dims[k] < 0 ends the shape. */
 static const float *
 param_checked (PsModule *self, const char *name, int ndim, const int64_t *dims, GError **error)
 {
-  PsParam *p = ps_module_get_param (self, name);
-  g_autofree char *want = ps_shape_to_string (ndim, dims);
-  if (p == NULL || p->value == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED, "%s: parameter %s is missing",
-                   ps_module_class_name (self), name);
-      return NULL;
-    }
-  gboolean ok = p->value->dtype == PS_DTYPE_FLOAT32 && p->value->ndim == ndim;
-  for (int i = 0; ok && i < ndim; i++)
-    ok = p->value->shape[i] == dims[i];
-  if (!ok)
-    {
-      g_autofree char *got = ps_tensor_shape_string (p->value);
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s: %s is %s %s, expected float32 %s",
-                   ps_module_class_name (self), name, ps_dtype_name (p->value->dtype), got, want);
-      return NULL;
-    }
-  return ps_tensor_cf32 (p->value);
+  return ps_module_param_checked (self, name, ndim, dims, ps_module_class_name (self), name, error);
 }
 
 static gboolean
@@ -711,22 +691,7 @@ dir_params (PsModule *self, const RnnConfig *cfg, int64_t layer, int dir, DirPar
 static gboolean
 alloc_f32 (int64_t a, int64_t b, float **out, GError **error)
 {
-  int64_t n;
-  if (__builtin_mul_overflow (a, b, &n) || n > (int64_t) (PS_TENSOR_MAX_BYTES / sizeof (float)))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "RNN working buffer of %" G_GINT64_FORMAT " x %"
-                   G_GINT64_FORMAT " floats is too large", a, b);
-      return FALSE;
-    }
-  if (!ps_tensor_check_scratch ((guint64) n * sizeof (float), "an RNN working buffer", error))
-    return FALSE;
-  *out = g_try_malloc0 ((gsize) MAX (n, 1) * sizeof (float));
-  if (*out == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for an RNN working buffer");
-      return FALSE;
-    }
-  return TRUE;
+  return ps_tensor_scratch_f32 (a, b, 1, "an RNN working buffer", out, error);
 }
 
 

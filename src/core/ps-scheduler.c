@@ -70,12 +70,6 @@ ps_sched_config_init (PsSchedConfig *cfg, PsSchedKind kind)
   cfg->last_epoch = -1;
 }
 
-const PsSchedConfig *
-ps_scheduler_config (const PsScheduler *s)
-{
-  return &s->cfg;
-}
-
 static double
 anneal (const PsScheduler *s, double start, double end, double pct)
 {

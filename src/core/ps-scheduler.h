@@ -67,7 +67,6 @@ void          ps_sched_config_init      (PsSchedConfig *cfg, PsSchedKind kind);
 PsScheduler  *ps_scheduler_new          (const PsSchedConfig *cfg, PsOptimizer *opt, GError **error);
 PsScheduler  *ps_scheduler_copy         (const PsScheduler *s);
 void          ps_scheduler_free         (PsScheduler *s);
-const PsSchedConfig *ps_scheduler_config (const PsScheduler *s);
 /* scheduler.step(): OneCycleLR raises past total_steps ("Tried to step …"), opt unchanged then. */
 gboolean      ps_scheduler_step         (PsScheduler *s, PsOptimizer *opt, GError **error);
 

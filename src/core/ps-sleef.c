@@ -37,17 +37,7 @@ u32_bits (float f)
 gboolean
 ps_sleef_available (void)
 {
-  static int cached = -1;   /* benign race: every thread computes the same value */
-  if (cached < 0)
-    {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_cpu_init ();
-      cached = __builtin_cpu_supports ("fma") ? 1 : 0;
-#else
-      cached = 0;
-#endif
-    }
-  return cached == 1;
+  return (ps_cpu_hw_features () & PS_CPU_FMA) != 0;
 }
 
 float

@@ -332,6 +332,24 @@ block_m2 (const float *x, gsize n, double mean)
   return block_m2_f32 (x, n, mean);
 }
 
+/* Counts v in s when it is a NaN or an infinity (and says so); a finite v is left to the caller. */
+static inline gboolean
+count_non_finite (PsStats *s, double v)
+{
+  if (isnan (v))
+    s->n_nan++;
+  else if (isinf (v))
+    {
+      if (v > 0)
+        s->n_posinf++;
+      else
+        s->n_neginf++;
+    }
+  else
+    return FALSE;
+  return TRUE;
+}
+
 static void
 block_finite_f32 (PsStats *s, const float *x, gsize n)
 {
@@ -380,20 +398,8 @@ classify:;
   float buf[PS_STATS_BLOCK];
   gsize k = 0;
   for (gsize i = 0; i < n; i++)
-    {
-      float v = x[i];
-      if (isnan (v))
-        s->n_nan++;
-      else if (isinf (v))
-        {
-          if (v > 0)
-            s->n_posinf++;
-          else
-            s->n_neginf++;
-        }
-      else
-        buf[k++] = v;
-    }
+    if (!count_non_finite (s, x[i]))
+      buf[k++] = x[i];
   if (k > 0)
     block_finite_f32 (s, buf, k);
 }
@@ -418,20 +424,8 @@ add_block_f64 (PsStats *s, const double *x, gsize n)
   gsize k = 0;
   s->count += n;
   for (gsize i = 0; i < n; i++)
-    {
-      double v = x[i];
-      if (isnan (v))
-        s->n_nan++;
-      else if (isinf (v))
-        {
-          if (v > 0)
-            s->n_posinf++;
-          else
-            s->n_neginf++;
-        }
-      else
-        buf[k++] = v;
-    }
+    if (!count_non_finite (s, x[i]))
+      buf[k++] = x[i];
   if (k == 0)
     return;
   double acc[4] = { 0 };

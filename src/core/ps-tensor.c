@@ -293,6 +293,28 @@ ps_tensor_check_scratch (guint64 bytes, const char *what, GError **error)
   return TRUE;
 }
 
+gboolean
+ps_tensor_scratch_f32 (int64_t a, int64_t b, int64_t c, const char *what, float **out, GError **error)
+{
+  int64_t n;
+  if (__builtin_mul_overflow (a, b, &n) || __builtin_mul_overflow (n, c, &n)
+      || n > (int64_t) (PS_TENSOR_MAX_BYTES / sizeof (float)))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_OVERFLOW, "%s of %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT " x %"
+                   G_GINT64_FORMAT " floats is too large", what, a, b, c);
+      return FALSE;
+    }
+  if (!ps_tensor_check_scratch ((guint64) n * sizeof (float), what, error))
+    return FALSE;
+  *out = g_try_malloc0 ((gsize) MAX (n, 1) * sizeof (float));
+  if (*out == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for %s", what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static PsStorage *
 storage_new (gsize nbytes, gboolean zero, GError **error)
 {

@@ -41,6 +41,10 @@ guint64      ps_tensor_get_budget (void);
 guint64      ps_tensor_get_bytes_in_use (void);
 gboolean     ps_tensor_budget_from_env (GError **error);
 gboolean     ps_tensor_check_scratch (guint64 bytes, const char *what, GError **error);
+/* A kernel's zero-filled working buffer of a·b·c floats (free with g_free), checked like
+ * check_scratch; `what` names it in the error ("an RNN working buffer"). */
+gboolean     ps_tensor_scratch_f32 (int64_t a, int64_t b, int64_t c, const char *what, float **out,
+                                    GError **error);
 /* ps_format_bytes ("64.0 MiB (67108864 bytes)") is in ps-memory.h. */
 
 typedef enum {

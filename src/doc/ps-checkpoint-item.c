@@ -111,10 +111,8 @@ ps_checkpoint_item_new_root (PsCheckpoint *ck, const char *root_name)
   return root;
 }
 
-const char *ps_checkpoint_item_get_name (PsCheckpointItem *self) { return self->name; }
 const char *ps_checkpoint_item_get_path (PsCheckpointItem *self) { return self->node->path; }
 const char *ps_checkpoint_item_get_dtype (PsCheckpointItem *self) { return self->dtype; }
-const char *ps_checkpoint_item_get_shape (PsCheckpointItem *self) { return self->shape; }
 int64_t ps_checkpoint_item_get_numel (PsCheckpointItem *self) { return self->count; }
 const PsCheckpointNode *ps_checkpoint_item_get_node (PsCheckpointItem *self) { return self->node; }
 PsCheckpoint *ps_checkpoint_item_get_checkpoint (PsCheckpointItem *self) { return *self->ck; }

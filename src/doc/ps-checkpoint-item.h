@@ -16,14 +16,11 @@ G_DECLARE_FINAL_TYPE (PsCheckpointItem, ps_checkpoint_item, PS, CHECKPOINT_ITEM,
 
 /* The root item, named `root_name` (the file's name); takes ownership of ck. */
 PsCheckpointItem *ps_checkpoint_item_new_root (PsCheckpoint *ck, const char *root_name);
-const char   *ps_checkpoint_item_get_name   (PsCheckpointItem *self);   /* "weight"; the root: root_name */
 const char   *ps_checkpoint_item_get_path   (PsCheckpointItem *self);   /* "encoder.0.weight"; "" for the root */
 /* The file's dtype ("BF16"); for a group, the distinct dtypes below it ("F32, BF16"). */
 const char   *ps_checkpoint_item_get_dtype  (PsCheckpointItem *self);
 /* What the dtype column shows: the dtype(s), or "mixed (3)" for more than two (newly allocated). */
 char         *ps_checkpoint_item_get_dtype_label (PsCheckpointItem *self);
-/* "[3, 5]" for a tensor, "4 tensors" for a group. */
-const char   *ps_checkpoint_item_get_shape  (PsCheckpointItem *self);
 /* Elements in the subtree, each storage once: at the root the checkpoint's count (an aliased
  * storage counted once); an alias whose storage is stored outside the subtree counts there (a tied
  * decoder's row and group show its own count, not 0). */

@@ -1,5 +1,6 @@
 /* ps-checkpoint-series.c — see ps-checkpoint-series.h. */
 #include "ps-checkpoint-series.h"
+#include "ps-cpu.h"
 #include "ps-csv.h"
 #include "ps-sigbus-guard.h"
 
@@ -610,13 +611,13 @@ static SumGroups
 sum_groups_impl (guint *width)
 {
 #ifdef PS_SUM_X86
-  __builtin_cpu_init ();
-  if ((sum_width_wanted == 0 || sum_width_wanted >= 8) && __builtin_cpu_supports ("avx512f"))
+  const guint hw = ps_cpu_hw_features ();
+  if ((sum_width_wanted == 0 || sum_width_wanted >= 8) && (hw & PS_CPU_AVX512F))
     {
       *width = 8;
       return sum_groups_avx512;
     }
-  if ((sum_width_wanted == 0 || sum_width_wanted >= 4) && __builtin_cpu_supports ("avx2"))
+  if ((sum_width_wanted == 0 || sum_width_wanted >= 4) && (hw & PS_CPU_AVX2))
     {
       *width = 4;
       return sum_groups_avx2;

@@ -60,7 +60,7 @@ struct _PsOpKind {
   /* Values the op writes without describing them read "updated by KIND at step N" (forward). */
   gboolean writes_undescribed;
   /* apply changes only the list of children of the module `writes` names (attach, detach, rename,
-   * move): its descendants stay shared with the previous state (ps_state_clone_for_write_full). */
+   * move): its descendants stay shared with the previous state (ps_state_clone_for_write). */
   gboolean writes_children_only;
   /* PyTorch export: follow the module tree in the first pass (may be NULL), then write the code. */
   gboolean (*py_scan) (PsPyExport *ex, const PsOp *op, guint n, GError **error);

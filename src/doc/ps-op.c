@@ -2230,7 +2230,7 @@ ps_op_apply_full (const PsState *prev, const PsOp *op, guint op_number, const Ps
     ctx = &no_ctx;
   g_autoptr (GHashTable) map = g_hash_table_new (NULL, NULL);
   g_autoptr (GPtrArray) writable = writable_modules (prev, op);
-  g_autoptr (PsState) next = ps_state_clone_for_write_full (prev, writable, op->kind->writes_children_only, map);
+  g_autoptr (PsState) next = ps_state_clone_for_write (prev, writable, op->kind->writes_children_only, map);
   next->step = op_number;
   /* the op's kernels follow the recipe's flavour (ps_threads_set_flavour: the sums' lanes, losses) */
   const PsFlavour flavour = ps_threads_set_flavour (next->gen.flavour);

@@ -87,14 +87,7 @@ clone_with_map (const PsState *state, GHashTable *map, GPtrArray *clone_ids, GHa
                 GHashTable *path);
 
 PsState *
-ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable *map)
-{
-  return ps_state_clone_for_write_full (state, writable, FALSE, map);
-}
-
-PsState *
-ps_state_clone_for_write_full (const PsState *state, GPtrArray *writable, gboolean children_only,
-                               GHashTable *map)
+ps_state_clone_for_write (const PsState *state, GPtrArray *writable, gboolean children_only, GHashTable *map)
 {
   g_autoptr (GHashTable) own = NULL;
   if (map == NULL)

@@ -46,16 +46,15 @@ PsState    *ps_state_clone          (const PsState *state, GHashTable *map);
  * `map` receives old → new for every cloned module and, when something is writable, old → old
  * for every shared one. With writable empty nothing is walked or copied: the module table is
  * shared (O(1); it is persistent, see ps-module-table.h) and map stays empty. This is what keeps
- * a step that writes one small parameter of a large model, or creates one module, cheap. */
-PsState    *ps_state_clone_for_write (const PsState *state, GPtrArray *writable, GHashTable *map);
-/* As ps_state_clone_for_write, but when children_only is TRUE the op changes only the lists of
- * children of the writable modules (attach, detach, rename, move), not their descendants: those
- * stay shared, and only the writable modules and the modules containing them are copied, each in
- * time proportional to its own size (a container's list of children is shared, see ps-module.h).
- * The modules containing them are found among `parents` only, so a step attaching one child to a
- * container of n children costs O(log n), not O(n). */
-PsState    *ps_state_clone_for_write_full (const PsState *state, GPtrArray *writable, gboolean children_only,
-                                           GHashTable *map);
+ * a step that writes one small parameter of a large model, or creates one module, cheap.
+ * When children_only is TRUE the op changes only the lists of children of the writable modules
+ * (attach, detach, rename, move), not their descendants: those stay shared, and only the writable
+ * modules and the modules containing them are copied, each in time proportional to its own size
+ * (a container's list of children is shared, see ps-module.h). The modules containing them are
+ * found among `parents` only, so a step attaching one child to a container of n children costs
+ * O(log n), not O(n). */
+PsState    *ps_state_clone_for_write (const PsState *state, GPtrArray *writable, gboolean children_only,
+                                      GHashTable *map);
 
 PsModule   *ps_state_get_module     (const PsState *state, const char *id);
 /* The number of module ids, and the i-th in creation order (interned). */
