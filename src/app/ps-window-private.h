@@ -204,10 +204,9 @@ gboolean    ps_window_type_pytorch    (PsWindow *self, const char *text);
 void        ps_window_train_init_actions   (PsWindow *self);
 void        ps_window_train_update_actions (PsWindow *self);
 /* Contact Sheet… (ps-window-train.c): the dialog asking which sub-steps, how many columns and the
- * tile size (a PsContactSheetDialog, presented), then where to write; the list's default for n
- * sub-steps. */
+ * tile size (a PsContactSheetDialog, presented, its list ps_frame_list_default_sheet), then where to
+ * write. */
 GtkWindow  *ps_window_train_open_sheet_dialog   (PsWindow *self);
-char       *ps_window_train_default_sheet_steps (guint n);
 /* Export Over Sub-steps… (ps-window-train.c): the dialog asking the range (a PsExportRangeDialog,
  * presented: From, To, Every; the whole run every ⌈n/100⌉ by default), then the file chooser. */
 GtkWindow  *ps_window_train_open_frames_dialog  (PsWindow *self);

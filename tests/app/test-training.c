@@ -13,6 +13,7 @@
 #include "ps-safetensors.h"
 #include "ps-figure-sequence.h"
 #include "ps-animation.h"
+#include "ps-frame-list.h"
 #include "ps-train-ops.h"
 #include <gif_lib.h>
 #include "picture-test-util.h"
@@ -1019,7 +1020,7 @@ test_contact_sheet_chosen (void)
   GtkWindow *dlg = ps_window_train_open_sheet_dialog (w);
   iterate ();
   PsContactSheetDialog *sheet_dlg = PS_CONTACT_SHEET_DIALOG (dlg);
-  g_autofree char *def = ps_window_train_default_sheet_steps (n);
+  g_autofree char *def = ps_frame_list_default_sheet (n);
   g_assert_cmpstr (ps_contact_sheet_dialog_get_steps (sheet_dlg), ==, def);
   g_assert_cmpstr (def, ==, "1, 55, 110, 165, last");
   ps_contact_sheet_dialog_set_steps (sheet_dlg, "0, 5");
