@@ -1696,7 +1696,7 @@ test_over_time_dropped (void)
     if (ps_figure_series_keeps (k + 1, i))
       {
         g_assert_cmpuint (expect, <, n_rows);
-        g_assert_cmpint (rows[expect], ==, g_array_index (w->sub_axis, int64_t, i));
+        g_assert_cmpint (rows[expect], ==, ps_substep_cursor_get_x (w->substeps, i));
         expect++;
         if (((const PsTrainRecord *) last->train_log->records->pdata[i])->state == NULL && i != k)
           {
@@ -1716,7 +1716,7 @@ test_over_time_dropped (void)
       g_autoptr (GError) error = NULL;
       g_autoptr (PsTensor) cli = ps_safetensors_load (st, "0.weight", &error);
       g_assert_no_error (error);
-      PsTensor *row = c == 0 ? g_hash_table_lookup (w->ot_tensors, GUINT_TO_POINTER (mid)) : ps_figure_get_tensor (ot);
+      PsTensor *row = c == 0 ? ps_substep_series_get_tensor (w->sub_series, mid) : ps_figure_get_tensor (ot);
       g_assert_nonnull (row);
       g_assert_true (ps_tensor_equal (cli, row));
       remove_dir (dir);
