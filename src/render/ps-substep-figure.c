@@ -3,6 +3,7 @@
 #include "ps-substep-figure.h"
 #include "ps-substep-replay.h"
 #include "ps-train-ops.h"
+#include "ps-error.h"
 
 #include <glib/gi18n.h>
 
@@ -59,6 +60,11 @@ ps_substep_figure_at (PsSubstepCursor *c, PsTimeline *tl, guint step, const char
         {
           a = ps_substep_cursor_get_record (c, i - 1)->state;
           from = g_strdup_printf (_("training step %lld"), (long long) ps_substep_cursor_get_x (c, i - 1));
+          if (a == NULL)   /* dropped under the memory budget (the page read a NULL error here and crashed) */
+            g_set_error (&error, PS_ERROR, PS_ERROR_NOT_FOUND,
+                         _("The sub-step before (training step %lld) was not kept in memory: choose a step to "
+                           "compare with under “Shown step minus”"),
+                         (long long) ps_substep_cursor_get_x (c, i - 1));
         }
       else if (compare_step < 0)
         {
