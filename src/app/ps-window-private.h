@@ -10,6 +10,7 @@
 #include "ps-edit.h"
 #include "ps-edit-train.h"
 #include "ps-training-page.h"
+#include "ps-substep-figure.h"
 
 G_BEGIN_DECLS
 
@@ -96,22 +97,8 @@ struct _PsWindow {
   GtkScale *sub_scale;
   GtkAdjustment *sub_adjustment;
   GtkLabel *sub_label;
-  PsState *sub_owner;         /* ref: the train step's state, whose log is offered; NULL = none */
-  guint n_substeps;           /* its records */
-  guint substep;              /* the one shown; n_substeps = the step's own state (after the run) */
-  GArray *sub_axis;           /* int64 training-axis step of each record */
-  GCancellable *sub_replay_cancellable;   /* ref while a dropped sub-step is replayed in a worker */
-  guint sub_replay_index, sub_replay_gen;
-  PsState *sub_replayed;      /* ref: the last replayed sub-step of sub_owner's log, or NULL */
-  guint sub_replayed_index;
-  char *sub_replay_error;
-  /* Over Time inside a train step: the dropped sub-steps it draws, recomputed in a worker */
-  GHashTable *ot_tensors;     /* record index → PsTensor* (ref) of ot_path in sub_owner's log */
-  char *ot_path;
-  GTask *ot_replay;           /* ref while a batch of them is recomputed */
-  GCancellable *ot_cancellable;
-  guint ot_gen;
-  char *ot_error;
+  PsSubstepCursor *substeps;  /* which sub-step is shown, its state (replayed in a worker if dropped) */
+  PsSubstepSeries *sub_series;   /* Over Time inside a train step: its recomputed dropped sub-steps */
   GtkEntry *pytorch_entry;    /* the PyTorch line under the tree (ps-window-pytorch.c) */
   GHashTable *pytorch_inputs; /* inputs typed there (x = torch.randn(1, 10)), for later lines */
   PsState *pytorch_state;     /* ref: the state after the last typed line (another change forgets the
@@ -204,10 +191,9 @@ gboolean    ps_window_type_pytorch    (PsWindow *self, const char *text);
 void        ps_window_train_init_actions   (PsWindow *self);
 void        ps_window_train_update_actions (PsWindow *self);
 /* Contact Sheet… (ps-window-train.c): the dialog asking which sub-steps, how many columns and the
- * tile size (a PsContactSheetDialog, presented), then where to write; the list's default for n
- * sub-steps. */
+ * tile size (a PsContactSheetDialog, presented, its list ps_frame_list_default_sheet), then where to
+ * write. */
 GtkWindow  *ps_window_train_open_sheet_dialog   (PsWindow *self);
-char       *ps_window_train_default_sheet_steps (guint n);
 /* Export Over Sub-steps… (ps-window-train.c): the dialog asking the range (a PsExportRangeDialog,
  * presented: From, To, Every; the whole run every ⌈n/100⌉ by default), then the file chooser. */
 GtkWindow  *ps_window_train_open_frames_dialog  (PsWindow *self);

@@ -11,6 +11,7 @@
 #include "ps-file-chooser.h"
 #include "ps-edit-train.h"
 #include "ps-projector.h"
+#include "ps-frame-list.h"
 
 #include <glib/gi18n.h>
 
@@ -366,35 +367,13 @@ on_sheet_choose_file (PsContactSheetDialog *dialog, const char *steps, guint col
                    (PsFileChooserResponse) on_sheet_file_response);
 }
 
-/* "1, ¼, ½, ¾, last" of n sub-steps, without repeats */
-char *
-ps_window_train_default_sheet_steps (guint n)
-{
-  GString *s = g_string_new ("");
-  guint prev = 0;
-  for (guint q = 0; q <= 4 && n > 0; q++)
-    {
-      guint k = q == 4 ? n : MAX (1, 1 + (guint) ((guint64) (n - 1) * q / 4));
-      if (k == prev)
-        continue;
-      if (s->len)
-        g_string_append (s, ", ");
-      if (q == 4)
-        g_string_append (s, "last");
-      else
-        g_string_append_printf (s, "%u", k);
-      prev = k;
-    }
-  return g_string_free (s, FALSE);
-}
-
 GtkWindow *
 ps_window_train_open_sheet_dialog (PsWindow *self)
 {
   guint n = ps_training_page_get_n_substeps (self->training_page);
   PsContactSheetDialog *dialog = ps_contact_sheet_dialog_new (GTK_WINDOW (self), n);
   ps_projector_apply (GTK_WIDGET (dialog), self->settings);
-  g_autofree char *def = ps_window_train_default_sheet_steps (n);
+  g_autofree char *def = ps_frame_list_default_sheet (n);
   ps_contact_sheet_dialog_set_steps (dialog, def);
   g_signal_connect_object (dialog, "choose-file", G_CALLBACK (on_sheet_choose_file), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));

@@ -171,3 +171,24 @@ ps_frame_list_parse (const char *text, guint n_available, guint max_frames, cons
   const PsFrameListRules rules = { PS_FRAME_LIST_FROM_1, n_available, NULL, max_frames, unit, NULL };
   return ps_frame_list_parse_rules (text, &rules, out, error);
 }
+
+char *
+ps_frame_list_default_sheet (guint n)
+{
+  GString *s = g_string_new ("");
+  guint prev = 0;
+  for (guint q = 0; q <= 4 && n > 0; q++)
+    {
+      guint k = q == 4 ? n : MAX (1, 1 + (guint) ((guint64) (n - 1) * q / 4));
+      if (k == prev)
+        continue;
+      if (s->len)
+        g_string_append (s, ", ");
+      if (q == 4)
+        g_string_append (s, "last");
+      else
+        g_string_append_printf (s, "%u", k);
+      prev = k;
+    }
+  return g_string_free (s, FALSE);
+}

@@ -38,5 +38,9 @@ gboolean ps_frame_list_parse_rules (const char *text, const PsFrameListRules *ru
 /* Numbered from 1: ps_frame_list_parse_rules with PS_FRAME_LIST_FROM_1. */
 gboolean ps_frame_list_parse (const char *text, guint n_available, guint max_frames, const char *unit,
                               GArray *out, GError **error);
+/* The Contact Sheet's default list of n sub-steps (numbered from 1): "1, ¼, ½, ¾, last" — the
+ * first, the quarters and "last", each once ("1, last" for 2, "1" for 1, "" for none). A list
+ * ps_frame_list_parse reads back with the same n. */
+char    *ps_frame_list_default_sheet (guint n);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include "ps-safetensors.h"
 #include "ps-figure-sequence.h"
 #include "ps-animation.h"
+#include "ps-frame-list.h"
 #include "ps-train-ops.h"
 #include <gif_lib.h>
 #include "picture-test-util.h"
@@ -1019,7 +1020,7 @@ test_contact_sheet_chosen (void)
   GtkWindow *dlg = ps_window_train_open_sheet_dialog (w);
   iterate ();
   PsContactSheetDialog *sheet_dlg = PS_CONTACT_SHEET_DIALOG (dlg);
-  g_autofree char *def = ps_window_train_default_sheet_steps (n);
+  g_autofree char *def = ps_frame_list_default_sheet (n);
   g_assert_cmpstr (ps_contact_sheet_dialog_get_steps (sheet_dlg), ==, def);
   g_assert_cmpstr (def, ==, "1, 55, 110, 165, last");
   ps_contact_sheet_dialog_set_steps (sheet_dlg, "0, 5");
@@ -1695,7 +1696,7 @@ test_over_time_dropped (void)
     if (ps_figure_series_keeps (k + 1, i))
       {
         g_assert_cmpuint (expect, <, n_rows);
-        g_assert_cmpint (rows[expect], ==, g_array_index (w->sub_axis, int64_t, i));
+        g_assert_cmpint (rows[expect], ==, ps_substep_cursor_get_x (w->substeps, i));
         expect++;
         if (((const PsTrainRecord *) last->train_log->records->pdata[i])->state == NULL && i != k)
           {
@@ -1715,7 +1716,7 @@ test_over_time_dropped (void)
       g_autoptr (GError) error = NULL;
       g_autoptr (PsTensor) cli = ps_safetensors_load (st, "0.weight", &error);
       g_assert_no_error (error);
-      PsTensor *row = c == 0 ? g_hash_table_lookup (w->ot_tensors, GUINT_TO_POINTER (mid)) : ps_figure_get_tensor (ot);
+      PsTensor *row = c == 0 ? ps_substep_series_get_tensor (w->sub_series, mid) : ps_figure_get_tensor (ot);
       g_assert_nonnull (row);
       g_assert_true (ps_tensor_equal (cli, row));
       remove_dir (dir);

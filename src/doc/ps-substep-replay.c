@@ -1,4 +1,4 @@
-/* ps-substep-replay.c — several recorded sub-steps' states at once, replayed in a worker. */
+/* ps-substep-replay.c — see ps-substep-replay.h. */
 #include "ps-config.h"
 #include "ps-substep-replay.h"
 #include "ps-train-ops.h"

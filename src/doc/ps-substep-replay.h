@@ -1,4 +1,5 @@
-/* ps-substep-replay.h — several recorded sub-steps' states at once, replayed in a worker.
+/* ps-substep-replay.h — several recorded sub-steps' states at once, replayed in a worker (GIO only:
+ * tested headless, test-substep-replay).
  *
  * A train op keeps only some of its sub-steps' snapshots under the memory budget; the others are
  * recomputed from the nearest kept one (ps_train_log_get_state_cancellable). Views that need many

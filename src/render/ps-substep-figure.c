@@ -1,0 +1,303 @@
+/* ps-substep-figure.c — see ps-substep-figure.h. */
+#include "ps-config.h"
+#include "ps-substep-figure.h"
+#include "ps-substep-replay.h"
+#include "ps-train-ops.h"
+#include "ps-error.h"
+
+#include <glib/gi18n.h>
+
+void
+ps_substep_picture_clear (PsSubstepPicture *p)
+{
+  g_clear_pointer (&p->figure, ps_figure_free);
+  g_clear_pointer (&p->context, g_free);
+  g_clear_pointer (&p->message, g_free);
+  p->pending = FALSE;
+}
+
+void
+ps_substep_figure_at (PsSubstepCursor *c, PsTimeline *tl, guint step, const char *path, gboolean difference,
+                      int compare_step, const char *record_text, const PsFigureOptions *opts, PsSubstepPicture *out)
+{
+  g_return_if_fail (PS_IS_SUBSTEP_CURSOR (c) && tl != NULL && path != NULL && opts != NULL && out != NULL);
+  *out = (PsSubstepPicture) { NULL, NULL, NULL, FALSE };
+  const guint i = ps_substep_cursor_get_index (c), n = ps_substep_cursor_get_n (c);
+  g_return_if_fail (i < n);
+  gboolean pending = FALSE;
+  PsState *st = ps_substep_cursor_get_state (c, &pending);
+  if (pending)
+    {
+      out->pending = TRUE;
+      out->message = g_strdup_printf (_("Recomputing sub-step %u…"), i + 1);
+      return;
+    }
+  if (st == NULL)
+    {
+      const char *why = ps_substep_cursor_get_replay_error (c);
+      out->message = g_strdup_printf (_("Sub-step %u could not be recomputed: %s"), i + 1, why ? why : "");
+      return;
+    }
+  g_autofree char *where = g_strdup_printf (_("sub-step %u"), i + 1);
+  g_autoptr (GError) error = NULL;
+  PsTensor *t = ps_figure_find_tensor (st, path, where, &error);
+  if (t == NULL)
+    {
+      out->message = g_strdup (error->message);
+      return;
+    }
+  const int64_t x = ps_substep_cursor_get_x (c, i);
+  PsFigureOptions o = *opts;
+  o.diff_from = -1;
+  PsFigure *fig = NULL;
+  if (difference)
+    {
+      /* minus the chosen step, or by default the sub-step before (the state before the run for
+       * the first): one optimizer update at a time */
+      PsState *a = NULL;
+      g_autofree char *from = NULL;
+      if (compare_step < 0 && i > 0)
+        {
+          a = ps_substep_cursor_get_record (c, i - 1)->state;
+          from = g_strdup_printf (_("training step %lld"), (long long) ps_substep_cursor_get_x (c, i - 1));
+          if (a == NULL)   /* dropped under the memory budget (the page read a NULL error here and crashed) */
+            g_set_error (&error, PS_ERROR, PS_ERROR_NOT_FOUND,
+                         _("The sub-step before (training step %lld) was not kept in memory: choose a step to "
+                           "compare with under “Shown step minus”"),
+                         (long long) ps_substep_cursor_get_x (c, i - 1));
+        }
+      else if (compare_step < 0)
+        {
+          a = ps_timeline_get_state_full (tl, step - 1, &error);
+          from = g_strdup_printf (_("step %u (before the run)"), step - 1);
+        }
+      else
+        {
+          a = ps_timeline_get_state_full (tl, (guint) compare_step, &error);
+          from = g_strdup_printf (_("step %u"), (guint) compare_step);
+        }
+      g_autofree char *awhere = g_strdup_printf (_("the compared %s"), from);
+      PsTensor *ta = a ? ps_figure_find_tensor (a, path, awhere, &error) : NULL;
+      g_autofree char *subtitle = g_strdup_printf (_("training step %lld − %s"), (long long) x, from);
+      fig = ta ? ps_figure_new_for_difference (ta, t, path, subtitle, &o, &error) : NULL;
+    }
+  else
+    {
+      g_autofree char *subtitle = g_strdup_printf (_("step %u, sub-step %u · %s"), step, i + 1, record_text);
+      fig = ps_figure_new_for_tensor (t, path, subtitle, &o, &error);
+    }
+  if (fig == NULL)
+    {
+      out->message = g_strdup (error->message);
+      return;
+    }
+  out->figure = fig;
+  out->context = g_strdup_printf (_("Step %u, sub-step %u of %u (training step %lld)"), step, i + 1, n, (long long) x);
+}
+
+/* ---------- Over Time ---------- */
+
+struct _PsSubstepSeries {
+  GObject parent_instance;
+  PsSubstepSeriesReady ready;
+  gpointer ready_data;
+  GHashTable *tensors;        /* record index → PsTensor* (ref) of `path` in the cursor's log */
+  char *path;
+  GTask *replay;              /* ref while a batch of them is recomputed */
+  GCancellable *cancellable;
+  guint gen;
+  char *error;
+};
+
+G_DEFINE_FINAL_TYPE (PsSubstepSeries, ps_substep_series, G_TYPE_OBJECT)
+
+void
+ps_substep_series_forget (PsSubstepSeries *s)
+{
+  g_return_if_fail (PS_IS_SUBSTEP_SERIES (s));
+  s->gen++;
+  if (s->cancellable != NULL)
+    g_cancellable_cancel (s->cancellable);
+  g_clear_object (&s->cancellable);
+  g_clear_object (&s->replay);
+  g_hash_table_remove_all (s->tensors);
+  g_clear_pointer (&s->path, g_free);
+  g_clear_pointer (&s->error, g_free);
+}
+
+static void
+ps_substep_series_finalize (GObject *object)
+{
+  PsSubstepSeries *s = PS_SUBSTEP_SERIES (object);
+  ps_substep_series_forget (s);
+  g_hash_table_unref (s->tensors);
+  G_OBJECT_CLASS (ps_substep_series_parent_class)->finalize (object);
+}
+
+static void
+ps_substep_series_class_init (PsSubstepSeriesClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ps_substep_series_finalize;
+}
+
+static void
+ps_substep_series_init (PsSubstepSeries *s)
+{
+  s->tensors = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
+}
+
+PsSubstepSeries *
+ps_substep_series_new (PsSubstepSeriesReady ready, gpointer data)
+{
+  PsSubstepSeries *s = g_object_new (PS_TYPE_SUBSTEP_SERIES, NULL);
+  s->ready = ready;
+  s->ready_data = data;
+  return s;
+}
+
+gboolean
+ps_substep_series_get_replaying (PsSubstepSeries *s)
+{
+  g_return_val_if_fail (PS_IS_SUBSTEP_SERIES (s), FALSE);
+  return s->replay != NULL;
+}
+
+PsTensor *
+ps_substep_series_get_tensor (PsSubstepSeries *s, guint k)
+{
+  g_return_val_if_fail (PS_IS_SUBSTEP_SERIES (s), NULL);
+  return g_hash_table_lookup (s->tensors, GUINT_TO_POINTER (k));
+}
+
+/* a batch of dropped sub-steps is done: keep their tensors of the path */
+typedef struct {
+  GWeakRef series;
+  guint gen;
+  GArray *indices;
+} BatchRequest;
+
+static void
+on_batch_replayed (GObject *source, GAsyncResult *result, gpointer data)
+{
+  BatchRequest *q = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) states = ps_substep_replay_finish (result, &error);
+  g_autoptr (PsSubstepSeries) s = g_weak_ref_get (&q->series);
+  g_autoptr (GArray) indices = q->indices;
+  const guint gen = q->gen;
+  g_weak_ref_clear (&q->series);
+  g_free (q);
+  if (s == NULL || gen != s->gen)
+    return;   /* gone, or another step or parameter was asked for */
+  g_clear_object (&s->cancellable);
+  g_clear_object (&s->replay);
+  if (states == NULL)
+    {
+      g_free (s->error);
+      s->error = g_strdup (error->message);
+    }
+  for (guint i = 0; states != NULL && i < states->len; i++)
+    {
+      PsTensor *t = ps_figure_find_tensor (states->pdata[i], s->path, "a sub-step", NULL);
+      if (t != NULL)
+        g_hash_table_replace (s->tensors, GUINT_TO_POINTER (g_array_index (indices, guint, i)), ps_tensor_ref (t));
+    }
+  if (s->ready != NULL)
+    s->ready (s, s->ready_data);
+}
+
+void
+ps_substep_series_figure (PsSubstepSeries *s, PsSubstepCursor *c, guint step, const char *path,
+                          const PsFigureOptions *o, PsSubstepPicture *out)
+{
+  g_return_if_fail (PS_IS_SUBSTEP_SERIES (s) && PS_IS_SUBSTEP_CURSOR (c) && path != NULL && o != NULL && out != NULL);
+  *out = (PsSubstepPicture) { NULL, NULL, NULL, FALSE };
+  const guint index = ps_substep_cursor_get_index (c), n_sub = ps_substep_cursor_get_n (c);
+  g_return_if_fail (index < n_sub);
+  PsState *owner = ps_substep_cursor_get_owner (c);
+  const guint n = MIN (index + 1, n_sub);
+  if (g_strcmp0 (s->path, path) != 0)
+    {
+      ps_substep_series_forget (s);
+      s->path = g_strdup (path);
+    }
+  g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
+  g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  g_autoptr (GPtrArray) owners = g_ptr_array_new ();
+  g_autoptr (GArray) missing = g_array_new (FALSE, FALSE, sizeof (guint));
+  gboolean absent = FALSE;   /* the parameter is missing at a kept sub-step (not its snapshot) */
+  for (guint k = 0; k < n; k++)
+    {
+      PsTensor *t = NULL;
+      if (ps_figure_series_keeps (n, k))
+        {
+          const PsTrainRecord *r = ps_substep_cursor_get_record (c, k);
+          if (r->state != NULL)
+            absent |= (t = ps_figure_find_tensor (r->state, path, "a sub-step", NULL)) == NULL;
+          else if ((t = g_hash_table_lookup (s->tensors, GUINT_TO_POINTER (k))) == NULL)
+            {
+              g_ptr_array_add (owners, owner);
+              g_array_append_val (missing, k);
+            }
+        }
+      g_ptr_array_add (tensors, t);
+      int64_t x = ps_substep_cursor_get_x (c, k);
+      g_array_append_val (steps, x);
+    }
+  /* the recomputed tensors the thinning no longer keeps are let go */
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init (&it, s->tensors);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    if (!ps_figure_series_keeps (n, GPOINTER_TO_UINT (key)))
+      g_hash_table_iter_remove (&it);
+  if (missing->len > 0 && s->error == NULL)
+    {
+      if (s->replay == NULL)
+        {
+          BatchRequest *q = g_new0 (BatchRequest, 1);
+          g_weak_ref_init (&q->series, s);
+          q->gen = s->gen;
+          q->indices = g_array_copy (missing);
+          s->cancellable = g_cancellable_new ();
+          s->replay = ps_substep_replay_start ((PsState *const *) owners->pdata, (const guint *) missing->data,
+                                               missing->len, s->cancellable, on_batch_replayed, q);
+        }
+      /* the previous picture stays until they are there (a first one: say what is coming) */
+      out->pending = TRUE;
+      out->message = g_strdup_printf (_("Recomputing %u dropped sub-steps for Over Time…"), missing->len);
+      return;
+    }
+  if (absent || missing->len > 0)
+    {
+      /* the parameter is not at every kept sub-step (or a replay failed): the ones it is at */
+      guint j = 0;
+      for (guint k = 0; k < n; k++)
+        if (tensors->pdata[k] != NULL)
+          {
+            tensors->pdata[j] = tensors->pdata[k];
+            g_array_index (steps, int64_t, j) = g_array_index (steps, int64_t, k);
+            j++;
+          }
+      g_ptr_array_set_size (tensors, j);
+      g_array_set_size (steps, j);
+    }
+  if (tensors->len == 0)
+    {
+      out->message = g_strdup_printf (_("%s has no values at the recorded sub-steps up to %u."), path, index + 1);
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  g_autofree char *subtitle = g_strdup_printf (_("step %u, sub-steps 1–%u of %u · x: training steps"), step,
+                                               index + 1, n_sub);
+  PsFigure *fig = ps_figure_new_for_series ((PsTensor *const *) tensors->pdata, (const int64_t *) steps->data,
+                                            tensors->len, path, subtitle, o, &error);
+  if (fig == NULL)
+    {
+      out->message = g_strdup (error->message);
+      return;
+    }
+  out->figure = fig;
+  out->context = g_strdup_printf (_("Step %u, sub-step %u of %u (training step %lld)"), step, index + 1, n_sub,
+                                  (long long) ps_substep_cursor_get_x (c, index));
+}
