@@ -1353,7 +1353,7 @@ golden (JsonParser *p, const char *name)
   return json_node_get_object (json_parser_get_root (p));
 }
 
-/* Cases of the generated torch table's classes (tests/data/module-args.json,
+/* Cases of the generated torch table's classes (tests/data/module-args/,
  * load-convert-golden.json, seed-range-golden.json; the same numbers the in-process
  * /module-args tests assert) run through the CLI as a user runs it: exit status, message, and the
  * values written by --state-dict, bit for bit torch's. */

@@ -132,7 +132,7 @@ test_python_repr_of_floats (void)
 }
 
 /* torch.empty's parser as ps_py_empty_check says it (texts of torch 1.13.1, see
- * tests/data/module-args.json): the first size must be an int (a bool too is refused there), later
+ * tests/data/module-args/): the first size must be an int (a bool too is refused there), later
  * ones may be bools; one size alone is the single-int overload. bool_is_int and any_value keep the
  * value's Python type. */
 static void

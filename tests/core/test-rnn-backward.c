@@ -1,6 +1,6 @@
 /* test-rnn-backward.c — RNN, LSTM, GRU, their cells and MultiheadAttention (self-attention) trained
  * through the gradient tape against
- * torch 1.13 (tests/data/train-seq-golden.json "rnn", from tests/golden/gen_train_seq.py): the
+ * torch 1.13 (tests/data/train-seq-golden/ "rnn", from tests/golden/gen_train_seq.py): the
  * forward output and every parameter's .grad after y.backward(gy), bit for bit. The model is
  * Sequential(Embedding(10, input_size), rnn), so the Embedding's gradient checks the RNN's grad_input;
  * layers, directions, batch_first, bias=False, proj_size, unbatched inputs, dropout between
@@ -98,7 +98,19 @@ test_attention (void)
 static void
 test_accumulate_and_errors (void)
 {
-  JsonObject *c = json_array_get_object_element (tg_seq_section ("rnn"), 1);   /* LSTM 2 layers, bidirectional */
+  /* the first RNN case with 2 layers, bidirectional (RNN(4, 20, num_layers=2, bidirectional=True)) */
+  JsonObject *c = NULL;
+  JsonArray *all = tg_seq_section ("rnn");
+  for (guint i = 0; i < json_array_get_length (all) && c == NULL; i++)
+    {
+      JsonObject *o = json_array_get_object_element (all, i);
+      JsonObject *a = json_object_get_object_member (o, "args");
+      if (strcmp (json_object_get_string_member (o, "type"), "RNN") == 0
+          && json_object_get_int_member_with_default (a, "num_layers", 1) == 2
+          && json_object_get_boolean_member_with_default (a, "bidirectional", FALSE))
+        c = o;
+    }
+  g_assert_nonnull (c);
   PsGenerator gen;
   ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
   g_autoptr (PsModule) m = build (c, &gen);

@@ -6,6 +6,7 @@
  * case matches. */
 #include "ps-timeline.h"
 #include "ps-export-pytorch.h"
+#include "gen-golden-util.h"
 
 #include <string.h>
 
@@ -215,7 +216,7 @@ test_load_converts_dtype (void)
   g_assert_cmpint (((const int64_t *) nbt->value->data)[0], ==, json_object_get_int_member (g, "num_batches_tracked"));
 }
 
-/* ---- the generated table (tests/golden/gen_module_args_table.py → tests/data/module-args.json) ----
+/* ---- the generated table (tests/golden/gen_module_args_table.py → tests/data/module-args/) ----
  * Every registered type × every constructor argument × boundary values of its kind, through a
  * recipe's module op and forward op. Where torch's message cannot apply to a recipe, one of the
  * mappings below decides; each is counted and printed. Everything else must be torch's behaviour:
@@ -459,11 +460,9 @@ replay_case (const char *type, const char *args, const char *input, char **where
 static void
 test_module_args_generated (void)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("PS_TEST_DATA"), "module-args.json", NULL);
-  g_autoptr (JsonParser) p = json_parser_new ();
-  g_autoptr (GError) error = NULL;
-  g_assert_true (json_parser_load_from_file (p, path, &error));
-  JsonObject *root = json_node_get_object (json_parser_get_root (p));
+  /* tests/data/module-args/<Type>.json, read in file-name order (tests/golden/module_args_split.py) */
+  g_autoptr (JsonNode) table = golden_merge_dir ("module-args");
+  JsonObject *root = json_node_get_object (table);
   guint64 big_bytes = (guint64) json_object_get_int_member (json_object_get_object_member (root, "meta"), "big_bytes");
   JsonArray *cases = json_object_get_array_member (root, "cases");
   const guint64 old_max = ps_tensor_get_max_bytes ();
@@ -619,13 +618,13 @@ test_module_args_generated (void)
       guint nt = GPOINTER_TO_UINT (g_hash_table_lookup (per_type, (*k)->name));
       g_test_message ("%s: %u cases", (*k)->name, nt);
       if (nt == 0)
-        g_error ("%s has no case in module-args.json", (*k)->name);
+        g_error ("%s has no case in tests/data/module-args/", (*k)->name);
       n_classes++;
       for (const PsArgSpec *a = (*k)->args; a != NULL && a->name != NULL; a++, n_args++)
         {
           g_autofree char *key = g_strdup_printf ("%s.%s", (*k)->name, a->name);
           if (!g_hash_table_contains (seen_args, key))
-            g_error ("argument %s has no case in module-args.json", key);
+            g_error ("argument %s has no case in tests/data/module-args/", key);
         }
     }
   for (guint m = 0; m < N_MAPS; m++)
@@ -663,7 +662,7 @@ test_module_args_generated (void)
   g_assert_cmpuint (n_tuple_ok, ==, n_tuple);
 }
 
-/* torch's repr() of every module the generated table constructs (tests/data/module-args-reprs.json,
+/* torch's repr() of every module the generated table constructs (tests/data/module-args-reprs/,
  * tests/golden/gen_module_args_reprs.py): Paramscope's repr of the same module op, literals as torch
  * prints them (BatchNorm1d(3, ..., affine=2, ...)). One difference is left, listed (REPR lines)
  * and counted: a JSON array where MaxPool, AvgPool2d or AdaptiveAvgPool2d keep the value as given —
@@ -672,44 +671,58 @@ test_module_args_generated (void)
 static void
 test_module_args_reprs (void)
 {
+  /* one file a layer type in each folder (tests/golden/module_args_split.py); a repr's "i" indexes
+   * the cases of its type's file */
   const char *dir = g_getenv ("PS_TEST_DATA");
-  g_autofree char *tpath = g_build_filename (dir, "module-args.json", NULL);
-  g_autofree char *rpath = g_build_filename (dir, "module-args-reprs.json", NULL);
-  g_autoptr (JsonParser) tp = json_parser_new ();
-  g_autoptr (JsonParser) rp = json_parser_new ();
-  g_assert_true (json_parser_load_from_file (tp, tpath, NULL));
-  g_assert_true (json_parser_load_from_file (rp, rpath, NULL));
-  JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (tp)), "cases");
-  JsonArray *reprs = json_object_get_array_member (json_node_get_object (json_parser_get_root (rp)), "reprs");
-  guint n = json_array_get_length (reprs), differ = 0, refused = 0, lists = 0;
-  for (guint i = 0; i < n; i++)
+  g_autofree char *rdir = g_build_filename (dir, "module-args-reprs", NULL);
+  g_autoptr (GDir) d = g_dir_open (rdir, 0, NULL);
+  g_assert_nonnull (d);
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  for (const char *f; (f = g_dir_read_name (d)) != NULL;)
+    if (g_str_has_suffix (f, ".json"))
+      g_ptr_array_add (files, g_strdup (f));
+  g_ptr_array_sort (files, (GCompareFunc) golden_strcmp_p);
+  g_assert_cmpuint (files->len, >=, 40);
+  guint n = 0, differ = 0, refused = 0, lists = 0;
+  for (guint f = 0; f < files->len; f++)
     {
-      JsonObject *r = json_array_get_object_element (reprs, i);
-      JsonObject *c = json_array_get_object_element (cases, (guint) json_object_get_int_member (r, "i"));
-      const char *type = json_object_get_string_member (c, "t");
-      const char *want = json_object_get_string_member (r, "p");
-      g_autofree char *args = node_text (json_object_get_member (c, "a"));
-      g_autofree char *text = g_strdup_printf ("{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, "
-                                               "\"root\": \"m\", \"ops\": [{\"op\": \"module\", \"id\": \"m\", "
-                                               "\"type\": \"%s\", \"args\": %s}]}", type, args);
-      g_autoptr (PsRecipe) rec = ps_recipe_load_from_data (text, -1, NULL);
-      g_autoptr (PsTimeline) tl = rec != NULL ? ps_timeline_new_from_recipe (rec, -1, NULL) : NULL;
-      PsModule *m = NULL;
-      if (tl == NULL || ps_timeline_get_error (tl) != NULL
-          || !ps_state_resolve (ps_timeline_get_last_state (tl), "m", &m, NULL, NULL))
+      g_autofree char *tpath = g_build_filename (dir, "module-args", g_ptr_array_index (files, f), NULL);
+      g_autofree char *rpath = g_build_filename (rdir, g_ptr_array_index (files, f), NULL);
+      g_autoptr (JsonParser) tp = json_parser_new ();
+      g_autoptr (JsonParser) rp = json_parser_new ();
+      g_assert_true (json_parser_load_from_file (tp, tpath, NULL));
+      g_assert_true (json_parser_load_from_file (rp, rpath, NULL));
+      JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (tp)), "cases");
+      JsonArray *reprs = json_object_get_array_member (json_node_get_object (json_parser_get_root (rp)), "reprs");
+      for (guint i = 0; i < json_array_get_length (reprs); i++, n++)
         {
-          refused++;   /* refused by Paramscope: /module-args/generated says whether that is torch's answer */
-          continue;
-        }
-      g_autofree char *got = ps_module_repr (m);
-      if (strcmp (got, want) != 0)
-        {
-          const char *key = json_object_get_string_member_with_default (c, "k", NULL);
-          const gboolean list = key != NULL && strcmp (key, "bogus") != 0
-                                && JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_object_get_object_member (c, "a"), key));
-          g_test_message ("REPR%s %s(%s): torch %s — Paramscope %s", list ? " (list)" : "", type, args, want, got);
-          lists += list;
-          differ += !list;
+          JsonObject *r = json_array_get_object_element (reprs, i);
+          JsonObject *c = json_array_get_object_element (cases, (guint) json_object_get_int_member (r, "i"));
+          const char *type = json_object_get_string_member (c, "t");
+          const char *want = json_object_get_string_member (r, "p");
+          g_autofree char *args = node_text (json_object_get_member (c, "a"));
+          g_autofree char *text = g_strdup_printf ("{\"format\": \"paramscope-recipe\", \"version\": 1, \"seed\": 0, "
+                                                   "\"root\": \"m\", \"ops\": [{\"op\": \"module\", \"id\": \"m\", "
+                                                   "\"type\": \"%s\", \"args\": %s}]}", type, args);
+          g_autoptr (PsRecipe) rec = ps_recipe_load_from_data (text, -1, NULL);
+          g_autoptr (PsTimeline) tl = rec != NULL ? ps_timeline_new_from_recipe (rec, -1, NULL) : NULL;
+          PsModule *m = NULL;
+          if (tl == NULL || ps_timeline_get_error (tl) != NULL
+              || !ps_state_resolve (ps_timeline_get_last_state (tl), "m", &m, NULL, NULL))
+            {
+              refused++;   /* refused by Paramscope: /module-args/generated says whether that is torch's answer */
+              continue;
+            }
+          g_autofree char *got = ps_module_repr (m);
+          if (strcmp (got, want) != 0)
+            {
+              const char *key = json_object_get_string_member_with_default (c, "k", NULL);
+              const gboolean list = key != NULL && strcmp (key, "bogus") != 0
+                                    && JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_object_get_object_member (c, "a"), key));
+              g_test_message ("REPR%s %s(%s): torch %s — Paramscope %s", list ? " (list)" : "", type, args, want, got);
+              lists += list;
+              differ += !list;
+            }
         }
     }
   g_test_message ("reprs compared %u, differ %u, a list shown as a tuple %u (not constructed by Paramscope: %u)",

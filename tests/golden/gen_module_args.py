@@ -5,7 +5,7 @@ forward (tests/data/module-args-golden.json), for tests/doc/test-module-args.c.
 Run with Debian's torch 1.13:  /usr/bin/python3 tests/golden/gen_module_args.py
 
 These are the hand-picked cases; gen_module_args_table.py generates the table over every registered
-type and every constructor argument (tests/data/module-args.json, /module-args/generated).
+type and every constructor argument (tests/data/module-args/<Type>.json, /module-args/generated).
 
 Each case: {type, args, input (shape of a randn input, or null: construct only),
             construct_error: null | {type, message}, forward_error: null | {type, message}}.

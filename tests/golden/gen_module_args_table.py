@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Generated table: every registered layer type × every constructor argument × boundary values, as
-torch 1.13 takes them (tests/data/module-args.json), for /module-args/generated in
-tests/doc/test-module-args.c (issue #10: "where torch accepts, accept; where it refuses, refuse").
+torch 1.13 takes them (tests/data/module-args/<Type>.json, one file a layer type: module_args_split.py),
+for /module-args/generated in tests/doc/test-module-args.c (issue #10: "where torch accepts, accept;
+where it refuses, refuse").
 
 Run with Debian's torch 1.13:  /usr/bin/python3 tests/golden/gen_module_args_table.py
 
@@ -32,6 +33,8 @@ import signal
 import sys
 import warnings
 
+import module_args_split
+
 # Python's set order (torch prints sets in messages) is fixed for the fixture
 if os.environ.get('PYTHONHASHSEED') != '0':
     os.environ['PYTHONHASHSEED'] = '0'
@@ -44,7 +47,6 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', '2')
 os.environ['OMP_NUM_THREADS'] = '1'
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, '..', 'data', 'module-args.json')
 FACTS = os.path.join(HERE, '..', 'data', 'layer-facts.json')
 BIG_BYTES = 64 << 20
 TIME_LIMIT = 10
@@ -278,18 +280,20 @@ def main():
     resource.setrlimit(resource.RLIMIT_AS, (6 << 30, resource.RLIM_INFINITY))
     signal.signal(signal.SIGALRM, alarm)
     cs = cases()
-    with open(OUT, 'w') as f:
-        f.write('{"meta": {"torch_version": %s, "generator": "tests/golden/gen_module_args_table.py", '
-                '"big_bytes": %d},\n "cases": [\n' % (json.dumps(torch.__version__), BIG_BYTES))
-        f.write(',\n'.join(enc(c) for c in cs))
-        f.write('\n]}\n')
+    # one file a layer type (module_args_split.py): tests/data/module-args/<Type>.json
+    meta = ('{"torch_version": %s, "generator": "tests/golden/gen_module_args_table.py", "big_bytes": %d}'
+            % (json.dumps(torch.__version__), BIG_BYTES))
+    by_type = {}
+    for c in cs:
+        by_type.setdefault(c['t'], []).append(enc(c))
+    module_args_split.write_table(meta, by_type)
     per = {}
     for c in cs:
         per.setdefault(c['t'], {}).setdefault(c['r'], 0)
         per[c['t']][c['r']] += 1
     for t in sorted(per):
         print(t, sum(per[t].values()), per[t])
-    print('wrote %d cases to %s' % (len(cs), OUT))
+    print('wrote %d cases' % len(cs))
 
 
 if __name__ == '__main__':

@@ -5,7 +5,9 @@ stays as it is.
 
 Run with Debian's torch 1.13.1 (OpenBLAS as tests/meson.build pins it):
   OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 /usr/bin/python3 tests/golden/gen_train_seq.py
-Writes tests/data/train-seq-golden.json, tensors as in gen_train.py ({"shape", "hex"}), and the
+Writes tests/data/train-seq-golden/ (split per layer or loss type by golden_split.py: <Type>.json holds
+that type's "losses", "rnn" or "attention" cases, _shared.json the "runs"), tensors as in gen_train.py
+({"shape", "hex"}), and the
 recipes and data files of tests/data/train-seq. With --export (after
 `PS_EXPORT_WRITE=1 build/tests/test-train-seq` wrote NAME.export.py) it only runs those exported
 scripts with torch into NAME.export.json.
@@ -28,11 +30,12 @@ import warnings
 import torch
 import torch.nn as nn
 
+import golden_split
 from train_golden import Seq, attention_case, loss_case, run_exports, tens, train_record
 
 warnings.simplefilter("ignore")
 torch.set_num_threads(1)
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "train-seq-golden.json")
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
 
 
 g = torch.Generator().manual_seed(4321)
@@ -123,7 +126,7 @@ rnn_case("RNNCell", {"input_size": 4, "hidden_size": 5, "nonlinearity": "relu"},
 import numpy as np
 from torch.utils.data import DataLoader, TensorDataset
 
-SEQ_DIR = os.path.join(os.path.dirname(OUT), "train-seq")
+SEQ_DIR = os.path.join(DATA, "train-seq")
 RUNS = []
 
 
@@ -271,7 +274,5 @@ def export_results():
 if __name__ == "__main__" and "--export" in sys.argv:
     export_results()
 elif __name__ == "__main__":
-    with open(OUT, "w") as f:
-        json.dump(SECTIONS, f, separators=(",", ":"))
-        f.write("\n")
-    print("wrote", OUT, {k: len(v) for k, v in SECTIONS.items()}, file=sys.stderr)
+    golden_split.write(SECTIONS, "train-seq-golden")
+    print("wrote", {k: len(v) for k, v in SECTIONS.items()}, file=sys.stderr)

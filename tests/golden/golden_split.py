@@ -1,7 +1,8 @@
 """Splits a golden fixture per layer type (no torch needed), so a new layer type adds one small
 file instead of regenerating a large one. Used by layers_split.py (tests/data/layers/),
 gen_conv.py (tests/data/conv/), gen_backward.py (tests/data/backward/, tests/data/backward-avx512/)
-gen_rnn.py (tests/data/rnn/) and gen_pool.py (tests/data/pool/, tests/data/pool-avx512/).
+gen_rnn.py (tests/data/rnn/), gen_pool.py (tests/data/pool/, tests/data/pool-avx512/) and
+gen_train_seq.py (tests/data/train-seq-golden/).
 
 A fixture {"meta": ..., SECTION: [case, ...], ...} becomes DIR/<Type>.json files, each holding
 "meta" and that type's cases under the same section names, in generation order; keys listed in
@@ -29,6 +30,9 @@ LAYOUTS = {
     "rnn": (("init", "init_default", "forward", "repr", "errors"), (), {}),
     "pool": (("cases", "errors", "reprs", "backward"), (), {}),
     "pool-avx512": (("cases", "errors", "reprs", "backward"), (), {}),
+    # gen_train_seq.py (no "meta"): the losses', the recurrent layers' and attention's training cases
+    # per type; the end-to-end runs in _shared.json
+    "train-seq-golden": (("losses", "rnn", "attention"), ("runs",), {}),
 }
 
 
@@ -39,12 +43,13 @@ def dump(obj):
 def split(data, layout):
     sections, shared, section_type = LAYOUTS[layout]
     files = {}
+    meta = {"meta": data["meta"]} if "meta" in data else {}
     if shared:
-        files["_shared"] = dict({"meta": data["meta"]}, **{k: data[k] for k in shared})
+        files["_shared"] = dict(meta, **{k: data[k] for k in shared})
     for sec in sections:
         for case in data[sec]:
             t = case.get("type", section_type.get(sec))
-            files.setdefault(t, {"meta": data["meta"]}).setdefault(sec, []).append(case)
+            files.setdefault(t, dict(meta)).setdefault(sec, []).append(case)
     return files
 
 
@@ -70,7 +75,7 @@ def verify(old, layout):
     for name in sorted(os.listdir(out)):
         with open(os.path.join(out, name)) as f:
             obj = json.load(f)
-        assert obj["meta"] == old["meta"], name
+        assert obj.get("meta") == old.get("meta"), name
         if name == "_shared.json":
             for k in shared:
                 assert dump(obj[k]) == dump(old[k]), k

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "ps-module.h"
 #include "ps-tensor.h"
+#include "golden-dir-util.h"
 
 static guint64 tg_compared = 0;
 
@@ -48,11 +49,15 @@ tg_section (const char *name)
   return json_object_get_array_member (tg_root (), name);
 }
 
-/* A section of tests/data/train-seq-golden.json (tests/golden/gen_train_seq.py). */
+/* A section of tests/data/train-seq-golden/ (tests/golden/gen_train_seq.py; one file a layer or loss
+ * type, the runs in _shared.json), the folder read once. */
 static inline JsonArray *
 tg_seq_section (const char *name)
 {
-  return json_object_get_array_member (tg_root_of ("train-seq-golden.json"), name);
+  static JsonNode *root = NULL;   /* kept for the test's life */
+  if (root == NULL)
+    root = golden_merge_dir ("train-seq-golden");
+  return json_object_get_array_member (json_node_get_object (root), name);
 }
 
 static inline float
