@@ -16,11 +16,13 @@ G_BEGIN_DECLS
 typedef enum {
   PS_FIELD_STRING,     /* char* */
   PS_FIELD_NAME,       /* char*: an id or child name (non-empty, no '.') */
+  PS_FIELD_NONEMPTY_STRING, /* char*: not "" (the training ops' ids, types, file names) */
   PS_FIELD_INT,        /* gint64 */
   PS_FIELD_SEED,       /* gint64: what torch.manual_seed takes (ps_recipe_seed_from_json) */
   PS_FIELD_BOOL,       /* gboolean */
   PS_FIELD_ARGS,       /* PsArgs*: an object of keyword arguments (JSON → PsArgs) */
   PS_FIELD_NUMBER,     /* PsOpNumber: a JSON number, or "nan" / "inf" / "-inf" */
+  PS_FIELD_OBJECT,     /* JsonObject*: kept as JSON (a torch constructor's keyword arguments, a loss) */
   PS_FIELD_CUSTOM,     /* the field's own parse / write / copy / clear */
 } PsOpFieldType;
 
