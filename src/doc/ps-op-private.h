@@ -70,6 +70,10 @@ struct _PsOpKind {
 };
 
 
+/* A load error: "op INDEX (KIND): field 'FIELD': MESSAGE" (PS_ERROR_PARSE; field NULL: no field). */
+void        ps_op_parse_error        (GError **error, guint index, const char *kind, const char *field,
+                                      const char *fmt, ...) G_GNUC_PRINTF (5, 6);
+
 /* The newest recipe format version this build reads: the highest version of an op kind or of a
  * field in the op table (a new kind raises it by naming its version, nothing else). */
 int         ps_op_newest_version     (void);

@@ -18,7 +18,7 @@ static const char *const *ps_op_kind_names (void);
 
 /* ---------- errors ---------- */
 
-static void
+void
 ps_op_parse_error (GError **error, guint index, const char *kind, const char *field, const char *fmt, ...)
 {
   va_list ap;

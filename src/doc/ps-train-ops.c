@@ -406,16 +406,6 @@ sched_config_from_json (const char *type, JsonObject *args, PsSchedConfig *cfg, 
  * read the struct. The "args" and "loss" objects stay JSON objects (a torch constructor's keyword
  * arguments, checked when applied). */
 
-static void G_GNUC_PRINTF (5, 6)
-op_field_error (GError **error, const PsOp *op, guint index, const char *field, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "op %u (%s): field '%s': %s", index, op->kind->name, field, msg);
-}
-
 /* A train op's attention mask: as the forward op's (ps_recipe_parse_mask), but fixed — "value",
  * "zeros" or "ones" — so the loop draws nothing for it. */
 static gboolean
@@ -429,15 +419,16 @@ parse_mask (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error
   g_autoptr (GError) e = NULL;
   if (!ps_recipe_parse_mask (node, &m->spec, &m->is_bool, &e))
     {
-      op_field_error (error, op, index, name, "%s", e->message);
+      ps_op_parse_error (error, index, op->kind->name, name, "%s", e->message);
       return FALSE;
     }
   const PsInputKind kind = m->spec.kind;
   if (!(kind == PS_INPUT_VALUE || kind == PS_INPUT_ZEROS || kind == PS_INPUT_ONES))
     {
       ps_input_spec_clear (&m->spec);
-      op_field_error (error, op, index, name, "a train op's mask is the same for every batch: give \"value\", "
-                      "\"zeros\" or \"ones\"");
+      ps_op_parse_error (error, index, op->kind->name, name,
+                         "a train op's mask is the same for every batch: give \"value\", "
+                         "\"zeros\" or \"ones\"");
       return FALSE;
     }
   return TRUE;
@@ -470,34 +461,39 @@ check_dataset (PsOp *op, guint index, GError **error)
   gboolean has_type = d->o.type != NULL, has_file = d->file != NULL;
   if (has_type == has_file)
     {
-      op_field_error (error, op, index, "type", "give either \"type\" (xor, circles, blobs, fashion_mnist) or \"file\"");
+      ps_op_parse_error (error, index, op->kind->name, "type",
+                         "give either \"type\" (xor, circles, blobs, fashion_mnist) or \"file\"");
       return FALSE;
     }
   const gboolean npy = has_file && g_str_has_suffix (d->file, ".npy");
   if (npy && d->y == NULL)
     {
-      op_field_error (error, op, index, "y", "missing (the .npy file of the targets, beside the inputs' file)");
+      ps_op_parse_error (error, index, op->kind->name, "y",
+                         "missing (the .npy file of the targets, beside the inputs' file)");
       return FALSE;
     }
   if (npy && d->x != NULL)
     {
-      op_field_error (error, op, index, "x", "a .npy file holds one array: \"file\" is the inputs, \"y\" the targets' .npy file");
+      ps_op_parse_error (error, index, op->kind->name, "x",
+                         "a .npy file holds one array: \"file\" is the inputs, \"y\" the targets' .npy file");
       return FALSE;
     }
   if (npy && !g_str_has_suffix (d->y, ".npy"))
     {
-      op_field_error (error, op, index, "y", "expected the targets' .npy file (the inputs are a .npy file)");
+      ps_op_parse_error (error, index, op->kind->name, "y",
+                         "expected the targets' .npy file (the inputs are a .npy file)");
       return FALSE;
     }
   if (has_file && !npy && (d->x == NULL || d->y == NULL))
     {
-      op_field_error (error, op, index, d->x != NULL ? "y" : "x",
-                      "missing (the array names of inputs and targets in the file)");
+      ps_op_parse_error (error, index, op->kind->name, d->x != NULL ? "y" : "x",
+                         "missing (the array names of inputs and targets in the file)");
       return FALSE;
     }
   if (!npy && d->y_sha256 != NULL)
     {
-      op_field_error (error, op, index, "y_sha256", "only for a .npy targets file (\"sha256\" pins the data file)");
+      ps_op_parse_error (error, index, op->kind->name, "y_sha256",
+                         "only for a .npy targets file (\"sha256\" pins the data file)");
       return FALSE;
     }
   return TRUE;
@@ -509,7 +505,7 @@ check_train (PsOp *op, guint index, GError **error)
   const PsOpTrain *t = &op->u.train;
   if (ps_op_has_field (op, "epochs") == ps_op_has_field (op, "steps"))
     {
-      op_field_error (error, op, index, "epochs", "give exactly one of \"epochs\" and \"steps\"");
+      ps_op_parse_error (error, index, op->kind->name, "epochs", "give exactly one of \"epochs\" and \"steps\"");
       return FALSE;
     }
   const char *ints[] = { "batch_size", "epochs", "steps", "record_every" };
@@ -517,7 +513,7 @@ check_train (PsOp *op, guint index, GError **error)
   for (int i = 0; i < 4; i++)
     if (ps_op_has_field (op, ints[i]) && vals[i] < 1)
       {
-        op_field_error (error, op, index, ints[i], "must be at least 1");
+        ps_op_parse_error (error, index, op->kind->name, ints[i], "must be at least 1");
         return FALSE;
       }
   if (t->scheduler_every != NULL)
@@ -525,7 +521,8 @@ check_train (PsOp *op, guint index, GError **error)
       const char *e = t->scheduler_every;
       if (strcmp (e, "epoch") != 0 && strcmp (e, "step") != 0)
         {
-          op_field_error (error, op, index, "scheduler_every", "expected \"epoch\" or \"step\", got \"%s\"", e);
+          ps_op_parse_error (error, index, op->kind->name, "scheduler_every",
+                             "expected \"epoch\" or \"step\", got \"%s\"", e);
           return FALSE;
         }
     }
