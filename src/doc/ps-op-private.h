@@ -94,8 +94,6 @@ gboolean    ps_recipe_valid_name     (const char *s);
 /* A number: a JSON number, or the recipe's spelling of the floats JSON has no literal for ("nan",
  * "inf", "-inf"; docs/recipe-format.md), which torch's Python arguments take as float('nan')… */
 gboolean    ps_json_number           (JsonNode *n, double *v);
-/* A PsOpNumber saved as given: an integer stays one; NaN and ±inf as the recipe's strings. */
-JsonNode   *ps_op_number_to_json     (const PsOpNumber *v);
 /* A copy of a JSON object sharing nothing with it (json_node_copy shares objects and arrays). */
 JsonObject *ps_json_object_deep_copy (JsonObject *o);
 /* A copy of any JSON node sharing nothing with it. */

@@ -433,8 +433,9 @@ ps_op_new_from_json (JsonObject *json, guint index, GError **error)
   return g_steal_pointer (&op);
 }
 
-JsonNode *
-ps_op_number_to_json (const PsOpNumber *v)
+/* A PsOpNumber saved as given: an integer stays one; NaN and ±inf as the recipe's strings. */
+static JsonNode *
+number_to_json (const PsOpNumber *v)
 {
   JsonNode *n = json_node_alloc ();
   if (isnan (v->value))
@@ -465,7 +466,7 @@ ps_op_to_json (const PsOp *op)
         case PS_FIELD_SEED: n = json_node_init_int (json_node_alloc (), *(const gint64 *) slot); break;
         case PS_FIELD_BOOL: n = json_node_init_boolean (json_node_alloc (), *(const gboolean *) slot); break;
         case PS_FIELD_ARGS: n = args_to_json (*(PsArgs *const *) slot); break;
-        case PS_FIELD_NUMBER: n = ps_op_number_to_json (slot); break;
+        case PS_FIELD_NUMBER: n = number_to_json (slot); break;
         case PS_FIELD_OBJECT:
           {
             g_autoptr (JsonObject) copy = ps_json_object_deep_copy (*(JsonObject *const *) slot);
