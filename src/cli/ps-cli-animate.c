@@ -108,30 +108,9 @@ common_options (const Common *c, PsFigureOptions *o, double *width, double *heig
           return FALSE;
         }
     }
-  if (c->cmap)
-    {
-      const PsColormap *cm = ps_colormap_by_name (c->cmap);
-      if (cm != NULL)
-        o->colormap = cm->kind;
-      else
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                       "--colormap must be diverging, viridis or grayscale, got '%s'", c->cmap);
-          return FALSE;
-        }
-    }
-  if (c->range)
-    {
-      if (g_str_equal (c->range, "symmetric")) o->range = PS_HEATMAP_RANGE_SYMMETRIC;
-      else if (g_str_equal (c->range, "robust")) o->range = PS_HEATMAP_RANGE_ROBUST;
-      else if (g_str_equal (c->range, "minmax")) o->range = PS_HEATMAP_RANGE_MINMAX;
-      else
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                       "--range must be symmetric, robust or minmax, got '%s'", c->range);
-          return FALSE;
-        }
-    }
+  if ((c->cmap && !ps_cli_parse_colormap (c->cmap, &o->colormap, error))
+      || (c->range && !ps_cli_parse_range (c->range, &o->range, error)))
+    return FALSE;
   guint64 v;
   if (c->bins)
     {

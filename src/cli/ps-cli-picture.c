@@ -79,21 +79,9 @@ picture_command (const char *command, PsFigureKind kind, int argc, char **argv)
         return ps_cli_usage_error (command, "%s", error ? error->message : "--bins must be at least 1");
       o.bins = (int) v;
     }
-  if (cmap_s)
-    {
-      const PsColormap *cm = ps_colormap_by_name (cmap_s);
-      if (cm != NULL)
-        o.colormap = cm->kind;
-      else
-        return ps_cli_usage_error (command, "--colormap must be diverging, viridis or grayscale, got '%s'", cmap_s);
-    }
-  if (range_s)
-    {
-      if (g_str_equal (range_s, "symmetric")) o.range = PS_HEATMAP_RANGE_SYMMETRIC;
-      else if (g_str_equal (range_s, "robust")) o.range = PS_HEATMAP_RANGE_ROBUST;
-      else if (g_str_equal (range_s, "minmax")) o.range = PS_HEATMAP_RANGE_MINMAX;
-      else return ps_cli_usage_error (command, "--range must be symmetric, robust or minmax, got '%s'", range_s);
-    }
+  if ((cmap_s && !ps_cli_parse_colormap (cmap_s, &o.colormap, &error))
+      || (range_s && !ps_cli_parse_range (range_s, &o.range, &error)))
+    return ps_cli_usage_error (command, "%s", error->message);
   if (pool_s)
     {
       if (g_str_equal (pool_s, "maxabs")) o.pool = PS_HEATMAP_POOL_MAXABS;

@@ -10,6 +10,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include "ps-timeline.h"
+#include "ps-colormap.h"
+#include "ps-heatmap.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +39,10 @@ gboolean  ps_cli_parse_count        (const char *option, const char *text, guint
 /* A finite number in [min, max] (an error naming the option otherwise). */
 gboolean  ps_cli_parse_double       (const char *option, const char *text, double min, double max, double *out,
                                      GError **error);
+/* The values of the picture options that several commands take: --colormap (ps_colormap_by_name's
+ * names) and --range (symmetric, robust, minmax). */
+gboolean  ps_cli_parse_colormap     (const char *text, PsColormapKind *out, GError **error);
+gboolean  ps_cli_parse_range        (const char *text, PsHeatmapRange *out, GError **error);
 /* ps_cli_parse for a command that takes exactly one positional argument, named `what` ("RECIPE",
  * "FILE") in the message: prints `usage` for --help. Returns -1 to go on, else the exit status to
  * return (0 after --help, 2 for bad usage). */

@@ -96,6 +96,35 @@ ps_cli_parse_count (const char *option, const char *text, guint64 max, guint64 *
   return TRUE;
 }
 
+gboolean
+ps_cli_parse_colormap (const char *text, PsColormapKind *out, GError **error)
+{
+  const PsColormap *cm = ps_colormap_by_name (text);
+  if (cm == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "--colormap must be diverging, viridis or grayscale, got '%s'", text);
+      return FALSE;
+    }
+  *out = cm->kind;
+  return TRUE;
+}
+
+gboolean
+ps_cli_parse_range (const char *text, PsHeatmapRange *out, GError **error)
+{
+  if (g_str_equal (text, "symmetric")) *out = PS_HEATMAP_RANGE_SYMMETRIC;
+  else if (g_str_equal (text, "robust")) *out = PS_HEATMAP_RANGE_ROBUST;
+  else if (g_str_equal (text, "minmax")) *out = PS_HEATMAP_RANGE_MINMAX;
+  else
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "--range must be symmetric, robust or minmax, got '%s'",
+                   text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* ---------- shared helpers ---------- */
 
 int

@@ -16,11 +16,13 @@ G_BEGIN_DECLS
 typedef enum {
   PS_FIELD_STRING,     /* char* */
   PS_FIELD_NAME,       /* char*: an id or child name (non-empty, no '.') */
+  PS_FIELD_NONEMPTY_STRING, /* char*: not "" (the training ops' ids, types, file names) */
   PS_FIELD_INT,        /* gint64 */
   PS_FIELD_SEED,       /* gint64: what torch.manual_seed takes (ps_recipe_seed_from_json) */
   PS_FIELD_BOOL,       /* gboolean */
   PS_FIELD_ARGS,       /* PsArgs*: an object of keyword arguments (JSON → PsArgs) */
   PS_FIELD_NUMBER,     /* PsOpNumber: a JSON number, or "nan" / "inf" / "-inf" */
+  PS_FIELD_OBJECT,     /* JsonObject*: kept as JSON (a torch constructor's keyword arguments, a loss) */
   PS_FIELD_CUSTOM,     /* the field's own parse / write / copy / clear */
 } PsOpFieldType;
 
@@ -68,6 +70,10 @@ struct _PsOpKind {
 };
 
 
+/* A load error: "op INDEX (KIND): field 'FIELD': MESSAGE" (PS_ERROR_PARSE; field NULL: no field). */
+void        ps_op_parse_error        (GError **error, guint index, const char *kind, const char *field,
+                                      const char *fmt, ...) G_GNUC_PRINTF (5, 6);
+
 /* The newest recipe format version this build reads: the highest version of an op kind or of a
  * field in the op table (a new kind raises it by naming its version, nothing else). */
 int         ps_op_newest_version     (void);
@@ -88,8 +94,6 @@ gboolean    ps_recipe_valid_name     (const char *s);
 /* A number: a JSON number, or the recipe's spelling of the floats JSON has no literal for ("nan",
  * "inf", "-inf"; docs/recipe-format.md), which torch's Python arguments take as float('nan')… */
 gboolean    ps_json_number           (JsonNode *n, double *v);
-/* A PsOpNumber saved as given: an integer stays one; NaN and ±inf as the recipe's strings. */
-JsonNode   *ps_op_number_to_json     (const PsOpNumber *v);
 /* A copy of a JSON object sharing nothing with it (json_node_copy shares objects and arrays). */
 JsonObject *ps_json_object_deep_copy (JsonObject *o);
 /* A copy of any JSON node sharing nothing with it. */

@@ -18,7 +18,7 @@ static const char *const *ps_op_kind_names (void);
 
 /* ---------- errors ---------- */
 
-static void
+void
 ps_op_parse_error (GError **error, guint index, const char *kind, const char *field, const char *fmt, ...)
 {
   va_list ap;
@@ -197,10 +197,14 @@ field_clear (const PsOpField *f, gpointer slot)
     {
     case PS_FIELD_STRING:
     case PS_FIELD_NAME:
+    case PS_FIELD_NONEMPTY_STRING:
       g_clear_pointer ((char **) slot, g_free);
       break;
     case PS_FIELD_ARGS:
       g_clear_pointer ((PsArgs **) slot, ps_args_free);
+      break;
+    case PS_FIELD_OBJECT:
+      g_clear_pointer ((JsonObject **) slot, json_object_unref);
       break;
     case PS_FIELD_CUSTOM:
       f->clear (slot);
@@ -256,6 +260,14 @@ parse_field (PsOp *op, const PsOpField *f, JsonNode *n, guint index, GError **er
         }
       *(char **) slot = g_strdup (json_node_get_string (n));
       return TRUE;
+    case PS_FIELD_NONEMPTY_STRING:
+      if (json_node_get_string (n)[0] == '\0')
+        {
+          ps_op_parse_error (error, index, kind, f->name, "must not be empty");
+          return FALSE;
+        }
+      *(char **) slot = g_strdup (json_node_get_string (n));
+      return TRUE;
     case PS_FIELD_INT:
       *(gint64 *) slot = json_node_get_int (n);
       return TRUE;
@@ -299,6 +311,9 @@ parse_field (PsOp *op, const PsOpField *f, JsonNode *n, guint index, GError **er
           }
         return TRUE;
       }
+    case PS_FIELD_OBJECT:
+      *(JsonObject **) slot = ps_json_object_deep_copy (json_node_get_object (n));   /* shares nothing */
+      return TRUE;
     case PS_FIELD_CUSTOM:
       return f->parse (op, slot, n, index, error);
     }
@@ -312,11 +327,13 @@ field_type_ok (const PsOpField *f, JsonNode *n, const char **expected)
   switch (f->type)
     {
     case PS_FIELD_STRING:
-    case PS_FIELD_NAME: *expected = "a string"; return ps_json_is (n, G_TYPE_STRING);
+    case PS_FIELD_NAME:
+    case PS_FIELD_NONEMPTY_STRING: *expected = "a string"; return ps_json_is (n, G_TYPE_STRING);
     case PS_FIELD_INT: *expected = "an integer"; return ps_json_is (n, G_TYPE_INT64);
     case PS_FIELD_SEED: *expected = "an integer"; return TRUE;   /* ps_recipe_seed_from_json says why not */
     case PS_FIELD_BOOL: *expected = "a boolean"; return ps_json_is (n, G_TYPE_BOOLEAN);
-    case PS_FIELD_ARGS: *expected = "an object"; return JSON_NODE_HOLDS_OBJECT (n);
+    case PS_FIELD_ARGS:
+    case PS_FIELD_OBJECT: *expected = "an object"; return JSON_NODE_HOLDS_OBJECT (n);
     case PS_FIELD_NUMBER:
       *expected = "a number";
       return ps_json_is (n, G_TYPE_INT64) || ps_json_is (n, G_TYPE_DOUBLE) || ps_json_is (n, G_TYPE_STRING);
@@ -416,8 +433,9 @@ ps_op_new_from_json (JsonObject *json, guint index, GError **error)
   return g_steal_pointer (&op);
 }
 
-JsonNode *
-ps_op_number_to_json (const PsOpNumber *v)
+/* A PsOpNumber saved as given: an integer stays one; NaN and ±inf as the recipe's strings. */
+static JsonNode *
+number_to_json (const PsOpNumber *v)
 {
   JsonNode *n = json_node_alloc ();
   if (isnan (v->value))
@@ -442,12 +460,19 @@ ps_op_to_json (const PsOp *op)
       switch (f->type)
         {
         case PS_FIELD_STRING:
-        case PS_FIELD_NAME: n = json_node_init_string (json_node_alloc (), *(char *const *) slot); break;
+        case PS_FIELD_NAME:
+        case PS_FIELD_NONEMPTY_STRING: n = json_node_init_string (json_node_alloc (), *(char *const *) slot); break;
         case PS_FIELD_INT:
         case PS_FIELD_SEED: n = json_node_init_int (json_node_alloc (), *(const gint64 *) slot); break;
         case PS_FIELD_BOOL: n = json_node_init_boolean (json_node_alloc (), *(const gboolean *) slot); break;
         case PS_FIELD_ARGS: n = args_to_json (*(PsArgs *const *) slot); break;
-        case PS_FIELD_NUMBER: n = ps_op_number_to_json (slot); break;
+        case PS_FIELD_NUMBER: n = number_to_json (slot); break;
+        case PS_FIELD_OBJECT:
+          {
+            g_autoptr (JsonObject) copy = ps_json_object_deep_copy (*(JsonObject *const *) slot);
+            n = json_node_init_object (json_node_alloc (), copy);
+            break;
+          }
         case PS_FIELD_CUSTOM: n = f->write (op, slot); break;
         }
       json_object_set_member (o, f->name, n);
@@ -480,7 +505,12 @@ ps_op_copy (const PsOp *op)
       switch (f->type)
         {
         case PS_FIELD_STRING:
-        case PS_FIELD_NAME: *(char **) to = g_strdup (*(char *const *) from); break;
+        case PS_FIELD_NAME:
+        case PS_FIELD_NONEMPTY_STRING: *(char **) to = g_strdup (*(char *const *) from); break;
+        case PS_FIELD_OBJECT:
+          *(JsonObject **) to = *(JsonObject *const *) from ? ps_json_object_deep_copy (*(JsonObject *const *) from)
+                                                            : NULL;
+          break;
         case PS_FIELD_ARGS:
           *(PsArgs **) to = *(PsArgs *const *) from ? ps_args_copy (*(PsArgs *const *) from) : NULL;
           break;

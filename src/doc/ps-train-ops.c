@@ -401,175 +401,10 @@ sched_config_from_json (const char *type, JsonObject *args, PsSchedConfig *cfg, 
 
 /* ---------- the op's fields ----------
  * Each training op's fields are typed members of its struct in the PsOp union (ps-op.h), parsed and
- * type-checked once at load by the parse functions below; apply, describe and the exporter read the
- * struct. The "args" and "loss" objects stay JSON objects (a torch constructor's keyword
+ * type-checked once at load by the op table's field types (ps-op.c: non-empty strings, integers,
+ * booleans, numbers, JSON objects); only the masks parse here. Apply, describe and the exporter
+ * read the struct. The "args" and "loss" objects stay JSON objects (a torch constructor's keyword
  * arguments, checked when applied). */
-
-static void G_GNUC_PRINTF (5, 6)
-op_field_error (GError **error, const PsOp *op, guint index, const char *field, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "op %u (%s): field '%s': %s", index, op->kind->name, field, msg);
-}
-
-/* A field's value has the JSON type it needs ("expected a string"); strings must not be empty. */
-static gboolean
-field_check (PsOp *op, gpointer slot, JsonNode *node, guint index, gboolean type_ok, const char *expected,
-             GError **error)
-{
-  const char *name = "?";
-  for (const PsOpField *f = op->kind->fields; f->name; f++)
-    if ((char *) op + f->offset == (char *) slot)
-      name = f->name;
-  if (!type_ok)
-    {
-      op_field_error (error, op, index, name, "expected %s", expected);
-      return FALSE;
-    }
-  if (is_string (node) && json_node_get_string (node)[0] == '\0')
-    {
-      op_field_error (error, op, index, name, "must not be empty");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* str: char* */
-static gboolean
-parse_str (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
-{
-  if (!field_check (op, slot, node, index, is_string (node), "a string", error))
-    return FALSE;
-  *(char **) slot = g_strdup (json_node_get_string (node));
-  return TRUE;
-}
-
-static JsonNode *
-write_str (const PsOp *op, gconstpointer slot)
-{
-  return json_node_init_string (json_node_alloc (), *(char *const *) slot);
-}
-
-static void
-copy_str (gpointer dst, gconstpointer src)
-{
-  *(char **) dst = g_strdup (*(char *const *) src);
-}
-
-static void
-clear_str (gpointer slot)
-{
-  g_clear_pointer ((char **) slot, g_free);
-}
-
-/* int: gint64 */
-static gboolean
-parse_int (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
-{
-  if (!field_check (op, slot, node, index, is_int (node), "an integer", error))
-    return FALSE;
-  *(gint64 *) slot = json_node_get_int (node);
-  return TRUE;
-}
-
-static JsonNode *
-write_int (const PsOp *op, gconstpointer slot)
-{
-  return json_node_init_int (json_node_alloc (), *(const gint64 *) slot);
-}
-
-static void
-copy_int (gpointer dst, gconstpointer src)
-{
-  *(gint64 *) dst = *(const gint64 *) src;
-}
-
-/* bool: gboolean */
-static gboolean
-parse_bool (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
-{
-  if (!field_check (op, slot, node, index, is_bool (node), "a boolean", error))
-    return FALSE;
-  *(gboolean *) slot = json_node_get_boolean (node);
-  return TRUE;
-}
-
-static JsonNode *
-write_bool (const PsOp *op, gconstpointer slot)
-{
-  return json_node_init_boolean (json_node_alloc (), *(const gboolean *) slot);
-}
-
-static void
-copy_bool (gpointer dst, gconstpointer src)
-{
-  *(gboolean *) dst = *(const gboolean *) src;
-}
-
-static void
-clear_value (gpointer slot)
-{
-}
-
-#define clear_int clear_value
-#define clear_bool clear_value
-#define clear_num clear_value
-
-/* num: PsOpNumber (a JSON number or "nan", "inf", "-inf") */
-static gboolean
-parse_num (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
-{
-  PsOpNumber *v = slot;
-  if (!field_check (op, slot, node, index, ps_json_number (node, &v->value), "a number", error))
-    return FALSE;
-  v->integer = is_int (node);
-  return TRUE;
-}
-
-static JsonNode *
-write_num (const PsOp *op, gconstpointer slot)
-{
-  return ps_op_number_to_json (slot);
-}
-
-static void
-copy_num (gpointer dst, gconstpointer src)
-{
-  *(PsOpNumber *) dst = *(const PsOpNumber *) src;
-}
-
-/* obj: JsonObject*, a copy sharing nothing with the recipe's JSON */
-static gboolean
-parse_obj (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
-{
-  if (!field_check (op, slot, node, index, JSON_NODE_HOLDS_OBJECT (node), "an object", error))
-    return FALSE;
-  *(JsonObject **) slot = ps_json_object_deep_copy (json_node_get_object (node));
-  return TRUE;
-}
-
-static JsonNode *
-write_obj (const PsOp *op, gconstpointer slot)
-{
-  g_autoptr (JsonObject) o = ps_json_object_deep_copy (*(JsonObject *const *) slot);
-  return json_node_init_object (json_node_alloc (), o);
-}
-
-static void
-copy_obj (gpointer dst, gconstpointer src)
-{
-  JsonObject *o = *(JsonObject *const *) src;
-  *(JsonObject **) dst = o ? ps_json_object_deep_copy (o) : NULL;
-}
-
-static void
-clear_obj (gpointer slot)
-{
-  g_clear_pointer ((JsonObject **) slot, json_object_unref);
-}
 
 /* A train op's attention mask: as the forward op's (ps_recipe_parse_mask), but fixed — "value",
  * "zeros" or "ones" — so the loop draws nothing for it. */
@@ -584,23 +419,20 @@ parse_mask (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error
   g_autoptr (GError) e = NULL;
   if (!ps_recipe_parse_mask (node, &m->spec, &m->is_bool, &e))
     {
-      op_field_error (error, op, index, name, "%s", e->message);
+      ps_op_parse_error (error, index, op->kind->name, name, "%s", e->message);
       return FALSE;
     }
   const PsInputKind kind = m->spec.kind;
   if (!(kind == PS_INPUT_VALUE || kind == PS_INPUT_ZEROS || kind == PS_INPUT_ONES))
     {
       ps_input_spec_clear (&m->spec);
-      op_field_error (error, op, index, name, "a train op's mask is the same for every batch: give \"value\", "
-                      "\"zeros\" or \"ones\"");
+      ps_op_parse_error (error, index, op->kind->name, name,
+                         "a train op's mask is the same for every batch: give \"value\", "
+                         "\"zeros\" or \"ones\"");
       return FALSE;
     }
   return TRUE;
 }
-
-#define write_mask ps_op_mask_write
-#define copy_mask ps_op_mask_copy
-#define clear_mask ps_op_mask_clear
 
 /* The mask tensor of a train op's mask field (fixed: no draws; bool masks as int64 0/1). */
 static PsTensor *
@@ -629,34 +461,39 @@ check_dataset (PsOp *op, guint index, GError **error)
   gboolean has_type = d->o.type != NULL, has_file = d->file != NULL;
   if (has_type == has_file)
     {
-      op_field_error (error, op, index, "type", "give either \"type\" (xor, circles, blobs, fashion_mnist) or \"file\"");
+      ps_op_parse_error (error, index, op->kind->name, "type",
+                         "give either \"type\" (xor, circles, blobs, fashion_mnist) or \"file\"");
       return FALSE;
     }
   const gboolean npy = has_file && g_str_has_suffix (d->file, ".npy");
   if (npy && d->y == NULL)
     {
-      op_field_error (error, op, index, "y", "missing (the .npy file of the targets, beside the inputs' file)");
+      ps_op_parse_error (error, index, op->kind->name, "y",
+                         "missing (the .npy file of the targets, beside the inputs' file)");
       return FALSE;
     }
   if (npy && d->x != NULL)
     {
-      op_field_error (error, op, index, "x", "a .npy file holds one array: \"file\" is the inputs, \"y\" the targets' .npy file");
+      ps_op_parse_error (error, index, op->kind->name, "x",
+                         "a .npy file holds one array: \"file\" is the inputs, \"y\" the targets' .npy file");
       return FALSE;
     }
   if (npy && !g_str_has_suffix (d->y, ".npy"))
     {
-      op_field_error (error, op, index, "y", "expected the targets' .npy file (the inputs are a .npy file)");
+      ps_op_parse_error (error, index, op->kind->name, "y",
+                         "expected the targets' .npy file (the inputs are a .npy file)");
       return FALSE;
     }
   if (has_file && !npy && (d->x == NULL || d->y == NULL))
     {
-      op_field_error (error, op, index, d->x != NULL ? "y" : "x",
-                      "missing (the array names of inputs and targets in the file)");
+      ps_op_parse_error (error, index, op->kind->name, d->x != NULL ? "y" : "x",
+                         "missing (the array names of inputs and targets in the file)");
       return FALSE;
     }
   if (!npy && d->y_sha256 != NULL)
     {
-      op_field_error (error, op, index, "y_sha256", "only for a .npy targets file (\"sha256\" pins the data file)");
+      ps_op_parse_error (error, index, op->kind->name, "y_sha256",
+                         "only for a .npy targets file (\"sha256\" pins the data file)");
       return FALSE;
     }
   return TRUE;
@@ -668,7 +505,7 @@ check_train (PsOp *op, guint index, GError **error)
   const PsOpTrain *t = &op->u.train;
   if (ps_op_has_field (op, "epochs") == ps_op_has_field (op, "steps"))
     {
-      op_field_error (error, op, index, "epochs", "give exactly one of \"epochs\" and \"steps\"");
+      ps_op_parse_error (error, index, op->kind->name, "epochs", "give exactly one of \"epochs\" and \"steps\"");
       return FALSE;
     }
   const char *ints[] = { "batch_size", "epochs", "steps", "record_every" };
@@ -676,7 +513,7 @@ check_train (PsOp *op, guint index, GError **error)
   for (int i = 0; i < 4; i++)
     if (ps_op_has_field (op, ints[i]) && vals[i] < 1)
       {
-        op_field_error (error, op, index, ints[i], "must be at least 1");
+        ps_op_parse_error (error, index, op->kind->name, ints[i], "must be at least 1");
         return FALSE;
       }
   if (t->scheduler_every != NULL)
@@ -684,7 +521,8 @@ check_train (PsOp *op, guint index, GError **error)
       const char *e = t->scheduler_every;
       if (strcmp (e, "epoch") != 0 && strcmp (e, "step") != 0)
         {
-          op_field_error (error, op, index, "scheduler_every", "expected \"epoch\" or \"step\", got \"%s\"", e);
+          ps_op_parse_error (error, index, op->kind->name, "scheduler_every",
+                             "expected \"epoch\" or \"step\", got \"%s\"", e);
           return FALSE;
         }
     }
@@ -1861,10 +1699,17 @@ ps_json_field_clear (gpointer slot)
   g_clear_pointer ((JsonNode **) slot, json_node_unref);
 }
 
-/* A field of a training op: the struct member it fills, its JSON name, its type (str: char*, int:
- * gint64, bool: gboolean, num: PsOpNumber, obj: JsonObject*), whether it is required. */
-#define TF(member, name, type, req) { name, PS_FIELD_CUSTOM, req, G_STRUCT_OFFSET (PsOp, u.member), 0, \
-                                      parse_##type, write_##type, copy_##type, clear_##type }
+/* A field of a training op: the struct member it fills, its JSON name, its type (str: a non-empty
+ * char*, int: gint64, bool: gboolean, num: PsOpNumber, obj: JsonObject*, mask: PsOpMask), whether it
+ * is required. */
+#define PS_FIELD_str PS_FIELD_NONEMPTY_STRING
+#define PS_FIELD_int PS_FIELD_INT
+#define PS_FIELD_bool PS_FIELD_BOOL
+#define PS_FIELD_num PS_FIELD_NUMBER
+#define PS_FIELD_obj PS_FIELD_OBJECT
+#define TF(member, name, type, req) { name, PS_FIELD_##type, req, G_STRUCT_OFFSET (PsOp, u.member), 0 }
+#define TF_MASK(member, name) { name, PS_FIELD_CUSTOM, FALSE, G_STRUCT_OFFSET (PsOp, u.member), 0, \
+                                parse_mask, ps_op_mask_write, ps_op_mask_copy, ps_op_mask_clear }
 static const PsOpField dataset_fields[] = {
   TF (dataset.o.id, "id", str, TRUE), TF (dataset.o.type, "type", str, FALSE), TF (dataset.o.args, "args", obj, FALSE),
   TF (dataset.file, "file", str, FALSE), TF (dataset.x, "x", str, FALSE), TF (dataset.y, "y", str, FALSE),
@@ -1887,9 +1732,15 @@ static const PsOpField train_fields[] = {
   TF (train.epochs, "epochs", int, FALSE), TF (train.steps, "steps", int, FALSE),
   TF (train.scheduler, "scheduler", str, FALSE), TF (train.scheduler_every, "scheduler_every", str, FALSE),
   TF (train.clip_grad_norm, "clip_grad_norm", num, FALSE), TF (train.record_every, "record_every", int, FALSE),
-  TF (train.key_padding_mask, "key_padding_mask", mask, FALSE), TF (train.attn_mask, "attn_mask", mask, FALSE),
+  TF_MASK (train.key_padding_mask, "key_padding_mask"), TF_MASK (train.attn_mask, "attn_mask"),
   { NULL } };
 #undef TF
+#undef TF_MASK
+#undef PS_FIELD_str
+#undef PS_FIELD_int
+#undef PS_FIELD_bool
+#undef PS_FIELD_num
+#undef PS_FIELD_obj
 
 /* writes_undescribed: the op changes values (gradients, parameters) its sentence does not name. */
 #define TRAIN_KIND(nm, chk, wr, undescribed, scan) \
