@@ -2,8 +2,9 @@
  * op that recorded sub-steps, a second scale under the step scale reaches every one of them (and
  * the step's own state at its end). The Heatmap, Histogram and Difference pages then draw the
  * selected parameter from that sub-step's exact snapshot, so they animate while scrubbing or
- * playing, and Over Time draws it over the run's sub-steps up to the shown one; Play walks through the sub-steps of every train step it meets. The sub-step's label
- * counts steps on the Training page's x axis (ps_train_axis_next). Which sub-step is shown and its
+ * playing, and Over Time draws it over the run's sub-steps up to the shown one; Play walks through
+ * the sub-steps of every train step it meets. The sub-step's label counts steps on the Training
+ * page's x axis (ps_train_axis_next). Which sub-step is shown and its
  * state are a PsSubstepCursor's (src/doc), the pages' pictures ps-substep-figure's (src/render);
  * this file keeps the widgets. */
 #include "ps-config.h"
@@ -94,7 +95,8 @@ ps_window_set_substep (PsWindow *self, guint i)
 static void
 on_sub_scale (GtkAdjustment *adj, PsWindow *self)
 {
-  if (self->syncing || self->substeps == NULL || !ps_substep_cursor_go_to (self->substeps, (guint) lround (gtk_adjustment_get_value (adj))))
+  if (self->syncing || self->substeps == NULL
+      || !ps_substep_cursor_go_to (self->substeps, (guint) lround (gtk_adjustment_get_value (adj))))
     return;
   ps_window_update_views (self);   /* may start a replay: the label says so */
   update_label (self);
