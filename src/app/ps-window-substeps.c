@@ -2,8 +2,9 @@
  * op that recorded sub-steps, a second scale under the step scale reaches every one of them (and
  * the step's own state at its end). The Heatmap, Histogram and Difference pages then draw the
  * selected parameter from that sub-step's exact snapshot, so they animate while scrubbing or
- * playing, and Over Time draws it over the run's sub-steps up to the shown one; Play walks through the sub-steps of every train step it meets. The sub-step's label
- * counts steps on the Training page's x axis (ps_train_axis_next). Which sub-step is shown and its
+ * playing, and Over Time draws it over the run's sub-steps up to the shown one; Play walks through
+ * the sub-steps of every train step it meets. The sub-step's label counts steps on the Training
+ * page's x axis (ps_train_axis_next). Which sub-step is shown and its
  * state are a PsSubstepCursor's (src/doc), the pages' pictures ps-substep-figure's (src/render);
  * this file keeps the widgets. */
 #include "ps-config.h"
@@ -17,31 +18,11 @@ static void
 update_label (PsWindow *self)
 {
   PsSubstepCursor *c = self->substeps;
-  const guint n = ps_substep_cursor_get_n (c), i = ps_substep_cursor_get_index (c);
-  g_autofree char *text = NULL;
-  if (n == 0)
-    text = g_strdup (_("No sub-steps here: a train step's recorded optimizer steps show up on this slider"));
-  else if (i >= n)
-    text = g_strdup_printf (_("After the whole run: %u recorded sub-steps — drag to see each one"), n);
-  else
-    {
-      guint replaying;
-      const char *failed = ps_substep_cursor_get_replay_error (c);
-      g_autofree char *what = ps_train_record_describe (ps_substep_cursor_get_record (c, i), ps_substep_cursor_get_x (c, i));
-      text = g_strdup_printf (_("Sub-step %u of %u: %s"), i + 1, n, what);
-      if (ps_substep_cursor_get_replaying (c, &replaying) && replaying == i)
-        {
-          char *more = g_strdup_printf (_("%s — recomputing its snapshot…"), text);
-          g_free (text);
-          text = more;
-        }
-      else if (failed != NULL)
-        {
-          char *more = g_strdup_printf (_("%s — its snapshot could not be recomputed: %s"), text, failed);
-          g_free (text);
-          text = more;
-        }
-    }
+  const guint i = ps_substep_cursor_get_index (c);
+  g_autofree char *what = i < ps_substep_cursor_get_n (c)
+                          ? ps_train_record_describe (ps_substep_cursor_get_record (c, i), ps_substep_cursor_get_x (c, i))
+                          : NULL;
+  g_autofree char *text = ps_substep_cursor_describe (c, what);
   gtk_label_set_text (self->sub_label, text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->sub_label), text);   /* the whole line when ellipsized */
 }
@@ -114,7 +95,8 @@ ps_window_set_substep (PsWindow *self, guint i)
 static void
 on_sub_scale (GtkAdjustment *adj, PsWindow *self)
 {
-  if (self->syncing || self->substeps == NULL || !ps_substep_cursor_go_to (self->substeps, (guint) lround (gtk_adjustment_get_value (adj))))
+  if (self->syncing || self->substeps == NULL
+      || !ps_substep_cursor_go_to (self->substeps, (guint) lround (gtk_adjustment_get_value (adj))))
     return;
   ps_window_update_views (self);   /* may start a replay: the label says so */
   update_label (self);

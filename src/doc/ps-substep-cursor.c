@@ -4,6 +4,7 @@
 #include "ps-train-walk.h"
 #include "ps-train-ops.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 struct _PsSubstepCursor {
@@ -269,4 +270,21 @@ ps_substep_cursor_get_replay_error (PsSubstepCursor *c)
 {
   g_return_val_if_fail (PS_IS_SUBSTEP_CURSOR (c), NULL);
   return c->replay_error != NULL && c->replayed_index == c->index ? c->replay_error : NULL;
+}
+
+char *
+ps_substep_cursor_describe (PsSubstepCursor *c, const char *record_text)
+{
+  g_return_val_if_fail (PS_IS_SUBSTEP_CURSOR (c), NULL);
+  if (c->n == 0)
+    return g_strdup (_("No sub-steps here: a train step's recorded optimizer steps show up on this slider"));
+  if (c->index >= c->n)
+    return g_strdup_printf (_("After the whole run: %u recorded sub-steps — drag to see each one"), c->n);
+  g_autofree char *text = g_strdup_printf (_("Sub-step %u of %u: %s"), c->index + 1, c->n, record_text ? record_text : "");
+  const char *failed = ps_substep_cursor_get_replay_error (c);
+  if (c->replay_cancellable != NULL && c->replay_index == c->index)
+    return g_strdup_printf (_("%s — recomputing its snapshot…"), text);
+  if (failed != NULL)
+    return g_strdup_printf (_("%s — its snapshot could not be recomputed: %s"), text, failed);
+  return g_steal_pointer (&text);
 }

@@ -54,5 +54,9 @@ PsState         *ps_substep_cursor_get_state    (PsSubstepCursor *c, gboolean *p
 gboolean         ps_substep_cursor_get_replaying (PsSubstepCursor *c, guint *index);
 /* Why the last replay failed, when it was for the shown sub-step; else NULL. */
 const char      *ps_substep_cursor_get_replay_error (PsSubstepCursor *c);
+/* The slider's line: that there are no sub-steps here, how many there are (after the whole run),
+ * or "Sub-step i of n: `record_text`" (the shown record described; ignored otherwise) and whether
+ * its snapshot is being recomputed or could not be. */
+char            *ps_substep_cursor_describe     (PsSubstepCursor *c, const char *record_text);
 
 G_END_DECLS

@@ -3,7 +3,7 @@
  * kept while the same train step stays, clamping, Play's next sub-step (≤ 150 frames, the last
  * sub-step and the run's end included), and the shown sub-step's state: a kept snapshot at once,
  * a dropped one replayed in a worker (equal to ps_train_log_get_state), only the newest request
- * answered. */
+ * answered; the slider's line for each case. */
 #include "ps-substep-cursor.h"
 #include "substep-test-util.h"
 
@@ -24,6 +24,8 @@ test_sync_axis (void)
   g_assert_true (ps_substep_cursor_sync (c, tl, 5, ps_timeline_get_state (tl, 5)));
   g_assert_cmpuint (ps_substep_cursor_get_n (c), ==, 0);
   g_assert_null (ps_substep_cursor_get_owner (c));
+  g_autofree char *none = ps_substep_cursor_describe (c, NULL);
+  g_assert_cmpstr (none, ==, "No sub-steps here: a train step's recorded optimizer steps show up on this slider");
   g_assert_false (ps_substep_cursor_play_next (c, TRUE, &pn));
   g_assert_true (ps_substep_cursor_sync (c, tl, 5, ps_timeline_get_state (tl, 5)));   /* still none: a reset */
   /* the second train op: 20 records after the whole run, at training steps 31 … 50 */
@@ -51,6 +53,8 @@ test_sync_axis (void)
   g_assert_cmpuint (ps_substep_cursor_get_index (c), ==, 30);
   g_assert_cmpint (ps_substep_cursor_get_x (c, 0), ==, 1);
   g_assert_cmpint (ps_substep_cursor_get_x (c, 29), ==, 30);
+  g_autofree char *after = ps_substep_cursor_describe (c, "ignored");
+  g_assert_cmpstr (after, ==, "After the whole run: 30 recorded sub-steps — drag to see each one");
   /* after the whole run there is no sub-step state */
   gboolean pending = TRUE;
   g_assert_null (ps_substep_cursor_get_state (c, &pending));
@@ -132,7 +136,13 @@ test_state (void)
   g_assert_true (pending);
   g_assert_true (ps_substep_cursor_get_replaying (c, &replaying));
   g_assert_cmpuint (replaying, ==, d2);
+  g_autofree char *busy = ps_substep_cursor_describe (c, "its record");
+  g_autofree char *busy_want = g_strdup_printf ("Sub-step %u of 60: its record — recomputing its snapshot…", d2 + 1);
+  g_assert_cmpstr (busy, ==, busy_want);
   substep_test_wait (&ready, 1);
+  g_autofree char *done = ps_substep_cursor_describe (c, "its record");
+  g_autofree char *done_want = g_strdup_printf ("Sub-step %u of 60: its record", d2 + 1);
+  g_assert_cmpstr (done, ==, done_want);
   g_assert_false (ps_substep_cursor_get_replaying (c, NULL));
   g_assert_null (ps_substep_cursor_get_replay_error (c));
   PsState *st = ps_substep_cursor_get_state (c, &pending);
