@@ -11,6 +11,7 @@
 #include "ps-train-ops.h"
 #include "ps-substep-replay.h"
 #include "ps-frame-list.h"
+#include "ps-train-snapshots.h"
 #include "ps-train-view.h"
 
 #include <glib/gi18n.h>
@@ -59,16 +60,8 @@ struct _PsTrainingPage {
                                     * the previous picture stays: it may differ from `shown`) */
   gboolean syncing;
 
-  /* dropped snapshots (memory budget) are replayed in a worker (ps_train_log_get_state_async): one
-   * at a time, a newer request cancels the older; the newest few results are kept */
-  GCancellable *replay_cancellable;  /* ref while a replay runs */
-  guint replay_index;
-  guint replay_gen;
-  GHashTable *replayed;            /* record index → PsState* (ref) */
-  GQueue replayed_order;           /* its keys (GUINT_TO_POINTER), oldest first */
-  char *replay_error;              /* why the last replay failed (cleared on the next request) */
-  gint64 replay_started;           /* monotonic µs */
-  double last_replay_ms;           /* request → picture, the last finished replay */
+  /* the records' snapshots: dropped ones (memory budget) replayed in a worker, one at a time */
+  PsTrainSnapshots *snaps;
 
   /* Export Over Sub-steps (ps_training_page_export_frames_async): the frames' dropped snapshots are
    * replayed in a worker first (progress bar, Cancel Export), then the frames are drawn from them */
@@ -119,19 +112,12 @@ static const int train_view_kinds[] = {
   PS_TRAIN_VIEW_DIFFERENCE, PS_TRAIN_VIEW_OUTPUT_GRADIENTS,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (train_view_kinds) == PS_TRAINING_N_VIEWS);
+G_STATIC_ASSERT (PS_TRAINING_SHEET_PAGES == PS_TRAIN_VIEW_SHEET_PAGES && PS_TRAINING_MAX_FRAMES == PS_TRAIN_VIEW_MAX_FRAMES);
 
 static void rebuild (PsTrainingPage *self);
 
 /* ---------- records ---------- */
 
-static void cancel_replay (PsTrainingPage *self);
-
-static void
-forget_replayed (PsTrainingPage *self)
-{
-  g_hash_table_remove_all (self->replayed);
-  g_queue_clear (&self->replayed_order);
-}
 
 static void
 forget_series (PsTrainingPage *self)
@@ -150,8 +136,7 @@ clear_records (PsTrainingPage *self)
 {
   self->records_gen++;
   forget_series (self);
-  cancel_replay (self);
-  forget_replayed (self);
+  ps_train_snapshots_forget (self->snaps);
   ps_train_records_clear (self->recs);
 }
 
@@ -164,99 +149,19 @@ index_timeline (PsTrainingPage *self)
     ps_train_records_index_timeline (self->recs, ps_document_get_timeline (self->doc));
 }
 
-typedef struct {
-  GWeakRef page;
-  guint index, gen;
-} ReplayRequest;
-
-static void
-replay_request_free (ReplayRequest *q)
-{
-  g_weak_ref_clear (&q->page);
-  g_free (q);
-}
-
-static void
-cancel_replay (PsTrainingPage *self)
-{
-  self->replay_gen++;
-  if (self->replay_cancellable != NULL)
-    g_cancellable_cancel (self->replay_cancellable);
-  g_clear_object (&self->replay_cancellable);
-}
-
-static void
-on_replayed (GObject *source, GAsyncResult *result, gpointer data)
-{
-  ReplayRequest *q = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PsState) st = ps_train_log_get_state_finish (result, &error);
-  g_autoptr (PsTrainingPage) self = g_weak_ref_get (&q->page);
-  const guint index = q->index, gen = q->gen;
-  replay_request_free (q);
-  /* the page closed, or a newer request replaced this one: nothing to show */
-  if (self == NULL || self->disposed || gen != self->replay_gen)
-    return;
-  g_clear_object (&self->replay_cancellable);
-  self->last_replay_ms = (double) (g_get_monotonic_time () - self->replay_started) / 1000.0;
-  if (st == NULL)
-    {
-      g_free (self->replay_error);
-      self->replay_error = g_strdup (error->message);
-    }
-  else
-    {
-      /* keep the newest four (the shown sub-step and the difference view's other one among them) */
-      if (g_queue_get_length (&self->replayed_order) >= 4)
-        g_hash_table_remove (self->replayed, g_queue_pop_head (&self->replayed_order));
-      g_hash_table_replace (self->replayed, GUINT_TO_POINTER (index), g_steal_pointer (&st));
-      g_queue_push_tail (&self->replayed_order, GUINT_TO_POINTER (index));
-    }
-  rebuild (self);
-}
-
 /* Record i's state (a new ref): its snapshot, or — when the train op dropped it to stay within the
- * memory budget — a replay from the nearest kept one. The replay runs in a worker: NULL and
- * *pending until it is done (rebuild runs again then). An export, which draws frame after frame
- * at once, replays here. NULL (not pending) for a live record or when the replay failed. */
+ * memory budget — a replay from the nearest kept one, in a worker: NULL and *pending until it is
+ * done (rebuild runs again then). An export, which draws frame after frame at once, replays here
+ * (or has replayed them in its worker: export_states). NULL (not pending) for a live record or when
+ * the replay failed. */
 static PsState *
 record_state (PsTrainingPage *self, guint i, gboolean *pending)
 {
+  PsState *st = self->export_states ? g_hash_table_lookup (self->export_states, GUINT_TO_POINTER (i)) : NULL;
   *pending = FALSE;
-  PsState *st = ps_train_records_get_state (self->recs, i);
   if (st != NULL)
     return ps_state_ref (st);
-  st = self->export_states ? g_hash_table_lookup (self->export_states, GUINT_TO_POINTER (i)) : NULL;
-  if (st != NULL)
-    return ps_state_ref (st);
-  st = g_hash_table_lookup (self->replayed, GUINT_TO_POINTER (i));
-  if (st != NULL)
-    return ps_state_ref (st);
-  guint k = 0;
-  PsState *owner = ps_train_records_get_owner (self->recs, i, &k);
-  if (owner == NULL)
-    return NULL;
-  if (self->exporting)
-    return ps_train_log_get_state (owner->train_log, k, NULL);
-  if (self->replay_cancellable != NULL && self->replay_index == i)
-    {
-      *pending = TRUE;   /* already on its way */
-      return NULL;
-    }
-  if (self->replay_error != NULL && self->replay_cancellable == NULL && self->replay_index == i)
-    return NULL;   /* it failed: the page says why (a new request for it comes with another sub-step) */
-  cancel_replay (self);
-  g_clear_pointer (&self->replay_error, g_free);
-  self->replay_index = i;
-  self->replay_started = g_get_monotonic_time ();
-  self->replay_cancellable = g_cancellable_new ();
-  ReplayRequest *q = g_new0 (ReplayRequest, 1);
-  g_weak_ref_init (&q->page, self);
-  q->index = i;
-  q->gen = self->replay_gen;
-  ps_train_log_get_state_async (owner, k, self->replay_cancellable, on_replayed, q);
-  *pending = TRUE;
-  return NULL;
+  return ps_train_snapshots_get (self->snaps, i, self->exporting, pending);
 }
 
 /* ---------- the shown snapshot ---------- */
@@ -668,16 +573,17 @@ update_substep_label (PsTrainingPage *self)
   g_autofree char *what = ps_train_record_describe (ps_train_records_get (self->recs, self->shown),
                                                     ps_train_records_get_x (self->recs, self->shown));
   g_autofree char *text = g_strdup_printf (_("Sub-step %u of %u: %s"), self->shown + 1, n, what);
-  if (self->replay_cancellable != NULL)
+  const char *replay_error = ps_train_snapshots_get_error (self->snaps, self->shown);
+  if (ps_train_snapshots_get_replaying (self->snaps))
     {
       /* its snapshot was dropped (memory budget): recomputed from the nearest kept one */
       char *more = g_strdup_printf (_("%s — recomputing its snapshot…"), text);
       g_free (text);
       text = more;
     }
-  else if (self->replay_error != NULL && self->replay_index == self->shown)
+  else if (replay_error != NULL)
     {
-      char *more = g_strdup_printf (_("%s — its snapshot could not be recomputed: %s"), text, self->replay_error);
+      char *more = g_strdup_printf (_("%s — its snapshot could not be recomputed: %s"), text, replay_error);
       g_free (text);
       text = more;
     }
@@ -732,7 +638,7 @@ rebuild (PsTrainingPage *self)
   if (pending)
     {
       /* a dropped snapshot is being replayed in the worker: the previous picture stays until it is
-       * ready (on_replayed rebuilds); the line under the scale says what is coming */
+       * ready (the snapshots' ready callback rebuilds); the line under the scale says what is coming */
       g_clear_pointer (&want, ps_state_unref);
       if (reindexed)
         {
@@ -860,20 +766,22 @@ draw_frame (cairo_t *cr, double width, double height, guint frame, gpointer data
                  fx->frames[frame] + 1, self->empty_text ? self->empty_text : "no figure");
 }
 
-/* The frames (record indices) of an export, checked: NULL and the error when it cannot be made. */
-static GArray *
-export_plan (PsTrainingPage *self, const char *path, guint from, guint to, guint every, GError **error)
+/* FALSE and why when the view cannot be exported over sub-steps now. */
+static gboolean
+export_allowed (PsTrainingPage *self, GError **error)
 {
-  guint n = ps_train_records_get_n (self->recs);
-  if (self->monitor != NULL || n == 0)
-    g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, self->monitor ? "wait for the run to finish"
-                                                                            : "no recorded sub-steps to export");
+  if (self->export_task != NULL)
+    g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "an export over sub-steps is already running");
+  else if (self->monitor != NULL)
+    g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "wait for the run to finish");
+  else if (ps_train_records_get_n (self->recs) == 0)
+    g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "no recorded sub-steps to export");
   else if (!self->have_figure)
     g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to export: %s",
                  self->empty_text ? self->empty_text : "no figure");
   else
-    return ps_train_view_plan_frames (path, from, to, every, n, error);
-  return NULL;
+    return TRUE;
+  return FALSE;
 }
 
 /* Draw the planned frames into path (a dropped snapshot not in export_states is replayed here):
@@ -946,12 +854,9 @@ ps_training_page_export_frames (PsTrainingPage *self, const char *path, guint fr
                                 double width, double height, guint delay_cs, guint *n_frames, GError **error)
 {
   g_return_val_if_fail (PS_IS_TRAINING_PAGE (self) && path != NULL, FALSE);
-  if (self->export_task != NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "an export over sub-steps is already running");
-      return FALSE;
-    }
-  g_autoptr (GArray) frames = export_plan (self, path, from, to, every, error);
+  g_autoptr (GArray) frames = export_allowed (self, error)
+                              ? ps_train_view_plan_frames (path, from, to, every, ps_train_records_get_n (self->recs), error)
+                              : NULL;
   return frames != NULL && export_write (self, path, frames, PS_TRAINING_NOT_A_SHEET, width, height, delay_cs,
                                          n_frames, error);
 }
@@ -1085,12 +990,9 @@ ps_training_page_export_frames_async (PsTrainingPage *self, const char *path, gu
   g_task_set_source_tag (task, ps_training_page_export_frames_async);
   g_task_set_return_on_cancel (task, FALSE);
   GError *error = NULL;
-  if (self->export_task != NULL)
-    {
-      g_task_return_new_error (task, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "an export over sub-steps is already running");
-      return;
-    }
-  GArray *frames = export_plan (self, path, from, to, every, &error);
+  GArray *frames = export_allowed (self, &error)
+                   ? ps_train_view_plan_frames (path, from, to, every, ps_train_records_get_n (self->recs), &error)
+                   : NULL;
   if (frames == NULL)
     {
       g_task_return_error (task, error);
@@ -1132,8 +1034,8 @@ export_start (PsTrainingPage *self, GTask *task, const char *path, GArray *frame
   for (guint f = 0; f < want->len; f++)
     {
       guint i = g_array_index (want, guint, f), k = 0;
-      if (ps_train_records_get_state (self->recs, i) != NULL
-          || g_hash_table_contains (self->replayed, GUINT_TO_POINTER (i)) || !g_hash_table_add (seen, GUINT_TO_POINTER (i)))
+      if (ps_train_records_get_state (self->recs, i) != NULL || ps_train_snapshots_has_result (self->snaps, i)
+          || !g_hash_table_add (seen, GUINT_TO_POINTER (i)))
         continue;
       PsState *owner = ps_train_records_get_owner (self->recs, i, &k);
       if (owner == NULL)
@@ -1171,31 +1073,13 @@ ps_training_page_export_sheet_async (PsTrainingPage *self, const char *path, con
   g_task_set_source_tag (task, ps_training_page_export_frames_async);
   g_task_set_return_on_cancel (task, FALSE);
   GError *error = NULL;
-  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (guint));
-  PsExportFormat fmt;
-  if (self->export_task != NULL)
-    g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "an export over sub-steps is already running");
-  else if (self->monitor != NULL)
-    g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "wait for the run to finish");
-  else if (!self->have_figure)
-    g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to export: %s",
-                 self->empty_text ? self->empty_text : "no figure");
-  else if (ps_export_format_for_path (path, &fmt, &error)
-           && ps_frame_list_parse (steps, ps_train_records_get_n (self->recs), PS_TRAINING_MAX_FRAMES, "sub-step", frames,
-                                   &error))
+  GArray *frames = export_allowed (self, &error)
+                   ? ps_train_view_plan_sheet (path, steps, ps_train_records_get_n (self->recs), &columns, &error)
+                   : NULL;
+  if (frames != NULL)
     {
-      if (columns == PS_TRAINING_SHEET_PAGES && fmt != PS_EXPORT_PDF)
-        g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                     "'%s': a page per frame needs a .pdf; give columns for a PNG or SVG sheet", path);
-      else
-        {
-          if (columns == 0)
-            columns = (guint) ceil (sqrt ((double) frames->len));
-          else if (columns == PS_TRAINING_SHEET_PAGES)
-            columns = 0;
-          export_start (self, task, path, g_steal_pointer (&frames), columns, width, height, 0);
-          return;
-        }
+      export_start (self, task, path, frames, columns, width, height, 0);
+      return;
     }
   g_task_return_error (task, error);
 }
@@ -1405,9 +1289,9 @@ ps_training_page_get_status (PsTrainingPage *self)
 }
 const char *ps_training_page_get_empty_text (PsTrainingPage *self) { return self->have_figure ? NULL : self->empty_text; }
 guint ps_training_page_get_n_rebuilds (PsTrainingPage *self) { return self->n_rebuilds; }
-gboolean ps_training_page_get_replaying (PsTrainingPage *self) { return self->replay_cancellable != NULL; }
+gboolean ps_training_page_get_replaying (PsTrainingPage *self) { return ps_train_snapshots_get_replaying (self->snaps); }
 guint ps_training_page_get_picture_substep (PsTrainingPage *self) { return self->pic_index; }
-double ps_training_page_get_last_replay_ms (PsTrainingPage *self) { return self->last_replay_ms; }
+double ps_training_page_get_last_replay_ms (PsTrainingPage *self) { return ps_train_snapshots_get_last_ms (self->snaps); }
 const char *ps_training_page_get_substep_text (PsTrainingPage *self) { return gtk_label_get_text (self->sub_label); }
 
 const PsLayerDiagnostics *
@@ -1476,7 +1360,7 @@ ps_training_page_dispose (GObject *object)
 {
   PsTrainingPage *self = PS_TRAINING_PAGE (object);
   self->disposed = TRUE;
-  cancel_replay (self);   /* the worker ends between two steps; its result finds no page */
+  ps_train_snapshots_forget (self->snaps);   /* the worker ends between two steps; its result finds no page */
   forget_series (self);
   ps_training_page_cancel_export (self);
   if (self->tick_id != 0)
@@ -1497,11 +1381,9 @@ ps_training_page_finalize (GObject *object)
   PsTrainingPage *self = PS_TRAINING_PAGE (object);
   clear_figure (self);
   g_clear_pointer (&self->shown_state, ps_state_unref);
+  ps_train_snapshots_free (self->snaps);
   ps_train_records_free (self->recs);
   g_free (self->status);
-  g_free (self->replay_error);
-  forget_replayed (self);
-  g_hash_table_unref (self->replayed);
   g_hash_table_unref (self->ser_tensors);
   G_OBJECT_CLASS (ps_training_page_parent_class)->finalize (object);
 }
@@ -1553,9 +1435,8 @@ static void
 ps_training_page_init (PsTrainingPage *self)
 {
   self->recs = ps_train_records_new ();
-  self->replayed = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_state_unref);
+  self->snaps = ps_train_snapshots_new (self->recs, (PsTrainSnapshotsReady) rebuild, self);
   self->ser_tensors = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
-  g_queue_init (&self->replayed_order);
   self->dirty = TRUE;
 
   /* the widgets: ui/ps-training-page.ui; the view list from the view table (not a change of view) */

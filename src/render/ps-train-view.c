@@ -6,6 +6,8 @@
 #include "ps-difference.h"
 #include "ps-animation.h"
 #include "ps-error.h"
+#include "ps-export.h"
+#include "ps-frame-list.h"
 #include "ps-figure-sequence.h"
 #include "ps-layer-diagnostics.h"
 #include "ps-loss-curve.h"
@@ -80,6 +82,27 @@ ps_train_view_plan_frames (const char *path, guint from, guint to, guint every, 
       return NULL;
     }
   return ps_animation_frame_range (from, to, every, n, PS_TRAIN_VIEW_MAX_FRAMES, "sub-steps", error);
+}
+
+GArray *
+ps_train_view_plan_sheet (const char *path, const char *steps, guint n, guint *columns, GError **error)
+{
+  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (guint));
+  PsExportFormat fmt;
+  if (!ps_export_format_for_path (path, &fmt, error)
+      || !ps_frame_list_parse (steps, n, PS_TRAIN_VIEW_MAX_FRAMES, "sub-step", frames, error))
+    return NULL;
+  if (*columns == PS_TRAIN_VIEW_SHEET_PAGES && fmt != PS_EXPORT_PDF)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "'%s': a page per frame needs a .pdf; give columns for a PNG or SVG sheet", path);
+      return NULL;
+    }
+  if (*columns == 0)
+    *columns = (guint) ceil (sqrt ((double) frames->len));
+  else if (*columns == PS_TRAIN_VIEW_SHEET_PAGES)
+    *columns = 0;
+  return g_steal_pointer (&frames);
 }
 
 typedef struct {

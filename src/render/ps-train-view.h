@@ -89,6 +89,14 @@ PsTrainObject *ps_train_view_optimizer (PsState *st);
 GArray        *ps_train_view_plan_frames (const char *path, guint from, guint to, guint every, guint n,
                                           GError **error);
 
+/* The record indices of a contact sheet to `path` (.png, .svg or .pdf) of the sub-steps `steps`
+ * lists ("1, 10, 50, last", ranges "5-8"; 1-based, in the order given; ps_frame_list_parse) of n
+ * recorded, and its *columns: 0 becomes ⌈√frames⌉, PS_TRAIN_VIEW_SHEET_PAGES (a .pdf with a page per
+ * frame) 0. Errors: a bad list, an unknown extension, a page per frame for a PNG or SVG. */
+#define PS_TRAIN_VIEW_SHEET_PAGES G_MAXUINT
+GArray        *ps_train_view_plan_sheet  (const char *path, const char *steps, guint n, guint *columns,
+                                          GError **error);
+
 typedef struct _PsTrainFrames PsTrainFrames;
 
 /* records: every recorded sub-step in order (the Training page numbers them 1..n_records), x their

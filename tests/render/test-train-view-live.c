@@ -244,6 +244,32 @@ test_plan_and_optimizer (void)
   g_clear_error (&error);
   g_assert_null (ps_train_view_plan_frames ("x.pdf", 0, 5000, 1, 5000, &error));
   g_assert_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* a contact sheet's sub-steps as typed, 1-based; its columns */
+  guint columns = 0;
+  g_autoptr (GArray) sheet = ps_train_view_plan_sheet ("s.png", "1, 10, 5-6, last", 13, &columns, &error);
+  g_assert_no_error (error);
+  static const guint sheet_want[] = { 0, 9, 4, 5, 12 };
+  g_assert_cmpuint (sheet->len, ==, G_N_ELEMENTS (sheet_want));
+  for (guint i = 0; i < sheet->len; i++)
+    g_assert_cmpuint (g_array_index (sheet, guint, i), ==, sheet_want[i]);
+  g_assert_cmpuint (columns, ==, 3);   /* ⌈√5⌉ */
+  columns = PS_TRAIN_VIEW_SHEET_PAGES;
+  g_autoptr (GArray) pages = ps_train_view_plan_sheet ("s.pdf", "2", 13, &columns, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (columns, ==, 0);   /* a page per frame */
+  columns = PS_TRAIN_VIEW_SHEET_PAGES;
+  g_assert_null (ps_train_view_plan_sheet ("s.png", "2", 13, &columns, &error));
+  g_assert_nonnull (strstr (error->message, "a page per frame needs a .pdf"));
+  g_clear_error (&error);
+  columns = 2;
+  g_assert_null (ps_train_view_plan_sheet ("s.gif", "2", 13, &columns, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_null (ps_train_view_plan_sheet ("s.png", "14", 13, &columns, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
 
   Fixture fx;
   fixture_init (&fx);
