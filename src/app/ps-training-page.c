@@ -1030,20 +1030,8 @@ export_start (PsTrainingPage *self, GTask *task, const char *path, GArray *frame
     }
   if (train_view_kinds[self->view] >= 0 && !ps_train_view_needs_state ((PsTrainViewKind) train_view_kinds[self->view]))
     g_array_set_size (want, 0);   /* the loss and ratio views are drawn from the records alone */
-  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
-  for (guint f = 0; f < want->len; f++)
-    {
-      guint i = g_array_index (want, guint, f), k = 0;
-      if (ps_train_records_get_state (self->recs, i) != NULL || ps_train_snapshots_has_result (self->snaps, i)
-          || !g_hash_table_add (seen, GUINT_TO_POINTER (i)))
-        continue;
-      PsState *owner = ps_train_records_get_owner (self->recs, i, &k);
-      if (owner == NULL)
-        continue;   /* drawn as the page draws such a sub-step (its empty text) */
-      g_ptr_array_add (owners, owner);
-      g_array_append_val (ks, k);
-      g_array_append_val (x->indices, i);
-    }
+  /* (a sub-step with no snapshot and no log is drawn as the page draws it: its empty text) */
+  ps_train_snapshots_missing (self->snaps, (const guint *) want->data, want->len, x->indices, owners, ks);
   self->export_task = g_object_ref (task);
   export_set_running (self, TRUE);
   gtk_progress_bar_set_fraction (self->export_progress, 0);

@@ -137,6 +137,26 @@ ps_train_snapshots_get (PsTrainSnapshots *s, guint i, gboolean now, gboolean *pe
   return NULL;
 }
 
+void
+ps_train_snapshots_missing (PsTrainSnapshots *s, const guint *want, guint n, GArray *indices, GPtrArray *owners,
+                            GArray *in_log)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  for (guint f = 0; f < n; f++)
+    {
+      guint i = want[f], k = 0;
+      if (ps_train_records_get_state (s->recs, i) != NULL || ps_train_snapshots_has_result (s, i)
+          || !g_hash_table_add (seen, GUINT_TO_POINTER (i)))
+        continue;
+      PsState *owner = ps_train_records_get_owner (s->recs, i, &k);
+      if (owner == NULL)
+        continue;   /* no snapshot and none to replay (a live record) */
+      g_array_append_val (indices, i);
+      g_ptr_array_add (owners, owner);
+      g_array_append_val (in_log, k);
+    }
+}
+
 gboolean
 ps_train_snapshots_get_replaying (PsTrainSnapshots *s)
 {

@@ -27,6 +27,12 @@ void              ps_train_snapshots_forget  (PsTrainSnapshots *s);
  * NULL and not pending: a live record (no snapshot), or its replay failed (get_error says why; a
  * request for another record first asks again). */
 PsState          *ps_train_snapshots_get     (PsTrainSnapshots *s, guint i, gboolean now, gboolean *pending);
+/* Of the records `want` (n of them; repeats once), the ones with a snapshot neither kept nor
+ * replayed here but a log to replay it from: their index (appended to `indices`), the state whose log
+ * holds it (to `owners`, no ref) and its index in that log (to `in_log`) — what an export replays
+ * before it draws (ps_substep_replay_start). */
+void              ps_train_snapshots_missing (PsTrainSnapshots *s, const guint *want, guint n, GArray *indices,
+                                              GPtrArray *owners, GArray *in_log);
 /* A replay is running. */
 gboolean          ps_train_snapshots_get_replaying (PsTrainSnapshots *s);
 /* Record i's replayed snapshot is kept. */

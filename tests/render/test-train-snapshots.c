@@ -154,6 +154,23 @@ test_newer_wins_and_keep (void)
   g_assert_false (ps_train_snapshots_has_result (s, 2));
   for (guint i = 3; i < 3 + PS_TRAIN_SNAPSHOTS_KEEP; i++)
     g_assert_true (ps_train_snapshots_has_result (s, i));
+  /* an export's missing snapshots: neither kept (11) nor replayed here (3 … 6), each once, in order */
+  {
+    const guint want[] = { 0, 11, 3, 7, 0, 6, 10 };
+    g_autoptr (GArray) indices = g_array_new (FALSE, FALSE, sizeof (guint));
+    g_autoptr (GArray) in_log = g_array_new (FALSE, FALSE, sizeof (guint));
+    g_autoptr (GPtrArray) owners = g_ptr_array_new ();
+    ps_train_snapshots_missing (s, want, G_N_ELEMENTS (want), indices, owners, in_log);
+    static const guint expect[] = { 0, 7, 10 };
+    g_assert_cmpuint (indices->len, ==, G_N_ELEMENTS (expect));
+    g_assert_cmpuint (owners->len, ==, G_N_ELEMENTS (expect));
+    for (guint j = 0; j < G_N_ELEMENTS (expect); j++)
+      {
+        g_assert_cmpuint (g_array_index (indices, guint, j), ==, expect[j]);
+        g_assert_true (owners->pdata[j] == ps_timeline_get_state (fx.thin, 5));
+        g_assert_cmpuint (g_array_index (in_log, guint, j), ==, expect[j]);
+      }
+  }
   /* forgetting mid-replay: no ready, nothing kept */
   guint n = fx.n_ready;
   g_assert_null (ps_train_snapshots_get (s, 9, FALSE, &pending));
