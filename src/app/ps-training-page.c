@@ -236,38 +236,16 @@ update_whats (PsTrainingPage *self)
   self->syncing = FALSE;
 }
 
+/* The chosen parameter's chosen tensor at st (a new ref) and its title, or NULL. */
 static PsTensor *
 what_tensor (PsTrainingPage *self, PsState *st, char **title)
 {
-  guint p = gtk_drop_down_get_selected (self->param_dropdown);
   GtkStringObject *po = gtk_drop_down_get_selected_item (self->param_dropdown);
   GtkStringObject *wo = gtk_drop_down_get_selected_item (self->what_dropdown);
   if (st == NULL || po == NULL || wo == NULL)
     return NULL;
-  const char *target = gtk_string_object_get_string (po);
-  const char *what = gtk_string_object_get_string (wo);
-  PsParam *param = NULL;
-  if (!ps_state_resolve (st, target, NULL, &param, NULL) || param == NULL)
-    return NULL;
-  *title = strcmp (what, "value") == 0 ? g_strdup (target) : g_strdup_printf ("%s · %s", target, what);
-  if (strcmp (what, "value") == 0)
-    return param->value;
-  if (strcmp (what, "grad") == 0)
-    return param->grad;
-  PsTrainObject *o = ps_train_view_optimizer (st);
-  const char *sn[4] = { 0 };
-  PsTensor *sv[4] = { 0 };
-  guint k = o ? ps_optimizer_state_items (o->optimizer, p, sn, sv) : 0;
-  PsTensor *found = NULL;
-  for (guint i = 0; i < k; i++)
-    {
-      /* borrowed: the optimizer's state keeps the buffers alive ("step" is made fresh and never
-       * listed) */
-      if (strcmp (sn[i], what) == 0 && strcmp (sn[i], "step") != 0)
-        found = sv[i];
-      ps_tensor_unref (sv[i]);
-    }
-  return found;
+  return ps_train_view_param_tensor (st, gtk_string_object_get_string (po), gtk_string_object_get_string (wo), "",
+                                     title, NULL);
 }
 
 /* ---------- figures ---------- */
@@ -369,8 +347,7 @@ on_series_replayed (GObject *source, GAsyncResult *result, gpointer data)
       g_autofree char *t = NULL;
       PsTensor *v = what_tensor (self, states->pdata[i], &t);
       if (v != NULL)
-        g_hash_table_replace (self->ser_tensors, GUINT_TO_POINTER (g_array_index (indices, guint, i)),
-                              ps_tensor_ref (v));
+        g_hash_table_replace (self->ser_tensors, GUINT_TO_POINTER (g_array_index (indices, guint, i)), v);
     }
   rebuild (self);
 }
@@ -411,16 +388,18 @@ build_series (PsTrainingPage *self, PsFigureKind kind)
           guint k = 0;
           PsState *owner = NULL;
           if (st != NULL)
-            v = what_tensor (self, st, &t);
+            {
+              if ((v = what_tensor (self, st, &t)) != NULL)
+                g_ptr_array_add (kept, v);   /* the ref, until the figure has its own */
+            }
           else if ((v = g_hash_table_lookup (self->ser_tensors, GUINT_TO_POINTER (i))) != NULL)
             ;
           else if ((owner = ps_train_records_get_owner (self->recs, i, &k)) != NULL && self->exporting)
             {
               /* an export draws at once: recompute here */
               g_autoptr (PsState) rs = ps_train_log_get_state (owner->train_log, k, NULL);
-              PsTensor *rv = rs ? what_tensor (self, rs, &t) : NULL;
-              if (rv != NULL)
-                g_ptr_array_add (kept, v = ps_tensor_ref (rv));
+              if (rs != NULL && (v = what_tensor (self, rs, &t)) != NULL)
+                g_ptr_array_add (kept, v);
             }
           else if (owner != NULL)
             {

@@ -145,7 +145,6 @@ struct _PsTrainFrames {
   GPtrArray *tensors;         /* PsTensor* refs */
   GPtrArray *labels;          /* char* */
   char *param_title;
-  char *param_key;            /* the parameter's state_dict key ("0.weight") */
   PsTensor *ref;              /* difference: the tensor at the reference sub-step (ref) */
   guint ref_index;
   PsFigureSequence *seq;      /* one shared range */
@@ -249,7 +248,6 @@ ps_train_frames_free (PsTrainFrames *f)
   g_free (f->param);
   g_free (f->what);
   g_free (f->param_title);
-  g_free (f->param_key);
   g_clear_pointer (&f->ref, ps_tensor_unref);
   g_clear_pointer (&f->seq, ps_figure_sequence_free);
   g_clear_pointer (&f->figs, g_ptr_array_unref);
@@ -287,11 +285,12 @@ message_of (GError **error)
   return *error ? (*error)->message : "";
 }
 
-/* The parameter's value, .grad or optimizer state at the state (a new ref), as the Training page's
- * "what" choice shows it. */
-static PsTensor *
-param_tensor (PsTrainFrames *f, PsState *st, const char *where, GError **error)
+PsTensor *
+ps_train_view_param_tensor (PsState *st, const char *param, const char *what, const char *where, char **title,
+                            GError **error)
 {
+  if (what != NULL && strcmp (what, "value") == 0)
+    what = NULL;
   PsModule *root = ps_state_get_root (st);
   if (root == NULL)
     {
@@ -299,14 +298,14 @@ param_tensor (PsTrainFrames *f, PsState *st, const char *where, GError **error)
       return NULL;
     }
   /* "0.weight" (a state_dict key of the model) or "mlp.0.weight" (a recipe target) */
-  if (f->param == NULL)
+  if (param == NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: no parameter chosen", where);
       return NULL;
     }
   g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
   gsize rl = strlen (st->root);
-  const char *key = f->param;
+  const char *key = param;
   if (strncmp (key, st->root, rl) == 0 && key[rl] == '.')
     {
       gboolean direct = FALSE;
@@ -322,19 +321,19 @@ param_tensor (PsTrainFrames *f, PsState *st, const char *where, GError **error)
   if (p == G_MAXUINT)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: the model '%s' has no parameter '%s'", where, st->root,
-                   f->param);
+                   param);
       return NULL;
     }
-  PsParam *param = ((PsNamedItem *) items->pdata[p])->param;
-  if (f->param_key == NULL)
-    f->param_key = g_strdup (key);
-  if (f->what == NULL || strcmp (f->what, "grad") == 0)
+  if (title != NULL)
+    *title = what ? g_strdup_printf ("%s.%s · %s", st->root, key, what) : g_strdup_printf ("%s.%s", st->root, key);
+  PsParam *p_param = ((PsNamedItem *) items->pdata[p])->param;
+  if (what == NULL || strcmp (what, "grad") == 0)
     {
-      PsTensor *t = f->what ? param->grad : param->value;
+      PsTensor *t = what ? p_param->grad : p_param->value;
       if (t == NULL)
         {
-          g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, f->what ? "%s: '%s' has no .grad" : "%s: '%s' is uninitialized",
-                       where, f->param);
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, what ? "%s: '%s' has no .grad" : "%s: '%s' is uninitialized",
+                       where, param);
           return NULL;
         }
       return ps_tensor_ref (t);
@@ -350,14 +349,14 @@ param_tensor (PsTrainFrames *f, PsState *st, const char *where, GError **error)
       if (strcmp (sn[i], "step") != 0)
         {
           g_string_append_printf (have, "%s%s", have->len ? ", " : "", sn[i]);
-          if (strcmp (sn[i], f->what) == 0 && found == NULL)
+          if (strcmp (sn[i], what) == 0 && found == NULL)
             found = ps_tensor_ref (sv[i]);
         }
       ps_tensor_unref (sv[i]);
     }
   if (found == NULL)
     g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: '%s' has no optimizer state '%s' (%s%s%s)", where,
-                 f->param, f->what, o == NULL ? "the model has no optimizer" : "its optimizer keeps: ",
+                 param, what, o == NULL ? "the model has no optimizer" : "its optimizer keeps: ",
                  o == NULL ? "" : have->len ? have->str : "nothing yet", "; or use value or grad");
   return found;
 }
@@ -503,15 +502,15 @@ param_frame (PsTrainFrames *f, Frame *fr, PsState *state, const PsTrainRecord *r
              char **label, GError **error)
 {
   const gboolean diff = f->o.kind == PS_TRAIN_VIEW_DIFFERENCE;
-  g_autoptr (PsTensor) t = param_tensor (f, state, where, error);
+  g_autofree char *title = NULL;
+  g_autoptr (PsTensor) t = ps_train_view_param_tensor (state, f->param, f->what, where, &title, error);
   if (t == NULL)
     {
       live_message (f, error, g_strdup (_("Choose a parameter (and .grad or an optimizer state that exists at this sub-step).")));
       return NULL;
     }
   if (f->param_title == NULL)
-    f->param_title = f->what ? g_strdup_printf ("%s%s.%s · %s", diff ? "Δ " : "", state->root, f->param_key, f->what)
-                             : g_strdup_printf ("%s%s.%s", diff ? "Δ " : "", state->root, f->param_key);
+    f->param_title = g_strdup_printf ("%s%s", diff ? "Δ " : "", title);
   guint n = f->n_records;
   int64_t rx = diff && f->ref_index < n ? f->x[f->ref_index] : 0;
   if (f->o.live)
@@ -540,7 +539,7 @@ ps_train_frames_set_reference (PsTrainFrames *f, guint index, PsState *state, GE
   if (state == NULL)
     g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: no snapshot", where);
   else
-    f->ref = param_tensor (f, state, where, error);
+    f->ref = ps_train_view_param_tensor (state, f->param, f->what, where, NULL, error);
   if (f->ref == NULL)
     live_message (f, error, g_strdup (_("Nothing to compare at the other sub-step.")));
   return f->ref != NULL;

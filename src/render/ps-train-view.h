@@ -97,6 +97,14 @@ GArray        *ps_train_view_plan_frames (const char *path, guint from, guint to
 GArray        *ps_train_view_plan_sheet  (const char *path, const char *steps, guint n, guint *columns,
                                           GError **error);
 
+/* The parameter `param` of st's model ("mlp.0.weight", a recipe target, or "0.weight", a
+ * state_dict key): its value (`what` NULL or "value"), .grad ("grad") or an optimizer state
+ * ("exp_avg", "momentum_buffer" …, ps_train_view_optimizer's), a new ref; *title (if not NULL; set
+ * once the parameter is found) "mlp.0.weight" or "mlp.0.weight · grad". Errors begin with `where`
+ * and say what is missing. */
+PsTensor      *ps_train_view_param_tensor (PsState *st, const char *param, const char *what, const char *where,
+                                           char **title, GError **error);
+
 typedef struct _PsTrainFrames PsTrainFrames;
 
 /* records: every recorded sub-step in order (the Training page numbers them 1..n_records), x their

@@ -190,6 +190,20 @@ test_param_and_difference (void)
   g_assert_true (g_str_has_prefix (ps_figure_get_title (ps_train_frames_get_figure (m, 0)), "mlp.0.weight · momentum_buffer"));
   g_assert_true (ps_train_frames_get_tensor (m, 0) != p9->value);
 
+  /* the page's choice of a parameter's tensor (its ridgeline / bands draw these) */
+  g_autofree char *t1 = NULL, *t2 = NULL, *t3 = NULL;
+  g_autoptr (PsTensor) v = ps_train_view_param_tensor (s9, "mlp.0.weight", "value", "", &t1, NULL);
+  g_assert_true (v == p9->value);
+  g_assert_cmpstr (t1, ==, "mlp.0.weight");
+  g_autoptr (PsTensor) gr = ps_train_view_param_tensor (s9, "0.weight", "grad", "", &t2, NULL);
+  g_assert_true (gr == p9->grad);
+  g_assert_cmpstr (t2, ==, "mlp.0.weight · grad");
+  g_autoptr (GError) perr = NULL;
+  PsState *untrained = ps_timeline_get_state (fx.tl, 4);
+  g_assert_null (ps_train_view_param_tensor (untrained, "mlp.0.weight", "grad", "at step 4", &t3, &perr));
+  g_assert_cmpstr (t3, ==, "mlp.0.weight · grad");   /* the parameter is there, its .grad not yet */
+  g_assert_cmpstr (perr->message, ==, "at step 4: 'mlp.0.weight' has no .grad");
+
   for (int live = 1; live >= 0; live--)
     {
       g_autoptr (PsTrainFrames) d = frames_new (&fx, PS_TRAIN_VIEW_DIFFERENCE, live, "mlp.0.weight", "value");
