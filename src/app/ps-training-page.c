@@ -172,6 +172,23 @@ shown_model (PsTrainingPage *self)
   return self->shown_state ? ps_state_get_root (self->shown_state) : NULL;
 }
 
+/* The list's strings become `names`, unless they are the same already (then the selection stays as
+ * it is: no flicker while live): FALSE. */
+static gboolean
+replace_strings (GtkStringList *list, GPtrArray *names)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (list));
+  gboolean same = n == names->len;
+  for (guint i = 0; same && i < n; i++)
+    same = strcmp (gtk_string_list_get_string (list, i), names->pdata[i]) == 0;
+  if (same)
+    return FALSE;
+  g_ptr_array_add (names, NULL);
+  gtk_string_list_splice (list, 0, n, (const char *const *) names->pdata);
+  g_ptr_array_set_size (names, names->len - 1);
+  return TRUE;
+}
+
 static void
 update_params (PsTrainingPage *self)
 {
@@ -187,21 +204,15 @@ update_params (PsTrainingPage *self)
       for (guint i = 0; i < items->len; i++)
         g_ptr_array_add (names, g_strdup_printf ("%s.%s", self->shown_state->root, ((PsNamedItem *) items->pdata[i])->path));
     }
-  /* the same list: keep the selection as it is (no flicker while live) */
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->param_items));
-  gboolean same = n == names->len;
-  for (guint i = 0; same && i < n; i++)
-    same = strcmp (gtk_string_list_get_string (self->param_items, i), names->pdata[i]) == 0;
-  if (same)
-    return;
   self->syncing = TRUE;
-  g_ptr_array_add (names, NULL);
-  gtk_string_list_splice (self->param_items, 0, n, (const char *const *) names->pdata);
-  guint pick = 0;
-  for (guint i = 0; keep && i + 1 < names->len; i++)
-    if (strcmp (names->pdata[i], keep) == 0)
-      pick = i;
-  gtk_drop_down_set_selected (self->param_dropdown, pick);
+  if (replace_strings (self->param_items, names))
+    {
+      guint pick = 0;
+      for (guint i = 0; keep && i < names->len; i++)
+        if (strcmp (names->pdata[i], keep) == 0)
+          pick = i;
+      gtk_drop_down_set_selected (self->param_dropdown, pick);
+    }
   self->syncing = FALSE;
 }
 
@@ -222,17 +233,10 @@ update_whats (PsTrainingPage *self)
         g_ptr_array_add (names, (gpointer) sn[i]);
       ps_tensor_unref (sv[i]);   /* the items come with a ref each */
     }
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->what_items));
-  gboolean same = n == names->len;
-  for (guint i = 0; same && i < n; i++)
-    same = strcmp (gtk_string_list_get_string (self->what_items, i), names->pdata[i]) == 0;
-  if (same)
-    return;
   guint keep = gtk_drop_down_get_selected (self->what_dropdown);
   self->syncing = TRUE;
-  g_ptr_array_add (names, NULL);
-  gtk_string_list_splice (self->what_items, 0, n, (const char *const *) names->pdata);
-  gtk_drop_down_set_selected (self->what_dropdown, keep < names->len - 1 ? keep : 0);
+  if (replace_strings (self->what_items, names))
+    gtk_drop_down_set_selected (self->what_dropdown, keep < names->len ? keep : 0);
   self->syncing = FALSE;
 }
 
