@@ -4,23 +4,14 @@
 #include "ps-plot-view.h"
 #include "ps-file-chooser.h"
 #include "ps-figure.h"
-#include "ps-difference.h"
-#include "ps-loss-curve.h"
-#include "ps-ratio-chart.h"
-#include "ps-layer-diagnostics.h"
-#include "ps-decision-boundary.h"
-#include "ps-weight-grid.h"
-#include "ps-train-figures.h"
 #include "ps-export.h"
 #include "ps-animation.h"
-#include "ps-histogram.h"
-#include "ps-stats.h"
 #include "ps-error.h"
+#include "ps-optimizer.h"
 #include "ps-train-ops.h"
-#include "ps-train-walk.h"
 #include "ps-substep-replay.h"
-#include "ps-figure-sequence.h"
 #include "ps-frame-list.h"
+#include "ps-train-snapshots.h"
 #include "ps-train-view.h"
 
 #include <glib/gi18n.h>
@@ -29,8 +20,6 @@
 
 /* A live run redraws at most this often (µs): a steady rate, whatever the steps per second. */
 #define LIVE_FRAME_US (100 * 1000)
-#define ACTIVATION_SAMPLES PS_TRAIN_FIGURES_SAMPLE_ROWS
-#define BOUNDARY_GRID 100
 
 struct _PsTrainingPage {
   GtkBox parent_instance;
@@ -62,32 +51,17 @@ struct _PsTrainingPage {
   GtkWidget *diff_box;
   PsPlotView *plot;
   char *status;
-  char *index_error;               /* why a train step's records are left out (memory budget) */
   char *empty_text;
 
-  /* every recorded sub-step: records (no ref; kept alive by `held`) and their snapshots */
-  GPtrArray *records;              /* const PsTrainRecord* */
-  GPtrArray *states;               /* PsState* (ref) — NULL entries while live */
-  GPtrArray *held;                 /* PsState* refs of the timeline states that own the logs */
-  GArray *xsteps;                  /* int64 x position of each record (steps across train ops) */
-  GArray *rec_ops;                 /* guint: the timeline step of each record's train op (0 = live) */
-  PsTrainAxis axis;
+  PsTrainRecords *recs;            /* every recorded sub-step, its snapshot, axis place and train op */
   guint shown;
   PsState *shown_state;            /* ref */
   guint pic_index;                 /* the sub-step whose snapshot shown_state is (while a replay runs,
                                     * the previous picture stays: it may differ from `shown`) */
   gboolean syncing;
 
-  /* dropped snapshots (memory budget) are replayed in a worker (ps_train_log_get_state_async): one
-   * at a time, a newer request cancels the older; the newest few results are kept */
-  GCancellable *replay_cancellable;  /* ref while a replay runs */
-  guint replay_index;
-  guint replay_gen;
-  GHashTable *replayed;            /* record index → PsState* (ref) */
-  GQueue replayed_order;           /* its keys (GUINT_TO_POINTER), oldest first */
-  char *replay_error;              /* why the last replay failed (cleared on the next request) */
-  gint64 replay_started;           /* monotonic µs */
-  double last_replay_ms;           /* request → picture, the last finished replay */
+  /* the records' snapshots: dropped ones (memory budget) replayed in a worker, one at a time */
+  PsTrainSnapshots *snaps;
 
   /* Export Over Sub-steps (ps_training_page_export_frames_async): the frames' dropped snapshots are
    * replayed in a worker first (progress bar, Cancel Export), then the frames are drawn from them */
@@ -111,28 +85,12 @@ struct _PsTrainingPage {
   guint ser_gen;
   char *ser_error;                 /* why the replay failed (until the records or the choice change) */
 
-  /* the figure of the current view */
+  /* the figure of the current view: the render layer's frame of the shown sub-step (what the
+   * exports and `paramscope-cli animate --view` draw), or the ridgeline / bands over sub-steps */
   PsTrainingView view;
-  GArray *loss, *acc, *lr, *ratio_g, *ratio_u;
-  GPtrArray *names;
-  PsSeries s_loss, s_acc, s_lr;
-  PsLossCurveOptions lco;
-  PsLossCurve lc;
-  PsRatioChartOptions rco;
-  PsRatioChart rc;
-  GPtrArray *layer_hists;          /* PsHistogram* */
-  GArray *layer_stats;             /* PsStats */
-  GArray *layers;                  /* PsLayerHistogram */
-  PsLayerDiagnosticsOptions ldo;
-  PsLayerDiagnostics ld;
-  float *db_values;
-  PsTensor *db_x, *db_y;
-  PsDecisionBoundaryOptions dbo;
-  PsDecisionBoundary db;
-  PsWeightGrid *wg;
+  PsTrainFrames *frames;
   PsFigure *fig;
-  PsTensor *shown_tensor;          /* ref */
-  PsState *diff_state;             /* ref: the difference view's other sub-step */
+  PsTensor *shown_tensor;          /* ref: the series figure's */
   gboolean have_figure;
 };
 
@@ -146,18 +104,20 @@ static const char *const view_names[] = {
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (view_names) == PS_TRAINING_N_VIEWS);
 
+/* The render layer's view (ps-train-view) each page view is, or -1: the ridgeline and bands over
+ * sub-steps (ps_figure_new_for_series) are the page's own. */
+static const int train_view_kinds[] = {
+  PS_TRAIN_VIEW_LOSS, PS_TRAIN_VIEW_RATIOS, PS_TRAIN_VIEW_ACTIVATIONS, PS_TRAIN_VIEW_GRADIENTS,
+  PS_TRAIN_VIEW_BOUNDARY, PS_TRAIN_VIEW_WEIGHT_TILES, PS_TRAIN_VIEW_HEATMAP, PS_TRAIN_VIEW_HISTOGRAM, -1, -1,
+  PS_TRAIN_VIEW_DIFFERENCE, PS_TRAIN_VIEW_OUTPUT_GRADIENTS,
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (train_view_kinds) == PS_TRAINING_N_VIEWS);
+G_STATIC_ASSERT (PS_TRAINING_SHEET_PAGES == PS_TRAIN_VIEW_SHEET_PAGES && PS_TRAINING_MAX_FRAMES == PS_TRAIN_VIEW_MAX_FRAMES);
+
 static void rebuild (PsTrainingPage *self);
 
 /* ---------- records ---------- */
 
-static void cancel_replay (PsTrainingPage *self);
-
-static void
-forget_replayed (PsTrainingPage *self)
-{
-  g_hash_table_remove_all (self->replayed);
-  g_queue_clear (&self->replayed_order);
-}
 
 static void
 forget_series (PsTrainingPage *self)
@@ -176,44 +136,8 @@ clear_records (PsTrainingPage *self)
 {
   self->records_gen++;
   forget_series (self);
-  cancel_replay (self);
-  forget_replayed (self);
-  g_ptr_array_set_size (self->records, 0);
-  g_ptr_array_set_size (self->states, 0);
-  g_ptr_array_set_size (self->held, 0);
-  g_array_set_size (self->xsteps, 0);
-  g_array_set_size (self->rec_ops, 0);
-}
-
-char *
-ps_train_record_describe (const PsTrainRecord *r, int64_t axis_step)
-{
-  g_autofree char *acc = isnan (r->accuracy) ? g_strdup ("") : g_strdup_printf (_(" · accuracy %.1f %%"), 100 * r->accuracy);
-  g_autofree char *step = axis_step == r->step
-                          ? g_strdup_printf (_("training step %lld"), (long long) axis_step)
-                          : g_strdup_printf (_("training step %lld (optimizer step %lld of its run)"),
-                                             (long long) axis_step, (long long) r->step);
-  return g_strdup_printf (_("%s · epoch %lld · loss %.5g%s · lr %.3g · ‖g‖ %.3g"), step, (long long) r->epoch,
-                          ps_train_figures_printable (r->loss), acc, ps_train_figures_printable (r->lr),
-                          ps_train_figures_printable (r->grad_norm));
-}
-
-static void
-add_record (PsTrainingPage *self, const PsTrainRecord *r, PsState *state, guint op_step, int64_t x)
-{
-  g_array_append_val (self->rec_ops, op_step);
-  g_ptr_array_add (self->records, (gpointer) r);
-  g_ptr_array_add (self->states, state ? ps_state_ref (state) : NULL);
-  g_array_append_val (self->xsteps, x);
-}
-
-static void
-index_record (const PsTrainWalkItem *item, gpointer data)
-{
-  PsTrainingPage *self = data;
-  if (item->index == 0)
-    g_ptr_array_add (self->held, ps_state_ref (item->state));
-  add_record (self, item->record, item->record->state, item->op_step, item->x);
+  ps_train_snapshots_forget (self->snaps);
+  ps_train_records_clear (self->recs);
 }
 
 /* Index every record of the timeline's train ops (only their states are built). */
@@ -221,141 +145,23 @@ static void
 index_timeline (PsTrainingPage *self)
 {
   clear_records (self);
-  g_clear_pointer (&self->index_error, g_free);
-  self->axis = (PsTrainAxis) { 0, 0, 0 };
-  if (self->doc == NULL)
-    return;
-  /* a step dropped to keep within the memory budget, and no memory to rebuild it now: its
-   * records are left out and the status line says why */
-  PsTimeline *tl = ps_document_get_timeline (self->doc);
-  ps_train_walk (tl, ps_timeline_get_n_steps (tl), NULL, &self->axis, index_record, self, &self->index_error, NULL);
-}
-
-/* The timeline state whose train log holds record i (no ref), and the record's index in it. */
-static PsState *
-record_owner (PsTrainingPage *self, guint i, guint *k_out)
-{
-  const PsTrainRecord *r = self->records->pdata[i];
-  for (guint h = 0; h < self->held->len; h++)
-    {
-      PsState *owner = self->held->pdata[h];
-      const PsTrainLog *log = owner->train_log;
-      for (guint k = 0; log != NULL && k < log->records->len; k++)
-        if (log->records->pdata[k] == r)
-          {
-            *k_out = k;
-            return owner;
-          }
-    }
-  return NULL;
-}
-
-typedef struct {
-  GWeakRef page;
-  guint index, gen;
-} ReplayRequest;
-
-static void
-replay_request_free (ReplayRequest *q)
-{
-  g_weak_ref_clear (&q->page);
-  g_free (q);
-}
-
-static void
-cancel_replay (PsTrainingPage *self)
-{
-  self->replay_gen++;
-  if (self->replay_cancellable != NULL)
-    g_cancellable_cancel (self->replay_cancellable);
-  g_clear_object (&self->replay_cancellable);
-}
-
-static void
-on_replayed (GObject *source, GAsyncResult *result, gpointer data)
-{
-  ReplayRequest *q = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PsState) st = ps_train_log_get_state_finish (result, &error);
-  g_autoptr (PsTrainingPage) self = g_weak_ref_get (&q->page);
-  const guint index = q->index, gen = q->gen;
-  replay_request_free (q);
-  /* the page closed, or a newer request replaced this one: nothing to show */
-  if (self == NULL || self->disposed || gen != self->replay_gen)
-    return;
-  g_clear_object (&self->replay_cancellable);
-  self->last_replay_ms = (double) (g_get_monotonic_time () - self->replay_started) / 1000.0;
-  if (st == NULL)
-    {
-      g_free (self->replay_error);
-      self->replay_error = g_strdup (error->message);
-    }
-  else
-    {
-      /* keep the newest four (the shown sub-step and the difference view's other one among them) */
-      if (g_queue_get_length (&self->replayed_order) >= 4)
-        g_hash_table_remove (self->replayed, g_queue_pop_head (&self->replayed_order));
-      g_hash_table_replace (self->replayed, GUINT_TO_POINTER (index), g_steal_pointer (&st));
-      g_queue_push_tail (&self->replayed_order, GUINT_TO_POINTER (index));
-    }
-  rebuild (self);
+  if (self->doc != NULL)
+    ps_train_records_index_timeline (self->recs, ps_document_get_timeline (self->doc));
 }
 
 /* Record i's state (a new ref): its snapshot, or — when the train op dropped it to stay within the
- * memory budget — a replay from the nearest kept one. The replay runs in a worker: NULL and
- * *pending until it is done (rebuild runs again then). An export, which draws frame after frame
- * at once, replays here. NULL (not pending) for a live record or when the replay failed. */
+ * memory budget — a replay from the nearest kept one, in a worker: NULL and *pending until it is
+ * done (rebuild runs again then). An export, which draws frame after frame at once, replays here
+ * (or has replayed them in its worker: export_states). NULL (not pending) for a live record or when
+ * the replay failed. */
 static PsState *
 record_state (PsTrainingPage *self, guint i, gboolean *pending)
 {
+  PsState *st = self->export_states ? g_hash_table_lookup (self->export_states, GUINT_TO_POINTER (i)) : NULL;
   *pending = FALSE;
-  PsState *st = self->states->pdata[i];
   if (st != NULL)
     return ps_state_ref (st);
-  st = self->export_states ? g_hash_table_lookup (self->export_states, GUINT_TO_POINTER (i)) : NULL;
-  if (st != NULL)
-    return ps_state_ref (st);
-  st = g_hash_table_lookup (self->replayed, GUINT_TO_POINTER (i));
-  if (st != NULL)
-    return ps_state_ref (st);
-  guint k = 0;
-  PsState *owner = record_owner (self, i, &k);
-  if (owner == NULL)
-    return NULL;
-  if (self->exporting)
-    return ps_train_log_get_state (owner->train_log, k, NULL);
-  if (self->replay_cancellable != NULL && self->replay_index == i)
-    {
-      *pending = TRUE;   /* already on its way */
-      return NULL;
-    }
-  if (self->replay_error != NULL && self->replay_cancellable == NULL && self->replay_index == i)
-    return NULL;   /* it failed: the page says why (a new request for it comes with another sub-step) */
-  cancel_replay (self);
-  g_clear_pointer (&self->replay_error, g_free);
-  self->replay_index = i;
-  self->replay_started = g_get_monotonic_time ();
-  self->replay_cancellable = g_cancellable_new ();
-  ReplayRequest *q = g_new0 (ReplayRequest, 1);
-  g_weak_ref_init (&q->page, self);
-  q->index = i;
-  q->gen = self->replay_gen;
-  ps_train_log_get_state_async (owner, k, self->replay_cancellable, on_replayed, q);
-  *pending = TRUE;
-  return NULL;
-}
-
-static void
-index_monitor (PsTrainingPage *self)
-{
-  guint n = ps_train_monitor_get_n_records (self->monitor);
-  for (guint i = self->records->len; i < n; i++)
-    {
-      const PsTrainRecord *r = ps_train_monitor_get_record (self->monitor, i);
-      if (i == 0)
-        ps_train_axis_begin_run (&self->axis, r);   /* the live run continues the timeline's axis */
-      add_record (self, r, NULL, 0, ps_train_axis_next (&self->axis, r->step));
-    }
+  return ps_train_snapshots_get (self->snaps, i, self->exporting, pending);
 }
 
 /* ---------- the shown snapshot ---------- */
@@ -364,6 +170,23 @@ static PsModule *
 shown_model (PsTrainingPage *self)
 {
   return self->shown_state ? ps_state_get_root (self->shown_state) : NULL;
+}
+
+/* The list's strings become `names`, unless they are the same already (then the selection stays as
+ * it is: no flicker while live): FALSE. */
+static gboolean
+replace_strings (GtkStringList *list, GPtrArray *names)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (list));
+  gboolean same = n == names->len;
+  for (guint i = 0; same && i < n; i++)
+    same = strcmp (gtk_string_list_get_string (list, i), names->pdata[i]) == 0;
+  if (same)
+    return FALSE;
+  g_ptr_array_add (names, NULL);
+  gtk_string_list_splice (list, 0, n, (const char *const *) names->pdata);
+  g_ptr_array_set_size (names, names->len - 1);
+  return TRUE;
 }
 
 static void
@@ -381,36 +204,16 @@ update_params (PsTrainingPage *self)
       for (guint i = 0; i < items->len; i++)
         g_ptr_array_add (names, g_strdup_printf ("%s.%s", self->shown_state->root, ((PsNamedItem *) items->pdata[i])->path));
     }
-  /* the same list: keep the selection as it is (no flicker while live) */
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->param_items));
-  gboolean same = n == names->len;
-  for (guint i = 0; same && i < n; i++)
-    same = strcmp (gtk_string_list_get_string (self->param_items, i), names->pdata[i]) == 0;
-  if (same)
-    return;
   self->syncing = TRUE;
-  g_ptr_array_add (names, NULL);
-  gtk_string_list_splice (self->param_items, 0, n, (const char *const *) names->pdata);
-  guint pick = 0;
-  for (guint i = 0; keep && i + 1 < names->len; i++)
-    if (strcmp (names->pdata[i], keep) == 0)
-      pick = i;
-  gtk_drop_down_set_selected (self->param_dropdown, pick);
-  self->syncing = FALSE;
-}
-
-/* The optimizer of the shown model, and the index of a parameter among its parameters. */
-static PsTrainObject *
-shown_optimizer (PsTrainingPage *self)
-{
-  PsState *st = self->shown_state;
-  for (guint i = st ? st->train_ids->len : 0; i-- > 0;)
+  if (replace_strings (self->param_items, names))
     {
-      PsTrainObject *o = ps_state_get_train_object (st, g_ptr_array_index (st->train_ids, i));
-      if (o->kind == PS_TRAIN_OPTIMIZER && g_strcmp0 (o->model_id, st->root) == 0)
-        return o;
+      guint pick = 0;
+      for (guint i = 0; keep && i < names->len; i++)
+        if (strcmp (names->pdata[i], keep) == 0)
+          pick = i;
+      gtk_drop_down_set_selected (self->param_dropdown, pick);
     }
-  return NULL;
+  self->syncing = FALSE;
 }
 
 static void
@@ -419,7 +222,7 @@ update_whats (PsTrainingPage *self)
   g_autoptr (GPtrArray) names = g_ptr_array_new ();
   g_ptr_array_add (names, "value");
   g_ptr_array_add (names, "grad");
-  PsTrainObject *o = shown_optimizer (self);
+  PsTrainObject *o = self->shown_state ? ps_train_view_optimizer (self->shown_state) : NULL;
   guint p = gtk_drop_down_get_selected (self->param_dropdown);
   const char *sn[4] = { 0 };
   PsTensor *sv[4] = { 0 };
@@ -430,55 +233,23 @@ update_whats (PsTrainingPage *self)
         g_ptr_array_add (names, (gpointer) sn[i]);
       ps_tensor_unref (sv[i]);   /* the items come with a ref each */
     }
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->what_items));
-  gboolean same = n == names->len;
-  for (guint i = 0; same && i < n; i++)
-    same = strcmp (gtk_string_list_get_string (self->what_items, i), names->pdata[i]) == 0;
-  if (same)
-    return;
   guint keep = gtk_drop_down_get_selected (self->what_dropdown);
   self->syncing = TRUE;
-  g_ptr_array_add (names, NULL);
-  gtk_string_list_splice (self->what_items, 0, n, (const char *const *) names->pdata);
-  gtk_drop_down_set_selected (self->what_dropdown, keep < names->len - 1 ? keep : 0);
+  if (replace_strings (self->what_items, names))
+    gtk_drop_down_set_selected (self->what_dropdown, keep < names->len ? keep : 0);
   self->syncing = FALSE;
 }
 
+/* The chosen parameter's chosen tensor at st (a new ref) and its title, or NULL. */
 static PsTensor *
 what_tensor (PsTrainingPage *self, PsState *st, char **title)
 {
-  guint p = gtk_drop_down_get_selected (self->param_dropdown);
   GtkStringObject *po = gtk_drop_down_get_selected_item (self->param_dropdown);
   GtkStringObject *wo = gtk_drop_down_get_selected_item (self->what_dropdown);
   if (st == NULL || po == NULL || wo == NULL)
     return NULL;
-  const char *target = gtk_string_object_get_string (po);
-  const char *what = gtk_string_object_get_string (wo);
-  PsParam *param = NULL;
-  if (!ps_state_resolve (st, target, NULL, &param, NULL) || param == NULL)
-    return NULL;
-  *title = strcmp (what, "value") == 0 ? g_strdup (target) : g_strdup_printf ("%s · %s", target, what);
-  if (strcmp (what, "value") == 0)
-    return param->value;
-  if (strcmp (what, "grad") == 0)
-    return param->grad;
-  PsState *saved = self->shown_state;
-  self->shown_state = st;
-  PsTrainObject *o = shown_optimizer (self);
-  self->shown_state = saved;
-  const char *sn[4] = { 0 };
-  PsTensor *sv[4] = { 0 };
-  guint k = o ? ps_optimizer_state_items (o->optimizer, p, sn, sv) : 0;
-  PsTensor *found = NULL;
-  for (guint i = 0; i < k; i++)
-    {
-      /* borrowed: the optimizer's state keeps the buffers alive ("step" is made fresh and never
-       * listed) */
-      if (strcmp (sn[i], what) == 0 && strcmp (sn[i], "step") != 0)
-        found = sv[i];
-      ps_tensor_unref (sv[i]);
-    }
-  return found;
+  return ps_train_view_param_tensor (st, gtk_string_object_get_string (po), gtk_string_object_get_string (wo), "",
+                                     title, NULL);
 }
 
 /* ---------- figures ---------- */
@@ -487,266 +258,69 @@ static void
 clear_figure (PsTrainingPage *self)
 {
   self->have_figure = FALSE;
-  g_ptr_array_set_size (self->layer_hists, 0);
-  g_array_set_size (self->layer_stats, 0);
-  g_array_set_size (self->layers, 0);
-  g_clear_pointer (&self->db_values, g_free);
-  g_clear_pointer (&self->db_x, ps_tensor_unref);
-  g_clear_pointer (&self->db_y, ps_tensor_unref);
-  g_clear_pointer (&self->wg, ps_weight_grid_free);
+  g_clear_pointer (&self->frames, ps_train_frames_free);
   g_clear_pointer (&self->fig, ps_figure_free);
   g_clear_pointer (&self->shown_tensor, ps_tensor_unref);
-  g_clear_pointer (&self->diff_state, ps_state_unref);
   g_clear_pointer (&self->empty_text, g_free);
 }
 
-static void
-build_loss (PsTrainingPage *self)
+/* The render layer's frames of `kind` at the record indices `frames` (record_state gives their
+ * snapshots; `live`: the one shown sub-step, its snapshot `shown`, as the page shows it), the chosen
+ * parameter and what of it, and for the Difference view `other`, the snapshot of the sub-step it
+ * subtracts. NULL and the error (live: the page's message) when a frame cannot be drawn. */
+static PsTrainFrames *
+view_frames (PsTrainingPage *self, PsTrainViewKind kind, gboolean live, const guint *frames, guint n_frames,
+             PsState *shown, PsState *other, GError **error)
 {
-  guint n = self->records->len;
-  g_array_set_size (self->loss, n);
-  g_array_set_size (self->acc, n);
-  g_array_set_size (self->lr, n);
-  gboolean any_acc = FALSE;
-  for (guint i = 0; i < n; i++)
+  PsTrainViewOptions vo;
+  ps_train_view_options_init (&vo);
+  vo.kind = kind;
+  vo.live = live;
+  vo.shared_range = !live;
+  vo.axis_continues = ps_train_records_axis_continues (self->recs);
+  GtkStringObject *po = gtk_drop_down_get_selected_item (self->param_dropdown);
+  GtkStringObject *wo = gtk_drop_down_get_selected_item (self->what_dropdown);
+  vo.param = po ? gtk_string_object_get_string (po) : NULL;
+  vo.what = wo ? gtk_string_object_get_string (wo) : NULL;
+  const guint n = ps_train_records_get_n (self->recs);
+  g_autoptr (PsTrainFrames) tf = ps_train_frames_new (&vo, ps_train_records_get_all (self->recs),
+                                                      ps_train_records_get_xs (self->recs), n);
+  const PsRecipe *recipe = self->doc ? ps_timeline_get_recipe (ps_document_get_timeline (self->doc)) : NULL;
+  guint from = (guint) gtk_spin_button_get_value_as_int (self->diff_spin);
+  if (kind == PS_TRAIN_VIEW_DIFFERENCE && !ps_train_frames_set_reference (tf, from, other, error))
+    return NULL;
+  for (guint f = 0; f < n_frames; f++)
     {
-      const PsTrainRecord *r = self->records->pdata[i];
-      g_array_index (self->loss, double, i) = r->loss;
-      g_array_index (self->acc, double, i) = r->accuracy;
-      g_array_index (self->lr, double, i) = r->lr;
-      any_acc |= !isnan (r->accuracy);
+      gboolean pending = FALSE;
+      g_autoptr (PsState) st = live ? (shown ? ps_state_ref (shown) : NULL)
+                               : ps_train_view_needs_state (kind) ? record_state (self, frames[f], &pending) : NULL;
+      if (!ps_train_frames_add (tf, frames[f], st, ps_train_records_get_op (self->recs, frames[f], recipe), error))
+        return NULL;
     }
-  const int64_t *x = (const int64_t *) self->xsteps->data;
-  self->s_loss = (PsSeries) { _("train loss (batch)"), x, (const double *) self->loss->data, n };
-  self->s_acc = (PsSeries) { _("batch accuracy"), x, (const double *) self->acc->data, n };
-  self->s_lr = (PsSeries) { _("learning rate"), x, (const double *) self->lr->data, n };
-  ps_loss_curve_options_init (&self->lco);
-  self->lco.title = _("Training loss");
-  if (self->axis.base > 0)
-    self->lco.subtitle = _("x: training steps across the runs (a run with a new optimizer continues the count)");
-  self->lco.show_cursor = n > 0;
-  self->lco.cursor_step = n > 0 ? g_array_index (self->xsteps, int64_t, self->shown) : 0;
-  self->lc = (PsLossCurve) { &self->s_loss, 1, any_acc ? &self->s_acc : NULL, any_acc ? 1 : 0, &self->s_lr, &self->lco };
-  self->have_figure = TRUE;
+  if (!ps_train_frames_finish (tf, error))
+    return NULL;
+  return g_steal_pointer (&tf);
 }
 
+/* The shown sub-step's picture of the view, drawn by the render layer as every export draws it. */
 static void
-build_ratios (PsTrainingPage *self)
+build_view (PsTrainingPage *self, PsTrainViewKind kind, PsState *other)
 {
-  guint n = self->records->len;
-  g_ptr_array_set_size (self->names, 0);
-  gboolean any_g = FALSE;
-  guint np = ps_train_figures_ratios ((const PsTrainRecord *const *) self->records->pdata, n, self->names,
-                                      self->ratio_g, self->ratio_u, &any_g);
-  ps_ratio_chart_options_init (&self->rco);
-  self->rco.title = _("How fast each parameter changes");
-  self->rco.show_cursor = n > 0;
-  self->rco.cursor_step = n > 0 ? g_array_index (self->xsteps, int64_t, self->shown) : 0;
-  self->rc = (PsRatioChart) { (const char *const *) self->names->pdata, np, (const int64_t *) self->xsteps->data, n,
-                              any_g ? (const double *) self->ratio_g->data : NULL, (const double *) self->ratio_u->data,
-                              &self->rco };
-  self->have_figure = np > 0 && n > 0;
-  if (!self->have_figure)
-    self->empty_text = g_strdup (_("No recorded sub-step yet."));
-}
-
-static void
-build_activations (PsTrainingPage *self)
-{
-  g_autoptr (GError) error = NULL;
-  PsTrainLayerSet set = { self->layer_hists, self->layer_stats, self->layers };
-  if (!ps_train_figures_activations (self->shown_state, ACTIVATION_SAMPLES, &set, &error))
+  const guint n = ps_train_records_get_n (self->recs);
+  const PsRecipe *recipe = self->doc ? ps_timeline_get_recipe (ps_document_get_timeline (self->doc)) : NULL;
+  if (kind == PS_TRAIN_VIEW_OUTPUT_GRADIENTS && ps_train_records_get_op (self->recs, self->shown, recipe) == NULL)
     {
-      self->empty_text = g_error_matches (error, PS_ERROR, PS_ERROR_NOT_FOUND)
-                         ? g_strdup (_("Activations need a model and a data set at the shown step."))
-                         : g_strdup_printf (_("Running the model on the data set failed: %s"), error->message);
-      return;
-    }
-  ps_layer_diagnostics_options_init (&self->ldo);
-  self->ldo.title = _("Activations per layer");
-  self->ldo.layout = PS_LAYER_DIAGNOSTICS_GRID;
-  self->ldo.value_label = _("activation");
-  self->ld = (PsLayerDiagnostics) { (const PsLayerHistogram *) self->layers->data, self->layers->len, &self->ldo };
-  self->have_figure = self->layers->len > 0;
-}
-
-/* Each parameter's .grad at the shown sub-step, one histogram per parameter in model order (makemore
- * part 3's "weights gradient distribution"): the gradients the optimizer step used. */
-static void
-build_gradients (PsTrainingPage *self)
-{
-  PsTrainLayerSet set = { self->layer_hists, self->layer_stats, self->layers };
-  if (!ps_train_figures_gradients (self->shown_state, &set, NULL))
-    {
-      self->empty_text = g_strdup (_("No model at the shown step."));
-      return;
-    }
-  ps_layer_diagnostics_options_init (&self->ldo);
-  self->ldo.title = _("Gradients per layer (.grad at this sub-step)");
-  self->ldo.layout = PS_LAYER_DIAGNOSTICS_GRID;
-  self->ldo.value_label = _("gradient");
-  self->ld = (PsLayerDiagnostics) { (const PsLayerHistogram *) self->layers->data, self->layers->len, &self->ldo };
-  self->have_figure = self->layers->len > 0;
-  if (!self->have_figure)
-    self->empty_text = g_strdup (_("No parameter has a .grad at this sub-step."));
-}
-
-/* d loss / d output of every layer (out.retain_grad() in torch) of the shown sub-step's train op's
- * loss, on the rows the Activations view runs: makemore part 3's "gradient distribution". */
-static void
-build_output_gradients (PsTrainingPage *self)
-{
-  guint op_step = self->records->len ? g_array_index (self->rec_ops, guint, self->shown) : 0;
-  if (op_step == 0 || self->doc == NULL)
-    {
+      /* d loss / d output is of the sub-step's train op's loss */
       self->empty_text = g_strdup (self->monitor ? _("Gradients of layer outputs: shown when the run has finished.")
                                                  : _("Gradients of layer outputs are a train op's loss's: no recorded training step yet."));
       return;
     }
-  const PsRecipe *recipe = ps_timeline_get_recipe (ps_document_get_timeline (self->doc));
   g_autoptr (GError) error = NULL;
-  PsLoss loss;
-  PsTrainLayerSet set = { self->layer_hists, self->layer_stats, self->layers };
-  gboolean ok = op_step <= recipe->ops->len && ps_train_figures_op_loss (recipe->ops->pdata[op_step - 1], &loss, &error);
-  if (ok)
-    {
-      ok = ps_train_figures_output_gradients (self->shown_state, ACTIVATION_SAMPLES, &loss, &set, &error);
-      ps_loss_clear (&loss);
-    }
-  if (!ok)
-    {
-      self->empty_text = g_strdup (error ? error->message : _("No train op at the shown step."));
-      return;
-    }
-  ps_layer_diagnostics_options_init (&self->ldo);
-  self->ldo.title = _("Gradients of layer outputs (d loss / d output)");
-  self->ldo.layout = PS_LAYER_DIAGNOSTICS_GRID;
-  self->ldo.value_label = _("gradient");
-  self->ld = (PsLayerDiagnostics) { (const PsLayerHistogram *) self->layers->data, self->layers->len, &self->ldo };
-  self->have_figure = self->layers->len > 0;
-  if (!self->have_figure)
-    self->empty_text = g_strdup (_("No layer output receives a gradient."));
-}
-
-static void
-build_boundary (PsTrainingPage *self)
-{
-  PsDataset *d = ps_train_figures_dataset (self->shown_state);
-  if (d == NULL || shown_model (self) == NULL || d->x->ndim != 2 || d->x->shape[1] != 2)
-    {
-      self->empty_text = g_strdup (_("The decision boundary is drawn for a model of 2-D points (xor, circles, blobs)."));
-      return;
-    }
-  g_autoptr (PsState) copy = ps_state_clone (self->shown_state, NULL);
-  PsTrainBoundaryModel m = { ps_state_get_root (copy), copy->gen, 0 };
-  g_autoptr (GError) error = NULL;
-  float p[2] = { 0, 0 };
-  PsTrainBoundaryModel pm = m;
-  int64_t shape[2] = { 1, 2 };
-  g_autoptr (PsTensor) x = ps_tensor_new_from_f32 (2, shape, p, &error);
-  g_autoptr (PsTensor) y = x ? ps_module_forward_tensor (pm.module, x, &pm.gen, "the decision boundary", &error) : NULL;
-  if (y == NULL || y->ndim != 2 || y->shape[1] < 1 || y->shape[1] > PS_DECISION_BOUNDARY_MAX_CLASSES)
-    {
-      self->empty_text = g_strdup_printf (_("The model is not a classifier of 2-D points: %s"),
-                                          error ? error->message : _("unexpected output shape"));
-      return;
-    }
-  int k = (int) y->shape[1];
-  m.n_classes = k;
-  int64_t n = d->x->shape[0];
-  double x0, x1, y0, y1;
-  ps_decision_boundary_bounds (ps_tensor_cf32 (d->x), (gsize) n, 0.1, &x0, &x1, &y0, &y1);
-  self->db_values = ps_decision_boundary_sample (ps_train_boundary_model_run, &m, x0, x1, y0, y1, BOUNDARY_GRID, BOUNDARY_GRID,
-                                                 k, &error);
-  if (self->db_values == NULL)
-    {
-      self->empty_text = g_strdup (error->message);
-      return;
-    }
-  self->db_x = ps_tensor_ref (d->x);
-  self->db_y = d->y->dtype == PS_DTYPE_INT64 && d->y->ndim == 1 ? ps_tensor_ref (d->y) : NULL;
-  ps_decision_boundary_options_init (&self->dbo);
-  self->dbo.title = _("Decision boundary");
-  self->db = (PsDecisionBoundary) { x0, x1, y0, y1, BOUNDARY_GRID, BOUNDARY_GRID, k, self->db_values, TRUE,
-                                    ps_tensor_cf32 (self->db_x), self->db_y ? ps_tensor_ci64 (self->db_y) : NULL,
-                                    (gsize) n, &self->dbo };
-  if (self->db_y != NULL)
-    for (int64_t i = 0; i < n; i++)
-      if (ps_tensor_ci64 (self->db_y)[i] < 0 || ps_tensor_ci64 (self->db_y)[i] >= MAX (k, 2))
-        self->db.labels = NULL;
-  self->have_figure = ps_decision_boundary_check (&self->db, NULL);
-  if (!self->have_figure)
-    self->empty_text = g_strdup (_("The model's outputs cannot be drawn as classes."));
-}
-
-static void
-build_weight_grid (PsTrainingPage *self)
-{
-  g_autoptr (PsTensor) w = ps_train_figures_tile_weight (self->shown_state, NULL, NULL);
-  if (w == NULL)
-    {
-      self->empty_text = g_strdup (shown_model (self) == NULL
-                                   ? _("No model at the shown step.")
-                                   : _("The weight tiles need a first Linear layer whose inputs are a square image "
-                                       "(Fashion-MNIST: 784 = 28 × 28)."));
-      return;
-    }
-  PsWeightGridOptions o;
-  ps_weight_grid_options_init (&o);
-  o.title = _("First-layer weights, one tile per unit");
-  self->wg = ps_weight_grid_new (w, &o, NULL);
-  self->have_figure = self->wg != NULL;
-}
-
-static void
-build_param (PsTrainingPage *self, PsFigureKind kind, gboolean diff)
-{
-  g_autofree char *title = NULL;
-  PsTensor *t = what_tensor (self, self->shown_state, &title);
-  if (t == NULL)
-    {
-      self->empty_text = g_strdup (_("Choose a parameter (and .grad or an optimizer state that exists at this sub-step)."));
-      return;
-    }
-  g_autoptr (GError) error = NULL;
-  g_autofree char *subtitle = NULL;
-  const PsTrainRecord *r = self->records->len ? self->records->pdata[self->shown] : NULL;
-  if (diff)
-    {
-      guint from = (guint) gtk_spin_button_get_value_as_int (self->diff_spin);
-      PsState *a = self->diff_state;
-      g_autofree char *at = NULL;
-      PsTensor *ta = a ? what_tensor (self, a, &at) : NULL;
-      if (ta == NULL)
-        {
-          self->empty_text = g_strdup (_("Nothing to compare at the other sub-step."));
-          return;
-        }
-      self->shown_tensor = ps_difference_new (ta, t, &error);
-      if (self->shown_tensor == NULL)
-        {
-          self->empty_text = g_strdup (error->message);
-          return;
-        }
-      subtitle = g_strdup_printf (_("training step %lld − step %lld"),
-                                  (long long) g_array_index (self->xsteps, int64_t, self->shown),
-                                  (long long) g_array_index (self->xsteps, int64_t, from));
-      g_autofree char *t2 = g_strdup_printf ("Δ %s", title);
-      g_free (title);
-      title = g_steal_pointer (&t2);
-    }
-  else
-    {
-      self->shown_tensor = ps_tensor_ref (t);
-      subtitle = r ? ps_train_record_describe (r, g_array_index (self->xsteps, int64_t, self->shown)) : NULL;
-    }
-  PsFigureOptions o;
-  ps_figure_options_init (&o);
-  o.kind = kind;
-  self->fig = ps_figure_new_for_tensor (self->shown_tensor, title, subtitle, &o, &error);
-  if (self->fig == NULL)
+  const guint index = n > 0 ? self->shown : 0;
+  self->frames = view_frames (self, kind, TRUE, &index, 1, self->shown_state, other, &error);
+  if (self->frames == NULL)
     self->empty_text = g_strdup (error->message);
-  self->have_figure = self->fig != NULL;
+  self->have_figure = self->frames != NULL;
 }
 
 typedef struct {
@@ -777,8 +351,7 @@ on_series_replayed (GObject *source, GAsyncResult *result, gpointer data)
       g_autofree char *t = NULL;
       PsTensor *v = what_tensor (self, states->pdata[i], &t);
       if (v != NULL)
-        g_hash_table_replace (self->ser_tensors, GUINT_TO_POINTER (g_array_index (indices, guint, i)),
-                              ps_tensor_ref (v));
+        g_hash_table_replace (self->ser_tensors, GUINT_TO_POINTER (g_array_index (indices, guint, i)), v);
     }
   rebuild (self);
 }
@@ -791,7 +364,7 @@ on_series_replayed (GObject *source, GAsyncResult *result, gpointer data)
 static void
 build_series (PsTrainingPage *self, PsFigureKind kind)
 {
-  const guint n = self->records->len;
+  const guint n = ps_train_records_get_n (self->recs);
   GtkStringObject *po = gtk_drop_down_get_selected_item (self->param_dropdown);
   GtkStringObject *wo = gtk_drop_down_get_selected_item (self->what_dropdown);
   g_autofree char *key = po && wo ? g_strdup_printf ("%s\n%s", gtk_string_object_get_string (po),
@@ -814,21 +387,23 @@ build_series (PsTrainingPage *self, PsFigureKind kind)
       PsTensor *v = NULL;
       if (ps_figure_series_keeps (n, i))
         {
-          PsState *st = self->states->pdata[i];
+          PsState *st = ps_train_records_get_state (self->recs, i);
           g_autofree char *t = NULL;
           guint k = 0;
           PsState *owner = NULL;
           if (st != NULL)
-            v = what_tensor (self, st, &t);
+            {
+              if ((v = what_tensor (self, st, &t)) != NULL)
+                g_ptr_array_add (kept, v);   /* the ref, until the figure has its own */
+            }
           else if ((v = g_hash_table_lookup (self->ser_tensors, GUINT_TO_POINTER (i))) != NULL)
             ;
-          else if ((owner = record_owner (self, i, &k)) != NULL && self->exporting)
+          else if ((owner = ps_train_records_get_owner (self->recs, i, &k)) != NULL && self->exporting)
             {
               /* an export draws at once: recompute here */
               g_autoptr (PsState) rs = ps_train_log_get_state (owner->train_log, k, NULL);
-              PsTensor *rv = rs ? what_tensor (self, rs, &t) : NULL;
-              if (rv != NULL)
-                g_ptr_array_add (kept, v = ps_tensor_ref (rv));
+              if (rs != NULL && (v = what_tensor (self, rs, &t)) != NULL)
+                g_ptr_array_add (kept, v);
             }
           else if (owner != NULL)
             {
@@ -841,7 +416,8 @@ build_series (PsTrainingPage *self, PsFigureKind kind)
             title = g_steal_pointer (&t);
         }
       g_ptr_array_add (tensors, v);
-      g_array_append_val (steps, g_array_index (self->xsteps, int64_t, i));
+      int64_t x = ps_train_records_get_x (self->recs, i);
+      g_array_append_val (steps, x);
     }
   if (missing->len > 0 && self->ser_error == NULL)
     {
@@ -917,13 +493,15 @@ ps_training_page_get_series_tensor (PsTrainingPage *self, guint i)
 PsFigure *
 ps_training_page_get_figure (PsTrainingPage *self)
 {
-  return self->have_figure ? self->fig : NULL;
+  if (!self->have_figure)
+    return NULL;
+  return self->frames ? ps_train_frames_get_figure (self->frames, 0) : self->fig;
 }
 
 const PsLossCurve *
 ps_training_page_get_loss_curve (PsTrainingPage *self)
 {
-  return self->have_figure && self->view == PS_TRAINING_VIEW_LOSS ? &self->lc : NULL;
+  return self->have_figure && self->frames ? ps_train_frames_get_loss_curve (self->frames, 0) : NULL;
 }
 
 GtkWidget *
@@ -950,14 +528,16 @@ update_status (PsTrainingPage *self)
                        : g_strdup_printf (_("Training: step %lld / %lld · %.0f steps/s · loss %.4g"),
                                           (long long) step, (long long) total, rate, loss);
     }
-  else if (self->records->len == 0)
+  else if (ps_train_records_get_n (self->recs) == 0)
     self->status = g_strdup (_("No training yet. Train… (Ctrl+Shift+T) adds a training run; the one-step buttons run "
                                "forward with loss, backward, step and zero_grad one at a time."));
   else
-    self->status = g_strdup_printf (_("%u recorded sub-steps of the document's training"), self->records->len);
-  if (self->monitor == NULL && self->index_error != NULL)
+    self->status = g_strdup_printf (_("%u recorded sub-steps of the document's training"),
+                                    ps_train_records_get_n (self->recs));
+  const char *skipped = ps_train_records_get_skipped (self->recs);
+  if (self->monitor == NULL && skipped != NULL)
     {
-      char *with = g_strdup_printf ("%s — %s", self->status, self->index_error);
+      char *with = g_strdup_printf ("%s — %s", self->status, skipped);
       g_free (self->status);
       self->status = with;
     }
@@ -967,24 +547,26 @@ update_status (PsTrainingPage *self)
 static void
 update_substep_label (PsTrainingPage *self)
 {
-  if (self->records->len == 0)
+  const guint n = ps_train_records_get_n (self->recs);
+  if (n == 0)
     {
       gtk_label_set_text (self->sub_label, "");
       return;
     }
-  const PsTrainRecord *r = self->records->pdata[self->shown];
-  g_autofree char *what = ps_train_record_describe (r, g_array_index (self->xsteps, int64_t, self->shown));
-  g_autofree char *text = g_strdup_printf (_("Sub-step %u of %u: %s"), self->shown + 1, self->records->len, what);
-  if (self->replay_cancellable != NULL)
+  g_autofree char *what = ps_train_record_describe (ps_train_records_get (self->recs, self->shown),
+                                                    ps_train_records_get_x (self->recs, self->shown));
+  g_autofree char *text = g_strdup_printf (_("Sub-step %u of %u: %s"), self->shown + 1, n, what);
+  const char *replay_error = ps_train_snapshots_get_error (self->snaps, self->shown);
+  if (ps_train_snapshots_get_replaying (self->snaps))
     {
       /* its snapshot was dropped (memory budget): recomputed from the nearest kept one */
       char *more = g_strdup_printf (_("%s — recomputing its snapshot…"), text);
       g_free (text);
       text = more;
     }
-  else if (self->replay_error != NULL && self->replay_index == self->shown)
+  else if (replay_error != NULL)
     {
-      char *more = g_strdup_printf (_("%s — its snapshot could not be recomputed: %s"), text, self->replay_error);
+      char *more = g_strdup_printf (_("%s — its snapshot could not be recomputed: %s"), text, replay_error);
       g_free (text);
       text = more;
     }
@@ -1006,14 +588,14 @@ rebuild (PsTrainingPage *self)
   self->n_rebuilds++;
   gboolean reindexed = FALSE;
   if (self->monitor != NULL)
-    index_monitor (self);
+    ps_train_records_index_monitor (self->recs, self->monitor);
   else if (self->dirty)
     {
       index_timeline (self);
       self->dirty = FALSE;
       reindexed = TRUE;
     }
-  guint n = self->records->len;
+  guint n = ps_train_records_get_n (self->recs);
   if (self->monitor != NULL || self->shown >= n)
     self->shown = n ? n - 1 : 0;
   self->syncing = TRUE;
@@ -1039,7 +621,7 @@ rebuild (PsTrainingPage *self)
   if (pending)
     {
       /* a dropped snapshot is being replayed in the worker: the previous picture stays until it is
-       * ready (on_replayed rebuilds); the line under the scale says what is coming */
+       * ready (the snapshots' ready callback rebuilds); the line under the scale says what is coming */
       g_clear_pointer (&want, ps_state_unref);
       if (reindexed)
         {
@@ -1068,27 +650,14 @@ rebuild (PsTrainingPage *self)
                                            && self->view <= PS_TRAINING_VIEW_DIFFERENCE);
   gtk_widget_set_visible (self->diff_box, self->view == PS_TRAINING_VIEW_DIFFERENCE);
   clear_figure (self);
-  self->diff_state = other;
   if (n == 0 && self->view <= PS_TRAINING_VIEW_RATIOS)
     self->empty_text = g_strdup (self->monitor ? _("Waiting for the first recorded sub-step…")
                                                : _("No recorded training steps yet: Train… adds a run."));
+  else if (train_view_kinds[self->view] >= 0)
+    build_view (self, (PsTrainViewKind) train_view_kinds[self->view], other);
   else
-    switch (self->view)
-      {
-      case PS_TRAINING_VIEW_LOSS: build_loss (self); break;
-      case PS_TRAINING_VIEW_RATIOS: build_ratios (self); break;
-      case PS_TRAINING_VIEW_ACTIVATIONS: build_activations (self); break;
-      case PS_TRAINING_VIEW_GRADIENTS: build_gradients (self); break;
-      case PS_TRAINING_VIEW_OUTPUT_GRADIENTS: build_output_gradients (self); break;
-      case PS_TRAINING_VIEW_RIDGELINE: build_series (self, PS_FIGURE_RIDGELINE); break;
-      case PS_TRAINING_VIEW_BANDS: build_series (self, PS_FIGURE_BANDS); break;
-      case PS_TRAINING_VIEW_BOUNDARY: build_boundary (self); break;
-      case PS_TRAINING_VIEW_WEIGHT_GRID: build_weight_grid (self); break;
-      case PS_TRAINING_VIEW_HEATMAP: build_param (self, PS_FIGURE_HEATMAP, FALSE); break;
-      case PS_TRAINING_VIEW_HISTOGRAM: build_param (self, PS_FIGURE_HISTOGRAM, FALSE); break;
-      case PS_TRAINING_VIEW_DIFFERENCE: build_param (self, PS_FIGURE_HEATMAP, TRUE); break;
-      default: break;
-      }
+    build_series (self, self->view == PS_TRAINING_VIEW_RIDGELINE ? PS_FIGURE_RIDGELINE : PS_FIGURE_BANDS);
+  g_clear_pointer (&other, ps_state_unref);
   update_status (self);
   update_substep_label (self);
   g_autofree char *desc = self->have_figure ? g_strdup_printf ("%s, %s", _(view_names[self->view]),
@@ -1101,18 +670,14 @@ rebuild (PsTrainingPage *self)
 static void
 draw_view (PsTrainingPage *self, cairo_t *cr, double w, double h, double scale)
 {
-  switch (self->view)
+  if (self->frames == NULL)
     {
-    /* the figures' PsDrawFunc entry points: what the CLI and every export draw with */
-    case PS_TRAINING_VIEW_LOSS: self->lco.scale = scale; ps_loss_curve_draw_func (cr, w, h, &self->lc); break;
-    case PS_TRAINING_VIEW_RATIOS: self->rco.scale = scale; ps_ratio_chart_draw_func (cr, w, h, &self->rc); break;
-    case PS_TRAINING_VIEW_ACTIVATIONS:
-    case PS_TRAINING_VIEW_OUTPUT_GRADIENTS:
-    case PS_TRAINING_VIEW_GRADIENTS: self->ldo.scale = scale; ps_layer_diagnostics_draw_func (cr, w, h, &self->ld); break;
-    case PS_TRAINING_VIEW_BOUNDARY: self->dbo.scale = scale; ps_decision_boundary_draw_func (cr, w, h, &self->db); break;
-    case PS_TRAINING_VIEW_WEIGHT_GRID: ps_weight_grid_draw_func (cr, w, h, self->wg); break;
-    default: ps_figure_draw (self->fig, cr, w, h); break;
+      ps_figure_draw (self->fig, cr, w, h);
+      return;
     }
+  /* the render layer's frame: what the CLI and every export draw */
+  ps_train_frames_set_scale (self->frames, scale);
+  ps_train_frames_draw_frame (cr, w, h, 0, self->frames);
 }
 
 static void
@@ -1184,141 +749,22 @@ draw_frame (cairo_t *cr, double width, double height, guint frame, gpointer data
                  fx->frames[frame] + 1, self->empty_text ? self->empty_text : "no figure");
 }
 
-/* The frames (record indices) of an export, checked: NULL and the error when it cannot be made. */
-static GArray *
-export_plan (PsTrainingPage *self, const char *path, guint from, guint to, guint every, GError **error)
-{
-  guint n = self->records->len;
-  if (self->monitor != NULL || n == 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, self->monitor ? "wait for the run to finish"
-                                                                              : "no recorded sub-steps to export");
-      return NULL;
-    }
-  if (!self->have_figure)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to export: %s",
-                   self->empty_text ? self->empty_text : "no figure");
-      return NULL;
-    }
-  const char *dot = strrchr (path, '.');
-  g_autofree char *ext = dot ? g_ascii_strdown (dot + 1, -1) : g_strdup ("");
-  if (strcmp (ext, "gif") != 0 && strcmp (ext, "pdf") != 0 && strcmp (ext, "png") != 0 && strcmp (ext, "svg") != 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                   "'%s': frames are written as .gif, .png or .svg (a numbered series) or .pdf (a page per frame)",
-                   path);
-      return NULL;
-    }
-  return ps_animation_frame_range (from, to, every, n, PS_TRAINING_MAX_FRAMES, "sub-steps", error);
-}
-
-/* A parameter view (heatmap, histogram, difference) over the frames as one figure sequence: one
- * colour range (heatmap) or one set of bins (histogram) for all frames, as `paramscope-cli animate
- * --sub-steps` draws them (the same figure, title and frame labels), so a change of colour is a
- * change of value. NULL and the error when a frame has nothing to draw. */
-static PsFigureSequence *
-param_sequence (PsTrainingPage *self, GArray *frames, GError **error)
-{
-  const guint n = self->records->len;
-  const gboolean diff = self->view == PS_TRAINING_VIEW_DIFFERENCE;
-  PsFigureOptions fo;
-  ps_figure_options_init (&fo);
-  fo.kind = self->view == PS_TRAINING_VIEW_HISTOGRAM ? PS_FIGURE_HISTOGRAM : PS_FIGURE_HEATMAP;
-  g_autoptr (PsTensor) other = NULL;
-  guint from = 0;
-  if (diff)
-    {
-      from = (guint) gtk_spin_button_get_value_as_int (self->diff_spin);
-      gboolean pending = FALSE;
-      g_autoptr (PsState) st = from < n ? record_state (self, from, &pending) : NULL;
-      g_autofree char *t = NULL;
-      PsTensor *v = st ? what_tensor (self, st, &t) : NULL;
-      if (v == NULL)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to compare at sub-step %u", from + 1);
-          return NULL;
-        }
-      other = ps_tensor_ref (v);
-    }
-  g_autoptr (GPtrArray) tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
-  g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *title = NULL;
-  for (guint f = 0; f < frames->len; f++)
-    {
-      guint i = g_array_index (frames, guint, f);
-      gboolean pending = FALSE;
-      g_autoptr (PsState) st = record_state (self, i, &pending);
-      g_autofree char *t = NULL;
-      PsTensor *v = st ? what_tensor (self, st, &t) : NULL;
-      if (v == NULL)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                       "nothing to draw at sub-step %u: the chosen tensor is not there", i + 1);
-          return NULL;
-        }
-      PsTensor *shown = diff ? ps_difference_new (other, v, error) : ps_tensor_ref (v);
-      if (shown == NULL)
-        return NULL;
-      g_ptr_array_add (tensors, shown);
-      int64_t x = g_array_index (self->xsteps, int64_t, i);
-      g_ptr_array_add (labels, diff ? g_strdup_printf ("training step %" G_GINT64_FORMAT " − step %" G_GINT64_FORMAT
-                                                       " (sub-step %u of %u)", x,
-                                                       g_array_index (self->xsteps, int64_t, from), i + 1, n)
-                                    : g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u)", x,
-                                                       i + 1, n));
-      if (title == NULL)
-        title = diff ? g_strdup_printf ("Δ %s", t) : g_steal_pointer (&t);
-    }
-  return ps_figure_sequence_new_for_tensors ((PsTensor *const *) tensors->pdata, (const char *const *) labels->pdata,
-                                             tensors->len, title, &fo, error);
-}
-
-/* The render layer's view the CLI's `animate --view` / `contact-sheet --view` draws for this page's
- * view, or FALSE for the views only the page draws (parameter views: param_sequence; ridgeline,
- * bands over sub-steps). */
+/* FALSE and why when the view cannot be exported over sub-steps now. */
 static gboolean
-train_view_kind (PsTrainingView view, PsTrainViewKind *kind)
+export_allowed (PsTrainingPage *self, GError **error)
 {
-  switch (view)
-    {
-    case PS_TRAINING_VIEW_LOSS: *kind = PS_TRAIN_VIEW_LOSS; return TRUE;
-    case PS_TRAINING_VIEW_RATIOS: *kind = PS_TRAIN_VIEW_RATIOS; return TRUE;
-    case PS_TRAINING_VIEW_ACTIVATIONS: *kind = PS_TRAIN_VIEW_ACTIVATIONS; return TRUE;
-    case PS_TRAINING_VIEW_GRADIENTS: *kind = PS_TRAIN_VIEW_GRADIENTS; return TRUE;
-    case PS_TRAINING_VIEW_OUTPUT_GRADIENTS: *kind = PS_TRAIN_VIEW_OUTPUT_GRADIENTS; return TRUE;
-    case PS_TRAINING_VIEW_BOUNDARY: *kind = PS_TRAIN_VIEW_BOUNDARY; return TRUE;
-    case PS_TRAINING_VIEW_WEIGHT_GRID: *kind = PS_TRAIN_VIEW_WEIGHT_TILES; return TRUE;
-    default: return FALSE;
-    }
-}
-
-/* The loss, ratio, per-layer, boundary and weight-tile views over the frames as `paramscope-cli
- * animate --view` draws them: the same PsTrainFrames (ps-train-view), so the frames carry the same
- * title and subtitle line ("training step X (sub-step k of n) · loss L") and the weight tiles one
- * colour range ±max|w| over all frames. NULL and the error when a frame cannot be drawn. */
-static PsTrainFrames *
-train_view_frames (PsTrainingPage *self, PsTrainViewKind kind, GArray *frames, GError **error)
-{
-  PsTrainViewOptions vo;
-  ps_train_view_options_init (&vo);
-  vo.kind = kind;
-  g_autoptr (PsTrainFrames) tf = ps_train_frames_new (&vo, (const PsTrainRecord *const *) self->records->pdata,
-                                                      (const int64_t *) self->xsteps->data, self->records->len);
-  const PsRecipe *recipe = self->doc ? ps_timeline_get_recipe (ps_document_get_timeline (self->doc)) : NULL;
-  for (guint f = 0; f < frames->len; f++)
-    {
-      guint i = g_array_index (frames, guint, f);
-      gboolean pending = FALSE;
-      g_autoptr (PsState) st = ps_train_view_needs_state (kind) ? record_state (self, i, &pending) : NULL;
-      guint op_step = g_array_index (self->rec_ops, guint, i);
-      const PsOp *op = recipe && op_step >= 1 && op_step <= recipe->ops->len ? recipe->ops->pdata[op_step - 1] : NULL;
-      if (!ps_train_frames_add (tf, i, st, op, error))
-        return NULL;
-    }
-  if (!ps_train_frames_finish (tf, error))
-    return NULL;
-  return g_steal_pointer (&tf);
+  if (self->export_task != NULL)
+    g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "an export over sub-steps is already running");
+  else if (self->monitor != NULL)
+    g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "wait for the run to finish");
+  else if (ps_train_records_get_n (self->recs) == 0)
+    g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "no recorded sub-steps to export");
+  else if (!self->have_figure)
+    g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to export: %s",
+                 self->empty_text ? self->empty_text : "no figure");
+  else
+    return TRUE;
+  return FALSE;
 }
 
 /* Draw the planned frames into path (a dropped snapshot not in export_states is replayed here):
@@ -1338,8 +784,6 @@ export_write (PsTrainingPage *self, const char *path, GArray *frames, guint colu
   ps_animation_options_init (&ao, width, height);
   if (delay_cs > 0)
     ao.delay_cs = delay_cs;
-  const gboolean param_view = self->view == PS_TRAINING_VIEW_HEATMAP || self->view == PS_TRAINING_VIEW_HISTOGRAM
-                              || self->view == PS_TRAINING_VIEW_DIFFERENCE;
   /* the GIF palette keeps the colormap's colours exact in every view, as `paramscope-cli animate`
    * keeps them (so the other colours are quantized alike: the same pixels) */
   PsFigureOptions fo;
@@ -1348,23 +792,21 @@ export_write (PsTrainingPage *self, const char *path, GArray *frames, guint colu
                                                                                      : fo.colormap);
   if (self->view == PS_TRAINING_VIEW_WEIGHT_GRID)
     ps_animation_options_keep_colormap (&ao, PS_COLORMAP_DIVERGING);
-  PsTrainViewKind tv_kind = PS_TRAIN_VIEW_LOSS;
   guint keep = self->shown;
   self->exporting = TRUE;
   FrameExport fx = { self, (const guint *) frames->data, NULL };
   gboolean ok;
-  if (param_view)
+  if (train_view_kinds[self->view] >= 0)
     {
-      g_autoptr (PsFigureSequence) seq = param_sequence (self, frames, error);
-      ok = seq != NULL
-           && (columns == PS_TRAINING_NOT_A_SHEET
-               ? ps_animation_write_by_extension (path, frames->len, ps_figure_sequence_draw_frame, seq, &ao, error)
-               : ps_animation_write_contact_sheet (path, frames->len, ps_figure_sequence_draw_frame, seq, columns,
-                                                   &ao, error));
-    }
-  else if (train_view_kind (self->view, &tv_kind))
-    {
-      g_autoptr (PsTrainFrames) tf = train_view_frames (self, tv_kind, frames, error);
+      /* the render layer's frames: the page's picture of each sub-step, as the CLI draws it (a
+       * parameter view's frames share one colour range / one set of bins) */
+      const PsTrainViewKind kind = (PsTrainViewKind) train_view_kinds[self->view];
+      guint from = (guint) gtk_spin_button_get_value_as_int (self->diff_spin);
+      gboolean pending = FALSE;
+      g_autoptr (PsState) other = kind == PS_TRAIN_VIEW_DIFFERENCE && from < ps_train_records_get_n (self->recs)
+                                  ? record_state (self, from, &pending) : NULL;
+      g_autoptr (PsTrainFrames) tf = view_frames (self, kind, FALSE, (const guint *) frames->data, frames->len, NULL,
+                                                  other, error);
       ok = tf != NULL
            && (columns == PS_TRAINING_NOT_A_SHEET
                ? ps_animation_write_by_extension (path, frames->len, ps_train_frames_draw_frame, tf, &ao, error)
@@ -1395,12 +837,9 @@ ps_training_page_export_frames (PsTrainingPage *self, const char *path, guint fr
                                 double width, double height, guint delay_cs, guint *n_frames, GError **error)
 {
   g_return_val_if_fail (PS_IS_TRAINING_PAGE (self) && path != NULL, FALSE);
-  if (self->export_task != NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "an export over sub-steps is already running");
-      return FALSE;
-    }
-  g_autoptr (GArray) frames = export_plan (self, path, from, to, every, error);
+  g_autoptr (GArray) frames = export_allowed (self, error)
+                              ? ps_train_view_plan_frames (path, from, to, every, ps_train_records_get_n (self->recs), error)
+                              : NULL;
   return frames != NULL && export_write (self, path, frames, PS_TRAINING_NOT_A_SHEET, width, height, delay_cs,
                                          n_frames, error);
 }
@@ -1439,7 +878,8 @@ export_set_running (PsTrainingPage *self, gboolean running)
     return;
   gtk_widget_set_visible (self->export_box, running);
   gtk_widget_set_sensitive (self->controls_row, !running);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->sub_scale), !running && self->monitor == NULL && self->records->len > 1);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sub_scale),
+                            !running && self->monitor == NULL && ps_train_records_get_n (self->recs) > 1);
 }
 
 static gboolean
@@ -1533,12 +973,9 @@ ps_training_page_export_frames_async (PsTrainingPage *self, const char *path, gu
   g_task_set_source_tag (task, ps_training_page_export_frames_async);
   g_task_set_return_on_cancel (task, FALSE);
   GError *error = NULL;
-  if (self->export_task != NULL)
-    {
-      g_task_return_new_error (task, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "an export over sub-steps is already running");
-      return;
-    }
-  GArray *frames = export_plan (self, path, from, to, every, &error);
+  GArray *frames = export_allowed (self, &error)
+                   ? ps_train_view_plan_frames (path, from, to, every, ps_train_records_get_n (self->recs), &error)
+                   : NULL;
   if (frames == NULL)
     {
       g_task_return_error (task, error);
@@ -1571,26 +1008,13 @@ export_start (PsTrainingPage *self, GTask *task, const char *path, GArray *frame
   if (self->view == PS_TRAINING_VIEW_DIFFERENCE)
     {
       guint other = (guint) gtk_spin_button_get_value_as_int (self->diff_spin);
-      if (other < self->records->len)
+      if (other < ps_train_records_get_n (self->recs))
         g_array_append_val (want, other);
     }
-  PsTrainViewKind kind;
-  if (train_view_kind (self->view, &kind) && !ps_train_view_needs_state (kind))
+  if (train_view_kinds[self->view] >= 0 && !ps_train_view_needs_state ((PsTrainViewKind) train_view_kinds[self->view]))
     g_array_set_size (want, 0);   /* the loss and ratio views are drawn from the records alone */
-  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
-  for (guint f = 0; f < want->len; f++)
-    {
-      guint i = g_array_index (want, guint, f), k = 0;
-      if (self->states->pdata[i] != NULL || g_hash_table_contains (self->replayed, GUINT_TO_POINTER (i))
-          || !g_hash_table_add (seen, GUINT_TO_POINTER (i)))
-        continue;
-      PsState *owner = record_owner (self, i, &k);
-      if (owner == NULL)
-        continue;   /* drawn as the page draws such a sub-step (its empty text) */
-      g_ptr_array_add (owners, owner);
-      g_array_append_val (ks, k);
-      g_array_append_val (x->indices, i);
-    }
+  /* (a sub-step with no snapshot and no log is drawn as the page draws it: its empty text) */
+  ps_train_snapshots_missing (self->snaps, (const guint *) want->data, want->len, x->indices, owners, ks);
   self->export_task = g_object_ref (task);
   export_set_running (self, TRUE);
   gtk_progress_bar_set_fraction (self->export_progress, 0);
@@ -1620,30 +1044,13 @@ ps_training_page_export_sheet_async (PsTrainingPage *self, const char *path, con
   g_task_set_source_tag (task, ps_training_page_export_frames_async);
   g_task_set_return_on_cancel (task, FALSE);
   GError *error = NULL;
-  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (guint));
-  PsExportFormat fmt;
-  if (self->export_task != NULL)
-    g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "an export over sub-steps is already running");
-  else if (self->monitor != NULL)
-    g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "wait for the run to finish");
-  else if (!self->have_figure)
-    g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "nothing to export: %s",
-                 self->empty_text ? self->empty_text : "no figure");
-  else if (ps_export_format_for_path (path, &fmt, &error)
-           && ps_frame_list_parse (steps, self->records->len, PS_TRAINING_MAX_FRAMES, "sub-step", frames, &error))
+  GArray *frames = export_allowed (self, &error)
+                   ? ps_train_view_plan_sheet (path, steps, ps_train_records_get_n (self->recs), &columns, &error)
+                   : NULL;
+  if (frames != NULL)
     {
-      if (columns == PS_TRAINING_SHEET_PAGES && fmt != PS_EXPORT_PDF)
-        g_set_error (&error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
-                     "'%s': a page per frame needs a .pdf; give columns for a PNG or SVG sheet", path);
-      else
-        {
-          if (columns == 0)
-            columns = (guint) ceil (sqrt ((double) frames->len));
-          else if (columns == PS_TRAINING_SHEET_PAGES)
-            columns = 0;
-          export_start (self, task, path, g_steal_pointer (&frames), columns, width, height, 0);
-          return;
-        }
+      export_start (self, task, path, frames, columns, width, height, 0);
+      return;
     }
   g_task_return_error (task, error);
 }
@@ -1732,18 +1139,9 @@ ps_training_page_set_monitor (PsTrainingPage *self, PsTrainMonitor *monitor, GCa
   self->syncing = FALSE;
   if (monitor != NULL)
     {
+      /* the run is appended after the timeline's train ops: its points continue their axis */
       clear_records (self);
-      /* the run is appended after the timeline's train ops: its points continue their axis, as
-       * they will when the run has finished and the timeline is indexed again */
-      self->axis = (PsTrainAxis) { 0, 0, 0 };
-      /* a train step dropped under the memory budget that cannot be rebuilt now (no memory): its
-       * records are left out of the count, so the live run's points start that much lower on the
-       * axis, instead of the app aborting */
-      if (self->doc != NULL)
-        {
-          PsTimeline *tl = ps_document_get_timeline (self->doc);
-          ps_train_walk (tl, ps_timeline_get_n_steps (tl), NULL, &self->axis, NULL, NULL, NULL, NULL);
-        }
+      ps_train_records_begin_live (self->recs, self->doc ? ps_document_get_timeline (self->doc) : NULL);
       if (self->tick_id == 0)
         self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, self, NULL);
     }
@@ -1839,15 +1237,19 @@ ps_training_page_set_view (PsTrainingPage *self, PsTrainingView view)
   gtk_drop_down_set_selected (self->view_dropdown, view);
 }
 
-guint ps_training_page_get_n_substeps (PsTrainingPage *self) { return self->records->len; }
+guint ps_training_page_get_n_substeps (PsTrainingPage *self) { return ps_train_records_get_n (self->recs); }
 guint ps_training_page_get_substep (PsTrainingPage *self) { return self->shown; }
 int64_t
 ps_training_page_get_axis_step (PsTrainingPage *self, guint i)
 {
-  return i < self->xsteps->len ? g_array_index (self->xsteps, int64_t, i) : -1;
+  return ps_train_records_get_x (self->recs, i);
 }
 PsState *ps_training_page_get_shown_state (PsTrainingPage *self) { return self->shown_state; }
-PsTensor *ps_training_page_get_shown_tensor (PsTrainingPage *self) { return self->shown_tensor; }
+PsTensor *
+ps_training_page_get_shown_tensor (PsTrainingPage *self)
+{
+  return self->frames ? ps_train_frames_get_tensor (self->frames, 0) : self->shown_tensor;
+}
 const char *
 ps_training_page_get_status (PsTrainingPage *self)
 {
@@ -1858,25 +1260,24 @@ ps_training_page_get_status (PsTrainingPage *self)
 }
 const char *ps_training_page_get_empty_text (PsTrainingPage *self) { return self->have_figure ? NULL : self->empty_text; }
 guint ps_training_page_get_n_rebuilds (PsTrainingPage *self) { return self->n_rebuilds; }
-gboolean ps_training_page_get_replaying (PsTrainingPage *self) { return self->replay_cancellable != NULL; }
+gboolean ps_training_page_get_replaying (PsTrainingPage *self) { return ps_train_snapshots_get_replaying (self->snaps); }
 guint ps_training_page_get_picture_substep (PsTrainingPage *self) { return self->pic_index; }
-double ps_training_page_get_last_replay_ms (PsTrainingPage *self) { return self->last_replay_ms; }
+double ps_training_page_get_last_replay_ms (PsTrainingPage *self) { return ps_train_snapshots_get_last_ms (self->snaps); }
 const char *ps_training_page_get_substep_text (PsTrainingPage *self) { return gtk_label_get_text (self->sub_label); }
 
 const PsLayerDiagnostics *
 ps_training_page_get_layer_diagnostics (PsTrainingPage *self)
 {
-  gboolean layers = self->view == PS_TRAINING_VIEW_ACTIVATIONS || self->view == PS_TRAINING_VIEW_GRADIENTS
-                    || self->view == PS_TRAINING_VIEW_OUTPUT_GRADIENTS;
-  return layers && self->have_figure ? &self->ld : NULL;
+  return self->have_figure && self->frames ? ps_train_frames_get_layer_diagnostics (self->frames, 0) : NULL;
 }
 
 void
 ps_training_page_set_substep (PsTrainingPage *self, guint i)
 {
-  if (self->records->len == 0)
+  guint n = ps_train_records_get_n (self->recs);
+  if (n == 0)
     return;
-  gtk_adjustment_set_value (self->sub_adjustment, MIN (i, self->records->len - 1));
+  gtk_adjustment_set_value (self->sub_adjustment, MIN (i, n - 1));
 }
 
 gboolean
@@ -1930,7 +1331,7 @@ ps_training_page_dispose (GObject *object)
 {
   PsTrainingPage *self = PS_TRAINING_PAGE (object);
   self->disposed = TRUE;
-  cancel_replay (self);   /* the worker ends between two steps; its result finds no page */
+  ps_train_snapshots_forget (self->snaps);   /* the worker ends between two steps; its result finds no page */
   forget_series (self);
   ps_training_page_cancel_export (self);
   if (self->tick_id != 0)
@@ -1951,25 +1352,9 @@ ps_training_page_finalize (GObject *object)
   PsTrainingPage *self = PS_TRAINING_PAGE (object);
   clear_figure (self);
   g_clear_pointer (&self->shown_state, ps_state_unref);
-  g_ptr_array_unref (self->records);
-  g_ptr_array_unref (self->states);
-  g_ptr_array_unref (self->held);
-  g_array_unref (self->xsteps);
-  g_array_unref (self->rec_ops);
-  g_array_unref (self->loss);
-  g_array_unref (self->acc);
-  g_array_unref (self->lr);
-  g_array_unref (self->ratio_g);
-  g_array_unref (self->ratio_u);
-  g_ptr_array_unref (self->names);
-  g_ptr_array_unref (self->layer_hists);
-  g_array_unref (self->layer_stats);
-  g_array_unref (self->layers);
+  ps_train_snapshots_free (self->snaps);
+  ps_train_records_free (self->recs);
   g_free (self->status);
-  g_free (self->index_error);
-  g_free (self->replay_error);
-  forget_replayed (self);
-  g_hash_table_unref (self->replayed);
   g_hash_table_unref (self->ser_tensors);
   G_OBJECT_CLASS (ps_training_page_parent_class)->finalize (object);
 }
@@ -2020,23 +1405,9 @@ ps_training_page_class_init (PsTrainingPageClass *klass)
 static void
 ps_training_page_init (PsTrainingPage *self)
 {
-  self->records = g_ptr_array_new ();
-  self->states = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
-  self->held = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_state_unref);
-  self->xsteps = g_array_new (FALSE, FALSE, sizeof (int64_t));
-  self->rec_ops = g_array_new (FALSE, FALSE, sizeof (guint));
-  self->replayed = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_state_unref);
+  self->recs = ps_train_records_new ();
+  self->snaps = ps_train_snapshots_new (self->recs, (PsTrainSnapshotsReady) rebuild, self);
   self->ser_tensors = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
-  g_queue_init (&self->replayed_order);
-  self->loss = g_array_new (FALSE, FALSE, sizeof (double));
-  self->acc = g_array_new (FALSE, FALSE, sizeof (double));
-  self->lr = g_array_new (FALSE, FALSE, sizeof (double));
-  self->ratio_g = g_array_new (FALSE, FALSE, sizeof (double));
-  self->ratio_u = g_array_new (FALSE, FALSE, sizeof (double));
-  self->names = g_ptr_array_new_with_free_func (g_free);
-  self->layer_hists = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_histogram_free);
-  self->layer_stats = g_array_new (FALSE, FALSE, sizeof (PsStats));
-  self->layers = g_array_new (FALSE, FALSE, sizeof (PsLayerHistogram));
   self->dirty = TRUE;
 
   /* the widgets: ui/ps-training-page.ui; the view list from the view table (not a change of view) */

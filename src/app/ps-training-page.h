@@ -17,6 +17,7 @@
 #include "ps-document.h"
 #include "ps-layer-diagnostics.h"
 #include "ps-train-object.h"
+#include "ps-train-records.h"
 #include "ps-figure.h"
 #include "ps-loss-curve.h"
 
@@ -43,10 +44,8 @@ typedef enum {
 } PsTrainingView;
 
 /* The training x axis is PsTrainAxis (ps-train-object.h): the loss curve, ratios, sub-step labels,
- * the main window's sub-steps and `paramscope-cli loss-curve` count the same steps. */
-/* "training step 80 (optimizer step 60 of its run) · epoch 3 · loss 0.31 · accuracy 75.0 % · lr 0.1
- * · ‖g‖ 0.52": the axis step first, the optimizer's own count only where it differs. */
-char     *ps_train_record_describe (const PsTrainRecord *r, int64_t axis_step);
+ * the main window's sub-steps and `paramscope-cli loss-curve` count the same steps. A record's
+ * description: ps_train_record_describe (ps-train-records.h). */
 
 void      ps_training_page_set_document (PsTrainingPage *self, PsDocument *doc);
 /* A live run: follow it until ps_training_page_set_monitor (self, NULL, NULL). cancellable is the

@@ -3,7 +3,11 @@
 #include "ps-train-view.h"
 #include <glib/gi18n.h>
 #include "ps-decision-boundary.h"
+#include "ps-difference.h"
+#include "ps-animation.h"
 #include "ps-error.h"
+#include "ps-export.h"
+#include "ps-frame-list.h"
 #include "ps-figure-sequence.h"
 #include "ps-layer-diagnostics.h"
 #include "ps-loss-curve.h"
@@ -11,6 +15,7 @@
 #include "ps-ratio-chart.h"
 #include "ps-stats.h"
 #include "ps-train-figures.h"
+#include "ps-train-records.h"
 #include "ps-weight-grid.h"
 
 #include <math.h>
@@ -36,6 +41,8 @@ ps_train_view_parse (const char *name, PsTrainViewKind *kind)
 const char *
 ps_train_view_name (PsTrainViewKind kind)
 {
+  if (kind == PS_TRAIN_VIEW_DIFFERENCE)
+    return "difference";
   return (guint) kind < G_N_ELEMENTS (view_names) ? view_names[kind] : "?";
 }
 
@@ -60,6 +67,42 @@ ps_train_view_options_init (PsTrainViewOptions *o)
   o->rows = PS_TRAIN_FIGURES_SAMPLE_ROWS;
   o->boundary_grid = PS_TRAIN_VIEW_BOUNDARY_GRID;
   o->scale = 1;
+}
+
+GArray *
+ps_train_view_plan_frames (const char *path, guint from, guint to, guint every, guint n, GError **error)
+{
+  const char *dot = strrchr (path, '.');
+  g_autofree char *ext = dot ? g_ascii_strdown (dot + 1, -1) : g_strdup ("");
+  if (strcmp (ext, "gif") != 0 && strcmp (ext, "pdf") != 0 && strcmp (ext, "png") != 0 && strcmp (ext, "svg") != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "'%s': frames are written as .gif, .png or .svg (a numbered series) or .pdf (a page per frame)",
+                   path);
+      return NULL;
+    }
+  return ps_animation_frame_range (from, to, every, n, PS_TRAIN_VIEW_MAX_FRAMES, "sub-steps", error);
+}
+
+GArray *
+ps_train_view_plan_sheet (const char *path, const char *steps, guint n, guint *columns, GError **error)
+{
+  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (guint));
+  PsExportFormat fmt;
+  if (!ps_export_format_for_path (path, &fmt, error)
+      || !ps_frame_list_parse (steps, n, PS_TRAIN_VIEW_MAX_FRAMES, "sub-step", frames, error))
+    return NULL;
+  if (*columns == PS_TRAIN_VIEW_SHEET_PAGES && fmt != PS_EXPORT_PDF)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT,
+                   "'%s': a page per frame needs a .pdf; give columns for a PNG or SVG sheet", path);
+      return NULL;
+    }
+  if (*columns == 0)
+    *columns = (guint) ceil (sqrt ((double) frames->len));
+  else if (*columns == PS_TRAIN_VIEW_SHEET_PAGES)
+    *columns = 0;
+  return g_steal_pointer (&frames);
 }
 
 typedef struct {
@@ -102,7 +145,8 @@ struct _PsTrainFrames {
   GPtrArray *tensors;         /* PsTensor* refs */
   GPtrArray *labels;          /* char* */
   char *param_title;
-  char *param_key;            /* the parameter's state_dict key ("0.weight") */
+  PsTensor *ref;              /* difference: the tensor at the reference sub-step (ref) */
+  guint ref_index;
   PsFigureSequence *seq;      /* one shared range */
   GPtrArray *figs;            /* PsFigure*: each frame its own range (shared_range FALSE) */
 };
@@ -163,9 +207,9 @@ ps_train_frames_new (const PsTrainViewOptions *o, const PsTrainRecord *const *re
           f->lr[i] = records[i]->lr;
           any_acc |= !isnan (records[i]->accuracy);
         }
-      f->s_loss = (PsSeries) { "train loss (batch)", x, f->loss, n };
-      f->s_acc = (PsSeries) { "batch accuracy", x, f->acc, n };
-      f->s_lr = (PsSeries) { "learning rate", x, f->lr, n };
+      f->s_loss = (PsSeries) { _("train loss (batch)"), x, f->loss, n };
+      f->s_acc = (PsSeries) { _("batch accuracy"), x, f->acc, n };
+      f->s_lr = (PsSeries) { _("learning rate"), x, f->lr, n };
       ps_loss_curve_options_init (&f->lco);
       f->lco.title = _("Training loss");
       f->lco.show_cursor = TRUE;
@@ -204,15 +248,14 @@ ps_train_frames_free (PsTrainFrames *f)
   g_free (f->param);
   g_free (f->what);
   g_free (f->param_title);
-  g_free (f->param_key);
+  g_clear_pointer (&f->ref, ps_tensor_unref);
   g_clear_pointer (&f->seq, ps_figure_sequence_free);
   g_clear_pointer (&f->figs, g_ptr_array_unref);
   g_free (f);
 }
 
-/* The optimizer of the state's model (the newest one), or NULL — the Training page's choice. */
-static PsTrainObject *
-model_optimizer (PsState *st)
+PsTrainObject *
+ps_train_view_optimizer (PsState *st)
 {
   for (guint i = st->train_ids->len; i-- > 0;)
     {
@@ -223,11 +266,31 @@ model_optimizer (PsState *st)
   return NULL;
 }
 
-/* The parameter's value, .grad or optimizer state at the state (a new ref), as the Training page's
- * "what" choice shows it. */
-static PsTensor *
-param_tensor (PsTrainFrames *f, PsState *st, const char *where, GError **error)
+/* Live (the Training page's picture): its message instead of the frame's; takes msg. */
+static void
+live_message (PsTrainFrames *f, GError **error, char *msg)
 {
+  if (f->o.live)
+    {
+      g_clear_error (error);
+      g_set_error_literal (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, msg);
+    }
+  g_free (msg);
+}
+
+/* The error's message now (before live_message replaces it). */
+static const char *
+message_of (GError **error)
+{
+  return *error ? (*error)->message : "";
+}
+
+PsTensor *
+ps_train_view_param_tensor (PsState *st, const char *param, const char *what, const char *where, char **title,
+                            GError **error)
+{
+  if (what != NULL && strcmp (what, "value") == 0)
+    what = NULL;
   PsModule *root = ps_state_get_root (st);
   if (root == NULL)
     {
@@ -235,9 +298,14 @@ param_tensor (PsTrainFrames *f, PsState *st, const char *where, GError **error)
       return NULL;
     }
   /* "0.weight" (a state_dict key of the model) or "mlp.0.weight" (a recipe target) */
+  if (param == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: no parameter chosen", where);
+      return NULL;
+    }
   g_autoptr (GPtrArray) items = ps_module_named_parameters (root);
   gsize rl = strlen (st->root);
-  const char *key = f->param;
+  const char *key = param;
   if (strncmp (key, st->root, rl) == 0 && key[rl] == '.')
     {
       gboolean direct = FALSE;
@@ -253,24 +321,24 @@ param_tensor (PsTrainFrames *f, PsState *st, const char *where, GError **error)
   if (p == G_MAXUINT)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: the model '%s' has no parameter '%s'", where, st->root,
-                   f->param);
+                   param);
       return NULL;
     }
-  PsParam *param = ((PsNamedItem *) items->pdata[p])->param;
-  if (f->param_key == NULL)
-    f->param_key = g_strdup (key);
-  if (f->what == NULL || strcmp (f->what, "grad") == 0)
+  if (title != NULL)
+    *title = what ? g_strdup_printf ("%s.%s · %s", st->root, key, what) : g_strdup_printf ("%s.%s", st->root, key);
+  PsParam *p_param = ((PsNamedItem *) items->pdata[p])->param;
+  if (what == NULL || strcmp (what, "grad") == 0)
     {
-      PsTensor *t = f->what ? param->grad : param->value;
+      PsTensor *t = what ? p_param->grad : p_param->value;
       if (t == NULL)
         {
-          g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, f->what ? "%s: '%s' has no .grad" : "%s: '%s' is uninitialized",
-                       where, f->param);
+          g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, what ? "%s: '%s' has no .grad" : "%s: '%s' is uninitialized",
+                       where, param);
           return NULL;
         }
       return ps_tensor_ref (t);
     }
-  PsTrainObject *o = model_optimizer (st);
+  PsTrainObject *o = ps_train_view_optimizer (st);
   const char *sn[4] = { 0 };
   PsTensor *sv[4] = { 0 };
   guint k = o ? ps_optimizer_state_items (o->optimizer, p, sn, sv) : 0;
@@ -281,14 +349,14 @@ param_tensor (PsTrainFrames *f, PsState *st, const char *where, GError **error)
       if (strcmp (sn[i], "step") != 0)
         {
           g_string_append_printf (have, "%s%s", have->len ? ", " : "", sn[i]);
-          if (strcmp (sn[i], f->what) == 0 && found == NULL)
+          if (strcmp (sn[i], what) == 0 && found == NULL)
             found = ps_tensor_ref (sv[i]);
         }
       ps_tensor_unref (sv[i]);
     }
   if (found == NULL)
     g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: '%s' has no optimizer state '%s' (%s%s%s)", where,
-                 f->param, f->what, o == NULL ? "the model has no optimizer" : "its optimizer keeps: ",
+                 param, what, o == NULL ? "the model has no optimizer" : "its optimizer keeps: ",
                  o == NULL ? "" : have->len ? have->str : "nothing yet", "; or use value or grad");
   return found;
 }
@@ -299,9 +367,11 @@ static gboolean
 build_boundary (PsTrainFrames *f, Frame *fr, PsState *st, const char *where, GError **error)
 {
   PsDataset *d = ps_train_figures_dataset (st);
+  const char *not_2d = _("The decision boundary is drawn for a model of 2-D points (xor, circles, blobs).");
   if (ps_state_get_root (st) == NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: no model", where);
+      live_message (f, error, g_strdup (not_2d));
       return FALSE;
     }
   if (d == NULL || d->x->ndim != 2 || d->x->shape[1] != 2)
@@ -311,6 +381,7 @@ build_boundary (PsTrainFrames *f, Frame *fr, PsState *st, const char *where, GEr
                    "%s: the decision boundary is drawn for a model of 2-D points (xor, circles, blobs); %s%s%s", where,
                    d ? "the data set's inputs are " : "there is no data set", d ? shape : "",
                    d ? ", not [n, 2]" : "");
+      live_message (f, error, g_strdup (not_2d));
       return FALSE;
     }
   g_autoptr (PsState) copy = ps_state_clone (st, NULL);
@@ -326,6 +397,8 @@ build_boundary (PsTrainFrames *f, Frame *fr, PsState *st, const char *where, GEr
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: the model is not a classifier of 2-D points: %s",
                    where, probe_error ? probe_error->message : "unexpected output shape");
+      live_message (f, error, g_strdup_printf (_("The model is not a classifier of 2-D points: %s"),
+                                               probe_error ? probe_error->message : _("unexpected output shape")));
       return FALSE;
     }
   m.n_classes = (int) y->shape[1];
@@ -336,7 +409,8 @@ build_boundary (PsTrainFrames *f, Frame *fr, PsState *st, const char *where, GEr
   fr->db_values = ps_decision_boundary_sample (ps_train_boundary_model_run, &m, x0, x1, y0, y1, g, g, m.n_classes, error);
   if (fr->db_values == NULL)
     {
-      g_prefix_error (error, "%s: ", where);
+      if (!f->o.live)
+        g_prefix_error (error, "%s: ", where);
       return FALSE;
     }
   fr->db_x = ps_tensor_ref (d->x);
@@ -354,6 +428,7 @@ build_boundary (PsTrainFrames *f, Frame *fr, PsState *st, const char *where, GEr
   if (!ps_decision_boundary_check (&fr->db, error))
     {
       g_prefix_error (error, "%s: the model's outputs cannot be drawn as classes: ", where);
+      live_message (f, error, g_strdup (_("The model's outputs cannot be drawn as classes.")));
       return FALSE;
     }
   return TRUE;
@@ -371,24 +446,31 @@ build_layers (PsTrainFrames *f, Frame *fr, PsState *st, const PsOp *train_op, co
   if (f->o.kind == PS_TRAIN_VIEW_ACTIVATIONS)
     {
       fr->ldo.title = _("Activations per layer");
-      fr->ldo.value_label = "activation";
+      fr->ldo.value_label = _("activation");
       ok = ps_train_figures_activations (st, f->o.rows, &fr->set, error);
+      if (!ok)
+        live_message (f, error, g_error_matches (*error, PS_ERROR, PS_ERROR_NOT_FOUND)
+                                ? g_strdup (_("Activations need a model and a data set at the shown step."))
+                                : g_strdup_printf (_("Running the model on the data set failed: %s"), message_of (error)));
     }
   else if (f->o.kind == PS_TRAIN_VIEW_GRADIENTS)
     {
       fr->ldo.title = _("Gradients per layer (.grad at this sub-step)");
-      fr->ldo.value_label = "gradient";
+      fr->ldo.value_label = _("gradient");
       ok = ps_train_figures_gradients (st, &fr->set, error);
-      if (ok && fr->set.layers->len == 0)
+      if (!ok)
+        live_message (f, error, g_strdup (_("No model at the shown step.")));
+      else if (fr->set.layers->len == 0)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "no parameter has a .grad");
+          live_message (f, error, g_strdup (_("No parameter has a .grad at this sub-step.")));
           ok = FALSE;
         }
     }
   else
     {
       fr->ldo.title = _("Gradients of layer outputs (d loss / d output)");
-      fr->ldo.value_label = "gradient";
+      fr->ldo.value_label = _("gradient");
       PsLoss loss;
       ok = ps_train_figures_op_loss (train_op, &loss, error);
       if (ok)
@@ -399,23 +481,150 @@ build_layers (PsTrainFrames *f, Frame *fr, PsState *st, const PsOp *train_op, co
       if (ok && fr->set.layers->len == 0)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "no layer output receives a gradient");
+          live_message (f, error, g_strdup (_("No layer output receives a gradient.")));
           ok = FALSE;
         }
     }
   if (!ok)
     {
-      g_prefix_error (error, "%s: ", where);
+      if (!f->o.live)
+        g_prefix_error (error, "%s: ", where);
       return FALSE;
     }
   fr->ld = (PsLayerDiagnostics) { (const PsLayerHistogram *) fr->set.layers->data, fr->set.layers->len, &fr->ldo };
   return TRUE;
 }
 
+/* The parameter's tensor at a frame: value, .grad or optimizer state, minus the reference for the
+ * Difference view (a new ref), and the frame's label. */
+static PsTensor *
+param_frame (PsTrainFrames *f, Frame *fr, PsState *state, const PsTrainRecord *r, int64_t x, const char *where,
+             char **label, GError **error)
+{
+  const gboolean diff = f->o.kind == PS_TRAIN_VIEW_DIFFERENCE;
+  g_autofree char *title = NULL;
+  g_autoptr (PsTensor) t = ps_train_view_param_tensor (state, f->param, f->what, where, &title, error);
+  if (t == NULL)
+    {
+      live_message (f, error, g_strdup (_("Choose a parameter (and .grad or an optimizer state that exists at this sub-step).")));
+      return NULL;
+    }
+  if (f->param_title == NULL)
+    f->param_title = g_strdup_printf ("%s%s", diff ? "Δ " : "", title);
+  guint n = f->n_records;
+  int64_t rx = diff && f->ref_index < n ? f->x[f->ref_index] : 0;
+  if (f->o.live)
+    *label = diff ? g_strdup_printf (_("training step %lld − step %lld"), (long long) x, (long long) rx)
+                  : r ? ps_train_record_describe (r, x) : NULL;
+  else
+    /* the labels and title the Training page's exports over sub-steps give (pixel-equal frames) */
+    *label = diff ? g_strdup_printf ("training step %" G_GINT64_FORMAT " − step %" G_GINT64_FORMAT " (sub-step %u of %u)",
+                                     x, rx, fr->index + 1, n)
+                  : g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u)", x, fr->index + 1, n);
+  if (!diff)
+    return g_steal_pointer (&t);
+  PsTensor *d = ps_difference_new (f->ref, t, error);
+  if (d == NULL && !f->o.live)
+    g_prefix_error (error, "%s: ", where);
+  return d;
+}
+
+gboolean
+ps_train_frames_set_reference (PsTrainFrames *f, guint index, PsState *state, GError **error)
+{
+  g_return_val_if_fail (f->o.kind == PS_TRAIN_VIEW_DIFFERENCE && f->frames->len == 0, FALSE);
+  g_clear_pointer (&f->ref, ps_tensor_unref);
+  f->ref_index = index;
+  g_autofree char *where = g_strdup_printf ("sub-step %u of %u (the reference)", index + 1, f->n_records);
+  if (state == NULL)
+    g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: no snapshot", where);
+  else
+    f->ref = ps_train_view_param_tensor (state, f->param, f->what, where, NULL, error);
+  if (f->ref == NULL)
+    live_message (f, error, g_strdup (_("Nothing to compare at the other sub-step.")));
+  return f->ref != NULL;
+}
+
+static gboolean
+add_frame (PsTrainFrames *f, Frame *fr, PsState *state, const PsOp *train_op, GError **error)
+{
+  const guint index = fr->index;
+  const PsTrainRecord *r = index < f->n_records ? f->records[index] : NULL;
+  int64_t x = r ? f->x[index] : 0;
+  g_autofree char *where = g_strdup_printf ("sub-step %u of %u (training step %" G_GINT64_FORMAT ")", index + 1,
+                                            f->n_records, x);
+  if (state == NULL && ps_train_view_needs_state (f->o.kind))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: no snapshot", where);
+      live_message (f, error, g_strdup (f->o.kind == PS_TRAIN_VIEW_ACTIVATIONS
+                                        ? _("Activations need a model and a data set at the shown step.")
+                                        : f->o.kind == PS_TRAIN_VIEW_BOUNDARY
+                                        ? _("The decision boundary is drawn for a model of 2-D points (xor, circles, blobs).")
+                                        : f->o.kind >= PS_TRAIN_VIEW_HEATMAP
+                                        ? _("Choose a parameter (and .grad or an optimizer state that exists at this sub-step).")
+                                        : _("No model at the shown step.")));
+      return FALSE;
+    }
+  if (!f->o.live)
+    fr->subtitle = g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u) · loss %.5g", x, index + 1,
+                                    f->n_records, ps_train_figures_printable (r->loss));
+  else if (f->o.kind == PS_TRAIN_VIEW_LOSS && f->o.axis_continues)
+    fr->subtitle = g_strdup (_("x: training steps across the runs (a run with a new optimizer continues the count)"));
+  switch (f->o.kind)
+    {
+    case PS_TRAIN_VIEW_LOSS:
+    case PS_TRAIN_VIEW_RATIOS:
+      if (f->o.kind == PS_TRAIN_VIEW_RATIOS && f->rc.n_params == 0)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: the trained model has no parameters", where);
+          live_message (f, error, g_strdup (_("No recorded sub-step yet.")));
+          return FALSE;
+        }
+      return TRUE;
+    case PS_TRAIN_VIEW_ACTIVATIONS:
+    case PS_TRAIN_VIEW_GRADIENTS:
+    case PS_TRAIN_VIEW_OUTPUT_GRADIENTS:
+      return build_layers (f, fr, state, train_op, where, error);
+    case PS_TRAIN_VIEW_BOUNDARY:
+      return build_boundary (f, fr, state, where, error);
+    case PS_TRAIN_VIEW_WEIGHT_TILES:
+      {
+        g_autofree char *path = NULL;
+        fr->tiles = ps_train_figures_tile_weight (state, &path, error);
+        if (fr->tiles == NULL)
+          {
+            g_prefix_error (error, "%s: ", where);
+            live_message (f, error, g_strdup (ps_state_get_root (state) == NULL
+                                              ? _("No model at the shown step.")
+                                              : _("The weight tiles need a first Linear layer whose inputs are a square "
+                                                  "image (Fashion-MNIST: 784 = 28 × 28).")));
+            return FALSE;
+          }
+        fr->tiles_title = f->o.live ? g_strdup (_("First-layer weights, one tile per unit"))
+                                    : g_strdup_printf (_("First-layer weights (%s)"), path);
+        return TRUE;
+      }
+    case PS_TRAIN_VIEW_HEATMAP:
+    case PS_TRAIN_VIEW_HISTOGRAM:
+    case PS_TRAIN_VIEW_DIFFERENCE:
+      {
+        char *label = NULL;
+        PsTensor *t = param_frame (f, fr, state, r, x, where, &label, error);
+        if (t == NULL)
+          return FALSE;
+        g_ptr_array_add (f->tensors, t);
+        g_ptr_array_add (f->labels, label);
+        return TRUE;
+      }
+    }
+  return FALSE;
+}
+
 gboolean
 ps_train_frames_add (PsTrainFrames *f, guint index, PsState *state, const PsOp *train_op, GError **error)
 {
   g_return_val_if_fail (!f->finished, FALSE);
-  if (index >= f->n_records)
+  if (index >= f->n_records && !f->o.live)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "sub-step %u does not exist: %u recorded", index + 1,
                    f->n_records);
@@ -426,71 +635,18 @@ ps_train_frames_add (PsTrainFrames *f, guint index, PsState *state, const PsOp *
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "more than %d frames", PS_TRAIN_VIEW_MAX_FRAMES);
       return FALSE;
     }
-  const PsTrainRecord *r = f->records[index];
-  int64_t x = f->x[index];
-  g_autofree char *where = g_strdup_printf ("sub-step %u of %u (training step %" G_GINT64_FORMAT ")", index + 1,
-                                            f->n_records, x);
-  if (state == NULL && ps_train_view_needs_state (f->o.kind))
+  if (f->o.kind == PS_TRAIN_VIEW_DIFFERENCE && f->ref == NULL)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "%s: no snapshot", where);
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "no reference sub-step to subtract");
       return FALSE;
     }
   Frame *fr = g_new0 (Frame, 1);
   fr->index = index;
-  fr->subtitle = g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u) · loss %.5g", x, index + 1,
-                                  f->n_records, ps_train_figures_printable (r->loss));
-  gboolean ok = TRUE;
-  switch (f->o.kind)
-    {
-    case PS_TRAIN_VIEW_LOSS:
-    case PS_TRAIN_VIEW_RATIOS:
-      if (f->o.kind == PS_TRAIN_VIEW_RATIOS && f->rc.n_params == 0)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s: the trained model has no parameters", where);
-          ok = FALSE;
-        }
-      break;
-    case PS_TRAIN_VIEW_ACTIVATIONS:
-    case PS_TRAIN_VIEW_GRADIENTS:
-    case PS_TRAIN_VIEW_OUTPUT_GRADIENTS:
-      ok = build_layers (f, fr, state, train_op, where, error);
-      break;
-    case PS_TRAIN_VIEW_BOUNDARY:
-      ok = build_boundary (f, fr, state, where, error);
-      break;
-    case PS_TRAIN_VIEW_WEIGHT_TILES:
-      {
-        char *path = NULL;
-        fr->tiles = ps_train_figures_tile_weight (state, &path, error);
-        ok = fr->tiles != NULL;
-        if (ok)
-          fr->tiles_title = g_strdup_printf (_("First-layer weights (%s)"), path);
-        else
-          g_prefix_error (error, "%s: ", where);
-        g_free (path);
-        break;
-      }
-    case PS_TRAIN_VIEW_HEATMAP:
-    case PS_TRAIN_VIEW_HISTOGRAM:
-      {
-        PsTensor *t = param_tensor (f, state, where, error);
-        ok = t != NULL;
-        if (ok)
-          {
-            g_ptr_array_add (f->tensors, t);
-            /* the labels and title the Training page's exports over sub-steps give (pixel-equal frames) */
-            g_ptr_array_add (f->labels, g_strdup_printf ("training step %" G_GINT64_FORMAT " (sub-step %u of %u)", x,
-                                                         index + 1, f->n_records));
-            if (f->param_title == NULL)
-              f->param_title = f->what ? g_strdup_printf ("%s.%s · %s", state->root, f->param_key, f->what)
-                                       : g_strdup_printf ("%s.%s", state->root, f->param_key);
-          }
-        break;
-      }
-    }
-  if (!ok)
+  g_autoptr (GError) local = NULL;
+  if (!add_frame (f, fr, state, train_op, &local))
     {
       frame_free (fr);
+      g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
   g_ptr_array_add (f->frames, fr);
@@ -506,10 +662,10 @@ ps_train_frames_finish (PsTrainFrames *f, GError **error)
       return FALSE;
     }
   guint n = f->frames->len;
-  if (f->o.kind == PS_TRAIN_VIEW_HEATMAP || f->o.kind == PS_TRAIN_VIEW_HISTOGRAM)
+  if (f->o.kind == PS_TRAIN_VIEW_HEATMAP || f->o.kind == PS_TRAIN_VIEW_HISTOGRAM || f->o.kind == PS_TRAIN_VIEW_DIFFERENCE)
     {
       PsFigureOptions fo = f->o.figure;
-      fo.kind = f->o.kind == PS_TRAIN_VIEW_HEATMAP ? PS_FIGURE_HEATMAP : PS_FIGURE_HISTOGRAM;
+      fo.kind = f->o.kind == PS_TRAIN_VIEW_HISTOGRAM ? PS_FIGURE_HISTOGRAM : PS_FIGURE_HEATMAP;
       fo.scale = f->o.scale;
       if (f->o.shared_range)
         {
@@ -602,12 +758,11 @@ ps_train_frames_draw_frame (cairo_t *cr, double width, double height, guint fram
   switch (f->o.kind)
     {
     case PS_TRAIN_VIEW_LOSS:
-      f->lco.cursor_step = f->x[fr->index];
-      f->lco.subtitle = fr->subtitle;
+      ps_train_frames_get_loss_curve (f, frame);   /* its cursor and subtitle at the frame */
       ps_loss_curve_draw_func (cr, width, height, &f->lc);
       break;
     case PS_TRAIN_VIEW_RATIOS:
-      f->rco.cursor_step = f->x[fr->index];
+      f->rco.cursor_step = fr->index < f->n_records ? f->x[fr->index] : 0;
       f->rco.subtitle = fr->subtitle;
       ps_ratio_chart_draw_func (cr, width, height, &f->rc);
       break;
@@ -624,10 +779,56 @@ ps_train_frames_draw_frame (cairo_t *cr, double width, double height, guint fram
       break;
     case PS_TRAIN_VIEW_HEATMAP:
     case PS_TRAIN_VIEW_HISTOGRAM:
+    case PS_TRAIN_VIEW_DIFFERENCE:
       if (f->seq != NULL)
         ps_figure_sequence_draw_frame (cr, width, height, frame, f->seq);
       else
         ps_figure_draw (f->figs->pdata[frame], cr, width, height);
       break;
     }
+}
+
+void
+ps_train_frames_set_scale (PsTrainFrames *f, double scale)
+{
+  f->o.scale = scale;
+  f->lco.scale = scale;
+  f->rco.scale = scale;
+  for (guint i = 0; i < f->frames->len; i++)
+    {
+      Frame *fr = f->frames->pdata[i];
+      fr->ldo.scale = scale;
+      fr->dbo.scale = scale;
+    }
+}
+
+const PsLossCurve *
+ps_train_frames_get_loss_curve (PsTrainFrames *f, guint frame)
+{
+  if (f->o.kind != PS_TRAIN_VIEW_LOSS || frame >= f->frames->len)
+    return NULL;
+  Frame *fr = f->frames->pdata[frame];
+  f->lco.cursor_step = fr->index < f->n_records ? f->x[fr->index] : 0;
+  f->lco.subtitle = fr->subtitle;
+  return &f->lc;
+}
+
+const PsLayerDiagnostics *
+ps_train_frames_get_layer_diagnostics (PsTrainFrames *f, guint frame)
+{
+  gboolean layers = f->o.kind == PS_TRAIN_VIEW_ACTIVATIONS || f->o.kind == PS_TRAIN_VIEW_GRADIENTS
+                    || f->o.kind == PS_TRAIN_VIEW_OUTPUT_GRADIENTS;
+  return layers && frame < f->frames->len ? &((Frame *) f->frames->pdata[frame])->ld : NULL;
+}
+
+PsFigure *
+ps_train_frames_get_figure (PsTrainFrames *f, guint frame)
+{
+  return f->figs != NULL && frame < f->figs->len ? f->figs->pdata[frame] : NULL;
+}
+
+PsTensor *
+ps_train_frames_get_tensor (PsTrainFrames *f, guint frame)
+{
+  return frame < f->tensors->len ? f->tensors->pdata[frame] : NULL;
 }

@@ -865,6 +865,36 @@ wait_export (ExportTick *t)
     }
 }
 
+/* The Training page on the heatmap of mlp.0.weight's value. */
+static PsTrainingPage *
+show_weight_heatmap (PsWindow *w)
+{
+  PsTrainingPage *page = w->training_page;
+  adw_view_stack_set_visible_child_name (w->view_stack, "training");
+  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
+  iterate ();
+  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
+  iterate ();
+  return page;
+}
+
+/* train-xor plus a `run`-step run from the Train dialog under a ~1 KB budget (most sub-steps'
+ * snapshots dropped); the Training page on the heatmap of mlp.0.weight, its snapshot there. */
+static PsWindow *
+dropped_run_window (guint run)
+{
+  g_setenv ("PS_TIMELINE_BUDGET_MB", "0.001", TRUE);
+  PsWindow *w = new_window ("train-xor");
+  train_through_dialog (w, run, 1);
+  wait_job (w);
+  g_unsetenv ("PS_TIMELINE_BUDGET_MB");
+  g_assert_null (ps_window_get_error_text (w));
+  PsTrainingPage *page = show_weight_heatmap (w);
+  while (ps_training_page_get_replaying (page))
+    g_main_context_iteration (NULL, TRUE);
+  return w;
+}
+
 /* Export Over Sub-steps of sub-steps whose snapshots were dropped (memory budget) recomputes them
  * in a worker (#14): the main loop keeps dispatching — a 1 ms timeout fires while the export runs
  * and sees the worker's progress between its first and last snapshot — the page shows a progress
@@ -873,24 +903,12 @@ wait_export (ExportTick *t)
 static void
 test_export_in_worker (void)
 {
-  g_setenv ("PS_TIMELINE_BUDGET_MB", "0.001", TRUE);   /* ~1 KB: keep almost no sub-step snapshot */
-  PsWindow *w = new_window ("train-xor");
+  const guint run = 1500;
+  PsWindow *w = dropped_run_window (run);   /* ~1 KB budget: almost no sub-step snapshot kept */
   PsDocument *doc = ps_window_get_document (w);
   PsTrainingPage *page = w->training_page;
-  const guint run = 1500;
-  train_through_dialog (w, run, 1);
-  wait_job (w);
-  g_unsetenv ("PS_TIMELINE_BUDGET_MB");
-  g_assert_null (ps_window_get_error_text (w));
   PsState *last = ps_document_get_current_state (doc);
   g_assert_cmpuint (last->train_log->records->len, ==, run);
-  adw_view_stack_set_visible_child_name (w->view_stack, "training");
-  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
-  iterate ();
-  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
-  iterate ();
-  while (ps_training_page_get_replaying (page))
-    g_main_context_iteration (NULL, TRUE);
   const guint shown = ps_training_page_get_substep (page);
   /* frames: every 75th sub-step of the long run, from the end backwards (the longest replays) */
   const guint from = 20 + 74, to = 20 + run - 1, every = 75;
@@ -971,28 +989,6 @@ test_export_in_worker (void)
 }
 
 /* ---------- session 8: contact sheet of chosen sub-steps, one colour range, series, widths ---------- */
-
-/* train-xor plus a 200-step run from the Train dialog under a ~1 KB budget (most sub-steps'
- * snapshots dropped); the Training page on the heatmap of mlp.0.weight. */
-static PsWindow *
-dropped_run_window (guint run)
-{
-  g_setenv ("PS_TIMELINE_BUDGET_MB", "0.001", TRUE);
-  PsWindow *w = new_window ("train-xor");
-  train_through_dialog (w, run, 1);
-  wait_job (w);
-  g_unsetenv ("PS_TIMELINE_BUDGET_MB");
-  g_assert_null (ps_window_get_error_text (w));
-  adw_view_stack_set_visible_child_name (w->view_stack, "training");
-  PsTrainingPage *page = w->training_page;
-  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
-  iterate ();
-  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
-  iterate ();
-  while (ps_training_page_get_replaying (page))
-    g_main_context_iteration (NULL, TRUE);
-  return w;
-}
 
 /* A contact sheet of CHOSEN sub-steps from the Training page (#14 "a contact sheet of chosen steps
  * as one PDF/PNG"): "21, A, B, last" — the run's first sub-step, two whose snapshots were dropped
@@ -1248,10 +1244,9 @@ test_weight_tiles_one_range (void)
 static void
 test_views_like_cli (void)
 {
-  PsWindow *w = new_window ("train-xor");
+  PsWindow *w = new_window ("train-xor");   /* on the Training page */
   PsDocument *doc = ps_window_get_document (w);
   PsTrainingPage *page = w->training_page;
-  adw_view_stack_set_visible_child_name (w->view_stack, "training");
   const guint n = ps_training_page_get_n_substeps (page);
   g_assert_cmpuint (n, ==, 20);
   static const struct { PsTrainingView view; const char *name; } views[] = {
@@ -1335,12 +1330,7 @@ test_export_range (void)
 {
   PsWindow *w = new_window ("train-xor");
   PsDocument *doc = ps_window_get_document (w);
-  PsTrainingPage *page = w->training_page;
-  adw_view_stack_set_visible_child_name (w->view_stack, "training");
-  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
-  iterate ();
-  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
-  iterate ();
+  PsTrainingPage *page = show_weight_heatmap (w);
   const guint n = ps_training_page_get_n_substeps (page);
   g_assert_cmpuint (n, ==, 20);
   g_assert_cmpuint (ps_export_range_default_every (20), ==, 1);
@@ -1459,12 +1449,7 @@ test_sheet_tile_size (void)
 {
   PsWindow *w = new_window ("train-xor");
   PsDocument *doc = ps_window_get_document (w);
-  PsTrainingPage *page = w->training_page;
-  adw_view_stack_set_visible_child_name (w->view_stack, "training");
-  ps_training_page_set_view (page, PS_TRAINING_VIEW_HEATMAP);
-  iterate ();
-  g_assert_true (ps_training_page_select_param (page, "mlp.0.weight", "value"));
-  iterate ();
+  PsTrainingPage *page = show_weight_heatmap (w);
   GtkWindow *dlg = ps_window_train_open_sheet_dialog (w);
   iterate ();
   ps_contact_sheet_dialog_set_steps (PS_CONTACT_SHEET_DIALOG (dlg), "1, 10, last");
@@ -1734,10 +1719,8 @@ test_over_time_dropped (void)
 static void
 test_every_view_draws (void)
 {
-  PsWindow *w = new_window ("train-xor");
+  PsWindow *w = new_window ("train-xor");   /* on the Training page */
   PsTrainingPage *page = w->training_page;
-  adw_view_stack_set_visible_child_name (w->view_stack, "training");
-  iterate ();
   g_assert_cmpuint (ps_training_page_get_n_substeps (page), ==, 20);
   ps_training_page_set_substep (page, 12);
   static const char *const names[PS_TRAINING_N_VIEWS] = {
