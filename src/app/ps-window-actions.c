@@ -11,6 +11,7 @@
 #include "ps-init.h"
 #include "ps-atomic-file.h"
 #include "ps-checkpoint.h"
+#include "ps-commands.h"
 #include "ps-file-chooser.h"
 #include "ps-export-pytorch.h"
 #include "ps-edit.h"
@@ -1017,26 +1018,11 @@ ps_window_set_action_enabled (PsWindow *self, const char *name, gboolean enabled
 void
 ps_window_update_actions (PsWindow *self)
 {
-  guint step = ps_document_get_current_step (self->document);
-  guint n = ps_document_get_n_steps (self->document);
-  /* while a job rebuilds the timeline, nothing may change it under the job's feet */
-  gboolean idle = !ps_document_get_busy (self->document);
-  gboolean has_model = idle && ps_state_get_root (state (self)) != NULL;
-  static const char *const mutating[] = { "replay", "reseed", "reseed-to", "set-seed", "add-layer", "reuse-module", "remove-module", "open",
-                                          "open-recent", "scenario", "new", "save", "save-as" };
-  for (guint i = 0; i < G_N_ELEMENTS (mutating); i++)
-    ps_window_set_action_enabled (self, mutating[i], idle);
-  ps_window_set_action_enabled (self, "cancel-job", !idle);
-  ps_window_set_action_enabled (self, "first-step", step > 0);
-  ps_window_set_action_enabled (self, "step-back", step > 0);
-  ps_window_set_action_enabled (self, "step-forward", step < n);
-  ps_window_set_action_enabled (self, "last-step", step < n);
-  ps_window_set_action_enabled (self, "undo", ps_document_can_undo (self->document));
-  ps_window_set_action_enabled (self, "redo", ps_document_can_redo (self->document));
-  ps_window_set_action_enabled (self, "reset-parameters", has_model);
-  ps_window_set_action_enabled (self, "initialize", has_model);
-  ps_window_set_action_enabled (self, "forward", has_model);
-  ps_window_set_action_enabled (self, "toggle-train", has_model);
-  ps_window_restructure_update_actions (self);
+  PsEditSelection sel;
+  gboolean any = ps_window_get_edit_selection (self, &sel);
+  PsCommandState states[PS_COMMANDS_MAX];
+  guint n = ps_commands_get_states (self->document, any ? &sel : NULL, states);
+  for (guint i = 0; i < n; i++)
+    ps_window_set_action_enabled (self, states[i].name, states[i].enabled);
   ps_window_train_update_actions (self);
 }

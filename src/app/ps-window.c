@@ -12,6 +12,7 @@
 #include <pango/pangocairo.h>
 
 #include "ps-checkpoint-drop.h"
+#include "ps-commands.h"
 #include "ps-stats.h"
 #include "ps-csv.h"
 #include "ps-npy.h"
@@ -149,15 +150,7 @@ ps_window_get_selected_node (PsWindow *self)
 gboolean
 ps_window_get_edit_selection (PsWindow *self, PsEditSelection *sel)
 {
-  PsTreeNode *node = ps_window_get_selected_node (self);
-  PsTreeNodeKind kind = node ? ps_tree_node_get_kind (node) : PS_TREE_NODE_OUTPUTS;
-  *sel = (PsEditSelection) { NULL, NULL, FALSE };
-  if (kind == PS_TREE_NODE_OUTPUTS || kind == PS_TREE_NODE_OUTPUT || kind == PS_TREE_NODE_OBJECTS)
-    return FALSE;
-  sel->base = ps_tree_node_get_base (node);
-  sel->path = ps_tree_node_get_rel_path (node);
-  sel->is_param = ps_tree_node_get_param (node) != NULL;
-  return TRUE;
+  return ps_commands_selection (ps_window_get_selected_node (self), sel);
 }
 
 /* Every plot shows its whole picture again */
