@@ -2,7 +2,6 @@
  * (heatmap, histogram, over time, difference, explanation) and the timeline. Commands live in
  * ps-window-actions.c. */
 #include "ps-config.h"
-#include "ps-count-text.h"
 #include "ps-window-private.h"
 
 #include <glib/gi18n.h>
@@ -13,9 +12,10 @@
 
 #include "ps-checkpoint-drop.h"
 #include "ps-commands.h"
+#include "ps-explain-node.h"
+#include "ps-model-tree.h"
+#include "ps-tensor-export.h"
 #include "ps-stats.h"
-#include "ps-csv.h"
-#include "ps-npy.h"
 #include "ps-distribution.h"
 #include "ps-explain.h"
 #include "ps-regular-file.h"
@@ -197,30 +197,12 @@ rebuild_tree (PsWindow *self)
     {
       self->root_node = ps_tree_node_new_root (root, state->root);
       g_list_store_append (store, self->root_node);
-      int lazy = 0;
-      int64_t n = ps_module_count_parameters (root, &lazy);
-      g_autoptr (GPtrArray) sd = ps_module_state_dict (root);
-      g_autofree char *num = ps_count_text (n);
-      g_autofree char *params = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s parameter (shared ones counted once)",
-                                                              "%s parameters (shared ones counted once)", (gulong) n), num);
-      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s; the state dict lists %u entry",
-                                                            "%s; the state dict lists %u entries", sd->len), params, sd->len);
-      if (lazy > 0)
-        {
-          g_autofree char *more = g_strdup_printf (_("%s; %d uninitialized (lazy)"), text, lazy);
-          gtk_label_set_text (self->count_label, more);
-        }
-      else
-        gtk_label_set_text (self->count_label, text);
     }
   g_autoptr (PsTreeNode) objects = ps_tree_node_new_objects (state);
   if (objects != NULL)
     g_list_store_append (store, objects);
-  if (root == NULL)
-    gtk_label_set_text (self->count_label, objects != NULL
-                        ? _("No model yet: the modules constructed so far are listed under “Not in the model”. "
-                            "Add a Sequential with them as its children to make the model.")
-                        : _("No model yet: type a PyTorch line above (Ctrl+K), e.g. fc = nn.Linear(10, 5), or add a layer with the + button."));
+  g_autofree char *count = ps_model_tree_count_text (root, objects != NULL);
+  gtk_label_set_text (self->count_label, count);
 
   g_autoptr (PsTreeNode) outputs = ps_tree_node_new_outputs (state->output_names, state->outputs);
   if (outputs != NULL)
@@ -235,30 +217,7 @@ rebuild_tree (PsWindow *self)
   gboolean found = self->selected_path != NULL && select_path (self, self->selected_path);
   if (!found)
     {
-      /* keep a parameter selected so the views show something: the first weight */
-      g_autoptr (GPtrArray) params = root ? ps_module_named_parameters (root) : NULL;
-      const char *first = NULL;
-      for (guint i = 0; params && i < params->len && first == NULL; i++)
-        {
-          PsNamedItem *it = g_ptr_array_index (params, i);
-          if (it->param->value != NULL)
-            first = it->path;
-        }
-      /* no model yet: the first constructed module's first parameter (scenario 2, step 1) */
-      g_autofree char *first_object = NULL;
-      if (first == NULL && objects != NULL)
-        {
-          g_autoptr (GListModel) kids = ps_tree_node_get_children (objects);
-          g_autoptr (PsTreeNode) obj = g_list_model_get_item (kids, 0);
-          PsModule *m = ps_tree_node_get_module (obj);
-          for (guint i = 0; i < m->params->len && first_object == NULL; i++)
-            {
-              PsParam *p = g_ptr_array_index (m->params, i);
-              if (p->value != NULL)
-                first_object = g_strdup_printf ("%s.%s", ps_tree_node_get_path (obj), p->name);
-            }
-          first = first_object;
-        }
+      g_autofree char *first = ps_model_tree_default_path (root, objects);
       if (first == NULL || !select_path (self, first))
         gtk_single_selection_set_selected (self->tree_selection, GTK_INVALID_LIST_POSITION);
     }
@@ -558,25 +517,7 @@ update_plot (PsWindow *self, PsPlotPage page)
 static void
 update_explain (PsWindow *self)
 {
-  PsTreeNode *node = ps_window_get_selected_node (self);
-  PsTreeNodeKind kind = node ? ps_tree_node_get_kind (node) : PS_TREE_NODE_MODULE;
-  g_autofree char *text = NULL;
-  if (node == NULL)
-    text = g_strdup (_("Select a parameter or a module in the tree."));
-  else if (kind == PS_TREE_NODE_OUTPUTS)
-    text = g_strdup (_("The outputs of the forward passes so far, by name. An output is kept until a later "
-                       "forward with the same name replaces it."));
-  else if (kind == PS_TREE_NODE_OBJECTS)
-    text = g_strdup (_("Modules that exist but are not in the model (yet). In PyTorch, `linear1 = nn.Linear(10, 5)` "
-                       "draws its weights at once, long before a Sequential or a model class holds it. Add a "
-                       "Sequential whose children name them to make them the model."));
-  else if (kind == PS_TREE_NODE_OUTPUT)
-    text = ps_explain_output (ps_tree_node_get_output_name (node), ps_tree_node_get_tensor (node));
-  else if (ps_tree_node_get_param (node) == NULL)
-    text = ps_explain_module (ps_tree_node_get_module (node),
-                              ps_tree_node_get_shared (node) ? MAX (2, ps_tree_node_get_n_places (node)) : 1);
-  else
-    text = ps_explain_param (ps_tree_node_get_path (node), ps_tree_node_get_param (node));
+  g_autofree char *text = ps_explain_node (ps_window_get_selected_node (self));
   gtk_label_set_text (self->explain_label, text);
 }
 
@@ -1504,17 +1445,5 @@ gboolean
 ps_window_export_data (PsWindow *self, const char *path, GError **error)
 {
   PsTreeNode *node = ps_window_get_selected_node (self);
-  PsTensor *t = node ? ps_tree_node_get_tensor (node) : NULL;
-  if (t == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, _("Select a parameter, buffer or output with values to export them"));
-      return FALSE;
-    }
-  g_autofree char *lower = g_ascii_strdown (path, -1);
-  if (g_str_has_suffix (lower, ".csv"))
-    return ps_csv_write (path, t, error);
-  if (g_str_has_suffix (lower, ".npy"))
-    return ps_npy_write (path, t, error);
-  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Choose a file name ending in .npy or .csv"));
-  return FALSE;
+  return ps_tensor_export (node ? ps_tree_node_get_tensor (node) : NULL, path, error);
 }
