@@ -14,6 +14,7 @@
 #include "ps-commands.h"
 #include "ps-explain-node.h"
 #include "ps-model-tree.h"
+#include "ps-node-figure.h"
 #include "ps-tensor-export.h"
 #include "ps-stats.h"
 #include "ps-distribution.h"
@@ -406,62 +407,18 @@ update_changes (PsWindow *self)
 static void
 update_compare (PsWindow *self, PsFigurePage *fp)
 {
-  PsTreeNode *node = ps_window_get_selected_node (self);
-  PsParam *param = node ? ps_tree_node_get_param (node) : NULL;
-  PsModule *root = current_root (self);
-  ps_figure_page_set_scale (fp, plot_scale (self));
-  if (param == NULL || param->value == NULL || root == NULL || ps_tree_node_get_base (node) != NULL)
-    {
-      ps_figure_page_set_message (fp, _("Select a parameter of the model: Compare shows it beside every parameter "
-                                        "with the same name (all the weights, or all the biases), side by side."));
-      return;
-    }
   PsFigureOptions o;
   ps_window_fill_figure_options (self, &o, PS_PAGE_COMPARE);
-  g_autoptr (GError) error = NULL;
-  if (gtk_drop_down_get_selected (self->compare_of_dropdown) == 1)
-    {
-      /* one parameter at each step where it changed (constructed, initialized, trained) */
-      const PsTimeline *tl = ps_document_get_timeline (self->document);
-      const char *path = ps_tree_node_get_path (node);
-      guint steps[PS_FIGURE_MAX_MULTIPLES];
-      guint n = ps_figure_steps_of_change (tl, path, steps, PS_FIGURE_MAX_MULTIPLES, &error);
-      PsFigure *fig = n > 0 ? ps_figure_new_multiples_over_steps (tl, path, steps, n, &o,
-                                                                   gtk_check_button_get_active (self->compare_shared),
-                                                                   &error)
-                            : NULL;
-      if (fig == NULL)
-        {
-          ps_figure_page_set_message (fp, error ? error->message : _("This parameter has values at no step."));
-          return;
-        }
-      g_autofree char *what = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s at %u step", "%s at %u steps", n),
-                                               path, n);
-      ps_figure_page_set_figure (fp, fig, what, _("Each step where it changed"));
-      return;
-    }
-  const char *leaf = ps_tree_node_get_name (node);
-  g_autoptr (GPtrArray) params = ps_module_named_parameters (root);
-  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
-  for (guint i = 0; i < params->len && paths->len < PS_FIGURE_MAX_MULTIPLES; i++)
-    {
-      PsNamedItem *it = g_ptr_array_index (params, i);
-      const char *dot = strrchr (it->path, '.');
-      if (it->param->value != NULL && g_strcmp0 (dot ? dot + 1 : it->path, leaf) == 0)
-        g_ptr_array_add (paths, it->path);
-    }
-  PsFigure *fig = ps_figure_new_multiples (ps_document_get_timeline (self->document),
-                                           (const char *const *) paths->pdata, paths->len, &o,
-                                           gtk_check_button_get_active (self->compare_shared), &error);
-  if (fig == NULL)
-    {
-      ps_figure_page_set_message (fp, error->message);
-      return;
-    }
-  g_autofree char *what = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u parameter named %s",
-                                                        "%u parameters named %s", paths->len), paths->len, leaf);
-  g_autofree char *context = g_strdup_printf (_("Step %u"), ps_document_get_current_step (self->document));
-  ps_figure_page_set_figure (fp, fig, what, context);
+  ps_figure_page_set_scale (fp, plot_scale (self));
+  g_autofree char *what = NULL, *context = NULL, *message = NULL;
+  PsFigure *fig = ps_node_figure_compare (ps_document_get_timeline (self->document), current_root (self),
+                                          ps_window_get_selected_node (self), &o,
+                                          gtk_drop_down_get_selected (self->compare_of_dropdown) == 1,
+                                          gtk_check_button_get_active (self->compare_shared), &what, &context, &message);
+  if (fig != NULL)
+    ps_figure_page_set_figure (fp, fig, what, context);
+  else
+    ps_figure_page_set_message (fp, message);
 }
 
 /* The page's figure, or why there is none. A figure page is an image to assistive technologies:
@@ -476,40 +433,24 @@ update_plot (PsWindow *self, PsPlotPage page)
       return;
     }
   PsTreeNode *node = ps_window_get_selected_node (self);
-  PsParam *param = node ? ps_tree_node_get_param (node) : NULL;
-  const char *output = node ? ps_tree_node_get_output_name (node) : NULL;
-  PsPlotSelection sel = ps_tree_node_get_plot_selection (node);
-  g_autofree char *name = sel == PS_PLOT_SELECTION_MODULE ? g_strdup (ps_tree_node_get_name (node))
-                          : param != NULL ? ps_tree_node_get_stable_path (node) : NULL;
-  g_autofree char *message = ps_explain_plot_message (
-    sel, name, param, ps_document_get_n_steps (self->document) > 0 && self->root_node != NULL,
-    page == PS_PAGE_DIFFERENCE ? (int) ps_window_get_diff_from (self) : -1);
+  g_autofree char *path = NULL, *what = NULL, *context = NULL;
+  g_autofree char *message = ps_node_figure_plan (
+    node, ps_document_get_n_steps (self->document) > 0 && self->root_node != NULL,
+    page == PS_PAGE_DIFFERENCE ? (int) ps_window_get_diff_from (self) : -1,
+    page == PS_PAGE_DIFFERENCE || page == PS_PAGE_OVER_TIME, &path);
+  /* a sub-step of a train step draws from its own snapshot (not an output: those are the step's) */
+  if (path != NULL && ps_tree_node_get_output_name (node) == NULL && ps_window_substeps_update_plot (self, page, node, path))
+    return;
   PsFigure *fig = NULL;
-  if (message == NULL && ((param != NULL && param->value != NULL) || output != NULL))
+  if (path != NULL)
     {
       PsFigureOptions o;
       ps_window_fill_figure_options (self, &o, page);
-      g_autoptr (GError) error = NULL;
-      /* an output is named by its name: the figure looks it up among the state's outputs */
-      g_autofree char *path = ps_tree_node_get_figure_path (node, page == PS_PAGE_DIFFERENCE
-                                                                    || page == PS_PAGE_OVER_TIME);
-      if (output == NULL && ps_window_substeps_update_plot (self, page, node, path))
-        return;
-      fig = ps_figure_new (ps_document_get_timeline (self->document), path, &o, &error);
-      if (fig == NULL)
-        {
-          g_free (message);
-          message = g_strdup (error->message);
-        }
+      fig = ps_node_figure_new (ps_document_get_timeline (self->document), node, path, &o, &what, &context, &message);
     }
   ps_figure_page_set_scale (fp, plot_scale (self));
   if (fig != NULL)
-    {
-      /* a module not in the model is named by its id (fc.weight), as in Python */
-      g_autofree char *what = ps_tree_node_get_figure_path (node, FALSE);
-      g_autofree char *context = g_strdup_printf (_("Step %u"), ps_document_get_current_step (self->document));
-      ps_figure_page_set_figure (fp, fig, what, context);
-    }
+    ps_figure_page_set_figure (fp, fig, what, context);
   else
     ps_figure_page_set_message (fp, message);
 }
@@ -1320,18 +1261,25 @@ show_load_result (PsWindow *self, GError *op_error)
     ps_window_clear_error (self);
 }
 
-gboolean
-ps_window_load_scenario (PsWindow *self, const char *name)
+/* A built-in scenario's recipe (the resources' scenarios/NAME.json), or NULL with the error shown. */
+static GBytes *
+scenario_bytes (PsWindow *self, const char *name)
 {
   g_autofree char *path = g_strdup_printf ("/io/github/paramscope/Paramscope/scenarios/%s.json", name);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) bytes = g_resources_lookup_data (path, 0, &error);
+  GBytes *bytes = g_resources_lookup_data (path, 0, &error);
   if (bytes == NULL)
-    {
-      ps_window_show_error (self, error->message);
-      return FALSE;
-    }
-  g_autoptr (GError) op_error = NULL;
+    ps_window_show_error (self, error->message);
+  return bytes;
+}
+
+gboolean
+ps_window_load_scenario (PsWindow *self, const char *name)
+{
+  g_autoptr (GBytes) bytes = scenario_bytes (self, name);
+  if (bytes == NULL)
+    return FALSE;
+  g_autoptr (GError) error = NULL, op_error = NULL;
   gsize len;
   const char *data = g_bytes_get_data (bytes, &len);
   if (!ps_document_load_data (self->document, data, len, NULL, name, &op_error, &error))
@@ -1390,15 +1338,9 @@ load_bytes_async (PsWindow *self, GBytes *bytes, GFile *file, const char *title)
 void
 ps_window_load_scenario_async (PsWindow *self, const char *name)
 {
-  g_autofree char *path = g_strdup_printf ("/io/github/paramscope/Paramscope/scenarios/%s.json", name);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) bytes = g_resources_lookup_data (path, 0, &error);
-  if (bytes == NULL)
-    {
-      ps_window_show_error (self, error->message);
-      return;
-    }
-  load_bytes_async (self, bytes, NULL, name);
+  g_autoptr (GBytes) bytes = scenario_bytes (self, name);
+  if (bytes != NULL)
+    load_bytes_async (self, bytes, NULL, name);
 }
 
 void
