@@ -1,12 +1,11 @@
 /* ps-figure-page.c — see ps-figure-page.h. */
 #include "ps-config.h"
 #include "ps-figure-page.h"
-#include "ps-count-text.h"
+#include "ps-figure-text.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
 
-#include "ps-stats.h"
 
 struct _PsFigurePage {
   GtkWidget parent_instance;
@@ -85,26 +84,8 @@ ps_figure_page_set_figure (PsFigurePage *self, PsFigure *fig, const char *what, 
   self->figure = fig;
   if (fig != NULL)
     {
-      g_autofree char *label = g_strdup_printf (_("%s of %s"), self->title ? self->title : "",
-                                                what ? what : ps_figure_get_title (fig));
-      PsTensor *t = ps_figure_get_tensor (fig);
-      if (ps_figure_get_n_parts (fig) > 1 || t == NULL)
-        {
-          /* several tensors (or a chart of numbers, no tensor): the figure's title says what they are */
-          g_autofree char *description = context ? g_strdup_printf ("%s: %s", context, ps_figure_get_title (fig))
-                                                 : g_strdup (ps_figure_get_title (fig));
-          set_accessible (self, label, description);
-          ps_plot_view_invalidate (self->view);
-          return;
-        }
-      PsStats st;
-      ps_stats_compute (t, &st);
-      g_autofree char *shape = ps_tensor_shape_string (t);
-      g_autofree char *count = ps_count_text (st.count);
-      g_autofree char *numbers = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "shape %s, %s value from %.4g to %.4g, mean %.4g, std %.4g",
-                                                               "shape %s, %s values from %.4g to %.4g, mean %.4g, std %.4g",
-                                                               (gulong) st.count), shape, count, st.min, st.max, st.mean, st.std);
-      g_autofree char *description = context ? g_strdup_printf ("%s: %s", context, numbers) : g_strdup (numbers);
+      g_autofree char *label = NULL, *description = NULL;
+      ps_figure_text (fig, self->title, what, context, &label, &description);
       set_accessible (self, label, description);
     }
   else

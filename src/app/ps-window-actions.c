@@ -11,6 +11,9 @@
 #include "ps-init.h"
 #include "ps-atomic-file.h"
 #include "ps-checkpoint.h"
+#include "ps-commands.h"
+#include "ps-edit-add.h"
+#include "ps-model-tree.h"
 #include "ps-file-chooser.h"
 #include "ps-export-pytorch.h"
 #include "ps-edit.h"
@@ -289,27 +292,18 @@ ps_window_add_module (PsWindow *self, const char *type, const char *id, JsonObje
                       const char *const *children, const char *class_name)
 {
   PsEditSelection sel = selection (self);
-  g_autoptr (JsonObject) op = ps_edit_module_op (state (self), type, id, args, children, class_name);
-  const char *new_id = json_object_get_string_member (op, "id");
-  /* construct + attach to the container nearest the selection: one step for Undo */
-  g_autoptr (JsonObject) at = ps_edit_attach_op (state (self), &sel, new_id, name);
-  if (at != NULL && g_strcmp0 (new_id, state (self)->root) == 0)
-    g_clear_pointer (&at, json_object_unref);   /* the model itself is attached nowhere */
-  JsonObject *ops[2] = { op, at };
+  g_auto (PsEditAdd) add;
+  ps_edit_add_build (state (self), &sel, type, id, args, name, children, class_name, &add);
   g_autoptr (GError) error = NULL;
-  if (!ps_document_apply_ops (self->document, ops, at != NULL ? 2 : 1, &error))
+  if (!ps_document_apply_ops (self->document, add.ops, add.n_ops, &error))
     {
       ps_window_show_error (self, error->message);
       return FALSE;
     }
   ps_window_clear_error (self);
-  ps_window_select_module (self, new_id);
-  if (at == NULL && g_strcmp0 (new_id, state (self)->root) != 0)
-    {
-      g_autofree char *msg = g_strdup_printf (_("Created %s. Add a Sequential to make a model of it (its Children: %s)."),
-                                              new_id, new_id);
-      ps_window_toast (self, msg);
-    }
+  ps_window_select_module (self, add.id);
+  if (add.note != NULL)
+    ps_window_toast (self, add.note);
   return TRUE;
 }
 
@@ -326,15 +320,8 @@ ps_window_select_module (PsWindow *self, const char *id)
       g_autoptr (PsTreeNode) node = PS_TREE_NODE (gtk_tree_list_row_get_item (row));
       if (ps_tree_node_get_kind (node) != PS_TREE_NODE_MODULE || ps_tree_node_get_module (node) != m)
         continue;
-      g_autofree char *path = NULL;
-      if (ps_module_n_children (m) == 0 && m->params->len > 0)
-        {
-          const char *base = ps_tree_node_get_path (node);
-          PsParam *p = g_ptr_array_index (m->params, 0);
-          path = *base ? g_strdup_printf ("%s.%s", base, p->name) : g_strdup (p->name);
-        }
-      return (path != NULL && ps_window_select_path (self, path)) ||
-             ps_window_select_path (self, ps_tree_node_get_path (node));
+      g_autofree char *path = ps_model_tree_module_path (node);
+      return ps_window_select_path (self, path) || ps_window_select_path (self, ps_tree_node_get_path (node));
     }
   return FALSE;
 }
@@ -456,11 +443,7 @@ add_layer_activated (GSimpleAction *a, GVariant *p, gpointer data)
   if (!require_last_step (self))
     return;
   PsEditSelection sel = selection (self);
-  g_autoptr (JsonObject) at = ps_edit_attach_op (state (self), &sel, "?", NULL);
-  g_autofree char *where = at != NULL
-    ? g_strdup_printf (_("attached to %s as its child %s"), json_object_get_string_member (at, "parent"),
-                       json_object_get_string_member (at, "name"))
-    : g_strdup (_("constructed on its own (no container to attach it to)"));
+  g_autofree char *where = ps_edit_add_where (state (self), &sel);
   ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (ps_add_layer_dialog_new (GTK_WINDOW (self), where)),
                             add_layer_apply);
 }
@@ -1017,26 +1000,11 @@ ps_window_set_action_enabled (PsWindow *self, const char *name, gboolean enabled
 void
 ps_window_update_actions (PsWindow *self)
 {
-  guint step = ps_document_get_current_step (self->document);
-  guint n = ps_document_get_n_steps (self->document);
-  /* while a job rebuilds the timeline, nothing may change it under the job's feet */
-  gboolean idle = !ps_document_get_busy (self->document);
-  gboolean has_model = idle && ps_state_get_root (state (self)) != NULL;
-  static const char *const mutating[] = { "replay", "reseed", "reseed-to", "set-seed", "add-layer", "reuse-module", "remove-module", "open",
-                                          "open-recent", "scenario", "new", "save", "save-as" };
-  for (guint i = 0; i < G_N_ELEMENTS (mutating); i++)
-    ps_window_set_action_enabled (self, mutating[i], idle);
-  ps_window_set_action_enabled (self, "cancel-job", !idle);
-  ps_window_set_action_enabled (self, "first-step", step > 0);
-  ps_window_set_action_enabled (self, "step-back", step > 0);
-  ps_window_set_action_enabled (self, "step-forward", step < n);
-  ps_window_set_action_enabled (self, "last-step", step < n);
-  ps_window_set_action_enabled (self, "undo", ps_document_can_undo (self->document));
-  ps_window_set_action_enabled (self, "redo", ps_document_can_redo (self->document));
-  ps_window_set_action_enabled (self, "reset-parameters", has_model);
-  ps_window_set_action_enabled (self, "initialize", has_model);
-  ps_window_set_action_enabled (self, "forward", has_model);
-  ps_window_set_action_enabled (self, "toggle-train", has_model);
-  ps_window_restructure_update_actions (self);
+  PsEditSelection sel;
+  gboolean any = ps_window_get_edit_selection (self, &sel);
+  PsCommandState states[PS_COMMANDS_MAX];
+  guint n = ps_commands_get_states (self->document, any ? &sel : NULL, states);
+  for (guint i = 0; i < n; i++)
+    ps_window_set_action_enabled (self, states[i].name, states[i].enabled);
   ps_window_train_update_actions (self);
 }

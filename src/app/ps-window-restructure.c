@@ -4,6 +4,7 @@
 #include "ps-config.h"
 #include "ps-window-private.h"
 #include "ps-rename-dialog.h"
+#include "ps-commands.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -14,25 +15,12 @@ state (PsWindow *self)
   return ps_document_get_current_state (self->document);
 }
 
+/* The selected module when it is a child of a container: its name (rename's default). */
 static gboolean
-selected_child (PsWindow *self, char **parent_target, char **name, guint *index, guint *n_children)
+selected_child (PsWindow *self, char **name)
 {
   PsEditSelection sel;
-  if (!ps_window_get_edit_selection (self, &sel))
-    return FALSE;
-  g_autofree char *parent = NULL;
-  if (!ps_edit_selected_child (state (self), &sel, &parent, name, index, n_children))
-    return FALSE;
-  PsModule *pm = NULL;
-  if (!ps_state_resolve (state (self), parent, &pm, NULL, NULL) || !pm->klass->is_container)
-    {
-      if (name)
-        g_clear_pointer (name, g_free);
-      return FALSE;
-    }
-  if (parent_target)
-    *parent_target = g_steal_pointer (&parent);
-  return TRUE;
+  return ps_window_get_edit_selection (self, &sel) && ps_commands_selected_child (state (self), &sel, name, NULL, NULL);
 }
 
 static gboolean
@@ -93,7 +81,7 @@ rename_module_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
   g_autofree char *name = NULL;
-  if (!at_last_step (self) || !selected_child (self, NULL, &name, NULL, NULL))
+  if (!at_last_step (self) || !selected_child (self, &name))
     {
       ps_window_toast (self, _("Select a module inside a container at the last step to rename it"));
       return;
@@ -127,15 +115,4 @@ ps_window_restructure_init_actions (PsWindow *self)
 {
   g_action_map_add_action_entries (G_ACTION_MAP (self), restructure_actions, G_N_ELEMENTS (restructure_actions),
                                    self);
-}
-
-void
-ps_window_restructure_update_actions (PsWindow *self)
-{
-  guint index = 0, n = 0;
-  gboolean ok = !ps_document_get_busy (self->document) && at_last_step (self)
-                && selected_child (self, NULL, NULL, &index, &n);
-  ps_window_set_action_enabled (self, "rename-module", ok);
-  ps_window_set_action_enabled (self, "move-up", ok && index > 0);
-  ps_window_set_action_enabled (self, "move-down", ok && index + 1 < n);
 }

@@ -2,7 +2,6 @@
  * (heatmap, histogram, over time, difference, explanation) and the timeline. Commands live in
  * ps-window-actions.c. */
 #include "ps-config.h"
-#include "ps-count-text.h"
 #include "ps-window-private.h"
 
 #include <glib/gi18n.h>
@@ -12,9 +11,12 @@
 #include <pango/pangocairo.h>
 
 #include "ps-checkpoint-drop.h"
+#include "ps-commands.h"
+#include "ps-explain-node.h"
+#include "ps-model-tree.h"
+#include "ps-node-figure.h"
+#include "ps-tensor-export.h"
 #include "ps-stats.h"
-#include "ps-csv.h"
-#include "ps-npy.h"
 #include "ps-distribution.h"
 #include "ps-explain.h"
 #include "ps-regular-file.h"
@@ -149,15 +151,7 @@ ps_window_get_selected_node (PsWindow *self)
 gboolean
 ps_window_get_edit_selection (PsWindow *self, PsEditSelection *sel)
 {
-  PsTreeNode *node = ps_window_get_selected_node (self);
-  PsTreeNodeKind kind = node ? ps_tree_node_get_kind (node) : PS_TREE_NODE_OUTPUTS;
-  *sel = (PsEditSelection) { NULL, NULL, FALSE };
-  if (kind == PS_TREE_NODE_OUTPUTS || kind == PS_TREE_NODE_OUTPUT || kind == PS_TREE_NODE_OBJECTS)
-    return FALSE;
-  sel->base = ps_tree_node_get_base (node);
-  sel->path = ps_tree_node_get_rel_path (node);
-  sel->is_param = ps_tree_node_get_param (node) != NULL;
-  return TRUE;
+  return ps_commands_selection (ps_window_get_selected_node (self), sel);
 }
 
 /* Every plot shows its whole picture again */
@@ -204,30 +198,12 @@ rebuild_tree (PsWindow *self)
     {
       self->root_node = ps_tree_node_new_root (root, state->root);
       g_list_store_append (store, self->root_node);
-      int lazy = 0;
-      int64_t n = ps_module_count_parameters (root, &lazy);
-      g_autoptr (GPtrArray) sd = ps_module_state_dict (root);
-      g_autofree char *num = ps_count_text (n);
-      g_autofree char *params = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s parameter (shared ones counted once)",
-                                                              "%s parameters (shared ones counted once)", (gulong) n), num);
-      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s; the state dict lists %u entry",
-                                                            "%s; the state dict lists %u entries", sd->len), params, sd->len);
-      if (lazy > 0)
-        {
-          g_autofree char *more = g_strdup_printf (_("%s; %d uninitialized (lazy)"), text, lazy);
-          gtk_label_set_text (self->count_label, more);
-        }
-      else
-        gtk_label_set_text (self->count_label, text);
     }
   g_autoptr (PsTreeNode) objects = ps_tree_node_new_objects (state);
   if (objects != NULL)
     g_list_store_append (store, objects);
-  if (root == NULL)
-    gtk_label_set_text (self->count_label, objects != NULL
-                        ? _("No model yet: the modules constructed so far are listed under “Not in the model”. "
-                            "Add a Sequential with them as its children to make the model.")
-                        : _("No model yet: type a PyTorch line above (Ctrl+K), e.g. fc = nn.Linear(10, 5), or add a layer with the + button."));
+  g_autofree char *count = ps_model_tree_count_text (root, objects != NULL);
+  gtk_label_set_text (self->count_label, count);
 
   g_autoptr (PsTreeNode) outputs = ps_tree_node_new_outputs (state->output_names, state->outputs);
   if (outputs != NULL)
@@ -242,30 +218,7 @@ rebuild_tree (PsWindow *self)
   gboolean found = self->selected_path != NULL && select_path (self, self->selected_path);
   if (!found)
     {
-      /* keep a parameter selected so the views show something: the first weight */
-      g_autoptr (GPtrArray) params = root ? ps_module_named_parameters (root) : NULL;
-      const char *first = NULL;
-      for (guint i = 0; params && i < params->len && first == NULL; i++)
-        {
-          PsNamedItem *it = g_ptr_array_index (params, i);
-          if (it->param->value != NULL)
-            first = it->path;
-        }
-      /* no model yet: the first constructed module's first parameter (scenario 2, step 1) */
-      g_autofree char *first_object = NULL;
-      if (first == NULL && objects != NULL)
-        {
-          g_autoptr (GListModel) kids = ps_tree_node_get_children (objects);
-          g_autoptr (PsTreeNode) obj = g_list_model_get_item (kids, 0);
-          PsModule *m = ps_tree_node_get_module (obj);
-          for (guint i = 0; i < m->params->len && first_object == NULL; i++)
-            {
-              PsParam *p = g_ptr_array_index (m->params, i);
-              if (p->value != NULL)
-                first_object = g_strdup_printf ("%s.%s", ps_tree_node_get_path (obj), p->name);
-            }
-          first = first_object;
-        }
+      g_autofree char *first = ps_model_tree_default_path (root, objects);
       if (first == NULL || !select_path (self, first))
         gtk_single_selection_set_selected (self->tree_selection, GTK_INVALID_LIST_POSITION);
     }
@@ -454,62 +407,18 @@ update_changes (PsWindow *self)
 static void
 update_compare (PsWindow *self, PsFigurePage *fp)
 {
-  PsTreeNode *node = ps_window_get_selected_node (self);
-  PsParam *param = node ? ps_tree_node_get_param (node) : NULL;
-  PsModule *root = current_root (self);
-  ps_figure_page_set_scale (fp, plot_scale (self));
-  if (param == NULL || param->value == NULL || root == NULL || ps_tree_node_get_base (node) != NULL)
-    {
-      ps_figure_page_set_message (fp, _("Select a parameter of the model: Compare shows it beside every parameter "
-                                        "with the same name (all the weights, or all the biases), side by side."));
-      return;
-    }
   PsFigureOptions o;
   ps_window_fill_figure_options (self, &o, PS_PAGE_COMPARE);
-  g_autoptr (GError) error = NULL;
-  if (gtk_drop_down_get_selected (self->compare_of_dropdown) == 1)
-    {
-      /* one parameter at each step where it changed (constructed, initialized, trained) */
-      const PsTimeline *tl = ps_document_get_timeline (self->document);
-      const char *path = ps_tree_node_get_path (node);
-      guint steps[PS_FIGURE_MAX_MULTIPLES];
-      guint n = ps_figure_steps_of_change (tl, path, steps, PS_FIGURE_MAX_MULTIPLES, &error);
-      PsFigure *fig = n > 0 ? ps_figure_new_multiples_over_steps (tl, path, steps, n, &o,
-                                                                   gtk_check_button_get_active (self->compare_shared),
-                                                                   &error)
-                            : NULL;
-      if (fig == NULL)
-        {
-          ps_figure_page_set_message (fp, error ? error->message : _("This parameter has values at no step."));
-          return;
-        }
-      g_autofree char *what = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s at %u step", "%s at %u steps", n),
-                                               path, n);
-      ps_figure_page_set_figure (fp, fig, what, _("Each step where it changed"));
-      return;
-    }
-  const char *leaf = ps_tree_node_get_name (node);
-  g_autoptr (GPtrArray) params = ps_module_named_parameters (root);
-  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
-  for (guint i = 0; i < params->len && paths->len < PS_FIGURE_MAX_MULTIPLES; i++)
-    {
-      PsNamedItem *it = g_ptr_array_index (params, i);
-      const char *dot = strrchr (it->path, '.');
-      if (it->param->value != NULL && g_strcmp0 (dot ? dot + 1 : it->path, leaf) == 0)
-        g_ptr_array_add (paths, it->path);
-    }
-  PsFigure *fig = ps_figure_new_multiples (ps_document_get_timeline (self->document),
-                                           (const char *const *) paths->pdata, paths->len, &o,
-                                           gtk_check_button_get_active (self->compare_shared), &error);
-  if (fig == NULL)
-    {
-      ps_figure_page_set_message (fp, error->message);
-      return;
-    }
-  g_autofree char *what = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u parameter named %s",
-                                                        "%u parameters named %s", paths->len), paths->len, leaf);
-  g_autofree char *context = g_strdup_printf (_("Step %u"), ps_document_get_current_step (self->document));
-  ps_figure_page_set_figure (fp, fig, what, context);
+  ps_figure_page_set_scale (fp, plot_scale (self));
+  g_autofree char *what = NULL, *context = NULL, *message = NULL;
+  PsFigure *fig = ps_node_figure_compare (ps_document_get_timeline (self->document), current_root (self),
+                                          ps_window_get_selected_node (self), &o,
+                                          gtk_drop_down_get_selected (self->compare_of_dropdown) == 1,
+                                          gtk_check_button_get_active (self->compare_shared), &what, &context, &message);
+  if (fig != NULL)
+    ps_figure_page_set_figure (fp, fig, what, context);
+  else
+    ps_figure_page_set_message (fp, message);
 }
 
 /* The page's figure, or why there is none. A figure page is an image to assistive technologies:
@@ -524,40 +433,24 @@ update_plot (PsWindow *self, PsPlotPage page)
       return;
     }
   PsTreeNode *node = ps_window_get_selected_node (self);
-  PsParam *param = node ? ps_tree_node_get_param (node) : NULL;
-  const char *output = node ? ps_tree_node_get_output_name (node) : NULL;
-  PsPlotSelection sel = ps_tree_node_get_plot_selection (node);
-  g_autofree char *name = sel == PS_PLOT_SELECTION_MODULE ? g_strdup (ps_tree_node_get_name (node))
-                          : param != NULL ? ps_tree_node_get_stable_path (node) : NULL;
-  g_autofree char *message = ps_explain_plot_message (
-    sel, name, param, ps_document_get_n_steps (self->document) > 0 && self->root_node != NULL,
-    page == PS_PAGE_DIFFERENCE ? (int) ps_window_get_diff_from (self) : -1);
+  g_autofree char *path = NULL, *what = NULL, *context = NULL;
+  g_autofree char *message = ps_node_figure_plan (
+    node, ps_document_get_n_steps (self->document) > 0 && self->root_node != NULL,
+    page == PS_PAGE_DIFFERENCE ? (int) ps_window_get_diff_from (self) : -1,
+    page == PS_PAGE_DIFFERENCE || page == PS_PAGE_OVER_TIME, &path);
+  /* a sub-step of a train step draws from its own snapshot (not an output: those are the step's) */
+  if (path != NULL && ps_tree_node_get_output_name (node) == NULL && ps_window_substeps_update_plot (self, page, node, path))
+    return;
   PsFigure *fig = NULL;
-  if (message == NULL && ((param != NULL && param->value != NULL) || output != NULL))
+  if (path != NULL)
     {
       PsFigureOptions o;
       ps_window_fill_figure_options (self, &o, page);
-      g_autoptr (GError) error = NULL;
-      /* an output is named by its name: the figure looks it up among the state's outputs */
-      g_autofree char *path = ps_tree_node_get_figure_path (node, page == PS_PAGE_DIFFERENCE
-                                                                    || page == PS_PAGE_OVER_TIME);
-      if (output == NULL && ps_window_substeps_update_plot (self, page, node, path))
-        return;
-      fig = ps_figure_new (ps_document_get_timeline (self->document), path, &o, &error);
-      if (fig == NULL)
-        {
-          g_free (message);
-          message = g_strdup (error->message);
-        }
+      fig = ps_node_figure_new (ps_document_get_timeline (self->document), node, path, &o, &what, &context, &message);
     }
   ps_figure_page_set_scale (fp, plot_scale (self));
   if (fig != NULL)
-    {
-      /* a module not in the model is named by its id (fc.weight), as in Python */
-      g_autofree char *what = ps_tree_node_get_figure_path (node, FALSE);
-      g_autofree char *context = g_strdup_printf (_("Step %u"), ps_document_get_current_step (self->document));
-      ps_figure_page_set_figure (fp, fig, what, context);
-    }
+    ps_figure_page_set_figure (fp, fig, what, context);
   else
     ps_figure_page_set_message (fp, message);
 }
@@ -565,25 +458,7 @@ update_plot (PsWindow *self, PsPlotPage page)
 static void
 update_explain (PsWindow *self)
 {
-  PsTreeNode *node = ps_window_get_selected_node (self);
-  PsTreeNodeKind kind = node ? ps_tree_node_get_kind (node) : PS_TREE_NODE_MODULE;
-  g_autofree char *text = NULL;
-  if (node == NULL)
-    text = g_strdup (_("Select a parameter or a module in the tree."));
-  else if (kind == PS_TREE_NODE_OUTPUTS)
-    text = g_strdup (_("The outputs of the forward passes so far, by name. An output is kept until a later "
-                       "forward with the same name replaces it."));
-  else if (kind == PS_TREE_NODE_OBJECTS)
-    text = g_strdup (_("Modules that exist but are not in the model (yet). In PyTorch, `linear1 = nn.Linear(10, 5)` "
-                       "draws its weights at once, long before a Sequential or a model class holds it. Add a "
-                       "Sequential whose children name them to make them the model."));
-  else if (kind == PS_TREE_NODE_OUTPUT)
-    text = ps_explain_output (ps_tree_node_get_output_name (node), ps_tree_node_get_tensor (node));
-  else if (ps_tree_node_get_param (node) == NULL)
-    text = ps_explain_module (ps_tree_node_get_module (node),
-                              ps_tree_node_get_shared (node) ? MAX (2, ps_tree_node_get_n_places (node)) : 1);
-  else
-    text = ps_explain_param (ps_tree_node_get_path (node), ps_tree_node_get_param (node));
+  g_autofree char *text = ps_explain_node (ps_window_get_selected_node (self));
   gtk_label_set_text (self->explain_label, text);
 }
 
@@ -1386,18 +1261,25 @@ show_load_result (PsWindow *self, GError *op_error)
     ps_window_clear_error (self);
 }
 
-gboolean
-ps_window_load_scenario (PsWindow *self, const char *name)
+/* A built-in scenario's recipe (the resources' scenarios/NAME.json), or NULL with the error shown. */
+static GBytes *
+scenario_bytes (PsWindow *self, const char *name)
 {
   g_autofree char *path = g_strdup_printf ("/io/github/paramscope/Paramscope/scenarios/%s.json", name);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) bytes = g_resources_lookup_data (path, 0, &error);
+  GBytes *bytes = g_resources_lookup_data (path, 0, &error);
   if (bytes == NULL)
-    {
-      ps_window_show_error (self, error->message);
-      return FALSE;
-    }
-  g_autoptr (GError) op_error = NULL;
+    ps_window_show_error (self, error->message);
+  return bytes;
+}
+
+gboolean
+ps_window_load_scenario (PsWindow *self, const char *name)
+{
+  g_autoptr (GBytes) bytes = scenario_bytes (self, name);
+  if (bytes == NULL)
+    return FALSE;
+  g_autoptr (GError) error = NULL, op_error = NULL;
   gsize len;
   const char *data = g_bytes_get_data (bytes, &len);
   if (!ps_document_load_data (self->document, data, len, NULL, name, &op_error, &error))
@@ -1456,15 +1338,9 @@ load_bytes_async (PsWindow *self, GBytes *bytes, GFile *file, const char *title)
 void
 ps_window_load_scenario_async (PsWindow *self, const char *name)
 {
-  g_autofree char *path = g_strdup_printf ("/io/github/paramscope/Paramscope/scenarios/%s.json", name);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) bytes = g_resources_lookup_data (path, 0, &error);
-  if (bytes == NULL)
-    {
-      ps_window_show_error (self, error->message);
-      return;
-    }
-  load_bytes_async (self, bytes, NULL, name);
+  g_autoptr (GBytes) bytes = scenario_bytes (self, name);
+  if (bytes != NULL)
+    load_bytes_async (self, bytes, NULL, name);
 }
 
 void
@@ -1511,17 +1387,5 @@ gboolean
 ps_window_export_data (PsWindow *self, const char *path, GError **error)
 {
   PsTreeNode *node = ps_window_get_selected_node (self);
-  PsTensor *t = node ? ps_tree_node_get_tensor (node) : NULL;
-  if (t == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, _("Select a parameter, buffer or output with values to export them"));
-      return FALSE;
-    }
-  g_autofree char *lower = g_ascii_strdown (path, -1);
-  if (g_str_has_suffix (lower, ".csv"))
-    return ps_csv_write (path, t, error);
-  if (g_str_has_suffix (lower, ".npy"))
-    return ps_npy_write (path, t, error);
-  g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Choose a file name ending in .npy or .csv"));
-  return FALSE;
+  return ps_tensor_export (node ? ps_tree_node_get_tensor (node) : NULL, path, error);
 }
