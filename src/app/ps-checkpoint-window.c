@@ -580,6 +580,17 @@ open_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
   g_task_return_boolean (task, TRUE);
 }
 
+/* Every way of opening runs open_thread on `d` (taken) and finishes with ..._open_finish. */
+static void
+open_in_worker (GtkApplication *app, OpenData *d, GCancellable *cancellable, GAsyncReadyCallback callback,
+                gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (app, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_checkpoint_window_open_async);
+  g_task_set_task_data (task, d, open_data_free);
+  g_task_run_in_thread (task, open_thread);
+}
+
 void
 ps_checkpoint_window_open_async (GtkApplication *app, GFile *file, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data)
@@ -587,10 +598,7 @@ ps_checkpoint_window_open_async (GtkApplication *app, GFile *file, GCancellable 
   g_return_if_fail (GTK_IS_APPLICATION (app) && G_IS_FILE (file));
   OpenData *d = g_new0 (OpenData, 1);
   d->file = g_object_ref (file);
-  g_autoptr (GTask) task = g_task_new (app, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ps_checkpoint_window_open_async);
-  g_task_set_task_data (task, d, open_data_free);
-  g_task_run_in_thread (task, open_thread);
+  open_in_worker (app, d, cancellable, callback, user_data);
 }
 
 void
@@ -601,10 +609,7 @@ ps_checkpoint_window_open_anyway_async (GtkApplication *app, GFile *file, GCance
   OpenData *d = g_new0 (OpenData, 1);
   d->file = g_object_ref (file);
   d->flags = PS_CHECKPOINT_OPEN_ANYWAY;
-  g_autoptr (GTask) task = g_task_new (app, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ps_checkpoint_window_open_async);
-  g_task_set_task_data (task, d, open_data_free);
-  g_task_run_in_thread (task, open_thread);
+  open_in_worker (app, d, cancellable, callback, user_data);
 }
 
 gboolean
@@ -627,10 +632,7 @@ ps_checkpoint_window_open_series_async (GtkApplication *app, GFile *const *files
   d->files = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < n_files; i++)
     g_ptr_array_add (d->files, g_object_ref (files[i]));
-  g_autoptr (GTask) task = g_task_new (app, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ps_checkpoint_window_open_async);
-  g_task_set_task_data (task, d, open_data_free);
-  g_task_run_in_thread (task, open_thread);
+  open_in_worker (app, d, cancellable, callback, user_data);
 }
 
 PsCheckpointWindow *

@@ -14,6 +14,7 @@
 #include "ps-projector.h"
 #include "ps-series-changes.h"
 #include "ps-series-cursor.h"
+#include "ps-series-labels.h"
 #include "ps-series-norms.h"
 #include "ps-series-picture.h"
 #include "ps-series-status.h"
@@ -274,9 +275,7 @@ ensure_page (PsSeriesPane *self, int page)
     }
   if (self->tensor < 0)
     {
-      g_autofree char *text = self->tensor_name
-                                ? g_strdup_printf (_("%s is not a tensor of this series"), self->tensor_name)
-                                : g_strdup (_("Select a tensor to see it over the checkpoints"));
+      g_autofree char *text = ps_series_labels_no_tensor (self->tensor_name);
       set_message (self, page, text);
       return;
     }
@@ -583,32 +582,18 @@ update_controls (PsSeriesPane *self)
   /* "previous checkpoint", then every checkpoint */
   guint want = n + 1;
   GListModel *m = G_LIST_MODEL (self->compare_model);
-  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (items, g_strdup (_("previous checkpoint")));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *sn = step_name (self, i);
-      g_ptr_array_add (items, g_strdup_printf ("%s · %s", sn, ps_checkpoint_series_get_label (self->series, i)));
-    }
-  g_ptr_array_add (items, NULL);
+  g_auto (GStrv) items = ps_series_labels_compare_items (self->series, n);
   /* only when the series changed (an open list keeps its rows while playing) */
   gboolean same = g_list_model_get_n_items (m) == want;
   for (guint i = 0; same && i < want; i++)
-    same = g_strcmp0 (gtk_string_list_get_string (self->compare_model, i), items->pdata[i]) == 0;
+    same = g_strcmp0 (gtk_string_list_get_string (self->compare_model, i), items[i]) == 0;
   if (!same)
-    gtk_string_list_splice (self->compare_model, 0, g_list_model_get_n_items (m), (const char *const *) items->pdata);
+    gtk_string_list_splice (self->compare_model, 0, g_list_model_get_n_items (m), (const char *const *) items);
   int ci = ps_series_cursor_get_compare_choice (self->cursor);
   gtk_drop_down_set_selected (self->compare_dropdown, ci >= 0 ? (guint) ci + 1 : 0);
 
   g_free (self->step_text);
-  if (n > 0)
-    {
-      g_autofree char *sn = step_name (self, step_of (self));
-      self->step_text = g_strdup_printf (_("%s · %s (%u of %u)"), sn, ps_checkpoint_series_get_label (self->series, step_of (self)),
-                                         step_of (self) + 1, n);
-    }
-  else
-    self->step_text = g_strdup ("");
+  self->step_text = ps_series_labels_step_text (self->series, step_of (self), n);
   gtk_label_set_text (self->step_label, self->step_text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->step_label),
                                n ? ps_checkpoint_series_get_path (self->series, step_of (self)) : NULL);

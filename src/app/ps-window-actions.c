@@ -326,6 +326,21 @@ ps_window_select_module (PsWindow *self, const char *id)
   return FALSE;
 }
 
+/* After a forward wrote output `name`: its shape in a toast, and it is selected (nothing when the
+ * step has no such output). */
+static void
+show_output (PsWindow *self, const char *name)
+{
+  PsTensor *y = ps_state_get_output (state (self), name);
+  if (y == NULL)
+    return;
+  g_autofree char *shape = ps_tensor_shape_string (y);
+  g_autofree char *msg = g_strdup_printf (_("Forward done: %s has shape %s"), name, shape);
+  ps_window_toast (self, msg);
+  g_autofree char *path = g_strconcat ("outputs/", name, NULL);
+  ps_window_select_path (self, path);
+}
+
 typedef struct {
   PsWindow *window;   /* ref */
   char *name;         /* the output the forward writes */
@@ -341,15 +356,7 @@ on_forward_done (GObject *source, GAsyncResult *result, gpointer data)
   else
     {
       ps_window_clear_error (fd->window);
-      PsTensor *y = ps_state_get_output (state (fd->window), fd->name);
-      if (y != NULL)
-        {
-          g_autofree char *shape = ps_tensor_shape_string (y);
-          g_autofree char *msg = g_strdup_printf (_("Forward done: %s has shape %s"), fd->name, shape);
-          ps_window_toast (fd->window, msg);
-          g_autofree char *path = g_strconcat ("outputs/", fd->name, NULL);
-          ps_window_select_path (fd->window, path);
-        }
+      show_output (fd->window, fd->name);
     }
   g_object_unref (fd->window);
   g_free (fd->name);
@@ -536,14 +543,8 @@ void
 ps_window_show_new_output (PsWindow *self, PsState *before)
 {
   const char *name = ps_state_find_new_output (state (self), before);
-  PsTensor *y = name ? ps_state_get_output (state (self), name) : NULL;
-  if (y == NULL)
-    return;
-  g_autofree char *shape = ps_tensor_shape_string (y);
-  g_autofree char *msg = g_strdup_printf (_("Forward done: %s has shape %s"), name, shape);
-  ps_window_toast (self, msg);
-  g_autofree char *path = g_strconcat ("outputs/", name, NULL);
-  ps_window_select_path (self, path);
+  if (name != NULL)
+    show_output (self, name);
 }
 
 /* ---------- files ---------- */

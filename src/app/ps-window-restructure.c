@@ -7,7 +7,6 @@
 #include "ps-commands.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 static PsState *
 state (PsWindow *self)
@@ -37,11 +36,8 @@ ps_window_rename_selected (PsWindow *self, const char *new_name)
   g_autoptr (JsonObject) op = ps_edit_rename_op (state (self), &sel, new_name);
   if (op == NULL || !at_last_step (self))
     return FALSE;
-  PsTreeNode *node = ps_window_get_selected_node (self);
-  const char *path = ps_tree_node_get_path (node);
-  const char *dot = strrchr (path, '.');
-  g_autofree char *new_path = dot ? g_strdup_printf ("%.*s.%s", (int) (dot - path), path, new_name)
-                                  : g_strdup (new_name);
+  g_autofree char *new_path = ps_commands_renamed_path (ps_tree_node_get_path (ps_window_get_selected_node (self)),
+                                                        new_name);
   if (!ps_window_apply_op (self, op))
     return FALSE;
   ps_window_select_path (self, new_path);   /* the selection follows the renamed module */

@@ -2,6 +2,8 @@
 #include "ps-config.h"
 #include "ps-commands.h"
 
+#include <string.h>
+
 gboolean
 ps_commands_selection (PsTreeNode *node, PsEditSelection *sel)
 {
@@ -27,6 +29,13 @@ ps_commands_selected_child (const PsState *st, const PsEditSelection *sel, char 
   if (name)
     *name = g_steal_pointer (&child);
   return TRUE;
+}
+
+char *
+ps_commands_renamed_path (const char *path, const char *new_name)
+{
+  const char *dot = strrchr (path, '.');
+  return dot ? g_strdup_printf ("%.*s.%s", (int) (dot - path), path, new_name) : g_strdup (new_name);
 }
 
 static void

@@ -25,6 +25,9 @@ gboolean    ps_commands_selection     (PsTreeNode *node, PsEditSelection *sel);
  * selected), a parameter, the root, or a module held by a module that is no container. */
 gboolean    ps_commands_selected_child (const PsState *st, const PsEditSelection *sel, char **name, guint *index,
                                         guint *n_children);
+/* The tree path of the selected module at `path` once renamed to `new_name` (its last component
+ * replaced: "0.1" → "0.head"), for the selection to follow it. */
+char       *ps_commands_renamed_path  (const char *path, const char *new_name);
 /* Every command of the rule with whether it is enabled for `doc` with `sel` selected (NULL:
  * nothing of the model); fills `out` (PS_COMMANDS_MAX entries) and returns how many. */
 guint       ps_commands_get_states    (PsDocument *doc, const PsEditSelection *sel,

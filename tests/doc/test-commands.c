@@ -102,6 +102,11 @@ test_restructure (void)
       g_assert_false (on (doc, sel, "move-up"));
       g_assert_false (on (doc, sel, "move-down"));
     }
+  /* the selection follows a renamed module */
+  g_autofree char *renamed = ps_commands_renamed_path ("0", "head");
+  g_autofree char *deep = ps_commands_renamed_path ("0.blocks.1", "last");
+  g_assert_cmpstr (renamed, ==, "head");
+  g_assert_cmpstr (deep, ==, "0.blocks.last");
   /* a step earlier: steps are appended, so nothing restructures there */
   ps_document_set_current_step (doc, 4);
   g_assert_false (on (doc, &first, "rename-module"));
