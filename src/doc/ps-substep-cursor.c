@@ -7,6 +7,15 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+/* One dropped sub-step replayed in a worker: the shown one, or the one before it (Difference). */
+typedef struct {
+  GCancellable *cancellable;  /* ref while a replay runs */
+  guint index, gen;           /* the sub-step it replays; a callback of another gen is stale */
+  PsState *replayed;          /* ref: the last one replayed, or NULL */
+  guint replayed_index;
+  char *error;                /* why that replay failed */
+} Slot;
+
 struct _PsSubstepCursor {
   GObject parent_instance;
   PsSubstepCursorReady ready;
@@ -15,22 +24,26 @@ struct _PsSubstepCursor {
   guint n;                    /* its records */
   guint index;                /* the one shown; n = the step's own state (after the run) */
   GArray *axis;               /* int64 training-axis step of each record */
-  GCancellable *replay_cancellable;   /* ref while a dropped sub-step is replayed in a worker */
-  guint replay_index, replay_gen;
-  PsState *replayed;          /* ref: the last replayed sub-step of owner's log, or NULL */
-  guint replayed_index;
-  char *replay_error;
+  Slot shown, before;
 };
 
 G_DEFINE_FINAL_TYPE (PsSubstepCursor, ps_substep_cursor, G_TYPE_OBJECT)
 
 static void
-cancel_replay (PsSubstepCursor *c)
+slot_cancel (Slot *s)
 {
-  c->replay_gen++;
-  if (c->replay_cancellable != NULL)
-    g_cancellable_cancel (c->replay_cancellable);
-  g_clear_object (&c->replay_cancellable);
+  s->gen++;
+  if (s->cancellable != NULL)
+    g_cancellable_cancel (s->cancellable);
+  g_clear_object (&s->cancellable);
+}
+
+static void
+slot_clear (Slot *s)
+{
+  slot_cancel (s);
+  g_clear_pointer (&s->replayed, ps_state_unref);
+  g_clear_pointer (&s->error, g_free);
 }
 
 void
@@ -38,9 +51,8 @@ ps_substep_cursor_clear (PsSubstepCursor *c)
 {
   g_return_if_fail (PS_IS_SUBSTEP_CURSOR (c));
   g_clear_pointer (&c->owner, ps_state_unref);
-  cancel_replay (c);
-  g_clear_pointer (&c->replayed, ps_state_unref);
-  g_clear_pointer (&c->replay_error, g_free);
+  slot_clear (&c->shown);
+  slot_clear (&c->before);
   c->n = c->index = 0;
   g_array_set_size (c->axis, 0);
 }
@@ -200,6 +212,7 @@ ps_substep_cursor_get_axis (PsSubstepCursor *c)
 
 typedef struct {
   GWeakRef cursor;
+  gboolean before;            /* for the slot of the sub-step before */
   guint index, gen;
 } ReplayRequest;
 
@@ -211,49 +224,78 @@ on_replayed (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (PsState) st = ps_train_log_get_state_finish (result, &error);
   g_autoptr (PsSubstepCursor) c = g_weak_ref_get (&q->cursor);
   const guint index = q->index, gen = q->gen;
+  const gboolean before = q->before;
   g_weak_ref_clear (&q->cursor);
   g_free (q);
-  if (c == NULL || gen != c->replay_gen)
+  Slot *s = c == NULL ? NULL : before ? &c->before : &c->shown;
+  if (s == NULL || gen != s->gen)
     return;   /* the cursor is gone, or another sub-step or step was asked for */
-  g_clear_object (&c->replay_cancellable);
-  g_clear_pointer (&c->replayed, ps_state_unref);
-  g_clear_pointer (&c->replay_error, g_free);
-  c->replayed_index = index;
+  g_clear_object (&s->cancellable);
+  g_clear_pointer (&s->replayed, ps_state_unref);
+  g_clear_pointer (&s->error, g_free);
+  s->replayed_index = index;
   if (st != NULL)
-    c->replayed = g_steal_pointer (&st);
+    s->replayed = g_steal_pointer (&st);
   else
-    c->replay_error = g_strdup (error->message);
+    s->error = g_strdup (error->message);
   if (c->ready != NULL)
     c->ready (c, c->ready_data);
+}
+
+/* record i's state: its snapshot, the slot's replay of it, or NULL (*pending: a replay started or
+ * runs; else it failed) */
+static PsState *
+slot_get (PsSubstepCursor *c, Slot *s, guint i, gboolean *pending)
+{
+  *pending = FALSE;
+  const PsTrainRecord *r = c->owner->train_log->records->pdata[i];
+  if (r->state != NULL)
+    return r->state;
+  if (s->replayed_index == i && (s->replayed != NULL || s->error != NULL) && s->cancellable == NULL)
+    return s->replayed;
+  *pending = TRUE;
+  if (s->cancellable != NULL && s->index == i)
+    return NULL;
+  slot_cancel (s);
+  s->index = i;
+  s->cancellable = g_cancellable_new ();
+  ReplayRequest *q = g_new0 (ReplayRequest, 1);
+  g_weak_ref_init (&q->cursor, c);
+  q->before = s == &c->before;
+  q->index = i;
+  q->gen = s->gen;
+  ps_train_log_get_state_async (c->owner, i, s->cancellable, on_replayed, q);
+  return NULL;
 }
 
 PsState *
 ps_substep_cursor_get_state (PsSubstepCursor *c, gboolean *pending)
 {
   g_return_val_if_fail (PS_IS_SUBSTEP_CURSOR (c) && pending != NULL, NULL);
+  PsState *st = NULL;
   *pending = FALSE;
-  if (c->owner == NULL || c->index >= c->n)
-    return NULL;
-  const PsTrainRecord *r = c->owner->train_log->records->pdata[c->index];
-  if (r->state != NULL)
-    return r->state;
-  if (c->replayed_index == c->index && (c->replayed != NULL || c->replay_error != NULL) && c->replay_cancellable == NULL)
-    return c->replayed;
-  if (c->replay_cancellable != NULL && c->replay_index == c->index)
-    {
-      *pending = TRUE;
-      return NULL;
-    }
-  cancel_replay (c);
-  c->replay_index = c->index;
-  c->replay_cancellable = g_cancellable_new ();
-  ReplayRequest *q = g_new0 (ReplayRequest, 1);
-  g_weak_ref_init (&q->cursor, c);
-  q->index = c->index;
-  q->gen = c->replay_gen;
-  ps_train_log_get_state_async (c->owner, c->index, c->replay_cancellable, on_replayed, q);
-  *pending = TRUE;
-  return NULL;
+  if (c->owner != NULL && c->index < c->n)
+    st = slot_get (c, &c->shown, c->index, pending);
+  return st;
+}
+
+PsState *
+ps_substep_cursor_get_state_before (PsSubstepCursor *c, gboolean *pending)
+{
+  g_return_val_if_fail (PS_IS_SUBSTEP_CURSOR (c) && pending != NULL, NULL);
+  PsState *st = NULL;
+  *pending = FALSE;
+  if (c->owner != NULL && c->index > 0 && c->index < c->n)
+    st = slot_get (c, &c->before, c->index - 1, pending);
+  return st;
+}
+
+const char *
+ps_substep_cursor_get_before_error (PsSubstepCursor *c)
+{
+  g_return_val_if_fail (PS_IS_SUBSTEP_CURSOR (c), NULL);
+  const Slot *s = &c->before;
+  return s->error != NULL && c->index > 0 && s->replayed_index == c->index - 1 ? s->error : NULL;
 }
 
 gboolean
@@ -261,15 +303,15 @@ ps_substep_cursor_get_replaying (PsSubstepCursor *c, guint *index)
 {
   g_return_val_if_fail (PS_IS_SUBSTEP_CURSOR (c), FALSE);
   if (index != NULL)
-    *index = c->replay_index;
-  return c->replay_cancellable != NULL;
+    *index = c->shown.index;
+  return c->shown.cancellable != NULL;
 }
 
 const char *
 ps_substep_cursor_get_replay_error (PsSubstepCursor *c)
 {
   g_return_val_if_fail (PS_IS_SUBSTEP_CURSOR (c), NULL);
-  return c->replay_error != NULL && c->replayed_index == c->index ? c->replay_error : NULL;
+  return c->shown.error != NULL && c->shown.replayed_index == c->index ? c->shown.error : NULL;
 }
 
 char *
@@ -282,7 +324,7 @@ ps_substep_cursor_describe (PsSubstepCursor *c, const char *record_text)
     return g_strdup_printf (_("After the whole run: %u recorded sub-steps — drag to see each one"), c->n);
   g_autofree char *text = g_strdup_printf (_("Sub-step %u of %u: %s"), c->index + 1, c->n, record_text ? record_text : "");
   const char *failed = ps_substep_cursor_get_replay_error (c);
-  if (c->replay_cancellable != NULL && c->replay_index == c->index)
+  if (c->shown.cancellable != NULL && c->shown.index == c->index)
     return g_strdup_printf (_("%s — recomputing its snapshot…"), text);
   if (failed != NULL)
     return g_strdup_printf (_("%s — its snapshot could not be recomputed: %s"), text, failed);

@@ -50,6 +50,11 @@ GArray          *ps_substep_cursor_get_axis     (PsSubstepCursor *c);
  * replayed (*pending TRUE: a replay of a dropped snapshot started or is under way; `ready` is
  * called when it ends), or its replay failed (ps_substep_cursor_get_replay_error). */
 PsState         *ps_substep_cursor_get_state    (PsSubstepCursor *c, gboolean *pending);
+/* The state of the sub-step before the shown one (Difference's default), as get_state (its own
+ * replay, so the two do not cancel each other): NULL at the first sub-step and after the run. */
+PsState         *ps_substep_cursor_get_state_before (PsSubstepCursor *c, gboolean *pending);
+/* Why its replay failed; else NULL. */
+const char      *ps_substep_cursor_get_before_error (PsSubstepCursor *c);
 /* TRUE while the shown sub-step is replayed in a worker; the index of that sub-step. */
 gboolean         ps_substep_cursor_get_replaying (PsSubstepCursor *c, guint *index);
 /* Why the last replay failed, when it was for the shown sub-step; else NULL. */

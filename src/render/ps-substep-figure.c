@@ -3,7 +3,6 @@
 #include "ps-substep-figure.h"
 #include "ps-substep-replay.h"
 #include "ps-train-ops.h"
-#include "ps-error.h"
 
 #include <glib/gi18n.h>
 
@@ -58,13 +57,21 @@ ps_substep_figure_at (PsSubstepCursor *c, PsTimeline *tl, guint step, const char
       g_autofree char *from = NULL;
       if (compare_step < 0 && i > 0)
         {
-          a = ps_substep_cursor_get_record (c, i - 1)->state;
+          gboolean wait = FALSE;
+          a = ps_substep_cursor_get_state_before (c, &wait);
+          if (wait)   /* dropped under the memory budget: replayed first */
+            {
+              out->pending = TRUE;
+              out->message = g_strdup_printf (_("Recomputing sub-step %u…"), i);
+              return;
+            }
+          if (a == NULL)
+            {
+              const char *why = ps_substep_cursor_get_before_error (c);
+              out->message = g_strdup_printf (_("Sub-step %u could not be recomputed: %s"), i, why ? why : "");
+              return;
+            }
           from = g_strdup_printf (_("training step %lld"), (long long) ps_substep_cursor_get_x (c, i - 1));
-          if (a == NULL)   /* dropped under the memory budget (the page read a NULL error here and crashed) */
-            g_set_error (&error, PS_ERROR, PS_ERROR_NOT_FOUND,
-                         _("The sub-step before (training step %lld) was not kept in memory: choose a step to "
-                           "compare with under “Shown step minus”"),
-                         (long long) ps_substep_cursor_get_x (c, i - 1));
         }
       else if (compare_step < 0)
         {
