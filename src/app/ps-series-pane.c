@@ -235,8 +235,7 @@ build_norms (PsSeriesPane *self)
     return;   /* a new file's norms are being added: the chart so far stays until they are there */
   if (!norms_match (self))
     {
-      g_autofree char *text = self->norms_error ? g_strdup_printf (_("No norms: %s"), self->norms_error)
-                                                : g_strdup (_("Computing the norms of every checkpoint…"));
+      g_autofree char *text = ps_series_labels_norms_pending (self->norms_error);
       set_message (self, P_NORMS, text);
       return;
     }

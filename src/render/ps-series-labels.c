@@ -37,3 +37,9 @@ ps_series_labels_no_tensor (const char *name)
   return name ? g_strdup_printf (_("%s is not a tensor of this series"), name)
               : g_strdup (_("Select a tensor to see it over the checkpoints"));
 }
+
+char *
+ps_series_labels_norms_pending (const char *error)
+{
+  return error ? g_strdup_printf (_("No norms: %s"), error) : g_strdup (_("Computing the norms of every checkpoint…"));
+}

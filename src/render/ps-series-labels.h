@@ -14,5 +14,8 @@ char  *ps_series_labels_step_text     (PsCheckpointSeries *series, guint i, guin
 /* A page's sentence when no tensor of the series is shown: `name` (the one selected in the
  * window, NULL: none) is not one of its tensors, or nothing is selected. */
 char  *ps_series_labels_no_tensor     (const char *name);
+/* The norms page's sentence while the series' norms are not there: being computed, or why not
+ * (`error`, NULL while computing). */
+char  *ps_series_labels_norms_pending (const char *error);
 
 G_END_DECLS

@@ -30,6 +30,11 @@ test_labels (void)
   g_assert_cmpstr (missing, ==, "fc9.weight is not a tensor of this series");
   g_autofree char *nothing = ps_series_labels_no_tensor (NULL);
   g_assert_cmpstr (nothing, ==, "Select a tensor to see it over the checkpoints");
+
+  g_autofree char *computing = ps_series_labels_norms_pending (NULL);
+  g_assert_cmpstr (computing, ==, "Computing the norms of every checkpoint…");
+  g_autofree char *failed = ps_series_labels_norms_pending ("epoch_003.pt: truncated");
+  g_assert_cmpstr (failed, ==, "No norms: epoch_003.pt: truncated");
 }
 
 int
