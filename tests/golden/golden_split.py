@@ -1,8 +1,9 @@
 """Splits a golden fixture per layer type (no torch needed), so a new layer type adds one small
 file instead of regenerating a large one. Used by layers_split.py (tests/data/layers/),
 gen_conv.py (tests/data/conv/), gen_backward.py (tests/data/backward/, tests/data/backward-avx512/)
-gen_rnn.py (tests/data/rnn/), gen_pool.py (tests/data/pool/, tests/data/pool-avx512/) and
-gen_train_seq.py (tests/data/train-seq-golden/).
+gen_rnn.py (tests/data/rnn/), gen_pool.py (tests/data/pool/, tests/data/pool-avx512/),
+gen_train_seq.py (tests/data/train-seq-golden/) and gen_loss_capability.py
+(tests/data/loss-golden-capabilities/).
 
 A fixture {"meta": ..., SECTION: [case, ...], ...} becomes DIR/<Type>.json files, each holding
 "meta" and that type's cases under the same section names, in generation order; keys listed in
@@ -33,6 +34,8 @@ LAYOUTS = {
     # gen_train_seq.py (no "meta"): the losses', the recurrent layers' and attention's training cases
     # per type; the end-to-end runs in _shared.json
     "train-seq-golden": (("losses", "rnn", "attention"), ("runs",), {}),
+    # gen_loss_capability.py: each loss type's cases; the list of capabilities in _shared.json
+    "loss-golden-capabilities": (("losses",), ("capabilities",), {}),
 }
 
 
