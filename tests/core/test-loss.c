@@ -1,4 +1,4 @@
-/* test-loss.c — every loss and reduction against torch 1.13 (tests/data/train-golden.json
+/* test-loss.c — every loss and reduction against torch 1.13 (tests/data/train-golden/
  * "losses"): the loss value and x.grad after loss.backward(), bit for bit. */
 #include <math.h>
 #include "ps-cpu.h"

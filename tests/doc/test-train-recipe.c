@@ -1,5 +1,5 @@
 /* test-train-recipe.c — the training ops of recipe version 3 against torch 1.13: every end-to-end run
- * of tests/data/train-golden.json is rebuilt as a recipe (dataset, module, optimizer, scheduler and
+ * of tests/data/train-golden/ is rebuilt as a recipe (dataset, module, optimizer, scheduler and
  * train ops) and replayed through ps_op_apply; each recorded sub-step's snapshot must hold torch's
  * parameters and .grad bit for bit, and the loss and learning rate must be torch's. Also the
  * dissected step (forward with a loss, backward, step, zero_grad, scheduler_step), the example

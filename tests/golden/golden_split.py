@@ -3,8 +3,8 @@ file instead of regenerating a large one. Used by layers_split.py (tests/data/la
 gen_conv.py (tests/data/conv/), gen_backward.py (tests/data/backward/, tests/data/backward-avx512/)
 gen_rnn.py (tests/data/rnn/), gen_pool.py (tests/data/pool/, tests/data/pool-avx512/),
 gen_train_seq.py (tests/data/train-seq-golden/), gen_loss_capability.py
-(tests/data/loss-golden-capabilities/), gen_loss_legacy.py (tests/data/loss-legacy-golden/) and
-gen_sched_args.py (tests/data/sched-args-golden/).
+(tests/data/loss-golden-capabilities/), gen_loss_legacy.py (tests/data/loss-legacy-golden/),
+gen_sched_args.py (tests/data/sched-args-golden/) and gen_train.py (tests/data/train-golden/).
 
 A fixture {"meta": ..., SECTION: [case, ...], ...} becomes DIR/<Type>.json files, each holding
 "meta" and that type's cases under the same section names, in generation order; keys listed in
@@ -40,9 +40,12 @@ LAYOUTS = {
     # gen_loss_legacy.py, gen_sched_args.py: the cases per loss / scheduler type
     "loss-legacy-golden": (("cases",), (), {}),
     "sched-args-golden": (("cases",), (), {}),
+    # gen_train.py: the losses', optimizers', schedulers' and toy data sets' cases per type; the
+    # loader cases and the end-to-end runs in _shared.json
+    "train-golden": (("losses", "optim", "sched", "toy"), ("loader", "runs"), {}),
 }
 # the keys every file repeats: "meta", or where a fixture has none, its "torch" version
-EVERY_FILE = {"loss-legacy-golden": ("torch",), "sched-args-golden": ("torch",)}
+EVERY_FILE = {"loss-legacy-golden": ("torch",), "sched-args-golden": ("torch",), "train-golden": ("torch",)}
 
 
 def dump(obj):

@@ -1,4 +1,4 @@
-/* train-golden.h — reading tests/data/train-golden.json (tests/golden/gen_train.py) and comparing
+/* train-golden.h — reading tests/data/train-golden/ (tests/golden/gen_train.py) and comparing
  * bit for bit. Tensors are {"shape", "hex"}, doubles 16-hex-digit strings. */
 #pragma once
 
@@ -41,13 +41,13 @@ tg_root_of (const char *file)
   return json_node_get_object (root);
 }
 
-/* train-golden.json, or PS_TRAIN_GOLDEN's file (test-train-recipe-avx512: the runs torch made at
- * ATEN_CPU_CAPABILITY=avx512) */
+/* train-golden/ (one file a type, the runs in _shared.json), or PS_TRAIN_GOLDEN's file
+ * (test-train-recipe-avx512: the runs torch made at ATEN_CPU_CAPABILITY=avx512) */
 static inline JsonObject *
 tg_root (void)
 {
   const char *f = g_getenv ("PS_TRAIN_GOLDEN");
-  return tg_root_of (f != NULL ? f : "train-golden.json");
+  return tg_root_of (f != NULL ? f : "train-golden");
 }
 
 static inline JsonArray *
