@@ -4,7 +4,8 @@ gen_conv.py (tests/data/conv/), gen_backward.py (tests/data/backward/, tests/dat
 gen_rnn.py (tests/data/rnn/), gen_pool.py (tests/data/pool/, tests/data/pool-avx512/),
 gen_train_seq.py (tests/data/train-seq-golden/), gen_loss_capability.py
 (tests/data/loss-golden-capabilities/), gen_loss_legacy.py (tests/data/loss-legacy-golden/),
-gen_sched_args.py (tests/data/sched-args-golden/) and gen_train.py (tests/data/train-golden/).
+gen_sched_args.py (tests/data/sched-args-golden/), gen_train.py (tests/data/train-golden/) and
+gen_train_nonfinite.py (tests/data/train-nonfinite-golden/).
 
 A fixture {"meta": ..., SECTION: [case, ...], ...} becomes DIR/<Type>.json files, each holding
 "meta" and that type's cases under the same section names, in generation order; keys listed in
@@ -43,9 +44,12 @@ LAYOUTS = {
     # gen_train.py: the losses', optimizers', schedulers' and toy data sets' cases per type; the
     # loader cases and the end-to-end runs in _shared.json
     "train-golden": (("losses", "optim", "sched", "toy"), ("loader", "runs"), {}),
+    # gen_train_nonfinite.py: the optimizers', schedulers' and losses' cases per type
+    "train-nonfinite-golden": (("cases",), (), {}),
 }
 # the keys every file repeats: "meta", or where a fixture has none, its "torch" version
-EVERY_FILE = {"loss-legacy-golden": ("torch",), "sched-args-golden": ("torch",), "train-golden": ("torch",)}
+EVERY_FILE = {"loss-legacy-golden": ("torch",), "sched-args-golden": ("torch",), "train-golden": ("torch",),
+              "train-nonfinite-golden": ("torch",)}
 
 
 def dump(obj):
