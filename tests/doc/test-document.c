@@ -269,8 +269,11 @@ test_cancel_running (void)
   g_test_message ("cancelled at progress %.3f, the most after it %.3f", cp.seen, cp.most);
   g_assert_cmpfloat (cp.seen, >, 0);   /* it was under way: some ops done, not all */
   g_assert_cmpfloat (cp.seen, <, 1);
-  /* the worker stopped: at most the op running when it was cancelled was finished */
-  g_assert_cmpfloat (cp.most, <=, cp.seen + 1.0 / n + 1e-9);
+  /* the worker stopped: at most the op running when it was cancelled was finished. (Cancelled
+   * during the quick ops before the first training run, the worker may reach that run before it
+   * sees the cancel, and finish it; it never starts a second one.) */
+  const double first_train = 6;   /* ops before it: dataset, 4 modules, optimizer */
+  g_assert_cmpfloat (cp.most * n, <=, MAX (cp.seen * n, first_train) + 1 + 1e-9);
   g_assert_false (wt.ok);
   g_assert_error (wt.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&wt.error);
