@@ -21,7 +21,7 @@
  *
  * LayerNorm and GroupNorm reproduce ATen's vectorised Welford (RowwiseMoments, 8 float lanes, no
  * FMA; torch's forward gives the same bits at ATEN_CPU_CAPABILITY=avx512, tests/data/
- * backward-golden-avx512.json) and its affine step (LayerNorm: fmaf(fmaf(x, rstd, −rstd·mean), γ, β); GroupNorm:
+ * backward-avx512/{LayerNorm,GroupNorm}.json) and its affine step (LayerNorm: fmaf(fmaf(x, rstd, −rstd·mean), γ, β); GroupNorm:
  * fmaf(scale, x, −scale·mean + β), scale = rstd·γ), so they are bit-exact against torch 1.13 on
  * AVX2 too (tests/golden/gen_conv.py cases). */
 #include "ps-layers.h"

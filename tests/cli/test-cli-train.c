@@ -1,5 +1,5 @@
 /* test-cli-train.c — paramscope-cli on a training recipe: run, metrics (text, --csv, --json) and
- * loss-curve, with values checked against torch 1.13 (tests/data/train-golden.json, run
+ * loss-curve, with values checked against torch 1.13 (tests/data/train-golden/, run
  * "xor-Tanh-sgd", which examples/train-xor.json reproduces), and Ctrl+C stopping a long run cleanly. */
 #include <glib.h>
 #include <json-glib/json-glib.h>

@@ -1,4 +1,4 @@
-/* test-loss.c — every loss and reduction against torch 1.13 (tests/data/train-golden.json
+/* test-loss.c — every loss and reduction against torch 1.13 (tests/data/train-golden/
  * "losses"): the loss value and x.grad after loss.backward(), bit for bit. */
 #include <math.h>
 #include "ps-cpu.h"
@@ -192,9 +192,9 @@ test_golden_avx512 (void)
   g_test_message ("%" G_GUINT64_FORMAT " loss and gradient values bit-identical to torch at AVX512", tg_compared);
 }
 
-/* PS_LOSS_GOLDEN=loss-golden-capabilities.json (test-loss-capability, and -avx512 in a process at
- * ATEN_CPU_CAPABILITY=avx512): each loss as torch computed it at AVX2, AVX512 and DEFAULT
- * (tests/golden/gen_loss_capability.py). The cases with one capability's results as check_cases wants
+/* PS_LOSS_GOLDEN=loss-golden-capabilities (test-loss-capability, and -avx512 in a process at
+ * ATEN_CPU_CAPABILITY=avx512; a folder, one file a loss type): each loss as torch computed it at
+ * AVX2, AVX512 and DEFAULT (tests/golden/gen_loss_capability.py). The cases with one capability's results as check_cases wants
  * them ("loss", "grad"). */
 static JsonArray *
 capability_cases (const char *cap)

@@ -1,5 +1,5 @@
 /* test-optimizer.c — the five optimizers and six schedulers against torch 1.13
- * (tests/data/train-golden.json "optim", "sched"): parameters and every state tensor after each
+ * (tests/data/train-golden/ "optim", "sched"): parameters and every state tensor after each
  * step, learning rates and momenta after each scheduler step, bit for bit. */
 #include <math.h>
 #include <string.h>
@@ -86,6 +86,7 @@ static void
 test_sched (void)
 {
   JsonArray *cases = tg_section ("sched");
+  g_assert_cmpuint (json_array_get_length (cases), >=, 10);   /* every scheduler type's file is there */
   guint64 compared = 0;
   for (guint i = 0; i < json_array_get_length (cases); i++)
     {

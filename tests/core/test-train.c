@@ -1,4 +1,4 @@
-/* test-train.c — data and whole training runs against torch 1.13 (tests/data/train-golden.json):
+/* test-train.c — data and whole training runs against torch 1.13 (tests/data/train-golden/):
  *   loader  DataLoader batch order (shuffle, drop_last, two epochs) and the generator after it;
  *   toy     the xor/circles/blobs data sets and the generator after them;
  *   runs    end-to-end training (toy data, default init, DataLoader order, forward, loss,
@@ -64,6 +64,7 @@ static void
 test_toy (void)
 {
   JsonArray *cases = tg_section ("toy");
+  g_assert_cmpuint (json_array_get_length (cases), ==, 6);   /* xor, circles, blobs: 2 cases each */
   for (guint i = 0; i < json_array_get_length (cases); i++)
     {
       JsonObject *c = json_array_get_object_element (cases, i);

@@ -1,5 +1,5 @@
 /* test-loss-legacy.c — the losses' deprecated size_average / reduce arguments as torch 1.13 takes
- * them (tests/data/loss-legacy-golden.json from tests/golden/gen_loss_legacy.py): every loss of the
+ * them (tests/data/loss-legacy-golden/<Type>.json from tests/golden/gen_loss_legacy.py): every loss of the
  * training issue but HuberLoss accepts them, each None, True, False or a truthy/falsy number, alone
  * or beside a `reduction` that torch then ignores (even an invalid one); the reduction
  * legacy_get_string settles on is Paramscope's, and the loss value and x.grad are torch's bits.
@@ -12,10 +12,9 @@
 static void
 test_generated (void)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("PS_TEST_DATA"), "loss-legacy-golden.json", NULL);
-  g_autoptr (JsonParser) jp = json_parser_new ();
-  g_assert_true (json_parser_load_from_file (jp, path, NULL));
-  JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (jp)), "cases");
+  /* one file per type */
+  g_autoptr (JsonNode) golden = golden_merge_dir ("loss-legacy-golden");
+  JsonArray *cases = json_object_get_array_member (json_node_get_object (golden), "cases");
   guint n_ok = 0, n_refused = 0, n_legacy = 0;
   guint per_reduction[3] = { 0 };
   for (guint i = 0; i < json_array_get_length (cases); i++)

@@ -1,6 +1,6 @@
 /* test-sched-args.c — every 1.13 argument of StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR,
  * LinearLR and OneCycleLR (last_epoch and verbose included) through a recipe's `scheduler` op and
- * `scheduler_step` ops, against torch 1.13 (tests/data/sched-args-golden.json from
+ * `scheduler_step` ops, against torch 1.13 (tests/data/sched-args-golden/<Type>.json from
  * tests/golden/gen_sched_args.py): where torch takes the arguments, the learning rate and momentum
  * after construction and after each step carry torch's bits; where torch raises (at construction or
  * at a step: KeyError when resuming without 'initial_lr', ZeroDivisionError, "Tried to step …"),
@@ -57,10 +57,9 @@ check_lr (PsState *st, JsonObject *c, guint k, const char *what)
 static void
 test_generated (void)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("PS_TEST_DATA"), "sched-args-golden.json", NULL);
-  g_autoptr (JsonParser) jp = json_parser_new ();
-  g_assert_true (json_parser_load_from_file (jp, path, NULL));
-  JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (jp)), "cases");
+  /* one file per type */
+  g_autoptr (JsonNode) golden = golden_merge_dir ("sched-args-golden");
+  JsonArray *cases = json_object_get_array_member (json_node_get_object (golden), "cases");
   guint n_taken = 0, n_refused_init = 0, n_refused_step = 0, n_values = 0, n_resumed = 0;
   GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < json_array_get_length (cases); i++)

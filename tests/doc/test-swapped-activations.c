@@ -3,9 +3,9 @@
  * swapped, × MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCEWithLogitsLoss(pos_weight) (contiguous
  * gradients: the backward runs row by row) and L1Loss(sum), BCEWithLogitsLoss() (swapped gradients:
  * memory order) × hidden sizes 1, 3, 7, 15, 17, 33 — 294 train runs of 8 steps against torch 1.13.1
- * (tests/golden/gen_swapped_activations.py at the capability PS_SWAPPED_GOLDEN names: avx2 by
- * default; the avx512 golden skips on a CPU without AVX-512; the default golden's recipes carry
- * "flavour": "default"). Every step's loss and every parameter after the run are compared bit for
+ * (tests/golden/gen_swapped_activations.py at the capability PS_SWAPPED_GOLDEN names — a folder of
+ * tests/data with one file per activation type: swapped-activations-avx2 by default; the avx512
+ * golden skips on a CPU without AVX-512; the default golden's recipes carry "flavour": "default"). Every step's loss and every parameter after the run are compared bit for
  * bit; the mismatching runs are listed before the test fails.
  *   /swapped-activations/output-grads: the output-gradient figure's tensors
  *     (ps_train_figures_output_grad_tensors: the loss of the first 8 samples at the run's last state,
@@ -13,22 +13,23 @@
  *     figure marks the row-wise backward (grad_rows) as the train step does. */
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include "golden-dir-util.h"
 #include "ps-cpu.h"
 #include "ps-recipe.h"
 #include "ps-timeline.h"
 #include "ps-train-figures.h"
 #include "ps-train-ops.h"
 
-static JsonArray *golden_runs (JsonParser *p);
+static JsonArray *golden_runs (JsonNode **root);
 
 static void
 test_runs (void)
 {
   const char *data = g_getenv ("PS_TEST_DATA");
   g_autofree char *dir = g_build_filename (data, "batch-first", NULL);
-  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (JsonNode) golden = NULL;
   g_autoptr (GError) error = NULL;
-  JsonArray *runs = golden_runs (p);
+  JsonArray *runs = golden_runs (&golden);
   if (runs == NULL)
     return;
   guint n = json_array_get_length (runs), bad = 0, losses = 0, params = 0;
@@ -83,24 +84,21 @@ test_runs (void)
   g_assert_cmpuint (bad, ==, 0);
 }
 
-/* The golden's runs, NULL (and a skip) when torch ran at AVX512 and this CPU has none. */
+/* The golden's runs, the files of its folder together (*root owns them); NULL (and a skip) when
+ * torch ran at AVX512 and this CPU has none. */
 static JsonArray *
-golden_runs (JsonParser *p)
+golden_runs (JsonNode **root)
 {
-  const char *data = g_getenv ("PS_TEST_DATA");
-  g_assert_nonnull (data);
   const char *name = g_getenv ("PS_SWAPPED_GOLDEN");
-  g_autofree char *path = g_build_filename (data, name != NULL ? name : "swapped-activations-avx2.json", NULL);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (json_parser_load_from_file (p, path, &error));
-  JsonObject *root = json_node_get_object (json_parser_get_root (p));
-  if (strcmp (json_object_get_string_member (root, "capability"), "avx512") == 0
+  *root = golden_merge_dir (name != NULL ? name : "swapped-activations-avx2");
+  JsonObject *o = json_node_get_object (*root);
+  if (strcmp (json_object_get_string_member (o, "capability"), "avx512") == 0
       && (ps_cpu_features () & PS_CPU_AVX512F) == 0)
     {
       g_test_skip ("torch's AVX512 runs: this CPU has no AVX-512");
       return NULL;
     }
-  return json_object_get_array_member (root, "runs");
+  return json_object_get_array_member (o, "runs");
 }
 
 static void
@@ -108,8 +106,8 @@ test_output_grads (void)
 {
   const char *data = g_getenv ("PS_TEST_DATA");
   g_autofree char *dir = g_build_filename (data, "batch-first", NULL);
-  g_autoptr (JsonParser) p = json_parser_new ();
-  JsonArray *runs = golden_runs (p);
+  g_autoptr (JsonNode) golden = NULL;
+  JsonArray *runs = golden_runs (&golden);
   if (runs == NULL)
     return;
   guint n = json_array_get_length (runs), bad = 0, compared = 0;

@@ -1,5 +1,5 @@
 /* test-train-recipe.c — the training ops of recipe version 3 against torch 1.13: every end-to-end run
- * of tests/data/train-golden.json is rebuilt as a recipe (dataset, module, optimizer, scheduler and
+ * of tests/data/train-golden/ is rebuilt as a recipe (dataset, module, optimizer, scheduler and
  * train ops) and replayed through ps_op_apply; each recorded sub-step's snapshot must hold torch's
  * parameters and .grad bit for bit, and the loss and learning rate must be torch's. Also the
  * dissected step (forward with a loss, backward, step, zero_grad, scheduler_step), the example
@@ -291,10 +291,8 @@ test_errors (void)
 static void
 test_nonfinite_numbers (void)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("PS_TEST_DATA"), "train-nonfinite-golden.json", NULL);
-  g_autoptr (JsonParser) jp = json_parser_new ();
-  g_assert_true (json_parser_load_from_file (jp, path, NULL));
-  JsonArray *cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (jp)), "cases");
+  g_autoptr (JsonNode) golden = golden_merge_dir ("train-nonfinite-golden");   /* one file a type */
+  JsonArray *cases = json_object_get_array_member (json_node_get_object (golden), "cases");
   PsState *st = ps_state_new (0, PS_FLAVOUR_AVX2, "m");
   st = apply (st, 1, "{\"op\":\"module\",\"id\":\"m\",\"type\":\"Linear\",\"args\":{\"in_features\":2,\"out_features\":2}}");
   st = apply (st, 2, "{\"op\":\"optimizer\",\"id\":\"sgd\",\"type\":\"SGD\",\"params\":\"m\",\"args\":{\"lr\":0.1,\"momentum\":0.9}}");

@@ -16,7 +16,8 @@ build has 16 lanes. Row lengths below, at and above the lanes, and tails of ever
 torch reads ATEN_CPU_CAPABILITY when it is imported, so each capability runs in its own interpreter
 (this script with --capability CAP FILE, which prints its results for the inputs in FILE; the
 inputs are made once, by --inputs at AVX2: randn and softmax themselves differ between capabilities). AVX512 needs a CPU with AVX-512.
-Writes tests/data/loss-golden-capabilities.json
+Writes tests/data/loss-golden-capabilities/<LossType>.json (golden_split.py: one file a loss type,
+"capabilities" in _shared.json), together
   {"meta": {...}, "capabilities": ["avx2", "avx512", "default"],
    "losses": [{"type", "args", "x", "t" | "ti", "results": {cap: {"loss", "grad"?}}}]}
 with the inputs as train_golden.loss_case writes them (float32 bit patterns) and each result of more
@@ -30,9 +31,11 @@ import struct
 import subprocess
 import sys
 
+import golden_split
+
 CAPS = ("avx2", "avx512", "default")
 SHOWN = {"avx2": "AVX2", "avx512": "AVX512", "default": "NO AVX"}   # torch.__config__.show()'s words
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "loss-golden-capabilities.json")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "loss-golden-capabilities")
 
 
 def inputs():
@@ -144,13 +147,12 @@ def main():
             assert all(other.get(k) == c.get(k) for k in ("type", "args", "x", "t", "ti")), "inputs differ"
             c["results"][cap] = {k: hashed(other[k]) for k in ("loss", "grad") if k in other}
         cases.append(c)
-    with open(OUT, "w") as f:
-        json.dump({"meta": {"torch_version": runs["avx2"]["torch"], "generator": "tests/golden/gen_loss_capability.py"},
-                   "capabilities": list(CAPS), "losses": cases}, f, separators=(",", ":"))
-        f.write("\n")
+    # one file per loss type (golden_split.py; the capabilities in _shared.json)
+    golden_split.write({"meta": {"torch_version": runs["avx2"]["torch"], "generator": "tests/golden/gen_loss_capability.py"},
+                        "capabilities": list(CAPS), "losses": cases}, "loss-golden-capabilities")
     differ = {cap: sum(1 for c in cases if c["results"][cap] != c["results"]["avx2"]) for cap in CAPS[1:]}
-    print("wrote %d cases to %s (%d bytes); cases whose results differ from AVX2's: %s"
-          % (len(cases), OUT, os.path.getsize(OUT), differ), file=sys.stderr)
+    print("wrote %d cases to %s; cases whose results differ from AVX2's: %s"
+          % (len(cases), OUT, differ), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Golden table: the losses' deprecated size_average / reduce arguments in torch 1.13, for
-tests/doc/test-loss-legacy.c (tests/data/loss-legacy-golden.json).
+tests/doc/test-loss-legacy.c (tests/data/loss-legacy-golden/<Type>.json: one file a type, golden_split.py).
 
 Run with Debian's torch 1.13:  /usr/bin/python3 tests/golden/gen_loss_legacy.py
 
@@ -11,15 +11,13 @@ size_average and reduce each None, True, False (and truthy/falsy numbers), alone
 batch. HuberLoss: torch's TypeError. Each case: {type, args, reduction, warning, x, t | ti, loss,
 grad?} or {type, args, error}.
 """
-import json
-import os
 import warnings
 
 import torch
 
+import golden_split  # noqa: E402
 from train_golden import loss_case
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'loss-legacy-golden.json')
 
 g = torch.Generator().manual_seed(77)
 N, C = 5, 3
@@ -78,9 +76,8 @@ def main():
             raise SystemExit('HuberLoss took ' + str(legacy))
         except TypeError as e:
             cases.append({'type': 'HuberLoss', 'args': legacy, 'error': str(e)})
-    with open(OUT, 'w') as f:
-        json.dump({'torch': torch.__version__, 'cases': cases}, f)
-        f.write('\n')
+    # one file per type (golden_split.py)
+    golden_split.write({'torch': torch.__version__, 'cases': cases}, 'loss-legacy-golden')
     print(len(cases), 'cases')
 
 

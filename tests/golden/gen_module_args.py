@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 """Golden table: which module arguments torch 1.13 accepts, at construction and at the first
-forward (tests/data/module-args-golden.json), for tests/doc/test-module-args.c.
+forward (tests/data/module-args-golden/<Type>.json: one file per layer type, so a new layer's cases
+add a file), for tests/doc/test-module-args.c.
 
 Run with Debian's torch 1.13:  /usr/bin/python3 tests/golden/gen_module_args.py
+Without torch: --split OLD.json writes the folder from the old single file (migration),
+--verify OLD.json checks that every old case stands in its type's file, byte for byte.
 
 These are the hand-picked cases; gen_module_args_table.py generates the table over every registered
 type and every constructor argument (tests/data/module-args/<Type>.json, /module-args/generated).
 
-Each case: {type, args, input (shape of a randn input, or null: construct only),
+Each file: {"meta", "cases": [...]} (the type's cases in generation order); each case: {type, args, input (shape of a randn input, or null: construct only),
             construct_error: null | {type, message}, forward_error: null | {type, message}}.
 The C test builds a recipe (module op, then a forward op) and checks that the same op fails with
 the same message, or that both succeed. Numbers beyond double range are written as 1e400.
@@ -15,9 +18,10 @@ the same message, or that both succeed. Numbers beyond double range are written 
 import json
 import math
 import os
+import sys
 import warnings
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'module-args-golden.json')
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'module-args-golden')
 
 
 def cases():
@@ -134,14 +138,61 @@ def run():
     return out
 
 
+def encode(res):
+    return json.dumps(res, indent=1).replace('-Infinity', '-1e400').replace('Infinity', '1e400') + '\n'
+
+
+def by_type(res):
+    files = {}
+    for c in res['cases']:
+        files.setdefault(c['type'], {'meta': res['meta'], 'cases': []})['cases'].append(c)
+    return files
+
+
+def write(res):
+    os.makedirs(OUT, exist_ok=True)
+    files = by_type(res)
+    for name in os.listdir(OUT):   # a type that is gone leaves no stale file
+        if name.endswith('.json') and name[:-5] not in files:
+            os.unlink(os.path.join(OUT, name))
+    for t, obj in files.items():
+        with open(os.path.join(OUT, t + '.json'), 'w') as f:
+            f.write(encode(obj))
+    print('wrote %d cases in %d files to %s' % (len(res['cases']), len(files), OUT))
+
+
+def verify(old_path):
+    """Every case of the old file (its text as the generator writes it) stands in its type's file,
+    in the same order, and each file holds nothing else."""
+    with open(old_path) as f:
+        old = json.load(f)
+    want = by_type(old)
+    assert sorted(want) == sorted(n[:-5] for n in os.listdir(OUT) if n.endswith('.json'))
+    n = 0
+    for t, obj in want.items():
+        with open(os.path.join(OUT, t + '.json')) as f:
+            text = f.read()
+        assert text == encode(obj), t
+        new = json.loads(text)
+        assert new['meta'] == old['meta'], t
+        assert [encode(c) for c in new['cases']] == [encode(c) for c in obj['cases']], t
+        n += len(new['cases'])
+    assert n == len(old['cases'])
+    print('%d cases identical in %d files' % (n, len(want)))
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] in ('--split', '--verify'):
+        if sys.argv[1] == '--verify':
+            verify(sys.argv[2])
+        else:
+            with open(sys.argv[2]) as f:
+                write(json.load(f))
+        return
     import torch
     res = {'meta': {'torch_version': torch.__version__, 'generator': 'tests/golden/gen_module_args.py'},
            'cases': run()}
-    text = json.dumps(res, indent=1).replace('-Infinity', '-1e400').replace('Infinity', '1e400')
-    with open(OUT, 'w') as f:
-        f.write(text + '\n')
-    print('wrote %d cases to %s' % (len(res['cases']), OUT))
+    write(res)
 
 
 if __name__ == '__main__':

@@ -349,7 +349,7 @@ for _name in ("init-gallery", "article-custom-model"):
 def examples():
     """The examples torch_recipe.py replays (recipe versions 1 and 2). A version 3 example (training
     ops, e.g. examples/train-xor.json) is not a fixture here: tests/golden/gen_train.py makes its
-    golden run (train-golden.json), which tests/doc/test-train-recipe.c and tests/cli/test-cli-train.c
+    golden run (train-golden/_shared.json), which tests/doc/test-train-recipe.c and tests/cli/test-cli-train.c
     compare it with."""
     out = {}
     for path in sorted(glob.glob(os.path.join(TOP, "examples", "*.json"))):

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden table: every 1.13 argument of the six schedulers (StepLR, MultiStepLR, ExponentialLR,
 CosineAnnealingLR, LinearLR, OneCycleLR), last_epoch and verbose included, as torch 1.13 takes or
-refuses it, for tests/doc/test-sched-args.c (tests/data/sched-args-golden.json).
+refuses it, for tests/doc/test-sched-args.c (tests/data/sched-args-golden/<Type>.json: one file a type, golden_split.py).
 
 Run with Debian's torch 1.13:  /usr/bin/python3 tests/golden/gen_sched_args.py
 
@@ -14,15 +14,13 @@ A KeyError's message is its argument (str() of a KeyError adds quotes).
 """
 import contextlib
 import io
-import json
-import os
 import warnings
 
 import torch
 
+import golden_split  # noqa: E402
 from train_golden import dhex
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'sched-args-golden.json')
 STEPS = 12
 
 INTS = [-3, -1, 0, 1, 2, 5]
@@ -121,9 +119,8 @@ def main():
                 args = dict(base)
                 args['last_epoch'] = le
                 cases.append(run(typ, args, pre=pre))
-    with open(OUT, 'w') as f:
-        json.dump({'torch': torch.__version__, 'cases': cases}, f, indent=0)
-        f.write('\n')
+    # one file per type (golden_split.py)
+    golden_split.write({'torch': torch.__version__, 'cases': cases}, 'sched-args-golden')
     n_err = sum(1 for c in cases if c['error'] is not None)
     print(len(cases), 'cases,', n_err, 'raise (', sum(1 for c in cases if c['error_at'] == -1), 'at construction)')
 

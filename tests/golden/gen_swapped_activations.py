@@ -15,7 +15,8 @@ Run with Debian's torch 1.13.1 at each capability:
   OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 /usr/bin/python3 tests/golden/gen_swapped_activations.py
   ... gen_swapped_activations.py --capability avx512
   ... gen_swapped_activations.py --capability default
-writes tests/data/swapped-activations-{avx2,avx512,default}.json: {"torch", "capability", "runs":
+writes tests/data/swapped-activations-{avx2,avx512,default}/<Type>.json (swapped_split.py: one file per
+activation type, a run of two activations in the later one's file): {"torch", "capability", "runs":
 [{"name", "recipe" (a version 3 recipe whose data files are tests/data/batch-first/X.npy and
 Y<H>.npy; "flavour": "default" for the default capability), "losses" (the float32 bit patterns of
 every step's loss), "state" {key: sha256 of its float32 bytes}, "out_grads" [sha256 of the LSTM's
@@ -26,6 +27,10 @@ DataLoader(TensorDataset(X, Y), batch_size=4, shuffle=True); 2 epochs of zero_gr
 step. Then 196 runs with two activations (every ordered pair of them × MSELoss, L1Loss(sum) × H = 7,
 17): after a ReLU or LeakyReLU the gradient is swapped again (their backwards take the saved
 tensor as the TensorIterator's first input).
+
+Seeds: the first FIRST activations of ACTS keep the seeds they were drawn with (100 on, in the old
+order: sizes, activation, loss; then the pairs); an activation appended later draws from its own
+block (seed_of), so adding one writes its file and leaves the others byte for byte.
 """
 import hashlib
 import json
@@ -40,6 +45,7 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
+from swapped_split import ACTS, write  # noqa: E402  (the activations; one file per type)
 from train_golden import Seq  # noqa: E402
 
 warnings.simplefilter("ignore")
@@ -47,9 +53,6 @@ torch.set_num_threads(1)
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "data")
 
-# every element-wise layer Paramscope has with a backward (and that keeps the swapped layout)
-ACTS = [("ReLU", {}), ("LeakyReLU", {"negative_slope": 0.2}), ("Tanh", {}), ("Sigmoid", {}), ("SiLU", {}),
-        ("GELU", {}), ("GELU", {"approximate": "tanh"})]
 SIZES = [1, 3, 7, 15, 17, 33]
 CHAIN_SIZES = [7, 17]
 
@@ -134,35 +137,48 @@ def sha(t):
     return hashlib.sha256(t.detach().contiguous().numpy().astype("<f4").tobytes()).hexdigest()
 
 
+FIRST = 7   # the activations the fixture was first made with
+
+
+def seed_of(ei, act_idx, li, chain):
+    """The run's seed, by the indices of its hidden size (in SIZES or CHAIN_SIZES), its activations
+    (in ACTS) and its loss (in losses(), or 0/1 for the pairs' mse/l1-sum)."""
+    k = max(act_idx)
+    if k < FIRST:
+        if not chain:
+            return 100 + (ei * FIRST + act_idx[0]) * 7 + li
+        return 100 + len(SIZES) * FIRST * 7 + ((ei * FIRST + act_idx[0]) * FIRST + act_idx[1]) * 2 + li
+    # a later activation k: its single runs, then its pairs (the other one at either end)
+    if not chain:
+        return 1000 * (k - FIRST + 1) + ei * 7 + li
+    other = act_idx[0] if act_idx[1] == k else act_idx[1]
+    first = 1 if act_idx[1] == k else 0
+    return 1000 * (k - FIRST + 1) + len(SIZES) * 7 + ((ei * (k + 1) + other) * 2 + first) * 2 + li
+
+
 def main():
     runs = []
-    seed = 100
-    for e in SIZES:
-        for act in ACTS:
-            for loss in losses(e):
+    for ei, e in enumerate(SIZES):
+        for ai, act in enumerate(ACTS):
+            for li, loss in enumerate(losses(e)):
                 name = "size%d-%s-%s" % (e, act_name(*act), loss[0])
+                seed = seed_of(ei, [ai], li, False)
                 l, s, g = run(seed, e, [act], loss)
                 runs.append({"name": name, "recipe": recipe(name, seed, e, [act], loss), "losses": l, "state": s,
                              "out_grads": g})
-                seed += 1
     # two activations: ReLU/LeakyReLU hand the layer before them a swapped gradient again under a
     # contiguous-gradient loss (ps_loss_mark_grad_rows); the others pass the loss's layout on
-    for e in CHAIN_SIZES:
-        for a1 in ACTS:
-            for a2 in ACTS:
-                for loss in [lo for lo in losses(e) if lo[0] in ("mse", "l1-sum")]:
+    for ei, e in enumerate(CHAIN_SIZES):
+        for i1, a1 in enumerate(ACTS):
+            for i2, a2 in enumerate(ACTS):
+                for li, loss in enumerate([lo for lo in losses(e) if lo[0] in ("mse", "l1-sum")]):
                     name = "chain%d-%s-%s-%s" % (e, act_name(*a1), act_name(*a2), loss[0])
+                    seed = seed_of(ei, [i1, i2], li, True)
                     l, s, g = run(seed, e, [a1, a2], loss)
                     runs.append({"name": name, "recipe": recipe(name, seed, e, [a1, a2], loss), "losses": l,
                                  "state": s, "out_grads": g})
-                    seed += 1
-    path = os.path.join(DATA, "swapped-activations-%s.json" % CAPABILITY)
-    with open(path, "w") as f:
-        # one run a line
-        f.write('{"torch": %s, "capability": %s, "runs": [\n' % (json.dumps(torch.__version__), json.dumps(CAPABILITY)))
-        f.write(",\n".join(json.dumps(r, separators=(",", ":")) for r in runs))
-        f.write("\n]}\n")
-    print("%s: %d runs" % (path, len(runs)))
+    assert len(set(r["recipe"]["seed"] for r in runs)) == len(runs)
+    write(torch.__version__, CAPABILITY, runs)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 
 Run with Debian's torch 1.13.1 (OpenBLAS as tests/meson.build pins it):
   OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 /usr/bin/python3 tests/golden/gen_train.py
-Writes tests/data/train-golden.json; with ATEN_CPU_CAPABILITY=avx512 (same line) only the runs, to
+Writes tests/data/train-golden/<Type>.json (golden_split.py: one file a loss, optimizer, scheduler or
+toy data set type; loader cases and runs in _shared.json); with ATEN_CPU_CAPABILITY=avx512 (same line) only the runs, to
 tests/data/train-golden-avx512.json. float32 tensors are {"shape", "hex": [8-hex-digit bit patterns]},
 doubles 16-hex-digit strings (as the other golden files).
 
@@ -32,11 +33,12 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
 
+import golden_split  # noqa: E402
 from train_golden import dhex, loss_case, tens, toy
 
 warnings.simplefilter("ignore")
 torch.set_num_threads(1)
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "train-golden.json")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "train-golden")
 
 
 g = torch.Generator().manual_seed(1234)
@@ -290,8 +292,8 @@ if os.environ.get("ATEN_CPU_CAPABILITY") == "avx512":
         json.dump({"torch": torch.__version__, "capability": "avx512", "runs": RUNS}, f, separators=(",", ":"))
     print("wrote", OUT, os.path.getsize(OUT), "bytes;", len(RUNS), "runs")
     raise SystemExit(0)
-with open(OUT, "w") as f:
-    json.dump({"torch": torch.__version__, "losses": LOSSES, "optim": OPTIM, "sched": SCHED, "loader": LOADER,
-               "toy": TOY, "runs": RUNS}, f, separators=(",", ":"))
-print("wrote", OUT, os.path.getsize(OUT), "bytes;", len(LOSSES), "losses,", len(OPTIM), "optim,", len(SCHED),
+# one file per loss, optimizer, scheduler and toy data set type; loader and runs in _shared.json
+golden_split.write({"torch": torch.__version__, "losses": LOSSES, "optim": OPTIM, "sched": SCHED, "loader": LOADER,
+                    "toy": TOY, "runs": RUNS}, "train-golden")
+print("wrote", OUT + "/", len(LOSSES), "losses,", len(OPTIM), "optim,", len(SCHED),
       "sched,", len(LOADER), "loader,", len(TOY), "toy,", len(RUNS), "runs")

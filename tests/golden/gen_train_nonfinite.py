@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden table: NaN, infinity and negative values in training-op numbers (optimizer, scheduler
 and loss arguments), as torch 1.13 takes or refuses them, for tests/doc/test-train-recipe.c
-(tests/data/train-nonfinite-golden.json).
+(tests/data/train-nonfinite-golden/<Type>.json).
 
 Run with Debian's torch 1.13:  /usr/bin/python3 tests/golden/gen_train_nonfinite.py
 
@@ -11,14 +11,13 @@ Each case: {kind: optimizer | scheduler | loss, type, args (recipe JSON), error:
 Optimizers and schedulers are constructed (SGD(lr=0.1, momentum=0.9) under a scheduler); a loss
 is called once on a (4, 2) batch (torch checks beta, delta and label_smoothing in the call).
 """
-import json
 import math
-import os
 import warnings
 
 import torch
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'train-nonfinite-golden.json')
+import golden_split  # noqa: E402
+
 VALUES = [float('nan'), float('inf'), float('-inf'), -1.0]
 # Python ints: torch's messages print them as ints ("Invalid learning rate: -1"), the recipe as JSON ints
 INT_VALUES = [-1, 2]
@@ -102,8 +101,8 @@ def main():
                 target = y if name == 'CrossEntropyLoss' else t
                 cases.append({'kind': 'loss', 'type': name, 'args': {f: recipe_value(v)},
                               'error': attempt(lambda: cls(**{f: v})(x, target))})
-    with open(OUT, 'w') as fh:
-        fh.write(json.dumps({'torch': torch.__version__, 'cases': cases}, indent=1) + '\n')
+    # one file per optimizer, scheduler or loss type (golden_split.py)
+    golden_split.write({'torch': torch.__version__, 'cases': cases}, 'train-nonfinite-golden')
 
 
 if __name__ == '__main__':

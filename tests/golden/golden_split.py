@@ -1,8 +1,11 @@
 """Splits a golden fixture per layer type (no torch needed), so a new layer type adds one small
 file instead of regenerating a large one. Used by layers_split.py (tests/data/layers/),
 gen_conv.py (tests/data/conv/), gen_backward.py (tests/data/backward/, tests/data/backward-avx512/)
-gen_rnn.py (tests/data/rnn/), gen_pool.py (tests/data/pool/, tests/data/pool-avx512/) and
-gen_train_seq.py (tests/data/train-seq-golden/).
+gen_rnn.py (tests/data/rnn/), gen_pool.py (tests/data/pool/, tests/data/pool-avx512/),
+gen_train_seq.py (tests/data/train-seq-golden/), gen_loss_capability.py
+(tests/data/loss-golden-capabilities/), gen_loss_legacy.py (tests/data/loss-legacy-golden/),
+gen_sched_args.py (tests/data/sched-args-golden/), gen_train.py (tests/data/train-golden/) and
+gen_train_nonfinite.py (tests/data/train-nonfinite-golden/).
 
 A fixture {"meta": ..., SECTION: [case, ...], ...} becomes DIR/<Type>.json files, each holding
 "meta" and that type's cases under the same section names, in generation order; keys listed in
@@ -33,7 +36,20 @@ LAYOUTS = {
     # gen_train_seq.py (no "meta"): the losses', the recurrent layers' and attention's training cases
     # per type; the end-to-end runs in _shared.json
     "train-seq-golden": (("losses", "rnn", "attention"), ("runs",), {}),
+    # gen_loss_capability.py: each loss type's cases; the list of capabilities in _shared.json
+    "loss-golden-capabilities": (("losses",), ("capabilities",), {}),
+    # gen_loss_legacy.py, gen_sched_args.py: the cases per loss / scheduler type
+    "loss-legacy-golden": (("cases",), (), {}),
+    "sched-args-golden": (("cases",), (), {}),
+    # gen_train.py: the losses', optimizers', schedulers' and toy data sets' cases per type; the
+    # loader cases and the end-to-end runs in _shared.json
+    "train-golden": (("losses", "optim", "sched", "toy"), ("loader", "runs"), {}),
+    # gen_train_nonfinite.py: the optimizers', schedulers' and losses' cases per type
+    "train-nonfinite-golden": (("cases",), (), {}),
 }
+# the keys every file repeats: "meta", or where a fixture has none, its "torch" version
+EVERY_FILE = {"loss-legacy-golden": ("torch",), "sched-args-golden": ("torch",), "train-golden": ("torch",),
+              "train-nonfinite-golden": ("torch",)}
 
 
 def dump(obj):
@@ -43,7 +59,7 @@ def dump(obj):
 def split(data, layout):
     sections, shared, section_type = LAYOUTS[layout]
     files = {}
-    meta = {"meta": data["meta"]} if "meta" in data else {}
+    meta = {k: data[k] for k in EVERY_FILE.get(layout, ("meta",)) if k in data}
     if shared:
         files["_shared"] = dict(meta, **{k: data[k] for k in shared})
     for sec in sections:
@@ -75,7 +91,8 @@ def verify(old, layout):
     for name in sorted(os.listdir(out)):
         with open(os.path.join(out, name)) as f:
             obj = json.load(f)
-        assert obj.get("meta") == old.get("meta"), name
+        for k in EVERY_FILE.get(layout, ("meta",)):
+            assert obj.get(k) == old.get(k), (name, k)
         if name == "_shared.json":
             for k in shared:
                 assert dump(obj[k]) == dump(old[k]), k

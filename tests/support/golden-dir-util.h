@@ -1,6 +1,7 @@
 /* golden-dir-util.h — reading a golden fixture split per layer type (tests/golden/golden_split.py):
  * a folder of tests/data with one <Type>.json a type and maybe a _shared.json. Used through
- * gen-golden-util.h (golden_load_dir) and train-golden.h (tg_seq_section). */
+ * gen-golden-util.h (golden_load_dir) and train-golden.h (tg_seq_section), and by
+ * test-swapped-activations (tests/golden/swapped_split.py's folders). */
 #pragma once
 
 #include <json-glib/json-glib.h>

@@ -1,4 +1,4 @@
-/* train-golden.h — reading tests/data/train-golden.json (tests/golden/gen_train.py) and comparing
+/* train-golden.h — reading tests/data/train-golden/ (tests/golden/gen_train.py) and comparing
  * bit for bit. Tensors are {"shape", "hex"}, doubles 16-hex-digit strings. */
 #pragma once
 
@@ -12,35 +12,42 @@
 
 static guint64 tg_compared = 0;
 
-/* The root object of tests/data/FILE (parsed once per file). */
+/* The root object of tests/data/FILE (parsed once per file); FILE may be a folder of a fixture split
+ * per type (golden_merge_dir: its files' sections together). */
 static inline JsonObject *
 tg_root_of (const char *file)
 {
-  static GHashTable *parsers = NULL;   /* file → JsonParser, kept for the test's life */
-  if (parsers == NULL)
-    parsers = g_hash_table_new (g_str_hash, g_str_equal);
-  JsonParser *parser = g_hash_table_lookup (parsers, file);
-  if (parser == NULL)
+  static GHashTable *roots = NULL;   /* file → JsonNode, kept for the test's life */
+  if (roots == NULL)
+    roots = g_hash_table_new (g_str_hash, g_str_equal);
+  JsonNode *root = g_hash_table_lookup (roots, file);
+  if (root == NULL)
     {
       const char *dir = g_getenv ("PS_TEST_DATA");
       g_assert_nonnull (dir);
       g_autofree char *path = g_build_filename (dir, file, NULL);
-      parser = json_parser_new ();
-      g_autoptr (GError) error = NULL;
-      json_parser_load_from_file (parser, path, &error);
-      g_assert_no_error (error);
-      g_hash_table_insert (parsers, (gpointer) file, parser);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        root = golden_merge_dir (file);
+      else
+        {
+          g_autoptr (JsonParser) parser = json_parser_new ();
+          g_autoptr (GError) error = NULL;
+          json_parser_load_from_file (parser, path, &error);
+          g_assert_no_error (error);
+          root = json_parser_steal_root (parser);
+        }
+      g_hash_table_insert (roots, (gpointer) file, root);
     }
-  return json_node_get_object (json_parser_get_root (parser));
+  return json_node_get_object (root);
 }
 
-/* train-golden.json, or PS_TRAIN_GOLDEN's file (test-train-recipe-avx512: the runs torch made at
- * ATEN_CPU_CAPABILITY=avx512) */
+/* train-golden/ (one file a type, the runs in _shared.json), or PS_TRAIN_GOLDEN's file
+ * (test-train-recipe-avx512: the runs torch made at ATEN_CPU_CAPABILITY=avx512) */
 static inline JsonObject *
 tg_root (void)
 {
   const char *f = g_getenv ("PS_TRAIN_GOLDEN");
-  return tg_root_of (f != NULL ? f : "train-golden.json");
+  return tg_root_of (f != NULL ? f : "train-golden");
 }
 
 static inline JsonArray *
