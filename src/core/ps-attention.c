@@ -1199,4 +1199,6 @@ const PsModuleClass ps_multihead_attention_class = {
   .tuple_note = "self-attention; [0]: the output, not the weights",
   .example_input = mha_example_input,
   .backward = (gpointer) mha_backward,
+  .tuple_input_error = PS_TUPLE_NO_ATTR ("dim"),
+  .batch_first_swaps_output = TRUE,
 };
