@@ -269,7 +269,7 @@ mha_init_parameters (PsModule *self, PsGenerator *gen, GError **error)
   ps_args_set_int (la, "in_features", cfg->embed_dim);
   ps_args_set_int (la, "out_features", cfg->embed_dim);
   ps_args_set_bool (la, "bias", cfg->bias);
-  g_autoptr (PsModule) out_proj = ps_module_new ("Linear", la, gen, error);
+  g_autoptr (PsModule) out_proj = ps_module_new (ps_linear_class.name, la, gen, error);
   if (out_proj == NULL)
     return FALSE;
   g_free (out_proj->display_class);
