@@ -1,7 +1,6 @@
 /* ps-autograd.c — see ps-autograd.h. */
 #include "ps-autograd.h"
 #include "ps-cpu.h"
-#include "ps-layers.h"
 
 #include <string.h>
 
