@@ -45,8 +45,9 @@ ps_loss_tuple_input_error (PsLossKind kind)
 static const PsModule *
 pair_source (const PsModule *m, GString *path)
 {
-  if ((m->klass == &ps_max_pool1d_class || m->klass == &ps_max_pool2d_class)
-      && ps_args_get_bool (m->args, "return_indices"))
+  /* torch's return_indices=True (MaxPool1d/2d): forward returns (output, indices) */
+  const PsValue *ri = m->args != NULL ? ps_args_lookup (m->args, "return_indices") : NULL;
+  if (ri != NULL && ri->type == PS_VALUE_BOOL && ri->b)
     return m;
   for (guint i = ps_module_n_children (m); i > 0; i--)
     {
