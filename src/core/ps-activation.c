@@ -30,6 +30,17 @@
 #include <stdint.h>
 #include <string.h>
 
+static PS_DECLARE_BACKWARD (relu_backward);
+static PS_DECLARE_BACKWARD (leaky_relu_backward);
+static PS_DECLARE_BACKWARD (tanh_backward);
+static PS_DECLARE_BACKWARD (sigmoid_backward);
+static PS_DECLARE_BACKWARD (identity_backward);
+static PS_DECLARE_BACKWARD (flatten_backward);
+static PS_DECLARE_BACKWARD (gelu_backward);
+static PS_DECLARE_BACKWARD (silu_backward);
+static PS_DECLARE_BACKWARD (softmax_backward);
+static PS_DECLARE_BACKWARD (prelu_backward);
+
 /* ---------- shared helpers ---------- */
 
 static gboolean
@@ -264,6 +275,11 @@ const PsModuleClass ps_relu_class = {
   .construct = no_construct,
   .forward = relu_forward,
   .extra_repr = inplace_repr,
+  .backward = (gpointer) relu_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("relu", "input", 1),
+  .output_keeps_layout = TRUE,
+  .grad_follows_saved = TRUE,
+  .zero_output_is_dead = TRUE,
 };
 
 /* ---------- LeakyReLU ---------- */
@@ -321,6 +337,10 @@ const PsModuleClass ps_leaky_relu_class = {
   .construct = leaky_relu_construct,
   .forward = leaky_relu_forward,
   .extra_repr = leaky_relu_extra_repr,
+  .backward = (gpointer) leaky_relu_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("leaky_relu", "input", 1),
+  .output_keeps_layout = TRUE,
+  .grad_follows_saved = TRUE,
 };
 
 /* ---------- PReLU ----------
@@ -432,6 +452,8 @@ const PsModuleClass ps_prelu_class = {
                                                   reset_parameters */
   .forward = prelu_forward,
   .extra_repr = prelu_extra_repr,
+  .backward = (gpointer) prelu_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("prelu", "input", 1),
 };
 
 /* Sleef's expf and tanhf (ATen's Vectorized<float>::exp/tanh on AVX2) come from libsleef:
@@ -561,6 +583,9 @@ const PsModuleClass ps_gelu_class = {
   .construct = gelu_construct,
   .forward = gelu_forward,
   .extra_repr = gelu_extra_repr,
+  .backward = (gpointer) gelu_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("gelu", "input", 1),
+  .output_keeps_layout = TRUE,
 };
 
 /* ---------- Tanh, Sigmoid, SiLU ---------- */
@@ -601,6 +626,11 @@ const PsModuleClass ps_tanh_class = {
   .init_owner = "Module",   /* Tanh has no __init__: nn.Module's takes no keywords */
   .construct = no_construct,
   .forward = tanh_forward,
+  .backward = (gpointer) tanh_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("tanh", "input", 1),
+  .output_keeps_layout = TRUE,
+  .saturation_low = -1.0f,
+  .saturation_high = 1.0f,
 };
 
 static float
@@ -629,6 +659,11 @@ const PsModuleClass ps_sigmoid_class = {
   .init_owner = "Module",   /* Sigmoid has no __init__: nn.Module's takes no keywords */
   .construct = no_construct,
   .forward = sigmoid_forward,
+  .backward = (gpointer) sigmoid_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("sigmoid", "input", 1),
+  .output_keeps_layout = TRUE,
+  .saturation_low = 0.0f,
+  .saturation_high = 1.0f,
 };
 
 static float
@@ -658,6 +693,9 @@ const PsModuleClass ps_silu_class = {
   .construct = no_construct,
   .forward = silu_forward,
   .extra_repr = inplace_repr,
+  .backward = (gpointer) silu_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("silu", "input", 1),
+  .output_keeps_layout = TRUE,
 };
 
 /* ---------- Softmax ---------- */
@@ -771,6 +809,8 @@ const PsModuleClass ps_softmax_class = {
   .construct = no_construct,
   .forward = softmax_forward,
   .extra_repr = softmax_extra_repr,
+  .backward = (gpointer) softmax_backward,
+  .tuple_input_error = PS_TUPLE_NO_ATTR ("dim"),
 };
 
 /* ---------- Identity ---------- */
@@ -786,7 +826,10 @@ const PsModuleClass ps_identity_class = {
   .name = "Identity",
   .construct = no_construct,
   .forward = identity_forward,
+  .backward = (gpointer) identity_backward,
   .takes_any_args = TRUE,   /* nn.Identity(*args, **kwargs) */
+  .passes_input_on = TRUE,
+  .output_keeps_layout = TRUE,
 };
 
 /* ---------- Flatten ---------- */
@@ -855,6 +898,8 @@ const PsModuleClass ps_flatten_class = {
   .construct = no_construct,
   .forward = flatten_forward,
   .extra_repr = flatten_extra_repr,
+  .backward = (gpointer) flatten_backward,
+  .tuple_input_error = PS_TUPLE_NO_ATTR ("flatten"),
 };
 
 /* ---------- backward (ps-autograd.h) ----------
@@ -891,9 +936,9 @@ relu_bwd (float g, float y, const void *data)
   return y <= 0.0f ? 0.0f : g;
 }
 
-gboolean
-ps_relu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                  PsGradSink *sink, GError **error)
+static gboolean
+relu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+               PsGradSink *sink, GError **error)
 {
   if (grad_input == NULL)
     return TRUE;
@@ -920,9 +965,9 @@ leaky_relu_bwd (float g, float x, const void *data)
   return x > 0.0f ? g : g * *(const float *) data;
 }
 
-gboolean
-ps_leaky_relu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                        PsGradSink *sink, GError **error)
+static gboolean
+leaky_relu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                     PsGradSink *sink, GError **error)
 {
   return map_backward (entry->input, grad_output, grad_input, leaky_relu_bwd,
                        &PS_MODULE_PRIV (self, LeakyReluPriv)->negative_slope, error);
@@ -941,9 +986,9 @@ tanh_bwd_default (float g, float y, const void *data)
   return g * (1.0f - y * y);
 }
 
-gboolean
-ps_tanh_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                  PsGradSink *sink, GError **error)
+static gboolean
+tanh_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+               PsGradSink *sink, GError **error)
 {
   return map_backward (entry->output, grad_output, grad_input,
                        entry->flavour == PS_FLAVOUR_DEFAULT ? tanh_bwd_default : tanh_bwd, NULL, error);
@@ -955,25 +1000,25 @@ sigmoid_bwd (float g, float y, const void *data)
   return (g * (1.0f - y)) * y;
 }
 
-gboolean
-ps_sigmoid_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                     PsGradSink *sink, GError **error)
+static gboolean
+sigmoid_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                  PsGradSink *sink, GError **error)
 {
   return map_backward (entry->output, grad_output, grad_input, sigmoid_bwd, NULL, error);
 }
 
-gboolean
-ps_identity_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                      PsGradSink *sink, GError **error)
+static gboolean
+identity_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                   PsGradSink *sink, GError **error)
 {
   if (grad_input != NULL)
     *grad_input = ps_tensor_ref (grad_output);
   return TRUE;
 }
 
-gboolean
-ps_flatten_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                     PsGradSink *sink, GError **error)
+static gboolean
+flatten_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                  PsGradSink *sink, GError **error)
 {
   if (grad_input == NULL)
     return TRUE;
@@ -1033,9 +1078,9 @@ gelu_tanh_bwd_expr (float dy, float x, float (*tanh_f) (float), gboolean fused)
   return dy * (left_derivative + (left * tanh_derivative) * inner_derivative);
 }
 
-gboolean
-ps_gelu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                  PsGradSink *sink, GError **error)
+static gboolean
+gelu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+               PsGradSink *sink, GError **error)
 {
   if (grad_input == NULL)
     return TRUE;
@@ -1081,9 +1126,9 @@ silu_bwd_expr (float dy, float x, float (*exp_f) (float), gboolean fused)
   return (dy * sigmoid) * (fused ? fmaf (x, 1.0f - sigmoid, 1.0f) : 1.0f + x * (1.0f - sigmoid));
 }
 
-gboolean
-ps_silu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                  PsGradSink *sink, GError **error)
+static gboolean
+silu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+               PsGradSink *sink, GError **error)
 {
   if (grad_input == NULL)
     return TRUE;
@@ -1110,9 +1155,9 @@ ps_silu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_outpu
  * gi = (g − s)·y.
  * Over another dim, the kernel vectorised across inner positions: s = fma(g, y, s) from 0 along the
  * dim, gi = (g − s)·y (checked on 2 100 values: a double or unfused sum differs in 20–50 %). */
-gboolean
-ps_softmax_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                     PsGradSink *sink, GError **error)
+static gboolean
+softmax_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                  PsGradSink *sink, GError **error)
 {
   if (grad_input == NULL)
     return TRUE;
@@ -1166,9 +1211,9 @@ ps_softmax_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_ou
  * weight — the full cascade sum (ps_reduce_sum; a plain float loop differs in 80 % of 200 trials);
  * per channel — over dims 0 and 2…: an (N, C) input is the outer cascade reduction, (N, C, S) sums
  * each plane by the inner rule and adds the planes in batch order. */
-gboolean
-ps_prelu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                   PsGradSink *sink, GError **error)
+static gboolean
+prelu_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                PsGradSink *sink, GError **error)
 {
   const PsTensor *x = entry->input;
   PsParam *pw = ps_module_get_param (self, "weight");

@@ -273,4 +273,5 @@ const PsModuleClass ps_adaptive_avg_pool2d_class = {
   .extra_repr = adaptive_extra_repr,
   .example_input = adaptive_example_input,
   .backward = (gpointer) adaptive_backward,
+  .tuple_input_error = PS_TUPLE_NO_ATTR ("size"),
 };

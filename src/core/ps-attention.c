@@ -269,7 +269,7 @@ mha_init_parameters (PsModule *self, PsGenerator *gen, GError **error)
   ps_args_set_int (la, "in_features", cfg->embed_dim);
   ps_args_set_int (la, "out_features", cfg->embed_dim);
   ps_args_set_bool (la, "bias", cfg->bias);
-  g_autoptr (PsModule) out_proj = ps_module_new ("Linear", la, gen, error);
+  g_autoptr (PsModule) out_proj = ps_module_new (ps_linear_class.name, la, gen, error);
   if (out_proj == NULL)
     return FALSE;
   g_free (out_proj->display_class);
@@ -1165,4 +1165,6 @@ const PsModuleClass ps_multihead_attention_class = {
   .tuple_note = "self-attention; [0]: the output, not the weights",
   .example_input = mha_example_input,
   .backward = (gpointer) mha_backward,
+  .tuple_input_error = PS_TUPLE_NO_ATTR ("dim"),
+  .batch_first_swaps_output = TRUE,
 };

@@ -1,7 +1,6 @@
 /* ps-autograd.c — see ps-autograd.h. */
 #include "ps-autograd.h"
 #include "ps-cpu.h"
-#include "ps-layers.h"
 
 #include <string.h>
 
@@ -396,36 +395,5 @@ ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_inp
 PsBackwardFunc
 ps_backward_lookup (const PsModuleClass *klass)
 {
-  static const struct { const PsModuleClass *klass; PsBackwardFunc fn; } table[] = {
-    { &ps_linear_class, ps_linear_backward },
-    { &ps_relu_class, ps_relu_backward },
-    { &ps_leaky_relu_class, ps_leaky_relu_backward },
-    { &ps_tanh_class, ps_tanh_backward },
-    { &ps_sigmoid_class, ps_sigmoid_backward },
-    { &ps_identity_class, ps_identity_backward },
-    { &ps_flatten_class, ps_flatten_backward },
-    { &ps_dropout_class, ps_dropout_backward },
-    { &ps_embedding_class, ps_embedding_backward },
-    { &ps_conv1d_class, ps_conv_backward_module },
-    { &ps_conv2d_class, ps_conv_backward_module },
-    { &ps_conv3d_class, ps_conv_backward_module },
-    { &ps_conv_transpose1d_class, ps_conv_backward_module },
-    { &ps_conv_transpose2d_class, ps_conv_backward_module },
-    { &ps_conv_transpose3d_class, ps_conv_backward_module },
-    { &ps_gelu_class, ps_gelu_backward },
-    { &ps_silu_class, ps_silu_backward },
-    { &ps_softmax_class, ps_softmax_backward },
-    { &ps_prelu_class, ps_prelu_backward },
-    { &ps_layer_norm_class, ps_layer_norm_backward },
-    { &ps_batch_norm1d_class, ps_batch_norm_backward },
-    { &ps_batch_norm2d_class, ps_batch_norm_backward },
-    { &ps_instance_norm1d_class, ps_instance_norm_backward },
-    { &ps_instance_norm2d_class, ps_instance_norm_backward },
-  };
-  if (klass->backward != NULL)   /* a class that names its backward itself (ps-rnn.c) */
-    return (PsBackwardFunc) klass->backward;
-  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
-    if (table[i].klass == klass)
-      return table[i].fn;
-  return NULL;
+  return (PsBackwardFunc) klass->backward;
 }

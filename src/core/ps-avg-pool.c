@@ -307,6 +307,7 @@ const PsModuleClass ps_avg_pool1d_class = {
   .extra_repr = avg_pool_extra_repr,
   .example_input = avg_pool_example_input,
   .backward = (gpointer) avg_pool_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("avg_pool1d", "input", 1),
 };
 
 const PsModuleClass ps_avg_pool2d_class = {
@@ -317,4 +318,5 @@ const PsModuleClass ps_avg_pool2d_class = {
   .extra_repr = avg_pool_extra_repr,
   .example_input = avg_pool_example_input,
   .backward = (gpointer) avg_pool_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("avg_pool2d", "input", 1),
 };

@@ -209,6 +209,7 @@ const PsModuleClass ps_bilinear_class = {
   .extra_repr = bilinear_extra_repr,
   .n_inputs = 2,   /* the document passes x as both x1 and x2 */
   .example_input = bilinear_example_input,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("bilinear", "input1", 1),
 };
 
 /* ---------- backward ----------

@@ -21,6 +21,8 @@
 #include <math.h>
 #include <string.h>
 
+static PS_DECLARE_BACKWARD (conv_backward_module);
+
 enum { PAD_NUMERIC, PAD_VALID, PAD_SAME };
 enum { MODE_ZEROS, MODE_REFLECT, MODE_REPLICATE, MODE_CIRCULAR };
 
@@ -1263,9 +1265,9 @@ circular_pad_backward (const int64_t pout[3], const int64_t lo[3], const int64_t
  * back as the pad's backward does (zeros, then += in the padded tensor's order); 'circular' as
  * autograd runs _pad_circular's copies backward (circular_pad_backward). Transposed
  * convolutions always run ATen's SlowTranspose2d/3d (ps_conv_transpose_backward_gemm). */
-gboolean
-ps_conv_backward_module (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                         PsGradSink *sink, GError **error)
+static gboolean
+conv_backward_module (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                      PsGradSink *sink, GError **error)
 {
   ConvPriv *p = PS_MODULE_PRIV (self, ConvPriv);
   PsConvShape s;
@@ -1431,9 +1433,38 @@ conv_example_input (const PsModule *self, PsExampleInput *ex)
   ps_example_input_set (ex, 2 + p->nd, shape);
 }
 
+/* What F.convNd / F.conv_transposeNd raise for a tuple input (ps-tuple-input.c): a convolution names
+ * the types of its arguments, so the text follows the module's bias and padding (padding_mode other
+ * than 'zeros' fails in F.pad first); a LazyConv2d fails reading input.dim() to materialize. */
+static char *
+conv_tuple_input_error (const PsModule *m)
+{
+  const ConvPriv *p = PS_MODULE_PRIV (m, const ConvPriv);
+  if (m->klass->is_lazy)
+    return g_strdup (PS_TUPLE_NO_ATTR ("dim"));
+  if (p->transposed)
+    return g_strdup_printf ("conv_transpose%dd(): argument 'input' (position 1) must be Tensor, not tuple", p->nd);
+  if (strcmp (ps_args_get_string (m->args, "padding_mode"), "zeros") != 0)
+    return g_strdup (PS_TUPLE_NOT_TENSOR ("pad", "input", 1));
+  const char *bias = ps_args_get_bool (m->args, "bias") ? "Parameter" : "NoneType";
+  const gboolean str_pad = ps_args_lookup (m->args, "padding")->type == PS_VALUE_STRING;
+  const char *pad = str_pad ? "str" : "tuple";
+  return g_strdup_printf ("conv%dd() received an invalid combination of arguments - got (tuple, Parameter, %s, tuple, "
+                          "%s, tuple, int), but expected one of:\n"
+                          " * (Tensor input, Tensor weight, Tensor bias, tuple of ints stride, tuple of ints padding, "
+                          "tuple of ints dilation, int groups)\n"
+                          "      didn't match because some of the arguments have invalid types: (!tuple!, "
+                          "!Parameter!, !%s!, !tuple!, !%s!, !tuple!, int)\n"
+                          " * (Tensor input, Tensor weight, Tensor bias, tuple of ints stride, str padding, "
+                          "tuple of ints dilation, int groups)\n"
+                          "      didn't match because some of the arguments have invalid types: (!tuple!, "
+                          "!Parameter!, !%s!, !tuple!, %s%s%s, !tuple!, int)\n",
+                          p->nd, bias, pad, bias, pad, bias, str_pad ? "" : "!", pad, str_pad ? "" : "!");
+}
+
 /* ---------- classes ---------- */
 
-#define CONV_CLASS(var, cname, argtab, lazy, basecls) \
+#define CONV_CLASS(var, cname, argtab, lazy, basecls, backward_fn) \
   const PsModuleClass var = {                       \
     .name = cname,                                  \
     .args = argtab,                                 \
@@ -1445,12 +1476,14 @@ conv_example_input (const PsModule *self, PsExampleInput *ex)
     .extra_repr = conv_extra_repr,                  \
     .example_input = conv_example_input,            \
     .base = basecls,                                \
+    .backward = backward_fn,                        \
+    .tuple_input_error_for = conv_tuple_input_error, \
   }
 
-CONV_CLASS (ps_conv1d_class, "Conv1d", conv1d_args, FALSE, NULL);
-CONV_CLASS (ps_conv2d_class, "Conv2d", conv2d_args, FALSE, NULL);
-CONV_CLASS (ps_conv3d_class, "Conv3d", conv3d_args, FALSE, NULL);
-CONV_CLASS (ps_conv_transpose1d_class, "ConvTranspose1d", convt1d_args, FALSE, NULL);
-CONV_CLASS (ps_conv_transpose2d_class, "ConvTranspose2d", convt2d_args, FALSE, NULL);
-CONV_CLASS (ps_conv_transpose3d_class, "ConvTranspose3d", convt3d_args, FALSE, NULL);
-CONV_CLASS (ps_lazy_conv2d_class, "LazyConv2d", lazy_conv2d_args, TRUE, &ps_conv2d_class);
+CONV_CLASS (ps_conv1d_class, "Conv1d", conv1d_args, FALSE, NULL, (gpointer) conv_backward_module);
+CONV_CLASS (ps_conv2d_class, "Conv2d", conv2d_args, FALSE, NULL, (gpointer) conv_backward_module);
+CONV_CLASS (ps_conv3d_class, "Conv3d", conv3d_args, FALSE, NULL, (gpointer) conv_backward_module);
+CONV_CLASS (ps_conv_transpose1d_class, "ConvTranspose1d", convt1d_args, FALSE, NULL, (gpointer) conv_backward_module);
+CONV_CLASS (ps_conv_transpose2d_class, "ConvTranspose2d", convt2d_args, FALSE, NULL, (gpointer) conv_backward_module);
+CONV_CLASS (ps_conv_transpose3d_class, "ConvTranspose3d", convt3d_args, FALSE, NULL, (gpointer) conv_backward_module);
+CONV_CLASS (ps_lazy_conv2d_class, "LazyConv2d", lazy_conv2d_args, TRUE, &ps_conv2d_class, NULL);

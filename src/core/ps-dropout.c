@@ -12,6 +12,8 @@
 
 #include <math.h>
 
+static PS_DECLARE_BACKWARD (dropout_backward);
+
 typedef struct {
   double p;
 } DropoutPriv;
@@ -129,14 +131,17 @@ const PsModuleClass ps_dropout_class = {
   .construct = dropout_construct,
   .forward = dropout_forward,
   .extra_repr = dropout_extra_repr,
+  .backward = (gpointer) dropout_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("dropout", "input", 1),
+  .output_keeps_layout = TRUE,
 };
 
 /* ---------- backward ----------
  * grad = g·noise with the forward's noise = bernoulli_(1 − p)/(1 − p) (TRAINING-PARITY.md §5),
  * saved by the forward when a tape records. Without noise (eval, p = 0) the layer passed x on. */
-gboolean
-ps_dropout_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                     PsGradSink *sink, GError **error)
+static gboolean
+dropout_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                  PsGradSink *sink, GError **error)
 {
   if (grad_input == NULL)
     return TRUE;

@@ -11,6 +11,8 @@
 #include <math.h>
 #include <string.h>
 
+static PS_DECLARE_BACKWARD (embedding_backward);
+
 typedef struct {
   int64_t num;
   int64_t dim;
@@ -233,14 +235,16 @@ const PsModuleClass ps_embedding_class = {
   .forward = embedding_forward,
   .extra_repr = embedding_extra_repr,
   .example_input = embedding_example_input,
+  .backward = (gpointer) embedding_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("embedding", "indices", 2),
 };
 
 /* ---------- backward ----------
  * embedding_dense_backward_cpu (1.13): gW = zeros, then gW[idx[i]] += g[i] in occurrence order,
  * skipping padding_idx — plain float adds (TRAINING-PARITY.md §5). The indices get no gradient. */
-gboolean
-ps_embedding_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                       PsGradSink *sink, GError **error)
+static gboolean
+embedding_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                    PsGradSink *sink, GError **error)
 {
   const EmbeddingPriv *priv = PS_MODULE_PRIV (self, const EmbeddingPriv);
   if (priv->scale_grad_by_freq || priv->sparse)

@@ -19,6 +19,8 @@
 
 #include <string.h>
 
+static PS_DECLARE_BACKWARD (instance_norm_backward);
+
 static const PsArgSpec instance_norm_args[] = {
   /* stored as given; torch.empty(num_features) reads it only with affine or track_running_stats */
   { "num_features", PS_ARG_INT, .required = TRUE, .any_value = TRUE, .doc = "number of channels C" },
@@ -151,9 +153,9 @@ instance_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **e
  * kernel, or eval with the running statistics the forward read), then repeat()'s backward for
  * weight and bias: the (N·C) gradient viewed as (N, C) and summed over N (at::sum(0), ATen's
  * cascade; with N = 1 the gradient itself). */
-gboolean
-ps_instance_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                           PsGradSink *sink, GError **error)
+static gboolean
+instance_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                        PsGradSink *sink, GError **error)
 {
   const PsNormBase *p = PS_MODULE_PRIV (self, PsNormBase);
   const PsTensor *x = entry->input;
@@ -236,7 +238,9 @@ instance_norm_example_input (const PsModule *self, PsExampleInput *ex)
     .forward = instance_norm_forward,                  \
     .extra_repr = ps_norm_base_extra_repr,             \
     .example_input = instance_norm_example_input,      \
+    .backward = (gpointer) instance_norm_backward,     \
     .init_owner = "_InstanceNorm",                     \
+    .tuple_input_error = PS_TUPLE_NO_ATTR ("dim"),     \
   }
 
 INSTANCE_NORM_CLASS (ps_instance_norm1d_class, "InstanceNorm1d");

@@ -67,26 +67,14 @@ extern const PsModuleClass ps_avg_pool2d_class;
 /* ps-adaptive-avg-pool.c */
 extern const PsModuleClass ps_adaptive_avg_pool2d_class;
 
-/* Backward functions (PsBackwardFunc, ps-autograd.h), each in its layer's file. */
+/* torch's error texts for a tuple input (PsModuleClass.tuple_input_error) */
+#define PS_TUPLE_NOT_TENSOR(fn, arg, pos) fn "(): argument '" arg "' (position " #pos ") must be Tensor, not tuple"
+#define PS_TUPLE_NO_ATTR(a) "'tuple' object has no attribute '" a "'"
+
+/* A layer's backward (PsBackwardFunc, ps-autograd.h), declared static in its file before the class
+ * that names it in `.backward`. */
 #define PS_DECLARE_BACKWARD(fn) \
   gboolean fn (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input, \
                PsGradSink *sink, GError **error)
-PS_DECLARE_BACKWARD (ps_linear_backward);
-PS_DECLARE_BACKWARD (ps_relu_backward);
-PS_DECLARE_BACKWARD (ps_leaky_relu_backward);
-PS_DECLARE_BACKWARD (ps_tanh_backward);
-PS_DECLARE_BACKWARD (ps_sigmoid_backward);
-PS_DECLARE_BACKWARD (ps_identity_backward);
-PS_DECLARE_BACKWARD (ps_flatten_backward);
-PS_DECLARE_BACKWARD (ps_dropout_backward);
-PS_DECLARE_BACKWARD (ps_embedding_backward);
-PS_DECLARE_BACKWARD (ps_conv_backward_module);
-PS_DECLARE_BACKWARD (ps_gelu_backward);
-PS_DECLARE_BACKWARD (ps_silu_backward);
-PS_DECLARE_BACKWARD (ps_softmax_backward);
-PS_DECLARE_BACKWARD (ps_prelu_backward);
-PS_DECLARE_BACKWARD (ps_batch_norm_backward);
-PS_DECLARE_BACKWARD (ps_layer_norm_backward);
-PS_DECLARE_BACKWARD (ps_instance_norm_backward);
 
 G_END_DECLS

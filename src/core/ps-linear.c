@@ -15,6 +15,8 @@
 
 #include <math.h>
 
+static PS_DECLARE_BACKWARD (linear_backward);
+
 typedef struct {
   int64_t in_features;
   int64_t out_features;
@@ -140,6 +142,8 @@ const PsModuleClass ps_linear_class = {
   .forward = linear_forward,
   .extra_repr = linear_extra_repr,
   .example_input = linear_example_input,
+  .backward = (gpointer) linear_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("linear", "input", 1),
 };
 
 /* ---------- LazyLinear ---------- */
@@ -217,6 +221,7 @@ const PsModuleClass ps_lazy_linear_class = {
   .forward = lazy_linear_forward,
   .extra_repr = linear_extra_repr,
   .base = &ps_linear_class,   /* any last dimension: [1, 10] */
+  .tuple_input_error = PS_TUPLE_NO_ATTR ("shape"),
 };
 
 /* ---------- backward ----------
@@ -239,9 +244,9 @@ const PsModuleClass ps_lazy_linear_class = {
 
 #include <string.h>
 
-gboolean
-ps_linear_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                    PsGradSink *sink, GError **error)
+static gboolean
+linear_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                 PsGradSink *sink, GError **error)
 {
   PsParam *pw = ps_module_get_param (self, "weight");
   PsParam *pb = ps_module_get_param (self, "bias");

@@ -245,4 +245,5 @@ const PsModuleClass ps_log_softmax_class = {
   .forward = log_softmax_forward,
   .extra_repr = log_softmax_extra_repr,
   .backward = (gpointer) log_softmax_backward,
+  .tuple_input_error = PS_TUPLE_NO_ATTR ("dim"),
 };

@@ -477,36 +477,29 @@ cross_entropy_prob (const PsLoss *loss, const PsTensor *input, const PsTensor *t
   return out;
 }
 
-/* Layers whose output torch allocates like their input (element-wise TensorIterator ops, Dropout's
- * input * mask, Identity returning it): a swapped view stays swapped through them. Measured by
- * tests/golden/gen_batch_first_roots.py for every registered layer it builds; PReLU, Softmax,
- * LogSoftmax, LayerNorm, Linear, … give a contiguous output. */
+/* A Sequential (the one container whose forward runs its children in order). */
 static gboolean
-keeps_layout (const PsModule *m)
+runs_children (const PsModule *m)
 {
-  static const char *const names[] = { "Dropout", "GELU", "Identity", "LeakyReLU", "ReLU", "SiLU", "Sigmoid", "Tanh" };
-  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-    if (strcmp (m->klass->name, names[i]) == 0)
-      return TRUE;
-  return FALSE;
+  return m->klass->is_container && m->klass->forward != NULL;
 }
 
 /* Whether m's 3-D output is, in torch, a view with dims 0 and 1 swapped: a batch_first
  * MultiheadAttention's attn_output.transpose(1, 0), a batch_first RNN/LSTM/GRU's
- * output.transpose(0, 1), or a Sequential whose last child that does not keep the layout gives one. */
+ * output.transpose(0, 1) (the class's batch_first_swaps_output), or a Sequential whose last child
+ * that does not keep the layout (output_keeps_layout, measured by
+ * tests/golden/gen_batch_first_roots.py for every registered layer it builds) gives one. */
 static gboolean
 output_swapped (const PsModule *m)
 {
-  const char *name = m->klass->name;
-  if (strcmp (name, "MultiheadAttention") == 0 || strcmp (name, "RNN") == 0 || strcmp (name, "LSTM") == 0
-      || strcmp (name, "GRU") == 0)
+  if (m->klass->batch_first_swaps_output)
     return ps_args_get_bool (m->args, "batch_first");
-  if (!m->klass->is_container || strcmp (name, "Sequential") != 0)
+  if (!runs_children (m))
     return FALSE;
   for (guint i = ps_module_n_children (m); i > 0; i--)
     {
       const PsModule *k = ps_module_child_at (m, i - 1);
-      if (!keeps_layout (k))
+      if (!k->klass->output_keeps_layout)
         return output_swapped (k);
     }
   return FALSE;   /* the data itself: contiguous */
@@ -518,34 +511,23 @@ ps_loss_input_swapped (const PsModule *root, const PsTensor *output)
   return root != NULL && output != NULL && output->ndim == 3 && output_swapped (root);
 }
 
-/* Layers whose backward's TensorIterator takes the saved (swapped) tensor as its first input:
- * threshold_backward(self, grad) and leaky_relu_backward(self, grad) lay grad_input out like the
- * saved tensor, so the layers before them get a swapped gradient again (measured with hooks on the
- * gradients' strides: after ReLU/LeakyReLU (5, 20, 1), after Tanh, Sigmoid, SiLU, GELU, Dropout
- * the loss's contiguous (30, 5, 1)). The others take the gradient first and keep its layout. */
-static gboolean
-grad_follows_saved (const PsModule *m)
-{
-  return strcmp (m->klass->name, "ReLU") == 0 || strcmp (m->klass->name, "LeakyReLU") == 0;
-}
-
 /* The layout-keeping layers at m's end whose input is the swapped view output_swapped found and
  * whose gradient is still contiguous (*contiguous, updated through the tail, last layer first). */
 static void
 mark_swapped_tail (const PsModule *m, PsTape *tape, gboolean *contiguous)
 {
-  if (!m->klass->is_container || strcmp (m->klass->name, "Sequential") != 0)
+  if (!runs_children (m))
     return;
   for (guint i = ps_module_n_children (m); i > 0 && *contiguous; i--)
     {
       const PsModule *k = ps_module_child_at (m, i - 1);
-      if (!keeps_layout (k))
+      if (!k->klass->output_keeps_layout)
         {
           mark_swapped_tail (k, tape, contiguous);
           return;
         }
       ps_tape_mark_grad_rows (tape, k);
-      if (grad_follows_saved (k))
+      if (k->klass->grad_follows_saved)   /* its grad_input is laid out like the swapped input */
         *contiguous = FALSE;
     }
 }

@@ -539,6 +539,7 @@ const PsModuleClass ps_max_pool1d_class = {
   .extra_repr = max_pool_extra_repr,
   .example_input = max_pool_example_input,
   .backward = (gpointer) max_pool_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("max_pool1d", "input", 1),
 };
 
 const PsModuleClass ps_max_pool2d_class = {
@@ -550,4 +551,5 @@ const PsModuleClass ps_max_pool2d_class = {
   .extra_repr = max_pool_extra_repr,
   .example_input = max_pool_example_input,
   .backward = (gpointer) max_pool_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("max_pool2d", "input", 1),
 };

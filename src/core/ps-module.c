@@ -1052,6 +1052,13 @@ ps_module_class_has_reset_parameters (const PsModuleClass *klass)
 }
 
 gboolean
+ps_module_class_passes_input_on (const PsModuleClass *klass, guint n_children)
+{
+  /* a container with a forward runs its children in order (Sequential): none, the input */
+  return klass != NULL && (klass->passes_input_on || (klass->is_container && klass->forward != NULL && n_children == 0));
+}
+
+gboolean
 ps_module_class_is_a (const PsModuleClass *klass, const PsModuleClass *base)
 {
   for (; klass != NULL; klass = klass->base)

@@ -89,8 +89,8 @@ struct _PsModuleClass {
   /* The example input for this module's resolved args. NULL: shape [1, 10], float32 (a layer
    * that takes any shape). */
   void       (*example_input)    (const PsModule *self, PsExampleInput *ex);
-  /* The backward pass, a PsBackwardFunc (ps-autograd.h), or NULL: ps_backward_lookup takes it
-   * first, then its own table. */
+  /* The backward pass, a PsBackwardFunc (ps-autograd.h) defined in the layer's file, or NULL:
+   * the layer cannot be trained through yet (a lazy class before its first forward). */
   gpointer backward;
   /* What torch's __init__ says about arguments as given, before they are resolved against `args`:
    * an argument the class refuses by name (RNN and GRU: "proj_size argument is only supported for
@@ -103,6 +103,35 @@ struct _PsModuleClass {
    * names it: "_BatchNorm.__init__() got an unexpected keyword argument 'bogus'" for BatchNorm1d
    * (ps_module_class_check_arg_names). NULL: the class's own name. */
   const char *init_owner;
+  /* What torch's forward raises when it gets a tuple (a MaxPool's (output, indices)) as its input —
+   * the text of its first tensor operation's error, measured by tests/golden/gen_tuple_input.py:
+   * PS_TUPLE_NOT_TENSOR ("relu", "input", 1) or PS_TUPLE_NO_ATTR ("dim") (ps-layers.h).
+   * `tuple_input_error_for`, when set, writes a text that depends on the module's arguments
+   * (F.convNd names the types of its arguments) and is used instead. Both NULL: a generic text
+   * (not torch's), unless the class passes its input on. */
+  const char *tuple_input_error;
+  char      *(*tuple_input_error_for) (const PsModule *self);
+  /* forward returns its input as it is, whatever it is (Identity): a tuple goes on, and the
+   * exporter leaves the module out of a chain. */
+  gboolean passes_input_on;
+  /* ---- layout facts of torch's kernels (ps-loss.c: which gradient rows a swapped output gives) ---- */
+  /* torch allocates the output like the input (element-wise TensorIterator ops, Dropout's
+   * input * mask, Identity returning it): a swapped view stays swapped through the layer. */
+  gboolean output_keeps_layout;
+  /* with batch_first=True the 3-D output is a view with dims 0 and 1 swapped (MultiheadAttention's
+   * attn_output.transpose(1, 0), RNN/LSTM/GRU's output.transpose(0, 1)). */
+  gboolean batch_first_swaps_output;
+  /* the backward's TensorIterator takes the saved tensor first (threshold_backward,
+   * leaky_relu_backward): grad_input is laid out like the saved (swapped) input (measured with
+   * hooks on the gradients' strides: after ReLU/LeakyReLU (5, 20, 1); after Tanh, Sigmoid, SiLU,
+   * GELU, Dropout the loss's contiguous (30, 5, 1)). */
+  gboolean grad_follows_saved;
+  /* ---- activation facts (the training figures' layer histograms) ---- */
+  /* the output saturates at the ends of (saturation_low, saturation_high) (Tanh: −1, 1; Sigmoid:
+   * 0, 1): the figures count the share near the ends. Both 0: not a saturating activation. */
+  float saturation_low, saturation_high;
+  /* a zero output is a unit that does not fire for that input, its gradient 0 too (ReLU) */
+  gboolean zero_output_is_dead;
 };
 
 struct _PsModule {
@@ -137,6 +166,9 @@ gboolean              ps_module_class_check_arg_names (const PsModuleClass *klas
                                                        GError **error);
 /* torch's hasattr(type, "reset_parameters"), derived from the vtable. */
 gboolean              ps_module_class_has_reset_parameters (const PsModuleClass *klass);
+/* Whether a module of this class with n_children children returns its input as it is (a tuple
+ * too): a class that says so (Identity), or a Sequential without children. */
+gboolean              ps_module_class_passes_input_on (const PsModuleClass *klass, guint n_children);
 /* issubclass(klass, base): klass itself or a class it derives from (the `base` chain). */
 gboolean              ps_module_class_is_a (const PsModuleClass *klass, const PsModuleClass *base);
 /* NULL-terminated array of every class, in the order a type chooser shows them. */

@@ -32,6 +32,9 @@
 #include <math.h>
 #include <string.h>
 
+static PS_DECLARE_BACKWARD (layer_norm_backward);
+static PS_DECLARE_BACKWARD (batch_norm_backward);
+
 /* ---------- shared ---------- */
 
 static gboolean
@@ -375,6 +378,8 @@ const PsModuleClass ps_layer_norm_class = {
   .forward = layer_norm_forward,
   .extra_repr = layer_norm_extra_repr,
   .example_input = layer_norm_example_input,
+  .backward = (gpointer) layer_norm_backward,
+  .tuple_input_error = PS_TUPLE_NOT_TENSOR ("layer_norm", "input", 1),
 };
 
 /* LayerNorm backward: ATen 1.13's LayerNormBackwardKernelImplInternal (layer_norm_kernel.cpp, AVX2
@@ -426,9 +431,9 @@ layer_norm_vec_dot (const float *a, const float *b, const float *c, int64_t n, g
 #undef LN_ACC
 }
 
-gboolean
-ps_layer_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                        PsGradSink *sink, GError **error)
+static gboolean
+layer_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                     PsGradSink *sink, GError **error)
 {
   LayerNormPriv *p = PS_MODULE_PRIV (self, LayerNormPriv);
   const PsTensor *x = entry->input;
@@ -778,7 +783,7 @@ group_norm_lanes (const float *a, const float *b, int64_t n, gboolean fused, flo
 
 static gboolean
 group_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                     PsGradSink *sink, GError **error)
+                  PsGradSink *sink, GError **error)
 {
   GroupNormPriv *p = PS_MODULE_PRIV (self, GroupNormPriv);
   const PsTensor *x = entry->input;
@@ -878,6 +883,7 @@ const PsModuleClass ps_group_norm_class = {
   .backward = group_norm_backward,
   .extra_repr = group_norm_extra_repr,
   .example_input = group_norm_example_input,
+  .tuple_input_error = PS_TUPLE_NO_ATTR ("size"),
 };
 
 /* ---------- BatchNorm1d / BatchNorm2d ---------- */
@@ -1337,9 +1343,9 @@ batch_norm_forward (PsModule *self, PsTensor *x, PsGenerator *gen, GError **erro
 
 /* BatchNorm1d/2d backward: native_batch_norm_backward with the forward's mode (batch statistics
  * recomputed from the input exactly as the forward computed save_mean / save_invstd). */
-gboolean
-ps_batch_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
-                        PsGradSink *sink, GError **error)
+static gboolean
+batch_norm_backward (PsModule *self, const PsTapeEntry *entry, PsTensor *grad_output, PsTensor **grad_input,
+                     PsGradSink *sink, GError **error)
 {
   BatchNormPriv *p = PS_MODULE_PRIV (self, BatchNormPriv);
   const PsTensor *x = entry->input;
@@ -1409,6 +1415,8 @@ const PsModuleClass ps_batch_norm1d_class = {
   .forward = batch_norm_forward,
   .extra_repr = ps_norm_base_extra_repr,
   .example_input = batch_norm1d_example_input,
+  .backward = (gpointer) batch_norm_backward,
+  .tuple_input_error = PS_TUPLE_NO_ATTR ("dim"),
 };
 
 const PsModuleClass ps_batch_norm2d_class = {
@@ -1421,4 +1429,6 @@ const PsModuleClass ps_batch_norm2d_class = {
   .forward = batch_norm_forward,
   .extra_repr = ps_norm_base_extra_repr,
   .example_input = batch_norm2d_example_input,
+  .backward = (gpointer) batch_norm_backward,
+  .tuple_input_error = PS_TUPLE_NO_ATTR ("dim"),
 };

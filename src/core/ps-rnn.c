@@ -1381,8 +1381,9 @@ refuse_proj_size (const PsArgs *given, GError **error)
   return FALSE;
 }
 
-/* owner: the __init__ that takes the keywords (RNN, LSTM, GRU hand them to RNNBase's) */
-#define RNN_CLASS(var, cname, argtab, ctor, fwd, tuple, check, owner) \
+/* owner: the __init__ that takes the keywords (RNN, LSTM, GRU hand them to RNNBase's); swapped: the
+ * output is output.transpose(0, 1) under batch_first=True */
+#define RNN_CLASS(var, cname, argtab, ctor, fwd, tuple, check, owner, swapped) \
   const PsModuleClass var = {                        \
     .name = cname,                                   \
     .args = argtab,                                  \
@@ -1397,11 +1398,13 @@ refuse_proj_size (const PsArgs *given, GError **error)
     .tuple_note = "[0]: the output (the second value is the state)", \
     .check_given_args = check,                       \
     .init_owner = owner,                             \
+    .tuple_input_error = PS_TUPLE_NO_ATTR ("dim"),   \
+    .batch_first_swaps_output = swapped,             \
   }
 
-RNN_CLASS (ps_rnn_class, "RNN", rnn_args, rnn_construct, rnn_forward, TRUE, refuse_proj_size, "RNNBase");
-RNN_CLASS (ps_lstm_class, "LSTM", lstm_args, lstm_construct, rnn_forward, TRUE, NULL, "RNNBase");
-RNN_CLASS (ps_gru_class, "GRU", gru_args, gru_construct, rnn_forward, TRUE, refuse_proj_size, "RNNBase");
-RNN_CLASS (ps_rnn_cell_class, "RNNCell", rnn_cell_args, rnn_cell_construct, rnn_forward, FALSE, NULL, NULL);
-RNN_CLASS (ps_lstm_cell_class, "LSTMCell", cell_args, lstm_cell_construct, rnn_forward, TRUE, NULL, NULL);
-RNN_CLASS (ps_gru_cell_class, "GRUCell", cell_args, gru_cell_construct, rnn_forward, FALSE, NULL, NULL);
+RNN_CLASS (ps_rnn_class, "RNN", rnn_args, rnn_construct, rnn_forward, TRUE, refuse_proj_size, "RNNBase", TRUE);
+RNN_CLASS (ps_lstm_class, "LSTM", lstm_args, lstm_construct, rnn_forward, TRUE, NULL, "RNNBase", TRUE);
+RNN_CLASS (ps_gru_class, "GRU", gru_args, gru_construct, rnn_forward, TRUE, refuse_proj_size, "RNNBase", TRUE);
+RNN_CLASS (ps_rnn_cell_class, "RNNCell", rnn_cell_args, rnn_cell_construct, rnn_forward, FALSE, NULL, NULL, FALSE);
+RNN_CLASS (ps_lstm_cell_class, "LSTMCell", cell_args, lstm_cell_construct, rnn_forward, TRUE, NULL, NULL, FALSE);
+RNN_CLASS (ps_gru_cell_class, "GRUCell", cell_args, gru_cell_construct, rnn_forward, FALSE, NULL, NULL, FALSE);

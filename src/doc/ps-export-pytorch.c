@@ -465,8 +465,8 @@ returns_pair (const Node *n)
       const Node *k = g_ptr_array_index (n->kids, i - 1);
       if (k == NULL)
         return FALSE;
-      if (strcmp (k->type, "Identity") == 0 || (k->kids != NULL && k->kids->len == 0 && k->cls == NULL
-                                                && strcmp (k->type, "Sequential") == 0))
+      if (k->cls == NULL && ps_module_class_passes_input_on (ps_module_class_lookup (k->type),
+                                                             k->kids != NULL ? k->kids->len : 0))
         continue;
       return returns_pair (k);
     }
@@ -558,7 +558,7 @@ tuple_call (const Node *k)
   const PsModuleClass *klass = k && !k->cls ? ps_module_class_lookup (k->type) : NULL;
   if (klass == NULL || !klass->returns_tuple)
     return CALL_PLAIN;
-  return strcmp (k->type, "MultiheadAttention") == 0 ? CALL_QKV : CALL_FIRST;
+  return klass->n_inputs == 3 ? CALL_QKV : CALL_FIRST;   /* query, key, value: x three times */
 }
 
 static GArray *

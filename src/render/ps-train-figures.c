@@ -132,16 +132,17 @@ ps_train_boundary_model_run (const float *xy, gsize n, float *out, gpointer mode
 double
 ps_train_figures_saturation (const PsTensor *y, const char *module_class)
 {
-  gboolean tanh_like = g_strcmp0 (module_class, "Tanh") == 0;
-  gboolean sigmoid_like = g_strcmp0 (module_class, "Sigmoid") == 0;
-  if ((!tanh_like && !sigmoid_like) || y->dtype != PS_DTYPE_FLOAT32 || y->numel < 1)
+  const PsModuleClass *k = module_class != NULL ? ps_module_class_lookup (module_class) : NULL;
+  if (k == NULL || k->saturation_low == k->saturation_high || y->dtype != PS_DTYPE_FLOAT32 || y->numel < 1)
     return NAN;
-  /* compared in float32, as torch's (h.abs() > 0.97) does for a float32 tensor */
+  /* the output mapped onto [−1, 1] (Tanh: v, Sigmoid: 2v − 1, exact in float32), compared in
+   * float32 as torch's (h.abs() > 0.97) does for a float32 tensor */
   const float *v = ps_tensor_cf32 (y);
   const float th = (float) PS_LAYER_SATURATION_THRESHOLD;
+  const float mid = k->saturation_low + k->saturation_high, half = k->saturation_high - k->saturation_low;
   int64_t sat = 0;
   for (int64_t i = 0; i < y->numel; i++)
-    sat += fabsf (sigmoid_like ? 2.0f * v[i] - 1.0f : v[i]) > th;
+    sat += fabsf ((2.0f * v[i] - mid) / half) > th;
   return (double) sat / (double) y->numel;
 }
 
@@ -149,7 +150,8 @@ gboolean
 ps_train_figures_dead_units (const char *module_class)
 {
   /* a zero output of these is a unit that does not fire for that input (its gradient is 0 too) */
-  return g_strcmp0 (module_class, "ReLU") == 0 || g_strcmp0 (module_class, "ReLU6") == 0;
+  const PsModuleClass *k = module_class != NULL ? ps_module_class_lookup (module_class) : NULL;
+  return k != NULL && k->zero_output_is_dead;
 }
 
 /* The first rows of a data set's inputs, as a new tensor. */

@@ -60,11 +60,13 @@ typedef struct {
   int n_classes;
 } PsTrainBoundaryModel;
 gboolean  ps_train_boundary_model_run  (const float *xy, gsize n, float *out, gpointer model, GError **error);
-/* The saturation share of a layer output by its module class: |y| > 0.97 for Tanh, |2y − 1| > 0.97
- * for Sigmoid (the same point of the same curve: σ(x) = (1 + tanh(x/2)) / 2); NaN for any other
- * class (a Linear output has no saturation). */
+/* The saturation share of a layer output by its module class (registered name), for a class that
+ * states a saturating range (PsModuleClass saturation_low/high): the output mapped onto [−1, 1]
+ * beyond ±0.97 — |y| > 0.97 for Tanh, |2y − 1| > 0.97 for Sigmoid (the same point of the same curve:
+ * σ(x) = (1 + tanh(x/2)) / 2); NaN for any other class (a Linear output has no saturation). */
 double    ps_train_figures_saturation  (const PsTensor *y, const char *module_class);
-/* TRUE when a zero output of this module class is a dead unit (ReLU): the legend says "dead";
+/* TRUE when a zero output of this module class is a dead unit (its class's zero_output_is_dead:
+ * ReLU): the legend says "dead";
  * elsewhere (Linear, Tanh outputs, gradients) the share of exact zeros is called "zero". */
 gboolean  ps_train_figures_dead_units  (const char *module_class);
 /* Activations of the state's model on the first `rows` rows of its data set. Errors: no model, no

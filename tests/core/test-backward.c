@@ -345,8 +345,8 @@ test_runs (void)
   g_assert_cmpuint (json_array_get_length (runs), ==, 3);
 }
 
-/* Every layer class has a backward now; a class without one (here a copy of Linear's class, which
- * the backward table does not know) fails with a clear error and leaves every .grad as it was. */
+/* Every layer class has a backward now; a class without one (here a copy of Linear's class without
+ * its .backward) fails with a clear error and leaves every .grad as it was. */
 static void
 test_errors (void)
 {
@@ -360,6 +360,7 @@ test_errors (void)
   g_assert_no_error (error);
   PsModuleClass no_backward = ps_linear_class;
   no_backward.name = "NoBackward";
+  no_backward.backward = NULL;
   const PsModuleClass *klass = m->klass;
   m->klass = &no_backward;
   g_autoptr (PsTensor) x = golden_randn (&gen, 2, (int64_t[]) { 4, 3 }, 1.0, 0.0);
