@@ -1185,7 +1185,7 @@ ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint number, GError **error
   gboolean keywords = has_kp || has_am || ps_op_has_field (op, "need_weights")
                       || ps_op_has_field (op, "average_attn_weights");
   /* the input first, then the masks (in this order: they may draw), then a loss target */
-  gboolean named_x = n_inputs > 1 || keywords || f->loss != NULL;
+  gboolean named_x = n_inputs > 1 || keywords || f->loss.json != NULL;
   if (named_x)
     {
       g_string_append (s, "x = ");
@@ -1221,22 +1221,13 @@ ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint number, GError **error
   if (ps_op_has_field (op, "average_attn_weights"))
     g_string_append_printf (call, ", average_attn_weights=%s", f->average_attn_weights ? "True" : "False");
   g_string_append_c (call, ')');
-  if (f->loss != NULL)
+  if (f->loss.json != NULL)
     {
       /* loss_fn(target(x), t): the input is made first, then the loss target */
-      JsonObject *lo = json_node_get_object (f->loss);
-      PsInputSpec tspec;
-      if (!ps_recipe_parse_input (json_object_get_member (lo, "target"), &tspec, error))
-        {
-          g_string_free (call, TRUE);
-          target_clear (&t);
-          return FALSE;
-        }
       g_string_append (s, "x_target = ");
-      emit_input (s, &tspec);
+      emit_input (s, &f->loss.target);
       g_string_append (s, "\n");
-      ps_input_spec_clear (&tspec);
-      emit_loss_fn (s, "loss_fn", lo);
+      emit_loss_fn (s, "loss_fn", json_node_get_object (f->loss.json));
       if (!ex->have_outputs)
         {
           ex->have_outputs = TRUE;

@@ -166,10 +166,5 @@ extern const PsOpKind ps_train_op_kinds[];
 JsonNode *ps_op_mask_write     (const PsOp *op, gconstpointer slot);
 void     ps_op_mask_copy       (gpointer dst, gconstpointer src);
 void     ps_op_mask_clear      (gpointer slot);
-/* A field kept as its JSON value (the forward op's "loss"). */
-gboolean ps_json_field_parse   (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error);
-JsonNode *ps_json_field_write  (const PsOp *op, gconstpointer slot);
-void     ps_json_field_copy    (gpointer dst, gconstpointer src);
-void     ps_json_field_clear   (gpointer slot);
 
 G_END_DECLS

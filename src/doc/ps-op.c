@@ -1492,6 +1492,57 @@ input_clear (gpointer slot)
   ps_input_spec_clear (slot);
 }
 
+/* The forward's "loss": kept as given (its type and keyword arguments are checked when applied, as
+ * torch checks them), its "target" input parsed now. */
+static gboolean
+loss_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **error)
+{
+  (void) op;
+  PsOpLoss *l = slot;
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    {
+      ps_op_parse_error (error, index, "forward", "loss", "expected an object {\"type\": \"CrossEntropyLoss\", \"args\": {…}}");
+      return FALSE;
+    }
+  JsonNode *tn = json_object_get_member (json_node_get_object (n), "target");
+  if (tn == NULL)
+    {
+      ps_op_parse_error (error, index, "forward", "loss", "field 'target': missing");
+      return FALSE;
+    }
+  if (!ps_recipe_parse_input (tn, &l->target, error))
+    {
+      g_prefix_error (error, "op %u (forward): field 'loss': field 'target': ", index);
+      return FALSE;
+    }
+  l->json = json_node_copy (n);
+  return TRUE;
+}
+
+static JsonNode *
+loss_write (const PsOp *op, gconstpointer slot)
+{
+  (void) op;
+  return json_node_copy (((const PsOpLoss *) slot)->json);
+}
+
+static void
+loss_copy (gpointer dst, gconstpointer src)
+{
+  const PsOpLoss *s = src;
+  PsOpLoss *d = dst;
+  d->json = s->json ? ps_json_deep_copy (s->json) : NULL;   /* a copy for another thread shares nothing */
+  ps_input_spec_copy (&d->target, &s->target);
+}
+
+static void
+loss_clear (gpointer slot)
+{
+  PsOpLoss *l = slot;
+  g_clear_pointer (&l->json, json_node_unref);
+  ps_input_spec_clear (&l->target);
+}
+
 static gboolean
 mask_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **error)
 {
@@ -1689,24 +1740,15 @@ apply_forward_call (PsState *state, const PsOp *op, guint n, PsModule *target, P
 {
   const PsOpForward *f = &op->u.forward;
   g_autofree char *dflt = g_strdup_printf ("output%u", n);
-  if (f->loss != NULL)
+  if (f->loss.json != NULL)
     {
       /* loss = loss_fn(target(x), t): the loss target is made after the input (ps-train-ops.h) */
       PsLoss loss;
-      gboolean ok = ps_train_loss_from_json (f->loss, &loss, error);
-      PsInputSpec tspec;
-      JsonNode *tn = ok ? json_object_get_member (json_node_get_object (f->loss), "target") : NULL;
-      if (ok && !(ok = tn != NULL && ps_recipe_parse_input (tn, &tspec, error)))
-        {
-          if (tn == NULL)
-            g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "missing");
-          g_prefix_error (error, "field 'loss': field 'target': ");
-        }
+      gboolean ok = ps_train_loss_from_json (f->loss.json, &loss, error);
       g_autoptr (PsTensor) t = NULL;
       if (ok)
         {
-          t = make_input (state, &tspec, error);
-          ps_input_spec_clear (&tspec);
+          t = make_input (state, &f->loss.target, error);
           ok = t != NULL;
         }
       ok = ok && ps_train_forward_with_loss (state, f->target, target, x, &loss, t, f->name ? f->name : dflt, error);
@@ -2377,8 +2419,7 @@ static const PsOpField forward_fields[] = {
   { "target", PS_FIELD_STRING, TRUE, F (forward, target) },
   { "input", PS_FIELD_CUSTOM, TRUE, F (forward, input), 0, input_parse, input_write, input_copy, input_clear },
   { "name", PS_FIELD_STRING, FALSE, F (forward, name) },
-  { "loss", PS_FIELD_CUSTOM, FALSE, F (forward, loss), 3, ps_json_field_parse, ps_json_field_write, ps_json_field_copy,
-    ps_json_field_clear },
+  { "loss", PS_FIELD_CUSTOM, FALSE, F (forward, loss), 3, loss_parse, loss_write, loss_copy, loss_clear },
   { "key_padding_mask", PS_FIELD_CUSTOM, FALSE, F (forward, key_padding_mask), 3, mask_parse, ps_op_mask_write,
     ps_op_mask_copy, ps_op_mask_clear },
   { "attn_mask", PS_FIELD_CUSTOM, FALSE, F (forward, attn_mask), 3, mask_parse, ps_op_mask_write, ps_op_mask_copy,

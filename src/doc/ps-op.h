@@ -81,11 +81,18 @@ typedef struct {                 /* an attention mask (ps_recipe_parse_mask) */
   gboolean is_bool;
 } PsOpMask;
 
+typedef struct {                 /* a forward's loss (version 3): loss_fn(target(x), t) */
+  JsonNode *json;                /* {"type", "args", "target"} as given (saved back as is), or NULL: no
+                                    loss; its "type" and "args" are the torch constructor's keyword
+                                    arguments (ps_train_loss_from_json, as the train op's loss) */
+  PsInputSpec target;            /* its "target" input t, parsed at load */
+} PsOpLoss;
+
 typedef struct {                 /* forward */
   char *target;
   PsInputSpec input;
   char *name;                    /* NULL: "output<N>" */
-  JsonNode *loss;                /* version 3: {"type", "args", "target"} (ps-train-ops.h), or NULL */
+  PsOpLoss loss;
   /* version 3, MultiheadAttention targets: its forward's keywords (ps_op_has_field says which
    * masks were given) */
   PsOpMask key_padding_mask, attn_mask;

@@ -4,7 +4,7 @@
  * (and its output name), loads a file, records training, may draw from the generator, and the
  * size check after module and attach ops. And the PyTorch line parser's typed ops
  * (ps_py_statements_parse), applied by the document as they are (ps_document_apply_parsed_ops,
- * ps_document_train_parsed_async). */
+ * ps_document_train_parsed_async). And the forward's loss, whose target input is typed at load. */
 #include "ps-document.h"
 #include "ps-error.h"
 #include "ps-op.h"
@@ -173,6 +173,64 @@ test_parsed_lines (void)
   g_assert_cmpuint (ps_document_get_n_steps (doc), ==, 0);
 }
 
+static char *
+loss_text (const PsOp *op)
+{
+  g_autoptr (JsonObject) o = ps_op_to_json (op);
+  g_autoptr (JsonGenerator) g = json_generator_new ();
+  g_autoptr (JsonNode) n = json_node_init_object (json_node_alloc (), json_object_get_object_member (o, "loss"));
+  json_generator_set_root (g, n);
+  return json_generator_to_data (g, NULL);
+}
+
+/* The forward's loss target is an input parsed at load (a bad one is refused then, not when the
+ * op runs); its type and keyword arguments are saved back as given; copies share nothing. */
+static void
+test_forward_loss (void)
+{
+  static const char ok_op[] = "{\"op\":\"forward\",\"target\":\"fc\",\"input\":{\"ones\":[1,2]},\"name\":\"l\","
+                              "\"loss\":{\"args\":{\"reduction\":\"mean\"},\"target\":{\"zeros\":[1,3]},\"type\":\"MSELoss\"}}";
+  g_autoptr (PsOp) op = op_from (ok_op);
+  g_autofree char *saved = loss_text (op);
+  g_assert_cmpstr (saved, ==, "{\"args\":{\"reduction\":\"mean\"},\"target\":{\"zeros\":[1,3]},\"type\":\"MSELoss\"}");
+  g_autoptr (PsOp) copy = ps_op_copy (op);
+  g_autofree char *copied = loss_text (copy);
+  g_assert_cmpstr (copied, ==, saved);
+
+  static const struct { const char *loss, *error; } bad[] = {
+    { "{\"type\":\"MSELoss\"}", "op 1 (forward): field 'loss': field 'target': missing" },
+    { "{\"type\":\"MSELoss\",\"target\":{\"randn\":\"x\"}}", "op 1 (forward): field 'loss': field 'target': " },
+    { "[1]", "op 1 (forward): field 'loss': expected an object" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"op\":\"forward\",\"target\":\"fc\",\"input\":{\"ones\":[1,2]},\"loss\":%s}",
+                                               bad[i].loss);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonNode) node = json_from_string (text, &error);
+      g_assert_no_error (error);
+      g_autoptr (PsOp) refused = ps_op_new_from_json (json_node_get_object (node), 1, &error);
+      g_assert_null (refused);
+      g_assert_nonnull (error);
+      g_test_message ("%s → %s", bad[i].loss, error->message);
+      g_assert_true (g_str_has_prefix (error->message, bad[i].error));
+    }
+
+  /* applied: the loss of fc(ones) against the typed zeros target is mean(y²) */
+  g_autoptr (PsDocument) doc = ps_document_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ps_document_apply_op_json (doc, "{\"op\":\"module\",\"id\":\"fc\",\"type\":\"Linear\","
+                                                 "\"args\":{\"in_features\":2,\"out_features\":3}}", &error));
+  g_assert_true (ps_document_apply_op_json (doc, "{\"op\":\"forward\",\"target\":\"fc\",\"input\":{\"ones\":[1,2]},"
+                                                 "\"name\":\"y\"}", &error));
+  g_assert_true (ps_document_apply_parsed_ops (doc, &op, 1, &error));
+  g_assert_no_error (error);
+  PsState *st = ps_document_get_current_state (doc);
+  const float *y = ps_tensor_cf32 (ps_state_get_output (st, "y"));
+  double want = ((double) y[0] * y[0] + (double) y[1] * y[1] + (double) y[2] * y[2]) / 3;
+  g_assert_cmpfloat_with_epsilon (ps_tensor_cf32 (ps_state_get_output (st, "l"))[0], want, 1e-6);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -180,5 +238,6 @@ main (int argc, char **argv)
   g_test_add_func ("/op-questions/kinds", test_questions);
   g_test_add_func ("/op-questions/size-check", test_size_check);
   g_test_add_func ("/op-questions/parsed-lines", test_parsed_lines);
+  g_test_add_func ("/op-questions/forward-loss", test_forward_loss);
   return g_test_run ();
 }
