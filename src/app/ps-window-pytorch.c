@@ -78,7 +78,7 @@ ps_window_type_pytorch (PsWindow *self, const char *text)
   if (self->pytorch_state != now)
     ps_py_inputs_forget_random (self->pytorch_inputs);
   g_autoptr (GHashTable) inputs = ps_py_inputs_copy (self->pytorch_inputs);
-  g_autoptr (GPtrArray) ops = ps_py_statements_to_ops_with_inputs (now, text, inputs, &error);
+  g_autoptr (GPtrArray) ops = ps_py_statements_parse (now, text, inputs, &error);
   if (ops == NULL)
     {
       ps_window_show_error (self, error->message);
@@ -93,23 +93,26 @@ ps_window_type_pytorch (PsWindow *self, const char *text)
       ps_window_toast (self, _("Input kept for a later line: y = model(x)"));
       return TRUE;
     }
-  if (ps_py_ops_have_forward (ops))
+  gboolean forward = FALSE;
+  for (guint i = 0; i < ops->len; i++)
+    forward = forward || ps_op_runs_forward (ops->pdata[i]);
+  if (forward)
     {
       LineJob *job = g_new0 (LineJob, 1);
       job->window = g_object_ref (self);
       job->inputs = g_hash_table_ref (inputs);
       for (guint i = 0; i < ops->len; i++)
-        if (g_strcmp0 (json_object_get_string_member_with_default (ops->pdata[i], "op", ""), "forward") == 0)
+        if (ps_op_runs_forward (ops->pdata[i]))
           {
             g_free (job->output);
-            job->output = g_strdup (json_object_get_string_member_with_default (ops->pdata[i], "name", ""));
+            job->output = g_strdup (ps_op_get_output_name (ops->pdata[i]) ? ps_op_get_output_name (ops->pdata[i]) : "");
           }
       g_autofree char *label = g_strdup_printf (_("Running the forward pass (output %s)…"), job->output);
       GCancellable *c = ps_window_begin_job (self, label);
-      ps_document_train_async (self->document, (JsonObject *const *) ops->pdata, ops->len, NULL, c, on_line_done, job);
+      ps_document_train_parsed_async (self->document, (PsOp *const *) ops->pdata, ops->len, NULL, c, on_line_done, job);
       return TRUE;
     }
-  if (!ps_document_apply_ops (self->document, (JsonObject *const *) ops->pdata, ops->len, &error))
+  if (!ps_document_apply_parsed_ops (self->document, (PsOp *const *) ops->pdata, ops->len, &error))
     {
       ps_window_show_error (self, error->message);
       return FALSE;
@@ -120,8 +123,8 @@ ps_window_type_pytorch (PsWindow *self, const char *text)
   /* the layer the line constructed is selected, as after Add Layer (the outermost: the last built) */
   const char *built = NULL;
   for (guint i = 0; i < ops->len; i++)
-    if (g_strcmp0 (json_object_get_string_member_with_default (ops->pdata[i], "op", ""), "module") == 0)
-      built = json_object_get_string_member_with_default (ops->pdata[i], "id", NULL);
+    if (ps_op_get_built_module (ops->pdata[i]) != NULL)
+      built = ps_op_get_built_module (ops->pdata[i]);
   if (built != NULL)
     ps_window_select_module (self, built);
   return TRUE;

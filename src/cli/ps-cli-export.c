@@ -13,8 +13,9 @@ static const char usage[] =
   "\n"
   "Writes a PyTorch script that replays the recipe: module construction, torch.nn.init calls and\n"
   "forwards in the recipe's order, from torch.manual_seed(seed). Running it with torch 1.13 gives\n"
-  "the parameters Paramscope shows, bit for bit. `python3 SCRIPT.py RESULT.json` also writes the\n"
-  "state dicts and outputs (as SHA-256 digests) for comparison.\n"
+  "the parameters Paramscope shows, bit for bit. The script is plain PyTorch with no test code in\n"
+  "it: the model ends up in its variables (the recipe's module ids) and the forward results in the\n"
+  "dict `outputs`, by name; it writes no files.\n"
   "\n"
   "  -o, --output FILE   write the script to FILE (atomically) instead of standard output\n";
 

@@ -151,7 +151,7 @@ pick_state (const char *command, const char *recipe, const char *step_s, const c
       const PsRecipe *r = ps_timeline_get_recipe (tl);
       *op_step = 0;
       for (guint i = MIN ((guint) v, r->ops->len); i > 0 && *op_step == 0; i--)
-        if (strcmp (ps_op_get_kind (r->ops->pdata[i - 1]), "train") == 0)
+        if (ps_op_records_training (r->ops->pdata[i - 1]))
           *op_step = i;
       return -1;
     }

@@ -540,8 +540,63 @@ ps_value_given_type_name (const PsValue *v)
     }
 }
 
-char *
-ps_value_to_python (const PsValue *v)
+void
+ps_python_append_string (GString *s, const char *text, PsPyStyle style)
+{
+  const char quote = style == PS_PY_REPR ? '\'' : '"';
+  g_string_append_c (s, quote);
+  for (const unsigned char *p = (const unsigned char *) (text ? text : ""); *p; p++)
+    {
+      switch (*p)
+        {
+        case '\\': g_string_append (s, "\\\\"); break;
+        case '\n': g_string_append (s, "\\n"); break;
+        case '\t': g_string_append (s, "\\t"); break;
+        case '\r': g_string_append (s, "\\r"); break;
+        default:
+          if (*p == (unsigned char) quote)
+            {
+              g_string_append_c (s, '\\');
+              g_string_append_c (s, quote);
+            }
+          else if (*p < 0x20 || *p == 0x7f)
+            g_string_append_printf (s, "\\x%02x", *p);
+          else
+            g_string_append_c (s, (char) *p);
+        }
+    }
+  g_string_append_c (s, quote);
+}
+
+void
+ps_python_append_float (GString *s, double d, PsPyStyle style)
+{
+  if (isnan (d) || isinf (d))
+    {
+      static const char *const spelled[2][3] = {
+        { "float('nan')", "float('inf')", "float('-inf')" },      /* PS_PY_REPR */
+        { "float(\"nan\")", "float(\"inf\")", "-float(\"inf\")" }, /* PS_PY_SCRIPT */
+      };
+      g_string_append (s, spelled[style == PS_PY_SCRIPT][isnan (d) ? 0 : d > 0 ? 1 : 2]);
+      return;
+    }
+  /* the shortest representation that round-trips, like Python's repr */
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  for (int prec = 1; prec <= 17; prec++)
+    {
+      char fmt[8];
+      g_snprintf (fmt, sizeof fmt, "%%.%dg", prec);
+      g_ascii_formatd (buf, sizeof buf, fmt, d);
+      if (g_ascii_strtod (buf, NULL) == d)
+        break;
+    }
+  g_string_append (s, buf);
+  if (strpbrk (buf, ".eE") == NULL)
+    g_string_append (s, ".0");
+}
+
+void
+ps_value_append_python (GString *s, const PsValue *v, PsPyStyle style)
 {
   if (v->coerced && v->given != v->type)
     {
@@ -549,54 +604,36 @@ ps_value_to_python (const PsValue *v)
       PsValue given = *v;
       given.coerced = FALSE;
       given.type = v->given;
-      return ps_value_to_python (&given);
+      ps_value_append_python (s, &given, style);
+      return;
     }
   switch (v->type)
     {
-    case PS_VALUE_NONE: return g_strdup ("None");
-    case PS_VALUE_BOOL: return g_strdup (v->b ? "True" : "False");
-    case PS_VALUE_INT: return g_strdup_printf ("%" G_GINT64_FORMAT, v->i);
-    case PS_VALUE_DOUBLE:
-      {
-        if (isnan (v->d))
-          return g_strdup ("float('nan')");
-        if (isinf (v->d))
-          return g_strdup (v->d > 0 ? "float('inf')" : "float('-inf')");
-        /* Shortest representation that round-trips, like Python's repr. */
-        char buf[G_ASCII_DTOSTR_BUF_SIZE];
-        for (int prec = 1; prec <= 17; prec++)
-          {
-            char fmt[8];
-            g_snprintf (fmt, sizeof fmt, "%%.%dg", prec);
-            g_ascii_formatd (buf, sizeof buf, fmt, v->d);
-            if (g_ascii_strtod (buf, NULL) == v->d)
-              break;
-          }
-        if (strpbrk (buf, ".eEn") == NULL)
-          return g_strconcat (buf, ".0", NULL);
-        return g_strdup (buf);
-      }
-    case PS_VALUE_STRING:
-      {
-        g_autofree char *esc = g_strescape (v->s ? v->s : "", NULL);
-        return g_strdup_printf ("'%s'", esc);
-      }
+    case PS_VALUE_NONE: g_string_append (s, "None"); break;
+    case PS_VALUE_BOOL: g_string_append (s, v->b ? "True" : "False"); break;
+    case PS_VALUE_INT: g_string_append_printf (s, "%" G_GINT64_FORMAT, (gint64) v->i); break;
+    case PS_VALUE_DOUBLE: ps_python_append_float (s, v->d, style); break;
+    case PS_VALUE_STRING: ps_python_append_string (s, v->s, style); break;
     case PS_VALUE_INT_LIST:
-      {
-        GString *s = g_string_new ("(");
-        for (int k = 0; k < v->n_list; k++)
-          if (v->list[k] == PS_VALUE_LIST_NONE)
-            g_string_append_printf (s, "%sNone", k ? ", " : "");
-          else
-            g_string_append_printf (s, "%s%" G_GINT64_FORMAT, k ? ", " : "", v->list[k]);
-        if (v->n_list == 1)
-          g_string_append_c (s, ',');
-        g_string_append_c (s, ')');
-        return g_string_free (s, FALSE);
-      }
+      g_string_append_c (s, '(');
+      for (int k = 0; k < v->n_list; k++)
+        if (v->list[k] == PS_VALUE_LIST_NONE)
+          g_string_append_printf (s, "%sNone", k ? ", " : "");
+        else
+          g_string_append_printf (s, "%s%" G_GINT64_FORMAT, k ? ", " : "", (gint64) v->list[k]);
+      g_string_append (s, v->n_list == 1 ? ",)" : ")");
+      break;
     default:
-      return g_strdup ("?");
+      g_string_append_c (s, '?');
     }
+}
+
+char *
+ps_value_to_python (const PsValue *v)
+{
+  GString *s = g_string_new (NULL);
+  ps_value_append_python (s, v, PS_PY_REPR);
+  return g_string_free (s, FALSE);
 }
 
 char *

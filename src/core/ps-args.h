@@ -148,8 +148,24 @@ PsArgs         *ps_args_resolve      (const PsArgSpec *specs, const PsArgs *give
 /* The Python type name of the value as given: "bool", "int", "float", "str", "NoneType", "list"
  * (torch's argument-parser messages name it). */
 const char     *ps_value_given_type_name (const PsValue *v);
-/* Python-style repr of a value: 10, 0.5, True, None, 'fan_in', (3, 3). */
+/* Python-style repr of a value: 10, 0.5, True, None, 'fan_in', (3, 3) (ps_value_append_python,
+ * PS_PY_REPR). */
 char           *ps_value_to_python   (const PsValue *v);
+
+/* The one writer of Python literals (a module's repr, the dialogs, the exported script). Where
+ * Python has two spellings, a repr shows 'text', float('nan'), float('inf'), float('-inf')
+ * (PS_PY_REPR) and the exported script writes "text", float("nan"), float("inf"), -float("inf")
+ * (PS_PY_SCRIPT). A float is the shortest decimal that reads back as the same double (Python's
+ * repr: 0.1, 1e-05, 2.0); a string escapes its quote, backslash and control characters (\n, \t, \r,
+ * \xNN) and keeps other text as it is; an int list is a tuple ((3,) for one). A value torch
+ * converted (PsValue.coerced) is written as it was given. */
+typedef enum {
+  PS_PY_REPR,
+  PS_PY_SCRIPT,
+} PsPyStyle;
+void            ps_value_append_python  (GString *s, const PsValue *v, PsPyStyle style);
+void            ps_python_append_float  (GString *s, double d, PsPyStyle style);
+void            ps_python_append_string (GString *s, const char *text, PsPyStyle style);
 
 /* Python's str() of a value (what torch's extra_repr formats print): a string without quotes, the
  * rest as ps_value_to_python (True for a bool given where bool_is_int, 2.0 for a float). */

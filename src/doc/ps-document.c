@@ -15,6 +15,7 @@ struct _PsDocument {
   char *title;
   gboolean modified;
   gboolean busy;           /* a worker job runs */
+  GTask *job;              /* its task (no reference: set_busy clears it when the job ends), or NULL */
   double progress;
   guint progress_source;
   /* What Undo and Redo take back: one user action each (a group of steps, or a seed change). When
@@ -216,12 +217,14 @@ take_back (PsDocument *self, guint n, GError **error)
                                         "%s; and taking back the %u steps it applied failed: ", n), local->message, n);
 }
 
-gboolean
-ps_document_apply_ops (PsDocument *self, JsonObject *const *ops, guint n_ops, GError **error)
+/* ops as JSON objects (json) or parsed (parsed) */
+static gboolean
+apply_ops (PsDocument *self, JsonObject *const *json, PsOp *const *parsed, guint n_ops, GError **error)
 {
   g_return_val_if_fail (n_ops > 0, FALSE);
   for (guint i = 0; i < n_ops; i++)
-    if (!ps_timeline_append_op (self->timeline, ops[i], error))
+    if (json != NULL ? !ps_timeline_append_op (self->timeline, json[i], error)
+                     : !ps_timeline_append_parsed_op (self->timeline, parsed[i], error))
       {
         /* all or nothing: take back the ones this call appended (redo must not bring them back) */
         take_back (self, i, error);
@@ -233,6 +236,18 @@ ps_document_apply_ops (PsDocument *self, JsonObject *const *ops, guint n_ops, GE
   record (self, UNDO_STEPS, n_ops, 0, 0);
   emit_changed (self, TRUE);
   return TRUE;
+}
+
+gboolean
+ps_document_apply_ops (PsDocument *self, JsonObject *const *ops, guint n_ops, GError **error)
+{
+  return apply_ops (self, ops, NULL, n_ops, error);
+}
+
+gboolean
+ps_document_apply_parsed_ops (PsDocument *self, PsOp *const *ops, guint n_ops, GError **error)
+{
+  return apply_ops (self, NULL, ops, n_ops, error);
 }
 
 gboolean
@@ -443,7 +458,7 @@ static gboolean
 poll_progress (gpointer data)
 {
   PsDocument *self = data;
-  GTask *task = g_object_get_data (G_OBJECT (self), "ps-job");
+  GTask *task = self->job;
   Job *job = task ? g_task_get_task_data (task) : NULL;
   double p = job && job->n_apply > 0 ? (double) g_atomic_int_get (&job->done) / job->n_apply : 0;
   if (job != NULL && job->monitor != NULL && job->n_apply > 0)
@@ -465,7 +480,7 @@ static void
 set_busy (PsDocument *self, GTask *task)
 {
   self->busy = task != NULL;
-  g_object_set_data (G_OBJECT (self), "ps-job", task);
+  self->job = task;
   g_clear_handle_id (&self->progress_source, g_source_remove);
   if (self->busy)
     self->progress_source = g_timeout_add (50, poll_progress, self);
@@ -643,9 +658,10 @@ ps_document_load_finish (PsDocument *self, GAsyncResult *result, GError **op_err
   return TRUE;
 }
 
+/* ops as JSON objects (json) or parsed (parsed) */
 static void
-append_async (PsDocument *self, JsonObject *const *ops, guint n_ops, PsTrainMonitor *monitor, gpointer tag,
-              GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+append_async (PsDocument *self, JsonObject *const *json, PsOp *const *parsed, guint n_ops, PsTrainMonitor *monitor,
+              gpointer tag, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   GError *error = NULL;
   /* the applied ops and the new ones; pending (undone) ops are dropped, as appending does */
@@ -653,7 +669,10 @@ append_async (PsDocument *self, JsonObject *const *ops, guint n_ops, PsTrainMoni
   PsRecipe *deep = NULL;
   gboolean ok = TRUE;
   for (guint i = 0; ok && i < n_ops; i++)
-    ok = ps_recipe_append_op (all, ops[i], &error);
+    if (json != NULL)
+      ok = ps_recipe_append_op (all, json[i], &error);
+    else
+      g_ptr_array_add (all->ops, ps_op_ref (parsed[i]));
   /* the worker gets its own deep copy (ps_recipe_copy): no JsonObject is shared with this thread */
   if (ok)
     deep = ps_recipe_copy (all);
@@ -683,7 +702,7 @@ ps_document_apply_op_async (PsDocument *self, JsonObject *op, GCancellable *canc
 {
   g_return_if_fail (PS_IS_DOCUMENT (self));
   g_return_if_fail (op != NULL);
-  append_async (self, &op, 1, NULL, ps_document_apply_op_async, cancellable, callback, user_data);
+  append_async (self, &op, NULL, 1, NULL, ps_document_apply_op_async, cancellable, callback, user_data);
 }
 
 void
@@ -692,7 +711,16 @@ ps_document_train_async (PsDocument *self, JsonObject *const *ops, guint n_ops, 
 {
   g_return_if_fail (PS_IS_DOCUMENT (self));
   g_return_if_fail (ops != NULL && n_ops > 0);
-  append_async (self, ops, n_ops, monitor, ps_document_apply_op_async, cancellable, callback, user_data);
+  append_async (self, ops, NULL, n_ops, monitor, ps_document_apply_op_async, cancellable, callback, user_data);
+}
+
+void
+ps_document_train_parsed_async (PsDocument *self, PsOp *const *ops, guint n_ops, PsTrainMonitor *monitor,
+                                GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (PS_IS_DOCUMENT (self));
+  g_return_if_fail (ops != NULL && n_ops > 0);
+  append_async (self, NULL, ops, n_ops, monitor, ps_document_apply_op_async, cancellable, callback, user_data);
 }
 
 gboolean

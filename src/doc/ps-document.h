@@ -44,6 +44,8 @@ gboolean      ps_document_apply_op_json     (PsDocument *self, const char *json,
 /* Append ops as one user action (Add Layer = construct + attach): all or none is applied, and
  * one Undo takes them all back. On failure the document is as before (minus its redo history). */
 gboolean      ps_document_apply_ops         (PsDocument *self, JsonObject *const *ops, guint n_ops, GError **error);
+/* The same for ops parsed already (ps_py_statements_parse; numbered as the document appends them). */
+gboolean      ps_document_apply_parsed_ops  (PsDocument *self, PsOp *const *ops, guint n_ops, GError **error);
 /* Undo/Redo take back or bring back one user action: the steps one command appended, or a seed
  * change (New Seed). Steps that came with a loaded recipe are undone one at a time. Both are
  * refused while a job runs. */
@@ -86,6 +88,10 @@ gboolean      ps_document_apply_op_finish   (PsDocument *self, GAsyncResult *res
 void          ps_document_train_async       (PsDocument *self, JsonObject *const *ops, guint n_ops,
                                              PsTrainMonitor *monitor, GCancellable *cancellable,
                                              GAsyncReadyCallback callback, gpointer user_data);
+/* The same for ops parsed already. */
+void          ps_document_train_parsed_async (PsDocument *self, PsOp *const *ops, guint n_ops,
+                                              PsTrainMonitor *monitor, GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
 gboolean      ps_document_get_busy          (PsDocument *self);
 /* Fraction of the running job's ops done, 0…1 (0 when idle). */
 double        ps_document_get_progress      (PsDocument *self);

@@ -151,80 +151,24 @@ make_var (Exporter *ex, const char *id)
   return g_string_free (v, FALSE);
 }
 
-/* ---------- Python literals ---------- */
+/* ---------- Python literals (one writer: ps-args.h, in the script's spelling) ---------- */
 
 static void
 append_py_string (GString *s, const char *text)
 {
-  g_string_append_c (s, '"');
-  for (const unsigned char *p = (const unsigned char *) text; *p; p++)
-    {
-      switch (*p)
-        {
-        case '"': g_string_append (s, "\\\""); break;
-        case '\\': g_string_append (s, "\\\\"); break;
-        case '\n': g_string_append (s, "\\n"); break;
-        case '\t': g_string_append (s, "\\t"); break;
-        case '\r': g_string_append (s, "\\r"); break;
-        default:
-          if (*p < 0x20 || *p == 0x7f)
-            g_string_append_printf (s, "\\x%02x", *p);
-          else
-            g_string_append_c (s, (char) *p);
-        }
-    }
-  g_string_append_c (s, '"');
+  ps_python_append_string (s, text, PS_PY_SCRIPT);
 }
 
-/* The shortest decimal that reads back as the same double, spelled as a Python float. */
 static void
 append_py_float (GString *s, double d)
 {
-  if (isnan (d))
-    {
-      g_string_append (s, "float(\"nan\")");
-      return;
-    }
-  if (isinf (d))
-    {
-      g_string_append (s, d > 0 ? "float(\"inf\")" : "-float(\"inf\")");
-      return;
-    }
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  for (int prec = 1; prec <= 17; prec++)
-    {
-      char fmt[8];
-      g_snprintf (fmt, sizeof fmt, "%%.%dg", prec);
-      g_ascii_formatd (buf, sizeof buf, fmt, d);
-      if (g_ascii_strtod (buf, NULL) == d)
-        break;
-    }
-  g_string_append (s, buf);
-  if (strpbrk (buf, ".en") == NULL)
-    g_string_append (s, ".0");
+  ps_python_append_float (s, d, PS_PY_SCRIPT);
 }
 
-/* One argument value as Python: lists become tuples. */
 static void
 append_py_arg (GString *s, const PsValue *v)
 {
-  switch (v->type)
-    {
-    case PS_VALUE_NONE: g_string_append (s, "None"); break;
-    case PS_VALUE_BOOL: g_string_append (s, v->b ? "True" : "False"); break;
-    case PS_VALUE_INT: g_string_append_printf (s, "%" G_GINT64_FORMAT, (gint64) v->i); break;
-    case PS_VALUE_DOUBLE: append_py_float (s, v->d); break;
-    case PS_VALUE_STRING: append_py_string (s, v->s); break;
-    case PS_VALUE_INT_LIST:
-      g_string_append_c (s, '(');
-      for (int i = 0; i < v->n_list; i++)
-        if (v->list[i] == PS_VALUE_LIST_NONE)
-          g_string_append_printf (s, "%sNone", i > 0 ? ", " : "");
-        else
-          g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i > 0 ? ", " : "", (gint64) v->list[i]);
-      g_string_append (s, v->n_list == 1 ? ",)" : ")");
-      break;
-    }
+  ps_value_append_python (s, v, PS_PY_SCRIPT);
 }
 
 /* "in_features=10, out_features=5" from keyword arguments as given (NULL → ""). */
@@ -1185,7 +1129,7 @@ ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint number, GError **error
   gboolean keywords = has_kp || has_am || ps_op_has_field (op, "need_weights")
                       || ps_op_has_field (op, "average_attn_weights");
   /* the input first, then the masks (in this order: they may draw), then a loss target */
-  gboolean named_x = n_inputs > 1 || keywords || f->loss != NULL;
+  gboolean named_x = n_inputs > 1 || keywords || f->loss.json != NULL;
   if (named_x)
     {
       g_string_append (s, "x = ");
@@ -1221,22 +1165,13 @@ ps_py_emit_forward (PsPyExport *ex, const PsOp *op, guint number, GError **error
   if (ps_op_has_field (op, "average_attn_weights"))
     g_string_append_printf (call, ", average_attn_weights=%s", f->average_attn_weights ? "True" : "False");
   g_string_append_c (call, ')');
-  if (f->loss != NULL)
+  if (f->loss.json != NULL)
     {
       /* loss_fn(target(x), t): the input is made first, then the loss target */
-      JsonObject *lo = json_node_get_object (f->loss);
-      PsInputSpec tspec;
-      if (!ps_recipe_parse_input (json_object_get_member (lo, "target"), &tspec, error))
-        {
-          g_string_free (call, TRUE);
-          target_clear (&t);
-          return FALSE;
-        }
       g_string_append (s, "x_target = ");
-      emit_input (s, &tspec);
+      emit_input (s, &f->loss.target);
       g_string_append (s, "\n");
-      ps_input_spec_clear (&tspec);
-      emit_loss_fn (s, "loss_fn", lo);
+      emit_loss_fn (s, "loss_fn", json_node_get_object (f->loss.json));
       if (!ex->have_outputs)
         {
           ex->have_outputs = TRUE;

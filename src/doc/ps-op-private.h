@@ -64,6 +64,27 @@ struct _PsOpKind {
   /* apply changes only the list of children of the module `writes` names (attach, detach, rename,
    * move): its descendants stay shared with the previous state (ps_state_clone_for_write). */
   gboolean writes_children_only;
+  /* What the rest of the program asks about an op instead of comparing the kind's name
+   * (ps-op.h's ps_op_* questions; NULL / FALSE: no): */
+  /* the id of the module the op creates (module); */
+  const char *(*builds_module) (const PsOp *op);
+  /* the op makes a module the model ("root": true on a module or a forward op); */
+  gboolean (*makes_root) (const PsOp *op);
+  /* the name of the output the op writes (forward; NULL: its default "output<N>"); runs_forward; */
+  const char *(*output_name) (const PsOp *op);
+  gboolean runs_forward;
+  /* apply reads tensors from a file (load): the timeline keeps the state it made rather than
+   * read the file again when replaying; */
+  gboolean loads_file;
+  /* apply runs a training loop whose records the state's train_log holds (train); */
+  gboolean records_training;
+  /* the op never draws from the generator nor reseeds it (NULL draws: may_draw TRUE), or the
+   * function that says whether this op does (a module that initializes, an init that samples); */
+  gboolean never_draws;
+  gboolean (*may_draw) (const PsOp *op);
+  /* after apply, the state may hold too many module paths (ops that add containment: module,
+   * attach); checks `next` (made from `prev`), errors without the prefix. */
+  gboolean (*check_size) (const PsState *prev, const PsState *next, GError **error);
   /* PyTorch export: follow the module tree in the first pass (may be NULL), then write the code. */
   gboolean (*py_scan) (PsPyExport *ex, const PsOp *op, guint n, GError **error);
   gboolean (*py_emit) (PsPyExport *ex, const PsOp *op, guint n, GError **error);
@@ -149,10 +170,5 @@ extern const PsOpKind ps_train_op_kinds[];
 JsonNode *ps_op_mask_write     (const PsOp *op, gconstpointer slot);
 void     ps_op_mask_copy       (gpointer dst, gconstpointer src);
 void     ps_op_mask_clear      (gpointer slot);
-/* A field kept as its JSON value (the forward op's "loss"). */
-gboolean ps_json_field_parse   (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error);
-JsonNode *ps_json_field_write  (const PsOp *op, gconstpointer slot);
-void     ps_json_field_copy    (gpointer dst, gconstpointer src);
-void     ps_json_field_clear   (gpointer slot);
 
 G_END_DECLS

@@ -546,6 +546,57 @@ ps_op_get_target (const PsOp *op)
   return op->kind->writes ? op->kind->writes (op) : NULL;
 }
 
+const char *
+ps_op_get_built_module (const PsOp *op)
+{
+  return op->kind->builds_module ? op->kind->builds_module (op) : NULL;
+}
+
+gboolean
+ps_op_makes_root (const PsOp *op, const char *root)
+{
+  const char *built = ps_op_get_built_module (op);
+  return (op->kind->makes_root && op->kind->makes_root (op)) || (root != NULL && g_strcmp0 (built, root) == 0);
+}
+
+gboolean
+ps_op_runs_forward (const PsOp *op)
+{
+  return op->kind->runs_forward;
+}
+
+const char *
+ps_op_get_output_name (const PsOp *op)
+{
+  return op->kind->output_name ? op->kind->output_name (op) : NULL;
+}
+
+gboolean
+ps_op_loads_file (const PsOp *op)
+{
+  return op->kind->loads_file;
+}
+
+gboolean
+ps_op_records_training (const PsOp *op)
+{
+  return op->kind->records_training;
+}
+
+gboolean
+ps_op_may_draw (const PsOp *op)
+{
+  if (op->kind->never_draws)
+    return FALSE;
+  return op->kind->may_draw ? op->kind->may_draw (op) : TRUE;
+}
+
+gboolean
+ps_op_check_size (const PsOp *op, const PsState *prev, const PsState *next, GError **error)
+{
+  return op->kind->check_size ? op->kind->check_size (prev, next, error) : TRUE;
+}
+
 /* ---------- shared by several kinds ---------- */
 
 static gboolean
@@ -1471,6 +1522,57 @@ input_clear (gpointer slot)
   ps_input_spec_clear (slot);
 }
 
+/* The forward's "loss": kept as given (its type and keyword arguments are checked when applied, as
+ * torch checks them), its "target" input parsed now. */
+static gboolean
+loss_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **error)
+{
+  (void) op;
+  PsOpLoss *l = slot;
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    {
+      ps_op_parse_error (error, index, "forward", "loss", "expected an object {\"type\": \"CrossEntropyLoss\", \"args\": {…}}");
+      return FALSE;
+    }
+  JsonNode *tn = json_object_get_member (json_node_get_object (n), "target");
+  if (tn == NULL)
+    {
+      ps_op_parse_error (error, index, "forward", "loss", "field 'target': missing");
+      return FALSE;
+    }
+  if (!ps_recipe_parse_input (tn, &l->target, error))
+    {
+      g_prefix_error (error, "op %u (forward): field 'loss': field 'target': ", index);
+      return FALSE;
+    }
+  l->json = json_node_copy (n);
+  return TRUE;
+}
+
+static JsonNode *
+loss_write (const PsOp *op, gconstpointer slot)
+{
+  (void) op;
+  return json_node_copy (((const PsOpLoss *) slot)->json);
+}
+
+static void
+loss_copy (gpointer dst, gconstpointer src)
+{
+  const PsOpLoss *s = src;
+  PsOpLoss *d = dst;
+  d->json = s->json ? ps_json_deep_copy (s->json) : NULL;   /* a copy for another thread shares nothing */
+  ps_input_spec_copy (&d->target, &s->target);
+}
+
+static void
+loss_clear (gpointer slot)
+{
+  PsOpLoss *l = slot;
+  g_clear_pointer (&l->json, json_node_unref);
+  ps_input_spec_clear (&l->target);
+}
+
 static gboolean
 mask_parse (PsOp *op, gpointer slot, JsonNode *n, guint index, GError **error)
 {
@@ -1668,24 +1770,15 @@ apply_forward_call (PsState *state, const PsOp *op, guint n, PsModule *target, P
 {
   const PsOpForward *f = &op->u.forward;
   g_autofree char *dflt = g_strdup_printf ("output%u", n);
-  if (f->loss != NULL)
+  if (f->loss.json != NULL)
     {
       /* loss = loss_fn(target(x), t): the loss target is made after the input (ps-train-ops.h) */
       PsLoss loss;
-      gboolean ok = ps_train_loss_from_json (f->loss, &loss, error);
-      PsInputSpec tspec;
-      JsonNode *tn = ok ? json_object_get_member (json_node_get_object (f->loss), "target") : NULL;
-      if (ok && !(ok = tn != NULL && ps_recipe_parse_input (tn, &tspec, error)))
-        {
-          if (tn == NULL)
-            g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "missing");
-          g_prefix_error (error, "field 'loss': field 'target': ");
-        }
+      gboolean ok = ps_train_loss_from_json (f->loss.json, &loss, error);
       g_autoptr (PsTensor) t = NULL;
       if (ok)
         {
-          t = make_input (state, &tspec, error);
-          ps_input_spec_clear (&tspec);
+          t = make_input (state, &f->loss.target, error);
           ok = t != NULL;
         }
       ok = ok && ps_train_forward_with_loss (state, f->target, target, x, &loss, t, f->name ? f->name : dflt, error);
@@ -2356,8 +2449,7 @@ static const PsOpField forward_fields[] = {
   { "target", PS_FIELD_STRING, TRUE, F (forward, target) },
   { "input", PS_FIELD_CUSTOM, TRUE, F (forward, input), 0, input_parse, input_write, input_copy, input_clear },
   { "name", PS_FIELD_STRING, FALSE, F (forward, name) },
-  { "loss", PS_FIELD_CUSTOM, FALSE, F (forward, loss), 3, ps_json_field_parse, ps_json_field_write, ps_json_field_copy,
-    ps_json_field_clear },
+  { "loss", PS_FIELD_CUSTOM, FALSE, F (forward, loss), 3, loss_parse, loss_write, loss_copy, loss_clear },
   { "key_padding_mask", PS_FIELD_CUSTOM, FALSE, F (forward, key_padding_mask), 3, mask_parse, ps_op_mask_write,
     ps_op_mask_copy, ps_op_mask_clear },
   { "attn_mask", PS_FIELD_CUSTOM, FALSE, F (forward, attn_mask), 3, mask_parse, ps_op_mask_write, ps_op_mask_copy,
@@ -2382,23 +2474,83 @@ static const PsOpField scale_fields[] = {
 
 #undef F
 
+/* ---------- what the rest of the program asks about an op (ps-op.h) ---------- */
+
+static const char *
+module_built (const PsOp *op)
+{
+  return op->u.module.id;
+}
+
+static gboolean
+module_makes_root (const PsOp *op)
+{
+  return op->u.module.root;
+}
+
+static gboolean
+forward_makes_root (const PsOp *op)
+{
+  return op->u.forward.root;
+}
+
+static const char *
+forward_output_name (const PsOp *op)
+{
+  return op->u.forward.name;
+}
+
+/* constructing a module initializes its parameters (reset_parameters) unless it is a container */
+static gboolean
+module_may_draw (const PsOp *op)
+{
+  const PsModuleClass *klass = ps_module_class_lookup (op->u.module.type);
+  return klass != NULL && !klass->is_container && ps_module_class_has_reset_parameters (klass);
+}
+
+static gboolean
+init_may_draw (const PsOp *op)
+{
+  static const char *const quiet[] = { "zeros_", "ones_", "constant_", "eye_", "dirac_", NULL };
+  return op->u.init.call.fn == NULL || !g_strv_contains (quiet, op->u.init.call.fn);
+}
+
+/* a module op adds the new module's paths; an attach the paths under the attached child */
+static gboolean
+module_check_size (const PsState *prev, const PsState *next, GError **error)
+{
+  (void) prev;
+  return ps_state_check_size (next, TRUE, error);
+}
+
+static gboolean
+attach_check_size (const PsState *prev, const PsState *next, GError **error)
+{
+  return ps_state_check_size_since (next, prev, error);
+}
+
 static const PsOpKind ps_op_kinds[] = {
   { .name = "module", .version = 1, .fields = module_fields, .check = check_module,
+    .builds_module = module_built, .makes_root = module_makes_root, .may_draw = module_may_draw,
+    .check_size = module_check_size,
     .apply = apply_module, .action = action_module, .describe = describe_module,
     .py_scan = ps_py_scan_module, .py_emit = ps_py_emit_module },
   { .name = "attach", .version = 1, .fields = attach_fields, .check = check_child, .writes = writes_parent,
+    .never_draws = TRUE, .check_size = attach_check_size,
     .writes_children_only = TRUE, .apply = apply_attach, .action = action_attach, .describe = describe_attach,
     .py_scan = ps_py_scan_attach, .py_emit = ps_py_emit_attach },
-  { .name = "detach", .version = 1, .fields = detach_fields, .writes = writes_parent,
+  { .name = "detach", .version = 1, .fields = detach_fields, .writes = writes_parent, .never_draws = TRUE,
     .writes_children_only = TRUE, .apply = apply_detach, .action = action_detach, .describe = describe_detach,
     .py_scan = ps_py_scan_detach, .py_emit = ps_py_emit_detach },
-  { .name = "rename", .version = 2, .fields = rename_fields, .writes = writes_parent,
+  { .name = "rename", .version = 2, .fields = rename_fields, .writes = writes_parent, .never_draws = TRUE,
     .writes_children_only = TRUE, .apply = apply_rename, .action = action_rename, .describe = describe_rename,
     .py_scan = ps_py_scan_rename, .py_emit = ps_py_emit_rename },
   { .name = "move", .version = 2, .fields = move_fields, .check = check_child, .writes = writes_parent,
+    .never_draws = TRUE,
     .writes_children_only = TRUE, .apply = apply_move, .action = action_move, .describe = describe_move,
     .py_scan = ps_py_scan_move, .py_emit = ps_py_emit_move },
   { .name = "init", .version = 1, .fields = init_fields, .check = check_init, .writes = writes_target,
+    .may_draw = init_may_draw,
     .apply = apply_init, .action = action_init, .describe = describe_init, .py_emit = ps_py_emit_init },
   { .name = "init_modules", .version = 1, .fields = init_modules_fields, .check = check_init_modules,
     .writes = writes_target, .apply = apply_init_modules, .action = action_init_modules,
@@ -2409,14 +2561,16 @@ static const PsOpKind ps_op_kinds[] = {
   { .name = "manual_seed", .version = 1, .fields = seed_fields,
     .apply = apply_manual_seed, .action = action_manual_seed, .describe = describe_manual_seed,
     .py_emit = ps_py_emit_manual_seed },
-  { .name = "mode", .version = 1, .fields = mode_fields, .writes = writes_target,
+  { .name = "mode", .version = 1, .fields = mode_fields, .writes = writes_target, .never_draws = TRUE,
     .apply = apply_mode, .action = action_mode, .describe = describe_mode, .py_emit = ps_py_emit_mode },
   { .name = "forward", .version = 1, .fields = forward_fields, .check = check_forward, .writes = writes_target,
+    .runs_forward = TRUE, .output_name = forward_output_name, .makes_root = forward_makes_root,
     .apply = apply_forward, .action = action_forward, .describe = describe_forward, .writes_undescribed = TRUE,
     .py_emit = ps_py_emit_forward },
   { .name = "load", .version = 1, .fields = load_fields, .check = check_load, .writes = writes_target,
+    .loads_file = TRUE,
     .apply = apply_load, .action = action_load, .describe = describe_load, .py_emit = ps_py_emit_load },
-  { .name = "note", .version = 3, .fields = note_fields, .check = check_note,
+  { .name = "note", .version = 3, .fields = note_fields, .check = check_note, .never_draws = TRUE,
     .apply = apply_note, .action = action_note, .describe = describe_note, .py_emit = py_emit_note },
   { .name = "scale", .version = 4, .fields = scale_fields, .writes = writes_target,
     .apply = apply_scale, .action = action_scale, .describe = describe_scale, .py_emit = py_emit_scale },

@@ -81,11 +81,18 @@ typedef struct {                 /* an attention mask (ps_recipe_parse_mask) */
   gboolean is_bool;
 } PsOpMask;
 
+typedef struct {                 /* a forward's loss (version 3): loss_fn(target(x), t) */
+  JsonNode *json;                /* {"type", "args", "target"} as given (saved back as is), or NULL: no
+                                    loss; its "type" and "args" are the torch constructor's keyword
+                                    arguments (ps_train_loss_from_json, as the train op's loss) */
+  PsInputSpec target;            /* its "target" input t, parsed at load */
+} PsOpLoss;
+
 typedef struct {                 /* forward */
   char *target;
   PsInputSpec input;
   char *name;                    /* NULL: "output<N>" */
-  JsonNode *loss;                /* version 3: {"type", "args", "target"} (ps-train-ops.h), or NULL */
+  PsOpLoss loss;
   /* version 3, MultiheadAttention targets: its forward's keywords (ps_op_has_field says which
    * masks were given) */
   PsOpMask key_padding_mask, attn_mask;
@@ -217,6 +224,27 @@ int          ps_op_get_version   (const PsOp *op);
 gboolean     ps_op_has_field     (const PsOp *op, const char *field);
 /* The target (or parent) path the op works on, or NULL (module, manual_seed, note). */
 const char  *ps_op_get_target    (const PsOp *op);
+
+/* What the op table says about the op (code outside the table asks these, never the kind's name): */
+/* the id of the module it creates (a module op), or NULL; */
+const char  *ps_op_get_built_module (const PsOp *op);
+/* TRUE when it makes the module `root` names the model: creates it, or says "root": true (a module
+ * or a forward op; `root` may be NULL: then only the latter); */
+gboolean     ps_op_makes_root    (const PsOp *op, const char *root);
+/* TRUE when it runs a forward pass (a forward op); */
+gboolean     ps_op_runs_forward  (const PsOp *op);
+/* the output name it was given (forward; NULL when it takes the default "output<N>" or writes none); */
+const char  *ps_op_get_output_name (const PsOp *op);
+/* TRUE when apply reads tensors from a file (load): a timeline keeps the state it made; */
+gboolean     ps_op_loads_file    (const PsOp *op);
+/* TRUE when its state's train_log holds the records of a training run it made (train); */
+gboolean     ps_op_records_training (const PsOp *op);
+/* FALSE when it cannot draw from the generator nor reseed it (mode, attach, …; a module without
+ * reset_parameters; an init that does not sample: zeros_, ones_, constant_, eye_, dirac_); */
+gboolean     ps_op_may_draw      (const PsOp *op);
+/* After a successful apply: FALSE with an error (no prefix) when `next`, made from `prev` by this op,
+ * holds too many module paths (ops that add containment: module, attach; ps_state_check_size). */
+gboolean     ps_op_check_size    (const PsOp *op, const PsState *prev, const PsState *next, GError **error);
 
 PsState *ps_op_apply      (const PsState *prev, const PsOp *op, guint op_number, GError **error);
 PsState *ps_op_apply_full (const PsState *prev, const PsOp *op, guint op_number, const PsOpContext *ctx,

@@ -1,6 +1,7 @@
 /* ps-py-literal.h — what a person types for a PyTorch argument, as a JSON value: Python literals
  * (True, False, None, 3, -0.5, 1e-3, 'x', "x", (3, 3), (3,), [1, 2]) and bare words (relu,
- * zeros) as strings. One parser for every dialog; the exporter's inverse is ps_value_to_python. */
+ * zeros) as strings. One parser for every dialog; its inverse, the one writer of Python
+ * literals (reprs, dialogs, the exported script), is ps_value_append_python (ps-args.h). */
 #pragma once
 
 #include <glib.h>

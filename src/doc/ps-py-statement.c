@@ -11,6 +11,7 @@
 #include "ps-error.h"
 #include "ps-init.h"
 #include "ps-module.h"
+#include "ps-op.h"
 #include "ps-py-literal.h"
 
 /* What the messages offer as examples of lines that are understood. */
@@ -876,22 +877,13 @@ for_loop (Ctx *ctx, const char *header_and_body, GError **error)
 }
 
 /* An op that may draw from the generator (or reseed it): constructing a module that initializes
- * parameters, an init or a reset, manual_seed, a forward (its input, dropout, a lazy layer). */
+ * parameters, an init or a reset, manual_seed, a forward (its input, dropout, a lazy layer) — the
+ * op table says (ps_op_may_draw). An op the table refuses fails when applied, with its reason. */
 static gboolean
-op_may_draw (JsonObject *op)
+op_may_draw (JsonObject *json)
 {
-  const char *kind = json_object_get_string_member_with_default (op, "op", "");
-  if (g_str_equal (kind, "module"))
-    {
-      const PsModuleClass *klass = ps_module_class_lookup (json_object_get_string_member_with_default (op, "type", ""));
-      return klass != NULL && !klass->is_container && ps_module_class_has_reset_parameters (klass);
-    }
-  if (g_str_equal (kind, "init"))
-    {
-      static const char *const quiet[] = { "zeros_", "ones_", "constant_", "eye_", "dirac_", NULL };
-      return !g_strv_contains (quiet, json_object_get_string_member_with_default (op, "fn", ""));
-    }
-  return !g_str_equal (kind, "mode");
+  g_autoptr (PsOp) op = ps_op_new_from_json (json, 1, NULL);
+  return op != NULL && ps_op_may_draw (op);
 }
 
 /* A statement while a random input waits to be used must not draw first (see pending_random_input). */
@@ -1118,7 +1110,38 @@ gboolean
 ps_py_ops_have_forward (GPtrArray *ops)
 {
   for (guint i = 0; ops != NULL && i < ops->len; i++)
-    if (g_strcmp0 (json_object_get_string_member_with_default (ops->pdata[i], "op", ""), "forward") == 0)
-      return TRUE;
+    {
+      g_autoptr (PsOp) op = ps_op_new_from_json (ops->pdata[i], i + 1, NULL);
+      if (op != NULL && ps_op_runs_forward (op))
+        return TRUE;
+    }
   return FALSE;
+}
+
+GPtrArray *
+ps_py_statements_parse (const PsState *st, const char *text, GHashTable *inputs, GError **error)
+{
+  g_autoptr (GHashTable) work = inputs != NULL ? ps_py_inputs_copy (inputs) : NULL;
+  g_autoptr (GPtrArray) json = ps_py_statements_to_ops_with_inputs (st, text, work, error);
+  if (json == NULL)
+    return NULL;
+  g_autoptr (GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_op_unref);
+  guint first = st != NULL ? st->step + 1 : 1;
+  for (guint i = 0; i < json->len; i++)
+    {
+      PsOp *op = ps_op_new_from_json (json->pdata[i], first + i, error);
+      if (op == NULL)
+        return NULL;
+      g_ptr_array_add (ops, op);
+    }
+  if (inputs != NULL)
+    {
+      g_hash_table_remove_all (inputs);
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, work);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        g_hash_table_insert (inputs, g_strdup (k), json_node_copy (v));
+    }
+  return g_steal_pointer (&ops);
 }

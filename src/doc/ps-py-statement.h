@@ -43,7 +43,15 @@ void        ps_py_inputs_forget_random (GHashTable *inputs);
 /* TRUE while a remembered random input waits for its forward. */
 gboolean    ps_py_inputs_pending    (GHashTable *inputs);
 
-/* TRUE when the ops end in a forward (the caller runs those in a worker). */
+/* The ops of the text as typed ops (PsOp *, owned by the array), parsed and validated once by the
+ * op table and numbered as the document appends them after `st` (op st->step + 1, …, for their
+ * messages): what the app applies (ps_document_apply_parsed_ops) and asks (ps_op_runs_forward,
+ * ps_op_get_output_name, ps_op_get_built_module). Otherwise as ps_py_statements_to_ops_with_inputs
+ * (`inputs` may be NULL; on failure it is unchanged). */
+GPtrArray  *ps_py_statements_parse  (const PsState *st, const char *text, GHashTable *inputs, GError **error);
+
+/* TRUE when one of the ops (JSON, as ps_py_statements_to_ops gives them) runs a forward pass (the
+ * caller runs those in a worker). */
 gboolean    ps_py_ops_have_forward  (GPtrArray *ops);
 
 G_END_DECLS

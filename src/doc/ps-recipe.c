@@ -1041,9 +1041,7 @@ ps_recipe_load_from_data (const char *data, gssize length, GError **error)
         {
           const PsOp *op = g_ptr_array_index (r->ops, i);
           /* (or a module op names another module the model: "root": true; or a forward does) */
-          found = (strcmp (ps_op_get_kind (op), "module") == 0
-                   && (strcmp (op->u.module.id, r->root) == 0 || op->u.module.root))
-                  || (strcmp (ps_op_get_kind (op), "forward") == 0 && op->u.forward.root);
+          found = ps_op_makes_root (op, r->root);
         }
       if (!found)
         {

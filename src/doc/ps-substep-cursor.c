@@ -94,7 +94,7 @@ step_log (PsTimeline *tl, guint step, PsState *state)
   if (step == 0 || step > ps_timeline_get_n_steps (tl))
     return NULL;
   const PsOp *op = g_ptr_array_index (ps_timeline_get_recipe (tl)->ops, step - 1);
-  if (strcmp (ps_op_get_kind (op), "train") != 0 || state->train_log == NULL || state->train_log->records->len == 0)
+  if (!ps_op_records_training (op) || state->train_log == NULL || state->train_log->records->len == 0)
     return NULL;
   return state->train_log;
 }

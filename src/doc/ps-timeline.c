@@ -122,7 +122,7 @@ droppable (const PsTimeline *tl, guint i)
   if (i == 0 || i + tail >= tl->states->len || i == tl->current || g_ptr_array_index (tl->states, i) == NULL)
     return FALSE;
   const PsOp *op = g_ptr_array_index (tl->recipe->ops, i - 1);
-  return strcmp (ps_op_get_kind (op), "load") != 0;
+  return !ps_op_loads_file (op);
 }
 
 /* Drops state i; the storages it introduced that the next kept state holds move to its account. */
@@ -255,7 +255,7 @@ last_is_spent (const PsTimeline *tl)
 {
   guint i = tl->states->len - 1;
   return tl->budget == 0 && i > 0 && tl->current == i
-         && strcmp (ps_op_get_kind (g_ptr_array_index (tl->recipe->ops, i - 1)), "load") != 0;
+         && !ps_op_loads_file (g_ptr_array_index (tl->recipe->ops, i - 1));
 }
 
 /* Applies op after the last state. Takes nothing; adds a ref on op when it succeeds. */
@@ -305,11 +305,9 @@ push_op (PsTimeline *tl, PsOp *op, GError **error)
       return FALSE;
     }
   /* only ops that add containment can multiply paths */
-  const char *kind = ps_op_get_kind (op);
-  if (kind != NULL && ((strcmp (kind, "module") == 0 && !ps_state_check_size (next, TRUE, &local))
-                       || (strcmp (kind, "attach") == 0 && !ps_state_check_size_since (next, last, &local))))
+  if (!ps_op_check_size (op, last, next, &local))
     {
-      g_set_error (error, PS_ERROR, local->code, "op %u (%s): %s", n, kind, local->message);
+      g_set_error (error, PS_ERROR, local->code, "op %u (%s): %s", n, ps_op_get_kind (op), local->message);
       ps_state_unref (next);
       return FALSE;
     }
@@ -547,18 +545,16 @@ ps_timeline_go_to_step (PsTimeline *tl, guint step, GError **error)
   return TRUE;
 }
 
-static gboolean ps_timeline_push_op (PsTimeline *tl, PsOp *op, GError **error);
 
 gboolean
 ps_timeline_append_op (PsTimeline *tl, JsonObject *json, GError **error)
 {
   g_autoptr (PsOp) op = ps_op_new_from_json (json, tl->recipe->ops->len + 1, error);
-  return op != NULL && ps_timeline_push_op (tl, op, error);
+  return op != NULL && ps_timeline_append_parsed_op (tl, op, error);
 }
 
-/* ps_timeline_append_op for a parsed op (takes a ref when it succeeds). */
-static gboolean
-ps_timeline_push_op (PsTimeline *tl, PsOp *op, GError **error)
+gboolean
+ps_timeline_append_parsed_op (PsTimeline *tl, PsOp *op, GError **error)
 {
   if (!push_op (tl, op, error))
     return FALSE;

@@ -74,6 +74,8 @@ gboolean        ps_timeline_go_to_step     (PsTimeline *tl, guint step, GError *
 /* Parse (ps_op_new_from_json), validate and apply after the last step. On failure nothing
  * changes and the error says why. */
 gboolean        ps_timeline_append_op      (PsTimeline *tl, JsonObject *op, GError **error);
+/* The same for an op parsed already (takes a ref on it when it succeeds). */
+gboolean        ps_timeline_append_parsed_op (PsTimeline *tl, PsOp *op, GError **error);
 /* Remove the last op, keeping it for redo. FALSE when there is nothing to undo, or when the step
  * before it was dropped (memory budget) and rebuilding it failed (the error says why; nothing
  * changes). */

@@ -1743,19 +1743,20 @@ static const PsOpField train_fields[] = {
 #undef PS_FIELD_obj
 
 /* writes_undescribed: the op changes values (gradients, parameters) its sentence does not name. */
-#define TRAIN_KIND(nm, chk, wr, undescribed, scan) \
+/* records: the op's state holds the records of the training run it made (train). */
+#define TRAIN_KIND(nm, chk, wr, undescribed, scan, records) \
   { .name = #nm, .version = 3, .fields = nm##_fields, .check = chk, .writes_modules = wr, .apply = apply_##nm, \
     .action = action_train_op, .describe = describe_##nm, .writes_undescribed = undescribed, \
-    .py_scan = scan, .py_emit = ps_py_emit_##nm }
+    .py_scan = scan, .py_emit = ps_py_emit_##nm, .records_training = records }
 const PsOpKind ps_train_op_kinds[] = {
-  TRAIN_KIND (dataset, check_dataset, NULL, FALSE, ps_py_scan_train_object),
-  TRAIN_KIND (optimizer, NULL, NULL, FALSE, ps_py_scan_train_object),
-  TRAIN_KIND (scheduler, NULL, NULL, FALSE, ps_py_scan_train_object),
-  TRAIN_KIND (backward, NULL, writes_backward, TRUE, NULL),
-  TRAIN_KIND (step, NULL, writes_optimizer_model, TRUE, NULL),
-  TRAIN_KIND (zero_grad, NULL, writes_optimizer_model, TRUE, NULL),
-  TRAIN_KIND (scheduler_step, NULL, NULL, FALSE, NULL),
-  TRAIN_KIND (train, check_train, writes_train, TRUE, ps_py_scan_train),
+  TRAIN_KIND (dataset, check_dataset, NULL, FALSE, ps_py_scan_train_object, FALSE),
+  TRAIN_KIND (optimizer, NULL, NULL, FALSE, ps_py_scan_train_object, FALSE),
+  TRAIN_KIND (scheduler, NULL, NULL, FALSE, ps_py_scan_train_object, FALSE),
+  TRAIN_KIND (backward, NULL, writes_backward, TRUE, NULL, FALSE),
+  TRAIN_KIND (step, NULL, writes_optimizer_model, TRUE, NULL, FALSE),
+  TRAIN_KIND (zero_grad, NULL, writes_optimizer_model, TRUE, NULL, FALSE),
+  TRAIN_KIND (scheduler_step, NULL, NULL, FALSE, NULL, FALSE),
+  TRAIN_KIND (train, check_train, writes_train, TRUE, ps_py_scan_train, TRUE),
   { NULL } };
 #undef TRAIN_KIND
 

@@ -17,7 +17,7 @@ ps_train_walk (PsTimeline *tl, guint upto, PsState *upto_state, PsTrainAxis *axi
   for (guint i = 1; i <= upto; i++)
     {
       const PsOp *op = g_ptr_array_index (recipe->ops, i - 1);
-      if (strcmp (ps_op_get_kind (op), "train") != 0)
+      if (!ps_op_records_training (op))
         continue;   /* only train ops record (no rebuild of the other steps) */
       g_autoptr (GError) local = NULL;
       PsState *st = i == upto && upto_state != NULL ? upto_state : ps_timeline_get_state_full (tl, i, &local);

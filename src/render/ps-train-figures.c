@@ -242,7 +242,7 @@ gboolean
 ps_train_figures_op_loss (const PsOp *op, PsLoss *loss, GError **error)
 {
   memset (loss, 0, sizeof *loss);
-  if (op == NULL || strcmp (ps_op_get_kind (op), "train") != 0)
+  if (op == NULL || !ps_op_records_training (op))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_NOT_FOUND, "no train op (its loss is what the gradients are of)");
       return FALSE;
