@@ -8,6 +8,7 @@
 
 #include "ps-window-private.h"
 #include "ps-checkpoint-window.h"
+#include "ps-open-anyway-dialog.h"
 #include "ps-file-chooser.h"
 #include "ps-teardown.h"
 #include "ps-threads.h"
@@ -155,16 +156,7 @@ on_anyway_response (AdwMessageDialog *dialog, const char *response, AnywayQuesti
 static void
 ask_open_anyway (PsApplication *self, GFile *file, GtkWindow *asker, const char *why)
 {
-  g_autofree char *base = g_file_get_basename (file);
-  g_autofree char *heading = g_strdup_printf (_("Open %s anyway?"), base);
-  g_autofree char *body = g_strdup_printf (_("%s\n\nOpening it anyway lists those objects as inert data: "
-                                             "nothing in the file is run or built, and its tensors show as usual."),
-                                           why);
-  GtkWidget *dialog = adw_message_dialog_new (asker, heading, body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "anyway", _("_Open Anyway"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "anyway", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  GtkWidget *dialog = GTK_WIDGET (ps_open_anyway_dialog_new (asker, file, why));
   AnywayQuestion *q = g_new0 (AnywayQuestion, 1);
   q->app = g_object_ref (self);
   q->file = g_object_ref (file);

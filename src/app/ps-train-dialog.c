@@ -14,7 +14,6 @@ struct _PsTrainDialog {
   GtkSpinButton *samples_spin, *batch_spin, *count_spin, *record_spin;
   GtkEntry *optimizer_args_entry, *scheduler_args_entry;
   GtkCheckButton *shuffle_check;
-  GtkGrid *grid;
   GtkWidget *file_rows[6];                        /* labels and fields of the "file" data set */
   GtkEntry *file_entry, *x_entry, *y_entry;
   char *file, *x, *y;                             /* the last get_spec's */
@@ -113,34 +112,6 @@ on_choose_file (PsTrainDialog *self)
   g_object_unref (filter);
   /* no reference: once the dialog is gone the chooser is released without answering */
   ps_file_chooser_show (chooser, on_file_chosen, self);
-}
-
-/* One labelled row of the file data set, inserted under the data set's row. */
-static GtkEntry *
-file_row (PsTrainDialog *self, int row, guint slot, const char *label, const char *text, const char *tip,
-          GtkWidget *extra)
-{
-  gtk_grid_insert_row (self->grid, row);
-  GtkWidget *l = gtk_label_new_with_mnemonic (label);
-  gtk_label_set_xalign (GTK_LABEL (l), 1);
-  GtkWidget *e = gtk_entry_new ();
-  gtk_widget_set_hexpand (e, TRUE);
-  gtk_editable_set_text (GTK_EDITABLE (e), text);
-  gtk_widget_set_tooltip_text (e, tip);
-  gtk_label_set_mnemonic_widget (GTK_LABEL (l), e);
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (e), GTK_ACCESSIBLE_RELATION_LABELLED_BY, l, NULL, -1);
-  GtkWidget *field = e;
-  if (extra != NULL)
-    {
-      field = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-      gtk_box_append (GTK_BOX (field), e);
-      gtk_box_append (GTK_BOX (field), extra);
-    }
-  gtk_grid_attach (self->grid, l, 0, row, 1, 1);
-  gtk_grid_attach (self->grid, field, 1, row, 1, 1);
-  self->file_rows[slot] = l;
-  self->file_rows[slot + 1] = field;
-  return GTK_ENTRY (e);
 }
 
 PsTrainDialog *
@@ -275,27 +246,24 @@ ps_train_dialog_class_init (PsTrainDialogClass *klass)
   BIND (optimizer_args_entry);
   BIND (scheduler_args_entry);
   BIND (shuffle_check);
-  BIND (grid);
+  BIND (file_entry);
+  BIND (x_entry);
+  BIND (y_entry);
 #undef BIND
+  static const char *const file_rows[G_N_ELEMENTS (((PsTrainDialog *) NULL)->file_rows)] = {
+    "file_label", "file_field", "x_label", "x_entry", "y_label", "y_entry",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (file_rows); i++)
+    gtk_widget_class_bind_template_child_full (widget_class, file_rows[i], FALSE,
+                                               G_STRUCT_OFFSET (PsTrainDialog, file_rows[i]));
+  gtk_widget_class_bind_template_callback (widget_class, on_file_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_choose_file);
 }
 
 static void
 ps_train_dialog_init (PsTrainDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  /* the "file" data set's rows, under the data set's (row 1) */
-  GtkWidget *choose = gtk_button_new_with_mnemonic (_("Bro_wse…"));
-  gtk_widget_set_tooltip_text (choose, _("Choose the data set file"));
-  g_signal_connect_swapped (choose, "clicked", G_CALLBACK (on_choose_file), self);
-  self->y_entry = file_row (self, 2, 4, _("Targets (_y)"), "y",
-                            _("The array of targets (class indices or values); for a CSV file, the target column"), NULL);
-  self->x_entry = file_row (self, 2, 2, _("Inputs (_x)"), "X",
-                            _("The array of inputs, one row per sample; for a CSV file the input columns "
-                              "(\"a, b, c\") or * for every column but the target"), NULL);
-  self->file_entry = file_row (self, 2, 0, _("Fil_e"), "",
-                               _("An .npz (numpy.savez), .csv, .safetensors or torch file (.pt, .pth, .bin, .ckpt)"),
-                               choose);
-  g_signal_connect_swapped (self->file_entry, "changed", G_CALLBACK (on_file_changed), self);
   on_data (self);
   g_signal_connect_swapped (self->optimizer_dropdown, "notify::selected", G_CALLBACK (on_optimizer), self);
   g_signal_connect_swapped (self->scheduler_dropdown, "notify::selected", G_CALLBACK (on_scheduler), self);

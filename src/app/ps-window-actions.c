@@ -23,6 +23,7 @@
 #include "ps-forward-dialog.h"
 #include "ps-init-dialog.h"
 #include "ps-seed-dialog.h"
+#include "ps-save-changes-dialog.h"
 
 /* ---------- helpers ---------- */
 
@@ -700,12 +701,7 @@ ps_window_confirm_replace (PsWindow *self, const char *body, PsWindowThen then, 
       pending_finish (p, TRUE);
       return;
     }
-  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Save Changes?"), body));
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "discard", _("_Discard"), "save", _("_Save"), NULL);
-  adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (dialog, "save");
-  adw_message_dialog_set_close_response (dialog, "cancel");
+  PsSaveChangesDialog *dialog = ps_save_changes_dialog_new (GTK_WINDOW (self), body);
   g_signal_connect (dialog, "response", G_CALLBACK (on_unsaved_response), p);
   gtk_window_present (GTK_WINDOW (dialog));
 }

@@ -131,6 +131,7 @@ void        ps_window_job_failed     (PsWindow *self, const GError *error);
 /* Redraw the visible page (and the explanation) for the shown step or sub-step. */
 void        ps_window_update_views   (PsWindow *self);
 /* ps-window-substeps.c: the main timeline's sub-steps of a train step. */
+void        ps_window_substeps_class_init (GtkWidgetClass *widget_class);   /* its template children */
 void        ps_window_substeps_init   (PsWindow *self);
 void        ps_window_substeps_dispose (PsWindow *self);
 /* After the document or its current step changed: offer the shown step's sub-steps (a new train
@@ -181,9 +182,10 @@ gboolean    ps_window_export_pytorch  (PsWindow *self, const char *path, GError 
 /* ps-window-restructure.c: rename / move the selected child of a container (one op each). The
  * builders return NULL when no such child is selected (or the move would leave the children). */
 void        ps_window_restructure_init_actions   (PsWindow *self);
-/* ps-window-pytorch.c: the PyTorch line (row inserted into box after `before`; win.type-pytorch).
+/* ps-window-pytorch.c: the PyTorch line (its row in ui/ps-window.ui; win.type-pytorch).
  * Typing applies `text` as one user action; FALSE (error shown, nothing changed) if it cannot. */
-void        ps_window_pytorch_init    (PsWindow *self, GtkBox *box, GtkWidget *before);
+void        ps_window_pytorch_class_init (GtkWidgetClass *widget_class);   /* its template child, callback */
+void        ps_window_pytorch_init    (PsWindow *self);
 void        ps_window_pytorch_dispose (PsWindow *self);
 gboolean    ps_window_type_pytorch    (PsWindow *self, const char *text);
 

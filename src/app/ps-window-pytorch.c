@@ -130,8 +130,9 @@ ps_window_type_pytorch (PsWindow *self, const char *text)
   return TRUE;
 }
 
+/* the entry's "activate" (ui/ps-window.ui) */
 static void
-on_activate (GtkEntry *entry, PsWindow *self)
+on_pytorch_activate (GtkEntry *entry, PsWindow *self)
 {
   ps_window_type_pytorch (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
@@ -143,36 +144,17 @@ type_pytorch_activated (GSimpleAction *a, GVariant *p, gpointer data)
   gtk_widget_grab_focus (GTK_WIDGET (self->pytorch_entry));
 }
 
+/* The PyTorch row is the window template's (ui/ps-window.ui: label, entry, tooltip, relation). */
 void
-ps_window_pytorch_init (PsWindow *self, GtkBox *box, GtkWidget *before)
+ps_window_pytorch_class_init (GtkWidgetClass *widget_class)
 {
-  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_widget_set_margin_start (row, 12);
-  gtk_widget_set_margin_end (row, 12);
-  gtk_widget_set_margin_top (row, 6);
-  GtkWidget *label = gtk_label_new_with_mnemonic (_("P_yTorch"));
-  self->pytorch_entry = GTK_ENTRY (gtk_entry_new ());
-  gtk_widget_set_hexpand (GTK_WIDGET (self->pytorch_entry), TRUE);
-  gtk_entry_set_placeholder_text (self->pytorch_entry, _("fc = nn.Linear(10, 5)   (Ctrl+K)"));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pytorch_entry),
-                               _("Type a PyTorch line and press Enter: it becomes one step (one Undo).\n"
-                                 "fc = nn.Linear(10, 5)\n"
-                                 "model = nn.Sequential(fc, nn.ReLU())  or  model = CustomModel(linear1, linear2)\n"
-                                 "nn.init.zeros_(fc.bias)\n"
-                                 "for m in model.modules(): if isinstance(m, nn.Linear): nn.init.xavier_uniform_(m.weight); nn.init.zeros_(m.bias)\n"
-                                 "y = model(torch.randn(1, 10))\n"
-                                 "Several statements: separate them with ; (or paste lines)."));
-  gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (self->pytorch_entry));
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->pytorch_entry), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
-                                  label, NULL, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->pytorch_entry), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  _("A PyTorch line such as fc = nn.Linear(10, 5); Enter applies it as one step"), -1);
-  gtk_widget_add_css_class (GTK_WIDGET (self->pytorch_entry), "monospace");
-  g_signal_connect (self->pytorch_entry, "activate", G_CALLBACK (on_activate), self);
-  gtk_box_append (GTK_BOX (row), label);
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->pytorch_entry));
-  gtk_box_insert_child_after (box, row, before);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, pytorch_entry);
+  gtk_widget_class_bind_template_callback (widget_class, on_pytorch_activate);
+}
 
+void
+ps_window_pytorch_init (PsWindow *self)
+{
   static const GActionEntry entries[] = {
     { "type-pytorch", type_pytorch_activated },
   };

@@ -165,38 +165,21 @@ ps_window_substeps_update_plot (PsWindow *self, PsPlotPage page, PsTreeNode *nod
   return TRUE;
 }
 
+/* The Sub-step row is the window template's (ui/ps-window.ui: under the step scale's row). */
+void
+ps_window_substeps_class_init (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, sub_box);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, sub_scale);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, sub_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, sub_label);
+}
+
 void
 ps_window_substeps_init (PsWindow *self)
 {
   self->substeps = ps_substep_cursor_new (on_replayed, self);
   self->sub_series = ps_substep_series_new (on_over_time_replayed, self);
-  GtkWidget *row = gtk_widget_get_parent (GTK_WIDGET (self->step_scale));
-  GtkWidget *column = gtk_widget_get_parent (row);
-  self->sub_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  gtk_widget_set_margin_start (self->sub_box, 12);
-  gtk_widget_set_margin_end (self->sub_box, 6);
-  GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *heading = gtk_label_new_with_mnemonic (_("S_ub-step"));
-  gtk_box_append (GTK_BOX (line), heading);
-  self->sub_adjustment = GTK_ADJUSTMENT (g_object_ref_sink (gtk_adjustment_new (0, 0, 1, 1, 10, 0)));
-  self->sub_scale = GTK_SCALE (gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, self->sub_adjustment));
-  gtk_widget_set_hexpand (GTK_WIDGET (self->sub_scale), TRUE);
-  gtk_scale_set_draw_value (self->sub_scale, FALSE);
-  gtk_label_set_mnemonic_widget (GTK_LABEL (heading), GTK_WIDGET (self->sub_scale));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sub_scale), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Sub-step of the train step"), -1);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->sub_scale),
-                               _("Every recorded optimizer step of this train step; the right end is the state after the run"));
-  gtk_box_append (GTK_BOX (line), GTK_WIDGET (self->sub_scale));
-  gtk_box_append (GTK_BOX (self->sub_box), line);
-  self->sub_label = GTK_LABEL (gtk_label_new (""));
-  gtk_label_set_xalign (self->sub_label, 0);
-  gtk_label_set_ellipsize (self->sub_label, PANGO_ELLIPSIZE_END);   /* one line: a constant height */
-  gtk_label_set_selectable (self->sub_label, FALSE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->sub_label), "dim-label");
-  gtk_box_append (GTK_BOX (self->sub_box), GTK_WIDGET (self->sub_label));
-  gtk_box_insert_child_after (GTK_BOX (column), self->sub_box, row);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->sub_scale), FALSE);
   update_label (self);
   g_signal_connect (self->sub_adjustment, "value-changed", G_CALLBACK (on_sub_scale), self);
 }
@@ -212,5 +195,5 @@ ps_window_substeps_dispose (PsWindow *self)
   g_clear_object (&self->sub_series);
   if (self->sub_adjustment != NULL)
     g_signal_handlers_disconnect_by_data (self->sub_adjustment, self);
-  g_clear_object (&self->sub_adjustment);
+  self->sub_adjustment = NULL;   /* the template's (gtk_widget_dispose_template drops it); NULL: the window is going */
 }

@@ -1184,6 +1184,8 @@ ps_window_class_init (PsWindowClass *klass)
                                              G_STRUCT_OFFSET (PsWindow, pages[PS_PAGE_DIFFERENCE]));
   gtk_widget_class_bind_template_child_full (widget_class, "compare_plot", FALSE,
                                              G_STRUCT_OFFSET (PsWindow, pages[PS_PAGE_COMPARE]));
+  ps_window_substeps_class_init (widget_class);
+  ps_window_pytorch_class_init (widget_class);
 }
 
 static void
@@ -1209,8 +1211,7 @@ ps_window_init (PsWindow *self)
   setup_views (self);
   setup_timeline (self);
   ps_window_substeps_init (self);
-  GtkWidget *tree_scroller = gtk_widget_get_parent (GTK_WIDGET (self->tree_view));
-  ps_window_pytorch_init (self, GTK_BOX (gtk_widget_get_parent (tree_scroller)), tree_scroller);
+  ps_window_pytorch_init (self);
   /* The main menu's submenus (Scenarios, Open Recent, Colormap) open as nested popovers, not as
    * sliding pages: after an item of a sliding submenu was activated by keyboard, GTK 4.8 kept
    * sending every key event to the closed popover (seen under X11 + openbox: F10, Scenarios,
