@@ -1673,32 +1673,6 @@ action_train_op (const PsOp *op)
 
 /* ---------- the op table's entries (ps-op-private.h) ---------- */
 
-gboolean
-ps_json_field_parse (PsOp *op, gpointer slot, JsonNode *node, guint index, GError **error)
-{
-  *(JsonNode **) slot = json_node_copy (node);
-  return TRUE;
-}
-
-JsonNode *
-ps_json_field_write (const PsOp *op, gconstpointer slot)
-{
-  return json_node_copy (*(JsonNode *const *) slot);
-}
-
-void
-ps_json_field_copy (gpointer dst, gconstpointer src)
-{
-  JsonNode *n = *(JsonNode *const *) src;
-  *(JsonNode **) dst = n ? ps_json_deep_copy (n) : NULL;   /* a copy for another thread shares nothing */
-}
-
-void
-ps_json_field_clear (gpointer slot)
-{
-  g_clear_pointer ((JsonNode **) slot, json_node_unref);
-}
-
 /* A field of a training op: the struct member it fills, its JSON name, its type (str: a non-empty
  * char*, int: gint64, bool: gboolean, num: PsOpNumber, obj: JsonObject*, mask: PsOpMask), whether it
  * is required. */
