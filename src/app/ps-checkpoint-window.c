@@ -441,6 +441,11 @@ on_series_show_tensor (PsSeriesPane *pane, const char *name, PsCheckpointWindow 
     ps_series_pane_set_tensor (pane, name);
 }
 
+/* a series window opens larger than one checkpoint's (px): the pictures over checkpoints need the room */
+#define SERIES_WINDOW_WIDTH 1400
+#define SERIES_WINDOW_HEIGHT 860
+#define SERIES_TREE_WIDTH 400   /* the tensor tree beside them */
+
 static PsCheckpointWindow *
 window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSummary *s, PsCheckpointSeries *series,
             gboolean chosen_files, PsCheckpointOpenFlags flags)
@@ -489,8 +494,8 @@ window_new (GtkApplication *app, GFile *file, PsCheckpoint *ck, PsCheckpointSumm
     {
       self->is_series = TRUE;
       /* the pictures over checkpoints need the room more than the tree's columns */
-      gtk_window_set_default_size (GTK_WINDOW (self), 1400, 860);
-      gtk_paned_set_position (self->paned, 400);
+      gtk_window_set_default_size (GTK_WINDOW (self), SERIES_WINDOW_WIDTH, SERIES_WINDOW_HEIGHT);
+      gtk_paned_set_position (self->paned, SERIES_TREE_WIDTH);
       adw_view_stack_page_set_visible (self->series_page, TRUE);
       g_signal_connect_object (self->series_pane, "error", G_CALLBACK (on_series_error), self, 0);
       g_signal_connect_object (self->series_pane, "show-tensor", G_CALLBACK (on_series_show_tensor), self, 0);

@@ -20,10 +20,12 @@ G_DEFINE_FINAL_TYPE (PsExportRangeDialog, ps_export_range_dialog, PS_TYPE_FORM_D
 enum { SIGNAL_CHOOSE_FILE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
+#define SUGGESTED_FRAMES 100   /* the first "every" keeps an export this short, however long the run */
+
 guint
 ps_export_range_default_every (guint n)
 {
-  return MAX (1, (n + 99) / 100);   /* at most 100 frames over the whole run */
+  return MAX (1, (n + SUGGESTED_FRAMES - 1) / SUGGESTED_FRAMES);   /* at most this many over the whole run */
 }
 
 gboolean

@@ -99,6 +99,9 @@ zoomed_is_current (PsPlotView *self, int width, int height)
 }
 
 #define MAX_ZOOM 64.0
+/* the sharp redraw waits until zoom and pan have rested this long (ms): longer than the gap between
+ * two scroll or drag events, short enough to feel immediate */
+#define SHARP_REDRAW_DELAY_MS 120
 
 /* Every zoom and pan value stays finite and in range: one NaN (a scroll event without a position,
  * a gesture's degenerate centre) would otherwise stick in the pan and blank the plot until restart. */
@@ -168,7 +171,7 @@ ps_plot_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     {
       /* while zooming and panning, the fast path above; a sharp redraw once it rests */
       g_clear_handle_id (&self->zoomed_timeout, g_source_remove);
-      self->zoomed_timeout = g_timeout_add (120, zoomed_timeout_cb, self);
+      self->zoomed_timeout = g_timeout_add (SHARP_REDRAW_DELAY_MS, zoomed_timeout_cb, self);
     }
 }
 
@@ -454,6 +457,10 @@ ps_plot_view_get_zoom (PsPlotView *self)
   return self->zoom;
 }
 
+/* the message wraps inside the plot less both side margins (px), never narrower than MESSAGE_MIN_WIDTH */
+#define MESSAGE_SIDE_MARGINS 80
+#define MESSAGE_MIN_WIDTH 100
+
 void
 ps_plot_view_draw_message (cairo_t *cr, int width, int height, double scale, const char *text)
 {
@@ -462,7 +469,7 @@ ps_plot_view_draw_message (cairo_t *cr, int width, int height, double scale, con
   pango_font_description_set_absolute_size (font, 15 * scale * PANGO_SCALE);
   pango_layout_set_font_description (layout, font);
   pango_font_description_free (font);
-  pango_layout_set_width (layout, (int) (MAX (width - 80, 100) * PANGO_SCALE));
+  pango_layout_set_width (layout, (int) (MAX (width - MESSAGE_SIDE_MARGINS, MESSAGE_MIN_WIDTH) * PANGO_SCALE));
   pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
   pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
   pango_layout_set_text (layout, text, -1);

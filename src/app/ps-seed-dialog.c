@@ -36,7 +36,7 @@ on_changed (GtkEditable *entry, PsSeedDialog *self)
 static void
 on_random (GtkButton *button, PsSeedDialog *self)
 {
-  g_autofree char *t = g_strdup_printf ("%" PRId32, g_random_int_range (0, 1000000));
+  g_autofree char *t = g_strdup_printf ("%" PRId32, g_random_int_range (0, PS_RANDOM_SEED_LIMIT));
   gtk_editable_set_text (GTK_EDITABLE (self->entry), t);
 }
 

@@ -9,6 +9,11 @@
 
 G_BEGIN_DECLS
 
+/* A random seed (the dialog's Random button, win.reseed, the dialog's first suggestion) is drawn from
+ * [0, PS_RANDOM_SEED_LIMIT): at most six digits. No other layer draws a seed (the CLI and the recipe
+ * take one as given). */
+#define PS_RANDOM_SEED_LIMIT 1000000
+
 #define PS_TYPE_SEED_DIALOG (ps_seed_dialog_get_type ())
 G_DECLARE_FINAL_TYPE (PsSeedDialog, ps_seed_dialog, PS, SEED_DIALOG, AdwMessageDialog)
 PsSeedDialog     *ps_seed_dialog_new               (GtkWindow *parent, int64_t current, int64_t suggestion);

@@ -24,6 +24,11 @@ enum { P_HEATMAP, P_HISTOGRAM, P_DIFFERENCE, P_BANDS, P_RIDGELINE, P_NORMS, N_PL
 static const char *const plot_names[N_PLOTS] = { "heatmap", "histogram", "difference", "bands", "ridgeline", "norms" };
 
 #define DEFAULT_PLAY_MS 700
+/* how often the status line looks again at the watched folder's files still being written (ms) */
+#define STATUS_REFRESH_MS 250
+/* an export of a view smaller than this (not shown yet, or squeezed) is drawn at this size (px) */
+#define EXPORT_MIN_WIDTH 400
+#define EXPORT_MIN_HEIGHT 300
 
 struct _PsSeriesPane {
   GtkBox parent_instance;
@@ -800,8 +805,8 @@ on_export_clicked (GtkButton *button, PsSeriesPane *self)
   job->self = g_object_ref (self);
   job->page = g_strdup (page);
   GtkWidget *view = p >= 0 ? GTK_WIDGET (self->plots[p]) : GTK_WIDGET (self);
-  job->width = MAX (gtk_widget_get_width (view), 400);
-  job->height = MAX (gtk_widget_get_height (view), 300);
+  job->width = MAX (gtk_widget_get_width (view), EXPORT_MIN_WIDTH);
+  job->height = MAX (gtk_widget_get_height (view), EXPORT_MIN_HEIGHT);
   ps_file_chooser_show (chooser, (PsFileChooserResponse) on_export_response, job);
 }
 
@@ -859,7 +864,7 @@ ps_series_pane_set_series (PsSeriesPane *self, PsCheckpointSeries *series, const
         self->watch_dir = g_strdup (watch_dir);
       /* files still being written show in the status line (the watch says only when one is added) */
       if (ok && self->status_source == 0)
-        self->status_source = g_timeout_add (250, refresh_status, self);
+        self->status_source = g_timeout_add (STATUS_REFRESH_MS, refresh_status, self);
     }
   start_norms (self);
   refresh (self);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #define TICK_MS 50
+#define DEFAULT_LIMIT_MS 1000   /* PS_STALL_WATCHDOG set but not a positive number */
 
 static gint64 last_tick;
 static gint64 limit_us;
@@ -95,7 +96,7 @@ ps_stall_watchdog_install_from_env (void)
   if (env == NULL || *env == '\0')
     return;
   gint64 ms = g_ascii_strtoll (env, NULL, 10);
-  limit_us = (ms > 0 ? ms : 1000) * 1000;
+  limit_us = (ms > 0 ? ms : DEFAULT_LIMIT_MS) * 1000;
   g_auto (GStrv) pids = g_strsplit (g_getenv ("PS_STALL_WATCHDOG_PEERS") ? g_getenv ("PS_STALL_WATCHDOG_PEERS") : "", ",", -1);
   peers = g_array_new (FALSE, FALSE, sizeof (int));
   for (guint i = 0; pids[i] != NULL; i++)

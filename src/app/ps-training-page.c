@@ -20,6 +20,8 @@
 
 /* A live run redraws at most this often (µs): a steady rate, whatever the steps per second. */
 #define LIVE_FRAME_US (100 * 1000)
+/* An export's progress is shown again this often (ms): ten times a second, as the live run redraws. */
+#define EXPORT_PROGRESS_MS 100
 
 struct _PsTrainingPage {
   GtkBox parent_instance;
@@ -1027,7 +1029,7 @@ export_start (PsTrainingPage *self, GTask *task, const char *path, GArray *frame
   self->export_replay = ps_substep_replay_start ((PsState *const *) owners->pdata, (const guint *) ks->data,
                                                  owners->len, cancellable, on_export_replayed, g_object_ref (task));
   on_export_progress (self);
-  self->export_progress_id = g_timeout_add (100, on_export_progress, self);
+  self->export_progress_id = g_timeout_add (EXPORT_PROGRESS_MS, on_export_progress, self);
 }
 
 /* A contact sheet of chosen sub-steps ("1, 10, 50, last"; ranges "5-8"): the shown view at each,

@@ -232,7 +232,7 @@ reseed_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
   PsWindow *self = data;
   /* win.reseed: a random seed; win.reseed-to(x): this one (the Set Seed dialog) */
-  int64_t seed = p != NULL ? g_variant_get_int64 (p) : g_random_int_range (0, 1000000);
+  int64_t seed = p != NULL ? g_variant_get_int64 (p) : g_random_int_range (0, PS_RANDOM_SEED_LIMIT);
   g_autofree char *label = g_strdup_printf (_("Replaying with the new seed %" PRId64 "…"), seed);
   GCancellable *c = ps_window_begin_job (self, label);
   ps_document_reseed_async (self->document, seed, c, on_reseed_done, g_object_ref (self));
@@ -526,7 +526,7 @@ set_seed_activated (GSimpleAction *a, GVariant *p, gpointer data)
   PsWindow *self = data;
   int64_t seed = ps_document_get_seed (self->document);
   ps_window_present_dialog (self, ADW_MESSAGE_DIALOG (ps_seed_dialog_new (GTK_WINDOW (self), seed,
-                                                                          g_random_int_range (0, 1000000))),
+                                                                          g_random_int_range (0, PS_RANDOM_SEED_LIMIT))),
                             seed_apply);
 }
 

@@ -253,12 +253,17 @@ on_frames_exported (GObject *source, GAsyncResult *result, gpointer data)
     }
 }
 
+/* the frames of an export over sub-steps are the export dialog's size, capped at this (px)
+ * (one export draws up to PS_TRAINING_MAX_FRAMES of them) */
+#define FRAMES_MAX_WIDTH 1200
+#define FRAMES_MAX_HEIGHT 800
+
 /* what the chooser's answer runs: the Training page's view at sub-steps from..to every k (1-based) */
 void
 ps_window_train_export_frames (PsWindow *self, const char *path, guint from, guint to, guint every)
 {
   ps_training_page_export_frames_async (self->training_page, path, from - 1, to - 1, every,
-                                        MIN (self->export_width, 1200), MIN (self->export_height, 800), 0,
+                                        MIN (self->export_width, FRAMES_MAX_WIDTH), MIN (self->export_height, FRAMES_MAX_HEIGHT), 0,
                                         on_frames_exported, export_answer_new (self, path));
 }
 

@@ -50,6 +50,8 @@ ps_window_get_error_text (PsWindow *self)
 
 #define TOAST_SECONDS 5
 #define TOAST_MARGIN 24   /* its margin-bottom in ui/ps-window.ui */
+#define TOAST_SIDE_MARGIN 12   /* px between the toast and the window's or the plots' pane's edges */
+#define TOAST_PLOTS_MIN_WIDTH 320   /* a toast is centred over the plots' pane only when it is this wide (px) */
 
 /* Every plot of the window (the figure pages' and the Training page's) leaves the strip the toast
  * covers free (`toast` the toast's rectangle in the overlay's coordinates; NULL: no toast), so a
@@ -91,13 +93,13 @@ update_toast_reserve (PsWindow *self, gboolean shown)
       return;
     }
   /* over the plots' side (centred there), not over the model tree and the timeline */
-  int left = 12;
+  int left = TOAST_SIDE_MARGIN;
   graphene_rect_t pane;
   GtkWidget *end = gtk_paned_get_end_child (self->main_paned);
-  if (end != NULL && gtk_widget_compute_bounds (end, overlay, &pane) && pane.size.width >= 320)
-    left = (int) pane.origin.x + 12;
+  if (end != NULL && gtk_widget_compute_bounds (end, overlay, &pane) && pane.size.width >= TOAST_PLOTS_MIN_WIDTH)
+    left = (int) pane.origin.x + TOAST_SIDE_MARGIN;
   gtk_widget_set_margin_start (GTK_WIDGET (self->toast_revealer), left);
-  int nw, h, avail = MAX (ow - left - 12, 1);
+  int nw, h, avail = MAX (ow - left - TOAST_SIDE_MARGIN, 1);
   gtk_widget_measure (label, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &nw, NULL, NULL);
   int w = MIN (nw, avail);
   gtk_widget_measure (label, GTK_ORIENTATION_VERTICAL, w, NULL, &h, NULL, NULL);
@@ -1029,6 +1031,8 @@ on_close_request (GtkWindow *window)
  * inside the layout phase. */
 #define PS_WINDOW_STACK_WIDTH 700
 #define PS_WINDOW_SIDE_WIDTH 740
+#define STACKED_TOP_MIN_HEIGHT 120   /* stacked: the tree and the timeline keep at least this (px) */
+#define SIDE_TREE_WIDTH 440   /* side by side, before the user moved the divider: the tree's width (px) */
 
 static gboolean
 adapt_layout_cb (gpointer data)
@@ -1044,12 +1048,12 @@ adapt_layout_cb (gpointer data)
       gtk_orientable_set_orientation (paned, GTK_ORIENTATION_VERTICAL);
       /* the tree and the timeline above, the plots below: about half the height each */
       int height = gtk_widget_get_height (GTK_WIDGET (self->toast_overlay));
-      gtk_paned_set_position (self->main_paned, MAX (height / 2, 120));
+      gtk_paned_set_position (self->main_paned, MAX (height / 2, STACKED_TOP_MIN_HEIGHT));
     }
   else if (!side && width >= PS_WINDOW_SIDE_WIDTH)
     {
       gtk_orientable_set_orientation (paned, GTK_ORIENTATION_HORIZONTAL);
-      gtk_paned_set_position (self->main_paned, self->wide_position > 0 ? self->wide_position : 440);
+      gtk_paned_set_position (self->main_paned, self->wide_position > 0 ? self->wide_position : SIDE_TREE_WIDTH);
     }
   return G_SOURCE_REMOVE;
 }
@@ -1188,6 +1192,11 @@ ps_window_class_init (PsWindowClass *klass)
   ps_window_pytorch_class_init (widget_class);
 }
 
+/* the export dialog's first values (px, dpi), until the user chooses others */
+#define DEFAULT_EXPORT_WIDTH 1600
+#define DEFAULT_EXPORT_HEIGHT 1000
+#define DEFAULT_EXPORT_DPI 150
+
 static void
 ps_window_init (PsWindow *self)
 {
@@ -1201,10 +1210,10 @@ ps_window_init (PsWindow *self)
       g_autoptr (GMenuItem) item = g_menu_item_new_submenu (_("_Model"), G_MENU_MODEL (add_menu));
       g_menu_insert_item (G_MENU (primary_menu), 1, item);
     }
-  self->export_width = 1600;
-  self->export_height = 1000;
+  self->export_width = DEFAULT_EXPORT_WIDTH;
+  self->export_height = DEFAULT_EXPORT_HEIGHT;
   self->export_scale = 1.0;
-  self->export_dpi = 150;
+  self->export_dpi = DEFAULT_EXPORT_DPI;
   self->document = ps_document_new ();
   ps_training_page_set_document (self->training_page, self->document);
   setup_tree (self);
@@ -1229,6 +1238,10 @@ ps_window_init (PsWindow *self)
   g_signal_connect (self->document, "notify::progress", G_CALLBACK (on_doc_progress), self);
 }
 
+/* a remembered window size is never restored smaller than this (px) */
+#define MIN_WINDOW_WIDTH 640
+#define MIN_WINDOW_HEIGHT 480
+
 PsWindow *
 ps_window_new (PsApplication *app)
 {
@@ -1237,8 +1250,8 @@ ps_window_new (PsApplication *app)
   if (settings != NULL)
     {
       self->settings = g_object_ref (settings);
-      gtk_window_set_default_size (GTK_WINDOW (self), MAX (g_settings_get_int (settings, "window-width"), 640),
-                                   MAX (g_settings_get_int (settings, "window-height"), 480));
+      gtk_window_set_default_size (GTK_WINDOW (self), MAX (g_settings_get_int (settings, "window-width"), MIN_WINDOW_WIDTH),
+                                   MAX (g_settings_get_int (settings, "window-height"), MIN_WINDOW_HEIGHT));
       g_signal_connect (settings, "changed", G_CALLBACK (on_settings_changed), self);
       on_settings_changed (settings, "projector-mode", self);
       rebuild_recent_menu (self);
