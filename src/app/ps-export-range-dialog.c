@@ -2,7 +2,7 @@
 #include "ps-config.h"
 #include "ps-export-range-dialog.h"
 #include "ps-training-page.h"
-#include "ps-animation.h"
+#include "ps-frame-list.h"
 #include "ps-error.h"
 
 #include <glib/gi18n.h>
@@ -25,40 +25,13 @@ static guint signals[N_SIGNALS];
 guint
 ps_export_range_default_every (guint n)
 {
-  return MAX (1, (n + SUGGESTED_FRAMES - 1) / SUGGESTED_FRAMES);   /* at most this many over the whole run */
+  return ps_frame_list_default_every (n, SUGGESTED_FRAMES);
 }
 
-gboolean
-ps_export_range_check (guint n, guint from, guint to, guint every, guint *n_frames, GError **error)
+static gboolean
+check_range (guint n, guint from, guint to, guint every, guint *n_frames, GError **error)
 {
-  if (n == 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("There are no recorded sub-steps to export."));
-      return FALSE;
-    }
-  if (from < 1 || to < 1 || from > n || to > n)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Sub-step %u does not exist: the sub-steps are 1 to %u."),
-                   from < 1 || from > n ? from : to, n);
-      return FALSE;
-    }
-  if (from > to)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("From (%u) is after To (%u): nothing to export."), from, to);
-      return FALSE;
-    }
-  if (every < 1)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Every must be at least 1."));
-      return FALSE;
-    }
-  g_autoptr (GArray) frames = ps_animation_frame_range (from - 1, to - 1, every, n, PS_TRAINING_MAX_FRAMES, "sub-steps",
-                                                        error);
-  if (frames == NULL)
-    return FALSE;
-  if (n_frames != NULL)
-    *n_frames = frames->len;
-  return TRUE;
+  return ps_frame_list_check_range (n, from, to, every, PS_TRAINING_MAX_FRAMES, n_frames, error);
 }
 
 /* the three numbers as typed (a half-typed number counts) */
@@ -81,7 +54,7 @@ on_value_changed (GtkSpinButton *spin, PsExportRangeDialog *self)
   guint from = 0, to = 0, every = 0, count = 0;
   g_autoptr (GError) error = NULL;
   range_values (self, &from, &to, &every);
-  if (ps_export_range_check (self->n_substeps, from, to, every, &count, &error))
+  if (check_range (self->n_substeps, from, to, every, &count, &error))
     {
       g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u frame: sub-steps %u to %u, every %u",
                                                             "%u frames: sub-steps %u to %u, every %u", count),
@@ -166,11 +139,5 @@ gboolean
 ps_export_range_dialog_get_range (PsExportRangeDialog *self, guint *from, guint *to, guint *every, GError **error)
 {
   range_values (self, from, to, every);
-  return ps_export_range_check (self->n_substeps, *from, *to, *every, NULL, error);
-}
-
-const char *
-ps_export_range_dialog_get_note (PsExportRangeDialog *self)
-{
-  return ps_form_dialog_get_note (PS_FORM_DIALOG (self));
+  return check_range (self->n_substeps, *from, *to, *every, NULL, error);
 }

@@ -16,16 +16,11 @@ G_DECLARE_FINAL_TYPE (PsExportRangeDialog, ps_export_range_dialog, PS, EXPORT_RA
 
 /* Every k for at most 100 frames over n sub-steps. */
 guint                ps_export_range_default_every   (guint n);
-/* The range checked for n sub-steps (how many frames it makes); FALSE and a sentence for the user. */
-gboolean             ps_export_range_check           (guint n, guint from, guint to, guint every, guint *n_frames,
-                                                      GError **error);
 
 /* A modal dialog over `parent` for a page of `n_substeps` recorded sub-steps (the whole run). */
 PsExportRangeDialog *ps_export_range_dialog_new       (GtkWindow *parent, guint n_substeps);
 /* The range as typed (a half-typed number counts), checked. */
 gboolean             ps_export_range_dialog_get_range (PsExportRangeDialog *self, guint *from, guint *to, guint *every,
                                                        GError **error);
-/* how many frames, or why the range is refused */
-const char          *ps_export_range_dialog_get_note  (PsExportRangeDialog *self);
 
 G_END_DECLS

@@ -1085,7 +1085,7 @@ ps_training_page_get_export_progress (PsTrainingPage *self, guint *done, guint *
   return self->export_replay != NULL;
 }
 
-void
+static void
 ps_training_page_cancel_export (PsTrainingPage *self)
 {
   g_return_if_fail (PS_IS_TRAINING_PAGE (self));

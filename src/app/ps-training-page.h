@@ -121,7 +121,6 @@ const PsLossCurve *ps_training_page_get_loss_curve (PsTrainingPage *self);
 /* The commands' flow box (Train…, the one-step actions, the run's controls, the exports). */
 GtkWidget *ps_training_page_get_command_bar (PsTrainingPage *self);
 gboolean  ps_training_page_get_exporting (PsTrainingPage *self);
-void      ps_training_page_cancel_export (PsTrainingPage *self);
 /* While the export's snapshots are recomputed: TRUE, how many of how many are done so far. */
 gboolean  ps_training_page_get_export_progress (PsTrainingPage *self, guint *done, guint *n);
 /* Press Pause/Resume or Cancel as a user would (for tests and scripted demos). */

@@ -986,7 +986,7 @@ ps_window_init_actions (PsWindow *self)
 }
 
 /* Enables or disables the window action `name` (nothing when there is none). */
-void
+static void
 ps_window_set_action_enabled (PsWindow *self, const char *name, gboolean enabled)
 {
   GAction *a = g_action_map_lookup_action (G_ACTION_MAP (self), name);

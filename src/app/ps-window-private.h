@@ -204,7 +204,6 @@ GtkWindow  *ps_window_train_open_frames_dialog  (PsWindow *self);
 void        ps_window_train_export_frames       (PsWindow *self, const char *path, guint from, guint to, guint every);
 /* Run a training (the Train dialog's choices) in the worker, followed on the Training page. */
 gboolean    ps_window_start_training       (PsWindow *self, const PsTrainSpec *spec);
-void        ps_window_set_action_enabled (PsWindow *self, const char *name, gboolean enabled);
 /* Apply them; the selection follows the module. FALSE when nothing was applied. */
 gboolean    ps_window_rename_selected (PsWindow *self, const char *new_name);
 typedef void (*PsWindowThen) (PsWindow *self, gpointer data);   /* see confirm_replace (ps-window-actions.c) */

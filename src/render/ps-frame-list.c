@@ -1,6 +1,10 @@
 /* ps-frame-list.c — see ps-frame-list.h. */
+#include "ps-config.h"
 #include "ps-frame-list.h"
+#include "ps-animation.h"
 #include "ps-error.h"
+
+#include <glib/gi18n.h>
 
 #include <string.h>
 
@@ -191,4 +195,44 @@ ps_frame_list_default_sheet (guint n)
       prev = k;
     }
   return g_string_free (s, FALSE);
+}
+
+guint
+ps_frame_list_default_every (guint n, guint suggested_frames)
+{
+  g_return_val_if_fail (suggested_frames > 0, 1);
+  return MAX (1, n / suggested_frames + (n % suggested_frames != 0));   /* ⌈n / suggested⌉, no overflow */
+}
+
+gboolean
+ps_frame_list_check_range (guint n, guint from, guint to, guint every, guint max_frames, guint *n_frames,
+                           GError **error)
+{
+  if (n == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("There are no recorded sub-steps to export."));
+      return FALSE;
+    }
+  if (from < 1 || to < 1 || from > n || to > n)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Sub-step %u does not exist: the sub-steps are 1 to %u."),
+                   from < 1 || from > n ? from : to, n);
+      return FALSE;
+    }
+  if (from > to)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("From (%u) is after To (%u): nothing to export."), from, to);
+      return FALSE;
+    }
+  if (every < 1)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, _("Every must be at least 1."));
+      return FALSE;
+    }
+  g_autoptr (GArray) frames = ps_animation_frame_range (from - 1, to - 1, every, n, max_frames, "sub-steps", error);
+  if (frames == NULL)
+    return FALSE;
+  if (n_frames != NULL)
+    *n_frames = frames->len;
+  return TRUE;
 }

@@ -42,5 +42,14 @@ gboolean ps_frame_list_parse (const char *text, guint n_available, guint max_fra
  * first, the quarters and "last", each once ("1, last" for 2, "1" for 1, "" for none). A list
  * ps_frame_list_parse reads back with the same n. */
 char    *ps_frame_list_default_sheet (guint n);
+/* Export Over Sub-steps' range of n recorded sub-steps numbered from 1 (the app's range dialog; the
+ * CLI's `animate --sub-steps --from --to --every`): the first "every" keeps the export at most
+ * `suggested_frames` long, ⌈n / suggested_frames⌉ (at least 1) … */
+guint    ps_frame_list_default_every (guint n, guint suggested_frames);
+/* … and whether from..to every `every` is a range to export: FALSE and an error saying what is
+ * wrong (no sub-steps, a sub-step that does not exist, From after To, Every 0, more than
+ * max_frames frames); `n_frames` (may be NULL) gets the number of frames. */
+gboolean ps_frame_list_check_range (guint n, guint from, guint to, guint every, guint max_frames, guint *n_frames,
+                                    GError **error);
 
 G_END_DECLS

@@ -49,14 +49,6 @@ ps_train_layer_set_init (PsTrainLayerSet *set)
 }
 
 void
-ps_train_layer_set_clear (PsTrainLayerSet *set)
-{
-  g_ptr_array_set_size (set->hists, 0);
-  g_array_set_size (set->stats, 0);
-  g_array_set_size (set->layers, 0);
-}
-
-void
 ps_train_layer_set_free (PsTrainLayerSet *set)
 {
   g_clear_pointer (&set->hists, g_ptr_array_unref);
@@ -146,7 +138,10 @@ ps_train_figures_saturation (const PsTensor *y, const char *module_class)
   return (double) sat / (double) y->numel;
 }
 
-gboolean
+/* TRUE when a zero output of this module class is a dead unit (its class's zero_output_is_dead:
+ * ReLU): the legend says "dead"; elsewhere (Linear, Tanh outputs, gradients) the share of exact
+ * zeros is called "zero". */
+static gboolean
 ps_train_figures_dead_units (const char *module_class)
 {
   /* a zero output of these is a unit that does not fire for that input (its gradient is 0 too) */

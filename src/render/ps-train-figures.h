@@ -43,7 +43,6 @@ typedef struct {
 } PsTrainLayerSet;
 
 void      ps_train_layer_set_init      (PsTrainLayerSet *set);
-void      ps_train_layer_set_clear     (PsTrainLayerSet *set);   /* empties, keeps the arrays */
 void      ps_train_layer_set_free      (PsTrainLayerSet *set);   /* frees the arrays */
 
 /* x for printf: a NaN without its sign bit, so that "%g" prints "nan" as torch does (x86 sets the
@@ -65,10 +64,6 @@ gboolean  ps_train_boundary_model_run  (const float *xy, gsize n, float *out, gp
  * beyond ±0.97 — |y| > 0.97 for Tanh, |2y − 1| > 0.97 for Sigmoid (the same point of the same curve:
  * σ(x) = (1 + tanh(x/2)) / 2); NaN for any other class (a Linear output has no saturation). */
 double    ps_train_figures_saturation  (const PsTensor *y, const char *module_class);
-/* TRUE when a zero output of this module class is a dead unit (its class's zero_output_is_dead:
- * ReLU): the legend says "dead";
- * elsewhere (Linear, Tanh outputs, gradients) the share of exact zeros is called "zero". */
-gboolean  ps_train_figures_dead_units  (const char *module_class);
 /* Activations of the state's model on the first `rows` rows of its data set. Errors: no model, no
  * data set, the forward fails. */
 gboolean  ps_train_figures_activations (PsState *st, guint rows, PsTrainLayerSet *out, GError **error);
