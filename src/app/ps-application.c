@@ -6,7 +6,8 @@
 #include <glib/gi18n.h>
 #include <inttypes.h>
 
-#include "ps-window-private.h"
+#include "ps-window.h"
+#include "ps-checkpoint-open.h"
 #include "ps-checkpoint-window.h"
 #include "ps-open-anyway-dialog.h"
 #include "ps-file-chooser.h"
@@ -75,7 +76,7 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
   g_autoptr (GPtrArray) checkpoints = g_ptr_array_new ();
   for (int i = 0; i < n_files; i++)
     if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY
-        && ps_window_is_checkpoint_name (files[i]))
+        && ps_checkpoint_is_named (files[i]))
       g_ptr_array_add (checkpoints, files[i]);
   if (checkpoints->len >= 2)
     {
@@ -90,7 +91,7 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
       PsWindow *w = new_window (self);
       /* a folder is a training run's checkpoints: a series in a checkpoint window, watched */
       if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY
-          || ps_window_is_checkpoint_name (files[i]))
+          || ps_checkpoint_is_named (files[i]))
         {
           /* weights open in a window of their own; this one (the demo) shows any error */
           ps_window_load_scenario (w, "demo");
@@ -198,10 +199,8 @@ on_checkpoint_opened (GObject *source, GAsyncResult *result, gpointer data)
   if (w == NULL)
     {
       /* only the banner: the model in the asking window is untouched */
-      if (asker_open && PS_IS_WINDOW (job->asker))
-        ps_window_job_failed (PS_WINDOW (job->asker), error);
-      else if (asker_open && PS_IS_CHECKPOINT_WINDOW (job->asker))
-        ps_checkpoint_window_show_error (PS_CHECKPOINT_WINDOW (job->asker), error->message);
+      if (asker_open)
+        ps_application_show_error (job->asker, error);
       if (job->file != NULL && !job->anyway && ps_checkpoint_window_error_allows_anyway (error))
         ask_open_anyway (job->app, job->file, asker_open ? job->asker : NULL, error->message);
     }
@@ -242,6 +241,16 @@ ps_application_open_checkpoint (PsApplication *self, GFile *file, GtkWindow *ask
   job->file = g_object_ref (file);
   self->checkpoint_jobs++;
   ps_checkpoint_window_open_async (GTK_APPLICATION (self), file, NULL, on_checkpoint_opened, job);
+}
+
+void
+ps_application_show_error (GtkWindow *window, const GError *error)
+{
+  g_return_if_fail (GTK_IS_WINDOW (window) && error != NULL);
+  if (PS_IS_WINDOW (window))
+    ps_window_job_failed (PS_WINDOW (window), error);
+  else if (PS_IS_CHECKPOINT_WINDOW (window))
+    ps_checkpoint_window_show_error (PS_CHECKPOINT_WINDOW (window), error->message);
 }
 
 guint

@@ -29,6 +29,10 @@ void           ps_application_open_checkpoints    (PsApplication *self, GFile *c
  * pickled module): ps_application_open_checkpoint then asks whether to open it anyway (those
  * objects listed inertly, never called). The question shown, or NULL (for tests). */
 GtkWidget     *ps_application_get_anyway_dialog   (PsApplication *self);
+/* The error of a job `window` asked for (opening a checkpoint, a drop on it) in its banner: a
+ * PsWindow's (a cancelled job only says so in a toast) or a PsCheckpointWindow's; any other
+ * window: nothing. */
+void           ps_application_show_error          (GtkWindow *window, const GError *error);
 /* Checkpoints still being opened. */
 guint          ps_application_get_checkpoint_jobs (PsApplication *self);
 

@@ -5,8 +5,8 @@
 #include <glib/gi18n.h>
 
 #include "ps-application.h"
-#include "ps-checkpoint-window.h"
-#include "ps-window-private.h"
+#include "ps-checkpoint-open.h"
+#include "ps-error.h"
 
 gboolean
 ps_checkpoint_drop_open (GtkWindow *window, GFile *const *files, guint n_files, GError **error)
@@ -36,7 +36,7 @@ ps_checkpoint_drop_open (GtkWindow *window, GFile *const *files, guint n_files, 
         }
       if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
         g_ptr_array_add (folders, files[i]);
-      else if (ps_window_is_checkpoint_name (files[i]))
+      else if (ps_checkpoint_is_named (files[i]))
         g_ptr_array_add (checkpoints, files[i]);
       else
         {
@@ -57,15 +57,6 @@ ps_checkpoint_drop_open (GtkWindow *window, GFile *const *files, guint n_files, 
   return TRUE;
 }
 
-static void
-show_error (GtkWindow *window, const GError *error)
-{
-  if (PS_IS_WINDOW (window))
-    ps_window_job_failed (PS_WINDOW (window), error);
-  else if (PS_IS_CHECKPOINT_WINDOW (window))
-    ps_checkpoint_window_show_error (PS_CHECKPOINT_WINDOW (window), error->message);
-}
-
 static gboolean
 on_drop (GtkDropTarget *target, const GValue *value, double x, double y, GtkWindow *window)
 {
@@ -79,7 +70,7 @@ on_drop (GtkDropTarget *target, const GValue *value, double x, double y, GtkWind
   g_autoptr (GError) error = NULL;
   if (!ps_checkpoint_drop_open (window, (GFile *const *) files->pdata, files->len, &error))
     {
-      show_error (window, error);
+      ps_application_show_error (window, error);
       return FALSE;
     }
   return TRUE;

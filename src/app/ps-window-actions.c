@@ -10,7 +10,6 @@
 
 #include "ps-init.h"
 #include "ps-atomic-file.h"
-#include "ps-checkpoint.h"
 #include "ps-commands.h"
 #include "ps-edit-add.h"
 #include "ps-model-tree.h"
@@ -817,14 +816,7 @@ export_data_activated (GSimpleAction *a, GVariant *p, gpointer data)
   export_with_chooser (self, _("Export Data (.npy or .csv)"), ".npy", ps_window_export_data, _("Exported %s"));
 }
 
-/* ---------- checkpoint file names and PyTorch export ---------- */
-
-gboolean
-ps_window_is_checkpoint_name (GFile *file)
-{
-  g_autofree char *base = g_file_get_basename (file);
-  return ps_checkpoint_is_file_name (base);
-}
+/* ---------- PyTorch export ---------- */
 
 gboolean
 ps_window_export_pytorch (PsWindow *self, const char *path, GError **error)

@@ -110,7 +110,6 @@ struct _PsWindow {
 /* TRUE when the window is narrow and the plots are below the tree and timeline, not beside them. */
 gboolean    ps_window_get_stacked    (PsWindow *self);
 void        ps_window_show_error     (PsWindow *self, const char *text);
-void        ps_window_clear_error    (PsWindow *self);
 void        ps_window_toast          (PsWindow *self, const char *text);
 /* Shows step `step`; when it cannot be rebuilt (memory budget) the error banner says why, the
  * step shown stays and FALSE is returned. */
@@ -126,8 +125,6 @@ guint       ps_window_get_diff_from  (PsWindow *self);
 void        ps_window_set_diff_from  (PsWindow *self, int step);   /* −1 = the previous step */
 /* Starts showing a job (label, progress, Cancel) and returns its cancellable (no ref). */
 GCancellable *ps_window_begin_job    (PsWindow *self, const char *label);
-/* A job ended with this error (a cancelled one only says so in a toast). */
-void        ps_window_job_failed     (PsWindow *self, const GError *error);
 /* Redraw the visible page (and the explanation) for the shown step or sub-step. */
 void        ps_window_update_views   (PsWindow *self);
 /* ps-window-substeps.c: the main timeline's sub-steps of a train step. */
@@ -175,8 +172,6 @@ gboolean    ps_window_run_forward     (PsWindow *self, const char *kind, const c
  * a container its own row (commands then apply to it), a layer with parameters its first one (its
  * values shown at once, as the article's point is), else its row. FALSE if it is not in the tree. */
 gboolean    ps_window_select_module   (PsWindow *self, const char *id);
-/* A weights file by its name (.safetensors, .index.json, .npy, .npz) rather than a recipe. */
-gboolean    ps_window_is_checkpoint_name (GFile *file);
 /* The document's recipe as a PyTorch script (ps_export_pytorch), written atomically. */
 gboolean    ps_window_export_pytorch  (PsWindow *self, const char *path, GError **error);
 /* ps-window-restructure.c: rename / move the selected child of a container (one op each). The

@@ -21,6 +21,11 @@ void        ps_window_open_file      (PsWindow *self, GFile *file);
 gboolean    ps_window_select_path    (PsWindow *self, const char *path);
 /* The error shown in the banner, or NULL when none is shown (for tests). */
 const char *ps_window_get_error_text (PsWindow *self);
+/* A job (here or one the window asked for, as opening a checkpoint) ended with this error: the
+ * banner shows it; a cancelled one only says so in a toast. */
+void        ps_window_job_failed     (PsWindow *self, const GError *error);
+/* The banner's error is gone (a later attempt succeeded). */
+void        ps_window_clear_error    (PsWindow *self);
 /* Tree as text (names, types, shared and highlight marks) — for tests. */
 char       *ps_window_dump_tree      (PsWindow *self);
 /* Export the current picture to a file (.png/.svg/.pdf) at the given size. */

@@ -15,6 +15,14 @@ ps_checkpoint_opened_clear (PsCheckpointOpened *o)
   g_clear_pointer (&o->series, ps_checkpoint_series_free);
 }
 
+gboolean
+ps_checkpoint_is_named (GFile *file)
+{
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+  g_autofree char *base = g_file_get_basename (file);
+  return ps_checkpoint_is_file_name (base);
+}
+
 static gboolean
 open_series (PsCheckpointOpened *out, GFile *file, GFile *const *files, guint n_files, char **path, GError **error)
 {

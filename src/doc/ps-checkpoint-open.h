@@ -26,4 +26,9 @@ gboolean ps_checkpoint_opened_open  (PsCheckpointOpened *out, GFile *file, GFile
                                      PsCheckpointOpenFlags flags, GCancellable *cancellable, GError **error);
 void     ps_checkpoint_opened_clear (PsCheckpointOpened *o);
 
+/* TRUE when the file's name is a weights file's (ps_checkpoint_is_file_name of its basename:
+ * .safetensors, .index.json, .npy, .npz, .pt, …): the app opens it as a checkpoint (a drop, the
+ * command line), not as a recipe. Only the name is looked at; a folder is the caller's question. */
+gboolean ps_checkpoint_is_named     (GFile *file);
+
 G_END_DECLS

@@ -2,7 +2,8 @@
  * (ps-checkpoint-open.c, moved out of the window's worker): one file, a folder as a series showing
  * its newest file, chosen files as a series ordered by their epochs, the refusal of a whole pickled
  * module and its inert "open anyway", and the errors (missing file, a folder without checkpoints,
- * a non-local file, a cancelled summary) with nothing left open. */
+ * a non-local file, a cancelled summary) with nothing left open; and which files open as weights
+ * by their names. */
 #include <string.h>
 #include <glib/gstdio.h>
 #include "ps-checkpoint-open.h"
@@ -19,6 +20,29 @@ assert_empty (const PsCheckpointOpened *o)
   g_assert_null (o->ck);
   g_assert_null (o->summary);
   g_assert_null (o->series);
+}
+
+/* What a drop and the command line open as weights rather than as a recipe: by the file's name only
+ * (a path or a file: URI; the folder it is in does not count). */
+static void
+test_is_named (void)
+{
+  const char *yes[] = { "/tmp/model.safetensors", "/tmp/a b/epoch_003.PT", "/tmp/x.pth", "/tmp/w.npz",
+                        "/tmp/pytorch_model.bin.index.json", "/tmp/last.ckpt", "file:///tmp/w.npy" };
+  const char *no[] = { "/tmp/recipe.json", "/tmp/x.pt/recipe.json", "/tmp/model.safetensors.bak",
+                       "/tmp/x.tar", "/tmp/pt", "file:///tmp/notes.txt" };
+  for (guint i = 0; i < G_N_ELEMENTS (yes); i++)
+    {
+      g_autoptr (GFile) f = g_file_new_for_commandline_arg (yes[i]);
+      if (!ps_checkpoint_is_named (f))
+        g_error ("%s is named as a checkpoint", yes[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (no); i++)
+    {
+      g_autoptr (GFile) f = g_file_new_for_commandline_arg (no[i]);
+      if (ps_checkpoint_is_named (f))
+        g_error ("%s is not named as a checkpoint", no[i]);
+    }
 }
 
 static void
@@ -134,6 +158,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/checkpoint-open/is-named", test_is_named);
   g_test_add_func ("/checkpoint-open/file-and-series", test_file_and_series);
   g_test_add_func ("/checkpoint-open/anyway", test_anyway);
   g_test_add_func ("/checkpoint-open/errors", test_errors);
