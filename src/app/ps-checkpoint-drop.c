@@ -8,7 +8,9 @@
 #include "ps-checkpoint-open.h"
 #include "ps-error.h"
 
-gboolean
+/* What a drop of files does (the asking window shows a failure, as for File → Open Checkpoint).
+ * FALSE, with error set and nothing opened, for an empty drop or a file that is not a checkpoint. */
+static gboolean
 ps_checkpoint_drop_open (GtkWindow *window, GFile *const *files, guint n_files, GError **error)
 {
   g_return_val_if_fail (GTK_IS_WINDOW (window), FALSE);

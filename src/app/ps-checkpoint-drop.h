@@ -12,8 +12,5 @@ G_BEGIN_DECLS
 
 /* Adds a GtkDropTarget for GdkFileList (copy) to window; returns it (owned by the window). */
 GtkDropTarget *ps_checkpoint_drop_attach (GtkWindow *window);
-/* What a drop of files does (the asking window shows a failure, as for File → Open Checkpoint).
- * FALSE, with error set and nothing opened, for an empty drop or a file that is not a checkpoint. */
-gboolean       ps_checkpoint_drop_open   (GtkWindow *window, GFile *const *files, guint n_files, GError **error);
 
 G_END_DECLS
