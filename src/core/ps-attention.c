@@ -1166,5 +1166,6 @@ const PsModuleClass ps_multihead_attention_class = {
   .example_input = mha_example_input,
   .backward = (gpointer) mha_backward,
   .tuple_input_error = PS_TUPLE_NO_ATTR ("dim"),
+  .takes_attention_kwargs = TRUE, /* key_padding_mask, attn_mask, need_weights, average_attn_weights */
   .batch_first_swaps_output = TRUE,
 };

@@ -23,15 +23,24 @@ sequential_forward (PsModule *self, PsTensor *input, PsGenerator *gen, GError **
 const PsModuleClass ps_sequential_class = {
   .name = "Sequential",
   .is_container = TRUE,
+  .children_syntax = PS_CHILDREN_ARGS,
   .forward = sequential_forward,
 };
 
 const PsModuleClass ps_module_list_class = {
   .name = "ModuleList",
   .is_container = TRUE,
+  .children_syntax = PS_CHILDREN_LIST,
 };
 
 const PsModuleClass ps_module_dict_class = {
   .name = "ModuleDict",
   .is_container = TRUE,
+  .children_syntax = PS_CHILDREN_DICT,
 };
+
+const PsModuleClass *
+ps_module_class_for_user_classes (void)
+{
+  return &ps_sequential_class;
+}

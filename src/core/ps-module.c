@@ -1059,6 +1059,15 @@ ps_module_class_passes_input_on (const PsModuleClass *klass, guint n_children)
 }
 
 gboolean
+ps_module_class_takes_attention_kwargs (const PsModuleClass *klass)
+{
+  for (; klass != NULL; klass = klass->base)
+    if (klass->takes_attention_kwargs)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
 ps_module_class_is_a (const PsModuleClass *klass, const PsModuleClass *base)
 {
   for (; klass != NULL; klass = klass->base)

@@ -32,6 +32,16 @@ G_BEGIN_DECLS
 typedef struct _PsModule PsModule;
 typedef struct _PsModuleClass PsModuleClass;
 
+/* How a container's children are written in a call of its torch constructor: how the exporter
+ * writes the container, how the Python statement reader takes the call apart, and how a child is
+ * indexed in Python. */
+typedef enum {
+  PS_CHILDREN_NONE = 0,   /* not a container */
+  PS_CHILDREN_ARGS,       /* one argument each: Sequential(a, b) (named: Sequential(OrderedDict([("x", a)]))); m[0] */
+  PS_CHILDREN_LIST,       /* one list: ModuleList([a, b]) (named: built empty, then add_module); m[0] */
+  PS_CHILDREN_DICT,       /* one dict, by key: ModuleDict({"x": a}); m["x"] */
+} PsChildrenSyntax;
+
 /* An input a user would try first: the Forward dialog's default, and what the tests run every
  * registered type on. */
 typedef struct {
@@ -55,6 +65,7 @@ struct _PsModuleClass {
   const char *name;             /* PyTorch class name: "Linear", "LazyLinear", "Sequential" */
   const PsArgSpec *args;        /* constructor keyword arguments, { NULL }-terminated; NULL = none */
   gboolean is_container;        /* Sequential, ModuleList, ModuleDict (children given by the recipe) */
+  PsChildrenSyntax children_syntax;   /* a container's: how its constructor takes its children */
   gboolean is_lazy;             /* parameters materialize at the first forward */
   gsize priv_size;              /* size of the flat (pointer-free) config struct in self->priv; 0 = none */
   /* Validate self->args (already resolved against `args`) and register parameters and buffers with
@@ -114,6 +125,11 @@ struct _PsModuleClass {
   /* forward returns its input as it is, whatever it is (Identity): a tuple goes on, and the
    * exporter leaves the module out of a chain. */
   gboolean passes_input_on;
+  /* forward takes MultiheadAttention's keywords beyond its input (key_padding_mask, attn_mask,
+   * need_weights, average_attn_weights; ps-call-kwargs.h): the forward and train ops give them to
+   * such a module only (ps_module_class_takes_attention_kwargs), any other refuses them as Python
+   * does ("Linear.forward() got an unexpected keyword argument 'attn_mask'"). */
+  gboolean takes_attention_kwargs;
   /* ---- layout facts of torch's kernels (ps-loss.c: which gradient rows a swapped output gives) ---- */
   /* torch allocates the output like the input (element-wise TensorIterator ops, Dropout's
    * input * mask, Identity returning it): a swapped view stays swapped through the layer. */
@@ -169,8 +185,14 @@ gboolean              ps_module_class_has_reset_parameters (const PsModuleClass 
 /* Whether a module of this class with n_children children returns its input as it is (a tuple
  * too): a class that says so (Identity), or a Sequential without children. */
 gboolean              ps_module_class_passes_input_on (const PsModuleClass *klass, guint n_children);
+/* Whether forward of a module of this class takes MultiheadAttention's keywords: the class or one it
+ * derives from (the `base` chain, as isinstance) says so (takes_attention_kwargs). */
+gboolean              ps_module_class_takes_attention_kwargs (const PsModuleClass *klass);
 /* issubclass(klass, base): klass itself or a class it derives from (the `base` chain). */
 gboolean              ps_module_class_is_a (const PsModuleClass *klass, const PsModuleClass *base);
+/* The container class a recipe's own nn.Module subclass ("class": "CustomModel") is built on: its
+ * forward runs its children in order (Sequential; ps-container.c). */
+const PsModuleClass  *ps_module_class_for_user_classes (void);
 /* NULL-terminated array of every class, in the order a type chooser shows them. */
 const PsModuleClass *const *ps_module_classes (void);
 

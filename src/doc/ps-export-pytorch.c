@@ -57,6 +57,15 @@ struct _PsPyExport {
 };
 typedef PsPyExport Exporter;
 
+/* The class of a node written as a torch container (Sequential, ModuleList, ModuleDict), or NULL for
+ * a leaf and a user class. */
+static const PsModuleClass *
+torch_container (const Node *n)
+{
+  const PsModuleClass *klass = n->cls == NULL ? ps_module_class_lookup (n->type) : NULL;
+  return klass != NULL && klass->is_container ? klass : NULL;
+}
+
 static void
 node_free (gpointer p)
 {
@@ -235,14 +244,15 @@ resolve (Exporter *ex, const char *path, Target *t, guint number, const char *ki
               pos = j;
               break;
             }
-      if (child != NULL && t->node->cls == NULL && strcmp (t->node->type, "ModuleDict") == 0)
+      const PsModuleClass *container = child != NULL ? torch_container (t->node) : NULL;
+      if (container != NULL && container->children_syntax == PS_CHILDREN_DICT)
         {
           g_string_append_c (t->expr, '[');
           append_py_string (t->expr, p);
           g_string_append_c (t->expr, ']');
         }
-      else if (child != NULL && t->node->cls == NULL
-               && (strcmp (t->node->type, "Sequential") == 0 || strcmp (t->node->type, "ModuleList") == 0)
+      else if (container != NULL
+               && (container->children_syntax == PS_CHILDREN_ARGS || container->children_syntax == PS_CHILDREN_LIST)
                && is_position (p, pos))
         /* positional indexing is only right while the name equals the position */
         g_string_append_printf (t->expr, "[%u]", pos);
@@ -361,7 +371,8 @@ add_node (Exporter *ex, const PsOp *op)
 static gboolean
 seq_needs_unpack (const Node *n)
 {
-  if (n->cls != NULL || strcmp (n->type, "Sequential") != 0 || n->kids == NULL)
+  const PsModuleClass *container = torch_container (n);
+  if (container == NULL || container->forward == NULL || n->kids == NULL)
     return FALSE;
   for (guint i = 0; i < n->kids->len; i++)
     {
@@ -402,7 +413,8 @@ returns_pair (const Node *n)
     return FALSE;
   if (n->pair)
     return TRUE;
-  if (n->kids == NULL || !(n->cls != NULL || strcmp (n->type, "Sequential") == 0))
+  const PsModuleClass *container = torch_container (n);
+  if (n->kids == NULL || !(n->cls != NULL || (container != NULL && container->forward != NULL)))
     return FALSE;
   for (guint i = n->kids->len; i > 0; i--)
     {
@@ -551,7 +563,7 @@ ps_py_scan_module (PsPyExport *ex, const PsOp *op, guint number, GError **error)
             c->generic = TRUE;
         }
     }
-  else if (n->names && strcmp (n->type, "ModuleDict") != 0 && op->u.module.children_named)
+  else if (n->names && torch_container (n)->children_syntax != PS_CHILDREN_DICT && op->u.module.children_named)
     ex->need_ordered_dict = TRUE;
   note_unpack (ex, n);
   return TRUE;
@@ -890,9 +902,10 @@ ps_py_emit_module (PsPyExport *ex, const PsOp *op, guint number, GError **error)
       g_string_append (s, ")\n");
       return TRUE;
     }
-  if (strcmp (n->type, "ModuleDict") == 0)
+  PsChildrenSyntax syntax = torch_container (n)->children_syntax;
+  if (syntax == PS_CHILDREN_DICT)
     {
-      g_string_append (s, "nn.ModuleDict({");
+      g_string_append_printf (s, "nn.%s({", n->type);
       for (guint i = 0; i < names->len; i++)
         {
           if (i > 0)
@@ -903,14 +916,14 @@ ps_py_emit_module (PsPyExport *ex, const PsOp *op, guint number, GError **error)
       g_string_append (s, "})\n");
       return TRUE;
     }
-  gboolean seq = strcmp (n->type, "Sequential") == 0;
+  gboolean seq = syntax == PS_CHILDREN_ARGS;
   const char *seq_class = uses_unpack (ex, n) ? "UnpackSequential" : "nn.Sequential";
   if (!object_children)
     {
       if (seq)
         g_string_append_printf (s, "%s(", seq_class);
       else
-        g_string_append (s, "nn.ModuleList([");
+        g_string_append_printf (s, "nn.%s([", n->type);
       for (guint i = 0; i < vars->len; i++)
         g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", (const char *) g_ptr_array_index (vars, i));
       g_string_append (s, seq ? ")\n" : "])\n");
@@ -929,7 +942,7 @@ ps_py_emit_module (PsPyExport *ex, const PsOp *op, guint number, GError **error)
       return TRUE;
     }
   /* a ModuleList with named children: built empty, then filled */
-  g_string_append (s, "nn.ModuleList()\n");
+  g_string_append_printf (s, "nn.%s()\n", n->type);
   for (guint i = 0; i < names->len; i++)
     {
       g_string_append_printf (s, "%s.add_module(", n->var);

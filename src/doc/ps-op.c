@@ -1622,12 +1622,13 @@ forward_has_kwargs (const PsOp *op)
 }
 
 /* The masks drawn / made in the order the export writes them (key_padding_mask, then attn_mask),
- * after the input. A target other than MultiheadAttention refuses the keywords, as Python does. */
+ * after the input. A target whose class does not take them (takes_attention_kwargs: only
+ * MultiheadAttention's) refuses the keywords, as Python does. */
 static PsCallKwargs *
 make_kwargs (PsState *state, const PsOp *op, PsModule *target, GError **error)
 {
   const PsOpForward *f = &op->u.forward;
-  if (!ps_module_isinstance (target, "MultiheadAttention"))
+  if (!ps_module_class_takes_attention_kwargs (target->klass))
     {
       const char *kw = ps_op_has_field (op, "key_padding_mask") ? "key_padding_mask"
                        : ps_op_has_field (op, "need_weights") ? "need_weights"

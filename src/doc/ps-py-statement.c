@@ -433,7 +433,7 @@ make_module (Ctx *ctx, const char *id, Call *c, GError **error)
       fail (error, _("%s is not a layer Paramscope knows (the Add Layer dialog lists them)"), c->func);
       return NULL;
     }
-  g_autofree char *new_id = id != NULL ? g_strdup (id) : fresh_id (ctx, user_class ? "Sequential" : type);
+  g_autofree char *new_id = id != NULL ? g_strdup (id) : fresh_id (ctx, user_class ? ps_module_class_for_user_classes ()->name : type);
   g_autoptr (JsonObject) op = json_object_new ();
   json_object_set_string_member (op, "op", "module");
   json_object_set_string_member (op, "id", new_id);
@@ -442,7 +442,7 @@ make_module (Ctx *ctx, const char *id, Call *c, GError **error)
   if (user_class)
     {
       /* class CustomModel(nn.Module) holding its children as attributes, run in order */
-      json_object_set_string_member (op, "type", "Sequential");
+      json_object_set_string_member (op, "type", ps_module_class_for_user_classes ()->name);
       JsonObject *kids = json_object_new ();
       json_object_set_object_member (op, "children", kids);
       json_object_set_string_member (op, "class", type);
@@ -465,7 +465,7 @@ make_module (Ctx *ctx, const char *id, Call *c, GError **error)
     }
   else if (klass->is_container)
     {
-      if (g_str_equal (klass->name, "ModuleDict") || c->kw_names->len > 0)
+      if (klass->children_syntax == PS_CHILDREN_DICT || c->kw_names->len > 0)
         {
           fail (error, _("%s(…) here takes modules in order: nn.Sequential(fc1, nn.ReLU(), fc2)"), c->func);
           goto failed;
@@ -474,7 +474,7 @@ make_module (Ctx *ctx, const char *id, Call *c, GError **error)
       JsonArray *kids = json_array_new ();
       json_object_set_array_member (op, "children", kids);
       g_autoptr (GPtrArray) items = NULL;
-      if (g_str_equal (klass->name, "ModuleList"))
+      if (klass->children_syntax == PS_CHILDREN_LIST)
         {
           const char *l = c->pos->len == 1 ? c->pos->pdata[0] : "";
           gsize n = strlen (l);

@@ -189,13 +189,14 @@ ps_state_clone (const PsState *state, GHashTable *map)
 }
 
 /* Adds id to t (replacing *t) as an id whose module may have children. The table only lists the
- * ids: each maps to one placeholder module, so no snapshot's module is kept alive by it. */
+ * ids: each maps to one placeholder module (an empty container; its class does not matter), so no
+ * snapshot's module is kept alive by it. */
 static void
 parents_add (PsModuleTable **t, const char *id)
 {
   static gsize placeholder = 0;
   if (g_once_init_enter (&placeholder))
-    g_once_init_leave (&placeholder, (gsize) ps_module_new_container ("Sequential", NULL, NULL));
+    g_once_init_leave (&placeholder, (gsize) ps_module_new_container (ps_module_class_for_user_classes ()->name, NULL, NULL));
   PsModuleTable *n = ps_module_table_set (*t, id, (PsModule *) placeholder);
   ps_module_table_unref (*t);
   *t = n;

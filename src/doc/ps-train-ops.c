@@ -1141,7 +1141,7 @@ train_setup (PsState *state, const PsOp *op, TrainRun *run, GError **error)
   if (dd == NULL)
     return FALSE;
   const gboolean has_kp = ps_op_has_field (op, "key_padding_mask"), has_am = ps_op_has_field (op, "attn_mask");
-  if ((has_kp || has_am) && !ps_module_isinstance (model, "MultiheadAttention"))
+  if ((has_kp || has_am) && !ps_module_class_takes_attention_kwargs (model->klass))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_INVALID_ARGUMENT, "%s.forward() got an unexpected keyword argument '%s'",
                    ps_module_class_name (model), has_kp ? "key_padding_mask" : "attn_mask");

@@ -211,6 +211,13 @@ test_forms (void)
     { "fc(torch.ones(1, 10))", "{\"op\":\"forward\",\"target\":\"fc\",\"input\":{\"ones\":[1,10]},\"name\":\"y\"}" },
     { "e = emb(torch.randint(0, 20, (1, 4)))",
       "{\"op\":\"forward\",\"target\":\"emb\",\"input\":{\"randint\":{\"low\":0,\"high\":20,\"size\":[1,4]}},\"name\":\"e\"}" },
+    /* containers by their constructor's syntax (PsModuleClass.children_syntax): one list for a
+     * ModuleList; a user class is a Sequential with its class name, children by attribute (no
+     * container is made yet, so each would be the model: "root") */
+    { "ml = nn.ModuleList([fc, emb])",
+      "{\"op\":\"module\",\"id\":\"ml\",\"type\":\"ModuleList\",\"children\":[\"fc\",\"emb\"],\"root\":true}" },
+    { "net = CustomModel(fc, e=emb)",
+      "{\"op\":\"module\",\"id\":\"net\",\"type\":\"Sequential\",\"children\":{\"fc\":\"fc\",\"e\":\"emb\"},\"class\":\"CustomModel\",\"root\":true}" },
   };
   /* a state with fc and emb constructed */
   g_autoptr (PsTimeline) tl = ps_timeline_new (0, PS_FLAVOUR_AVX2, "model");
@@ -277,6 +284,8 @@ test_errors (void)
     { "class CustomModel(nn.Module):", "not a class" },
     { "torch.manual_seed('x')", "takes one integer" },
     { "a.b = nn.ReLU()", "Only a plain name" },
+    { "d = nn.ModuleDict(fc)", "nn.ModuleDict(…) here takes modules in order" },
+    { "l = nn.ModuleList(fc, fc)", "nn.ModuleList takes one list" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
