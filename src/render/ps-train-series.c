@@ -1,0 +1,237 @@
+/* ps-train-series.c — see ps-train-series.h. */
+#include "ps-config.h"
+#include "ps-train-series.h"
+#include "ps-train-view.h"
+#include "ps-train-ops.h"
+#include "ps-substep-replay.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+struct _PsTrainSeries {
+  PsTrainRecords *recs;
+  PsTrainSeriesReady ready;
+  gpointer data;
+  GHashTable *tensors;             /* record index → PsTensor* (ref) of `key`, recomputed */
+  char *key;                       /* "parameter\nwhat" they are of */
+  GCancellable *cancellable;       /* ref while a batch runs */
+  guint gen;                       /* bumped by forget and free: an older batch's result is dropped */
+  char *error;                     /* why the last batch failed */
+};
+
+/* The object lives (g_rc_box) until its last running batch has reported. */
+static void
+series_clear (gpointer p)
+{
+  PsTrainSeries *s = p;
+  g_hash_table_unref (s->tensors);
+  g_free (s->key);
+  g_free (s->error);
+}
+
+PsTrainSeries *
+ps_train_series_new (PsTrainRecords *recs, PsTrainSeriesReady ready, gpointer data)
+{
+  PsTrainSeries *s = g_rc_box_new0 (PsTrainSeries);
+  s->recs = recs;
+  s->ready = ready;
+  s->data = data;
+  s->tensors = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
+  return s;
+}
+
+void
+ps_train_series_forget (PsTrainSeries *s)
+{
+  s->gen++;
+  if (s->cancellable != NULL)
+    g_cancellable_cancel (s->cancellable);
+  g_clear_object (&s->cancellable);
+  g_hash_table_remove_all (s->tensors);
+  g_clear_pointer (&s->key, g_free);
+  g_clear_pointer (&s->error, g_free);
+}
+
+void
+ps_train_series_free (PsTrainSeries *s)
+{
+  if (s == NULL)
+    return;
+  ps_train_series_forget (s);   /* a late result finds another generation: dropped */
+  s->recs = NULL;
+  g_rc_box_release_full (s, series_clear);
+}
+
+/* The chosen tensor at st (a new ref) and its title, or NULL. */
+static PsTensor *
+chosen_tensor (PsState *st, const char *param, const char *what, char **title)
+{
+  if (st == NULL || param == NULL || what == NULL)
+    return NULL;
+  return ps_train_view_param_tensor (st, param, what, "", title, NULL);
+}
+
+typedef struct {
+  PsTrainSeries *s;                /* a ref */
+  guint gen;
+  GArray *indices;                 /* the records, in the order of the worker's states */
+  char *param, *what;
+} BatchRequest;
+
+static void
+on_batch_replayed (GObject *source, GAsyncResult *result, gpointer data)
+{
+  BatchRequest *q = data;
+  PsTrainSeries *s = q->s;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) states = ps_substep_replay_finish (result, &error);
+  if (q->gen == s->gen)   /* not forgotten, freed or chosen otherwise */
+    {
+      g_clear_object (&s->cancellable);
+      if (states == NULL)
+        s->error = g_strdup (error->message);
+      for (guint i = 0; states != NULL && i < states->len; i++)
+        {
+          g_autofree char *t = NULL;
+          PsTensor *v = chosen_tensor (states->pdata[i], q->param, q->what, &t);
+          if (v != NULL)
+            g_hash_table_replace (s->tensors, GUINT_TO_POINTER (g_array_index (q->indices, guint, i)), v);
+        }
+      s->ready (s->data);
+    }
+  g_array_unref (q->indices);
+  g_free (q->param);
+  g_free (q->what);
+  g_free (q);
+  g_rc_box_release_full (s, series_clear);
+}
+
+PsFigure *
+ps_train_series_figure (PsTrainSeries *s, const char *param, const char *what, PsFigureKind kind, gboolean live,
+                        gboolean now, char **message)
+{
+  *message = NULL;
+  const guint n = ps_train_records_get_n (s->recs);
+  g_autofree char *key = param && what ? g_strdup_printf ("%s\n%s", param, what) : NULL;
+  if (g_strcmp0 (key, s->key) != 0)
+    {
+      ps_train_series_forget (s);
+      s->key = g_strdup (key);
+    }
+  g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
+  g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  g_autoptr (GPtrArray) owners = g_ptr_array_new ();
+  g_autoptr (GArray) ks = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) missing = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autofree char *title = NULL;
+  gboolean absent = FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      PsTensor *v = NULL;
+      if (ps_figure_series_keeps (n, i))
+        {
+          PsState *st = ps_train_records_get_state (s->recs, i);
+          g_autofree char *t = NULL;
+          guint k = 0;
+          PsState *owner = NULL;
+          if (st != NULL)
+            {
+              if ((v = chosen_tensor (st, param, what, &t)) != NULL)
+                g_ptr_array_add (kept, v);   /* the ref, until the figure has its own */
+            }
+          else if ((v = g_hash_table_lookup (s->tensors, GUINT_TO_POINTER (i))) != NULL)
+            ;
+          else if ((owner = ps_train_records_get_owner (s->recs, i, &k)) != NULL && now)
+            {
+              /* drawn at once: recomputed here */
+              g_autoptr (PsState) rs = ps_train_log_get_state (owner->train_log, k, NULL);
+              if (rs != NULL && (v = chosen_tensor (rs, param, what, &t)) != NULL)
+                g_ptr_array_add (kept, v);
+            }
+          else if (owner != NULL)
+            {
+              g_ptr_array_add (owners, owner);
+              g_array_append_val (ks, k);
+              g_array_append_val (missing, i);
+            }
+          absent |= v == NULL;
+          if (title == NULL && t != NULL)
+            title = g_steal_pointer (&t);
+        }
+      g_ptr_array_add (tensors, v);
+      int64_t x = ps_train_records_get_x (s->recs, i);
+      g_array_append_val (steps, x);
+    }
+  if (missing->len > 0 && s->error == NULL)
+    {
+      if (s->cancellable == NULL)
+        {
+          BatchRequest *q = g_new0 (BatchRequest, 1);
+          q->s = g_rc_box_acquire (s);
+          q->gen = s->gen;
+          q->indices = g_array_copy (missing);
+          q->param = g_strdup (param);
+          q->what = g_strdup (what);
+          s->cancellable = g_cancellable_new ();
+          g_autoptr (GTask) task = ps_substep_replay_start ((PsState *const *) owners->pdata, (const guint *) ks->data,
+                                                            owners->len, s->cancellable, on_batch_replayed, q);
+        }
+      *message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Recomputing %u dropped sub-step for the series…",
+                                               "Recomputing %u dropped sub-steps for the series…", missing->len),
+                                  missing->len);
+      return NULL;
+    }
+  if (absent)
+    {
+      /* not at every kept sub-step (a live run, a batch failed, a parameter made later): the ones
+       * it is at, thinned again */
+      guint j = 0;
+      for (guint i = 0; i < n; i++)
+        if (tensors->pdata[i] != NULL)
+          {
+            tensors->pdata[j] = tensors->pdata[i];
+            g_array_index (steps, int64_t, j) = g_array_index (steps, int64_t, i);
+            j++;
+          }
+      g_ptr_array_set_size (tensors, j);
+      g_array_set_size (steps, j);
+    }
+  if (tensors->len == 0)
+    {
+      *message = g_strdup (live ? _("Over sub-steps: shown when the run has finished.")
+                           : s->error ? s->error
+                           : _("Choose a parameter (and .grad or an optimizer state that exists at the recorded sub-steps)."));
+      return NULL;
+    }
+  if (title == NULL)   /* every drawn tensor was recomputed in a batch: the title chosen_tensor gives */
+    title = strcmp (what, "value") == 0 ? g_strdup (param) : g_strdup_printf ("%s · %s", param, what);
+  PsFigureOptions o;
+  ps_figure_options_init (&o);
+  o.kind = kind;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *subtitle = g_strdup_printf (_("%u recorded sub-steps · x: training steps"), tensors->len);
+  PsFigure *fig = ps_figure_new_for_series ((PsTensor *const *) tensors->pdata, (const int64_t *) steps->data,
+                                            tensors->len, title, subtitle, &o, &error);
+  if (fig == NULL)
+    *message = g_strdup (error->message);
+  return fig;
+}
+
+gboolean
+ps_train_series_get_replaying (PsTrainSeries *s)
+{
+  return s->cancellable != NULL;
+}
+
+PsTensor *
+ps_train_series_get_tensor (PsTrainSeries *s, guint i)
+{
+  return g_hash_table_lookup (s->tensors, GUINT_TO_POINTER (i));
+}
+
+const char *
+ps_train_series_get_error (PsTrainSeries *s)
+{
+  return s->error;
+}
