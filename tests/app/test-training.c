@@ -495,6 +495,41 @@ test_gradients_and_series (void)
   g_assert_null (ps_training_page_get_empty_text (page));
   g_assert_true (ps_training_page_get_shown_tensor (page) == p_last->grad);
   shot (w, "view-bands");
+  /* the ridgeline and the bands are one figure over all the sub-steps, not a frame per sub-step:
+   * exported over sub-steps, every frame is the same picture */
+  {
+    g_autoptr (GError) serr = NULL;
+    g_autofree char *sdir = g_dir_make_tmp ("ps-train-series-XXXXXX", &serr);
+    g_assert_no_error (serr);
+    for (int v = 0; v < 2; v++)
+      {
+        ps_training_page_set_view (page, v == 0 ? PS_TRAINING_VIEW_RIDGELINE : PS_TRAINING_VIEW_BANDS);
+        iterate ();
+        g_autofree char *sgif = g_build_filename (sdir, v == 0 ? "ridgeline.gif" : "bands.gif", NULL);
+        g_autofree char *spng = g_build_filename (sdir, v == 0 ? "ridgeline.png" : "bands.png", NULL);
+        guint sframes = 0;
+        g_assert_true (ps_training_page_export_frames (page, sgif, 0, 19, 6, 400, 300, 20, &sframes, &serr));
+        g_assert_no_error (serr);
+        g_assert_cmpuint (sframes, ==, 5);   /* 1, 7, 13, 19 and the last */
+        g_assert_true (ps_training_page_export (page, spng, 400, 300, &serr));
+        g_assert_no_error (serr);
+        GifFileType *sg = gif_open (sgif);
+        g_assert_cmpint (sg->ImageCount, ==, 5);
+        gboolean same = TRUE, ink = FALSE;
+        for (int y = 0; y < 300; y += 2)
+          for (int x = 0; x < 400; x += 2)
+            {
+              same &= gif_pixel (sg, 0, x, y) == gif_pixel (sg, 4, x, y);
+              ink |= gif_pixel (sg, 0, x, y) != gif_pixel (sg, 0, 0, 0);
+            }
+        g_assert_true (same);
+        g_assert_true (ink);
+        DGifCloseFile (sg, NULL);
+        keep_copy (sgif, v == 0 ? "app-export-ridgeline.gif" : "app-export-bands.gif");
+        keep_copy (spng, v == 0 ? "app-export-ridgeline.png" : "app-export-bands.png");
+      }
+    rm_rf (sdir);
+  }
 
   /* the heatmap over sub-steps 1, 6, 11, 16 and 20: an animated GIF (5 frames, each its own
    * picture), a numbered PNG series, a PDF; the shown sub-step stays */
@@ -1562,6 +1597,17 @@ test_series_dropped (void)
           g_assert_true (ps_tensor_equal (cli, row));
           remove_dir (cdir);
           shot (w, "training-ridgeline-dropped");
+          /* its exports (to look at, and to compare before / after a change of the page) */
+          g_autofree char *edir = g_dir_make_tmp ("ps-series-dropped-XXXXXX", &error);
+          g_autofree char *epng = g_build_filename (edir, "r.png", NULL);
+          g_autofree char *egif = g_build_filename (edir, "r.gif", NULL);
+          g_assert_true (ps_training_page_export (page, epng, 400, 300, &error));
+          g_assert_no_error (error);
+          g_assert_true (ps_training_page_export_frames (page, egif, 0, n - 1, n / 3, 400, 300, 0, NULL, &error));
+          g_assert_no_error (error);
+          keep_copy (epng, "app-export-ridgeline-dropped.png");
+          keep_copy (egif, "app-export-ridgeline-dropped.gif");
+          rm_rf (edir);
         }
     }
   gtk_window_destroy (GTK_WINDOW (w));
