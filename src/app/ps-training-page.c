@@ -12,6 +12,7 @@
 #include "ps-substep-replay.h"
 #include "ps-frame-list.h"
 #include "ps-train-snapshots.h"
+#include "ps-train-series.h"
 #include "ps-train-view.h"
 
 #include <glib/gi18n.h>
@@ -80,12 +81,8 @@ struct _PsTrainingPage {
   GtkWidget *button_bar;           /* the commands' flow box */
   GtkWidget *pause_child, *cancel_child;   /* their flow-box wrappers: hidden with the buttons */
 
-  /* ridgeline / bands: the chosen tensor at dropped sub-steps, recomputed in a worker (as Over Time) */
-  GHashTable *ser_tensors;         /* record index → PsTensor* (ref) of ser_key */
-  char *ser_key;                   /* "parameter\nwhat" the kept tensors are of */
-  GCancellable *ser_cancellable;   /* ref while its replay runs */
-  guint ser_gen;
-  char *ser_error;                 /* why the replay failed (until the records or the choice change) */
+  /* ridgeline / bands: the chosen tensor over the recorded sub-steps, dropped ones recomputed in a worker */
+  PsTrainSeries *series;
 
   /* the figure of the current view: the render layer's frame of the shown sub-step (what the
    * exports and `paramscope-cli animate --view` draw), or the ridgeline / bands over sub-steps */
@@ -122,22 +119,10 @@ static void rebuild (PsTrainingPage *self);
 
 
 static void
-forget_series (PsTrainingPage *self)
-{
-  self->ser_gen++;
-  if (self->ser_cancellable != NULL)
-    g_cancellable_cancel (self->ser_cancellable);
-  g_clear_object (&self->ser_cancellable);
-  g_hash_table_remove_all (self->ser_tensors);
-  g_clear_pointer (&self->ser_key, g_free);
-  g_clear_pointer (&self->ser_error, g_free);
-}
-
-static void
 clear_records (PsTrainingPage *self)
 {
   self->records_gen++;
-  forget_series (self);
+  ps_train_series_forget (self->series);
   ps_train_snapshots_forget (self->snaps);
   ps_train_records_clear (self->recs);
 }
@@ -242,18 +227,6 @@ update_whats (PsTrainingPage *self)
   self->syncing = FALSE;
 }
 
-/* The chosen parameter's chosen tensor at st (a new ref) and its title, or NULL. */
-static PsTensor *
-what_tensor (PsTrainingPage *self, PsState *st, char **title)
-{
-  GtkStringObject *po = gtk_drop_down_get_selected_item (self->param_dropdown);
-  GtkStringObject *wo = gtk_drop_down_get_selected_item (self->what_dropdown);
-  if (st == NULL || po == NULL || wo == NULL)
-    return NULL;
-  return ps_train_view_param_tensor (st, gtk_string_object_get_string (po), gtk_string_object_get_string (wo), "",
-                                     title, NULL);
-}
-
 /* ---------- figures ---------- */
 
 static void
@@ -325,157 +298,19 @@ build_view (PsTrainingPage *self, PsTrainViewKind kind, PsState *other)
   self->have_figure = self->frames != NULL;
 }
 
-typedef struct {
-  GWeakRef page;
-  guint gen;
-  GArray *indices;
-} SeriesRequest;
-
-/* the dropped sub-steps the ridgeline / bands need are recomputed: keep their chosen tensor, draw */
-static void
-on_series_replayed (GObject *source, GAsyncResult *result, gpointer data)
-{
-  SeriesRequest *q = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) states = ps_substep_replay_finish (result, &error);
-  g_autoptr (PsTrainingPage) self = g_weak_ref_get (&q->page);
-  g_autoptr (GArray) indices = q->indices;
-  const guint gen = q->gen;
-  g_weak_ref_clear (&q->page);
-  g_free (q);
-  if (self == NULL || self->disposed || gen != self->ser_gen)
-    return;   /* the page closed, or the records or the chosen tensor changed */
-  g_clear_object (&self->ser_cancellable);
-  if (states == NULL)
-    self->ser_error = g_strdup (error->message);
-  for (guint i = 0; states != NULL && i < states->len; i++)
-    {
-      g_autofree char *t = NULL;
-      PsTensor *v = what_tensor (self, states->pdata[i], &t);
-      if (v != NULL)
-        g_hash_table_replace (self->ser_tensors, GUINT_TO_POINTER (g_array_index (indices, guint, i)), v);
-    }
-  rebuild (self);
-}
-
 /* The chosen parameter (value, .grad or optimizer state) over the recorded sub-steps, as a ridgeline
- * or percentile bands on the training axis — the figures of checkpoint series
- * (ps_figure_new_for_series), thinned evenly by the render layer (ps_figure_series_keeps). A kept
- * sub-step whose snapshot was dropped under the memory budget is recomputed in a worker, as the
- * main window's Over Time does (only its chosen tensor is kept); meanwhile the page says so. */
+ * or percentile bands on the training axis: one figure over all of them, drawn by the render layer
+ * (PsTrainSeries; dropped snapshots recomputed in its worker, which rebuilds when done; an export
+ * draws at once: recomputed here). */
 static void
 build_series (PsTrainingPage *self, PsFigureKind kind)
 {
-  const guint n = ps_train_records_get_n (self->recs);
   GtkStringObject *po = gtk_drop_down_get_selected_item (self->param_dropdown);
   GtkStringObject *wo = gtk_drop_down_get_selected_item (self->what_dropdown);
-  g_autofree char *key = po && wo ? g_strdup_printf ("%s\n%s", gtk_string_object_get_string (po),
-                                                     gtk_string_object_get_string (wo)) : NULL;
-  if (g_strcmp0 (key, self->ser_key) != 0)
-    {
-      forget_series (self);
-      self->ser_key = g_strdup (key);
-    }
-  g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
-  g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
-  g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (int64_t));
-  g_autoptr (GPtrArray) owners = g_ptr_array_new ();
-  g_autoptr (GArray) ks = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr (GArray) missing = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autofree char *title = NULL;
-  gboolean absent = FALSE;
-  for (guint i = 0; i < n; i++)
-    {
-      PsTensor *v = NULL;
-      if (ps_figure_series_keeps (n, i))
-        {
-          PsState *st = ps_train_records_get_state (self->recs, i);
-          g_autofree char *t = NULL;
-          guint k = 0;
-          PsState *owner = NULL;
-          if (st != NULL)
-            {
-              if ((v = what_tensor (self, st, &t)) != NULL)
-                g_ptr_array_add (kept, v);   /* the ref, until the figure has its own */
-            }
-          else if ((v = g_hash_table_lookup (self->ser_tensors, GUINT_TO_POINTER (i))) != NULL)
-            ;
-          else if ((owner = ps_train_records_get_owner (self->recs, i, &k)) != NULL && self->exporting)
-            {
-              /* an export draws at once: recompute here */
-              g_autoptr (PsState) rs = ps_train_log_get_state (owner->train_log, k, NULL);
-              if (rs != NULL && (v = what_tensor (self, rs, &t)) != NULL)
-                g_ptr_array_add (kept, v);
-            }
-          else if (owner != NULL)
-            {
-              g_ptr_array_add (owners, owner);
-              g_array_append_val (ks, k);
-              g_array_append_val (missing, i);
-            }
-          absent |= v == NULL;
-          if (title == NULL && t != NULL)
-            title = g_steal_pointer (&t);
-        }
-      g_ptr_array_add (tensors, v);
-      int64_t x = ps_train_records_get_x (self->recs, i);
-      g_array_append_val (steps, x);
-    }
-  if (missing->len > 0 && self->ser_error == NULL)
-    {
-      if (self->ser_cancellable == NULL)
-        {
-          SeriesRequest *q = g_new0 (SeriesRequest, 1);
-          g_weak_ref_init (&q->page, self);
-          q->gen = self->ser_gen;
-          q->indices = g_array_copy (missing);
-          self->ser_cancellable = g_cancellable_new ();
-          g_autoptr (GTask) task = ps_substep_replay_start ((PsState *const *) owners->pdata, (const guint *) ks->data,
-                                                            owners->len, self->ser_cancellable, on_series_replayed, q);
-        }
-      self->empty_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Recomputing %u dropped sub-step for the series…",
-                                                       "Recomputing %u dropped sub-steps for the series…", missing->len),
-                                          missing->len);
-      return;
-    }
-  if (absent)
-    {
-      /* not at every kept sub-step (a live run, a replay failed, a parameter made later): the ones
-       * it is at, thinned again */
-      guint j = 0;
-      for (guint i = 0; i < n; i++)
-        if (tensors->pdata[i] != NULL)
-          {
-            tensors->pdata[j] = tensors->pdata[i];
-            g_array_index (steps, int64_t, j) = g_array_index (steps, int64_t, i);
-            j++;
-          }
-      g_ptr_array_set_size (tensors, j);
-      g_array_set_size (steps, j);
-    }
-  if (tensors->len == 0)
-    {
-      self->empty_text = g_strdup (self->monitor ? _("Over sub-steps: shown when the run has finished.")
-                                                 : self->ser_error ? self->ser_error
-                                                 : _("Choose a parameter (and .grad or an optimizer state that exists at the recorded sub-steps)."));
-      return;
-    }
-  if (title == NULL)
-    {
-      /* every drawn tensor was recomputed: the title what_tensor gives */
-      const char *target = gtk_string_object_get_string (po), *what = gtk_string_object_get_string (wo);
-      title = strcmp (what, "value") == 0 ? g_strdup (target) : g_strdup_printf ("%s · %s", target, what);
-    }
-  PsFigureOptions o;
-  ps_figure_options_init (&o);
-  o.kind = kind;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *subtitle = g_strdup_printf (_("%u recorded sub-steps · x: training steps"), tensors->len);
-  self->fig = ps_figure_new_for_series ((PsTensor *const *) tensors->pdata, (const int64_t *) steps->data, tensors->len,
-                                        title, subtitle, &o, &error);
-  if (self->fig == NULL)
-    self->empty_text = g_strdup (error->message);
-  else
+  self->fig = ps_train_series_figure (self->series, po ? gtk_string_object_get_string (po) : NULL,
+                                      wo ? gtk_string_object_get_string (wo) : NULL, kind, self->monitor != NULL,
+                                      self->exporting, &self->empty_text);
+  if (self->fig != NULL)
     self->shown_tensor = ps_tensor_ref (ps_figure_get_tensor (self->fig));
   self->have_figure = self->fig != NULL;
 }
@@ -483,13 +318,13 @@ build_series (PsTrainingPage *self, PsFigureKind kind)
 gboolean
 ps_training_page_get_series_replaying (PsTrainingPage *self)
 {
-  return self->ser_cancellable != NULL;
+  return ps_train_series_get_replaying (self->series);
 }
 
 PsTensor *
 ps_training_page_get_series_tensor (PsTrainingPage *self, guint i)
 {
-  return g_hash_table_lookup (self->ser_tensors, GUINT_TO_POINTER (i));
+  return ps_train_series_get_tensor (self->series, i);
 }
 
 PsFigure *
@@ -1334,7 +1169,7 @@ ps_training_page_dispose (GObject *object)
   PsTrainingPage *self = PS_TRAINING_PAGE (object);
   self->disposed = TRUE;
   ps_train_snapshots_forget (self->snaps);   /* the worker ends between two steps; its result finds no page */
-  forget_series (self);
+  ps_train_series_forget (self->series);
   ps_training_page_cancel_export (self);
   if (self->tick_id != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
@@ -1357,7 +1192,7 @@ ps_training_page_finalize (GObject *object)
   ps_train_snapshots_free (self->snaps);
   ps_train_records_free (self->recs);
   g_free (self->status);
-  g_hash_table_unref (self->ser_tensors);
+  ps_train_series_free (self->series);
   G_OBJECT_CLASS (ps_training_page_parent_class)->finalize (object);
 }
 
@@ -1409,7 +1244,7 @@ ps_training_page_init (PsTrainingPage *self)
 {
   self->recs = ps_train_records_new ();
   self->snaps = ps_train_snapshots_new (self->recs, (PsTrainSnapshotsReady) rebuild, self);
-  self->ser_tensors = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
+  self->series = ps_train_series_new (self->recs, (PsTrainSeriesReady) rebuild, self);
   self->dirty = TRUE;
 
   /* the widgets: ui/ps-training-page.ui; the view list from the view table (not a change of view) */
