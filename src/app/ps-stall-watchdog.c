@@ -9,7 +9,10 @@
  * app doing anything; sleep while its threads or the X server — PS_STALL_WATCHDOG_PEERS=pid,pid,
  * the monkey passes its Xvfb and window manager — waited for a CPU does not count either).
  * At exit (SIGTERM quits the app cleanly) the longest gap seen is printed, for the campaign
- * figures. Off (no source, no signal handler) otherwise. */
+ * figures. With PS_CRASH_STACK=1 as well, a crash prints its stack, and so does every warning or
+ * critical (after the message): a GTK critical seen once in a loaded CI run (no stack, no replay
+ * reproducing it) says where it came from next time. Off (no source, no signal handler, GLib's
+ * own log writer) otherwise. */
 #include "ps-stall-watchdog.h"
 #include "ps-stall-measure.h"
 
@@ -89,6 +92,23 @@ on_crash (int sig)
   raise (sig);
 }
 
+/* GLib's writer, then — for a warning or a critical — the stack that logged it (before GLib aborts
+ * on a fatal one). */
+static GLogWriterOutput
+write_with_stack (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  GLogWriterOutput out = g_log_writer_default (level, fields, n_fields, data);
+  if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+    {
+      void *frames[64];
+      int n = backtrace (frames, G_N_ELEMENTS (frames));
+      static const char head[] = "ps-stall-watchdog: stack of the message above:\n";
+      if (write (STDERR_FILENO, head, sizeof head - 1) > 0)
+        backtrace_symbols_fd (frames, n, STDERR_FILENO);
+    }
+  return out;
+}
+
 void
 ps_stall_watchdog_install_from_env (void)
 {
@@ -116,6 +136,7 @@ ps_stall_watchdog_install_from_env (void)
       signal (SIGBUS, on_crash);
       signal (SIGABRT, on_crash);
       signal (SIGTRAP, on_crash);   /* G_DEBUG=fatal-criticals: the stack of the first critical */
+      g_log_set_writer_func (write_with_stack, NULL, NULL);
     }
   atexit (report);
 }

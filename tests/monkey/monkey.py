@@ -606,6 +606,27 @@ last_bad = ['']
 prev_known = ['']   # the previous BAD line when it was accepted as GTK's, for KNOWN_GTK_CHILD_FOLLOWERS
 
 
+STACK_MARK = 'ps-stall-watchdog: stack of the message above:'
+
+
+def stack_after(tail, line):
+    """The stack the app printed after `line` (PS_CRASH_STACK=1: every warning and critical is followed
+    by the frames that logged it), as text for a failure report, or '' when the tail does not hold it."""
+    lines = tail.splitlines()
+    for i, l in enumerate(lines):
+        if l == line:
+            rest = lines[i + 1:]
+            if rest and rest[0] == STACK_MARK:
+                frames = []
+                for f in rest[1:41]:
+                    if '[0x' not in f:   # backtrace_symbols_fd: "object(symbol+offset) [address]"
+                        break
+                    frames.append(f)
+                return '\nits stack:\n' + '\n'.join(frames)
+            return ''
+    return ''
+
+
 def judge(text):
     lines, chooser_at = [], []   # the BAD lines, and for each whether a chooser had the last action
     for l in text.splitlines():
@@ -841,6 +862,7 @@ def run(session, args, name, actions, inspector=False):
                 died = app.status()
                 more = ('\nthe app then died (status %d); its log ends:\n%s' % (died, app.tail[-4000:])
                         if died not in (None, 0) else '')   # G_DEBUG=fatal-*: the stack of the first
+                more += stack_after(app.tail, bad[0])
                 raise Failure('after action %d %s:\n%s%s' % (i, json.dumps(a), '\n'.join(bad[:20]), more))
             if status is not None:
                 if status != 0:
