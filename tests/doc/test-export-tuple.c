@@ -7,7 +7,8 @@
  * returns the pair too: directly (linear-pool, conv-pool2d), from an inner Sequential past an
  * Identity and an empty Sequential (nested-pool), as a user class's last child (class-seq-pool), and
  * past a last child Sequential(Identity()) that passes the pair on (seq-identity-pool: the script
- * once took the tuple for one output). tests/data/export-tuple/NAME.export.py is what the
+ * once took the tuple for one output); a pool attached later returns the pair until it is detached
+ * (attach-pool). tests/data/export-tuple/NAME.export.py is what the
  * exporter writes (compared as text); NAME.export.json is what torch computed running it
  * (tests/golden/gen_export_tuple.py --export, which also checks the script's model against the module
  * calls written out by hand): every parameter, both outputs "y" and "y[1]" (float32 and int64,
@@ -24,7 +25,7 @@ test_export (void)
   g_autofree char *dir = g_build_filename (data, "export-tuple", NULL);
   static const char *const names[] = { "lstm-pool", "mha-pool", "gru-nested-pool", "lstmcell-pool", "class-lstm",
                                        "class-generic-mha-pool", "attach-lstm", "linear-pool", "conv-pool2d",
-                                       "nested-pool", "class-seq-pool", "seq-identity-pool" };
+                                       "nested-pool", "class-seq-pool", "seq-identity-pool", "attach-pool" };
   gboolean write = g_getenv ("PS_EXPORT_WRITE") != NULL;
   guint checked = 0;
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)

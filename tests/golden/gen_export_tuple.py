@@ -129,12 +129,21 @@ RECIPES = {
         seq("tail", ["same"]),
         seq("model", ["block", "tail"]),
         {"op": "forward", "target": "model", "input": {"randn": [2, 3, 4]}, "name": "y"}]),
+    # the pool attached later, then detached: the pair follows the children at each forward
+    "attach-pool": recipe(13, [
+        mod("fc", "Linear", in_features=4, out_features=6),
+        mod("pool", "MaxPool1d", **POOL),
+        seq("model", ["fc"]),
+        {"op": "attach", "parent": "model", "name": "pool", "child": "pool"},
+        {"op": "forward", "target": "model", "input": {"randn": [2, 3, 4]}, "name": "y"},
+        {"op": "detach", "parent": "model", "name": "pool"},
+        {"op": "forward", "target": "model", "input": {"randn": [2, 3, 4]}, "name": "z"}]),
 }
 
 INPUTS = {"attach-lstm": (3, 2, 4), "lstm-pool": (2, 5, 4), "mha-pool": (3, 2, 4), "gru-nested-pool": (5, 2, 3), "lstmcell-pool": (4, 3),
           "class-lstm": (3, 2, 4), "class-generic-mha-pool": (3, 2, 4),
           "linear-pool": (2, 3, 4), "conv-pool2d": (1, 2, 4, 4), "nested-pool": (2, 2, 7),
-          "class-seq-pool": (2, 3, 4), "seq-identity-pool": (2, 3, 4)}
+          "class-seq-pool": (2, 3, 4), "seq-identity-pool": (2, 3, 4), "attach-pool": (2, 3, 4)}
 
 
 def by_hand(name, ns, x):
@@ -163,6 +172,8 @@ def by_hand(name, ns, x):
         return m.body[1](m.body[0](x))
     if name == "seq-identity-pool":
         return m[1][0](m[0][1](m[0][0](x)))
+    if name == "attach-pool":   # the model after the detach
+        return m.fc(x)
     return m.pool(m.cell(x)[0])
 
 
