@@ -39,9 +39,24 @@ ps_loss_tuple_input_error (PsLossKind kind)
     }
 }
 
+/* Whether m returns its input as it is: Identity, or a Sequential (or user class) whose children all
+ * do, at any depth (an empty one, Sequential(Identity()) too). */
+static gboolean
+passes_on (const PsModule *m)
+{
+  if (ps_module_class_passes_input_on (m->klass, ps_module_n_children (m)))
+    return TRUE;
+  if (!m->klass->is_container || m->klass->forward == NULL)
+    return FALSE;
+  for (guint i = 0; i < ps_module_n_children (m); i++)
+    if (!passes_on (ps_module_child_at (m, i)))
+      return FALSE;
+  return TRUE;
+}
+
 /* The child path (names joined by '.') below m of the MaxPool whose (output, indices) m returns,
  * following the forward from the last child back, past the children that pass their input on
- * (Identity, an empty Sequential). */
+ * (passes_on: Identity, an empty Sequential, a Sequential of those). */
 static const PsModule *
 pair_source (const PsModule *m, GString *path)
 {
@@ -52,7 +67,7 @@ pair_source (const PsModule *m, GString *path)
   for (guint i = ps_module_n_children (m); i > 0; i--)
     {
       const PsModule *k = ps_module_child_at (m, i - 1);
-      if (ps_module_class_passes_input_on (k->klass, ps_module_n_children (k)))
+      if (passes_on (k))
         continue;
       const gsize at = path->len;
       g_string_append_printf (path, "%s%s", at ? "." : "", (const char *) ps_module_child_name_at (m, i - 1));

@@ -403,9 +403,36 @@ uses_unpack (const Exporter *ex, const Node *n)
          || (ex->unpack_ids != NULL && n->cls == NULL && g_hash_table_contains (ex->unpack_ids, n->id));
 }
 
+/* Whether calling n runs its children in order: a plain Sequential (a torch container with a
+ * forward, not ModuleList or ModuleDict) or a user class. */
+static gboolean
+runs_children (const Node *n)
+{
+  const PsModuleClass *container = torch_container (n);
+  return n->kids != NULL && (n->cls != NULL || (container != NULL && container->forward != NULL));
+}
+
+/* Whether calling n returns its input as it is: Identity, or a Sequential (or user class) whose
+ * children all do (none: an empty one), at any depth — Sequential(Identity()) included. */
+static gboolean
+passes_on (const Node *n)
+{
+  if (n == NULL)
+    return FALSE;
+  if (n->cls == NULL && ps_module_class_passes_input_on (ps_module_class_lookup (n->type),
+                                                         n->kids != NULL ? n->kids->len : 0))
+    return TRUE;
+  if (!runs_children (n))
+    return FALSE;
+  for (guint i = 0; i < n->kids->len; i++)
+    if (!passes_on (g_ptr_array_index (n->kids, i)))
+      return FALSE;
+  return TRUE;
+}
+
 /* Whether calling n returns MaxPool's (output, indices) tuple: n is such a MaxPool, or a Sequential
- * (or user class) whose last child that does not pass its input on (Identity, an empty Sequential)
- * does. A tuple in the middle fails the forward (ps-tuple-input.c), so only the last one counts. */
+ * (or user class) whose last child that does not pass its input on (passes_on) does. A tuple in the
+ * middle fails the forward (ps-tuple-input.c), so only the last one counts. */
 static gboolean
 returns_pair (const Node *n)
 {
@@ -413,16 +440,14 @@ returns_pair (const Node *n)
     return FALSE;
   if (n->pair)
     return TRUE;
-  const PsModuleClass *container = torch_container (n);
-  if (n->kids == NULL || !(n->cls != NULL || (container != NULL && container->forward != NULL)))
+  if (!runs_children (n))
     return FALSE;
   for (guint i = n->kids->len; i > 0; i--)
     {
       const Node *k = g_ptr_array_index (n->kids, i - 1);
       if (k == NULL)
         return FALSE;
-      if (k->cls == NULL && ps_module_class_passes_input_on (ps_module_class_lookup (k->type),
-                                                             k->kids != NULL ? k->kids->len : 0))
+      if (passes_on (k))
         continue;
       return returns_pair (k);
     }

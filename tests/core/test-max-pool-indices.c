@@ -310,6 +310,30 @@ test_forward_tensor (void)
                        "return_indices=True), not one tensor of class scores: the decision boundary needs a tensor, "
                        "as torch's argmax does (argmax(): argument 'input' (position 1) must be Tensor, not tuple)");
     }
+  /* the pair passed on by a last child Sequential(Identity()): the message still names its pool */
+  g_autoptr (GError) error = NULL;
+  PsGenerator gen;
+  ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
+  g_autoptr (PsArgs) pa = ps_args_new ();
+  ps_args_set_int (pa, "kernel_size", 2);
+  ps_args_set_bool (pa, "return_indices", TRUE);
+  g_autoptr (PsModule) pool = ps_module_new ("MaxPool1d", pa, &gen, &error);
+  g_autoptr (PsArgs) none = ps_args_new ();
+  g_autoptr (PsModule) id = ps_module_new ("Identity", none, &gen, &error);
+  g_assert_no_error (error);
+  g_autoptr (PsModule) block = ps_module_new_container ("Sequential", NULL, &error);
+  g_assert_true (ps_module_add_child (block, "pool", pool, &error));
+  g_autoptr (PsModule) tail = ps_module_new_container ("Sequential", NULL, &error);
+  g_assert_true (ps_module_add_child (tail, "same", id, &error));
+  g_autoptr (PsModule) model = ps_module_new_container ("Sequential", NULL, &error);
+  g_assert_true (ps_module_add_child (model, "block", block, &error));
+  g_assert_true (ps_module_add_child (model, "tail", tail, &error));
+  int64_t shape[] = { 5, 4 };
+  g_autoptr (PsTensor) x = golden_randn (&gen, 2, shape, 1.0, 0.0);
+  g_autoptr (PsTensor) y = ps_module_forward_tensor (model, x, &gen, "the decision boundary", &error);
+  g_assert_null (y);
+  g_assert_nonnull (strstr (error->message, "the model Sequential returns a tuple (output, indices) (from its "
+                                            "'block.pool', a MaxPool1d with return_indices=True)"));
 }
 
 int

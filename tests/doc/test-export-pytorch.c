@@ -227,6 +227,52 @@ test_names (void)
   assert_contains (s, "# Step 1\ntorch_ = nn.ReLU()\n");
 }
 
+/* Which forwards the script unpacks into NAME and NAME[1] (returns_pair): not one whose model's
+ * children all pass their input on, nor a ModuleList (no forward), nor a Sequential whose last child
+ * only partly passes it on. The pairs themselves, run with torch: test-export-tuple. */
+static void
+test_pair (void)
+{
+#define POOL_RI "{\"op\": \"module\", \"id\": \"pool\", \"type\": \"MaxPool1d\", " \
+                "\"args\": {\"kernel_size\": 2, \"return_indices\": true}},"
+#define FC(id) "{\"op\": \"module\", \"id\": \"" id "\", \"type\": \"Linear\", " \
+               "\"args\": {\"in_features\": 4, \"out_features\": 4}},"
+  g_autofree char *s = export_ok (HEAD FC ("fc") FC ("fc2") POOL_RI
+    "{\"op\": \"module\", \"id\": \"same\", \"type\": \"Identity\"},"
+    "{\"op\": \"module\", \"id\": \"ids\", \"type\": \"Sequential\", \"children\": [\"same\", \"same\"]},"
+    "{\"op\": \"module\", \"id\": \"empty\", \"type\": \"Sequential\", \"children\": []},"
+    "{\"op\": \"module\", \"id\": \"layers\", \"type\": \"ModuleList\", \"children\": [\"fc\", \"pool\"]},"
+    "{\"op\": \"module\", \"id\": \"block\", \"type\": \"Sequential\", \"children\": [\"fc\", \"pool\"]},"
+    "{\"op\": \"module\", \"id\": \"tail\", \"type\": \"Sequential\", \"children\": [\"same\", \"fc2\"]},"
+    "{\"op\": \"module\", \"id\": \"mixed\", \"type\": \"Sequential\", \"children\": [\"block\", \"tail\"]},"
+    "{\"op\": \"module\", \"id\": \"after_list\", \"type\": \"Sequential\", \"children\": [\"block\", \"layers\"]},"
+    "{\"op\": \"forward\", \"target\": \"ids\", \"input\": {\"randn\": [2, 4]}, \"name\": \"a\"},"
+    "{\"op\": \"forward\", \"target\": \"empty\", \"input\": {\"randn\": [2, 4]}, \"name\": \"b\"},"
+    "{\"op\": \"forward\", \"target\": \"layers\", \"input\": {\"randn\": [2, 3, 4]}, \"name\": \"c\"},"
+    "{\"op\": \"forward\", \"target\": \"mixed\", \"input\": {\"randn\": [2, 3, 4]}, \"name\": \"d\"},"
+    "{\"op\": \"forward\", \"target\": \"after_list\", \"input\": {\"randn\": [2, 3, 4]}, \"name\": \"e\"}"
+    "]}");
+#undef POOL_RI
+#undef FC
+  /* Identity twice, an empty Sequential: the input back, one tensor */
+  assert_contains (s, "outputs[\"a\"] = ids(torch.randn(2, 4))\n");
+  assert_contains (s, "outputs[\"b\"] = empty(torch.randn(2, 4))\n");
+  /* a ModuleList has no forward (torch: NotImplementedError), even ending in the pool, nor does a
+   * Sequential ending in one; a last child that holds a Linear after its Identity does not pass the
+   * pair on (torch: the Linear fails on the tuple) */
+  assert_contains (s, "outputs[\"c\"] = layers(torch.randn(2, 3, 4))\n");
+  assert_contains (s, "outputs[\"d\"] = mixed(torch.randn(2, 3, 4))\n");
+  assert_contains (s, "outputs[\"e\"] = after_list(torch.randn(2, 3, 4))\n");
+  assert_not_contains (s, "[1]\"]");
+  g_free (g_steal_pointer (&s));
+  /* the control: the block alone returns the pair */
+  s = export_ok (HEAD "{\"op\": \"module\", \"id\": \"pool\", \"type\": \"MaxPool1d\", "
+                 "\"args\": {\"kernel_size\": 2, \"return_indices\": true}},"
+                 "{\"op\": \"module\", \"id\": \"block\", \"type\": \"Sequential\", \"children\": [\"pool\"]},"
+                 "{\"op\": \"forward\", \"target\": \"block\", \"input\": {\"randn\": [2, 3, 4]}, \"name\": \"f\"}]}");
+  assert_contains (s, "outputs[\"f\"], outputs[\"f[1]\"] = block(torch.randn(2, 3, 4))\n");
+}
+
 static void
 test_errors (void)
 {
@@ -372,6 +418,7 @@ main (int argc, char **argv)
   g_test_add_func ("/export-pytorch/classes", test_classes);
   g_test_add_func ("/export-pytorch/names", test_names);
   g_test_add_func ("/export-pytorch/restructure", test_restructure);
+  g_test_add_func ("/export-pytorch/pair", test_pair);
   g_test_add_func ("/export-pytorch/errors", test_errors);
   g_autoptr (GPtrArray) names = parity_fixture_names ();
   g_assert_cmpuint (names->len, >=, 40);

@@ -3,7 +3,12 @@
  * (output, indices) tuple as the model does; a user class holding an LSTM (explicit forward:
  * self.lstm(x)[0]) or a MultiheadAttention and a MaxPool (generic forward over _modules) passes on
  * [0] as Paramscope's does; a plain Sequential that gets its LSTM by a later attach is an
- * UnpackSequential too (attach-lstm). tests/data/export-tuple/NAME.export.py is what the
+ * UnpackSequential too (attach-lstm). A plain nn.Sequential ending in MaxPool1d/2d(return_indices=True)
+ * returns the pair too: directly (linear-pool, conv-pool2d), from an inner Sequential past an
+ * Identity and an empty Sequential (nested-pool), as a user class's last child (class-seq-pool), and
+ * past a last child Sequential(Identity()) that passes the pair on (seq-identity-pool: the script
+ * once took the tuple for one output); a pool attached later returns the pair until it is detached
+ * (attach-pool). tests/data/export-tuple/NAME.export.py is what the
  * exporter writes (compared as text); NAME.export.json is what torch computed running it
  * (tests/golden/gen_export_tuple.py --export, which also checks the script's model against the module
  * calls written out by hand): every parameter, both outputs "y" and "y[1]" (float32 and int64,
@@ -19,7 +24,8 @@ test_export (void)
   g_assert_nonnull (data);
   g_autofree char *dir = g_build_filename (data, "export-tuple", NULL);
   static const char *const names[] = { "lstm-pool", "mha-pool", "gru-nested-pool", "lstmcell-pool", "class-lstm",
-                                       "class-generic-mha-pool", "attach-lstm" };
+                                       "class-generic-mha-pool", "attach-lstm", "linear-pool", "conv-pool2d",
+                                       "nested-pool", "class-seq-pool", "seq-identity-pool", "attach-pool" };
   gboolean write = g_getenv ("PS_EXPORT_WRITE") != NULL;
   guint checked = 0;
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)

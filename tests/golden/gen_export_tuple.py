@@ -17,6 +17,13 @@ import runpy
 import subprocess
 import sys
 
+# torch's oneDNN (Conv1d/2d) capped at AVX2 and OpenBLAS pinned as tests/meson.build does, so the
+# scripts' outputs are the ones the C replay computes in the tests (Conv1d differs under AVX-512)
+os.environ["ONEDNN_MAX_CPU_ISA"] = "AVX2"
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DIR = os.path.join(HERE, "..", "data", "export-tuple")
 
@@ -84,10 +91,59 @@ RECIPES = {
         {"op": "attach", "parent": "model", "name": "lstm", "child": "lstm"},
         {"op": "attach", "parent": "model", "name": "fc", "child": "fc"},
         {"op": "forward", "target": "model", "input": {"randn": [3, 2, 4]}, "name": "y"}]),
+    # plain nn.Sequential (no RNN: not UnpackSequential) ending in MaxPool1d/2d(return_indices=True)
+    "linear-pool": recipe(8, [
+        mod("fc", "Linear", in_features=4, out_features=6),
+        mod("pool", "MaxPool1d", **POOL),
+        seq("model", ["fc", "pool"]),
+        {"op": "forward", "target": "model", "input": {"randn": [2, 3, 4]}, "name": "y"}]),
+    "conv-pool2d": recipe(9, [
+        mod("conv", "Conv2d", in_channels=2, out_channels=3, kernel_size=3, padding=1),
+        mod("act", "ReLU"),
+        mod("pool", "MaxPool2d", kernel_size=2, return_indices=True),
+        seq("model", ["conv", "act", "pool"]),
+        {"op": "forward", "target": "model", "input": {"randn": [1, 2, 4, 4]}, "name": "y"}]),
+    # nested: the pair comes from an inner Sequential, past an Identity and an empty Sequential
+    "nested-pool": recipe(10, [
+        mod("conv", "Conv1d", in_channels=2, out_channels=3, kernel_size=3),
+        mod("pool", "MaxPool1d", **POOL),
+        seq("block", ["conv", "pool"]),
+        mod("same", "Identity"),
+        seq("empty", []),
+        seq("model", ["block", "same", "empty"]),
+        {"op": "forward", "target": "model", "input": {"randn": [2, 2, 7]}, "name": "y"},
+        {"op": "forward", "target": "block", "input": {"randn": [2, 2, 7]}, "name": "b"}]),
+    # a user class (explicit forward) whose last child is a plain Sequential ending in the pool
+    "class-seq-pool": recipe(11, [
+        mod("fc", "Linear", in_features=4, out_features=6),
+        mod("pool", "MaxPool1d", **POOL),
+        seq("body", ["fc", "pool"]),
+        {"op": "module", "id": "model", "type": "Sequential", "class": "Net", "children": {"body": "body"}},
+        {"op": "forward", "target": "model", "input": {"randn": [2, 3, 4]}, "name": "y"}]),
+    # the last child is a Sequential holding only an Identity: it passes the pair on
+    "seq-identity-pool": recipe(12, [
+        mod("fc", "Linear", in_features=4, out_features=6),
+        mod("pool", "MaxPool1d", **POOL),
+        seq("block", ["fc", "pool"]),
+        mod("same", "Identity"),
+        seq("tail", ["same"]),
+        seq("model", ["block", "tail"]),
+        {"op": "forward", "target": "model", "input": {"randn": [2, 3, 4]}, "name": "y"}]),
+    # the pool attached later, then detached: the pair follows the children at each forward
+    "attach-pool": recipe(13, [
+        mod("fc", "Linear", in_features=4, out_features=6),
+        mod("pool", "MaxPool1d", **POOL),
+        seq("model", ["fc"]),
+        {"op": "attach", "parent": "model", "name": "pool", "child": "pool"},
+        {"op": "forward", "target": "model", "input": {"randn": [2, 3, 4]}, "name": "y"},
+        {"op": "detach", "parent": "model", "name": "pool"},
+        {"op": "forward", "target": "model", "input": {"randn": [2, 3, 4]}, "name": "z"}]),
 }
 
 INPUTS = {"attach-lstm": (3, 2, 4), "lstm-pool": (2, 5, 4), "mha-pool": (3, 2, 4), "gru-nested-pool": (5, 2, 3), "lstmcell-pool": (4, 3),
-          "class-lstm": (3, 2, 4), "class-generic-mha-pool": (3, 2, 4)}
+          "class-lstm": (3, 2, 4), "class-generic-mha-pool": (3, 2, 4),
+          "linear-pool": (2, 3, 4), "conv-pool2d": (1, 2, 4, 4), "nested-pool": (2, 2, 7),
+          "class-seq-pool": (2, 3, 4), "seq-identity-pool": (2, 3, 4), "attach-pool": (2, 3, 4)}
 
 
 def by_hand(name, ns, x):
@@ -106,6 +162,18 @@ def by_hand(name, ns, x):
     if name == "class-generic-mha-pool":
         attn, pool = m._modules["self-attention"], m._modules["max pool"]
         return pool(attn(x, x, x)[0])
+    if name == "linear-pool":
+        return m[1](m[0](x))
+    if name == "conv-pool2d":
+        return m[2](m[1](m[0](x)))
+    if name == "nested-pool":
+        return m[2](m[1](m[0][1](m[0][0](x))))
+    if name == "class-seq-pool":
+        return m.body[1](m.body[0](x))
+    if name == "seq-identity-pool":
+        return m[1][0](m[0][1](m[0][0](x)))
+    if name == "attach-pool":   # the model after the detach
+        return m.fc(x)
     return m.pool(m.cell(x)[0])
 
 
