@@ -85,6 +85,8 @@ struct _PsWindow {
   double timeline_snap_page;  /* the list's page size the snap's margin made (−1: none) */
   double timeline_snap_upper; /* and the list's height then (its own change is told apart by both) */
   gboolean timeline_snap_unmargin;   /* the snap's margin to be taken off at its next tick */
+  GdkFrameClock *timeline_snap_clock;   /* the list's frame clock, while the snap looks after each paint */
+  gulong timeline_snap_paint;           /* its "after-paint" handler then */
   guint layout_source;        /* switches the main paned's orientation (adapt_layout in ps-window.c) */
   int wide_position;          /* the main paned's position side by side, kept while stacked */
   GCancellable *job_cancellable;   /* the running document job's; NULL when idle */

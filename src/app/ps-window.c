@@ -681,9 +681,64 @@ ps_window_snap_timeline (PsWindow *self)
  * for the list to be laid out again (a look in between would use the rows' old places) and looks
  * again: one move is not always enough (near the list's end: to the end, then a shorter view; seen
  * too: the view shortened at the end, and the list then 13 px short of its end, its top row cut
- * again). At most a few moves per scroll. */
+ * again). At most a few moves per scroll.
+ *
+ * The looks and moves are made after a frame is painted, not in its tick: the tick comes before the
+ * frame's layout, and whatever the main loop ran since the last frame (a finished training job: the
+ * timeline's rows spliced anew) is not laid out yet. Setting the list's adjustment then made GTK 4.8
+ * look for the row at the new value among rows with no height yet: "GtkListView failed to scroll to
+ * given position" (fatal in the tests: once in /training/scrub-matches-cli-and-views under load, s10;
+ * /window/timeline-snap-after-model-change). After the paint, the list has been allocated for the
+ * model it has now. */
 enum { SNAP_FIRST_FRAME = 2, SNAP_STILL_FRAMES = 12, SNAP_SETTLE_FRAMES = 2, SNAP_MAX_MOVES = 6 };
 
+static void
+stop_snap (PsWindow *self)
+{
+  /* (a clock disposed with its surface has dropped its handlers already) */
+  if (self->timeline_snap_paint != 0 && g_signal_handler_is_connected (self->timeline_snap_clock, self->timeline_snap_paint))
+    g_signal_handler_disconnect (self->timeline_snap_clock, self->timeline_snap_paint);
+  self->timeline_snap_paint = 0;
+  g_clear_object (&self->timeline_snap_clock);
+  if (self->timeline_snap_tick != 0 && self->timeline_view != NULL)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->timeline_view), self->timeline_snap_tick);
+  self->timeline_snap_tick = 0;
+}
+
+/* Whether the list is laid out with rows to move between (an emptied list, or one not allocated,
+ * has no row at any value: a move would warn). */
+static gboolean
+timeline_can_move (PsWindow *self)
+{
+  GtkWidget *view = GTK_WIDGET (self->timeline_view);
+  return gtk_widget_get_mapped (view) && gtk_widget_get_width (view) > 0 && gtk_widget_get_height (view) > 0 &&
+         self->timeline_selection != NULL &&
+         g_list_model_get_n_items (G_LIST_MODEL (self->timeline_selection)) > 0;
+}
+
+static void
+snap_timeline_after_paint (GdkFrameClock *clock, PsWindow *self)
+{
+  if (++self->timeline_snap_frames < SNAP_FIRST_FRAME)
+    return;
+  if (self->timeline_snap_settle > 0)
+    {
+      self->timeline_snap_settle--;
+      return;
+    }
+  if (self->timeline_snap_moves < SNAP_MAX_MOVES && timeline_can_move (self) && ps_window_snap_timeline (self))
+    {
+      self->timeline_snap_moves++;
+      self->timeline_snap_settle = SNAP_SETTLE_FRAMES;
+      self->timeline_snap_still = 0;
+      return;
+    }
+  if (++self->timeline_snap_still < SNAP_STILL_FRAMES)
+    return;
+  stop_snap (self);
+}
+
+/* keeps frames coming while the snap looks (after each paint), and takes the margin off */
 static gboolean
 snap_timeline_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
 {
@@ -694,30 +749,16 @@ snap_timeline_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
       self->timeline_snap_unmargin = FALSE;
       gtk_widget_set_margin_bottom (gtk_widget_get_parent (widget), 0);
     }
-  if (++self->timeline_snap_frames < SNAP_FIRST_FRAME)
-    return G_SOURCE_CONTINUE;
-  if (self->timeline_snap_settle > 0)
-    {
-      self->timeline_snap_settle--;
-      return G_SOURCE_CONTINUE;
-    }
-  if (self->timeline_snap_moves < SNAP_MAX_MOVES && ps_window_snap_timeline (self))
-    {
-      self->timeline_snap_moves++;
-      self->timeline_snap_settle = SNAP_SETTLE_FRAMES;
-      self->timeline_snap_still = 0;
-      return G_SOURCE_CONTINUE;
-    }
-  if (++self->timeline_snap_still < SNAP_STILL_FRAMES)
-    return G_SOURCE_CONTINUE;
-  self->timeline_snap_tick = 0;
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
 
 static void
 schedule_snap (PsWindow *self)
 {
   if (self->timeline_view == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->timeline_view)))
+    return;
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->timeline_view));
+  if (clock == NULL)
     return;
   /* The margin an earlier snap gave the list is taken off in the tick, not here: this runs from the
    * list's adjustment "changed", i.e. inside GtkListView's size_allocate, and a margin set there
@@ -732,9 +773,16 @@ schedule_snap (PsWindow *self)
   self->timeline_snap_still = 0;
   self->timeline_snap_moves = 0;
   self->timeline_snap_settle = 0;
+  if (self->timeline_snap_clock != clock)
+    stop_snap (self);   /* (the list was realized again since: another clock) */
   if (self->timeline_snap_tick == 0)
     self->timeline_snap_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->timeline_view), snap_timeline_tick,
                                                              self, NULL);
+  if (self->timeline_snap_paint == 0)
+    {
+      self->timeline_snap_clock = g_object_ref (clock);
+      self->timeline_snap_paint = g_signal_connect (clock, "after-paint", G_CALLBACK (snap_timeline_after_paint), self);
+    }
 }
 
 /* the list's view or its rows' height changed (a resized window, projector mode, notes wrapped
@@ -1084,9 +1132,7 @@ ps_window_dispose (GObject *object)
     ps_teardown_view_switchers (GTK_WIDGET (switcher));
   g_clear_handle_id (&self->play_source, g_source_remove);
   g_clear_handle_id (&self->layout_source, g_source_remove);
-  if (self->timeline_snap_tick != 0 && self->timeline_view != NULL)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self->timeline_view), self->timeline_snap_tick);
-  self->timeline_snap_tick = 0;
+  stop_snap (self);
   ps_window_substeps_dispose (self);
   ps_window_pytorch_dispose (self);
   if (self->job_cancellable != NULL)
