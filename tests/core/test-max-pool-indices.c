@@ -71,17 +71,36 @@ test_tuple (void)
 
 /* Sequential(MaxPool2d(2, return_indices=True), m)(x) with x (2, 4, 8, 8): NULL when it returns the
  * tuple, else the error text; the generator must be untouched on error. */
+/* A MaxPool of `type` with kernel_size 2 (returning its indices too when asked). */
+static PsModule *
+new_max_pool (const char *type, gboolean return_indices, PsGenerator *gen)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsArgs) pa = ps_args_new ();
+  ps_args_set_int (pa, "kernel_size", 2);
+  ps_args_set_bool (pa, "return_indices", return_indices);
+  PsModule *pool = ps_module_new (type, pa, gen, &error);
+  g_assert_no_error (error);
+  return pool;
+}
+
+static PsModule *
+new_identity (PsGenerator *gen)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsArgs) none = ps_args_new ();
+  PsModule *id = ps_module_new ("Identity", none, gen, &error);
+  g_assert_no_error (error);
+  return id;
+}
+
 static char *
 feed (PsModule *m, gboolean *passed)
 {
   g_autoptr (GError) error = NULL;
   PsGenerator gen;
   ps_generator_init (&gen, 3, PS_FLAVOUR_AVX2);
-  g_autoptr (PsArgs) pa = ps_args_new ();
-  ps_args_set_int (pa, "kernel_size", 2);
-  ps_args_set_bool (pa, "return_indices", TRUE);
-  g_autoptr (PsModule) pool = ps_module_new ("MaxPool2d", pa, &gen, &error);
-  g_assert_no_error (error);
+  g_autoptr (PsModule) pool = new_max_pool ("MaxPool2d", TRUE, &gen);
   g_autoptr (PsModule) s = ps_module_new_container ("Sequential", "CustomModel", &error);
   g_assert_true (ps_module_add_child (s, "pool", pool, &error));
   g_assert_true (ps_module_add_child (s, "next", m, &error));
@@ -164,10 +183,7 @@ test_losses (void)
   g_autoptr (GError) error = NULL;
   PsGenerator gen;
   ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
-  g_autoptr (PsArgs) pa = ps_args_new ();
-  ps_args_set_int (pa, "kernel_size", 2);
-  ps_args_set_bool (pa, "return_indices", TRUE);
-  g_autoptr (PsModule) pool = ps_module_new ("MaxPool2d", pa, &gen, &error);
+  g_autoptr (PsModule) pool = new_max_pool ("MaxPool2d", TRUE, &gen);
   int64_t shape[] = { 2, 4, 8, 8 };
   g_autoptr (PsTensor) x = golden_randn (&gen, 4, shape, 1.0, 0.0);
   PsTape *tape = ps_tape_new ();
@@ -278,13 +294,9 @@ test_forward_tensor (void)
       ps_args_set_int (la, "in_features", 2);
       ps_args_set_int (la, "out_features", 4);
       g_autoptr (PsModule) fc = ps_module_new ("Linear", la, &gen, &error);
-      g_autoptr (PsArgs) pa = ps_args_new ();
-      ps_args_set_int (pa, "kernel_size", 2);
-      ps_args_set_bool (pa, "return_indices", ri);
-      g_autoptr (PsModule) pool = ps_module_new ("MaxPool1d", pa, &gen, &error);
-      g_autoptr (PsArgs) none = ps_args_new ();
-      g_autoptr (PsModule) id = ps_module_new ("Identity", none, &gen, &error);
       g_assert_no_error (error);
+      g_autoptr (PsModule) pool = new_max_pool ("MaxPool1d", ri, &gen);
+      g_autoptr (PsModule) id = new_identity (&gen);
       g_autoptr (PsModule) head = ps_module_new_container ("Sequential", NULL, &error);
       g_assert_true (ps_module_add_child (head, "pool", pool, &error));
       g_assert_true (ps_module_add_child (head, "same", id, &error));
@@ -314,13 +326,8 @@ test_forward_tensor (void)
   g_autoptr (GError) error = NULL;
   PsGenerator gen;
   ps_generator_init (&gen, 0, PS_FLAVOUR_AVX2);
-  g_autoptr (PsArgs) pa = ps_args_new ();
-  ps_args_set_int (pa, "kernel_size", 2);
-  ps_args_set_bool (pa, "return_indices", TRUE);
-  g_autoptr (PsModule) pool = ps_module_new ("MaxPool1d", pa, &gen, &error);
-  g_autoptr (PsArgs) none = ps_args_new ();
-  g_autoptr (PsModule) id = ps_module_new ("Identity", none, &gen, &error);
-  g_assert_no_error (error);
+  g_autoptr (PsModule) pool = new_max_pool ("MaxPool1d", TRUE, &gen);
+  g_autoptr (PsModule) id = new_identity (&gen);
   g_autoptr (PsModule) block = ps_module_new_container ("Sequential", NULL, &error);
   g_assert_true (ps_module_add_child (block, "pool", pool, &error));
   g_autoptr (PsModule) tail = ps_module_new_container ("Sequential", NULL, &error);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ps-train-series.h"
+#include "train-records-test-util.h"
 #include "ps-train-view.h"
 
 static const char recipe[] =
@@ -20,73 +21,18 @@ static const char recipe[] =
   "{\"op\":\"train\",\"model\":\"mlp\",\"optimizer\":\"opt\",\"data\":\"d\",\"loss\":{\"type\":\"CrossEntropyLoss\",\"args\":{}},"
   "\"batch_size\":16,\"steps\":12,\"record_every\":1}]}";
 
-typedef struct {
-  PsTimeline *full, *thin;
-  PsTrainRecords *all, *recs;
-  guint n_ready;
-} Fixture;
-
-static PsTimeline *
-timeline (guint64 budget)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (recipe, -1, &error);
-  g_assert_no_error (error);
-  PsTimeline *tl = ps_timeline_new_from_recipe_with_budget (r, -1, NULL, budget);
-  g_assert_null (ps_timeline_get_error (tl));
-  return tl;
-}
+typedef TrainRecordsFixture Fixture;
 
 static void
 fixture_init (Fixture *fx)
 {
-  fx->full = timeline (G_MAXUINT64);
-  fx->thin = timeline (0);   /* only the last snapshot kept */
-  fx->all = ps_train_records_new ();
-  fx->recs = ps_train_records_new ();
-  ps_train_records_index_timeline (fx->all, fx->full);
-  ps_train_records_index_timeline (fx->recs, fx->thin);
+  train_records_fixture_init (fx, recipe);
   const guint n = ps_train_records_get_n (fx->recs);
   g_assert_cmpuint (n, ==, ps_train_records_get_n (fx->all));
   g_assert_cmpuint (n, >=, 12);
   for (guint i = 0; i + 1 < n; i++)
     g_assert_null (ps_train_records_get_state (fx->recs, i));
   g_assert_nonnull (ps_train_records_get_state (fx->recs, n - 1));
-  fx->n_ready = 0;
-}
-
-static void
-fixture_clear (Fixture *fx)
-{
-  ps_train_records_free (fx->all);
-  ps_train_records_free (fx->recs);
-  ps_timeline_free (fx->full);
-  ps_timeline_free (fx->thin);
-}
-
-static void
-on_ready (gpointer data)
-{
-  ((Fixture *) data)->n_ready++;
-}
-
-/* Iterate until `ready` ran n times (or 60 s). */
-static void
-wait_ready (Fixture *fx, guint n)
-{
-  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  while (fx->n_ready < n && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
-  g_assert_cmpuint (fx->n_ready, ==, n);
-}
-
-/* Iterate for `ms` (a late result would arrive meanwhile). */
-static void
-run_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
 }
 
 /* The figure drawn at 320 × 240 (a new surface). */
@@ -147,7 +93,7 @@ test_kept_and_replayed (void)
   const guint n = ps_train_records_get_n (fx.recs);
   char *msg = NULL;
   /* every snapshot kept: at once, nothing recomputed */
-  PsTrainSeries *full = ps_train_series_new (fx.all, on_ready, &fx);
+  PsTrainSeries *full = ps_train_series_new (fx.all, train_records_on_ready, &fx);
   g_autoptr (PsFigure) want = ps_train_series_figure (full, "mlp.0.weight", "value", PS_FIGURE_RIDGELINE, FALSE, FALSE, &msg);
   g_assert_nonnull (want);
   g_assert_null (msg);
@@ -156,7 +102,7 @@ test_kept_and_replayed (void)
   assert_rows (&fx, want);
   assert_same_tensor (&fx, ps_figure_get_tensor (want), n - 1, "value");   /* it ends at the last sub-step */
   /* dropped: one batch in a worker */
-  PsTrainSeries *s = ps_train_series_new (fx.recs, on_ready, &fx);
+  PsTrainSeries *s = ps_train_series_new (fx.recs, train_records_on_ready, &fx);
   g_assert_null (ps_train_series_figure (s, "mlp.0.weight", "value", PS_FIGURE_RIDGELINE, FALSE, FALSE, &msg));
   g_autofree char *expect = g_strdup_printf ("Recomputing %u dropped sub-steps for the series…", n - 1);
   g_assert_cmpstr (msg, ==, expect);
@@ -165,7 +111,7 @@ test_kept_and_replayed (void)
   g_assert_null (ps_train_series_figure (s, "mlp.0.weight", "value", PS_FIGURE_RIDGELINE, FALSE, FALSE, &msg));
   g_assert_cmpstr (msg, ==, expect);   /* on its way: nothing new */
   g_clear_pointer (&msg, g_free);
-  wait_ready (&fx, 1);
+  train_records_wait_ready (&fx, 1);
   g_assert_false (ps_train_series_get_replaying (s));
   g_assert_null (ps_train_series_get_error (s));
   for (guint i = 0; i + 1 < n; i++)
@@ -176,7 +122,7 @@ test_kept_and_replayed (void)
   g_assert_null (msg);
   assert_rows (&fx, got);
   assert_same_picture (want, got);
-  run_for (50);
+  train_records_run_for (50);
   g_assert_cmpuint (fx.n_ready, ==, 1);   /* one batch, one ready */
   /* bands of the grad: another choice, another batch; the same as the unbudgeted run's */
   g_autoptr (PsFigure) want_g = ps_train_series_figure (full, "mlp.0.weight", "grad", PS_FIGURE_BANDS, FALSE, FALSE, &msg);
@@ -185,14 +131,14 @@ test_kept_and_replayed (void)
   g_assert_null (ps_train_series_figure (s, "mlp.0.weight", "grad", PS_FIGURE_BANDS, FALSE, FALSE, &msg));
   g_clear_pointer (&msg, g_free);
   g_assert_null (ps_train_series_get_tensor (s, 3));   /* the values' tensors were let go */
-  wait_ready (&fx, 2);
+  train_records_wait_ready (&fx, 2);
   assert_same_tensor (&fx, ps_train_series_get_tensor (s, 3), 3, "grad");
   g_autoptr (PsFigure) got_g = ps_train_series_figure (s, "mlp.0.weight", "grad", PS_FIGURE_BANDS, FALSE, FALSE, &msg);
   g_assert_nonnull (got_g);
   assert_same_picture (want_g, got_g);
   ps_train_series_free (full);
   ps_train_series_free (s);
-  fixture_clear (&fx);
+  train_records_fixture_clear (&fx);
 }
 
 static void
@@ -201,12 +147,12 @@ test_now_forget_and_messages (void)
   Fixture fx;
   fixture_init (&fx);
   char *msg = NULL;
-  PsTrainSeries *full = ps_train_series_new (fx.all, on_ready, &fx);
+  PsTrainSeries *full = ps_train_series_new (fx.all, train_records_on_ready, &fx);
   g_autoptr (PsFigure) want = ps_train_series_figure (full, "mlp.0.weight", "momentum_buffer", PS_FIGURE_BANDS, FALSE,
                                                       FALSE, &msg);
   g_assert_nonnull (want);
   /* `now`: in this thread, nothing kept */
-  PsTrainSeries *s = ps_train_series_new (fx.recs, on_ready, &fx);
+  PsTrainSeries *s = ps_train_series_new (fx.recs, train_records_on_ready, &fx);
   g_autoptr (PsFigure) now = ps_train_series_figure (s, "mlp.0.weight", "momentum_buffer", PS_FIGURE_BANDS, FALSE, TRUE,
                                                      &msg);
   g_assert_nonnull (now);
@@ -219,8 +165,8 @@ test_now_forget_and_messages (void)
   g_clear_pointer (&msg, g_free);
   g_assert_null (ps_train_series_figure (s, "mlp.0.bias", "value", PS_FIGURE_RIDGELINE, FALSE, FALSE, &msg));
   g_clear_pointer (&msg, g_free);
-  wait_ready (&fx, 1);
-  run_for (300);
+  train_records_wait_ready (&fx, 1);
+  train_records_run_for (300);
   g_assert_cmpuint (fx.n_ready, ==, 1);
   g_assert_cmpuint (ps_train_series_get_tensor (s, 2)->numel, ==, 2);   /* the bias's */
   /* forgetting mid-batch: no ready, nothing kept */
@@ -230,7 +176,7 @@ test_now_forget_and_messages (void)
   g_clear_pointer (&msg, g_free);
   ps_train_series_forget (s);
   g_assert_false (ps_train_series_get_replaying (s));
-  run_for (300);
+  train_records_run_for (300);
   g_assert_cmpuint (fx.n_ready, ==, 1);
   g_assert_null (ps_train_series_get_tensor (s, 2));
   /* no parameter chosen, or one that is not there: why */
@@ -248,10 +194,10 @@ test_now_forget_and_messages (void)
   g_clear_pointer (&msg, g_free);
   g_assert_true (ps_train_series_get_replaying (s));
   ps_train_series_free (s);
-  run_for (300);
+  train_records_run_for (300);
   g_assert_cmpuint (fx.n_ready, ==, 1);
   ps_train_series_free (full);
-  fixture_clear (&fx);
+  train_records_fixture_clear (&fx);
 }
 
 int

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ps-train-snapshots.h"
+#include "train-records-test-util.h"
 
 static const char recipe[] =
   "{\"format\":\"paramscope-recipe\",\"version\":3,\"seed\":3,\"root\":\"mlp\",\"ops\":["
@@ -18,70 +19,15 @@ static const char recipe[] =
   "{\"op\":\"train\",\"model\":\"mlp\",\"optimizer\":\"opt\",\"data\":\"d\",\"loss\":{\"type\":\"CrossEntropyLoss\",\"args\":{}},"
   "\"batch_size\":16,\"steps\":12,\"record_every\":1}]}";
 
-typedef struct {
-  PsTimeline *full, *thin;
-  PsTrainRecords *all, *recs;
-  guint n_ready;
-} Fixture;
-
-static PsTimeline *
-timeline (guint64 budget)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (PsRecipe) r = ps_recipe_load_from_data (recipe, -1, &error);
-  g_assert_no_error (error);
-  PsTimeline *tl = ps_timeline_new_from_recipe_with_budget (r, -1, NULL, budget);
-  g_assert_null (ps_timeline_get_error (tl));
-  return tl;
-}
+typedef TrainRecordsFixture Fixture;
 
 static void
 fixture_init (Fixture *fx)
 {
-  fx->full = timeline (G_MAXUINT64);
-  fx->thin = timeline (0);   /* only the last snapshot kept */
-  fx->all = ps_train_records_new ();
-  fx->recs = ps_train_records_new ();
-  ps_train_records_index_timeline (fx->all, fx->full);
-  ps_train_records_index_timeline (fx->recs, fx->thin);
+  train_records_fixture_init (fx, recipe);
   g_assert_cmpuint (ps_train_records_get_n (fx->recs), ==, 12);
   g_assert_null (ps_train_records_get_state (fx->recs, 3));
   g_assert_nonnull (ps_train_records_get_state (fx->recs, 11));
-  fx->n_ready = 0;
-}
-
-static void
-fixture_clear (Fixture *fx)
-{
-  ps_train_records_free (fx->all);
-  ps_train_records_free (fx->recs);
-  ps_timeline_free (fx->full);
-  ps_timeline_free (fx->thin);
-}
-
-static void
-on_ready (gpointer data)
-{
-  ((Fixture *) data)->n_ready++;
-}
-
-/* Iterate until `ready` ran n times (or 60 s). */
-static void
-wait_ready (Fixture *fx, guint n)
-{
-  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  while (fx->n_ready < n && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
-  g_assert_cmpuint (fx->n_ready, ==, n);
-}
-
-/* Iterate for `ms` (a late result would arrive meanwhile). */
-static void
-run_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
 }
 
 static void
@@ -98,7 +44,7 @@ test_replay (void)
 {
   Fixture fx;
   fixture_init (&fx);
-  PsTrainSnapshots *s = ps_train_snapshots_new (fx.recs, on_ready, &fx);
+  PsTrainSnapshots *s = ps_train_snapshots_new (fx.recs, train_records_on_ready, &fx);
   gboolean pending = TRUE;
   /* kept: at once */
   g_autoptr (PsState) last = ps_train_snapshots_get (s, 11, FALSE, &pending);
@@ -110,7 +56,7 @@ test_replay (void)
   g_assert_true (ps_train_snapshots_get_replaying (s));
   g_assert_null (ps_train_snapshots_get (s, 3, FALSE, &pending));   /* on its way: nothing new */
   g_assert_true (pending);
-  wait_ready (&fx, 1);
+  train_records_wait_ready (&fx, 1);
   g_assert_false (ps_train_snapshots_get_replaying (s));
   g_assert_true (ps_train_snapshots_has_result (s, 3));
   g_assert_null (ps_train_snapshots_get_error (s, 3));
@@ -118,7 +64,7 @@ test_replay (void)
   g_autoptr (PsState) st = ps_train_snapshots_get (s, 3, FALSE, &pending);
   g_assert_false (pending);
   assert_same_weight (&fx, st, 3);
-  run_for (50);
+  train_records_run_for (50);
   g_assert_cmpuint (fx.n_ready, ==, 1);   /* one replay, one ready */
   /* `now`: in this thread, nothing kept */
   g_autoptr (PsState) now = ps_train_snapshots_get (s, 5, TRUE, &pending);
@@ -128,7 +74,7 @@ test_replay (void)
   g_assert_false (ps_train_snapshots_has_result (s, 5));
   g_assert_false (ps_train_snapshots_get_replaying (s));
   ps_train_snapshots_free (s);
-  fixture_clear (&fx);
+  train_records_fixture_clear (&fx);
 }
 
 static void
@@ -136,12 +82,12 @@ test_newer_wins_and_keep (void)
 {
   Fixture fx;
   fixture_init (&fx);
-  PsTrainSnapshots *s = ps_train_snapshots_new (fx.recs, on_ready, &fx);
+  PsTrainSnapshots *s = ps_train_snapshots_new (fx.recs, train_records_on_ready, &fx);
   gboolean pending = FALSE;
   g_assert_null (ps_train_snapshots_get (s, 1, FALSE, &pending));
   g_assert_null (ps_train_snapshots_get (s, 2, FALSE, &pending));   /* supersedes 1 */
-  wait_ready (&fx, 1);
-  run_for (100);
+  train_records_wait_ready (&fx, 1);
+  train_records_run_for (100);
   g_assert_cmpuint (fx.n_ready, ==, 1);
   g_assert_false (ps_train_snapshots_has_result (s, 1));
   g_assert_true (ps_train_snapshots_has_result (s, 2));
@@ -149,7 +95,7 @@ test_newer_wins_and_keep (void)
   for (guint i = 3; i < 3 + PS_TRAIN_SNAPSHOTS_KEEP; i++)
     {
       g_assert_null (ps_train_snapshots_get (s, i, FALSE, &pending));
-      wait_ready (&fx, 1 + i - 2);
+      train_records_wait_ready (&fx, 1 + i - 2);
     }
   g_assert_false (ps_train_snapshots_has_result (s, 2));
   for (guint i = 3; i < 3 + PS_TRAIN_SNAPSHOTS_KEEP; i++)
@@ -176,16 +122,16 @@ test_newer_wins_and_keep (void)
   g_assert_null (ps_train_snapshots_get (s, 9, FALSE, &pending));
   ps_train_snapshots_forget (s);
   g_assert_false (ps_train_snapshots_get_replaying (s));
-  run_for (300);
+  train_records_run_for (300);
   g_assert_cmpuint (fx.n_ready, ==, n);
   g_assert_false (ps_train_snapshots_has_result (s, 9));
   g_assert_false (ps_train_snapshots_has_result (s, 3));
   /* freeing mid-replay: the late result finds nobody */
   g_assert_null (ps_train_snapshots_get (s, 8, FALSE, &pending));
   ps_train_snapshots_free (s);
-  run_for (300);
+  train_records_run_for (300);
   g_assert_cmpuint (fx.n_ready, ==, n);
-  fixture_clear (&fx);
+  train_records_fixture_clear (&fx);
 }
 
 int
