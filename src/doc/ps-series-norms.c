@@ -94,7 +94,10 @@ show_progress (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* In the worker, after each tensor: passed to the caller's main context. */
+/* In the worker, after each tensor: queued on the caller's main context and
+ * run by its loop.  Not g_main_context_invoke: when no thread owns that
+ * context at this moment (the caller is busy outside its loop), invoke runs
+ * the callback right here, in the worker, beside the caller's own code. */
 static void
 on_progress (guint done, guint total, gpointer data)
 {
@@ -103,7 +106,11 @@ on_progress (guint done, guint total, gpointer data)
   p->task = g_object_ref (task);
   p->done = done;
   p->total = total;
-  g_main_context_invoke (g_task_get_context (task), show_progress, p);
+  g_autoptr (GSource) source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, show_progress, p, NULL);
+  g_source_set_static_name (source, "[paramscope] series norms progress");
+  g_source_attach (source, g_task_get_context (task));
 }
 
 static void

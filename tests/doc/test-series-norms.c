@@ -112,6 +112,8 @@ test_match (void)
 typedef struct {
   guint calls, done, total;
   GThread *thread;
+  gint elsewhere;                /* atomic: calls outside the thread that started the job */
+  GThread *owner;
 } Seen;
 
 static void
@@ -122,6 +124,35 @@ on_progress (guint done, guint total, gpointer data)
   seen->done = done;
   seen->total = total;
   seen->thread = g_thread_self ();
+  if (seen->owner != NULL && seen->thread != seen->owner)
+    g_atomic_int_inc (&seen->elsewhere);
+}
+
+/* The caller is busy outside its main loop while the worker reports progress (a window
+ * test that calls the pane directly, a long redraw): no thread owns the main context then,
+ * and g_main_context_invoke would run the callback in the worker, beside the caller's own
+ * code (CI's ASan run caught the pane's status text freed twice that way).  The progress
+ * must still wait for the caller's loop. */
+static void
+test_progress_waits_for_loop (void)
+{
+  g_autoptr (GPtrArray) three = paths (3);
+  Seen seen = { .owner = g_thread_self () };
+  g_autoptr (GAsyncResult) result = NULL;
+  ps_series_norms_compute_async (NULL, (const char *const *) three->pdata, three->len, NULL, on_progress, &seen,
+                                 store_result, &result);
+  /* without running the loop: until the first progress was queued here or ran elsewhere */
+  while (g_atomic_int_get (&seen.elsewhere) == 0 && !g_main_context_pending (NULL))
+    g_usleep (1000);
+  g_assert_cmpint (g_atomic_int_get (&seen.elsewhere), ==, 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsCheckpointSeries) s = ps_series_norms_compute_finish (wait_result (&result), NULL, &error);
+  g_assert_no_error (error);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (seen.calls, >, 0);
+  g_assert_cmpint (g_atomic_int_get (&seen.elsewhere), ==, 0);
+  g_assert_cmpuint (seen.done, ==, seen.total);
 }
 
 /* The worker: the same norms as computed here, its progress in this thread, up to the end;
@@ -188,5 +219,6 @@ main (int argc, char **argv)
   g_test_add_func ("/series-norms/match", test_match);
   g_test_add_func ("/series-norms/errors", test_errors);
   g_test_add_func ("/series-norms/async", test_async);
+  g_test_add_func ("/series-norms/progress-waits-for-loop", test_progress_waits_for_loop);
   return g_test_run ();
 }
