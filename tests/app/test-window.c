@@ -1180,6 +1180,33 @@ test_timeline_snap_after_model_change (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* After a change of the document that splices the timeline's rows anew and moves the shown step
+ * (Undo, Redo), the list shows the shown step's row whole once the snap after the scroll finished. */
+static void
+test_timeline_shows_step_after_rows_change (void)
+{
+  PsWindow *w = new_window ("article-2-custom-init");
+  PsDocument *doc = ps_window_get_document (w);
+  static const int sizes[][2] = { { 1213, 617 }, { 1280, 720 }, { 1600, 1000 } };
+  for (guint z = 0; z < G_N_ELEMENTS (sizes); z++)
+    {
+      resize_to (w, sizes[z][0], sizes[z][1]);
+      for (guint round = 0; round < 3; round++)
+        {
+          ps_document_set_current_step (doc, 1);
+          assert_timeline_rows_whole (w, "first step");
+          ps_document_set_current_step (doc, ps_document_get_n_steps (doc));
+          ps_document_undo (doc);
+          assert_timeline_rows_whole (w, "after undo");
+          g_autoptr (GError) error = NULL;
+          g_assert_true (ps_document_redo (doc, &error));
+          g_assert_no_error (error);
+          assert_timeline_rows_whole (w, "after redo");
+        }
+    }
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 /* A divider move that makes a list fit its view (or no longer fit) never leaves the window's content
  * undrawn. GTK 4.8's GtkScrolledWindow shows or hides an AUTOMATIC scrollbar from its adjustment's
  * "changed", emitted inside the list's size_allocate, and queues a resize there; when the toast
@@ -2506,6 +2533,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/timeline-rows-whole", test_timeline_rows_whole);
   g_test_add_func ("/window/timeline-snap-outside-layout", test_timeline_snap_outside_layout);
   g_test_add_func ("/window/timeline-snap-after-model-change", test_timeline_snap_after_model_change);
+  g_test_add_func ("/window/timeline-shows-step-after-rows-change", test_timeline_shows_step_after_rows_change);
   g_test_add_func ("/window/timeline-fit-outside-layout", test_timeline_fit_outside_layout);
   g_test_add_func ("/window/popover-goes-with-window", test_popover_goes_with_window);
   g_test_add_func ("/window/tree-fit-outside-layout", test_tree_fit_outside_layout);
