@@ -1097,6 +1097,12 @@ ps_training_page_get_status (PsTrainingPage *self)
 }
 const char *ps_training_page_get_empty_text (PsTrainingPage *self) { return self->have_figure ? NULL : self->empty_text; }
 guint ps_training_page_get_n_rebuilds (PsTrainingPage *self) { return self->n_rebuilds; }
+gboolean
+ps_training_page_get_run_held (PsTrainingPage *self)
+{
+  return self->monitor != NULL && ps_train_monitor_get_held (self->monitor) &&
+         self->rebuilt_records == ps_train_monitor_get_n_records (self->monitor);
+}
 gboolean ps_training_page_get_replaying (PsTrainingPage *self) { return ps_train_snapshots_get_replaying (self->snaps); }
 guint ps_training_page_get_picture_substep (PsTrainingPage *self) { return self->pic_index; }
 double ps_training_page_get_last_replay_ms (PsTrainingPage *self) { return ps_train_snapshots_get_last_ms (self->snaps); }

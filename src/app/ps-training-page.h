@@ -78,6 +78,9 @@ void      ps_training_page_set_diff_from (PsTrainingPage *self, guint from);
 /* The status line ("step 120 / 500 · 2,300 steps/s · loss 0.31") and why a view is empty. */
 const char *ps_training_page_get_status (PsTrainingPage *self);
 const char *ps_training_page_get_empty_text (PsTrainingPage *self);
+/* TRUE while a live run is paused, its worker waits (no step in flight) and the page has taken
+ * in every sub-step it recorded: nothing shown changes until Resume. */
+gboolean  ps_training_page_get_run_held (PsTrainingPage *self);
 /* Export the current view (PNG/SVG/PDF by extension). */
 gboolean  ps_training_page_export       (PsTrainingPage *self, const char *path, double width, double height,
                                          GError **error);

@@ -10,6 +10,7 @@ struct _PsTrainMonitor {
   GMutex lock;
   GCond wake;
   gboolean paused;
+  gboolean held;               /* the worker waits in its progress report (paused) */
   GCancellable *cancellable;   /* the attached job's; ref */
   gulong cancel_handler;
   int64_t step, total;
@@ -44,7 +45,11 @@ on_progress (int64_t step, int64_t total, float loss, gpointer data)
   self->total = total;
   self->last_loss = loss;
   while (self->paused && !(self->cancellable && g_cancellable_is_cancelled (self->cancellable)))
-    g_cond_wait (&self->wake, &self->lock);
+    {
+      self->held = TRUE;
+      g_cond_wait (&self->wake, &self->lock);
+    }
+  self->held = FALSE;
   /* the clock restarts after a pause: waiting is not training time */
   self->last_time = g_get_monotonic_time ();
   gboolean go_on = !(self->cancellable && g_cancellable_is_cancelled (self->cancellable));
@@ -138,6 +143,16 @@ ps_train_monitor_get_paused (PsTrainMonitor *self)
   gboolean p = self->paused;
   g_mutex_unlock (&self->lock);
   return p;
+}
+
+gboolean
+ps_train_monitor_get_held (PsTrainMonitor *self)
+{
+  g_return_val_if_fail (PS_IS_TRAIN_MONITOR (self), FALSE);
+  g_mutex_lock (&self->lock);
+  gboolean h = self->held;
+  g_mutex_unlock (&self->lock);
+  return h;
 }
 
 gboolean

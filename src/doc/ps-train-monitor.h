@@ -27,6 +27,9 @@ void     ps_train_monitor_detach            (PsTrainMonitor *self);
 /* Main side. */
 void     ps_train_monitor_set_paused        (PsTrainMonitor *self, gboolean paused);
 gboolean ps_train_monitor_get_paused        (PsTrainMonitor *self);
+/* TRUE while the worker waits in a pause: its step, records and loss stay as they are until it
+ * is resumed or cancelled (a step in flight when Pause was pressed has finished). */
+gboolean ps_train_monitor_get_held          (PsTrainMonitor *self);
 /* TRUE once the monitored op made its first optimizer step (earlier ops are replayed before). */
 gboolean ps_train_monitor_get_started       (PsTrainMonitor *self);
 /* Optimizer steps of the running op so far, and its total (0 before it started). */

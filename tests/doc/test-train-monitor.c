@@ -70,6 +70,7 @@ iterate_until (gboolean (*cond) (gpointer), gpointer data)
 }
 
 static gboolean started (gpointer m) { return ps_train_monitor_get_started (m); }
+static gboolean held (gpointer m) { return ps_train_monitor_get_held (m); }
 static gboolean finished (gpointer w) { return ((Wait *) w)->done; }
 
 static void
@@ -84,9 +85,11 @@ test_live_pause_undo (void)
   ps_document_train_async (doc, (JsonObject *const *) ops->pdata, ops->len, mon, NULL, on_done, &w);
   g_assert_true (ps_document_get_busy (doc));
   iterate_until (started, mon);
-  /* paused in the first step's report: it stays there */
+  /* paused in the first step's report: it waits there and stays */
+  iterate_until (held, mon);
   g_usleep (100 * 1000);
   g_main_context_iteration (NULL, FALSE);
+  g_assert_true (ps_train_monitor_get_held (mon));
   int64_t total = 0;
   g_assert_cmpint (ps_train_monitor_get_step (mon, &total), ==, 1);
   g_assert_cmpint (total, ==, 300);
@@ -95,6 +98,7 @@ test_live_pause_undo (void)
   g_assert_true (isfinite (ps_train_monitor_get_last_loss (mon)));
   ps_train_monitor_set_paused (mon, FALSE);
   iterate_until (finished, &w);
+  g_assert_false (ps_train_monitor_get_held (mon));
   g_assert_no_error (w.error);
   g_assert_true (w.ok);
   g_assert_cmpuint (ps_document_get_n_steps (doc), ==, n + 3);
@@ -143,7 +147,7 @@ test_cancel_leaves_document (void)
   iterate_until (started, mon);
   /* cancel while paused, too: the waiting worker wakes and stops */
   ps_train_monitor_set_paused (mon, TRUE);
-  g_usleep (20 * 1000);
+  iterate_until (held, mon);
   g_cancellable_cancel (c);
   iterate_until (finished, &w);
   g_assert_error (w.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -155,6 +159,7 @@ test_cancel_leaves_document (void)
   g_assert_cmpint (ps_document_can_undo (doc), ==, could_undo);
   g_assert_false (ps_document_get_modified (doc));
   g_assert_cmpint (ps_train_monitor_get_step (mon, NULL), <, 100000);
+  g_assert_false (ps_train_monitor_get_held (mon));
 }
 
 /* Sub-step k of a run holds the values of the same recipe trained for k steps. */
