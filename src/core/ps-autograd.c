@@ -61,6 +61,7 @@ struct _PsTape {
 struct _PsGradSink {
   GPtrArray *params;   /* PsParam*, first-reached order */
   GPtrArray *grads;    /* PsTensor*, parallel */
+  GError *error;       /* a sum that did not fit in the memory budget (the backward then fails) */
 };
 
 static __thread PsTape *recording_tape = NULL;
@@ -249,8 +250,11 @@ ps_grad_sink_add (PsGradSink *sink, PsParam *p, PsTensor *grad)
       {
         /* InputBuffer::accumulate: old + new, a new tensor */
         PsTensor *old = sink->grads->pdata[i];
-        PsTensor *sum = ps_tensor_new_empty (PS_DTYPE_FLOAT32, old->ndim, old->shape, NULL);
-        g_return_if_fail (sum != NULL && old->numel == grad->numel);
+        g_return_if_fail (old->numel == grad->numel);
+        PsTensor *sum = ps_tensor_new_empty (PS_DTYPE_FLOAT32, old->ndim, old->shape,
+                                             sink->error == NULL ? &sink->error : NULL);
+        if (sum == NULL)
+          return;
         grad_add (ps_tensor_f32 (sum), ps_tensor_cf32 (old), ps_tensor_cf32 (grad), old->numel);
         ps_tensor_unref (old);
         sink->grads->pdata[i] = sum;
@@ -260,19 +264,23 @@ ps_grad_sink_add (PsGradSink *sink, PsParam *p, PsTensor *grad)
   g_ptr_array_add (sink->grads, ps_tensor_ref (grad));
 }
 
-/* Gradient routing: output tensor → its accumulated gradient. */
-static void
-route_add (GHashTable *routes, PsTensor *t, PsTensor *g)
+/* Gradient routing: output tensor → its accumulated gradient. FALSE when the sum does not fit in
+ * the memory budget. */
+static gboolean
+route_add (GHashTable *routes, PsTensor *t, PsTensor *g, GError **error)
 {
   PsTensor *old = g_hash_table_lookup (routes, t);
   if (old == NULL)
     {
       g_hash_table_insert (routes, t, ps_tensor_ref (g));
-      return;
+      return TRUE;
     }
-  PsTensor *sum = ps_tensor_new_empty (PS_DTYPE_FLOAT32, old->ndim, old->shape, NULL);
+  PsTensor *sum = ps_tensor_new_empty (PS_DTYPE_FLOAT32, old->ndim, old->shape, error);
+  if (sum == NULL)
+    return FALSE;
   grad_add (ps_tensor_f32 (sum), ps_tensor_cf32 (old), ps_tensor_cf32 (g), old->numel);
   g_hash_table_insert (routes, t, sum);   /* unrefs old */
+  return TRUE;
 }
 
 gboolean
@@ -324,7 +332,7 @@ ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_inp
   g_ptr_array_set_size (tape->out_grads, 0);
   if (tape->keep_grads)
     g_ptr_array_set_size (tape->out_grads, tape->entries->len);
-  PsGradSink sink = { g_ptr_array_new (), g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref) };
+  PsGradSink sink = { g_ptr_array_new (), g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref), NULL };
   gboolean ok = TRUE;
   for (guint i = tape->entries->len; i-- > 0;)
     {
@@ -349,13 +357,30 @@ ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_inp
       PsTensor *gi = NULL;
       ok = fn (e->module, e, g, need_input ? &gi : NULL, &sink, error);
       ps_tensor_unref (g);
+      if (ok && sink.error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&sink.error));
+          ok = FALSE;
+        }
+      if (ok && gi != NULL)
+        ok = route_add (routes, e->input, gi, error);
+      g_clear_pointer (&gi, ps_tensor_unref);
       if (!ok)
         break;
-      if (gi != NULL)
-        {
-          route_add (routes, e->input, gi);
-          ps_tensor_unref (gi);
-        }
+    }
+  g_clear_error (&sink.error);
+  /* the parameters' new gradients, all allocated before any is set: a backward that runs out of
+   * memory leaves every .grad as it was */
+  g_autoptr (GPtrArray) sums = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  for (guint i = 0; ok && i < sink.params->len; i++)
+    {
+      PsParam *p = sink.params->pdata[i];
+      PsTensor *g = sink.grads->pdata[i];
+      PsTensor *sum = NULL;
+      if (p->grad != NULL && !(ps_tensor_is_exclusive (p->grad) && p->grad->numel == g->numel)
+          && (sum = ps_tensor_new_empty (PS_DTYPE_FLOAT32, g->ndim, g->shape, error)) == NULL)
+        ok = FALSE;
+      g_ptr_array_add (sums, sum);
     }
   if (ok)
     for (guint i = 0; i < sink.params->len; i++)
@@ -364,7 +389,7 @@ ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_inp
         PsTensor *g = sink.grads->pdata[i];
         if (p->grad == NULL)
           ps_param_set_grad (p, g);
-        else if (ps_tensor_is_exclusive (p->grad) && p->grad->numel == g->numel)
+        else if (sums->pdata[i] == NULL)
           {
             /* nothing else holds .grad (zero_grad's zeros in the train loop): += in place, as torch */
             float *a = ps_tensor_f32 (p->grad);
@@ -373,7 +398,7 @@ ps_tape_backward_input (PsTape *tape, PsTensor *grad_output, PsTensor **grad_inp
         else
           {
             /* AccumulateGrad: variable.grad += new_grad (after zero_grad(): 0 + g, so −0 → +0) */
-            g_autoptr (PsTensor) sum = ps_tensor_new_empty (PS_DTYPE_FLOAT32, g->ndim, g->shape, NULL);
+            PsTensor *sum = sums->pdata[i];
             grad_add (ps_tensor_f32 (sum), ps_tensor_cf32 (p->grad), ps_tensor_cf32 (g), g->numel);
             ps_param_set_grad (p, sum);
           }

@@ -190,7 +190,12 @@ ps_optimizer_new (const PsOptimConfig *cfg, PsModule *params, GError **error)
         {
           /* state['step'] = tensor(0.), state['sum'] = full_like(p, initial_accumulator_value) */
           s.has_state = TRUE;
-          s.buf[0] = ps_tensor_new_like (it->param->value, NULL);
+          if ((s.buf[0] = ps_tensor_new_like (it->param->value, error)) == NULL)
+            {
+              g_free (s.path);
+              ps_optimizer_free (opt);
+              return NULL;
+            }
           float *sum = ps_tensor_f32 (s.buf[0]);
           for (int64_t k = 0; k < s.buf[0]->numel; k++)
             sum[k] = (float) cfg->initial_accumulator_value;
@@ -292,13 +297,13 @@ step_tensor (const ParamState *s, PsOptimKind kind)
   PsTensor *t;
   if (kind == PS_OPTIM_RMSPROP)
     {
-      t = ps_tensor_new_empty (PS_DTYPE_INT64, 0, NULL, NULL);
-      ps_tensor_i64 (t)[0] = (int64_t) s->step;
+      if ((t = ps_tensor_new_empty (PS_DTYPE_INT64, 0, NULL, NULL)) != NULL)   /* (NULL: out of budget, left out) */
+        ps_tensor_i64 (t)[0] = (int64_t) s->step;
     }
   else
     {
-      t = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 0, NULL, NULL);
-      ps_tensor_f32 (t)[0] = (float) s->step;
+      if ((t = ps_tensor_new_empty (PS_DTYPE_FLOAT32, 0, NULL, NULL)) != NULL)
+        ps_tensor_f32 (t)[0] = (float) s->step;
     }
   return t;
 }
@@ -356,16 +361,17 @@ addcmul (float a, float t1, float t2, float v, gboolean fused)
   return fused ? fmaf (v * t1, t2, a) : a + (v * t1) * t2;
 }
 
+/* The allocations below fail (NULL, *error set) when the memory budget runs out. */
 static PsTensor *
-new_like (const PsTensor *t)
+new_like (const PsTensor *t, GError **error)
 {
-  return ps_tensor_new_empty (PS_DTYPE_FLOAT32, t->ndim, t->shape, NULL);
+  return ps_tensor_new_empty (PS_DTYPE_FLOAT32, t->ndim, t->shape, error);
 }
 
 static PsTensor *
-zeros_like (const PsTensor *t)
+zeros_like (const PsTensor *t, GError **error)
 {
-  return ps_tensor_new (PS_DTYPE_FLOAT32, t->ndim, t->shape, NULL);
+  return ps_tensor_new (PS_DTYPE_FLOAT32, t->ndim, t->shape, error);
 }
 
 /* Where a step writes a parameter or state tensor: into the tensor itself when nothing else holds
@@ -373,9 +379,47 @@ zeros_like (const PsTensor *t)
  * in place; every update below reads element k of its inputs before writing element k, so the
  * bits are the same either way, and a tensor a snapshot still holds is never written. */
 static PsTensor *
-output_for (PsTensor *t)
+output_for (PsTensor *t, GError **error)
 {
-  return ps_tensor_is_exclusive (t) ? ps_tensor_ref (t) : new_like (t);
+  return ps_tensor_is_exclusive (t) ? ps_tensor_ref (t) : new_like (t, error);
+}
+
+/* The state tensors a step starts from (zeros, as torch's lazy state init) when it has none yet:
+ * buf[j] for each j with want[j]. All or none: FALSE and *error when the budget runs out. */
+static gboolean
+init_state (ParamState *s, const PsTensor *like, const gboolean want[3], GError **error)
+{
+  PsTensor *z[3] = { NULL, NULL, NULL };
+  for (int j = 0; j < 3; j++)
+    if (want[j] && (z[j] = zeros_like (like, error)) == NULL)
+      {
+        for (int i = 0; i < j; i++)
+          g_clear_pointer (&z[i], ps_tensor_unref);
+        return FALSE;
+      }
+  for (int j = 0; j < 3; j++)
+    if (want[j])
+      s->buf[j] = z[j];
+  s->has_state = TRUE;
+  s->step = 0.0;
+  return TRUE;
+}
+
+/* out[j] = output_for (s->buf[j]) for each j with want[j]; all or none. */
+static gboolean
+state_outputs (ParamState *s, const gboolean want[3], PsTensor *out[3], GError **error)
+{
+  for (int j = 0; j < 3; j++)
+    {
+      out[j] = NULL;
+      if (want[j] && (out[j] = output_for (s->buf[j], error)) == NULL)
+        {
+          for (int i = 0; i < j; i++)
+            g_clear_pointer (&out[i], ps_tensor_unref);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 /* The AVX2 flavour's SGD and Adam/AdamW updates eight elements at a time: the same operations as
@@ -526,7 +570,9 @@ ps_optimizer_step (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError *
       const int64_t n = pp->value->numel;
       const float *p0 = ps_tensor_cf32 (pp->value);
       const float *g0 = ps_tensor_cf32 (pp->grad);
-      g_autoptr (PsTensor) pn = output_for (pp->value);
+      g_autoptr (PsTensor) pn = output_for (pp->value, error);
+      if (pn == NULL)
+        return FALSE;
       float *p = ps_tensor_f32 (pn);
       const gboolean vector = fused && have_avx2_fma ();
       int64_t k0 = 0;
@@ -537,8 +583,8 @@ ps_optimizer_step (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError *
             const float wd = (float) c->weight_decay, mom = (float) c->momentum;
             const float damp1 = (float) (1.0 - c->dampening), nlr = (float) (-c->lr);
             PsTensor *buf = NULL;
-            if (c->momentum != 0.0)
-              buf = s->buf[0] ? output_for (s->buf[0]) : new_like (pp->value);
+            if (c->momentum != 0.0 && (buf = s->buf[0] ? output_for (s->buf[0], error) : new_like (pp->value, error)) == NULL)
+              return FALSE;
             float *b = buf ? ps_tensor_f32 (buf) : NULL;
             const float *b0 = s->buf[0] ? ps_tensor_cf32 (s->buf[0]) : NULL;
 #ifdef PS_OPTIM_VECTOR
@@ -573,15 +619,10 @@ ps_optimizer_step (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError *
         case PS_OPTIM_ADAM:
         case PS_OPTIM_ADAMW:
           {
-            if (!s->has_state)
-              {
-                s->has_state = TRUE;
-                s->step = 0.0;
-                s->buf[0] = zeros_like (pp->value);
-                s->buf[1] = zeros_like (pp->value);
-                if (c->amsgrad)
-                  s->buf[2] = zeros_like (pp->value);
-              }
+            const gboolean bufs[3] = { TRUE, TRUE, c->amsgrad };
+            PsTensor *out[3];
+            if ((!s->has_state && !init_state (s, pp->value, bufs, error)) || !state_outputs (s, bufs, out, error))
+              return FALSE;
             s->step = (double) (float) (s->step + 1.0);   /* step_t += 1 on a float32 tensor */
             const double bc1 = 1.0 - pow (c->beta1, s->step);
             const double bc2 = 1.0 - pow (c->beta2, s->step);
@@ -591,8 +632,7 @@ ps_optimizer_step (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError *
             const float omb1 = (float) (1.0 - c->beta1), omb2 = (float) (1.0 - c->beta2);
             const float wd = (float) c->weight_decay, decay = (float) (1.0 - c->lr * c->weight_decay);
             const float nss = (float) (-step_size), fbc2s = (float) bc2s, feps = (float) c->eps;
-            PsTensor *m = output_for (s->buf[0]), *v = output_for (s->buf[1]);
-            PsTensor *vmax = c->amsgrad ? output_for (s->buf[2]) : NULL;
+            PsTensor *m = out[0], *v = out[1], *vmax = out[2];
             const float *m0 = ps_tensor_cf32 (s->buf[0]), *v0 = ps_tensor_cf32 (s->buf[1]);
             const float *vm0 = vmax ? ps_tensor_cf32 (s->buf[2]) : NULL;
             float *mm = ps_tensor_f32 (m), *vv = ps_tensor_f32 (v), *vm = vmax ? ps_tensor_f32 (vmax) : NULL;
@@ -614,22 +654,14 @@ ps_optimizer_step (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError *
           }
         case PS_OPTIM_RMSPROP:
           {
-            if (!s->has_state)
-              {
-                s->has_state = TRUE;
-                s->step = 0.0;
-                s->buf[0] = zeros_like (pp->value);
-                if (c->momentum > 0.0)
-                  s->buf[1] = zeros_like (pp->value);
-                if (c->centered)
-                  s->buf[2] = zeros_like (pp->value);
-              }
+            const gboolean bufs[3] = { TRUE, c->momentum > 0.0, c->centered };
+            PsTensor *out[3];
+            if ((!s->has_state && !init_state (s, pp->value, bufs, error)) || !state_outputs (s, bufs, out, error))
+              return FALSE;
             s->step += 1.0;
             const float alpha = (float) c->alpha, oma = (float) (1.0 - c->alpha), wd = (float) c->weight_decay;
             const float feps = (float) c->eps, mom = (float) c->momentum, nlr = (float) (-c->lr);
-            PsTensor *sq = output_for (s->buf[0]);
-            PsTensor *mb = c->momentum > 0.0 ? output_for (s->buf[1]) : NULL;
-            PsTensor *ga = c->centered ? output_for (s->buf[2]) : NULL;
+            PsTensor *sq = out[0], *mb = out[1], *ga = out[2];
             const float *sq0 = ps_tensor_cf32 (s->buf[0]);
             const float *mb0 = mb ? ps_tensor_cf32 (s->buf[1]) : NULL, *ga0 = ga ? ps_tensor_cf32 (s->buf[2]) : NULL;
             float *q = ps_tensor_f32 (sq), *bb = mb ? ps_tensor_f32 (mb) : NULL, *gg = ga ? ps_tensor_f32 (ga) : NULL;
@@ -672,10 +704,12 @@ ps_optimizer_step (PsOptimizer *opt, PsModule *root, PsFlavour flavour, GError *
           }
         case PS_OPTIM_ADAGRAD:
           {
+            PsTensor *sum = output_for (s->buf[0], error);
+            if (sum == NULL)
+              return FALSE;
             s->step = (double) (float) (s->step + 1.0);
             const double clr = c->lr / (1.0 + (s->step - 1.0) * c->lr_decay);
             const float nclr = (float) (-clr), wd = (float) c->weight_decay, feps = (float) c->eps;
-            PsTensor *sum = output_for (s->buf[0]);
             const float *s0 = ps_tensor_cf32 (s->buf[0]);
             float *sm = ps_tensor_f32 (sum);
             for (int64_t k = 0; k < n; k++)
@@ -714,7 +748,9 @@ ps_optimizer_zero_grad (PsOptimizer *opt, PsModule *root, gboolean set_to_none, 
         memset (ps[i]->grad->data, 0, ps_tensor_nbytes (ps[i]->grad));   /* grad.zero_(), as torch */
       else
         {
-          g_autoptr (PsTensor) z = zeros_like (ps[i]->grad);
+          g_autoptr (PsTensor) z = zeros_like (ps[i]->grad, error);
+          if (z == NULL)
+            return FALSE;
           ps_param_set_grad (ps[i], z);
         }
     }

@@ -150,6 +150,85 @@ test_budget_refuses_ops (void)
                          (const char *const[]) { "oneDNN work buffer", NULL });
 }
 
+/* Training under a budget that runs out anywhere in it: the op at every headroom from none up to
+ * enough, each optimizer (its lazily made state included) and the teaching ops (a second backward
+ * sums into the .grad it shares with the step before; the shared Linear's two uses are summed in
+ * the backward). Each either fails with PS_ERROR_NO_MEMORY leaving the timeline as it was, or
+ * succeeds; none aborts (the optimizer step and the gradient sums used to take an allocation that
+ * failed for granted, and crashed on it). */
+static const char train_recipe[] =
+  "{\"format\": \"paramscope-recipe\", \"version\": 3, \"seed\": 2, \"root\": \"m\", \"ops\": ["
+  "{\"op\": \"dataset\", \"id\": \"d\", \"type\": \"xor\", \"args\": {\"n\": 16}},"
+  "{\"op\": \"module\", \"id\": \"a\", \"type\": \"Linear\", \"args\": {\"in_features\": 2, \"out_features\": 6}},"
+  "{\"op\": \"module\", \"id\": \"h\", \"type\": \"Linear\", \"args\": {\"in_features\": 6, \"out_features\": 6}},"
+  "{\"op\": \"module\", \"id\": \"t\", \"type\": \"Tanh\"},"
+  "{\"op\": \"module\", \"id\": \"o\", \"type\": \"Linear\", \"args\": {\"in_features\": 6, \"out_features\": 2}},"
+  "{\"op\": \"module\", \"id\": \"m\", \"type\": \"Sequential\", \"children\": [\"a\", \"h\", \"t\", \"h\", \"o\"]}]}";
+
+/* Appends op_text at growing headroom until it succeeds; returns how many headrooms refused it. */
+static guint
+sweep_op (PsTimeline *tl, const char *op_text, guint64 step)
+{
+  guint refused = 0;
+  for (guint64 headroom = 0;; headroom += step)
+    {
+      Snapshot before;
+      snapshot_take (tl, &before);
+      guint64 in_use = ps_tensor_get_bytes_in_use ();
+      ps_memory_reclaim ();
+      ps_tensor_set_budget (ps_memory_in_use (PS_MEMORY_N_KINDS) + headroom);
+      g_autoptr (JsonObject) op = op_from (op_text);
+      g_autoptr (GError) error = NULL;
+      gboolean ok = ps_timeline_append_op (tl, op, &error);
+      ps_tensor_set_budget (0);
+      if (ok)
+        {
+          g_assert_no_error (error);
+          g_test_message ("%s: refused at %u headrooms, ran with %" G_GUINT64_FORMAT " bytes", op_text, refused,
+                          headroom);
+          snapshot_clear (&before);
+          return refused;
+        }
+      g_assert_error (error, PS_ERROR, PS_ERROR_NO_MEMORY);
+      snapshot_assert_same (tl, &before);
+      g_assert_cmpuint (ps_tensor_get_bytes_in_use (), ==, in_use);
+      snapshot_clear (&before);
+      refused++;
+      g_assert_cmpuint (headroom, <, 1 << 20);   /* (a small model: it fits long before) */
+    }
+}
+
+static void
+test_budget_training (void)
+{
+  static const char *const optimizers[] = {
+    "{\"op\": \"optimizer\", \"id\": \"opt\", \"params\": \"m\", \"type\": \"SGD\", \"args\": {\"lr\": 0.1, \"momentum\": 0.9}}",
+    "{\"op\": \"optimizer\", \"id\": \"opt\", \"params\": \"m\", \"type\": \"Adam\", \"args\": {\"lr\": 0.01, \"amsgrad\": true}}",
+    "{\"op\": \"optimizer\", \"id\": \"opt\", \"params\": \"m\", \"type\": \"RMSprop\", \"args\": {\"lr\": 0.01, \"momentum\": 0.5, \"centered\": true}}",
+    "{\"op\": \"optimizer\", \"id\": \"opt\", \"params\": \"m\", \"type\": \"Adagrad\", \"args\": {\"lr\": 0.1}}",
+  };
+  const char *train = "{\"op\": \"train\", \"model\": \"m\", \"optimizer\": \"opt\", \"data\": \"d\", "
+                      "\"loss\": {\"type\": \"CrossEntropyLoss\", \"args\": {}}, \"batch_size\": 4, \"steps\": 3, "
+                      "\"record_every\": 1}";
+  for (guint i = 0; i < G_N_ELEMENTS (optimizers); i++)
+    {
+      g_autoptr (PsTimeline) tl = timeline_from (train_recipe);
+      sweep_op (tl, optimizers[i], 64);
+      g_assert_cmpuint (sweep_op (tl, train, 64), >, 0);
+      /* the teaching ops: forward with a loss, backward twice (the second sums into .grad), step, zero_grad */
+      g_assert_cmpuint (sweep_op (tl, "{\"op\": \"forward\", \"target\": \"m\", \"input\": {\"randn\": [4, 2]}, "
+                                      "\"name\": \"l1\", \"loss\": {\"type\": \"MSELoss\", \"args\": {}, "
+                                      "\"target\": {\"randn\": [4, 2]}}}", 64), >, 0);
+      g_assert_cmpuint (sweep_op (tl, "{\"op\": \"backward\", \"output\": \"l1\"}", 16), >, 0);
+      g_assert_cmpuint (sweep_op (tl, "{\"op\": \"forward\", \"target\": \"m\", \"input\": {\"randn\": [4, 2]}, "
+                                      "\"name\": \"l2\", \"loss\": {\"type\": \"MSELoss\", \"args\": {}, "
+                                      "\"target\": {\"randn\": [4, 2]}}}", 64), >, 0);
+      g_assert_cmpuint (sweep_op (tl, "{\"op\": \"backward\", \"output\": \"l2\"}", 16), >, 0);
+      g_assert_cmpuint (sweep_op (tl, "{\"op\": \"step\", \"optimizer\": \"opt\"}", 16), >, 0);
+      g_assert_cmpuint (sweep_op (tl, "{\"op\": \"zero_grad\", \"optimizer\": \"opt\"}", 16), >, 0);
+    }
+}
+
 static void
 test_budget_env_and_count (void)
 {
@@ -288,6 +367,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/memory-budget/refuses-ops", test_budget_refuses_ops);
+  g_test_add_func ("/memory-budget/training", test_budget_training);
   g_test_add_func ("/memory-budget/env-and-count", test_budget_env_and_count);
   g_test_add_func ("/memory-budget/ledger-kinds", test_ledger_kinds);
   return g_test_run ();
