@@ -1,7 +1,7 @@
 /* ps-substep-figure.c — see ps-substep-figure.h. */
 #include "ps-config.h"
 #include "ps-substep-figure.h"
-#include "ps-substep-replay.h"
+#include "ps-substep-tensors.h"
 #include "ps-train-ops.h"
 
 #include <glib/gi18n.h>
@@ -108,12 +108,8 @@ struct _PsSubstepSeries {
   GObject parent_instance;
   PsSubstepSeriesReady ready;
   gpointer ready_data;
-  GHashTable *tensors;        /* record index → PsTensor* (ref) of `path` in the cursor's log */
+  PsSubstepTensors *batch;    /* `path`'s tensor at dropped sub-steps of the cursor's log, recomputed */
   char *path;
-  GTask *replay;              /* ref while a batch of them is recomputed */
-  GCancellable *cancellable;
-  guint gen;
-  char *error;
 };
 
 G_DEFINE_FINAL_TYPE (PsSubstepSeries, ps_substep_series, G_TYPE_OBJECT)
@@ -122,14 +118,8 @@ void
 ps_substep_series_forget (PsSubstepSeries *s)
 {
   g_return_if_fail (PS_IS_SUBSTEP_SERIES (s));
-  s->gen++;
-  if (s->cancellable != NULL)
-    g_cancellable_cancel (s->cancellable);
-  g_clear_object (&s->cancellable);
-  g_clear_object (&s->replay);
-  g_hash_table_remove_all (s->tensors);
+  ps_substep_tensors_forget (s->batch);
   g_clear_pointer (&s->path, g_free);
-  g_clear_pointer (&s->error, g_free);
 }
 
 static void
@@ -137,8 +127,26 @@ ps_substep_series_finalize (GObject *object)
 {
   PsSubstepSeries *s = PS_SUBSTEP_SERIES (object);
   ps_substep_series_forget (s);
-  g_hash_table_unref (s->tensors);
+  ps_substep_tensors_free (s->batch);   /* a late result is dropped */
   G_OBJECT_CLASS (ps_substep_series_parent_class)->finalize (object);
+}
+
+/* a batch's state: the path it was started for is still the series' (the batch is dropped on
+ * another one) */
+static PsTensor *
+pick_path (PsState *st, gpointer data)
+{
+  PsSubstepSeries *s = data;
+  PsTensor *t = ps_figure_find_tensor (st, s->path, "a sub-step", NULL);
+  return t != NULL ? ps_tensor_ref (t) : NULL;
+}
+
+static void
+on_batch_ready (gpointer data)
+{
+  PsSubstepSeries *s = data;
+  if (s->ready != NULL)
+    s->ready (s, s->ready_data);
 }
 
 static void
@@ -150,7 +158,7 @@ ps_substep_series_class_init (PsSubstepSeriesClass *klass)
 static void
 ps_substep_series_init (PsSubstepSeries *s)
 {
-  s->tensors = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
+  s->batch = ps_substep_tensors_new (pick_path, on_batch_ready, s);
 }
 
 PsSubstepSeries *
@@ -166,51 +174,20 @@ gboolean
 ps_substep_series_get_replaying (PsSubstepSeries *s)
 {
   g_return_val_if_fail (PS_IS_SUBSTEP_SERIES (s), FALSE);
-  return s->replay != NULL;
+  return ps_substep_tensors_get_replaying (s->batch);
 }
 
 PsTensor *
 ps_substep_series_get_tensor (PsSubstepSeries *s, guint k)
 {
   g_return_val_if_fail (PS_IS_SUBSTEP_SERIES (s), NULL);
-  return g_hash_table_lookup (s->tensors, GUINT_TO_POINTER (k));
+  return ps_substep_tensors_get (s->batch, k);
 }
 
-/* a batch of dropped sub-steps is done: keep their tensors of the path */
-typedef struct {
-  GWeakRef series;
-  guint gen;
-  GArray *indices;
-} BatchRequest;
-
-static void
-on_batch_replayed (GObject *source, GAsyncResult *result, gpointer data)
+static gboolean
+series_keeps (guint k, gpointer n)
 {
-  BatchRequest *q = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) states = ps_substep_replay_finish (result, &error);
-  g_autoptr (PsSubstepSeries) s = g_weak_ref_get (&q->series);
-  g_autoptr (GArray) indices = q->indices;
-  const guint gen = q->gen;
-  g_weak_ref_clear (&q->series);
-  g_free (q);
-  if (s == NULL || gen != s->gen)
-    return;   /* gone, or another step or parameter was asked for */
-  g_clear_object (&s->cancellable);
-  g_clear_object (&s->replay);
-  if (states == NULL)
-    {
-      g_free (s->error);
-      s->error = g_strdup (error->message);
-    }
-  for (guint i = 0; states != NULL && i < states->len; i++)
-    {
-      PsTensor *t = ps_figure_find_tensor (states->pdata[i], s->path, "a sub-step", NULL);
-      if (t != NULL)
-        g_hash_table_replace (s->tensors, GUINT_TO_POINTER (g_array_index (indices, guint, i)), ps_tensor_ref (t));
-    }
-  if (s->ready != NULL)
-    s->ready (s, s->ready_data);
+  return ps_figure_series_keeps (GPOINTER_TO_UINT (n), k);
 }
 
 void
@@ -241,7 +218,7 @@ ps_substep_series_figure (PsSubstepSeries *s, PsSubstepCursor *c, guint step, co
           const PsTrainRecord *r = ps_substep_cursor_get_record (c, k);
           if (r->state != NULL)
             absent |= (t = ps_figure_find_tensor (r->state, path, "a sub-step", NULL)) == NULL;
-          else if ((t = g_hash_table_lookup (s->tensors, GUINT_TO_POINTER (k))) == NULL)
+          else if ((t = ps_substep_tensors_get (s->batch, k)) == NULL)
             {
               g_ptr_array_add (owners, owner);
               g_array_append_val (missing, k);
@@ -252,24 +229,10 @@ ps_substep_series_figure (PsSubstepSeries *s, PsSubstepCursor *c, guint step, co
       g_array_append_val (steps, x);
     }
   /* the recomputed tensors the thinning no longer keeps are let go */
-  GHashTableIter it;
-  gpointer key;
-  g_hash_table_iter_init (&it, s->tensors);
-  while (g_hash_table_iter_next (&it, &key, NULL))
-    if (!ps_figure_series_keeps (n, GPOINTER_TO_UINT (key)))
-      g_hash_table_iter_remove (&it);
-  if (missing->len > 0 && s->error == NULL)
+  ps_substep_tensors_keep_only (s->batch, series_keeps, GUINT_TO_POINTER (n));
+  if (ps_substep_tensors_request (s->batch, (PsState *const *) owners->pdata, (const guint *) missing->data,
+                                  (const guint *) missing->data, missing->len))
     {
-      if (s->replay == NULL)
-        {
-          BatchRequest *q = g_new0 (BatchRequest, 1);
-          g_weak_ref_init (&q->series, s);
-          q->gen = s->gen;
-          q->indices = g_array_copy (missing);
-          s->cancellable = g_cancellable_new ();
-          s->replay = ps_substep_replay_start ((PsState *const *) owners->pdata, (const guint *) missing->data,
-                                               missing->len, s->cancellable, on_batch_replayed, q);
-        }
       /* the previous picture stays until they are there (a first one: say what is coming) */
       out->pending = TRUE;
       out->message = g_strdup_printf (_("Recomputing %u dropped sub-steps for Over Time…"), missing->len);

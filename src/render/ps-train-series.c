@@ -3,7 +3,7 @@
 #include "ps-train-series.h"
 #include "ps-train-view.h"
 #include "ps-train-ops.h"
-#include "ps-substep-replay.h"
+#include "ps-substep-tensors.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -12,44 +12,48 @@ struct _PsTrainSeries {
   PsTrainRecords *recs;
   PsTrainSeriesReady ready;
   gpointer data;
-  GHashTable *tensors;             /* record index → PsTensor* (ref) of `key`, recomputed */
-  char *key;                       /* "parameter\nwhat" they are of */
-  GCancellable *cancellable;       /* ref while a batch runs */
-  guint gen;                       /* bumped by forget and free: an older batch's result is dropped */
-  char *error;                     /* why the last batch failed */
+  PsSubstepTensors *batch;         /* the chosen tensor at dropped sub-steps, recomputed */
+  char *key;                       /* "parameter\nwhat" they are of (NULL: none chosen) */
+  char *param, *what;              /* its parts */
 };
 
-/* The object lives (g_rc_box) until its last running batch has reported. */
-static void
-series_clear (gpointer p)
+static PsTensor *chosen_tensor (PsState *st, const char *param, const char *what, char **title);
+
+/* a batch's state: the choice it was started for is still the series' (the batch is dropped on
+ * another one) */
+static PsTensor *
+pick_chosen (PsState *st, gpointer data)
 {
-  PsTrainSeries *s = p;
-  g_hash_table_unref (s->tensors);
-  g_free (s->key);
-  g_free (s->error);
+  PsTrainSeries *s = data;
+  g_autofree char *title = NULL;
+  return chosen_tensor (st, s->param, s->what, &title);
+}
+
+static void
+on_batch_ready (gpointer data)
+{
+  PsTrainSeries *s = data;
+  s->ready (s->data);
 }
 
 PsTrainSeries *
 ps_train_series_new (PsTrainRecords *recs, PsTrainSeriesReady ready, gpointer data)
 {
-  PsTrainSeries *s = g_rc_box_new0 (PsTrainSeries);
+  PsTrainSeries *s = g_new0 (PsTrainSeries, 1);
   s->recs = recs;
   s->ready = ready;
   s->data = data;
-  s->tensors = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ps_tensor_unref);
+  s->batch = ps_substep_tensors_new (pick_chosen, on_batch_ready, s);
   return s;
 }
 
 void
 ps_train_series_forget (PsTrainSeries *s)
 {
-  s->gen++;
-  if (s->cancellable != NULL)
-    g_cancellable_cancel (s->cancellable);
-  g_clear_object (&s->cancellable);
-  g_hash_table_remove_all (s->tensors);
+  ps_substep_tensors_forget (s->batch);
   g_clear_pointer (&s->key, g_free);
-  g_clear_pointer (&s->error, g_free);
+  g_clear_pointer (&s->param, g_free);
+  g_clear_pointer (&s->what, g_free);
 }
 
 void
@@ -57,9 +61,9 @@ ps_train_series_free (PsTrainSeries *s)
 {
   if (s == NULL)
     return;
-  ps_train_series_forget (s);   /* a late result finds another generation: dropped */
-  s->recs = NULL;
-  g_rc_box_release_full (s, series_clear);
+  ps_train_series_forget (s);
+  ps_substep_tensors_free (s->batch);   /* a late result is dropped */
+  g_free (s);
 }
 
 /* The chosen tensor at st (a new ref) and its title, or NULL. */
@@ -69,41 +73,6 @@ chosen_tensor (PsState *st, const char *param, const char *what, char **title)
   if (st == NULL || param == NULL || what == NULL)
     return NULL;
   return ps_train_view_param_tensor (st, param, what, "", title, NULL);
-}
-
-typedef struct {
-  PsTrainSeries *s;                /* a ref */
-  guint gen;
-  GArray *indices;                 /* the records, in the order of the worker's states */
-  char *param, *what;
-} BatchRequest;
-
-static void
-on_batch_replayed (GObject *source, GAsyncResult *result, gpointer data)
-{
-  BatchRequest *q = data;
-  PsTrainSeries *s = q->s;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) states = ps_substep_replay_finish (result, &error);
-  if (q->gen == s->gen)   /* not forgotten, freed or chosen otherwise */
-    {
-      g_clear_object (&s->cancellable);
-      if (states == NULL)
-        s->error = g_strdup (error->message);
-      for (guint i = 0; states != NULL && i < states->len; i++)
-        {
-          g_autofree char *t = NULL;
-          PsTensor *v = chosen_tensor (states->pdata[i], q->param, q->what, &t);
-          if (v != NULL)
-            g_hash_table_replace (s->tensors, GUINT_TO_POINTER (g_array_index (q->indices, guint, i)), v);
-        }
-      s->ready (s->data);
-    }
-  g_array_unref (q->indices);
-  g_free (q->param);
-  g_free (q->what);
-  g_free (q);
-  g_rc_box_release_full (s, series_clear);
 }
 
 PsFigure *
@@ -116,7 +85,12 @@ ps_train_series_figure (PsTrainSeries *s, const char *param, const char *what, P
   if (g_strcmp0 (key, s->key) != 0)
     {
       ps_train_series_forget (s);
-      s->key = g_strdup (key);
+      if (key != NULL)
+        {
+          s->key = g_steal_pointer (&key);
+          s->param = g_strdup (param);
+          s->what = g_strdup (what);
+        }
     }
   g_autoptr (GPtrArray) tensors = g_ptr_array_new ();
   g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
@@ -140,7 +114,7 @@ ps_train_series_figure (PsTrainSeries *s, const char *param, const char *what, P
               if ((v = chosen_tensor (st, param, what, &t)) != NULL)
                 g_ptr_array_add (kept, v);   /* the ref, until the figure has its own */
             }
-          else if ((v = g_hash_table_lookup (s->tensors, GUINT_TO_POINTER (i))) != NULL)
+          else if ((v = ps_substep_tensors_get (s->batch, i)) != NULL)
             ;
           else if ((owner = ps_train_records_get_owner (s->recs, i, &k)) != NULL && now)
             {
@@ -163,20 +137,9 @@ ps_train_series_figure (PsTrainSeries *s, const char *param, const char *what, P
       int64_t x = ps_train_records_get_x (s->recs, i);
       g_array_append_val (steps, x);
     }
-  if (missing->len > 0 && s->error == NULL)
+  if (ps_substep_tensors_request (s->batch, (PsState *const *) owners->pdata, (const guint *) ks->data,
+                                  (const guint *) missing->data, missing->len))
     {
-      if (s->cancellable == NULL)
-        {
-          BatchRequest *q = g_new0 (BatchRequest, 1);
-          q->s = g_rc_box_acquire (s);
-          q->gen = s->gen;
-          q->indices = g_array_copy (missing);
-          q->param = g_strdup (param);
-          q->what = g_strdup (what);
-          s->cancellable = g_cancellable_new ();
-          g_autoptr (GTask) task = ps_substep_replay_start ((PsState *const *) owners->pdata, (const guint *) ks->data,
-                                                            owners->len, s->cancellable, on_batch_replayed, q);
-        }
       *message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Recomputing %u dropped sub-step for the series…",
                                                "Recomputing %u dropped sub-steps for the series…", missing->len),
                                   missing->len);
@@ -200,7 +163,7 @@ ps_train_series_figure (PsTrainSeries *s, const char *param, const char *what, P
   if (tensors->len == 0)
     {
       *message = g_strdup (live ? _("Over sub-steps: shown when the run has finished.")
-                           : s->error ? s->error
+                           : ps_substep_tensors_get_error (s->batch) ? ps_substep_tensors_get_error (s->batch)
                            : _("Choose a parameter (and .grad or an optimizer state that exists at the recorded sub-steps)."));
       return NULL;
     }
@@ -221,17 +184,17 @@ ps_train_series_figure (PsTrainSeries *s, const char *param, const char *what, P
 gboolean
 ps_train_series_get_replaying (PsTrainSeries *s)
 {
-  return s->cancellable != NULL;
+  return ps_substep_tensors_get_replaying (s->batch);
 }
 
 PsTensor *
 ps_train_series_get_tensor (PsTrainSeries *s, guint i)
 {
-  return g_hash_table_lookup (s->tensors, GUINT_TO_POINTER (i));
+  return ps_substep_tensors_get (s->batch, i);
 }
 
 const char *
 ps_train_series_get_error (PsTrainSeries *s)
 {
-  return s->error;
+  return ps_substep_tensors_get_error (s->batch);
 }
