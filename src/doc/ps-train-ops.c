@@ -145,12 +145,13 @@ num (JsonObject *o, const char *name, double dflt)
   return number_or (json_object_get_member (o, name), dflt);
 }
 
+/* NULL and *error when it does not fit in the memory budget. */
 static PsTensor *
-float_list_tensor (JsonArray *a)
+float_list_tensor (JsonArray *a, GError **error)
 {
   guint n = json_array_get_length (a);
-  PsTensor *t = ps_tensor_new_1d (PS_DTYPE_FLOAT32, n, NULL);
-  for (guint i = 0; i < n; i++)
+  PsTensor *t = ps_tensor_new_1d (PS_DTYPE_FLOAT32, n, error);
+  for (guint i = 0; t != NULL && i < n; i++)
     ps_tensor_f32 (t)[i] = (float) number_or (json_array_get_element (a, i), 0.0);
   return t;
 }
@@ -216,10 +217,12 @@ ps_train_loss_from_json (JsonNode *node, PsLoss *loss, GError **error)
   loss->label_smoothing = num (args, "label_smoothing", 0.0);
   if (json_object_has_member (args, "ignore_index"))
     loss->ignore_index = json_object_get_int_member (args, "ignore_index");
-  if (json_object_has_member (args, "weight"))
-    loss->weight = float_list_tensor (json_object_get_array_member (args, "weight"));
-  if (json_object_has_member (args, "pos_weight"))
-    loss->pos_weight = float_list_tensor (json_object_get_array_member (args, "pos_weight"));
+  if (json_object_has_member (args, "weight")
+      && (loss->weight = float_list_tensor (json_object_get_array_member (args, "weight"), error)) == NULL)
+    return FALSE;
+  if (json_object_has_member (args, "pos_weight")
+      && (loss->pos_weight = float_list_tensor (json_object_get_array_member (args, "pos_weight"), error)) == NULL)
+    return FALSE;
   return TRUE;
 }
 

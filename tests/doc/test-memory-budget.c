@@ -151,7 +151,7 @@ test_budget_refuses_ops (void)
 }
 
 /* Training under a budget that runs out anywhere in it: the op at every headroom from none up to
- * enough, each optimizer (its lazily made state included) and the teaching ops (a second backward
+ * enough, each optimizer (its lazily made state included), a loss with class weights and the teaching ops (a second backward
  * sums into the .grad it shares with the step before; the shared Linear's two uses are summed in
  * the backward). Each either fails with PS_ERROR_NO_MEMORY leaving the timeline as it was, or
  * succeeds; none aborts (the optimizer step and the gradient sums used to take an allocation that
@@ -208,7 +208,7 @@ test_budget_training (void)
     "{\"op\": \"optimizer\", \"id\": \"opt\", \"params\": \"m\", \"type\": \"Adagrad\", \"args\": {\"lr\": 0.1}}",
   };
   const char *train = "{\"op\": \"train\", \"model\": \"m\", \"optimizer\": \"opt\", \"data\": \"d\", "
-                      "\"loss\": {\"type\": \"CrossEntropyLoss\", \"args\": {}}, \"batch_size\": 4, \"steps\": 3, "
+                      "\"loss\": {\"type\": \"CrossEntropyLoss\", \"args\": {\"weight\": [1.0, 2.0]}}, \"batch_size\": 4, \"steps\": 3, "
                       "\"record_every\": 1}";
   for (guint i = 0; i < G_N_ELEMENTS (optimizers); i++)
     {
