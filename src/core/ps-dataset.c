@@ -74,10 +74,15 @@ ps_dataset_new_toy (const char *type, int64_t n, PsGenerator *gen, GError **erro
       return NULL;
     }
   g_autoptr (PsTensor) x = ps_tensor_new_2d (PS_DTYPE_FLOAT32, n, 2, error);
-  g_autoptr (PsTensor) y = ps_tensor_new_1d (PS_DTYPE_INT64, n, error);
+  g_autoptr (PsTensor) y = x ? ps_tensor_new_1d (PS_DTYPE_INT64, n, error) : NULL;
   g_autofree float *noise = g_try_new (float, (gsize) (2 * n));
   if (x == NULL || y == NULL)
     return NULL;
+  if (noise == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_NO_MEMORY, "out of memory for the data set's noise (%" G_GINT64_FORMAT " samples)", n);
+      return NULL;
+    }
   float *X = ps_tensor_f32 (x);
   int64_t *Y = ps_tensor_i64 (y);
   if (g_str_equal (type, "xor"))

@@ -30,20 +30,27 @@ typedef struct {
 } Snapshot;
 
 static void
+unref_value (gpointer t)
+{
+  if (t != NULL)
+    ps_tensor_unref (t);
+}
+
+static void
 snapshot_take (PsTimeline *tl, Snapshot *s)
 {
   PsState *st = ps_timeline_get_last_state (tl);
   s->n_steps = ps_timeline_get_n_steps (tl);
   s->gen = st->gen;
   s->paths = g_ptr_array_new_with_free_func (g_free);
-  s->values = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  s->values = g_ptr_array_new_with_free_func (unref_value);
   g_autoptr (GPtrArray) items = ps_state_list_params (st);
   for (guint i = 0; i < items->len; i++)
     {
       PsNamedItem *it = g_ptr_array_index (items, i);
       g_ptr_array_add (s->paths, g_strdup (it->path));
-      g_assert_nonnull (it->param->value);
-      g_ptr_array_add (s->values, ps_tensor_ref (it->param->value));
+      /* (NULL: a lazy module's, not made yet) */
+      g_ptr_array_add (s->values, it->param->value ? ps_tensor_ref (it->param->value) : NULL);
     }
 }
 
@@ -60,7 +67,8 @@ snapshot_assert_same (PsTimeline *tl, Snapshot *s)
       PsNamedItem *it = g_ptr_array_index (items, i);
       g_assert_cmpstr (it->path, ==, g_ptr_array_index (s->paths, i));
       g_assert_true (it->param->value == g_ptr_array_index (s->values, i));
-      g_assert_true (ps_tensor_equal (it->param->value, g_ptr_array_index (s->values, i)));
+      if (it->param->value != NULL)
+        g_assert_true (ps_tensor_equal (it->param->value, g_ptr_array_index (s->values, i)));
     }
 }
 
@@ -229,6 +237,66 @@ test_budget_training (void)
     }
 }
 
+/* Every op of every example recipe (examples/NAME.json) under a budget at headrooms 0, 8, 16, … 64,
+ * then an eighth more each time, until it runs: refused with PS_ERROR_NO_MEMORY, the timeline as it was (the op still
+ * pending, the steps, parameters and generator unchanged) and nothing left counted, or run. An op
+ * that fails without a budget too (a data set not installed) ends that recipe. */
+static void
+test_budget_examples (void)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("PS_SOURCE_DIR"), "examples", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  guint recipes = 0, ops = 0, refusals = 0;
+  for (const char *name; (name = g_dir_read_name (d)) != NULL;)
+    {
+      if (!g_str_has_suffix (name, ".json"))
+        continue;
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsRecipe) r = ps_recipe_load_from_file (path, &error);
+      g_assert_no_error (error);
+      g_autoptr (PsTimeline) tl = ps_timeline_new_from_recipe (r, 0, dir);   /* every op pending */
+      recipes++;
+      while (ps_timeline_get_n_pending (tl) > 0)
+        {
+          gboolean ran = FALSE, fails_anyway = FALSE;
+          for (guint64 headroom = 0; !ran && !fails_anyway; headroom += MAX (8, headroom / 8))
+            {
+              Snapshot before;
+              snapshot_take (tl, &before);
+              const guint pending = ps_timeline_get_n_pending (tl);
+              const guint64 in_use = ps_tensor_get_bytes_in_use ();
+              ps_memory_reclaim ();
+              ps_tensor_set_budget (ps_memory_in_use (PS_MEMORY_N_KINDS) + headroom);
+              g_autoptr (GError) e = NULL;
+              ran = ps_timeline_redo (tl, &e);
+              ps_tensor_set_budget (0);
+              if (!ran && !g_error_matches (e, PS_ERROR, PS_ERROR_NO_MEMORY))
+                {
+                  g_test_message ("%s: op %u fails without the budget too: %s", name, before.n_steps + 1, e->message);
+                  fails_anyway = TRUE;
+                }
+              else if (!ran)
+                {
+                  snapshot_assert_same (tl, &before);
+                  g_assert_cmpuint (ps_timeline_get_n_pending (tl), ==, pending);
+                  g_assert_cmpuint (ps_tensor_get_bytes_in_use (), ==, in_use);
+                  refusals++;
+                }
+              snapshot_clear (&before);
+              g_assert_cmpuint (headroom, <, (guint64) 1 << 34);
+            }
+          if (fails_anyway)
+            break;
+          ops++;
+        }
+    }
+  g_test_message ("%u example recipes, %u ops run after %u refusals", recipes, ops, refusals);
+  g_assert_cmpuint (recipes, >=, 10);
+  g_assert_cmpuint (refusals, >, ops);
+}
+
 static void
 test_budget_env_and_count (void)
 {
@@ -368,6 +436,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/memory-budget/refuses-ops", test_budget_refuses_ops);
   g_test_add_func ("/memory-budget/training", test_budget_training);
+  g_test_add_func ("/memory-budget/examples", test_budget_examples);
   g_test_add_func ("/memory-budget/env-and-count", test_budget_env_and_count);
   g_test_add_func ("/memory-budget/ledger-kinds", test_ledger_kinds);
   return g_test_run ();
