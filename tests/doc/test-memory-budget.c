@@ -5,6 +5,7 @@
  * PS_MEMORY_BUDGET_MB: tests/cli/test-cli.c's /cli/memory-budget.) */
 #include "ps-timeline.h"
 #include "ps-memory.h"
+#include "ps-checkpoint.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -184,7 +185,7 @@ sweep_op (PsTimeline *tl, const char *op_text, guint64 step)
       snapshot_take (tl, &before);
       guint64 in_use = ps_tensor_get_bytes_in_use ();
       ps_memory_reclaim ();
-      ps_tensor_set_budget (ps_memory_in_use (PS_MEMORY_N_KINDS) + headroom);
+      ps_tensor_set_budget (MAX (1, ps_memory_in_use (PS_MEMORY_N_KINDS) + headroom));   /* (0: no budget) */
       g_autoptr (JsonObject) op = op_from (op_text);
       g_autoptr (GError) error = NULL;
       gboolean ok = ps_timeline_append_op (tl, op, &error);
@@ -268,7 +269,7 @@ test_budget_examples (void)
               const guint pending = ps_timeline_get_n_pending (tl);
               const guint64 in_use = ps_tensor_get_bytes_in_use ();
               ps_memory_reclaim ();
-              ps_tensor_set_budget (ps_memory_in_use (PS_MEMORY_N_KINDS) + headroom);
+              ps_tensor_set_budget (MAX (1, ps_memory_in_use (PS_MEMORY_N_KINDS) + headroom));   /* (0: no budget) */
               g_autoptr (GError) e = NULL;
               ran = ps_timeline_redo (tl, &e);
               ps_tensor_set_budget (0);
@@ -295,6 +296,94 @@ test_budget_examples (void)
   g_test_message ("%u example recipes, %u ops run after %u refusals", recipes, ops, refusals);
   g_assert_cmpuint (recipes, >=, 10);
   g_assert_cmpuint (refusals, >, ops);
+}
+
+/* Opening a checkpoint and loading each of its tensors under a budget that runs out anywhere
+ * (headrooms as above): NO_MEMORY and nothing left counted, or done. Every valid fixture of the
+ * formats read (safetensors, .npy, .npz, torch's zip and legacy files). */
+typedef struct {
+  const char *path, *name;   /* name: the tensor to load, NULL to open the file */
+  PsCheckpoint *ck;          /* loading: the opened file */
+} LoadCase;
+
+static gboolean
+try_load (LoadCase *c, GError **error)
+{
+  if (c->name == NULL)
+    {
+      PsCheckpoint *ck = ps_checkpoint_open (c->path, error);
+      if (ck != NULL)
+        ps_checkpoint_free (ck);
+      return ck != NULL;
+    }
+  PsTensor *t = ps_checkpoint_load (c->ck, c->name, error);
+  if (t != NULL)
+    ps_tensor_unref (t);
+  return t != NULL;
+}
+
+static guint
+sweep_load (LoadCase *c)
+{
+  guint refused = 0;
+  for (guint64 headroom = 0;; headroom += MAX (8, headroom / 8))
+    {
+      const guint64 in_use = ps_tensor_get_bytes_in_use ();
+      ps_memory_reclaim ();
+      ps_tensor_set_budget (MAX (1, ps_memory_in_use (PS_MEMORY_N_KINDS) + headroom));   /* (0: no budget) */
+      g_autoptr (GError) error = NULL;
+      gboolean ok = try_load (c, &error);
+      ps_tensor_set_budget (0);
+      if (ok)
+        return refused;
+      if (!g_error_matches (error, PS_ERROR, PS_ERROR_NO_MEMORY))
+        g_error ("%s %s: %s", c->path, c->name ? c->name : "(open)", error->message);
+      g_assert_cmpuint (ps_tensor_get_bytes_in_use (), ==, in_use);
+      refused++;
+      g_assert_cmpuint (headroom, <, (guint64) 1 << 34);
+    }
+}
+
+static void
+test_budget_checkpoints (void)
+{
+  const char *data = g_getenv ("PS_TEST_DATA");
+  static const char *const dirs[] = { "formats", "pt/valid", "pt/series" };
+  guint files = 0, tensors = 0, refusals = 0;
+  for (guint k = 0; k < G_N_ELEMENTS (dirs); k++)
+    {
+      g_autofree char *dir = g_build_filename (data, dirs[k], NULL);
+      g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+      g_assert_nonnull (d);
+      for (const char *name; (name = g_dir_read_name (d)) != NULL;)
+        {
+          g_autofree char *path = g_build_filename (dir, name, NULL);
+          if (!g_file_test (path, G_FILE_TEST_IS_REGULAR) || !ps_checkpoint_is_file_name (name))
+            continue;
+          g_autoptr (GError) error = NULL;
+          g_autoptr (PsCheckpoint) ck = ps_checkpoint_open (path, &error);
+          if (ck == NULL)
+            {
+              g_test_message ("%s: not opened without a budget either: %s", name, error->message);
+              continue;
+            }
+          files++;
+          LoadCase open = { path, NULL, NULL };
+          refusals += sweep_load (&open);
+          for (guint i = 0; i < ps_checkpoint_get_n_entries (ck); i++)
+            {
+              LoadCase load = { path, ps_checkpoint_get_entry (ck, i)->name, ck };
+              g_autoptr (GError) e = NULL;
+              if (!try_load (&load, &e))
+                continue;   /* (not without a budget either: a dtype not decoded) */
+              refusals += sweep_load (&load);
+              tensors++;
+            }
+        }
+    }
+  g_test_message ("%u checkpoint files opened and %u tensors loaded after %u refusals", files, tensors, refusals);
+  g_assert_cmpuint (files, >=, 30);
+  g_assert_cmpuint (refusals, >, tensors);
 }
 
 static void
@@ -437,6 +526,7 @@ main (int argc, char **argv)
   g_test_add_func ("/memory-budget/refuses-ops", test_budget_refuses_ops);
   g_test_add_func ("/memory-budget/training", test_budget_training);
   g_test_add_func ("/memory-budget/examples", test_budget_examples);
+  g_test_add_func ("/memory-budget/checkpoints", test_budget_checkpoints);
   g_test_add_func ("/memory-budget/env-and-count", test_budget_env_and_count);
   g_test_add_func ("/memory-budget/ledger-kinds", test_ledger_kinds);
   return g_test_run ();
