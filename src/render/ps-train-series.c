@@ -17,7 +17,14 @@ struct _PsTrainSeries {
   char *param, *what;              /* its parts */
 };
 
-static PsTensor *chosen_tensor (PsState *st, const char *param, const char *what, char **title);
+/* The chosen tensor at st (a new ref) and its title, or NULL. */
+static PsTensor *
+chosen_tensor (PsState *st, const char *param, const char *what, char **title)
+{
+  if (st == NULL || param == NULL || what == NULL)
+    return NULL;
+  return ps_train_view_param_tensor (st, param, what, "", title, NULL);
+}
 
 /* a batch's state: the choice it was started for is still the series' (the batch is dropped on
  * another one) */
@@ -66,14 +73,6 @@ ps_train_series_free (PsTrainSeries *s)
   g_free (s);
 }
 
-/* The chosen tensor at st (a new ref) and its title, or NULL. */
-static PsTensor *
-chosen_tensor (PsState *st, const char *param, const char *what, char **title)
-{
-  if (st == NULL || param == NULL || what == NULL)
-    return NULL;
-  return ps_train_view_param_tensor (st, param, what, "", title, NULL);
-}
 
 PsFigure *
 ps_train_series_figure (PsTrainSeries *s, const char *param, const char *what, PsFigureKind kind, gboolean live,
