@@ -13,8 +13,7 @@ struct _PsTrainSeries {
   PsTrainSeriesReady ready;
   gpointer data;
   PsSubstepTensors *batch;         /* the chosen tensor at dropped sub-steps, recomputed */
-  char *key;                       /* "parameter\nwhat" they are of (NULL: none chosen) */
-  char *param, *what;              /* its parts */
+  char *param, *what;              /* the choice they are of (both NULL: none) */
 };
 
 /* The chosen tensor at st (a new ref) and its title, or NULL. */
@@ -58,7 +57,6 @@ void
 ps_train_series_forget (PsTrainSeries *s)
 {
   ps_substep_tensors_forget (s->batch);
-  g_clear_pointer (&s->key, g_free);
   g_clear_pointer (&s->param, g_free);
   g_clear_pointer (&s->what, g_free);
 }
@@ -80,13 +78,12 @@ ps_train_series_figure (PsTrainSeries *s, const char *param, const char *what, P
 {
   *message = NULL;
   const guint n = ps_train_records_get_n (s->recs);
-  g_autofree char *key = param && what ? g_strdup_printf ("%s\n%s", param, what) : NULL;
-  if (g_strcmp0 (key, s->key) != 0)
+  const gboolean chosen = param != NULL && what != NULL;
+  if (chosen ? g_strcmp0 (param, s->param) != 0 || g_strcmp0 (what, s->what) != 0 : s->param != NULL)
     {
       ps_train_series_forget (s);
-      if (key != NULL)
+      if (chosen)
         {
-          s->key = g_steal_pointer (&key);
           s->param = g_strdup (param);
           s->what = g_strdup (what);
         }

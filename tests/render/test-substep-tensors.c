@@ -22,6 +22,8 @@ typedef struct {
   TrainRecordsFixture fx;
   guint picks;
   const char *what;
+  GPtrArray *owners;     /* the dropped records' owners, */
+  GArray *ks, *indices;  /* their indices in the owners' logs and among the records */
 } Fixture;
 
 static PsTensor *
@@ -38,22 +40,34 @@ on_ready (gpointer data)
   ((Fixture *) data)->fx.n_ready++;
 }
 
-/* the dropped records' owners and indices in their log */
-static guint
-dropped (Fixture *f, GPtrArray *owners, GArray *ks, GArray *indices)
+/* the records and their dropped ones (budget 0: all but the last) */
+static void
+fixture_init (Fixture *f)
 {
+  train_records_fixture_init (&f->fx, recipe);
+  f->owners = g_ptr_array_new ();
+  f->ks = g_array_new (FALSE, FALSE, sizeof (guint));
+  f->indices = g_array_new (FALSE, FALSE, sizeof (guint));
   for (guint i = 0; i < ps_train_records_get_n (f->fx.recs); i++)
     {
       guint k = 0;
       PsState *owner = ps_train_records_get_owner (f->fx.recs, i, &k);
       if (ps_train_records_get_state (f->fx.recs, i) == NULL && owner != NULL)
         {
-          g_ptr_array_add (owners, owner);
-          g_array_append_val (ks, k);
-          g_array_append_val (indices, i);
+          g_ptr_array_add (f->owners, owner);
+          g_array_append_val (f->ks, k);
+          g_array_append_val (f->indices, i);
         }
     }
-  return indices->len;
+}
+
+static void
+fixture_clear (Fixture *f)
+{
+  g_ptr_array_unref (f->owners);
+  g_array_unref (f->ks);
+  g_array_unref (f->indices);
+  train_records_fixture_clear (&f->fx);
 }
 
 static gboolean
@@ -66,25 +80,22 @@ static void
 test_batch (void)
 {
   Fixture f = { .what = "exp_avg_sq" };
-  train_records_fixture_init (&f.fx, recipe);
-  g_autoptr (GPtrArray) owners = g_ptr_array_new ();
-  g_autoptr (GArray) ks = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr (GArray) indices = g_array_new (FALSE, FALSE, sizeof (guint));
-  const guint n = dropped (&f, owners, ks, indices);
+  fixture_init (&f);
+  const guint n = f.indices->len;
   g_assert_cmpuint (n, >=, 7);
   PsSubstepTensors *t = ps_substep_tensors_new (pick, on_ready, &f);
   g_assert_false (ps_substep_tensors_request (t, NULL, NULL, NULL, 0));   /* nothing to do */
   g_assert_false (ps_substep_tensors_get_replaying (t));
   /* a batch that is forgotten: its result is not picked */
-  g_assert_true (ps_substep_tensors_request (t, (PsState *const *) owners->pdata, (guint *) ks->data,
-                                             (guint *) indices->data, n));
+  g_assert_true (ps_substep_tensors_request (t, (PsState *const *) f.owners->pdata, (guint *) f.ks->data,
+                                             (guint *) f.indices->data, n));
   ps_substep_tensors_forget (t);
   g_assert_false (ps_substep_tensors_get_replaying (t));
   /* the current one: every record's tensor, the unbudgeted run's */
-  g_assert_true (ps_substep_tensors_request (t, (PsState *const *) owners->pdata, (guint *) ks->data,
-                                             (guint *) indices->data, n));
+  g_assert_true (ps_substep_tensors_request (t, (PsState *const *) f.owners->pdata, (guint *) f.ks->data,
+                                             (guint *) f.indices->data, n));
   g_assert_true (ps_substep_tensors_get_replaying (t));
-  g_assert_null (ps_substep_tensors_get (t, g_array_index (indices, guint, 0)));
+  g_assert_null (ps_substep_tensors_get (t, g_array_index (f.indices, guint, 0)));
   train_records_wait_ready (&f.fx, 1);
   train_records_run_for (200);   /* (the forgotten batch's late result meanwhile) */
   g_assert_cmpuint (f.fx.n_ready, ==, 1);
@@ -93,7 +104,7 @@ test_batch (void)
   g_assert_null (ps_substep_tensors_get_error (t));
   for (guint j = 0; j < n; j++)
     {
-      guint i = g_array_index (indices, guint, j);
+      guint i = g_array_index (f.indices, guint, j);
       g_autoptr (PsTensor) want = ps_train_view_param_tensor (ps_train_records_get_state (f.fx.all, i), "mlp.0.weight",
                                                               f.what, "", NULL, NULL);
       g_assert_nonnull (want);
@@ -103,28 +114,25 @@ test_batch (void)
   ps_substep_tensors_keep_only (t, even, NULL);
   for (guint j = 0; j < n; j++)
     {
-      guint i = g_array_index (indices, guint, j);
+      guint i = g_array_index (f.indices, guint, j);
       g_assert_true ((ps_substep_tensors_get (t, i) != NULL) == (i % 2 == 0));
     }
   ps_substep_tensors_free (t);
-  train_records_fixture_clear (&f.fx);
+  fixture_clear (&f);
 }
 
 static void
 test_failed_batch (void)
 {
   Fixture f = { .what = "value" };
-  train_records_fixture_init (&f.fx, recipe);
-  g_autoptr (GPtrArray) owners = g_ptr_array_new ();
-  g_autoptr (GArray) ks = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr (GArray) indices = g_array_new (FALSE, FALSE, sizeof (guint));
-  const guint n = dropped (&f, owners, ks, indices);
+  fixture_init (&f);
+  const guint n = f.indices->len;
   PsSubstepTensors *t = ps_substep_tensors_new (pick, on_ready, &f);
   /* no room left for the replay's tensors */
   const guint64 before = ps_memory_get_budget ();
   ps_memory_set_budget (ps_memory_in_use (PS_MEMORY_N_KINDS) + 1);
-  g_assert_true (ps_substep_tensors_request (t, (PsState *const *) owners->pdata, (guint *) ks->data,
-                                             (guint *) indices->data, n));
+  g_assert_true (ps_substep_tensors_request (t, (PsState *const *) f.owners->pdata, (guint *) f.ks->data,
+                                             (guint *) f.indices->data, n));
   train_records_wait_ready (&f.fx, 1);
   ps_memory_set_budget (before);
   g_test_message ("the failed batch: %s", ps_substep_tensors_get_error (t));
@@ -132,25 +140,25 @@ test_failed_batch (void)
   g_assert_cmpuint (f.picks, ==, 0);
   g_assert_false (ps_substep_tensors_get_replaying (t));
   /* no new batch until forgotten; then it goes through */
-  g_assert_false (ps_substep_tensors_request (t, (PsState *const *) owners->pdata, (guint *) ks->data,
-                                              (guint *) indices->data, n));
+  g_assert_false (ps_substep_tensors_request (t, (PsState *const *) f.owners->pdata, (guint *) f.ks->data,
+                                              (guint *) f.indices->data, n));
   g_assert_false (ps_substep_tensors_get_replaying (t));
   ps_substep_tensors_forget (t);
   g_assert_null (ps_substep_tensors_get_error (t));
-  g_assert_true (ps_substep_tensors_request (t, (PsState *const *) owners->pdata, (guint *) ks->data,
-                                             (guint *) indices->data, n));
+  g_assert_true (ps_substep_tensors_request (t, (PsState *const *) f.owners->pdata, (guint *) f.ks->data,
+                                             (guint *) f.indices->data, n));
   train_records_wait_ready (&f.fx, 2);
   g_assert_null (ps_substep_tensors_get_error (t));
   g_assert_cmpuint (f.picks, ==, n);
   /* freed mid-batch: nobody is told */
   ps_substep_tensors_forget (t);
-  g_assert_true (ps_substep_tensors_request (t, (PsState *const *) owners->pdata, (guint *) ks->data,
-                                             (guint *) indices->data, n));
+  g_assert_true (ps_substep_tensors_request (t, (PsState *const *) f.owners->pdata, (guint *) f.ks->data,
+                                             (guint *) f.indices->data, n));
   ps_substep_tensors_free (t);
   train_records_run_for (300);
   g_assert_cmpuint (f.fx.n_ready, ==, 2);
   g_assert_cmpuint (f.picks, ==, n);
-  train_records_fixture_clear (&f.fx);
+  fixture_clear (&f);
 }
 
 int
